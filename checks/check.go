@@ -1,0 +1,155 @@
+// Package checks is the check engine: the result contract every check
+// returns, the policy it is judged against, and Run, which runs a set of
+// checks concurrently against a probe, each with its own timeout.
+//
+// Each check lives in its own package under checks/ and has three layers:
+// Facts (raw observations), Evaluate(Facts, Policy) Result (pure), and
+// Collect(ctx, probe.Probe) (Facts, error) (untagged code that asks a probe).
+// New joins the layers into a Check.
+package checks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// Status is the verdict of one check.
+type Status string
+
+// The statuses. Unknown is never pass and never fail: it means the state
+// could not be read.
+const (
+	Pass          Status = "pass"
+	Warn          Status = "warn"
+	Fail          Status = "fail"
+	Unknown       Status = "unknown"
+	NotApplicable Status = "not_applicable"
+)
+
+// Valid reports whether s is one of the five statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case Pass, Warn, Fail, Unknown, NotApplicable:
+		return true
+	}
+	return false
+}
+
+// Acceptable reports whether s lets a session start without an override:
+// pass, warn (amber) and not_applicable are; fail and unknown are not.
+func (s Status) Acceptable() bool {
+	return s == Pass || s == Warn || s == NotApplicable
+}
+
+// Result is what one check found. Evaluate fills Status, Summary, Fix and
+// Reason; the engine fills ID, Title, Required and Facts.
+type Result struct {
+	ID       string `json:"id"`
+	Title    string `json:"title"`
+	Status   Status `json:"status"`
+	Required bool   `json:"required"`
+	// Summary is one plain-English line of what was found.
+	Summary string `json:"summary"`
+	// Fix tells the practitioner what to click, for every status but pass
+	// and not_applicable.
+	Fix string `json:"fix,omitempty"`
+	// Reason says why the state could not be read (unknown only).
+	Reason string `json:"reason,omitempty"`
+	// Facts are the raw observations, minimal and free of personal data.
+	Facts json.RawMessage `json:"facts"`
+}
+
+// Check is one registered check.
+type Check interface {
+	ID() string
+	Title() string
+	Run(ctx context.Context, p probe.Probe, pol Policy) Result
+}
+
+// Definition joins a check's collector and evaluator. F is its Facts type.
+type Definition[F any] struct {
+	CheckID    string
+	CheckTitle string
+	Collect    func(ctx context.Context, p probe.Probe) (F, error)
+	Evaluate   func(f F, pol Policy) Result
+	// UnknownFix is shown when Collect fails; a generic line when empty.
+	UnknownFix string
+}
+
+// ID is the stable snake_case identifier.
+func (d Definition[F]) ID() string { return d.CheckID }
+
+// Title is the plain-English name shown to the practitioner.
+func (d Definition[F]) Title() string { return d.CheckTitle }
+
+// GenericUnknownFix is shown for a check whose state could not be read.
+const GenericUnknownFix = "SessionGuard could not check this. Try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
+
+// Run collects and evaluates. A collector error gives an unknown result that
+// carries the facts gathered so far and the error as its reason.
+func (d Definition[F]) Run(ctx context.Context, p probe.Probe, pol Policy) Result {
+	facts, err := d.Collect(ctx, p)
+	var r Result
+	if err != nil {
+		fix := d.UnknownFix
+		if fix == "" {
+			fix = GenericUnknownFix
+		}
+		r = Result{Status: Unknown, Summary: "Could not check " + lowerFirst(d.CheckTitle) + ".", Fix: fix, Reason: err.Error()}
+	} else {
+		r = d.Evaluate(facts, pol)
+	}
+	r.ID, r.Title = d.CheckID, d.CheckTitle
+	r.Required = pol.Required(d.CheckID)
+	raw, mErr := json.Marshal(facts)
+	if mErr != nil {
+		raw = json.RawMessage(`{}`)
+	}
+	r.Facts = raw
+	if !r.Status.Valid() {
+		r.Status, r.Reason = Unknown, fmt.Sprintf("check returned invalid status %q", r.Status)
+	}
+	return r
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	b := []byte(s)
+	if b[0] >= 'A' && b[0] <= 'Z' {
+		b[0] += 'a' - 'A'
+	}
+	return string(b)
+}
+
+// ErrUnknownCheck is returned for a check id that is not registered.
+var ErrUnknownCheck = errors.New("unknown check id")
+
+// Report is the sessionguard.check/v1 document.
+type Report struct {
+	Schema     string     `json:"schema"`
+	Host       probe.Host `json:"host"`
+	Ready      bool       `json:"ready"`
+	StartedAt  time.Time  `json:"started_at"`
+	DurationMS int64      `json:"duration_ms"`
+	Results    []Result   `json:"results"`
+}
+
+// ReportSchema names the check report format.
+const ReportSchema = "sessionguard.check/v1"
+
+// ReadyOf reports whether every required result is acceptable.
+func ReadyOf(results []Result) bool {
+	for _, r := range results {
+		if r.Required && !r.Status.Acceptable() {
+			return false
+		}
+	}
+	return true
+}

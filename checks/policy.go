@@ -1,0 +1,179 @@
+package checks
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"time"
+)
+
+// PolicySchema names the policy format.
+const PolicySchema = "sessionguard.policy/v1"
+
+// ErrBadPolicy marks a policy that cannot be used.
+var ErrBadPolicy = errors.New("bad policy")
+
+// CheckPolicy says whether a check must pass before a session.
+type CheckPolicy struct {
+	Required bool `json:"required"`
+}
+
+// Policy is what checks are judged against. It is JSON; the built-in
+// default is Default(), a policy file or the server's policy is laid over it
+// so a file only names what it changes.
+type Policy struct {
+	Schema string                 `json:"schema"`
+	Checks map[string]CheckPolicy `json:"checks"`
+
+	// CheckTimeoutSeconds bounds each check (default 10).
+	CheckTimeoutSeconds int `json:"check_timeout_seconds"`
+
+	// ScreenLockMaxSeconds is the longest allowed idle time before the
+	// screen locks with a password (default 600).
+	ScreenLockMaxSeconds int `json:"screen_lock_max_seconds"`
+
+	// AntivirusMaxSignatureAgeDays is the oldest allowed anti-virus
+	// signature age (default 7).
+	AntivirusMaxSignatureAgeDays int `json:"antivirus_max_signature_age_days"`
+	// AntivirusMissing is the status when no anti-virus is found at all:
+	// "fail" (default) or "warn".
+	AntivirusMissing Status `json:"antivirus_missing"`
+
+	// HomeOnlyEncryption is the status when only home directories are
+	// encrypted (fscrypt, eCryptfs, ZFS dataset) but not the system disk:
+	// "warn" (default) or "fail".
+	HomeOnlyEncryption Status `json:"home_only_encryption"`
+
+	// AllowOverride lets a practitioner start a session although a
+	// required check is not passing, with a typed reason that is recorded.
+	AllowOverride bool `json:"allow_override"`
+
+	// ReportIntervalSeconds is how often the agent runs checks and reports
+	// (default 900).
+	ReportIntervalSeconds int `json:"report_interval_seconds"`
+}
+
+// CheckIDs is every check id a policy may name. Packages add to it through
+// the registry in checks/all; the engine knows the seven of the design.
+var CheckIDs = []string{
+	"disk_encryption", "firewall", "antivirus", "wifi_security",
+	"screen_lock", "user_accounts", "voice_assistants",
+}
+
+// Default is the built-in policy.
+func Default() Policy {
+	return Policy{
+		Schema: PolicySchema,
+		Checks: map[string]CheckPolicy{
+			"disk_encryption":  {Required: true},
+			"firewall":         {Required: true},
+			"antivirus":        {Required: true},
+			"wifi_security":    {Required: true},
+			"screen_lock":      {Required: true},
+			"user_accounts":    {Required: true},
+			"voice_assistants": {Required: false},
+		},
+		CheckTimeoutSeconds:          10,
+		ScreenLockMaxSeconds:         600,
+		AntivirusMaxSignatureAgeDays: 7,
+		AntivirusMissing:             Fail,
+		HomeOnlyEncryption:           Warn,
+		AllowOverride:                false,
+		ReportIntervalSeconds:        900,
+	}
+}
+
+// Required reports whether the policy requires the check.
+func (p Policy) Required(id string) bool { return p.Checks[id].Required }
+
+// CheckTimeout is the per-check timeout.
+func (p Policy) CheckTimeout() time.Duration {
+	if p.CheckTimeoutSeconds <= 0 {
+		return DefaultTimeout
+	}
+	return time.Duration(p.CheckTimeoutSeconds) * time.Second
+}
+
+// ParsePolicy reads a JSON policy and lays it over the default. Unknown
+// fields, unknown check ids and out-of-range values are errors.
+func ParsePolicy(r io.Reader) (Policy, error) {
+	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return Policy{}, fmt.Errorf("%w: %w", ErrBadPolicy, err)
+	}
+	pol := Default()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&pol); err != nil {
+		return Policy{}, fmt.Errorf("%w: %w", ErrBadPolicy, err)
+	}
+	if dec.More() {
+		return Policy{}, fmt.Errorf("%w: trailing data after the JSON object", ErrBadPolicy)
+	}
+	// Checks named in the file replace their default entry; others keep it.
+	merged := Default().Checks
+	var named struct {
+		Checks map[string]CheckPolicy `json:"checks"`
+	}
+	_ = json.Unmarshal(b, &named)
+	for id, c := range named.Checks {
+		merged[id] = c
+	}
+	pol.Checks = merged
+	if err := pol.Validate(); err != nil {
+		return Policy{}, err
+	}
+	return pol, nil
+}
+
+// LoadPolicy reads a policy file.
+func LoadPolicy(path string) (Policy, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Policy{}, fmt.Errorf("%w: %w", ErrBadPolicy, err)
+	}
+	defer f.Close()
+	pol, err := ParsePolicy(f)
+	if err != nil {
+		return Policy{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return pol, nil
+}
+
+// Validate reports the first thing wrong with a policy.
+func (p Policy) Validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrBadPolicy, fmt.Sprintf(format, args...))
+	}
+	if p.Schema != PolicySchema {
+		return bad("schema is %q, want %q", p.Schema, PolicySchema)
+	}
+	for id := range p.Checks {
+		if !slices.Contains(CheckIDs, id) {
+			return bad("unknown check id %q in checks", id)
+		}
+	}
+	if p.CheckTimeoutSeconds < 1 || p.CheckTimeoutSeconds > 300 {
+		return bad("check_timeout_seconds must be 1..300, got %d", p.CheckTimeoutSeconds)
+	}
+	if p.ScreenLockMaxSeconds < 1 || p.ScreenLockMaxSeconds > 86400 {
+		return bad("screen_lock_max_seconds must be 1..86400, got %d", p.ScreenLockMaxSeconds)
+	}
+	if p.AntivirusMaxSignatureAgeDays < 1 || p.AntivirusMaxSignatureAgeDays > 365 {
+		return bad("antivirus_max_signature_age_days must be 1..365, got %d", p.AntivirusMaxSignatureAgeDays)
+	}
+	if p.AntivirusMissing != Fail && p.AntivirusMissing != Warn {
+		return bad("antivirus_missing must be \"fail\" or \"warn\", got %q", p.AntivirusMissing)
+	}
+	if p.HomeOnlyEncryption != Fail && p.HomeOnlyEncryption != Warn {
+		return bad("home_only_encryption must be \"fail\" or \"warn\", got %q", p.HomeOnlyEncryption)
+	}
+	if p.ReportIntervalSeconds < 60 || p.ReportIntervalSeconds > 86400 {
+		return bad("report_interval_seconds must be 60..86400, got %d", p.ReportIntervalSeconds)
+	}
+	return nil
+}

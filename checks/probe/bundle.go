@@ -1,0 +1,186 @@
+package probe
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// BundleFormat is the manifest format string of an evidence bundle.
+const BundleFormat = "sessionguard.evidence/v1"
+
+// File names inside an evidence bundle directory.
+const (
+	ManifestFile  = "manifest.json"
+	CommandsFile  = "commands.json"
+	RegistryFile  = "registry.json"
+	WMIFile       = "wmi.json"
+	ProcessesFile = "processes.json"
+	FilesDir      = "files"
+)
+
+// Manifest is DIR/manifest.json.
+type Manifest struct {
+	Format     string    `json:"format"`
+	GOOS       string    `json:"goos"`
+	RecordedAt time.Time `json:"recorded_at"`
+	OSVersion  string    `json:"os_version,omitempty"`
+	Arch       string    `json:"arch,omitempty"`
+	// OEMCodePage is the Windows console code page the commands wrote in.
+	OEMCodePage int `json:"oem_codepage,omitempty"`
+}
+
+// Command is one entry of DIR/commands.json. Output that is not valid UTF-8
+// is kept byte for byte in the _b64 fields instead.
+type Command struct {
+	Argv      []string `json:"argv"`
+	Stdout    string   `json:"stdout"`
+	StdoutB64 string   `json:"stdout_b64,omitempty"`
+	Stderr    string   `json:"stderr"`
+	StderrB64 string   `json:"stderr_b64,omitempty"`
+	ExitCode  int      `json:"exit_code"`
+}
+
+// WMIClass is one entry of DIR/wmi.json.
+type WMIClass struct {
+	Namespace string           `json:"namespace"`
+	Class     string           `json:"class"`
+	Rows      []map[string]any `json:"rows"`
+}
+
+// NewCommand builds a bundle entry from argv and an Output.
+func NewCommand(argv []string, out Output) Command {
+	c := Command{Argv: argv, ExitCode: out.ExitCode}
+	c.Stdout, c.StdoutB64 = encodeBytes(out.Stdout)
+	c.Stderr, c.StderrB64 = encodeBytes(out.Stderr)
+	return c
+}
+
+// Output decodes the entry's recorded output.
+func (c Command) Output() (Output, error) {
+	stdout, err := decodeBytes(c.Stdout, c.StdoutB64)
+	if err != nil {
+		return Output{}, fmt.Errorf("decoding stdout_b64 of %q: %w", c.Argv, err)
+	}
+	stderr, err := decodeBytes(c.Stderr, c.StderrB64)
+	if err != nil {
+		return Output{}, fmt.Errorf("decoding stderr_b64 of %q: %w", c.Argv, err)
+	}
+	return Output{Stdout: stdout, Stderr: stderr, ExitCode: c.ExitCode}, nil
+}
+
+func encodeBytes(b []byte) (text, b64 string) {
+	if utf8.Valid(b) {
+		return string(b), ""
+	}
+	return "", base64.StdEncoding.EncodeToString(b)
+}
+
+func decodeBytes(text, b64 string) ([]byte, error) {
+	if b64 != "" {
+		return base64.StdEncoding.DecodeString(b64)
+	}
+	return []byte(text), nil
+}
+
+// CommandBase is how replay names a command: the base name of argv[0] with
+// either slash, without a ".exe" suffix, lower-cased. So "/usr/sbin/nft"
+// matches "nft" and `C:\Windows\System32\manage-bde.exe` matches "manage-bde".
+func CommandBase(argv0 string) string {
+	if i := strings.LastIndexAny(argv0, `/\`); i >= 0 {
+		argv0 = argv0[i+1:]
+	}
+	argv0 = strings.ToLower(argv0)
+	return strings.TrimSuffix(argv0, ".exe")
+}
+
+// BundlePath maps an absolute path on the recorded machine to its place
+// under DIR/files: "/etc/fstab" → "files/etc/fstab",
+// `C:\ProgramData\x.txt` → "files/C/ProgramData/x.txt" (no colon, so a bundle
+// unpacks on Windows too).
+func BundlePath(p string) string {
+	p = strings.ReplaceAll(p, `\`, "/")
+	if len(p) >= 2 && p[1] == ':' {
+		p = p[:1] + "/" + p[2:]
+	}
+	return path.Join(FilesDir, path.Clean("/"+p))
+}
+
+// Registry hives as written in bundles and accepted by Probe.Registry.
+var hiveAliases = map[string]string{
+	"HKEY_LOCAL_MACHINE": "HKLM",
+	"HKEY_CURRENT_USER":  "HKCU",
+	"HKEY_USERS":         "HKU",
+	"HKEY_CLASSES_ROOT":  "HKCR",
+}
+
+// NormalizeRegistryKey returns the canonical, case-folded form of a registry
+// key for matching: short hive, backslashes, no trailing separator.
+func NormalizeRegistryKey(key string) string {
+	key = strings.Trim(strings.ReplaceAll(key, "/", `\`), `\`)
+	hive, rest, _ := strings.Cut(key, `\`)
+	if short, ok := hiveAliases[strings.ToUpper(hive)]; ok {
+		hive = short
+	}
+	if rest == "" {
+		return strings.ToLower(hive)
+	}
+	return strings.ToLower(hive + `\` + rest)
+}
+
+// NormalizeWMINamespace returns the matching form of a WMI namespace:
+// lower-cased, forward slashes.
+func NormalizeWMINamespace(ns string) string {
+	return strings.ToLower(strings.Trim(strings.ReplaceAll(ns, `\`, "/"), "/"))
+}
+
+// registryValue converts a decoded JSON registry value to the types the
+// Probe contract promises: string, uint64 or []string.
+func registryValue(v any) (any, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case json.Number:
+		n, err := parseUint(string(x))
+		if err != nil {
+			return nil, fmt.Errorf("registry number %q: %w", x, err)
+		}
+		return n, nil
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("registry multi-string holds %T", e)
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	default:
+		return nil, fmt.Errorf("registry value of JSON type %T", v)
+	}
+}
+
+// wmiValue converts decoded JSON to the WMI value types of the contract.
+func wmiValue(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return n
+		}
+		f, _ := x.Float64()
+		return f
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = wmiValue(e)
+		}
+		return out
+	default:
+		return v
+	}
+}

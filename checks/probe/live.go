@@ -1,0 +1,205 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/shirou/gopsutil/v4/host"
+	"github.com/shirou/gopsutil/v4/process"
+)
+
+// Limits of the live probe.
+const (
+	// DefaultCommandTimeout bounds one command when the caller's context
+	// has no earlier deadline.
+	DefaultCommandTimeout = 8 * time.Second
+	// MaxOutput bounds what is kept of a command's stdout or stderr.
+	MaxOutput = 4 << 20
+	// MaxFileSize bounds ReadFile.
+	MaxFileSize = 4 << 20
+)
+
+// Live is the probe of the machine this process runs on.
+type Live struct {
+	// CommandTimeout bounds each command (DefaultCommandTimeout when 0).
+	CommandTimeout time.Duration
+	os             liveOS
+}
+
+// New returns the live probe for this machine.
+func New() *Live { return &Live{os: newLiveOS()} }
+
+// GOOS is runtime.GOOS.
+func (l *Live) GOOS() string { return runtime.GOOS }
+
+// Now is the wall clock.
+func (l *Live) Now() time.Time { return time.Now() }
+
+// Host reports the OS version and architecture.
+func (l *Live) Host() Host {
+	h := Host{OS: runtime.GOOS, Arch: runtime.GOARCH}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if platform, _, version, err := host.PlatformInformationWithContext(ctx); err == nil {
+		h.OSVersion = platform + " " + version
+		if platform == "" {
+			h.OSVersion = version
+		}
+	}
+	return h
+}
+
+// Resolve returns the absolute path that name runs: the first allow-listed
+// candidate that exists as a regular file.
+func (l *Live) Resolve(name string) (string, error) {
+	candidates, err := AllowedCommands(runtime.GOOS, name, l.os.expand)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range candidates {
+		if fi, err := os.Stat(c); err == nil && fi.Mode().IsRegular() {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("%s: %w", name, ErrNotFound)
+}
+
+// Run runs an allow-listed command without a shell, with a fixed minimal
+// environment (LC_ALL=C on Unix) and a timeout.
+func (l *Live) Run(ctx context.Context, name string, args ...string) (Output, error) {
+	path, err := l.Resolve(name)
+	if err != nil {
+		return Output{}, fmt.Errorf("running %s: %w", name, err)
+	}
+	timeout := l.CommandTimeout
+	if timeout <= 0 {
+		timeout = DefaultCommandTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Env = l.os.env()
+	cmd.Stdin = nil
+	cmd.WaitDelay = time.Second
+	var stdout, stderr limitedBuffer
+	stdout.max, stderr.max = MaxOutput, MaxOutput
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	l.os.prepare(cmd)
+	err = cmd.Run()
+	out := Output{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	if cmd.ProcessState != nil {
+		out.ExitCode = cmd.ProcessState.ExitCode()
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return out, fmt.Errorf("running %s: %w", name, ctxErr)
+	}
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		if errors.Is(err, os.ErrPermission) {
+			return out, fmt.Errorf("running %s: %w", name, ErrAccessDenied)
+		}
+		return out, fmt.Errorf("running %s: %w", name, err)
+	}
+	return out, nil
+}
+
+// ReadFile reads a file of at most MaxFileSize bytes.
+func (l *Live) ReadFile(p string) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, fileError(p, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fileError(p, err)
+	}
+	if len(b) > MaxFileSize {
+		return nil, fmt.Errorf("reading %s: larger than %d bytes", p, MaxFileSize)
+	}
+	return b, nil
+}
+
+// ReadDir lists a directory's entry names, sorted.
+func (l *Live) ReadDir(p string) ([]string, error) {
+	entries, err := os.ReadDir(p)
+	if err != nil {
+		return nil, fileError(p, err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+func fileError(p string, err error) error {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("reading %s: %w", p, ErrNotFound)
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("reading %s: %w", p, ErrAccessDenied)
+	default:
+		return fmt.Errorf("reading %s: %w", p, err)
+	}
+}
+
+// Registry reads a Windows registry value.
+func (l *Live) Registry(key, value string) (any, error) { return l.os.registry(key, value) }
+
+// WMI returns every instance of a WMI class.
+func (l *Live) WMI(namespace, class string) ([]map[string]any, error) {
+	return l.os.wmi(namespace, class)
+}
+
+// OEMCodePage is the console code page on Windows, 0 elsewhere.
+func (l *Live) OEMCodePage() int { return l.os.oemCodePage() }
+
+// Processes lists running processes. Fields that cannot be read for a
+// process (another user's, on macOS) are left empty.
+func (l *Live) Processes() ([]Process, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	procs, err := process.ProcessesWithContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing processes: %w", err)
+	}
+	out := make([]Process, 0, len(procs))
+	for _, p := range procs {
+		name, err := p.NameWithContext(ctx)
+		if err != nil {
+			continue // exited meanwhile
+		}
+		exe, _ := p.ExeWithContext(ctx)
+		cmdline, _ := p.CmdlineSliceWithContext(ctx)
+		user, _ := p.UsernameWithContext(ctx)
+		out = append(out, Process{PID: p.Pid, Name: name, Exe: exe, Cmdline: cmdline, User: user})
+	}
+	return out, nil
+}
+
+// limitedBuffer keeps at most max bytes and drops the rest.
+type limitedBuffer struct {
+	bytes.Buffer
+	max int
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if room := b.max - b.Len(); room > 0 {
+		if len(p) > room {
+			b.Buffer.Write(p[:room])
+		} else {
+			b.Buffer.Write(p)
+		}
+	}
+	return len(p), nil
+}

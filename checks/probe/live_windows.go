@@ -1,0 +1,238 @@
+//go:build windows
+
+package probe
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+	"runtime"
+	"strings"
+	"syscall"
+
+	ole "github.com/go-ole/go-ole"
+	"github.com/go-ole/go-ole/oleutil"
+	"golang.org/x/sys/windows"
+	"golang.org/x/sys/windows/registry"
+)
+
+// liveOS holds what differs between operating systems in the live probe.
+type liveOS struct {
+	system, programFiles string
+}
+
+func newLiveOS() liveOS {
+	l := liveOS{system: `C:\Windows\System32`, programFiles: `C:\Program Files`}
+	if dir, err := windows.GetSystemDirectory(); err == nil && dir != "" {
+		l.system = dir
+	}
+	if dir, err := windows.KnownFolderPath(windows.FOLDERID_ProgramFiles, 0); err == nil && dir != "" {
+		l.programFiles = dir
+	}
+	return l
+}
+
+func (l liveOS) expand(p string) string { return expandWindowsPath(p, l.system, l.programFiles) }
+
+// env gives commands only what Windows tools need to start.
+func (l liveOS) env() []string {
+	root := strings.TrimSuffix(strings.TrimRight(l.system, `\`), `\System32`)
+	return []string{"SystemRoot=" + root, "WINDIR=" + root, "PATH=" + l.system}
+}
+
+func (liveOS) prepare(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{HideWindow: true, CreationFlags: windows.CREATE_NO_WINDOW}
+}
+
+var hives = map[string]registry.Key{
+	"HKLM": registry.LOCAL_MACHINE,
+	"HKCU": registry.CURRENT_USER,
+	"HKU":  registry.USERS,
+	"HKCR": registry.CLASSES_ROOT,
+}
+
+func (liveOS) registry(key, value string) (any, error) {
+	key = strings.ReplaceAll(key, "/", `\`)
+	hiveName, path, _ := strings.Cut(key, `\`)
+	if short, ok := hiveAliases[strings.ToUpper(hiveName)]; ok {
+		hiveName = short
+	}
+	hive, ok := hives[strings.ToUpper(hiveName)]
+	if !ok {
+		return nil, fmt.Errorf("registry %s: unknown hive %q", key, hiveName)
+	}
+	k, err := registry.OpenKey(hive, path, registry.QUERY_VALUE|registry.WOW64_64KEY)
+	if err != nil {
+		return nil, registryError(key, value, err)
+	}
+	defer k.Close()
+	_, typ, err := k.GetValue(value, nil)
+	if err != nil {
+		return nil, registryError(key, value, err)
+	}
+	switch typ {
+	case registry.SZ, registry.EXPAND_SZ:
+		s, _, err := k.GetStringValue(value)
+		if err != nil {
+			return nil, registryError(key, value, err)
+		}
+		return s, nil
+	case registry.DWORD, registry.QWORD:
+		n, _, err := k.GetIntegerValue(value)
+		if err != nil {
+			return nil, registryError(key, value, err)
+		}
+		return n, nil
+	case registry.MULTI_SZ:
+		s, _, err := k.GetStringsValue(value)
+		if err != nil {
+			return nil, registryError(key, value, err)
+		}
+		return s, nil
+	default:
+		return nil, fmt.Errorf("registry %s\\%s: value type %d is not read", key, value, typ)
+	}
+}
+
+func registryError(key, value string, err error) error {
+	switch {
+	case errors.Is(err, registry.ErrNotExist), errors.Is(err, windows.ERROR_FILE_NOT_FOUND):
+		return fmt.Errorf("registry %s\\%s: %w", key, value, ErrNotFound)
+	case errors.Is(err, windows.ERROR_ACCESS_DENIED):
+		return fmt.Errorf("registry %s\\%s: %w", key, value, ErrAccessDenied)
+	default:
+		return fmt.Errorf("registry %s\\%s: %w", key, value, err)
+	}
+}
+
+// WBEM error codes that mean "not there" or "not allowed".
+const (
+	wbemAccessDenied     = 0x80041003
+	wbemInvalidNamespace = 0x8004100E
+	wbemInvalidClass     = 0x80041010
+	wbemNotFound         = 0x80041002
+)
+
+func (liveOS) wmi(namespace, class string) (rows []map[string]any, err error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := ole.CoInitializeEx(0, ole.COINIT_MULTITHREADED); err != nil {
+		var oleErr *ole.OleError
+		// S_FALSE: COM was already initialised on this thread.
+		if !errors.As(err, &oleErr) || oleErr.Code() != 1 {
+			return nil, fmt.Errorf("wmi: initialising COM: %w", err)
+		}
+	}
+	defer ole.CoUninitialize()
+	defer func() {
+		if err != nil {
+			err = wmiError(namespace, class, err)
+		}
+	}()
+	unknown, err := oleutil.CreateObject("WbemScripting.SWbemLocator")
+	if err != nil {
+		return nil, err
+	}
+	defer unknown.Release()
+	locator, err := unknown.QueryInterface(ole.IID_IDispatch)
+	if err != nil {
+		return nil, err
+	}
+	defer locator.Release()
+	serviceRaw, err := oleutil.CallMethod(locator, "ConnectServer", nil, strings.ReplaceAll(namespace, "/", `\`))
+	if err != nil {
+		return nil, err
+	}
+	defer serviceRaw.Clear()
+	service := serviceRaw.ToIDispatch()
+	resultRaw, err := oleutil.CallMethod(service, "ExecQuery", "SELECT * FROM "+class)
+	if err != nil {
+		return nil, err
+	}
+	defer resultRaw.Clear()
+	result := resultRaw.ToIDispatch()
+	rows = []map[string]any{}
+	err = oleutil.ForEach(result, func(v *ole.VARIANT) error {
+		item := v.ToIDispatch()
+		propsRaw, err := oleutil.GetProperty(item, "Properties_")
+		if err != nil {
+			return err
+		}
+		defer propsRaw.Clear()
+		row := map[string]any{}
+		err = oleutil.ForEach(propsRaw.ToIDispatch(), func(pv *ole.VARIANT) error {
+			prop := pv.ToIDispatch()
+			name, err := oleutil.GetProperty(prop, "Name")
+			if err != nil {
+				return err
+			}
+			defer name.Clear()
+			val, err := oleutil.GetProperty(prop, "Value")
+			if err != nil {
+				return err
+			}
+			defer val.Clear()
+			row[name.ToString()] = variantValue(val)
+			return nil
+		})
+		rows = append(rows, row)
+		return err
+	})
+	return rows, err
+}
+
+func variantValue(v *ole.VARIANT) any {
+	if v.VT&ole.VT_ARRAY != 0 {
+		arr := v.ToArray()
+		if arr == nil {
+			return nil
+		}
+		vals := arr.ToValueArray()
+		out := make([]any, len(vals))
+		for i, e := range vals {
+			out[i] = scalar(e)
+		}
+		return out
+	}
+	return scalar(v.Value())
+}
+
+func scalar(v any) any {
+	switch x := v.(type) {
+	case nil, string, bool, float64:
+		return x
+	case float32:
+		return float64(x)
+	default:
+		if n, ok := AsInt(v); ok {
+			return n
+		}
+		return fmt.Sprint(v)
+	}
+}
+
+func wmiError(namespace, class string, err error) error {
+	var code uint32
+	var oleErr *ole.OleError
+	if errors.As(err, &oleErr) {
+		code = uint32(oleErr.Code())
+		if ex, ok := oleErr.SubError().(ole.EXCEPINFO); ok && ex.SCODE() != 0 {
+			code = ex.SCODE()
+		}
+	}
+	switch code {
+	case wbemInvalidNamespace, wbemInvalidClass, wbemNotFound:
+		return fmt.Errorf("wmi %s %s: %w", namespace, class, ErrNotFound)
+	case wbemAccessDenied:
+		return fmt.Errorf("wmi %s %s: %w", namespace, class, ErrAccessDenied)
+	default:
+		return fmt.Errorf("wmi %s %s: %w", namespace, class, err)
+	}
+}
+
+var procGetOEMCP = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetOEMCP")
+
+func (liveOS) oemCodePage() int {
+	cp, _, _ := procGetOEMCP.Call()
+	return int(cp)
+}

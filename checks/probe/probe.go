@@ -1,0 +1,95 @@
+// Package probe is the only place where SessionGuard touches the operating
+// system. Checks never run commands, read files or query the registry
+// themselves: they ask a Probe. Three probes exist:
+//
+//   - the live probe (New), build-tagged per OS, which runs allow-listed
+//     absolute command paths without a shell and with a timeout;
+//   - the Recorder, which wraps another probe and writes what it saw as an
+//     evidence bundle (sessionguard.evidence/v1);
+//   - the Replay probe, which answers from such a bundle, so the macOS and
+//     Windows logic of every check runs in Linux tests.
+//
+// A command, file, registry value or WMI class that is not there returns an
+// error wrapping ErrNotFound; callers then try their next source or report
+// unknown.
+package probe
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors shared by every probe.
+var (
+	// ErrNotFound: the command is not installed, or the file, registry
+	// key/value or WMI namespace/class is not present.
+	ErrNotFound = errors.New("not found")
+	// ErrNotAllowed: the command is not on the allow-list of the live probe.
+	ErrNotAllowed = errors.New("command not on the allow-list")
+	// ErrAccessDenied: the state exists but this user may not read it.
+	ErrAccessDenied = errors.New("access denied")
+	// ErrUnavailable: the source could not be read at all (for example a
+	// bundle recorded without a process list).
+	ErrUnavailable = errors.New("not available")
+)
+
+// Output is what a command wrote and how it exited. Stdout and Stderr are the
+// bytes as the program wrote them (not decoded).
+type Output struct {
+	Stdout   []byte
+	Stderr   []byte
+	ExitCode int
+}
+
+// Process is one running process.
+type Process struct {
+	PID     int32    `json:"pid"`
+	Name    string   `json:"name"`
+	Exe     string   `json:"exe"`
+	Cmdline []string `json:"cmdline"`
+	User    string   `json:"user"`
+}
+
+// Probe answers a check's questions about the machine.
+//
+// Run executes a command by its logical name (for example "nft" or
+// "manage-bde"); a non-zero exit status is not an error, it is in
+// Output.ExitCode. Registry keys use the short hives (HKLM, HKCU, HKU) and
+// values come back as string, uint64 or []string. WMI rows hold string,
+// int64, float64, bool, nil or []any values.
+type Probe interface {
+	GOOS() string
+	// Now is the probe's clock: the wall clock live, the recording time in
+	// replay, so ages read as they were when a bundle was recorded.
+	Now() time.Time
+	Run(ctx context.Context, name string, args ...string) (Output, error)
+	ReadFile(path string) ([]byte, error)
+	// ReadDir lists the names in a directory, sorted. In replay it lists what
+	// the bundle holds under files/.
+	ReadDir(path string) ([]string, error)
+	Registry(key, value string) (any, error)
+	WMI(namespace, class string) ([]map[string]any, error)
+	Processes() ([]Process, error)
+}
+
+// Host describes the machine a probe looks at.
+type Host struct {
+	OS        string `json:"os"`
+	OSVersion string `json:"os_version"`
+	Arch      string `json:"arch"`
+}
+
+// HostInformer is implemented by probes that know the host's OS version and
+// architecture.
+type HostInformer interface {
+	Host() Host
+}
+
+// HostOf returns the host information of p, or just its GOOS.
+func HostOf(p Probe) Host {
+	if h, ok := p.(HostInformer); ok {
+		return h.Host()
+	}
+	return Host{OS: p.GOOS()}
+}

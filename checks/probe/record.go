@@ -1,0 +1,233 @@
+package probe
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/sessionguard/sessionguard/internal/atomicfile"
+)
+
+// Recorder wraps a probe and keeps every answer it gave, to be written out as
+// an evidence bundle. It is safe for concurrent use. Answers that were errors
+// (not installed, not present) are not kept, which is exactly how replay
+// represents them.
+type Recorder struct {
+	inner Probe
+	start time.Time
+
+	mu        sync.Mutex
+	commands  []Command
+	files     map[string][]byte
+	dirs      map[string]bool
+	registry  map[string]map[string]any
+	wmi       []WMIClass
+	processes []Process
+	hasProcs  bool
+}
+
+// NewRecorder records what inner answers. The bundle's recorded_at is the
+// time of this call.
+func NewRecorder(inner Probe) *Recorder {
+	return &Recorder{
+		inner:    inner,
+		start:    inner.Now(),
+		files:    map[string][]byte{},
+		dirs:     map[string]bool{},
+		registry: map[string]map[string]any{},
+	}
+}
+
+// GOOS passes through.
+func (r *Recorder) GOOS() string { return r.inner.GOOS() }
+
+// Now is the recording start, the clock replay will use, so a bundle
+// replays to exactly what was recorded.
+func (r *Recorder) Now() time.Time { return r.start }
+
+// Host passes through.
+func (r *Recorder) Host() Host { return HostOf(r.inner) }
+
+// OEMCodePage passes through.
+func (r *Recorder) OEMCodePage() int {
+	if cp, ok := r.inner.(CodePager); ok {
+		return cp.OEMCodePage()
+	}
+	return 0
+}
+
+// Run runs and records the command under the absolute path it resolved to
+// when the inner probe says so, else under name.
+func (r *Recorder) Run(ctx context.Context, name string, args ...string) (Output, error) {
+	out, err := r.inner.Run(ctx, name, args...)
+	if err != nil {
+		return out, err
+	}
+	argv0 := name
+	if res, ok := r.inner.(Resolver); ok {
+		if abs, err := res.Resolve(name); err == nil {
+			argv0 = abs
+		}
+	}
+	argv := append([]string{argv0}, args...)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.commands {
+		if CommandBase(c.Argv[0]) == CommandBase(argv0) && slices.Equal(c.Argv[1:], args) {
+			return out, nil // replay answers the first one
+		}
+	}
+	r.commands = append(r.commands, NewCommand(argv, out))
+	return out, nil
+}
+
+// ReadFile reads and records a file.
+func (r *Recorder) ReadFile(p string) ([]byte, error) {
+	b, err := r.inner.ReadFile(p)
+	if err != nil {
+		return b, err
+	}
+	r.mu.Lock()
+	r.files[p] = slices.Clone(b)
+	r.mu.Unlock()
+	return b, nil
+}
+
+// ReadDir lists a directory and records that it exists; replay lists the
+// entries the bundle holds beneath it.
+func (r *Recorder) ReadDir(p string) ([]string, error) {
+	names, err := r.inner.ReadDir(p)
+	if err != nil {
+		return names, err
+	}
+	r.mu.Lock()
+	r.dirs[p] = true
+	r.mu.Unlock()
+	return names, nil
+}
+
+// Registry reads and records a registry value.
+func (r *Recorder) Registry(key, value string) (any, error) {
+	v, err := r.inner.Registry(key, value)
+	if err != nil {
+		return v, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.registry[key] == nil {
+		r.registry[key] = map[string]any{}
+	}
+	r.registry[key][value] = v
+	return v, nil
+}
+
+// WMI queries and records a class (an empty class is recorded as such).
+func (r *Recorder) WMI(namespace, class string) ([]map[string]any, error) {
+	rows, err := r.inner.WMI(namespace, class)
+	if err != nil {
+		return rows, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.wmi {
+		if wmiKey(c.Namespace, c.Class) == wmiKey(namespace, class) {
+			return rows, nil
+		}
+	}
+	r.wmi = append(r.wmi, WMIClass{Namespace: namespace, Class: class, Rows: rows})
+	return rows, nil
+}
+
+// Processes lists and records the running processes.
+func (r *Recorder) Processes() ([]Process, error) {
+	ps, err := r.inner.Processes()
+	if err != nil {
+		return ps, err
+	}
+	r.mu.Lock()
+	r.processes = slices.Clone(ps)
+	r.hasProcs = true
+	r.mu.Unlock()
+	return ps, nil
+}
+
+// WriteBundle writes what was recorded to dir, which must not exist or be
+// empty. Each file is written atomically.
+func (r *Recorder) WriteBundle(dir string) error {
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("writing evidence bundle: %s is not empty", dir)
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("writing evidence bundle: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("writing evidence bundle: %w", err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	host := r.Host()
+	m := Manifest{Format: BundleFormat, GOOS: r.GOOS(), RecordedAt: r.start.UTC(), OSVersion: host.OSVersion, Arch: host.Arch, OEMCodePage: r.OEMCodePage()}
+	if err := writeJSON(dir, ManifestFile, m); err != nil {
+		return err
+	}
+	commands := r.commands
+	if commands == nil {
+		commands = []Command{}
+	}
+	if err := writeJSON(dir, CommandsFile, commands); err != nil {
+		return err
+	}
+	if len(r.registry) > 0 {
+		if err := writeJSON(dir, RegistryFile, r.registry); err != nil {
+			return err
+		}
+	}
+	if len(r.wmi) > 0 {
+		if err := writeJSON(dir, WMIFile, r.wmi); err != nil {
+			return err
+		}
+	}
+	if r.hasProcs {
+		if err := writeJSON(dir, ProcessesFile, r.processes); err != nil {
+			return err
+		}
+	}
+	for d := range r.dirs {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(BundlePath(d))), 0o700); err != nil {
+			return fmt.Errorf("writing evidence bundle: %w", err)
+		}
+	}
+	for p, b := range r.files {
+		dst := filepath.Join(dir, filepath.FromSlash(BundlePath(p)))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+			return fmt.Errorf("writing evidence bundle: %w", err)
+		}
+		if err := atomicfile.WriteFile(dst, b, 0o600); err != nil {
+			return fmt.Errorf("writing evidence bundle: %w", err)
+		}
+	}
+	return nil
+}
+
+func writeJSON(dir, name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("writing evidence bundle %s: %w", name, err)
+	}
+	b = append(b, '\n')
+	if err := atomicfile.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+		return fmt.Errorf("writing evidence bundle: %w", err)
+	}
+	return nil
+}
+
+// Resolver is implemented by the live probe: it tells which absolute path a
+// logical command name runs.
+type Resolver interface {
+	Resolve(name string) (string, error)
+}

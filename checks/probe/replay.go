@@ -1,0 +1,220 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ErrBadBundle marks an evidence bundle that is missing or malformed.
+var ErrBadBundle = errors.New("bad evidence bundle")
+
+// Replay answers from an evidence bundle instead of the machine. Anything the
+// bundle does not hold behaves as not installed / not present.
+type Replay struct {
+	dir       string
+	manifest  Manifest
+	commands  []Command
+	registry  map[string]map[string]any // normalised key → lower-cased value name → value
+	wmi       map[string][]map[string]any
+	processes []Process
+	hasProcs  bool
+}
+
+// OpenReplay loads the bundle in dir. Every file is parsed up front, so a
+// corrupt bundle fails here with a message naming the file.
+func OpenReplay(dir string) (*Replay, error) {
+	r := &Replay{dir: dir}
+	if err := readJSON(dir, ManifestFile, &r.manifest, true); err != nil {
+		return nil, err
+	}
+	if r.manifest.Format != BundleFormat {
+		return nil, fmt.Errorf("%w: %s: format is %q, want %q", ErrBadBundle, filepath.Join(dir, ManifestFile), r.manifest.Format, BundleFormat)
+	}
+	switch r.manifest.GOOS {
+	case "linux", "darwin", "windows":
+	default:
+		return nil, fmt.Errorf("%w: %s: goos %q is not linux, darwin or windows", ErrBadBundle, filepath.Join(dir, ManifestFile), r.manifest.GOOS)
+	}
+	if r.manifest.RecordedAt.IsZero() {
+		return nil, fmt.Errorf("%w: %s: recorded_at is missing", ErrBadBundle, filepath.Join(dir, ManifestFile))
+	}
+	if err := readJSON(dir, CommandsFile, &r.commands, false); err != nil {
+		return nil, err
+	}
+	for i, c := range r.commands {
+		if len(c.Argv) == 0 {
+			return nil, fmt.Errorf("%w: %s: entry %d has an empty argv", ErrBadBundle, filepath.Join(dir, CommandsFile), i)
+		}
+		if _, err := c.Output(); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrBadBundle, filepath.Join(dir, CommandsFile), err)
+		}
+	}
+	if err := r.loadRegistry(); err != nil {
+		return nil, err
+	}
+	if err := r.loadWMI(); err != nil {
+		return nil, err
+	}
+	err := readJSON(dir, ProcessesFile, &r.processes, false)
+	if err != nil {
+		return nil, err
+	}
+	_, statErr := os.Stat(filepath.Join(dir, ProcessesFile))
+	r.hasProcs = statErr == nil
+	return r, nil
+}
+
+// readJSON decodes dir/name into v. A missing optional file leaves v alone.
+func readJSON(dir, name string, v any, required bool) error {
+	p := filepath.Join(dir, name)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) && !required {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrBadBundle, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrBadBundle, p, err)
+	}
+	return nil
+}
+
+func (r *Replay) loadRegistry() error {
+	var raw map[string]map[string]any
+	if err := readJSON(r.dir, RegistryFile, &raw, false); err != nil {
+		return err
+	}
+	r.registry = make(map[string]map[string]any, len(raw))
+	for key, values := range raw {
+		norm := NormalizeRegistryKey(key)
+		if r.registry[norm] == nil {
+			r.registry[norm] = make(map[string]any, len(values))
+		}
+		for name, v := range values {
+			val, err := registryValue(v)
+			if err != nil {
+				return fmt.Errorf("%w: %s: %s\\%s: %w", ErrBadBundle, filepath.Join(r.dir, RegistryFile), key, name, err)
+			}
+			r.registry[norm][strings.ToLower(name)] = val
+		}
+	}
+	return nil
+}
+
+func (r *Replay) loadWMI() error {
+	var classes []WMIClass
+	if err := readJSON(r.dir, WMIFile, &classes, false); err != nil {
+		return err
+	}
+	r.wmi = make(map[string][]map[string]any, len(classes))
+	for _, c := range classes {
+		rows := make([]map[string]any, 0, len(c.Rows))
+		for _, row := range c.Rows {
+			conv := make(map[string]any, len(row))
+			for k, v := range row {
+				conv[k] = wmiValue(v)
+			}
+			rows = append(rows, conv)
+		}
+		r.wmi[wmiKey(c.Namespace, c.Class)] = rows
+	}
+	return nil
+}
+
+func wmiKey(namespace, class string) string {
+	return NormalizeWMINamespace(namespace) + ":" + strings.ToLower(class)
+}
+
+// Manifest returns the bundle's manifest.
+func (r *Replay) Manifest() Manifest { return r.manifest }
+
+// GOOS is the operating system the bundle was recorded on.
+func (r *Replay) GOOS() string { return r.manifest.GOOS }
+
+// Now is the bundle's recording time.
+func (r *Replay) Now() time.Time { return r.manifest.RecordedAt }
+
+// Host is the recorded host.
+func (r *Replay) Host() Host {
+	return Host{OS: r.manifest.GOOS, OSVersion: r.manifest.OSVersion, Arch: r.manifest.Arch}
+}
+
+// OEMCodePage is the recorded Windows console code page (0 when unknown).
+func (r *Replay) OEMCodePage() int { return r.manifest.OEMCodePage }
+
+// Run returns the first recorded command whose argv[0] base name matches name
+// and whose other arguments are equal, in order.
+func (r *Replay) Run(ctx context.Context, name string, args ...string) (Output, error) {
+	if err := ctx.Err(); err != nil {
+		return Output{}, err
+	}
+	base := CommandBase(name)
+	for _, c := range r.commands {
+		if CommandBase(c.Argv[0]) == base && slices.Equal(c.Argv[1:], args) {
+			return c.Output()
+		}
+	}
+	return Output{}, fmt.Errorf("running %s: %w", name, ErrNotFound)
+}
+
+// ReadFile reads files/<path> from the bundle.
+func (r *Replay) ReadFile(p string) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(r.dir, filepath.FromSlash(BundlePath(p))))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("reading %s: %w", p, ErrNotFound)
+	}
+	return b, err
+}
+
+// ReadDir lists files/<path> in the bundle.
+func (r *Replay) ReadDir(p string) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(r.dir, filepath.FromSlash(BundlePath(p))))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("listing %s: %w", p, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names, nil
+}
+
+// Registry returns a recorded registry value.
+func (r *Replay) Registry(key, value string) (any, error) {
+	if v, ok := r.registry[NormalizeRegistryKey(key)][strings.ToLower(value)]; ok {
+		return v, nil
+	}
+	return nil, fmt.Errorf("registry %s\\%s: %w", key, value, ErrNotFound)
+}
+
+// WMI returns the recorded rows of a class.
+func (r *Replay) WMI(namespace, class string) ([]map[string]any, error) {
+	if rows, ok := r.wmi[wmiKey(namespace, class)]; ok {
+		return rows, nil
+	}
+	return nil, fmt.Errorf("wmi %s %s: %w", namespace, class, ErrNotFound)
+}
+
+// Processes returns the recorded process list; a bundle without
+// processes.json could not read it.
+func (r *Replay) Processes() ([]Process, error) {
+	if !r.hasProcs {
+		return nil, fmt.Errorf("process list: %w", ErrUnavailable)
+	}
+	return r.processes, nil
+}
