@@ -20,6 +20,7 @@ const (
 	RegistryFile  = "registry.json"
 	WMIFile       = "wmi.json"
 	ProcessesFile = "processes.json"
+	DeniedFile    = "denied.json"
 	FilesDir      = "files"
 )
 
@@ -50,6 +51,39 @@ type WMIClass struct {
 	Namespace string           `json:"namespace"`
 	Class     string           `json:"class"`
 	Rows      []map[string]any `json:"rows"`
+}
+
+// Denied is one entry of DIR/denied.json: a source that exists but that the
+// recording user was not allowed to read. Replay answers it with
+// ErrAccessDenied. Kind is "command" (Argv), "file" or "dir" (Path),
+// "registry" (Key, Value), "wmi" (Namespace, Class) or "processes".
+type Denied struct {
+	Kind      string   `json:"kind"`
+	Argv      []string `json:"argv,omitempty"`
+	Path      string   `json:"path,omitempty"`
+	Key       string   `json:"key,omitempty"`
+	Value     string   `json:"value,omitempty"`
+	Namespace string   `json:"namespace,omitempty"`
+	Class     string   `json:"class,omitempty"`
+}
+
+// matchKey is how replay looks a denied entry up.
+func (d Denied) matchKey() string {
+	switch d.Kind {
+	case "command":
+		if len(d.Argv) == 0 {
+			return "command:"
+		}
+		return "command:" + CommandBase(d.Argv[0]) + "\x00" + strings.Join(d.Argv[1:], "\x00")
+	case "file", "dir":
+		return d.Kind + ":" + BundlePath(d.Path)
+	case "registry":
+		return "registry:" + NormalizeRegistryKey(d.Key) + "\x00" + strings.ToLower(d.Value)
+	case "wmi":
+		return "wmi:" + wmiKey(d.Namespace, d.Class)
+	default:
+		return d.Kind
+	}
 }
 
 // NewCommand builds a bundle entry from argv and an Output.

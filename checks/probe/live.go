@@ -32,6 +32,8 @@ type Live struct {
 	// CommandTimeout bounds each command (DefaultCommandTimeout when 0).
 	CommandTimeout time.Duration
 	os             liveOS
+	// allow replaces the built-in allow-list; only this package's tests set it.
+	allow map[string][]string
 }
 
 // New returns the live probe for this machine.
@@ -61,6 +63,12 @@ func (l *Live) Host() Host {
 // candidate that exists as a regular file.
 func (l *Live) Resolve(name string) (string, error) {
 	candidates, err := AllowedCommands(runtime.GOOS, name, l.os.expand)
+	if l.allow != nil {
+		candidates, err = l.allow[name], nil
+		if candidates == nil {
+			err = fmt.Errorf("%s: %w", name, ErrNotAllowed)
+		}
+	}
 	if err != nil {
 		return "", err
 	}

@@ -30,6 +30,7 @@ type Recorder struct {
 	wmi       []WMIClass
 	processes []Process
 	hasProcs  bool
+	denied    []Denied
 }
 
 // NewRecorder records what inner answers. The bundle's recorded_at is the
@@ -67,6 +68,7 @@ func (r *Recorder) OEMCodePage() int {
 func (r *Recorder) Run(ctx context.Context, name string, args ...string) (Output, error) {
 	out, err := r.inner.Run(ctx, name, args...)
 	if err != nil {
+		r.deny(err, Denied{Kind: "command", Argv: append([]string{name}, args...)})
 		return out, err
 	}
 	argv0 := name
@@ -91,6 +93,7 @@ func (r *Recorder) Run(ctx context.Context, name string, args ...string) (Output
 func (r *Recorder) ReadFile(p string) ([]byte, error) {
 	b, err := r.inner.ReadFile(p)
 	if err != nil {
+		r.deny(err, Denied{Kind: "file", Path: p})
 		return b, err
 	}
 	r.mu.Lock()
@@ -104,6 +107,7 @@ func (r *Recorder) ReadFile(p string) ([]byte, error) {
 func (r *Recorder) ReadDir(p string) ([]string, error) {
 	names, err := r.inner.ReadDir(p)
 	if err != nil {
+		r.deny(err, Denied{Kind: "dir", Path: p})
 		return names, err
 	}
 	r.mu.Lock()
@@ -116,6 +120,7 @@ func (r *Recorder) ReadDir(p string) ([]string, error) {
 func (r *Recorder) Registry(key, value string) (any, error) {
 	v, err := r.inner.Registry(key, value)
 	if err != nil {
+		r.deny(err, Denied{Kind: "registry", Key: key, Value: value})
 		return v, err
 	}
 	r.mu.Lock()
@@ -131,6 +136,7 @@ func (r *Recorder) Registry(key, value string) (any, error) {
 func (r *Recorder) WMI(namespace, class string) ([]map[string]any, error) {
 	rows, err := r.inner.WMI(namespace, class)
 	if err != nil {
+		r.deny(err, Denied{Kind: "wmi", Namespace: namespace, Class: class})
 		return rows, err
 	}
 	r.mu.Lock()
@@ -148,6 +154,7 @@ func (r *Recorder) WMI(namespace, class string) ([]map[string]any, error) {
 func (r *Recorder) Processes() ([]Process, error) {
 	ps, err := r.inner.Processes()
 	if err != nil {
+		r.deny(err, Denied{Kind: "processes"})
 		return ps, err
 	}
 	r.mu.Lock()
@@ -155,6 +162,21 @@ func (r *Recorder) Processes() ([]Process, error) {
 	r.hasProcs = true
 	r.mu.Unlock()
 	return ps, nil
+}
+
+// deny remembers a source the inner probe was not allowed to read.
+func (r *Recorder) deny(err error, d Denied) {
+	if !errors.Is(err, ErrAccessDenied) {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, have := range r.denied {
+		if have.matchKey() == d.matchKey() {
+			return
+		}
+	}
+	r.denied = append(r.denied, d)
 }
 
 // WriteBundle writes what was recorded to dir, which must not exist or be
@@ -194,6 +216,11 @@ func (r *Recorder) WriteBundle(dir string) error {
 	}
 	if r.hasProcs {
 		if err := writeJSON(dir, ProcessesFile, r.processes); err != nil {
+			return err
+		}
+	}
+	if len(r.denied) > 0 {
+		if err := writeJSON(dir, DeniedFile, r.denied); err != nil {
 			return err
 		}
 	}

@@ -27,6 +27,7 @@ type Replay struct {
 	wmi       map[string][]map[string]any
 	processes []Process
 	hasProcs  bool
+	denied    map[string]bool
 }
 
 // OpenReplay loads the bundle in dir. Every file is parsed up front, so a
@@ -64,9 +65,16 @@ func OpenReplay(dir string) (*Replay, error) {
 	if err := r.loadWMI(); err != nil {
 		return nil, err
 	}
-	err := readJSON(dir, ProcessesFile, &r.processes, false)
-	if err != nil {
+	if err := readJSON(dir, ProcessesFile, &r.processes, false); err != nil {
 		return nil, err
+	}
+	var denied []Denied
+	if err := readJSON(dir, DeniedFile, &denied, false); err != nil {
+		return nil, err
+	}
+	r.denied = make(map[string]bool, len(denied))
+	for _, d := range denied {
+		r.denied[d.matchKey()] = true
 	}
 	_, statErr := os.Stat(filepath.Join(dir, ProcessesFile))
 	r.hasProcs = statErr == nil
@@ -160,6 +168,9 @@ func (r *Replay) Run(ctx context.Context, name string, args ...string) (Output, 
 	if err := ctx.Err(); err != nil {
 		return Output{}, err
 	}
+	if r.denied[Denied{Kind: "command", Argv: append([]string{name}, args...)}.matchKey()] {
+		return Output{}, fmt.Errorf("running %s: %w", name, ErrAccessDenied)
+	}
 	base := CommandBase(name)
 	for _, c := range r.commands {
 		if CommandBase(c.Argv[0]) == base && slices.Equal(c.Argv[1:], args) {
@@ -171,6 +182,9 @@ func (r *Replay) Run(ctx context.Context, name string, args ...string) (Output, 
 
 // ReadFile reads files/<path> from the bundle.
 func (r *Replay) ReadFile(p string) ([]byte, error) {
+	if r.denied[Denied{Kind: "file", Path: p}.matchKey()] {
+		return nil, fmt.Errorf("reading %s: %w", p, ErrAccessDenied)
+	}
 	b, err := os.ReadFile(filepath.Join(r.dir, filepath.FromSlash(BundlePath(p))))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("reading %s: %w", p, ErrNotFound)
@@ -180,6 +194,9 @@ func (r *Replay) ReadFile(p string) ([]byte, error) {
 
 // ReadDir lists files/<path> in the bundle.
 func (r *Replay) ReadDir(p string) ([]string, error) {
+	if r.denied[Denied{Kind: "dir", Path: p}.matchKey()] {
+		return nil, fmt.Errorf("listing %s: %w", p, ErrAccessDenied)
+	}
 	entries, err := os.ReadDir(filepath.Join(r.dir, filepath.FromSlash(BundlePath(p))))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("listing %s: %w", p, ErrNotFound)
@@ -196,6 +213,9 @@ func (r *Replay) ReadDir(p string) ([]string, error) {
 
 // Registry returns a recorded registry value.
 func (r *Replay) Registry(key, value string) (any, error) {
+	if r.denied[Denied{Kind: "registry", Key: key, Value: value}.matchKey()] {
+		return nil, fmt.Errorf("registry %s\\%s: %w", key, value, ErrAccessDenied)
+	}
 	if v, ok := r.registry[NormalizeRegistryKey(key)][strings.ToLower(value)]; ok {
 		return v, nil
 	}
@@ -204,6 +224,9 @@ func (r *Replay) Registry(key, value string) (any, error) {
 
 // WMI returns the recorded rows of a class.
 func (r *Replay) WMI(namespace, class string) ([]map[string]any, error) {
+	if r.denied[Denied{Kind: "wmi", Namespace: namespace, Class: class}.matchKey()] {
+		return nil, fmt.Errorf("wmi %s %s: %w", namespace, class, ErrAccessDenied)
+	}
 	if rows, ok := r.wmi[wmiKey(namespace, class)]; ok {
 		return rows, nil
 	}
@@ -213,6 +236,9 @@ func (r *Replay) WMI(namespace, class string) ([]map[string]any, error) {
 // Processes returns the recorded process list; a bundle without
 // processes.json could not read it.
 func (r *Replay) Processes() ([]Process, error) {
+	if r.denied["processes"] {
+		return nil, fmt.Errorf("process list: %w", ErrAccessDenied)
+	}
 	if !r.hasProcs {
 		return nil, fmt.Errorf("process list: %w", ErrUnavailable)
 	}

@@ -1,0 +1,142 @@
+//go:build linux
+
+package probe
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLiveRunAllowListAndEnvironment(t *testing.T) {
+	t.Setenv("SESSIONGUARD_TEST_SECRET", "hunter2")
+	l := New()
+	if _, err := l.Run(t.Context(), "sh", "-c", "id"); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("sh is not allow-listed, got %v", err)
+	}
+	if _, err := l.Run(t.Context(), "/usr/bin/findmnt"); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("absolute paths are not names, got %v", err)
+	}
+	l.allow = map[string][]string{"env": {"/nonexistent/env", "/usr/bin/env"}, "gone": {"/nonexistent/gone"}}
+	out, err := l.Run(t.Context(), "env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := strings.Fields(string(out.Stdout))
+	slices.Sort(env)
+	if want := []string{"LANG=C", "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}; !slices.Equal(env, want) {
+		t.Errorf("command environment = %q, want only %q", env, want)
+	}
+	if _, err := l.Run(t.Context(), "gone"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing command: %v", err)
+	}
+}
+
+func TestLiveRunExitCodeAndTimeout(t *testing.T) {
+	l := New()
+	l.allow = map[string][]string{"false": {"/usr/bin/false", "/bin/false"}, "sleep": {"/usr/bin/sleep", "/bin/sleep"}}
+	out, err := l.Run(t.Context(), "false")
+	if err != nil || out.ExitCode != 1 {
+		t.Errorf("false: exit %d, err %v; a non-zero exit is not an error", out.ExitCode, err)
+	}
+	l.CommandTimeout = 200 * time.Millisecond
+	start := time.Now()
+	_, err = l.Run(t.Context(), "sleep", "30")
+	if err == nil || time.Since(start) > 3*time.Second {
+		t.Errorf("sleep 30 with 200ms timeout: err %v after %v", err, time.Since(start))
+	}
+}
+
+func TestLiveFiles(t *testing.T) {
+	l := New()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "b"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("y"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	names, err := l.ReadDir(dir)
+	if err != nil || !slices.Equal(names, []string{"a", "b"}) {
+		t.Errorf("ReadDir = %v, %v", names, err)
+	}
+	if _, err := l.ReadFile(filepath.Join(dir, "nope")); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing file: %v", err)
+	}
+	if _, err := l.Registry(`HKLM\SOFTWARE`, "x"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("registry on linux: %v", err)
+	}
+	if _, err := l.WMI("root/cimv2", "Win32_OperatingSystem"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("wmi on linux: %v", err)
+	}
+}
+
+// TestRecordThenReplay records live answers, writes the bundle and checks
+// that replay gives back exactly the same answers.
+func TestRecordThenReplay(t *testing.T) {
+	live := New()
+	live.allow = map[string][]string{
+		"printf": {"/usr/bin/printf"},
+		"false":  {"/usr/bin/false", "/bin/false"},
+	}
+	rec := NewRecorder(live)
+	dir := t.TempDir()
+	binFile := filepath.Join(dir, "bin.dat")
+	if err := os.WriteFile(binFile, []byte{0xff, 0x00, 0xfe}, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		out Output
+		err error
+	}
+	ask := func(p Probe) []any {
+		var got []any
+		o1, e1 := p.Run(t.Context(), "printf", `caf\351\n`)
+		o2, e2 := p.Run(t.Context(), "false")
+		got = append(got, answer{o1, e1}, answer{o2, e2})
+		b, err := p.ReadFile(binFile)
+		got = append(got, string(b), err == nil)
+		_, err = p.ReadFile(filepath.Join(dir, "absent"))
+		got = append(got, errors.Is(err, ErrNotFound))
+		names, err := p.ReadDir(dir)
+		got = append(got, slices.Contains(names, "bin.dat"), err)
+		return got
+	}
+	want := ask(rec)
+	bundle := filepath.Join(t.TempDir(), "bundle")
+	if err := rec.WriteBundle(bundle); err != nil {
+		t.Fatal(err)
+	}
+	rp, err := OpenReplay(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ask(rp)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("replay answers differ:\n got %#v\nwant %#v", got, want)
+	}
+	if !rp.Now().Equal(rec.Now()) || rp.GOOS() != "linux" {
+		t.Errorf("clock/goos: %v %v vs %v", rp.Now(), rp.GOOS(), rec.Now())
+	}
+	raw, _ := os.ReadFile(filepath.Join(bundle, CommandsFile))
+	if !strings.Contains(string(raw), `"stdout_b64"`) || !strings.Contains(string(raw), `"/usr/bin/printf"`) {
+		t.Errorf("commands.json should hold the absolute path and base64 for non-UTF-8 output:\n%s", raw)
+	}
+	if err := rec.WriteBundle(bundle); err == nil {
+		t.Error("writing into a non-empty directory must fail")
+	}
+}
+
+func BenchmarkLiveRun(b *testing.B) {
+	l := New()
+	for b.Loop() {
+		if _, err := l.Run(b.Context(), "findmnt", "-J", "/"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
