@@ -48,6 +48,10 @@ type Policy struct {
 	// "warn" (default) or "fail".
 	HomeOnlyEncryption Status `json:"home_only_encryption"`
 
+	// WifiInsecure is the status of a connection to an open, OWE, WEP, WPA1
+	// or WPA2-TKIP network: "fail" (default) or "warn".
+	WifiInsecure Status `json:"wifi_insecure"`
+
 	// AllowOverride lets a practitioner start a session although a
 	// required check is not passing, with a typed reason that is recorded.
 	AllowOverride bool `json:"allow_override"`
@@ -61,7 +65,7 @@ type Policy struct {
 // the registry in checks/all; the engine knows the seven of the design.
 var CheckIDs = []string{
 	"disk_encryption", "firewall", "antivirus", "wifi_security",
-	"screen_lock", "user_accounts", "voice_assistants",
+	"screen_lock", "user_accounts", "voice_assistants", "smart_speakers",
 }
 
 // Default is the built-in policy.
@@ -75,13 +79,15 @@ func Default() Policy {
 			"wifi_security":    {Required: true},
 			"screen_lock":      {Required: true},
 			"user_accounts":    {Required: true},
-			"voice_assistants": {Required: false},
+			"voice_assistants": {Required: true},
+			"smart_speakers":   {Required: false},
 		},
 		CheckTimeoutSeconds:          10,
 		ScreenLockMaxSeconds:         600,
 		AntivirusMaxSignatureAgeDays: 7,
 		AntivirusMissing:             Fail,
 		HomeOnlyEncryption:           Warn,
+		WifiInsecure:                 Fail,
 		AllowOverride:                false,
 		ReportIntervalSeconds:        900,
 	}
@@ -171,6 +177,9 @@ func (p Policy) Validate() error {
 	}
 	if p.HomeOnlyEncryption != Fail && p.HomeOnlyEncryption != Warn {
 		return bad("home_only_encryption must be \"fail\" or \"warn\", got %q", p.HomeOnlyEncryption)
+	}
+	if p.WifiInsecure != Fail && p.WifiInsecure != Warn {
+		return bad("wifi_insecure must be \"fail\" or \"warn\", got %q", p.WifiInsecure)
 	}
 	if p.ReportIntervalSeconds < 60 || p.ReportIntervalSeconds > 86400 {
 		return bad("report_interval_seconds must be 60..86400, got %d", p.ReportIntervalSeconds)

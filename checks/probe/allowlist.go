@@ -12,6 +12,7 @@ import (
 // directory, both asked of the OS rather than taken from the environment.
 var allowList = map[string]map[string][]string{
 	"linux": {
+		"loginctl":      {"/usr/bin/loginctl", "/bin/loginctl"},
 		"findmnt":       {"/usr/bin/findmnt", "/bin/findmnt"},
 		"lsblk":         {"/usr/bin/lsblk", "/bin/lsblk"},
 		"blkid":         {"/usr/sbin/blkid", "/sbin/blkid"},

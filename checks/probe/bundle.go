@@ -21,6 +21,7 @@ const (
 	WMIFile       = "wmi.json"
 	ProcessesFile = "processes.json"
 	DeniedFile    = "denied.json"
+	MDNSFile      = "mdns.json"
 	FilesDir      = "files"
 )
 
@@ -33,6 +34,9 @@ type Manifest struct {
 	Arch       string    `json:"arch,omitempty"`
 	// OEMCodePage is the Windows console code page the commands wrote in.
 	OEMCodePage int `json:"oem_codepage,omitempty"`
+	// ConsoleUser is the user at the screen when recorded; absent means
+	// nobody was logged in at the screen.
+	ConsoleUser *User `json:"console_user,omitempty"`
 }
 
 // Command is one entry of DIR/commands.json. Output that is not valid UTF-8
@@ -44,6 +48,18 @@ type Command struct {
 	Stderr    string   `json:"stderr"`
 	StderrB64 string   `json:"stderr_b64,omitempty"`
 	ExitCode  int      `json:"exit_code"`
+	// As is "console_user" for a command run with RunAsConsoleUser.
+	As string `json:"as,omitempty"`
+}
+
+// AsConsoleUser is the Command.As value of RunAsConsoleUser commands.
+const AsConsoleUser = "console_user"
+
+// MDNSBrowse is one entry of DIR/mdns.json: what a browse for one service
+// type found.
+type MDNSBrowse struct {
+	Service   string         `json:"service"`
+	Instances []MDNSInstance `json:"instances"`
 }
 
 // WMIClass is one entry of DIR/wmi.json.
@@ -65,6 +81,8 @@ type Denied struct {
 	Value     string   `json:"value,omitempty"`
 	Namespace string   `json:"namespace,omitempty"`
 	Class     string   `json:"class,omitempty"`
+	// As is "console_user" for a command run with RunAsConsoleUser.
+	As string `json:"as,omitempty"`
 }
 
 // matchKey is how replay looks a denied entry up.
@@ -74,7 +92,7 @@ func (d Denied) matchKey() string {
 		if len(d.Argv) == 0 {
 			return "command:"
 		}
-		return "command:" + CommandBase(d.Argv[0]) + "\x00" + strings.Join(d.Argv[1:], "\x00")
+		return "command:" + d.As + ":" + CommandBase(d.Argv[0]) + "\x00" + strings.Join(d.Argv[1:], "\x00")
 	case "file", "dir":
 		return d.Kind + ":" + BundlePath(d.Path)
 	case "registry":

@@ -27,6 +27,12 @@ const (
 	MaxFileSize = 4 << 20
 )
 
+var (
+	_ Probe = (*Live)(nil)
+	_ Probe = (*Replay)(nil)
+	_ Probe = (*Recorder)(nil)
+)
+
 // Live is the probe of the machine this process runs on.
 type Live struct {
 	// CommandTimeout bounds each command (DefaultCommandTimeout when 0).
@@ -83,6 +89,23 @@ func (l *Live) Resolve(name string) (string, error) {
 // Run runs an allow-listed command without a shell, with a fixed minimal
 // environment (LC_ALL=C on Unix) and a timeout.
 func (l *Live) Run(ctx context.Context, name string, args ...string) (Output, error) {
+	return l.run(ctx, name, args, nil)
+}
+
+// RunAsConsoleUser runs an allow-listed command in the console user's
+// context (see Probe).
+func (l *Live) RunAsConsoleUser(ctx context.Context, name string, args ...string) (Output, error) {
+	u, err := l.ConsoleUser()
+	if err != nil {
+		return Output{}, fmt.Errorf("running %s as the console user: %w", name, err)
+	}
+	return l.run(ctx, name, args, &u)
+}
+
+// ConsoleUser is the user at the screen (see Probe).
+func (l *Live) ConsoleUser() (User, error) { return l.os.consoleUser() }
+
+func (l *Live) run(ctx context.Context, name string, args []string, as *User) (Output, error) {
 	path, err := l.Resolve(name)
 	if err != nil {
 		return Output{}, fmt.Errorf("running %s: %w", name, err)
@@ -101,6 +124,11 @@ func (l *Live) Run(ctx context.Context, name string, args ...string) (Output, er
 	stdout.max, stderr.max = MaxOutput, MaxOutput
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	l.os.prepare(cmd)
+	if as != nil {
+		if err := l.os.asUser(cmd, *as); err != nil {
+			return Output{}, fmt.Errorf("running %s as the console user: %w", name, err)
+		}
+	}
 	err = cmd.Run()
 	out := Output{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
 	if cmd.ProcessState != nil {
@@ -117,6 +145,11 @@ func (l *Live) Run(ctx context.Context, name string, args ...string) (Output, er
 		return out, fmt.Errorf("running %s: %w", name, err)
 	}
 	return out, nil
+}
+
+// MDNS browses the local network (see Probe).
+func (l *Live) MDNS(ctx context.Context, service string) ([]MDNSInstance, error) {
+	return browseMDNS(ctx, service)
 }
 
 // ReadFile reads a file of at most MaxFileSize bytes.

@@ -71,6 +71,37 @@ type Probe interface {
 	Registry(key, value string) (any, error)
 	WMI(namespace, class string) ([]map[string]any, error)
 	Processes() ([]Process, error)
+
+	// ConsoleUser is the person at the screen, whose per-user settings
+	// (screen lock, Siri, HKCU) a check must judge even when the agent runs
+	// as root or SYSTEM. ErrNotFound when nobody is logged in at the screen.
+	ConsoleUser() (User, error)
+	// RunAsConsoleUser runs an allow-listed command in the console user's
+	// context: as that user, with their HOME and session bus (Linux), in
+	// their launchd session (macOS). When this process already is that
+	// user, it runs directly. Not supported on Windows (read HKU\<SID>).
+	RunAsConsoleUser(ctx context.Context, name string, args ...string) (Output, error)
+	// MDNS browses the local network for instances of a DNS-SD service type
+	// (e.g. "_googlecast._tcp") for a bounded time. An empty list means
+	// nothing answered.
+	MDNS(ctx context.Context, service string) ([]MDNSInstance, error)
+}
+
+// User is a local account, as ConsoleUser reports it. Name and Home stay on
+// this machine: never put them in facts.
+type User struct {
+	// UID is the numeric user id on Unix, the SID on Windows.
+	UID  string `json:"uid"`
+	Name string `json:"name,omitempty"`
+	Home string `json:"home,omitempty"`
+}
+
+// MDNSInstance is one answer to an mDNS browse.
+type MDNSInstance struct {
+	Name string   `json:"name"`
+	Host string   `json:"host,omitempty"`
+	Port int      `json:"port,omitempty"`
+	TXT  []string `json:"txt,omitempty"`
 }
 
 // Host describes the machine a probe looks at.

@@ -22,15 +22,17 @@ type Recorder struct {
 	inner Probe
 	start time.Time
 
-	mu        sync.Mutex
-	commands  []Command
-	files     map[string][]byte
-	dirs      map[string]bool
-	registry  map[string]map[string]any
-	wmi       []WMIClass
-	processes []Process
-	hasProcs  bool
-	denied    []Denied
+	mu          sync.Mutex
+	commands    []Command
+	files       map[string][]byte
+	dirs        map[string]bool
+	registry    map[string]map[string]any
+	wmi         []WMIClass
+	processes   []Process
+	hasProcs    bool
+	denied      []Denied
+	consoleUser *User
+	mdns        []MDNSBrowse
 }
 
 // NewRecorder records what inner answers. The bundle's recorded_at is the
@@ -67,9 +69,19 @@ func (r *Recorder) OEMCodePage() int {
 // when the inner probe says so, else under name.
 func (r *Recorder) Run(ctx context.Context, name string, args ...string) (Output, error) {
 	out, err := r.inner.Run(ctx, name, args...)
+	return out, r.recordCommand("", name, args, out, err)
+}
+
+// RunAsConsoleUser runs and records a command marked "as":"console_user".
+func (r *Recorder) RunAsConsoleUser(ctx context.Context, name string, args ...string) (Output, error) {
+	out, err := r.inner.RunAsConsoleUser(ctx, name, args...)
+	return out, r.recordCommand(AsConsoleUser, name, args, out, err)
+}
+
+func (r *Recorder) recordCommand(as, name string, args []string, out Output, err error) error {
 	if err != nil {
-		r.deny(err, Denied{Kind: "command", Argv: append([]string{name}, args...)})
-		return out, err
+		r.deny(err, Denied{Kind: "command", As: as, Argv: append([]string{name}, args...)})
+		return err
 	}
 	argv0 := name
 	if res, ok := r.inner.(Resolver); ok {
@@ -77,16 +89,40 @@ func (r *Recorder) Run(ctx context.Context, name string, args ...string) (Output
 			argv0 = abs
 		}
 	}
-	argv := append([]string{argv0}, args...)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, c := range r.commands {
-		if CommandBase(c.Argv[0]) == CommandBase(argv0) && slices.Equal(c.Argv[1:], args) {
-			return out, nil // replay answers the first one
+		if c.As == as && CommandBase(c.Argv[0]) == CommandBase(argv0) && slices.Equal(c.Argv[1:], args) {
+			return nil // replay answers the first one
 		}
 	}
-	r.commands = append(r.commands, NewCommand(argv, out))
-	return out, nil
+	c := NewCommand(append([]string{argv0}, args...), out)
+	c.As = as
+	r.commands = append(r.commands, c)
+	return nil
+}
+
+// ConsoleUser asks the inner probe and records the answer in the manifest.
+func (r *Recorder) ConsoleUser() (User, error) {
+	u, err := r.inner.ConsoleUser()
+	if err == nil {
+		r.mu.Lock()
+		r.consoleUser = &u
+		r.mu.Unlock()
+	}
+	return u, err
+}
+
+// MDNS browses and records what answered.
+func (r *Recorder) MDNS(ctx context.Context, service string) ([]MDNSInstance, error) {
+	found, err := r.inner.MDNS(ctx, service)
+	if err != nil {
+		return found, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.mdns = append(r.mdns, MDNSBrowse{Service: service, Instances: slices.Clone(found)})
+	return found, nil
 }
 
 // ReadFile reads and records a file.
@@ -193,7 +229,7 @@ func (r *Recorder) WriteBundle(dir string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	host := r.Host()
-	m := Manifest{Format: BundleFormat, GOOS: r.GOOS(), RecordedAt: r.start.UTC(), OSVersion: host.OSVersion, Arch: host.Arch, OEMCodePage: r.OEMCodePage()}
+	m := Manifest{Format: BundleFormat, GOOS: r.GOOS(), RecordedAt: r.start.UTC(), OSVersion: host.OSVersion, Arch: host.Arch, OEMCodePage: r.OEMCodePage(), ConsoleUser: r.consoleUser}
 	if err := writeJSON(dir, ManifestFile, m); err != nil {
 		return err
 	}
@@ -216,6 +252,11 @@ func (r *Recorder) WriteBundle(dir string) error {
 	}
 	if r.hasProcs {
 		if err := writeJSON(dir, ProcessesFile, r.processes); err != nil {
+			return err
+		}
+	}
+	if r.mdns != nil {
+		if err := writeJSON(dir, MDNSFile, r.mdns); err != nil {
 			return err
 		}
 	}

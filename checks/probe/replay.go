@@ -28,6 +28,7 @@ type Replay struct {
 	processes []Process
 	hasProcs  bool
 	denied    map[string]bool
+	mdns      map[string][]MDNSInstance // nil: no mdns.json
 }
 
 // OpenReplay loads the bundle in dir. Every file is parsed up front, so a
@@ -67,6 +68,16 @@ func OpenReplay(dir string) (*Replay, error) {
 	}
 	if err := readJSON(dir, ProcessesFile, &r.processes, false); err != nil {
 		return nil, err
+	}
+	var browses []MDNSBrowse
+	if err := readJSON(dir, MDNSFile, &browses, false); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, MDNSFile)); err == nil {
+		r.mdns = make(map[string][]MDNSInstance, len(browses))
+		for _, b := range browses {
+			r.mdns[strings.ToLower(b.Service)] = append(r.mdns[strings.ToLower(b.Service)], b.Instances...)
+		}
 	}
 	var denied []Denied
 	if err := readJSON(dir, DeniedFile, &denied, false); err != nil {
@@ -165,19 +176,48 @@ func (r *Replay) OEMCodePage() int { return r.manifest.OEMCodePage }
 // Run returns the first recorded command whose argv[0] base name matches name
 // and whose other arguments are equal, in order.
 func (r *Replay) Run(ctx context.Context, name string, args ...string) (Output, error) {
+	return r.run(ctx, "", name, args)
+}
+
+// RunAsConsoleUser is Run for the entries recorded with "as":"console_user".
+func (r *Replay) RunAsConsoleUser(ctx context.Context, name string, args ...string) (Output, error) {
+	return r.run(ctx, AsConsoleUser, name, args)
+}
+
+func (r *Replay) run(ctx context.Context, as, name string, args []string) (Output, error) {
 	if err := ctx.Err(); err != nil {
 		return Output{}, err
 	}
-	if r.denied[Denied{Kind: "command", Argv: append([]string{name}, args...)}.matchKey()] {
+	if r.denied[Denied{Kind: "command", As: as, Argv: append([]string{name}, args...)}.matchKey()] {
 		return Output{}, fmt.Errorf("running %s: %w", name, ErrAccessDenied)
 	}
 	base := CommandBase(name)
 	for _, c := range r.commands {
-		if CommandBase(c.Argv[0]) == base && slices.Equal(c.Argv[1:], args) {
+		if c.As == as && CommandBase(c.Argv[0]) == base && slices.Equal(c.Argv[1:], args) {
 			return c.Output()
 		}
 	}
 	return Output{}, fmt.Errorf("running %s: %w", name, ErrNotFound)
+}
+
+// ConsoleUser is the manifest's console_user.
+func (r *Replay) ConsoleUser() (User, error) {
+	if r.manifest.ConsoleUser == nil {
+		return User{}, fmt.Errorf("console user: %w", ErrNotFound)
+	}
+	return *r.manifest.ConsoleUser, nil
+}
+
+// MDNS answers from mdns.json: a service type it does not list found
+// nothing; without mdns.json the network could not be browsed.
+func (r *Replay) MDNS(ctx context.Context, service string) ([]MDNSInstance, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if r.mdns == nil {
+		return nil, fmt.Errorf("mdns browse: %w", ErrUnavailable)
+	}
+	return r.mdns[strings.ToLower(service)], nil
 }
 
 // ReadFile reads files/<path> from the bundle.

@@ -36,10 +36,10 @@ func windowsBundle(t testing.TB) string {
  {"argv":["netsh","advfirewall","show","currentprofile"],"stdout":"State ON\r\n","stderr":"","exit_code":0},
  {"argv":["netsh","advfirewall","show","currentprofile"],"stdout":"second, never answered","stderr":"","exit_code":0}
 ]`,
-		RegistryFile: `{"HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon":{"AutoAdminLogon":"1","ShutdownFlags":2147483687,"Multi":["a","b"]}}`,
-		WMIFile:      `[{"namespace":"root\\SecurityCenter2","class":"AntiVirusProduct","rows":[{"displayName":"Windows Defender","productState":397568,"pathToSignedProductExe":null,"ratio":1.5}]},{"namespace":"ROOT/CIMV2","class":"Win32_Empty","rows":[]}]`,
+		RegistryFile:                `{"HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon":{"AutoAdminLogon":"1","ShutdownFlags":2147483687,"Multi":["a","b"]}}`,
+		WMIFile:                     `[{"namespace":"root\\SecurityCenter2","class":"AntiVirusProduct","rows":[{"displayName":"Windows Defender","productState":397568,"pathToSignedProductExe":null,"ratio":1.5}]},{"namespace":"ROOT/CIMV2","class":"Win32_Empty","rows":[]}]`,
 		"files/C/ProgramData/x.txt": "hello",
-		DeniedFile: `[{"kind":"registry","key":"HKLM\\SAM\\SAM","value":"V"},{"kind":"wmi","namespace":"root/cimv2/Security/MicrosoftVolumeEncryption","class":"Win32_EncryptableVolume"},{"kind":"command","argv":["manage-bde","-status","D:"]},{"kind":"file","path":"C:\\secret.txt"}]`,
+		DeniedFile:                  `[{"kind":"registry","key":"HKLM\\SAM\\SAM","value":"V"},{"kind":"wmi","namespace":"root/cimv2/Security/MicrosoftVolumeEncryption","class":"Win32_EncryptableVolume"},{"kind":"command","argv":["manage-bde","-status","D:"]},{"kind":"file","path":"C:\\secret.txt"}]`,
 	})
 }
 
@@ -175,11 +175,11 @@ func TestOpenReplayRejectsBadBundles(t *testing.T) {
 
 func TestCommandBaseAndBundlePath(t *testing.T) {
 	for in, want := range map[string]string{
-		"/usr/sbin/nft": "nft",
+		"/usr/sbin/nft":                      "nft",
 		`C:\Windows\System32\manage-bde.exe`: "manage-bde",
-		"NETSH.EXE":         "netsh",
-		"socketfilterfw":    "socketfilterfw",
-		"/usr/bin/x.exe.sh": "x.exe.sh",
+		"NETSH.EXE":                          "netsh",
+		"socketfilterfw":                     "socketfilterfw",
+		"/usr/bin/x.exe.sh":                  "x.exe.sh",
 	} {
 		if got := CommandBase(in); got != want {
 			t.Errorf("CommandBase(%q) = %q, want %q", in, got, want)
@@ -226,5 +226,52 @@ func BenchmarkOpenReplay(b *testing.B) {
 		if _, err := OpenReplay(dir); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestReplayConsoleUserAndMDNS(t *testing.T) {
+	r, err := OpenReplay(writeBundle(t, map[string]string{
+		ManifestFile: `{"format":"sessionguard.evidence/v1","goos":"darwin","recorded_at":"2026-11-01T10:00:00Z","console_user":{"uid":"501","home":"/Users/sam"}}`,
+		CommandsFile: `[
+ {"argv":["/usr/bin/defaults","read","com.apple.Siri","VoiceTriggerUserEnabled"],"stdout":"root says 0\n","stderr":"","exit_code":0},
+ {"argv":["/usr/bin/defaults","read","com.apple.Siri","VoiceTriggerUserEnabled"],"stdout":"1\n","stderr":"","exit_code":0,"as":"console_user"}
+]`,
+		MDNSFile:   `[{"service":"_googlecast._tcp","instances":[{"name":"Kitchen speaker","port":8009,"txt":["md=Google Home Mini"]}]}]`,
+		DeniedFile: `[{"kind":"command","as":"console_user","argv":["sysadminctl","-screenLock","status"]}]`,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := r.ConsoleUser()
+	if err != nil || u.UID != "501" || u.Home != "/Users/sam" {
+		t.Errorf("console user: %+v %v", u, err)
+	}
+	out, err := r.RunAsConsoleUser(t.Context(), "defaults", "read", "com.apple.Siri", "VoiceTriggerUserEnabled")
+	if err != nil || string(out.Stdout) != "1\n" {
+		t.Errorf("as console user: %q %v", out.Stdout, err)
+	}
+	out, err = r.Run(t.Context(), "defaults", "read", "com.apple.Siri", "VoiceTriggerUserEnabled")
+	if err != nil || string(out.Stdout) != "root says 0\n" {
+		t.Errorf("as root: %q %v", out.Stdout, err)
+	}
+	if _, err := r.RunAsConsoleUser(t.Context(), "sysadminctl", "-screenLock", "status"); !errors.Is(err, ErrAccessDenied) {
+		t.Errorf("denied user command: %v", err)
+	}
+	if _, err := r.Run(t.Context(), "sysadminctl", "-screenLock", "status"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the denial is for the user context only: %v", err)
+	}
+	found, err := r.MDNS(t.Context(), "_GoogleCast._tcp")
+	if err != nil || len(found) != 1 || found[0].Port != 8009 {
+		t.Errorf("mdns: %+v %v", found, err)
+	}
+	if found, err := r.MDNS(t.Context(), "_amzn-wplay._tcp"); err != nil || len(found) != 0 {
+		t.Errorf("service nobody answered: %+v %v", found, err)
+	}
+	plain, _ := OpenReplay(writeBundle(t, map[string]string{ManifestFile: `{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-11-01T10:00:00Z"}`}))
+	if _, err := plain.MDNS(t.Context(), "_googlecast._tcp"); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("no mdns.json: %v", err)
+	}
+	if _, err := plain.ConsoleUser(); !errors.Is(err, ErrNotFound) {
+		t.Errorf("no console user: %v", err)
 	}
 }
