@@ -1,0 +1,159 @@
+package diskencryption
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// ID is the stable check identifier.
+const ID = "disk_encryption"
+
+// Check is the disk encryption check.
+var Check checks.Check = checks.Definition[Facts]{
+	CheckID:    ID,
+	CheckTitle: "Disk encryption",
+	Collect:    Collect,
+	Evaluate:   Evaluate,
+	UnknownFix: unknownFix,
+}
+
+// Facts are the raw observations. Device and volume names, labels and UUIDs
+// are deliberately left out: they can carry user names.
+type Facts struct {
+	OS      string        `json:"os"`
+	Linux   *LinuxFacts   `json:"linux,omitempty"`
+	Darwin  *DarwinFacts  `json:"darwin,omitempty"`
+	Windows *WindowsFacts `json:"windows,omitempty"`
+}
+
+// LinuxFacts is what was seen on Linux.
+type LinuxFacts struct {
+	// Root is the filesystem mounted at /.
+	Root *Volume `json:"root,omitempty"`
+	// Home is /home when it is a mount of its own.
+	Home *Volume `json:"home,omitempty"`
+	// Swap lists the active swap areas (zram, which lives in memory, is
+	// left out).
+	Swap []Volume `json:"swap,omitempty"`
+	// HomeEncryption names per-folder encryption found for home folders:
+	// "ecryptfs", "fscrypt", "zfs".
+	HomeEncryption []string `json:"home_encryption,omitempty"`
+	// Errors lists the sources that could not be read.
+	Errors []string `json:"errors,omitempty"`
+}
+
+// Volume is one filesystem or swap area and the block devices under it.
+type Volume struct {
+	// Mount is "/", "/home" or "swap".
+	Mount string `json:"mount"`
+	// FSType is the filesystem type ("ext4", "overlay", ...).
+	FSType string `json:"fstype,omitempty"`
+	// Kind is "partition" or "file" for swap.
+	Kind string `json:"kind,omitempty"`
+	// Stack lists the block device layers from the device the filesystem
+	// sits on down to the disk, e.g. lvm, crypt, part, disk. Empty when
+	// the device could not be found.
+	Stack []Layer `json:"stack,omitempty"`
+	// StackSource says where Stack came from: "lsblk" or "sysfs".
+	StackSource string `json:"stack_source,omitempty"`
+	// ZFSEncryption is the ZFS "encryption" property of the dataset.
+	ZFSEncryption string `json:"zfs_encryption,omitempty"`
+	// LUKSVersion is the LUKS header version of the crypt layer's parent
+	// when blkid or cryptsetup confirmed it.
+	LUKSVersion string `json:"luks_version,omitempty"`
+}
+
+// Layer is one block device in a stack.
+type Layer struct {
+	// Name is the kernel or mapper name; kept out of the facts because
+	// mapper names can carry UUIDs or user names.
+	Name   string `json:"-"`
+	Type   string `json:"type"`
+	FSType string `json:"fstype,omitempty"`
+}
+
+// DarwinFacts is what was seen on macOS.
+type DarwinFacts struct {
+	// FDESetup is the parsed state of fdesetup status: on, off, encrypting,
+	// decrypting, deferred, restart_pending, unrecognised, or "" when the
+	// command could not be run.
+	FDESetup string `json:"fdesetup,omitempty"`
+	// Percent is the progress of encryption or decryption.
+	Percent *float64 `json:"percent,omitempty"`
+	// FDESetupError says why fdesetup could not be read.
+	FDESetupError string `json:"fdesetup_error,omitempty"`
+	// DataVolumes are the APFS volumes with the Data role.
+	DataVolumes []APFSVolume `json:"data_volumes,omitempty"`
+	// APFSRead is true when diskutil apfs list was parsed.
+	APFSRead bool `json:"apfs_read"`
+	// APFSError says why diskutil could not be read.
+	APFSError string `json:"apfs_error,omitempty"`
+}
+
+// APFSVolume is the encryption state of one APFS volume.
+type APFSVolume struct {
+	FileVault         bool `json:"filevault"`
+	Encryption        bool `json:"encryption"`
+	Locked            bool `json:"locked"`
+	CryptoMigrationOn bool `json:"crypto_migration_on"`
+}
+
+// WindowsFacts is what was seen on Windows. Values read from manage-bde are
+// mapped onto the WMI enumerations.
+type WindowsFacts struct {
+	SystemDrive string `json:"system_drive"`
+	// Source is "wmi" or "manage-bde" when a status was read.
+	Source string `json:"source,omitempty"`
+	// ProtectionStatus: 0 off, 1 on, 2 unknown.
+	ProtectionStatus *int64 `json:"protection_status,omitempty"`
+	// ConversionStatus: 0 fully decrypted, 1 fully encrypted, 2 encryption
+	// in progress, 3 decryption in progress, 4 encryption paused, 5
+	// decryption paused.
+	ConversionStatus *int64 `json:"conversion_status,omitempty"`
+	// EncryptionMethod is the WMI enumeration (0 none, 6 XTS-AES 128, ...).
+	EncryptionMethod *int64 `json:"encryption_method,omitempty"`
+	// UsedSpaceOnly is true when manage-bde said only used space is
+	// encrypted.
+	UsedSpaceOnly bool `json:"used_space_only,omitempty"`
+	// Percent is manage-bde's "Percentage Encrypted".
+	Percent *float64 `json:"percent,omitempty"`
+	// KeyProtectors is the number of key protectors manage-bde listed
+	// (0 for "None Found"); nil when not read.
+	KeyProtectors *int `json:"key_protectors,omitempty"`
+	// WMIError and ManageBDEError say why a source could not be used.
+	WMIError       string `json:"wmi_error,omitempty"`
+	ManageBDEError string `json:"manage_bde_error,omitempty"`
+	// AccessDenied is true when the state needs administrator rights.
+	AccessDenied bool `json:"access_denied,omitempty"`
+}
+
+// Collect gathers the facts for the probe's operating system.
+func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
+	f := Facts{OS: p.GOOS()}
+	switch p.GOOS() {
+	case "linux":
+		lf, err := collectLinux(ctx, p)
+		f.Linux = lf
+		return f, err
+	case "darwin":
+		df, err := collectDarwin(ctx, p)
+		f.Darwin = df
+		return f, err
+	case "windows":
+		wf, err := collectWindows(ctx, p)
+		f.Windows = wf
+		return f, err
+	default:
+		return f, fmt.Errorf("disk encryption is not checked on %s", p.GOOS())
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

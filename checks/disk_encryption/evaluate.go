@@ -1,0 +1,323 @@
+package diskencryption
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks"
+)
+
+// Fix texts, written for a counsellor.
+const (
+	unknownFix = "SessionGuard could not tell whether this computer's disk is encrypted. Try \"Check again\"; if it stays unknown, ask your IT support to confirm the disk is encrypted and send them an evidence bundle (sessionguard evidence record)."
+
+	fixLinuxUnencrypted = "Your disk is not encrypted. Encrypting an existing Linux installation needs a reinstall with 'Encrypt the new installation' ticked — ask your IT support to arrange it."
+	fixLinuxHomeOnly    = "Only your home folder is encrypted, not the whole disk, so copies of client files (temporary files, swap, print spools) can still end up unencrypted. Ask your IT support to reinstall with 'Encrypt the new installation' ticked when convenient."
+	fixLinuxSwap        = "The disk is encrypted but its swap space is not, so pieces of open files can be written to the disk unencrypted. Ask your IT support to encrypt the swap space (or switch it to zram)."
+	fixLinuxHome        = "The system part of the disk is encrypted but the separate /home partition, where your files live, is not. Ask your IT support to encrypt the /home partition."
+	fixLinuxUnknown     = "SessionGuard could not see the disk this system runs from (for example inside a container, a virtual machine's shared folder or a live USB). Run SessionGuard on the computer itself, or ask your IT support to confirm the disk is encrypted."
+
+	fixMacOff        = "Open System Settings > Privacy & Security > FileVault and click Turn On…. Choose to keep the recovery key somewhere safe that is not on this Mac (your IT support may tell you where), keep the Mac plugged in, and check again once it says FileVault is on."
+	fixMacDecrypting = "FileVault is being switched off and the disk is being decrypted. Open System Settings > Privacy & Security > FileVault and click Turn On… to keep the disk encrypted, then check again."
+	fixMacEncrypting = "FileVault is still encrypting the disk. Keep the Mac plugged in and awake until it finishes (System Settings > Privacy & Security > FileVault shows the progress), then check again."
+	fixMacDeferred   = "FileVault will be switched on the next time you log out. Save your work, log out (Apple menu > Log Out), log back in and enter your password when asked, then check again."
+	fixMacRestart    = "FileVault needs a restart to finish being switched on. Save your work, restart the Mac (Apple menu > Restart), then check again."
+
+	fixWinOff        = "Open Settings > Privacy & security > Device encryption (or Control Panel > BitLocker Drive Encryption) and turn it on for the system drive. Save the recovery key to your work or Microsoft account or print it — not only on this PC — then check again."
+	fixWinSuspended  = "BitLocker is switched on but its protection is suspended. Open Control Panel > BitLocker Drive Encryption and click Resume protection, then check again."
+	fixWinActivation = "The drive is encrypted but BitLocker is still waiting for activation, so the key is not protected. Open Control Panel > BitLocker Drive Encryption and click Turn on BitLocker (or sign in with your work or Microsoft account under Settings > Privacy & security > Device encryption), then check again."
+	fixWinEncrypting = "BitLocker is still encrypting the system drive. Leave the PC switched on and plugged in until it finishes, then check again."
+	fixWinPaused     = "BitLocker started encrypting the system drive but the encryption is paused. Open Control Panel > BitLocker Drive Encryption and click Resume, then check again."
+	fixWinDecrypting = "BitLocker is being switched off and the system drive is being decrypted. Open Control Panel > BitLocker Drive Encryption and turn BitLocker back on, then check again."
+	fixWinAdmin      = "Reading BitLocker's state needs administrator rights. Run SessionGuard once as an administrator (right-click > Run as administrator), or ask your IT support to confirm BitLocker is on."
+)
+
+// Evaluate judges the facts against the policy.
+func Evaluate(f Facts, pol checks.Policy) checks.Result {
+	switch {
+	case f.Linux != nil:
+		return evaluateLinux(*f.Linux, pol)
+	case f.Darwin != nil:
+		return evaluateDarwin(*f.Darwin)
+	case f.Windows != nil:
+		return evaluateWindows(*f.Windows)
+	}
+	return unknown("Could not check disk encryption.", unknownFix, fmt.Sprintf("no disk encryption facts for %q", f.OS))
+}
+
+func unknown(summary, fix, reason string) checks.Result {
+	return checks.Result{Status: checks.Unknown, Summary: summary, Fix: fix, Reason: reason}
+}
+
+// volumeState is what is known about one volume's encryption.
+type volumeState int
+
+const (
+	stateUnknown volumeState = iota
+	stateEncrypted
+	stateUnencrypted
+)
+
+// Filesystems whose backing disk cannot be seen from here.
+var notBlockFS = map[string]string{
+	"overlay":  "an overlay filesystem (a container or a live system)",
+	"aufs":     "an overlay filesystem (a container or a live system)",
+	"tmpfs":    "a filesystem in memory (a live system or a container)",
+	"ramfs":    "a filesystem in memory (a live system or a container)",
+	"rootfs":   "a filesystem in memory (a live system or a container)",
+	"squashfs": "a read-only image (a live system)",
+	"nfs":      "a network filesystem",
+	"nfs4":     "a network filesystem",
+	"cifs":     "a network filesystem",
+	"smb3":     "a network filesystem",
+	"9p":       "a folder shared by a host machine",
+	"virtiofs": "a folder shared by a host machine",
+	"shiftfs":  "a container filesystem",
+}
+
+// judge says whether v is encrypted and, when unknown, why.
+func judge(v *Volume) (volumeState, string) {
+	if v == nil {
+		return stateUnknown, "it is not in the mount table"
+	}
+	if v.FSType == "zfs" {
+		switch {
+		case zfsEncrypted(v.ZFSEncryption):
+			return stateEncrypted, ""
+		case v.ZFSEncryption == "off" || v.ZFSEncryption == "-":
+			return stateUnencrypted, ""
+		default:
+			return stateUnknown, "the ZFS encryption property could not be read"
+		}
+	}
+	for _, l := range v.Stack {
+		if l.Type == "crypt" {
+			return stateEncrypted, ""
+		}
+	}
+	if len(v.Stack) > 0 {
+		return stateUnencrypted, ""
+	}
+	if what, ok := notBlockFS[v.FSType]; ok {
+		return stateUnknown, fmt.Sprintf("%s is %s (%s); the disk underneath cannot be seen from here", v.Mount, what, v.FSType)
+	}
+	if strings.HasPrefix(v.FSType, "fuse") {
+		return stateUnknown, fmt.Sprintf("%s is a FUSE filesystem (%s); the disk underneath cannot be seen from here", v.Mount, v.FSType)
+	}
+	return stateUnknown, fmt.Sprintf("the block device under %s (%s) was not found by lsblk or in /sys", v.Mount, orNone(v.FSType))
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "type unknown"
+	}
+	return s
+}
+
+func encryptedBy(v *Volume) string {
+	if v.FSType == "zfs" {
+		return "ZFS native encryption, " + v.ZFSEncryption
+	}
+	if v.LUKSVersion != "" {
+		return "LUKS" + v.LUKSVersion
+	}
+	for i, l := range v.Stack {
+		if l.Type == "crypt" && i+1 < len(v.Stack) && v.Stack[i+1].FSType == "crypto_LUKS" {
+			return "LUKS"
+		}
+	}
+	return "dm-crypt"
+}
+
+func evaluateLinux(f LinuxFacts, pol checks.Policy) checks.Result {
+	rootState, why := judge(f.Root)
+	homeOnly := len(f.HomeEncryption) > 0
+	if hs, _ := judge(f.Home); f.Home != nil && hs == stateEncrypted {
+		homeOnly = true
+	}
+	switch rootState {
+	case stateUnknown:
+		reason := "could not tell whether / is encrypted: " + why
+		if len(f.Errors) > 0 {
+			reason += " (" + strings.Join(f.Errors, "; ") + ")"
+		}
+		if homeOnly {
+			reason += "; home folders are encrypted (" + homeKinds(f) + ") but that alone is not full-disk encryption"
+		}
+		return unknown("Could not tell whether the system disk is encrypted.", fixLinuxUnknown, reason)
+	case stateUnencrypted:
+		if homeOnly {
+			st := pol.HomeOnlyEncryption
+			if st != checks.Fail {
+				st = checks.Warn
+			}
+			return checks.Result{Status: st, Summary: "Only home folders are encrypted (" + homeKinds(f) + "); the system disk is not.", Fix: fixLinuxHomeOnly}
+		}
+		return checks.Result{Status: checks.Fail, Summary: "The system disk is not encrypted.", Fix: fixLinuxUnencrypted}
+	}
+	// Root is encrypted: /home and swap must not leak.
+	if f.Home != nil {
+		if hs, _ := judge(f.Home); hs == stateUnencrypted {
+			return checks.Result{Status: checks.Fail, Summary: "The system disk is encrypted but the /home partition is not.", Fix: fixLinuxHome}
+		}
+	}
+	for i := range f.Swap {
+		if s, _ := judge(&f.Swap[i]); s == stateUnencrypted {
+			return checks.Result{Status: checks.Warn, Summary: "The system disk is encrypted (" + encryptedBy(f.Root) + ") but the swap space is not.", Fix: fixLinuxSwap}
+		}
+	}
+	return checks.Result{Status: checks.Pass, Summary: "The system disk is encrypted (" + encryptedBy(f.Root) + ")."}
+}
+
+func homeKinds(f LinuxFacts) string {
+	kinds := append([]string(nil), f.HomeEncryption...)
+	if f.Home != nil {
+		if hs, _ := judge(f.Home); hs == stateEncrypted {
+			kinds = append(kinds, "/home partition "+encryptedBy(f.Home))
+		}
+	}
+	return strings.Join(kinds, ", ")
+}
+
+func evaluateDarwin(f DarwinFacts) checks.Result {
+	// diskutil's Data-role volume, when exactly one state is shown.
+	dataFV, dataKnown := dataVolumeState(f)
+	hwOnly := dataKnown && !dataFV && anyHardwareEncrypted(f)
+	switch f.FDESetup {
+	case FVOn:
+		if dataKnown && !dataFV {
+			return unknown("Could not tell whether FileVault is on.", unknownFix, "fdesetup says FileVault is on but diskutil shows the Data volume without FileVault")
+		}
+		return checks.Result{Status: checks.Pass, Summary: "FileVault is on."}
+	case FVOff:
+		s := "FileVault is off."
+		if hwOnly {
+			s = "FileVault is off (the built-in hardware encryption alone does not protect a stolen Mac)."
+		}
+		return checks.Result{Status: checks.Fail, Summary: s, Fix: fixMacOff}
+	case FVEncrypting:
+		return checks.Result{Status: checks.Warn, Summary: "FileVault is encrypting the disk" + percentText(f.Percent) + ".", Fix: fixMacEncrypting}
+	case FVDecrypting:
+		return checks.Result{Status: checks.Fail, Summary: "FileVault is being switched off (decrypting" + percentText(f.Percent) + ").", Fix: fixMacDecrypting}
+	case FVDeferred:
+		return checks.Result{Status: checks.Warn, Summary: "FileVault will be switched on at the next logout.", Fix: fixMacDeferred}
+	case FVRestartPending:
+		return checks.Result{Status: checks.Warn, Summary: "FileVault will finish being switched on after a restart.", Fix: fixMacRestart}
+	}
+	// fdesetup could not be read or was not understood: diskutil alone.
+	if dataKnown {
+		switch {
+		case dataFV && anyMigrating(f):
+			return checks.Result{Status: checks.Warn, Summary: "FileVault is encrypting the disk.", Fix: fixMacEncrypting}
+		case dataFV:
+			return checks.Result{Status: checks.Pass, Summary: "FileVault is on (the Data volume is FileVault-encrypted)."}
+		case hwOnly:
+			return checks.Result{Status: checks.Fail, Summary: "FileVault is off (the built-in hardware encryption alone does not protect a stolen Mac).", Fix: fixMacOff}
+		default:
+			return checks.Result{Status: checks.Fail, Summary: "FileVault is off.", Fix: fixMacOff}
+		}
+	}
+	reasons := []string{}
+	switch {
+	case f.FDESetup == FVUnrecognised:
+		reasons = append(reasons, "fdesetup status output not recognised")
+	case f.FDESetupError != "":
+		reasons = append(reasons, f.FDESetupError)
+	}
+	switch {
+	case f.APFSError != "":
+		reasons = append(reasons, f.APFSError)
+	case f.APFSRead && len(f.DataVolumes) == 0:
+		reasons = append(reasons, "diskutil lists no APFS volume with the Data role")
+	case f.APFSRead:
+		reasons = append(reasons, "diskutil lists several Data volumes that disagree")
+	}
+	return unknown("Could not tell whether FileVault is on.", unknownFix, strings.Join(reasons, "; "))
+}
+
+// dataVolumeState is the FileVault state all Data-role volumes agree on.
+func dataVolumeState(f DarwinFacts) (fileVault, known bool) {
+	if len(f.DataVolumes) == 0 {
+		return false, false
+	}
+	first := f.DataVolumes[0].FileVault
+	for _, v := range f.DataVolumes[1:] {
+		if v.FileVault != first {
+			return false, false
+		}
+	}
+	return first, true
+}
+
+func anyHardwareEncrypted(f DarwinFacts) bool {
+	for _, v := range f.DataVolumes {
+		if v.Encryption {
+			return true
+		}
+	}
+	return false
+}
+
+func anyMigrating(f DarwinFacts) bool {
+	for _, v := range f.DataVolumes {
+		if v.CryptoMigrationOn {
+			return true
+		}
+	}
+	return false
+}
+
+func percentText(p *float64) string {
+	if p == nil {
+		return ""
+	}
+	return fmt.Sprintf(", %s %% done", strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.1f", *p), "0"), "."))
+}
+
+func evaluateWindows(f WindowsFacts) checks.Result {
+	drive := f.SystemDrive
+	if f.Source == "" || f.ConversionStatus == nil || f.ProtectionStatus == nil {
+		var reasons []string
+		for _, e := range []string{f.WMIError, f.ManageBDEError} {
+			if e != "" {
+				reasons = append(reasons, e)
+			}
+		}
+		reason := strings.Join(reasons, "; ")
+		if reason == "" {
+			reason = "no BitLocker status was read"
+		}
+		if f.AccessDenied {
+			return unknown("Could not read BitLocker's state without administrator rights.", fixWinAdmin, reason)
+		}
+		return unknown("Could not tell whether BitLocker protects drive "+drive+".", unknownFix, reason)
+	}
+	conv, prot := *f.ConversionStatus, *f.ProtectionStatus
+	switch conv {
+	case ConvFullyEncrypted:
+		switch prot {
+		case ProtOn:
+			s := "BitLocker protects drive " + drive + "."
+			if f.UsedSpaceOnly {
+				s = "BitLocker protects drive " + drive + " (used space encrypted)."
+			}
+			return checks.Result{Status: checks.Pass, Summary: s}
+		case ProtOff:
+			if f.KeyProtectors != nil && *f.KeyProtectors == 0 {
+				return checks.Result{Status: checks.Fail, Summary: "Drive " + drive + " is encrypted but BitLocker is waiting for activation (no key protector), so it is not protected.", Fix: fixWinActivation}
+			}
+			return checks.Result{Status: checks.Fail, Summary: "Drive " + drive + " is encrypted but BitLocker protection is suspended or waiting for activation, so it is not protected.", Fix: fixWinSuspended}
+		default:
+			return unknown("Could not tell whether BitLocker protects drive "+drive+".", unknownFix, fmt.Sprintf("drive %s is encrypted but its protection status is %d (unknown, for example while locked)", drive, prot))
+		}
+	case ConvEncryptionInProgress:
+		return checks.Result{Status: checks.Warn, Summary: "BitLocker is encrypting drive " + drive + percentText(f.Percent) + ".", Fix: fixWinEncrypting}
+	case ConvEncryptionPaused:
+		return checks.Result{Status: checks.Fail, Summary: "BitLocker encryption of drive " + drive + " is paused" + percentText(f.Percent) + ".", Fix: fixWinPaused}
+	case ConvFullyDecrypted:
+		return checks.Result{Status: checks.Fail, Summary: "Drive " + drive + " is not encrypted (BitLocker is off).", Fix: fixWinOff}
+	case ConvDecryptionInProgress, ConvDecryptionPaused:
+		return checks.Result{Status: checks.Fail, Summary: "BitLocker is being switched off on drive " + drive + " (decrypting).", Fix: fixWinDecrypting}
+	}
+	return unknown("Could not tell whether BitLocker protects drive "+drive+".", unknownFix, fmt.Sprintf("unrecognised BitLocker conversion status %d", conv))
+}

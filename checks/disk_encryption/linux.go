@@ -1,0 +1,346 @@
+package diskencryption
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// Arguments of the Linux commands, shared with the tests and bundles.
+var (
+	findmntArgs     = []string{"-J", "-o", "SOURCE,TARGET,FSTYPE"}
+	lsblkArgs       = []string{"-J", "-b", "-o", "NAME,TYPE,FSTYPE,MOUNTPOINTS"}
+	lsblkArgsOld    = []string{"-J", "-b", "-o", "NAME,TYPE,FSTYPE,MOUNTPOINT"}
+	zfsArgs         = []string{"get", "-H", "-o", "name,property,value", "encryption"}
+	blkidArgs       = []string{"-p", "-o", "export"}
+	maxSysfsDepth   = 8
+	errNoMountTable = errors.New("could not read the mount table")
+)
+
+func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
+	f := &LinuxFacts{}
+	mounts, err := readMounts(ctx, p)
+	if err != nil {
+		f.Errors = append(f.Errors, err.Error())
+		return f, fmt.Errorf("%w: %w", errNoMountTable, err)
+	}
+	blocks, err := readLsblk(ctx, p)
+	if err != nil {
+		f.Errors = append(f.Errors, "lsblk: "+err.Error())
+	}
+	lsblkOK := err == nil
+
+	var zfs map[string]string
+	zfsRead := false
+	zfsFor := func(dataset string) string {
+		if !zfsRead {
+			zfsRead = true
+			out, err := p.Run(ctx, "zfs", zfsArgs...)
+			if err == nil && out.ExitCode == 0 {
+				zfs, err = ParseZFSEncryption(out.Stdout)
+			} else if err == nil {
+				// stderr is left out: it can name datasets after users.
+				err = fmt.Errorf("exit status %d", out.ExitCode)
+			}
+			if err != nil {
+				f.Errors = append(f.Errors, "zfs get encryption: "+err.Error())
+			}
+		}
+		return zfs[dataset]
+	}
+
+	volumeFor := func(name string, m Mount) *Volume {
+		v := &Volume{Mount: name, FSType: m.FSType}
+		if m.FSType == "zfs" {
+			v.ZFSEncryption = zfsFor(m.Source)
+			return v
+		}
+		if st := stackAt(blocks, m.Target); st != nil {
+			v.Stack, v.StackSource = st, "lsblk"
+		} else if strings.HasPrefix(m.Source, "/dev/") {
+			if st, luks := sysfsStack(p, m.Source); len(st) > 0 {
+				v.Stack, v.StackSource, v.LUKSVersion = st, "sysfs", luks
+			}
+		}
+		confirmLUKS(ctx, p, v)
+		return v
+	}
+
+	if m, ok := lastMountAt(mounts, "/"); ok {
+		f.Root = volumeFor("/", m)
+	}
+	if m, ok := lastMountAt(mounts, "/home"); ok {
+		f.Home = volumeFor("/home", m)
+	}
+
+	// Swap: partitions from lsblk's [SWAP] mount points, swap files (and,
+	// without lsblk, partitions) from /proc/swaps.
+	if lsblkOK {
+		for _, b := range blocks {
+			if b.Mountpoint == "[SWAP]" && !isZram(b.Stack[0].Name) {
+				v := Volume{Mount: "swap", Kind: "partition", FSType: "swap", Stack: b.Stack, StackSource: "lsblk"}
+				f.Swap = append(f.Swap, v)
+			}
+		}
+	}
+	if raw, err := p.ReadFile("/proc/swaps"); err == nil {
+		entries, err := ParseProcSwaps(raw)
+		if err != nil {
+			f.Errors = append(f.Errors, err.Error())
+		}
+		for _, e := range entries {
+			switch {
+			case e.Type == "file":
+				if m, ok := mountContaining(mounts, e.Path); ok {
+					v := volumeFor("swap", m)
+					v.Kind = "file"
+					f.Swap = append(f.Swap, *v)
+				} else {
+					f.Swap = append(f.Swap, Volume{Mount: "swap", Kind: "file"})
+				}
+			case !lsblkOK && !isZram(strings.TrimPrefix(e.Path, "/dev/")):
+				v := Volume{Mount: "swap", Kind: "partition", FSType: "swap"}
+				if st, luks := sysfsStack(p, e.Path); len(st) > 0 {
+					v.Stack, v.StackSource, v.LUKSVersion = st, "sysfs", luks
+				}
+				f.Swap = append(f.Swap, v)
+			}
+		}
+	} else if !errors.Is(err, probe.ErrNotFound) {
+		f.Errors = append(f.Errors, err.Error())
+	}
+
+	// Per-folder encryption of home folders.
+	homeEnc := map[string]bool{}
+	for _, m := range mounts {
+		switch {
+		case m.FSType == "ecryptfs":
+			homeEnc["ecryptfs"] = true
+		case m.FSType == "zfs" && (m.Target == "/home" || strings.HasPrefix(m.Target, "/home/")):
+			if zfsEncrypted(zfsFor(m.Source)) {
+				homeEnc["zfs"] = true
+			}
+		}
+	}
+	if names, err := p.ReadDir("/home/.ecryptfs"); err == nil && len(names) > 0 {
+		homeEnc["ecryptfs"] = true
+	}
+	for _, dir := range []string{"/.fscrypt/policies", "/home/.fscrypt/policies"} {
+		if names, err := p.ReadDir(dir); err == nil && len(names) > 0 {
+			homeEnc["fscrypt"] = true
+		}
+	}
+	for _, k := range []string{"ecryptfs", "fscrypt", "zfs"} {
+		if homeEnc[k] {
+			f.HomeEncryption = append(f.HomeEncryption, k)
+		}
+	}
+	return f, nil
+}
+
+// readMounts asks findmnt for the mount table and falls back on the
+// kernel's own.
+func readMounts(ctx context.Context, p probe.Probe) ([]Mount, error) {
+	out, err := p.Run(ctx, "findmnt", findmntArgs...)
+	if err == nil && out.ExitCode == 0 {
+		if mounts, perr := ParseFindmnt(out.Stdout); perr == nil {
+			return mounts, nil
+		}
+	}
+	raw, rerr := p.ReadFile("/proc/self/mounts")
+	if errors.Is(rerr, probe.ErrNotFound) {
+		raw, rerr = p.ReadFile("/proc/mounts")
+	}
+	if rerr != nil {
+		if err == nil {
+			err = fmt.Errorf("findmnt exit status %d", out.ExitCode)
+		}
+		return nil, fmt.Errorf("%v; %w", err, rerr)
+	}
+	return ParseProcMounts(raw)
+}
+
+// readLsblk runs lsblk, retrying with the MOUNTPOINT column of util-linux
+// before 2.37 when MOUNTPOINTS is not known.
+func readLsblk(ctx context.Context, p probe.Probe) ([]BlockMount, error) {
+	out, err := p.Run(ctx, "lsblk", lsblkArgs...)
+	if err != nil {
+		return nil, err
+	}
+	if out.ExitCode != 0 && bytes.Contains(out.Stderr, []byte("unknown column")) {
+		out, err = p.Run(ctx, "lsblk", lsblkArgsOld...)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if out.ExitCode != 0 {
+		return nil, fmt.Errorf("exit status %d: %s", out.ExitCode, firstLine(out.Stderr))
+	}
+	return ParseLsblk(out.Stdout)
+}
+
+// stackAt returns the device stack lsblk shows mounted at target.
+func stackAt(blocks []BlockMount, target string) []Layer {
+	for _, b := range blocks {
+		if b.Mountpoint == target {
+			return b.Stack
+		}
+	}
+	return nil
+}
+
+func isZram(name string) bool { return strings.HasPrefix(name, "zram") }
+
+// sysfsStack walks /sys/class/block from a device path: device-mapper
+// devices are typed by their dm/uuid prefix (CRYPT-, LVM-) and followed
+// through slaves/, partitions lead to their disk. It also returns the LUKS
+// version a CRYPT-LUKSn- uuid names.
+func sysfsStack(p probe.Probe, dev string) ([]Layer, string) {
+	name := strings.TrimPrefix(dev, "/dev/")
+	if mapper, ok := strings.CutPrefix(name, "mapper/"); ok {
+		name = ""
+		dms, _ := p.ReadDir("/sys/block")
+		for _, dm := range dms {
+			if !strings.HasPrefix(dm, "dm-") {
+				continue
+			}
+			if b, err := p.ReadFile("/sys/block/" + dm + "/dm/name"); err == nil && strings.TrimSpace(string(b)) == mapper {
+				name = dm
+				break
+			}
+		}
+		if name == "" {
+			return nil, ""
+		}
+	}
+	if name == "" || strings.Contains(name, "/") {
+		return nil, ""
+	}
+	var stack []Layer
+	luks := ""
+	for depth := 0; name != "" && depth < maxSysfsDepth; depth++ {
+		base := "/sys/class/block/" + name
+		l := Layer{Name: name}
+		next := ""
+		if uuid, err := p.ReadFile(base + "/dm/uuid"); err == nil {
+			u := strings.TrimSpace(string(uuid))
+			switch {
+			case strings.HasPrefix(u, "CRYPT-"):
+				l.Type = "crypt"
+				if v, ok := strings.CutPrefix(u, "CRYPT-LUKS"); ok && len(v) > 0 {
+					luks = v[:1]
+				}
+			case strings.HasPrefix(u, "LVM-"):
+				l.Type = "lvm"
+			default:
+				l.Type = "dm"
+			}
+			if slaves, err := p.ReadDir(base + "/slaves"); err == nil && len(slaves) > 0 {
+				next = slaves[0]
+			}
+		} else if _, err := p.ReadFile(base + "/partition"); err == nil {
+			l.Type = "part"
+			next = diskOfPartition(name)
+		} else if _, err := p.ReadFile(base + "/dev"); err == nil {
+			l.Type = "disk"
+			if strings.HasPrefix(name, "loop") {
+				l.Type = "loop"
+			}
+		} else {
+			break
+		}
+		if len(stack) > 0 && stack[len(stack)-1].Type == "crypt" && luks != "" {
+			l.FSType = "crypto_LUKS"
+		}
+		stack = append(stack, l)
+		name = next
+	}
+	return stack, luks
+}
+
+// diskOfPartition derives the disk name of a partition: sda2 → sda,
+// nvme0n1p3 → nvme0n1, mmcblk0p1 → mmcblk0.
+func diskOfPartition(part string) string {
+	i := len(part)
+	for i > 0 && part[i-1] >= '0' && part[i-1] <= '9' {
+		i--
+	}
+	if i == len(part) || i == 0 {
+		return ""
+	}
+	disk := part[:i]
+	if strings.HasSuffix(disk, "p") && len(disk) > 1 && disk[len(disk)-2] >= '0' && disk[len(disk)-2] <= '9' {
+		disk = disk[:len(disk)-1]
+	}
+	return disk
+}
+
+// confirmLUKS asks blkid (else cryptsetup) about the parent of a crypt
+// layer whose content type lsblk did not know, and records the LUKS
+// version.
+func confirmLUKS(ctx context.Context, p probe.Probe, v *Volume) {
+	for i, l := range v.Stack {
+		if l.Type != "crypt" || i+1 >= len(v.Stack) {
+			continue
+		}
+		parent := &v.Stack[i+1]
+		if v.LUKSVersion != "" || (parent.FSType != "" && parent.FSType != "crypto_LUKS") {
+			return
+		}
+		info := probeLUKS(ctx, p, devicePath(*parent))
+		if info.Recognised && info.IsLUKS {
+			parent.FSType = "crypto_LUKS"
+			v.LUKSVersion = info.Version
+		}
+		return
+	}
+}
+
+// probeLUKS identifies a device with blkid, or cryptsetup when blkid is
+// missing.
+func probeLUKS(ctx context.Context, p probe.Probe, dev string) LUKSInfo {
+	out, err := p.Run(ctx, "blkid", append(blkidArgs[:len(blkidArgs):len(blkidArgs)], dev)...)
+	if err == nil {
+		if info := ParseBlkidExport(out.Stdout, out.Stderr, out.ExitCode); info.Recognised {
+			return info
+		}
+	}
+	out, err = p.Run(ctx, "cryptsetup", "luksDump", dev)
+	if err != nil {
+		return LUKSInfo{}
+	}
+	return ParseLuksDump(out.Stdout, out.Stderr, out.ExitCode)
+}
+
+// devicePath is the /dev path of a layer.
+func devicePath(l Layer) string {
+	switch {
+	case strings.HasPrefix(l.Name, "/dev/"):
+		return l.Name
+	case strings.HasPrefix(l.Name, "dm-"):
+		return "/dev/" + l.Name
+	case l.Type == "lvm" || l.Type == "crypt" || l.Type == "dm":
+		return "/dev/mapper/" + l.Name
+	default:
+		return "/dev/" + l.Name
+	}
+}
+
+func zfsEncrypted(v string) bool {
+	return v != "" && v != "off" && v != "-"
+}
+
+func firstLine(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}

@@ -1,0 +1,308 @@
+package diskencryption
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Mount is one entry of the mount table.
+type Mount struct {
+	Source string
+	Target string
+	FSType string
+}
+
+// ParseFindmnt reads `findmnt -J -o SOURCE,TARGET,FSTYPE` output, in tree
+// form (nested "children") or list form (-l), into a flat list in table
+// order. A btrfs subvolume suffix ("/dev/sda2[/@home]") is removed from the
+// source.
+func ParseFindmnt(b []byte) ([]Mount, error) {
+	var doc struct {
+		Filesystems []findmntNode `json:"filesystems"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("findmnt output is not JSON: %w", err)
+	}
+	if doc.Filesystems == nil {
+		return nil, errors.New("findmnt output has no filesystems")
+	}
+	var out []Mount
+	var walk func([]findmntNode)
+	walk = func(nodes []findmntNode) {
+		for _, n := range nodes {
+			out = append(out, Mount{Source: stripSubvol(n.Source), Target: n.Target, FSType: n.FSType})
+			walk(n.Children)
+		}
+	}
+	walk(doc.Filesystems)
+	return out, nil
+}
+
+type findmntNode struct {
+	Source   string        `json:"source"`
+	Target   string        `json:"target"`
+	FSType   string        `json:"fstype"`
+	Children []findmntNode `json:"children"`
+}
+
+func stripSubvol(src string) string {
+	if i := strings.IndexByte(src, '['); i > 0 && strings.HasSuffix(src, "]") {
+		return src[:i]
+	}
+	return src
+}
+
+// ParseProcMounts reads /proc/self/mounts (fstab format, octal escapes).
+func ParseProcMounts(b []byte) ([]Mount, error) {
+	var out []Mount
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 3 {
+			continue
+		}
+		out = append(out, Mount{Source: unescapeOctal(fields[0]), Target: unescapeOctal(fields[1]), FSType: fields[2]})
+	}
+	if len(out) == 0 {
+		return nil, errors.New("mount table is empty")
+	}
+	return out, nil
+}
+
+// unescapeOctal undoes the \040-style escapes of the kernel mount table.
+func unescapeOctal(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+4 <= len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// lastMountAt returns the mount covering target (the last one in table
+// order, since later mounts hide earlier ones).
+func lastMountAt(mounts []Mount, target string) (Mount, bool) {
+	for i := len(mounts) - 1; i >= 0; i-- {
+		if mounts[i].Target == target {
+			return mounts[i], true
+		}
+	}
+	return Mount{}, false
+}
+
+// mountContaining returns the mount whose target is the longest prefix of
+// path.
+func mountContaining(mounts []Mount, path string) (Mount, bool) {
+	best, found := Mount{}, false
+	for _, m := range mounts {
+		t := m.Target
+		if path == t || t == "/" || strings.HasPrefix(path, strings.TrimSuffix(t, "/")+"/") {
+			if !found || len(t) >= len(best.Target) {
+				best, found = m, true
+			}
+		}
+	}
+	return best, found
+}
+
+// BlockMount is a mount point lsblk reports and the device stack under it,
+// starting with the device itself.
+type BlockMount struct {
+	Mountpoint string
+	Stack      []Layer
+}
+
+type lsblkNode struct {
+	Name        string      `json:"name"`
+	Type        string      `json:"type"`
+	FSType      *string     `json:"fstype"`
+	Mountpoint  *string     `json:"mountpoint"`
+	Mountpoints []*string   `json:"mountpoints"`
+	Children    []lsblkNode `json:"children"`
+}
+
+// ParseLsblk reads `lsblk -J -b -o NAME,TYPE,FSTYPE,MOUNTPOINTS` output (or
+// the older MOUNTPOINT column) and returns every mount point with the stack
+// of devices under it: a node's parents in the tree are the devices it is
+// built on. Swap devices appear with the mount point "[SWAP]".
+func ParseLsblk(b []byte) ([]BlockMount, error) {
+	var doc struct {
+		Blockdevices []lsblkNode `json:"blockdevices"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("lsblk output is not JSON: %w", err)
+	}
+	if doc.Blockdevices == nil {
+		return nil, errors.New("lsblk output has no blockdevices")
+	}
+	var out []BlockMount
+	var walk func(nodes []lsblkNode, parents []Layer)
+	walk = func(nodes []lsblkNode, parents []Layer) {
+		for _, n := range nodes {
+			if n.Type == "" {
+				continue
+			}
+			l := Layer{Name: n.Name, Type: n.Type}
+			if n.FSType != nil {
+				l.FSType = *n.FSType
+			}
+			// stack: this node, then its parents nearest first.
+			stack := make([]Layer, 0, len(parents)+1)
+			stack = append(stack, l)
+			for i := len(parents) - 1; i >= 0; i-- {
+				stack = append(stack, parents[i])
+			}
+			var mps []string
+			if n.Mountpoint != nil {
+				mps = append(mps, *n.Mountpoint)
+			}
+			for _, mp := range n.Mountpoints {
+				if mp != nil {
+					mps = append(mps, *mp)
+				}
+			}
+			for _, mp := range mps {
+				if mp != "" {
+					out = append(out, BlockMount{Mountpoint: mp, Stack: stack})
+				}
+			}
+			walk(n.Children, append(parents[:len(parents):len(parents)], l))
+		}
+	}
+	walk(doc.Blockdevices, nil)
+	return out, nil
+}
+
+// SwapEntry is one line of /proc/swaps.
+type SwapEntry struct {
+	Path string
+	Type string // "partition" or "file"
+}
+
+// ParseProcSwaps reads /proc/swaps. A table with only its header means no
+// swap is active.
+func ParseProcSwaps(b []byte) ([]SwapEntry, error) {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) == 0 || !strings.HasPrefix(lines[0], "Filename") {
+		return nil, errors.New("/proc/swaps has no header")
+	}
+	var out []SwapEntry
+	for _, line := range lines[1:] {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		out = append(out, SwapEntry{Path: unescapeOctal(f[0]), Type: f[1]})
+	}
+	return out, nil
+}
+
+// ParseZFSEncryption reads `zfs get -H -o name,property,value encryption`
+// into dataset → value ("off", "aes-256-gcm", ...).
+func ParseZFSEncryption(b []byte) (map[string]string, error) {
+	out := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Split(strings.TrimRight(line, "\r"), "\t")
+		if len(f) != 3 || f[1] != "encryption" {
+			continue
+		}
+		out[f[0]] = f[2]
+	}
+	if len(out) == 0 {
+		return nil, errors.New("zfs get printed no encryption property")
+	}
+	return out, nil
+}
+
+// LUKSInfo is what a LUKS probe found.
+type LUKSInfo struct {
+	// Recognised is true when the output was understood.
+	Recognised bool
+	// IsLUKS is true when the device holds a LUKS header.
+	IsLUKS bool
+	// Version is the LUKS header version ("1", "2") when known.
+	Version string
+	// Type is the content type blkid reported (crypto_LUKS, ext4, ...).
+	Type string
+}
+
+// ParseBlkidExport reads `blkid -p -o export DEVICE`. Exit status 2 with
+// nothing printed means nothing was recognised on the device (not LUKS);
+// exit 2 with an error on stderr ("Permission denied") and other failures
+// are not recognised.
+func ParseBlkidExport(b, stderr []byte, exitCode int) LUKSInfo {
+	if exitCode == 2 && len(bytes.TrimSpace(b)) == 0 && len(bytes.TrimSpace(stderr)) == 0 {
+		return LUKSInfo{Recognised: true}
+	}
+	if exitCode != 0 {
+		return LUKSInfo{}
+	}
+	kv := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if ok {
+			kv[k] = v
+		}
+	}
+	if len(kv) == 0 {
+		return LUKSInfo{}
+	}
+	info := LUKSInfo{Recognised: true, Type: kv["TYPE"]}
+	if info.Type == "crypto_LUKS" {
+		info.IsLUKS = true
+		info.Version = kv["VERSION"]
+	}
+	return info
+}
+
+// ParseLuksDump reads `cryptsetup luksDump DEVICE`. Exit status 1 with a
+// "not a valid LUKS device" message means not LUKS.
+func ParseLuksDump(stdout, stderr []byte, exitCode int) LUKSInfo {
+	if exitCode != 0 {
+		if bytes.Contains(stderr, []byte("not a valid LUKS device")) {
+			return LUKSInfo{Recognised: true}
+		}
+		return LUKSInfo{}
+	}
+	s := string(stdout)
+	if !strings.HasPrefix(strings.TrimSpace(s), "LUKS header information") {
+		return LUKSInfo{}
+	}
+	info := LUKSInfo{Recognised: true, IsLUKS: true, Type: "crypto_LUKS"}
+	for _, line := range strings.Split(s, "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "Version" {
+			info.Version = strings.TrimSpace(v)
+			break
+		}
+	}
+	return info
+}
+
+// ParseIsLuks reads the result of `cryptsetup isLuks DEVICE`: exit 0 is
+// LUKS, exit 1 is not; anything else (4: the device cannot be opened, e.g.
+// without permission) is not recognised.
+func ParseIsLuks(exitCode int) LUKSInfo {
+	switch exitCode {
+	case 0:
+		return LUKSInfo{Recognised: true, IsLUKS: true, Type: "crypto_LUKS"}
+	case 1:
+		return LUKSInfo{Recognised: true}
+	default:
+		return LUKSInfo{}
+	}
+}

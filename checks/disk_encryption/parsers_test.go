@@ -1,0 +1,360 @@
+package diskencryption
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+func readTestdata(t testing.TB, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "parsers", filepath.FromSlash(rel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func types(st []Layer) string {
+	var s []string
+	for _, l := range st {
+		s = append(s, l.Type)
+	}
+	return strings.Join(s, ">")
+}
+
+func TestParseFindmnt(t *testing.T) {
+	tests := []struct {
+		file     string
+		wantErr  bool
+		root     Mount
+		home     *Mount
+		minCount int
+	}{
+		{file: "findmnt/live_debian12_vm_tree.json", root: Mount{"/dev/vda", "/", "ext4"}, minCount: 10},
+		{file: "findmnt/live_debian12_vm_list.json", root: Mount{"/dev/vda", "/", "ext4"}, minCount: 10},
+		{file: "findmnt/fedora_btrfs_subvol_tree.json",
+			root:     Mount{"/dev/mapper/luks-6a1c0f52-3d2b-4f7e-9c1a-2b8e5d4f7a10", "/", "btrfs"},
+			home:     &Mount{"/dev/mapper/luks-6a1c0f52-3d2b-4f7e-9c1a-2b8e5d4f7a10", "/home", "btrfs"},
+			minCount: 7},
+		{file: "findmnt/ubuntu_zfs_tree.json", root: Mount{"rpool/ROOT/ubuntu_k3x9qa", "/", "zfs"}, minCount: 5},
+		{file: "findmnt/unknown_column.txt", wantErr: true},
+		{file: "findmnt/empty_list.json", root: Mount{}, minCount: 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			mounts, err := ParseFindmnt(readTestdata(t, tc.file))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if tc.wantErr {
+				return
+			}
+			if len(mounts) < tc.minCount {
+				t.Errorf("got %d mounts, want at least %d", len(mounts), tc.minCount)
+			}
+			root, ok := lastMountAt(mounts, "/")
+			if ok != (tc.root != Mount{}) || root != tc.root {
+				t.Errorf("root = %+v (%v), want %+v", root, ok, tc.root)
+			}
+			if tc.home != nil {
+				if home, _ := lastMountAt(mounts, "/home"); home != *tc.home {
+					t.Errorf("home = %+v, want %+v", home, *tc.home)
+				}
+			}
+		})
+	}
+}
+
+func TestParseProcMounts(t *testing.T) {
+	tests := []struct {
+		file    string
+		wantErr bool
+		root    Mount
+		check   func(t *testing.T, m []Mount)
+	}{
+		{file: "procmounts/live_debian12_vm.txt", root: Mount{"/dev/vda", "/", "ext4"}},
+		{file: "procmounts/docker_overlay.txt", root: Mount{"overlay", "/", "overlay"}},
+		{file: "procmounts/ubuntu_ecryptfs_home.txt", root: Mount{"/dev/sda2", "/", "ext4"}, check: func(t *testing.T, m []Mount) {
+			if _, ok := lastMountAt(m, "/media/counsellor/USB STICK"); !ok {
+				t.Error("octal escape \\040 not decoded")
+			}
+			found := false
+			for _, x := range m {
+				found = found || x.FSType == "ecryptfs"
+			}
+			if !found {
+				t.Error("ecryptfs mount not found")
+			}
+		}},
+		{file: "procmounts/empty.txt", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			m, err := ParseProcMounts(readTestdata(t, tc.file))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if tc.wantErr {
+				return
+			}
+			if root, _ := lastMountAt(m, "/"); root != tc.root {
+				t.Errorf("root = %+v, want %+v", root, tc.root)
+			}
+			if tc.check != nil {
+				tc.check(t, m)
+			}
+		})
+	}
+}
+
+func TestParseLsblk(t *testing.T) {
+	tests := []struct {
+		file    string
+		wantErr bool
+		// mount point → stack types, top first ("" = absent)
+		want map[string]string
+	}{
+		{file: "lsblk/live_debian12_vm_mountpoints.json", want: map[string]string{"/": "disk", "[SWAP]": ""}},
+		{file: "lsblk/live_debian12_vm_mountpoint.json", want: map[string]string{"/": "disk"}},
+		{file: "lsblk/ubuntu_lvm_on_luks.json", want: map[string]string{"/": "lvm>crypt>part>disk", "/boot": "part>disk", "/snap/core22/1380": "loop"}},
+		{file: "lsblk/arch_luks_on_lvm_mountpoint.json", want: map[string]string{
+			"/":                                      "", // old MOUNTPOINT column shows one btrfs subvolume only
+			"[SWAP]":                                 "crypt>lvm>part>disk",
+			"/etc/NetworkManager/system-connections": "crypt>lvm>part>disk",
+		}},
+		{file: "lsblk/fedora_btrfs_luks_zram.json", want: map[string]string{"/": "crypt>part>disk", "/home": "crypt>part>disk", "[SWAP]": "disk"}},
+		{file: "lsblk/plain_ext4_swap_partition.json", want: map[string]string{"/": "part>disk", "[SWAP]": "part>disk"}},
+		{file: "lsblk/luks_root_plain_swap.json", want: map[string]string{"/": "crypt>part>disk", "[SWAP]": "part>disk"}},
+		{file: "lsblk/old_util_linux_unknown_column.txt", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			bm, err := ParseLsblk(readTestdata(t, tc.file))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			for mp, want := range tc.want {
+				if got := types(stackAt(bm, mp)); got != want {
+					t.Errorf("%s: stack %q, want %q", mp, got, want)
+				}
+			}
+		})
+	}
+	// The LUKS parent's content type is carried in the stack.
+	bm, _ := ParseLsblk(readTestdata(t, "lsblk/ubuntu_lvm_on_luks.json"))
+	st := stackAt(bm, "/")
+	if st[2].FSType != "crypto_LUKS" || st[2].Name != "nvme0n1p3" || st[0].FSType != "ext4" {
+		t.Errorf("stack details = %+v", st)
+	}
+}
+
+func TestParseProcSwaps(t *testing.T) {
+	tests := []struct {
+		file    string
+		wantErr bool
+		want    []SwapEntry
+	}{
+		{file: "swaps/live_none.txt", want: nil},
+		{file: "swaps/ubuntu_swapfile.txt", want: []SwapEntry{{"/swap.img", "file"}}},
+		{file: "swaps/fedora_zram.txt", want: []SwapEntry{{"/dev/zram0", "partition"}}},
+		{file: "swaps/dm_partition_and_escaped_file.txt", want: []SwapEntry{{"/dev/dm-1", "partition"}, {"/swap file", "file"}}},
+		{file: "swaps/not_proc_swaps.txt", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			got, err := ParseProcSwaps(readTestdata(t, tc.file))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseZFSEncryption(t *testing.T) {
+	tests := []struct {
+		file    string
+		wantErr bool
+		dataset string
+		want    string
+	}{
+		{file: "zfs/ubuntu_encrypted_rpool.txt", dataset: "rpool/ROOT/ubuntu_k3x9qa", want: "aes-256-gcm"},
+		{file: "zfs/ubuntu_encrypted_rpool.txt", dataset: "bpool/BOOT/ubuntu_k3x9qa", want: "off"},
+		{file: "zfs/home_dataset_only.txt", dataset: "rpool/USERDATA/counsellor_k3x9qa", want: "aes-256-gcm"},
+		{file: "zfs/old_zfs_no_encryption_feature.txt", dataset: "rpool/ROOT", want: "-"},
+		{file: "zfs/no_datasets.stderr", wantErr: true},
+		{file: "zfs/zfs07_bad_property.stderr", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file+"/"+tc.dataset, func(t *testing.T) {
+			got, err := ParseZFSEncryption(readTestdata(t, tc.file))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if got[tc.dataset] != tc.want {
+				t.Errorf("%s = %q, want %q", tc.dataset, got[tc.dataset], tc.want)
+			}
+		})
+	}
+}
+
+func TestParseLUKS(t *testing.T) {
+	tests := []struct {
+		name string
+		got  LUKSInfo
+		want LUKSInfo
+	}{
+		{"blkid luks2", ParseBlkidExport(readTestdata(t, "luks/blkid_luks2.txt"), nil, 0), LUKSInfo{Recognised: true, IsLUKS: true, Version: "2", Type: "crypto_LUKS"}},
+		{"blkid luks1", ParseBlkidExport(readTestdata(t, "luks/blkid_luks1.txt"), nil, 0), LUKSInfo{Recognised: true, IsLUKS: true, Version: "1", Type: "crypto_LUKS"}},
+		{"blkid ext4", ParseBlkidExport(readTestdata(t, "luks/blkid_ext4.txt"), nil, 0), LUKSInfo{Recognised: true, Type: "ext4"}},
+		{"blkid zeros (exit 2, nothing found)", ParseBlkidExport(readTestdata(t, "luks/blkid_zeros.txt"), nil, 2), LUKSInfo{Recognised: true}},
+		{"blkid permission denied", ParseBlkidExport(nil, readTestdata(t, "luks/blkid_denied.stderr"), 2), LUKSInfo{}},
+		{"blkid missing tool output", ParseBlkidExport([]byte("garbage without equals\n"), nil, 0), LUKSInfo{}},
+		{"luksDump luks2", ParseLuksDump(readTestdata(t, "luks/luksdump_luks2.txt"), nil, 0), LUKSInfo{Recognised: true, IsLUKS: true, Version: "2", Type: "crypto_LUKS"}},
+		{"luksDump luks1", ParseLuksDump(readTestdata(t, "luks/luksdump_luks1.txt"), nil, 0), LUKSInfo{Recognised: true, IsLUKS: true, Version: "1", Type: "crypto_LUKS"}},
+		{"luksDump not LUKS", ParseLuksDump(nil, readTestdata(t, "luks/luksdump_zeros.stderr"), 1), LUKSInfo{Recognised: true}},
+		{"luksDump access denied", ParseLuksDump(nil, readTestdata(t, "luks/luksdump_denied.stderr"), 4), LUKSInfo{}},
+		{"isLuks yes", ParseIsLuks(0), LUKSInfo{Recognised: true, IsLUKS: true, Type: "crypto_LUKS"}},
+		{"isLuks no", ParseIsLuks(1), LUKSInfo{Recognised: true}},
+		{"isLuks denied", ParseIsLuks(4), LUKSInfo{}},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %+v, want %+v", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+func TestParseFdesetupStatus(t *testing.T) {
+	tests := []struct {
+		file    string
+		state   string
+		percent float64 // -1: none
+	}{
+		{"on.txt", FVOn, -1},
+		{"on_master_keychain.txt", FVOn, -1},
+		{"off.txt", FVOff, -1},
+		{"deferred.txt", FVDeferred, -1},
+		{"encrypting_34.txt", FVEncrypting, 34},
+		{"encrypting_pending.txt", FVEncrypting, -1},
+		{"decrypting.txt", FVDecrypting, 12.5},
+		{"on_needs_restart.txt", FVRestartPending, -1},
+		{"off_enabled_after_restart.txt", FVRestartPending, -1},
+		{"error_unrecognised.txt", FVUnrecognised, -1},
+		{"empty.txt", FVUnrecognised, -1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			st := ParseFdesetupStatus(readTestdata(t, "fdesetup/"+tc.file))
+			if st.State != tc.state {
+				t.Errorf("state = %q, want %q", st.State, tc.state)
+			}
+			switch {
+			case tc.percent < 0 && st.Percent != nil:
+				t.Errorf("percent = %v, want none", *st.Percent)
+			case tc.percent >= 0 && (st.Percent == nil || *st.Percent != tc.percent):
+				t.Errorf("percent = %v, want %v", st.Percent, tc.percent)
+			}
+		})
+	}
+}
+
+func TestParseAPFSList(t *testing.T) {
+	tests := []struct {
+		file    string
+		wantErr bool
+		want    []APFSVolume
+	}{
+		{file: "sonoma_apple_silicon_filevault_on.plist", want: []APFSVolume{{FileVault: true, Encryption: true}}},
+		{file: "sonoma_apple_silicon_filevault_off.plist", want: []APFSVolume{{FileVault: false, Encryption: true}}},
+		{file: "ventura_filevault_encrypting.plist", want: []APFSVolume{{FileVault: true, Encryption: true, CryptoMigrationOn: true}}},
+		{file: "two_data_volumes_disagree.plist", want: []APFSVolume{{Encryption: true}, {FileVault: true, Encryption: true}}},
+		{file: "mojave_no_data_role.plist", want: nil},
+		{file: "not_plist.txt", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			got, err := ParseAPFSList(readTestdata(t, "apfs/"+tc.file))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+	if _, err := ParseAPFSList(nil); err == nil {
+		t.Error("empty diskutil output parsed without error")
+	}
+}
+
+func TestParseManageBDE(t *testing.T) {
+	i := func(v int64) *int64 { return &v }
+	n := func(v int) *int { return &v }
+	tests := []struct {
+		file          string
+		recognised    bool
+		denied        bool
+		conv, prot    *int64
+		usedSpaceOnly bool
+		percent       float64
+		protectors    *int
+	}{
+		{file: "en_used_space_protection_on.txt", recognised: true, conv: i(1), prot: i(1), usedSpaceOnly: true, percent: 100, protectors: n(2)},
+		{file: "en_fully_decrypted.txt", recognised: true, conv: i(0), prot: i(0), percent: 0, protectors: n(0)},
+		{file: "en_waiting_for_activation.txt", recognised: true, conv: i(1), prot: i(0), usedSpaceOnly: true, percent: 100, protectors: n(0)},
+		{file: "en_suspended.txt", recognised: true, conv: i(1), prot: i(0), percent: 100, protectors: n(2)},
+		{file: "en_encryption_in_progress.txt", recognised: true, conv: i(2), prot: i(0), percent: 45.3, protectors: n(2)},
+		{file: "en_access_denied.txt", denied: true, percent: -1},
+		{file: "de_fully_decrypted.cp850", recognised: true, conv: i(0), prot: i(0), percent: 0, protectors: n(0)},
+		{file: "de_used_space_protection_on.cp850", recognised: true, conv: i(1), prot: i(1), usedSpaceOnly: true, percent: 100, protectors: n(2)},
+		{file: "de_access_denied.cp850", denied: true, percent: -1},
+		{file: "fr_used_space_unrecognised.cp850", percent: -1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			text := probe.DecodeConsole(readTestdata(t, "managebde/"+tc.file), 850)
+			st := ParseManageBDE(text)
+			if st.Recognised != tc.recognised || st.AccessDenied != tc.denied {
+				t.Fatalf("recognised=%v denied=%v, want %v %v", st.Recognised, st.AccessDenied, tc.recognised, tc.denied)
+			}
+			if !reflect.DeepEqual(st.Conversion, tc.conv) || !reflect.DeepEqual(st.Protection, tc.prot) {
+				t.Errorf("conversion=%v protection=%v, want %v %v", deref(st.Conversion), deref(st.Protection), deref(tc.conv), deref(tc.prot))
+			}
+			if st.UsedSpaceOnly != tc.usedSpaceOnly {
+				t.Errorf("usedSpaceOnly = %v", st.UsedSpaceOnly)
+			}
+			if tc.percent >= 0 && (st.Percent == nil || *st.Percent != tc.percent) {
+				t.Errorf("percent = %v, want %v", st.Percent, tc.percent)
+			}
+			if !reflect.DeepEqual(st.KeyProtectors, tc.protectors) && tc.recognised {
+				t.Errorf("key protectors = %v, want %v", st.KeyProtectors, tc.protectors)
+			}
+		})
+	}
+	if st := ParseManageBDE(""); st.Recognised || st.AccessDenied {
+		t.Errorf("empty output: %+v", st)
+	}
+}
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func TestDiskOfPartition(t *testing.T) {
+	for in, want := range map[string]string{"sda2": "sda", "nvme0n1p3": "nvme0n1", "mmcblk0p1": "mmcblk0", "vda": "", "sda": ""} {
+		if got := diskOfPartition(in); got != want {
+			t.Errorf("diskOfPartition(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,83 @@
+package diskencryption
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// writeBundle writes a minimal Windows evidence bundle and opens it.
+func writeBundle(t *testing.T, wmi []probe.WMIClass, registry map[string]map[string]any) *probe.Replay {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(name string, v any) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(probe.ManifestFile, map[string]any{"format": probe.BundleFormat, "goos": "windows", "recorded_at": "2026-11-01T10:00:00Z"})
+	if wmi != nil {
+		write(probe.WMIFile, wmi)
+	}
+	if registry != nil {
+		write(probe.RegistryFile, registry)
+	}
+	rp, err := probe.OpenReplay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rp
+}
+
+func TestWindowsWMISources(t *testing.T) {
+	vol := func(letter string, vtype, prot, conv int) map[string]any {
+		return map[string]any{"DriveLetter": letter, "VolumeType": vtype, "ProtectionStatus": prot, "ConversionStatus": conv, "EncryptionMethod": 7}
+	}
+	osRow := func(drive string) probe.WMIClass {
+		return probe.WMIClass{Namespace: `root\CIMV2`, Class: "Win32_OperatingSystem", Rows: []map[string]any{{"SystemDrive": drive}}}
+	}
+	enc := func(rows ...map[string]any) probe.WMIClass {
+		return probe.WMIClass{Namespace: "root/cimv2/security/microsoftvolumeencryption", Class: "win32_encryptablevolume", Rows: rows}
+	}
+	tests := []struct {
+		name     string
+		wmi      []probe.WMIClass
+		registry map[string]map[string]any
+		drive    string
+		source   string
+		prot     int64
+	}{
+		{name: "system drive D: from Win32_OperatingSystem", wmi: []probe.WMIClass{osRow("D:"), enc(vol("C:", 1, 0, 0), vol("D:", 0, 1, 1))}, drive: "D:", source: "wmi", prot: 1},
+		{name: "lower-case drive letter", wmi: []probe.WMIClass{osRow("c:"), enc(vol("C:", 0, 1, 1))}, drive: "C:", source: "wmi", prot: 1},
+		{name: "drive from registry SystemRoot", wmi: []probe.WMIClass{enc(vol("E:", 0, 0, 1))}, registry: map[string]map[string]any{currentVersionKey: {"SystemRoot": `E:\WINDOWS`}}, drive: "E:", source: "wmi", prot: 0},
+		{name: "OS volume without a letter match", wmi: []probe.WMIClass{enc(vol("", 0, 1, 1), vol("F:", 1, 0, 0))}, drive: "C:", source: "wmi", prot: 1},
+		{name: "no row for the system drive", wmi: []probe.WMIClass{enc(vol("F:", 1, 1, 1))}, drive: "C:", source: ""},
+		{name: "class missing", wmi: nil, drive: "C:", source: ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rp := writeBundle(t, tc.wmi, tc.registry)
+			f, err := Collect(t.Context(), rp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := f.Windows
+			if w.SystemDrive != tc.drive || w.Source != tc.source {
+				t.Fatalf("drive %q source %q, want %q %q (%+v)", w.SystemDrive, w.Source, tc.drive, tc.source, w)
+			}
+			if tc.source != "" && (w.ProtectionStatus == nil || *w.ProtectionStatus != tc.prot) {
+				t.Errorf("protection = %v, want %d", deref(w.ProtectionStatus), tc.prot)
+			}
+			if tc.source == "" && w.WMIError == "" {
+				t.Error("no WMI error recorded")
+			}
+		})
+	}
+}
