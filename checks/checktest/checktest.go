@@ -108,3 +108,109 @@ func normalize(t testing.TB, b []byte) []byte {
 	out, _ := json.Marshal(v)
 	return out
 }
+
+// MergeBundles writes one bundle into a new temporary directory that holds
+// everything the bundles in dirs hold: the first manifest, the union of
+// their commands, registry values, WMI classes, denied entries, mDNS
+// browses and files (the first bundle wins where two hold the same thing),
+// and the first process list. It is how the whole suite is replayed at once.
+func MergeBundles(t testing.TB, dirs ...string) string {
+	t.Helper()
+	dst := t.TempDir()
+	var (
+		manifest  json.RawMessage
+		commands  []json.RawMessage
+		registry  = map[string]map[string]json.RawMessage{}
+		wmi       []json.RawMessage
+		denied    []json.RawMessage
+		mdns      []json.RawMessage
+		processes json.RawMessage
+	)
+	read := func(dir, name string, v any) bool {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return false
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s/%s: %v", dir, name, err)
+		}
+		return true
+	}
+	for _, dir := range dirs {
+		if manifest == nil {
+			read(dir, probe.ManifestFile, &manifest)
+		}
+		var cs, ws, ds, ms []json.RawMessage
+		read(dir, probe.CommandsFile, &cs)
+		read(dir, probe.WMIFile, &ws)
+		read(dir, probe.DeniedFile, &ds)
+		read(dir, probe.MDNSFile, &ms)
+		commands, wmi, denied, mdns = append(commands, cs...), append(wmi, ws...), append(denied, ds...), append(mdns, ms...)
+		var reg map[string]map[string]json.RawMessage
+		read(dir, probe.RegistryFile, &reg)
+		for k, vals := range reg {
+			if registry[k] == nil {
+				registry[k] = map[string]json.RawMessage{}
+			}
+			for name, v := range vals {
+				if _, ok := registry[k][name]; !ok {
+					registry[k][name] = v
+				}
+			}
+		}
+		if processes == nil {
+			read(dir, probe.ProcessesFile, &processes)
+		}
+		copyTree(t, filepath.Join(dir, probe.FilesDir), filepath.Join(dst, probe.FilesDir))
+	}
+	write := func(name string, v any, present bool) {
+		if !present {
+			return
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(probe.ManifestFile, manifest, true)
+	write(probe.CommandsFile, commands, true)
+	write(probe.RegistryFile, registry, len(registry) > 0)
+	write(probe.WMIFile, wmi, len(wmi) > 0)
+	write(probe.DeniedFile, denied, len(denied) > 0)
+	write(probe.MDNSFile, mdns, len(mdns) > 0)
+	write(probe.ProcessesFile, processes, processes != nil)
+	return dst
+}
+
+// copyTree copies the regular files under src into dst, keeping files that
+// dst already has.
+func copyTree(t testing.TB, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) && p == src {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if _, err := os.Stat(target); err == nil {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,14 @@
+// Package all is the registry of every check, in the order they are shown.
+package all
+
+import (
+	"github.com/sessionguard/sessionguard/checks"
+	diskencryption "github.com/sessionguard/sessionguard/checks/disk_encryption"
+)
+
+// Checks returns every registered check.
+func Checks() []checks.Check {
+	return []checks.Check{
+		diskencryption.Check,
+	}
+}

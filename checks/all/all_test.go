@@ -1,0 +1,100 @@
+package all
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/checktest"
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// suites picks, per OS, one replay scenario of every check: a typical
+// practitioner's laptop. Merged into one bundle they replay the whole suite
+// at once, as `sessionguard check --replay` does with a real bundle.
+var suites = map[string]map[string]string{
+	"linux": {
+		"disk_encryption": "ubuntu_lvm_on_luks_swapfile",
+	},
+	"darwin": {
+		"disk_encryption": "filevault_on_apple_silicon",
+	},
+	"windows": {
+		"disk_encryption": "wmi_protected_xts_aes_128",
+	},
+}
+
+func suiteBundle(t testing.TB, goos string) string {
+	t.Helper()
+	var dirs []string
+	for _, c := range Checks() {
+		name, ok := suites[goos][c.ID()]
+		if !ok {
+			t.Fatalf("no %s suite scenario for %s", goos, c.ID())
+		}
+		dirs = append(dirs, filepath.Join("..", c.ID(), "testdata", goos, name))
+	}
+	return checktest.MergeBundles(t, dirs...)
+}
+
+func TestRegistry(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range Checks() {
+		if seen[c.ID()] || !slices.Contains(checks.CheckIDs, c.ID()) || c.Title() == "" {
+			t.Errorf("check %q: duplicate, unknown to the policy, or untitled", c.ID())
+		}
+		seen[c.ID()] = true
+	}
+}
+
+// TestSuiteReplay replays every check against one merged bundle per OS and
+// expects each result to equal that scenario's own golden file.
+func TestSuiteReplay(t *testing.T) {
+	for goos := range suites {
+		t.Run(goos, func(t *testing.T) {
+			rp, err := probe.OpenReplay(suiteBundle(t, goos))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := checks.Run(t.Context(), rp, checks.Default(), Checks())
+			for i, c := range Checks() {
+				golden := filepath.Join("..", c.ID(), "testdata", goos, suites[goos][c.ID()], checktest.Golden)
+				b, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want, got any
+				_ = json.Unmarshal(b, &want)
+				gb, _ := json.Marshal(rep.Results[i])
+				_ = json.Unmarshal(gb, &got)
+				wb, _ := json.Marshal(want)
+				gb, _ = json.Marshal(got)
+				if string(wb) != string(gb) {
+					t.Errorf("%s in the merged %s bundle:\n got %s\nwant %s", c.ID(), goos, gb, wb)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkReplaySuite is the figure the README quotes: every check replayed
+// from a bundle, including opening (parsing) the bundle.
+func BenchmarkReplaySuite(b *testing.B) {
+	for _, goos := range []string{"linux", "darwin", "windows"} {
+		dir := suiteBundle(b, goos)
+		b.Run(goos, func(b *testing.B) {
+			pol := checks.Default()
+			list := Checks()
+			for b.Loop() {
+				rp, err := probe.OpenReplay(dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				checks.Run(b.Context(), rp, pol, list)
+			}
+		})
+	}
+}
