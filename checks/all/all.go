@@ -4,11 +4,15 @@ package all
 import (
 	"github.com/sessionguard/sessionguard/checks"
 	diskencryption "github.com/sessionguard/sessionguard/checks/disk_encryption"
+	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
+	useraccounts "github.com/sessionguard/sessionguard/checks/user_accounts"
 )
 
 // Checks returns every registered check.
 func Checks() []checks.Check {
 	return []checks.Check{
 		diskencryption.Check,
+		useraccounts.Check,
+		smartspeakers.Check,
 	}
 }

@@ -18,12 +18,18 @@ import (
 var suites = map[string]map[string]string{
 	"linux": {
 		"disk_encryption": "ubuntu_lvm_on_luks_swapfile",
+		"user_accounts":   "debian_gdm_default_standard_user",
+		"smart_speakers":  "nest_mini_and_chromecast_audio",
 	},
 	"darwin": {
 		"disk_encryption": "filevault_on_apple_silicon",
+		"user_accounts":   "sonoma_single_admin_user",
+		"smart_speakers":  "homepod_2nd_gen_and_apple_tv",
 	},
 	"windows": {
 		"disk_encryption": "wmi_protected_xts_aes_128",
+		"user_accounts":   "win11_home_standard_user",
+		"smart_speakers":  "echo_show_homepod_and_nest_hub",
 	},
 }
 

@@ -110,7 +110,8 @@ func normalize(t testing.TB, b []byte) []byte {
 }
 
 // MergeBundles writes one bundle into a new temporary directory that holds
-// everything the bundles in dirs hold: the first manifest, the union of
+// everything the bundles in dirs hold: the first manifest (with the fields
+// it lacks, such as console_user, taken from the later ones), the union of
 // their commands, registry values, WMI classes, denied entries, mDNS
 // browses and files (the first bundle wins where two hold the same thing),
 // and the first process list. It is how the whole suite is replayed at once.
@@ -118,7 +119,7 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 	t.Helper()
 	dst := t.TempDir()
 	var (
-		manifest  json.RawMessage
+		manifest  = map[string]json.RawMessage{}
 		commands  []json.RawMessage
 		registry  = map[string]map[string]json.RawMessage{}
 		wmi       []json.RawMessage
@@ -137,8 +138,12 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 		return true
 	}
 	for _, dir := range dirs {
-		if manifest == nil {
-			read(dir, probe.ManifestFile, &manifest)
+		var m map[string]json.RawMessage
+		read(dir, probe.ManifestFile, &m)
+		for k, v := range m {
+			if _, ok := manifest[k]; !ok {
+				manifest[k] = v
+			}
 		}
 		var cs, ws, ds, ms []json.RawMessage
 		read(dir, probe.CommandsFile, &cs)

@@ -32,6 +32,10 @@ var allowList = map[string]map[string][]string{
 		"clamconf":      {"/usr/bin/clamconf", "/usr/local/bin/clamconf"},
 		"sigtool":       {"/usr/bin/sigtool", "/usr/local/bin/sigtool"},
 		"clamdscan":     {"/usr/bin/clamdscan", "/usr/local/bin/clamdscan"},
+		"nmcli":         {"/usr/bin/nmcli"},
+		"wpa_cli":       {"/usr/sbin/wpa_cli", "/sbin/wpa_cli"},
+		"iwctl":         {"/usr/bin/iwctl"},
+		"clamscan":      {"/usr/bin/clamscan", "/usr/local/bin/clamscan"},
 	},
 	"darwin": {
 		"fdesetup":        {"/usr/bin/fdesetup"},
@@ -46,6 +50,10 @@ var allowList = map[string]map[string][]string{
 		"plutil":          {"/usr/bin/plutil"},
 		"sw_vers":         {"/usr/bin/sw_vers"},
 		"pkgutil":         {"/usr/sbin/pkgutil"},
+		"dscl":            {"/usr/bin/dscl"},
+		"dsmemberutil":    {"/usr/bin/dsmemberutil"},
+		"wdutil":          {"/usr/bin/wdutil"},
+		"ipconfig":        {"/usr/sbin/ipconfig"},
 	},
 	"windows": {
 		"manage-bde": {`{system}\manage-bde.exe`},

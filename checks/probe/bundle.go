@@ -1,7 +1,9 @@
 package probe
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -22,6 +24,7 @@ const (
 	ProcessesFile = "processes.json"
 	DeniedFile    = "denied.json"
 	MDNSFile      = "mdns.json"
+	DirsFile      = "dirs.json"
 	FilesDir      = "files"
 )
 
@@ -60,6 +63,33 @@ const AsConsoleUser = "console_user"
 type MDNSBrowse struct {
 	Service   string         `json:"service"`
 	Instances []MDNSInstance `json:"instances"`
+	// Error is set when the browse could not be made; replay answers it
+	// with ErrUnavailable.
+	Error string `json:"error,omitempty"`
+}
+
+// pseudonymousInstance hides what an mDNS answer says about people: instance
+// names ("Sam's Echo") and host names become stable pseudonyms, so a bundle
+// still tells one device from another. A RAOP name's "MAC@" prefix, a
+// device address rather than a person's, is kept.
+func pseudonymousInstance(in MDNSInstance) MDNSInstance {
+	out := in
+	out.TXT = append([]string(nil), in.TXT...)
+	prefix, rest, found := strings.Cut(in.Name, "@")
+	if found && prefix != "" {
+		out.Name = prefix + "@" + pseudonym("instance", rest)
+	} else if in.Name != "" {
+		out.Name = pseudonym("instance", in.Name)
+	}
+	if in.Host != "" {
+		out.Host = pseudonym("host", in.Host) + ".local."
+	}
+	return out
+}
+
+func pseudonym(kind, s string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSuffix(s, "."))))
+	return kind + "-" + hex.EncodeToString(sum[:4])
 }
 
 // WMIClass is one entry of DIR/wmi.json.

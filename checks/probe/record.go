@@ -25,7 +25,7 @@ type Recorder struct {
 	mu          sync.Mutex
 	commands    []Command
 	files       map[string][]byte
-	dirs        map[string]bool
+	dirs        map[string][]string
 	registry    map[string]map[string]any
 	wmi         []WMIClass
 	processes   []Process
@@ -42,7 +42,7 @@ func NewRecorder(inner Probe) *Recorder {
 		inner:    inner,
 		start:    inner.Now(),
 		files:    map[string][]byte{},
-		dirs:     map[string]bool{},
+		dirs:     map[string][]string{},
 		registry: map[string]map[string]any{},
 	}
 }
@@ -113,16 +113,22 @@ func (r *Recorder) ConsoleUser() (User, error) {
 	return u, err
 }
 
-// MDNS browses and records what answered.
+// MDNS browses and records what answered, with instance and host names
+// replaced by pseudonyms (they often carry a person's name), and records a
+// browse that failed as such.
 func (r *Recorder) MDNS(ctx context.Context, service string) ([]MDNSInstance, error) {
 	found, err := r.inner.MDNS(ctx, service)
+	browse := MDNSBrowse{Service: service, Instances: make([]MDNSInstance, 0, len(found))}
 	if err != nil {
-		return found, err
+		browse.Error = err.Error()
+	}
+	for _, in := range found {
+		browse.Instances = append(browse.Instances, pseudonymousInstance(in))
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.mdns = append(r.mdns, MDNSBrowse{Service: service, Instances: slices.Clone(found)})
-	return found, nil
+	r.mdns = append(r.mdns, browse)
+	return found, err
 }
 
 // ReadFile reads and records a file.
@@ -138,8 +144,9 @@ func (r *Recorder) ReadFile(p string) ([]byte, error) {
 	return b, nil
 }
 
-// ReadDir lists a directory and records that it exists; replay lists the
-// entries the bundle holds beneath it.
+// ReadDir lists a directory and records the listing (dirs.json), so replay
+// sees entries whose content was never read, such as a file whose mere
+// presence matters.
 func (r *Recorder) ReadDir(p string) ([]string, error) {
 	names, err := r.inner.ReadDir(p)
 	if err != nil {
@@ -147,7 +154,7 @@ func (r *Recorder) ReadDir(p string) ([]string, error) {
 		return names, err
 	}
 	r.mu.Lock()
-	r.dirs[p] = true
+	r.dirs[p] = slices.Clone(names)
 	r.mu.Unlock()
 	return names, nil
 }
@@ -265,9 +272,9 @@ func (r *Recorder) WriteBundle(dir string) error {
 			return err
 		}
 	}
-	for d := range r.dirs {
-		if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(BundlePath(d))), 0o700); err != nil {
-			return fmt.Errorf("writing evidence bundle: %w", err)
+	if len(r.dirs) > 0 {
+		if err := writeJSON(dir, DirsFile, r.dirs); err != nil {
+			return err
 		}
 	}
 	for p, b := range r.files {

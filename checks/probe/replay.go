@@ -29,6 +29,8 @@ type Replay struct {
 	hasProcs  bool
 	denied    map[string]bool
 	mdns      map[string][]MDNSInstance // nil: no mdns.json
+	mdnsErr   map[string]string
+	dirs      map[string][]string // BundlePath → names, from dirs.json
 }
 
 // OpenReplay loads the bundle in dir. Every file is parsed up front, so a
@@ -75,9 +77,21 @@ func OpenReplay(dir string) (*Replay, error) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, MDNSFile)); err == nil {
 		r.mdns = make(map[string][]MDNSInstance, len(browses))
+		r.mdnsErr = map[string]string{}
 		for _, b := range browses {
+			if b.Error != "" {
+				r.mdnsErr[strings.ToLower(b.Service)] = b.Error
+			}
 			r.mdns[strings.ToLower(b.Service)] = append(r.mdns[strings.ToLower(b.Service)], b.Instances...)
 		}
+	}
+	var dirs map[string][]string
+	if err := readJSON(dir, DirsFile, &dirs, false); err != nil {
+		return nil, err
+	}
+	r.dirs = make(map[string][]string, len(dirs))
+	for p, names := range dirs {
+		r.dirs[BundlePath(p)] = names
 	}
 	var denied []Denied
 	if err := readJSON(dir, DeniedFile, &denied, false); err != nil {
@@ -217,6 +231,9 @@ func (r *Replay) MDNS(ctx context.Context, service string) ([]MDNSInstance, erro
 	if r.mdns == nil {
 		return nil, fmt.Errorf("mdns browse: %w", ErrUnavailable)
 	}
+	if msg, failed := r.mdnsErr[strings.ToLower(service)]; failed {
+		return nil, fmt.Errorf("mdns browse for %s (recorded): %s: %w", service, msg, ErrUnavailable)
+	}
 	return r.mdns[strings.ToLower(service)], nil
 }
 
@@ -232,22 +249,27 @@ func (r *Replay) ReadFile(p string) ([]byte, error) {
 	return b, err
 }
 
-// ReadDir lists files/<path> in the bundle.
+// ReadDir lists a directory: the names dirs.json recorded for it together
+// with whatever the bundle holds under files/<path>.
 func (r *Replay) ReadDir(p string) ([]string, error) {
 	if r.denied[Denied{Kind: "dir", Path: p}.matchKey()] {
 		return nil, fmt.Errorf("listing %s: %w", p, ErrAccessDenied)
 	}
+	listed, recorded := r.dirs[BundlePath(p)]
 	entries, err := os.ReadDir(filepath.Join(r.dir, filepath.FromSlash(BundlePath(p))))
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) && !recorded {
 		return nil, fmt.Errorf("listing %s: %w", p, ErrNotFound)
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	names := make([]string, 0, len(entries))
+	names := slices.Clone(listed)
 	for _, e := range entries {
-		names = append(names, e.Name())
+		if !slices.Contains(names, e.Name()) {
+			names = append(names, e.Name())
+		}
 	}
+	slices.Sort(names)
 	return names, nil
 }
 

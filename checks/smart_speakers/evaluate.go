@@ -1,0 +1,162 @@
+package smartspeakers
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks"
+)
+
+// WarnSummary is the line shown when a listening speaker answered.
+const WarnSummary = "A listening smart speaker is on this network — mute it or move it out of the room before your session."
+
+const unknownFixGeneric = "SessionGuard could not look for smart speakers on this network. Check that this computer is connected to the network of the room where you hold sessions, then check again. Until then, look around the room for an Amazon Echo, Google Nest or Google Home, Apple HomePod or Sonos speaker, and mute or unplug it."
+
+// listening kinds in the order they are reported.
+var listeningKinds = []string{KindAmazonEcho, KindGoogleSpeaker, KindAppleHomePod, KindSonosMicrophone}
+
+var kindLabel = map[string][2]string{ // singular, plural
+	KindAmazonEcho:      {"Amazon Echo", "Amazon Echo devices"},
+	KindGoogleSpeaker:   {"Google or Nest speaker", "Google or Nest speakers"},
+	KindAppleHomePod:    {"Apple HomePod", "Apple HomePods"},
+	KindSonosMicrophone: {"Sonos speaker with a microphone", "Sonos speakers with a microphone"},
+}
+
+var kindFix = map[string]string{
+	KindAmazonEcho:      "Amazon Echo: press the microphone on/off button on top; the light turns red while the microphones are off.",
+	KindGoogleSpeaker:   "Google or Nest speaker: slide the microphone switch on the back or side to off; the lights show orange or red while the microphones are off.",
+	KindAppleHomePod:    "Apple HomePod: in the Home app on an iPhone or iPad, touch and hold the HomePod, open its settings and turn off \"Listen for 'Siri'\" (or \"Listen for 'Hey Siri'\").",
+	KindSonosMicrophone: "Sonos speaker: press the microphone button on top so its light goes off, or turn voice control off for that speaker in the Sonos app.",
+}
+
+var appleModels = map[string]string{
+	"AudioAccessory1,1": "HomePod",
+	"AudioAccessory1,2": "HomePod",
+	"AudioAccessory5,1": "HomePod mini",
+	"AudioAccessory6,1": "HomePod (2nd generation)",
+}
+
+// displayModel is the model as a person would name it.
+func displayModel(d Device) string {
+	switch d.Kind {
+	case KindAppleHomePod:
+		if n, ok := appleModels[d.Model]; ok {
+			return n
+		}
+	case KindAmazonEcho:
+		if n, ok := echoDeviceTypes[d.Model]; ok {
+			return n
+		}
+	case KindSonosMicrophone:
+		if d.Model != "" {
+			return "Sonos " + d.Model
+		}
+	}
+	return d.Model
+}
+
+// Evaluate judges the facts: a listening device warns; a clean browse of
+// every type passes; a browse that could not run, with nothing found, is
+// unknown.
+func Evaluate(f Facts, _ checks.Policy) checks.Result {
+	counts := map[string]int{}
+	models := map[string][]string{}
+	others := 0
+	for _, d := range f.Devices {
+		if !d.Listens {
+			if d.Kind != KindGoogleCastGroup {
+				others++
+			}
+			continue
+		}
+		counts[d.Kind]++
+		if m := displayModel(d); m != "" && !contains(models[d.Kind], m) {
+			models[d.Kind] = append(models[d.Kind], m)
+		}
+	}
+	if len(counts) > 0 {
+		var parts, fixes []string
+		for _, k := range listeningKinds {
+			n := counts[k]
+			if n == 0 {
+				continue
+			}
+			label := kindLabel[k][0]
+			if n > 1 {
+				label = kindLabel[k][1]
+			}
+			part := fmt.Sprintf("%d %s", n, label)
+			if len(models[k]) > 0 {
+				part += ": " + strings.Join(models[k], ", ")
+			}
+			parts = append(parts, part)
+			fixes = append(fixes, kindFix[k])
+		}
+		fixes = append(fixes, "Or unplug it, or move it out of the room where you hold sessions.")
+		return checks.Result{
+			Status:  checks.Warn,
+			Summary: WarnSummary + " Found: " + strings.Join(parts, "; ") + ".",
+			Fix:     strings.Join(fixes, " "),
+		}
+	}
+
+	// One line per distinct error, naming the service types it hit.
+	var reasons []string
+	services := map[string][]string{}
+	for _, b := range f.Browses {
+		if b.Status == BrowseOK {
+			continue
+		}
+		r := strings.TrimPrefix(strings.TrimPrefix(b.Err, "mdns browse for "+b.Service+": "), "mdns browse: ")
+		if r == "" {
+			r = b.Status
+		}
+		if _, ok := services[r]; !ok {
+			reasons = append(reasons, r)
+		}
+		services[r] = append(services[r], b.Service)
+	}
+	for i, r := range reasons {
+		reasons[i] = "mDNS browse for " + strings.Join(services[r], ", ") + ": " + r
+	}
+	if len(f.Browses) == 0 {
+		reasons = append(reasons, "no mDNS browse was run")
+	}
+	if len(reasons) > 0 {
+		return checks.Result{
+			Status:  checks.Unknown,
+			Summary: "Could not look for smart speakers on this network.",
+			Fix:     unknownFix(f.OS),
+			Reason:  strings.Join(reasons, "; "),
+		}
+	}
+
+	summary := "No listening smart speaker (Amazon Echo, Google Nest, Apple HomePod, Sonos with a microphone) answered on this network."
+	if others == 1 {
+		summary += " 1 other media device answered (a TV, streaming stick or speaker without a microphone)."
+	} else if others > 1 {
+		summary += fmt.Sprintf(" %d other media devices answered (TVs, streaming sticks or speakers without a microphone).", others)
+	}
+	return checks.Result{Status: checks.Pass, Summary: summary}
+}
+
+func unknownFix(goos string) string {
+	switch goos {
+	case "darwin":
+		return unknownFixGeneric + " On a Mac, open System Settings > Privacy & Security > Local Network and turn on SessionGuard (or the Terminal app it runs in)."
+	case "windows":
+		return unknownFixGeneric + " On Windows, if a Windows Security message asks whether SessionGuard may use the network, allow it on private networks."
+	case "linux":
+		return unknownFixGeneric + " On Linux, ask your IT support whether a firewall blocks device discovery (mDNS) on this computer."
+	}
+	return unknownFixGeneric
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,173 @@
+package smartspeakers_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/mdns"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
+)
+
+// The live tests run the real check (probe.New(), real mDNS browses) inside
+// a network namespace the test creates: the test binary re-runs itself
+// under `unshare -n` (root only), gives the namespace's lo the multicast
+// flag and a 224.0.0.0/4 route, and starts hashicorp/mdns responders on
+// it. Nothing is sent outside that namespace.
+
+const netnsEnv = "SESSIONGUARD_SPEAKERS_NETNS"
+
+// inNetns returns true in the child (inside the namespace, lo prepared as
+// setup says: "lo-multicast" or "lo-down"), false in the parent after it
+// checked that the child passed.
+func inNetns(t *testing.T, setup string) bool {
+	t.Helper()
+	if os.Getenv(netnsEnv) != "" {
+		prepareLo(t, setup)
+		return true
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the test browses inside a network namespace it creates with unshare -n")
+	}
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("needs unshare (util-linux) to create a network namespace")
+	}
+	if ipPath() == "" {
+		t.Skip("needs ip (iproute2) to configure lo inside the namespace")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, unshare, "-n", "--", os.Args[0],
+		"-test.run", "^"+t.Name()+"$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), netnsEnv+"="+setup)
+	out, err := cmd.CombinedOutput()
+	if err != nil && strings.Contains(string(out), "unshare failed") {
+		t.Skipf("cannot create a network namespace here: %s", strings.TrimSpace(string(out)))
+	}
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("in the namespace: %v\n%s", err, out)
+	}
+	t.Logf("in the namespace:\n%s", out)
+	return false
+}
+
+func ipPath() string {
+	for _, p := range []string{"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+func prepareLo(t *testing.T, setup string) {
+	t.Helper()
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ifi := range ifaces {
+		if ifi.Name != "lo" {
+			t.Fatalf("not an isolated namespace: interface %s is here", ifi.Name)
+		}
+	}
+	if setup != "lo-multicast" {
+		return
+	}
+	for _, args := range [][]string{
+		{"link", "set", "lo", "up"},
+		{"link", "set", "lo", "multicast", "on"},
+		{"route", "add", "224.0.0.0/4", "dev", "lo"},
+	} {
+		if out, err := exec.Command(ipPath(), args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+func respond(t *testing.T, instance, service string, port int, txt []string) *mdns.Server {
+	t.Helper()
+	zone, err := mdns.NewMDNSService(instance, service, "local.", "speaker.local.", port, []net.IP{net.IPv4(127, 0, 0, 1)}, txt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, err := net.InterfaceByName("lo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := mdns.NewServer(&mdns.Config{Zone: zone, Iface: lo, Logger: log.New(io.Discard, "", 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+func runLive(t *testing.T) (checks.Result, time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // the engine's default check timeout
+	defer cancel()
+	start := time.Now()
+	r := smartspeakers.Check.Run(ctx, probe.New(), checks.Default())
+	return r, time.Since(start)
+}
+
+func TestLiveNamespaceGoogleSpeaker(t *testing.T) {
+	if !inNetns(t, "lo-multicast") {
+		return
+	}
+	srv := respond(t, "Sam's Nest Mini", "_googlecast._tcp", 8009, []string{
+		"id=e8b58877627a8cea281b68f6f4a17d69", "ve=05", "md=Google Nest Mini", "ic=/setup/icon.png",
+		"fn=Sam's Nest Mini", "ca=198660", "st=0", "nf=1", "rs=",
+	})
+	r, took := runLive(t)
+	t.Logf("with a responder: %s in %v: %s", r.Status, took, r.Summary)
+	if r.Status != checks.Warn || !strings.Contains(r.Summary, "Google or Nest speaker: Google Nest Mini") {
+		t.Errorf("result %+v, want warn naming the Google speaker", r)
+	}
+	if r.Required {
+		t.Errorf("smart_speakers is not required by default")
+	}
+	if took > smartspeakers.BrowseBudget {
+		t.Errorf("the check took %v: the browses should run concurrently", took)
+	}
+	var f smartspeakers.Facts
+	if err := json.Unmarshal(r.Facts, &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Counts[smartspeakers.KindGoogleSpeaker] != 1 || len(f.Browses) != len(smartspeakers.Services) {
+		t.Errorf("facts %s", r.Facts)
+	}
+	if strings.Contains(string(r.Facts), "Sam") || strings.Contains(string(r.Facts), "speaker.local") || strings.Contains(string(r.Facts), "127.0.0.1") {
+		t.Errorf("facts carry the instance name, host or address: %s", r.Facts)
+	}
+
+	// The responder gone, nothing answers: pass.
+	_ = srv.Shutdown()
+	r, took = runLive(t)
+	t.Logf("without a responder: %s in %v: %s", r.Status, took, r.Summary)
+	if r.Status != checks.Pass {
+		t.Errorf("nothing answering: %+v, want pass", r)
+	}
+}
+
+func TestLiveNamespaceNoNetwork(t *testing.T) {
+	if !inNetns(t, "lo-down") {
+		return
+	}
+	r, took := runLive(t)
+	t.Logf("no interface up: %s in %v: %s", r.Status, took, r.Reason)
+	if r.Status != checks.Unknown || !strings.Contains(r.Reason, "no network interface that is up and can multicast") {
+		t.Errorf("result %+v, want unknown with the reason", r)
+	}
+}

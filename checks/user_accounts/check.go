@@ -1,0 +1,165 @@
+package useraccounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// ID is the stable check identifier.
+const ID = "user_accounts"
+
+// Check is the user accounts check.
+var Check checks.Check = checks.Definition[Facts]{
+	CheckID:    ID,
+	CheckTitle: "User accounts",
+	Collect:    Collect,
+	Evaluate:   Evaluate,
+	UnknownFix: unknownFix,
+}
+
+// State is a three-valued observation.
+type State string
+
+// The states of a setting. For ConsoleUserAdmin, On means the console user is
+// an administrator and NotApplicable that nobody is signed in at the screen.
+const (
+	On            State = "on"
+	Off           State = "off"
+	Unknown       State = "unknown"
+	NotApplicable State = "not_applicable"
+)
+
+// Console user presence.
+const (
+	ConsoleSignedIn = "signed_in"
+	ConsoleNone     = "none"
+	ConsoleUnknown  = "unknown"
+)
+
+// Facts are the raw observations. No account name, home folder, user id or
+// SID is kept: only states, counts and where they were read.
+type Facts struct {
+	OS string `json:"os"`
+	// Guest is whether a guest account or guest login is available.
+	Guest       State  `json:"guest"`
+	GuestSource string `json:"guest_source,omitempty"`
+	// AutoLogin is whether the computer signs someone in without a password.
+	AutoLogin       State  `json:"auto_login"`
+	AutoLoginSource string `json:"auto_login_source,omitempty"`
+	// ConsoleUser is signed_in, none (nobody at the screen) or unknown.
+	ConsoleUser string `json:"console_user"`
+	// ConsoleUserAdmin is on when the person at the screen is an
+	// administrator, not_applicable when nobody is signed in there.
+	ConsoleUserAdmin State  `json:"console_user_admin"`
+	AdminSource      string `json:"admin_source,omitempty"`
+	// HumanAccounts is how many accounts people sign in with; nil when the
+	// account list could not be read.
+	HumanAccounts *int `json:"human_accounts,omitempty"`
+	// Errors lists what could not be read (never with names).
+	Errors []string `json:"errors,omitempty"`
+
+	Linux   *LinuxFacts   `json:"linux,omitempty"`
+	Darwin  *DarwinFacts  `json:"darwin,omitempty"`
+	Windows *WindowsFacts `json:"windows,omitempty"`
+}
+
+// Collect gathers the facts for the probe's operating system.
+func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
+	return collect(ctx, p, "/")
+}
+
+// collect reads every Unix file under root, so tests can run the collector
+// with the live probe over a fake root directory. Live and replay use "/".
+func collect(ctx context.Context, p probe.Probe, root string) (Facts, error) {
+	f := Facts{OS: p.GOOS(), Guest: Unknown, AutoLogin: Unknown, ConsoleUser: ConsoleUnknown, ConsoleUserAdmin: Unknown}
+	switch p.GOOS() {
+	case "linux":
+		collectLinux(ctx, p, root, &f)
+	case "darwin":
+		collectDarwin(ctx, p, root, &f)
+	case "windows":
+		collectWindows(ctx, p, &f)
+	default:
+		return f, fmt.Errorf("user accounts are not checked on %s", p.GOOS())
+	}
+	if f.Guest == Unknown && f.AutoLogin == Unknown && f.HumanAccounts == nil && f.ConsoleUserAdmin == Unknown {
+		return f, fmt.Errorf("nothing about the user accounts could be read: %s", joinErrors(f.Errors))
+	}
+	return f, nil
+}
+
+// consoleUser asks the probe for the person at the screen and records
+// whether there is one. ok is false when there is nobody or it is unknown.
+func consoleUser(p probe.Probe, f *Facts) (probe.User, bool) {
+	u, err := p.ConsoleUser()
+	switch {
+	case err == nil:
+		f.ConsoleUser = ConsoleSignedIn
+		return u, true
+	case errors.Is(err, probe.ErrNotFound):
+		f.ConsoleUser, f.ConsoleUserAdmin = ConsoleNone, NotApplicable
+	default:
+		f.ConsoleUser = ConsoleUnknown
+		f.addError("console user", err)
+	}
+	return probe.User{}, false
+}
+
+func (f *Facts) addError(what string, err error) {
+	f.Errors = append(f.Errors, what+": "+errorKind(err))
+}
+
+// errorKind reduces a probe error to what went wrong, without the paths or
+// arguments a message may carry.
+func errorKind(err error) string {
+	switch {
+	case errors.Is(err, probe.ErrNotFound):
+		return "not found"
+	case errors.Is(err, probe.ErrAccessDenied):
+		return "access denied"
+	case errors.Is(err, probe.ErrUnavailable):
+		return "not available"
+	case errors.Is(err, probe.ErrNotAllowed):
+		return "not allowed"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case err == nil:
+		return ""
+	default:
+		// Keep the cause, not the paths or arguments wrapped around it.
+		msg := err.Error()
+		if i := strings.LastIndex(msg, ": "); i >= 0 {
+			msg = msg[i+2:]
+		}
+		return msg
+	}
+}
+
+func joinErrors(errs []string) string {
+	if len(errs) == 0 {
+		return "no source answered"
+	}
+	s := errs[0]
+	for _, e := range errs[1:] {
+		s += "; " + e
+	}
+	return s
+}
+
+// under joins an absolute path onto the root prefix.
+func under(root, abs string) string {
+	if root == "" || root == "/" {
+		return abs
+	}
+	return path.Join(root, abs)
+}
+
+func intPtr(n int) *int { return &n }

@@ -1,0 +1,314 @@
+package useraccounts
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"howett.net/plist"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// DarwinFacts is what was seen on macOS.
+type DarwinFacts struct {
+	// GuestEnabled and AutoLoginUserSet are the loginwindow preferences
+	// (nil when not read). ManagedGuestOff and ManagedAutoLoginOff are set
+	// when a configuration profile forbids them.
+	GuestEnabled        *bool `json:"guest_enabled,omitempty"`
+	AutoLoginUserSet    *bool `json:"auto_login_user_set,omitempty"`
+	ManagedGuestOff     bool  `json:"managed_guest_off,omitempty"`
+	ManagedAutoLoginOff bool  `json:"managed_auto_login_off,omitempty"`
+	// KCPassword is whether /etc/kcpassword, the saved automatic-login
+	// password, exists (nil when /etc could not be listed). Its content is
+	// never read.
+	KCPassword *bool `json:"kcpassword,omitempty"`
+}
+
+// Paths of the loginwindow preferences and the managed (profile) ones.
+const (
+	loginwindowPlist        = "/Library/Preferences/com.apple.loginwindow.plist"
+	loginwindowDomain       = "/Library/Preferences/com.apple.loginwindow"
+	managedLoginwindowPlist = "/Library/Managed Preferences/com.apple.loginwindow.plist"
+	managedMCXPlist         = "/Library/Managed Preferences/com.apple.MCX.plist"
+)
+
+func collectDarwin(ctx context.Context, p probe.Probe, root string, f *Facts) {
+	df := &DarwinFacts{}
+	f.Darwin = df
+
+	// Accounts.
+	out, err := p.Run(ctx, "dscl", ".", "-list", "/Users", "UniqueID")
+	if err != nil {
+		f.addError("dscl -list /Users", err)
+	} else if n, ok := ParseDsclUsers(out.Stdout, out.ExitCode); ok {
+		f.HumanAccounts = intPtr(n)
+	} else {
+		f.Errors = append(f.Errors, "dscl -list /Users: not recognised")
+	}
+
+	// The person at the screen.
+	if u, ok := consoleUser(p, f); ok {
+		f.ConsoleUserAdmin, f.AdminSource = darwinAdmin(ctx, p, u, f)
+	}
+
+	// Guest and automatic login: profiles first, then the preferences.
+	managed := readPlist(p, under(root, managedLoginwindowPlist))
+	mcx := readPlist(p, under(root, managedMCXPlist))
+	if v, ok := plistBool(mcx["DisableGuestAccount"]); ok && v {
+		df.ManagedGuestOff = true
+	}
+	if v, ok := plistBool(mcx["EnableGuestAccount"]); ok && !v {
+		df.ManagedGuestOff = true
+	}
+	if v, ok := plistBool(managed["com.apple.login.mcx.DisableAutoLoginClient"]); ok && v {
+		df.ManagedAutoLoginOff = true
+	}
+
+	prefs, prefsErr := loginwindowPrefs(ctx, p, root)
+	if prefsErr == nil {
+		df.GuestEnabled, df.AutoLoginUserSet = prefs.guest, prefs.autoLogin
+	}
+	switch {
+	case df.ManagedGuestOff:
+		f.Guest, f.GuestSource = Off, "profile"
+	case prefsErr != nil:
+		f.addError("loginwindow preferences", prefsErr)
+	case df.GuestEnabled != nil && *df.GuestEnabled:
+		f.Guest, f.GuestSource = On, prefs.source
+	default:
+		// GuestEnabled absent is the default: no guest.
+		f.Guest, f.GuestSource = Off, prefs.source
+	}
+	switch {
+	case df.ManagedAutoLoginOff:
+		f.AutoLogin, f.AutoLoginSource = Off, "profile"
+	case prefsErr != nil:
+	case df.AutoLoginUserSet != nil && *df.AutoLoginUserSet:
+		f.AutoLogin, f.AutoLoginSource = On, prefs.source
+	default:
+		f.AutoLogin, f.AutoLoginSource = Off, prefs.source
+	}
+
+	// The saved automatic-login password: presence only, by name.
+	names, err := p.ReadDir(under(root, "/etc"))
+	if err != nil {
+		f.addError("listing /etc", err)
+	} else {
+		df.KCPassword = new(slices.Contains(names, "kcpassword"))
+	}
+}
+
+// loginPrefs is what the loginwindow preferences say.
+type loginPrefs struct {
+	guest, autoLogin *bool
+	source           string
+}
+
+// loginwindowPrefs reads the loginwindow preferences plist, or asks
+// defaults when the file cannot be read or parsed.
+func loginwindowPrefs(ctx context.Context, p probe.Probe, root string) (loginPrefs, error) {
+	b, err := p.ReadFile(under(root, loginwindowPlist))
+	if err == nil {
+		if prefs, ok := ParseLoginwindowPlist(b); ok {
+			return prefs, nil
+		}
+	}
+	fileProblem := "plist not recognised"
+	if err != nil {
+		fileProblem = "plist " + errorKind(err)
+	}
+	guestOut, err := p.Run(ctx, "defaults", "read", loginwindowDomain, "GuestEnabled")
+	if err != nil {
+		return loginPrefs{}, fmt.Errorf("%s; defaults %s", fileProblem, errorKind(err))
+	}
+	guest, ok := ParseDefaultsBool(guestOut.Stdout, guestOut.Stderr, guestOut.ExitCode)
+	if !ok {
+		return loginPrefs{}, errors.New("defaults read GuestEnabled: not recognised")
+	}
+	autoOut, err := p.Run(ctx, "defaults", "read", loginwindowDomain, "autoLoginUser")
+	if err != nil {
+		return loginPrefs{}, err
+	}
+	auto, ok := ParseDefaultsPresent(autoOut.Stdout, autoOut.Stderr, autoOut.ExitCode)
+	if !ok {
+		return loginPrefs{}, errors.New("defaults read autoLoginUser: not recognised")
+	}
+	return loginPrefs{guest: guest, autoLogin: new(auto), source: "defaults"}, nil
+}
+
+// ParseLoginwindowPlist reads com.apple.loginwindow.plist (binary or XML):
+// GuestEnabled (absent → nil) and whether autoLoginUser names anyone.
+func ParseLoginwindowPlist(b []byte) (loginPrefs, bool) {
+	var m map[string]any
+	if _, err := plist.Unmarshal(b, &m); err != nil || m == nil {
+		return loginPrefs{}, false
+	}
+	prefs := loginPrefs{source: "plist"}
+	if v, ok := m["GuestEnabled"]; ok {
+		g, ok := plistBool(v)
+		if !ok {
+			return loginPrefs{}, false
+		}
+		prefs.guest = &g
+	}
+	user, _ := m["autoLoginUser"].(string)
+	prefs.autoLogin = new(strings.TrimSpace(user) != "")
+	return prefs, true
+}
+
+// readPlist parses a plist file into a map; nil when absent or unreadable.
+func readPlist(p probe.Probe, path string) map[string]any {
+	b, err := p.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var m map[string]any
+	if _, err := plist.Unmarshal(b, &m); err != nil {
+		return nil
+	}
+	return m
+}
+
+// plistBool reads a plist boolean, or an integer 0/1 (GuestEnabled is
+// written both ways).
+func plistBool(v any) (bool, bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case uint64:
+		return x != 0, x <= 1
+	case int64:
+		return x != 0, x == 0 || x == 1
+	case string:
+		switch strings.ToLower(x) {
+		case "1", "true", "yes":
+			return true, true
+		case "0", "false", "no":
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// defaultsMissing is how defaults read says the key or domain is not set:
+// "The domain/default pair of (…, GuestEnabled) does not exist" or
+// "Domain … does not exist".
+func defaultsMissing(stderr []byte) bool {
+	return bytes.Contains(stderr, []byte("does not exist"))
+}
+
+// ParseDefaultsBool reads `defaults read DOMAIN KEY` of a boolean: "1" or
+// "0". A key that is not set gives nil (the default, off).
+func ParseDefaultsBool(stdout, stderr []byte, exit int) (*bool, bool) {
+	if exit != 0 {
+		if defaultsMissing(stderr) {
+			return nil, true
+		}
+		return nil, false
+	}
+	v, ok := plistBool(strings.TrimSpace(string(stdout)))
+	if !ok {
+		return nil, false
+	}
+	return &v, true
+}
+
+// ParseDefaultsPresent reads `defaults read DOMAIN KEY` of a string and
+// reports whether it holds anything. The value itself (a user name) is
+// dropped here.
+func ParseDefaultsPresent(stdout, stderr []byte, exit int) (present, ok bool) {
+	if exit != 0 {
+		return false, defaultsMissing(stderr)
+	}
+	return strings.TrimSpace(string(stdout)) != "", true
+}
+
+// ParseDsclUsers counts the human accounts in `dscl . -list /Users
+// UniqueID`: UniqueID 501 or above and a name not starting with "_".
+func ParseDsclUsers(stdout []byte, exit int) (int, bool) {
+	if exit != 0 {
+		return 0, false
+	}
+	n, rows := 0, 0
+	for _, line := range lines(stdout) {
+		fields := strings.Fields(line)
+		if len(fields) < 2 {
+			return 0, false
+		}
+		uid, err := strconv.Atoi(fields[len(fields)-1])
+		if err != nil {
+			return 0, false
+		}
+		rows++
+		if uid >= 501 && !strings.HasPrefix(fields[0], "_") {
+			n++
+		}
+	}
+	return n, rows > 0
+}
+
+// ParseDsmemberutil reads `dsmemberutil checkmembership`: "user is a member
+// of the group" or "user is not a member of the group".
+func ParseDsmemberutil(stdout []byte) (member, ok bool) {
+	s := strings.TrimSpace(string(stdout))
+	switch s {
+	case "user is a member of the group":
+		return true, true
+	case "user is not a member of the group":
+		return false, true
+	}
+	return false, false
+}
+
+// ParseGroupMembership reads `dscl . -read /Groups/admin GroupMembership`:
+// "GroupMembership: root alice". ok is false for anything else.
+func ParseGroupMembership(stdout []byte, exit int) ([]string, bool) {
+	if exit != 0 {
+		return nil, false
+	}
+	s := strings.TrimSpace(string(stdout))
+	rest, found := strings.CutPrefix(s, "GroupMembership:")
+	if !found {
+		return nil, false
+	}
+	return strings.Fields(rest), true
+}
+
+func darwinAdmin(ctx context.Context, p probe.Probe, u probe.User, f *Facts) (State, string) {
+	if u.UID == "0" {
+		return On, "root"
+	}
+	if _, err := strconv.Atoi(u.UID); err == nil {
+		out, err := p.Run(ctx, "dsmemberutil", "checkmembership", "-u", u.UID, "-G", "admin")
+		if err == nil {
+			if member, ok := ParseDsmemberutil(out.Stdout); ok {
+				if member {
+					return On, "dsmemberutil"
+				}
+				return Off, "dsmemberutil"
+			}
+			f.Errors = append(f.Errors, "dsmemberutil: not recognised")
+		} else {
+			f.addError("dsmemberutil", err)
+		}
+	}
+	out, err := p.Run(ctx, "dscl", ".", "-read", "/Groups/admin", "GroupMembership")
+	if err != nil {
+		f.addError("dscl -read /Groups/admin", err)
+		return Unknown, ""
+	}
+	members, ok := ParseGroupMembership(out.Stdout, out.ExitCode)
+	if !ok || u.Name == "" {
+		f.Errors = append(f.Errors, "dscl -read /Groups/admin: not recognised")
+		return Unknown, ""
+	}
+	if slices.Contains(members, u.Name) {
+		return On, "dscl"
+	}
+	return Off, "dscl"
+}

@@ -1,0 +1,52 @@
+// Package useraccounts checks that the practitioner works in their own
+// account on a computer that may be shared: no guest account, no automatic
+// login (both fail when on), and the person at the screen not signed in with
+// an administrator account for everyday work (warn). How many human accounts
+// the computer has is reported as a count only; no account name ever leaves
+// the collector.
+//
+// When nobody is signed in at the screen (a headless machine, or the login
+// window is showing), guest and automatic login are still judged and the
+// administrator part does not apply; the summary says so.
+//
+// Sources, per operating system:
+//
+//   - Linux (files only, read through the probe under a root prefix so tests
+//     can point the collector at a fake root): /etc/passwd (human accounts
+//     are UID_MIN..UID_MAX from /etc/login.defs, default 1000..60000, with a
+//     login shell: listed in /etc/shells when it is readable, never nologin
+//     or false), /etc/group (administrators are members of sudo, wheel or
+//     admin, by member list or primary group, and root). The active display
+//     manager comes from /etc/X11/default-display-manager or the ExecStart of
+//     /etc/systemd/system/display-manager.service; its settings are judged:
+//     GDM ([daemon] AutomaticLoginEnable/AutomaticLogin, TimedLoginEnable/
+//     TimedLogin in /etc/gdm3/custom.conf, /etc/gdm3/daemon.conf or
+//     /etc/gdm/custom.conf), LightDM ([Seat:*] autologin-user,
+//     autologin-guest, allow-guest, greeter-allow-guest across its
+//     lightdm.conf.d directories and lightdm.conf; an unset allow-guest only
+//     counts when the guest-account script is installed) and SDDM
+//     ([Autologin] User across sddm.conf.d and /etc/sddm.conf). When no
+//     display manager is named, every one whose configuration is present is
+//     judged. A text-console autologin (agetty --autologin in a systemd
+//     drop-in for getty@, serial-getty@ or autovt@) counts as automatic
+//     login too.
+//   - macOS: dscl . -list /Users UniqueID (humans have UniqueID >= 501 and a
+//     name not starting with "_"); dsmemberutil checkmembership -u <uid> -G
+//     admin for the console user, falling back to dscl . -read /Groups/admin
+//     GroupMembership; the loginwindow preferences plist
+//     (/Library/Preferences/com.apple.loginwindow.plist: GuestEnabled,
+//     autoLoginUser), falling back to defaults read, overridden by managed
+//     profiles (com.apple.MCX DisableGuestAccount/EnableGuestAccount,
+//     com.apple.login.mcx.DisableAutoLoginClient). /etc/kcpassword, the
+//     stored automatic-login password, is only looked for by name in a
+//     listing of /etc: it is never read, so its (weakly obfuscated) content
+//     never enters memory, facts or an evidence bundle.
+//   - Windows: WMI root/cimv2 Win32_UserAccount (local accounts by SID: the
+//     Guest account is RID 501; humans are enabled local accounts with RID
+//     1000 or above, plus the built-in Administrator, RID 500, when it is
+//     enabled); the console user's membership of Administrators by SID
+//     S-1-5-32-544 through PowerShell Get-LocalGroupMember -SID, falling back
+//     to WMI Win32_Group (found by SID, never by its localised name) and
+//     Win32_GroupUser; Winlogon AutoAdminLogon in HKLM. DefaultPassword and
+//     DefaultUserName are never read.
+package useraccounts

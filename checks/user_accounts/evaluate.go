@@ -1,0 +1,165 @@
+package useraccounts
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks"
+)
+
+const unknownFix = "SessionGuard could not read how this computer signs people in. Try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
+
+// Evaluate judges the facts: a guest account or automatic login fails, a
+// session user who is an administrator warns, anything that could not be
+// read is unknown (never pass, never fail).
+func Evaluate(f Facts, _ checks.Policy) checks.Result {
+	var failed, unknown []string
+	var fixes []string
+	if f.AutoLogin == On {
+		failed = append(failed, "automatic login is on")
+		fixes = append(fixes, autoLoginFix(f))
+	}
+	if f.Guest == On {
+		failed = append(failed, "the guest account is on")
+		fixes = append(fixes, guestFix(f))
+	}
+	if f.AutoLogin != On && f.AutoLogin != Off {
+		unknown = append(unknown, "whether automatic login is on")
+	}
+	if f.Guest != On && f.Guest != Off {
+		unknown = append(unknown, "whether the guest account is on")
+	}
+	admin := f.ConsoleUserAdmin == On
+	adminUnknown := f.ConsoleUserAdmin != On && f.ConsoleUserAdmin != Off && f.ConsoleUserAdmin != NotApplicable
+	if adminUnknown {
+		unknown = append(unknown, "whether you are using an administrator account")
+	}
+	if admin {
+		fixes = append(fixes, adminFix(f.OS))
+	}
+	leftover := f.AutoLogin == Off && f.Darwin != nil && f.Darwin.KCPassword != nil && *f.Darwin.KCPassword
+	if leftover {
+		fixes = append(fixes, kcpasswordFix)
+	}
+
+	count := accountsSentence(f.HumanAccounts)
+	r := checks.Result{}
+	switch {
+	case len(failed) > 0:
+		r.Status = checks.Fail
+		s := capitalise(joinAnd(failed)) + "."
+		if admin {
+			s += " You are also using an administrator account."
+		}
+		r.Summary = s + count
+		r.Fix = strings.Join(fixes, " ")
+	case len(unknown) > 0:
+		r.Status = checks.Unknown
+		r.Summary = "Could not tell " + joinAnd(unknown) + "." + count
+		r.Reason = joinErrors(f.Errors)
+		r.Fix = strings.Join(append(fixes, unknownFix), " ")
+	case admin || leftover:
+		r.Status = checks.Warn
+		s := "Guest account and automatic login are off"
+		if admin {
+			s += ", but you are using an administrator account for everyday work"
+		}
+		if leftover {
+			s += ", but a saved automatic-login password is still on this Mac"
+		}
+		r.Summary = s + "." + count
+		r.Fix = strings.Join(fixes, " ")
+	default:
+		r.Status = checks.Pass
+		s := "Guest account and automatic login are off"
+		if f.ConsoleUserAdmin == NotApplicable {
+			s += "; nobody is signed in at the screen, so the administrator check does not apply"
+		} else {
+			s += ", and you use a standard account"
+		}
+		r.Summary = s + "." + count
+	}
+	return r
+}
+
+func accountsSentence(n *int) string {
+	switch {
+	case n == nil:
+		return ""
+	case *n == 1:
+		return " 1 user account on this computer."
+	default:
+		return fmt.Sprintf(" %d user accounts on this computer.", *n)
+	}
+}
+
+func autoLoginFix(f Facts) string {
+	switch f.OS {
+	case "darwin":
+		return "Turn off automatic login: open the Apple menu > System Settings > Users & Groups and set \"Automatically log in as\" to Off."
+	case "windows":
+		return "Turn off automatic login: press Windows+R, type netplwiz and press Enter, tick \"Users must enter a user name and password to use this computer\" and click OK (if that box is missing, ask your IT support to turn automatic sign-in off)."
+	}
+	var via []string
+	if f.Linux != nil {
+		via = f.Linux.AutoLoginVia
+	}
+	var parts []string
+	if slices.ContainsFunc(via, func(v string) bool { return strings.HasPrefix(v, "gdm_") }) {
+		parts = append(parts, "Turn off automatic login: open Settings > Users (or System > Users), click Unlock, and switch off Automatic Login.")
+	}
+	if slices.Contains(via, "sddm_autologin") {
+		parts = append(parts, "Turn off automatic login: open System Settings > Login Screen (SDDM) > Behavior and untick \"Automatically log in\".")
+	}
+	if slices.ContainsFunc(via, func(v string) bool { return strings.HasPrefix(v, "lightdm_") }) {
+		parts = append(parts, "Turn off automatic login on the login screen: ask your IT support to remove the automatic login from the LightDM settings.")
+	}
+	if slices.Contains(via, "getty_autologin") {
+		parts = append(parts, "The text console also signs in by itself: ask your IT support to remove the automatic console login.")
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "Turn off automatic login in the login screen settings, or ask your IT support to do it.")
+	}
+	return strings.Join(parts, " ")
+}
+
+func guestFix(f Facts) string {
+	switch f.OS {
+	case "darwin":
+		return "Turn off the Guest account: open the Apple menu > System Settings > Users & Groups, click the (i) next to Guest User and turn off \"Allow guests to log in to this computer\"."
+	case "windows":
+		return "Turn off the Guest account: ask your IT support to disable it (Computer Management > Local Users and Groups > Users > Guest > tick \"Account is disabled\")."
+	}
+	return "Turn off the guest login on the login screen: ask your IT support to switch guest sessions off (LightDM: allow-guest=false)."
+}
+
+func adminFix(os string) string {
+	const lead = "You are using an administrator account for everyday work."
+	switch os {
+	case "windows":
+		return lead + " Ask your IT support to give you a standard account for sessions (Settings > Accounts > Other users > Change account type > Standard User) and keep the administrator account for installing software."
+	case "darwin":
+		return lead + " Ask your IT support to give you a standard account for sessions (System Settings > Users & Groups > Add User, type Standard) and keep the administrator account for installing software."
+	}
+	return lead + " Ask your IT support to give you a standard account for sessions (one that is not in the sudo or wheel group) and keep the administrator account for installing software."
+}
+
+const kcpasswordFix = "A saved automatic-login password is still on this Mac: open System Settings > Users & Groups, set \"Automatically log in as\" to your account and then back to Off, which deletes it, or ask your IT support."
+
+func joinAnd(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

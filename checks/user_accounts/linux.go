@@ -1,0 +1,354 @@
+package useraccounts
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// LinuxFacts is what was seen on Linux.
+type LinuxFacts struct {
+	UIDMin int `json:"uid_min"`
+	UIDMax int `json:"uid_max"`
+	// DisplayManager is the active display manager: gdm, lightdm, sddm,
+	// another program's name, "none" when none is named or configured, or
+	// "unnamed" when none is named but configurations are present (then
+	// every present one is judged, listed in Judged).
+	DisplayManager       string   `json:"display_manager"`
+	DisplayManagerSource string   `json:"display_manager_source,omitempty"`
+	Judged               []string `json:"judged,omitempty"`
+	// AutoLoginVia and GuestVia name the settings that turned them on, e.g.
+	// gdm_automatic, gdm_timed, lightdm_autologin_user, sddm_autologin,
+	// getty_autologin, lightdm_allow_guest.
+	AutoLoginVia []string `json:"auto_login_via,omitempty"`
+	GuestVia     []string `json:"guest_via,omitempty"`
+}
+
+func collectLinux(ctx context.Context, p probe.Probe, root string, f *Facts) {
+	lf := &LinuxFacts{UIDMin: DefaultUIDMin, UIDMax: DefaultUIDMax}
+	f.Linux = lf
+
+	// Accounts.
+	if b, err := p.ReadFile(under(root, "/etc/login.defs")); err == nil {
+		lf.UIDMin, lf.UIDMax = ParseLoginDefs(b)
+	} else if !errors.Is(err, probe.ErrNotFound) {
+		f.addError("/etc/login.defs", err)
+	}
+	var shells map[string]bool
+	if b, err := p.ReadFile(under(root, "/etc/shells")); err == nil {
+		shells = ParseShells(b)
+	}
+	var passwd []PasswdEntry
+	passwdOK := false
+	if b, err := p.ReadFile(under(root, "/etc/passwd")); err != nil {
+		f.addError("/etc/passwd", err)
+	} else if passwd, passwdOK = ParsePasswd(b); passwdOK {
+		f.HumanAccounts = intPtr(HumanAccounts(passwd, lf.UIDMin, lf.UIDMax, shells))
+	} else {
+		f.Errors = append(f.Errors, "/etc/passwd: not recognised")
+	}
+
+	// The person at the screen.
+	if u, ok := consoleUser(p, f); ok {
+		f.ConsoleUserAdmin = linuxAdmin(p, root, u, passwd, passwdOK, f)
+	}
+
+	// Display manager, and text consoles.
+	var auto, guest []string
+	autoUnknown, guestUnknown := false, false
+	dm, src, err := activeDisplayManager(p, root)
+	lf.DisplayManager, lf.DisplayManagerSource = dm, src
+	if err != nil {
+		f.addError("display manager", err)
+		autoUnknown, guestUnknown = true, true
+	}
+	judges := map[string]func(probe.Probe, string) dmConfig{"gdm": judgeGDM, "lightdm": judgeLightDM, "sddm": judgeSDDM}
+	var results []dmConfig
+	switch {
+	case err != nil:
+	case dm == "":
+		for _, name := range []string{"gdm", "lightdm", "sddm"} {
+			if r := judges[name](p, root); r.present || r.err != nil {
+				results = append(results, r)
+			}
+		}
+		lf.DisplayManager = "none"
+		if len(results) > 0 {
+			lf.DisplayManager = "unnamed"
+		}
+	case judges[dm] != nil:
+		results = append(results, judges[dm](p, root))
+	default:
+		f.Errors = append(f.Errors, "display manager "+dm+": its settings are not checked")
+		autoUnknown, guestUnknown = true, true
+	}
+	for _, r := range results {
+		lf.Judged = append(lf.Judged, r.name)
+		if r.err != nil {
+			f.addError(r.name, r.err)
+			autoUnknown, guestUnknown = true, true
+			continue
+		}
+		auto, guest = append(auto, r.autoVia...), append(guest, r.guestVia...)
+	}
+	getty, gettyErr := gettyAutologin(p, root)
+	if gettyErr != nil {
+		f.addError("getty settings", gettyErr)
+		autoUnknown = true
+	} else if getty {
+		auto = append(auto, "getty_autologin")
+	}
+	lf.AutoLoginVia, lf.GuestVia = auto, guest
+
+	f.AutoLogin, f.Guest = verdict(auto, autoUnknown), verdict(guest, guestUnknown)
+	if f.AutoLogin != Unknown {
+		f.AutoLoginSource = strings.Join(append(slices.Clone(lf.Judged), "getty"), ",")
+	}
+	if f.Guest != Unknown {
+		f.GuestSource = strings.Join(lf.Judged, ",")
+		if f.GuestSource == "" {
+			f.GuestSource = "no display manager"
+		}
+	}
+	_ = ctx
+}
+
+func verdict(via []string, unknown bool) State {
+	switch {
+	case len(via) > 0:
+		return On
+	case unknown:
+		return Unknown
+	default:
+		return Off
+	}
+}
+
+func linuxAdmin(p probe.Probe, root string, u probe.User, passwd []PasswdEntry, passwdOK bool, f *Facts) State {
+	uid, err := strconv.Atoi(u.UID)
+	if err != nil {
+		f.Errors = append(f.Errors, "console user: id is not numeric")
+		return Unknown
+	}
+	if uid == 0 {
+		f.AdminSource = "root"
+		return On
+	}
+	if !passwdOK {
+		return Unknown
+	}
+	i := slices.IndexFunc(passwd, func(e PasswdEntry) bool { return e.UID == uid })
+	if i < 0 {
+		f.Errors = append(f.Errors, "console user: not a local account in /etc/passwd (directory account)")
+		return Unknown
+	}
+	b, err := p.ReadFile(under(root, "/etc/group"))
+	if err != nil {
+		f.addError("/etc/group", err)
+		return Unknown
+	}
+	groups, ok := ParseGroup(b)
+	if !ok {
+		f.Errors = append(f.Errors, "/etc/group: not recognised")
+		return Unknown
+	}
+	f.AdminSource = "/etc/group"
+	if IsAdmin(passwd[i], groups) {
+		return On
+	}
+	return Off
+}
+
+// activeDisplayManager names the display manager that starts at boot, or ""
+// when nothing names one. err is set when a source exists but cannot be read.
+func activeDisplayManager(p probe.Probe, root string) (name, source string, err error) {
+	b, err := p.ReadFile(under(root, "/etc/X11/default-display-manager"))
+	if err == nil {
+		if name = ParseDefaultDisplayManager(b); name != "" {
+			return name, "default-display-manager", nil
+		}
+	} else if !errors.Is(err, probe.ErrNotFound) {
+		return "", "", err
+	}
+	// ReadFile follows the symlink to the unit file of the display manager.
+	b, err = p.ReadFile(under(root, "/etc/systemd/system/display-manager.service"))
+	if err == nil {
+		if name = ParseUnitExecStart(b); name != "" {
+			return name, "display-manager.service", nil
+		}
+	} else if !errors.Is(err, probe.ErrNotFound) {
+		return "", "", err
+	}
+	return "", "", nil
+}
+
+// dmConfig is what one display manager's settings say.
+type dmConfig struct {
+	name              string
+	present           bool
+	autoVia, guestVia []string
+	err               error
+}
+
+// readFiles reads the files that exist among paths; present is true when at
+// least one did. A file that exists but cannot be read is an error.
+func readFiles(p probe.Probe, paths []string) (contents [][]byte, present bool, err error) {
+	for _, path := range paths {
+		b, err := p.ReadFile(path)
+		if errors.Is(err, probe.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, present, err
+		}
+		contents, present = append(contents, b), true
+	}
+	return contents, present, nil
+}
+
+// confDir lists the *.conf files of a drop-in directory, sorted.
+func confDir(p probe.Probe, dir string) ([]string, error) {
+	names, err := p.ReadDir(dir)
+	if errors.Is(err, probe.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, n := range names {
+		if strings.HasSuffix(n, ".conf") {
+			out = append(out, dir+"/"+n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func judgeGDM(p probe.Probe, root string) dmConfig {
+	r := dmConfig{name: "gdm"}
+	files, present, err := readFiles(p, []string{
+		under(root, "/etc/gdm3/daemon.conf"), under(root, "/etc/gdm3/custom.conf"), under(root, "/etc/gdm/custom.conf"),
+	})
+	r.present, r.err = present, err
+	for _, b := range files {
+		for _, via := range GDMAutoLogin(ParseINI(b)) {
+			if !slices.Contains(r.autoVia, via) {
+				r.autoVia = append(r.autoVia, via)
+			}
+		}
+	}
+	return r
+}
+
+func judgeLightDM(p probe.Probe, root string) dmConfig {
+	r := dmConfig{name: "lightdm"}
+	var paths []string
+	for _, dir := range []string{"/usr/share/lightdm/lightdm.conf.d", "/etc/xdg/lightdm/lightdm.conf.d", "/etc/lightdm/lightdm.conf.d"} {
+		names, err := confDir(p, under(root, dir))
+		if err != nil {
+			r.err = err
+			return r
+		}
+		paths = append(paths, names...)
+	}
+	paths = append(paths, under(root, "/etc/lightdm/lightdm.conf"))
+	files, present, err := readFiles(p, paths)
+	r.present, r.err = present, err
+	if err != nil || !present {
+		return r
+	}
+	seat := map[string]string{}
+	for _, b := range files {
+		for k, v := range LightDMSeat(ParseINI(b), SectionOrder(b)) {
+			seat[k] = v
+		}
+	}
+	if seat["autologin-user"] != "" {
+		r.autoVia = append(r.autoVia, "lightdm_autologin_user")
+	}
+	if v, _ := keyFileBool(seat["autologin-guest"]); v {
+		r.autoVia = append(r.autoVia, "lightdm_autologin_guest")
+		r.guestVia = append(r.guestVia, "lightdm_autologin_guest")
+	}
+	if v, set := seat["allow-guest"]; set {
+		if on, _ := keyFileBool(v); on {
+			r.guestVia = append(r.guestVia, "lightdm_allow_guest")
+		}
+	} else {
+		// LightDM allows guests unless told not to, but a guest session
+		// only starts when the guest-account script is installed.
+		_, err := p.ReadFile(under(root, "/usr/sbin/guest-account"))
+		switch {
+		case err == nil:
+			r.guestVia = append(r.guestVia, "lightdm_default_guest")
+		case !errors.Is(err, probe.ErrNotFound):
+			r.err = err
+		}
+	}
+	return r
+}
+
+func judgeSDDM(p probe.Probe, root string) dmConfig {
+	r := dmConfig{name: "sddm"}
+	var paths []string
+	for _, dir := range []string{"/usr/lib/sddm/sddm.conf.d", "/etc/sddm.conf.d"} {
+		names, err := confDir(p, under(root, dir))
+		if err != nil {
+			r.err = err
+			return r
+		}
+		paths = append(paths, names...)
+	}
+	paths = append(paths, under(root, "/etc/sddm.conf"))
+	files, present, err := readFiles(p, paths)
+	r.present, r.err = present, err
+	merged := INI{}
+	for _, b := range files {
+		merged.Merge(ParseINI(b))
+	}
+	if u, _ := merged.Get("Autologin", "User"); u != "" {
+		r.autoVia = append(r.autoVia, "sddm_autologin")
+	}
+	return r
+}
+
+// gettyAutologin looks for agetty --autologin in the systemd drop-ins of the
+// text-console gettys.
+func gettyAutologin(p probe.Probe, root string) (bool, error) {
+	dir := under(root, "/etc/systemd/system")
+	names, err := p.ReadDir(dir)
+	if errors.Is(err, probe.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, n := range names {
+		if !strings.HasSuffix(n, ".service.d") {
+			continue
+		}
+		if !strings.HasPrefix(n, "getty@") && !strings.HasPrefix(n, "serial-getty@") &&
+			!strings.HasPrefix(n, "autovt@") && !strings.HasPrefix(n, "console-getty") {
+			continue
+		}
+		confs, err := confDir(p, dir+"/"+n)
+		if err != nil {
+			return false, err
+		}
+		files, _, err := readFiles(p, confs)
+		if err != nil {
+			return false, err
+		}
+		for _, b := range files {
+			if GettyAutologin(b) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}

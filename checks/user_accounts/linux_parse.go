@@ -1,0 +1,374 @@
+package useraccounts
+
+import (
+	"bytes"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// PasswdEntry is one line of /etc/passwd. Name stays in the collector.
+type PasswdEntry struct {
+	Name  string
+	UID   int
+	GID   int
+	Shell string
+}
+
+// ParsePasswd reads /etc/passwd. Lines that are not seven colon-separated
+// fields with numeric ids (NIS "+" lines, comments) are skipped; ok is false
+// when no line at all was understood.
+func ParsePasswd(b []byte) (entries []PasswdEntry, ok bool) {
+	for _, line := range lines(b) {
+		fields := strings.Split(line, ":")
+		if len(fields) != 7 {
+			continue
+		}
+		uid, err1 := strconv.Atoi(fields[2])
+		gid, err2 := strconv.Atoi(fields[3])
+		if err1 != nil || err2 != nil || fields[0] == "" {
+			continue
+		}
+		entries = append(entries, PasswdEntry{Name: fields[0], UID: uid, GID: gid, Shell: fields[6]})
+	}
+	return entries, len(entries) > 0
+}
+
+// GroupEntry is one line of /etc/group.
+type GroupEntry struct {
+	Name    string
+	GID     int
+	Members []string
+}
+
+// ParseGroup reads /etc/group; ok is false when no line was understood.
+func ParseGroup(b []byte) (groups []GroupEntry, ok bool) {
+	for _, line := range lines(b) {
+		fields := strings.Split(line, ":")
+		if len(fields) != 4 {
+			continue
+		}
+		gid, err := strconv.Atoi(fields[2])
+		if err != nil || fields[0] == "" {
+			continue
+		}
+		g := GroupEntry{Name: fields[0], GID: gid}
+		for _, m := range strings.Split(fields[3], ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				g.Members = append(g.Members, m)
+			}
+		}
+		groups = append(groups, g)
+	}
+	return groups, len(groups) > 0
+}
+
+// Defaults of shadow-utils when login.defs does not say.
+const (
+	DefaultUIDMin = 1000
+	DefaultUIDMax = 60000
+)
+
+// ParseLoginDefs returns UID_MIN and UID_MAX from /etc/login.defs, with the
+// shadow-utils defaults for what it does not set.
+func ParseLoginDefs(b []byte) (uidMin, uidMax int) {
+	uidMin, uidMax = DefaultUIDMin, DefaultUIDMax
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		line = bytes.TrimSpace(line)
+		// Only the two keys matter; skip the rest without splitting it.
+		if !bytes.HasPrefix(line, []byte("UID_M")) {
+			continue
+		}
+		fields := strings.Fields(string(line))
+		if len(fields) < 2 {
+			continue
+		}
+		n, err := strconv.Atoi(fields[1])
+		if err != nil || n < 0 {
+			continue
+		}
+		switch fields[0] {
+		case "UID_MIN":
+			uidMin = n
+		case "UID_MAX":
+			uidMax = n
+		}
+	}
+	return uidMin, uidMax
+}
+
+// ParseShells reads /etc/shells into a set of absolute paths.
+func ParseShells(b []byte) map[string]bool {
+	set := map[string]bool{}
+	for _, line := range lines(b) {
+		if strings.HasPrefix(line, "/") {
+			set[strings.Fields(line)[0]] = true
+		}
+	}
+	return set
+}
+
+// noLoginShells are shells that refuse an interactive login.
+var noLoginShells = map[string]bool{"nologin": true, "false": true, "sync": true, "halt": true, "shutdown": true}
+
+// IsLoginShell reports whether shell lets someone sign in. An empty shell
+// field means /bin/sh. shells is /etc/shells, or nil when it could not be
+// read (then any shell but nologin/false counts).
+func IsLoginShell(shell string, shells map[string]bool) bool {
+	if shell == "" {
+		shell = "/bin/sh"
+	}
+	if noLoginShells[path.Base(shell)] {
+		return false
+	}
+	if shells != nil {
+		return shells[shell]
+	}
+	return true
+}
+
+// HumanAccounts counts accounts with a uid in [uidMin, uidMax] and a login
+// shell.
+func HumanAccounts(entries []PasswdEntry, uidMin, uidMax int, shells map[string]bool) int {
+	n := 0
+	for _, e := range entries {
+		if e.UID >= uidMin && e.UID <= uidMax && IsLoginShell(e.Shell, shells) {
+			n++
+		}
+	}
+	return n
+}
+
+// adminGroups are the groups whose members may become root with sudo or
+// polkit on the common distributions.
+var adminGroups = map[string]bool{"sudo": true, "wheel": true, "admin": true}
+
+// IsAdmin reports whether the account is root or in an administrators group,
+// by the group's member list or as its primary group.
+func IsAdmin(e PasswdEntry, groups []GroupEntry) bool {
+	if e.UID == 0 {
+		return true
+	}
+	for _, g := range groups {
+		if !adminGroups[g.Name] {
+			continue
+		}
+		if g.GID == e.GID {
+			return true
+		}
+		for _, m := range g.Members {
+			if m == e.Name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// INI is a parsed key file: section → key → value. Later keys win.
+type INI map[string]map[string]string
+
+// ParseINI reads the key files of GDM, LightDM and SDDM: [sections],
+// key=value with spaces around either, # and ; comments. Keys before any
+// section go to section "".
+func ParseINI(b []byte) INI {
+	ini := INI{}
+	section := ""
+	for _, line := range lines(b) {
+		if line[0] == '#' || line[0] == ';' {
+			continue
+		}
+		if line[0] == '[' {
+			if end := strings.IndexByte(line, ']'); end > 0 {
+				section = strings.TrimSpace(line[1:end])
+			}
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		if ini[section] == nil {
+			ini[section] = map[string]string{}
+		}
+		ini[section][strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return ini
+}
+
+// Merge lays other over ini.
+func (ini INI) Merge(other INI) {
+	for s, kv := range other {
+		if ini[s] == nil {
+			ini[s] = map[string]string{}
+		}
+		for k, v := range kv {
+			ini[s][k] = v
+		}
+	}
+}
+
+// Get returns a value and whether it is set.
+func (ini INI) Get(section, key string) (string, bool) {
+	v, ok := ini[section][key]
+	return v, ok
+}
+
+// gdmBool is GDM's reading of a boolean: true when it starts with t, T, y or
+// Y, or is a non-zero number.
+func gdmBool(v string) bool {
+	if v == "" {
+		return false
+	}
+	switch v[0] {
+	case 't', 'T', 'y', 'Y':
+		return true
+	}
+	n, err := strconv.Atoi(v)
+	return err == nil && n != 0
+}
+
+// keyFileBool is GLib's strict key-file boolean (LightDM): "true" or "1".
+// ok is false for anything else but "false"/"0".
+func keyFileBool(v string) (value, ok bool) {
+	switch v {
+	case "true", "1":
+		return true, true
+	case "false", "0":
+		return false, true
+	}
+	return false, false
+}
+
+// GDMAutoLogin returns how GDM signs someone in unasked: "automatic",
+// "timed", or "" when it does not. A login needs both the switch and a user.
+func GDMAutoLogin(ini INI) []string {
+	var via []string
+	if v, _ := ini.Get("daemon", "AutomaticLoginEnable"); gdmBool(v) {
+		if u, _ := ini.Get("daemon", "AutomaticLogin"); u != "" {
+			via = append(via, "gdm_automatic")
+		}
+	}
+	if v, _ := ini.Get("daemon", "TimedLoginEnable"); gdmBool(v) {
+		if u, _ := ini.Get("daemon", "TimedLogin"); u != "" {
+			via = append(via, "gdm_timed")
+		}
+	}
+	return via
+}
+
+// LightDMSeat merges the seat sections of a LightDM configuration
+// ([SeatDefaults], [Seat:*], [Seat:seat0] ...) in file order.
+func LightDMSeat(ini INI, order []string) map[string]string {
+	seat := map[string]string{}
+	for _, s := range order {
+		if s == "SeatDefaults" || strings.HasPrefix(s, "Seat:") {
+			for k, v := range ini[s] {
+				seat[k] = v
+			}
+		}
+	}
+	return seat
+}
+
+// SectionOrder lists the section names of a key file in order of first
+// appearance.
+func SectionOrder(b []byte) []string {
+	var order []string
+	seen := map[string]bool{}
+	for _, line := range lines(b) {
+		if line[0] == '[' {
+			if end := strings.IndexByte(line, ']'); end > 0 {
+				s := strings.TrimSpace(line[1:end])
+				if !seen[s] {
+					seen[s] = true
+					order = append(order, s)
+				}
+			}
+		}
+	}
+	return order
+}
+
+// DisplayManagerName maps a display manager binary path (from
+// /etc/X11/default-display-manager or a unit's ExecStart) to gdm, lightdm,
+// sddm or its base name.
+func DisplayManagerName(binary string) string {
+	base := path.Base(strings.TrimSpace(binary))
+	switch base {
+	case "gdm", "gdm3":
+		return "gdm"
+	case "lightdm", "sddm":
+		return base
+	case ".", "/", "":
+		return ""
+	}
+	return base
+}
+
+// ParseDefaultDisplayManager reads /etc/X11/default-display-manager: the
+// first non-comment line is the binary.
+func ParseDefaultDisplayManager(b []byte) string {
+	for _, line := range lines(b) {
+		if line[0] != '#' {
+			return DisplayManagerName(strings.Fields(line)[0])
+		}
+	}
+	return ""
+}
+
+// ParseUnitExecStart returns the display manager named by the ExecStart of
+// a systemd unit (display-manager.service), without the -@:+! prefixes.
+func ParseUnitExecStart(b []byte) string {
+	for _, line := range lines(b) {
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(k) != "ExecStart" {
+			continue
+		}
+		v = strings.TrimLeft(strings.TrimSpace(v), "-@:+!")
+		if fields := strings.Fields(v); len(fields) > 0 {
+			return DisplayManagerName(fields[0])
+		}
+	}
+	return ""
+}
+
+// GettyAutologin reports whether a systemd drop-in for a getty starts it
+// with --autologin (or -a).
+func GettyAutologin(b []byte) bool {
+	for _, line := range lines(b) {
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(k) != "ExecStart" {
+			continue
+		}
+		for _, f := range strings.Fields(v) {
+			if f == "-a" || f == "--autologin" || strings.HasPrefix(f, "--autologin=") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lines returns the trimmed, non-empty lines of b.
+func lines(b []byte) []string {
+	out := make([]string, 0, bytes.Count(b, []byte{'\n'})+1)
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if line = bytes.TrimSpace(line); len(line) > 0 {
+			out = append(out, string(line))
+		}
+	}
+	return out
+}

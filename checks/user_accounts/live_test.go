@@ -1,0 +1,201 @@
+package useraccounts
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// atScreen is the live probe with the console user replaced, so the fake
+// root's accounts can be "signed in" without touching the machine's users.
+type atScreen struct {
+	probe.Probe
+	user *probe.User
+}
+
+func (a atScreen) ConsoleUser() (probe.User, error) {
+	if a.user == nil {
+		return probe.User{}, fmt.Errorf("console user: %w", probe.ErrNotFound)
+	}
+	return *a.user, nil
+}
+
+// writeRoot writes files (path → content) under a new fake root; a content
+// starting with "->" makes a symlink to the rest.
+func writeRoot(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for p, content := range files {
+		full := filepath.Join(root, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if target, ok := strings.CutPrefix(content, "->"); ok {
+			if err := os.Symlink(filepath.Join(root, filepath.FromSlash(target)), full); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+const (
+	fakePasswd = "root:x:0:0:root:/root:/bin/bash\n" +
+		"daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n" +
+		"gdm:x:120:125:Gnome Display Manager:/var/lib/gdm3:/bin/false\n" +
+		"alice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n" +
+		"bob:x:1001:1001:Bob,,,:/home/bob:/bin/bash\n" +
+		"carol:x:1002:10:Carol,,,:/home/carol:/usr/bin/zsh\n" +
+		"svc:x:1003:1003::/srv:/usr/sbin/nologin\n" +
+		"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+	fakeGroup  = "root:x:0:\nsudo:x:27:alice\nwheel:x:10:\nalice:x:1000:\nbob:x:1001:\ncarol:x:10:\n"
+	fakeShells = "/bin/sh\n/bin/bash\n/usr/bin/bash\n/usr/bin/zsh\n"
+	fakeDefs   = "UID_MIN 1000\nUID_MAX 60000\n"
+)
+
+// TestLiveFakeRoot runs the collector with the live probe over fake root
+// directories: real files, real symlinks, no change to this machine's users.
+func TestLiveFakeRoot(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("fake-root live test runs on Linux")
+	}
+	accounts := map[string]string{"/etc/passwd": fakePasswd, "/etc/group": fakeGroup, "/etc/shells": fakeShells, "/etc/login.defs": fakeDefs}
+	with := func(extra map[string]string) map[string]string {
+		m := map[string]string{}
+		for k, v := range accounts {
+			m[k] = v
+		}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	alice := &probe.User{UID: "1000", Name: "alice", Home: "/home/alice"}
+	bob := &probe.User{UID: "1001", Name: "bob", Home: "/home/bob"}
+	carol := &probe.User{UID: "1002", Name: "carol", Home: "/home/carol"}
+	tests := []struct {
+		name               string
+		files              map[string]string
+		user               *probe.User
+		guest, auto, admin State
+		humans             int
+		status             checks.Status
+		dm                 string
+	}{
+		{"gdm autologin, sudo user", with(map[string]string{
+			"/etc/X11/default-display-manager": "/usr/sbin/gdm3\n",
+			"/etc/gdm3/custom.conf":            "[daemon]\nAutomaticLoginEnable=True\nAutomaticLogin=alice\n",
+		}), alice, Off, On, On, 3, checks.Fail, "gdm"},
+		{"gdm via display-manager.service symlink, standard user", with(map[string]string{
+			"/lib/systemd/system/gdm3.service":            "[Service]\nExecStartPre=/usr/share/gdm/generate-config\nExecStart=/usr/sbin/gdm3\n",
+			"/etc/systemd/system/display-manager.service": "->/lib/systemd/system/gdm3.service",
+			"/etc/gdm3/daemon.conf":                       "[daemon]\n#  AutomaticLoginEnable = true\n#  AutomaticLogin = user1\n",
+		}), bob, Off, Off, Off, 3, checks.Pass, "gdm"},
+		{"lightdm guest, nobody at the screen", with(map[string]string{
+			"/etc/X11/default-display-manager":          "/usr/sbin/lightdm\n",
+			"/etc/lightdm/lightdm.conf":                 "[LightDM]\n[Seat:*]\n#allow-guest=true\n",
+			"/etc/lightdm/lightdm.conf.d/50-guest.conf": "[Seat:*]\nallow-guest=true\n",
+		}), nil, On, Off, NotApplicable, 3, checks.Fail, "lightdm"},
+		{"lightdm default guest needs the guest-account script", with(map[string]string{
+			"/etc/X11/default-display-manager": "/usr/sbin/lightdm\n",
+			"/etc/lightdm/lightdm.conf":        "[Seat:*]\ngreeter-hide-users=true\n",
+			"/usr/sbin/guest-account":          "#!/bin/sh\n",
+		}), bob, On, Off, Off, 3, checks.Fail, "lightdm"},
+		{"sddm autologin, wheel by primary group", with(map[string]string{
+			"/usr/lib/systemd/system/sddm.service":        "[Service]\nExecStart=/usr/bin/sddm\n",
+			"/etc/systemd/system/display-manager.service": "->/usr/lib/systemd/system/sddm.service",
+			"/etc/sddm.conf.d/kde_settings.conf":          "[Autologin]\nRelogin=false\nSession=plasma\nUser=carol\n",
+		}), carol, Off, On, On, 3, checks.Fail, "sddm"},
+		{"getty console autologin only", with(map[string]string{
+			"/etc/systemd/system/getty@tty1.service.d/autologin.conf": "[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin bob --noclear %I $TERM\n",
+		}), nil, Off, On, NotApplicable, 3, checks.Fail, "none"},
+		{"headless, no display manager", with(nil), nil, Off, Off, NotApplicable, 3, checks.Pass, "none"},
+		{"passwd is a directory", map[string]string{
+			"/etc/passwd/x": "", "/etc/group": fakeGroup,
+			"/etc/X11/default-display-manager": "/usr/sbin/gdm3\n", "/etc/gdm3/custom.conf": "[daemon]\n",
+		}, alice, Off, Off, Unknown, -1, checks.Unknown, "gdm"},
+	}
+	live := probe.New()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := writeRoot(t, tc.files)
+			p := atScreen{Probe: live, user: tc.user}
+			f, err := collect(t.Context(), p, root)
+			if err != nil {
+				t.Fatalf("collect: %v", err)
+			}
+			if f.Guest != tc.guest || f.AutoLogin != tc.auto || f.ConsoleUserAdmin != tc.admin {
+				t.Errorf("guest %s auto %s admin %s, want %s %s %s (errors %v)", f.Guest, f.AutoLogin, f.ConsoleUserAdmin, tc.guest, tc.auto, tc.admin, f.Errors)
+			}
+			if tc.humans < 0 && f.HumanAccounts != nil {
+				t.Errorf("human accounts = %d, want unknown", *f.HumanAccounts)
+			}
+			if tc.humans >= 0 && (f.HumanAccounts == nil || *f.HumanAccounts != tc.humans) {
+				t.Errorf("human accounts = %v, want %d", f.HumanAccounts, tc.humans)
+			}
+			if f.Linux == nil || f.Linux.DisplayManager != tc.dm {
+				t.Errorf("display manager = %+v, want %s", f.Linux, tc.dm)
+			}
+			if r := Evaluate(f, checks.Default()); r.Status != tc.status {
+				t.Errorf("status = %s, want %s: %s", r.Status, tc.status, r.Summary)
+			}
+			raw, _ := json.Marshal(f)
+			for _, name := range []string{"alice", "bob", "carol", root} {
+				if strings.Contains(string(raw), name) {
+					t.Errorf("facts carry %q: %s", name, raw)
+				}
+			}
+		})
+	}
+}
+
+// TestLiveCheckOnThisMachine runs the real check here: a valid verdict, and
+// no account name of this machine in the facts.
+func TestLiveCheckOnThisMachine(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("live check test runs on the Linux CI machine")
+	}
+	r := Check.Run(t.Context(), probe.New(), checks.Default())
+	if !r.Status.Valid() || r.Summary == "" || r.ID != ID {
+		t.Fatalf("bad result: %+v", r)
+	}
+	if r.Status != checks.Pass && r.Status != checks.NotApplicable && r.Fix == "" {
+		t.Errorf("no fix for %s", r.Status)
+	}
+	if r.Status == checks.Unknown && r.Reason == "" {
+		t.Error("unknown without a reason")
+	}
+	var f Facts
+	if err := json.Unmarshal(r.Facts, &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.OS != "linux" || f.HumanAccounts == nil {
+		t.Errorf("facts: %s", r.Facts)
+	}
+	if f.ConsoleUser == ConsoleNone && !strings.Contains(r.Summary, "nobody is signed in") {
+		t.Errorf("headless summary does not say the administrator part does not apply: %q", r.Summary)
+	}
+	if b, err := os.ReadFile("/etc/passwd"); err == nil {
+		entries, _ := ParsePasswd(b)
+		for _, e := range entries {
+			if e.UID >= 1000 && len(e.Name) >= 3 && slices.Contains(strings.FieldsFunc(string(r.Facts), func(r rune) bool {
+				return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+			}), e.Name) {
+				t.Errorf("facts carry the account name %q: %s", e.Name, r.Facts)
+			}
+		}
+	}
+	t.Logf("live: %s — %s %s %s", r.Status, r.Summary, r.Reason, r.Facts)
+}

@@ -1,0 +1,233 @@
+package useraccounts
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func readTestdata(t testing.TB, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "parsers", filepath.FromSlash(rel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestParsePasswdAndHumans(t *testing.T) {
+	debianShells := ParseShells(readTestdata(t, "passwd/live_debian12_ci_shells.txt"))
+	tests := []struct {
+		file             string
+		ok               bool
+		shells           map[string]bool
+		uidMin, uidMax   int
+		wantHumans       int
+		wantEntriesAtLst int
+	}{
+		{"passwd/live_debian12_ci.txt", true, debianShells, 1000, 60000, 1, 20},
+		{"passwd/ubuntu2204_desktop_two_users.txt", true, debianShells, 1000, 60000, 2, 30},
+		// gdm and gnome-initial-setup have /bin/false; snap ids are above UID_MAX.
+		{"passwd/ubuntu2204_desktop_two_users.txt", true, nil, 1000, 60000, 2, 30},
+		{"passwd/fedora39_wheel_zsh.txt", true, map[string]bool{"/bin/bash": true, "/usr/bin/zsh": true}, 1000, 60000, 1, 20},
+		// zsh not listed in /etc/shells: not a login shell.
+		{"passwd/fedora39_wheel_zsh.txt", true, map[string]bool{"/bin/bash": true}, 1000, 60000, 0, 20},
+		// Empty shell field is /bin/sh; NIS "+" lines are skipped.
+		{"passwd/nis_compat_lines.txt", true, map[string]bool{"/bin/sh": true}, 1000, 60000, 1, 3},
+		{"passwd/not_passwd_html.txt", false, nil, 1000, 60000, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			entries, ok := ParsePasswd(readTestdata(t, tc.file))
+			if ok != tc.ok {
+				t.Fatalf("ok = %v, want %v", ok, tc.ok)
+			}
+			if len(entries) < tc.wantEntriesAtLst {
+				t.Errorf("%d entries, want at least %d", len(entries), tc.wantEntriesAtLst)
+			}
+			if got := HumanAccounts(entries, tc.uidMin, tc.uidMax, tc.shells); got != tc.wantHumans {
+				t.Errorf("humans = %d, want %d", got, tc.wantHumans)
+			}
+		})
+	}
+}
+
+func TestParseLoginDefs(t *testing.T) {
+	tests := []struct {
+		file     string
+		min, max int
+	}{
+		{"logindefs/live_debian12_ci.txt", 1000, 60000},
+		{"logindefs/fedora39.txt", 1000, 60000},
+		{"logindefs/rhel5_uid_min_500.txt", 500, 60000},
+		{"logindefs/no_uid_keys.txt", DefaultUIDMin, DefaultUIDMax},
+		{"logindefs/bad_values.txt", DefaultUIDMin, DefaultUIDMax},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			if mn, mx := ParseLoginDefs(readTestdata(t, tc.file)); mn != tc.min || mx != tc.max {
+				t.Errorf("got %d..%d, want %d..%d", mn, mx, tc.min, tc.max)
+			}
+		})
+	}
+}
+
+func TestParseGroupAndIsAdmin(t *testing.T) {
+	tests := []struct {
+		file  string
+		ok    bool
+		user  PasswdEntry
+		admin bool
+	}{
+		{"group/ubuntu2204_sudo_member.txt", true, PasswdEntry{Name: "alice", UID: 1000, GID: 1000}, true},
+		{"group/ubuntu2204_sudo_member.txt", true, PasswdEntry{Name: "bob", UID: 1001, GID: 1001}, false},
+		{"group/fedora39_wheel.txt", true, PasswdEntry{Name: "carol", UID: 1000, GID: 1000}, true},
+		// Member by primary group only (wheel's gid), not in the member list.
+		{"group/arch_primary_wheel.txt", true, PasswdEntry{Name: "erin", UID: 1000, GID: 998}, true},
+		{"group/live_debian12_ci.txt", true, PasswdEntry{Name: "someone", UID: 1000, GID: 1000}, false},
+		{"group/live_debian12_ci.txt", true, PasswdEntry{Name: "root", UID: 0, GID: 0}, true},
+		{"group/garbage.txt", false, PasswdEntry{Name: "x", UID: 1000, GID: 1000}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file+"/"+tc.user.Name, func(t *testing.T) {
+			groups, ok := ParseGroup(readTestdata(t, tc.file))
+			if ok != tc.ok {
+				t.Fatalf("ok = %v, want %v", ok, tc.ok)
+			}
+			if got := IsAdmin(tc.user, groups); got != tc.admin {
+				t.Errorf("IsAdmin = %v, want %v", got, tc.admin)
+			}
+		})
+	}
+}
+
+func TestGDMAutoLogin(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string
+	}{
+		{"gdm/debian12_daemon_conf_default.conf", nil},
+		{"gdm/fedora39_custom_default.conf", nil},
+		{"gdm/ubuntu2204_custom_autologin.conf", []string{"gdm_automatic"}},
+		{"gdm/timed_login.conf", []string{"gdm_timed"}},
+		{"gdm/enable_without_user.conf", nil},
+		{"gdm/disabled_explicitly.conf", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			if got := GDMAutoLogin(ParseINI(readTestdata(t, tc.file))); !slices.Equal(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLightDMSeat(t *testing.T) {
+	tests := []struct {
+		file            string
+		autologinUser   bool
+		allowGuest      string
+		allowGuestSet   bool
+		autologinGuest  bool
+		greeterHideUser string
+	}{
+		{file: "lightdm/debian12_lightdm_conf_default.conf"},
+		{file: "lightdm/debian12_01_debian.conf", greeterHideUser: "true"},
+		{file: "lightdm/raspios_autologin_pi.conf", autologinUser: true, greeterHideUser: "false"},
+		{file: "lightdm/ubuntu1604_50_no_guest.conf", allowGuest: "false", allowGuestSet: true},
+		{file: "lightdm/guest_allowed.conf", allowGuest: "true", allowGuestSet: true},
+		{file: "lightdm/autologin_guest.conf", autologinGuest: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			b := readTestdata(t, tc.file)
+			seat := LightDMSeat(ParseINI(b), SectionOrder(b))
+			if (seat["autologin-user"] != "") != tc.autologinUser {
+				t.Errorf("autologin-user set = %v, want %v", seat["autologin-user"] != "", tc.autologinUser)
+			}
+			v, set := seat["allow-guest"]
+			if set != tc.allowGuestSet || v != tc.allowGuest {
+				t.Errorf("allow-guest = %q (%v), want %q (%v)", v, set, tc.allowGuest, tc.allowGuestSet)
+			}
+			if g, _ := keyFileBool(seat["autologin-guest"]); g != tc.autologinGuest {
+				t.Errorf("autologin-guest = %v, want %v", g, tc.autologinGuest)
+			}
+			if seat["greeter-hide-users"] != tc.greeterHideUser {
+				t.Errorf("greeter-hide-users = %q, want %q", seat["greeter-hide-users"], tc.greeterHideUser)
+			}
+		})
+	}
+}
+
+func TestSDDMAutologin(t *testing.T) {
+	tests := []struct {
+		file string
+		want bool
+	}{
+		{"sddm/kde_settings_no_autologin.conf", false},
+		{"sddm/kde_settings_autologin.conf", true},
+		{"sddm/steamos_autologin.conf", true},
+		{"gdm/ubuntu2204_custom_autologin.conf", false}, // no [Autologin] section
+		{"lightdm/raspios_autologin_pi.conf", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			u, _ := ParseINI(readTestdata(t, tc.file)).Get("Autologin", "User")
+			if (u != "") != tc.want {
+				t.Errorf("autologin = %v, want %v", u != "", tc.want)
+			}
+		})
+	}
+}
+
+func TestDisplayManagerName(t *testing.T) {
+	tests := []struct {
+		file string
+		unit bool
+		want string
+	}{
+		{"dm/debian_default_gdm3.txt", false, "gdm"},
+		{"dm/debian_default_lightdm.txt", false, "lightdm"},
+		{"dm/debian_default_sddm.txt", false, "sddm"},
+		{"dm/comment_only.txt", false, ""},
+		{"dm/debian12_gdm3.service", true, "gdm"},
+		{"dm/debian12_lightdm.service", true, "lightdm"},
+		{"dm/debian12_sddm.service", true, "sddm"},
+		{"dm/fedora_gdm.service", true, "gdm"},
+		{"dm/lxdm.service", true, "lxdm"},
+		{"dm/comment_only.txt", true, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			b := readTestdata(t, tc.file)
+			got := ParseDefaultDisplayManager(b)
+			if tc.unit {
+				got = ParseUnitExecStart(b)
+			}
+			if got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestGettyAutologin(t *testing.T) {
+	tests := []struct {
+		file string
+		want bool
+	}{
+		{"getty/raspios_autologin.conf", true},
+		{"getty/arch_wiki_autologin.conf", true},
+		{"getty/short_flag.conf", true},
+		{"getty/noclear_only.conf", false},
+		{"getty/serial_keep_baud.conf", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			if got := GettyAutologin(readTestdata(t, tc.file)); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

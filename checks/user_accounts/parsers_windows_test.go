@@ -1,0 +1,147 @@
+package useraccounts
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+func wmiRows(t testing.TB, rel string) []map[string]any {
+	t.Helper()
+	var rows []map[string]any
+	if err := json.Unmarshal(readTestdata(t, rel), &rows); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func TestParseUserAccounts(t *testing.T) {
+	tests := []struct {
+		file          string
+		ok            bool
+		humans        int
+		guest, admin  string
+		machinePrefix string
+	}{
+		{"wmi/win11_home_user_accounts.json", true, 1, "disabled", "disabled", "S-1-5-21-3623811015-3361044348-30300820"},
+		// German names (Gast) do not matter: RID 501 is the guest.
+		{"wmi/win10_german_guest_enabled.json", true, 2, "enabled", "disabled", "S-1-5-21-1004336348-1177238915-682003330"},
+		// Domain accounts are not counted; the enabled built-in Administrator is.
+		{"wmi/domain_joined_mixed.json", true, 1, "disabled", "enabled", "S-1-5-21-2117364815-3591207221-2371432123"},
+		{"wmi/rows_without_sid.json", false, 0, "absent", "absent", ""},
+		{"wmi/empty_rows.json", false, 0, "absent", "absent", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			accounts, ok := ParseUserAccounts(wmiRows(t, tc.file))
+			if ok != tc.ok {
+				t.Fatalf("ok = %v, want %v", ok, tc.ok)
+			}
+			if got := WindowsHumans(accounts); got != tc.humans {
+				t.Errorf("humans = %d, want %d", got, tc.humans)
+			}
+			if got := builtinState(accounts, ridGuest); got != tc.guest {
+				t.Errorf("guest = %s, want %s", got, tc.guest)
+			}
+			if got := builtinState(accounts, ridAdministrator); got != tc.admin {
+				t.Errorf("administrator = %s, want %s", got, tc.admin)
+			}
+			if got := machinePrefix(accounts); got != tc.machinePrefix {
+				t.Errorf("machine prefix = %s, want %s", got, tc.machinePrefix)
+			}
+		})
+	}
+}
+
+func TestParseAdminSIDs(t *testing.T) {
+	tests := []struct {
+		file string
+		exit int
+		want int
+		ok   bool
+	}{
+		{"powershell/two_members.json", 0, 2, true},
+		{"powershell/one_member_string.json", 0, 1, true},
+		{"powershell/entra_joined_members.json", 0, 4, true},
+		{"powershell/failed_to_compare_en.txt", 1, 0, false},
+		{"powershell/not_recognised_de_cp850.txt", 1, 0, false},
+		{"powershell/access_denied_de.txt", 1, 0, false},
+		{"powershell/table_not_json.txt", 0, 0, false},
+		{"dsmemberutil/empty.txt", 0, 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			got, ok := ParseAdminSIDs(readTestdata(t, tc.file), tc.exit)
+			if ok != tc.ok || len(got) != tc.want {
+				t.Errorf("got %v (%v), want %d members (%v)", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+	// The German error decodes from the OEM code page without mojibake.
+	if s := probe.DecodeConsole(readTestdata(t, "powershell/not_recognised_de_cp850.txt"), 850); !slices.Contains([]rune(s), 'ü') {
+		t.Errorf("cp850 German text not decoded: %q", s[:60])
+	}
+}
+
+func TestGroupMembers(t *testing.T) {
+	type pair struct {
+		Groups     []map[string]any `json:"groups"`
+		GroupUsers []map[string]any `json:"group_users"`
+	}
+	tests := []struct {
+		file string
+		ok   bool
+		want []WMIRef
+	}{
+		{"wmi/german_group_user.json", true, []WMIRef{
+			{"Win32_UserAccount", "PRAXIS-PC", "Administrator"},
+			{"Win32_UserAccount", "PRAXIS-PC", "Praxis"},
+		}},
+		{"wmi/domain_group_user.json", true, []WMIRef{
+			{"Win32_UserAccount", "CLINIC-LT07", "Administrator"},
+			{"Win32_Group", "CLINIC", "Domain Admins"},
+		}},
+		{"wmi/group_missing.json", false, nil},
+		{"wmi/refs_unrecognised.json", false, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			var p pair
+			if err := json.Unmarshal(readTestdata(t, tc.file), &p); err != nil {
+				t.Fatal(err)
+			}
+			got, ok := GroupMembers(p.Groups, p.GroupUsers, AdministratorsSID)
+			if ok != tc.ok || !slices.Equal(got, tc.want) {
+				t.Errorf("got %v (%v), want %v (%v)", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+	ref, ok := ParseWMIRef(`\\PC\root\cimv2:Win32_UserAccount.Domain="PC",Name="o\"brien"`)
+	if !ok || ref.Name != `o"brien` {
+		t.Errorf("escaped quote: %+v %v", ref, ok)
+	}
+}
+
+func TestParseAutoAdminLogon(t *testing.T) {
+	tests := []struct {
+		v    any
+		want State
+	}{
+		{"1", On},
+		{"0", Off},
+		{"", Off},
+		{" 1 ", On},
+		{uint64(1), On},
+		{uint64(0), Off},
+		{"yes", Unknown},
+		{[]string{"1"}, Unknown},
+		{uint64(7), Unknown},
+	}
+	for _, tc := range tests {
+		if got, _ := ParseAutoAdminLogon(tc.v); got != tc.want {
+			t.Errorf("ParseAutoAdminLogon(%#v) = %s, want %s", tc.v, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,374 @@
+package useraccounts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// WindowsFacts is what was seen on Windows.
+type WindowsFacts struct {
+	// GuestAccount is the state of the built-in Guest account (RID 501):
+	// enabled, disabled or absent.
+	GuestAccount string `json:"guest_account,omitempty"`
+	// BuiltinAdministrator is the state of the built-in Administrator
+	// account (RID 500): enabled, disabled or absent.
+	BuiltinAdministrator string `json:"builtin_administrator,omitempty"`
+	// AutoAdminLogon is the Winlogon value as found ("1", "0", ...) or
+	// "absent".
+	AutoAdminLogon string `json:"auto_admin_logon,omitempty"`
+	// ConsoleUserLocal is true when the console user is a local account,
+	// false for a domain or Microsoft Entra account.
+	ConsoleUserLocal *bool `json:"console_user_local,omitempty"`
+	// AdministratorsMembers is how many members the Administrators group
+	// has (direct members only).
+	AdministratorsMembers *int `json:"administrators_members,omitempty"`
+}
+
+// Well-known SIDs and RIDs.
+const (
+	AdministratorsSID = "S-1-5-32-544"
+	ridAdministrator  = 500
+	ridGuest          = 501
+	ridDefaultAccount = 503
+	ridWDAGUtility    = 504
+	winlogonKey       = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon`
+)
+
+// adminMembersScript lists the SIDs of the direct members of Administrators,
+// found by its SID so the localised group name never matters, as JSON.
+const adminMembersScript = "Get-LocalGroupMember -SID " + AdministratorsSID + " | ForEach-Object { $_.SID.Value } | ConvertTo-Json -Compress"
+
+// Account is one local or domain account from Win32_UserAccount. Name and
+// Domain stay in the collector.
+type Account struct {
+	SID      string
+	Name     string
+	Domain   string
+	Disabled bool
+	Local    bool
+}
+
+// ParseUserAccounts reads Win32_UserAccount rows. Rows without a SID or a
+// Disabled flag are skipped; ok is false when no row was understood.
+func ParseUserAccounts(rows []map[string]any) (accounts []Account, ok bool) {
+	for _, row := range rows {
+		sid, _ := probe.AsString(row["SID"])
+		disabled, okD := probe.AsBool(row["Disabled"])
+		if !strings.HasPrefix(sid, "S-1-") || !okD {
+			continue
+		}
+		local, okL := probe.AsBool(row["LocalAccount"])
+		name, _ := probe.AsString(row["Name"])
+		domain, _ := probe.AsString(row["Domain"])
+		accounts = append(accounts, Account{SID: sid, Name: name, Domain: domain, Disabled: disabled, Local: local || !okL})
+	}
+	return accounts, len(accounts) > 0
+}
+
+// RID is the last part of a SID, -1 when there is none.
+func RID(sid string) int {
+	i := strings.LastIndexByte(sid, '-')
+	if i < 0 {
+		return -1
+	}
+	n, err := strconv.Atoi(sid[i+1:])
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func sidPrefix(sid string) string {
+	if i := strings.LastIndexByte(sid, '-'); i >= 0 {
+		return sid[:i]
+	}
+	return sid
+}
+
+// WindowsHumans counts enabled local accounts people sign in with: RID 1000
+// and above, and the built-in Administrator when it is enabled. Guest (501),
+// DefaultAccount (503) and WDAGUtilityAccount (504) are not people.
+func WindowsHumans(accounts []Account) int {
+	n := 0
+	for _, a := range accounts {
+		if !a.Local || a.Disabled {
+			continue
+		}
+		if rid := RID(a.SID); rid >= 1000 || rid == ridAdministrator {
+			n++
+		}
+	}
+	return n
+}
+
+// builtinState is enabled, disabled or absent for the local account with rid.
+func builtinState(accounts []Account, rid int) string {
+	for _, a := range accounts {
+		if a.Local && RID(a.SID) == rid && strings.HasPrefix(a.SID, "S-1-5-21-") {
+			if a.Disabled {
+				return "disabled"
+			}
+			return "enabled"
+		}
+	}
+	return "absent"
+}
+
+// machinePrefix is the SID prefix of this computer's local accounts.
+func machinePrefix(accounts []Account) string {
+	for _, a := range accounts {
+		if a.Local && strings.HasPrefix(a.SID, "S-1-5-21-") {
+			return sidPrefix(a.SID)
+		}
+	}
+	return ""
+}
+
+// ParseAdminSIDs reads the JSON the Get-LocalGroupMember script prints: an
+// array of SID strings, or one string when the group has one member. ok is
+// false for errors (Get-LocalGroupMember fails on groups holding orphaned or
+// Entra ID SIDs) and anything not recognised.
+func ParseAdminSIDs(stdout []byte, exit int) ([]string, bool) {
+	if exit != 0 {
+		return nil, false
+	}
+	s := strings.TrimSpace(strings.TrimPrefix(string(stdout), "\ufeff"))
+	if s == "" {
+		return nil, false // Administrators is never empty: something failed
+	}
+	var list []string
+	if err := json.Unmarshal([]byte(s), &list); err != nil {
+		var one string
+		if err := json.Unmarshal([]byte(s), &one); err != nil {
+			return nil, false
+		}
+		list = []string{one}
+	}
+	for _, sid := range list {
+		if !strings.HasPrefix(sid, "S-1-") {
+			return nil, false
+		}
+	}
+	return list, len(list) > 0
+}
+
+// WMIRef is a parsed WMI object path such as
+// \\PC\root\cimv2:Win32_UserAccount.Domain="PC",Name="alice".
+type WMIRef struct {
+	Class, Domain, Name string
+}
+
+var refRE = regexp.MustCompile(`:(Win32_\w+)\.Domain="((?:[^"\\]|\\.)*)",Name="((?:[^"\\]|\\.)*)"`)
+
+// ParseWMIRef parses a Win32_GroupUser GroupComponent or PartComponent.
+func ParseWMIRef(s string) (WMIRef, bool) {
+	m := refRE.FindStringSubmatch(s)
+	if m == nil {
+		return WMIRef{}, false
+	}
+	unq := func(v string) string { return strings.ReplaceAll(strings.ReplaceAll(v, `\"`, `"`), `\\`, `\`) }
+	return WMIRef{Class: m[1], Domain: unq(m[2]), Name: unq(m[3])}, true
+}
+
+// GroupMembers returns the members of the group with the given SID from
+// Win32_Group and Win32_GroupUser rows. ok is false when the group is not
+// found or no reference could be read.
+func GroupMembers(groups, groupUsers []map[string]any, sid string) ([]WMIRef, bool) {
+	var name, domain string
+	found := false
+	for _, g := range groups {
+		if s, _ := probe.AsString(g["SID"]); strings.EqualFold(s, sid) {
+			name, _ = probe.AsString(g["Name"])
+			domain, _ = probe.AsString(g["Domain"])
+			found = true
+			break
+		}
+	}
+	if !found {
+		return nil, false
+	}
+	var members []WMIRef
+	parsed := 0
+	for _, gu := range groupUsers {
+		gc, _ := probe.AsString(gu["GroupComponent"])
+		pc, _ := probe.AsString(gu["PartComponent"])
+		g, ok1 := ParseWMIRef(gc)
+		m, ok2 := ParseWMIRef(pc)
+		if !ok1 || !ok2 {
+			continue
+		}
+		parsed++
+		if g.Class == "Win32_Group" && strings.EqualFold(g.Name, name) && strings.EqualFold(g.Domain, domain) {
+			members = append(members, m)
+		}
+	}
+	return members, parsed > 0
+}
+
+// ParseAutoAdminLogon reads the Winlogon AutoAdminLogon value: "1" on, "0"
+// or empty off (Windows also writes it as a DWORD sometimes).
+func ParseAutoAdminLogon(v any) (State, string) {
+	switch x := v.(type) {
+	case string:
+		switch strings.TrimSpace(x) {
+		case "1":
+			return On, "1"
+		case "0", "":
+			return Off, strings.TrimSpace(x)
+		}
+		return Unknown, "unrecognised"
+	case uint64:
+		switch x {
+		case 1:
+			return On, "1"
+		case 0:
+			return Off, "0"
+		}
+	}
+	return Unknown, "unrecognised"
+}
+
+func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
+	wf := &WindowsFacts{}
+	f.Windows = wf
+
+	// Accounts and the Guest account.
+	var accounts []Account
+	rows, err := p.WMI("root/cimv2", "Win32_UserAccount")
+	if err != nil {
+		f.addError("Win32_UserAccount", err)
+	} else {
+		var ok bool
+		if accounts, ok = ParseUserAccounts(rows); ok {
+			f.HumanAccounts = intPtr(WindowsHumans(accounts))
+			wf.GuestAccount = builtinState(accounts, ridGuest)
+			wf.BuiltinAdministrator = builtinState(accounts, ridAdministrator)
+			f.Guest, f.GuestSource = Off, "Win32_UserAccount"
+			if wf.GuestAccount == "enabled" {
+				f.Guest = On
+			}
+		} else {
+			f.Errors = append(f.Errors, "Win32_UserAccount: not recognised")
+		}
+	}
+
+	// Automatic sign-in. Only AutoAdminLogon is asked for: DefaultPassword
+	// and DefaultUserName are never read.
+	v, err := p.Registry(winlogonKey, "AutoAdminLogon")
+	switch {
+	case errors.Is(err, probe.ErrNotFound):
+		f.AutoLogin, f.AutoLoginSource, wf.AutoAdminLogon = Off, "Winlogon", "absent"
+	case err != nil:
+		f.addError("Winlogon AutoAdminLogon", err)
+	default:
+		f.AutoLogin, wf.AutoAdminLogon = ParseAutoAdminLogon(v)
+		f.AutoLoginSource = "Winlogon"
+		if f.AutoLogin == Unknown {
+			f.Errors = append(f.Errors, "Winlogon AutoAdminLogon: not recognised")
+		}
+	}
+
+	// The person at the screen.
+	u, ok := consoleUser(p, f)
+	if !ok {
+		return
+	}
+	sid := u.UID
+	prefix := machinePrefix(accounts)
+	if prefix != "" {
+		wf.ConsoleUserLocal = new(sidPrefix(sid) == prefix)
+	}
+	if RID(sid) == ridAdministrator && wf.ConsoleUserLocal != nil && *wf.ConsoleUserLocal {
+		f.ConsoleUserAdmin, f.AdminSource = On, "built-in Administrator"
+		return
+	}
+	out, err := p.Run(ctx, "powershell", "-NoProfile", "-NonInteractive", "-Command", adminMembersScript)
+	if err == nil {
+		if members, ok := ParseAdminSIDs(out.Stdout, out.ExitCode); ok {
+			wf.AdministratorsMembers = intPtr(len(members))
+			f.ConsoleUserAdmin, f.AdminSource = adminBySID(sid, members, prefix, f), "Get-LocalGroupMember"
+			return
+		}
+		f.Errors = append(f.Errors, "Get-LocalGroupMember: failed or not recognised")
+	} else {
+		f.addError("powershell", err)
+	}
+	f.ConsoleUserAdmin, f.AdminSource = adminByWMI(p, sid, accounts, prefix, wf, f)
+}
+
+// adminBySID decides from the member SIDs of Administrators.
+func adminBySID(sid string, members []string, prefix string, f *Facts) State {
+	directory := false
+	for _, m := range members {
+		if strings.EqualFold(m, sid) {
+			return On
+		}
+		if !strings.HasPrefix(m, "S-1-5-32-") && (prefix == "" || sidPrefix(m) != prefix) {
+			directory = true
+		}
+	}
+	if prefix != "" && sidPrefix(sid) == prefix {
+		return Off // a local account can only be a direct member
+	}
+	if directory {
+		f.Errors = append(f.Errors, "console user: may be an administrator through a domain or Entra ID group")
+		return Unknown
+	}
+	return Off
+}
+
+// adminByWMI decides from Win32_Group and Win32_GroupUser, matching the
+// console user by the Domain and Name its SID has in Win32_UserAccount.
+func adminByWMI(p probe.Probe, sid string, accounts []Account, prefix string, wf *WindowsFacts, f *Facts) (State, string) {
+	groups, err := p.WMI("root/cimv2", "Win32_Group")
+	if err != nil {
+		f.addError("Win32_Group", err)
+		return Unknown, ""
+	}
+	groupUsers, err := p.WMI("root/cimv2", "Win32_GroupUser")
+	if err != nil {
+		f.addError("Win32_GroupUser", err)
+		return Unknown, ""
+	}
+	members, ok := GroupMembers(groups, groupUsers, AdministratorsSID)
+	if !ok {
+		f.Errors = append(f.Errors, "Win32_GroupUser: Administrators not found or not recognised")
+		return Unknown, ""
+	}
+	wf.AdministratorsMembers = intPtr(len(members))
+	var me *Account
+	for i := range accounts {
+		if strings.EqualFold(accounts[i].SID, sid) {
+			me = &accounts[i]
+			break
+		}
+	}
+	if me == nil {
+		f.Errors = append(f.Errors, "console user: not found in Win32_UserAccount")
+		return Unknown, ""
+	}
+	directory := false
+	for _, m := range members {
+		if m.Class == "Win32_UserAccount" && strings.EqualFold(m.Name, me.Name) && strings.EqualFold(m.Domain, me.Domain) {
+			return On, "Win32_GroupUser"
+		}
+		if m.Class == "Win32_Group" {
+			// Local groups do not nest: a group member is a domain group.
+			directory = true
+		}
+	}
+	if me.Local || (prefix != "" && sidPrefix(sid) == prefix) {
+		return Off, "Win32_GroupUser"
+	}
+	if directory {
+		f.Errors = append(f.Errors, "console user: may be an administrator through a domain group")
+		return Unknown, "Win32_GroupUser"
+	}
+	return Off, "Win32_GroupUser"
+}
