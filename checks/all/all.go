@@ -3,15 +3,19 @@ package all
 
 import (
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/antivirus"
 	diskencryption "github.com/sessionguard/sessionguard/checks/disk_encryption"
 	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
 	useraccounts "github.com/sessionguard/sessionguard/checks/user_accounts"
+	wifisecurity "github.com/sessionguard/sessionguard/checks/wifi_security"
 )
 
 // Checks returns every registered check.
 func Checks() []checks.Check {
 	return []checks.Check{
 		diskencryption.Check,
+		antivirus.Check,
+		wifisecurity.Check,
 		useraccounts.Check,
 		smartspeakers.Check,
 	}

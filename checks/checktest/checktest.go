@@ -10,6 +10,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
@@ -113,7 +114,7 @@ func normalize(t testing.TB, b []byte) []byte {
 // everything the bundles in dirs hold: the first manifest (with the fields
 // it lacks, such as console_user, taken from the later ones), the union of
 // their commands, registry values, WMI classes, denied entries, mDNS
-// browses and files (the first bundle wins where two hold the same thing),
+// browses, directory listings and files (the first bundle wins where two hold the same thing),
 // and the first process list. It is how the whole suite is replayed at once.
 func MergeBundles(t testing.TB, dirs ...string) string {
 	t.Helper()
@@ -126,6 +127,7 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 		denied    []json.RawMessage
 		mdns      []json.RawMessage
 		processes json.RawMessage
+		dirList   = map[string][]string{}
 	)
 	read := func(dir, name string, v any) bool {
 		b, err := os.ReadFile(filepath.Join(dir, name))
@@ -166,6 +168,15 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 		if processes == nil {
 			read(dir, probe.ProcessesFile, &processes)
 		}
+		var ds2 map[string][]string
+		read(dir, probe.DirsFile, &ds2)
+		for p, names := range ds2 {
+			for _, n := range names {
+				if !slices.Contains(dirList[p], n) {
+					dirList[p] = append(dirList[p], n)
+				}
+			}
+		}
 		copyTree(t, filepath.Join(dir, probe.FilesDir), filepath.Join(dst, probe.FilesDir))
 	}
 	write := func(name string, v any, present bool) {
@@ -187,6 +198,7 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 	write(probe.DeniedFile, denied, len(denied) > 0)
 	write(probe.MDNSFile, mdns, len(mdns) > 0)
 	write(probe.ProcessesFile, processes, processes != nil)
+	write(probe.DirsFile, dirList, len(dirList) > 0)
 	return dst
 }
 

@@ -169,6 +169,23 @@ func (l *Live) ReadFile(p string) ([]byte, error) {
 	return b, nil
 }
 
+// ReadFileHead reads at most the first n bytes (n ≤ MaxFileSize).
+func (l *Live) ReadFileHead(p string, n int) ([]byte, error) {
+	if n < 0 || n > MaxFileSize {
+		return nil, fmt.Errorf("reading %s: head of %d bytes is out of range", p, n)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, fileError(p, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, int64(n)))
+	if err != nil {
+		return nil, fileError(p, err)
+	}
+	return b, nil
+}
+
 // ReadDir lists a directory's entry names, sorted.
 func (l *Live) ReadDir(p string) ([]string, error) {
 	entries, err := os.ReadDir(p)

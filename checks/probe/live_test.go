@@ -104,6 +104,8 @@ func TestRecordThenReplay(t *testing.T) {
 		got = append(got, answer{o1, e1}, answer{o2, e2})
 		b, err := p.ReadFile(binFile)
 		got = append(got, string(b), err == nil)
+		head, err := p.ReadFileHead(binFile, 2)
+		got = append(got, string(head), err)
 		_, err = p.ReadFile(filepath.Join(dir, "absent"))
 		got = append(got, errors.Is(err, ErrNotFound))
 		names, err := p.ReadDir(dir)

@@ -65,6 +65,9 @@ type Probe interface {
 	Now() time.Time
 	Run(ctx context.Context, name string, args ...string) (Output, error)
 	ReadFile(path string) ([]byte, error)
+	// ReadFileHead reads at most the first n bytes of a file, for headers of
+	// files too large for ReadFile (a 60 MB virus database).
+	ReadFileHead(path string, n int) ([]byte, error)
 	// ReadDir lists the names in a directory, sorted. In replay it lists what
 	// the bundle holds under files/.
 	ReadDir(path string) ([]string, error)

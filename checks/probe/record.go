@@ -144,6 +144,22 @@ func (r *Recorder) ReadFile(p string) ([]byte, error) {
 	return b, nil
 }
 
+// ReadFileHead reads and records the head of a file as files/<path>; a
+// whole-file read of the same path wins.
+func (r *Recorder) ReadFileHead(p string, n int) ([]byte, error) {
+	b, err := r.inner.ReadFileHead(p, n)
+	if err != nil {
+		r.deny(err, Denied{Kind: "file", Path: p})
+		return b, err
+	}
+	r.mu.Lock()
+	if have, ok := r.files[p]; !ok || len(have) < len(b) {
+		r.files[p] = slices.Clone(b)
+	}
+	r.mu.Unlock()
+	return b, nil
+}
+
 // ReadDir lists a directory and records the listing (dirs.json), so replay
 // sees entries whose content was never read, such as a file whose mere
 // presence matters.

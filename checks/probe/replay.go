@@ -249,6 +249,16 @@ func (r *Replay) ReadFile(p string) ([]byte, error) {
 	return b, err
 }
 
+// ReadFileHead returns at most the first n bytes of files/<path>; the
+// recorder stores only the head that was read.
+func (r *Replay) ReadFileHead(p string, n int) ([]byte, error) {
+	b, err := r.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	return b[:min(n, len(b))], nil
+}
+
 // ReadDir lists a directory: the names dirs.json recorded for it together
 // with whatever the bundle holds under files/<path>.
 func (r *Replay) ReadDir(p string) ([]string, error) {

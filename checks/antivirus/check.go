@@ -1,0 +1,195 @@
+package antivirus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// ID is the stable check identifier.
+const ID = "antivirus"
+
+// Check is the anti-virus check.
+var Check checks.Check = checks.Definition[Facts]{
+	CheckID:    ID,
+	CheckTitle: "Anti-virus",
+	Collect:    Collect,
+	Evaluate:   Evaluate,
+	UnknownFix: unknownFix,
+}
+
+// Facts are the raw observations. Product names are kept (they name
+// software, not people); organisation and machine ids that mdatp prints are
+// not.
+type Facts struct {
+	OS      string        `json:"os"`
+	Windows *WindowsFacts `json:"windows,omitempty"`
+	Darwin  *DarwinFacts  `json:"darwin,omitempty"`
+	Linux   *LinuxFacts   `json:"linux,omitempty"`
+}
+
+// WindowsFacts is what Security Center and Defender said.
+type WindowsFacts struct {
+	// SecurityCenter lists the AntiVirusProduct rows; nil when the class
+	// could not be read (see SecurityCenterError).
+	SecurityCenter []WSCProduct `json:"security_center"`
+	// SecurityCenterError is "not_found" (Windows Server has no Security
+	// Center), "access_denied", or another error text.
+	SecurityCenterError string `json:"security_center_error,omitempty"`
+	// Defender is Microsoft Defender's MSFT_MpComputerStatus; nil when it
+	// could not be read (see DefenderError).
+	Defender      *DefenderStatus `json:"defender,omitempty"`
+	DefenderError string          `json:"defender_error,omitempty"`
+}
+
+// WSCProduct is one AntiVirusProduct row with its productState decoded.
+type WSCProduct struct {
+	Name         string `json:"name"`
+	ProductState int64  `json:"product_state"`
+	// State is on, off, snoozed, expired or unrecognised.
+	State string `json:"state"`
+	// SignaturesUpToDate is the signature bit of productState.
+	SignaturesUpToDate bool `json:"signatures_up_to_date"`
+	// Microsoft is true for Microsoft's own product (Defender).
+	Microsoft bool `json:"microsoft"`
+}
+
+// DefenderStatus is the part of MSFT_MpComputerStatus the check uses.
+type DefenderStatus struct {
+	AMServiceEnabled          *bool  `json:"am_service_enabled,omitempty"`
+	AntivirusEnabled          *bool  `json:"antivirus_enabled,omitempty"`
+	RealTimeProtectionEnabled *bool  `json:"real_time_protection_enabled,omitempty"`
+	AMRunningMode             string `json:"am_running_mode,omitempty"`
+	// SignatureAgeRaw is AntivirusSignatureAge as reported (days; 65535 or
+	// 4294967295 mean never updated).
+	SignatureAgeRaw *int64 `json:"signature_age_raw,omitempty"`
+	// SignatureLastUpdated is AntivirusSignatureLastUpdated (RFC 3339).
+	SignatureLastUpdated string `json:"signature_last_updated,omitempty"`
+	// SignatureAgeDays is the age at collection time, from
+	// SignatureLastUpdated when readable, else SignatureAgeRaw; nil when
+	// the signatures were never updated or the age is not known.
+	SignatureAgeDays *float64 `json:"signature_age_days,omitempty"`
+	// NeverUpdated is true for the "never updated" sentinels.
+	NeverUpdated bool `json:"never_updated,omitempty"`
+}
+
+// DarwinFacts is what was seen on macOS.
+type DarwinFacts struct {
+	// Gatekeeper is enabled, disabled, unrecognised, or "" when spctl
+	// could not be run (see GatekeeperError).
+	Gatekeeper      string `json:"gatekeeper,omitempty"`
+	GatekeeperError string `json:"gatekeeper_error,omitempty"`
+	// XProtectVersion is the bundle's CFBundleShortVersionString (the
+	// higher of the two bundle locations of macOS 15 and later).
+	XProtectVersion string `json:"xprotect_version,omitempty"`
+	// XProtectInstalled is when the newest XProtectPlistConfigData update
+	// was installed (RFC 3339), from the install history.
+	XProtectInstalled string `json:"xprotect_installed,omitempty"`
+	// XProtectAgeDays is the age of that install at collection time.
+	XProtectAgeDays *float64 `json:"xprotect_age_days,omitempty"`
+	XProtectError   string   `json:"xprotect_error,omitempty"`
+	// MDATP is Microsoft Defender for Endpoint's health; nil when it is not
+	// installed or could not be read (see MDATPError).
+	MDATP      *MDATPHealth `json:"mdatp,omitempty"`
+	MDATPError string       `json:"mdatp_error,omitempty"`
+}
+
+// LinuxFacts is what was seen on Linux.
+type LinuxFacts struct {
+	ClamAV     *ClamAVFacts `json:"clamav,omitempty"`
+	MDATP      *MDATPHealth `json:"mdatp,omitempty"`
+	MDATPError string       `json:"mdatp_error,omitempty"`
+}
+
+// ClamAVFacts is the state of ClamAV; nil in LinuxFacts when no trace of
+// ClamAV was found.
+type ClamAVFacts struct {
+	// DatabaseDir is where the signature databases live.
+	DatabaseDir string `json:"database_dir"`
+	// DatabaseFiles are the signature database files found there.
+	DatabaseFiles []string `json:"database_files,omitempty"`
+	// Daily is the newest daily database header; nil when none was read.
+	Daily         *CVDInfo `json:"daily,omitempty"`
+	DatabaseError string   `json:"database_error,omitempty"`
+	// DatabaseAgeDays is the age of the daily database build at collection
+	// time.
+	DatabaseAgeDays *float64 `json:"database_age_days,omitempty"`
+	// ClamdInstalled is true when a clamd configuration was found.
+	ClamdInstalled bool `json:"clamd_installed"`
+	// ClamdRunning is nil when it could not be told (see ClamdError).
+	ClamdRunning *bool  `json:"clamd_running,omitempty"`
+	ClamdSource  string `json:"clamd_source,omitempty"`
+	ClamdError   string `json:"clamd_error,omitempty"`
+	// FreshclamConfigured is true when freshclam.conf exists and is not
+	// the unedited example (an uncommented "Example" line).
+	FreshclamConfigured bool `json:"freshclam_configured"`
+}
+
+// CVDInfo is the header of a ClamAV signature database.
+type CVDInfo struct {
+	// File is the database file name (daily.cld, daily.cvd).
+	File    string `json:"file,omitempty"`
+	Version int64  `json:"version"`
+	// BuildTime is when the database was built (RFC 3339).
+	BuildTime string `json:"build_time"`
+	// Source is header, clamscan or sigtool.
+	Source string `json:"source"`
+	// LocalTime is true when BuildTime came without a time zone (clamscan
+	// prints local time) and was read as UTC: off by the zone offset.
+	LocalTime bool `json:"local_time,omitempty"`
+}
+
+// MDATPHealth is the part of `mdatp health` the check uses.
+type MDATPHealth struct {
+	Healthy                   *bool    `json:"healthy,omitempty"`
+	HealthIssues              []string `json:"health_issues,omitempty"`
+	Licensed                  *bool    `json:"licensed,omitempty"`
+	PassiveMode               *bool    `json:"passive_mode,omitempty"`
+	RealTimeProtectionEnabled *bool    `json:"real_time_protection_enabled,omitempty"`
+	// DefinitionsStatus is e.g. up_to_date.
+	DefinitionsStatus string `json:"definitions_status,omitempty"`
+	// DefinitionsMinutesAgo is definitions_updated_minutes_ago.
+	DefinitionsMinutesAgo *int64 `json:"definitions_minutes_ago,omitempty"`
+}
+
+// Collect gathers the facts for the probe's operating system.
+func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
+	f := Facts{OS: p.GOOS()}
+	switch p.GOOS() {
+	case "windows":
+		wf, err := collectWindows(ctx, p)
+		f.Windows = wf
+		return f, err
+	case "darwin":
+		df, err := collectDarwin(ctx, p)
+		f.Darwin = df
+		return f, err
+	case "linux":
+		lf, err := collectLinux(ctx, p)
+		f.Linux = lf
+		return f, err
+	default:
+		return f, fmt.Errorf("anti-virus is not checked on %s", p.GOOS())
+	}
+}
+
+// errKind names a probe error briefly for the facts.
+func errKind(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, probe.ErrNotFound):
+		return "not_found"
+	case errors.Is(err, probe.ErrAccessDenied):
+		return "access_denied"
+	case errors.Is(err, probe.ErrUnavailable):
+		return "unavailable"
+	default:
+		return err.Error()
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

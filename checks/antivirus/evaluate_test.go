@@ -1,0 +1,85 @@
+package antivirus
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks"
+)
+
+func TestEvaluate(t *testing.T) {
+	yes, no := new(true), new(false)
+	age := func(d float64) *float64 { return &d }
+	defender := func(mode string, rtp *bool, days *float64) *DefenderStatus {
+		return &DefenderStatus{AMServiceEnabled: yes, AntivirusEnabled: yes, RealTimeProtectionEnabled: rtp, AMRunningMode: mode, SignatureAgeDays: days}
+	}
+	defOff := WSCProduct{Name: "Windows Defender", ProductState: 393472, State: "off", SignaturesUpToDate: true, Microsoft: true}
+	defOn := WSCProduct{Name: "Windows Defender", ProductState: 397568, State: "on", SignaturesUpToDate: true, Microsoft: true}
+	eset := WSCProduct{Name: "ESET Security", ProductState: 266240, State: "on", SignaturesUpToDate: true}
+	clam := func(days float64, running *bool) *ClamAVFacts {
+		return &ClamAVFacts{DatabaseDir: defaultClamDBDir, Daily: &CVDInfo{Version: 27830, BuildTime: "2026-11-20T07:41:00Z", Source: "header"}, DatabaseAgeDays: age(days), ClamdInstalled: true, ClamdRunning: running}
+	}
+	warnPolicy := checks.Default()
+	warnPolicy.AntivirusMissing = checks.Warn
+	strict := checks.Default()
+	strict.AntivirusMaxSignatureAgeDays = 1
+
+	tests := []struct {
+		name    string
+		f       Facts
+		pol     checks.Policy
+		want    checks.Status
+		summary string // substring
+		fix     string // substring
+	}{
+		{"windows defender current", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", yes, age(0.5))}}, checks.Default(), checks.Pass, "Microsoft Defender is on", ""},
+		{"windows defender 7 days is still current", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", yes, age(7))}}, checks.Default(), checks.Pass, "up to date", ""},
+		{"windows defender 1.5 days under a 1-day policy", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", yes, age(1.5))}}, strict, checks.Warn, "1 day old", "Check for updates"},
+		{"windows WSC says on but Defender says real-time off", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", no, age(0.5))}}, checks.Default(), checks.Fail, "real-time protection is off", "Real-time protection"},
+		{"windows passive Defender beside ESET", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOff, eset}, Defender: defender("Passive Mode", no, age(0.5))}}, checks.Default(), checks.Pass, "ESET Security is on", ""},
+		{"windows EDR block mode alone", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOff}, Defender: defender("EDR Block Mode", no, age(0.5))}}, checks.Default(), checks.Fail, "passive mode (EDR Block Mode)", "IT support"},
+		{"windows Defender status unreadable, WSC Defender on", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, DefenderError: "access_denied"}}, checks.Default(), checks.Pass, "Windows Defender is on", ""},
+		{"windows snoozed third party", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{{Name: "Avast Antivirus", ProductState: 270336, State: "snoozed", SignaturesUpToDate: true}}, DefenderError: "not_found"}}, checks.Default(), checks.Fail, "paused", "Open Avast Antivirus"},
+		{"windows unrecognised beats fail", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOff, {Name: "X", State: "unrecognised"}}, DefenderError: "not_found"}}, checks.Default(), checks.Unknown, "Could not read the state of X", ""},
+		{"windows nothing registered, policy warn", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{}, DefenderError: "not_found"}}, warnPolicy, checks.Warn, "No anti-virus", "Real-time protection"},
+		{"windows Defender age unknown", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", yes, nil)}}, checks.Default(), checks.Unknown, "could not be read", ""},
+
+		{"mac builtin current", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectVersion: "5322", XProtectAgeDays: age(0.4)}}, checks.Default(), checks.Pass, "updated less than a day ago", ""},
+		// Apple ships XProtect every one to four weeks: 20 days is not stale.
+		{"mac XProtect 20 days", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectAgeDays: age(20)}}, checks.Default(), checks.Pass, "20 days ago", ""},
+		{"mac XProtect 45 days", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectAgeDays: age(45)}}, checks.Default(), checks.Warn, "45 days ago", "Install Security Responses"},
+		{"mac gatekeeper off", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "disabled", XProtectAgeDays: age(1)}}, checks.Default(), checks.Fail, "Gatekeeper is turned off", "Privacy & Security"},
+		{"mac spctl missing", Facts{OS: "darwin", Darwin: &DarwinFacts{GatekeeperError: "not_found", XProtectAgeDays: age(1)}}, checks.Default(), checks.Unknown, "Gatekeeper", ""},
+		{"mac mdatp outdated, gatekeeper off", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "disabled", MDATP: &MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, Healthy: yes, DefinitionsStatus: "out_of_date"}}}, checks.Default(), checks.Warn, "not up to date", "Microsoft Defender"},
+
+		{"linux clamav running current", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(2, yes), MDATPError: "not_found"}}, checks.Default(), checks.Pass, "ClamAV is running", ""},
+		{"linux clamav 8 days old", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(8, yes), MDATPError: "not_found"}}, checks.Default(), checks.Warn, "8 days old", "freshclam"},
+		{"linux clamav without clamd", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(2, no), MDATPError: "not_found"}}, checks.Default(), checks.Warn, "clamd", "background scanner"},
+		{"linux clamav no database, policy warn", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: &ClamAVFacts{DatabaseError: errNoDatabase.Error()}, MDATPError: "not_found"}}, warnPolicy, checks.Warn, "no virus definitions", "freshclam"},
+		{"linux mdatp outdated beats clamav off", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: &ClamAVFacts{DatabaseError: errNoDatabase.Error()}, MDATP: &MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "out_of_date"}}}, checks.Default(), checks.Warn, "Defender for Endpoint is on", "Microsoft Defender for Endpoint"},
+		{"linux nothing", Facts{OS: "linux", Linux: &LinuxFacts{MDATPError: "not_found"}}, checks.Default(), checks.Fail, "No anti-virus", "for example ClamAV"},
+		{"no facts", Facts{OS: "plan9"}, checks.Default(), checks.Unknown, "Could not check", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Evaluate(tt.f, tt.pol)
+			if r.Status != tt.want {
+				t.Fatalf("status = %s, want %s (%s)", r.Status, tt.want, r.Summary)
+			}
+			if !strings.Contains(r.Summary, tt.summary) {
+				t.Errorf("summary %q does not contain %q", r.Summary, tt.summary)
+			}
+			switch {
+			case r.Status == checks.Pass && r.Fix != "":
+				t.Errorf("pass with a fix: %q", r.Fix)
+			case r.Status != checks.Pass && r.Fix == "":
+				t.Error("no fix for a non-passing status")
+			case !strings.Contains(r.Fix, tt.fix):
+				t.Errorf("fix %q does not contain %q", r.Fix, tt.fix)
+			}
+			if (r.Status == checks.Unknown) != (r.Reason != "") {
+				t.Errorf("reason %q with status %s", r.Reason, r.Status)
+			}
+		})
+	}
+}

@@ -1,0 +1,348 @@
+package antivirus
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// ClamAV locations on Debian/Ubuntu (/etc/clamav) and Fedora/RHEL (/etc,
+// /etc/clamd.d).
+var (
+	freshclamConfs = []string{"/etc/clamav/freshclam.conf", "/etc/freshclam.conf"}
+	clamdConfs     = []string{"/etc/clamav/clamd.conf", "/etc/clamd.d/scan.conf", "/etc/clamd.conf"}
+	clamdPidFiles  = []string{"/run/clamav/clamd.pid", "/var/run/clamav/clamd.pid", "/run/clamd.scan/clamd.pid"}
+)
+
+const defaultClamDBDir = "/var/lib/clamav"
+
+// cvdHeaderSize is the size of the ASCII header of a .cvd/.cld file.
+const cvdHeaderSize = 512
+
+// headReader is implemented by probes that can read the start of a file;
+// the daily database is far larger than ReadFile's limit.
+type headReader interface {
+	ReadFileHead(path string, n int) ([]byte, error)
+}
+
+var (
+	errNoDatabase          = errors.New("ClamAV has no signature database")
+	errCVDNotRecognised    = errors.New("not a ClamAV database header")
+	errVersionUnrecognised = errors.New("version output not recognised")
+)
+
+func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
+	lf := &LinuxFacts{}
+	lf.ClamAV = collectClamAV(ctx, p)
+	lf.MDATP, lf.MDATPError = collectMDATP(ctx, p)
+	return lf, nil
+}
+
+func collectClamAV(ctx context.Context, p probe.Probe) *ClamAVFacts {
+	c := &ClamAVFacts{DatabaseDir: defaultClamDBDir}
+	found := false
+	for _, f := range freshclamConfs {
+		b, err := p.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		found = true
+		conf := ParseClamConf(b)
+		c.FreshclamConfigured = !conf.Example
+		if conf.DatabaseDirectory != "" {
+			c.DatabaseDir = conf.DatabaseDirectory
+		}
+		break
+	}
+	var clamd ClamConf
+	for _, f := range clamdConfs {
+		b, err := p.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		found = true
+		clamd = ParseClamConf(b)
+		c.ClamdInstalled = !clamd.Example
+		break
+	}
+
+	names, dirErr := p.ReadDir(c.DatabaseDir)
+	if dirErr == nil {
+		found = true
+		for _, n := range names {
+			switch path.Ext(n) {
+			case ".cvd", ".cld", ".cud":
+				c.DatabaseFiles = append(c.DatabaseFiles, n)
+			}
+		}
+	}
+	if !found {
+		return nil
+	}
+
+	c.Daily, c.DatabaseError = readDaily(ctx, p, c.DatabaseDir, c.DatabaseFiles, dirErr)
+	if c.Daily != nil {
+		if t, err := time.Parse(time.RFC3339, c.Daily.BuildTime); err == nil {
+			c.DatabaseAgeDays = ageDays(p.Now(), t)
+		}
+	}
+	c.ClamdRunning, c.ClamdSource, c.ClamdError = clamdRunning(p, clamd.PidFile, c.ClamdInstalled)
+	return c
+}
+
+// readDaily reads the newest daily database header: the file itself, else
+// clamscan --version, else sigtool --info.
+func readDaily(ctx context.Context, p probe.Probe, dir string, files []string, dirErr error) (*CVDInfo, string) {
+	var dailies []string
+	for _, n := range []string{"daily.cld", "daily.cvd"} {
+		if slices.Contains(files, n) {
+			dailies = append(dailies, n)
+		}
+	}
+	if dirErr != nil && !errors.Is(dirErr, probe.ErrNotFound) {
+		return nil, "listing " + dir + ": " + errKind(dirErr)
+	}
+	if len(dailies) == 0 {
+		return nil, errNoDatabase.Error()
+	}
+	var best *CVDInfo
+	var errs []string
+	fallback := false
+	for _, n := range dailies {
+		full := path.Join(dir, n)
+		var b []byte
+		var err error
+		if hr, ok := p.(headReader); ok {
+			b, err = hr.ReadFileHead(full, cvdHeaderSize)
+		} else {
+			b, err = p.ReadFile(full)
+		}
+		if err != nil {
+			errs = append(errs, n+": "+errKind(err))
+			fallback = true
+			continue
+		}
+		info, err := ParseCVDHeader(b)
+		if err != nil {
+			errs = append(errs, n+": "+err.Error())
+			continue
+		}
+		info.File = n
+		if best == nil || info.Version > best.Version {
+			best = &info
+		}
+	}
+	if best != nil {
+		return best, ""
+	}
+	if fallback {
+		args := []string{"--version"}
+		if dir != defaultClamDBDir {
+			args = append(args, "--database="+dir)
+		}
+		out, err := p.Run(ctx, "clamscan", args...)
+		if err == nil {
+			info, perr := ParseClamscanVersion(out.Stdout)
+			if perr == nil {
+				return &info, ""
+			}
+			errs = append(errs, "clamscan: "+perr.Error())
+		} else {
+			errs = append(errs, "clamscan: "+errKind(err))
+		}
+		full := path.Join(dir, dailies[0])
+		out, err = p.Run(ctx, "sigtool", "--info", full)
+		if err == nil {
+			info, perr := ParseSigtoolInfo(out.Stdout)
+			if perr == nil {
+				info.File = dailies[0]
+				return &info, ""
+			}
+			errs = append(errs, "sigtool: "+perr.Error())
+		} else {
+			errs = append(errs, "sigtool: "+errKind(err))
+		}
+	}
+	return nil, strings.Join(errs, "; ")
+}
+
+// clamdRunning reads clamd's pid file and /proc/<pid>/comm; without a pid
+// file, and only when clamd is configured, it looks at the process list.
+func clamdRunning(p probe.Probe, confPid string, installed bool) (*bool, string, string) {
+	pidFiles := clamdPidFiles
+	if confPid != "" && !slices.Contains(pidFiles, confPid) {
+		pidFiles = append([]string{confPid}, pidFiles...)
+	}
+	sawPidFile := false
+	for _, f := range pidFiles {
+		b, err := p.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		sawPidFile = true
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 {
+			continue
+		}
+		comm, err := p.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err == nil && strings.TrimSpace(string(comm)) == "clamd" {
+			return ptr(true), "pidfile", ""
+		}
+	}
+	if sawPidFile {
+		return ptr(false), "stale_pidfile", ""
+	}
+	if !installed {
+		return ptr(false), "not_installed", ""
+	}
+	procs, err := p.Processes()
+	if err != nil {
+		return nil, "", "process list: " + errKind(err)
+	}
+	for _, pr := range procs {
+		if pr.Name == "clamd" {
+			return ptr(true), "processes", ""
+		}
+	}
+	return ptr(false), "processes", ""
+}
+
+// ClamConf is what the check reads from clamd.conf or freshclam.conf.
+type ClamConf struct {
+	// Example is true while the shipped "Example" line is not commented
+	// out: the program refuses to run with it.
+	Example           bool
+	DatabaseDirectory string
+	PidFile           string
+	LocalSocket       string
+}
+
+// ParseClamConf reads a clamd.conf or freshclam.conf.
+func ParseClamConf(b []byte) ClamConf {
+	var c ClamConf
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, val, _ := strings.Cut(line, " ")
+		val = strings.Trim(strings.TrimSpace(val), `"`)
+		switch key {
+		case "Example":
+			c.Example = true
+		case "DatabaseDirectory":
+			c.DatabaseDirectory = val
+		case "PidFile":
+			c.PidFile = val
+		case "LocalSocket":
+			c.LocalSocket = val
+		}
+	}
+	return c
+}
+
+// ParseCVDHeader reads the 512-byte ASCII header of a .cvd/.cld file:
+// ClamAV-VDB:<build time>:<version>:<signatures>:<f-level>:<md5>:<dsig>:
+// <builder>:<build time as unix seconds>. Old headers lack the last field;
+// then the build time text ("16 Apr 2020 07-58 -0400") is used.
+func ParseCVDHeader(b []byte) (CVDInfo, error) {
+	if len(b) > cvdHeaderSize {
+		b = b[:cvdHeaderSize]
+	}
+	s := strings.TrimRight(string(b), " \x00\n\r\t")
+	if !strings.HasPrefix(s, "ClamAV-VDB:") {
+		return CVDInfo{}, errCVDNotRecognised
+	}
+	f := strings.Split(s, ":")
+	if len(f) < 4 {
+		return CVDInfo{}, errCVDNotRecognised
+	}
+	ver, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil {
+		return CVDInfo{}, fmt.Errorf("%w: version %q", errCVDNotRecognised, f[2])
+	}
+	info := CVDInfo{Version: ver, Source: "header"}
+	if len(f) >= 9 {
+		if sec, err := strconv.ParseInt(strings.TrimSpace(f[8]), 10, 64); err == nil && sec > 0 {
+			info.BuildTime = time.Unix(sec, 0).UTC().Format(time.RFC3339)
+			return info, nil
+		}
+	}
+	t, err := time.Parse("02 Jan 2006 15-04 -0700", strings.TrimSpace(f[1]))
+	if err != nil {
+		return CVDInfo{}, fmt.Errorf("%w: build time %q", errCVDNotRecognised, f[1])
+	}
+	info.BuildTime = t.UTC().Format(time.RFC3339)
+	return info, nil
+}
+
+// ParseClamscanVersion reads `clamscan --version`:
+// "ClamAV 1.4.6/27830/Sat Nov 21 07:41:00 2026" — engine, daily database
+// version and its build time in local time without a zone (read as UTC).
+// "ClamAV 1.4.6" alone means no database was found.
+func ParseClamscanVersion(b []byte) (CVDInfo, error) {
+	s := strings.TrimSpace(string(b))
+	if !strings.HasPrefix(s, "ClamAV ") {
+		return CVDInfo{}, errVersionUnrecognised
+	}
+	f := strings.SplitN(s, "/", 3)
+	if len(f) == 1 {
+		return CVDInfo{}, errNoDatabase
+	}
+	if len(f) != 3 {
+		return CVDInfo{}, errVersionUnrecognised
+	}
+	ver, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return CVDInfo{}, errVersionUnrecognised
+	}
+	t, err := time.Parse(time.ANSIC, strings.TrimSpace(f[2]))
+	if err != nil {
+		return CVDInfo{}, errVersionUnrecognised
+	}
+	return CVDInfo{Version: ver, BuildTime: t.UTC().Format(time.RFC3339), Source: "clamscan", LocalTime: true}, nil
+}
+
+// ParseSigtoolInfo reads `sigtool --info FILE` ("Build time: 20 Nov 2026
+// 07:41 +0000", "Version: 27830"). Its exit status is 1 when the signature
+// cannot be verified, which does not matter for the header.
+func ParseSigtoolInfo(b []byte) (CVDInfo, error) {
+	info := CVDInfo{Source: "sigtool"}
+	var haveTime, haveVer bool
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		key, val, ok := strings.Cut(sc.Text(), ": ")
+		if !ok {
+			continue
+		}
+		val = strings.TrimSpace(val)
+		switch key {
+		case "Build time":
+			t, err := time.Parse("02 Jan 2006 15:04 -0700", val)
+			if err != nil {
+				return CVDInfo{}, errVersionUnrecognised
+			}
+			info.BuildTime, haveTime = t.UTC().Format(time.RFC3339), true
+		case "Version":
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil {
+				return CVDInfo{}, errVersionUnrecognised
+			}
+			info.Version, haveVer = n, true
+		}
+	}
+	if !haveTime || !haveVer {
+		return CVDInfo{}, errVersionUnrecognised
+	}
+	return info, nil
+}

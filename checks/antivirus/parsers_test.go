@@ -1,0 +1,378 @@
+package antivirus
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func readTestdata(t *testing.T, parts ...string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(append([]string{"testdata", "parsers"}, parts...)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestDecodeProductState(t *testing.T) {
+	tests := []struct {
+		n         int64
+		state     string
+		upToDate  bool
+		microsoft bool
+	}{
+		{397568, "on", true, true},       // 0x061100 Defender on, current
+		{393472, "off", true, true},      // 0x060100 Defender off
+		{397584, "on", false, true},      // 0x061110 Defender on, out of date
+		{401664, "snoozed", true, true},  // 0x062100 Defender snoozed
+		{266240, "on", true, false},      // 0x041000 third party on
+		{266256, "on", false, false},     // 0x041010 third party on, out of date
+		{262144, "off", true, false},     // 0x040000 third party off
+		{262160, "off", false, false},    // 0x040010
+		{393216, "off", true, false},     // 0x060000
+		{274432, "expired", true, false}, // 0x043000
+		{0, "unrecognised", false, false},
+		{0x064100, "unrecognised", false, false}, // scanner nibble 4
+		{0x061120, "unrecognised", false, false}, // signature nibble 2
+		{0x061101, "unrecognised", false, false}, // low nibble set
+		{-1, "unrecognised", false, false},
+		{0x7FFFFFFF, "unrecognised", false, false},
+	}
+	for _, tt := range tests {
+		st, up, ms := DecodeProductState(tt.n)
+		if st != tt.state || up != tt.upToDate || ms != tt.microsoft {
+			t.Errorf("DecodeProductState(%d=0x%06X) = %s,%v,%v; want %s,%v,%v", tt.n, tt.n, st, up, ms, tt.state, tt.upToDate, tt.microsoft)
+		}
+	}
+}
+
+func TestParseWSCRows(t *testing.T) {
+	tests := []struct {
+		file   string
+		states []string // "name=state/uptodate"
+	}{
+		{"defender_on_current.json", []string{"Windows Defender=on/true"}},
+		{"defender_off_eset_on.json", []string{"Windows Defender=off/true", "ESET Security=on/true"}},
+		{"defender_on_out_of_date.json", []string{"Windows Defender=on/false"}},
+		{"defender_snoozed.json", []string{"Windows Defender=snoozed/true"}},
+		{"eset_expired.json", []string{"Windows Defender=off/true", "ESET Security=expired/true"}},
+		{"eset_on_out_of_date.json", []string{"ESET Security=on/false"}},
+		{"third_party_off_393216.json", []string{"Norton Security=off/true"}},
+		{"gdata_off_262144.json", []string{"Windows Defender=off/true", "G DATA Antivirus=off/true"}},
+		{"unrecognised_state.json", []string{"Windows Defender=unrecognised/false"}},
+		{"state_not_a_number.json", []string{"Windows Defender=unrecognised/false"}},
+		{"empty.json", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			var rows []map[string]any
+			if err := json.Unmarshal(readTestdata(t, "wsc", tt.file), &rows); err != nil {
+				t.Fatal(err)
+			}
+			got := ParseWSCRows(rows)
+			if len(got) != len(tt.states) {
+				t.Fatalf("got %d products, want %d: %+v", len(got), len(tt.states), got)
+			}
+			for i, p := range got {
+				s := p.Name + "=" + p.State + "/" + map[bool]string{true: "true", false: "false"}[p.SignaturesUpToDate]
+				if s != tt.states[i] {
+					t.Errorf("product %d = %s, want %s", i, s, tt.states[i])
+				}
+			}
+		})
+	}
+}
+
+func TestParseDefenderStatus(t *testing.T) {
+	now := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	f := func(v float64) *float64 { return &v }
+	tests := []struct {
+		file    string
+		active  bool
+		ok      bool
+		passive bool
+		never   bool
+		age     *float64
+		updated string
+	}{
+		{"normal_current.json", true, true, false, false, f(1.16), "2026-10-31T06:15:07Z"},
+		{"passive_mode.json", false, true, true, false, f(1.16), "2026-10-31T06:15:07Z"},
+		{"sxs_passive_mode.json", false, true, true, false, f(1.16), "2026-10-31T06:15:07Z"},
+		{"edr_block_mode.json", false, true, true, false, f(1.16), "2026-10-31T06:15:07Z"},
+		{"realtime_off.json", false, true, false, false, f(1.16), "2026-10-31T06:15:07Z"},
+		{"never_updated_65535.json", true, true, false, true, nil, ""},
+		{"never_updated_4294967295.json", true, true, false, true, nil, ""},
+		// +120 minutes: 10:30 local is 08:30 UTC.
+		{"old_signatures_offset.json", true, true, false, false, f(12.06), "2026-10-20T08:30:00Z"},
+		{"no_running_mode_old_platform.json", true, true, false, false, f(2), ""},
+		{"missing_fields.json", false, false, false, false, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			var row map[string]any
+			if err := json.Unmarshal(readTestdata(t, "defender", tt.file), &row); err != nil {
+				t.Fatal(err)
+			}
+			d := ParseDefenderStatus(row, now)
+			active, ok := d.active()
+			if active != tt.active || ok != tt.ok || d.passive() != tt.passive || d.NeverUpdated != tt.never {
+				t.Errorf("active,ok,passive,never = %v,%v,%v,%v; want %v,%v,%v,%v", active, ok, d.passive(), d.NeverUpdated, tt.active, tt.ok, tt.passive, tt.never)
+			}
+			if (d.SignatureAgeDays == nil) != (tt.age == nil) || (tt.age != nil && *d.SignatureAgeDays != *tt.age) {
+				t.Errorf("age = %v, want %v", fmtPtr(d.SignatureAgeDays), fmtPtr(tt.age))
+			}
+			if d.SignatureLastUpdated != tt.updated {
+				t.Errorf("last updated = %q, want %q", d.SignatureLastUpdated, tt.updated)
+			}
+		})
+	}
+}
+
+func fmtPtr(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func TestParseWMITime(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{"20261031061507.000000+000", "2026-10-31T06:15:07Z"},
+		{"20261020103000.000000+120", "2026-10-20T08:30:00Z"},
+		{"20261020030000.000000-300", "2026-10-20T08:00:00Z"},
+		{"/Date(1793426107000)/", "2026-10-31T05:55:07Z"},
+		{"2026-10-31T06:15:07+01:00", "2026-10-31T05:15:07Z"},
+		{"Freitag, 31. Oktober 2026 06:15:07", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		got, ok := ParseWMITime(tt.in)
+		s := ""
+		if ok {
+			s = got.UTC().Format(time.RFC3339)
+		}
+		if s != tt.want {
+			t.Errorf("ParseWMITime(%q) = %q, want %q", tt.in, s, tt.want)
+		}
+	}
+}
+
+func TestParseSpctlStatus(t *testing.T) {
+	tests := []struct {
+		file, want string
+	}{
+		{"enabled.txt", "enabled"},
+		{"disabled.txt", "disabled"},
+		{"developer_mode.txt", "enabled"},
+		{"unrecognised.txt", "unrecognised"},
+		{"empty.txt", "unrecognised"},
+	}
+	for _, tt := range tests {
+		if got := ParseSpctlStatus(readTestdata(t, "spctl", tt.file), nil); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.file, got, tt.want)
+		}
+	}
+	// Some builds write the status to stderr.
+	if got := ParseSpctlStatus(nil, readTestdata(t, "spctl", "disabled.txt")); got != "disabled" {
+		t.Errorf("stderr: got %q, want disabled", got)
+	}
+}
+
+func TestParseXProtectInstall(t *testing.T) {
+	tests := []struct {
+		file, version, date string
+		wantErr             bool
+	}{
+		{"sequoia_recent.json", "5322", "2026-10-28T18:02:45Z", false},
+		{"sonoma_old.json", "5272", "2024-09-18T08:45:49Z", false},
+		{"no_xprotect.json", "", "", true},
+		{"empty_object.json", "", "", true},
+		{"not_json.txt", "", "", true},
+		{"bad_date.json", "", "", true},
+	}
+	for _, tt := range tests {
+		got, err := ParseXProtectInstall(readTestdata(t, "install_history", tt.file))
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%s: err = %v, want error %v", tt.file, err, tt.wantErr)
+			continue
+		}
+		if err == nil && (got.Version != tt.version || got.Date.UTC().Format(time.RFC3339) != tt.date) {
+			t.Errorf("%s: got %s %s, want %s %s", tt.file, got.Version, got.Date, tt.version, tt.date)
+		}
+	}
+}
+
+func TestParseBundleVersion(t *testing.T) {
+	tests := []struct {
+		file, want string
+		wantErr    bool
+	}{
+		{"xml_5322.plist", "5322", false},
+		{"binary_5272.plist", "5272", false},
+		{"only_bundle_version.plist", "2166", false},
+		{"no_version.plist", "", true},
+		{"garbage.plist", "", true},
+	}
+	for _, tt := range tests {
+		got, err := ParseBundleVersion(readTestdata(t, "infoplist", tt.file))
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("%s: got %q, %v; want %q, error %v", tt.file, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestParseMDATPHealth(t *testing.T) {
+	tests := []struct {
+		file    string
+		state   string // "" = parse error
+		minutes int64
+		issues  int
+	}{
+		{"linux_active_fanotify.txt", "active", 159, 0},
+		{"macos_active_endpoint_security.txt", "active", 5, 0},
+		{"linux_passive_default.txt", "passive", 159, 0},
+		{"macos_rtp_disabled_kext.txt", "off", 5, 0},
+		{"linux_managed_outdated.txt", "unhealthy", 20160, 1},
+		{"linux_no_event_provider.txt", "unhealthy", -1, 1},
+		{"not_licensed.txt", "", 0, 0},
+		{"daemon_not_running.txt", "", 0, 0},
+		{"empty.txt", "", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			h, err := ParseMDATPHealth(readTestdata(t, "mdatp", tt.file))
+			if tt.state == "" {
+				if !errors.Is(err, errMDATPUnrecognised) {
+					t.Fatalf("err = %v, want errMDATPUnrecognised", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := h.state(); got != tt.state {
+				t.Errorf("state = %q, want %q", got, tt.state)
+			}
+			if len(h.HealthIssues) != tt.issues {
+				t.Errorf("issues = %v, want %d", h.HealthIssues, tt.issues)
+			}
+			if tt.minutes >= 0 && (h.DefinitionsMinutesAgo == nil || *h.DefinitionsMinutesAgo != tt.minutes) {
+				t.Errorf("minutes = %v, want %d", h.DefinitionsMinutesAgo, tt.minutes)
+			}
+		})
+	}
+	// The [managed] suffix does not hide a value.
+	h, err := ParseMDATPHealth(readTestdata(t, "mdatp", "linux_managed_outdated.txt"))
+	if err != nil || h.RealTimeProtectionEnabled == nil || !*h.RealTimeProtectionEnabled || h.DefinitionsStatus != "out_of_date" {
+		t.Errorf("managed values: %+v, %v", h, err)
+	}
+}
+
+func TestParseCVDHeader(t *testing.T) {
+	tests := []struct {
+		file    string
+		version int64
+		built   string
+		wantErr bool
+	}{
+		{"daily_cvd_2020.bin", 25784, "2020-04-16T11:58:59Z", false},
+		{"daily_cld_2026.bin", 27830, "2026-11-20T07:41:00Z", false},
+		{"main_cvd_2016_no_stime.bin", 57, "2016-03-16T23:17:00Z", false},
+		{"not_a_database.bin", 0, "", true},
+		{"bad_version.bin", 0, "", true},
+		{"truncated.bin", 0, "", true},
+	}
+	for _, tt := range tests {
+		got, err := ParseCVDHeader(readTestdata(t, "cvd", tt.file))
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%s: err = %v, want error %v", tt.file, err, tt.wantErr)
+			continue
+		}
+		if err == nil && (got.Version != tt.version || got.BuildTime != tt.built || got.Source != "header") {
+			t.Errorf("%s: got %+v, want %d %s", tt.file, got, tt.version, tt.built)
+		}
+	}
+}
+
+func TestParseClamscanVersion(t *testing.T) {
+	tests := []struct {
+		file    string
+		version int64
+		built   string
+		err     error
+	}{
+		{"daily_27830.txt", 27830, "2026-11-20T07:41:00Z", nil},
+		// Local time (Europe/Berlin) without a zone: read as UTC, an hour off.
+		{"daily_27830_berlin.txt", 27830, "2026-11-20T08:41:00Z", nil},
+		{"no_database.txt", 0, "", errNoDatabase},
+		{"missing_dir.txt", 0, "", errNoDatabase},
+		{"unrecognised_option.txt", 0, "", errVersionUnrecognised},
+	}
+	for _, tt := range tests {
+		got, err := ParseClamscanVersion(readTestdata(t, "clamscan", tt.file))
+		if !errors.Is(err, tt.err) {
+			t.Errorf("%s: err = %v, want %v", tt.file, err, tt.err)
+			continue
+		}
+		if err == nil && (got.Version != tt.version || got.BuildTime != tt.built || !got.LocalTime) {
+			t.Errorf("%s: got %+v", tt.file, got)
+		}
+	}
+}
+
+func TestParseSigtoolInfo(t *testing.T) {
+	tests := []struct {
+		file    string
+		version int64
+		built   string
+		wantErr bool
+	}{
+		{"cld_unverified.txt", 27830, "2026-11-20T07:41:00Z", false},
+		{"cvd_unverified.txt", 27830, "2026-11-20T07:41:00Z", false},
+		{"missing_file.txt", 0, "", true},
+	}
+	for _, tt := range tests {
+		got, err := ParseSigtoolInfo(readTestdata(t, "sigtool", tt.file))
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%s: err = %v, want error %v", tt.file, err, tt.wantErr)
+			continue
+		}
+		if err == nil && (got.Version != tt.version || got.BuildTime != tt.built) {
+			t.Errorf("%s: got %+v", tt.file, got)
+		}
+	}
+	if _, err := ParseSigtoolInfo([]byte("Build time: 20 Nov 2026 07:41 +0000\n")); err == nil {
+		t.Error("sigtool output without Version accepted")
+	}
+	if _, err := ParseSigtoolInfo([]byte("Build time: gestern\nVersion: 27830\n")); err == nil {
+		t.Error("sigtool output with a bad build time accepted")
+	}
+}
+
+func TestParseClamConf(t *testing.T) {
+	tests := []struct {
+		file               string
+		example            bool
+		dbDir, pid, socket string
+	}{
+		{"debian_freshclam.conf", false, "/var/lib/clamav", "", ""},
+		{"freshclam_sample_unedited.conf", true, "", "", ""},
+		{"debian_clamd.conf", false, "/var/lib/clamav", "", "/var/run/clamav/clamd.ctl"},
+		{"fedora_scan.conf", false, "", "", "/run/clamd.scan/clamd.sock"},
+		{"custom_dir_pidfile.conf", false, "/srv/clamav/db", "/run/clamav/clamd-custom.pid", "/run/clamav/clamd.ctl"},
+	}
+	for _, tt := range tests {
+		c := ParseClamConf(readTestdata(t, "clamconf", tt.file))
+		want := ClamConf{Example: tt.example, DatabaseDirectory: tt.dbDir, PidFile: tt.pid, LocalSocket: tt.socket}
+		if c != want {
+			t.Errorf("%s: got %+v, want %+v", tt.file, c, want)
+		}
+	}
+}

@@ -1,0 +1,202 @@
+package antivirus
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// WMI sources on Windows.
+const (
+	wscNamespace      = "root/SecurityCenter2"
+	wscClass          = "AntiVirusProduct"
+	defenderNamespace = "root/Microsoft/Windows/Defender"
+	defenderClass     = "MSFT_MpComputerStatus"
+)
+
+// Defender's "never updated" signature ages (uint16 and uint32 all ones).
+const (
+	sentinelAge16 = 65535
+	sentinelAge32 = 4294967295
+)
+
+func collectWindows(ctx context.Context, p probe.Probe) (*WindowsFacts, error) {
+	wf := &WindowsFacts{}
+	if err := ctx.Err(); err != nil {
+		return wf, err
+	}
+	rows, err := p.WMI(wscNamespace, wscClass)
+	if err != nil {
+		wf.SecurityCenterError = errKind(err)
+	} else {
+		wf.SecurityCenter = ParseWSCRows(rows)
+	}
+	drows, err := p.WMI(defenderNamespace, defenderClass)
+	switch {
+	case err != nil:
+		wf.DefenderError = errKind(err)
+	case len(drows) == 0:
+		wf.DefenderError = "not_found"
+	default:
+		wf.Defender = ParseDefenderStatus(drows[0], p.Now())
+	}
+	return wf, nil
+}
+
+// ParseWSCRows decodes Security Center AntiVirusProduct rows.
+func ParseWSCRows(rows []map[string]any) []WSCProduct {
+	out := make([]WSCProduct, 0, len(rows))
+	for _, row := range rows {
+		var prod WSCProduct
+		prod.Name, _ = probe.AsString(row["displayName"])
+		n, ok := probe.AsInt(row["productState"])
+		if !ok {
+			prod.State = "unrecognised"
+			out = append(out, prod)
+			continue
+		}
+		prod.ProductState = n
+		prod.State, prod.SignaturesUpToDate, prod.Microsoft = DecodeProductState(n)
+		out = append(out, prod)
+	}
+	return out
+}
+
+// DecodeProductState reads the productState bit field of Security Center:
+// bits 16–23 are the security provider flags (0x04 anti-virus), bits 12–15
+// the scanner state (0 off, 1 on, 2 snoozed, 3 expired), bits 8–11 the owner
+// (1 Microsoft) and bits 4–7 the signature status (0 up to date, 1 out of
+// date). For example 397568 (0x061100) is Defender on and up to date, 393472
+// (0x060100) Defender off, 266240 (0x041000) a third-party product on.
+// Values outside that layout are "unrecognised".
+func DecodeProductState(n int64) (state string, upToDate, microsoft bool) {
+	if n < 0 || n > 0xFFFFFF {
+		return "unrecognised", false, false
+	}
+	provider := (n >> 16) & 0xFF
+	scanner := (n >> 12) & 0xF
+	owner := (n >> 8) & 0xF
+	sig := (n >> 4) & 0xF
+	if provider == 0 || owner > 1 || sig > 1 || n&0xF != 0 {
+		return "unrecognised", false, false
+	}
+	switch scanner {
+	case 0:
+		state = "off"
+	case 1:
+		state = "on"
+	case 2:
+		state = "snoozed"
+	case 3:
+		state = "expired"
+	default:
+		return "unrecognised", false, false
+	}
+	return state, sig == 0, owner == 1
+}
+
+// ParseDefenderStatus reads one MSFT_MpComputerStatus row; now is the
+// probe's clock, for the signature age.
+func ParseDefenderStatus(row map[string]any, now time.Time) *DefenderStatus {
+	d := &DefenderStatus{}
+	boolOf := func(name string) *bool {
+		if v, ok := probe.AsBool(row[name]); ok {
+			return &v
+		}
+		return nil
+	}
+	d.AMServiceEnabled = boolOf("AMServiceEnabled")
+	d.AntivirusEnabled = boolOf("AntivirusEnabled")
+	d.RealTimeProtectionEnabled = boolOf("RealTimeProtectionEnabled")
+	d.AMRunningMode, _ = probe.AsString(row["AMRunningMode"])
+	d.AMRunningMode = strings.TrimSpace(d.AMRunningMode)
+	if age, ok := probe.AsInt(row["AntivirusSignatureAge"]); ok {
+		d.SignatureAgeRaw = &age
+		if age == sentinelAge16 || age == sentinelAge32 || age < 0 {
+			d.NeverUpdated = true
+		}
+	}
+	if s, ok := probe.AsString(row["AntivirusSignatureLastUpdated"]); ok {
+		if t, ok := ParseWMITime(s); ok {
+			if t.Year() < 1990 {
+				d.NeverUpdated = true
+			} else {
+				d.SignatureLastUpdated = t.UTC().Format(time.RFC3339)
+				if !d.NeverUpdated {
+					d.SignatureAgeDays = ageDays(now, t)
+				}
+			}
+		}
+	}
+	if d.SignatureAgeDays == nil && !d.NeverUpdated && d.SignatureAgeRaw != nil {
+		d.SignatureAgeDays = ptr(float64(*d.SignatureAgeRaw))
+	}
+	return d
+}
+
+// ParseWMITime reads a WMI datetime: the CIM form
+// "20261120091500.000000+000" (offset in minutes), RFC 3339, or the
+// "/Date(ms)/" form PowerShell's JSON uses.
+func ParseWMITime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if ms, ok := strings.CutPrefix(s, "/Date("); ok {
+		ms, _, _ = strings.Cut(ms, ")")
+		n, err := strconv.ParseInt(ms, 10, 64)
+		if err != nil {
+			return time.Time{}, false
+		}
+		return time.UnixMilli(n).UTC(), true
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, true
+	}
+	if len(s) == 25 && s[14] == '.' && (s[21] == '+' || s[21] == '-') {
+		t, err := time.Parse("20060102150405", s[:14])
+		if err != nil {
+			return time.Time{}, false
+		}
+		off, err := strconv.Atoi(s[22:])
+		if err != nil {
+			return time.Time{}, false
+		}
+		if s[21] == '-' {
+			off = -off
+		}
+		return t.Add(-time.Duration(off) * time.Minute).UTC(), true
+	}
+	return time.Time{}, false
+}
+
+// ageDays is now − t in days, rounded to hundredths, never negative.
+func ageDays(now, t time.Time) *float64 {
+	d := now.Sub(t).Hours() / 24
+	if d < 0 {
+		d = 0
+	}
+	d = math.Round(d*100) / 100
+	return &d
+}
+
+// active reports whether Defender protects in real time: service,
+// anti-virus and real-time protection on, and not in passive, EDR block or
+// side-by-side passive mode. ok is false when a needed value is missing.
+func (d *DefenderStatus) active() (active, ok bool) {
+	if d.AMServiceEnabled == nil || d.AntivirusEnabled == nil || d.RealTimeProtectionEnabled == nil {
+		return false, false
+	}
+	if !*d.AMServiceEnabled || !*d.AntivirusEnabled || !*d.RealTimeProtectionEnabled {
+		return false, true
+	}
+	return !d.passive(), true
+}
+
+// passive reports a running mode other than Normal (older Defender
+// versions have no AMRunningMode: they are always Normal).
+func (d *DefenderStatus) passive() bool {
+	m := strings.ToLower(d.AMRunningMode)
+	return m != "" && m != "normal"
+}

@@ -1,0 +1,108 @@
+package wifisecurity
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// ID is the stable check identifier.
+const ID = "wifi_security"
+
+// Check is the Wi-Fi security check.
+var Check checks.Check = checks.Definition[Facts]{
+	CheckID:    ID,
+	CheckTitle: "Wi-Fi security",
+	Collect:    Collect,
+	Evaluate:   Evaluate,
+	UnknownFix: checks.GenericUnknownFix,
+}
+
+// WiFi states of Facts.WiFi.
+const (
+	// StateNone: the computer has no Wi-Fi interface.
+	StateNone = "none"
+	// StateNotConnected: Wi-Fi exists but is off or not connected.
+	StateNotConnected = "not_connected"
+	// StateConnected: at least one Wi-Fi interface is connected; see
+	// Connections.
+	StateConnected = "connected"
+	// StateUnknown: the state could not be read; see Problem.
+	StateUnknown = "unknown"
+)
+
+// Problems of Facts.Problem, set when WiFi is unknown or a connection's
+// security was not recognised.
+const (
+	ProblemLocationPermission = "location_permission"
+	ProblemAccessDenied       = "access_denied"
+	ProblemUnrecognised       = "unrecognised"
+	ProblemNoSource           = "no_source"
+)
+
+// Facts are the raw observations. The network name (SSID), the access
+// point's address (BSSID) and interface names are never kept.
+type Facts struct {
+	OS string `json:"os"`
+	// WiFi is "none", "not_connected", "connected" or "unknown".
+	WiFi string `json:"wifi"`
+	// Source is the tool or file whose answer decided WiFi: "sysfs",
+	// "nmcli", "wpa_cli", "iwctl", "system_profiler", "wdutil", "ipconfig"
+	// or "netsh".
+	Source string `json:"source,omitempty"`
+	// WirelessInterfaces is how many Wi-Fi interfaces the source listed
+	// (nil when it does not say).
+	WirelessInterfaces *int `json:"wireless_interfaces,omitempty"`
+	// Connections are the connected Wi-Fi networks, one per connected
+	// interface.
+	Connections []Connection `json:"connections,omitempty"`
+	// Problem says why the state is unknown.
+	Problem string `json:"problem,omitempty"`
+	// Tried lists what each source answered, in order, for the reason of
+	// an unknown result (never a network name).
+	Tried []string `json:"tried,omitempty"`
+}
+
+// Connection is the security of one connected network.
+type Connection struct {
+	// Security is "open", "owe", "wep", "wpa" (version 1), "wpa2",
+	// "wpa3", or "" when the tool's words were not recognised.
+	Security string `json:"security"`
+	// Enterprise is true for 802.1X (sign-in with an account) networks.
+	Enterprise bool `json:"enterprise,omitempty"`
+	// Cipher is the pairwise cipher when the source tells it: "ccmp",
+	// "gcmp", "tkip", "wep", "none".
+	Cipher string `json:"cipher,omitempty"`
+	// Raw is the tool's own security words, e.g. "WPA1 WPA2",
+	// "spairport_security_mode_wpa2_personal", "WPA2-Personal".
+	Raw string `json:"raw,omitempty"`
+}
+
+// Security values of Connection.Security.
+const (
+	SecOpen = "open"
+	SecOWE  = "owe"
+	SecWEP  = "wep"
+	SecWPA  = "wpa"
+	SecWPA2 = "wpa2"
+	SecWPA3 = "wpa3"
+)
+
+// Collect reads the Wi-Fi state for the probe's OS.
+func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
+	switch p.GOOS() {
+	case "linux":
+		return collectLinux(ctx, p), nil
+	case "darwin":
+		return collectDarwin(ctx, p), nil
+	case "windows":
+		return collectWindows(ctx, p), nil
+	default:
+		return Facts{OS: p.GOOS(), WiFi: StateUnknown, Problem: ProblemNoSource}, fmt.Errorf("wifi_security: unsupported OS %q", p.GOOS())
+	}
+}
+
+// intp returns a pointer to n.
+func intp(n int) *int { return &n }

@@ -1,0 +1,343 @@
+package wifisecurity
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// ProfilerWiFi is what system_profiler SPAirPortDataType -json said.
+type ProfilerWiFi struct {
+	// Recognised is false for output that is not the SPAirPortDataType
+	// JSON document.
+	Recognised bool
+	// Interfaces is how many Wi-Fi interfaces were listed (awdl0 and llw0,
+	// which have no status, are not counted).
+	Interfaces int
+	// State is StateNone, StateNotConnected, StateConnected or
+	// StateUnknown (a status value that is not recognised, or connected
+	// without a security mode).
+	State string
+	// Connections are the connected interfaces' networks.
+	Connections []Connection
+	// Interface is the name of the first Wi-Fi interface (for wdutil and
+	// ipconfig); it is never put in the facts.
+	Interface string
+	// Status is the unrecognised status value, if any.
+	Status string
+}
+
+// ParseSystemProfiler parses system_profiler SPAirPortDataType -json.
+func ParseSystemProfiler(b []byte) ProfilerWiFi {
+	var doc struct {
+		Data []struct {
+			Interfaces []map[string]any `json:"spairport_airport_interfaces"`
+		} `json:"SPAirPortDataType"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || !strings.Contains(string(b), "SPAirPortDataType") {
+		return ProfilerWiFi{}
+	}
+	res := ProfilerWiFi{Recognised: true}
+	notConnected := false
+	for _, d := range doc.Data {
+		for _, iface := range d.Interfaces {
+			status, hasStatus := iface["spairport_status_information"].(string)
+			_, hasCard := iface["spairport_wireless_card_type"]
+			if !hasStatus && !hasCard {
+				continue // awdl0, llw0: no Wi-Fi association of their own
+			}
+			res.Interfaces++
+			if res.Interface == "" {
+				res.Interface, _ = iface["_name"].(string)
+			}
+			switch status {
+			case "spairport_status_connected":
+				cur, _ := iface["spairport_current_network_information"].(map[string]any)
+				mode, _ := cur["spairport_security_mode"].(string)
+				if mode == "" {
+					res.Status = "connected without a security mode"
+					res.State = StateUnknown
+					continue
+				}
+				res.Connections = append(res.Connections, AirPortSecurity(mode))
+			case "spairport_status_off", "spairport_status_disassociated", "spairport_status_inactive",
+				"spairport_status_disconnected", "spairport_status_not_associated", "spairport_status_init":
+				notConnected = true
+			default:
+				res.Status = status
+				res.State = StateUnknown
+			}
+		}
+	}
+	switch {
+	case len(res.Connections) > 0:
+		res.State = StateConnected
+	case res.State == StateUnknown:
+	case notConnected:
+		res.State = StateNotConnected
+	case res.Interfaces == 0:
+		res.State = StateNone
+	default:
+		res.State = StateUnknown
+	}
+	return res
+}
+
+// AirPortSecurity maps a spairport_security_mode value to a connection.
+// Apple writes the WPA3 transition mode as "pairport_security_mode_..."
+// (missing the leading s), so everything up to "security_mode_" is
+// dropped.
+func AirPortSecurity(mode string) Connection {
+	c := Connection{Raw: mode}
+	m := mode
+	if i := strings.Index(m, "security_mode_"); i >= 0 {
+		m = m[i+len("security_mode_"):]
+	} else {
+		return c
+	}
+	switch m {
+	case "none":
+		c.Security = SecOpen
+	case "wep", "wep40", "wep128":
+		c.Security = SecWEP
+	case "8021x", "dynamic_wep":
+		c.Security, c.Enterprise = SecWEP, true
+	case "wpa_personal":
+		c.Security = SecWPA
+	case "wpa_enterprise":
+		c.Security, c.Enterprise = SecWPA, true
+	case "wpa_personal_mixed", "wpa2_personal_mixed", "wpa2_personal":
+		c.Security = SecWPA2
+	case "wpa_enterprise_mixed", "wpa2_enterprise_mixed", "wpa2_enterprise":
+		c.Security, c.Enterprise = SecWPA2, true
+	case "wpa3_personal", "wpa3_transition", "wpa3_personal_transition", "wpa2_wpa3_personal":
+		c.Security = SecWPA3
+	case "wpa3_enterprise", "wpa2_wpa3_enterprise", "wpa3_enterprise_transition":
+		c.Security, c.Enterprise = SecWPA3, true
+	case "owe", "owe_transition":
+		c.Security = SecOWE
+	}
+	return c
+}
+
+// KeyValueWiFi is what wdutil info or ipconfig getsummary said.
+type KeyValueWiFi struct {
+	Recognised bool
+	State      string // StateNotConnected, StateConnected, StateNone, or StateUnknown
+	Conn       Connection
+	Denied     bool
+}
+
+// ParseWdutilInfo parses the WIFI section of wdutil info (run as root).
+func ParseWdutilInfo(stdout, stderr []byte, exitCode int) KeyValueWiFi {
+	text := string(stdout)
+	all := strings.ToLower(text + string(stderr))
+	if exitCode != 0 && (strings.Contains(all, "root") || strings.Contains(all, "sudo") || strings.Contains(all, "permission")) {
+		return KeyValueWiFi{Denied: true}
+	}
+	kv := map[string]string{}
+	inWiFi := false
+	for _, line := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(line)
+		if strings.Trim(t, "—-") == "" && t != "" {
+			continue
+		}
+		if t == "WIFI" {
+			inWiFi = true
+			continue
+		}
+		if inWiFi && t != "" && !strings.Contains(t, ":") && strings.ToUpper(t) == t {
+			break // next section (BLUETOOTH, ...)
+		}
+		if !inWiFi {
+			continue
+		}
+		k, v, ok := strings.Cut(t, ":")
+		if !ok {
+			continue
+		}
+		k = strings.TrimSpace(k)
+		if _, seen := kv[k]; !seen && k != "" {
+			kv[k] = strings.TrimSpace(v)
+		}
+	}
+	mode, hasMode := kv["Op Mode"]
+	sec, hasSec := kv["Security"]
+	if !hasMode && !hasSec {
+		return KeyValueWiFi{}
+	}
+	res := KeyValueWiFi{Recognised: true}
+	power := strings.ToLower(kv["Power"])
+	switch {
+	case strings.HasPrefix(power, "off"):
+		res.State = StateNotConnected
+	case strings.EqualFold(mode, "STA"):
+		res.State, res.Conn = StateConnected, wordsSecurity(sec)
+	case mode == "None" || mode == "n/a" || mode == "":
+		res.State = StateNotConnected
+	default:
+		res.State = StateUnknown
+	}
+	return res
+}
+
+// ParseIpconfigSummary parses ipconfig getsummary <interface>.
+func ParseIpconfigSummary(b []byte) KeyValueWiFi {
+	kv := map[string]string{}
+	depth := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "}") {
+			depth--
+			continue
+		}
+		k, v, ok := strings.Cut(t, " : ")
+		if strings.HasSuffix(t, "{") {
+			depth++
+			if depth > 1 {
+				continue
+			}
+		}
+		if !ok || depth != 1 {
+			continue
+		}
+		if _, seen := kv[k]; !seen {
+			kv[k] = strings.TrimSpace(v)
+		}
+	}
+	typ, ok := kv["InterfaceType"]
+	if !ok {
+		return KeyValueWiFi{}
+	}
+	res := KeyValueWiFi{Recognised: true}
+	if !strings.EqualFold(typ, "WiFi") {
+		res.State = StateNone // this interface is not Wi-Fi
+		return res
+	}
+	sec, hasSec := kv["Security"]
+	switch {
+	case kv["LinkStatusActive"] == "FALSE":
+		res.State = StateNotConnected
+	case hasSec:
+		res.State, res.Conn = StateConnected, wordsSecurity(sec)
+	case kv["LinkStatusActive"] == "TRUE":
+		res.State = StateUnknown
+	default:
+		res.State = StateNotConnected
+	}
+	return res
+}
+
+// wordsSecurity maps free-form security words: wdutil's "WPA2 Personal",
+// "WPA/WPA2 Personal", "None"; ipconfig's "WPA2_PSK", "WPA3_SAE",
+// "SHA256_8021X", "NONE"; netsh's "WPA2-Personal" (also Japanese
+// "WPA2-パーソナル").
+func wordsSecurity(s string) Connection {
+	c := Connection{Raw: strings.TrimSpace(s)}
+	u := strings.ToUpper(c.Raw)
+	c.Enterprise = strings.Contains(u, "ENTERPRISE") || strings.Contains(u, "ENTREPRISE") ||
+		strings.Contains(u, "8021X") || strings.Contains(u, "802.1X") || strings.Contains(u, "EAP") ||
+		strings.Contains(u, "エンタープライズ") || strings.Contains(u, "企业")
+	switch {
+	case u == "":
+	case strings.Contains(u, "WPA3") || strings.Contains(u, "SAE"):
+		c.Security = SecWPA3
+	case strings.Contains(u, "WPA2") || strings.Contains(u, "SHA256_8021X"):
+		c.Security = SecWPA2
+	case strings.Contains(u, "OWE"):
+		c.Security = SecOWE
+	case strings.Contains(u, "WPA"):
+		c.Security = SecWPA
+	case strings.Contains(u, "WEP"):
+		c.Security = SecWEP
+	case u == "NONE" || u == "OPEN":
+		c.Security = SecOpen
+	}
+	return c
+}
+
+func collectDarwin(ctx context.Context, p probe.Probe) Facts {
+	f := Facts{OS: "darwin"}
+	var note sourceNote
+	iface := "en0"
+	out, err := p.Run(ctx, "system_profiler", "SPAirPortDataType", "-json")
+	if err != nil {
+		note.runErr(&f, "system_profiler", err)
+	} else {
+		sp := ParseSystemProfiler(out.Stdout)
+		switch {
+		case !sp.Recognised:
+			note.unrecognised = true
+			f.Tried = append(f.Tried, "system_profiler: output not recognised")
+		case sp.State == StateUnknown:
+			note.unrecognised = true
+			f.WirelessInterfaces = intp(sp.Interfaces)
+			f.Tried = append(f.Tried, "system_profiler: "+statusWord(sp.Status))
+		default:
+			f.Source, f.WiFi, f.WirelessInterfaces = "system_profiler", sp.State, intp(sp.Interfaces)
+			f.Connections = sp.Connections
+			return f
+		}
+		if sp.Interface != "" {
+			iface = sp.Interface
+		}
+	}
+
+	out, err = p.Run(ctx, "wdutil", "info")
+	if err != nil {
+		note.runErr(&f, "wdutil", err)
+	} else {
+		w := ParseWdutilInfo(out.Stdout, out.Stderr, out.ExitCode)
+		switch {
+		case w.Denied:
+			note.denied = true
+			f.Tried = append(f.Tried, "wdutil: needs administrator rights")
+		case !w.Recognised || w.State == StateUnknown:
+			note.unrecognised = true
+			f.Tried = append(f.Tried, "wdutil: output not recognised")
+		default:
+			return darwinResult(f, "wdutil", w)
+		}
+	}
+
+	out, err = p.Run(ctx, "ipconfig", "getsummary", iface)
+	if err != nil {
+		note.runErr(&f, "ipconfig", err)
+	} else {
+		s := ParseIpconfigSummary(out.Stdout)
+		switch {
+		case !s.Recognised || s.State == StateUnknown:
+			note.unrecognised = true
+			f.Tried = append(f.Tried, "ipconfig: output not recognised")
+		case s.State == StateNone:
+			// The interface asked about is not Wi-Fi: say nothing about
+			// the others.
+			note.unrecognised = true
+			f.Tried = append(f.Tried, "ipconfig: the interface is not Wi-Fi")
+		default:
+			return darwinResult(f, "ipconfig", s)
+		}
+	}
+	note.finish(&f)
+	return f
+}
+
+func darwinResult(f Facts, source string, w KeyValueWiFi) Facts {
+	f.Source, f.WiFi = source, w.State
+	if w.State == StateConnected {
+		f.Connections = []Connection{w.Conn}
+	}
+	return f
+}
+
+func statusWord(s string) string {
+	if s == "" {
+		return "status not recognised"
+	}
+	if strings.HasPrefix(s, "spairport_status_") || strings.HasPrefix(s, "connected") {
+		return "status " + s
+	}
+	return "status not recognised"
+}

@@ -1,0 +1,32 @@
+// Package wifisecurity checks how the Wi-Fi network this computer is
+// connected to is secured.
+//
+// Only the connected network is graded. Open networks, Enhanced Open (OWE:
+// encrypted, but anyone can join without a password), WEP, WPA (version 1)
+// and WPA2 with the old TKIP cipher are insecure: fail by default, warn when
+// the policy's wifi_insecure says so. WPA2 and WPA3, Personal (a shared
+// password) or Enterprise (802.1X sign-in), pass. A computer with no Wi-Fi
+// adapter, or whose Wi-Fi is not connected (wired or offline), is
+// not_applicable. Anything that could not be read or was not recognised is
+// unknown, never pass or fail.
+//
+// Sources, in order:
+//   - Linux: the wireless network interfaces in /sys/class/net (a uevent
+//     with DEVTYPE=wlan, or a wireless/ directory), so a machine without
+//     Wi-Fi is recognised without running anything; then NetworkManager
+//     (nmcli -t -f ACTIVE,SSID,SECURITY dev wifi list --rescan no, whose
+//     ACTIVE column is translated when nmcli runs localised), with
+//     wpa_cli status to learn the pairwise cipher (TKIP) of a WPA/WPA2
+//     connection; wpa_cli status alone, then iwctl station <dev> show when
+//     NetworkManager is not there.
+//   - macOS: system_profiler SPAirPortDataType -json (the security mode is
+//     reported even when macOS redacts the network name), then wdutil info
+//     (root only) and ipconfig getsummary <interface>.
+//   - Windows: netsh wlan show interfaces, decoded from the console code
+//     page, with localised labels and values, several interfaces (only the
+//     connected ones are judged), "no wireless interface" and the Windows 11
+//     24H2 location-permission message.
+//
+// The network name (SSID) and access point address (BSSID) never enter the
+// facts: they say where the practitioner is.
+package wifisecurity

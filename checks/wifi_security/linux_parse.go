@@ -1,0 +1,316 @@
+package wifisecurity
+
+import (
+	"bufio"
+	"bytes"
+	"regexp"
+	"strings"
+)
+
+// NmcliList is what nmcli -t -f ACTIVE,SSID,SECURITY dev wifi list said.
+type NmcliList struct {
+	// Recognised is false when a line did not have three fields or an
+	// ACTIVE value was neither a known "yes" nor a known "no".
+	Recognised bool
+	// Networks is how many access points were listed.
+	Networks int
+	// Active are the networks marked active (the SSID is dropped).
+	Active []Connection
+}
+
+// nmcli translates the ACTIVE column (_("yes") / _("no")) even in terse
+// mode. The words of the languages NetworkManager ships translations for
+// that users most often run, lower-cased.
+var (
+	nmcliYes = map[string]bool{"yes": true, "ja": true, "oui": true, "sí": true, "si": true, "sì": true, "sim": true,
+		"tak": true, "да": true, "ano": true, "igen": true, "evet": true, "kyllä": true, "da": true, "jah": true,
+		"はい": true, "是": true, "예": true, "ναι": true, "так": true, "bai": true}
+	nmcliNo = map[string]bool{"no": true, "nein": true, "non": true, "não": true, "nao": true, "nie": true,
+		"нет": true, "ne": true, "nee": true, "nej": true, "nem": true, "hayır": true, "ei": true,
+		"いいえ": true, "否": true, "아니요": true, "όχι": true, "ні": true, "ez": true}
+)
+
+// splitTerse splits one nmcli terse line on ':' that are not escaped;
+// "\:" stands for ':' and "\\" for '\' inside a value.
+func splitTerse(line string) []string {
+	var fields []string
+	var cur strings.Builder
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case c == '\\' && i+1 < len(line):
+			i++
+			cur.WriteByte(line[i])
+		case c == ':':
+			fields = append(fields, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	return append(fields, cur.String())
+}
+
+// ParseNmcliWifiList parses nmcli -t -f ACTIVE,SSID,SECURITY dev wifi list.
+// Empty output (NetworkManager knows no Wi-Fi device, or the radio is off)
+// is recognised and lists nothing.
+func ParseNmcliWifiList(b []byte) NmcliList {
+	out := NmcliList{Recognised: true}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		f := splitTerse(line)
+		if len(f) != 3 {
+			return NmcliList{}
+		}
+		active := strings.ToLower(strings.TrimSpace(f[0]))
+		out.Networks++
+		switch {
+		case nmcliYes[active]:
+			c := NmcliSecurity(f[2])
+			out.Active = append(out.Active, c)
+		case nmcliNo[active]:
+		default:
+			return NmcliList{}
+		}
+	}
+	return out
+}
+
+// NmcliSecurity maps nmcli's SECURITY words ("", "WEP", "WPA1", "WPA2",
+// "WPA3", "OWE", "802.1X", space-separated) to a connection. An access
+// point that offers several (WPA1 WPA2, WPA2 WPA3) is graded by the
+// strongest, which is what NetworkManager's supplicant picks.
+func NmcliSecurity(s string) Connection {
+	s = strings.TrimSpace(s)
+	c := Connection{Raw: s}
+	if s == "" || s == "--" {
+		c.Security = SecOpen
+		if s == "" {
+			c.Raw = "(none)"
+		}
+		return c
+	}
+	has := map[string]bool{}
+	for _, tok := range strings.Fields(s) {
+		switch tok {
+		case "WEP", "WPA1", "WPA2", "WPA3", "OWE", "802.1X":
+			has[tok] = true
+		default:
+			return c // unrecognised word: Security stays ""
+		}
+	}
+	c.Enterprise = has["802.1X"]
+	switch {
+	case has["WPA3"]:
+		c.Security = SecWPA3
+	case has["WPA2"]:
+		c.Security = SecWPA2
+	case has["WPA1"]:
+		c.Security = SecWPA
+	case has["OWE"]:
+		c.Security = SecOWE
+	case has["WEP"]:
+		c.Security = SecWEP
+	}
+	return c
+}
+
+// WpaCliStatus is what wpa_cli status said.
+type WpaCliStatus struct {
+	// Recognised is true when a wpa_state line was found.
+	Recognised bool
+	// State is wpa_state, e.g. "COMPLETED", "DISCONNECTED", "SCANNING".
+	State string
+	// Connected is true for wpa_state=COMPLETED.
+	Connected bool
+	// Conn is the connection's security when Connected.
+	Conn Connection
+	// Denied is true when the control socket could not be opened for lack
+	// of permission.
+	Denied bool
+}
+
+// ParseWpaCliStatus parses wpa_cli status (key=value lines, optionally
+// after "Selected interface 'wlan0'").
+func ParseWpaCliStatus(stdout, stderr []byte) WpaCliStatus {
+	var st WpaCliStatus
+	kv := map[string]string{}
+	for _, line := range strings.Split(string(stdout), "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if ok {
+			kv[k] = v
+		}
+	}
+	all := string(stdout) + string(stderr)
+	if strings.Contains(all, "Permission denied") {
+		st.Denied = true
+	}
+	state, ok := kv["wpa_state"]
+	if !ok {
+		return st
+	}
+	st.Recognised = true
+	st.State = state
+	if state != "COMPLETED" {
+		return st
+	}
+	st.Connected = true
+	st.Conn = WpaKeyMgmt(kv["key_mgmt"], kv["pairwise_cipher"], kv["group_cipher"])
+	return st
+}
+
+// WpaKeyMgmt maps wpa_supplicant's key_mgmt and cipher names to a
+// connection.
+func WpaKeyMgmt(keyMgmt, pairwise, group string) Connection {
+	c := Connection{Raw: strings.TrimSpace(keyMgmt + " " + pairwise)}
+	c.Cipher = wpaCipher(pairwise)
+	km := strings.ToUpper(strings.TrimSpace(keyMgmt))
+	switch km {
+	case "NONE":
+		if strings.HasPrefix(strings.ToUpper(pairwise), "WEP") || strings.HasPrefix(strings.ToUpper(group), "WEP") {
+			c.Security, c.Cipher = SecWEP, "wep"
+		} else {
+			c.Security = SecOpen
+		}
+	case "IEEE 802.1X (NO WPA)":
+		c.Security, c.Enterprise = SecWEP, true
+	case "WPA-PSK", "WPA-NONE":
+		c.Security = SecWPA
+	case "WPA/IEEE 802.1X/EAP":
+		c.Security, c.Enterprise = SecWPA, true
+	case "WPA2-PSK", "WPA2-PSK-SHA256", "FT-PSK":
+		c.Security = SecWPA2
+	case "WPA2/IEEE 802.1X/EAP", "WPA2-EAP-SHA256", "FT-EAP", "FT-EAP-SHA384", "WPA2-EAP-SHA384",
+		"FILS-SHA256", "FILS-SHA384", "FT-FILS-SHA256", "FT-FILS-SHA384":
+		c.Security, c.Enterprise = SecWPA2, true
+	case "SAE", "FT-SAE", "SAE-EXT-KEY", "FT-SAE-EXT-KEY":
+		c.Security = SecWPA3
+	case "WPA2-EAP-SUITE-B", "WPA2-EAP-SUITE-B-192":
+		c.Security, c.Enterprise = SecWPA3, true
+	case "OWE":
+		c.Security = SecOWE
+	}
+	return c
+}
+
+func wpaCipher(s string) string {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	switch {
+	case s == "":
+		return ""
+	case strings.HasPrefix(s, "CCMP"):
+		return "ccmp"
+	case strings.HasPrefix(s, "GCMP"):
+		return "gcmp"
+	case s == "TKIP":
+		return "tkip"
+	case strings.HasPrefix(s, "WEP"):
+		return "wep"
+	case s == "NONE":
+		return "none"
+	}
+	return ""
+}
+
+// IwctlStation is what iwctl station <dev> show said.
+type IwctlStation struct {
+	// Recognised is true when a State row was found.
+	Recognised bool
+	State      string
+	Connected  bool
+	// Conn is the connection when Connected; Security is "" when iwd did
+	// not report it (older iwd, or an open network).
+	Conn Connection
+	// NotRunning is true when iwd was not reachable.
+	NotRunning bool
+}
+
+var (
+	ansiEscape = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)
+	multiSpace = regexp.MustCompile(`\s{2,}`)
+)
+
+// ParseIwctlStation parses the property table of iwctl station <dev> show.
+func ParseIwctlStation(stdout, stderr []byte) IwctlStation {
+	var st IwctlStation
+	text := ansiEscape.ReplaceAllString(string(stdout), "")
+	errText := ansiEscape.ReplaceAllString(string(stderr), "")
+	if strings.Contains(text+errText, "IWD") && (strings.Contains(text+errText, "Waiting for IWD") ||
+		strings.Contains(text+errText, "Failed to retrieve IWD")) {
+		st.NotRunning = true
+	}
+	props := map[string]string{}
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "---") {
+			continue
+		}
+		parts := multiSpace.Split(line, -1)
+		if len(parts) > 0 && parts[0] == "*" {
+			parts = parts[1:]
+		}
+		if len(parts) < 2 {
+			continue
+		}
+		if _, seen := props[parts[0]]; !seen {
+			props[parts[0]] = strings.Join(parts[1:], " ")
+		}
+	}
+	state, ok := props["State"]
+	if !ok {
+		return st
+	}
+	st.Recognised, st.State = true, state
+	if state != "connected" {
+		return st
+	}
+	st.Connected = true
+	st.Conn = IwdSecurity(props["Security"])
+	return st
+}
+
+// IwdSecurity maps iwd's diagnostic Security string ("WPA2-Personal",
+// "WPA1-Personal", "WPA3-Personal + FT", "WPA2-Enterprise", "OWE") to a
+// connection. An empty string is not recognised: older iwd versions leave
+// it out, and so does iwd for open networks.
+func IwdSecurity(s string) Connection {
+	s = strings.TrimSpace(s)
+	c := Connection{Raw: s}
+	base, _, _ := strings.Cut(s, " + ")
+	switch strings.TrimSpace(base) {
+	case "WPA1-Personal":
+		c.Security = SecWPA
+	case "WPA1-Enterprise":
+		c.Security, c.Enterprise = SecWPA, true
+	case "WPA2-Personal":
+		c.Security = SecWPA2
+	case "WPA2-Enterprise", "FILS":
+		c.Security, c.Enterprise = SecWPA2, true
+	case "WPA3-Personal":
+		c.Security = SecWPA3
+	case "WPA3-Enterprise":
+		c.Security, c.Enterprise = SecWPA3, true
+	case "OWE":
+		c.Security = SecOWE
+	case "Open", "open":
+		c.Security = SecOpen
+	}
+	return c
+}
+
+// SysfsWireless reports whether a /sys/class/net/<dev>/uevent names a
+// wireless device (DEVTYPE=wlan, set by cfg80211 for every Wi-Fi
+// interface).
+func SysfsWireless(uevent []byte) bool {
+	for _, line := range strings.Split(string(uevent), "\n") {
+		if strings.TrimSpace(line) == "DEVTYPE=wlan" {
+			return true
+		}
+	}
+	return false
+}

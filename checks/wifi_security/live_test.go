@@ -1,0 +1,98 @@
+package wifisecurity_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+	wifisecurity "github.com/sessionguard/sessionguard/checks/wifi_security"
+)
+
+// hasWireless reports whether this machine has a Wi-Fi interface, read
+// independently of the check (the phy80211 link of cfg80211 devices).
+func hasWireless(t *testing.T) bool {
+	t.Helper()
+	names, err := os.ReadDir("/sys/class/net")
+	if err != nil {
+		t.Skipf("no /sys/class/net: %v", err)
+	}
+	for _, n := range names {
+		for _, sub := range []string{"phy80211", "wireless"} {
+			if _, err := os.Stat(filepath.Join("/sys/class/net", n.Name(), sub)); err == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestLiveLinux runs the check on this machine. CI has no Wi-Fi, so it
+// must say not_applicable (positively, from sysfs), never unknown or fail.
+func TestLiveLinux(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("live test on Linux only")
+	}
+	if hasWireless(t) {
+		t.Skip("this machine has a Wi-Fi interface; the no-Wi-Fi live test needs a machine without one")
+	}
+	r := wifisecurity.Check.Run(t.Context(), probe.New(), checks.Default())
+	if r.Status != checks.NotApplicable {
+		t.Fatalf("status %s, want not_applicable: %+v", r.Status, r)
+	}
+	if !strings.Contains(string(r.Facts), `"source":"sysfs"`) || !strings.Contains(string(r.Facts), `"wireless_interfaces":0`) {
+		t.Errorf("facts %s: want the sysfs source and 0 wireless interfaces", r.Facts)
+	}
+}
+
+// TestLiveRecordReplay records the live check into a bundle and replays it:
+// the result must be the same.
+func TestLiveRecordReplay(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("live test on Linux only")
+	}
+	rec := probe.NewRecorder(probe.New())
+	pol := checks.Default()
+	live := wifisecurity.Check.Run(t.Context(), rec, pol)
+	dir := filepath.Join(t.TempDir(), "bundle")
+	if err := rec.WriteBundle(dir); err != nil {
+		t.Fatal(err)
+	}
+	rp, err := probe.OpenReplay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replayed := wifisecurity.Check.Run(t.Context(), rp, pol)
+	if !reflect.DeepEqual(live, replayed) {
+		t.Errorf("live %+v\nreplayed %+v", live, replayed)
+	}
+}
+
+// TestLiveNmcliNotRunning runs the real nmcli where NetworkManager is not
+// reachable: it must exit non-zero (1 without a system bus, 8 when
+// NetworkManager is not running), which the collector never takes for
+// "not connected".
+func TestLiveNmcliNotRunning(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("live test on Linux only")
+	}
+	p := probe.New()
+	if _, err := p.Resolve("nmcli"); err != nil {
+		t.Skipf("nmcli is not installed (apt install network-manager): %v", err)
+	}
+	out, err := p.Run(t.Context(), "nmcli", "-t", "-f", "ACTIVE,SSID,SECURITY", "dev", "wifi", "list", "--rescan", "no")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.ExitCode == 0 {
+		t.Skip("NetworkManager is running here; this test needs a machine without it")
+	}
+	if !slices.Contains([]int{1, 8}, out.ExitCode) {
+		t.Errorf("nmcli exit %d, want 1 (no D-Bus) or 8 (NetworkManager not running): %s", out.ExitCode, out.Stderr)
+	}
+}

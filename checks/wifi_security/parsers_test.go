@@ -1,0 +1,339 @@
+package wifisecurity
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+func readParser(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "parsers", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestParseNmcliWifiList(t *testing.T) {
+	tests := []struct {
+		file       string
+		recognised bool
+		networks   int
+		active     []Connection
+	}{
+		{"nmcli/ci_nm_running_no_wifi_device.txt", true, 0, nil},
+		{"nmcli/projection_open_active.txt", true, 11, []Connection{{Security: SecOpen, Raw: "(none)"}}},
+		{"nmcli/de_active_wpa2.txt", true, 4, []Connection{{Security: SecWPA2, Raw: "WPA2"}}},
+		{"nmcli/fr_active_wpa2_wpa3.txt", true, 3, []Connection{{Security: SecWPA3, Raw: "WPA2 WPA3"}}},
+		{"nmcli/ja_active.txt", true, 1, []Connection{{Security: SecWPA2, Raw: "WPA2"}}},
+		{"nmcli/owe_active_escaped.txt", true, 3, []Connection{{Security: SecOWE, Raw: "OWE"}}},
+		{"nmcli/enterprise_active.txt", true, 2, []Connection{{Security: SecWPA2, Enterprise: true, Raw: "WPA2 802.1X"}}},
+		{"nmcli/wep_active.txt", true, 2, []Connection{{Security: SecWEP, Raw: "WEP"}}},
+		{"nmcli/none_active.txt", true, 2, nil},
+		{"nmcli/all_fields_unrecognised.txt", false, 0, nil},
+		{"nmcli/unknown_active_word.txt", false, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			got := ParseNmcliWifiList(readParser(t, tt.file))
+			if got.Recognised != tt.recognised || got.Networks != tt.networks || len(got.Active) != len(tt.active) {
+				t.Fatalf("got %+v, want recognised=%v networks=%d active=%v", got, tt.recognised, tt.networks, tt.active)
+			}
+			for i := range tt.active {
+				if got.Active[i] != tt.active[i] {
+					t.Errorf("active[%d] = %+v, want %+v", i, got.Active[i], tt.active[i])
+				}
+			}
+		})
+	}
+}
+
+func TestSplitTerse(t *testing.T) {
+	got := splitTerse(`no:SSID-2-\\foo\:bar:WPA2`)
+	want := []string{"no", `SSID-2-\foo:bar`, "WPA2"}
+	if len(got) != len(want) {
+		t.Fatalf("got %q", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("field %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}
+
+func TestNmcliSecurity(t *testing.T) {
+	tests := map[string]Connection{
+		"":            {Security: SecOpen, Raw: "(none)"},
+		"WPA1":        {Security: SecWPA, Raw: "WPA1"},
+		"WPA1 WPA2":   {Security: SecWPA2, Raw: "WPA1 WPA2"},
+		"WPA1 802.1X": {Security: SecWPA, Enterprise: true, Raw: "WPA1 802.1X"},
+		"WPA3":        {Security: SecWPA3, Raw: "WPA3"},
+		"WPA2 SAE?":   {Raw: "WPA2 SAE?"},
+	}
+	for in, want := range tests {
+		if got := NmcliSecurity(in); got != want {
+			t.Errorf("NmcliSecurity(%q) = %+v, want %+v", in, got, want)
+		}
+	}
+}
+
+func TestParseWpaCliStatus(t *testing.T) {
+	tests := []struct {
+		stdout, stderr string
+		recognised     bool
+		connected      bool
+		denied         bool
+		conn           Connection
+	}{
+		{"wpa_cli/completed_wpa2_psk_ccmp.txt", "", true, true, false, Connection{Security: SecWPA2, Cipher: "ccmp", Raw: "WPA2-PSK CCMP"}},
+		{"wpa_cli/completed_wpa1_psk.txt", "", true, true, false, Connection{Security: SecWPA, Cipher: "ccmp", Raw: "WPA-PSK CCMP"}},
+		{"wpa_cli/completed_wpa2_tkip.txt", "", true, true, false, Connection{Security: SecWPA2, Cipher: "tkip", Raw: "WPA2-PSK TKIP"}},
+		{"wpa_cli/completed_wpa2_eap.txt", "", true, true, false, Connection{Security: SecWPA2, Enterprise: true, Cipher: "ccmp", Raw: "WPA2/IEEE 802.1X/EAP CCMP"}},
+		{"wpa_cli/disconnected.txt", "", true, false, false, Connection{}},
+		{"", "wpa_cli/ci_no_supplicant.stderr", false, false, false, Connection{}},
+		{"", "wpa_cli/permission_denied.stderr", false, false, true, Connection{}},
+		{"wpa_cli/unrecognised.txt", "", false, false, false, Connection{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.stdout+tt.stderr, func(t *testing.T) {
+			var out, errb []byte
+			if tt.stdout != "" {
+				out = readParser(t, tt.stdout)
+			}
+			if tt.stderr != "" {
+				errb = readParser(t, tt.stderr)
+			}
+			got := ParseWpaCliStatus(out, errb)
+			if got.Recognised != tt.recognised || got.Connected != tt.connected || got.Denied != tt.denied || got.Conn != tt.conn {
+				t.Errorf("got %+v, want recognised=%v connected=%v denied=%v conn=%+v", got, tt.recognised, tt.connected, tt.denied, tt.conn)
+			}
+		})
+	}
+}
+
+func TestWpaKeyMgmt(t *testing.T) {
+	tests := []struct {
+		km, pair, group string
+		sec             string
+		grade           grade
+	}{
+		{"NONE", "NONE", "NONE", SecOpen, gradeInsecure},
+		{"NONE", "WEP-104", "WEP-104", SecWEP, gradeInsecure},
+		{"IEEE 802.1X (no WPA)", "WEP-104", "WEP-104", SecWEP, gradeInsecure},
+		{"SAE", "CCMP", "CCMP", SecWPA3, gradeSecure},
+		{"OWE", "CCMP", "CCMP", SecOWE, gradeInsecure},
+		{"WPA2-EAP-SUITE-B-192", "GCMP-256", "GCMP-256", SecWPA3, gradeSecure},
+		{"DPP", "CCMP", "CCMP", "", gradeUnknown},
+	}
+	for _, tt := range tests {
+		c := WpaKeyMgmt(tt.km, tt.pair, tt.group)
+		if c.Security != tt.sec || gradeOf(c) != tt.grade {
+			t.Errorf("WpaKeyMgmt(%q, %q) = %+v grade %d, want %q grade %d", tt.km, tt.pair, c, gradeOf(c), tt.sec, tt.grade)
+		}
+	}
+}
+
+func TestParseIwctlStation(t *testing.T) {
+	tests := []struct {
+		file                              string
+		recognised, connected, notRunning bool
+		sec                               string
+	}{
+		{"iwctl/connected_wpa2_personal.txt", true, true, false, SecWPA2},
+		{"iwctl/connected_wpa3_ft.txt", true, true, false, SecWPA3},
+		{"iwctl/connected_wpa1.txt", true, true, false, SecWPA},
+		{"iwctl/connected_no_security_row.txt", true, true, false, ""},
+		{"iwctl/disconnected.txt", true, false, false, ""},
+		{"iwctl/ci_iwd_not_running.txt", false, false, true, ""},
+		{"iwctl/unrecognised.txt", false, false, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			got := ParseIwctlStation(readParser(t, tt.file), nil)
+			if got.Recognised != tt.recognised || got.Connected != tt.connected || got.NotRunning != tt.notRunning || got.Conn.Security != tt.sec {
+				t.Errorf("got %+v", got)
+			}
+		})
+	}
+}
+
+func TestSysfsWireless(t *testing.T) {
+	if !SysfsWireless([]byte("DEVTYPE=wlan\nINTERFACE=wlp2s0\nIFINDEX=3\n")) {
+		t.Error("DEVTYPE=wlan not recognised")
+	}
+	if SysfsWireless([]byte("INTERFACE=eth0\nIFINDEX=2\n")) {
+		t.Error("ethernet taken for wireless")
+	}
+}
+
+func TestParseSystemProfiler(t *testing.T) {
+	tests := []struct {
+		file       string
+		recognised bool
+		state      string
+		ifaces     int
+		sec        []string
+	}{
+		{"system_profiler/macos15_open.json", true, StateConnected, 1, []string{SecOpen}},
+		{"system_profiler/macos15_wpa2.json", true, StateConnected, 1, []string{SecWPA2}},
+		{"system_profiler/macos10_open.json", true, StateConnected, 1, []string{SecOpen}},
+		{"system_profiler/macos15_wifi_off.json", true, StateNotConnected, 1, nil},
+		{"system_profiler/macos12_not_associated.json", true, StateNotConnected, 1, nil},
+		{"system_profiler/no_wifi_hardware.json", true, StateNone, 0, nil},
+		{"system_profiler/unrecognised.txt", false, "", 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			got := ParseSystemProfiler(readParser(t, tt.file))
+			if got.Recognised != tt.recognised || got.State != tt.state || got.Interfaces != tt.ifaces || len(got.Connections) != len(tt.sec) {
+				t.Fatalf("got %+v", got)
+			}
+			for i, s := range tt.sec {
+				if got.Connections[i].Security != s {
+					t.Errorf("connection %d = %+v, want %s", i, got.Connections[i], s)
+				}
+			}
+		})
+	}
+}
+
+func TestAirPortSecurity(t *testing.T) {
+	tests := map[string]struct {
+		sec string
+		g   grade
+	}{
+		"pairport_security_mode_wpa3_transition":       {SecWPA3, gradeSecure},
+		"spairport_security_mode_wpa2_personal_mixed":  {SecWPA2, gradeSecure},
+		"spairport_security_mode_wpa_personal":         {SecWPA, gradeInsecure},
+		"spairport_security_mode_wep":                  {SecWEP, gradeInsecure},
+		"spairport_security_mode_owe":                  {SecOWE, gradeInsecure},
+		"spairport_security_mode_wpa2_enterprise":      {SecWPA2, gradeSecure},
+		"spairport_security_mode_wps":                  {"", gradeUnknown},
+		"spairport_security_mode_something_from_macos": {"", gradeUnknown},
+	}
+	for in, want := range tests {
+		c := AirPortSecurity(in)
+		if c.Security != want.sec || gradeOf(c) != want.g {
+			t.Errorf("AirPortSecurity(%q) = %+v, want %q", in, c, want.sec)
+		}
+	}
+}
+
+func TestParseWdutilInfo(t *testing.T) {
+	tests := []struct {
+		stdout, stderr string
+		exit           int
+		recognised     bool
+		denied         bool
+		state, sec     string
+	}{
+		{"wdutil/macos15_wpa2.txt", "", 0, true, false, StateConnected, SecWPA2},
+		{"wdutil/macos_open.txt", "", 0, true, false, StateConnected, SecOpen},
+		{"wdutil/not_associated.txt", "", 0, true, false, StateNotConnected, ""},
+		{"", "wdutil/not_root.stderr", 1, false, true, "", ""},
+		{"wdutil/unrecognised.txt", "", 64, false, false, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.stdout+tt.stderr, func(t *testing.T) {
+			var out, errb []byte
+			if tt.stdout != "" {
+				out = readParser(t, tt.stdout)
+			}
+			if tt.stderr != "" {
+				errb = readParser(t, tt.stderr)
+			}
+			got := ParseWdutilInfo(out, errb, tt.exit)
+			if got.Recognised != tt.recognised || got.Denied != tt.denied || got.State != tt.state || got.Conn.Security != tt.sec {
+				t.Errorf("got %+v", got)
+			}
+		})
+	}
+}
+
+func TestParseIpconfigSummary(t *testing.T) {
+	tests := []struct {
+		file       string
+		recognised bool
+		state, sec string
+		enterprise bool
+	}{
+		{"ipconfig/wpa2_psk_ssid_redacted.txt", true, StateConnected, SecWPA2, false},
+		{"ipconfig/sha256_8021x_location_denied.txt", true, StateConnected, SecWPA2, true},
+		{"ipconfig/open_none.txt", true, StateConnected, SecOpen, false},
+		{"ipconfig/not_connected.txt", true, StateNotConnected, "", false},
+		{"ipconfig/ethernet.txt", true, StateNone, "", false},
+		{"ipconfig/unrecognised.txt", false, "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			got := ParseIpconfigSummary(readParser(t, tt.file))
+			if got.Recognised != tt.recognised || got.State != tt.state || got.Conn.Security != tt.sec || got.Conn.Enterprise != tt.enterprise {
+				t.Errorf("got %+v", got)
+			}
+		})
+	}
+}
+
+func TestParseNetshInterfaces(t *testing.T) {
+	tests := []struct {
+		file     string
+		codepage int
+		state    string
+		problem  string
+		ifaces   int
+		conns    []Connection
+	}{
+		{"netsh/en_wpa2_personal.txt", 0, StateConnected, "", 1, []Connection{{Security: SecWPA2, Cipher: "ccmp", Raw: "WPA2-Personal CCMP"}}},
+		{"netsh/de_wpa2_enterprise.txt", 0, StateConnected, "", 1, []Connection{{Security: SecWPA2, Enterprise: true, Cipher: "ccmp", Raw: "WPA2-Enterprise CCMP"}}},
+		{"netsh/de_wpa2_enterprise_cp850.bin", 850, StateConnected, "", 1, []Connection{{Security: SecWPA2, Enterprise: true, Cipher: "ccmp", Raw: "WPA2-Enterprise CCMP"}}},
+		{"netsh/fr_open.txt", 0, StateConnected, "", 1, []Connection{{Security: SecOpen, Raw: "Ouvrir Aucun"}}},
+		{"netsh/es_open.txt", 0, StateConnected, "", 1, []Connection{{Security: SecOpen, Raw: "Abierta Ninguna"}}},
+		{"netsh/it_wpa2_personal.txt", 0, StateConnected, "", 1, []Connection{{Security: SecWPA2, Cipher: "ccmp", Raw: "WPA2-Personal CCMP"}}},
+		{"netsh/en_two_adapters_tkip.txt", 0, StateConnected, "", 2, []Connection{{Security: SecWPA2, Cipher: "tkip", Raw: "WPA2-Personal TKIP"}}},
+		{"netsh/unknown_labels_known_values.txt", 0, StateConnected, "", 1, []Connection{{Security: SecWPA2, Cipher: "ccmp", Raw: "WPA2-Personal-X CCMP"}}},
+		{"netsh/en_no_wireless_interface.txt", 0, StateNone, "", 0, nil},
+		{"netsh/de_no_wireless_interface.txt", 0, StateNone, "", 0, nil},
+		{"netsh/location_denied_win11_24h2.txt", 0, StateUnknown, ProblemLocationPermission, 0, nil},
+		{"netsh/server_no_wlan_command.txt", 0, StateUnknown, ProblemUnrecognised, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			text := probe.DecodeConsole(readParser(t, tt.file), tt.codepage)
+			got := ParseNetshInterfaces(text)
+			if got.State != tt.state || got.Problem != tt.problem || got.Interfaces != tt.ifaces || len(got.Connections) != len(tt.conns) {
+				t.Fatalf("got %+v", got)
+			}
+			for i := range tt.conns {
+				if got.Connections[i] != tt.conns[i] {
+					t.Errorf("connection %d = %+v, want %+v", i, got.Connections[i], tt.conns[i])
+				}
+			}
+		})
+	}
+}
+
+func TestNetshSecurity(t *testing.T) {
+	tests := []struct {
+		auth, cipher string
+		sec          string
+		g            grade
+	}{
+		{"Offen", "Keine", SecOpen, gradeInsecure},
+		{"Open", "WEP", SecWEP, gradeInsecure},
+		{"Shared", "WEP", SecWEP, gradeInsecure},
+		{"WPA-Personal", "TKIP", SecWPA, gradeInsecure},
+		{"WPA3-Personal", "GCMP-256", SecWPA3, gradeSecure},
+		{"WPA2-パーソナル", "CCMP", SecWPA2, gradeSecure},
+		{"OWE", "CCMP", SecOWE, gradeInsecure},
+		{"Something new", "CCMP", "", gradeUnknown},
+	}
+	for _, tt := range tests {
+		c := NetshSecurity(tt.auth, tt.cipher)
+		if c.Security != tt.sec || gradeOf(c) != tt.g {
+			t.Errorf("NetshSecurity(%q, %q) = %+v, want %q", tt.auth, tt.cipher, c, tt.sec)
+		}
+	}
+}
