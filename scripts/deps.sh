@@ -1,25 +1,35 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests use when they are missing:
-# nftables (firewall tests in a network namespace), cryptsetup-bin (LUKS
-# header tests), util-linux (unshare, lsblk, findmnt), gcc (go test -race).
+# Installs the Debian packages the tests use when they are missing. Each is
+# there for real-component tests, never mocks:
+#   nftables         firewall verdicts on real rulesets inside `unshare -n`
+#   iptables         the firewall check's iptables fallback
+#   cryptsetup-bin   LUKS headers made with luksFormat on a loop file
+#   util-linux       unshare, lsblk, findmnt, blkid
+#   iproute2         lo up and multicast routes in the mDNS namespace test
+#   clamav           clamscan/sigtool read a real ClamAV database header
+#   libglib2.0-bin gsettings-desktop-schemas dconf-service dconf-gsettings-backend dbus-daemon
+#                    GNOME screen-lock settings through real gsettings on a private bus
+#   network-manager  nmcli's real answers when NetworkManager is not running
+#   gcc              go test -race (cgo)
 set -euo pipefail
 
-need=()
-have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
-have nft        || need+=(nftables)
-have cryptsetup || need+=(cryptsetup-bin)
-have unshare    || need+=(util-linux)
-have lsblk      || need+=(util-linux)
-have blkid      || need+=(util-linux)
-have gcc        || need+=(gcc)
-have git        || need+=(git)
+packages=(
+	nftables iptables cryptsetup-bin util-linux iproute2 clamav
+	libglib2.0-bin gsettings-desktop-schemas dconf-service dconf-gsettings-backend dbus-daemon
+	network-manager gcc git make
+)
 
+need=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		need+=("$p")
+	fi
+done
 if [ ${#need[@]} -eq 0 ]; then
 	exit 0
 fi
-mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
 if [ "$(id -u)" -ne 0 ]; then
-	echo "deps: missing packages: ${need[*]} — install them as root (apt-get install ${need[*]})" >&2
+	echo "deps: missing Debian packages: ${need[*]} — install them as root: apt-get install ${need[*]}" >&2
 	exit 1
 fi
 echo "deps: installing ${need[*]}"
