@@ -7,6 +7,7 @@ import (
 	diskencryption "github.com/sessionguard/sessionguard/checks/disk_encryption"
 	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
 	useraccounts "github.com/sessionguard/sessionguard/checks/user_accounts"
+	voiceassistants "github.com/sessionguard/sessionguard/checks/voice_assistants"
 	wifisecurity "github.com/sessionguard/sessionguard/checks/wifi_security"
 )
 
@@ -17,6 +18,7 @@ func Checks() []checks.Check {
 		antivirus.Check,
 		wifisecurity.Check,
 		useraccounts.Check,
+		voiceassistants.Check,
 		smartspeakers.Check,
 	}
 }

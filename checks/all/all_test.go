@@ -17,25 +17,28 @@ import (
 // at once, as `sessionguard check --replay` does with a real bundle.
 var suites = map[string]map[string]string{
 	"linux": {
-		"disk_encryption": "ubuntu_lvm_on_luks_swapfile",
-		"antivirus":       "clamav_clamd_running_current",
-		"wifi_security":   "nmcli_german_wpa2_wpa_cli_ccmp",
-		"user_accounts":   "debian_gdm_default_standard_user",
-		"smart_speakers":  "nest_mini_and_chromecast_audio",
+		"disk_encryption":  "ubuntu_lvm_on_luks_swapfile",
+		"antivirus":        "clamav_clamd_running_current",
+		"wifi_security":    "nmcli_german_wpa2_wpa_cli_ccmp",
+		"user_accounts":    "debian_gdm_default_standard_user",
+		"smart_speakers":   "nest_mini_and_chromecast_audio",
+		"voice_assistants": "gnome_desktop_nothing_listening",
 	},
 	"darwin": {
-		"disk_encryption": "filevault_on_apple_silicon",
-		"antivirus":       "builtin_current_sequoia",
-		"wifi_security":   "macos15_wpa2_personal",
-		"user_accounts":   "sonoma_single_admin_user",
-		"smart_speakers":  "homepod_2nd_gen_and_apple_tv",
+		"disk_encryption":  "filevault_on_apple_silicon",
+		"antivirus":        "builtin_current_sequoia",
+		"wifi_security":    "macos15_wpa2_personal",
+		"user_accounts":    "sonoma_single_admin_user",
+		"smart_speakers":   "homepod_2nd_gen_and_apple_tv",
+		"voice_assistants": "sonoma_siri_off",
 	},
 	"windows": {
-		"disk_encryption": "wmi_protected_xts_aes_128",
-		"antivirus":       "defender_on_current",
-		"wifi_security":   "en_wpa2_personal",
-		"user_accounts":   "win11_home_standard_user",
-		"smart_speakers":  "echo_show_homepod_and_nest_hub",
+		"disk_encryption":  "wmi_protected_xts_aes_128",
+		"antivirus":        "defender_on_current",
+		"wifi_security":    "en_wpa2_personal",
+		"user_accounts":    "win11_home_standard_user",
+		"smart_speakers":   "echo_show_homepod_and_nest_hub",
+		"voice_assistants": "win11_search_only_nothing_installed",
 	},
 }
 

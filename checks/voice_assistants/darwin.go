@@ -1,0 +1,174 @@
+package voiceassistants
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"howett.net/plist"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// DarwinFacts are Siri's settings for the person at the screen and the
+// managed-profile restrictions that override them.
+type DarwinFacts struct {
+	// SiriEnabled is com.apple.assistant.support "Assistant Enabled";
+	// default (not set) means Siri was never turned on: off.
+	SiriEnabled State `json:"siri_enabled"`
+	// ListenFor is com.apple.Siri VoiceTriggerUserEnabled ("Listen for
+	// 'Siri'/'Hey Siri'"); default (not set) means it was never turned on,
+	// which needs a voice enrolment: off.
+	ListenFor State `json:"listen_for"`
+	// ManagedDisabled is true when a managed profile turns Siri off
+	// (com.apple.ironwood.support "Ironwood Allowed"/"Assistant Allowed"
+	// false, or com.apple.applicationaccess allowAssistant false); nil when
+	// no readable profile says either way.
+	ManagedDisabled *bool `json:"managed_disabled,omitempty"`
+	// ManagedSource names the managed preference that decided it.
+	ManagedSource string `json:"managed_source,omitempty"`
+}
+
+// Managed preference files (computer-level profiles).
+const (
+	ironwoodManaged = "/Library/Managed Preferences/com.apple.ironwood.support.plist"
+	restrictManaged = "/Library/Managed Preferences/com.apple.applicationaccess.plist"
+)
+
+// ErrUnrecognised marks output a parser does not recognise.
+var ErrUnrecognised = errors.New("output not recognised")
+
+// ParseDefaultsBool reads the output of `defaults read DOMAIN KEY` for a
+// boolean: "1"/"0" (also true/false, YES/NO) on stdout with exit 0 is on/off;
+// exit 1 with "The domain/default pair of (…) does not exist" on stderr is
+// Default (the key is not set). Anything else is an error wrapping
+// ErrUnrecognised.
+func ParseDefaultsBool(stdout, stderr []byte, exitCode int) (State, error) {
+	if exitCode != 0 {
+		if bytes.Contains(stderr, []byte("does not exist")) &&
+			(bytes.Contains(stderr, []byte("domain/default pair")) || bytes.Contains(stderr, []byte("Domain "))) {
+			return Default, nil
+		}
+		return Unknown, fmt.Errorf("defaults exited %d: %w", exitCode, ErrUnrecognised)
+	}
+	switch strings.ToLower(strings.TrimSpace(string(stdout))) {
+	case "1", "true", "yes":
+		return On, nil
+	case "0", "false", "no":
+		return Off, nil
+	}
+	return Unknown, fmt.Errorf("defaults printed %q: %w", firstLine(stdout), ErrUnrecognised)
+}
+
+func firstLine(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return s
+}
+
+// ParseManagedSiri reads a managed preferences plist (XML or binary) and
+// reports whether it turns Siri off: disabled is true when any of keys is
+// false, found is false when none of them is present. A file that is not a
+// plist dictionary is an error wrapping ErrUnrecognised.
+func ParseManagedSiri(b []byte, keys ...string) (disabled, found bool, err error) {
+	var d map[string]any
+	if _, err := plist.Unmarshal(b, &d); err != nil {
+		return false, false, fmt.Errorf("managed preferences: %w", ErrUnrecognised)
+	}
+	for _, k := range keys {
+		v, ok := d[k]
+		if !ok {
+			continue
+		}
+		on, ok := plistBool(v)
+		if !ok {
+			return false, false, fmt.Errorf("managed preference %q is %T: %w", k, v, ErrUnrecognised)
+		}
+		found = true
+		if !on {
+			return true, true, nil
+		}
+	}
+	return false, found, nil
+}
+
+func plistBool(v any) (bool, bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case uint64:
+		return x != 0, x <= 1
+	case int64:
+		return x != 0, x == 0 || x == 1
+	case string:
+		switch strings.ToLower(x) {
+		case "1", "true", "yes":
+			return true, true
+		case "0", "false", "no":
+			return false, true
+		}
+	}
+	return false, false
+}
+
+func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
+	d := &DarwinFacts{SiriEnabled: Unknown, ListenFor: Unknown}
+	f.Darwin = d
+	// Siri's processes (Siri, assistantd, corespeechd) run whether or not
+	// Siri listens, so the process list is not evidence on macOS.
+	for _, m := range []struct {
+		path, source string
+		keys         []string
+	}{
+		{ironwoodManaged, "com.apple.ironwood.support", []string{"Ironwood Allowed", "Assistant Allowed"}},
+		{restrictManaged, "com.apple.applicationaccess", []string{"allowAssistant"}},
+	} {
+		b, err := p.ReadFile(m.path)
+		if err != nil {
+			if !errors.Is(err, probe.ErrNotFound) {
+				f.addError(m.source+" profile", err)
+			}
+			continue
+		}
+		disabled, found, err := ParseManagedSiri(b, m.keys...)
+		if err != nil {
+			f.addError(m.source+" profile", err)
+			continue
+		}
+		if found {
+			d.ManagedDisabled = &disabled
+			if disabled {
+				d.ManagedSource = m.source
+				break
+			}
+		}
+	}
+	if _, ok := consoleUser(p, f); !ok {
+		return
+	}
+	d.SiriEnabled = readDefaultsBool(ctx, p, f, "com.apple.assistant.support", "Assistant Enabled")
+	d.ListenFor = readDefaultsBool(ctx, p, f, "com.apple.Siri", "VoiceTriggerUserEnabled")
+	if d.SiriEnabled == On && d.ListenFor == On && (d.ManagedDisabled == nil || !*d.ManagedDisabled) {
+		f.add(Siri, EvidenceSetting)
+	}
+}
+
+func readDefaultsBool(ctx context.Context, p probe.Probe, f *Facts, domain, key string) State {
+	out, err := p.RunAsConsoleUser(ctx, "defaults", "read", domain, key)
+	if err != nil {
+		f.addError(domain+" "+key, err)
+		return Unknown
+	}
+	s, err := ParseDefaultsBool(out.Stdout, out.Stderr, out.ExitCode)
+	if err != nil {
+		f.addError(domain+" "+key, err)
+	}
+	return s
+}

@@ -1,0 +1,72 @@
+// Package voiceassistants checks for voice assistants that listen in the
+// room: one that is running, using the microphone, or set to wake on its
+// keyword fails ("turn off …", naming it); none found passes; when neither
+// the running programs nor the settings could be read the result is unknown.
+// Facts name only the known assistants found and how (process, process
+// name, microphone in use, installed, setting); no other process, argument,
+// PID or user name is ever kept.
+//
+// Sources, per operating system:
+//
+//   - Linux: the argument lists of running programs (probe Processes). The
+//     self-hosted assistants run as python3 or through a shell wrapper, so
+//     the program name, the module after -m, or the script an interpreter
+//     runs is matched: Mycroft (mycroft.skills, mycroft.client.speech,
+//     mycroft-speech-client), OpenVoiceOS (ovos-core, ovos_core,
+//     ovos-dinkum-listener), Neon (neon_speech, neon-speech), Rhasspy
+//     (rhasspy*), Home Assistant voice satellites (wyoming-satellite,
+//     wyoming_satellite) and wake-word listeners (wyoming-openwakeword,
+//     wyoming-microwakeword). A file that an editor, pager or grep merely
+//     names does not count. No process list → unknown.
+//   - macOS: Siri's settings for the person at the screen, read with
+//     `defaults read` run as the console user: com.apple.assistant.support
+//     "Assistant Enabled" (Siri on) and com.apple.Siri VoiceTriggerUserEnabled
+//     ("Listen for 'Siri'/'Hey Siri'", the key macOS 14 and 15 still use for
+//     both phrase choices). A key that is not set ("The domain/default pair …
+//     does not exist", exit 1) means the default: Siri is off until turned on
+//     in Setup Assistant or System Settings, and Listen for needs a voice
+//     enrolment that writes the key, so not set is off. A computer-level
+//     managed profile turns Siri off and wins: /Library/Managed Preferences/
+//     com.apple.ironwood.support.plist "Ironwood Allowed" or "Assistant
+//     Allowed" false, or com.apple.applicationaccess.plist allowAssistant
+//     false. Siri on and Listen for on fails; Siri on with Listen for off
+//     warns (it only starts from its keyboard shortcut); Siri off passes.
+//     Siri's processes (Siri, assistantd, corespeechd) run whatever the
+//     settings, so they are not evidence.
+//   - Windows: the Cortana app (package Microsoft.549981C3F5F10, Cortana.exe
+//     under \WindowsApps\Microsoft.549981C3F5F10_…; SearchApp.exe,
+//     SearchHost.exe and SearchUI.exe are Windows Search and never count),
+//     the Copilot app (Microsoft.Copilot_…\Copilot.exe; a copilot.exe
+//     elsewhere, such as the GitHub Copilot CLI, does not count) and the
+//     Alexa app (57540AMZNMobileLLC.AmazonAlexa_…\Alexa.exe), identified by
+//     package path in the process list; whether each package is installed,
+//     from a listing of C:\Program Files\WindowsApps (administrators and
+//     SYSTEM only); and the registry: the console user's hive (HKU\<SID>,
+//     HKCU when no console user is known) for "Let apps use voice activation"
+//     (Speech_OneCore\Settings\VoiceActivation\UserPreferenceForAllApps
+//     AgentActivationEnabled, not set = on as Windows shows it) and the
+//     microphone consent store (CapabilityAccessManager\ConsentStore\
+//     microphone Value, and per app <package family> Value and
+//     LastUsedTimeStart/LastUsedTimeStop: a start with a stop of 0 means the
+//     app is using the microphone now), the computer-wide microphone switch
+//     in HKLM, and the policies HKLM\SOFTWARE\Policies\Microsoft\Windows\
+//     AppPrivacy LetAppsActivateWithVoice and LetAppsAccessMicrophone
+//     (0 user choice, 1 force allow, 2 force deny) with
+//     LetAppsAccessMicrophone_ForceDenyTheseApps.
+//
+// How the Windows sources combine: an assistant using the microphone now
+// fails, whatever else is set. An assistant that cannot use the microphone
+// (policy force deny, the computer's or the user's microphone switch off, or
+// its own microphone permission denied, unless a policy forces allow) passes,
+// running or not. Voice activation denied by policy wins over the user's
+// setting. Cortana or Alexa running while apps may listen for their wake
+// word fails; running while voice activation is off (or denied by policy)
+// warns. Installed but not running, with voice activation on, fails too:
+// Windows can start them in the background when it hears their keyword.
+// "Hey, Copilot" is a setting inside the Copilot app with no registry value;
+// it keeps the microphone in use while Copilot runs, so Copilot running and
+// using the microphone fails, running without using it warns, and running
+// when the microphone record could not be read fails (process only). When
+// the process list or the installed packages could not be read and nothing
+// else decides, the result is unknown.
+package voiceassistants

@@ -1,0 +1,221 @@
+package voiceassistants
+
+import (
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks"
+)
+
+const unknownFix = "SessionGuard could not tell whether a voice assistant is listening. Try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
+
+// displayName is how an assistant is named to the practitioner.
+var displayName = map[string]string{
+	Cortana:             "Cortana",
+	Copilot:             "Copilot",
+	Alexa:               "the Alexa app",
+	Siri:                "Siri",
+	Mycroft:             "the Mycroft voice assistant",
+	OpenVoiceOS:         "the OpenVoiceOS voice assistant",
+	Neon:                "the Neon voice assistant",
+	Rhasspy:             "the Rhasspy voice assistant",
+	WyomingSatellite:    "a Home Assistant voice satellite (Wyoming)",
+	WyomingOpenWakeWord: "a Home Assistant wake-word listener (Wyoming)",
+}
+
+func name(a string) string {
+	if n, ok := displayName[a]; ok {
+		return n
+	}
+	return a
+}
+
+// Evaluate judges the facts. An assistant that runs, uses the microphone, or
+// is set to listen for its wake word fails; none found passes; what could
+// not be read is unknown, never pass or fail.
+func Evaluate(f Facts, _ checks.Policy) checks.Result {
+	switch f.OS {
+	case "linux":
+		return evaluateLinux(f)
+	case "darwin":
+		return evaluateDarwin(f)
+	case "windows":
+		return evaluateWindows(f)
+	}
+	return checks.Result{Status: checks.Unknown, Summary: "Voice assistants are not checked on this system.", Fix: unknownFix, Reason: "unsupported operating system " + f.OS}
+}
+
+func reason(f Facts) string {
+	if len(f.Errors) == 0 {
+		return "no source could be read"
+	}
+	return strings.Join(f.Errors, "; ")
+}
+
+func evaluateLinux(f Facts) checks.Result {
+	var names []string
+	for _, fd := range f.Found {
+		if n := name(fd.Assistant); !contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	switch {
+	case len(names) > 0:
+		return checks.Result{
+			Status:  checks.Fail,
+			Summary: "A voice assistant that listens in the room is running: " + joinAnd(names) + ".",
+			Fix:     "Stop " + joinAnd(names) + " before your session: close it, or ask whoever set it up on this computer to turn it off (it may start again when the computer restarts).",
+		}
+	case !f.ProcessListRead:
+		return checks.Result{Status: checks.Unknown, Summary: "Could not list the running programs to look for voice assistants.", Fix: unknownFix, Reason: reason(f)}
+	}
+	return checks.Result{Status: checks.Pass, Summary: "No voice assistant (Mycroft, OpenVoiceOS, Neon, Rhasspy or a Home Assistant voice satellite) is running."}
+}
+
+const siriFix = "Open System Settings > Siri & Spotlight (Apple Intelligence & Siri on newer Macs) and set \"Listen for\" to Off, or turn Siri off."
+
+func evaluateDarwin(f Facts) checks.Result {
+	d := f.Darwin
+	if d == nil {
+		return checks.Result{Status: checks.Unknown, Summary: "Could not read Siri's settings.", Fix: unknownFix, Reason: reason(f)}
+	}
+	if d.ManagedDisabled != nil && *d.ManagedDisabled {
+		return checks.Result{Status: checks.Pass, Summary: "Siri is turned off by your organisation's settings profile."}
+	}
+	siriOff := d.SiriEnabled == Off || d.SiriEnabled == Default
+	listenOff := d.ListenFor == Off || d.ListenFor == Default
+	switch {
+	case d.SiriEnabled == On && d.ListenFor == On:
+		return checks.Result{Status: checks.Fail, Summary: "Siri is on and listens for \"Siri\" or \"Hey Siri\" in the room.", Fix: siriFix}
+	case siriOff:
+		return checks.Result{Status: checks.Pass, Summary: "Siri is off."}
+	case d.SiriEnabled == On && listenOff:
+		return checks.Result{
+			Status:  checks.Warn,
+			Summary: "Siri is on but does not listen for \"Siri\" or \"Hey Siri\"; it only starts from its keyboard shortcut.",
+			Fix:     "If you do not need Siri, turn it off in System Settings > Siri & Spotlight (Apple Intelligence & Siri on newer Macs), so it cannot be started by accident during a session.",
+		}
+	case listenOff && d.ListenFor == Off:
+		return checks.Result{Status: checks.Pass, Summary: "Siri does not listen for \"Siri\" or \"Hey Siri\"."}
+	case f.ConsoleUser == ConsoleNone:
+		return checks.Result{Status: checks.Unknown, Summary: "Nobody is signed in at the screen, so Siri's settings could not be read.", Fix: "Sign in at the Mac's screen and check again.", Reason: "no console user"}
+	}
+	return checks.Result{Status: checks.Unknown, Summary: "Could not tell whether Siri listens for \"Siri\" or \"Hey Siri\".", Fix: siriFix + " Then check again.", Reason: reason(f)}
+}
+
+func windowsFix(a string) string {
+	switch a {
+	case Cortana:
+		return "Close Cortana and turn off \"Let Cortana respond to 'Cortana' keyword\" (Settings > Privacy & security > Voice activation; on Windows 10, Settings > Privacy > Voice activation), or uninstall the Cortana app."
+	case Copilot:
+		return "Close the Copilot app (right-click its icon next to the clock and choose Quit), or in Copilot open Settings and turn off \"Listen for 'Hey, Copilot'\"."
+	case Alexa:
+		return "Close the Alexa app and turn off its \"Alexa\" wake word (Settings > Privacy & security > Voice activation; on Windows 10, Settings > Privacy > Voice activation), or uninstall the Alexa app."
+	}
+	return ""
+}
+
+const voiceActivationFix = "Open Settings > Privacy & security (Privacy on Windows 10) > Voice activation and turn off \"Let apps access voice activation services\"."
+
+func evaluateWindows(f Facts) checks.Result {
+	w := f.Windows
+	if w == nil {
+		return checks.Result{Status: checks.Unknown, Summary: "Could not read the voice assistant settings.", Fix: unknownFix, Reason: reason(f)}
+	}
+	micAll := w.MicrophonePolicy == PolicyForceDeny ||
+		(w.MicrophonePolicy != PolicyForceAllow && (w.MicrophoneDevice == ConsentDeny || w.MicrophoneUser == ConsentDeny))
+	voiceDenied := w.VoiceActivationPolicy == PolicyForceDeny
+	voiceOn := w.VoiceActivationPolicy == PolicyForceAllow ||
+		(w.VoiceActivationPolicy == PolicyUserChoice && (w.AgentActivation == On || w.AgentActivation == Default))
+	voiceOff := voiceDenied || (w.VoiceActivationPolicy == PolicyUserChoice && w.AgentActivation == Off)
+
+	var fails, warns, unknowns, fixes []string
+	addFix := func(s string) {
+		if s != "" && !contains(fixes, s) {
+			fixes = append(fixes, s)
+		}
+	}
+	for _, a := range w.Assistants {
+		n := capitalise(name(a.Assistant))
+		wake := a.Assistant != Copilot
+		micBlocked := micAll || a.Microphone == "policy_deny" ||
+			(w.MicrophonePolicy != PolicyForceAllow && a.Microphone == ConsentDeny)
+		switch {
+		case a.MicrophoneInUse == "yes":
+			fails = append(fails, n+" is using the microphone right now")
+			addFix(windowsFix(a.Assistant))
+		case micBlocked:
+			// It cannot hear anything, running or not.
+		case a.Running && !wake && a.MicrophoneInUse == "no":
+			warns = append(warns, n+" is open but not using the microphone, so \"Hey, Copilot\" is off")
+			addFix(windowsFix(a.Assistant))
+		case a.Running && !wake:
+			fails = append(fails, n+" is running and may be listening for \"Hey, Copilot\"")
+			addFix(windowsFix(a.Assistant))
+		case a.Running && voiceOff:
+			warns = append(warns, n+" is open, but apps may not listen for their wake word")
+			addFix(windowsFix(a.Assistant))
+		case a.Running:
+			fails = append(fails, n+" is running and may listen for its wake word")
+			addFix(windowsFix(a.Assistant))
+		case !wake || voiceOff:
+			// Not running, and not wakeable by voice.
+		case a.Installed == "yes" && voiceOn:
+			fails = append(fails, n+" is installed and apps may listen for their wake word")
+			addFix(voiceActivationFix)
+		case a.Installed == "yes":
+			unknowns = append(unknowns, "whether "+name(a.Assistant)+" may listen for its wake word")
+		case a.Installed == "unknown":
+			unknowns = append(unknowns, "whether "+name(a.Assistant)+" is installed while apps may listen for their wake word")
+		}
+	}
+	onlyProcs := len(unknowns) == 0
+	if !f.ProcessListRead && !micAll {
+		unknowns = append(unknowns, "which programs are running")
+	}
+	unknownFixW := voiceActivationFix + " Then check again; if it stays unknown, ask your IT support."
+	if onlyProcs {
+		unknownFixW = unknownFix
+	}
+	switch {
+	case len(fails) > 0:
+		return checks.Result{Status: checks.Fail, Summary: capitalise(joinAnd(fails)) + ".", Fix: strings.Join(fixes, " ")}
+	case len(unknowns) > 0:
+		return checks.Result{
+			Status:  checks.Unknown,
+			Summary: "Could not tell " + joinAnd(unknowns) + ".",
+			Fix:     unknownFixW,
+			Reason:  reason(f),
+		}
+	case len(warns) > 0:
+		return checks.Result{Status: checks.Warn, Summary: capitalise(joinAnd(warns)) + ".", Fix: strings.Join(fixes, " ")}
+	case micAll:
+		return checks.Result{Status: checks.Pass, Summary: "Apps may not use the microphone, so no voice assistant can listen."}
+	}
+	return checks.Result{Status: checks.Pass, Summary: "No voice assistant (Cortana, Copilot voice or Alexa) is running or set to listen."}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func joinAnd(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

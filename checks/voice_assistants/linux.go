@@ -1,0 +1,149 @@
+package voiceassistants
+
+import (
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// linuxMarker is a program, script or Python module name that identifies a
+// self-hosted voice assistant. These run as python3 (or through a shell
+// wrapper), so the marker is looked for in the argument list, not the
+// process name.
+type linuxMarker struct {
+	name      string
+	assistant string
+	// prefix matches any name starting with name (Rhasspy ships dozens of
+	// rhasspy-* services and rhasspy* modules).
+	prefix bool
+}
+
+var linuxMarkers = []linuxMarker{
+	{"mycroft.skills", Mycroft, false},
+	{"mycroft.client.speech", Mycroft, false},
+	{"mycroft-speech-client", Mycroft, false},
+	{"mycroft-skills", Mycroft, false},
+	{"ovos-core", OpenVoiceOS, false},
+	{"ovos_core", OpenVoiceOS, false},
+	{"ovos-dinkum-listener", OpenVoiceOS, false},
+	{"ovos_dinkum_listener", OpenVoiceOS, false},
+	{"ovos-listener", OpenVoiceOS, false},
+	{"neon_speech", Neon, false},
+	{"neon-speech", Neon, false},
+	{"rhasspy", Rhasspy, true},
+	{"wyoming-satellite", WyomingSatellite, false},
+	{"wyoming_satellite", WyomingSatellite, false},
+	{"wyoming-openwakeword", WyomingOpenWakeWord, false},
+	{"wyoming_openwakeword", WyomingOpenWakeWord, false},
+	{"wyoming-microwakeword", WyomingOpenWakeWord, false},
+	{"wyoming_microwakeword", WyomingOpenWakeWord, false},
+}
+
+// ClassifyArgv returns the assistant an argument list runs, or "". It looks
+// at the program itself (argv[0]), and, when the program is an interpreter
+// (python, pypy, a shell), at the module after -m or the script it runs.
+// Files an editor, pager or grep merely mentions never count.
+func ClassifyArgv(argv []string) string {
+	if len(argv) == 0 {
+		return ""
+	}
+	prog := baseName(argv[0])
+	if a := matchMarker(prog); a != "" {
+		return a
+	}
+	if !isInterpreter(prog) {
+		return ""
+	}
+	args := argv[1:]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-m":
+			if i+1 < len(args) {
+				return matchMarker(args[i+1])
+			}
+			return ""
+		case strings.HasPrefix(a, "-m") && !strings.HasPrefix(a, "--"):
+			return matchMarker(a[2:])
+		case a == "-c":
+			return "" // inline code: nothing to name
+		case takesValue(prog, a):
+			i++ // option with a separate value
+		case a == "--":
+			if i+1 < len(args) {
+				return matchMarker(baseName(args[i+1]))
+			}
+			return ""
+		case strings.HasPrefix(a, "-"):
+			continue
+		default:
+			return matchMarker(baseName(a))
+		}
+	}
+	return ""
+}
+
+// matchMarker matches a program, script or module name: exactly, as a
+// dotted submodule (wyoming_satellite.__main__), or with a .py suffix.
+func matchMarker(name string) string {
+	name = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), ".py")
+	if name == "" {
+		return ""
+	}
+	for _, m := range linuxMarkers {
+		switch {
+		case m.prefix && strings.HasPrefix(name, m.name):
+			return m.assistant
+		case name == m.name || strings.HasPrefix(name, m.name+"."):
+			return m.assistant
+		}
+	}
+	return ""
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		p = p[i+1:]
+	}
+	return p
+}
+
+// isInterpreter reports whether a program runs a script or module named in
+// its arguments.
+func isInterpreter(prog string) bool {
+	prog = strings.ToLower(prog)
+	for _, p := range []string{"python", "pypy", "bash", "sh", "dash", "zsh"} {
+		if prog == p || strings.HasPrefix(prog, p) && strings.Trim(prog[len(p):], "0123456789.-") == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// takesValue reports whether an interpreter option is followed by a
+// separate value (python -W ignore, -X dev; shell -o errexit, -O extglob).
+func takesValue(prog, opt string) bool {
+	if strings.HasPrefix(strings.ToLower(prog), "py") {
+		return opt == "-W" || opt == "-X"
+	}
+	return opt == "-o" || opt == "-O" || opt == "+o" || opt == "+O"
+}
+
+// collectLinux scans the argument lists of running programs.
+func collectLinux(p probe.Probe, f *Facts) {
+	procs, err := p.Processes()
+	if err != nil {
+		f.addError("process list", err)
+		return
+	}
+	f.ProcessListRead = true
+	for _, pr := range procs {
+		argv := pr.Cmdline
+		if len(argv) == 0 && pr.Name != "" {
+			argv = []string{pr.Name} // arguments hidden: the name alone
+		}
+		if a := ClassifyArgv(argv); a != "" {
+			f.add(a, EvidenceProcess)
+		}
+	}
+}
