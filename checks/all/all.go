@@ -5,6 +5,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/antivirus"
 	diskencryption "github.com/sessionguard/sessionguard/checks/disk_encryption"
+	"github.com/sessionguard/sessionguard/checks/firewall"
 	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
 	useraccounts "github.com/sessionguard/sessionguard/checks/user_accounts"
 	voiceassistants "github.com/sessionguard/sessionguard/checks/voice_assistants"
@@ -15,6 +16,7 @@ import (
 func Checks() []checks.Check {
 	return []checks.Check{
 		diskencryption.Check,
+		firewall.Check,
 		antivirus.Check,
 		wifisecurity.Check,
 		useraccounts.Check,

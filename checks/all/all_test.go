@@ -17,6 +17,7 @@ import (
 // at once, as `sessionguard check --replay` does with a real bundle.
 var suites = map[string]map[string]string{
 	"linux": {
+		"firewall":         "ubuntu_ufw_iptables_nft",
 		"disk_encryption":  "ubuntu_lvm_on_luks_swapfile",
 		"antivirus":        "clamav_clamd_running_current",
 		"wifi_security":    "nmcli_german_wpa2_wpa_cli_ccmp",
@@ -25,6 +26,7 @@ var suites = map[string]map[string]string{
 		"voice_assistants": "gnome_desktop_nothing_listening",
 	},
 	"darwin": {
+		"firewall":         "socketfilterfw_on",
 		"disk_encryption":  "filevault_on_apple_silicon",
 		"antivirus":        "builtin_current_sequoia",
 		"wifi_security":    "macos15_wpa2_personal",
@@ -33,6 +35,7 @@ var suites = map[string]map[string]string{
 		"voice_assistants": "sonoma_siri_off",
 	},
 	"windows": {
+		"firewall":         "wmi_public_network_on",
 		"disk_encryption":  "wmi_protected_xts_aes_128",
 		"antivirus":        "defender_on_current",
 		"wifi_security":    "en_wpa2_personal",

@@ -1,0 +1,191 @@
+package firewall
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"howett.net/plist"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// macOS files.
+const (
+	// ManagedFirewallPlist is written by a configuration profile (MDM)
+	// with the com.apple.security.firewall payload.
+	ManagedFirewallPlist = "/Library/Managed Preferences/com.apple.security.firewall.plist"
+	// ALFPlist held the firewall state up to macOS 14.
+	ALFPlist = "/Library/Preferences/com.apple.alf.plist"
+)
+
+// Application firewall global states, as socketfilterfw and the ALF plist
+// number them.
+const (
+	ALFOff      = 0
+	ALFOn       = 1 // on, incoming connections limited to allowed apps
+	ALFBlockAll = 2 // on, blocking all incoming connections but essential ones
+)
+
+// DarwinFacts is what was seen on macOS.
+type DarwinFacts struct {
+	// GlobalState is the application firewall's state (0 off, 1 on, 2 on
+	// and blocking all incoming connections), nil when not read.
+	GlobalState *int `json:"global_state,omitempty"`
+	// Source names where GlobalState came from: "socketfilterfw",
+	// "system_profiler" or "alf_plist".
+	Source string `json:"source,omitempty"`
+	// ManagedEnable is EnableFirewall of a configuration profile, nil when
+	// no profile sets it.
+	ManagedEnable *bool `json:"managed_enable_firewall,omitempty"`
+	// ManagedBlockAll is BlockAllIncoming of a configuration profile.
+	ManagedBlockAll *bool `json:"managed_block_all,omitempty"`
+	// Errors say why sources could not be read.
+	Errors []string `json:"errors,omitempty"`
+}
+
+func collectDarwin(ctx context.Context, p probe.Probe) *DarwinFacts {
+	f := &DarwinFacts{}
+	set := func(state int, source string) {
+		f.GlobalState, f.Source = &state, source
+	}
+	out, err := p.Run(ctx, "socketfilterfw", "--getglobalstate")
+	if err == nil {
+		var state int
+		state, err = ParseSocketFilterFW(out.Stdout, out.Stderr)
+		if err == nil {
+			set(state, "socketfilterfw")
+		}
+	}
+	if err != nil {
+		f.Errors = append(f.Errors, err.Error())
+		out, err = p.Run(ctx, "system_profiler", "SPFirewallDataType", "-json")
+		if err == nil {
+			var state int
+			state, err = ParseSPFirewall(out.Stdout)
+			if err == nil {
+				set(state, "system_profiler")
+			}
+		}
+		if err != nil {
+			f.Errors = append(f.Errors, err.Error())
+		}
+	}
+	if b, err := p.ReadFile(ManagedFirewallPlist); err == nil {
+		m, err := ParseManagedFirewallPlist(b)
+		if err != nil {
+			f.Errors = append(f.Errors, err.Error())
+		}
+		f.ManagedEnable, f.ManagedBlockAll = m.EnableFirewall, m.BlockAllIncoming
+	} else if failedState(err) != StateNotInstalled {
+		f.Errors = append(f.Errors, err.Error())
+	}
+	if f.GlobalState == nil {
+		if b, err := p.ReadFile(ALFPlist); err == nil {
+			state, err := ParseALFPlist(b)
+			if err != nil {
+				f.Errors = append(f.Errors, err.Error())
+			} else {
+				set(state, "alf_plist")
+			}
+		} else if failedState(err) != StateNotInstalled {
+			f.Errors = append(f.Errors, err.Error())
+		}
+	}
+	return f
+}
+
+var stateRE = regexp.MustCompile(`\(State = (\d+)\)`)
+
+// ParseSocketFilterFW reads `socketfilterfw --getglobalstate`: "Firewall is
+// enabled. (State = 1)", "Firewall is disabled. (State = 0)", "(State = 2)"
+// for block all; versions without the number say "Firewall is enabled." or
+// that it is blocking all non-essential incoming connections.
+func ParseSocketFilterFW(stdout, stderr []byte) (int, error) {
+	text := strings.TrimSpace(string(stdout))
+	if m := stateRE.FindStringSubmatch(text); m != nil {
+		n, err := strconv.Atoi(m[1])
+		if err == nil && n >= ALFOff && n <= ALFBlockAll {
+			return n, nil
+		}
+	}
+	lower := strings.ToLower(text)
+	switch {
+	case strings.Contains(lower, "blocking all"):
+		return ALFBlockAll, nil
+	case strings.Contains(lower, "firewall is disabled"):
+		return ALFOff, nil
+	case strings.Contains(lower, "firewall is enabled"):
+		return ALFOn, nil
+	}
+	return 0, fmt.Errorf("socketfilterfw --getglobalstate: %w: %q", ErrUnrecognised, firstLine(text+"\n"+string(stderr)))
+}
+
+// system_profiler SPFirewallDataType global states.
+var spGlobalStates = map[string]int{
+	"spfirewall_globalstate_allow_all":         ALFOff,
+	"spfirewall_globalstate_off":               ALFOff,
+	"spfirewall_globalstate_limit_connections": ALFOn,
+	"spfirewall_globalstate_block_all":         ALFBlockAll,
+}
+
+// ParseSPFirewall reads `system_profiler SPFirewallDataType -json`.
+func ParseSPFirewall(b []byte) (int, error) {
+	var doc struct {
+		Items []map[string]any `json:"SPFirewallDataType"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return 0, fmt.Errorf("system_profiler SPFirewallDataType: %w: %v", ErrUnrecognised, err)
+	}
+	for _, item := range doc.Items {
+		v, ok := item["spfirewall_globalstate"].(string)
+		if !ok {
+			continue
+		}
+		if state, ok := spGlobalStates[v]; ok {
+			return state, nil
+		}
+		return 0, fmt.Errorf("system_profiler SPFirewallDataType: %w: global state %q", ErrUnrecognised, v)
+	}
+	return 0, fmt.Errorf("system_profiler SPFirewallDataType: %w: no spfirewall_globalstate", ErrUnrecognised)
+}
+
+// ManagedFirewall is what a configuration profile sets.
+type ManagedFirewall struct {
+	EnableFirewall   *bool
+	BlockAllIncoming *bool
+}
+
+// ParseManagedFirewallPlist reads the managed com.apple.security.firewall
+// preferences (XML or binary plist).
+func ParseManagedFirewallPlist(b []byte) (ManagedFirewall, error) {
+	var doc map[string]any
+	if _, err := plist.Unmarshal(b, &doc); err != nil {
+		return ManagedFirewall{}, fmt.Errorf("%s: %w: %v", ManagedFirewallPlist, ErrUnrecognised, err)
+	}
+	var m ManagedFirewall
+	if v, ok := probe.AsBool(doc["EnableFirewall"]); ok {
+		m.EnableFirewall = &v
+	}
+	if v, ok := probe.AsBool(doc["BlockAllIncoming"]); ok {
+		m.BlockAllIncoming = &v
+	}
+	return m, nil
+}
+
+// ParseALFPlist reads globalstate from com.apple.alf.plist (macOS 14 and
+// earlier).
+func ParseALFPlist(b []byte) (int, error) {
+	var doc map[string]any
+	if _, err := plist.Unmarshal(b, &doc); err != nil {
+		return 0, fmt.Errorf("%s: %w: %v", ALFPlist, ErrUnrecognised, err)
+	}
+	n, ok := probe.AsInt(doc["globalstate"])
+	if !ok || n < ALFOff || n > ALFBlockAll {
+		return 0, fmt.Errorf("%s: %w: globalstate %v", ALFPlist, ErrUnrecognised, doc["globalstate"])
+	}
+	return int(n), nil
+}

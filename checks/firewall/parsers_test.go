@@ -1,0 +1,365 @@
+package firewall
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func readTestdata(t testing.TB, rel string) []byte {
+	t.Helper()
+	if rel == "" {
+		return nil
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", "parsers", filepath.FromSlash(rel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestParseNftJSON(t *testing.T) {
+	tests := []struct {
+		file       string
+		wantErr    bool
+		tables     int
+		chains     int
+		filtering  bool
+		def        string // Default of the first input chain
+		acceptsAll bool
+		fronts     []string
+	}{
+		{file: "nft/empty_netns.json", tables: 0, chains: 0},
+		{file: "nft/legacy_only_empty.json", tables: 0, chains: 0},
+		{file: "nft/policy_drop.json", tables: 1, chains: 1, filtering: true, def: "drop"},
+		{file: "nft/accept_empty.json", tables: 1, chains: 1, def: "accept"},
+		{file: "nft/debian_workstation.json", tables: 1, chains: 1, filtering: true, def: "drop"},
+		{file: "nft/firewalld.json", tables: 1, chains: 1, filtering: true, def: "reject", fronts: []string{"firewalld"}},
+		{file: "nft/output_only_drop.json", tables: 1, chains: 1, def: "accept"},
+		{file: "nft/accept_then_drop_rule.json", tables: 1, chains: 1, filtering: true, def: "drop"},
+		{file: "nft/drop_with_accept_all.json", tables: 1, chains: 1, def: "accept", acceptsAll: true},
+		{file: "nft/ip6_only.json", tables: 1, chains: 1, filtering: true, def: "drop"},
+		{file: "nft/netdev_and_nat.json", tables: 2, chains: 0},
+		{file: "nft/jump_to_drop_chain.json", tables: 1, chains: 1, filtering: true, def: "drop"},
+		{file: "nft/ufw_iptables_nft.json", tables: 1, chains: 1, filtering: true, def: "drop", fronts: []string{"ufw"}},
+		{file: "nft/docker_iptables_nft.json", tables: 2, chains: 1, def: "accept", fronts: []string{"docker"}},
+		{file: "nft/rhel_reject_iptables_nft.json", tables: 1, chains: 1, filtering: true, def: "reject"},
+		{file: "nft/ufw_docker_iptables_nft.json", tables: 2, chains: 1, def: "accept", fronts: []string{"docker", "ufw"}},
+		{file: "nft/text_not_json.txt", wantErr: true},
+		{file: "nft/denied_stderr.txt", wantErr: true},
+		{file: "nft/json_not_compiled_stderr.txt", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			rs, err := ParseNftJSON(readTestdata(t, tc.file))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if tc.wantErr {
+				if !errors.Is(err, ErrUnrecognised) {
+					t.Errorf("err = %v, want ErrUnrecognised", err)
+				}
+				return
+			}
+			if rs.Tables != tc.tables || len(rs.InputChains) != tc.chains {
+				t.Errorf("tables %d chains %d, want %d %d: %+v", rs.Tables, len(rs.InputChains), tc.tables, tc.chains, rs.InputChains)
+			}
+			if rs.Filtering() != tc.filtering {
+				t.Errorf("Filtering() = %v, want %v: %+v", rs.Filtering(), tc.filtering, rs.InputChains)
+			}
+			if tc.chains > 0 {
+				c := rs.InputChains[0]
+				if c.Default != tc.def || c.AcceptsAll != tc.acceptsAll {
+					t.Errorf("chain %+v, want default %q acceptsAll %v", c, tc.def, tc.acceptsAll)
+				}
+			}
+			if len(rs.FrontEnds) != len(tc.fronts) {
+				t.Fatalf("front ends %v, want %v", rs.FrontEnds, tc.fronts)
+			}
+			for i := range tc.fronts {
+				if rs.FrontEnds[i] != tc.fronts[i] {
+					t.Errorf("front ends %v, want %v", rs.FrontEnds, tc.fronts)
+				}
+			}
+		})
+	}
+}
+
+func TestParseIptablesS(t *testing.T) {
+	tests := []struct {
+		stdout, stderr string
+		wantErr        bool
+		policy         string
+		def            string
+		filtering      bool
+		legacy, ufw    bool
+		docker         bool
+	}{
+		{stdout: "iptables/ufw.txt", policy: "DROP", def: "drop", filtering: true, ufw: true},
+		{stdout: "iptables/legacy_ufw.txt", policy: "DROP", def: "drop", filtering: true, ufw: true},
+		{stdout: "iptables/docker.txt", policy: "ACCEPT", def: "accept", docker: true},
+		// Docker's rules restored over ufw's reset the INPUT policy to ACCEPT:
+		// ufw's chains return local traffic, so nothing is filtered.
+		{stdout: "iptables/ufw_docker.txt", policy: "ACCEPT", def: "accept", ufw: true, docker: true},
+		{stdout: "iptables/rhel_reject.txt", policy: "ACCEPT", def: "reject", filtering: true},
+		{stdout: "iptables/empty_accept.txt", policy: "ACCEPT", def: "accept"},
+		{stdout: "iptables/accept_policy_comment_drop.txt", policy: "ACCEPT", def: "drop", filtering: true},
+		{stdout: "iptables/drop_policy_accept_all.txt", policy: "DROP", def: "accept"},
+		{stdout: "iptables/legacy_warning_stdout.txt", stderr: "iptables/legacy_warning_stderr.txt", policy: "ACCEPT", def: "accept", legacy: true},
+		{stdout: "iptables/list_not_S.txt", wantErr: true},
+		{stderr: "iptables/denied_stderr.txt", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.stdout+tc.stderr, func(t *testing.T) {
+			in, err := ParseIptablesS(readTestdata(t, tc.stdout), readTestdata(t, tc.stderr))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if tc.wantErr {
+				if !errors.Is(err, ErrUnrecognised) {
+					t.Errorf("err = %v, want ErrUnrecognised", err)
+				}
+				return
+			}
+			if in.Policy != tc.policy || in.Default != tc.def || in.Filtering != tc.filtering {
+				t.Errorf("got policy %q default %q filtering %v, want %q %q %v", in.Policy, in.Default, in.Filtering, tc.policy, tc.def, tc.filtering)
+			}
+			if in.LegacyTablesPresent != tc.legacy || in.UFW != tc.ufw || in.Docker != tc.docker {
+				t.Errorf("legacy %v ufw %v docker %v, want %v %v %v", in.LegacyTablesPresent, in.UFW, in.Docker, tc.legacy, tc.ufw, tc.docker)
+			}
+		})
+	}
+}
+
+func TestDeniedDetection(t *testing.T) {
+	if !nftDenied(readTestdata(t, "nft/denied_stderr.txt")) {
+		t.Error("nft denial not recognised")
+	}
+	if nftDenied(readTestdata(t, "nft/json_not_compiled_stderr.txt")) {
+		t.Error("missing JSON support taken for a denial")
+	}
+	if !iptablesDenied(readTestdata(t, "iptables/denied_stderr.txt")) {
+		t.Error("iptables denial not recognised")
+	}
+	if iptablesDenied(readTestdata(t, "iptables/legacy_warning_stderr.txt")) {
+		t.Error("legacy warning taken for a denial")
+	}
+}
+
+func TestParseUFWStatus(t *testing.T) {
+	tests := []struct {
+		stdout, stderr string
+		wantErr        bool
+		want           UFWStatus
+	}{
+		{stdout: "ufw/active_deny.txt", want: UFWStatus{Active: true, DefaultIncoming: "deny"}},
+		{stdout: "ufw/active_reject_no_logging.txt", want: UFWStatus{Active: true, DefaultIncoming: "reject"}},
+		{stdout: "ufw/active_allow_incoming.txt", want: UFWStatus{Active: true, DefaultIncoming: "allow"}},
+		{stdout: "ufw/inactive.txt", want: UFWStatus{}},
+		{stderr: "ufw/needs_root_stderr.txt", want: UFWStatus{NeedsRoot: true}},
+		{stderr: "ufw/init_error.txt", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.stdout+tc.stderr, func(t *testing.T) {
+			got, err := ParseUFWStatus(readTestdata(t, tc.stdout), readTestdata(t, tc.stderr))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if !tc.wantErr && got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseFirewalldState(t *testing.T) {
+	tests := []struct {
+		stdout, stderr string
+		exit           int
+		running        bool
+		wantErr        bool
+	}{
+		{stdout: "firewalld/running_stdout.txt", exit: 0, running: true},
+		{stderr: "firewalld/not_running_stderr.txt", exit: 252},
+		{stderr: "firewalld/not_running_stderr.txt", exit: 1, wantErr: true},
+		{stderr: "firewalld/polkit_denied_stderr.txt", exit: 1, wantErr: true},
+		{stdout: "firewalld/running_stdout.txt", exit: 252, wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.stdout+tc.stderr, func(t *testing.T) {
+			got, err := ParseFirewalldState(readTestdata(t, tc.stdout), readTestdata(t, tc.stderr), tc.exit)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if got != tc.running {
+				t.Errorf("running = %v, want %v", got, tc.running)
+			}
+		})
+	}
+}
+
+func TestParseSocketFilterFW(t *testing.T) {
+	tests := []struct {
+		file    string
+		want    int
+		wantErr bool
+	}{
+		{file: "socketfilterfw/enabled_state1.txt", want: ALFOn},
+		{file: "socketfilterfw/disabled_state0.txt", want: ALFOff},
+		{file: "socketfilterfw/block_all_state2.txt", want: ALFBlockAll},
+		{file: "socketfilterfw/blocking_all_text.txt", want: ALFBlockAll},
+		{file: "socketfilterfw/enabled_no_number.txt", want: ALFOn},
+		{file: "socketfilterfw/must_be_root.txt", wantErr: true},
+		{file: "socketfilterfw/empty.txt", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			got, err := ParseSocketFilterFW(readTestdata(t, tc.file), nil)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if !tc.wantErr && got != tc.want {
+				t.Errorf("state = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseSPFirewall(t *testing.T) {
+	tests := []struct {
+		file    string
+		want    int
+		wantErr bool
+	}{
+		{file: "system_profiler/macos15_on_limit.json", want: ALFOn},
+		{file: "system_profiler/macos15_off_allow_all.json", want: ALFOff},
+		{file: "system_profiler/block_all.json", want: ALFBlockAll},
+		{file: "system_profiler/unknown_state.json", wantErr: true},
+		{file: "system_profiler/empty_list.json", wantErr: true},
+		{file: "system_profiler/not_json.txt", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			got, err := ParseSPFirewall(readTestdata(t, tc.file))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if !tc.wantErr && got != tc.want {
+				t.Errorf("state = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestParsePlists(t *testing.T) {
+	managed := []struct {
+		file             string
+		enable, blockAll *bool
+		wantErr          bool
+	}{
+		{file: "plist/managed_enabled.xml.plist", enable: ptr(true), blockAll: ptr(false)},
+		{file: "plist/managed_disabled.xml.plist", enable: ptr(false)},
+		{file: "plist/managed_stealth_only.xml.plist"},
+		{file: "plist/managed_block_all.binary.plist", enable: ptr(true), blockAll: ptr(true)},
+		{file: "plist/garbage.txt", wantErr: true},
+	}
+	eq := func(a, b *bool) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	for _, tc := range managed {
+		t.Run(tc.file, func(t *testing.T) {
+			m, err := ParseManagedFirewallPlist(readTestdata(t, tc.file))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if !eq(m.EnableFirewall, tc.enable) || !eq(m.BlockAllIncoming, tc.blockAll) {
+				t.Errorf("got enable %v blockAll %v", m.EnableFirewall, m.BlockAllIncoming)
+			}
+		})
+	}
+	alf := []struct {
+		file    string
+		want    int
+		wantErr bool
+	}{
+		{file: "plist/alf_globalstate1.xml.plist", want: 1},
+		{file: "plist/alf_globalstate0.xml.plist", want: 0},
+		{file: "plist/alf_globalstate2.binary.plist", want: 2},
+		{file: "plist/managed_enabled.xml.plist", wantErr: true},
+		{file: "plist/garbage.txt", wantErr: true},
+	}
+	for _, tc := range alf {
+		t.Run("alf/"+tc.file, func(t *testing.T) {
+			got, err := ParseALFPlist(readTestdata(t, tc.file))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if !tc.wantErr && got != tc.want {
+				t.Errorf("globalstate = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseNetshProfiles(t *testing.T) {
+	type want struct {
+		name           string
+		enabled        bool
+		inboundAllowed bool
+	}
+	tests := []struct {
+		file    string
+		want    []want
+		wantErr bool
+	}{
+		{file: "netsh/en_public_on.txt", want: []want{{ProfilePublic, true, false}}},
+		{file: "netsh/en_private_off.txt", want: []want{{ProfilePrivate, false, false}}},
+		{file: "netsh/en_public_allow_inbound.txt", want: []want{{ProfilePublic, true, true}}},
+		{file: "netsh/en_domain_on_public_off.txt", want: []want{{ProfileDomain, true, false}, {ProfilePublic, false, false}}},
+		{file: "netsh/de_public_on.txt", want: []want{{ProfilePublic, true, false}}},
+		{file: "netsh/de_private_off.txt", want: []want{{ProfilePrivate, false, false}}},
+		{file: "netsh/fr_public_actif.txt", want: []want{{ProfilePublic, true, false}}},
+		{file: "netsh/service_not_running.txt", wantErr: true},
+		{file: "netsh/unknown_state_word.txt", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			got, err := ParseNetshProfiles(string(readTestdata(t, tc.file)))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if tc.wantErr {
+				return
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %d profiles %+v, want %d", len(got), got, len(tc.want))
+			}
+			for i, w := range tc.want {
+				g := got[i]
+				if g.Name != w.name || g.Enabled == nil || *g.Enabled != w.enabled || g.InboundAllowed != w.inboundAllowed {
+					t.Errorf("profile %d = %+v (enabled %v), want %+v", i, g, g.Enabled, w)
+				}
+			}
+		})
+	}
+}
+
+func TestProductEnabled(t *testing.T) {
+	tests := []struct {
+		state int64
+		want  bool
+	}{
+		{266240, true},   // 0x41000: on, up to date
+		{262144, false},  // 0x40000: off
+		{397312, true},   // 0x61000
+		{393472, false},  // 0x60100: off, out of date
+		{0x43000, true},  // snoozed-as-on nibble 3
+		{0x42000, false}, // nibble 2
+	}
+	for _, tc := range tests {
+		if got := ProductEnabled(tc.state); got != tc.want {
+			t.Errorf("ProductEnabled(%#x) = %v, want %v", tc.state, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,275 @@
+package firewall
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// Windows sources.
+const (
+	StandardCimv2      = `root\StandardCimv2`
+	FirewallProfileCls = "MSFT_NetFirewallProfile"
+	ConnectionProfile  = "MSFT_NetConnectionProfile"
+	SecurityCenter2    = `root\SecurityCenter2`
+	FirewallProductCls = "FirewallProduct"
+	// LocalPolicyKey holds the local firewall settings per profile
+	// (StandardProfile is the Private profile).
+	LocalPolicyKey = `HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy`
+	// GroupPolicyKey holds settings pushed by Group Policy or MDM, which
+	// win over the local ones.
+	GroupPolicyKey = `HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall`
+)
+
+// Profile names.
+const (
+	ProfileDomain  = "Domain"
+	ProfilePrivate = "Private"
+	ProfilePublic  = "Public"
+)
+
+var profileNames = []string{ProfileDomain, ProfilePrivate, ProfilePublic}
+
+// MSFT_NetFirewallProfile GpoBoolean values of Enabled.
+const (
+	gpoFalse         = 0
+	gpoTrue          = 1
+	gpoNotConfigured = 2
+)
+
+// MSFT_NetFirewallProfile DefaultInboundAction values.
+const (
+	actionNotConfigured = 0
+	actionAllow         = 2
+	actionBlock         = 4
+)
+
+// WindowsFacts is what was seen on Windows.
+type WindowsFacts struct {
+	// Profiles are the firewall profiles with their state.
+	Profiles []Profile `json:"profiles,omitempty"`
+	// ProfilesSource is "wmi", "registry" or "netsh".
+	ProfilesSource string `json:"profiles_source,omitempty"`
+	// ActiveProfiles are the profiles of the networks the PC is connected
+	// to, nil when not known.
+	ActiveProfiles []string `json:"active_profiles,omitempty"`
+	// ThirdParty are firewalls registered with Windows Security Center.
+	ThirdParty []Product `json:"third_party,omitempty"`
+	// Errors say why sources could not be read.
+	Errors []string `json:"errors,omitempty"`
+}
+
+// Profile is one Windows Firewall profile.
+type Profile struct {
+	// Name is Domain, Private or Public; "Current" when netsh named a
+	// profile in a language not recognised.
+	Name string `json:"name"`
+	// Enabled is whether the firewall is on for the profile (Windows'
+	// default, on, when not configured); nil when not read.
+	Enabled *bool `json:"enabled,omitempty"`
+	// InboundAllowed is true when the profile lets in every incoming
+	// connection no rule blocks (DefaultInboundAction Allow).
+	InboundAllowed bool `json:"inbound_allowed,omitempty"`
+	// GroupPolicy is true when a policy setting decides Enabled.
+	GroupPolicy bool `json:"group_policy,omitempty"`
+}
+
+// Product is a firewall registered with Windows Security Center.
+type Product struct {
+	Name         string `json:"name"`
+	ProductState int64  `json:"product_state"`
+	Enabled      bool   `json:"enabled"`
+}
+
+// ProductEnabled decodes the on/off nibble of a Security Center
+// productState: (state>>12)&0xF of 1 or 3 is on.
+func ProductEnabled(state int64) bool {
+	n := (state >> 12) & 0xF
+	return n == 1 || n == 3
+}
+
+func collectWindows(ctx context.Context, p probe.Probe) *WindowsFacts {
+	f := &WindowsFacts{}
+	addErr := func(err error) { f.Errors = append(f.Errors, err.Error()) }
+
+	if rows, err := p.WMI(SecurityCenter2, FirewallProductCls); err == nil {
+		for _, r := range rows {
+			state, ok := probe.AsInt(r["productState"])
+			if !ok {
+				continue
+			}
+			name, _ := probe.AsString(r["displayName"])
+			f.ThirdParty = append(f.ThirdParty, Product{Name: name, ProductState: state, Enabled: ProductEnabled(state)})
+		}
+	} else if !errors.Is(err, probe.ErrNotFound) {
+		addErr(err) // Windows Server has no Security Center: not an error
+	}
+
+	if rows, err := p.WMI(StandardCimv2, FirewallProfileCls); err == nil {
+		f.Profiles = ProfilesFromWMI(rows)
+		if len(f.Profiles) > 0 {
+			f.ProfilesSource = "wmi"
+		} else {
+			addErr(fmt.Errorf("%s lists no profile", FirewallProfileCls))
+		}
+	} else {
+		addErr(err)
+	}
+	if len(f.Profiles) == 0 {
+		f.Profiles = profilesFromRegistry(p, f)
+		if len(f.Profiles) > 0 {
+			f.ProfilesSource = "registry"
+		}
+	}
+	if len(f.Profiles) > 0 {
+		applyGroupPolicy(p, f.Profiles)
+		if rows, err := p.WMI(StandardCimv2, ConnectionProfile); err == nil {
+			f.ActiveProfiles = ActiveProfilesFromWMI(rows)
+		} else {
+			addErr(err)
+		}
+		return f
+	}
+
+	out, err := p.Run(ctx, "netsh", "advfirewall", "show", "currentprofile")
+	if err != nil {
+		addErr(err)
+		return f
+	}
+	text := probe.ConsoleText(p, out.Stdout) + "\n" + probe.ConsoleText(p, out.Stderr)
+	profiles, err := ParseNetshProfiles(text)
+	if err != nil {
+		addErr(err)
+		return f
+	}
+	f.Profiles, f.ProfilesSource = profiles, "netsh"
+	for _, pr := range profiles {
+		f.ActiveProfiles = append(f.ActiveProfiles, pr.Name)
+	}
+	return f
+}
+
+// ProfilesFromWMI reads MSFT_NetFirewallProfile rows.
+func ProfilesFromWMI(rows []map[string]any) []Profile {
+	var out []Profile
+	for _, r := range rows {
+		name, _ := probe.AsString(r["Name"])
+		name = canonicalProfile(name)
+		if name == "" {
+			continue
+		}
+		pr := Profile{Name: name}
+		if n, ok := probe.AsInt(r["Enabled"]); ok {
+			switch n {
+			case gpoTrue, gpoNotConfigured:
+				pr.Enabled = boolPtr(true)
+			case gpoFalse:
+				pr.Enabled = boolPtr(false)
+			}
+		} else if b, ok := probe.AsBool(r["Enabled"]); ok {
+			pr.Enabled = &b
+		}
+		if n, ok := probe.AsInt(r["DefaultInboundAction"]); ok && n == actionAllow {
+			pr.InboundAllowed = true
+		}
+		out = append(out, pr)
+	}
+	sortProfiles(out)
+	return out
+}
+
+// registry key names of the profiles under LocalPolicyKey and
+// GroupPolicyKey.
+var (
+	localProfileKeys = map[string]string{ProfileDomain: "DomainProfile", ProfilePrivate: "StandardProfile", ProfilePublic: "PublicProfile"}
+	gpoProfileKeys   = map[string]string{ProfileDomain: "DomainProfile", ProfilePrivate: "PrivateProfile", ProfilePublic: "PublicProfile"}
+)
+
+func profilesFromRegistry(p probe.Probe, f *WindowsFacts) []Profile {
+	var out []Profile
+	for _, name := range profileNames {
+		key := LocalPolicyKey + `\` + localProfileKeys[name]
+		v, err := p.Registry(key, "EnableFirewall")
+		if err != nil {
+			f.Errors = append(f.Errors, err.Error())
+			continue
+		}
+		n, ok := probe.AsInt(v)
+		if !ok {
+			f.Errors = append(f.Errors, fmt.Sprintf("%s EnableFirewall: not a number: %v", key, v))
+			continue
+		}
+		pr := Profile{Name: name, Enabled: boolPtr(n != 0)}
+		if v, err := p.Registry(key, "DefaultInboundAction"); err == nil {
+			if n, ok := probe.AsInt(v); ok && n == 0 {
+				pr.InboundAllowed = true // 0 allow, 1 block
+			}
+		}
+		out = append(out, pr)
+	}
+	return out
+}
+
+// applyGroupPolicy lays policy settings over the local ones.
+func applyGroupPolicy(p probe.Probe, profiles []Profile) {
+	for i := range profiles {
+		key := GroupPolicyKey + `\` + gpoProfileKeys[profiles[i].Name]
+		v, err := p.Registry(key, "EnableFirewall")
+		if err != nil {
+			continue
+		}
+		if n, ok := probe.AsInt(v); ok {
+			profiles[i].Enabled, profiles[i].GroupPolicy = boolPtr(n != 0), true
+		}
+		if v, err := p.Registry(key, "DefaultInboundAction"); err == nil {
+			if n, ok := probe.AsInt(v); ok {
+				profiles[i].InboundAllowed = n == 0
+			}
+		}
+	}
+}
+
+// ActiveProfilesFromWMI maps MSFT_NetConnectionProfile NetworkCategory
+// (0 Public, 1 Private, 2 DomainAuthenticated) to profile names.
+func ActiveProfilesFromWMI(rows []map[string]any) []string {
+	seen := map[string]bool{}
+	for _, r := range rows {
+		n, ok := probe.AsInt(r["NetworkCategory"])
+		if !ok {
+			continue
+		}
+		switch n {
+		case 0:
+			seen[ProfilePublic] = true
+		case 1:
+			seen[ProfilePrivate] = true
+		case 2:
+			seen[ProfileDomain] = true
+		}
+	}
+	var out []string
+	for _, name := range profileNames {
+		if seen[name] {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func canonicalProfile(name string) string {
+	for _, n := range profileNames {
+		if strings.EqualFold(name, n) {
+			return n
+		}
+	}
+	return ""
+}
+
+func sortProfiles(ps []Profile) {
+	order := map[string]int{ProfileDomain: 0, ProfilePrivate: 1, ProfilePublic: 2}
+	sort.SliceStable(ps, func(i, j int) bool { return order[ps[i].Name] < order[ps[j].Name] })
+}
