@@ -107,6 +107,11 @@ func (l *Live) ConsoleUser() (User, error) { return l.os.consoleUser() }
 
 func (l *Live) run(ctx context.Context, name string, args []string, as *User) (Output, error) {
 	path, err := l.Resolve(name)
+	if errors.Is(err, ErrNotFound) {
+		// Worded as replay words it, so a recorded bundle replays to the
+		// very same facts.
+		return Output{}, fmt.Errorf("running %s: %w", name, ErrNotFound)
+	}
 	if err != nil {
 		return Output{}, fmt.Errorf("running %s: %w", name, err)
 	}
@@ -156,12 +161,12 @@ func (l *Live) MDNS(ctx context.Context, service string) ([]MDNSInstance, error)
 func (l *Live) ReadFile(p string) ([]byte, error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, fileError(p, err)
+		return nil, fileError("reading", p, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
-		return nil, fileError(p, err)
+		return nil, fileError("reading", p, err)
 	}
 	if len(b) > MaxFileSize {
 		return nil, fmt.Errorf("reading %s: larger than %d bytes", p, MaxFileSize)
@@ -176,12 +181,12 @@ func (l *Live) ReadFileHead(p string, n int) ([]byte, error) {
 	}
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, fileError(p, err)
+		return nil, fileError("reading", p, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, int64(n)))
 	if err != nil {
-		return nil, fileError(p, err)
+		return nil, fileError("reading", p, err)
 	}
 	return b, nil
 }
@@ -190,7 +195,7 @@ func (l *Live) ReadFileHead(p string, n int) ([]byte, error) {
 func (l *Live) ReadDir(p string) ([]string, error) {
 	entries, err := os.ReadDir(p)
 	if err != nil {
-		return nil, fileError(p, err)
+		return nil, fileError("listing", p, err)
 	}
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
@@ -200,14 +205,15 @@ func (l *Live) ReadDir(p string) ([]string, error) {
 	return names, nil
 }
 
-func fileError(p string, err error) error {
+// fileError words an error as replay does ("reading X: not found").
+func fileError(verb, p string, err error) error {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("reading %s: %w", p, ErrNotFound)
+		return fmt.Errorf("%s %s: %w", verb, p, ErrNotFound)
 	case errors.Is(err, os.ErrPermission):
-		return fmt.Errorf("reading %s: %w", p, ErrAccessDenied)
+		return fmt.Errorf("%s %s: %w", verb, p, ErrAccessDenied)
 	default:
-		return fmt.Errorf("reading %s: %w", p, err)
+		return fmt.Errorf("%s %s: %w", verb, p, err)
 	}
 }
 
