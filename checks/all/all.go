@@ -6,6 +6,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/antivirus"
 	diskencryption "github.com/sessionguard/sessionguard/checks/disk_encryption"
 	"github.com/sessionguard/sessionguard/checks/firewall"
+	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
 	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
 	useraccounts "github.com/sessionguard/sessionguard/checks/user_accounts"
 	voiceassistants "github.com/sessionguard/sessionguard/checks/voice_assistants"
@@ -19,6 +20,7 @@ func Checks() []checks.Check {
 		firewall.Check,
 		antivirus.Check,
 		wifisecurity.Check,
+		screenlock.Check,
 		useraccounts.Check,
 		voiceassistants.Check,
 		smartspeakers.Check,

@@ -17,6 +17,7 @@ import (
 // at once, as `sessionguard check --replay` does with a real bundle.
 var suites = map[string]map[string]string{
 	"linux": {
+		"screen_lock":      "gnome_logind_defaults_pass",
 		"firewall":         "ubuntu_ufw_iptables_nft",
 		"disk_encryption":  "ubuntu_lvm_on_luks_swapfile",
 		"antivirus":        "clamav_clamd_running_current",
@@ -26,6 +27,7 @@ var suites = map[string]map[string]string{
 		"voice_assistants": "gnome_desktop_nothing_listening",
 	},
 	"darwin": {
+		"screen_lock":      "sonoma_immediate_display10_pass",
 		"firewall":         "socketfilterfw_on",
 		"disk_encryption":  "filevault_on_apple_silicon",
 		"antivirus":        "builtin_current_sequoia",
@@ -35,6 +37,7 @@ var suites = map[string]map[string]string{
 		"voice_assistants": "sonoma_siri_off",
 	},
 	"windows": {
+		"screen_lock":      "win11_defaults_display10_pass",
 		"firewall":         "wmi_public_network_on",
 		"disk_encryption":  "wmi_protected_xts_aes_128",
 		"antivirus":        "defender_on_current",
@@ -48,7 +51,13 @@ var suites = map[string]map[string]string{
 func suiteBundle(t testing.TB, goos string) string {
 	t.Helper()
 	var dirs []string
-	for _, c := range Checks() {
+	// user_accounts first: its console user (and /etc/group) is the one
+	// the merged bundle keeps.
+	list := Checks()
+	slices.SortStableFunc(list, func(a, b checks.Check) int {
+		return cmpBool(b.ID() == "user_accounts", a.ID() == "user_accounts")
+	})
+	for _, c := range list {
 		name, ok := suites[goos][c.ID()]
 		if !ok {
 			t.Fatalf("no %s suite scenario for %s", goos, c.ID())
@@ -113,5 +122,16 @@ func BenchmarkReplaySuite(b *testing.B) {
 				checks.Run(b.Context(), rp, pol, list)
 			}
 		})
+	}
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	default:
+		return -1
 	}
 }

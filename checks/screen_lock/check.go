@@ -1,0 +1,114 @@
+package screenlock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// ID is the stable check identifier.
+const ID = "screen_lock"
+
+// Check is the screen lock check.
+var Check checks.Check = checks.Definition[Facts]{
+	CheckID:    ID,
+	CheckTitle: "Screen lock",
+	Collect:    Collect,
+	Evaluate:   Evaluate,
+	UnknownFix: unknownFix,
+}
+
+// Console user presence.
+const (
+	ConsoleSignedIn = "signed_in"
+	ConsoleNone     = "none"
+	ConsoleUnknown  = "unknown"
+)
+
+// Facts are the raw observations: settings as numbers and switches, in
+// seconds where the source counts in minutes, and where each was read. No
+// user name, home folder, user id or SID is kept.
+type Facts struct {
+	OS string `json:"os"`
+	// ConsoleUser is signed_in, none (nobody at the screen) or unknown.
+	ConsoleUser string `json:"console_user"`
+	// Errors lists what could not be read (never with names or paths of a
+	// home folder).
+	Errors []string `json:"errors,omitempty"`
+
+	Linux   *LinuxFacts   `json:"linux,omitempty"`
+	Darwin  *DarwinFacts  `json:"darwin,omitempty"`
+	Windows *WindowsFacts `json:"windows,omitempty"`
+}
+
+// Collect gathers the facts for the probe's operating system.
+func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
+	f := Facts{OS: p.GOOS(), ConsoleUser: ConsoleUnknown}
+	switch p.GOOS() {
+	case "linux":
+		collectLinux(ctx, p, &f)
+	case "darwin":
+		collectDarwin(ctx, p, &f)
+	case "windows":
+		collectWindows(ctx, p, &f)
+	default:
+		return f, fmt.Errorf("the screen lock is not checked on %s", p.GOOS())
+	}
+	return f, nil
+}
+
+// consoleUser asks the probe for the person at the screen and records
+// whether there is one.
+func consoleUser(p probe.Probe, f *Facts) (probe.User, bool) {
+	u, err := p.ConsoleUser()
+	switch {
+	case err == nil:
+		f.ConsoleUser = ConsoleSignedIn
+		return u, true
+	case errors.Is(err, probe.ErrNotFound):
+		f.ConsoleUser = ConsoleNone
+	default:
+		f.ConsoleUser = ConsoleUnknown
+		f.addError("console user", err)
+	}
+	return probe.User{}, false
+}
+
+func (f *Facts) addError(what string, err error) {
+	f.Errors = append(f.Errors, what+": "+errorKind(err))
+}
+
+// errorKind reduces a probe error to what went wrong, without the paths or
+// arguments a message may carry (a home folder names its user).
+func errorKind(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, probe.ErrNotFound):
+		return "not found"
+	case errors.Is(err, probe.ErrAccessDenied):
+		return "access denied"
+	case errors.Is(err, probe.ErrUnavailable):
+		return "not available"
+	case errors.Is(err, probe.ErrNotAllowed):
+		return "not allowed"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	default:
+		msg := err.Error()
+		if i := strings.LastIndex(msg, ": "); i >= 0 {
+			msg = msg[i+2:]
+		}
+		return msg
+	}
+}
+
+func intPtr(n int) *int { return &n }
+
+func boolPtr(b bool) *bool { return &b }

@@ -1,0 +1,239 @@
+package screenlock
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"howett.net/plist"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// DarwinFacts is what was seen on macOS.
+type DarwinFacts struct {
+	// PasswordRequired: a password is asked after the screen saver starts
+	// or the display sleeps (sysadminctl: not "off"; profile askForPassword).
+	PasswordRequired *bool `json:"password_required,omitempty"`
+	// LockDelaySeconds is how long after that (0 = immediately).
+	LockDelaySeconds *int `json:"lock_delay_seconds,omitempty"`
+	// LockSource is sysadminctl or profile.
+	LockSource string `json:"lock_source,omitempty"`
+	// DisplaySleepMinutes is pmset's displaysleep per power source
+	// ("AC Power", "Battery Power", "UPS Power"); 0 means never.
+	DisplaySleepMinutes map[string]int `json:"display_sleep_minutes,omitempty"`
+	// ScreenSaverIdleSeconds is the screen saver's idleTime; 0 means never.
+	ScreenSaverIdleSeconds *int `json:"screensaver_idle_seconds,omitempty"`
+	// IdleSource is defaults, profile or default (not set: macOS starts
+	// the screen saver after 20 minutes).
+	IdleSource string `json:"idle_source,omitempty"`
+}
+
+// Managed (configuration profile) screen saver settings.
+const managedScreensaverPlist = "/Library/Managed Preferences/com.apple.screensaver.plist"
+
+// defaultScreenSaverIdle is macOS's screen saver start when idleTime was
+// never set: 20 minutes.
+const defaultScreenSaverIdle = 1200
+
+func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
+	df := &DarwinFacts{}
+	f.Darwin = df
+	if _, ok := consoleUser(p, f); !ok {
+		return
+	}
+	managed, managedErr := readManagedScreensaver(p)
+	if managedErr != nil {
+		f.addError("screen saver profile", managedErr)
+	}
+
+	// Password after screen saver / display sleep.
+	if managed.AskForPassword != nil && !*managed.AskForPassword {
+		df.PasswordRequired, df.LockSource = boolPtr(false), "profile"
+	} else {
+		out, err := p.RunAsConsoleUser(ctx, "sysadminctl", "-screenLock", "status")
+		if err != nil {
+			f.addError("sysadminctl -screenLock status", err)
+		} else if st, ok := ParseSysadminctlScreenLock(append(append([]byte{}, out.Stderr...), out.Stdout...)); ok {
+			df.PasswordRequired, df.LockSource = boolPtr(!st.Off), "sysadminctl"
+			if !st.Off {
+				df.LockDelaySeconds = intPtr(st.DelaySeconds)
+			}
+		} else {
+			f.Errors = append(f.Errors, "sysadminctl -screenLock status: not recognised")
+		}
+		if managed.AskForPassword != nil && *managed.AskForPassword {
+			df.PasswordRequired, df.LockSource = boolPtr(true), "profile"
+			if managed.AskForPasswordDelay != nil {
+				df.LockDelaySeconds = managed.AskForPasswordDelay
+			} else if df.LockDelaySeconds == nil {
+				df.LockDelaySeconds = intPtr(0)
+			}
+		}
+	}
+
+	// Display sleep.
+	if out, err := p.Run(ctx, "pmset", "-g", "custom"); err != nil {
+		f.addError("pmset -g custom", err)
+	} else if m, ok := ParsePmsetCustom(out.Stdout); ok {
+		df.DisplaySleepMinutes = m
+	} else {
+		f.Errors = append(f.Errors, "pmset -g custom: not recognised")
+	}
+
+	// Screen saver start.
+	if managed.IdleTime != nil {
+		df.ScreenSaverIdleSeconds, df.IdleSource = managed.IdleTime, "profile"
+		return
+	}
+	out, err := p.RunAsConsoleUser(ctx, "defaults", "-currentHost", "read", "com.apple.screensaver", "idleTime")
+	if err != nil {
+		f.addError("defaults read idleTime", err)
+		return
+	}
+	n, set, ok := ParseDefaultsInt(out.Stdout, out.Stderr, out.ExitCode)
+	switch {
+	case !ok:
+		f.Errors = append(f.Errors, "defaults read idleTime: not recognised")
+	case set:
+		df.ScreenSaverIdleSeconds, df.IdleSource = intPtr(n), "defaults"
+	default:
+		df.ScreenSaverIdleSeconds, df.IdleSource = intPtr(defaultScreenSaverIdle), "default"
+	}
+}
+
+// ScreenLockStatus is what `sysadminctl -screenLock status` reports.
+type ScreenLockStatus struct {
+	Off          bool
+	DelaySeconds int
+}
+
+var (
+	screenLockDelayRE = regexp.MustCompile(`(?i)screenLock delay is (-?\d+(?:\.\d+)?) seconds?`)
+	screenLockImmRE   = regexp.MustCompile(`(?i)screenLock (?:delay )?is immediate`)
+	screenLockOffRE   = regexp.MustCompile(`(?i)screenLock (?:delay )?is (?:off|disabled)`)
+)
+
+// ParseSysadminctlScreenLock reads what `sysadminctl -screenLock status`
+// writes (to stderr, after a log prefix): "screenLock delay is 300
+// seconds", "screenLock delay is immediate", "screenLock is off". A
+// negative delay ("-1.000000 seconds") also means off. sysadminctl does not
+// translate these lines.
+func ParseSysadminctlScreenLock(b []byte) (ScreenLockStatus, bool) {
+	s := string(b)
+	switch {
+	case screenLockOffRE.MatchString(s):
+		return ScreenLockStatus{Off: true}, true
+	case screenLockImmRE.MatchString(s):
+		return ScreenLockStatus{}, true
+	}
+	m := screenLockDelayRE.FindStringSubmatch(s)
+	if m == nil {
+		return ScreenLockStatus{}, false
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return ScreenLockStatus{}, false
+	}
+	if v < 0 {
+		return ScreenLockStatus{Off: true}, true
+	}
+	return ScreenLockStatus{DelaySeconds: int(v)}, true
+}
+
+// ParsePmsetCustom reads `pmset -g custom`: a "Battery Power:", "AC
+// Power:" or "UPS Power:" header, then " displaysleep   10" among other
+// settings. It returns displaysleep (minutes) per power source.
+func ParsePmsetCustom(b []byte) (map[string]int, bool) {
+	out := map[string]int{}
+	source := ""
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := sc.Text()
+		trimmed := strings.TrimSpace(line)
+		if strings.HasSuffix(trimmed, "Power:") && !strings.HasPrefix(line, " ") {
+			source = strings.TrimSuffix(trimmed, ":")
+			continue
+		}
+		fields := strings.Fields(trimmed)
+		if source == "" || len(fields) < 2 || fields[0] != "displaysleep" {
+			continue
+		}
+		n, err := strconv.Atoi(fields[1])
+		if err != nil || n < 0 {
+			return nil, false
+		}
+		out[source] = n
+	}
+	return out, len(out) > 0
+}
+
+// ParseDefaultsInt reads `defaults read DOMAIN KEY` of an integer. set is
+// false when defaults says the key or domain does not exist; ok is false
+// for output it does not recognise.
+func ParseDefaultsInt(stdout, stderr []byte, exit int) (n int, set, ok bool) {
+	if exit == 0 {
+		v, err := strconv.Atoi(strings.TrimSpace(string(stdout)))
+		if err != nil {
+			return 0, false, false
+		}
+		return v, true, v >= 0
+	}
+	if strings.Contains(string(stderr), "does not exist") {
+		return 0, false, true
+	}
+	return 0, false, false
+}
+
+// ManagedScreensaver is what a configuration profile fixes.
+type ManagedScreensaver struct {
+	AskForPassword      *bool
+	AskForPasswordDelay *int
+	IdleTime            *int
+}
+
+// ParseManagedScreensaver reads /Library/Managed Preferences/
+// com.apple.screensaver.plist (binary or XML).
+func ParseManagedScreensaver(b []byte) (ManagedScreensaver, bool) {
+	var m map[string]any
+	if _, err := plist.Unmarshal(b, &m); err != nil || m == nil {
+		return ManagedScreensaver{}, false
+	}
+	var out ManagedScreensaver
+	if v, ok := m["askForPassword"]; ok {
+		switch x := v.(type) {
+		case bool:
+			out.AskForPassword = boolPtr(x)
+		default:
+			if n, ok := probe.AsInt(x); ok && (n == 0 || n == 1) {
+				out.AskForPassword = boolPtr(n == 1)
+			}
+		}
+	}
+	if n, ok := probe.AsInt(m["askForPasswordDelay"]); ok && n >= 0 {
+		out.AskForPasswordDelay = intPtr(int(n))
+	}
+	if n, ok := probe.AsInt(m["idleTime"]); ok && n >= 0 {
+		out.IdleTime = intPtr(int(n))
+	}
+	return out, true
+}
+
+func readManagedScreensaver(p probe.Probe) (ManagedScreensaver, error) {
+	b, err := p.ReadFile(managedScreensaverPlist)
+	if errors.Is(err, probe.ErrNotFound) {
+		return ManagedScreensaver{}, nil
+	}
+	if err != nil {
+		return ManagedScreensaver{}, err
+	}
+	m, ok := ParseManagedScreensaver(b)
+	if !ok {
+		return ManagedScreensaver{}, errors.New("not recognised")
+	}
+	return m, nil
+}

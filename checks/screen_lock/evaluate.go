@@ -1,0 +1,333 @@
+package screenlock
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks"
+)
+
+const unknownFix = "SessionGuard could not read when this computer's screen locks. Check by hand that the screen locks with a password after 10 minutes or less without use, then try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
+
+// lockKind is what one way of locking the screen does.
+type lockKind int
+
+const (
+	kindUnknown lockKind = iota // could not be read
+	kindNever                   // does not lock (off, or never idles)
+	kindLocks                   // locks with a password after seconds
+)
+
+// route is one way the screen can end up locked with a password: GNOME's
+// blank-then-lock, macOS's screen saver or display sleep, Windows' machine
+// inactivity limit, screen saver or display-off.
+type route struct {
+	name    string
+	kind    lockKind
+	seconds int
+	// why says, for kindNever, what stops it; for kindUnknown, what was
+	// not read.
+	why string
+}
+
+// verdict is the combined judgement of the routes.
+type verdict struct {
+	kind    lockKind
+	seconds int
+	route   string
+	why     string
+}
+
+// combine picks the earliest lock. A route that could not be read matters
+// only when no readable route locks in time: it might lock sooner.
+func combine(routes []route, max int) verdict {
+	best := verdict{kind: kindNever}
+	var nevers, unknowns []string
+	for _, r := range routes {
+		switch r.kind {
+		case kindLocks:
+			if best.kind != kindLocks || r.seconds < best.seconds {
+				best = verdict{kind: kindLocks, seconds: r.seconds, route: r.name}
+			}
+		case kindNever:
+			nevers = append(nevers, r.why)
+		default:
+			unknowns = append(unknowns, r.why)
+		}
+	}
+	if best.kind == kindLocks && best.seconds <= max {
+		return best
+	}
+	if len(unknowns) > 0 {
+		return verdict{kind: kindUnknown, why: strings.Join(unknowns, "; ")}
+	}
+	if best.kind == kindLocks {
+		return best
+	}
+	return verdict{kind: kindNever, why: joinAnd(nevers)}
+}
+
+// Evaluate judges the effective time until the screen locks with a
+// password against the policy maximum: at most the maximum passes, longer
+// or never fails (there is no warn band: a lock that comes too late is
+// judged like the limit says), unreadable is unknown, nobody at the screen
+// is not applicable.
+func Evaluate(f Facts, pol checks.Policy) checks.Result {
+	max := pol.ScreenLockMaxSeconds
+	if max <= 0 {
+		max = checks.Default().ScreenLockMaxSeconds
+	}
+	fix := fixText(f, max)
+	if f.ConsoleUser == ConsoleNone {
+		return checks.Result{
+			Status:  checks.NotApplicable,
+			Summary: "Nobody is signed in at this computer's screen, so there is no screen lock to check.",
+			Fix:     "If this computer has a screen, sign in to it and check again.",
+		}
+	}
+	var routes []route
+	switch {
+	case f.Linux != nil:
+		routes = linuxRoutes(*f.Linux)
+	case f.Darwin != nil:
+		routes = darwinRoutes(*f.Darwin)
+	case f.Windows != nil:
+		routes = windowsRoutes(*f.Windows)
+	}
+	if f.ConsoleUser == ConsoleUnknown && f.OS != "windows" {
+		routes = []route{{kind: kindUnknown, why: "could not tell who is signed in at the screen"}}
+	}
+	if len(routes) == 0 {
+		routes = []route{{kind: kindUnknown, why: "no screen lock settings for " + f.OS}}
+	}
+	v := combine(routes, max)
+	switch v.kind {
+	case kindLocks:
+		if v.seconds <= max {
+			return checks.Result{Status: checks.Pass, Summary: fmt.Sprintf("The screen locks with a password after %s without use (the limit is %s).", duration(v.seconds), duration(max))}
+		}
+		return checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("The screen locks only after %s without use; the limit is %s.", duration(v.seconds), duration(max)), Fix: fix}
+	case kindNever:
+		return checks.Result{Status: checks.Fail, Summary: "The screen never locks by itself: " + v.why + ".", Fix: fix}
+	}
+	reason := v.why
+	if len(f.Errors) > 0 {
+		reason += " (" + strings.Join(f.Errors, "; ") + ")"
+	}
+	return checks.Result{Status: checks.Unknown, Summary: "Could not tell when the screen locks.", Fix: unknownFix + " " + fix, Reason: reason}
+}
+
+// linuxRoutes: one route, the desktop's own locker.
+func linuxRoutes(l LinuxFacts) []route {
+	r := route{name: l.Locker}
+	switch {
+	case l.Desktop == DesktopOther:
+		r.why = "SessionGuard cannot read the screen lock settings of this desktop"
+	case l.Locker == LockerLightLocker:
+		r.why = "the desktop locks with light-locker, whose timing SessionGuard cannot read"
+	case l.Locker == LockerXScreenSaver:
+		r.why = "the desktop locks with XScreenSaver, whose settings SessionGuard cannot read"
+	case l.Locker == LockerNone:
+		r.kind, r.why = kindNever, "no screen locker is installed for this desktop"
+	case l.Locker == "":
+		r.why = "the desktop's screen lock settings could not be read"
+	case l.LockerDisabled:
+		r.kind, r.why = kindNever, "the screen locker is turned off at sign-in"
+	case isTrue(l.LockdownDisabled):
+		r.kind, r.why = kindNever, "locking the screen is disabled for this account"
+	case isFalse(l.LockEnabled):
+		r.kind, r.why = kindNever, "automatic screen lock is off"
+	case isFalse(l.RequirePassword):
+		r.kind, r.why = kindNever, "the lock screen does not ask for a password"
+	case isFalse(l.IdleActivation):
+		r.kind, r.why = kindNever, "the screen saver does not start when the computer is idle"
+	case l.IdleDelaySeconds != nil && *l.IdleDelaySeconds == 0:
+		r.kind, r.why = kindNever, "the screen is set never to blank when idle"
+	case l.LockEnabled == nil || l.IdleDelaySeconds == nil || l.LockDelaySeconds == nil:
+		r.why = "the screen lock settings could not be read"
+	default:
+		r.kind, r.seconds = kindLocks, *l.IdleDelaySeconds+*l.LockDelaySeconds
+	}
+	return []route{r}
+}
+
+// darwinRoutes: the screen saver and display sleep, each followed by the
+// password delay; a password that is never asked stops both.
+func darwinRoutes(d DarwinFacts) []route {
+	if isFalse(d.PasswordRequired) {
+		return []route{{kind: kindNever, why: "no password is asked after the screen saver or display sleep"}}
+	}
+	if d.PasswordRequired == nil || d.LockDelaySeconds == nil {
+		return []route{{kind: kindUnknown, why: "whether a password is asked after the screen saver could not be read"}}
+	}
+	delay := *d.LockDelaySeconds
+	saver := route{name: "screen saver"}
+	switch {
+	case d.ScreenSaverIdleSeconds == nil:
+		saver.why = "the screen saver start time could not be read"
+	case *d.ScreenSaverIdleSeconds == 0:
+		saver.kind, saver.why = kindNever, "the screen saver never starts"
+	default:
+		saver.kind, saver.seconds = kindLocks, *d.ScreenSaverIdleSeconds+delay
+	}
+	display := route{name: "display sleep"}
+	if len(d.DisplaySleepMinutes) == 0 {
+		display.why = "the display sleep time could not be read"
+	} else {
+		// The worst power source counts: a laptop may run on either.
+		worst, never := 0, false
+		for _, m := range d.DisplaySleepMinutes {
+			if m == 0 {
+				never = true
+			}
+			if m > worst {
+				worst = m
+			}
+		}
+		if never {
+			display.kind, display.why = kindNever, "the display never sleeps"
+		} else {
+			display.kind, display.seconds = kindLocks, worst*60+delay
+		}
+	}
+	return []route{saver, display}
+}
+
+// windowsRoutes: the machine inactivity limit, a secure screen saver, and
+// the display turning off when waking asks for the password. Absent values
+// are Windows' defaults: no inactivity limit, no screen saver, and waking
+// asks for the password.
+func windowsRoutes(w WindowsFacts) []route {
+	inact := route{name: "machine inactivity limit"}
+	switch {
+	case !w.InactivityRead:
+		inact.why = "the machine inactivity limit could not be read"
+	case w.InactivityTimeoutSecs == nil || *w.InactivityTimeoutSecs == 0:
+		inact.kind, inact.why = kindNever, "no machine inactivity limit is set"
+	default:
+		inact.kind, inact.seconds = kindLocks, *w.InactivityTimeoutSecs
+	}
+
+	saver := route{name: "screen saver"}
+	switch {
+	case !w.ScreenSaverRead:
+		saver.why = "the screen saver settings could not be read"
+	case !isTrue(w.ScreenSaverActive) || !isTrue(w.ScreenSaverChosen):
+		saver.kind, saver.why = kindNever, "no screen saver is on"
+	case !isTrue(w.ScreenSaverSecure):
+		saver.kind, saver.why = kindNever, "the screen saver does not ask for the password"
+	case w.ScreenSaverTimeoutSecs == nil || *w.ScreenSaverTimeoutSecs == 0:
+		saver.kind, saver.why = kindNever, "the screen saver has no start time"
+	default:
+		saver.kind, saver.seconds = kindLocks, *w.ScreenSaverTimeoutSecs
+	}
+
+	display := route{name: "display off"}
+	type source struct {
+		secs *int
+		lock *bool
+	}
+	var known []source
+	for _, s := range []source{{w.DisplayOffACSecs, w.ConsoleLockAC}, {w.DisplayOffDCSecs, w.ConsoleLockDC}} {
+		if s.secs != nil {
+			known = append(known, s)
+		}
+	}
+	if len(known) == 0 {
+		display.why = "the power plan could not be read"
+	} else {
+		// The worst power source counts: a laptop may run on either.
+		display.kind = kindLocks
+		for _, s := range known {
+			switch {
+			case *s.secs == 0:
+				display.kind, display.why = kindNever, "the display never turns off"
+			case isFalse(s.lock):
+				display.kind, display.why = kindNever, "waking the computer does not ask for the password"
+			case display.kind == kindLocks && *s.secs > display.seconds:
+				display.seconds = *s.secs
+			}
+			if display.kind == kindNever {
+				break
+			}
+		}
+	}
+	return []route{inact, saver, display}
+}
+
+// duration says a number of seconds the way a person would.
+func duration(s int) string {
+	switch {
+	case s == 0:
+		return "no delay"
+	case s%3600 == 0:
+		return plural(s/3600, "hour")
+	case s%60 == 0:
+		return plural(s/60, "minute")
+	case s > 120:
+		return fmt.Sprintf("%d minutes %d seconds", s/60, s%60)
+	default:
+		return plural(s, "second")
+	}
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+func joinAnd(items []string) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range items {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	switch len(out) {
+	case 0:
+		return "nothing locks it"
+	case 1:
+		return out[0]
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
+}
+
+func isTrue(b *bool) bool  { return b != nil && *b }
+func isFalse(b *bool) bool { return b != nil && !*b }
+
+// fixText is the counsellor's instruction for this computer.
+func fixText(f Facts, max int) string {
+	limit := duration(max)
+	switch f.OS {
+	case "darwin":
+		return "Open System Settings > Lock Screen and set \"Require password after screen saver begins or display is turned off\" to Immediately, and set \"Turn display off on battery when inactive\" and \"Turn display off on power adapter when inactive\" to " + limit + " or less. If a setting is greyed out, your organisation manages it: ask your IT support."
+	case "windows":
+		return "Open Settings > Accounts > Sign-in options and set \"If you've been away, when should Windows require you to sign in again?\" to \"When PC wakes up from sleep\". Then open Settings > System > Power (Power & battery) and set \"Turn off my screen after\" to " + limit + " or less, on battery and when plugged in. If a setting is greyed out, your organisation manages it: ask your IT support."
+	}
+	desktop := DesktopUnknown
+	if f.Linux != nil {
+		desktop = f.Linux.Desktop
+	}
+	switch desktop {
+	case DesktopGNOME:
+		return "Open Settings > Privacy (Privacy & Security) > Screen Lock, turn on Automatic Screen Lock and set Automatic Screen Lock Delay to \"Screen Turns Off\"; then set Blank Screen Delay (under Power, or in the same place) to 5 minutes. The total must be " + limit + " or less."
+	case DesktopCinnamon:
+		return "Open System Settings > Screensaver, set \"Delay before starting the screensaver\" to 5 minutes, turn on \"Lock the computer when put to sleep\" and \"Lock the computer after the screensaver starts\", and set the lock delay to Immediately. The total must be " + limit + " or less."
+	case DesktopMATE:
+		return "Open System > Preferences > Look and Feel > Screensaver, set \"Regard the computer as idle after\" to 5 minutes, and turn on \"Activate screensaver when computer is idle\" and \"Lock screen when screensaver is active\". The total must be " + limit + " or less."
+	case DesktopKDE:
+		return "Open System Settings > Screen Locking (under Security & Privacy), turn on \"Lock screen automatically\" after 5 minutes and set \"Allow unlocking without password for\" to 5 seconds or less. The total must be " + limit + " or less."
+	case DesktopXFCE:
+		if f.Linux != nil && (f.Linux.Locker == LockerNone || f.Linux.Locker == LockerLightLocker || f.Linux.Locker == LockerXScreenSaver) {
+			return "Ask your IT support to install the Xfce screensaver (xfce4-screensaver). Then open Settings > Screensaver, turn on the screensaver with \"Activate screensaver when computer is idle\" after 5 minutes, and on the Lock Screen tab turn on \"Lock Screen with Screensaver\" with no delay. The total must be " + limit + " or less."
+		}
+		return "Open Settings > Screensaver: turn on the screensaver with \"Activate screensaver when computer is idle\" after 5 minutes, and on the Lock Screen tab turn on \"Enable Lock Screen\" and \"Lock Screen with Screensaver\" with no delay. The total must be " + limit + " or less."
+	}
+	return "In your desktop's settings, turn on the automatic screen lock with a password and set it to lock after " + limit + " or less without use. If you cannot find it, ask your IT support."
+}

@@ -1,0 +1,101 @@
+package screenlock_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks"
+	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
+)
+
+func ip(n int) *int   { return &n }
+func bp(b bool) *bool { return &b }
+func signed() string  { return screenlock.ConsoleSignedIn }
+func gnome(lockEnabled bool, idle, delay int) *screenlock.LinuxFacts {
+	return &screenlock.LinuxFacts{Desktop: screenlock.DesktopGNOME, Locker: screenlock.LockerGSettings, Source: "gsettings",
+		LockEnabled: bp(lockEnabled), LockdownDisabled: bp(false), IdleDelaySeconds: ip(idle), LockDelaySeconds: ip(delay)}
+}
+
+func TestEvaluate(t *testing.T) {
+	pol := checks.Default()
+	strict := checks.Default()
+	strict.ScreenLockMaxSeconds = 120
+	tests := []struct {
+		name    string
+		f       screenlock.Facts
+		pol     checks.Policy
+		want    checks.Status
+		summary string // a part the summary must contain
+		fix     string // a part the fix must contain
+	}{
+		{"linux nobody at the screen", screenlock.Facts{OS: "linux", ConsoleUser: screenlock.ConsoleNone, Linux: &screenlock.LinuxFacts{}}, pol, checks.NotApplicable, "Nobody is signed in", ""},
+		{"linux console user unknown", screenlock.Facts{OS: "linux", ConsoleUser: screenlock.ConsoleUnknown, Linux: &screenlock.LinuxFacts{}}, pol, checks.Unknown, "Could not tell", "could not read"},
+		{"gnome 300 pass", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: gnome(true, 300, 0)}, pol, checks.Pass, "after 5 minutes", ""},
+		{"gnome exactly the limit passes", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: gnome(true, 540, 60)}, pol, checks.Pass, "10 minutes", ""},
+		{"gnome one second over fails", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: gnome(true, 540, 61)}, pol, checks.Fail, "10 minutes 1 seconds", "Screen Lock"},
+		{"gnome 900 fails", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: gnome(true, 900, 0)}, pol, checks.Fail, "only after 15 minutes", "Blank Screen Delay"},
+		{"gnome strict policy", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: gnome(true, 300, 0)}, strict, checks.Fail, "limit is 2 minutes", "2 minutes or less"},
+		{"gnome lock off", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: gnome(false, 300, 0)}, pol, checks.Fail, "automatic screen lock is off", "Automatic Screen Lock"},
+		{"gnome idle 0", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: gnome(true, 0, 0)}, pol, checks.Fail, "never to blank", "Blank Screen Delay"},
+		{"gnome lockdown", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: func() *screenlock.LinuxFacts { l := gnome(true, 300, 0); l.LockdownDisabled = bp(true); return l }()}, pol, checks.Fail, "disabled for this account", ""},
+		{"gnome unread", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Errors: []string{"gsettings org.gnome.desktop.session: not found"}, Linux: &screenlock.LinuxFacts{Desktop: screenlock.DesktopGNOME, Locker: screenlock.LockerGSettings}}, pol, checks.Unknown, "Could not tell", "Screen Lock"},
+		{"gnome lock off known, idle unread", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: &screenlock.LinuxFacts{Desktop: screenlock.DesktopGNOME, Locker: screenlock.LockerGSettings, LockEnabled: bp(false)}}, pol, checks.Fail, "automatic screen lock is off", ""},
+		{"kde no password", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: &screenlock.LinuxFacts{Desktop: screenlock.DesktopKDE, Locker: screenlock.LockerKScreenLocker, LockEnabled: bp(true), RequirePassword: bp(false), IdleDelaySeconds: ip(300), LockDelaySeconds: ip(5)}}, pol, checks.Fail, "does not ask for a password", "Screen Locking"},
+		{"kde default", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: &screenlock.LinuxFacts{Desktop: screenlock.DesktopKDE, Locker: screenlock.LockerKScreenLocker, LockEnabled: bp(true), RequirePassword: bp(true), IdleDelaySeconds: ip(300), LockDelaySeconds: ip(5)}}, pol, checks.Pass, "5 minutes 5 seconds", ""},
+		{"mate idle activation off", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: &screenlock.LinuxFacts{Desktop: screenlock.DesktopMATE, Locker: screenlock.LockerGSettings, LockEnabled: bp(true), IdleActivation: bp(false), IdleDelaySeconds: ip(300), LockDelaySeconds: ip(0)}}, pol, checks.Fail, "does not start", "Screensaver"},
+		{"xfce no locker", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: &screenlock.LinuxFacts{Desktop: screenlock.DesktopXFCE, Locker: screenlock.LockerNone}}, pol, checks.Fail, "no screen locker", "xfce4-screensaver"},
+		{"xfce locker hidden", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: &screenlock.LinuxFacts{Desktop: screenlock.DesktopXFCE, Locker: screenlock.LockerXfce, LockerDisabled: true, LockEnabled: bp(true), IdleDelaySeconds: ip(300), LockDelaySeconds: ip(0)}}, pol, checks.Fail, "turned off at sign-in", ""},
+		{"xfce light-locker", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: &screenlock.LinuxFacts{Desktop: screenlock.DesktopXFCE, Locker: screenlock.LockerLightLocker}}, pol, checks.Unknown, "Could not tell", ""},
+		{"other desktop", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: &screenlock.LinuxFacts{Desktop: screenlock.DesktopOther}}, pol, checks.Unknown, "Could not tell", "desktop's settings"},
+
+		{"mac nobody", screenlock.Facts{OS: "darwin", ConsoleUser: screenlock.ConsoleNone, Darwin: &screenlock.DarwinFacts{}}, pol, checks.NotApplicable, "Nobody", ""},
+		{"mac display 10 immediate passes", screenlock.Facts{OS: "darwin", ConsoleUser: signed(), Darwin: &screenlock.DarwinFacts{PasswordRequired: bp(true), LockDelaySeconds: ip(0), DisplaySleepMinutes: map[string]int{"AC Power": 10, "Battery Power": 2}, ScreenSaverIdleSeconds: ip(1200)}}, pol, checks.Pass, "after 10 minutes", ""},
+		{"mac screen saver sooner than display", screenlock.Facts{OS: "darwin", ConsoleUser: signed(), Darwin: &screenlock.DarwinFacts{PasswordRequired: bp(true), LockDelaySeconds: ip(5), DisplaySleepMinutes: map[string]int{"AC Power": 0}, ScreenSaverIdleSeconds: ip(300)}}, pol, checks.Pass, "5 minutes 5 seconds", ""},
+		{"mac password off", screenlock.Facts{OS: "darwin", ConsoleUser: signed(), Darwin: &screenlock.DarwinFacts{PasswordRequired: bp(false), DisplaySleepMinutes: map[string]int{"AC Power": 2}}}, pol, checks.Fail, "no password is asked", "Lock Screen"},
+		{"mac delay pushes over", screenlock.Facts{OS: "darwin", ConsoleUser: signed(), Darwin: &screenlock.DarwinFacts{PasswordRequired: bp(true), LockDelaySeconds: ip(300), DisplaySleepMinutes: map[string]int{"AC Power": 10}, ScreenSaverIdleSeconds: ip(1200)}}, pol, checks.Fail, "15 minutes", "Immediately"},
+		{"mac never", screenlock.Facts{OS: "darwin", ConsoleUser: signed(), Darwin: &screenlock.DarwinFacts{PasswordRequired: bp(true), LockDelaySeconds: ip(0), DisplaySleepMinutes: map[string]int{"AC Power": 0}, ScreenSaverIdleSeconds: ip(0)}}, pol, checks.Fail, "display never sleeps and the screen saver never starts", ""},
+		{"mac lock unread", screenlock.Facts{OS: "darwin", ConsoleUser: signed(), Darwin: &screenlock.DarwinFacts{DisplaySleepMinutes: map[string]int{"AC Power": 2}}}, pol, checks.Unknown, "Could not tell", ""},
+		{"mac display unread but saver in time", screenlock.Facts{OS: "darwin", ConsoleUser: signed(), Darwin: &screenlock.DarwinFacts{PasswordRequired: bp(true), LockDelaySeconds: ip(0), ScreenSaverIdleSeconds: ip(300)}}, pol, checks.Pass, "5 minutes", ""},
+		{"mac display unread and saver late", screenlock.Facts{OS: "darwin", ConsoleUser: signed(), Darwin: &screenlock.DarwinFacts{PasswordRequired: bp(true), LockDelaySeconds: ip(0), ScreenSaverIdleSeconds: ip(1200)}}, pol, checks.Unknown, "Could not tell", ""},
+
+		{"windows nothing readable", screenlock.Facts{OS: "windows", ConsoleUser: signed(), Windows: &screenlock.WindowsFacts{}}, pol, checks.Unknown, "Could not tell", "Sign-in options"},
+		{"windows defaults with display 10", screenlock.Facts{OS: "windows", ConsoleUser: signed(), Windows: &screenlock.WindowsFacts{InactivityRead: true, ScreenSaverRead: true, ScreenSaverChosen: bp(false), DisplayOffACSecs: ip(600), DisplayOffDCSecs: ip(300)}}, pol, checks.Pass, "10 minutes", ""},
+		{"windows display 15 on AC fails", screenlock.Facts{OS: "windows", ConsoleUser: signed(), Windows: &screenlock.WindowsFacts{InactivityRead: true, ScreenSaverRead: true, ScreenSaverChosen: bp(false), DisplayOffACSecs: ip(900), DisplayOffDCSecs: ip(300), ConsoleLockAC: bp(true), ConsoleLockDC: bp(true)}}, pol, checks.Fail, "15 minutes", "Turn off my screen after"},
+		{"windows inactivity limit wins", screenlock.Facts{OS: "windows", ConsoleUser: signed(), Windows: &screenlock.WindowsFacts{InactivityRead: true, InactivityTimeoutSecs: ip(300), DisplayOffACSecs: ip(0), DisplayOffDCSecs: ip(0)}}, pol, checks.Pass, "5 minutes", ""},
+		{"windows secure screen saver", screenlock.Facts{OS: "windows", ConsoleUser: signed(), Windows: &screenlock.WindowsFacts{InactivityRead: true, ScreenSaverRead: true, ScreenSaverActive: bp(true), ScreenSaverSecure: bp(true), ScreenSaverChosen: bp(true), ScreenSaverTimeoutSecs: ip(480), DisplayOffACSecs: ip(0), DisplayOffDCSecs: ip(0)}}, pol, checks.Pass, "8 minutes", ""},
+		{"windows no password on wake", screenlock.Facts{OS: "windows", ConsoleUser: signed(), Windows: &screenlock.WindowsFacts{InactivityRead: true, ScreenSaverRead: true, ScreenSaverActive: bp(true), ScreenSaverSecure: bp(false), ScreenSaverChosen: bp(true), ScreenSaverTimeoutSecs: ip(300), DisplayOffACSecs: ip(300), DisplayOffDCSecs: ip(300), ConsoleLockAC: bp(false), ConsoleLockDC: bp(true)}}, pol, checks.Fail, "does not ask for the password", "When PC wakes up from sleep"},
+		{"windows never", screenlock.Facts{OS: "windows", ConsoleUser: signed(), Windows: &screenlock.WindowsFacts{InactivityRead: true, ScreenSaverRead: true, ScreenSaverChosen: bp(false), DisplayOffACSecs: ip(0), DisplayOffDCSecs: ip(0)}}, pol, checks.Fail, "never", ""},
+		{"windows power unread and registry says never", screenlock.Facts{OS: "windows", ConsoleUser: signed(), Windows: &screenlock.WindowsFacts{InactivityRead: true, ScreenSaverRead: true, ScreenSaverChosen: bp(false)}}, pol, checks.Unknown, "Could not tell", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := screenlock.Evaluate(tc.f, tc.pol)
+			if r.Status != tc.want {
+				t.Fatalf("status %s, want %s (%s; reason %s)", r.Status, tc.want, r.Summary, r.Reason)
+			}
+			if !strings.Contains(r.Summary, tc.summary) {
+				t.Errorf("summary %q lacks %q", r.Summary, tc.summary)
+			}
+			if !strings.Contains(r.Fix, tc.fix) {
+				t.Errorf("fix %q lacks %q", r.Fix, tc.fix)
+			}
+			switch r.Status {
+			case checks.Pass:
+				if r.Fix != "" || r.Reason != "" {
+					t.Errorf("pass carries fix %q / reason %q", r.Fix, r.Reason)
+				}
+			case checks.Unknown:
+				if r.Reason == "" || r.Fix == "" {
+					t.Errorf("unknown without reason or fix: %+v", r)
+				}
+			case checks.Fail:
+				if r.Fix == "" {
+					t.Error("fail without fix")
+				}
+			}
+			if strings.Contains(r.Summary, "\n") {
+				t.Errorf("summary is not one line: %q", r.Summary)
+			}
+		})
+	}
+}

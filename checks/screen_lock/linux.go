@@ -1,0 +1,433 @@
+package screenlock
+
+import (
+	"context"
+	"errors"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// LinuxFacts is what was seen on Linux. Delays are in seconds (MATE, KDE
+// and XFCE count in minutes; the collector converts).
+type LinuxFacts struct {
+	// Desktop is the family of the console user's desktop: gnome,
+	// cinnamon, mate, kde, xfce, other or unknown.
+	Desktop string `json:"desktop"`
+	// DesktopSource says how it was found: logind (the session's desktop
+	// name), config_files (only that desktop's settings exist), assumed
+	// (no other signal: GNOME settings are read).
+	DesktopSource string `json:"desktop_source,omitempty"`
+	// Locker is what locks the screen: gsettings (GNOME, Cinnamon, MATE),
+	// kscreenlocker, xfce4-screensaver, light-locker, xscreensaver or none.
+	Locker string `json:"locker,omitempty"`
+	// LockerDisabled: the locker is kept from starting (autostart Hidden).
+	LockerDisabled bool `json:"locker_disabled,omitempty"`
+	// LockdownDisabled: the lockdown setting disable-lock-screen is on.
+	LockdownDisabled *bool `json:"lockdown_disable_lock_screen,omitempty"`
+	// LockEnabled: the screen locks when it blanks (GNOME lock-enabled,
+	// KDE Autolock, XFCE lock enabled on screensaver activation).
+	LockEnabled *bool `json:"lock_enabled,omitempty"`
+	// IdleActivation: the screensaver starts by itself when idle
+	// (Cinnamon, MATE, XFCE).
+	IdleActivation *bool `json:"idle_activation,omitempty"`
+	// RequirePassword: KDE's lock asks for the password.
+	RequirePassword *bool `json:"require_password,omitempty"`
+	// IdleDelaySeconds is the idle time before the screen blanks or the
+	// lock starts; 0 means never.
+	IdleDelaySeconds *int `json:"idle_delay_seconds,omitempty"`
+	// LockDelaySeconds is how long after that the password is required.
+	LockDelaySeconds *int `json:"lock_delay_seconds,omitempty"`
+	// Source is where the values came from: gsettings, dconf_system (only
+	// system-locked values), kscreenlockerrc, xfconf or defaults.
+	Source string `json:"source,omitempty"`
+	// SystemLocked names the settings an administrator fixed for every
+	// user (dconf locks, xfconf locked, KDE [$i]).
+	SystemLocked []string `json:"system_locked,omitempty"`
+}
+
+// Lockers.
+const (
+	LockerGSettings     = "gsettings"
+	LockerKScreenLocker = "kscreenlocker"
+	LockerXfce          = "xfce4-screensaver"
+	LockerLightLocker   = "light-locker"
+	LockerXScreenSaver  = "xscreensaver"
+	LockerNone          = "none"
+)
+
+func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
+	lf := &LinuxFacts{Desktop: DesktopUnknown}
+	f.Linux = lf
+	u, ok := consoleUser(p, f)
+	if !ok {
+		return
+	}
+	lf.Desktop, lf.DesktopSource = linuxDesktop(ctx, p, u)
+	switch lf.Desktop {
+	case DesktopGNOME, DesktopCinnamon, DesktopMATE:
+		readGSettings(ctx, p, gsFamilies[lf.Desktop], lf, f)
+	case DesktopKDE:
+		readKDE(p, u, lf, f)
+	case DesktopXFCE:
+		readXfce(p, u, lf, f)
+	}
+}
+
+// linuxDesktop finds the console user's desktop: logind's Desktop of the
+// user's graphical session first (root cannot see the session's
+// XDG_CURRENT_DESKTOP); without logind, a desktop whose own settings file
+// exists in the home folder; otherwise GNOME's settings are read.
+func linuxDesktop(ctx context.Context, p probe.Probe, u probe.User) (string, string) {
+	if out, err := p.Run(ctx, "loginctl", "show-user", u.UID, "-p", "Display"); err == nil && out.ExitCode == 0 {
+		if sid := ParseLoginctlProps(out.Stdout)["Display"]; sid != "" {
+			s, err := p.Run(ctx, "loginctl", "show-session", sid, "-p", "Desktop", "-p", "Type")
+			if err == nil && s.ExitCode == 0 {
+				if d := DesktopFamily(ParseLoginctlProps(s.Stdout)["Desktop"]); d != DesktopUnknown {
+					return d, "logind"
+				}
+			}
+		}
+	}
+	if u.Home != "" {
+		if _, err := p.ReadFile(path.Join(u.Home, kdeUserFile)); err == nil {
+			return DesktopKDE, "config_files"
+		}
+		if _, err := p.ReadFile(path.Join(u.Home, xfceUserFile)); err == nil {
+			return DesktopXFCE, "config_files"
+		}
+	}
+	return DesktopGNOME, "assumed"
+}
+
+// gsFamily names where a GSettings-based desktop keeps its lock settings.
+type gsFamily struct {
+	saverSchema, saverPath       string
+	sessionSchema, sessionPath   string
+	lockdownSchema, lockdownPath string
+	// minutes: idle-delay and lock-delay count minutes (MATE).
+	minutes bool
+	// idleActivation: idle-activation-enabled gates the screensaver
+	// (Cinnamon, MATE; GNOME Shell ignores it).
+	idleActivation bool
+}
+
+var gsFamilies = map[string]gsFamily{
+	DesktopGNOME: {
+		saverSchema: "org.gnome.desktop.screensaver", saverPath: "/org/gnome/desktop/screensaver/",
+		sessionSchema: "org.gnome.desktop.session", sessionPath: "/org/gnome/desktop/session/",
+		lockdownSchema: "org.gnome.desktop.lockdown", lockdownPath: "/org/gnome/desktop/lockdown/",
+	},
+	DesktopCinnamon: {
+		saverSchema: "org.cinnamon.desktop.screensaver", saverPath: "/org/cinnamon/desktop/screensaver/",
+		sessionSchema: "org.cinnamon.desktop.session", sessionPath: "/org/cinnamon/desktop/session/",
+		lockdownSchema: "org.cinnamon.desktop.lockdown", lockdownPath: "/org/cinnamon/desktop/lockdown/",
+		idleActivation: true,
+	},
+	DesktopMATE: {
+		saverSchema: "org.mate.screensaver", saverPath: "/org/mate/screensaver/",
+		sessionSchema: "org.mate.session", sessionPath: "/org/mate/desktop/session/",
+		lockdownSchema: "org.mate.lockdown", lockdownPath: "/org/mate/desktop/lockdown/",
+		minutes: true, idleActivation: true,
+	},
+}
+
+// readGSettings asks gsettings, as the console user, for the lock settings
+// and lays the administrator's locked dconf values over them.
+func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *LinuxFacts, f *Facts) {
+	lf.Locker = LockerGSettings
+	vals := map[string]string{} // full dconf key path → GVariant text
+	read := 0
+	for _, s := range []struct{ schema, path string }{{fam.saverSchema, fam.saverPath}, {fam.sessionSchema, fam.sessionPath}} {
+		out, err := p.RunAsConsoleUser(ctx, "gsettings", "list-recursively", s.schema)
+		if err != nil {
+			f.addError("gsettings "+s.schema, err)
+			continue
+		}
+		kv, ok := ParseGSettingsList(out.Stdout, s.schema)
+		if !ok {
+			f.Errors = append(f.Errors, "gsettings "+s.schema+": "+gsettingsProblem(out))
+			continue
+		}
+		read++
+		for k, v := range kv {
+			vals[s.path+k] = v
+		}
+	}
+	if out, err := p.RunAsConsoleUser(ctx, "gsettings", "get", fam.lockdownSchema, "disable-lock-screen"); err == nil && out.ExitCode == 0 {
+		vals[fam.lockdownPath+"disable-lock-screen"] = strings.TrimSpace(string(out.Stdout))
+	}
+	if read > 0 {
+		lf.Source = "gsettings"
+	}
+	for key, v := range dconfSystemLocks(p, f) {
+		if !strings.HasPrefix(key, fam.saverPath) && !strings.HasPrefix(key, fam.sessionPath) && !strings.HasPrefix(key, fam.lockdownPath) {
+			continue
+		}
+		vals[key] = v
+		lf.SystemLocked = append(lf.SystemLocked, strings.TrimPrefix(key, "/"))
+		if lf.Source == "" {
+			lf.Source = "dconf_system"
+		}
+	}
+
+	sort.Strings(lf.SystemLocked)
+	scale := 1
+	if fam.minutes {
+		scale = 60
+	}
+	if b, ok := GVariantBool(vals[fam.lockdownPath+"disable-lock-screen"]); ok {
+		lf.LockdownDisabled = boolPtr(b)
+	}
+	if b, ok := GVariantBool(vals[fam.saverPath+"lock-enabled"]); ok {
+		lf.LockEnabled = boolPtr(b)
+	}
+	if fam.idleActivation {
+		if b, ok := GVariantBool(vals[fam.saverPath+"idle-activation-enabled"]); ok {
+			lf.IdleActivation = boolPtr(b)
+		}
+	}
+	if n, ok := GVariantUint(vals[fam.sessionPath+"idle-delay"]); ok {
+		lf.IdleDelaySeconds = intPtr(n * scale)
+	}
+	if n, ok := GVariantUint(vals[fam.saverPath+"lock-delay"]); ok {
+		lf.LockDelaySeconds = intPtr(n * scale)
+	}
+}
+
+// gsettingsProblem says why gsettings gave no values.
+func gsettingsProblem(out probe.Output) string {
+	msg := strings.ToLower(string(out.Stderr))
+	switch {
+	case strings.Contains(msg, "schema"):
+		return "schema not installed"
+	case out.ExitCode != 0:
+		return "failed"
+	}
+	return "not recognised"
+}
+
+// Where dconf keeps the administrator's settings.
+const (
+	dconfProfile = "/etc/dconf/profile/user"
+	dconfDBDir   = "/etc/dconf/db"
+)
+
+// dconfSystemLocks returns the values an administrator locked in the dconf
+// system databases named by the user profile (local when the profile
+// cannot be read): keys listed in <db>.d/locks/* with their value from the
+// <db>.d/* keyfiles. A locked key's value cannot be changed by the user.
+func dconfSystemLocks(p probe.Probe, f *Facts) map[string]string {
+	dbs := []string{"local"}
+	if b, err := p.ReadFile(dconfProfile); err == nil {
+		if named := ParseDconfProfile(b); len(named) > 0 {
+			dbs = named
+		}
+	}
+	out := map[string]string{}
+	for _, db := range dbs {
+		dir := path.Join(dconfDBDir, db+".d")
+		lockNames, err := p.ReadDir(path.Join(dir, "locks"))
+		if err != nil {
+			if !errors.Is(err, probe.ErrNotFound) {
+				f.addError("dconf locks", err)
+			}
+			continue
+		}
+		locked := map[string]bool{}
+		for _, n := range lockNames {
+			if b, err := p.ReadFile(path.Join(dir, "locks", n)); err == nil {
+				for _, k := range ParseDconfLocks(b) {
+					locked[k] = true
+				}
+			}
+		}
+		if len(locked) == 0 {
+			continue
+		}
+		names, err := p.ReadDir(dir)
+		if err != nil {
+			f.addError("dconf keyfiles", err)
+			continue
+		}
+		values := map[string]string{}
+		for _, n := range names { // sorted: later files win, as dconf compile does
+			if n == "locks" {
+				continue
+			}
+			b, err := p.ReadFile(path.Join(dir, n))
+			if err != nil {
+				continue
+			}
+			for k, v := range ParseDconfKeyfile(b) {
+				values[k] = v
+			}
+		}
+		for k := range locked {
+			if v, ok := values[k]; ok {
+				if _, seen := out[k]; !seen { // the first database in the profile wins
+					out[k] = v
+				}
+			}
+		}
+	}
+	return out
+}
+
+// KDE and XFCE files.
+const (
+	kdeUserFile      = ".config/kscreenlockerrc"
+	kdeSystemFile    = "/etc/xdg/kscreenlockerrc"
+	xfceUserFile     = ".config/xfce4/xfconf/xfce-perchannel-xml/xfce4-screensaver.xml"
+	xfceSystemFile   = "/etc/xdg/xfce4/xfconf/xfce-perchannel-xml/xfce4-screensaver.xml"
+	autostartDir     = "/etc/xdg/autostart/"
+	userAutostartDir = ".config/autostart/"
+)
+
+// readKDE reads kscreenlocker's [Daemon] settings: the system file
+// (/etc/xdg) under the user's, unless the system file made them immutable.
+// Defaults: Autolock true, Timeout 5 minutes, LockGrace 5 s,
+// RequirePassword true.
+func readKDE(p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) {
+	lf.Locker = LockerKScreenLocker
+	vals := map[string]string{"Autolock": "true", "Timeout": "5", "LockGrace": "5", "RequirePassword": "true"}
+	lf.Source = "defaults"
+	sys, sysErr := p.ReadFile(kdeSystemFile)
+	var sysGroup KDEGroup
+	if sysErr == nil {
+		sysGroup = ParseKDEConfig(sys, "Daemon")
+		for k, v := range sysGroup.Values {
+			vals[k] = v
+		}
+		lf.Source = "kscreenlockerrc"
+	} else if !errors.Is(sysErr, probe.ErrNotFound) {
+		f.addError("system kscreenlockerrc", sysErr)
+	}
+	user, err := p.ReadFile(path.Join(u.Home, kdeUserFile))
+	switch {
+	case err == nil:
+		g := ParseKDEConfig(user, "Daemon")
+		for k, v := range g.Values {
+			if sysGroup.AllImmutable || sysGroup.Immutable[k] {
+				continue
+			}
+			vals[k] = v
+		}
+		lf.Source = "kscreenlockerrc"
+	case errors.Is(err, probe.ErrNotFound):
+	default:
+		// The user's own settings could not be read: nothing is known.
+		f.addError("kscreenlockerrc", err)
+		lf.Source = ""
+		return
+	}
+	for _, k := range []string{"Autolock", "Timeout", "LockGrace", "RequirePassword"} {
+		if _, set := sysGroup.Values[k]; set && (sysGroup.AllImmutable || sysGroup.Immutable[k]) {
+			lf.SystemLocked = append(lf.SystemLocked, "kscreenlockerrc/Daemon/"+k)
+		}
+	}
+	if b, ok := KDEBool(vals["Autolock"]); ok {
+		lf.LockEnabled = boolPtr(b)
+	}
+	if b, ok := KDEBool(vals["RequirePassword"]); ok {
+		lf.RequirePassword = boolPtr(b)
+	}
+	if n, ok := KDEMinutes(vals["Timeout"]); ok {
+		lf.IdleDelaySeconds = intPtr(n)
+	}
+	if n, ok := GVariantUint(vals["LockGrace"]); ok {
+		lf.LockDelaySeconds = intPtr(n)
+	}
+}
+
+// readXfce reads xfce4-screensaver's xfconf channel (system file under the
+// user's, minus locked properties), or finds which other locker is set up
+// to start.
+func readXfce(p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) {
+	userXML, userErr := p.ReadFile(path.Join(u.Home, xfceUserFile))
+	sysXML, sysErr := p.ReadFile(xfceSystemFile)
+	_, autoErr := p.ReadFile(autostartDir + "xfce4-screensaver.desktop")
+	installed := userErr == nil || sysErr == nil || autoErr == nil
+	if !installed {
+		switch {
+		case fileExists(p, autostartDir+"light-locker.desktop"):
+			lf.Locker = LockerLightLocker
+		case fileExists(p, autostartDir+"xscreensaver.desktop"):
+			lf.Locker = LockerXScreenSaver
+		case isDenied(userErr) || isDenied(autoErr):
+			f.Errors = append(f.Errors, "xfce4-screensaver settings: access denied")
+		default:
+			lf.Locker = LockerNone
+		}
+		return
+	}
+	lf.Locker = LockerXfce
+	if b, err := p.ReadFile(path.Join(u.Home, userAutostartDir+"xfce4-screensaver.desktop")); err == nil && AutostartHidden(b) {
+		lf.LockerDisabled = true
+	}
+	if userErr != nil && !errors.Is(userErr, probe.ErrNotFound) {
+		f.addError("xfce4-screensaver settings", userErr)
+		return
+	}
+	props := map[string]string{
+		"/saver/enabled": "true", "/saver/idle-activation/enabled": "true", "/saver/idle-activation/delay": "5",
+		"/lock/enabled": "true", "/lock/saver-activation/enabled": "true", "/lock/saver-activation/delay": "0",
+	}
+	lf.Source = "defaults"
+	sysProps := map[string]XfconfProperty{}
+	if sysErr == nil {
+		if sp, ok := ParseXfconfChannel(sysXML); ok {
+			sysProps = sp
+			for k, v := range sp {
+				if _, known := props[k]; known {
+					props[k] = v.Value
+				}
+			}
+			lf.Source = "xfconf"
+		}
+	}
+	if userErr == nil {
+		up, ok := ParseXfconfChannel(userXML)
+		if !ok {
+			f.Errors = append(f.Errors, "xfce4-screensaver settings: not recognised")
+			lf.Source = ""
+			return
+		}
+		for k, v := range up {
+			if _, known := props[k]; known && !sysProps[k].Locked {
+				props[k] = v.Value
+			}
+		}
+		lf.Source = "xfconf"
+	}
+	for k, v := range sysProps {
+		if _, known := props[k]; known && v.Locked {
+			lf.SystemLocked = append(lf.SystemLocked, "xfce4-screensaver"+k)
+		}
+	}
+	saver, ok1 := GVariantBool(props["/saver/enabled"])
+	idleAct, ok2 := GVariantBool(props["/saver/idle-activation/enabled"])
+	if ok1 && ok2 {
+		lf.IdleActivation = boolPtr(saver && idleAct)
+	}
+	lock, ok1 := GVariantBool(props["/lock/enabled"])
+	onSaver, ok2 := GVariantBool(props["/lock/saver-activation/enabled"])
+	if ok1 && ok2 {
+		lf.LockEnabled = boolPtr(lock && onSaver)
+	}
+	if n, ok := GVariantUint(props["/saver/idle-activation/delay"]); ok {
+		lf.IdleDelaySeconds = intPtr(n * 60)
+	}
+	if n, ok := GVariantUint(props["/lock/saver-activation/delay"]); ok {
+		lf.LockDelaySeconds = intPtr(n * 60)
+	}
+}
+
+func fileExists(p probe.Probe, name string) bool {
+	_, err := p.ReadFile(name)
+	return err == nil
+}
+
+func isDenied(err error) bool { return errors.Is(err, probe.ErrAccessDenied) }

@@ -1,0 +1,295 @@
+package screenlock
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/xml"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// ParseGSettingsList reads `gsettings list-recursively SCHEMA` output, one
+// "schema key value" line per key, and returns the values of schema's keys
+// as GVariant text ("uint32 300", "true", "5"). ok is false when no line
+// belongs to schema: the schema is not installed ("No such schema" goes to
+// stderr, in the user's language) or the output is not recognised.
+func ParseGSettingsList(b []byte, schema string) (map[string]string, bool) {
+	vals := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		s, rest, ok := strings.Cut(line, " ")
+		if !ok || s != schema {
+			continue
+		}
+		key, value, ok := strings.Cut(rest, " ")
+		if !ok || key == "" {
+			continue
+		}
+		vals[key] = strings.TrimSpace(value)
+	}
+	return vals, len(vals) > 0
+}
+
+// GVariantUint reads a non-negative integer in GVariant text form:
+// "uint32 300" (how gsettings prints a u), "300" (an i), "@u 300".
+func GVariantUint(s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	for _, prefix := range []string{"uint32 ", "int32 ", "uint64 ", "int64 ", "@u ", "@i "} {
+		if strings.HasPrefix(s, prefix) {
+			s = strings.TrimSpace(s[len(prefix):])
+			break
+		}
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
+}
+
+// GVariantBool reads "true" or "false".
+func GVariantBool(s string) (bool, bool) {
+	switch strings.TrimSpace(s) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}
+
+// ParseDconfProfile reads a dconf profile (/etc/dconf/profile/user) and
+// returns its system databases in order ("system-db:local" → "local").
+func ParseDconfProfile(b []byte) []string {
+	var dbs []string
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if name, ok := strings.CutPrefix(line, "system-db:"); ok && name != "" {
+			dbs = append(dbs, name)
+		}
+	}
+	return dbs
+}
+
+// ParseDconfKeyfile reads one keyfile of a dconf system database
+// (/etc/dconf/db/local.d/00-screensaver) and returns its values by full key
+// path: "[org/gnome/desktop/session]" + "idle-delay=uint32 300" →
+// "/org/gnome/desktop/session/idle-delay": "uint32 300".
+func ParseDconfKeyfile(b []byte) map[string]string {
+	vals := map[string]string{}
+	group := ""
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, ";"):
+		case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
+			group = strings.Trim(strings.TrimSpace(line[1:len(line)-1]), "/")
+		default:
+			k, v, ok := strings.Cut(line, "=")
+			if !ok || group == "" {
+				continue
+			}
+			vals["/"+group+"/"+strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return vals
+}
+
+// ParseDconfLocks reads a locks file (/etc/dconf/db/local.d/locks/screensaver):
+// one key path per line.
+func ParseDconfLocks(b []byte) []string {
+	var keys []string
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "/") {
+			keys = append(keys, line)
+		}
+	}
+	return keys
+}
+
+// ParseLoginctlProps reads `loginctl show-user|show-session -p X` output:
+// "Key=value" lines.
+func ParseLoginctlProps(b []byte) map[string]string {
+	props := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && k != "" {
+			props[k] = strings.TrimSpace(v)
+		}
+	}
+	return props
+}
+
+// Desktop families whose screen lock this check reads.
+const (
+	DesktopGNOME    = "gnome"
+	DesktopCinnamon = "cinnamon"
+	DesktopMATE     = "mate"
+	DesktopKDE      = "kde"
+	DesktopXFCE     = "xfce"
+	DesktopOther    = "other"
+	DesktopUnknown  = "unknown"
+)
+
+// DesktopFamily maps a session's desktop name (logind's Desktop, which is
+// XDG_SESSION_DESKTOP: "gnome", "ubuntu", "KDE", "plasmawayland", "xfce",
+// "cinnamon", "mate", …) to the family whose settings hold its screen lock.
+// Desktops built on GNOME Shell or its settings (Ubuntu, Pop, Budgie,
+// Unity, Pantheon, GNOME Flashback) are GNOME.
+func DesktopFamily(name string) string {
+	n := strings.ToLower(strings.TrimSpace(name))
+	switch {
+	case n == "":
+		return DesktopUnknown
+	case strings.Contains(n, "cinnamon"):
+		return DesktopCinnamon
+	case strings.Contains(n, "mate"):
+		return DesktopMATE
+	case strings.Contains(n, "kde") || strings.Contains(n, "plasma"):
+		return DesktopKDE
+	case strings.Contains(n, "xfce"):
+		return DesktopXFCE
+	case strings.Contains(n, "gnome") || strings.Contains(n, "ubuntu") || strings.Contains(n, "pop") ||
+		strings.Contains(n, "budgie") || strings.Contains(n, "unity") || strings.Contains(n, "pantheon") ||
+		strings.Contains(n, "zorin"):
+		return DesktopGNOME
+	}
+	return DesktopOther
+}
+
+// KDEGroup is one group of a KDE config file: its entries and which of them
+// an administrator made immutable ("[Daemon][$i]" or "Timeout[$i]=").
+type KDEGroup struct {
+	Values    map[string]string
+	Immutable map[string]bool
+	// AllImmutable is set by "[Daemon][$i]" or a file-wide "[$i]".
+	AllImmutable bool
+}
+
+// ParseKDEConfig reads one group of a KDE config file such as
+// kscreenlockerrc. Entries with a locale suffix ("Key[de]=") are skipped.
+func ParseKDEConfig(b []byte, group string) KDEGroup {
+	g := KDEGroup{Values: map[string]string{}, Immutable: map[string]bool{}}
+	in := false
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasPrefix(line, "[") {
+			if line == "[$i]" && i == 0 {
+				g.AllImmutable = true
+				continue
+			}
+			name, flags, _ := strings.Cut(line, "]")
+			in = strings.TrimPrefix(name, "[") == group
+			if in && strings.Contains(flags, "[$i]") {
+				g.AllImmutable = true
+			}
+			continue
+		}
+		if !in {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		k = strings.TrimSpace(k)
+		if base, suffix, found := strings.Cut(k, "["); found {
+			if !strings.Contains(suffix, "$i") {
+				continue // a translated value
+			}
+			k = base
+			g.Immutable[k] = true
+		}
+		g.Values[k] = strings.TrimSpace(v)
+	}
+	return g
+}
+
+// KDEBool reads a KDE boolean ("true", "false", "1", "0", "on", "off").
+func KDEBool(s string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "on", "yes":
+		return true, true
+	case "false", "0", "off", "no":
+		return false, true
+	}
+	return false, false
+}
+
+// KDEMinutes reads kscreenlocker's Timeout (minutes, a double) as seconds.
+func KDEMinutes(s string) (int, bool) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || f < 0 || f > 1e6 || math.IsNaN(f) {
+		return 0, false
+	}
+	return int(math.Round(f * 60)), true
+}
+
+// XfconfProperty is one leaf of an xfconf channel.
+type XfconfProperty struct {
+	Value  string
+	Locked bool
+}
+
+// ParseXfconfChannel reads an xfconf channel file (xfce4-screensaver.xml)
+// and returns its leaf properties by path ("/lock/saver-activation/delay").
+// A property with a locked="…" attribute (in the system file) cannot be
+// changed by the user. ok is false when it is not an xfconf channel.
+func ParseXfconfChannel(b []byte) (map[string]XfconfProperty, bool) {
+	type prop struct {
+		Name   string `xml:"name,attr"`
+		Type   string `xml:"type,attr"`
+		Value  string `xml:"value,attr"`
+		Locked string `xml:"locked,attr"`
+		Props  []prop `xml:"property"`
+	}
+	var ch struct {
+		XMLName xml.Name
+		Name    string `xml:"name,attr"`
+		Props   []prop `xml:"property"`
+	}
+	if err := xml.Unmarshal(b, &ch); err != nil || ch.XMLName.Local != "channel" {
+		return nil, false
+	}
+	out := map[string]XfconfProperty{}
+	var walk func(prefix string, ps []prop)
+	walk = func(prefix string, ps []prop) {
+		for _, p := range ps {
+			path := prefix + "/" + p.Name
+			if p.Type != "empty" && p.Type != "" {
+				out[path] = XfconfProperty{Value: p.Value, Locked: p.Locked != ""}
+			}
+			walk(path, p.Props)
+		}
+	}
+	walk("", ch.Props)
+	return out, true
+}
+
+// AutostartHidden reports whether a .desktop autostart entry is turned
+// off (Hidden=true, or X-GNOME-Autostart-enabled=false).
+func AutostartHidden(b []byte) bool {
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if !ok {
+			continue
+		}
+		v = strings.ToLower(strings.TrimSpace(v))
+		switch strings.TrimSpace(k) {
+		case "Hidden":
+			if v == "true" {
+				return true
+			}
+		case "X-GNOME-Autostart-enabled", "X-MATE-Autostart-enabled":
+			if v == "false" {
+				return true
+			}
+		}
+	}
+	return false
+}

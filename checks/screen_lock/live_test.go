@@ -1,0 +1,177 @@
+package screenlock_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
+)
+
+// liveCaseEnv names the case a re-executed child test runs.
+const liveCaseEnv = "SESSIONGUARD_SCREENLOCK_LIVE_CASE"
+
+// liveCases are GNOME settings written with the real gsettings into a
+// private dconf database, and the verdict the live check must give.
+var liveCases = map[string]struct {
+	set  [][]string // gsettings set arguments
+	want checks.Status
+	// lockSecs is the expected effective time (pass and late fail only).
+	lockSecs int
+}{
+	"lock_disabled": {set: [][]string{{"org.gnome.desktop.screensaver", "lock-enabled", "false"}}, want: checks.Fail},
+	"idle_0":        {set: [][]string{{"org.gnome.desktop.session", "idle-delay", "0"}}, want: checks.Fail},
+	"idle_900":      {set: [][]string{{"org.gnome.desktop.session", "idle-delay", "900"}}, want: checks.Fail, lockSecs: 900},
+	"idle_300":      {set: [][]string{{"org.gnome.desktop.session", "idle-delay", "300"}}, want: checks.Pass, lockSecs: 300},
+	"idle_300_lock_delay_400": {set: [][]string{
+		{"org.gnome.desktop.session", "idle-delay", "300"},
+		{"org.gnome.desktop.screensaver", "lock-delay", "400"},
+	}, want: checks.Fail, lockSecs: 700},
+}
+
+// TestLiveGNOMESettings runs the check with the live probe against real
+// gsettings and the real GNOME schemas, inside a private D-Bus session
+// (dbus-run-session) with the dconf backend and a throwaway HOME and
+// XDG_CONFIG_HOME, so the machine's own settings are never touched. Each
+// case re-executes this test binary under dbus-run-session.
+func TestLiveGNOMESettings(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("live GNOME test on Linux only")
+	}
+	if os.Getenv(liveCaseEnv) != "" {
+		t.Skip("running as a child")
+	}
+	for _, tool := range []string{"/usr/bin/gsettings", "/usr/bin/dbus-run-session"} {
+		if _, err := os.Stat(tool); err != nil {
+			t.Skipf("%s is not installed (apt-get install libglib2.0-bin dbus-daemon)", tool)
+		}
+	}
+	if _, err := os.Stat("/usr/share/glib-2.0/schemas/org.gnome.desktop.screensaver.gschema.xml"); err != nil {
+		t.Skip("GNOME schemas are not installed (apt-get install gsettings-desktop-schemas)")
+	}
+	if !dconfBackend() {
+		t.Skip("the dconf GSettings backend is not installed (apt-get install dconf-gsettings-backend dconf-service)")
+	}
+	for name, tc := range liveCases {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			home, cfg, run := filepath.Join(dir, "home"), filepath.Join(dir, "config"), filepath.Join(dir, "run")
+			for _, d := range []string{home, cfg, run} {
+				if err := os.MkdirAll(d, 0o700); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := exec.CommandContext(t.Context(), "/usr/bin/dbus-run-session", "--", os.Args[0],
+				"-test.run=^TestLiveGNOMEChild$", "-test.v", "-test.count=1")
+			cmd.Env = []string{
+				"PATH=/usr/bin:/bin", "LC_ALL=C",
+				"HOME=" + home, "XDG_CONFIG_HOME=" + cfg, "XDG_RUNTIME_DIR=" + run,
+				liveCaseEnv + "=" + name,
+			}
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("child failed: %v\n%s", err, out.String())
+			}
+			res := childResult(t, out.Bytes())
+			if res.Status != tc.want {
+				t.Fatalf("status %s, want %s: %s\nfacts %s", res.Status, tc.want, res.Summary, res.Facts)
+			}
+			var f screenlock.Facts
+			if err := json.Unmarshal(res.Facts, &f); err != nil {
+				t.Fatal(err)
+			}
+			if f.Linux == nil || f.Linux.Source != "gsettings" || f.Linux.Desktop != screenlock.DesktopGNOME {
+				t.Fatalf("facts did not come from gsettings on GNOME: %s", res.Facts)
+			}
+			if tc.lockSecs > 0 {
+				got := *f.Linux.IdleDelaySeconds + *f.Linux.LockDelaySeconds
+				if got != tc.lockSecs {
+					t.Errorf("effective lock time %d s, want %d s", got, tc.lockSecs)
+				}
+			}
+			if res.Status != checks.Pass && res.Fix == "" {
+				t.Error("a failing result needs a fix")
+			}
+		})
+	}
+}
+
+// TestLiveGNOMEChild is the part that runs inside dbus-run-session: it
+// writes the case's settings with gsettings and prints the check result.
+func TestLiveGNOMEChild(t *testing.T) {
+	name := os.Getenv(liveCaseEnv)
+	if name == "" {
+		t.Skip("only run by TestLiveGNOMESettings")
+	}
+	tc, ok := liveCases[name]
+	if !ok {
+		t.Fatalf("unknown case %q", name)
+	}
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		t.Fatal("no session bus: not under dbus-run-session")
+	}
+	for _, args := range tc.set {
+		out, err := exec.CommandContext(t.Context(), "/usr/bin/gsettings", append([]string{"set"}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("gsettings set %v: %v\n%s", args, err, out)
+		}
+	}
+	res := screenlock.Check.Run(t.Context(), probe.New(), checks.Default())
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("RESULT %s\n", b)
+}
+
+func childResult(t *testing.T, out []byte) checks.Result {
+	t.Helper()
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "RESULT "); ok {
+			var r checks.Result
+			if err := json.Unmarshal([]byte(rest), &r); err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+	}
+	t.Fatalf("child printed no result:\n%s", out)
+	return checks.Result{}
+}
+
+func dconfBackend() bool {
+	matches, _ := filepath.Glob("/usr/lib/*/gio/modules/libdconfsettings.so")
+	return len(matches) > 0
+}
+
+// TestLiveHeadless: on a machine where nobody is signed in at a screen
+// (like the CI machine), the live check is not applicable, never pass.
+func TestLiveHeadless(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("Linux only")
+	}
+	if os.Getenv(liveCaseEnv) != "" {
+		t.Skip("running as a child")
+	}
+	p := probe.New()
+	if _, err := p.ConsoleUser(); !errors.Is(err, probe.ErrNotFound) {
+		t.Skipf("someone is signed in at the screen here (%v): not a headless machine", err)
+	}
+	res := screenlock.Check.Run(t.Context(), p, checks.Default())
+	if res.Status != checks.NotApplicable {
+		t.Fatalf("headless machine: status %s, want not_applicable: %s", res.Status, res.Summary)
+	}
+}

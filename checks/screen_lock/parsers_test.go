@@ -1,0 +1,350 @@
+package screenlock_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
+)
+
+func readData(t testing.TB, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "parsers", rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestParseGSettingsList(t *testing.T) {
+	tests := []struct {
+		file, schema string
+		ok           bool
+		want         map[string]string // keys that must have these values
+	}{
+		{"gnome_screensaver_defaults.stdout", "org.gnome.desktop.screensaver", true, map[string]string{"lock-enabled": "true", "lock-delay": "uint32 0"}},
+		{"gnome_screensaver_lock_off_delay30.stdout", "org.gnome.desktop.screensaver", true, map[string]string{"lock-enabled": "false", "lock-delay": "uint32 30"}},
+		{"gnome_session_defaults.stdout", "org.gnome.desktop.session", true, map[string]string{"idle-delay": "uint32 300"}},
+		{"gnome_session_idle0.stdout", "org.gnome.desktop.session", true, map[string]string{"idle-delay": "uint32 0"}},
+		{"cinnamon_screensaver_defaults.stdout", "org.cinnamon.desktop.screensaver", true, map[string]string{"lock-enabled": "true", "idle-activation-enabled": "true", "lock-delay": "uint32 0"}},
+		{"cinnamon_session_defaults.stdout", "org.cinnamon.desktop.session", true, map[string]string{"idle-delay": "uint32 900"}},
+		{"mate_screensaver_idle_activation_off.stdout", "org.mate.screensaver", true, map[string]string{"idle-activation-enabled": "false", "lock-delay": "2"}},
+		// Without a session bus the dconf backend still reads the database.
+		{"no_bus_memory_backend.stdout", "org.gnome.desktop.session", true, map[string]string{"idle-delay": "uint32 300"}},
+		// Schema missing: nothing on stdout, message on stderr (C and German).
+		{"no_such_schema.stdout", "org.cinnamon.desktop.screensaver", false, nil},
+		{"no_such_schema_de.stdout", "org.mate.screensaver", false, nil},
+		{"no_such_schema.stderr", "org.cinnamon.desktop.screensaver", false, nil},
+		{"no_such_schema_de.stderr", "org.mate.screensaver", false, nil},
+		// Output of another schema or not a listing at all.
+		{"gnome_session_defaults.stdout", "org.gnome.desktop.screensaver", false, nil},
+		{"version_not_a_listing.stdout", "org.gnome.desktop.session", false, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file+"/"+tc.schema, func(t *testing.T) {
+			got, ok := screenlock.ParseGSettingsList(readData(t, "gsettings/"+tc.file), tc.schema)
+			if ok != tc.ok {
+				t.Fatalf("ok = %v, want %v (%v)", ok, tc.ok, got)
+			}
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Errorf("%s = %q, want %q", k, got[k], v)
+				}
+			}
+		})
+	}
+}
+
+func TestGVariant(t *testing.T) {
+	uints := []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{"uint32 300", 300, true}, {"uint32 0", 0, true}, {"5", 5, true}, {"@u 60", 60, true},
+		{"int32 -1", 0, false}, {"'solid'", 0, false}, {"", 0, false}, {"uint32", 0, false},
+	}
+	for _, tc := range uints {
+		n, ok := screenlock.GVariantUint(tc.in)
+		if n != tc.want || ok != tc.ok {
+			t.Errorf("GVariantUint(%q) = %d, %v; want %d, %v", tc.in, n, ok, tc.want, tc.ok)
+		}
+	}
+	bools := []struct {
+		in       string
+		want, ok bool
+	}{{"true", true, true}, {"false", false, true}, {" true\n", true, true}, {"1", false, false}, {"True", false, false}}
+	for _, tc := range bools {
+		b, ok := screenlock.GVariantBool(tc.in)
+		if b != tc.want || ok != tc.ok {
+			t.Errorf("GVariantBool(%q) = %v, %v; want %v, %v", tc.in, b, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestParseDconf(t *testing.T) {
+	if got := screenlock.ParseDconfProfile(readData(t, "dconf/profile_user_local")); !reflect.DeepEqual(got, []string{"local"}) {
+		t.Errorf("profile local: %v", got)
+	}
+	if got := screenlock.ParseDconfProfile(readData(t, "dconf/profile_user_site_local")); !reflect.DeepEqual(got, []string{"site", "local"}) {
+		t.Errorf("profile site+local: %v", got)
+	}
+	keyfiles := []struct {
+		file string
+		want map[string]string
+	}{
+		{"keyfile_screensaver", map[string]string{
+			"/org/gnome/desktop/session/idle-delay":       "uint32 300",
+			"/org/gnome/desktop/screensaver/lock-enabled": "true",
+			"/org/gnome/desktop/screensaver/lock-delay":   "uint32 0",
+		}},
+		{"keyfile_plain_int", map[string]string{
+			"/org/gnome/desktop/session/idle-delay":       "600",
+			"/org/gnome/desktop/screensaver/lock-enabled": "false",
+		}},
+		{"keyfile_other_settings", map[string]string{
+			"/org/gnome/desktop/interface/clock-show-date": "true",
+			"/org/gnome/login-screen/disable-user-list":    "true",
+		}},
+	}
+	for _, tc := range keyfiles {
+		if got := screenlock.ParseDconfKeyfile(readData(t, "dconf/"+tc.file)); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.file, got, tc.want)
+		}
+	}
+	locks := screenlock.ParseDconfLocks(readData(t, "dconf/locks_screensaver"))
+	if len(locks) != 3 || locks[0] != "/org/gnome/desktop/session/idle-delay" {
+		t.Errorf("locks: %v", locks)
+	}
+	if got := screenlock.ParseDconfLocks(readData(t, "dconf/locks_garbage")); len(got) != 0 {
+		t.Errorf("garbage locks: %v", got)
+	}
+}
+
+func TestLoginctlDesktop(t *testing.T) {
+	if d := screenlock.ParseLoginctlProps(readData(t, "loginctl/show_user_display.stdout"))["Display"]; d != "2" {
+		t.Errorf("Display = %q", d)
+	}
+	if d := screenlock.ParseLoginctlProps(readData(t, "loginctl/show_user_no_display.stdout"))["Display"]; d != "" {
+		t.Errorf("empty Display = %q", d)
+	}
+	if p := screenlock.ParseLoginctlProps(readData(t, "loginctl/no_systemd.stderr")); p["Display"] != "" {
+		t.Errorf("error text read as properties: %v", p)
+	}
+	tests := map[string]string{
+		"show_session_gnome_wayland.stdout": screenlock.DesktopGNOME,
+		"show_session_ubuntu.stdout":        screenlock.DesktopGNOME,
+		"show_session_kde.stdout":           screenlock.DesktopKDE,
+		"show_session_xfce.stdout":          screenlock.DesktopXFCE,
+		"show_session_tty.stdout":           screenlock.DesktopUnknown,
+	}
+	for file, want := range tests {
+		got := screenlock.DesktopFamily(screenlock.ParseLoginctlProps(readData(t, "loginctl/"+file))["Desktop"])
+		if got != want {
+			t.Errorf("%s: %s, want %s", file, got, want)
+		}
+	}
+	for name, want := range map[string]string{"cinnamon": screenlock.DesktopCinnamon, "MATE": screenlock.DesktopMATE, "plasmawayland": screenlock.DesktopKDE, "i3": screenlock.DesktopOther, "budgie-desktop": screenlock.DesktopGNOME} {
+		if got := screenlock.DesktopFamily(name); got != want {
+			t.Errorf("DesktopFamily(%q) = %s, want %s", name, got, want)
+		}
+	}
+}
+
+func TestParseKDEConfig(t *testing.T) {
+	tests := []struct {
+		file         string
+		want         map[string]string
+		immutable    []string
+		allImmutable bool
+	}{
+		{"timeout15_grace300", map[string]string{"LockGrace": "300", "Timeout": "15"}, nil, false},
+		{"autolock_off", map[string]string{"Autolock": "false"}, nil, false},
+		{"greeter_only", map[string]string{}, nil, false},
+		{"system_immutable", map[string]string{"Autolock": "true", "Timeout": "5", "LockGrace": "0"}, nil, true},
+		{"key_immutable", map[string]string{"Timeout": "3", "LockOnResume": "true"}, []string{"Timeout"}, false},
+		{"timeout_fraction_no_password", map[string]string{"Timeout": "2.5", "RequirePassword": "false"}, nil, false},
+	}
+	for _, tc := range tests {
+		g := screenlock.ParseKDEConfig(readData(t, "kscreenlockerrc/"+tc.file), "Daemon")
+		if !reflect.DeepEqual(g.Values, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.file, g.Values, tc.want)
+		}
+		if g.AllImmutable != tc.allImmutable {
+			t.Errorf("%s: AllImmutable %v", tc.file, g.AllImmutable)
+		}
+		for _, k := range tc.immutable {
+			if !g.Immutable[k] {
+				t.Errorf("%s: %s not immutable", tc.file, k)
+			}
+		}
+	}
+	if n, ok := screenlock.KDEMinutes("2.5"); !ok || n != 150 {
+		t.Errorf("KDEMinutes(2.5) = %d, %v", n, ok)
+	}
+	if _, ok := screenlock.KDEMinutes("five"); ok {
+		t.Error("KDEMinutes accepted text")
+	}
+}
+
+func TestParseXfconfChannel(t *testing.T) {
+	tests := []struct {
+		file   string
+		ok     bool
+		want   map[string]string
+		locked []string
+	}{
+		{"lock_off.xml", true, map[string]string{"/saver/enabled": "false", "/lock/enabled": "false", "/lock/saver-activation/enabled": "false", "/saver/idle-activation/enabled": "false"}, nil},
+		{"delay60_mode2.xml", true, map[string]string{"/saver/idle-activation/delay": "60", "/saver/mode": "2"}, nil},
+		{"lock_delay2.xml", true, map[string]string{"/saver/idle-activation/delay": "3", "/lock/saver-activation/delay": "2"}, nil},
+		{"system_locked.xml", true, map[string]string{"/saver/idle-activation/delay": "5", "/lock/enabled": "true"}, []string{"/saver/idle-activation/delay", "/lock/saver-activation/delay"}},
+		{"not_a_channel.xml", false, nil, nil},
+		{"truncated.xml", false, nil, nil},
+	}
+	for _, tc := range tests {
+		got, ok := screenlock.ParseXfconfChannel(readData(t, "xfconf/"+tc.file))
+		if ok != tc.ok {
+			t.Fatalf("%s: ok = %v", tc.file, ok)
+		}
+		for k, v := range tc.want {
+			if got[k].Value != v {
+				t.Errorf("%s: %s = %q, want %q", tc.file, k, got[k].Value, v)
+			}
+		}
+		for _, k := range tc.locked {
+			if !got[k].Locked {
+				t.Errorf("%s: %s not locked", tc.file, k)
+			}
+		}
+	}
+	if !screenlock.AutostartHidden(readData(t, "xfconf/autostart_hidden.desktop")) {
+		t.Error("Hidden=true not seen")
+	}
+	if screenlock.AutostartHidden(readData(t, "xfconf/autostart_system.desktop")) {
+		t.Error("system autostart entry read as hidden")
+	}
+}
+
+func TestParseSysadminctlScreenLock(t *testing.T) {
+	tests := []struct {
+		file  string
+		ok    bool
+		off   bool
+		delay int
+	}{
+		{"delay_300.stderr", true, false, 300},
+		{"delay_5.stderr", true, false, 5},
+		{"immediate.stderr", true, false, 0},
+		{"off.stderr", true, true, 0},
+		{"delay_minus_one.stderr", true, true, 0},
+		{"usage.stderr", false, false, 0},
+	}
+	for _, tc := range tests {
+		st, ok := screenlock.ParseSysadminctlScreenLock(readData(t, "sysadminctl/"+tc.file))
+		if ok != tc.ok || st.Off != tc.off || st.DelaySeconds != tc.delay {
+			t.Errorf("%s: %+v ok=%v; want off=%v delay=%d ok=%v", tc.file, st, ok, tc.off, tc.delay, tc.ok)
+		}
+	}
+	if _, ok := screenlock.ParseSysadminctlScreenLock(nil); ok {
+		t.Error("empty output recognised")
+	}
+}
+
+func TestParsePmsetCustom(t *testing.T) {
+	tests := []struct {
+		file string
+		ok   bool
+		want map[string]int
+	}{
+		{"macbook_battery_ac.stdout", true, map[string]int{"Battery Power": 2, "AC Power": 10}},
+		{"mac_mini_ac_only.stdout", true, map[string]int{"AC Power": 10}},
+		{"display_never_on_ac.stdout", true, map[string]int{"Battery Power": 5, "AC Power": 0}},
+		{"ups.stdout", true, map[string]int{"UPS Power": 3, "AC Power": 5}},
+		{"usage.stderr", false, nil},
+	}
+	for _, tc := range tests {
+		got, ok := screenlock.ParsePmsetCustom(readData(t, "pmset/"+tc.file))
+		if ok != tc.ok || (tc.ok && !reflect.DeepEqual(got, tc.want)) {
+			t.Errorf("%s: %v ok=%v; want %v ok=%v", tc.file, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestParseDefaultsInt(t *testing.T) {
+	tests := []struct {
+		stdout, stderr string
+		exit           int
+		n              int
+		set, ok        bool
+	}{
+		{"idle_600.stdout", "", 0, 600, true, true},
+		{"idle_0.stdout", "", 0, 0, true, true},
+		{"", "not_set.stderr", 1, 0, false, true},
+		{"", "domain_missing.stderr", 1, 0, false, true},
+		{"not_a_number.stdout", "", 0, 0, false, false},
+		{"", "", 1, 0, false, false},
+	}
+	for _, tc := range tests {
+		var out, errb []byte
+		if tc.stdout != "" {
+			out = readData(t, "defaults/"+tc.stdout)
+		}
+		if tc.stderr != "" {
+			errb = readData(t, "defaults/"+tc.stderr)
+		}
+		n, set, ok := screenlock.ParseDefaultsInt(out, errb, tc.exit)
+		if n != tc.n || set != tc.set || ok != tc.ok {
+			t.Errorf("%s%s: %d %v %v; want %d %v %v", tc.stdout, tc.stderr, n, set, ok, tc.n, tc.set, tc.ok)
+		}
+	}
+}
+
+func TestParseManagedScreensaver(t *testing.T) {
+	m, ok := screenlock.ParseManagedScreensaver(readData(t, "managed/askforpassword_delay5_idle600.plist"))
+	if !ok || m.AskForPassword == nil || !*m.AskForPassword || *m.AskForPasswordDelay != 5 || *m.IdleTime != 600 {
+		t.Errorf("delay5 idle600: %+v ok=%v", m, ok)
+	}
+	m, ok = screenlock.ParseManagedScreensaver(readData(t, "managed/askforpassword_false.plist"))
+	if !ok || m.AskForPassword == nil || *m.AskForPassword || m.IdleTime != nil {
+		t.Errorf("askForPassword false: %+v ok=%v", m, ok)
+	}
+	m, ok = screenlock.ParseManagedScreensaver(readData(t, "managed/idle_only.plist"))
+	if !ok || m.AskForPassword != nil || *m.IdleTime != 1200 {
+		t.Errorf("idle only: %+v ok=%v", m, ok)
+	}
+	if _, ok := screenlock.ParseManagedScreensaver(readData(t, "managed/not_a_plist.plist")); ok {
+		t.Error("garbage recognised as a plist")
+	}
+}
+
+func TestParsePowercfgQuery(t *testing.T) {
+	const video, lock = "3c0bc021-c8a8-4e07-a973-6b14cbcb2b7e", "0e796bdb-100d-47d6-a2d5-f7d2daa51f51"
+	tests := []struct {
+		file, guid string
+		ok         bool
+		ac, dc     int
+	}{
+		{"videoidle_en.stdout", video, true, 600, 300},
+		{"videoidle_de_cp850.stdout", video, true, 900, 300},
+		{"videoidle_never_en.stdout", video, true, 0, 0},
+		{"consolelock_on_en.stdout", lock, true, 1, 1},
+		{"consolelock_de_cp850.stdout", lock, true, 0, 1},
+		{"consolelock_fr_cp850.stdout", lock, true, 1, 1},
+		{"consolelock_on_en.stdout", video, false, 0, 0}, // another setting's output
+		{"setting_missing_en.stdout", video, false, 0, 0},
+		{"invalid_parameters.stdout", lock, false, 0, 0},
+	}
+	for _, tc := range tests {
+		text := probe.DecodeConsole(readData(t, "powercfg/"+tc.file), 850)
+		ac, dc, ok := screenlock.ParsePowercfgQuery([]byte(text), tc.guid)
+		if ok != tc.ok {
+			t.Fatalf("%s: ok = %v", tc.file, ok)
+		}
+		if ok && (*ac != tc.ac || *dc != tc.dc) {
+			t.Errorf("%s: ac=%d dc=%d, want %d %d", tc.file, *ac, *dc, tc.ac, tc.dc)
+		}
+	}
+}

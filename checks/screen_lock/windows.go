@@ -1,0 +1,221 @@
+package screenlock
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// WindowsFacts is what was seen on Windows.
+type WindowsFacts struct {
+	// InactivityTimeoutSecs is the machine inactivity limit policy
+	// (Interactive logon: Machine inactivity limit); nil when not set, 0
+	// is off.
+	InactivityTimeoutSecs *int `json:"inactivity_timeout_secs,omitempty"`
+	// InactivityRead: the policy key could be read (absent counts as read).
+	InactivityRead bool `json:"inactivity_read"`
+
+	// The console user's screen saver, policy values winning over the
+	// user's own. UserHive is HKU (the console user's hive) or HKCU.
+	UserHive               string `json:"user_hive,omitempty"`
+	ScreenSaverRead        bool   `json:"screensaver_read"`
+	ScreenSaverActive      *bool  `json:"screensaver_active,omitempty"`
+	ScreenSaverSecure      *bool  `json:"screensaver_secure,omitempty"`
+	ScreenSaverTimeoutSecs *int   `json:"screensaver_timeout_secs,omitempty"`
+	// ScreenSaverChosen: a screen saver program is set (SCRNSAVE.EXE);
+	// without one, nothing starts.
+	ScreenSaverChosen *bool `json:"screensaver_chosen,omitempty"`
+	// ScreenSaverPolicy: at least one value came from the policy key.
+	ScreenSaverPolicy bool `json:"screensaver_policy,omitempty"`
+
+	// Power plan: turn off the display after (seconds, 0 = never) and
+	// whether waking asks for the password (CONSOLELOCK), per power source.
+	DisplayOffACSecs *int  `json:"display_off_ac_secs,omitempty"`
+	DisplayOffDCSecs *int  `json:"display_off_dc_secs,omitempty"`
+	ConsoleLockAC    *bool `json:"console_lock_ac,omitempty"`
+	ConsoleLockDC    *bool `json:"console_lock_dc,omitempty"`
+}
+
+// Registry keys.
+const (
+	winPolicySystem       = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System`
+	winDesktop            = `Control Panel\Desktop`
+	winDesktopPolicy      = `Software\Policies\Microsoft\Windows\Control Panel\Desktop`
+	videoIdleGUID         = "3c0bc021-c8a8-4e07-a973-6b14cbcb2b7e"
+	consoleLockGUID       = "0e796bdb-100d-47d6-a2d5-f7d2daa51f51"
+	powercfgScheme        = "SCHEME_CURRENT"
+	powercfgSubVideo      = "SUB_VIDEO"
+	powercfgSubNone       = "SUB_NONE"
+	powercfgVideoIdle     = "VIDEOIDLE"
+	powercfgConsoleLock   = "CONSOLELOCK"
+	winScreenSaveActive   = "ScreenSaveActive"
+	winScreenSaverSecure  = "ScreenSaverIsSecure"
+	winScreenSaveTimeOut  = "ScreenSaveTimeOut"
+	winScreenSaverProgram = "SCRNSAVE.EXE"
+)
+
+func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
+	wf := &WindowsFacts{}
+	f.Windows = wf
+
+	// Machine inactivity limit.
+	if v, err := p.Registry(winPolicySystem, "InactivityTimeoutSecs"); err == nil {
+		if n, ok := probe.AsInt(v); ok && n >= 0 {
+			wf.InactivityTimeoutSecs, wf.InactivityRead = intPtr(int(n)), true
+		} else {
+			f.Errors = append(f.Errors, "InactivityTimeoutSecs: not recognised")
+		}
+	} else if errors.Is(err, probe.ErrNotFound) {
+		wf.InactivityRead = true
+	} else {
+		f.addError("InactivityTimeoutSecs", err)
+	}
+
+	// The console user's screen saver. Running as SYSTEM, HKCU is not the
+	// user's: read HKU\<SID>.
+	hive := "HKCU"
+	if u, ok := consoleUser(p, f); ok && strings.HasPrefix(u.UID, "S-1-") {
+		hive = `HKU\` + u.UID
+		wf.UserHive = "HKU"
+	} else {
+		wf.UserHive = "HKCU"
+	}
+	readScreenSaver(p, hive, wf, f)
+
+	// Power plan.
+	if ac, dc, ok := powercfgValue(ctx, p, powercfgSubVideo, powercfgVideoIdle, videoIdleGUID, f); ok {
+		wf.DisplayOffACSecs, wf.DisplayOffDCSecs = ac, dc
+	}
+	if ac, dc, ok := powercfgValue(ctx, p, powercfgSubNone, powercfgConsoleLock, consoleLockGUID, f); ok {
+		if ac != nil {
+			wf.ConsoleLockAC = boolPtr(*ac != 0)
+		}
+		if dc != nil {
+			wf.ConsoleLockDC = boolPtr(*dc != 0)
+		}
+	}
+}
+
+// readScreenSaver reads the screen saver values: the policy key wins over
+// the user's own key, value by value. Values are REG_SZ strings.
+func readScreenSaver(p probe.Probe, hive string, wf *WindowsFacts, f *Facts) {
+	read := func(name string) (string, bool, bool) { // value, set, readable
+		if v, err := p.Registry(hive+`\`+winDesktopPolicy, name); err == nil {
+			if s, ok := probe.AsString(v); ok {
+				wf.ScreenSaverPolicy = true
+				return strings.TrimSpace(s), true, true
+			}
+		} else if !errors.Is(err, probe.ErrNotFound) {
+			f.addError("screen saver policy "+name, err)
+			return "", false, false
+		}
+		v, err := p.Registry(hive+`\`+winDesktop, name)
+		if err == nil {
+			if s, ok := probe.AsString(v); ok {
+				return strings.TrimSpace(s), true, true
+			}
+			return "", false, false
+		}
+		if errors.Is(err, probe.ErrNotFound) {
+			return "", false, true
+		}
+		f.addError("screen saver "+name, err)
+		return "", false, false
+	}
+	readable := true
+	if s, set, ok := read(winScreenSaveActive); ok {
+		if set {
+			wf.ScreenSaverActive = boolPtr(s == "1")
+		}
+	} else {
+		readable = false
+	}
+	if s, set, ok := read(winScreenSaverSecure); ok {
+		if set {
+			wf.ScreenSaverSecure = boolPtr(s == "1")
+		}
+	} else {
+		readable = false
+	}
+	if s, set, ok := read(winScreenSaveTimeOut); ok {
+		if set {
+			if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+				wf.ScreenSaverTimeoutSecs = intPtr(n)
+			} else {
+				f.Errors = append(f.Errors, "ScreenSaveTimeOut: not recognised")
+			}
+		}
+	} else {
+		readable = false
+	}
+	if s, set, ok := read(winScreenSaverProgram); ok {
+		wf.ScreenSaverChosen = boolPtr(set && s != "")
+	} else {
+		readable = false
+	}
+	wf.ScreenSaverRead = readable
+}
+
+// powercfgValue runs `powercfg /q SCHEME_CURRENT SUB ALIAS` and returns the
+// AC and DC values.
+func powercfgValue(ctx context.Context, p probe.Probe, sub, alias, guid string, f *Facts) (ac, dc *int, ok bool) {
+	out, err := p.Run(ctx, "powercfg", "/q", powercfgScheme, sub, alias)
+	if err != nil {
+		f.addError("powercfg "+alias, err)
+		return nil, nil, false
+	}
+	text := probe.ConsoleText(p, out.Stdout)
+	ac, dc, ok = ParsePowercfgQuery([]byte(text), guid)
+	if !ok {
+		f.Errors = append(f.Errors, "powercfg "+alias+": "+powercfgProblem(out, text))
+	}
+	return ac, dc, ok
+}
+
+func powercfgProblem(out probe.Output, text string) string {
+	if out.ExitCode != 0 {
+		return "failed (exit " + strconv.Itoa(out.ExitCode) + ")"
+	}
+	if strings.TrimSpace(text) == "" {
+		return "no output"
+	}
+	return "not recognised"
+}
+
+var powercfgHexRE = regexp.MustCompile(`:\s*0x([0-9a-fA-F]{1,8})\s*$`)
+
+// ParsePowercfgQuery reads `powercfg /q SCHEME SUB SETTING` output for one
+// setting. The labels are translated ("Current AC Power Setting Index",
+// "Index der aktuellen Wechselstromeinstellung"), so it does not read them:
+// inside the block of the setting's GUID, the current AC and DC values are
+// the last two "…: 0x…" lines, always in that order, after the minimum,
+// maximum and increment lines (range settings) or the possible-setting
+// lines (list settings, which carry no "0x"). ok is false when the GUID is
+// not there or fewer than two such lines follow it.
+func ParsePowercfgQuery(b []byte, guid string) (ac, dc *int, ok bool) {
+	text := strings.ReplaceAll(string(b), "\r\n", "\n")
+	i := strings.Index(strings.ToLower(text), strings.ToLower(guid))
+	if i < 0 {
+		return nil, nil, false
+	}
+	var vals []int
+	for _, line := range strings.Split(text[i:], "\n") {
+		m := powercfgHexRE.FindStringSubmatch(strings.TrimSpace(line))
+		if m == nil {
+			continue
+		}
+		n, err := strconv.ParseUint(m[1], 16, 32)
+		if err != nil {
+			return nil, nil, false
+		}
+		vals = append(vals, int(n))
+	}
+	if len(vals) < 2 {
+		return nil, nil, false
+	}
+	return intPtr(vals[len(vals)-2]), intPtr(vals[len(vals)-1]), true
+}
