@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
@@ -133,5 +134,27 @@ func cmpBool(a, b bool) int {
 		return 1
 	default:
 		return -1
+	}
+}
+
+// TestCheckTestsRunOnLinux guards the promise that macOS and Windows logic
+// is tested on the Linux CI machine: a file named *_windows_test.go or
+// *_darwin_test.go is silently left out of a Linux build, so no check
+// package may have one (OS code and its tests live in checks/probe only).
+func TestCheckTestsRunOnLinux(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "*", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.Contains(f, string(filepath.Separator)+"probe"+string(filepath.Separator)) {
+			continue
+		}
+		base := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(f), ".go"), "_test")
+		for _, goos := range []string{"windows", "darwin", "linux", "ios", "freebsd"} {
+			if strings.HasSuffix(base, "_"+goos) {
+				t.Errorf("%s: the _%s suffix is a build constraint; rename it so it builds everywhere", f, goos)
+			}
+		}
 	}
 }
