@@ -10,13 +10,14 @@
 #   libglib2.0-bin gsettings-desktop-schemas dconf-service dconf-gsettings-backend dbus-daemon
 #                    GNOME screen-lock settings through real gsettings on a private bus
 #   network-manager  nmcli's real answers when NetworkManager is not running
+#   chromium firefox-esr  real browser profiles for cookie clearing
 #   gcc              go test -race (cgo)
 set -euo pipefail
 
 packages=(
 	nftables iptables cryptsetup-bin util-linux iproute2 clamav
 	libglib2.0-bin gsettings-desktop-schemas dconf-service dconf-gsettings-backend dbus-daemon
-	network-manager gcc git make
+	network-manager chromium firefox-esr gcc git make
 )
 
 need=()

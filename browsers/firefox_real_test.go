@@ -1,0 +1,172 @@
+//go:build linux
+
+package browsers
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const firefoxBin = "/usr/bin/firefox-esr"
+
+// firefoxProfile writes profiles.ini and a profile whose user.js sends
+// every request to the test proxy and switches off first-run pages,
+// telemetry, background connections and HTTPS upgrades.
+func firefoxProfile(t *testing.T, home, proxy string) string {
+	t.Helper()
+	root := filepath.Join(home, ".mozilla", "firefox")
+	dir := filepath.Join(root, "sgtest.default-esr")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ini := "[Profile0]\nName=default-esr\nIsRelative=1\nPath=sgtest.default-esr\nDefault=1\n\n[General]\nStartWithLastProfile=1\nVersion=2\n"
+	if err := os.WriteFile(filepath.Join(root, "profiles.ini"), []byte(ini), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := strings.Cut(proxy, ":")
+	prefs := map[string]any{
+		"network.proxy.type":                                         1,
+		"network.proxy.http":                                         host,
+		"network.proxy.http_port":                                    port,
+		"network.proxy.ssl":                                          host,
+		"network.proxy.ssl_port":                                     port,
+		"network.proxy.allow_hijacking_localhost":                    true,
+		"network.proxy.no_proxies_on":                                "",
+		"network.stricttransportsecurity.preloadlist":                false,
+		"dom.security.https_first":                                   false,
+		"dom.security.https_first_schemeless":                        false,
+		"dom.security.https_only_mode":                               false,
+		"network.dns.disablePrefetch":                                true,
+		"network.prefetch-next":                                      false,
+		"network.captive-portal-service.enabled":                     false,
+		"network.connectivity-service.enabled":                       false,
+		"browser.shell.checkDefaultBrowser":                          false,
+		"browser.startup.homepage_override.mstone":                   "ignore",
+		"browser.aboutwelcome.enabled":                               false,
+		"datareporting.policy.dataSubmissionEnabled":                 false,
+		"datareporting.healthreport.uploadEnabled":                   false,
+		"toolkit.telemetry.enabled":                                  false,
+		"app.update.enabled":                                         false,
+		"app.normandy.enabled":                                       false,
+		"extensions.update.enabled":                                  false,
+		"browser.safebrowsing.malware.enabled":                       false,
+		"browser.safebrowsing.phishing.enabled":                      false,
+		"browser.safebrowsing.downloads.enabled":                     false,
+		"browser.search.update":                                      false,
+		"services.settings.server":                                   "http://127.0.0.1:1/",
+		"browser.newtabpage.activity-stream.feeds.system.topstories": false,
+		"network.cookie.cookieBehavior":                              0,
+		"browser.sessionstore.resume_from_crash":                     false,
+	}
+	var b strings.Builder
+	for k, v := range prefs {
+		switch v := v.(type) {
+		case string:
+			if k == "network.proxy.http_port" || k == "network.proxy.ssl_port" {
+				fmt.Fprintf(&b, "user_pref(%q, %s);\n", k, v)
+			} else {
+				fmt.Fprintf(&b, "user_pref(%q, %q);\n", k, v)
+			}
+		default:
+			fmt.Fprintf(&b, "user_pref(%q, %v);\n", k, v)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "user.js"), []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestFirefoxRealProfile(t *testing.T) {
+	bin := requireBinary(t, firefoxBin)
+	srv := newCookieServer(t)
+	home := t.TempDir()
+	dir := firefoxProfile(t, home, srv.addr)
+	env := &Env{Home: home, GOOS: "linux", Vars: map[string]string{}}
+	// A round that is not left running ends with window.close(): Firefox
+	// then quits cleanly and writes its cookies (on SIGTERM it does not).
+	run := func(mode, id string, leaveRunning bool) *browserProc {
+		if !leaveRunning {
+			id += "-close"
+		}
+		url, done := srv.start("http", mode, id)
+		b := startBrowser(t, home, bin, "--headless", "--no-remote", "--profile", dir, url)
+		waitRound(t, done, b, mode+" "+id)
+		if !leaveRunning {
+			select {
+			case <-b.done:
+			case <-time.After(20 * time.Second):
+				t.Fatalf("Firefox did not quit after window.close() in %s", id)
+			}
+		}
+		return b
+	}
+	db := filepath.Join(dir, "cookies.sqlite")
+	bank := cookieNames(func(c siteCookie) bool { return strings.Contains(c.host, "mybank") })
+	notBank := cookieNames(func(c siteCookie) bool { return !strings.Contains(c.host, "mybank") })
+	everything := cookieNames(func(siteCookie) bool { return true })
+
+	// 1. Firefox sets every cookie and quits.
+	run("set", "f1", false)
+	if got := storedValues(t, db, "moz_cookies", "name", everything); len(got) != len(everything) {
+		t.Fatalf("Firefox stored %d of %d cookies: %v", len(got), len(everything), sortedKeys(func() map[string]bool {
+			m := map[string]bool{}
+			for k := range got {
+				m[k] = true
+			}
+			return m
+		}()))
+	}
+
+	// 2. Firefox runs again: skipped, nothing claimed.
+	b := run("check", "f1b", true)
+	srv.assertSent(t, "f1b", everything)
+	rep := clearNow(t, Options{Env: env, Browsers: []string{"firefox-esr"}, Keep: []string{"mybank.co.uk"}})
+	if r := resultFor(t, rep, Firefox); r.Status != StatusSkipped || r.Reason != ReasonBrowserRunning || r.Removed != 0 {
+		t.Fatalf("open browser: got %+v, want skipped browser_running", r)
+	}
+
+	// 3. --close-browsers: Firefox is asked to quit, then cleared.
+	rep = clearNow(t, Options{Env: env, Browsers: []string{Firefox}, Keep: []string{"mybank.co.uk"}, CloseBrowsers: true})
+	r := resultFor(t, rep, Firefox)
+	if r.Status != StatusCleared || !r.ClosedBrowser || r.Removed != len(notBank) || r.Kept != len(bank) {
+		t.Fatalf("close and clear: got %+v, want cleared, %d removed, %d kept", r, len(notBank), len(bank))
+	}
+	select {
+	case <-b.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Firefox still running after --close-browsers")
+	}
+	gone := map[string][]byte{}
+	for _, n := range notBank {
+		gone[n] = []byte(srv.values[n]) // Firefox stores values in plain text
+	}
+	assertGone(t, db, gone, bank[0])
+	run("check", "f2", false)
+	srv.assertSent(t, "f2-close", bank)
+
+	// 4. --domain zoom.us.
+	run("set", "f3", false)
+	zoom := cookieNames(func(c siteCookie) bool { return strings.HasSuffix(c.host, "zoom.us") && c.host != "notzoom.us" })
+	stored := storedValues(t, db, "moz_cookies", "value", zoom)
+	if len(stored) != len(zoom) {
+		t.Fatalf("Firefox stored %d of the zoom cookies %v", len(stored), zoom)
+	}
+	rep = clearNow(t, Options{Env: env, Browsers: []string{Firefox}, Domains: []string{"zoom.us"}})
+	if r := resultFor(t, rep, Firefox); r.Status != StatusCleared || r.Removed != len(zoom) || r.Kept != len(testCookies)-len(zoom) {
+		t.Fatalf("--domain zoom.us: got %+v, want %d removed", r, len(zoom))
+	}
+	assertGone(t, db, stored, "sgnotzoom")
+	run("check", "f4", false)
+	var rest []string
+	for _, c := range testCookies {
+		if !strings.HasSuffix(c.host, "zoom.us") || c.host == "notzoom.us" {
+			rest = append(rest, c.name)
+		}
+	}
+	srv.assertSent(t, "f4-close", rest)
+}

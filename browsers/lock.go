@@ -1,0 +1,245 @@
+package browsers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shirou/gopsutil/v4/process"
+)
+
+// lockState says whether a browser holds a profile.
+type lockState struct {
+	inUse bool
+	pid   int    // the browser's process id when known, else 0
+	how   string // which lock said so, for the report ("SingletonLock", …)
+}
+
+// system is the live machine as the lock checks see it; tests replace it.
+type system struct {
+	hostname func() (string, error)
+	alive    func(pid int) bool
+	// fileLockHolder reports whether another process holds a lock on path
+	// (POSIX fcntl on Unix, an exclusive open on Windows) and its pid when
+	// known.
+	fileLockHolder func(path string) (locked bool, pid int)
+	// localIP reports whether ip is an address of this machine.
+	localIP func(ip string) bool
+	// processName returns the executable name of pid.
+	processName func(ctx context.Context, pid int) (string, error)
+	// terminate asks pid to quit gracefully.
+	terminate func(ctx context.Context, pid int) error
+	// safariRunning reports whether Safari runs (it has no profile lock).
+	safariRunning func(ctx context.Context) bool
+	// descendants lists the processes started by pid, recursively.
+	descendants func(ctx context.Context, pid int) []int
+}
+
+func liveSystem() system {
+	return system{
+		hostname:       os.Hostname,
+		alive:          pidAlive,
+		fileLockHolder: fileLockHolder,
+		localIP:        isLocalIP,
+		processName: func(ctx context.Context, pid int) (string, error) {
+			p, err := process.NewProcessWithContext(ctx, int32(pid))
+			if err != nil {
+				return "", err
+			}
+			return p.NameWithContext(ctx)
+		},
+		terminate:     terminate,
+		safariRunning: safariRunning,
+		descendants:   descendants,
+	}
+}
+
+// parseChromiumLock splits a SingletonLock target "hostname-pid"; host
+// names may contain dashes, the pid is after the last one.
+func parseChromiumLock(target string) (host string, pid int, ok bool) {
+	i := strings.LastIndexByte(target, '-')
+	if i <= 0 {
+		return "", 0, false
+	}
+	pid, err := strconv.Atoi(target[i+1:])
+	if err != nil || pid <= 0 {
+		return "", 0, false
+	}
+	return target[:i], pid, true
+}
+
+// parseFirefoxLock splits a Firefox "lock" symlink target "IP:+pid" (the
+// + says .parentlock is fcntl-locked too).
+func parseFirefoxLock(target string) (ip string, pid int, ok bool) {
+	i := strings.LastIndexByte(target, ':')
+	if i <= 0 {
+		return "", 0, false
+	}
+	pid, err := strconv.Atoi(strings.TrimPrefix(target[i+1:], "+"))
+	if err != nil || pid <= 0 {
+		return "", 0, false
+	}
+	return target[:i], pid, true
+}
+
+// isLocalIP reports whether ip is loopback or one of this machine's
+// addresses (Firefox writes the address its host name resolves to, often
+// 127.0.1.1 on Debian).
+func isLocalIP(s string) bool {
+	ip := net.ParseIP(s)
+	if ip == nil {
+		return false
+	}
+	if ip.IsLoopback() {
+		return true
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.Equal(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// lockState reads the profile's own lock. A lock whose process is dead, or
+// that was taken on another host (a profile on a shared drive), is stale and
+// does not count.
+func (sys system) lockState(p Profile) lockState {
+	switch p.Engine {
+	case EngineChromium:
+		return sys.chromiumLock(p.LockDir)
+	case EngineFirefox:
+		return sys.firefoxLock(p.LockDir)
+	}
+	return lockState{}
+}
+
+func (sys system) chromiumLock(dir string) lockState {
+	target, err := os.Readlink(filepath.Join(dir, "SingletonLock"))
+	if err == nil {
+		host, pid, ok := parseChromiumLock(target)
+		if !ok {
+			return lockState{}
+		}
+		me, err := sys.hostname()
+		if err != nil || !strings.EqualFold(me, host) || !sys.alive(pid) {
+			return lockState{}
+		}
+		return lockState{inUse: true, pid: pid, how: "SingletonLock"}
+	}
+	// Windows: Chromium holds "lockfile" open without sharing.
+	if locked, pid := sys.fileLockHolder(filepath.Join(dir, "lockfile")); locked {
+		return lockState{inUse: true, pid: pid, how: "lockfile"}
+	}
+	return lockState{}
+}
+
+func (sys system) firefoxLock(dir string) lockState {
+	if locked, pid := sys.fileLockHolder(filepath.Join(dir, ".parentlock")); locked {
+		return lockState{inUse: true, pid: pid, how: ".parentlock"}
+	}
+	target, err := os.Readlink(filepath.Join(dir, "lock"))
+	if err != nil {
+		return lockState{}
+	}
+	ip, pid, ok := parseFirefoxLock(target)
+	if !ok || !sys.localIP(ip) || !sys.alive(pid) {
+		return lockState{}
+	}
+	return lockState{inUse: true, pid: pid, how: "lock"}
+}
+
+// browserLike reports whether a process name looks like a browser, so that
+// a pid reused by an unrelated program is never asked to quit.
+func browserLike(name string) bool {
+	n := strings.ToLower(name)
+	for _, s := range []string{"chrom", "msedge", "brave", "vivaldi", "opera", "firefox", "safari"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// errStillRunning is wrapped when a browser did not quit in time.
+var errStillRunning = errors.New("the browser is still running")
+
+// closeBrowser asks the browser holding p's lock to quit and waits until
+// the lock is released or timeout passes.
+func (sys system) closeBrowser(ctx context.Context, p Profile, st lockState, timeout time.Duration) error {
+	if st.pid <= 0 {
+		return fmt.Errorf("%w: its process id is unknown, close it yourself", errStillRunning)
+	}
+	name, err := sys.processName(ctx, st.pid)
+	if err != nil {
+		return fmt.Errorf("%w: reading process %d: %w", errStillRunning, st.pid, err)
+	}
+	if !browserLike(name) {
+		return fmt.Errorf("%w: process %d holding the lock is %q, not a browser; close the browser yourself", errStillRunning, st.pid, name)
+	}
+	// Chromium's network service writes the cookie store as the browser
+	// shuts down and may outlive the browser process: wait for them all.
+	var helpers []int
+	if sys.descendants != nil {
+		helpers = sys.descendants(ctx, st.pid)
+	}
+	if err := sys.terminate(ctx, st.pid); err != nil {
+		return fmt.Errorf("%w: asking it to quit: %w", errStillRunning, err)
+	}
+	wait, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		// Chromium drops its lock before its last writes (the cookie store
+		// is flushed as the profile is torn down): wait for the process to
+		// end as well.
+		if !sys.lockState(p).inUse && !sys.alive(st.pid) && !slices.ContainsFunc(helpers, sys.alive) {
+			return nil
+		}
+		select {
+		case <-wait.Done():
+			return fmt.Errorf("%w after %s", errStillRunning, timeout)
+		case <-tick.C:
+		}
+	}
+}
+
+// isPermission reports a permission error (on macOS: no Full Disk Access).
+func isPermission(err error) bool {
+	return errors.Is(err, fs.ErrPermission)
+}
+
+// descendants lists the children of pid and theirs.
+func descendants(ctx context.Context, pid int) []int {
+	var out []int
+	queue := []int32{int32(pid)}
+	for len(queue) > 0 && len(out) < 1000 {
+		p, err := process.NewProcessWithContext(ctx, queue[0])
+		queue = queue[1:]
+		if err != nil {
+			continue
+		}
+		kids, err := p.ChildrenWithContext(ctx)
+		if err != nil {
+			continue
+		}
+		for _, k := range kids {
+			out = append(out, int(k.Pid))
+			queue = append(queue, k.Pid)
+		}
+	}
+	return out
+}

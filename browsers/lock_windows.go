@@ -1,0 +1,63 @@
+//go:build windows
+
+package browsers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+
+	"golang.org/x/sys/windows"
+)
+
+// pidAlive reports whether pid runs.
+func pidAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	h, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION, false, uint32(pid))
+	if err != nil {
+		return errors.Is(err, windows.ERROR_ACCESS_DENIED)
+	}
+	defer windows.CloseHandle(h)
+	var code uint32
+	if err := windows.GetExitCodeProcess(h, &code); err != nil {
+		return true
+	}
+	const stillActive = 259
+	return code == stillActive
+}
+
+// fileLockHolder reports whether path is held open without sharing (Firefox
+// .parentlock, Chromium lockfile); the holder's pid is not known.
+func fileLockHolder(path string) (bool, int) {
+	p, err := windows.UTF16PtrFromString(path)
+	if err != nil {
+		return false, 0
+	}
+	h, err := windows.CreateFile(p, windows.GENERIC_READ, 0, nil, windows.OPEN_EXISTING, windows.FILE_ATTRIBUTE_NORMAL, 0)
+	if err != nil {
+		return errors.Is(err, windows.ERROR_SHARING_VIOLATION) || errors.Is(err, windows.ERROR_LOCK_VIOLATION), 0
+	}
+	windows.CloseHandle(h)
+	return false, 0
+}
+
+// terminate asks the process to close its windows with taskkill (without
+// /F, so the browser quits normally and saves its state).
+func terminate(ctx context.Context, pid int) error {
+	root := os.Getenv("SystemRoot")
+	if root == "" {
+		root = `C:\Windows`
+	}
+	taskkill := filepath.Join(root, "System32", "taskkill.exe")
+	cmd := exec.CommandContext(ctx, taskkill, "/PID", strconv.Itoa(pid))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("taskkill /PID %d: %w (%s)", pid, err, out)
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+package browsers
+
+import "testing"
+
+func TestDomainMatching(t *testing.T) {
+	cases := []struct {
+		host, domain string
+		want         bool
+	}{
+		{".zoom.us", "zoom.us", true},
+		{"zoom.us", "zoom.us", true},
+		{"us02web.zoom.us", "zoom.us", true},
+		{".US02WEB.Zoom.us", "zoom.us", true},
+		{"notzoom.us", "zoom.us", false},
+		{"zoom.us.evil.com", "zoom.us", false},
+		{"zoom.us", "us02web.zoom.us", false},
+		{".meet.google.com", "google.com", true},
+	}
+	for _, c := range cases {
+		if got := matchDomain(c.host, c.domain); got != c.want {
+			t.Errorf("matchDomain(%q, %q) = %v", c.host, c.domain, got)
+		}
+	}
+}
+
+func TestNormaliseDomain(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"zoom.us", "zoom.us"},
+		{".Zoom.US", "zoom.us"},
+		{"https://us02web.zoom.us/j/123?pwd=x", "us02web.zoom.us"},
+		{"meet.google.com/abc-defg-hij", "meet.google.com"},
+		{"localhost:8080", "localhost"},
+		{"", ""},
+		{"zoom us", ""},
+		{"*.zoom.us", ""},
+		{"a..b", ""},
+	}
+	for _, c := range cases {
+		got, err := NormaliseDomain(c.in)
+		if (err != nil) != (c.want == "") || got != c.want {
+			t.Errorf("NormaliseDomain(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+}
+
+func TestSelector(t *testing.T) {
+	s := selector{domains: []string{"zoom.us"}, keep: []string{"us02web.zoom.us"}}
+	for host, want := range map[string]bool{".zoom.us": true, "us02web.zoom.us": false, "notzoom.us": false, "whereby.com": false} {
+		if s.remove(host) != want {
+			t.Errorf("remove(%q) = %v", host, !want)
+		}
+	}
+	all := selector{keep: []string{"mybank.co.uk"}}
+	for host, want := range map[string]bool{".mybank.co.uk": false, "www.mybank.co.uk": false, "whereby.com": true} {
+		if all.remove(host) != want {
+			t.Errorf("all.remove(%q) = %v", host, !want)
+		}
+	}
+}

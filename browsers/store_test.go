@@ -1,0 +1,230 @@
+package browsers
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// fakeCookie is a row for a generated cookie database.
+type fakeCookie struct{ host, name, value string }
+
+// writeCookieDB creates a cookie database in the engine's schema with
+// plain-text values (as Chromium writes when encryption is off, and as
+// Firefox always does), in the given journal mode.
+func writeCookieDB(t testing.TB, path string, e Engine, mode string, cookies []fakeCookie) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	ctx := context.Background()
+	schema := `CREATE TABLE meta(key LONGVARCHAR NOT NULL UNIQUE PRIMARY KEY, value LONGVARCHAR);
+INSERT INTO meta VALUES('version','24');
+CREATE TABLE cookies(creation_utc INTEGER NOT NULL, host_key TEXT NOT NULL, top_frame_site_key TEXT NOT NULL DEFAULT '',
+ name TEXT NOT NULL, value TEXT NOT NULL, encrypted_value BLOB NOT NULL DEFAULT x'', path TEXT NOT NULL DEFAULT '/',
+ expires_utc INTEGER NOT NULL DEFAULT 0, is_secure INTEGER NOT NULL DEFAULT 0, is_httponly INTEGER NOT NULL DEFAULT 0,
+ UNIQUE (host_key, top_frame_site_key, name, path));`
+	insert := "INSERT INTO cookies(creation_utc, host_key, name, value) VALUES(?, ?, ?, ?)"
+	if e == EngineFirefox {
+		schema = `CREATE TABLE moz_cookies(id INTEGER PRIMARY KEY, originAttributes TEXT NOT NULL DEFAULT '', name TEXT, value TEXT,
+ host TEXT, path TEXT DEFAULT '/', expiry INTEGER, lastAccessed INTEGER, creationTime INTEGER, isSecure INTEGER, isHttpOnly INTEGER);`
+		insert = "INSERT INTO moz_cookies(creationTime, host, name, value) VALUES(?, ?, ?, ?)"
+	}
+	for _, q := range []string{"PRAGMA journal_mode=" + mode, "BEGIN", schema} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for i, c := range cookies {
+		if _, err := db.ExecContext(ctx, insert, i, c.host, c.name, c.value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var sampleCookies = []fakeCookie{
+	{".zoom.us", "zoomdomain", "VALUEzoomdomain0123456789"},
+	{"zoom.us", "zoomhost", "VALUEzoomhost0123456789"},
+	{"us02web.zoom.us", "zoomsub", "VALUEzoomsub0123456789"},
+	{"notzoom.us", "notzoom", "VALUEnotzoom0123456789"},
+	{".meet.google.com", "meet", "VALUEmeet0123456789"},
+	{"teams.microsoft.com", "teams", "VALUEteams0123456789"},
+	{".mybank.co.uk", "bank", "VALUEbank0123456789"},
+}
+
+func TestClearStoreLeavesNothingBehind(t *testing.T) {
+	cases := []struct {
+		name    string
+		engine  Engine
+		mode    string
+		sel     selector
+		removed []string // cookie names
+	}{
+		{"chromium wal, all but keep", EngineChromium, "wal", selector{keep: []string{"mybank.co.uk"}}, []string{"zoomdomain", "zoomhost", "zoomsub", "notzoom", "meet", "teams"}},
+		{"chromium persisted journal, domain", EngineChromium, "persist", selector{domains: []string{"zoom.us"}}, []string{"zoomdomain", "zoomhost", "zoomsub"}},
+		{"chromium truncate journal, everything", EngineChromium, "truncate", selector{}, []string{"zoomdomain", "zoomhost", "zoomsub", "notzoom", "meet", "teams", "bank"}},
+		{"firefox wal, domains", EngineFirefox, "wal", selector{domains: []string{"zoom.us", "meet.google.com"}, keep: []string{"us02web.zoom.us"}}, []string{"zoomdomain", "zoomhost", "meet"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "Cookies")
+			writeCookieDB(t, path, tc.engine, tc.mode, sampleCookies)
+			// Leave the old values in the journal/WAL the way a browser
+			// would: update every row once more in another transaction.
+			res, err := clearStore(t.Context(), path, tc.engine, tc.sel, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.before != len(sampleCookies) || res.removed != len(tc.removed) {
+				t.Fatalf("before %d removed %d, want %d and %d", res.before, res.removed, len(sampleCookies), len(tc.removed))
+			}
+			all := storeBytes(t, path)
+			for _, c := range sampleCookies {
+				gone := false
+				for _, n := range tc.removed {
+					gone = gone || n == c.name
+				}
+				found := bytes.Contains(all, []byte(c.value))
+				if gone && found {
+					t.Errorf("value of cleared cookie %s still in the files", c.name)
+				}
+				if !gone && !found {
+					t.Errorf("value of kept cookie %s missing", c.name)
+				}
+			}
+		})
+	}
+}
+
+func TestCorruptAndForeignStoresAreErrorsOthersCleared(t *testing.T) {
+	home := t.TempDir()
+	udd := filepath.Join(home, ".config", "google-chrome")
+	writeCookieDB(t, filepath.Join(udd, "Default", "Network", "Cookies"), EngineChromium, "wal", sampleCookies)
+	// Profile 1: not SQLite at all.
+	notDB := filepath.Join(udd, "Profile 1", "Network", "Cookies")
+	writeFile(t, notDB, "this is not a database, it is a note")
+	// Profile 2: an SQLite header with garbage pages.
+	damaged := filepath.Join(udd, "Profile 2", "Cookies")
+	writeCookieDB(t, damaged, EngineChromium, "delete", sampleCookies)
+	b, _ := os.ReadFile(damaged)
+	for i := 100; i < len(b); i++ {
+		b[i] = 0xA5
+	}
+	writeFile(t, damaged, string(b))
+	// Profile 3: SQLite, but not a cookie database.
+	other := filepath.Join(udd, "Profile 3", "Cookies")
+	if err := os.MkdirAll(filepath.Dir(other), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE TABLE notes(x)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	env := &Env{Home: home, GOOS: "linux"}
+	rep, err := Clear(t.Context(), Options{Env: env, sys: &system{hostname: os.Hostname, alive: pidAlive, fileLockHolder: fileLockHolder, localIP: isLocalIP}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		status Status
+		reason string
+	}{
+		"Default":   {StatusCleared, ""},
+		"Profile 1": {StatusError, ReasonNotDatabase},
+		"Profile 2": {StatusError, ReasonDamaged},
+		"Profile 3": {StatusError, ReasonDamaged},
+	}
+	if len(rep.Results) != len(want) {
+		t.Fatalf("got %d results: %+v", len(rep.Results), rep.Results)
+	}
+	for _, r := range rep.Results {
+		w := want[r.Profile]
+		if r.Status != w.status || r.Reason != w.reason {
+			t.Errorf("%s: got %s/%s (%s), want %s/%s", r.Profile, r.Status, r.Reason, r.Detail, w.status, w.reason)
+		}
+		if r.Status == StatusError && (r.Detail == "" || r.Fix == "") {
+			t.Errorf("%s: error without detail or fix: %+v", r.Profile, r)
+		}
+	}
+	if rep.OK() {
+		t.Error("report OK despite errors")
+	}
+	if got, _ := countStore(t.Context(), filepath.Join(udd, "Default", "Network", "Cookies"), EngineChromium); got.cookies != 0 {
+		t.Errorf("Default still has %d cookies", got.cookies)
+	}
+}
+
+func writeFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkClear10000 clears 10,000 cookies from one Chromium-format
+// database: secure delete in a transaction, VACUUM, WAL checkpoint.
+func BenchmarkClear10000(b *testing.B) {
+	cookies := make([]fakeCookie, 10000)
+	for i := range cookies {
+		cookies[i] = fakeCookie{fmt.Sprintf(".site%d.example", i%700), fmt.Sprintf("c%d", i), fmt.Sprintf("value-%d-0123456789abcdef0123456789abcdef", i)}
+	}
+	dir := b.TempDir()
+	tmpl := filepath.Join(dir, "template")
+	writeCookieDB(b, tmpl, EngineChromium, "wal", cookies)
+	data, err := os.ReadFile(tmpl)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(dir, "Cookies")
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		os.Remove(path + "-wal")
+		os.Remove(path + "-shm")
+		b.StartTimer()
+		res, err := clearStore(context.Background(), path, EngineChromium, selector{keep: []string{"site1.example"}}, false)
+		if err != nil || res.removed == 0 {
+			b.Fatal(res, err)
+		}
+	}
+}
+
+// storeBytes concatenates the store and its journal/WAL, as a forensic
+// reader of the profile would see them.
+func storeBytes(t *testing.T, db string) []byte {
+	t.Helper()
+	var all []byte
+	for _, suffix := range []string{"", "-wal", "-journal", "-shm"} {
+		b, err := os.ReadFile(db + suffix)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	return all
+}

@@ -1,0 +1,239 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sessionguard/sessionguard/browsers"
+)
+
+// errNotCleared is returned by `cookies clear` when a targeted profile was
+// skipped or failed. It wraps errNotReady, so it exits with code 1.
+var errNotCleared = fmt.Errorf("cookies not cleared: %w", errNotReady)
+
+// defaultKeep are the sites whose cookies `cookies clear` keeps unless the
+// policy says otherwise (the policy will carry this list; --keep adds to
+// it). Empty: after a session every cookie goes.
+var defaultKeep = []string{}
+
+// cookieOptions are the flags of `cookies list` and `cookies clear`.
+type cookieOptions struct {
+	json          bool
+	browsers      []string
+	profiles      []string
+	domains       []string
+	keep          []string
+	dryRun        bool
+	closeBrowsers bool
+}
+
+func (e *env) cookiesCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cookies",
+		Short: "List and clear browser cookies after a session",
+		Long: `List the cookies your browsers keep, and clear them after a video call.
+
+Chrome, Chromium, Edge, Brave, Vivaldi, Opera, Firefox and Safari are supported.
+A browser that is open keeps its cookies in memory, so its profiles are skipped
+until you close it (or use --close-browsers).`,
+	}
+	cmd.AddCommand(e.cookiesListCommand(), e.cookiesClearCommand())
+	return cmd
+}
+
+func (e *env) cookiesListCommand() *cobra.Command {
+	var o cookieOptions
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "Show each browser profile: how many cookies, for how many sites, and whether it is open",
+		Example: `  sessionguard cookies list
+  sessionguard cookies list --json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			infos, err := browsers.List(cmd.Context(), browsers.Options{Browsers: o.browsers, Profiles: o.profiles})
+			if err != nil {
+				return err
+			}
+			if o.json {
+				if infos == nil {
+					infos = []browsers.ProfileInfo{}
+				}
+				return writeJSON(e.stdout, map[string]any{"schema": "sessionguard.cookies.list/v1", "profiles": infos})
+			}
+			renderCookieList(e.stdout, infos)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&o.json, "json", false, "print the list as JSON")
+	cmd.Flags().StringSliceVar(&o.browsers, "browser", nil, "only these browsers ("+strings.Join(browsers.IDs(), ", ")+")")
+	cmd.Flags().StringSliceVar(&o.profiles, "profile", nil, "only profiles with this name or folder name")
+	return cmd
+}
+
+func (e *env) cookiesClearCommand() *cobra.Command {
+	var o cookieOptions
+	cmd := &cobra.Command{
+		Use:   "clear",
+		Short: "Clear browser cookies so nothing of the session stays behind",
+		Long: `Clear the cookies of every browser profile of this user (or those chosen with
+--browser and --profile), except the sites in the keep-list. With --domain only
+those sites (and their subdomains: zoom.us also clears us02web.zoom.us) are
+cleared. Cleared cookies are overwritten and the database is compacted, so they
+cannot be recovered from the disk.
+
+A browser that is open is skipped, because it would keep sending its cookies;
+close it first, or use --close-browsers to have SessionGuard close it.
+
+Exit codes: 0 every profile cleared, 1 a profile was skipped or could not be
+cleared, 2 usage or internal error.`,
+		Example: `  sessionguard cookies clear
+  sessionguard cookies clear --domain zoom.us --domain meet.google.com
+  sessionguard cookies clear --keep mybank.co.uk --close-browsers
+  sessionguard cookies clear --browser firefox --dry-run`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			keep := append(append([]string{}, defaultKeep...), o.keep...)
+			rep, err := browsers.Clear(cmd.Context(), browsers.Options{
+				Browsers: o.browsers, Profiles: o.profiles, Domains: o.domains, Keep: keep,
+				DryRun: o.dryRun, CloseBrowsers: o.closeBrowsers,
+			})
+			if err != nil {
+				return err
+			}
+			if rep.Results == nil {
+				rep.Results = []browsers.Result{}
+			}
+			if o.json {
+				if err := writeJSON(e.stdout, rep); err != nil {
+					return err
+				}
+			} else {
+				renderClear(e.stdout, rep, e.colour())
+			}
+			if !rep.OK() {
+				return errNotCleared
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.json, "json", false, "print the report as JSON (schema "+browsers.ReportSchema+")")
+	f.StringSliceVar(&o.browsers, "browser", nil, "only these browsers ("+strings.Join(browsers.IDs(), ", ")+")")
+	f.StringSliceVar(&o.profiles, "profile", nil, "only profiles with this name or folder name")
+	f.StringArrayVar(&o.domains, "domain", nil, "only clear this site and its subdomains (repeatable), e.g. zoom.us")
+	f.StringArrayVar(&o.keep, "keep", nil, "keep the cookies of this site and its subdomains (repeatable)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "only count what would be cleared; change nothing")
+	f.BoolVar(&o.closeBrowsers, "close-browsers", false, "ask open browsers to quit, wait for them, then clear")
+	return cmd
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	return nil
+}
+
+func renderCookieList(w io.Writer, infos []browsers.ProfileInfo) {
+	if len(infos) == 0 {
+		fmt.Fprintln(w, "No browser profiles found for this user.")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "BROWSER\tPROFILE\tCOOKIES\tSITES\tOPEN NOW")
+	for _, in := range infos {
+		open := "no"
+		if in.InUse {
+			open = "yes (close it before clearing)"
+		}
+		count, sites := fmt.Sprint(in.Cookies), fmt.Sprint(in.Sites)
+		if in.Error != "" {
+			count, sites = "?", "?"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", in.BrowserName, in.Profile, count, sites, open)
+	}
+	tw.Flush()
+	for _, in := range infos {
+		if in.Error != "" {
+			fmt.Fprintf(w, "\n%s (%s): could not count the cookies: %s\n", in.BrowserName, in.Profile, in.Error)
+			if in.Fix != "" {
+				fmt.Fprintf(w, "  Fix: %s\n", in.Fix)
+			}
+		}
+	}
+}
+
+// clearStyle is how a clear status is shown.
+var clearStyle = map[browsers.Status]struct{ symbol, colour, word string }{
+	browsers.StatusCleared: {"✔", "32", "cleared"},
+	browsers.StatusDryRun:  {"–", "36", "dry run"},
+	browsers.StatusSkipped: {"!", "33", "SKIPPED"},
+	browsers.StatusError:   {"✘", "31", "ERROR"},
+}
+
+func renderClear(w io.Writer, rep browsers.Report, colour bool) {
+	paint := func(code, s string) string {
+		if !colour {
+			return s
+		}
+		return "\x1b[" + code + "m" + s + "\x1b[0m"
+	}
+	scope := "all sites"
+	if len(rep.Domains) > 0 {
+		scope = strings.Join(rep.Domains, ", ") + " (and their subdomains)"
+	}
+	if len(rep.Keep) > 0 {
+		scope += ", keeping " + strings.Join(rep.Keep, ", ")
+	}
+	fmt.Fprintf(w, "Cookies to clear: %s\n\n", scope)
+	if len(rep.Results) == 0 {
+		fmt.Fprintln(w, "No browser profiles found for this user: there are no cookies to clear.")
+		return
+	}
+	width := 0
+	label := func(r browsers.Result) string { return r.BrowserName + " – " + r.Profile }
+	for _, r := range rep.Results {
+		width = max(width, len([]rune(label(r))))
+	}
+	indent := strings.Repeat(" ", width+13)
+	notCleared, removed, kept := 0, 0, 0
+	for _, r := range rep.Results {
+		st := clearStyle[r.Status]
+		var what string
+		switch r.Status {
+		case browsers.StatusCleared:
+			what = fmt.Sprintf("%d %s removed, %d kept", r.Removed, plural(r.Removed, "cookie", "cookies"), r.Kept)
+			if r.ClosedBrowser {
+				what += " (browser closed first)"
+			}
+		case browsers.StatusDryRun:
+			what = fmt.Sprintf("would remove %d of %d %s", r.Removed, r.Before, plural(r.Before, "cookie", "cookies"))
+		default:
+			notCleared++
+			what = r.Detail
+		}
+		removed += r.Removed
+		kept += r.Kept
+		fmt.Fprintf(w, "%s %-7s  %-*s  %s\n", paint(st.colour, st.symbol), paint(st.colour, st.word), width, label(r), what)
+		if r.Fix != "" && r.Status != browsers.StatusCleared && r.Status != browsers.StatusDryRun {
+			fmt.Fprintf(w, "%sFix: %s\n", indent, r.Fix)
+		}
+	}
+	fmt.Fprintln(w)
+	n := len(rep.Results)
+	switch {
+	case rep.DryRun && notCleared == 0:
+		fmt.Fprintf(w, "%s Nothing was changed; %d %s would be removed. [%d %s, %d ms]\n", paint("36", "DRY RUN"), removed, plural(removed, "cookie", "cookies"), n, plural(n, "profile", "profiles"), rep.DurationMS)
+	case notCleared == 0:
+		fmt.Fprintf(w, "%s Cookies cleared in every browser profile: %d removed, %d kept. [%d %s, %d ms]\n", paint("32", "DONE"), removed, kept, n, plural(n, "profile", "profiles"), rep.DurationMS)
+	default:
+		fmt.Fprintf(w, "%s %d of %d browser %s still %s their cookies; see above. [%d ms]\n", paint("31", "NOT CLEARED"), notCleared, n, plural(n, "profile", "profiles"), plural(notCleared, "has", "have"), rep.DurationMS)
+	}
+}

@@ -1,0 +1,186 @@
+package cli
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/sessionguard/sessionguard/browsers"
+)
+
+// runCookies runs the CLI with the cookies command added (as main does
+// once cli.go wires it) and maps errors to exit codes the same way.
+func runCookies(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, colour: func() bool { return false }}
+	root := e.rootCommand()
+	if c, _, err := root.Find([]string{"cookies"}); err != nil || c == root {
+		root.AddCommand(e.cookiesCommand())
+	}
+	root.SetArgs(args)
+	err := root.ExecuteContext(t.Context())
+	switch {
+	case err == nil:
+		code = ExitReady
+	case errors.Is(err, errNotReady):
+		code = ExitNotReady
+	default:
+		errb.WriteString(err.Error())
+		code = ExitError
+	}
+	return out.String(), errb.String(), code
+}
+
+// cookieHome is a fake home with a Chromium and a Firefox profile.
+func cookieHome(t *testing.T) (home, chromeDB, firefoxDB string) {
+	t.Helper()
+	home = t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", "")
+	chromeDB = filepath.Join(home, ".config", "chromium", "Default", "Network", "Cookies")
+	firefoxDir := filepath.Join(home, ".mozilla", "firefox", "x.default")
+	firefoxDB = filepath.Join(firefoxDir, "cookies.sqlite")
+	hosts := []string{".zoom.us", "us02web.zoom.us", "meet.google.com", ".mybank.co.uk", "notzoom.us"}
+	makeDB(t, chromeDB, "CREATE TABLE cookies(host_key TEXT, name TEXT, value TEXT)", "INSERT INTO cookies VALUES(?, 'n', 'v')", hosts)
+	makeDB(t, firefoxDB, "CREATE TABLE moz_cookies(id INTEGER PRIMARY KEY, host TEXT, name TEXT, value TEXT)", "INSERT INTO moz_cookies(host, name, value) VALUES(?, 'n', 'v')", hosts)
+	ini := "[Profile0]\nName=default\nIsRelative=1\nPath=x.default\n"
+	if err := os.WriteFile(filepath.Join(home, ".mozilla", "firefox", "profiles.ini"), []byte(ini), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return home, chromeDB, firefoxDB
+}
+
+func makeDB(t *testing.T, path, schema, insert string, hosts []string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(schema); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hosts {
+		if _, err := db.Exec(insert, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func countRows(t *testing.T, path, table string) int {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestCookiesClearRunningBrowserExits1(t *testing.T) {
+	home, chromeDB, firefoxDB := cookieHome(t)
+	// This test process holds the Chromium lock: a live pid on this host.
+	host, _ := os.Hostname()
+	if err := os.Symlink(host+"-"+strconv.Itoa(os.Getpid()), filepath.Join(home, ".config", "chromium", "SingletonLock")); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCookies(t, "cookies", "clear", "--keep", "mybank.co.uk")
+	if code != ExitNotReady {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"SKIPPED", "Chromium is open with this profile", "Fix: Close Chromium", "✔ cleared  Firefox", "4 cookies removed, 1 kept", "NOT CLEARED"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := countRows(t, chromeDB, "cookies"); n != 5 {
+		t.Errorf("skipped Chromium profile has %d cookies, want 5 untouched", n)
+	}
+	if n := countRows(t, firefoxDB, "moz_cookies"); n != 1 {
+		t.Errorf("Firefox has %d cookies, want 1 (the kept bank)", n)
+	}
+
+	out, _, code = runCookies(t, "cookies", "clear", "--json", "--browser", "chromium")
+	if code != ExitNotReady {
+		t.Fatalf("json: exit %d", code)
+	}
+	var rep browsers.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 1 || rep.Results[0].Status != browsers.StatusSkipped || rep.Results[0].Reason != browsers.ReasonBrowserRunning || rep.Results[0].Removed != 0 {
+		t.Errorf("json report: %+v", rep.Results)
+	}
+}
+
+func TestCookiesClearAndList(t *testing.T) {
+	_, chromeDB, firefoxDB := cookieHome(t)
+
+	out, _, code := runCookies(t, "cookies", "list", "--json")
+	if code != 0 {
+		t.Fatalf("list exit %d", code)
+	}
+	var list struct {
+		Profiles []browsers.ProfileInfo `json:"profiles"`
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Profiles) != 2 || list.Profiles[0].Cookies != 5 || list.Profiles[0].Sites != 4 || list.Profiles[0].InUse {
+		t.Errorf("list: %+v", list.Profiles)
+	}
+	out, _, _ = runCookies(t, "cookies", "list")
+	if !strings.Contains(out, "BROWSER") || !strings.Contains(out, "Chromium") {
+		t.Errorf("human list:\n%s", out)
+	}
+
+	out, _, code = runCookies(t, "cookies", "clear", "--dry-run", "--domain", "zoom.us")
+	if code != 0 || !strings.Contains(out, "would remove 2 of 5 cookies") || !strings.Contains(out, "DRY RUN") {
+		t.Errorf("dry run exit %d:\n%s", code, out)
+	}
+	if countRows(t, chromeDB, "cookies") != 5 {
+		t.Error("dry run changed the database")
+	}
+
+	out, _, code = runCookies(t, "cookies", "clear", "--domain", "https://zoom.us/j/1", "--browser", "chromium")
+	if code != 0 || !strings.Contains(out, "DONE") {
+		t.Errorf("clear exit %d:\n%s", code, out)
+	}
+	if n := countRows(t, chromeDB, "cookies"); n != 3 {
+		t.Errorf("chromium has %d cookies, want 3", n)
+	}
+	if n := countRows(t, firefoxDB, "moz_cookies"); n != 5 {
+		t.Errorf("--browser chromium touched Firefox (%d left)", n)
+	}
+}
+
+func TestCookiesUsageErrorsExit2(t *testing.T) {
+	cookieHome(t)
+	for _, args := range [][]string{
+		{"cookies", "clear", "--browser", "netscape"},
+		{"cookies", "clear", "--domain", "zoom us"},
+		{"cookies", "clear", "--profile", "nobody"},
+		{"cookies", "clear", "extra"},
+		{"cookies", "list", "--bogus"},
+	} {
+		if _, errOut, code := runCookies(t, args...); code != ExitError || errOut == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}
