@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -55,6 +56,13 @@ type Policy struct {
 	// AllowOverride lets a practitioner start a session although a
 	// required check is not passing, with a typed reason that is recorded.
 	AllowOverride bool `json:"allow_override"`
+
+	// CookieDomains limits clearing after a session to these sites and their
+	// subdomains; empty clears every site but those in CookieKeep.
+	CookieDomains []string `json:"cookie_domains"`
+	// CookieKeep are sites whose cookies survive clearing (a bank, the
+	// organisation's own webmail).
+	CookieKeep []string `json:"cookie_keep"`
 
 	// ReportIntervalSeconds is how often the agent runs checks and reports
 	// (default 900).
@@ -180,6 +188,11 @@ func (p Policy) Validate() error {
 	}
 	if p.WifiInsecure != Fail && p.WifiInsecure != Warn {
 		return bad("wifi_insecure must be \"fail\" or \"warn\", got %q", p.WifiInsecure)
+	}
+	for _, d := range append(append([]string{}, p.CookieDomains...), p.CookieKeep...) {
+		if d = strings.TrimSpace(d); d == "" || strings.ContainsAny(d, " /:@") {
+			return bad("cookie_domains and cookie_keep hold site names like zoom.us, got %q", d)
+		}
 	}
 	if p.ReportIntervalSeconds < 60 || p.ReportIntervalSeconds > 86400 {
 		return bad("report_interval_seconds must be 60..86400, got %d", p.ReportIntervalSeconds)

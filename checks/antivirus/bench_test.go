@@ -5,37 +5,19 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/antivirus"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/checktest"
 )
 
-func benchReplay(b *testing.B, dir string) {
-	rp, err := probe.OpenReplay(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	pol := checks.Default()
-	ctx := b.Context()
-	for b.Loop() {
-		f, err := antivirus.Collect(ctx, rp)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if r := antivirus.Evaluate(f, pol); r.Status == "" {
-			b.Fatal("empty status")
-		}
-	}
-}
-
 func BenchmarkReplayLinux(b *testing.B) {
-	benchReplay(b, "testdata/linux/clamav_clamd_running_current")
+	checktest.BenchReplay(b, "testdata/linux/clamav_clamd_running_current", antivirus.Collect, antivirus.Evaluate, checktest.AnyStatus)
 }
 
 func BenchmarkReplayDarwin(b *testing.B) {
-	benchReplay(b, "testdata/darwin/mdatp_active_builtin_current")
+	checktest.BenchReplay(b, "testdata/darwin/mdatp_active_builtin_current", antivirus.Collect, antivirus.Evaluate, checktest.AnyStatus)
 }
 
 func BenchmarkReplayWindows(b *testing.B) {
-	benchReplay(b, "testdata/windows/eset_on_defender_passive")
+	checktest.BenchReplay(b, "testdata/windows/eset_on_defender_passive", antivirus.Collect, antivirus.Evaluate, checktest.AnyStatus)
 }
 
 func BenchmarkEvaluate(b *testing.B) {
@@ -54,12 +36,5 @@ func BenchmarkEvaluate(b *testing.B) {
 }
 
 func BenchmarkLiveLinux(b *testing.B) {
-	p := probe.New()
-	if p.GOOS() != "linux" {
-		b.Skip("live benchmark on Linux only")
-	}
-	pol := checks.Default()
-	for b.Loop() {
-		_ = antivirus.Check.Run(b.Context(), p, pol)
-	}
+	checktest.BenchLiveLinux(b, antivirus.Check)
 }

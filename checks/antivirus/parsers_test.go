@@ -3,20 +3,11 @@ package antivirus
 import (
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
-)
 
-func readTestdata(t *testing.T, parts ...string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(append([]string{"testdata", "parsers"}, parts...)...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+	"github.com/sessionguard/sessionguard/checks/checktest"
+)
 
 func TestDecodeProductState(t *testing.T) {
 	tests := []struct {
@@ -70,7 +61,7 @@ func TestParseWSCRows(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			var rows []map[string]any
-			if err := json.Unmarshal(readTestdata(t, "wsc", tt.file), &rows); err != nil {
+			if err := json.Unmarshal(checktest.ReadParserData(t, "wsc", tt.file), &rows); err != nil {
 				t.Fatal(err)
 			}
 			got := ParseWSCRows(rows)
@@ -114,7 +105,7 @@ func TestParseDefenderStatus(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			var row map[string]any
-			if err := json.Unmarshal(readTestdata(t, "defender", tt.file), &row); err != nil {
+			if err := json.Unmarshal(checktest.ReadParserData(t, "defender", tt.file), &row); err != nil {
 				t.Fatal(err)
 			}
 			d := ParseDefenderStatus(row, now)
@@ -175,12 +166,12 @@ func TestParseSpctlStatus(t *testing.T) {
 		{"empty.txt", "unrecognised"},
 	}
 	for _, tt := range tests {
-		if got := ParseSpctlStatus(readTestdata(t, "spctl", tt.file), nil); got != tt.want {
+		if got := ParseSpctlStatus(checktest.ReadParserData(t, "spctl", tt.file), nil); got != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.file, got, tt.want)
 		}
 	}
 	// Some builds write the status to stderr.
-	if got := ParseSpctlStatus(nil, readTestdata(t, "spctl", "disabled.txt")); got != "disabled" {
+	if got := ParseSpctlStatus(nil, checktest.ReadParserData(t, "spctl", "disabled.txt")); got != "disabled" {
 		t.Errorf("stderr: got %q, want disabled", got)
 	}
 }
@@ -198,7 +189,7 @@ func TestParseXProtectInstall(t *testing.T) {
 		{"bad_date.json", "", "", true},
 	}
 	for _, tt := range tests {
-		got, err := ParseXProtectInstall(readTestdata(t, "install_history", tt.file))
+		got, err := ParseXProtectInstall(checktest.ReadParserData(t, "install_history", tt.file))
 		if (err != nil) != tt.wantErr {
 			t.Errorf("%s: err = %v, want error %v", tt.file, err, tt.wantErr)
 			continue
@@ -221,7 +212,7 @@ func TestParseBundleVersion(t *testing.T) {
 		{"garbage.plist", "", true},
 	}
 	for _, tt := range tests {
-		got, err := ParseBundleVersion(readTestdata(t, "infoplist", tt.file))
+		got, err := ParseBundleVersion(checktest.ReadParserData(t, "infoplist", tt.file))
 		if (err != nil) != tt.wantErr || got != tt.want {
 			t.Errorf("%s: got %q, %v; want %q, error %v", tt.file, got, err, tt.want, tt.wantErr)
 		}
@@ -247,7 +238,7 @@ func TestParseMDATPHealth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			h, err := ParseMDATPHealth(readTestdata(t, "mdatp", tt.file))
+			h, err := ParseMDATPHealth(checktest.ReadParserData(t, "mdatp", tt.file))
 			if tt.state == "" {
 				if !errors.Is(err, errMDATPUnrecognised) {
 					t.Fatalf("err = %v, want errMDATPUnrecognised", err)
@@ -269,7 +260,7 @@ func TestParseMDATPHealth(t *testing.T) {
 		})
 	}
 	// The [managed] suffix does not hide a value.
-	h, err := ParseMDATPHealth(readTestdata(t, "mdatp", "linux_managed_outdated.txt"))
+	h, err := ParseMDATPHealth(checktest.ReadParserData(t, "mdatp", "linux_managed_outdated.txt"))
 	if err != nil || h.RealTimeProtectionEnabled == nil || !*h.RealTimeProtectionEnabled || h.DefinitionsStatus != "out_of_date" {
 		t.Errorf("managed values: %+v, %v", h, err)
 	}
@@ -290,7 +281,7 @@ func TestParseCVDHeader(t *testing.T) {
 		{"truncated.bin", 0, "", true},
 	}
 	for _, tt := range tests {
-		got, err := ParseCVDHeader(readTestdata(t, "cvd", tt.file))
+		got, err := ParseCVDHeader(checktest.ReadParserData(t, "cvd", tt.file))
 		if (err != nil) != tt.wantErr {
 			t.Errorf("%s: err = %v, want error %v", tt.file, err, tt.wantErr)
 			continue
@@ -316,7 +307,7 @@ func TestParseClamscanVersion(t *testing.T) {
 		{"unrecognised_option.txt", 0, "", errVersionUnrecognised},
 	}
 	for _, tt := range tests {
-		got, err := ParseClamscanVersion(readTestdata(t, "clamscan", tt.file))
+		got, err := ParseClamscanVersion(checktest.ReadParserData(t, "clamscan", tt.file))
 		if !errors.Is(err, tt.err) {
 			t.Errorf("%s: err = %v, want %v", tt.file, err, tt.err)
 			continue
@@ -339,7 +330,7 @@ func TestParseSigtoolInfo(t *testing.T) {
 		{"missing_file.txt", 0, "", true},
 	}
 	for _, tt := range tests {
-		got, err := ParseSigtoolInfo(readTestdata(t, "sigtool", tt.file))
+		got, err := ParseSigtoolInfo(checktest.ReadParserData(t, "sigtool", tt.file))
 		if (err != nil) != tt.wantErr {
 			t.Errorf("%s: err = %v, want error %v", tt.file, err, tt.wantErr)
 			continue
@@ -369,7 +360,7 @@ func TestParseClamConf(t *testing.T) {
 		{"custom_dir_pidfile.conf", false, "/srv/clamav/db", "/run/clamav/clamd-custom.pid", "/run/clamav/clamd.ctl"},
 	}
 	for _, tt := range tests {
-		c := ParseClamConf(readTestdata(t, "clamconf", tt.file))
+		c := ParseClamConf(checktest.ReadParserData(t, "clamconf", tt.file))
 		want := ClamConf{Example: tt.example, DatabaseDirectory: tt.dbDir, PidFile: tt.pid, LocalSocket: tt.socket}
 		if c != want {
 			t.Errorf("%s: got %+v, want %+v", tt.file, c, want)

@@ -231,3 +231,26 @@ func copyTree(t testing.TB, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+// ReadParserData returns the captured output a parser test reads: the file
+// testdata/parsers/<path...> of the package under test, path in
+// slash-separated parts. A file that cannot be read fails the test.
+func ReadParserData(t testing.TB, path ...string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(append([]string{"testdata", "parsers"}, path...)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// ReadOptionalParserData is ReadParserData for a table column that may name
+// no file (a command that wrote nothing on stdout or stderr): an empty last
+// part of path gives nil.
+func ReadOptionalParserData(t testing.TB, path ...string) []byte {
+	t.Helper()
+	if len(path) == 0 || path[len(path)-1] == "" {
+		return nil
+	}
+	return ReadParserData(t, path...)
+}

@@ -1,23 +1,13 @@
 package diskencryption
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
-
-func readTestdata(t testing.TB, rel string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "parsers", filepath.FromSlash(rel)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func types(st []Layer) string {
 	var s []string
@@ -47,7 +37,7 @@ func TestParseFindmnt(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			mounts, err := ParseFindmnt(readTestdata(t, tc.file))
+			mounts, err := ParseFindmnt(checktest.ReadParserData(t, tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -95,7 +85,7 @@ func TestParseProcMounts(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			m, err := ParseProcMounts(readTestdata(t, tc.file))
+			m, err := ParseProcMounts(checktest.ReadParserData(t, tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -134,7 +124,7 @@ func TestParseLsblk(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			bm, err := ParseLsblk(readTestdata(t, tc.file))
+			bm, err := ParseLsblk(checktest.ReadParserData(t, tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -146,7 +136,7 @@ func TestParseLsblk(t *testing.T) {
 		})
 	}
 	// The LUKS parent's content type is carried in the stack.
-	bm, _ := ParseLsblk(readTestdata(t, "lsblk/ubuntu_lvm_on_luks.json"))
+	bm, _ := ParseLsblk(checktest.ReadParserData(t, "lsblk/ubuntu_lvm_on_luks.json"))
 	st := stackAt(bm, "/")
 	if st[2].FSType != "crypto_LUKS" || st[2].Name != "nvme0n1p3" || st[0].FSType != "ext4" {
 		t.Errorf("stack details = %+v", st)
@@ -167,7 +157,7 @@ func TestParseProcSwaps(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			got, err := ParseProcSwaps(readTestdata(t, tc.file))
+			got, err := ParseProcSwaps(checktest.ReadParserData(t, tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -194,7 +184,7 @@ func TestParseZFSEncryption(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file+"/"+tc.dataset, func(t *testing.T) {
-			got, err := ParseZFSEncryption(readTestdata(t, tc.file))
+			got, err := ParseZFSEncryption(checktest.ReadParserData(t, tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -211,16 +201,16 @@ func TestParseLUKS(t *testing.T) {
 		got  LUKSInfo
 		want LUKSInfo
 	}{
-		{"blkid luks2", ParseBlkidExport(readTestdata(t, "luks/blkid_luks2.txt"), nil, 0), LUKSInfo{Recognised: true, IsLUKS: true, Version: "2", Type: "crypto_LUKS"}},
-		{"blkid luks1", ParseBlkidExport(readTestdata(t, "luks/blkid_luks1.txt"), nil, 0), LUKSInfo{Recognised: true, IsLUKS: true, Version: "1", Type: "crypto_LUKS"}},
-		{"blkid ext4", ParseBlkidExport(readTestdata(t, "luks/blkid_ext4.txt"), nil, 0), LUKSInfo{Recognised: true, Type: "ext4"}},
-		{"blkid zeros (exit 2, nothing found)", ParseBlkidExport(readTestdata(t, "luks/blkid_zeros.txt"), nil, 2), LUKSInfo{Recognised: true}},
-		{"blkid permission denied", ParseBlkidExport(nil, readTestdata(t, "luks/blkid_denied.stderr"), 2), LUKSInfo{}},
+		{"blkid luks2", ParseBlkidExport(checktest.ReadParserData(t, "luks/blkid_luks2.txt"), nil, 0), LUKSInfo{Recognised: true, IsLUKS: true, Version: "2", Type: "crypto_LUKS"}},
+		{"blkid luks1", ParseBlkidExport(checktest.ReadParserData(t, "luks/blkid_luks1.txt"), nil, 0), LUKSInfo{Recognised: true, IsLUKS: true, Version: "1", Type: "crypto_LUKS"}},
+		{"blkid ext4", ParseBlkidExport(checktest.ReadParserData(t, "luks/blkid_ext4.txt"), nil, 0), LUKSInfo{Recognised: true, Type: "ext4"}},
+		{"blkid zeros (exit 2, nothing found)", ParseBlkidExport(checktest.ReadParserData(t, "luks/blkid_zeros.txt"), nil, 2), LUKSInfo{Recognised: true}},
+		{"blkid permission denied", ParseBlkidExport(nil, checktest.ReadParserData(t, "luks/blkid_denied.stderr"), 2), LUKSInfo{}},
 		{"blkid missing tool output", ParseBlkidExport([]byte("garbage without equals\n"), nil, 0), LUKSInfo{}},
-		{"luksDump luks2", ParseLuksDump(readTestdata(t, "luks/luksdump_luks2.txt"), nil, 0), LUKSInfo{Recognised: true, IsLUKS: true, Version: "2", Type: "crypto_LUKS"}},
-		{"luksDump luks1", ParseLuksDump(readTestdata(t, "luks/luksdump_luks1.txt"), nil, 0), LUKSInfo{Recognised: true, IsLUKS: true, Version: "1", Type: "crypto_LUKS"}},
-		{"luksDump not LUKS", ParseLuksDump(nil, readTestdata(t, "luks/luksdump_zeros.stderr"), 1), LUKSInfo{Recognised: true}},
-		{"luksDump access denied", ParseLuksDump(nil, readTestdata(t, "luks/luksdump_denied.stderr"), 4), LUKSInfo{}},
+		{"luksDump luks2", ParseLuksDump(checktest.ReadParserData(t, "luks/luksdump_luks2.txt"), nil, 0), LUKSInfo{Recognised: true, IsLUKS: true, Version: "2", Type: "crypto_LUKS"}},
+		{"luksDump luks1", ParseLuksDump(checktest.ReadParserData(t, "luks/luksdump_luks1.txt"), nil, 0), LUKSInfo{Recognised: true, IsLUKS: true, Version: "1", Type: "crypto_LUKS"}},
+		{"luksDump not LUKS", ParseLuksDump(nil, checktest.ReadParserData(t, "luks/luksdump_zeros.stderr"), 1), LUKSInfo{Recognised: true}},
+		{"luksDump access denied", ParseLuksDump(nil, checktest.ReadParserData(t, "luks/luksdump_denied.stderr"), 4), LUKSInfo{}},
 		{"isLuks yes", ParseIsLuks(0), LUKSInfo{Recognised: true, IsLUKS: true, Type: "crypto_LUKS"}},
 		{"isLuks no", ParseIsLuks(1), LUKSInfo{Recognised: true}},
 		{"isLuks denied", ParseIsLuks(4), LUKSInfo{}},
@@ -252,7 +242,7 @@ func TestParseFdesetupStatus(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			st := ParseFdesetupStatus(readTestdata(t, "fdesetup/"+tc.file))
+			st := ParseFdesetupStatus(checktest.ReadParserData(t, "fdesetup/"+tc.file))
 			if st.State != tc.state {
 				t.Errorf("state = %q, want %q", st.State, tc.state)
 			}
@@ -281,7 +271,7 @@ func TestParseAPFSList(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			got, err := ParseAPFSList(readTestdata(t, "apfs/"+tc.file))
+			got, err := ParseAPFSList(checktest.ReadParserData(t, "apfs/"+tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -320,7 +310,7 @@ func TestParseManageBDE(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			text := probe.DecodeConsole(readTestdata(t, "managebde/"+tc.file), 850)
+			text := probe.DecodeConsole(checktest.ReadParserData(t, "managebde/"+tc.file), 850)
 			st := ParseManageBDE(text)
 			if st.Recognised != tc.recognised || st.AccessDenied != tc.denied {
 				t.Fatalf("recognised=%v denied=%v, want %v %v", st.Recognised, st.AccessDenied, tc.recognised, tc.denied)

@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/checks/firewall"
-	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 func BenchmarkEvaluate(b *testing.B) {
@@ -21,43 +21,18 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 }
 
-func benchReplay(b *testing.B, dir string) {
-	rp, err := probe.OpenReplay(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	pol := checks.Default()
-	ctx := b.Context()
-	for b.Loop() {
-		f, err := firewall.Collect(ctx, rp)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if r := firewall.Evaluate(f, pol); r.Status == "" {
-			b.Fatal("empty status")
-		}
-	}
-}
-
 func BenchmarkReplayLinux(b *testing.B) {
-	benchReplay(b, "testdata/linux/fedora_firewalld_reject")
+	checktest.BenchReplay(b, "testdata/linux/fedora_firewalld_reject", firewall.Collect, firewall.Evaluate, checktest.AnyStatus)
 }
 
 func BenchmarkReplayDarwin(b *testing.B) {
-	benchReplay(b, "testdata/darwin/sequoia_unrecognised_tool_system_profiler_on")
+	checktest.BenchReplay(b, "testdata/darwin/sequoia_unrecognised_tool_system_profiler_on", firewall.Collect, firewall.Evaluate, checktest.AnyStatus)
 }
 
 func BenchmarkReplayWindows(b *testing.B) {
-	benchReplay(b, "testdata/windows/wmi_public_network_on")
+	checktest.BenchReplay(b, "testdata/windows/wmi_public_network_on", firewall.Collect, firewall.Evaluate, checktest.AnyStatus)
 }
 
 func BenchmarkLiveLinux(b *testing.B) {
-	p := probe.New()
-	if p.GOOS() != "linux" {
-		b.Skip("live benchmark on Linux only")
-	}
-	pol := checks.Default()
-	for b.Loop() {
-		_ = firewall.Check.Run(b.Context(), p, pol)
-	}
+	checktest.BenchLiveLinux(b, firewall.Check)
 }

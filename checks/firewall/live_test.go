@@ -6,13 +6,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/firewall"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/internal/netnstest"
 )
 
 // childEnv marks the re-executed test binary running inside a fresh network
@@ -25,16 +25,7 @@ const statusPrefix = "FIREWALL_STATUS="
 // in a network namespace of its own (unshare -n), so the host's ruleset is
 // never touched.
 func TestLiveNetns(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("network namespaces are Linux only")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("loading nftables rules in a network namespace needs root")
-	}
-	unshare, err := exec.LookPath("unshare")
-	if err != nil {
-		t.Skipf("unshare is not installed (apt install util-linux): %v", err)
-	}
+	unshare := netnstest.Unshare(t, "the test loads nftables rules in a network namespace it creates with unshare -n")
 	if _, err := probe.New().Resolve("nft"); err != nil {
 		t.Skipf("nft is not installed (apt install nftables): %v", err)
 	}
@@ -58,9 +49,7 @@ func TestLiveNetns(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cmd := exec.CommandContext(t.Context(), unshare, "-n", "--", os.Args[0], "-test.run=^TestLiveNetnsChild$", "-test.v", "-test.count=1")
-			cmd.Env = append(os.Environ(), childEnv+"=1:"+rulesFile, "GORACE=atexit_sleep_ms=0")
-			out, err := cmd.CombinedOutput()
+			out, err := netnstest.Command(t.Context(), unshare, "^TestLiveNetnsChild$", childEnv+"=1:"+rulesFile, "GORACE=atexit_sleep_ms=0").CombinedOutput()
 			if err != nil {
 				t.Fatalf("child: %v\n%s", err, out)
 			}

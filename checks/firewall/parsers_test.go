@@ -2,22 +2,10 @@ package firewall
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
-)
 
-func readTestdata(t testing.TB, rel string) []byte {
-	t.Helper()
-	if rel == "" {
-		return nil
-	}
-	b, err := os.ReadFile(filepath.Join("testdata", "parsers", filepath.FromSlash(rel)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+	"github.com/sessionguard/sessionguard/checks/checktest"
+)
 
 func TestParseNftJSON(t *testing.T) {
 	tests := []struct {
@@ -52,7 +40,7 @@ func TestParseNftJSON(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			rs, err := ParseNftJSON(readTestdata(t, tc.file))
+			rs, err := ParseNftJSON(checktest.ReadOptionalParserData(t, tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -112,7 +100,7 @@ func TestParseIptablesS(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.stdout+tc.stderr, func(t *testing.T) {
-			in, err := ParseIptablesS(readTestdata(t, tc.stdout), readTestdata(t, tc.stderr))
+			in, err := ParseIptablesS(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -133,16 +121,16 @@ func TestParseIptablesS(t *testing.T) {
 }
 
 func TestDeniedDetection(t *testing.T) {
-	if !nftDenied(readTestdata(t, "nft/denied_stderr.txt")) {
+	if !nftDenied(checktest.ReadOptionalParserData(t, "nft/denied_stderr.txt")) {
 		t.Error("nft denial not recognised")
 	}
-	if nftDenied(readTestdata(t, "nft/json_not_compiled_stderr.txt")) {
+	if nftDenied(checktest.ReadOptionalParserData(t, "nft/json_not_compiled_stderr.txt")) {
 		t.Error("missing JSON support taken for a denial")
 	}
-	if !iptablesDenied(readTestdata(t, "iptables/denied_stderr.txt")) {
+	if !iptablesDenied(checktest.ReadOptionalParserData(t, "iptables/denied_stderr.txt")) {
 		t.Error("iptables denial not recognised")
 	}
-	if iptablesDenied(readTestdata(t, "iptables/legacy_warning_stderr.txt")) {
+	if iptablesDenied(checktest.ReadOptionalParserData(t, "iptables/legacy_warning_stderr.txt")) {
 		t.Error("legacy warning taken for a denial")
 	}
 }
@@ -162,7 +150,7 @@ func TestParseUFWStatus(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.stdout+tc.stderr, func(t *testing.T) {
-			got, err := ParseUFWStatus(readTestdata(t, tc.stdout), readTestdata(t, tc.stderr))
+			got, err := ParseUFWStatus(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -188,7 +176,7 @@ func TestParseFirewalldState(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.stdout+tc.stderr, func(t *testing.T) {
-			got, err := ParseFirewalldState(readTestdata(t, tc.stdout), readTestdata(t, tc.stderr), tc.exit)
+			got, err := ParseFirewalldState(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr), tc.exit)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -199,12 +187,34 @@ func TestParseFirewalldState(t *testing.T) {
 	}
 }
 
+// stateCase is a captured file and the number a parser reads from it, or
+// that it fails on it.
+type stateCase struct {
+	file    string
+	want    int
+	wantErr bool
+}
+
+// runStateCases runs parse on each case's file in a subtest named prefix
+// and the file; what names the number in failure messages.
+func runStateCases(t *testing.T, prefix, what string, parse func([]byte) (int, error), cases []stateCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(prefix+tc.file, func(t *testing.T) {
+			got, err := parse(checktest.ReadOptionalParserData(t, tc.file))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if !tc.wantErr && got != tc.want {
+				t.Errorf("%s = %d, want %d", what, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestParseSocketFilterFW(t *testing.T) {
-	tests := []struct {
-		file    string
-		want    int
-		wantErr bool
-	}{
+	stdout := func(b []byte) (int, error) { return ParseSocketFilterFW(b, nil) }
+	runStateCases(t, "", "state", stdout, []stateCase{
 		{file: "socketfilterfw/enabled_state1.txt", want: ALFOn},
 		{file: "socketfilterfw/disabled_state0.txt", want: ALFOff},
 		{file: "socketfilterfw/block_all_state2.txt", want: ALFBlockAll},
@@ -212,44 +222,18 @@ func TestParseSocketFilterFW(t *testing.T) {
 		{file: "socketfilterfw/enabled_no_number.txt", want: ALFOn},
 		{file: "socketfilterfw/must_be_root.txt", wantErr: true},
 		{file: "socketfilterfw/empty.txt", wantErr: true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.file, func(t *testing.T) {
-			got, err := ParseSocketFilterFW(readTestdata(t, tc.file), nil)
-			if (err != nil) != tc.wantErr {
-				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
-			}
-			if !tc.wantErr && got != tc.want {
-				t.Errorf("state = %d, want %d", got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 func TestParseSPFirewall(t *testing.T) {
-	tests := []struct {
-		file    string
-		want    int
-		wantErr bool
-	}{
+	runStateCases(t, "", "state", ParseSPFirewall, []stateCase{
 		{file: "system_profiler/macos15_on_limit.json", want: ALFOn},
 		{file: "system_profiler/macos15_off_allow_all.json", want: ALFOff},
 		{file: "system_profiler/block_all.json", want: ALFBlockAll},
 		{file: "system_profiler/unknown_state.json", wantErr: true},
 		{file: "system_profiler/empty_list.json", wantErr: true},
 		{file: "system_profiler/not_json.txt", wantErr: true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.file, func(t *testing.T) {
-			got, err := ParseSPFirewall(readTestdata(t, tc.file))
-			if (err != nil) != tc.wantErr {
-				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
-			}
-			if !tc.wantErr && got != tc.want {
-				t.Errorf("state = %d, want %d", got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -269,7 +253,7 @@ func TestParsePlists(t *testing.T) {
 	eq := func(a, b *bool) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 	for _, tc := range managed {
 		t.Run(tc.file, func(t *testing.T) {
-			m, err := ParseManagedFirewallPlist(readTestdata(t, tc.file))
+			m, err := ParseManagedFirewallPlist(checktest.ReadOptionalParserData(t, tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -278,28 +262,13 @@ func TestParsePlists(t *testing.T) {
 			}
 		})
 	}
-	alf := []struct {
-		file    string
-		want    int
-		wantErr bool
-	}{
+	runStateCases(t, "alf/", "globalstate", ParseALFPlist, []stateCase{
 		{file: "plist/alf_globalstate1.xml.plist", want: 1},
 		{file: "plist/alf_globalstate0.xml.plist", want: 0},
 		{file: "plist/alf_globalstate2.binary.plist", want: 2},
 		{file: "plist/managed_enabled.xml.plist", wantErr: true},
 		{file: "plist/garbage.txt", wantErr: true},
-	}
-	for _, tc := range alf {
-		t.Run("alf/"+tc.file, func(t *testing.T) {
-			got, err := ParseALFPlist(readTestdata(t, tc.file))
-			if (err != nil) != tc.wantErr {
-				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
-			}
-			if !tc.wantErr && got != tc.want {
-				t.Errorf("globalstate = %d, want %d", got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 func TestParseNetshProfiles(t *testing.T) {
@@ -325,7 +294,7 @@ func TestParseNetshProfiles(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			got, err := ParseNetshProfiles(string(readTestdata(t, tc.file)))
+			got, err := ParseNetshProfiles(string(checktest.ReadOptionalParserData(t, tc.file)))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}

@@ -3,17 +3,11 @@ package probe
 import (
 	"context"
 	"errors"
-	"io"
-	"log"
-	"net"
-	"os"
-	"os/exec"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/hashicorp/mdns"
+	"github.com/sessionguard/sessionguard/internal/netnstest"
 )
 
 // These tests browse for real, with hashicorp/mdns responders, inside a
@@ -26,103 +20,21 @@ const mdnsNetnsEnv = "SESSIONGUARD_MDNS_NETNS"
 
 // inMDNSNetns re-runs the calling test in a new network namespace and
 // returns false in the parent (which has checked the child passed), or
-// true in the child, after preparing lo as setup says: "lo-down" (lo as a
-// new namespace has it: down), "lo-up" (up, no multicast flag) or
-// "lo-multicast".
+// true in the child, after preparing lo as setup says (netnstest.LoDown,
+// LoUp or LoMulticast).
 func inMDNSNetns(t *testing.T, setup string) bool {
 	t.Helper()
-	if os.Getenv(mdnsNetnsEnv) != "" {
-		prepareLoopback(t, setup)
-		return true
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the test browses inside a network namespace it creates with unshare -n")
-	}
-	unshare, err := exec.LookPath("unshare")
-	if err != nil {
-		t.Skip("needs unshare (util-linux) to create a network namespace")
-	}
-	if setup != "lo-down" && ipCommand() == "" {
-		t.Skip("needs ip (iproute2) to configure lo inside the namespace")
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, unshare, "-n", "--", os.Args[0],
-		"-test.run", "^"+t.Name()+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), mdnsNetnsEnv+"="+setup)
-	out, err := cmd.CombinedOutput()
-	if err != nil && strings.Contains(string(out), "unshare failed") {
-		t.Skipf("cannot create a network namespace here: %s", strings.TrimSpace(string(out)))
-	}
-	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
-		t.Fatalf("in the namespace: %v\n%s", err, out)
-	}
-	t.Logf("in the namespace:\n%s", out)
-	return false
-}
-
-func ipCommand() string {
-	for _, p := range []string{"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-func prepareLoopback(t *testing.T, setup string) {
-	t.Helper()
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ifi := range ifaces {
-		if ifi.Name != "lo" {
-			t.Fatalf("not an isolated namespace: interface %s is here", ifi.Name)
-		}
-	}
-	var cmds [][]string
-	switch setup {
-	case "lo-down":
-	case "lo-up":
-		cmds = [][]string{{"link", "set", "lo", "up"}}
-	case "lo-multicast":
-		cmds = [][]string{
-			{"link", "set", "lo", "up"},
-			{"link", "set", "lo", "multicast", "on"},
-			{"route", "add", "224.0.0.0/4", "dev", "lo"},
-		}
-	default:
-		t.Fatalf("unknown setup %q", setup)
-	}
-	for _, args := range cmds {
-		if out, err := exec.Command(ipCommand(), args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
-		}
-	}
+	return netnstest.InLoopbackNetns(t, mdnsNetnsEnv, setup, "the test browses inside a network namespace it creates with unshare -n")
 }
 
 // startResponder advertises one service instance on lo.
-func startResponder(t *testing.T, instance, service string, port int, txt []string) *mdns.Server {
+func startResponder(t *testing.T, instance, service string, port int, txt []string) {
 	t.Helper()
-	svc, err := mdns.NewMDNSService(instance, service, "local.", "responder.local.", port, []net.IP{net.IPv4(127, 0, 0, 1)}, txt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lo, err := net.InterfaceByName("lo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := mdns.NewServer(&mdns.Config{Zone: svc, Iface: lo, Logger: log.New(io.Discard, "", 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Shutdown() })
-	return srv
+	netnstest.StartMDNSResponder(t, instance, service, "responder.local.", port, txt)
 }
 
 func TestMDNSNetnsNoInterfaceUp(t *testing.T) {
-	if !inMDNSNetns(t, "lo-down") {
+	if !inMDNSNetns(t, netnstest.LoDown) {
 		return
 	}
 	start := time.Now()
@@ -137,7 +49,7 @@ func TestMDNSNetnsNoInterfaceUp(t *testing.T) {
 }
 
 func TestMDNSNetnsNoMulticastFlag(t *testing.T) {
-	if !inMDNSNetns(t, "lo-up") {
+	if !inMDNSNetns(t, netnstest.LoUp) {
 		return
 	}
 	found, err := (&Live{}).MDNS(t.Context(), "_googlecast._tcp")
@@ -147,7 +59,7 @@ func TestMDNSNetnsNoMulticastFlag(t *testing.T) {
 }
 
 func TestMDNSNetnsFindsResponder(t *testing.T) {
-	if !inMDNSNetns(t, "lo-multicast") {
+	if !inMDNSNetns(t, netnstest.LoMulticast) {
 		return
 	}
 	startResponder(t, "Kitchen speaker", "_googlecast._tcp", 8009,
@@ -183,7 +95,7 @@ func TestMDNSNetnsFindsResponder(t *testing.T) {
 }
 
 func TestMDNSNetnsHonoursDeadline(t *testing.T) {
-	if !inMDNSNetns(t, "lo-multicast") {
+	if !inMDNSNetns(t, netnstest.LoMulticast) {
 		return
 	}
 	startResponder(t, "Kitchen speaker", "_googlecast._tcp", 8009, []string{"md=Google Nest Mini"})

@@ -4,38 +4,20 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/checktest"
 	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
 )
 
-func benchReplay(b *testing.B, dir string) {
-	rp, err := probe.OpenReplay(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	pol := checks.Default()
-	ctx := b.Context()
-	for b.Loop() {
-		f, err := screenlock.Collect(ctx, rp)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if r := screenlock.Evaluate(f, pol); r.Status == "" {
-			b.Fatal("empty status")
-		}
-	}
-}
-
 func BenchmarkReplayLinux(b *testing.B) {
-	benchReplay(b, "testdata/linux/gnome_idle0_user_but_dconf_locked_pass")
+	checktest.BenchReplay(b, "testdata/linux/gnome_idle0_user_but_dconf_locked_pass", screenlock.Collect, screenlock.Evaluate, checktest.AnyStatus)
 }
 
 func BenchmarkReplayDarwin(b *testing.B) {
-	benchReplay(b, "testdata/darwin/managed_profile_overrides_user_pass")
+	checktest.BenchReplay(b, "testdata/darwin/managed_profile_overrides_user_pass", screenlock.Collect, screenlock.Evaluate, checktest.AnyStatus)
 }
 
 func BenchmarkReplayWindows(b *testing.B) {
-	benchReplay(b, "testdata/windows/policy_secure_screensaver_pass")
+	checktest.BenchReplay(b, "testdata/windows/policy_secure_screensaver_pass", screenlock.Collect, screenlock.Evaluate, checktest.AnyStatus)
 }
 
 func BenchmarkEvaluate(b *testing.B) {
@@ -51,12 +33,5 @@ func BenchmarkEvaluate(b *testing.B) {
 }
 
 func BenchmarkLiveLinux(b *testing.B) {
-	p := probe.New()
-	if p.GOOS() != "linux" {
-		b.Skip("live benchmark on Linux only")
-	}
-	pol := checks.Default()
-	for b.Loop() {
-		_ = screenlock.Check.Run(b.Context(), p, pol)
-	}
+	checktest.BenchLiveLinux(b, screenlock.Check)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -79,34 +78,7 @@ func consoleUser(p probe.Probe, f *Facts) (probe.User, bool) {
 }
 
 func (f *Facts) addError(what string, err error) {
-	f.Errors = append(f.Errors, what+": "+errorKind(err))
-}
-
-// errorKind reduces a probe error to what went wrong, without the paths or
-// arguments a message may carry (a home folder names its user).
-func errorKind(err error) string {
-	switch {
-	case err == nil:
-		return ""
-	case errors.Is(err, probe.ErrNotFound):
-		return "not found"
-	case errors.Is(err, probe.ErrAccessDenied):
-		return "access denied"
-	case errors.Is(err, probe.ErrUnavailable):
-		return "not available"
-	case errors.Is(err, probe.ErrNotAllowed):
-		return "not allowed"
-	case errors.Is(err, context.DeadlineExceeded):
-		return "timed out"
-	case errors.Is(err, context.Canceled):
-		return "cancelled"
-	default:
-		msg := err.Error()
-		if i := strings.LastIndex(msg, ": "); i >= 0 {
-			msg = msg[i+2:]
-		}
-		return msg
-	}
+	f.Errors = append(f.Errors, what+": "+probe.ErrorKind(err))
 }
 
 func intPtr(n int) *int { return &n }

@@ -11,6 +11,7 @@ import (
 
 	"howett.net/plist"
 
+	"github.com/sessionguard/sessionguard/checks/internal/macos"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -183,7 +184,7 @@ func ParseDefaultsInt(stdout, stderr []byte, exit int) (n int, set, ok bool) {
 		}
 		return v, true, v >= 0
 	}
-	if strings.Contains(string(stderr), "does not exist") {
+	if macos.DefaultsMissing(stderr) {
 		return 0, false, true
 	}
 	return 0, false, false

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/internal/text"
 )
 
 const unknownFix = "SessionGuard could not read when this computer's screen locks. Check by hand that the screen locks with a password after 10 minutes or less without use, then try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
@@ -65,7 +66,7 @@ func combine(routes []route, max int) verdict {
 	if best.kind == kindLocks {
 		return best
 	}
-	return verdict{kind: kindNever, why: joinAnd(nevers)}
+	return verdict{kind: kindNever, why: neverReasons(nevers)}
 }
 
 // Evaluate judges the effective time until the screen locks with a
@@ -279,7 +280,9 @@ func plural(n int, unit string) string {
 	return fmt.Sprintf("%d %ss", n, unit)
 }
 
-func joinAnd(items []string) string {
+// neverReasons lists the distinct reasons the screen never locks, sorted,
+// as an English list; "nothing locks it" when there are none.
+func neverReasons(items []string) string {
 	seen := map[string]bool{}
 	var out []string
 	for _, s := range items {
@@ -288,14 +291,11 @@ func joinAnd(items []string) string {
 			out = append(out, s)
 		}
 	}
-	sort.Strings(out)
-	switch len(out) {
-	case 0:
+	if len(out) == 0 {
 		return "nothing locks it"
-	case 1:
-		return out[0]
 	}
-	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
+	sort.Strings(out)
+	return text.JoinAnd(out)
 }
 
 func isTrue(b *bool) bool  { return b != nil && *b }

@@ -1,23 +1,13 @@
 package screenlock_test
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
+	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
 )
-
-func readData(t testing.TB, rel string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "parsers", rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func TestParseGSettingsList(t *testing.T) {
 	tests := []struct {
@@ -45,7 +35,7 @@ func TestParseGSettingsList(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file+"/"+tc.schema, func(t *testing.T) {
-			got, ok := screenlock.ParseGSettingsList(readData(t, "gsettings/"+tc.file), tc.schema)
+			got, ok := screenlock.ParseGSettingsList(checktest.ReadParserData(t, "gsettings/"+tc.file), tc.schema)
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v (%v)", ok, tc.ok, got)
 			}
@@ -86,10 +76,10 @@ func TestGVariant(t *testing.T) {
 }
 
 func TestParseDconf(t *testing.T) {
-	if got := screenlock.ParseDconfProfile(readData(t, "dconf/profile_user_local")); !reflect.DeepEqual(got, []string{"local"}) {
+	if got := screenlock.ParseDconfProfile(checktest.ReadParserData(t, "dconf/profile_user_local")); !reflect.DeepEqual(got, []string{"local"}) {
 		t.Errorf("profile local: %v", got)
 	}
-	if got := screenlock.ParseDconfProfile(readData(t, "dconf/profile_user_site_local")); !reflect.DeepEqual(got, []string{"site", "local"}) {
+	if got := screenlock.ParseDconfProfile(checktest.ReadParserData(t, "dconf/profile_user_site_local")); !reflect.DeepEqual(got, []string{"site", "local"}) {
 		t.Errorf("profile site+local: %v", got)
 	}
 	keyfiles := []struct {
@@ -111,27 +101,27 @@ func TestParseDconf(t *testing.T) {
 		}},
 	}
 	for _, tc := range keyfiles {
-		if got := screenlock.ParseDconfKeyfile(readData(t, "dconf/"+tc.file)); !reflect.DeepEqual(got, tc.want) {
+		if got := screenlock.ParseDconfKeyfile(checktest.ReadParserData(t, "dconf/"+tc.file)); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.file, got, tc.want)
 		}
 	}
-	locks := screenlock.ParseDconfLocks(readData(t, "dconf/locks_screensaver"))
+	locks := screenlock.ParseDconfLocks(checktest.ReadParserData(t, "dconf/locks_screensaver"))
 	if len(locks) != 3 || locks[0] != "/org/gnome/desktop/session/idle-delay" {
 		t.Errorf("locks: %v", locks)
 	}
-	if got := screenlock.ParseDconfLocks(readData(t, "dconf/locks_garbage")); len(got) != 0 {
+	if got := screenlock.ParseDconfLocks(checktest.ReadParserData(t, "dconf/locks_garbage")); len(got) != 0 {
 		t.Errorf("garbage locks: %v", got)
 	}
 }
 
 func TestLoginctlDesktop(t *testing.T) {
-	if d := screenlock.ParseLoginctlProps(readData(t, "loginctl/show_user_display.stdout"))["Display"]; d != "2" {
+	if d := screenlock.ParseLoginctlProps(checktest.ReadParserData(t, "loginctl/show_user_display.stdout"))["Display"]; d != "2" {
 		t.Errorf("Display = %q", d)
 	}
-	if d := screenlock.ParseLoginctlProps(readData(t, "loginctl/show_user_no_display.stdout"))["Display"]; d != "" {
+	if d := screenlock.ParseLoginctlProps(checktest.ReadParserData(t, "loginctl/show_user_no_display.stdout"))["Display"]; d != "" {
 		t.Errorf("empty Display = %q", d)
 	}
-	if p := screenlock.ParseLoginctlProps(readData(t, "loginctl/no_systemd.stderr")); p["Display"] != "" {
+	if p := screenlock.ParseLoginctlProps(checktest.ReadParserData(t, "loginctl/no_systemd.stderr")); p["Display"] != "" {
 		t.Errorf("error text read as properties: %v", p)
 	}
 	tests := map[string]string{
@@ -142,7 +132,7 @@ func TestLoginctlDesktop(t *testing.T) {
 		"show_session_tty.stdout":           screenlock.DesktopUnknown,
 	}
 	for file, want := range tests {
-		got := screenlock.DesktopFamily(screenlock.ParseLoginctlProps(readData(t, "loginctl/"+file))["Desktop"])
+		got := screenlock.DesktopFamily(screenlock.ParseLoginctlProps(checktest.ReadParserData(t, "loginctl/"+file))["Desktop"])
 		if got != want {
 			t.Errorf("%s: %s, want %s", file, got, want)
 		}
@@ -169,7 +159,7 @@ func TestParseKDEConfig(t *testing.T) {
 		{"timeout_fraction_no_password", map[string]string{"Timeout": "2.5", "RequirePassword": "false"}, nil, false},
 	}
 	for _, tc := range tests {
-		g := screenlock.ParseKDEConfig(readData(t, "kscreenlockerrc/"+tc.file), "Daemon")
+		g := screenlock.ParseKDEConfig(checktest.ReadParserData(t, "kscreenlockerrc/"+tc.file), "Daemon")
 		if !reflect.DeepEqual(g.Values, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.file, g.Values, tc.want)
 		}
@@ -205,7 +195,7 @@ func TestParseXfconfChannel(t *testing.T) {
 		{"truncated.xml", false, nil, nil},
 	}
 	for _, tc := range tests {
-		got, ok := screenlock.ParseXfconfChannel(readData(t, "xfconf/"+tc.file))
+		got, ok := screenlock.ParseXfconfChannel(checktest.ReadParserData(t, "xfconf/"+tc.file))
 		if ok != tc.ok {
 			t.Fatalf("%s: ok = %v", tc.file, ok)
 		}
@@ -220,10 +210,10 @@ func TestParseXfconfChannel(t *testing.T) {
 			}
 		}
 	}
-	if !screenlock.AutostartHidden(readData(t, "xfconf/autostart_hidden.desktop")) {
+	if !screenlock.AutostartHidden(checktest.ReadParserData(t, "xfconf/autostart_hidden.desktop")) {
 		t.Error("Hidden=true not seen")
 	}
-	if screenlock.AutostartHidden(readData(t, "xfconf/autostart_system.desktop")) {
+	if screenlock.AutostartHidden(checktest.ReadParserData(t, "xfconf/autostart_system.desktop")) {
 		t.Error("system autostart entry read as hidden")
 	}
 }
@@ -243,7 +233,7 @@ func TestParseSysadminctlScreenLock(t *testing.T) {
 		{"usage.stderr", false, false, 0},
 	}
 	for _, tc := range tests {
-		st, ok := screenlock.ParseSysadminctlScreenLock(readData(t, "sysadminctl/"+tc.file))
+		st, ok := screenlock.ParseSysadminctlScreenLock(checktest.ReadParserData(t, "sysadminctl/"+tc.file))
 		if ok != tc.ok || st.Off != tc.off || st.DelaySeconds != tc.delay {
 			t.Errorf("%s: %+v ok=%v; want off=%v delay=%d ok=%v", tc.file, st, ok, tc.off, tc.delay, tc.ok)
 		}
@@ -266,7 +256,7 @@ func TestParsePmsetCustom(t *testing.T) {
 		{"usage.stderr", false, nil},
 	}
 	for _, tc := range tests {
-		got, ok := screenlock.ParsePmsetCustom(readData(t, "pmset/"+tc.file))
+		got, ok := screenlock.ParsePmsetCustom(checktest.ReadParserData(t, "pmset/"+tc.file))
 		if ok != tc.ok || (tc.ok && !reflect.DeepEqual(got, tc.want)) {
 			t.Errorf("%s: %v ok=%v; want %v ok=%v", tc.file, got, ok, tc.want, tc.ok)
 		}
@@ -288,13 +278,8 @@ func TestParseDefaultsInt(t *testing.T) {
 		{"", "", 1, 0, false, false},
 	}
 	for _, tc := range tests {
-		var out, errb []byte
-		if tc.stdout != "" {
-			out = readData(t, "defaults/"+tc.stdout)
-		}
-		if tc.stderr != "" {
-			errb = readData(t, "defaults/"+tc.stderr)
-		}
+		out := checktest.ReadOptionalParserData(t, "defaults", tc.stdout)
+		errb := checktest.ReadOptionalParserData(t, "defaults", tc.stderr)
 		n, set, ok := screenlock.ParseDefaultsInt(out, errb, tc.exit)
 		if n != tc.n || set != tc.set || ok != tc.ok {
 			t.Errorf("%s%s: %d %v %v; want %d %v %v", tc.stdout, tc.stderr, n, set, ok, tc.n, tc.set, tc.ok)
@@ -303,19 +288,19 @@ func TestParseDefaultsInt(t *testing.T) {
 }
 
 func TestParseManagedScreensaver(t *testing.T) {
-	m, ok := screenlock.ParseManagedScreensaver(readData(t, "managed/askforpassword_delay5_idle600.plist"))
+	m, ok := screenlock.ParseManagedScreensaver(checktest.ReadParserData(t, "managed/askforpassword_delay5_idle600.plist"))
 	if !ok || m.AskForPassword == nil || !*m.AskForPassword || *m.AskForPasswordDelay != 5 || *m.IdleTime != 600 {
 		t.Errorf("delay5 idle600: %+v ok=%v", m, ok)
 	}
-	m, ok = screenlock.ParseManagedScreensaver(readData(t, "managed/askforpassword_false.plist"))
+	m, ok = screenlock.ParseManagedScreensaver(checktest.ReadParserData(t, "managed/askforpassword_false.plist"))
 	if !ok || m.AskForPassword == nil || *m.AskForPassword || m.IdleTime != nil {
 		t.Errorf("askForPassword false: %+v ok=%v", m, ok)
 	}
-	m, ok = screenlock.ParseManagedScreensaver(readData(t, "managed/idle_only.plist"))
+	m, ok = screenlock.ParseManagedScreensaver(checktest.ReadParserData(t, "managed/idle_only.plist"))
 	if !ok || m.AskForPassword != nil || *m.IdleTime != 1200 {
 		t.Errorf("idle only: %+v ok=%v", m, ok)
 	}
-	if _, ok := screenlock.ParseManagedScreensaver(readData(t, "managed/not_a_plist.plist")); ok {
+	if _, ok := screenlock.ParseManagedScreensaver(checktest.ReadParserData(t, "managed/not_a_plist.plist")); ok {
 		t.Error("garbage recognised as a plist")
 	}
 }
@@ -338,7 +323,7 @@ func TestParsePowercfgQuery(t *testing.T) {
 		{"invalid_parameters.stdout", lock, false, 0, 0},
 	}
 	for _, tc := range tests {
-		text := probe.DecodeConsole(readData(t, "powercfg/"+tc.file), 850)
+		text := probe.DecodeConsole(checktest.ReadParserData(t, "powercfg/"+tc.file), 850)
 		ac, dc, ok := screenlock.ParsePowercfgQuery([]byte(text), tc.guid)
 		if ok != tc.ok {
 			t.Fatalf("%s: ok = %v", tc.file, ok)

@@ -3,20 +3,14 @@ package smartspeakers_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log"
-	"net"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/hashicorp/mdns"
-
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
+	"github.com/sessionguard/sessionguard/internal/netnstest"
 )
 
 // The live tests run the real check (probe.New(), real mDNS browses) inside
@@ -28,89 +22,11 @@ import (
 const netnsEnv = "SESSIONGUARD_SPEAKERS_NETNS"
 
 // inNetns returns true in the child (inside the namespace, lo prepared as
-// setup says: "lo-multicast" or "lo-down"), false in the parent after it
+// setup says: netnstest.LoMulticast or LoDown), false in the parent after it
 // checked that the child passed.
 func inNetns(t *testing.T, setup string) bool {
 	t.Helper()
-	if os.Getenv(netnsEnv) != "" {
-		prepareLo(t, setup)
-		return true
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the test browses inside a network namespace it creates with unshare -n")
-	}
-	unshare, err := exec.LookPath("unshare")
-	if err != nil {
-		t.Skip("needs unshare (util-linux) to create a network namespace")
-	}
-	if ipPath() == "" {
-		t.Skip("needs ip (iproute2) to configure lo inside the namespace")
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, unshare, "-n", "--", os.Args[0],
-		"-test.run", "^"+t.Name()+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), netnsEnv+"="+setup)
-	out, err := cmd.CombinedOutput()
-	if err != nil && strings.Contains(string(out), "unshare failed") {
-		t.Skipf("cannot create a network namespace here: %s", strings.TrimSpace(string(out)))
-	}
-	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
-		t.Fatalf("in the namespace: %v\n%s", err, out)
-	}
-	t.Logf("in the namespace:\n%s", out)
-	return false
-}
-
-func ipPath() string {
-	for _, p := range []string{"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-func prepareLo(t *testing.T, setup string) {
-	t.Helper()
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ifi := range ifaces {
-		if ifi.Name != "lo" {
-			t.Fatalf("not an isolated namespace: interface %s is here", ifi.Name)
-		}
-	}
-	if setup != "lo-multicast" {
-		return
-	}
-	for _, args := range [][]string{
-		{"link", "set", "lo", "up"},
-		{"link", "set", "lo", "multicast", "on"},
-		{"route", "add", "224.0.0.0/4", "dev", "lo"},
-	} {
-		if out, err := exec.Command(ipPath(), args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
-		}
-	}
-}
-
-func respond(t *testing.T, instance, service string, port int, txt []string) *mdns.Server {
-	t.Helper()
-	zone, err := mdns.NewMDNSService(instance, service, "local.", "speaker.local.", port, []net.IP{net.IPv4(127, 0, 0, 1)}, txt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lo, err := net.InterfaceByName("lo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := mdns.NewServer(&mdns.Config{Zone: zone, Iface: lo, Logger: log.New(io.Discard, "", 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv
+	return netnstest.InLoopbackNetns(t, netnsEnv, setup, "the test browses inside a network namespace it creates with unshare -n")
 }
 
 func runLive(t *testing.T) (checks.Result, time.Duration) {
@@ -123,10 +39,10 @@ func runLive(t *testing.T) (checks.Result, time.Duration) {
 }
 
 func TestLiveNamespaceGoogleSpeaker(t *testing.T) {
-	if !inNetns(t, "lo-multicast") {
+	if !inNetns(t, netnstest.LoMulticast) {
 		return
 	}
-	srv := respond(t, "Sam's Nest Mini", "_googlecast._tcp", 8009, []string{
+	srv := netnstest.StartMDNSResponder(t, "Sam's Nest Mini", "_googlecast._tcp", "speaker.local.", 8009, []string{
 		"id=e8b58877627a8cea281b68f6f4a17d69", "ve=05", "md=Google Nest Mini", "ic=/setup/icon.png",
 		"fn=Sam's Nest Mini", "ca=198660", "st=0", "nf=1", "rs=",
 	})
@@ -162,7 +78,7 @@ func TestLiveNamespaceGoogleSpeaker(t *testing.T) {
 }
 
 func TestLiveNamespaceNoNetwork(t *testing.T) {
-	if !inNetns(t, "lo-down") {
+	if !inNetns(t, netnstest.LoDown) {
 		return
 	}
 	r, took := runLive(t)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -112,35 +111,7 @@ func consoleUser(p probe.Probe, f *Facts) (probe.User, bool) {
 }
 
 func (f *Facts) addError(what string, err error) {
-	f.Errors = append(f.Errors, what+": "+errorKind(err))
-}
-
-// errorKind reduces a probe error to what went wrong, without the paths or
-// arguments a message may carry.
-func errorKind(err error) string {
-	switch {
-	case errors.Is(err, probe.ErrNotFound):
-		return "not found"
-	case errors.Is(err, probe.ErrAccessDenied):
-		return "access denied"
-	case errors.Is(err, probe.ErrUnavailable):
-		return "not available"
-	case errors.Is(err, probe.ErrNotAllowed):
-		return "not allowed"
-	case errors.Is(err, context.DeadlineExceeded):
-		return "timed out"
-	case errors.Is(err, context.Canceled):
-		return "cancelled"
-	case err == nil:
-		return ""
-	default:
-		// Keep the cause, not the paths or arguments wrapped around it.
-		msg := err.Error()
-		if i := strings.LastIndex(msg, ": "); i >= 0 {
-			msg = msg[i+2:]
-		}
-		return msg
-	}
+	f.Errors = append(f.Errors, what+": "+probe.ErrorKind(err))
 }
 
 func joinErrors(errs []string) string {

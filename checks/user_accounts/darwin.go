@@ -1,7 +1,6 @@
 package useraccounts
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 
 	"howett.net/plist"
 
+	"github.com/sessionguard/sessionguard/checks/internal/macos"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -59,13 +59,13 @@ func collectDarwin(ctx context.Context, p probe.Probe, root string, f *Facts) {
 	// Guest and automatic login: profiles first, then the preferences.
 	managed := readPlist(p, under(root, managedLoginwindowPlist))
 	mcx := readPlist(p, under(root, managedMCXPlist))
-	if v, ok := plistBool(mcx["DisableGuestAccount"]); ok && v {
+	if v, ok := macos.PlistBool(mcx["DisableGuestAccount"]); ok && v {
 		df.ManagedGuestOff = true
 	}
-	if v, ok := plistBool(mcx["EnableGuestAccount"]); ok && !v {
+	if v, ok := macos.PlistBool(mcx["EnableGuestAccount"]); ok && !v {
 		df.ManagedGuestOff = true
 	}
-	if v, ok := plistBool(managed["com.apple.login.mcx.DisableAutoLoginClient"]); ok && v {
+	if v, ok := macos.PlistBool(managed["com.apple.login.mcx.DisableAutoLoginClient"]); ok && v {
 		df.ManagedAutoLoginOff = true
 	}
 
@@ -120,11 +120,11 @@ func loginwindowPrefs(ctx context.Context, p probe.Probe, root string) (loginPre
 	}
 	fileProblem := "plist not recognised"
 	if err != nil {
-		fileProblem = "plist " + errorKind(err)
+		fileProblem = "plist " + probe.ErrorKind(err)
 	}
 	guestOut, err := p.Run(ctx, "defaults", "read", loginwindowDomain, "GuestEnabled")
 	if err != nil {
-		return loginPrefs{}, fmt.Errorf("%s; defaults %s", fileProblem, errorKind(err))
+		return loginPrefs{}, fmt.Errorf("%s; defaults %s", fileProblem, probe.ErrorKind(err))
 	}
 	guest, ok := ParseDefaultsBool(guestOut.Stdout, guestOut.Stderr, guestOut.ExitCode)
 	if !ok {
@@ -150,7 +150,7 @@ func ParseLoginwindowPlist(b []byte) (loginPrefs, bool) {
 	}
 	prefs := loginPrefs{source: "plist"}
 	if v, ok := m["GuestEnabled"]; ok {
-		g, ok := plistBool(v)
+		g, ok := macos.PlistBool(v)
 		if !ok {
 			return loginPrefs{}, false
 		}
@@ -174,44 +174,16 @@ func readPlist(p probe.Probe, path string) map[string]any {
 	return m
 }
 
-// plistBool reads a plist boolean, or an integer 0/1 (GuestEnabled is
-// written both ways).
-func plistBool(v any) (bool, bool) {
-	switch x := v.(type) {
-	case bool:
-		return x, true
-	case uint64:
-		return x != 0, x <= 1
-	case int64:
-		return x != 0, x == 0 || x == 1
-	case string:
-		switch strings.ToLower(x) {
-		case "1", "true", "yes":
-			return true, true
-		case "0", "false", "no":
-			return false, true
-		}
-	}
-	return false, false
-}
-
-// defaultsMissing is how defaults read says the key or domain is not set:
-// "The domain/default pair of (…, GuestEnabled) does not exist" or
-// "Domain … does not exist".
-func defaultsMissing(stderr []byte) bool {
-	return bytes.Contains(stderr, []byte("does not exist"))
-}
-
 // ParseDefaultsBool reads `defaults read DOMAIN KEY` of a boolean: "1" or
 // "0". A key that is not set gives nil (the default, off).
 func ParseDefaultsBool(stdout, stderr []byte, exit int) (*bool, bool) {
 	if exit != 0 {
-		if defaultsMissing(stderr) {
+		if macos.DefaultsMissing(stderr) {
 			return nil, true
 		}
 		return nil, false
 	}
-	v, ok := plistBool(strings.TrimSpace(string(stdout)))
+	v, ok := macos.PlistBool(strings.TrimSpace(string(stdout)))
 	if !ok {
 		return nil, false
 	}
@@ -223,7 +195,7 @@ func ParseDefaultsBool(stdout, stderr []byte, exit int) (*bool, bool) {
 // dropped here.
 func ParseDefaultsPresent(stdout, stderr []byte, exit int) (present, ok bool) {
 	if exit != 0 {
-		return false, defaultsMissing(stderr)
+		return false, macos.DefaultsMissing(stderr)
 	}
 	return strings.TrimSpace(string(stdout)) != "", true
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/internal/text"
 )
 
 const unknownFix = "SessionGuard could not read how this computer signs people in. Try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
@@ -48,7 +49,7 @@ func Evaluate(f Facts, _ checks.Policy) checks.Result {
 	switch {
 	case len(failed) > 0:
 		r.Status = checks.Fail
-		s := capitalise(joinAnd(failed)) + "."
+		s := text.Capitalise(text.JoinAnd(failed)) + "."
 		if admin {
 			s += " You are also using an administrator account."
 		}
@@ -56,7 +57,7 @@ func Evaluate(f Facts, _ checks.Policy) checks.Result {
 		r.Fix = strings.Join(fixes, " ")
 	case len(unknown) > 0:
 		r.Status = checks.Unknown
-		r.Summary = "Could not tell " + joinAnd(unknown) + "." + count
+		r.Summary = "Could not tell " + text.JoinAnd(unknown) + "." + count
 		r.Reason = joinErrors(f.Errors)
 		r.Fix = strings.Join(append(fixes, unknownFix), " ")
 	case admin || leftover:
@@ -146,20 +147,3 @@ func adminFix(os string) string {
 }
 
 const kcpasswordFix = "A saved automatic-login password is still on this Mac: open System Settings > Users & Groups, set \"Automatically log in as\" to your account and then back to Off, which deletes it, or ask your IT support."
-
-func joinAnd(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
-}
-
-func capitalise(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}

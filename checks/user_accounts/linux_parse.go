@@ -326,11 +326,7 @@ func ParseDefaultDisplayManager(b []byte) string {
 // ParseUnitExecStart returns the display manager named by the ExecStart of
 // a systemd unit (display-manager.service), without the -@:+! prefixes.
 func ParseUnitExecStart(b []byte) string {
-	for _, line := range lines(b) {
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || strings.TrimSpace(k) != "ExecStart" {
-			continue
-		}
+	for _, v := range execStarts(b) {
 		v = strings.TrimLeft(strings.TrimSpace(v), "-@:+!")
 		if fields := strings.Fields(v); len(fields) > 0 {
 			return DisplayManagerName(fields[0])
@@ -342,11 +338,7 @@ func ParseUnitExecStart(b []byte) string {
 // GettyAutologin reports whether a systemd drop-in for a getty starts it
 // with --autologin (or -a).
 func GettyAutologin(b []byte) bool {
-	for _, line := range lines(b) {
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || strings.TrimSpace(k) != "ExecStart" {
-			continue
-		}
+	for _, v := range execStarts(b) {
 		for _, f := range strings.Fields(v) {
 			if f == "-a" || f == "--autologin" || strings.HasPrefix(f, "--autologin=") {
 				return true
@@ -354,6 +346,18 @@ func GettyAutologin(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// execStarts returns the values of a systemd unit's ExecStart= lines, in
+// order, as written after the "=".
+func execStarts(b []byte) []string {
+	var out []string
+	for _, line := range lines(b) {
+		if k, v, ok := strings.Cut(line, "="); ok && strings.TrimSpace(k) == "ExecStart" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // lines returns the trimmed, non-empty lines of b.

@@ -1,23 +1,14 @@
 package useraccounts
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/checktest"
 )
 
-func readTestdata(t testing.TB, rel string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "parsers", filepath.FromSlash(rel)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestParsePasswdAndHumans(t *testing.T) {
-	debianShells := ParseShells(readTestdata(t, "passwd/live_debian12_ci_shells.txt"))
+	debianShells := ParseShells(checktest.ReadParserData(t, "passwd/live_debian12_ci_shells.txt"))
 	tests := []struct {
 		file             string
 		ok               bool
@@ -39,7 +30,7 @@ func TestParsePasswdAndHumans(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			entries, ok := ParsePasswd(readTestdata(t, tc.file))
+			entries, ok := ParsePasswd(checktest.ReadParserData(t, tc.file))
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v", ok, tc.ok)
 			}
@@ -66,7 +57,7 @@ func TestParseLoginDefs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			if mn, mx := ParseLoginDefs(readTestdata(t, tc.file)); mn != tc.min || mx != tc.max {
+			if mn, mx := ParseLoginDefs(checktest.ReadParserData(t, tc.file)); mn != tc.min || mx != tc.max {
 				t.Errorf("got %d..%d, want %d..%d", mn, mx, tc.min, tc.max)
 			}
 		})
@@ -91,7 +82,7 @@ func TestParseGroupAndIsAdmin(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file+"/"+tc.user.Name, func(t *testing.T) {
-			groups, ok := ParseGroup(readTestdata(t, tc.file))
+			groups, ok := ParseGroup(checktest.ReadParserData(t, tc.file))
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v", ok, tc.ok)
 			}
@@ -116,7 +107,7 @@ func TestGDMAutoLogin(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			if got := GDMAutoLogin(ParseINI(readTestdata(t, tc.file))); !slices.Equal(got, tc.want) {
+			if got := GDMAutoLogin(ParseINI(checktest.ReadParserData(t, tc.file))); !slices.Equal(got, tc.want) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
@@ -141,7 +132,7 @@ func TestLightDMSeat(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			b := readTestdata(t, tc.file)
+			b := checktest.ReadParserData(t, tc.file)
 			seat := LightDMSeat(ParseINI(b), SectionOrder(b))
 			if (seat["autologin-user"] != "") != tc.autologinUser {
 				t.Errorf("autologin-user set = %v, want %v", seat["autologin-user"] != "", tc.autologinUser)
@@ -173,7 +164,7 @@ func TestSDDMAutologin(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			u, _ := ParseINI(readTestdata(t, tc.file)).Get("Autologin", "User")
+			u, _ := ParseINI(checktest.ReadParserData(t, tc.file)).Get("Autologin", "User")
 			if (u != "") != tc.want {
 				t.Errorf("autologin = %v, want %v", u != "", tc.want)
 			}
@@ -200,7 +191,7 @@ func TestDisplayManagerName(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			b := readTestdata(t, tc.file)
+			b := checktest.ReadParserData(t, tc.file)
 			got := ParseDefaultDisplayManager(b)
 			if tc.unit {
 				got = ParseUnitExecStart(b)
@@ -225,7 +216,7 @@ func TestGettyAutologin(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			if got := GettyAutologin(readTestdata(t, tc.file)); got != tc.want {
+			if got := GettyAutologin(checktest.ReadParserData(t, tc.file)); got != tc.want {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})

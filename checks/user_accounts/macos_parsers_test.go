@@ -3,6 +3,8 @@ package useraccounts
 import (
 	"slices"
 	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/checktest"
 )
 
 func TestParseDsclUsers(t *testing.T) {
@@ -21,7 +23,7 @@ func TestParseDsclUsers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			n, ok := ParseDsclUsers(readTestdata(t, tc.file), tc.exit)
+			n, ok := ParseDsclUsers(checktest.ReadParserData(t, tc.file), tc.exit)
 			if ok != tc.ok || n != tc.want {
 				t.Errorf("got %d (%v), want %d (%v)", n, ok, tc.want, tc.ok)
 			}
@@ -42,7 +44,7 @@ func TestParseDsmemberutil(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			m, ok := ParseDsmemberutil(readTestdata(t, tc.file))
+			m, ok := ParseDsmemberutil(checktest.ReadParserData(t, tc.file))
 			if m != tc.member || ok != tc.ok {
 				t.Errorf("got %v (%v), want %v (%v)", m, ok, tc.member, tc.ok)
 			}
@@ -65,7 +67,7 @@ func TestParseGroupMembership(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			got, ok := ParseGroupMembership(readTestdata(t, tc.file), tc.exit)
+			got, ok := ParseGroupMembership(checktest.ReadParserData(t, tc.file), tc.exit)
 			if ok != tc.ok || !slices.Equal(got, tc.want) {
 				t.Errorf("got %v (%v), want %v (%v)", got, ok, tc.want, tc.ok)
 			}
@@ -90,7 +92,7 @@ func TestParseDefaults(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			b := readTestdata(t, tc.file)
+			b := checktest.ReadParserData(t, tc.file)
 			var stdout, stderr []byte
 			if tc.stderr {
 				stderr = b
@@ -103,11 +105,11 @@ func TestParseDefaults(t *testing.T) {
 			}
 		})
 	}
-	present, ok := ParseDefaultsPresent(readTestdata(t, "defaults/autologin_user_set.txt"), nil, 0)
+	present, ok := ParseDefaultsPresent(checktest.ReadParserData(t, "defaults/autologin_user_set.txt"), nil, 0)
 	if !present || !ok {
 		t.Errorf("autoLoginUser set: got %v (%v)", present, ok)
 	}
-	present, ok = ParseDefaultsPresent(nil, readTestdata(t, "defaults/autologin_not_set_stderr.txt"), 1)
+	present, ok = ParseDefaultsPresent(nil, checktest.ReadParserData(t, "defaults/autologin_not_set_stderr.txt"), 1)
 	if present || !ok {
 		t.Errorf("autoLoginUser not set: got %v (%v)", present, ok)
 	}
@@ -130,7 +132,7 @@ func TestParseLoginwindowPlist(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			prefs, ok := ParseLoginwindowPlist(readTestdata(t, tc.file))
+			prefs, ok := ParseLoginwindowPlist(checktest.ReadParserData(t, tc.file))
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v", ok, tc.ok)
 			}

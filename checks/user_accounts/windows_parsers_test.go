@@ -5,13 +5,14 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 func wmiRows(t testing.TB, rel string) []map[string]any {
 	t.Helper()
 	var rows []map[string]any
-	if err := json.Unmarshal(readTestdata(t, rel), &rows); err != nil {
+	if err := json.Unmarshal(checktest.ReadParserData(t, rel), &rows); err != nil {
 		t.Fatal(err)
 	}
 	return rows
@@ -73,14 +74,14 @@ func TestParseAdminSIDs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			got, ok := ParseAdminSIDs(readTestdata(t, tc.file), tc.exit)
+			got, ok := ParseAdminSIDs(checktest.ReadParserData(t, tc.file), tc.exit)
 			if ok != tc.ok || len(got) != tc.want {
 				t.Errorf("got %v (%v), want %d members (%v)", got, ok, tc.want, tc.ok)
 			}
 		})
 	}
 	// The German error decodes from the OEM code page without mojibake.
-	if s := probe.DecodeConsole(readTestdata(t, "powershell/not_recognised_de_cp850.txt"), 850); !slices.Contains([]rune(s), 'ü') {
+	if s := probe.DecodeConsole(checktest.ReadParserData(t, "powershell/not_recognised_de_cp850.txt"), 850); !slices.Contains([]rune(s), 'ü') {
 		t.Errorf("cp850 German text not decoded: %q", s[:60])
 	}
 }
@@ -109,7 +110,7 @@ func TestGroupMembers(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
 			var p pair
-			if err := json.Unmarshal(readTestdata(t, tc.file), &p); err != nil {
+			if err := json.Unmarshal(checktest.ReadParserData(t, tc.file), &p); err != nil {
 				t.Fatal(err)
 			}
 			got, ok := GroupMembers(p.Groups, p.GroupUsers, AdministratorsSID)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -131,34 +130,7 @@ func (f *Facts) has(assistant string, evidence ...string) bool {
 }
 
 func (f *Facts) addError(what string, err error) {
-	f.Errors = append(f.Errors, what+": "+errorKind(err))
-}
-
-// errorKind reduces a probe error to what went wrong, without the paths,
-// keys or arguments a message may carry.
-func errorKind(err error) string {
-	switch {
-	case err == nil:
-		return ""
-	case errors.Is(err, probe.ErrNotFound):
-		return "not found"
-	case errors.Is(err, probe.ErrAccessDenied):
-		return "access denied"
-	case errors.Is(err, probe.ErrUnavailable):
-		return "not available"
-	case errors.Is(err, probe.ErrNotAllowed):
-		return "not allowed"
-	case errors.Is(err, context.DeadlineExceeded):
-		return "timed out"
-	case errors.Is(err, context.Canceled):
-		return "cancelled"
-	default:
-		msg := err.Error()
-		if i := strings.LastIndex(msg, ": "); i >= 0 {
-			msg = msg[i+2:]
-		}
-		return msg
-	}
+	f.Errors = append(f.Errors, what+": "+probe.ErrorKind(err))
 }
 
 // consoleUser records whether someone is signed in at the screen.

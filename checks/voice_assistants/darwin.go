@@ -9,6 +9,7 @@ import (
 
 	"howett.net/plist"
 
+	"github.com/sessionguard/sessionguard/checks/internal/macos"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -47,16 +48,16 @@ var ErrUnrecognised = errors.New("output not recognised")
 // ErrUnrecognised.
 func ParseDefaultsBool(stdout, stderr []byte, exitCode int) (State, error) {
 	if exitCode != 0 {
-		if bytes.Contains(stderr, []byte("does not exist")) &&
+		if macos.DefaultsMissing(stderr) &&
 			(bytes.Contains(stderr, []byte("domain/default pair")) || bytes.Contains(stderr, []byte("Domain "))) {
 			return Default, nil
 		}
 		return Unknown, fmt.Errorf("defaults exited %d: %w", exitCode, ErrUnrecognised)
 	}
-	switch strings.ToLower(strings.TrimSpace(string(stdout))) {
-	case "1", "true", "yes":
-		return On, nil
-	case "0", "false", "no":
+	if on, ok := macos.PlistBool(strings.TrimSpace(string(stdout))); ok {
+		if on {
+			return On, nil
+		}
 		return Off, nil
 	}
 	return Unknown, fmt.Errorf("defaults printed %q: %w", firstLine(stdout), ErrUnrecognised)
@@ -87,7 +88,7 @@ func ParseManagedSiri(b []byte, keys ...string) (disabled, found bool, err error
 		if !ok {
 			continue
 		}
-		on, ok := plistBool(v)
+		on, ok := macos.PlistBool(v)
 		if !ok {
 			return false, false, fmt.Errorf("managed preference %q is %T: %w", k, v, ErrUnrecognised)
 		}
@@ -97,25 +98,6 @@ func ParseManagedSiri(b []byte, keys ...string) (disabled, found bool, err error
 		}
 	}
 	return false, found, nil
-}
-
-func plistBool(v any) (bool, bool) {
-	switch x := v.(type) {
-	case bool:
-		return x, true
-	case uint64:
-		return x != 0, x <= 1
-	case int64:
-		return x != 0, x == 0 || x == 1
-	case string:
-		switch strings.ToLower(x) {
-		case "1", "true", "yes":
-			return true, true
-		case "0", "false", "no":
-			return false, true
-		}
-	}
-	return false, false
 }
 
 func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/internal/text"
 )
 
 const unknownFix = "SessionGuard could not tell whether a voice assistant is listening. Try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
@@ -62,8 +63,8 @@ func evaluateLinux(f Facts) checks.Result {
 	case len(names) > 0:
 		return checks.Result{
 			Status:  checks.Fail,
-			Summary: "A voice assistant that listens in the room is running: " + joinAnd(names) + ".",
-			Fix:     "Stop " + joinAnd(names) + " before your session: close it, or ask whoever set it up on this computer to turn it off (it may start again when the computer restarts).",
+			Summary: "A voice assistant that listens in the room is running: " + text.JoinAnd(names) + ".",
+			Fix:     "Stop " + text.JoinAnd(names) + " before your session: close it, or ask whoever set it up on this computer to turn it off (it may start again when the computer restarts).",
 		}
 	case !f.ProcessListRead:
 		return checks.Result{Status: checks.Unknown, Summary: "Could not list the running programs to look for voice assistants.", Fix: unknownFix, Reason: reason(f)}
@@ -135,7 +136,7 @@ func evaluateWindows(f Facts) checks.Result {
 		}
 	}
 	for _, a := range w.Assistants {
-		n := capitalise(name(a.Assistant))
+		n := text.Capitalise(name(a.Assistant))
 		wake := a.Assistant != Copilot
 		micBlocked := micAll || a.Microphone == "policy_deny" ||
 			(w.MicrophonePolicy != PolicyForceAllow && a.Microphone == ConsentDeny)
@@ -178,16 +179,16 @@ func evaluateWindows(f Facts) checks.Result {
 	}
 	switch {
 	case len(fails) > 0:
-		return checks.Result{Status: checks.Fail, Summary: capitalise(joinAnd(fails)) + ".", Fix: strings.Join(fixes, " ")}
+		return checks.Result{Status: checks.Fail, Summary: text.Capitalise(text.JoinAnd(fails)) + ".", Fix: strings.Join(fixes, " ")}
 	case len(unknowns) > 0:
 		return checks.Result{
 			Status:  checks.Unknown,
-			Summary: "Could not tell " + joinAnd(unknowns) + ".",
+			Summary: "Could not tell " + text.JoinAnd(unknowns) + ".",
 			Fix:     unknownFixW,
 			Reason:  reason(f),
 		}
 	case len(warns) > 0:
-		return checks.Result{Status: checks.Warn, Summary: capitalise(joinAnd(warns)) + ".", Fix: strings.Join(fixes, " ")}
+		return checks.Result{Status: checks.Warn, Summary: text.Capitalise(text.JoinAnd(warns)) + ".", Fix: strings.Join(fixes, " ")}
 	case micAll:
 		return checks.Result{Status: checks.Pass, Summary: "Apps may not use the microphone, so no voice assistant can listen."}
 	}
@@ -201,21 +202,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func joinAnd(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
-}
-
-func capitalise(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

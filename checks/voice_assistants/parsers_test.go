@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -41,10 +41,7 @@ func TestClassifyArgv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join("testdata/parsers/linux/argv", tt.file+".cmdline"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := checktest.ReadParserData(t, "linux/argv", tt.file+".cmdline")
 			var argv []string
 			if len(b) > 0 {
 				for _, a := range bytes.Split(bytes.TrimSuffix(b, []byte{0}), []byte{0}) {
@@ -93,10 +90,7 @@ func TestParseDefaultsBool(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join("testdata/parsers/darwin/defaults", tt.file+".json"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := checktest.ReadParserData(t, "darwin/defaults", tt.file+".json")
 			var c struct {
 				Stdout, Stderr string
 				ExitCode       int `json:"exit_code"`
@@ -132,10 +126,7 @@ func TestParseManagedSiri(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join("testdata/parsers/darwin/managed", tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := checktest.ReadParserData(t, "darwin/managed", tt.file)
 			disabled, found, err := ParseManagedSiri(b, tt.keys...)
 			if disabled != tt.disabled || found != tt.found || (err != nil) != tt.e {
 				t.Errorf("got disabled=%v found=%v err=%v; want %v %v error %v", disabled, found, err, tt.disabled, tt.found, tt.e)
@@ -145,10 +136,7 @@ func TestParseManagedSiri(t *testing.T) {
 }
 
 func TestClassifyWindowsProcess(t *testing.T) {
-	b, err := os.ReadFile("testdata/parsers/windows/processes.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := checktest.ReadParserData(t, "windows/processes.json")
 	var cases []struct{ Case, Name, Exe, Assistant, Evidence string }
 	if err := json.Unmarshal(b, &cases); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/checktest"
 	wifisecurity "github.com/sessionguard/sessionguard/checks/wifi_security"
 )
 
@@ -19,43 +19,18 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 }
 
-func benchReplay(b *testing.B, dir string) {
-	rp, err := probe.OpenReplay(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	pol := checks.Default()
-	ctx := b.Context()
-	for b.Loop() {
-		f, err := wifisecurity.Collect(ctx, rp)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if r := wifisecurity.Evaluate(f, pol); r.Status == "" {
-			b.Fatal("empty status")
-		}
-	}
-}
-
 func BenchmarkReplayLinux(b *testing.B) {
-	benchReplay(b, "testdata/linux/nmcli_german_wpa2_wpa_cli_ccmp")
+	checktest.BenchReplay(b, "testdata/linux/nmcli_german_wpa2_wpa_cli_ccmp", wifisecurity.Collect, wifisecurity.Evaluate, checktest.AnyStatus)
 }
 
 func BenchmarkReplayDarwin(b *testing.B) {
-	benchReplay(b, "testdata/darwin/macos15_wpa2_personal")
+	checktest.BenchReplay(b, "testdata/darwin/macos15_wpa2_personal", wifisecurity.Collect, wifisecurity.Evaluate, checktest.AnyStatus)
 }
 
 func BenchmarkReplayWindows(b *testing.B) {
-	benchReplay(b, "testdata/windows/de_wpa2_enterprise_oem850")
+	checktest.BenchReplay(b, "testdata/windows/de_wpa2_enterprise_oem850", wifisecurity.Collect, wifisecurity.Evaluate, checktest.AnyStatus)
 }
 
 func BenchmarkLiveLinux(b *testing.B) {
-	p := probe.New()
-	if p.GOOS() != "linux" {
-		b.Skip("live benchmark on Linux only")
-	}
-	pol := checks.Default()
-	for b.Loop() {
-		_ = wifisecurity.Check.Run(b.Context(), p, pol)
-	}
+	checktest.BenchLiveLinux(b, wifisecurity.Check)
 }

@@ -1,21 +1,11 @@
 package wifisecurity
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
-
-func readParser(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "parsers", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func TestParseNmcliWifiList(t *testing.T) {
 	tests := []struct {
@@ -38,7 +28,7 @@ func TestParseNmcliWifiList(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got := ParseNmcliWifiList(readParser(t, tt.file))
+			got := ParseNmcliWifiList(checktest.ReadParserData(t, tt.file))
 			if got.Recognised != tt.recognised || got.Networks != tt.networks || len(got.Active) != len(tt.active) {
 				t.Fatalf("got %+v, want recognised=%v networks=%d active=%v", got, tt.recognised, tt.networks, tt.active)
 			}
@@ -99,13 +89,8 @@ func TestParseWpaCliStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.stdout+tt.stderr, func(t *testing.T) {
-			var out, errb []byte
-			if tt.stdout != "" {
-				out = readParser(t, tt.stdout)
-			}
-			if tt.stderr != "" {
-				errb = readParser(t, tt.stderr)
-			}
+			out := checktest.ReadOptionalParserData(t, tt.stdout)
+			errb := checktest.ReadOptionalParserData(t, tt.stderr)
 			got := ParseWpaCliStatus(out, errb)
 			if got.Recognised != tt.recognised || got.Connected != tt.connected || got.Denied != tt.denied || got.Conn != tt.conn {
 				t.Errorf("got %+v, want recognised=%v connected=%v denied=%v conn=%+v", got, tt.recognised, tt.connected, tt.denied, tt.conn)
@@ -152,7 +137,7 @@ func TestParseIwctlStation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got := ParseIwctlStation(readParser(t, tt.file), nil)
+			got := ParseIwctlStation(checktest.ReadParserData(t, tt.file), nil)
 			if got.Recognised != tt.recognised || got.Connected != tt.connected || got.NotRunning != tt.notRunning || got.Conn.Security != tt.sec {
 				t.Errorf("got %+v", got)
 			}
@@ -187,7 +172,7 @@ func TestParseSystemProfiler(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got := ParseSystemProfiler(readParser(t, tt.file))
+			got := ParseSystemProfiler(checktest.ReadParserData(t, tt.file))
 			if got.Recognised != tt.recognised || got.State != tt.state || got.Interfaces != tt.ifaces || len(got.Connections) != len(tt.sec) {
 				t.Fatalf("got %+v", got)
 			}
@@ -238,13 +223,8 @@ func TestParseWdutilInfo(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.stdout+tt.stderr, func(t *testing.T) {
-			var out, errb []byte
-			if tt.stdout != "" {
-				out = readParser(t, tt.stdout)
-			}
-			if tt.stderr != "" {
-				errb = readParser(t, tt.stderr)
-			}
+			out := checktest.ReadOptionalParserData(t, tt.stdout)
+			errb := checktest.ReadOptionalParserData(t, tt.stderr)
 			got := ParseWdutilInfo(out, errb, tt.exit)
 			if got.Recognised != tt.recognised || got.Denied != tt.denied || got.State != tt.state || got.Conn.Security != tt.sec {
 				t.Errorf("got %+v", got)
@@ -269,7 +249,7 @@ func TestParseIpconfigSummary(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got := ParseIpconfigSummary(readParser(t, tt.file))
+			got := ParseIpconfigSummary(checktest.ReadParserData(t, tt.file))
 			if got.Recognised != tt.recognised || got.State != tt.state || got.Conn.Security != tt.sec || got.Conn.Enterprise != tt.enterprise {
 				t.Errorf("got %+v", got)
 			}
@@ -301,7 +281,7 @@ func TestParseNetshInterfaces(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			text := probe.DecodeConsole(readParser(t, tt.file), tt.codepage)
+			text := probe.DecodeConsole(checktest.ReadParserData(t, tt.file), tt.codepage)
 			got := ParseNetshInterfaces(text)
 			if got.State != tt.state || got.Problem != tt.problem || got.Interfaces != tt.ifaces || len(got.Connections) != len(tt.conns) {
 				t.Fatalf("got %+v", got)

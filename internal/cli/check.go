@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 
@@ -75,10 +74,8 @@ computer (see 'sessionguard evidence record').`,
 // printReport writes the report and turns its verdict into the exit status.
 func (e *env) printReport(rep checks.Report, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return fmt.Errorf("writing report: %w", err)
+		if err := writeJSON(e.stdout, rep); err != nil {
+			return err
 		}
 	} else {
 		renderHuman(e.stdout, rep, e.colour())

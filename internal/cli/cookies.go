@@ -10,16 +10,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sessionguard/sessionguard/browsers"
+	"github.com/sessionguard/sessionguard/checks"
 )
 
 // errNotCleared is returned by `cookies clear` when a targeted profile was
 // skipped or failed. It wraps errNotReady, so it exits with code 1.
 var errNotCleared = fmt.Errorf("cookies not cleared: %w", errNotReady)
-
-// defaultKeep are the sites whose cookies `cookies clear` keeps unless the
-// policy says otherwise (the policy will carry this list; --keep adds to
-// it). Empty: after a session every cookie goes.
-var defaultKeep = []string{}
 
 // cookieOptions are the flags of `cookies list` and `cookies clear`.
 type cookieOptions struct {
@@ -30,6 +26,7 @@ type cookieOptions struct {
 	keep          []string
 	dryRun        bool
 	closeBrowsers bool
+	policyFile    string
 }
 
 func (e *env) cookiesCommand() *cobra.Command {
@@ -97,9 +94,21 @@ cleared, 2 usage or internal error.`,
   sessionguard cookies clear --browser firefox --dry-run`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			keep := append(append([]string{}, defaultKeep...), o.keep...)
+			pol := checks.Default()
+			if o.policyFile != "" {
+				var err error
+				if pol, err = checks.LoadPolicy(o.policyFile); err != nil {
+					return err
+				}
+			}
+			// The policy's scope, narrowed by --domain and widened by --keep.
+			domains := pol.CookieDomains
+			if len(o.domains) > 0 {
+				domains = o.domains
+			}
+			keep := append(append([]string{}, pol.CookieKeep...), o.keep...)
 			rep, err := browsers.Clear(cmd.Context(), browsers.Options{
-				Browsers: o.browsers, Profiles: o.profiles, Domains: o.domains, Keep: keep,
+				Browsers: o.browsers, Profiles: o.profiles, Domains: domains, Keep: keep,
 				DryRun: o.dryRun, CloseBrowsers: o.closeBrowsers,
 			})
 			if err != nil {
@@ -129,6 +138,7 @@ cleared, 2 usage or internal error.`,
 	f.StringArrayVar(&o.keep, "keep", nil, "keep the cookies of this site and its subdomains (repeatable)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "only count what would be cleared; change nothing")
 	f.BoolVar(&o.closeBrowsers, "close-browsers", false, "ask open browsers to quit, wait for them, then clear")
+	f.StringVar(&o.policyFile, "policy", "", "take the sites to clear and keep (cookie_domains, cookie_keep) from this policy file")
 	return cmd
 }
 
@@ -179,12 +189,7 @@ var clearStyle = map[browsers.Status]struct{ symbol, colour, word string }{
 }
 
 func renderClear(w io.Writer, rep browsers.Report, colour bool) {
-	paint := func(code, s string) string {
-		if !colour {
-			return s
-		}
-		return "\x1b[" + code + "m" + s + "\x1b[0m"
-	}
+	paint := painter(colour)
 	scope := "all sites"
 	if len(rep.Domains) > 0 {
 		scope = strings.Join(rep.Domains, ", ") + " (and their subdomains)"

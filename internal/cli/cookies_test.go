@@ -184,3 +184,35 @@ func TestCookiesUsageErrorsExit2(t *testing.T) {
 		}
 	}
 }
+
+// TestCookiesClearScopeFromPolicy: the policy's keep-list and domains set
+// the default scope; --domain narrows it and --keep adds to it.
+func TestCookiesClearScopeFromPolicy(t *testing.T) {
+	_, chromeDB, firefoxDB := cookieHome(t)
+	pol := filepath.Join(t.TempDir(), "policy.json")
+	if err := os.WriteFile(pol, []byte(`{"schema":"sessionguard.policy/v1","cookie_keep":["mybank.co.uk"]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := runCookies(t, "cookies", "clear", "--policy", pol, "--browser", "chromium")
+	if code != 0 || !strings.Contains(out, "keeping mybank.co.uk") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	if n := countRows(t, chromeDB, "cookies"); n != 1 {
+		t.Errorf("chromium kept %d cookies, want only the bank's", n)
+	}
+	if err := os.WriteFile(pol, []byte(`{"schema":"sessionguard.policy/v1","cookie_domains":["zoom.us"]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, code := runCookies(t, "cookies", "clear", "--policy", pol, "--browser", "firefox", "--keep", "us02web.zoom.us"); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if n := countRows(t, firefoxDB, "moz_cookies"); n != 4 {
+		t.Errorf("firefox has %d cookies, want 4 (.zoom.us cleared, us02web.zoom.us kept)", n)
+	}
+	if err := os.WriteFile(pol, []byte(`{"schema":"sessionguard.policy/v1","cookie_keep":["https://bank/x"]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runCookies(t, "cookies", "clear", "--policy", pol); code != ExitError || !strings.Contains(errOut, "cookie_keep") {
+		t.Errorf("malformed policy: exit %d, %q", code, errOut)
+	}
+}

@@ -33,15 +33,21 @@ func isColourTerminal(w io.Writer) bool {
 	return os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 }
 
-// renderHuman writes one line per check, the fix under every non-passing
-// one, and the verdict.
-func renderHuman(w io.Writer, rep checks.Report, colour bool) {
-	paint := func(code, s string) string {
+// painter returns a function that wraps text in an ANSI colour code, or
+// leaves it alone when colour is off.
+func painter(colour bool) func(code, s string) string {
+	return func(code, s string) string {
 		if !colour {
 			return s
 		}
 		return "\x1b[" + code + "m" + s + "\x1b[0m"
 	}
+}
+
+// renderHuman writes one line per check, the fix under every non-passing
+// one, and the verdict.
+func renderHuman(w io.Writer, rep checks.Report, colour bool) {
+	paint := painter(colour)
 	width := 0
 	for _, r := range rep.Results {
 		width = max(width, utf8.RuneCountInString(r.Title))
