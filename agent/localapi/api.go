@@ -1,0 +1,131 @@
+// Package localapi is the agent's local API: HTTP over a unix socket (a
+// named pipe on Windows) under /localapi/v0/, read by the tray and the CLI.
+// Any local user may read; only root or the console user may write (the
+// kernel's peer credentials decide, never a header); a request with an
+// Origin or Referer header is refused, so no web page can drive it.
+package localapi
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/report"
+)
+
+// Prefix is the path prefix of every endpoint.
+const Prefix = "/localapi/v0/"
+
+// Endpoints (relative to Prefix).
+const (
+	PathStatus        = "status"            // GET  → Status
+	PathResults       = "results"           // GET  → checks.Report (404 before the first run)
+	PathRun           = "run"               // POST → checks.Report (a fresh run)
+	PathSessionsStart = "sessions/start"    // POST StartRequest → report.SessionRecord; 409 NotReady
+	PathSessionsEnd   = "sessions/{id}/end" // POST EndRequest → report.SessionRecord
+	PathWatch         = "watch"             // GET  → NDJSON stream of Event
+)
+
+// Light is the traffic light the tray shows.
+type Light string
+
+// The lights: green ready, amber warnings, red a required check is not
+// passing, grey no result (yet) or the agent is unreachable.
+const (
+	Green Light = "green"
+	Amber Light = "amber"
+	Red   Light = "red"
+	Grey  Light = "grey"
+)
+
+// Status is GET status.
+type Status struct {
+	Version string `json:"version"`
+	Light   Light  `json:"light"`
+	Ready   bool   `json:"ready"`
+	// Running is true while a check run is under way.
+	Running   bool      `json:"running"`
+	LastRunAt time.Time `json:"last_run_at,omitzero"`
+	// Session is the open session, if any.
+	Session *report.SessionRecord `json:"session,omitempty"`
+	// AllowOverride tells the tray whether to offer "start anyway".
+	AllowOverride bool `json:"allow_override"`
+	// Enrolled and Server describe reporting (no token, ever).
+	Enrolled bool   `json:"enrolled"`
+	Server   string `json:"server,omitempty"`
+	// Pending is the number of reports waiting in the spool.
+	Pending int `json:"pending"`
+	// CanWrite tells the caller whether it may start/end sessions and run.
+	CanWrite bool `json:"can_write"`
+}
+
+// StartRequest is POST sessions/start.
+type StartRequest struct {
+	Label string `json:"label"`
+	// OverrideReason starts the session although a required check is not
+	// passing, when the policy allows it.
+	OverrideReason string `json:"override_reason,omitempty"`
+}
+
+// EndRequest is POST sessions/{id}/end. The client clears cookies in the
+// user's context (they belong to the user) and reports the counts.
+type EndRequest struct {
+	Cookies *report.CookieSummary `json:"cookies,omitempty"`
+}
+
+// Event is one line of the watch stream.
+type Event struct {
+	Type string    `json:"type"` // "status" (first line, and every change), "run_started", "run_finished", "session_started", "session_ended"
+	At   time.Time `json:"at"`
+	// Status is the state after the event.
+	Status Status `json:"status"`
+}
+
+// Error is the JSON body of every error answer.
+type Error struct {
+	Error string `json:"error"`
+	// NotPassing lists required checks that are not passing (409 on start).
+	NotPassing []string `json:"not_passing,omitempty"`
+	// OverrideAllowed says whether a reason would let the session start.
+	OverrideAllowed bool `json:"override_allowed,omitempty"`
+}
+
+// Errors a Backend returns; the server maps them to status codes.
+var (
+	// ErrBadRequest: 400 (a label that looks like personal data, …).
+	ErrBadRequest = errors.New("bad request")
+	// ErrSessionOpen: 409, a session is already open.
+	ErrSessionOpen = errors.New("a session is already open")
+	// ErrNoSession: 404, no open session with that id.
+	ErrNoSession = errors.New("no open session with that id")
+	// ErrForbidden: 403.
+	ErrForbidden = errors.New("forbidden")
+)
+
+// NotReadyError refuses a start: required checks are not passing (409).
+type NotReadyError struct {
+	NotPassing      []string
+	OverrideAllowed bool
+}
+
+func (e *NotReadyError) Error() string {
+	if e.OverrideAllowed {
+		return "this computer is not ready for a session; give a reason to start anyway"
+	}
+	return "this computer is not ready for a session, and the policy does not allow starting anyway"
+}
+
+// Backend is what the agent gives the API. Every method is safe for
+// concurrent use.
+type Backend interface {
+	Status(ctx context.Context) Status
+	// Results is the latest report; false before the first run.
+	Results(ctx context.Context) (checks.Report, bool)
+	Run(ctx context.Context) (checks.Report, error)
+	StartSession(ctx context.Context, req StartRequest) (report.SessionRecord, error)
+	EndSession(ctx context.Context, id string, req EndRequest) (report.SessionRecord, error)
+	// Subscribe returns a channel of events and a function that ends the
+	// subscription. The channel is closed when the subscription ends.
+	Subscribe() (<-chan Event, func())
+}
