@@ -1,0 +1,395 @@
+// Package agent is the SessionGuard service: it runs the checks at start,
+// on the policy's interval, when the network changes and on demand; keeps
+// the latest results in memory and on disk; opens and closes sessions,
+// writing each start and end to the tamper-evident session log; and puts
+// every check run and session record in the outbox (the durable spool the
+// reporter sends from). It implements localapi.Backend; the same Agent runs
+// in-process when the CLI works without a running service.
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/internal/atomicfile"
+	"github.com/sessionguard/sessionguard/report"
+)
+
+// ResultsFile is where the latest report is kept in the state directory.
+const ResultsFile = "results.json"
+
+// MaxOverrideReason bounds the typed reason for starting anyway.
+const MaxOverrideReason = 500
+
+// SessionLog is the append-only audit trail of sessions.
+type SessionLog interface {
+	Append(rec report.SessionRecord) error
+}
+
+// Outbox takes envelopes for the server; nil when the device is not
+// enrolled.
+type Outbox interface {
+	Put(env report.Envelope) error
+	Len() int
+}
+
+// Config is what an Agent is made of.
+type Config struct {
+	Probe  probe.Probe
+	Checks []checks.Check
+	Policy checks.Policy
+	// StateDir keeps results.json (created 0700 when missing).
+	StateDir string
+	Version  string
+	Log      SessionLog
+	Outbox   Outbox
+	// OpenSession is the session left open by the previous run, if any.
+	OpenSession *report.SessionRecord
+	// ValidateLabel refuses labels that look like personal data.
+	ValidateLabel func(string) error
+	// Server is the enrolled server's URL ("" when not enrolled).
+	Server string
+	Logger *slog.Logger
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Agent is the running service. Create it with New.
+type Agent struct {
+	cfg Config
+
+	mu       sync.Mutex
+	last     *checks.Report
+	running  bool
+	session  *report.SessionRecord
+	policy   checks.Policy
+	subs     map[int]chan localapi.Event
+	nextSub  int
+	runDone  chan struct{} // closed when the current run ends
+	runError error
+}
+
+// New makes an agent and loads the results the previous run left.
+func New(cfg Config) (*Agent, error) {
+	if cfg.Probe == nil || cfg.Log == nil || cfg.ValidateLabel == nil {
+		return nil, errors.New("agent: probe, session log and label validator are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating state directory: %w", err)
+	}
+	a := &Agent{cfg: cfg, policy: cfg.Policy, session: cfg.OpenSession, subs: map[int]chan localapi.Event{}}
+	if b, err := os.ReadFile(filepath.Join(cfg.StateDir, ResultsFile)); err == nil {
+		var rep checks.Report
+		if json.Unmarshal(b, &rep) == nil && rep.Schema == checks.ReportSchema {
+			a.last = &rep
+		} else {
+			cfg.Logger.Warn("ignoring unreadable saved results", "file", ResultsFile)
+		}
+	}
+	return a, nil
+}
+
+// Policy is the policy in force.
+func (a *Agent) Policy() checks.Policy {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.policy
+}
+
+// SetPolicy replaces the policy (pushed by the server) and tells watchers.
+func (a *Agent) SetPolicy(pol checks.Policy) {
+	a.mu.Lock()
+	a.policy = pol
+	a.mu.Unlock()
+	a.broadcast("status")
+}
+
+// Status is the traffic light and what the tray needs to show.
+func (a *Agent) Status(context.Context) localapi.Status {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.statusLocked()
+}
+
+func (a *Agent) statusLocked() localapi.Status {
+	st := localapi.Status{
+		Version:       a.cfg.Version,
+		Light:         localapi.Grey,
+		Running:       a.running,
+		AllowOverride: a.policy.AllowOverride,
+		Enrolled:      a.cfg.Outbox != nil,
+		Server:        a.cfg.Server,
+	}
+	if a.cfg.Outbox != nil {
+		st.Pending = a.cfg.Outbox.Len()
+	}
+	if a.session != nil {
+		s := *a.session
+		st.Session = &s
+	}
+	if a.last != nil {
+		st.Light, st.Ready, st.LastRunAt = LightOf(*a.last), a.last.Ready, a.last.StartedAt
+	}
+	return st
+}
+
+// LightOf is the traffic light of a report: red when a required check is
+// not passing, amber when any check warns or an optional one is not
+// passing, green otherwise.
+func LightOf(rep checks.Report) localapi.Light {
+	light := localapi.Green
+	for _, r := range rep.Results {
+		switch {
+		case r.Required && !r.Status.Acceptable():
+			return localapi.Red
+		case r.Status == checks.Warn || !r.Status.Acceptable():
+			light = localapi.Amber
+		}
+	}
+	return light
+}
+
+// Results is the latest report.
+func (a *Agent) Results(context.Context) (checks.Report, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.last == nil {
+		return checks.Report{}, false
+	}
+	return *a.last, true
+}
+
+// Run runs every check now. A call while a run is under way waits for that
+// run and returns its report instead of starting another.
+func (a *Agent) Run(ctx context.Context) (checks.Report, error) {
+	a.mu.Lock()
+	if a.running {
+		done := a.runDone
+		a.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return checks.Report{}, ctx.Err()
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if a.last == nil {
+			return checks.Report{}, a.runError
+		}
+		return *a.last, a.runError
+	}
+	a.running, a.runDone = true, make(chan struct{})
+	pol := a.policy
+	a.mu.Unlock()
+	a.broadcast("run_started")
+
+	rep := checks.Run(ctx, a.cfg.Probe, pol, a.cfg.Checks)
+	err := ctx.Err()
+
+	a.mu.Lock()
+	if err == nil {
+		a.last = &rep
+	}
+	a.running, a.runError = false, err
+	close(a.runDone)
+	a.mu.Unlock()
+	if err != nil {
+		a.broadcast("run_finished")
+		return rep, fmt.Errorf("running checks: %w", err)
+	}
+	a.save(rep)
+	a.send(report.NewCheckRun(a.agentInfo(rep.Host), rep))
+	a.cfg.Logger.Info("checks ran", "ready", rep.Ready, "light", string(LightOf(rep)), "duration_ms", rep.DurationMS)
+	a.broadcast("run_finished")
+	return rep, nil
+}
+
+func (a *Agent) agentInfo(h probe.Host) report.Agent {
+	return report.Agent{Version: a.cfg.Version, Host: h}
+}
+
+// save keeps the report for the next start; a failure is logged, not fatal.
+func (a *Agent) save(rep checks.Report) {
+	b, err := json.Marshal(rep)
+	if err == nil {
+		err = atomicfile.WriteFile(filepath.Join(a.cfg.StateDir, ResultsFile), b, 0o600)
+	}
+	if err != nil {
+		a.cfg.Logger.Warn("saving results failed", "err", err)
+	}
+}
+
+// send puts an envelope in the outbox; without one (not enrolled) nothing
+// leaves the machine.
+func (a *Agent) send(env report.Envelope) {
+	if a.cfg.Outbox == nil {
+		return
+	}
+	if err := a.cfg.Outbox.Put(env); err != nil {
+		a.cfg.Logger.Error("spooling report failed", "kind", env.Kind, "err", err)
+	}
+}
+
+// StartSession runs the checks fresh and opens a session when the computer
+// is ready, or when the policy allows an override and a reason is given.
+func (a *Agent) StartSession(ctx context.Context, req localapi.StartRequest) (report.SessionRecord, error) {
+	label := strings.TrimSpace(req.Label)
+	if err := a.cfg.ValidateLabel(label); err != nil {
+		return report.SessionRecord{}, fmt.Errorf("%w: %w", localapi.ErrBadRequest, err)
+	}
+	reason := strings.TrimSpace(req.OverrideReason)
+	if err := validateReason(reason); err != nil {
+		return report.SessionRecord{}, fmt.Errorf("%w: %w", localapi.ErrBadRequest, err)
+	}
+	if a.openSession() != nil {
+		return report.SessionRecord{}, localapi.ErrSessionOpen
+	}
+	rep, err := a.Run(ctx)
+	if err != nil {
+		return report.SessionRecord{}, err
+	}
+	notPassing := NotPassing(rep)
+	rec := report.SessionRecord{
+		ID: report.NewID(), SessionID: report.NewID(), Event: report.SessionStart,
+		At: a.cfg.Now().UTC(), Label: label, Ready: rep.Ready, NotPassing: notPassing,
+	}
+	if !rep.Ready {
+		allowed := a.Policy().AllowOverride
+		if reason == "" || !allowed {
+			return report.SessionRecord{}, &localapi.NotReadyError{NotPassing: notPassing, OverrideAllowed: allowed}
+		}
+		rec.Override = &report.Override{Reason: reason, Checks: notPassing}
+	}
+	a.mu.Lock()
+	if a.session != nil {
+		a.mu.Unlock()
+		return report.SessionRecord{}, localapi.ErrSessionOpen
+	}
+	if err := a.cfg.Log.Append(rec); err != nil {
+		a.mu.Unlock()
+		return report.SessionRecord{}, fmt.Errorf("recording the session start: %w", err)
+	}
+	a.session = &rec
+	a.mu.Unlock()
+	a.send(report.NewSession(a.agentInfo(rep.Host), rec))
+	a.cfg.Logger.Info("session started", "ready", rec.Ready, "override", rec.Override != nil)
+	a.broadcast("session_started")
+	return rec, nil
+}
+
+// EndSession closes the open session with what cookie clearing found.
+func (a *Agent) EndSession(_ context.Context, id string, req localapi.EndRequest) (report.SessionRecord, error) {
+	a.mu.Lock()
+	open := a.session
+	if open == nil || (id != open.SessionID && id != open.ID) {
+		a.mu.Unlock()
+		return report.SessionRecord{}, localapi.ErrNoSession
+	}
+	rec := report.SessionRecord{
+		ID: report.NewID(), SessionID: open.SessionID, Event: report.SessionEnd,
+		At: a.cfg.Now().UTC(), Label: open.Label, Ready: open.Ready, Cookies: req.Cookies,
+	}
+	if err := a.cfg.Log.Append(rec); err != nil {
+		a.mu.Unlock()
+		return report.SessionRecord{}, fmt.Errorf("recording the session end: %w", err)
+	}
+	a.session = nil
+	a.mu.Unlock()
+	a.send(report.NewSession(a.agentInfo(probe.HostOf(a.cfg.Probe)), rec))
+	a.cfg.Logger.Info("session ended", "cookies_reported", rec.Cookies != nil)
+	a.broadcast("session_ended")
+	return rec, nil
+}
+
+func (a *Agent) openSession() *report.SessionRecord {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.session
+}
+
+// NotPassing lists the required checks of a report that are not passing.
+func NotPassing(rep checks.Report) []string {
+	var out []string
+	for _, r := range rep.Results {
+		if r.Required && !r.Status.Acceptable() {
+			out = append(out, r.ID)
+		}
+	}
+	return out
+}
+
+// validateReason bounds the typed override reason.
+func validateReason(reason string) error {
+	if len(reason) > MaxOverrideReason {
+		return fmt.Errorf("the reason is longer than %d characters", MaxOverrideReason)
+	}
+	for _, r := range reason {
+		if unicode.IsControl(r) {
+			return errors.New("the reason must be one line of text")
+		}
+	}
+	return nil
+}
+
+// Subscribe streams events; the first is the current status.
+func (a *Agent) Subscribe() (<-chan localapi.Event, func()) {
+	ch := make(chan localapi.Event, 16)
+	a.mu.Lock()
+	id := a.nextSub
+	a.nextSub++
+	a.subs[id] = ch
+	ch <- localapi.Event{Type: "status", At: a.cfg.Now().UTC(), Status: a.statusLocked()}
+	a.mu.Unlock()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			a.mu.Lock()
+			delete(a.subs, id)
+			close(ch)
+			a.mu.Unlock()
+		})
+	}
+}
+
+// broadcast sends the new status to every subscriber. A subscriber that
+// does not keep up loses its oldest event, never the newest: each event
+// carries the whole status.
+func (a *Agent) broadcast(kind string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ev := localapi.Event{Type: kind, At: a.cfg.Now().UTC(), Status: a.statusLocked()}
+	for _, ch := range a.subs {
+		select {
+		case ch <- ev:
+		default:
+			select {
+			case <-ch:
+			default:
+			}
+			select {
+			case ch <- ev:
+			default:
+			}
+		}
+	}
+}
+
+var _ localapi.Backend = (*Agent)(nil)

@@ -1,0 +1,321 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/report"
+)
+
+type memLog struct {
+	mu   sync.Mutex
+	recs []report.SessionRecord
+	fail error
+}
+
+func (l *memLog) Append(r report.SessionRecord) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fail != nil {
+		return l.fail
+	}
+	l.recs = append(l.recs, r)
+	return nil
+}
+
+type memOutbox struct {
+	mu   sync.Mutex
+	envs []report.Envelope
+}
+
+func (o *memOutbox) Put(e report.Envelope) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	o.envs = append(o.envs, e)
+	return nil
+}
+
+func (o *memOutbox) Len() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.envs)
+}
+
+type facts struct {
+	OS string `json:"os"`
+}
+
+// switchable is a check whose status the test sets, counting its runs.
+type switchable struct {
+	id     string
+	status atomic.Value
+	runs   atomic.Int32
+	delay  time.Duration
+}
+
+func newSwitchable(id string, s checks.Status) *switchable {
+	c := &switchable{id: id}
+	c.status.Store(s)
+	return c
+}
+
+func (c *switchable) check() checks.Check {
+	return checks.Definition[facts]{
+		CheckID: c.id, CheckTitle: "Check " + c.id,
+		Collect: func(ctx context.Context, p probe.Probe) (facts, error) {
+			c.runs.Add(1)
+			time.Sleep(c.delay)
+			return facts{OS: p.GOOS()}, nil
+		},
+		Evaluate: func(f facts, _ checks.Policy) checks.Result {
+			return checks.Result{Status: c.status.Load().(checks.Status), Summary: "set by the test"}
+		},
+	}
+}
+
+func rejectEmails(label string) error {
+	if label == "" || strings.Contains(label, "@") {
+		return errors.New("looks like an email address")
+	}
+	return nil
+}
+
+func replayProbe(t testing.TB) probe.Probe {
+	t.Helper()
+	dir := t.TempDir()
+	m := `{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-11-01T10:00:00Z"}`
+	if err := os.WriteFile(filepath.Join(dir, probe.ManifestFile), []byte(m), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := probe.OpenReplay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+type fixture struct {
+	agent    *Agent
+	log      *memLog
+	outbox   *memOutbox
+	fw, av   *switchable
+	stateDir string
+}
+
+func newFixture(t *testing.T, allowOverride bool) *fixture {
+	t.Helper()
+	f := &fixture{log: &memLog{}, outbox: &memOutbox{}, stateDir: t.TempDir(),
+		fw: newSwitchable("firewall", checks.Pass), av: newSwitchable("antivirus", checks.Pass)}
+	pol := checks.Default()
+	pol.AllowOverride = allowOverride
+	a, err := New(Config{
+		Probe: replayProbe(t), Checks: []checks.Check{f.fw.check(), f.av.check()}, Policy: pol,
+		StateDir: f.stateDir, Version: "test", Log: f.log, Outbox: f.outbox, ValidateLabel: rejectEmails,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.agent = a
+	return f
+}
+
+func TestSessionStartAndEnd(t *testing.T) {
+	f := newFixture(t, false)
+	ctx := t.Context()
+	if _, err := f.agent.StartSession(ctx, localapi.StartRequest{Label: "sam@example.org"}); !errors.Is(err, localapi.ErrBadRequest) {
+		t.Fatalf("an email label: %v", err)
+	}
+	start, err := f.agent.StartSession(ctx, localapi.StartRequest{Label: "  CR-2291 "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if start.Event != report.SessionStart || start.Label != "CR-2291" || !start.Ready || start.Override != nil {
+		t.Errorf("start record: %+v", start)
+	}
+	if _, err := f.agent.StartSession(ctx, localapi.StartRequest{Label: "CR-2292"}); !errors.Is(err, localapi.ErrSessionOpen) {
+		t.Errorf("second start: %v", err)
+	}
+	if st := f.agent.Status(ctx); st.Session == nil || st.Session.SessionID != start.SessionID || st.Light != localapi.Green {
+		t.Errorf("status with an open session: %+v", st)
+	}
+	if _, err := f.agent.EndSession(ctx, report.NewID(), localapi.EndRequest{}); !errors.Is(err, localapi.ErrNoSession) {
+		t.Errorf("end of another session: %v", err)
+	}
+	cookies := &report.CookieSummary{Removed: 42, Browsers: 2, ProfilesCleared: 3}
+	end, err := f.agent.EndSession(ctx, start.SessionID, localapi.EndRequest{Cookies: cookies})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end.Event != report.SessionEnd || end.SessionID != start.SessionID || end.Label != "CR-2291" || end.Cookies.Removed != 42 {
+		t.Errorf("end record: %+v", end)
+	}
+	if _, err := f.agent.EndSession(ctx, start.SessionID, localapi.EndRequest{}); !errors.Is(err, localapi.ErrNoSession) {
+		t.Errorf("ending twice: %v", err)
+	}
+	if len(f.log.recs) != 2 {
+		t.Fatalf("log has %d records", len(f.log.recs))
+	}
+	kinds := map[string]int{}
+	for _, e := range f.outbox.envs {
+		kinds[e.Kind]++
+	}
+	if kinds[report.KindSession] != 2 || kinds[report.KindCheckRun] != 1 {
+		t.Errorf("outbox: %v (start runs the checks fresh once)", kinds)
+	}
+}
+
+func TestStartWhenNotReady(t *testing.T) {
+	for _, allow := range []bool{false, true} {
+		f := newFixture(t, allow)
+		f.av.status.Store(checks.Fail)
+		ctx := t.Context()
+		_, err := f.agent.StartSession(ctx, localapi.StartRequest{Label: "CR-1"})
+		var nr *localapi.NotReadyError
+		if !errors.As(err, &nr) || nr.OverrideAllowed != allow || len(nr.NotPassing) != 1 || nr.NotPassing[0] != "antivirus" {
+			t.Fatalf("allow=%v: %v %+v", allow, err, nr)
+		}
+		rec, err := f.agent.StartSession(ctx, localapi.StartRequest{Label: "CR-1", OverrideReason: "Client in crisis, cannot wait"})
+		if !allow {
+			if !errors.As(err, &nr) {
+				t.Errorf("override without the policy's leave: %v", err)
+			}
+			if len(f.log.recs) != 0 {
+				t.Error("a refused start was recorded")
+			}
+			continue
+		}
+		if err != nil || rec.Override == nil || rec.Override.Reason != "Client in crisis, cannot wait" || rec.Ready {
+			t.Errorf("override start: %+v %v", rec, err)
+		}
+		if st := f.agent.Status(ctx); st.Light != localapi.Red || st.Ready {
+			t.Errorf("light: %+v", st)
+		}
+	}
+	f := newFixture(t, true)
+	f.av.status.Store(checks.Fail)
+	if _, err := f.agent.StartSession(t.Context(), localapi.StartRequest{Label: "CR-1", OverrideReason: "two\nlines"}); !errors.Is(err, localapi.ErrBadRequest) {
+		t.Errorf("multi-line reason: %v", err)
+	}
+}
+
+func TestSessionLogFailureDoesNotOpen(t *testing.T) {
+	f := newFixture(t, false)
+	f.log.fail = errors.New("disk full")
+	if _, err := f.agent.StartSession(t.Context(), localapi.StartRequest{Label: "CR-1"}); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err = %v", err)
+	}
+	if f.agent.Status(t.Context()).Session != nil {
+		t.Error("a session opened although it could not be recorded")
+	}
+}
+
+func TestRunsCoalesceAndPersist(t *testing.T) {
+	f := newFixture(t, false)
+	f.fw.delay = 100 * time.Millisecond
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := f.agent.Run(t.Context()); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := f.fw.runs.Load(); n > 2 {
+		t.Errorf("5 concurrent requests ran the checks %d times", n)
+	}
+	f.av.status.Store(checks.Warn)
+	if _, err := f.agent.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	again, err := New(Config{Probe: replayProbe(t), StateDir: f.stateDir, Log: &memLog{}, ValidateLabel: rejectEmails, Policy: checks.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, ok := again.Results(t.Context())
+	if !ok || len(rep.Results) != 2 || again.Status(t.Context()).Light != localapi.Amber {
+		t.Errorf("saved results not restored: %v %+v", ok, rep)
+	}
+}
+
+func TestSubscribe(t *testing.T) {
+	f := newFixture(t, false)
+	ch, stop := f.agent.Subscribe()
+	defer stop()
+	if ev := <-ch; ev.Type != "status" || ev.Status.Light != localapi.Grey {
+		t.Errorf("first event: %+v", ev)
+	}
+	if _, err := f.agent.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for len(types) < 2 {
+		select {
+		case ev := <-ch:
+			types = append(types, ev.Type)
+			if ev.Type == "run_finished" && ev.Status.Light != localapi.Green {
+				t.Errorf("finished status: %+v", ev.Status)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("events so far: %v", types)
+		}
+	}
+	if types[0] != "run_started" || types[1] != "run_finished" {
+		t.Errorf("events: %v", types)
+	}
+	stop()
+	stop() // idempotent
+	if _, open := <-ch; open {
+		t.Error("channel still open after stop")
+	}
+}
+
+func TestLightOf(t *testing.T) {
+	r := func(s checks.Status, req bool) checks.Result { return checks.Result{Status: s, Required: req} }
+	cases := []struct {
+		results []checks.Result
+		want    localapi.Light
+	}{
+		{[]checks.Result{r(checks.Pass, true), r(checks.NotApplicable, true)}, localapi.Green},
+		{[]checks.Result{r(checks.Pass, true), r(checks.Warn, true)}, localapi.Amber},
+		{[]checks.Result{r(checks.Pass, true), r(checks.Fail, false)}, localapi.Amber},
+		{[]checks.Result{r(checks.Warn, true), r(checks.Unknown, true)}, localapi.Red},
+		{[]checks.Result{r(checks.Fail, true)}, localapi.Red},
+	}
+	for _, c := range cases {
+		if got := LightOf(checks.Report{Results: c.results}); got != c.want {
+			t.Errorf("%+v: %s, want %s", c.results, got, c.want)
+		}
+	}
+}
+
+func TestScheduleRunsAtStart(t *testing.T) {
+	f := newFixture(t, false)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { f.agent.Schedule(ctx); close(done) }()
+	deadline := time.Now().Add(3 * time.Second)
+	for f.fw.runs.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if f.fw.runs.Load() == 0 {
+		t.Error("the schedule did not run the checks at start")
+	}
+}
