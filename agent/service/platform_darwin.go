@@ -1,0 +1,5 @@
+//go:build darwin
+
+package service
+
+func detectPlatform() (Platform, error) { return Launchd, nil }

@@ -1,0 +1,5 @@
+//go:build !linux && !darwin && !windows
+
+package service
+
+func detectPlatform() (Platform, error) { return "", ErrNoServiceManager }
