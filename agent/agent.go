@@ -349,14 +349,14 @@ func validateReason(reason string) error {
 	return nil
 }
 
-// Subscribe streams events; the first is the current status.
+// Subscribe streams events from now on (the local API writes the current
+// status first itself).
 func (a *Agent) Subscribe() (<-chan localapi.Event, func()) {
 	ch := make(chan localapi.Event, 16)
 	a.mu.Lock()
 	id := a.nextSub
 	a.nextSub++
 	a.subs[id] = ch
-	ch <- localapi.Event{Type: "status", At: a.cfg.Now().UTC(), Status: a.statusLocked()}
 	a.mu.Unlock()
 	var once sync.Once
 	return ch, func() {

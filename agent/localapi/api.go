@@ -85,6 +85,9 @@ type Event struct {
 // Error is the JSON body of every error answer.
 type Error struct {
 	Error string `json:"error"`
+	// Code names the error for programs (the Code* constants), so a
+	// client need not guess from the status code.
+	Code string `json:"code,omitempty"`
 	// NotPassing lists required checks that are not passing (409 on start).
 	NotPassing []string `json:"not_passing,omitempty"`
 	// OverrideAllowed says whether a reason would let the session start.

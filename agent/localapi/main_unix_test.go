@@ -1,0 +1,162 @@
+//go:build unix
+
+package localapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// Environment of the re-executed test binary that plays a client as
+// another user.
+const (
+	envChild  = "SG_LOCALAPI_TEST_CHILD"
+	envSocket = "SG_LOCALAPI_TEST_SOCKET"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(envChild) == "1" {
+		os.Exit(childMain())
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// childResult is what the child client reports on stdout.
+type childResult struct {
+	UID            int    `json:"uid"`
+	ReadErr        string `json:"read_err"`
+	CanWrite       bool   `json:"can_write"`
+	Version        string `json:"version"`
+	WriteErr       string `json:"write_err"`
+	WriteForbidden bool   `json:"write_forbidden"`
+}
+
+// childMain reads status and tries to start a session, as whoever it runs
+// as.
+func childMain() int {
+	c := NewClient(os.Getenv(envSocket))
+	defer c.Close() //nolint:errcheck // exiting
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res := childResult{UID: os.Getuid()}
+	st, err := c.Status(ctx)
+	if err != nil {
+		res.ReadErr = err.Error()
+	}
+	res.CanWrite, res.Version = st.CanWrite, st.Version
+	if _, err := c.StartSession(ctx, StartRequest{Label: "case-42"}); err != nil {
+		res.WriteErr = err.Error()
+		res.WriteForbidden = errors.Is(err, ErrForbidden)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
+		return 2
+	}
+	return 0
+}
+
+// reachableDir is a fresh directory under /tmp that every user can
+// traverse (t.TempDir's may be 0700), removed after the test.
+func reachableDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("/tmp", "sg-localapi-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// testServer is an agent's API on a real unix socket.
+type testServer struct {
+	path   string
+	fake   *fakeBackend
+	srv    *http.Server
+	h      *handler
+	served chan error
+	client *Client
+	closed bool
+}
+
+func startServer(t testing.TB, fake *fakeBackend, authorize func(Peer) bool) *testServer {
+	t.Helper()
+	path := filepath.Join(reachableDir(t), "agent.sock")
+	ln, err := Listen(path)
+	if err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	h := NewHandler(fake, authorize)
+	ts := &testServer{path: path, fake: fake, srv: NewServer(h), h: h.(*handler), served: make(chan error, 1)}
+	go func() { ts.served <- ts.srv.Serve(ln) }()
+	ts.client = NewClient(path)
+	t.Cleanup(func() { ts.close(t) })
+	return ts
+}
+
+func (ts *testServer) close(t testing.TB) {
+	t.Helper()
+	if ts.closed {
+		return
+	}
+	ts.closed = true
+	ts.client.Close() //nolint:errcheck // test
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := ts.srv.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if err := <-ts.served; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("Serve: %v", err)
+	}
+}
+
+// allowAll lets every known peer write.
+func allowAll(p Peer) bool { return p.Known() }
+
+// rawClient speaks HTTP on the socket without the Client's typing, to
+// send what a browser or a broken client would.
+func rawClient(path string) *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", path)
+		},
+		DisableKeepAlives: true,
+	}}
+}
+
+// rawDo sends one request and returns the status and the decoded Error.
+func rawDo(t *testing.T, path, method, endpoint string, hdr map[string]string, body string) (int, Error, http.Header) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, "http://sessionguard"+endpoint, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := rawClient(path).Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, endpoint, err)
+	}
+	defer resp.Body.Close()
+	var e Error
+	if resp.StatusCode/100 != 2 {
+		if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
+			t.Fatalf("%s %s: %d with a body that is not an Error: %v", method, endpoint, resp.StatusCode, err)
+		}
+	}
+	return resp.StatusCode, e, resp.Header
+}
