@@ -253,11 +253,11 @@ func (a *Agent) send(env report.Envelope) {
 func (a *Agent) StartSession(ctx context.Context, req localapi.StartRequest) (report.SessionRecord, error) {
 	label := strings.TrimSpace(req.Label)
 	if err := a.cfg.ValidateLabel(label); err != nil {
-		return report.SessionRecord{}, fmt.Errorf("%w: %w", localapi.ErrBadRequest, err)
+		return report.SessionRecord{}, badRequest{err}
 	}
 	reason := strings.TrimSpace(req.OverrideReason)
 	if err := validateReason(reason); err != nil {
-		return report.SessionRecord{}, fmt.Errorf("%w: %w", localapi.ErrBadRequest, err)
+		return report.SessionRecord{}, badRequest{err}
 	}
 	if a.openSession() != nil {
 		return report.SessionRecord{}, localapi.ErrSessionOpen
@@ -335,6 +335,13 @@ func NotPassing(rep checks.Report) []string {
 	}
 	return out
 }
+
+// badRequest is a refusal whose message is for the person (no "bad
+// request" prefix) and which the local API answers with 400.
+type badRequest struct{ err error }
+
+func (b badRequest) Error() string   { return b.err.Error() }
+func (b badRequest) Unwrap() []error { return []error{b.err, localapi.ErrBadRequest} }
 
 // validateReason bounds the typed override reason.
 func validateReason(reason string) error {
