@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -94,23 +95,7 @@ cleared, 2 usage or internal error.`,
   sessionguard cookies clear --browser firefox --dry-run`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pol := checks.Default()
-			if o.policyFile != "" {
-				var err error
-				if pol, err = checks.LoadPolicy(o.policyFile); err != nil {
-					return err
-				}
-			}
-			// The policy's scope, narrowed by --domain and widened by --keep.
-			domains := pol.CookieDomains
-			if len(o.domains) > 0 {
-				domains = o.domains
-			}
-			keep := append(append([]string{}, pol.CookieKeep...), o.keep...)
-			rep, err := browsers.Clear(cmd.Context(), browsers.Options{
-				Browsers: o.browsers, Profiles: o.profiles, Domains: domains, Keep: keep,
-				DryRun: o.dryRun, CloseBrowsers: o.closeBrowsers,
-			})
+			rep, err := o.clear(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -140,6 +125,27 @@ cleared, 2 usage or internal error.`,
 	f.BoolVar(&o.closeBrowsers, "close-browsers", false, "ask open browsers to quit, wait for them, then clear")
 	f.StringVar(&o.policyFile, "policy", "", "take the sites to clear and keep (cookie_domains, cookie_keep) from this policy file")
 	return cmd
+}
+
+// clear clears cookies in the policy's scope, narrowed by --domain and
+// widened by --keep.
+func (o cookieOptions) clear(ctx context.Context) (browsers.Report, error) {
+	pol := checks.Default()
+	if o.policyFile != "" {
+		var err error
+		if pol, err = checks.LoadPolicy(o.policyFile); err != nil {
+			return browsers.Report{}, err
+		}
+	}
+	domains := pol.CookieDomains
+	if len(o.domains) > 0 {
+		domains = o.domains
+	}
+	keep := append(append([]string{}, pol.CookieKeep...), o.keep...)
+	return browsers.Clear(ctx, browsers.Options{
+		Browsers: o.browsers, Profiles: o.profiles, Domains: domains, Keep: keep,
+		DryRun: o.dryRun, CloseBrowsers: o.closeBrowsers,
+	})
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -1,0 +1,177 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sessionguard/sessionguard/agent"
+	"github.com/sessionguard/sessionguard/agent/credentials"
+	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/agent/reporter"
+	"github.com/sessionguard/sessionguard/agent/sessionlog"
+	"github.com/sessionguard/sessionguard/agent/spool"
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/report"
+)
+
+// SpoolMaxBytes bounds the report spool; old check runs are dropped first,
+// session records never.
+const SpoolMaxBytes = 64 << 20
+
+// agentOptions locate the agent's files.
+type agentOptions struct {
+	stateDir   string
+	socket     string
+	policyFile string
+}
+
+func (o *agentOptions) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.stateDir, "state-dir", agent.DefaultStateDir(), "where results, the session log, the spool and credentials live")
+	cmd.Flags().StringVar(&o.socket, "socket", localapi.DefaultSocketPath(), "the local API socket")
+	cmd.Flags().StringVar(&o.policyFile, "policy", "", "judge against this policy file instead of the built-in default")
+}
+
+func (o *agentOptions) sessionLogPath() string { return filepath.Join(o.stateDir, "sessions.log") }
+
+func (e *env) agentCommand() *cobra.Command {
+	var opts agentOptions
+	run := func(ctx context.Context) error { return e.runAgent(ctx, opts) }
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Run or manage the SessionGuard background service",
+		Long: `The agent runs the checks at start, every 15 minutes (the policy's
+report_interval_seconds) and when the network changes, records sessions, and
+sends reports to your organisation's server when this computer is enrolled.
+The tray app and 'sessionguard status' read it through a local socket.`,
+	}
+	runCmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the agent in the foreground (the service manager runs this too)",
+		Args:  noArgs,
+		RunE:  e.agentRunE(run),
+	}
+	opts.register(runCmd)
+	cmd.AddCommand(runCmd)
+	cmd.AddCommand(e.agentServiceCommands(run)...)
+	return cmd
+}
+
+// runAgent is the foreground agent: it serves the local API and runs the
+// schedule and the reporter until ctx ends.
+func (e *env) runAgent(ctx context.Context, o agentOptions) error {
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	pol := checks.Default()
+	if o.policyFile != "" {
+		var err error
+		if pol, err = checks.LoadPolicy(o.policyFile); err != nil {
+			return err
+		}
+	}
+	log, open, err := openAgentSessionLog(o.sessionLogPath())
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	cfg := agent.Config{
+		Probe: probe.New(), Checks: e.checks, Policy: pol, StateDir: o.stateDir, Version: Version,
+		Log: sessionLogAdapter{log}, OpenSession: open, ValidateLabel: sessionlog.ValidateLabel, Logger: logger,
+	}
+	rep, err := e.startReporter(ctx, o, logger)
+	if err != nil {
+		return err
+	}
+	if rep != nil {
+		cfg.Outbox, cfg.Server = rep.reporter, rep.server
+	}
+	a, err := agent.New(cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := localapi.Listen(o.socket)
+	if err != nil {
+		return err
+	}
+	p := probe.New()
+	srv := localapi.NewServer(localapi.NewHandler(a, localapi.DefaultAuthorizer(func() (string, error) {
+		u, err := p.ConsoleUser()
+		return u.UID, err
+	})))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	go a.Schedule(ctx)
+	logger.Info("agent started", "socket", o.socket, "enrolled", rep != nil)
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		return fmt.Errorf("serving the local API: %w", err)
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	logger.Info("agent stopped")
+	return nil
+}
+
+type runningReporter struct {
+	reporter *reporter.Reporter
+	server   string
+}
+
+// startReporter starts sending the spool when this device is enrolled; nil
+// when it is not (then nothing leaves the machine).
+func (e *env) startReporter(ctx context.Context, o agentOptions, logger *slog.Logger) (*runningReporter, error) {
+	store, err := credentials.New(credentials.Options{Path: filepath.Join(o.stateDir, "credentials.json"), Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	creds, err := store.Load()
+	if errors.Is(err, credentials.ErrNotEnrolled) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	sp, err := spool.Open(filepath.Join(o.stateDir, "spool"), SpoolMaxBytes, spool.WithLogger(logger))
+	if err != nil {
+		return nil, err
+	}
+	r, err := reporter.New(reporter.Config{Spool: sp, ServerURL: creds.ServerURL, Token: store.Token, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		if err := r.Run(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("reporter stopped", "err", err)
+		}
+	}()
+	return &runningReporter{reporter: r, server: creds.ServerURL}, nil
+}
+
+// sessionLogAdapter makes the session log the agent's SessionLog.
+type sessionLogAdapter struct{ log *sessionlog.Log }
+
+func (a sessionLogAdapter) Append(rec report.SessionRecord) error {
+	_, err := a.log.Append(rec)
+	return err
+}
+
+// openAgentSessionLog opens the log and finds the session a previous run left
+// open.
+func openAgentSessionLog(path string) (*sessionlog.Log, *report.SessionRecord, error) {
+	log, err := sessionlog.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	entries, _ := log.List()
+	if open, ok := sessionlog.OpenSession(entries); ok {
+		return log, open, nil
+	}
+	return log, nil, nil
+}

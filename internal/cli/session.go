@@ -1,0 +1,313 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sessionguard/sessionguard/agent"
+	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/agent/sessionlog"
+	"github.com/sessionguard/sessionguard/browsers"
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/report"
+)
+
+// backend is the agent the session commands talk to: the running service
+// through its socket, or an in-process agent when none runs.
+type backend interface {
+	Status(ctx context.Context) (localapi.Status, error)
+	StartSession(ctx context.Context, req localapi.StartRequest) (report.SessionRecord, error)
+	EndSession(ctx context.Context, id string, req localapi.EndRequest) (report.SessionRecord, error)
+	Close() error
+}
+
+// connect finds the running agent, or makes an in-process one over the
+// state directory so every command works without the service.
+func (e *env) connect(ctx context.Context, o agentOptions) (backend, bool, error) {
+	client := localapi.NewClient(o.socket)
+	if _, err := client.Status(ctx); err == nil {
+		return client, true, nil
+	} else if !errors.Is(err, localapi.ErrAgentNotRunning) {
+		client.Close()
+		return nil, false, err
+	}
+	client.Close()
+	pol := checks.Default()
+	if o.policyFile != "" {
+		var err error
+		if pol, err = checks.LoadPolicy(o.policyFile); err != nil {
+			return nil, false, err
+		}
+	}
+	log, open, err := openAgentSessionLog(o.sessionLogPath())
+	if err != nil {
+		return nil, false, err
+	}
+	a, err := agent.New(agent.Config{
+		Probe: probe.New(), Checks: e.checks, Policy: pol, StateDir: o.stateDir, Version: Version,
+		Log: sessionLogAdapter{log}, OpenSession: open, ValidateLabel: sessionlog.ValidateLabel,
+	})
+	if err != nil {
+		log.Close()
+		return nil, false, err
+	}
+	return &inProcess{Agent: a, log: log}, false, nil
+}
+
+// inProcess adapts an in-process agent to backend.
+type inProcess struct {
+	*agent.Agent
+	log interface{ Close() error }
+}
+
+func (p *inProcess) Status(ctx context.Context) (localapi.Status, error) {
+	st := p.Agent.Status(ctx)
+	st.CanWrite = true
+	return st, nil
+}
+
+func (p *inProcess) Close() error { return p.log.Close() }
+
+func (e *env) sessionCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "session",
+		Short: "Start and end a 1:1 session, and read the session audit trail",
+		Long: `Before a session, 'sessionguard session start --label REF' runs every check and
+records the start; afterwards 'sessionguard session end' clears your browser
+cookies and records the end. Use a case reference as the label (CR-2291), never
+a client's name, email address or phone number.`,
+	}
+	cmd.AddCommand(e.sessionStartCommand(), e.sessionEndCommand())
+	cmd.AddCommand(e.sessionLogCommands()...)
+	return cmd
+}
+
+func (e *env) sessionStartCommand() *cobra.Command {
+	var (
+		opts   agentOptions
+		req    localapi.StartRequest
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "start --label REF",
+		Short: "Check this computer and record the start of a session",
+		Long: `Run every check fresh and, when this computer is ready, record the start of a
+session under a pseudonymous case reference. When a required check is not
+passing, the session is not started; if your organisation's policy allows it,
+--override-reason "…" starts it anyway and records why.
+
+Exit codes: 0 started, 1 not ready (nothing recorded), 2 usage or internal error.`,
+		Example: `  sessionguard session start --label CR-2291
+  sessionguard session start --label CR-2291 --override-reason "Client in crisis; laptop update pending"`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, _, err := e.connect(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			rec, err := b.StartSession(cmd.Context(), req)
+			var nr *localapi.NotReadyError
+			if errors.As(err, &nr) {
+				e.printNotReady(nr)
+				return errNotReady
+			}
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(e.stdout, rec)
+			}
+			fmt.Fprintf(e.stdout, "Session %s started at %s.", rec.Label, rec.At.Local().Format("15:04"))
+			if rec.Override != nil {
+				fmt.Fprintf(e.stdout, " Started anyway although %s did not pass; your reason was recorded.", strings.Join(rec.Override.Checks, ", "))
+			}
+			fmt.Fprintln(e.stdout, "\nAfter the call, run 'sessionguard session end' to clear your browser cookies and close the record.")
+			return nil
+		},
+	}
+	opts.register(cmd)
+	cmd.Flags().StringVar(&req.Label, "label", "", "a case reference such as CR-2291 (never a name, email address or phone number)")
+	cmd.Flags().StringVar(&req.OverrideReason, "override-reason", "", "start although a required check is not passing, when the policy allows it; the reason is recorded")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the session record as JSON")
+	_ = cmd.MarkFlagRequired("label")
+	return cmd
+}
+
+func (e *env) printNotReady(nr *localapi.NotReadyError) {
+	fmt.Fprintf(e.stdout, "This computer is not ready for a session: %s did not pass.\n", strings.Join(nr.NotPassing, ", "))
+	fmt.Fprintln(e.stdout, "Run 'sessionguard check' to see what to fix.")
+	if nr.OverrideAllowed {
+		fmt.Fprintln(e.stdout, "Your organisation allows starting anyway: add --override-reason \"why it cannot wait\"; the reason is recorded.")
+	} else {
+		fmt.Fprintln(e.stdout, "Your organisation's policy does not allow starting anyway.")
+	}
+}
+
+func (e *env) sessionEndCommand() *cobra.Command {
+	var (
+		opts    agentOptions
+		cookies cookieOptions
+		asJSON  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "end",
+		Short: "Clear browser cookies and record the end of the open session",
+		Long: `Clear your browser cookies (as 'sessionguard cookies clear' does, in the
+policy's scope) and record the end of the open session with how many cookies
+were cleared. A browser that is still open is skipped and named; close it or
+add --close-browsers.
+
+Exit codes: 0 ended and every browser cleared, 1 ended but a browser could not
+be cleared, 2 no open session, usage or internal error.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			b, _, err := e.connect(ctx, opts)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			st, err := b.Status(ctx)
+			if err != nil {
+				return err
+			}
+			if st.Session == nil {
+				return errors.New("no session is open (start one with 'sessionguard session start --label REF')")
+			}
+			cookies.policyFile = opts.policyFile
+			cleared, clearErr := cookies.clear(ctx)
+			var summary *report.CookieSummary
+			if clearErr == nil {
+				summary = cookieSummary(cleared)
+			}
+			rec, err := b.EndSession(ctx, st.Session.SessionID, localapi.EndRequest{Cookies: summary})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if err := writeJSON(e.stdout, rec); err != nil {
+					return err
+				}
+			} else {
+				if clearErr == nil {
+					renderClear(e.stdout, cleared, e.colour())
+					fmt.Fprintln(e.stdout)
+				}
+				fmt.Fprintf(e.stdout, "Session %s ended at %s.\n", rec.Label, rec.At.Local().Format("15:04"))
+			}
+			if clearErr != nil {
+				return fmt.Errorf("the session was ended but cookies could not be cleared: %w", clearErr)
+			}
+			if !cleared.OK() {
+				return errNotCleared
+			}
+			return nil
+		},
+	}
+	opts.register(cmd)
+	cmd.Flags().BoolVar(&cookies.closeBrowsers, "close-browsers", false, "ask open browsers to quit, wait for them, then clear")
+	cmd.Flags().StringArrayVar(&cookies.keep, "keep", nil, "keep the cookies of this site too (repeatable)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the end record as JSON")
+	return cmd
+}
+
+// cookieSummary counts a clearing for the session record.
+func cookieSummary(rep browsers.Report) *report.CookieSummary {
+	s := &report.CookieSummary{}
+	seen := map[string]bool{}
+	for _, r := range rep.Results {
+		s.Removed += r.Removed
+		s.Kept += r.Kept
+		seen[r.Browser] = true
+		switch r.Status {
+		case browsers.StatusCleared:
+			s.ProfilesCleared++
+		case browsers.StatusSkipped:
+			s.ProfilesSkipped++
+		default:
+			s.ProfilesFailed++
+		}
+	}
+	s.Browsers = len(seen)
+	return s
+}
+
+func (e *env) statusCommand() *cobra.Command {
+	var (
+		opts   agentOptions
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the traffic light: is this computer ready, is a session open",
+		Long: `Ask the running agent for its latest results (without running the checks
+again). When no agent runs, the checks run here and now.
+
+Exit codes: 0 ready, 1 not ready, 2 usage or internal error.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			b, running, err := e.connect(ctx, opts)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			if !running {
+				if _, err := b.(*inProcess).Run(ctx); err != nil {
+					return err
+				}
+			}
+			st, err := b.Status(ctx)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if err := writeJSON(e.stdout, st); err != nil {
+					return err
+				}
+			} else {
+				e.renderStatus(st, running)
+			}
+			if !st.Ready {
+				return errNotReady
+			}
+			return nil
+		},
+	}
+	opts.register(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	return cmd
+}
+
+var lightWords = map[localapi.Light]string{
+	localapi.Green: "GREEN: ready for a session",
+	localapi.Amber: "AMBER: ready, but something needs attention",
+	localapi.Red:   "RED: not ready for a session",
+	localapi.Grey:  "GREY: no results yet",
+}
+
+func (e *env) renderStatus(st localapi.Status, running bool) {
+	paint := painter(e.colour())
+	colours := map[localapi.Light]string{localapi.Green: "32", localapi.Amber: "33", localapi.Red: "31", localapi.Grey: "90"}
+	fmt.Fprintln(e.stdout, paint(colours[st.Light], lightWords[st.Light]))
+	if !st.LastRunAt.IsZero() {
+		fmt.Fprintf(e.stdout, "Last checked: %s\n", st.LastRunAt.Local().Format("2 Jan 15:04"))
+	}
+	if st.Session != nil {
+		fmt.Fprintf(e.stdout, "Session open: %s since %s\n", st.Session.Label, st.Session.At.Local().Format("15:04"))
+	}
+	if !running {
+		fmt.Fprintln(e.stdout, "The SessionGuard agent is not running; these results are from a check run just now.")
+	} else if st.Enrolled {
+		fmt.Fprintf(e.stdout, "Reporting to %s (%d waiting to send)\n", st.Server, st.Pending)
+	}
+	if st.Light != localapi.Green {
+		fmt.Fprintln(e.stdout, "Run 'sessionguard check' to see what to fix.")
+	}
+}
