@@ -176,4 +176,3 @@ func TestAgentIdleMemory(t *testing.T) {
 		t.Errorf("socket left behind after a clean stop: %v", err)
 	}
 }
-
