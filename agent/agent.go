@@ -21,6 +21,7 @@ import (
 	"unicode"
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/agent/reporter"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/internal/atomicfile"
@@ -140,6 +141,9 @@ func (a *Agent) statusLocked() localapi.Status {
 	}
 	if a.cfg.Outbox != nil {
 		st.Pending = a.cfg.Outbox.Len()
+		if r, ok := a.cfg.Outbox.(interface{ State() reporter.State }); ok {
+			st.Revoked = r.State().Revoked
+		}
 	}
 	if a.session != nil {
 		s := *a.session

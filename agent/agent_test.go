@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/agent/reporter"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/report"
@@ -317,5 +318,20 @@ func TestScheduleRunsAtStart(t *testing.T) {
 	<-done
 	if f.fw.runs.Load() == 0 {
 		t.Error("the schedule did not run the checks at start")
+	}
+}
+
+type revokedOutbox struct{ memOutbox }
+
+func (*revokedOutbox) State() reporter.State { return reporter.State{Revoked: true} }
+
+func TestStatusSaysRevoked(t *testing.T) {
+	a, err := New(Config{Probe: replayProbe(t), StateDir: t.TempDir(), Log: &memLog{}, ValidateLabel: rejectEmails,
+		Policy: checks.Default(), Outbox: &revokedOutbox{}, Server: "https://sg.example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := a.Status(t.Context()); !st.Revoked || !st.Enrolled || st.Server != "https://sg.example.org" {
+		t.Errorf("status: %+v", st)
 	}
 }

@@ -56,6 +56,8 @@ type Status struct {
 	Server   string `json:"server,omitempty"`
 	// Pending is the number of reports waiting in the spool.
 	Pending int `json:"pending"`
+	// Revoked: the server refused this device's token; enrol again.
+	Revoked bool `json:"revoked,omitempty"`
 	// CanWrite tells the caller whether it may start/end sessions and run.
 	CanWrite bool `json:"can_write"`
 }

@@ -304,6 +304,8 @@ func (e *env) renderStatus(st localapi.Status, running bool) {
 	}
 	if !running {
 		fmt.Fprintln(e.stdout, "The SessionGuard agent is not running; these results are from a check run just now.")
+	} else if st.Revoked {
+		fmt.Fprintf(e.stdout, "This device was removed from %s; ask your IT support for a new enrolment secret and run 'sessionguard enroll' again.\n", st.Server)
 	} else if st.Enrolled {
 		fmt.Fprintf(e.stdout, "Reporting to %s (%d waiting to send)\n", st.Server, st.Pending)
 	}
