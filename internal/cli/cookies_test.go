@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"bytes"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,28 +14,10 @@ import (
 	"github.com/sessionguard/sessionguard/browsers"
 )
 
-// runCookies runs the CLI with the cookies command added (as main does
-// once cli.go wires it) and maps errors to exit codes the same way.
+// runCookies runs the whole CLI, as main does.
 func runCookies(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	e := &env{stdout: &out, stderr: &errb, colour: func() bool { return false }}
-	root := e.rootCommand()
-	if c, _, err := root.Find([]string{"cookies"}); err != nil || c == root {
-		root.AddCommand(e.cookiesCommand())
-	}
-	root.SetArgs(args)
-	err := root.ExecuteContext(t.Context())
-	switch {
-	case err == nil:
-		code = ExitReady
-	case errors.Is(err, errNotReady):
-		code = ExitNotReady
-	default:
-		errb.WriteString(err.Error())
-		code = ExitError
-	}
-	return out.String(), errb.String(), code
+	return run(t, args...)
 }
 
 // cookieHome is a fake home with a Chromium and a Firefox profile.

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,36 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
 	"github.com/sessionguard/sessionguard/report"
 )
 
-// runSessionLog runs the CLI with `session list|verify` added (as main does
-// once cli.go wires them) and maps errors to exit codes the same way.
+// runSessionLog runs the whole CLI, as main does.
 func runSessionLog(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	e := &env{stdout: &out, stderr: &errb, colour: func() bool { return false }}
-	root := e.rootCommand()
-	if c, _, err := root.Find([]string{"session", "verify"}); err != nil || c.Name() != "verify" {
-		session := &cobra.Command{Use: "session", Short: "Session records"}
-		session.AddCommand(e.sessionLogCommands()...)
-		root.AddCommand(session)
-	}
-	root.SetArgs(args)
-	err := root.ExecuteContext(t.Context())
-	switch {
-	case err == nil:
-		code = ExitReady
-	case errors.Is(err, errNotReady):
-		code = ExitNotReady
-	default:
-		errb.WriteString("sessionguard: " + oneLine(err.Error()) + "\n")
-		code = ExitError
-	}
-	return out.String(), errb.String(), code
+	return run(t, args...)
 }
 
 var sessionT0 = time.Date(2025, 3, 4, 9, 30, 0, 0, time.UTC)
