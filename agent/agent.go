@@ -80,6 +80,8 @@ type Agent struct {
 	nextSub  int
 	runDone  chan struct{} // closed when the current run ends
 	runError error
+	outbox   Outbox
+	server   string
 }
 
 // New makes an agent and loads the results the previous run left.
@@ -96,7 +98,8 @@ func New(cfg Config) (*Agent, error) {
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating state directory: %w", err)
 	}
-	a := &Agent{cfg: cfg, policy: cfg.Policy, session: cfg.OpenSession, subs: map[int]chan localapi.Event{}}
+	a := &Agent{cfg: cfg, policy: cfg.Policy, session: cfg.OpenSession, subs: map[int]chan localapi.Event{},
+		outbox: cfg.Outbox, server: cfg.Server}
 	if b, err := os.ReadFile(filepath.Join(cfg.StateDir, ResultsFile)); err == nil {
 		var rep checks.Report
 		if json.Unmarshal(b, &rep) == nil && rep.Schema == checks.ReportSchema {
@@ -123,6 +126,15 @@ func (a *Agent) SetPolicy(pol checks.Policy) {
 	a.broadcast("status")
 }
 
+// SetOutbox starts reporting to server through o (after an enrolment made
+// while the agent runs) and tells watchers.
+func (a *Agent) SetOutbox(o Outbox, server string) {
+	a.mu.Lock()
+	a.outbox, a.server = o, server
+	a.mu.Unlock()
+	a.broadcast("status")
+}
+
 // Status is the traffic light and what the tray needs to show.
 func (a *Agent) Status(context.Context) localapi.Status {
 	a.mu.Lock()
@@ -136,12 +148,12 @@ func (a *Agent) statusLocked() localapi.Status {
 		Light:         localapi.Grey,
 		Running:       a.running,
 		AllowOverride: a.policy.AllowOverride,
-		Enrolled:      a.cfg.Outbox != nil,
-		Server:        a.cfg.Server,
+		Enrolled:      a.outbox != nil,
+		Server:        a.server,
 	}
-	if a.cfg.Outbox != nil {
-		st.Pending = a.cfg.Outbox.Len()
-		if r, ok := a.cfg.Outbox.(interface{ State() reporter.State }); ok {
+	if a.outbox != nil {
+		st.Pending = a.outbox.Len()
+		if r, ok := a.outbox.(interface{ State() reporter.State }); ok {
 			st.Revoked = r.State().Revoked
 		}
 	}
@@ -244,10 +256,13 @@ func (a *Agent) save(rep checks.Report) {
 // send puts an envelope in the outbox; without one (not enrolled) nothing
 // leaves the machine.
 func (a *Agent) send(env report.Envelope) {
-	if a.cfg.Outbox == nil {
+	a.mu.Lock()
+	out := a.outbox
+	a.mu.Unlock()
+	if out == nil {
 		return
 	}
-	if err := a.cfg.Outbox.Put(env); err != nil {
+	if err := out.Put(env); err != nil {
 		a.cfg.Logger.Error("spooling report failed", "kind", env.Kind, "err", err)
 	}
 }

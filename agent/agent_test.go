@@ -335,3 +335,27 @@ func TestStatusSaysRevoked(t *testing.T) {
 		t.Errorf("status: %+v", st)
 	}
 }
+
+// TestSetOutboxAfterEnrolment: an agent enrolled while running starts
+// reporting without a restart.
+func TestSetOutboxAfterEnrolment(t *testing.T) {
+	f := newFixture(t, false)
+	a, err := New(Config{Probe: replayProbe(t), Checks: []checks.Check{f.fw.check()}, StateDir: t.TempDir(), Log: &memLog{}, ValidateLabel: rejectEmails, Policy: checks.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if st := a.Status(t.Context()); st.Enrolled {
+		t.Fatalf("not enrolled yet: %+v", st)
+	}
+	out := &memOutbox{}
+	a.SetOutbox(out, "https://sg.example.org")
+	if _, err := a.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if st := a.Status(t.Context()); !st.Enrolled || st.Server != "https://sg.example.org" || out.Len() != 1 {
+		t.Errorf("after enrolment: %+v, %d spooled", st, out.Len())
+	}
+}

@@ -106,6 +106,9 @@ func (e *env) runAgent(ctx context.Context, o agentOptions) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	go a.Schedule(ctx)
+	if rep == nil {
+		go e.awaitEnrolment(ctx, o, logger, a)
+	}
 	logger.Info("agent started", "socket", o.socket, "enrolled", rep != nil)
 	select {
 	case <-ctx.Done():
@@ -117,6 +120,34 @@ func (e *env) runAgent(ctx context.Context, o agentOptions) error {
 	_ = srv.Shutdown(shutdown)
 	logger.Info("agent stopped")
 	return nil
+}
+
+// EnrolmentPoll is how often an agent that is not enrolled looks for
+// credentials written by `sessionguard enroll`.
+const EnrolmentPoll = 30 * time.Second
+
+// awaitEnrolment starts reporting once `sessionguard enroll` has stored
+// credentials, without restarting the agent.
+func (e *env) awaitEnrolment(ctx context.Context, o agentOptions, logger *slog.Logger, a *agent.Agent) {
+	tick := time.NewTicker(EnrolmentPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		rep, err := e.startReporter(ctx, o, logger)
+		if err != nil {
+			logger.Warn("reading credentials failed", "err", err)
+			continue
+		}
+		if rep != nil {
+			a.SetOutbox(rep.reporter, rep.server)
+			logger.Info("enrolled: reporting started")
+			return
+		}
+	}
 }
 
 type runningReporter struct {
