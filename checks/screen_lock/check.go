@@ -2,7 +2,6 @@ package screenlock
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/sessionguard/sessionguard/checks"
@@ -23,9 +22,9 @@ var Check checks.Check = checks.Definition[Facts]{
 
 // Console user presence.
 const (
-	ConsoleSignedIn = "signed_in"
-	ConsoleNone     = "none"
-	ConsoleUnknown  = "unknown"
+	ConsoleSignedIn = probe.ConsoleSignedIn
+	ConsoleNone     = probe.ConsoleNone
+	ConsoleUnknown  = probe.ConsoleUnknown
 )
 
 // Facts are the raw observations: settings as numbers and switches, in
@@ -63,18 +62,12 @@ func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
 // consoleUser asks the probe for the person at the screen and records
 // whether there is one.
 func consoleUser(p probe.Probe, f *Facts) (probe.User, bool) {
-	u, err := p.ConsoleUser()
-	switch {
-	case err == nil:
-		f.ConsoleUser = ConsoleSignedIn
-		return u, true
-	case errors.Is(err, probe.ErrNotFound):
-		f.ConsoleUser = ConsoleNone
-	default:
-		f.ConsoleUser = ConsoleUnknown
+	u, presence, err := probe.ConsolePresence(p)
+	f.ConsoleUser = presence
+	if err != nil {
 		f.addError("console user", err)
 	}
-	return probe.User{}, false
+	return u, presence == ConsoleSignedIn
 }
 
 func (f *Facts) addError(what string, err error) {

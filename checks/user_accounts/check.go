@@ -2,7 +2,6 @@ package useraccounts
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path"
 
@@ -36,9 +35,9 @@ const (
 
 // Console user presence.
 const (
-	ConsoleSignedIn = "signed_in"
-	ConsoleNone     = "none"
-	ConsoleUnknown  = "unknown"
+	ConsoleSignedIn = probe.ConsoleSignedIn
+	ConsoleNone     = probe.ConsoleNone
+	ConsoleUnknown  = probe.ConsoleUnknown
 )
 
 // Facts are the raw observations. No account name, home folder, user id or
@@ -96,18 +95,15 @@ func collect(ctx context.Context, p probe.Probe, root string) (Facts, error) {
 // consoleUser asks the probe for the person at the screen and records
 // whether there is one. ok is false when there is nobody or it is unknown.
 func consoleUser(p probe.Probe, f *Facts) (probe.User, bool) {
-	u, err := p.ConsoleUser()
-	switch {
-	case err == nil:
-		f.ConsoleUser = ConsoleSignedIn
-		return u, true
-	case errors.Is(err, probe.ErrNotFound):
-		f.ConsoleUser, f.ConsoleUserAdmin = ConsoleNone, NotApplicable
-	default:
-		f.ConsoleUser = ConsoleUnknown
+	u, presence, err := probe.ConsolePresence(p)
+	f.ConsoleUser = presence
+	if presence == ConsoleNone {
+		f.ConsoleUserAdmin = NotApplicable
+	}
+	if err != nil {
 		f.addError("console user", err)
 	}
-	return probe.User{}, false
+	return u, presence == ConsoleSignedIn
 }
 
 func (f *Facts) addError(what string, err error) {

@@ -2,7 +2,6 @@ package voiceassistants
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -92,9 +91,9 @@ type Facts struct {
 
 // Console user presence.
 const (
-	ConsoleSignedIn = "signed_in"
-	ConsoleNone     = "none"
-	ConsoleUnknown  = "unknown"
+	ConsoleSignedIn = probe.ConsoleSignedIn
+	ConsoleNone     = probe.ConsoleNone
+	ConsoleUnknown  = probe.ConsoleUnknown
 )
 
 // Collect gathers the facts for the probe's operating system.
@@ -135,16 +134,10 @@ func (f *Facts) addError(what string, err error) {
 
 // consoleUser records whether someone is signed in at the screen.
 func consoleUser(p probe.Probe, f *Facts) (probe.User, bool) {
-	u, err := p.ConsoleUser()
-	switch {
-	case err == nil:
-		f.ConsoleUser = ConsoleSignedIn
-		return u, true
-	case errors.Is(err, probe.ErrNotFound):
-		f.ConsoleUser = ConsoleNone
-	default:
-		f.ConsoleUser = ConsoleUnknown
+	u, presence, err := probe.ConsolePresence(p)
+	f.ConsoleUser = presence
+	if err != nil {
 		f.addError("console user", err)
 	}
-	return probe.User{}, false
+	return u, presence == ConsoleSignedIn
 }
