@@ -40,6 +40,10 @@ type Policy struct {
 	// AntivirusMaxSignatureAgeDays is the oldest allowed anti-virus
 	// signature age (default 7).
 	AntivirusMaxSignatureAgeDays int `json:"antivirus_max_signature_age_days"`
+	// XProtectMaxAgeDays is the oldest allowed macOS XProtect (default 30:
+	// Apple publishes XProtect every one to four weeks, so a Mac that
+	// updates itself can hold a two-week-old one).
+	XProtectMaxAgeDays int `json:"xprotect_max_age_days"`
 	// AntivirusMissing is the status when no anti-virus is found at all:
 	// "fail" (default) or "warn".
 	AntivirusMissing Status `json:"antivirus_missing"`
@@ -93,6 +97,7 @@ func Default() Policy {
 		CheckTimeoutSeconds:          10,
 		ScreenLockMaxSeconds:         600,
 		AntivirusMaxSignatureAgeDays: 7,
+		XProtectMaxAgeDays:           30,
 		AntivirusMissing:             Fail,
 		HomeOnlyEncryption:           Warn,
 		WifiInsecure:                 Fail,
@@ -179,6 +184,9 @@ func (p Policy) Validate() error {
 	}
 	if p.AntivirusMaxSignatureAgeDays < 1 || p.AntivirusMaxSignatureAgeDays > 365 {
 		return bad("antivirus_max_signature_age_days must be 1..365, got %d", p.AntivirusMaxSignatureAgeDays)
+	}
+	if p.XProtectMaxAgeDays < 1 || p.XProtectMaxAgeDays > 365 {
+		return bad("xprotect_max_age_days must be 1..365, got %d", p.XProtectMaxAgeDays)
 	}
 	if p.AntivirusMissing != Fail && p.AntivirusMissing != Warn {
 		return bad("antivirus_missing must be \"fail\" or \"warn\", got %q", p.AntivirusMissing)

@@ -8,12 +8,6 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 )
 
-// xprotectMinAgeDays is the least age at which XProtect counts as out of
-// date, whatever the policy says: Apple publishes XProtect updates every one
-// to four weeks, so a Mac that updates itself can hold a two-week-old
-// XProtect. (A separate policy field would be the right home for it.)
-const xprotectMinAgeDays = 30
-
 const unknownFix = "SessionGuard could not read the anti-virus status. Try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
 
 // Fix texts per OS, for a counsellor.
@@ -105,7 +99,11 @@ func Evaluate(f Facts, pol checks.Policy) checks.Result {
 	case f.OS == "windows" && f.Windows != nil:
 		return evalWindows(f.Windows, pol, maxAge).result()
 	case f.OS == "darwin" && f.Darwin != nil:
-		return evalDarwin(f.Darwin, maxAge).result()
+		xpMax := float64(pol.XProtectMaxAgeDays)
+		if xpMax <= 0 {
+			xpMax = float64(checks.Default().XProtectMaxAgeDays)
+		}
+		return evalDarwin(f.Darwin, xpMax).result()
 	case f.OS == "linux" && f.Linux != nil:
 		return evalLinux(f.Linux, pol, maxAge).result()
 	}
@@ -234,8 +232,9 @@ func issues(h *MDATPHealth) string {
 	return ": " + strings.Join(h.HealthIssues, ", ")
 }
 
-func evalDarwin(d *DarwinFacts, maxAge float64) verdict {
-	xpMax := max(maxAge, xprotectMinAgeDays)
+// evalDarwin judges Gatekeeper, XProtect (against xpMax days) and
+// Defender for Endpoint.
+func evalDarwin(d *DarwinFacts, xpMax float64) verdict {
 	var builtin verdict
 	switch d.Gatekeeper {
 	case "enabled":

@@ -83,3 +83,18 @@ func TestEvaluate(t *testing.T) {
 		})
 	}
 }
+
+// TestXProtectAgeFromPolicy: XProtect is judged against
+// xprotect_max_age_days, not the Windows/ClamAV signature age.
+func TestXProtectAgeFromPolicy(t *testing.T) {
+	age := 20.0
+	f := Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectVersion: "5296", XProtectAgeDays: &age}}
+	pol := checks.Default()
+	if r := Evaluate(f, pol); r.Status != checks.Pass {
+		t.Errorf("20 days under the default 30: %s (%s)", r.Status, r.Summary)
+	}
+	pol.XProtectMaxAgeDays = 14
+	if r := Evaluate(f, pol); r.Status != checks.Warn {
+		t.Errorf("20 days over a 14-day policy: %s (%s)", r.Status, r.Summary)
+	}
+}
