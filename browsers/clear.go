@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/sessionguard/sessionguard/report"
 )
 
 // ReportSchema names the JSON shape of Report.
@@ -103,6 +105,29 @@ func (r Report) OK() bool {
 		}
 	}
 	return true
+}
+
+// Summary counts the clearing for a session record: cookies removed and
+// kept, browsers seen, and profiles cleared, skipped (a browser still open)
+// or failed.
+func (r Report) Summary() *report.CookieSummary {
+	s := &report.CookieSummary{}
+	seen := map[string]bool{}
+	for _, res := range r.Results {
+		s.Removed += res.Removed
+		s.Kept += res.Kept
+		seen[res.Browser] = true
+		switch res.Status {
+		case StatusCleared:
+			s.ProfilesCleared++
+		case StatusSkipped:
+			s.ProfilesSkipped++
+		default:
+			s.ProfilesFailed++
+		}
+	}
+	s.Browsers = len(seen)
+	return s
 }
 
 // Removed is the number of cookies removed over all profiles.

@@ -57,3 +57,16 @@ func TestSelector(t *testing.T) {
 		}
 	}
 }
+
+func TestReportSummary(t *testing.T) {
+	rep := Report{Results: []Result{
+		{Browser: "chromium", Status: StatusCleared, Removed: 5, Kept: 1},
+		{Browser: "chromium", Status: StatusSkipped, Reason: "browser_running"},
+		{Browser: "firefox", Status: StatusError, Reason: "damaged"},
+		{Browser: "firefox", Status: StatusCleared, Removed: 2},
+	}}
+	s := rep.Summary()
+	if s.Removed != 7 || s.Kept != 1 || s.Browsers != 2 || s.ProfilesCleared != 2 || s.ProfilesSkipped != 1 || s.ProfilesFailed != 1 {
+		t.Errorf("summary: %+v", s)
+	}
+}

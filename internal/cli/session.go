@@ -11,7 +11,6 @@ import (
 	"github.com/sessionguard/sessionguard/agent"
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
-	"github.com/sessionguard/sessionguard/browsers"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/report"
@@ -184,7 +183,7 @@ be cleared, 2 no open session, usage or internal error.`,
 			cleared, clearErr := cookies.clear(ctx)
 			var summary *report.CookieSummary
 			if clearErr == nil {
-				summary = cookieSummary(cleared)
+				summary = cleared.Summary()
 			}
 			rec, err := b.EndSession(ctx, st.Session.SessionID, localapi.EndRequest{Cookies: summary})
 			if err != nil {
@@ -215,27 +214,6 @@ be cleared, 2 no open session, usage or internal error.`,
 	cmd.Flags().StringArrayVar(&cookies.keep, "keep", nil, "keep the cookies of this site too (repeatable)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the end record as JSON")
 	return cmd
-}
-
-// cookieSummary counts a clearing for the session record.
-func cookieSummary(rep browsers.Report) *report.CookieSummary {
-	s := &report.CookieSummary{}
-	seen := map[string]bool{}
-	for _, r := range rep.Results {
-		s.Removed += r.Removed
-		s.Kept += r.Kept
-		seen[r.Browser] = true
-		switch r.Status {
-		case browsers.StatusCleared:
-			s.ProfilesCleared++
-		case browsers.StatusSkipped:
-			s.ProfilesSkipped++
-		default:
-			s.ProfilesFailed++
-		}
-	}
-	s.Browsers = len(seen)
-	return s
 }
 
 func (e *env) statusCommand() *cobra.Command {

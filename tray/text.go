@@ -1,0 +1,90 @@
+package tray
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/sessionguard/sessionguard/agent/sessionlog"
+)
+
+const labelPrompt = `Type a case reference for this session, such as "CR-2291". Never the client's name, phone number or date of birth.`
+
+// labelError turns a refused label into the next prompt.
+func labelError(err error) string {
+	msg := err.Error()
+	if errors.Is(err, sessionlog.ErrBadLabel) {
+		msg = strings.TrimPrefix(msg, sessionlog.ErrBadLabel.Error()+": ")
+		return "That can't be used: " + msg
+	}
+	return capitalise(msg)
+}
+
+// plain gives a message for people, never an empty one.
+func plain(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "Something went wrong. Try again, or ask IT support."
+	}
+	return sentence(s)
+}
+
+// sentence ends s with a full stop.
+func sentence(s string) string {
+	s = capitalise(strings.TrimSpace(s))
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
+}
+
+func capitalise(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || unicode.IsUpper(r) {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// joinAnd joins names as people write them: "A", "A and B", "A, B and C".
+func joinAnd(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+func isOrAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+func its(n int) string {
+	if n == 1 {
+		return "its"
+	}
+	return "their"
+}
+
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func appendNew(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
