@@ -24,6 +24,7 @@ test: deps vet fmt-check unit cross
 
 deps:
 	@scripts/deps.sh
+	@if [ "$$(id -u)" -eq 0 ]; then scripts/pg-test-setup.sh; fi
 	$(GO) mod download
 
 vet:

@@ -12,12 +12,14 @@
 #   network-manager  nmcli's real answers when NetworkManager is not running
 #   chromium firefox-esr  real browser profiles for cookie clearing
 #   gcc              go test -race (cgo)
+#   postgresql       the server store suite's PostgreSQL half (a real cluster,
+#                    started and given a test role by scripts/pg-test-setup.sh)
 set -euo pipefail
 
 packages=(
 	nftables iptables cryptsetup-bin util-linux iproute2 clamav
 	libglib2.0-bin gsettings-desktop-schemas dconf-service dconf-gsettings-backend dbus-daemon
-	network-manager chromium firefox-esr gcc git make
+	network-manager chromium firefox-esr gcc git make postgresql
 )
 
 need=()

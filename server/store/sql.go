@@ -1,0 +1,681 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/report"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// dialect is what differs between the back ends.
+type dialect struct {
+	name        string // "sqlite" or "postgres"
+	goose       goose.Dialect
+	dir         string // under migrations/
+	dollarBinds bool   // rebind ? to $n
+	gooseOpts   []goose.ProviderOption
+	// isUniqueViolation recognises a unique-constraint error.
+	isUniqueViolation func(error) bool
+}
+
+// sqlStore implements Store over database/sql for either dialect.
+type sqlStore struct {
+	db *sql.DB
+	d  dialect
+}
+
+// DB returns the underlying database, for tests and tools.
+func (s *sqlStore) DB() *sql.DB { return s.db }
+
+// Dialect returns "sqlite" or "postgres".
+func (s *sqlStore) Dialect() string { return s.d.name }
+
+// q rewrites ? placeholders for the dialect. Queries are constants of this
+// package and hold no ? inside string literals.
+func (s *sqlStore) q(query string) string {
+	if !s.d.dollarBinds {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+func (s *sqlStore) Migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrations, "migrations/"+s.d.dir)
+	if err != nil {
+		return fmt.Errorf("opening embedded migrations: %w", err)
+	}
+	p, err := goose.NewProvider(s.d.goose, s.db, fsys, s.d.gooseOpts...)
+	if err != nil {
+		return fmt.Errorf("preparing migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrating %s database: %w", s.d.name, err)
+	}
+	return nil
+}
+
+func (s *sqlStore) Close() error { return s.db.Close() }
+
+// Time helpers: Unix microseconds, UTC.
+
+func toMicros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func fromNullMicros(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
+
+func now() time.Time { return time.Now().UTC() }
+
+// Secrets.
+
+const (
+	secretPrefix = "sges_" // enrol secret
+	tokenPrefix  = "sgdt_" // device token
+)
+
+// newSecret returns prefix + 256 random bits, base64url.
+func newSecret(prefix string) string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("reading random bytes: %v", err))
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// hashSecret is the stored form of a secret or token.
+func hashSecret(plaintext string) string {
+	sum := sha256.Sum256([]byte(plaintext))
+	return hex.EncodeToString(sum[:])
+}
+
+func policyETag(policy []byte) string {
+	sum := sha256.Sum256(policy)
+	return hex.EncodeToString(sum[:16])
+}
+
+// Teams.
+
+func validPolicy(policy json.RawMessage) (json.RawMessage, error) {
+	if len(policy) == 0 {
+		policy = json.RawMessage(`{}`)
+	}
+	if !json.Valid(policy) {
+		return nil, fmt.Errorf("%w: policy is not valid JSON", ErrInvalid)
+	}
+	return policy, nil
+}
+
+func (s *sqlStore) CreateTeam(ctx context.Context, name string, policy json.RawMessage) (Team, error) {
+	if strings.TrimSpace(name) == "" {
+		return Team{}, fmt.Errorf("%w: team name is empty", ErrInvalid)
+	}
+	policy, err := validPolicy(policy)
+	if err != nil {
+		return Team{}, err
+	}
+	t := Team{ID: report.NewID(), Name: name, Policy: policy, ETag: policyETag(policy), CreatedAt: now().Truncate(time.Microsecond)}
+	t.UpdatedAt = t.CreatedAt
+	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO teams (id, name, policy, etag, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`),
+		t.ID, t.Name, string(t.Policy), t.ETag, toMicros(t.CreatedAt), toMicros(t.UpdatedAt))
+	if err != nil {
+		if s.d.isUniqueViolation(err) {
+			return Team{}, fmt.Errorf("%w: team %q exists", ErrConflict, name)
+		}
+		return Team{}, fmt.Errorf("creating team: %w", err)
+	}
+	return t, nil
+}
+
+const teamCols = `id, name, policy, etag, created_at, updated_at`
+
+func scanTeam(row interface{ Scan(...any) error }) (Team, error) {
+	var t Team
+	var policy string
+	var created, updated int64
+	if err := row.Scan(&t.ID, &t.Name, &policy, &t.ETag, &created, &updated); err != nil {
+		return Team{}, err
+	}
+	t.Policy = json.RawMessage(policy)
+	t.CreatedAt, t.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return t, nil
+}
+
+func (s *sqlStore) Team(ctx context.Context, id string) (Team, error) {
+	t, err := scanTeam(s.db.QueryRowContext(ctx, s.q(`SELECT `+teamCols+` FROM teams WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Team{}, fmt.Errorf("team %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Team{}, fmt.Errorf("reading team: %w", err)
+	}
+	return t, nil
+}
+
+func (s *sqlStore) Teams(ctx context.Context) ([]Team, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+teamCols+` FROM teams ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("listing teams: %w", err)
+	}
+	defer rows.Close()
+	var out []Team
+	for rows.Next() {
+		t, err := scanTeam(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing teams: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing teams: %w", err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) SetTeamPolicy(ctx context.Context, teamID string, policy json.RawMessage, ifMatch string) (Team, error) {
+	policy, err := validPolicy(policy)
+	if err != nil {
+		return Team{}, err
+	}
+	etag := policyETag(policy)
+	at := toMicros(now())
+	var res sql.Result
+	if ifMatch == "" {
+		res, err = s.db.ExecContext(ctx, s.q(`UPDATE teams SET policy = ?, etag = ?, updated_at = ? WHERE id = ?`),
+			string(policy), etag, at, teamID)
+	} else {
+		res, err = s.db.ExecContext(ctx, s.q(`UPDATE teams SET policy = ?, etag = ?, updated_at = ? WHERE id = ? AND etag = ?`),
+			string(policy), etag, at, teamID, ifMatch)
+	}
+	if err != nil {
+		return Team{}, fmt.Errorf("setting team policy: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return Team{}, fmt.Errorf("setting team policy: %w", err)
+	} else if n == 0 {
+		if _, err := s.Team(ctx, teamID); err != nil {
+			return Team{}, err
+		}
+		return Team{}, fmt.Errorf("%w: team policy changed since ETag %s", ErrConflict, ifMatch)
+	}
+	return s.Team(ctx, teamID)
+}
+
+// Enrol secrets.
+
+func (s *sqlStore) CreateEnrollSecret(ctx context.Context, teamID string) (string, string, error) {
+	if _, err := s.Team(ctx, teamID); err != nil {
+		return "", "", err
+	}
+	plain, id := newSecret(secretPrefix), report.NewID()
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO enroll_secrets (id, team_id, secret_hash, created_at) VALUES (?, ?, ?, ?)`),
+		id, teamID, hashSecret(plain), toMicros(now()))
+	if err != nil {
+		return "", "", fmt.Errorf("creating enrol secret: %w", err)
+	}
+	return plain, id, nil
+}
+
+const secretCols = `id, team_id, created_at, revoked_at`
+
+func scanSecret(row interface{ Scan(...any) error }) (EnrollSecret, error) {
+	var e EnrollSecret
+	var created int64
+	var revoked sql.NullInt64
+	if err := row.Scan(&e.ID, &e.TeamID, &created, &revoked); err != nil {
+		return EnrollSecret{}, err
+	}
+	e.CreatedAt, e.RevokedAt = fromMicros(created), fromNullMicros(revoked)
+	return e, nil
+}
+
+func (s *sqlStore) EnrollSecretByPlaintext(ctx context.Context, plaintext string) (EnrollSecret, error) {
+	e, err := scanSecret(s.db.QueryRowContext(ctx, s.q(`SELECT `+secretCols+` FROM enroll_secrets WHERE secret_hash = ?`), hashSecret(plaintext)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return EnrollSecret{}, fmt.Errorf("enrol secret: %w", ErrNotFound)
+	}
+	if err != nil {
+		return EnrollSecret{}, fmt.Errorf("reading enrol secret: %w", err)
+	}
+	return e, nil
+}
+
+func (s *sqlStore) RevokeEnrollSecret(ctx context.Context, id string) error {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE enroll_secrets SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`), toMicros(now()), id)
+	if err != nil {
+		return fmt.Errorf("revoking enrol secret: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("revoking enrol secret: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("enrol secret %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+func (s *sqlStore) EnrollSecrets(ctx context.Context, teamID string) ([]EnrollSecret, error) {
+	var rows *sql.Rows
+	var err error
+	if teamID == "" {
+		rows, err = s.db.QueryContext(ctx, `SELECT `+secretCols+` FROM enroll_secrets ORDER BY created_at DESC, id`)
+	} else {
+		rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+secretCols+` FROM enroll_secrets WHERE team_id = ? ORDER BY created_at DESC, id`), teamID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing enrol secrets: %w", err)
+	}
+	defer rows.Close()
+	var out []EnrollSecret
+	for rows.Next() {
+		e, err := scanSecret(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing enrol secrets: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing enrol secrets: %w", err)
+	}
+	return out, nil
+}
+
+// Devices.
+
+func (s *sqlStore) EnrollDevice(ctx context.Context, secret, name string, agent report.Agent) (deviceID, token string, err error) {
+	if strings.TrimSpace(name) == "" {
+		return "", "", fmt.Errorf("%w: device name is empty", ErrInvalid)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return "", "", fmt.Errorf("enrolling device: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+
+	var secretID, teamID string
+	err = tx.QueryRowContext(ctx, s.q(`SELECT id, team_id FROM enroll_secrets WHERE secret_hash = ? AND revoked_at IS NULL`),
+		hashSecret(secret)).Scan(&secretID, &teamID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", ErrInvalidSecret
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("enrolling device: %w", err)
+	}
+	deviceID, token = report.NewID(), newSecret(tokenPrefix)
+	at := toMicros(now())
+	h := agent.Host
+	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO devices (id, team_id, enroll_secret_id, name, token_hash, agent_version, os, os_version, arch, enrolled_at, last_seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		deviceID, teamID, secretID, name, hashSecret(token), agent.Version, h.OS, h.OSVersion, h.Arch, at, at)
+	if err != nil {
+		return "", "", fmt.Errorf("enrolling device: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return "", "", fmt.Errorf("enrolling device: %w", err)
+	}
+	return deviceID, token, nil
+}
+
+const deviceCols = `id, team_id, name, agent_version, os, os_version, arch, enrolled_at, last_seen_at, revoked_at, latest_run_id, latest_run_at, latest_ready`
+
+func scanDevice(row interface{ Scan(...any) error }) (Device, error) {
+	var d Device
+	var enrolled, seen int64
+	var revoked, latestAt sql.NullInt64
+	var latestID sql.NullString
+	var latestReady sql.NullBool
+	if err := row.Scan(&d.ID, &d.TeamID, &d.Name, &d.AgentVersion, &d.OS, &d.OSVersion, &d.Arch,
+		&enrolled, &seen, &revoked, &latestID, &latestAt, &latestReady); err != nil {
+		return Device{}, err
+	}
+	d.EnrolledAt, d.LastSeenAt, d.RevokedAt = fromMicros(enrolled), fromMicros(seen), fromNullMicros(revoked)
+	d.LatestRunID, d.LatestRunAt = latestID.String, fromNullMicros(latestAt)
+	if latestReady.Valid {
+		r := latestReady.Bool
+		d.LatestReady = &r
+	}
+	return d, nil
+}
+
+func (s *sqlStore) DeviceByToken(ctx context.Context, token string) (Device, error) {
+	if token == "" {
+		return Device{}, ErrUnauthorized
+	}
+	d, err := scanDevice(s.db.QueryRowContext(ctx, s.q(`SELECT `+deviceCols+` FROM devices WHERE token_hash = ? AND revoked_at IS NULL`), hashSecret(token)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Device{}, ErrUnauthorized
+	}
+	if err != nil {
+		return Device{}, fmt.Errorf("authenticating device: %w", err)
+	}
+	return d, nil
+}
+
+func (s *sqlStore) Device(ctx context.Context, id string) (Device, error) {
+	d, err := scanDevice(s.db.QueryRowContext(ctx, s.q(`SELECT `+deviceCols+` FROM devices WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Device{}, fmt.Errorf("device %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Device{}, fmt.Errorf("reading device: %w", err)
+	}
+	return d, nil
+}
+
+func (s *sqlStore) RevokeDevice(ctx context.Context, id string) error {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE devices SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`), toMicros(now()), id)
+	if err != nil {
+		return fmt.Errorf("revoking device: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("revoking device: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("device %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+func (s *sqlStore) Devices(ctx context.Context, f DeviceFilter) ([]Device, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	query := `SELECT ` + deviceCols + ` FROM devices WHERE id > ?`
+	args := []any{f.AfterID}
+	if f.TeamID != "" {
+		query += ` AND team_id = ?`
+		args = append(args, f.TeamID)
+	}
+	query += ` ORDER BY id LIMIT ?`
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing devices: %w", err)
+	}
+	defer rows.Close()
+	var out []Device
+	for rows.Next() {
+		d, err := scanDevice(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing devices: %w", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing devices: %w", err)
+	}
+	return out, nil
+}
+
+// Reports.
+
+// maxResultsPerInsert bounds one multi-row INSERT (9 parameters a row, well
+// under SQLite's 32766 and PostgreSQL's 65535 parameters).
+const maxResultsPerInsert = 500
+
+func (s *sqlStore) SaveReport(ctx context.Context, deviceID string, env report.Envelope) (bool, error) {
+	dups, err := s.SaveReports(ctx, []DeviceReport{{DeviceID: deviceID, Envelope: env}})
+	if err != nil {
+		return false, err
+	}
+	return dups[0], nil
+}
+
+func (s *sqlStore) SaveReports(ctx context.Context, batch []DeviceReport) ([]bool, error) {
+	for _, r := range batch {
+		env := r.Envelope
+		if env.Kind != report.KindCheckRun || env.CheckRun == nil {
+			return nil, fmt.Errorf("%w: SaveReport takes a %s envelope, not %q", ErrInvalid, report.KindCheckRun, env.Kind)
+		}
+		if env.ID == "" {
+			return nil, fmt.Errorf("%w: envelope has no id", ErrInvalid)
+		}
+	}
+	dups := make([]bool, len(batch))
+	if len(batch) == 0 {
+		return dups, nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("saving report: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	for i, r := range batch {
+		if dups[i], err = s.saveReportTx(ctx, tx, r.DeviceID, r.Envelope); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("saving report: %w", err)
+	}
+	return dups, nil
+}
+
+func (s *sqlStore) saveReportTx(ctx context.Context, tx *sql.Tx, deviceID string, env report.Envelope) (bool, error) {
+	run := env.CheckRun
+	startedAt := run.StartedAt
+	if startedAt.IsZero() {
+		startedAt = env.CreatedAt
+	}
+	started, received := toMicros(startedAt), toMicros(now())
+
+	res, err := tx.ExecContext(ctx, s.q(`INSERT INTO check_runs (id, device_id, started_at, received_at, duration_ms, ready, agent_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
+		env.ID, deviceID, started, received, run.DurationMS, run.Ready, env.Agent.Version)
+	if err != nil {
+		return false, fmt.Errorf("saving report: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("saving report: %w", err)
+	}
+	if n == 0 {
+		return true, nil
+	}
+
+	for start := 0; start < len(run.Results); start += maxResultsPerInsert {
+		batch := run.Results[start:min(start+maxResultsPerInsert, len(run.Results))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO check_results (run_id, device_id, check_id, status, required, at, summary, reason, facts) VALUES `)
+		args := make([]any, 0, len(batch)*9)
+		for i, r := range batch {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			var facts any
+			if len(r.Facts) > 0 {
+				facts = string(r.Facts)
+			}
+			args = append(args, env.ID, deviceID, r.ID, string(r.Status), r.Required, started, r.Summary, r.Reason, facts)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
+			return false, fmt.Errorf("saving report results: %w", err)
+		}
+	}
+
+	// One statement for the device: it was seen, and this run becomes its
+	// latest unless a newer one (by start time) is stored already. SET
+	// expressions all read the old row, in both dialects.
+	h := env.Agent.Host
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE devices SET last_seen_at = ?, agent_version = ?, os = ?, os_version = ?, arch = ?,
+		latest_run_id = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_run_id END,
+		latest_ready = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_ready END,
+		latest_run_at = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_run_at END
+		WHERE id = ?`),
+		received, env.Agent.Version, h.OS, h.OSVersion, h.Arch,
+		started, env.ID, started, run.Ready, started, started, deviceID); err != nil {
+		return false, fmt.Errorf("saving report: %w", err)
+	}
+	return false, nil
+}
+
+func (s *sqlStore) SaveSession(ctx context.Context, deviceID string, env report.Envelope) (bool, error) {
+	if env.Kind != report.KindSession || env.Session == nil {
+		return false, fmt.Errorf("%w: SaveSession takes a %s envelope, not %q", ErrInvalid, report.KindSession, env.Kind)
+	}
+	rec := env.Session
+	id := env.ID
+	if id == "" {
+		return false, fmt.Errorf("%w: envelope has no id", ErrInvalid)
+	}
+	notPassing := rec.NotPassing
+	if notPassing == nil {
+		notPassing = []string{}
+	}
+	np, err := json.Marshal(notPassing)
+	if err != nil {
+		return false, fmt.Errorf("saving session: %w", err)
+	}
+	var overrideReason, overrideChecks, cookies any
+	if rec.Override != nil {
+		oc, err := json.Marshal(rec.Override.Checks)
+		if err != nil {
+			return false, fmt.Errorf("saving session: %w", err)
+		}
+		overrideReason, overrideChecks = rec.Override.Reason, string(oc)
+	}
+	if rec.Cookies != nil {
+		c, err := json.Marshal(rec.Cookies)
+		if err != nil {
+			return false, fmt.Errorf("saving session: %w", err)
+		}
+		cookies = string(c)
+	}
+	received := toMicros(now())
+
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("saving session: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	res, err := tx.ExecContext(ctx, s.q(`INSERT INTO sessions (id, device_id, session_id, event, at, received_at, label, ready, not_passing, override_reason, override_checks, cookies)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
+		id, deviceID, rec.SessionID, rec.Event, toMicros(rec.At), received, rec.Label, rec.Ready, string(np), overrideReason, overrideChecks, cookies)
+	if err != nil {
+		return false, fmt.Errorf("saving session: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("saving session: %w", err)
+	}
+	if n == 0 {
+		return true, nil
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE devices SET last_seen_at = ? WHERE id = ?`), received, deviceID); err != nil {
+		return false, fmt.Errorf("saving session: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("saving session: %w", err)
+	}
+	return false, nil
+}
+
+func (s *sqlStore) LatestResults(ctx context.Context, deviceID string) ([]Result, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT r.run_id, r.device_id, r.check_id, r.status, r.required, r.at, r.summary, r.reason, r.facts
+		FROM devices d JOIN check_results r ON r.run_id = d.latest_run_id
+		WHERE d.id = ? ORDER BY r.check_id`), deviceID)
+	if err != nil {
+		return nil, fmt.Errorf("reading latest results: %w", err)
+	}
+	defer rows.Close()
+	var out []Result
+	for rows.Next() {
+		var r Result
+		var status string
+		var at int64
+		var facts sql.NullString
+		if err := rows.Scan(&r.RunID, &r.DeviceID, &r.CheckID, &status, &r.Required, &at, &r.Summary, &r.Reason, &facts); err != nil {
+			return nil, fmt.Errorf("reading latest results: %w", err)
+		}
+		r.Status, r.At = checks.Status(status), fromMicros(at)
+		if facts.Valid {
+			r.Facts = json.RawMessage(facts.String)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading latest results: %w", err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) Sessions(ctx context.Context, deviceID string, limit int) ([]Session, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, device_id, session_id, event, at, received_at, label, ready, not_passing, override_reason, override_checks, cookies
+		FROM sessions WHERE device_id = ? ORDER BY at DESC, id LIMIT ?`), deviceID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("reading sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []Session
+	for rows.Next() {
+		var x Session
+		var at, received int64
+		var np string
+		var reason, checksJSON, cookies sql.NullString
+		if err := rows.Scan(&x.ID, &x.DeviceID, &x.SessionID, &x.Event, &at, &received, &x.Label, &x.Ready, &np, &reason, &checksJSON, &cookies); err != nil {
+			return nil, fmt.Errorf("reading sessions: %w", err)
+		}
+		x.At, x.ReceivedAt = fromMicros(at), fromMicros(received)
+		if err := json.Unmarshal([]byte(np), &x.NotPassing); err != nil {
+			return nil, fmt.Errorf("reading session %s not_passing: %w", x.ID, err)
+		}
+		if reason.Valid {
+			x.Override = &report.Override{Reason: reason.String}
+			if checksJSON.Valid {
+				if err := json.Unmarshal([]byte(checksJSON.String), &x.Override.Checks); err != nil {
+					return nil, fmt.Errorf("reading session %s override: %w", x.ID, err)
+				}
+			}
+		}
+		if cookies.Valid {
+			x.Cookies = new(report.CookieSummary)
+			if err := json.Unmarshal([]byte(cookies.String), x.Cookies); err != nil {
+				return nil, fmt.Errorf("reading session %s cookies: %w", x.ID, err)
+			}
+		}
+		out = append(out, x)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading sessions: %w", err)
+	}
+	return out, nil
+}

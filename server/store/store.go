@@ -1,0 +1,232 @@
+// Package store is the server's storage layer: teams and their policies,
+// enrol secrets, devices, check-run reports and session records.
+//
+// One interface, [Store], has two back ends behind [Open]:
+//
+//   - SQLite (modernc.org/sqlite, pure Go) with "sqlite:/path/to/db.sqlite",
+//     the zero-set-up default, opened in WAL mode with a busy timeout and
+//     foreign keys on;
+//   - PostgreSQL (github.com/jackc/pgx/v5/stdlib) with "postgres://…" or
+//     "postgresql://…", so several stateless server replicas can share one
+//     database.
+//
+// Both run the same parameterised SQL (written with ? placeholders and
+// rebound to $n for PostgreSQL) and carry their own embedded goose
+// migrations, applied by [Store.Migrate]. Times are stored as Unix
+// microseconds in UTC in both dialects.
+//
+// Secrets never rest in plain text: enrol secrets and device tokens are
+// 256-bit random values, and only their SHA-256 is stored (a slow hash adds
+// nothing for high-entropy secrets). The plain text is returned once, at
+// creation.
+//
+// Reports are idempotent by envelope ID: saving the same envelope twice
+// stores it once and reports the second save as a duplicate. Each check run
+// is stored with one row per check result (device, check, status, required,
+// time) so fleet queries can filter on them; each device row carries its
+// latest run's readiness so the fleet overview needs no aggregation.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/report"
+)
+
+// Errors callers branch on.
+var (
+	// ErrNotFound: no such team, device or secret.
+	ErrNotFound = errors.New("not found")
+	// ErrUnauthorized: an unknown or revoked device token (HTTP 401).
+	ErrUnauthorized = errors.New("unknown or revoked device token")
+	// ErrInvalidSecret: an unknown or revoked enrol secret.
+	ErrInvalidSecret = errors.New("unknown or revoked enrol secret")
+	// ErrConflict: an If-Match ETag that no longer matches, or a name taken.
+	ErrConflict = errors.New("conflict")
+	// ErrInvalid: an argument the store refuses (wrong envelope kind, bad JSON).
+	ErrInvalid = errors.New("invalid argument")
+)
+
+// Store is the server's storage. Implementations are safe for concurrent use.
+type Store interface {
+	// Migrate brings the schema up to date; running it again is a no-op.
+	Migrate(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+
+	// CreateTeam adds a team with its policy (JSON).
+	CreateTeam(ctx context.Context, name string, policy json.RawMessage) (Team, error)
+	// Team returns one team.
+	Team(ctx context.Context, id string) (Team, error)
+	// Teams lists teams by name.
+	Teams(ctx context.Context) ([]Team, error)
+	// SetTeamPolicy replaces a team's policy. When ifMatch is not empty it
+	// must equal the current ETag, or ErrConflict is returned.
+	SetTeamPolicy(ctx context.Context, teamID string, policy json.RawMessage, ifMatch string) (Team, error)
+
+	// CreateEnrollSecret makes a new enrol secret for a team and returns its
+	// plain text (shown once; only its hash is stored) and its ID.
+	CreateEnrollSecret(ctx context.Context, teamID string) (plaintext, id string, err error)
+	// EnrollSecretByPlaintext looks a secret up; revoked secrets are returned
+	// with RevokedAt set. Unknown secrets give ErrNotFound.
+	EnrollSecretByPlaintext(ctx context.Context, plaintext string) (EnrollSecret, error)
+	// RevokeEnrollSecret stops a secret enrolling further devices.
+	RevokeEnrollSecret(ctx context.Context, id string) error
+	// EnrollSecrets lists a team's secrets (all teams when teamID is empty),
+	// newest first.
+	EnrollSecrets(ctx context.Context, teamID string) ([]EnrollSecret, error)
+
+	// EnrollDevice exchanges a valid enrol secret for a new device in the
+	// secret's team, in one transaction, and returns the device token's plain
+	// text (only its hash is stored). ErrInvalidSecret when the secret is
+	// unknown or revoked.
+	EnrollDevice(ctx context.Context, secret, name string, agent report.Agent) (deviceID, token string, err error)
+	// DeviceByToken authenticates a device token: ErrUnauthorized when it is
+	// unknown or the device is revoked.
+	DeviceByToken(ctx context.Context, token string) (Device, error)
+	// Device returns one device, revoked or not.
+	Device(ctx context.Context, id string) (Device, error)
+	// RevokeDevice makes the device's token refused from now on.
+	RevokeDevice(ctx context.Context, id string) error
+	// Devices lists devices with their latest readiness, by ID, a page at a
+	// time.
+	Devices(ctx context.Context, f DeviceFilter) ([]Device, error)
+
+	// SaveReport stores a check-run envelope from a device; duplicate is true
+	// (and nothing changes) when the envelope ID was stored before.
+	SaveReport(ctx context.Context, deviceID string, env report.Envelope) (duplicate bool, err error)
+	// SaveReports stores several check-run envelopes in one transaction
+	// (group commit: the ingest path's way to amortise a commit over many
+	// reports) and says which were duplicates. Either all are stored or,
+	// on error, none.
+	SaveReports(ctx context.Context, batch []DeviceReport) (duplicates []bool, err error)
+	// SaveSession stores a session envelope, idempotent the same way.
+	SaveSession(ctx context.Context, deviceID string, env report.Envelope) (duplicate bool, err error)
+	// LatestResults returns the results of the device's latest check run
+	// (none when it never reported), in check ID order.
+	LatestResults(ctx context.Context, deviceID string) ([]Result, error)
+	// Sessions returns a device's session records, newest first.
+	Sessions(ctx context.Context, deviceID string, limit int) ([]Session, error)
+}
+
+// DeviceReport is one envelope from one device, for SaveReports.
+type DeviceReport struct {
+	DeviceID string
+	Envelope report.Envelope
+}
+
+// Team owns devices and a policy.
+type Team struct {
+	ID     string
+	Name   string
+	Policy json.RawMessage
+	// ETag changes whenever Policy does (a hash of it, unquoted).
+	ETag      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// EnrollSecret is a stored enrol secret (its hash only).
+type EnrollSecret struct {
+	ID        string
+	TeamID    string
+	CreatedAt time.Time
+	RevokedAt *time.Time
+}
+
+// Revoked reports whether the secret was revoked.
+func (s EnrollSecret) Revoked() bool { return s.RevokedAt != nil }
+
+// Device is an enrolled machine with its latest readiness.
+type Device struct {
+	ID           string
+	TeamID       string
+	Name         string
+	AgentVersion string
+	OS           string
+	OSVersion    string
+	Arch         string
+	EnrolledAt   time.Time
+	LastSeenAt   time.Time
+	RevokedAt    *time.Time
+	// LatestRunID, LatestRunAt and LatestReady describe the latest check run
+	// (by start time); empty and nil before the first report.
+	LatestRunID string
+	LatestRunAt *time.Time
+	LatestReady *bool
+}
+
+// Revoked reports whether the device was revoked.
+func (d Device) Revoked() bool { return d.RevokedAt != nil }
+
+// DeviceFilter selects a page of devices.
+type DeviceFilter struct {
+	// TeamID limits to one team when set.
+	TeamID string
+	// AfterID continues after the last device of the previous page.
+	AfterID string
+	// Limit caps the page (default 100, at most 1000).
+	Limit int
+}
+
+// Result is one stored check result.
+type Result struct {
+	RunID    string
+	DeviceID string
+	CheckID  string
+	Status   checks.Status
+	Required bool
+	At       time.Time
+	Summary  string
+	Reason   string
+	Facts    json.RawMessage
+}
+
+// Session is one stored session record.
+type Session struct {
+	ID         string
+	DeviceID   string
+	SessionID  string
+	Event      string
+	At         time.Time
+	ReceivedAt time.Time
+	Label      string
+	Ready      bool
+	NotPassing []string
+	Override   *report.Override
+	Cookies    *report.CookieSummary
+}
+
+// Open opens the store a DSN names: "sqlite:PATH" (or "sqlite://PATH") or
+// "postgres://…" / "postgresql://…". It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string) (Store, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
+		return openSQLite(ctx, path)
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn)
+	default:
+		return nil, fmt.Errorf("%w: database %q is neither sqlite:PATH nor postgres://…", ErrInvalid, redact(dsn))
+	}
+}
+
+// redact hides a password in a URL-style DSN for error messages.
+func redact(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	scheme := strings.Index(dsn, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return dsn
+	}
+	userinfo := dsn[scheme+3 : at]
+	if user, _, ok := strings.Cut(userinfo, ":"); ok {
+		return dsn[:scheme+3] + user + ":xxxxx" + dsn[at:]
+	}
+	return dsn
+}

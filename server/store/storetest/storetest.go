@@ -1,0 +1,642 @@
+// Package storetest is the one test suite every store.Store back end must
+// pass: [Run] it with a function that opens a fresh, empty store.
+//
+// The suite migrates each store itself (twice, to prove migrations are
+// idempotent). Stores that expose their database through
+// `DB() *sql.DB` and `Dialect() string` are also scanned row by row to prove
+// no secret or token is stored in plain text.
+package storetest
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/report"
+	"github.com/sessionguard/sessionguard/server/store"
+)
+
+// Opener returns a new, empty store for one test; the opener registers its
+// own cleanup.
+type Opener func(t *testing.T) store.Store
+
+// Run runs the suite.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"MigrateTwice", testMigrateTwice},
+		{"Teams", testTeams},
+		{"EnrolSecrets", testEnrolSecrets},
+		{"EnrolTokenRevoke", testEnrolTokenRevoke},
+		{"RevokedSecretRefused", testRevokedSecretRefused},
+		{"SecretsHashed", testSecretsHashed},
+		{"SaveReportIdempotent", testSaveReportIdempotent},
+		{"SaveReportsBatch", testSaveReportsBatch},
+		{"LatestResults", testLatestResults},
+		{"SaveSessionIdempotent", testSaveSessionIdempotent},
+		{"DevicesPaging", testDevicesPaging},
+		{"ConcurrentReports", testConcurrentReports},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			if err := s.Migrate(t.Context()); err != nil {
+				t.Fatalf("Migrate: %v", err)
+			}
+			tc.fn(t, s)
+		})
+	}
+}
+
+// Fixtures.
+
+// Agent is the agent description the suite enrols with.
+var Agent = report.Agent{Version: "1.2.3", Host: probe.Host{OS: "linux", OSVersion: "debian 12", Arch: "amd64"}}
+
+// Enrolled makes a team, a secret and a device, and returns the device ID
+// and token.
+func Enrolled(t testing.TB, s store.Store, teamName string) (team store.Team, deviceID, token string) {
+	t.Helper()
+	ctx := context.Background()
+	team, err := s.CreateTeam(ctx, teamName, json.RawMessage(`{"required":["firewall"]}`))
+	if err != nil {
+		t.Fatalf("CreateTeam: %v", err)
+	}
+	secret, _, err := s.CreateEnrollSecret(ctx, team.ID)
+	if err != nil {
+		t.Fatalf("CreateEnrollSecret: %v", err)
+	}
+	deviceID, token, err = s.EnrollDevice(ctx, secret, "laptop-1", Agent)
+	if err != nil {
+		t.Fatalf("EnrollDevice: %v", err)
+	}
+	return team, deviceID, token
+}
+
+// CheckRun returns a valid check-run envelope with the given results.
+func CheckRun(startedAt time.Time, ready bool, results ...report.CheckResult) report.Envelope {
+	env := report.NewCheckRun(Agent, checks.Report{StartedAt: startedAt, DurationMS: 42, Ready: ready})
+	env.CheckRun.Results = results
+	return env
+}
+
+func testMigrateTwice(t *testing.T, s store.Store) {
+	// Run already migrated once.
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+	if _, _, token := Enrolled(t, s, "after-migrate"); token == "" {
+		t.Fatal("empty token")
+	}
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatalf("third Migrate with data: %v", err)
+	}
+}
+
+func testTeams(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, err := s.CreateTeam(ctx, "Safeguarding", json.RawMessage(`{"a":1}`))
+	if err != nil {
+		t.Fatalf("CreateTeam: %v", err)
+	}
+	if _, err := s.CreateTeam(ctx, "Safeguarding", nil); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("duplicate team name: err %v, want ErrConflict", err)
+	}
+	if _, err := s.CreateTeam(ctx, "Bad", json.RawMessage(`{`)); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("bad policy: err %v, want ErrInvalid", err)
+	}
+	got, err := s.Team(ctx, a.ID)
+	if err != nil || got.Name != "Safeguarding" || string(got.Policy) != `{"a":1}` || got.ETag != a.ETag || a.ETag == "" {
+		t.Fatalf("Team = %+v, %v; want %+v", got, err, a)
+	}
+	if _, err := s.Team(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown team: err %v, want ErrNotFound", err)
+	}
+
+	b, err := s.SetTeamPolicy(ctx, a.ID, json.RawMessage(`{"a":2}`), a.ETag)
+	if err != nil {
+		t.Fatalf("SetTeamPolicy with current ETag: %v", err)
+	}
+	if b.ETag == a.ETag || string(b.Policy) != `{"a":2}` {
+		t.Errorf("after SetTeamPolicy: %+v (old ETag %s)", b, a.ETag)
+	}
+	if _, err := s.SetTeamPolicy(ctx, a.ID, json.RawMessage(`{"a":3}`), a.ETag); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("stale ETag: err %v, want ErrConflict", err)
+	}
+	if _, err := s.SetTeamPolicy(ctx, "nope", json.RawMessage(`{}`), ""); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown team: err %v, want ErrNotFound", err)
+	}
+	if _, err := s.SetTeamPolicy(ctx, a.ID, json.RawMessage(`{"a":4}`), ""); err != nil {
+		t.Errorf("unconditional SetTeamPolicy: %v", err)
+	}
+	if _, err := s.CreateTeam(ctx, "Admin", nil); err != nil {
+		t.Fatal(err)
+	}
+	teams, err := s.Teams(ctx)
+	if err != nil || len(teams) != 2 || teams[0].Name != "Admin" || string(teams[1].Policy) != `{"a":4}` {
+		t.Errorf("Teams = %+v, %v", teams, err)
+	}
+}
+
+func testEnrolSecrets(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, err := s.CreateTeam(ctx, "t", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.CreateTeam(ctx, "u", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CreateEnrollSecret(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("secret for unknown team: err %v, want ErrNotFound", err)
+	}
+	p1, id1, err := s.CreateEnrollSecret(ctx, team.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, id2, err := s.CreateEnrollSecret(ctx, team.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CreateEnrollSecret(ctx, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	if p1 == p2 || id1 == id2 || len(p1) < 40 {
+		t.Errorf("secrets not distinct or too short: %q %q", p1, p2)
+	}
+	got, err := s.EnrollSecretByPlaintext(ctx, p1)
+	if err != nil || got.ID != id1 || got.TeamID != team.ID || got.Revoked() {
+		t.Errorf("EnrollSecretByPlaintext = %+v, %v", got, err)
+	}
+	if _, err := s.EnrollSecretByPlaintext(ctx, p1+"x"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown secret: err %v, want ErrNotFound", err)
+	}
+	if err := s.RevokeEnrollSecret(ctx, id2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeEnrollSecret(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("revoke unknown: err %v, want ErrNotFound", err)
+	}
+	if got, err := s.EnrollSecretByPlaintext(ctx, p2); err != nil || !got.Revoked() {
+		t.Errorf("revoked secret = %+v, %v", got, err)
+	}
+	list, err := s.EnrollSecrets(ctx, team.ID)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("EnrollSecrets(team) = %+v, %v", list, err)
+	}
+	all, err := s.EnrollSecrets(ctx, "")
+	if err != nil || len(all) != 3 {
+		t.Fatalf("EnrollSecrets(all) = %+v, %v", all, err)
+	}
+}
+
+func testEnrolTokenRevoke(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, id, token := Enrolled(t, s, "t")
+	d, err := s.DeviceByToken(ctx, token)
+	if err != nil {
+		t.Fatalf("DeviceByToken: %v", err)
+	}
+	if d.ID != id || d.TeamID != team.ID || d.Name != "laptop-1" || d.AgentVersion != "1.2.3" ||
+		d.OS != "linux" || d.OSVersion != "debian 12" || d.Arch != "amd64" || d.Revoked() || d.EnrolledAt.IsZero() ||
+		d.LatestReady != nil || d.LatestRunID != "" {
+		t.Errorf("DeviceByToken = %+v", d)
+	}
+	for _, bad := range []string{"", token + "x", "sgdt_" + strings.Repeat("A", 43)} {
+		if _, err := s.DeviceByToken(ctx, bad); !errors.Is(err, store.ErrUnauthorized) {
+			t.Errorf("DeviceByToken(%q): err %v, want ErrUnauthorized", bad, err)
+		}
+	}
+	if err := s.RevokeDevice(ctx, id); err != nil {
+		t.Fatalf("RevokeDevice: %v", err)
+	}
+	if _, err := s.DeviceByToken(ctx, token); !errors.Is(err, store.ErrUnauthorized) {
+		t.Errorf("revoked device: err %v, want ErrUnauthorized", err)
+	}
+	if d, err := s.Device(ctx, id); err != nil || !d.Revoked() {
+		t.Errorf("Device after revoke = %+v, %v", d, err)
+	}
+	if err := s.RevokeDevice(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("revoke unknown device: err %v, want ErrNotFound", err)
+	}
+	if _, err := s.Device(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown device: err %v, want ErrNotFound", err)
+	}
+}
+
+func testRevokedSecretRefused(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, err := s.CreateTeam(ctx, "t", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, id, err := s.CreateEnrollSecret(ctx, team.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.EnrollDevice(ctx, "sges_unknown", "x", Agent); !errors.Is(err, store.ErrInvalidSecret) {
+		t.Errorf("unknown secret: err %v, want ErrInvalidSecret", err)
+	}
+	if _, _, err := s.EnrollDevice(ctx, secret, "before", Agent); err != nil {
+		t.Fatalf("enrol before revoke: %v", err)
+	}
+	if err := s.RevokeEnrollSecret(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.EnrollDevice(ctx, secret, "after", Agent); !errors.Is(err, store.ErrInvalidSecret) {
+		t.Errorf("revoked secret: err %v, want ErrInvalidSecret", err)
+	}
+	devs, err := s.Devices(ctx, store.DeviceFilter{})
+	if err != nil || len(devs) != 1 || devs[0].Name != "before" {
+		t.Errorf("Devices = %+v, %v; want only the one enrolled before revoking", devs, err)
+	}
+}
+
+// rawDB is what SQL back ends expose for the plain-text scan.
+type rawDB interface {
+	DB() *sql.DB
+	Dialect() string
+}
+
+func testSecretsHashed(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	raw, ok := s.(rawDB)
+	if !ok {
+		t.Skip("store does not expose its database")
+	}
+	team, err := s.CreateTeam(ctx, "t", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := s.CreateEnrollSecret(ctx, team.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, token, err := s.EnrollDevice(ctx, secret, "d", Agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SaveReport(ctx, id, CheckRun(time.Now(), true, report.CheckResult{ID: "firewall", Status: checks.Pass, Summary: "on"})); err != nil {
+		t.Fatal(err)
+	}
+
+	var tablesQuery string
+	switch raw.Dialect() {
+	case "sqlite":
+		tablesQuery = `SELECT name FROM sqlite_master WHERE type = 'table'`
+	case "postgres":
+		tablesQuery = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema()`
+	default:
+		t.Fatalf("unknown dialect %q", raw.Dialect())
+	}
+	db := raw.DB()
+	var tables []string
+	rows, err := db.QueryContext(ctx, tablesQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cells := 0
+	for _, table := range tables {
+		// Identifiers cannot be parameters; these names come from the
+		// catalogue and are quoted.
+		rows, err := db.QueryContext(ctx, `SELECT * FROM "`+strings.ReplaceAll(table, `"`, `""`)+`"`)
+		if err != nil {
+			t.Fatalf("reading %s: %v", table, err)
+		}
+		cols, err := rows.Columns()
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range vals {
+				cells++
+				text := fmt.Sprint(v)
+				if b, ok := v.([]byte); ok {
+					text = string(b)
+				}
+				for _, plain := range []struct{ what, s string }{{"device token", token}, {"enrol secret", secret}} {
+					if strings.Contains(text, plain.s) {
+						t.Errorf("%s in plain text in %s.%s", plain.what, table, cols[i])
+					}
+				}
+			}
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cells < 20 {
+		t.Errorf("scanned only %d cells of tables %v; the scan is not looking at the data", cells, tables)
+	}
+}
+
+func countRows(t *testing.T, s store.Store, query string, args ...any) int {
+	t.Helper()
+	raw, ok := s.(rawDB)
+	if !ok {
+		return -1
+	}
+	if raw.Dialect() == "postgres" {
+		for i := 1; strings.Contains(query, "?"); i++ {
+			query = strings.Replace(query, "?", fmt.Sprintf("$%d", i), 1)
+		}
+	}
+	var n int
+	if err := raw.DB().QueryRowContext(t.Context(), query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+func testSaveReportIdempotent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, id, _ := Enrolled(t, s, "t")
+	env := CheckRun(time.Now(), false,
+		report.CheckResult{ID: "firewall", Status: checks.Pass, Required: true, Summary: "on", Facts: json.RawMessage(`{"backend":"nftables"}`)},
+		report.CheckResult{ID: "disk_encryption", Status: checks.Fail, Required: true, Summary: "off", Reason: "no LUKS"},
+	)
+	if err := env.Validate(); err != nil {
+		t.Fatalf("fixture: %v", err)
+	}
+	dup, err := s.SaveReport(ctx, id, env)
+	if err != nil || dup {
+		t.Fatalf("first SaveReport = %v, %v", dup, err)
+	}
+	dup, err = s.SaveReport(ctx, id, env)
+	if err != nil || !dup {
+		t.Fatalf("second SaveReport = %v, %v; want duplicate", dup, err)
+	}
+	if n := countRows(t, s, `SELECT COUNT(*) FROM check_runs WHERE id = ?`, env.ID); n != 1 && n != -1 {
+		t.Errorf("%d check_runs rows, want 1", n)
+	}
+	if n := countRows(t, s, `SELECT COUNT(*) FROM check_results WHERE run_id = ?`, env.ID); n != 2 && n != -1 {
+		t.Errorf("%d check_results rows, want 2", n)
+	}
+	if n := countRows(t, s, `SELECT COUNT(*) FROM check_results WHERE device_id = ? AND check_id = ? AND status = ? AND required = ?`, id, "disk_encryption", "fail", true); n != 1 && n != -1 {
+		t.Errorf("fleet filter found %d failing disk_encryption rows, want 1", n)
+	}
+	sess := report.NewSession(Agent, report.SessionRecord{ID: report.NewID(), SessionID: report.NewID(), Event: report.SessionStart, At: time.Now(), Label: "C-1"})
+	if _, err := s.SaveReport(ctx, id, sess); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("SaveReport(session envelope): err %v, want ErrInvalid", err)
+	}
+	if _, err := s.SaveReport(ctx, "nope", CheckRun(time.Now(), true)); err == nil {
+		t.Error("SaveReport for an unknown device succeeded")
+	}
+}
+
+func testLatestResults(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, id, _ := Enrolled(t, s, "t")
+	if rs, err := s.LatestResults(ctx, id); err != nil || len(rs) != 0 {
+		t.Fatalf("LatestResults before any report = %+v, %v", rs, err)
+	}
+	t0 := time.Now().UTC().Truncate(time.Microsecond)
+	newer := CheckRun(t0, true,
+		report.CheckResult{ID: "screen_lock", Status: checks.Pass, Required: true, Summary: "5 min"},
+		report.CheckResult{ID: "firewall", Status: checks.Warn, Summary: "partial", Facts: json.RawMessage(`{"rules":3}`)},
+	)
+	older := CheckRun(t0.Add(-time.Hour), false, report.CheckResult{ID: "firewall", Status: checks.Fail, Required: true, Summary: "off"})
+	for _, env := range []report.Envelope{newer, older} { // out of order, as a spool replay may send
+		if _, err := s.SaveReport(ctx, id, env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs, err := s.LatestResults(ctx, id)
+	if err != nil || len(rs) != 2 {
+		t.Fatalf("LatestResults = %+v, %v", rs, err)
+	}
+	if rs[0].CheckID != "firewall" || rs[0].Status != checks.Warn || rs[0].Required || string(rs[0].Facts) != `{"rules":3}` ||
+		rs[0].RunID != newer.ID || !rs[0].At.Equal(t0) || rs[1].CheckID != "screen_lock" || !rs[1].Required || rs[1].Facts != nil {
+		t.Errorf("LatestResults = %+v", rs)
+	}
+	d, err := s.Device(ctx, id)
+	if err != nil || d.LatestRunID != newer.ID || d.LatestReady == nil || !*d.LatestReady || d.LatestRunAt == nil || !d.LatestRunAt.Equal(t0) {
+		t.Errorf("Device latest = %+v, %v", d, err)
+	}
+}
+
+func testSaveSessionIdempotent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, id, _ := Enrolled(t, s, "t")
+	sid := report.NewID()
+	t0 := time.Now().UTC().Truncate(time.Microsecond)
+	start := report.NewSession(Agent, report.SessionRecord{
+		ID: report.NewID(), SessionID: sid, Event: report.SessionStart, At: t0, Label: "CASE-17",
+		NotPassing: []string{"disk_encryption"},
+		Override:   &report.Override{Reason: "urgent call", Checks: []string{"disk_encryption"}},
+	})
+	end := report.NewSession(Agent, report.SessionRecord{
+		ID: report.NewID(), SessionID: sid, Event: report.SessionEnd, At: t0.Add(time.Hour), Label: "CASE-17", Ready: true,
+		Cookies: &report.CookieSummary{Removed: 12, Kept: 3, Browsers: 2, ProfilesCleared: 2},
+	})
+	for _, env := range []report.Envelope{start, end} {
+		if err := env.Validate(); err != nil {
+			t.Fatalf("fixture: %v", err)
+		}
+		if dup, err := s.SaveSession(ctx, id, env); err != nil || dup {
+			t.Fatalf("SaveSession = %v, %v", dup, err)
+		}
+	}
+	if dup, err := s.SaveSession(ctx, id, start); err != nil || !dup {
+		t.Fatalf("SaveSession again = %v, %v; want duplicate", dup, err)
+	}
+	if n := countRows(t, s, `SELECT COUNT(*) FROM sessions WHERE device_id = ?`, id); n != 2 && n != -1 {
+		t.Errorf("%d session rows, want 2", n)
+	}
+	if _, err := s.SaveSession(ctx, id, CheckRun(t0, true)); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("SaveSession(check run): err %v, want ErrInvalid", err)
+	}
+	got, err := s.Sessions(ctx, id, 10)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("Sessions = %+v, %v", got, err)
+	}
+	e, st := got[0], got[1]
+	if e.ID != end.ID || e.Event != report.SessionEnd || !e.Ready || e.Override != nil || e.Cookies == nil || *e.Cookies != *end.Session.Cookies ||
+		len(e.NotPassing) != 0 || !e.At.Equal(t0.Add(time.Hour)) {
+		t.Errorf("end record = %+v", e)
+	}
+	if st.ID != start.ID || st.SessionID != sid || st.Label != "CASE-17" || st.Ready || st.Cookies != nil || st.Override == nil ||
+		st.Override.Reason != "urgent call" || len(st.Override.Checks) != 1 || len(st.NotPassing) != 1 || st.NotPassing[0] != "disk_encryption" {
+		t.Errorf("start record = %+v", st)
+	}
+	if got, err := s.Sessions(ctx, id, 1); err != nil || len(got) != 1 || got[0].ID != end.ID {
+		t.Errorf("Sessions(limit 1) = %+v, %v", got, err)
+	}
+}
+
+func testDevicesPaging(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	teamA, err := s.CreateTeam(ctx, "a", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	teamB, err := s.CreateTeam(ctx, "b", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secretA, _, err := s.CreateEnrollSecret(ctx, teamA.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secretB, _, err := s.CreateEnrollSecret(ctx, teamB.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := map[string]bool{}
+	for i := range 7 {
+		secret := secretA
+		if i%2 == 1 {
+			secret = secretB
+		}
+		id, _, err := s.EnrollDevice(ctx, secret, fmt.Sprintf("d%d", i), Agent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < 5 {
+			ready[id] = i%3 == 0
+			if _, err := s.SaveReport(ctx, id, CheckRun(time.Now(), i%3 == 0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var all []store.Device
+	after := ""
+	for {
+		page, err := s.Devices(ctx, store.DeviceFilter{AfterID: after, Limit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		if len(page) > 3 {
+			t.Fatalf("page of %d", len(page))
+		}
+		all = append(all, page...)
+		after = page[len(page)-1].ID
+	}
+	if len(all) != 7 {
+		t.Fatalf("paged through %d devices, want 7", len(all))
+	}
+	for i, d := range all {
+		if i > 0 && all[i-1].ID >= d.ID {
+			t.Errorf("devices out of order at %d", i)
+		}
+		want, reported := ready[d.ID]
+		switch {
+		case !reported && d.LatestReady != nil:
+			t.Errorf("%s never reported but LatestReady = %v", d.Name, *d.LatestReady)
+		case reported && (d.LatestReady == nil || *d.LatestReady != want):
+			t.Errorf("%s LatestReady = %v, want %v", d.Name, d.LatestReady, want)
+		}
+	}
+	b, err := s.Devices(ctx, store.DeviceFilter{TeamID: teamB.ID})
+	if err != nil || len(b) != 3 {
+		t.Errorf("Devices(team b) = %d, %v; want 3", len(b), err)
+	}
+}
+
+func testConcurrentReports(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, id, _ := Enrolled(t, s, "t")
+	const workers, each = 4, 10
+	envs := make([]report.Envelope, each)
+	for i := range envs {
+		envs[i] = CheckRun(time.Now().Add(time.Duration(i)*time.Second), true, report.CheckResult{ID: "firewall", Status: checks.Pass, Summary: "on"})
+	}
+	// Every worker sends every envelope: exactly one save of each may win.
+	var mu sync.Mutex
+	fresh := map[string]int{}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for _, env := range envs {
+				dup, err := s.SaveReport(ctx, id, env)
+				if err != nil {
+					t.Errorf("SaveReport: %v", err)
+					return
+				}
+				if !dup {
+					mu.Lock()
+					fresh[env.ID]++
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, env := range envs {
+		if fresh[env.ID] != 1 {
+			t.Errorf("envelope %s stored as new %d times, want 1", env.ID, fresh[env.ID])
+		}
+	}
+	d, err := s.Device(ctx, id)
+	if err != nil || d.LatestRunID != envs[each-1].ID {
+		t.Errorf("latest run = %q, %v; want the newest %q", d.LatestRunID, err, envs[each-1].ID)
+	}
+}
+
+func testSaveReportsBatch(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, a, _ := Enrolled(t, s, "a")
+	_, b, _ := Enrolled(t, s, "b")
+	res := report.CheckResult{ID: "firewall", Status: checks.Pass, Summary: "on"}
+	old := CheckRun(time.Now(), true, res)
+	if _, err := s.SaveReport(ctx, a, old); err != nil {
+		t.Fatal(err)
+	}
+	x, y := CheckRun(time.Now(), true, res), CheckRun(time.Now(), false, res)
+	dr := func(device string, env report.Envelope) store.DeviceReport {
+		return store.DeviceReport{DeviceID: device, Envelope: env}
+	}
+	dups, err := s.SaveReports(ctx, []store.DeviceReport{dr(a, x), dr(b, y), dr(a, old), dr(b, y)})
+	if err != nil {
+		t.Fatalf("SaveReports: %v", err)
+	}
+	if want := []bool{false, false, true, true}; fmt.Sprint(dups) != fmt.Sprint(want) {
+		t.Errorf("duplicates = %v, want %v", dups, want)
+	}
+	if n := countRows(t, s, `SELECT COUNT(*) FROM check_runs`); n != 3 && n != -1 {
+		t.Errorf("%d check_runs rows, want 3", n)
+	}
+	// All or nothing: an unknown device fails the whole batch.
+	z := CheckRun(time.Now(), true, res)
+	if _, err := s.SaveReports(ctx, []store.DeviceReport{dr(a, z), dr("nope", CheckRun(time.Now(), true))}); err == nil {
+		t.Fatal("SaveReports with an unknown device succeeded")
+	}
+	if dup, err := s.SaveReport(ctx, a, z); err != nil || dup {
+		t.Errorf("envelope of a failed batch: SaveReport = %v, %v; want stored fresh", dup, err)
+	}
+	if dups, err := s.SaveReports(ctx, nil); err != nil || len(dups) != 0 {
+		t.Errorf("empty batch = %v, %v", dups, err)
+	}
+}
