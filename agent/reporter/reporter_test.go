@@ -185,6 +185,7 @@ func TestSendsInOrderToTheRightPaths(t *testing.T) {
 	h := start(t, srv.URL, nil, nil, envs...)
 	srv.wait(t, len(envs))
 	eventually(t, "empty spool", func() bool { return h.sp.Len() == 0 })
+	eventually(t, "counted", func() bool { return h.rep.State().Sent == uint64(len(envs)) })
 	reqs := srv.requests()
 	for i, r := range reqs {
 		wantPath := report.PathReports
@@ -229,6 +230,8 @@ func TestDuplicateAckRemoves(t *testing.T) {
 	srv.seen[env.ID] = 1 // the server already has it (a resend after a crash)
 	h := start(t, srv.URL, nil, nil, env)
 	eventually(t, "ack", func() bool { return h.sp.Len() == 0 })
+	// The spool is acked before the send is counted: wait for the count.
+	eventually(t, "counted", func() bool { return h.rep.State().Sent == 1 })
 	if st := h.rep.State(); st.Duplicates != 1 || st.Sent != 1 {
 		t.Fatalf("state %+v", st)
 	}
@@ -348,6 +351,7 @@ func TestRevokedStopsUntilANewToken(t *testing.T) {
 	mu.Unlock()
 	h.rep.Notify()
 	eventually(t, "drained", func() bool { return h.sp.Len() == 0 })
+	eventually(t, "counted", func() bool { return h.rep.State().Sent == 3 })
 	if st := h.rep.State(); st.Revoked || st.Sent != 3 {
 		t.Fatalf("state after re-enrolment %+v", st)
 	}
