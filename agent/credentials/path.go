@@ -1,0 +1,22 @@
+package credentials
+
+import (
+	"errors"
+
+	"github.com/sessionguard/sessionguard/internal/statedir"
+)
+
+// DefaultPath is credentials.json in the state directory (internal/statedir):
+// /var/lib/sessionguard for root on Linux, /Library/Application
+// Support/SessionGuard for the macOS daemon, %ProgramData%\SessionGuard on
+// Windows, and the user's state directory otherwise.
+//
+// Windows ignores the 0600 mode: the file inherits the ACL of
+// %ProgramData%\SessionGuard, which the installer restricts to SYSTEM and
+// Administrators.
+func DefaultPath() (string, error) {
+	if p := statedir.File("credentials.json"); p != "" {
+		return p, nil
+	}
+	return "", errors.New("finding the credentials file: no home directory")
+}

@@ -1,0 +1,67 @@
+// Package statedir says where SessionGuard keeps its state — results, the
+// session log, the spool and the device credentials — so the agent, the
+// session log and the credentials store agree on one directory:
+//
+//   - Windows: %ProgramData%\SessionGuard;
+//   - macOS as root: /Library/Application Support/SessionGuard;
+//   - other Unix as root: /var/lib/sessionguard;
+//   - macOS as a user: ~/Library/Application Support/SessionGuard;
+//   - other Unix as a user: $XDG_STATE_HOME/sessionguard when that is an
+//     absolute path, else ~/.local/state/sessionguard.
+package statedir
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+)
+
+// Dir is the state directory for this process, or "" when it has none
+// (a user without a home directory).
+func Dir() string {
+	return dir(runtime.GOOS, os.Geteuid(), os.Getenv, os.UserHomeDir)
+}
+
+func dir(goos string, euid int, getenv func(string) string, home func() (string, error)) string {
+	switch {
+	case goos == "windows":
+		base := getenv("ProgramData")
+		if base == "" {
+			base = `C:\ProgramData`
+		}
+		return base + `\SessionGuard`
+	case euid == 0 && goos == "darwin":
+		return "/Library/Application Support/SessionGuard"
+	case euid == 0:
+		return "/var/lib/sessionguard"
+	}
+	if goos != "darwin" {
+		if base := getenv("XDG_STATE_HOME"); filepath.IsAbs(base) {
+			return filepath.Join(base, "sessionguard")
+		}
+	}
+	h, err := home()
+	if err != nil || h == "" {
+		return ""
+	}
+	if goos == "darwin" {
+		return filepath.Join(h, "Library", "Application Support", "SessionGuard")
+	}
+	return filepath.Join(h, ".local", "state", "sessionguard")
+}
+
+// File is name inside Dir, or "" when there is no state directory. On
+// Windows paths it joins with a backslash.
+func File(name string) string {
+	return join(Dir(), name)
+}
+
+func join(dir, name string) string {
+	if dir == "" {
+		return ""
+	}
+	if len(dir) >= 2 && dir[1] == ':' {
+		return dir + `\` + name
+	}
+	return filepath.Join(dir, name)
+}
