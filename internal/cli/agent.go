@@ -16,7 +16,6 @@ import (
 	"github.com/sessionguard/sessionguard/agent/reporter"
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
 	"github.com/sessionguard/sessionguard/agent/spool"
-	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/report"
 )
@@ -67,22 +66,12 @@ The tray app and 'sessionguard status' read it through a local socket.`,
 // schedule and the reporter until ctx ends.
 func (e *env) runAgent(ctx context.Context, o agentOptions) error {
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	pol := checks.Default()
-	if o.policyFile != "" {
-		var err error
-		if pol, err = checks.LoadPolicy(o.policyFile); err != nil {
-			return err
-		}
-	}
-	log, open, err := openAgentSessionLog(o.sessionLogPath())
+	cfg, log, err := e.agentConfig(o)
 	if err != nil {
 		return err
 	}
 	defer log.Close()
-	cfg := agent.Config{
-		Probe: probe.New(), Checks: e.checks, Policy: pol, StateDir: o.stateDir, Version: Version,
-		Log: sessionLogAdapter{log}, OpenSession: open, ValidateLabel: sessionlog.ValidateLabel, Logger: logger,
-	}
+	cfg.Logger = logger
 	rep, err := e.startReporter(ctx, o, logger)
 	if err != nil {
 		return err
@@ -98,9 +87,8 @@ func (e *env) runAgent(ctx context.Context, o agentOptions) error {
 	if err != nil {
 		return err
 	}
-	p := probe.New()
 	srv := localapi.NewServer(localapi.NewHandler(a, localapi.DefaultAuthorizer(func() (string, error) {
-		u, err := p.ConsoleUser()
+		u, err := cfg.Probe.ConsoleUser()
 		return u.UID, err
 	})))
 	served := make(chan error, 1)
@@ -183,6 +171,24 @@ func (e *env) startReporter(ctx context.Context, o agentOptions, logger *slog.Lo
 		}
 	}()
 	return &runningReporter{reporter: r, server: creds.ServerURL}, nil
+}
+
+// agentConfig is what both the service and the in-process agent run with:
+// the live probe, the registered checks, the policy and the session log
+// (with the session a previous run left open). The caller closes the log.
+func (e *env) agentConfig(o agentOptions) (agent.Config, *sessionlog.Log, error) {
+	pol, err := policyOrDefault(o.policyFile)
+	if err != nil {
+		return agent.Config{}, nil, err
+	}
+	log, open, err := openAgentSessionLog(o.sessionLogPath())
+	if err != nil {
+		return agent.Config{}, nil, err
+	}
+	return agent.Config{
+		Probe: probe.New(), Checks: e.checks, Policy: pol, StateDir: o.stateDir, Version: Version,
+		Log: sessionLogAdapter{log}, OpenSession: open, ValidateLabel: sessionlog.ValidateLabel,
+	}, log, nil
 }
 
 // sessionLogAdapter makes the session log the agent's SessionLog.

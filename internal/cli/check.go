@@ -23,14 +23,20 @@ func (o *checkOptions) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.policyFile, "policy", "", "judge against this policy file (JSON) instead of the built-in default")
 }
 
+// policyOrDefault loads a policy file, or gives the built-in policy when
+// no file is named.
+func policyOrDefault(file string) (checks.Policy, error) {
+	if file == "" {
+		return checks.Default(), nil
+	}
+	return checks.LoadPolicy(file)
+}
+
 // resolve loads the policy and selects the checks.
 func (o *checkOptions) resolve(e *env) (checks.Policy, []checks.Check, error) {
-	pol := checks.Default()
-	if o.policyFile != "" {
-		var err error
-		if pol, err = checks.LoadPolicy(o.policyFile); err != nil {
-			return pol, nil, err
-		}
+	pol, err := policyOrDefault(o.policyFile)
+	if err != nil {
+		return pol, nil, err
 	}
 	list, err := checks.Select(e.checks, o.only)
 	return pol, list, err

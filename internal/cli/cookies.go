@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sessionguard/sessionguard/browsers"
-	"github.com/sessionguard/sessionguard/checks"
 )
 
 // errNotCleared is returned by `cookies clear` when a targeted profile was
@@ -130,12 +129,9 @@ cleared, 2 usage or internal error.`,
 // clear clears cookies in the policy's scope, narrowed by --domain and
 // widened by --keep.
 func (o cookieOptions) clear(ctx context.Context) (browsers.Report, error) {
-	pol := checks.Default()
-	if o.policyFile != "" {
-		var err error
-		if pol, err = checks.LoadPolicy(o.policyFile); err != nil {
-			return browsers.Report{}, err
-		}
+	pol, err := policyOrDefault(o.policyFile)
+	if err != nil {
+		return browsers.Report{}, err
 	}
 	domains := pol.CookieDomains
 	if len(o.domains) > 0 {

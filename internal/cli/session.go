@@ -10,9 +10,6 @@ import (
 
 	"github.com/sessionguard/sessionguard/agent"
 	"github.com/sessionguard/sessionguard/agent/localapi"
-	"github.com/sessionguard/sessionguard/agent/sessionlog"
-	"github.com/sessionguard/sessionguard/checks"
-	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -36,21 +33,11 @@ func (e *env) connect(ctx context.Context, o agentOptions) (backend, bool, error
 		return nil, false, err
 	}
 	client.Close()
-	pol := checks.Default()
-	if o.policyFile != "" {
-		var err error
-		if pol, err = checks.LoadPolicy(o.policyFile); err != nil {
-			return nil, false, err
-		}
-	}
-	log, open, err := openAgentSessionLog(o.sessionLogPath())
+	cfg, log, err := e.agentConfig(o)
 	if err != nil {
 		return nil, false, err
 	}
-	a, err := agent.New(agent.Config{
-		Probe: probe.New(), Checks: e.checks, Policy: pol, StateDir: o.stateDir, Version: Version,
-		Log: sessionLogAdapter{log}, OpenSession: open, ValidateLabel: sessionlog.ValidateLabel,
-	})
+	a, err := agent.New(cfg)
 	if err != nil {
 		log.Close()
 		return nil, false, err
