@@ -55,6 +55,11 @@ var (
 
 // Store is the server's storage. Implementations are safe for concurrent use.
 type Store interface {
+	// AdminStore: admin accounts and fleet queries for the dashboard.
+	AdminStore
+	// PrivacyStore: audit log, retention, subject access, exports.
+	PrivacyStore
+
 	// Migrate brings the schema up to date; running it again is a no-op.
 	Migrate(ctx context.Context) error
 	// Close releases the database.
