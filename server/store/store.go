@@ -118,6 +118,23 @@ type Store interface {
 	LatestResults(ctx context.Context, deviceID string) ([]Result, error)
 	// Sessions returns a device's session records, newest first.
 	Sessions(ctx context.Context, deviceID string, limit int) ([]Session, error)
+	// FleetCounts counts devices by state (for the overview and /metrics),
+	// for one team or all (teamID empty). A device is stale when its last
+	// report is before staleBefore; stale devices are counted as stale only,
+	// not as ready or not ready.
+	FleetCounts(ctx context.Context, teamID string, staleBefore time.Time) (FleetCounts, error)
+}
+
+// FleetCounts is the number of (not revoked) devices in each state.
+type FleetCounts struct {
+	Total int
+	// Ready and NotReady: by the latest check run, reported since
+	// staleBefore.
+	Ready, NotReady int
+	// Stale: reported, but not since staleBefore.
+	Stale int
+	// NeverReported: enrolled but no check run yet.
+	NeverReported int
 }
 
 // DeviceReport is one envelope from one device, for SaveReports.
