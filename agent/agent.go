@@ -82,6 +82,8 @@ type Agent struct {
 	runError error
 	outbox   Outbox
 	server   string
+	// policyChanged wakes Schedule to judge the computer by a new policy.
+	policyChanged chan struct{}
 }
 
 // New makes an agent and loads the results the previous run left.
@@ -99,7 +101,7 @@ func New(cfg Config) (*Agent, error) {
 		return nil, fmt.Errorf("creating state directory: %w", err)
 	}
 	a := &Agent{cfg: cfg, policy: cfg.Policy, session: cfg.OpenSession, subs: map[int]chan localapi.Event{},
-		outbox: cfg.Outbox, server: cfg.Server}
+		outbox: cfg.Outbox, server: cfg.Server, policyChanged: make(chan struct{}, 1)}
 	if b, err := os.ReadFile(filepath.Join(cfg.StateDir, ResultsFile)); err == nil {
 		var rep checks.Report
 		if json.Unmarshal(b, &rep) == nil && rep.Schema == checks.ReportSchema {
@@ -118,12 +120,17 @@ func (a *Agent) Policy() checks.Policy {
 	return a.policy
 }
 
-// SetPolicy replaces the policy (pushed by the server) and tells watchers.
+// SetPolicy replaces the policy (pushed by the server), tells watchers,
+// and has Schedule run the checks again under it.
 func (a *Agent) SetPolicy(pol checks.Policy) {
 	a.mu.Lock()
 	a.policy = pol
 	a.mu.Unlock()
 	a.broadcast("status")
+	select {
+	case a.policyChanged <- struct{}{}:
+	default:
+	}
 }
 
 // SetOutbox starts reporting to server through o (after an enrolment made

@@ -321,6 +321,32 @@ func TestScheduleRunsAtStart(t *testing.T) {
 	}
 }
 
+func TestNewPolicyRunsTheChecksAgain(t *testing.T) {
+	f := newFixture(t, false)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { f.agent.Schedule(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitRuns := func(n int32) {
+		t.Helper()
+		deadline := time.Now().Add(3 * time.Second)
+		for f.fw.runs.Load() < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d runs, want %d", f.fw.runs.Load(), n)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitRuns(1)
+	pol := checks.Default()
+	pol.AllowOverride = true
+	f.agent.SetPolicy(pol)
+	waitRuns(2) // the interval is 15 minutes: only the policy change can cause it
+	if !f.agent.Policy().AllowOverride {
+		t.Error("policy not replaced")
+	}
+}
+
 type revokedOutbox struct{ memOutbox }
 
 func (*revokedOutbox) State() reporter.State { return reporter.State{Revoked: true} }

@@ -20,7 +20,8 @@ const (
 )
 
 // Schedule runs the checks now, then every report_interval_seconds of the
-// policy, and soon after the network changes, until ctx ends.
+// policy, soon after the network changes and when the policy changes, until
+// ctx ends.
 func (a *Agent) Schedule(ctx context.Context) {
 	a.runLogged(ctx, "start")
 	netTick := time.NewTicker(NetworkPollInterval)
@@ -45,6 +46,9 @@ func (a *Agent) Schedule(ctx context.Context) {
 		case <-settle:
 			settle = nil
 			a.runLogged(ctx, "network_change")
+			next = time.Now().Add(a.interval())
+		case <-a.policyChanged:
+			a.runLogged(ctx, "policy_change")
 			next = time.Now().Add(a.interval())
 		}
 		timer.Stop()

@@ -13,6 +13,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent"
 	"github.com/sessionguard/sessionguard/agent/credentials"
 	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/agent/policysync"
 	"github.com/sessionguard/sessionguard/agent/reporter"
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
 	"github.com/sessionguard/sessionguard/agent/spool"
@@ -78,10 +79,18 @@ func (e *env) runAgent(ctx context.Context, o agentOptions) error {
 	}
 	if rep != nil {
 		cfg.Outbox, cfg.Server = rep.reporter, rep.server
+		// Start from the policy the server last gave (kept across
+		// restarts), not the defaults, until it answers again.
+		if pol, _, err := policysync.LoadCached(rep.policyCache); err == nil {
+			cfg.Policy = pol
+		}
 	}
 	a, err := agent.New(cfg)
 	if err != nil {
 		return err
+	}
+	if rep != nil {
+		rep.syncPolicy(ctx, a, logger)
 	}
 	ln, err := localapi.Listen(o.socket)
 	if err != nil {
@@ -132,6 +141,7 @@ func (e *env) awaitEnrolment(ctx context.Context, o agentOptions, logger *slog.L
 		}
 		if rep != nil {
 			a.SetOutbox(rep.reporter, rep.server)
+			rep.syncPolicy(ctx, a, logger)
 			logger.Info("enrolled: reporting started")
 			return
 		}
@@ -141,6 +151,24 @@ func (e *env) awaitEnrolment(ctx context.Context, o agentOptions, logger *slog.L
 type runningReporter struct {
 	reporter *reporter.Reporter
 	server   string
+	// token reads the device token; policyCache is where the server's
+	// policy is kept.
+	token       func() (string, error)
+	policyCache string
+}
+
+// PolicyCacheFile is the file in the state directory that keeps the last
+// policy the server gave.
+const PolicyCacheFile = "server-policy.json"
+
+// syncPolicy keeps a's policy in step with the team policy on the server.
+func (r *runningReporter) syncPolicy(ctx context.Context, a *agent.Agent, logger *slog.Logger) {
+	s, err := policysync.New(policysync.Config{ServerURL: r.server, Token: r.token, CachePath: r.policyCache, Apply: a.SetPolicy, Logger: logger})
+	if err != nil {
+		logger.Warn("policy updates from the server are off", "err", err)
+		return
+	}
+	go s.Run(ctx)
 }
 
 // startReporter starts sending the spool when this device is enrolled; nil
@@ -170,7 +198,7 @@ func (e *env) startReporter(ctx context.Context, o agentOptions, logger *slog.Lo
 			logger.Error("reporter stopped", "err", err)
 		}
 	}()
-	return &runningReporter{reporter: r, server: creds.ServerURL}, nil
+	return &runningReporter{reporter: r, server: creds.ServerURL, token: store.Token, policyCache: filepath.Join(o.stateDir, PolicyCacheFile)}, nil
 }
 
 // agentConfig is what both the service and the in-process agent run with:

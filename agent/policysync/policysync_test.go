@@ -1,0 +1,272 @@
+package policysync
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/report"
+)
+
+// policyServer serves a policy document with an ETag, like the server's
+// GET /api/v1/policy, and records what it was asked.
+type policyServer struct {
+	mu       sync.Mutex
+	body     string
+	etag     string
+	status   int // when not 0, answered instead
+	requests []*http.Request
+}
+
+func (p *policyServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.requests = append(p.requests, r.Clone(context.Background()))
+	switch {
+	case r.URL.Path != report.PathPolicy || r.Method != http.MethodGet:
+		http.NotFound(w, r)
+	case r.Header.Get("Authorization") != "Bearer good-token":
+		http.Error(w, "unknown or revoked device token", http.StatusUnauthorized)
+	case p.status != 0:
+		w.WriteHeader(p.status)
+	case r.Header.Get("If-None-Match") == p.etag:
+		w.WriteHeader(http.StatusNotModified)
+	default:
+		w.Header().Set("ETag", p.etag)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(p.body))
+	}
+}
+
+func (p *policyServer) set(body, etag string, status int) {
+	p.mu.Lock()
+	p.body, p.etag, p.status = body, etag, status
+	p.mu.Unlock()
+}
+
+func (p *policyServer) lastIfNoneMatch() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.requests[len(p.requests)-1].Header.Get("If-None-Match")
+}
+
+type applied struct {
+	mu   sync.Mutex
+	pols []checks.Policy
+}
+
+func (a *applied) apply(p checks.Policy) {
+	a.mu.Lock()
+	a.pols = append(a.pols, p)
+	a.mu.Unlock()
+}
+
+func (a *applied) count() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.pols)
+}
+
+func newSyncer(t *testing.T, url, token, cache string, a *applied) *Syncer {
+	t.Helper()
+	s, err := New(Config{ServerURL: url, Token: func() (string, error) { return token, nil }, CachePath: cache, Apply: a.apply})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+const teamPolicy = `{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":120,"allow_override":false}`
+
+func TestOnceAppliesCachesAndThenAsksWithTheETag(t *testing.T) {
+	ps := &policyServer{}
+	ps.set(teamPolicy, `"v1"`, 0)
+	srv := httptest.NewServer(ps)
+	defer srv.Close()
+	cache := filepath.Join(t.TempDir(), "server-policy.json")
+	var a applied
+	s := newSyncer(t, srv.URL, "good-token", cache, &a)
+
+	changed, err := s.Once(t.Context())
+	if err != nil || !changed {
+		t.Fatalf("first Once = %v, %v; want a change", changed, err)
+	}
+	if a.count() != 1 || a.pols[0].ScreenLockMaxSeconds != 120 || a.pols[0].AllowOverride {
+		t.Fatalf("applied %+v, want the team policy", a.pols)
+	}
+	// Laid over the defaults: checks the document does not name keep theirs.
+	if !a.pols[0].Required("disk_encryption") {
+		t.Error("disk_encryption not required after applying a policy that does not mention it")
+	}
+
+	changed, err = s.Once(t.Context())
+	if err != nil || changed {
+		t.Fatalf("second Once = %v, %v; want not modified", changed, err)
+	}
+	if got := ps.lastIfNoneMatch(); got != `"v1"` {
+		t.Errorf("If-None-Match = %q, want the ETag verbatim", got)
+	}
+	if a.count() != 1 {
+		t.Errorf("Apply called %d times, want once", a.count())
+	}
+
+	// A restarted agent starts from the cache and asks with its ETag.
+	pol, etag, err := LoadCached(cache)
+	if err != nil || etag != `"v1"` || pol.ScreenLockMaxSeconds != 120 {
+		t.Fatalf("LoadCached = %+v, %q, %v", pol.ScreenLockMaxSeconds, etag, err)
+	}
+	if st, err := os.Stat(cache); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("cache mode = %v, %v; want 0600", st.Mode(), err)
+	}
+	var b applied
+	s2 := newSyncer(t, srv.URL, "good-token", cache, &b)
+	if changed, err := s2.Once(t.Context()); err != nil || changed || b.count() != 0 {
+		t.Fatalf("restarted Once = %v, %v, %d applied; want not modified", changed, err, b.count())
+	}
+
+	// The admin changes the policy.
+	ps.set(`{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":60}`, `"v2"`, 0)
+	if changed, err := s2.Once(t.Context()); err != nil || !changed || b.pols[0].ScreenLockMaxSeconds != 60 {
+		t.Fatalf("after change: %v, %v, %+v", changed, err, b.pols)
+	}
+}
+
+func TestFailuresKeepThePolicyInForce(t *testing.T) {
+	ps := &policyServer{}
+	srv := httptest.NewServer(ps)
+	defer srv.Close()
+	cache := filepath.Join(t.TempDir(), "server-policy.json")
+	var a applied
+	s := newSyncer(t, srv.URL, "good-token", cache, &a)
+	ps.set(teamPolicy, `"v1"`, 0)
+	if _, err := s.Once(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(cache)
+
+	cases := []struct {
+		name, body string
+		status     int
+		token      string
+		want       string
+	}{
+		{name: "unknown field", body: `{"schema":"sessionguard.policy/v1","no_such_field":1}`, want: "not valid"},
+		{name: "out of range", body: `{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":-5}`, want: "not valid"},
+		{name: "not JSON", body: `<html>proxy login</html>`, want: "not valid"},
+		{name: "too large", body: `{"schema":"sessionguard.policy/v1","cookie_domains":["` + strings.Repeat("a", maxPolicy) + `"]}`, want: "larger than"},
+		{name: "server error", status: http.StatusServiceUnavailable, want: "503"},
+		{name: "revoked", token: "revoked-token", want: ErrRefused.Error()},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ps.set(c.body, `"bad"`, c.status)
+			tok := c.token
+			if tok == "" {
+				tok = "good-token"
+			}
+			s := newSyncer(t, srv.URL, tok, cache, &a)
+			changed, err := s.Once(t.Context())
+			if err == nil || changed || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Once = %v, %v; want an error containing %q", changed, err, c.want)
+			}
+			if c.token != "" && !errors.Is(err, ErrRefused) {
+				t.Errorf("err = %v, want ErrRefused", err)
+			}
+			if a.count() != 1 {
+				t.Errorf("a failed fetch applied a policy (%d applied)", a.count())
+			}
+			if after, _ := os.ReadFile(cache); string(after) != string(before) {
+				t.Error("a failed fetch changed the cache")
+			}
+		})
+	}
+}
+
+func TestRunPollsUntilCancelled(t *testing.T) {
+	ps := &policyServer{}
+	ps.set(teamPolicy, `"v1"`, 0)
+	srv := httptest.NewServer(ps)
+	defer srv.Close()
+	var a applied
+	s, err := New(Config{ServerURL: srv.URL, Token: func() (string, error) { return "good-token", nil },
+		CachePath: filepath.Join(t.TempDir(), "p.json"), Apply: a.apply, Interval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ps.mu.Lock()
+		n := len(ps.requests)
+		ps.mu.Unlock()
+		if n >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d polls in 5 s at a 10 ms interval", n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run = %v, want context.Canceled", err)
+	}
+	if a.count() != 1 {
+		t.Errorf("applied %d times over several polls of an unchanged policy, want 1", a.count())
+	}
+}
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	ok := Config{ServerURL: "https://sg.example.org", Token: func() (string, error) { return "", nil }, CachePath: "/x", Apply: func(checks.Policy) {}}
+	bad := []func(*Config){
+		func(c *Config) { c.Token = nil },
+		func(c *Config) { c.Apply = nil },
+		func(c *Config) { c.CachePath = "" },
+		func(c *Config) { c.ServerURL = "ftp://sg.example.org" },
+		func(c *Config) { c.ServerURL = "http://sg.example.org" }, // plain http off loopback
+	}
+	for i, mutate := range bad {
+		c := ok
+		mutate(&c)
+		if _, err := New(c); err == nil {
+			t.Errorf("case %d: New accepted a bad config", i)
+		}
+	}
+	if _, err := New(ok); err != nil {
+		t.Errorf("New(ok) = %v", err)
+	}
+}
+
+func BenchmarkOnceNotModified(b *testing.B) {
+	ps := &policyServer{}
+	ps.set(teamPolicy, `"v1"`, 0)
+	srv := httptest.NewServer(ps)
+	defer srv.Close()
+	var a applied
+	s, err := New(Config{ServerURL: srv.URL, Token: func() (string, error) { return "good-token", nil },
+		CachePath: filepath.Join(b.TempDir(), "p.json"), Apply: a.apply})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.Once(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.Once(b.Context()); err != nil {
+			b.Fatal(err)
+		}
+		ps.mu.Lock()
+		ps.requests = ps.requests[:0]
+		ps.mu.Unlock()
+	}
+}
