@@ -1,7 +1,7 @@
 # SessionGuard — see README.md. Everything builds with CGO_ENABLED=0.
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -s -w -X github.com/sessionguard/sessionguard/internal/cli.Version=$(VERSION)
+LDFLAGS   := -s -w -X github.com/sessionguard/sessionguard/internal/cli.Version=$(VERSION) -X github.com/sessionguard/sessionguard/internal/servercli.Version=$(VERSION) -X main.version=$(VERSION)
 BIN       := bin
 PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
@@ -13,6 +13,8 @@ all: build
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/sessionguard ./cmd/sessionguard
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/sessionguard-server ./cmd/sessionguard-server
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/sessionguard-tray ./cmd/sessionguard-tray
 
 # The main job on embedded defaults: check this computer and say what to fix.
 # A "not ready" verdict (exit 1) is an answer, not a build failure.
@@ -46,6 +48,46 @@ cross:
 		echo "build $$os/$$arch"; \
 		GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o dist/sessionguard-$$os-$$arch$$ext ./cmd/sessionguard; \
 	done
+	@set -e; for p in linux/amd64 linux/arm64; do \
+		echo "build server $$p"; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o dist/sessionguard-server-$${p%/*}-$${p#*/} ./cmd/sessionguard-server; \
+	done
+	@# The tray: pure Go on Linux and Windows (a GUI-subsystem exe, no console
+	@# window); on macOS it needs cgo (AppKit) and is built on a Mac — see README.
+	@set -e; for p in linux/amd64 linux/arm64 windows/amd64 windows/arm64; do \
+		os=$${p%/*}; arch=$${p#*/}; ext=; gui=; [ $$os = windows ] && ext=.exe && gui=-H=windowsgui; \
+		echo "build tray $$os/$$arch"; \
+		GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "$(LDFLAGS) $$gui" -o dist/sessionguard-tray-$$os-$$arch$$ext ./cmd/sessionguard-tray; \
+	done
+
+# Packages into dist/ from one version number (make package PKG_VERSION=1.4.0):
+# sessionguard and sessionguard-server .deb/.rpm (linux amd64, arm64), the MSI
+# (windows amd64) and the macOS pkg layouts (built into .pkg by
+# .github/workflows/macos-package.yml). Reproducible: SOURCE_DATE_EPOCH is the
+# last commit's time, binaries are built with -trimpath and an empty build id.
+# Needs wixl for the MSI (see packaging/README.md for the apt packages).
+PKG_VERSION ?= $(or $(shell git describe --tags --match 'v[0-9]*' --abbrev=0 2>/dev/null | sed 's/^v//'),0.1.0)
+PKG_BIN     := dist/pkgbin
+PKG_LDFLAGS := -s -w -buildid= -X github.com/sessionguard/sessionguard/internal/cli.Version=$(PKG_VERSION) -X github.com/sessionguard/sessionguard/internal/servercli.Version=$(PKG_VERSION) -X main.version=$(PKG_VERSION)
+PKG_TARGETS := linux/amd64 linux/arm64 windows/amd64 darwin/arm64 darwin/amd64
+
+.PHONY: package
+package:
+	@set -e; export SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct); rm -rf $(PKG_BIN); \
+	for p in $(PKG_TARGETS); do \
+		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; out=$(PKG_BIN)/$$os-$$arch; \
+		echo "build $$os/$$arch"; \
+		GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(PKG_LDFLAGS)' -o $$out/sessionguard$$ext ./cmd/sessionguard; \
+		if [ $$os = linux ]; then \
+			GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(PKG_LDFLAGS)' -o $$out/sessionguard-server ./cmd/sessionguard-server; \
+		fi; \
+		if [ -d cmd/sessionguard-tray ]; then \
+			gui=; [ $$os = windows ] && gui=-H=windowsgui; \
+			GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "$(PKG_LDFLAGS) $$gui" -o $$out/sessionguard-tray$$ext ./cmd/sessionguard-tray \
+			|| echo "note: the tray for $$os/$$arch does not build here (on macOS it needs cgo; the macOS workflow builds it)"; \
+		fi; \
+	done; \
+	$(GO) run ./packaging/cmd/sgpkg --version $(PKG_VERSION) --bin $(PKG_BIN) --out dist
 
 bench:
 	CGO_ENABLED=1 $(GO) test -run '^$$' -bench . -benchmem ./...

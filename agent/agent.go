@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -157,6 +158,8 @@ func (a *Agent) statusLocked() localapi.Status {
 		AllowOverride: a.policy.AllowOverride,
 		Enrolled:      a.outbox != nil,
 		Server:        a.server,
+		CookieDomains: slices.Clone(a.policy.CookieDomains),
+		CookieKeep:    slices.Clone(a.policy.CookieKeep),
 	}
 	if a.outbox != nil {
 		st.Pending = a.outbox.Len()

@@ -14,12 +14,23 @@
 #   gcc              go test -race (cgo)
 #   postgresql       the server store suite's PostgreSQL half (a real cluster,
 #                    started and given a test role by scripts/pg-test-setup.sh)
+#   xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
+#                    the tray's menu drawn by a real StatusNotifier host
+#                    (gtk-sni-tray-standalone) on Xvfb, clicked and captured (xwd)
+#   rpm wixl msitools  building the .rpm and the MSI, and inspecting them
+#                    (rpm -qlp, msiinfo)
+#   osslsigncode openssl  the Windows signing hook, tested with a throw-away
+#                    certificate
+#   systemd          systemd-analyze verify/security of the shipped units (no
+#                    systemd runs: only the analyser is used)
 set -euo pipefail
 
 packages=(
 	nftables iptables cryptsetup-bin util-linux iproute2 clamav
 	libglib2.0-bin gsettings-desktop-schemas dconf-service dconf-gsettings-backend dbus-daemon
 	network-manager chromium firefox-esr gcc git make postgresql
+	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
+	rpm wixl msitools osslsigncode openssl systemd
 )
 
 need=()

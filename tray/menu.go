@@ -26,13 +26,16 @@ type Item struct {
 	Click Msg
 }
 
-// Keys of the fixed items; a check's item is KeyCheckPrefix + its id.
+// Keys of the fixed items; a check's item is KeyCheckPrefix + its id. Every
+// key appears at most once in a MenuView.
 const (
 	KeyOverall       = "overall"
 	KeySession       = "session_line"
 	KeyCookies       = "cookies_line"
 	KeyCloseBrowsers = "close_browsers"
-	KeyNotice        = "notice"
+	KeyNotice        = "notice" // the agent is down: when the checks come back
+	KeyRevoked       = "notice_revoked"
+	KeyReadOnly      = "notice_read_only"
 	KeyCheckPrefix   = "check:"
 	KeyCheckAgain    = "check_again"
 	KeyStartEnd      = "start_end"
@@ -79,10 +82,10 @@ func Menu(m Model) MenuView {
 			items = append(items, text(KeySession, "Session open: "+s.Label+" since "+m.clock(s.At)))
 		}
 		if m.status.Revoked {
-			items = append(items, text(KeyNotice, LabelRevoked))
+			items = append(items, text(KeyRevoked, LabelRevoked))
 		}
 		if !m.status.CanWrite {
-			items = append(items, text(KeyNotice, LabelReadOnly))
+			items = append(items, text(KeyReadOnly, LabelReadOnly))
 		}
 	}
 	if c := m.cookies; c != nil {

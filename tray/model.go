@@ -1,6 +1,8 @@
 // Package tray is the tray app's menu logic as a pure state machine, tested
-// without a display. The adapter that imports the systray library (and the
-// dialogs, notifications and HTTP calls) lives elsewhere and only translates:
+// without a display. The rest lives beside it and only translates
+// (tray/trayapp runs the loop and the Effects, tray/systrayui is the one
+// importer of the systray library, tray/desktop the dialogs and
+// notifications):
 // agent events, answers and clicks become Msgs; the Effects Update returns
 // become requests to the agent, dialogs, notifications and cookie clearing;
 // Menu describes what the menu shows after every Update.

@@ -154,9 +154,17 @@ func runSteps(t *testing.T, steps []step) {
 func checkInvariants(t *testing.T, v MenuView) {
 	t.Helper()
 	n := 0
+	keys := map[string]bool{}
 	for _, it := range v.Items {
 		if it.Key == KeyStartEnd {
 			n++
+		}
+		// Check lines go to slots by position; the fixed lines by key.
+		if !it.Separator && !strings.HasPrefix(it.Key, KeyCheckPrefix) {
+			if keys[it.Key] {
+				t.Errorf("key %q appears twice: %q", it.Key, labels(v))
+			}
+			keys[it.Key] = true
 		}
 		if it.Click == nil && it.Enabled {
 			t.Errorf("item %q is enabled but does nothing", it.Label)
@@ -808,7 +816,7 @@ func TestReadOnlyMenu(t *testing.T) {
 			name:  "checks shown, actions disabled, a line says why",
 			start: ro,
 			check: func(t *testing.T, m Model, v MenuView) {
-				wantItem(LabelReadOnly, false)(t, mustItem(t, v, KeyNotice))
+				wantItem(LabelReadOnly, false)(t, mustItem(t, v, KeyReadOnly))
 				wantItem(LabelCheckAgain, false)(t, mustItem(t, v, KeyCheckAgain))
 				wantItem(LabelStart, false)(t, mustItem(t, v, KeyStartEnd))
 				// Reading a fix needs no rights.
@@ -832,7 +840,7 @@ func TestReadOnlyMenu(t *testing.T) {
 			msgs:  []Msg{event("status", status(localapi.Red, true))},
 			check: func(t *testing.T, m Model, v MenuView) {
 				wantItem(LabelStart, true)(t, mustItem(t, v, KeyStartEnd))
-				if _, ok := find(v, KeyNotice); ok {
+				if _, ok := find(v, KeyReadOnly); ok {
 					t.Errorf("read-only line still shown")
 				}
 			},
@@ -905,7 +913,7 @@ func TestMenuLabels(t *testing.T) {
 	revoked := status(localapi.Green, true)
 	revoked.Revoked = true
 	m, _ = run(t, New(cfg), event("status", revoked))
-	wantItem(LabelRevoked, false)(t, mustItem(t, Menu(m), KeyNotice))
+	wantItem(LabelRevoked, false)(t, mustItem(t, Menu(m), KeyRevoked))
 }
 
 // TestUpdateIsPure feeds every message to models in several states and

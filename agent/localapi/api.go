@@ -60,6 +60,11 @@ type Status struct {
 	Revoked bool `json:"revoked,omitempty"`
 	// CanWrite tells the caller whether it may start/end sessions and run.
 	CanWrite bool `json:"can_write"`
+	// CookieDomains and CookieKeep are the policy's cookie scope (clear
+	// only these sites / every site but these), so the tray and `session
+	// end` clear what the policy in force — possibly the server's — says.
+	CookieDomains []string `json:"cookie_domains,omitempty"`
+	CookieKeep    []string `json:"cookie_keep,omitempty"`
 }
 
 // StartRequest is POST sessions/start.

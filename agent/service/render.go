@@ -101,9 +101,17 @@ func Render(p Platform, exe string) ([]byte, error) {
 // which NoNewPrivileges allows) and reads users' settings, so the home
 // directories and /run/user are read-only, not hidden; it writes only its
 // state (/var/lib/sessionguard) and its socket (/run/sessionguard, 0755 so
-// every local user reaches the socket).
-const systemdUnit = `# The SessionGuard agent, installed by ` + "`sessionguard agent install`" + `.
-# Remove it with ` + "`sessionguard agent uninstall`" + `; reinstall rather than edit.
+// every local user reaches the socket). It listens on no network port: the
+// address families are the local API's unix socket, IPv4/IPv6 for reporting
+// and the mDNS browse, and netlink for nft and ip. No ProtectClock,
+// PrivateDevices or DeviceAllow: each closes the device policy, and the
+// disk-encryption check reads block devices (blkid, cryptsetup).
+//
+// The sessionguard .deb and .rpm ship this same unit (packaging renders it
+// with RenderSystemd), so the package and "agent install" agree.
+const systemdUnit = `# The SessionGuard agent, installed by the sessionguard package or by
+# ` + "`sessionguard agent install`" + ` (removed with the package or ` + "`sessionguard agent uninstall`" + `).
+# Reinstall rather than edit; override settings with ` + "`systemctl edit " + Name + "`" + `.
 # %[3]s
 [Unit]
 Description=%[4]s
@@ -131,6 +139,10 @@ ProtectControlGroups=true
 ProtectKernelTunables=true
 RestrictSUIDSGID=true
 RestrictRealtime=true
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
+ProtectHostname=true
+ProtectKernelLogs=true
+SystemCallArchitectures=native
 LockPersonality=true
 
 [Install]

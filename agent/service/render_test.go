@@ -78,17 +78,18 @@ func TestSystemdUnitContent(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		"[Unit]Description":             DisplayName,
-		"[Service]ExecStart":            "/usr/bin/sessionguard agent run",
-		"[Service]Restart":              "always",
-		"[Service]ProtectSystem":        "strict",
-		"[Service]ProtectHome":          "read-only",
-		"[Service]RuntimeDirectory":     "sessionguard",
-		"[Service]RuntimeDirectoryMode": "0755",
-		"[Service]StateDirectory":       "sessionguard",
-		"[Service]NoNewPrivileges":      "true",
-		"[Service]PrivateTmp":           "true",
-		"[Install]WantedBy":             "multi-user.target",
+		"[Unit]Description":                DisplayName,
+		"[Service]ExecStart":               "/usr/bin/sessionguard agent run",
+		"[Service]Restart":                 "always",
+		"[Service]ProtectSystem":           "strict",
+		"[Service]ProtectHome":             "read-only",
+		"[Service]RuntimeDirectory":        "sessionguard",
+		"[Service]RuntimeDirectoryMode":    "0755",
+		"[Service]StateDirectory":          "sessionguard",
+		"[Service]NoNewPrivileges":         "true",
+		"[Service]PrivateTmp":              "true",
+		"[Service]RestrictAddressFamilies": "AF_UNIX AF_INET AF_INET6 AF_NETLINK",
+		"[Install]WantedBy":                "multi-user.target",
 	}
 	for k, v := range want {
 		if got := settings[k]; len(got) != 1 || got[0] != v {
@@ -98,6 +99,11 @@ func TestSystemdUnitContent(t *testing.T) {
 	for _, forbidden := range []string{"[Service]User", "[Service]DynamicUser", "[Service]ProtectKernelModules"} {
 		if v, ok := settings[forbidden]; ok {
 			t.Errorf("%s = %q: the agent runs as root and must load what the checks need", forbidden, v)
+		}
+	}
+	for _, forbidden := range []string{"[Service]ProtectClock", "[Service]PrivateDevices", "[Service]DeviceAllow", "[Service]DevicePolicy"} {
+		if v, ok := settings[forbidden]; ok {
+			t.Errorf("%s = %q closes the device policy: the disk-encryption check reads block devices", forbidden, v)
 		}
 	}
 }

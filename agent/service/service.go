@@ -64,7 +64,28 @@ var (
 	ErrAlreadyInstalled = errors.New("the SessionGuard agent service is already installed; " +
 		"run `" + sudo + "sessionguard agent uninstall` first to reinstall it")
 	ErrUnsafeExecutable = errors.New("the sessionguard executable's path cannot be written safely into the service definition")
+	// ErrInstalledByPackage: the .deb or .rpm installed the unit, and the
+	// package manager owns it.
+	ErrInstalledByPackage = errors.New("the sessionguard package installed the agent service (" + PackagedUnitPath +
+		"), so the package manager looks after it: start it with `sudo systemctl enable --now " + Name +
+		"`, remove it by removing the package")
 )
+
+// PackagedUnitPath is where the sessionguard .deb and .rpm install the
+// systemd unit (`agent install` writes /etc/systemd/system instead).
+const PackagedUnitPath = "/usr/lib/systemd/system/" + Name + ".service"
+
+// packagedUnit is PackagedUnitPath; tests point it elsewhere.
+var packagedUnit = PackagedUnitPath
+
+// installedByPackage reports whether a package installed the systemd unit.
+func (m *Manager) installedByPackage() bool {
+	if m.platform != Systemd {
+		return false
+	}
+	_, err := os.Stat(packagedUnit)
+	return err == nil
+}
 
 // Status is the state of the installed service.
 type Status int
@@ -204,6 +225,9 @@ func (m *Manager) Install() error {
 	if err := m.ready(); err != nil {
 		return fmt.Errorf("cannot install the SessionGuard agent service: %w", err)
 	}
+	if m.installedByPackage() {
+		return fmt.Errorf("cannot install the SessionGuard agent service: %w", ErrInstalledByPackage)
+	}
 	st, err := m.status()
 	if err != nil {
 		return fmt.Errorf("cannot install the SessionGuard agent service: %w", err)
@@ -222,6 +246,9 @@ func (m *Manager) Uninstall() error {
 	st, err := m.installed("uninstall")
 	if err != nil {
 		return err
+	}
+	if m.installedByPackage() {
+		return fmt.Errorf("cannot uninstall the SessionGuard agent service: %w", ErrInstalledByPackage)
 	}
 	if st == StatusRunning {
 		if err := m.svc.Stop(); err != nil {

@@ -2,6 +2,8 @@ package service
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -141,5 +143,48 @@ func TestManagerStatus(t *testing.T) {
 		if len(svc.calls) != 0 {
 			t.Errorf("status made control calls %q", svc.calls)
 		}
+	}
+}
+
+// TestInstalledByPackage: with the unit a .deb or .rpm installed, install
+// and uninstall leave it to the package manager; start and stop work.
+func TestInstalledByPackage(t *testing.T) {
+	unit := filepath.Join(t.TempDir(), Name+".service")
+	if err := os.WriteFile(unit, []byte("[Unit]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := packagedUnit
+	packagedUnit = unit
+	t.Cleanup(func() { packagedUnit = old })
+	for _, c := range []struct {
+		op      func(*Manager) error
+		wantErr error
+		calls   []string
+	}{
+		{(*Manager).Install, ErrInstalledByPackage, nil},
+		{(*Manager).Uninstall, ErrInstalledByPackage, nil},
+		{(*Manager).Start, nil, []string{"start"}},
+	} {
+		svc := stopped
+		m, err := New(Options{Executable: "/usr/bin/sessionguard", Platform: Systemd, IsAdmin: func() bool { return true }, Service: &svc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.op(m); !errors.Is(err, c.wantErr) {
+			t.Errorf("got %v, want %v", err, c.wantErr)
+		}
+		if !slices.Equal(svc.calls, c.calls) {
+			t.Errorf("calls %q, want %q", svc.calls, c.calls)
+		}
+	}
+	// Without the packaged unit, install goes ahead as before.
+	packagedUnit = filepath.Join(t.TempDir(), "none.service")
+	svc := notInstalled
+	m, err := New(Options{Executable: "/usr/bin/sessionguard", Platform: Systemd, IsAdmin: func() bool { return true }, Service: &svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Install(); err != nil || !slices.Equal(svc.calls, []string{"install"}) {
+		t.Errorf("install without a packaged unit: %v %q", err, svc.calls)
 	}
 }

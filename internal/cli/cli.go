@@ -88,7 +88,7 @@ Exit codes: 0 ready, 1 a required check is not passing, 2 usage or internal erro
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, cmd.CommandPath())
 	})
-	root.AddCommand(e.checkCommand(), e.evidenceCommand(), e.cookiesCommand(), e.statusCommand(), e.sessionCommand(), e.agentCommand(), e.enrollCommand())
+	root.AddCommand(e.checkCommand(), e.evidenceCommand(), e.cookiesCommand(), e.statusCommand(), e.sessionCommand(), e.agentCommand(), e.enrollCommand(), e.onboardCommand())
 	return root
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/browsers"
 )
 
@@ -27,6 +28,9 @@ type cookieOptions struct {
 	dryRun        bool
 	closeBrowsers bool
 	policyFile    string
+	// scope, when set, is the running agent's cookie scope, which takes
+	// the place of the policy file's.
+	scope *localapi.Status
 }
 
 func (e *env) cookiesCommand() *cobra.Command {
@@ -132,6 +136,9 @@ func (o cookieOptions) clear(ctx context.Context) (browsers.Report, error) {
 	pol, err := policyOrDefault(o.policyFile)
 	if err != nil {
 		return browsers.Report{}, err
+	}
+	if o.scope != nil {
+		pol.CookieDomains, pol.CookieKeep = o.scope.CookieDomains, o.scope.CookieKeep
 	}
 	domains := pol.CookieDomains
 	if len(o.domains) > 0 {

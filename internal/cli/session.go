@@ -167,6 +167,10 @@ be cleared, 2 no open session, usage or internal error.`,
 				return errors.New("no session is open (start one with 'sessionguard session start --label REF')")
 			}
 			cookies.policyFile = opts.policyFile
+			if opts.policyFile == "" {
+				// The agent's policy in force (maybe the server's).
+				cookies.scope = &st
+			}
 			cleared, clearErr := cookies.clear(ctx)
 			var summary *report.CookieSummary
 			if clearErr == nil {

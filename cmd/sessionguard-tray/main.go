@@ -1,0 +1,349 @@
+// Command sessionguard-tray is SessionGuard's traffic light in the
+// notification area: green when this computer is ready for a confidential
+// session, amber with warnings, red when something must be fixed first and
+// grey when the SessionGuard agent is not running. Its menu shows every
+// check, opens the fix of one that is not OK, runs the checks again and
+// starts and ends sessions (clearing browser cookies at the end). See
+// `sessionguard-tray --help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/tray"
+	"github.com/sessionguard/sessionguard/tray/desktop"
+	"github.com/sessionguard/sessionguard/tray/systrayui"
+	"github.com/sessionguard/sessionguard/tray/trayapp"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0 // Quit clicked, or stopped by a signal
+	exitError = 1 // could not start (a policy file that cannot be read)
+	exitUsage = 2 // bad flags
+)
+
+const usage = `sessionguard-tray shows whether this computer is ready for a confidential
+session: a green, amber, red or grey light in the notification area, with a
+menu that lists every check, opens the fix of one that is not OK, checks
+again, and starts and ends sessions. Ending a session clears your browsers'
+cookies (as 'sessionguard session end' does) and records how many.
+
+It talks to the SessionGuard agent (sudo sessionguard agent install) and is
+started for you when you log in. When the agent stops, the light turns grey
+and comes back by itself when the agent is running again.
+
+On a Linux desktop without a tray (no StatusNotifier host, e.g. GNOME
+without the AppIndicator extension) it says so, keeps running and shows
+desktop notifications instead; use 'sessionguard status' to see the checks
+and 'sessionguard session start|end' for sessions.
+
+Usage:
+  sessionguard-tray [flags]
+
+Flags:
+`
+
+const noTrayHint = `sessionguard-tray: this desktop shows no tray icons (no StatusNotifier host on the session bus).
+SessionGuard keeps running and will show notifications when a check needs attention.
+To see the checks run:    sessionguard status
+To start or end a session: sessionguard session start --label REF / sessionguard session end
+`
+
+const noTrayBuildHint = `sessionguard-tray: this build has no tray icon (macOS needs a build with CGO_ENABLED=1).
+SessionGuard keeps running and will show notifications. To see the checks run: sessionguard status
+`
+
+const noBusHint = `sessionguard-tray: no desktop session bus (DBUS_SESSION_BUS_ADDRESS), so no tray icon and no notifications.
+Messages are printed here instead. To see the checks run: sessionguard status
+`
+
+// version is set at build time: -ldflags '-X main.version=1.2.3'.
+var version = "dev"
+
+type options struct {
+	showVersion bool
+	socket      string
+	dashboard   string
+	policyFile  string
+	remindAfter time.Duration
+	noTray      bool
+	hostWait    time.Duration
+	verbose     bool
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func parse(args []string, stdout, stderr io.Writer) (options, int, bool) {
+	var o options
+	fs := flag.NewFlagSet("sessionguard-tray", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	// Asked-for help goes to stdout; help after a mistake to stderr.
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "--h" || a == "-help" || a == "--help" {
+			fs.SetOutput(stdout)
+			break
+		}
+	}
+	fs.StringVar(&o.socket, "socket", "", "the agent's socket (named pipe on Windows); default: the system agent's, then your own")
+	fs.StringVar(&o.dashboard, "dashboard-url", "", "add \"Open dashboard\" to the menu, opening this https:// address (for admins)")
+	fs.StringVar(&o.policyFile, "policy", "", "take the sites whose cookies to clear and keep (cookie_domains, cookie_keep) from this policy file instead of the agent's policy")
+	fs.DurationVar(&o.remindAfter, "remind-after", tray.DefaultRemindAfter, "remind to end a session open this long (0s: never)")
+	fs.BoolVar(&o.noTray, "no-tray", false, "show no tray icon: notifications only")
+	fs.DurationVar(&o.hostWait, "host-wait", 10*time.Second, "Linux: how long to wait at login for the desktop's tray to appear before falling back to notifications")
+	fs.BoolVar(&o.verbose, "verbose", false, "log more to standard error")
+	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), `
+Exit codes: 0 quit from the menu or stopped, 1 could not start, 2 bad flags.
+
+Examples:
+  sessionguard-tray
+  sessionguard-tray --dashboard-url https://sessionguard.example.org/
+  sessionguard-tray --socket /run/sessionguard/agent.sock --no-tray
+`)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, exitOK, false
+		}
+		return o, exitUsage, false
+	}
+	if o.showVersion {
+		fmt.Fprintln(stdout, "sessionguard-tray", version)
+		return o, exitOK, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "sessionguard-tray: unexpected argument %q (see --help)\n", fs.Arg(0))
+		return o, exitUsage, false
+	}
+	if o.dashboard != "" {
+		if err := desktop.CheckAddress(o.dashboard); err != nil {
+			fmt.Fprintf(stderr, "sessionguard-tray: --dashboard-url: %v\n", err)
+			return o, exitUsage, false
+		}
+	}
+	if o.remindAfter < 0 {
+		fmt.Fprintln(stderr, "sessionguard-tray: --remind-after must not be negative (0s turns the reminder off)")
+		return o, exitUsage, false
+	}
+	return o, exitOK, true
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	o, code, ok := parse(args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	level := slog.LevelWarn
+	if o.verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	pol := checks.Default()
+	if o.policyFile != "" {
+		p, err := checks.LoadPolicy(o.policyFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "sessionguard-tray: %v\n", err)
+			return exitError
+		}
+		pol = p
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	// The session bus (Linux and other freedesktop systems): notifications
+	// and the tray host.
+	var conn *dbus.Conn
+	if usesDBus() {
+		c, err := sessionBus()
+		if err != nil {
+			logger.Debug("no_session_bus", "err", err)
+			fmt.Fprint(stderr, noBusHint)
+		} else {
+			conn = c
+			defer conn.Close()
+		}
+	}
+
+	client := localapi.NewClient(o.socket)
+	defer client.Close()
+	remind := o.remindAfter
+	if remind == 0 {
+		remind = -1
+	}
+	ui := &lateUI{}
+	// The cookie scope is the agent's policy (maybe the server's) unless
+	// --policy names a file.
+	clearer := trayapp.AgentScopeClearer(client.Status, pol)
+	if o.policyFile != "" {
+		clearer = trayapp.PolicyClearer(pol)
+	}
+	app, err := trayapp.New(trayapp.Config{
+		Tray:    tray.Config{RemindAfter: remind, DashboardURL: o.dashboard},
+		Agent:   client,
+		UI:      ui,
+		Desktop: desktopFor(conn, stdout),
+		Clear:   clearer,
+		Logger:  logger,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "sessionguard-tray: %v\n", err)
+		return exitError
+	}
+
+	appDone := make(chan error, 1)
+	go func() { appDone <- app.Run(ctx) }()
+
+	if !o.noTray && !systrayui.Available {
+		fmt.Fprint(stderr, noTrayBuildHint)
+		o.noTray = true
+	}
+	if !o.noTray && !hostPresent(ctx, conn, o.hostWait, logger) {
+		if conn != nil { // without a bus, noBusHint said it
+			fmt.Fprint(stderr, noTrayHint)
+		}
+		// Keep looking: a panel started after us brings the icon.
+		select {
+		case <-appDone:
+			return exitOK
+		case <-waitHost(ctx, conn, logger):
+		}
+		if ctx.Err() != nil {
+			<-appDone
+			return exitOK
+		}
+		fmt.Fprintln(stderr, "sessionguard-tray: a tray appeared; showing the icon.")
+	} else if o.noTray {
+		<-appDone
+		return exitOK
+	}
+
+	sys := systrayui.New(app.Send, logger)
+	var once sync.Once
+	sys.Run(func() {
+		ui.set(sys, app.Menu())
+		go func() {
+			<-appDone
+			once.Do(sys.Quit)
+		}()
+	})
+	return exitOK
+}
+
+// sessionBus connects to the desktop's session bus: $DBUS_SESSION_BUS_ADDRESS
+// or $XDG_RUNTIME_DIR/bus, never starting one (no dbus-launch).
+func sessionBus() (*dbus.Conn, error) {
+	c, err := dbus.SessionBusPrivateNoAutoStartup()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Auth(nil); err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	if err := c.Hello(); err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// usesDBus reports whether this OS's desktop talks D-Bus (tray and
+// notifications).
+func usesDBus() bool {
+	return runtime.GOOS != "darwin" && runtime.GOOS != "windows"
+}
+
+func desktopFor(conn *dbus.Conn, out io.Writer) desktop.Desktop {
+	switch runtime.GOOS {
+	case "darwin":
+		return desktop.MacOS()
+	case "windows":
+		return desktop.Windows()
+	}
+	return desktop.Linux(conn, out)
+}
+
+// hostPresent says whether a tray icon would be seen, waiting up to wait
+// for a tray host to appear (autostart may run before the panel).
+func hostPresent(ctx context.Context, conn *dbus.Conn, wait time.Duration, logger *slog.Logger) bool {
+	if !usesDBus() {
+		return true
+	}
+	if conn == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	ok, err := systrayui.WaitForHost(ctx, conn, 500*time.Millisecond)
+	if err != nil {
+		logger.Warn("tray_host_check_failed", "err", err)
+	}
+	return ok
+}
+
+// hostPoll is how often a tray running without a tray host looks for one.
+const hostPoll = 2 * time.Second
+
+// waitHost is closed when a tray host appears or ctx ends (never without
+// a bus: then only ctx ends it).
+func waitHost(ctx context.Context, conn *dbus.Conn, logger *slog.Logger) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if conn == nil {
+			<-ctx.Done()
+			return
+		}
+		if _, err := systrayui.WaitForHost(ctx, conn, hostPoll); err != nil {
+			logger.Warn("tray_host_check_failed", "err", err)
+			<-ctx.Done()
+		}
+	}()
+	return done
+}
+
+// lateUI renders to the systray adapter once it exists.
+type lateUI struct {
+	mu sync.Mutex
+	ui trayapp.UI
+}
+
+func (l *lateUI) set(ui trayapp.UI, current tray.MenuView) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ui = ui
+	ui.Render(current)
+}
+
+func (l *lateUI) Render(v tray.MenuView) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ui != nil {
+		l.ui.Render(v)
+	}
+}

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/tray/dbustest"
+	"github.com/sessionguard/sessionguard/tray/systrayui"
+	"github.com/sessionguard/sessionguard/tray/traytest"
+)
+
+// Programs of the screenshot test (apt: xvfb, haskell-gtk-sni-tray-utils,
+// xdotool, x11-apps).
+const (
+	xvfbPath    = "/usr/bin/Xvfb"
+	sniHostPath = "/usr/bin/gtk-sni-tray-standalone"
+	xdotoolPath = "/usr/bin/xdotool"
+	xwdPath     = "/usr/bin/xwd"
+)
+
+// artefactDir is where test artefacts go: $SG_ARTEFACTS, else
+// <tmp>/sessionguard-artefacts.
+func artefactDir(t *testing.T) string {
+	dir := os.Getenv("SG_ARTEFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "sessionguard-artefacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestScreenshotRealHost shows the tray in a real StatusNotifier host
+// (gtk-sni-tray-standalone, which draws the icon and renders the menu with
+// libdbusmenu-gtk3) on a virtual X display, opens the menu with a real
+// click and keeps a screenshot as a test artefact (tray-menu.png).
+func TestScreenshotRealHost(t *testing.T) {
+	for _, p := range []string{xvfbPath, sniHostPath, xdotoolPath, xwdPath, dbustest.DaemonPath} {
+		if _, err := os.Stat(p); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is missing: apt-get install xvfb haskell-gtk-sni-tray-utils xdotool x11-apps dbus-daemon", p)
+			}
+			t.Skipf("%s is missing (apt-get install xvfb haskell-gtk-sni-tray-utils xdotool x11-apps)", p)
+		}
+	}
+	display := startXvfb(t)
+	bus := dbustest.StartBus(t)
+	env := []string{"DISPLAY=" + display, "DBUS_SESSION_BUS_ADDRESS=" + bus, "NO_AT_BRIDGE=1", "GDK_BACKEND=x11"}
+	startProcess(t, env, sniHostPath, "--watcher", "--top", "--beginning", "--size", "32")
+	conn := dbustest.Connect(t, bus)
+	traytest.WaitFor(t, "the tray host's watcher", func() bool {
+		ok, _ := systrayui.HostPresent(t.Context(), conn)
+		return ok
+	})
+
+	ag := traytest.StartAgent(t)
+	startTrayOutput(t, bus, "--socket", ag.Socket)
+	red := systrayui.Colour(localapi.Red)
+	var shot *image.RGBA
+	traytest.WaitFor(t, "the red icon in the tray bar", func() bool {
+		shot = screenshot(t, env)
+		return countNear(shot, image.Rect(0, 0, 40, 40), color.RGBA{red.R, red.G, red.B, 255}) > 100
+	})
+	before := countNear(shot, image.Rect(0, 40, shot.Bounds().Dx(), shot.Bounds().Dy()), color.RGBA{0xff, 0xff, 0xff, 0xff})
+
+	// A real click on the icon opens the menu the host renders from
+	// com.canonical.dbusmenu. On a loaded machine the host may not have
+	// read the menu yet when the icon shows, so a click that opened
+	// nothing within 3 s is repeated.
+	menuOpen := func() bool {
+		shot = screenshot(t, env)
+		// The menu is a light box under the bar, as tall as its 13 lines.
+		return countNear(shot, image.Rect(0, 40, shot.Bounds().Dx(), shot.Bounds().Dy()), color.RGBA{0xff, 0xff, 0xff, 0xff}) > before+50_000
+	}
+	opened := false
+	for try := 0; try < 5 && !opened; try++ {
+		runTool(t, env, xdotoolPath, "mousemove", "16", "16", "click", "1")
+		for wait := time.Now().Add(3 * time.Second); time.Now().Before(wait); time.Sleep(100 * time.Millisecond) {
+			if opened = menuOpen(); opened {
+				break
+			}
+		}
+	}
+	if !opened {
+		t.Fatal("clicking the icon did not open the menu")
+	}
+	out := filepath.Join(artefactDir(t), "tray-menu.png")
+	var b bytes.Buffer
+	if err := png.Encode(&b, shot); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot of the menu: %s", out)
+}
+
+// startXvfb starts a virtual display on a free number.
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(xvfbPath, "-displayfd", "3", "-screen", "0", "800x600x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Close()
+	stopOnCleanup(t, cmd)
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(r)
+		if sc.Scan() {
+			lines <- strings.TrimSpace(sc.Text())
+		}
+		close(lines)
+		_ = r.Close()
+	}()
+	select {
+	case n, ok := <-lines:
+		if !ok || n == "" {
+			t.Fatal("Xvfb printed no display number")
+		}
+		return ":" + n
+	case <-time.After(15 * time.Second):
+		t.Fatal("Xvfb did not start within 15s")
+	}
+	return ""
+}
+
+func startProcess(t *testing.T, env []string, argv ...string) {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopOnCleanup(t, cmd)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("%s: %s", argv[0], firstLines(stderr.String(), 20))
+		}
+	})
+}
+
+func stopOnCleanup(t *testing.T, cmd *exec.Cmd) {
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+}
+
+func runTool(t *testing.T, env []string, argv ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v: %s", argv[0], err, stderr.String())
+	}
+	return out
+}
+
+// screenshot takes the whole virtual screen with xwd.
+func screenshot(t *testing.T, env []string) *image.RGBA {
+	t.Helper()
+	img, err := decodeXWD(runTool(t, env, xwdPath, "-root", "-silent"))
+	if err != nil {
+		t.Fatalf("reading the screenshot: %v", err)
+	}
+	return img
+}
+
+// decodeXWD reads an X window dump in ZPixmap format with 24 or 32 bits
+// per pixel (what xwd writes for Xvfb's TrueColor screen).
+func decodeXWD(b []byte) (*image.RGBA, error) {
+	if len(b) < 100 {
+		return nil, fmt.Errorf("xwd: %d bytes", len(b))
+	}
+	var h [25]uint32
+	for i := range h {
+		h[i] = binary.BigEndian.Uint32(b[i*4:])
+	}
+	headerSize, format, width, height := h[0], h[2], int(h[4]), int(h[5])
+	byteOrder, bpp, bpl, ncolors := h[7], int(h[11]), int(h[12]), h[19]
+	if format != 2 || (bpp != 24 && bpp != 32) || width <= 0 || height <= 0 || width > 8192 || height > 8192 {
+		return nil, fmt.Errorf("xwd: format %d, %d bits per pixel, %dx%d not supported", format, bpp, width, height)
+	}
+	off := int(headerSize) + int(ncolors)*12
+	if off+height*bpl > len(b) || bpl < width*bpp/8 {
+		return nil, fmt.Errorf("xwd: truncated")
+	}
+	img := image.NewRGBA(image.Rect(0, 0, width, height))
+	n := bpp / 8
+	for y := range height {
+		row := b[off+y*bpl:]
+		for x := range width {
+			p := row[x*n : x*n+n]
+			var v uint32
+			for i := range n {
+				if byteOrder == 0 { // LSBFirst
+					v |= uint32(p[i]) << (8 * i)
+				} else {
+					v = v<<8 | uint32(p[i])
+				}
+			}
+			img.SetRGBA(x, y, color.RGBA{R: uint8(v >> 16), G: uint8(v >> 8), B: uint8(v), A: 0xff})
+		}
+	}
+	return img, nil
+}
+
+// countNear counts pixels in r within a small distance of c.
+func countNear(img *image.RGBA, r image.Rectangle, c color.RGBA) int {
+	n := 0
+	r = r.Intersect(img.Bounds())
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			p := img.RGBAAt(x, y)
+			if absDiff(p.R, c.R) < 12 && absDiff(p.G, c.G) < 12 && absDiff(p.B, c.B) < 12 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func absDiff(a, b uint8) int {
+	if a > b {
+		return int(a - b)
+	}
+	return int(b - a)
+}
