@@ -3,6 +3,7 @@ package tray
 import (
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/checks"
+	"strings"
 )
 
 // MenuView describes the tray: the icon, its tooltip and the menu.
@@ -182,8 +183,34 @@ const (
 	markNA      = "–"
 )
 
-// checkLabel is a check's line: "✔ Firewall — The firewall is on."
+// MaxLabelRunes bounds a check's line in the menu: tray hosts draw a menu
+// as wide as its longest line, and a counsellor reads a short one. The whole
+// summary stays in the item's tooltip and in the fix.
+const MaxLabelRunes = 80
+
+// checkLabel is a check's line: "✔ Firewall — The firewall is on.",
+// shortened at a word to MaxLabelRunes.
 func checkLabel(r checks.Result) string {
+	return shorten(fullCheckLabel(r), MaxLabelRunes)
+}
+
+// shorten cuts s at the last space before max runes and adds "…".
+func shorten(s string, max int) string {
+	runes := []rune(s)
+	if len(runes) <= max {
+		return s
+	}
+	cut := max - 1
+	for i := cut; i > max/2; i-- {
+		if runes[i] == ' ' {
+			cut = i
+			break
+		}
+	}
+	return strings.TrimRight(string(runes[:cut]), " ,;:.—") + "…"
+}
+
+func fullCheckLabel(r checks.Result) string {
 	title := r.Title
 	if title == "" {
 		title = r.ID

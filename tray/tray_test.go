@@ -1022,3 +1022,31 @@ func BenchmarkMenu(b *testing.B) {
 		Menu(m)
 	}
 }
+
+func TestLongSummariesAreShortenedAtAWord(t *testing.T) {
+	long := "Guest account and automatic login are off; nobody is signed in at the screen, so the administrator check is skipped"
+	cases := []struct {
+		summary string
+		want    string
+	}{
+		{"The firewall is on", "✔ Firewall — The firewall is on."},
+		{long, "✔ Firewall — Guest account and automatic login are off; nobody is signed in at…"},
+	}
+	for _, c := range cases {
+		got := checkLabel(checks.Result{ID: "firewall", Title: "Firewall", Status: checks.Pass, Summary: c.summary})
+		if got != c.want {
+			t.Errorf("checkLabel(%q) =\n %q, want\n %q", c.summary, got, c.want)
+		}
+		if n := len([]rune(got)); n > MaxLabelRunes {
+			t.Errorf("%d runes, more than %d", n, MaxLabelRunes)
+		}
+	}
+	// The full summary is still in the tooltip.
+	m := New(Config{})
+	m, _ = Update(m, ResultsLoaded{Report: checks.Report{Results: []checks.Result{{ID: "user_accounts", Title: "User accounts", Status: checks.Pass, Summary: long}}}})
+	for _, it := range Menu(m).Items {
+		if it.Key == KeyCheckPrefix+"user_accounts" && it.Tooltip != long {
+			t.Errorf("tooltip = %q, want the whole summary", it.Tooltip)
+		}
+	}
+}
