@@ -96,11 +96,7 @@ func (d Definition[F]) Run(ctx context.Context, p probe.Probe, pol Policy) Resul
 	facts, err := d.Collect(ctx, p)
 	var r Result
 	if err != nil {
-		fix := d.UnknownFix
-		if fix == "" {
-			fix = GenericUnknownFix
-		}
-		r = Result{Status: Unknown, Summary: "Could not check " + lowerFirst(d.CheckTitle) + ".", Fix: fix, Reason: err.Error()}
+		r = Result{Status: Unknown, Summary: "Could not check " + lowerFirst(d.CheckTitle) + ".", Fix: d.FixWhenUnknown(), Reason: err.Error()}
 	} else {
 		r = d.Evaluate(facts, pol)
 	}
@@ -115,6 +111,36 @@ func (d Definition[F]) Run(ctx context.Context, p probe.Probe, pol Policy) Resul
 		r.Status, r.Reason = Unknown, fmt.Sprintf("check returned invalid status %q", r.Status)
 	}
 	return r
+}
+
+// Reevaluator is a check that can judge stored facts again: the server
+// shows the fix a practitioner was given (agents do not send fix texts) by
+// running the check's own pure Evaluate on the facts it received.
+type Reevaluator interface {
+	// Reevaluate decodes facts (as Run stored them) and evaluates them
+	// under pol. An error when the facts do not decode.
+	Reevaluate(facts json.RawMessage, pol Policy) (Result, error)
+	// FixWhenUnknown is the fix shown when the state could not be read.
+	FixWhenUnknown() string
+}
+
+// Reevaluate implements Reevaluator.
+func (d Definition[F]) Reevaluate(facts json.RawMessage, pol Policy) (Result, error) {
+	var f F
+	if err := json.Unmarshal(facts, &f); err != nil {
+		return Result{}, fmt.Errorf("%s facts: %w", d.CheckID, err)
+	}
+	r := d.Evaluate(f, pol)
+	r.ID, r.Title, r.Required, r.Facts = d.CheckID, d.CheckTitle, pol.Required(d.CheckID), facts
+	return r, nil
+}
+
+// FixWhenUnknown implements Reevaluator.
+func (d Definition[F]) FixWhenUnknown() string {
+	if d.UnknownFix == "" {
+		return GenericUnknownFix
+	}
+	return d.UnknownFix
 }
 
 func lowerFirst(s string) string {
