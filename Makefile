@@ -7,7 +7,7 @@ PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 win
 
 export CGO_ENABLED ?= 0
 
-.PHONY: all build run test deps vet fmt-check unit cross bench golden clean
+.PHONY: all build run smoke test deps vet fmt-check unit cross bench golden clean
 
 all: build
 
@@ -16,13 +16,21 @@ build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/sessionguard-server ./cmd/sessionguard-server
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/sessionguard-tray ./cmd/sessionguard-tray
 
-# The main job on embedded defaults: check this computer and say what to fix.
-# A "not ready" verdict (exit 1) is an answer, not a build failure.
+# The whole product on one machine, on embedded defaults: the server on SQLite
+# under ./var, a first admin and an enrol secret (printed), this computer
+# onboarded as an agent (its checklist printed), the dashboard URL; then the
+# agent runs in the foreground until Ctrl-C. See scripts/run.sh.
 run: build
-	@./$(BIN)/sessionguard check; st=$$?; [ $$st -le 1 ]
+	@scripts/run.sh
+
+# make run end to end, stopping once the server holds the agent's first report.
+smoke: build
+	@d=$$(mktemp -d); trap 'rm -rf $$d' EXIT; \
+	SG_RUN_ONCE=1 SG_RUN_VAR=$$d SG_RUN_LISTEN=127.0.0.1:$$((20000 + $$$$ % 20000)) scripts/run.sh >$$d.log 2>&1 \
+		|| { cat $$d.log; rm -f $$d.log; exit 1; }; rm -f $$d.log; echo "smoke: make run works end to end"
 
 # Installs what the tests need when it is missing, then runs everything CI runs.
-test: deps vet fmt-check unit cross
+test: deps vet fmt-check unit cross smoke
 
 deps:
 	@scripts/deps.sh

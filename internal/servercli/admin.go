@@ -1,17 +1,256 @@
 package servercli
 
 import (
+	"bufio"
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/web/password"
 )
 
+// adminNameMax bounds an admin's login name.
+const adminNameMax = 100
+
 func (e *env) adminCommand() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "admin",
 		Short: "Manage dashboard admin accounts",
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("admin: not implemented yet")
+		Long: `Create, list and disable the accounts that sign in to the dashboard, and
+reset their passwords. Passwords are stored as argon2id hashes only.
+Every change is written to the audit log with the actor "cli".`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(e.adminCreateCommand(), e.adminListCommand(), e.adminDisableCommand(), e.adminSetPasswordCommand())
+	return cmd
+}
+
+func (e *env) adminCreateCommand() *cobra.Command {
+	var name, passwordFile string
+	cmd := &cobra.Command{
+		Use:   "create --name NAME",
+		Short: "Create an admin account",
+		Long: `Create a dashboard admin account. The password comes from --password-file
+(its first line), or is asked for twice when standard input is a terminal;
+with neither, a strong password is generated and printed once on standard
+output — store it in a password manager.`,
+		Example: `  sessionguard-server admin create --name alice
+  sessionguard-server admin create --name bob --password-file /run/secrets/bob`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := validAdminName(name); err != nil {
+				return err
+			}
+			pw, generated, err := e.newPassword(passwordFile)
+			if err != nil {
+				return err
+			}
+			hash, err := password.Hash(pw, password.Default)
+			if err != nil {
+				return err
+			}
+			return e.withStore(cmd.Context(), func(ctx context.Context, st store.Store) error {
+				if _, err := st.CreateAdmin(ctx, name, hash); errors.Is(err, store.ErrConflict) {
+					return fmt.Errorf("an admin named %q exists already; use admin set-password to change its password", name)
+				} else if err != nil {
+					return err
+				}
+				if err := cliAudit(ctx, st, "admin.create", name); err != nil {
+					return err
+				}
+				if generated {
+					fmt.Fprintln(e.stdout, pw)
+					fmt.Fprintf(e.stderr, "Created admin %q. The password above is shown once: store it now.\n", name)
+				} else {
+					fmt.Fprintf(e.stderr, "Created admin %q.\n", name)
+				}
+				return nil
+			})
 		},
 	}
+	cmd.Flags().StringVar(&name, "name", "", "the admin's login name (required)")
+	cmd.Flags().StringVar(&passwordFile, "password-file", "", "read the password from the first line of this file")
+	_ = cmd.MarkFlagRequired("name")
+	return cmd
+}
+
+func (e *env) adminListCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List admin accounts",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return e.withStore(cmd.Context(), func(ctx context.Context, st store.Store) error {
+				admins, err := st.Admins(ctx)
+				if err != nil {
+					return err
+				}
+				if len(admins) == 0 {
+					fmt.Fprintln(e.stderr, "No admin accounts yet: sessionguard-server admin create --name NAME")
+					return nil
+				}
+				w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "NAME\tSTATE\tCREATED\tLAST LOGIN")
+				for _, a := range admins {
+					state := "active"
+					if a.Disabled() {
+						state = "disabled " + a.DisabledAt.Format(time.DateOnly)
+					}
+					last := "never"
+					if a.LastLoginAt != nil {
+						last = a.LastLoginAt.Format(time.DateTime) + " UTC"
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", a.Name, state, a.CreatedAt.Format(time.DateOnly), last)
+				}
+				return w.Flush()
+			})
+		},
+	}
+}
+
+func (e *env) adminDisableCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "disable NAME",
+		Short: "Stop an admin signing in and end their sessions",
+		Long: `Disable an admin account: it can no longer sign in, and its open dashboard
+sessions end at once. The account and its audit trail are kept.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			return e.withStore(cmd.Context(), func(ctx context.Context, st store.Store) error {
+				if err := st.DisableAdmin(ctx, name); errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("there is no admin named %q (see admin list)", name)
+				} else if err != nil {
+					return err
+				}
+				if err := cliAudit(ctx, st, "admin.disable", name); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stderr, "Disabled admin %q; their sessions have ended.\n", name)
+				return nil
+			})
+		},
+	}
+}
+
+func (e *env) adminSetPasswordCommand() *cobra.Command {
+	var passwordFile string
+	cmd := &cobra.Command{
+		Use:   "set-password NAME",
+		Short: "Replace an admin's password and end their sessions",
+		Long: `Set a new password for an admin (from --password-file, a prompt on a
+terminal, or generated and printed once). Their open dashboard sessions end.
+Also the way to unlock an account paused by failed sign-ins.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			pw, generated, err := e.newPassword(passwordFile)
+			if err != nil {
+				return err
+			}
+			hash, err := password.Hash(pw, password.Default)
+			if err != nil {
+				return err
+			}
+			return e.withStore(cmd.Context(), func(ctx context.Context, st store.Store) error {
+				if err := st.SetAdminPassword(ctx, name, hash); errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("there is no admin named %q (see admin list)", name)
+				} else if err != nil {
+					return err
+				}
+				if err := cliAudit(ctx, st, "admin.set_password", name); err != nil {
+					return err
+				}
+				if generated {
+					fmt.Fprintln(e.stdout, pw)
+					fmt.Fprintf(e.stderr, "New password for %q above, shown once; their sessions have ended.\n", name)
+				} else {
+					fmt.Fprintf(e.stderr, "Password of %q changed; their sessions have ended.\n", name)
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&passwordFile, "password-file", "", "read the password from the first line of this file")
+	return cmd
+}
+
+func cliAudit(ctx context.Context, st store.Store, action, target string) error {
+	if err := st.AppendAudit(ctx, store.AuditEntry{At: time.Now().UTC(), Actor: "cli", Action: action, Target: target}); err != nil {
+		return fmt.Errorf("the change is made but could not be written to the audit log: %w", err)
+	}
+	return nil
+}
+
+func validAdminName(name string) error {
+	if name == "" || len(name) > adminNameMax || strings.TrimSpace(name) != name || strings.ContainsAny(name, "\t\r\n") {
+		return fmt.Errorf("--name must be 1 to %d characters without surrounding spaces", adminNameMax)
+	}
+	return nil
+}
+
+// stdinTerminal reports whether a password can be prompted for.
+var stdinTerminal = func() bool { return term.IsTerminal(int(os.Stdin.Fd())) }
+
+// newPassword reads the password from a file, prompts for it on a
+// terminal, or generates one (generated is then true).
+func (e *env) newPassword(file string) (pw string, generated bool, err error) {
+	switch {
+	case file != "":
+		pw, err = readPasswordFile(file)
+	case stdinTerminal():
+		pw, err = e.promptPassword()
+	default:
+		return password.Generate(), true, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if len(pw) < password.MinLength || len(pw) > password.MaxLength {
+		return "", false, fmt.Errorf("the password must be %d to %d characters long (or give none and one is generated)", password.MinLength, password.MaxLength)
+	}
+	return pw, false, nil
+}
+
+func readPasswordFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("--password-file: %w", err)
+	}
+	defer f.Close()
+	line, err := bufio.NewReader(io.LimitReader(f, password.MaxLength+2)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("--password-file: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func (e *env) promptPassword() (string, error) {
+	fd := int(os.Stdin.Fd())
+	fmt.Fprint(e.stderr, "New password: ")
+	first, err := term.ReadPassword(fd)
+	fmt.Fprintln(e.stderr)
+	if err != nil {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	fmt.Fprint(e.stderr, "Again: ")
+	second, err := term.ReadPassword(fd)
+	fmt.Fprintln(e.stderr)
+	if err != nil {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	if string(first) != string(second) {
+		return "", errors.New("the two passwords differ; nothing was changed")
+	}
+	return string(first), nil
 }

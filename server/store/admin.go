@@ -1,8 +1,170 @@
 package store
 
+import (
+	"context"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks"
+)
+
 // AdminStore is what the dashboard needs beyond the agent API: admin
 // accounts and their login sessions, and the fleet queries behind the
 // overview, device, check and session pages. Owned by the dashboard
 // (server/web); implemented by the SQL store in admin_sql.go.
+//
+// Every fleet query is bounded (a page, a fixed set of checks, a window of
+// snapshots) and served by an index, so the dashboard stays fast at 100k
+// devices.
 type AdminStore interface {
+	// CreateAdmin adds an admin account with an encoded password hash
+	// (server/web/password). ErrConflict when the name is taken.
+	CreateAdmin(ctx context.Context, name, passwordHash string) (Admin, error)
+	// Admin returns one account, disabled or not; ErrNotFound when unknown.
+	Admin(ctx context.Context, name string) (Admin, error)
+	// Admins lists every account by name.
+	Admins(ctx context.Context) ([]Admin, error)
+	// SetAdminPassword replaces an account's password hash and ends its
+	// login sessions.
+	SetAdminPassword(ctx context.Context, name, passwordHash string) error
+	// DisableAdmin stops an account signing in and ends its login sessions.
+	DisableAdmin(ctx context.Context, name string) error
+
+	// CreateAdminSession starts a login session for an enabled admin and
+	// returns it with its token's plain text (the cookie value; only its
+	// hash is stored). It records the login time on the account.
+	CreateAdminSession(ctx context.Context, admin string, expiresAt time.Time) (AdminSession, string, error)
+	// AdminSessionByToken finds a login session by its token. ErrUnauthorized
+	// when the token is unknown or the account is disabled; expiry is the
+	// caller's to judge (it holds the clock).
+	AdminSessionByToken(ctx context.Context, token string) (AdminSession, error)
+	// TouchAdminSession records activity on a session (idle timeout).
+	TouchAdminSession(ctx context.Context, token string, at time.Time) error
+	// DeleteAdminSession ends a session (logout); unknown tokens are fine.
+	DeleteAdminSession(ctx context.Context, token string) error
+	// DeleteExpiredAdminSessions removes sessions that expired or have been
+	// idle since before idleBefore, and says how many.
+	DeleteExpiredAdminSessions(ctx context.Context, now, idleBefore time.Time) (int, error)
+
+	// SearchDevices is the filtered, keyset-paginated device list.
+	SearchDevices(ctx context.Context, q DeviceQuery) ([]Device, error)
+	// CheckCompliance counts, per check, the statuses in the latest check
+	// run of every device that is neither revoked nor stale (for one team,
+	// or all when teamID is empty), in check ID order.
+	CheckCompliance(ctx context.Context, teamID string, staleBefore time.Time) ([]CheckCompliance, error)
+	// DeviceRuns is a device's check-run history, newest first.
+	DeviceRuns(ctx context.Context, deviceID string, limit int) ([]CheckRunSummary, error)
+	// SearchSessions is the session audit trail across devices, newest
+	// first, filtered and keyset-paginated.
+	SearchSessions(ctx context.Context, q SessionQuery) ([]Session, error)
+
+	// RecordFleetSnapshot stores the fleet counts for an hour (the hour
+	// containing at, per team; teamID empty for the whole fleet), replacing
+	// an earlier snapshot of the same hour. The overview's trend chart is
+	// drawn from these.
+	RecordFleetSnapshot(ctx context.Context, teamID string, at time.Time, c FleetCounts) error
+	// FleetSnapshots returns the snapshots since a time, oldest first.
+	FleetSnapshots(ctx context.Context, teamID string, since time.Time) ([]FleetSnapshot, error)
+}
+
+// Admin is a dashboard account.
+type Admin struct {
+	Name string
+	// PasswordHash is the PHC-style encoded argon2id hash.
+	PasswordHash string
+	CreatedAt    time.Time
+	DisabledAt   *time.Time
+	LastLoginAt  *time.Time
+}
+
+// Disabled reports whether the account was disabled.
+func (a Admin) Disabled() bool { return a.DisabledAt != nil }
+
+// AdminSession is one admin login.
+type AdminSession struct {
+	// ID is a non-secret identifier of the session (for logs).
+	ID         string
+	Admin      string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+}
+
+// Device states, as the dashboard filters them.
+const (
+	StateReady         = "ready"
+	StateNotReady      = "not_ready"
+	StateStale         = "stale"
+	StateNeverReported = "never_reported"
+	StateRevoked       = "revoked"
+)
+
+// DeviceQuery selects a page of devices for the dashboard. Revoked devices
+// are left out unless State is StateRevoked.
+type DeviceQuery struct {
+	TeamID string
+	// State is one of the State constants, or empty for every enrolled
+	// device.
+	State string
+	// StaleBefore: a device that reported but was last seen before this is
+	// stale (the rule of FleetCounts).
+	StaleBefore time.Time
+	// FailingCheck keeps devices whose latest run has this check failing or
+	// unknown.
+	FailingCheck string
+	// NameContains is a case-insensitive substring of the device name.
+	NameContains string
+	// AfterID continues after the last device of the previous page.
+	AfterID string
+	// Limit caps the page (default 50, at most 500).
+	Limit int
+}
+
+// CheckCompliance is one check's status counts across the fleet.
+type CheckCompliance struct {
+	CheckID string
+	Counts  map[checks.Status]int
+}
+
+// Total is the number of devices with a result for the check.
+func (c CheckCompliance) Total() int {
+	n := 0
+	for _, v := range c.Counts {
+		n += v
+	}
+	return n
+}
+
+// CheckRunSummary is one stored check run without its results.
+type CheckRunSummary struct {
+	ID         string
+	StartedAt  time.Time
+	ReceivedAt time.Time
+	DurationMS int64
+	Ready      bool
+	// NotPassing are the checks that were fail or unknown.
+	NotPassing []string
+}
+
+// SessionQuery selects a page of the session audit trail.
+type SessionQuery struct {
+	TeamID   string
+	DeviceID string
+	// Label is an exact pseudonymous label.
+	Label string
+	// OverridesOnly keeps sessions started despite failing checks.
+	OverridesOnly bool
+	// Since and Until bound the session time (zero: unbounded).
+	Since, Until time.Time
+	// Before continues after the last record of the previous page: its At
+	// and ID.
+	BeforeAt time.Time
+	BeforeID string
+	// Limit caps the page (default 50, at most 500).
+	Limit int
+}
+
+// FleetSnapshot is the fleet counts of one hour.
+type FleetSnapshot struct {
+	Hour time.Time
+	FleetCounts
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -14,6 +15,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -40,6 +42,35 @@ type dialect struct {
 type sqlStore struct {
 	db *sql.DB
 	d  dialect
+	// stmts holds statements prepared once for the hot paths (query text
+	// → *sql.Stmt; database/sql prepares each on a connection once).
+	stmts sync.Map
+}
+
+// prepared returns the prepared statement for query (already rebound),
+// preparing it on first use.
+func (s *sqlStore) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		st = prev.(*sql.Stmt)
+	}
+	return st, nil
+}
+
+// stmt returns tx's view of the prepared statement for query.
+func (s *sqlStore) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return tx.StmtContext(ctx, st), nil
 }
 
 // DB returns the underlying database, for tests and tools.
@@ -84,7 +115,10 @@ func (s *sqlStore) Migrate(ctx context.Context) error {
 	return nil
 }
 
-func (s *sqlStore) Close() error { return s.db.Close() }
+func (s *sqlStore) Close() error {
+	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
+	return s.db.Close()
+}
 
 // Time helpers: Unix microseconds, UTC.
 
@@ -137,6 +171,11 @@ func validPolicy(policy json.RawMessage) (json.RawMessage, error) {
 	}
 	if !json.Valid(policy) {
 		return nil, fmt.Errorf("%w: policy is not valid JSON", ErrInvalid)
+	}
+	// Agents lay the policy over their defaults with checks.ParsePolicy and
+	// refuse one it rejects: never store a policy no agent would apply.
+	if _, err := checks.ParsePolicy(bytes.NewReader(policy)); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return policy, nil
 }
@@ -375,7 +414,13 @@ func (s *sqlStore) DeviceByToken(ctx context.Context, token string) (Device, err
 	if token == "" {
 		return Device{}, ErrUnauthorized
 	}
-	d, err := scanDevice(s.db.QueryRowContext(ctx, s.q(`SELECT `+deviceCols+` FROM devices WHERE token_hash = ? AND revoked_at IS NULL`), hashSecret(token)))
+	// Prepared: every report of a device not in the API's token cache
+	// asks this.
+	st, err := s.prepared(ctx, s.q(`SELECT `+deviceCols+` FROM devices WHERE token_hash = ? AND revoked_at IS NULL`))
+	if err != nil {
+		return Device{}, fmt.Errorf("authenticating device: %w", err)
+	}
+	d, err := scanDevice(st.QueryRowContext(ctx, hashSecret(token)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Device{}, ErrUnauthorized
 	}
@@ -442,108 +487,7 @@ func (s *sqlStore) Devices(ctx context.Context, f DeviceFilter) ([]Device, error
 	return out, nil
 }
 
-// Reports.
-
-// maxResultsPerInsert bounds one multi-row INSERT (9 parameters a row, well
-// under SQLite's 32766 and PostgreSQL's 65535 parameters).
-const maxResultsPerInsert = 500
-
-func (s *sqlStore) SaveReport(ctx context.Context, deviceID string, env report.Envelope) (bool, error) {
-	dups, err := s.SaveReports(ctx, []DeviceReport{{DeviceID: deviceID, Envelope: env}})
-	if err != nil {
-		return false, err
-	}
-	return dups[0], nil
-}
-
-func (s *sqlStore) SaveReports(ctx context.Context, batch []DeviceReport) ([]bool, error) {
-	for _, r := range batch {
-		env := r.Envelope
-		if env.Kind != report.KindCheckRun || env.CheckRun == nil {
-			return nil, fmt.Errorf("%w: SaveReport takes a %s envelope, not %q", ErrInvalid, report.KindCheckRun, env.Kind)
-		}
-		if env.ID == "" {
-			return nil, fmt.Errorf("%w: envelope has no id", ErrInvalid)
-		}
-	}
-	dups := make([]bool, len(batch))
-	if len(batch) == 0 {
-		return dups, nil
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("saving report: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
-	for i, r := range batch {
-		if dups[i], err = s.saveReportTx(ctx, tx, r.DeviceID, r.Envelope); err != nil {
-			return nil, err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("saving report: %w", err)
-	}
-	return dups, nil
-}
-
-func (s *sqlStore) saveReportTx(ctx context.Context, tx *sql.Tx, deviceID string, env report.Envelope) (bool, error) {
-	run := env.CheckRun
-	startedAt := run.StartedAt
-	if startedAt.IsZero() {
-		startedAt = env.CreatedAt
-	}
-	started, received := toMicros(startedAt), toMicros(now())
-
-	res, err := tx.ExecContext(ctx, s.q(`INSERT INTO check_runs (id, device_id, started_at, received_at, duration_ms, ready, agent_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
-		env.ID, deviceID, started, received, run.DurationMS, run.Ready, env.Agent.Version)
-	if err != nil {
-		return false, fmt.Errorf("saving report: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("saving report: %w", err)
-	}
-	if n == 0 {
-		return true, nil
-	}
-
-	for start := 0; start < len(run.Results); start += maxResultsPerInsert {
-		batch := run.Results[start:min(start+maxResultsPerInsert, len(run.Results))]
-		var b strings.Builder
-		b.WriteString(`INSERT INTO check_results (run_id, device_id, check_id, status, required, at, summary, reason, facts) VALUES `)
-		args := make([]any, 0, len(batch)*9)
-		for i, r := range batch {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			var facts any
-			if len(r.Facts) > 0 {
-				facts = string(r.Facts)
-			}
-			args = append(args, env.ID, deviceID, r.ID, string(r.Status), r.Required, started, r.Summary, r.Reason, facts)
-		}
-		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
-			return false, fmt.Errorf("saving report results: %w", err)
-		}
-	}
-
-	// One statement for the device: it was seen, and this run becomes its
-	// latest unless a newer one (by start time) is stored already. SET
-	// expressions all read the old row, in both dialects.
-	h := env.Agent.Host
-	if _, err := tx.ExecContext(ctx, s.q(`UPDATE devices SET last_seen_at = ?, agent_version = ?, os = ?, os_version = ?, arch = ?,
-		latest_run_id = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_run_id END,
-		latest_ready = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_ready END,
-		latest_run_at = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_run_at END
-		WHERE id = ?`),
-		received, env.Agent.Version, h.OS, h.OSVersion, h.Arch,
-		started, env.ID, started, run.Ready, started, started, deviceID); err != nil {
-		return false, fmt.Errorf("saving report: %w", err)
-	}
-	return false, nil
-}
+// Reports: see ingest_sql.go.
 
 func (s *sqlStore) SaveSession(ctx context.Context, deviceID string, env report.Envelope) (bool, error) {
 	if env.Kind != report.KindSession || env.Session == nil {

@@ -15,15 +15,23 @@ import (
 
 // sqlitePragmas are applied to every connection: WAL so readers never block
 // the writer, a busy timeout instead of immediate SQLITE_BUSY, foreign keys
-// enforced, and synchronous=NORMAL (with WAL, durable across a process crash;
-// only a power cut can lose the last commits). Statement journals and
-// temporary tables stay in memory and each connection caches 32 MiB of
-// pages: without these, ingest spends most of its time in pwrite and pread.
+// enforced, and synchronous=FULL: every commit is fsynced, so a report the
+// server acknowledged survives a power cut too, not only a crash (the
+// ingest path commits reports in groups, so the fsync is shared; measured:
+// no loss of throughput against NORMAL). Statement journals and temporary
+// tables stay in memory and each connection caches 32 MiB of pages:
+// without these, ingest spends most of its time in pwrite and pread. The
+// WAL is checkpointed every 16,384 pages (64 MiB) instead of 1,000: every
+// report dirties several random pages, and checkpointing (with its fsync)
+// every few hundred reports cost about a third of ingest throughput.
 //
 // busy_timeout comes first so that the others, run on every new connection,
 // wait rather than fail while another connection writes.
-var sqlitePragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)",
-	"temp_store(MEMORY)", "cache_size(-32768)"}
+var sqlitePragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)",
+	"temp_store(MEMORY)", "cache_size(-32768)", "wal_autocheckpoint(16384)"}
+
+// sqliteMaxConns bounds one store's SQLite connections.
+const sqliteMaxConns = 16
 
 func openSQLite(ctx context.Context, path string) (Store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
@@ -40,6 +48,12 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}
+	// Keep the connections open: database/sql's default keeps 2 idle, and
+	// a new SQLite connection re-reads the schema and re-applies the
+	// pragmas. Readers run in parallel under WAL; writers queue on the
+	// database lock (busy_timeout) anyway.
+	db.SetMaxOpenConns(sqliteMaxConns)
+	db.SetMaxIdleConns(sqliteMaxConns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)

@@ -2,22 +2,12 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/report"
@@ -25,15 +15,7 @@ import (
 	"github.com/sessionguard/sessionguard/server/store/storetest"
 )
 
-func openSQLite(t testing.TB) store.Store {
-	t.Helper()
-	s, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "sg.sqlite"))
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
+func openSQLite(t testing.TB) store.Store { return storetest.OpenSQLite(t) }
 
 func TestSQLite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openSQLite(t) })
@@ -43,7 +25,7 @@ func TestSQLitePragmas(t *testing.T) {
 	s := openSQLite(t)
 	db := s.(interface{ DB() *sql.DB }).DB()
 	for _, c := range []struct{ pragma, want string }{
-		{"journal_mode", "wal"}, {"foreign_keys", "1"}, {"busy_timeout", "10000"}, {"synchronous", "1"},
+		{"journal_mode", "wal"}, {"foreign_keys", "1"}, {"busy_timeout", "10000"}, {"synchronous", "2"}, {"wal_autocheckpoint", "16384"},
 	} {
 		var got string
 		if err := db.QueryRowContext(t.Context(), "PRAGMA "+c.pragma).Scan(&got); err != nil || got != c.want {
@@ -67,113 +49,7 @@ func TestOpenRefuses(t *testing.T) {
 	}
 }
 
-// withDatabase returns the URL DSN base pointing at database name.
-func withDatabase(base, name string) (string, error) {
-	u, err := url.Parse(base)
-	if err != nil {
-		return "", fmt.Errorf("parsing SG_TEST_POSTGRES_DSN: %w", err)
-	}
-	u.Path = "/" + name
-	return u.String(), nil
-}
-
-// PostgreSQL: a real server. The DSN (SG_TEST_POSTGRES_DSN, default below)
-// must name a role allowed to CREATE DATABASE; scripts/pg-test-setup.sh
-// prepares exactly that on Debian. Each test gets its own database.
-
-const defaultPostgresDSN = "postgres://sgtest:sgtest@127.0.0.1:5432/postgres?sslmode=disable&connect_timeout=5"
-
-var (
-	pgOnce   sync.Once
-	pgAdmin  *sql.DB
-	pgBase   string
-	pgReason string
-)
-
-// postgresAdmin connects to the server once, running the set-up script when
-// the first attempt fails and we are root on a machine with PostgreSQL.
-func postgresAdmin() (*sql.DB, string, string) {
-	pgOnce.Do(func() {
-		pgBase = os.Getenv("SG_TEST_POSTGRES_DSN")
-		if pgBase == "" {
-			pgBase = defaultPostgresDSN
-		}
-		connect := func() error {
-			db, err := sql.Open("pgx", pgBase)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := db.PingContext(ctx); err != nil {
-				db.Close()
-				return err
-			}
-			pgAdmin = db
-			return nil
-		}
-		err := connect()
-		if err != nil && os.Getenv("SG_TEST_POSTGRES_DSN") == "" && runtime.GOOS == "linux" && os.Geteuid() == 0 {
-			script, _ := filepath.Abs("../../scripts/pg-test-setup.sh")
-			if _, statErr := os.Stat(script); statErr == nil {
-				out, runErr := exec.Command(script).CombinedOutput()
-				if runErr != nil {
-					pgReason = fmt.Sprintf("connecting to PostgreSQL: %v; %s failed: %v: %s", err, script, runErr, out)
-					return
-				}
-				err = connect()
-			}
-		}
-		if err != nil {
-			pgReason = fmt.Sprintf("connecting to PostgreSQL (set SG_TEST_POSTGRES_DSN, or run scripts/pg-test-setup.sh as root): %v", err)
-		}
-	})
-	return pgAdmin, pgBase, pgReason
-}
-
-// needPostgres fails under CI=true and skips elsewhere when PostgreSQL is
-// not reachable; it never passes silently.
-func needPostgres(t testing.TB) (*sql.DB, string) {
-	t.Helper()
-	admin, base, reason := postgresAdmin()
-	if admin == nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL is required under CI=true: %s", reason)
-		}
-		t.Skipf("PostgreSQL not available, skipping the PostgreSQL half: %s", reason)
-	}
-	return admin, base
-}
-
-func openPostgres(t testing.TB) store.Store {
-	t.Helper()
-	admin, base := needPostgres(t)
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	name := "sg_" + hex.EncodeToString(b[:])
-	ctx := context.Background()
-	// Identifiers cannot be parameters; name is ours, [a-z0-9_] only.
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("creating test database: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("dropping test database %s: %v", name, err)
-		}
-	})
-	dsn, err := withDatabase(base, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
+func openPostgres(t testing.TB) store.Store { return storetest.OpenPostgres(t) }
 
 func TestPostgres(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openPostgres(t) })

@@ -46,6 +46,8 @@ func Run(t *testing.T, open Opener) {
 		{"SaveSessionIdempotent", testSaveSessionIdempotent},
 		{"DevicesPaging", testDevicesPaging},
 		{"ConcurrentReports", testConcurrentReports},
+		{"FleetCounts", testFleetCounts},
+		{"SeedDevices", testSeedDevices},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,7 +70,7 @@ var Agent = report.Agent{Version: "1.2.3", Host: probe.Host{OS: "linux", OSVersi
 func Enrolled(t testing.TB, s store.Store, teamName string) (team store.Team, deviceID, token string) {
 	t.Helper()
 	ctx := context.Background()
-	team, err := s.CreateTeam(ctx, teamName, json.RawMessage(`{"required":["firewall"]}`))
+	team, err := s.CreateTeam(ctx, teamName, json.RawMessage(`{"schema":"sessionguard.policy/v1","allow_override":true}`))
 	if err != nil {
 		t.Fatalf("CreateTeam: %v", err)
 	}
@@ -105,45 +107,49 @@ func testMigrateTwice(t *testing.T, s store.Store) {
 
 func testTeams(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	a, err := s.CreateTeam(ctx, "Safeguarding", json.RawMessage(`{"a":1}`))
+	a, err := s.CreateTeam(ctx, "Safeguarding", json.RawMessage(`{"screen_lock_max_seconds":100}`))
 	if err != nil {
 		t.Fatalf("CreateTeam: %v", err)
 	}
 	if _, err := s.CreateTeam(ctx, "Safeguarding", nil); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("duplicate team name: err %v, want ErrConflict", err)
 	}
-	if _, err := s.CreateTeam(ctx, "Bad", json.RawMessage(`{`)); !errors.Is(err, store.ErrInvalid) {
-		t.Errorf("bad policy: err %v, want ErrInvalid", err)
+	// Not JSON, or JSON no agent would apply (an unknown field, a value
+	// out of range): refused, so agents never receive a policy they reject.
+	for _, bad := range []string{`{`, `{"a":1}`, `{"screen_lock_max_seconds":-1}`} {
+		if _, err := s.CreateTeam(ctx, "Bad", json.RawMessage(bad)); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("bad policy %s: err %v, want ErrInvalid", bad, err)
+		}
 	}
 	got, err := s.Team(ctx, a.ID)
-	if err != nil || got.Name != "Safeguarding" || string(got.Policy) != `{"a":1}` || got.ETag != a.ETag || a.ETag == "" {
+	if err != nil || got.Name != "Safeguarding" || string(got.Policy) != `{"screen_lock_max_seconds":100}` || got.ETag != a.ETag || a.ETag == "" {
 		t.Fatalf("Team = %+v, %v; want %+v", got, err, a)
 	}
 	if _, err := s.Team(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown team: err %v, want ErrNotFound", err)
 	}
 
-	b, err := s.SetTeamPolicy(ctx, a.ID, json.RawMessage(`{"a":2}`), a.ETag)
+	b, err := s.SetTeamPolicy(ctx, a.ID, json.RawMessage(`{"screen_lock_max_seconds":200}`), a.ETag)
 	if err != nil {
 		t.Fatalf("SetTeamPolicy with current ETag: %v", err)
 	}
-	if b.ETag == a.ETag || string(b.Policy) != `{"a":2}` {
+	if b.ETag == a.ETag || string(b.Policy) != `{"screen_lock_max_seconds":200}` {
 		t.Errorf("after SetTeamPolicy: %+v (old ETag %s)", b, a.ETag)
 	}
-	if _, err := s.SetTeamPolicy(ctx, a.ID, json.RawMessage(`{"a":3}`), a.ETag); !errors.Is(err, store.ErrConflict) {
+	if _, err := s.SetTeamPolicy(ctx, a.ID, json.RawMessage(`{"screen_lock_max_seconds":300}`), a.ETag); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("stale ETag: err %v, want ErrConflict", err)
 	}
 	if _, err := s.SetTeamPolicy(ctx, "nope", json.RawMessage(`{}`), ""); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown team: err %v, want ErrNotFound", err)
 	}
-	if _, err := s.SetTeamPolicy(ctx, a.ID, json.RawMessage(`{"a":4}`), ""); err != nil {
+	if _, err := s.SetTeamPolicy(ctx, a.ID, json.RawMessage(`{"screen_lock_max_seconds":400}`), ""); err != nil {
 		t.Errorf("unconditional SetTeamPolicy: %v", err)
 	}
 	if _, err := s.CreateTeam(ctx, "Admin", nil); err != nil {
 		t.Fatal(err)
 	}
 	teams, err := s.Teams(ctx)
-	if err != nil || len(teams) != 2 || teams[0].Name != "Admin" || string(teams[1].Policy) != `{"a":4}` {
+	if err != nil || len(teams) != 2 || teams[0].Name != "Admin" || string(teams[1].Policy) != `{"screen_lock_max_seconds":400}` {
 		t.Errorf("Teams = %+v, %v", teams, err)
 	}
 }
@@ -638,5 +644,70 @@ func testSaveReportsBatch(t *testing.T, s store.Store) {
 	}
 	if dups, err := s.SaveReports(ctx, nil); err != nil || len(dups) != 0 {
 		t.Errorf("empty batch = %v, %v", dups, err)
+	}
+
+	// One device twice in a batch: the newer run (by start time) becomes
+	// its latest whatever the order; an older run arriving later does not.
+	base := time.Now().Add(time.Hour)
+	newer, older := CheckRun(base.Add(time.Minute), false, res), CheckRun(base, true, res)
+	if _, err := s.SaveReports(ctx, []store.DeviceReport{dr(b, newer), dr(b, older)}); err != nil {
+		t.Fatal(err)
+	}
+	late := CheckRun(base.Add(-time.Minute), true, res)
+	if _, err := s.SaveReports(ctx, []store.DeviceReport{dr(b, late)}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Device(ctx, b)
+	if err != nil || d.LatestRunID != newer.ID || d.LatestReady == nil || *d.LatestReady {
+		t.Errorf("device after out-of-order runs: latest %q ready %v, %v; want %q not ready", d.LatestRunID, d.LatestReady, err, newer.ID)
+	}
+	if r, err := s.LatestResults(ctx, b); err != nil || len(r) != 1 || r[0].RunID != newer.ID {
+		t.Errorf("LatestResults = %+v, %v", r, err)
+	}
+}
+
+func testFleetCounts(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, _, _ := Enrolled(t, s, "fleet")
+	other, _, _ := Enrolled(t, s, "other")
+	ids, _ := SeedDevices(t, s, team.ID, 4)
+	SeedDevices(t, s, other.ID, 2)
+	for i, ready := range []bool{true, false} {
+		if _, err := s.SaveReport(ctx, ids[i], CheckRun(time.Now(), ready)); err != nil {
+			t.Fatalf("SaveReport: %v", err)
+		}
+	}
+	if err := s.RevokeDevice(ctx, ids[3]); err != nil {
+		t.Fatalf("RevokeDevice: %v", err)
+	}
+	// The team has Enrolled's device and ids[2] never reported, ids[0]
+	// ready, ids[1] not ready, ids[3] revoked (not counted).
+	for _, c := range []struct {
+		name        string
+		team        string
+		staleBefore time.Time
+		want        store.FleetCounts
+	}{
+		{"fresh", team.ID, time.Now().Add(-time.Hour), store.FleetCounts{Total: 4, Ready: 1, NotReady: 1, NeverReported: 2}},
+		{"all stale", team.ID, time.Now().Add(time.Hour), store.FleetCounts{Total: 4, Stale: 2, NeverReported: 2}},
+		{"every team", "", time.Now().Add(-time.Hour), store.FleetCounts{Total: 7, Ready: 1, NotReady: 1, NeverReported: 5}},
+		{"unknown team", "nope", time.Now(), store.FleetCounts{}},
+	} {
+		got, err := s.FleetCounts(ctx, c.team, c.staleBefore)
+		if err != nil || got != c.want {
+			t.Errorf("%s: FleetCounts = %+v, %v; want %+v", c.name, got, err, c.want)
+		}
+	}
+}
+
+func testSeedDevices(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, _, _ := Enrolled(t, s, "seeded")
+	ids, tokens := SeedDevices(t, s, team.ID, 1203)
+	for _, i := range []int{0, 500, 1202} {
+		d, err := s.DeviceByToken(ctx, tokens[i])
+		if err != nil || d.ID != ids[i] || d.TeamID != team.ID {
+			t.Errorf("DeviceByToken(seeded %d) = %+v, %v; want device %s", i, d, err, ids[i])
+		}
 	}
 }

@@ -1,0 +1,175 @@
+package servercli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/report"
+	"github.com/sessionguard/sessionguard/server/store/storetest"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// run runs the CLI with --db dsn and returns the exit code and outputs.
+func run(t *testing.T, dsn string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(append([]string{"--db", dsn}, args...), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestEnrollSecretCommands(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "var", "sg.db")
+	if code, out, errOut := run(t, dsn, "migrate"); code != 0 || !strings.Contains(out, "up to date") {
+		t.Fatalf("migrate: %d %q %q", code, out, errOut)
+	}
+	code, secret, errOut := run(t, dsn, "enroll-secret", "create", "--team", "counselling")
+	secret = strings.TrimSpace(secret)
+	if code != 0 || !strings.HasPrefix(secret, "sges_") || !strings.Contains(errOut, `Created team "counselling"`) {
+		t.Fatalf("create: %d %q %q", code, secret, errOut)
+	}
+	if code, _, errOut := run(t, dsn, "enroll-secret", "create", "--team", "counselling"); code != 0 || strings.Contains(errOut, "Created team") {
+		t.Errorf("second create: %d %q (the team exists now)", code, errOut)
+	}
+	code, list, _ := run(t, dsn, "enroll-secret", "list")
+	if code != 0 || strings.Count(list, "counselling") != 2 || strings.Contains(list, secret) {
+		t.Fatalf("list: %d %q", code, list)
+	}
+	id := regexp.MustCompile(`(?m)^([0-9a-f]{32})\s`).FindStringSubmatch(list)
+	if id == nil {
+		t.Fatalf("no id in %q", list)
+	}
+	if code, out, _ := run(t, dsn, "enroll-secret", "revoke", id[1]); code != 0 || !strings.Contains(out, "Revoked") {
+		t.Errorf("revoke: %d %q", code, out)
+	}
+	if _, list, _ := run(t, dsn, "enroll-secret", "list"); !strings.Contains(list, "revoked") {
+		t.Errorf("list after revoke: %q", list)
+	}
+	if code, _, errOut := run(t, dsn, "enroll-secret", "revoke", "nope"); code != ExitError || !strings.Contains(errOut, "enroll-secret list") {
+		t.Errorf("revoke unknown: %d %q", code, errOut)
+	}
+}
+
+func TestServeFlags(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "sg.db")
+	for _, args := range [][]string{
+		{"serve", "--retention-days", "0"},
+		{"serve", "--tls-cert", "x.pem"},
+		{"serve", "--public-url", "ftp://x"},
+		{"serve", "--listen", "256.0.0.1:99999"},
+	} {
+		if code, _, errOut := run(t, dsn, args...); code != ExitError || errOut == "" {
+			t.Errorf("%v: exit %d, stderr %q; want a clear error", args, code, errOut)
+		}
+	}
+	// The same flags from the environment.
+	t.Setenv("SESSIONGUARD_SERVER_RETENTION_DAYS", "0")
+	if code, _, errOut := run(t, dsn, "serve"); code != ExitError || !strings.Contains(errOut, "--retention-days") {
+		t.Errorf("SESSIONGUARD_SERVER_RETENTION_DAYS=0: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestServe starts serve on a loopback port, enrols a device, stores a
+// report, reads /metrics, then stops it as SIGTERM would.
+func TestServe(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "sg.db")
+	code, secret, _ := run(t, dsn, "enroll-secret", "create")
+	if code != 0 {
+		t.Fatal("enroll-secret create failed")
+	}
+	var stderr syncBuffer
+	e := &env{stdout: io.Discard, stderr: &stderr, db: dsn}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- e.serve(ctx, serveOptions{listen: "127.0.0.1:0", retentionDays: 90, staleAfter: time.Hour})
+	}()
+	addr := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
+	var base string
+	deadline := time.Now().Add(20 * time.Second)
+	for base == "" {
+		if m := addr.FindStringSubmatch(stderr.String()); m != nil {
+			base = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("serve did not start: %s", stderr.String())
+		} else {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	post := func(path, token string, v any) (int, []byte) {
+		b, _ := json.Marshal(v)
+		req, _ := http.NewRequestWithContext(t.Context(), "POST", base+path, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, body
+	}
+	code, body := post(report.PathEnroll, "", report.EnrollRequest{Schema: report.Schema, Secret: strings.TrimSpace(secret), DeviceName: "pc-1", Agent: storetest.Agent})
+	var er report.EnrollResponse
+	if code != http.StatusCreated || json.Unmarshal(body, &er) != nil || er.Token == "" {
+		t.Fatalf("enrol: %d %s", code, body)
+	}
+	if code, body := post(report.PathReports, er.Token, storetest.CheckRun(time.Now(), true)); code != 200 {
+		t.Fatalf("report: %d %s", code, body)
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`sessionguard_devices{state="ready"} 1`,
+		`sessionguard_api_requests_total{endpoint="reports",outcome="accepted"} 1`,
+		`sessionguard_api_requests_total{endpoint="enroll",outcome="enrolled"} 1`,
+		`sessionguard_api_request_duration_seconds_bucket{endpoint="reports"`,
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve returned %v after its context ended, want nil", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if !strings.Contains(stderr.String(), "msg=stopped") {
+		t.Errorf("no clean stop in the log: %s", stderr.String())
+	}
+}

@@ -1,0 +1,95 @@
+package api_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/agent/enroll"
+	"github.com/sessionguard/sessionguard/agent/reporter"
+	"github.com/sessionguard/sessionguard/agent/spool"
+	"github.com/sessionguard/sessionguard/report"
+	"github.com/sessionguard/sessionguard/server/api"
+	"github.com/sessionguard/sessionguard/server/store/storetest"
+)
+
+// TestAgentEndToEnd drives the API with the agent's own code: enrolment as
+// `sessionguard enroll` does it, then the reporter sending a check run and
+// a session record from its spool, then revocation seen by the reporter.
+func TestAgentEndToEnd(t *testing.T) {
+	st := storetest.OpenSQLite(t)
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, st, api.Options{})
+	secret, _, err := st.CreateEnrollSecret(t.Context(), f.team.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := enroll.Enroll(t.Context(), f.srv.URL, "sges_wrong", "laptop-9", storetest.Agent); err == nil {
+		t.Fatal("enrolment with a wrong secret succeeded")
+	}
+	creds, err := enroll.Enroll(t.Context(), f.srv.URL, secret, "laptop-9", storetest.Agent)
+	if err != nil {
+		t.Fatalf("enroll: %v", err)
+	}
+	if d, err := st.Device(t.Context(), creds.DeviceID); err != nil || d.Name != "laptop-9" || d.TeamID != f.team.ID {
+		t.Fatalf("enrolled device = %+v, %v", d, err)
+	}
+
+	sp, err := spool.Open(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := reporter.New(reporter.Config{Spool: sp, ServerURL: creds.ServerURL,
+		Token:       func() (string, error) { return creds.Token, nil },
+		BaseBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, RevokedRecheck: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- rep.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	run, sess := checkRun(true), session()
+	for _, env := range []report.Envelope{run, sess} {
+		if err := rep.Put(env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "both envelopes sent", func() bool { s := rep.State(); return s.Sent == 2 && s.Pending == 0 })
+	if d, _ := st.Device(t.Context(), creds.DeviceID); d.LatestRunID != run.ID {
+		t.Errorf("latest run = %q, want %q", d.LatestRunID, run.ID)
+	}
+	if ss, err := st.Sessions(t.Context(), creds.DeviceID, 10); err != nil || len(ss) != 1 || ss[0].ID != sess.ID {
+		t.Errorf("sessions = %+v, %v", ss, err)
+	}
+	if s := rep.State(); s.DeadLettered != 0 || s.Duplicates != 0 {
+		t.Errorf("reporter state %+v", s)
+	}
+
+	// Removed on the dashboard: the next send is refused and the agent
+	// says so; the envelope stays spooled.
+	if err := f.api.Store().RevokeDevice(t.Context(), creds.DeviceID); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.Put(checkRun(false)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the reporter to see the revocation", func() bool { return rep.State().Revoked })
+	if s := rep.State(); s.Pending != 1 {
+		t.Errorf("pending after revocation = %d, want 1 (kept for a new enrolment)", s.Pending)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -1,0 +1,482 @@
+package export
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/report"
+	"github.com/sessionguard/sessionguard/server/store"
+)
+
+// Kind names what an export holds.
+type Kind string
+
+// The exports.
+const (
+	Devices  Kind = "devices"
+	Results  Kind = "results"
+	Sessions Kind = "sessions"
+)
+
+// Format is how an export is written.
+type Format string
+
+// The formats.
+const (
+	CSV  Format = "csv"
+	JSON Format = "json"
+)
+
+// Schemas of the JSON documents.
+const (
+	ExportSchema  = "sessionguard.export/v1"
+	SubjectSchema = "sessionguard.subject-access/v1"
+)
+
+// Errors callers branch on (the HTTP handler maps them to status codes).
+var (
+	// ErrBadRequest: an unknown kind or format, or a malformed filter.
+	ErrBadRequest = errors.New("bad export request")
+	// ErrUnknownTeam: the team filter names no team.
+	ErrUnknownTeam = errors.New("no such team")
+)
+
+// Request is one export.
+type Request struct {
+	Kind   Kind
+	Format Format
+	// Team is a team ID or name; "" exports every team.
+	Team string
+	// Since limits to records from this time on (devices: seen since;
+	// results: of runs started since; sessions: at or after); zero for all.
+	Since time.Time
+}
+
+// ParseKind accepts devices, results or sessions.
+func ParseKind(s string) (Kind, error) {
+	switch k := Kind(s); k {
+	case Devices, Results, Sessions:
+		return k, nil
+	}
+	return "", fmt.Errorf("%w: export %q is not devices, results or sessions", ErrBadRequest, s)
+}
+
+// ParseFormat accepts csv or json.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(s); f {
+	case CSV, JSON:
+		return f, nil
+	}
+	return "", fmt.Errorf("%w: format %q is not csv or json", ErrBadRequest, s)
+}
+
+// ParseSince reads a since filter: "" (everything), an RFC 3339 time, a
+// date (YYYY-MM-DD, midnight UTC) or a number of days back ("30d").
+func ParseSince(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 && n <= 36600 {
+			return now.UTC().AddDate(0, 0, -n), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%w: since %q is not a date (2026-01-31), an RFC 3339 time or a number of days (30d)", ErrBadRequest, s)
+}
+
+// resolveTeam turns a team ID or name into its ID ("" stays "").
+func resolveTeam(ctx context.Context, st store.Store, team string) (string, error) {
+	if team == "" {
+		return "", nil
+	}
+	if t, err := st.Team(ctx, team); err == nil {
+		return t.ID, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	teams, err := st.Teams(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range teams {
+		if t.Name == team {
+			return t.ID, nil
+		}
+	}
+	return "", fmt.Errorf("%w: %q is neither a team ID nor a team name", ErrUnknownTeam, team)
+}
+
+// Export writes one export to w, streamed row by row, after recording it in
+// the audit log as actor's (nothing is written when the audit entry
+// cannot be). It returns the number of rows written.
+func Export(ctx context.Context, st store.Store, w io.Writer, req Request, actor string) (int64, error) {
+	if _, err := ParseKind(string(req.Kind)); err != nil {
+		return 0, err
+	}
+	if _, err := ParseFormat(string(req.Format)); err != nil {
+		return 0, err
+	}
+	teamID, err := resolveTeam(ctx, st, req.Team)
+	if err != nil {
+		return 0, err
+	}
+	detail := "format=" + string(req.Format)
+	if !req.Since.IsZero() {
+		detail += " since=" + req.Since.UTC().Format(time.RFC3339)
+	}
+	if err := st.AppendAudit(ctx, store.AuditEntry{Actor: actor, Action: "export." + string(req.Kind), Target: teamID, Detail: detail}); err != nil {
+		return 0, fmt.Errorf("auditing the export (nothing exported): %w", err)
+	}
+	f := store.ExportFilter{TeamID: teamID, Since: req.Since}
+	header := jsonHeader{Schema: ExportSchema, Kind: req.Kind, GeneratedAt: time.Now().UTC(), TeamID: teamID}
+	if !req.Since.IsZero() {
+		header.Since = &req.Since
+	}
+	switch req.Kind {
+	case Devices:
+		return writeTable(w, req.Format, header, deviceColumns, deviceJSONOf, func(fn func(store.ExportDevice) error) error {
+			return st.ExportDevices(ctx, f, fn)
+		})
+	case Results:
+		return writeTable(w, req.Format, header, resultColumns, resultJSONOf, func(fn func(store.ExportResult) error) error {
+			return st.ExportResults(ctx, f, fn)
+		})
+	default:
+		return writeTable(w, req.Format, header, sessionColumns, sessionJSONOf, func(fn func(store.ExportSession) error) error {
+			return st.ExportSessions(ctx, f, fn)
+		})
+	}
+}
+
+// jsonHeader opens a JSON export; "rows" follows.
+type jsonHeader struct {
+	Schema      string     `json:"schema"`
+	Kind        Kind       `json:"kind"`
+	GeneratedAt time.Time  `json:"generated_at"`
+	TeamID      string     `json:"team_id,omitempty"`
+	Since       *time.Time `json:"since,omitempty"`
+}
+
+// column is one CSV column of rows of type T.
+type column[T any] struct {
+	name  string
+	value func(T) string
+}
+
+// writeTable streams the rows each yields to w as CSV (a header line, then
+// one line a row) or as a JSON document ({header…, "rows": [ … ]}, one row
+// a line).
+func writeTable[T any](w io.Writer, format Format, header jsonHeader, cols []column[T], toJSON func(T) any, each func(func(T) error) error) (int64, error) {
+	var n int64
+	if format == CSV {
+		cw := csv.NewWriter(w)
+		record := make([]string, len(cols))
+		for i, c := range cols {
+			record[i] = c.name
+		}
+		if err := cw.Write(record); err != nil {
+			return 0, err
+		}
+		err := each(func(row T) error {
+			for i, c := range cols {
+				record[i] = SafeCell(c.value(row))
+			}
+			n++
+			return cw.Write(record)
+		})
+		cw.Flush()
+		return n, errors.Join(err, cw.Error())
+	}
+	bw := bufio.NewWriterSize(w, 32<<10)
+	if err := openJSON(bw, header, "rows"); err != nil {
+		return 0, err
+	}
+	err := each(func(row T) error {
+		n++
+		return writeJSONElement(bw, n == 1, toJSON(row))
+	})
+	if err != nil {
+		return n, err
+	}
+	if _, err := bw.WriteString("\n]}\n"); err != nil {
+		return n, err
+	}
+	return n, bw.Flush()
+}
+
+// openJSON writes the header object without its closing brace, then
+// `,"<array>":[`.
+func openJSON(bw *bufio.Writer, header any, array string) error {
+	b, err := json.Marshal(header)
+	if err != nil {
+		return err
+	}
+	bw.Write(b[:len(b)-1])
+	if len(b) > 2 {
+		bw.WriteByte(',')
+	}
+	_, err = bw.WriteString(strconv.Quote(array) + ":[")
+	return err
+}
+
+// writeJSONElement writes one array element on its own line.
+func writeJSONElement(bw *bufio.Writer, first bool, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if !first {
+		bw.WriteByte(',')
+	}
+	bw.WriteByte('\n')
+	_, err = bw.Write(b)
+	return err
+}
+
+// SafeCell defuses a CSV cell a spreadsheet would run as a formula (OWASP
+// "CSV injection"): a cell starting with = + - @, a tab or a carriage
+// return gets a leading apostrophe, so it is shown as text.
+func SafeCell(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+// Cell formatting.
+
+func csvTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func csvTimePtr(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return csvTime(*t)
+}
+
+func csvBool(b bool) string { return strconv.FormatBool(b) }
+
+func csvBoolPtr(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return csvBool(*b)
+}
+
+func csvInt(n int) string { return strconv.Itoa(n) }
+
+// Devices.
+
+type deviceJSON struct {
+	ID           string     `json:"id"`
+	Name         string     `json:"name"`
+	Practitioner string     `json:"practitioner,omitempty"`
+	TeamID       string     `json:"team_id"`
+	Team         string     `json:"team"`
+	OS           string     `json:"os"`
+	OSVersion    string     `json:"os_version"`
+	Arch         string     `json:"arch"`
+	AgentVersion string     `json:"agent_version"`
+	EnrolledAt   time.Time  `json:"enrolled_at"`
+	LastSeenAt   time.Time  `json:"last_seen_at"`
+	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
+	LatestRunID  string     `json:"latest_run_id,omitempty"`
+	LatestRunAt  *time.Time `json:"latest_run_at,omitempty"`
+	LatestReady  *bool      `json:"latest_ready,omitempty"`
+}
+
+func deviceJSONOf(d store.ExportDevice) any {
+	return deviceJSON{ID: d.ID, Name: d.Name, Practitioner: d.Practitioner, TeamID: d.TeamID, Team: d.TeamName,
+		OS: d.OS, OSVersion: d.OSVersion, Arch: d.Arch, AgentVersion: d.AgentVersion, EnrolledAt: d.EnrolledAt,
+		LastSeenAt: d.LastSeenAt, RevokedAt: d.RevokedAt, LatestRunID: d.LatestRunID, LatestRunAt: d.LatestRunAt, LatestReady: d.LatestReady}
+}
+
+var deviceColumns = []column[store.ExportDevice]{
+	{"device_id", func(d store.ExportDevice) string { return d.ID }},
+	{"name", func(d store.ExportDevice) string { return d.Name }},
+	{"practitioner", func(d store.ExportDevice) string { return d.Practitioner }},
+	{"team_id", func(d store.ExportDevice) string { return d.TeamID }},
+	{"team", func(d store.ExportDevice) string { return d.TeamName }},
+	{"os", func(d store.ExportDevice) string { return d.OS }},
+	{"os_version", func(d store.ExportDevice) string { return d.OSVersion }},
+	{"arch", func(d store.ExportDevice) string { return d.Arch }},
+	{"agent_version", func(d store.ExportDevice) string { return d.AgentVersion }},
+	{"enrolled_at", func(d store.ExportDevice) string { return csvTime(d.EnrolledAt) }},
+	{"last_seen_at", func(d store.ExportDevice) string { return csvTime(d.LastSeenAt) }},
+	{"revoked_at", func(d store.ExportDevice) string { return csvTimePtr(d.RevokedAt) }},
+	{"latest_run_id", func(d store.ExportDevice) string { return d.LatestRunID }},
+	{"latest_run_at", func(d store.ExportDevice) string { return csvTimePtr(d.LatestRunAt) }},
+	{"latest_ready", func(d store.ExportDevice) string { return csvBoolPtr(d.LatestReady) }},
+}
+
+// Results.
+
+type resultJSON struct {
+	RunID           string          `json:"run_id"`
+	DeviceID        string          `json:"device_id"`
+	DeviceName      string          `json:"device_name"`
+	TeamID          string          `json:"team_id"`
+	Team            string          `json:"team"`
+	CheckID         string          `json:"check_id"`
+	Status          checks.Status   `json:"status"`
+	Required        bool            `json:"required"`
+	At              time.Time       `json:"at"`
+	Summary         string          `json:"summary"`
+	Reason          string          `json:"reason,omitempty"`
+	Facts           json.RawMessage `json:"facts,omitempty"`
+	CyberEssentials []string        `json:"cyber_essentials"`
+}
+
+func resultJSONOf(r store.ExportResult) any {
+	controls := checks.CyberEssentialsControls(r.CheckID)
+	if controls == nil {
+		controls = []string{}
+	}
+	var facts json.RawMessage
+	if json.Valid(r.Facts) {
+		facts = r.Facts
+	}
+	return resultJSON{RunID: r.RunID, DeviceID: r.DeviceID, DeviceName: r.DeviceName, TeamID: r.TeamID, Team: r.TeamName,
+		CheckID: r.CheckID, Status: r.Status, Required: r.Required, At: r.At, Summary: r.Summary, Reason: r.Reason,
+		Facts: facts, CyberEssentials: controls}
+}
+
+// mainControl is a check's main Cyber Essentials control ("" if none).
+func mainControl(checkID string) string {
+	if c := checks.CyberEssentialsControls(checkID); len(c) > 0 {
+		return c[0]
+	}
+	return ""
+}
+
+var resultColumns = []column[store.ExportResult]{
+	{"run_id", func(r store.ExportResult) string { return r.RunID }},
+	{"device_id", func(r store.ExportResult) string { return r.DeviceID }},
+	{"device_name", func(r store.ExportResult) string { return r.DeviceName }},
+	{"team_id", func(r store.ExportResult) string { return r.TeamID }},
+	{"team", func(r store.ExportResult) string { return r.TeamName }},
+	{"check_id", func(r store.ExportResult) string { return r.CheckID }},
+	{"status", func(r store.ExportResult) string { return string(r.Status) }},
+	{"required", func(r store.ExportResult) string { return csvBool(r.Required) }},
+	{"at", func(r store.ExportResult) string { return csvTime(r.At) }},
+	{"summary", func(r store.ExportResult) string { return r.Summary }},
+	{"reason", func(r store.ExportResult) string { return r.Reason }},
+	{"cyber_essentials_control", func(r store.ExportResult) string { return mainControl(r.CheckID) }},
+	{"cyber_essentials_controls", func(r store.ExportResult) string {
+		return strings.Join(checks.CyberEssentialsControls(r.CheckID), "; ")
+	}},
+	{"facts", func(r store.ExportResult) string { return string(r.Facts) }},
+}
+
+// Check runs (subject access only).
+
+type runJSON struct {
+	ID           string    `json:"id"`
+	StartedAt    time.Time `json:"started_at"`
+	ReceivedAt   time.Time `json:"received_at"`
+	DurationMS   int64     `json:"duration_ms"`
+	Ready        bool      `json:"ready"`
+	AgentVersion string    `json:"agent_version"`
+}
+
+func runJSONOf(r store.ExportRun) any {
+	return runJSON{ID: r.ID, StartedAt: r.StartedAt, ReceivedAt: r.ReceivedAt, DurationMS: r.DurationMS, Ready: r.Ready, AgentVersion: r.AgentVersion}
+}
+
+// Sessions.
+
+type sessionJSON struct {
+	ID         string                `json:"id"`
+	DeviceID   string                `json:"device_id"`
+	DeviceName string                `json:"device_name"`
+	TeamID     string                `json:"team_id"`
+	Team       string                `json:"team"`
+	SessionID  string                `json:"session_id"`
+	Event      string                `json:"event"`
+	At         time.Time             `json:"at"`
+	ReceivedAt time.Time             `json:"received_at"`
+	Label      string                `json:"label"`
+	Ready      bool                  `json:"ready"`
+	NotPassing []string              `json:"not_passing"`
+	Override   *report.Override      `json:"override,omitempty"`
+	Cookies    *report.CookieSummary `json:"cookies,omitempty"`
+}
+
+func sessionJSONOf(s store.ExportSession) any {
+	np := s.NotPassing
+	if np == nil {
+		np = []string{}
+	}
+	return sessionJSON{ID: s.ID, DeviceID: s.DeviceID, DeviceName: s.DeviceName, TeamID: s.TeamID, Team: s.TeamName,
+		SessionID: s.SessionID, Event: s.Event, At: s.At, ReceivedAt: s.ReceivedAt, Label: s.Label, Ready: s.Ready,
+		NotPassing: np, Override: s.Override, Cookies: s.Cookies}
+}
+
+func overrideReason(s store.ExportSession) string {
+	if s.Override == nil {
+		return ""
+	}
+	return s.Override.Reason
+}
+
+func overrideChecks(s store.ExportSession) string {
+	if s.Override == nil {
+		return ""
+	}
+	return strings.Join(s.Override.Checks, "; ")
+}
+
+// cookieCount returns one count of the cookie summary ("" when there is
+// none, as for session starts).
+func cookieCount(field func(*report.CookieSummary) int) func(store.ExportSession) string {
+	return func(s store.ExportSession) string {
+		if s.Cookies == nil {
+			return ""
+		}
+		return csvInt(field(s.Cookies))
+	}
+}
+
+var sessionColumns = []column[store.ExportSession]{
+	{"record_id", func(s store.ExportSession) string { return s.ID }},
+	{"device_id", func(s store.ExportSession) string { return s.DeviceID }},
+	{"device_name", func(s store.ExportSession) string { return s.DeviceName }},
+	{"team_id", func(s store.ExportSession) string { return s.TeamID }},
+	{"team", func(s store.ExportSession) string { return s.TeamName }},
+	{"session_id", func(s store.ExportSession) string { return s.SessionID }},
+	{"event", func(s store.ExportSession) string { return s.Event }},
+	{"at", func(s store.ExportSession) string { return csvTime(s.At) }},
+	{"received_at", func(s store.ExportSession) string { return csvTime(s.ReceivedAt) }},
+	{"label", func(s store.ExportSession) string { return s.Label }},
+	{"ready", func(s store.ExportSession) string { return csvBool(s.Ready) }},
+	{"not_passing", func(s store.ExportSession) string { return strings.Join(s.NotPassing, "; ") }},
+	{"override_reason", overrideReason},
+	{"override_checks", overrideChecks},
+	{"cookies_removed", cookieCount(func(c *report.CookieSummary) int { return c.Removed })},
+	{"cookies_kept", cookieCount(func(c *report.CookieSummary) int { return c.Kept })},
+	{"browsers", cookieCount(func(c *report.CookieSummary) int { return c.Browsers })},
+	{"profiles_cleared", cookieCount(func(c *report.CookieSummary) int { return c.ProfilesCleared })},
+	{"profiles_skipped", cookieCount(func(c *report.CookieSummary) int { return c.ProfilesSkipped })},
+	{"profiles_failed", cookieCount(func(c *report.CookieSummary) int { return c.ProfilesFailed })},
+}

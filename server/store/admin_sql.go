@@ -1,0 +1,448 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/report"
+)
+
+// adminSessionPrefix marks an admin login session token (the cookie value).
+const adminSessionPrefix = "sgas_"
+
+// Admin accounts.
+
+func (s *sqlStore) CreateAdmin(ctx context.Context, name, passwordHash string) (Admin, error) {
+	if strings.TrimSpace(name) == "" || passwordHash == "" {
+		return Admin{}, fmt.Errorf("%w: admin name and password hash are required", ErrInvalid)
+	}
+	a := Admin{Name: name, PasswordHash: passwordHash, CreatedAt: now().Truncate(time.Microsecond)}
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO admins (name, password_hash, created_at) VALUES (?, ?, ?)`),
+		a.Name, a.PasswordHash, toMicros(a.CreatedAt))
+	if err != nil {
+		if s.d.isUniqueViolation(err) {
+			return Admin{}, fmt.Errorf("%w: admin %q exists", ErrConflict, name)
+		}
+		return Admin{}, fmt.Errorf("creating admin: %w", err)
+	}
+	return a, nil
+}
+
+const adminCols = `name, password_hash, created_at, disabled_at, last_login_at`
+
+func scanAdmin(row interface{ Scan(...any) error }) (Admin, error) {
+	var a Admin
+	var created int64
+	var disabled, lastLogin sql.NullInt64
+	if err := row.Scan(&a.Name, &a.PasswordHash, &created, &disabled, &lastLogin); err != nil {
+		return Admin{}, err
+	}
+	a.CreatedAt, a.DisabledAt, a.LastLoginAt = fromMicros(created), fromNullMicros(disabled), fromNullMicros(lastLogin)
+	return a, nil
+}
+
+func (s *sqlStore) Admin(ctx context.Context, name string) (Admin, error) {
+	a, err := scanAdmin(s.db.QueryRowContext(ctx, s.q(`SELECT `+adminCols+` FROM admins WHERE name = ?`), name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Admin{}, fmt.Errorf("admin %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return Admin{}, fmt.Errorf("reading admin: %w", err)
+	}
+	return a, nil
+}
+
+func (s *sqlStore) Admins(ctx context.Context) ([]Admin, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+adminCols+` FROM admins ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("listing admins: %w", err)
+	}
+	return collect(rows, "listing admins", scanAdmin)
+}
+
+// adminUpdate runs an UPDATE on one admin and ends the admin's sessions, in
+// one transaction; ErrNotFound when there is no such admin.
+func (s *sqlStore) adminUpdate(ctx context.Context, what, name, update string, args ...any) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	res, err := tx.ExecContext(ctx, s.q(update), append(args, name)...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	} else if n == 0 {
+		return fmt.Errorf("admin %q: %w", name, ErrNotFound)
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM admin_sessions WHERE admin_name = ?`), name); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+func (s *sqlStore) SetAdminPassword(ctx context.Context, name, passwordHash string) error {
+	if passwordHash == "" {
+		return fmt.Errorf("%w: password hash is empty", ErrInvalid)
+	}
+	return s.adminUpdate(ctx, "setting admin password", name, `UPDATE admins SET password_hash = ? WHERE name = ?`, passwordHash)
+}
+
+func (s *sqlStore) DisableAdmin(ctx context.Context, name string) error {
+	return s.adminUpdate(ctx, "disabling admin", name, `UPDATE admins SET disabled_at = COALESCE(disabled_at, ?) WHERE name = ?`, toMicros(now()))
+}
+
+// Admin login sessions.
+
+func (s *sqlStore) CreateAdminSession(ctx context.Context, admin string, expiresAt time.Time) (AdminSession, string, error) {
+	at := now().Truncate(time.Microsecond)
+	sess := AdminSession{ID: report.NewID(), Admin: admin, CreatedAt: at, LastSeenAt: at, ExpiresAt: expiresAt.UTC().Truncate(time.Microsecond)}
+	token := newSecret(adminSessionPrefix)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return AdminSession{}, "", fmt.Errorf("starting admin session: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE admins SET last_login_at = ? WHERE name = ? AND disabled_at IS NULL`), toMicros(at), admin)
+	if err != nil {
+		return AdminSession{}, "", fmt.Errorf("starting admin session: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return AdminSession{}, "", fmt.Errorf("starting admin session: %w", err)
+	} else if n == 0 {
+		return AdminSession{}, "", fmt.Errorf("admin %q is unknown or disabled: %w", admin, ErrUnauthorized)
+	}
+	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO admin_sessions (id, token_hash, admin_name, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
+		sess.ID, hashSecret(token), admin, toMicros(at), toMicros(at), toMicros(sess.ExpiresAt))
+	if err != nil {
+		return AdminSession{}, "", fmt.Errorf("starting admin session: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return AdminSession{}, "", fmt.Errorf("starting admin session: %w", err)
+	}
+	return sess, token, nil
+}
+
+func (s *sqlStore) AdminSessionByToken(ctx context.Context, token string) (AdminSession, error) {
+	if !strings.HasPrefix(token, adminSessionPrefix) {
+		return AdminSession{}, ErrUnauthorized
+	}
+	var sess AdminSession
+	var created, seen, expires int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT s.id, s.admin_name, s.created_at, s.last_seen_at, s.expires_at
+		FROM admin_sessions s JOIN admins a ON a.name = s.admin_name
+		WHERE s.token_hash = ? AND a.disabled_at IS NULL`), hashSecret(token)).
+		Scan(&sess.ID, &sess.Admin, &created, &seen, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return AdminSession{}, ErrUnauthorized
+	}
+	if err != nil {
+		return AdminSession{}, fmt.Errorf("reading admin session: %w", err)
+	}
+	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(expires)
+	return sess, nil
+}
+
+func (s *sqlStore) TouchAdminSession(ctx context.Context, token string, at time.Time) error {
+	if _, err := s.db.ExecContext(ctx, s.q(`UPDATE admin_sessions SET last_seen_at = ? WHERE token_hash = ? AND last_seen_at < ?`),
+		toMicros(at), hashSecret(token), toMicros(at)); err != nil {
+		return fmt.Errorf("recording admin session activity: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) DeleteAdminSession(ctx context.Context, token string) error {
+	if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM admin_sessions WHERE token_hash = ?`), hashSecret(token)); err != nil {
+		return fmt.Errorf("ending admin session: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) DeleteExpiredAdminSessions(ctx context.Context, at, idleBefore time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM admin_sessions WHERE expires_at <= ? OR last_seen_at < ?`), toMicros(at), toMicros(idleBefore))
+	if err != nil {
+		return 0, fmt.Errorf("deleting expired admin sessions: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("deleting expired admin sessions: %w", err)
+	}
+	return int(n), nil
+}
+
+// Fleet queries.
+
+// notPassingStatuses are the statuses the dashboard calls failing: they
+// block a session when the check is required.
+const notPassingStatuses = `('fail', 'unknown')`
+
+func pageLimit(limit int) int {
+	if limit <= 0 {
+		return 50
+	}
+	return min(limit, 500)
+}
+
+// likeContains is a LIKE pattern matching s anywhere, with \ as escape.
+func likeContains(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(s)) + "%"
+}
+
+func (s *sqlStore) SearchDevices(ctx context.Context, q DeviceQuery) ([]Device, error) {
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
+	add(`d.id > ?`, q.AfterID)
+	if q.TeamID != "" {
+		add(`d.team_id = ?`, q.TeamID)
+	}
+	stale := toMicros(q.StaleBefore)
+	switch q.State {
+	case "":
+		add(`d.revoked_at IS NULL`)
+	case StateRevoked:
+		add(`d.revoked_at IS NOT NULL`)
+	case StateReady, StateNotReady:
+		add(`d.revoked_at IS NULL AND d.latest_run_at IS NOT NULL AND d.last_seen_at >= ? AND d.latest_ready = ?`, stale, q.State == StateReady)
+	case StateStale:
+		add(`d.revoked_at IS NULL AND d.latest_run_at IS NOT NULL AND d.last_seen_at < ?`, stale)
+	case StateNeverReported:
+		add(`d.revoked_at IS NULL AND d.latest_run_at IS NULL`)
+	default:
+		return nil, fmt.Errorf("%w: device state %q is not one of ready, not_ready, stale, never_reported, revoked", ErrInvalid, q.State)
+	}
+	if q.FailingCheck != "" {
+		add(`EXISTS (SELECT 1 FROM check_results r WHERE r.run_id = d.latest_run_id AND r.check_id = ? AND r.status IN `+notPassingStatuses+`)`, q.FailingCheck)
+	}
+	if q.NameContains != "" {
+		// A substring search reads every name: the subquery reads them
+		// from the devices_list index alone, and only matching rows are
+		// fetched.
+		add(`d.id IN (SELECT n.id FROM devices n WHERE LOWER(n.name) LIKE ? ESCAPE '\')`, likeContains(q.NameContains))
+	}
+	query := `SELECT ` + prefixCols("d.", deviceCols) + ` FROM devices d WHERE ` + strings.Join(where, ` AND `) + ` ORDER BY d.id LIMIT ?`
+	args = append(args, pageLimit(q.Limit))
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("searching devices: %w", err)
+	}
+	return collect(rows, "searching devices", scanDevice)
+}
+
+// prefixCols qualifies a comma-separated column list with a table alias.
+func prefixCols(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (s *sqlStore) CheckCompliance(ctx context.Context, teamID string, staleBefore time.Time) ([]CheckCompliance, error) {
+	// Most devices are fresh, so the devices table is read in storage
+	// order; the unary + keeps a planner from trying an index on
+	// last_seen_at should one ever be added (it cost 60% more at 100k
+	// devices on SQLite: one random row fetch per device).
+	query := `SELECT r.check_id, r.status, COUNT(*) FROM devices d JOIN check_results r ON r.run_id = d.latest_run_id
+		WHERE d.revoked_at IS NULL AND +d.last_seen_at >= ?`
+	args := []any{toMicros(staleBefore)}
+	if teamID != "" {
+		query += ` AND d.team_id = ?`
+		args = append(args, teamID)
+	}
+	query += ` GROUP BY r.check_id, r.status ORDER BY r.check_id`
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("counting compliance: %w", err)
+	}
+	defer rows.Close()
+	var out []CheckCompliance
+	for rows.Next() {
+		var id, status string
+		var n int
+		if err := rows.Scan(&id, &status, &n); err != nil {
+			return nil, fmt.Errorf("counting compliance: %w", err)
+		}
+		if len(out) == 0 || out[len(out)-1].CheckID != id {
+			out = append(out, CheckCompliance{CheckID: id, Counts: map[checks.Status]int{}})
+		}
+		out[len(out)-1].Counts[checks.Status(status)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("counting compliance: %w", err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) DeviceRuns(ctx context.Context, deviceID string, limit int) ([]CheckRunSummary, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, started_at, received_at, duration_ms, ready FROM check_runs
+		WHERE device_id = ? ORDER BY started_at DESC, id DESC LIMIT ?`), deviceID, pageLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("reading check runs: %w", err)
+	}
+	runs, err := collect(rows, "reading check runs", func(row interface{ Scan(...any) error }) (CheckRunSummary, error) {
+		var r CheckRunSummary
+		var started, received int64
+		if err := row.Scan(&r.ID, &started, &received, &r.DurationMS, &r.Ready); err != nil {
+			return r, err
+		}
+		r.StartedAt, r.ReceivedAt = fromMicros(started), fromMicros(received)
+		return r, nil
+	})
+	if err != nil || len(runs) == 0 {
+		return runs, err
+	}
+	index := make(map[string]int, len(runs))
+	args := make([]any, len(runs))
+	for i, r := range runs {
+		index[r.ID], args[i] = i, r.ID
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(runs)), ", ")
+	rows, err = s.db.QueryContext(ctx, s.q(`SELECT run_id, check_id FROM check_results
+		WHERE run_id IN (`+marks+`) AND status IN `+notPassingStatuses+` ORDER BY run_id, check_id`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading check runs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var runID, checkID string
+		if err := rows.Scan(&runID, &checkID); err != nil {
+			return nil, fmt.Errorf("reading check runs: %w", err)
+		}
+		i := index[runID]
+		runs[i].NotPassing = append(runs[i].NotPassing, checkID)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading check runs: %w", err)
+	}
+	return runs, nil
+}
+
+const sessionCols = `s.id, s.device_id, s.session_id, s.event, s.at, s.received_at, s.label, s.ready, s.not_passing, s.override_reason, s.override_checks, s.cookies`
+
+func scanSession(row interface{ Scan(...any) error }) (Session, error) {
+	var x Session
+	var at, received int64
+	var np string
+	var reason, checksJSON, cookies sql.NullString
+	if err := row.Scan(&x.ID, &x.DeviceID, &x.SessionID, &x.Event, &at, &received, &x.Label, &x.Ready, &np, &reason, &checksJSON, &cookies); err != nil {
+		return Session{}, err
+	}
+	x.At, x.ReceivedAt = fromMicros(at), fromMicros(received)
+	if err := json.Unmarshal([]byte(np), &x.NotPassing); err != nil {
+		return Session{}, fmt.Errorf("session %s not_passing: %w", x.ID, err)
+	}
+	if reason.Valid {
+		x.Override = &report.Override{Reason: reason.String}
+		if checksJSON.Valid {
+			if err := json.Unmarshal([]byte(checksJSON.String), &x.Override.Checks); err != nil {
+				return Session{}, fmt.Errorf("session %s override: %w", x.ID, err)
+			}
+		}
+	}
+	if cookies.Valid {
+		x.Cookies = new(report.CookieSummary)
+		if err := json.Unmarshal([]byte(cookies.String), x.Cookies); err != nil {
+			return Session{}, fmt.Errorf("session %s cookies: %w", x.ID, err)
+		}
+	}
+	return x, nil
+}
+
+func (s *sqlStore) SearchSessions(ctx context.Context, q SessionQuery) ([]Session, error) {
+	query := `SELECT ` + sessionCols + ` FROM sessions s`
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
+	if q.TeamID != "" {
+		query += ` JOIN devices d ON d.id = s.device_id`
+		add(`d.team_id = ?`, q.TeamID)
+	}
+	if q.DeviceID != "" {
+		add(`s.device_id = ?`, q.DeviceID)
+	}
+	if q.Label != "" {
+		add(`s.label = ?`, q.Label)
+	}
+	if q.OverridesOnly {
+		add(`s.override_reason IS NOT NULL`)
+	}
+	if !q.Since.IsZero() {
+		add(`s.at >= ?`, toMicros(q.Since))
+	}
+	if !q.Until.IsZero() {
+		add(`s.at < ?`, toMicros(q.Until))
+	}
+	if !q.BeforeAt.IsZero() {
+		b := toMicros(q.BeforeAt)
+		add(`(s.at < ? OR (s.at = ? AND s.id < ?))`, b, b, q.BeforeID)
+	}
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	query += ` ORDER BY s.at DESC, s.id DESC LIMIT ?`
+	args = append(args, pageLimit(q.Limit))
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("searching sessions: %w", err)
+	}
+	return collect(rows, "searching sessions", scanSession)
+}
+
+// Fleet snapshots.
+
+func (s *sqlStore) RecordFleetSnapshot(ctx context.Context, teamID string, at time.Time, c FleetCounts) error {
+	hour := toMicros(at.UTC().Truncate(time.Hour))
+	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO fleet_snapshots (team_id, hour, total, ready, not_ready, stale, never_reported)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (team_id, hour) DO UPDATE SET total = excluded.total, ready = excluded.ready,
+			not_ready = excluded.not_ready, stale = excluded.stale, never_reported = excluded.never_reported`),
+		teamID, hour, c.Total, c.Ready, c.NotReady, c.Stale, c.NeverReported); err != nil {
+		return fmt.Errorf("recording fleet snapshot: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) FleetSnapshots(ctx context.Context, teamID string, since time.Time) ([]FleetSnapshot, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT hour, total, ready, not_ready, stale, never_reported FROM fleet_snapshots
+		WHERE team_id = ? AND hour >= ? ORDER BY hour`), teamID, toMicros(since.UTC().Truncate(time.Hour)))
+	if err != nil {
+		return nil, fmt.Errorf("reading fleet snapshots: %w", err)
+	}
+	return collect(rows, "reading fleet snapshots", func(row interface{ Scan(...any) error }) (FleetSnapshot, error) {
+		var f FleetSnapshot
+		var hour int64
+		err := row.Scan(&hour, &f.Total, &f.Ready, &f.NotReady, &f.Stale, &f.NeverReported)
+		f.Hour = fromMicros(hour)
+		return f, err
+	})
+}
+
+// collect scans every row with scan and closes rows.
+func collect[T any](rows *sql.Rows, what string, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}

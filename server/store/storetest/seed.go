@@ -1,0 +1,81 @@
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/report"
+	"github.com/sessionguard/sessionguard/server/store"
+)
+
+// SeedDevices enrols n devices in a team straight into the database, in
+// multi-row inserts (EnrollDevice would take minutes for 100k), and returns
+// their IDs and tokens. The rows are exactly what EnrollDevice writes: the
+// token's SHA-256 in hex, never the token. The store must expose
+// `DB() *sql.DB` and `Dialect() string`.
+func SeedDevices(t testing.TB, s store.Store, teamID string, n int) (ids, tokens []string) {
+	t.Helper()
+	x, ok := s.(interface {
+		DB() *sql.DB
+		Dialect() string
+	})
+	if !ok {
+		t.Fatalf("SeedDevices: %T does not expose its database", s)
+	}
+	db, postgres := x.DB(), x.Dialect() == "postgres"
+	ctx := context.Background()
+	ids, tokens = make([]string, n), make([]string, n)
+	at := time.Now().UnixMicro()
+	const perInsert = 500
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatalf("SeedDevices: %v", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	for start := 0; start < n; start += perInsert {
+		end := min(start+perInsert, n)
+		var b strings.Builder
+		b.WriteString(`INSERT INTO devices (id, team_id, name, token_hash, agent_version, os, os_version, arch, enrolled_at, last_seen_at) VALUES `)
+		args := make([]any, 0, (end-start)*10)
+		for i := start; i < end; i++ {
+			var raw [32]byte
+			if _, err := rand.Read(raw[:]); err != nil {
+				t.Fatal(err)
+			}
+			ids[i], tokens[i] = report.NewID(), "sgdt_"+base64.RawURLEncoding.EncodeToString(raw[:])
+			sum := sha256.Sum256([]byte(tokens[i]))
+			if i > start {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for j := range 10 {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				if postgres {
+					fmt.Fprintf(&b, "$%d", len(args)+j+1)
+				} else {
+					b.WriteByte('?')
+				}
+			}
+			b.WriteByte(')')
+			args = append(args, ids[i], teamID, fmt.Sprintf("seed-%d", i), hex.EncodeToString(sum[:]),
+				Agent.Version, Agent.Host.OS, Agent.Host.OSVersion, Agent.Host.Arch, at, at)
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			t.Fatalf("SeedDevices: %v", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatalf("SeedDevices: %v", err)
+	}
+	return ids, tokens
+}

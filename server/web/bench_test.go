@@ -1,0 +1,159 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/report"
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/storetest"
+	"github.com/sessionguard/sessionguard/server/web"
+)
+
+// benchDevices is the fleet size of the dashboard benchmarks
+// (SG_BENCH_DEVICES, default 100,000).
+func benchDevices(b *testing.B) int {
+	if v := os.Getenv("SG_BENCH_DEVICES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("SG_BENCH_DEVICES=%q", v)
+		}
+		return n
+	}
+	return 100_000
+}
+
+// benchFleet is a store holding n devices in 10 teams, each having reported
+// one check run of all eight checks (1 in 7 with the firewall failing, 1 in
+// 11 with anti-virus unknown) except every 13th (never reported), and a
+// logged-in admin's session cookie.
+type benchFleet struct {
+	st     store.Store
+	h      http.Handler
+	cookie *http.Cookie
+	teamID string
+}
+
+func newBenchFleet(b *testing.B, st store.Store, n int) *benchFleet {
+	ctx := context.Background()
+	if err := st.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	var ids []string
+	var teamID string
+	for i := range 10 {
+		team, err := st.CreateTeam(ctx, fmt.Sprintf("team-%d", i), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		teamID = team.ID
+		more, _ := storetest.SeedDevices(b, st, team.ID, n/10)
+		ids = append(ids, more...)
+	}
+	batch := make([]store.DeviceReport, 0, 500)
+	flush := func() {
+		if _, err := st.SaveReports(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+		batch = batch[:0]
+	}
+	now := time.Now()
+	for i, id := range ids {
+		if i%13 == 0 {
+			continue
+		}
+		results := make([]report.CheckResult, 0, len(checks.CheckIDs))
+		ready := true
+		for _, c := range checks.CheckIDs {
+			st := checks.Pass
+			switch {
+			case c == "firewall" && i%7 == 0:
+				st, ready = checks.Fail, false
+			case c == "antivirus" && i%11 == 0:
+				st, ready = checks.Unknown, false
+			}
+			results = append(results, report.CheckResult{ID: c, Status: st, Required: true, Summary: "seeded", Facts: []byte(`{"os":"linux"}`)})
+		}
+		batch = append(batch, store.DeviceReport{DeviceID: id, Envelope: storetest.CheckRun(now.Add(-time.Duration(i)*time.Second), ready, results...)})
+		if len(batch) == cap(batch) {
+			flush()
+		}
+	}
+	if len(batch) > 0 {
+		flush()
+	}
+	if _, err := st.CreateAdmin(ctx, "bench", "$argon2id$unused"); err != nil {
+		b.Fatal(err)
+	}
+	_, token, err := st.CreateAdminSession(ctx, "bench", time.Now().Add(time.Hour))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := web.New(st, web.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("seeded %d devices with reports in %s", n, time.Since(start).Round(time.Second))
+	return &benchFleet{st: st, h: h, cookie: &http.Cookie{Name: "sg_session", Value: token}, teamID: teamID}
+}
+
+func (f *benchFleet) get(b *testing.B, path string) {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.AddCookie(f.cookie)
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		b.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body.String())
+	}
+}
+
+// benchPages renders the dashboard's heavy pages against a 100k fleet.
+func benchPages(b *testing.B, st store.Store) {
+	f := newBenchFleet(b, st, benchDevices(b))
+	for _, c := range []struct{ name, path string }{
+		{"overview", "/"},
+		{"overview_team", "/?team=" + f.teamID},
+		{"devices_first_page", "/devices"},
+		{"devices_not_ready", "/devices?state=not_ready"},
+		{"devices_failing_firewall", "/devices?failing=firewall"},
+		{"devices_name_search", "/devices?q=no-such-name"},
+		{"check_firewall", "/checks/firewall"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			f.get(b, c.path) // the first render computes the cached fleet figures: see fleet_figures_refresh
+			for b.Loop() {
+				f.get(b, c.path)
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/render")
+		})
+	}
+	// What a refresh of the overview's cached figures costs (in the
+	// background, once per FleetCacheTTL, and before the very first render).
+	b.Run("fleet_figures_refresh", func(b *testing.B) {
+		ctx := context.Background()
+		for b.Loop() {
+			stale := time.Now().Add(-web.DefaultStaleAfter)
+			if _, err := f.st.FleetCounts(ctx, "", stale); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := f.st.CheckCompliance(ctx, "", stale); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/refresh")
+	})
+}
+
+// BenchmarkPagesSQLite: target ≤ 100 ms per overview at 100k devices.
+func BenchmarkPagesSQLite(b *testing.B) { benchPages(b, storetest.OpenSQLite(b)) }
+
+// BenchmarkPagesPostgres is the same on a real PostgreSQL.
+func BenchmarkPagesPostgres(b *testing.B) { benchPages(b, storetest.OpenPostgres(b)) }
