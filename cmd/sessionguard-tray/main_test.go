@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/internal/syncbuf"
 	"github.com/sessionguard/sessionguard/tray"
 	"github.com/sessionguard/sessionguard/tray/dbustest"
 	"github.com/sessionguard/sessionguard/tray/systrayui"
@@ -31,25 +31,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// syncBuffer is a bytes.Buffer safe for a process writing and a test
-// reading.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startTray runs the tray in a child process on the bus at busAddr.
 func startTray(t *testing.T, busAddr string, args ...string) <-chan error {
 	exit, _, _ := startTrayOutput(t, busAddr, args...)
@@ -57,7 +38,7 @@ func startTray(t *testing.T, busAddr string, args ...string) <-chan error {
 }
 
 // startTrayOutput is startTray that also returns the tray's output.
-func startTrayOutput(t *testing.T, busAddr string, args ...string) (<-chan error, *syncBuffer, *syncBuffer) {
+func startTrayOutput(t *testing.T, busAddr string, args ...string) (<-chan error, *syncbuf.Buffer, *syncbuf.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	home := t.TempDir()
@@ -67,7 +48,7 @@ func startTrayOutput(t *testing.T, busAddr string, args ...string) (<-chan error
 	// report that is not entirely inside systray (see checkRaces).
 	cmd.Env = append(os.Environ(), "GORACE=exitcode=0", "SG_TRAY_TEST_MAIN=1", "DBUS_SESSION_BUS_ADDRESS="+busAddr, "HOME="+home,
 		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "PATH=/nonexistent")
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/internal/syncbuf"
 	"github.com/sessionguard/sessionguard/tray/dbustest"
 	"github.com/sessionguard/sessionguard/tray/systrayui"
 	"github.com/sessionguard/sessionguard/tray/traytest"
@@ -148,7 +149,7 @@ func startProcess(t *testing.T, env []string, argv ...string) {
 	t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), env...)
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

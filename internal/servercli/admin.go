@@ -51,31 +51,15 @@ output — store it in a password manager.`,
 			if err := validAdminName(name); err != nil {
 				return err
 			}
-			pw, generated, err := e.newPassword(passwordFile)
-			if err != nil {
-				return err
-			}
-			hash, err := password.Hash(pw, password.Default)
-			if err != nil {
-				return err
-			}
-			return e.withStore(cmd.Context(), func(ctx context.Context, st store.Store) error {
-				if _, err := st.CreateAdmin(ctx, name, hash); errors.Is(err, store.ErrConflict) {
-					return fmt.Errorf("an admin named %q exists already; use admin set-password to change its password", name)
-				} else if err != nil {
+			return e.changePassword(cmd.Context(), passwordFile, name, "admin.create",
+				func(ctx context.Context, st store.Store, hash string) error {
+					_, err := st.CreateAdmin(ctx, name, hash)
+					if errors.Is(err, store.ErrConflict) {
+						return fmt.Errorf("an admin named %q exists already; use admin set-password to change its password", name)
+					}
 					return err
-				}
-				if err := cliAudit(ctx, st, "admin.create", name); err != nil {
-					return err
-				}
-				if generated {
-					fmt.Fprintln(e.stdout, pw)
-					fmt.Fprintf(e.stderr, "Created admin %q. The password above is shown once: store it now.\n", name)
-				} else {
-					fmt.Fprintf(e.stderr, "Created admin %q.\n", name)
-				}
-				return nil
-			})
+				},
+				"Created admin %q. The password above is shown once: store it now.", "Created admin %q.")
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "the admin's login name (required)")
@@ -154,35 +138,49 @@ Also the way to unlock an account paused by failed sign-ins.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			pw, generated, err := e.newPassword(passwordFile)
-			if err != nil {
-				return err
-			}
-			hash, err := password.Hash(pw, password.Default)
-			if err != nil {
-				return err
-			}
-			return e.withStore(cmd.Context(), func(ctx context.Context, st store.Store) error {
-				if err := st.SetAdminPassword(ctx, name, hash); errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("there is no admin named %q (see admin list)", name)
-				} else if err != nil {
+			return e.changePassword(cmd.Context(), passwordFile, name, "admin.set_password",
+				func(ctx context.Context, st store.Store, hash string) error {
+					err := st.SetAdminPassword(ctx, name, hash)
+					if errors.Is(err, store.ErrNotFound) {
+						return fmt.Errorf("there is no admin named %q (see admin list)", name)
+					}
 					return err
-				}
-				if err := cliAudit(ctx, st, "admin.set_password", name); err != nil {
-					return err
-				}
-				if generated {
-					fmt.Fprintln(e.stdout, pw)
-					fmt.Fprintf(e.stderr, "New password for %q above, shown once; their sessions have ended.\n", name)
-				} else {
-					fmt.Fprintf(e.stderr, "Password of %q changed; their sessions have ended.\n", name)
-				}
-				return nil
-			})
+				},
+				"New password for %q above, shown once; their sessions have ended.", "Password of %q changed; their sessions have ended.")
 		},
 	}
 	cmd.Flags().StringVar(&passwordFile, "password-file", "", "read the password from the first line of this file")
 	return cmd
+}
+
+// changePassword gets a password (--password-file, a prompt, or generated),
+// hashes it, stores it with apply, audits action, and prints a generated
+// password once on stdout; the messages take the admin's name.
+func (e *env) changePassword(ctx context.Context, passwordFile, name, action string,
+	apply func(context.Context, store.Store, string) error, generatedMsg, givenMsg string) error {
+	pw, generated, err := e.newPassword(passwordFile)
+	if err != nil {
+		return err
+	}
+	hash, err := password.Hash(pw, password.Default)
+	if err != nil {
+		return err
+	}
+	return e.withStore(ctx, func(ctx context.Context, st store.Store) error {
+		if err := apply(ctx, st, hash); err != nil {
+			return err
+		}
+		if err := cliAudit(ctx, st, action, name); err != nil {
+			return err
+		}
+		if generated {
+			fmt.Fprintln(e.stdout, pw)
+			fmt.Fprintf(e.stderr, generatedMsg+"\n", name)
+		} else {
+			fmt.Fprintf(e.stderr, givenMsg+"\n", name)
+		}
+		return nil
+	})
 }
 
 func cliAudit(ctx context.Context, st store.Store, action, target string) error {

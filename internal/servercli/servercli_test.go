@@ -9,31 +9,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/sessionguard/sessionguard/internal/syncbuf"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
 )
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // run runs the CLI with --db dsn and returns the exit code and outputs.
 func run(t *testing.T, dsn string, args ...string) (int, string, string) {
@@ -102,7 +84,7 @@ func TestServe(t *testing.T) {
 	if code != 0 {
 		t.Fatal("enroll-secret create failed")
 	}
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	e := &env{stdout: io.Discard, stderr: &stderr, db: dsn}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)

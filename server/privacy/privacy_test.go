@@ -9,11 +9,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/internal/syncbuf"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/privacy"
 	"github.com/sessionguard/sessionguard/server/store"
@@ -205,24 +205,6 @@ func TestRetentionOptions(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink safe for the job's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestRunRetentionPurgesAtStartAndStops(t *testing.T) {
 	st := openStore(t)
 	_, dev, _ := storetest.Enrolled(t, st, "A")
@@ -230,7 +212,7 @@ func TestRunRetentionPurgesAtStartAndStops(t *testing.T) {
 	// on the kept side of the job's own clock.
 	seed(t, st, dev, time.Now().UTC().Add(time.Minute), 100, 1, 0)
 	ctx, cancel := context.WithCancel(t.Context())
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	errc := make(chan error, 1)
 	go func() {
 		errc <- privacy.RunRetention(ctx, st, privacy.RetentionOptions{Interval: time.Hour, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
