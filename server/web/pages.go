@@ -373,20 +373,26 @@ func (d *dashboard) sessionRows(sessions []store.Session, names map[string]strin
 }
 
 func (d *dashboard) revokeDevice(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	id := r.PathValue("id")
-	if err := d.st.RevokeDevice(ctx, id); errors.Is(err, store.ErrNotFound) {
-		d.renderError(w, r, http.StatusNotFound, "There is no such device.")
+	d.revoke(w, r, d.st.RevokeDevice, id, "device", "device.revoke", "/devices/"+url.PathEscape(id)+"?revoked=1")
+}
+
+// revoke revokes what id names with revokeFn, audits action and redirects;
+// what is "device" or "enrol secret", for the messages.
+func (d *dashboard) revoke(w http.ResponseWriter, r *http.Request, revokeFn func(context.Context, string) error, id, what, action, redirect string) {
+	ctx := r.Context()
+	if err := revokeFn(ctx, id); errors.Is(err, store.ErrNotFound) {
+		d.renderError(w, r, http.StatusNotFound, "There is no such "+what+".")
 		return
 	} else if err != nil {
-		d.serverError(w, r, "revoking the device", err)
+		d.serverError(w, r, "revoking the "+what, err)
 		return
 	}
-	if err := d.record(ctx, Actor(r), "device.revoke", id, ""); err != nil {
-		d.renderError(w, r, http.StatusInternalServerError, "The device was revoked, but "+err.Error())
+	if err := d.record(ctx, Actor(r), action, id, ""); err != nil {
+		d.renderError(w, r, http.StatusInternalServerError, "The "+what+" was revoked, but "+err.Error())
 		return
 	}
-	http.Redirect(w, r, "/devices/"+url.PathEscape(id)+"?revoked=1", http.StatusSeeOther)
+	http.Redirect(w, r, redirect, http.StatusSeeOther)
 }
 
 // Check page.
@@ -728,20 +734,7 @@ func (d *dashboard) createSecret(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *dashboard) revokeSecret(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	id := r.PathValue("id")
-	if err := d.st.RevokeEnrollSecret(ctx, id); errors.Is(err, store.ErrNotFound) {
-		d.renderError(w, r, http.StatusNotFound, "There is no such enrol secret.")
-		return
-	} else if err != nil {
-		d.serverError(w, r, "revoking the enrol secret", err)
-		return
-	}
-	if err := d.record(ctx, Actor(r), "enroll_secret.revoke", id, ""); err != nil {
-		d.renderError(w, r, http.StatusInternalServerError, "The secret was revoked, but "+err.Error())
-		return
-	}
-	http.Redirect(w, r, "/secrets?revoked=1", http.StatusSeeOther)
+	d.revoke(w, r, d.st.RevokeEnrollSecret, r.PathValue("id"), "enrol secret", "enroll_secret.revoke", "/secrets?revoked=1")
 }
 
 // Audit log.
