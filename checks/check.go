@@ -79,7 +79,25 @@ type Definition[F any] struct {
 	Evaluate   func(f F, pol Policy) Result
 	// UnknownFix is shown when Collect fails; a generic line when empty.
 	UnknownFix string
+	// Scrub, when set, takes personal data out of the command outputs this
+	// check reads before an evidence bundle keeps them (see probe.Scrubber).
+	Scrub probe.Scrubber
 }
+
+// Scrubbers are the scrubbers of the checks that have one, for
+// probe.NewRecorder.
+func Scrubbers(list []Check) []probe.Scrubber {
+	var out []probe.Scrubber
+	for _, c := range list {
+		if s, ok := c.(interface{ Scrubber() probe.Scrubber }); ok && s.Scrubber() != nil {
+			out = append(out, s.Scrubber())
+		}
+	}
+	return out
+}
+
+// Scrubber returns the check's output scrubber (nil when it has none).
+func (d Definition[F]) Scrubber() probe.Scrubber { return d.Scrub }
 
 // ID is the stable snake_case identifier.
 func (d Definition[F]) ID() string { return d.CheckID }

@@ -21,6 +21,7 @@ import (
 type Recorder struct {
 	inner Probe
 	start time.Time
+	scrub []Scrubber
 
 	mu          sync.Mutex
 	commands    []Command
@@ -35,12 +36,22 @@ type Recorder struct {
 	mdns        []MDNSBrowse
 }
 
-// NewRecorder records what inner answers. The bundle's recorded_at is the
-// time of this call.
-func NewRecorder(inner Probe) *Recorder {
+// Scrubber rewrites a command's output before a Recorder keeps it, putting
+// pseudonyms (see Pseudonym) in place of personal data such as network names
+// and hardware addresses. name is the logical command name ("nmcli"). It must
+// keep everything the check's parser reads, so the bundle replays to the
+// same result, return out unchanged for commands it does not know, and never
+// modify out in place (the check is reading it).
+type Scrubber func(name string, args []string, out []byte) []byte
+
+// NewRecorder records what inner answers, passing each command's output
+// through the scrubbers before keeping it (what the checks see is not
+// scrubbed). The bundle's recorded_at is the time of this call.
+func NewRecorder(inner Probe, scrub ...Scrubber) *Recorder {
 	return &Recorder{
 		inner:    inner,
 		start:    inner.Now(),
+		scrub:    scrub,
 		files:    map[string][]byte{},
 		dirs:     map[string][]string{},
 		registry: map[string]map[string]any{},
@@ -95,6 +106,9 @@ func (r *Recorder) recordCommand(as, name string, args []string, out Output, err
 		if c.As == as && CommandBase(c.Argv[0]) == CommandBase(argv0) && slices.Equal(c.Argv[1:], args) {
 			return nil // replay answers the first one
 		}
+	}
+	for _, s := range r.scrub {
+		out.Stdout, out.Stderr = s(name, args, out.Stdout), s(name, args, out.Stderr)
 	}
 	c := NewCommand(append([]string{argv0}, args...), out)
 	c.As = as

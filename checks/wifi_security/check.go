@@ -18,6 +18,7 @@ var Check checks.Check = checks.Definition[Facts]{
 	Collect:    Collect,
 	Evaluate:   Evaluate,
 	UnknownFix: checks.GenericUnknownFix,
+	Scrub:      Scrub,
 }
 
 // WiFi states of Facts.WiFi.

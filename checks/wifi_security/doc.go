@@ -28,5 +28,7 @@
 //     24H2 location-permission message.
 //
 // The network name (SSID) and access point address (BSSID) never enter the
-// facts: they say where the practitioner is.
+// facts: they say where the practitioner is. Nor do they enter an evidence
+// bundle: Scrub replaces them (and hardware and IP addresses) with
+// pseudonyms in what the recorder keeps.
 package wifisecurity

@@ -104,8 +104,9 @@ func (e *env) evidenceCommand() *cobra.Command {
 		Long: `Run every check against this computer and save what they saw (command output,
 files, registry values, WMI rows) as an evidence bundle in DIR, which must not
 exist or be empty. Send the bundle to your IT support; they replay it with
-'sessionguard check --replay DIR'. The bundle holds only what the checks read;
-look through it before you send it.`,
+'sessionguard check --replay DIR'. The bundle holds only what the checks read,
+with network names and hardware addresses replaced by pseudonyms; look through
+it before you send it.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return fmt.Errorf("%s needs exactly one DIR argument (see '%s --help')", cmd.CommandPath(), cmd.CommandPath())
@@ -120,7 +121,9 @@ look through it before you send it.`,
 			if entries, err := os.ReadDir(args[0]); err == nil && len(entries) > 0 {
 				return fmt.Errorf("evidence bundle directory %s is not empty", args[0])
 			}
-			rec := probe.NewRecorder(probe.New())
+			// Network names and hardware addresses are pseudonymised in
+			// the bundle by the checks that read them.
+			rec := probe.NewRecorder(probe.New(), checks.Scrubbers(list)...)
 			rep := checks.Run(cmd.Context(), rec, pol, list)
 			if err := rec.WriteBundle(args[0]); err != nil {
 				return err

@@ -1,0 +1,184 @@
+package wifisecurity
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/checktest"
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// parseAny parses one captured output as the check does, for the tool the
+// fixture's directory names.
+func parseAny(t *testing.T, tool, file string, b []byte) any {
+	t.Helper()
+	stderr := strings.HasSuffix(file, ".stderr")
+	switch tool {
+	case "nmcli":
+		return ParseNmcliWifiList(b)
+	case "wpa_cli":
+		if stderr {
+			return ParseWpaCliStatus(nil, b)
+		}
+		return ParseWpaCliStatus(b, nil)
+	case "iwctl":
+		return ParseIwctlStation(b, nil)
+	case "system_profiler":
+		return ParseSystemProfiler(b)
+	case "wdutil":
+		if stderr {
+			return ParseWdutilInfo(nil, b, 1)
+		}
+		return ParseWdutilInfo(b, nil, 0)
+	case "ipconfig":
+		return ParseIpconfigSummary(b)
+	case "netsh":
+		return ParseNetshInterfaces(probe.DecodeConsole(b, 850))
+	}
+	t.Fatalf("no parser for %s", tool)
+	return nil
+}
+
+// argsOf is how the check runs each tool (nmcli's -f list places the SSID).
+var argsOf = map[string][]string{
+	"nmcli": {"-t", "-f", "ACTIVE,SSID,SECURITY", "dev", "wifi", "list", "--rescan", "no"},
+}
+
+// mustBeGone are identifying values in the fixtures that no scrubbed output
+// may hold.
+var mustBeGone = map[string][]string{
+	"nmcli/owe_active_escaped.txt":                {"Neighbour", "Cafe"},
+	"nmcli/de_active_wpa2.txt":                    {"SSID-1"},
+	"wpa_cli/completed_wpa2_psk_ccmp.txt":         {"ssid=tin", "192.168.31.5"},
+	"iwctl/connected_wpa2_personal.txt":           {"HomeNet", "192.168.1.23"},
+	"netsh/de_wpa2_enterprise.txt":                {"SSID-1", "Profile1 2"},
+	"system_profiler/macos15_wpa2.json":           {"SSID-1", "SSID-4", "SSID-7"},
+	"ipconfig/wpa2_psk_ssid_redacted.txt":         {"192.168.1.1", "192.168.1.164"},
+	"wdutil/macos15_wpa2.txt":                     {"36455631-2A6F-48BC-AD49-1F131B034DCE", "192.168.0.133"},
+	"netsh/en_two_adapters_tkip.txt":              {},
+	"system_profiler/macos12_not_associated.json": {},
+}
+
+func TestScrubKeepsWhatTheParsersReadAndDropsIdentifiers(t *testing.T) {
+	root := filepath.Join("testdata", "parsers")
+	tools, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, tool := range tools {
+		if !tool.IsDir() {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(root, tool.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			rel := tool.Name() + "/" + f.Name()
+			t.Run(rel, func(t *testing.T) {
+				orig := checktest.ReadParserData(t, tool.Name(), f.Name())
+				keep := bytes.Clone(orig)
+				scrubbed := Scrub(tool.Name(), argsOf[tool.Name()], orig)
+				if !bytes.Equal(orig, keep) {
+					t.Fatal("Scrub modified its input in place")
+				}
+				if got, want := parseAny(t, tool.Name(), f.Name(), scrubbed), parseAny(t, tool.Name(), f.Name(), orig); !reflect.DeepEqual(got, want) {
+					t.Errorf("parsed differently after scrubbing:\n got %+v\nwant %+v\nscrubbed:\n%s", got, want, scrubbed)
+				}
+				if m := macAddress.Find(scrubbed); m != nil {
+					t.Errorf("a hardware address is left: %s", m)
+				}
+				for _, s := range mustBeGone[rel] {
+					if bytes.Contains(scrubbed, []byte(s)) {
+						t.Errorf("%q is left in:\n%s", s, scrubbed)
+					}
+				}
+			})
+			seen++
+		}
+	}
+	if seen < 40 {
+		t.Errorf("only %d fixtures scrubbed", seen)
+	}
+	for rel := range mustBeGone {
+		if _, err := os.Stat(filepath.Join(root, rel)); err != nil {
+			t.Errorf("mustBeGone names a missing fixture: %v", err)
+		}
+	}
+}
+
+func TestScrubNmcliKeepsEscapesAndLayout(t *testing.T) {
+	in := []byte("no:Neighbour:WPA2\nyes:Cafe\\: upstairs:OWE\nno::WPA2 802.1X\n")
+	got := string(Scrub("nmcli", argsOf["nmcli"], in))
+	want := "no:" + probe.Pseudonym("network", "Neighbour") + ":WPA2\nyes:" + probe.Pseudonym("network", "Cafe: upstairs") + ":OWE\nno::WPA2 802.1X\n"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	// Without SSID in the field list there is nothing to replace.
+	if got := Scrub("nmcli", []string{"-t", "-f", "ACTIVE,SECURITY"}, []byte("yes:WPA2\n")); string(got) != "yes:WPA2\n" {
+		t.Errorf("changed output without an SSID field: %q", got)
+	}
+	if got := Scrub("findmnt", nil, in); !bytes.Equal(got, in) {
+		t.Error("changed the output of a command it does not know")
+	}
+}
+
+// TestScrubbedScenariosReplayTheSame records every replay scenario again
+// through a scrubbing Recorder, writes the bundle, replays it and expects the
+// very same result: scrubbing never changes a verdict.
+func TestScrubbedScenariosReplayTheSame(t *testing.T) {
+	for _, goos := range []string{"linux", "darwin", "windows"} {
+		dirs, err := os.ReadDir(filepath.Join("testdata", goos))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range dirs {
+			t.Run(goos+"/"+d.Name(), func(t *testing.T) {
+				src, err := probe.OpenReplay(filepath.Join("testdata", goos, d.Name()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				pol := checks.Default()
+				rec := probe.NewRecorder(src, checks.Scrubbers([]checks.Check{Check})...)
+				want := Check.Run(t.Context(), rec, pol)
+				out := filepath.Join(t.TempDir(), "bundle")
+				if err := rec.WriteBundle(out); err != nil {
+					t.Fatal(err)
+				}
+				again, err := probe.OpenReplay(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := Check.Run(t.Context(), again, pol)
+				if got.Status != want.Status || got.Summary != want.Summary || !jsonEqual(got.Facts, want.Facts) {
+					t.Errorf("scrubbed bundle replays to %s %q %s, want %s %q %s", got.Status, got.Summary, got.Facts, want.Status, want.Summary, want.Facts)
+				}
+				cmds, _ := os.ReadFile(filepath.Join(out, "commands.json"))
+				if m := macAddress.Find(cmds); m != nil {
+					t.Errorf("a hardware address is left in commands.json: %s", m)
+				}
+			})
+		}
+	}
+}
+
+func jsonEqual(a, b json.RawMessage) bool {
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
+}
+
+func BenchmarkScrub(b *testing.B) {
+	in := checktest.ReadParserData(b, "system_profiler", "macos15_wpa2.json")
+	netsh := checktest.ReadParserData(b, "netsh", "de_wpa2_enterprise.txt")
+	for b.Loop() {
+		Scrub("system_profiler", nil, in)
+		Scrub("netsh", nil, netsh)
+	}
+}
