@@ -56,3 +56,46 @@ func TestRecordMDNSIsPseudonymous(t *testing.T) {
 		t.Errorf("replayed: %+v", again)
 	}
 }
+
+// TestRecordScrubsWhatItKeeps: a scrubber changes what the bundle keeps,
+// never what the check is given.
+func TestRecordScrubsWhatItKeeps(t *testing.T) {
+	inner, err := OpenReplay(writeBundle(t, map[string]string{
+		ManifestFile: `{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-11-01T10:00:00Z"}`,
+		CommandsFile: `[{"argv":["/usr/bin/nmcli","dev"],"stdout":"wlan0 connected HomeNet\n","stderr":"","exit_code":0},
+ {"argv":["/usr/bin/findmnt","/"],"stdout":"/ ext4\n","stderr":"","exit_code":0}]`,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls []string
+	scrub := func(name string, args []string, out []byte) []byte {
+		calls = append(calls, name)
+		if name != "nmcli" {
+			return out
+		}
+		return []byte(strings.ReplaceAll(string(out), "HomeNet", Pseudonym("network", "HomeNet")))
+	}
+	rec := NewRecorder(inner, scrub)
+	out, err := rec.Run(t.Context(), "nmcli", "dev")
+	if err != nil || string(out.Stdout) != "wlan0 connected HomeNet\n" {
+		t.Fatalf("the check must see the real output: %q %v", out.Stdout, err)
+	}
+	if _, err := rec.Run(t.Context(), "findmnt", "/"); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "b")
+	if err := rec.WriteBundle(dir); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, CommandsFile))
+	if strings.Contains(string(raw), "HomeNet") || !strings.Contains(string(raw), Pseudonym("network", "HomeNet")) || !strings.Contains(string(raw), "/ ext4") {
+		t.Errorf("bundle commands: %s", raw)
+	}
+	if len(calls) != 4 || calls[0] != "nmcli" || calls[2] != "findmnt" {
+		t.Errorf("scrubber called for %v, want stdout and stderr of each command by logical name", calls)
+	}
+	if p := Pseudonym("network", "HomeNet"); p != Pseudonym("network", "homenet") || !strings.HasPrefix(p, "network-") || len(p) != len("network-")+8 {
+		t.Errorf("Pseudonym = %q", p)
+	}
+}
