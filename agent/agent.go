@@ -26,6 +26,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/internal/atomicfile"
+	"github.com/sessionguard/sessionguard/internal/statedir"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -98,7 +99,7 @@ func New(cfg Config) (*Agent, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+	if err := statedir.MkdirPrivate(cfg.StateDir); err != nil {
 		return nil, fmt.Errorf("creating state directory: %w", err)
 	}
 	a := &Agent{cfg: cfg, policy: cfg.Policy, session: cfg.OpenSession, subs: map[int]chan localapi.Event{},

@@ -31,6 +31,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/sessionguard/sessionguard/internal/atomicfile"
+	"github.com/sessionguard/sessionguard/internal/statedir"
 )
 
 // Keyring service and account names under which the token is stored.
@@ -278,7 +279,7 @@ func (s *Store) Save(c Creds) error {
 	if err != nil {
 		return fmt.Errorf("saving credentials: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
+	if err := statedir.MkdirPrivate(filepath.Dir(s.path)); err != nil {
 		return fmt.Errorf("saving credentials: %w", err)
 	}
 	if err := atomicfile.WriteFile(s.path, data, 0o600); err != nil {

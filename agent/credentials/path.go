@@ -12,8 +12,9 @@ import (
 // Windows, and the user's state directory otherwise.
 //
 // Windows ignores the 0600 mode: the file inherits the ACL of
-// %ProgramData%\SessionGuard, which the installer restricts to SYSTEM and
-// Administrators.
+// %ProgramData%\SessionGuard, which statedir.MkdirPrivate restricts to
+// SYSTEM and Administrators when the service (or the installer's onboarding)
+// creates it.
 func DefaultPath() (string, error) {
 	if p := statedir.File("credentials.json"); p != "" {
 		return p, nil

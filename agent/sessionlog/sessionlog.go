@@ -105,6 +105,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/sessionguard/sessionguard/internal/statedir"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -497,7 +498,7 @@ func mkdirDurable(dir string) error {
 		}
 		missing = append(missing, d)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := statedir.MkdirPrivate(dir); err != nil {
 		return err
 	}
 	for i := len(missing) - 1; i >= 0; i-- {

@@ -2,6 +2,8 @@ package statedir
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -45,5 +47,22 @@ func TestDir(t *testing.T) {
 	}
 	if f := File("sessions.log"); !strings.HasSuffix(f, "sessions.log") || !strings.HasPrefix(f, Dir()) {
 		t.Errorf("File = %q, Dir = %q", f, Dir())
+	}
+}
+
+func TestMkdirPrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "sessionguard")
+	if err := MkdirPrivate(dir); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		t.Fatalf("not made: %v", err)
+	}
+	if runtime.GOOS != "windows" && st.Mode().Perm() != 0o700 {
+		t.Errorf("mode %v, want 0700", st.Mode().Perm())
+	}
+	if err := MkdirPrivate(dir); err != nil {
+		t.Errorf("second call: %v", err)
 	}
 }
