@@ -36,9 +36,11 @@ type Recorder struct {
 	mdns        []MDNSBrowse
 }
 
-// Scrubber rewrites a command's output before a Recorder keeps it, putting
-// pseudonyms (see Pseudonym) in place of personal data such as network names
-// and hardware addresses. name is the logical command name ("nmcli"). It must
+// Scrubber rewrites a command's output or a file's content before a
+// Recorder keeps it, putting pseudonyms (see Pseudonym) in place of personal
+// data such as network names and hardware addresses, or blanking it. name is
+// the logical command name ("nmcli") with the command's args, or a file's
+// path as the check asked for it (args nil). It must
 // keep everything the check's parser reads, so the bundle replays to the
 // same result, return out unchanged for commands it does not know, and never
 // modify out in place (the check is reading it).
@@ -152,10 +154,20 @@ func (r *Recorder) ReadFile(p string) ([]byte, error) {
 		r.deny(err, Denied{Kind: "file", Path: p})
 		return b, err
 	}
+	kept := r.scrubFile(p, b)
 	r.mu.Lock()
-	r.files[p] = slices.Clone(b)
+	r.files[p] = kept
 	r.mu.Unlock()
 	return b, nil
+}
+
+// scrubFile is a file's content as the bundle keeps it.
+func (r *Recorder) scrubFile(p string, b []byte) []byte {
+	kept := slices.Clone(b)
+	for _, s := range r.scrub {
+		kept = s(p, nil, kept)
+	}
+	return kept
 }
 
 // ReadFileHead reads and records the head of a file as files/<path>; a
@@ -166,9 +178,10 @@ func (r *Recorder) ReadFileHead(p string, n int) ([]byte, error) {
 		r.deny(err, Denied{Kind: "file", Path: p})
 		return b, err
 	}
+	kept := r.scrubFile(p, b)
 	r.mu.Lock()
-	if have, ok := r.files[p]; !ok || len(have) < len(b) {
-		r.files[p] = slices.Clone(b)
+	if have, ok := r.files[p]; !ok || len(have) < len(kept) {
+		r.files[p] = kept
 	}
 	r.mu.Unlock()
 	return b, nil

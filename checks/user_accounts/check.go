@@ -19,6 +19,7 @@ var Check checks.Check = checks.Definition[Facts]{
 	Collect:    Collect,
 	Evaluate:   Evaluate,
 	UnknownFix: unknownFix,
+	Scrub:      Scrub,
 }
 
 // State is a three-valued observation.
