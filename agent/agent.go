@@ -161,6 +161,8 @@ func (a *Agent) statusLocked() localapi.Status {
 		Server:        a.server,
 		CookieDomains: slices.Clone(a.policy.CookieDomains),
 		CookieKeep:    slices.Clone(a.policy.CookieKeep),
+		// A copy: the status must not share the policy's memory.
+		SessionReminderMinutes: new(a.policy.SessionReminderMinutes),
 	}
 	if a.outbox != nil {
 		st.Pending = a.outbox.Len()

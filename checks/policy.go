@@ -71,6 +71,11 @@ type Policy struct {
 	// ReportIntervalSeconds is how often the agent runs checks and reports
 	// (default 900).
 	ReportIntervalSeconds int `json:"report_interval_seconds"`
+
+	// SessionReminderMinutes is how long a session may stay open before
+	// the tray reminds the practitioner to end it (and clear cookies);
+	// default 90, 0 turns the reminder off.
+	SessionReminderMinutes int `json:"session_reminder_minutes"`
 }
 
 // CheckIDs is every check id a policy may name. Packages add to it through
@@ -103,6 +108,7 @@ func Default() Policy {
 		WifiInsecure:                 Fail,
 		AllowOverride:                false,
 		ReportIntervalSeconds:        900,
+		SessionReminderMinutes:       90,
 	}
 }
 
@@ -204,6 +210,9 @@ func (p Policy) Validate() error {
 	}
 	if p.ReportIntervalSeconds < 60 || p.ReportIntervalSeconds > 86400 {
 		return bad("report_interval_seconds must be 60..86400, got %d", p.ReportIntervalSeconds)
+	}
+	if p.SessionReminderMinutes < 0 || p.SessionReminderMinutes > 1440 {
+		return bad("session_reminder_minutes must be 0 (no reminder)..1440, got %d", p.SessionReminderMinutes)
 	}
 	return nil
 }

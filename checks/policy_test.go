@@ -26,15 +26,17 @@ func TestParsePolicyOverlaysDefault(t *testing.T) {
 
 func TestParsePolicyRejects(t *testing.T) {
 	cases := map[string]string{
-		"not json":         `{"schema":`,
-		"unknown field":    `{"schema":"sessionguard.policy/v1","screen_lock_max":5}`,
-		"unknown check":    `{"schema":"sessionguard.policy/v1","checks":{"telepathy":{"required":true}}}`,
-		"wrong schema":     `{"schema":"sessionguard.policy/v9"}`,
-		"bad status":       `{"schema":"sessionguard.policy/v1","antivirus_missing":"pass"}`,
-		"negative seconds": `{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":-1}`,
-		"zero timeout":     `{"schema":"sessionguard.policy/v1","check_timeout_seconds":0}`,
-		"trailing data":    `{"schema":"sessionguard.policy/v1"} {}`,
-		"wrong type":       `{"schema":"sessionguard.policy/v1","allow_override":"yes"}`,
+		"not json":            `{"schema":`,
+		"unknown field":       `{"schema":"sessionguard.policy/v1","screen_lock_max":5}`,
+		"unknown check":       `{"schema":"sessionguard.policy/v1","checks":{"telepathy":{"required":true}}}`,
+		"wrong schema":        `{"schema":"sessionguard.policy/v9"}`,
+		"bad status":          `{"schema":"sessionguard.policy/v1","antivirus_missing":"pass"}`,
+		"negative seconds":    `{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":-1}`,
+		"zero timeout":        `{"schema":"sessionguard.policy/v1","check_timeout_seconds":0}`,
+		"trailing data":       `{"schema":"sessionguard.policy/v1"} {}`,
+		"wrong type":          `{"schema":"sessionguard.policy/v1","allow_override":"yes"}`,
+		"negative reminder":   `{"schema":"sessionguard.policy/v1","session_reminder_minutes":-5}`,
+		"reminder past a day": `{"schema":"sessionguard.policy/v1","session_reminder_minutes":2000}`,
 	}
 	for name, in := range cases {
 		t.Run(name, func(t *testing.T) {

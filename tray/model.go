@@ -39,7 +39,8 @@
 //     passing: the cause of a red light) after having not been, once per
 //     transition — the first results after start-up are the baseline and do
 //     not notify; and once per session, a reminder to end it when it has been
-//     open longer than Config.RemindAfter.
+//     open longer than the policy's session_reminder_minutes (or
+//     Config.RemindAfter when set).
 //   - Agent down: grey icon, "SessionGuard isn't running", everything but
 //     Quit disabled; the next AgentEvent brings it back and fetches results.
 //   - Read-only: when the agent says CanWrite is false, the checks are shown
@@ -66,7 +67,9 @@ const DefaultRemindAfter = 90 * time.Minute
 // Config is what the tray is set up with.
 type Config struct {
 	// RemindAfter is how long a session may be open before a reminder;
-	// negative disables the reminder, zero means DefaultRemindAfter.
+	// negative disables the reminder, zero follows the agent's policy
+	// (session_reminder_minutes), or DefaultRemindAfter when the agent does
+	// not say.
 	RemindAfter time.Duration
 	// DashboardURL, when set, adds "Open dashboard" (for admins).
 	DashboardURL string
@@ -127,10 +130,21 @@ type cookieOutcome struct {
 
 // New returns the model before anything is known: grey, connecting.
 func New(cfg Config) Model {
-	if cfg.RemindAfter == 0 {
-		cfg.RemindAfter = DefaultRemindAfter
-	}
 	return Model{cfg: cfg}
+}
+
+// remindAfter is the reminder delay in force; negative: no reminder.
+func (m Model) remindAfter() time.Duration {
+	switch p := m.status.SessionReminderMinutes; {
+	case m.cfg.RemindAfter != 0:
+		return m.cfg.RemindAfter
+	case p == nil:
+		return DefaultRemindAfter
+	case *p <= 0:
+		return -1
+	default:
+		return time.Duration(*p) * time.Minute
+	}
 }
 
 // Connected reports whether the agent is reachable.
@@ -395,10 +409,11 @@ func (m Model) cookiesCleared(msg CookiesCleared) (Model, []Effect) {
 
 func (m Model) tick(now time.Time) (Model, []Effect) {
 	s := m.status.Session
-	if s == nil || m.cfg.RemindAfter < 0 || m.reminded == s.SessionID || s.At.IsZero() {
+	after := m.remindAfter()
+	if s == nil || after < 0 || m.reminded == s.SessionID || s.At.IsZero() {
 		return m, nil
 	}
-	if now.Sub(s.At) < m.cfg.RemindAfter {
+	if now.Sub(s.At) < after {
 		return m, nil
 	}
 	m.reminded = s.SessionID

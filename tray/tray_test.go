@@ -718,6 +718,38 @@ func TestReminder(t *testing.T) {
 			},
 			msgs: []Msg{Tick{Now: t0.Add(24 * time.Hour)}},
 		},
+		{
+			name: "the agent's policy says 30 minutes",
+			start: func(t testing.TB) Model {
+				st := withSession(status(localapi.Green, true), startRec)
+				st.SessionReminderMinutes = new(30)
+				m, _ := run(t, New(Config{Location: time.UTC}), event("session_started", st))
+				return m
+			},
+			msgs: []Msg{Tick{Now: t0.Add(29 * time.Minute)}, Tick{Now: t0.Add(30 * time.Minute)}},
+			want: []Effect{remind},
+		},
+		{
+			name: "the agent's policy turns it off",
+			start: func(t testing.TB) Model {
+				st := withSession(status(localapi.Green, true), startRec)
+				st.SessionReminderMinutes = new(0)
+				m, _ := run(t, New(Config{}), event("session_started", st))
+				return m
+			},
+			msgs: []Msg{Tick{Now: t0.Add(24 * time.Hour)}},
+		},
+		{
+			name: "a configured limit wins over the policy",
+			start: func(t testing.TB) Model {
+				st := withSession(status(localapi.Green, true), startRec)
+				st.SessionReminderMinutes = new(30)
+				m, _ := run(t, New(Config{RemindAfter: 50 * time.Minute, Location: time.UTC}), event("session_started", st))
+				return m
+			},
+			msgs: []Msg{Tick{Now: t0.Add(40 * time.Minute)}, Tick{Now: t0.Add(50 * time.Minute)}},
+			want: []Effect{remind},
+		},
 	})
 }
 

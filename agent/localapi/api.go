@@ -65,6 +65,9 @@ type Status struct {
 	// end` clear what the policy in force — possibly the server's — says.
 	CookieDomains []string `json:"cookie_domains,omitempty"`
 	CookieKeep    []string `json:"cookie_keep,omitempty"`
+	// SessionReminderMinutes is the policy's reminder to end a session
+	// open this long (0: no reminder; absent from an older agent).
+	SessionReminderMinutes *int `json:"session_reminder_minutes,omitempty"`
 }
 
 // StartRequest is POST sessions/start.

@@ -108,7 +108,7 @@ func parse(args []string, stdout, stderr io.Writer) (options, int, bool) {
 	fs.StringVar(&o.socket, "socket", "", "the agent's socket (named pipe on Windows); default: the system agent's, then your own")
 	fs.StringVar(&o.dashboard, "dashboard-url", "", "add \"Open dashboard\" to the menu, opening this https:// address (for admins)")
 	fs.StringVar(&o.policyFile, "policy", "", "take the sites whose cookies to clear and keep (cookie_domains, cookie_keep) from this policy file instead of the agent's policy")
-	fs.DurationVar(&o.remindAfter, "remind-after", tray.DefaultRemindAfter, "remind to end a session open this long (0s: never)")
+	fs.DurationVar(&o.remindAfter, "remind-after", 0, "remind to end a session open this long (0s: never); default: the policy's session_reminder_minutes (90 minutes unless the organisation changed it)")
 	fs.BoolVar(&o.noTray, "no-tray", false, "show no tray icon: notifications only")
 	fs.DurationVar(&o.hostWait, "host-wait", 10*time.Second, "Linux: how long to wait at login for the desktop's tray to appear before falling back to notifications")
 	fs.BoolVar(&o.verbose, "verbose", false, "log more to standard error")
@@ -149,6 +149,13 @@ Examples:
 		fmt.Fprintln(stderr, "sessionguard-tray: --remind-after must not be negative (0s turns the reminder off)")
 		return o, exitUsage, false
 	}
+	// Given on the command line, --remind-after wins over the policy; 0s
+	// there means never.
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "remind-after" && o.remindAfter == 0 {
+			o.remindAfter = -1
+		}
+	})
 	return o, exitOK, true
 }
 
@@ -191,10 +198,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	client := localapi.NewClient(o.socket)
 	defer client.Close()
-	remind := o.remindAfter
-	if remind == 0 {
-		remind = -1
-	}
+	remind := o.remindAfter // 0: the agent's policy; negative: never
 	ui := &lateUI{}
 	// The cookie scope is the agent's policy (maybe the server's) unless
 	// --policy names a file.
