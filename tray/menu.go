@@ -228,5 +228,9 @@ func fullCheckLabel(r checks.Result) string {
 	if r.Summary == "" {
 		return markUnknown + " " + title + " — Couldn't check"
 	}
+	if low := strings.ToLower(r.Summary); strings.HasPrefix(low, "could not") || strings.HasPrefix(low, "couldn't") {
+		// The summary already says it ("Could not check disk encryption.").
+		return markUnknown + " " + title + " — " + sentence(r.Summary)
+	}
 	return markUnknown + " " + title + " — Couldn't check. " + sentence(r.Summary)
 }

@@ -888,7 +888,7 @@ func TestMenuLabels(t *testing.T) {
 	want := []string{
 		"Ready for a session, with warnings",
 		"✔ Firewall — The firewall is on.",
-		"? Firewall — Couldn't check. Could not read the firewall state.",
+		"? Firewall — Could not read the firewall state.",
 		"⚠ Wi-Fi — The Wi-Fi uses older security.",
 		"– Smart speakers — Not needed here",
 		"✖ Smart speakers — A smart speaker is nearby.",
@@ -914,7 +914,7 @@ func TestMenuLabels(t *testing.T) {
 		}
 	}
 	wantClickable := map[string]bool{
-		"? Firewall — Couldn't check. Could not read the firewall state.": true,
+		"? Firewall — Could not read the firewall state.": true,
 		"⚠ Wi-Fi — The Wi-Fi uses older security.":                        true,
 		"✖ Smart speakers — A smart speaker is nearby.":                   true,
 	}

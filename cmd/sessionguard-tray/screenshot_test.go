@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,7 +62,11 @@ func TestScreenshotRealHost(t *testing.T) {
 	display := startXvfb(t)
 	bus := dbustest.StartBus(t)
 	env := []string{"DISPLAY=" + display, "DBUS_SESSION_BUS_ADDRESS=" + bus, "NO_AT_BRIDGE=1", "GDK_BACKEND=x11"}
-	startProcess(t, env, sniHostPath, "--watcher", "--top", "--beginning", "--size", "32")
+	// gtk-sni-tray-standalone now and then dies of its own race (it asks
+	// for an object of a newly registered item before reading its
+	// properties: "UnknownObject … Pattern match failure"); it is restarted,
+	// and the tray registers again with the new watcher.
+	superviseProcess(t, env, 5, sniHostPath, "--watcher", "--top", "--beginning", "--size", "32")
 	conn := dbustest.Connect(t, bus)
 	traytest.WaitFor(t, "the tray host's watcher", func() bool {
 		ok, _ := systrayui.HostPresent(t.Context(), conn)
@@ -156,6 +161,65 @@ func startProcess(t *testing.T, env []string, argv ...string) {
 	}
 	stopOnCleanup(t, cmd)
 	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("%s: %s", argv[0], firstLines(stderr.String(), 20))
+		}
+	})
+}
+
+// superviseProcess runs argv and starts it again when it exits, at most
+// restarts times, until the test ends.
+func superviseProcess(t *testing.T, env []string, restarts int, argv ...string) {
+	t.Helper()
+	var stderr syncbuf.Buffer
+	var mu sync.Mutex
+	var cur *exec.Cmd
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	start := func() (*exec.Cmd, error) {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Env = append(os.Environ(), env...)
+		cmd.Stderr = &stderr
+		return cmd, cmd.Start()
+	}
+	first, err := start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur = first
+	go func() {
+		defer close(done)
+		cmd := first
+		for n := 0; ; n++ {
+			_ = cmd.Wait()
+			// Under mu, so the clean-up never misses a process started
+			// after it stopped the last one.
+			mu.Lock()
+			select {
+			case <-stop:
+				mu.Unlock()
+				return
+			default:
+			}
+			if n == restarts {
+				mu.Unlock()
+				return
+			}
+			next, err := start()
+			if err != nil {
+				mu.Unlock()
+				return
+			}
+			cur, cmd = next, next
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		mu.Lock()
+		close(stop)
+		_ = cur.Process.Kill()
+		mu.Unlock()
+		<-done
 		if t.Failed() {
 			t.Logf("%s: %s", argv[0], firstLines(stderr.String(), 20))
 		}
