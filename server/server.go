@@ -15,6 +15,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -120,12 +121,35 @@ func New(cfg Config) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a)
 	mux.Handle("/metrics", metrics)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { probeAnswer(w, nil) })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), ReadyTimeout)
+		defer cancel()
+		probeAnswer(w, st.Ping(ctx))
+	})
 	mux.Handle("/", dash)
 	var h http.Handler = mux
 	if tlsOn {
 		h = hsts(h)
 	}
 	return &Server{cfg: cfg, api: a, handler: h}, nil
+}
+
+// ReadyTimeout bounds the database round trip of GET /readyz.
+const ReadyTimeout = 2 * time.Second
+
+// probeAnswer answers a load balancer's probe: /healthz (the process
+// serves) always 200, /readyz 200 when the database answers, else 503. The
+// body is one word; the error goes to no one (a probe is unauthenticated).
+func probeAnswer(w http.ResponseWriter, err error) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "unavailable\n")
+		return
+	}
+	_, _ = io.WriteString(w, "ok\n")
 }
 
 // Handler is the composed handler (tests use it with httptest).

@@ -16,6 +16,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,5 +180,35 @@ func TestConfigRefused(t *testing.T) {
 	}
 	if err := srv.Serve(t.Context(), ln); err == nil || !strings.Contains(err.Error(), "TLS certificate") {
 		t.Errorf("Serve with a missing certificate: %v", err)
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	st := newStore(t)
+	srv, err := server.New(server.Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) (int, string) {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec.Code, rec.Body.String()
+	}
+	if code, body := get("/healthz"); code != http.StatusOK || body != "ok\n" {
+		t.Errorf("/healthz = %d %q", code, body)
+	}
+	if code, body := get("/readyz"); code != http.StatusOK || body != "ok\n" {
+		t.Errorf("/readyz = %d %q", code, body)
+	}
+	// The database goes away: not ready, but the process still serves.
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || body != "unavailable\n" {
+		t.Errorf("/readyz with the database closed = %d %q, want 503", code, body)
+	}
+	if code, _ := get("/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz with the database closed = %d, want 200", code)
 	}
 }

@@ -64,6 +64,8 @@ type Store interface {
 	Migrate(ctx context.Context) error
 	// Close releases the database.
 	Close() error
+	// Ping reports whether the database answers (the server's /readyz).
+	Ping(ctx context.Context) error
 
 	// CreateTeam adds a team with its policy (JSON).
 	CreateTeam(ctx context.Context, name string, policy json.RawMessage) (Team, error)
