@@ -59,6 +59,42 @@ func RunScenarios(t *testing.T, c checks.Check, testdata string, oses []string, 
 	}
 }
 
+// RunScrubbedScenarios records every scenario under testdata again through
+// a Recorder with c's scrubber, writes that bundle, replays it and requires
+// the same status, summary and facts as the original: scrubbing never
+// changes a verdict. inspect, when not nil, looks at each scrubbed bundle
+// (to assert what must be gone).
+func RunScrubbedScenarios(t *testing.T, c checks.Check, testdata string, inspect func(t *testing.T, bundle string)) {
+	t.Helper()
+	for _, dir := range Scenarios(t, testdata) {
+		rel, _ := filepath.Rel(testdata, dir)
+		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
+			src, err := probe.OpenReplay(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pol := checks.Default()
+			rec := probe.NewRecorder(src, checks.Scrubbers([]checks.Check{c})...)
+			want := c.Run(t.Context(), rec, pol)
+			out := filepath.Join(t.TempDir(), "bundle")
+			if err := rec.WriteBundle(out); err != nil {
+				t.Fatal(err)
+			}
+			again, err := probe.OpenReplay(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := c.Run(t.Context(), again, pol)
+			if got.Status != want.Status || got.Summary != want.Summary || !bytes.Equal(normalize(t, got.Facts), normalize(t, want.Facts)) {
+				t.Errorf("the scrubbed bundle replays to %s %q %s, want %s %q %s", got.Status, got.Summary, got.Facts, want.Status, want.Summary, want.Facts)
+			}
+			if inspect != nil {
+				inspect(t, out)
+			}
+		})
+	}
+}
+
 // Replay runs c against the bundle in dir and returns its result.
 func Replay(t testing.TB, c checks.Check, dir string) checks.Result {
 	t.Helper()

@@ -8,8 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sessionguard/sessionguard/checks"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/checktest"
 )
 
 func TestScrubBlanksNamesAndHomesInPasswd(t *testing.T) {
@@ -35,44 +34,18 @@ func TestScrubBlanksNamesAndHomesInPasswd(t *testing.T) {
 	}
 }
 
-// TestScrubbedScenariosReplayTheSame records every scenario through a
-// scrubbing recorder and replays the bundle: the verdict is the same and no
-// full name is left.
+// TestScrubbedScenariosReplayTheSame: the verdict is the same from a
+// scrubbed bundle, and no full name or home is left in /etc/passwd.
 func TestScrubbedScenariosReplayTheSame(t *testing.T) {
-	for _, goos := range []string{"linux", "darwin", "windows"} {
-		dirs, err := os.ReadDir(filepath.Join("testdata", goos))
+	checktest.RunScrubbedScenarios(t, Check, "testdata", func(t *testing.T, bundle string) {
+		passwd, err := os.ReadFile(filepath.Join(bundle, "files", "etc", "passwd"))
 		if err != nil {
-			t.Fatal(err)
+			return
 		}
-		for _, d := range dirs {
-			t.Run(goos+"/"+d.Name(), func(t *testing.T) {
-				src, err := probe.OpenReplay(filepath.Join("testdata", goos, d.Name()))
-				if err != nil {
-					t.Fatal(err)
-				}
-				pol := checks.Default()
-				rec := probe.NewRecorder(src, checks.Scrubbers([]checks.Check{Check})...)
-				want := Check.Run(t.Context(), rec, pol)
-				out := filepath.Join(t.TempDir(), "bundle")
-				if err := rec.WriteBundle(out); err != nil {
-					t.Fatal(err)
-				}
-				again, err := probe.OpenReplay(out)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got := Check.Run(t.Context(), again, pol)
-				if got.Status != want.Status || got.Summary != want.Summary || string(got.Facts) != string(want.Facts) {
-					t.Errorf("scrubbed bundle replays to %s %q %s, want %s %q %s", got.Status, got.Summary, got.Facts, want.Status, want.Summary, want.Facts)
-				}
-				if passwd, err := os.ReadFile(filepath.Join(out, "files", "etc", "passwd")); err == nil {
-					for _, line := range strings.Split(string(passwd), "\n") {
-						if f := strings.Split(line, ":"); len(f) == 7 && (f[4] != "" || f[5] != "") {
-							t.Errorf("kept %q", line)
-						}
-					}
-				}
-			})
+		for _, line := range strings.Split(string(passwd), "\n") {
+			if f := strings.Split(line, ":"); len(f) == 7 && (f[4] != "" || f[5] != "") {
+				t.Errorf("kept %q", line)
+			}
 		}
-	}
+	})
 }

@@ -2,14 +2,12 @@ package wifisecurity
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
@@ -130,48 +128,15 @@ func TestScrubNmcliKeepsEscapesAndLayout(t *testing.T) {
 	}
 }
 
-// TestScrubbedScenariosReplayTheSame records every replay scenario again
-// through a scrubbing Recorder, writes the bundle, replays it and expects the
-// very same result: scrubbing never changes a verdict.
+// TestScrubbedScenariosReplayTheSame: scrubbing never changes a verdict,
+// and no hardware address is left in a scrubbed bundle.
 func TestScrubbedScenariosReplayTheSame(t *testing.T) {
-	for _, goos := range []string{"linux", "darwin", "windows"} {
-		dirs, err := os.ReadDir(filepath.Join("testdata", goos))
-		if err != nil {
-			t.Fatal(err)
+	checktest.RunScrubbedScenarios(t, Check, "testdata", func(t *testing.T, bundle string) {
+		cmds, _ := os.ReadFile(filepath.Join(bundle, "commands.json"))
+		if m := macAddress.Find(cmds); m != nil {
+			t.Errorf("a hardware address is left in commands.json: %s", m)
 		}
-		for _, d := range dirs {
-			t.Run(goos+"/"+d.Name(), func(t *testing.T) {
-				src, err := probe.OpenReplay(filepath.Join("testdata", goos, d.Name()))
-				if err != nil {
-					t.Fatal(err)
-				}
-				pol := checks.Default()
-				rec := probe.NewRecorder(src, checks.Scrubbers([]checks.Check{Check})...)
-				want := Check.Run(t.Context(), rec, pol)
-				out := filepath.Join(t.TempDir(), "bundle")
-				if err := rec.WriteBundle(out); err != nil {
-					t.Fatal(err)
-				}
-				again, err := probe.OpenReplay(out)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got := Check.Run(t.Context(), again, pol)
-				if got.Status != want.Status || got.Summary != want.Summary || !jsonEqual(got.Facts, want.Facts) {
-					t.Errorf("scrubbed bundle replays to %s %q %s, want %s %q %s", got.Status, got.Summary, got.Facts, want.Status, want.Summary, want.Facts)
-				}
-				cmds, _ := os.ReadFile(filepath.Join(out, "commands.json"))
-				if m := macAddress.Find(cmds); m != nil {
-					t.Errorf("a hardware address is left in commands.json: %s", m)
-				}
-			})
-		}
-	}
-}
-
-func jsonEqual(a, b json.RawMessage) bool {
-	var x, y any
-	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
+	})
 }
 
 func BenchmarkScrub(b *testing.B) {
