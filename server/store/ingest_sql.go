@@ -25,7 +25,7 @@ import (
 // keys) SQLite copies every page it touches into a statement journal
 // first — that copy was 15% of ingest CPU in the profile.
 
-// rowsPerStatement bounds the rows of one multi-row statement (at most 9
+// rowsPerStatement bounds the rows of one multi-row statement (at most 10
 // parameters a row).
 const rowsPerStatement = 1000
 
@@ -95,6 +95,7 @@ func (s *sqlStore) saveReportsByRow(ctx context.Context, tx *sql.Tx, batch []Dev
 	updDevice, err := s.stmt(ctx, tx, s.q(`UPDATE devices SET last_seen_at = ?, agent_version = ?, os = ?, os_version = ?, arch = ?,
 		latest_run_id = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_run_id END,
 		latest_ready = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_ready END,
+		latest_statuses = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_statuses END,
 		latest_run_at = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_run_at END
 		WHERE id = ?`))
 	if err != nil {
@@ -123,7 +124,7 @@ func (s *sqlStore) saveReportsByRow(ctx context.Context, tx *sql.Tx, batch []Dev
 		}
 		h := env.Agent.Host
 		if _, err := updDevice.ExecContext(ctx, received, env.Agent.Version, h.OS, h.OSVersion, h.Arch,
-			started[i], env.ID, started[i], run.Ready, started[i], started[i], r.DeviceID); err != nil {
+			started[i], env.ID, started[i], run.Ready, started[i], encodeStatuses(run.Results), started[i], started[i], r.DeviceID); err != nil {
 			return fmt.Errorf("saving report: %w", err)
 		}
 	}
@@ -227,17 +228,18 @@ func (s *sqlStore) saveReportsMultiRow(ctx context.Context, tx *sql.Tx, batch []
 	}
 	for lo := 0; lo < len(order); lo += rowsPerStatement {
 		chunk := order[lo:min(lo+rowsPerStatement, len(order))]
-		args := make([]any, 0, len(chunk)*9)
+		args := make([]any, 0, len(chunk)*10)
 		for _, id := range chunk {
 			i := newest[id]
 			env := batch[i].Envelope
 			h := env.Agent.Host
-			args = append(args, id, received, env.Agent.Version, h.OS, h.OSVersion, h.Arch, started[i], env.ID, env.CheckRun.Ready)
+			args = append(args, id, received, env.Agent.Version, h.OS, h.OSVersion, h.Arch, started[i], env.ID, env.CheckRun.Ready, encodeStatuses(env.CheckRun.Results))
 		}
 		var b strings.Builder
 		b.WriteString(`UPDATE devices AS d SET last_seen_at = v.column2, agent_version = v.column3, os = v.column4, os_version = v.column5, arch = v.column6,
 			latest_run_id = CASE WHEN d.latest_run_at IS NULL OR d.latest_run_at <= v.column7 THEN v.column8 ELSE d.latest_run_id END,
 			latest_ready = CASE WHEN d.latest_run_at IS NULL OR d.latest_run_at <= v.column7 THEN v.column9 ELSE d.latest_ready END,
+			latest_statuses = CASE WHEN d.latest_run_at IS NULL OR d.latest_run_at <= v.column7 THEN v.column10 ELSE d.latest_statuses END,
 			latest_run_at = CASE WHEN d.latest_run_at IS NULL OR d.latest_run_at <= v.column7 THEN v.column7 ELSE d.latest_run_at END
 			FROM (VALUES `)
 		for k := range chunk {
@@ -245,7 +247,7 @@ func (s *sqlStore) saveReportsMultiRow(ctx context.Context, tx *sql.Tx, batch []
 				b.WriteString(", ")
 			}
 			// Typed, so PostgreSQL knows what the parameters are.
-			b.WriteString(`(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BOOLEAN))`)
+			b.WriteString(`(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BOOLEAN), CAST(? AS TEXT))`)
 		}
 		b.WriteString(`) AS v WHERE d.id = v.column1`)
 		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {

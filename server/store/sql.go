@@ -430,6 +430,34 @@ func (s *sqlStore) DeviceByToken(ctx context.Context, token string) (Device, err
 	return d, nil
 }
 
+func (s *sqlStore) DeviceTokenHashes(ctx context.Context, fn func(tokenHash [32]byte, deviceID, teamID string) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT token_hash, id, team_id FROM devices WHERE revoked_at IS NULL`)
+	if err != nil {
+		return fmt.Errorf("reading device token hashes: %w", err)
+	}
+	defer rows.Close()
+	var hexHash, id, team string
+	for rows.Next() {
+		if err := rows.Scan(&hexHash, &id, &team); err != nil {
+			return fmt.Errorf("reading device token hashes: %w", err)
+		}
+		var h [32]byte
+		if len(hexHash) != 2*len(h) {
+			return fmt.Errorf("reading device token hashes: device %s has a malformed token hash", id)
+		}
+		if _, err := hex.Decode(h[:], []byte(hexHash)); err != nil {
+			return fmt.Errorf("reading device token hashes: device %s has a malformed token hash", id)
+		}
+		if err := fn(h, id, team); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading device token hashes: %w", err)
+	}
+	return nil
+}
+
 func (s *sqlStore) Device(ctx context.Context, id string) (Device, error) {
 	d, err := scanDevice(s.db.QueryRowContext(ctx, s.q(`SELECT `+deviceCols+` FROM devices WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {

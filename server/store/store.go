@@ -95,6 +95,11 @@ type Store interface {
 	// DeviceByToken authenticates a device token: ErrUnauthorized when it is
 	// unknown or the device is revoked.
 	DeviceByToken(ctx context.Context, token string) (Device, error)
+	// DeviceTokenHashes calls fn with the token hash (SHA-256), ID and team
+	// of every device that is not revoked, in no particular order, and stops
+	// at fn's first error (returned as is). It is how the API fills its
+	// token cache in one read instead of one query per device.
+	DeviceTokenHashes(ctx context.Context, fn func(tokenHash [32]byte, deviceID, teamID string) error) error
 	// Device returns one device, revoked or not.
 	Device(ctx context.Context, id string) (Device, error)
 	// RevokeDevice makes the device's token refused from now on.
