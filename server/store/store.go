@@ -22,9 +22,10 @@
 //
 // Reports are idempotent by envelope ID: saving the same envelope twice
 // stores it once and reports the second save as a duplicate. Each check run
-// is stored with one row per check result (device, check, status, required,
-// time) so fleet queries can filter on them; each device row carries its
-// latest run's readiness so the fleet overview needs no aggregation.
+// is one row with its results in one column (see runresults.go: one random
+// page written per run instead of one per result at 100k devices); each
+// device row carries its latest run's readiness and statuses (see
+// statuses.go) so the fleet figures read the device rows alone.
 package store
 
 import (

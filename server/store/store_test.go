@@ -166,6 +166,7 @@ func BenchmarkSaveReportsFleet(b *testing.B) {
 			for i := range envs {
 				envs[i] = store.DeviceReport{DeviceID: ids[i%len(ids)], Envelope: storetest.CheckRun(time.Now(), true, results...)}
 			}
+			storetest.ProfileCPU(b)
 			cpu := storetest.CPUTime()
 			b.ResetTimer()
 			for i := 0; i < len(envs); i += batch {
