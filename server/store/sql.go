@@ -49,6 +49,11 @@ type sqlStore struct {
 	// SQLite ingest runs on one connection of its own (see ingestTx).
 	ingestMu   sync.Mutex
 	ingestConn *sql.Conn
+	// SQLite's background checkpoints (see checkpointLoop): closing
+	// stopCheckpoints stops them, checkpointsDone is closed once stopped.
+	stopCheckpoints chan struct{}
+	checkpointsDone chan struct{}
+	closeOnce       sync.Once
 }
 
 // prepared returns the prepared statement for query (already rebound),
@@ -120,6 +125,10 @@ func (s *sqlStore) Migrate(ctx context.Context) error {
 }
 
 func (s *sqlStore) Close() error {
+	if s.stopCheckpoints != nil {
+		s.closeOnce.Do(func() { close(s.stopCheckpoints) })
+		<-s.checkpointsDone
+	}
 	s.ingestMu.Lock()
 	if s.ingestConn != nil {
 		s.ingestConn.Close()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -178,5 +179,37 @@ func BenchmarkSaveReportsFleet(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
 			b.ReportMetric(float64((storetest.CPUTime()-cpu).Microseconds())/float64(b.N), "cpu_µs/report")
 		})
+	}
+}
+
+// TestSQLiteCheckpointsInBackground: committed pages reach the database
+// file well before wal_autocheckpoint's 16,384 pages (64 MiB of WAL), so
+// the ingest writer never has to copy them itself.
+func TestSQLiteCheckpointsInBackground(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sg.sqlite")
+	s, err := store.Open(t.Context(), "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	team, _, _ := storetest.Enrolled(t, s, "wal")
+	storetest.SeedDevices(t, s, team.ID, 3000)
+	size := func(name string) int64 {
+		fi, err := os.Stat(name)
+		if err != nil {
+			return 0
+		}
+		return fi.Size()
+	}
+	const want = 1 << 20 // 3,000 devices take more than this
+	for deadline := time.Now().Add(10 * time.Second); size(path) < want; {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10 s the database file holds %d bytes and the WAL %d: the seeded devices were not checkpointed",
+				size(path), size(path+"-wal"))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
