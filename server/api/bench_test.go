@@ -45,7 +45,9 @@ func benchResults() []report.CheckResult {
 // devices (100,000 by default) enrolled, then SG_BENCH_CLIENTS concurrent
 // keep-alive clients (64) POST b.N check runs (8 results each, every
 // device in turn) to the real API handler over loopback HTTP. It reports
-// reports/s and the p50/p99 latency of an acknowledged (committed) report.
+// reports/s, the p50/p99 latency of an acknowledged (committed) report and
+// this process's CPU time per report (server and clients; not PostgreSQL's).
+// SG_BENCH_CPUPROFILE=file profiles the load alone (not the seeding).
 //
 //	go test ./server/api -run '^$' -bench BenchmarkIngest -benchtime 20000x -timeout 30m
 func BenchmarkIngest(b *testing.B) {
@@ -94,6 +96,8 @@ func benchIngest(b *testing.B, st store.Store) {
 	var next atomic.Int64
 	var failed atomic.Int64
 	var wg sync.WaitGroup
+	storetest.ProfileCPU(b)
+	cpu := storetest.CPUTime()
 	b.ResetTimer()
 	for range clients {
 		wg.Go(func() {
@@ -123,6 +127,7 @@ func benchIngest(b *testing.B, st store.Store) {
 	}
 	wg.Wait()
 	b.StopTimer()
+	cpuPerReport := float64((storetest.CPUTime() - cpu).Microseconds()) / float64(b.N)
 	if n := failed.Load(); n > 0 {
 		b.Fatalf("%d of %d reports were not acknowledged", n, b.N)
 	}
@@ -134,6 +139,8 @@ func benchIngest(b *testing.B, st store.Store) {
 	b.ReportMetric(pct(0.50), "p50_ms")
 	b.ReportMetric(pct(0.99), "p99_ms")
 	b.ReportMetric(0, "ns/op")
+	// This process: server and load clients (not PostgreSQL's backends).
+	b.ReportMetric(cpuPerReport, "cpu_µs/report")
 	if mfs, err := reg.Gather(); err == nil {
 		for _, mf := range mfs {
 			if mf.GetName() == "sessionguard_ingest_batch_reports" {

@@ -51,6 +51,9 @@ type AdminStore interface {
 	// run of every device that is neither revoked nor stale (for one team,
 	// or all when teamID is empty), in check ID order.
 	CheckCompliance(ctx context.Context, teamID string, staleBefore time.Time) ([]CheckCompliance, error)
+	// FleetSummary is FleetCounts and CheckCompliance together, read in one
+	// pass over the devices (what the dashboard's overview shows).
+	FleetSummary(ctx context.Context, teamID string, staleBefore time.Time) (FleetCounts, []CheckCompliance, error)
 	// DeviceRuns is a device's check-run history, newest first.
 	DeviceRuns(ctx context.Context, deviceID string, limit int) ([]CheckRunSummary, error)
 	// SearchSessions is the session audit trail across devices, newest

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -183,9 +184,9 @@ func (s *sqlStore) DeleteExpiredAdminSessions(ctx context.Context, at, idleBefor
 
 // Fleet queries.
 
-// notPassingStatuses are the statuses the dashboard calls failing: they
-// block a session when the check is required.
-const notPassingStatuses = `('fail', 'unknown')`
+// notPassing are the statuses the dashboard calls failing: they block a
+// session when the check is required.
+var notPassing = []checks.Status{checks.Fail, checks.Unknown}
 
 func pageLimit(limit int) int {
 	if limit <= 0 {
@@ -224,7 +225,19 @@ func (s *sqlStore) SearchDevices(ctx context.Context, q DeviceQuery) ([]Device, 
 		return nil, fmt.Errorf("%w: device state %q is not one of ready, not_ready, stale, never_reported, revoked", ErrInvalid, q.State)
 	}
 	if q.FailingCheck != "" {
-		add(`EXISTS (SELECT 1 FROM check_results r WHERE r.run_id = d.latest_run_id AND r.check_id = ? AND r.status IN `+notPassingStatuses+`)`, q.FailingCheck)
+		// From the device row's latest statuses (statuses.go), not a
+		// join with the latest results.
+		find := "instr"
+		if s.d.name == "postgres" {
+			find = "strpos"
+		}
+		cond := make([]string, len(notPassing))
+		var entries []any
+		for i, st := range notPassing {
+			cond[i] = find + `(d.latest_statuses, ?) > 0`
+			entries = append(entries, statusEntry(q.FailingCheck, st))
+		}
+		add(`d.latest_statuses IS NOT NULL AND (`+strings.Join(cond, ` OR `)+`)`, entries...)
 	}
 	if q.NameContains != "" {
 		// A substring search reads every name: the subquery reads them
@@ -251,83 +264,85 @@ func prefixCols(prefix, cols string) string {
 }
 
 func (s *sqlStore) CheckCompliance(ctx context.Context, teamID string, staleBefore time.Time) ([]CheckCompliance, error) {
-	// Most devices are fresh, so the devices table is read in storage
-	// order; the unary + keeps a planner from trying an index on
-	// last_seen_at should one ever be added (it cost 60% more at 100k
-	// devices on SQLite: one random row fetch per device).
-	query := `SELECT r.check_id, r.status, COUNT(*) FROM devices d JOIN check_results r ON r.run_id = d.latest_run_id
-		WHERE d.revoked_at IS NULL AND +d.last_seen_at >= ?`
-	args := []any{toMicros(staleBefore)}
+	_, comp, err := s.FleetSummary(ctx, teamID, staleBefore)
+	return comp, err
+}
+
+func (s *sqlStore) FleetSummary(ctx context.Context, teamID string, staleBefore time.Time) (FleetCounts, []CheckCompliance, error) {
+	// One pass over the device rows, grouped by their whole latest
+	// statuses text (a fleet has few distinct combinations; the devices
+	// that never reported are the NULL group): each group's device counts
+	// by state (the rule of FleetCounts), and its fresh devices' statuses
+	// added up per check here. The devices table is read in storage order.
+	query := `SELECT latest_statuses, COUNT(*),
+		SUM(CASE WHEN latest_run_at IS NULL THEN 1 ELSE 0 END),
+		SUM(CASE WHEN latest_run_at IS NOT NULL AND last_seen_at < ? THEN 1 ELSE 0 END),
+		SUM(CASE WHEN latest_run_at IS NOT NULL AND last_seen_at >= ? AND latest_ready THEN 1 ELSE 0 END)
+		FROM devices WHERE revoked_at IS NULL`
+	stale := toMicros(staleBefore)
+	args := []any{stale, stale}
 	if teamID != "" {
-		query += ` AND d.team_id = ?`
+		query += ` AND team_id = ?`
 		args = append(args, teamID)
 	}
-	query += ` GROUP BY r.check_id, r.status ORDER BY r.check_id`
+	query += ` GROUP BY latest_statuses`
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
-		return nil, fmt.Errorf("counting compliance: %w", err)
+		return FleetCounts{}, nil, fmt.Errorf("counting the fleet: %w", err)
 	}
 	defer rows.Close()
-	var out []CheckCompliance
+	var c FleetCounts
+	byCheck := map[string]map[checks.Status]int{}
 	for rows.Next() {
-		var id, status string
-		var n int
-		if err := rows.Scan(&id, &status, &n); err != nil {
-			return nil, fmt.Errorf("counting compliance: %w", err)
+		var text sql.NullString
+		var total, never, stale, ready int
+		if err := rows.Scan(&text, &total, &never, &stale, &ready); err != nil {
+			return FleetCounts{}, nil, fmt.Errorf("counting the fleet: %w", err)
 		}
-		if len(out) == 0 || out[len(out)-1].CheckID != id {
-			out = append(out, CheckCompliance{CheckID: id, Counts: map[checks.Status]int{}})
+		fresh := total - never - stale
+		c.Total, c.NeverReported, c.Stale, c.Ready, c.NotReady = c.Total+total, c.NeverReported+never, c.Stale+stale, c.Ready+ready, c.NotReady+fresh-ready
+		if fresh > 0 {
+			eachStatus(text.String, func(id string, status checks.Status) {
+				if byCheck[id] == nil {
+					byCheck[id] = map[checks.Status]int{}
+				}
+				byCheck[id][status] += fresh
+			})
 		}
-		out[len(out)-1].Counts[checks.Status(status)] = n
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("counting compliance: %w", err)
+		return FleetCounts{}, nil, fmt.Errorf("counting the fleet: %w", err)
 	}
-	return out, nil
+	comp := make([]CheckCompliance, 0, len(byCheck))
+	for id, counts := range byCheck {
+		comp = append(comp, CheckCompliance{CheckID: id, Counts: counts})
+	}
+	slices.SortFunc(comp, func(a, b CheckCompliance) int { return strings.Compare(a.CheckID, b.CheckID) })
+	return c, comp, nil
 }
 
 func (s *sqlStore) DeviceRuns(ctx context.Context, deviceID string, limit int) ([]CheckRunSummary, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, started_at, received_at, duration_ms, ready FROM check_runs
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, started_at, received_at, duration_ms, ready, results FROM check_runs
 		WHERE device_id = ? ORDER BY started_at DESC, id DESC LIMIT ?`), deviceID, pageLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("reading check runs: %w", err)
 	}
-	runs, err := collect(rows, "reading check runs", func(row interface{ Scan(...any) error }) (CheckRunSummary, error) {
+	return collect(rows, "reading check runs", func(row interface{ Scan(...any) error }) (CheckRunSummary, error) {
 		var r CheckRunSummary
 		var started, received int64
-		if err := row.Scan(&r.ID, &started, &received, &r.DurationMS, &r.Ready); err != nil {
+		var results sql.NullString
+		if err := row.Scan(&r.ID, &started, &received, &r.DurationMS, &r.Ready, &results); err != nil {
 			return r, err
 		}
 		r.StartedAt, r.ReceivedAt = fromMicros(started), fromMicros(received)
-		return r, nil
+		// Results are stored in check ID order.
+		err := decodeResults(r.ID, deviceID, started, results.String, func(res Result) {
+			if slices.Contains(notPassing, res.Status) {
+				r.NotPassing = append(r.NotPassing, res.CheckID)
+			}
+		})
+		return r, err
 	})
-	if err != nil || len(runs) == 0 {
-		return runs, err
-	}
-	index := make(map[string]int, len(runs))
-	args := make([]any, len(runs))
-	for i, r := range runs {
-		index[r.ID], args[i] = i, r.ID
-	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(runs)), ", ")
-	rows, err = s.db.QueryContext(ctx, s.q(`SELECT run_id, check_id FROM check_results
-		WHERE run_id IN (`+marks+`) AND status IN `+notPassingStatuses+` ORDER BY run_id, check_id`), args...)
-	if err != nil {
-		return nil, fmt.Errorf("reading check runs: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var runID, checkID string
-		if err := rows.Scan(&runID, &checkID); err != nil {
-			return nil, fmt.Errorf("reading check runs: %w", err)
-		}
-		i := index[runID]
-		runs[i].NotPassing = append(runs[i].NotPassing, checkID)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading check runs: %w", err)
-	}
-	return runs, nil
 }
 
 const sessionCols = `s.id, s.device_id, s.session_id, s.event, s.at, s.received_at, s.label, s.ready, s.not_passing, s.override_reason, s.override_checks, s.cookies`

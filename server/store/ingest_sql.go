@@ -10,14 +10,16 @@ import (
 )
 
 // Ingest: a batch of check runs is stored in one transaction, the way each
-// back end does it fastest (measured with the load benchmark).
+// back end does it fastest (measured with the load benchmarks). A run is
+// one check_runs row with its results in one column (runresults.go) plus
+// an update of its device row (seen now, and its latest run and statuses).
 //
-// PostgreSQL: a handful of multi-row statements whatever the batch size —
-// one INSERT … ON CONFLICT DO NOTHING RETURNING id for the runs (what it
-// returns are the new ones, the rest are duplicates), one INSERT for the
-// results of the new runs and one UPDATE … FROM (VALUES …) for their
-// devices — so a group commit of 500 reports costs a few round trips, not
-// 1,500. Each is cut into chunks under PostgreSQL's 65,535 parameters.
+// PostgreSQL: two multi-row statements whatever the batch size — one
+// INSERT … ON CONFLICT DO NOTHING RETURNING id for the runs (what it
+// returns are the new ones, the rest are duplicates) and one UPDATE … FROM
+// (VALUES …) for their devices — so a group commit of 500 reports costs a
+// few round trips, not 1,000. Each is cut into chunks under PostgreSQL's
+// 65,535 parameters.
 //
 // SQLite (in process, no round trips): one prepared single-row statement
 // per row. A multi-row statement costs more there: it is parsed anew for
@@ -25,7 +27,7 @@ import (
 // keys) SQLite copies every page it touches into a statement journal
 // first — that copy was 15% of ingest CPU in the profile.
 
-// rowsPerStatement bounds the rows of one multi-row statement (at most 9
+// rowsPerStatement bounds the rows of one multi-row statement (at most 10
 // parameters a row).
 const rowsPerStatement = 1000
 
@@ -52,24 +54,30 @@ func (s *sqlStore) SaveReports(ctx context.Context, batch []DeviceReport) ([]boo
 		return dups, nil
 	}
 	received := toMicros(now())
-	started := make([]int64, len(batch))
+	rows := make([]runRow, len(batch))
 	for i, r := range batch {
-		at := r.Envelope.CheckRun.StartedAt
+		run := r.Envelope.CheckRun
+		at := run.StartedAt
 		if at.IsZero() {
 			at = r.Envelope.CreatedAt
 		}
-		started[i] = toMicros(at)
+		results, err := encodeResults(run.Results)
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = runRow{started: toMicros(at), results: results, statuses: encodeStatuses(run.Results)}
 	}
 
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, done, err := s.ingestTx(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("saving reports: %w", err)
 	}
+	defer done()
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
 	if s.d.name == "sqlite" {
-		err = s.saveReportsByRow(ctx, tx, batch, started, received, dups)
+		err = s.saveReportsByRow(ctx, tx, batch, rows, received, dups)
 	} else {
-		err = s.saveReportsMultiRow(ctx, tx, batch, started, received, dups)
+		err = s.saveReportsMultiRow(ctx, tx, batch, rows, received, dups)
 	}
 	if err != nil {
 		return nil, err
@@ -80,29 +88,64 @@ func (s *sqlStore) SaveReports(ctx context.Context, batch []DeviceReport) ([]boo
 	return dups, nil
 }
 
-// saveReportsByRow stores the batch with prepared single-row statements.
-func (s *sqlStore) saveReportsByRow(ctx context.Context, tx *sql.Tx, batch []DeviceReport, started []int64, received int64, dups []bool) error {
-	insRun, err := s.stmt(ctx, tx, s.q(`INSERT INTO check_runs (id, device_id, started_at, received_at, duration_ms, ready, agent_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`))
-	if err != nil {
-		return fmt.Errorf("saving reports: %w", err)
+// ingestTx begins an ingest transaction; call done after it ended.
+//
+// On SQLite every ingest transaction runs on the same connection, one at a
+// time (SQLite has one writer anyway). A connection's page cache is thrown
+// away whenever it starts a transaction after another connection wrote;
+// with the pool handing out any of its connections, each group commit
+// began with a cold cache and read its pages again (and the profile showed
+// the cache being rebuilt and cleared at every commit). PostgreSQL takes
+// any pooled connection.
+func (s *sqlStore) ingestTx(ctx context.Context) (tx *sql.Tx, done func(), err error) {
+	if s.d.name != "sqlite" {
+		tx, err := s.db.BeginTx(ctx, nil)
+		return tx, func() {}, err
 	}
-	insResult, err := s.stmt(ctx, tx, s.q(`INSERT INTO check_results (run_id, device_id, check_id, status, required, at, summary, reason, facts)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+	s.ingestMu.Lock()
+	if s.ingestConn == nil {
+		if s.ingestConn, err = s.db.Conn(ctx); err != nil {
+			s.ingestMu.Unlock()
+			return nil, nil, err
+		}
+	}
+	tx, err = s.ingestConn.BeginTx(ctx, nil)
+	if err != nil {
+		// Start afresh next time: the connection may be broken.
+		s.ingestConn.Close()
+		s.ingestConn = nil
+		s.ingestMu.Unlock()
+		return nil, nil, err
+	}
+	return tx, s.ingestMu.Unlock, nil
+}
+
+// runRow is what a report stores beyond its envelope's fields.
+type runRow struct {
+	started  int64  // the run's start, Unix µs
+	results  string // check_runs.results
+	statuses string // devices.latest_statuses
+}
+
+// saveReportsByRow stores the batch with prepared single-row statements.
+func (s *sqlStore) saveReportsByRow(ctx context.Context, tx *sql.Tx, batch []DeviceReport, rows []runRow, received int64, dups []bool) error {
+	insRun, err := s.stmt(ctx, tx, s.q(`INSERT INTO check_runs (id, device_id, started_at, received_at, duration_ms, ready, agent_version, results)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`))
 	if err != nil {
 		return fmt.Errorf("saving reports: %w", err)
 	}
 	updDevice, err := s.stmt(ctx, tx, s.q(`UPDATE devices SET last_seen_at = ?, agent_version = ?, os = ?, os_version = ?, arch = ?,
 		latest_run_id = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_run_id END,
 		latest_ready = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_ready END,
+		latest_statuses = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_statuses END,
 		latest_run_at = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_run_at END
 		WHERE id = ?`))
 	if err != nil {
 		return fmt.Errorf("saving reports: %w", err)
 	}
 	for i, r := range batch {
-		env, run := r.Envelope, r.Envelope.CheckRun
-		res, err := insRun.ExecContext(ctx, env.ID, r.DeviceID, started[i], received, run.DurationMS, run.Ready, env.Agent.Version)
+		env, run, row := r.Envelope, r.Envelope.CheckRun, rows[i]
+		res, err := insRun.ExecContext(ctx, env.ID, r.DeviceID, row.started, received, run.DurationMS, run.Ready, env.Agent.Version, row.results)
 		if err != nil {
 			return fmt.Errorf("saving report: %w", err)
 		}
@@ -112,18 +155,9 @@ func (s *sqlStore) saveReportsByRow(ctx context.Context, tx *sql.Tx, batch []Dev
 			dups[i] = true
 			continue
 		}
-		for _, cr := range run.Results {
-			var facts any
-			if len(cr.Facts) > 0 {
-				facts = string(cr.Facts)
-			}
-			if _, err := insResult.ExecContext(ctx, env.ID, r.DeviceID, cr.ID, string(cr.Status), cr.Required, started[i], cr.Summary, cr.Reason, facts); err != nil {
-				return fmt.Errorf("saving report results: %w", err)
-			}
-		}
 		h := env.Agent.Host
 		if _, err := updDevice.ExecContext(ctx, received, env.Agent.Version, h.OS, h.OSVersion, h.Arch,
-			started[i], env.ID, started[i], run.Ready, started[i], started[i], r.DeviceID); err != nil {
+			row.started, env.ID, row.started, run.Ready, row.started, row.statuses, row.started, row.started, r.DeviceID); err != nil {
 			return fmt.Errorf("saving report: %w", err)
 		}
 	}
@@ -131,35 +165,35 @@ func (s *sqlStore) saveReportsByRow(ctx context.Context, tx *sql.Tx, batch []Dev
 }
 
 // saveReportsMultiRow stores the batch with multi-row statements.
-func (s *sqlStore) saveReportsMultiRow(ctx context.Context, tx *sql.Tx, batch []DeviceReport, started []int64, received int64, dups []bool) error {
+func (s *sqlStore) saveReportsMultiRow(ctx context.Context, tx *sql.Tx, batch []DeviceReport, rows []runRow, received int64, dups []bool) error {
 
 	// Runs. The same id twice in one batch: the first is new, the second a
 	// duplicate, as if they had come one after the other.
 	inserted := make(map[string]bool, len(batch))
 	for lo := 0; lo < len(batch); lo += rowsPerStatement {
 		chunk := batch[lo:min(lo+rowsPerStatement, len(batch))]
-		args := make([]any, 0, len(chunk)*7)
+		args := make([]any, 0, len(chunk)*8)
 		for i, r := range chunk {
 			env := r.Envelope
-			args = append(args, env.ID, r.DeviceID, started[lo+i], received, env.CheckRun.DurationMS, env.CheckRun.Ready, env.Agent.Version)
+			args = append(args, env.ID, r.DeviceID, rows[lo+i].started, received, env.CheckRun.DurationMS, env.CheckRun.Ready, env.Agent.Version, rows[lo+i].results)
 		}
-		rows, err := tx.QueryContext(ctx, s.q(`INSERT INTO check_runs (id, device_id, started_at, received_at, duration_ms, ready, agent_version) VALUES `+
-			valueRows(len(chunk), 7)+` ON CONFLICT (id) DO NOTHING RETURNING id`), args...)
+		ret, err := tx.QueryContext(ctx, s.q(`INSERT INTO check_runs (id, device_id, started_at, received_at, duration_ms, ready, agent_version, results) VALUES `+
+			valueRows(len(chunk), 8)+` ON CONFLICT (id) DO NOTHING RETURNING id`), args...)
 		if err != nil {
 			return fmt.Errorf("saving reports: %w", err)
 		}
-		for rows.Next() {
+		for ret.Next() {
 			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
+			if err := ret.Scan(&id); err != nil {
+				ret.Close()
 				return fmt.Errorf("saving reports: %w", err)
 			}
 			inserted[id] = true
 		}
-		if err := rows.Close(); err != nil {
+		if err := ret.Close(); err != nil {
 			return fmt.Errorf("saving reports: %w", err)
 		}
-		if err := rows.Err(); err != nil {
+		if err := ret.Err(); err != nil {
 			return fmt.Errorf("saving reports: %w", err)
 		}
 	}
@@ -176,39 +210,6 @@ func (s *sqlStore) saveReportsMultiRow(ctx context.Context, tx *sql.Tx, batch []
 		return nil
 	}
 
-	// Results of the new runs.
-	args := make([]any, 0, rowsPerStatement*9)
-	n := 0
-	flush := func() error {
-		if n == 0 {
-			return nil
-		}
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO check_results (run_id, device_id, check_id, status, required, at, summary, reason, facts) VALUES `+valueRows(n, 9)), args...)
-		args, n = args[:0], 0
-		if err != nil {
-			return fmt.Errorf("saving report results: %w", err)
-		}
-		return nil
-	}
-	for _, i := range fresh {
-		r := batch[i]
-		for _, res := range r.Envelope.CheckRun.Results {
-			var facts any
-			if len(res.Facts) > 0 {
-				facts = string(res.Facts)
-			}
-			args = append(args, r.Envelope.ID, r.DeviceID, res.ID, string(res.Status), res.Required, started[i], res.Summary, res.Reason, facts)
-			if n++; n == rowsPerStatement {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	if err := flush(); err != nil {
-		return err
-	}
-
 	// Devices: seen now; each one's newest new run (by start time, the
 	// later one in the batch on a tie) becomes its latest unless a newer
 	// one is stored already. SET expressions all read the old row, in both
@@ -221,23 +222,24 @@ func (s *sqlStore) saveReportsMultiRow(ctx context.Context, tx *sql.Tx, batch []
 		if !seen {
 			order = append(order, id)
 		}
-		if !seen || started[i] >= started[j] {
+		if !seen || rows[i].started >= rows[j].started {
 			newest[id] = i
 		}
 	}
 	for lo := 0; lo < len(order); lo += rowsPerStatement {
 		chunk := order[lo:min(lo+rowsPerStatement, len(order))]
-		args := make([]any, 0, len(chunk)*9)
+		args := make([]any, 0, len(chunk)*10)
 		for _, id := range chunk {
 			i := newest[id]
 			env := batch[i].Envelope
 			h := env.Agent.Host
-			args = append(args, id, received, env.Agent.Version, h.OS, h.OSVersion, h.Arch, started[i], env.ID, env.CheckRun.Ready)
+			args = append(args, id, received, env.Agent.Version, h.OS, h.OSVersion, h.Arch, rows[i].started, env.ID, env.CheckRun.Ready, rows[i].statuses)
 		}
 		var b strings.Builder
 		b.WriteString(`UPDATE devices AS d SET last_seen_at = v.column2, agent_version = v.column3, os = v.column4, os_version = v.column5, arch = v.column6,
 			latest_run_id = CASE WHEN d.latest_run_at IS NULL OR d.latest_run_at <= v.column7 THEN v.column8 ELSE d.latest_run_id END,
 			latest_ready = CASE WHEN d.latest_run_at IS NULL OR d.latest_run_at <= v.column7 THEN v.column9 ELSE d.latest_ready END,
+			latest_statuses = CASE WHEN d.latest_run_at IS NULL OR d.latest_run_at <= v.column7 THEN v.column10 ELSE d.latest_statuses END,
 			latest_run_at = CASE WHEN d.latest_run_at IS NULL OR d.latest_run_at <= v.column7 THEN v.column7 ELSE d.latest_run_at END
 			FROM (VALUES `)
 		for k := range chunk {
@@ -245,7 +247,7 @@ func (s *sqlStore) saveReportsMultiRow(ctx context.Context, tx *sql.Tx, batch []
 				b.WriteString(", ")
 			}
 			// Typed, so PostgreSQL knows what the parameters are.
-			b.WriteString(`(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BOOLEAN))`)
+			b.WriteString(`(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BOOLEAN), CAST(? AS TEXT))`)
 		}
 		b.WriteString(`) AS v WHERE d.id = v.column1`)
 		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {

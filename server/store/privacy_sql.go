@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -382,35 +380,18 @@ func (s *sqlStore) resultsOfRuns(ctx context.Context, runs []ExportRun) (map[str
 	for i, r := range runs {
 		ids[i] = r.ID
 	}
-	query := s.q(`SELECT run_id, device_id, check_id, status, required, at, summary, reason, facts
-		FROM check_results WHERE run_id IN (` + placeholders(len(ids)) + `) ORDER BY run_id, check_id`)
+	query := s.q(`SELECT id, device_id, started_at, results FROM check_runs WHERE id IN (` + placeholders(len(ids)) + `)`)
 	byRun := make(map[string][]Result, len(runs))
 	err := queryEach(ctx, s.db, query, ids, func(rows *sql.Rows) error {
-		r, err := scanResult(rows)
-		if err != nil {
+		var id, deviceID string
+		var started int64
+		var results sql.NullString
+		if err := rows.Scan(&id, &deviceID, &started, &results); err != nil {
 			return err
 		}
-		byRun[r.RunID] = append(byRun[r.RunID], r)
-		return nil
+		return decodeResults(id, deviceID, started, results.String, func(r Result) { byRun[id] = append(byRun[id], r) })
 	})
 	return byRun, err
-}
-
-// scanResult reads the columns run_id, device_id, check_id, status,
-// required, at, summary, reason, facts.
-func scanResult(row interface{ Scan(...any) error }) (Result, error) {
-	var r Result
-	var status string
-	var at int64
-	var facts sql.NullString
-	if err := row.Scan(&r.RunID, &r.DeviceID, &r.CheckID, &status, &r.Required, &at, &r.Summary, &r.Reason, &facts); err != nil {
-		return Result{}, err
-	}
-	r.Status, r.At = checks.Status(status), fromMicros(at)
-	if facts.Valid {
-		r.Facts = json.RawMessage(facts.String)
-	}
-	return r, nil
 }
 
 // placeholders returns "?, ?, …" for n parameters.
@@ -498,13 +479,21 @@ func execCount(ctx context.Context, tx *sql.Tx, query string, args ...any) (int6
 	return res.RowsAffected()
 }
 
+// countResults counts the results stored with the runs where selects
+// (they go with their runs: see runresults.go).
+func (s *sqlStore) countResults(ctx context.Context, tx *sql.Tx, where string, args ...any) (int64, error) {
+	var n int64
+	err := tx.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(`+s.jsonArrayLength(`results`)+`), 0) FROM check_runs WHERE `+where), args...).Scan(&n)
+	return n, err
+}
+
 // deleteRuns deletes the given runs and their results.
 func (s *sqlStore) deleteRuns(ctx context.Context, tx *sql.Tx, runIDs []any) (runs, results int64, err error) {
 	if len(runIDs) == 0 {
 		return 0, 0, nil
 	}
 	in := placeholders(len(runIDs))
-	if results, err = execCount(ctx, tx, s.q(`DELETE FROM check_results WHERE run_id IN (`+in+`)`), runIDs...); err != nil {
+	if results, err = s.countResults(ctx, tx, `id IN (`+in+`)`, runIDs...); err != nil {
 		return 0, 0, err
 	}
 	if runs, err = execCount(ctx, tx, s.q(`DELETE FROM check_runs WHERE id IN (`+in+`)`), runIDs...); err != nil {
@@ -547,9 +536,7 @@ func (s *sqlStore) EraseDevice(ctx context.Context, deviceID string, batch int) 
 	}
 	// Last, in one transaction: whatever arrived meanwhile, and the device.
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		// By run (check_runs' device index and check_results' key), so no
-		// scan of check_results by device is needed.
-		results, err := execCount(ctx, tx, s.q(`DELETE FROM check_results WHERE run_id IN (SELECT id FROM check_runs WHERE device_id = ?)`), deviceID)
+		results, err := s.countResults(ctx, tx, `device_id = ?`, deviceID)
 		if err != nil {
 			return err
 		}

