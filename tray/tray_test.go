@@ -915,8 +915,8 @@ func TestMenuLabels(t *testing.T) {
 	}
 	wantClickable := map[string]bool{
 		"? Firewall — Could not read the firewall state.": true,
-		"⚠ Wi-Fi — The Wi-Fi uses older security.":                        true,
-		"✖ Smart speakers — A smart speaker is nearby.":                   true,
+		"⚠ Wi-Fi — The Wi-Fi uses older security.":        true,
+		"✖ Smart speakers — A smart speaker is nearby.":   true,
 	}
 	if !reflect.DeepEqual(clickable, wantClickable) {
 		t.Errorf("clickable %v, want %v", clickable, wantClickable)
