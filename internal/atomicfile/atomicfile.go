@@ -6,14 +6,26 @@
 package atomicfile
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 )
 
 // WriteFile atomically replaces path with data, created with perm.
-func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	return WriteWith(path, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteWith atomically replaces path with what write writes (buffered), a
+// file created with perm. When write fails nothing at path changes and the
+// temporary file is removed.
+func WriteWith(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -28,7 +40,11 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	if err := tmp.Chmod(perm); err != nil && runtime.GOOS != "windows" {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if _, err := tmp.Write(data); err != nil {
+	bw := bufio.NewWriterSize(tmp, 64<<10)
+	if err := write(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := tmp.Sync(); err != nil {
@@ -44,7 +60,6 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	return nil
 }
 
-// syncDir makes the rename durable where the OS allows opening a directory.
 func syncDir(dir string) {
 	if runtime.GOOS == "windows" {
 		return

@@ -3,14 +3,12 @@ package servercli
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sessionguard/sessionguard/internal/atomicfile"
 	"github.com/sessionguard/sessionguard/server/export"
 	"github.com/sessionguard/sessionguard/server/store"
 )
@@ -78,7 +76,7 @@ final name and renamed into place when complete, readable by its owner only.`,
 // path, to a file only its owner can read (exports hold personal data),
 // written under a temporary name and renamed into place when complete, so
 // a failed export never leaves a short file behind.
-func (e *env) writeOutput(path string, write func(io.Writer) error) (err error) {
+func (e *env) writeOutput(path string, write func(io.Writer) error) error {
 	if path == "" {
 		bw := bufio.NewWriter(e.stdout)
 		if err := write(bw); err != nil {
@@ -86,34 +84,5 @@ func (e *env) writeOutput(path string, write func(io.Writer) error) (err error) 
 		}
 		return bw.Flush()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("creating the output file: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("creating the output file: %w", err)
-	}
-	bw := bufio.NewWriterSize(tmp, 64<<10)
-	if err := write(bw); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteWith(path, 0o600, write)
 }
