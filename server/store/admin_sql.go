@@ -274,18 +274,7 @@ func (s *sqlStore) FleetSummary(ctx context.Context, teamID string, staleBefore 
 	// that never reported are the NULL group): each group's device counts
 	// by state (the rule of FleetCounts), and its fresh devices' statuses
 	// added up per check here. The devices table is read in storage order.
-	query := `SELECT latest_statuses, COUNT(*),
-		SUM(CASE WHEN latest_run_at IS NULL THEN 1 ELSE 0 END),
-		SUM(CASE WHEN latest_run_at IS NOT NULL AND last_seen_at < ? THEN 1 ELSE 0 END),
-		SUM(CASE WHEN latest_run_at IS NOT NULL AND last_seen_at >= ? AND latest_ready THEN 1 ELSE 0 END)
-		FROM devices WHERE revoked_at IS NULL`
-	stale := toMicros(staleBefore)
-	args := []any{stale, stale}
-	if teamID != "" {
-		query += ` AND team_id = ?`
-		args = append(args, teamID)
-	}
-	query += ` GROUP BY latest_statuses`
+	query, args := fleetQuery("latest_statuses,", teamID, staleBefore, ` GROUP BY latest_statuses`)
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return FleetCounts{}, nil, fmt.Errorf("counting the fleet: %w", err)
@@ -299,9 +288,8 @@ func (s *sqlStore) FleetSummary(ctx context.Context, teamID string, staleBefore 
 		if err := rows.Scan(&text, &total, &never, &stale, &ready); err != nil {
 			return FleetCounts{}, nil, fmt.Errorf("counting the fleet: %w", err)
 		}
-		fresh := total - never - stale
-		c.Total, c.NeverReported, c.Stale, c.Ready, c.NotReady = c.Total+total, c.NeverReported+never, c.Stale+stale, c.Ready+ready, c.NotReady+fresh-ready
-		if fresh > 0 {
+		c.add(total, never, stale, ready)
+		if fresh := total - never - stale; fresh > 0 {
 			eachStatus(text.String, func(id string, status checks.Status) {
 				if byCheck[id] == nil {
 					byCheck[id] = map[checks.Status]int{}
