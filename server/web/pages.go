@@ -306,12 +306,7 @@ type deviceView struct {
 func (d *dashboard) device(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	dev, err := d.st.Device(ctx, r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		d.renderError(w, r, http.StatusNotFound, "There is no such device.")
-		return
-	}
-	if err != nil {
-		d.serverError(w, r, "reading the device", err)
+	if !d.found(w, r, err, http.StatusNotFound, "There is no such device.", "reading the device") {
 		return
 	}
 	ts, err := d.teamSet(ctx, "")
@@ -377,15 +372,26 @@ func (d *dashboard) revokeDevice(w http.ResponseWriter, r *http.Request) {
 	d.revoke(w, r, d.st.RevokeDevice, id, "device", "device.revoke", "/devices/"+url.PathEscape(id)+"?revoked=1")
 }
 
+// found reports whether err is nil. Otherwise it answers: status with
+// notFound for store.ErrNotFound, a server error while doing for anything
+// else.
+func (d *dashboard) found(w http.ResponseWriter, r *http.Request, err error, status int, notFound, doing string) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, store.ErrNotFound):
+		d.renderError(w, r, status, notFound)
+	default:
+		d.serverError(w, r, doing, err)
+	}
+	return false
+}
+
 // revoke revokes what id names with revokeFn, audits action and redirects;
 // what is "device" or "enrol secret", for the messages.
 func (d *dashboard) revoke(w http.ResponseWriter, r *http.Request, revokeFn func(context.Context, string) error, id, what, action, redirect string) {
 	ctx := r.Context()
-	if err := revokeFn(ctx, id); errors.Is(err, store.ErrNotFound) {
-		d.renderError(w, r, http.StatusNotFound, "There is no such "+what+".")
-		return
-	} else if err != nil {
-		d.serverError(w, r, "revoking the "+what, err)
+	if !d.found(w, r, revokeFn(ctx, id), http.StatusNotFound, "There is no such "+what+".", "revoking the "+what) {
 		return
 	}
 	if err := d.record(ctx, Actor(r), action, id, ""); err != nil {
@@ -607,12 +613,7 @@ type teamView struct {
 
 func (d *dashboard) team(w http.ResponseWriter, r *http.Request) {
 	t, err := d.st.Team(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		d.renderError(w, r, http.StatusNotFound, "There is no such team.")
-		return
-	}
-	if err != nil {
-		d.serverError(w, r, "reading the team", err)
+	if !d.found(w, r, err, http.StatusNotFound, "There is no such team.", "reading the team") {
 		return
 	}
 	d.render(w, r, http.StatusOK, "team", t.Name, teamView{Team: t, Policy: prettyJSON(t.Policy), ETag: t.ETag,
@@ -624,12 +625,7 @@ func (d *dashboard) team(w http.ResponseWriter, r *http.Request) {
 func (d *dashboard) savePolicy(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	t, err := d.st.Team(ctx, r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		d.renderError(w, r, http.StatusNotFound, "There is no such team.")
-		return
-	}
-	if err != nil {
-		d.serverError(w, r, "reading the team", err)
+	if !d.found(w, r, err, http.StatusNotFound, "There is no such team.", "reading the team") {
 		return
 	}
 	text := strings.TrimSpace(r.PostForm.Get("policy"))
@@ -713,12 +709,7 @@ func (d *dashboard) createSecret(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	teamID := r.PostForm.Get("team")
 	plain, id, err := d.st.CreateEnrollSecret(ctx, teamID)
-	if errors.Is(err, store.ErrNotFound) {
-		d.renderError(w, r, http.StatusBadRequest, "Choose a team for the secret.")
-		return
-	}
-	if err != nil {
-		d.serverError(w, r, "creating the enrol secret", err)
+	if !d.found(w, r, err, http.StatusBadRequest, "Choose a team for the secret.", "creating the enrol secret") {
 		return
 	}
 	if err := d.record(ctx, Actor(r), "enroll_secret.create", id, "team "+teamID); err != nil {
