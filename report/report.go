@@ -144,11 +144,22 @@ var ErrInvalid = errors.New("invalid report")
 
 var idPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
-// NewID returns a random 128-bit identifier in hex.
+// NewID returns a new 128-bit identifier in hex, time-ordered like a
+// UUIDv7: the first 48 bits are the Unix time in milliseconds, the other 80
+// random. Records made later sort later, so a database indexes a new
+// report at the end of its B-trees (the pages already being written)
+// instead of at a random place: measured on the server's SQLite ingest,
+// one random page (a WAL frame, later a checkpoint write) fewer per report.
+// The time it gives away is the envelope's created_at anyway.
 func NewID() string {
 	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	if _, err := rand.Read(b[6:]); err != nil {
 		panic(fmt.Sprintf("reading random bytes: %v", err))
+	}
+	ms := uint64(time.Now().UnixMilli())
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(ms)
+		ms >>= 8
 	}
 	return hex.EncodeToString(b[:])
 }

@@ -13,10 +13,13 @@ import (
 var errClosed = errors.New("ingest writer closed")
 
 // writer is the group commit: request handlers enqueue reports and wait;
-// each writer goroutine takes whatever is queued (up to the batch size),
-// stores it with one SaveReports transaction and only then answers every
-// request in it. Under load a commit carries many reports; when idle a
-// report is committed alone, with no added delay.
+// each writer goroutine takes whatever is queued (up to the batch size)
+// and stores it with one transaction; the syncer then makes the commits
+// durable (store.SyncReports, one flush for every commit made while the
+// previous flush ran) and only then answers every request in them. Under
+// load a commit carries many reports and the disk flush of one commit
+// overlaps the next commit's work; when idle a report is committed and
+// flushed alone, with no added delay.
 type writer struct {
 	st      store.Store
 	in      chan *pending
@@ -26,7 +29,22 @@ type writer struct {
 	batch   int
 	log     *slog.Logger
 	metrics *metrics
+	// committed carries committed batches to the syncer, which closes
+	// synced when it has answered the last of them.
+	committed chan committedBatch
+	synced    chan struct{}
 }
+
+// committedBatch is a batch whose transaction committed, not yet known to
+// be on disk.
+type committedBatch struct {
+	batch []*pending
+	dups  []bool
+}
+
+// syncQueue bounds the commits waiting for a disk flush: beyond it the
+// writer waits, which holds back the handlers (backpressure).
+const syncQueue = 0
 
 type pending struct {
 	rep    store.DeviceReport
@@ -39,7 +57,9 @@ type saved struct {
 }
 
 func startWriter(st store.Store, writers, batch, queue int, log *slog.Logger, m *metrics) *writer {
-	w := &writer{st: st, in: make(chan *pending, queue), stop: make(chan struct{}), batch: batch, log: log, metrics: m}
+	w := &writer{st: st, in: make(chan *pending, queue), stop: make(chan struct{}), batch: batch, log: log, metrics: m,
+		committed: make(chan committedBatch, syncQueue), synced: make(chan struct{})}
+	go w.syncLoop()
 	for range writers {
 		w.done.Add(1)
 		go w.run()
@@ -48,7 +68,7 @@ func startWriter(st store.Store, writers, batch, queue int, log *slog.Logger, m 
 }
 
 // save stores one report through the group commit and returns once its
-// transaction has committed (or failed).
+// transaction has committed and is on disk (or failed).
 func (w *writer) save(ctx context.Context, rep store.DeviceReport) (bool, error) {
 	p := &pending{rep: rep, result: make(chan saved, 1)}
 	select {
@@ -75,9 +95,9 @@ func (w *writer) save(ctx context.Context, rep store.DeviceReport) (bool, error)
 
 func (w *writer) run() {
 	defer w.done.Done()
-	batch := make([]*pending, 0, w.batch)
 	for {
-		batch = batch[:0]
+		// A new slice each time: the syncer answers from the last one.
+		batch := make([]*pending, 0, w.batch)
 		select {
 		case p := <-w.in:
 			batch = append(batch, p)
@@ -105,9 +125,10 @@ func (w *writer) run() {
 	}
 }
 
-// commit stores a batch in one transaction. If the transaction fails (one
-// report's device was erased meanwhile, say), each report is retried alone
-// so one bad report cannot fail the others.
+// commit stores a batch in one transaction and hands it to the syncer.
+// If the transaction fails (one report's device was erased meanwhile,
+// say), each report is retried alone (and durably) so one bad report
+// cannot fail the others.
 func (w *writer) commit(batch []*pending) {
 	reps := make([]store.DeviceReport, len(batch))
 	for i, p := range batch {
@@ -116,12 +137,10 @@ func (w *writer) commit(batch []*pending) {
 	// The batch outlives any one request: it is bounded by the store, not
 	// by a client's context.
 	ctx := context.Background()
-	dups, err := w.st.SaveReports(ctx, reps)
+	dups, err := w.st.SaveReportsUnsynced(ctx, reps)
 	w.metrics.batch(len(batch))
 	if err == nil {
-		for i, p := range batch {
-			p.result <- saved{duplicate: dups[i]}
-		}
+		w.committed <- committedBatch{batch: batch, dups: dups}
 		return
 	}
 	if len(batch) > 1 {
@@ -138,10 +157,53 @@ func (w *writer) commit(batch []*pending) {
 	}
 }
 
-// close commits what is queued and stops the writers. save calls made
-// after close return errClosed.
+// syncLoop flushes committed batches to disk and answers their requests:
+// one SyncReports for all the batches committed while the last one ran.
+// A failed flush fails the requests (their reports are committed but may
+// not survive a power cut; the agents send them again, and a report that
+// did survive is then answered as a duplicate).
+func (w *writer) syncLoop() {
+	defer close(w.synced)
+	var ready []committedBatch
+	for c := range w.committed {
+		ready = append(ready[:0], c)
+	more:
+		for {
+			select {
+			case c, ok := <-w.committed:
+				if !ok {
+					break more
+				}
+				ready = append(ready, c)
+			default:
+				break more
+			}
+		}
+		err := w.st.SyncReports(context.Background())
+		if err != nil {
+			w.log.Error("flushing_reports_to_disk_failed", "batches", len(ready), "err", err)
+		}
+		for _, c := range ready {
+			for i, p := range c.batch {
+				if err != nil {
+					p.result <- saved{err: err}
+				} else {
+					p.result <- saved{duplicate: c.dups[i]}
+				}
+			}
+		}
+	}
+}
+
+// close commits and flushes what is queued and stops the writers. save
+// calls made after close return errClosed.
 func (w *writer) close() {
-	w.once.Do(func() { close(w.stop) })
+	w.once.Do(func() {
+		close(w.stop)
+		w.done.Wait()
+		close(w.committed)
+	})
+	<-w.synced
 	w.done.Wait()
 	// A save that raced with the final drain is answered here.
 	for {

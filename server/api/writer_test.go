@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"testing"
 	"time"
 
+	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
 )
@@ -44,5 +46,82 @@ func TestWriterIsolatesABadReport(t *testing.T) {
 	w.close()
 	if _, err := w.save(t.Context(), store.DeviceReport{DeviceID: device, Envelope: storetest.CheckRun(time.Now(), true)}); !errors.Is(err, errClosed) {
 		t.Errorf("save after close: %v, want errClosed", err)
+	}
+}
+
+// gatedSync is a real store whose SyncReports waits for the test and can
+// be made to fail.
+type gatedSync struct {
+	store.Store
+	gate chan error
+}
+
+func (g *gatedSync) SyncReports(ctx context.Context) error {
+	if err := <-g.gate; err != nil {
+		return err
+	}
+	return g.Store.SyncReports(ctx)
+}
+
+// TestWriterAnswersOnlyOnceOnDisk: a committed report is not acknowledged
+// until the disk flush after its commit has returned, and a failed flush
+// fails the request (the report is committed, so sending it again is
+// answered as a duplicate).
+func TestWriterAnswersOnlyOnceOnDisk(t *testing.T) {
+	st := storetest.OpenSQLite(t)
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	_, device, _ := storetest.Enrolled(t, st, "w")
+	m, err := newMetrics(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gatedSync{Store: st, gate: make(chan error)}
+	w := startWriter(g, 1, 16, 16, slog.New(slog.DiscardHandler), m)
+	defer func() { close(g.gate); w.close() }()
+
+	save := func(env report.Envelope) chan saved {
+		out := make(chan saved, 1)
+		go func() {
+			dup, err := w.save(context.Background(), store.DeviceReport{DeviceID: device, Envelope: env})
+			out <- saved{duplicate: dup, err: err}
+		}()
+		return out
+	}
+	env := storetest.CheckRun(time.Now(), true)
+	answer := save(env)
+	// Committed (the device row shows it) but not yet flushed: no answer.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if d, err := st.Device(t.Context(), device); err == nil && d.LatestRunID == env.ID {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the report was never committed")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	select {
+	case r := <-answer:
+		t.Fatalf("answered %+v before the disk flush", r)
+	case <-time.After(100 * time.Millisecond):
+	}
+	g.gate <- nil
+	if r := <-answer; r.err != nil || r.duplicate {
+		t.Errorf("after the flush: %+v, want stored", r)
+	}
+
+	// A failed flush fails the request; sending again is a duplicate.
+	env = storetest.CheckRun(time.Now(), true)
+	answer = save(env)
+	g.gate <- errors.New("disk on fire")
+	if r := <-answer; r.err == nil {
+		t.Errorf("a failed flush was acknowledged: %+v", r)
+	}
+	answer = save(env)
+	g.gate <- nil
+	if r := <-answer; r.err != nil || !r.duplicate {
+		t.Errorf("the same report after a failed flush: %+v, want a duplicate", r)
 	}
 }

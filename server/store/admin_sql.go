@@ -268,47 +268,6 @@ func (s *sqlStore) CheckCompliance(ctx context.Context, teamID string, staleBefo
 	return comp, err
 }
 
-func (s *sqlStore) FleetSummary(ctx context.Context, teamID string, staleBefore time.Time) (FleetCounts, []CheckCompliance, error) {
-	// One pass over the device rows, grouped by their whole latest
-	// statuses text (a fleet has few distinct combinations; the devices
-	// that never reported are the NULL group): each group's device counts
-	// by state (the rule of FleetCounts), and its fresh devices' statuses
-	// added up per check here. The devices table is read in storage order.
-	query, args := fleetQuery("latest_statuses,", teamID, staleBefore, ` GROUP BY latest_statuses`)
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return FleetCounts{}, nil, fmt.Errorf("counting the fleet: %w", err)
-	}
-	defer rows.Close()
-	var c FleetCounts
-	byCheck := map[string]map[checks.Status]int{}
-	for rows.Next() {
-		var text sql.NullString
-		var total, never, stale, ready int
-		if err := rows.Scan(&text, &total, &never, &stale, &ready); err != nil {
-			return FleetCounts{}, nil, fmt.Errorf("counting the fleet: %w", err)
-		}
-		c.add(total, never, stale, ready)
-		if fresh := total - never - stale; fresh > 0 {
-			eachStatus(text.String, func(id string, status checks.Status) {
-				if byCheck[id] == nil {
-					byCheck[id] = map[checks.Status]int{}
-				}
-				byCheck[id][status] += fresh
-			})
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return FleetCounts{}, nil, fmt.Errorf("counting the fleet: %w", err)
-	}
-	comp := make([]CheckCompliance, 0, len(byCheck))
-	for id, counts := range byCheck {
-		comp = append(comp, CheckCompliance{CheckID: id, Counts: counts})
-	}
-	slices.SortFunc(comp, func(a, b CheckCompliance) int { return strings.Compare(a.CheckID, b.CheckID) })
-	return c, comp, nil
-}
-
 func (s *sqlStore) DeviceRuns(ctx context.Context, deviceID string, limit int) ([]CheckRunSummary, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, started_at, received_at, duration_ms, ready, results FROM check_runs
 		WHERE device_id = ? ORDER BY started_at DESC, id DESC LIMIT ?`), deviceID, pageLimit(limit))

@@ -2,49 +2,146 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sessionguard/sessionguard/checks"
 )
 
-// fleetQuery selects lead (with a trailing comma, or "") and the device
-// sums by state — total, never reported, stale, ready: the rule of
-// FleetCounts — over the devices that are not revoked, of one team or all,
-// then tail (a GROUP BY). Both fleet queries use it.
-func fleetQuery(lead, teamID string, staleBefore time.Time, tail string) (string, []any) {
-	query := `SELECT ` + lead + ` COUNT(*),
-		COALESCE(SUM(CASE WHEN latest_run_at IS NULL THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN latest_run_at IS NOT NULL AND last_seen_at < ? THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN latest_run_at IS NOT NULL AND last_seen_at >= ? AND latest_ready THEN 1 ELSE 0 END), 0)
-		FROM devices WHERE revoked_at IS NULL`
-	stale := toMicros(staleBefore)
-	args := []any{stale, stale}
+// The fleet figures — devices by state and, for the devices that reported
+// recently, each check's statuses — come from one pass over the device rows,
+// whose latest_* columns carry each device's state (no join or aggregation
+// over reports). The pass reads one short key per device: its state (the
+// rule below) followed, for a recent report, by its latest statuses text.
+// A fleet has few distinct keys, so counting the keys is counting the fleet.
+//
+// PostgreSQL counts the keys itself (GROUP BY, hashed). SQLite would sort
+// 100k keys to group them (about 0.1 s of a 0.14 s query at 100k devices),
+// so the keys are counted here instead, and the pass is split in two rowid
+// halves read at once on two connections: 35–45 ms at 100k devices on two
+// cores instead of 137 ms. Each device is in exactly one half.
+const fleetKey = `CASE WHEN latest_run_at IS NULL THEN 'n'
+		WHEN last_seen_at < ? THEN 's'
+		WHEN latest_ready THEN 'r' || COALESCE(latest_statuses, '')
+		ELSE 'x' || COALESCE(latest_statuses, '') END`
+
+// fleetTally counts the not-revoked devices of one team (or all, teamID
+// empty) by fleet key.
+func (s *sqlStore) fleetTally(ctx context.Context, teamID string, staleBefore time.Time) (map[string]int, error) {
+	where := ` WHERE revoked_at IS NULL`
+	args := []any{toMicros(staleBefore)}
 	if teamID != "" {
-		query += ` AND team_id = ?`
+		where += ` AND team_id = ?`
 		args = append(args, teamID)
 	}
-	return query + tail, args
+	if s.d.name != "sqlite" {
+		tally := map[string]int{}
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT k, COUNT(*) FROM (SELECT `+fleetKey+` AS k FROM devices`+where+`) AS keys GROUP BY k`), args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var key string
+			var n int
+			if err := rows.Scan(&key, &n); err != nil {
+				return nil, err
+			}
+			tally[key] += n
+		}
+		return tally, rows.Err()
+	}
+
+	var maxRowID sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(rowid) FROM devices`).Scan(&maxRowID); err != nil {
+		return nil, err
+	}
+	mid := maxRowID.Int64 / 2
+	halves := [2]map[string]int{{}, {}}
+	var g errgroup.Group
+	for i, bound := range []string{` AND rowid <= ?`, ` AND rowid > ?`} {
+		g.Go(func() error {
+			rows, err := s.db.QueryContext(ctx, `SELECT `+fleetKey+` FROM devices`+where+bound, append(slices.Clip(args), mid)...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			tally := halves[i]
+			var key sql.RawBytes
+			for rows.Next() {
+				if err := rows.Scan(&key); err != nil {
+					return err
+				}
+				tally[string(key)]++
+			}
+			return rows.Err()
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for key, n := range halves[1] {
+		halves[0][key] += n
+	}
+	return halves[0], nil
 }
 
-// add counts a group of devices with fleetQuery's sums; the devices that
-// reported recently and are not ready are the rest.
-func (c *FleetCounts) add(total, never, stale, ready int) {
-	c.Total += total
-	c.NeverReported += never
-	c.Stale += stale
-	c.Ready += ready
-	c.NotReady += total - never - stale - ready
-}
-
-// FleetCounts counts the devices that are not revoked in one pass over the
-// devices table (its latest_* columns carry each device's state, so no
-// join or aggregation over reports is needed).
-func (s *sqlStore) FleetCounts(ctx context.Context, teamID string, staleBefore time.Time) (FleetCounts, error) {
-	query, args := fleetQuery("", teamID, staleBefore, "")
+// fleetFigures turns a tally into the device counts and each check's
+// statuses among the recently reported devices, in check ID order.
+func fleetFigures(tally map[string]int) (FleetCounts, []CheckCompliance) {
 	var c FleetCounts
-	var total, never, stale, ready int
-	if err := s.db.QueryRowContext(ctx, s.q(query), args...).Scan(&total, &never, &stale, &ready); err != nil {
+	byCheck := map[string]map[checks.Status]int{}
+	for key, n := range tally {
+		c.Total += n
+		switch key[0] {
+		case 'n':
+			c.NeverReported += n
+			continue
+		case 's':
+			c.Stale += n
+			continue
+		case 'r':
+			c.Ready += n
+		default:
+			c.NotReady += n
+		}
+		eachStatus(key[1:], func(id string, status checks.Status) {
+			if byCheck[id] == nil {
+				byCheck[id] = map[checks.Status]int{}
+			}
+			byCheck[id][status] += n
+		})
+	}
+	comp := make([]CheckCompliance, 0, len(byCheck))
+	for id, counts := range byCheck {
+		comp = append(comp, CheckCompliance{CheckID: id, Counts: counts})
+	}
+	slices.SortFunc(comp, func(a, b CheckCompliance) int { return strings.Compare(a.CheckID, b.CheckID) })
+	return c, comp
+}
+
+// FleetCounts counts the devices that are not revoked by state.
+func (s *sqlStore) FleetCounts(ctx context.Context, teamID string, staleBefore time.Time) (FleetCounts, error) {
+	tally, err := s.fleetTally(ctx, teamID, staleBefore)
+	if err != nil {
 		return FleetCounts{}, fmt.Errorf("counting devices: %w", err)
 	}
-	c.add(total, never, stale, ready)
+	c, _ := fleetFigures(tally)
 	return c, nil
+}
+
+// FleetSummary is FleetCounts and each check's statuses among the devices
+// that reported since staleBefore, from the same pass.
+func (s *sqlStore) FleetSummary(ctx context.Context, teamID string, staleBefore time.Time) (FleetCounts, []CheckCompliance, error) {
+	tally, err := s.fleetTally(ctx, teamID, staleBefore)
+	if err != nil {
+		return FleetCounts{}, nil, fmt.Errorf("counting the fleet: %w", err)
+	}
+	c, comp := fleetFigures(tally)
+	return c, comp, nil
 }

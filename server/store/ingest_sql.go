@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/report"
@@ -40,6 +43,17 @@ func (s *sqlStore) SaveReport(ctx context.Context, deviceID string, env report.E
 }
 
 func (s *sqlStore) SaveReports(ctx context.Context, batch []DeviceReport) ([]bool, error) {
+	dups, err := s.SaveReportsUnsynced(ctx, batch)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.SyncReports(ctx); err != nil {
+		return nil, err
+	}
+	return dups, nil
+}
+
+func (s *sqlStore) SaveReportsUnsynced(ctx context.Context, batch []DeviceReport) ([]bool, error) {
 	for _, r := range batch {
 		env := r.Envelope
 		if env.Kind != report.KindCheckRun || env.CheckRun == nil {
@@ -104,7 +118,7 @@ func (s *sqlStore) ingestTx(ctx context.Context) (tx *sql.Tx, done func(), err e
 	}
 	s.ingestMu.Lock()
 	if s.ingestConn == nil {
-		if s.ingestConn, err = s.db.Conn(ctx); err != nil {
+		if s.ingestConn, err = s.ingestConnection(ctx); err != nil {
 			s.ingestMu.Unlock()
 			return nil, nil, err
 		}
@@ -118,6 +132,49 @@ func (s *sqlStore) ingestTx(ctx context.Context) (tx *sql.Tx, done func(), err e
 		return nil, nil, err
 	}
 	return tx, s.ingestMu.Unlock, nil
+}
+
+// ingestConnection opens the SQLite ingest connection. Under WAL its
+// commits skip their own fsync (synchronous=NORMAL on this connection
+// only; every other connection keeps FULL): SyncReports flushes the WAL
+// for many commits at once, and SaveReports calls it before returning.
+func (s *sqlStore) ingestConnection(ctx context.Context) (*sql.Conn, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.walPath != "" {
+		if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	return conn, nil
+}
+
+// SyncReports fsyncs SQLite's WAL file: an fsync flushes the file's
+// pages whichever descriptor wrote them, so every commit made before this
+// call is on disk once it returns. Without WAL (an in-memory database, or
+// a file system where SQLite could not turn WAL on) ingest commits sync
+// themselves and there is nothing to do; PostgreSQL's commits are durable.
+func (s *sqlStore) SyncReports(ctx context.Context) error {
+	if s.walPath == "" {
+		return nil
+	}
+	f, err := os.OpenFile(s.walPath, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		// SQLite removes the WAL when its last connection closes, after
+		// checkpointing it into the (then synced) database file.
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("syncing reports to disk: %w", err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("syncing reports to disk: %w", err)
+	}
+	return nil
 }
 
 // runRow is what a report stores beyond its envelope's fields.

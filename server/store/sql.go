@@ -49,6 +49,9 @@ type sqlStore struct {
 	// SQLite ingest runs on one connection of its own (see ingestTx).
 	ingestMu   sync.Mutex
 	ingestConn *sql.Conn
+	// walPath is SQLite's WAL file when the database is in WAL mode
+	// (see SyncReports).
+	walPath string
 	// SQLite's background checkpoints (see checkpointLoop): closing
 	// stopCheckpoints stops them, checkpointsDone is closed once stopped.
 	stopCheckpoints chan struct{}

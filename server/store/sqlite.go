@@ -16,10 +16,10 @@ import (
 
 // sqlitePragmas are applied to every connection: WAL so readers never block
 // the writer, a busy timeout instead of immediate SQLITE_BUSY, foreign keys
-// enforced, and synchronous=FULL: every commit is fsynced, so a report the
-// server acknowledged survives a power cut too, not only a crash (the
-// ingest path commits reports in groups, so the fsync is shared; measured:
-// no loss of throughput against NORMAL). Statement journals and temporary
+// enforced, and synchronous=FULL: every commit is fsynced, so what the
+// server acknowledged survives a power cut too, not only a crash. (The
+// ingest connection alone runs NORMAL and is made durable by SyncReports
+// before a report is acknowledged: see ingestConnection.) Statement journals and temporary
 // tables stay in memory and each connection caches 32 MiB of pages:
 // without these, ingest spends most of its time in pwrite and pread. The
 // WAL is checkpointed every 16,384 pages (64 MiB) instead of 1,000: every
@@ -59,7 +59,12 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}
-	s := &sqlStore{db: db, d: dialect{
+	walPath, err := sqliteWALPath(ctx, db, path)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
+	}
+	s := &sqlStore{db: db, walPath: walPath, d: dialect{
 		name:              "sqlite",
 		goose:             goose.DialectSQLite3,
 		dir:               "sqlite",
@@ -67,6 +72,19 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	}, stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
 	go s.checkpointLoop()
 	return s, nil
+}
+
+// sqliteWALPath returns the database's WAL file, or "" when it is not in
+// WAL mode (SQLite keeps an in-memory database in mode "memory").
+func sqliteWALPath(ctx context.Context, db *sql.DB, path string) (string, error) {
+	var mode string
+	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		return "", err
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return "", nil
+	}
+	return strings.TrimPrefix(path, "file:") + "-wal", nil
 }
 
 // checkpointEvery is how often the WAL is checkpointed in the background.

@@ -119,6 +119,17 @@ type Store interface {
 	// reports) and says which were duplicates. Either all are stored or,
 	// on error, none.
 	SaveReports(ctx context.Context, batch []DeviceReport) (duplicates []bool, err error)
+	// SaveReportsUnsynced is SaveReports whose commit may not be on disk
+	// yet: the batch is durable once a SyncReports that began after it
+	// returned has returned without error. The group-commit writer uses
+	// the pair to flush one commit to disk while it builds the next, and
+	// one flush covers every commit before it. (SQLite: the commit skips
+	// its fsync and SyncReports fsyncs the WAL; PostgreSQL's commit is
+	// durable already and SyncReports does nothing.)
+	SaveReportsUnsynced(ctx context.Context, batch []DeviceReport) (duplicates []bool, err error)
+	// SyncReports makes every SaveReportsUnsynced commit that returned
+	// before it durable.
+	SyncReports(ctx context.Context) error
 	// SaveSession stores a session envelope, idempotent the same way.
 	SaveSession(ctx context.Context, deviceID string, env report.Envelope) (duplicate bool, err error)
 	// LatestResults returns the results of the device's latest check run

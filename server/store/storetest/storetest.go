@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -47,6 +48,8 @@ func Run(t *testing.T, open Opener) {
 		{"DevicesPaging", testDevicesPaging},
 		{"ConcurrentReports", testConcurrentReports},
 		{"FleetCounts", testFleetCounts},
+		{"FleetSummaryWholeFleet", testFleetSummaryWholeFleet},
+		{"SaveReportsUnsyncedThenSync", testSaveReportsUnsyncedThenSync},
 		{"SeedDevices", testSeedDevices},
 	}
 	for _, tc := range tests {
@@ -697,6 +700,105 @@ func testFleetCounts(t *testing.T, s store.Store) {
 		if err != nil || got != c.want {
 			t.Errorf("%s: FleetCounts = %+v, %v; want %+v", c.name, got, err, c.want)
 		}
+	}
+}
+
+// testFleetSummaryWholeFleet: the fleet figures over a fleet big enough
+// to be read in parts (SQLite reads two rowid halves at once) count every
+// device once, per team and for all, and FleetCounts agrees.
+func testFleetSummaryWholeFleet(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, _, _ := Enrolled(t, s, "whole")
+	other, _, _ := Enrolled(t, s, "rest")
+	ids, _ := SeedDevices(t, s, team.ID, 60)
+	otherIDs, _ := SeedDevices(t, s, other.ID, 15)
+	want := map[string]map[checks.Status]int{}
+	wantCounts := store.FleetCounts{Total: 61, NeverReported: 1} // Enrolled's device never reports
+	var batch []store.DeviceReport
+	for i, id := range ids {
+		if i%10 == 9 {
+			wantCounts.NeverReported++
+			continue
+		}
+		fw, av := checks.Pass, checks.Pass
+		if i%3 == 0 {
+			fw = checks.Fail
+		}
+		if i%5 == 0 {
+			av = checks.Unknown
+		}
+		ready := fw == checks.Pass && av == checks.Pass
+		if ready {
+			wantCounts.Ready++
+		} else {
+			wantCounts.NotReady++
+		}
+		for id, st := range map[string]checks.Status{"firewall": fw, "antivirus": av} {
+			if want[id] == nil {
+				want[id] = map[checks.Status]int{}
+			}
+			want[id][st]++
+		}
+		batch = append(batch, store.DeviceReport{DeviceID: id, Envelope: CheckRun(time.Now(), ready,
+			report.CheckResult{ID: "firewall", Status: fw, Required: true}, report.CheckResult{ID: "antivirus", Status: av, Required: true})})
+	}
+	for _, id := range otherIDs[:5] {
+		batch = append(batch, store.DeviceReport{DeviceID: id, Envelope: CheckRun(time.Now(), true, report.CheckResult{ID: "firewall", Status: checks.Pass})})
+	}
+	if _, err := s.SaveReports(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	counts, comp, err := s.FleetSummary(ctx, team.ID, time.Now().Add(-time.Hour))
+	if err != nil || counts != wantCounts {
+		t.Errorf("FleetSummary counts = %+v, %v; want %+v", counts, err, wantCounts)
+	}
+	got := map[string]map[checks.Status]int{}
+	for _, c := range comp {
+		got[c.CheckID] = c.Counts
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("FleetSummary compliance = %v; want %v", got, want)
+	}
+	if c, err := s.FleetCounts(ctx, team.ID, time.Now().Add(-time.Hour)); err != nil || c != wantCounts {
+		t.Errorf("FleetCounts = %+v, %v; want %+v", c, err, wantCounts)
+	}
+	all, comp, err := s.FleetSummary(ctx, "", time.Now().Add(-time.Hour))
+	wantAll := wantCounts
+	wantAll.Total += 16
+	wantAll.Ready += 5
+	wantAll.NeverReported += 11
+	if err != nil || all != wantAll {
+		t.Errorf("FleetSummary of every team = %+v, %v; want %+v", all, err, wantAll)
+	}
+	for _, c := range comp {
+		if c.CheckID == "firewall" && c.Counts[checks.Pass] != want["firewall"][checks.Pass]+5 {
+			t.Errorf("every team: firewall passes %d, want %d", c.Counts[checks.Pass], want["firewall"][checks.Pass]+5)
+		}
+	}
+	stale, _, err := s.FleetSummary(ctx, team.ID, time.Now().Add(time.Hour))
+	if wantStale := (store.FleetCounts{Total: 61, Stale: 61 - wantCounts.NeverReported, NeverReported: wantCounts.NeverReported}); err != nil || stale != wantStale {
+		t.Errorf("FleetSummary, all stale = %+v, %v; want %+v", stale, err, wantStale)
+	}
+}
+
+// testSaveReportsUnsyncedThenSync: a batch saved without the disk flush is
+// committed (visible, idempotent), and SyncReports then succeeds.
+func testSaveReportsUnsyncedThenSync(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, device, _ := Enrolled(t, s, "unsynced")
+	env := CheckRun(time.Now(), true)
+	dups, err := s.SaveReportsUnsynced(ctx, []store.DeviceReport{{DeviceID: device, Envelope: env}})
+	if err != nil || len(dups) != 1 || dups[0] {
+		t.Fatalf("SaveReportsUnsynced = %v, %v", dups, err)
+	}
+	if d, err := s.Device(ctx, device); err != nil || d.LatestRunID != env.ID {
+		t.Errorf("device after an unsynced save: latest run %q, %v; want %q", d.LatestRunID, err, env.ID)
+	}
+	if err := s.SyncReports(ctx); err != nil {
+		t.Errorf("SyncReports: %v", err)
+	}
+	if dup, err := s.SaveReport(ctx, device, env); err != nil || !dup {
+		t.Errorf("the same report again: duplicate %v, %v; want a duplicate", dup, err)
 	}
 }
 
