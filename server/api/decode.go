@@ -2,12 +2,12 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/sessionguard/sessionguard/report"
 )
@@ -35,18 +35,13 @@ func DecodeEnvelope(body []byte, kind string) (report.Envelope, error) {
 }
 
 // decodeStrict decodes exactly one JSON value into v, refusing unknown
-// fields and anything after the value.
+// fields, duplicate names, invalid UTF-8 and anything after the value.
 func decodeStrict(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return errors.New("the body is empty; it must be one JSON object")
-		}
-		return fmt.Errorf("malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+	if len(bytes.TrimSpace(body)) == 0 {
+		return errors.New("the body is empty; it must be one JSON object")
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("malformed JSON: data after the object")
+	if err := jsonv2.Unmarshal(body, v, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return fmt.Errorf("malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return nil
 }

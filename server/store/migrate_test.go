@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
 )
@@ -144,5 +145,45 @@ func testMigration00005(t *testing.T, s store.Store) {
 	}
 	if erased.Runs != 2 || erased.Results != 4 {
 		t.Errorf("erased %+v, want 2 runs and 4 results", erased)
+	}
+}
+
+// TestMigration00007 keeps the runs stored before SQLite's check_runs
+// became a rowid table again, and what depends on them: the latest results,
+// the history, the check_results view and duplicate detection by id.
+func TestMigration00007(t *testing.T) {
+	s := openSQLite(t)
+	ctx := t.Context()
+	if err := store.MigrateTo(ctx, s, 6); err != nil {
+		t.Fatal(err)
+	}
+	_, dev, _ := storetest.Enrolled(t, s, "rowid")
+	older := storetest.CheckRun(time.Now().Add(-time.Hour), true, report.CheckResult{ID: "firewall", Status: checks.Pass})
+	newer := storetest.CheckRun(time.Now(), false, report.CheckResult{ID: "firewall", Status: checks.Fail}, report.CheckResult{ID: "antivirus", Status: checks.Pass})
+	for _, env := range []report.Envelope{older, newer} {
+		if _, err := s.SaveReport(ctx, dev, env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db := s.(interface{ DB() *sql.DB }).DB()
+	var ddl string
+	if err := db.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'check_runs'`).Scan(&ddl); err != nil || strings.Contains(strings.ToUpper(ddl), "WITHOUT ROWID") {
+		t.Errorf("check_runs after 00007: %q, %v; want a rowid table", ddl, err)
+	}
+	if got, err := s.LatestResults(ctx, dev); err != nil || len(got) != 2 || got[0].RunID != newer.ID {
+		t.Errorf("latest results after 00007: %+v, %v; want the newer run's two", got, err)
+	}
+	if runs, err := s.DeviceRuns(ctx, dev, 10); err != nil || len(runs) != 2 || runs[1].ID != older.ID {
+		t.Errorf("history after 00007: %+v, %v; want both runs, newest first", runs, err)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM check_results`).Scan(&n); err != nil || n != 3 {
+		t.Errorf("check_results view after 00007: %d rows, %v; want 3", n, err)
+	}
+	if dup, err := s.SaveReport(ctx, dev, older); err != nil || !dup {
+		t.Errorf("an old report sent again after 00007: duplicate %v, %v", dup, err)
 	}
 }

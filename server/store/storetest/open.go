@@ -144,15 +144,33 @@ func PostgresDSN(t testing.TB) string {
 	if _, err := admin.ExecContext(context.Background(), "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("creating test database: %v", err)
 	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("dropping test database %s: %v", name, err)
-		}
-	})
+	t.Cleanup(func() { dropDatabase(t, admin, name) })
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatalf("parsing SG_TEST_POSTGRES_DSN: %v", err)
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// dropDatabase drops a test database once the test's connections are gone.
+// Not WITH (FORCE) first: that terminates every backend on the database,
+// and after a heavy test one is often an autovacuum worker, which the
+// test role may not signal ("must be a member of the role whose process
+// is being terminated"); a plain DROP DATABASE stops autovacuum itself and
+// only waits for client connections, which a closing store ends within
+// moments. FORCE is the last resort, for a connection a test leaked.
+func dropDatabase(t testing.TB, admin *sql.DB, name string) {
+	t.Helper()
+	ctx := context.Background()
+	var err error
+	for range 50 {
+		if _, err = admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err2 := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err2 != nil {
+		t.Errorf("dropping test database %s: %v; with FORCE: %v", name, err, err2)
+	}
 }
