@@ -60,6 +60,9 @@ type Config struct {
 	Outbox   Outbox
 	// OpenSession is the session left open by the previous run, if any.
 	OpenSession *report.SessionRecord
+	// LastEnded is the end record of the session that ended last, if any:
+	// cookies cleared after it may still be added to it (AmendCookies).
+	LastEnded *report.SessionRecord
 	// ValidateLabel refuses labels that look like personal data.
 	ValidateLabel func(string) error
 	// Server is the enrolled server's URL ("" when not enrolled).
@@ -77,6 +80,7 @@ type Agent struct {
 	last     *checks.Report
 	running  bool
 	session  *report.SessionRecord
+	ended    *report.SessionRecord // the end record of the last session
 	policy   checks.Policy
 	subs     map[int]chan localapi.Event
 	nextSub  int
@@ -102,7 +106,7 @@ func New(cfg Config) (*Agent, error) {
 	if err := statedir.MkdirPrivate(cfg.StateDir); err != nil {
 		return nil, fmt.Errorf("creating state directory: %w", err)
 	}
-	a := &Agent{cfg: cfg, policy: cfg.Policy, session: cfg.OpenSession, subs: map[int]chan localapi.Event{},
+	a := &Agent{cfg: cfg, policy: cfg.Policy, session: cfg.OpenSession, ended: cfg.LastEnded, subs: map[int]chan localapi.Event{},
 		outbox: cfg.Outbox, server: cfg.Server, policyChanged: make(chan struct{}, 1)}
 	if b, err := os.ReadFile(filepath.Join(cfg.StateDir, ResultsFile)); err == nil {
 		var rep checks.Report
@@ -320,6 +324,7 @@ func (a *Agent) StartSession(ctx context.Context, req localapi.StartRequest) (re
 		return report.SessionRecord{}, fmt.Errorf("recording the session start: %w", err)
 	}
 	a.session = &rec
+	a.ended = nil
 	a.mu.Unlock()
 	a.send(report.NewSession(a.agentInfo(rep.Host), rec))
 	a.cfg.Logger.Info("session started", "ready", rec.Ready, "override", rec.Override != nil)
@@ -344,10 +349,40 @@ func (a *Agent) EndSession(_ context.Context, id string, req localapi.EndRequest
 		return report.SessionRecord{}, fmt.Errorf("recording the session end: %w", err)
 	}
 	a.session = nil
+	a.ended = &rec
 	a.mu.Unlock()
 	a.send(report.NewSession(a.agentInfo(probe.HostOf(a.cfg.Probe)), rec))
 	a.cfg.Logger.Info("session ended", "cookies_reported", rec.Cookies != nil)
 	a.broadcast("session_ended")
+	return rec, nil
+}
+
+// AmendCookies records cookies cleared after the end of the last session
+// (a browser was open at the end, and was closed and cleared later): a
+// cookies record for that session, in the log and to the server. Only the
+// session that ended last can be amended, and only while no other is open:
+// clearing during a later session would say nothing about this one.
+func (a *Agent) AmendCookies(_ context.Context, id string, req localapi.CookiesRequest) (report.SessionRecord, error) {
+	if req.Cookies == nil {
+		return report.SessionRecord{}, badRequest{errors.New("say what clearing did (cookies)")}
+	}
+	a.mu.Lock()
+	ended := a.ended
+	if ended == nil || a.session != nil || (id != ended.SessionID && id != ended.ID) {
+		a.mu.Unlock()
+		return report.SessionRecord{}, localapi.ErrNoSession
+	}
+	rec := report.SessionRecord{
+		ID: report.NewID(), SessionID: ended.SessionID, Event: report.SessionCookies,
+		At: a.cfg.Now().UTC(), Label: ended.Label, Ready: ended.Ready, Cookies: req.Cookies,
+	}
+	if err := a.cfg.Log.Append(rec); err != nil {
+		a.mu.Unlock()
+		return report.SessionRecord{}, fmt.Errorf("recording the cookies cleared: %w", err)
+	}
+	a.mu.Unlock()
+	a.send(report.NewSession(a.agentInfo(probe.HostOf(a.cfg.Probe)), rec))
+	a.cfg.Logger.Info("cookies cleared after the session end recorded")
 	return rec, nil
 }
 

@@ -178,6 +178,64 @@ func TestSessionStartAndEnd(t *testing.T) {
 	}
 }
 
+// TestAmendCookies: cookies cleared after the end are added to the session
+// that ended last, as a record of their own (logged and sent), never to
+// another session, never while a new one is open, and never without
+// counts; an agent started afresh can still amend the session that ended
+// before it started.
+func TestAmendCookies(t *testing.T) {
+	f := newFixture(t, false)
+	ctx := t.Context()
+	later := &report.CookieSummary{Removed: 7, Browsers: 1, ProfilesCleared: 1}
+	if _, err := f.agent.AmendCookies(ctx, report.NewID(), localapi.CookiesRequest{Cookies: later}); !errors.Is(err, localapi.ErrNoSession) {
+		t.Errorf("before any session ended: %v, want ErrNoSession", err)
+	}
+	start, err := f.agent.StartSession(ctx, localapi.StartRequest{Label: "CR-7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.agent.AmendCookies(ctx, start.SessionID, localapi.CookiesRequest{Cookies: later}); !errors.Is(err, localapi.ErrNoSession) {
+		t.Errorf("while the session is still open: %v, want ErrNoSession", err)
+	}
+	end, err := f.agent.EndSession(ctx, start.SessionID, localapi.EndRequest{Cookies: &report.CookieSummary{ProfilesSkipped: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.agent.AmendCookies(ctx, start.SessionID, localapi.CookiesRequest{}); !errors.Is(err, localapi.ErrBadRequest) {
+		t.Errorf("without counts: %v, want ErrBadRequest", err)
+	}
+	if _, err := f.agent.AmendCookies(ctx, report.NewID(), localapi.CookiesRequest{Cookies: later}); !errors.Is(err, localapi.ErrNoSession) {
+		t.Errorf("another session: %v, want ErrNoSession", err)
+	}
+	rec, err := f.agent.AmendCookies(ctx, start.SessionID, localapi.CookiesRequest{Cookies: later})
+	if err != nil || rec.Event != report.SessionCookies || rec.SessionID != start.SessionID || rec.Label != "CR-7" || *rec.Cookies != *later || rec.ID == end.ID {
+		t.Fatalf("amend: %+v, %v", rec, err)
+	}
+	if n := len(f.log.recs); n != 3 || f.log.recs[2].Event != report.SessionCookies {
+		t.Errorf("log: %d records, want start, end and cookies", n)
+	}
+	if last := f.outbox.envs[len(f.outbox.envs)-1]; last.Session == nil || last.Session.Event != report.SessionCookies || last.Validate() != nil {
+		t.Errorf("sent %+v, want a valid cookies record", last.Session)
+	}
+	// A new session closes the door on amending the old one.
+	if _, err := f.agent.StartSession(ctx, localapi.StartRequest{Label: "CR-8"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.agent.AmendCookies(ctx, start.SessionID, localapi.CookiesRequest{Cookies: later}); !errors.Is(err, localapi.ErrNoSession) {
+		t.Errorf("after a new session started: %v, want ErrNoSession", err)
+	}
+
+	// After a restart, the session that ended last (from the log).
+	restarted, err := New(Config{Probe: replayProbe(t), Policy: checks.Default(), StateDir: t.TempDir(), Version: "test",
+		Log: &memLog{}, Outbox: &memOutbox{}, ValidateLabel: rejectEmails, LastEnded: &end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := restarted.AmendCookies(ctx, start.SessionID, localapi.CookiesRequest{Cookies: later}); err != nil {
+		t.Errorf("amending after a restart: %v", err)
+	}
+}
+
 func TestStartWhenNotReady(t *testing.T) {
 	for _, allow := range []bool{false, true} {
 		f := newFixture(t, allow)

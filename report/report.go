@@ -79,10 +79,15 @@ type CheckResult struct {
 const (
 	SessionStart = "start"
 	SessionEnd   = "end"
+	// SessionCookies records cookies cleared after the end of a session,
+	// when a browser that was open at the end was closed and cleared
+	// later. It amends the ended session: the end record is never
+	// rewritten (the trail is append-only).
+	SessionCookies = "cookies"
 )
 
 // SessionRecord is one entry of the audit trail: the start or the end of a
-// 1:1 session.
+// 1:1 session, or cookies cleared after its end.
 type SessionRecord struct {
 	// ID identifies this record; SessionID ties a start to its end.
 	ID        string    `json:"id"`
@@ -96,7 +101,8 @@ type SessionRecord struct {
 	NotPassing []string `json:"not_passing,omitempty"`
 	// Override is set when a session started although it was not ready.
 	Override *Override `json:"override,omitempty"`
-	// Cookies is what clearing found at the end.
+	// Cookies is what clearing found at the end (and, in a cookies
+	// record, what clearing after the end did).
 	Cookies *CookieSummary `json:"cookies,omitempty"`
 }
 
@@ -210,8 +216,11 @@ func (e Envelope) Validate() error {
 		if s.ID != e.ID || !idPattern.MatchString(s.SessionID) {
 			return bad("session id and session_id must be ids, and id must equal the envelope's")
 		}
-		if s.Event != SessionStart && s.Event != SessionEnd {
-			return bad("session event %q is not start or end", s.Event)
+		if s.Event != SessionStart && s.Event != SessionEnd && s.Event != SessionCookies {
+			return bad("session event %q is not start, end or cookies", s.Event)
+		}
+		if s.Event == SessionCookies && s.Cookies == nil {
+			return bad("a cookies record holds what clearing did")
 		}
 		if s.At.IsZero() || s.Label == "" {
 			return bad("session at and label are required")

@@ -32,9 +32,11 @@
 //     always written, honestly: a profile whose browser was open is counted
 //     as skipped. When a browser was open the menu then says so ("12 cookies
 //     cleared in 2 browsers; Firefox is still open") and offers "Close
-//     Firefox and clear" → ClearCookies{CloseBrowsers: true}; that clean-up
-//     comes after the record (the local API has no way to amend an ended
-//     session) and its outcome is shown, not recorded.
+//     Firefox and clear" → ClearCookies{CloseBrowsers: true} → CookiesCleared
+//     → RecordCookies: what that clean-up did is added to the ended
+//     session's audit trail as a record of its own (the end record is never
+//     rewritten), and shown; CookiesRecordFailed when the agent could not
+//     add it.
 //   - Notifications: when a check becomes blocking (required and not
 //     passing: the cause of a red light) after having not been, once per
 //     transition — the first results after start-up are the baseline and do
@@ -126,6 +128,9 @@ type cookieOutcome struct {
 	line string
 	// stillOpen names the browsers (for people) that were open.
 	stillOpen []string
+	// sessionID is the session the clearing ended; a later clean-up is
+	// recorded against it.
+	sessionID string
 }
 
 // New returns the model before anything is known: grey, connecting.
@@ -301,6 +306,8 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 			}
 		}
 		return m, []Effect{Notify{Title: "Session ended", Body: body}}
+	case CookiesRecordFailed:
+		return m, []Effect{Notify{Title: "Cookies cleared, not recorded", Body: "The cookies were cleared, but SessionGuard could not add that to the session's record: " + plain(msg.Message)}}
 	case EndFailed:
 		if m.flow != FlowEnding && m.flow != FlowClearing {
 			return m, nil
@@ -389,6 +396,7 @@ func (m Model) cookiesCleared(msg CookiesCleared) (Model, []Effect) {
 			m.flow = FlowNone
 			return m, nil
 		}
+		out.sessionID = s.SessionID
 		m.flow = FlowEnding
 		var sum *report.CookieSummary
 		if msg.Err == nil {
@@ -397,12 +405,23 @@ func (m Model) cookiesCleared(msg CookiesCleared) (Model, []Effect) {
 		return m, []Effect{EndSession{ID: s.SessionID, Cookies: sum}}
 	case FlowClosingBrowsers:
 		m.flow = FlowNone
+		if m.cookies != nil {
+			out.sessionID = m.cookies.sessionID
+		}
 		m.cookies = &out
 		body := out.line + "."
 		if len(out.stillOpen) > 0 {
 			body += " Close " + joinAnd(out.stillOpen) + " yourself and try again."
 		}
-		return m, []Effect{Notify{Title: "Cookies cleared", Body: body}}
+		title := "Cookies cleared"
+		if msg.Err != nil {
+			title = "Cookies not cleared"
+		}
+		effects := []Effect{Notify{Title: title, Body: body}}
+		if msg.Err == nil && out.sessionID != "" {
+			effects = append(effects, RecordCookies{SessionID: out.sessionID, Cookies: msg.Report.Summary()})
+		}
+		return m, effects
 	}
 	return m, nil
 }

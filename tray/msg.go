@@ -77,6 +77,10 @@ type CookiesCleared struct {
 // ClickCloseBrowsersAndClear is a click on "Close … and clear".
 type ClickCloseBrowsersAndClear struct{}
 
+// CookiesRecordFailed says RecordCookies failed: the clean-up happened but
+// is not in the session's record.
+type CookiesRecordFailed struct{ Message string }
+
 // SessionEnded is the agent's end record.
 type SessionEnded struct{ Record report.SessionRecord }
 
@@ -112,6 +116,7 @@ func (ClickEndSession) isMsg()            {}
 func (CookiesCleared) isMsg()             {}
 func (ClickCloseBrowsersAndClear) isMsg() {}
 func (SessionEnded) isMsg()               {}
+func (CookiesRecordFailed) isMsg()        {}
 func (EndFailed) isMsg()                  {}
 func (ClickCheck) isMsg()                 {}
 func (ClickOpenDashboard) isMsg()         {}
@@ -156,6 +161,14 @@ type EndSession struct {
 	Cookies *report.CookieSummary
 }
 
+// RecordCookies adds what clearing after the end did to the session that
+// ended (POST sessions/{id}/cookies); a failure comes back as
+// CookiesRecordFailed, success as nothing.
+type RecordCookies struct {
+	SessionID string
+	Cookies   *report.CookieSummary
+}
+
 // ShowFix shows how to fix a check (a small dialog or local page).
 type ShowFix struct{ Title, Fix string }
 
@@ -175,6 +188,7 @@ func (AskOverrideReason) isEffect() {}
 func (StartSession) isEffect()      {}
 func (ClearCookies) isEffect()      {}
 func (EndSession) isEffect()        {}
+func (RecordCookies) isEffect()     {}
 func (ShowFix) isEffect()           {}
 func (Notify) isEffect()            {}
 func (OpenDashboard) isEffect()     {}

@@ -610,10 +610,11 @@ func TestEndSession(t *testing.T) {
 			},
 		},
 		{
-			name:  "close and clear done: notified, no second end record, offer gone",
+			name:  "close and clear done: notified, recorded against the ended session (no second end record), offer gone",
 			start: endedWithFirefoxOpen,
 			msgs:  []Msg{ClickCloseBrowsersAndClear{}, CookiesCleared{Report: cookieRep(chromeCleared, ffCleared)}},
-			want:  []Effect{Notify{Title: "Cookies cleared", Body: "11 cookies cleared in 2 browsers."}},
+			want: []Effect{Notify{Title: "Cookies cleared", Body: "11 cookies cleared in 2 browsers."},
+				RecordCookies{SessionID: endRec.SessionID, Cookies: cookieRep(chromeCleared, ffCleared).Summary()}},
 			check: func(t *testing.T, m Model, v MenuView) {
 				wantItem("11 cookies cleared in 2 browsers", false)(t, mustItem(t, v, KeyCookies))
 				if _, ok := find(v, KeyCloseBrowsers); ok {
@@ -625,7 +626,20 @@ func TestEndSession(t *testing.T) {
 			name:  "close and clear, browser would not quit: says to close it",
 			start: endedWithFirefoxOpen,
 			msgs:  []Msg{ClickCloseBrowsersAndClear{}, CookiesCleared{Report: cookieRep(chromeCleared, ffRunning)}},
-			want:  []Effect{Notify{Title: "Cookies cleared", Body: "7 cookies cleared in 1 browser; Firefox is still open. Close Firefox yourself and try again."}},
+			want: []Effect{Notify{Title: "Cookies cleared", Body: "7 cookies cleared in 1 browser; Firefox is still open. Close Firefox yourself and try again."},
+				RecordCookies{SessionID: endRec.SessionID, Cookies: cookieRep(chromeCleared, ffRunning).Summary()}},
+		},
+		{
+			name:  "close and clear could not run: told, nothing to record",
+			start: endedWithFirefoxOpen,
+			msgs:  []Msg{ClickCloseBrowsersAndClear{}, CookiesCleared{Err: errors.New("no home directory")}},
+			want:  []Effect{Notify{Title: "Cookies not cleared", Body: "Cookies couldn't be cleared; clear them in the browser's settings, or ask IT support."}},
+		},
+		{
+			name:  "the clean-up could not be recorded: told so",
+			start: endedWithFirefoxOpen,
+			msgs:  []Msg{CookiesRecordFailed{Message: "the agent is not running"}},
+			want:  []Effect{Notify{Title: "Cookies cleared, not recorded", Body: "The cookies were cleared, but SessionGuard could not add that to the session's record: The agent is not running."}},
 		},
 		{
 			name:  "two browsers open and one that cannot be read",
@@ -993,6 +1007,7 @@ func allMsgs() []Msg {
 		ClickCloseBrowsersAndClear{},
 		SessionEnded{Record: endRec},
 		EndFailed{Message: "x"},
+		CookiesRecordFailed{Message: "x"},
 		ClickCheck{ID: "firewall"},
 		ClickOpenDashboard{},
 		ClickQuit{},

@@ -24,7 +24,10 @@ const (
 	PathRun           = "run"               // POST → checks.Report (a fresh run)
 	PathSessionsStart = "sessions/start"    // POST StartRequest → report.SessionRecord; 409 NotReady
 	PathSessionsEnd   = "sessions/{id}/end" // POST EndRequest → report.SessionRecord
-	PathWatch         = "watch"             // GET  → NDJSON stream of Event
+	// PathSessionsCookies amends the session that ended last with cookies
+	// cleared after its end (report.SessionCookies).
+	PathSessionsCookies = "sessions/{id}/cookies" // POST CookiesRequest → report.SessionRecord
+	PathWatch           = "watch"                 // GET  → NDJSON stream of Event
 )
 
 // Light is the traffic light the tray shows.
@@ -84,6 +87,12 @@ type EndRequest struct {
 	Cookies *report.CookieSummary `json:"cookies,omitempty"`
 }
 
+// CookiesRequest is POST sessions/{id}/cookies: what clearing did after
+// the session ended (required).
+type CookiesRequest struct {
+	Cookies *report.CookieSummary `json:"cookies"`
+}
+
 // Event is one line of the watch stream.
 type Event struct {
 	Type string    `json:"type"` // "status" (first line, and every change), "run_started", "run_finished", "session_started", "session_ended"
@@ -138,6 +147,10 @@ type Backend interface {
 	Run(ctx context.Context) (checks.Report, error)
 	StartSession(ctx context.Context, req StartRequest) (report.SessionRecord, error)
 	EndSession(ctx context.Context, id string, req EndRequest) (report.SessionRecord, error)
+	// AmendCookies adds cookies cleared after the end to the session that
+	// ended last; ErrNoSession when id is not that session (or another is
+	// open).
+	AmendCookies(ctx context.Context, id string, req CookiesRequest) (report.SessionRecord, error)
 	// Subscribe returns a channel of events and a function that ends the
 	// subscription. The channel is closed when the subscription ends.
 	Subscribe() (<-chan Event, func())

@@ -143,11 +143,22 @@ func (c *Client) StartSession(ctx context.Context, req StartRequest) (report.Ses
 // EndSession is POST sessions/{id}/end; ErrNoSession when no session of
 // that id is open.
 func (c *Client) EndSession(ctx context.Context, id string, req EndRequest) (report.SessionRecord, error) {
+	return c.sessionPost(ctx, id, "/end", req)
+}
+
+// AmendCookies adds cookies cleared after the end to the session that
+// ended last (POST sessions/{id}/cookies).
+func (c *Client) AmendCookies(ctx context.Context, id string, req CookiesRequest) (report.SessionRecord, error) {
+	return c.sessionPost(ctx, id, "/cookies", req)
+}
+
+// sessionPost posts req to sessions/{id}{suffix} and reads the record.
+func (c *Client) sessionPost(ctx context.Context, id, suffix string, req any) (report.SessionRecord, error) {
 	var rec report.SessionRecord
 	if !validID(id) {
 		return rec, &APIError{StatusCode: http.StatusNotFound, Code: CodeNoSession, Message: ErrNoSession.Error(), sentinel: ErrNoSession}
 	}
-	err := c.do(ctx, http.MethodPost, "sessions/"+url.PathEscape(id)+"/end", req, &rec, ErrNoSession)
+	err := c.do(ctx, http.MethodPost, "sessions/"+url.PathEscape(id)+suffix, req, &rec, ErrNoSession)
 	return rec, err
 }
 

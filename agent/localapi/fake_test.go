@@ -20,6 +20,7 @@ type fakeBackend struct {
 	status   Status
 	results  *checks.Report
 	session  *report.SessionRecord
+	ended    *report.SessionRecord
 	notReady *NotReadyError
 	runErr   error
 	subs     map[int]chan Event
@@ -94,6 +95,19 @@ func (f *fakeBackend) EndSession(_ context.Context, id string, req EndRequest) (
 	rec := *f.session
 	rec.ID, rec.Event, rec.At, rec.Cookies = report.NewID(), "end", time.Now().UTC(), req.Cookies
 	f.session = nil
+	f.ended = &rec
+	return rec, nil
+}
+
+func (f *fakeBackend) AmendCookies(_ context.Context, id string, req CookiesRequest) (report.SessionRecord, error) {
+	f.calls.Add(1)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ended == nil || f.ended.SessionID != id {
+		return report.SessionRecord{}, ErrNoSession
+	}
+	rec := *f.ended
+	rec.ID, rec.Event, rec.At, rec.Cookies = report.NewID(), report.SessionCookies, time.Now().UTC(), req.Cookies
 	return rec, nil
 }
 

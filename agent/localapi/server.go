@@ -73,6 +73,7 @@ const (
 	routeRun
 	routeStart
 	routeEnd
+	routeCookies
 )
 
 func parseRoute(path string) (route, string) {
@@ -95,6 +96,9 @@ func parseRoute(path string) (route, string) {
 	if id, ok := strings.CutPrefix(rest, "sessions/"); ok {
 		if id, ok := strings.CutSuffix(id, "/end"); ok && validID(id) {
 			return routeEnd, id
+		}
+		if id, ok := strings.CutSuffix(id, "/cookies"); ok && validID(id) {
+			return routeCookies, id
 		}
 	}
 	return routeNone, ""
@@ -136,7 +140,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	want := http.MethodGet
-	if rt == routeRun || rt == routeStart || rt == routeEnd {
+	if rt == routeRun || rt == routeStart || rt == routeEnd || rt == routeCookies {
 		want = http.MethodPost
 	}
 	if r.Method != want {
@@ -202,6 +206,17 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec, err := h.b.EndSession(ctx, id, req)
 		if err != nil {
 			h.backendError(w, r, "end_session", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, rec)
+	case routeCookies:
+		var req CookiesRequest
+		if !decodeBody(w, r, &req, false) {
+			return
+		}
+		rec, err := h.b.AmendCookies(ctx, id, req)
+		if err != nil {
+			h.backendError(w, r, "amend_cookies", err)
 			return
 		}
 		writeJSON(w, http.StatusOK, rec)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/sessionguard/sessionguard/report"
 )
 
 func TestHandlerRules(t *testing.T) {
@@ -39,6 +41,11 @@ func TestHandlerRules(t *testing.T) {
 		{"outside prefix", allowAll, "GET", "/status", nil, "", 404, CodeNotFound, false},
 		{"bad session id", allowAll, "POST", Prefix + "sessions/../end", nil, "", 404, CodeNotFound, false},
 		{"empty session id", allowAll, "POST", Prefix + "sessions//end", nil, "", 404, CodeNotFound, false},
+		{"bad session id, cookies", allowAll, "POST", Prefix + "sessions/../cookies", nil, `{"cookies":{}}`, 404, CodeNotFound, false},
+		{"GET on cookies", allowAll, "GET", Prefix + "sessions/0123456789abcdef0123456789abcdef/cookies", nil, "", 405, CodeMethodNotAllowed, false},
+		{"cookies refused by authorizer", func(Peer) bool { return false }, "POST", Prefix + "sessions/0123456789abcdef0123456789abcdef/cookies", nil, `{"cookies":{}}`, 403, CodeForbidden, false},
+		{"empty cookies body", allowAll, "POST", Prefix + "sessions/0123456789abcdef0123456789abcdef/cookies", nil, "", 400, CodeBadRequest, false},
+		{"cookies of no ended session", allowAll, "POST", Prefix + "sessions/0123456789abcdef0123456789abcdef/cookies", nil, `{"cookies":{"removed":3}}`, 404, CodeNoSession, true},
 		{"GET on run", allowAll, "GET", Prefix + PathRun, nil, "", 405, CodeMethodNotAllowed, false},
 		{"POST on status", allowAll, "POST", Prefix + PathStatus, nil, "", 405, CodeMethodNotAllowed, false},
 		{"DELETE on start", allowAll, "DELETE", Prefix + PathSessionsStart, nil, "", 405, CodeMethodNotAllowed, false},
@@ -138,6 +145,15 @@ func TestBackendErrors(t *testing.T) {
 	end, err := c.EndSession(ctx, rec.SessionID, EndRequest{})
 	if err != nil || end.Event != "end" || end.SessionID != rec.SessionID {
 		t.Fatalf("EndSession: %+v, %v", end, err)
+	}
+	// Cookies cleared after the end amend that session.
+	later := &report.CookieSummary{Removed: 12, Browsers: 1, ProfilesCleared: 1}
+	amend, err := c.AmendCookies(ctx, rec.SessionID, CookiesRequest{Cookies: later})
+	if err != nil || amend.Event != report.SessionCookies || amend.SessionID != rec.SessionID || amend.Cookies == nil || *amend.Cookies != *later {
+		t.Fatalf("AmendCookies: %+v, %v", amend, err)
+	}
+	if _, err := c.AmendCookies(ctx, "0123456789abcdef0123456789abcdef", CookiesRequest{Cookies: later}); !errors.Is(err, ErrNoSession) {
+		t.Errorf("cookies for another session: %v, want ErrNoSession", err)
 	}
 
 	// ErrForbidden from the backend itself.

@@ -674,8 +674,10 @@ func validateRecord(rec report.SessionRecord) error {
 	switch {
 	case !idPattern.MatchString(rec.ID) || !idPattern.MatchString(rec.SessionID):
 		return bad("id and session_id must be 32 lower-case hex digits")
-	case rec.Event != report.SessionStart && rec.Event != report.SessionEnd:
-		return bad("event %q is not start or end", rec.Event)
+	case rec.Event != report.SessionStart && rec.Event != report.SessionEnd && rec.Event != report.SessionCookies:
+		return bad("event %q is not start, end or cookies", rec.Event)
+	case rec.Event == report.SessionCookies && rec.Cookies == nil:
+		return bad("a cookies record holds what clearing did")
 	case rec.At.IsZero():
 		return bad("at is missing")
 	case rec.Label == "":
@@ -715,6 +717,18 @@ func (l *Log) Close() error {
 	err := l.f.Close()
 	l.f = nil
 	return err
+}
+
+// LastEnded returns the end record of the session that ended last in
+// entries, if any (cookies cleared after it amend it; see
+// report.SessionCookies).
+func LastEnded(entries []Entry) (*report.SessionRecord, bool) {
+	for i := len(entries) - 1; i >= 0; i-- {
+		if rec := entries[i].Record; rec.Event == report.SessionEnd {
+			return &rec, true
+		}
+	}
+	return nil, false
 }
 
 // OpenSession returns the session still open at the end of entries: the

@@ -480,6 +480,7 @@ func TestAppendRefusesInvalidRecords(t *testing.T) {
 		{"no id", mod(func(r *report.SessionRecord) { r.ID = "" }), ErrInvalidRecord},
 		{"bad session id", mod(func(r *report.SessionRecord) { r.SessionID = "x" }), ErrInvalidRecord},
 		{"bad event", mod(func(r *report.SessionRecord) { r.Event = "pause" }), ErrInvalidRecord},
+		{"cookies record without counts", mod(func(r *report.SessionRecord) { r.Event, r.Cookies = report.SessionCookies, nil }), ErrInvalidRecord},
 		{"no time", mod(func(r *report.SessionRecord) { r.At = time.Time{} }), ErrInvalidRecord},
 		{"no label", mod(func(r *report.SessionRecord) { r.Label = "" }), ErrInvalidRecord},
 		{"name as label", mod(func(r *report.SessionRecord) { r.Label = "Jane Smith" }), ErrBadLabel},
@@ -530,6 +531,31 @@ func TestOpenSession(t *testing.T) {
 				t.Errorf("OpenSession() = %+v, %v; want %s", got, ok, c.want)
 			}
 		})
+	}
+}
+
+// TestLastEnded finds the end record of the session that ended last; a
+// later start (open or not) does not hide it, a cookies record is not an
+// end.
+func TestLastEnded(t *testing.T) {
+	start, end := record(0), record(1)
+	cookies := record(3)
+	cookies.Event, cookies.SessionID, cookies.Cookies = report.SessionCookies, end.SessionID, &report.CookieSummary{Removed: 1}
+	l, _ := newLog(t, 0)
+	for _, r := range []report.SessionRecord{start, end, cookies, record(4)} {
+		if _, err := l.Append(r); err != nil {
+			t.Fatalf("Append(%s): %v", r.Event, err)
+		}
+	}
+	entries, err := l.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := LastEnded(entries); !ok || got.ID != end.ID {
+		t.Errorf("LastEnded() = %+v, %v; want %s", got, ok, end.ID)
+	}
+	if got, ok := LastEnded(entries[:1]); ok || got != nil {
+		t.Errorf("LastEnded(start only) = %+v, %v; want none", got, ok)
 	}
 }
 

@@ -209,13 +209,13 @@ func (e *env) agentConfig(o agentOptions) (agent.Config, *sessionlog.Log, error)
 	if err != nil {
 		return agent.Config{}, nil, err
 	}
-	log, open, err := openAgentSessionLog(o.sessionLogPath())
+	log, open, lastEnded, err := openAgentSessionLog(o.sessionLogPath())
 	if err != nil {
 		return agent.Config{}, nil, err
 	}
 	return agent.Config{
 		Probe: probe.New(), Checks: e.checks, Policy: pol, StateDir: o.stateDir, Version: Version,
-		Log: sessionLogAdapter{log}, OpenSession: open, ValidateLabel: sessionlog.ValidateLabel,
+		Log: sessionLogAdapter{log}, OpenSession: open, LastEnded: lastEnded, ValidateLabel: sessionlog.ValidateLabel,
 	}, log, nil
 }
 
@@ -229,14 +229,13 @@ func (a sessionLogAdapter) Append(rec report.SessionRecord) error {
 
 // openAgentSessionLog opens the log and finds the session a previous run left
 // open.
-func openAgentSessionLog(path string) (*sessionlog.Log, *report.SessionRecord, error) {
-	log, err := sessionlog.Open(path)
+func openAgentSessionLog(path string) (log *sessionlog.Log, open, lastEnded *report.SessionRecord, err error) {
+	log, err = sessionlog.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	entries, _ := log.List()
-	if open, ok := sessionlog.OpenSession(entries); ok {
-		return log, open, nil
-	}
-	return log, nil, nil
+	open, _ = sessionlog.OpenSession(entries)
+	lastEnded, _ = sessionlog.LastEnded(entries)
+	return log, open, lastEnded, nil
 }

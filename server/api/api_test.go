@@ -152,6 +152,24 @@ func TestReportAndSession(t *testing.T) {
 		if n := count(t, st, "sessions"); n != 1 {
 			t.Errorf("sessions = %d, want 1", n)
 		}
+		// Cookies cleared after the end: a record of its own for the
+		// session; one without counts is refused.
+		later := report.NewSession(storetest.Agent, report.SessionRecord{ID: report.NewID(), SessionID: s.Session.SessionID,
+			Event: report.SessionCookies, At: time.Now().UTC(), Label: "case-17", Cookies: &report.CookieSummary{Removed: 4, ProfilesCleared: 1}})
+		if code, body = f.post(t, report.PathSessions, later); code != http.StatusOK || body["duplicate"] != false {
+			t.Fatalf("cookies record: %d %v", code, body)
+		}
+		noCounts := later
+		noCounts.ID = report.NewID()
+		rec := *later.Session
+		rec.ID, rec.Cookies = noCounts.ID, nil
+		noCounts.Session = &rec
+		if code, body = f.post(t, report.PathSessions, noCounts); code != http.StatusUnprocessableEntity {
+			t.Errorf("cookies record without counts: %d %v, want 422", code, body)
+		}
+		if n := count(t, st, "sessions"); n != 2 {
+			t.Errorf("sessions = %d, want 2", n)
+		}
 		if got := counter(t, f.reg, "reports", "duplicate"); got != 1 {
 			t.Errorf("duplicate reports counted %v, want 1", got)
 		}

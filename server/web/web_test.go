@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/storetest"
 	"github.com/sessionguard/sessionguard/server/web"
 )
 
@@ -527,6 +529,29 @@ func TestSessionsPage(t *testing.T) {
 	today := time.Now().UTC().Format("2006-01-02")
 	if p := c.get("/sessions?since=" + today + "&until=" + today); strings.Count(p.body, `<tr class=`) != 2 && time.Now().UTC().Hour() >= 1 {
 		t.Errorf("today's sessions: %d rows", strings.Count(p.body, `<tr class=`))
+	}
+	// A browser open at the end, closed and cleared later: the end shows
+	// the skipped profile, the clean-up its own row.
+	sid := report.NewID()
+	for _, rec := range []report.SessionRecord{
+		{ID: report.NewID(), SessionID: sid, Event: report.SessionStart, At: time.Now().Add(-time.Hour), Label: "CASE-0099", Ready: true},
+		{ID: report.NewID(), SessionID: sid, Event: report.SessionEnd, At: time.Now().Add(-5 * time.Minute), Label: "CASE-0099",
+			Cookies: &report.CookieSummary{Removed: 3, ProfilesCleared: 1, ProfilesSkipped: 1}},
+		{ID: report.NewID(), SessionID: sid, Event: report.SessionCookies, At: time.Now().Add(-4 * time.Minute), Label: "CASE-0099",
+			Cookies: &report.CookieSummary{Removed: 9, ProfilesCleared: 1}},
+	} {
+		if _, err := f.st.SaveSession(t.Context(), f.ids["laptop-fail"], report.NewSession(storetest.Agent, rec)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p = c.get("/sessions?label=CASE-0099")
+	if n := strings.Count(p.body, `<tr class=`); n != 3 {
+		t.Errorf("CASE-0099: %d rows, want start, end and the clean-up", n)
+	}
+	for _, want := range []string{"1 skipped (browser open)", "cookies cleared after the end</td>", "9 removed, 0 kept; 1 profiles cleared"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("session trail without %q", want)
+		}
 	}
 }
 

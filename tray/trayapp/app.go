@@ -34,6 +34,7 @@ type Agent interface {
 	Run(ctx context.Context) (checks.Report, error)
 	StartSession(ctx context.Context, req localapi.StartRequest) (report.SessionRecord, error)
 	EndSession(ctx context.Context, id string, req localapi.EndRequest) (report.SessionRecord, error)
+	AmendCookies(ctx context.Context, id string, req localapi.CookiesRequest) (report.SessionRecord, error)
 	Watch(ctx context.Context) (<-chan localapi.Event, error)
 }
 

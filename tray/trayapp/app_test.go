@@ -16,6 +16,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/browsers"
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/tray"
 	"github.com/sessionguard/sessionguard/tray/desktop"
 	"github.com/sessionguard/sessionguard/tray/traytest"
@@ -255,7 +256,8 @@ func TestStartAndEndSession(t *testing.T) {
 }
 
 // TestEndSessionBrowserOpen: a browser still open is named, the end is
-// recorded with it skipped, and "Close … and clear" clears it afterwards.
+// recorded with it skipped, and "Close … and clear" clears it afterwards
+// and adds what it did to the ended session's record.
 func TestEndSessionBrowserOpen(t *testing.T) {
 	ag := traytest.StartAgent(t)
 	pol := checks.Default()
@@ -293,6 +295,11 @@ func TestEndSessionBrowserOpen(t *testing.T) {
 	}
 	app.Send(tray.ClickCloseBrowsersAndClear{})
 	waitMenu(t, app, "the clean-up", hasLabel(tray.KeyCookies, "4 cookies cleared in 1 browser"))
+	traytest.WaitFor(t, "the clean-up in the session log", func() bool { return len(ag.Log.Records()) == 3 })
+	if amend := ag.Log.Records()[2]; amend.Event != report.SessionCookies || amend.SessionID != recs[1].SessionID ||
+		amend.Cookies == nil || amend.Cookies.Removed != 4 || amend.Cookies.ProfilesCleared != 1 {
+		t.Errorf("clean-up record %+v, want the 4 cookies against the ended session", amend)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if !slices.Equal(calls, []bool{false, true}) {

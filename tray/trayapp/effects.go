@@ -73,6 +73,13 @@ func (a *App) do(ctx context.Context, eff tray.Effect) {
 			return
 		}
 		a.post(ctx, tray.SessionEnded{Record: rec})
+	case tray.RecordCookies:
+		c, cancel := context.WithTimeout(ctx, CallTimeout)
+		defer cancel()
+		if _, err := a.cfg.Agent.AmendCookies(c, eff.SessionID, localapi.CookiesRequest{Cookies: eff.Cookies}); err != nil {
+			log.Warn("recording_cookies_cleared_failed", "err", err)
+			a.post(ctx, tray.CookiesRecordFailed{Message: agentMessage(err)})
+		}
 	case tray.ShowFix:
 		if err := a.cfg.Desktop.Asker.Show(ctx, "How to fix: "+eff.Title, eff.Fix); err != nil {
 			log.Warn("showing_fix_failed", "err", err)
