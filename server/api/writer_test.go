@@ -12,20 +12,31 @@ import (
 	"github.com/sessionguard/sessionguard/server/store/storetest"
 )
 
-// TestWriterIsolatesABadReport: when a group commit fails because of one
-// report (its device is gone), the others are stored and acknowledged and
-// only that one fails.
-func TestWriterIsolatesABadReport(t *testing.T) {
+// writerStore is a migrated SQLite store with one enrolled device.
+func writerStore(t *testing.T) (store.Store, string) {
 	st := storetest.OpenSQLite(t)
 	if err := st.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	_, device, _ := storetest.Enrolled(t, st, "w")
+	return st, device
+}
+
+// testWriter starts one writer over st (batches of 16).
+func testWriter(t *testing.T, st store.Store) *writer {
 	m, err := newMetrics(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := startWriter(st, 1, 16, 16, slog.New(slog.DiscardHandler), m)
+	return startWriter(st, 1, 16, 16, slog.New(slog.DiscardHandler), m)
+}
+
+// TestWriterIsolatesABadReport: when a group commit fails because of one
+// report (its device is gone), the others are stored and acknowledged and
+// only that one fails.
+func TestWriterIsolatesABadReport(t *testing.T) {
+	st, device := writerStore(t)
+	w := testWriter(t, st)
 	defer w.close()
 	good, bad := storetest.CheckRun(time.Now(), true), storetest.CheckRun(time.Now(), true)
 	batch := []*pending{
@@ -68,17 +79,9 @@ func (g *gatedSync) SyncReports(ctx context.Context) error {
 // fails the request (the report is committed, so sending it again is
 // answered as a duplicate).
 func TestWriterAnswersOnlyOnceOnDisk(t *testing.T) {
-	st := storetest.OpenSQLite(t)
-	if err := st.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	_, device, _ := storetest.Enrolled(t, st, "w")
-	m, err := newMetrics(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, device := writerStore(t)
 	g := &gatedSync{Store: st, gate: make(chan error)}
-	w := startWriter(g, 1, 16, 16, slog.New(slog.DiscardHandler), m)
+	w := testWriter(t, g)
 	defer func() { close(g.gate); w.close() }()
 
 	save := func(env report.Envelope) chan saved {
