@@ -177,6 +177,9 @@ func (a *Agent) statusLocked() localapi.Status {
 	if a.session != nil {
 		s := *a.session
 		st.Session = &s
+	} else if a.ended != nil {
+		e := *a.ended
+		st.Ended = &e
 	}
 	if a.last != nil {
 		st.Light, st.Ready, st.LastRunAt = LightOf(*a.last), a.last.Ready, a.last.StartedAt

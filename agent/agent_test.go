@@ -201,6 +201,9 @@ func TestAmendCookies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if st := f.agent.Status(ctx); st.Ended == nil || st.Ended.ID != end.ID || st.Session != nil {
+		t.Errorf("status after the end: ended %+v, want the end record", st.Ended)
+	}
 	if _, err := f.agent.AmendCookies(ctx, start.SessionID, localapi.CookiesRequest{}); !errors.Is(err, localapi.ErrBadRequest) {
 		t.Errorf("without counts: %v, want ErrBadRequest", err)
 	}
@@ -223,6 +226,9 @@ func TestAmendCookies(t *testing.T) {
 	}
 	if _, err := f.agent.AmendCookies(ctx, start.SessionID, localapi.CookiesRequest{Cookies: later}); !errors.Is(err, localapi.ErrNoSession) {
 		t.Errorf("after a new session started: %v, want ErrNoSession", err)
+	}
+	if st := f.agent.Status(ctx); st.Ended != nil {
+		t.Errorf("status with a new session open: ended %+v, want none", st.Ended)
 	}
 
 	// After a restart, the session that ended last (from the log).

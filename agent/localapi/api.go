@@ -52,6 +52,10 @@ type Status struct {
 	LastRunAt time.Time `json:"last_run_at,omitzero"`
 	// Session is the open session, if any.
 	Session *report.SessionRecord `json:"session,omitempty"`
+	// Ended is the end record of the session that ended last, while no
+	// other is open: cookies cleared after its end may still be added to
+	// it (sessions/{id}/cookies).
+	Ended *report.SessionRecord `json:"ended,omitempty"`
 	// AllowOverride tells the tray whether to offer "start anyway".
 	AllowOverride bool `json:"allow_override"`
 	// Enrolled and Server describe reporting (no token, ever).

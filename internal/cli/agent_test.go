@@ -92,8 +92,14 @@ func TestAgentRunAndSessions(t *testing.T) {
 	if _, errOut, code := run(t, "session", "end", "--socket", socket); code != ExitError || !strings.Contains(errOut, "no session is open") {
 		t.Errorf("second end: exit %d %q", code, errOut)
 	}
+	// Cookies cleared after the end are added to the ended session.
+	out, _, code = run(t, "session", "cookies", "--socket", socket, "--json")
+	var amend report.SessionRecord
+	if err := json.Unmarshal([]byte(out), &amend); err != nil || code != 0 || amend.Event != report.SessionCookies || amend.SessionID != start.SessionID || amend.Cookies == nil {
+		t.Fatalf("session cookies: exit %d %v\n%s", code, err, out)
+	}
 	logPath := filepath.Join(state, "sessions.log")
-	if out, _, code := run(t, "session", "verify", "--log", logPath); code != 0 || !strings.Contains(out, "2 records") {
+	if out, _, code := run(t, "session", "verify", "--log", logPath); code != 0 || !strings.Contains(out, "3 records") {
 		t.Errorf("verify: exit %d\n%s", code, out)
 	}
 	cancel()
@@ -116,6 +122,13 @@ func TestAgentRunAndSessions(t *testing.T) {
 	}
 	if out, _, code := run(t, "session", "end", "--socket", socket, "--state-dir", state); code != 0 || !strings.Contains(out, "CR-7 ended") {
 		t.Errorf("standalone end: exit %d\n%s", code, out)
+	}
+	// The session that ended last is found in the log by a new process.
+	if out, _, code := run(t, "session", "cookies", "--socket", socket, "--state-dir", state); code != 0 || !strings.Contains(out, "Added to the record of session CR-7") {
+		t.Errorf("standalone cookies after the end: exit %d\n%s", code, out)
+	}
+	if _, errOut, code := run(t, "session", "cookies", "--socket", socket, "--state-dir", state+"-empty"); code != ExitError || !strings.Contains(errOut, "no ended session") {
+		t.Errorf("cookies with no ended session: exit %d %q", code, errOut)
 	}
 }
 

@@ -19,6 +19,7 @@ type backend interface {
 	Status(ctx context.Context) (localapi.Status, error)
 	StartSession(ctx context.Context, req localapi.StartRequest) (report.SessionRecord, error)
 	EndSession(ctx context.Context, id string, req localapi.EndRequest) (report.SessionRecord, error)
+	AmendCookies(ctx context.Context, id string, req localapi.CookiesRequest) (report.SessionRecord, error)
 	Close() error
 }
 
@@ -68,7 +69,7 @@ records the start; afterwards 'sessionguard session end' clears your browser
 cookies and records the end. Use a case reference as the label (CR-2291), never
 a client's name, email address or phone number.`,
 	}
-	cmd.AddCommand(e.sessionStartCommand(), e.sessionEndCommand())
+	cmd.AddCommand(e.sessionStartCommand(), e.sessionEndCommand(), e.sessionCookiesCommand())
 	cmd.AddCommand(e.sessionLogCommands()...)
 	return cmd
 }
@@ -190,6 +191,9 @@ be cleared, 2 no open session, usage or internal error.`,
 					fmt.Fprintln(e.stdout)
 				}
 				fmt.Fprintf(e.stdout, "Session %s ended at %s.\n", rec.Label, rec.At.Local().Format("15:04"))
+				if clearErr == nil && !cleared.OK() {
+					fmt.Fprintln(e.stdout, "When the browser is closed, run 'sessionguard session cookies' to clear it and add that to this session's record.")
+				}
 			}
 			if clearErr != nil {
 				return fmt.Errorf("the session was ended but cookies could not be cleared: %w", clearErr)
@@ -204,6 +208,71 @@ be cleared, 2 no open session, usage or internal error.`,
 	cmd.Flags().BoolVar(&cookies.closeBrowsers, "close-browsers", false, "ask open browsers to quit, wait for them, then clear")
 	cmd.Flags().StringArrayVar(&cookies.keep, "keep", nil, "keep the cookies of this site too (repeatable)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the end record as JSON")
+	return cmd
+}
+
+func (e *env) sessionCookiesCommand() *cobra.Command {
+	var (
+		opts    agentOptions
+		cookies cookieOptions
+		asJSON  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "cookies",
+		Short: "Clear cookies a browser kept open at the end of the last session, and record it",
+		Long: `When a browser was still open at 'session end', its cookies were skipped (the
+end record says how many profiles). Close the browser (or add --close-browsers)
+and run this: it clears your cookies as 'session end' did and adds what it did to
+that session's record as a record of its own. Only the session that ended last
+can be added to, and only until the next one starts.
+
+Exit codes: 0 cleared and recorded, 1 recorded but a browser could not be
+cleared, 2 no ended session, usage or internal error.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			b, _, err := e.connect(ctx, opts)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			st, err := b.Status(ctx)
+			if err != nil {
+				return err
+			}
+			if st.Ended == nil {
+				return errors.New("no ended session to add cleared cookies to (a session is open, or none has ended since the agent started recording)")
+			}
+			cookies.policyFile = opts.policyFile
+			if opts.policyFile == "" {
+				cookies.scope = &st
+			}
+			cleared, err := cookies.clear(ctx)
+			if err != nil {
+				return fmt.Errorf("cookies could not be cleared, nothing was recorded: %w", err)
+			}
+			rec, err := b.AmendCookies(ctx, st.Ended.SessionID, localapi.CookiesRequest{Cookies: cleared.Summary()})
+			if err != nil {
+				return fmt.Errorf("the cookies were cleared but could not be added to the session's record: %w", err)
+			}
+			if asJSON {
+				if err := writeJSON(e.stdout, rec); err != nil {
+					return err
+				}
+			} else {
+				renderClear(e.stdout, cleared, e.colour())
+				fmt.Fprintf(e.stdout, "\nAdded to the record of session %s (ended at %s).\n", rec.Label, st.Ended.At.Local().Format("15:04"))
+			}
+			if !cleared.OK() {
+				return errNotCleared
+			}
+			return nil
+		},
+	}
+	opts.register(cmd)
+	cmd.Flags().BoolVar(&cookies.closeBrowsers, "close-browsers", false, "ask open browsers to quit, wait for them, then clear")
+	cmd.Flags().StringArrayVar(&cookies.keep, "keep", nil, "keep the cookies of this site too (repeatable)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the cookies record as JSON")
 	return cmd
 }
 
