@@ -158,3 +158,16 @@ func TestCheckTestsRunOnLinux(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryScenarioReplaysTheSameScrubbed records every check's every
+// scenario through a recorder with all the checks' scrubbers, as
+// `sessionguard evidence record` does (the console user's name and home
+// folder pseudonymised, every path under it moved with it), and replays the
+// bundle written: each check must come to the same verdict and facts.
+func TestEveryScenarioReplaysTheSameScrubbed(t *testing.T) {
+	for _, c := range Checks() {
+		t.Run(c.ID(), func(t *testing.T) {
+			checktest.RunScrubbedScenariosWith(t, c, Checks(), filepath.Join("..", c.ID(), "testdata"), nil)
+		})
+	}
+}

@@ -66,6 +66,14 @@ func RunScenarios(t *testing.T, c checks.Check, testdata string, oses []string, 
 // (to assert what must be gone).
 func RunScrubbedScenarios(t *testing.T, c checks.Check, testdata string, inspect func(t *testing.T, bundle string)) {
 	t.Helper()
+	RunScrubbedScenariosWith(t, c, []checks.Check{c}, testdata, inspect)
+}
+
+// RunScrubbedScenariosWith is RunScrubbedScenarios recording with the
+// scrubbers of all (as `sessionguard evidence record` does with every
+// check's), so no check's scrubber may change what another reads.
+func RunScrubbedScenariosWith(t *testing.T, c checks.Check, all []checks.Check, testdata string, inspect func(t *testing.T, bundle string)) {
+	t.Helper()
 	for _, dir := range Scenarios(t, testdata) {
 		rel, _ := filepath.Rel(testdata, dir)
 		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
@@ -74,7 +82,7 @@ func RunScrubbedScenarios(t *testing.T, c checks.Check, testdata string, inspect
 				t.Fatal(err)
 			}
 			pol := checks.Default()
-			rec := probe.NewRecorder(src, checks.Scrubbers([]checks.Check{c})...)
+			rec := probe.NewRecorder(src, checks.Scrubbers(all)...)
 			want := c.Run(t.Context(), rec, pol)
 			out := filepath.Join(t.TempDir(), "bundle")
 			if err := rec.WriteBundle(out); err != nil {

@@ -34,6 +34,9 @@ type Recorder struct {
 	denied      []Denied
 	consoleUser *User
 	mdns        []MDNSBrowse
+	// renamed is set once the console user's account is pseudonymised
+	// (by the first WriteBundle).
+	renamed bool
 }
 
 // Scrubber rewrites a command's output or a file's content before a
@@ -278,6 +281,10 @@ func (r *Recorder) WriteBundle(dir string) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if names, ok := newAccountNames(r.GOOS(), r.consoleUser); ok && !r.renamed {
+		names.apply(r)
+		r.renamed = true
+	}
 	host := r.Host()
 	m := Manifest{Format: BundleFormat, GOOS: r.GOOS(), RecordedAt: r.start.UTC(), OSVersion: host.OSVersion, Arch: host.Arch, OEMCodePage: r.OEMCodePage(), ConsoleUser: r.consoleUser}
 	if err := writeJSON(dir, ManifestFile, m); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -97,5 +98,94 @@ func TestRecordScrubsWhatItKeeps(t *testing.T) {
 	}
 	if p := Pseudonym("network", "HomeNet"); p != Pseudonym("network", "homenet") || !strings.HasPrefix(p, "network-") || len(p) != len("network-")+8 {
 		t.Errorf("Pseudonym = %q", p)
+	}
+}
+
+// TestRecordPseudonymisesTheConsoleUser: the bundle names the person at
+// the screen by a pseudonym only — in the manifest, in every path under
+// their home folder (files, listings, command arguments, denied sources)
+// and as the user of their processes — and replays: the home folder the
+// replayed console user has is where the recorded files are.
+func TestRecordPseudonymisesTheConsoleUser(t *testing.T) {
+	inner, err := OpenReplay(writeBundle(t, map[string]string{
+		ManifestFile: `{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-11-01T10:00:00Z",
+ "console_user":{"uid":"1000","name":"sam","home":"/home/sam"}}`,
+		CommandsFile:                             `[{"argv":["/usr/bin/ls","/home/sam/.config"],"stdout":"kscreenlockerrc\n","stderr":"","exit_code":0}]`,
+		DirsFile:                                 `{"/home":["sam","sam2"]}`,
+		ProcessesFile:                            `[{"pid":7,"name":"siri","exe":"/usr/bin/siri","cmdline":["siri"],"user":"sam"},{"pid":1,"name":"init","exe":"/sbin/init","cmdline":["init"],"user":"root"}]`,
+		"files/home/sam/.config/kscreenlockerrc": "[Daemon]\nTimeout=5\n",
+		"files/home/sam2/notes":                  "not under sam's home",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := NewRecorder(inner)
+	u, err := rec.ConsoleUser()
+	if err != nil || u.Name != "sam" {
+		t.Fatalf("the recorder must pass the real user through: %+v %v", u, err)
+	}
+	for _, p := range []string{"/home/sam/.config/kscreenlockerrc", "/home/sam2/notes"} {
+		if _, err := rec.ReadFile(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := rec.ReadFile("/home/sam/.missing"); err == nil {
+		t.Fatal("a missing file was found")
+	}
+	if _, err := rec.ReadDir("/home"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Run(t.Context(), "ls", "/home/sam/.config"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Processes(); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "b")
+	if err := rec.WriteBundle(dir); err != nil {
+		t.Fatal(err)
+	}
+	sam := Pseudonym("user", "sam")
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if strings.Contains(filepath.ToSlash(rel), "/sam/") || strings.HasSuffix(rel, "/sam") {
+			t.Errorf("a path still names sam: %s", rel)
+		}
+		if !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			if strings.Contains(strings.ReplaceAll(string(b), "sam2", ""), `"sam"`) || strings.Contains(strings.ReplaceAll(string(b), "sam2", ""), "/sam") {
+				t.Errorf("%s still names sam:\n%s", rel, b)
+			}
+		}
+		return nil
+	})
+	rp, err := OpenReplay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := rp.ConsoleUser()
+	if err != nil || got.Name != sam || got.Home != "/home/"+sam || got.UID != "1000" {
+		t.Fatalf("replayed console user %+v, %v; want %s at /home/%s", got, err, sam, sam)
+	}
+	if b, err := rp.ReadFile(got.Home + "/.config/kscreenlockerrc"); err != nil || !strings.Contains(string(b), "Timeout=5") {
+		t.Errorf("the file under the home folder: %q, %v", b, err)
+	}
+	if _, err := rp.ReadFile("/home/sam2/notes"); err != nil {
+		t.Errorf("a file outside the home folder moved: %v", err)
+	}
+	if _, err := rp.ReadFile(got.Home + "/.missing"); !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrAccessDenied) {
+		t.Errorf("the missing file under the home folder: %v", err)
+	}
+	if names, err := rp.ReadDir("/home"); err != nil || len(names) != 2 || !slices.Contains(names, sam) || !slices.Contains(names, "sam2") {
+		t.Errorf("/home lists %v, %v", names, err)
+	}
+	if out, err := rp.Run(t.Context(), "ls", got.Home+"/.config"); err != nil || string(out.Stdout) != "kscreenlockerrc\n" {
+		t.Errorf("the command on the home folder: %q, %v", out.Stdout, err)
+	}
+	if procs, err := rp.Processes(); err != nil || procs[0].User != sam || procs[1].User != "root" {
+		t.Errorf("process users %+v, %v", procs, err)
 	}
 }

@@ -2,34 +2,82 @@ package useraccounts
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
+	"howett.net/plist"
+
 	"github.com/sessionguard/sessionguard/checks/checktest"
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-func TestScrubBlanksNamesAndHomesInPasswd(t *testing.T) {
-	in := []byte("root:x:0:0:root:/root:/bin/bash\nsam:x:1000:1000:Sam Taylor,,,07700 900123:/home/sam:/bin/bash\n# comment:a:b\n+::::::\n")
+func TestScrubPasswdAndGroup(t *testing.T) {
+	sam := probe.Pseudonym("user", "sam")
+	in := []byte("root:x:0:0:root:/root:/bin/bash\nsam:x:1000:1000:Sam Taylor,,,07700 900123:/home/sam:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n# comment:a:b\n+::::::\n")
 	got := Scrub("/etc/passwd", nil, in)
-	want := "root:x:0:0:::/bin/bash\nsam:x:1000:1000:::/bin/bash\n# comment:a:b\n+::::::\n"
+	want := "root:x:0:0:::/bin/bash\n" + sam + ":x:1000:1000:::/bin/bash\nnobody:x:65534:65534:::/usr/sbin/nologin\n# comment:a:b\n+::::::\n"
 	if string(got) != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
+		t.Errorf("passwd: got\n%s\nwant\n%s", got, want)
 	}
 	a, okA := ParsePasswd(in)
 	b, okB := ParsePasswd(got)
-	if !reflect.DeepEqual(a, b) || okA != okB {
+	if len(a) != len(b) || okA != okB || b[1].UID != 1000 || b[1].Shell != "/bin/bash" || b[1].Name != sam {
 		t.Errorf("parsed differently: %+v / %+v", a, b)
 	}
-	for _, other := range [][2]string{{"/etc/group", ""}, {"dscl", "x"}} {
-		var args []string
-		if other[1] != "" {
-			args = []string{other[1]}
+
+	group := []byte("root:x:0:\nsudo:x:27:sam,root\nadm:x:4:syslog,sam\nsam:x:1000:\nnogroup:x:65534:\n")
+	got = Scrub("/etc/group", nil, group)
+	want = "root:x:0:\nsudo:x:27:" + sam + ",root\nadm:x:4:" + probe.Pseudonym("user", "syslog") + "," + sam + "\n" + sam + ":x:1000:\nnogroup:x:65534:\n"
+	if string(got) != want {
+		t.Errorf("group: got\n%s\nwant\n%s", got, want)
+	}
+	// Membership still matches: the console user's pseudonymised account
+	// is in sudo after the scrub as sam was before.
+	before, _ := ParseGroup(group)
+	after, _ := ParseGroup(got)
+	if IsAdmin(a[1], before) != IsAdmin(b[1], after) || !IsAdmin(b[1], after) {
+		t.Error("admin membership changed with the scrub")
+	}
+	if out := Scrub("/etc/shells", nil, in); !bytes.Equal(out, in) {
+		t.Error("another file changed")
+	}
+}
+
+func TestScrubMacAccounts(t *testing.T) {
+	sam := probe.Pseudonym("user", "sam")
+	for _, c := range []struct {
+		name     string
+		args     []string
+		in, want string
+	}{
+		{"dscl", []string{".", "-list", "/Users", "UniqueID"}, "_amavisd   83\nroot       0\nnobody     -2\nsam        501\n", "_amavisd   83\nroot       0\nnobody     -2\n" + sam + "        501\n"},
+		{"dscl", []string{".", "-read", "/Groups/admin", "GroupMembership"}, "GroupMembership: root sam\n", "GroupMembership: root " + sam + "\n"},
+		{"defaults", []string{"read", "/Library/Preferences/com.apple.loginwindow", "autoLoginUser"}, "sam\n", sam + "\n"},
+		{"defaults", []string{"read", "/Library/Preferences/com.apple.loginwindow", "autoLoginUser"}, "", ""},
+		{"dscl", []string{".", "-read", "/Users/sam", "RealName"}, "RealName: Sam\n", "RealName: Sam\n"},
+	} {
+		if got := string(Scrub(c.name, c.args, []byte(c.in))); got != c.want {
+			t.Errorf("%s %v: got %q, want %q", c.name, c.args, got, c.want)
 		}
-		if out := Scrub(other[0], args, in); !bytes.Equal(out, in) {
-			t.Errorf("%s changed", other[0])
+	}
+	// The loginwindow plist keeps its format and every other key.
+	for _, format := range []int{plist.BinaryFormat, plist.XMLFormat} {
+		in, err := plist.Marshal(map[string]any{"autoLoginUser": "sam", "lastUserName": "sam", "GuestEnabled": true}, format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := Scrub(loginwindowPlist, nil, in)
+		var m map[string]any
+		got, err := plist.Unmarshal(out, &m)
+		if err != nil || got != format || m["autoLoginUser"] != sam || m["lastUserName"] != sam || m["GuestEnabled"] != true {
+			t.Errorf("plist format %d: %v %v %v", format, m, got, err)
+		}
+		if bytes.Contains(out, []byte("sam<")) || bytes.Contains(out, []byte("\x03sam")) {
+			t.Errorf("plist format %d still names sam", format)
 		}
 	}
 }
@@ -38,6 +86,27 @@ func TestScrubBlanksNamesAndHomesInPasswd(t *testing.T) {
 // scrubbed bundle, and no full name or home is left in /etc/passwd.
 func TestScrubbedScenariosReplayTheSame(t *testing.T) {
 	checktest.RunScrubbedScenarios(t, Check, "testdata", func(t *testing.T, bundle string) {
+		// No person's account name is left anywhere in the bundle.
+		// The people in the scenarios; on Windows the WMI rows and registry
+		// values still hold them (not yet scrubbed: see the README).
+		if strings.Contains(t.Name(), "/windows/") {
+			return
+		}
+		for _, person := range []string{"therapist", "alice", "anna", "ben", "bob", "carol", "clinicadmin", "jsmith", "pi"} {
+			_ = filepath.WalkDir(bundle, func(p string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					if err == nil && strings.EqualFold(d.Name(), person) {
+						t.Errorf("a folder named %q is left: %s", person, p)
+					}
+					return err
+				}
+				b, err := os.ReadFile(p)
+				if err == nil && regexp.MustCompile(`(^|[^A-Za-z0-9_.-])`+person+`([^A-Za-z0-9_.-]|$)`).Match(b) {
+					t.Errorf("%s still names %q", p, person)
+				}
+				return nil
+			})
+		}
 		passwd, err := os.ReadFile(filepath.Join(bundle, "files", "etc", "passwd"))
 		if err != nil {
 			return

@@ -32,6 +32,11 @@ func Scrub(name string, args []string, out []byte) []byte {
 	case "iwctl":
 		out = scrubIwctl(out)
 	case "system_profiler":
+		// Only the Wi-Fi report: other checks read other data types
+		// (the firewall's), which hold nothing of this check's.
+		if !slices.Contains(args, "SPAirPortDataType") {
+			return out
+		}
 		out = scrubProfiler(out)
 	default:
 		return out

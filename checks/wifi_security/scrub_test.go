@@ -45,7 +45,8 @@ func parseAny(t *testing.T, tool, file string, b []byte) any {
 
 // argsOf is how the check runs each tool (nmcli's -f list places the SSID).
 var argsOf = map[string][]string{
-	"nmcli": {"-t", "-f", "ACTIVE,SSID,SECURITY", "dev", "wifi", "list", "--rescan", "no"},
+	"nmcli":           {"-t", "-f", "ACTIVE,SSID,SECURITY", "dev", "wifi", "list", "--rescan", "no"},
+	"system_profiler": {"SPAirPortDataType", "-json"},
 }
 
 // mustBeGone are identifying values in the fixtures that no scrubbed output
@@ -122,6 +123,9 @@ func TestScrubNmcliKeepsEscapesAndLayout(t *testing.T) {
 	// Without SSID in the field list there is nothing to replace.
 	if got := Scrub("nmcli", []string{"-t", "-f", "ACTIVE,SECURITY"}, []byte("yes:WPA2\n")); string(got) != "yes:WPA2\n" {
 		t.Errorf("changed output without an SSID field: %q", got)
+	}
+	if got := Scrub("system_profiler", []string{"SPFirewallDataType", "-json"}, []byte("2026-11-01 10:00:00.000 system_profiler[812:4410] 10.0.0.1\n")); string(got) != "2026-11-01 10:00:00.000 system_profiler[812:4410] 10.0.0.1\n" {
+		t.Errorf("another system_profiler report was scrubbed: %q", got)
 	}
 	if got := Scrub("findmnt", nil, in); !bytes.Equal(got, in) {
 		t.Error("changed the output of a command it does not know")

@@ -155,22 +155,13 @@ be cleared, 2 no open session, usage or internal error.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			b, _, err := e.connect(ctx, opts)
+			b, st, err := e.connectToClear(ctx, opts, &cookies)
 			if err != nil {
 				return err
 			}
 			defer b.Close()
-			st, err := b.Status(ctx)
-			if err != nil {
-				return err
-			}
 			if st.Session == nil {
 				return errors.New("no session is open (start one with 'sessionguard session start --label REF')")
-			}
-			cookies.policyFile = opts.policyFile
-			if opts.policyFile == "" {
-				// The agent's policy in force (maybe the server's).
-				cookies.scope = &st
 			}
 			cleared, clearErr := cookies.clear(ctx)
 			var summary *report.CookieSummary
@@ -205,8 +196,7 @@ be cleared, 2 no open session, usage or internal error.`,
 		},
 	}
 	opts.register(cmd)
-	cmd.Flags().BoolVar(&cookies.closeBrowsers, "close-browsers", false, "ask open browsers to quit, wait for them, then clear")
-	cmd.Flags().StringArrayVar(&cookies.keep, "keep", nil, "keep the cookies of this site too (repeatable)")
+	cookies.registerSessionFlags(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the end record as JSON")
 	return cmd
 }
@@ -231,21 +221,13 @@ cleared, 2 no ended session, usage or internal error.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			b, _, err := e.connect(ctx, opts)
+			b, st, err := e.connectToClear(ctx, opts, &cookies)
 			if err != nil {
 				return err
 			}
 			defer b.Close()
-			st, err := b.Status(ctx)
-			if err != nil {
-				return err
-			}
 			if st.Ended == nil {
 				return errors.New("no ended session to add cleared cookies to (a session is open, or none has ended since the agent started recording)")
-			}
-			cookies.policyFile = opts.policyFile
-			if opts.policyFile == "" {
-				cookies.scope = &st
 			}
 			cleared, err := cookies.clear(ctx)
 			if err != nil {
@@ -270,10 +252,36 @@ cleared, 2 no ended session, usage or internal error.`,
 		},
 	}
 	opts.register(cmd)
-	cmd.Flags().BoolVar(&cookies.closeBrowsers, "close-browsers", false, "ask open browsers to quit, wait for them, then clear")
-	cmd.Flags().StringArrayVar(&cookies.keep, "keep", nil, "keep the cookies of this site too (repeatable)")
+	cookies.registerSessionFlags(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the cookies record as JSON")
 	return cmd
+}
+
+// connectToClear connects to the agent, reads its status and points
+// cookies at the policy in force (the agent's, maybe the server's) unless
+// --policy names a file: what session end and session cookies share.
+func (e *env) connectToClear(ctx context.Context, opts agentOptions, cookies *cookieOptions) (backend, localapi.Status, error) {
+	b, _, err := e.connect(ctx, opts)
+	if err != nil {
+		return nil, localapi.Status{}, err
+	}
+	st, err := b.Status(ctx)
+	if err != nil {
+		b.Close()
+		return nil, localapi.Status{}, err
+	}
+	cookies.policyFile = opts.policyFile
+	if opts.policyFile == "" {
+		cookies.scope = &st
+	}
+	return b, st, nil
+}
+
+// registerSessionFlags adds the clearing flags of session end and session
+// cookies.
+func (c *cookieOptions) registerSessionFlags(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&c.closeBrowsers, "close-browsers", false, "ask open browsers to quit, wait for them, then clear")
+	cmd.Flags().StringArrayVar(&c.keep, "keep", nil, "keep the cookies of this site too (repeatable)")
 }
 
 func (e *env) statusCommand() *cobra.Command {
