@@ -1,6 +1,10 @@
 package probe
 
 import (
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -61,12 +65,96 @@ func (a accountNames) path(p string) string {
 	return a.newHome + rest
 }
 
-// user pseudonymises the user a process runs as.
-func (a accountNames) user(u string) string {
+// processUser pseudonymises the user a process runs as.
+func processUser(u string) string {
 	if u == "" || isSystemUser(u) {
 		return u
 	}
 	return Pseudonym("user", u)
+}
+
+// pseudonymiseAccounts rewrites every account name the recorder kept; the
+// caller holds r.mu. The console user first (see accountNames), then the
+// users processes run as, then Windows' account classes: in
+// Win32_UserAccount the rows of people (relative id 1000 and up, and the
+// console user) get the pseudonym as Name and in Caption, and lose
+// FullName and Description; in Win32_GroupUser the members that are those
+// people are renamed the same way, so group membership still matches.
+func pseudonymiseAccounts(r *Recorder) {
+	people := map[string]bool{}
+	if names, ok := newAccountNames(r.GOOS(), r.consoleUser); ok {
+		people[strings.ToLower(names.name)] = true
+		names.apply(r)
+	}
+	r.processes = slices.Clone(r.processes) // the checks' copy stays as it was
+	for i := range r.processes {
+		r.processes[i].User = processUser(r.processes[i].User)
+	}
+	// The rows are the maps the checks were given: rewrite copies.
+	for i := range r.wmi {
+		if strings.EqualFold(r.wmi[i].Class, "Win32_UserAccount") || strings.EqualFold(r.wmi[i].Class, "Win32_GroupUser") {
+			rows := make([]map[string]any, len(r.wmi[i].Rows))
+			for j, row := range r.wmi[i].Rows {
+				rows[j] = maps.Clone(row)
+			}
+			r.wmi[i].Rows = rows
+		}
+	}
+	for _, c := range r.wmi {
+		if !strings.EqualFold(c.Class, "Win32_UserAccount") {
+			continue
+		}
+		for _, row := range c.Rows {
+			name, _ := AsString(row["Name"])
+			sid, _ := AsString(row["SID"])
+			if name == "" || !(people[strings.ToLower(name)] || isPersonSID(sid)) || isSystemUser(name) {
+				continue
+			}
+			people[strings.ToLower(name)] = true
+			row["Name"] = Pseudonym("user", name)
+			if caption, ok := AsString(row["Caption"]); ok {
+				if i := strings.LastIndex(caption, `\`); i >= 0 {
+					row["Caption"] = caption[:i+1] + Pseudonym("user", name)
+				} else {
+					row["Caption"] = Pseudonym("user", name)
+				}
+			}
+			for _, k := range []string{"FullName", "Description"} {
+				if s, ok := AsString(row[k]); ok && s != "" {
+					row[k] = ""
+				}
+			}
+		}
+	}
+	for _, c := range r.wmi {
+		if !strings.EqualFold(c.Class, "Win32_GroupUser") {
+			continue
+		}
+		for _, row := range c.Rows {
+			if part, ok := AsString(row["PartComponent"]); ok {
+				row["PartComponent"] = wmiRefName.ReplaceAllStringFunc(part, func(m string) string {
+					name := wmiRefName.FindStringSubmatch(m)[1]
+					if !people[strings.ToLower(name)] {
+						return m
+					}
+					return `Name="` + Pseudonym("user", name) + `"`
+				})
+			}
+		}
+	}
+}
+
+// wmiRefName is the Name="…" key of a WMI object path.
+var wmiRefName = regexp.MustCompile(`Name="((?:[^"\\]|\\.)*)"`)
+
+// isPersonSID tells a person's account SID (S-1-5-21-…, relative id 1000
+// and up) from the built-in ones (Administrator 500, Guest 501, …).
+func isPersonSID(sid string) bool {
+	if !strings.HasPrefix(sid, "S-1-5-21-") {
+		return false
+	}
+	rid, err := strconv.Atoi(sid[strings.LastIndex(sid, "-")+1:])
+	return err == nil && rid >= 1000
 }
 
 // isSystemUser names the operating systems' own accounts, kept as they are.
@@ -120,9 +208,6 @@ func (a accountNames) apply(r *Recorder) {
 	for i := range r.denied {
 		r.denied[i].Path = a.path(r.denied[i].Path)
 		r.denied[i].Argv = a.argv(r.denied[i].Argv)
-	}
-	for i := range r.processes {
-		r.processes[i].User = a.user(r.processes[i].User)
 	}
 }
 

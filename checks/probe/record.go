@@ -281,8 +281,8 @@ func (r *Recorder) WriteBundle(dir string) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if names, ok := newAccountNames(r.GOOS(), r.consoleUser); ok && !r.renamed {
-		names.apply(r)
+	if !r.renamed {
+		pseudonymiseAccounts(r)
 		r.renamed = true
 	}
 	host := r.Host()

@@ -189,3 +189,83 @@ func TestRecordPseudonymisesTheConsoleUser(t *testing.T) {
 		t.Errorf("process users %+v, %v", procs, err)
 	}
 }
+
+// TestRecordPseudonymisesWindowsAccounts: people's rows of
+// Win32_UserAccount (relative id 1000 and up) get the pseudonym as Name and
+// in Caption and lose FullName and Description, their Win32_GroupUser
+// memberships are renamed alike, the built-in accounts stay, and what the
+// check was given is not changed.
+func TestRecordPseudonymisesWindowsAccounts(t *testing.T) {
+	inner, err := OpenReplay(writeBundle(t, map[string]string{
+		ManifestFile: `{"format":"sessionguard.evidence/v1","goos":"windows","recorded_at":"2026-11-01T10:00:00Z",
+ "console_user":{"uid":"S-1-5-21-1-2-3-1001","name":"Alice","home":"C:\\Users\\alice"}}`,
+		WMIFile: `[{"namespace":"root/cimv2","class":"Win32_UserAccount","rows":[
+  {"Name":"Administrator","Caption":"PC\\Administrator","FullName":"","Description":"Built-in account","Domain":"PC","SID":"S-1-5-21-1-2-3-500"},
+  {"Name":"alice","Caption":"PC\\alice","FullName":"Alice Smith","Description":"counsellor","Domain":"PC","SID":"S-1-5-21-1-2-3-1001"},
+  {"Name":"bob","Caption":"PC\\bob","FullName":"Bob","Description":"","Domain":"PC","SID":"S-1-5-21-1-2-3-1002"}]},
+ {"namespace":"root/cimv2","class":"Win32_GroupUser","rows":[
+  {"GroupComponent":"\\\\PC\\root\\cimv2:Win32_Group.Domain=\"PC\",Name=\"Administrators\"","PartComponent":"\\\\PC\\root\\cimv2:Win32_UserAccount.Domain=\"PC\",Name=\"alice\""},
+  {"GroupComponent":"\\\\PC\\root\\cimv2:Win32_Group.Domain=\"PC\",Name=\"Administrators\"","PartComponent":"\\\\PC\\root\\cimv2:Win32_UserAccount.Domain=\"PC\",Name=\"Administrator\""}]}]`,
+		"files/C/Users/alice/AppData/x.ini": "x=1",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := NewRecorder(inner)
+	if _, err := rec.ConsoleUser(); err != nil {
+		t.Fatal(err)
+	}
+	accounts, err := rec.WMI("root/cimv2", "Win32_UserAccount")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.WMI("root/cimv2", "Win32_GroupUser"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.ReadFile(`C:\Users\alice\AppData\x.ini`); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "b")
+	if err := rec.WriteBundle(dir); err != nil {
+		t.Fatal(err)
+	}
+	if accounts[1]["Name"] != "alice" || accounts[1]["FullName"] != "Alice Smith" {
+		t.Errorf("the check's rows were changed: %v", accounts[1])
+	}
+	alice, bob := Pseudonym("user", "alice"), Pseudonym("user", "bob")
+	if Pseudonym("user", "Alice") != alice {
+		t.Fatal("pseudonyms must ignore case, as Windows names do")
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, WMIFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, gone := range []string{"alice", "Alice", "bob", "Smith", "counsellor"} {
+		if strings.Contains(string(raw), gone) {
+			t.Errorf("wmi.json still holds %q", gone)
+		}
+	}
+	rp, err := OpenReplay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := rp.WMI("root/cimv2", "Win32_UserAccount")
+	if rows[0]["Name"] != "Administrator" || rows[0]["Description"] != "Built-in account" ||
+		rows[1]["Name"] != alice || rows[1]["Caption"] != `PC\`+alice || rows[1]["FullName"] != "" || rows[2]["Name"] != bob {
+		t.Errorf("replayed accounts %v", rows)
+	}
+	members, _ := rp.WMI("root/cimv2", "Win32_GroupUser")
+	if p, _ := AsString(members[0]["PartComponent"]); !strings.HasSuffix(p, `Name="`+alice+`"`) {
+		t.Errorf("alice's membership: %s", p)
+	}
+	if p, _ := AsString(members[1]["PartComponent"]); !strings.HasSuffix(p, `Name="Administrator"`) {
+		t.Errorf("Administrator's membership: %s", p)
+	}
+	u, _ := rp.ConsoleUser()
+	if u.Name != alice || u.Home != `C:\Users\`+alice {
+		t.Errorf("console user %+v", u)
+	}
+	if _, err := rp.ReadFile(u.Home + `\AppData\x.ini`); err != nil {
+		t.Errorf("the file under the home folder: %v", err)
+	}
+}

@@ -87,11 +87,7 @@ func TestScrubMacAccounts(t *testing.T) {
 func TestScrubbedScenariosReplayTheSame(t *testing.T) {
 	checktest.RunScrubbedScenarios(t, Check, "testdata", func(t *testing.T, bundle string) {
 		// No person's account name is left anywhere in the bundle.
-		// The people in the scenarios; on Windows the WMI rows and registry
-		// values still hold them (not yet scrubbed: see the README).
-		if strings.Contains(t.Name(), "/windows/") {
-			return
-		}
+		// The people in the scenarios.
 		for _, person := range []string{"therapist", "alice", "anna", "ben", "bob", "carol", "clinicadmin", "jsmith", "pi"} {
 			_ = filepath.WalkDir(bundle, func(p string, d fs.DirEntry, err error) error {
 				if err != nil || d.IsDir() {
