@@ -266,6 +266,20 @@ func (s *cookieServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	mode, run := parts[0], parts[1]
+	if parts[2] == "ack" {
+		// The last page's image: the browser has taken in that page, and
+		// the cookies its response set, before it asks for this. (The
+		// page's own request ends the round too early: the browser may
+		// not have stored the last host's cookies when it is told to quit.)
+		s.mu.Lock()
+		if ch, ok := s.done[run]; ok {
+			close(ch)
+			delete(s.done, run)
+		}
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	i, err := strconv.Atoi(parts[2])
 	if err != nil || i >= len(testHosts) || testHosts[i] != host {
 		http.NotFound(w, r)
@@ -299,16 +313,12 @@ func (s *cookieServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html")
-	fmt.Fprint(w, "<!doctype html><title>done</title><p>done</p>")
+	fmt.Fprintf(w, `<!doctype html><title>done</title><p>done</p><img src="/%s/%s/ack" alt="">`, mode, run)
 	s.mu.Lock()
 	if s.closer[run] {
 		// Closing the last window quits Firefox cleanly, which writes
 		// its cookies (SIGTERM does not).
 		fmt.Fprint(w, "<script>setTimeout(function(){window.close()}, 100)</script>")
-	}
-	if ch, ok := s.done[run]; ok {
-		close(ch)
-		delete(s.done, run)
 	}
 	s.mu.Unlock()
 }
