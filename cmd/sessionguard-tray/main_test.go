@@ -210,7 +210,7 @@ func TestTrayOverDBus(t *testing.T) {
 			}
 		}
 	}
-	wantCentre(t, iconPixels(t, host, item), localapi.Red)
+	wantCentre(t, host, item, localapi.Red)
 
 	// Check again, clicked through D-Bus, runs the checks on the agent;
 	// the firewall has been turned off meanwhile: red, and a notification.
@@ -248,12 +248,12 @@ func TestTrayOverDBus(t *testing.T) {
 			t.Errorf("check line %q shown while the agent is down", it.Label)
 		}
 	}
-	wantCentre(t, iconPixels(t, host, item), localapi.Grey)
+	wantCentre(t, host, item, localapi.Grey)
 
 	// It listens again: the tray reconnects by itself.
 	ag.Serve(t)
 	shows("the menu to come back after the agent restarted", "✖ Firewall")
-	wantCentre(t, iconPixels(t, host, item), localapi.Red)
+	wantCentre(t, host, item, localapi.Red)
 
 	// Quit, clicked through D-Bus, ends the process with 0 (it may go
 	// before it answers the click).
@@ -271,13 +271,22 @@ func TestTrayOverDBus(t *testing.T) {
 }
 
 // wantCentre checks the icon's centre pixel (ARGB) is the light's colour.
-func wantCentre(t *testing.T, argb []byte, l localapi.Light) {
+// wantCentre waits (up to 10 s) for the centre pixel of the item's icon to
+// be the light's colour. The icon and the menu are separate D-Bus
+// properties, each signalled on its own: the menu may show a change a
+// moment before the icon does.
+func wantCentre(t *testing.T, conn *dbus.Conn, item string, l localapi.Light) {
 	t.Helper()
 	c := systrayui.Colour(l)
+	want := []byte{0xff, c.R, c.G, c.B}
 	i := (16*32 + 16) * 4
-	if got, want := argb[i:i+4], []byte{0xff, c.R, c.G, c.B}; !bytes.Equal(got, want) {
-		t.Errorf("icon centre %x, want %s %x", got, l, want)
+	var got []byte
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if got = iconPixels(t, conn, item)[i : i+4]; bytes.Equal(got, want) {
+			return
+		}
 	}
+	t.Errorf("icon centre %x, want %s %x", got, l, want)
 }
 
 // checkLines counts the lines that show a check (they start with a mark).
