@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -126,7 +127,7 @@ func (s *sqlStore) ingestTx(ctx context.Context) (tx *sql.Tx, done func(), err e
 	tx, err = s.ingestConn.BeginTx(ctx, nil)
 	if err != nil {
 		// Start afresh next time: the connection may be broken.
-		s.ingestConn.Close()
+		discardConn(s.ingestConn)
 		s.ingestConn = nil
 		s.ingestMu.Unlock()
 		return nil, nil, err
@@ -150,6 +151,14 @@ func (s *sqlStore) ingestConnection(ctx context.Context) (*sql.Conn, error) {
 		}
 	}
 	return conn, nil
+}
+
+// discardConn closes the ingest connection for good instead of giving it
+// back to the pool, where another write would run with its
+// synchronous=NORMAL and commit without an fsync.
+func discardConn(conn *sql.Conn) {
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	conn.Close()
 }
 
 // SyncReports fsyncs SQLite's WAL file: an fsync flushes the file's

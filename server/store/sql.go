@@ -134,7 +134,7 @@ func (s *sqlStore) Close() error {
 	}
 	s.ingestMu.Lock()
 	if s.ingestConn != nil {
-		s.ingestConn.Close()
+		discardConn(s.ingestConn)
 		s.ingestConn = nil
 	}
 	s.ingestMu.Unlock()

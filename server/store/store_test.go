@@ -40,6 +40,54 @@ func TestSQLitePragmas(t *testing.T) {
 	}
 }
 
+// TestSQLiteIngestConnectionNeverPooled: the ingest connection commits
+// without an fsync (SyncReports does it); when it is let go (here: a
+// transaction that could not begin) it is closed, never handed to another
+// write through the pool. Holding as many connections as the pool has,
+// every one of them syncs its commits.
+func TestSQLiteIngestConnectionNeverPooled(t *testing.T) {
+	s := openSQLite(t)
+	ctx := t.Context()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, device, _ := storetest.Enrolled(t, s, "pool")
+	if _, err := s.SaveReport(ctx, device, storetest.CheckRun(time.Now(), true)); err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.SaveReportsUnsynced(cancelled, []store.DeviceReport{{DeviceID: device, Envelope: storetest.CheckRun(time.Now(), true)}}); err == nil {
+		t.Fatal("a save with a cancelled context succeeded")
+	}
+	db := s.(interface{ DB() *sql.DB }).DB()
+	var conns []*sql.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range db.Stats().MaxOpenConnections {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		var sync string
+		if err := c.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync); err != nil || sync != "2" {
+			t.Errorf("a pooled connection has synchronous %q, %v; want 2 (FULL)", sync, err)
+		}
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	conns = nil
+	// The next save opens a new ingest connection and works.
+	if _, err := s.SaveReport(ctx, device, storetest.CheckRun(time.Now(), true)); err != nil {
+		t.Errorf("saving after the ingest connection was let go: %v", err)
+	}
+}
+
 func TestOpenRefuses(t *testing.T) {
 	for _, dsn := range []string{"", "mysql://x", "sqlite:", "sqlite:/tmp/a?b"} {
 		if _, err := store.Open(t.Context(), dsn); !errors.Is(err, store.ErrInvalid) {
