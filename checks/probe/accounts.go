@@ -13,9 +13,8 @@ import (
 // checks' own scrubbers give every person's account, so group membership
 // still matches on replay), their home folder ends in that pseudonym, and
 // every path under the home folder — a file read, a folder listed, a
-// command's argument, a denied source — moves with it. The users processes
-// run as are pseudonymised too (no check reads them), but for the
-// operating system's own.
+// command's argument, a denied source — moves with it (see
+// pseudonymiseAccounts for the rest).
 type accountNames struct {
 	name, newName string
 	home, newHome string
