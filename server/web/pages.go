@@ -113,6 +113,12 @@ func (d *dashboard) overview(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Compliance = append(v.Compliance, row)
 	}
+	// The overview reloads itself as often as its figures are renewed (a
+	// screen on the wall stays current), without JavaScript: the Refresh
+	// header, which browsers treat as <meta http-equiv="refresh">.
+	if secs := int(d.o.FleetCacheTTL / time.Second); secs > 0 {
+		w.Header().Set("Refresh", strconv.Itoa(secs))
+	}
 	d.render(w, r, http.StatusOK, "overview", "Fleet overview", v)
 }
 

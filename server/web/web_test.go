@@ -334,6 +334,12 @@ func TestOverviewNumbers(t *testing.T) {
 	c := f.client(t)
 	c.login()
 	p := c.get("/")
+	if got := p.header.Get("Refresh"); got != "60" {
+		t.Errorf("overview Refresh header %q, want 60 (it reloads as often as its figures are renewed)", got)
+	}
+	if got := c.get("/devices").header.Get("Refresh"); got != "" {
+		t.Errorf("devices page Refresh header %q, want none", got)
+	}
 	for id, want := range map[string]string{"count-ready": "2", "count-not-ready": "2", "count-stale": "1", "count-never": "1", "count-total": "6"} {
 		if got := elementText(p.body, id); got != want {
 			t.Errorf("#%s = %q, want %q", id, got, want)
