@@ -44,7 +44,8 @@ func (e *env) sessionListCommand() *cobra.Command {
 		Short: "Show the recorded sessions: times, label, readiness, overrides, cookies cleared",
 		Long: `Show the sessions recorded in the session log, oldest first: when each started
 and ended, its case label, whether the computer was ready, any override with its
-reason, and how many cookies were cleared at the end.
+reason, and how many cookies were cleared at the end (and later, when a browser
+that was open at the end was cleared afterwards).
 
 Exit codes: 0 listed, 1 the log is broken (the list is shown, with a warning;
 see 'sessionguard session verify'), 2 the log cannot be read.`,
@@ -176,6 +177,9 @@ type sessionJSON struct {
 	EndSeq    int64                 `json:"end_seq,omitempty"`
 	Start     *report.SessionRecord `json:"start"`
 	End       *report.SessionRecord `json:"end"`
+	// Later are the cookies records: clearing after the end, when a
+	// browser was open at the end (report.SessionCookies).
+	Later []*report.SessionRecord `json:"later,omitempty"`
 	// Untrusted is set when a record of the session is at or after the
 	// log's first broken line.
 	Untrusted bool `json:"untrusted,omitempty"`
@@ -219,6 +223,8 @@ func pairSessions(entries []sessionlog.Entry, trusted int) []sessionJSON {
 			if s.End == nil {
 				s.End, s.EndSeq = &rec, en.Seq
 			}
+		case report.SessionCookies:
+			s.Later = append(s.Later, &rec)
 		}
 	}
 	return sessions
@@ -262,6 +268,9 @@ func renderSessions(w io.Writer, sessions []sessionJSON) {
 			cookies = "not recorded"
 			if c := s.End.Cookies; c != nil {
 				cookies = cookieText(*c)
+			}
+			for _, later := range s.Later {
+				cookies += "; later " + cookieText(*later.Cookies)
 			}
 		case i == len(sessions)-1:
 			ended = "open"

@@ -122,6 +122,16 @@ func TestSessionVerify(t *testing.T) {
 
 func TestSessionList(t *testing.T) {
 	path := sessionLogFile(t)
+	// The second session's browser was open at its end and cleared later.
+	l, err := sessionlog.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Append(report.SessionRecord{ID: fmt.Sprintf("%032x", 900), SessionID: fmt.Sprintf("%032x", 102), Event: report.SessionCookies,
+		At: sessionT0.Add(190 * time.Minute), Label: "Case 17/B", Cookies: &report.CookieSummary{Removed: 9, ProfilesCleared: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
 	stdout, stderr, code := runSessionLog(t, "session", "list", "--log", path)
 	if code != ExitReady || stderr != "" {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
@@ -136,7 +146,7 @@ func TestSessionList(t *testing.T) {
 	}{
 		{0, []string{"STARTED", "ENDED", "LABEL", "READY", "OVERRIDE", "COOKIES CLEARED"}},
 		{1, []string{local(0), local(50)[11:], "CR-2291", "yes", "–", "312 cookies removed"}},
-		{2, []string{local(120), "Case 17/B", "no (2 not passing)", "yes [1]", "1 cookie removed, 1 profile skipped"}},
+		{2, []string{local(120), "Case 17/B", "no (2 not passing)", "yes [1]", "1 cookie removed, 1 profile skipped; later 9 cookies removed"}},
 		{3, []string{local(240), "open", "YP-0042 week 3", "yes"}},
 	} {
 		for _, word := range w.words {
@@ -164,7 +174,8 @@ func TestSessionList(t *testing.T) {
 	}
 	s := got.Sessions[1]
 	if s.Label != "Case 17/B" || s.StartSeq != 3 || s.EndSeq != 4 || s.Start == nil || s.Start.Override == nil ||
-		s.Start.Override.Reason != "urgent safeguarding call" || s.End == nil || s.End.Cookies.Removed != 1 {
+		s.Start.Override.Reason != "urgent safeguarding call" || s.End == nil || s.End.Cookies.Removed != 1 ||
+		len(s.Later) != 1 || s.Later[0].Cookies.Removed != 9 {
 		t.Errorf("second session: %+v", s)
 	}
 	if got.Sessions[2].End != nil || got.Sessions[2].Start == nil {
