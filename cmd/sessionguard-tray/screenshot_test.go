@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/internal/artefacts"
 	"github.com/sessionguard/sessionguard/internal/syncbuf"
 	"github.com/sessionguard/sessionguard/tray/dbustest"
 	"github.com/sessionguard/sessionguard/tray/systrayui"
@@ -32,19 +33,6 @@ const (
 	xdotoolPath = "/usr/bin/xdotool"
 	xwdPath     = "/usr/bin/xwd"
 )
-
-// artefactDir is where test artefacts go: $SG_ARTEFACTS, else
-// <tmp>/sessionguard-artefacts.
-func artefactDir(t *testing.T) string {
-	dir := os.Getenv("SG_ARTEFACTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "sessionguard-artefacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // TestScreenshotRealHost shows the tray in a real StatusNotifier host
 // (gtk-sni-tray-standalone, which draws the icon and renders the menu with
@@ -104,7 +92,7 @@ func TestScreenshotRealHost(t *testing.T) {
 	if !opened {
 		t.Fatal("clicking the icon did not open the menu")
 	}
-	out := filepath.Join(artefactDir(t), "tray-menu.png")
+	out := filepath.Join(artefacts.Dir(t), "tray-menu.png")
 	var b bytes.Buffer
 	if err := png.Encode(&b, shot); err != nil {
 		t.Fatal(err)

@@ -14,24 +14,12 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
+	"github.com/sessionguard/sessionguard/internal/artefacts"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
 // chromiumPath is Debian's chromium (apt package chromium).
 const chromiumPath = "/usr/bin/chromium"
-
-// artefactDir is where browser tests leave screenshots: $SG_ARTEFACTS, or
-// sessionguard-artefacts in the temporary directory.
-func artefactDir(t *testing.T) string {
-	dir := os.Getenv("SG_ARTEFACTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "sessionguard-artefacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // headless starts a real headless chromium for the test. Without chromium
 // the test fails under CI=true and is skipped elsewhere.
@@ -104,7 +92,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	shot := filepath.Join(artefactDir(t), "dashboard-overview.png")
+	shot := filepath.Join(artefacts.Dir(t), "dashboard-overview.png")
 	if err := os.WriteFile(shot, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
