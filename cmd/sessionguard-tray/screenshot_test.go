@@ -138,23 +138,6 @@ func startXvfb(t *testing.T) string {
 	return ""
 }
 
-func startProcess(t *testing.T, env []string, argv ...string) {
-	t.Helper()
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), env...)
-	var stderr syncbuf.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	stopOnCleanup(t, cmd)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("%s: %s", argv[0], firstLines(stderr.String(), 20))
-		}
-	})
-}
-
 // superviseProcess runs argv and starts it again when it exits, at most
 // restarts times, until the test ends.
 func superviseProcess(t *testing.T, env []string, restarts int, argv ...string) {
