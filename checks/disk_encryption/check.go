@@ -150,10 +150,3 @@ func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
 		return f, fmt.Errorf("disk encryption is not checked on %s", p.GOOS())
 	}
 }
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}

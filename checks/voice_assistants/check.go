@@ -119,15 +119,6 @@ func (f *Facts) add(assistant, evidence string) {
 	}
 }
 
-func (f *Facts) has(assistant string, evidence ...string) bool {
-	for _, fd := range f.Found {
-		if fd.Assistant == assistant && (len(evidence) == 0 || slices.Contains(evidence, fd.Evidence)) {
-			return true
-		}
-	}
-	return false
-}
-
 func (f *Facts) addError(what string, err error) {
 	f.Errors = append(f.Errors, what+": "+probe.ErrorKind(err))
 }
