@@ -110,14 +110,7 @@ func Replay(t testing.TB, c checks.Check, dir string) checks.Result {
 	if err != nil {
 		t.Fatalf("opening bundle: %v", err)
 	}
-	pol := checks.Default()
-	if _, err := os.Stat(filepath.Join(dir, "policy.json")); err == nil {
-		pol, err = checks.LoadPolicy(filepath.Join(dir, "policy.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	rep := checks.Run(t.Context(), rp, pol, []checks.Check{c})
+	rep := checks.Run(t.Context(), rp, PolicyOf(t, dir), []checks.Check{c})
 	return rep.Results[0]
 }
 
