@@ -10,7 +10,9 @@
 #
 # State lives in ./var (server database, agent state, logs); running again
 # reuses it. SG_RUN_ONCE=1 stops as soon as the server holds the agent's first
-# report (used by the test of this script). SG_RUN_LISTEN changes the address.
+# report (used by the test of this script). SG_RUN_LISTEN changes the address
+# (default 127.0.0.1:8080; e.g. SG_RUN_LISTEN=127.0.0.1:8090 make run when that
+# port is taken).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,13 +34,40 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step "Server database ($var/sessionguard-server.db)"
 "${server[@]}" migrate
 
-# The first admin's password is printed once by the server; this demo keeps it
-# in var/ (0600) so a second `make run` can show it again.
+# Is something already listening there? Then this run would only talk to it.
+host=${listen%:*}
+port=${listen##*:}
+port_taken() { (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; }
+port_advice="choose another address, e.g.  SG_RUN_LISTEN=127.0.0.1:8090 make run"
+if port_taken; then
+	echo "run: $listen is already in use by another program, so the SessionGuard server cannot listen there." >&2
+	echo "     Stop that program, or $port_advice" >&2
+	exit 1
+fi
+
+# The first admin, set up once. Its password is generated (standard input is
+# never a terminal here, so nothing is asked) and kept in var/admin-password
+# (0600) so every later `make run` shows it again. An admin left without its
+# kept password by an interrupted run gets a new one.
+set_password() { # create|set-password
+	local tmp="$var/admin-password.tmp" args=(admin create --name admin)
+	[ "$1" = set-password ] && args=(admin set-password admin)
+	"${server[@]}" "${args[@]}" </dev/null >"$tmp" 2>"$var/admin.log" && [ -s "$tmp" ] && mv "$tmp" "$var/admin-password"
+}
 if [ ! -s "$var/admin-password" ]; then
-	"${server[@]}" admin create --name admin >"$var/admin-password"
+	action=create
+	if "${server[@]}" admin list </dev/null 2>/dev/null | grep -qE '^admin\b'; then
+		action=set-password
+	fi
+	set_password "$action" || { echo "run: could not set up the admin account:" >&2; cat "$var/admin.log" >&2; exit 1; }
+	admin_note="created now"
+	[ "$action" = set-password ] && admin_note="a new password, as the kept one was missing"
+else
+	admin_note="set up by an earlier make run"
 fi
 if [ ! -s "$var/enroll-secret" ]; then
-	"${server[@]}" enroll-secret create >"$var/enroll-secret"
+	"${server[@]}" enroll-secret create </dev/null >"$var/enroll-secret.tmp"
+	mv "$var/enroll-secret.tmp" "$var/enroll-secret"
 fi
 
 step "Starting the server on $url (log: $var/server.log)"
@@ -52,19 +81,40 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-host=${listen%:*}
-port=${listen##*:}
-for _ in $(seq 1 100); do
-	if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
-		break
-	fi
+
+# Ready means the server answers /readyz with 200 (its database is open), not
+# merely that something accepts connections on the port.
+readyz() {
+	exec 3<>"/dev/tcp/$host/$port" || return 1
+	printf 'GET /readyz HTTP/1.0\r\nHost: %s\r\n\r\n' "$listen" >&3
+	local status=
+	IFS= read -r -t 2 status <&3 || true
+	exec 3<&-
+	case $status in "HTTP/1."?" 200"*) return 0 ;; esac
+	return 1
+}
+ready=
+for _ in $(seq 1 150); do
 	if ! kill -0 "$server_pid" 2>/dev/null; then
-		echo "run: the server did not start; its log:" >&2
-		cat "$var/server.log" >&2
+		if grep -qi "address already in use" "$var/server.log"; then
+			echo "run: $listen is already in use by another program; $port_advice" >&2
+		else
+			echo "run: the server did not start; its log ($var/server.log):" >&2
+			cat "$var/server.log" >&2
+		fi
 		exit 1
+	fi
+	if readyz 2>/dev/null; then
+		ready=1
+		break
 	fi
 	sleep 0.1
 done
+if [ -z "$ready" ]; then
+	echo "run: the server did not answer $url/readyz within 15 s; its log ($var/server.log):" >&2
+	cat "$var/server.log" >&2
+	exit 1
+fi
 
 step "Onboarding this computer (enrol, check, what to fix)"
 "$bin/sessionguard" onboard --server "$url" --secret-file "$var/enroll-secret" \
@@ -73,7 +123,8 @@ step "Onboarding this computer (enrol, check, what to fix)"
 step "SessionGuard is running"
 cat <<EOF
   Dashboard:   $url/
-  Admin:       admin / $(cat "$var/admin-password")
+  Sign in as:  admin
+  Password:    $(cat "$var/admin-password")   ($admin_note; kept in $var/admin-password)
   Enrol other computers with:
                sessionguard enroll --server $url --secret-file $var/enroll-secret
   The agent runs below and reports to the server; Ctrl-C stops both.
