@@ -19,9 +19,10 @@ import (
 	"github.com/sessionguard/sessionguard/report"
 )
 
-// These tests install the packages system-wide with dpkg (root, no
-// systemd needed), so they never run in parallel, and every one purges
-// what it installed, even when it fails.
+// These tests install the packages with dpkg (root, no systemd needed)
+// inside a throw-away root (inThrowawayRoot): what they install, upgrade and
+// purge never reaches this machine, and what this machine has installed
+// never stops them.
 
 // needRoot skips without root, and fails on CI.
 func needRoot(t *testing.T) {
@@ -128,6 +129,9 @@ var agentRoots = []string{
 
 func TestDpkgAgentInstallRemovePurge(t *testing.T) {
 	needRoot(t)
+	if !inThrowawayRoot(t, AgentBinary, agentRoots) {
+		return
+	}
 	notInstalled(t, AgentBinary, agentRoots)
 	bin, auto := standIns(t)
 	if runtime.GOARCH != "amd64" {
@@ -277,6 +281,9 @@ var serverRoots = []string{ServerExePath, ServerUnitPath, "/etc/sessionguard-ser
 
 func TestDpkgServerInstallRemovePurge(t *testing.T) {
 	needRoot(t)
+	if !inThrowawayRoot(t, ServerBinary, serverRoots) {
+		return
+	}
 	notInstalled(t, ServerBinary, serverRoots)
 	bin, auto := standIns(t)
 	writeFile(t, filepath.Join(bin, "linux-"+runtime.GOARCH, ServerBinary), "#!/bin/sh\necho stand-in server\n", 0o755)
