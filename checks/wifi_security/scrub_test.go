@@ -45,7 +45,7 @@ func parseAny(t *testing.T, tool, file string, b []byte) any {
 
 // argsOf is how the check runs each tool (nmcli's -f list places the SSID).
 var argsOf = map[string][]string{
-	"nmcli":           {"-t", "-f", "ACTIVE,SSID,SECURITY", "dev", "wifi", "list", "--rescan", "no"},
+	"nmcli":           {"-t", "-f", NmcliFields, "dev", "wifi", "list", "--rescan", "no"},
 	"system_profiler": {"SPAirPortDataType", "-json"},
 }
 
