@@ -335,7 +335,14 @@ func collectDarwin(ctx context.Context, p probe.Probe) Facts {
 			note.unrecognised = true
 			f.Tried = append(f.Tried, "ipconfig: the interface is not Wi-Fi")
 		default:
-			return darwinResult(f, "ipconfig", s)
+			f = darwinResult(f, "ipconfig", s)
+			// ipconfig names the key management the Mac negotiated
+			// (WPA2_PSK, SHA256_8021X), which is the same on a WPA/WPA2
+			// mixed-mode network: its WPA2 cannot pass alone.
+			if s.State == StateConnected && s.Conn.Security == SecWPA2 && !s.Conn.Mixed {
+				f.Unread = append(f.Unread, "ipconfig: shows WPA2 but not whether the network also admits WPA (version 1) or TKIP; wdutil (run as administrator) or system_profiler can tell")
+			}
+			return f
 		}
 	}
 	note.finish(&f)

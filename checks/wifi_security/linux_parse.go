@@ -173,18 +173,21 @@ func NmcliFlags(c Connection, wpaFlags, rsnFlags string) Connection {
 	return c
 }
 
-// nmcliFlagSet splits one flags column; set is false for "(none)", "--"
-// or an empty column.
+// nmcliFlagSet splits one flags column into NetworkManager's flag words
+// (pair_*, group_*, psk, 802.1X, sae, owe...); set is false when it names
+// none: "(none)" in whatever language, "--" or an empty column.
 func nmcliFlagSet(s string) (flags map[string]bool, set bool) {
-	s = strings.TrimSpace(s)
 	flags = map[string]bool{}
-	if s == "" || s == "--" || (strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")")) {
-		return flags, false
-	}
 	for _, tok := range strings.Fields(s) {
-		flags[strings.ToLower(tok)] = true
+		tok = strings.ToLower(tok)
+		switch {
+		case strings.HasPrefix(tok, "pair_"), strings.HasPrefix(tok, "group_"),
+			tok == "psk", tok == "802.1x", tok == "sae", tok == "owe", tok == "owe_transition_mode",
+			tok == "eap_suite_b_192":
+			flags[tok], set = true, true
+		}
 	}
-	return flags, true
+	return flags, set
 }
 
 // WpaCliStatus is what wpa_cli status said.

@@ -101,6 +101,7 @@ func TestNmcliFlags(t *testing.T) {
 		// A translated "(none)" and flags naming no cipher leave it to
 		// the SECURITY words.
 		{"WPA2", "(aucun)", "psk", Connection{Security: SecWPA2, Raw: "WPA2"}, gradeSecure},
+		{"WPA2", "（なし）", "pair_ccmp group_ccmp psk", Connection{Security: SecWPA2, Cipher: "ccmp", Raw: "WPA2"}, gradeSecure},
 	}
 	for _, tt := range tests {
 		got := NmcliFlags(NmcliSecurity(tt.security), tt.wpa, tt.rsn)
