@@ -59,6 +59,9 @@ type Facts struct {
 	// Connections are the connected Wi-Fi networks, one per connected
 	// interface.
 	Connections []Connection `json:"connections,omitempty"`
+	// Unread says what could not be read that may hold another connected
+	// Wi-Fi interface (never an interface name): a pass needs it empty.
+	Unread []string `json:"unread,omitempty"`
 	// Problem says why the state is unknown.
 	Problem string `json:"problem,omitempty"`
 	// Tried lists what each source answered, in order, for the reason of
@@ -76,6 +79,12 @@ type Connection struct {
 	// Cipher is the pairwise cipher when the source tells it: "ccmp",
 	// "gcmp", "tkip", "wep", "none".
 	Cipher string `json:"cipher,omitempty"`
+	// Mixed is true when the network also lets devices join with WPA
+	// (version 1) or the TKIP cipher alongside WPA2 or WPA3 ("WPA/WPA2
+	// Personal", system_profiler's *_mixed modes, nmcli's "WPA1 WPA2" or
+	// "WPA WPA2", TKIP among the offered ciphers, or a TKIP group cipher):
+	// every device on it shares a key that WPA1/TKIP protects.
+	Mixed bool `json:"mixed,omitempty"`
 	// Raw is the tool's own security words, e.g. "WPA1 WPA2",
 	// "spairport_security_mode_wpa2_personal", "WPA2-Personal".
 	Raw string `json:"raw,omitempty"`

@@ -86,6 +86,8 @@ func ParseSystemProfiler(b []byte) ProfilerWiFi {
 }
 
 // AirPortSecurity maps a spairport_security_mode value to a connection.
+// The *_mixed modes are WPA/WPA2 mixed mode; WPA2/WPA3 is
+// "wpa3_transition" and is WPA3.
 // Apple writes the WPA3 transition mode as "pairport_security_mode_..."
 // (missing the leading s), so everything up to "security_mode_" is
 // dropped.
@@ -108,10 +110,16 @@ func AirPortSecurity(mode string) Connection {
 		c.Security = SecWPA
 	case "wpa_enterprise":
 		c.Security, c.Enterprise = SecWPA, true
-	case "wpa_personal_mixed", "wpa2_personal_mixed", "wpa2_personal":
+	case "wpa2_personal":
 		c.Security = SecWPA2
-	case "wpa_enterprise_mixed", "wpa2_enterprise_mixed", "wpa2_enterprise":
+	case "wpa2_enterprise":
 		c.Security, c.Enterprise = SecWPA2, true
+	case "wpa_personal_mixed", "wpa2_personal_mixed":
+		// "WPA/WPA2 Personal" (CWSecurity wpaPersonalMixed): admits WPA1
+		// and TKIP.
+		c.Security, c.Mixed = SecWPA2, true
+	case "wpa_enterprise_mixed", "wpa2_enterprise_mixed":
+		c.Security, c.Enterprise, c.Mixed = SecWPA2, true, true
 	case "wpa3_personal", "wpa3_transition", "wpa3_personal_transition", "wpa2_wpa3_personal":
 		c.Security = SecWPA3
 	case "wpa3_enterprise", "wpa2_wpa3_enterprise", "wpa3_enterprise_transition":
@@ -231,12 +239,22 @@ func ParseIpconfigSummary(b []byte) KeyValueWiFi {
 }
 
 // wordsSecurity maps free-form security words: wdutil's "WPA2 Personal",
-// "WPA/WPA2 Personal", "None"; ipconfig's "WPA2_PSK", "WPA3_SAE",
-// "SHA256_8021X", "NONE"; netsh's "WPA2-Personal" (also Japanese
-// "WPA2-パーソナル").
+// "WPA/WPA2 Personal", "WPA2/WPA3 Personal", "None"; ipconfig's
+// "WPA2_PSK", "WPA3_SAE", "SHA256_8021X", "NONE"; netsh's "WPA2-Personal",
+// "WPA-Personal" (also Japanese "WPA2-パーソナル"). WPA (version 1) named
+// beside WPA2 or WPA3 ("WPA/WPA2", "WPA1 WPA2"), or "mixed", is mixed
+// mode.
 func wordsSecurity(s string) Connection {
 	c := Connection{Raw: strings.TrimSpace(s)}
 	u := strings.ToUpper(c.Raw)
+	words := map[string]bool{}
+	for _, w := range strings.FieldsFunc(u, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) {
+		words[w] = true
+	}
+	newer := strings.Contains(u, "WPA2") || strings.Contains(u, "WPA3")
+	c.Mixed = newer && (words["WPA"] || words["WPA1"] || words["MIXED"] || words["TKIP"])
 	c.Enterprise = strings.Contains(u, "ENTERPRISE") || strings.Contains(u, "ENTREPRISE") ||
 		strings.Contains(u, "8021X") || strings.Contains(u, "802.1X") || strings.Contains(u, "EAP") ||
 		strings.Contains(u, "エンタープライズ") || strings.Contains(u, "企业")
@@ -317,7 +335,14 @@ func collectDarwin(ctx context.Context, p probe.Probe) Facts {
 			note.unrecognised = true
 			f.Tried = append(f.Tried, "ipconfig: the interface is not Wi-Fi")
 		default:
-			return darwinResult(f, "ipconfig", s)
+			f = darwinResult(f, "ipconfig", s)
+			// ipconfig names the key management the Mac negotiated
+			// (WPA2_PSK, SHA256_8021X), which is the same on a WPA/WPA2
+			// mixed-mode network: its WPA2 cannot pass alone.
+			if s.State == StateConnected && s.Conn.Security == SecWPA2 && !s.Conn.Mixed {
+				f.Unread = append(f.Unread, "ipconfig: shows WPA2 but not whether the network also admits WPA (version 1) or TKIP; wdutil (run as administrator) or system_profiler can tell")
+			}
+			return f
 		}
 	}
 	note.finish(&f)

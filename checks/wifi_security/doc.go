@@ -2,10 +2,15 @@
 // connected to is secured.
 //
 // Only the connected network is graded. Open networks, Enhanced Open (OWE:
-// encrypted, but anyone can join without a password), WEP, WPA (version 1)
-// and WPA2 with the old TKIP cipher are insecure: fail by default, warn when
-// the policy's wifi_insecure says so. WPA2 and WPA3, Personal (a shared
-// password) or Enterprise (802.1X sign-in), pass. A computer with no Wi-Fi
+// encrypted, but anyone can join without a password), WEP, WPA (version 1),
+// WPA2 with the old TKIP cipher and WPA/WPA2 mixed mode (which still admits
+// WPA1 and TKIP devices: macOS "WPA/WPA2 Personal" and system_profiler's
+// *_mixed modes, nmcli's "WPA1 WPA2" or older "WPA WPA2", TKIP among the
+// ciphers the access point offers, a TKIP group key) are insecure: fail by
+// default, warn when the policy's wifi_insecure says so. WPA2 and WPA3,
+// Personal (a shared password) or Enterprise (802.1X sign-in), pass; a
+// WPA2/WPA3 transition network is WPA3. Every connected interface is
+// graded; one that could not be read keeps a pass from standing. A computer with no Wi-Fi
 // adapter, or whose Wi-Fi is not connected (wired or offline), is
 // not_applicable. Anything that could not be read or was not recognised is
 // unknown, never pass or fail.
@@ -14,14 +19,19 @@
 //   - Linux: the wireless network interfaces in /sys/class/net (a uevent
 //     with DEVTYPE=wlan, or a wireless/ directory), so a machine without
 //     Wi-Fi is recognised without running anything; then NetworkManager
-//     (nmcli -t -f ACTIVE,SSID,SECURITY dev wifi list --rescan no, whose
-//     ACTIVE column is translated when nmcli runs localised), with
-//     wpa_cli status to learn the pairwise cipher (TKIP) of a WPA/WPA2
-//     connection; wpa_cli status alone, then iwctl station <dev> show when
-//     NetworkManager is not there.
+//     (nmcli -t -f ACTIVE,SSID,SECURITY,WPA-FLAGS,RSN-FLAGS dev wifi list
+//     --rescan no, whose ACTIVE column is translated when nmcli runs
+//     localised, and whose flags name the ciphers the access point offers),
+//     with wpa_cli status to learn the ciphers when the flags do not; wpa_cli
+//     status alone, then iwctl station <dev> show for every Wi-Fi interface,
+//     when NetworkManager is not there. nmcli speaks for every interface;
+//     wpa_cli and iwctl pass only when the interface listing was read whole
+//     (wpa_cli only with one Wi-Fi interface).
 //   - macOS: system_profiler SPAirPortDataType -json (the security mode is
 //     reported even when macOS redacts the network name), then wdutil info
-//     (root only) and ipconfig getsummary <interface>.
+//     (root only) and ipconfig getsummary <interface>. ipconfig names the
+//     negotiated key management, which cannot show mixed mode: its WPA2
+//     alone is unknown.
 //   - Windows: netsh wlan show interfaces, decoded from the console code
 //     page, with localised labels and values, several interfaces (only the
 //     connected ones are judged), "no wireless interface" and the Windows 11

@@ -15,9 +15,14 @@ const (
 	gradeInsecure
 )
 
-// gradeOf judges one connection: open, OWE, WEP, WPA1 and WPA2 with TKIP
-// are insecure; WPA2 and WPA3 otherwise secure; anything else unknown.
+// gradeOf judges one connection: open, OWE, WEP, WPA1, WPA2 with TKIP and
+// WPA/WPA2 mixed mode (which admits WPA1 and TKIP) are insecure; WPA2 and
+// WPA3 otherwise (a WPA2/WPA3 transition network included) secure;
+// anything else unknown.
 func gradeOf(c Connection) grade {
+	if c.Mixed && (c.Security == SecWPA2 || c.Security == SecWPA3) {
+		return gradeInsecure
+	}
 	switch c.Security {
 	case SecOpen, SecOWE, SecWEP, SecWPA:
 		return gradeInsecure
@@ -47,13 +52,21 @@ func describe(c Connection) string {
 		return "a network with old WEP security, which can be broken in minutes"
 	case SecWPA:
 		return "a network with old WPA (version 1)" + strings.ReplaceAll(ent, "-", " ") + " security"
-	case SecWPA2:
+	case SecWPA2, SecWPA3:
+		if c.Mixed {
+			v := "WPA2"
+			if c.Security == SecWPA3 {
+				v = "WPA3"
+			}
+			return "a " + v + ent + " network in mixed mode, which still admits devices using the old WPA (version 1) or TKIP encryption"
+		}
+		if c.Security == SecWPA3 {
+			return "a WPA3" + ent + " network"
+		}
 		if gradeOf(c) == gradeInsecure {
 			return "a WPA2" + ent + " network that uses the old TKIP encryption"
 		}
 		return "a WPA2" + ent + " network"
-	case SecWPA3:
-		return "a WPA3" + ent + " network"
 	}
 	return "a network whose security was not recognised"
 }
@@ -77,47 +90,48 @@ func evaluateConnected(f Facts, pol checks.Policy) checks.Result {
 		f.Tried = append(f.Tried, "connected, but no network's security was read")
 		return unknownResult(f)
 	}
-	var worst *Connection
-	unknown := false
-	for i := range f.Connections {
-		switch gradeOf(f.Connections[i]) {
+	// Every connection must be secure, and every place another connection
+	// could be must have been read: an insecure connection decides even
+	// when another part is unknown.
+	var parts []checks.Result
+	raw, unrecognised := "", false
+	for _, c := range f.Connections {
+		switch gradeOf(c) {
 		case gradeInsecure:
-			if worst == nil {
-				worst = &f.Connections[i]
+			status := pol.WifiInsecure
+			if status != checks.Warn {
+				status = checks.Fail
 			}
+			fix := insecureFix(f.OS)
+			if c.Mixed {
+				fix += mixedFix
+			}
+			parts = append(parts, checks.Result{Status: status, Summary: "Connected to " + describe(c) + ".", Fix: fix})
 		case gradeUnknown:
-			unknown = true
-		}
-	}
-	if worst != nil {
-		status := pol.WifiInsecure
-		if status != checks.Warn {
-			status = checks.Fail
-		}
-		return checks.Result{
-			Status:  status,
-			Summary: "Connected to " + describe(*worst) + ".",
-			Fix:     insecureFix(f.OS),
-		}
-	}
-	if unknown {
-		raw := ""
-		for _, c := range f.Connections {
-			if gradeOf(c) == gradeUnknown && c.Raw != "" {
+			if !unrecognised {
 				raw = c.Raw
-				break
 			}
+			unrecognised = true
+		default:
+			parts = append(parts, checks.Result{Status: checks.Pass, Summary: "Connected to " + describe(c) + "."})
 		}
-		f.Problem = ProblemUnrecognised
-		if raw != "" {
-			f.Tried = append(f.Tried, "security \""+raw+"\" not recognised")
-		} else {
-			f.Tried = append(f.Tried, "the security of the connected network was not reported")
-		}
-		return unknownResult(f)
 	}
-	best := f.Connections[0]
-	return checks.Result{Status: checks.Pass, Summary: "Connected to " + describe(best) + "."}
+	if unrecognised || len(f.Unread) > 0 {
+		u := f
+		switch {
+		case unrecognised && raw != "":
+			u.Problem = ProblemUnrecognised
+			u.Tried = append(u.Tried, "security \""+raw+"\" not recognised")
+		case unrecognised:
+			u.Problem = ProblemUnrecognised
+			u.Tried = append(u.Tried, "the security of the connected network was not reported")
+		default:
+			u.Problem = ProblemAccessDenied
+		}
+		u.Tried = append(u.Tried, f.Unread...)
+		parts = append(parts, unknownResult(u))
+	}
+	return checks.AllOf(parts...)
 }
 
 func unknownResult(f Facts) checks.Result {
@@ -144,6 +158,8 @@ func unknownResult(f Facts) checks.Result {
 }
 
 const insecureBase = "You are connected to a Wi-Fi network without a password, or with old, weak security, so others nearby could see or tamper with what you send. Connect to a network that asks for a password (WPA2 or WPA3), use your phone's hotspot with a password, or turn on the VPN your organisation gives you. "
+
+const mixedFix = " If this is your own router, change its Wi-Fi security from \"WPA/WPA2\" (mixed, or TKIP) to \"WPA2 (AES)\" or \"WPA2/WPA3\"."
 
 func insecureFix(goos string) string {
 	switch goos {

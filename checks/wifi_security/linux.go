@@ -51,18 +51,21 @@ func errWord(err error) string {
 }
 
 // linuxWirelessInterfaces lists the Wi-Fi interfaces in /sys/class/net. ok
-// is false when the directory could not be listed.
-func linuxWirelessInterfaces(p probe.Probe) (names []string, ok bool) {
+// is false when the directory could not be listed; uncertain counts the
+// interfaces whose type could not be read (uevent unreadable and no
+// wireless/ directory), any of which may be Wi-Fi.
+func linuxWirelessInterfaces(p probe.Probe) (names []string, uncertain int, ok bool) {
 	all, err := p.ReadDir("/sys/class/net")
 	if err != nil {
-		return nil, false
+		return nil, 0, false
 	}
 	for _, name := range all {
 		if name == "lo" {
 			continue
 		}
 		dir := "/sys/class/net/" + name
-		if ue, err := p.ReadFile(dir + "/uevent"); err == nil && SysfsWireless(ue) {
+		ue, ueErr := p.ReadFile(dir + "/uevent")
+		if ueErr == nil && SysfsWireless(ue) {
 			names = append(names, name)
 			continue
 		}
@@ -70,27 +73,39 @@ func linuxWirelessInterfaces(p probe.Probe) (names []string, ok bool) {
 		// but a wireless/ directory.
 		if _, err := p.ReadDir(dir + "/wireless"); err == nil {
 			names = append(names, name)
+			continue
+		}
+		if ueErr != nil {
+			uncertain++
 		}
 	}
-	return names, true
+	return names, uncertain, true
 }
 
 func collectLinux(ctx context.Context, p probe.Probe) Facts {
 	f := Facts{OS: "linux"}
 	var note sourceNote
-	ifaces, known := linuxWirelessInterfaces(p)
-	if known {
+	// The listing decides "no Wi-Fi" (not applicable), which devices iwctl
+	// is asked about and whether wpa_cli's one interface is all there is;
+	// nmcli lists every device's association itself. When it cannot be
+	// read, the tools are asked all the same, and only nmcli can pass.
+	ifaces, uncertain, known := linuxWirelessInterfaces(p)
+	switch {
+	case !known:
+		f.Tried = append(f.Tried, "sysfs: network interfaces not readable")
+	case uncertain > 0:
+		f.WirelessInterfaces = intp(len(ifaces))
+		f.Tried = append(f.Tried, fmt.Sprintf("sysfs: the type of %d network interface(s) could not be read", uncertain))
+	default:
 		f.WirelessInterfaces = intp(len(ifaces))
 		if len(ifaces) == 0 {
 			f.WiFi, f.Source = StateNone, "sysfs"
 			return f
 		}
-	} else {
-		f.Tried = append(f.Tried, "sysfs: network interfaces not readable")
 	}
 
 	// NetworkManager.
-	out, err := p.Run(ctx, "nmcli", "-t", "-f", "ACTIVE,SSID,SECURITY", "dev", "wifi", "list", "--rescan", "no")
+	out, err := p.Run(ctx, "nmcli", "-t", "-f", NmcliFields, "dev", "wifi", "list", "--rescan", "no")
 	switch {
 	case err != nil:
 		note.runErr(&f, "nmcli", err)
@@ -121,22 +136,51 @@ func collectLinux(ctx context.Context, p probe.Probe) Facts {
 		switch {
 		case st.Connected:
 			f.WiFi, f.Connections = StateConnected, []Connection{st.Conn}
+			// wpa_cli status speaks for one interface only.
+			if !known || uncertain > 0 || len(ifaces) > 1 {
+				f.Unread = append(f.Unread, "wpa_cli: reports one Wi-Fi interface, and there may be others")
+			}
 			return f
-		case notConnectedWpaState[st.State]:
+		case notConnectedWpaState[st.State] && known && uncertain == 0 && len(ifaces) <= 1:
 			f.WiFi = StateNotConnected
 			return f
 		}
+		// Not connected on an interface that may not be the only one,
+		// or a state on the way to connecting.
 		f.Source = ""
 		f.Tried = append(f.Tried, "wpa_cli: state "+st.State)
 	}
 
-	// iwd.
+	// iwd: asked about each Wi-Fi interface sysfs listed, so its answer
+	// is only complete when the listing is.
+	collectIwd(ctx, p, &f, &note, ifaces)
+	if f.WiFi == StateConnected {
+		if !known || uncertain > 0 {
+			f.Unread = append(f.Unread, "iwctl: not every network interface could be checked for Wi-Fi")
+		}
+		return f
+	}
+	if f.WiFi == StateNotConnected && known && uncertain == 0 {
+		return f
+	}
+	f.WiFi, f.Source, f.Connections = "", "", nil
+	note.finish(&f)
+	return f
+}
+
+// collectIwd asks iwd about every Wi-Fi interface in ifaces. WiFi is
+// connected when one is (an interface that did not answer is an unknown
+// connection), not_connected when every one answered disconnected.
+func collectIwd(ctx context.Context, p probe.Probe, f *Facts, note *sourceNote, ifaces []string) {
+	var conns []Connection
+	disconnected, failed := 0, 0
 	for _, dev := range ifaces {
 		ictx, cancel := context.WithTimeout(ctx, iwctlTimeout)
 		out, err := p.Run(ictx, "iwctl", "station", dev, "show")
 		cancel()
 		if err != nil {
-			note.runErr(&f, "iwctl", err)
+			note.runErr(f, "iwctl", err)
+			failed++
 			break
 		}
 		st := ParseIwctlStation(out.Stdout, out.Stderr)
@@ -147,23 +191,29 @@ func collectLinux(ctx context.Context, p probe.Probe) Facts {
 			note.unrecognised = true
 			f.Tried = append(f.Tried, "iwctl: output not recognised")
 		case st.Connected:
-			f.Source, f.WiFi, f.Connections = "iwctl", StateConnected, []Connection{st.Conn}
-			return f
+			conns = append(conns, st.Conn)
+			continue
 		case st.State == "disconnected":
-			f.Source, f.WiFi = "iwctl", StateNotConnected
+			disconnected++
 			continue
 		default:
 			f.Tried = append(f.Tried, "iwctl: state "+st.State)
 		}
+		failed++
 		if st.NotRunning {
 			break
 		}
 	}
-	if f.WiFi == StateNotConnected {
-		return f
+	switch {
+	case len(conns) > 0:
+		f.Source, f.WiFi = "iwctl", StateConnected
+		f.Connections = conns
+		if failed > 0 || disconnected+len(conns) < len(ifaces) {
+			f.Unread = append(f.Unread, "iwctl: not every Wi-Fi interface answered")
+		}
+	case disconnected > 0 && disconnected == len(ifaces):
+		f.Source, f.WiFi = "iwctl", StateNotConnected
 	}
-	note.finish(&f)
-	return f
 }
 
 // notConnectedWpaState are the wpa_state values of an interface that is
@@ -194,16 +244,17 @@ func runWpaCli(ctx context.Context, p probe.Probe, f *Facts, note *sourceNote) (
 	return st, false
 }
 
-// refineCipher asks wpa_supplicant which key management and pairwise cipher
-// the one connection NetworkManager reports actually uses, when it might
-// be TKIP (WPA or WPA2 without WPA3). nmcli only lists what the access
-// point offers. Without wpa_cli the nmcli answer stands.
+// refineCipher asks wpa_supplicant which key management and ciphers the
+// one connection NetworkManager reports actually uses, when nmcli's flags
+// did not name the ciphers and it might be TKIP (WPA or WPA2 without
+// WPA3, not already known to be mixed mode). nmcli only lists what the
+// access point offers. Without wpa_cli the nmcli answer stands.
 func refineCipher(ctx context.Context, p probe.Probe, f *Facts) {
 	if len(f.Connections) != 1 {
 		return
 	}
 	c := f.Connections[0]
-	if c.Security != SecWPA && c.Security != SecWPA2 {
+	if (c.Security != SecWPA && c.Security != SecWPA2) || c.Mixed || c.Cipher != "" {
 		return
 	}
 	out, err := p.Run(ctx, "wpa_cli", "status")
@@ -216,5 +267,6 @@ func refineCipher(ctx context.Context, p probe.Probe, f *Facts) {
 	}
 	refined := st.Conn
 	refined.Raw = c.Raw + " / " + st.Conn.Raw
+	refined.Mixed = refined.Mixed || c.Mixed
 	f.Connections[0] = refined
 }

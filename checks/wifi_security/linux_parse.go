@@ -7,7 +7,13 @@ import (
 	"strings"
 )
 
-// NmcliList is what nmcli -t -f ACTIVE,SSID,SECURITY dev wifi list said.
+// NmcliFields is the -f list the check asks nmcli dev wifi list for: the
+// SECURITY summary and the WPA (version 1) and RSN (WPA2/WPA3) flags, which
+// name the ciphers the access point offers (TKIP among them).
+const NmcliFields = "ACTIVE,SSID,SECURITY,WPA-FLAGS,RSN-FLAGS"
+
+// NmcliList is what nmcli -t -f ACTIVE,SSID,SECURITY[,WPA-FLAGS,RSN-FLAGS]
+// dev wifi list said.
 type NmcliList struct {
 	// Recognised is false when a line did not have three fields or an
 	// ACTIVE value was neither a known "yes" nor a known "no".
@@ -51,11 +57,13 @@ func splitTerse(line string) []string {
 	return append(fields, cur.String())
 }
 
-// ParseNmcliWifiList parses nmcli -t -f ACTIVE,SSID,SECURITY dev wifi list.
-// Empty output (NetworkManager knows no Wi-Fi device, or the radio is off)
+// ParseNmcliWifiList parses nmcli -t -f ACTIVE,SSID,SECURITY,WPA-FLAGS,RSN-FLAGS
+// dev wifi list (or the three-field form without the flags). Every line
+// must have the same number of fields. Empty output (NetworkManager knows no Wi-Fi device, or the radio is off)
 // is recognised and lists nothing.
 func ParseNmcliWifiList(b []byte) NmcliList {
 	out := NmcliList{Recognised: true}
+	width := 0
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
 	for sc.Scan() {
@@ -64,14 +72,18 @@ func ParseNmcliWifiList(b []byte) NmcliList {
 			continue
 		}
 		f := splitTerse(line)
-		if len(f) != 3 {
+		if (len(f) != 3 && len(f) != 5) || (width != 0 && len(f) != width) {
 			return NmcliList{}
 		}
+		width = len(f)
 		active := strings.ToLower(strings.TrimSpace(f[0]))
 		out.Networks++
 		switch {
 		case nmcliYes[active]:
 			c := NmcliSecurity(f[2])
+			if len(f) == 5 {
+				c = NmcliFlags(c, f[3], f[4])
+			}
 			out.Active = append(out.Active, c)
 		case nmcliNo[active]:
 		default:
@@ -82,9 +94,12 @@ func ParseNmcliWifiList(b []byte) NmcliList {
 }
 
 // NmcliSecurity maps nmcli's SECURITY words ("", "WEP", "WPA1", "WPA2",
-// "WPA3", "OWE", "802.1X", space-separated) to a connection. An access
-// point that offers several (WPA1 WPA2, WPA2 WPA3) is graded by the
-// strongest, which is what NetworkManager's supplicant picks.
+// "WPA3", "OWE", "802.1X", space-separated; NetworkManager before 1.0
+// printed "WPA" where later versions print "WPA1") to a connection. An
+// access point that offers several is graded by the strongest, which is
+// what NetworkManager's supplicant picks, except that one still offering
+// WPA1 beside WPA2 or WPA3 ("WPA1 WPA2", "WPA WPA2") is mixed mode: it
+// admits WPA1 and TKIP. WPA2 WPA3 (transition mode) is not mixed.
 func NmcliSecurity(s string) Connection {
 	s = strings.TrimSpace(s)
 	c := Connection{Raw: s}
@@ -100,11 +115,14 @@ func NmcliSecurity(s string) Connection {
 		switch tok {
 		case "WEP", "WPA1", "WPA2", "WPA3", "OWE", "802.1X":
 			has[tok] = true
+		case "WPA":
+			has["WPA1"] = true
 		default:
 			return c // unrecognised word: Security stays ""
 		}
 	}
 	c.Enterprise = has["802.1X"]
+	c.Mixed = has["WPA1"] && (has["WPA2"] || has["WPA3"])
 	switch {
 	case has["WPA3"]:
 		c.Security = SecWPA3
@@ -118,6 +136,58 @@ func NmcliSecurity(s string) Connection {
 		c.Security = SecWEP
 	}
 	return c
+}
+
+// NmcliFlags adds what nmcli's WPA-FLAGS and RSN-FLAGS columns say about
+// the ciphers to c: flags such as "pair_tkip pair_ccmp group_tkip psk",
+// "pair_ccmp group_ccmp psk sae", or "(none)" (some versions translate it,
+// so any parenthesised word is "none"). An access point whose WPA1 flags
+// are set beside RSN ones is mixed mode; TKIP among the RSN ciphers beside
+// CCMP or GCMP is mixed too (the group key all devices share is TKIP);
+// TKIP alone is the TKIP cipher. Flags that name no cipher leave Cipher
+// unset.
+func NmcliFlags(c Connection, wpaFlags, rsnFlags string) Connection {
+	wpa, wpaSet := nmcliFlagSet(wpaFlags)
+	rsn, rsnSet := nmcliFlagSet(rsnFlags)
+	if c.Security != SecWPA2 && c.Security != SecWPA3 {
+		if c.Security == SecWPA && (wpa["pair_tkip"] || wpa["group_tkip"]) {
+			c.Cipher = "tkip"
+		}
+		return c
+	}
+	if wpaSet && rsnSet {
+		c.Mixed = true
+	}
+	strong := rsn["pair_ccmp"] || rsn["pair_gcmp"] || rsn["pair_ccmp_256"] || rsn["pair_gcmp_256"]
+	tkip := rsn["pair_tkip"] || rsn["group_tkip"]
+	switch {
+	case tkip && strong:
+		c.Mixed = true
+	case rsn["pair_tkip"]:
+		c.Cipher = "tkip"
+	case rsn["pair_gcmp"] || rsn["pair_gcmp_256"]:
+		c.Cipher = "gcmp"
+	case strong:
+		c.Cipher = "ccmp"
+	}
+	return c
+}
+
+// nmcliFlagSet splits one flags column into NetworkManager's flag words
+// (pair_*, group_*, psk, 802.1X, sae, owe...); set is false when it names
+// none: "(none)" in whatever language, "--" or an empty column.
+func nmcliFlagSet(s string) (flags map[string]bool, set bool) {
+	flags = map[string]bool{}
+	for _, tok := range strings.Fields(s) {
+		tok = strings.ToLower(tok)
+		switch {
+		case strings.HasPrefix(tok, "pair_"), strings.HasPrefix(tok, "group_"),
+			tok == "psk", tok == "802.1x", tok == "sae", tok == "owe", tok == "owe_transition_mode",
+			tok == "eap_suite_b_192":
+			flags[tok], set = true, true
+		}
+	}
+	return flags, set
 }
 
 // WpaCliStatus is what wpa_cli status said.
@@ -194,6 +264,12 @@ func WpaKeyMgmt(keyMgmt, pairwise, group string) Connection {
 		c.Security, c.Enterprise = SecWPA3, true
 	case "OWE":
 		c.Security = SecOWE
+	}
+	// A WPA2 connection whose group key is TKIP (while its own key is not)
+	// is on a WPA/WPA2 mixed-mode network: the access point still admits
+	// WPA1 and TKIP devices.
+	if c.Security == SecWPA2 && c.Cipher != "tkip" && wpaCipher(group) == "tkip" {
+		c.Mixed = true
 	}
 	return c
 }

@@ -85,7 +85,7 @@ func TestLiveNmcliNotRunning(t *testing.T) {
 	if _, err := p.Resolve("nmcli"); err != nil {
 		t.Skipf("nmcli is not installed (apt install network-manager): %v", err)
 	}
-	out, err := p.Run(t.Context(), "nmcli", "-t", "-f", "ACTIVE,SSID,SECURITY", "dev", "wifi", "list", "--rescan", "no")
+	out, err := p.Run(t.Context(), "nmcli", "-t", "-f", wifisecurity.NmcliFields, "dev", "wifi", "list", "--rescan", "no")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package wifisecurity
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks/checktest"
@@ -23,6 +24,11 @@ func TestParseNmcliWifiList(t *testing.T) {
 		{"nmcli/enterprise_active.txt", true, 2, []Connection{{Security: SecWPA2, Enterprise: true, Raw: "WPA2 802.1X"}}},
 		{"nmcli/wep_active.txt", true, 2, []Connection{{Security: SecWEP, Raw: "WEP"}}},
 		{"nmcli/none_active.txt", true, 2, nil},
+		{"nmcli/old_nm_wpa_wpa2_active_flags.txt", true, 3, []Connection{{Security: SecWPA2, Mixed: true, Raw: "WPA WPA2"}}},
+		{"nmcli/wpa1_wpa2_active_flags.txt", true, 2, []Connection{{Security: SecWPA2, Mixed: true, Raw: "WPA1 WPA2"}}},
+		{"nmcli/wpa2_tkip_ccmp_active_flags.txt", true, 2, []Connection{{Security: SecWPA2, Mixed: true, Raw: "WPA2"}}},
+		{"nmcli/wpa2_wpa3_active_flags.txt", true, 2, []Connection{{Security: SecWPA3, Cipher: "ccmp", Raw: "WPA2 WPA3"}}},
+		{"nmcli/mixed_widths.txt", false, 0, nil},
 		{"nmcli/all_fields_unrecognised.txt", false, 0, nil},
 		{"nmcli/unknown_active_word.txt", false, 0, nil},
 	}
@@ -56,16 +62,77 @@ func TestSplitTerse(t *testing.T) {
 
 func TestNmcliSecurity(t *testing.T) {
 	tests := map[string]Connection{
-		"":            {Security: SecOpen, Raw: "(none)"},
-		"WPA1":        {Security: SecWPA, Raw: "WPA1"},
-		"WPA1 WPA2":   {Security: SecWPA2, Raw: "WPA1 WPA2"},
-		"WPA1 802.1X": {Security: SecWPA, Enterprise: true, Raw: "WPA1 802.1X"},
-		"WPA3":        {Security: SecWPA3, Raw: "WPA3"},
-		"WPA2 SAE?":   {Raw: "WPA2 SAE?"},
+		"":                {Security: SecOpen, Raw: "(none)"},
+		"WPA1":            {Security: SecWPA, Raw: "WPA1"},
+		"WPA1 WPA2":       {Security: SecWPA2, Mixed: true, Raw: "WPA1 WPA2"},
+		"WPA WPA2":        {Security: SecWPA2, Mixed: true, Raw: "WPA WPA2"},
+		"WPA":             {Security: SecWPA, Raw: "WPA"},
+		"WPA2":            {Security: SecWPA2, Raw: "WPA2"},
+		"WPA2 WPA3":       {Security: SecWPA3, Raw: "WPA2 WPA3"},
+		"WPA1 WPA2 WPA3":  {Security: SecWPA3, Mixed: true, Raw: "WPA1 WPA2 WPA3"},
+		"WPA WPA2 802.1X": {Security: SecWPA2, Enterprise: true, Mixed: true, Raw: "WPA WPA2 802.1X"},
+		"WPA1 802.1X":     {Security: SecWPA, Enterprise: true, Raw: "WPA1 802.1X"},
+		"WPA3":            {Security: SecWPA3, Raw: "WPA3"},
+		"WPA2 SAE?":       {Raw: "WPA2 SAE?"},
 	}
 	for in, want := range tests {
 		if got := NmcliSecurity(in); got != want {
 			t.Errorf("NmcliSecurity(%q) = %+v, want %+v", in, got, want)
+		}
+	}
+}
+
+func TestNmcliFlags(t *testing.T) {
+	tests := []struct {
+		security, wpa, rsn string
+		want               Connection
+		g                  grade
+	}{
+		{"WPA2", "(none)", "pair_ccmp group_ccmp psk", Connection{Security: SecWPA2, Cipher: "ccmp", Raw: "WPA2"}, gradeSecure},
+		{"WPA2", "(none)", "pair_tkip pair_ccmp group_tkip psk", Connection{Security: SecWPA2, Mixed: true, Raw: "WPA2"}, gradeInsecure},
+		{"WPA2", "(none)", "pair_ccmp group_tkip psk", Connection{Security: SecWPA2, Mixed: true, Raw: "WPA2"}, gradeInsecure},
+		{"WPA2", "(none)", "pair_tkip group_tkip psk", Connection{Security: SecWPA2, Cipher: "tkip", Raw: "WPA2"}, gradeInsecure},
+		{"WPA1 WPA2", "pair_ccmp group_ccmp psk", "pair_ccmp group_ccmp psk", Connection{Security: SecWPA2, Cipher: "ccmp", Mixed: true, Raw: "WPA1 WPA2"}, gradeInsecure},
+		{"WPA2 WPA3", "(none)", "pair_ccmp group_ccmp psk sae", Connection{Security: SecWPA3, Cipher: "ccmp", Raw: "WPA2 WPA3"}, gradeSecure},
+		{"WPA3", "(none)", "pair_ccmp group_ccmp sae", Connection{Security: SecWPA3, Cipher: "ccmp", Raw: "WPA3"}, gradeSecure},
+		{"WPA2 802.1X", "(none)", "pair_ccmp group_ccmp 802.1X", Connection{Security: SecWPA2, Enterprise: true, Cipher: "ccmp", Raw: "WPA2 802.1X"}, gradeSecure},
+		{"WPA1", "pair_tkip group_tkip psk", "(none)", Connection{Security: SecWPA, Cipher: "tkip", Raw: "WPA1"}, gradeInsecure},
+		{"", "(none)", "(none)", Connection{Security: SecOpen, Raw: "(none)"}, gradeInsecure},
+		// A translated "(none)" and flags naming no cipher leave it to
+		// the SECURITY words.
+		{"WPA2", "(aucun)", "psk", Connection{Security: SecWPA2, Raw: "WPA2"}, gradeSecure},
+		{"WPA2", "（なし）", "pair_ccmp group_ccmp psk", Connection{Security: SecWPA2, Cipher: "ccmp", Raw: "WPA2"}, gradeSecure},
+	}
+	for _, tt := range tests {
+		got := NmcliFlags(NmcliSecurity(tt.security), tt.wpa, tt.rsn)
+		if got != tt.want || gradeOf(got) != tt.g {
+			t.Errorf("NmcliFlags(%q, %q, %q) = %+v grade %d, want %+v grade %d", tt.security, tt.wpa, tt.rsn, got, gradeOf(got), tt.want, tt.g)
+		}
+	}
+}
+
+func TestWordsSecurityMixedMode(t *testing.T) {
+	tests := []struct {
+		words string
+		sec   string
+		mixed bool
+		g     grade
+	}{
+		{"WPA/WPA2 Personal", SecWPA2, true, gradeInsecure},
+		{"WPA/WPA2 Enterprise", SecWPA2, true, gradeInsecure},
+		{"WPA2 Personal", SecWPA2, false, gradeSecure},
+		{"WPA2/WPA3 Personal", SecWPA3, false, gradeSecure},
+		{"WPA3 Personal", SecWPA3, false, gradeSecure},
+		{"WPA Personal", SecWPA, false, gradeInsecure},
+		{"WPA2_PSK", SecWPA2, false, gradeSecure},
+		{"WPA3_SAE", SecWPA3, false, gradeSecure},
+		{"WPA-Personal", SecWPA, false, gradeInsecure},
+		{"WPA2-Personal", SecWPA2, false, gradeSecure},
+	}
+	for _, tt := range tests {
+		c := wordsSecurity(tt.words)
+		if c.Security != tt.sec || c.Mixed != tt.mixed || gradeOf(c) != tt.g {
+			t.Errorf("wordsSecurity(%q) = %+v grade %d, want %q mixed=%v grade %d", tt.words, c, gradeOf(c), tt.sec, tt.mixed, tt.g)
 		}
 	}
 }
@@ -112,6 +179,11 @@ func TestWpaKeyMgmt(t *testing.T) {
 		{"OWE", "CCMP", "CCMP", SecOWE, gradeInsecure},
 		{"WPA2-EAP-SUITE-B-192", "GCMP-256", "GCMP-256", SecWPA3, gradeSecure},
 		{"DPP", "CCMP", "CCMP", "", gradeUnknown},
+		{"WPA2-PSK", "CCMP", "CCMP", SecWPA2, gradeSecure},
+		// A TKIP group key beside a CCMP pairwise one: the access point
+		// is in WPA/WPA2 mixed mode.
+		{"WPA2-PSK", "CCMP", "TKIP", SecWPA2, gradeInsecure},
+		{"WPA-PSK", "CCMP", "TKIP", SecWPA, gradeInsecure},
 	}
 	for _, tt := range tests {
 		c := WpaKeyMgmt(tt.km, tt.pair, tt.group)
@@ -164,6 +236,8 @@ func TestParseSystemProfiler(t *testing.T) {
 	}{
 		{"system_profiler/macos15_open.json", true, StateConnected, 1, []string{SecOpen}},
 		{"system_profiler/macos15_wpa2.json", true, StateConnected, 1, []string{SecWPA2}},
+		{"system_profiler/macos15_wpa2_personal_mixed.json", true, StateConnected, 1, []string{SecWPA2}},
+		{"system_profiler/macos15_wpa3_transition.json", true, StateConnected, 1, []string{SecWPA3}},
 		{"system_profiler/macos10_open.json", true, StateConnected, 1, []string{SecOpen}},
 		{"system_profiler/macos15_wifi_off.json", true, StateNotConnected, 1, nil},
 		{"system_profiler/macos12_not_associated.json", true, StateNotConnected, 1, nil},
@@ -177,8 +251,9 @@ func TestParseSystemProfiler(t *testing.T) {
 				t.Fatalf("got %+v", got)
 			}
 			for i, s := range tt.sec {
-				if got.Connections[i].Security != s {
-					t.Errorf("connection %d = %+v, want %s", i, got.Connections[i], s)
+				mixed := strings.Contains(tt.file, "mixed")
+				if got.Connections[i].Security != s || got.Connections[i].Mixed != mixed {
+					t.Errorf("connection %d = %+v, want %s mixed=%v", i, got.Connections[i], s, mixed)
 				}
 			}
 		})
@@ -190,14 +265,18 @@ func TestAirPortSecurity(t *testing.T) {
 		sec string
 		g   grade
 	}{
-		"pairport_security_mode_wpa3_transition":       {SecWPA3, gradeSecure},
-		"spairport_security_mode_wpa2_personal_mixed":  {SecWPA2, gradeSecure},
-		"spairport_security_mode_wpa_personal":         {SecWPA, gradeInsecure},
-		"spairport_security_mode_wep":                  {SecWEP, gradeInsecure},
-		"spairport_security_mode_owe":                  {SecOWE, gradeInsecure},
-		"spairport_security_mode_wpa2_enterprise":      {SecWPA2, gradeSecure},
-		"spairport_security_mode_wps":                  {"", gradeUnknown},
-		"spairport_security_mode_something_from_macos": {"", gradeUnknown},
+		"pairport_security_mode_wpa3_transition":        {SecWPA3, gradeSecure},
+		"spairport_security_mode_wpa2_personal_mixed":   {SecWPA2, gradeInsecure},
+		"spairport_security_mode_wpa_personal_mixed":    {SecWPA2, gradeInsecure},
+		"spairport_security_mode_wpa2_enterprise_mixed": {SecWPA2, gradeInsecure},
+		"spairport_security_mode_wpa2_personal":         {SecWPA2, gradeSecure},
+		"spairport_security_mode_wpa3_transition":       {SecWPA3, gradeSecure},
+		"spairport_security_mode_wpa_personal":          {SecWPA, gradeInsecure},
+		"spairport_security_mode_wep":                   {SecWEP, gradeInsecure},
+		"spairport_security_mode_owe":                   {SecOWE, gradeInsecure},
+		"spairport_security_mode_wpa2_enterprise":       {SecWPA2, gradeSecure},
+		"spairport_security_mode_wps":                   {"", gradeUnknown},
+		"spairport_security_mode_something_from_macos":  {"", gradeUnknown},
 	}
 	for in, want := range tests {
 		c := AirPortSecurity(in)
@@ -216,6 +295,8 @@ func TestParseWdutilInfo(t *testing.T) {
 		state, sec     string
 	}{
 		{"wdutil/macos15_wpa2.txt", "", 0, true, false, StateConnected, SecWPA2},
+		{"wdutil/macos15_wpa_wpa2_personal.txt", "", 0, true, false, StateConnected, SecWPA2},
+		{"wdutil/macos15_wpa2_wpa3_personal.txt", "", 0, true, false, StateConnected, SecWPA3},
 		{"wdutil/macos_open.txt", "", 0, true, false, StateConnected, SecOpen},
 		{"wdutil/not_associated.txt", "", 0, true, false, StateNotConnected, ""},
 		{"", "wdutil/not_root.stderr", 1, false, true, "", ""},
@@ -272,6 +353,7 @@ func TestParseNetshInterfaces(t *testing.T) {
 		{"netsh/fr_open.txt", 0, StateConnected, "", 1, []Connection{{Security: SecOpen, Raw: "Ouvrir Aucun"}}},
 		{"netsh/es_open.txt", 0, StateConnected, "", 1, []Connection{{Security: SecOpen, Raw: "Abierta Ninguna"}}},
 		{"netsh/it_wpa2_personal.txt", 0, StateConnected, "", 1, []Connection{{Security: SecWPA2, Cipher: "ccmp", Raw: "WPA2-Personal CCMP"}}},
+		{"netsh/en_wpa_personal_tkip.txt", 0, StateConnected, "", 1, []Connection{{Security: SecWPA, Cipher: "tkip", Raw: "WPA-Personal TKIP"}}},
 		{"netsh/en_two_adapters_tkip.txt", 0, StateConnected, "", 2, []Connection{{Security: SecWPA2, Cipher: "tkip", Raw: "WPA2-Personal TKIP"}}},
 		{"netsh/unknown_labels_known_values.txt", 0, StateConnected, "", 1, []Connection{{Security: SecWPA2, Cipher: "ccmp", Raw: "WPA2-Personal-X CCMP"}}},
 		{"netsh/en_no_wireless_interface.txt", 0, StateNone, "", 0, nil},
@@ -305,6 +387,10 @@ func TestNetshSecurity(t *testing.T) {
 		{"Open", "WEP", SecWEP, gradeInsecure},
 		{"Shared", "WEP", SecWEP, gradeInsecure},
 		{"WPA-Personal", "TKIP", SecWPA, gradeInsecure},
+		{"WPA2-Personal", "CCMP", SecWPA2, gradeSecure},
+		{"WPA2-Personal", "TKIP", SecWPA2, gradeInsecure},
+		{"WPA2-Personal", "CCMP+TKIP", SecWPA2, gradeInsecure},
+		{"WPA3-Personal", "CCMP", SecWPA3, gradeSecure},
 		{"WPA3-Personal", "GCMP-256", SecWPA3, gradeSecure},
 		{"WPA2-パーソナル", "CCMP", SecWPA2, gradeSecure},
 		{"OWE", "CCMP", SecOWE, gradeInsecure},

@@ -10,3 +10,38 @@ import (
 func TestScenarios(t *testing.T) {
 	checktest.RunScenarios(t, wifisecurity.Check, "testdata", []string{"linux", "darwin", "windows"}, 5)
 }
+
+func TestNoPassWithoutEvidence(t *testing.T) {
+	checktest.RunBasisProperty(t, wifisecurity.Check, "testdata", checktest.Basis{
+		Informational: map[string]string{
+			// The Linux interface listing decides only "no Wi-Fi"
+			// (not_applicable, never pass), which devices iwctl is asked
+			// about and whether wpa_cli's one interface is all there is.
+			// A pass on nmcli rests on nmcli alone, which lists every
+			// device's association; an iwctl or wpa_cli pass needs the
+			// whole listing read (Facts.Unread), which the
+			// iwd_interface_type_unreadable and wpa_cli_sysfs_unreadable
+			// scenarios deny it and replay.
+			"dir /sys/class/net":  "only decides not_applicable; an iwctl/wpa_cli pass needs it whole (see the scenarios denying it)",
+			"file /sys/class/net": "only decides not_applicable; an iwctl/wpa_cli pass needs it whole (see the scenarios denying it)",
+		},
+		Alternatives: []checktest.Alternative{{
+			// Linux: wpa_cli is asked when nmcli cannot answer
+			// (NetworkManager not running or not installed); both read
+			// the association of the one wpa_supplicant, and each shows
+			// WPA1, TKIP and mixed mode (nmcli by the access point's
+			// flags, wpa_cli by key_mgmt and the pairwise and group
+			// ciphers).
+			Sources: []string{"run nmcli ", "run wpa_cli status"},
+			Reason:  "nmcli and wpa_cli each read the current association of wpa_supplicant",
+		}, {
+			// macOS: two tools reading the one association's security
+			// mode (CoreWLAN's), each of which names WPA/WPA2 mixed
+			// mode; wdutil is asked when system_profiler cannot answer.
+			// Not ipconfig: it names the negotiated key management, and
+			// its WPA2 never passes alone.
+			Sources: []string{"run system_profiler SPAirPortDataType", "run wdutil info"},
+			Reason:  "system_profiler and wdutil each read the current association's security mode",
+		}},
+	})
+}

@@ -45,7 +45,7 @@ func parseAny(t *testing.T, tool, file string, b []byte) any {
 
 // argsOf is how the check runs each tool (nmcli's -f list places the SSID).
 var argsOf = map[string][]string{
-	"nmcli":           {"-t", "-f", "ACTIVE,SSID,SECURITY", "dev", "wifi", "list", "--rescan", "no"},
+	"nmcli":           {"-t", "-f", NmcliFields, "dev", "wifi", "list", "--rescan", "no"},
 	"system_profiler": {"SPAirPortDataType", "-json"},
 }
 
@@ -54,6 +54,7 @@ var argsOf = map[string][]string{
 var mustBeGone = map[string][]string{
 	"nmcli/owe_active_escaped.txt":                {"Neighbour", "Cafe"},
 	"nmcli/de_active_wpa2.txt":                    {"SSID-1"},
+	"nmcli/old_nm_wpa_wpa2_active_flags.txt":      {"SSID-2"},
 	"wpa_cli/completed_wpa2_psk_ccmp.txt":         {"ssid=tin", "192.168.31.5"},
 	"iwctl/connected_wpa2_personal.txt":           {"HomeNet", "192.168.1.23"},
 	"netsh/de_wpa2_enterprise.txt":                {"SSID-1", "Profile1 2"},
@@ -119,6 +120,12 @@ func TestScrubNmcliKeepsEscapesAndLayout(t *testing.T) {
 	want := "no:" + probe.Pseudonym("network", "Neighbour") + ":WPA2\nyes:" + probe.Pseudonym("network", "Cafe: upstairs") + ":OWE\nno::WPA2 802.1X\n"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	// The flag columns, with their spaces and parentheses, stay as they are.
+	in5 := []byte("yes:Cafe\\: upstairs:WPA WPA2:pair_tkip pair_ccmp group_tkip psk:(none)\n")
+	want5 := "yes:" + probe.Pseudonym("network", "Cafe: upstairs") + ":WPA WPA2:pair_tkip pair_ccmp group_tkip psk:(none)\n"
+	if got := string(Scrub("nmcli", argsOf["nmcli"], in5)); got != want5 {
+		t.Errorf("got\n%s\nwant\n%s", got, want5)
 	}
 	// Without SSID in the field list there is nothing to replace.
 	if got := Scrub("nmcli", []string{"-t", "-f", "ACTIVE,SECURITY"}, []byte("yes:WPA2\n")); string(got) != "yes:WPA2\n" {

@@ -154,6 +154,11 @@ func NetshSecurity(auth, cipher string) Connection {
 	case strings.HasPrefix(ci, "WEP"):
 		c.Cipher = "wep"
 	}
+	// A cipher column naming TKIP beside CCMP or GCMP ("CCMP+TKIP") is
+	// mixed mode, whichever it names first.
+	if strings.Contains(ci, "TKIP") && (strings.Contains(ci, "CCMP") || strings.Contains(ci, "GCMP")) {
+		c.Mixed = true
+	}
 	if c.Security == SecOpen && c.Cipher == "wep" {
 		c.Security = SecWEP
 	}
