@@ -200,37 +200,37 @@ func ParseFalconRFM(b []byte) (status, detail string, err error) {
 // ParseSentinelCtlStatus reads `sentinelctl control status`: the line
 // "Agent state      Enabled" (or Disabled).
 func ParseSentinelCtlStatus(b []byte) (status, detail string, err error) {
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
+	return statusLine(b, "Agent state ", "Enabled", "Disabled", func(line string) (string, bool) {
+		f := strings.Fields(line)
 		if len(f) != 3 || f[0] != "Agent" || f[1] != "state" {
-			continue
+			return "", false
 		}
-		switch f[2] {
-		case "Enabled":
-			return statusProtecting, "Agent state Enabled", nil
-		case "Disabled":
-			return statusNotProtecting, "Agent state Disabled", nil
-		}
-	}
-	return "", "", errStatusUnrecognised
+		return f[2], true
+	})
 }
 
 // ParseBduitoolStatus reads `bduitool get ps`: the feature line
 // "  - Antimalware status: On" (or Off).
 func ParseBduitoolStatus(b []byte) (status, detail string, err error) {
+	return statusLine(b, "Antimalware status: ", "On", "Off", func(line string) (string, bool) {
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "-"))
+		v, ok := strings.CutPrefix(line, "Antimalware status:")
+		return strings.TrimSpace(v), ok
+	})
+}
+
+// statusLine finds the first line whose value (as value reads it) is on or
+// off; detail is label and that value.
+func statusLine(b []byte, label, on, off string, value func(line string) (string, bool)) (status, detail string, err error) {
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
-		line := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(sc.Text()), "-"))
-		v, ok := strings.CutPrefix(line, "Antimalware status:")
-		if !ok {
-			continue
-		}
-		switch strings.TrimSpace(v) {
-		case "On":
-			return statusProtecting, "Antimalware status: On", nil
-		case "Off":
-			return statusNotProtecting, "Antimalware status: Off", nil
+		v, ok := value(sc.Text())
+		switch {
+		case !ok:
+		case v == on:
+			return statusProtecting, label + v, nil
+		case v == off:
+			return statusNotProtecting, label + v, nil
 		}
 	}
 	return "", "", errStatusUnrecognised
