@@ -37,12 +37,18 @@ type WindowsFacts struct {
 	// could not be read (see SecurityCenterError).
 	SecurityCenter []WSCProduct `json:"security_center"`
 	// SecurityCenterError is "not_found" (Windows Server has no Security
-	// Center), "access_denied", or another error text.
+	// Center; on other editions its namespace is broken), "access_denied",
+	// or another error text.
 	SecurityCenterError string `json:"security_center_error,omitempty"`
 	// Defender is Microsoft Defender's MSFT_MpComputerStatus; nil when it
 	// could not be read (see DefenderError).
 	Defender      *DefenderStatus `json:"defender,omitempty"`
 	DefenderError string          `json:"defender_error,omitempty"`
+	// Edition is workstation, server or domain_controller, from the
+	// product type (registry ProductOptions, else Win32_OperatingSystem);
+	// read only when Security Center is missing, "" when unread.
+	Edition      string `json:"edition,omitempty"`
+	EditionError string `json:"edition_error,omitempty"`
 }
 
 // WSCProduct is one AntiVirusProduct row with its productState decoded.
@@ -102,6 +108,41 @@ type LinuxFacts struct {
 	ClamAV     *ClamAVFacts `json:"clamav,omitempty"`
 	MDATP      *MDATPHealth `json:"mdatp,omitempty"`
 	MDATPError string       `json:"mdatp_error,omitempty"`
+	// Endpoint lists the endpoint products (CrowdStrike Falcon,
+	// SentinelOne, …) that are installed or whose agent runs.
+	Endpoint []EndpointFacts `json:"endpoint_products,omitempty"`
+	// ProcessesError says why the process list could not be read.
+	ProcessesError string `json:"processes_error,omitempty"`
+	// OptError says why /opt, where the products install, could not be
+	// listed ("not_found" when there is no /opt).
+	OptError string `json:"opt_error,omitempty"`
+}
+
+// EndpointFacts is one endpoint product on Linux.
+type EndpointFacts struct {
+	// Product is the product's id (falcon, sentinelone, …) and Name its
+	// name.
+	Product string `json:"product"`
+	Name    string `json:"name"`
+	// Installed is true when its install directory exists.
+	Installed bool `json:"installed"`
+	// Running is true when its agent process runs from the install
+	// directory; nil when the process list could not be read.
+	Running *bool `json:"running,omitempty"`
+	// Agent is the agent program seen running.
+	Agent string `json:"agent,omitempty"`
+	// NameOnly lists processes with the agent's name whose program could
+	// not be read (a process with its name whose program lies elsewhere is
+	// not the product and is left out).
+	NameOnly []string `json:"name_only,omitempty"`
+	// Status is what the product's own status tool said: protecting,
+	// not_protecting, or "" when it has no tool or it was not run.
+	Status string `json:"status,omitempty"`
+	// StatusDetail is the tool's words (rfm-state=true, Agent state
+	// Disabled, Antimalware status: Off).
+	StatusDetail string `json:"status_detail,omitempty"`
+	// StatusError says why the status tool's answer is missing.
+	StatusError string `json:"status_error,omitempty"`
 }
 
 // ClamAVFacts is the state of ClamAV; nil in LinuxFacts when no trace of
@@ -126,6 +167,20 @@ type ClamAVFacts struct {
 	// FreshclamConfigured is true when freshclam.conf exists and is not
 	// the unedited example (an uncommented "Example" line).
 	FreshclamConfigured bool `json:"freshclam_configured"`
+	// ClamdConf is the clamd configuration found; ClamdConfError says why
+	// it could not be read.
+	ClamdConf      string `json:"clamd_conf,omitempty"`
+	ClamdConfError string `json:"clamd_conf_error,omitempty"`
+	// OnAccessIncludePaths and OnAccessMountPaths are clamd.conf's
+	// on-access settings: what clamonacc watches.
+	OnAccessIncludePaths []string `json:"on_access_include_paths,omitempty"`
+	OnAccessMountPaths   []string `json:"on_access_mount_paths,omitempty"`
+	// OnAccessPrevention is true when clamonacc blocks infected files.
+	OnAccessPrevention bool `json:"on_access_prevention,omitempty"`
+	// ClamonaccRunning is whether the on-access scanner runs; nil when
+	// the process list could not be read (see ClamonaccError).
+	ClamonaccRunning *bool  `json:"clamonacc_running,omitempty"`
+	ClamonaccError   string `json:"clamonacc_error,omitempty"`
 }
 
 // CVDInfo is the header of a ClamAV signature database.
@@ -149,6 +204,11 @@ type MDATPHealth struct {
 	Licensed                  *bool    `json:"licensed,omitempty"`
 	PassiveMode               *bool    `json:"passive_mode,omitempty"`
 	RealTimeProtectionEnabled *bool    `json:"real_time_protection_enabled,omitempty"`
+	// RealTimeProtectionUnavailable is real_time_protection_enabled:
+	// unavailable.
+	RealTimeProtectionUnavailable bool `json:"real_time_protection_unavailable,omitempty"`
+	// RealTimeProtectionAvailable is real_time_protection_available.
+	RealTimeProtectionAvailable *bool `json:"real_time_protection_available,omitempty"`
 	// DefinitionsStatus is e.g. up_to_date.
 	DefinitionsStatus string `json:"definitions_status,omitempty"`
 	// DefinitionsMinutesAgo is definitions_updated_minutes_ago.

@@ -9,19 +9,33 @@
 //     root/Microsoft/Windows/Defender MSFT_MpComputerStatus: service,
 //     real-time protection, running mode — passive mode is not protection —
 //     and signature age, where 65535 and 4294967295 mean "never updated").
-//     Windows Server has no Security Center; there only Defender is read.
-//     The check passes when any product is on with current definitions.
+//     When Security Center is missing, the product type (registry
+//     ProductOptions\ProductType, else Win32_OperatingSystem.ProductType)
+//     says whether this is a Windows Server (which has none) — a missing
+//     namespace alone never does. The check passes when any product is on
+//     with current definitions.
 //   - macOS: Gatekeeper (spctl --status), the XProtect version (its bundle's
-//     Info.plist) and when XProtect was last installed (system_profiler
-//     SPInstallHistoryDataType -json), and Microsoft Defender for Endpoint
-//     (mdatp health) when it is installed.
-//   - Linux: ClamAV — the build time in the header of daily.cld/daily.cvd
-//     (falling back to clamscan --version or sigtool --info when the file
-//     cannot be read whole), whether clamd runs (its pid file and
-//     /proc/<pid>/comm, the process list only when there is no pid file), and
-//     whether freshclam is configured — and Microsoft Defender for Endpoint
-//     (mdatp health).
+//     Info.plist, for the summary) and when XProtect was last installed
+//     (system_profiler SPInstallHistoryDataType -json), and Microsoft
+//     Defender for Endpoint (mdatp health) when it is installed; Defender
+//     for Endpoint passes only with Gatekeeper read and on.
+//   - Linux: ClamAV — the build time in the header of daily.cld/daily.cvd in
+//     clamd's DatabaseDirectory (falling back to clamscan --version or
+//     sigtool --info when the file cannot be read whole), whether clamd
+//     runs (its pid file and /proc/<pid>/comm, else the process list), and
+//     on-access scanning: OnAccessIncludePath/OnAccessMountPath in
+//     clamd.conf and clamonacc running. Only on-access scanning protects;
+//     clamd alone is a warning. Microsoft Defender for Endpoint (mdatp
+//     health: healthy: false or real-time protection off/unavailable is not
+//     protecting). Endpoint products (CrowdStrike Falcon, SentinelOne,
+//     Sophos, ESET, Trellix, Bitdefender, Kaspersky, Trend Micro, Elastic
+//     Defend, Cortex XDR, Carbon Black): their agent process, by name and
+//     program under the vendor's directory, and their own status where the
+//     check reads it (falconctl -g --rfm-state, sentinelctl control status,
+//     bduitool get ps); an install directory under /opt only names a
+//     product whose agent does not run (fail).
 //
+// Products combine with checks.AnyOf: one product protecting is enough.
 // No anti-virus at all is policy.AntivirusMissing (fail by default).
 // Definitions older than policy.AntivirusMaxSignatureAgeDays are a warning;
 // protection that is turned off is a failure; anything that could not be

@@ -3,6 +3,7 @@ package antivirus
 import (
 	"fmt"
 	"math"
+	"path"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
@@ -22,8 +23,12 @@ const (
 	linuxMissingFix    = "Ask your IT support to install and turn on anti-virus (for example ClamAV) on this computer."
 	linuxNoDBFix       = "ClamAV is installed but has never downloaded its virus definitions. Ask your IT support to set up its automatic updates (the freshclam service) and turn on its background scanner."
 	linuxUpdateFix     = "Ask your IT support to make sure the anti-virus updates its virus definitions automatically (for ClamAV: the freshclam update service must be running and able to reach the internet)."
-	linuxClamdFix      = "ClamAV only scans when someone asks it to. Ask your IT support to turn on its background scanner (the clamd service) so files are checked automatically."
-	linuxMDATPFix      = "Ask your IT support to turn on real-time protection in Microsoft Defender for Endpoint and to check that it updates its definitions."
+	linuxClamdFix      = "ClamAV only scans when someone asks it to. Ask your IT support to turn on its on-access scanning: start clamd (the clamav-daemon or clamd@scan service), set OnAccessIncludePath (for example /home) in clamd.conf, and start clamonacc (the clamav-clamonacc service), so files are checked as they are opened."
+	linuxOnAccessFix   = "ClamAV only scans files when a program asks it to: on-access scanning is not set up, so nothing checks files as they are downloaded or opened. Ask your IT support to turn it on: keep clamd running (the clamav-daemon or clamd@scan service), set OnAccessIncludePath (for example /home) or OnAccessMountPath in clamd.conf, and start clamonacc (the clamav-clamonacc service)."
+	linuxClamonaccFix  = "ClamAV is set up to check files as they are opened, but its on-access scanner (clamonacc) is not running. Ask your IT support to start it (the clamav-clamonacc service) and make it start at boot."
+	linuxMDATPFix      = "Ask your IT support to turn on real-time protection in Microsoft Defender for Endpoint (mdatp health must say healthy: true and real_time_protection_enabled: true) and to check that it updates its definitions."
+	winServerFix       = "This is a Windows Server, where SessionGuard cannot see anti-virus other than Microsoft Defender. Ask your IT support to confirm which anti-virus protects it."
+	winNoWSCFix        = "Windows Security Center does not answer on this computer, so SessionGuard cannot see which anti-virus protects it. Restart the computer; if it stays unknown, ask your IT support to check the Security Center service (wscsvc) and which anti-virus is installed."
 	mixedBuiltinDefFix = "Microsoft Defender is installed but not protecting. Open Microsoft Defender from the menu bar, turn on Real-time protection and check for updates, or ask your IT support."
 )
 
@@ -52,18 +57,19 @@ func (v verdict) result() checks.Result {
 	return r
 }
 
-// best picks the verdict that decides: any pass; else any unknown (it
-// might be protecting); else warn; else fail. ok is false for no verdicts.
+// best combines products any one of which protects (checks.AnyOf): any
+// pass; else any warn; else any unknown (it might be protecting); else
+// fail. ok is false for no verdicts.
 func best(vs []verdict) (verdict, bool) {
-	rank := map[checks.Status]int{checks.Pass: 4, checks.Unknown: 3, checks.Warn: 2, checks.Fail: 1}
-	var out verdict
-	found := false
-	for _, v := range vs {
-		if !found || rank[v.status] > rank[out.status] {
-			out, found = v, true
-		}
+	if len(vs) == 0 {
+		return verdict{}, false
 	}
-	return out, found
+	rs := make([]checks.Result, len(vs))
+	for i, v := range vs {
+		rs[i] = v.result()
+	}
+	r := checks.AnyOf(rs...)
+	return verdict{status: r.Status, summary: r.Summary, fix: r.Fix, reason: r.Reason}, true
 }
 
 func missing(pol checks.Policy, summary, fix string) verdict {
@@ -105,7 +111,7 @@ func Evaluate(f Facts, pol checks.Policy) checks.Result {
 		}
 		return evalDarwin(f.Darwin, xpMax).result()
 	case f.OS == "linux" && f.Linux != nil:
-		return evalLinux(f.Linux, pol, maxAge).result()
+		return evalLinux(f.Linux, pol, maxAge)
 	}
 	return unknown("Could not check anti-virus.", "no anti-virus facts for "+f.OS).result()
 }
@@ -124,12 +130,21 @@ func evalWindows(w *WindowsFacts, pol checks.Policy, maxAge float64) verdict {
 	if v, ok := best(vs); ok {
 		return v
 	}
+	server := w.Edition == "server" || w.Edition == "domain_controller"
 	switch {
 	case w.SecurityCenter != nil:
 		return missing(pol, "No anti-virus is registered with Windows Security.", winMissingFix)
-	case w.SecurityCenterError == "not_found" && (w.DefenderError == "not_found" || w.DefenderError == ""):
-		v := unknown("Could not check anti-virus.", "this Windows has no Security Center (Windows Server) and Microsoft Defender is not installed, so other anti-virus products cannot be seen")
-		v.fix = "This looks like a Windows Server, where SessionGuard cannot see anti-virus other than Microsoft Defender. Ask your IT support to confirm which anti-virus protects it."
+	case w.SecurityCenterError == "not_found" && server && (w.DefenderError == "not_found" || w.DefenderError == ""):
+		v := unknown("Could not check anti-virus.", "this Windows Server has no Security Center and Microsoft Defender is not installed, so other anti-virus products cannot be seen")
+		v.fix = winServerFix
+		return v
+	case w.SecurityCenterError == "not_found" && w.Edition == "workstation":
+		v := unknown("Could not check anti-virus.", "Windows Security Center (root/SecurityCenter2) is missing on this Windows, which is not a server edition; Microsoft Defender: "+orDash(w.DefenderError))
+		v.fix = winNoWSCFix
+		return v
+	case w.SecurityCenterError == "not_found":
+		v := unknown("Could not check anti-virus.", "Windows Security Center (root/SecurityCenter2) is missing and the Windows edition could not be read ("+orDash(w.EditionError)+"); Microsoft Defender: "+orDash(w.DefenderError))
+		v.fix = winNoWSCFix
 		return v
 	default:
 		return unknown("Could not check anti-virus.", fmt.Sprintf("Security Center: %s; Microsoft Defender: %s", orDash(w.SecurityCenterError), orDash(w.DefenderError)))
@@ -192,7 +207,7 @@ func defenderVerdict(d *DefenderStatus, haveWSC bool, maxAge float64) verdict {
 			mode += " (" + d.AMRunningMode + ")"
 		}
 		if !haveWSC {
-			return unknown("Microsoft Defender is in "+mode+".", "Defender stands aside for another anti-virus, which this Windows (no Security Center) cannot show")
+			return unknown("Microsoft Defender is in "+mode+".", "Defender stands aside for another anti-virus, which Windows cannot show without Security Center")
 		}
 		return verdict{status: checks.Fail, summary: "Microsoft Defender is in " + mode + " and no other anti-virus is on.", fix: winPassiveFix}
 	case !active:
@@ -215,10 +230,13 @@ func mdatpVerdict(h *MDATPHealth, fix string) verdict {
 	case "outdated":
 		return verdict{status: checks.Warn, summary: "Microsoft Defender for Endpoint is on but its definitions are not up to date (" + orDash(h.DefinitionsStatus) + ").", fix: fix}
 	case "unhealthy":
-		return verdict{status: checks.Warn, summary: "Microsoft Defender for Endpoint reports a problem" + issues(h) + ".", fix: fix}
+		return verdict{status: checks.Fail, summary: "Microsoft Defender for Endpoint is not healthy" + issues(h) + ", so it is not protecting.", fix: fix}
 	case "passive":
 		return verdict{status: checks.Fail, summary: "Microsoft Defender for Endpoint is in passive mode and does not block threats.", fix: fix}
 	case "off":
+		if h.RealTimeProtectionUnavailable || (h.RealTimeProtectionAvailable != nil && !*h.RealTimeProtectionAvailable) {
+			return verdict{status: checks.Fail, summary: "Microsoft Defender for Endpoint real-time protection is unavailable" + issues(h) + ", so it is not protecting.", fix: fix}
+		}
 		return verdict{status: checks.Fail, summary: "Microsoft Defender for Endpoint real-time protection is off.", fix: fix}
 	default:
 		return unknown("Could not read Microsoft Defender for Endpoint's state.", "mdatp health did not say whether real-time protection is on and definitions are current")
@@ -264,6 +282,10 @@ func evalDarwin(d *DarwinFacts, xpMax float64) verdict {
 	switch {
 	case mv.status == checks.Pass && d.Gatekeeper == "disabled":
 		return verdict{status: checks.Warn, summary: "Microsoft Defender for Endpoint is on, but Gatekeeper is turned off.", fix: macGatekeeperFix}
+	case mv.status == checks.Pass && d.Gatekeeper != "enabled":
+		// Gatekeeper off turns this pass into a warning: unread, it is
+		// not a pass.
+		return unknown("Microsoft Defender for Endpoint is on; whether Gatekeeper is on could not be read.", builtin.reason)
 	case mv.status == checks.Pass:
 		return mv
 	case builtin.status == checks.Pass && (mv.status == checks.Warn || mv.status == checks.Fail):
@@ -287,23 +309,62 @@ func version(d *DarwinFacts) string {
 	return " " + d.XProtectVersion
 }
 
-func evalLinux(l *LinuxFacts, pol checks.Policy, maxAge float64) verdict {
-	var vs []verdict
+func evalLinux(l *LinuxFacts, pol checks.Policy, maxAge float64) checks.Result {
+	var routes []checks.Result
 	if l.MDATP != nil {
-		vs = append(vs, mdatpVerdict(l.MDATP, linuxMDATPFix))
+		routes = append(routes, mdatpVerdict(l.MDATP, linuxMDATPFix).result())
 	} else if l.MDATPError != "" && l.MDATPError != "not_found" {
-		vs = append(vs, unknown("Could not read Microsoft Defender for Endpoint's state.", "mdatp health: "+l.MDATPError))
+		routes = append(routes, unknown("Could not read Microsoft Defender for Endpoint's state.", "mdatp health: "+l.MDATPError).result())
 	}
 	if c := l.ClamAV; c != nil {
-		vs = append(vs, clamVerdict(c, pol, maxAge))
+		routes = append(routes, clamVerdict(c, pol, maxAge).result())
 	}
-	if v, ok := best(vs); ok {
-		return v
+	for _, e := range l.Endpoint {
+		routes = append(routes, endpointVerdict(e).result())
 	}
-	return missing(pol, "No anti-virus was found on this computer.", linuxMissingFix)
+	if len(routes) > 0 {
+		return checks.AnyOf(routes...)
+	}
+	if l.ProcessesError != "" && l.OptError != "" && l.OptError != "not_found" {
+		return unknown("Could not tell whether an endpoint security product runs.", "process list: "+l.ProcessesError+"; /opt: "+l.OptError).result()
+	}
+	return missing(pol, "No anti-virus was found on this computer.", linuxMissingFix).result()
+}
+
+func endpointVerdict(e EndpointFacts) verdict {
+	prod := productByID(e.Product)
+	startFix := "Ask your IT support to start " + e.Name + " (the " + prod.Service + " service), make sure it starts at boot and that it shows this computer as protected in its console."
+	switch {
+	case e.Running == nil:
+		return unknown("Could not tell whether "+e.Name+" is running.", e.Name+" is installed; the process list could not be read")
+	case !*e.Running && len(e.NameOnly) > 0:
+		return unknown("Could not tell whether "+e.Name+" is running.", "the program of "+strings.Join(e.NameOnly, ", ")+" could not be read, so whether it is "+e.Name+"'s agent from "+strings.Join(prod.Dirs, " or ")+" is unknown")
+	case !*e.Running:
+		return verdict{status: checks.Fail, summary: e.Name + " is installed, but its agent is not running, so it is not protecting.", fix: startFix}
+	case prod.Status == nil:
+		return verdict{status: checks.Pass, summary: e.Name + " is running (" + path.Base(e.Agent) + ")."}
+	case e.Status == statusProtecting:
+		return verdict{status: checks.Pass, summary: e.Name + " is running and protecting (" + e.StatusDetail + ")."}
+	case e.Status == statusNotProtecting && e.Product == "falcon":
+		return verdict{status: checks.Fail, summary: "CrowdStrike Falcon is in reduced functionality mode (" + e.StatusDetail + "), so it is not protecting.", fix: "Ask your IT support to bring CrowdStrike Falcon out of reduced functionality mode (usually a sensor update for this computer's kernel)."}
+	case e.Status == statusNotProtecting:
+		return verdict{status: checks.Fail, summary: e.Name + " is running but not protecting (" + e.StatusDetail + ").", fix: "Ask your IT support to turn " + e.Name + "'s protection back on."}
+	default:
+		return unknown(e.Name+" is running; whether it is protecting could not be read.", orDash(e.StatusError))
+	}
+}
+
+func productByID(id string) endpointProduct {
+	for _, p := range endpointProducts {
+		if p.ID == id {
+			return p
+		}
+	}
+	return endpointProduct{ID: id, Name: id, Service: id}
 }
 
 func clamVerdict(c *ClamAVFacts, pol checks.Policy, maxAge float64) verdict {
+	onAccess := len(c.OnAccessIncludePaths)+len(c.OnAccessMountPaths) > 0
 	switch {
 	case c.Daily == nil && c.DatabaseError == errNoDatabase.Error():
 		return missing(pol, "ClamAV is installed but has no virus definitions, so it cannot find anything.", linuxNoDBFix)
@@ -313,11 +374,19 @@ func clamVerdict(c *ClamAVFacts, pol checks.Policy, maxAge float64) verdict {
 		return unknown("Could not read the age of ClamAV's virus definitions.", "ClamAV database build time not readable")
 	case *c.DatabaseAgeDays > maxAge:
 		return verdict{status: checks.Warn, summary: "ClamAV's virus definitions are " + days(*c.DatabaseAgeDays) + " old.", fix: linuxUpdateFix}
+	case c.ClamdRunning != nil && !*c.ClamdRunning:
+		return verdict{status: checks.Warn, summary: "ClamAV's definitions are current, but it only scans when asked: its scanner (clamd) is not running.", fix: linuxClamdFix}
+	case c.ClamdConfError != "":
+		return unknown("ClamAV's definitions are current; whether it scans files as they are opened could not be read.", c.ClamdConf+": "+c.ClamdConfError)
+	case !onAccess:
+		return verdict{status: checks.Warn, summary: "ClamAV only scans files when asked: on-access scanning (clamonacc) is not set up in " + orDash(c.ClamdConf) + ".", fix: linuxOnAccessFix}
 	case c.ClamdRunning == nil:
-		return unknown("ClamAV's definitions are current; whether its background scanner runs could not be read.", "clamd: "+orDash(c.ClamdError))
-	case !*c.ClamdRunning:
-		return verdict{status: checks.Warn, summary: "ClamAV's definitions are current, but its background scanner (clamd) is not running.", fix: linuxClamdFix}
+		return unknown("ClamAV's definitions are current; whether its scanner runs could not be read.", "clamd: "+orDash(c.ClamdError))
+	case c.ClamonaccRunning == nil:
+		return unknown("ClamAV's definitions are current; whether its on-access scanner runs could not be read.", "clamonacc: "+orDash(c.ClamonaccError))
+	case !*c.ClamonaccRunning:
+		return verdict{status: checks.Warn, summary: "ClamAV is set up to scan files as they are opened, but its on-access scanner (clamonacc) is not running.", fix: linuxClamonaccFix}
 	default:
-		return verdict{status: checks.Pass, summary: "ClamAV is running and its virus definitions are " + days(*c.DatabaseAgeDays) + " old."}
+		return verdict{status: checks.Pass, summary: "ClamAV scans files as they are opened (clamonacc) and its virus definitions are " + days(*c.DatabaseAgeDays) + " old."}
 	}
 }

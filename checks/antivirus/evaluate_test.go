@@ -19,6 +19,35 @@ func TestEvaluate(t *testing.T) {
 	clam := func(days float64, running *bool) *ClamAVFacts {
 		return &ClamAVFacts{DatabaseDir: defaultClamDBDir, Daily: &CVDInfo{Version: 27830, BuildTime: "2026-11-20T07:41:00Z", Source: "header"}, DatabaseAgeDays: age(days), ClamdInstalled: true, ClamdRunning: running}
 	}
+	onAccess := func(c *ClamAVFacts, clamonacc *bool) *ClamAVFacts {
+		c.OnAccessIncludePaths = []string{"/home"}
+		c.ClamonaccRunning = clamonacc
+		if clamonacc == nil {
+			c.ClamonaccError = "process list: unavailable"
+		}
+		return c
+	}
+	confDenied := func(c *ClamAVFacts) *ClamAVFacts {
+		c.ClamdConf, c.ClamdConfError = "/etc/clamav/clamd.conf", "access_denied"
+		return c
+	}
+	edr := func(id string, running *bool, status string) EndpointFacts {
+		p := productByID(id)
+		e := EndpointFacts{Product: id, Name: p.Name, Installed: true, Running: running, Status: status}
+		if running != nil && *running {
+			e.Agent = p.Dirs[0] + "/" + p.Agents[0]
+		}
+		if status == "" && p.Status != nil {
+			e.StatusError = "falconctl: access_denied"
+		}
+		return e
+	}
+	linux := func(c *ClamAVFacts, es ...EndpointFacts) Facts {
+		return Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: c, MDATPError: "not_found", Endpoint: es}}
+	}
+	mdatpLinux := func(h *MDATPHealth) Facts {
+		return Facts{OS: "linux", Linux: &LinuxFacts{MDATP: h}}
+	}
 	warnPolicy := checks.Default()
 	warnPolicy.AntivirusMissing = checks.Warn
 	strict := checks.Default()
@@ -42,6 +71,9 @@ func TestEvaluate(t *testing.T) {
 		{"windows snoozed third party", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{{Name: "Avast Antivirus", ProductState: 270336, State: "snoozed", SignaturesUpToDate: true}}, DefenderError: "not_found"}}, checks.Default(), checks.Fail, "paused", "Open Avast Antivirus"},
 		{"windows unrecognised beats fail", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOff, {Name: "X", State: "unrecognised"}}, DefenderError: "not_found"}}, checks.Default(), checks.Unknown, "Could not read the state of X", ""},
 		{"windows nothing registered, policy warn", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{}, DefenderError: "not_found"}}, warnPolicy, checks.Warn, "No anti-virus", "Real-time protection"},
+		{"windows server by product type, no Security Center, no Defender", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenterError: "not_found", DefenderError: "not_found", Edition: "server"}}, checks.Default(), checks.Unknown, "Could not check", "Windows Server"},
+		{"windows client without Security Center is not a server", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenterError: "not_found", DefenderError: "not_found", Edition: "workstation"}}, checks.Default(), checks.Unknown, "Could not check", "wscsvc"},
+		{"windows edition unread without Security Center", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenterError: "not_found", DefenderError: "not_found", EditionError: "ProductType: access_denied"}}, checks.Default(), checks.Unknown, "Could not check", "wscsvc"},
 		{"windows Defender age unknown", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", yes, nil)}}, checks.Default(), checks.Unknown, "could not be read", ""},
 
 		{"mac builtin current", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectVersion: "5322", XProtectAgeDays: age(0.4)}}, checks.Default(), checks.Pass, "updated less than a day ago", ""},
@@ -50,13 +82,34 @@ func TestEvaluate(t *testing.T) {
 		{"mac XProtect 45 days", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectAgeDays: age(45)}}, checks.Default(), checks.Warn, "45 days ago", "Install Security Responses"},
 		{"mac gatekeeper off", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "disabled", XProtectAgeDays: age(1)}}, checks.Default(), checks.Fail, "Gatekeeper is turned off", "Privacy & Security"},
 		{"mac spctl missing", Facts{OS: "darwin", Darwin: &DarwinFacts{GatekeeperError: "not_found", XProtectAgeDays: age(1)}}, checks.Default(), checks.Unknown, "Gatekeeper", ""},
+		{"mac mdatp active, spctl unreadable", Facts{OS: "darwin", Darwin: &DarwinFacts{GatekeeperError: "access_denied", XProtectAgeDays: age(1), MDATP: &MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, Healthy: yes, DefinitionsStatus: "up_to_date"}}}, checks.Default(), checks.Unknown, "Gatekeeper", ""},
 		{"mac mdatp outdated, gatekeeper off", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "disabled", MDATP: &MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, Healthy: yes, DefinitionsStatus: "out_of_date"}}}, checks.Default(), checks.Warn, "not up to date", "Microsoft Defender"},
 
-		{"linux clamav running current", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(2, yes), MDATPError: "not_found"}}, checks.Default(), checks.Pass, "ClamAV is running", ""},
+		{"linux clamd only (no on-access) is a warning", linux(clam(2, yes)), checks.Default(), checks.Warn, "only scans files when asked", "OnAccessIncludePath"},
+		{"linux clamd and clamonacc", linux(onAccess(clam(2, yes), yes)), checks.Default(), checks.Pass, "clamonacc", ""},
+		{"linux on-access set, clamonacc not running", linux(onAccess(clam(2, yes), no)), checks.Default(), checks.Warn, "clamonacc) is not running", "clamav-clamonacc"},
+		{"linux on-access set, process list unreadable", linux(onAccess(clam(2, yes), nil)), checks.Default(), checks.Unknown, "on-access scanner", ""},
+		{"linux clamd.conf unreadable", linux(confDenied(clam(2, yes))), checks.Default(), checks.Unknown, "as they are opened", ""},
+		{"linux clamd.conf unreadable, clamd known stopped", linux(confDenied(clam(2, no))), checks.Default(), checks.Warn, "clamd) is not running", ""},
+		{"linux falcon running, rfm false", linux(nil, edr("falcon", yes, statusProtecting)), checks.Default(), checks.Pass, "CrowdStrike Falcon is running", ""},
+		{"linux falcon in RFM", linux(nil, edr("falcon", yes, statusNotProtecting)), checks.Default(), checks.Fail, "reduced functionality mode", "reduced functionality"},
+		{"linux falcon running, rfm unreadable", linux(nil, edr("falcon", yes, "")), checks.Default(), checks.Unknown, "could not be read", ""},
+		{"linux falcon installed, not running", linux(nil, edr("falcon", no, "")), checks.Default(), checks.Fail, "not running", "falcon-sensor service"},
+		{"linux falcon installed, process list unreadable", linux(nil, edr("falcon", nil, "")), checks.Default(), checks.Unknown, "Could not tell", ""},
+		{"linux sophos running (no status tool)", linux(nil, edr("sophos", yes, "")), checks.Default(), checks.Pass, "Sophos Protection for Linux is running", ""},
+		{"linux RFM falcon beside running S1", linux(nil, edr("falcon", yes, statusNotProtecting), edr("sentinelone", yes, statusProtecting)), checks.Default(), checks.Pass, "SentinelOne", ""},
+		{"linux agent name, program unreadable", linux(nil, EndpointFacts{Product: "falcon", Name: "CrowdStrike Falcon", Running: no, NameOnly: []string{"falcon-sensor (pid 1312)"}}), checks.Default(), checks.Unknown, "Could not tell", ""},
+		{"linux nothing, process list and /opt unreadable", Facts{OS: "linux", Linux: &LinuxFacts{MDATPError: "not_found", ProcessesError: "access_denied", OptError: "access_denied"}}, checks.Default(), checks.Unknown, "endpoint security", ""},
+		{"linux nothing, process list unreadable, no /opt", Facts{OS: "linux", Linux: &LinuxFacts{MDATPError: "not_found", ProcessesError: "access_denied", OptError: "not_found"}}, checks.Default(), checks.Fail, "No anti-virus", ""},
+		{"linux mdatp healthy false", mdatpLinux(&MDATPHealth{Healthy: no, HealthIssues: []string{"license expired"}, RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "up_to_date"}), checks.Default(), checks.Fail, "not healthy: license expired", "healthy: true"},
+		{"linux mdatp rtp unavailable", mdatpLinux(&MDATPHealth{Healthy: no, RealTimeProtectionUnavailable: true}), checks.Default(), checks.Fail, "unavailable", "real_time_protection_enabled"},
+		{"linux mdatp healthy unread", mdatpLinux(&MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "up_to_date"}), checks.Default(), checks.Unknown, "Defender for Endpoint", ""},
+		{"linux mdatp unreadable beside clamd only", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(2, yes), MDATPError: "access_denied"}}, checks.Default(), checks.Warn, "only scans files when asked", ""},
 		{"linux clamav 8 days old", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(8, yes), MDATPError: "not_found"}}, checks.Default(), checks.Warn, "8 days old", "freshclam"},
-		{"linux clamav without clamd", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(2, no), MDATPError: "not_found"}}, checks.Default(), checks.Warn, "clamd", "background scanner"},
+		{"linux clamav without clamd", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(2, no), MDATPError: "not_found"}}, checks.Default(), checks.Warn, "clamd", "clamonacc"},
 		{"linux clamav no database, policy warn", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: &ClamAVFacts{DatabaseError: errNoDatabase.Error()}, MDATPError: "not_found"}}, warnPolicy, checks.Warn, "no virus definitions", "freshclam"},
 		{"linux mdatp outdated beats clamav off", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: &ClamAVFacts{DatabaseError: errNoDatabase.Error()}, MDATP: &MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "out_of_date"}}}, checks.Default(), checks.Warn, "Defender for Endpoint is on", "Microsoft Defender for Endpoint"},
+		{"linux mdatp unhealthy for definitions only is outdated", mdatpLinux(&MDATPHealth{Healthy: no, HealthIssues: []string{"definitions out of date"}, RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "out_of_date"}), checks.Default(), checks.Warn, "not up to date", ""},
 		{"linux nothing", Facts{OS: "linux", Linux: &LinuxFacts{MDATPError: "not_found"}}, checks.Default(), checks.Fail, "No anti-virus", "for example ClamAV"},
 		{"no facts", Facts{OS: "plan9"}, checks.Default(), checks.Unknown, "Could not check", ""},
 	}

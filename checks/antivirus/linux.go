@@ -42,14 +42,20 @@ var (
 
 func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
 	lf := &LinuxFacts{}
-	lf.ClamAV = collectClamAV(ctx, p)
+	procs, err := p.Processes()
+	if err != nil {
+		lf.ProcessesError = errKind(err)
+	}
+	lf.ClamAV = collectClamAV(ctx, p, procs, lf.ProcessesError)
 	lf.MDATP, lf.MDATPError = collectMDATP(ctx, p)
+	lf.Endpoint, lf.OptError = collectEndpoints(ctx, p, procs, lf.ProcessesError)
 	return lf, nil
 }
 
-func collectClamAV(ctx context.Context, p probe.Probe) *ClamAVFacts {
+func collectClamAV(ctx context.Context, p probe.Probe, procs []probe.Process, procErr string) *ClamAVFacts {
 	c := &ClamAVFacts{DatabaseDir: defaultClamDBDir}
 	found := false
+	freshDir := ""
 	for _, f := range freshclamConfs {
 		b, err := p.ReadFile(f)
 		if err != nil {
@@ -58,21 +64,40 @@ func collectClamAV(ctx context.Context, p probe.Probe) *ClamAVFacts {
 		found = true
 		conf := ParseClamConf(b)
 		c.FreshclamConfigured = !conf.Example
-		if conf.DatabaseDirectory != "" {
-			c.DatabaseDir = conf.DatabaseDirectory
-		}
+		freshDir = conf.DatabaseDirectory
 		break
 	}
 	var clamd ClamConf
+	clamdRead := false
 	for _, f := range clamdConfs {
 		b, err := p.ReadFile(f)
-		if err != nil {
+		if errors.Is(err, probe.ErrNotFound) {
 			continue
 		}
+		// The first clamd configuration that exists is clamd's: one that
+		// cannot be read hides what clamd and clamonacc do.
 		found = true
+		c.ClamdConf = f
+		if err != nil {
+			c.ClamdConfError = errKind(err)
+			break
+		}
+		clamdRead = true
 		clamd = ParseClamConf(b)
 		c.ClamdInstalled = !clamd.Example
+		c.OnAccessIncludePaths = clamd.OnAccessIncludePaths
+		c.OnAccessMountPaths = clamd.OnAccessMountPaths
+		c.OnAccessPrevention = clamd.OnAccessPrevention
 		break
+	}
+	// The databases clamd loads are in clamd.conf's DatabaseDirectory (its
+	// default when unset); freshclam.conf's only says where updates go, and
+	// is used only when there is no clamd.
+	switch {
+	case clamd.DatabaseDirectory != "":
+		c.DatabaseDir = clamd.DatabaseDirectory
+	case !clamdRead && c.ClamdConfError == "" && freshDir != "":
+		c.DatabaseDir = freshDir
 	}
 
 	names, dirErr := p.ReadDir(c.DatabaseDir)
@@ -95,9 +120,25 @@ func collectClamAV(ctx context.Context, p probe.Probe) *ClamAVFacts {
 			c.DatabaseAgeDays = ageDays(p.Now(), t)
 		}
 	}
-	c.ClamdRunning, c.ClamdSource, c.ClamdError = clamdRunning(p, clamd.PidFile, c.ClamdInstalled)
+	c.ClamdRunning, c.ClamdSource, c.ClamdError = clamdRunning(p, clamd.PidFile, c.ClamdInstalled || c.ClamdConfError != "", procs, procErr)
+	switch {
+	case procErr != "":
+		c.ClamonaccError = "process list: " + procErr
+	default:
+		c.ClamonaccRunning = ptr(false)
+		for _, pr := range procs {
+			if isProgram(pr, "clamonacc", clamBinDirs) {
+				c.ClamonaccRunning = ptr(true)
+				break
+			}
+		}
+	}
 	return c
 }
+
+// clamBinDirs are where distributions and source builds install clamd and
+// clamonacc.
+var clamBinDirs = []string{"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"}
 
 // readDaily reads the newest daily database header: the file itself, else
 // clamscan --version, else sigtool --info.
@@ -176,8 +217,9 @@ func readDaily(ctx context.Context, p probe.Probe, dir string, files []string, d
 }
 
 // clamdRunning reads clamd's pid file and /proc/<pid>/comm; without a pid
-// file, and only when clamd is configured, it looks at the process list.
-func clamdRunning(p probe.Probe, confPid string, installed bool) (*bool, string, string) {
+// file, and only when clamd is configured, it looks at the process list
+// (a process named clamd whose executable is a clamd in a system directory).
+func clamdRunning(p probe.Probe, confPid string, installed bool, procs []probe.Process, procErr string) (*bool, string, string) {
 	pidFiles := clamdPidFiles
 	if confPid != "" && !slices.Contains(pidFiles, confPid) {
 		pidFiles = append([]string{confPid}, pidFiles...)
@@ -188,30 +230,38 @@ func clamdRunning(p probe.Probe, confPid string, installed bool) (*bool, string,
 		if err != nil {
 			continue
 		}
-		sawPidFile = true
 		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 		if err != nil || pid <= 0 {
+			sawPidFile = true
 			continue
 		}
 		comm, err := p.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-		if err == nil && strings.TrimSpace(string(comm)) == "clamd" {
+		switch {
+		case err == nil && strings.TrimSpace(string(comm)) == "clamd":
 			return ptr(true), "pidfile", ""
+		case err == nil || errors.Is(err, probe.ErrNotFound):
+			sawPidFile = true // no such process, or another program
+		}
+	}
+	if !installed {
+		if sawPidFile {
+			return ptr(false), "stale_pidfile", ""
+		}
+		return ptr(false), "not_installed", ""
+	}
+	if procErr != "" {
+		if sawPidFile {
+			return ptr(false), "stale_pidfile", ""
+		}
+		return nil, "", "process list: " + procErr
+	}
+	for _, pr := range procs {
+		if isProgram(pr, "clamd", clamBinDirs) {
+			return ptr(true), "processes", ""
 		}
 	}
 	if sawPidFile {
 		return ptr(false), "stale_pidfile", ""
-	}
-	if !installed {
-		return ptr(false), "not_installed", ""
-	}
-	procs, err := p.Processes()
-	if err != nil {
-		return nil, "", "process list: " + errKind(err)
-	}
-	for _, pr := range procs {
-		if pr.Name == "clamd" {
-			return ptr(true), "processes", ""
-		}
 	}
 	return ptr(false), "processes", ""
 }
@@ -224,6 +274,13 @@ type ClamConf struct {
 	DatabaseDirectory string
 	PidFile           string
 	LocalSocket       string
+	// OnAccessIncludePaths and OnAccessMountPaths are what clamonacc
+	// watches; without either it watches nothing.
+	OnAccessIncludePaths []string
+	OnAccessMountPaths   []string
+	// OnAccessPrevention is true when clamonacc blocks access to an
+	// infected file rather than only reporting it.
+	OnAccessPrevention bool
 }
 
 // ParseClamConf reads a clamd.conf or freshclam.conf.
@@ -246,6 +303,16 @@ func ParseClamConf(b []byte) ClamConf {
 			c.PidFile = val
 		case "LocalSocket":
 			c.LocalSocket = val
+		case "OnAccessIncludePath":
+			if val != "" {
+				c.OnAccessIncludePaths = append(c.OnAccessIncludePaths, val)
+			}
+		case "OnAccessMountPath":
+			if val != "" {
+				c.OnAccessMountPaths = append(c.OnAccessMountPaths, val)
+			}
+		case "OnAccessPrevention":
+			c.OnAccessPrevention = isClamYes(val)
 		}
 	}
 	return c
@@ -345,4 +412,13 @@ func ParseSigtoolInfo(b []byte) (CVDInfo, error) {
 		return CVDInfo{}, errVersionUnrecognised
 	}
 	return info, nil
+}
+
+// isClamYes reads a clamd.conf boolean (yes/true/1).
+func isClamYes(v string) bool {
+	switch strings.ToLower(v) {
+	case "yes", "true", "1":
+		return true
+	}
+	return false
 }

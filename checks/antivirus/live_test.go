@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -171,5 +172,84 @@ func TestLiveCheck(t *testing.T) {
 	}
 	if f.Linux.MDATP == nil && r.Status != checks.Fail {
 		t.Errorf("status = %s, want fail (no database, default policy)", r.Status)
+	}
+}
+
+// TestLiveAgentMatch: the name-and-program match endpoint products are
+// judged by holds on the real process list (the kernel's 15-byte names,
+// /proc/<pid>/exe): this test binary is found as a program run from its
+// directory, and not from another.
+func TestLiveAgentMatch(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("live process list test runs on Linux")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	procs, err := probe.New().Processes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, dir := filepath.Base(exe), filepath.Dir(exe)
+	var self *probe.Process
+	for i := range procs {
+		if int(procs[i].PID) == os.Getpid() {
+			self = &procs[i]
+		}
+	}
+	if self == nil {
+		t.Fatal("this process is not in the process list")
+	}
+	if !isProgram(*self, name, []string{dir}) {
+		t.Errorf("isProgram(%+v, %q, %q) = false", *self, name, dir)
+	}
+	if isProgram(*self, name, []string{"/opt/CrowdStrike"}) {
+		t.Errorf("matched outside its directory: %+v", *self)
+	}
+}
+
+// TestLiveAgentMatchLongName: an agent whose name is longer than the
+// kernel's 15 bytes (falcon-sensor-bpf) is still matched by name and
+// program.
+func TestLiveAgentMatchLongName(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("live process list test runs on Linux")
+	}
+	sleep, err := os.ReadFile("/usr/bin/sleep")
+	if err != nil {
+		t.Skipf("no /usr/bin/sleep to copy: %v", err)
+	}
+	dir := t.TempDir()
+	agent := filepath.Join(dir, "falcon-sensor-bpf")
+	if err := os.WriteFile(agent, sleep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(agent, "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	var found *probe.Process
+	for range 50 {
+		procs, err := probe.New().Processes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range procs {
+			if int(procs[i].PID) == cmd.Process.Pid && procs[i].Exe != "" {
+				found = &procs[i]
+			}
+		}
+		if found != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if found == nil {
+		t.Fatal("the copied agent is not in the process list")
+	}
+	if !isProgram(*found, "falcon-sensor-bpf", []string{dir}) {
+		t.Errorf("isProgram(%+v) = false", *found)
 	}
 }

@@ -64,6 +64,11 @@ func ParseMDATPHealth(b []byte) (*MDATPHealth, error) {
 			h.PassiveMode = parseMDATPBool(val)
 		case "real_time_protection_enabled":
 			h.RealTimeProtectionEnabled, known = parseMDATPBool(val), true
+			// "unavailable": the daemon has no real-time protection to
+			// offer (not onboarded, no licence, no event provider).
+			h.RealTimeProtectionUnavailable = strings.Trim(val, `"`) == "unavailable"
+		case "real_time_protection_available":
+			h.RealTimeProtectionAvailable = parseMDATPBool(val)
 		case "definitions_status":
 			h.DefinitionsStatus = strings.Trim(val, `"`)
 		case "definitions_updated_minutes_ago":
@@ -107,21 +112,30 @@ func parseMDATPList(s string) []string {
 
 // state judges Defender for Endpoint: "active" (real-time protection
 // on, not passive, healthy, definitions up to date), "outdated" (active but
-// definitions not up to date), "passive", "off", "unhealthy" or "unknown".
+// definitions not up to date), "passive", "off" (real-time protection off
+// or unavailable), "unhealthy" (healthy: false or not licensed: it is not
+// protecting) or "unknown".
+//
+// healthy: false whose only health issues are about definitions is
+// "outdated": real-time protection runs, with old definitions, like any
+// other product whose definitions are old.
 func (h *MDATPHealth) state() string {
+	if h.RealTimeProtectionUnavailable {
+		return "off"
+	}
 	if h.RealTimeProtectionEnabled == nil {
 		return "unknown"
 	}
 	if h.PassiveMode != nil && *h.PassiveMode {
 		return "passive"
 	}
-	if !*h.RealTimeProtectionEnabled {
+	if !*h.RealTimeProtectionEnabled || (h.RealTimeProtectionAvailable != nil && !*h.RealTimeProtectionAvailable) {
 		return "off"
 	}
 	if h.Licensed != nil && !*h.Licensed {
 		return "unhealthy"
 	}
-	if h.Healthy != nil && !*h.Healthy {
+	if h.Healthy != nil && !*h.Healthy && !h.onlyDefinitionIssues() {
 		return "unhealthy"
 	}
 	switch h.DefinitionsStatus {
@@ -131,5 +145,24 @@ func (h *MDATPHealth) state() string {
 	default:
 		return "outdated"
 	}
+	if h.Healthy == nil || h.onlyDefinitionIssues() {
+		// Nothing said it is healthy, or it is unhealthy for its
+		// definitions while definitions_status says up to date.
+		return "unknown"
+	}
 	return "active"
+}
+
+// onlyDefinitionIssues reports whether every health issue is about the
+// definitions (e.g. "definitions out of date"), and there is one.
+func (h *MDATPHealth) onlyDefinitionIssues() bool {
+	if len(h.HealthIssues) == 0 {
+		return false
+	}
+	for _, i := range h.HealthIssues {
+		if !strings.Contains(strings.ToLower(i), "definitions") {
+			return false
+		}
+	}
+	return true
 }

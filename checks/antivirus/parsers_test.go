@@ -3,6 +3,8 @@ package antivirus
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -230,8 +232,10 @@ func TestParseMDATPHealth(t *testing.T) {
 		{"macos_active_endpoint_security.txt", "active", 5, 0},
 		{"linux_passive_default.txt", "passive", 159, 0},
 		{"macos_rtp_disabled_kext.txt", "off", 5, 0},
-		{"linux_managed_outdated.txt", "unhealthy", 20160, 1},
-		{"linux_no_event_provider.txt", "unhealthy", -1, 1},
+		{"linux_managed_outdated.txt", "outdated", 20160, 1},
+		{"linux_no_event_provider.txt", "off", -1, 1},
+		{"linux_rtp_unavailable.txt", "off", -1, 1},
+		{"linux_unhealthy_license.txt", "unhealthy", 75, 1},
 		{"not_licensed.txt", "", 0, 0},
 		{"daemon_not_running.txt", "", 0, 0},
 		{"empty.txt", "", 0, 0},
@@ -352,18 +356,54 @@ func TestParseClamConf(t *testing.T) {
 		file               string
 		example            bool
 		dbDir, pid, socket string
+		include, mount     []string
+		prevention         bool
 	}{
-		{"debian_freshclam.conf", false, "/var/lib/clamav", "", ""},
-		{"freshclam_sample_unedited.conf", true, "", "", ""},
-		{"debian_clamd.conf", false, "/var/lib/clamav", "", "/var/run/clamav/clamd.ctl"},
-		{"fedora_scan.conf", false, "", "", "/run/clamd.scan/clamd.sock"},
-		{"custom_dir_pidfile.conf", false, "/srv/clamav/db", "/run/clamav/clamd-custom.pid", "/run/clamav/clamd.ctl"},
+		{"debian_freshclam.conf", false, "/var/lib/clamav", "", "", nil, nil, false},
+		{"freshclam_sample_unedited.conf", true, "", "", "", nil, nil, false},
+		{"debian_clamd.conf", false, "/var/lib/clamav", "", "/var/run/clamav/clamd.ctl", nil, nil, false},
+		{"fedora_scan.conf", false, "", "", "/run/clamd.scan/clamd.sock", nil, nil, false},
+		{"custom_dir_pidfile.conf", false, "/srv/clamav/db", "/run/clamav/clamd-custom.pid", "/run/clamav/clamd.ctl", nil, nil, false},
+		{"debian_clamd_onaccess.conf", false, "/var/lib/clamav", "", "/var/run/clamav/clamd.ctl", []string{"/home", "/tmp"}, nil, true},
+		{"fedora_scan_onaccess_mount.conf", false, "", "", "/run/clamd.scan/clamd.sock", nil, []string{"/home"}, false},
 	}
 	for _, tt := range tests {
 		c := ParseClamConf(checktest.ReadParserData(t, "clamconf", tt.file))
-		want := ClamConf{Example: tt.example, DatabaseDirectory: tt.dbDir, PidFile: tt.pid, LocalSocket: tt.socket}
-		if c != want {
+		want := ClamConf{Example: tt.example, DatabaseDirectory: tt.dbDir, PidFile: tt.pid, LocalSocket: tt.socket,
+			OnAccessIncludePaths: tt.include, OnAccessMountPaths: tt.mount, OnAccessPrevention: tt.prevention}
+		if !reflect.DeepEqual(c, want) {
 			t.Errorf("%s: got %+v, want %+v", tt.file, c, want)
+		}
+	}
+}
+
+func TestParseEndpointStatus(t *testing.T) {
+	tests := []struct {
+		parse  func([]byte) (string, string, error)
+		file   string
+		status string // "" = not recognised
+	}{
+		{ParseFalconRFM, "falconctl/rfm_false.txt", statusProtecting},
+		{ParseFalconRFM, "falconctl/rfm_true_with_reason.txt", statusNotProtecting},
+		{ParseFalconRFM, "falconctl/combined_fields.txt", statusProtecting},
+		{ParseFalconRFM, "falconctl/not_root.txt", ""},
+		{ParseSentinelCtlStatus, "sentinelctl/control_status_enabled.txt", statusProtecting},
+		{ParseSentinelCtlStatus, "sentinelctl/control_status_disabled.txt", statusNotProtecting},
+		{ParseSentinelCtlStatus, "sentinelctl/empty.txt", ""},
+		{ParseBduitoolStatus, "bduitool/get_ps_on.txt", statusProtecting},
+		{ParseBduitoolStatus, "bduitool/get_ps_antimalware_off.txt", statusNotProtecting},
+	}
+	for _, tt := range tests {
+		dir, file, _ := strings.Cut(tt.file, "/")
+		st, _, err := tt.parse(checktest.ReadParserData(t, dir, file))
+		if tt.status == "" {
+			if !errors.Is(err, errStatusUnrecognised) {
+				t.Errorf("%s: err = %v, want errStatusUnrecognised", tt.file, err)
+			}
+			continue
+		}
+		if err != nil || st != tt.status {
+			t.Errorf("%s: %q, %v; want %q", tt.file, st, err, tt.status)
 		}
 	}
 }

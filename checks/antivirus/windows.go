@@ -16,6 +16,11 @@ const (
 	wscClass          = "AntiVirusProduct"
 	defenderNamespace = "root/Microsoft/Windows/Defender"
 	defenderClass     = "MSFT_MpComputerStatus"
+	// The product type: registry value (WinNT, ServerNT, LanmanNT), else
+	// Win32_OperatingSystem.ProductType (1, 3, 2).
+	productOptionsKey = `HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions`
+	osNamespace       = "root/cimv2"
+	osClass           = "Win32_OperatingSystem"
 )
 
 // Defender's "never updated" signature ages (uint16 and uint32 all ones).
@@ -44,7 +49,48 @@ func collectWindows(ctx context.Context, p probe.Probe) (*WindowsFacts, error) {
 	default:
 		wf.Defender = ParseDefenderStatus(drows[0], p.Now())
 	}
+	if wf.SecurityCenterError == "not_found" {
+		wf.Edition, wf.EditionError = windowsEdition(p)
+	}
 	return wf, nil
+}
+
+// windowsEdition reads the product type: workstation, server or
+// domain_controller. Only the product type says "Windows Server"; a missing
+// Security Center namespace does not.
+func windowsEdition(p probe.Probe) (string, string) {
+	var errs []string
+	v, err := p.Registry(productOptionsKey, "ProductType")
+	if err == nil {
+		s, _ := v.(string)
+		switch strings.ToLower(strings.TrimSpace(s)) {
+		case "winnt":
+			return "workstation", ""
+		case "servernt":
+			return "server", ""
+		case "lanmannt":
+			return "domain_controller", ""
+		}
+		errs = append(errs, "ProductType "+strconv.Quote(s)+" not recognised")
+	} else {
+		errs = append(errs, "ProductType: "+errKind(err))
+	}
+	rows, err := p.WMI(osNamespace, osClass)
+	if err == nil && len(rows) > 0 {
+		n, _ := probe.AsInt(rows[0]["ProductType"])
+		switch n {
+		case 1:
+			return "workstation", ""
+		case 2:
+			return "domain_controller", ""
+		case 3:
+			return "server", ""
+		}
+		errs = append(errs, "Win32_OperatingSystem.ProductType not recognised")
+	} else {
+		errs = append(errs, "Win32_OperatingSystem: "+orDash(errKind(err)))
+	}
+	return "", strings.Join(errs, "; ")
 }
 
 // ParseWSCRows decodes Security Center AntiVirusProduct rows.

@@ -37,6 +37,9 @@ var allowList = map[string]map[string][]string{
 		"wpa_cli":         {"/usr/sbin/wpa_cli", "/sbin/wpa_cli"},
 		"iwctl":           {"/usr/bin/iwctl"},
 		"clamscan":        {"/usr/bin/clamscan", "/usr/local/bin/clamscan"},
+		"falconctl":       {"/opt/CrowdStrike/falconctl"},
+		"sentinelctl":     {"/opt/sentinelone/bin/sentinelctl"},
+		"bduitool":        {"/opt/bitdefender-security-tools/bin/bduitool"},
 		"gsettings":       {"/usr/bin/gsettings"},
 	},
 	"darwin": {
