@@ -104,19 +104,26 @@ func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
 		f.Errors = append(f.Errors, err.Error())
 		f.SwapUnread = err.Error()
 	}
-	partitions := f.SwapUnread != ""
+	partitions := 0
 	for _, e := range entries {
 		if e.Type != "file" && !isZram(strings.TrimPrefix(e.Path, "/dev/")) {
-			partitions = true
+			partitions++
 		}
 	}
-	if partitions {
+	if partitions > 0 || f.SwapUnread != "" {
 		if bl, ok := lsblk(); ok {
+			seen := 0
 			for _, b := range bl {
 				if b.Mountpoint == "[SWAP]" && !isZram(b.Stack[0].Name) {
 					v := Volume{Mount: "swap", Kind: "partition", FSType: "swap", Stack: b.Stack, StackSource: "lsblk"}
 					f.Swap = append(f.Swap, v)
+					seen++
 				}
+			}
+			// A swap partition in /proc/swaps that lsblk does not show
+			// cannot be judged.
+			for ; seen < partitions; seen++ {
+				f.Swap = append(f.Swap, Volume{Mount: "swap", Kind: "partition", FSType: "swap"})
 			}
 		}
 	}
