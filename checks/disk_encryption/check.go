@@ -41,6 +41,9 @@ type LinuxFacts struct {
 	// HomeEncryption names per-folder encryption found for home folders:
 	// "ecryptfs", "fscrypt", "zfs".
 	HomeEncryption []string `json:"home_encryption,omitempty"`
+	// SwapUnread says why the list of active swap areas (/proc/swaps)
+	// could not be read; swap files are listed nowhere else.
+	SwapUnread string `json:"swap_unread,omitempty"`
 	// Errors lists the sources that could not be read.
 	Errors []string `json:"errors,omitempty"`
 }
@@ -123,6 +126,11 @@ type WindowsFacts struct {
 	// KeyProtectors is the number of key protectors manage-bde listed
 	// (0 for "None Found"); nil when not read.
 	KeyProtectors *int `json:"key_protectors,omitempty"`
+	// OSVolume says what showed the volume read to be the one Windows
+	// runs from: "wmi" (Win32_EncryptableVolume VolumeType 0) or
+	// "manage-bde" (its "[OS Volume]" line); empty when nothing did, and
+	// then the drive letter may be a guess.
+	OSVolume string `json:"os_volume,omitempty"`
 	// WMIError and ManageBDEError say why a source could not be used.
 	WMIError       string `json:"wmi_error,omitempty"`
 	ManageBDEError string `json:"manage_bde_error,omitempty"`

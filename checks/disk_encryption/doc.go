@@ -5,26 +5,40 @@
 // Sources, per operating system:
 //
 //   - Linux: the mount table (findmnt -J, else /proc/self/mounts) names what
-//     is mounted at /, /home and as swap; lsblk -J walks each block device up
-//     to its parents (a "crypt" layer means dm-crypt/LUKS), falling back to
+//     is mounted at /, /home and as swap; lsblk -J (asked only when a block
+//     device stack is needed) walks each block device up to its parents (a
+//     "crypt" layer means dm-crypt/LUKS), falling back to
 //     /sys/class/block/*/dm/uuid ("CRYPT-" prefix) and slaves/ when lsblk is
-//     missing. blkid -p -o export (else cryptsetup isLuks/luksDump) confirms
-//     the LUKS version of a crypt parent. Home-only encryption (eCryptfs,
-//     fscrypt policies, an encrypted ZFS home dataset via zfs get) without an
-//     encrypted root is policy.HomeOnlyEncryption (warn by default), never
-//     pass; an unencrypted swap next to an encrypted root is a warn. A root
-//     that is an overlay, tmpfs or network filesystem (containers, live
-//     systems) is unknown: the disk underneath cannot be seen.
+//     missing; the sysfs walk stops at the first crypt layer. blkid -p -o
+//     export (else cryptsetup luksDump) confirms the LUKS version of a crypt
+//     parent, for the wording only. /proc/swaps lists every active swap area:
+//     unreadable, or a swap area whose device cannot be followed, leaves the
+//     verdict unknown, as does a separate /home whose device cannot be
+//     seen. Home-only encryption (eCryptfs, fscrypt policies, an encrypted
+//     ZFS home dataset via zfs get) without an encrypted root is
+//     policy.HomeOnlyEncryption (warn by default), never pass; an
+//     unencrypted swap next to an encrypted root is a warn. A root that is
+//     an overlay, tmpfs or network filesystem (containers, live systems) is
+//     unknown: the disk underneath cannot be seen.
 //   - macOS: fdesetup status (On, Off, deferred enablement, restart pending,
 //     encryption or decryption in progress) and diskutil apfs list -plist,
 //     judging only the volume whose Roles include "Data" by its FileVault
 //     key. Hardware encryption at rest (Encryption=true, FileVault=false) is
 //     not FileVault.
 //   - Windows: WMI root/CIMV2/Security/MicrosoftVolumeEncryption
-//     Win32_EncryptableVolume for the system drive (from Win32_OperatingSystem
-//     SystemDrive): ProtectionStatus and ConversionStatus. When the WMI
-//     properties are missing or WMI is denied, manage-bde -status <drive>
-//     (English and German labels, decoded from the console code page).
-//     Suspended protection and "waiting for activation" are not protected;
-//     "used space only encrypted" is encrypted.
+//     Win32_EncryptableVolume, the row marked as the operating-system volume
+//     (VolumeType 0): ProtectionStatus and ConversionStatus. manage-bde
+//     -status <drive> (English and German labels, decoded from the console
+//     code page) gives the state when the WMI properties are missing or WMI
+//     is denied, and the key protectors whenever the verdict turns on them
+//     (protection off while encrypted, encrypting or paused); -protectors
+//     -get is not used because it prints recovery passwords. A volume with
+//     no key protector ("None Found", "Keine gefunden") never becomes
+//     protected: fail with the fix that adds one. Suspended protection and
+//     paused encryption are not protected; encryption in progress with a
+//     protector is a warn, with its protectors unread unknown; "used space
+//     only encrypted" is encrypted. Win32_OperatingSystem SystemDrive (else
+//     the registry's SystemRoot, else C:) only names the drive: a pass or
+//     warn needs the volume shown to be the system volume by VolumeType 0
+//     or manage-bde's "[OS Volume]" line.
 package diskencryption

@@ -15,6 +15,7 @@ const (
 	fixLinuxHomeOnly    = "Only your home folder is encrypted, not the whole disk, so copies of client files (temporary files, swap, print spools) can still end up unencrypted. Ask your IT support to reinstall with 'Encrypt the new installation' ticked when convenient."
 	fixLinuxSwap        = "The disk is encrypted but its swap space is not, so pieces of open files can be written to the disk unencrypted. Ask your IT support to encrypt the swap space (or switch it to zram)."
 	fixLinuxHome        = "The system part of the disk is encrypted but the separate /home partition, where your files live, is not. Ask your IT support to encrypt the /home partition."
+	fixLinuxSwapUnknown = "The disk is encrypted, but SessionGuard could not see whether its swap space is, and pieces of open files can be written to swap. Try \"Check again\"; if it stays unknown, ask your IT support to confirm the swap space is encrypted (or zram, or switched off) and send them an evidence bundle (sessionguard evidence record)."
 	fixLinuxUnknown     = "SessionGuard could not see the disk this system runs from (for example inside a container, a virtual machine's shared folder or a live USB). Run SessionGuard on the computer itself, or ask your IT support to confirm the disk is encrypted."
 
 	fixMacOff        = "Open System Settings > Privacy & Security > FileVault and click Turn On…. Choose to keep the recovery key somewhere safe that is not on this Mac (your IT support may tell you where), keep the Mac plugged in, and check again once it says FileVault is on."
@@ -23,13 +24,14 @@ const (
 	fixMacDeferred   = "FileVault will be switched on the next time you log out. Save your work, log out (Apple menu > Log Out), log back in and enter your password when asked, then check again."
 	fixMacRestart    = "FileVault needs a restart to finish being switched on. Save your work, restart the Mac (Apple menu > Restart), then check again."
 
-	fixWinOff        = "Open Settings > Privacy & security > Device encryption (or Control Panel > BitLocker Drive Encryption) and turn it on for the system drive. Save the recovery key to your work or Microsoft account or print it — not only on this PC — then check again."
-	fixWinSuspended  = "BitLocker is switched on but its protection is suspended. Open Control Panel > BitLocker Drive Encryption and click Resume protection, then check again."
-	fixWinActivation = "The drive is encrypted but BitLocker is still waiting for activation, so the key is not protected. Open Control Panel > BitLocker Drive Encryption and click Turn on BitLocker (or sign in with your work or Microsoft account under Settings > Privacy & security > Device encryption), then check again."
-	fixWinEncrypting = "BitLocker is still encrypting the system drive. Leave the PC switched on and plugged in until it finishes, then check again."
-	fixWinPaused     = "BitLocker started encrypting the system drive but the encryption is paused. Open Control Panel > BitLocker Drive Encryption and click Resume, then check again."
-	fixWinDecrypting = "BitLocker is being switched off and the system drive is being decrypted. Open Control Panel > BitLocker Drive Encryption and turn BitLocker back on, then check again."
-	fixWinAdmin      = "Reading BitLocker's state needs administrator rights. Run SessionGuard once as an administrator (right-click > Run as administrator), or ask your IT support to confirm BitLocker is on."
+	fixWinOff                   = "Open Settings > Privacy & security > Device encryption (or Control Panel > BitLocker Drive Encryption) and turn it on for the system drive. Save the recovery key to your work or Microsoft account or print it — not only on this PC — then check again."
+	fixWinSuspended             = "BitLocker is switched on but its protection is suspended. Open Control Panel > BitLocker Drive Encryption and click Resume protection, then check again."
+	fixWinSuspendedOrActivation = "BitLocker protection is off on the system drive. Open Control Panel > BitLocker Drive Encryption: click Resume protection if it is offered; if it offers Turn on BitLocker instead, the drive has no key protector yet, so turn it on (or ask your IT support to add a key protector). Then check again."
+	fixWinActivation            = "BitLocker has no key protector on the system drive, so its key sits unprotected on the disk and the drive will never be protected as it is. Open Control Panel > BitLocker Drive Encryption and choose Turn on BitLocker, which adds a key protector such as the TPM (on Windows Home: sign in with your work or Microsoft account under Settings > Privacy & security > Device encryption), or ask your IT support to add one. Then check again."
+	fixWinEncrypting            = "BitLocker is still encrypting the system drive. Leave the PC switched on and plugged in until it finishes, then check again."
+	fixWinPaused                = "BitLocker started encrypting the system drive but the encryption is paused. Open Control Panel > BitLocker Drive Encryption and click Resume, then check again."
+	fixWinDecrypting            = "BitLocker is being switched off and the system drive is being decrypted. Open Control Panel > BitLocker Drive Encryption and turn BitLocker back on, then check again."
+	fixWinAdmin                 = "Reading BitLocker's state needs administrator rights. Run SessionGuard once as an administrator (right-click > Run as administrator), or ask your IT support to confirm BitLocker is on."
 )
 
 // Evaluate judges the facts against the policy.
@@ -155,18 +157,49 @@ func evaluateLinux(f LinuxFacts, pol checks.Policy) checks.Result {
 		}
 		return checks.Result{Status: checks.Fail, Summary: "The system disk is not encrypted.", Fix: fixLinuxUnencrypted}
 	}
-	// Root is encrypted: /home and swap must not leak.
-	if f.Home != nil {
-		if hs, _ := judge(f.Home); hs == stateUnencrypted {
-			return checks.Result{Status: checks.Fail, Summary: "The system disk is encrypted but the /home partition is not.", Fix: fixLinuxHome}
-		}
+	// Root is encrypted: /home and swap must not leak. Each is a part the
+	// machine needs; one that could not be judged keeps it from passing.
+	root := checks.Result{Status: checks.Pass, Summary: "The system disk is encrypted (" + encryptedBy(f.Root) + ")."}
+	parts := []checks.Result{root, homePart(f.Home)}
+	if f.SwapUnread != "" {
+		parts = append(parts, unknown("Could not tell whether the swap space is encrypted.", fixLinuxSwapUnknown,
+			"the list of active swap areas could not be read ("+f.SwapUnread+"); a swap file or partition on an unencrypted disk would hold pieces of open files"))
 	}
 	for i := range f.Swap {
-		if s, _ := judge(&f.Swap[i]); s == stateUnencrypted {
-			return checks.Result{Status: checks.Warn, Summary: "The system disk is encrypted (" + encryptedBy(f.Root) + ") but the swap space is not.", Fix: fixLinuxSwap}
-		}
+		parts = append(parts, swapPart(f, &f.Swap[i]))
 	}
-	return checks.Result{Status: checks.Pass, Summary: "The system disk is encrypted (" + encryptedBy(f.Root) + ")."}
+	return checks.AllOf(parts...)
+}
+
+// homePart judges a separate /home next to an encrypted root.
+func homePart(home *Volume) checks.Result {
+	if home == nil {
+		return checks.Result{Status: checks.NotApplicable}
+	}
+	switch hs, why := judge(home); hs {
+	case stateEncrypted:
+		return checks.Result{Status: checks.Pass}
+	case stateUnencrypted:
+		return checks.Result{Status: checks.Fail, Summary: "The system disk is encrypted but the /home partition is not.", Fix: fixLinuxHome}
+	default:
+		return unknown("Could not tell whether the /home partition is encrypted.", fixLinuxUnknown, "could not tell whether /home is encrypted: "+why)
+	}
+}
+
+// swapPart judges one active swap area next to an encrypted root.
+func swapPart(f LinuxFacts, v *Volume) checks.Result {
+	switch s, why := judge(v); s {
+	case stateEncrypted:
+		return checks.Result{Status: checks.Pass}
+	case stateUnencrypted:
+		return checks.Result{Status: checks.Warn, Summary: "The system disk is encrypted (" + encryptedBy(f.Root) + ") but the swap space is not.", Fix: fixLinuxSwap}
+	default:
+		what := "swap " + v.Kind
+		if v.Kind == "" {
+			what = "a swap area"
+		}
+		return unknown("Could not tell whether the swap space is encrypted.", fixLinuxSwapUnknown, "could not tell whether the "+what+" is encrypted: "+why)
+	}
 }
 
 func homeKinds(f LinuxFacts) string {
@@ -274,9 +307,82 @@ func percentText(p *float64) string {
 	return fmt.Sprintf(", %s %% done", strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.1f", *p), "0"), "."))
 }
 
+// percentParen is percentText in brackets, for the middle of a sentence.
+func percentParen(p *float64) string {
+	if p == nil {
+		return ""
+	}
+	return " (" + strings.TrimPrefix(percentText(p), ", ") + ")"
+}
+
 func evaluateWindows(f WindowsFacts) checks.Result {
+	state := bitLockerState(f)
+	return checks.AllOf(state, osVolumePart(f, state))
+}
+
+// osVolumePart is what is known about the volume read being the one
+// Windows runs from. It matters only to a verdict that lets a session
+// start: a pass or warn on a volume nothing showed to be the system drive
+// (a guessed letter) is unknown.
+func osVolumePart(f WindowsFacts, state checks.Result) checks.Result {
+	if !state.Status.Acceptable() {
+		return checks.Result{Status: checks.NotApplicable}
+	}
+	if f.OSVolume != "" {
+		return checks.Result{Status: checks.Pass}
+	}
+	return unknown("Could not tell whether BitLocker protects drive "+f.SystemDrive+".", unknownFix,
+		"nothing showed that drive "+f.SystemDrive+" is the drive Windows runs from (Win32_EncryptableVolume did not mark it as the operating-system volume and manage-bde did not say [OS Volume])")
+}
+
+// protectorPart is what the key protectors say about a volume being
+// encrypted: one at least (or protection on) lets it become protected.
+func protectorPart(f WindowsFacts) checks.Result {
+	switch {
+	case f.ProtectionStatus != nil && *f.ProtectionStatus == ProtOn,
+		f.KeyProtectors != nil && *f.KeyProtectors > 0:
+		return checks.Result{Status: checks.Pass}
+	}
+	reason := "BitLocker is encrypting drive " + f.SystemDrive + " but its key protectors could not be read, so it is not known whether the drive will be protected when encryption finishes"
+	if f.ManageBDEError != "" {
+		reason += " (" + f.ManageBDEError + ")"
+	}
+	fix := unknownFix
+	if f.AccessDenied {
+		fix = fixWinAdmin
+	}
+	return unknown("Could not tell whether BitLocker will protect drive "+f.SystemDrive+".", fix, reason)
+}
+
+func bitLockerState(f WindowsFacts) checks.Result {
 	drive := f.SystemDrive
-	if f.Source == "" || f.ConversionStatus == nil || f.ProtectionStatus == nil {
+	conv, prot := f.ConversionStatus, f.ProtectionStatus
+	if conv != nil {
+		switch *conv {
+		case ConvFullyDecrypted:
+			return checks.Result{Status: checks.Fail, Summary: "Drive " + drive + " is not encrypted (BitLocker is off).", Fix: fixWinOff}
+		case ConvDecryptionInProgress, ConvDecryptionPaused:
+			return checks.Result{Status: checks.Fail, Summary: "BitLocker is being switched off on drive " + drive + " (decrypting).", Fix: fixWinDecrypting}
+		}
+	}
+	// No key protector: the volume key sits in the clear and the volume
+	// never becomes protected, whatever its protection or conversion
+	// status says (or whether they were read at all).
+	if f.KeyProtectors != nil && *f.KeyProtectors == 0 {
+		s := "BitLocker has no key protector on drive " + drive + ", so the drive is not protected."
+		if conv != nil {
+			switch *conv {
+			case ConvFullyEncrypted:
+				s = "Drive " + drive + " is encrypted but BitLocker is waiting for activation (no key protector), so it is not protected."
+			case ConvEncryptionInProgress:
+				s = "BitLocker is encrypting drive " + drive + percentParen(f.Percent) + " but has no key protector, so the drive will not be protected when it finishes."
+			case ConvEncryptionPaused:
+				s = "BitLocker encryption of drive " + drive + " is paused" + percentParen(f.Percent) + " and has no key protector, so the drive is not protected."
+			}
+		}
+		return checks.Result{Status: checks.Fail, Summary: s, Fix: fixWinActivation}
+	}
+	if conv == nil || prot == nil {
 		var reasons []string
 		for _, e := range []string{f.WMIError, f.ManageBDEError} {
 			if e != "" {
@@ -292,10 +398,9 @@ func evaluateWindows(f WindowsFacts) checks.Result {
 		}
 		return unknown("Could not tell whether BitLocker protects drive "+drive+".", unknownFix, reason)
 	}
-	conv, prot := *f.ConversionStatus, *f.ProtectionStatus
-	switch conv {
+	switch *conv {
 	case ConvFullyEncrypted:
-		switch prot {
+		switch *prot {
 		case ProtOn:
 			s := "BitLocker protects drive " + drive + "."
 			if f.UsedSpaceOnly {
@@ -303,21 +408,23 @@ func evaluateWindows(f WindowsFacts) checks.Result {
 			}
 			return checks.Result{Status: checks.Pass, Summary: s}
 		case ProtOff:
-			if f.KeyProtectors != nil && *f.KeyProtectors == 0 {
-				return checks.Result{Status: checks.Fail, Summary: "Drive " + drive + " is encrypted but BitLocker is waiting for activation (no key protector), so it is not protected.", Fix: fixWinActivation}
+			if f.KeyProtectors != nil {
+				return checks.Result{Status: checks.Fail, Summary: "Drive " + drive + " is encrypted but BitLocker protection is suspended, so it is not protected.", Fix: fixWinSuspended}
 			}
-			return checks.Result{Status: checks.Fail, Summary: "Drive " + drive + " is encrypted but BitLocker protection is suspended or waiting for activation, so it is not protected.", Fix: fixWinSuspended}
+			return checks.Result{Status: checks.Fail, Summary: "Drive " + drive + " is encrypted but BitLocker protection is suspended or waiting for activation, so it is not protected.", Fix: fixWinSuspendedOrActivation}
 		default:
-			return unknown("Could not tell whether BitLocker protects drive "+drive+".", unknownFix, fmt.Sprintf("drive %s is encrypted but its protection status is %d (unknown, for example while locked)", drive, prot))
+			return unknown("Could not tell whether BitLocker protects drive "+drive+".", unknownFix, fmt.Sprintf("drive %s is encrypted but its protection status is %d (unknown, for example while locked)", drive, *prot))
 		}
 	case ConvEncryptionInProgress:
-		return checks.Result{Status: checks.Warn, Summary: "BitLocker is encrypting drive " + drive + percentText(f.Percent) + ".", Fix: fixWinEncrypting}
+		// Encrypting with a key protector finishes protected by itself;
+		// without one it never does (above), and unread protectors leave
+		// that open.
+		encrypting := checks.Result{Status: checks.Warn, Summary: "BitLocker is encrypting drive " + drive + percentText(f.Percent) + ".", Fix: fixWinEncrypting}
+		return checks.AllOf(encrypting, protectorPart(f))
 	case ConvEncryptionPaused:
+		// Paused encryption protects nothing until resumed, key protector
+		// or not; with one (or unread), Resume is the fix.
 		return checks.Result{Status: checks.Fail, Summary: "BitLocker encryption of drive " + drive + " is paused" + percentText(f.Percent) + ".", Fix: fixWinPaused}
-	case ConvFullyDecrypted:
-		return checks.Result{Status: checks.Fail, Summary: "Drive " + drive + " is not encrypted (BitLocker is off).", Fix: fixWinOff}
-	case ConvDecryptionInProgress, ConvDecryptionPaused:
-		return checks.Result{Status: checks.Fail, Summary: "BitLocker is being switched off on drive " + drive + " (decrypting).", Fix: fixWinDecrypting}
 	}
-	return unknown("Could not tell whether BitLocker protects drive "+drive+".", unknownFix, fmt.Sprintf("unrecognised BitLocker conversion status %d", conv))
+	return unknown("Could not tell whether BitLocker protects drive "+drive+".", unknownFix, fmt.Sprintf("unrecognised BitLocker conversion status %d", *conv))
 }

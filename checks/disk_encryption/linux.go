@@ -28,11 +28,22 @@ func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
 		f.Errors = append(f.Errors, err.Error())
 		return f, fmt.Errorf("%w: %w", errNoMountTable, err)
 	}
-	blocks, err := readLsblk(ctx, p)
-	if err != nil {
-		f.Errors = append(f.Errors, "lsblk: "+err.Error())
+	// lsblk is asked once, and only when a block device stack is needed:
+	// a root, /home or swap file that is not on ZFS, or a swap partition.
+	var blocks []BlockMount
+	lsblkRead, lsblkOK := false, false
+	lsblk := func() ([]BlockMount, bool) {
+		if !lsblkRead {
+			lsblkRead = true
+			var err error
+			blocks, err = readLsblk(ctx, p)
+			if err != nil {
+				f.Errors = append(f.Errors, "lsblk: "+err.Error())
+			}
+			lsblkOK = err == nil
+		}
+		return blocks, lsblkOK
 	}
-	lsblkOK := err == nil
 
 	var zfs map[string]string
 	zfsRead := false
@@ -59,7 +70,8 @@ func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
 			v.ZFSEncryption = zfsFor(m.Source)
 			return v
 		}
-		if st := stackAt(blocks, m.Target); st != nil {
+		bl, _ := lsblk()
+		if st := stackAt(bl, m.Target); st != nil {
 			v.Stack, v.StackSource = st, "lsblk"
 		} else if strings.HasPrefix(m.Source, "/dev/") {
 			if st, luks := sysfsStack(p, m.Source); len(st) > 0 {
@@ -77,41 +89,61 @@ func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
 		f.Home = volumeFor("/home", m)
 	}
 
-	// Swap: partitions from lsblk's [SWAP] mount points, swap files (and,
-	// without lsblk, partitions) from /proc/swaps.
-	if lsblkOK {
-		for _, b := range blocks {
-			if b.Mountpoint == "[SWAP]" && !isZram(b.Stack[0].Name) {
-				v := Volume{Mount: "swap", Kind: "partition", FSType: "swap", Stack: b.Stack, StackSource: "lsblk"}
-				f.Swap = append(f.Swap, v)
+	// Swap: /proc/swaps lists every active swap area; partitions take
+	// their stack from lsblk's [SWAP] mount points, else from /sys.
+	var entries []SwapEntry
+	if raw, err := p.ReadFile("/proc/swaps"); err == nil {
+		entries, err = ParseProcSwaps(raw)
+		if err != nil {
+			f.Errors = append(f.Errors, err.Error())
+			f.SwapUnread = err.Error()
+		}
+	} else if !errors.Is(err, probe.ErrNotFound) {
+		// Swap files (and, without lsblk, swap partitions) are listed
+		// nowhere else. A kernel without swap has no /proc/swaps at all.
+		f.Errors = append(f.Errors, err.Error())
+		f.SwapUnread = err.Error()
+	}
+	partitions := 0
+	for _, e := range entries {
+		if e.Type != "file" && !isZram(strings.TrimPrefix(e.Path, "/dev/")) {
+			partitions++
+		}
+	}
+	if partitions > 0 || f.SwapUnread != "" {
+		if bl, ok := lsblk(); ok {
+			seen := 0
+			for _, b := range bl {
+				if b.Mountpoint == "[SWAP]" && !isZram(b.Stack[0].Name) {
+					v := Volume{Mount: "swap", Kind: "partition", FSType: "swap", Stack: b.Stack, StackSource: "lsblk"}
+					f.Swap = append(f.Swap, v)
+					seen++
+				}
+			}
+			// A swap partition in /proc/swaps that lsblk does not show
+			// cannot be judged.
+			for ; seen < partitions; seen++ {
+				f.Swap = append(f.Swap, Volume{Mount: "swap", Kind: "partition", FSType: "swap"})
 			}
 		}
 	}
-	if raw, err := p.ReadFile("/proc/swaps"); err == nil {
-		entries, err := ParseProcSwaps(raw)
-		if err != nil {
-			f.Errors = append(f.Errors, err.Error())
-		}
-		for _, e := range entries {
-			switch {
-			case e.Type == "file":
-				if m, ok := mountContaining(mounts, e.Path); ok {
-					v := volumeFor("swap", m)
-					v.Kind = "file"
-					f.Swap = append(f.Swap, *v)
-				} else {
-					f.Swap = append(f.Swap, Volume{Mount: "swap", Kind: "file"})
-				}
-			case !lsblkOK && !isZram(strings.TrimPrefix(e.Path, "/dev/")):
-				v := Volume{Mount: "swap", Kind: "partition", FSType: "swap"}
-				if st, luks := sysfsStack(p, e.Path); len(st) > 0 {
-					v.Stack, v.StackSource, v.LUKSVersion = st, "sysfs", luks
-				}
-				f.Swap = append(f.Swap, v)
+	for _, e := range entries {
+		switch {
+		case e.Type == "file":
+			if m, ok := mountContaining(mounts, e.Path); ok {
+				v := volumeFor("swap", m)
+				v.Kind = "file"
+				f.Swap = append(f.Swap, *v)
+			} else {
+				f.Swap = append(f.Swap, Volume{Mount: "swap", Kind: "file"})
 			}
+		case !lsblkOK && !isZram(strings.TrimPrefix(e.Path, "/dev/")):
+			v := Volume{Mount: "swap", Kind: "partition", FSType: "swap"}
+			if st, luks := sysfsStack(p, e.Path); len(st) > 0 {
+				v.Stack, v.StackSource, v.LUKSVersion = st, "sysfs", luks
+			}
+			f.Swap = append(f.Swap, v)
 		}
-	} else if !errors.Is(err, probe.ErrNotFound) {
-		f.Errors = append(f.Errors, err.Error())
 	}
 
 	// Per-folder encryption of home folders.
@@ -198,7 +230,9 @@ func isZram(name string) bool { return strings.HasPrefix(name, "zram") }
 // sysfsStack walks /sys/class/block from a device path: device-mapper
 // devices are typed by their dm/uuid prefix (CRYPT-, LVM-) and followed
 // through slaves/, partitions lead to their disk. It also returns the LUKS
-// version a CRYPT-LUKSn- uuid names.
+// version a CRYPT-LUKSn- uuid names. The walk ends at the first crypt
+// layer: whatever lies beneath it cannot make the data above unencrypted,
+// so nothing there is read.
 func sysfsStack(p probe.Probe, dev string) ([]Layer, string) {
 	name := strings.TrimPrefix(dev, "/dev/")
 	if mapper, ok := strings.CutPrefix(name, "mapper/"); ok {
@@ -239,8 +273,10 @@ func sysfsStack(p probe.Probe, dev string) ([]Layer, string) {
 			default:
 				l.Type = "dm"
 			}
-			if slaves, err := p.ReadDir(base + "/slaves"); err == nil && len(slaves) > 0 {
-				next = slaves[0]
+			if l.Type != "crypt" {
+				if slaves, err := p.ReadDir(base + "/slaves"); err == nil && len(slaves) > 0 {
+					next = slaves[0]
+				}
 			}
 		} else if _, err := p.ReadFile(base + "/partition"); err == nil {
 			l.Type = "part"
@@ -253,10 +289,10 @@ func sysfsStack(p probe.Probe, dev string) ([]Layer, string) {
 		} else {
 			break
 		}
-		if len(stack) > 0 && stack[len(stack)-1].Type == "crypt" && luks != "" {
-			l.FSType = "crypto_LUKS"
-		}
 		stack = append(stack, l)
+		if l.Type == "crypt" {
+			break
+		}
 		name = next
 	}
 	return stack, luks

@@ -296,15 +296,21 @@ func TestParseManageBDE(t *testing.T) {
 		usedSpaceOnly bool
 		percent       float64
 		protectors    *int
+		osVolume      bool
 	}{
-		{file: "en_used_space_protection_on.txt", recognised: true, conv: i(1), prot: i(1), usedSpaceOnly: true, percent: 100, protectors: n(2)},
-		{file: "en_fully_decrypted.txt", recognised: true, conv: i(0), prot: i(0), percent: 0, protectors: n(0)},
-		{file: "en_waiting_for_activation.txt", recognised: true, conv: i(1), prot: i(0), usedSpaceOnly: true, percent: 100, protectors: n(0)},
-		{file: "en_suspended.txt", recognised: true, conv: i(1), prot: i(0), percent: 100, protectors: n(2)},
-		{file: "en_encryption_in_progress.txt", recognised: true, conv: i(2), prot: i(0), percent: 45.3, protectors: n(2)},
+		{file: "en_used_space_protection_on.txt", recognised: true, conv: i(1), prot: i(1), usedSpaceOnly: true, percent: 100, protectors: n(2), osVolume: true},
+		{file: "en_fully_decrypted.txt", recognised: true, conv: i(0), prot: i(0), percent: 0, protectors: n(0), osVolume: true},
+		{file: "en_waiting_for_activation.txt", recognised: true, conv: i(1), prot: i(0), usedSpaceOnly: true, percent: 100, protectors: n(0), osVolume: true},
+		{file: "en_suspended.txt", recognised: true, conv: i(1), prot: i(0), percent: 100, protectors: n(2), osVolume: true},
+		{file: "en_encryption_in_progress.txt", recognised: true, conv: i(2), prot: i(0), percent: 45.3, protectors: n(2), osVolume: true},
+		{file: "en_encryption_in_progress_none_found.txt", recognised: true, conv: i(2), prot: i(0), percent: 37.2, protectors: n(0), osVolume: true},
+		// A data volume: recognised, but not the one Windows runs from.
+		{file: "en_data_volume_auto_unlock.txt", recognised: true, conv: i(1), prot: i(1), percent: 100, protectors: n(2)},
+		// "Key Protectors:" with nothing under it is not "None Found".
+		{file: "en_protector_list_lost.txt", recognised: true, conv: i(2), prot: i(0), percent: 45.3, osVolume: true},
 		{file: "en_access_denied.txt", denied: true, percent: -1},
-		{file: "de_fully_decrypted.cp850", recognised: true, conv: i(0), prot: i(0), percent: 0, protectors: n(0)},
-		{file: "de_used_space_protection_on.cp850", recognised: true, conv: i(1), prot: i(1), usedSpaceOnly: true, percent: 100, protectors: n(2)},
+		{file: "de_fully_decrypted.cp850", recognised: true, conv: i(0), prot: i(0), percent: 0, protectors: n(0), osVolume: true},
+		{file: "de_used_space_protection_on.cp850", recognised: true, conv: i(1), prot: i(1), usedSpaceOnly: true, percent: 100, protectors: n(2), osVolume: true},
 		{file: "de_access_denied.cp850", denied: true, percent: -1},
 		{file: "fr_used_space_unrecognised.cp850", percent: -1},
 	}
@@ -325,7 +331,10 @@ func TestParseManageBDE(t *testing.T) {
 				t.Errorf("percent = %v, want %v", st.Percent, tc.percent)
 			}
 			if !reflect.DeepEqual(st.KeyProtectors, tc.protectors) && tc.recognised {
-				t.Errorf("key protectors = %v, want %v", st.KeyProtectors, tc.protectors)
+				t.Errorf("key protectors = %v, want %v", deref(st.KeyProtectors), deref(tc.protectors))
+			}
+			if st.OSVolume != tc.osVolume {
+				t.Errorf("os volume = %v, want %v", st.OSVolume, tc.osVolume)
 			}
 		})
 	}

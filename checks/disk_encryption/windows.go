@@ -43,8 +43,14 @@ func collectWindows(ctx context.Context, p probe.Probe) (*WindowsFacts, error) {
 		f.WMIError = err.Error()
 		f.AccessDenied = errors.Is(err, probe.ErrAccessDenied)
 	} else if row := pickVolume(rows, f.SystemDrive); row == nil {
-		f.WMIError = fmt.Sprintf("%s lists no volume for %s", BitLockerClass, f.SystemDrive)
+		f.WMIError = fmt.Sprintf("%s lists no operating-system volume (VolumeType 0) for %s", BitLockerClass, f.SystemDrive)
 	} else {
+		// The row is the operating-system volume by its own VolumeType;
+		// its letter is the one manage-bde is asked about.
+		f.OSVolume = "wmi"
+		if s, ok := probe.AsString(row["DriveLetter"]); ok && isDrive(s) {
+			f.SystemDrive = strings.ToUpper(s)
+		}
 		if m, ok := probe.AsInt(row["EncryptionMethod"]); ok {
 			f.EncryptionMethod = &m
 		}
@@ -52,11 +58,18 @@ func collectWindows(ctx context.Context, p probe.Probe) (*WindowsFacts, error) {
 		cs, okC := probe.AsInt(row["ConversionStatus"])
 		if okP && okC {
 			f.Source, f.ProtectionStatus, f.ConversionStatus = "wmi", &ps, &cs
-			return f, nil
+		} else {
+			f.WMIError = BitLockerClass + " has no ProtectionStatus/ConversionStatus properties on this Windows build"
 		}
-		f.WMIError = BitLockerClass + " has no ProtectionStatus/ConversionStatus properties on this Windows build"
+	}
+	if f.Source != "" && !needsProtectors(f) {
+		return f, nil
 	}
 
+	// manage-bde -status gives the state when WMI did not, and the key
+	// protectors WMI has no property for. -status names the protectors'
+	// types only; -protectors -get would also print recovery passwords,
+	// which must never reach an evidence bundle.
 	out, err := p.Run(ctx, "manage-bde", "-status", f.SystemDrive)
 	if err != nil {
 		f.ManageBDEError = err.Error()
@@ -69,15 +82,43 @@ func collectWindows(ctx context.Context, p probe.Probe) (*WindowsFacts, error) {
 	case st.AccessDenied:
 		f.AccessDenied = true
 		f.ManageBDEError = "manage-bde: access denied (needs administrator rights)"
+		return f, nil
 	case !st.Recognised:
 		f.ManageBDEError = fmt.Sprintf("manage-bde output not recognised (exit status %d)", out.ExitCode)
-	default:
-		f.Source = "manage-bde"
+	}
+	f.KeyProtectors = st.KeyProtectors
+	if f.Percent == nil {
+		f.Percent = st.Percent
+	}
+	if st.OSVolume && f.OSVolume == "" {
+		f.OSVolume = "manage-bde"
+	}
+	if f.Source == "" {
+		if st.Recognised {
+			f.Source = "manage-bde"
+			f.AccessDenied = false
+		}
+		// A conversion status read without a protection status still
+		// counts when no key protector decides the verdict on its own.
 		f.ProtectionStatus, f.ConversionStatus = st.Protection, st.Conversion
-		f.UsedSpaceOnly, f.Percent, f.KeyProtectors = st.UsedSpaceOnly, st.Percent, st.KeyProtectors
-		f.AccessDenied = false
+		f.UsedSpaceOnly = st.UsedSpaceOnly
 	}
 	return f, nil
+}
+
+// needsProtectors reports whether the verdict on a state read from WMI
+// depends on the volume's key protectors: protection off while the volume
+// is encrypted, being encrypted or paused. Without a protector such a
+// volume never becomes protected.
+func needsProtectors(f *WindowsFacts) bool {
+	if f.ProtectionStatus == nil || f.ConversionStatus == nil || *f.ProtectionStatus != ProtOff {
+		return false
+	}
+	switch *f.ConversionStatus {
+	case ConvFullyEncrypted, ConvEncryptionInProgress, ConvEncryptionPaused:
+		return true
+	}
+	return false
 }
 
 // systemDrive is the drive Windows boots from: Win32_OperatingSystem's
@@ -102,18 +143,24 @@ func isDrive(s string) bool {
 	return len(s) == 2 && s[1] == ':' && (s[0]|0x20) >= 'a' && (s[0]|0x20) <= 'z'
 }
 
-// pickVolume returns the Win32_EncryptableVolume row of the drive, or the
-// operating system volume (VolumeType 0).
+// pickVolume returns the Win32_EncryptableVolume row of the operating
+// system volume (VolumeType 0), preferring the one on drive when several
+// claim it. A row that is not marked as the operating-system volume is
+// never taken for it, whatever its letter.
 func pickVolume(rows []map[string]any, drive string) map[string]any {
+	var osRows []map[string]any
 	for _, r := range rows {
+		if t, ok := probe.AsInt(r["VolumeType"]); ok && t == 0 {
+			osRows = append(osRows, r)
+		}
+	}
+	for _, r := range osRows {
 		if s, ok := probe.AsString(r["DriveLetter"]); ok && strings.EqualFold(s, drive) {
 			return r
 		}
 	}
-	for _, r := range rows {
-		if t, ok := probe.AsInt(r["VolumeType"]); ok && t == 0 {
-			return r
-		}
+	if len(osRows) > 0 {
+		return osRows[0]
 	}
 	return nil
 }
@@ -129,8 +176,12 @@ type ManageBDEStatus struct {
 	Protection    *int64
 	UsedSpaceOnly bool
 	Percent       *float64
-	// KeyProtectors is the number listed, 0 for "None Found".
+	// KeyProtectors is the number listed, 0 for "None Found"; nil when
+	// the output did not say.
 	KeyProtectors *int
+	// OSVolume is true when the output marks the volume as the one
+	// Windows runs from ("[OS Volume]", "[Betriebssystemvolume]").
+	OSVolume bool
 }
 
 // manage-bde labels, English and German, lower case.
@@ -155,6 +206,10 @@ func ParseManageBDE(text string) ManageBDEStatus {
 	}
 	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
 	for i := 0; i < len(lines); i++ {
+		if t := strings.ToLower(strings.TrimSpace(lines[i])); t == "[os volume]" || t == "[betriebssystemvolume]" {
+			st.OSVolume = true
+			continue
+		}
 		label, value, ok := strings.Cut(lines[i], ":")
 		if !ok {
 			continue
@@ -177,11 +232,12 @@ func ParseManageBDE(text string) ManageBDEStatus {
 				st.Percent = &v
 			}
 		case hasLabel(label, labelProtectors):
-			n := 0
 			if lv == "none found" || lv == "keine gefunden" || strings.HasPrefix(lv, "none") || strings.HasPrefix(lv, "keine") {
+				n := 0
 				st.KeyProtectors = &n
 				continue
 			}
+			n := 0
 			if lv != "" {
 				n = 1
 			}
@@ -191,7 +247,11 @@ func ParseManageBDE(text string) ManageBDEStatus {
 				i++
 				n++
 			}
-			st.KeyProtectors = &n
+			// An empty list that does not say "None Found" is not read
+			// as "no protector".
+			if n > 0 {
+				st.KeyProtectors = &n
+			}
 		}
 	}
 	st.Recognised = st.Conversion != nil && st.Protection != nil

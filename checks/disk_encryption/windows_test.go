@@ -59,6 +59,12 @@ func TestWindowsWMISources(t *testing.T) {
 		{name: "drive from registry SystemRoot", wmi: []probe.WMIClass{enc(vol("E:", 0, 0, 1))}, registry: map[string]map[string]any{currentVersionKey: {"SystemRoot": `E:\WINDOWS`}}, drive: "E:", source: "wmi", prot: 0},
 		{name: "OS volume without a letter match", wmi: []probe.WMIClass{enc(vol("", 0, 1, 1), vol("F:", 1, 0, 0))}, drive: "C:", source: "wmi", prot: 1},
 		{name: "no row for the system drive", wmi: []probe.WMIClass{enc(vol("F:", 1, 1, 1))}, drive: "C:", source: ""},
+		// A row on the system drive's letter that is not the OS volume is
+		// not taken for it.
+		{name: "letter matches a data volume", wmi: []probe.WMIClass{osRow("C:"), enc(vol("C:", 1, 1, 1))}, drive: "C:", source: ""},
+		// Without Win32_OperatingSystem or SystemRoot, the OS volume's own
+		// letter replaces the guessed C:.
+		{name: "drive from the OS volume row", wmi: []probe.WMIClass{enc(vol("C:", 1, 0, 0), vol("D:", 0, 1, 1))}, drive: "D:", source: "wmi", prot: 1},
 		{name: "class missing", wmi: nil, drive: "C:", source: ""},
 	}
 	for _, tc := range tests {
@@ -77,6 +83,9 @@ func TestWindowsWMISources(t *testing.T) {
 			}
 			if tc.source == "" && w.WMIError == "" {
 				t.Error("no WMI error recorded")
+			}
+			if (tc.source == "wmi") != (w.OSVolume == "wmi") {
+				t.Errorf("os volume %q for source %q", w.OSVolume, tc.source)
 			}
 		})
 	}
