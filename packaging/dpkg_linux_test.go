@@ -286,7 +286,10 @@ func TestDpkgServerInstallRemovePurge(t *testing.T) {
 	}
 	notInstalled(t, ServerBinary, serverRoots)
 	bin, auto := standIns(t)
-	writeFile(t, filepath.Join(bin, "linux-"+runtime.GOARCH, ServerBinary), "#!/bin/sh\necho stand-in server\n", 0o755)
+	// The real server: its CLI is run from the installed package below.
+	serverExe := filepath.Join(bin, "linux-"+runtime.GOARCH, ServerBinary)
+	_ = os.Remove(serverExe) // the stand-in
+	goBuild(t, serverExe, "../cmd/sessionguard-server")
 	o := testOptions(bin, auto, t.TempDir())
 	if err := o.check(); err != nil {
 		t.Fatal(err)
@@ -312,13 +315,33 @@ func TestDpkgServerInstallRemovePurge(t *testing.T) {
 	uid, gid := lookupIDs(t, "sessionguard-server")
 	assertFile(t, ServerExePath, 0o755, 0, 0)
 	assertFile(t, ServerUnitPath, 0o644, 0, 0)
-	assertFile(t, ServerConfigPath, 0o600, 0, 0)
+	assertFile(t, ServerConfigPath, 0o640, 0, gid)
 	assertFile(t, "/var/lib/sessionguard-server", fs.ModeDir|0o750, uid, gid)
+
+	// The README's first step after installing: the server's CLI, run as
+	// its user from /, uses the service's database from server.env.
+	const db = "/var/lib/sessionguard-server/sessionguard-server.db"
+	for _, args := range [][]string{{"admin", "create", "--name", "alice"}, {"enroll-secret", "create"}} {
+		cmd := exec.CommandContext(t.Context(), "runuser", append([]string{"-u", "sessionguard-server", "--", ServerExePath}, args...)...)
+		cmd.Dir = "/"
+		cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"}
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil || strings.TrimSpace(stdout.String()) == "" {
+			t.Fatalf("sessionguard-server %s as its user from /: %v\n%s%s", args, err, stdout.String(), stderr.String())
+		}
+		if want := "Database: sqlite:" + db + " (from " + ServerConfigPath + ")"; !strings.Contains(stderr.String(), want) {
+			t.Errorf("sessionguard-server %s does not say %q:\n%s", args, want, stderr.String())
+		}
+	}
+	assertFile(t, db, 0o600, uid, gid)
+	if _, err := os.Stat("/var/sessionguard-server.db"); err == nil {
+		t.Error("the CLI wrote a stray database relative to /")
+	}
 	shell, _ := exec.CommandContext(t.Context(), "getent", "passwd", "sessionguard-server").Output()
 	if !strings.HasSuffix(strings.TrimSpace(string(shell)), "nologin") {
 		t.Errorf("the server's user can log in: %s", shell)
 	}
-	writeFile(t, "/var/lib/sessionguard-server/sessionguard-server.db", "db", 0o600)
 	// The admin's edit of the conffile survives remove; purge deletes it.
 	writeFile(t, ServerConfigPath, "SESSIONGUARD_SERVER_DB=postgres://edited\n", 0o600)
 

@@ -4,9 +4,10 @@
 //
 // Every flag can also be set from the environment as
 // SESSIONGUARD_SERVER_<FLAG> (upper case, dashes as underscores), e.g.
-// SESSIONGUARD_SERVER_DB=postgres://… — the server package's systemd unit
-// reads them from /etc/sessionguard-server/server.env. A flag given on the
-// command line wins over the environment.
+// SESSIONGUARD_SERVER_DB=postgres://…, or in the settings file
+// /etc/sessionguard-server/server.env (--config), which the server
+// package's systemd unit reads too. A flag given on the command line wins
+// over the environment, which wins over the file.
 package servercli
 
 import (
@@ -43,6 +44,12 @@ type env struct {
 	stdout, stderr io.Writer
 	// db is the --db flag: sqlite:PATH or postgres://…
 	db string
+	// config is the --config flag: the settings file read before the
+	// environment and the flags.
+	config string
+	// dbFrom says where the database setting came from, for the line
+	// every command that opens it prints.
+	dbFrom string
 	// getenv reads the environment (replaced in tests).
 	getenv func(string) string
 }
@@ -71,8 +78,16 @@ SessionGuard agents, serves the fleet dashboard to IT admins and designated
 safeguarding leads, and exports evidence for data protection officers.
 
 The database is SQLite by default (no set-up) or PostgreSQL, so several
-server replicas can share one database. Every flag can also be set from the
-environment as SESSIONGUARD_SERVER_<FLAG>, e.g. SESSIONGUARD_SERVER_DB.`,
+server replicas can share one database.
+
+Settings come from, in this order (a later one wins): the settings file
+(--config, default /etc/sessionguard-server/server.env when it exists: the
+file the packaged service reads), the environment as
+SESSIONGUARD_SERVER_<FLAG> (e.g. SESSIONGUARD_SERVER_DB), then the flags.
+Every command that opens the database says which one it uses.`,
+		Example: `  sudo -u sessionguard-server sessionguard-server admin create --name alice
+  sudo -u sessionguard-server sessionguard-server enroll-secret create --team counselling
+  sessionguard-server --db sqlite:/tmp/try.db serve --listen 127.0.0.1:8080`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version,
@@ -83,6 +98,7 @@ environment as SESSIONGUARD_SERVER_<FLAG>, e.g. SESSIONGUARD_SERVER_DB.`,
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.PersistentFlags().StringVar(&e.db, "db", DefaultDB, "database: sqlite:PATH or postgres://user:pass@host/db")
+	root.PersistentFlags().StringVar(&e.config, "config", DefaultConfigFile, "settings file (KEY=VALUE lines, as systemd's EnvironmentFile); read when it exists")
 	root.AddCommand(
 		e.serveCommand(),
 		e.migrateCommand(),
@@ -95,19 +111,44 @@ environment as SESSIONGUARD_SERVER_<FLAG>, e.g. SESSIONGUARD_SERVER_DB.`,
 }
 
 // applyEnvironment fills every flag not given on the command line from
-// SESSIONGUARD_SERVER_<FLAG>.
+// SESSIONGUARD_SERVER_<FLAG> in the environment, else from the settings
+// file.
 func (e *env) applyEnvironment(cmd *cobra.Command) error {
+	configFlag := cmd.Flag("config")
+	if !configFlag.Changed {
+		if v := e.getenv(envPrefix + "CONFIG"); v != "" {
+			e.config, configFlag.Changed = v, true
+		}
+	}
+	file, err := readConfigFile(e.config, configFlag.Changed)
+	if err != nil {
+		return err
+	}
+	e.dbFrom = "the default"
 	var errs []error
+	seen := map[string]bool{}
 	apply := func(f *pflag.Flag) {
-		if f.Changed {
+		if seen[f.Name] {
 			return
 		}
-		name := "SESSIONGUARD_SERVER_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := e.getenv(name); v != "" {
-			if err := f.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		seen[f.Name] = true
+		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		from := "--" + f.Name
+		if !f.Changed {
+			v := e.getenv(name)
+			from = "the environment (" + name + ")"
+			if v == "" {
+				v, from = file.values[name], file.path
 			}
-			f.Changed = true
+			if v != "" {
+				if err := f.Value.Set(v); err != nil {
+					errs = append(errs, fmt.Errorf("%s in %s: %w", name, from, err))
+				}
+				f.Changed = true
+			}
+		}
+		if f.Name == "db" && f.Changed {
+			e.dbFrom = from
 		}
 	}
 	cmd.Flags().VisitAll(apply)
@@ -124,7 +165,15 @@ func (e *env) openStore(ctx context.Context) (store.Store, error) {
 				return nil, fmt.Errorf("database directory: %w", err)
 			}
 		}
+		// A new database is the owner's alone whatever the umask (SQLite
+		// gives its -wal and -shm files the database file's mode).
+		if !strings.HasPrefix(path, "file:") && !strings.Contains(path, ":memory:") {
+			if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+				f.Close()
+			}
+		}
 	}
+	fmt.Fprintf(e.stderr, "Database: %s (from %s)\n", store.Redact(e.db), e.dbFrom)
 	st, err := store.Open(ctx, e.db)
 	if err != nil {
 		return nil, err

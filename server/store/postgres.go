@@ -19,7 +19,7 @@ const postgresMaxConns = 32
 func openPostgres(ctx context.Context, dsn string) (Store, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("opening PostgreSQL database %s: %w", redact(dsn), err)
+		return nil, fmt.Errorf("opening PostgreSQL database %s: %w", Redact(dsn), err)
 	}
 	// Keep the connections: database/sql's default keeps 2 idle, so under
 	// concurrent requests every other query would pay for a new backend
@@ -30,7 +30,7 @@ func openPostgres(ctx context.Context, dsn string) (Store, error) {
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("opening PostgreSQL database %s: %w", redact(dsn), err)
+		return nil, fmt.Errorf("opening PostgreSQL database %s: %w", Redact(dsn), err)
 	}
 	// Several replicas may start at once: an advisory lock serialises their
 	// migrations.

@@ -33,6 +33,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -254,20 +255,23 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		return openPostgres(ctx, dsn)
 	default:
-		return nil, fmt.Errorf("%w: database %q is neither sqlite:PATH nor postgres://…", ErrInvalid, redact(dsn))
+		return nil, fmt.Errorf("%w: database %q is neither sqlite:PATH nor postgres://…", ErrInvalid, Redact(dsn))
 	}
 }
 
 // redact hides a password in a URL-style DSN for error messages.
-func redact(dsn string) string {
-	at := strings.LastIndex(dsn, "@")
-	scheme := strings.Index(dsn, "://")
-	if at < 0 || scheme < 0 || at < scheme {
+// Redact is a database setting fit to print or log: a password in a
+// postgres:// URL or in a key=value connection string becomes xxxxx.
+func Redact(dsn string) string {
+	if at, scheme := strings.LastIndex(dsn, "@"), strings.Index(dsn, "://"); at >= 0 && scheme >= 0 && at > scheme {
+		userinfo := dsn[scheme+3 : at]
+		if user, _, ok := strings.Cut(userinfo, ":"); ok {
+			return dsn[:scheme+3] + user + ":xxxxx" + dsn[at:]
+		}
 		return dsn
 	}
-	userinfo := dsn[scheme+3 : at]
-	if user, _, ok := strings.Cut(userinfo, ":"); ok {
-		return dsn[:scheme+3] + user + ":xxxxx" + dsn[at:]
-	}
-	return dsn
+	return dsnPassword.ReplaceAllString(dsn, "${1}xxxxx")
 }
+
+// dsnPassword finds a password in a key=value PostgreSQL connection string.
+var dsnPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('[^']*'|\S+)`)

@@ -8,6 +8,15 @@ configure | 1 | 2) ;;
 *) exit 0 ;;
 esac
 install -d -m 0750 -o sessionguard-server -g sessionguard-server /var/lib/sessionguard-server
+# The settings file is root's to edit and readable by the service's group, so
+# `sudo -u sessionguard-server sessionguard-server admin …` reads the same
+# settings (the database above all) as the service. Only a file still
+# root:root is changed: an admin's own choice of owner stays.
+env=/etc/sessionguard-server/server.env
+if [ -f "$env" ] && [ "$(stat -c %G "$env")" = root ]; then
+	chgrp sessionguard-server "$env"
+	chmod 0640 "$env"
+fi
 if [ -d /run/systemd/system ]; then
 	systemctl daemon-reload || true
 	systemctl enable sessionguard-server.service || true

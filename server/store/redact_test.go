@@ -1,0 +1,17 @@
+package store
+
+import "testing"
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://sg:s3cret@db.example.org/sessionguard": "postgres://sg:xxxxx@db.example.org/sessionguard",
+		"postgres://sg@db.example.org/sessionguard":        "postgres://sg@db.example.org/sessionguard",
+		"host=db user=sg password=s3cret dbname=sg":        "host=db user=sg password=xxxxx dbname=sg",
+		"host=db password='a b' dbname=sg":                 "host=db password=xxxxx dbname=sg",
+		"sqlite:/var/lib/sessionguard-server/sg.db":        "sqlite:/var/lib/sessionguard-server/sg.db",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
