@@ -70,7 +70,7 @@ func TestEvaluate(t *testing.T) {
 			w.MicrophonePolicy = PolicyForceAllow
 			w.Assistants[1].Running, w.Assistants[1].Microphone = true, ConsentDeny
 		}, true), checks.Warn, "Copilot is open", ""},
-		{"win mic policy deny, no process list", winFacts(func(w *WindowsFacts) { w.MicrophonePolicy = PolicyForceDeny; w.Assistants[0].Installed = "yes" }, false), checks.Pass, "may not use the microphone", ""},
+		{"win mic policy deny, no process list: a setting alone never passes", winFacts(func(w *WindowsFacts) { w.MicrophonePolicy = PolicyForceDeny; w.Assistants[0].Installed = "yes" }, false), checks.Unknown, "which programs are running", "Check again"},
 		{"win no process list", winFacts(nil, false), checks.Unknown, "which programs are running", "Check again"},
 		{"win packages unreadable voice on", winFacts(func(w *WindowsFacts) {
 			w.InstalledRead = false
