@@ -45,8 +45,10 @@
 //     package path in the process list; whether each package is installed,
 //     from a listing of C:\Program Files\WindowsApps (administrators and
 //     SYSTEM only); and the registry: the console user's hive (HKU\<SID>;
-//     HKCU when nobody or no SID is known; none at all when the console
-//     user could not be told, so those values are unknown) for "Let apps use voice activation"
+//     HKCU only for a signed-in user whose SID is not known; never the
+//     agent's own hive: with nobody signed in the result is unknown, "sign
+//     in and check again", and when the console user could not be told
+//     those values are unknown) for "Let apps use voice activation"
 //     (Speech_OneCore\Settings\VoiceActivation\UserPreferenceForAllApps
 //     AgentActivationEnabled, not set = on as Windows shows it) and the
 //     microphone consent store (CapabilityAccessManager\ConsentStore\

@@ -194,6 +194,10 @@ func evaluateWindows(f Facts) checks.Result {
 	switch {
 	case len(fails) > 0:
 		return checks.Result{Status: checks.Fail, Summary: text.Capitalise(text.JoinAnd(fails)) + ".", Fix: strings.Join(fixes, " ")}
+	case f.ConsoleUser == ConsoleNone:
+		// The settings and microphone records are the person's; the
+		// agent's own hive would stand in for nobody.
+		return checks.Result{Status: checks.Unknown, Summary: "Nobody is signed in at the screen, so the voice assistant settings could not be read.", Fix: "Sign in at the computer's screen and check again.", Reason: "no console user"}
 	case len(unknowns) > 0:
 		return checks.Result{
 			Status:  checks.Unknown,

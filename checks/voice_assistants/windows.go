@@ -237,10 +237,14 @@ const (
 	WindowsAppsDir = `C:\Program Files\WindowsApps`
 )
 
-// errNoConsoleUser stands for a per-user value that was not read because
-// the person at the screen could not be told: another account's hive (HKCU
-// of the agent, which is SYSTEM's) says nothing about theirs.
-var errNoConsoleUser = errors.New("the signed-in user could not be told")
+// errNoConsoleUser and errNobodySignedIn stand for a per-user value that was
+// not read because the person at the screen could not be told, or nobody is
+// signed in: another account's hive (HKCU of the agent, which is SYSTEM's)
+// says nothing about theirs.
+var (
+	errNoConsoleUser  = errors.New("the signed-in user could not be told")
+	errNobodySignedIn = errors.New("nobody is signed in at the screen")
+)
 
 // collectWindows reads what decides, in the order the verdict needs it, and
 // leaves a value NotRead when one read before already decides without it:
@@ -262,21 +266,24 @@ func collectWindows(p probe.Probe, f *Facts) {
 	}
 	f.Windows = w
 
-	// The console user's hive; HKCU when nobody (or no SID) is known, as
-	// when SessionGuard runs in the user's own session.
-	userRoot := "HKCU"
+	// The console user's hive; HKCU when they are signed in but their SID
+	// is not known; none when nobody is signed in or who is could not be
+	// told.
+	userRoot, userErr := "HKCU", error(nil)
 	u, presence, err := probe.ConsolePresence(p)
 	f.ConsoleUser = presence
 	switch {
 	case err != nil:
 		f.addError("console user", err)
-		userRoot = ""
-	case presence == ConsoleSignedIn && u.UID != "":
+		userRoot, userErr = "", errNoConsoleUser
+	case presence == ConsoleNone:
+		userRoot, userErr = "", errNobodySignedIn
+	case u.UID != "":
 		userRoot = `HKU\` + u.UID
 	}
 	userValue := func(suffix, value string) (any, error) {
-		if userRoot == "" {
-			return nil, errNoConsoleUser
+		if userErr != nil {
+			return nil, userErr
 		}
 		return p.Registry(userRoot+suffix, value)
 	}
