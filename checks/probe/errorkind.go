@@ -11,11 +11,16 @@ import (
 // "not found", "access denied", "not available", "not allowed", "timed out"
 // or "cancelled" for the sentinel and context errors, otherwise the last
 // ": "-separated part of the message (the cause, not what was wrapped
-// around it). A nil error gives "".
+// around it). A COM or WMI error of the live Windows probe (*COMError)
+// gives its code and sentence, "0x80041010: the WMI class is missing",
+// even where it also stands for a sentinel. A nil error gives "".
 func ErrorKind(err error) string {
+	var comErr *COMError
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &comErr):
+		return comErr.Error()
 	case errors.Is(err, ErrNotFound):
 		return "not found"
 	case errors.Is(err, ErrAccessDenied):

@@ -26,6 +26,7 @@ func TestErrorKind(t *testing.T) {
 		{"other: no separator", errors.New("exit status 3"), "exit status 3"},
 		{"other: colon without space kept", errors.New("runas:failed"), "runas:failed"},
 		{"other: trailing separator", errors.New("odd: "), ""},
+		{"COM error: code and sentence, not the sentinel", fmt.Errorf("wmi root/cimv2 Win32_Tpm: %w", &COMError{Code: 0x80041010, Err: errors.New("Exception occurred. (Invalid class )")}), "0x80041010: the WMI class is missing"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

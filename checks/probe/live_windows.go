@@ -105,14 +105,6 @@ func registryError(key, value string, err error) error {
 	}
 }
 
-// WBEM error codes that mean "not there" or "not allowed".
-const (
-	wbemAccessDenied     = 0x80041003
-	wbemInvalidNamespace = 0x8004100E
-	wbemInvalidClass     = 0x80041010
-	wbemNotFound         = 0x80041002
-)
-
 func (liveOS) wmi(namespace, class string) (rows []map[string]any, err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -120,7 +112,7 @@ func (liveOS) wmi(namespace, class string) (rows []map[string]any, err error) {
 		var oleErr *ole.OleError
 		// S_FALSE: COM was already initialised on this thread.
 		if !errors.As(err, &oleErr) || oleErr.Code() != 1 {
-			return nil, fmt.Errorf("wmi: initialising COM: %w", err)
+			return nil, fmt.Errorf("wmi %s %s: initialising COM: %w", namespace, class, ReadableCOMError(err))
 		}
 	}
 	defer ole.CoUninitialize()
@@ -211,23 +203,12 @@ func scalar(v any) any {
 	}
 }
 
+// wmiError tells a COM/WMI error as a sentence with its HRESULT (see
+// HRESULTOf: go-ole's *OleError carries DISP_E_EXCEPTION and the EXCEPINFO
+// whose SCODE is the WMI code), which also stands for ErrNotFound (missing
+// class, namespace or object) or ErrAccessDenied where one applies.
 func wmiError(namespace, class string, err error) error {
-	var code uint32
-	var oleErr *ole.OleError
-	if errors.As(err, &oleErr) {
-		code = uint32(oleErr.Code())
-		if ex, ok := oleErr.SubError().(ole.EXCEPINFO); ok && ex.SCODE() != 0 {
-			code = ex.SCODE()
-		}
-	}
-	switch code {
-	case wbemInvalidNamespace, wbemInvalidClass, wbemNotFound:
-		return fmt.Errorf("wmi %s %s: %w", namespace, class, ErrNotFound)
-	case wbemAccessDenied:
-		return fmt.Errorf("wmi %s %s: %w", namespace, class, ErrAccessDenied)
-	default:
-		return fmt.Errorf("wmi %s %s: %w", namespace, class, err)
-	}
+	return fmt.Errorf("wmi %s %s: %w", namespace, class, ReadableCOMError(err))
 }
 
 var procGetOEMCP = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetOEMCP")

@@ -55,12 +55,16 @@ const (
 type State string
 
 // Setting states. Default means the value is not set, so the system default
-// applies (documented per setting).
+// applies (documented per setting). NotRead means the value was not read
+// because one read before already decides without it (Siri off, a profile
+// that turns Siri off, voice activation denied by policy, the microphone
+// blocked for every app); Evaluate treats it like Unknown.
 const (
 	On      State = "on"
 	Off     State = "off"
 	Default State = "default"
 	Unknown State = "unknown"
+	NotRead State = "not_read"
 )
 
 // Finding is one known assistant and how it was found. Nothing else about

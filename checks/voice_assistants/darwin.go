@@ -132,10 +132,20 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 			}
 		}
 	}
+	// A profile that turns Siri off decides whatever the person set, and so
+	// does Siri itself being off: what is not needed is not read (NotRead).
+	if d.ManagedDisabled != nil && *d.ManagedDisabled {
+		d.SiriEnabled, d.ListenFor = NotRead, NotRead
+		return
+	}
 	if _, ok := consoleUser(p, f); !ok {
 		return
 	}
 	d.SiriEnabled = readDefaultsBool(ctx, p, f, "com.apple.assistant.support", "Assistant Enabled")
+	if d.SiriEnabled == Off || d.SiriEnabled == Default {
+		d.ListenFor = NotRead
+		return
+	}
 	d.ListenFor = readDefaultsBool(ctx, p, f, "com.apple.Siri", "VoiceTriggerUserEnabled")
 	if d.SiriEnabled == On && d.ListenFor == On && (d.ManagedDisabled == nil || !*d.ManagedDisabled) {
 		f.add(Siri, EvidenceSetting)

@@ -31,6 +31,9 @@
 //     Allowed" false, or com.apple.applicationaccess.plist allowAssistant
 //     false. Siri on and Listen for on fails; Siri on with Listen for off
 //     warns (it only starts from its keyboard shortcut); Siri off passes.
+//     What already decides is not followed by reads that could not change
+//     it: with such a profile the person's settings are not read, and with
+//     Siri off, Listen for is not (facts say not_read).
 //     Siri's processes (Siri, assistantd, corespeechd) run whatever the
 //     settings, so they are not evidence.
 //   - Windows: the Cortana app (package Microsoft.549981C3F5F10, Cortana.exe
@@ -41,8 +44,11 @@
 //     Alexa app (57540AMZNMobileLLC.AmazonAlexa_…\Alexa.exe), identified by
 //     package path in the process list; whether each package is installed,
 //     from a listing of C:\Program Files\WindowsApps (administrators and
-//     SYSTEM only); and the registry: the console user's hive (HKU\<SID>,
-//     HKCU when no console user is known) for "Let apps use voice activation"
+//     SYSTEM only); and the registry: the console user's hive (HKU\<SID>;
+//     HKCU only for a signed-in user whose SID is not known; never the
+//     agent's own hive: with nobody signed in the result is unknown, "sign
+//     in and check again", and when the console user could not be told
+//     those values are unknown) for "Let apps use voice activation"
 //     (Speech_OneCore\Settings\VoiceActivation\UserPreferenceForAllApps
 //     AgentActivationEnabled, not set = on as Windows shows it) and the
 //     microphone consent store (CapabilityAccessManager\ConsentStore\
@@ -66,7 +72,17 @@
 // "Hey, Copilot" is a setting inside the Copilot app with no registry value;
 // it keeps the microphone in use while Copilot runs, so Copilot running and
 // using the microphone fails, running without using it warns, and running
-// when the microphone record could not be read fails (process only). When
-// the process list or the installed packages could not be read and nothing
-// else decides, the result is unknown.
+// when the microphone record could not be read fails (process only). An
+// assistant whose microphone record could not be read is otherwise unknown,
+// even with the microphone blocked. Without the process list nothing
+// passes (unknown), whatever the settings. When the installed packages could
+// not be read and nothing else decides, the result is unknown.
+//
+// The Windows sources are read in that order of need (see collectWindows):
+// the installed packages and the voice activation switch only when voice
+// activation is not denied by policy and, for the switch, a wake-word
+// assistant is or may be installed; the microphone settings only when an
+// assistant runs or may be woken; each app's microphone permission only when
+// the microphone is not blocked for every app. What is not needed is
+// not_read in the facts.
 package voiceassistants

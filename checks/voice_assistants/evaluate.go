@@ -122,14 +122,11 @@ func evaluateWindows(f Facts) checks.Result {
 	if w == nil {
 		return checks.Result{Status: checks.Unknown, Summary: "Could not read the voice assistant settings.", Fix: unknownFix, Reason: reason(f)}
 	}
-	micAll := w.MicrophonePolicy == PolicyForceDeny ||
-		(w.MicrophonePolicy != PolicyForceAllow && (w.MicrophoneDevice == ConsentDeny || w.MicrophoneUser == ConsentDeny))
-	voiceDenied := w.VoiceActivationPolicy == PolicyForceDeny
-	voiceOn := w.VoiceActivationPolicy == PolicyForceAllow ||
-		(w.VoiceActivationPolicy == PolicyUserChoice && (w.AgentActivation == On || w.AgentActivation == Default))
-	voiceOff := voiceDenied || (w.VoiceActivationPolicy == PolicyUserChoice && w.AgentActivation == Off)
+	micAll := w.microphoneBlocked()
+	voiceOn, voiceOff := w.voiceOn(), w.voiceOff()
 
 	var fails, warns, unknowns, fixes []string
+	settingsUnknown := false
 	addFix := func(s string) {
 		if s != "" && !contains(fixes, s) {
 			fixes = append(fixes, s)
@@ -140,46 +137,67 @@ func evaluateWindows(f Facts) checks.Result {
 		wake := a.Assistant != Copilot
 		micBlocked := micAll || a.Microphone == "policy_deny" ||
 			(w.MicrophonePolicy != PolicyForceAllow && a.Microphone == ConsentDeny)
+		// Windows' record of the app using the microphone now is direct
+		// evidence, so it decides first; when it could not be read, nothing
+		// short of a fail may stand in for it.
+		inUseUnread := a.MicrophoneInUse != "yes" && a.MicrophoneInUse != "no"
+		safe := func(warning string) {
+			switch {
+			case inUseUnread:
+				unknowns = append(unknowns, "whether "+name(a.Assistant)+" is using the microphone")
+			case warning != "":
+				warns = append(warns, warning)
+				addFix(windowsFix(a.Assistant))
+			}
+		}
 		switch {
 		case a.MicrophoneInUse == "yes":
 			fails = append(fails, n+" is using the microphone right now")
 			addFix(windowsFix(a.Assistant))
 		case micBlocked:
-			// It cannot hear anything, running or not.
+			safe("") // It cannot hear anything, running or not.
 		case a.Running && !wake && a.MicrophoneInUse == "no":
-			warns = append(warns, n+" is open but not using the microphone, so \"Hey, Copilot\" is off")
-			addFix(windowsFix(a.Assistant))
+			safe(n + " is open but not using the microphone, so \"Hey, Copilot\" is off")
 		case a.Running && !wake:
 			fails = append(fails, n+" is running and may be listening for \"Hey, Copilot\"")
 			addFix(windowsFix(a.Assistant))
 		case a.Running && voiceOff:
-			warns = append(warns, n+" is open, but apps may not listen for their wake word")
-			addFix(windowsFix(a.Assistant))
+			safe(n + " is open, but apps may not listen for their wake word")
 		case a.Running:
 			fails = append(fails, n+" is running and may listen for its wake word")
 			addFix(windowsFix(a.Assistant))
 		case !wake || voiceOff:
-			// Not running, and not wakeable by voice.
+			safe("") // Not running, and not wakeable by voice.
 		case a.Installed == "yes" && voiceOn:
 			fails = append(fails, n+" is installed and apps may listen for their wake word")
 			addFix(voiceActivationFix)
 		case a.Installed == "yes":
 			unknowns = append(unknowns, "whether "+name(a.Assistant)+" may listen for its wake word")
-		case a.Installed == "unknown":
+			settingsUnknown = true
+		case a.Installed != "no":
 			unknowns = append(unknowns, "whether "+name(a.Assistant)+" is installed while apps may listen for their wake word")
+			settingsUnknown = true
+		default:
+			safe("")
 		}
 	}
-	onlyProcs := len(unknowns) == 0
-	if !f.ProcessListRead && !micAll {
+	// What runs is the evidence this check stands on (as on Linux): without
+	// the process list nothing passes, not even with the microphone switched
+	// off for apps, which is a setting.
+	if !f.ProcessListRead {
 		unknowns = append(unknowns, "which programs are running")
 	}
-	unknownFixW := voiceActivationFix + " Then check again; if it stays unknown, ask your IT support."
-	if onlyProcs {
-		unknownFixW = unknownFix
+	unknownFixW := unknownFix
+	if settingsUnknown {
+		unknownFixW = voiceActivationFix + " Then check again; if it stays unknown, ask your IT support."
 	}
 	switch {
 	case len(fails) > 0:
 		return checks.Result{Status: checks.Fail, Summary: text.Capitalise(text.JoinAnd(fails)) + ".", Fix: strings.Join(fixes, " ")}
+	case f.ConsoleUser == ConsoleNone:
+		// The settings and microphone records are the person's; the
+		// agent's own hive would stand in for nobody.
+		return checks.Result{Status: checks.Unknown, Summary: "Nobody is signed in at the screen, so the voice assistant settings could not be read.", Fix: "Sign in at the computer's screen and check again.", Reason: "no console user"}
 	case len(unknowns) > 0:
 		return checks.Result{
 			Status:  checks.Unknown,

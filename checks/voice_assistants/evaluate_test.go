@@ -70,7 +70,7 @@ func TestEvaluate(t *testing.T) {
 			w.MicrophonePolicy = PolicyForceAllow
 			w.Assistants[1].Running, w.Assistants[1].Microphone = true, ConsentDeny
 		}, true), checks.Warn, "Copilot is open", ""},
-		{"win mic policy deny, no process list", winFacts(func(w *WindowsFacts) { w.MicrophonePolicy = PolicyForceDeny; w.Assistants[0].Installed = "yes" }, false), checks.Pass, "may not use the microphone", ""},
+		{"win mic policy deny, no process list: a setting alone never passes", winFacts(func(w *WindowsFacts) { w.MicrophonePolicy = PolicyForceDeny; w.Assistants[0].Installed = "yes" }, false), checks.Unknown, "which programs are running", "Check again"},
 		{"win no process list", winFacts(nil, false), checks.Unknown, "which programs are running", "Check again"},
 		{"win packages unreadable voice on", winFacts(func(w *WindowsFacts) {
 			w.InstalledRead = false
@@ -84,6 +84,33 @@ func TestEvaluate(t *testing.T) {
 				w.Assistants[i].Installed = "unknown"
 			}
 		}, true), checks.Pass, "No voice assistant", ""},
+		{"win mic blocked, copilot use record unreadable", winFacts(func(w *WindowsFacts) {
+			w.MicrophoneUser = ConsentDeny
+			w.Assistants[1].Running, w.Assistants[1].MicrophoneInUse = true, "unknown"
+		}, true), checks.Unknown, "whether Copilot is using the microphone", "Check again"},
+		{"win copilot closed, use record unreadable", winFacts(func(w *WindowsFacts) { w.Assistants[1].MicrophoneInUse = "unknown" }, true), checks.Unknown, "whether Copilot is using the microphone", ""},
+		{"win cortana running, use record unreadable: still fails", winFacts(func(w *WindowsFacts) {
+			w.Assistants[0].Running, w.Assistants[0].MicrophoneInUse = true, "unknown"
+		}, true), checks.Fail, "Cortana is running", ""},
+		{"win nobody signed in", func() Facts {
+			f := winFacts(func(w *WindowsFacts) {
+				for i := range w.Assistants {
+					w.Assistants[i].MicrophoneInUse = "unknown"
+				}
+			}, true)
+			f.ConsoleUser = ConsoleNone
+			return f
+		}(), checks.Unknown, "Nobody is signed in", "Sign in"},
+		{"win voice denied by policy, packages and switch not read", winFacts(func(w *WindowsFacts) {
+			w.VoiceActivationPolicy, w.AgentActivation, w.InstalledRead = PolicyForceDeny, NotRead, false
+			w.MicrophonePolicy, w.MicrophoneDevice, w.MicrophoneUser = string(NotRead), string(NotRead), string(NotRead)
+			for i := range w.Assistants {
+				w.Assistants[i].Installed, w.Assistants[i].Microphone = string(NotRead), string(NotRead)
+			}
+		}, true), checks.Pass, "No voice assistant", ""},
+		{"mac siri off, listen for not read", Facts{OS: "darwin", ConsoleUser: ConsoleSignedIn, Darwin: &DarwinFacts{SiriEnabled: Off, ListenFor: NotRead}}, checks.Pass, "Siri is off", ""},
+		{"mac profile, settings not read", Facts{OS: "darwin", Darwin: &DarwinFacts{SiriEnabled: NotRead, ListenFor: NotRead, ManagedDisabled: boolPtr(true)}}, checks.Pass, "organisation", ""},
+		{"mac siri on, listen for not read (old facts)", Facts{OS: "darwin", ConsoleUser: ConsoleSignedIn, Darwin: &DarwinFacts{SiriEnabled: On, ListenFor: NotRead}}, checks.Unknown, "Could not tell", ""},
 		{"unsupported os", Facts{OS: "plan9"}, checks.Unknown, "not checked", ""},
 	}
 	for _, tt := range tests {

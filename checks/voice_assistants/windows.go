@@ -10,7 +10,8 @@ import (
 )
 
 // WindowsFacts are the Windows settings that decide whether an assistant may
-// listen, and what was seen of each known assistant.
+// listen, and what was seen of each known assistant. A value is not_read
+// when one read before already decides without it (see collectWindows).
 type WindowsFacts struct {
 	// VoiceActivationPolicy is HKLM\SOFTWARE\Policies\Microsoft\Windows\
 	// AppPrivacy LetAppsActivateWithVoice: user_choice (0 or not set),
@@ -31,7 +32,8 @@ type WindowsFacts struct {
 	// MicrophoneUser is the console user's "Let apps access your microphone"
 	// (HKU\<SID> …\ConsentStore\microphone Value), like MicrophoneDevice.
 	MicrophoneUser string `json:"microphone_user"`
-	// InstalledRead is whether the packaged-app folder could be listed.
+	// InstalledRead is whether the packaged-app folder was listed; false
+	// when it could not be, or was not needed (Installed not_read).
 	InstalledRead bool `json:"installed_read"`
 	// Assistants holds what was seen of each known assistant app.
 	Assistants []WindowsAssistant `json:"assistants"`
@@ -41,7 +43,8 @@ type WindowsFacts struct {
 type WindowsAssistant struct {
 	Assistant string `json:"assistant"`
 	Running   bool   `json:"running"`
-	// Installed is yes, no or unknown.
+	// Installed is yes, no, unknown, or not_read (voice activation denied
+	// by policy: an assistant that is not running cannot be woken).
 	Installed string `json:"installed"`
 	// Microphone is the user's consent for this app: allow, deny, prompt,
 	// not_set or unknown; policy_deny when the microphone policy names it.
@@ -234,43 +237,75 @@ const (
 	WindowsAppsDir = `C:\Program Files\WindowsApps`
 )
 
+// errNoConsoleUser and errNobodySignedIn stand for a per-user value that was
+// not read because the person at the screen could not be told, or nobody is
+// signed in: another account's hive (HKCU of the agent, which is SYSTEM's)
+// says nothing about theirs.
+var (
+	errNoConsoleUser  = errors.New("the signed-in user could not be told")
+	errNobodySignedIn = errors.New("nobody is signed in at the screen")
+)
+
+// collectWindows reads what decides, in the order the verdict needs it, and
+// leaves a value NotRead when one read before already decides without it:
+//
+//  1. the console user (whose hive holds the per-user values);
+//  2. each assistant's microphone-use record (direct evidence of listening,
+//     read always) and the process list;
+//  3. the voice activation policy; unless it denies voice activation, the
+//     installed packages, and the user's voice activation switch when the
+//     policy leaves the choice to them and a wake-word assistant is
+//     installed, may be installed, or runs;
+//  4. the microphone settings, only when an assistant runs or may wake by
+//     voice; each assistant's own microphone permission only when apps may
+//     use the microphone at all.
 func collectWindows(p probe.Probe, f *Facts) {
-	w := &WindowsFacts{}
+	w := &WindowsFacts{
+		VoiceActivationPolicy: string(NotRead), AgentActivation: NotRead,
+		MicrophonePolicy: string(NotRead), MicrophoneDevice: string(NotRead), MicrophoneUser: string(NotRead),
+	}
 	f.Windows = w
 
-	// The console user's hive; HKCU when nobody (or no SID) is known.
-	userRoot := "HKCU"
-	if u, ok := consoleUser(p, f); ok && u.UID != "" {
+	// The console user's hive; HKCU when they are signed in but their SID
+	// is not known; none when nobody is signed in or who is could not be
+	// told.
+	userRoot, userErr := "HKCU", error(nil)
+	u, presence, err := probe.ConsolePresence(p)
+	f.ConsoleUser = presence
+	switch {
+	case err != nil:
+		f.addError("console user", err)
+		userRoot, userErr = "", errNoConsoleUser
+	case presence == ConsoleNone:
+		userRoot, userErr = "", errNobodySignedIn
+	case u.UID != "":
 		userRoot = `HKU\` + u.UID
 	}
-
-	var err error
-	if w.VoiceActivationPolicy, err = ParsePolicy(p.Registry(appPrivacyKey, "LetAppsActivateWithVoice")); err != nil {
-		f.addError("voice activation policy", err)
-	}
-	if w.MicrophonePolicy, err = ParsePolicy(p.Registry(appPrivacyKey, "LetAppsAccessMicrophone")); err != nil {
-		f.addError("microphone policy", err)
-	}
-	var denyApps []string
-	if v, err := p.Registry(appPrivacyKey, "LetAppsAccessMicrophone_ForceDenyTheseApps"); err == nil {
-		denyApps, _ = v.([]string)
-	}
-	if w.AgentActivation, err = ParseDWORDSwitch(p.Registry(userRoot+voiceUserSuffix, "AgentActivationEnabled")); err != nil {
-		f.addError("voice activation setting", err)
-	}
-	if w.MicrophoneDevice, err = ParseConsent(p.Registry(`HKLM`+micConsentSuffix, "Value")); err != nil {
-		f.addError("microphone access", err)
-	}
-	if w.MicrophoneUser, err = ParseConsent(p.Registry(userRoot+micConsentSuffix, "Value")); err != nil {
-		f.addError("microphone access for apps", err)
+	userValue := func(suffix, value string) (any, error) {
+		if userErr != nil {
+			return nil, userErr
+		}
+		return p.Registry(userRoot+suffix, value)
 	}
 
-	packages, dirErr := p.ReadDir(WindowsAppsDir)
-	w.InstalledRead = dirErr == nil || errors.Is(dirErr, probe.ErrNotFound)
-	if dirErr != nil && !errors.Is(dirErr, probe.ErrNotFound) {
-		f.addError("installed apps", dirErr)
+	// 2. Direct evidence: microphone in use now, and what runs.
+	for _, app := range windowsApps {
+		wa := WindowsAssistant{Assistant: app.assistant, Installed: string(NotRead), Microphone: string(NotRead)}
+		key := micConsentSuffix + `\` + app.family
+		start, startErr := userValue(key, "LastUsedTimeStart")
+		stop, stopErr := userValue(key, "LastUsedTimeStop")
+		if wa.MicrophoneInUse, err = ParseInUse(start, startErr, stop, stopErr); err != nil {
+			f.addError(app.assistant+" microphone use", err)
+		}
+		w.Assistants = append(w.Assistants, wa)
 	}
-
+	defer func() { // after what runs and what is installed, as Found lists them
+		for _, wa := range w.Assistants {
+			if wa.MicrophoneInUse == "yes" {
+				f.add(wa.Assistant, EvidenceMicrophoneInUse)
+			}
+		}
+	}()
 	procs, procErr := p.Processes()
 	f.ProcessListRead = procErr == nil
 	if procErr != nil {
@@ -282,42 +317,130 @@ func collectWindows(p probe.Probe, f *Facts) {
 			running[a] = ev
 		}
 	}
-
-	for _, app := range windowsApps {
-		wa := WindowsAssistant{Assistant: app.assistant, Installed: "unknown"}
+	for i, app := range windowsApps {
 		if ev, ok := running[app.assistant]; ok {
-			wa.Running = true
+			w.Assistants[i].Running = true
 			f.add(app.assistant, ev)
 		}
-		switch {
-		case dirErr == nil:
-			wa.Installed = "no"
-			prefix := app.packagePrefix()
-			for _, name := range packages {
-				if strings.HasPrefix(strings.ToLower(name), prefix) {
-					wa.Installed = "yes"
-					f.add(app.assistant, EvidenceInstalled)
-					break
-				}
-			}
-		case errors.Is(dirErr, probe.ErrNotFound):
-			wa.Installed = "no"
+	}
+
+	// 3. Whether a wake-word assistant may be woken by voice.
+	if w.VoiceActivationPolicy, err = ParsePolicy(p.Registry(appPrivacyKey, "LetAppsActivateWithVoice")); err != nil {
+		f.addError("voice activation policy", err)
+	}
+	if w.VoiceActivationPolicy != PolicyForceDeny {
+		packages, dirErr := p.ReadDir(WindowsAppsDir)
+		w.InstalledRead = dirErr == nil || errors.Is(dirErr, probe.ErrNotFound)
+		if !w.InstalledRead {
+			f.addError("installed apps", dirErr)
 		}
-		key := userRoot + micConsentSuffix + `\` + app.family
-		if wa.Microphone, err = ParseConsent(p.Registry(key, "Value")); err != nil {
+		for i, app := range windowsApps {
+			w.Assistants[i].Installed = installed(app, packages, dirErr)
+			if w.Assistants[i].Installed == "yes" {
+				f.add(app.assistant, EvidenceInstalled)
+			}
+		}
+		wakeable := slices.ContainsFunc(windowsApps, func(app windowsApp) bool {
+			a := w.assistant(app.assistant)
+			return app.wakeWord && (a.Running || a.Installed != "no")
+		})
+		if w.VoiceActivationPolicy == PolicyUserChoice && wakeable {
+			if w.AgentActivation, err = ParseDWORDSwitch(userValue(voiceUserSuffix, "AgentActivationEnabled")); err != nil {
+				f.addError("voice activation setting", err)
+			}
+		}
+	}
+
+	// 4. Whether an assistant that may listen can use the microphone.
+	if !slices.ContainsFunc(w.Assistants, w.mayListen) {
+		return
+	}
+	if w.MicrophonePolicy, err = ParsePolicy(p.Registry(appPrivacyKey, "LetAppsAccessMicrophone")); err != nil {
+		f.addError("microphone policy", err)
+	}
+	if w.MicrophoneDevice, err = ParseConsent(p.Registry(`HKLM`+micConsentSuffix, "Value")); err != nil {
+		f.addError("microphone access", err)
+	}
+	if w.MicrophoneUser, err = ParseConsent(userValue(micConsentSuffix, "Value")); err != nil {
+		f.addError("microphone access for apps", err)
+	}
+	if w.microphoneBlocked() {
+		return
+	}
+	var denyApps []string
+	if v, err := p.Registry(appPrivacyKey, "LetAppsAccessMicrophone_ForceDenyTheseApps"); err == nil {
+		denyApps, _ = v.([]string)
+	}
+	for i, app := range windowsApps {
+		wa := &w.Assistants[i]
+		if !w.mayListen(*wa) {
+			continue
+		}
+		if wa.Microphone, err = ParseConsent(userValue(micConsentSuffix+`\`+app.family, "Value")); err != nil {
 			f.addError(app.assistant+" microphone access", err)
 		}
 		if slices.ContainsFunc(denyApps, func(s string) bool { return strings.EqualFold(strings.TrimSpace(s), app.family) }) {
 			wa.Microphone = "policy_deny"
 		}
-		start, startErr := p.Registry(key, "LastUsedTimeStart")
-		stop, stopErr := p.Registry(key, "LastUsedTimeStop")
-		if wa.MicrophoneInUse, err = ParseInUse(start, startErr, stop, stopErr); err != nil {
-			f.addError(app.assistant+" microphone use", err)
-		}
-		if wa.MicrophoneInUse == "yes" {
-			f.add(app.assistant, EvidenceMicrophoneInUse)
-		}
-		w.Assistants = append(w.Assistants, wa)
 	}
+}
+
+// installed says whether app's package is in the WindowsApps listing: yes,
+// no, or unknown when the folder could not be listed.
+func installed(app windowsApp, packages []string, dirErr error) string {
+	switch {
+	case errors.Is(dirErr, probe.ErrNotFound):
+		return "no"
+	case dirErr != nil:
+		return "unknown"
+	}
+	prefix := app.packagePrefix()
+	for _, name := range packages {
+		if strings.HasPrefix(strings.ToLower(name), prefix) {
+			return "yes"
+		}
+	}
+	return "no"
+}
+
+func (w *WindowsFacts) assistant(id string) WindowsAssistant {
+	for _, a := range w.Assistants {
+		if a.Assistant == id {
+			return a
+		}
+	}
+	return WindowsAssistant{Assistant: id}
+}
+
+// voiceOff reports whether voice activation is known to be off: denied by
+// policy, or left to the user, who turned it off.
+func (w *WindowsFacts) voiceOff() bool {
+	return w.VoiceActivationPolicy == PolicyForceDeny ||
+		(w.VoiceActivationPolicy == PolicyUserChoice && w.AgentActivation == Off)
+}
+
+// voiceOn reports whether apps may listen for their wake word: forced by
+// policy, or left to the user, whose switch is on or not set.
+func (w *WindowsFacts) voiceOn() bool {
+	return w.VoiceActivationPolicy == PolicyForceAllow ||
+		(w.VoiceActivationPolicy == PolicyUserChoice && (w.AgentActivation == On || w.AgentActivation == Default))
+}
+
+// mayListen reports whether an assistant runs, or may be woken by voice
+// (a wake-word app that is or may be installed while voice activation is
+// not known to be off): only then do the microphone settings matter.
+func (w *WindowsFacts) mayListen(a WindowsAssistant) bool {
+	if a.Running {
+		return true
+	}
+	wake := slices.ContainsFunc(windowsApps, func(app windowsApp) bool { return app.assistant == a.Assistant && app.wakeWord })
+	return wake && a.Installed != "no" && !w.voiceOff()
+}
+
+// microphoneBlocked reports whether no app may use the microphone: denied by
+// policy, or the computer's or the user's switch off unless a policy forces
+// allow.
+func (w *WindowsFacts) microphoneBlocked() bool {
+	return w.MicrophonePolicy == PolicyForceDeny ||
+		(w.MicrophonePolicy != PolicyForceAllow && (w.MicrophoneDevice == ConsentDeny || w.MicrophoneUser == ConsentDeny))
 }
