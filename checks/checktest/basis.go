@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
@@ -24,6 +25,7 @@ import (
 // "reg HKLM\…\Winlogon\AutoAdminLogon", "wmi root/cimv2 Win32_Service", …
 type Denying struct {
 	probe.Probe
+	mu   sync.Mutex // a check may ask from several goroutines (mDNS browses)
 	Deny map[string]bool
 	// Asked holds every source asked for; Answered those that gave
 	// anything but an error (a command that ran, whatever its exit status;
@@ -37,6 +39,8 @@ func NewDenying(p probe.Probe, deny map[string]bool) *Denying {
 }
 
 func (d *Denying) ask(key string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	d.Asked[key] = true
 	if d.Deny[key] {
 		return fmt.Errorf("%s: %w", key, probe.ErrAccessDenied)
@@ -45,6 +49,8 @@ func (d *Denying) ask(key string) error {
 }
 
 func (d *Denying) note(key string, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if err == nil {
 		d.Answered[key] = true
 	}
