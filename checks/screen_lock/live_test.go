@@ -127,6 +127,21 @@ func TestLiveGNOMEChild(t *testing.T) {
 			t.Fatalf("gsettings set %v: %v\n%s", args, err, out)
 		}
 	}
+	// The desktop is found from the processes the user runs (there is no
+	// logind here): a stand-in named gnome-shell, a copy of sleep.
+	fake := filepath.Join(t.TempDir(), "gnome-shell")
+	sleep, err := os.ReadFile("/bin/sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fake, sleep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shell := exec.CommandContext(t.Context(), fake, "60")
+	if err := shell.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = shell.Process.Kill(); _ = shell.Wait() }()
 	res := screenlock.Check.Run(t.Context(), probe.New(), checks.Default())
 	b, err := json.Marshal(res)
 	if err != nil {
