@@ -38,6 +38,7 @@ var allowList = map[string]map[string][]string{
 		"iwctl":           {"/usr/bin/iwctl"},
 		"clamscan":        {"/usr/bin/clamscan", "/usr/local/bin/clamscan"},
 		"gsettings":       {"/usr/bin/gsettings"},
+		"xset":            {"/usr/bin/xset"},
 	},
 	"darwin": {
 		"fdesetup":        {"/usr/bin/fdesetup"},

@@ -363,7 +363,7 @@ func windowsRoutes(w WindowsFacts) []route {
 	case w.ScreenSaverTimeoutSecs == nil || *w.ScreenSaverTimeoutSecs == 0:
 		saver.kind, saver.why = kindNever, "the screen saver has no start time"
 	case isFalse(w.ScreenSaverFileExists):
-		saver.kind, saver.why = kindNever, "the chosen screen saver's file is missing, so it never starts"
+		saver.kind, saver.why = kindNever, "the chosen screen saver's file is missing (so it never starts)"
 	case w.ScreenSaverFileExists == nil:
 		saver.why = "whether the chosen screen saver's file exists could not be read"
 	case w.GraceSecs == nil:
@@ -481,6 +481,16 @@ func fixText(f Facts, max int) string {
 			return "Ask your IT support to install the Xfce screensaver (xfce4-screensaver). Then open Settings > Screensaver, turn on the screensaver with \"Activate screensaver when computer is idle\" after 5 minutes, and on the Lock Screen tab turn on \"Lock Screen with Screensaver\" with no delay. The total must be " + limit + " or less."
 		}
 		return "Open Settings > Screensaver: turn on the screensaver with \"Activate screensaver when computer is idle\" after 5 minutes, and on the Lock Screen tab turn on \"Enable Lock Screen\" and \"Lock Screen with Screensaver\" with no delay. The total must be " + limit + " or less."
+	case DesktopBudgie:
+		return "Open Budgie's Settings > Privacy > Screen Lock, turn on Automatic Screen Lock and set its delay to \"Screen Turns Off\"; then set Blank Screen Delay (under Power) to 5 minutes. The total must be " + limit + " or less."
+	case DesktopSway, DesktopRiver:
+		return "Start swayidle with a lock timer when you sign in: add `exec swayidle -w timeout 300 'swaylock -f' before-sleep 'swaylock -f'` to your compositor's start-up (for sway, ~/.config/sway/config; for river, ~/.config/river/init). The timeout must be " + limit + " or less. If you do not manage your own configuration, ask your IT support."
+	case DesktopHyprland:
+		return "Run hypridle at sign-in (`exec-once = hypridle` in hyprland.conf) with a listener in ~/.config/hypr/hypridle.conf that locks: `listener { timeout = 300; on-timeout = loginctl lock-session }` (one setting a line), and `lock_cmd = pidof hyprlock || hyprlock` under general. The timeout must be " + limit + " or less."
+	case DesktopI3:
+		return "Start an idle locker from your i3 config: `exec --no-startup-id xautolock -time 5 -locker 'i3lock -n'`, or `exec --no-startup-id xss-lock --transfer-sleep-lock -- i3lock --nofork` together with `exec --no-startup-id xset s 300`. The time must be " + limit + " or less."
+	case DesktopLXQt:
+		return "Open LXQt's Configuration Center > Screensaver (XScreenSaver), set \"Blank After\" to 5 minutes and turn on \"Lock Screen After\" 0 minutes, and make sure XScreenSaver starts at sign-in (Session Settings > Autostart). The total must be " + limit + " or less."
 	}
 	return "In your desktop's settings, turn on the automatic screen lock with a password and set it to lock after " + limit + " or less without use. If you cannot find it, ask your IT support."
 }

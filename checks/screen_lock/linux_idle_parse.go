@@ -26,7 +26,9 @@ func lockerOf(cmd string) string {
 	if strings.Contains(cmd, "dm-tool lock") {
 		return "dm-tool lock"
 	}
-	fields := strings.FieldsFunc(cmd, func(r rune) bool { return r == ' ' || r == '\t' || r == ';' || r == '&' || r == '|' || r == '(' || r == ')' })
+	fields := strings.FieldsFunc(cmd, func(r rune) bool {
+		return r == ' ' || r == '\t' || r == ';' || r == '&' || r == '|' || r == '(' || r == ')'
+	})
 	for i, w := range fields {
 		base := path.Base(w)
 		if i > 0 && (fields[i-1] == "pidof" || fields[i-1] == "pgrep") {

@@ -101,7 +101,7 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *LinuxFac
 	}
 	mine := userProcesses(procs, u)
 	for _, pr := range mine {
-		if d, ok := graphicalProcs[pr.Name]; ok && betterDesktop(d, lf.Desktop) {
+		if d, ok := graphicalProcs[procName(pr)]; ok && betterDesktop(d, lf.Desktop) {
 			lf.Desktop = d
 		}
 	}
@@ -122,7 +122,7 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *LinuxFac
 			continue
 		}
 		othersVisible = othersVisible || pr.User == "root"
-		if _, ok := graphicalProcs[pr.Name]; ok || displayServers[pr.Name] {
+		if _, ok := graphicalProcs[procName(pr)]; ok || displayServers[procName(pr)] {
 			elsewhere = elsewhere || pr.User != "gdm" && pr.User != "sddm" && pr.User != "lightdm" && pr.User != "Debian-gdm"
 		}
 	}
@@ -139,6 +139,18 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *LinuxFac
 // (GNOME Shell over Xwayland, KDE over kwin).
 func betterDesktop(d, cur string) bool {
 	return cur == DesktopUnknown || (d != DesktopSway && d != DesktopI3 && (cur == DesktopSway || cur == DesktopI3))
+}
+
+// procName is a process's program name, without the wrapper NixOS puts
+// around programs (".Hyprland-wrapped", cut to ".Hyprland-wrapp").
+func procName(pr probe.Process) string {
+	name := pr.Name
+	if rest, ok := strings.CutPrefix(name, "."); ok {
+		if i := strings.Index(rest, "-wrap"); i > 0 {
+			return rest[:i]
+		}
+	}
+	return name
 }
 
 func graphicalType(t string) bool { return t == "x11" || t == "wayland" || t == "mir" }
@@ -187,7 +199,7 @@ var idleLockerNames = []string{"swayidle", "hypridle", "xss-lock", "xautolock", 
 func readIdleLockers(ctx context.Context, p probe.Probe, u probe.User, mine []probe.Process, lf *LinuxFacts) {
 	lf.Locker = LockerIdleDaemon
 	for _, pr := range mine {
-		name := pr.Name
+		name := procName(pr)
 		if !containsString(idleLockerNames, name) {
 			continue
 		}

@@ -30,6 +30,15 @@ func TestNoPassWithoutEvidence(t *testing.T) {
 				Reason:  "macOS screen saver and display sleep: the earliest way of locking counts",
 			},
 			{
+				// Linux: logind's display session (its Desktop) and the
+				// desktop or compositor process the user runs both name
+				// the desktop; the process list is read anyway where the
+				// idle daemons are judged (and losing it then leaves the
+				// verdict unknown), so either alone identifies it.
+				Sources: []string{"run loginctl show-user", "run loginctl show-session", "processes"},
+				Reason:  "logind and the process list both name the user's desktop",
+			},
+			{
 				// GNOME-family desktops: gsettings, run as the user, reports
 				// the effective values, system-locked ones included; the
 				// dconf system databases alone give the values of the keys
