@@ -71,11 +71,15 @@ type IdleTimers struct {
 func (t *IdleTimers) timer(secs int, cmd, lockHandler string) {
 	l := lockerOf(cmd)
 	if l == "loginctl lock-session" && lockHandler != "" {
-		// logind's lock signal runs the daemon's lock handler.
+		// logind's lock signal runs the daemon's lock handler; without
+		// one, something else may or may not answer it.
 		if h := lockerOf(lockHandler); h != "" && h != l {
 			l = h
 		} else {
-			l = ""
+			if t.Unrecognised == "" {
+				t.Unrecognised = "loginctl lock-session"
+			}
+			return
 		}
 	}
 	switch {

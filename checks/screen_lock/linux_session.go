@@ -322,7 +322,7 @@ func readXScreenSaver(p probe.Probe, u probe.User, il *IdleLocker) {
 func (il *IdleLocker) from(t IdleTimers, source string) {
 	il.Locker, il.TimeoutSeconds, il.Source = t.Locker, t.Seconds, source
 	if t.Seconds == nil && t.Unrecognised != "" {
-		il.Problem = il.Name + " runs " + t.Unrecognised + " on its timer, which SessionGuard does not recognise as a screen locker"
+		il.Problem = il.Name + " runs " + t.Unrecognised + " on a timer, and SessionGuard cannot tell whether that locks the screen"
 	}
 }
 
