@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -200,7 +201,7 @@ func readIdleLockers(ctx context.Context, p probe.Probe, u probe.User, mine []pr
 	lf.Locker = LockerIdleDaemon
 	for _, pr := range mine {
 		name := procName(pr)
-		if !containsString(idleLockerNames, name) {
+		if !slices.Contains(idleLockerNames, name) {
 			continue
 		}
 		il := IdleLocker{Name: name}
@@ -340,13 +341,4 @@ func afterDashes(args []string) []string {
 		}
 	}
 	return nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
