@@ -341,7 +341,11 @@ func readKDE(p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) {
 		}
 		lf.Source = "kscreenlockerrc"
 	} else if !errors.Is(sysErr, probe.ErrNotFound) {
+		// The administrator's values (and which are immutable) are not
+		// known: nothing is.
 		f.addError("system kscreenlockerrc", sysErr)
+		lf.Source = ""
+		return
 	}
 	user, err := p.ReadFile(path.Join(u.Home, kdeUserFile))
 	switch {
