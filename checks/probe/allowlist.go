@@ -41,6 +41,7 @@ var allowList = map[string]map[string][]string{
 		"sentinelctl":     {"/opt/sentinelone/bin/sentinelctl"},
 		"bduitool":        {"/opt/bitdefender-security-tools/bin/bduitool"},
 		"gsettings":       {"/usr/bin/gsettings"},
+		"xset":            {"/usr/bin/xset"},
 	},
 	"darwin": {
 		"fdesetup":        {"/usr/bin/fdesetup"},

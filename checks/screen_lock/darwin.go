@@ -49,13 +49,21 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 	}
 	managed, managedErr := readManagedScreensaver(p)
 	if managedErr != nil {
+		// A profile wins over every other setting: while it cannot be
+		// read, neither the password nor the screen saver is known.
 		f.addError("screen saver profile", managedErr)
 	}
 
 	// Password after screen saver / display sleep.
-	if managed.AskForPassword != nil && !*managed.AskForPassword {
+	switch {
+	case managedErr != nil:
+	case managed.AskForPassword != nil && !*managed.AskForPassword:
 		df.PasswordRequired, df.LockSource = boolPtr(false), "profile"
-	} else {
+	case managed.AskForPassword != nil && managed.AskForPasswordDelay != nil:
+		// The profile fixes both: the user's own setting cannot change them.
+		df.PasswordRequired, df.LockSource = boolPtr(true), "profile"
+		df.LockDelaySeconds = managed.AskForPasswordDelay
+	default:
 		out, err := p.RunAsConsoleUser(ctx, "sysadminctl", "-screenLock", "status")
 		if err != nil {
 			f.addError("sysadminctl -screenLock status", err)
@@ -68,12 +76,8 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 			f.Errors = append(f.Errors, "sysadminctl -screenLock status: not recognised")
 		}
 		if managed.AskForPassword != nil && *managed.AskForPassword {
+			// The delay stays the user's (read above, or unknown).
 			df.PasswordRequired, df.LockSource = boolPtr(true), "profile"
-			if managed.AskForPasswordDelay != nil {
-				df.LockDelaySeconds = managed.AskForPasswordDelay
-			} else if df.LockDelaySeconds == nil {
-				df.LockDelaySeconds = intPtr(0)
-			}
 		}
 	}
 
@@ -87,6 +91,9 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 	}
 
 	// Screen saver start.
+	if managedErr != nil {
+		return
+	}
 	if managed.IdleTime != nil {
 		df.ScreenSaverIdleSeconds, df.IdleSource = managed.IdleTime, "profile"
 		return

@@ -14,12 +14,18 @@
 // (probe.ConsoleUser), in their context (probe.RunAsConsoleUser) when the
 // agent runs as root.
 //
-// Linux: the desktop family comes from logind (loginctl show-user UID -p
-// Display, then show-session ID -p Desktop: XDG_SESSION_DESKTOP, which a
-// root agent cannot read from the session's environment); without logind,
-// from a desktop's own settings file in the home folder (KDE, Xfce);
-// otherwise GNOME's settings are read.
-//   - GNOME (and Ubuntu, Budgie, Pop, Unity, Pantheon), Cinnamon and MATE:
+// Linux: no desktop is ever assumed. The console user's graphical session
+// comes from logind (loginctl show-user UID -p Display, then show-session
+// ID -p Desktop -p Type: Type x11/wayland/mir, Desktop =
+// XDG_SESSION_DESKTOP, which a root agent cannot read from the session's
+// environment); when logind cannot name the desktop (no logind, a
+// compositor started from a text login), the desktop or compositor the
+// user runs, from the process list. An account with no graphical session
+// (a run from a terminal or over SSH) is not_applicable when no desktop
+// runs on the computer at all, unknown when one runs for another account
+// or nothing could be told.
+//   - GNOME (and Ubuntu, Pop, Unity, Pantheon), Budgie (GNOME's schemas,
+//     with idle-activation-enabled), Cinnamon and MATE:
 //     gsettings list-recursively of the screensaver and session schemas,
 //     run as the console user (lock-enabled, lock-delay, idle-delay,
 //     idle-activation-enabled for Cinnamon and MATE; MATE counts minutes),
@@ -28,8 +34,11 @@
 //     /etc/dconf/profile/user, default "local": keys listed in
 //     /etc/dconf/db/<db>.d/locks/* with their value from the keyfiles in
 //     /etc/dconf/db/<db>.d/) win, and are enough on their own when gsettings
-//     cannot run. Effective time = idle-delay + lock-delay; idle-delay 0
-//     or lock-enabled false = never. GNOME Shell ignores
+//     cannot run (a profile, lock or keyfile that cannot be read leaves
+//     gsettings as the only source). disable-lock-screen must be known.
+//     Effective time = idle-delay + lock-delay; idle-delay 0 or
+//     lock-enabled false = never; a lock-delay alone over the limit fails
+//     whatever else was unread. GNOME Shell ignores
 //     idle-activation-enabled, so it is not read there.
 //   - KDE Plasma: kscreenlockerrc [Daemon] (Autolock, Timeout in minutes,
 //     LockGrace in seconds, RequirePassword) from /etc/xdg (its [$i]
@@ -41,6 +50,20 @@
 //     entries (Hidden=true in the user's = turned off). light-locker and
 //     XScreenSaver are recognised but not read (unknown); no locker at all
 //     is a fail.
+//   - sway, river, Hyprland, i3, LXQt and other window managers: the idle
+//     daemons the user runs (process list). swayidle: its `timeout N
+//     'swaylock …'` arguments, or its config file when it has none;
+//     hypridle: ~/.config/hypr/hypridle.conf listeners whose on-timeout
+//     runs a locker or loginctl lock-session (with a lock_cmd that
+//     locks); xautolock -time N (minutes) -locker; xidlehook --timer
+//     (cumulative); xss-lock: the X screen saver timeout from xset q in
+//     the user's session (unknown when it cannot run, as for a root
+//     agent); xscreensaver: ~/.xscreensaver (or the app-defaults) lock,
+//     timeout and lockTimeout. A timer running a command that is neither
+//     a known locker nor a known other action (screen off, suspend,
+//     dimming) is unknown. A tiling desktop or LXQt with no idle daemon
+//     running never locks (fail); an unknown window manager without one
+//     is unknown. COSMIC is recognised and unknown.
 //
 // macOS: sysadminctl -screenLock status (stderr; "delay is N seconds",
 // "immediate", "off") as the console user; pmset -g custom displaysleep per
@@ -48,19 +71,27 @@
 // com.apple.screensaver idleTime as the console user (not set = the macOS
 // default of 20 minutes); the managed profile
 // /Library/Managed Preferences/com.apple.screensaver.plist (askForPassword,
-// askForPasswordDelay, idleTime) wins. Effective time = min(screen saver,
-// display sleep) + password delay.
+// askForPasswordDelay, idleTime) wins (when it fixes both password and
+// delay, sysadminctl is not asked; when it cannot be read, the password and
+// the screen saver are unknown). Effective time = min(screen saver,
+// display sleep) + password delay; a password delay alone over the limit
+// fails whatever else was unread.
 //
 // Windows: the machine inactivity limit (HKLM …\Policies\System
-// InactivityTimeoutSecs); the console user's screen saver (HKU\<SID>, or
-// HKCU when the console user cannot be found: Control Panel\Desktop
+// InactivityTimeoutSecs); the MDM (Intune) device lock (HKLM …\PolicyManager
+// \current\device\DeviceLock: MaxInactivityTimeDeviceLock minutes, applied
+// when DevicePasswordEnabled is 0); the console user's screen saver
+// (HKU\<SID>, HKCU when the probe runs as that user, not read when who is
+// at the screen cannot be told: Control Panel\Desktop
 // ScreenSaveActive, ScreenSaverIsSecure, ScreenSaveTimeOut, SCRNSAVE.EXE,
 // REG_SZ strings, each overridden by the same value under
-// Software\Policies\Microsoft\Windows\Control Panel\Desktop); the power
+// Software\Policies\Microsoft\Windows\Control Panel\Desktop; the .scr
+// file must exist, %SystemRoot% read from the registry; the Winlogon
+// ScreenSaverGracePeriod, default 5 s, is added); the power
 // plan (powercfg /q SCHEME_CURRENT SUB_VIDEO VIDEOIDLE and SUB_NONE
 // CONSOLELOCK, read by setting GUID and value position, not by the
 // translated labels). The display turning off counts as a lock unless
-// CONSOLELOCK says waking does not ask for the password (absent = the
-// Windows default, which asks). Effective time = the earliest of the three;
+// CONSOLELOCK says waking does not ask for the password (unreadable =
+// unknown). Effective time = the earliest of the four;
 // absent values are Windows' defaults, not failures on their own.
 package screenlock

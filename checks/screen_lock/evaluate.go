@@ -30,6 +30,10 @@ type route struct {
 	// why says, for kindNever, what stops it; for kindUnknown, what was
 	// not read.
 	why string
+	// atLeast, for kindUnknown, is a known part of the time (a password
+	// delay) the lock cannot come before: over the limit, the route is
+	// late whatever the unread part is.
+	atLeast int
 }
 
 // verdict is the combined judgement of the routes.
@@ -38,6 +42,8 @@ type verdict struct {
 	seconds int
 	route   string
 	why     string
+	// lowerBound: seconds is only the known part of a later time.
+	lowerBound bool
 }
 
 // combine picks the earliest lock. A route that could not be read matters
@@ -46,6 +52,13 @@ func combine(routes []route, max int) verdict {
 	best := verdict{kind: kindNever}
 	var nevers, unknowns []string
 	for _, r := range routes {
+		if r.kind == kindUnknown && r.atLeast > max {
+			// Late whatever the unread part is.
+			if best.kind != kindLocks || r.atLeast < best.seconds {
+				best = verdict{kind: kindLocks, seconds: r.atLeast, route: r.name, lowerBound: true}
+			}
+			continue
+		}
 		switch r.kind {
 		case kindLocks:
 			if best.kind != kindLocks || r.seconds < best.seconds {
@@ -88,41 +101,108 @@ func Evaluate(f Facts, pol checks.Policy) checks.Result {
 		}
 	}
 	var routes []route
+	var gates []checks.Result
 	switch {
 	case f.Linux != nil:
-		routes = linuxRoutes(*f.Linux)
+		if r, done := linuxSessionResult(*f.Linux, fix); done {
+			return withErrors(r, f)
+		}
+		routes, gates = linuxRoutes(*f.Linux, max, fix)
 	case f.Darwin != nil:
-		routes = darwinRoutes(*f.Darwin)
+		routes, gates = darwinRoutes(*f.Darwin, max, fix)
 	case f.Windows != nil:
 		routes = windowsRoutes(*f.Windows)
 	}
 	if f.ConsoleUser == ConsoleUnknown && f.OS != "windows" {
-		routes = []route{{kind: kindUnknown, why: "could not tell who is signed in at the screen"}}
+		routes, gates = []route{{kind: kindUnknown, why: "could not tell who is signed in at the screen"}}, nil
 	}
 	if len(routes) == 0 {
 		routes = []route{{kind: kindUnknown, why: "no screen lock settings for " + f.OS}}
 	}
-	v := combine(routes, max)
+	// The parts every lock needs (a password is asked, its delay is within
+	// the limit) and the earliest route combine with AllOf: a part that
+	// already fails decides even when others could not be read.
+	return withErrors(checks.AllOf(append(gates, routesResult(combine(routes, max), max, fix))...), f)
+}
+
+// routesResult says what the earliest way of locking gives.
+func routesResult(v verdict, max int, fix string) checks.Result {
 	switch v.kind {
 	case kindLocks:
 		if v.seconds <= max {
 			return checks.Result{Status: checks.Pass, Summary: fmt.Sprintf("The screen locks with a password after %s without use (the limit is %s).", duration(v.seconds), duration(max))}
 		}
-		return checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("The screen locks only after %s without use; the limit is %s.", duration(v.seconds), duration(max)), Fix: fix}
+		if v.lowerBound {
+			return lateGate(fmt.Sprintf("The screen locks only after more than %s without use; the limit is %s.", duration(v.seconds), duration(max)), fix)
+		}
+		return lateGate(fmt.Sprintf("The screen locks only after %s without use; the limit is %s.", duration(v.seconds), duration(max)), fix)
 	case kindNever:
-		return checks.Result{Status: checks.Fail, Summary: "The screen never locks by itself: " + v.why + ".", Fix: fix}
+		return neverGate(v.why, fix)
 	}
-	reason := v.why
-	if len(f.Errors) > 0 {
-		reason += " (" + strings.Join(f.Errors, "; ") + ")"
-	}
-	return checks.Result{Status: checks.Unknown, Summary: "Could not tell when the screen locks.", Fix: unknownFix + " " + fix, Reason: reason}
+	return unknownGate(v.why, fix)
 }
 
-// linuxRoutes: one route, the desktop's own locker.
-func linuxRoutes(l LinuxFacts) []route {
+func neverGate(why, fix string) checks.Result {
+	return checks.Result{Status: checks.Fail, Summary: "The screen never locks by itself: " + why + ".", Fix: fix}
+}
+
+func lateGate(summary, fix string) checks.Result {
+	return checks.Result{Status: checks.Fail, Summary: summary, Fix: fix}
+}
+
+func unknownGate(why, fix string) checks.Result {
+	return checks.Result{Status: checks.Unknown, Summary: "Could not tell when the screen locks.", Fix: unknownFix + " " + fix, Reason: why}
+}
+
+// withErrors adds what could not be read to an unknown result's reason.
+func withErrors(r checks.Result, f Facts) checks.Result {
+	if r.Status == checks.Unknown && len(f.Errors) > 0 {
+		r.Reason += " (" + strings.Join(f.Errors, "; ") + ")"
+	}
+	return r
+}
+
+// linuxSessionResult judges a console user without a graphical session:
+// nothing to lock when no desktop runs on the computer; unknown when the
+// desktop belongs to another account or could not be found. done is false
+// when there is a graphical session to judge.
+func linuxSessionResult(l LinuxFacts, fix string) (checks.Result, bool) {
+	switch l.Session {
+	case SessionGraphical:
+		return checks.Result{}, false
+	case SessionNone:
+		return checks.Result{
+			Status:  checks.NotApplicable,
+			Summary: "No desktop session is running on this computer, so there is no screen to lock.",
+			Fix:     "If this computer has a screen, sign in to its desktop and check again.",
+		}, true
+	case SessionElsewhere:
+		r := unknownGate("SessionGuard ran for an account that has no desktop session (from a terminal or over SSH), while a desktop runs for another account", fix)
+		r.Fix = "Run SessionGuard from the desktop of the person who uses this computer (or install its service, which finds that person), then check again."
+		return r, true
+	case "":
+		return checks.Result{}, false // facts from before sessions were read
+	}
+	r := unknownGate("could not find the desktop session of the person at the screen (logind and the process list named none)", fix)
+	r.Fix = "Run SessionGuard from your desktop session (not from a terminal or over SSH), or install its service, then check again. " + unknownFix
+	return r, true
+}
+
+// linuxRoutes: the desktop's own locker (one route), or the idle daemons
+// of a tiling desktop (one route each). The gates are the parts a
+// desktop's lock needs whatever its timing: not disabled by lockdown, and a
+// password delay within the limit.
+func linuxRoutes(l LinuxFacts, max int, fix string) ([]route, []checks.Result) {
+	if l.Locker == LockerIdleDaemon {
+		return idleDaemonRoutes(l), nil
+	}
+	var gates []checks.Result
 	r := route{name: l.Locker}
 	switch {
+	case l.DesktopSource == "assumed" || l.DesktopSource == "config_files":
+		r.why = "the desktop was not identified"
+	case l.Desktop == DesktopCOSMIC:
+		r.why = "SessionGuard cannot yet read the screen lock settings of COSMIC"
 	case l.Desktop == DesktopOther:
 		r.why = "SessionGuard cannot read the screen lock settings of this desktop"
 	case l.Locker == LockerLightLocker:
@@ -135,8 +215,6 @@ func linuxRoutes(l LinuxFacts) []route {
 		r.why = "the desktop's screen lock settings could not be read"
 	case l.LockerDisabled:
 		r.kind, r.why = kindNever, "the screen locker is turned off at sign-in"
-	case isTrue(l.LockdownDisabled):
-		r.kind, r.why = kindNever, "locking the screen is disabled for this account"
 	case isFalse(l.LockEnabled):
 		r.kind, r.why = kindNever, "automatic screen lock is off"
 	case isFalse(l.RequirePassword):
@@ -147,23 +225,73 @@ func linuxRoutes(l LinuxFacts) []route {
 		r.kind, r.why = kindNever, "the screen is set never to blank when idle"
 	case l.LockEnabled == nil || l.IdleDelaySeconds == nil || l.LockDelaySeconds == nil:
 		r.why = "the screen lock settings could not be read"
+		if l.LockDelaySeconds != nil {
+			r.atLeast = *l.LockDelaySeconds
+		}
 	default:
 		r.kind, r.seconds = kindLocks, *l.IdleDelaySeconds+*l.LockDelaySeconds
 	}
-	return []route{r}
+	if l.Locker == LockerGSettings {
+		switch {
+		case isTrue(l.LockdownDisabled):
+			gates = append(gates, neverGate("locking the screen is disabled for this account", fix))
+		case l.LockdownDisabled == nil:
+			gates = append(gates, unknownGate("whether locking the screen is disabled for this account (disable-lock-screen) could not be read", fix))
+		}
+	}
+	if l.LockDelaySeconds != nil && *l.LockDelaySeconds > max {
+		gates = append(gates, lateGate(fmt.Sprintf("The password is asked only %s after the screen blanks; the limit is %s.", duration(*l.LockDelaySeconds), duration(max)), fix))
+	}
+	return []route{r}, gates
+}
+
+// idleDaemonRoutes: each idle daemon that runs is a way the screen locks;
+// a tiling desktop with none never locks by itself.
+func idleDaemonRoutes(l LinuxFacts) []route {
+	if len(l.IdleLockers) == 0 {
+		if l.Desktop == DesktopOther {
+			return []route{{kind: kindUnknown, why: "SessionGuard cannot read the screen lock settings of this desktop, and no idle locker it knows (swayidle, hypridle, xss-lock, xautolock, xidlehook, xscreensaver) is running"}}
+		}
+		return []route{{kind: kindNever, why: "no idle locker (such as swayidle, hypridle, xss-lock, xautolock, xidlehook or xscreensaver) is running"}}
+	}
+	var routes []route
+	for _, il := range l.IdleLockers {
+		r := route{name: il.Name}
+		switch {
+		case il.Problem != "":
+			r.why = il.Problem
+		case il.TimeoutSeconds != nil && *il.TimeoutSeconds == 0:
+			r.kind, r.why = kindNever, il.Name+" is set never to lock"
+		case il.Locker == "":
+			r.kind, r.why = kindNever, il.Name+" runs no screen locker on its timers"
+		case il.TimeoutSeconds == nil:
+			r.why = "when " + il.Name + " locks could not be read"
+		default:
+			r.kind, r.seconds = kindLocks, *il.TimeoutSeconds
+		}
+		routes = append(routes, r)
+	}
+	return routes
 }
 
 // darwinRoutes: the screen saver and display sleep, each followed by the
-// password delay; a password that is never asked stops both.
-func darwinRoutes(d DarwinFacts) []route {
-	if isFalse(d.PasswordRequired) {
-		return []route{{kind: kindNever, why: "no password is asked after the screen saver or display sleep"}}
+// password delay. The gates: a password is asked, and its delay alone is
+// within the limit.
+func darwinRoutes(d DarwinFacts, max int, fix string) ([]route, []checks.Result) {
+	var gates []checks.Result
+	switch {
+	case isFalse(d.PasswordRequired):
+		return []route{{kind: kindNever, why: "no password is asked after the screen saver or display sleep"}}, nil
+	case d.PasswordRequired == nil || d.LockDelaySeconds == nil:
+		gates = append(gates, unknownGate("whether a password is asked after the screen saver could not be read", fix))
+	case *d.LockDelaySeconds > max:
+		gates = append(gates, lateGate(fmt.Sprintf("The password is asked only %s after the screen saver starts or the display sleeps; the limit is %s.", duration(*d.LockDelaySeconds), duration(max)), fix))
 	}
-	if d.PasswordRequired == nil || d.LockDelaySeconds == nil {
-		return []route{{kind: kindUnknown, why: "whether a password is asked after the screen saver could not be read"}}
+	delay := 0
+	if d.LockDelaySeconds != nil {
+		delay = *d.LockDelaySeconds
 	}
-	delay := *d.LockDelaySeconds
-	saver := route{name: "screen saver"}
+	saver := route{name: "screen saver", atLeast: delay}
 	switch {
 	case d.ScreenSaverIdleSeconds == nil:
 		saver.why = "the screen saver start time could not be read"
@@ -172,7 +300,7 @@ func darwinRoutes(d DarwinFacts) []route {
 	default:
 		saver.kind, saver.seconds = kindLocks, *d.ScreenSaverIdleSeconds+delay
 	}
-	display := route{name: "display sleep"}
+	display := route{name: "display sleep", atLeast: delay}
 	if len(d.DisplaySleepMinutes) == 0 {
 		display.why = "the display sleep time could not be read"
 	} else {
@@ -192,7 +320,7 @@ func darwinRoutes(d DarwinFacts) []route {
 			display.kind, display.seconds = kindLocks, worst*60+delay
 		}
 	}
-	return []route{saver, display}
+	return []route{saver, display}, gates
 }
 
 // windowsRoutes: the machine inactivity limit, a secure screen saver, and
@@ -210,18 +338,38 @@ func windowsRoutes(w WindowsFacts) []route {
 		inact.kind, inact.seconds = kindLocks, *w.InactivityTimeoutSecs
 	}
 
+	mdm := route{name: "device lock policy"}
+	switch {
+	case !w.DeviceLockRead:
+		mdm.why = "the device lock policy (MDM) could not be read"
+	case w.DevicePasswordEnabled == nil && w.DeviceLockMaxInactiveMins == nil:
+		mdm.kind = kindNever // no device lock policy: nothing to say
+	case !isTrue(w.DevicePasswordEnabled):
+		mdm.kind, mdm.why = kindNever, "the device lock policy (MDM) does not require a password"
+	case w.DeviceLockMaxInactiveMins == nil || *w.DeviceLockMaxInactiveMins == 0:
+		mdm.kind, mdm.why = kindNever, "the device lock policy (MDM) sets no inactivity limit"
+	default:
+		mdm.kind, mdm.seconds = kindLocks, *w.DeviceLockMaxInactiveMins*60
+	}
+
 	saver := route{name: "screen saver"}
 	switch {
 	case !w.ScreenSaverRead:
-		saver.why = "the screen saver settings could not be read"
+		saver.why = "the screen saver settings of the person at the screen could not be read"
 	case !isTrue(w.ScreenSaverActive) || !isTrue(w.ScreenSaverChosen):
 		saver.kind, saver.why = kindNever, "no screen saver is on"
 	case !isTrue(w.ScreenSaverSecure):
 		saver.kind, saver.why = kindNever, "the screen saver does not ask for the password"
 	case w.ScreenSaverTimeoutSecs == nil || *w.ScreenSaverTimeoutSecs == 0:
 		saver.kind, saver.why = kindNever, "the screen saver has no start time"
+	case isFalse(w.ScreenSaverFileExists):
+		saver.kind, saver.why = kindNever, "the chosen screen saver's file is missing (so it never starts)"
+	case w.ScreenSaverFileExists == nil:
+		saver.why = "whether the chosen screen saver's file exists could not be read"
+	case w.GraceSecs == nil:
+		saver.why, saver.atLeast = "the screen saver's grace period could not be read", *w.ScreenSaverTimeoutSecs
 	default:
-		saver.kind, saver.seconds = kindLocks, *w.ScreenSaverTimeoutSecs
+		saver.kind, saver.seconds = kindLocks, *w.ScreenSaverTimeoutSecs+*w.GraceSecs
 	}
 
 	display := route{name: "display off"}
@@ -230,9 +378,11 @@ func windowsRoutes(w WindowsFacts) []route {
 		lock *bool
 	}
 	var known []source
+	lockRead := true
 	for _, s := range []source{{w.DisplayOffACSecs, w.ConsoleLockAC}, {w.DisplayOffDCSecs, w.ConsoleLockDC}} {
 		if s.secs != nil {
 			known = append(known, s)
+			lockRead = lockRead && s.lock != nil
 		}
 	}
 	if len(known) == 0 {
@@ -253,8 +403,11 @@ func windowsRoutes(w WindowsFacts) []route {
 				break
 			}
 		}
+		if display.kind == kindLocks && !lockRead {
+			display.kind, display.why = kindUnknown, "whether waking the computer asks for the password (the power plan's console lock) could not be read"
+		}
 	}
-	return []route{inact, saver, display}
+	return []route{inact, mdm, saver, display}
 }
 
 // duration says a number of seconds the way a person would.
@@ -328,6 +481,16 @@ func fixText(f Facts, max int) string {
 			return "Ask your IT support to install the Xfce screensaver (xfce4-screensaver). Then open Settings > Screensaver, turn on the screensaver with \"Activate screensaver when computer is idle\" after 5 minutes, and on the Lock Screen tab turn on \"Lock Screen with Screensaver\" with no delay. The total must be " + limit + " or less."
 		}
 		return "Open Settings > Screensaver: turn on the screensaver with \"Activate screensaver when computer is idle\" after 5 minutes, and on the Lock Screen tab turn on \"Enable Lock Screen\" and \"Lock Screen with Screensaver\" with no delay. The total must be " + limit + " or less."
+	case DesktopBudgie:
+		return "Open Budgie's Settings > Privacy > Screen Lock, turn on Automatic Screen Lock and set its delay to \"Screen Turns Off\"; then set Blank Screen Delay (under Power) to 5 minutes. The total must be " + limit + " or less."
+	case DesktopSway, DesktopRiver:
+		return "Start swayidle with a lock timer when you sign in: add `exec swayidle -w timeout 300 'swaylock -f' before-sleep 'swaylock -f'` to your compositor's start-up (for sway, ~/.config/sway/config; for river, ~/.config/river/init). The timeout must be " + limit + " or less. If you do not manage your own configuration, ask your IT support."
+	case DesktopHyprland:
+		return "Run hypridle at sign-in (`exec-once = hypridle` in hyprland.conf) with a listener in ~/.config/hypr/hypridle.conf that locks: `listener { timeout = 300; on-timeout = loginctl lock-session }` (one setting a line), and `lock_cmd = pidof hyprlock || hyprlock` under general. The timeout must be " + limit + " or less."
+	case DesktopI3:
+		return "Start an idle locker from your i3 config: `exec --no-startup-id xautolock -time 5 -locker 'i3lock -n'`, or `exec --no-startup-id xss-lock --transfer-sleep-lock -- i3lock --nofork` together with `exec --no-startup-id xset s 300`. The time must be " + limit + " or less."
+	case DesktopLXQt:
+		return "Open LXQt's Configuration Center > Screensaver (XScreenSaver), set \"Blank After\" to 5 minutes and turn on \"Lock Screen After\" 0 minutes, and make sure XScreenSaver starts at sign-in (Session Settings > Autostart). The total must be " + limit + " or less."
 	}
 	return "In your desktop's settings, turn on the automatic screen lock with a password and set it to lock after " + limit + " or less without use. If you cannot find it, ask your IT support."
 }

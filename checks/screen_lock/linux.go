@@ -13,16 +13,27 @@ import (
 // LinuxFacts is what was seen on Linux. Delays are in seconds (MATE, KDE
 // and XFCE count in minutes; the collector converts).
 type LinuxFacts struct {
+	// Session says whether the console user has a graphical session:
+	// graphical, none (no desktop runs on this computer), elsewhere (a
+	// desktop runs for another account) or unknown.
+	Session string `json:"session,omitempty"`
+	// SessionType is logind's Type of the user's display session (x11,
+	// wayland, tty).
+	SessionType string `json:"session_type,omitempty"`
 	// Desktop is the family of the console user's desktop: gnome,
-	// cinnamon, mate, kde, xfce, other or unknown.
+	// budgie, cinnamon, mate, kde, xfce, lxqt, cosmic, sway, river,
+	// hyprland, i3, other or unknown.
 	Desktop string `json:"desktop"`
 	// DesktopSource says how it was found: logind (the session's desktop
-	// name), config_files (only that desktop's settings exist), assumed
-	// (no other signal: GNOME settings are read).
+	// name) or processes (the desktop or compositor the user runs).
 	DesktopSource string `json:"desktop_source,omitempty"`
-	// Locker is what locks the screen: gsettings (GNOME, Cinnamon, MATE),
-	// kscreenlocker, xfce4-screensaver, light-locker, xscreensaver or none.
+	// Locker is what locks the screen: gsettings (GNOME, Budgie, Cinnamon,
+	// MATE), kscreenlocker, xfce4-screensaver, light-locker,
+	// xscreensaver, idle_daemon (IdleLockers) or none.
 	Locker string `json:"locker,omitempty"`
+	// IdleLockers are the idle daemons running for the user (tiling
+	// compositors and window managers, LXQt).
+	IdleLockers []IdleLocker `json:"idle_lockers,omitempty"`
 	// LockerDisabled: the locker is kept from starting (autostart Hidden).
 	LockerDisabled bool `json:"locker_disabled,omitempty"`
 	// LockdownDisabled: the lockdown setting disable-lock-screen is on.
@@ -56,6 +67,7 @@ const (
 	LockerLightLocker   = "light-locker"
 	LockerXScreenSaver  = "xscreensaver"
 	LockerNone          = "none"
+	LockerIdleDaemon    = "idle_daemon"
 )
 
 func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
@@ -65,41 +77,28 @@ func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
 	if !ok {
 		return
 	}
-	lf.Desktop, lf.DesktopSource = linuxDesktop(ctx, p, u)
+	mine := linuxSession(ctx, p, u, lf, f)
+	if lf.Session != SessionGraphical {
+		return
+	}
 	switch lf.Desktop {
-	case DesktopGNOME, DesktopCinnamon, DesktopMATE:
+	case DesktopGNOME, DesktopBudgie, DesktopCinnamon, DesktopMATE:
 		readGSettings(ctx, p, gsFamilies[lf.Desktop], lf, f)
 	case DesktopKDE:
 		readKDE(p, u, lf, f)
 	case DesktopXFCE:
 		readXfce(p, u, lf, f)
-	}
-}
-
-// linuxDesktop finds the console user's desktop: logind's Desktop of the
-// user's graphical session first (root cannot see the session's
-// XDG_CURRENT_DESKTOP); without logind, a desktop whose own settings file
-// exists in the home folder; otherwise GNOME's settings are read.
-func linuxDesktop(ctx context.Context, p probe.Probe, u probe.User) (string, string) {
-	if out, err := p.Run(ctx, "loginctl", "show-user", u.UID, "-p", "Display"); err == nil && out.ExitCode == 0 {
-		if sid := ParseLoginctlProps(out.Stdout)["Display"]; sid != "" {
-			s, err := p.Run(ctx, "loginctl", "show-session", sid, "-p", "Desktop", "-p", "Type")
-			if err == nil && s.ExitCode == 0 {
-				if d := DesktopFamily(ParseLoginctlProps(s.Stdout)["Desktop"]); d != DesktopUnknown {
-					return d, "logind"
-				}
+	case DesktopSway, DesktopRiver, DesktopHyprland, DesktopI3, DesktopLXQt, DesktopOther:
+		if mine == nil {
+			procs, err := p.Processes()
+			if err != nil {
+				f.addError("process list", err)
+				return
 			}
+			mine = userProcesses(procs, u)
 		}
+		readIdleLockers(ctx, p, u, mine, lf)
 	}
-	if u.Home != "" {
-		if _, err := p.ReadFile(path.Join(u.Home, kdeUserFile)); err == nil {
-			return DesktopKDE, "config_files"
-		}
-		if _, err := p.ReadFile(path.Join(u.Home, xfceUserFile)); err == nil {
-			return DesktopXFCE, "config_files"
-		}
-	}
-	return DesktopGNOME, "assumed"
 }
 
 // gsFamily names where a GSettings-based desktop keeps its lock settings.
@@ -124,6 +123,14 @@ var gsFamilies = map[string]gsFamily{
 		saverSchema: "org.cinnamon.desktop.screensaver", saverPath: "/org/cinnamon/desktop/screensaver/",
 		sessionSchema: "org.cinnamon.desktop.session", sessionPath: "/org/cinnamon/desktop/session/",
 		lockdownSchema: "org.cinnamon.desktop.lockdown", lockdownPath: "/org/cinnamon/desktop/lockdown/",
+		idleActivation: true,
+	},
+	// Budgie's screensaver (budgie-screensaver, from gnome-screensaver)
+	// reads GNOME's schemas and honours idle-activation-enabled.
+	DesktopBudgie: {
+		saverSchema: "org.gnome.desktop.screensaver", saverPath: "/org/gnome/desktop/screensaver/",
+		sessionSchema: "org.gnome.desktop.session", sessionPath: "/org/gnome/desktop/session/",
+		lockdownSchema: "org.gnome.desktop.lockdown", lockdownPath: "/org/gnome/desktop/lockdown/",
 		idleActivation: true,
 	},
 	DesktopMATE: {
@@ -156,13 +163,29 @@ func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *LinuxFa
 			vals[s.path+k] = v
 		}
 	}
-	if out, err := p.RunAsConsoleUser(ctx, "gsettings", "get", fam.lockdownSchema, "disable-lock-screen"); err == nil && out.ExitCode == 0 {
+	out, err := p.RunAsConsoleUser(ctx, "gsettings", "get", fam.lockdownSchema, "disable-lock-screen")
+	switch {
+	case err != nil:
+		f.addError("gsettings "+fam.lockdownSchema, err)
+	case out.ExitCode == 0:
 		vals[fam.lockdownPath+"disable-lock-screen"] = strings.TrimSpace(string(out.Stdout))
+	case gsettingsProblem(out) == "schema not installed":
+		// Without the lockdown schema nothing can disable the lock.
+		vals[fam.lockdownPath+"disable-lock-screen"] = "false"
+	default:
+		f.Errors = append(f.Errors, "gsettings "+fam.lockdownSchema+": "+gsettingsProblem(out))
 	}
 	if read > 0 {
 		lf.Source = "gsettings"
 	}
-	for key, v := range dconfSystemLocks(p, f) {
+	// Values an administrator locked win. When the system databases
+	// cannot be read completely, none of their values is used: gsettings,
+	// which reads them itself, is then the only source.
+	locks, ok := dconfSystemLocks(p, f)
+	for key, v := range locks {
+		if !ok {
+			break
+		}
 		if !strings.HasPrefix(key, fam.saverPath) && !strings.HasPrefix(key, fam.sessionPath) && !strings.HasPrefix(key, fam.lockdownPath) {
 			continue
 		}
@@ -216,32 +239,44 @@ const (
 )
 
 // dconfSystemLocks returns the values an administrator locked in the dconf
-// system databases named by the user profile (local when the profile
-// cannot be read): keys listed in <db>.d/locks/* with their value from the
-// <db>.d/* keyfiles. A locked key's value cannot be changed by the user.
-func dconfSystemLocks(p probe.Probe, f *Facts) map[string]string {
-	dbs := []string{"local"}
-	if b, err := p.ReadFile(dconfProfile); err == nil {
-		if named := ParseDconfProfile(b); len(named) > 0 {
-			dbs = named
-		}
+// system databases named by the user profile (none without a profile: dconf
+// then reads the user's own database only): keys listed in <db>.d/locks/*
+// with their value from the <db>.d/* keyfiles. A locked key's value cannot
+// be changed by the user. ok is false when a part could not be read.
+func dconfSystemLocks(p probe.Probe, f *Facts) (map[string]string, bool) {
+	var dbs []string
+	b, err := p.ReadFile(dconfProfile)
+	switch {
+	case err == nil:
+		dbs = ParseDconfProfile(b)
+	case errors.Is(err, probe.ErrNotFound):
+		return nil, true
+	default:
+		f.addError("dconf profile", err)
+		return nil, false
 	}
 	out := map[string]string{}
+	ok := true
 	for _, db := range dbs {
 		dir := path.Join(dconfDBDir, db+".d")
 		lockNames, err := p.ReadDir(path.Join(dir, "locks"))
 		if err != nil {
 			if !errors.Is(err, probe.ErrNotFound) {
 				f.addError("dconf locks", err)
+				ok = false
 			}
 			continue
 		}
 		locked := map[string]bool{}
 		for _, n := range lockNames {
-			if b, err := p.ReadFile(path.Join(dir, "locks", n)); err == nil {
-				for _, k := range ParseDconfLocks(b) {
-					locked[k] = true
-				}
+			b, err := p.ReadFile(path.Join(dir, "locks", n))
+			if err != nil {
+				f.addError("dconf locks", err)
+				ok = false
+				continue
+			}
+			for _, k := range ParseDconfLocks(b) {
+				locked[k] = true
 			}
 		}
 		if len(locked) == 0 {
@@ -250,6 +285,7 @@ func dconfSystemLocks(p probe.Probe, f *Facts) map[string]string {
 		names, err := p.ReadDir(dir)
 		if err != nil {
 			f.addError("dconf keyfiles", err)
+			ok = false
 			continue
 		}
 		values := map[string]string{}
@@ -259,6 +295,8 @@ func dconfSystemLocks(p probe.Probe, f *Facts) map[string]string {
 			}
 			b, err := p.ReadFile(path.Join(dir, n))
 			if err != nil {
+				f.addError("dconf keyfiles", err)
+				ok = false
 				continue
 			}
 			for k, v := range ParseDconfKeyfile(b) {
@@ -266,14 +304,14 @@ func dconfSystemLocks(p probe.Probe, f *Facts) map[string]string {
 			}
 		}
 		for k := range locked {
-			if v, ok := values[k]; ok {
+			if v, found := values[k]; found {
 				if _, seen := out[k]; !seen { // the first database in the profile wins
 					out[k] = v
 				}
 			}
 		}
 	}
-	return out
+	return out, ok
 }
 
 // KDE and XFCE files.
@@ -303,7 +341,11 @@ func readKDE(p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) {
 		}
 		lf.Source = "kscreenlockerrc"
 	} else if !errors.Is(sysErr, probe.ErrNotFound) {
+		// The administrator's values (and which are immutable) are not
+		// known: nothing is.
 		f.addError("system kscreenlockerrc", sysErr)
+		lf.Source = ""
+		return
 	}
 	user, err := p.ReadFile(path.Join(u.Home, kdeUserFile))
 	switch {
@@ -348,7 +390,12 @@ func readKDE(p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) {
 func readXfce(p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) {
 	userXML, userErr := p.ReadFile(path.Join(u.Home, xfceUserFile))
 	sysXML, sysErr := p.ReadFile(xfceSystemFile)
-	_, autoErr := p.ReadFile(autostartDir + "xfce4-screensaver.desktop")
+	auto, autoErr := p.ReadFile(autostartDir + "xfce4-screensaver.desktop")
+	if autoErr != nil && !errors.Is(autoErr, probe.ErrNotFound) {
+		// Whether the screensaver starts at sign-in cannot be told.
+		f.addError("xfce4-screensaver autostart", autoErr)
+		return
+	}
 	installed := userErr == nil || sysErr == nil || autoErr == nil
 	if !installed {
 		switch {
@@ -364,8 +411,17 @@ func readXfce(p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) {
 		return
 	}
 	lf.Locker = LockerXfce
-	if b, err := p.ReadFile(path.Join(u.Home, userAutostartDir+"xfce4-screensaver.desktop")); err == nil && AutostartHidden(b) {
+	if autoErr == nil && AutostartHidden(auto) {
 		lf.LockerDisabled = true
+	}
+	switch b, err := p.ReadFile(path.Join(u.Home, userAutostartDir+"xfce4-screensaver.desktop")); {
+	case err == nil:
+		// The user's entry replaces the system one.
+		lf.LockerDisabled = AutostartHidden(b)
+	case !errors.Is(err, probe.ErrNotFound):
+		f.addError("xfce4-screensaver autostart", err)
+		lf.Locker = ""
+		return
 	}
 	if userErr != nil && !errors.Is(userErr, probe.ErrNotFound) {
 		f.addError("xfce4-screensaver settings", userErr)

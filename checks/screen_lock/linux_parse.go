@@ -129,6 +129,13 @@ const (
 	DesktopMATE     = "mate"
 	DesktopKDE      = "kde"
 	DesktopXFCE     = "xfce"
+	DesktopBudgie   = "budgie"
+	DesktopLXQt     = "lxqt"
+	DesktopCOSMIC   = "cosmic"
+	DesktopSway     = "sway"
+	DesktopRiver    = "river"
+	DesktopHyprland = "hyprland"
+	DesktopI3       = "i3"
 	DesktopOther    = "other"
 	DesktopUnknown  = "unknown"
 )
@@ -136,8 +143,10 @@ const (
 // DesktopFamily maps a session's desktop name (logind's Desktop, which is
 // XDG_SESSION_DESKTOP: "gnome", "ubuntu", "KDE", "plasmawayland", "xfce",
 // "cinnamon", "mate", …) to the family whose settings hold its screen lock.
-// Desktops built on GNOME Shell or its settings (Ubuntu, Pop, Budgie,
-// Unity, Pantheon, GNOME Flashback) are GNOME.
+// Desktops built on GNOME Shell or its settings (Ubuntu, Pop, Unity,
+// Pantheon, GNOME Flashback) are GNOME; Budgie reads GNOME's settings with
+// its own screensaver. Tiling compositors and window managers (sway,
+// river, Hyprland, i3) lock through an idle daemon.
 func DesktopFamily(name string) string {
 	n := strings.ToLower(strings.TrimSpace(name))
 	switch {
@@ -151,8 +160,22 @@ func DesktopFamily(name string) string {
 		return DesktopKDE
 	case strings.Contains(n, "xfce"):
 		return DesktopXFCE
+	case strings.Contains(n, "budgie"):
+		return DesktopBudgie
+	case strings.Contains(n, "lxqt"):
+		return DesktopLXQt
+	case strings.Contains(n, "cosmic"):
+		return DesktopCOSMIC
+	case strings.Contains(n, "hyprland"):
+		return DesktopHyprland
+	case n == "sway" || strings.HasPrefix(n, "sway:") || strings.HasSuffix(n, ":sway"):
+		return DesktopSway
+	case n == "river":
+		return DesktopRiver
+	case n == "i3" || n == "i3wm" || strings.HasPrefix(n, "i3-"):
+		return DesktopI3
 	case strings.Contains(n, "gnome") || strings.Contains(n, "ubuntu") || strings.Contains(n, "pop") ||
-		strings.Contains(n, "budgie") || strings.Contains(n, "unity") || strings.Contains(n, "pantheon") ||
+		strings.Contains(n, "unity") || strings.Contains(n, "pantheon") ||
 		strings.Contains(n, "zorin"):
 		return DesktopGNOME
 	}

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -127,6 +129,21 @@ func TestLiveGNOMEChild(t *testing.T) {
 			t.Fatalf("gsettings set %v: %v\n%s", args, err, out)
 		}
 	}
+	// The desktop is found from the processes the user runs (there is no
+	// logind here): a stand-in named gnome-shell, a copy of sleep.
+	fake := filepath.Join(t.TempDir(), "gnome-shell")
+	sleep, err := os.ReadFile("/bin/sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fake, sleep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shell := exec.CommandContext(t.Context(), fake, "60")
+	if err := shell.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = shell.Process.Kill(); _ = shell.Wait() }()
 	res := screenlock.Check.Run(t.Context(), probe.New(), checks.Default())
 	b, err := json.Marshal(res)
 	if err != nil {
@@ -174,4 +191,109 @@ func TestLiveHeadless(t *testing.T) {
 	if res.Status != checks.NotApplicable {
 		t.Fatalf("headless machine: status %s, want not_applicable: %s", res.Status, res.Summary)
 	}
+}
+
+// liveNoDesktopEnv marks the child run of TestLiveNoDesktopSession.
+const liveNoDesktopEnv = "SESSIONGUARD_SCREENLOCK_LIVE_NODESKTOP"
+
+// TestLiveNoDesktopSession runs the live check the way a person would from
+// a terminal or over SSH: as the user running it (under a session bus, so
+// the probe takes this account for the person at the screen), and, when
+// this test runs as root, as the unprivileged account nobody. This machine
+// has no desktop session, and GNOME's schemas may well be installed: the
+// verdict is never a pass on GNOME's defaults, and no desktop is assumed.
+func TestLiveNoDesktopSession(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("Linux only")
+	}
+	if os.Getenv(liveCaseEnv) != "" || os.Getenv(liveNoDesktopEnv) != "" {
+		t.Skip("running as a child")
+	}
+	if out, err := exec.CommandContext(t.Context(), "/bin/sh", "-c", "ps -eo comm= | grep -Ex 'gnome-shell|plasmashell|Xorg|Xwayland|sway|Hyprland|xfce4-session' || true").Output(); err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Skipf("a desktop runs on this machine (%s): not the case under test", bytes.TrimSpace(out))
+	}
+	check := func(t *testing.T, res checks.Result) {
+		t.Helper()
+		var f screenlock.Facts
+		if err := json.Unmarshal(res.Facts, &f); err != nil {
+			t.Fatal(err)
+		}
+		if res.Status == checks.Pass {
+			t.Fatalf("no desktop session, yet pass: %s\nfacts %s", res.Summary, res.Facts)
+		}
+		if f.Linux != nil && (f.Linux.Desktop == screenlock.DesktopGNOME || f.Linux.Session == screenlock.SessionGraphical) {
+			t.Fatalf("a desktop was assumed: %s", res.Facts)
+		}
+		if f.ConsoleUser == screenlock.ConsoleSignedIn && res.Status != checks.NotApplicable && res.Status != checks.Unknown {
+			t.Fatalf("status %s, want not_applicable or unknown: %s", res.Status, res.Summary)
+		}
+		if res.Status == checks.Unknown && res.Reason == "" {
+			t.Error("unknown without a reason")
+		}
+		t.Logf("%s: %s (%s) %s", res.Status, res.Summary, res.Reason, res.Facts)
+	}
+	t.Run("this account under a session bus", func(t *testing.T) {
+		if _, err := os.Stat("/usr/bin/dbus-run-session"); err != nil {
+			t.Skip("dbus-run-session is not installed (apt-get install dbus-daemon)")
+		}
+		cmd := exec.CommandContext(t.Context(), "/usr/bin/dbus-run-session", "--", os.Args[0],
+			"-test.run=^TestLiveNoDesktopChild$", "-test.v", "-test.count=1")
+		cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C", "HOME=" + t.TempDir(), liveNoDesktopEnv + "=1"}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("child failed: %v\n%s", err, out)
+		}
+		check(t, childResult(t, out))
+	})
+	t.Run("unprivileged account", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("needs root to run the child as nobody")
+		}
+		nobody, err := user.Lookup("nobody")
+		if err != nil {
+			t.Skip("no nobody account")
+		}
+		uid, _ := strconv.ParseUint(nobody.Uid, 10, 32)
+		gid, _ := strconv.ParseUint(nobody.Gid, 10, 32)
+		// A copy of this test binary that nobody may run.
+		dir, err := os.MkdirTemp("", "screenlock-live-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = os.RemoveAll(dir) })
+		bin := filepath.Join(dir, "screenlock.test")
+		b, err := os.ReadFile(os.Args[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(bin, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.CommandContext(t.Context(), bin, "-test.run=^TestLiveNoDesktopChild$", "-test.v", "-test.count=1")
+		cmd.Dir = dir
+		cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C", "HOME=" + dir, "GOCOVERDIR=" + dir, liveNoDesktopEnv + "=1"}
+		runAs(cmd, uint32(uid), uint32(gid))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("child failed: %v\n%s", err, out)
+		}
+		check(t, childResult(t, out))
+	})
+}
+
+// TestLiveNoDesktopChild prints the live check's result (run by
+// TestLiveNoDesktopSession).
+func TestLiveNoDesktopChild(t *testing.T) {
+	if os.Getenv(liveNoDesktopEnv) == "" {
+		t.Skip("only run by TestLiveNoDesktopSession")
+	}
+	res := screenlock.Check.Run(t.Context(), probe.New(), checks.Default())
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("RESULT %s\n", b)
 }

@@ -137,7 +137,9 @@ func TestLoginctlDesktop(t *testing.T) {
 			t.Errorf("%s: %s, want %s", file, got, want)
 		}
 	}
-	for name, want := range map[string]string{"cinnamon": screenlock.DesktopCinnamon, "MATE": screenlock.DesktopMATE, "plasmawayland": screenlock.DesktopKDE, "i3": screenlock.DesktopOther, "budgie-desktop": screenlock.DesktopGNOME} {
+	for name, want := range map[string]string{"cinnamon": screenlock.DesktopCinnamon, "MATE": screenlock.DesktopMATE, "plasmawayland": screenlock.DesktopKDE, "i3": screenlock.DesktopI3, "budgie-desktop": screenlock.DesktopBudgie,
+		"sway": screenlock.DesktopSway, "Hyprland": screenlock.DesktopHyprland, "river": screenlock.DesktopRiver, "LXQt": screenlock.DesktopLXQt,
+		"COSMIC": screenlock.DesktopCOSMIC, "bspwm": screenlock.DesktopOther, "pop": screenlock.DesktopGNOME} {
 		if got := screenlock.DesktopFamily(name); got != want {
 			t.Errorf("DesktopFamily(%q) = %s, want %s", name, got, want)
 		}

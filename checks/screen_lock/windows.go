@@ -31,6 +31,25 @@ type WindowsFacts struct {
 	ScreenSaverChosen *bool `json:"screensaver_chosen,omitempty"`
 	// ScreenSaverPolicy: at least one value came from the policy key.
 	ScreenSaverPolicy bool `json:"screensaver_policy,omitempty"`
+	// ScreenSaverFileExists: the chosen .scr file is there (a screen saver
+	// whose file is missing never starts); nil when not checked or not
+	// readable.
+	ScreenSaverFileExists *bool `json:"screensaver_file_exists,omitempty"`
+	// GraceSecs is the screen saver grace period (Winlogon
+	// ScreenSaverGracePeriod; absent = the Windows default of 5 s):
+	// input within it ends the screen saver without the password.
+	GraceSecs *int `json:"grace_secs,omitempty"`
+	// GraceSource is registry or default.
+	GraceSource string `json:"grace_source,omitempty"`
+
+	// MDM (Intune) device lock (PolicyManager DeviceLock): enforced when
+	// DevicePasswordEnabled is 0, locking after MaxInactivityTimeDeviceLock
+	// minutes (0 = no limit).
+	DeviceLockRead            bool  `json:"device_lock_read"`
+	DevicePasswordEnabled     *bool `json:"device_password_enabled,omitempty"`
+	DeviceLockMaxInactiveMins *int  `json:"device_lock_max_inactive_minutes,omitempty"`
+
+	screenSaverProgram string // the .scr path: never in facts
 
 	// Power plan: turn off the display after (seconds, 0 = never) and
 	// whether waking asks for the password (CONSOLELOCK), per power source.
@@ -56,6 +75,12 @@ const (
 	winScreenSaverSecure  = "ScreenSaverIsSecure"
 	winScreenSaveTimeOut  = "ScreenSaveTimeOut"
 	winScreenSaverProgram = "SCRNSAVE.EXE"
+	winWinlogon           = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon`
+	winCurrentVersion     = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
+	winDeviceLock         = `HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeviceLock`
+	// defaultGraceSecs is Windows' screen saver grace period when
+	// ScreenSaverGracePeriod is not set.
+	defaultGraceSecs = 5
 )
 
 func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
@@ -75,16 +100,24 @@ func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
 		f.addError("InactivityTimeoutSecs", err)
 	}
 
+	readDeviceLock(p, wf, f)
+
 	// The console user's screen saver. Running as SYSTEM, HKCU is not the
-	// user's: read HKU\<SID>.
-	hive := "HKCU"
-	if u, ok := consoleUser(p, f); ok && strings.HasPrefix(u.UID, "S-1-") {
-		hive = `HKU\` + u.UID
+	// user's: read HKU\<SID>. When who is at the screen cannot be told,
+	// HKCU may be the service's own: the screen saver is not read.
+	u, ok := consoleUser(p, f)
+	switch {
+	case ok && strings.HasPrefix(u.UID, "S-1-"):
 		wf.UserHive = "HKU"
-	} else {
+		readScreenSaver(p, `HKU\`+u.UID, wf, f)
+	case ok:
 		wf.UserHive = "HKCU"
+		readScreenSaver(p, "HKCU", wf, f)
 	}
-	readScreenSaver(p, hive, wf, f)
+	if wf.ScreenSaverRead && isTrue(wf.ScreenSaverChosen) {
+		readScreenSaverFile(p, wf, f)
+		readGrace(p, wf, f)
+	}
 
 	// Power plan.
 	if ac, dc, ok := powercfgValue(ctx, p, powercfgSubVideo, powercfgVideoIdle, videoIdleGUID, f); ok {
@@ -154,10 +187,113 @@ func readScreenSaver(p probe.Probe, hive string, wf *WindowsFacts, f *Facts) {
 	}
 	if s, set, ok := read(winScreenSaverProgram); ok {
 		wf.ScreenSaverChosen = boolPtr(set && s != "")
+		wf.screenSaverProgram = s
 	} else {
 		readable = false
 	}
 	wf.ScreenSaverRead = readable
+}
+
+// readDeviceLock reads the MDM device-lock policy. Absent values mean no
+// policy.
+func readDeviceLock(p probe.Probe, wf *WindowsFacts, f *Facts) {
+	wf.DeviceLockRead = true
+	for _, name := range []string{"DevicePasswordEnabled", "MaxInactivityTimeDeviceLock"} {
+		v, err := p.Registry(winDeviceLock, name)
+		if errors.Is(err, probe.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			f.addError("device lock policy "+name, err)
+			wf.DeviceLockRead = false
+			continue
+		}
+		n, ok := probe.AsInt(v)
+		if !ok || n < 0 {
+			f.Errors = append(f.Errors, "device lock policy "+name+": not recognised")
+			wf.DeviceLockRead = false
+			continue
+		}
+		if name == "DevicePasswordEnabled" {
+			wf.DevicePasswordEnabled = boolPtr(n == 0) // 0 = enabled in this CSP
+		} else {
+			wf.DeviceLockMaxInactiveMins = intPtr(int(n))
+		}
+	}
+}
+
+// readScreenSaverFile checks that the chosen .scr file exists (its first
+// bytes are read): Windows starts no screen saver whose file is missing.
+func readScreenSaverFile(p probe.Probe, wf *WindowsFacts, f *Facts) {
+	name, err := screenSaverPath(p, wf.screenSaverProgram)
+	if err != nil {
+		f.addError("screen saver file", err)
+		return
+	}
+	_, err = p.ReadFileHead(name, 2)
+	switch {
+	case err == nil:
+		wf.ScreenSaverFileExists = boolPtr(true)
+	case errors.Is(err, probe.ErrNotFound):
+		wf.ScreenSaverFileExists = boolPtr(false)
+	default:
+		f.addError("screen saver file", err)
+	}
+}
+
+var winEnvRE = regexp.MustCompile(`(?i)%(systemroot|windir)%`)
+
+// screenSaverPath turns SCRNSAVE.EXE into a path: %SystemRoot% and %windir%
+// from the registry's SystemRoot; a bare file name is in System32 (where
+// Windows looks for it).
+func screenSaverPath(p probe.Probe, s string) (string, error) {
+	s = strings.Trim(strings.TrimSpace(s), `"`)
+	needRoot := winEnvRE.MatchString(s) || !strings.Contains(s, `\`)
+	if strings.Contains(strings.ReplaceAll(winEnvRE.ReplaceAllString(s, ""), "%%", ""), "%") {
+		return "", errors.New("path with an unknown variable")
+	}
+	if !needRoot {
+		return s, nil
+	}
+	v, err := p.Registry(winCurrentVersion, "SystemRoot")
+	if err != nil {
+		return "", err
+	}
+	root, ok := probe.AsString(v)
+	if !ok || root == "" {
+		return "", errors.New("SystemRoot not recognised")
+	}
+	root = strings.TrimRight(root, `\`)
+	if !strings.Contains(s, `\`) {
+		return root + `\System32\` + s, nil
+	}
+	return winEnvRE.ReplaceAllString(s, strings.ReplaceAll(root, "$", "$$")), nil
+}
+
+// readGrace reads the screen saver grace period (REG_SZ or DWORD seconds).
+func readGrace(p probe.Probe, wf *WindowsFacts, f *Facts) {
+	v, err := p.Registry(winWinlogon, "ScreenSaverGracePeriod")
+	switch {
+	case errors.Is(err, probe.ErrNotFound):
+		wf.GraceSecs, wf.GraceSource = intPtr(defaultGraceSecs), "default"
+		return
+	case err != nil:
+		f.addError("ScreenSaverGracePeriod", err)
+		return
+	}
+	n, ok := probe.AsInt(v)
+	if !ok {
+		if s, isStr := probe.AsString(v); isStr {
+			if m, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+				n, ok = int64(m), true
+			}
+		}
+	}
+	if !ok || n < 0 {
+		f.Errors = append(f.Errors, "ScreenSaverGracePeriod: not recognised")
+		return
+	}
+	wf.GraceSecs, wf.GraceSource = intPtr(int(n)), "registry"
 }
 
 // powercfgValue runs `powercfg /q SCHEME_CURRENT SUB ALIAS` and returns the

@@ -1,0 +1,344 @@
+package screenlock
+
+import (
+	"context"
+	"errors"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// Whether the console user has a graphical session (LinuxFacts.Session).
+const (
+	SessionGraphical = "graphical"
+	// SessionNone: no graphical session runs on this computer at all.
+	SessionNone = "none"
+	// SessionElsewhere: this account has no graphical session, but a
+	// desktop runs for another account (SessionGuard was started from a
+	// terminal or over SSH by someone other than the person at the screen).
+	SessionElsewhere = "elsewhere"
+	// SessionUnknown: could not tell.
+	SessionUnknown = "unknown"
+)
+
+// graphicalProcs maps the process names of desktops, compositors and
+// window managers to the desktop family they run. Only processes of the
+// console user count.
+var graphicalProcs = map[string]string{
+	"gnome-shell":     DesktopGNOME,
+	"plasmashell":     DesktopKDE,
+	"kwin_wayland":    DesktopKDE,
+	"kwin_x11":        DesktopKDE,
+	"xfce4-session":   DesktopXFCE,
+	"cinnamon":        DesktopCinnamon,
+	"cinnamon-sessio": DesktopCinnamon, // comm is cut at 15 characters
+	"mate-session":    DesktopMATE,
+	"budgie-wm":       DesktopBudgie,
+	"budgie-panel":    DesktopBudgie,
+	"lxqt-session":    DesktopLXQt,
+	"cosmic-session":  DesktopCOSMIC,
+	"cosmic-comp":     DesktopCOSMIC,
+	"sway":            DesktopSway,
+	"river":           DesktopRiver,
+	"Hyprland":        DesktopHyprland,
+	"i3":              DesktopI3,
+}
+
+// displayServers are processes that show a graphical session runs (for
+// some account) without naming its desktop.
+var displayServers = map[string]bool{"Xorg": true, "X": true, "Xwayland": true, "gnome-shell": true, "kwin_wayland": true}
+
+// linuxSession finds the console user's graphical session and its desktop:
+// logind's Display session of the user (Type x11/wayland/mir, Desktop =
+// XDG_SESSION_DESKTOP, which a root agent cannot read from the session's
+// environment); when logind cannot name the desktop, or the session is a
+// text login that started a compositor (sway, Hyprland, river from a
+// tty), the desktop or compositor the user runs, from the process list.
+// No desktop is ever assumed.
+func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) []probe.Process {
+	lf.Session = SessionUnknown
+	logindRead, logindGraphical := false, false
+	out, err := p.Run(ctx, "loginctl", "show-user", u.UID, "-p", "Display")
+	switch {
+	case err != nil:
+		f.addError("loginctl show-user", err)
+	case out.ExitCode != 0:
+		f.Errors = append(f.Errors, "loginctl show-user: failed")
+	default:
+		logindRead = true
+		if sid := ParseLoginctlProps(out.Stdout)["Display"]; sid != "" {
+			s, err := p.Run(ctx, "loginctl", "show-session", sid, "-p", "Desktop", "-p", "Type")
+			switch {
+			case err != nil:
+				logindRead = false
+				f.addError("loginctl show-session", err)
+			case s.ExitCode != 0:
+				logindRead = false
+				f.Errors = append(f.Errors, "loginctl show-session: failed")
+			default:
+				props := ParseLoginctlProps(s.Stdout)
+				lf.SessionType = props["Type"]
+				if graphicalType(props["Type"]) {
+					logindGraphical = true
+					if d := DesktopFamily(props["Desktop"]); d != DesktopUnknown {
+						lf.Session, lf.Desktop, lf.DesktopSource = SessionGraphical, d, "logind"
+						return nil
+					}
+				}
+			}
+		}
+	}
+
+	// logind did not name a desktop: the processes the user runs.
+	procs, perr := p.Processes()
+	if perr != nil {
+		f.addError("process list", perr)
+		if logindGraphical {
+			lf.Session = SessionGraphical
+		}
+		return nil
+	}
+	mine := userProcesses(procs, u)
+	for _, pr := range mine {
+		if d, ok := graphicalProcs[procName(pr)]; ok && betterDesktop(d, lf.Desktop) {
+			lf.Desktop = d
+		}
+	}
+	if lf.Desktop != DesktopUnknown {
+		lf.Session, lf.DesktopSource = SessionGraphical, "processes"
+		return mine
+	}
+	if logindGraphical {
+		// A graphical session whose desktop neither logind nor the
+		// process list names.
+		lf.Session, lf.Desktop = SessionGraphical, DesktopOther
+		return mine
+	}
+	// This account has no graphical session. Is there one at all?
+	othersVisible, elsewhere := false, false
+	for _, pr := range procs {
+		if isMine(pr, u) {
+			continue
+		}
+		othersVisible = othersVisible || pr.User == "root"
+		if _, ok := graphicalProcs[procName(pr)]; ok || displayServers[procName(pr)] {
+			elsewhere = elsewhere || pr.User != "gdm" && pr.User != "sddm" && pr.User != "lightdm" && pr.User != "Debian-gdm"
+		}
+	}
+	switch {
+	case elsewhere:
+		lf.Session = SessionElsewhere
+	case othersVisible && logindRead:
+		lf.Session = SessionNone
+	}
+	return nil
+}
+
+// betterDesktop prefers a full desktop over a compositor it runs on
+// (GNOME Shell over Xwayland, KDE over kwin).
+func betterDesktop(d, cur string) bool {
+	return cur == DesktopUnknown || (d != DesktopSway && d != DesktopI3 && (cur == DesktopSway || cur == DesktopI3))
+}
+
+// procName is a process's program name, without the wrapper NixOS puts
+// around programs (".Hyprland-wrapped", cut to ".Hyprland-wrapp").
+func procName(pr probe.Process) string {
+	name := pr.Name
+	if rest, ok := strings.CutPrefix(name, "."); ok {
+		if i := strings.Index(rest, "-wrap"); i > 0 {
+			return rest[:i]
+		}
+	}
+	return name
+}
+
+func graphicalType(t string) bool { return t == "x11" || t == "wayland" || t == "mir" }
+
+func isMine(pr probe.Process, u probe.User) bool {
+	if u.Name != "" {
+		return pr.User == u.Name
+	}
+	return pr.User == u.UID
+}
+
+func userProcesses(procs []probe.Process, u probe.User) []probe.Process {
+	var out []probe.Process
+	for _, pr := range procs {
+		if isMine(pr, u) {
+			out = append(out, pr)
+		}
+	}
+	return out
+}
+
+// IdleLocker is an idle daemon that locks the screen on a timer (outside
+// the full desktops, whose settings are read instead).
+type IdleLocker struct {
+	// Name is swayidle, hypridle, xss-lock, xautolock, xidlehook or
+	// xscreensaver.
+	Name string `json:"name"`
+	// Locker is the program it runs to lock (swaylock, hyprlock, i3lock,
+	// loginctl lock-session, …); empty when none of its timers locks.
+	Locker string `json:"locker,omitempty"`
+	// TimeoutSeconds is the idle time before it locks; nil when it could
+	// not be read.
+	TimeoutSeconds *int `json:"timeout_seconds,omitempty"`
+	// Source is where the timeout came from: cmdline, config, xset,
+	// default.
+	Source string `json:"source,omitempty"`
+	// Problem says why the timeout is not known (not personal data).
+	Problem string `json:"problem,omitempty"`
+}
+
+// idleLockerNames are the process names of the idle daemons read here.
+var idleLockerNames = []string{"swayidle", "hypridle", "xss-lock", "xautolock", "xidlehook", "xscreensaver"}
+
+// readIdleLockers looks for the idle daemons among the user's processes
+// and reads when each locks.
+func readIdleLockers(ctx context.Context, p probe.Probe, u probe.User, mine []probe.Process, lf *LinuxFacts) {
+	lf.Locker = LockerIdleDaemon
+	for _, pr := range mine {
+		name := procName(pr)
+		if !slices.Contains(idleLockerNames, name) {
+			continue
+		}
+		il := IdleLocker{Name: name}
+		args := []string{}
+		if len(pr.Cmdline) > 1 {
+			args = pr.Cmdline[1:]
+		}
+		switch name {
+		case "swayidle":
+			readSwayidle(p, u, args, &il)
+		case "hypridle":
+			readHypridle(p, u, args, &il)
+		case "xautolock":
+			il.from(ParseXautolock(args), "cmdline")
+		case "xidlehook":
+			il.from(ParseXidlehook(args), "cmdline")
+		case "xss-lock":
+			readXssLock(ctx, p, args, &il)
+		case "xscreensaver":
+			readXScreenSaver(p, u, &il)
+		}
+		lf.IdleLockers = append(lf.IdleLockers, il)
+	}
+}
+
+func readSwayidle(p probe.Probe, u probe.User, args []string, il *IdleLocker) {
+	cfg := ""
+	for i := 0; i < len(args); i++ {
+		if args[i] == "-C" && i+1 < len(args) {
+			cfg = args[i+1]
+		}
+	}
+	if hasSwayidleEvents(args) {
+		il.from(ParseSwayidle(args), "cmdline")
+		return
+	}
+	// No events on the command line: swayidle reads its config file.
+	if cfg == "" {
+		cfg = path.Join(u.Home, ".config/swayidle/config")
+	}
+	b, err := p.ReadFile(cfg)
+	if err != nil {
+		il.Problem = "swayidle config: " + probe.ErrorKind(err)
+		return
+	}
+	il.from(ParseSwayidle(ShellWords(string(b))), "config")
+}
+
+func readHypridle(p probe.Probe, u probe.User, args []string, il *IdleLocker) {
+	cfg := path.Join(u.Home, ".config/hypr/hypridle.conf")
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "-c" || args[i] == "--config" {
+			cfg = args[i+1]
+		}
+	}
+	b, err := p.ReadFile(cfg)
+	if err != nil {
+		il.Problem = "hypridle.conf: " + probe.ErrorKind(err)
+		return
+	}
+	il.from(ParseHypridle(b), "config")
+}
+
+// readXssLock: xss-lock locks when the X server's screen saver starts; its
+// timeout is `xset q`, which only works inside the user's X session (not
+// for a root agent).
+func readXssLock(ctx context.Context, p probe.Probe, args []string, il *IdleLocker) {
+	cmd := strings.Join(afterDashes(args), " ")
+	if il.Locker = lockerOf(cmd); il.Locker == "" {
+		il.Problem = "xss-lock runs " + firstWord(cmd) + ", which SessionGuard does not recognise as a screen locker"
+		return
+	}
+	out, err := p.RunAsConsoleUser(ctx, "xset", "q")
+	if err != nil || out.ExitCode != 0 {
+		il.Problem = "xss-lock locks when the X screen saver starts, and its timeout (xset q) could not be read from outside the desktop session"
+		return
+	}
+	n, ok := ParseXsetScreenSaver(out.Stdout)
+	if !ok {
+		il.Problem = "xset q: not recognised"
+		return
+	}
+	il.TimeoutSeconds, il.Source = intPtr(n), "xset"
+}
+
+// Where XScreenSaver keeps its settings.
+const (
+	xscreensaverUserFile   = ".xscreensaver"
+	xscreensaverAppDefault = "/etc/X11/app-defaults/XScreenSaver"
+)
+
+// readXScreenSaver reads ~/.xscreensaver (or, when the user never saved
+// settings, the installed app-defaults): it locks after timeout +
+// lockTimeout when lock is on and mode is not off.
+func readXScreenSaver(p probe.Probe, u probe.User, il *IdleLocker) {
+	b, err := p.ReadFile(path.Join(u.Home, xscreensaverUserFile))
+	il.Source = "config"
+	if errors.Is(err, probe.ErrNotFound) {
+		b, err = p.ReadFile(xscreensaverAppDefault)
+		il.Source = "default"
+	}
+	if err != nil {
+		il.Problem = "xscreensaver settings: " + probe.ErrorKind(err)
+		return
+	}
+	x, ok := ParseXScreenSaver(b)
+	if !ok {
+		il.Problem = "xscreensaver settings: not recognised"
+		return
+	}
+	if !x.Lock || x.ModeOff {
+		il.TimeoutSeconds = intPtr(0)
+		return
+	}
+	il.Locker, il.TimeoutSeconds = "xscreensaver", intPtr(x.TimeoutSeconds+x.LockSeconds)
+}
+
+// from takes a daemon's timers.
+func (il *IdleLocker) from(t IdleTimers, source string) {
+	il.Locker, il.TimeoutSeconds, il.Source = t.Locker, t.Seconds, source
+	if t.Seconds == nil && t.Unrecognised != "" {
+		il.Problem = il.Name + " runs " + t.Unrecognised + " on a timer, and SessionGuard cannot tell whether that locks the screen"
+	}
+}
+
+func firstWord(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return path.Base(f[0])
+	}
+	return "nothing"
+}
+
+func afterDashes(args []string) []string {
+	for i, a := range args {
+		if a == "--" {
+			return args[i+1:]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+package screenlock_test
+
+import (
+	"testing"
+
+	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
+)
+
+func secs(t screenlock.IdleTimers) int {
+	if t.Seconds == nil {
+		return -1
+	}
+	return *t.Seconds
+}
+
+func TestParseSwayidle(t *testing.T) {
+	tests := []struct {
+		name         string
+		args         []string
+		locker       string
+		secs         int
+		unrecognised string
+	}{
+		{"swaylock at 300", []string{"-w", "timeout", "300", "swaylock -f -c 000000", "timeout", "600", `swaymsg "output * power off"`, "resume", `swaymsg "output * power on"`, "before-sleep", "swaylock -f -c 000000"}, "swaylock", 300, ""},
+		{"earliest locking timer", []string{"timeout", "900", "swaylock -f", "timeout", "240", "gtklock -d"}, "gtklock", 240, ""},
+		{"lock-session through the lock event", []string{"-w", "timeout", "300", "loginctl lock-session", "lock", "swaylock -f"}, "swaylock", 300, ""},
+		{"lock-session with nothing of its own to handle it", []string{"-w", "timeout", "300", "loginctl lock-session"}, "", -1, "loginctl lock-session"},
+		{"screen off only", []string{"timeout", "600", `swaymsg "output * dpms off"`, "resume", `swaymsg "output * dpms on"`}, "", -1, ""},
+		{"a script of the user's", []string{"timeout", "300", "~/.local/bin/lock.sh"}, "", -1, "lock.sh"},
+		{"swaylock guarded by pidof", []string{"timeout", "120", "pidof swaylock || swaylock -f"}, "swaylock", 120, ""},
+	}
+	for _, tc := range tests {
+		got := screenlock.ParseSwayidle(tc.args)
+		if got.Locker != tc.locker || secs(got) != tc.secs || got.Unrecognised != tc.unrecognised {
+			t.Errorf("%s: %+v (%d s), want %q %d s %q", tc.name, got, secs(got), tc.locker, tc.secs, tc.unrecognised)
+		}
+	}
+	cfg := "# lock after 15 minutes\ntimeout 900 'swaylock -f'\ntimeout 960 'wlopm --off \\*' resume 'wlopm --on \\*'\nbefore-sleep 'swaylock -f'\n"
+	if got := screenlock.ParseSwayidle(screenlock.ShellWords(cfg)); got.Locker != "swaylock" || secs(got) != 900 {
+		t.Errorf("config file: %+v", got)
+	}
+}
+
+func TestShellWords(t *testing.T) {
+	got := screenlock.ShellWords("timeout 300 'swaylock -f' \\\n  resume \"swaymsg 'output * on'\" # comment\nlock x")
+	want := []string{"timeout", "300", "swaylock -f", "resume", "swaymsg 'output * on'", "lock", "x"}
+	if len(got) != len(want) {
+		t.Fatalf("%q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("%q, want %q", got, want)
+		}
+	}
+}
+
+func TestParseHypridle(t *testing.T) {
+	tests := []struct {
+		name, conf, locker string
+		secs               int
+		unrecognised       string
+	}{
+		{"lock-session through lock_cmd", "general {\n    lock_cmd = pidof hyprlock || hyprlock       # one instance\n    before_sleep_cmd = loginctl lock-session\n}\n\nlistener {\n    timeout = 150\n    on-timeout = brightnessctl -s set 10\n    on-resume = brightnessctl -r\n}\n\nlistener {\n    timeout = 300                                 # 5min\n    on-timeout = loginctl lock-session\n}\n\nlistener {\n    timeout = 1800\n    on-timeout = systemctl suspend\n}\n", "hyprlock", 300, ""},
+		{"hyprlock directly", "listener {\n  timeout = 900\n  on-timeout = hyprlock\n}\n", "hyprlock", 900, ""},
+		{"lock_cmd through bash", "general {\n    lock_cmd = bash -c 'pidof hyprlock || hyprlock'\n}\nlistener {\n    timeout = 240\n    on-timeout = loginctl lock-session\n}\n", "hyprlock", 240, ""},
+		{"lock-session without lock_cmd", "listener {\n    timeout = 300\n    on-timeout = loginctl lock-session\n}\n", "", -1, "loginctl lock-session"},
+		{"commented-out listener", "general {\n    lock_cmd = hyprlock\n}\n#listener {\n#    timeout = 120\n#    on-timeout = loginctl lock-session\n#}\nlistener {\n  timeout = 600\n  on-timeout = hyprctl dispatch dpms off\n}\n", "", -1, ""},
+		{"a script", "listener {\n    timeout = 60\n    on-timeout = ~/.config/scripts/hyprland/lock_status_check_loop.py &\n}\n", "", -1, "lock_status_check_loop.py"},
+	}
+	for _, tc := range tests {
+		got := screenlock.ParseHypridle([]byte(tc.conf))
+		if got.Locker != tc.locker || secs(got) != tc.secs || got.Unrecognised != tc.unrecognised {
+			t.Errorf("%s: %+v (%d s), want %q %d s %q", tc.name, got, secs(got), tc.locker, tc.secs, tc.unrecognised)
+		}
+	}
+}
+
+func TestParseXautolockXidlehook(t *testing.T) {
+	if got := screenlock.ParseXautolock(nil); got.Locker != "xlock" || secs(got) != 600 {
+		t.Errorf("xautolock defaults: %+v", got)
+	}
+	if got := screenlock.ParseXautolock([]string{"-time", "5", "-locker", "i3lock -n -c 000000", "-detectsleep"}); got.Locker != "i3lock" || secs(got) != 300 {
+		t.Errorf("xautolock -time 5: %+v", got)
+	}
+	if got := screenlock.ParseXautolock([]string{"-time", "5", "-locker", "systemctl suspend"}); got.Seconds != nil {
+		t.Errorf("xautolock suspending is not a lock: %+v", got)
+	}
+	args := []string{"--not-when-fullscreen", "--not-when-audio", "--timer", "60", "xrandr --output eDP-1 --brightness .1", "xrandr --output eDP-1 --brightness 1",
+		"--timer", "10", "i3lock", "", "--timer", "3600", "systemctl suspend", ""}
+	if got := screenlock.ParseXidlehook(args); got.Locker != "i3lock" || secs(got) != 70 {
+		t.Errorf("xidlehook timers add up: %+v (%d s)", got, secs(got))
+	}
+	if got := screenlock.ParseXidlehook([]string{"--timer", "normal", "300", "slock", ""}); got.Locker != "slock" || secs(got) != 300 {
+		t.Errorf("xidlehook older syntax: %+v", got)
+	}
+}
+
+func TestParseXsetAndXScreenSaver(t *testing.T) {
+	xset := "Pointer Control:\n  acceleration:  2/1    threshold:  4\nScreen Saver:\n  prefer blanking:  yes    allow exposures:  yes\n  timeout:  600    cycle:  600\nColors:\n  default colormap:  0x20    BlackPixel:  0x0    WhitePixel:  0xffffff\nDPMS (Energy Star):\n  Standby: 600    Suspend: 600    Off: 600\n"
+	if n, ok := screenlock.ParseXsetScreenSaver([]byte(xset)); !ok || n != 600 {
+		t.Errorf("xset q: %d %v", n, ok)
+	}
+	if n, ok := screenlock.ParseXsetScreenSaver([]byte("Screen Saver:\n  prefer blanking:  yes    allow exposures:  yes\n  timeout:  0    cycle:  600\n")); !ok || n != 0 {
+		t.Errorf("xset s off: %d %v", n, ok)
+	}
+	if _, ok := screenlock.ParseXsetScreenSaver([]byte("xset:  unable to open display \"\"\n")); ok {
+		t.Error("an error read as a timeout")
+	}
+	user := "# XScreenSaver Preferences File\ntimeout:\t0:05:00\ncycle:\t\t0:10:00\nlock:\t\tTrue\nlockTimeout:\t0:01:00\nmode:\t\tblank\n"
+	if x, ok := screenlock.ParseXScreenSaver([]byte(user)); !ok || !x.Lock || x.TimeoutSeconds != 300 || x.LockSeconds != 60 || x.ModeOff {
+		t.Errorf("~/.xscreensaver: %+v %v", x, ok)
+	}
+	appDefaults := "*timeout:\t\t0:10:00\n*cycle:\t\t\t0:10:00\n*lockTimeout:\t\t0:00:00\n*lock:\t\t\tFalse\n"
+	if x, ok := screenlock.ParseXScreenSaver([]byte(appDefaults)); !ok || x.Lock || x.TimeoutSeconds != 600 {
+		t.Errorf("app-defaults: %+v %v", x, ok)
+	}
+}
