@@ -19,6 +19,7 @@ var Check checks.Check = checks.Definition[Facts]{
 	Collect:    Collect,
 	Evaluate:   Evaluate,
 	UnknownFix: unknownFix,
+	Scrub:      Scrub,
 }
 
 // Facts are the raw observations.
@@ -40,13 +41,16 @@ const (
 
 // Source is what one Linux source said.
 type Source struct {
-	// Name is "nft", "iptables", "ufw" or "firewalld".
+	// Name is "nft", "iptables", "ip6tables", "ufw" or "firewalld".
 	Name string `json:"name"`
 	// State is read, not_installed, access_denied, unrecognised or error.
 	State string `json:"state"`
 	// Filtering is whether this source shows incoming connections being
-	// filtered (nil when it was not read).
+	// filtered (nil when it was not read); for nft, of both families.
 	Filtering *bool `json:"filtering,omitempty"`
+	// Filters are, for nft, the families ("ipv4", "ipv6") some input
+	// chain filters.
+	Filters []string `json:"filters,omitempty"`
 	// Active is, for ufw and firewalld, whether the service is on.
 	Active *bool `json:"active,omitempty"`
 	// Detail is a short note: the default incoming policy, or why the
@@ -63,8 +67,60 @@ type LinuxFacts struct {
 	// chains (docker, firewalld, ufw).
 	FrontEnds []string `json:"front_ends,omitempty"`
 	// LegacyTablesPresent is true when iptables-nft warned that rules
-	// were loaded with iptables-legacy.
-	LegacyTablesPresent bool `json:"legacy_tables_present,omitempty"`
+	// were loaded with iptables-legacy; Legacy6TablesPresent the same of
+	// ip6tables-nft.
+	LegacyTablesPresent  bool `json:"legacy_tables_present,omitempty"`
+	Legacy6TablesPresent bool `json:"legacy6_tables_present,omitempty"`
+	// IPv6 says whether the computer can be reached over IPv6, read only
+	// when no rule filters IPv6: "present" (an address on an interface
+	// other than lo), "loopback_only" (no address outside lo),
+	// "disabled" (net.ipv6.conf.all.disable_ipv6 = 1), "not_in_kernel"
+	// (no /proc/net/if_inet6 and no IPv6 sysctls: ipv6.disable=1), or
+	// "unread"; IPv6Detail says what was read or why not.
+	IPv6       string `json:"ipv6,omitempty"`
+	IPv6Detail string `json:"ipv6_detail,omitempty"`
+	// Published are ports DNAT rules (Docker, Podman) publish to
+	// containers: such packets are forwarded, never meeting the input
+	// chains.
+	Published []PublishedPort `json:"published_ports,omitempty"`
+}
+
+// IPv6 presence states.
+const (
+	IPv6Present      = "present"
+	IPv6LoopbackOnly = "loopback_only"
+	IPv6Disabled     = "disabled"
+	IPv6NotInKernel  = "not_in_kernel"
+	IPv6Unread       = "unread"
+)
+
+// IPv6Absent reports whether the computer cannot be reached over IPv6.
+func (f *LinuxFacts) IPv6Absent() bool {
+	switch f.IPv6 {
+	case IPv6LoopbackOnly, IPv6Disabled, IPv6NotInKernel:
+		return true
+	}
+	return false
+}
+
+// familyFiltered reports whether a rule source shows incoming packets of
+// family fam filtered.
+func (f *LinuxFacts) familyFiltered(fam string) bool {
+	for _, c := range f.InputChains {
+		if c.FiltersFamily(fam) {
+			return true
+		}
+	}
+	s := f.source(iptablesName(fam))
+	return s != nil && isTrue(s.Filtering)
+}
+
+// iptablesName is the iptables command of a family.
+func iptablesName(fam string) string {
+	if fam == IPv6 {
+		return "ip6tables"
+	}
+	return "iptables"
 }
 
 func (f *LinuxFacts) source(name string) *Source {

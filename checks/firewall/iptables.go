@@ -18,6 +18,9 @@ type IptablesInput struct {
 	// policy; lower case.
 	Default    string
 	AcceptsAll bool
+	// AcceptRule describes the rule that accepts every outside packet
+	// ("! -i lo -j ACCEPT").
+	AcceptRule string
 	Filtering  bool
 	// LegacyTablesPresent is true when iptables-nft warned that
 	// iptables-legacy tables exist, which it cannot show.
@@ -28,11 +31,14 @@ type IptablesInput struct {
 	Docker bool
 }
 
-// legacyWarning is what iptables-nft prints (on stderr) when rules were also
-// loaded with iptables-legacy.
-const legacyWarning = "iptables-legacy tables present"
+// legacyWarning is what iptables-nft and ip6tables-nft print (on stderr)
+// when rules were also loaded with iptables-legacy ("# Warning:
+// iptables-legacy tables present, use iptables-legacy to see them", and
+// ip6tables- likewise).
+const legacyWarning = "tables-legacy tables present"
 
-// ParseIptablesS reads the output of `iptables -S` (stdout and stderr).
+// ParseIptablesS reads the output of `iptables -S` or `ip6tables -S` (stdout
+// and stderr).
 func ParseIptablesS(stdout, stderr []byte) (IptablesInput, error) {
 	var in IptablesInput
 	in.LegacyTablesPresent = bytes.Contains(stdout, []byte(legacyWarning)) || bytes.Contains(stderr, []byte(legacyWarning))
@@ -78,7 +84,8 @@ func ParseIptablesS(stdout, stderr []byte) (IptablesInput, error) {
 	}
 	policy := strings.ToLower(in.Policy)
 	lookup := func(chain string) []verdictRule { return rules[chain] }
-	in.Default, in.AcceptsAll = chainDefault(lookup, "INPUT", policy, 0)
+	d := chainDefault(lookup, "INPUT", policy, "", 0)
+	in.Default, in.AcceptsAll, in.AcceptRule = d.verdict, d.acceptsAll, d.rule
 	in.Filtering = !in.AcceptsAll && (in.Default == "drop" || in.Default == "reject")
 	return in, nil
 }
@@ -91,15 +98,31 @@ var targetOptions = map[string]bool{
 
 // classifyIptablesRule reduces the words after "-A CHAIN" to a verdict rule.
 // A rule is unconditional when it has nothing but a target (-j/-g) and the
-// target's own options, or a comment.
+// target's own options, or a comment; wide when its only conditions are
+// ones every outside packet (or every TCP or UDP packet) meets: ! -i lo,
+// -i +, -p tcp/udp/all with no port, a NEW connection state, 0.0.0.0/0.
 func classifyIptablesRule(words []string) verdictRule {
 	r := verdictRule{unconditional: true}
+	narrowed := false
+	var wide []string
+	cond := func(desc string) {
+		r.unconditional = false
+		if desc == "" {
+			narrowed = true
+			return
+		}
+		wide = append(wide, desc)
+	}
 	for i := 0; i < len(words); i++ {
 		w := words[i]
+		next := ""
+		if i+1 < len(words) {
+			next = words[i+1]
+		}
 		switch {
 		case w == "-j" || w == "-g":
 			if i+1 >= len(words) {
-				r.unconditional = false
+				cond("")
 				continue
 			}
 			i++
@@ -115,22 +138,49 @@ func classifyIptablesRule(words []string) verdictRule {
 					r.verdict = "goto"
 				}
 			}
-		case w == "-m" && i+1 < len(words) && words[i+1] == "comment":
+		case w == "-m" && next == "comment":
 			i++
+		case w == "-m" && (next == "tcp" || next == "udp" || next == "state" || next == "conntrack"):
+			i++ // loads a match module; its options are the conditions
 		case w == "--comment":
 			i = skipQuoted(words, i+1)
+		case w == "!" && next == "-i" && i+2 < len(words) && words[i+2] == "lo":
+			i += 2
+			cond("! -i lo")
+		case w == "-i" && next == "+":
+			i++
+			cond("-i +")
+		case w == "-p" && (next == "tcp" || next == "udp" || next == "6" || next == "17" || next == "all"):
+			i++
+			cond("-p " + next)
+		case (w == "--state" || w == "--ctstate") && next != "":
+			i++
+			if containsString(strings.Split(next, ","), "NEW") {
+				cond(w + " " + next)
+			} else {
+				cond("")
+			}
+		case (w == "-s" || w == "-d") && (next == "0.0.0.0/0" || next == "::/0"):
+			i++
+			cond(w + " " + next)
 		case strings.HasPrefix(w, "--"):
 			takesValue, known := targetOptions[w]
 			if !known {
-				r.unconditional = false
+				cond("")
 				continue
 			}
 			if takesValue {
 				i = skipQuoted(words, i+1)
 			}
 		default:
-			r.unconditional = false
+			cond("")
 		}
+	}
+	if !narrowed && len(wide) > 0 {
+		r.wide = strings.Join(wide, " ")
+	}
+	if r.wide != "" {
+		r.wide += " -j " + strings.ToUpper(r.verdict)
 	}
 	return r
 }

@@ -9,30 +9,61 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// collectLinux asks nftables first; iptables, ufw and firewalld only when no
-// filtering was found yet, so a filtering machine costs one command.
+// Files that tell whether the computer has IPv6 at all.
+const (
+	ifInet6File     = "/proc/net/if_inet6"
+	disableIPv6File = "/proc/sys/net/ipv6/conf/all/disable_ipv6"
+)
+
+// collectLinux asks nftables first; iptables and ip6tables only for a family
+// no nftables chain filters yet (iptables-legacy rules do not show in nft),
+// whether the computer has IPv6 only when nothing filters it, and ufw and
+// firewalld only when some family is not filtered (for the fix), so a
+// filtering machine costs one command.
 func collectLinux(ctx context.Context, p probe.Probe) *LinuxFacts {
 	f := &LinuxFacts{}
 	f.Sources = append(f.Sources, nftSource(ctx, p, f))
-	if f.filtering() {
-		return f
+	for _, fam := range []string{IPv4, IPv6} {
+		if !f.familyFiltered(fam) {
+			f.Sources = append(f.Sources, iptablesSource(ctx, p, f, fam))
+		}
 	}
-	f.Sources = append(f.Sources, iptablesSource(ctx, p, f))
-	if f.filtering() {
-		return f
+	if !f.familyFiltered(IPv6) {
+		f.IPv6, f.IPv6Detail = ipv6Presence(p)
 	}
-	f.Sources = append(f.Sources, ufwSource(ctx, p), firewalldSource(ctx, p))
+	if !f.familyFiltered(IPv4) || (!f.familyFiltered(IPv6) && !f.IPv6Absent()) {
+		f.Sources = append(f.Sources, ufwSource(ctx, p), firewalldSource(ctx, p))
+	}
 	return f
 }
 
-// filtering reports whether a ruleset source already shows filtering.
-func (f *LinuxFacts) filtering() bool {
-	for _, s := range f.Sources {
-		if s.Filtering != nil && *s.Filtering {
-			return true
+// ipv6Presence reads whether any interface but lo has an IPv6 address
+// (/proc/net/if_inet6), else whether IPv6 is switched off.
+func ipv6Presence(p probe.Probe) (state, detail string) {
+	b, err := p.ReadFile(ifInet6File)
+	if err == nil {
+		var ifaces []string
+		for _, line := range strings.Split(string(b), "\n") {
+			fields := strings.Fields(line)
+			if len(fields) >= 6 && fields[5] != "lo" && !containsString(ifaces, fields[5]) {
+				ifaces = append(ifaces, fields[5])
+			}
 		}
+		if len(ifaces) > 0 {
+			return IPv6Present, "IPv6 addresses on " + strings.Join(ifaces, ", ")
+		}
+		return IPv6LoopbackOnly, "no IPv6 address outside loopback (" + ifInet6File + ")"
 	}
-	return false
+	v, err2 := p.ReadFile(disableIPv6File)
+	switch {
+	case err2 == nil && strings.TrimSpace(string(v)) == "1":
+		return IPv6Disabled, "IPv6 is switched off (net.ipv6.conf.all.disable_ipv6 = 1)"
+	case errors.Is(err, probe.ErrNotFound) && errors.Is(err2, probe.ErrNotFound):
+		return IPv6NotInKernel, "the kernel has no IPv6 (" + ifInet6File + " and " + disableIPv6File + " absent)"
+	case err2 == nil:
+		return IPv6Unread, err.Error()
+	}
+	return IPv6Unread, err.Error() + "; " + err2.Error()
 }
 
 func nftSource(ctx context.Context, p probe.Probe, f *LinuxFacts) Source {
@@ -55,7 +86,12 @@ func nftSource(ctx context.Context, p probe.Probe, f *LinuxFacts) Source {
 		return s
 	}
 	s.State, s.Filtering = StateRead, boolPtr(rs.Filtering())
-	f.InputChains, f.FrontEnds = rs.InputChains, rs.FrontEnds
+	for _, fam := range []string{IPv4, IPv6} {
+		if rs.FilteringFamily(fam) {
+			s.Filters = append(s.Filters, fam)
+		}
+	}
+	f.InputChains, f.FrontEnds, f.Published = rs.InputChains, rs.FrontEnds, rs.Published
 	switch {
 	case rs.Tables == 0:
 		s.Detail = "empty ruleset"
@@ -65,9 +101,9 @@ func nftSource(ctx context.Context, p probe.Probe, f *LinuxFacts) Source {
 	return s
 }
 
-func iptablesSource(ctx context.Context, p probe.Probe, f *LinuxFacts) Source {
-	s := Source{Name: "iptables"}
-	out, err := p.Run(ctx, "iptables", "-S")
+func iptablesSource(ctx context.Context, p probe.Probe, f *LinuxFacts, fam string) Source {
+	s := Source{Name: iptablesName(fam)}
+	out, err := p.Run(ctx, s.Name, "-S")
 	if err != nil {
 		s.State, s.Detail = failedState(err), err.Error()
 		return s
@@ -84,10 +120,17 @@ func iptablesSource(ctx context.Context, p probe.Probe, f *LinuxFacts) Source {
 		s.State, s.Detail = StateUnrecognised, err.Error()
 		return s
 	}
-	f.LegacyTablesPresent = in.LegacyTablesPresent
+	if fam == IPv6 {
+		f.Legacy6TablesPresent = in.LegacyTablesPresent
+	} else {
+		f.LegacyTablesPresent = in.LegacyTablesPresent
+	}
 	s.State, s.Filtering = StateRead, boolPtr(in.Filtering)
 	s.Detail = "INPUT policy " + in.Policy
-	if in.Default != strings.ToLower(in.Policy) {
+	switch {
+	case in.AcceptsAll:
+		s.Detail += acceptsAllDetail + in.AcceptRule
+	case in.Default != strings.ToLower(in.Policy):
 		s.Detail += ", ends in " + in.Default
 	}
 	addFront := func(front string, ok bool) {
@@ -99,6 +142,10 @@ func iptablesSource(ctx context.Context, p probe.Probe, f *LinuxFacts) Source {
 	addFront("docker", in.Docker)
 	return s
 }
+
+// acceptsAllDetail introduces, in an iptables source's Detail, the rule that
+// accepts every outside packet.
+const acceptsAllDetail = ", then accepts every outside packet: "
 
 func ufwSource(ctx context.Context, p probe.Probe) Source {
 	s := Source{Name: "ufw"}
