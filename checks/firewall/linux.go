@@ -15,21 +15,22 @@ const (
 	disableIPv6File = "/proc/sys/net/ipv6/conf/all/disable_ipv6"
 )
 
-// collectLinux asks nftables first; iptables and ip6tables only for a family
-// no nftables chain filters yet (iptables-legacy rules do not show in nft),
-// whether the computer has IPv6 only when nothing filters it, and ufw and
+// collectLinux asks nftables first; iptables only when no nftables chain
+// filters IPv4 (iptables-legacy rules do not show in nft); when none filters
+// IPv6, whether the computer has IPv6, and ip6tables only when it may; ufw and
 // firewalld only when some family is not filtered (for the fix), so a
 // filtering machine costs one command.
 func collectLinux(ctx context.Context, p probe.Probe) *LinuxFacts {
 	f := &LinuxFacts{}
 	f.Sources = append(f.Sources, nftSource(ctx, p, f))
-	for _, fam := range []string{IPv4, IPv6} {
-		if !f.familyFiltered(fam) {
-			f.Sources = append(f.Sources, iptablesSource(ctx, p, f, fam))
-		}
+	if !f.familyFiltered(IPv4) {
+		f.Sources = append(f.Sources, iptablesSource(ctx, p, f, IPv4))
 	}
 	if !f.familyFiltered(IPv6) {
 		f.IPv6, f.IPv6Detail = ipv6Presence(p)
+		if !f.IPv6Absent() {
+			f.Sources = append(f.Sources, iptablesSource(ctx, p, f, IPv6))
+		}
 	}
 	if !f.familyFiltered(IPv4) || (!f.familyFiltered(IPv6) && !f.IPv6Absent()) {
 		f.Sources = append(f.Sources, ufwSource(ctx, p), firewalldSource(ctx, p))
