@@ -15,6 +15,22 @@ const (
 	disableIPv6File = "/proc/sys/net/ipv6/conf/all/disable_ipv6"
 )
 
+// presenceOf reads /proc/net/if_inet6: one address a line, the interface
+// name last.
+func presenceOf(b []byte) (state, detail string) {
+	var ifaces []string
+	for _, line := range strings.Split(string(b), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) >= 6 && fields[5] != "lo" && !containsString(ifaces, fields[5]) {
+			ifaces = append(ifaces, fields[5])
+		}
+	}
+	if len(ifaces) > 0 {
+		return IPv6Present, "IPv6 addresses on " + strings.Join(ifaces, ", ")
+	}
+	return IPv6LoopbackOnly, "no IPv6 address outside loopback (" + ifInet6File + ")"
+}
+
 // collectLinux asks nftables first; iptables only when no nftables chain
 // filters IPv4 (iptables-legacy rules do not show in nft); when none filters
 // IPv6, whether the computer has IPv6, and ip6tables only when it may; ufw and
@@ -43,17 +59,7 @@ func collectLinux(ctx context.Context, p probe.Probe) *LinuxFacts {
 func ipv6Presence(p probe.Probe) (state, detail string) {
 	b, err := p.ReadFile(ifInet6File)
 	if err == nil {
-		var ifaces []string
-		for _, line := range strings.Split(string(b), "\n") {
-			fields := strings.Fields(line)
-			if len(fields) >= 6 && fields[5] != "lo" && !containsString(ifaces, fields[5]) {
-				ifaces = append(ifaces, fields[5])
-			}
-		}
-		if len(ifaces) > 0 {
-			return IPv6Present, "IPv6 addresses on " + strings.Join(ifaces, ", ")
-		}
-		return IPv6LoopbackOnly, "no IPv6 address outside loopback (" + ifInet6File + ")"
+		return presenceOf(b)
 	}
 	v, err2 := p.ReadFile(disableIPv6File)
 	switch {

@@ -40,7 +40,7 @@ const (
 	ServiceBFE      = "BFE"
 )
 
-var firewallServices = []string{ServiceFirewall, ServiceBFE}
+var firewallServices = []string{ServiceBFE, ServiceFirewall} // BFE first: MpsSvc needs it, so it is the cause when both are off
 
 // Service is the state of one service Windows Firewall needs.
 type Service struct {
