@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -414,6 +415,15 @@ func classifyRule(expr []json.RawMessage) verdictRule {
 // netavark `dnat ip to …`.
 func publishedPort(family string, expr []json.RawMessage) (PublishedPort, bool) {
 	pp := PublishedPort{Family: family, EveryAddress: true}
+	hasDNAT := false
+	for _, raw := range expr {
+		if bytes.Contains(raw, []byte(`"dnat"`)) || bytes.Contains(raw, []byte(`"DNAT"`)) {
+			hasDNAT = true
+		}
+	}
+	if !hasDNAT {
+		return pp, false // most rules: skip decoding them again
+	}
 	dnat := false
 	for _, raw := range expr {
 		var stmt map[string]json.RawMessage
