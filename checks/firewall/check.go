@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -51,6 +52,9 @@ type Source struct {
 	// Filters are, for nft, the families ("ipv4", "ipv6") some input
 	// chain filters.
 	Filters []string `json:"filters,omitempty"`
+	// AcceptsOn are, for iptables and ip6tables, the interfaces on which
+	// INPUT accepts every packet before its default.
+	AcceptsOn []string `json:"accepts_on,omitempty"`
 	// Active is, for ufw and firewalld, whether the service is on.
 	Active *bool `json:"active,omitempty"`
 	// Detail is a short note: the default incoming policy, or why the
@@ -83,6 +87,94 @@ type LinuxFacts struct {
 	// containers: such packets are forwarded, never meeting the input
 	// chains.
 	Published []PublishedPort `json:"published_ports,omitempty"`
+	// Interfaces are the network interfaces (/proc/net/dev), read only
+	// when a filtering chain accepts everything on some interfaces, to
+	// tell whether those reach outside; InterfacesError says why they
+	// could not be read.
+	Interfaces      []string `json:"interfaces,omitempty"`
+	InterfacesError string   `json:"interfaces_error,omitempty"`
+}
+
+// Interface name prefixes of container and virtual-machine bridges and
+// links, which do not reach the outside network themselves. Anything else
+// but lo (Ethernet, Wi-Fi, mobile broadband, VPN tunnels) does.
+var internalIfacePrefixes = []string{"docker", "br-", "veth", "virbr", "vnet", "podman", "cni", "flannel", "cali", "cilium", "lxc", "lxd", "vboxnet", "vmnet", "kube", "weave"}
+
+// ifaceMatches reports whether an interface name matches a rule's
+// interface: a name, or a wildcard ("wl*" in nftables, "wl+" in iptables).
+func ifaceMatches(pattern, name string) bool {
+	if p, ok := strings.CutSuffix(pattern, "*"); ok {
+		return strings.HasPrefix(name, p)
+	}
+	if p, ok := strings.CutSuffix(pattern, "+"); ok {
+		return strings.HasPrefix(name, p)
+	}
+	return pattern == name
+}
+
+// outsideAccepted returns the interfaces reaching outside on which
+// everything is accepted (those of list, matched against Interfaces);
+// known is false when that cannot be told (interfaces unread).
+func (f *LinuxFacts) outsideAccepted(list []string) (open []string, known bool) {
+	if len(list) == 0 {
+		return nil, true
+	}
+	if f.Interfaces == nil {
+		return nil, false
+	}
+	for _, name := range f.Interfaces {
+		if name == "lo" || hasAnyPrefix(name, internalIfacePrefixes) {
+			continue
+		}
+		for _, pat := range list {
+			if ifaceMatches(pat, name) && !containsString(open, name) {
+				open = append(open, name)
+			}
+		}
+	}
+	return open, true
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanlyFiltered reports whether a rule source filters family fam without
+// accepting everything on an interface that reaches outside (or one that
+// may: interfaces unread).
+func (f *LinuxFacts) cleanlyFiltered(fam string) bool {
+	for _, c := range f.InputChains {
+		if open, known := f.outsideAccepted(c.AcceptsOn); c.FiltersFamily(fam) && known && len(open) == 0 {
+			return true
+		}
+	}
+	s := f.source(iptablesName(fam))
+	if s == nil || !isTrue(s.Filtering) {
+		return false
+	}
+	open, known := f.outsideAccepted(s.AcceptsOn)
+	return known && len(open) == 0
+}
+
+// needsInterfaces reports whether a filtering chain or iptables source
+// accepts everything on some interface, so the interfaces must be read.
+func (f *LinuxFacts) needsInterfaces() bool {
+	for _, c := range f.InputChains {
+		if len(c.Filters) > 0 && len(c.AcceptsOn) > 0 {
+			return true
+		}
+	}
+	for _, s := range f.Sources {
+		if isTrue(s.Filtering) && len(s.AcceptsOn) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // IPv6 presence states.

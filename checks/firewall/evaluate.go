@@ -11,19 +11,21 @@ import (
 const (
 	unknownFix = "SessionGuard could not tell whether the firewall is on. Try \"Check again\"; if it stays unknown, ask your IT support to confirm the firewall is on and send them an evidence bundle (sessionguard evidence record)."
 
-	fixLinuxOff       = "Turn on the firewall (ufw): open a terminal and run 'sudo ufw enable', or ask your IT support."
-	fixLinuxFirewalld = "Turn on the firewall (firewalld): open a terminal and run 'sudo systemctl enable --now firewalld', or ask your IT support."
-	fixLinuxNftables  = "Turn on the firewall (nftables): put rules with an input chain whose policy is drop in /etc/nftables.conf (Debian's default file is a start), then run 'sudo systemctl enable --now nftables'; or ask your IT support."
-	fixLinuxInstall   = "No firewall program is installed. Install one and turn it on: on Ubuntu or Debian open a terminal and run 'sudo apt install ufw' then 'sudo ufw enable' (on Fedora: 'sudo dnf install firewalld' then 'sudo systemctl enable --now firewalld'); or ask your IT support."
-	fixLinuxUFWIPv6   = "ufw is not filtering IPv6: set IPV6=yes in /etc/default/ufw, then run 'sudo ufw disable' and 'sudo ufw enable'; or ask your IT support."
-	fixLinuxNftFamily = "The nftables rules filter one address family only: use an 'inet' table (IPv4 and IPv6) for the input chain in /etc/nftables.conf, then run 'sudo systemctl restart nftables'; or ask your IT support."
-	fixLinuxFamily    = "The firewall filters one address family (IPv4 or IPv6) only. Ask your IT support to filter both (with ip6tables rules as well as iptables ones, or an nftables 'inet' table)."
-	fixLinuxAcceptAll = "The firewall is on, but one of its rules lets every incoming connection in (%s). Ask your IT support to remove that rule, then check again."
-	fixLinuxPublished = "Containers (Docker or Podman) publish ports to every network this computer is on, and the firewall does not filter them. Stop those containers before the session (docker ps shows them), or publish them on this computer only ('-p 127.0.0.1:8080:80'); or ask your IT support."
-	fixLinuxRoot      = "Reading the firewall rules needs administrator (root) rights. Make sure the SessionGuard service is running (it runs as root), or run 'sudo sessionguard check', or ask your IT support to confirm the firewall is on."
-	fixLinuxLegacy    = "Some firewall rules on this computer were set up in an older way SessionGuard cannot read. Ask your IT support to confirm the firewall is on (for example with 'sudo ufw enable')."
-	fixLinuxFrontEnd  = "A firewall program is on, but its rules let incoming connections in (another program, such as Docker, may have changed them). Restart the computer and check again; if it still fails, ask your IT support to check the firewall settings."
-	fixLinuxUnknown   = "SessionGuard could not read the firewall settings. Ask your IT support to confirm the firewall is on (for example with 'sudo ufw enable')."
+	fixLinuxOff         = "Turn on the firewall (ufw): open a terminal and run 'sudo ufw enable', or ask your IT support."
+	fixLinuxFirewalld   = "Turn on the firewall (firewalld): open a terminal and run 'sudo systemctl enable --now firewalld', or ask your IT support."
+	fixLinuxNftables    = "Turn on the firewall (nftables): put rules with an input chain whose policy is drop in /etc/nftables.conf (Debian's default file is a start), then run 'sudo systemctl enable --now nftables'; or ask your IT support."
+	fixLinuxInstall     = "No firewall program is installed. Install one and turn it on: on Ubuntu or Debian open a terminal and run 'sudo apt install ufw' then 'sudo ufw enable' (on Fedora: 'sudo dnf install firewalld' then 'sudo systemctl enable --now firewalld'); or ask your IT support."
+	fixLinuxUFWIPv6     = "ufw is not filtering IPv6: set IPV6=yes in /etc/default/ufw, then run 'sudo ufw disable' and 'sudo ufw enable'; or ask your IT support."
+	fixLinuxNftFamily   = "The nftables rules filter one address family only: use an 'inet' table (IPv4 and IPv6) for the input chain in /etc/nftables.conf, then run 'sudo systemctl restart nftables'; or ask your IT support."
+	fixLinuxFamily      = "The firewall filters one address family (IPv4 or IPv6) only. Ask your IT support to filter both (with ip6tables rules as well as iptables ones, or an nftables 'inet' table)."
+	fixLinuxAcceptAll   = "The firewall is on, but one of its rules lets every incoming connection in (%s). Ask your IT support to remove that rule, then check again."
+	fixLinuxAcceptOn    = "The firewall lets in every incoming connection arriving on %s (a rule accepts everything on that network connection). Ask your IT support to remove that rule, then check again."
+	fixLinuxTrustedZone = "firewalld lets in every incoming connection arriving on %s: that network connection is in a zone that accepts everything (such as 'trusted'). Open a terminal and run 'sudo firewall-cmd --get-active-zones' to see it; move the connection to the 'public' zone (for example 'sudo firewall-cmd --permanent --zone=public --change-interface=NAME', then 'sudo firewall-cmd --reload'), or ask your IT support."
+	fixLinuxPublished   = "Containers (Docker or Podman) publish ports to every network this computer is on, and the firewall does not filter them. Stop those containers before the session (docker ps shows them), or publish them on this computer only ('-p 127.0.0.1:8080:80'); or ask your IT support."
+	fixLinuxRoot        = "Reading the firewall rules needs administrator (root) rights. Make sure the SessionGuard service is running (it runs as root), or run 'sudo sessionguard check', or ask your IT support to confirm the firewall is on."
+	fixLinuxLegacy      = "Some firewall rules on this computer were set up in an older way SessionGuard cannot read. Ask your IT support to confirm the firewall is on (for example with 'sudo ufw enable')."
+	fixLinuxFrontEnd    = "A firewall program is on, but its rules let incoming connections in (another program, such as Docker, may have changed them). Restart the computer and check again; if it still fails, ask your IT support to check the firewall settings."
+	fixLinuxUnknown     = "SessionGuard could not read the firewall settings. Ask your IT support to confirm the firewall is on (for example with 'sudo ufw enable')."
 
 	fixMacOff     = "Open System Settings > Network > Firewall and turn it on (on older Macs: System Preferences > Security & Privacy > Firewall > Turn On Firewall), then check again."
 	fixMacManaged = "Your organisation's settings for this Mac turn the firewall off, so you cannot turn it on yourself. Ask your IT support to turn the firewall on."
@@ -123,19 +125,53 @@ func familyName(fam string) string {
 // unknown when they could not be read. by names what filters.
 func linuxFamily(f LinuxFacts, fam string) (checks.Result, string) {
 	name := familyName(fam)
+	// A chain that filters but accepts everything arriving on an
+	// interface that reaches outside does not filter that network.
+	var openOn, openIfaces, uncertain []string
+	judge := func(what string, acceptsOn []string) bool {
+		open, known := f.outsideAccepted(acceptsOn)
+		switch {
+		case !known:
+			uncertain = append(uncertain, fmt.Sprintf("%s accepts everything arriving on %s, and the network interfaces could not be listed (%s)", what, strings.Join(acceptsOn, ", "), f.InterfacesError))
+		case len(open) > 0:
+			openOn = append(openOn, what)
+			for _, i := range open {
+				if !containsString(openIfaces, i) {
+					openIfaces = append(openIfaces, i)
+				}
+			}
+		default:
+			return true
+		}
+		return false
+	}
 	for _, c := range f.InputChains {
 		if c.FiltersFamily(fam) {
-			by := fmt.Sprintf("nftables %s %s %s %ss what no rule allows", c.Family, c.Table, c.Chain, c.Default)
-			return pass(by), by
+			what := fmt.Sprintf("nftables %s %s %s", c.Family, c.Table, c.Chain)
+			if judge(what, c.AcceptsOn) {
+				by := fmt.Sprintf("%s %ss what no rule allows", what, c.Default)
+				return pass(by), by
+			}
 		}
 	}
 	ipt := f.source(iptablesName(fam))
-	if ipt != nil && isTrue(ipt.Filtering) {
+	if ipt != nil && isTrue(ipt.Filtering) && judge(ipt.Name+" INPUT", ipt.AcceptsOn) {
 		by := ipt.Name + " " + ipt.Detail
 		return pass(by), by
 	}
 	if fam == IPv6 && f.IPv6Absent() {
 		return checks.Result{Status: checks.NotApplicable, Summary: "This computer has no IPv6: " + f.IPv6Detail + "."}, ""
+	}
+	switch {
+	case len(openOn) > 0:
+		ifs := strings.Join(openIfaces, ", ")
+		fix := fmt.Sprintf(fixLinuxAcceptOn, ifs)
+		if fw := f.source("firewalld"); fw != nil && isTrue(fw.Active) {
+			fix = fmt.Sprintf(fixLinuxTrustedZone, ifs)
+		}
+		return fail(fmt.Sprintf("The firewall is on, but lets in every incoming connection arriving on %s (%s).", ifs, strings.Join(openOn, "; ")), fix), ""
+	case len(uncertain) > 0:
+		return unknown(summaryUnknown, fixLinuxUnknown, strings.Join(uncertain, "; ")), ""
 	}
 	nft := f.source("nft")
 	rulesRead := (nft != nil && nft.State == StateRead) || (ipt != nil && ipt.State == StateRead)

@@ -21,7 +21,10 @@ type IptablesInput struct {
 	// AcceptRule describes the rule that accepts every outside packet
 	// ("! -i lo -j ACCEPT").
 	AcceptRule string
-	Filtering  bool
+	// AcceptsOn are the interfaces on which INPUT accepts every packet
+	// before its default ("-i wlp2s0 -j ACCEPT"; "wl+" a wildcard).
+	AcceptsOn []string
+	Filtering bool
 	// LegacyTablesPresent is true when iptables-nft warned that
 	// iptables-legacy tables exist, which it cannot show.
 	LegacyTablesPresent bool
@@ -85,7 +88,7 @@ func ParseIptablesS(stdout, stderr []byte) (IptablesInput, error) {
 	policy := strings.ToLower(in.Policy)
 	lookup := func(chain string) []verdictRule { return rules[chain] }
 	d := chainDefault(lookup, "INPUT", policy, "", 0)
-	in.Default, in.AcceptsAll, in.AcceptRule = d.verdict, d.acceptsAll, d.rule
+	in.Default, in.AcceptsAll, in.AcceptRule, in.AcceptsOn = d.verdict, d.acceptsAll, d.rule, d.acceptsOn
 	in.Filtering = !in.AcceptsAll && (in.Default == "drop" || in.Default == "reject")
 	return in, nil
 }
@@ -103,9 +106,12 @@ var targetOptions = map[string]bool{
 // -i +, -p tcp/udp/all with no port, a NEW connection state, 0.0.0.0/0.
 func classifyIptablesRule(words []string) verdictRule {
 	r := verdictRule{unconditional: true}
-	narrowed := false
-	var wide []string
+	narrowed, otherNarrowing := false, false
+	var wide, ifaces []string
 	cond := func(desc string) {
+		if desc == "" {
+			otherNarrowing = true
+		}
 		r.unconditional = false
 		if desc == "" {
 			narrowed = true
@@ -150,6 +156,10 @@ func classifyIptablesRule(words []string) verdictRule {
 		case w == "-i" && next == "+":
 			i++
 			cond("-i +")
+		case w == "-i" && next != "":
+			i++
+			r.unconditional, narrowed = false, true
+			ifaces = append(ifaces, next)
 		case w == "-p" && (next == "tcp" || next == "udp" || next == "6" || next == "17" || next == "all"):
 			i++
 			cond("-p " + next)
@@ -178,6 +188,9 @@ func classifyIptablesRule(words []string) verdictRule {
 	}
 	if !narrowed && len(wide) > 0 {
 		r.wide = strings.Join(wide, " ")
+	}
+	if !otherNarrowing {
+		r.ifaces = outsideIfaces(ifaces)
 	}
 	if r.wide != "" {
 		r.wide += " -j " + strings.ToUpper(r.verdict)

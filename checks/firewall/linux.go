@@ -13,7 +13,23 @@ import (
 const (
 	ifInet6File     = "/proc/net/if_inet6"
 	disableIPv6File = "/proc/sys/net/ipv6/conf/all/disable_ipv6"
+	// procNetDev lists the network interfaces of this network namespace
+	// (with counters, which are not read).
+	procNetDev = "/proc/net/dev"
 )
+
+// interfacesOf reads the interface names of /proc/net/dev: after two
+// header lines, "  name: counters…" a line.
+func interfacesOf(b []byte) []string {
+	out := []string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		name, _, ok := strings.Cut(line, ":")
+		if name = strings.TrimSpace(name); ok && name != "" && !strings.Contains(name, "|") {
+			out = append(out, name)
+		}
+	}
+	return out
+}
 
 // presenceOf reads /proc/net/if_inet6: one address a line, the interface
 // name last.
@@ -48,7 +64,14 @@ func collectLinux(ctx context.Context, p probe.Probe) *LinuxFacts {
 			f.Sources = append(f.Sources, iptablesSource(ctx, p, f, IPv6))
 		}
 	}
-	if !f.familyFiltered(IPv4) || (!f.familyFiltered(IPv6) && !f.IPv6Absent()) {
+	if f.needsInterfaces() {
+		if b, err := p.ReadFile(procNetDev); err == nil {
+			f.Interfaces = interfacesOf(b)
+		} else {
+			f.InterfacesError = err.Error()
+		}
+	}
+	if !f.cleanlyFiltered(IPv4) || (!f.cleanlyFiltered(IPv6) && !f.IPv6Absent()) {
 		f.Sources = append(f.Sources, ufwSource(ctx, p), firewalldSource(ctx, p))
 	}
 	return f
@@ -133,6 +156,7 @@ func iptablesSource(ctx context.Context, p probe.Probe, f *LinuxFacts, fam strin
 		f.LegacyTablesPresent = in.LegacyTablesPresent
 	}
 	s.State, s.Filtering = StateRead, boolPtr(in.Filtering)
+	s.AcceptsOn = in.AcceptsOn
 	s.Detail = "INPUT policy " + in.Policy
 	switch {
 	case in.AcceptsAll:

@@ -87,6 +87,7 @@ func TestLiveNetns(t *testing.T) {
 		{name: "inet drop, IPv6 present", setup: liveSetup{Rules: inetDrop, Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Pass},
 		{name: "ip and ip6 drop, IPv6 present", setup: liveSetup{Rules: ipDrop + ip6Drop, Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Pass},
 		{name: "drop policy then iifname != lo accept", setup: liveSetup{Rules: "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tiif \"lo\" accept\n\t\tiifname != \"lo\" accept\n\t}\n}\n", Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Fail},
+		{name: "drop policy, everything accepted on the uplink", setup: liveSetup{Rules: "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tiif \"lo\" accept\n\t\tiifname \"sg0\" accept\n\t}\n}\n", Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Fail},
 		{name: "iptables drop, ip6tables accept", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"))}, needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
 		{name: "iptables and ip6tables drop", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"))}, needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Pass},
 		{name: "iptables drop then ! -i lo accept", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),

@@ -31,6 +31,10 @@ type InputChain struct {
 	AcceptsAll bool `json:"accepts_all,omitempty"`
 	// AcceptRule describes that rule ("iifname != lo accept").
 	AcceptRule string `json:"accept_rule,omitempty"`
+	// AcceptsOn are the interfaces (names, or wildcards "wl*") on which
+	// the chain accepts every packet before its default: `iifname
+	// "wlp2s0" accept`, or firewalld's trusted zone on an interface.
+	AcceptsOn []string `json:"accepts_on,omitempty"`
 	// Filtering is true when the chain drops or rejects incoming packets
 	// that no rule allowed, for every family it covers.
 	Filtering bool `json:"filtering"`
@@ -202,6 +206,11 @@ func ParseNftJSON(b []byte) (Ruleset, error) {
 				// The chain's summary is its most open family's.
 				ic.Default, ic.AcceptsAll, ic.AcceptRule = d.verdict, d.acceptsAll, d.rule
 			}
+			for _, i := range d.acceptsOn {
+				if !containsString(ic.AcceptsOn, i) {
+					ic.AcceptsOn = append(ic.AcceptsOn, i)
+				}
+			}
 			if !d.acceptsAll && (d.verdict == "drop" || d.verdict == "reject") {
 				ic.Filters = append(ic.Filters, fam)
 			}
@@ -230,6 +239,11 @@ type verdictRule struct {
 	// nfproto limits the rule to one family ("ipv4", "ipv6") in an inet
 	// chain (`meta nfproto ipv4`); empty for both.
 	nfproto string
+	// ifaces are the input interfaces (names, or wildcards "wl*") a rule
+	// whose only narrowing condition is its interface applies to:
+	// `iifname "wlp2s0" accept`, firewalld's `iifname "wlp2s0" goto
+	// filter_IN_trusted`. lo is left out.
+	ifaces []string
 	// verdict is "accept", "drop", "reject", "jump", "goto", "return" or
 	// "" (no verdict: the packet goes on to the next rule).
 	verdict string
@@ -342,10 +356,23 @@ func wideMatch(m nftMatch) (desc, nfproto string) {
 	return "", ""
 }
 
+// ifaceMatch returns the interfaces of an `iifname == X` or `iifname in
+// {…}` match, nil for any other match.
+func ifaceMatch(m nftMatch) []string {
+	var left nftLeft
+	if json.Unmarshal(m.Left, &left) != nil || left.Meta == nil || (left.Meta.Key != "iifname" && left.Meta.Key != "iif") {
+		return nil
+	}
+	if m.Op != "==" && m.Op != "in" {
+		return nil
+	}
+	return rightValues(m.Right)
+}
+
 func classifyRule(expr []json.RawMessage) verdictRule {
 	r := verdictRule{unconditional: true}
-	narrowed := false
-	var wide []string
+	narrowed, otherNarrowing := false, false
+	var wide, ifaces []string
 	for _, raw := range expr {
 		var stmt map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &stmt); err != nil || len(stmt) != 1 {
@@ -375,6 +402,11 @@ func classifyRule(expr []json.RawMessage) verdictRule {
 					wide = append(wide, d)
 				default:
 					r.unconditional, narrowed = false, true
+					if ifs := ifaceMatch(m); ifs != nil {
+						ifaces = append(ifaces, ifs...)
+					} else {
+						otherNarrowing = true
+					}
 				}
 			case name == "xt":
 				// iptables-nft compat expressions: targets DROP/REJECT/ACCEPT
@@ -397,16 +429,30 @@ func classifyRule(expr []json.RawMessage) verdictRule {
 						continue
 					}
 				}
-				r.unconditional, narrowed = false, true
+				r.unconditional, narrowed, otherNarrowing = false, true, true
 			default:
-				r.unconditional, narrowed = false, true
+				r.unconditional, narrowed, otherNarrowing = false, true, true
 			}
 		}
 	}
 	if !narrowed && len(wide) > 0 {
 		r.wide = strings.Join(wide, " ") + " " + r.verdict
 	}
+	if !otherNarrowing {
+		r.ifaces = outsideIfaces(ifaces)
+	}
 	return r
+}
+
+// outsideIfaces leaves lo out of a rule's interfaces.
+func outsideIfaces(list []string) []string {
+	var out []string
+	for _, s := range list {
+		if s != "lo" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // publishedPort recognises a DNAT rule that sends a destination port on to
@@ -482,49 +528,72 @@ type chainVerdict struct {
 	acceptsAll bool
 	// rule describes the rule that accepts every outside packet.
 	rule string
+	// acceptsOn are the interfaces on which every packet is accepted
+	// before the default (`iifname "wlp2s0" accept`, or a jump or goto on
+	// that interface to a chain that accepts everything).
+	acceptsOn []string
 }
 
 // chainDefault walks a chain's rules for packets of family fam and returns
-// the verdict a packet that no narrowing rule picked out gets, and whether a
-// rule accepting every outside packet comes first. Unconditional jumps and
-// gotos are followed (a few levels deep); a chain that ends without a
-// verdict, or returns some packets early, leaves the decision to its
-// caller, and a base chain to its policy.
+// the verdict a packet that no narrowing rule picked out gets, whether a
+// rule accepting every outside packet comes first, and the interfaces on
+// which everything is accepted. Unconditional jumps and gotos are followed
+// (a few levels deep); a chain that ends without a verdict, or returns some
+// packets early, leaves the decision to its caller, and a base chain to its
+// policy.
 func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, depth int) chainVerdict {
+	var on []string
+	done := func(v chainVerdict) chainVerdict {
+		v.acceptsOn = append(on, v.acceptsOn...)
+		return v
+	}
 	for _, r := range lookup(chain) {
 		if !r.matches(fam) {
 			continue
 		}
 		if !r.unconditional {
 			if r.wide != "" && r.verdict == "accept" {
-				return chainVerdict{verdict: "accept", acceptsAll: true, rule: r.wide}
+				return done(chainVerdict{verdict: "accept", acceptsAll: true, rule: r.wide})
+			}
+			if len(r.ifaces) > 0 {
+				switch r.verdict {
+				case "accept":
+					on = append(on, r.ifaces...)
+				case "jump", "goto":
+					if depth < 8 && r.target != "" {
+						if v := chainDefault(lookup, r.target, "", fam, depth+1); v.acceptsAll {
+							on = append(on, r.ifaces...)
+						}
+					}
+				}
 			}
 			if depth > 0 && r.verdict == "return" {
 				// Some packets go back to the calling chain: this
 				// chain's final verdict is not every packet's.
-				return chainVerdict{}
+				return done(chainVerdict{})
 			}
 			continue
 		}
 		switch r.verdict {
 		case "accept":
-			return chainVerdict{verdict: "accept", acceptsAll: true, rule: "accept"}
+			return done(chainVerdict{verdict: "accept", acceptsAll: true, rule: "accept"})
 		case "drop", "reject":
-			return chainVerdict{verdict: r.verdict}
+			return done(chainVerdict{verdict: r.verdict})
 		case "return":
-			return chainVerdict{verdict: policy}
+			return done(chainVerdict{verdict: policy})
 		case "jump", "goto":
 			if depth >= 8 || r.target == "" {
 				continue
 			}
 			v := chainDefault(lookup, r.target, "", fam, depth+1)
 			if v.verdict != "" || v.acceptsAll {
-				return v
+				return done(v)
 			}
+			on = append(on, v.acceptsOn...)
 			if r.verdict == "goto" {
-				return chainVerdict{verdict: policy}
+				return done(chainVerdict{verdict: policy})
 			}
 		}
 	}
-	return chainVerdict{verdict: policy}
+	return done(chainVerdict{verdict: policy})
 }

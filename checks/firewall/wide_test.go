@@ -117,3 +117,37 @@ func TestScrubIfInet6(t *testing.T) {
 		t.Error("Scrub changed a command's output")
 	}
 }
+
+func TestInterfaceAccepts(t *testing.T) {
+	tests := []struct {
+		rule   string
+		ifaces string
+	}{
+		{"-i wlp2s0 -j ACCEPT", "wlp2s0"},
+		{"-i wl+ -m conntrack --ctstate NEW -j ACCEPT", "wl+"},
+		{"-i lo -j ACCEPT", ""},
+		{"-i eth0 -p tcp -m tcp --dport 22 -j ACCEPT", ""},
+	}
+	for _, tc := range tests {
+		if got := strings.Join(classifyIptablesRule(strings.Fields(tc.rule)).ifaces, ","); got != tc.ifaces {
+			t.Errorf("%q: ifaces %q, want %q", tc.rule, got, tc.ifaces)
+		}
+	}
+	f := LinuxFacts{Interfaces: []string{"docker0", "enp0s31f6", "lo", "veth1a2b", "wlp0s20f3"}}
+	for _, tc := range []struct {
+		accepts []string
+		open    string
+	}{
+		{[]string{"docker0", "veth1a2b"}, ""},
+		{[]string{"wl*"}, "wlp0s20f3"},
+		{[]string{"en+", "docker0"}, "enp0s31f6"},
+	} {
+		open, known := f.outsideAccepted(tc.accepts)
+		if !known || strings.Join(open, ",") != tc.open {
+			t.Errorf("accepts on %v: open %v (known %v), want %q", tc.accepts, open, known, tc.open)
+		}
+	}
+	if _, known := (&LinuxFacts{}).outsideAccepted([]string{"wlp2s0"}); known {
+		t.Error("interfaces unread, yet whether wlp2s0 reaches outside is known")
+	}
+}
