@@ -87,6 +87,9 @@ type LinuxFacts struct {
 	// containers: such packets are forwarded, never meeting the input
 	// chains.
 	Published []PublishedPort `json:"published_ports,omitempty"`
+	// NatError says why the iptables nat table (read for published ports
+	// when nft was not) could not be read.
+	NatError []string `json:"nat_error,omitempty"`
 	// Interfaces are the network interfaces (/proc/net/dev), read only
 	// when a filtering chain accepts everything on some interfaces, to
 	// tell whether those reach outside; InterfacesError says why they

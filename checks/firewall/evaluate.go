@@ -21,6 +21,7 @@ const (
 	fixLinuxAcceptAll   = "The firewall is on, but one of its rules lets every incoming connection in (%s). Ask your IT support to remove that rule, then check again."
 	fixLinuxAcceptOn    = "The firewall lets in every incoming connection arriving on %s (a rule accepts everything on that network connection). Ask your IT support to remove that rule, then check again."
 	fixLinuxTrustedZone = "firewalld lets in every incoming connection arriving on %s: that network connection is in a zone that accepts everything (such as 'trusted'). Open a terminal and run 'sudo firewall-cmd --get-active-zones' to see it; move the connection to the 'public' zone (for example 'sudo firewall-cmd --permanent --zone=public --change-interface=NAME', then 'sudo firewall-cmd --reload'), or ask your IT support."
+	fixLinuxNatUnread   = "SessionGuard could not read whether containers (Docker or Podman) publish ports that the firewall does not filter. If you run containers, stop them before the session; otherwise try \"Check again\", or ask your IT support."
 	fixLinuxPublished   = "Containers (Docker or Podman) publish ports to every network this computer is on, and the firewall does not filter them. Stop those containers before the session (docker ps shows them), or publish them on this computer only ('-p 127.0.0.1:8080:80'); or ask your IT support."
 	fixLinuxRoot        = "Reading the firewall rules needs administrator (root) rights. Make sure the SessionGuard service is running (it runs as root), or run 'sudo sessionguard check', or ask your IT support to confirm the firewall is on."
 	fixLinuxLegacy      = "Some firewall rules on this computer were set up in an older way SessionGuard cannot read. Ask your IT support to confirm the firewall is on (for example with 'sudo ufw enable')."
@@ -86,6 +87,12 @@ func evaluateLinux(f LinuxFacts) checks.Result {
 		r.Summary = fmt.Sprintf("The firewall blocks incoming IPv4 and IPv6 connections (%s).", by4)
 	default:
 		r.Summary = fmt.Sprintf("The firewall blocks incoming IPv4 connections (%s) and IPv6 connections (%s).", by4, by6)
+	}
+	if len(f.NatError) > 0 {
+		// Published ports are graded warn, so not knowing them is too.
+		return checks.Result{Status: checks.Warn,
+			Summary: r.Summary + " Whether containers publish ports past it could not be read (" + strings.Join(f.NatError, "; ") + ").",
+			Fix:     fixLinuxNatUnread}
 	}
 	if ports := publishedEverywhere(f.Published); len(ports) > 0 {
 		n := fmt.Sprintf("%d ports are", len(ports))

@@ -214,3 +214,48 @@ func skipQuoted(words []string, i int) int {
 	}
 	return len(words) - 1
 }
+
+// ParseIptablesDNAT reads `iptables -t nat -S` (or ip6tables) for the ports
+// DNAT rules publish: Docker's "-A DOCKER ! -i docker0 -p tcp -m tcp
+// --dport 8080 -j DNAT --to-destination 172.17.0.2:80", limited to one
+// address with "-d 127.0.0.1/32". family is "ip" or "ip6".
+func ParseIptablesDNAT(stdout []byte, family string) []PublishedPort {
+	var out []PublishedPort
+	sc := bufio.NewScanner(bytes.NewReader(stdout))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 || f[0] != "-A" {
+			continue
+		}
+		pp := PublishedPort{Family: family, EveryAddress: true}
+		dnat := false
+		for i := 2; i < len(f); i++ {
+			next := ""
+			if i+1 < len(f) {
+				next = f[i+1]
+			}
+			switch f[i] {
+			case "-j":
+				dnat = next == "DNAT"
+			case "-p":
+				pp.Proto = next
+			case "--dport", "--dports":
+				if i > 0 && f[i-1] != "!" {
+					pp.Port = next
+				}
+			case "-d":
+				if i > 0 && f[i-1] != "!" {
+					pp.EveryAddress = false
+				}
+			}
+		}
+		if pp.Proto == "" {
+			pp.Proto = "tcp/udp"
+		}
+		if dnat && pp.Port != "" && !containsPort(out, pp) {
+			out = append(out, pp)
+		}
+	}
+	return out
+}

@@ -64,6 +64,15 @@ func collectLinux(ctx context.Context, p probe.Probe) *LinuxFacts {
 			f.Sources = append(f.Sources, iptablesSource(ctx, p, f, IPv6))
 		}
 	}
+	if nft := f.source("nft"); nft.State != StateRead {
+		// Published ports show in nft's ruleset; without it, in the nat
+		// table of the iptables that filters.
+		for _, fam := range []string{IPv4, IPv6} {
+			if s := f.source(iptablesName(fam)); s != nil && isTrue(s.Filtering) {
+				natPorts(ctx, p, f, fam)
+			}
+		}
+	}
 	if f.needsInterfaces() {
 		if b, err := p.ReadFile(procNetDev); err == nil {
 			f.Interfaces = interfacesOf(b)
@@ -172,6 +181,33 @@ func iptablesSource(ctx context.Context, p probe.Probe, f *LinuxFacts, fam strin
 	addFront("ufw", in.UFW)
 	addFront("docker", in.Docker)
 	return s
+}
+
+// natPorts adds the ports `iptables -t nat -S` (or ip6tables) publishes by
+// DNAT. It can only turn a pass into a warn, so a failure to read it is
+// noted in NatError and judged no further.
+func natPorts(ctx context.Context, p probe.Probe, f *LinuxFacts, fam string) {
+	name := iptablesName(fam)
+	out, err := p.Run(ctx, name, "-t", "nat", "-S")
+	switch {
+	case errors.Is(err, probe.ErrNotFound):
+		return
+	case err != nil:
+		f.NatError = append(f.NatError, err.Error())
+		return
+	case out.ExitCode != 0:
+		f.NatError = append(f.NatError, fmt.Sprintf("%s -t nat -S: exit status %d: %s", name, out.ExitCode, firstLine(string(out.Stderr))))
+		return
+	}
+	family := "ip"
+	if fam == IPv6 {
+		family = "ip6"
+	}
+	for _, pp := range ParseIptablesDNAT(out.Stdout, family) {
+		if !containsPort(f.Published, pp) {
+			f.Published = append(f.Published, pp)
+		}
+	}
 }
 
 // acceptsAllDetail introduces, in an iptables source's Detail, the rule that

@@ -151,3 +151,27 @@ func TestInterfaceAccepts(t *testing.T) {
 		t.Error("interfaces unread, yet whether wlp2s0 reaches outside is known")
 	}
 }
+
+func TestParseIptablesDNAT(t *testing.T) {
+	nat := "-P PREROUTING ACCEPT\n-N DOCKER\n-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER\n" +
+		"-A DOCKER -i docker0 -j RETURN\n" +
+		"-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80\n" +
+		"-A DOCKER -d 127.0.0.1/32 ! -i docker0 -p tcp -m tcp --dport 6379 -j DNAT --to-destination 172.17.0.3:6379\n" +
+		"-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE\n"
+	got := ParseIptablesDNAT([]byte(nat), "ip")
+	want := []PublishedPort{{Family: "ip", Proto: "tcp", Port: "8080", EveryAddress: true}, {Family: "ip", Proto: "tcp", Port: "6379"}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+func TestNatUnreadIsWarn(t *testing.T) {
+	yes := true
+	f := LinuxFacts{
+		Sources:  []Source{{Name: "nft", State: StateNotInstalled}, {Name: "iptables", State: StateRead, Filtering: &yes}, {Name: "ip6tables", State: StateRead, Filtering: &yes}},
+		NatError: []string{"iptables -t nat -S: access denied"},
+	}
+	if r := evaluateLinux(f); r.Status != "warn" || !strings.Contains(r.Fix, "containers") {
+		t.Errorf("nat unread: %s %q", r.Status, r.Fix)
+	}
+}
