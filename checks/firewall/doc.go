@@ -14,8 +14,12 @@
 //     condition at all, or only conditions every outside packet meets
 //     (iifname != "lo", iifname "*", meta l4proto tcp/udp with no port,
 //     ct state new, 0.0.0.0/0 or ::/0). meta nfproto limits an inet rule to
-//     its family. One filtering chain is enough: every base chain sees
-//     every packet. When no chain filters IPv4, iptables -S (policy DROP or
+//     its family. A rule accepting everything on an input interface
+//     (`iifname "wlp2s0" accept`, or a jump there to a chain that accepts
+//     everything: firewalld's trusted zone) makes the chain not filter
+//     when the interface reaches outside: the interfaces are then read
+//     from /proc/net/dev (lo and container or VM bridges by name do not).
+//     One filtering chain is enough: every base chain sees every packet. When no chain filters IPv4, iptables -S (policy DROP or
 //     a final DROP/REJECT, the same accept-everything rules: -j ACCEPT,
 //     ! -i lo, -i +, -p tcp/udp with no port, --state NEW, 0.0.0.0/0, and
 //     the iptables-nft warning that iptables-legacy tables exist, which nft
@@ -31,7 +35,9 @@
 //     the verdict is unknown. DNAT rules in the ruleset (Docker through
 //     iptables-nft, Podman's netavark) publish ports to containers through
 //     FORWARD, bypassing the input chains: ports published to every address
-//     turn a pass into a warn that names them.
+//     turn a pass into a warn that names them. Without nft, iptables -t nat
+//     -S (and ip6tables) gives them, for a family those filter; a nat
+//     table that cannot be read is a warn too.
 //   - macOS: socketfilterfw --getglobalstate (State 1 on, 2 on and blocking
 //     all, 0 off); system_profiler SPFirewallDataType -json
 //     (spfirewall_globalstate_*) when that is not recognised; the managed
