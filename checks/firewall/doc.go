@@ -4,36 +4,64 @@
 //
 // Sources, per operating system:
 //
-//   - Linux: nft -j list ruleset. Every base chain of family ip, ip6 or
-//     inet with type filter on the input hook is judged: it filters when
-//     its policy is drop, or when it ends (directly, or through an
-//     unconditional jump) in an unconditional drop or reject, unless an
-//     unconditional accept comes first. Any such chain in any table
-//     (firewalld, ufw's and Docker's iptables-nft tables, hand-written
-//     rules) means incoming connections are filtered. When nothing filters
-//     there, iptables -S (policy DROP or a final -j DROP/REJECT, and the
-//     iptables-nft warning that iptables-legacy tables exist, which nft
-//     cannot show), ufw status verbose (active with default deny/reject
-//     incoming) and firewall-cmd --state ("running", or "not running" on
-//     stderr with exit status 252). ufw and firewalld decide only when
-//     the rules could not be read (not root): the rules have the last word.
-//     Nothing installed is a fail; "Operation not permitted" with no other
-//     source answering is unknown.
+//   - Linux: IPv4 and IPv6 are judged apart and both must be filtered
+//     (checks.AllOf). nft -j list ruleset: every base chain of type filter
+//     on the input hook is judged for the families its table covers (ip
+//     IPv4, ip6 IPv6, inet both; bridge, arp and netdev neither): it
+//     filters a family when its policy is drop, or when it ends (directly,
+//     or through an unconditional jump) in an unconditional drop or
+//     reject, unless a rule accepting every outside packet comes first: no
+//     condition at all, or only conditions every outside packet meets
+//     (iifname != "lo", iifname "*", meta l4proto tcp/udp with no port,
+//     ct state new, 0.0.0.0/0 or ::/0). meta nfproto limits an inet rule to
+//     its family. A rule accepting everything on an input interface
+//     (`iifname "wlp2s0" accept`, or a jump there to a chain that accepts
+//     everything: firewalld's trusted zone) makes the chain not filter
+//     when the interface reaches outside: the interfaces are then read
+//     from /proc/net/dev (lo and container or VM bridges by name do not).
+//     One filtering chain is enough: every base chain sees every packet. When no chain filters IPv4, iptables -S (policy DROP or
+//     a final DROP/REJECT, the same accept-everything rules: -j ACCEPT,
+//     ! -i lo, -i +, -p tcp/udp with no port, --state NEW, 0.0.0.0/0, and
+//     the iptables-nft warning that iptables-legacy tables exist, which nft
+//     cannot show). When none filters IPv6, whether the computer has IPv6
+//     (/proc/net/if_inet6: an address on an interface other than lo; else
+//     net.ipv6.conf.all.disable_ipv6; both absent is a kernel without
+//     IPv6), and when it may, ip6tables -S likewise. A computer without
+//     IPv6 needs only IPv4 filtered, and the facts say so. ufw status
+//     verbose and firewall-cmd --state are read when a family is not
+//     filtered, for the wording and the fix, which names the installed
+//     tool (ufw, firewalld, the nftables service) or how to install one;
+//     they never pass on their own: with the rules unreadable (not root)
+//     the verdict is unknown. DNAT rules in the ruleset (Docker through
+//     iptables-nft, Podman's netavark) publish ports to containers through
+//     FORWARD, bypassing the input chains: ports published to every address
+//     turn a pass into a warn that names them. Without nft, iptables -t nat
+//     -S (and ip6tables) gives them, for a family those filter; a nat
+//     table that cannot be read is a warn too.
 //   - macOS: socketfilterfw --getglobalstate (State 1 on, 2 on and blocking
 //     all, 0 off); system_profiler SPFirewallDataType -json
 //     (spfirewall_globalstate_*) when that is not recognised; the managed
 //     profile /Library/Managed Preferences/com.apple.security.firewall.plist
 //     (EnableFirewall); the ALF plist of macOS 14 and earlier as a last
 //     resort.
-//   - Windows: a third-party firewall registered in root/SecurityCenter2
+//   - Windows: two routes, either of which protects (checks.AnyOf).
+//     Windows Firewall needs both (checks.AllOf) its services running,
+//     MpsSvc and BFE (root/cimv2 Win32_Service State and StartMode; else
+//     the registry Start value under Services\<name>, where 4 is disabled
+//     and anything else leaves the running state unknown unless netsh
+//     answered, which it does only while MpsSvc runs), and its profiles on:
+//     root/StandardCimv2 MSFT_NetFirewallProfile (Enabled 1, or 2 "not
+//     configured" which is on by default; DefaultInboundAction Allow counts
+//     as off), else the registry EnableFirewall DWORDs under
+//     SharedAccess\Parameters\FirewallPolicy (a value that exists but
+//     cannot be read leaves its profile unknown), with Group Policy values
+//     laid over them; the profiles of the networks in use from
+//     MSFT_NetConnectionProfile NetworkCategory. When neither is readable,
+//     netsh advfirewall show currentprofile, whose state words are
+//     localised (ON/OFF, EIN/AUS, Actif/Inactif, ...) and decoded from the
+//     console code page. Only when Windows Firewall does not pass, a
+//     third-party firewall registered in root/SecurityCenter2
 //     FirewallProduct that is on (productState bits 12-15 of 1 or 3)
-//     passes. Otherwise Windows Firewall's profiles from root/StandardCimv2
-//     MSFT_NetFirewallProfile (Enabled 1, or 2 "not configured" which is on
-//     by default; DefaultInboundAction Allow counts as off), else the
-//     registry EnableFirewall DWORDs under SharedAccess\Parameters\
-//     FirewallPolicy, with Group Policy values laid over them; the profiles
-//     of the networks in use from MSFT_NetConnectionProfile NetworkCategory.
-//     When neither is readable, netsh advfirewall show currentprofile, whose
-//     state words are localised (ON/OFF, EIN/AUS, Actif/Inactif, ...) and
-//     decoded from the console code page.
+//     passes; Security Center unreadable leaves the verdict unknown rather
+//     than fail.
 package firewall

@@ -11,11 +11,22 @@ import (
 const (
 	unknownFix = "SessionGuard could not tell whether the firewall is on. Try \"Check again\"; if it stays unknown, ask your IT support to confirm the firewall is on and send them an evidence bundle (sessionguard evidence record)."
 
-	fixLinuxOff      = "Turn on the firewall: open a terminal and run 'sudo ufw enable', or ask your IT support."
-	fixLinuxRoot     = "Reading the firewall rules needs administrator (root) rights. Make sure the SessionGuard service is running (it runs as root), or run 'sudo sessionguard check', or ask your IT support to confirm the firewall is on."
-	fixLinuxLegacy   = "Some firewall rules on this computer were set up in an older way SessionGuard cannot read. Ask your IT support to confirm the firewall is on (for example with 'sudo ufw enable')."
-	fixLinuxFrontEnd = "A firewall program is on, but its rules let incoming connections in (another program, such as Docker, may have changed them). Restart the computer and check again; if it still fails, ask your IT support to check the firewall settings."
-	fixLinuxUnknown  = "SessionGuard could not read the firewall settings. Ask your IT support to confirm the firewall is on (for example with 'sudo ufw enable')."
+	fixLinuxOff         = "Turn on the firewall (ufw): open a terminal and run 'sudo ufw enable', or ask your IT support."
+	fixLinuxFirewalld   = "Turn on the firewall (firewalld): open a terminal and run 'sudo systemctl enable --now firewalld', or ask your IT support."
+	fixLinuxNftables    = "Turn on the firewall (nftables): put rules with an input chain whose policy is drop in /etc/nftables.conf (Debian's default file is a start), then run 'sudo systemctl enable --now nftables'; or ask your IT support."
+	fixLinuxInstall     = "No firewall program is installed. Install one and turn it on: on Ubuntu or Debian open a terminal and run 'sudo apt install ufw' then 'sudo ufw enable' (on Fedora: 'sudo dnf install firewalld' then 'sudo systemctl enable --now firewalld'); or ask your IT support."
+	fixLinuxUFWIPv6     = "ufw is not filtering IPv6: set IPV6=yes in /etc/default/ufw, then run 'sudo ufw disable' and 'sudo ufw enable'; or ask your IT support."
+	fixLinuxNftFamily   = "The nftables rules filter one address family only: use an 'inet' table (IPv4 and IPv6) for the input chain in /etc/nftables.conf, then run 'sudo systemctl restart nftables'; or ask your IT support."
+	fixLinuxFamily      = "The firewall filters one address family (IPv4 or IPv6) only. Ask your IT support to filter both (with ip6tables rules as well as iptables ones, or an nftables 'inet' table)."
+	fixLinuxAcceptAll   = "The firewall is on, but one of its rules lets every incoming connection in (%s). Ask your IT support to remove that rule, then check again."
+	fixLinuxAcceptOn    = "The firewall lets in every incoming connection arriving on %s (a rule accepts everything on that network connection). Ask your IT support to remove that rule, then check again."
+	fixLinuxTrustedZone = "firewalld lets in every incoming connection arriving on %s: that network connection is in a zone that accepts everything (such as 'trusted'). Open a terminal and run 'sudo firewall-cmd --get-active-zones' to see it; move the connection to the 'public' zone (for example 'sudo firewall-cmd --permanent --zone=public --change-interface=NAME', then 'sudo firewall-cmd --reload'), or ask your IT support."
+	fixLinuxNatUnread   = "SessionGuard could not read whether containers (Docker or Podman) publish ports that the firewall does not filter. If you run containers, stop them before the session; otherwise try \"Check again\", or ask your IT support."
+	fixLinuxPublished   = "Containers (Docker or Podman) publish ports to every network this computer is on, and the firewall does not filter them. Stop those containers before the session (docker ps shows them), or publish them on this computer only ('-p 127.0.0.1:8080:80'); or ask your IT support."
+	fixLinuxRoot        = "Reading the firewall rules needs administrator (root) rights. Make sure the SessionGuard service is running (it runs as root), or run 'sudo sessionguard check', or ask your IT support to confirm the firewall is on."
+	fixLinuxLegacy      = "Some firewall rules on this computer were set up in an older way SessionGuard cannot read. Ask your IT support to confirm the firewall is on (for example with 'sudo ufw enable')."
+	fixLinuxFrontEnd    = "A firewall program is on, but its rules let incoming connections in (another program, such as Docker, may have changed them). Restart the computer and check again; if it still fails, ask your IT support to check the firewall settings."
+	fixLinuxUnknown     = "SessionGuard could not read the firewall settings. Ask your IT support to confirm the firewall is on (for example with 'sudo ufw enable')."
 
 	fixMacOff     = "Open System Settings > Network > Firewall and turn it on (on older Macs: System Preferences > Security & Privacy > Firewall > Turn On Firewall), then check again."
 	fixMacManaged = "Your organisation's settings for this Mac turn the firewall off, so you cannot turn it on yourself. Ask your IT support to turn the firewall on."
@@ -26,6 +37,7 @@ const (
 	fixWinInbound  = "The firewall is on but set to let every incoming connection in. Ask your IT support to set it back to block incoming connections that are not allowed (the Windows default)."
 	fixWinPolicy   = "Your organisation's settings for this PC turn the firewall off, so you cannot turn it on yourself. Ask your IT support to turn the firewall on."
 	fixWinUnknown  = "SessionGuard could not read the firewall settings. Open Windows Security > Firewall & network protection and make sure the firewall is on, then check again; if it stays unknown, ask your IT support."
+	fixWinService  = "The Windows Defender Firewall service is turned off, so the firewall settings protect nothing. Ask your IT support to turn the Windows Defender Firewall service back on (and the Base Filtering Engine service it needs), then restart the PC and check again."
 	fixWinSomeOff  = "Open Windows Security > Firewall & network protection and turn on the firewall for every network type that shows as off, then check again."
 	summaryUnknown = "Could not tell whether the firewall is on."
 )
@@ -57,64 +69,237 @@ func fail(summary, fix string) checks.Result {
 
 func isTrue(b *bool) bool { return b != nil && *b }
 
+// evaluateLinux judges IPv4 and IPv6 apart (checks.AllOf): the computer is
+// protected only when incoming packets of both families are filtered, or
+// the family is absent (no IPv6). Containers' published ports, which bypass
+// the input chains, turn a pass into a warn.
 func evaluateLinux(f LinuxFacts) checks.Result {
-	for _, c := range f.InputChains {
-		if c.Filtering {
-			return pass(fmt.Sprintf("The firewall blocks incoming connections (nftables %s %s %s %ss what no rule allows).", c.Family, c.Table, c.Chain, c.Default))
+	v4, by4 := linuxFamily(f, IPv4)
+	v6, by6 := linuxFamily(f, IPv6)
+	r := checks.AllOf(v4, v6)
+	if r.Status != checks.Pass {
+		return r
+	}
+	switch {
+	case v6.Status == checks.NotApplicable:
+		r.Summary = fmt.Sprintf("The firewall blocks incoming connections (%s); this computer has no IPv6 (%s).", by4, f.IPv6Detail)
+	case by4 == by6:
+		r.Summary = fmt.Sprintf("The firewall blocks incoming IPv4 and IPv6 connections (%s).", by4)
+	default:
+		r.Summary = fmt.Sprintf("The firewall blocks incoming IPv4 connections (%s) and IPv6 connections (%s).", by4, by6)
+	}
+	if len(f.NatError) > 0 {
+		// Published ports are graded warn, so not knowing them is too.
+		return checks.Result{Status: checks.Warn,
+			Summary: r.Summary + " Whether containers publish ports past it could not be read (" + strings.Join(f.NatError, "; ") + ").",
+			Fix:     fixLinuxNatUnread}
+	}
+	if ports := publishedEverywhere(f.Published); len(ports) > 0 {
+		n := fmt.Sprintf("%d ports are", len(ports))
+		if len(ports) == 1 {
+			n = "1 port is"
+		}
+		return checks.Result{Status: checks.Warn,
+			Summary: r.Summary + " But " + n + " published by containers (Docker or Podman) to every address, which the firewall does not filter: " + strings.Join(ports, ", ") + ".",
+			Fix:     fixLinuxPublished}
+	}
+	return r
+}
+
+// publishedEverywhere lists the ports published to every address, once
+// each whatever the family ("tcp 8080").
+func publishedEverywhere(list []PublishedPort) []string {
+	var out []string
+	for _, p := range list {
+		s := p.Proto + " " + p.Port
+		if p.EveryAddress && !containsString(out, s) {
+			out = append(out, s)
 		}
 	}
-	if s := f.source("iptables"); s != nil && isTrue(s.Filtering) {
-		return pass("The firewall blocks incoming connections (iptables " + s.Detail + ").")
-	}
+	return out
+}
 
-	// ufw and firewalld only decide when the rules themselves could not be
-	// read: when they could, they have the last word (ufw can say "active"
-	// while another tool reset its INPUT policy).
-	rulesetRead, allMissing := false, true
+func familyName(fam string) string {
+	if fam == IPv6 {
+		return "IPv6"
+	}
+	return "IPv4"
+}
+
+// linuxFamily judges one family: pass when an nftables input chain covering
+// it, or its iptables command, filters; not applicable for IPv6 on a
+// computer without IPv6; fail when the rules were read and nothing filters;
+// unknown when they could not be read. by names what filters.
+func linuxFamily(f LinuxFacts, fam string) (checks.Result, string) {
+	name := familyName(fam)
+	// A chain that filters but accepts everything arriving on an
+	// interface that reaches outside does not filter that network.
+	var openOn, openIfaces, uncertain []string
+	judge := func(what string, acceptsOn []string) bool {
+		open, known := f.outsideAccepted(acceptsOn)
+		switch {
+		case !known:
+			uncertain = append(uncertain, fmt.Sprintf("%s accepts everything arriving on %s, and the network interfaces could not be listed (%s)", what, strings.Join(acceptsOn, ", "), f.InterfacesError))
+		case len(open) > 0:
+			openOn = append(openOn, what)
+			for _, i := range open {
+				if !containsString(openIfaces, i) {
+					openIfaces = append(openIfaces, i)
+				}
+			}
+		default:
+			return true
+		}
+		return false
+	}
+	for _, c := range f.InputChains {
+		if c.FiltersFamily(fam) {
+			what := fmt.Sprintf("nftables %s %s %s", c.Family, c.Table, c.Chain)
+			if judge(what, c.AcceptsOn) {
+				by := fmt.Sprintf("%s %ss what no rule allows", what, c.Default)
+				return pass(by), by
+			}
+		}
+	}
+	ipt := f.source(iptablesName(fam))
+	if ipt != nil && isTrue(ipt.Filtering) && judge(ipt.Name+" INPUT", ipt.AcceptsOn) {
+		by := ipt.Name + " " + ipt.Detail
+		return pass(by), by
+	}
+	if fam == IPv6 && f.IPv6Absent() {
+		return checks.Result{Status: checks.NotApplicable, Summary: "This computer has no IPv6: " + f.IPv6Detail + "."}, ""
+	}
+	switch {
+	case len(openOn) > 0:
+		ifs := strings.Join(openIfaces, ", ")
+		fix := fmt.Sprintf(fixLinuxAcceptOn, ifs)
+		if fw := f.source("firewalld"); fw != nil && isTrue(fw.Active) {
+			fix = fmt.Sprintf(fixLinuxTrustedZone, ifs)
+		}
+		return fail(fmt.Sprintf("The firewall is on, but lets in every incoming connection arriving on %s (%s).", ifs, strings.Join(openOn, "; ")), fix), ""
+	case len(uncertain) > 0:
+		return unknown(summaryUnknown, fixLinuxUnknown, strings.Join(uncertain, "; ")), ""
+	}
+	nft := f.source("nft")
+	rulesRead := (nft != nil && nft.State == StateRead) || (ipt != nil && ipt.State == StateRead)
+	legacy := f.LegacyTablesPresent
+	if fam == IPv6 {
+		legacy = f.Legacy6TablesPresent
+	}
 	var unread []string
 	denied := false
-	for _, s := range f.Sources {
-		if s.State != StateNotInstalled {
-			allMissing = false
-		}
-		switch s.State {
-		case StateRead:
-			if s.Name == "nft" || s.Name == "iptables" {
-				rulesetRead = true
-			}
-		case StateNotInstalled:
-		default:
+	for _, s := range []*Source{nft, ipt} {
+		if s != nil && s.State != StateRead && s.State != StateNotInstalled {
 			denied = denied || s.State == StateDenied
 			unread = append(unread, s.Name+": "+s.State+orEmpty(": ", s.Detail))
 		}
 	}
+	switch {
+	case rulesRead && legacy:
+		return unknown(summaryUnknown, fixLinuxLegacy, fmt.Sprintf("%s reports %s rules loaded with %s-legacy, which were not read; nothing else filters incoming %s connections", ipt.Name, name, ipt.Name, name)), ""
+	case fam == IPv6 && (rulesRead || len(unread) == 0) && f.IPv6 != IPv6Present:
+		// Nothing filters IPv6; whether the computer has it decides.
+		reason := "nothing filters incoming IPv6 connections, and whether this computer has IPv6 could not be read"
+		if f.IPv6Detail != "" {
+			reason += ": " + f.IPv6Detail
+		}
+		return unknown(summaryUnknown, fixLinuxUnknown, reason), ""
+	case rulesRead:
+		return linuxOpen(f, fam), ""
+	case len(unread) == 0:
+		// Neither nft nor the family's iptables is installed.
+		if installedFrontEnd(f) == "" {
+			return fail("No firewall is installed (no nftables, iptables, ufw or firewalld).", fixLinuxInstall), ""
+		}
+		return fail("No firewall is on.", linuxFix(f, fam, "")), ""
+	}
+	reason := strings.Join(unread, "; ")
+	for _, s := range f.Sources {
+		if (s.Name == "ufw" || s.Name == "firewalld") && isTrue(s.Active) {
+			reason = s.Name + " is on, but its rules could not be read: " + reason
+		}
+	}
+	if denied {
+		return unknown("Could not read the firewall rules without administrator rights.", fixLinuxRoot, reason), ""
+	}
+	return unknown(summaryUnknown, fixLinuxUnknown, reason), ""
+}
+
+// linuxOpen is the fail of a family whose rules were read and filter
+// nothing.
+func linuxOpen(f LinuxFacts, fam string) checks.Result {
+	name := familyName(fam)
+	accepting := ""
+	for _, c := range f.InputChains {
+		if c.Covers(fam) && c.AcceptsAll {
+			accepting = fmt.Sprintf("nftables %s %s %s: %s", c.Family, c.Table, c.Chain, c.AcceptRule)
+			break
+		}
+	}
+	if ipt := f.source(iptablesName(fam)); accepting == "" && ipt != nil && ipt.State == StateRead {
+		if _, rule, ok := strings.Cut(ipt.Detail, acceptsAllDetail); ok {
+			accepting = ipt.Name + " INPUT: " + rule
+		}
+	}
+	if accepting != "" {
+		return fail(fmt.Sprintf("The firewall is on, but a rule lets incoming connections in without filtering them (%s).", accepting), fmt.Sprintf(fixLinuxAcceptAll, accepting))
+	}
+	other := IPv4
+	if fam == IPv4 {
+		other = IPv6
+	}
+	onlyOther := f.familyFiltered(other)
 	fw, ufw := f.source("firewalld"), f.source("ufw")
 	switch {
-	case rulesetRead && f.LegacyTablesPresent:
-		return unknown(summaryUnknown, fixLinuxLegacy, "iptables-nft reports rules loaded with iptables-legacy, which were not read; nothing else filters incoming connections")
-	case rulesetRead:
-		switch {
-		case fw != nil && isTrue(fw.Active):
-			return fail("firewalld is running but its rules let incoming connections in.", fixLinuxFrontEnd)
-		case ufw != nil && isTrue(ufw.Active):
-			return fail("ufw is on but its rules let incoming connections in.", fixLinuxFrontEnd)
-		}
-		return fail("No firewall is blocking incoming connections.", fixLinuxOff)
-	case ufw != nil && isTrue(ufw.Filtering):
-		return pass("The firewall (ufw) is on and blocks incoming connections.")
+	case onlyOther:
+		return fail(fmt.Sprintf("The firewall filters %s but lets every incoming %s connection in.", familyName(other), name), linuxFix(f, fam, "family"))
 	case fw != nil && isTrue(fw.Active):
-		return pass("The firewall (firewalld) is running.")
-	case allMissing:
-		return fail("No firewall is installed (no nftables, iptables, ufw or firewalld).", fixLinuxOff)
-	case len(unread) == 0:
-		// The rule tools are missing and the front-ends that answered
-		// are off.
-		return fail("No firewall is on.", fixLinuxOff)
-	case denied:
-		return unknown("Could not read the firewall rules without administrator rights.", fixLinuxRoot, strings.Join(unread, "; "))
-	default:
-		return unknown(summaryUnknown, fixLinuxUnknown, strings.Join(unread, "; "))
+		return fail("firewalld is running but its rules let incoming connections in.", fixLinuxFrontEnd)
+	case ufw != nil && isTrue(ufw.Active):
+		return fail("ufw is on but its rules let incoming connections in.", fixLinuxFrontEnd)
 	}
+	return fail("No firewall is blocking incoming connections.", linuxFix(f, fam, ""))
+}
+
+// installedFrontEnd names the firewall program installed: "ufw",
+// "firewalld", "nftables" (the nft command alone), or "".
+func installedFrontEnd(f LinuxFacts) string {
+	for _, name := range []string{"ufw", "firewalld", "nft"} {
+		if s := f.source(name); s != nil && s.State != StateNotInstalled {
+			if name == "nft" {
+				return "nftables"
+			}
+			return name
+		}
+	}
+	return ""
+}
+
+// linuxFix tells how to turn the firewall on with the program that is
+// installed, or how to install one. what is "family" when only the other
+// family is filtered.
+func linuxFix(f LinuxFacts, fam, what string) string {
+	tool := installedFrontEnd(f)
+	if what == "family" {
+		switch tool {
+		case "ufw":
+			if fam == IPv6 {
+				return fixLinuxUFWIPv6
+			}
+		case "nftables":
+			return fixLinuxNftFamily
+		}
+		return fixLinuxFamily
+	}
+	switch tool {
+	case "ufw":
+		return fixLinuxOff
+	case "firewalld":
+		return fixLinuxFirewalld
+	case "nftables":
+		return fixLinuxNftables
+	}
+	return fixLinuxInstall
 }
 
 func orEmpty(sep, s string) string {
@@ -148,13 +333,96 @@ func evaluateDarwin(f DarwinFacts) checks.Result {
 	return unknown(summaryUnknown, fixMacUnknown, reason)
 }
 
+// evaluateWindows judges two routes, either of which protects the PC
+// (checks.AnyOf): Windows Firewall, and a third-party firewall Security
+// Center reports on.
 func evaluateWindows(f WindowsFacts) checks.Result {
-	var offProducts []string
+	return checks.AnyOf(windowsFirewallRoute(f), thirdPartyRoute(f))
+}
+
+// thirdPartyRoute passes when Security Center reports a third-party
+// firewall on; unknown when Security Center could not be read.
+func thirdPartyRoute(f WindowsFacts) checks.Result {
 	for _, p := range f.ThirdParty {
 		if p.Enabled {
 			return pass(fmt.Sprintf("A firewall (%s) is on.", productName(p)))
 		}
-		offProducts = append(offProducts, productName(p))
+	}
+	if f.SecurityCenter == "unread" {
+		return unknown(summaryUnknown, fixWinUnknown, "Security Center's list of firewalls could not be read, so a third-party firewall may be on")
+	}
+	return checks.Result{Status: checks.NotApplicable, Summary: "No third-party firewall is on."}
+}
+
+// windowsFirewallRoute needs both (checks.AllOf) the profiles of the
+// networks in use on, and the services that make them work running.
+func windowsFirewallRoute(f WindowsFacts) checks.Result {
+	return checks.AllOf(windowsProfiles(f), windowsServices(f))
+}
+
+// windowsServices: MpsSvc and BFE running. Win32_Service tells State; the
+// registry fallback only the start type, so a service it shows disabled
+// fails and one it shows enabled is running only if netsh answered (netsh
+// advfirewall works only while MpsSvc runs, and MpsSvc only with BFE).
+func windowsServices(f WindowsFacts) checks.Result {
+	var failed, unread []string
+	failSummary := ""
+	for _, name := range firewallServices {
+		label := serviceLabel(name)
+		var s *Service
+		for i := range f.Services {
+			if f.Services[i].Name == name {
+				s = &f.Services[i]
+			}
+		}
+		switch {
+		case f.ProfilesSource == "netsh" && (s == nil || (s.StartMode != "Disabled" && s.State != "Stopped")):
+			// netsh advfirewall answered: MpsSvc, and so BFE, run.
+		case s == nil:
+			unread = append(unread, "the state of the "+label+" could not be read")
+		case s.StartMode == "Disabled":
+			failed = append(failed, name)
+			if failSummary == "" {
+				failSummary = "The " + label + " is disabled, so Windows Firewall protects nothing whatever its settings say."
+			}
+		case s.Source == "wmi" && s.State == "Stopped":
+			failed = append(failed, name)
+			if failSummary == "" {
+				failSummary = "The " + label + " is stopped, so Windows Firewall protects nothing whatever its settings say."
+			}
+		case s.Source == "wmi" && s.State == "Running":
+		case s.Source == "wmi":
+			unread = append(unread, fmt.Sprintf("the %s is %q, neither running nor stopped", label, s.State))
+		case s.Source == "missing":
+			unread = append(unread, "Win32_Service does not list the "+label)
+		default:
+			unread = append(unread, fmt.Sprintf("whether the %s is running could not be read (start type %s)", label, s.StartMode))
+		}
+	}
+	switch {
+	case len(failed) > 0:
+		return fail(failSummary, fixWinService)
+	case len(unread) > 0:
+		return unknown(summaryUnknown, fixWinUnknown, strings.Join(unread, "; "))
+	}
+	return pass("The Windows Defender Firewall service is running.")
+}
+
+func serviceLabel(name string) string {
+	if name == ServiceBFE {
+		return "Base Filtering Engine service (BFE), which Windows Defender Firewall needs,"
+	}
+	return "Windows Defender Firewall service (MpsSvc)"
+}
+
+// windowsProfiles judges the profiles of the networks in use (every
+// profile when that is not known).
+func windowsProfiles(f WindowsFacts) checks.Result {
+	var offProducts []string
+	for _, p := range f.ThirdParty {
+		if !p.Enabled {
+			offProducts = append(offProducts, productName(p))
+		}
 	}
 	if len(f.Profiles) == 0 {
 		reason := strings.Join(f.Errors, "; ")
@@ -180,7 +448,7 @@ func evaluateWindows(f WindowsFacts) checks.Result {
 	policyOff := false
 	for _, p := range judged {
 		switch {
-		case p.Enabled == nil:
+		case p.Enabled == nil || p.InboundUnread:
 			unread = append(unread, p.Name)
 		case !*p.Enabled:
 			off = append(off, p.Name)

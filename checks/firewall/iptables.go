@@ -18,7 +18,13 @@ type IptablesInput struct {
 	// policy; lower case.
 	Default    string
 	AcceptsAll bool
-	Filtering  bool
+	// AcceptRule describes the rule that accepts every outside packet
+	// ("! -i lo -j ACCEPT").
+	AcceptRule string
+	// AcceptsOn are the interfaces on which INPUT accepts every packet
+	// before its default ("-i wlp2s0 -j ACCEPT"; "wl+" a wildcard).
+	AcceptsOn []string
+	Filtering bool
 	// LegacyTablesPresent is true when iptables-nft warned that
 	// iptables-legacy tables exist, which it cannot show.
 	LegacyTablesPresent bool
@@ -28,11 +34,14 @@ type IptablesInput struct {
 	Docker bool
 }
 
-// legacyWarning is what iptables-nft prints (on stderr) when rules were also
-// loaded with iptables-legacy.
-const legacyWarning = "iptables-legacy tables present"
+// legacyWarning is what iptables-nft and ip6tables-nft print (on stderr)
+// when rules were also loaded with iptables-legacy ("# Warning:
+// iptables-legacy tables present, use iptables-legacy to see them", and
+// ip6tables- likewise).
+const legacyWarning = "tables-legacy tables present"
 
-// ParseIptablesS reads the output of `iptables -S` (stdout and stderr).
+// ParseIptablesS reads the output of `iptables -S` or `ip6tables -S` (stdout
+// and stderr).
 func ParseIptablesS(stdout, stderr []byte) (IptablesInput, error) {
 	var in IptablesInput
 	in.LegacyTablesPresent = bytes.Contains(stdout, []byte(legacyWarning)) || bytes.Contains(stderr, []byte(legacyWarning))
@@ -78,7 +87,8 @@ func ParseIptablesS(stdout, stderr []byte) (IptablesInput, error) {
 	}
 	policy := strings.ToLower(in.Policy)
 	lookup := func(chain string) []verdictRule { return rules[chain] }
-	in.Default, in.AcceptsAll = chainDefault(lookup, "INPUT", policy, 0)
+	d := chainDefault(lookup, "INPUT", policy, "", 0)
+	in.Default, in.AcceptsAll, in.AcceptRule, in.AcceptsOn = d.verdict, d.acceptsAll, d.rule, d.acceptsOn
 	in.Filtering = !in.AcceptsAll && (in.Default == "drop" || in.Default == "reject")
 	return in, nil
 }
@@ -91,15 +101,34 @@ var targetOptions = map[string]bool{
 
 // classifyIptablesRule reduces the words after "-A CHAIN" to a verdict rule.
 // A rule is unconditional when it has nothing but a target (-j/-g) and the
-// target's own options, or a comment.
+// target's own options, or a comment; wide when its only conditions are
+// ones every outside packet (or every TCP or UDP packet) meets: ! -i lo,
+// -i +, -p tcp/udp/all with no port, a NEW connection state, 0.0.0.0/0.
 func classifyIptablesRule(words []string) verdictRule {
 	r := verdictRule{unconditional: true}
+	narrowed, otherNarrowing := false, false
+	var wide, ifaces []string
+	cond := func(desc string) {
+		if desc == "" {
+			otherNarrowing = true
+		}
+		r.unconditional = false
+		if desc == "" {
+			narrowed = true
+			return
+		}
+		wide = append(wide, desc)
+	}
 	for i := 0; i < len(words); i++ {
 		w := words[i]
+		next := ""
+		if i+1 < len(words) {
+			next = words[i+1]
+		}
 		switch {
 		case w == "-j" || w == "-g":
 			if i+1 >= len(words) {
-				r.unconditional = false
+				cond("")
 				continue
 			}
 			i++
@@ -115,22 +144,56 @@ func classifyIptablesRule(words []string) verdictRule {
 					r.verdict = "goto"
 				}
 			}
-		case w == "-m" && i+1 < len(words) && words[i+1] == "comment":
+		case w == "-m" && next == "comment":
 			i++
+		case w == "-m" && (next == "tcp" || next == "udp" || next == "state" || next == "conntrack"):
+			i++ // loads a match module; its options are the conditions
 		case w == "--comment":
 			i = skipQuoted(words, i+1)
+		case w == "!" && next == "-i" && i+2 < len(words) && words[i+2] == "lo":
+			i += 2
+			cond("! -i lo")
+		case w == "-i" && next == "+":
+			i++
+			cond("-i +")
+		case w == "-i" && next != "":
+			i++
+			r.unconditional, narrowed = false, true
+			ifaces = append(ifaces, next)
+		case w == "-p" && (next == "tcp" || next == "udp" || next == "6" || next == "17" || next == "all"):
+			i++
+			cond("-p " + next)
+		case (w == "--state" || w == "--ctstate") && next != "":
+			i++
+			if containsString(strings.Split(next, ","), "NEW") {
+				cond(w + " " + next)
+			} else {
+				cond("")
+			}
+		case (w == "-s" || w == "-d") && (next == "0.0.0.0/0" || next == "::/0"):
+			i++
+			cond(w + " " + next)
 		case strings.HasPrefix(w, "--"):
 			takesValue, known := targetOptions[w]
 			if !known {
-				r.unconditional = false
+				cond("")
 				continue
 			}
 			if takesValue {
 				i = skipQuoted(words, i+1)
 			}
 		default:
-			r.unconditional = false
+			cond("")
 		}
+	}
+	if !narrowed && len(wide) > 0 {
+		r.wide = strings.Join(wide, " ")
+	}
+	if !otherNarrowing {
+		r.ifaces = outsideIfaces(ifaces)
+	}
+	if r.wide != "" {
+		r.wide += " -j " + strings.ToUpper(r.verdict)
 	}
 	return r
 }
@@ -150,4 +213,49 @@ func skipQuoted(words []string, i int) int {
 		}
 	}
 	return len(words) - 1
+}
+
+// ParseIptablesDNAT reads `iptables -t nat -S` (or ip6tables) for the ports
+// DNAT rules publish: Docker's "-A DOCKER ! -i docker0 -p tcp -m tcp
+// --dport 8080 -j DNAT --to-destination 172.17.0.2:80", limited to one
+// address with "-d 127.0.0.1/32". family is "ip" or "ip6".
+func ParseIptablesDNAT(stdout []byte, family string) []PublishedPort {
+	var out []PublishedPort
+	sc := bufio.NewScanner(bytes.NewReader(stdout))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 || f[0] != "-A" {
+			continue
+		}
+		pp := PublishedPort{Family: family, EveryAddress: true}
+		dnat := false
+		for i := 2; i < len(f); i++ {
+			next := ""
+			if i+1 < len(f) {
+				next = f[i+1]
+			}
+			switch f[i] {
+			case "-j":
+				dnat = next == "DNAT"
+			case "-p":
+				pp.Proto = next
+			case "--dport", "--dports":
+				if i > 0 && f[i-1] != "!" {
+					pp.Port = next
+				}
+			case "-d":
+				if i > 0 && f[i-1] != "!" {
+					pp.EveryAddress = false
+				}
+			}
+		}
+		if pp.Proto == "" {
+			pp.Proto = "tcp/udp"
+		}
+		if dnat && pp.Port != "" && !containsPort(out, pp) {
+			out = append(out, pp)
+		}
+	}
+	return out
 }

@@ -9,30 +9,100 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// collectLinux asks nftables first; iptables, ufw and firewalld only when no
-// filtering was found yet, so a filtering machine costs one command.
+// Files that tell whether the computer has IPv6 at all.
+const (
+	ifInet6File     = "/proc/net/if_inet6"
+	disableIPv6File = "/proc/sys/net/ipv6/conf/all/disable_ipv6"
+	// procNetDev lists the network interfaces of this network namespace
+	// (with counters, which are not read).
+	procNetDev = "/proc/net/dev"
+)
+
+// interfacesOf reads the interface names of /proc/net/dev: after two
+// header lines, "  name: counters…" a line.
+func interfacesOf(b []byte) []string {
+	out := []string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		name, _, ok := strings.Cut(line, ":")
+		if name = strings.TrimSpace(name); ok && name != "" && !strings.Contains(name, "|") {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// presenceOf reads /proc/net/if_inet6: one address a line, the interface
+// name last.
+func presenceOf(b []byte) (state, detail string) {
+	var ifaces []string
+	for _, line := range strings.Split(string(b), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) >= 6 && fields[5] != "lo" && !containsString(ifaces, fields[5]) {
+			ifaces = append(ifaces, fields[5])
+		}
+	}
+	if len(ifaces) > 0 {
+		return IPv6Present, "IPv6 addresses on " + strings.Join(ifaces, ", ")
+	}
+	return IPv6LoopbackOnly, "no IPv6 address outside loopback (" + ifInet6File + ")"
+}
+
+// collectLinux asks nftables first; iptables only when no nftables chain
+// filters IPv4 (iptables-legacy rules do not show in nft); when none filters
+// IPv6, whether the computer has IPv6, and ip6tables only when it may; ufw and
+// firewalld only when some family is not filtered (for the fix), so a
+// filtering machine costs one command.
 func collectLinux(ctx context.Context, p probe.Probe) *LinuxFacts {
 	f := &LinuxFacts{}
 	f.Sources = append(f.Sources, nftSource(ctx, p, f))
-	if f.filtering() {
-		return f
+	if !f.familyFiltered(IPv4) {
+		f.Sources = append(f.Sources, iptablesSource(ctx, p, f, IPv4))
 	}
-	f.Sources = append(f.Sources, iptablesSource(ctx, p, f))
-	if f.filtering() {
-		return f
+	if !f.familyFiltered(IPv6) {
+		f.IPv6, f.IPv6Detail = ipv6Presence(p)
+		if !f.IPv6Absent() {
+			f.Sources = append(f.Sources, iptablesSource(ctx, p, f, IPv6))
+		}
 	}
-	f.Sources = append(f.Sources, ufwSource(ctx, p), firewalldSource(ctx, p))
+	if nft := f.source("nft"); nft.State != StateRead {
+		// Published ports show in nft's ruleset; without it, in the nat
+		// table of the iptables that filters.
+		for _, fam := range []string{IPv4, IPv6} {
+			if s := f.source(iptablesName(fam)); s != nil && isTrue(s.Filtering) {
+				natPorts(ctx, p, f, fam)
+			}
+		}
+	}
+	if f.needsInterfaces() {
+		if b, err := p.ReadFile(procNetDev); err == nil {
+			f.Interfaces = interfacesOf(b)
+		} else {
+			f.InterfacesError = err.Error()
+		}
+	}
+	if !f.cleanlyFiltered(IPv4) || (!f.cleanlyFiltered(IPv6) && !f.IPv6Absent()) {
+		f.Sources = append(f.Sources, ufwSource(ctx, p), firewalldSource(ctx, p))
+	}
 	return f
 }
 
-// filtering reports whether a ruleset source already shows filtering.
-func (f *LinuxFacts) filtering() bool {
-	for _, s := range f.Sources {
-		if s.Filtering != nil && *s.Filtering {
-			return true
-		}
+// ipv6Presence reads whether any interface but lo has an IPv6 address
+// (/proc/net/if_inet6), else whether IPv6 is switched off.
+func ipv6Presence(p probe.Probe) (state, detail string) {
+	b, err := p.ReadFile(ifInet6File)
+	if err == nil {
+		return presenceOf(b)
 	}
-	return false
+	v, err2 := p.ReadFile(disableIPv6File)
+	switch {
+	case err2 == nil && strings.TrimSpace(string(v)) == "1":
+		return IPv6Disabled, "IPv6 is switched off (net.ipv6.conf.all.disable_ipv6 = 1)"
+	case errors.Is(err, probe.ErrNotFound) && errors.Is(err2, probe.ErrNotFound):
+		return IPv6NotInKernel, "the kernel has no IPv6 (" + ifInet6File + " and " + disableIPv6File + " absent)"
+	case err2 == nil:
+		return IPv6Unread, err.Error()
+	}
+	return IPv6Unread, err.Error() + "; " + err2.Error()
 }
 
 func nftSource(ctx context.Context, p probe.Probe, f *LinuxFacts) Source {
@@ -55,7 +125,12 @@ func nftSource(ctx context.Context, p probe.Probe, f *LinuxFacts) Source {
 		return s
 	}
 	s.State, s.Filtering = StateRead, boolPtr(rs.Filtering())
-	f.InputChains, f.FrontEnds = rs.InputChains, rs.FrontEnds
+	for _, fam := range []string{IPv4, IPv6} {
+		if rs.FilteringFamily(fam) {
+			s.Filters = append(s.Filters, fam)
+		}
+	}
+	f.InputChains, f.FrontEnds, f.Published = rs.InputChains, rs.FrontEnds, rs.Published
 	switch {
 	case rs.Tables == 0:
 		s.Detail = "empty ruleset"
@@ -65,9 +140,9 @@ func nftSource(ctx context.Context, p probe.Probe, f *LinuxFacts) Source {
 	return s
 }
 
-func iptablesSource(ctx context.Context, p probe.Probe, f *LinuxFacts) Source {
-	s := Source{Name: "iptables"}
-	out, err := p.Run(ctx, "iptables", "-S")
+func iptablesSource(ctx context.Context, p probe.Probe, f *LinuxFacts, fam string) Source {
+	s := Source{Name: iptablesName(fam)}
+	out, err := p.Run(ctx, s.Name, "-S")
 	if err != nil {
 		s.State, s.Detail = failedState(err), err.Error()
 		return s
@@ -84,10 +159,18 @@ func iptablesSource(ctx context.Context, p probe.Probe, f *LinuxFacts) Source {
 		s.State, s.Detail = StateUnrecognised, err.Error()
 		return s
 	}
-	f.LegacyTablesPresent = in.LegacyTablesPresent
+	if fam == IPv6 {
+		f.Legacy6TablesPresent = in.LegacyTablesPresent
+	} else {
+		f.LegacyTablesPresent = in.LegacyTablesPresent
+	}
 	s.State, s.Filtering = StateRead, boolPtr(in.Filtering)
+	s.AcceptsOn = in.AcceptsOn
 	s.Detail = "INPUT policy " + in.Policy
-	if in.Default != strings.ToLower(in.Policy) {
+	switch {
+	case in.AcceptsAll:
+		s.Detail += acceptsAllDetail + in.AcceptRule
+	case in.Default != strings.ToLower(in.Policy):
 		s.Detail += ", ends in " + in.Default
 	}
 	addFront := func(front string, ok bool) {
@@ -99,6 +182,37 @@ func iptablesSource(ctx context.Context, p probe.Probe, f *LinuxFacts) Source {
 	addFront("docker", in.Docker)
 	return s
 }
+
+// natPorts adds the ports `iptables -t nat -S` (or ip6tables) publishes by
+// DNAT. It can only turn a pass into a warn, so a failure to read it is
+// noted in NatError and judged no further.
+func natPorts(ctx context.Context, p probe.Probe, f *LinuxFacts, fam string) {
+	name := iptablesName(fam)
+	out, err := p.Run(ctx, name, "-t", "nat", "-S")
+	switch {
+	case errors.Is(err, probe.ErrNotFound):
+		return
+	case err != nil:
+		f.NatError = append(f.NatError, err.Error())
+		return
+	case out.ExitCode != 0:
+		f.NatError = append(f.NatError, fmt.Sprintf("%s -t nat -S: exit status %d: %s", name, out.ExitCode, firstLine(string(out.Stderr))))
+		return
+	}
+	family := "ip"
+	if fam == IPv6 {
+		family = "ip6"
+	}
+	for _, pp := range ParseIptablesDNAT(out.Stdout, family) {
+		if !containsPort(f.Published, pp) {
+			f.Published = append(f.Published, pp)
+		}
+	}
+}
+
+// acceptsAllDetail introduces, in an iptables source's Detail, the rule that
+// accepts every outside packet.
+const acceptsAllDetail = ", then accepts every outside packet: "
 
 func ufwSource(ctx context.Context, p probe.Probe) Source {
 	s := Source{Name: "ufw"}

@@ -3,6 +3,7 @@ package firewall_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,48 +17,111 @@ import (
 )
 
 // childEnv marks the re-executed test binary running inside a fresh network
-// namespace; its value is the nft rules file to load ("" for none).
+// namespace; its value is the path of the liveSetup (JSON) to apply.
 const childEnv = "SESSIONGUARD_FIREWALL_NETNS_CHILD"
 
 const statusPrefix = "FIREWALL_STATUS="
 
-// TestLiveNetns runs the check against real nftables rules, each set loaded
-// in a network namespace of its own (unshare -n), so the host's ruleset is
-// never touched.
+// liveSetup is what the child applies before it runs the check.
+type liveSetup struct {
+	// Rules is an nft ruleset loaded with nft -f ("" for none).
+	Rules string `json:"rules"`
+	// Commands run in order (iptables, ip6tables, ip).
+	Commands [][]string `json:"commands"`
+}
+
+// ipv6Link gives the namespace an IPv6 address outside loopback (a new
+// namespace has only lo, down): one end of a veth pair, so the computer
+// "has IPv6" and an unfiltered IPv6 is a real opening.
+var ipv6Link = [][]string{
+	{"ip", "link", "add", "sg0", "type", "veth", "peer", "name", "sg1"},
+	{"ip", "link", "set", "sg0", "up"},
+	{"ip", "-6", "addr", "add", "fd00:5e55::1/64", "dev", "sg0", "nodad"},
+}
+
+func iptablesDrop(cmd string) [][]string {
+	return [][]string{
+		{cmd, "-P", "INPUT", "DROP"},
+		{cmd, "-A", "INPUT", "-i", "lo", "-j", "ACCEPT"},
+		{cmd, "-A", "INPUT", "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"},
+		{cmd, "-A", "INPUT", "-p", "tcp", "-m", "tcp", "--dport", "22", "-j", "ACCEPT"},
+	}
+}
+
+func concat(lists ...[][]string) [][]string {
+	var out [][]string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+// TestLiveNetns runs the check against real nftables and iptables rules,
+// each set loaded in a network namespace of its own (unshare -n), so the
+// host's ruleset is never touched.
 func TestLiveNetns(t *testing.T) {
-	unshare := netnstest.Unshare(t, "the test loads nftables rules in a network namespace it creates with unshare -n")
-	if _, err := probe.New().Resolve("nft"); err != nil {
+	unshare := netnstest.Unshare(t, "the test loads nftables and iptables rules in a network namespace it creates with unshare -n")
+	live := probe.New()
+	if _, err := live.Resolve("nft"); err != nil {
 		t.Skipf("nft is not installed (apt install nftables): %v", err)
 	}
+	const (
+		inetDrop = "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tct state established,related accept\n\t\tiif \"lo\" accept\n\t}\n}\n"
+		ipDrop   = "table ip filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tct state established,related accept\n\t\tiif \"lo\" accept\n\t}\n}\n"
+		ip6Drop  = "table ip6 filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tct state established,related accept\n\t\tiif \"lo\" accept\n\t}\n}\n"
+	)
 	tests := []struct {
 		name  string
-		rules string
+		setup liveSetup
+		// needs are commands the setup runs besides nft.
+		needs []string
 		want  checks.Status
 	}{
-		{name: "empty ruleset", want: checks.Fail},
-		{name: "input policy drop", rules: "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}\n", want: checks.Pass},
-		{name: "input policy accept, no rules", rules: "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t}\n}\n", want: checks.Fail},
-		{name: "accept policy ending in reject", rules: "table inet fw {\n\tchain in {\n\t\ttype filter hook input priority 10; policy accept;\n\t\tct state established,related accept\n\t\tiif \"lo\" accept\n\t\treject with icmpx admin-prohibited\n\t}\n}\n", want: checks.Pass},
-		{name: "drop on output only", rules: "table ip filter {\n\tchain output {\n\t\ttype filter hook output priority 0; policy drop;\n\t}\n}\n", want: checks.Fail},
+		{name: "empty ruleset", setup: liveSetup{Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Fail},
+		{name: "input policy drop", setup: liveSetup{Rules: "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}\n"}, want: checks.Pass},
+		{name: "input policy accept, no rules", setup: liveSetup{Rules: "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t}\n}\n"}, want: checks.Fail},
+		{name: "accept policy ending in reject", setup: liveSetup{Rules: "table inet fw {\n\tchain in {\n\t\ttype filter hook input priority 10; policy accept;\n\t\tct state established,related accept\n\t\tiif \"lo\" accept\n\t\treject with icmpx admin-prohibited\n\t}\n}\n"}, want: checks.Pass},
+		{name: "drop on output only", setup: liveSetup{Rules: "table ip filter {\n\tchain output {\n\t\ttype filter hook output priority 0; policy drop;\n\t}\n}\n", Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Fail},
+		{name: "ip-only drop, IPv6 open", setup: liveSetup{Rules: ipDrop, Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Fail},
+		{name: "ip-only drop, no IPv6 address", setup: liveSetup{Rules: ipDrop}, want: checks.Pass},
+		{name: "inet drop, IPv6 present", setup: liveSetup{Rules: inetDrop, Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Pass},
+		{name: "ip and ip6 drop, IPv6 present", setup: liveSetup{Rules: ipDrop + ip6Drop, Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Pass},
+		{name: "drop policy then iifname != lo accept", setup: liveSetup{Rules: "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tiif \"lo\" accept\n\t\tiifname != \"lo\" accept\n\t}\n}\n", Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Fail},
+		{name: "drop policy, everything accepted on the uplink", setup: liveSetup{Rules: "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tiif \"lo\" accept\n\t\tiifname \"sg0\" accept\n\t}\n}\n", Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Fail},
+		{name: "iptables drop, ip6tables accept", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"))}, needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
+		{name: "iptables and ip6tables drop", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"))}, needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Pass},
+		{name: "iptables drop then ! -i lo accept", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
+			[][]string{{"iptables", "-A", "INPUT", "!", "-i", "lo", "-j", "ACCEPT"}, {"ip6tables", "-A", "INPUT", "!", "-i", "lo", "-j", "ACCEPT"}})},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rulesFile := ""
-			if tc.rules != "" {
-				rulesFile = filepath.Join(t.TempDir(), "rules.nft")
-				if err := os.WriteFile(rulesFile, []byte(tc.rules), 0o600); err != nil {
-					t.Fatal(err)
+			for _, cmd := range tc.needs {
+				if _, err := exec.LookPath(cmd); err != nil {
+					t.Skipf("%s is not installed (apt install iproute2 iptables): %v", cmd, err)
 				}
 			}
-			out, err := netnstest.Command(t.Context(), unshare, "^TestLiveNetnsChild$", childEnv+"=1:"+rulesFile, "GORACE=atexit_sleep_ms=0").CombinedOutput()
+			spec, err := json.Marshal(tc.setup)
+			if err != nil {
+				t.Fatal(err)
+			}
+			specFile := filepath.Join(t.TempDir(), "setup.json")
+			if err := os.WriteFile(specFile, spec, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out, err := netnstest.Command(t.Context(), unshare, "^TestLiveNetnsChild$", childEnv+"="+specFile, "GORACE=atexit_sleep_ms=0").CombinedOutput()
 			if err != nil {
 				t.Fatalf("child: %v\n%s", err, out)
 			}
 			got := ""
 			sc := bufio.NewScanner(bytes.NewReader(out))
 			for sc.Scan() {
-				if s, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), statusPrefix); ok {
+				line := strings.TrimSpace(sc.Text())
+				if s, ok := strings.CutPrefix(line, statusPrefix); ok {
 					got = s
+				}
+				if _, summary, ok := strings.Cut(line, "summary: "); ok {
+					t.Log(summary)
 				}
 			}
 			if checks.Status(got) != tc.want {
@@ -70,14 +134,30 @@ func TestLiveNetns(t *testing.T) {
 // TestLiveNetnsChild is the part of TestLiveNetns that runs inside the new
 // network namespace; on its own it does nothing.
 func TestLiveNetnsChild(t *testing.T) {
-	v, ok := os.LookupEnv(childEnv)
+	specFile, ok := os.LookupEnv(childEnv)
 	if !ok {
 		t.Skip("runs only as the child of TestLiveNetns")
 	}
-	rulesFile := strings.TrimPrefix(v, "1:")
-	if rulesFile != "" {
+	b, err := os.ReadFile(specFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var setup liveSetup
+	if err := json.Unmarshal(b, &setup); err != nil {
+		t.Fatal(err)
+	}
+	if setup.Rules != "" {
+		rulesFile := filepath.Join(t.TempDir(), "rules.nft")
+		if err := os.WriteFile(rulesFile, []byte(setup.Rules), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		if out, err := exec.CommandContext(t.Context(), "nft", "-f", rulesFile).CombinedOutput(); err != nil {
 			t.Fatalf("nft -f: %v: %s", err, out)
+		}
+	}
+	for _, c := range setup.Commands {
+		if out, err := exec.CommandContext(t.Context(), c[0], c[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v: %s", strings.Join(c, " "), err, out)
 		}
 	}
 	r := firewall.Check.Run(t.Context(), probe.New(), checks.Default())

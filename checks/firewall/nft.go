@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,12 +23,65 @@ type InputChain struct {
 	// of the last unconditional drop/reject rule (or of an unconditional
 	// jump/goto to a chain ending in one), else the policy.
 	Default string `json:"default"`
-	// AcceptsAll is true when an unconditional accept rule comes before
-	// that default, so nothing is filtered after all.
+	// AcceptsAll is true when a rule that accepts every outside packet
+	// (no condition at all, or only conditions every outside packet meets:
+	// iifname != "lo", l4proto tcp/udp with no port, ct state new,
+	// 0.0.0.0/0) comes before that default, so nothing is filtered after
+	// all.
 	AcceptsAll bool `json:"accepts_all,omitempty"`
+	// AcceptRule describes that rule ("iifname != lo accept").
+	AcceptRule string `json:"accept_rule,omitempty"`
+	// AcceptsOn are the interfaces (names, or wildcards "wl*") on which
+	// the chain accepts every packet before its default: `iifname
+	// "wlp2s0" accept`, or firewalld's trusted zone on an interface.
+	AcceptsOn []string `json:"accepts_on,omitempty"`
 	// Filtering is true when the chain drops or rejects incoming packets
-	// that no rule allowed.
+	// that no rule allowed, for every family it covers.
 	Filtering bool `json:"filtering"`
+	// Filters are the families ("ipv4", "ipv6") whose incoming packets
+	// the chain filters: an ip chain covers IPv4 only, ip6 IPv6 only,
+	// inet both.
+	Filters []string `json:"filters,omitempty"`
+}
+
+// Address families.
+const (
+	IPv4 = "ipv4"
+	IPv6 = "ipv6"
+)
+
+// familiesOf returns the families an nftables table family covers on the
+// host's input hook.
+func familiesOf(nftFamily string) []string {
+	switch nftFamily {
+	case "ip":
+		return []string{IPv4}
+	case "ip6":
+		return []string{IPv6}
+	case "inet":
+		return []string{IPv4, IPv6}
+	}
+	return nil
+}
+
+// Covers reports whether the chain sees packets of family fam.
+func (c InputChain) Covers(fam string) bool { return containsString(familiesOf(c.Family), fam) }
+
+// FiltersFamily reports whether the chain filters packets of family fam.
+func (c InputChain) FiltersFamily(fam string) bool { return containsString(c.Filters, fam) }
+
+// PublishedPort is a port that a DNAT rule sends on to another address (a
+// container): Docker and Podman publish ports this way, in the nat table's
+// prerouting path, so the packets go through FORWARD and never meet the
+// input hook's filter.
+type PublishedPort struct {
+	Family string `json:"family"`
+	Proto  string `json:"proto"`
+	Port   string `json:"port"`
+	// EveryAddress is true when the rule matches any destination address
+	// of this computer (Docker's default, -p 8080:80), false when it is
+	// limited to one (-p 127.0.0.1:8080:80).
+	EveryAddress bool `json:"every_address"`
 }
 
 // Ruleset is what ParseNftJSON found in `nft -j list ruleset`.
@@ -38,14 +92,24 @@ type Ruleset struct {
 	// input hook with type filter.
 	InputChains []InputChain
 	// FrontEnds names the tools whose tables or chains are recognised:
-	// "firewalld", "ufw", "docker".
+	// "firewalld", "ufw", "docker", "podman".
 	FrontEnds []string
+	// Published are the ports DNAT rules publish (containers).
+	Published []PublishedPort
 }
 
-// Filtering reports whether any input chain filters incoming traffic.
+// Filtering reports whether incoming traffic of every family is filtered
+// by some input chain.
 func (r Ruleset) Filtering() bool {
+	return r.FilteringFamily(IPv4) && r.FilteringFamily(IPv6)
+}
+
+// FilteringFamily reports whether some input chain filters incoming packets
+// of family fam. Every base chain on the hook sees every packet (an accept
+// in one does not skip the others), so one filtering chain is enough.
+func (r Ruleset) FilteringFamily(fam string) bool {
 	for _, c := range r.InputChains {
-		if c.Filtering {
+		if c.FiltersFamily(fam) {
 			return true
 		}
 	}
@@ -98,8 +162,11 @@ func ParseNftJSON(b []byte) (Ruleset, error) {
 		switch {
 		case o.Table != nil:
 			rs.Tables++
-			if o.Table.Name == "firewalld" {
+			switch o.Table.Name {
+			case "firewalld":
 				fronts["firewalld"] = true
+			case "netavark":
+				fronts["podman"] = true
 			}
 		case o.Chain != nil:
 			chains = append(chains, *o.Chain)
@@ -112,6 +179,9 @@ func ParseNftJSON(b []byte) (Ruleset, error) {
 		case o.Rule != nil:
 			k := key{o.Rule.Family, o.Rule.Table, o.Rule.Chain}
 			rules[k] = append(rules[k], classifyRule(o.Rule.Expr))
+			if pp, ok := publishedPort(o.Rule.Family, o.Rule.Expr); ok && !containsPort(rs.Published, pp) {
+				rs.Published = append(rs.Published, pp)
+			}
 		}
 	}
 	for _, c := range chains {
@@ -129,11 +199,26 @@ func ParseNftJSON(b []byte) (Ruleset, error) {
 			ic.Policy = "accept" // nft omits nothing, but the kernel default is accept
 		}
 		lookup := func(chain string) []verdictRule { return rules[key{c.Family, c.Table, chain}] }
-		ic.Default, ic.AcceptsAll = chainDefault(lookup, c.Name, ic.Policy, 0)
-		ic.Filtering = !ic.AcceptsAll && (ic.Default == "drop" || ic.Default == "reject")
+		covers := familiesOf(c.Family)
+		for _, fam := range covers {
+			d := chainDefault(lookup, c.Name, ic.Policy, fam, 0)
+			if fam == covers[0] || (ic.Default != "drop" && ic.Default != "reject") || d.acceptsAll {
+				// The chain's summary is its most open family's.
+				ic.Default, ic.AcceptsAll, ic.AcceptRule = d.verdict, d.acceptsAll, d.rule
+			}
+			for _, i := range d.acceptsOn {
+				if !containsString(ic.AcceptsOn, i) {
+					ic.AcceptsOn = append(ic.AcceptsOn, i)
+				}
+			}
+			if !d.acceptsAll && (d.verdict == "drop" || d.verdict == "reject") {
+				ic.Filters = append(ic.Filters, fam)
+			}
+		}
+		ic.Filtering = len(ic.Filters) == len(covers)
 		rs.InputChains = append(rs.InputChains, ic)
 	}
-	for _, f := range []string{"docker", "firewalld", "ufw"} {
+	for _, f := range []string{"docker", "firewalld", "podman", "ufw"} {
 		if fronts[f] {
 			rs.FrontEnds = append(rs.FrontEnds, f)
 		}
@@ -142,24 +227,156 @@ func ParseNftJSON(b []byte) (Ruleset, error) {
 }
 
 // verdictRule is a rule reduced to what matters here: whether it matches
-// every packet, and its verdict.
+// every packet (or every outside packet), and its verdict.
 type verdictRule struct {
 	unconditional bool
+	// wide describes a rule that has conditions, all of which every
+	// outside packet (or every TCP or UDP packet) meets: `iifname != "lo"`,
+	// `meta l4proto { tcp, udp }`, `ct state new`, `ip saddr 0.0.0.0/0`
+	// (with its verdict: `iifname != "lo" accept`). Empty when some
+	// condition narrows the rule.
+	wide string
+	// nfproto limits the rule to one family ("ipv4", "ipv6") in an inet
+	// chain (`meta nfproto ipv4`); empty for both.
+	nfproto string
+	// ifaces are the input interfaces (names, or wildcards "wl*") a rule
+	// whose only narrowing condition is its interface applies to:
+	// `iifname "wlp2s0" accept`, firewalld's `iifname "wlp2s0" goto
+	// filter_IN_trusted`. lo is left out.
+	ifaces []string
 	// verdict is "accept", "drop", "reject", "jump", "goto", "return" or
 	// "" (no verdict: the packet goes on to the next rule).
 	verdict string
 	target  string
 }
 
+// matches reports whether the rule applies to packets of family fam at all.
+func (r verdictRule) matches(fam string) bool { return r.nfproto == "" || r.nfproto == fam }
+
 // Statements that neither match packets nor end them.
 var passiveStatements = map[string]bool{"counter": true, "log": true, "comment": true}
 
+type nftMatch struct {
+	Op    string          `json:"op"`
+	Left  json.RawMessage `json:"left"`
+	Right json.RawMessage `json:"right"`
+}
+
+type nftLeft struct {
+	Meta *struct {
+		Key string `json:"key"`
+	} `json:"meta"`
+	Ct *struct {
+		Key string `json:"key"`
+	} `json:"ct"`
+	Payload *struct {
+		Protocol string `json:"protocol"`
+		Field    string `json:"field"`
+	} `json:"payload"`
+}
+
+// rightValues flattens a match's right side: a string, a number, a list, an
+// anonymous set, or a prefix ("0.0.0.0/0").
+func rightValues(raw json.RawMessage) []string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return []string{s}
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return []string{n.String()}
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) == nil {
+		var out []string
+		for _, x := range list {
+			out = append(out, rightValues(x)...)
+		}
+		return out
+	}
+	var obj struct {
+		Set    json.RawMessage `json:"set"`
+		Prefix *struct {
+			Addr string `json:"addr"`
+			Len  int    `json:"len"`
+		} `json:"prefix"`
+	}
+	if json.Unmarshal(raw, &obj) == nil {
+		switch {
+		case obj.Set != nil:
+			return rightValues(obj.Set)
+		case obj.Prefix != nil:
+			return []string{fmt.Sprintf("%s/%d", obj.Prefix.Addr, obj.Prefix.Len)}
+		}
+	}
+	return []string{"?"}
+}
+
+// wideMatch describes a match every outside packet (or every TCP or UDP
+// packet) meets, or returns "" for one that narrows the rule. nfproto is
+// set for `meta nfproto ipv4|ipv6`.
+func wideMatch(m nftMatch) (desc, nfproto string) {
+	var left nftLeft
+	if json.Unmarshal(m.Left, &left) != nil {
+		return "", ""
+	}
+	vals := rightValues(m.Right)
+	op := m.Op
+	eq := op == "==" || op == "in"
+	switch {
+	case left.Meta != nil && (left.Meta.Key == "iifname" || left.Meta.Key == "iif"):
+		if op == "!=" && len(vals) == 1 && vals[0] == "lo" {
+			return left.Meta.Key + ` != "lo"`, ""
+		}
+		if eq && len(vals) == 1 && (vals[0] == "*" || vals[0] == `\*`) {
+			return left.Meta.Key + ` "*"`, ""
+		}
+	case left.Meta != nil && left.Meta.Key == "nfproto":
+		if op == "==" && len(vals) == 1 && (vals[0] == IPv4 || vals[0] == IPv6) {
+			return "", vals[0]
+		}
+	case left.Meta != nil && left.Meta.Key == "l4proto",
+		left.Payload != nil && left.Payload.Protocol == "ip" && left.Payload.Field == "protocol",
+		left.Payload != nil && left.Payload.Protocol == "ip6" && left.Payload.Field == "nexthdr":
+		if eq && (containsString(vals, "tcp") || containsString(vals, "udp")) {
+			return "l4proto { " + strings.Join(vals, ", ") + " }", ""
+		}
+	case left.Ct != nil && left.Ct.Key == "state":
+		if (eq && containsString(vals, "new")) || (op == "!=" && !containsString(vals, "new")) {
+			if op == "!=" {
+				return "ct state != " + strings.Join(vals, ","), ""
+			}
+			return "ct state " + strings.Join(vals, ","), ""
+		}
+	case left.Payload != nil && (left.Payload.Field == "saddr" || left.Payload.Field == "daddr"):
+		if eq && len(vals) == 1 && (vals[0] == "0.0.0.0/0" || vals[0] == "::/0") {
+			return left.Payload.Protocol + " " + left.Payload.Field + " " + vals[0], ""
+		}
+	}
+	return "", ""
+}
+
+// ifaceMatch returns the interfaces of an `iifname == X` or `iifname in
+// {…}` match, nil for any other match.
+func ifaceMatch(m nftMatch) []string {
+	var left nftLeft
+	if json.Unmarshal(m.Left, &left) != nil || left.Meta == nil || (left.Meta.Key != "iifname" && left.Meta.Key != "iif") {
+		return nil
+	}
+	if m.Op != "==" && m.Op != "in" {
+		return nil
+	}
+	return rightValues(m.Right)
+}
+
 func classifyRule(expr []json.RawMessage) verdictRule {
 	r := verdictRule{unconditional: true}
+	narrowed, otherNarrowing := false, false
+	var wide, ifaces []string
 	for _, raw := range expr {
 		var stmt map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &stmt); err != nil || len(stmt) != 1 {
-			r.unconditional = false
+			r.unconditional, narrowed = false, true
 			continue
 		}
 		for name, val := range stmt {
@@ -173,6 +390,24 @@ func classifyRule(expr []json.RawMessage) verdictRule {
 				}
 				_ = json.Unmarshal(val, &t)
 				r.verdict, r.target = name, t.Target
+			case name == "match":
+				var m nftMatch
+				_ = json.Unmarshal(val, &m)
+				d, fam := wideMatch(m)
+				switch {
+				case fam != "":
+					r.nfproto = fam // narrows to a family, which chainDefault handles
+				case d != "":
+					r.unconditional = false
+					wide = append(wide, d)
+				default:
+					r.unconditional, narrowed = false, true
+					if ifs := ifaceMatch(m); ifs != nil {
+						ifaces = append(ifaces, ifs...)
+					} else {
+						otherNarrowing = true
+					}
+				}
 			case name == "xt":
 				// iptables-nft compat expressions: targets DROP/REJECT/ACCEPT
 				// are verdicts, anything else (matches, unknown) a condition.
@@ -194,49 +429,171 @@ func classifyRule(expr []json.RawMessage) verdictRule {
 						continue
 					}
 				}
-				r.unconditional = false
+				r.unconditional, narrowed, otherNarrowing = false, true, true
 			default:
-				r.unconditional = false
+				r.unconditional, narrowed, otherNarrowing = false, true, true
 			}
 		}
+	}
+	if !narrowed && len(wide) > 0 {
+		r.wide = strings.Join(wide, " ") + " " + r.verdict
+	}
+	if !otherNarrowing {
+		r.ifaces = outsideIfaces(ifaces)
 	}
 	return r
 }
 
-// chainDefault walks a chain's rules and returns the verdict a packet that
-// no conditional rule picked out gets, and whether an unconditional accept
-// comes first. Unconditional jumps and gotos are followed (a few levels
-// deep); a chain that ends without a verdict, or returns some packets
-// early, leaves the decision to its caller, and a base chain to its policy.
-func chainDefault(lookup func(string) []verdictRule, chain, policy string, depth int) (verdict string, acceptsAll bool) {
+// outsideIfaces leaves lo out of a rule's interfaces.
+func outsideIfaces(list []string) []string {
+	var out []string
+	for _, s := range list {
+		if s != "lo" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// publishedPort recognises a DNAT rule that sends a destination port on to
+// another address: Docker's `iifname != "docker0" tcp dport 8080 dnat to
+// 172.17.0.2:80` (an xt DNAT target through iptables-nft), Podman's
+// netavark `dnat ip to …`.
+func publishedPort(family string, expr []json.RawMessage) (PublishedPort, bool) {
+	pp := PublishedPort{Family: family, EveryAddress: true}
+	hasDNAT := false
+	for _, raw := range expr {
+		if bytes.Contains(raw, []byte(`"dnat"`)) || bytes.Contains(raw, []byte(`"DNAT"`)) {
+			hasDNAT = true
+		}
+	}
+	if !hasDNAT {
+		return pp, false // most rules: skip decoding them again
+	}
+	dnat := false
+	for _, raw := range expr {
+		var stmt map[string]json.RawMessage
+		if json.Unmarshal(raw, &stmt) != nil {
+			continue
+		}
+		if _, ok := stmt["dnat"]; ok {
+			dnat = true
+		}
+		if v, ok := stmt["xt"]; ok {
+			var xt struct {
+				Type string `json:"type"`
+				Name string `json:"name"`
+			}
+			_ = json.Unmarshal(v, &xt)
+			dnat = dnat || (xt.Type == "target" && xt.Name == "DNAT")
+		}
+		v, ok := stmt["match"]
+		if !ok {
+			continue
+		}
+		var m nftMatch
+		var left nftLeft
+		if json.Unmarshal(v, &m) != nil || json.Unmarshal(m.Left, &left) != nil || left.Payload == nil {
+			continue
+		}
+		switch left.Payload.Field {
+		case "dport":
+			if m.Op == "==" || m.Op == "in" {
+				pp.Proto, pp.Port = left.Payload.Protocol, strings.Join(rightValues(m.Right), ",")
+			}
+		case "daddr":
+			if m.Op == "==" || m.Op == "in" {
+				pp.EveryAddress = false
+			}
+		}
+	}
+	if pp.Proto == "th" || pp.Proto == "" {
+		pp.Proto = "tcp/udp"
+	}
+	return pp, dnat && pp.Port != ""
+}
+
+func containsPort(list []PublishedPort, p PublishedPort) bool {
+	for _, x := range list {
+		if x == p {
+			return true
+		}
+	}
+	return false
+}
+
+// chainVerdict is what chainDefault found.
+type chainVerdict struct {
+	verdict    string
+	acceptsAll bool
+	// rule describes the rule that accepts every outside packet.
+	rule string
+	// acceptsOn are the interfaces on which every packet is accepted
+	// before the default (`iifname "wlp2s0" accept`, or a jump or goto on
+	// that interface to a chain that accepts everything).
+	acceptsOn []string
+}
+
+// chainDefault walks a chain's rules for packets of family fam and returns
+// the verdict a packet that no narrowing rule picked out gets, whether a
+// rule accepting every outside packet comes first, and the interfaces on
+// which everything is accepted. Unconditional jumps and gotos are followed
+// (a few levels deep); a chain that ends without a verdict, or returns some
+// packets early, leaves the decision to its caller, and a base chain to its
+// policy.
+func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, depth int) chainVerdict {
+	var on []string
+	done := func(v chainVerdict) chainVerdict {
+		v.acceptsOn = append(on, v.acceptsOn...)
+		return v
+	}
 	for _, r := range lookup(chain) {
+		if !r.matches(fam) {
+			continue
+		}
 		if !r.unconditional {
+			if r.wide != "" && r.verdict == "accept" {
+				return done(chainVerdict{verdict: "accept", acceptsAll: true, rule: r.wide})
+			}
+			if len(r.ifaces) > 0 {
+				switch r.verdict {
+				case "accept":
+					on = append(on, r.ifaces...)
+				case "jump", "goto":
+					if depth < 8 && r.target != "" {
+						if v := chainDefault(lookup, r.target, "", fam, depth+1); v.acceptsAll {
+							on = append(on, r.ifaces...)
+						}
+					}
+				}
+			}
 			if depth > 0 && r.verdict == "return" {
 				// Some packets go back to the calling chain: this
 				// chain's final verdict is not every packet's.
-				return "", false
+				return done(chainVerdict{})
 			}
 			continue
 		}
 		switch r.verdict {
 		case "accept":
-			return "accept", true
+			return done(chainVerdict{verdict: "accept", acceptsAll: true, rule: "accept"})
 		case "drop", "reject":
-			return r.verdict, false
+			return done(chainVerdict{verdict: r.verdict})
 		case "return":
-			return policy, false
+			return done(chainVerdict{verdict: policy})
 		case "jump", "goto":
 			if depth >= 8 || r.target == "" {
 				continue
 			}
-			v, all := chainDefault(lookup, r.target, "", depth+1)
-			if v != "" || all {
-				return v, all
+			v := chainDefault(lookup, r.target, "", fam, depth+1)
+			if v.verdict != "" || v.acceptsAll {
+				return done(v)
 			}
+			on = append(on, v.acceptsOn...)
 			if r.verdict == "goto" {
-				return policy, false
+				return done(chainVerdict{verdict: policy})
 			}
 		}
 	}
-	return policy, false
+	return done(chainVerdict{verdict: policy})
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -23,7 +24,37 @@ const (
 	// GroupPolicyKey holds settings pushed by Group Policy or MDM, which
 	// win over the local ones.
 	GroupPolicyKey = `HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall`
+	// Cimv2 and ServiceCls list the services with their state.
+	Cimv2      = `root\cimv2`
+	ServiceCls = "Win32_Service"
+	// ServicesKey holds each service's Start type (2 automatic, 3
+	// manual, 4 disabled), the fallback when Win32_Service is unreadable.
+	ServicesKey = `HKLM\SYSTEM\CurrentControlSet\Services`
 )
+
+// The services Windows Firewall needs: Windows Defender Firewall (MpsSvc)
+// and the Base Filtering Engine (BFE) it depends on. With either stopped
+// or disabled the profiles' settings protect nothing.
+const (
+	ServiceFirewall = "MpsSvc"
+	ServiceBFE      = "BFE"
+)
+
+var firewallServices = []string{ServiceBFE, ServiceFirewall} // BFE first: MpsSvc needs it, so it is the cause when both are off
+
+// Service is the state of one service Windows Firewall needs.
+type Service struct {
+	Name string `json:"name"`
+	// State is Win32_Service's State ("Running", "Stopped", ...); empty
+	// when only the registry was read.
+	State string `json:"state,omitempty"`
+	// StartMode is "Auto", "Manual", "Disabled", ... (from the registry
+	// Start value when Win32_Service was unreadable).
+	StartMode string `json:"start_mode,omitempty"`
+	// Source is "wmi" or "registry"; "missing" when Win32_Service lists
+	// no such service.
+	Source string `json:"source"`
+}
 
 // Profile names.
 const (
@@ -57,8 +88,14 @@ type WindowsFacts struct {
 	// ActiveProfiles are the profiles of the networks the PC is connected
 	// to, nil when not known.
 	ActiveProfiles []string `json:"active_profiles,omitempty"`
-	// ThirdParty are firewalls registered with Windows Security Center.
+	// Services are the states of MpsSvc and BFE.
+	Services []Service `json:"services,omitempty"`
+	// ThirdParty are firewalls registered with Windows Security Center,
+	// read only when Windows Firewall itself does not pass.
 	ThirdParty []Product `json:"third_party,omitempty"`
+	// SecurityCenter is "read", "absent" (no root\SecurityCenter2, as on
+	// Windows Server), "unread" (could not be read) or "" (not asked).
+	SecurityCenter string `json:"security_center,omitempty"`
 	// Errors say why sources could not be read.
 	Errors []string `json:"errors,omitempty"`
 }
@@ -76,6 +113,9 @@ type Profile struct {
 	InboundAllowed bool `json:"inbound_allowed,omitempty"`
 	// GroupPolicy is true when a policy setting decides Enabled.
 	GroupPolicy bool `json:"group_policy,omitempty"`
+	// InboundUnread is true when the registry's DefaultInboundAction
+	// exists but could not be read.
+	InboundUnread bool `json:"inbound_unread,omitempty"`
 }
 
 // Product is a firewall registered with Windows Security Center.
@@ -92,11 +132,23 @@ func ProductEnabled(state int64) bool {
 	return n == 1 || n == 3
 }
 
+// collectWindows reads Windows Firewall (its services, then its profiles)
+// and asks Security Center for a third-party firewall only when Windows
+// Firewall alone does not pass: the two are routes either of which
+// protects.
 func collectWindows(ctx context.Context, p probe.Probe) *WindowsFacts {
 	f := &WindowsFacts{}
 	addErr := func(err error) { f.Errors = append(f.Errors, err.Error()) }
 
-	if rows, err := p.WMI(SecurityCenter2, FirewallProductCls); err == nil {
+	f.Services = collectServices(p, f)
+	collectProfiles(ctx, p, f)
+	if windowsFirewallRoute(*f).Status == checks.Pass {
+		return f
+	}
+	rows, err := p.WMI(SecurityCenter2, FirewallProductCls)
+	switch {
+	case err == nil:
+		f.SecurityCenter = "read"
 		for _, r := range rows {
 			state, ok := probe.AsInt(r["productState"])
 			if !ok {
@@ -105,10 +157,74 @@ func collectWindows(ctx context.Context, p probe.Probe) *WindowsFacts {
 			name, _ := probe.AsString(r["displayName"])
 			f.ThirdParty = append(f.ThirdParty, Product{Name: name, ProductState: state, Enabled: ProductEnabled(state)})
 		}
-	} else if !errors.Is(err, probe.ErrNotFound) {
-		addErr(err) // Windows Server has no Security Center: not an error
+	case errors.Is(err, probe.ErrNotFound):
+		f.SecurityCenter = "absent" // Windows Server has no Security Center
+	default:
+		f.SecurityCenter = "unread"
+		addErr(err)
 	}
+	return f
+}
 
+// collectServices reads MpsSvc and BFE from Win32_Service, else their
+// registry Start types.
+func collectServices(p probe.Probe, f *WindowsFacts) []Service {
+	rows, err := p.WMI(Cimv2, ServiceCls)
+	if err == nil {
+		var out []Service
+		for _, name := range firewallServices {
+			s := Service{Name: name, Source: "missing"}
+			for _, r := range rows {
+				if n, _ := probe.AsString(r["Name"]); strings.EqualFold(n, name) {
+					s.State, _ = probe.AsString(r["State"])
+					s.StartMode, _ = probe.AsString(r["StartMode"])
+					s.Source = "wmi"
+					break
+				}
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	f.Errors = append(f.Errors, err.Error())
+	var out []Service
+	for _, name := range firewallServices {
+		v, err := p.Registry(ServicesKey+`\`+name, "Start")
+		if err != nil {
+			f.Errors = append(f.Errors, err.Error())
+			continue
+		}
+		n, ok := probe.AsInt(v)
+		if !ok {
+			f.Errors = append(f.Errors, fmt.Sprintf("%s\\%s Start: not a number: %v", ServicesKey, name, v))
+			continue
+		}
+		out = append(out, Service{Name: name, StartMode: startMode(n), Source: "registry"})
+	}
+	return out
+}
+
+// startMode names a service's registry Start value as Win32_Service does.
+func startMode(n int64) string {
+	switch n {
+	case 0:
+		return "Boot"
+	case 1:
+		return "System"
+	case 2:
+		return "Auto"
+	case 3:
+		return "Manual"
+	case 4:
+		return "Disabled"
+	}
+	return fmt.Sprintf("Start=%d", n)
+}
+
+// collectProfiles reads the profiles from WMI, else the registry, else
+// netsh.
+func collectProfiles(ctx context.Context, p probe.Probe, f *WindowsFacts) {
+	addErr := func(err error) { f.Errors = append(f.Errors, err.Error()) }
 	if rows, err := p.WMI(StandardCimv2, FirewallProfileCls); err == nil {
 		f.Profiles = ProfilesFromWMI(rows)
 		if len(f.Profiles) > 0 {
@@ -132,25 +248,24 @@ func collectWindows(ctx context.Context, p probe.Probe) *WindowsFacts {
 		} else {
 			addErr(err)
 		}
-		return f
+		return
 	}
 
 	out, err := p.Run(ctx, "netsh", "advfirewall", "show", "currentprofile")
 	if err != nil {
 		addErr(err)
-		return f
+		return
 	}
 	text := probe.ConsoleText(p, out.Stdout) + "\n" + probe.ConsoleText(p, out.Stderr)
 	profiles, err := ParseNetshProfiles(text)
 	if err != nil {
 		addErr(err)
-		return f
+		return
 	}
 	f.Profiles, f.ProfilesSource = profiles, "netsh"
 	for _, pr := range profiles {
 		f.ActiveProfiles = append(f.ActiveProfiles, pr.Name)
 	}
-	return f
 }
 
 // ProfilesFromWMI reads MSFT_NetFirewallProfile rows.
@@ -189,27 +304,48 @@ var (
 	gpoProfileKeys   = map[string]string{ProfileDomain: "DomainProfile", ProfilePrivate: "PrivateProfile", ProfilePublic: "PublicProfile"}
 )
 
+// profilesFromRegistry reads the local EnableFirewall and
+// DefaultInboundAction values. A profile whose value is absent is not
+// listed; one whose value exists but cannot be read is listed unread, so it
+// is judged unknown rather than skipped. Nothing listed when no profile's
+// value was found at all.
 func profilesFromRegistry(p probe.Probe, f *WindowsFacts) []Profile {
 	var out []Profile
+	found := false
 	for _, name := range profileNames {
 		key := LocalPolicyKey + `\` + localProfileKeys[name]
+		pr := Profile{Name: name}
 		v, err := p.Registry(key, "EnableFirewall")
 		if err != nil {
 			f.Errors = append(f.Errors, err.Error())
+			if !errors.Is(err, probe.ErrNotFound) {
+				out = append(out, pr)
+			}
 			continue
 		}
 		n, ok := probe.AsInt(v)
 		if !ok {
 			f.Errors = append(f.Errors, fmt.Sprintf("%s EnableFirewall: not a number: %v", key, v))
+			out = append(out, pr)
 			continue
 		}
-		pr := Profile{Name: name, Enabled: boolPtr(n != 0)}
-		if v, err := p.Registry(key, "DefaultInboundAction"); err == nil {
+		found = true
+		pr.Enabled = boolPtr(n != 0)
+		v, err = p.Registry(key, "DefaultInboundAction")
+		switch {
+		case err == nil:
 			if n, ok := probe.AsInt(v); ok && n == 0 {
 				pr.InboundAllowed = true // 0 allow, 1 block
 			}
+		case !errors.Is(err, probe.ErrNotFound):
+			// Absent is Windows' default, block; unreadable is unknown.
+			f.Errors = append(f.Errors, err.Error())
+			pr.InboundUnread = true
 		}
 		out = append(out, pr)
+	}
+	if !found {
+		return nil
 	}
 	return out
 }

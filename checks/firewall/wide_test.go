@@ -1,0 +1,177 @@
+package firewall
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestClassifyRuleWide(t *testing.T) {
+	tests := []struct {
+		expr string
+		wide string // "" when the rule narrows
+	}{
+		{`[{"match": {"op": "!=", "left": {"meta": {"key": "iifname"}}, "right": "lo"}}, {"accept": null}]`, `iifname != "lo" accept`},
+		{`[{"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": {"set": ["tcp", "udp"]}}}, {"accept": null}]`, "l4proto { tcp, udp } accept"},
+		{`[{"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": "tcp"}}, {"counter": null}, {"accept": null}]`, "l4proto { tcp } accept"},
+		{`[{"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": "new"}}, {"accept": null}]`, "ct state new accept"},
+		{`[{"match": {"op": "!=", "left": {"ct": {"key": "state"}}, "right": "invalid"}}, {"accept": null}]`, "ct state != invalid accept"},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "0.0.0.0", "len": 0}}}}, {"accept": null}]`, "ip saddr 0.0.0.0/0 accept"},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "saddr"}}, "right": {"prefix": {"addr": "::", "len": 0}}}}, {"accept": null}]`, "ip6 saddr ::/0 accept"},
+		// Narrowing rules.
+		{`[{"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": ["established", "related"]}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"meta": {"key": "iif"}}, "right": "lo"}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": "tcp"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 22}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": {"set": ["icmp", "ipv6-icmp"]}}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "192.168.1.0", "len": 24}}}}, {"accept": null}]`, ""},
+	}
+	for _, tc := range tests {
+		var expr []json.RawMessage
+		if err := json.Unmarshal([]byte(tc.expr), &expr); err != nil {
+			t.Fatal(err)
+		}
+		if got := classifyRule(expr).wide; got != tc.wide {
+			t.Errorf("%s: wide %q, want %q", tc.expr, got, tc.wide)
+		}
+	}
+}
+
+func TestNfprotoLimitsInetRule(t *testing.T) {
+	doc := `{"nftables": [{"table": {"family": "inet", "name": "f", "handle": 1}},
+	{"chain": {"family": "inet", "table": "f", "name": "in", "handle": 1, "type": "filter", "hook": "input", "prio": 0, "policy": "drop"}},
+	{"rule": {"family": "inet", "table": "f", "chain": "in", "handle": 2, "expr": [{"match": {"op": "==", "left": {"meta": {"key": "nfproto"}}, "right": "ipv6"}}, {"accept": null}]}}]}`
+	rs, err := ParseNftJSON([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rs.FilteringFamily(IPv4) || rs.FilteringFamily(IPv6) {
+		t.Errorf("meta nfproto ipv6 accept: want IPv4 filtered and IPv6 open, got %+v", rs.InputChains)
+	}
+}
+
+func TestClassifyIptablesRuleWide(t *testing.T) {
+	tests := []struct {
+		rule string
+		wide string
+	}{
+		{"! -i lo -j ACCEPT", "! -i lo -j ACCEPT"},
+		{"-p tcp -j ACCEPT", "-p tcp -j ACCEPT"},
+		{"-p udp -m udp -j ACCEPT", "-p udp -j ACCEPT"},
+		{"-m conntrack --ctstate NEW -j ACCEPT", "--ctstate NEW -j ACCEPT"},
+		{"-s 0.0.0.0/0 -j ACCEPT", "-s 0.0.0.0/0 -j ACCEPT"},
+		{"-i + -j ACCEPT", "-i + -j ACCEPT"},
+		{"-i lo -j ACCEPT", ""},
+		{"-p tcp -m tcp --dport 22 -j ACCEPT", ""},
+		{"-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", ""},
+		{"-p icmp -j ACCEPT", ""},
+		{"-s 192.168.1.0/24 -j ACCEPT", ""},
+	}
+	for _, tc := range tests {
+		if got := classifyIptablesRule(strings.Fields(tc.rule)).wide; got != tc.wide {
+			t.Errorf("%q: wide %q, want %q", tc.rule, got, tc.wide)
+		}
+	}
+}
+
+func TestPublishedPorts(t *testing.T) {
+	// Docker through iptables-nft, as `nft -j list ruleset` shows it
+	// (recorded in a network namespace).
+	doc := `{"nftables": [{"table": {"family": "ip", "name": "nat", "handle": 1}},
+	{"chain": {"family": "ip", "table": "nat", "name": "DOCKER", "handle": 1}},
+	{"rule": {"family": "ip", "table": "nat", "chain": "DOCKER", "handle": 4, "expr": [{"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "docker0"}}, {"counter": {"packets": 0, "bytes": 0}}, {"return": null}]}},
+	{"rule": {"family": "ip", "table": "nat", "chain": "DOCKER", "handle": 5, "expr": [{"match": {"op": "!=", "left": {"meta": {"key": "iifname"}}, "right": "docker0"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 8080}}, {"counter": {"packets": 0, "bytes": 0}}, {"xt": {"type": "target", "name": "DNAT"}}]}},
+	{"rule": {"family": "ip", "table": "nat", "chain": "DOCKER", "handle": 6, "expr": [{"match": {"op": "!=", "left": {"meta": {"key": "iifname"}}, "right": "docker0"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "127.0.0.1"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 5432}}, {"counter": {"packets": 0, "bytes": 0}}, {"xt": {"type": "target", "name": "DNAT"}}]}},
+	{"rule": {"family": "inet", "table": "netavark", "chain": "nv_hostport", "handle": 7, "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "dport"}}, "right": 5353}}, {"dnat": {"family": "ip", "addr": "10.88.0.2", "port": 5353}}]}}]}`
+	rs, err := ParseNftJSON([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []PublishedPort{
+		{Family: "ip", Proto: "tcp", Port: "8080", EveryAddress: true},
+		{Family: "ip", Proto: "tcp", Port: "5432", EveryAddress: false},
+		{Family: "inet", Proto: "udp", Port: "5353", EveryAddress: true},
+	}
+	if len(rs.Published) != len(want) {
+		t.Fatalf("published %+v, want %+v", rs.Published, want)
+	}
+	for i := range want {
+		if rs.Published[i] != want[i] {
+			t.Errorf("published[%d] = %+v, want %+v", i, rs.Published[i], want[i])
+		}
+	}
+	if got := publishedEverywhere(rs.Published); strings.Join(got, ",") != "tcp 8080,udp 5353" {
+		t.Errorf("published everywhere %v", got)
+	}
+}
+
+func TestScrubIfInet6(t *testing.T) {
+	in := []byte("2a0211112222333344445555666677 03 40 00 00 wlp0s20f3\nfe800000000000001a2b3cfffe4d5e6f 03 40 20 80 wlp0s20f3\n00000000000000000000000000000001 01 80 10 80       lo\n")
+	out := Scrub(ifInet6File, nil, in)
+	if strings.Contains(string(out), "1a2b3c") || strings.Contains(string(out), "2a02") {
+		t.Errorf("address left in %q", out)
+	}
+	if state, detail := presenceOf(out); state != IPv6Present || !strings.Contains(detail, "wlp0s20f3") {
+		t.Errorf("scrubbed file reads %s %q", state, detail)
+	}
+	if got := Scrub("nft", []string{"-j", "list", "ruleset"}, in); string(got) != string(in) {
+		t.Error("Scrub changed a command's output")
+	}
+}
+
+func TestInterfaceAccepts(t *testing.T) {
+	tests := []struct {
+		rule   string
+		ifaces string
+	}{
+		{"-i wlp2s0 -j ACCEPT", "wlp2s0"},
+		{"-i wl+ -m conntrack --ctstate NEW -j ACCEPT", "wl+"},
+		{"-i lo -j ACCEPT", ""},
+		{"-i eth0 -p tcp -m tcp --dport 22 -j ACCEPT", ""},
+	}
+	for _, tc := range tests {
+		if got := strings.Join(classifyIptablesRule(strings.Fields(tc.rule)).ifaces, ","); got != tc.ifaces {
+			t.Errorf("%q: ifaces %q, want %q", tc.rule, got, tc.ifaces)
+		}
+	}
+	f := LinuxFacts{Interfaces: []string{"docker0", "enp0s31f6", "lo", "veth1a2b", "wlp0s20f3"}}
+	for _, tc := range []struct {
+		accepts []string
+		open    string
+	}{
+		{[]string{"docker0", "veth1a2b"}, ""},
+		{[]string{"wl*"}, "wlp0s20f3"},
+		{[]string{"en+", "docker0"}, "enp0s31f6"},
+	} {
+		open, known := f.outsideAccepted(tc.accepts)
+		if !known || strings.Join(open, ",") != tc.open {
+			t.Errorf("accepts on %v: open %v (known %v), want %q", tc.accepts, open, known, tc.open)
+		}
+	}
+	if _, known := (&LinuxFacts{}).outsideAccepted([]string{"wlp2s0"}); known {
+		t.Error("interfaces unread, yet whether wlp2s0 reaches outside is known")
+	}
+}
+
+func TestParseIptablesDNAT(t *testing.T) {
+	nat := "-P PREROUTING ACCEPT\n-N DOCKER\n-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER\n" +
+		"-A DOCKER -i docker0 -j RETURN\n" +
+		"-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80\n" +
+		"-A DOCKER -d 127.0.0.1/32 ! -i docker0 -p tcp -m tcp --dport 6379 -j DNAT --to-destination 172.17.0.3:6379\n" +
+		"-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE\n"
+	got := ParseIptablesDNAT([]byte(nat), "ip")
+	want := []PublishedPort{{Family: "ip", Proto: "tcp", Port: "8080", EveryAddress: true}, {Family: "ip", Proto: "tcp", Port: "6379"}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+func TestNatUnreadIsWarn(t *testing.T) {
+	yes := true
+	f := LinuxFacts{
+		Sources:  []Source{{Name: "nft", State: StateNotInstalled}, {Name: "iptables", State: StateRead, Filtering: &yes}, {Name: "ip6tables", State: StateRead, Filtering: &yes}},
+		NatError: []string{"iptables -t nat -S: access denied"},
+	}
+	if r := evaluateLinux(f); r.Status != "warn" || !strings.Contains(r.Fix, "containers") {
+		t.Errorf("nat unread: %s %q", r.Status, r.Fix)
+	}
+}
