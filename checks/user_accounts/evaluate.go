@@ -59,6 +59,12 @@ func Evaluate(f Facts, _ checks.Policy) checks.Result {
 		r.Status = checks.Unknown
 		r.Summary = "Could not tell " + text.JoinAnd(unknown) + "." + count
 		r.Reason = joinErrors(f.Errors)
+		if f.Linux != nil && f.Linux.AdminNeedsRoot {
+			fixes = append(fixes, rootOnlyFix)
+		}
+		if f.Windows != nil && f.Windows.AdminUnresolved {
+			fixes = append(fixes, directoryGroupFix)
+		}
 		r.Fix = strings.Join(append(fixes, unknownFix), " ")
 	case admin || leftover:
 		r.Status = checks.Warn
@@ -116,6 +122,18 @@ func autoLoginFix(f Facts) string {
 	if slices.ContainsFunc(via, func(v string) bool { return strings.HasPrefix(v, "lightdm_") }) {
 		parts = append(parts, "Turn off automatic login on the login screen: ask your IT support to remove the automatic login from the LightDM settings.")
 	}
+	if slices.Contains(via, "greetd_initial_session") {
+		parts = append(parts, "Turn off automatic login: ask your IT support to remove the [initial_session] section from /etc/greetd/config.toml.")
+	}
+	if slices.Contains(via, "ly_auto_login") {
+		parts = append(parts, "Turn off automatic login: ask your IT support to set auto_login_user = null in /etc/ly/config.ini.")
+	}
+	if slices.Contains(via, "lxdm_autologin") {
+		parts = append(parts, "Turn off automatic login: ask your IT support to remove the autologin= line from /etc/lxdm/lxdm.conf.")
+	}
+	if slices.Contains(via, "nodm") {
+		parts = append(parts, "This computer uses nodm, which always signs one account in without a password: ask your IT support to replace it with a login screen that asks for a password (for example LightDM).")
+	}
 	if slices.Contains(via, "getty_autologin") {
 		parts = append(parts, "The text console also signs in by itself: ask your IT support to remove the automatic console login.")
 	}
@@ -143,7 +161,9 @@ func adminFix(os string) string {
 	case "darwin":
 		return lead + " Ask your IT support to give you a standard account for sessions (System Settings > Users & Groups > Add User, type Standard) and keep the administrator account for installing software."
 	}
-	return lead + " Ask your IT support to give you a standard account for sessions (one that is not in the sudo or wheel group) and keep the administrator account for installing software."
+	return lead + " Ask your IT support to give you a standard account for sessions (one that is not in the sudo or wheel group and that no sudoers, doas or polkit rule makes an administrator) and keep the administrator account for installing software."
 }
+
+const directoryGroupFix = "The Administrators group on this computer holds a domain or Microsoft Entra ID group that may include your account: ask your IT support whether it does (for example through \"Device Local Administrators\" or \"Domain Admins\"), or sign out and in again so Windows records your groups, then check again."
 
 const kcpasswordFix = "A saved automatic-login password is still on this Mac: open System Settings > Users & Groups, set \"Automatically log in as\" to your account and then back to Off, which deletes it, or ask your IT support."
