@@ -40,6 +40,11 @@ func Evaluate(f Facts, _ checks.Policy) checks.Result {
 		fixes = append(fixes, adminFix(f.OS))
 	}
 	leftover := f.AutoLogin == Off && f.Darwin != nil && f.Darwin.KCPassword != nil && *f.Darwin.KCPassword
+	if f.AutoLogin == Off && f.Darwin != nil && f.Darwin.KCPassword == nil {
+		// /etc could not be listed: a saved automatic-login password
+		// (a warning) may be left.
+		unknown = append(unknown, "whether a saved automatic-login password is still on this Mac")
+	}
 	if leftover {
 		fixes = append(fixes, kcpasswordFix)
 	}

@@ -297,6 +297,16 @@ func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
 		f.ConsoleUserAdmin, f.AdminSource = On, "built-in Administrator"
 		return
 	}
+	local := prefix != "" && sidPrefix(sid) == prefix
+	// A domain or Entra ID account may be an administrator through groups
+	// this computer cannot list: their groups as Windows recorded them at
+	// sign-in (nested groups resolved) decide first.
+	var tokenErr error
+	if !local {
+		if tokenErr = tokenAdmin(p, sid, f); tokenErr == nil {
+			return
+		}
+	}
 	var state State
 	var source string
 	out, err := p.Run(ctx, "powershell", "-NoProfile", "-NonInteractive", "-Command", adminMembersScript)
@@ -314,34 +324,37 @@ func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
 	} else {
 		state, source = adminByWMI(p, sid, prefix, accounts, wf, f)
 	}
-	if state == On || state == Off {
-		f.ConsoleUserAdmin, f.AdminSource = state, source
-		if state == On {
-			wf.AdminVia = "Administrators member list"
-		}
-		return
-	}
-	// The member list could not be read, or Administrators holds domain or
-	// Entra ID groups (or principals) the person may belong to: their
-	// groups as Windows recorded them at sign-in decide.
-	unresolved := state == maybeAdmin
-	groups, err := TokenGroups(p, sid)
 	switch {
-	case err == nil:
-		wf.AdminVia = "signed-in groups"
-		f.ConsoleUserAdmin = Off
-		if slices.Contains(groups, AdministratorsSID) {
-			f.ConsoleUserAdmin = On
+	case state == On || state == Off:
+		f.ConsoleUserAdmin, f.AdminSource, wf.AdminVia = state, source, "Administrators member list"
+	case local:
+		// The member list could not be read: the recorded groups decide.
+		if err := tokenAdmin(p, sid, f); err != nil {
+			f.addError("signed-in groups", err)
+			f.ConsoleUserAdmin = Unknown
 		}
-		f.AdminSource = strings.TrimPrefix(source+",token groups", ",")
-	case unresolved:
-		f.Errors = append(f.Errors, "console user: may be an administrator through a domain or Microsoft Entra ID group whose members this computer cannot list, and the groups Windows recorded at sign-in could not be read ("+probe.ErrorKind(err)+")")
+	case state == maybeAdmin:
+		f.Errors = append(f.Errors, "console user: may be an administrator through a domain or Microsoft Entra ID group whose members this computer cannot list, and the groups Windows recorded at sign-in could not be read ("+probe.ErrorKind(tokenErr)+")")
 		wf.AdminUnresolved = true
 		f.ConsoleUserAdmin, f.AdminSource = Unknown, source
 	default:
-		f.addError("signed-in groups", err)
+		f.addError("signed-in groups", tokenErr)
 		f.ConsoleUserAdmin = Unknown
 	}
+}
+
+// tokenAdmin decides from the groups Windows recorded for the user at
+// sign-in; an error when they could not be read.
+func tokenAdmin(p probe.Probe, sid string, f *Facts) error {
+	groups, err := TokenGroups(p, sid)
+	if err != nil {
+		return err
+	}
+	f.ConsoleUserAdmin, f.AdminSource, f.Windows.AdminVia = Off, "GroupMembership", "signed-in groups"
+	if slices.Contains(groups, AdministratorsSID) {
+		f.ConsoleUserAdmin = On
+	}
+	return nil
 }
 
 // maybeAdmin is the state of a console user whom Administrators may hold
