@@ -151,6 +151,9 @@ func autoLoginFix(f Facts) string {
 func guestFix(f Facts) string {
 	switch f.OS {
 	case "darwin":
+		if f.Darwin != nil && f.Darwin.ManagedGuestOn {
+			return "A configuration profile from your organisation turns the Guest account on: ask your IT support to change the profile so guests cannot log in."
+		}
 		return "Turn off the Guest account: open the Apple menu > System Settings > Users & Groups, click the (i) next to Guest User and turn off \"Allow guests to log in to this computer\"."
 	case "windows":
 		return "Turn off the Guest account: ask your IT support to disable it (Computer Management > Local Users and Groups > Users > Guest > tick \"Account is disabled\")."
@@ -169,6 +172,6 @@ func adminFix(os string) string {
 	return lead + " Ask your IT support to give you a standard account for sessions (one that is not in the sudo or wheel group and that no sudoers, doas or polkit rule makes an administrator) and keep the administrator account for installing software."
 }
 
-const directoryGroupFix = "The Administrators group on this computer holds a domain or Microsoft Entra ID group that may include your account: ask your IT support whether it does (for example through \"Device Local Administrators\" or \"Domain Admins\"), or sign out and in again so Windows records your groups, then check again."
+const directoryGroupFix = "You sign in with a domain or Microsoft Entra ID account, and this computer could not tell which of its groups you are in: ask your IT support whether your account is an administrator here (for example through \"Device Local Administrators\" or \"Domain Admins\"); signing out and in again lets Windows record your groups for the next check."
 
 const kcpasswordFix = "A saved automatic-login password is still on this Mac: open System Settings > Users & Groups, set \"Automatically log in as\" to your account and then back to Off, which deletes it, or ask your IT support."

@@ -40,8 +40,14 @@ func linuxAdminSources(p probe.Probe, root string, id Identity) []checks.Result 
 
 // sudoersPart reads /etc/sudoers and what it includes.
 func sudoersPart(p probe.Probe, root string, id Identity) checks.Result {
-	const source = "/etc/sudoers"
+	source := "/etc/sudoers"
 	b, err := p.ReadFile(under(root, source))
+	if errors.Is(err, probe.ErrNotFound) {
+		// openSUSE ships the distribution's sudoers in /usr/etc; sudo
+		// reads it when /etc/sudoers is absent.
+		source = "/usr/etc/sudoers"
+		b, err = p.ReadFile(under(root, source))
+	}
 	if errors.Is(err, probe.ErrNotFound) {
 		return notInstalled
 	}
