@@ -77,7 +77,7 @@ func collectLinux(ctx context.Context, p probe.Probe, root string, f *Facts) {
 	}
 	judges := map[string]func(probe.Probe, string) dmConfig{
 		"gdm": judgeGDM, "lightdm": judgeLightDM, "sddm": judgeSDDM,
-		"greetd": judgeGreetd, "ly": judgeLy, "lxdm": judgeLXDM, "nodm": judgeNodm,
+		"greetd": judgeOneFile("greetd"), "ly": judgeOneFile("ly"), "lxdm": judgeOneFile("lxdm"), "nodm": judgeOneFile("nodm"),
 	}
 	var results []dmConfig
 	switch {
@@ -393,64 +393,35 @@ func gettyAutologin(p probe.Probe, root string) (bool, error) {
 	return false, nil
 }
 
-// judgeOne reads one display manager's settings file and asks on what the
-// automatic login is.
-func judgeOne(p probe.Probe, name, file string, on func([]byte) string) dmConfig {
-	r := dmConfig{name: name}
-	files, present, err := readFiles(p, []string{file})
-	r.present, r.err = present, err
-	if err == nil && present {
-		if via := on(files[0]); via != "" {
-			r.autoVia = append(r.autoVia, via)
+// oneFileDMs are the display managers whose automatic login is one setting
+// in one file: greetd's [initial_session] (which starts that user's
+// session at boot without a password), ly's auto_login_user (ly 1.1 and
+// later; older versions have none), LXDM's [base] autologin, and nodm,
+// which exists to sign one user in and does so unless NODM_ENABLED=false.
+var oneFileDMs = map[string]struct {
+	file, via string
+	on        func([]byte) bool
+}{
+	"greetd": {"/etc/greetd/config.toml", "greetd_initial_session", GreetdInitialSession},
+	"ly":     {"/etc/ly/config.ini", "ly_auto_login", LyAutoLogin},
+	"lxdm":   {"/etc/lxdm/lxdm.conf", "lxdm_autologin", LXDMAutoLogin},
+	"nodm":   {"/etc/default/nodm", "nodm", NodmAutoLogin},
+}
+
+// judgeOneFile judges a display manager of oneFileDMs.
+func judgeOneFile(name string) func(probe.Probe, string) dmConfig {
+	dm := oneFileDMs[name]
+	return func(p probe.Probe, root string) dmConfig {
+		r := dmConfig{name: name}
+		files, present, err := readFiles(p, []string{under(root, dm.file)})
+		r.present, r.err = present, err
+		switch {
+		case err == nil && present && dm.on(files[0]):
+			r.autoVia = []string{dm.via}
+		case err == nil && !present && name == "nodm":
+			// Without the file nodm signs in NODM_USER's default, root.
+			r.autoVia = []string{dm.via}
 		}
+		return r
 	}
-	return r
-}
-
-// judgeGreetd: an [initial_session] in /etc/greetd/config.toml starts that
-// user's session at boot without asking for a password.
-func judgeGreetd(p probe.Probe, root string) dmConfig {
-	return judgeOne(p, "greetd", under(root, "/etc/greetd/config.toml"), func(b []byte) string {
-		if GreetdInitialSession(b) {
-			return "greetd_initial_session"
-		}
-		return ""
-	})
-}
-
-// judgeLy: auto_login_user in /etc/ly/config.ini (ly 1.1 and later; older
-// versions have no automatic login).
-func judgeLy(p probe.Probe, root string) dmConfig {
-	return judgeOne(p, "ly", under(root, "/etc/ly/config.ini"), func(b []byte) string {
-		if LyAutoLogin(b) {
-			return "ly_auto_login"
-		}
-		return ""
-	})
-}
-
-// judgeLXDM: autologin= in [base] of /etc/lxdm/lxdm.conf.
-func judgeLXDM(p probe.Probe, root string) dmConfig {
-	return judgeOne(p, "lxdm", under(root, "/etc/lxdm/lxdm.conf"), func(b []byte) string {
-		if LXDMAutoLogin(b) {
-			return "lxdm_autologin"
-		}
-		return ""
-	})
-}
-
-// judgeNodm: nodm exists to sign one user in without a password; it does
-// so unless /etc/default/nodm says NODM_ENABLED=false.
-func judgeNodm(p probe.Probe, root string) dmConfig {
-	r := judgeOne(p, "nodm", under(root, "/etc/default/nodm"), func(b []byte) string {
-		if NodmAutoLogin(b) {
-			return "nodm"
-		}
-		return ""
-	})
-	if !r.present && r.err == nil {
-		// Without the file nodm signs in NODM_USER's default, root.
-		r.autoVia = []string{"nodm"}
-	}
-	return r
 }
