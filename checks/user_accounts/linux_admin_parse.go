@@ -502,11 +502,18 @@ func PolkitRules(b []byte) (admin []string, allowAll []string, dynamic bool) {
 		if !strings.Contains(body, "polkit.Result.YES") || strings.Contains(body, "action.") {
 			continue
 		}
+		before := len(allowAll)
 		for _, m := range regexp.MustCompile(`isInGroup\(\s*["']([^"']+)["']\s*\)`).FindAllStringSubmatch(body, -1) {
 			allowAll = append(allowAll, "unix-group:"+m[1])
 		}
 		for _, m := range regexp.MustCompile(`\.user\s*==+\s*["']([^"']+)["']`).FindAllStringSubmatch(body, -1) {
 			allowAll = append(allowAll, "unix-user:"+m[1])
+		}
+		if len(allowAll) == before {
+			// YES for every action whoever asks (if subject.local &&
+			// subject.active ...): everyone at the screen is an
+			// administrator.
+			allowAll = append(allowAll, polkitEveryone)
 		}
 	}
 	return admin, allowAll, dynamic
@@ -558,11 +565,16 @@ func PolkitAdminIdentities(b []byte) (ids []string, set bool) {
 	return ids, true
 }
 
+// polkitEveryone stands for a rule that applies to every subject.
+const polkitEveryone = "everyone"
+
 // polkitMatch tells whether one of the identities names the identity, and
 // how: polkit_admin_user or polkit_admin_group ("" when none does).
 func polkitMatch(ids []string, id Identity) string {
 	for _, s := range ids {
 		switch {
+		case s == polkitEveryone:
+			return viaPolkitRule
 		case strings.HasPrefix(s, "unix-user:"):
 			if u := strings.TrimPrefix(s, "unix-user:"); u == id.Name || u == strconv.Itoa(id.UID) {
 				return viaPolkitUser

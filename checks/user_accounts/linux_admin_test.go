@@ -113,6 +113,10 @@ func TestPolkitRules(t *testing.T) {
 	if len(admin) != 0 || len(all) != 1 || all[0] != "unix-group:practice" {
 		t.Errorf("allow all: %v %v", admin, all)
 	}
+	everyone := "polkit.addRule(function(action, subject) {\n    if (subject.local && subject.active) {\n        return polkit.Result.YES;\n    }\n});\n"
+	if _, all, _ = PolkitRules([]byte(everyone)); polkitMatch(all, sam()) != viaPolkitRule {
+		t.Errorf("a rule allowing everything to everyone: %v", all)
+	}
 	user := "polkit.addAdminRule(function(action, subject) { return [\"unix-user:sam\", \"unix-user:0\"]; });"
 	admin, _, _ = PolkitRules([]byte(user))
 	if polkitMatch(admin, sam()) != viaPolkitUser {

@@ -115,7 +115,9 @@ func Scrub(name string, args []string, out []byte) []byte {
 }
 
 // autologinKey matches "key = user" lines that name an auto-login user.
-var autologinKey = regexp.MustCompile(`^(\s*(?:AutomaticLogin|TimedLogin|autologin-user|autologin)\s*=\s*)(\S.*?)(\s*)$`)
+// A commented-out line is scrubbed too: it often names the person whose
+// automatic login was switched off.
+var autologinKey = regexp.MustCompile(`^(\s*[#;]?\s*(?:AutomaticLogin|TimedLogin|autologin-user|autologin)\s*=\s*)(\S.*?)(\s*)$`)
 
 // sddmUserKey is SDDM's [Autologin] User=; agettyAutologin agetty's flag.
 var (
@@ -227,9 +229,19 @@ func replaceValue(re *regexp.Regexp, line string) string {
 	return m[1] + pseudonym(m[2]) + m[3]
 }
 
-// scrubUnixUsers pseudonymises polkit's unix-user:NAME identities (uids
-// and root stay).
+// polkitSubjectUser is a rule's test of the user: subject.user == "sam".
+var polkitSubjectUser = regexp.MustCompile(`(\.user\s*==+\s*["'])([^"']+)(["'])`)
+
+// scrubUnixUsers pseudonymises polkit's unix-user:NAME identities and
+// subject.user comparisons (uids and root stay).
 func scrubUnixUsers(line string) string {
+	line = polkitSubjectUser.ReplaceAllStringFunc(line, func(s string) string {
+		m := polkitSubjectUser.FindStringSubmatch(s)
+		if m[2] == "root" {
+			return s
+		}
+		return m[1] + pseudonym(m[2]) + m[3]
+	})
 	return unixUserRE.ReplaceAllStringFunc(line, func(s string) string {
 		name := strings.TrimPrefix(s, "unix-user:")
 		if name == "root" {

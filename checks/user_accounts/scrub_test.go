@@ -95,11 +95,13 @@ func TestScrubAdminAndLoginFiles(t *testing.T) {
 		{"/etc/greetd/config.toml", "[default_session]\nuser = \"_greeter\"\n[initial_session]\ncommand = \"sway\"\nuser = \"sam\"\n",
 			"[default_session]\nuser = \"" + probe.Pseudonym("user", "_greeter") + "\"\n[initial_session]\ncommand = \"sway\"\nuser = \"" + sam + "\"\n"},
 		{"/etc/lxdm/lxdm.conf", "[base]\nautologin=sam\n# timeout=10\n", "[base]\nautologin=" + sam + "\n# timeout=10\n"},
+		{"/etc/gdm3/custom.conf", "[daemon]\n#AutomaticLoginEnable=True\n#  AutomaticLogin = sam\n", "[daemon]\n#AutomaticLoginEnable=True\n#  AutomaticLogin = " + sam + "\n"},
 		{"/etc/default/nodm", "NODM_ENABLED=true\nNODM_USER='sam'\n", "NODM_ENABLED=true\nNODM_USER='" + sam + "'\n"},
 		{"/etc/default/nodm", "NODM_USER=root\n", "NODM_USER=root\n"},
 		{"/etc/ly/config.ini", "auto_login_user = sam\n", "auto_login_user = " + sam + "\n"},
 		{"/etc/ly/config.ini", "auto_login_user = null\n", "auto_login_user = null\n"},
 		{"/etc/polkit-1/rules.d/49-it.rules", "return [\"unix-user:sam\", \"unix-group:staff\", \"unix-user:0\"];\n", "return [\"unix-user:" + sam + "\", \"unix-group:staff\", \"unix-user:0\"];\n"},
+		{"/etc/polkit-1/rules.d/10-sam.rules", "    if (subject.user == \"sam\" || subject.user == 'root') {\n", "    if (subject.user == \"" + sam + "\" || subject.user == 'root') {\n"},
 		{"/etc/polkit-1/localauthority.conf.d/60-it.conf", "[Configuration]\nAdminIdentities=unix-user:sam;unix-group:sudo\n", "[Configuration]\nAdminIdentities=unix-user:" + sam + ";unix-group:sudo\n"},
 	} {
 		if got := string(Scrub(c.file, nil, []byte(c.in))); got != c.want {
