@@ -330,6 +330,9 @@ func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
 	case local:
 		// The member list could not be read: the recorded groups decide.
 		if err := tokenAdmin(p, sid, f); err != nil {
+			if state == maybeAdmin {
+				f.Errors = append(f.Errors, "console user: Administrators holds a group WMI does not name by SID (such as Authenticated Users, which holds every account)")
+			}
 			f.addError("signed-in groups", err)
 			f.ConsoleUserAdmin = Unknown
 		}
