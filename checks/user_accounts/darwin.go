@@ -18,10 +18,12 @@ import (
 type DarwinFacts struct {
 	// GuestEnabled and AutoLoginUserSet are the loginwindow preferences
 	// (nil when not read). ManagedGuestOff and ManagedAutoLoginOff are set
-	// when a configuration profile forbids them.
+	// when a configuration profile forbids them, ManagedGuestOn when one
+	// turns the guest account on (com.apple.MCX EnableGuestAccount).
 	GuestEnabled        *bool `json:"guest_enabled,omitempty"`
 	AutoLoginUserSet    *bool `json:"auto_login_user_set,omitempty"`
 	ManagedGuestOff     bool  `json:"managed_guest_off,omitempty"`
+	ManagedGuestOn      bool  `json:"managed_guest_on,omitempty"`
 	ManagedAutoLoginOff bool  `json:"managed_auto_login_off,omitempty"`
 	// KCPassword is whether /etc/kcpassword, the saved automatic-login
 	// password, exists (nil when /etc could not be listed). Its content is
@@ -56,29 +58,53 @@ func collectDarwin(ctx context.Context, p probe.Probe, root string, f *Facts) {
 		f.ConsoleUserAdmin, f.AdminSource = darwinAdmin(ctx, p, u, f)
 	}
 
-	// Guest and automatic login: profiles first, then the preferences.
-	managed := readPlist(p, under(root, managedLoginwindowPlist))
-	mcx := readPlist(p, under(root, managedMCXPlist))
+	// Guest and automatic login. A configuration profile (com.apple.MCX)
+	// may turn the guest account on or off whatever the preferences say;
+	// the managed loginwindow payload can only turn guest and automatic
+	// login off, so it is read only when the preferences do not already
+	// say off.
+	mcx, mcxErr := readPlist(p, under(root, managedMCXPlist))
 	if v, ok := macos.PlistBool(mcx["DisableGuestAccount"]); ok && v {
 		df.ManagedGuestOff = true
 	}
-	if v, ok := macos.PlistBool(mcx["EnableGuestAccount"]); ok && !v {
-		df.ManagedGuestOff = true
+	if v, ok := macos.PlistBool(mcx["EnableGuestAccount"]); ok {
+		df.ManagedGuestOff, df.ManagedGuestOn = df.ManagedGuestOff || !v, v && !df.ManagedGuestOff
 	}
-	if v, ok := macos.PlistBool(managed["com.apple.login.mcx.DisableAutoLoginClient"]); ok && v {
-		df.ManagedAutoLoginOff = true
-	}
-
 	prefs, prefsErr := loginwindowPrefs(ctx, p, root)
 	if prefsErr == nil {
 		df.GuestEnabled, df.AutoLoginUserSet = prefs.guest, prefs.autoLogin
+	} else {
+		f.addError("loginwindow preferences", prefsErr)
+	}
+	guestOn := df.GuestEnabled != nil && *df.GuestEnabled
+	autoOn := df.AutoLoginUserSet != nil && *df.AutoLoginUserSet
+	guestDecided := df.ManagedGuestOff || df.ManagedGuestOn
+	var managedErr error
+	if (!guestDecided && (guestOn || prefsErr != nil)) || autoOn || prefsErr != nil {
+		var managed map[string]any
+		managed, managedErr = readPlist(p, under(root, managedLoginwindowPlist))
+		if v, ok := macos.PlistBool(managed["com.apple.login.mcx.DisableAutoLoginClient"]); ok && v {
+			df.ManagedAutoLoginOff = true
+		}
+		if v, ok := macos.PlistBool(managed["DisableGuestAccount"]); ok && v && !df.ManagedGuestOn {
+			df.ManagedGuestOff, guestDecided = true, true
+		}
+		if managedErr != nil {
+			f.addError("managed loginwindow preferences", managedErr)
+		}
 	}
 	switch {
+	case df.ManagedGuestOn:
+		f.Guest, f.GuestSource = On, "profile"
+	case mcxErr != nil:
+		// A profile that cannot be read may turn the guest account on.
+		f.addError("managed preferences (com.apple.MCX)", mcxErr)
 	case df.ManagedGuestOff:
 		f.Guest, f.GuestSource = Off, "profile"
 	case prefsErr != nil:
-		f.addError("loginwindow preferences", prefsErr)
-	case df.GuestEnabled != nil && *df.GuestEnabled:
+	case guestOn && managedErr != nil:
+		// A profile that cannot be read may turn it off: not proven.
+	case guestOn:
 		f.Guest, f.GuestSource = On, prefs.source
 	default:
 		// GuestEnabled absent is the default: no guest.
@@ -88,7 +114,8 @@ func collectDarwin(ctx context.Context, p probe.Probe, root string, f *Facts) {
 	case df.ManagedAutoLoginOff:
 		f.AutoLogin, f.AutoLoginSource = Off, "profile"
 	case prefsErr != nil:
-	case df.AutoLoginUserSet != nil && *df.AutoLoginUserSet:
+	case autoOn && managedErr != nil:
+	case autoOn:
 		f.AutoLogin, f.AutoLoginSource = On, prefs.source
 	default:
 		f.AutoLogin, f.AutoLoginSource = Off, prefs.source
@@ -161,17 +188,21 @@ func ParseLoginwindowPlist(b []byte) (loginPrefs, bool) {
 	return prefs, true
 }
 
-// readPlist parses a plist file into a map; nil when absent or unreadable.
-func readPlist(p probe.Probe, path string) map[string]any {
+// readPlist parses a plist file into a map: nil when absent, an error when
+// it exists but cannot be read or parsed.
+func readPlist(p probe.Probe, path string) (map[string]any, error) {
 	b, err := p.ReadFile(path)
+	if errors.Is(err, probe.ErrNotFound) {
+		return nil, nil
+	}
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	var m map[string]any
 	if _, err := plist.Unmarshal(b, &m); err != nil {
-		return nil
+		return nil, errors.New("plist not recognised")
 	}
-	return m
+	return m, nil
 }
 
 // ParseDefaultsBool reads `defaults read DOMAIN KEY` of a boolean: "1" or

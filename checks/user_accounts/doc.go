@@ -16,7 +16,19 @@
 //     are UID_MIN..UID_MAX from /etc/login.defs, default 1000..60000, with a
 //     login shell: listed in /etc/shells when it is readable, never nologin
 //     or false), /etc/group (administrators are members of sudo, wheel or
-//     admin, by member list or primary group, and root). The active display
+//     admin, by member list or primary group, and root), and who else may
+//     act as root: /etc/sudoers (or /usr/etc/sudoers) with its
+//     @includedir/#includedir and @include files (grants of ALL commands
+//     as root to the user, #uid, a %group or %#gid they are in, ALL users,
+//     through User_Alias/Runas_Alias/Cmnd_Alias; with Defaults targetpw or
+//     rootpw only NOPASSWD rules count), /etc/doas.conf (the last permit
+//     or deny without cmd for the user or a :group), and polkit
+//     (addAdminRule identities and addRule functions that allow every
+//     action, in /etc/polkit-1/rules.d and /usr/share/polkit-1/rules.d;
+//     AdminIdentities in /etc/polkit-1/localauthority.conf.d). These
+//     sources are combined with checks.AllOf: a grant read decides; one
+//     that exists but cannot be read (sudoers and doas.conf are root-only)
+//     leaves the administrator part unknown. The active display
 //     manager comes from /etc/X11/default-display-manager or the ExecStart of
 //     /etc/systemd/system/display-manager.service; its settings are judged:
 //     GDM ([daemon] AutomaticLoginEnable/AutomaticLogin, TimedLoginEnable/
@@ -25,7 +37,11 @@
 //     autologin-guest, allow-guest, greeter-allow-guest across its
 //     lightdm.conf.d directories and lightdm.conf; an unset allow-guest only
 //     counts when the guest-account script is installed) and SDDM
-//     ([Autologin] User across sddm.conf.d and /etc/sddm.conf). When no
+//     ([Autologin] User across sddm.conf.d and /etc/sddm.conf), greetd
+//     ([initial_session] user in /etc/greetd/config.toml), ly
+//     (auto_login_user in /etc/ly/config.ini, ly 1.1 and later), LXDM
+//     ([base] autologin in /etc/lxdm/lxdm.conf) and nodm (always signs
+//     NODM_USER in unless /etc/default/nodm says NODM_ENABLED=false). When no
 //     display manager is named, every one whose configuration is present is
 //     judged. A text-console autologin (agetty --autologin in a systemd
 //     drop-in for getty@, serial-getty@ or autovt@) counts as automatic
@@ -40,13 +56,25 @@
 //     com.apple.login.mcx.DisableAutoLoginClient). /etc/kcpassword, the
 //     stored automatic-login password, is only looked for by name in a
 //     listing of /etc: it is never read, so its (weakly obfuscated) content
-//     never enters memory, facts or an evidence bundle.
+//     never enters memory, facts or an evidence bundle; when /etc cannot be
+//     listed, whether one is left is unknown. com.apple.MCX
+//     EnableGuestAccount turns the guest account on; a managed profile that
+//     exists but cannot be read leaves what it could change unknown.
 //   - Windows: WMI root/cimv2 Win32_UserAccount (local accounts by SID: the
 //     Guest account is RID 501; humans are enabled local accounts with RID
 //     1000 or above, plus the built-in Administrator, RID 500, when it is
 //     enabled); the console user's membership of Administrators by SID
-//     S-1-5-32-544 through PowerShell Get-LocalGroupMember -SID, falling back
-//     to WMI Win32_Group (found by SID, never by its localised name) and
-//     Win32_GroupUser; Winlogon AutoAdminLogon in HKLM. DefaultPassword and
-//     DefaultUserName are never read.
+//     S-1-5-32-544: for a domain or Microsoft Entra ID account first from
+//     the groups Windows recorded at sign-in (HKU\<SID>\SOFTWARE\Microsoft\
+//     Windows\CurrentVersion\Group Policy\GroupMembership: Count and
+//     Group0…, nested groups resolved); for a local account (and as the
+//     fallback) from the members of Administrators through PowerShell
+//     Get-LocalGroupMember -SID, falling back to WMI Win32_Group (found by
+//     SID, never by its localised name) and Win32_GroupUser (domain groups
+//     searched for the user, nested). Everyone, Authenticated Users,
+//     INTERACTIVE, Local account and a domain's Domain Users in
+//     Administrators make every such account an administrator; a domain or
+//     Entra ID group the person may be in, with their recorded groups
+//     unreadable, is unknown, never standard. Winlogon AutoAdminLogon in
+//     HKLM. DefaultPassword and DefaultUserName are never read.
 package useraccounts

@@ -40,6 +40,11 @@ func Evaluate(f Facts, _ checks.Policy) checks.Result {
 		fixes = append(fixes, adminFix(f.OS))
 	}
 	leftover := f.AutoLogin == Off && f.Darwin != nil && f.Darwin.KCPassword != nil && *f.Darwin.KCPassword
+	if f.AutoLogin == Off && f.Darwin != nil && f.Darwin.KCPassword == nil {
+		// /etc could not be listed: a saved automatic-login password
+		// (a warning) may be left.
+		unknown = append(unknown, "whether a saved automatic-login password is still on this Mac")
+	}
 	if leftover {
 		fixes = append(fixes, kcpasswordFix)
 	}
@@ -59,6 +64,12 @@ func Evaluate(f Facts, _ checks.Policy) checks.Result {
 		r.Status = checks.Unknown
 		r.Summary = "Could not tell " + text.JoinAnd(unknown) + "." + count
 		r.Reason = joinErrors(f.Errors)
+		if f.Linux != nil && f.Linux.AdminNeedsRoot {
+			fixes = append(fixes, rootOnlyFix)
+		}
+		if f.Windows != nil && f.Windows.AdminUnresolved {
+			fixes = append(fixes, directoryGroupFix)
+		}
 		r.Fix = strings.Join(append(fixes, unknownFix), " ")
 	case admin || leftover:
 		r.Status = checks.Warn
@@ -116,6 +127,18 @@ func autoLoginFix(f Facts) string {
 	if slices.ContainsFunc(via, func(v string) bool { return strings.HasPrefix(v, "lightdm_") }) {
 		parts = append(parts, "Turn off automatic login on the login screen: ask your IT support to remove the automatic login from the LightDM settings.")
 	}
+	if slices.Contains(via, "greetd_initial_session") {
+		parts = append(parts, "Turn off automatic login: ask your IT support to remove the [initial_session] section from /etc/greetd/config.toml.")
+	}
+	if slices.Contains(via, "ly_auto_login") {
+		parts = append(parts, "Turn off automatic login: ask your IT support to set auto_login_user = null in /etc/ly/config.ini.")
+	}
+	if slices.Contains(via, "lxdm_autologin") {
+		parts = append(parts, "Turn off automatic login: ask your IT support to remove the autologin= line from /etc/lxdm/lxdm.conf.")
+	}
+	if slices.Contains(via, "nodm") {
+		parts = append(parts, "This computer uses nodm, which always signs one account in without a password: ask your IT support to replace it with a login screen that asks for a password (for example LightDM).")
+	}
 	if slices.Contains(via, "getty_autologin") {
 		parts = append(parts, "The text console also signs in by itself: ask your IT support to remove the automatic console login.")
 	}
@@ -128,6 +151,9 @@ func autoLoginFix(f Facts) string {
 func guestFix(f Facts) string {
 	switch f.OS {
 	case "darwin":
+		if f.Darwin != nil && f.Darwin.ManagedGuestOn {
+			return "A configuration profile from your organisation turns the Guest account on: ask your IT support to change the profile so guests cannot log in."
+		}
 		return "Turn off the Guest account: open the Apple menu > System Settings > Users & Groups, click the (i) next to Guest User and turn off \"Allow guests to log in to this computer\"."
 	case "windows":
 		return "Turn off the Guest account: ask your IT support to disable it (Computer Management > Local Users and Groups > Users > Guest > tick \"Account is disabled\")."
@@ -143,7 +169,9 @@ func adminFix(os string) string {
 	case "darwin":
 		return lead + " Ask your IT support to give you a standard account for sessions (System Settings > Users & Groups > Add User, type Standard) and keep the administrator account for installing software."
 	}
-	return lead + " Ask your IT support to give you a standard account for sessions (one that is not in the sudo or wheel group) and keep the administrator account for installing software."
+	return lead + " Ask your IT support to give you a standard account for sessions (one that is not in the sudo or wheel group and that no sudoers, doas or polkit rule makes an administrator) and keep the administrator account for installing software."
 }
+
+const directoryGroupFix = "You sign in with a domain or Microsoft Entra ID account, and this computer could not tell which of its groups you are in: ask your IT support whether your account is an administrator here (for example through \"Device Local Administrators\" or \"Domain Admins\"); signing out and in again lets Windows record your groups for the next check."
 
 const kcpasswordFix = "A saved automatic-login password is still on this Mac: open System Settings > Users & Groups, set \"Automatically log in as\" to your account and then back to Off, which deletes it, or ask your IT support."

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -26,6 +27,14 @@ type LinuxFacts struct {
 	// getty_autologin, lightdm_allow_guest.
 	AutoLoginVia []string `json:"auto_login_via,omitempty"`
 	GuestVia     []string `json:"guest_via,omitempty"`
+	// AdminVia names how the person at the screen is an administrator:
+	// admin_group (sudo, wheel or admin), sudoers_user, sudoers_group,
+	// sudoers_all (a rule for ALL users), polkit_admin_user,
+	// polkit_admin_group, polkit_allow_all, doas_user, doas_group.
+	AdminVia []string `json:"admin_via,omitempty"`
+	// AdminNeedsRoot is set when a source of administrator rights that only
+	// root may read (sudoers, doas.conf, polkit rules) could not be read.
+	AdminNeedsRoot bool `json:"admin_needs_root,omitempty"`
 }
 
 func collectLinux(ctx context.Context, p probe.Probe, root string, f *Facts) {
@@ -66,12 +75,15 @@ func collectLinux(ctx context.Context, p probe.Probe, root string, f *Facts) {
 		f.addError("display manager", err)
 		autoUnknown, guestUnknown = true, true
 	}
-	judges := map[string]func(probe.Probe, string) dmConfig{"gdm": judgeGDM, "lightdm": judgeLightDM, "sddm": judgeSDDM}
+	judges := map[string]func(probe.Probe, string) dmConfig{
+		"gdm": judgeGDM, "lightdm": judgeLightDM, "sddm": judgeSDDM,
+		"greetd": judgeOneFile("greetd"), "ly": judgeOneFile("ly"), "lxdm": judgeOneFile("lxdm"), "nodm": judgeOneFile("nodm"),
+	}
 	var results []dmConfig
 	switch {
 	case err != nil:
 	case dm == "":
-		for _, name := range []string{"gdm", "lightdm", "sddm"} {
+		for _, name := range displayManagers {
 			if r := judges[name](p, root); r.present || r.err != nil {
 				results = append(results, r)
 			}
@@ -156,9 +168,33 @@ func linuxAdmin(p probe.Probe, root string, u probe.User, passwd []PasswdEntry, 
 		f.Errors = append(f.Errors, "/etc/group: not recognised")
 		return Unknown
 	}
-	f.AdminSource = "/etc/group"
+	// Membership of sudo, wheel or admin is the distributions' own grant
+	// (their sudoers and polkit rules name these groups); sudoers, doas and
+	// polkit may name anyone else.
+	groupPart := adminPart("/etc/group", "", nil)
 	if IsAdmin(passwd[i], groups) {
+		groupPart = adminPart("/etc/group", "admin_group", nil)
+	}
+	parts := append([]checks.Result{groupPart}, linuxAdminSources(p, root, IdentityOf(passwd[i], groups))...)
+	var read, via []string
+	for _, part := range parts {
+		switch part.Status {
+		case checks.Fail:
+			via = append(via, part.Summary)
+			read = append(read, part.Reason)
+		case checks.Pass:
+			read = append(read, part.Summary)
+		}
+	}
+	f.Linux.AdminVia = via
+	f.AdminSource = strings.Join(read, ",")
+	switch r := checks.AllOf(parts...); r.Status {
+	case checks.Fail:
 		return On
+	case checks.Unknown:
+		f.Errors = append(f.Errors, r.Reason)
+		f.Linux.AdminNeedsRoot = strings.Contains(r.Reason, probe.ErrorKind(probe.ErrAccessDenied))
+		return Unknown
 	}
 	return Off
 }
@@ -185,6 +221,10 @@ func activeDisplayManager(p probe.Probe, root string) (name, source string, err 
 	}
 	return "", "", nil
 }
+
+// displayManagers are the display managers whose settings are judged, in
+// the order they are judged when none is named.
+var displayManagers = []string{"gdm", "lightdm", "sddm", "greetd", "ly", "lxdm", "nodm"}
 
 // dmConfig is what one display manager's settings say.
 type dmConfig struct {
@@ -351,4 +391,37 @@ func gettyAutologin(p probe.Probe, root string) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// oneFileDMs are the display managers whose automatic login is one setting
+// in one file: greetd's [initial_session] (which starts that user's
+// session at boot without a password), ly's auto_login_user (ly 1.1 and
+// later; older versions have none), LXDM's [base] autologin, and nodm,
+// which exists to sign one user in and does so unless NODM_ENABLED=false.
+var oneFileDMs = map[string]struct {
+	file, via string
+	on        func([]byte) bool
+}{
+	"greetd": {"/etc/greetd/config.toml", "greetd_initial_session", GreetdInitialSession},
+	"ly":     {"/etc/ly/config.ini", "ly_auto_login", LyAutoLogin},
+	"lxdm":   {"/etc/lxdm/lxdm.conf", "lxdm_autologin", LXDMAutoLogin},
+	"nodm":   {"/etc/default/nodm", "nodm", NodmAutoLogin},
+}
+
+// judgeOneFile judges a display manager of oneFileDMs.
+func judgeOneFile(name string) func(probe.Probe, string) dmConfig {
+	dm := oneFileDMs[name]
+	return func(p probe.Probe, root string) dmConfig {
+		r := dmConfig{name: name}
+		files, present, err := readFiles(p, []string{under(root, dm.file)})
+		r.present, r.err = present, err
+		switch {
+		case err == nil && present && dm.on(files[0]):
+			r.autoVia = []string{dm.via}
+		case err == nil && !present && name == "nodm":
+			// Without the file nodm signs in NODM_USER's default, root.
+			r.autoVia = []string{dm.via}
+		}
+		return r
+	}
 }

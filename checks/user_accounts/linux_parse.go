@@ -304,8 +304,12 @@ func DisplayManagerName(binary string) string {
 	switch base {
 	case "gdm", "gdm3":
 		return "gdm"
-	case "lightdm", "sddm":
+	case "lightdm", "sddm", "greetd", "lxdm", "nodm":
 		return base
+	case "ly", "ly-dm":
+		return "ly"
+	case "lxdm-binary":
+		return "lxdm"
 	case ".", "/", "":
 		return ""
 	}
@@ -375,4 +379,48 @@ func lines(b []byte) []string {
 		}
 	}
 	return out
+}
+
+// unquote drops the quotes around a TOML or shell value.
+func unquote(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+		return v[1 : len(v)-1]
+	}
+	return v
+}
+
+// GreetdInitialSession reports whether greetd's config.toml has an
+// [initial_session] that names a user.
+func GreetdInitialSession(b []byte) bool {
+	v, _ := ParseINI(b).Get("initial_session", "user")
+	return unquote(v) != ""
+}
+
+// LyAutoLogin reports whether ly's config.ini sets auto_login_user (null
+// or empty is off; the last assignment counts).
+func LyAutoLogin(b []byte) bool {
+	v, _ := ParseINI(b).Get("", "auto_login_user")
+	v = unquote(v)
+	return v != "" && v != "null"
+}
+
+// LXDMAutoLogin reports whether lxdm.conf names an autologin user in [base].
+func LXDMAutoLogin(b []byte) bool {
+	v, _ := ParseINI(b).Get("base", "autologin")
+	return unquote(v) != ""
+}
+
+// NodmAutoLogin reads /etc/default/nodm: nodm signs NODM_USER (root when
+// unset) in unless NODM_ENABLED is false, no or 0.
+func NodmAutoLogin(b []byte) bool {
+	v, set := ParseINI(b).Get("", "NODM_ENABLED")
+	if !set {
+		return true
+	}
+	switch strings.ToLower(unquote(v)) {
+	case "false", "no", "0", "":
+		return false
+	}
+	return true
 }

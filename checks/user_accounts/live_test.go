@@ -122,6 +122,35 @@ func TestLiveFakeRoot(t *testing.T) {
 			"/etc/systemd/system/getty@tty1.service.d/autologin.conf": "[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin bob --noclear %I $TERM\n",
 		}), nil, Off, On, NotApplicable, 3, checks.Fail, "none"},
 		{"headless, no display manager", with(nil), nil, Off, Off, NotApplicable, 3, checks.Pass, "none"},
+		{"sudoers.d grant to a user not in sudo", with(map[string]string{
+			"/etc/sudoers":                       "Defaults\tuse_pty\nroot\tALL=(ALL:ALL) ALL\n%sudo\tALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n",
+			"/etc/sudoers.d/README":              "# files holding a . are skipped\n",
+			"/etc/sudoers.d/90-cloud-init-users": "# User rules for bob\nbob ALL=(ALL) NOPASSWD:ALL\n",
+			"/etc/sudoers.d/old.bak":             "carol ALL=(ALL) ALL\n",
+		}), bob, Off, Off, On, 3, checks.Warn, "none"},
+		{"sudoers.d file sudo skips", with(map[string]string{
+			"/etc/sudoers":           "#includedir /etc/sudoers.d\n",
+			"/etc/sudoers.d/bob.bak": "bob ALL=(ALL) ALL\n",
+		}), bob, Off, Off, Off, 3, checks.Pass, "none"},
+		{"doas permit", with(map[string]string{
+			"/etc/doas.conf": "permit persist bob as root\n",
+		}), bob, Off, Off, On, 3, checks.Warn, "none"},
+		{"polkit admin rule for a group", with(map[string]string{
+			"/usr/share/polkit-1/rules.d/50-default.rules": "polkit.addAdminRule(function(action, subject) {\n    return [\"unix-group:wheel\"];\n});\n",
+			"/etc/polkit-1/rules.d/49-it.rules":            "polkit.addAdminRule(function(action, subject) {\n    return [\"unix-group:bob\"];\n});\n",
+		}), bob, Off, Off, On, 3, checks.Warn, "none"},
+		{"greetd initial session", with(map[string]string{
+			"/etc/greetd/config.toml": "[default_session]\ncommand = \"agreety --cmd /bin/sh\"\nuser = \"_greeter\"\n\n[initial_session]\ncommand = \"sway\"\nuser = \"bob\"\n",
+		}), bob, Off, On, Off, 3, checks.Fail, "unnamed"},
+		{"nodm named", with(map[string]string{
+			"/etc/X11/default-display-manager": "/usr/sbin/nodm\n",
+			"/etc/default/nodm":                "NODM_ENABLED=true\nNODM_USER=bob\n",
+		}), bob, Off, On, Off, 3, checks.Fail, "nodm"},
+		{"lxdm named, autologin commented out", with(map[string]string{
+			"/usr/lib/systemd/system/lxdm.service":        "[Service]\nExecStart=/usr/sbin/lxdm\n",
+			"/etc/systemd/system/display-manager.service": "->/usr/lib/systemd/system/lxdm.service",
+			"/etc/lxdm/lxdm.conf":                         "[base]\n# autologin=dgod\ngreeter=/usr/lib/lxdm/lxdm-greeter-gtk\n",
+		}), bob, Off, Off, Off, 3, checks.Pass, "lxdm"},
 		{"passwd is a directory", map[string]string{
 			"/etc/passwd/x": "", "/etc/group": fakeGroup,
 			"/etc/X11/default-display-manager": "/usr/sbin/gdm3\n", "/etc/gdm3/custom.conf": "[daemon]\n",

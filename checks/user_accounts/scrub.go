@@ -20,11 +20,18 @@ import (
 //     the home directory are blanked (the check reads neither); the names of
 //     accounts with a uid of 1000 or more (people; not nobody) are replaced.
 //   - /etc/group: members (but root) are replaced, and the names of groups
-//     with a gid of 1000 or more (a person's own group is named after them).
-//   - display manager and getty settings (*.conf): the auto-login user of
-//     GDM (AutomaticLogin, TimedLogin), LightDM (autologin-user), SDDM
-//     ([Autologin] User) and agetty (--autologin NAME); the check only asks
-//     whether one is set.
+//     with a gid of 1000 or more and no other member (a person's own group
+//     is named after them).
+//   - sudoers (and sudoers.d), doas.conf: comments are dropped (the check
+//     reads none) and user names replaced (user lists, runas users,
+//     User_Alias and Runas_Alias members, Defaults:user, doas identities
+//     and targets); group names stay, as in /etc/group.
+//   - polkit rules and localauthority files: unix-user:NAME.
+//   - display manager and getty settings: the auto-login user of GDM
+//     (AutomaticLogin, TimedLogin), LightDM (autologin-user), SDDM
+//     ([Autologin] User), LXDM (autologin), greetd (user = in
+//     config.toml), ly (auto_login_user), nodm (NODM_USER) and agetty
+//     (--autologin NAME); the check only asks whether one is set.
 //   - macOS: the names in `dscl . -list /Users UniqueID` with a uid of 500 or
 //     more, the members in `dscl . -read /Groups/admin GroupMembership`, the
 //     auto-login user from `defaults read … autoLoginUser`, and the
@@ -32,7 +39,8 @@ import (
 //
 // Anything else is returned unchanged.
 func Scrub(name string, args []string, out []byte) []byte {
-	base := path.Base(strings.ReplaceAll(name, `\`, "/"))
+	slashed := strings.ReplaceAll(name, `\`, "/")
+	base := path.Base(slashed)
 	switch {
 	case args == nil && base == "passwd":
 		return scrubColonFile(out, 7, func(f []string) {
@@ -43,7 +51,10 @@ func Scrub(name string, args []string, out []byte) []byte {
 		})
 	case args == nil && base == "group":
 		return scrubColonFile(out, 4, func(f []string) {
-			if gid, err := strconv.Atoi(f[2]); err == nil && isPersonID(gid, 1000) {
+			// A person's own group (gid 1000 up, no other members) is
+			// named after them; a shared group (practice-it) keeps its
+			// name, as sudoers, doas and polkit rules name it.
+			if gid, err := strconv.Atoi(f[2]); err == nil && isPersonID(gid, 1000) && (f[3] == "" || f[3] == f[0]) {
 				f[0] = pseudonym(f[0])
 			}
 			members := strings.Split(f[3], ",")
@@ -56,6 +67,18 @@ func Scrub(name string, args []string, out []byte) []byte {
 		})
 	case args == nil && base == path.Base(loginwindowPlist):
 		return scrubLoginwindowPlist(out)
+	case args == nil && (base == "sudoers" || strings.Contains(slashed, "/sudoers.d/")):
+		return scrubSudoers(out)
+	case args == nil && base == "doas.conf":
+		return scrubDoas(out)
+	case args == nil && strings.Contains(slashed, "/greetd/") && strings.HasSuffix(base, ".toml"):
+		return scrubLines(out, func(line string) string { return replaceValue(tomlUserKey, line) })
+	case args == nil && base == "nodm" && strings.Contains(slashed, "/default/"):
+		return scrubLines(out, func(line string) string { return replaceValue(nodmUserKey, line) })
+	case args == nil && base == "config.ini" && strings.Contains(slashed, "/ly/"):
+		return scrubLines(out, func(line string) string { return replaceValue(lyUserKey, line) })
+	case args == nil && strings.HasSuffix(base, ".rules") && strings.Contains(slashed, "polkit"):
+		return scrubLines(out, scrubUnixUsers)
 	case args == nil && strings.HasSuffix(base, ".conf"):
 		return scrubAutologinUsers(name, out)
 	case base == "dscl" && len(args) == 4 && args[1] == "-list" && args[2] == "/Users":
@@ -92,7 +115,9 @@ func Scrub(name string, args []string, out []byte) []byte {
 }
 
 // autologinKey matches "key = user" lines that name an auto-login user.
-var autologinKey = regexp.MustCompile(`^(\s*(?:AutomaticLogin|TimedLogin|autologin-user)\s*=\s*)(\S.*?)(\s*)$`)
+// A commented-out line is scrubbed too: it often names the person whose
+// automatic login was switched off.
+var autologinKey = regexp.MustCompile(`^(\s*[#;]?\s*(?:AutomaticLogin|TimedLogin|autologin-user|autologin)\s*=\s*)(\S.*?)(\s*)$`)
 
 // sddmUserKey is SDDM's [Autologin] User=; agettyAutologin agetty's flag.
 var (
@@ -111,6 +136,9 @@ func scrubAutologinUsers(name string, out []byte) []byte {
 		}
 		if m := sddmUserKey.FindStringSubmatch(line); sddm && m != nil {
 			return m[1] + pseudonym(m[2]) + m[3]
+		}
+		if strings.Contains(line, "unix-user:") {
+			return scrubUnixUsers(line)
 		}
 		if getty {
 			return agettyAutologin.ReplaceAllStringFunc(line, func(s string) string {
@@ -180,4 +208,145 @@ func scrubLoginwindowPlist(out []byte) []byte {
 		return out
 	}
 	return b.Bytes()
+}
+
+// The user keys of greetd (user = "sam" in any section), nodm
+// (NODM_USER=sam) and ly (auto_login_user = sam); the value may be quoted.
+var (
+	tomlUserKey = regexp.MustCompile(`^(\s*user\s*=\s*["']?)([^"'\s]+)(["']?\s*)$`)
+	nodmUserKey = regexp.MustCompile(`^(\s*NODM_USER\s*=\s*["']?)([^"'\s]+)(["']?\s*)$`)
+	lyUserKey   = regexp.MustCompile(`^(\s*auto_login_user\s*=\s*["']?)([^"'\s]+)(["']?\s*)$`)
+	unixUserRE  = regexp.MustCompile(`unix-user:([A-Za-z_][A-Za-z0-9_.$-]*)`)
+)
+
+// replaceValue pseudonymises the value a key regexp matched (but root and
+// ly's null).
+func replaceValue(re *regexp.Regexp, line string) string {
+	m := re.FindStringSubmatch(line)
+	if m == nil || m[2] == "root" || m[2] == "null" {
+		return line
+	}
+	return m[1] + pseudonym(m[2]) + m[3]
+}
+
+// polkitSubjectUser is a rule's test of the user: subject.user == "sam".
+var polkitSubjectUser = regexp.MustCompile(`(\.user\s*==+\s*["'])([^"']+)(["'])`)
+
+// scrubUnixUsers pseudonymises polkit's unix-user:NAME identities and
+// subject.user comparisons (uids and root stay).
+func scrubUnixUsers(line string) string {
+	line = polkitSubjectUser.ReplaceAllStringFunc(line, func(s string) string {
+		m := polkitSubjectUser.FindStringSubmatch(s)
+		if m[2] == "root" {
+			return s
+		}
+		return m[1] + pseudonym(m[2]) + m[3]
+	})
+	return unixUserRE.ReplaceAllStringFunc(line, func(s string) string {
+		name := strings.TrimPrefix(s, "unix-user:")
+		if name == "root" {
+			return s
+		}
+		return "unix-user:" + pseudonym(name)
+	})
+}
+
+// sudoName pseudonymises one user name of a sudoers list, keeping ALL,
+// root, #uids, %groups, +netgroups, aliases (upper case) and negation.
+func sudoName(tok string) string {
+	t := strings.TrimSpace(tok)
+	lead := tok[:strings.Index(tok, t)]
+	trail := tok[len(lead)+len(t):]
+	neg := ""
+	for strings.HasPrefix(t, "!") {
+		neg, t = neg+"!", t[1:]
+	}
+	if t == "" || t == "ALL" || t == "root" || strings.ContainsAny(t[:1], "%#+") || regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`).MatchString(t) {
+		return tok
+	}
+	return lead + neg + pseudonym(t) + trail
+}
+
+// sudoNames applies sudoName to each item of a comma-separated list.
+func sudoNames(list string) string {
+	items := strings.Split(list, ",")
+	for i, it := range items {
+		items[i] = sudoName(it)
+	}
+	return strings.Join(items, ",")
+}
+
+var (
+	sudoAliasLine    = regexp.MustCompile(`^(\s*(?:User_Alias|Runas_Alias)\s+)(.*)$`)
+	sudoDefaultsUser = regexp.MustCompile(`^(\s*Defaults[:>])(\S+)(.*)$`)
+	sudoRunas        = regexp.MustCompile(`\(([^():]*)(:[^()]*)?\)`)
+	sudoSpecLine     = regexp.MustCompile(`^(\s*)(.+?)(\s+\S+\s*=)(.*)$`)
+)
+
+// scrubSudoers pseudonymises the user names of a sudoers file: in user
+// specifications (user list and runas users), User_Alias and Runas_Alias
+// members and Defaults:user lines. Group names (%group) are kept, as
+// /etc/group keeps the names of groups below gid 1000.
+func scrubSudoers(out []byte) []byte {
+	return scrubLines(out, func(line string) string {
+		if cut := stripSudoComment(line); cut != strings.TrimSpace(line) && !strings.HasPrefix(strings.TrimSpace(line), "#include") {
+			if cut == "" {
+				return "#"
+			}
+			line = cut
+		}
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case trimmed == "", strings.HasPrefix(trimmed, "#"),
+			strings.HasPrefix(trimmed, "@"), strings.HasPrefix(trimmed, "Cmnd_Alias"), strings.HasPrefix(trimmed, "Cmd_Alias"),
+			strings.HasPrefix(trimmed, "Host_Alias"):
+			return line
+		}
+		if m := sudoAliasLine.FindStringSubmatch(line); m != nil {
+			defs := strings.Split(m[2], ":")
+			for i, d := range defs {
+				if name, list, ok := strings.Cut(d, "="); ok {
+					defs[i] = name + "=" + sudoNames(list)
+				}
+			}
+			return m[1] + strings.Join(defs, ":")
+		}
+		if m := sudoDefaultsUser.FindStringSubmatch(line); m != nil {
+			return m[1] + sudoNames(m[2]) + m[3]
+		}
+		if strings.HasPrefix(trimmed, "Defaults") {
+			return line
+		}
+		m := sudoSpecLine.FindStringSubmatch(line)
+		if m == nil {
+			return line
+		}
+		rest := sudoRunas.ReplaceAllStringFunc(m[4], func(r string) string {
+			sm := sudoRunas.FindStringSubmatch(r)
+			return "(" + sudoNames(sm[1]) + sm[2] + ")"
+		})
+		return m[1] + sudoNames(m[2]) + m[3] + rest
+	})
+}
+
+// scrubDoas pseudonymises the users of doas.conf rules: the identity (not
+// :group) and the "as" target (but root).
+func scrubDoas(out []byte) []byte {
+	return scrubLines(out, func(line string) string {
+		body, _, commented := strings.Cut(line, "#")
+		f := strings.Fields(body)
+		r, ok := parseDoasRule(f)
+		if !ok {
+			if commented {
+				return strings.TrimRight(body, " \t") + "#"
+			}
+			return line
+		}
+		for _, j := range []int{r.identity, r.target} {
+			if j > 0 && !strings.HasPrefix(f[j], ":") && f[j] != "root" {
+				f[j] = pseudonym(f[j])
+			}
+		}
+		return strings.Join(f, " ")
+	})
 }

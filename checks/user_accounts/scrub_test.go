@@ -82,13 +82,47 @@ func TestScrubMacAccounts(t *testing.T) {
 	}
 }
 
+func TestScrubAdminAndLoginFiles(t *testing.T) {
+	sam, anna := probe.Pseudonym("user", "sam"), probe.Pseudonym("user", "anna")
+	for _, c := range []struct{ file, in, want string }{
+		{"/etc/sudoers", "# User_Alias ADMINS = sam, anna\nDefaults\tuse_pty\nroot\tALL=(ALL:ALL) ALL\n%sudo\tALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n#includedir /etc/sudoers.d\n",
+			"#\nDefaults\tuse_pty\nroot\tALL=(ALL:ALL) ALL\n%sudo\tALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n#includedir /etc/sudoers.d\n"},
+		{"/etc/sudoers.d/90-cloud-init-users", "# User rules for sam\nsam ALL=(ALL) NOPASSWD:ALL\n", "#\n" + sam + " ALL=(ALL) NOPASSWD:ALL\n"},
+		{"/etc/sudoers.d/practice", "User_Alias IT = %staff, anna : OPS = sam\nIT, !sam ALL=(ALL:ALL) ALL # anna looks after it\nDefaults:sam !requiretty\nanna ALL=(sam, root) /bin/ls\n#1000 ALL=(ALL) ALL\n",
+			"User_Alias IT = %staff, " + anna + " : OPS = " + sam + "\nIT, !" + sam + " ALL=(ALL:ALL) ALL\nDefaults:" + sam + " !requiretty\n" + anna + " ALL=(" + sam + ", root) /bin/ls\n#1000 ALL=(ALL) ALL\n"},
+		{"/etc/doas.conf", "# sam looks after this\npermit persist sam as root\npermit nopass :wheel\ndeny anna # not anna\npermit root as sam cmd /bin/ls\n",
+			"#\npermit persist " + sam + " as root\npermit nopass :wheel\ndeny " + anna + "\npermit root as " + sam + " cmd /bin/ls\n"},
+		{"/etc/greetd/config.toml", "[default_session]\nuser = \"_greeter\"\n[initial_session]\ncommand = \"sway\"\nuser = \"sam\"\n",
+			"[default_session]\nuser = \"" + probe.Pseudonym("user", "_greeter") + "\"\n[initial_session]\ncommand = \"sway\"\nuser = \"" + sam + "\"\n"},
+		{"/etc/lxdm/lxdm.conf", "[base]\nautologin=sam\n# timeout=10\n", "[base]\nautologin=" + sam + "\n# timeout=10\n"},
+		{"/etc/gdm3/custom.conf", "[daemon]\n#AutomaticLoginEnable=True\n#  AutomaticLogin = sam\n", "[daemon]\n#AutomaticLoginEnable=True\n#  AutomaticLogin = " + sam + "\n"},
+		{"/etc/default/nodm", "NODM_ENABLED=true\nNODM_USER='sam'\n", "NODM_ENABLED=true\nNODM_USER='" + sam + "'\n"},
+		{"/etc/default/nodm", "NODM_USER=root\n", "NODM_USER=root\n"},
+		{"/etc/ly/config.ini", "auto_login_user = sam\n", "auto_login_user = " + sam + "\n"},
+		{"/etc/ly/config.ini", "auto_login_user = null\n", "auto_login_user = null\n"},
+		{"/etc/polkit-1/rules.d/49-it.rules", "return [\"unix-user:sam\", \"unix-group:staff\", \"unix-user:0\"];\n", "return [\"unix-user:" + sam + "\", \"unix-group:staff\", \"unix-user:0\"];\n"},
+		{"/etc/polkit-1/rules.d/10-sam.rules", "    if (subject.user == \"sam\" || subject.user == 'root') {\n", "    if (subject.user == \"" + sam + "\" || subject.user == 'root') {\n"},
+		{"/etc/polkit-1/localauthority.conf.d/60-it.conf", "[Configuration]\nAdminIdentities=unix-user:sam;unix-group:sudo\n", "[Configuration]\nAdminIdentities=unix-user:" + sam + ";unix-group:sudo\n"},
+	} {
+		if got := string(Scrub(c.file, nil, []byte(c.in))); got != c.want {
+			t.Errorf("%s: got\n%s\nwant\n%s", c.file, got, c.want)
+		}
+	}
+	// The scrubbed sudoers still grants the pseudonymised account.
+	s := NewSudoers()
+	s.Parse(Scrub("/etc/sudoers.d/x", nil, []byte("sam ALL=(ALL) ALL\n")))
+	if s.AdminVia(Identity{Name: sam, UID: 1000}) != viaSudoersUser {
+		t.Error("grant lost in the scrub")
+	}
+}
+
 // TestScrubbedScenariosReplayTheSame: the verdict is the same from a
 // scrubbed bundle, and no full name or home is left in /etc/passwd.
 func TestScrubbedScenariosReplayTheSame(t *testing.T) {
 	checktest.RunScrubbedScenarios(t, Check, "testdata", func(t *testing.T, bundle string) {
 		// No person's account name is left anywhere in the bundle.
 		// The people in the scenarios.
-		for _, person := range []string{"therapist", "alice", "anna", "ben", "bob", "carol", "clinicadmin", "jsmith", "pi"} {
+		for _, person := range []string{"therapist", "alice", "anna", "ben", "bob", "carol", "clinicadmin", "jsmith", "pi", "dana", "sam", "erin", "kim"} {
 			_ = filepath.WalkDir(bundle, func(p string, d fs.DirEntry, err error) error {
 				if err != nil || d.IsDir() {
 					if err == nil && strings.EqualFold(d.Name(), person) {

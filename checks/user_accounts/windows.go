@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,6 +29,14 @@ type WindowsFacts struct {
 	// AdministratorsMembers is how many members the Administrators group
 	// has (direct members only).
 	AdministratorsMembers *int `json:"administrators_members,omitempty"`
+	// AdminVia is how the administrator question was decided: from the
+	// "Administrators member list", or the "signed-in groups" Windows
+	// recorded for the person (nested domain and Entra ID groups).
+	AdminVia string `json:"admin_via,omitempty"`
+	// AdminUnresolved is set when Administrators holds a domain or Entra ID
+	// group the person may be in and their signed-in groups could not be
+	// read.
+	AdminUnresolved bool `json:"admin_unresolved,omitempty"`
 }
 
 // Well-known SIDs and RIDs.
@@ -288,44 +297,153 @@ func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
 		f.ConsoleUserAdmin, f.AdminSource = On, "built-in Administrator"
 		return
 	}
-	out, err := p.Run(ctx, "powershell", "-NoProfile", "-NonInteractive", "-Command", adminMembersScript)
-	if err == nil {
-		if members, ok := ParseAdminSIDs(out.Stdout, out.ExitCode); ok {
-			wf.AdministratorsMembers = intPtr(len(members))
-			f.ConsoleUserAdmin, f.AdminSource = adminBySID(sid, members, prefix, f), "Get-LocalGroupMember"
+	local := prefix != "" && sidPrefix(sid) == prefix
+	// A domain or Entra ID account may be an administrator through groups
+	// this computer cannot list: their groups as Windows recorded them at
+	// sign-in (nested groups resolved) decide first.
+	var tokenErr error
+	if !local {
+		if tokenErr = tokenAdmin(p, sid, f); tokenErr == nil {
 			return
 		}
-		f.Errors = append(f.Errors, "Get-LocalGroupMember: failed or not recognised")
+	}
+	var state State
+	var source string
+	out, err := p.Run(ctx, "powershell", "-NoProfile", "-NonInteractive", "-Command", adminMembersScript)
+	members, listed := []string(nil), false
+	if err == nil {
+		if members, listed = ParseAdminSIDs(out.Stdout, out.ExitCode); !listed {
+			f.Errors = append(f.Errors, "Get-LocalGroupMember: failed or not recognised")
+		}
 	} else {
 		f.addError("powershell", err)
 	}
-	f.ConsoleUserAdmin, f.AdminSource = adminByWMI(p, sid, accounts, prefix, wf, f)
+	if listed {
+		wf.AdministratorsMembers = intPtr(len(members))
+		state, source = adminBySID(sid, prefix, members), "Get-LocalGroupMember"
+	} else {
+		state, source = adminByWMI(p, sid, prefix, accounts, wf, f)
+	}
+	switch {
+	case state == On || state == Off:
+		f.ConsoleUserAdmin, f.AdminSource, wf.AdminVia = state, source, "Administrators member list"
+	case local:
+		// The member list could not be read: the recorded groups decide.
+		if err := tokenAdmin(p, sid, f); err != nil {
+			if state == maybeAdmin {
+				f.Errors = append(f.Errors, "console user: Administrators holds a group WMI does not name by SID (such as Authenticated Users, which holds every account)")
+			}
+			f.addError("signed-in groups", err)
+			f.ConsoleUserAdmin = Unknown
+		}
+	case state == maybeAdmin:
+		f.Errors = append(f.Errors, "console user: may be an administrator through a domain or Microsoft Entra ID group whose members this computer cannot list, and the groups Windows recorded at sign-in could not be read ("+probe.ErrorKind(tokenErr)+")")
+		wf.AdminUnresolved = true
+		f.ConsoleUserAdmin, f.AdminSource = Unknown, source
+	default:
+		f.addError("signed-in groups", tokenErr)
+		f.ConsoleUserAdmin = Unknown
+	}
+}
+
+// tokenAdmin decides from the groups Windows recorded for the user at
+// sign-in; an error when they could not be read.
+func tokenAdmin(p probe.Probe, sid string, f *Facts) error {
+	groups, err := TokenGroups(p, sid)
+	if err != nil {
+		return err
+	}
+	f.ConsoleUserAdmin, f.AdminSource, f.Windows.AdminVia = Off, "GroupMembership", "signed-in groups"
+	if slices.Contains(groups, AdministratorsSID) {
+		f.ConsoleUserAdmin = On
+	}
+	return nil
+}
+
+// maybeAdmin is the state of a console user whom Administrators may hold
+// through a group that cannot be listed here.
+const maybeAdmin State = "maybe"
+
+// everyoneSIDs are well-known groups everyone signed in at the screen
+// belongs to: Everyone, Authenticated Users, INTERACTIVE, LOCAL, CONSOLE
+// LOGON. In Administrators they make every account an administrator.
+var everyoneSIDs = map[string]bool{"S-1-1-0": true, "S-1-5-11": true, "S-1-5-4": true, "S-1-2-0": true, "S-1-2-1": true}
+
+// localAccountSID is "Local account" (S-1-5-113): every local account.
+const localAccountSID = "S-1-5-113"
+
+// memberHolds tells whether the Administrators member m holds the console
+// user (On), cannot (Off), or might through a directory group (maybeAdmin).
+// Local groups do not nest, and a local account cannot be in a domain or
+// Entra ID group; a domain's Domain Users (RID 513) is its accounts'
+// primary group, which member lists never show.
+func memberHolds(m, sid, prefix string) State {
+	local := prefix != "" && sidPrefix(sid) == prefix
+	switch {
+	case strings.EqualFold(m, sid), everyoneSIDs[m], m == localAccountSID && local:
+		return On
+	case strings.HasPrefix(m, "S-1-5-32-"), strings.HasPrefix(m, "S-1-5-") && !strings.HasPrefix(m, "S-1-5-21-"), local,
+		prefix != "" && sidPrefix(m) == prefix:
+		return Off
+	case RID(m) == 513 && sidPrefix(m) == sidPrefix(sid):
+		return On
+	}
+	return maybeAdmin
 }
 
 // adminBySID decides from the member SIDs of Administrators.
-func adminBySID(sid string, members []string, prefix string, f *Facts) State {
-	directory := false
+func adminBySID(sid, prefix string, members []string) State {
+	state := Off
 	for _, m := range members {
-		if strings.EqualFold(m, sid) {
+		switch memberHolds(m, sid, prefix) {
+		case On:
 			return On
+		case maybeAdmin:
+			state = maybeAdmin
 		}
-		if !strings.HasPrefix(m, "S-1-5-32-") && (prefix == "" || sidPrefix(m) != prefix) {
-			directory = true
+	}
+	return state
+}
+
+// groupMembershipKey is where Windows keeps, per user, the groups of their
+// sign-in token (written by the Group Policy client at each sign-in and
+// refresh): Count and Group0…GroupN-1, each a SID.
+const groupMembershipKey = `SOFTWARE\Microsoft\Windows\CurrentVersion\Group Policy\GroupMembership`
+
+// TokenGroups reads the groups Windows recorded for the user at sign-in:
+// their effective groups, nested domain and Entra ID groups resolved and
+// the local groups (Administrators, S-1-5-32-544) they are in through them.
+func TokenGroups(p probe.Probe, sid string) ([]string, error) {
+	key := `HKU\` + sid + `\` + groupMembershipKey
+	v, err := p.Registry(key, "Count")
+	if err != nil {
+		return nil, err
+	}
+	n, ok := v.(uint64)
+	if !ok || n == 0 || n > 4096 {
+		return nil, errors.New("GroupMembership Count: not recognised")
+	}
+	groups := make([]string, 0, n)
+	for i := range n {
+		v, err := p.Registry(key, "Group"+strconv.FormatUint(i, 10))
+		if err != nil {
+			return nil, err
 		}
+		s, ok := v.(string)
+		if !ok || !strings.HasPrefix(s, "S-1-") {
+			return nil, errors.New("GroupMembership: not recognised")
+		}
+		groups = append(groups, strings.ToUpper(s))
 	}
-	if prefix != "" && sidPrefix(sid) == prefix {
-		return Off // a local account can only be a direct member
-	}
-	if directory {
-		f.Errors = append(f.Errors, "console user: may be an administrator through a domain or Entra ID group")
-		return Unknown
-	}
-	return Off
+	return groups, nil
 }
 
 // adminByWMI decides from Win32_Group and Win32_GroupUser, matching the
 // console user by the Domain and Name its SID has in Win32_UserAccount.
-func adminByWMI(p probe.Probe, sid string, accounts []Account, prefix string, wf *WindowsFacts, f *Facts) (State, string) {
+// A group member of Administrators is classified by its SID in
+// Win32_Group; a domain group whose members WMI lists is searched for the
+// user (nested groups too). maybeAdmin when a group may hold the user.
+func adminByWMI(p probe.Probe, sid, prefix string, accounts []Account, wf *WindowsFacts, f *Facts) (State, string) {
 	groups, err := p.WMI("root/cimv2", "Win32_Group")
 	if err != nil {
 		f.addError("Win32_Group", err)
@@ -351,24 +469,71 @@ func adminByWMI(p probe.Probe, sid string, accounts []Account, prefix string, wf
 	}
 	if me == nil {
 		f.Errors = append(f.Errors, "console user: not found in Win32_UserAccount")
-		return Unknown, ""
+		return maybeAdmin, ""
 	}
-	directory := false
+	isMe := func(m WMIRef) bool {
+		return m.Class == "Win32_UserAccount" && strings.EqualFold(m.Name, me.Name) && strings.EqualFold(m.Domain, me.Domain)
+	}
+	state := Off
 	for _, m := range members {
-		if m.Class == "Win32_UserAccount" && strings.EqualFold(m.Name, me.Name) && strings.EqualFold(m.Domain, me.Domain) {
+		if isMe(m) {
 			return On, "Win32_GroupUser"
 		}
-		if m.Class == "Win32_Group" {
-			// Local groups do not nest: a group member is a domain group.
-			directory = true
+		if m.Class == "Win32_UserAccount" {
+			continue
+		}
+		gsid := groupSID(groups, m)
+		if gsid == "" {
+			// A principal WMI does not list (a well-known group such as
+			// Authenticated Users, or a directory group): it may hold
+			// anyone.
+			state = maybeAdmin
+			continue
+		}
+		switch memberHolds(gsid, sid, prefix) {
+		case On:
+			return On, "Win32_GroupUser"
+		case maybeAdmin:
+			if nestedMember(groupUsers, m, isMe, 0) {
+				return On, "Win32_GroupUser"
+			}
+			state = maybeAdmin
 		}
 	}
-	if me.Local || (prefix != "" && sidPrefix(sid) == prefix) {
-		return Off, "Win32_GroupUser"
+	return state, "Win32_GroupUser"
+}
+
+// groupSID is the SID Win32_Group gives the referenced group, "" if none.
+func groupSID(groups []map[string]any, m WMIRef) string {
+	for _, g := range groups {
+		name, _ := probe.AsString(g["Name"])
+		domain, _ := probe.AsString(g["Domain"])
+		if strings.EqualFold(name, m.Name) && strings.EqualFold(domain, m.Domain) {
+			s, _ := probe.AsString(g["SID"])
+			return strings.ToUpper(s)
+		}
 	}
-	if directory {
-		f.Errors = append(f.Errors, "console user: may be an administrator through a domain group")
-		return Unknown, "Win32_GroupUser"
+	return ""
+}
+
+// nestedMember reports whether Win32_GroupUser lists the user in group g
+// or in a group it holds (not whether they are not: WMI may not list every
+// member of a directory group).
+func nestedMember(groupUsers []map[string]any, g WMIRef, isMe func(WMIRef) bool, depth int) bool {
+	if depth > 8 {
+		return false
 	}
-	return Off, "Win32_GroupUser"
+	for _, gu := range groupUsers {
+		gc, _ := probe.AsString(gu["GroupComponent"])
+		pc, _ := probe.AsString(gu["PartComponent"])
+		parent, ok1 := ParseWMIRef(gc)
+		m, ok2 := ParseWMIRef(pc)
+		if !ok1 || !ok2 || !strings.EqualFold(parent.Name, g.Name) || !strings.EqualFold(parent.Domain, g.Domain) {
+			continue
+		}
+		if isMe(m) || (m.Class == "Win32_Group" && nestedMember(groupUsers, m, isMe, depth+1)) {
+			return true
+		}
+	}
+	return false
 }

@@ -146,3 +146,32 @@ func TestParseAutoAdminLogon(t *testing.T) {
 		}
 	}
 }
+
+func TestMemberHolds(t *testing.T) {
+	const machine = "S-1-5-21-3623811015-3361044348-30300820"
+	const domain = "S-1-5-21-880142731-1531393372-1108215497"
+	local, domUser, entra := machine+"-1001", domain+"-1207", "S-1-12-1-3165184517-1283347270-2716355233-2918447357"
+	for _, tc := range []struct {
+		member, user string
+		want         State
+	}{
+		{local, local, On},
+		{machine + "-500", local, Off},
+		{"S-1-5-11", local, On},       // Authenticated Users
+		{"S-1-1-0", domUser, On},      // Everyone
+		{"S-1-5-4", entra, On},        // INTERACTIVE
+		{"S-1-5-113", local, On},      // Local account
+		{"S-1-5-113", domUser, Off},   // not a local account
+		{domain + "-512", local, Off}, // a local account is in no domain group
+		{domain + "-512", domUser, maybeAdmin},
+		{domain + "-513", domUser, On}, // Domain Users: the primary group
+		{"S-1-12-1-1463580323-1176846178-1936376202-2711424093", entra, maybeAdmin},
+		{"S-1-12-1-1463580323-1176846178-1936376202-2711424093", local, Off},
+		{machine + "-500", domUser, Off},
+		{"S-1-5-32-545", domUser, Off},
+	} {
+		if got := memberHolds(tc.member, tc.user, machine); got != tc.want {
+			t.Errorf("memberHolds(%s, %s) = %s, want %s", tc.member, tc.user, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,589 @@
+package useraccounts
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Identity is the person at the screen as the Linux admin sources name
+// them: account name, ids, and the names and ids of their groups (primary
+// and supplementary, from /etc/passwd and /etc/group). It stays in the
+// collector.
+type Identity struct {
+	Name   string
+	UID    int
+	GID    int
+	Groups map[string]bool
+	GIDs   map[int]bool
+}
+
+// IdentityOf builds the identity of a passwd entry from /etc/group.
+func IdentityOf(e PasswdEntry, groups []GroupEntry) Identity {
+	id := Identity{Name: e.Name, UID: e.UID, GID: e.GID, Groups: map[string]bool{}, GIDs: map[int]bool{e.GID: true}}
+	for _, g := range groups {
+		member := g.GID == e.GID
+		for _, m := range g.Members {
+			if m == e.Name {
+				member = true
+			}
+		}
+		if member {
+			id.Groups[g.Name], id.GIDs[g.GID] = true, true
+		}
+	}
+	return id
+}
+
+// inGroup reports whether the identity is in the group named name, or with
+// the numeric id "#gid".
+func (id Identity) inGroup(name string) bool {
+	if gid, ok := strings.CutPrefix(name, "#"); ok {
+		n, err := strconv.Atoi(gid)
+		return err == nil && id.GIDs[n]
+	}
+	return id.Groups[name]
+}
+
+// isUser reports whether name names the identity: its name or "#uid".
+func (id Identity) isUser(name string) bool {
+	if uid, ok := strings.CutPrefix(name, "#"); ok {
+		n, err := strconv.Atoi(uid)
+		return err == nil && n == id.UID
+	}
+	return name == id.Name
+}
+
+// Grant kinds, as facts name them (never with a user or group name).
+const (
+	viaSudoersUser  = "sudoers_user"
+	viaSudoersGroup = "sudoers_group"
+	viaSudoersAll   = "sudoers_all"
+	viaPolkitUser   = "polkit_admin_user"
+	viaPolkitGroup  = "polkit_admin_group"
+	viaPolkitRule   = "polkit_allow_all"
+	viaDoasUser     = "doas_user"
+	viaDoasGroup    = "doas_group"
+)
+
+// Sudoers is a parsed sudoers file set: aliases, the global password
+// defaults and the user specifications, in order. Includes are listed for
+// the collector to read.
+type Sudoers struct {
+	userAlias  map[string][]string
+	runasAlias map[string][]string
+	cmndAlias  map[string][]string
+	// targetpw is set when a global Defaults makes sudo ask for the target
+	// user's (root's) password rather than the user's own (targetpw,
+	// rootpw, runaspw): then only NOPASSWD rules make someone an
+	// administrator with their own account.
+	targetpw bool
+	specs    []sudoSpec
+}
+
+type sudoSpec struct {
+	users []string
+	cmnds []sudoCmnd
+}
+
+type sudoCmnd struct {
+	runasUsers, runasGroups []string
+	hasRunas                bool
+	nopasswd                bool
+	cmnd                    string
+}
+
+// SudoInclude is an @include/@includedir (or #include/#includedir)
+// directive.
+type SudoInclude struct {
+	Path string
+	Dir  bool
+}
+
+// NewSudoers returns an empty sudoers set to parse files into.
+func NewSudoers() *Sudoers {
+	return &Sudoers{userAlias: map[string][]string{}, runasAlias: map[string][]string{}, cmndAlias: map[string][]string{}}
+}
+
+var sudoTags = map[string]bool{
+	"NOPASSWD": true, "PASSWD": true, "NOEXEC": true, "EXEC": true, "SETENV": true, "NOSETENV": true,
+	"LOG_INPUT": true, "NOLOG_INPUT": true, "LOG_OUTPUT": true, "NOLOG_OUTPUT": true, "MAIL": true,
+	"NOMAIL": true, "FOLLOW": true, "NOFOLLOW": true, "INTERCEPT": true, "NOINTERCEPT": true,
+}
+
+// sudoLines joins continuation lines and drops comments, keeping include
+// directives and "#uid" user names.
+func sudoLines(b []byte) []string {
+	var out []string
+	cont := ""
+	for _, raw := range strings.Split(string(b), "\n") {
+		line := strings.TrimRight(raw, " \t\r")
+		if strings.HasSuffix(line, `\`) {
+			cont += strings.TrimSuffix(line, `\`) + " "
+			continue
+		}
+		line = strings.TrimSpace(cont + line)
+		cont = ""
+		if line == "" {
+			continue
+		}
+		if strings.HasPrefix(line, "#include") {
+			out = append(out, "@"+line[1:])
+			continue
+		}
+		line = stripSudoComment(line)
+		if line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// stripSudoComment cuts a # comment; "#123" at the start of a word is a uid.
+func stripSudoComment(line string) string {
+	for i := 0; i < len(line); i++ {
+		if line[i] != '#' {
+			continue
+		}
+		wordStart := i == 0 || strings.ContainsRune(" \t,(!:=%", rune(line[i-1]))
+		if wordStart && i+1 < len(line) && line[i+1] >= '0' && line[i+1] <= '9' {
+			continue
+		}
+		return strings.TrimSpace(line[:i])
+	}
+	return line
+}
+
+// splitTop splits s on sep outside parentheses, trimming the parts.
+func splitTop(s string, sep byte) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case sep:
+			if depth == 0 {
+				parts = append(parts, strings.TrimSpace(s[start:i]))
+				start = i + 1
+			}
+		}
+	}
+	return append(parts, strings.TrimSpace(s[start:]))
+}
+
+// Parse adds one sudoers file and returns its include directives, in order.
+func (s *Sudoers) Parse(b []byte) []SudoInclude {
+	var incs []SudoInclude
+	for _, line := range sudoLines(b) {
+		fields := strings.Fields(line)
+		switch fields[0] {
+		case "@include", "@includedir":
+			if len(fields) > 1 {
+				incs = append(incs, SudoInclude{Path: strings.Trim(fields[1], `"`), Dir: fields[0] == "@includedir"})
+			}
+			continue
+		case "User_Alias", "Runas_Alias", "Cmnd_Alias", "Cmd_Alias", "Host_Alias":
+			s.parseAliases(fields[0], strings.TrimSpace(line[len(fields[0]):]))
+			continue
+		case "Defaults":
+			s.parseDefaults(strings.TrimSpace(line[len(fields[0]):]))
+			continue
+		}
+		if strings.HasPrefix(fields[0], "Defaults") {
+			continue // Defaults:user, Defaults@host, Defaults>runas, Defaults!cmnd
+		}
+		s.parseSpec(line)
+	}
+	return incs
+}
+
+func (s *Sudoers) parseAliases(kind, rest string) {
+	target := map[string]map[string][]string{"User_Alias": s.userAlias, "Runas_Alias": s.runasAlias, "Cmnd_Alias": s.cmndAlias, "Cmd_Alias": s.cmndAlias}[kind]
+	for _, def := range strings.Split(rest, ":") {
+		name, list, ok := strings.Cut(def, "=")
+		if !ok || target == nil {
+			continue
+		}
+		target[strings.TrimSpace(name)] = splitTop(list, ',')
+	}
+}
+
+func (s *Sudoers) parseDefaults(rest string) {
+	for _, opt := range splitTop(rest, ',') {
+		opt = strings.TrimSpace(opt)
+		neg := strings.HasPrefix(opt, "!")
+		switch strings.TrimPrefix(opt, "!") {
+		case "targetpw", "rootpw", "runaspw":
+			s.targetpw = !neg
+		}
+	}
+}
+
+// specRE splits "user_list host_list = rest": the host list is the last word
+// before the first "=".
+var specRE = regexp.MustCompile(`^(.+?)\s+(\S+)\s*=\s*(.*)$`)
+
+func (s *Sudoers) parseSpec(line string) {
+	line = regexp.MustCompile(`\s*,\s*`).ReplaceAllString(line, ",")
+	m := specRE.FindStringSubmatch(line)
+	if m == nil {
+		return
+	}
+	spec := sudoSpec{users: splitTop(m[1], ',')}
+	// Further "host = commands" parts follow a ":" that precedes a word and
+	// "=" (tags such as NOPASSWD: are followed by a command instead).
+	for i, part := range regexp.MustCompile(`\s:\s*`).Split(m[3], -1) {
+		if i > 0 {
+			_, after, ok := strings.Cut(part, "=")
+			if !ok {
+				continue
+			}
+			part = after
+		}
+		spec.cmnds = append(spec.cmnds, parseCmndList(part)...)
+	}
+	s.specs = append(s.specs, spec)
+}
+
+// parseCmndList reads "(runas) TAG: cmnd, cmnd, (runas2) cmnd": a runas
+// list and tags carry on to the following commands.
+func parseCmndList(list string) []sudoCmnd {
+	var out []sudoCmnd
+	cur := sudoCmnd{}
+	for _, item := range splitTop(list, ',') {
+		item = strings.TrimSpace(item)
+		if strings.HasPrefix(item, "(") {
+			end := strings.IndexByte(item, ')')
+			if end < 0 {
+				continue
+			}
+			users, groups, _ := strings.Cut(item[1:end], ":")
+			cur.runasUsers, cur.runasGroups, cur.hasRunas = nil, nil, true
+			for _, u := range strings.Split(users, ",") {
+				if u = strings.TrimSpace(u); u != "" {
+					cur.runasUsers = append(cur.runasUsers, u)
+				}
+			}
+			for _, g := range strings.Split(groups, ",") {
+				if g = strings.TrimSpace(g); g != "" {
+					cur.runasGroups = append(cur.runasGroups, g)
+				}
+			}
+			item = strings.TrimSpace(item[end+1:])
+		}
+		for {
+			tag, rest, ok := strings.Cut(item, ":")
+			if !ok || !sudoTags[strings.TrimSpace(tag)] {
+				break
+			}
+			switch strings.TrimSpace(tag) {
+			case "NOPASSWD":
+				cur.nopasswd = true
+			case "PASSWD":
+				cur.nopasswd = false
+			}
+			item = strings.TrimSpace(rest)
+		}
+		// Options such as ROLE=, TYPE=, TIMEOUT=, CWD=, CHROOT= come before
+		// the command.
+		for {
+			f := strings.Fields(item)
+			if len(f) < 2 || !regexp.MustCompile(`^[A-Z_]+=`).MatchString(f[0]) {
+				break
+			}
+			item = strings.TrimSpace(strings.TrimPrefix(item, f[0]))
+		}
+		c := cur
+		c.cmnd = item
+		out = append(out, c)
+	}
+	return out
+}
+
+// listMatch evaluates a sudoers list (users, runas users, commands): the
+// last item that matches decides, "!" negates, aliases expand.
+func listMatch(list []string, aliases map[string][]string, match func(string) bool, depth int) (matched bool) {
+	if depth > 8 {
+		return false
+	}
+	for _, item := range list {
+		neg := false
+		for strings.HasPrefix(item, "!") {
+			neg, item = !neg, strings.TrimSpace(item[1:])
+		}
+		var hit bool
+		if sub, ok := aliases[item]; ok {
+			hit = listMatch(sub, aliases, match, depth+1)
+		} else {
+			hit = match(item)
+		}
+		if hit {
+			matched = !neg
+		}
+	}
+	return matched
+}
+
+// AdminVia tells whether the sudoers rules let the identity run any command
+// as root with their own password (or none): "" when not, else the grant's
+// kind (sudoers_user, sudoers_group or sudoers_all).
+func (s *Sudoers) AdminVia(id Identity) string {
+	via := ""
+	for _, spec := range s.specs {
+		kind := ""
+		matchUser := func(item string) bool {
+			switch {
+			case item == "ALL":
+				kind = pick(kind, viaSudoersAll)
+				return true
+			case strings.HasPrefix(item, "%:"), strings.HasPrefix(item, "+"):
+				return false // non-Unix groups and netgroups are not resolved
+			case strings.HasPrefix(item, "%"):
+				if id.inGroup(item[1:]) {
+					kind = pick(kind, viaSudoersGroup)
+					return true
+				}
+				return false
+			case id.isUser(item):
+				kind = pick(kind, viaSudoersUser)
+				return true
+			}
+			return false
+		}
+		if !listMatch(spec.users, s.userAlias, matchUser, 0) {
+			continue
+		}
+		for _, c := range spec.cmnds {
+			if s.targetpw && !c.nopasswd {
+				continue
+			}
+			if !c.asRoot(s.runasAlias) {
+				continue
+			}
+			if listMatch([]string{c.cmnd}, s.cmndAlias, func(x string) bool { return x == "ALL" }, 0) {
+				via = pick(via, kind)
+			}
+		}
+	}
+	return via
+}
+
+// pick keeps the first kind found.
+func pick(have, next string) string {
+	if have != "" {
+		return have
+	}
+	return next
+}
+
+// asRoot reports whether a command runs as root: no runas list, or one that
+// names root, #0 or ALL; a group-only list (:group) runs as the user.
+func (c sudoCmnd) asRoot(aliases map[string][]string) bool {
+	if !c.hasRunas {
+		return true
+	}
+	if len(c.runasUsers) == 0 {
+		return false
+	}
+	return listMatch(c.runasUsers, aliases, func(x string) bool { return x == "ALL" || x == "root" || x == "#0" }, 0)
+}
+
+// SudoersDirFile reports whether sudo reads a file of an includedir: names
+// ending in "~" or holding a "." are skipped.
+func SudoersDirFile(name string) bool {
+	return name != "" && !strings.HasSuffix(name, "~") && !strings.Contains(name, ".")
+}
+
+// doasRule is one doas.conf rule as indexes into its words: identity and
+// target (0 when there is no "as"); cmd is set when the rule is limited to
+// one command.
+type doasRule struct {
+	permit           bool
+	identity, target int
+	cmd              bool
+}
+
+// parseDoasRule reads "permit|deny [options] identity [as target] [cmd
+// command [args ...]]".
+func parseDoasRule(f []string) (doasRule, bool) {
+	if len(f) < 2 || (f[0] != "permit" && f[0] != "deny") {
+		return doasRule{}, false
+	}
+	r := doasRule{permit: f[0] == "permit"}
+	i := 1
+	for i < len(f) {
+		switch {
+		case f[i] == "nopass" || f[i] == "nolog" || f[i] == "persist" || f[i] == "keepenv":
+			i++
+			continue
+		case f[i] == "setenv":
+			for i < len(f) && !strings.HasSuffix(f[i], "}") {
+				i++
+			}
+			i++
+			continue
+		}
+		break
+	}
+	if i >= len(f) {
+		return doasRule{}, false
+	}
+	r.identity = i
+	rest := i + 1
+	if rest+1 < len(f) && f[rest] == "as" {
+		r.target, rest = rest+1, rest+2
+	}
+	r.cmd = rest < len(f) && f[rest] == "cmd"
+	return r, true
+}
+
+// DoasAdminVia reads /etc/doas.conf: "" when no rule lets the identity run
+// any command as root, else doas_user or doas_group. The last matching rule
+// decides; rules limited to a command neither grant nor take away the
+// right to run anything.
+func DoasAdminVia(b []byte, id Identity) string {
+	via := ""
+	for _, line := range lines(joinContinuations(b)) {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = strings.TrimSpace(line[:i])
+		}
+		f := strings.Fields(line)
+		r, ok := parseDoasRule(f)
+		if !ok || r.cmd || (r.target > 0 && f[r.target] != "root") {
+			continue
+		}
+		who := f[r.identity]
+		kind := ""
+		if g, ok := strings.CutPrefix(who, ":"); ok {
+			if id.inGroup(g) {
+				kind = viaDoasGroup
+			}
+		} else if id.isUser(who) {
+			kind = viaDoasUser
+		}
+		if kind == "" {
+			continue
+		}
+		if r.permit {
+			via = kind
+		} else {
+			via = ""
+		}
+	}
+	return via
+}
+
+func joinContinuations(b []byte) []byte {
+	return []byte(strings.ReplaceAll(strings.ReplaceAll(string(b), "\\\r\n", " "), "\\\n", " "))
+}
+
+// polkitIdentityRE finds the identities a polkit rule names.
+var polkitIdentityRE = regexp.MustCompile(`unix-(user|group):([A-Za-z0-9_.][A-Za-z0-9_.$-]*)`)
+
+// PolkitRules reads a polkit JavaScript rules file: the identities its
+// addAdminRule functions return (whose members authenticate as
+// administrators with their own password), and the groups and users its
+// addRule functions let do every action without asking (a rule that
+// returns polkit.Result.YES whatever the action). dynamic is true when an
+// addAdminRule returns identities it builds at run time.
+func PolkitRules(b []byte) (admin []string, allowAll []string, dynamic bool) {
+	src := string(b)
+	for _, body := range jsCalls(src, "polkit.addAdminRule") {
+		ids := polkitIdentityRE.FindAllString(body, -1)
+		admin = append(admin, ids...)
+		if len(ids) == 0 && strings.Contains(body, "unix-") {
+			dynamic = true
+		}
+	}
+	for _, body := range jsCalls(src, "polkit.addRule") {
+		if !strings.Contains(body, "polkit.Result.YES") || strings.Contains(body, "action.") {
+			continue
+		}
+		before := len(allowAll)
+		for _, m := range regexp.MustCompile(`isInGroup\(\s*["']([^"']+)["']\s*\)`).FindAllStringSubmatch(body, -1) {
+			allowAll = append(allowAll, "unix-group:"+m[1])
+		}
+		for _, m := range regexp.MustCompile(`\.user\s*==+\s*["']([^"']+)["']`).FindAllStringSubmatch(body, -1) {
+			allowAll = append(allowAll, "unix-user:"+m[1])
+		}
+		if len(allowAll) == before {
+			// YES for every action whoever asks (if subject.local &&
+			// subject.active ...): everyone at the screen is an
+			// administrator.
+			allowAll = append(allowAll, polkitEveryone)
+		}
+	}
+	return admin, allowAll, dynamic
+}
+
+// jsCalls returns the text of each call to fn in src: from the call to the
+// parenthesis that closes it (strings and comments are not parsed, which is
+// enough for rules files).
+func jsCalls(src, fn string) []string {
+	var out []string
+	for {
+		i := strings.Index(src, fn+"(")
+		if i < 0 {
+			return out
+		}
+		src = src[i+len(fn):]
+		depth, end := 0, len(src)
+	scan:
+		for j := 0; j < len(src); j++ {
+			switch src[j] {
+			case '(':
+				depth++
+			case ')':
+				depth--
+				if depth == 0 {
+					end = j + 1
+					break scan
+				}
+			}
+		}
+		out = append(out, src[:end])
+		src = src[end:]
+	}
+}
+
+// PolkitAdminIdentities reads the AdminIdentities of an old polkit
+// localauthority configuration file ([Configuration] AdminIdentities=
+// unix-group:sudo;unix-user:0). Later files override earlier ones.
+func PolkitAdminIdentities(b []byte) (ids []string, set bool) {
+	v, ok := ParseINI(b).Get("Configuration", "AdminIdentities")
+	if !ok {
+		return nil, false
+	}
+	for _, s := range strings.Split(v, ";") {
+		if s = strings.TrimSpace(s); s != "" {
+			ids = append(ids, s)
+		}
+	}
+	return ids, true
+}
+
+// polkitEveryone stands for a rule that applies to every subject.
+const polkitEveryone = "everyone"
+
+// polkitMatch tells whether one of the identities names the identity, and
+// how: polkit_admin_user or polkit_admin_group ("" when none does).
+func polkitMatch(ids []string, id Identity) string {
+	for _, s := range ids {
+		switch {
+		case s == polkitEveryone:
+			return viaPolkitRule
+		case strings.HasPrefix(s, "unix-user:"):
+			if u := strings.TrimPrefix(s, "unix-user:"); u == id.Name || u == strconv.Itoa(id.UID) {
+				return viaPolkitUser
+			}
+		case strings.HasPrefix(s, "unix-group:"):
+			if g := strings.TrimPrefix(s, "unix-group:"); id.Groups[g] || g == strconv.Itoa(id.GID) {
+				return viaPolkitGroup
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,160 @@
+package useraccounts
+
+import (
+	"testing"
+)
+
+func sam(groups ...string) Identity {
+	id := Identity{Name: "sam", UID: 1000, GID: 1000, Groups: map[string]bool{"sam": true}, GIDs: map[int]bool{1000: true}}
+	for i, g := range groups {
+		id.Groups[g], id.GIDs[50+i] = true, true
+	}
+	return id
+}
+
+func TestSudoersAdminVia(t *testing.T) {
+	for _, tc := range []struct {
+		name, sudoers string
+		id            Identity
+		want          string
+	}{
+		{"debian default, not in sudo", "root\tALL=(ALL:ALL) ALL\n%sudo\tALL=(ALL:ALL) ALL\n", sam(), ""},
+		{"debian default, in sudo", "%sudo\tALL=(ALL:ALL) ALL\n", sam("sudo"), viaSudoersGroup},
+		{"user grant", "sam ALL=(ALL:ALL) ALL\n", sam(), viaSudoersUser},
+		{"cloud-init nopasswd", "sam ALL=(ALL) NOPASSWD:ALL\n", sam(), viaSudoersUser},
+		{"no runas list is root", "sam ALL = ALL\n", sam(), viaSudoersUser},
+		{"uid", "#1000 ALL=(ALL) ALL\n", sam(), viaSudoersUser},
+		{"gid", "%#50 ALL=(ALL) ALL\n", sam("staff"), viaSudoersGroup},
+		{"everyone", "ALL ALL=(ALL) ALL\n", sam(), viaSudoersAll},
+		{"everyone but targetpw (openSUSE)", "Defaults targetpw\nALL ALL=(ALL) ALL\n", sam(), ""},
+		{"targetpw but NOPASSWD", "Defaults targetpw   # ask for the password of the target user\nsam ALL=(ALL) NOPASSWD: ALL\n", sam(), viaSudoersUser},
+		{"targetpw turned off again", "Defaults targetpw\nDefaults !targetpw\nALL ALL=(ALL) ALL\n", sam(), viaSudoersAll},
+		{"user alias with group", "User_Alias ADMINS = %staff, anna\nADMINS ALL=(ALL:ALL) ALL\n", sam("staff"), viaSudoersGroup},
+		{"user alias without", "User_Alias ADMINS = %staff, anna\nADMINS ALL=(ALL:ALL) ALL\n", sam(), ""},
+		{"negated user", "ALL, !sam ALL=(ALL) ALL\n", sam(), ""},
+		{"limited command", "sam ALL=(root) /usr/bin/apt update, /usr/bin/systemctl restart cups\n", sam(), ""},
+		{"command alias of ALL", "Cmnd_Alias EVERYTHING = ALL\nsam ALL=(ALL) EVERYTHING\n", sam(), viaSudoersUser},
+		{"other runas user only", "sam ALL=(www-data) ALL\n", sam(), ""},
+		{"group-only runas", "sam ALL=(:backup) ALL\n", sam(), ""},
+		{"runas alias with root", "Runas_Alias OP = root, operator\nsam ALL=(OP) ALL\n", sam(), viaSudoersUser},
+		{"second host spec", "sam web1 = (root) /bin/ls : ALL = (ALL) ALL\n", sam(), viaSudoersUser},
+		{"runas changes in list", "sam ALL=(operator) /bin/ls, (root) ALL\n", sam(), viaSudoersUser},
+		{"continuation", "sam ALL=(ALL) \\\n   ALL\n", sam(), viaSudoersUser},
+		{"comment only", "# sam ALL=(ALL) ALL\n", sam(), ""},
+		{"defaults per user ignored", "Defaults:sam !requiretty\n", sam(), ""},
+		{"netgroup not resolved", "+admins ALL=(ALL) ALL\n", sam(), ""},
+		{"options before command", "sam ALL=(ALL) TIMEOUT=5m ALL\n", sam(), viaSudoersUser},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NewSudoers()
+			s.Parse([]byte(tc.sudoers))
+			if got := s.AdminVia(tc.id); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSudoersIncludes(t *testing.T) {
+	s := NewSudoers()
+	got := s.Parse([]byte("## Read drop-in files (the # here does not mean a comment)\n#includedir /etc/sudoers.d\n@include sudoers.local\n@includedir \"/etc/sudoers.d\"\n"))
+	want := []SudoInclude{{"/etc/sudoers.d", true}, {"sudoers.local", false}, {"/etc/sudoers.d", true}}
+	if len(got) != len(want) {
+		t.Fatalf("got %v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("%d: got %v, want %v", i, got[i], want[i])
+		}
+	}
+	for name, want := range map[string]bool{"90-cloud-init-users": true, "README": true, "zz.bak": false, "sam~": false, "x.dpkg-dist": false} {
+		if SudoersDirFile(name) != want {
+			t.Errorf("SudoersDirFile(%q) = %v", name, !want)
+		}
+	}
+}
+
+func TestDoasAdminVia(t *testing.T) {
+	for _, tc := range []struct {
+		name, conf string
+		id         Identity
+		want       string
+	}{
+		{"user", "permit persist sam as root\n", sam(), viaDoasUser},
+		{"no target is root", "permit nopass keepenv sam\n", sam(), viaDoasUser},
+		{"group", "permit persist :wheel\n", sam("wheel"), viaDoasGroup},
+		{"group not member", "permit persist :wheel\n", sam(), ""},
+		{"limited to a command", "permit nopass sam cmd /usr/sbin/ip\n", sam(), ""},
+		{"other target", "permit sam as backup\n", sam(), ""},
+		{"denied after", "permit :staff\ndeny sam\n", sam("staff"), ""},
+		{"setenv block", "permit setenv { -ENV PS1=$DOAS_PS1 SSH_AUTH_SOCK } :wheel\n", sam("wheel"), viaDoasGroup},
+		{"comment", "# permit sam\n", sam(), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := DoasAdminVia([]byte(tc.conf), tc.id); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPolkitRules(t *testing.T) {
+	fedora := "/* -*- mode: js -*- */\n// Default rules for polkit\npolkit.addAdminRule(function(action, subject) {\n    return [\"unix-group:wheel\"];\n});\n"
+	admin, all, dyn := PolkitRules([]byte(fedora))
+	if len(admin) != 1 || admin[0] != "unix-group:wheel" || len(all) != 0 || dyn {
+		t.Errorf("fedora: %v %v %v", admin, all, dyn)
+	}
+	if polkitMatch(admin, sam("wheel")) != viaPolkitGroup || polkitMatch(admin, sam()) != "" {
+		t.Error("wheel membership")
+	}
+	allowAll := "polkit.addRule(function(action, subject) {\n    if (subject.isInGroup(\"practice\")) {\n        return polkit.Result.YES;\n    }\n});\n" +
+		"polkit.addRule(function(action, subject) {\n    if (action.id == \"org.freedesktop.NetworkManager.settings.modify.system\" && subject.isInGroup(\"netdev\")) {\n        return polkit.Result.YES;\n    }\n});\n"
+	admin, all, _ = PolkitRules([]byte(allowAll))
+	if len(admin) != 0 || len(all) != 1 || all[0] != "unix-group:practice" {
+		t.Errorf("allow all: %v %v", admin, all)
+	}
+	everyone := "polkit.addRule(function(action, subject) {\n    if (subject.local && subject.active) {\n        return polkit.Result.YES;\n    }\n});\n"
+	if _, all, _ = PolkitRules([]byte(everyone)); polkitMatch(all, sam()) != viaPolkitRule {
+		t.Errorf("a rule allowing everything to everyone: %v", all)
+	}
+	user := "polkit.addAdminRule(function(action, subject) { return [\"unix-user:sam\", \"unix-user:0\"]; });"
+	admin, _, _ = PolkitRules([]byte(user))
+	if polkitMatch(admin, sam()) != viaPolkitUser {
+		t.Errorf("user: %v", admin)
+	}
+	dynamic := "polkit.addAdminRule(function(action, subject) { return [\"unix-\" + kind + \":\" + who]; });"
+	if _, _, dyn := PolkitRules([]byte(dynamic)); !dyn {
+		t.Error("a computed identity must be reported")
+	}
+	ids, set := PolkitAdminIdentities([]byte("[Configuration]\nAdminIdentities=unix-group:sudo;unix-group:admin\n"))
+	if !set || polkitMatch(ids, sam("admin")) != viaPolkitGroup || polkitMatch(ids, sam()) != "" {
+		t.Errorf("localauthority: %v %v", ids, set)
+	}
+}
+
+func TestAutoLoginSettings(t *testing.T) {
+	greetd := "[terminal]\nvt = 1\n\n[default_session]\ncommand = \"tuigreet --cmd sway\"\nuser = \"greeter\"\n"
+	if GreetdInitialSession([]byte(greetd)) {
+		t.Error("greetd without initial_session")
+	}
+	if !GreetdInitialSession([]byte(greetd + "\n[initial_session]\ncommand = \"sway\"\nuser = \"sam\"\n")) {
+		t.Error("greetd initial_session")
+	}
+	if LyAutoLogin([]byte("# Automatic login\nauto_login_service = ly-autologin\nauto_login_user = null\n")) || LyAutoLogin([]byte("animation = none\n")) {
+		t.Error("ly off")
+	}
+	if !LyAutoLogin([]byte("auto_login_session = sway\nauto_login_user = sam\n")) {
+		t.Error("ly on")
+	}
+	if LXDMAutoLogin([]byte("[base]\n## uncomment and set autologin username to enable autologin\n# autologin=dgod\n")) || !LXDMAutoLogin([]byte("[base]\nautologin=sam\n")) {
+		t.Error("lxdm")
+	}
+	if NodmAutoLogin([]byte("NODM_ENABLED=false\nNODM_USER=sam\n")) || !NodmAutoLogin([]byte("NODM_ENABLED=true\nNODM_USER=sam\n")) || !NodmAutoLogin([]byte("NODM_USER=sam\n")) {
+		t.Error("nodm")
+	}
+	for bin, want := range map[string]string{"/usr/bin/greetd": "greetd", "/usr/bin/ly-dm": "ly", "/usr/bin/ly": "ly", "/usr/sbin/lxdm": "lxdm", "/usr/sbin/lxdm-binary": "lxdm", "/usr/sbin/nodm": "nodm"} {
+		if got := DisplayManagerName(bin); got != want {
+			t.Errorf("DisplayManagerName(%s) = %s", bin, got)
+		}
+	}
+}
