@@ -171,3 +171,29 @@ func TestEveryScenarioReplaysTheSameScrubbed(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryCheckKeepsTheRule guards the rule of issue 14 ("pass only when
+// the evidence that would show a failure was read and shows none"): every
+// check package's tests run checktest.RunBasisProperty over all of its
+// replay scenarios, with the sources it may rightly lose named there.
+func TestEveryCheckKeepsTheRule(t *testing.T) {
+	for _, c := range Checks() {
+		files, err := filepath.Glob(filepath.Join("..", c.ID(), "*_test.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(b), `checktest.RunBasisProperty(t, `) && strings.Contains(string(b), `"testdata"`) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("checks/%s: no test calls checktest.RunBasisProperty over its testdata", c.ID())
+		}
+	}
+}
