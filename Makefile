@@ -95,7 +95,8 @@ package:
 			|| echo "note: the tray for $$os/$$arch does not build here (on macOS it needs cgo; the macOS workflow builds it)"; \
 		fi; \
 	done; \
-	$(GO) run ./packaging/cmd/sgpkg --version $(PKG_VERSION) --bin $(PKG_BIN) --out dist
+	$(GO) run ./packaging/cmd/sgdocs --version $(PKG_VERSION) --out dist/docs; \
+	$(GO) run ./packaging/cmd/sgpkg --version $(PKG_VERSION) --bin $(PKG_BIN) --docs dist/docs --out dist
 
 bench:
 	CGO_ENABLED=1 $(GO) test -run '^$$' -bench . -benchmem ./...

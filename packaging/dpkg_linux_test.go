@@ -122,6 +122,12 @@ func notInstalled(t *testing.T, pkg string, paths []string) {
 	}
 }
 
+// agentDocs are some of the man pages and completions the agent's package
+// installs.
+var agentDocs = []string{manDir + "/sessionguard.1.gz", manDir + "/sessionguard-session-start.1.gz",
+	manDir + "/sessionguard-tray.1.gz", bashComplDir + "/sessionguard", zshComplDir + "/_sessionguard",
+	fishComplDir + "/sessionguard.fish"}
+
 var agentRoots = []string{
 	AgentExePath, TrayExePath, AgentUnitPath, TrayAutostartPath, EnrolConfigDir, "/usr/share/doc/sessionguard",
 	"/var/lib/sessionguard", "/run/sessionguard", "/etc/systemd/system/multi-user.target.wants/sessionguard-agent.service",
@@ -143,9 +149,10 @@ func TestDpkgAgentInstallRemovePurge(t *testing.T) {
 	out := t.TempDir()
 	sgpkg := filepath.Join(t.TempDir(), "sgpkg")
 	goBuild(t, sgpkg, "./cmd/sgpkg")
+	docs := generateDocs(t)
 	for _, version := range []string{"1.2.3", "1.2.4"} {
 		cmd := exec.CommandContext(t.Context(), sgpkg, "--version", version, "--bin", bin, "--autostart", auto, "--out", out,
-			"--formats", "deb", "--linux-arch", runtime.GOARCH, "--require-tray")
+			"--formats", "deb", "--linux-arch", runtime.GOARCH, "--require-tray", "--docs", docs)
 		cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH=1700000000")
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("sgpkg: %v\n%s", err, msg)
@@ -212,6 +219,9 @@ func TestDpkgAgentInstallRemovePurge(t *testing.T) {
 
 	assertFile(t, AgentExePath, 0o755, 0, 0)
 	assertFile(t, TrayExePath, 0o755, 0, 0)
+	for _, p := range agentDocs {
+		assertFile(t, p, 0o644, 0, 0)
+	}
 	assertFile(t, AgentUnitPath, 0o644, 0, 0)
 	assertFile(t, TrayAutostartPath, 0o644, 0, 0)
 	assertFile(t, EnrolConfigDir, fs.ModeDir|0o755, 0, 0)
@@ -271,6 +281,7 @@ func TestDpkgAgentInstallRemovePurge(t *testing.T) {
 	// Purge: nothing is left.
 	dpkg(t, "-P", AgentBinary)
 	assertPresent(t, "dpkg -P", agentRoots, nil)
+	assertPresent(t, "dpkg -P", agentDocs, nil)
 	if err := exec.CommandContext(t.Context(), "dpkg-query", "-W", AgentBinary).Run(); err == nil {
 		t.Error("dpkg still knows the package after a purge")
 	}

@@ -122,11 +122,18 @@ func (o *Options) AgentInfo(arch, stageDir string) (*nfpm.Info, error) {
 	if err != nil {
 		return nil, err
 	}
+	var trayMan []string
 	if tray != "" {
 		payload = append(payload,
 			linuxFile{src: tray, dst: TrayExePath, mode: 0o755},
 			linuxFile{src: auto, dst: TrayAutostartPath, mode: 0o644})
+		trayMan = append(trayMan, TrayBinary+".1")
 	}
+	docs, err := o.docsPayload(AgentBinary, stageDir, trayMan...)
+	if err != nil {
+		return nil, err
+	}
+	payload = append(payload, docs...)
 	scripts, err := stageScripts(stageDir, "agent", false)
 	if err != nil {
 		return nil, err
@@ -156,6 +163,11 @@ func (o *Options) ServerInfo(arch, stageDir string) (*nfpm.Info, error) {
 		{src: unit, dst: ServerUnitPath, mode: 0o644},
 		{src: env, dst: ServerConfigPath, mode: 0o600, typ: files.TypeConfigNoReplace},
 	}
+	docs, err := o.docsPayload(ServerBinary, stageDir)
+	if err != nil {
+		return nil, err
+	}
+	payload = append(payload, docs...)
 	scripts, err := stageScripts(stageDir, "server", true)
 	if err != nil {
 		return nil, err

@@ -71,6 +71,10 @@ type Options struct {
 	RequireTray bool
 	// Maintainer goes into the .deb and .rpm headers.
 	Maintainer string
+	// DocsDir holds the man pages and shell completions sgdocs wrote
+	// (<program>/man1/*.1, <program>/completions/{bash,zsh,fish}); the
+	// .deb and .rpm install them. Empty: packages without them.
+	DocsDir string
 	// Log receives progress and warnings (io.Discard when nil).
 	Log io.Writer
 }

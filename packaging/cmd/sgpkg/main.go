@@ -41,6 +41,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl.StringVar(&o.OutDir, "out", "dist", "where to write the packages")
 	fl.BoolVar(&o.RequireTray, "require-tray", false, "fail when the tray is not built, instead of packaging without it")
 	fl.StringVar(&o.Maintainer, "maintainer", packaging.DefaultMaintainer, "the Maintainer of the .deb and .rpm")
+	fl.StringVar(&o.DocsDir, "docs", "", "the man pages and shell completions sgdocs wrote, for the .deb and .rpm (none when empty)")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, `Usage: sgpkg --version 1.4.0 [flags]
 
