@@ -98,4 +98,3 @@ func gzipped(b []byte) ([]byte, error) {
 	}
 	return out.Bytes(), nil
 }
-
