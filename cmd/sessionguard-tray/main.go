@@ -207,7 +207,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		clearer = trayapp.PolicyClearer(pol)
 	}
 	app, err := trayapp.New(trayapp.Config{
-		Tray:    tray.Config{RemindAfter: remind, DashboardURL: o.dashboard},
+		Tray:    tray.Config{RemindAfter: remind, DashboardURL: o.dashboard, Version: version},
 		Agent:   client,
 		UI:      ui,
 		Desktop: desktopFor(conn, stdout),

@@ -199,12 +199,13 @@ func TestTrayOverDBus(t *testing.T) {
 		}
 	}
 	tail := got[1+len(rep.Results):]
-	if wantTail := []string{"---", tray.LabelCheckAgain, tray.LabelStart, "---", tray.LabelQuit}; !slices.Equal(tail, wantTail) {
+	about := tray.LabelAbout + " (development build)" // the test binary has no version
+	if wantTail := []string{"---", tray.LabelCheckAgain, tray.LabelStart, "---", about, tray.LabelQuit}; !slices.Equal(tail, wantTail) {
 		t.Errorf("menu ends %q, want %q\nwhole menu %q", tail, wantTail, got)
 	}
 	for _, it := range items {
 		switch it.Label {
-		case tray.LabelCheckAgain, tray.LabelStart, tray.LabelQuit:
+		case tray.LabelCheckAgain, tray.LabelStart, about, tray.LabelQuit:
 			if !it.Enabled {
 				t.Errorf("%q is disabled", it.Label)
 			}
@@ -241,7 +242,7 @@ func TestTrayOverDBus(t *testing.T) {
 		return got[0] == tray.LabelNotRunning && checkLines(got) == 0
 	})
 	for _, it := range items {
-		if it.Enabled && !it.Separator && it.Label != tray.LabelQuit {
+		if it.Enabled && !it.Separator && it.Label != tray.LabelQuit && it.Label != about {
 			t.Errorf("%q is enabled while the agent is down", it.Label)
 		}
 		if strings.Contains(it.Label, "Firewall") {
@@ -270,8 +271,7 @@ func TestTrayOverDBus(t *testing.T) {
 	}
 }
 
-// wantCentre checks the icon's centre pixel (ARGB) is the light's colour.
-// wantCentre waits (up to 10 s) for the centre pixel of the item's icon to
+// wantCentre waits (up to 10 s) for the swatch pixel of the item's icon to
 // be the light's colour. The icon and the menu are separate D-Bus
 // properties, each signalled on its own: the menu may show a change a
 // moment before the icon does.
@@ -279,7 +279,7 @@ func wantCentre(t *testing.T, conn *dbus.Conn, item string, l localapi.Light) {
 	t.Helper()
 	c := systrayui.Colour(l)
 	want := []byte{0xff, c.R, c.G, c.B}
-	i := (16*32 + 16) * 4
+	i := (systrayui.Swatch.Y*systrayui.IconSize + systrayui.Swatch.X) * 4
 	var got []byte
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if got = iconPixels(t, conn, item)[i : i+4]; bytes.Equal(got, want) {

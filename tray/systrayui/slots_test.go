@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"slices"
 	"testing"
 
@@ -173,10 +174,10 @@ func TestIcons(t *testing.T) {
 		if img.Bounds().Dx() != IconSize || img.Bounds().Dy() != IconSize {
 			t.Errorf("%s: %v", l, img.Bounds())
 		}
-		r, g, bl, a := img.At(IconSize/2, IconSize/2).RGBA()
+		r, g, bl, a := img.At(Swatch.X, Swatch.Y).RGBA()
 		c := Colour(l)
 		if uint8(r>>8) != c.R || uint8(g>>8) != c.G || uint8(bl>>8) != c.B || a != 0xffff {
-			t.Errorf("%s: centre %v, want %v", l, img.At(IconSize/2, IconSize/2), c)
+			t.Errorf("%s: swatch %v, want %v", l, img.At(Swatch.X, Swatch.Y), c)
 		}
 		if _, _, _, a := img.At(0, 0).RGBA(); a != 0 {
 			t.Errorf("%s: corner not transparent", l)
@@ -187,6 +188,52 @@ func TestIcons(t *testing.T) {
 		seen[string(b)] = l
 
 		checkICO(t, l, IconICO(l), IconImage(l))
+	}
+}
+
+// TestIconsWithoutColour: the lights differ by shape, not only by hue.
+// Seen in grey (as by someone who cannot tell red from green, or on a
+// monochrome panel), every two icons still differ in many pixels, and
+// each has a mark in a contrasting shade inside its outline.
+func TestIconsWithoutColour(t *testing.T) {
+	grey := func(l localapi.Light) []float64 {
+		img := IconImage(l)
+		out := make([]float64, 0, IconSize*IconSize)
+		for y := range IconSize {
+			for x := range IconSize {
+				c := img.NRGBAAt(x, y)
+				// Luminance over a white panel.
+				a := float64(c.A) / 255
+				lum := 0.2126*float64(c.R) + 0.7152*float64(c.G) + 0.0722*float64(c.B)
+				out = append(out, lum*a+255*(1-a))
+			}
+		}
+		return out
+	}
+	for i, a := range Lights {
+		ga := grey(a)
+		body := ga[Swatch.Y*IconSize+Swatch.X]
+		contrast := 0
+		for _, v := range ga {
+			if math.Abs(v-body) > 80 && v != 255 {
+				contrast++
+			}
+		}
+		if contrast < 40 {
+			t.Errorf("%s: only %d pixels stand out from the body in grey; the mark is not readable", a, contrast)
+		}
+		for _, b := range Lights[i+1:] {
+			gb := grey(b)
+			differ := 0
+			for p := range ga {
+				if math.Abs(ga[p]-gb[p]) > 64 {
+					differ++
+				}
+			}
+			if differ < 80 {
+				t.Errorf("%s and %s differ in %d pixels in grey, want at least 80", a, b, differ)
+			}
+		}
 	}
 }
 
