@@ -328,6 +328,9 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 			return m, nil
 		}
 		return m, []Effect{OpenDashboard{URL: m.cfg.DashboardURL}}
+	case ShowRequested:
+		return m, []Effect{Notify{Title: "SessionGuard is already running", Body: m.overall() +
+			". Click the SessionGuard icon in the notification area to see the checks and to start or end a session."}}
 	case ClickAbout:
 		return m, []Effect{ShowAbout{Title: LabelAbout, Text: m.aboutText()}}
 	case ClickQuit:

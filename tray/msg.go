@@ -96,6 +96,10 @@ type ClickOpenDashboard struct{}
 // ClickAbout is a click on "About SessionGuard".
 type ClickAbout struct{}
 
+// ShowRequested says the practitioner started the tray again while this
+// one runs (from the applications menu, say): show where it is.
+type ShowRequested struct{}
+
 // ClickQuit is a click on "Quit".
 type ClickQuit struct{}
 
@@ -124,6 +128,7 @@ func (EndFailed) isMsg()                  {}
 func (ClickCheck) isMsg()                 {}
 func (ClickOpenDashboard) isMsg()         {}
 func (ClickAbout) isMsg()                 {}
+func (ShowRequested) isMsg()              {}
 func (ClickQuit) isMsg()                  {}
 func (Tick) isMsg()                       {}
 

@@ -1012,6 +1012,7 @@ func allMsgs() []Msg {
 		ClickCheck{ID: "firewall"},
 		ClickOpenDashboard{},
 		ClickAbout{},
+		ShowRequested{},
 		ClickQuit{},
 		Tick{Now: t0.Add(5 * time.Hour)},
 	}

@@ -37,8 +37,25 @@ func startTray(t *testing.T, busAddr string, args ...string) <-chan error {
 	return exit
 }
 
-// startTrayOutput is startTray that also returns the tray's output.
+// startTrayOutput is startTray that also returns the tray's output. Each
+// tray gets its own runtime directory (its own one-tray-per-user lock).
 func startTrayOutput(t *testing.T, busAddr string, args ...string) (<-chan error, *syncbuf.Buffer, *syncbuf.Buffer) {
+	t.Helper()
+	return startTrayIn(t, privateDir(t), busAddr, args...)
+}
+
+// privateDir is a new 0700 directory (an $XDG_RUNTIME_DIR).
+func privateDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// startTrayIn starts the tray with runtimeDir as its $XDG_RUNTIME_DIR.
+func startTrayIn(t *testing.T, runtimeDir, busAddr string, args ...string) (<-chan error, *syncbuf.Buffer, *syncbuf.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	home := t.TempDir()
@@ -47,7 +64,7 @@ func startTrayOutput(t *testing.T, busAddr string, args ...string) (<-chan error
 	// the child reports without failing, and the test fails on any race
 	// report that is not entirely inside systray (see checkRaces).
 	cmd.Env = append(os.Environ(), "GORACE=exitcode=0", "SG_TRAY_TEST_MAIN=1", "DBUS_SESSION_BUS_ADDRESS="+busAddr, "HOME="+home,
-		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "PATH=/nonexistent")
+		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "XDG_RUNTIME_DIR="+runtimeDir, "PATH=/nonexistent")
 	var stdout, stderr syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -429,5 +446,60 @@ func TestFlags(t *testing.T) {
 				t.Errorf("stdout %q stderr %q, want %q / %q", stdout.String(), stderr.String(), tc.wantStdout, tc.wantStderr)
 			}
 		})
+	}
+}
+
+// TestOneTrayPerUser starts the tray twice for the same person (the same
+// runtime directory), as autostart and the applications menu would: the
+// second start says SessionGuard is already running and exits 0, and the
+// running tray shows a notification saying where it is and how ready the
+// computer is. A tray for another person (another runtime directory)
+// starts as usual.
+func TestOneTrayPerUser(t *testing.T) {
+	addr := dbustest.StartBus(t)
+	host := dbustest.Connect(t, addr)
+	watcher := dbustest.StartWatcher(t, host)
+	notes := dbustest.StartNotifications(t, host)
+	ag := traytest.StartAgent(t)
+	run := privateDir(t)
+
+	startTrayIn(t, run, addr, "--socket", ag.Socket)
+	select {
+	case <-watcher.Registered:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the first tray did not register its icon within 20s")
+	}
+	traytest.WaitFor(t, "the tray to read the results", func() bool { return ag.ResultsRead() > 0 })
+
+	exit, _, stderr := startTrayIn(t, run, addr, "--socket", ag.Socket)
+	select {
+	case err := <-exit:
+		if err != nil {
+			t.Errorf("second start: %v, want exit 0", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the second tray is still running")
+	}
+	msg := stderr.String()
+	if !strings.Contains(msg, "SessionGuard is already running for you") || !strings.Contains(msg, "notification") || strings.Contains(msg, "level=") || strings.Contains(msg, ".lock") {
+		t.Errorf("second start said %q", msg)
+	}
+	traytest.WaitFor(t, "the running tray's notification", func() bool {
+		for _, n := range notes.Received() {
+			if n.Summary == "SessionGuard is already running" && strings.HasPrefix(n.Body, "Not ready for a session. Click the SessionGuard icon") {
+				return true
+			}
+		}
+		return false
+	})
+
+	// Another person's tray is not stopped by this one's lock.
+	other, _, _ := startTrayIn(t, privateDir(t), addr, "--socket", ag.Socket)
+	select {
+	case err := <-other:
+		t.Fatalf("another person's tray exited: %v", err)
+	case <-watcher.Registered:
+	case <-time.After(20 * time.Second):
+		t.Fatal("another person's tray did not register its icon")
 	}
 }
