@@ -22,6 +22,7 @@ const (
 	AgentUnitPath       = agentservice.PackagedUnitPath
 	ServerUnitPath      = "/usr/lib/systemd/system/sessionguard-server.service"
 	TrayAutostartPath   = "/etc/xdg/autostart/" + TrayDesktopFile
+	TrayMenuPath        = "/usr/share/applications/" + TrayDesktopFile
 	EnrolConfigDir      = "/etc/sessionguard"
 	EnrolExamplePath    = "/usr/share/doc/sessionguard/enroll.env.example"
 	ServerConfigPath    = "/etc/sessionguard-server/server.env"
@@ -118,14 +119,15 @@ func (o *Options) AgentInfo(arch, stageDir string) (*nfpm.Info, error) {
 		{src: example, dst: EnrolExamplePath, mode: 0o644},
 		{dst: EnrolConfigDir, mode: 0o755, typ: files.TypeDir},
 	}
-	tray, auto, err := o.tray("linux", arch, TrayDesktopFile)
+	tray, desktopFiles, err := o.tray("linux", arch, TrayDesktopFile, TrayMenuFile)
 	if err != nil {
 		return nil, err
 	}
 	if tray != "" {
 		payload = append(payload,
 			linuxFile{src: tray, dst: TrayExePath, mode: 0o755},
-			linuxFile{src: auto, dst: TrayAutostartPath, mode: 0o644})
+			linuxFile{src: desktopFiles[0], dst: TrayAutostartPath, mode: 0o644},
+			linuxFile{src: desktopFiles[1], dst: TrayMenuPath, mode: 0o644})
 	}
 	scripts, err := stageScripts(stageDir, "agent", false)
 	if err != nil {
