@@ -26,6 +26,9 @@ import (
 // own process, as in real life.
 func TestMain(m *testing.M) {
 	if os.Getenv("SG_TRAY_TEST_MAIN") == "1" {
+		if v := os.Getenv("SG_TRAY_TEST_VERSION"); v != "" {
+			version = v // as -ldflags -X sets it in a release build
+		}
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
@@ -41,7 +44,7 @@ func startTray(t *testing.T, busAddr string, args ...string) <-chan error {
 // tray gets its own runtime directory (its own one-tray-per-user lock).
 func startTrayOutput(t *testing.T, busAddr string, args ...string) (<-chan error, *syncbuf.Buffer, *syncbuf.Buffer) {
 	t.Helper()
-	return startTrayIn(t, privateDir(t), busAddr, args...)
+	return startTrayIn(t, privateDir(t), nil, busAddr, args...)
 }
 
 // privateDir is a new 0700 directory (an $XDG_RUNTIME_DIR).
@@ -54,8 +57,9 @@ func privateDir(t *testing.T) string {
 	return dir
 }
 
-// startTrayIn starts the tray with runtimeDir as its $XDG_RUNTIME_DIR.
-func startTrayIn(t *testing.T, runtimeDir, busAddr string, args ...string) (<-chan error, *syncbuf.Buffer, *syncbuf.Buffer) {
+// startTrayIn starts the tray with runtimeDir as its $XDG_RUNTIME_DIR and
+// env added to its environment.
+func startTrayIn(t *testing.T, runtimeDir string, env []string, busAddr string, args ...string) (<-chan error, *syncbuf.Buffer, *syncbuf.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	home := t.TempDir()
@@ -65,6 +69,7 @@ func startTrayIn(t *testing.T, runtimeDir, busAddr string, args ...string) (<-ch
 	// report that is not entirely inside systray (see checkRaces).
 	cmd.Env = append(os.Environ(), "GORACE=exitcode=0", "SG_TRAY_TEST_MAIN=1", "DBUS_SESSION_BUS_ADDRESS="+busAddr, "HOME="+home,
 		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "XDG_RUNTIME_DIR="+runtimeDir, "PATH=/nonexistent")
+	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -463,7 +468,7 @@ func TestOneTrayPerUser(t *testing.T) {
 	ag := traytest.StartAgent(t)
 	run := privateDir(t)
 
-	startTrayIn(t, run, addr, "--socket", ag.Socket)
+	startTrayIn(t, run, nil, addr, "--socket", ag.Socket)
 	select {
 	case <-watcher.Registered:
 	case <-time.After(20 * time.Second):
@@ -471,7 +476,7 @@ func TestOneTrayPerUser(t *testing.T) {
 	}
 	traytest.WaitFor(t, "the tray to read the results", func() bool { return ag.ResultsRead() > 0 })
 
-	exit, _, stderr := startTrayIn(t, run, addr, "--socket", ag.Socket)
+	exit, _, stderr := startTrayIn(t, run, nil, addr, "--socket", ag.Socket)
 	select {
 	case err := <-exit:
 		if err != nil {
@@ -494,7 +499,7 @@ func TestOneTrayPerUser(t *testing.T) {
 	})
 
 	// Another person's tray is not stopped by this one's lock.
-	other, _, _ := startTrayIn(t, privateDir(t), addr, "--socket", ag.Socket)
+	other, _, _ := startTrayIn(t, privateDir(t), nil, addr, "--socket", ag.Socket)
 	select {
 	case err := <-other:
 		t.Fatalf("another person's tray exited: %v", err)

@@ -5,12 +5,16 @@ import (
 	"encoding/binary"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/internal/artefacts"
 	"github.com/sessionguard/sessionguard/tray"
 )
 
@@ -285,4 +289,57 @@ func BenchmarkPlanDiff(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		_, applied = Diff(applied, Plan(views[i%2]))
 	}
+}
+
+// TestIconSheet leaves tray-icons.png, the four lights as a panel shows
+// them (actual size on a light and a dark panel) and enlarged, for a person
+// to look at (docs/screenshots/tray-icons.png).
+func TestIconSheet(t *testing.T) {
+	const scale, gap = 6, 16
+	big := IconSize * scale
+	w := len(Lights)*(big+gap) + gap
+	h := big + 2*gap + IconSize + gap
+	sheet := image.NewNRGBA(image.Rect(0, 0, w, h))
+	panels := []color.NRGBA{{0xf4, 0xf4, 0xf4, 0xff}, {0x2b, 0x2b, 0x2b, 0xff}}
+	over := func(c, bg color.NRGBA) color.NRGBA {
+		a := float64(c.A) / 255
+		mix := func(f, b uint8) uint8 { return uint8(math.Round(float64(f)*a + float64(b)*(1-a))) }
+		return color.NRGBA{mix(c.R, bg.R), mix(c.G, bg.G), mix(c.B, bg.B), 0xff}
+	}
+	for y := range h {
+		for x := range w {
+			sheet.SetNRGBA(x, y, panels[0])
+		}
+	}
+	for i, l := range Lights {
+		img := IconImage(l)
+		x0 := gap + i*(big+gap)
+		for y := range big {
+			for x := range big {
+				sheet.SetNRGBA(x0+x, gap+y, over(img.NRGBAAt(x/scale, y/scale), panels[0]))
+			}
+		}
+		// Actual size: on the light panel, then on a dark one beside it.
+		for p, bg := range panels {
+			px := x0 + big/2 - IconSize - 4 + p*(IconSize+8)
+			for y := -4; y < IconSize+4; y++ {
+				for x := -4; x < IconSize+4; x++ {
+					c := bg
+					if x >= 0 && y >= 0 && x < IconSize && y < IconSize {
+						c = over(img.NRGBAAt(x, y), bg)
+					}
+					sheet.SetNRGBA(px+x, big+2*gap+y, c)
+				}
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, sheet); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(artefacts.Dir(t), "tray-icons.png")
+	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the four lights: %s", out)
 }
