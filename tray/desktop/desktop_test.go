@@ -356,3 +356,15 @@ func TestLinuxAskerFallsBackToWebForm(t *testing.T) {
 		t.Errorf("Linux without a bus notifies with %T, want *Printer", d.Notifier)
 	}
 }
+
+// BenchmarkSameOrigin is the check on every POST to the form.
+func BenchmarkSameOrigin(b *testing.B) {
+	r := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:4711/x", nil)
+	r.Header.Set("Origin", "http://127.0.0.1:4711")
+	r.Header.Set("Sec-Fetch-Site", "same-origin")
+	for b.Loop() {
+		if !sameOrigin(r, "http://127.0.0.1:4711") {
+			b.Fatal("refused")
+		}
+	}
+}

@@ -343,3 +343,11 @@ func TestIconSheet(t *testing.T) {
 	}
 	t.Logf("the four lights: %s", out)
 }
+
+// BenchmarkIconPNG draws and encodes one light (the tray does it once per
+// light at start).
+func BenchmarkIconPNG(b *testing.B) {
+	for b.Loop() {
+		_ = IconPNG(localapi.Grey)
+	}
+}
