@@ -129,7 +129,7 @@ var agentDocs = []string{manDir + "/sessionguard.1.gz", manDir + "/sessionguard-
 	fishComplDir + "/sessionguard.fish"}
 
 var agentRoots = []string{
-	AgentExePath, TrayExePath, AgentUnitPath, TrayAutostartPath, EnrolConfigDir, "/usr/share/doc/sessionguard",
+	AgentExePath, TrayExePath, AgentUnitPath, TrayAutostartPath, TrayMenuPath, EnrolConfigDir, "/usr/share/doc/sessionguard",
 	"/var/lib/sessionguard", "/run/sessionguard", "/etc/systemd/system/multi-user.target.wants/sessionguard-agent.service",
 }
 
@@ -224,6 +224,7 @@ func TestDpkgAgentInstallRemovePurge(t *testing.T) {
 	}
 	assertFile(t, AgentUnitPath, 0o644, 0, 0)
 	assertFile(t, TrayAutostartPath, 0o644, 0, 0)
+	assertFile(t, TrayMenuPath, 0o644, 0, 0)
 	assertFile(t, EnrolConfigDir, fs.ModeDir|0o755, 0, 0)
 	assertFile(t, filepath.Join(EnrolConfigDir, "enroll.env"), 0o600, 0, 0)
 	assertFile(t, "/var/lib/sessionguard", fs.ModeDir|0o700, 0, 0)
@@ -238,7 +239,7 @@ func TestDpkgAgentInstallRemovePurge(t *testing.T) {
 	writeFile(t, "/var/lib/sessionguard/spool/0000000001.json", "{}", 0o600)
 
 	installed := []string{
-		AgentExePath, TrayExePath, AgentUnitPath, TrayAutostartPath,
+		AgentExePath, TrayExePath, AgentUnitPath, TrayAutostartPath, TrayMenuPath,
 		EnrolConfigDir, EnrolConfigDir + "/enroll.env",
 		"/usr/share/doc/sessionguard", EnrolExamplePath,
 		"/var/lib/sessionguard", "/var/lib/sessionguard/results.json", "/var/lib/sessionguard/sessions.log",

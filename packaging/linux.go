@@ -22,6 +22,7 @@ const (
 	AgentUnitPath       = agentservice.PackagedUnitPath
 	ServerUnitPath      = "/usr/lib/systemd/system/sessionguard-server.service"
 	TrayAutostartPath   = "/etc/xdg/autostart/" + TrayDesktopFile
+	TrayMenuPath        = "/usr/share/applications/" + TrayDesktopFile
 	EnrolConfigDir      = "/etc/sessionguard"
 	EnrolExamplePath    = "/usr/share/doc/sessionguard/enroll.env.example"
 	ServerConfigPath    = "/etc/sessionguard-server/server.env"
@@ -118,7 +119,7 @@ func (o *Options) AgentInfo(arch, stageDir string) (*nfpm.Info, error) {
 		{src: example, dst: EnrolExamplePath, mode: 0o644},
 		{dst: EnrolConfigDir, mode: 0o755, typ: files.TypeDir},
 	}
-	tray, auto, err := o.tray("linux", arch, TrayDesktopFile)
+	tray, desktopFiles, err := o.tray("linux", arch, TrayDesktopFile, TrayMenuFile)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +127,8 @@ func (o *Options) AgentInfo(arch, stageDir string) (*nfpm.Info, error) {
 	if tray != "" {
 		payload = append(payload,
 			linuxFile{src: tray, dst: TrayExePath, mode: 0o755},
-			linuxFile{src: auto, dst: TrayAutostartPath, mode: 0o644})
+			linuxFile{src: desktopFiles[0], dst: TrayAutostartPath, mode: 0o644},
+			linuxFile{src: desktopFiles[1], dst: TrayMenuPath, mode: 0o644})
 		trayMan = append(trayMan, TrayBinary+".1")
 	}
 	docs, err := o.docsPayload(AgentBinary, stageDir, trayMan...)

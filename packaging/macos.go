@@ -43,9 +43,13 @@ func (o *Options) LayoutMacOS(arch string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	trayExe, trayPlist, err := o.tray("darwin", arch, TrayLaunchAgent)
+	trayExe, trayFiles, err := o.tray("darwin", arch, TrayLaunchAgent)
 	if err != nil {
 		return "", err
+	}
+	trayPlist := ""
+	if trayExe != "" {
+		trayPlist = trayFiles[0]
 	}
 	daemon, err := agentservice.RenderLaunchd(MacAgentExe)
 	if err != nil {

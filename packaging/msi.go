@@ -163,7 +163,7 @@ func (o *Options) BuildMSI(ctx context.Context, arch string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	trayExe, _, err := o.tray("windows", arch, "")
+	trayExe, _, err := o.tray("windows", arch)
 	if err != nil {
 		return "", err
 	}

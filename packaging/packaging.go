@@ -35,6 +35,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -49,8 +50,11 @@ const (
 )
 
 // Names of the autostart files in AutostartDir (written with the tray).
+// TrayMenuFile is the applications-menu entry that starts the tray again
+// after Quit (the autostart file is hidden from menus).
 const (
 	TrayDesktopFile = "sessionguard-tray.desktop"
+	TrayMenuFile    = "applications/" + TrayDesktopFile
 	TrayLaunchAgent = "org.sessionguard.tray.plist"
 )
 
@@ -142,30 +146,32 @@ func (o *Options) requireBinary(goos, goarch, name string) (string, error) {
 	return p, err
 }
 
-// tray returns the tray binary and its autostart file for goos/goarch, or
-// two empty strings when the tray is not built yet (an error with
-// RequireTray).
-func (o *Options) tray(goos, goarch, autostart string) (bin, auto string, err error) {
+// tray returns the tray binary and its files from AutostartDir (paths in
+// the order of names) for goos/goarch, or nothing when the tray or one of
+// its files is missing (an error with RequireTray).
+func (o *Options) tray(goos, goarch string, names ...string) (bin string, files []string, err error) {
 	bin, err = o.binary(goos, goarch, TrayBinary)
 	if err != nil {
-		return "", "", err
+		return "", nil, err
 	}
-	if autostart != "" {
-		auto = filepath.Join(o.AutostartDir, autostart)
-		if _, err := os.Stat(auto); err != nil {
-			auto = ""
+	missing := bin == ""
+	for _, name := range names {
+		p := filepath.Join(o.AutostartDir, name)
+		if _, err := os.Stat(p); err != nil {
+			missing = true
 		}
+		files = append(files, p)
 	}
-	if bin != "" && (autostart == "" || auto != "") {
-		return bin, auto, nil
+	if !missing {
+		return bin, files, nil
 	}
-	msg := fmt.Sprintf("the tray for %s/%s is not built yet (%s, autostart %s)", goos, goarch,
-		filepath.Join(o.BinDir, goos+"-"+goarch, TrayBinary), autostart)
+	msg := fmt.Sprintf("the tray for %s/%s is not built yet (%s, files %s in %s)", goos, goarch,
+		filepath.Join(o.BinDir, goos+"-"+goarch, TrayBinary), strings.Join(names, ", "), o.AutostartDir)
 	if o.RequireTray {
-		return "", "", errors.New(msg)
+		return "", nil, errors.New(msg)
 	}
 	fmt.Fprintf(o.Log, "warning: %s: packaging without the tray\n", msg)
-	return "", "", nil
+	return "", nil, nil
 }
 
 // readEmbedded returns an embedded file.

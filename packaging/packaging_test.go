@@ -76,6 +76,11 @@ func standIns(t *testing.T) (bin, autostart string) {
 		writeFile(t, filepath.Join(bin, f), "MZ stand-in "+f, 0o644)
 	}
 	writeFile(t, filepath.Join(autostart, TrayDesktopFile),
+		"[Desktop Entry]\nType=Application\nName=SessionGuard\nExec=/usr/bin/sessionguard-tray\nNoDisplay=true\n", 0o644)
+	if err := os.MkdirAll(filepath.Join(autostart, filepath.Dir(TrayMenuFile)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(autostart, TrayMenuFile),
 		"[Desktop Entry]\nType=Application\nName=SessionGuard\nExec=/usr/bin/sessionguard-tray\n", 0o644)
 	writeFile(t, filepath.Join(autostart, TrayLaunchAgent), `<?xml version="1.0" encoding="UTF-8"?>
 <plist version="1.0"><dict><key>Label</key><string>org.sessionguard.tray</string></dict></plist>
@@ -377,6 +382,13 @@ func TestMSI(t *testing.T) {
 	}) {
 		t.Errorf("Registry lacks the tray's HKLM Run key: %q", reg)
 	}
+	// The Start-menu shortcut that starts the tray again after Quit:
+	// Shortcut, Directory_, Name, Component_, Target (advertised: the feature).
+	if sc := msiTable(t, msi, "Shortcut"); !hasRow(sc, func(r []string) bool {
+		return len(r) > 4 && r[1] == "ProgramMenuFolder" && strings.HasSuffix(r[2], "SessionGuard") && r[3] == "Tray" && r[4] == "Complete"
+	}) {
+		t.Errorf("Shortcut lacks the tray in the Start menu: %q", sc)
+	}
 	ca := msiTable(t, msi, "CustomAction")
 	if !hasRow(ca, func(r []string) bool {
 		return len(r) > 3 && r[0] == MSIOnboardAction && r[2] == "sessionguard.exe" &&
@@ -406,7 +418,7 @@ func TestMSI(t *testing.T) {
 	}
 
 	// Reproducible except the summary information's time and package code.
-	for _, table := range []string{"File", "ServiceInstall", "ServiceControl", "Property", "Registry", "CustomAction",
+	for _, table := range []string{"File", "ServiceInstall", "ServiceControl", "Property", "Registry", "CustomAction", "Shortcut",
 		"InstallExecuteSequence", "Component", "Directory", "Feature", "Media", "MsiFileHash"} {
 		a := msiTable(t, msi, table)
 		b := msiTable(t, filepath.Join(second, "sessionguard-1.2.3-amd64.msi"), table)

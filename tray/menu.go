@@ -41,6 +41,7 @@ const (
 	KeyCheckAgain    = "check_again"
 	KeyStartEnd      = "start_end"
 	KeyDashboard     = "dashboard"
+	KeyAbout         = "about"
 	KeyQuit          = "quit"
 )
 
@@ -55,6 +56,7 @@ const (
 	LabelEnding         = "Ending session…"
 	LabelDashboard      = "Open dashboard"
 	LabelQuit           = "Quit"
+	LabelAbout          = "About SessionGuard"
 	LabelNotRunning     = "SessionGuard isn't running"
 	LabelReadOnly       = "Only the person signed in at this computer can start or end sessions"
 	LabelRevoked        = "This computer is no longer connected to your organisation; ask IT support"
@@ -124,7 +126,9 @@ func Menu(m Model) MenuView {
 		// The dashboard is on the server: it works with the agent down.
 		items = append(items, Item{Key: KeyDashboard, Label: LabelDashboard, Enabled: true, Click: ClickOpenDashboard{}})
 	}
-	items = append(items, sep, Item{Key: KeyQuit, Label: LabelQuit, Enabled: true, Click: ClickQuit{}})
+	// About works with the agent down: it names this program's version.
+	about := Item{Key: KeyAbout, Label: aboutLabel(m.cfg.Version), Tooltip: "What SessionGuard does, and its version", Enabled: true, Click: ClickAbout{}}
+	items = append(items, sep, about, Item{Key: KeyQuit, Label: LabelQuit, Enabled: true, Click: ClickQuit{}})
 	v.Items = items
 	return v
 }

@@ -75,6 +75,8 @@ type Config struct {
 	RemindAfter time.Duration
 	// DashboardURL, when set, adds "Open dashboard" (for admins).
 	DashboardURL string
+	// Version is the tray's version, shown by "About SessionGuard".
+	Version string
 	// Location is the time zone for times shown in the menu; nil is
 	// time.Local.
 	Location *time.Location
@@ -326,6 +328,11 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 			return m, nil
 		}
 		return m, []Effect{OpenDashboard{URL: m.cfg.DashboardURL}}
+	case ShowRequested:
+		return m, []Effect{Notify{Title: "SessionGuard is already running", Body: m.overall() +
+			". Click the SessionGuard icon in the notification area to see the checks and to start or end a session."}}
+	case ClickAbout:
+		return m, []Effect{ShowAbout{Title: LabelAbout, Text: m.aboutText()}}
 	case ClickQuit:
 		m.quitting = true
 		return m, []Effect{Quit{}}
@@ -333,6 +340,32 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 		return m.tick(msg.Now)
 	}
 	return m, nil
+}
+
+// aboutText is what "About SessionGuard" shows.
+func (m Model) aboutText() string {
+	return "SessionGuard " + versionText(m.cfg.Version) + ".\n\n" +
+		"SessionGuard checks that this computer is ready for a confidential session " +
+		"and keeps a record of your sessions. The light in the tray shows it: " +
+		"a tick when ready, an exclamation mark for warnings, a cross when something " +
+		"must be fixed first, and a question mark when SessionGuard isn't running.\n\n" +
+		"After Quit, start it again from your applications menu (SessionGuard)."
+}
+
+// aboutLabel is the About item: "About SessionGuard 1.2.3".
+func aboutLabel(v string) string {
+	if v == "" || v == "dev" {
+		return LabelAbout + " (development build)"
+	}
+	return LabelAbout + " " + strings.TrimPrefix(v, "v")
+}
+
+// versionText is "version 1.2.3", or says the build has no version.
+func versionText(v string) string {
+	if v == "" || v == "dev" {
+		return "(a development build without a version number)"
+	}
+	return "version " + strings.TrimPrefix(v, "v")
 }
 
 // needAgent refuses a step that needs the agent while it is down.

@@ -93,6 +93,13 @@ type ClickCheck struct{ ID string }
 // ClickOpenDashboard is a click on "Open dashboard".
 type ClickOpenDashboard struct{}
 
+// ClickAbout is a click on "About SessionGuard".
+type ClickAbout struct{}
+
+// ShowRequested says the practitioner started the tray again while this
+// one runs (from the applications menu, say): show where it is.
+type ShowRequested struct{}
+
 // ClickQuit is a click on "Quit".
 type ClickQuit struct{}
 
@@ -120,6 +127,8 @@ func (CookiesRecordFailed) isMsg()        {}
 func (EndFailed) isMsg()                  {}
 func (ClickCheck) isMsg()                 {}
 func (ClickOpenDashboard) isMsg()         {}
+func (ClickAbout) isMsg()                 {}
+func (ShowRequested) isMsg()              {}
 func (ClickQuit) isMsg()                  {}
 func (Tick) isMsg()                       {}
 
@@ -178,6 +187,9 @@ type Notify struct{ Title, Body string }
 // OpenDashboard opens the admin dashboard in the browser.
 type OpenDashboard struct{ URL string }
 
+// ShowAbout shows the version and what the tray does.
+type ShowAbout struct{ Title, Text string }
+
 // Quit ends the tray app.
 type Quit struct{}
 
@@ -192,4 +204,5 @@ func (RecordCookies) isEffect()     {}
 func (ShowFix) isEffect()           {}
 func (Notify) isEffect()            {}
 func (OpenDashboard) isEffect()     {}
+func (ShowAbout) isEffect()         {}
 func (Quit) isEffect()              {}

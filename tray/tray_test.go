@@ -213,7 +213,7 @@ func TestAgentConnection(t *testing.T) {
 				}
 				wantItem(LabelNotRunning, false)(t, mustItem(t, v, KeyOverall))
 				for _, it := range v.Items {
-					if it.Enabled && it.Key != KeyQuit {
+					if it.Enabled && it.Key != KeyQuit && it.Key != KeyAbout {
 						t.Errorf("item %q enabled while the agent is down", it.Label)
 					}
 					if strings.HasPrefix(it.Key, KeyCheckPrefix) {
@@ -910,6 +910,7 @@ func TestMenuLabels(t *testing.T) {
 		LabelCheckAgain,
 		LabelStart,
 		LabelDashboard,
+		LabelAbout + " (development build)",
 		LabelQuit,
 	}
 	if got := labels(v); !reflect.DeepEqual(got, want) {
@@ -1010,6 +1011,8 @@ func allMsgs() []Msg {
 		CookiesRecordFailed{Message: "x"},
 		ClickCheck{ID: "firewall"},
 		ClickOpenDashboard{},
+		ClickAbout{},
+		ShowRequested{},
 		ClickQuit{},
 		Tick{Now: t0.Add(5 * time.Hour)},
 	}
@@ -1094,6 +1097,32 @@ func TestLongSummariesAreShortenedAtAWord(t *testing.T) {
 	for _, it := range Menu(m).Items {
 		if it.Key == KeyCheckPrefix+"user_accounts" && it.Tooltip != long {
 			t.Errorf("tooltip = %q, want the whole summary", it.Tooltip)
+		}
+	}
+}
+
+// TestAbout: the About item names the version and works with the agent
+// down; clicking it shows what SessionGuard does and its version.
+func TestAbout(t *testing.T) {
+	for _, tc := range []struct{ version, label, text string }{
+		{"1.4.0", "About SessionGuard 1.4.0", "SessionGuard version 1.4.0."},
+		{"v1.4.0-rc1", "About SessionGuard 1.4.0-rc1", "SessionGuard version 1.4.0-rc1."},
+		{"dev", "About SessionGuard (development build)", "SessionGuard (a development build without a version number)."},
+	} {
+		m := New(Config{Version: tc.version})
+		m, _ = Update(m, AgentDown{Err: errors.New("down")})
+		v := Menu(m)
+		it := mustItem(t, v, KeyAbout)
+		if it.Label != tc.label || !it.Enabled || v.Items[len(v.Items)-2].Key != KeyAbout {
+			t.Errorf("%s: About item %+v (second to last: %q)", tc.version, it, v.Items[len(v.Items)-2].Label)
+		}
+		_, effs := Update(m, ClickAbout{})
+		if len(effs) != 1 {
+			t.Fatalf("%s: effects %+v", tc.version, effs)
+		}
+		a, ok := effs[0].(ShowAbout)
+		if !ok || a.Title != LabelAbout || !strings.HasPrefix(a.Text, tc.text) || !strings.Contains(a.Text, "applications menu") {
+			t.Errorf("%s: ShowAbout %+v", tc.version, effs[0])
 		}
 	}
 }

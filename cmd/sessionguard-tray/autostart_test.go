@@ -25,7 +25,23 @@ func TestXDGAutostart(t *testing.T) {
 	if packaging.TrayAutostartPath != "/etc/xdg/autostart/sessionguard-tray.desktop" || packaging.MacTrayAgentPath != "/Library/LaunchAgents/org.sessionguard.tray.plist" {
 		t.Errorf("the packages install the autostart files at %s and %s", packaging.TrayAutostartPath, packaging.MacTrayAgentPath)
 	}
-	f, err := os.Open(filepath.Join(autostartDir, "sessionguard-tray.desktop"))
+	entries := desktopEntry(t, filepath.Join(autostartDir, "sessionguard-tray.desktop"))
+	for k, want := range map[string]string{
+		"Type": "Application", "Exec": linuxTrayPath, "Terminal": "false", "X-GNOME-Autostart-enabled": "true", "Name": "SessionGuard",
+	} {
+		if entries[k] != want {
+			t.Errorf("%s=%q, want %q", k, entries[k], want)
+		}
+	}
+	if _, hidden := entries["Hidden"]; hidden {
+		t.Error("Hidden= would turn the autostart off")
+	}
+}
+
+// desktopEntry reads a .desktop file's [Desktop Entry] keys.
+func desktopEntry(t *testing.T, path string) map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,24 +58,40 @@ func TestXDGAutostart(t *testing.T) {
 		default:
 			k, v, ok := strings.Cut(line, "=")
 			if !ok || group != "[Desktop Entry]" {
-				t.Errorf("line %q outside [Desktop Entry] or without '='", line)
+				t.Errorf("%s: line %q outside [Desktop Entry] or without '='", path, line)
 				continue
 			}
 			if _, dup := entries[k]; dup {
-				t.Errorf("key %s twice", k)
+				t.Errorf("%s: key %s twice", path, k)
 			}
 			entries[k] = v
 		}
 	}
+	return entries
+}
+
+// TestApplicationsMenuEntry: after Quit the practitioner starts the tray
+// again from the applications menu: the .deb installs an entry there that
+// menus show (no NoDisplay or Hidden) and that starts the installed tray.
+func TestApplicationsMenuEntry(t *testing.T) {
+	if packaging.TrayMenuPath != "/usr/share/applications/sessionguard-tray.desktop" {
+		t.Errorf("the menu entry is installed at %s", packaging.TrayMenuPath)
+	}
+	entries := desktopEntry(t, filepath.Join(autostartDir, filepath.FromSlash(packaging.TrayMenuFile)))
 	for k, want := range map[string]string{
-		"Type": "Application", "Exec": linuxTrayPath, "Terminal": "false", "X-GNOME-Autostart-enabled": "true", "Name": "SessionGuard",
+		"Type": "Application", "Exec": linuxTrayPath, "Terminal": "false", "Name": "SessionGuard", "Categories": "Utility;",
 	} {
 		if entries[k] != want {
 			t.Errorf("%s=%q, want %q", k, entries[k], want)
 		}
 	}
-	if _, hidden := entries["Hidden"]; hidden {
-		t.Error("Hidden= would turn the autostart off")
+	for _, k := range []string{"NoDisplay", "Hidden", "OnlyShowIn", "NotShowIn"} {
+		if _, ok := entries[k]; ok {
+			t.Errorf("%s= would keep the entry out of the menu", k)
+		}
+	}
+	if !strings.Contains(entries["Comment"], "ready for a confidential session") {
+		t.Errorf("Comment=%q", entries["Comment"])
 	}
 }
 

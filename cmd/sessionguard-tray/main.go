@@ -27,6 +27,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/tray"
 	"github.com/sessionguard/sessionguard/tray/desktop"
+	"github.com/sessionguard/sessionguard/tray/single"
 	"github.com/sessionguard/sessionguard/tray/systrayui"
 	"github.com/sessionguard/sessionguard/tray/trayapp"
 )
@@ -117,7 +118,12 @@ func parse(args []string, stdout, stderr io.Writer) (options, int, bool) {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 		fmt.Fprint(fs.Output(), `
-Exit codes: 0 quit from the menu or stopped, 1 could not start, 2 bad flags.
+Only one tray runs for each person: starting it again (for example from the
+applications menu) makes the running one show a notification, and the new
+one exits.
+
+Exit codes: 0 quit from the menu, stopped, or already running; 1 could not
+start; 2 bad flags.
 
 Examples:
   sessionguard-tray
@@ -170,6 +176,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	// One tray per user: a second start (the applications menu, a second
+	// log-in script) asks the running tray to show itself and exits.
+	inst, err := acquireSingle(stderr, logger)
+	if err != nil {
+		return exitOK
+	}
+	if inst != nil {
+		defer inst.Close()
+	}
+
 	pol := checks.Default()
 	if o.policyFile != "" {
 		p, err := checks.LoadPolicy(o.policyFile)
@@ -207,7 +223,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		clearer = trayapp.PolicyClearer(pol)
 	}
 	app, err := trayapp.New(trayapp.Config{
-		Tray:    tray.Config{RemindAfter: remind, DashboardURL: o.dashboard},
+		Tray:    tray.Config{RemindAfter: remind, DashboardURL: o.dashboard, Version: version},
 		Agent:   client,
 		UI:      ui,
 		Desktop: desktopFor(conn, stdout),
@@ -221,6 +237,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	appDone := make(chan error, 1)
 	go func() { appDone <- app.Run(ctx) }()
+	if inst != nil {
+		go func() {
+			for {
+				select {
+				case <-inst.Show():
+					app.Send(tray.ShowRequested{})
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
 
 	if !o.noTray && !systrayui.Available {
 		fmt.Fprint(stderr, noTrayBuildHint)
@@ -256,6 +284,28 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}()
 	})
 	return exitOK
+}
+
+// acquireSingle takes this user's tray lock. When another tray holds it,
+// it asks that tray to show itself, says so and returns an error (the
+// caller exits). A lock that cannot be taken for another reason (no
+// private directory) is no reason not to run: nil, nil.
+func acquireSingle(stderr io.Writer, logger *slog.Logger) (*single.Instance, error) {
+	dir, err := single.Dir()
+	if err != nil {
+		logger.Debug("no_single_instance_lock", "err", err)
+		return nil, nil
+	}
+	inst, asked, err := single.Acquire(dir)
+	switch {
+	case errors.Is(err, single.ErrRunning):
+		fmt.Fprint(stderr, single.Message(asked))
+		return nil, err
+	case err != nil:
+		logger.Debug("no_single_instance_lock", "err", err)
+		return nil, nil
+	}
+	return inst, nil
 }
 
 // sessionBus connects to the desktop's session bus: $DBUS_SESSION_BUS_ADDRESS

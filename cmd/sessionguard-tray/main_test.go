@@ -26,6 +26,9 @@ import (
 // own process, as in real life.
 func TestMain(m *testing.M) {
 	if os.Getenv("SG_TRAY_TEST_MAIN") == "1" {
+		if v := os.Getenv("SG_TRAY_TEST_VERSION"); v != "" {
+			version = v // as -ldflags -X sets it in a release build
+		}
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
@@ -37,8 +40,26 @@ func startTray(t *testing.T, busAddr string, args ...string) <-chan error {
 	return exit
 }
 
-// startTrayOutput is startTray that also returns the tray's output.
+// startTrayOutput is startTray that also returns the tray's output. Each
+// tray gets its own runtime directory (its own one-tray-per-user lock).
 func startTrayOutput(t *testing.T, busAddr string, args ...string) (<-chan error, *syncbuf.Buffer, *syncbuf.Buffer) {
+	t.Helper()
+	return startTrayIn(t, privateDir(t), nil, busAddr, args...)
+}
+
+// privateDir is a new 0700 directory (an $XDG_RUNTIME_DIR).
+func privateDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// startTrayIn starts the tray with runtimeDir as its $XDG_RUNTIME_DIR and
+// env added to its environment.
+func startTrayIn(t *testing.T, runtimeDir string, env []string, busAddr string, args ...string) (<-chan error, *syncbuf.Buffer, *syncbuf.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	home := t.TempDir()
@@ -47,7 +68,8 @@ func startTrayOutput(t *testing.T, busAddr string, args ...string) (<-chan error
 	// the child reports without failing, and the test fails on any race
 	// report that is not entirely inside systray (see checkRaces).
 	cmd.Env = append(os.Environ(), "GORACE=exitcode=0", "SG_TRAY_TEST_MAIN=1", "DBUS_SESSION_BUS_ADDRESS="+busAddr, "HOME="+home,
-		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "PATH=/nonexistent")
+		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "XDG_RUNTIME_DIR="+runtimeDir, "PATH=/nonexistent")
+	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -199,12 +221,13 @@ func TestTrayOverDBus(t *testing.T) {
 		}
 	}
 	tail := got[1+len(rep.Results):]
-	if wantTail := []string{"---", tray.LabelCheckAgain, tray.LabelStart, "---", tray.LabelQuit}; !slices.Equal(tail, wantTail) {
+	about := tray.LabelAbout + " (development build)" // the test binary has no version
+	if wantTail := []string{"---", tray.LabelCheckAgain, tray.LabelStart, "---", about, tray.LabelQuit}; !slices.Equal(tail, wantTail) {
 		t.Errorf("menu ends %q, want %q\nwhole menu %q", tail, wantTail, got)
 	}
 	for _, it := range items {
 		switch it.Label {
-		case tray.LabelCheckAgain, tray.LabelStart, tray.LabelQuit:
+		case tray.LabelCheckAgain, tray.LabelStart, about, tray.LabelQuit:
 			if !it.Enabled {
 				t.Errorf("%q is disabled", it.Label)
 			}
@@ -241,7 +264,7 @@ func TestTrayOverDBus(t *testing.T) {
 		return got[0] == tray.LabelNotRunning && checkLines(got) == 0
 	})
 	for _, it := range items {
-		if it.Enabled && !it.Separator && it.Label != tray.LabelQuit {
+		if it.Enabled && !it.Separator && it.Label != tray.LabelQuit && it.Label != about {
 			t.Errorf("%q is enabled while the agent is down", it.Label)
 		}
 		if strings.Contains(it.Label, "Firewall") {
@@ -270,8 +293,7 @@ func TestTrayOverDBus(t *testing.T) {
 	}
 }
 
-// wantCentre checks the icon's centre pixel (ARGB) is the light's colour.
-// wantCentre waits (up to 10 s) for the centre pixel of the item's icon to
+// wantCentre waits (up to 10 s) for the swatch pixel of the item's icon to
 // be the light's colour. The icon and the menu are separate D-Bus
 // properties, each signalled on its own: the menu may show a change a
 // moment before the icon does.
@@ -279,7 +301,7 @@ func wantCentre(t *testing.T, conn *dbus.Conn, item string, l localapi.Light) {
 	t.Helper()
 	c := systrayui.Colour(l)
 	want := []byte{0xff, c.R, c.G, c.B}
-	i := (16*32 + 16) * 4
+	i := (systrayui.Swatch.Y*systrayui.IconSize + systrayui.Swatch.X) * 4
 	var got []byte
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if got = iconPixels(t, conn, item)[i : i+4]; bytes.Equal(got, want) {
@@ -429,5 +451,60 @@ func TestFlags(t *testing.T) {
 				t.Errorf("stdout %q stderr %q, want %q / %q", stdout.String(), stderr.String(), tc.wantStdout, tc.wantStderr)
 			}
 		})
+	}
+}
+
+// TestOneTrayPerUser starts the tray twice for the same person (the same
+// runtime directory), as autostart and the applications menu would: the
+// second start says SessionGuard is already running and exits 0, and the
+// running tray shows a notification saying where it is and how ready the
+// computer is. A tray for another person (another runtime directory)
+// starts as usual.
+func TestOneTrayPerUser(t *testing.T) {
+	addr := dbustest.StartBus(t)
+	host := dbustest.Connect(t, addr)
+	watcher := dbustest.StartWatcher(t, host)
+	notes := dbustest.StartNotifications(t, host)
+	ag := traytest.StartAgent(t)
+	run := privateDir(t)
+
+	startTrayIn(t, run, nil, addr, "--socket", ag.Socket)
+	select {
+	case <-watcher.Registered:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the first tray did not register its icon within 20s")
+	}
+	traytest.WaitFor(t, "the tray to read the results", func() bool { return ag.ResultsRead() > 0 })
+
+	exit, _, stderr := startTrayIn(t, run, nil, addr, "--socket", ag.Socket)
+	select {
+	case err := <-exit:
+		if err != nil {
+			t.Errorf("second start: %v, want exit 0", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the second tray is still running")
+	}
+	msg := stderr.String()
+	if !strings.Contains(msg, "SessionGuard is already running for you") || !strings.Contains(msg, "notification") || strings.Contains(msg, "level=") || strings.Contains(msg, ".lock") {
+		t.Errorf("second start said %q", msg)
+	}
+	traytest.WaitFor(t, "the running tray's notification", func() bool {
+		for _, n := range notes.Received() {
+			if n.Summary == "SessionGuard is already running" && strings.HasPrefix(n.Body, "Not ready for a session. Click the SessionGuard icon") {
+				return true
+			}
+		}
+		return false
+	})
+
+	// Another person's tray is not stopped by this one's lock.
+	other, _, _ := startTrayIn(t, privateDir(t), nil, addr, "--socket", ag.Socket)
+	select {
+	case err := <-other:
+		t.Fatalf("another person's tray exited: %v", err)
+	case <-watcher.Registered:
+	case <-time.After(20 * time.Second):
+		t.Fatal("another person's tray did not register its icon")
 	}
 }

@@ -62,7 +62,8 @@ func TestScreenshotRealHost(t *testing.T) {
 	})
 
 	ag := traytest.StartAgent(t)
-	startTrayOutput(t, bus, "--socket", ag.Socket)
+	// A release's version, as the About line shows it.
+	startTrayIn(t, privateDir(t), []string{"SG_TRAY_TEST_VERSION=1.4.0"}, bus, "--socket", ag.Socket)
 	red := systrayui.Colour(localapi.Red)
 	var shot *image.RGBA
 	traytest.WaitFor(t, "the red icon in the tray bar", func() bool {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -119,6 +120,9 @@ func TestWebForm(t *testing.T) {
 			if code := post(t, address, url.Values{"answer": {"x"}}, "http://evil.example"); code != http.StatusForbidden {
 				t.Errorf("foreign origin: %d", code)
 			}
+			if code := post(t, address, url.Values{"answer": {"x"}}, "null"); code != http.StatusForbidden {
+				t.Errorf("Origin null: %d", code)
+			}
 			if code := post(t, address, url.Values{"answer": {"  CR-2291\nsecond line"}, "do": {"ok"}}, "http://"+u.Host); code != http.StatusOK {
 				t.Errorf("answer: %d", code)
 			}
@@ -197,6 +201,40 @@ func TestWebFormLauncher(t *testing.T) {
 	w = &WebForm{Opener: op, Dir: open, Timeout: time.Second}
 	if _, _, err := w.Ask(t.Context(), "t", "p"); err == nil || !strings.Contains(err.Error(), "open to other users") {
 		t.Errorf("open directory: err %v", err)
+	}
+}
+
+// TestSameOrigin: the form's POST is taken from its own page only, what
+// ever mix of Origin and Sec-Fetch-Site the browser sends.
+func TestSameOrigin(t *testing.T) {
+	const base = "http://127.0.0.1:4711"
+	for _, tc := range []struct {
+		origin, site string
+		want         bool
+	}{
+		{"", "", true},                       // no browser headers: the token alone
+		{base, "", true},                     // older browsers: Origin only
+		{base, "same-origin", true},          // the page's own POST
+		{"", "same-origin", true},            // Origin left out
+		{"null", "", false},                  // opaque origin (no-referrer, sandbox, file:)
+		{"null", "same-origin", false},       // never trust "null"
+		{"http://127.0.0.1:4712", "", false}, // another loopback port
+		{"http://127.0.0.1:4712", "same-site", false},
+		{base, "same-site", false}, // headers disagree: refuse
+		{"", "cross-site", false},
+		{"", "none", false}, // typed into the address bar: not a POST from the page
+		{"http://evil.example", "cross-site", false},
+	} {
+		r := httptest.NewRequest(http.MethodPost, base+"/x", nil)
+		if tc.origin != "" {
+			r.Header.Set("Origin", tc.origin)
+		}
+		if tc.site != "" {
+			r.Header.Set("Sec-Fetch-Site", tc.site)
+		}
+		if got := sameOrigin(r, base); got != tc.want {
+			t.Errorf("Origin %q, Sec-Fetch-Site %q: sameOrigin = %v, want %v", tc.origin, tc.site, got, tc.want)
+		}
 	}
 }
 
@@ -316,5 +354,17 @@ func TestLinuxAskerFallsBackToWebForm(t *testing.T) {
 	d := Linux(nil, io.Discard)
 	if _, ok := d.Notifier.(*Printer); !ok {
 		t.Errorf("Linux without a bus notifies with %T, want *Printer", d.Notifier)
+	}
+}
+
+// BenchmarkSameOrigin is the check on every POST to the form.
+func BenchmarkSameOrigin(b *testing.B) {
+	r := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:4711/x", nil)
+	r.Header.Set("Origin", "http://127.0.0.1:4711")
+	r.Header.Set("Sec-Fetch-Site", "same-origin")
+	for b.Loop() {
+		if !sameOrigin(r, "http://127.0.0.1:4711") {
+			b.Fatal("refused")
+		}
 	}
 }

@@ -19,8 +19,8 @@ import (
 
 // WebForm asks in the browser when no dialog program is installed: a page
 // on 127.0.0.1 (a random port) at a path holding a one-time random token.
-// The answer is accepted once, from a POST carrying the token, whose Origin
-// (when sent) is the page itself; the server then stops.
+// The answer is accepted once, from a POST carrying the token that the
+// page itself sent (sameOrigin); the server then stops.
 //
 // The token never appears on a command line (other local users can read
 // those): the browser is pointed at a small launcher file, 0600 in a 0700
@@ -100,7 +100,10 @@ func (w *WebForm) serve(ctx context.Context, title, text string, ask bool) (form
 	mux.HandleFunc(path, func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
 		rw.Header().Set("X-Frame-Options", "DENY")
-		rw.Header().Set("Referrer-Policy", "no-referrer")
+		// same-origin, not no-referrer: under no-referrer browsers send
+		// "Origin: null" with the form's own POST, which sameOrigin must
+		// refuse; same-origin still sends nothing to other sites.
+		rw.Header().Set("Referrer-Policy", "same-origin")
 		rw.Header().Set("Cache-Control", "no-store")
 		switch r.Method {
 		case http.MethodGet:
@@ -113,8 +116,8 @@ func (w *WebForm) serve(ctx context.Context, title, text string, ask bool) (form
 				http.Error(rw, "nothing to answer", http.StatusMethodNotAllowed)
 				return
 			}
-			if o := r.Header.Get("Origin"); o != "" && o != base {
-				http.Error(rw, "forbidden", http.StatusForbidden)
+			if !sameOrigin(r, base) {
+				http.Error(rw, "This answer did not come from SessionGuard's own page, so it was ignored.", http.StatusForbidden)
 				return
 			}
 			r.Body = http.MaxBytesReader(rw, r.Body, 8<<10)
@@ -233,6 +236,21 @@ func (w *WebForm) launcher(address string) (string, error) {
 		return "", fmt.Errorf("writing the form's launcher: %w", err)
 	}
 	return f.Name(), nil
+}
+
+// sameOrigin reports whether a POST came from the form's own page (origin
+// base, "http://127.0.0.1:port"). Browsers send Sec-Fetch-Site (it must say
+// same-origin) and Origin (it must be base: "null", another port or another
+// host is refused); a client sending neither is not a browser another page
+// could drive, and still needs the token in the path.
+func sameOrigin(r *http.Request, base string) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" {
+		return false
+	}
+	if o, sent := r.Header["Origin"]; sent && (len(o) != 1 || o[0] != base) {
+		return false
+	}
+	return true
 }
 
 // tokenGuard answers 404 to every path but the token's, comparing in

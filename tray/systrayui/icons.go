@@ -34,26 +34,118 @@ func Colour(l localapi.Light) color.NRGBA {
 	return lightColours[localapi.Grey]
 }
 
-// IconImage draws the light as an anti-aliased disc with a darker rim.
+// Each light has its own shape and mark, so that it reads without colour
+// (colour-blind people, grey-scale panels): green a disc with a tick, amber
+// a warning triangle with an exclamation mark, red an octagon (a stop
+// sign) with a cross, grey a disc with a question mark.
+type lightShape struct {
+	// outline is the signed distance to the outline, positive inside.
+	outline func(x, y float64) float64
+	// mark is the signed distance to the mark, positive inside.
+	mark      func(x, y float64) float64
+	markColor color.NRGBA
+}
+
+var (
+	white = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}
+	ink   = color.NRGBA{R: 0x20, G: 0x20, B: 0x20, A: 0xff}
+)
+
+// Swatch is a pixel of every icon that shows the light's own colour (away
+// from the mark and the rim), for tests and screenshots.
+var Swatch = image.Pt(IconSize/2, IconSize-6)
+
+func shapeOf(l localapi.Light) lightShape {
+	const c = float64(IconSize) / 2
+	disc := func(x, y float64) float64 { return c - 1.5 - math.Hypot(x-c, y-c) }
+	switch l {
+	case localapi.Green:
+		return lightShape{disc, func(x, y float64) float64 {
+			return 2.1 - math.Min(segment(x, y, 8.5, 16.5, 13.5, 21.5), segment(x, y, 13.5, 21.5, 23, 11))
+		}, white}
+	case localapi.Amber:
+		return lightShape{polygon(c, 1.5, 31, 29.5, 1, 29.5), func(x, y float64) float64 {
+			return math.Max(1.8-segment(x, y, c, 11.5, c, 19), 2.1-math.Hypot(x-c, y-23.5))
+		}, ink}
+	case localapi.Red:
+		var oct []float64
+		for k := range 8 {
+			a := float64(k)*math.Pi/4 + math.Pi/8
+			oct = append(oct, c+15.2*math.Cos(a), c+15.2*math.Sin(a))
+		}
+		return lightShape{polygon(oct...), func(x, y float64) float64 {
+			return 2.1 - math.Min(segment(x, y, 10.5, 10.5, 21.5, 21.5), segment(x, y, 21.5, 10.5, 10.5, 21.5))
+		}, white}
+	}
+	return lightShape{disc, func(x, y float64) float64 {
+		// An arc over the top from the left round to below its centre,
+		// a short stem, and a dot.
+		const cx, cy, r = c, 11.5, 5.0
+		a := math.Atan2(y-cy, x-cx)
+		arc := math.Inf(1)
+		if !(a > math.Pi/2 && a < math.Pi*0.95) {
+			arc = math.Abs(math.Hypot(x-cx, y-cy) - r)
+		}
+		stem := segment(x, y, cx, cy+r, cx, 19)
+		return math.Max(1.9-math.Min(arc, stem), 2.1-math.Hypot(x-cx, y-23.5))
+	}, white}
+}
+
+// segment is the distance from (x, y) to the segment (ax, ay)–(bx, by).
+func segment(x, y, ax, ay, bx, by float64) float64 {
+	dx, dy := bx-ax, by-ay
+	t := math.Max(0, math.Min(1, ((x-ax)*dx+(y-ay)*dy)/(dx*dx+dy*dy)))
+	return math.Hypot(x-ax-t*dx, y-ay-t*dy)
+}
+
+// polygon is the signed distance (positive inside, exact near the edges)
+// to the convex polygon with vertices x0, y0, x1, y1, … in clockwise order
+// on screen.
+func polygon(v ...float64) func(x, y float64) float64 {
+	return func(x, y float64) float64 {
+		d := math.Inf(1)
+		for i := 0; i < len(v); i += 2 {
+			ax, ay, bx, by := v[i], v[i+1], v[(i+2)%len(v)], v[(i+3)%len(v)]
+			l := math.Hypot(bx-ax, by-ay)
+			d = math.Min(d, ((bx-ax)*(y-ay)-(by-ay)*(x-ax))/l)
+		}
+		return d
+	}
+}
+
+// IconImage draws the light: its shape in its colour with a darker rim
+// and its mark on top, anti-aliased (4×4 samples a pixel).
 func IconImage(l localapi.Light) *image.NRGBA {
 	c := Colour(l)
-	rim := color.NRGBA{R: c.R * 3 / 5, G: c.G * 3 / 5, B: c.B * 3 / 5, A: 0xff}
+	darker := func(v uint8) uint8 { return uint8(uint16(v) * 3 / 5) }
+	rim := color.NRGBA{R: darker(c.R), G: darker(c.G), B: darker(c.B), A: 0xff}
+	sh := shapeOf(l)
 	img := image.NewNRGBA(image.Rect(0, 0, IconSize, IconSize))
-	centre := float64(IconSize) / 2
-	radius := centre - 1.5
+	const n = 4
 	for y := range IconSize {
 		for x := range IconSize {
-			d := math.Hypot(float64(x)+0.5-centre, float64(y)+0.5-centre)
-			cover := math.Max(0, math.Min(1, radius-d+0.5))
-			if cover == 0 {
+			var r, g, b, a float64
+			for sy := range n {
+				for sx := range n {
+					px, py := float64(x)+(float64(sx)+0.5)/n, float64(y)+(float64(sy)+0.5)/n
+					d := sh.outline(px, py)
+					if d <= 0 {
+						continue
+					}
+					p := c
+					switch {
+					case sh.mark(px, py) > 0:
+						p = sh.markColor
+					case d < 2:
+						p = rim
+					}
+					r, g, b, a = r+float64(p.R), g+float64(p.G), b+float64(p.B), a+1
+				}
+			}
+			if a == 0 {
 				continue
 			}
-			p := c
-			if d > radius-2 {
-				p = rim
-			}
-			p.A = uint8(math.Round(cover * 255))
-			img.SetNRGBA(x, y, p)
+			img.SetNRGBA(x, y, color.NRGBA{R: uint8(math.Round(r / a)), G: uint8(math.Round(g / a)), B: uint8(math.Round(b / a)), A: uint8(math.Round(a * 255 / (n * n)))})
 		}
 	}
 	return img

@@ -14,7 +14,7 @@ const MaxChecks = 16
 // The fixed slots, top to bottom. A systray menu can only append items and
 // cannot hide separators, so the adapter creates every slot once, in this
 // order, and shows, hides and relabels them in place. The two separators
-// stand before "Check again" and before "Quit", which are always shown, so
+// stand before "Check again" and before "About", which are always shown, so
 // they never meet; the separator tray.Menu puts between the status lines
 // and the check lines is not drawn (every check line starts with its mark).
 var topKeys = []string{tray.KeyOverall, tray.KeySession, tray.KeyRevoked, tray.KeyReadOnly, tray.KeyNotice, tray.KeyCookies, tray.KeyCloseBrowsers}
@@ -22,7 +22,7 @@ var topKeys = []string{tray.KeyOverall, tray.KeySession, tray.KeyRevoked, tray.K
 var actionKeys = []string{tray.KeyCheckAgain, tray.KeyStartEnd, tray.KeyDashboard}
 
 // NumSlots is the number of items the adapter creates.
-var NumSlots = len(topKeys) + MaxChecks + len(actionKeys) + 1
+var NumSlots = len(topKeys) + MaxChecks + len(actionKeys) + 2
 
 // Slot indexes of the fixed keys; check line i is slot checkBase+i.
 var (
@@ -39,7 +39,8 @@ func init() {
 	for i, k := range actionKeys {
 		slotOf[k] = checkBase + MaxChecks + i
 	}
-	slotOf[tray.KeyQuit] = checkBase + MaxChecks + len(actionKeys)
+	slotOf[tray.KeyAbout] = checkBase + MaxChecks + len(actionKeys)
+	slotOf[tray.KeyQuit] = checkBase + MaxChecks + len(actionKeys) + 1
 }
 
 // Slot is what one item shows.

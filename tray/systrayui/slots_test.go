@@ -5,11 +5,16 @@ import (
 	"encoding/binary"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
+	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/internal/artefacts"
 	"github.com/sessionguard/sessionguard/tray"
 )
 
@@ -173,10 +178,10 @@ func TestIcons(t *testing.T) {
 		if img.Bounds().Dx() != IconSize || img.Bounds().Dy() != IconSize {
 			t.Errorf("%s: %v", l, img.Bounds())
 		}
-		r, g, bl, a := img.At(IconSize/2, IconSize/2).RGBA()
+		r, g, bl, a := img.At(Swatch.X, Swatch.Y).RGBA()
 		c := Colour(l)
 		if uint8(r>>8) != c.R || uint8(g>>8) != c.G || uint8(bl>>8) != c.B || a != 0xffff {
-			t.Errorf("%s: centre %v, want %v", l, img.At(IconSize/2, IconSize/2), c)
+			t.Errorf("%s: swatch %v, want %v", l, img.At(Swatch.X, Swatch.Y), c)
 		}
 		if _, _, _, a := img.At(0, 0).RGBA(); a != 0 {
 			t.Errorf("%s: corner not transparent", l)
@@ -187,6 +192,52 @@ func TestIcons(t *testing.T) {
 		seen[string(b)] = l
 
 		checkICO(t, l, IconICO(l), IconImage(l))
+	}
+}
+
+// TestIconsWithoutColour: the lights differ by shape, not only by hue.
+// Seen in grey (as by someone who cannot tell red from green, or on a
+// monochrome panel), every two icons still differ in many pixels, and
+// each has a mark in a contrasting shade inside its outline.
+func TestIconsWithoutColour(t *testing.T) {
+	grey := func(l localapi.Light) []float64 {
+		img := IconImage(l)
+		out := make([]float64, 0, IconSize*IconSize)
+		for y := range IconSize {
+			for x := range IconSize {
+				c := img.NRGBAAt(x, y)
+				// Luminance over a white panel.
+				a := float64(c.A) / 255
+				lum := 0.2126*float64(c.R) + 0.7152*float64(c.G) + 0.0722*float64(c.B)
+				out = append(out, lum*a+255*(1-a))
+			}
+		}
+		return out
+	}
+	for i, a := range Lights {
+		ga := grey(a)
+		body := ga[Swatch.Y*IconSize+Swatch.X]
+		contrast := 0
+		for _, v := range ga {
+			if math.Abs(v-body) > 80 && v != 255 {
+				contrast++
+			}
+		}
+		if contrast < 40 {
+			t.Errorf("%s: only %d pixels stand out from the body in grey; the mark is not readable", a, contrast)
+		}
+		for _, b := range Lights[i+1:] {
+			gb := grey(b)
+			differ := 0
+			for p := range ga {
+				if math.Abs(ga[p]-gb[p]) > 64 {
+					differ++
+				}
+			}
+			if differ < 80 {
+				t.Errorf("%s and %s differ in %d pixels in grey, want at least 80", a, b, differ)
+			}
+		}
 	}
 }
 
@@ -237,5 +288,66 @@ func BenchmarkPlanDiff(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		_, applied = Diff(applied, Plan(views[i%2]))
+	}
+}
+
+// TestIconSheet leaves tray-icons.png, the four lights as a panel shows
+// them (actual size on a light and a dark panel) and enlarged, for a person
+// to look at (docs/screenshots/tray-icons.png).
+func TestIconSheet(t *testing.T) {
+	const scale, gap = 6, 16
+	big := IconSize * scale
+	w := len(Lights)*(big+gap) + gap
+	h := big + 2*gap + IconSize + gap
+	sheet := image.NewNRGBA(image.Rect(0, 0, w, h))
+	panels := []color.NRGBA{{0xf4, 0xf4, 0xf4, 0xff}, {0x2b, 0x2b, 0x2b, 0xff}}
+	over := func(c, bg color.NRGBA) color.NRGBA {
+		a := float64(c.A) / 255
+		mix := func(f, b uint8) uint8 { return uint8(math.Round(float64(f)*a + float64(b)*(1-a))) }
+		return color.NRGBA{mix(c.R, bg.R), mix(c.G, bg.G), mix(c.B, bg.B), 0xff}
+	}
+	for y := range h {
+		for x := range w {
+			sheet.SetNRGBA(x, y, panels[0])
+		}
+	}
+	for i, l := range Lights {
+		img := IconImage(l)
+		x0 := gap + i*(big+gap)
+		for y := range big {
+			for x := range big {
+				sheet.SetNRGBA(x0+x, gap+y, over(img.NRGBAAt(x/scale, y/scale), panels[0]))
+			}
+		}
+		// Actual size: on the light panel, then on a dark one beside it.
+		for p, bg := range panels {
+			px := x0 + big/2 - IconSize - 4 + p*(IconSize+8)
+			for y := -4; y < IconSize+4; y++ {
+				for x := -4; x < IconSize+4; x++ {
+					c := bg
+					if x >= 0 && y >= 0 && x < IconSize && y < IconSize {
+						c = over(img.NRGBAAt(x, y), bg)
+					}
+					sheet.SetNRGBA(px+x, big+2*gap+y, c)
+				}
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, sheet); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(artefacts.Dir(t), "tray-icons.png")
+	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the four lights: %s", out)
+}
+
+// BenchmarkIconPNG draws and encodes one light (the tray does it once per
+// light at start).
+func BenchmarkIconPNG(b *testing.B) {
+	for b.Loop() {
+		_ = IconPNG(localapi.Grey)
 	}
 }

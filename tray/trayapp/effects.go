@@ -85,6 +85,11 @@ func (a *App) do(ctx context.Context, eff tray.Effect) {
 			log.Warn("showing_fix_failed", "err", err)
 			a.notify(ctx, "How to fix: "+eff.Title, eff.Fix)
 		}
+	case tray.ShowAbout:
+		if err := a.cfg.Desktop.Asker.Show(ctx, eff.Title, eff.Text); err != nil {
+			log.Warn("showing_about_failed", "err", err)
+			a.notify(ctx, eff.Title, eff.Text)
+		}
 	case tray.Notify:
 		a.notify(ctx, eff.Title, eff.Body)
 	case tray.OpenDashboard:
