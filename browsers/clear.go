@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -399,12 +398,3 @@ func List(ctx context.Context, o Options) ([]ProfileInfo, error) {
 	return out, nil
 }
 
-// sortedKeys is used by tests and reports.
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}

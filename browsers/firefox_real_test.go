@@ -4,8 +4,10 @@ package browsers
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -169,4 +171,9 @@ func TestFirefoxRealProfile(t *testing.T) {
 		}
 	}
 	srv.assertSent(t, "f4-close", rest)
+}
+
+// sortedKeys lists a set's members in order, for messages.
+func sortedKeys(m map[string]bool) []string {
+	return slices.Sorted(maps.Keys(m))
 }

@@ -335,14 +335,12 @@ func TestMSI(t *testing.T) {
 	t.Setenv(SignPKCS12Env, "")
 	bin, auto := standIns(t)
 	first, second := t.TempDir(), t.TempDir()
-	var msi string
 	for _, out := range []string{first, second} {
-		var err error
-		if msi, err = testOptions(bin, auto, out).BuildMSI(t.Context(), "amd64"); err != nil {
+		if _, err := testOptions(bin, auto, out).BuildMSI(t.Context(), "amd64"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	msi = filepath.Join(first, "sessionguard-1.2.3-amd64.msi")
+	msi := filepath.Join(first, "sessionguard-1.2.3-amd64.msi")
 
 	files := msiTable(t, msi, "File")
 	for _, name := range []string{"sessionguard.exe", "sessionguard-tray.exe"} {
