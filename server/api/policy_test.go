@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/api"
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/storetest"
 )
 
 // poll asks for the policy with an If-None-Match and returns the status
@@ -95,4 +97,41 @@ func TestPolicyCacheOtherReplica(t *testing.T) {
 			t.Errorf("after the cache TTL: %d %s, want 200 with a new ETag", code, got)
 		}
 	})
+}
+
+// BenchmarkPolicyPoll is an agent's per-minute poll answered 304 (the
+// steady state: ~2k a second at 100k devices), on the handler alone, with
+// the policy cache and without it (every poll reads the team).
+func BenchmarkPolicyPoll(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		ttl  time.Duration
+	}{{"cached", 0}, {"uncached", -1}} {
+		b.Run(c.name, func(b *testing.B) {
+			st := storetest.OpenSQLite(b)
+			if err := st.Migrate(b.Context()); err != nil {
+				b.Fatal(err)
+			}
+			a, err := api.New(st, api.Options{PolicyCacheTTL: c.ttl})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer a.Close()
+			team, _, token := storetest.Enrolled(b, st, "bench")
+			req := httptest.NewRequest(http.MethodGet, report.PathPolicy, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("If-None-Match", `"`+team.ETag+`"`)
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					w := httptest.NewRecorder()
+					a.ServeHTTP(w, req)
+					if w.Code != http.StatusNotModified {
+						b.Errorf("poll answered %d", w.Code)
+						return
+					}
+				}
+			})
+		})
+	}
 }
