@@ -581,9 +581,13 @@ func (s *sqlStore) PolicyRollout(ctx context.Context, teamID, etag string, limit
 		return PolicyRollout{}, fmt.Errorf("counting the policy's devices: %w", err)
 	}
 	r.Applied = int(applied.Int64)
-	err = queryEach(ctx, s.db, s.q(`SELECT `+deviceCols+` FROM devices WHERE team_id = ? AND revoked_at IS NULL
-		ORDER BY CASE WHEN policy_etag = ? THEN 1 ELSE 0 END, name, id LIMIT ?`),
-		[]any{teamID, etag, clampLimit(limit, 100, 1000)}, func(rows *sql.Rows) error {
+	// The page is chosen from the index devices_team_policy alone, then
+	// its rows are read.
+	err = queryEach(ctx, s.db, s.q(`SELECT `+prefixCols("d.", deviceCols)+` FROM devices d JOIN (
+			SELECT id, CASE WHEN policy_etag = ? THEN 1 ELSE 0 END AS running, name FROM devices
+			WHERE team_id = ? AND revoked_at IS NULL ORDER BY running, name, id LIMIT ?) p ON p.id = d.id
+		ORDER BY p.running, p.name, p.id`),
+		[]any{etag, teamID, clampLimit(limit, 100, 1000)}, func(rows *sql.Rows) error {
 			d, err := scanDevice(rows)
 			r.Devices = append(r.Devices, d)
 			return err

@@ -299,3 +299,46 @@ func TestSQLiteCheckpointsInBackground(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// BenchmarkPolicyRollout is the team page's "devices running this version"
+// at SG_BENCH_DEVICES devices in one team (100,000 by default), half of
+// them confirmed.
+func BenchmarkPolicyRollout(b *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("SG_BENCH_DEVICES")); err == nil && v > 0 {
+		n = v
+	}
+	for _, be := range []struct {
+		name string
+		open func(testing.TB) store.Store
+	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+		b.Run(be.name, func(b *testing.B) {
+			s := be.open(b)
+			ctx := context.Background()
+			if err := s.Migrate(ctx); err != nil {
+				b.Fatal(err)
+			}
+			team, err := s.CreateTeam(ctx, "bench", nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids, _ := storetest.SeedDevices(b, s, team.ID, n)
+			applied := make([]store.PolicyApplied, 0, n/2)
+			for _, id := range ids[:n/2] {
+				applied = append(applied, store.PolicyApplied{DeviceID: id, ETag: team.ETag, At: time.Now()})
+			}
+			start := time.Now()
+			if err := s.SetPoliciesApplied(ctx, applied); err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("%d confirmations recorded in one transaction in %v", len(applied), time.Since(start))
+			b.ResetTimer()
+			for b.Loop() {
+				r, err := s.PolicyRollout(ctx, team.ID, team.ETag, 200)
+				if err != nil || r.Total != n || r.Applied != n/2 || len(r.Devices) != 200 {
+					b.Fatalf("rollout %d of %d, %d listed, %v", r.Applied, r.Total, len(r.Devices), err)
+				}
+			}
+		})
+	}
+}
