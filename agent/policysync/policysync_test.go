@@ -270,3 +270,53 @@ func BenchmarkOnceNotModified(b *testing.B) {
 		ps.mu.Unlock()
 	}
 }
+
+// TestRunConfirmsANewPolicyAtOnce: having applied a new policy, Run asks
+// again at once with the new ETag (the server records that the device runs
+// it), then waits; a server that never answers 304 gets one extra request,
+// not a loop.
+func TestRunConfirmsANewPolicyAtOnce(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		etag   string // the server's ETag; "" ignores If-None-Match
+		wantIM string
+	}{{"confirmed", `"v1"`, `"v1"`}, {"server never 304", "", ""}} {
+		t.Run(c.name, func(t *testing.T) {
+			ps := &policyServer{}
+			ps.set(teamPolicy, c.etag, 0)
+			if c.etag == "" {
+				ps.etag = "never-sent"
+			}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if c.etag == "" {
+					r.Header.Del("If-None-Match")
+				}
+				ps.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			var a applied
+			s, err := New(Config{ServerURL: srv.URL, Token: func() (string, error) { return "good-token", nil },
+				CachePath: filepath.Join(t.TempDir(), "p.json"), Apply: a.apply, Interval: time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error, 1)
+			go func() { done <- s.Run(ctx) }()
+			requests := func() int { ps.mu.Lock(); defer ps.mu.Unlock(); return len(ps.requests) }
+			deadline := time.Now().Add(5 * time.Second)
+			for requests() < 2 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			time.Sleep(100 * time.Millisecond)
+			cancel()
+			<-done
+			if n := requests(); n != 2 {
+				t.Fatalf("%d requests in the first 100 ms at a one-hour interval, want 2 (fetch, confirm)", n)
+			}
+			if got := ps.requests[1].Header.Get("If-None-Match"); c.etag != "" && got != c.wantIM {
+				t.Errorf("confirmation's If-None-Match = %q, want %q", got, c.wantIM)
+			}
+		})
+	}
+}

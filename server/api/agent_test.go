@@ -2,14 +2,21 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/sessionguard/sessionguard/agent/enroll"
+	"github.com/sessionguard/sessionguard/agent/policysync"
 	"github.com/sessionguard/sessionguard/agent/reporter"
 	"github.com/sessionguard/sessionguard/agent/spool"
+	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/api"
+	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
 )
 
@@ -91,5 +98,79 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestPolicyReachesAgent measures a saved policy's way to a real
+// agent/policysync polling this API, and the confirmation that the
+// dashboard shows. The agent polls every second here
+// (SG_POLICY_POLL=45s measures the default); the bound is the interval.
+func TestPolicyReachesAgent(t *testing.T) {
+	if policysync.DefaultInterval+api.DefaultPolicyCacheTTL > time.Minute {
+		t.Fatalf("default poll %v + policy cache %v may exceed a minute", policysync.DefaultInterval, api.DefaultPolicyCacheTTL)
+	}
+	interval := time.Second
+	if v := os.Getenv("SG_POLICY_POLL"); v != "" {
+		var err error
+		if interval, err = time.ParseDuration(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := storetest.OpenSQLite(t)
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, st, api.Options{})
+	var mu sync.Mutex
+	var got []checks.Policy
+	var gotAt []time.Time
+	s, err := policysync.New(policysync.Config{ServerURL: f.srv.URL, Token: func() (string, error) { return f.token, nil },
+		CachePath: filepath.Join(t.TempDir(), "policy.json"), Interval: interval,
+		Apply: func(p checks.Policy) { mu.Lock(); got, gotAt = append(got, p), append(gotAt, time.Now()); mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	device := func() store.Device {
+		d, err := st.Device(t.Context(), f.deviceID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	waitFor(t, "the first policy to be confirmed", func() bool { return device().PolicyETag == f.team.ETag })
+
+	saved := time.Now()
+	team, err := f.api.Store().SetTeamPolicy(t.Context(), f.team.ID, json.RawMessage(`{"screen_lock_max_seconds":120}`), f.team.ETag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := saved.Add(interval + 5*time.Second)
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the agent applied %d policies within %v of the save, want 2", n, time.Since(saved))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	mu.Lock()
+	reached := gotAt[1].Sub(saved)
+	if got[1].ScreenLockMaxSeconds != 120 {
+		t.Errorf("the agent applied screen_lock_max_seconds %d, want 120", got[1].ScreenLockMaxSeconds)
+	}
+	mu.Unlock()
+	waitFor(t, "the new policy to be confirmed", func() bool { return device().PolicyETag == team.ETag })
+	confirmed := time.Since(saved)
+	t.Logf("poll interval %v: the agent applied the saved policy after %v; the server recorded it after %v", interval, reached, confirmed)
+	if reached > interval+time.Second {
+		t.Errorf("the policy took %v to reach the agent, want at most the poll interval %v", reached, interval)
 	}
 }

@@ -9,7 +9,8 @@
 //     answered only once the transaction holding it has committed, so an
 //     acknowledgement always means the report is durable.
 //   - GET /api/v1/policy: the device's team policy, with an ETag; a
-//     matching If-None-Match gets 304.
+//     matching If-None-Match gets 304 and confirms that the device runs
+//     that version (see policy.go).
 //
 // Bodies are strict JSON (unknown fields, trailing data and wrong types are
 // refused), bounded in size, and validated against the report schema; the
@@ -89,6 +90,10 @@ type Options struct {
 	BatchSize int
 	// Registerer receives the API's metrics (none when nil).
 	Registerer prometheus.Registerer
+	// PolicyCacheTTL is how long a team's policy is answered from memory
+	// (DefaultPolicyCacheTTL when 0; negative disables the cache). This
+	// server forgets a policy saved through API.Store at once.
+	PolicyCacheTTL time.Duration
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 }
@@ -103,6 +108,11 @@ type API struct {
 	writer  *writer
 	metrics *metrics
 	mux     *http.ServeMux
+	// policies answers policy polls from memory; applied records the
+	// versions agents confirm (policy.go).
+	policies *policyCache
+	applied  *appliedRecorder
+	now      func() time.Time
 }
 
 // New returns the API over st and starts its group-commit writers.
@@ -128,6 +138,9 @@ func New(st store.Store, o Options) (*API, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.PolicyCacheTTL == 0 {
+		o.PolicyCacheTTL = DefaultPolicyCacheTTL
+	}
 	m, err := newMetrics(o.Registerer)
 	if err != nil {
 		return nil, err
@@ -139,6 +152,10 @@ func New(st store.Store, o Options) (*API, error) {
 		tokens:  NewTokenCache(st, o.TokenCacheTTL, o.Now),
 		metrics: m,
 		mux:     http.NewServeMux(),
+
+		policies: newPolicyCache(st, o.PolicyCacheTTL, o.Now),
+		applied:  startAppliedRecorder(st, o.Logger),
+		now:      o.Now,
 	}
 	a.writer = startWriter(st, o.Writers, o.BatchSize, DefaultQueue, o.Logger, m)
 	a.mux.HandleFunc(report.PathEnroll, a.endpoint("enroll", http.MethodPost, a.enroll))
@@ -154,11 +171,19 @@ func New(st store.Store, o Options) (*API, error) {
 // Store returns st wrapped so that revoking a device through it also drops
 // the device's token from this API's cache at once. Give it to every other
 // part of the server that may revoke devices (the dashboard).
-func (a *API) Store() store.Store { return &revokingStore{Store: a.st, tokens: a.tokens} }
+// Saving a team's policy through it also drops the policy from this API's
+// cache, so the next poll gets the new one.
+func (a *API) Store() store.Store {
+	return &revokingStore{Store: a.st, tokens: a.tokens, policies: a.policies}
+}
 
-// Close stops the writers after committing what they hold. Call it after
-// the HTTP server has shut down (no handler still running).
-func (a *API) Close() { a.writer.close() }
+// Close stops the writers after committing what they hold, and writes the
+// policy confirmations pending. Call it after the HTTP server has shut
+// down (no handler still running).
+func (a *API) Close() {
+	a.writer.close()
+	a.applied.close()
+}
 
 // ServeHTTP serves /api/v1/.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -391,37 +416,4 @@ func (a *API) ingest(w http.ResponseWriter, r *http.Request, kind string) outcom
 		label = "duplicate"
 	}
 	return outcome{status: http.StatusOK, label: label, body: report.Ack{ID: env.ID, Duplicate: dup}}
-}
-
-func (a *API) policy(w http.ResponseWriter, r *http.Request) outcome {
-	p, bad := a.authenticate(r)
-	if bad != nil {
-		return *bad
-	}
-	team, err := a.st.Team(r.Context(), p.TeamID)
-	if err != nil {
-		a.log.Error("reading_team_policy_failed", "err", err)
-		return refuse(http.StatusInternalServerError, "the server could not read this device's policy; try again later")
-	}
-	etag := `"` + team.ETag + `"`
-	h := http.Header{"Etag": {etag}}
-	if etagMatches(r.Header.Get("If-None-Match"), team.ETag) {
-		return outcome{status: http.StatusNotModified, label: "not_modified", header: h}
-	}
-	return outcome{status: http.StatusOK, label: "ok", body: json.RawMessage(team.Policy), header: h}
-}
-
-// etagMatches applies If-None-Match (RFC 9110 §13.1.2, weak comparison).
-func etagMatches(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" {
-			return true
-		}
-		t = strings.TrimPrefix(t, "W/")
-		if strings.Trim(t, `"`) == etag && etag != "" {
-			return true
-		}
-	}
-	return false
 }

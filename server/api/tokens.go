@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"sync"
 	"time"
@@ -190,10 +191,21 @@ func (c *TokenCache) Len() int {
 }
 
 // revokingStore is the store as the rest of the server sees it: revoking a
-// device also forgets its token here.
+// device also forgets its token here, saving a policy forgets the team's
+// cached policy.
 type revokingStore struct {
 	store.Store
-	tokens *TokenCache
+	tokens   *TokenCache
+	policies *policyCache
+}
+
+func (s *revokingStore) SetTeamPolicy(ctx context.Context, teamID string, policy json.RawMessage, ifMatch string) (store.Team, error) {
+	// Before and after, as for RevokeDevice: a poll that read the old
+	// policy meanwhile does not cache it (the generation moved).
+	s.policies.forget(teamID)
+	t, err := s.Store.SetTeamPolicy(ctx, teamID, policy, ifMatch)
+	s.policies.forget(teamID)
+	return t, err
 }
 
 func (s *revokingStore) RevokeDevice(ctx context.Context, id string) error {

@@ -411,20 +411,21 @@ func (s *sqlStore) EnrollDevice(ctx context.Context, secret, name string, agent 
 	return deviceID, token, nil
 }
 
-const deviceCols = `id, team_id, name, agent_version, os, os_version, arch, enrolled_at, last_seen_at, revoked_at, latest_run_id, latest_run_at, latest_ready`
+const deviceCols = `id, team_id, name, agent_version, os, os_version, arch, enrolled_at, last_seen_at, revoked_at, latest_run_id, latest_run_at, latest_ready, policy_etag, policy_applied_at`
 
 func scanDevice(row interface{ Scan(...any) error }) (Device, error) {
 	var d Device
 	var enrolled, seen int64
-	var revoked, latestAt sql.NullInt64
-	var latestID sql.NullString
+	var revoked, latestAt, appliedAt sql.NullInt64
+	var latestID, policyETag sql.NullString
 	var latestReady sql.NullBool
 	if err := row.Scan(&d.ID, &d.TeamID, &d.Name, &d.AgentVersion, &d.OS, &d.OSVersion, &d.Arch,
-		&enrolled, &seen, &revoked, &latestID, &latestAt, &latestReady); err != nil {
+		&enrolled, &seen, &revoked, &latestID, &latestAt, &latestReady, &policyETag, &appliedAt); err != nil {
 		return Device{}, err
 	}
 	d.EnrolledAt, d.LastSeenAt, d.RevokedAt = fromMicros(enrolled), fromMicros(seen), fromNullMicros(revoked)
 	d.LatestRunID, d.LatestRunAt = latestID.String, fromNullMicros(latestAt)
+	d.PolicyETag, d.PolicyAppliedAt = policyETag.String, fromNullMicros(appliedAt)
 	if latestReady.Valid {
 		r := latestReady.Bool
 		d.LatestReady = &r
@@ -535,6 +536,66 @@ func (s *sqlStore) Devices(ctx context.Context, f DeviceFilter) ([]Device, error
 		return nil, fmt.Errorf("listing devices: %w", err)
 	}
 	return out, nil
+}
+
+// maxPolicyETag bounds a recorded policy ETag (ours are 64 hex digits).
+const maxPolicyETag = 128
+
+func (s *sqlStore) SetPoliciesApplied(ctx context.Context, applied []PolicyApplied) error {
+	for _, a := range applied {
+		if a.ETag == "" || len(a.ETag) > maxPolicyETag {
+			return fmt.Errorf("%w: a policy ETag of 1 to %d bytes", ErrInvalid, maxPolicyETag)
+		}
+	}
+	if len(applied) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("recording applied policies: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	st, err := tx.PrepareContext(ctx, s.q(`UPDATE devices SET policy_etag = ?, policy_applied_at = ?
+		WHERE id = ? AND (policy_etag IS NULL OR policy_etag <> ?)`))
+	if err != nil {
+		return fmt.Errorf("recording applied policies: %w", err)
+	}
+	defer st.Close()
+	for _, a := range applied {
+		if _, err := st.ExecContext(ctx, a.ETag, toMicros(a.At), a.DeviceID, a.ETag); err != nil {
+			return fmt.Errorf("recording applied policies: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("recording applied policies: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) PolicyRollout(ctx context.Context, teamID, etag string, limit int) (PolicyRollout, error) {
+	var r PolicyRollout
+	var applied sql.NullInt64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), SUM(CASE WHEN policy_etag = ? THEN 1 ELSE 0 END)
+		FROM devices WHERE team_id = ? AND revoked_at IS NULL`), etag, teamID).Scan(&r.Total, &applied)
+	if err != nil {
+		return PolicyRollout{}, fmt.Errorf("counting the policy's devices: %w", err)
+	}
+	r.Applied = int(applied.Int64)
+	// The page is chosen from the index devices_team_policy alone, then
+	// its rows are read.
+	err = queryEach(ctx, s.db, s.q(`SELECT `+prefixCols("d.", deviceCols)+` FROM devices d JOIN (
+			SELECT id, CASE WHEN policy_etag = ? THEN 1 ELSE 0 END AS running, name FROM devices
+			WHERE team_id = ? AND revoked_at IS NULL ORDER BY running, name, id LIMIT ?) p ON p.id = d.id
+		ORDER BY p.running, p.name, p.id`),
+		[]any{etag, teamID, clampLimit(limit, 100, 1000)}, func(rows *sql.Rows) error {
+			d, err := scanDevice(rows)
+			r.Devices = append(r.Devices, d)
+			return err
+		})
+	if err != nil {
+		return PolicyRollout{}, fmt.Errorf("listing the policy's devices: %w", err)
+	}
+	return r, nil
 }
 
 // Reports: see ingest_sql.go.

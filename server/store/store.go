@@ -111,6 +111,16 @@ type Store interface {
 	// Devices lists devices with their latest readiness, by ID, a page at a
 	// time.
 	Devices(ctx context.Context, f DeviceFilter) ([]Device, error)
+	// SetPoliciesApplied records, in one transaction, that devices run the
+	// policy versions given. A confirmation of the ETag a device has
+	// already changes nothing (the time stays that of the first one);
+	// unknown devices are skipped. ErrInvalid for an empty or over-long
+	// ETag (nothing is recorded then).
+	SetPoliciesApplied(ctx context.Context, applied []PolicyApplied) error
+	// PolicyRollout counts a team's devices (not revoked) and those that
+	// confirmed the policy with this ETag, and lists up to limit of them
+	// (at most 1000): those not yet running it first, then by name.
+	PolicyRollout(ctx context.Context, teamID, etag string, limit int) (PolicyRollout, error)
 
 	// SaveReport stores a check-run envelope from a device; duplicate is true
 	// (and nothing changes) when the envelope ID was stored before.
@@ -155,6 +165,21 @@ type FleetCounts struct {
 	Stale int
 	// NeverReported: enrolled but no check run yet.
 	NeverReported int
+}
+
+// PolicyApplied is a device's confirmation that it applied a team policy
+// version (the policy's ETag, unquoted) at a time.
+type PolicyApplied struct {
+	DeviceID string
+	ETag     string
+	At       time.Time
+}
+
+// PolicyRollout is how far a team's policy version has reached.
+type PolicyRollout struct {
+	Total, Applied int
+	// Devices: those not running the version first.
+	Devices []Device
 }
 
 // DeviceReport is one envelope from one device, for SaveReports.
@@ -202,6 +227,11 @@ type Device struct {
 	LatestRunID string
 	LatestRunAt *time.Time
 	LatestReady *bool
+	// PolicyETag is the team policy version the agent last confirmed it
+	// applied, PolicyAppliedAt when the server first saw that; empty and
+	// nil until it confirms one (agents before issue 17 never do).
+	PolicyETag      string
+	PolicyAppliedAt *time.Time
 }
 
 // Revoked reports whether the device was revoked.

@@ -225,47 +225,34 @@ func BenchmarkSaveReportPostgres(b *testing.B) {
 // another device, so each touches pages all over the tables as in
 // production. Reports CPU µs a report of the store alone.
 func BenchmarkSaveReportsFleet(b *testing.B) {
-	for _, be := range []struct {
-		name string
-		open func(testing.TB) store.Store
-	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
-		b.Run(be.name, func(b *testing.B) {
-			s := be.open(b)
-			ctx := context.Background()
-			if err := s.Migrate(ctx); err != nil {
+	fleetBackends(b, func(b *testing.B, s store.Store, devices int) {
+		ctx := context.Background()
+		team, _, _ := storetest.Enrolled(b, s, "fleet")
+		ids, _ := storetest.SeedDevices(b, s, team.ID, devices)
+		ids = slices.Clone(ids)
+		rand.New(rand.NewPCG(1, 2)).Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		results := make([]report.CheckResult, 8)
+		for i := range results {
+			results[i] = report.CheckResult{ID: checks.CheckIDs[i%len(checks.CheckIDs)] + strconv.Itoa(i), Status: checks.Pass, Required: i < 7,
+				Summary: "Looks fine.", Facts: json.RawMessage(`{"source":"probe","state":"on","age_days":1}`)}
+		}
+		const batch = 32
+		envs := make([]store.DeviceReport, b.N)
+		for i := range envs {
+			envs[i] = store.DeviceReport{DeviceID: ids[i%len(ids)], Envelope: storetest.CheckRun(time.Now(), true, results...)}
+		}
+		storetest.ProfileCPU(b)
+		cpu := storetest.CPUTime()
+		b.ResetTimer()
+		for i := 0; i < len(envs); i += batch {
+			if _, err := s.SaveReports(ctx, envs[i:min(i+batch, len(envs))]); err != nil {
 				b.Fatal(err)
 			}
-			team, _, _ := storetest.Enrolled(b, s, "fleet")
-			devices := 100_000
-			if v, err := strconv.Atoi(os.Getenv("SG_BENCH_DEVICES")); err == nil && v > 0 {
-				devices = v
-			}
-			ids, _ := storetest.SeedDevices(b, s, team.ID, devices)
-			ids = slices.Clone(ids)
-			rand.New(rand.NewPCG(1, 2)).Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
-			results := make([]report.CheckResult, 8)
-			for i := range results {
-				results[i] = report.CheckResult{ID: checks.CheckIDs[i%len(checks.CheckIDs)] + strconv.Itoa(i), Status: checks.Pass, Required: i < 7,
-					Summary: "Looks fine.", Facts: json.RawMessage(`{"source":"probe","state":"on","age_days":1}`)}
-			}
-			const batch = 32
-			envs := make([]store.DeviceReport, b.N)
-			for i := range envs {
-				envs[i] = store.DeviceReport{DeviceID: ids[i%len(ids)], Envelope: storetest.CheckRun(time.Now(), true, results...)}
-			}
-			storetest.ProfileCPU(b)
-			cpu := storetest.CPUTime()
-			b.ResetTimer()
-			for i := 0; i < len(envs); i += batch {
-				if _, err := s.SaveReports(ctx, envs[i:min(i+batch, len(envs))]); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
-			b.ReportMetric(float64((storetest.CPUTime()-cpu).Microseconds())/float64(b.N), "cpu_µs/report")
-		})
-	}
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
+		b.ReportMetric(float64((storetest.CPUTime()-cpu).Microseconds())/float64(b.N), "cpu_µs/report")
+	})
 }
 
 // TestSQLiteCheckpointsInBackground: committed pages reach the database
@@ -297,5 +284,56 @@ func TestSQLiteCheckpointsInBackground(t *testing.T) {
 				size(path), size(path+"-wal"))
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// BenchmarkPolicyRollout is the team page's "devices running this version"
+// at SG_BENCH_DEVICES devices in one team (100,000 by default), half of
+// them confirmed.
+func BenchmarkPolicyRollout(b *testing.B) {
+	fleetBackends(b, func(b *testing.B, s store.Store, n int) {
+		ctx := context.Background()
+		team, err := s.CreateTeam(ctx, "bench", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids, _ := storetest.SeedDevices(b, s, team.ID, n)
+		applied := make([]store.PolicyApplied, 0, n/2)
+		for _, id := range ids[:n/2] {
+			applied = append(applied, store.PolicyApplied{DeviceID: id, ETag: team.ETag, At: time.Now()})
+		}
+		start := time.Now()
+		if err := s.SetPoliciesApplied(ctx, applied); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("%d confirmations recorded in one transaction in %v", len(applied), time.Since(start))
+		b.ResetTimer()
+		for b.Loop() {
+			r, err := s.PolicyRollout(ctx, team.ID, team.ETag, 200)
+			if err != nil || r.Total != n || r.Applied != n/2 || len(r.Devices) != 200 {
+				b.Fatalf("rollout %d of %d, %d listed, %v", r.Applied, r.Total, len(r.Devices), err)
+			}
+		}
+	})
+}
+
+// fleetBackends runs a fleet benchmark on a migrated SQLite and PostgreSQL
+// store, with SG_BENCH_DEVICES devices to seed (100,000 by default).
+func fleetBackends(b *testing.B, fn func(b *testing.B, s store.Store, devices int)) {
+	devices := 100_000
+	if v, err := strconv.Atoi(os.Getenv("SG_BENCH_DEVICES")); err == nil && v > 0 {
+		devices = v
+	}
+	for _, be := range []struct {
+		name string
+		open func(testing.TB) store.Store
+	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+		b.Run(be.name, func(b *testing.B) {
+			s := be.open(b)
+			if err := s.Migrate(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			fn(b, s, devices)
+		})
 	}
 }

@@ -6,7 +6,8 @@
 // device list (filters and keyset pagination), a device's page (latest
 // results with facts and fix, run history, sessions, revoke), a check's
 // page (devices failing it, the fix, its Cyber Essentials controls), the
-// session audit trail, teams and their policy, enrol secrets, the audit log
+// session audit trail, teams and their policy (a settings form beside the
+// JSON, and which devices applied it), enrol secrets, the audit log
 // and the data-protection page whose links and forms go to the export
 // handler (Options.Exports), mounted here at /exports/ and /privacy/.
 //
@@ -161,6 +162,7 @@ func (d *dashboard) routes() http.Handler {
 	mux.Handle("POST /teams", post(d.createTeam))
 	mux.Handle("GET /teams/{id}", auth(d.team))
 	mux.Handle("POST /teams/{id}/policy", post(d.savePolicy))
+	mux.Handle("POST /teams/{id}/policy-form", post(d.savePolicyForm))
 	mux.Handle("GET /secrets", auth(d.secrets))
 	mux.Handle("POST /secrets", post(d.createSecret))
 	mux.Handle("POST /secrets/{id}/revoke", post(d.revokeSecret))

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"FleetSummaryWholeFleet", testFleetSummaryWholeFleet},
 		{"SaveReportsUnsyncedThenSync", testSaveReportsUnsyncedThenSync},
 		{"SeedDevices", testSeedDevices},
+		{"DevicePolicyApplied", testDevicePolicyApplied},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -811,5 +812,63 @@ func testSeedDevices(t *testing.T, s store.Store) {
 		if err != nil || d.ID != ids[i] || d.TeamID != team.ID {
 			t.Errorf("DeviceByToken(seeded %d) = %+v, %v; want device %s", i, d, err, ids[i])
 		}
+	}
+}
+
+// testDevicePolicyApplied: a device's applied policy is recorded once per
+// ETag (a repeated confirmation keeps the first time), listed with the
+// device; unknown devices are skipped.
+func testDevicePolicyApplied(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, device, _ := Enrolled(t, s, "applied")
+	if d, err := s.Device(ctx, device); err != nil || d.PolicyETag != "" || d.PolicyAppliedAt != nil {
+		t.Fatalf("new device: %+v, %v; want no applied policy", d, err)
+	}
+	first := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	// Twice in one batch and once more: the first time stays.
+	twice := []store.PolicyApplied{{DeviceID: device, ETag: team.ETag, At: first}, {DeviceID: device, ETag: team.ETag, At: first.Add(time.Second)}}
+	if err := s.SetPoliciesApplied(ctx, twice); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPoliciesApplied(ctx, []store.PolicyApplied{{DeviceID: device, ETag: team.ETag, At: first.Add(time.Minute)}}); err != nil {
+		t.Fatal(err)
+	}
+	devs, err := s.Devices(ctx, store.DeviceFilter{TeamID: team.ID})
+	if err != nil || len(devs) != 1 {
+		t.Fatalf("Devices: %v, %v", devs, err)
+	}
+	if d := devs[0]; d.PolicyETag != team.ETag || d.PolicyAppliedAt == nil || !d.PolicyAppliedAt.Equal(first) {
+		t.Fatalf("after two confirmations: etag %q at %v; want %q at %v (the first)", d.PolicyETag, d.PolicyAppliedAt, team.ETag, first)
+	}
+	later := first.Add(time.Hour)
+	// Unknown devices are skipped, the others recorded.
+	if err := s.SetPoliciesApplied(ctx, []store.PolicyApplied{{DeviceID: "no-such-device", ETag: "x", At: later}, {DeviceID: device, ETag: "other", At: later}}); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := s.Device(ctx, device); d.PolicyETag != "other" || d.PolicyAppliedAt == nil || !d.PolicyAppliedAt.Equal(later) {
+		t.Fatalf("a new version: %q at %v; want other at %v", d.PolicyETag, d.PolicyAppliedAt, later)
+	}
+	if err := s.SetPoliciesApplied(ctx, []store.PolicyApplied{{DeviceID: device, ETag: "", At: later}}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("empty ETag: %v; want ErrInvalid", err)
+	}
+
+	// The rollout: a second device that confirmed nothing comes first.
+	secret, _, err := s.CreateEnrollSecret(ctx, team.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, _, err := s.EnrollDevice(ctx, secret, "zz-second", Agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.PolicyRollout(ctx, team.ID, "other", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Total != 2 || r.Applied != 1 || len(r.Devices) != 2 || r.Devices[0].ID != second || r.Devices[1].ID != device {
+		t.Fatalf("rollout = %d of %d, devices %v; want 1 of 2, %s first", r.Applied, r.Total, r.Devices, second)
+	}
+	if r, err := s.PolicyRollout(ctx, "no-such-team", "other", 10); err != nil || r.Total != 0 || r.Applied != 0 || len(r.Devices) != 0 {
+		t.Fatalf("rollout of no team = %+v, %v", r, err)
 	}
 }

@@ -1,0 +1,191 @@
+package web_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/sessionguard/sessionguard/agent/policysync"
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/internal/artefacts"
+	"github.com/sessionguard/sessionguard/server/api"
+	"github.com/sessionguard/sessionguard/server/store/storetest"
+	"github.com/sessionguard/sessionguard/server/web"
+)
+
+// TestBrowserPolicyForm drives the settings form in real headless
+// Chromium against the server's dashboard and agent API on one store,
+// with a real agent/policysync polling: the agent confirms the policy (the
+// team page says so), a value changed with the form is saved, shows in the
+// JSON, reaches the agent and is confirmed; an invalid number shows the
+// agents' error next to its field and changes nothing.
+func TestBrowserPolicyForm(t *testing.T) {
+	f := newFixture(t)
+	ctx := headless(t)
+	team := f.teams["Counselling"]
+
+	// The server as cmd/sessionguard-server mounts it: the API under
+	// /api/, the dashboard on the API's store.
+	a, err := api.New(f.st, api.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dash, err := web.New(a.Store(), web.Options{StaleAfter: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", a)
+	mux.Handle("/", dash)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() { srv.Close(); a.Close() })
+
+	secret, _, err := f.st.CreateEnrollSecret(t.Context(), team.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deviceID, token, err := f.st.EnrollDevice(t.Context(), secret, "browser-laptop", storetest.Agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var applied []checks.Policy
+	syncer, err := policysync.New(policysync.Config{ServerURL: srv.URL, Token: func() (string, error) { return token, nil },
+		CachePath: filepath.Join(t.TempDir(), "policy.json"), Interval: time.Second,
+		Apply: func(p checks.Policy) { mu.Lock(); applied = append(applied, p); mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = syncer.Run(ctx) }()
+	lastApplied := func() (checks.Policy, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(applied) == 0 {
+			return checks.Policy{}, 0
+		}
+		return applied[len(applied)-1], len(applied)
+	}
+	confirmed := func(etag string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			d, err := f.st.Device(t.Context(), deviceID)
+			if err == nil && d.PolicyETag == etag {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the agent did not confirm version %s (has %q, %v)", etag, d.PolicyETag, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	confirmed(team.ETag)
+
+	teamPage := srv.URL + "/teams/" + team.ID
+	row := `#rollout tr[data-device="` + deviceID + `"]`
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(teamPage),
+		chromedp.WaitVisible(chromedp.ID("sign-in")),
+		chromedp.SendKeys(chromedp.ID("name"), adminName),
+		chromedp.SendKeys(chromedp.ID("password"), adminPassword),
+		chromedp.Click(chromedp.ID("sign-in")),
+		chromedp.WaitVisible(chromedp.ID("screen_lock_max_seconds")),
+		chromedp.WaitVisible(chromedp.CSS(row)),
+	); err != nil {
+		t.Fatalf("login to the team page: %v", err)
+	}
+	if got := text(t, ctx, row+` td:nth-child(2)`); got != "applied just now" {
+		t.Errorf("the agent's row says %q, want applied just now", got)
+	}
+	if got := text(t, ctx, "#rollout-count"); !strings.HasPrefix(got, "1 of 5 devices") {
+		t.Errorf("rollout count %q", got)
+	}
+
+	// Change values with the form: screen lock 10 → 5 minutes, insecure
+	// Wi-Fi fail → warn, smart speakers required.
+	saved := time.Now()
+	if err := chromedp.Do(ctx,
+		chromedp.Clear(chromedp.ID("screen_lock_max_seconds")),
+		chromedp.SendKeys(chromedp.ID("screen_lock_max_seconds"), "5"),
+		chromedp.SetValue(chromedp.ID("wifi_insecure"), "warn"),
+		chromedp.Click(chromedp.ID("required_smart_speakers")),
+		chromedp.Click(chromedp.ID("save-form")),
+		chromedp.WaitVisible(chromedp.ID("saved")),
+	); err != nil {
+		t.Fatalf("saving the form: %v", err)
+	}
+	jsonText, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("policy")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"screen_lock_max_seconds": 300`, `"wifi_insecure": "warn"`, `"smart_speakers": {`} {
+		if !strings.Contains(jsonText, want) {
+			t.Errorf("the JSON beside the form lacks %s:\n%s", want, jsonText)
+		}
+	}
+	for {
+		pol, _ := lastApplied()
+		if pol.ScreenLockMaxSeconds == 300 {
+			if pol.WifiInsecure != checks.Warn || !pol.Required("smart_speakers") || !pol.Required("firewall") {
+				t.Errorf("the agent applied %+v", pol)
+			}
+			break
+		}
+		if time.Since(saved) > 10*time.Second {
+			t.Fatalf("the agent still runs screen_lock_max_seconds %d 10 s after the save", pol.ScreenLockMaxSeconds)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	reached := time.Since(saved)
+	cur, err := f.st.Team(t.Context(), team.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	confirmed(cur.ETag)
+	t.Logf("form save → agent applied: %v (poll interval 1 s); confirmed after %v", reached, time.Since(saved))
+	if err := chromedp.Do(ctx, chromedp.Navigate(teamPage), chromedp.WaitVisible(chromedp.CSS(row))); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, ctx, row+` td:nth-child(2)`); got != "applied just now" {
+		t.Errorf("after the save the agent's row says %q, want applied just now", got)
+	}
+
+	// An invalid number: the agents' message next to the field, the value
+	// entered kept, nothing saved, nothing new for the agent.
+	_, before := lastApplied()
+	if err := chromedp.Do(ctx,
+		chromedp.Clear(chromedp.ID("screen_lock_max_seconds")),
+		chromedp.SendKeys(chromedp.ID("screen_lock_max_seconds"), "0"),
+		chromedp.Click(chromedp.ID("save-form")),
+		chromedp.WaitVisible(chromedp.ID("screen_lock_max_seconds-error")),
+	); err != nil {
+		t.Fatalf("an invalid number: %v", err)
+	}
+	if got := text(t, ctx, "#screen_lock_max_seconds-error"); !strings.Contains(got, "screen_lock_max_seconds must be 1..86400, got 0") {
+		t.Errorf("the error next to the field says %q", got)
+	}
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("screen_lock_max_seconds"))); v != "0" {
+		t.Errorf("the field shows %q after the error, want the 0 entered", v)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err == nil {
+		shot := filepath.Join(artefacts.Dir(t), "dashboard-policy-form-error.png")
+		if err := os.WriteFile(shot, png, 0o644); err == nil {
+			t.Logf("screenshot: %s", shot)
+		}
+	}
+	if again, _ := f.st.Team(t.Context(), team.ID); again.ETag != cur.ETag {
+		t.Error("an invalid form changed the policy")
+	}
+	time.Sleep(1500 * time.Millisecond) // past a poll
+	if _, n := lastApplied(); n != before {
+		t.Errorf("the agent applied %d policies after an invalid form, want none", n-before)
+	}
+}

@@ -1,0 +1,174 @@
+package web_test
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/server/store"
+)
+
+// defaultForm is the settings form as the page shows the default policy.
+func defaultForm(csrf, etag string) url.Values {
+	v := url.Values{"csrf_token": {csrf}, "etag": {etag},
+		"screen_lock_max_seconds": {"10"}, "screen_lock_max_seconds_unit": {"minutes"},
+		"wifi_insecure": {"fail"}, "antivirus_missing": {"fail"}, "home_only_encryption": {"warn"},
+		"antivirus_max_signature_age_days": {"7"}, "antivirus_max_signature_age_days_unit": {"days"},
+		"xprotect_max_age_days": {"30"}, "xprotect_max_age_days_unit": {"days"},
+		"session_reminder_minutes": {"90"}, "session_reminder_minutes_unit": {"minutes"},
+		"report_interval_seconds": {"15"}, "report_interval_seconds_unit": {"minutes"},
+		"check_timeout_seconds": {"10"}, "check_timeout_seconds_unit": {"seconds"},
+		"cookie_scope": {"all"}}
+	for _, id := range checks.CheckIDs {
+		if checks.Default().Required(id) {
+			v.Set("required_"+id, "1")
+		}
+	}
+	return v
+}
+
+func TestPolicyForm(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	c.login()
+	team := f.teams["Counselling"]
+	path := "/teams/" + team.ID
+	p := c.get(path)
+	for _, want := range []string{`id="screen_lock_max_seconds" name="screen_lock_max_seconds" value="10"`, `<option selected>minutes</option>`,
+		`id="required_firewall" name="required_firewall" value="1" checked`, `id="required_smart_speakers" name="required_smart_speakers" value="1">`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the form lacks %s", want)
+		}
+	}
+	csrf := c.csrf(path)
+	unchanged := func() {
+		t.Helper()
+		if cur, _ := f.st.Team(t.Context(), team.ID); cur.ETag != team.ETag {
+			t.Fatalf("a refused form changed the policy to %s", cur.Policy)
+		}
+	}
+
+	// Each bad value is refused with the agents' message next to its
+	// field, and nothing is saved.
+	for _, bad := range []struct{ field, value, unit, want string }{
+		{"screen_lock_max_seconds", "0", "minutes", "screen_lock_max_seconds must be 1..86400, got 0"},
+		{"screen_lock_max_seconds", "25", "hours", "screen_lock_max_seconds must be 1..86400, got 90000"},
+		{"screen_lock_max_seconds", "ten", "minutes", "Enter a whole number of minutes"},
+		{"screen_lock_max_seconds", "1.5", "minutes", "Enter a whole number of minutes"},
+		{"report_interval_seconds", "30", "seconds", "report_interval_seconds must be 60..86400, got 30"},
+		{"session_reminder_minutes", "-1", "minutes", "session_reminder_minutes must be 0 (no reminder)..1440, got -1"},
+		{"check_timeout_seconds", "10", "fortnights", "Choose a unit"},
+		{"wifi_insecure", "maybe", "", `wifi_insecure must be "fail" or "warn", got "maybe"`},
+	} {
+		form := defaultForm(csrf, team.ETag)
+		form.Set(bad.field, bad.value)
+		if bad.unit != "" {
+			form.Set(bad.field+"_unit", bad.unit)
+		}
+		p := c.post(path+"/policy-form", form)
+		if got := elementText(p.body, bad.field+"-error"); p.status != http.StatusBadRequest || !strings.Contains(got, bad.want) {
+			t.Errorf("%s = %s %s: %d, error next to the field %q; want 400 and %q", bad.field, bad.value, bad.unit, p.status, got, bad.want)
+		}
+		if !strings.Contains(p.body, `name="`+bad.field+`" value="`+bad.value+`"`) && bad.field != "wifi_insecure" {
+			t.Errorf("%s: the form does not show the value entered again", bad.field)
+		}
+		unchanged()
+	}
+	form := defaultForm(csrf, team.ETag)
+	form.Set("cookie_scope", "only")
+	if p := c.post(path+"/policy-form", form); p.status != http.StatusBadRequest || !strings.Contains(elementText(p.body, "cookie-error"), "List the sites") {
+		t.Errorf("only listed sites, none listed: %d %q", p.status, elementText(p.body, "cookie-error"))
+	}
+	form.Set("cookie_domains", "zoom.us\nhttps://teams.microsoft.com")
+	if p := c.post(path+"/policy-form", form); p.status != http.StatusBadRequest || !strings.Contains(elementText(p.body, "cookie-error"), "hold site names like zoom.us") {
+		t.Errorf("a URL as a site: %d %q", p.status, elementText(p.body, "cookie-error"))
+	}
+	unchanged()
+
+	// Nothing changed: nothing saved.
+	if p := c.post(path+"/policy-form", defaultForm(csrf, team.ETag)); p.status != http.StatusOK || !strings.Contains(p.body, "Nothing was changed") {
+		t.Errorf("an unchanged form: %d", p.status)
+	}
+	unchanged()
+
+	// A change saves only what changed.
+	form = defaultForm(csrf, team.ETag)
+	form.Set("screen_lock_max_seconds", "5")
+	form.Set("wifi_insecure", "warn")
+	form.Set("required_smart_speakers", "1")
+	form.Del("required_antivirus")
+	form.Set("cookie_scope", "only")
+	form.Set("cookie_domains", "zoom.us, teams.microsoft.com")
+	form.Set("session_reminder_minutes", "2")
+	form.Set("session_reminder_minutes_unit", "hours")
+	if p := c.post(path+"/policy-form", form); p.status != http.StatusSeeOther {
+		t.Fatalf("a good form: %d %s", p.status, elementText(p.body, "form-error"))
+	}
+	cur, _ := f.st.Team(t.Context(), team.ID)
+	pol, err := checks.ParsePolicy(bytes.NewReader(cur.Policy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pol.ScreenLockMaxSeconds != 300 || pol.WifiInsecure != checks.Warn || !pol.Required("smart_speakers") || pol.Required("antivirus") ||
+		!pol.Required("firewall") || strings.Join(pol.CookieDomains, " ") != "zoom.us teams.microsoft.com" || pol.SessionReminderMinutes != 120 {
+		t.Errorf("saved %s", cur.Policy)
+	}
+	for _, absent := range []string{"report_interval_seconds", "antivirus_missing", "firewall", "cookie_keep"} {
+		if strings.Contains(string(cur.Policy), absent) {
+			t.Errorf("the saved policy names %s, which the form did not change: %s", absent, cur.Policy)
+		}
+	}
+	// The page shows the new values; a form loaded before cannot overwrite.
+	if p := c.get(path); !strings.Contains(p.body, `name="screen_lock_max_seconds" value="5"`) || !strings.Contains(p.body, `name="session_reminder_minutes" value="2"`) {
+		t.Error("the form does not show the saved values")
+	}
+	p = c.post(path+"/policy-form", defaultForm(csrf, team.ETag))
+	if p.status != http.StatusConflict || !strings.Contains(elementText(p.body, "form-error"), "Someone changed this policy") {
+		t.Errorf("a stale form: %d", p.status)
+	}
+	if again, _ := f.st.Team(t.Context(), team.ID); again.ETag != cur.ETag {
+		t.Error("a stale form overwrote the policy")
+	}
+	// Without the CSRF token: refused.
+	form = defaultForm("", cur.ETag)
+	form.Set("screen_lock_max_seconds", "1")
+	if p := c.post(path+"/policy-form", form); p.status != http.StatusForbidden {
+		t.Errorf("without a CSRF token: %d, want 403", p.status)
+	}
+	if a := auditActions(t, f.st); strings.Count(a, "policy.update by alice") != 1 {
+		t.Errorf("audit: %s", a)
+	}
+}
+
+// TestPolicyRollout: the team page says which devices confirmed the
+// current version and when.
+func TestPolicyRollout(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	c.login()
+	team := f.teams["Counselling"]
+	applied := []store.PolicyApplied{
+		{DeviceID: f.ids["laptop-ready"], ETag: team.ETag, At: time.Now().Add(-2*time.Minute - time.Second)},
+		{DeviceID: f.ids["laptop-fail"], ETag: "an-earlier-version", At: time.Now().Add(-3 * time.Hour)},
+	}
+	if err := f.st.SetPoliciesApplied(t.Context(), applied); err != nil {
+		t.Fatal(err)
+	}
+	p := c.get("/teams/" + team.ID)
+	if got := elementText(p.body, "rollout-count"); !strings.HasPrefix(got, "1 of 4 devices run this version") {
+		t.Errorf("rollout count %q", got)
+	}
+	rows := p.body[strings.Index(p.body, `id="rollout"`):]
+	for _, want := range []string{">applied 2 min ago<", ">not yet (runs an earlier version, applied 3 h ago)<", ">not yet<"} {
+		if !strings.Contains(rows, want) {
+			t.Errorf("the rollout table lacks %s", want)
+		}
+	}
+	if strings.Index(rows, "laptop-ready") < strings.Index(rows, "laptop-new") {
+		t.Error("a device running the version is listed before one that is not")
+	}
+}
