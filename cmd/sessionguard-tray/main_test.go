@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -414,7 +415,8 @@ func TestFlags(t *testing.T) {
 		{args: []string{"--help"}, code: 0, wantStdout: "sessionguard status"},
 		{args: []string{"-h"}, code: 0, wantStdout: "--dashboard-url"},
 		{args: []string{"--version"}, code: 0, wantStdout: "sessionguard-tray dev\n"},
-		{args: []string{"--bogus"}, code: 2, wantStderr: "flag provided but not defined"},
+		{args: []string{"--bogus"}, code: 2, wantStderr: "flag provided but not defined: --bogus (see --help)"},
+		{args: []string{"--remind-after", "soon"}, code: 2, wantStderr: "for flag --remind-after"},
 		{args: []string{"extra"}, code: 2, wantStderr: `unexpected argument "extra"`},
 		{args: []string{"--dashboard-url", "javascript:alert(1)"}, code: 2, wantStderr: "not a web address"},
 		{args: []string{"--remind-after", "-1m"}, code: 2, wantStderr: "must not be negative"},
@@ -429,5 +431,22 @@ func TestFlags(t *testing.T) {
 				t.Errorf("stdout %q stderr %q, want %q / %q", stdout.String(), stderr.String(), tc.wantStdout, tc.wantStderr)
 			}
 		})
+	}
+}
+
+// TestHelpOneFlagStyle: every flag is written --name, as in the other
+// SessionGuard programs, never the flag package's -name.
+func TestHelpOneFlagStyle(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"--help"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("--help: exit %d", code)
+	}
+	if m := regexp.MustCompile(`(?m)(^|\s)-[a-z][a-z-]+`).FindAllString(stdout.String(), -1); len(m) > 0 {
+		t.Errorf("single-dash long flags in --help: %q\n%s", m, stdout.String())
+	}
+	for _, want := range []string{"--dashboard-url string", "--remind-after duration", "(default 10s)", "--version"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("--help lacks %q:\n%s", want, stdout.String())
+		}
 	}
 }
