@@ -102,7 +102,7 @@ func TestLiveCheckOnThisMachine(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the live acceptance run is for the Linux CI machine")
 	}
-	stdout, stderr, code := run(t, "check", "--json")
+	stdout, stderr, code := run(t, "check", "--local", "--json")
 	if code != ExitReady && code != ExitNotReady {
 		t.Fatalf("exit %d, stderr %s", code, stderr)
 	}
