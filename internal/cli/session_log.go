@@ -147,7 +147,7 @@ see 'sessionguard session verify'), 2 the log cannot be read.`,
 			} else if l.missing {
 				fmt.Fprintf(e.stdout, "No sessions recorded yet (there is no session log at %s).\n", l.Path)
 			} else {
-				renderSessions(e.stdout, sessions)
+				renderSessions(e.stdout, sessions, e.titles)
 			}
 			if b := l.Broken; b != nil {
 				fmt.Fprintf(e.stderr, "Warning: the session log is BROKEN at line %d (record seq %s): %s\n", b.Line, seqText(b.Seq), b.Reason)
@@ -274,7 +274,9 @@ func pairSessions(entries []localapi.SessionEntry, trusted int) []sessionJSON {
 	return sessions
 }
 
-func renderSessions(w io.Writer, sessions []sessionJSON) {
+// renderSessions writes the sessions as a table, and the overrides under
+// it with their reasons; titles names the checks that were not passing.
+func renderSessions(w io.Writer, sessions []sessionJSON, titles func([]string) string) {
 	if len(sessions) == 0 {
 		fmt.Fprintln(w, "No sessions recorded yet.")
 		return
@@ -334,7 +336,7 @@ func renderSessions(w io.Writer, sessions []sessionJSON) {
 			ov := o.s.Start.Override
 			fmt.Fprintf(w, "  [%d] %s %s: %s", o.n, o.when, printable(o.s.Label), printable(ov.Reason))
 			if len(ov.Checks) > 0 {
-				fmt.Fprintf(w, " (checks: %s)", printable(strings.Join(ov.Checks, ", ")))
+				fmt.Fprintf(w, " (not passing: %s)", printable(titles(ov.Checks)))
 			}
 			fmt.Fprintln(w)
 		}
