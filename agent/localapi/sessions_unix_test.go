@@ -22,7 +22,9 @@ func (b logBackend) SessionLog(context.Context) (SessionLog, error) {
 	return b.log, nil
 }
 
-func serveBackend(t *testing.T, b Backend, authorize func(Peer) bool) *Client {
+// serveBackend serves b on a new socket and returns a client of it and
+// the socket's path.
+func serveBackend(t *testing.T, b Backend, authorize func(Peer) bool) (*Client, string) {
 	t.Helper()
 	path := filepath.Join(reachableDir(t), "agent.sock")
 	ln, err := Listen(path)
@@ -33,7 +35,7 @@ func serveBackend(t *testing.T, b Backend, authorize func(Peer) bool) *Client {
 	go srv.Serve(ln) //nolint:errcheck // ends with Close
 	c := NewClient(path)
 	t.Cleanup(func() { c.Close(); srv.Close() })
-	return c
+	return c, path
 }
 
 // TestSessionLogEndpoint: the session log is for root and the console
@@ -43,13 +45,15 @@ func TestSessionLogEndpoint(t *testing.T) {
 		Entries: []SessionEntry{{Seq: 1, Record: report.SessionRecord{SessionID: "s1", Event: report.SessionStart, Label: "CR-1"}}}}
 	b := logBackend{newFake(), want}
 
-	got, err := serveBackend(t, b, allowAll).SessionLog(t.Context())
+	c, path := serveBackend(t, b, allowAll)
+	got, err := c.SessionLog(t.Context())
 	if err != nil || got.Path != want.Path || got.Records != 1 || len(got.Entries) != 1 || got.Entries[0].Record.Label != "CR-1" {
 		t.Fatalf("allowed: %+v, %v", got, err)
 	}
 
 	before := b.calls.Load()
-	_, err = serveBackend(t, b, func(Peer) bool { return false }).SessionLog(t.Context())
+	refused, _ := serveBackend(t, b, func(Peer) bool { return false })
+	_, err = refused.SessionLog(t.Context())
 	if !errors.Is(err, ErrForbidden) {
 		t.Errorf("another user: %v, want ErrForbidden", err)
 	}
@@ -58,19 +62,12 @@ func TestSessionLogEndpoint(t *testing.T) {
 	}
 
 	// An agent (backend) without the log: ErrUnsupported.
-	if _, err := serveBackend(t, newFake(), allowAll).SessionLog(t.Context()); !errors.Is(err, ErrUnsupported) {
+	old, _ := serveBackend(t, newFake(), allowAll)
+	if _, err := old.SessionLog(t.Context()); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("old agent: %v, want ErrUnsupported", err)
 	}
 
 	// Only GET; a browser never.
-	path := filepath.Join(reachableDir(t), "raw.sock")
-	ln, err := Listen(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := NewServer(NewHandler(b, allowAll))
-	go srv.Serve(ln) //nolint:errcheck // ends with Close
-	defer srv.Close()
 	if code, e, _ := rawDo(t, path, "POST", Prefix+PathSessions, nil, ""); code != 405 {
 		t.Errorf("POST sessions: %d %+v", code, e)
 	}

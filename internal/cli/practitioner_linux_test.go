@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/internal/syncbuf"
 )
 
 // installedAgent is the built agent running as root in a private mount
@@ -33,26 +33,7 @@ type installedAgent struct {
 	// agentPID the agent it started.
 	ns       *exec.Cmd
 	agentPID int
-	logs     syncBuffer
-}
-
-// syncBuffer is a bytes.Buffer safe for the agent's writes and the
-// test's reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs     syncbuf.Buffer
 }
 
 const (
