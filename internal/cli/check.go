@@ -137,8 +137,11 @@ func (e *env) checkWithAgent(ctx context.Context, socket string, opts checkOptio
 	c := localapi.NewClient(socket)
 	defer c.Close()
 	st, err := c.Status(ctx)
-	if err != nil {
+	if errors.Is(err, localapi.ErrAgentNotRunning) {
 		return checks.Report{}, "", err
+	}
+	if err != nil {
+		return checks.Report{}, "", fmt.Errorf("cannot reach the SessionGuard agent: %w (add --local to check here instead)", err)
 	}
 	var rep checks.Report
 	if st.CanWrite && !cached {

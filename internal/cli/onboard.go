@@ -87,7 +87,8 @@ policy or enrol file is unreadable).`,
 			return e.onboard(cmd, o)
 		},
 	}
-	o.agentOptions.registerClient(cmd)
+	o.agentOptions.registerState(cmd, "")
+	addSocketFlag(cmd, &o.socket)
 	cmd.Flags().StringVar(&o.server, "server", "", "the SessionGuard server's `URL` (https://); default: "+ServerURLEnv+" or the enrol file")
 	cmd.Flags().StringVar(&o.secret, "secret", "", "the enrol `SECRET` (visible to other users in the process list; prefer --secret-file)")
 	cmd.Flags().StringVar(&o.secretFile, "secret-file", "", "read the enrol secret from `FILE` (\"-\" for standard input)")
