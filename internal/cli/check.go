@@ -120,9 +120,9 @@ evidence record').`,
 func (e *env) noteNoAgent(did string) {
 	rights := ""
 	if os.Geteuid() != 0 {
-		rights = " with your own rights, so some may say unknown where the agent would know"
+		rights = " with your own rights (some may say unknown where the agent would know)"
 	}
-	fmt.Fprintf(e.stderr, "Note: the SessionGuard agent is not running, so %s%s. Start it with 'sudo sessionguard agent start'; add --local to check here on purpose.\n", did, rights)
+	fmt.Fprintf(e.stderr, "Note: the SessionGuard agent is not running, so %s%s. Start it with 'sudo sessionguard agent start', or add --local to check here on purpose.\n", did, rights)
 }
 
 // agentReportWait bounds waiting for the agent's first run, for a user who

@@ -25,8 +25,10 @@ import (
 
 // installedAgent is the built agent running as root in a private mount
 // namespace that looks like an installed system: its socket at the
-// default /run/sessionguard/agent.sock, its session log root-only, and
-// nobody (uid 65534) the user at the console (/run/user/65534/bus).
+// default /run/sessionguard/agent.sock, its state in the default
+// /var/lib/sessionguard (root-only), and nobody (uid 65534) the user at
+// the console (/run/user/65534/bus). /run and /var/lib/sessionguard are
+// the namespace's own: the host's are neither read nor changed.
 type installedAgent struct {
 	bin, base, state string
 	// ns is the process that holds the namespace (a shell, then sleep);
@@ -62,7 +64,7 @@ func startInstalledAgent(t *testing.T) *installedAgent {
 	if err := os.Chmod(base, 0o755); err != nil { // other users run the binary
 		t.Fatal(err)
 	}
-	ia := &installedAgent{bin: filepath.Join(base, "sessionguard"), base: base, state: filepath.Join(base, "state")}
+	ia := &installedAgent{bin: filepath.Join(base, "sessionguard"), base: base, state: "/var/lib/sessionguard"}
 	build := exec.Command("go", "build", "-trimpath", "-o", ia.bin, "github.com/sessionguard/sessionguard/cmd/sessionguard")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -92,20 +94,29 @@ func startInstalledAgent(t *testing.T) *installedAgent {
 	if err := os.WriteFile(pol, []byte(`{"schema":"sessionguard.policy/v1","allow_override":true}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// The shell keeps the namespace (as sleep) after the agent stops.
+	// /var/lib becomes a tmpfs holding the host's folders (bound back)
+	// but sessionguard's. The shell keeps the namespace (as sleep) after
+	// the agent stops.
 	script := `set -e
 mount -t tmpfs -o mode=0755 tmpfs /run
 mkdir -p /run/user/65534
 mount --bind "$1" /run/user/65534
+mkdir "$3"
+mount --bind /var/lib "$3"
+mount -t tmpfs -o mode=0755 tmpfs /var/lib
+for d in "$3"/*; do
+	n=${d##*/}
+	if [ -d "$d" ] && [ ! -L "$d" ] && [ "$n" != sessionguard ]; then mkdir "/var/lib/$n"; mount --bind "$d" "/var/lib/$n"; fi
+done
 pidfile=$2
-shift 2
+shift 3
 "$@" &
 echo $! > "$pidfile"
 wait $! || true
 exec sleep 3600`
 	pidfile := filepath.Join(base, "agent.pid")
-	ia.ns = exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", userRun, pidfile,
-		ia.bin, "agent", "run", "--state-dir", ia.state, "--policy", pol)
+	ia.ns = exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", userRun, pidfile, filepath.Join(base, "host-var-lib"),
+		ia.bin, "agent", "run", "--policy", pol)
 	ia.ns.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
 	ia.ns.Stdout, ia.ns.Stderr = &ia.logs, &ia.logs
 	if err := ia.ns.Start(); err != nil {
@@ -130,7 +141,9 @@ exec sleep 3600`
 		time.Sleep(20 * time.Millisecond)
 	}
 	for {
-		out, _, _ := ia.run(t, 0, "status", "--json")
+		// (Before the agent answers, status runs in-process: over a
+		// throw-away state directory.)
+		out, _, _ := ia.run(t, 0, "status", "--json", "--state-dir", filepath.Join(base, "poll-state"))
 		var st localapi.Status
 		if json.Unmarshal([]byte(out), &st) == nil && !st.LastRunAt.IsZero() && !st.Running {
 			break
@@ -314,8 +327,15 @@ func TestPractitionerOnInstalledSystem(t *testing.T) {
 		t.Errorf("check without the agent: exit %d\n%s%s", code, out, errOut)
 	}
 	practitionerText(t, "check without the agent", errOut)
-	if _, errOut, code := ia.run(t, me, "session", "verify"); code != ExitError || !strings.Contains(errOut, "there is no session log at") || strings.Contains(errOut, "OK") {
-		t.Errorf("verify without the agent and no log of one's own: exit %d %q", code, errOut)
+	// The agent's log is there, the agent is not: not "no sessions".
+	if _, errOut, code := ia.run(t, me, "session", "list"); code != ExitError || !strings.Contains(errOut, "the SessionGuard agent is not running, and its session log (/var/lib/sessionguard/sessions.log) can be read through it or by an administrator only") {
+		t.Errorf("list without the agent: exit %d %q", code, errOut)
+	}
+	if _, errOut, code := ia.run(t, me, "session", "verify"); code != ExitError || strings.Contains(errOut, "OK") {
+		t.Errorf("verify without the agent: exit %d %q", code, errOut)
+	}
+	if out, errOut, code := ia.run(t, 0, "session", "verify"); code != 0 || !strings.Contains(out, "OK: 2 records, chain intact") {
+		t.Errorf("verify by root without the agent: exit %d\n%s%s", code, out, errOut)
 	}
 	// (status without the agent makes the practitioner's own, empty, log.)
 	out, _, code = ia.run(t, me, "status")

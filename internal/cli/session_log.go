@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
+	"github.com/sessionguard/sessionguard/internal/statedir"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -53,8 +55,11 @@ type sessionLogRead struct {
 func (e *env) readSessionLog(cmd *cobra.Command, path, socket string) (sessionLogRead, error) {
 	if path != "" {
 		l, err := readSessionLogFile(path)
-		if l.missing {
+		switch {
+		case l.missing:
 			return l, fmt.Errorf("there is no session log at %s", path)
+		case errors.Is(err, fs.ErrPermission):
+			return l, fmt.Errorf("the session log %s can be read by an administrator only: leave out --log to see it through the SessionGuard agent, or use sudo", path)
 		}
 		return l, err
 	}
@@ -73,7 +78,15 @@ func (e *env) readSessionLog(cmd *cobra.Command, path, socket string) (sessionLo
 	if path == "" {
 		return sessionLogRead{}, errors.New("the SessionGuard agent is not running and there is no default session log here (no home folder): use --log FILE")
 	}
-	return readSessionLogFile(path)
+	own, err := readSessionLogFile(path)
+	// The system agent's log is there but its agent is not: saying "no
+	// sessions" from the user's own (missing) log would mislead.
+	if sys := filepath.Join(statedir.SystemDir(), "sessions.log"); err == nil && own.missing && sys != path {
+		if _, serr := os.Stat(sys); !errors.Is(serr, fs.ErrNotExist) {
+			return own, fmt.Errorf("the SessionGuard agent is not running, and its session log (%s) can be read through it or by an administrator only: start it with 'sudo sessionguard agent start', or use sudo", sys)
+		}
+	}
+	return own, err
 }
 
 // readSessionLogFile reads and checks the log file at path; a log that
@@ -86,7 +99,7 @@ func readSessionLogFile(path string) (sessionLogRead, error) {
 		out.missing = true
 		return out, nil
 	case errors.Is(err, fs.ErrPermission):
-		return out, fmt.Errorf("the session log %s can be read by an administrator only; start the SessionGuard agent (sudo sessionguard agent start) to see it through the agent, or use sudo", path)
+		return out, fmt.Errorf("the session log %s can be read by an administrator only; start the SessionGuard agent (sudo sessionguard agent start) to see it through the agent, or use sudo: %w", path, fs.ErrPermission)
 	case err != nil:
 		return out, fmt.Errorf("reading the session log: %w", err)
 	}
