@@ -49,6 +49,12 @@ func (e *env) connect(ctx context.Context, o agentOptions) (backend, bool, error
 	return &inProcess{Agent: a, log: log}, false, nil
 }
 
+// noteRecordedHere says that, with no agent, a session command records in
+// the state directory's own log, which the agent does not see.
+func (e *env) noteRecordedHere(o agentOptions) {
+	fmt.Fprintf(e.stderr, "Note: the SessionGuard agent is not running, so this is recorded in %s only. Start the agent with 'sudo sessionguard agent start'.\n", o.sessionLogPath())
+}
+
 // standaloneError: no agent runs, and none could be made in-process (the
 // state directory cannot be written, a policy file is bad).
 type standaloneError struct{ err error }
@@ -110,9 +116,12 @@ Exit codes: 0 started, 1 not ready (nothing recorded), 2 usage or internal error
   sessionguard session start --label CR-2291 --override-reason "Client in crisis; laptop update pending"`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, _, err := e.connect(cmd.Context(), opts)
+			b, running, err := e.connect(cmd.Context(), opts)
 			if err != nil {
 				return err
+			}
+			if !running {
+				e.noteRecordedHere(opts)
 			}
 			defer b.Close()
 			rec, err := b.StartSession(cmd.Context(), req)
@@ -342,9 +351,12 @@ cleared, 2 no ended session, usage or internal error.`,
 // cookies at the policy in force (the agent's, maybe the server's) unless
 // --policy names a file: what session end and session cookies share.
 func (e *env) connectToClear(ctx context.Context, opts agentOptions, cookies *cookieOptions) (backend, localapi.Status, error) {
-	b, _, err := e.connect(ctx, opts)
+	b, running, err := e.connect(ctx, opts)
 	if err != nil {
 		return nil, localapi.Status{}, err
+	}
+	if !running {
+		e.noteRecordedHere(opts)
 	}
 	st, err := b.Status(ctx)
 	if err != nil {
