@@ -292,7 +292,7 @@ func (p prepared) checkRunning(ctx context.Context, prof Profile, o Options, tim
 		}
 		return nil, false
 	}
-	running := fmt.Errorf("%s is open with this profile (its %s is held by process %d)", Names[prof.Browser], st.how, st.pid)
+	running := fmt.Errorf("%s is open with this profile (process %d)", Names[prof.Browser], st.pid)
 	if !o.CloseBrowsers || o.DryRun {
 		return running, false
 	}

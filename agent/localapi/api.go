@@ -1,7 +1,8 @@
 // Package localapi is the agent's local API: HTTP over a unix socket (a
 // named pipe on Windows) under /localapi/v0/, read by the tray and the CLI.
-// Any local user may read; only root or the console user may write (the
-// kernel's peer credentials decide, never a header); a request with an
+// Any local user may read the status and results; only root or the
+// console user may write, and read the session log (the kernel's peer
+// credentials decide, never a header); a request with an
 // Origin or Referer header is refused, so no web page can drive it.
 package localapi
 

@@ -74,6 +74,7 @@ const (
 	routeStart
 	routeEnd
 	routeCookies
+	routeSessions
 )
 
 func parseRoute(path string) (route, string) {
@@ -92,6 +93,8 @@ func parseRoute(path string) (route, string) {
 		return routeRun, ""
 	case PathSessionsStart:
 		return routeStart, ""
+	case PathSessions:
+		return routeSessions, ""
 	}
 	if id, ok := strings.CutPrefix(rest, "sessions/"); ok {
 		if id, ok := strings.CutSuffix(id, "/end"); ok && validID(id) {
@@ -135,7 +138,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	rt, id := parseRoute(r.URL.Path)
-	if rt == routeNone {
+	logBackend, hasLog := h.b.(SessionLogBackend)
+	if rt == routeNone || (rt == routeSessions && !hasLog) {
 		writeError(w, http.StatusNotFound, Error{Error: "no such endpoint", Code: CodeNotFound})
 		return
 	}
@@ -149,10 +153,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// Only writes and the answers that carry CanWrite ask the authorizer
-	// (it may look up the console user).
+	// Only writes, the session log and the answers that carry CanWrite
+	// ask the authorizer (it may look up the console user).
 	canWrite := false
-	if want == http.MethodPost || rt == routeStatus || rt == routeWatch {
+	if want == http.MethodPost || rt == routeStatus || rt == routeWatch || rt == routeSessions {
 		peer, _ := PeerFromContext(r.Context())
 		canWrite = h.authorize != nil && h.authorize(peer)
 	}
@@ -161,8 +165,20 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if rt == routeSessions && !canWrite {
+		writeError(w, http.StatusForbidden, Error{Error: "only root or the user at the console may read the session log", Code: CodeForbidden})
+		return
+	}
+
 	ctx := r.Context()
 	switch rt {
+	case routeSessions:
+		l, err := logBackend.SessionLog(ctx)
+		if err != nil {
+			h.backendError(w, r, "session_log", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, l)
 	case routeStatus:
 		st := h.b.Status(ctx)
 		st.CanWrite = canWrite

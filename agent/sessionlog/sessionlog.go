@@ -201,6 +201,21 @@ func Read(r io.Reader) ([]Entry, error) {
 	return entries, err
 }
 
+// ReadChecked is Read that also returns the summary Check gives (the
+// intact records and the head of the chain).
+func ReadChecked(r io.Reader) ([]Entry, Summary, error) {
+	s := Summary{Head: zeroHash}
+	var entries []Entry
+	err := scan(r, true, func(_ int, e Entry, lineHash string) {
+		entries = append(entries, e)
+		s.Records++
+		s.Head = lineHash
+	}, func(e Entry) {
+		entries = append(entries, e)
+	})
+	return entries, s, err
+}
+
 // scan reads r line by line and checks the chain. intact gets each entry up
 // to the first broken line; after it, untrusted (when not nil) gets every
 // entry that still parses. decode asks for the records to be decoded.
@@ -695,16 +710,23 @@ func validateRecord(rec report.SessionRecord) error {
 // the entries it could parse together with the *BrokenError for the first
 // broken line, as Read does.
 func (l *Log) List() ([]Entry, error) {
+	entries, _, err := l.Snapshot()
+	return entries, err
+}
+
+// Snapshot reads every entry, as List does, together with the summary
+// Check gives, in one pass between appends.
+func (l *Log) Snapshot() ([]Entry, Summary, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.f == nil {
-		return nil, ErrClosed
+		return nil, Summary{Head: zeroHash}, ErrClosed
 	}
 	fi, err := l.f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("reading session log: %w", err)
+		return nil, Summary{Head: zeroHash}, fmt.Errorf("reading session log: %w", err)
 	}
-	return Read(io.NewSectionReader(l.f, 0, fi.Size()))
+	return ReadChecked(io.NewSectionReader(l.f, 0, fi.Size()))
 }
 
 // Close closes the file.

@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -16,7 +17,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -95,17 +98,9 @@ func main() {
 func parse(args []string, stdout, stderr io.Writer) (options, int, bool) {
 	var o options
 	fs := flag.NewFlagSet("sessionguard-tray", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	// Asked-for help goes to stdout; help after a mistake to stderr.
-	for _, a := range args {
-		if a == "--" {
-			break
-		}
-		if a == "-h" || a == "--h" || a == "-help" || a == "--help" {
-			fs.SetOutput(stdout)
-			break
-		}
-	}
+	// Asked-for help goes to stdout; after a mistake, one line to stderr.
+	var help bytes.Buffer
+	fs.SetOutput(&help)
 	fs.StringVar(&o.socket, "socket", "", "the agent's socket (named pipe on Windows); default: the system agent's, then your own")
 	fs.StringVar(&o.dashboard, "dashboard-url", "", "add \"Open dashboard\" to the menu, opening this https:// address (for admins)")
 	fs.StringVar(&o.policyFile, "policy", "", "take the sites whose cookies to clear and keep (cookie_domains, cookie_keep) from this policy file instead of the agent's policy")
@@ -116,7 +111,7 @@ func parse(args []string, stdout, stderr io.Writer) (options, int, bool) {
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
-		fs.PrintDefaults()
+		printFlags(fs.Output(), fs)
 		fmt.Fprint(fs.Output(), `
 Only one tray runs for each person: starting it again (for example from the
 applications menu) makes the running one show a notification, and the new
@@ -133,8 +128,10 @@ Examples:
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			_, _ = help.WriteTo(stdout)
 			return o, exitOK, false
 		}
+		fmt.Fprintf(stderr, "sessionguard-tray: %s (see --help)\n", singleDash.ReplaceAllString(err.Error(), "$1--$2"))
 		return o, exitUsage, false
 	}
 	if o.showVersion {
@@ -163,6 +160,26 @@ Examples:
 		}
 	})
 	return o, exitOK, true
+}
+
+// singleDash finds a flag the flag package names with one dash.
+var singleDash = regexp.MustCompile(`(^|[ :])-([a-z][a-z-]+)`)
+
+// printFlags lists the flags as every SessionGuard program writes them:
+// --name, never the flag package's -name.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, text := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		fmt.Fprintf(w, "%s\n    \t%s", line, strings.ReplaceAll(text, "\n", "\n    \t"))
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0s" {
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

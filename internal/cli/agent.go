@@ -32,10 +32,24 @@ type agentOptions struct {
 	policyFile string
 }
 
+// register adds the flags of `agent run`: it listens on the socket.
 func (o *agentOptions) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&o.stateDir, "state-dir", agent.DefaultStateDir(), "where results, the session log, the spool and credentials live")
-	cmd.Flags().StringVar(&o.socket, "socket", localapi.DefaultSocketPath(), "the local API socket")
-	cmd.Flags().StringVar(&o.policyFile, "policy", "", "judge against this policy file instead of the built-in default")
+	o.registerState(cmd, "")
+	cmd.Flags().StringVar(&o.socket, "socket", localapi.DefaultSocketPath(), "the local API socket to listen on")
+}
+
+// registerClient adds the flags of a command that asks the running agent
+// and, when none runs, works in-process over the state directory. Its
+// socket is empty by default: the system agent's, then the user's own,
+// so the practitioner reaches the root agent the tray shows.
+func (o *agentOptions) registerClient(cmd *cobra.Command) {
+	o.registerState(cmd, " (used when no agent runs)")
+	addSocketFlag(cmd, &o.socket)
+}
+
+func (o *agentOptions) registerState(cmd *cobra.Command, note string) {
+	cmd.Flags().StringVar(&o.stateDir, "state-dir", agent.DefaultStateDir(), "where results, the session log, the spool and credentials live"+note)
+	cmd.Flags().StringVar(&o.policyFile, "policy", "", "judge against this policy file instead of the built-in default"+note)
 }
 
 func (o *agentOptions) sessionLogPath() string { return filepath.Join(o.stateDir, "sessions.log") }
@@ -50,12 +64,20 @@ func (e *env) agentCommand() *cobra.Command {
 report_interval_seconds) and when the network changes, records sessions, and
 sends reports to your organisation's server when this computer is enrolled.
 The tray app and 'sessionguard status' read it through a local socket.`,
+		Example: `  sudo sessionguard agent install
+  sessionguard agent status
+  sudo sessionguard agent run --state-dir /tmp/sg-state --socket /tmp/sg-run/agent.sock`,
 	}
 	runCmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the agent in the foreground (the service manager runs this too)",
-		Args:  noArgs,
-		RunE:  e.agentRunE(run),
+		Long: `Run the agent in the foreground until Ctrl-C or SIGTERM: what the installed
+service runs. It logs structured lines (time=… level=… msg=…) to standard error
+for the service manager's journal.`,
+		Example: `  sudo sessionguard agent run
+  sessionguard agent run --state-dir /tmp/sg-state --socket /tmp/sg-run/agent.sock`,
+		Args: noArgs,
+		RunE: e.agentRunE(run),
 	}
 	opts.register(runCmd)
 	cmd.AddCommand(runCmd)
@@ -96,7 +118,7 @@ func (e *env) runAgent(ctx context.Context, o agentOptions) error {
 	if err != nil {
 		return err
 	}
-	srv := localapi.NewServer(localapi.NewHandler(a, localapi.DefaultAuthorizer(func() (string, error) {
+	srv := localapi.NewServer(localapi.NewHandler(agentWithLog{a, log}, localapi.DefaultAuthorizer(func() (string, error) {
 		u, err := cfg.Probe.ConsoleUser()
 		return u.UID, err
 	})))
@@ -238,4 +260,34 @@ func openAgentSessionLog(path string) (log *sessionlog.Log, open, lastEnded *rep
 	open, _ = sessionlog.OpenSession(entries)
 	lastEnded, _ = sessionlog.LastEnded(entries)
 	return log, open, lastEnded, nil
+}
+
+// agentWithLog is the agent as the local API serves it: with its session
+// log, which the practitioner reads through the agent (the file is
+// root-only).
+type agentWithLog struct {
+	*agent.Agent
+	log *sessionlog.Log
+}
+
+func (a agentWithLog) SessionLog(context.Context) (localapi.SessionLog, error) {
+	entries, sum, err := a.log.Snapshot()
+	return toSessionLog(a.log.Path(), entries, sum, err)
+}
+
+// toSessionLog is what the session log's reader found, as the local API
+// answers it; an error other than a broken chain is returned as is.
+func toSessionLog(path string, entries []sessionlog.Entry, sum sessionlog.Summary, err error) (localapi.SessionLog, error) {
+	l := localapi.SessionLog{Path: path, Records: sum.Records, Head: sum.Head, Entries: make([]localapi.SessionEntry, 0, len(entries))}
+	var broken *sessionlog.BrokenError
+	switch {
+	case errors.As(err, &broken):
+		l.Broken = &localapi.BrokenLine{Line: broken.Line, Seq: broken.Seq, Offset: broken.Offset, Reason: broken.Reason}
+	case err != nil:
+		return localapi.SessionLog{}, err
+	}
+	for _, en := range entries {
+		l.Entries = append(l.Entries, localapi.SessionEntry{Seq: en.Seq, Record: en.Record})
+	}
+	return l, nil
 }

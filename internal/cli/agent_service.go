@@ -73,7 +73,8 @@ foreground instead.`,
 		Long: `Stop the SessionGuard agent service and remove it from the service manager.
 Its state (results, session log, spool) stays on disk. Needs root (sudo) or an
 administrator.`,
-		Args: noArgs,
+		Example: `  sudo sessionguard agent uninstall`,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := manager()
 			if err != nil {
@@ -89,9 +90,10 @@ administrator.`,
 
 	control := func(verb, short, done string, op func(*agentservice.Manager) error) *cobra.Command {
 		return &cobra.Command{
-			Use:   verb,
-			Short: short,
-			Args:  noArgs,
+			Use:     verb,
+			Short:   short,
+			Example: "  sudo sessionguard agent " + verb,
+			Args:    noArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				m, err := manager()
 				if err != nil {
@@ -115,7 +117,8 @@ administrator.`,
 		Short: "Say whether the agent service is installed and running",
 		Long: `Say whether the SessionGuard agent service is running, stopped or not installed.
 Any user may ask. The exit code is 0 whenever the state could be read.`,
-		Args: noArgs,
+		Example: `  sessionguard agent status`,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := manager()
 			if err != nil {

@@ -116,9 +116,12 @@ func TestAgentRunAndSessions(t *testing.T) {
 	}
 	// Standalone: with no agent the same commands work in-process, and the
 	// open session survives between commands through the log.
-	out, _, code = run(t, "session", "start", "--label", "CR-7", "--override-reason", "Urgent", "--socket", socket, "--state-dir", state, "--policy", pol)
+	out, errOut, code = run(t, "session", "start", "--label", "CR-7", "--override-reason", "Urgent", "--socket", socket, "--state-dir", state, "--policy", pol)
 	if code != 0 || !strings.Contains(out, "started") {
 		t.Fatalf("standalone start: exit %d\n%s", code, out)
+	}
+	if want := "Note: the SessionGuard agent is not running, so this is recorded in " + logPath + " only."; !strings.HasPrefix(errOut, want) {
+		t.Errorf("standalone start: stderr %q, want %q", errOut, want)
 	}
 	if out, _, code := run(t, "session", "end", "--socket", socket, "--state-dir", state); code != 0 || !strings.Contains(out, "CR-7 ended") {
 		t.Errorf("standalone end: exit %d\n%s", code, out)

@@ -1,11 +1,16 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
@@ -43,24 +48,51 @@ func (o *checkOptions) resolve(e *env) (checks.Policy, []checks.Check, error) {
 }
 
 func (e *env) checkCommand() *cobra.Command {
-	var opts checkOptions
-	var replay string
+	var (
+		opts          checkOptions
+		replay        string
+		local, cached bool
+		socket        string
+	)
 	cmd := &cobra.Command{
 		Use:   "check",
-		Short: "Run the checks on this computer (or on an evidence bundle) and say what to fix",
-		Long: `Run every check (or those named with --only) and print one line per check with
-what to fix under each one that is not passing.
+		Short: "Check this computer (through the SessionGuard agent) and say what to fix",
+		Long: `Check this computer and print one line per check (or those named with --only)
+with what to fix under each one that is not passing.
 
-With --replay DIR the checks read a recorded evidence bundle instead of this
-computer (see 'sessionguard evidence record').`,
+When the SessionGuard agent runs (it runs as an administrator, so it can read
+everything the checks need), check asks it: a fresh run when you are the person
+at this computer's screen or an administrator, else its latest results, which
+the tray shows too. --cached takes the latest results without a new run.
+
+When the agent is not running, the checks run here with your own rights, and a
+note says so: some may then say unknown, or differ from what the agent would
+find. --local always runs them here; so do --policy and --replay (the checks
+read a recorded evidence bundle instead of this computer; see 'sessionguard
+evidence record').`,
 		Example: `  sessionguard check
   sessionguard check --json --only disk_encryption,firewall
+  sessionguard check --local
   sessionguard check --replay ./bundle-from-support`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			pol, list, err := opts.resolve(e)
 			if err != nil {
 				return err
+			}
+			if !local && replay == "" && opts.policyFile == "" {
+				rep, from, err := e.checkWithAgent(cmd.Context(), socket, opts, cached)
+				if err == nil {
+					err = e.printReport(rep, opts.json)
+					if !opts.json {
+						fmt.Fprintln(e.stdout, from)
+					}
+					return err
+				}
+				if !errors.Is(err, localapi.ErrAgentNotRunning) {
+					return err
+				}
+				e.noteNoAgent("the checks ran here")
 			}
 			var p probe.Probe = probe.New()
 			if replay != "" {
@@ -74,7 +106,99 @@ computer (see 'sessionguard evidence record').`,
 	}
 	opts.register(cmd)
 	cmd.Flags().StringVar(&replay, "replay", "", "read the evidence bundle in `DIR` instead of this computer")
+	cmd.Flags().BoolVar(&local, "local", false, "run the checks here, with your own rights, without asking the agent")
+	cmd.Flags().BoolVar(&cached, "cached", false, "show the agent's latest results without a new run")
+	addSocketFlag(cmd, &socket)
+	cmd.MarkFlagsMutuallyExclusive("local", "cached")
+	cmd.MarkFlagsMutuallyExclusive("replay", "cached")
+	cmd.MarkFlagsMutuallyExclusive("policy", "cached")
 	return cmd
+}
+
+// noteNoAgent says on stderr, in one sentence, that no agent answered and
+// what the command did instead.
+func (e *env) noteNoAgent(did string) {
+	rights := ""
+	if os.Geteuid() != 0 {
+		rights = " with your own rights (some may say unknown where the agent would know)"
+	}
+	fmt.Fprintf(e.stderr, "Note: the SessionGuard agent is not running, so %s%s. Start it with 'sudo sessionguard agent start', or add --local to check here on purpose.\n", did, rights)
+}
+
+// agentReportWait bounds waiting for the agent's first run, for a user who
+// may not ask for one.
+const agentReportWait = 2 * time.Minute
+
+// checkWithAgent asks the running agent: a fresh run when the caller may
+// ask for one (and did not ask for --cached), else the latest results.
+// --only picks from them. It also says where the report came from.
+// ErrAgentNotRunning when no agent answers.
+func (e *env) checkWithAgent(ctx context.Context, socket string, opts checkOptions, cached bool) (checks.Report, string, error) {
+	c := localapi.NewClient(socket)
+	defer c.Close()
+	st, err := c.Status(ctx)
+	if errors.Is(err, localapi.ErrAgentNotRunning) {
+		return checks.Report{}, "", err
+	}
+	if err != nil {
+		return checks.Report{}, "", fmt.Errorf("cannot reach the SessionGuard agent: %w (add --local to check here instead)", err)
+	}
+	var rep checks.Report
+	if st.CanWrite && !cached {
+		rep, err = c.Run(ctx)
+	} else {
+		rep, err = c.Results(ctx)
+		if errors.Is(err, localapi.ErrNoResults) {
+			rep, err = waitForResults(ctx, c)
+		}
+	}
+	if err != nil {
+		return checks.Report{}, "", fmt.Errorf("asking the SessionGuard agent for its results: %w (add --local to check here instead)", err)
+	}
+	if len(opts.only) > 0 {
+		var kept []checks.Result
+		for _, r := range rep.Results {
+			if slices.Contains(opts.only, r.ID) {
+				kept = append(kept, r)
+			}
+		}
+		rep.Results, rep.Ready = kept, checks.ReadyOf(kept)
+	}
+	return rep, agentProvenance(st, rep, cached), nil
+}
+
+// agentProvenance is the line under the report that says where it came
+// from.
+func agentProvenance(st localapi.Status, rep checks.Report, cached bool) string {
+	when := rep.StartedAt.Local().Format("15:04")
+	switch {
+	case st.CanWrite && !cached:
+		return "Checked just now by the SessionGuard agent."
+	case st.CanWrite:
+		return "These are the SessionGuard agent's latest results, from " + when + ". Run 'sessionguard check' to check again."
+	default:
+		return "These are the SessionGuard agent's latest results, from " + when + ". Only the person at this computer's screen or an administrator can ask it to check again."
+	}
+}
+
+// waitForResults waits for the agent's first check run (it is starting)
+// and returns its results.
+func waitForResults(ctx context.Context, c *localapi.Client) (checks.Report, error) {
+	ctx, cancel := context.WithTimeout(ctx, agentReportWait)
+	defer cancel()
+	events, err := c.Watch(ctx)
+	if err != nil {
+		return checks.Report{}, err
+	}
+	for ev := range events {
+		if !ev.Status.Running && !ev.Status.LastRunAt.IsZero() {
+			return c.Results(ctx)
+		}
+	}
+	if ctx.Err() != nil {
+		return checks.Report{}, errors.New("the agent has not finished its first check yet")
+	}
+	return checks.Report{}, errors.New("the agent stopped before its first check finished")
 }
 
 // printReport writes the report and turns its verdict into the exit status.
@@ -96,6 +220,9 @@ func (e *env) evidenceCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "evidence",
 		Short: "Record what the checks see, for support and tests",
+		Long: `Record what the checks see on this computer as an evidence bundle, which your
+IT support replays with 'sessionguard check --replay DIR'.`,
+		Example: `  sudo sessionguard evidence record ./evidence-for-support`,
 	}
 	var opts checkOptions
 	record := &cobra.Command{
@@ -107,6 +234,8 @@ exist or be empty. Send the bundle to your IT support; they replay it with
 'sessionguard check --replay DIR'. The bundle holds only what the checks read,
 with network names and hardware addresses replaced by pseudonyms; look through
 it before you send it.`,
+		Example: `  sudo sessionguard evidence record ./evidence-for-support
+  sessionguard evidence record /tmp/bundle --only firewall --json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return fmt.Errorf("%s needs exactly one DIR argument (see '%s --help')", cmd.CommandPath(), cmd.CommandPath())

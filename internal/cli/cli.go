@@ -38,12 +38,15 @@ type env struct {
 	checks         []checks.Check
 	// colour reports whether stdout should get ANSI colours.
 	colour func() bool
+	// processLog: stderr is the process's own, so the default logger may
+	// be pointed at it (see logTo).
+	processLog bool
 }
 
 // Main runs the CLI with args (without the program name) and returns the
 // exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	e := &env{stdout: stdout, stderr: stderr, checks: all.Checks(), colour: func() bool { return isColourTerminal(stdout) }}
+	e := &env{stdout: stdout, stderr: stderr, checks: all.Checks(), colour: func() bool { return isColourTerminal(stdout) }, processLog: stderr == os.Stderr}
 	return e.main(args)
 }
 
@@ -79,16 +82,27 @@ Each check says pass, warn, fail, unknown (could not be read) or not applicable,
 and tells you in plain English what to fix.
 
 Exit codes: 0 ready, 1 a required check is not passing, 2 usage or internal error.`,
+		Example: `  sessionguard check
+  sessionguard status
+  sessionguard session start --label CR-2291
+  sessionguard session end
+  sessionguard version`,
 		Version:       Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			if e.processLog {
+				logTo(e.stderr, cmd.CommandPath() == "sessionguard agent run")
+			}
+		},
 	}
+	root.SetVersionTemplate("sessionguard {{.Version}}\n")
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see '%s --help')", err, cmd.CommandPath())
 	})
-	root.AddCommand(e.checkCommand(), e.evidenceCommand(), e.cookiesCommand(), e.statusCommand(), e.sessionCommand(), e.agentCommand(), e.enrollCommand(), e.onboardCommand())
+	root.AddCommand(e.checkCommand(), e.evidenceCommand(), e.cookiesCommand(), e.statusCommand(), e.sessionCommand(), e.agentCommand(), e.enrollCommand(), e.onboardCommand(), e.versionCommand())
 	return root
 }
 

@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
@@ -102,7 +105,7 @@ func TestLiveCheckOnThisMachine(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the live acceptance run is for the Linux CI machine")
 	}
-	stdout, stderr, code := run(t, "check", "--json")
+	stdout, stderr, code := run(t, "check", "--local", "--json")
 	if code != ExitReady && code != ExitNotReady {
 		t.Fatalf("exit %d, stderr %s", code, stderr)
 	}
@@ -198,5 +201,52 @@ func BenchmarkLiveCheck(b *testing.B) {
 	list := all.Checks()
 	for b.Loop() {
 		checks.Run(context.Background(), p, pol, list)
+	}
+}
+
+// TestEveryCommandHasHelpWithExamples runs --help on every command as a
+// person would and wants examples, and flags written one way: --name.
+func TestEveryCommandHasHelpWithExamples(t *testing.T) {
+	e := &env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, checks: all.Checks(), colour: func() bool { return false }}
+	singleDash := regexp.MustCompile(`(?m)(^|[\s'"(])-[a-z][a-z-]+`)
+	examples := regexp.MustCompile(`Examples:\n  (sudo )?sessionguard `)
+	var walk func(c *cobra.Command)
+	n := 0
+	walk = func(c *cobra.Command) {
+		if c.Hidden {
+			return
+		}
+		n++
+		args := append(strings.Fields(c.CommandPath())[1:], "--help")
+		stdout, stderr, code := run(t, args...)
+		if code != 0 || !examples.MatchString(stdout) || stderr != "" {
+			t.Errorf("%s --help: exit %d, no examples?\n%s%s", c.CommandPath(), code, stdout, stderr)
+		}
+		if m := singleDash.FindAllString(stdout, -1); len(m) > 0 {
+			t.Errorf("%s --help has single-dash long flags %q", c.CommandPath(), m)
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(e.rootCommand())
+	if n < 24 {
+		t.Errorf("walked %d commands only", n)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	if stdout, _, code := run(t, "--version"); code != 0 || stdout != "sessionguard "+Version+"\n" {
+		t.Errorf("--version: exit %d %q", code, stdout)
+	}
+	sock := filepath.Join(t.TempDir(), "none.sock")
+	stdout, _, code := run(t, "version", "--socket", sock)
+	if code != 0 || !strings.HasPrefix(stdout, "sessionguard "+Version+" ("+runtime.GOOS+"/"+runtime.GOARCH+")\n") || !strings.Contains(stdout, "not running") {
+		t.Errorf("version: exit %d %q", code, stdout)
+	}
+	stdout, _, _ = run(t, "version", "--socket", sock, "--json")
+	var v versionJSON
+	if err := json.Unmarshal([]byte(stdout), &v); err != nil || v.Version != Version || v.Agent != "" {
+		t.Errorf("version --json: %q %v", stdout, err)
 	}
 }

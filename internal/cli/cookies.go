@@ -42,6 +42,9 @@ func (e *env) cookiesCommand() *cobra.Command {
 Chrome, Chromium, Edge, Brave, Vivaldi, Opera, Firefox and Safari are supported.
 A browser that is open keeps its cookies in memory, so its profiles are skipped
 until you close it (or use --close-browsers).`,
+		Example: `  sessionguard cookies list
+  sessionguard cookies clear --close-browsers
+  sessionguard cookies clear --domain zoom.us --dry-run`,
 	}
 	cmd.AddCommand(e.cookiesListCommand(), e.cookiesClearCommand())
 	return cmd

@@ -89,6 +89,9 @@ func TestCookiesClearRunningBrowserExits1(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+	if strings.Contains(out, "SingletonLock") || strings.Contains(out, "lock") {
+		t.Errorf("the practitioner is told about lock files:\n%s", out)
+	}
 	if n := countRows(t, chromeDB, "cookies"); n != 5 {
 		t.Errorf("skipped Chromium profile has %d cookies, want 5 untouched", n)
 	}

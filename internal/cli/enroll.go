@@ -70,7 +70,7 @@ see in the process list. Enrolling again replaces the previous enrolment.`,
 			if err != nil {
 				return err
 			}
-			store, err := enrollStore(filepath.Join(stateDir, CredentialsFile), slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+			store, err := enrollStore(filepath.Join(stateDir, CredentialsFile), newPlainLogger(e.stderr))
 			if err != nil {
 				return err
 			}

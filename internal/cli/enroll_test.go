@@ -120,6 +120,10 @@ func TestEnrollCommand(t *testing.T) {
 			if !strings.Contains(stderr, "keyring unavailable") {
 				t.Fatalf("stderr %q, want the fallback warning", stderr)
 			}
+			// In a plain sentence, not a structured log line.
+			if !strings.HasPrefix(stderr, "Note: OS keyring unavailable") || strings.Contains(stderr, "level=") || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("stderr %q, want one plain sentence", stderr)
+			}
 		})
 	}
 }

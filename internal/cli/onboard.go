@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -88,7 +87,8 @@ policy or enrol file is unreadable).`,
 			return e.onboard(cmd, o)
 		},
 	}
-	o.agentOptions.register(cmd)
+	o.agentOptions.registerState(cmd, "")
+	addSocketFlag(cmd, &o.socket)
 	cmd.Flags().StringVar(&o.server, "server", "", "the SessionGuard server's `URL` (https://); default: "+ServerURLEnv+" or the enrol file")
 	cmd.Flags().StringVar(&o.secret, "secret", "", "the enrol `SECRET` (visible to other users in the process list; prefer --secret-file)")
 	cmd.Flags().StringVar(&o.secretFile, "secret-file", "", "read the enrol secret from `FILE` (\"-\" for standard input)")
@@ -212,7 +212,7 @@ func readEnrolConfig(path string) (map[string]string, error) {
 // one line how things stand. A failure is reported, not returned: the
 // install stands, and onboarding can be run again.
 func (e *env) onboardEnrol(ctx context.Context, s enrolSettings, stateDir string) string {
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := newPlainLogger(e.stderr)
 	store, err := enrollStore(filepath.Join(stateDir, CredentialsFile), log)
 	if err != nil {
 		return "cannot read the enrolment: " + oneLine(err.Error())
@@ -267,7 +267,7 @@ func (e *env) onboardRun(ctx context.Context, o agentOptions) (checks.Report, er
 		return checks.Report{}, err
 	}
 	defer log.Close()
-	cfg.Logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cfg.Logger = newPlainLogger(e.stderr)
 	a, err := agent.New(cfg)
 	if err != nil {
 		return checks.Report{}, err

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sessionguard/sessionguard/agent"
 	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -36,15 +39,31 @@ func (e *env) connect(ctx context.Context, o agentOptions) (backend, bool, error
 	client.Close()
 	cfg, log, err := e.agentConfig(o)
 	if err != nil {
-		return nil, false, err
+		return nil, false, &standaloneError{err}
 	}
 	a, err := agent.New(cfg)
 	if err != nil {
 		log.Close()
-		return nil, false, err
+		return nil, false, &standaloneError{err}
 	}
 	return &inProcess{Agent: a, log: log}, false, nil
 }
+
+// noteRecordedHere says that, with no agent, a session command records in
+// the state directory's own log, which the agent does not see.
+func (e *env) noteRecordedHere(o agentOptions) {
+	fmt.Fprintf(e.stderr, "Note: the SessionGuard agent is not running, so this is recorded in %s only. Start the agent with 'sudo sessionguard agent start'.\n", o.sessionLogPath())
+}
+
+// standaloneError: no agent runs, and none could be made in-process (the
+// state directory cannot be written, a policy file is bad).
+type standaloneError struct{ err error }
+
+func (e *standaloneError) Error() string {
+	return "the SessionGuard agent is not running, and this cannot be done without it: " + e.err.Error()
+}
+
+func (e *standaloneError) Unwrap() error { return e.err }
 
 // inProcess adapts an in-process agent to backend.
 type inProcess struct {
@@ -68,6 +87,10 @@ func (e *env) sessionCommand() *cobra.Command {
 records the start; afterwards 'sessionguard session end' clears your browser
 cookies and records the end. Use a case reference as the label (CR-2291), never
 a client's name, email address or phone number.`,
+		Example: `  sessionguard session start --label CR-2291
+  sessionguard session end
+  sessionguard session list
+  sessionguard session verify`,
 	}
 	cmd.AddCommand(e.sessionStartCommand(), e.sessionEndCommand(), e.sessionCookiesCommand())
 	cmd.AddCommand(e.sessionLogCommands()...)
@@ -93,9 +116,12 @@ Exit codes: 0 started, 1 not ready (nothing recorded), 2 usage or internal error
   sessionguard session start --label CR-2291 --override-reason "Client in crisis; laptop update pending"`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, _, err := e.connect(cmd.Context(), opts)
+			b, running, err := e.connect(cmd.Context(), opts)
 			if err != nil {
 				return err
+			}
+			if !running {
+				e.noteRecordedHere(opts)
 			}
 			defer b.Close()
 			rec, err := b.StartSession(cmd.Context(), req)
@@ -103,6 +129,9 @@ Exit codes: 0 started, 1 not ready (nothing recorded), 2 usage or internal error
 			if errors.As(err, &nr) {
 				e.printNotReady(nr)
 				return errNotReady
+			}
+			if errors.Is(err, localapi.ErrSessionOpen) {
+				return e.sessionOpenError(cmd.Context(), b)
 			}
 			if err != nil {
 				return err
@@ -112,13 +141,13 @@ Exit codes: 0 started, 1 not ready (nothing recorded), 2 usage or internal error
 			}
 			fmt.Fprintf(e.stdout, "Session %s started at %s.", rec.Label, rec.At.Local().Format("15:04"))
 			if rec.Override != nil {
-				fmt.Fprintf(e.stdout, " Started anyway although %s did not pass; your reason was recorded.", strings.Join(rec.Override.Checks, ", "))
+				fmt.Fprintf(e.stdout, " Started anyway although %s did not pass; your reason was recorded.", e.titles(rec.Override.Checks))
 			}
 			fmt.Fprintln(e.stdout, "\nAfter the call, run 'sessionguard session end' to clear your browser cookies and close the record.")
 			return nil
 		},
 	}
-	opts.register(cmd)
+	opts.registerClient(cmd)
 	cmd.Flags().StringVar(&req.Label, "label", "", "a case reference such as CR-2291 (never a name, email address or phone number)")
 	cmd.Flags().StringVar(&req.OverrideReason, "override-reason", "", "start although a required check is not passing, when the policy allows it; the reason is recorded")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the session record as JSON")
@@ -126,8 +155,64 @@ Exit codes: 0 started, 1 not ready (nothing recorded), 2 usage or internal error
 	return cmd
 }
 
+// sessionOpenError says which session is open (its label, when it
+// started) and how to end it.
+func (e *env) sessionOpenError(ctx context.Context, b backend) error {
+	const end = "end it first with 'sessionguard session end' (or End session in the tray)"
+	st, err := b.Status(ctx)
+	if err != nil || st.Session == nil {
+		return errors.New("a session is already open: " + end)
+	}
+	at := st.Session.At.Local()
+	when := at.Format("15:04")
+	if y, m, d := time.Now().Date(); at.Year() != y || at.Month() != m || at.Day() != d {
+		when = at.Format("Mon 2 Jan 15:04")
+	}
+	return fmt.Errorf("session %s is already open (started at %s, %s ago): %s", printable(st.Session.Label), when, roughDuration(time.Since(at)), end)
+}
+
+// roughDuration is "5 minutes", "2 hours 10 minutes", "3 days".
+func roughDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "less than a minute"
+	case d < time.Hour:
+		return countNoun(int(d/time.Minute), "minute")
+	case d < 24*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return countNoun(h, "hour")
+		}
+		return countNoun(h, "hour") + " " + countNoun(m, "minute")
+	default:
+		return countNoun(int(d/(24*time.Hour)), "day")
+	}
+}
+
+// titles names checks by their titles ("Disk encryption and Firewall"),
+// an id only when no check has it.
+func (e *env) titles(ids []string) string {
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = id
+		for _, c := range e.checks {
+			if c.ID() == id {
+				names[i] = c.Title()
+				break
+			}
+		}
+	}
+	switch len(names) {
+	case 0:
+		return "a required check"
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
 func (e *env) printNotReady(nr *localapi.NotReadyError) {
-	fmt.Fprintf(e.stdout, "This computer is not ready for a session: %s did not pass.\n", strings.Join(nr.NotPassing, ", "))
+	fmt.Fprintf(e.stdout, "This computer is not ready for a session: %s did not pass.\n", e.titles(nr.NotPassing))
 	fmt.Fprintln(e.stdout, "Run 'sessionguard check' to see what to fix.")
 	if nr.OverrideAllowed {
 		fmt.Fprintln(e.stdout, "Your organisation allows starting anyway: add --override-reason \"why it cannot wait\"; the reason is recorded.")
@@ -152,6 +237,9 @@ add --close-browsers.
 
 Exit codes: 0 ended and every browser cleared, 1 ended but a browser could not
 be cleared, 2 no open session, usage or internal error.`,
+		Example: `  sessionguard session end
+  sessionguard session end --close-browsers
+  sessionguard session end --keep mybank.co.uk`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -195,7 +283,7 @@ be cleared, 2 no open session, usage or internal error.`,
 			return nil
 		},
 	}
-	opts.register(cmd)
+	opts.registerClient(cmd)
 	cookies.registerSessionFlags(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the end record as JSON")
 	return cmd
@@ -218,6 +306,8 @@ can be added to, and only until the next one starts.
 
 Exit codes: 0 cleared and recorded, 1 recorded but a browser could not be
 cleared, 2 no ended session, usage or internal error.`,
+		Example: `  sessionguard session cookies
+  sessionguard session cookies --close-browsers`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -251,7 +341,7 @@ cleared, 2 no ended session, usage or internal error.`,
 			return nil
 		},
 	}
-	opts.register(cmd)
+	opts.registerClient(cmd)
 	cookies.registerSessionFlags(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the cookies record as JSON")
 	return cmd
@@ -261,9 +351,12 @@ cleared, 2 no ended session, usage or internal error.`,
 // cookies at the policy in force (the agent's, maybe the server's) unless
 // --policy names a file: what session end and session cookies share.
 func (e *env) connectToClear(ctx context.Context, opts agentOptions, cookies *cookieOptions) (backend, localapi.Status, error) {
-	b, _, err := e.connect(ctx, opts)
+	b, running, err := e.connect(ctx, opts)
 	if err != nil {
 		return nil, localapi.Status{}, err
+	}
+	if !running {
+		e.noteRecordedHere(opts)
 	}
 	st, err := b.Status(ctx)
 	if err != nil {
@@ -292,24 +385,18 @@ func (e *env) statusCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the traffic light: is this computer ready, is a session open",
-		Long: `Ask the running agent for its latest results (without running the checks
-again). When no agent runs, the checks run here and now.
+		Long: `Ask the running SessionGuard agent for its traffic light, as the tray shows it:
+its latest results (without running the checks again), the open session and
+where it reports. When no agent runs, the checks run here and now, with your
+own rights. 'sessionguard check' shows every check with what to fix.
 
 Exit codes: 0 ready, 1 not ready, 2 usage or internal error.`,
+		Example: `  sessionguard status
+  sessionguard status --json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			b, running, err := e.connect(ctx, opts)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			if !running {
-				if _, err := b.(*inProcess).Run(ctx); err != nil {
-					return err
-				}
-			}
-			st, err := b.Status(ctx)
+			st, running, err := e.statusOf(ctx, opts)
 			if err != nil {
 				return err
 			}
@@ -326,9 +413,32 @@ Exit codes: 0 ready, 1 not ready, 2 usage or internal error.`,
 			return nil
 		},
 	}
-	opts.register(cmd)
+	opts.registerClient(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
 	return cmd
+}
+
+// statusOf asks the running agent for its status; with none it runs the
+// checks here (in-process over the state directory when it can be
+// written, which keeps an open session in view, else in memory).
+func (e *env) statusOf(ctx context.Context, opts agentOptions) (localapi.Status, bool, error) {
+	b, running, err := e.connect(ctx, opts)
+	var se *standaloneError
+	if errors.As(err, &se) && opts.policyFile == "" {
+		rep := checks.Run(ctx, probe.New(), checks.Default(), e.checks)
+		return localapi.Status{Version: Version, Light: agent.LightOf(rep), Ready: rep.Ready, LastRunAt: rep.StartedAt}, false, nil
+	}
+	if err != nil {
+		return localapi.Status{}, false, err
+	}
+	defer b.Close()
+	if !running {
+		if _, err := b.(*inProcess).Run(ctx); err != nil {
+			return localapi.Status{}, false, err
+		}
+	}
+	st, err := b.Status(ctx)
+	return st, running, err
 }
 
 var lightWords = map[localapi.Light]string{
@@ -349,7 +459,7 @@ func (e *env) renderStatus(st localapi.Status, running bool) {
 		fmt.Fprintf(e.stdout, "Session open: %s since %s\n", st.Session.Label, st.Session.At.Local().Format("15:04"))
 	}
 	if !running {
-		fmt.Fprintln(e.stdout, "The SessionGuard agent is not running; these results are from a check run just now.")
+		fmt.Fprintln(e.stdout, "The SessionGuard agent is not running, so these results are from a check run here just now; 'sessionguard check' shows them in full.")
 	} else if st.Revoked {
 		fmt.Fprintf(e.stdout, "This device was removed from %s; ask your IT support for a new enrolment secret and run 'sessionguard enroll' again.\n", st.Server)
 	} else if st.Enrolled {

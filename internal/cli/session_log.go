@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
+	"github.com/sessionguard/sessionguard/internal/statedir"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -30,14 +33,93 @@ func (e *env) sessionLogCommands() []*cobra.Command {
 	return []*cobra.Command{e.sessionListCommand(), e.sessionVerifyCommand()}
 }
 
-func addLogFlag(cmd *cobra.Command, path *string) {
-	cmd.Flags().StringVar(path, "log", sessionlog.DefaultLogPath(), "the session log `FILE`")
+func addLogFlag(cmd *cobra.Command, path *string, socket *string) {
+	cmd.Flags().StringVar(path, "log", "", "read this session log `FILE` yourself instead of asking the agent (default: the agent's, through its socket)")
+	addSocketFlag(cmd, socket)
+}
+
+// sessionLogRead is a session log as one of the two commands found it.
+type sessionLogRead struct {
+	localapi.SessionLog
+	// fromAgent: the running agent read and checked it.
+	fromAgent bool
+	// missing: there is no log at Path (no agent ran here, or it was
+	// removed).
+	missing bool
+}
+
+// readSessionLog reads the session log: the file --log names, else the
+// running agent's through its socket (the log is root's; the practitioner
+// at the screen may read it through the agent), else, with no agent, the
+// default file.
+func (e *env) readSessionLog(cmd *cobra.Command, path, socket string) (sessionLogRead, error) {
+	if path != "" {
+		l, err := readSessionLogFile(path)
+		switch {
+		case l.missing:
+			return l, fmt.Errorf("there is no session log at %s", path)
+		case errors.Is(err, fs.ErrPermission):
+			return l, fmt.Errorf("the session log %s can be read by an administrator only: leave out --log to see it through the SessionGuard agent, or use sudo", path)
+		}
+		return l, err
+	}
+	c := localapi.NewClient(socket)
+	defer c.Close()
+	l, err := c.SessionLog(cmd.Context())
+	switch {
+	case err == nil:
+		return sessionLogRead{SessionLog: l, fromAgent: true}, nil
+	case errors.Is(err, localapi.ErrForbidden):
+		return sessionLogRead{}, errors.New("only an administrator or the person logged in at this computer's screen may see its sessions; run it with sudo")
+	case !errors.Is(err, localapi.ErrAgentNotRunning) && !errors.Is(err, localapi.ErrUnsupported):
+		return sessionLogRead{}, fmt.Errorf("asking the SessionGuard agent for the session log: %w", err)
+	}
+	path = sessionlog.DefaultLogPath()
+	if path == "" {
+		return sessionLogRead{}, errors.New("the SessionGuard agent is not running and there is no default session log here (no home folder): use --log FILE")
+	}
+	own, err := readSessionLogFile(path)
+	// The system agent's log is there but its agent is not: saying "no
+	// sessions" from the user's own (missing) log would mislead.
+	if sys := filepath.Join(statedir.SystemDir(), "sessions.log"); err == nil && own.missing && sys != path {
+		if _, serr := os.Stat(sys); !errors.Is(serr, fs.ErrNotExist) {
+			return own, fmt.Errorf("the SessionGuard agent is not running, and its session log (%s) can be read through it or by an administrator only: start it with 'sudo sessionguard agent start', or use sudo", sys)
+		}
+	}
+	return own, err
+}
+
+// readSessionLogFile reads and checks the log file at path; a log that
+// does not exist is missing, not an error.
+func readSessionLogFile(path string) (sessionLogRead, error) {
+	out := sessionLogRead{SessionLog: localapi.SessionLog{Path: path, Entries: []localapi.SessionEntry{}}}
+	f, err := os.Open(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		out.missing = true
+		return out, nil
+	case errors.Is(err, fs.ErrPermission):
+		return out, fmt.Errorf("the session log %s can be read by an administrator only; start the SessionGuard agent (sudo sessionguard agent start) to see it through the agent, or use sudo: %w", path, fs.ErrPermission)
+	case err != nil:
+		return out, fmt.Errorf("reading the session log: %w", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return out, fmt.Errorf("session log %s is a folder, not a file", path)
+	}
+	entries, sum, err := sessionlog.ReadChecked(f)
+	l, err := toSessionLog(path, entries, sum, err)
+	if err != nil {
+		return out, fmt.Errorf("reading session log %s: %w", path, err)
+	}
+	out.SessionLog = l
+	return out, nil
 }
 
 func (e *env) sessionListCommand() *cobra.Command {
 	var (
-		path   string
-		asJSON bool
+		path, socket string
+		asJSON       bool
 	)
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -47,58 +129,54 @@ and ended, its case label, whether the computer was ready, any override with its
 reason, and how many cookies were cleared at the end (and later, when a browser
 that was open at the end was cleared afterwards).
 
+The log belongs to the SessionGuard agent; the person at this computer's
+screen (and an administrator) sees it through the running agent. With no agent
+running, the log file is read directly; --log FILE reads another copy.
+
 Exit codes: 0 listed, 1 the log is broken (the list is shown, with a warning;
 see 'sessionguard session verify'), 2 the log cannot be read.`,
 		Example: `  sessionguard session list
-  sessionguard session list --json`,
+  sessionguard session list --json
+  sudo sessionguard session list --log /root/sessions-copy.log`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := openSessionLog(path)
+			l, err := e.readSessionLog(cmd, path, socket)
 			if err != nil {
 				return err
 			}
-			var entries []sessionlog.Entry
-			if f != nil {
-				defer f.Close()
-				entries, err = sessionlog.Read(f)
+			trusted := len(l.Entries)
+			if l.Broken != nil {
+				trusted = l.Broken.Line - 1
 			}
-			var broken *sessionlog.BrokenError
-			if err != nil && !errors.As(err, &broken) {
-				return fmt.Errorf("reading session log %s: %w", path, err)
-			}
-			trusted := len(entries)
-			if broken != nil {
-				trusted = broken.Line - 1
-			}
-			sessions := pairSessions(entries, trusted)
+			sessions := pairSessions(l.Entries, trusted)
 			if asJSON {
-				out := sessionListJSON{Schema: sessionListSchema, Log: path, Intact: broken == nil, Sessions: sessions}
-				if broken != nil {
-					out.Broken = &brokenJSON{Line: broken.Line, Seq: broken.Seq, Reason: broken.Reason}
+				out := sessionListJSON{Schema: sessionListSchema, Log: l.Path, Intact: l.Broken == nil, Sessions: sessions}
+				if b := l.Broken; b != nil {
+					out.Broken = &brokenJSON{Line: b.Line, Seq: b.Seq, Reason: b.Reason}
 				}
 				if err := writeJSON(e.stdout, out); err != nil {
 					return err
 				}
-			} else if f == nil {
-				fmt.Fprintf(e.stdout, "No sessions recorded yet (there is no session log at %s).\n", path)
+			} else if l.missing {
+				fmt.Fprintf(e.stdout, "No sessions recorded yet (there is no session log at %s).\n", l.Path)
 			} else {
-				renderSessions(e.stdout, sessions)
+				renderSessions(e.stdout, sessions, e.titles)
 			}
-			if broken != nil {
-				fmt.Fprintf(e.stderr, "Warning: the session log is BROKEN at line %d (record seq %s): %s\n", broken.Line, seqText(broken.Seq), broken.Reason)
-				fmt.Fprintf(e.stderr, "Records from line %d on cannot be trusted. Run 'sessionguard session verify' for details.\n", broken.Line)
+			if b := l.Broken; b != nil {
+				fmt.Fprintf(e.stderr, "Warning: the session log is BROKEN at line %d (record seq %s): %s\n", b.Line, seqText(b.Seq), b.Reason)
+				fmt.Fprintf(e.stderr, "Records from line %d on cannot be trusted. Run 'sessionguard session verify' for details.\n", b.Line)
 				return errLogBroken
 			}
 			return nil
 		},
 	}
-	addLogFlag(cmd, &path)
+	addLogFlag(cmd, &path, &socket)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the sessions as JSON (schema "+sessionListSchema+")")
 	return cmd
 }
 
 func (e *env) sessionVerifyCommand() *cobra.Command {
-	var path string
+	var path, socket string
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Prove that the session log is intact, or show the first record that is not",
@@ -108,64 +186,43 @@ The first broken line is reported. The hash of the last record is printed: note
 it, and a later verify that shows the same hash at the same record proves that
 nothing was removed from the end either.
 
-Exit codes: 0 intact (or no log yet), 1 broken, 2 the log cannot be read.`,
+The running SessionGuard agent checks its own log (the person at the screen
+may ask it); with no agent running the log file is checked directly; --log
+FILE checks another copy. A log that is not there is an error, never "OK":
+the agent creates it when it first starts.
+
+Exit codes: 0 intact, 1 broken, 2 there is no log or it cannot be read.`,
 		Example: `  sessionguard session verify
-  sessionguard session verify --log /var/lib/sessionguard/sessions.log`,
+  sudo sessionguard session verify --log /var/lib/sessionguard/sessions.log`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := openSessionLog(path)
+			l, err := e.readSessionLog(cmd, path, socket)
 			if err != nil {
 				return err
 			}
-			if f == nil {
-				fmt.Fprintf(e.stdout, "OK: no records (there is no session log at %s yet).\n", path)
+			if l.missing {
+				return fmt.Errorf("there is no session log at %s, so there is nothing to verify (the SessionGuard agent creates it when it first starts; if sessions were recorded here, the log has been removed)", l.Path)
+			}
+			if l.fromAgent {
+				fmt.Fprintf(e.stdout, "Checked by the SessionGuard agent: %s\n", l.Path)
+			}
+			if b := l.Broken; b != nil {
+				fmt.Fprintf(e.stdout, "BROKEN at line %d (record seq %s): %s\n", b.Line, seqText(b.Seq), b.Reason)
+				fmt.Fprintf(e.stdout, "Intact before it: %s (the first %d bytes of the file).\n", countNoun(l.Records, "record"), b.Offset)
+				fmt.Fprintf(e.stdout, "Keep a copy of %s as evidence before changing anything.\n", l.Path)
+				return errLogBroken
+			}
+			if l.Records == 0 {
+				fmt.Fprintln(e.stdout, "OK: no records yet, the log is empty")
 				return nil
 			}
-			defer f.Close()
-			sum, err := sessionlog.Check(f)
-			var broken *sessionlog.BrokenError
-			switch {
-			case errors.As(err, &broken):
-				fmt.Fprintf(e.stdout, "BROKEN at line %d (record seq %s): %s\n", broken.Line, seqText(broken.Seq), broken.Reason)
-				fmt.Fprintf(e.stdout, "Intact before it: %s (the first %d bytes of the file).\n", countNoun(sum.Records, "record"), broken.Offset)
-				fmt.Fprintf(e.stdout, "Keep a copy of %s as evidence before changing anything.\n", path)
-				return errLogBroken
-			case err != nil:
-				return fmt.Errorf("verifying session log %s: %w", path, err)
-			case sum.Records == 0:
-				fmt.Fprintln(e.stdout, "OK: no records")
-			default:
-				fmt.Fprintf(e.stdout, "OK: %s, chain intact\n", countNoun(sum.Records, "record"))
-				fmt.Fprintf(e.stdout, "Last record (seq %d) hash: %s\n", sum.Records, sum.Head)
-			}
+			fmt.Fprintf(e.stdout, "OK: %s, chain intact\n", countNoun(l.Records, "record"))
+			fmt.Fprintf(e.stdout, "Last record (seq %d) hash: %s\n", l.Records, l.Head)
 			return nil
 		},
 	}
-	addLogFlag(cmd, &path)
+	addLogFlag(cmd, &path, &socket)
 	return cmd
-}
-
-// openSessionLog opens the log for reading; a log that does not exist yet
-// is (nil, nil).
-func openSessionLog(path string) (*os.File, error) {
-	if path == "" {
-		return nil, errors.New("there is no default session log here (no home directory): use --log FILE")
-	}
-	f, err := os.Open(path)
-	switch {
-	case err == nil:
-		if fi, err := f.Stat(); err == nil && fi.IsDir() {
-			f.Close()
-			return nil, fmt.Errorf("session log %s is a directory, not a file", path)
-		}
-		return f, nil
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, nil
-	case errors.Is(err, fs.ErrPermission):
-		return nil, fmt.Errorf("reading session log: %w (the agent's log can be read by root or an administrator only)", err)
-	default:
-		return nil, fmt.Errorf("reading session log: %w", err)
-	}
 }
 
 // sessionJSON is one session of `session list --json`: its start and end
@@ -201,7 +258,7 @@ type brokenJSON struct {
 
 // pairSessions joins each start to its end, in the order the sessions
 // appear in the log. Entries from trusted on are after a broken line.
-func pairSessions(entries []sessionlog.Entry, trusted int) []sessionJSON {
+func pairSessions(entries []localapi.SessionEntry, trusted int) []sessionJSON {
 	sessions := []sessionJSON{}
 	index := map[string]int{}
 	for n, en := range entries {
@@ -230,7 +287,9 @@ func pairSessions(entries []sessionlog.Entry, trusted int) []sessionJSON {
 	return sessions
 }
 
-func renderSessions(w io.Writer, sessions []sessionJSON) {
+// renderSessions writes the sessions as a table, and the overrides under
+// it with their reasons; titles names the checks that were not passing.
+func renderSessions(w io.Writer, sessions []sessionJSON, titles func([]string) string) {
 	if len(sessions) == 0 {
 		fmt.Fprintln(w, "No sessions recorded yet.")
 		return
@@ -290,7 +349,7 @@ func renderSessions(w io.Writer, sessions []sessionJSON) {
 			ov := o.s.Start.Override
 			fmt.Fprintf(w, "  [%d] %s %s: %s", o.n, o.when, printable(o.s.Label), printable(ov.Reason))
 			if len(ov.Checks) > 0 {
-				fmt.Fprintf(w, " (checks: %s)", printable(strings.Join(ov.Checks, ", ")))
+				fmt.Fprintf(w, " (not passing: %s)", printable(titles(ov.Checks)))
 			}
 			fmt.Fprintln(w)
 		}

@@ -95,6 +95,7 @@ Every command that opens the database says which one it uses.`,
 			return e.applyEnvironment(cmd)
 		},
 	}
+	root.SetVersionTemplate("sessionguard-server {{.Version}}\n")
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.PersistentFlags().StringVar(&e.db, "db", DefaultDB, "database: sqlite:PATH or postgres://user:pass@host/db")

@@ -50,6 +50,12 @@ func dir(goos string, euid int, getenv func(string) string, home func() (string,
 	return filepath.Join(h, ".local", "state", "sessionguard")
 }
 
+// SystemDir is the state directory of the agent running as root (SYSTEM
+// on Windows), whoever asks.
+func SystemDir() string {
+	return dir(runtime.GOOS, 0, os.Getenv, os.UserHomeDir)
+}
+
 // File is name inside Dir, or "" when there is no state directory. On
 // Windows paths it joins with a backslash.
 func File(name string) string {

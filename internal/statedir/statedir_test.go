@@ -66,3 +66,12 @@ func TestMkdirPrivate(t *testing.T) {
 		t.Errorf("second call: %v", err)
 	}
 }
+
+func TestSystemDirWhoeverAsks(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the Linux path")
+	}
+	if got := SystemDir(); got != "/var/lib/sessionguard" {
+		t.Errorf("SystemDir() = %q", got)
+	}
+}
