@@ -37,10 +37,17 @@ deps:
 	@if [ "$$(id -u)" -eq 0 ]; then scripts/pg-test-setup.sh; fi
 	$(GO) mod download
 
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+# go vet for the three OSes, and staticcheck (staticcheck.conf) for linux and
+# windows: darwin still has helpers that only other OSes call.
 vet:
 	$(GO) vet ./...
 	GOOS=windows $(GO) vet ./...
 	GOOS=darwin $(GO) vet ./...
+	GOBIN=$(abspath $(BIN)) GOOS= GOARCH= $(GO) install $(STATICCHECK)
+	$(BIN)/staticcheck ./...
+	GOOS=windows $(BIN)/staticcheck ./...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
