@@ -397,4 +397,3 @@ func List(ctx context.Context, o Options) ([]ProfileInfo, error) {
 	}
 	return out, nil
 }
-
