@@ -127,6 +127,8 @@ cat <<EOF
   Password:    $(cat "$var/admin-password")   ($admin_note; kept in $var/admin-password)
   Enrol other computers with:
                sessionguard enroll --server $url --secret-file $var/enroll-secret
+  This computer's checks, from another terminal:
+               bin/sessionguard status --socket $agent_socket
   The agent runs below and reports to the server; Ctrl-C stops both.
 EOF
 
