@@ -204,6 +204,10 @@ func (a accountNames) apply(r *Recorder) {
 	for i := range r.commands {
 		r.commands[i].Argv = a.argv(r.commands[i].Argv)
 	}
+	for i := range r.processes {
+		r.processes[i].Exe = a.path(r.processes[i].Exe)
+		r.processes[i].Cmdline = a.argv(r.processes[i].Cmdline)
+	}
 	for i := range r.denied {
 		r.denied[i].Path = a.path(r.denied[i].Path)
 		r.denied[i].Argv = a.argv(r.denied[i].Argv)

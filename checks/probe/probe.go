@@ -47,7 +47,7 @@ type Process struct {
 	PID     int32    `json:"pid"`
 	Name    string   `json:"name"`
 	Exe     string   `json:"exe"`
-	Cmdline []string `json:"cmdline"`
+	Cmdline []string `json:"cmdline,omitempty"`
 	User    string   `json:"user"`
 }
 

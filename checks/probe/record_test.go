@@ -90,13 +90,13 @@ func TestRecordScrubsWhatItKeeps(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw, _ := os.ReadFile(filepath.Join(dir, CommandsFile))
-	if strings.Contains(string(raw), "HomeNet") || !strings.Contains(string(raw), Pseudonym("network", "HomeNet")) || !strings.Contains(string(raw), "/ ext4") {
+	if strings.Contains(string(raw), "HomeNet") || !strings.Contains(string(raw), rec.BundlePseudonym("network", "HomeNet")) || !strings.Contains(string(raw), "/ ext4") {
 		t.Errorf("bundle commands: %s", raw)
 	}
 	if len(calls) != 4 || calls[0] != "nmcli" || calls[2] != "findmnt" {
 		t.Errorf("scrubber called for %v, want stdout and stderr of each command by logical name", calls)
 	}
-	if p := Pseudonym("network", "HomeNet"); p != Pseudonym("network", "homenet") || !strings.HasPrefix(p, "network-") || len(p) != len("network-")+8 {
+	if p := rec.BundlePseudonym("network", "HomeNet"); p != rec.BundlePseudonym("network", "homenet") || !strings.HasPrefix(p, "network-") || len(p) != len("network-")+16 {
 		t.Errorf("Pseudonym = %q", p)
 	}
 }
@@ -145,7 +145,7 @@ func TestRecordPseudonymisesTheConsoleUser(t *testing.T) {
 	if err := rec.WriteBundle(dir); err != nil {
 		t.Fatal(err)
 	}
-	sam := Pseudonym("user", "sam")
+	sam := rec.BundlePseudonym("user", "sam")
 	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -232,8 +232,8 @@ func TestRecordPseudonymisesWindowsAccounts(t *testing.T) {
 	if accounts[1]["Name"] != "alice" || accounts[1]["FullName"] != "Alice Smith" {
 		t.Errorf("the check's rows were changed: %v", accounts[1])
 	}
-	alice, bob := Pseudonym("user", "alice"), Pseudonym("user", "bob")
-	if Pseudonym("user", "Alice") != alice {
+	alice, bob := rec.BundlePseudonym("user", "alice"), rec.BundlePseudonym("user", "bob")
+	if rec.BundlePseudonym("user", "Alice") != alice {
 		t.Fatal("pseudonyms must ignore case, as Windows names do")
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, WMIFile))
