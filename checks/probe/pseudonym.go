@@ -1,11 +1,11 @@
 package probe
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"regexp"
 	"strings"
 	"sync"
 )
@@ -43,10 +43,6 @@ var standIns = struct {
 }{key: newPseudonymKey(), value: map[string]standIn{}}
 
 type standIn struct{ kind, value string }
-
-// standInPattern finds stand-ins (and anything shaped like one, which is
-// left alone unless it is one).
-var standInPattern = regexp.MustCompile(`[a-z]+-[0-9a-f]{16}`)
 
 // Pseudonym stands in for an identifying value of the given kind
 // ("network", "address", "ip", "host", "user"; lower-case letters) in an
@@ -105,21 +101,64 @@ func (k *pseudonymKey) name(kind string, value []byte) string {
 }
 
 // resolve replaces every stand-in in b by the pseudonym under k, which has
-// the same length.
+// the same length. It scans for the dash of kind-<16 hex digits> rather
+// than with a regular expression: a bundle's files are resolved whole.
 func (k *pseudonymKey) resolve(b []byte) []byte {
+	const hexLen = PseudonymBits / 4
+	if bytes.IndexByte(b, '-') < 0 {
+		return b
+	}
 	standIns.Lock()
 	defer standIns.Unlock()
-	return standInPattern.ReplaceAllFunc(b, func(m []byte) []byte {
-		// A stand-in may follow other letters ("xuser-…"): try each start.
-		dash := strings.IndexByte(string(m), '-')
-		for i := 0; i < dash; i++ {
-			if in, ok := standIns.value[string(m[i:])]; ok {
-				out := append([]byte(nil), m[:i]...)
-				return append(out, k.name(in.kind, []byte(in.value))...)
-			}
+	var out []byte
+	names := map[string]string{} // stand-in → pseudonym, within this call
+	last := 0
+	for i := 0; i < len(b); {
+		j := bytes.IndexByte(b[i:], '-')
+		if j < 0 {
+			break
 		}
-		return m
-	})
+		dash := i + j
+		i = dash + 1
+		if dash+1+hexLen > len(b) || !isLowerHex(b[dash+1:dash+1+hexLen]) {
+			continue
+		}
+		begin := dash
+		for begin > last && b[begin-1] >= 'a' && b[begin-1] <= 'z' {
+			begin--
+		}
+		// A stand-in may follow other letters ("xuser-…"): try each start.
+		for s := begin; s < dash; s++ {
+			stand := b[s : dash+1+hexLen]
+			name, ok := names[string(stand)]
+			if !ok {
+				in, known := standIns.value[string(stand)]
+				if !known {
+					continue
+				}
+				name = k.name(in.kind, []byte(in.value))
+				names[string(stand)] = name
+			}
+			out = append(out, b[last:s]...)
+			out = append(out, name...)
+			last = dash + 1 + hexLen
+			i = last
+			break
+		}
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
+}
+
+func isLowerHex(b []byte) bool {
+	for _, c := range b {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func (k *pseudonymKey) resolveString(s string) string { return string(k.resolve([]byte(s))) }
