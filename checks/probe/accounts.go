@@ -24,8 +24,17 @@ type accountNames struct {
 
 // newAccountNames prepares the rewrite for the console user u; ok is false
 // when there is nothing to rewrite (nobody, or root/SYSTEM at the screen).
+// On Windows who is a person is decided by the SID (see isServiceSID), not
+// by the name: an account may be called anything, "root" or "_sam" too.
 func newAccountNames(goos string, u *User) (accountNames, bool) {
-	if u == nil || u.Name == "" || u.UID == "0" || isSystemUser(u.Name) {
+	switch {
+	case u == nil || u.Name == "":
+		return accountNames{}, false
+	case goos == "windows":
+		if isServiceSID(u.UID) {
+			return accountNames{}, false
+		}
+	case u.UID == "0" || isSystemUser(u.Name):
 		return accountNames{}, false
 	}
 	a := accountNames{name: u.Name, newName: Pseudonym("user", u.Name), home: u.Home, sep: "/", foldCase: goos == "windows"}
@@ -106,7 +115,7 @@ func pseudonymiseAccounts(r *Recorder) {
 		for _, row := range c.Rows {
 			name, _ := AsString(row["Name"])
 			sid, _ := AsString(row["SID"])
-			if name == "" || !(people[strings.ToLower(name)] || isPersonSID(sid)) || isSystemUser(name) {
+			if name == "" || !(people[strings.ToLower(name)] || isPersonSID(sid)) {
 				continue
 			}
 			people[strings.ToLower(name)] = true
@@ -147,13 +156,36 @@ func pseudonymiseAccounts(r *Recorder) {
 var wmiRefName = regexp.MustCompile(`Name="((?:[^"\\]|\\.)*)"`)
 
 // isPersonSID tells a person's account SID (S-1-5-21-…, relative id 1000
-// and up) from the built-in ones (Administrator 500, Guest 501, …).
+// and up, or a Microsoft Entra ID account, S-1-12-1-…) from the built-in
+// ones (Administrator 500, Guest 501, …).
 func isPersonSID(sid string) bool {
+	if strings.HasPrefix(sid, "S-1-12-1-") {
+		return true
+	}
 	if !strings.HasPrefix(sid, "S-1-5-21-") {
 		return false
 	}
 	rid, err := strconv.Atoi(sid[strings.LastIndex(sid, "-")+1:])
 	return err == nil && rid >= 1000
+}
+
+// isServiceSID names the Windows accounts that are not people: SYSTEM,
+// LOCAL SERVICE and NETWORK SERVICE (S-1-5-18/19/20), the other
+// NT AUTHORITY ids below 21, and service and virtual accounts (S-1-5-80,
+// S-1-5-82, S-1-5-83, S-1-5-90, S-1-5-96). Anyone else at the screen —
+// even the built-in Administrator, whose name may have been changed to a
+// person's — is pseudonymised.
+func isServiceSID(sid string) bool {
+	rest, ok := strings.CutPrefix(sid, "S-1-5-")
+	if !ok {
+		return false
+	}
+	first, _, _ := strings.Cut(rest, "-")
+	n, err := strconv.Atoi(first)
+	if err != nil {
+		return false
+	}
+	return n < 21 || n == 80 || n == 82 || n == 83 || n == 90 || n == 96
 }
 
 // isSystemUser names the operating systems' own accounts, kept as they are.

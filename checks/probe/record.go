@@ -224,7 +224,8 @@ func (r *Recorder) Registry(key, value string) (any, error) {
 	return v, nil
 }
 
-// WMI queries and records a class (an empty class is recorded as such).
+// WMI queries and records a class (an empty class is recorded as such),
+// keeping only the columns WMIColumns lists for it.
 func (r *Recorder) WMI(namespace, class string) ([]map[string]any, error) {
 	rows, err := r.inner.WMI(namespace, class)
 	if err != nil {
@@ -238,7 +239,7 @@ func (r *Recorder) WMI(namespace, class string) ([]map[string]any, error) {
 			return rows, nil
 		}
 	}
-	r.wmi = append(r.wmi, WMIClass{Namespace: namespace, Class: class, Rows: rows})
+	r.wmi = append(r.wmi, WMIClass{Namespace: namespace, Class: class, Rows: wmiKeptColumns(class, rows)})
 	return rows, nil
 }
 
