@@ -17,11 +17,11 @@ var newRecorder = checks.NewRecorder
 
 // plantedSecrets are what a practitioner's machine holds that no bundle may:
 // a password and a meeting link on command lines, a client's name in a
-// document's path and a USB stick's label, a file server's name, a
-// person's account name.
+// document's path and a USB stick's label, a file server's name, people's
+// account names (the console user's, and another's in a program's path).
 var plantedSecrets = []string{
 	"hunter2-Secret", "SuperSecretPw", "zoom.us", "MeetingPwd", "Smithson",
-	"CLIENTDATA", "fileserver.example", "/sam/", `"sam"`, "Sam Jones",
+	"CLIENTDATA", "fileserver.example", "/sam/", `"sam"`, "Sam Jones", "bobsmith",
 }
 
 // TestBundleKeepsNoPlantedSecrets records the Linux suite with secrets
@@ -42,6 +42,7 @@ func TestBundleKeepsNoPlantedSecrets(t *testing.T) {
 		probe.Process{PID: 4002, Name: "zoom", Exe: "/opt/zoom/zoom", User: "sam", Cmdline: []string{"/opt/zoom/zoom", "--url=https://zoom.us/j/81234567890?pwd=MeetingPwd"}},
 		probe.Process{PID: 4003, Name: "soffice.bin", Exe: "/usr/lib/libreoffice/program/soffice.bin", User: "sam", Cmdline: []string{"soffice.bin", "--writer", "/home/sam/Clients/Smithson Family/session notes.odt"}},
 		probe.Process{PID: 4004, Name: "mysql", Exe: "/usr/bin/mysql", User: "sam", Cmdline: []string{"mysql", "-uadmin", "-pSuperSecretPw"}},
+		probe.Process{PID: 4006, Name: "syncthing", Exe: "/home/bobsmith/.local/bin/syncthing", User: "bobsmith", Cmdline: []string{"syncthing", "-home", "/home/bobsmith/.config/syncthing"}},
 		probe.Process{PID: 4005, Name: "swayidle", Exe: "/usr/bin/swayidle", User: "sam", Cmdline: []string{"swayidle", "-w", "timeout", "300", "swaylock -f"}},
 	)
 	writeJSON(t, filepath.Join(src, probe.ProcessesFile), procs)

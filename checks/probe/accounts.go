@@ -81,6 +81,33 @@ func processUser(u string) string {
 	return Pseudonym("user", u)
 }
 
+// homeOwner pseudonymises the account name in a path under any home
+// folder (/home/bob/…, /Users/bob/…, C:\Users\bob\…), as the console
+// user's home is: a program run from another person's home names them.
+// The rest of the path stays, so a check still sees where a program lives.
+func homeOwner(p string) string {
+	for _, prefix := range []string{"/home/", "/Users/", `C:\Users\`, "/var/home/"} {
+		rest, ok := cutPrefixFold(p, prefix)
+		if !ok {
+			continue
+		}
+		sep := prefix[len(prefix)-1:]
+		name, tail, found := strings.Cut(rest, sep)
+		if !found || name == "" || isStandIn(name) || isSystemUser(name) || strings.EqualFold(name, "Public") {
+			return p
+		}
+		return p[:len(prefix)] + Pseudonym("user", name) + sep + tail
+	}
+	return p
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return s, false
+	}
+	return s[len(prefix):], true
+}
+
 // pseudonymiseAccounts rewrites every account name the recorder kept; the
 // caller holds r.mu. The console user first (see accountNames), then the
 // users processes run as, then Windows' account classes: in
@@ -97,6 +124,7 @@ func pseudonymiseAccounts(r *Recorder) {
 	r.processes = slices.Clone(r.processes) // the checks' copy stays as it was
 	for i := range r.processes {
 		r.processes[i].User = processUser(r.processes[i].User)
+		r.processes[i].Exe = homeOwner(r.processes[i].Exe)
 	}
 	// The rows are the maps the checks were given: rewrite copies.
 	for i := range r.wmi {

@@ -66,6 +66,14 @@ func pseudonym(kind, s string) string {
 	return name
 }
 
+// isStandIn: s is a stand-in Pseudonym made (already pseudonymised).
+func isStandIn(s string) bool {
+	standIns.Lock()
+	defer standIns.Unlock()
+	_, ok := standIns.value[s]
+	return ok
+}
+
 // pseudonymKind keeps the letters of kind, lower-cased ("id" when none).
 func pseudonymKind(kind string) string {
 	var b strings.Builder
