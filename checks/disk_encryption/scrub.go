@@ -3,6 +3,7 @@ package diskencryption
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -18,7 +19,8 @@ import (
 // /home/sam) become pseudonyms component by component — the same in
 // findmnt, /proc/self/mounts, lsblk and /proc/swaps, so which mount holds
 // a swap file still matches — and so do ZFS dataset names below the pool.
-// Mount options, which can name users and servers, are dropped.
+// Mount options, which can name users and servers, are dropped, and the
+// account fdesetup names (deferred FileVault) becomes a pseudonym.
 func Scrub(name string, args []string, out []byte) []byte {
 	switch {
 	case len(out) == 0:
@@ -33,9 +35,18 @@ func Scrub(name string, args []string, out []byte) []byte {
 		return scrubProcSwaps(out)
 	case name == "zfs" && slices.Equal(args, zfsArgs):
 		return scrubZFS(out)
+	case name == "fdesetup":
+		// "Deferred enablement appears to be active for user 'sam'."
+		return fdesetupUser.ReplaceAllFunc(out, func(m []byte) []byte {
+			sub := fdesetupUser.FindSubmatch(m)
+			return []byte("user '" + probe.Pseudonym("user", string(sub[1])) + "'")
+		})
 	}
 	return out
 }
+
+// fdesetupUser is the account fdesetup names in its status.
+var fdesetupUser = regexp.MustCompile(`user '([^'\n]+)'`)
 
 // keepMount: a mount this check follows.
 func keepMount(source, target, fstype string) bool {

@@ -81,24 +81,106 @@ func processUser(u string) string {
 	return Pseudonym("user", u)
 }
 
+// homeRoots are the folders whose entries are people's home folders (or,
+// for eCryptfs, named after them).
+var homeRoots = []string{"/home/.ecryptfs/", "/home/", "/var/home/", "/Users/", `C:\Users\`}
+
 // homeOwner pseudonymises the account name in a path under any home
-// folder (/home/bob/…, /Users/bob/…, C:\Users\bob\…), as the console
-// user's home is: a program run from another person's home names them.
-// The rest of the path stays, so a check still sees where a program lives.
+// folder (/home/bob/…, /Users/bob/…, C:\Users\bob\…, eCryptfs'
+// /home/.ecryptfs/bob/…), as the console user's home is: a program run
+// from another person's home, a file read there, names them. The rest of
+// the path stays, so a check still sees where a program lives.
 func homeOwner(p string) string {
-	for _, prefix := range []string{"/home/", "/Users/", `C:\Users\`, "/var/home/"} {
+	for _, prefix := range homeRoots {
 		rest, ok := cutPrefixFold(p, prefix)
 		if !ok {
 			continue
 		}
 		sep := prefix[len(prefix)-1:]
 		name, tail, found := strings.Cut(rest, sep)
-		if !found || name == "" || isStandIn(name) || isSystemUser(name) || strings.EqualFold(name, "Public") {
+		if !isPersonEntry(name) {
 			return p
 		}
-		return p[:len(prefix)] + Pseudonym("user", name) + sep + tail
+		out := p[:len(prefix)] + Pseudonym("user", name)
+		if found {
+			out += sep + tail
+		}
+		return out
 	}
 	return p
+}
+
+// isPersonEntry: an entry of a home root that names a person, not the
+// system's own (Shared, Public, Default, dot-folders) nor a pseudonym.
+func isPersonEntry(name string) bool {
+	switch strings.ToLower(name) {
+	case "", "shared", "guest", "public", "default", "default user", "all users", "deleted users", "desktop.ini", "lost+found":
+		return false
+	}
+	return !strings.HasPrefix(name, ".") && !isSystemUser(name) && !isStandIn(name)
+}
+
+// isHomeRoot: p is one of homeRoots itself.
+func isHomeRoot(p string) bool {
+	for _, root := range homeRoots {
+		if strings.EqualFold(strings.TrimRight(p, `/\`), strings.TrimRight(root, `/\`)) {
+			return true
+		}
+	}
+	return false
+}
+
+// rewriteHomes applies homeOwner to every path the recorder kept, and
+// pseudonymises the people in listings of the home roots; the caller holds
+// r.mu.
+func rewriteHomes(r *Recorder) {
+	if r.consoleUser != nil {
+		cu := *r.consoleUser
+		cu.Home = homeOwner(cu.Home)
+		r.consoleUser = &cu
+	}
+	files := make(map[string][]byte, len(r.files))
+	for p, b := range r.files {
+		files[homeOwner(p)] = b
+	}
+	r.files = files
+	dirs := make(map[string][]string, len(r.dirs))
+	for p, names := range r.dirs {
+		if isHomeRoot(p) {
+			renamed := make([]string, len(names))
+			for i, n := range names {
+				renamed[i] = n
+				if isPersonEntry(n) {
+					renamed[i] = Pseudonym("user", n)
+				}
+			}
+			names = renamed
+		}
+		dirs[homeOwner(p)] = names
+	}
+	r.dirs = dirs
+	for i := range r.commands {
+		r.commands[i].Argv = mapStrings(r.commands[i].Argv, homeOwner)
+	}
+	for i := range r.denied {
+		r.denied[i].Path = homeOwner(r.denied[i].Path)
+		r.denied[i].Argv = mapStrings(r.denied[i].Argv, homeOwner)
+	}
+	for i := range r.processes {
+		r.processes[i].Exe = homeOwner(r.processes[i].Exe)
+		r.processes[i].Cmdline = mapStrings(r.processes[i].Cmdline, homeOwner)
+	}
+}
+
+func mapStrings(in []string, f func(string) string) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = f(s)
+	}
+	return out
 }
 
 func cutPrefixFold(s, prefix string) (string, bool) {
@@ -124,8 +206,8 @@ func pseudonymiseAccounts(r *Recorder) {
 	r.processes = slices.Clone(r.processes) // the checks' copy stays as it was
 	for i := range r.processes {
 		r.processes[i].User = processUser(r.processes[i].User)
-		r.processes[i].Exe = homeOwner(r.processes[i].Exe)
 	}
+	rewriteHomes(r)
 	// The rows are the maps the checks were given: rewrite copies.
 	for i := range r.wmi {
 		if strings.EqualFold(r.wmi[i].Class, "Win32_UserAccount") || strings.EqualFold(r.wmi[i].Class, "Win32_GroupUser") {

@@ -31,9 +31,10 @@ import (
 // become likely only near 2^32 distinct values in one bundle.
 const PseudonymBits = 64
 
-// maxStandIns bounds the values remembered for the stand-ins; past it the
-// oldest process's worth is forgotten (an agent that records bundles for
-// months), which only makes an old recorder's later stand-ins unresolved.
+// maxStandIns bounds the values remembered for stand-ins (an agent that
+// records bundles for months). Past it the memory starts afresh; a
+// recorder whose stand-ins were made before that writes them unresolved:
+// still keyed, under this process's key, never the value itself.
 const maxStandIns = 1 << 20
 
 var standIns = struct {
