@@ -25,6 +25,9 @@ const (
 	MaxOutput = 4 << 20
 	// MaxFileSize bounds ReadFile.
 	MaxFileSize = 4 << 20
+	// MaxDirEntries bounds ReadDir (a folder a user filled to exhaust
+	// the agent's memory).
+	MaxDirEntries = 1 << 16
 )
 
 var (
@@ -236,7 +239,14 @@ func (l *Live) ReadDir(p string) ([]string, error) {
 			return nil, err
 		}
 		defer f.Close()
-		return f.Readdirnames(-1)
+		names, err := f.Readdirnames(MaxDirEntries + 1)
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+		if len(names) > MaxDirEntries {
+			return nil, fmt.Errorf("more than %d entries", MaxDirEntries)
+		}
+		return names, err
 	})
 	if err != nil {
 		return nil, fileError("listing", p, err)

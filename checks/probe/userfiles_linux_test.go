@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -213,4 +214,20 @@ func BenchmarkLiveReadFile(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestLiveReadDirIsBounded: a folder with more entries than MaxDirEntries
+// is not listed (its names would be held in memory).
+func TestLiveReadDirIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	for i := range MaxDirEntries + 1 {
+		f, err := os.Create(filepath.Join(dir, strconv.Itoa(i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	if names, err := New().ReadDir(dir); err == nil || len(names) > 0 {
+		t.Errorf("a folder of %d entries was listed: %d names, %v", MaxDirEntries+1, len(names), err)
+	}
 }
