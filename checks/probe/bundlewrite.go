@@ -28,22 +28,11 @@ var ErrBundleTarget = errors.New("evidence bundle target refused")
 // to leave it. Each file is written to a temporary name created exclusively
 // and renamed into place, so a reader never sees a torn file.
 func writeBundleFiles(dir string, files map[string][]byte) error {
-	clean := filepath.Clean(dir)
-	parent, name := filepath.Split(clean)
-	if name == "" || name == "." || name == ".." || name == string(filepath.Separator) {
-		return fmt.Errorf("writing evidence bundle: %w: %s names no new folder", ErrBundleTarget, dir)
-	}
-	if parent == "" {
-		parent = "."
-	}
-	proot, err := os.OpenRoot(parent)
+	proot, name, err := openBundleParent(dir)
 	if err != nil {
-		return fmt.Errorf("writing evidence bundle: opening %s: %w", parent, err)
-	}
-	defer proot.Close()
-	if err := checkBundleParent(proot, parent); err != nil {
 		return err
 	}
+	defer proot.Close()
 	if err := proot.Mkdir(name, 0o700); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("writing evidence bundle: %w: %s already exists (name a new folder)", ErrBundleTarget, dir)
@@ -77,6 +66,45 @@ func writeBundleFiles(dir string, files map[string][]byte) error {
 		}
 	}
 	return nil
+}
+
+// CheckBundleTarget tells, before anything is recorded, whether
+// WriteBundle(dir) would be refused: dir already exists, or the folder it
+// would be made in is not the caller's (nor root's).
+func CheckBundleTarget(dir string) error {
+	proot, name, err := openBundleParent(dir)
+	if err != nil {
+		return err
+	}
+	defer proot.Close()
+	if _, err := proot.Lstat(name); err == nil {
+		return fmt.Errorf("%w: %s already exists (name a new folder)", ErrBundleTarget, dir)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("evidence bundle %s: %w", dir, err)
+	}
+	return nil
+}
+
+// openBundleParent opens the folder dir is to be made in, once, and checks
+// it is the caller's or root's; name is dir's last element.
+func openBundleParent(dir string) (proot *os.Root, name string, err error) {
+	clean := filepath.Clean(dir)
+	parent, name := filepath.Split(clean)
+	if name == "" || name == "." || name == ".." || name == string(filepath.Separator) {
+		return nil, "", fmt.Errorf("writing evidence bundle: %w: %s names no new folder", ErrBundleTarget, dir)
+	}
+	if parent == "" {
+		parent = "."
+	}
+	proot, err = os.OpenRoot(parent)
+	if err != nil {
+		return nil, "", fmt.Errorf("writing evidence bundle: opening %s: %w", parent, err)
+	}
+	if err := checkBundleParent(proot, parent); err != nil {
+		proot.Close()
+		return nil, "", err
+	}
+	return proot, name, nil
 }
 
 // writeInRoot writes b to name inside root atomically: a temporary file

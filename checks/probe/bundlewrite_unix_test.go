@@ -151,3 +151,30 @@ func TestWriteBundleRefusesTargets(t *testing.T) {
 		t.Errorf("root wrote into a folder user 1000 owns: %v", err)
 	}
 }
+
+// TestCheckBundleTarget: the CLI asks before recording, with the same
+// answers WriteBundle would give.
+func TestCheckBundleTarget(t *testing.T) {
+	base := t.TempDir()
+	if err := CheckBundleTarget(filepath.Join(base, "new")); err != nil {
+		t.Errorf("a new folder in the caller's folder: %v", err)
+	}
+	if err := CheckBundleTarget(base); !errors.Is(err, ErrBundleTarget) {
+		t.Errorf("an existing folder: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(base, "new")); err == nil {
+		t.Error("checking made the folder")
+	}
+	if os.Geteuid() == 0 {
+		users := filepath.Join(base, "users")
+		if err := os.Mkdir(users, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(users, 1000, 1000); err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckBundleTarget(filepath.Join(users, "b")); !errors.Is(err, ErrBundleTarget) {
+			t.Errorf("a folder user 1000 owns: %v", err)
+		}
+	}
+}

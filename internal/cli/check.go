@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -121,8 +120,8 @@ it before you send it.`,
 			}
 			// Refused early, before the checks run; WriteBundle makes the
 			// folder itself, exclusively (see probe.Recorder.WriteBundle).
-			if _, err := os.Lstat(args[0]); err == nil {
-				return fmt.Errorf("%s already exists: name a new folder for the evidence bundle", args[0])
+			if err := probe.CheckBundleTarget(args[0]); err != nil {
+				return err
 			}
 			// Network names and hardware addresses are pseudonymised in
 			// the bundle by the checks that read them.
