@@ -82,7 +82,28 @@ type Definition[F any] struct {
 	// Scrub, when set, takes personal data out of the command outputs this
 	// check reads before an evidence bundle keeps them (see probe.Scrubber).
 	Scrub probe.Scrubber
+	// ProcessArgs, when set, says which running processes' arguments this
+	// check reads, so an evidence bundle keeps those only (see
+	// probe.ArgsKeeper).
+	ProcessArgs probe.ArgsKeeper
 }
+
+// NewRecorder is the recorder `sessionguard evidence record` uses for
+// list: every check's scrubber, and process arguments kept only where a
+// check reads them.
+func NewRecorder(inner probe.Probe, list []Check) *probe.Recorder {
+	rec := probe.NewRecorder(inner, Scrubbers(list)...)
+	for _, c := range list {
+		if k, ok := c.(interface{ ArgsKeeper() probe.ArgsKeeper }); ok && k.ArgsKeeper() != nil {
+			rec.KeepProcessArgs(k.ArgsKeeper())
+		}
+	}
+	return rec
+}
+
+// ArgsKeeper returns the check's process-argument keeper (nil when it
+// reads no arguments).
+func (d Definition[F]) ArgsKeeper() probe.ArgsKeeper { return d.ProcessArgs }
 
 // Scrubbers are the scrubbers of the checks that have one, for
 // probe.NewRecorder.

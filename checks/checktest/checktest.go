@@ -82,7 +82,7 @@ func RunScrubbedScenariosWith(t *testing.T, c checks.Check, all []checks.Check, 
 				t.Fatal(err)
 			}
 			pol := checks.Default()
-			rec := probe.NewRecorder(src, checks.Scrubbers(all)...)
+			rec := checks.NewRecorder(src, all)
 			want := c.Run(t.Context(), rec, pol)
 			out := filepath.Join(t.TempDir(), "bundle")
 			if err := rec.WriteBundle(out); err != nil {

@@ -18,6 +18,7 @@ var Check checks.Check = checks.Definition[Facts]{
 	Collect:    Collect,
 	Evaluate:   Evaluate,
 	UnknownFix: unknownFix,
+	Scrub:      Scrub,
 }
 
 // Facts are the raw observations. Device and volume names, labels and UUIDs

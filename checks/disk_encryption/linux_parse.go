@@ -47,7 +47,7 @@ type findmntNode struct {
 	Source   string        `json:"source"`
 	Target   string        `json:"target"`
 	FSType   string        `json:"fstype"`
-	Children []findmntNode `json:"children"`
+	Children []findmntNode `json:"children,omitempty"`
 }
 
 func stripSubvol(src string) string {

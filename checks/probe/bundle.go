@@ -1,9 +1,7 @@
 package probe
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -85,17 +83,6 @@ func pseudonymousInstance(in MDNSInstance) MDNSInstance {
 		out.Host = pseudonym("host", in.Host) + ".local."
 	}
 	return out
-}
-
-// Pseudonym stands in for an identifying value of the given kind ("network",
-// "address", "host") in a bundle: kind-<8 hex digits of the value's SHA-256>,
-// the same for the same value, so a bundle stays consistent (the same
-// network in two outputs has the same pseudonym) without holding the value.
-func Pseudonym(kind, s string) string { return pseudonym(kind, s) }
-
-func pseudonym(kind, s string) string {
-	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSuffix(s, "."))))
-	return kind + "-" + hex.EncodeToString(sum[:4])
 }
 
 // WMIClass is one entry of DIR/wmi.json.

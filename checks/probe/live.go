@@ -25,6 +25,9 @@ const (
 	MaxOutput = 4 << 20
 	// MaxFileSize bounds ReadFile.
 	MaxFileSize = 4 << 20
+	// MaxDirEntries bounds ReadDir (a folder a user filled to exhaust
+	// the agent's memory).
+	MaxDirEntries = 1 << 16
 )
 
 var (
@@ -157,14 +160,12 @@ func (l *Live) MDNS(ctx context.Context, service string) ([]MDNSInstance, error)
 	return browseMDNS(ctx, service)
 }
 
-// ReadFile reads a file of at most MaxFileSize bytes.
+// ReadFile reads a regular file of at most MaxFileSize bytes. The agent
+// runs as root and reads files in people's home folders: see openForRead
+// for how a link or FIFO a user plants is refused, and readBounded for the
+// time limit.
 func (l *Live) ReadFile(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, fileError("reading", p, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	b, err := readBounded(p, MaxFileSize+1)
 	if err != nil {
 		return nil, fileError("reading", p, err)
 	}
@@ -179,27 +180,76 @@ func (l *Live) ReadFileHead(p string, n int) ([]byte, error) {
 	if n < 0 || n > MaxFileSize {
 		return nil, fmt.Errorf("reading %s: head of %d bytes is out of range", p, n)
 	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, fileError("reading", p, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, int64(n)))
+	b, err := readBounded(p, int64(n))
 	if err != nil {
 		return nil, fileError("reading", p, err)
 	}
 	return b, nil
 }
 
-// ReadDir lists a directory's entry names, sorted.
+// FileReadTimeout bounds one file read or folder listing (a home folder on
+// a network share that stopped answering).
+var FileReadTimeout = 5 * time.Second
+
+// errTimedOut: a read took longer than FileReadTimeout.
+var errTimedOut = errors.New("timed out")
+
+// withTimeout runs fn, giving up after FileReadTimeout. A read stuck in
+// the kernel cannot be interrupted: its goroutine is left to finish and
+// its result dropped.
+func withTimeout[T any](fn func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := fn()
+		done <- result{v, err}
+	}()
+	timer := time.NewTimer(FileReadTimeout)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-timer.C:
+		var zero T
+		return zero, fmt.Errorf("%w after %s", errTimedOut, FileReadTimeout)
+	}
+}
+
+// readBounded reads at most max bytes of the regular file p.
+func readBounded(p string, max int64) ([]byte, error) {
+	return withTimeout(func() ([]byte, error) {
+		f, err := openForRead(p, false)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return io.ReadAll(io.LimitReader(f, max))
+	})
+}
+
+// ReadDir lists a directory's entry names, sorted (opened as openForRead
+// opens files).
 func (l *Live) ReadDir(p string) ([]string, error) {
-	entries, err := os.ReadDir(p)
+	names, err := withTimeout(func() ([]string, error) {
+		f, err := openForRead(p, true)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		names, err := f.Readdirnames(MaxDirEntries + 1)
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+		if len(names) > MaxDirEntries {
+			return nil, fmt.Errorf("more than %d entries", MaxDirEntries)
+		}
+		return names, err
+	})
 	if err != nil {
 		return nil, fileError("listing", p, err)
-	}
-	names := make([]string, 0, len(entries))
-	for _, e := range entries {
-		names = append(names, e.Name())
 	}
 	sort.Strings(names)
 	return names, nil
@@ -210,7 +260,7 @@ func fileError(verb, p string, err error) error {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("%s %s: %w", verb, p, ErrNotFound)
-	case errors.Is(err, os.ErrPermission):
+	case errors.Is(err, os.ErrPermission), errors.Is(err, ErrAccessDenied):
 		return fmt.Errorf("%s %s: %w", verb, p, ErrAccessDenied)
 	default:
 		return fmt.Errorf("%s %s: %w", verb, p, err)
@@ -220,7 +270,7 @@ func fileError(verb, p string, err error) error {
 // Registry reads a Windows registry value.
 func (l *Live) Registry(key, value string) (any, error) { return l.os.registry(key, value) }
 
-// WMI returns every instance of a WMI class.
+// WMI returns every instance of a WMI class (the columns of WMIQuery).
 func (l *Live) WMI(namespace, class string) ([]map[string]any, error) {
 	return l.os.wmi(namespace, class)
 }

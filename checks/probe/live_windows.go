@@ -137,7 +137,10 @@ func (liveOS) wmi(namespace, class string) (rows []map[string]any, err error) {
 	}
 	defer serviceRaw.Clear()
 	service := serviceRaw.ToIDispatch()
-	resultRaw, err := oleutil.CallMethod(service, "ExecQuery", "SELECT * FROM "+class)
+	if !validWMIClass(class) {
+		return nil, fmt.Errorf("%q is not a WMI class name", class)
+	}
+	resultRaw, err := oleutil.CallMethod(service, "ExecQuery", WMIQuery(class))
 	if err != nil {
 		return nil, err
 	}

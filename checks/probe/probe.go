@@ -47,7 +47,7 @@ type Process struct {
 	PID     int32    `json:"pid"`
 	Name    string   `json:"name"`
 	Exe     string   `json:"exe"`
-	Cmdline []string `json:"cmdline"`
+	Cmdline []string `json:"cmdline,omitempty"`
 	User    string   `json:"user"`
 }
 
@@ -57,7 +57,8 @@ type Process struct {
 // "manage-bde"); a non-zero exit status is not an error, it is in
 // Output.ExitCode. Registry keys use the short hives (HKLM, HKCU, HKU) and
 // values come back as string, uint64 or []string. WMI rows hold string,
-// int64, float64, bool, nil or []any values.
+// int64, float64, bool, nil or []any values; for the classes WMIColumns
+// lists (accounts, groups) only those properties.
 type Probe interface {
 	GOOS() string
 	// Now is the probe's clock: the wall clock live, the recording time in

@@ -2,16 +2,13 @@ package probe
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/sessionguard/sessionguard/internal/atomicfile"
 )
 
 // Recorder wraps a probe and keeps every answer it gave, to be written out as
@@ -22,6 +19,11 @@ type Recorder struct {
 	inner Probe
 	start time.Time
 	scrub []Scrubber
+	// key makes the bundle's pseudonyms (see Pseudonym); never written.
+	key pseudonymKey
+	// keepArgs say which processes' arguments checks read (see
+	// KeepProcessArgs); every other process is kept without them.
+	keepArgs []ArgsKeeper
 
 	mu          sync.Mutex
 	commands    []Command
@@ -57,6 +59,7 @@ func NewRecorder(inner Probe, scrub ...Scrubber) *Recorder {
 		inner:    inner,
 		start:    inner.Now(),
 		scrub:    scrub,
+		key:      newPseudonymKey(),
 		files:    map[string][]byte{},
 		dirs:     map[string][]string{},
 		registry: map[string]map[string]any{},
@@ -221,7 +224,8 @@ func (r *Recorder) Registry(key, value string) (any, error) {
 	return v, nil
 }
 
-// WMI queries and records a class (an empty class is recorded as such).
+// WMI queries and records a class (an empty class is recorded as such),
+// keeping only the columns WMIColumns lists for it.
 func (r *Recorder) WMI(namespace, class string) ([]map[string]any, error) {
 	rows, err := r.inner.WMI(namespace, class)
 	if err != nil {
@@ -235,11 +239,12 @@ func (r *Recorder) WMI(namespace, class string) ([]map[string]any, error) {
 			return rows, nil
 		}
 	}
-	r.wmi = append(r.wmi, WMIClass{Namespace: namespace, Class: class, Rows: rows})
+	r.wmi = append(r.wmi, WMIClass{Namespace: namespace, Class: class, Rows: wmiKeptColumns(class, rows)})
 	return rows, nil
 }
 
-// Processes lists and records the running processes.
+// Processes lists and records the running processes, each without the
+// arguments no check reads (see KeepProcessArgs).
 func (r *Recorder) Processes() ([]Process, error) {
 	ps, err := r.inner.Processes()
 	if err != nil {
@@ -247,7 +252,10 @@ func (r *Recorder) Processes() ([]Process, error) {
 		return ps, err
 	}
 	r.mu.Lock()
-	r.processes = slices.Clone(ps)
+	r.processes = make([]Process, len(ps))
+	for i, pr := range ps {
+		r.processes[i] = minimalProcess(pr, r.keepArgs)
+	}
 	r.hasProcs = true
 	r.mu.Unlock()
 	return ps, nil
@@ -268,87 +276,83 @@ func (r *Recorder) deny(err error, d Denied) {
 	r.denied = append(r.denied, d)
 }
 
-// WriteBundle writes what was recorded to dir, which must not exist or be
-// empty. Each file is written atomically.
+// WriteBundle writes what was recorded as a new folder dir, which must not
+// exist yet and whose parent folder must be the recording user's (or
+// root's): see writeBundleFiles for how it is made safe to run as root
+// into a folder a user names. Every pseudonym is resolved here under this
+// recorder's key (see Pseudonym).
 func (r *Recorder) WriteBundle(dir string) error {
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return fmt.Errorf("writing evidence bundle: %s is not empty", dir)
-	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("writing evidence bundle: %w", err)
+	files, err := r.bundleFiles()
+	if err != nil {
+		return err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("writing evidence bundle: %w", err)
-	}
+	return writeBundleFiles(dir, files)
+}
+
+// bundleFiles is the bundle's content: bundle-relative path → bytes.
+func (r *Recorder) bundleFiles() (map[string][]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.renamed {
 		pseudonymiseAccounts(r)
 		r.renamed = true
 	}
-	host := r.Host()
-	m := Manifest{Format: BundleFormat, GOOS: r.GOOS(), RecordedAt: r.start.UTC(), OSVersion: host.OSVersion, Arch: host.Arch, OEMCodePage: r.OEMCodePage(), ConsoleUser: r.consoleUser}
-	if err := writeJSON(dir, ManifestFile, m); err != nil {
-		return err
-	}
-	commands := r.commands
-	if commands == nil {
-		commands = []Command{}
-	}
-	if err := writeJSON(dir, CommandsFile, commands); err != nil {
-		return err
-	}
-	if len(r.registry) > 0 {
-		if err := writeJSON(dir, RegistryFile, r.registry); err != nil {
-			return err
+	out := map[string][]byte{}
+	var err error
+	add := func(name string, v any) {
+		if err != nil {
+			return
 		}
+		var b []byte
+		if b, err = json.MarshalIndent(v, "", "  "); err != nil {
+			err = fmt.Errorf("writing evidence bundle %s: %w", name, err)
+			return
+		}
+		out[name] = r.key.resolve(append(b, '\n'))
+	}
+	host := r.Host()
+	add(ManifestFile, Manifest{Format: BundleFormat, GOOS: r.GOOS(), RecordedAt: r.start.UTC(), OSVersion: host.OSVersion, Arch: host.Arch, OEMCodePage: r.OEMCodePage(), ConsoleUser: r.consoleUser})
+	commands := make([]Command, 0, len(r.commands))
+	for _, c := range r.commands {
+		commands = append(commands, r.resolveEncoded(c))
+	}
+	add(CommandsFile, commands)
+	if len(r.registry) > 0 {
+		add(RegistryFile, r.registry)
 	}
 	if len(r.wmi) > 0 {
-		if err := writeJSON(dir, WMIFile, r.wmi); err != nil {
-			return err
-		}
+		add(WMIFile, r.wmi)
 	}
 	if r.hasProcs {
-		if err := writeJSON(dir, ProcessesFile, r.processes); err != nil {
-			return err
-		}
+		add(ProcessesFile, r.processes)
 	}
 	if r.mdns != nil {
-		if err := writeJSON(dir, MDNSFile, r.mdns); err != nil {
-			return err
-		}
+		add(MDNSFile, r.mdns)
 	}
 	if len(r.denied) > 0 {
-		if err := writeJSON(dir, DeniedFile, r.denied); err != nil {
-			return err
-		}
+		add(DeniedFile, r.denied)
 	}
 	if len(r.dirs) > 0 {
-		if err := writeJSON(dir, DirsFile, r.dirs); err != nil {
-			return err
-		}
+		add(DirsFile, r.dirs)
 	}
 	for p, b := range r.files {
-		dst := filepath.Join(dir, filepath.FromSlash(BundlePath(p)))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-			return fmt.Errorf("writing evidence bundle: %w", err)
-		}
-		if err := atomicfile.WriteFile(dst, b, 0o600); err != nil {
-			return fmt.Errorf("writing evidence bundle: %w", err)
-		}
+		out[BundlePath(r.key.resolveString(p))] = r.key.resolve(b)
 	}
-	return nil
+	return out, err
 }
 
-func writeJSON(dir, name string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("writing evidence bundle %s: %w", name, err)
+// resolveEncoded resolves the pseudonyms inside output kept as base64 (the
+// JSON text around it is resolved as a whole).
+func (r *Recorder) resolveEncoded(c Command) Command {
+	for _, f := range []*string{&c.StdoutB64, &c.StderrB64} {
+		if *f == "" {
+			continue
+		}
+		if raw, err := base64.StdEncoding.DecodeString(*f); err == nil {
+			*f = base64.StdEncoding.EncodeToString(r.key.resolve(raw))
+		}
 	}
-	b = append(b, '\n')
-	if err := atomicfile.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
-		return fmt.Errorf("writing evidence bundle: %w", err)
-	}
-	return nil
+	return c
 }
 
 // Resolver is implemented by the live probe: it tells which absolute path a

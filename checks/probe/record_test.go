@@ -90,13 +90,13 @@ func TestRecordScrubsWhatItKeeps(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw, _ := os.ReadFile(filepath.Join(dir, CommandsFile))
-	if strings.Contains(string(raw), "HomeNet") || !strings.Contains(string(raw), Pseudonym("network", "HomeNet")) || !strings.Contains(string(raw), "/ ext4") {
+	if strings.Contains(string(raw), "HomeNet") || !strings.Contains(string(raw), rec.BundlePseudonym("network", "HomeNet")) || !strings.Contains(string(raw), "/ ext4") {
 		t.Errorf("bundle commands: %s", raw)
 	}
 	if len(calls) != 4 || calls[0] != "nmcli" || calls[2] != "findmnt" {
 		t.Errorf("scrubber called for %v, want stdout and stderr of each command by logical name", calls)
 	}
-	if p := Pseudonym("network", "HomeNet"); p != Pseudonym("network", "homenet") || !strings.HasPrefix(p, "network-") || len(p) != len("network-")+8 {
+	if p := rec.BundlePseudonym("network", "HomeNet"); p != rec.BundlePseudonym("network", "homenet") || !strings.HasPrefix(p, "network-") || len(p) != len("network-")+16 {
 		t.Errorf("Pseudonym = %q", p)
 	}
 }
@@ -105,7 +105,8 @@ func TestRecordScrubsWhatItKeeps(t *testing.T) {
 // the screen by a pseudonym only — in the manifest, in every path under
 // their home folder (files, listings, command arguments, denied sources)
 // and as the user of their processes — and replays: the home folder the
-// replayed console user has is where the recorded files are.
+// replayed console user has is where the recorded files are. Another
+// person's home (/home/sam2) moves with their own pseudonym.
 func TestRecordPseudonymisesTheConsoleUser(t *testing.T) {
 	inner, err := OpenReplay(writeBundle(t, map[string]string{
 		ManifestFile: `{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-11-01T10:00:00Z",
@@ -145,18 +146,18 @@ func TestRecordPseudonymisesTheConsoleUser(t *testing.T) {
 	if err := rec.WriteBundle(dir); err != nil {
 		t.Fatal(err)
 	}
-	sam := Pseudonym("user", "sam")
+	sam := rec.BundlePseudonym("user", "sam")
 	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
-		if strings.Contains(filepath.ToSlash(rel), "/sam/") || strings.HasSuffix(rel, "/sam") {
+		if strings.Contains(filepath.ToSlash(rel), "/sam") {
 			t.Errorf("a path still names sam: %s", rel)
 		}
 		if !d.IsDir() {
 			b, _ := os.ReadFile(p)
-			if strings.Contains(strings.ReplaceAll(string(b), "sam2", ""), `"sam"`) || strings.Contains(strings.ReplaceAll(string(b), "sam2", ""), "/sam") {
+			if strings.Contains(string(b), `"sam`) || strings.Contains(string(b), "/sam") || strings.Contains(string(b), "sam2") {
 				t.Errorf("%s still names sam:\n%s", rel, b)
 			}
 		}
@@ -173,13 +174,15 @@ func TestRecordPseudonymisesTheConsoleUser(t *testing.T) {
 	if b, err := rp.ReadFile(got.Home + "/.config/kscreenlockerrc"); err != nil || !strings.Contains(string(b), "Timeout=5") {
 		t.Errorf("the file under the home folder: %q, %v", b, err)
 	}
-	if _, err := rp.ReadFile("/home/sam2/notes"); err != nil {
-		t.Errorf("a file outside the home folder moved: %v", err)
+	// Another person's home moves with its owner's pseudonym, not with sam's.
+	sam2 := rec.BundlePseudonym("user", "sam2")
+	if _, err := rp.ReadFile("/home/" + sam2 + "/notes"); err != nil {
+		t.Errorf("a file in another person's home: %v", err)
 	}
 	if _, err := rp.ReadFile(got.Home + "/.missing"); !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrAccessDenied) {
 		t.Errorf("the missing file under the home folder: %v", err)
 	}
-	if names, err := rp.ReadDir("/home"); err != nil || len(names) != 2 || !slices.Contains(names, sam) || !slices.Contains(names, "sam2") {
+	if names, err := rp.ReadDir("/home"); err != nil || len(names) != 2 || !slices.Contains(names, sam) || !slices.Contains(names, sam2) {
 		t.Errorf("/home lists %v, %v", names, err)
 	}
 	if out, err := rp.Run(t.Context(), "ls", got.Home+"/.config"); err != nil || string(out.Stdout) != "kscreenlockerrc\n" {
@@ -191,9 +194,9 @@ func TestRecordPseudonymisesTheConsoleUser(t *testing.T) {
 }
 
 // TestRecordPseudonymisesWindowsAccounts: people's rows of
-// Win32_UserAccount (relative id 1000 and up) get the pseudonym as Name and
-// in Caption and lose FullName and Description, their Win32_GroupUser
-// memberships are renamed alike, the built-in accounts stay, and what the
+// Win32_UserAccount (relative id 1000 and up) get the pseudonym as Name
+// (Caption, FullName and Description, which no check reads, are not kept
+// at all: see WMIColumns), their Win32_GroupUser memberships are renamed alike, the built-in accounts stay, and what the
 // check was given is not changed.
 func TestRecordPseudonymisesWindowsAccounts(t *testing.T) {
 	inner, err := OpenReplay(writeBundle(t, map[string]string{
@@ -232,8 +235,8 @@ func TestRecordPseudonymisesWindowsAccounts(t *testing.T) {
 	if accounts[1]["Name"] != "alice" || accounts[1]["FullName"] != "Alice Smith" {
 		t.Errorf("the check's rows were changed: %v", accounts[1])
 	}
-	alice, bob := Pseudonym("user", "alice"), Pseudonym("user", "bob")
-	if Pseudonym("user", "Alice") != alice {
+	alice, bob := rec.BundlePseudonym("user", "alice"), rec.BundlePseudonym("user", "bob")
+	if rec.BundlePseudonym("user", "Alice") != alice {
 		t.Fatal("pseudonyms must ignore case, as Windows names do")
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, WMIFile))
@@ -250,9 +253,15 @@ func TestRecordPseudonymisesWindowsAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, _ := rp.WMI("root/cimv2", "Win32_UserAccount")
-	if rows[0]["Name"] != "Administrator" || rows[0]["Description"] != "Built-in account" ||
-		rows[1]["Name"] != alice || rows[1]["Caption"] != `PC\`+alice || rows[1]["FullName"] != "" || rows[2]["Name"] != bob {
+	if rows[0]["Name"] != "Administrator" || rows[1]["Name"] != alice || rows[2]["Name"] != bob || rows[1]["SID"] != "S-1-5-21-1-2-3-1001" {
 		t.Errorf("replayed accounts %v", rows)
+	}
+	for _, row := range rows {
+		for _, col := range []string{"Caption", "FullName", "Description"} {
+			if _, ok := row[col]; ok {
+				t.Errorf("a column no check reads was kept: %s in %v", col, row)
+			}
+		}
 	}
 	members, _ := rp.WMI("root/cimv2", "Win32_GroupUser")
 	if p, _ := AsString(members[0]["PartComponent"]); !strings.HasSuffix(p, `Name="`+alice+`"`) {

@@ -18,6 +18,9 @@ var Check checks.Check = checks.Definition[Facts]{
 	Collect:    Collect,
 	Evaluate:   Evaluate,
 	UnknownFix: unknownFix,
+	// swayidle, xautolock and xidlehook take their timeouts as
+	// arguments.
+	ProcessArgs: ArgsRead,
 }
 
 // Console user presence.

@@ -195,6 +195,16 @@ type IdleLocker struct {
 // idleLockerNames are the process names of the idle daemons read here.
 var idleLockerNames = []string{"swayidle", "hypridle", "xss-lock", "xautolock", "xidlehook", "xscreensaver"}
 
+// ArgsRead is this check's probe.ArgsKeeper: the arguments of the idle
+// daemons it reads (their timeouts and config files), of no other
+// process.
+func ArgsRead(pr probe.Process) []string {
+	if slices.Contains(idleLockerNames, procName(pr)) {
+		return pr.Cmdline
+	}
+	return nil
+}
+
 // readIdleLockers looks for the idle daemons among the user's processes
 // and reads when each locks.
 func readIdleLockers(ctx context.Context, p probe.Probe, u probe.User, mine []probe.Process, lf *LinuxFacts) {

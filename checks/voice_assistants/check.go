@@ -19,6 +19,9 @@ var Check checks.Check = checks.Definition[Facts]{
 	Collect:    Collect,
 	Evaluate:   Evaluate,
 	UnknownFix: unknownFix,
+	// Mycroft and its kin run as python3: the module or script is in
+	// the arguments.
+	ProcessArgs: ArgsRead,
 }
 
 // Assistant identifiers used in facts.

@@ -44,15 +44,22 @@ var linuxMarkers = []linuxMarker{
 // (python, pypy, a shell), at the module after -m or the script it runs.
 // Files an editor, pager or grep merely mentions never count.
 func ClassifyArgv(argv []string) string {
+	a, _ := classifyArgv(argv)
+	return a
+}
+
+// classifyArgv is ClassifyArgv, also telling how many entries of argv it
+// read to decide: argv cut to that many classifies the same.
+func classifyArgv(argv []string) (string, int) {
 	if len(argv) == 0 {
-		return ""
+		return "", 0
 	}
 	prog := baseName(argv[0])
 	if a := matchMarker(prog); a != "" {
-		return a
+		return a, 1
 	}
 	if !isInterpreter(prog) {
-		return ""
+		return "", 1
 	}
 	args := argv[1:]
 	for i := 0; i < len(args); i++ {
@@ -60,27 +67,40 @@ func ClassifyArgv(argv []string) string {
 		switch {
 		case a == "-m":
 			if i+1 < len(args) {
-				return matchMarker(args[i+1])
+				return matchMarker(args[i+1]), i + 3
 			}
-			return ""
+			return "", len(argv)
 		case strings.HasPrefix(a, "-m") && !strings.HasPrefix(a, "--"):
-			return matchMarker(a[2:])
+			return matchMarker(a[2:]), i + 2
 		case a == "-c":
-			return "" // inline code: nothing to name
+			return "", i + 2 // inline code: nothing to name
 		case takesValue(prog, a):
 			i++ // option with a separate value
 		case a == "--":
 			if i+1 < len(args) {
-				return matchMarker(baseName(args[i+1]))
+				return matchMarker(baseName(args[i+1])), i + 3
 			}
-			return ""
+			return "", len(argv)
 		case strings.HasPrefix(a, "-"):
 			continue
 		default:
-			return matchMarker(baseName(a))
+			return matchMarker(baseName(a)), i + 2
 		}
 	}
-	return ""
+	return "", len(argv)
+}
+
+// ArgsRead is this check's probe.ArgsKeeper: an evidence bundle keeps a
+// process's arguments only up to the one that names an assistant, and
+// none of a process that names no assistant (by its arguments or, when
+// they are hidden, its name). The rest of a command line — a script's
+// options, files, addresses — is never kept.
+func ArgsRead(pr probe.Process) []string {
+	a, n := classifyArgv(pr.Cmdline)
+	if a == "" && ClassifyArgv([]string{pr.Name}) == "" {
+		return nil
+	}
+	return pr.Cmdline[:n]
 }
 
 // matchMarker matches a program, script or module name: exactly, as a

@@ -229,8 +229,9 @@ IT support replays with 'sessionguard check --replay DIR'.`,
 		Use:   "record DIR",
 		Short: "Run the checks and save every command output and file they read into DIR",
 		Long: `Run every check against this computer and save what they saw (command output,
-files, registry values, WMI rows) as an evidence bundle in DIR, which must not
-exist or be empty. Send the bundle to your IT support; they replay it with
+files, registry values, WMI rows) as an evidence bundle in DIR, a new folder
+this command makes (it must not exist yet, and the folder it is made in must
+be yours or root's). Send the bundle to your IT support; they replay it with
 'sessionguard check --replay DIR'. The bundle holds only what the checks read,
 with network names and hardware addresses replaced by pseudonyms; look through
 it before you send it.`,
@@ -247,12 +248,14 @@ it before you send it.`,
 			if err != nil {
 				return err
 			}
-			if entries, err := os.ReadDir(args[0]); err == nil && len(entries) > 0 {
-				return fmt.Errorf("evidence bundle directory %s is not empty", args[0])
+			// Refused early, before the checks run; WriteBundle makes the
+			// folder itself, exclusively (see probe.Recorder.WriteBundle).
+			if err := probe.CheckBundleTarget(args[0]); err != nil {
+				return err
 			}
 			// Network names and hardware addresses are pseudonymised in
 			// the bundle by the checks that read them.
-			rec := probe.NewRecorder(probe.New(), checks.Scrubbers(list)...)
+			rec := checks.NewRecorder(probe.New(), list)
 			rep := checks.Run(cmd.Context(), rec, pol, list)
 			if err := rec.WriteBundle(args[0]); err != nil {
 				return err

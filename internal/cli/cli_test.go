@@ -65,7 +65,7 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 		{"stray argument", []string{"check", "now"}, "takes no arguments"},
 		{"unknown command", []string{"chek"}, "unknown command"},
 		{"record without dir", []string{"evidence", "record"}, "exactly one DIR"},
-		{"record into non-empty dir", []string{"evidence", "record", nonEmpty}, "not empty"},
+		{"record into an existing dir", []string{"evidence", "record", nonEmpty}, "already exists"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,0 +1,63 @@
+package probe
+
+import (
+	"strings"
+)
+
+// WMIColumns names, for the WMI classes that describe people, the only
+// properties the live probe asks for and a Recorder keeps: what the checks
+// read, so that full names, descriptions and captions of accounts are
+// never read at all. Classes not listed are asked for whole (SELECT *).
+var WMIColumns = map[string][]string{
+	// user_accounts reads who is a person (SID, RID), whether the account
+	// is on and local, and Name/Domain to match group members.
+	"win32_useraccount": {"SID", "Name", "Domain", "Disabled", "LocalAccount"},
+	"win32_group":       {"SID", "Name", "Domain"},
+	"win32_groupuser":   {"GroupComponent", "PartComponent"},
+}
+
+// WMIQuery is the WQL query the live probe runs for class: its columns
+// from WMIColumns, else every property. class is a WMI class name (letters,
+// digits and underscores); anything else is refused by the caller.
+func WMIQuery(class string) string {
+	cols := WMIColumns[strings.ToLower(class)]
+	if len(cols) == 0 {
+		return "SELECT * FROM " + class
+	}
+	return "SELECT " + strings.Join(cols, ", ") + " FROM " + class
+}
+
+// validWMIClass: a class name that can go into a query as it is.
+func validWMIClass(class string) bool {
+	if class == "" {
+		return false
+	}
+	for _, c := range class {
+		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// wmiKeptColumns is row with only the columns WMIColumns lists for class
+// (row itself when the class is not listed).
+func wmiKeptColumns(class string, rows []map[string]any) []map[string]any {
+	cols := WMIColumns[strings.ToLower(class)]
+	if len(cols) == 0 {
+		return rows
+	}
+	out := make([]map[string]any, len(rows))
+	for i, row := range rows {
+		kept := make(map[string]any, len(cols))
+		for k, v := range row {
+			for _, c := range cols {
+				if strings.EqualFold(k, c) {
+					kept[k] = v
+				}
+			}
+		}
+		out[i] = kept
+	}
+	return out
+}
