@@ -155,10 +155,10 @@ func TestBrowser(t *testing.T) {
 	// make): right action, wrong token. Refused, nothing revoked.
 	victim := f.ids["laptop-ready"]
 	if err := chromedp.Do(ctx,
-		chromedp.Navigate(f.srv.URL+"/devices/"+victim),
-		chromedp.WaitVisible(chromedp.ID("revoke")),
-		chromedp.SetAttributeValue(chromedp.CSS(`form.danger input[name="csrf_token"]`), "value", "forged-token"),
-		chromedp.Click(chromedp.ID("revoke")),
+		chromedp.Navigate(f.srv.URL+"/devices/"+victim+"/revoke"),
+		chromedp.WaitVisible(chromedp.ID("confirm")),
+		chromedp.SetAttributeValue(chromedp.CSS(`form.confirm input[name="csrf_token"]`), "value", "forged-token"),
+		chromedp.Click(chromedp.ID("confirm")),
 		chromedp.WaitVisible(chromedp.ID("error-message")),
 	); err != nil {
 		t.Fatalf("forged post: %v", err)
