@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -146,12 +147,14 @@ func (d *dashboard) revoke(w http.ResponseWriter, r *http.Request, revokeFn func
 // PolicyChanges says what changed between two policy documents, field by
 // field ("screen_lock_max_seconds: 900 → 600; checks.firewall.required:
 // true → false"), for the audit log.
+// Both are compared as the agents apply them (laid over the default), so
+// "{}" → {"screen_lock_max_seconds": 300} reads "600 → 300".
 func PolicyChanges(before, after json.RawMessage) string {
 	var a, b any
-	if json.Unmarshal(before, &a) != nil {
+	if json.Unmarshal(effectivePolicy(before), &a) != nil {
 		a = nil
 	}
-	if json.Unmarshal(after, &b) != nil {
+	if json.Unmarshal(effectivePolicy(after), &b) != nil {
 		return "policy replaced"
 	}
 	var changes []string
@@ -165,6 +168,9 @@ func PolicyChanges(before, after json.RawMessage) string {
 func diffJSON(path string, a, b any, out *[]string) {
 	am, aok := a.(map[string]any)
 	bm, bok := b.(map[string]any)
+	if aok && b == nil || bok && a == nil {
+		aok, bok = true, true
+	}
 	if aok && bok {
 		var keys []string
 		for k := range am {
@@ -197,6 +203,23 @@ func diffJSON(path string, a, b any, out *[]string) {
 	default:
 		*out = append(*out, path+": "+as+" → "+bs)
 	}
+}
+
+// effectivePolicy is a team policy document laid over the default, as
+// JSON; the document itself when it does not parse.
+func effectivePolicy(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		raw = json.RawMessage("{}")
+	}
+	pol, err := checks.ParsePolicy(bytes.NewReader(raw))
+	if err != nil {
+		return raw
+	}
+	out, err := json.Marshal(pol)
+	if err != nil {
+		return raw
+	}
+	return out
 }
 
 func jsonText(v any) string {
