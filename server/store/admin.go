@@ -150,6 +150,9 @@ type DeviceQuery struct {
 	After, Before *Cursor
 	// Limit caps the page (default 50, at most 500).
 	Limit int
+	// CountCap makes CountDevices stop at this many (0: count them all):
+	// a total of 100k rows costs a scan, "more than 1000" does not.
+	CountCap int
 }
 
 // Device sort orders (DeviceQuery.Sort).
@@ -241,6 +244,8 @@ type SessionQuery struct {
 	After, Before *Cursor
 	// Limit caps the page (default 50, at most 500).
 	Limit int
+	// CountCap makes CountSessions stop at this many (0: count them all).
+	CountCap int
 }
 
 // Session sort orders (SessionQuery.Sort).

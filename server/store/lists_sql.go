@@ -231,8 +231,8 @@ func (s *sqlStore) CountDevices(ctx context.Context, q DeviceQuery) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	var n int
-	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM devices d`+c.sql()), c.args...).Scan(&n); err != nil {
+	n, err := s.count(ctx, `SELECT 1 FROM devices d`+c.sql(), c.args, q.CountCap)
+	if err != nil {
 		return 0, fmt.Errorf("counting devices: %w", err)
 	}
 	return n, nil
@@ -304,11 +304,23 @@ func (s *sqlStore) SearchSessions(ctx context.Context, q SessionQuery) ([]Sessio
 
 func (s *sqlStore) CountSessions(ctx context.Context, q SessionQuery) (int, error) {
 	from, c := sessionFilter(q)
-	var n int
-	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*)`+from+c.sql()), c.args...).Scan(&n); err != nil {
+	n, err := s.count(ctx, `SELECT 1`+from+c.sql(), c.args, q.CountCap)
+	if err != nil {
 		return 0, fmt.Errorf("counting sessions: %w", err)
 	}
 	return n, nil
+}
+
+// count counts the rows of a query, stopping at limit when it is above 0.
+func (s *sqlStore) count(ctx context.Context, rows string, args []any, limit int) (int, error) {
+	query := `SELECT COUNT(*) FROM (` + rows + `) c`
+	if limit > 0 {
+		query = `SELECT COUNT(*) FROM (` + rows + ` LIMIT ?) c`
+		args = append(slices.Clip(args), limit)
+	}
+	var n int
+	err := s.db.QueryRowContext(ctx, s.q(query), args...).Scan(&n)
+	return n, err
 }
 
 func (s *sqlStore) SessionFollowUps(ctx context.Context, sessionIDs []string) ([]Session, error) {

@@ -123,6 +123,12 @@ func testSortedPages(t *testing.T, s store.Store) {
 	if _, err := s.SearchDevices(ctx, store.DeviceQuery{Sort: store.DeviceSortLastSeen, After: &store.Cursor{Value: "1; DROP TABLE devices", ID: "x"}}); err == nil {
 		t.Error("a non-numeric time cursor was accepted")
 	}
+	if n, _ := s.CountDevices(ctx, store.DeviceQuery{CountCap: 5}); n != 5 {
+		t.Errorf("CountDevices(cap 5) = %d", n)
+	}
+	if n, _ := s.CountSessions(ctx, store.SessionQuery{CountCap: 3}); n != 0 {
+		t.Errorf("CountSessions(cap 3) before any session = %d", n)
+	}
 	if n, _ := s.CountDevices(ctx, store.DeviceQuery{NameContains: "alp"}); n != 6 {
 		t.Errorf("CountDevices(name alp) = %d", n)
 	}
@@ -145,6 +151,9 @@ func testSortedPages(t *testing.T, s store.Store) {
 	}
 	if n, _ := s.CountSessions(ctx, store.SessionQuery{StartsOnly: true}); n != 9 {
 		t.Errorf("CountSessions = %d, want 9", n)
+	}
+	if n, _ := s.CountSessions(ctx, store.SessionQuery{StartsOnly: true, CountCap: 4}); n != 4 {
+		t.Errorf("CountSessions(cap 4) = %d", n)
 	}
 	for _, sort := range []string{store.SessionSortAt, store.SessionSortLabel} {
 		for _, asc := range []bool{false, true} {

@@ -238,7 +238,7 @@ func jsonText(v any) string {
 // The audit log page: entries name what they are about (device, team,
 // enrol secret) from the current data; what was erased shows as such.
 
-var auditCols = []sortCol{{Key: store.AuditSortID, Label: "When", DescFirst: true}, {Key: store.AuditSortActor, Label: "Who"},
+var auditCols = []sortCol{{Key: "when", Label: "When", DescFirst: true}, {Key: store.AuditSortActor, Label: "Who"},
 	{Key: store.AuditSortAction, Label: "Action"}, {Label: "On"}, {Label: "Detail"}}
 
 type auditRow struct {
@@ -250,9 +250,11 @@ type auditRow struct {
 func (d *dashboard) auditLog(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	// The default order is "" (newest first): a sort key that is empty.
-	s := parseList(q, auditCols, store.AuditSortID)
+	s := parseList(q, auditCols, "when")
 	f := store.AuditFilter{Limit: pageSize + 1, Sort: s.Sort, Ascending: !s.Desc, After: s.After, Before: s.Before}
+	if s.Sort == "when" {
+		f.Sort = store.AuditSortID
+	}
 	entries, err := d.st.AuditLog(ctx, f)
 	if err != nil {
 		d.renderError(w, r, http.StatusBadRequest, "Bad page link.")
@@ -263,7 +265,7 @@ func (d *dashboard) auditLog(w http.ResponseWriter, r *http.Request) {
 		d.serverError(w, r, "counting the audit log", err)
 		return
 	}
-	entries, p := page(entries, s, "/audit", q, total, "entry", func(e store.AuditEntry) store.Cursor { return store.AuditCursor(s.Sort, e) })
+	entries, p := page(entries, s, "/audit", q, total, "entry", func(e store.AuditEntry) store.Cursor { return store.AuditCursor(f.Sort, e) })
 	rows, err := d.auditRows(ctx, entries)
 	if err != nil {
 		d.serverError(w, r, "naming audit entries", err)

@@ -137,7 +137,9 @@ func (s listSpec) headers(path string, q url.Values, cols []sortCol) []header {
 
 // pager is the line under a table: the total and the page links.
 type pager struct {
-	Total      int
+	Total int
+	// AtLeast: Total is a floor (counting stopped there).
+	AtLeast    bool
 	Noun       string
 	Prev, Next string
 	// First goes back to the first page (shown from the third page on).
@@ -198,13 +200,20 @@ func page[T any](rows []T, s listSpec, path string, q url.Values, total int, nou
 
 // Label is "1 device" or "12 devices".
 func (p pager) Label() string {
+	if p.AtLeast {
+		return "more than " + strconv.Itoa(p.Total-1) + " " + plural(p.Noun)
+	}
 	if p.Total == 1 {
 		return "1 " + p.Noun
 	}
-	if strings.HasSuffix(p.Noun, "y") {
-		return strconv.Itoa(p.Total) + " " + strings.TrimSuffix(p.Noun, "y") + "ies"
+	return strconv.Itoa(p.Total) + " " + plural(p.Noun)
+}
+
+func plural(noun string) string {
+	if strings.HasSuffix(noun, "y") {
+		return strings.TrimSuffix(noun, "y") + "ies"
 	}
-	return strconv.Itoa(p.Total) + " " + p.Noun + "s"
+	return noun + "s"
 }
 
 // sortRows sorts a short, fully loaded list in Go by the chosen column's

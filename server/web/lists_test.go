@@ -5,12 +5,14 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/report"
+	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
 )
 
@@ -247,5 +249,58 @@ func TestAuditNamesThings(t *testing.T) {
 	}
 	if strings.Contains(p.body, "etag ") {
 		t.Error("the audit page still shows policy hashes")
+	}
+}
+
+func TestAuditLogPages(t *testing.T) {
+	f := newFixture(t)
+	for i := range 70 {
+		if err := f.st.AppendAudit(t.Context(), store.AuditEntry{Actor: "cli", Action: "admin.create", Target: "admin-" + strconv.Itoa(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := f.client(t)
+	c.login() // one more entry: 71
+	p := c.get("/audit")
+	if !strings.Contains(p.body, "71 entries in all") || !strings.Contains(p.body, `aria-sort="descending"><a class="sort active" href="/audit?dir=asc&amp;sort=when">When`) {
+		t.Fatalf("audit first page: %s", elementText(p.body, "audit"))
+	}
+	firstPage := p.body
+	m := hrefOf("next-page").FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatal("no next page")
+	}
+	p = c.get(strings.ReplaceAll(m[1], "&amp;", "&"))
+	if n := strings.Count(p.body, "<tr><td><time"); n != 21 || strings.Contains(p.body, `id="next-page"`) {
+		t.Errorf("second page: %d rows", n)
+	}
+	m = hrefOf("prev-page").FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatal("no previous page")
+	}
+	if p = c.get(strings.ReplaceAll(m[1], "&amp;", "&")); p.body[strings.Index(p.body, "<tbody>"):strings.Index(p.body, "</tbody>")] !=
+		firstPage[strings.Index(firstPage, "<tbody>"):strings.Index(firstPage, "</tbody>")] {
+		t.Error("back to the first page: different rows")
+	}
+}
+
+// A filtered list's total stops counting at 1000; the unfiltered and
+// state-filtered totals are the fleet figures.
+func TestDeviceTotalCapped(t *testing.T) {
+	f := newFixture(t)
+	storetest.SeedDevices(t, f.st, f.teams["Youth work"].ID, 1005)
+	c := f.client(t)
+	c.login()
+	if p := c.get("/devices?q=seed"); !strings.Contains(p.body, "more than 1000 devices in all") {
+		t.Errorf("capped total missing: %s", p.body[strings.Index(p.body, `class="pager"`):][:200])
+	}
+	if p := c.get("/devices"); !strings.Contains(p.body, "1011 devices in all") {
+		t.Error("unfiltered total wrong")
+	}
+	if p := c.get("/devices?state=never_reported"); !strings.Contains(p.body, "1006 devices in all") {
+		t.Error("never-reported total wrong")
+	}
+	if p := c.get("/devices?q=laptop"); !strings.Contains(p.body, "4 devices in all") {
+		t.Error("name-filtered total wrong")
 	}
 }
