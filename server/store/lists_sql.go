@@ -168,16 +168,23 @@ func (s *sqlStore) SearchDevices(ctx context.Context, q DeviceQuery) ([]Device, 
 	case q.AfterID != "" && q.Sort == DeviceSortID && !q.Desc:
 		c.add(`d.id > ?`, q.AfterID)
 	}
-	query := `SELECT ` + prefixCols("d.", deviceCols) + ` FROM devices d` + c.sql() + ` ORDER BY ` + order + ` LIMIT ?`
-	rows, err := s.db.QueryContext(ctx, s.q(query), append(c.args, pageLimit(q.Limit))...)
+	return keysetPage(ctx, s, `SELECT `+prefixCols("d.", deviceCols)+` FROM devices d`+c.sql()+` ORDER BY `+order,
+		c.args, pageLimit(q.Limit), backward, "searching devices", scanDevice)
+}
+
+// keysetPage runs a page query (without its LIMIT) and scans its rows,
+// turning them round when they were read backwards (a previous page).
+func keysetPage[T any](ctx context.Context, s *sqlStore, query string, args []any, limit int, backward bool, what string,
+	scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(query+` LIMIT ?`), append(slices.Clip(args), limit)...)
 	if err != nil {
-		return nil, fmt.Errorf("searching devices: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	devs, err := collect(rows, "searching devices", scanDevice)
+	out, err := collect(rows, what, scan)
 	if backward {
-		slices.Reverse(devs)
+		slices.Reverse(out)
 	}
-	return devs, err
+	return out, err
 }
 
 // searchDevicesByTeam sorts by team name, then ID: the teams (few) are
@@ -290,16 +297,8 @@ func (s *sqlStore) SearchSessions(ctx context.Context, q SessionQuery) ([]Sessio
 		b := toMicros(q.BeforeAt)
 		c.add(`(s.at < ? OR (s.at = ? AND s.id < ?))`, b, b, q.BeforeID)
 	}
-	query := `SELECT ` + sessionCols + from + c.sql() + ` ORDER BY ` + order + ` LIMIT ?`
-	rows, err := s.db.QueryContext(ctx, s.q(query), append(c.args, pageLimit(q.Limit))...)
-	if err != nil {
-		return nil, fmt.Errorf("searching sessions: %w", err)
-	}
-	out, err := collect(rows, "searching sessions", scanSession)
-	if backward {
-		slices.Reverse(out)
-	}
-	return out, err
+	return keysetPage(ctx, s, `SELECT `+sessionCols+from+c.sql()+` ORDER BY `+order,
+		c.args, pageLimit(q.Limit), backward, "searching sessions", scanSession)
 }
 
 func (s *sqlStore) CountSessions(ctx context.Context, q SessionQuery) (int, error) {
@@ -375,22 +374,14 @@ func (s *sqlStore) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, e
 	case f.BeforeID > 0 && f.Sort == AuditSortID && !f.Ascending:
 		c.add(`id < ?`, f.BeforeID)
 	}
-	query := `SELECT id, at, actor, action, target, detail FROM audit_log` + c.sql() + ` ORDER BY ` + order + ` LIMIT ?`
-	rows, err := s.db.QueryContext(ctx, s.q(query), append(c.args, clampLimit(f.Limit, 100, 1000))...)
-	if err != nil {
-		return nil, fmt.Errorf("reading audit log: %w", err)
-	}
-	out, err := collect(rows, "reading audit log", func(row interface{ Scan(...any) error }) (AuditEntry, error) {
-		var e AuditEntry
-		var at int64
-		err := row.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &e.Detail)
-		e.At = fromMicros(at)
-		return e, err
-	})
-	if backward {
-		slices.Reverse(out)
-	}
-	return out, err
+	return keysetPage(ctx, s, `SELECT id, at, actor, action, target, detail FROM audit_log`+c.sql()+` ORDER BY `+order,
+		c.args, clampLimit(f.Limit, 100, 1000), backward, "reading audit log", func(row interface{ Scan(...any) error }) (AuditEntry, error) {
+			var e AuditEntry
+			var at int64
+			err := row.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &e.Detail)
+			e.At = fromMicros(at)
+			return e, err
+		})
 }
 
 func (s *sqlStore) CountAudit(ctx context.Context, f AuditFilter) (int, error) {

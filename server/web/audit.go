@@ -54,12 +54,17 @@ func (d *dashboard) confirmRevokeDevice(w http.ResponseWriter, r *http.Request) 
 	d.confirmDevice(w, r, http.StatusOK)
 }
 
-func (d *dashboard) revokeDevice(w http.ResponseWriter, r *http.Request) {
-	status := 0
-	if r.PostForm.Get("confirm") != "yes" {
-		status = http.StatusOK
+// unconfirmed is 0 for a revoke the admin confirmed, else the status of
+// the confirmation page to show instead.
+func unconfirmed(r *http.Request) int {
+	if r.PostForm.Get("confirm") == "yes" {
+		return 0
 	}
-	dev, ok := d.confirmDevice(w, r, status)
+	return http.StatusOK
+}
+
+func (d *dashboard) revokeDevice(w http.ResponseWriter, r *http.Request) {
+	dev, ok := d.confirmDevice(w, r, unconfirmed(r))
 	if !ok {
 		return
 	}
@@ -112,11 +117,7 @@ func (d *dashboard) confirmRevokeSecret(w http.ResponseWriter, r *http.Request) 
 }
 
 func (d *dashboard) revokeSecret(w http.ResponseWriter, r *http.Request) {
-	status := 0
-	if r.PostForm.Get("confirm") != "yes" {
-		status = http.StatusOK
-	}
-	sec, team, ok := d.confirmSecret(w, r, status)
+	sec, team, ok := d.confirmSecret(w, r, unconfirmed(r))
 	if !ok {
 		return
 	}
