@@ -11,8 +11,8 @@ import (
 // The dashboard's sorted lists: keyset pages in any whitelisted order.
 //
 // A page is ordered by (sort column, id), both in the same direction, and
-// continues from a cursor with a row-value comparison, (col, id) > (?, ?),
-// which SQLite and PostgreSQL both answer from an index on (col, id)
+// continues from a cursor, col >= ? AND (col > ? OR id > ?), which SQLite
+// and PostgreSQL both answer from an index on (col, id)
 // (migration 00008): a page reads its own rows, however deep it is. The
 // previous page is the same query run the other way from the page's first
 // row, its rows turned round.
@@ -56,7 +56,10 @@ func (k sortKey) keyset(desc bool, after, before *Cursor) (cond string, args []a
 	if err != nil {
 		return "", nil, "", false, err
 	}
-	return "(" + k.col + ", " + k.id + ") " + op + " (?, ?)", []any{v, id}, order, backward, nil
+	// (col, id) > (v, i) spelt out: the leading col >= v is a range the
+	// planner reads from the index whatever its statistics say (PostgreSQL
+	// chose a full scan for the row comparison on a freshly loaded table).
+	return k.col + " " + op + "= ? AND (" + k.col + " " + op + " ? OR " + k.id + " " + op + " ?)", []any{v, v, id}, order, backward, nil
 }
 
 func cursorValue(s string, isInt bool) (any, error) {
