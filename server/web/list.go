@@ -89,6 +89,18 @@ func filters(q url.Values) url.Values {
 	return out
 }
 
+// keepSort is the sort of q as hidden form fields, so a table's filter
+// form keeps the order the admin chose (a new filter starts at page 1).
+func keepSort(q url.Values) []fact {
+	var out []fact
+	for _, k := range []string{"sort", "dir"} {
+		if v := q.Get(k); v != "" {
+			out = append(out, fact{k, limitString(v, 20)})
+		}
+	}
+	return out
+}
+
 // header is one rendered column heading.
 type header struct {
 	Label string

@@ -304,3 +304,16 @@ func TestDeviceTotalCapped(t *testing.T) {
 		t.Error("name-filtered total wrong")
 	}
 }
+
+// The filter form keeps the chosen order.
+func TestFilterKeepsSort(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	c.login()
+	for _, path := range []string{"/devices?sort=last_seen&dir=desc", "/sessions?sort=label&dir=desc", "/checks/firewall?sort=last_seen&dir=desc"} {
+		p := c.get(path)
+		if !strings.Contains(p.body, `<input type="hidden" name="dir" value="desc">`) || !strings.Contains(p.body, `<input type="hidden" name="sort" value="`) {
+			t.Errorf("%s: the filter form drops the sort", path)
+		}
+	}
+}

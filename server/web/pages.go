@@ -264,6 +264,8 @@ type devicesView struct {
 	Rows    []deviceRow
 	Headers []header
 	Pager   pager
+	// KeepSort: hidden fields of the filter form.
+	KeepSort []fact
 }
 
 var deviceListCols = []sortCol{{Key: store.DeviceSortName, Label: "Device"}, {Key: store.DeviceSortTeam, Label: "Team"}, {Label: "State"},
@@ -357,8 +359,8 @@ func (d *dashboard) devices(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := devicesView{Teams: ts, Checks: d.catalog.list, Filter: f, Rows: d.deviceRows(ts, devs), Pager: p,
-		Headers: s.headers("/devices", q, deviceListCols),
-		States:  []string{store.StateReady, store.StateNotReady, store.StateStale, store.StateNeverReported, store.StateRevoked}}
+		Headers: s.headers("/devices", q, deviceListCols), KeepSort: keepSort(q),
+		States: []string{store.StateReady, store.StateNotReady, store.StateStale, store.StateNeverReported, store.StateRevoked}}
 	d.render(w, r, http.StatusOK, "devices", "Devices", v)
 }
 
@@ -555,13 +557,14 @@ type failingRow struct {
 }
 
 type checkView struct {
-	Check   checkInfo
-	Teams   teamSet
-	Counts  complianceRow
-	Rows    []failingRow
-	Headers []header
-	Pager   pager
-	AsOf    time.Time
+	Check    checkInfo
+	Teams    teamSet
+	Counts   complianceRow
+	Rows     []failingRow
+	Headers  []header
+	Pager    pager
+	AsOf     time.Time
+	KeepSort []fact
 }
 
 var failingCols = []sortCol{{Key: store.DeviceSortName, Label: "Device"}, {Key: store.DeviceSortTeam, Label: "Team"}, {Label: "Status"},
@@ -599,7 +602,7 @@ func (d *dashboard) check(w http.ResponseWriter, r *http.Request) {
 		d.renderError(w, r, http.StatusBadRequest, "Bad page link.")
 		return
 	}
-	v.Headers, v.Pager = s.headers(path, q, failingCols), p
+	v.Headers, v.Pager, v.KeepSort = s.headers(path, q, failingCols), p, keepSort(q)
 	if err != nil {
 		d.serverError(w, r, "listing failing devices", err)
 		return
@@ -625,10 +628,11 @@ func (d *dashboard) check(w http.ResponseWriter, r *http.Request) {
 // Session audit trail.
 
 type sessionsView struct {
-	Teams  teamSet
-	Filter sessionFilter
-	Table  sessionTable
-	Pager  pager
+	Teams    teamSet
+	Filter   sessionFilter
+	Table    sessionTable
+	Pager    pager
+	KeepSort []fact
 }
 
 // sessionTable is what the sessionTable template draws.
@@ -728,7 +732,7 @@ func (d *dashboard) sessions(w http.ResponseWriter, r *http.Request) {
 		d.serverError(w, r, "reading the session trail", err)
 		return
 	}
-	v := sessionsView{Teams: ts, Filter: f, Pager: p, Table: sessionTable{Headers: s.headers("/sessions", q, sessionCols), Rows: rows}}
+	v := sessionsView{Teams: ts, Filter: f, Pager: p, KeepSort: keepSort(q), Table: sessionTable{Headers: s.headers("/sessions", q, sessionCols), Rows: rows}}
 	d.render(w, r, http.StatusOK, "sessions", "Session audit trail", v)
 }
 
