@@ -22,16 +22,7 @@ func TestBrowserListsConfirmZone(t *testing.T) {
 	f := newFixture(t)
 	storetest.SeedDevices(t, f.st, f.teams["Youth work"].ID, 124)
 	ctx := headless(t)
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(f.srv.URL+"/devices"),
-		chromedp.WaitVisible(chromedp.ID("sign-in")),
-		chromedp.SendKeys(chromedp.ID("name"), adminName),
-		chromedp.SendKeys(chromedp.ID("password"), adminPassword),
-		chromedp.Click(chromedp.ID("sign-in")),
-		chromedp.WaitVisible(chromedp.ID("devices")),
-	); err != nil {
-		t.Fatalf("login: %v", err)
-	}
+	signIn(t, ctx, f.srv.URL+"/devices", "devices")
 	first := func() string { return text(t, ctx, "#devices tbody tr:first-child td:first-child") }
 	if got := text(t, ctx, ".pager .total"); got != "130 devices in all" {
 		t.Errorf("total %q", got)

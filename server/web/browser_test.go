@@ -70,16 +70,7 @@ func TestBrowser(t *testing.T) {
 	ctx := headless(t)
 
 	// Login: the overview redirects to the form, which returns there.
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(f.srv.URL+"/"),
-		chromedp.WaitVisible(chromedp.ID("sign-in")),
-		chromedp.SendKeys(chromedp.ID("name"), adminName),
-		chromedp.SendKeys(chromedp.ID("password"), adminPassword),
-		chromedp.Click(chromedp.ID("sign-in")),
-		chromedp.WaitVisible(chromedp.ID("count-ready")),
-	); err != nil {
-		t.Fatalf("login: %v", err)
-	}
+	signIn(t, ctx, f.srv.URL+"/", "count-ready")
 	for sel, want := range map[string]string{"#count-ready": "2", "#count-not-ready": "2", "#count-stale": "1", "#count-never": "1", "#count-total": "6"} {
 		if got := text(t, ctx, sel); got != want {
 			t.Errorf("overview %s = %q, want %q", sel, got, want)
@@ -203,6 +194,22 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("sign-in")),
 	); err != nil {
 		t.Fatalf("logout: %v", err)
+	}
+}
+
+// signIn opens url, which sends the browser to the login form, signs in
+// there and waits for the element with ID want on the page it returns to.
+func signIn(t *testing.T, ctx context.Context, url, want string) {
+	t.Helper()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.ID("sign-in")),
+		chromedp.SendKeys(chromedp.ID("name"), adminName),
+		chromedp.SendKeys(chromedp.ID("password"), adminPassword),
+		chromedp.Click(chromedp.ID("sign-in")),
+		chromedp.WaitVisible(chromedp.ID(want)),
+	); err != nil {
+		t.Fatalf("login: %v", err)
 	}
 }
 
