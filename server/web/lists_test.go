@@ -317,3 +317,28 @@ func TestFilterKeepsSort(t *testing.T) {
 		}
 	}
 }
+
+// The device page's results sort by status, worst first, and back.
+func TestDeviceTablesSort(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	c.login()
+	first := func(path string) string {
+		p := c.get(path)
+		m := regexp.MustCompile(`<tr data-check="([a-z_]+)">`).FindStringSubmatch(p.body)
+		if m == nil {
+			t.Fatalf("%s: no results", path)
+		}
+		return m[1]
+	}
+	dev := "/devices/" + f.ids["laptop-fail"]
+	if got := first(dev + "?sort=status&dir=asc"); got != "firewall" {
+		t.Errorf("worst first: %s", got)
+	}
+	if got := first(dev + "?sort=check&dir=desc"); got != "wifi_security" {
+		t.Errorf("checks Z to A: %s", got)
+	}
+	if p := c.get(dev + "?sort=took"); p.status != http.StatusOK || !strings.Contains(p.body, `<th aria-sort="descending"><a class="sort active"`) {
+		t.Errorf("runs by duration: %d", p.status)
+	}
+}

@@ -408,8 +408,11 @@ type deviceView struct {
 	Exports      bool
 	Results      []resultRow
 	Runs         []runRow
-	Sessions     sessionTable
-	Notice       string
+	// Headings of the results and runs tables (short lists, sorted here;
+	// one ?sort= key picks the table it belongs to).
+	ResultHeaders, RunHeaders []header
+	Sessions                  sessionTable
+	Notice                    string
 }
 
 func (d *dashboard) device(w http.ResponseWriter, r *http.Request) {
@@ -461,6 +464,7 @@ func (d *dashboard) device(w http.ResponseWriter, r *http.Request) {
 	for _, run := range runs {
 		v.Runs = append(v.Runs, runRow{CheckRunSummary: run, NotPassingTitles: d.catalog.titles(run.NotPassing)})
 	}
+	d.sortDeviceTables(&v, r.URL.Query(), "/devices/"+url.PathEscape(dev.ID))
 	rows, err := d.sessionRows(ctx, sessions, map[string]string{dev.ID: dev.Name})
 	if err != nil {
 		d.serverError(w, r, "reading sessions", err)
@@ -468,6 +472,38 @@ func (d *dashboard) device(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Sessions = sessionTable{Headers: listSpec{}.headers("", nil, plainCols(sessionCols)), Rows: rows}
 	d.render(w, r, http.StatusOK, "device", dev.Name, v)
+}
+
+var (
+	resultCols = []sortCol{{Key: "check", Label: "Check"}, {Key: "status", Label: "Status"}, {Key: "required", Label: "Required", DescFirst: true},
+		{Label: "Found"}, {Label: "Fix"}}
+	runCols = []sortCol{{Key: "started", Label: "Started", DescFirst: true}, {Key: "ready", Label: "Ready"}, {Label: "Not passing"},
+		{Key: "took", Label: "Took", DescFirst: true}}
+	// statusOrder sorts statuses worst first.
+	statusOrder = map[checks.Status]int{checks.Fail: 0, checks.Unknown: 1, checks.Warn: 2, checks.NotApplicable: 3, checks.Pass: 4}
+)
+
+// sortDeviceTables sorts the device page's results and runs as asked.
+func (d *dashboard) sortDeviceTables(v *deviceView, q url.Values, path string) {
+	rs := parseList(q, resultCols, "")
+	switch rs.Sort {
+	case "check":
+		sortRows(v.Results, rs.Desc, func(r resultRow) string { return r.Title })
+	case "status":
+		sortRows(v.Results, rs.Desc, func(r resultRow) int { return statusOrder[r.Status] })
+	case "required":
+		sortRows(v.Results, rs.Desc, func(r resultRow) int { return map[bool]int{false: 0, true: 1}[r.Required] })
+	}
+	ns := parseList(q, runCols, "started")
+	switch ns.Sort {
+	case "ready":
+		sortRows(v.Runs, ns.Desc, func(r runRow) int { return map[bool]int{false: 0, true: 1}[r.Ready] })
+	case "took":
+		sortRows(v.Runs, ns.Desc, func(r runRow) int64 { return r.DurationMS })
+	default:
+		sortRows(v.Runs, ns.Desc, func(r runRow) int64 { return r.StartedAt.UnixMicro() })
+	}
+	v.ResultHeaders, v.RunHeaders = rs.headers(path, q, resultCols), ns.headers(path, q, runCols)
 }
 
 // clockSlack is how far a record's time may be after its receipt before
