@@ -257,8 +257,12 @@ func (d *dashboard) auditLog(w http.ResponseWriter, r *http.Request) {
 		f.Sort = store.AuditSortID
 	}
 	entries, err := d.st.AuditLog(ctx, f)
-	if err != nil {
+	if errors.Is(err, store.ErrInvalid) {
 		d.renderError(w, r, http.StatusBadRequest, "Bad page link.")
+		return
+	}
+	if err != nil {
+		d.serverError(w, r, "reading the audit log", err)
 		return
 	}
 	total, err := d.st.CountAudit(ctx, f)

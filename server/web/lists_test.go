@@ -149,8 +149,11 @@ func TestDeviceListSortsAndPages(t *testing.T) {
 	if p := c.get("/devices?sort=token_hash"); p.status != http.StatusOK || !strings.Contains(p.body, `aria-sort="ascending"><a class="sort active" href="/devices?dir=desc&amp;sort=name">Device`) {
 		t.Errorf("unknown sort column: %d", p.status)
 	}
-	if p := c.get("/devices?sort=last_seen&after_v=1%27%20OR%201=1&after_id=x"); p.status != http.StatusBadRequest {
-		t.Errorf("forged cursor: %d", p.status)
+	for _, path := range []string{"/devices?sort=last_seen&after_v=1%27%20OR%201=1&after_id=x", "/audit?after_v=x&after_id=1%20OR%201=1",
+		"/sessions?before_v=yesterday&before_id=x"} {
+		if p := c.get(path); p.status != http.StatusBadRequest {
+			t.Errorf("forged cursor %s: %d", path, p.status)
+		}
 	}
 	// The check page and the audit log page the same way.
 	if p := c.get("/checks/firewall?sort=name&dir=desc"); !strings.Contains(p.body, "1 device in all") {
