@@ -125,6 +125,7 @@ func TestBrowserListsConfirmZone(t *testing.T) {
 	if got := text(t, ctx, "#zone-now"); !strings.HasSuffix(got, "EST") && !strings.HasSuffix(got, "EDT") {
 		t.Errorf("New York zone shows %q", got)
 	}
+	shot(t, ctx, "dashboard-settings.png")
 	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/sessions"), chromedp.WaitVisible(chromedp.CSS("table.sessions"))); err != nil {
 		t.Fatal(err)
 	}
