@@ -297,8 +297,10 @@ func (d *dashboard) auditRows(ctx context.Context, entries []store.AuditEntry) (
 		row := auditRow{AuditEntry: e, On: e.Target}
 		kind, _, _ := strings.Cut(e.Action, ".")
 		switch {
+		case e.Target == "" && kind == "export":
+			row.On = "all teams"
 		case e.Target == "":
-		case kind == "device" || e.Action == "subject.export" && !strings.Contains(e.Detail, "practitioner"):
+		case kind == "device" || kind == "subject": // subject access and erasure name device IDs
 			name, ok := devices[e.Target]
 			if !ok {
 				dev, err := d.st.Device(ctx, e.Target)

@@ -228,7 +228,7 @@ func TestClockAheadFlagged(t *testing.T) {
 }
 
 func TestAuditNamesThings(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, realExports)
 	c := f.client(t)
 	c.login()
 	id := f.ids["laptop-ready"]
@@ -241,9 +241,15 @@ func TestAuditNamesThings(t *testing.T) {
 		"policy": {`{"screen_lock_max_seconds": 300, "checks": {"voice_assistants": {"required": false}}}`}}); p.status != http.StatusSeeOther {
 		t.Fatalf("policy: %d", p.status)
 	}
+	// An erased device leaves no name: its entries say so.
+	gone := f.ids["laptop-stale"]
+	token = c.csrf("/data-protection")
+	if p := c.post("/privacy/erase", url.Values{"csrf_token": {token}, "device": {gone}, "confirm": {gone}, "return": {"/data-protection"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("erase: %d", p.status)
+	}
 	p := c.get("/audit")
 	for _, want := range []string{
-		`<a href="/devices/` + id + `">device laptop-ready</a>`, "team Counselling",
+		`<a href="/devices/` + id + `">device laptop-ready</a>`, "team Counselling", "a device since erased",
 		"screen_lock_max_seconds: 600 → 300", "checks.voice_assistants.required: true → false",
 	} {
 		if !strings.Contains(p.body, want) {
