@@ -184,7 +184,13 @@ func (e *env) changePassword(ctx context.Context, passwordFile, name, action str
 }
 
 func cliAudit(ctx context.Context, st store.Store, action, target string) error {
-	if err := st.AppendAudit(ctx, store.AuditEntry{At: time.Now().UTC(), Actor: "cli", Action: action, Target: target}); err != nil {
+	return cliAuditDetail(ctx, st, action, target, "")
+}
+
+// cliAuditDetail records a command-line action with a detail naming what
+// it was about.
+func cliAuditDetail(ctx context.Context, st store.Store, action, target, detail string) error {
+	if err := st.AppendAudit(ctx, store.AuditEntry{At: time.Now().UTC(), Actor: "cli", Action: action, Target: target, Detail: detail}); err != nil {
 		return fmt.Errorf("the change is made but could not be written to the audit log: %w", err)
 	}
 	return nil

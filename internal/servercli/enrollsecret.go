@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/web"
 )
 
 // DefaultTeam is the team enrol secrets go to unless --team names another.
@@ -42,12 +44,20 @@ when it does not exist yet) and print it. It is shown only this once.`,
 				if err != nil {
 					return err
 				}
+				if created {
+					if err := cliAuditDetail(ctx, st, "team.create", t.ID, "team "+t.Name+" (with the default policy)"); err != nil {
+						return err
+					}
+					fmt.Fprintf(e.stderr, "Created team %q with the default policy.\n", t.Name)
+				}
 				secret, id, err := st.CreateEnrollSecret(ctx, t.ID)
 				if err != nil {
 					return err
 				}
-				if created {
-					fmt.Fprintf(e.stderr, "Created team %q with the default policy.\n", t.Name)
+				if err := cliAuditDetail(ctx, st, "enroll_secret.create", id, "for team "+t.Name); err != nil {
+					// Not audited, not kept: the secret is never printed.
+					_ = st.RevokeEnrollSecret(ctx, id)
+					return fmt.Errorf("%w; the secret was revoked again and not shown", err)
 				}
 				fmt.Fprintf(e.stderr, "Enrol secret %s for team %q (shown once; enrol a computer with\n  sessionguard enroll --server URL --secret-file FILE):\n", id, t.Name)
 				fmt.Fprintln(e.stdout, secret)
@@ -95,10 +105,25 @@ when it does not exist yet) and print it. It is shown only this once.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.withStore(cmd.Context(), func(ctx context.Context, st store.Store) error {
+				secrets, err := st.EnrollSecrets(ctx, "")
+				if err != nil {
+					return err
+				}
+				i := slices.IndexFunc(secrets, func(s store.EnrollSecret) bool { return s.ID == args[0] })
+				if i < 0 {
+					return fmt.Errorf("no enrol secret %s (see enroll-secret list)", args[0])
+				}
+				team, err := st.Team(ctx, secrets[i].TeamID)
+				if err != nil {
+					return err
+				}
 				if err := st.RevokeEnrollSecret(ctx, args[0]); err != nil {
 					if errors.Is(err, store.ErrNotFound) {
 						return fmt.Errorf("no enrol secret %s (see enroll-secret list)", args[0])
 					}
+					return err
+				}
+				if err := cliAuditDetail(ctx, st, "enroll_secret.revoke", args[0], web.SecretDetail(team.Name, secrets[i])); err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "Revoked enrol secret %s; devices enrolled with it keep working.\n", args[0])

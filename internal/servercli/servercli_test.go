@@ -14,6 +14,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/internal/syncbuf"
 	"github.com/sessionguard/sessionguard/report"
+	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
 )
 
@@ -54,6 +55,34 @@ func TestEnrollSecretCommands(t *testing.T) {
 	}
 	if code, _, errOut := run(t, dsn, "enroll-secret", "revoke", "nope"); code != ExitError || !strings.Contains(errOut, "enroll-secret list") {
 		t.Errorf("revoke unknown: %d %q", code, errOut)
+	}
+	// Every change is in the audit log by "cli", naming the team, never
+	// the secret.
+	st, err := store.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	entries, err := st.AuditLog(t.Context(), store.AuditFilter{Ascending: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Actor+" "+e.Action+": "+e.Detail)
+		if strings.Contains(e.Detail+e.Target, secret) {
+			t.Error("the secret reached the audit log")
+		}
+	}
+	want := []string{"cli team.create: team counselling (with the default policy)", "cli enroll_secret.create: for team counselling",
+		"cli enroll_secret.create: for team counselling", "cli enroll_secret.revoke: for team counselling, created "}
+	if len(got) != len(want) {
+		t.Fatalf("audit log %q, want %q", got, want)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("audit entry %d: %q, want %q…", i, got[i], want[i])
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
@@ -28,6 +29,9 @@ type AdminStore interface {
 	SetAdminPassword(ctx context.Context, name, passwordHash string) error
 	// DisableAdmin stops an account signing in and ends its login sessions.
 	DisableAdmin(ctx context.Context, name string) error
+	// SetAdminTimeZone sets the IANA time zone the dashboard shows the
+	// admin's times in (the caller validates it against the tz database).
+	SetAdminTimeZone(ctx context.Context, name, zone string) error
 
 	// CreateAdminSession starts a login session for an enabled admin and
 	// returns it with its token's plain text (the cookie value; only its
@@ -45,8 +49,10 @@ type AdminStore interface {
 	// idle since before idleBefore, and says how many.
 	DeleteExpiredAdminSessions(ctx context.Context, now, idleBefore time.Time) (int, error)
 
-	// SearchDevices is the filtered, keyset-paginated device list.
+	// SearchDevices is the filtered, sorted, keyset-paginated device list.
 	SearchDevices(ctx context.Context, q DeviceQuery) ([]Device, error)
+	// CountDevices counts what SearchDevices would list without paging.
+	CountDevices(ctx context.Context, q DeviceQuery) (int, error)
 	// CheckCompliance counts, per check, the statuses in the latest check
 	// run of every device that is neither revoked nor stale (for one team,
 	// or all when teamID is empty), in check ID order.
@@ -59,6 +65,12 @@ type AdminStore interface {
 	// SearchSessions is the session audit trail across devices, newest
 	// first, filtered and keyset-paginated.
 	SearchSessions(ctx context.Context, q SessionQuery) ([]Session, error)
+	// CountSessions counts what SearchSessions would list without paging.
+	CountSessions(ctx context.Context, q SessionQuery) (int, error)
+	// SessionFollowUps returns the end and cookies records of the given
+	// sessions (by the agents' session IDs), oldest first: with the start
+	// records a page lists, one row per session.
+	SessionFollowUps(ctx context.Context, sessionIDs []string) ([]Session, error)
 
 	// RecordFleetSnapshot stores the fleet counts for an hour (the hour
 	// containing at, per team; teamID empty for the whole fleet), replacing
@@ -77,7 +89,13 @@ type Admin struct {
 	CreatedAt    time.Time
 	DisabledAt   *time.Time
 	LastLoginAt  *time.Time
+	// TimeZone is the IANA zone the dashboard shows times in
+	// (DefaultTimeZone unless the admin chose another).
+	TimeZone string
 }
+
+// DefaultTimeZone is an admin's time zone until they choose one.
+const DefaultTimeZone = "Europe/London"
 
 // Disabled reports whether the account was disabled.
 func (a Admin) Disabled() bool { return a.DisabledAt != nil }
@@ -90,6 +108,8 @@ type AdminSession struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
+	// TimeZone is the admin's (Admin.TimeZone).
+	TimeZone string
 }
 
 // Device states, as the dashboard filters them.
@@ -116,10 +136,59 @@ type DeviceQuery struct {
 	FailingCheck string
 	// NameContains is a case-insensitive substring of the device name.
 	NameContains string
-	// AfterID continues after the last device of the previous page.
+	// AfterID continues after the last device of the previous page (in ID
+	// order; see Sort and After for the other orders).
 	AfterID string
+	// Sort is the order: one of the DeviceSort constants ("" is by ID).
+	// Desc reverses it. Ties are broken by ID, in the same direction.
+	Sort string
+	Desc bool
+	// After continues after this row (the next page); Before lists the
+	// rows just before it (the previous page), still in the page's order.
+	// Cursor.Value is the row's sort value (team sort: its team ID; time
+	// sorts: Unix microseconds), as DeviceCursor gives it.
+	After, Before *Cursor
 	// Limit caps the page (default 50, at most 500).
 	Limit int
+	// CountCap makes CountDevices stop at this many (0: count them all):
+	// a total of 100k rows costs a scan, "more than 1000" does not.
+	CountCap int
+}
+
+// Device sort orders (DeviceQuery.Sort).
+const (
+	DeviceSortID       = ""
+	DeviceSortName     = "name"
+	DeviceSortTeam     = "team"
+	DeviceSortSystem   = "system"
+	DeviceSortAgent    = "agent"
+	DeviceSortLastSeen = "last_seen"
+)
+
+// Cursor is where a keyset page starts: the sort value and the ID of a row.
+type Cursor struct {
+	Value string
+	ID    string
+}
+
+// DeviceCursor is the cursor of a device row in a sort order.
+func DeviceCursor(sort string, d Device) Cursor {
+	c := Cursor{ID: d.ID}
+	switch sort {
+	case DeviceSortName:
+		c.Value = d.Name
+	case DeviceSortTeam:
+		c.Value = d.TeamID
+	case DeviceSortSystem:
+		c.Value = d.OS
+	case DeviceSortAgent:
+		c.Value = d.AgentVersion
+	case DeviceSortLastSeen:
+		c.Value = strconv.FormatInt(toMicros(d.LastSeenAt), 10)
+	default:
+		c.Value = d.ID
+	}
+	return c
 }
 
 // CheckCompliance is one check's status counts across the fleet.
@@ -159,11 +228,38 @@ type SessionQuery struct {
 	// Since and Until bound the session time (zero: unbounded).
 	Since, Until time.Time
 	// Before continues after the last record of the previous page: its At
-	// and ID.
+	// and ID (newest first only; After and Before below are the general
+	// form).
 	BeforeAt time.Time
 	BeforeID string
+	// StartsOnly keeps start records only (the dashboard's one row per
+	// session; SessionFollowUps gives the rest).
+	StartsOnly bool
+	// Sort is SessionSortAt ("", by time) or SessionSortLabel; Ascending
+	// turns the default newest-first (or Z-to-A) order round.
+	Sort      string
+	Ascending bool
+	// After and Before are keyset cursors as in DeviceQuery (Value: Unix
+	// microseconds for SessionSortAt, the label for SessionSortLabel).
+	After, Before *Cursor
 	// Limit caps the page (default 50, at most 500).
 	Limit int
+	// CountCap makes CountSessions stop at this many (0: count them all).
+	CountCap int
+}
+
+// Session sort orders (SessionQuery.Sort).
+const (
+	SessionSortAt    = ""
+	SessionSortLabel = "label"
+)
+
+// SessionCursor is the cursor of a session record in a sort order.
+func SessionCursor(sort string, x Session) Cursor {
+	if sort == SessionSortLabel {
+		return Cursor{Value: x.Label, ID: x.ID}
+	}
+	return Cursor{Value: strconv.FormatInt(toMicros(x.At), 10), ID: x.ID}
 }
 
 // FleetSnapshot is the fleet counts of one hour.

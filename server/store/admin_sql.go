@@ -35,13 +35,13 @@ func (s *sqlStore) CreateAdmin(ctx context.Context, name, passwordHash string) (
 	return a, nil
 }
 
-const adminCols = `name, password_hash, created_at, disabled_at, last_login_at`
+const adminCols = `name, password_hash, created_at, disabled_at, last_login_at, time_zone`
 
 func scanAdmin(row interface{ Scan(...any) error }) (Admin, error) {
 	var a Admin
 	var created int64
 	var disabled, lastLogin sql.NullInt64
-	if err := row.Scan(&a.Name, &a.PasswordHash, &created, &disabled, &lastLogin); err != nil {
+	if err := row.Scan(&a.Name, &a.PasswordHash, &created, &disabled, &lastLogin, &a.TimeZone); err != nil {
 		return Admin{}, err
 	}
 	a.CreatedAt, a.DisabledAt, a.LastLoginAt = fromMicros(created), fromNullMicros(disabled), fromNullMicros(lastLogin)
@@ -104,6 +104,22 @@ func (s *sqlStore) DisableAdmin(ctx context.Context, name string) error {
 	return s.adminUpdate(ctx, "disabling admin", name, `UPDATE admins SET disabled_at = COALESCE(disabled_at, ?) WHERE name = ?`, toMicros(now()))
 }
 
+func (s *sqlStore) SetAdminTimeZone(ctx context.Context, name, zone string) error {
+	if zone == "" || len(zone) > 64 {
+		return fmt.Errorf("%w: time zone %q", ErrInvalid, zone)
+	}
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE admins SET time_zone = ? WHERE name = ?`), zone, name)
+	if err != nil {
+		return fmt.Errorf("setting the admin's time zone: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("setting the admin's time zone: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("admin %q: %w", name, ErrNotFound)
+	}
+	return nil
+}
+
 // Admin login sessions.
 
 func (s *sqlStore) CreateAdminSession(ctx context.Context, admin string, expiresAt time.Time) (AdminSession, string, error) {
@@ -141,10 +157,10 @@ func (s *sqlStore) AdminSessionByToken(ctx context.Context, token string) (Admin
 	}
 	var sess AdminSession
 	var created, seen, expires int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT s.id, s.admin_name, s.created_at, s.last_seen_at, s.expires_at
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT s.id, s.admin_name, s.created_at, s.last_seen_at, s.expires_at, a.time_zone
 		FROM admin_sessions s JOIN admins a ON a.name = s.admin_name
 		WHERE s.token_hash = ? AND a.disabled_at IS NULL`), hashSecret(token)).
-		Scan(&sess.ID, &sess.Admin, &created, &seen, &expires)
+		Scan(&sess.ID, &sess.Admin, &created, &seen, &expires, &sess.TimeZone)
 	if errors.Is(err, sql.ErrNoRows) {
 		return AdminSession{}, ErrUnauthorized
 	}
@@ -199,59 +215,6 @@ func pageLimit(limit int) int {
 func likeContains(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(strings.ToLower(s)) + "%"
-}
-
-func (s *sqlStore) SearchDevices(ctx context.Context, q DeviceQuery) ([]Device, error) {
-	var where []string
-	var args []any
-	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
-	add(`d.id > ?`, q.AfterID)
-	if q.TeamID != "" {
-		add(`d.team_id = ?`, q.TeamID)
-	}
-	stale := toMicros(q.StaleBefore)
-	switch q.State {
-	case "":
-		add(`d.revoked_at IS NULL`)
-	case StateRevoked:
-		add(`d.revoked_at IS NOT NULL`)
-	case StateReady, StateNotReady:
-		add(`d.revoked_at IS NULL AND d.latest_run_at IS NOT NULL AND d.last_seen_at >= ? AND d.latest_ready = ?`, stale, q.State == StateReady)
-	case StateStale:
-		add(`d.revoked_at IS NULL AND d.latest_run_at IS NOT NULL AND d.last_seen_at < ?`, stale)
-	case StateNeverReported:
-		add(`d.revoked_at IS NULL AND d.latest_run_at IS NULL`)
-	default:
-		return nil, fmt.Errorf("%w: device state %q is not one of ready, not_ready, stale, never_reported, revoked", ErrInvalid, q.State)
-	}
-	if q.FailingCheck != "" {
-		// From the device row's latest statuses (statuses.go), not a
-		// join with the latest results.
-		find := "instr"
-		if s.d.name == "postgres" {
-			find = "strpos"
-		}
-		cond := make([]string, len(notPassing))
-		var entries []any
-		for i, st := range notPassing {
-			cond[i] = find + `(d.latest_statuses, ?) > 0`
-			entries = append(entries, statusEntry(q.FailingCheck, st))
-		}
-		add(`d.latest_statuses IS NOT NULL AND (`+strings.Join(cond, ` OR `)+`)`, entries...)
-	}
-	if q.NameContains != "" {
-		// A substring search reads every name: the subquery reads them
-		// from the devices_list index alone, and only matching rows are
-		// fetched.
-		add(`d.id IN (SELECT n.id FROM devices n WHERE LOWER(n.name) LIKE ? ESCAPE '\')`, likeContains(q.NameContains))
-	}
-	query := `SELECT ` + prefixCols("d.", deviceCols) + ` FROM devices d WHERE ` + strings.Join(where, ` AND `) + ` ORDER BY d.id LIMIT ?`
-	args = append(args, pageLimit(q.Limit))
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("searching devices: %w", err)
-	}
-	return collect(rows, "searching devices", scanDevice)
 }
 
 // prefixCols qualifies a comma-separated column list with a table alias.
@@ -321,46 +284,6 @@ func scanSession(row interface{ Scan(...any) error }) (Session, error) {
 		}
 	}
 	return x, nil
-}
-
-func (s *sqlStore) SearchSessions(ctx context.Context, q SessionQuery) ([]Session, error) {
-	query := `SELECT ` + sessionCols + ` FROM sessions s`
-	var where []string
-	var args []any
-	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
-	if q.TeamID != "" {
-		query += ` JOIN devices d ON d.id = s.device_id`
-		add(`d.team_id = ?`, q.TeamID)
-	}
-	if q.DeviceID != "" {
-		add(`s.device_id = ?`, q.DeviceID)
-	}
-	if q.Label != "" {
-		add(`s.label = ?`, q.Label)
-	}
-	if q.OverridesOnly {
-		add(`s.override_reason IS NOT NULL`)
-	}
-	if !q.Since.IsZero() {
-		add(`s.at >= ?`, toMicros(q.Since))
-	}
-	if !q.Until.IsZero() {
-		add(`s.at < ?`, toMicros(q.Until))
-	}
-	if !q.BeforeAt.IsZero() {
-		b := toMicros(q.BeforeAt)
-		add(`(s.at < ? OR (s.at = ? AND s.id < ?))`, b, b, q.BeforeID)
-	}
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	query += ` ORDER BY s.at DESC, s.id DESC LIMIT ?`
-	args = append(args, pageLimit(q.Limit))
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("searching sessions: %w", err)
-	}
-	return collect(rows, "searching sessions", scanSession)
 }
 
 // Fleet snapshots.

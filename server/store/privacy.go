@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -29,8 +30,11 @@ type PrivacyStore interface {
 	// action whose audit entry cannot be written should not be reported as
 	// done.
 	AppendAudit(ctx context.Context, e AuditEntry) error
-	// AuditLog returns audit entries, newest first, a page at a time.
+	// AuditLog returns audit entries, newest first (or as f.Sort says), a
+	// page at a time.
 	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	// CountAudit counts what AuditLog would list without paging.
+	CountAudit(ctx context.Context, f AuditFilter) (int, error)
 
 	// SetPractitioner sets the admin-given practitioner of a device (a
 	// staff name or number; trimmed, at most 200 characters); "" clears it.
@@ -118,6 +122,34 @@ type AuditFilter struct {
 	Limit int
 	// Target limits to entries about one team, device or secret when set.
 	Target string
+	// Sort is AuditSortID ("", by time), AuditSortActor or AuditSortAction;
+	// Ascending turns the default newest-first (Z-to-A) order round.
+	Sort      string
+	Ascending bool
+	// After and Before are keyset cursors as in DeviceQuery (Value: the
+	// entry's ID for AuditSortID, else its actor or action).
+	After, Before *Cursor
+}
+
+// Audit log sort orders (AuditFilter.Sort).
+const (
+	AuditSortID     = ""
+	AuditSortActor  = "actor"
+	AuditSortAction = "action"
+)
+
+// AuditCursor is the cursor of an entry in a sort order.
+func AuditCursor(sort string, e AuditEntry) Cursor {
+	c := Cursor{ID: strconv.FormatInt(e.ID, 10)}
+	switch sort {
+	case AuditSortActor:
+		c.Value = e.Actor
+	case AuditSortAction:
+		c.Value = e.Action
+	default:
+		c.Value = c.ID
+	}
+	return c
 }
 
 // MaxPractitioner is the longest practitioner a device may carry, in

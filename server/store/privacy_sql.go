@@ -46,40 +46,6 @@ func cutUTF8(s string, n int) string {
 	return s[:n]
 }
 
-func (s *sqlStore) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
-	query := `SELECT id, at, actor, action, target, detail FROM audit_log WHERE 1 = 1`
-	var args []any
-	if f.BeforeID > 0 {
-		query += ` AND id < ?`
-		args = append(args, f.BeforeID)
-	}
-	if f.Target != "" {
-		query += ` AND target = ?`
-		args = append(args, f.Target)
-	}
-	query += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, clampLimit(f.Limit, 100, 1000))
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("reading audit log: %w", err)
-	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &e.Detail); err != nil {
-			return nil, fmt.Errorf("reading audit log: %w", err)
-		}
-		e.At = fromMicros(at)
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading audit log: %w", err)
-	}
-	return out, nil
-}
-
 // clampLimit applies a default and a maximum to a requested size.
 func clampLimit(n, def, max int) int {
 	if n <= 0 {

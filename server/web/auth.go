@@ -94,7 +94,7 @@ func (d *dashboard) currentLogin(w http.ResponseWriter, r *http.Request) (login,
 			d.log.Error("recording admin activity", "err", err)
 		}
 	}
-	return login{admin: sess.Admin, csrf: csrfToken(c.Value), sessionID: sess.ID}, true, ""
+	return login{admin: sess.Admin, csrf: csrfToken(c.Value), sessionID: sess.ID, zone: sess.TimeZone}, true, ""
 }
 
 // requireLogin sends visitors without a valid login to the login page (GET)

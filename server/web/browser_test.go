@@ -70,16 +70,7 @@ func TestBrowser(t *testing.T) {
 	ctx := headless(t)
 
 	// Login: the overview redirects to the form, which returns there.
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(f.srv.URL+"/"),
-		chromedp.WaitVisible(chromedp.ID("sign-in")),
-		chromedp.SendKeys(chromedp.ID("name"), adminName),
-		chromedp.SendKeys(chromedp.ID("password"), adminPassword),
-		chromedp.Click(chromedp.ID("sign-in")),
-		chromedp.WaitVisible(chromedp.ID("count-ready")),
-	); err != nil {
-		t.Fatalf("login: %v", err)
-	}
+	signIn(t, ctx, f.srv.URL+"/", "count-ready")
 	for sel, want := range map[string]string{"#count-ready": "2", "#count-not-ready": "2", "#count-stale": "1", "#count-never": "1", "#count-total": "6"} {
 		if got := text(t, ctx, sel); got != want {
 			t.Errorf("overview %s = %q, want %q", sel, got, want)
@@ -155,10 +146,10 @@ func TestBrowser(t *testing.T) {
 	// make): right action, wrong token. Refused, nothing revoked.
 	victim := f.ids["laptop-ready"]
 	if err := chromedp.Do(ctx,
-		chromedp.Navigate(f.srv.URL+"/devices/"+victim),
-		chromedp.WaitVisible(chromedp.ID("revoke")),
-		chromedp.SetAttributeValue(chromedp.CSS(`form.danger input[name="csrf_token"]`), "value", "forged-token"),
-		chromedp.Click(chromedp.ID("revoke")),
+		chromedp.Navigate(f.srv.URL+"/devices/"+victim+"/revoke"),
+		chromedp.WaitVisible(chromedp.ID("confirm")),
+		chromedp.SetAttributeValue(chromedp.CSS(`form.confirm input[name="csrf_token"]`), "value", "forged-token"),
+		chromedp.Click(chromedp.ID("confirm")),
 		chromedp.WaitVisible(chromedp.ID("error-message")),
 	); err != nil {
 		t.Fatalf("forged post: %v", err)
@@ -203,6 +194,22 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("sign-in")),
 	); err != nil {
 		t.Fatalf("logout: %v", err)
+	}
+}
+
+// signIn opens url, which sends the browser to the login form, signs in
+// there and waits for the element with ID want on the page it returns to.
+func signIn(t *testing.T, ctx context.Context, url, want string) {
+	t.Helper()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.ID("sign-in")),
+		chromedp.SendKeys(chromedp.ID("name"), adminName),
+		chromedp.SendKeys(chromedp.ID("password"), adminPassword),
+		chromedp.Click(chromedp.ID("sign-in")),
+		chromedp.WaitVisible(chromedp.ID(want)),
+	); err != nil {
+		t.Fatalf("login: %v", err)
 	}
 }
 

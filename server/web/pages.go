@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,10 +63,45 @@ type complianceRow struct {
 	Bar                                bar
 }
 
+// Rated is the devices the check applies to: the pass rate's base (a
+// device without Wi-Fi neither passes nor fails the Wi-Fi check).
+func (c complianceRow) Rated() int { return c.All - c.NA }
+
+// rate is the pass rate for sorting (-1 when nothing is rated).
+func (c complianceRow) rate() float64 {
+	if c.Rated() == 0 {
+		return -1
+	}
+	return float64(c.Pass) / float64(c.Rated())
+}
+
+var complianceCols = []sortCol{{Key: "check", Label: "Check"}, {Key: "control", Label: "Cyber Essentials"}, {Label: ""},
+	{Key: "pass", Label: "Pass", DescFirst: true}, {Key: "warn", Label: "Warn", DescFirst: true}, {Key: "fail", Label: "Fail", DescFirst: true},
+	{Key: "unknown", Label: "Unknown", DescFirst: true}, {Key: "na", Label: "N/A", DescFirst: true}, {Key: "rate", Label: "Pass rate"}}
+
+func sortCompliance(rows []complianceRow, s listSpec) {
+	num := map[string]func(complianceRow) float64{
+		"pass": func(c complianceRow) float64 { return float64(c.Pass) }, "warn": func(c complianceRow) float64 { return float64(c.Warn) },
+		"fail": func(c complianceRow) float64 { return float64(c.Fail) }, "unknown": func(c complianceRow) float64 { return float64(c.Unknown) },
+		"na": func(c complianceRow) float64 { return float64(c.NA) }, "rate": complianceRow.rate,
+	}
+	switch s.Sort {
+	case "check":
+		sortRows(rows, s.Desc, func(c complianceRow) string { return c.Title })
+	case "control":
+		sortRows(rows, s.Desc, func(c complianceRow) string { return c.Control })
+	default:
+		if f, ok := num[s.Sort]; ok {
+			sortRows(rows, s.Desc, f)
+		}
+	}
+}
+
 type overviewView struct {
 	Teams      teamSet
 	Counts     store.FleetCounts
 	Compliance []complianceRow
+	Headers    []header
 	Trend      trendChart
 	StaleAfter string
 	TeamQuery  string
@@ -113,6 +150,10 @@ func (d *dashboard) overview(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Compliance = append(v.Compliance, row)
 	}
+	// The catalogue's order unless a heading was clicked.
+	s := parseList(r.URL.Query(), complianceCols, "")
+	sortCompliance(v.Compliance, s)
+	v.Headers = s.headers("/", r.URL.Query(), complianceCols)
 	// The overview reloads itself as often as its figures are renewed (a
 	// screen on the wall stays current), without JavaScript: the Refresh
 	// header, which browsers treat as <meta http-equiv="refresh">.
@@ -216,12 +257,71 @@ type deviceRow struct {
 }
 
 type devicesView struct {
-	Teams    teamSet
-	Checks   []checkInfo
-	States   []string
-	Filter   store.DeviceQuery
-	Rows     []deviceRow
-	NextPage string
+	Teams   teamSet
+	Checks  []checkInfo
+	States  []string
+	Filter  store.DeviceQuery
+	Rows    []deviceRow
+	Headers []header
+	Pager   pager
+	// KeepSort: hidden fields of the filter form.
+	KeepSort []fact
+}
+
+var deviceListCols = []sortCol{{Key: store.DeviceSortName, Label: "Device"}, {Key: store.DeviceSortTeam, Label: "Team"}, {Label: "State"},
+	{Key: store.DeviceSortSystem, Label: "System"}, {Key: store.DeviceSortAgent, Label: "Agent"},
+	{Key: store.DeviceSortLastSeen, Label: "Last seen", DescFirst: true}}
+
+// devicePage reads one sorted page of devices (f without its sort and
+// cursor) with its total.
+func (d *dashboard) devicePage(ctx context.Context, f store.DeviceQuery, s listSpec, path string, q url.Values) ([]store.Device, pager, error) {
+	f.Sort, f.Desc, f.After, f.Before, f.Limit = s.Sort, s.Desc, s.After, s.Before, pageSize+1
+	devs, err := d.st.SearchDevices(ctx, f)
+	if err != nil {
+		return nil, pager{}, err
+	}
+	// A first page that is not full is the whole list: nothing to count.
+	total, atLeast := len(devs), false
+	if s.After != nil || s.Before != nil || len(devs) > pageSize {
+		if total, atLeast, err = d.countDevices(ctx, f); err != nil {
+			return nil, pager{}, err
+		}
+	}
+	devs, p := page(devs, s, path, q, total, "device", func(dev store.Device) store.Cursor { return store.DeviceCursor(s.Sort, dev) })
+	p.AtLeast = atLeast
+	return devs, p, nil
+}
+
+// countCap is where counting a filtered list stops ("more than 1000").
+const countCap = 1000
+
+// countDevices is the total of a device list. Filtered by team and state
+// only, it is the overview's cached fleet figure (counting 100k rows by
+// state reads every row: half a second); filtered by name or failing
+// check, counting stops after countCap.
+func (d *dashboard) countDevices(ctx context.Context, f store.DeviceQuery) (n int, atLeast bool, err error) {
+	if f.NameContains == "" && f.FailingCheck == "" && f.State != store.StateRevoked {
+		fleet, err := d.fleet(ctx, f.TeamID)
+		if err != nil {
+			return 0, false, err
+		}
+		c := fleet.Counts
+		switch f.State {
+		case "":
+			return c.Total, false, nil
+		case store.StateReady:
+			return c.Ready, false, nil
+		case store.StateNotReady:
+			return c.NotReady, false, nil
+		case store.StateStale:
+			return c.Stale, false, nil
+		case store.StateNeverReported:
+			return c.NeverReported, false, nil
+		}
+	}
+	f.CountCap = countCap + 1
+	n, err = d.st.CountDevices(ctx, f)
+	return n, n > countCap, err
 }
 
 func (d *dashboard) deviceRows(ts teamSet, devs []store.Device) []deviceRow {
@@ -243,32 +343,24 @@ func (d *dashboard) devices(w http.ResponseWriter, r *http.Request) {
 	}
 	f := store.DeviceQuery{
 		TeamID: ts.Chosen, State: q.Get("state"), StaleBefore: d.staleBefore(),
-		NameContains: limitString(strings.TrimSpace(q.Get("q")), 100), AfterID: limitString(q.Get("after"), 64), Limit: pageSize,
+		NameContains: limitString(strings.TrimSpace(q.Get("q")), 100),
 	}
 	if _, ok := d.catalog.byID[q.Get("failing")]; ok {
 		f.FailingCheck = q.Get("failing")
 	}
-	devs, err := d.st.SearchDevices(ctx, f)
+	s := parseList(q, deviceListCols, store.DeviceSortName)
+	devs, p, err := d.devicePage(ctx, f, s, "/devices", q)
 	if errors.Is(err, store.ErrInvalid) {
-		d.renderError(w, r, http.StatusBadRequest, "Unknown device state in the filter.")
+		d.renderError(w, r, http.StatusBadRequest, "Unknown device state in the filter, or a bad page link.")
 		return
 	}
 	if err != nil {
 		d.serverError(w, r, "listing devices", err)
 		return
 	}
-	v := devicesView{Teams: ts, Checks: d.catalog.list, Filter: f, Rows: d.deviceRows(ts, devs),
+	v := devicesView{Teams: ts, Checks: d.catalog.list, Filter: f, Rows: d.deviceRows(ts, devs), Pager: p,
+		Headers: s.headers("/devices", q, deviceListCols), KeepSort: keepSort(q),
 		States: []string{store.StateReady, store.StateNotReady, store.StateStale, store.StateNeverReported, store.StateRevoked}}
-	if len(devs) == pageSize {
-		next := url.Values{}
-		for k, vals := range q {
-			if k != "after" {
-				next[k] = vals
-			}
-		}
-		next.Set("after", devs[len(devs)-1].ID)
-		v.NextPage = "/devices?" + next.Encode()
-	}
 	d.render(w, r, http.StatusOK, "devices", "Devices", v)
 }
 
@@ -292,12 +384,23 @@ type runRow struct {
 	NotPassingTitles []string
 }
 
+// sessionRow is one session: its start record with its end (nil while
+// open) and any cookies cleared after the end.
 type sessionRow struct {
 	store.Session
+	End              *store.Session
+	CookiesAfter     []store.Session
+	Duration         string
 	DeviceName       string
 	NotPassingTitles []string
 	OverrideTitles   []string
+	// ClockAhead: a record's time is later than when the server received
+	// it (the agent's clock is wrong), so its times are not to be trusted.
+	ClockAhead bool
 }
+
+// Open reports whether the session has no end record yet.
+func (r sessionRow) Open() bool { return r.End == nil }
 
 type deviceView struct {
 	Device       deviceRow
@@ -305,8 +408,11 @@ type deviceView struct {
 	Exports      bool
 	Results      []resultRow
 	Runs         []runRow
-	Sessions     []sessionRow
-	Notice       string
+	// Headings of the results and runs tables (short lists, sorted here;
+	// one ?sort= key picks the table it belongs to).
+	ResultHeaders, RunHeaders []header
+	Sessions                  sessionTable
+	Notice                    string
 }
 
 func (d *dashboard) device(w http.ResponseWriter, r *http.Request) {
@@ -330,7 +436,7 @@ func (d *dashboard) device(w http.ResponseWriter, r *http.Request) {
 		d.serverError(w, r, "reading the run history", err)
 		return
 	}
-	sessions, err := d.st.Sessions(ctx, dev.ID, 20)
+	sessions, err := d.st.SearchSessions(ctx, store.SessionQuery{DeviceID: dev.ID, StartsOnly: true, Limit: 20})
 	if err != nil {
 		d.serverError(w, r, "reading sessions", err)
 		return
@@ -358,24 +464,108 @@ func (d *dashboard) device(w http.ResponseWriter, r *http.Request) {
 	for _, run := range runs {
 		v.Runs = append(v.Runs, runRow{CheckRunSummary: run, NotPassingTitles: d.catalog.titles(run.NotPassing)})
 	}
-	v.Sessions = d.sessionRows(sessions, map[string]string{dev.ID: dev.Name})
+	d.sortDeviceTables(&v, r.URL.Query(), "/devices/"+url.PathEscape(dev.ID))
+	rows, err := d.sessionRows(ctx, sessions, map[string]string{dev.ID: dev.Name})
+	if err != nil {
+		d.serverError(w, r, "reading sessions", err)
+		return
+	}
+	v.Sessions = sessionTable{Headers: listSpec{}.headers("", nil, plainCols(sessionCols)), Rows: rows}
 	d.render(w, r, http.StatusOK, "device", dev.Name, v)
 }
 
-func (d *dashboard) sessionRows(sessions []store.Session, names map[string]string) []sessionRow {
-	rows := make([]sessionRow, len(sessions))
-	for i, s := range sessions {
-		rows[i] = sessionRow{Session: s, DeviceName: names[s.DeviceID], NotPassingTitles: d.catalog.titles(s.NotPassing)}
-		if s.Override != nil {
-			rows[i].OverrideTitles = d.catalog.titles(s.Override.Checks)
-		}
+var (
+	resultCols = []sortCol{{Key: "check", Label: "Check"}, {Key: "status", Label: "Status"}, {Key: "required", Label: "Required", DescFirst: true},
+		{Label: "Found"}, {Label: "Fix"}}
+	runCols = []sortCol{{Key: "started", Label: "Started", DescFirst: true}, {Key: "ready", Label: "Ready"}, {Label: "Not passing"},
+		{Key: "took", Label: "Took", DescFirst: true}}
+	// statusOrder sorts statuses worst first.
+	statusOrder = map[checks.Status]int{checks.Fail: 0, checks.Unknown: 1, checks.Warn: 2, checks.NotApplicable: 3, checks.Pass: 4}
+)
+
+// sortDeviceTables sorts the device page's results and runs as asked.
+func (d *dashboard) sortDeviceTables(v *deviceView, q url.Values, path string) {
+	rs := parseList(q, resultCols, "")
+	switch rs.Sort {
+	case "check":
+		sortRows(v.Results, rs.Desc, func(r resultRow) string { return r.Title })
+	case "status":
+		sortRows(v.Results, rs.Desc, func(r resultRow) int { return statusOrder[r.Status] })
+	case "required":
+		sortRows(v.Results, rs.Desc, func(r resultRow) int { return map[bool]int{false: 0, true: 1}[r.Required] })
 	}
-	return rows
+	ns := parseList(q, runCols, "started")
+	switch ns.Sort {
+	case "ready":
+		sortRows(v.Runs, ns.Desc, func(r runRow) int { return map[bool]int{false: 0, true: 1}[r.Ready] })
+	case "took":
+		sortRows(v.Runs, ns.Desc, func(r runRow) int64 { return r.DurationMS })
+	default:
+		sortRows(v.Runs, ns.Desc, func(r runRow) int64 { return r.StartedAt.UnixMicro() })
+	}
+	v.ResultHeaders, v.RunHeaders = rs.headers(path, q, resultCols), ns.headers(path, q, runCols)
 }
 
-func (d *dashboard) revokeDevice(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	d.revoke(w, r, d.st.RevokeDevice, id, "device", "device.revoke", "/devices/"+url.PathEscape(id)+"?revoked=1")
+// clockSlack is how far a record's time may be after its receipt before
+// the agent's clock is called wrong.
+const clockSlack = 5 * time.Minute
+
+// sessionRows makes one row of each start record, with the session's end
+// and later cookie records (one query for the page).
+func (d *dashboard) sessionRows(ctx context.Context, starts []store.Session, names map[string]string) ([]sessionRow, error) {
+	ids := make([]string, len(starts))
+	for i, s := range starts {
+		ids[i] = s.SessionID
+	}
+	more, err := d.st.SessionFollowUps(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	type key struct{ device, session string }
+	follow := map[key][]store.Session{}
+	for _, m := range more {
+		k := key{m.DeviceID, m.SessionID}
+		follow[k] = append(follow[k], m)
+	}
+	now := d.o.Now()
+	ahead := func(x store.Session) bool {
+		return x.At.After(x.ReceivedAt.Add(clockSlack)) || x.At.After(now.Add(clockSlack))
+	}
+	rows := make([]sessionRow, len(starts))
+	for i, s := range starts {
+		row := sessionRow{Session: s, DeviceName: names[s.DeviceID], NotPassingTitles: d.catalog.titles(s.NotPassing), ClockAhead: ahead(s)}
+		if s.Override != nil {
+			row.OverrideTitles = d.catalog.titles(s.Override.Checks)
+		}
+		for _, m := range follow[key{s.DeviceID, s.SessionID}] {
+			switch {
+			case m.Event == "end" && row.End == nil:
+				end := m
+				row.End = &end
+				row.Duration = sessionDuration(m.At.Sub(s.At))
+			case m.Event == "cookies":
+				row.CookiesAfter = append(row.CookiesAfter, m)
+			}
+			row.ClockAhead = row.ClockAhead || ahead(m)
+		}
+		if row.End != nil && row.End.At.Before(s.At) {
+			row.ClockAhead, row.Duration = true, ""
+		}
+		rows[i] = row
+	}
+	return rows, nil
+}
+
+// sessionDuration is "52 min" or "1 h 05 min".
+func sessionDuration(t time.Duration) string {
+	if t < 0 {
+		return ""
+	}
+	m := int(t.Round(time.Minute) / time.Minute)
+	if m < 60 {
+		return strconv.Itoa(m) + " min"
+	}
+	return fmt.Sprintf("%d h %02d min", m/60, m%60)
 }
 
 // found reports whether err is nil. Otherwise it answers: status with
@@ -393,20 +583,6 @@ func (d *dashboard) found(w http.ResponseWriter, r *http.Request, err error, sta
 	return false
 }
 
-// revoke revokes what id names with revokeFn, audits action and redirects;
-// what is "device" or "enrol secret", for the messages.
-func (d *dashboard) revoke(w http.ResponseWriter, r *http.Request, revokeFn func(context.Context, string) error, id, what, action, redirect string) {
-	ctx := r.Context()
-	if !d.found(w, r, revokeFn(ctx, id), http.StatusNotFound, "There is no such "+what+".", "revoking the "+what) {
-		return
-	}
-	if err := d.record(ctx, Actor(r), action, id, ""); err != nil {
-		d.renderError(w, r, http.StatusInternalServerError, "The "+what+" was revoked, but "+err.Error())
-		return
-	}
-	http.Redirect(w, r, redirect, http.StatusSeeOther)
-}
-
 // Check page.
 
 type failingRow struct {
@@ -421,9 +597,14 @@ type checkView struct {
 	Teams    teamSet
 	Counts   complianceRow
 	Rows     []failingRow
-	NextPage string
+	Headers  []header
+	Pager    pager
 	AsOf     time.Time
+	KeepSort []fact
 }
+
+var failingCols = []sortCol{{Key: store.DeviceSortName, Label: "Device"}, {Key: store.DeviceSortTeam, Label: "Team"}, {Label: "Status"},
+	{Label: "Found"}, {Label: "Fix"}, {Key: store.DeviceSortLastSeen, Label: "Last seen", DescFirst: true}}
 
 func (d *dashboard) check(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -450,8 +631,14 @@ func (d *dashboard) check(w http.ResponseWriter, r *http.Request) {
 				Unknown: c.Counts[checks.Unknown], NA: c.Counts[checks.NotApplicable], All: c.Total(), Bar: newBar(c.Counts, 300)}
 		}
 	}
-	devs, err := d.st.SearchDevices(ctx, store.DeviceQuery{TeamID: ts.Chosen, FailingCheck: info.ID, StaleBefore: d.staleBefore(),
-		AfterID: limitString(q.Get("after"), 64), Limit: pageSize})
+	path := "/checks/" + url.PathEscape(info.ID)
+	s := parseList(q, failingCols, store.DeviceSortName)
+	devs, p, err := d.devicePage(ctx, store.DeviceQuery{TeamID: ts.Chosen, FailingCheck: info.ID, StaleBefore: d.staleBefore()}, s, path, q)
+	if errors.Is(err, store.ErrInvalid) {
+		d.renderError(w, r, http.StatusBadRequest, "Bad page link.")
+		return
+	}
+	v.Headers, v.Pager, v.KeepSort = s.headers(path, q, failingCols), p, keepSort(q)
 	if err != nil {
 		d.serverError(w, r, "listing failing devices", err)
 		return
@@ -471,13 +658,6 @@ func (d *dashboard) check(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Rows = append(v.Rows, fr)
 	}
-	if len(devs) == pageSize {
-		next := url.Values{"after": {devs[len(devs)-1].ID}}
-		if ts.Chosen != "" {
-			next.Set("team", ts.Chosen)
-		}
-		v.NextPage = "/checks/" + url.PathEscape(info.ID) + "?" + next.Encode()
-	}
 	d.render(w, r, http.StatusOK, "check", info.Title, v)
 }
 
@@ -486,8 +666,28 @@ func (d *dashboard) check(w http.ResponseWriter, r *http.Request) {
 type sessionsView struct {
 	Teams    teamSet
 	Filter   sessionFilter
-	Rows     []sessionRow
-	NextPage string
+	Table    sessionTable
+	Pager    pager
+	KeepSort []fact
+}
+
+// sessionTable is what the sessionTable template draws.
+type sessionTable struct {
+	Headers []header
+	Rows    []sessionRow
+}
+
+var sessionCols = []sortCol{{Key: "start", Label: "Start", DescFirst: true}, {Label: "End"}, {Label: "Duration"},
+	{Key: store.SessionSortLabel, Label: "Case label"}, {Label: "Device"}, {Label: "Ready"}, {Label: "Not passing"},
+	{Label: "Override"}, {Label: "Cookies cleared"}}
+
+// plainCols is cols without sort links (a table that shows a fixed few rows).
+func plainCols(cols []sortCol) []sortCol {
+	out := make([]sortCol, len(cols))
+	for i, c := range cols {
+		out[i] = sortCol{Label: c.Label}
+	}
+	return out
 }
 
 type sessionFilter struct {
@@ -507,9 +707,16 @@ func (d *dashboard) sessions(w http.ResponseWriter, r *http.Request) {
 	}
 	f := sessionFilter{Device: limitString(q.Get("device"), 64), Label: limitString(strings.TrimSpace(q.Get("label")), 200),
 		Since: q.Get("since"), Until: q.Get("until"), Overrides: q.Get("overrides") != ""}
-	sq := store.SessionQuery{TeamID: ts.Chosen, DeviceID: f.Device, Label: f.Label, OverridesOnly: f.Overrides, Limit: pageSize}
+	s := parseList(q, sessionCols, "start")
+	sq := store.SessionQuery{TeamID: ts.Chosen, DeviceID: f.Device, Label: f.Label, OverridesOnly: f.Overrides, StartsOnly: true,
+		Ascending: !s.Desc, After: s.After, Before: s.Before, Limit: pageSize + 1}
+	if s.Sort == store.SessionSortLabel {
+		sq.Sort = store.SessionSortLabel
+	}
+	// Dates are days in the admin's time zone.
+	loc := zoneOf(loginZone(r))
 	if f.Since != "" {
-		t, err := time.Parse(dateLayout, f.Since)
+		t, err := time.ParseInLocation(dateLayout, f.Since, loc)
 		if err != nil {
 			d.renderError(w, r, http.StatusBadRequest, "The 'from' date must look like 2026-01-31.")
 			return
@@ -517,77 +724,97 @@ func (d *dashboard) sessions(w http.ResponseWriter, r *http.Request) {
 		sq.Since = t
 	}
 	if f.Until != "" {
-		t, err := time.Parse(dateLayout, f.Until)
+		t, err := time.ParseInLocation(dateLayout, f.Until, loc)
 		if err != nil {
 			d.renderError(w, r, http.StatusBadRequest, "The 'to' date must look like 2026-01-31.")
 			return
 		}
-		sq.Until = t.Add(24 * time.Hour) // the whole day
-	}
-	if b := q.Get("before"); b != "" {
-		us, err := strconv.ParseInt(b, 10, 64)
-		if err != nil {
-			d.renderError(w, r, http.StatusBadRequest, "Bad page link.")
-			return
-		}
-		sq.BeforeAt, sq.BeforeID = time.UnixMicro(us), limitString(q.Get("before_id"), 64)
+		sq.Until = t.AddDate(0, 0, 1) // the whole day
 	}
 	sessions, err := d.st.SearchSessions(ctx, sq)
+	if errors.Is(err, store.ErrInvalid) {
+		d.renderError(w, r, http.StatusBadRequest, "Bad page link.")
+		return
+	}
 	if err != nil {
 		d.serverError(w, r, "reading the session trail", err)
 		return
 	}
+	total := len(sessions) // a first page that is not full is all there is
+	if s.After != nil || s.Before != nil || len(sessions) > pageSize {
+		count := sq
+		count.CountCap = countCap + 1
+		if total, err = d.st.CountSessions(ctx, count); err != nil {
+			d.serverError(w, r, "counting sessions", err)
+			return
+		}
+	}
+	sessions, p := page(sessions, s, "/sessions", q, total, "session", func(x store.Session) store.Cursor { return store.SessionCursor(sq.Sort, x) })
 	names := map[string]string{}
-	for _, s := range sessions {
-		if _, ok := names[s.DeviceID]; ok {
+	for _, x := range sessions {
+		if _, ok := names[x.DeviceID]; ok {
 			continue
 		}
-		dev, err := d.st.Device(ctx, s.DeviceID)
+		dev, err := d.st.Device(ctx, x.DeviceID)
 		if err != nil {
 			d.serverError(w, r, "reading a device", err)
 			return
 		}
-		names[s.DeviceID] = dev.Name
+		names[x.DeviceID] = dev.Name
 	}
-	v := sessionsView{Teams: ts, Filter: f, Rows: d.sessionRows(sessions, names)}
-	if len(sessions) == pageSize {
-		last := sessions[len(sessions)-1]
-		next := url.Values{}
-		for k, vals := range q {
-			if k != "before" && k != "before_id" {
-				next[k] = vals
-			}
-		}
-		next.Set("before", strconv.FormatInt(last.At.UnixMicro(), 10))
-		next.Set("before_id", last.ID)
-		v.NextPage = "/sessions?" + next.Encode()
+	p.AtLeast = total > countCap
+	rows, err := d.sessionRows(ctx, sessions, names)
+	if err != nil {
+		d.serverError(w, r, "reading the session trail", err)
+		return
 	}
+	v := sessionsView{Teams: ts, Filter: f, Pager: p, KeepSort: keepSort(q), Table: sessionTable{Headers: s.headers("/sessions", q, sessionCols), Rows: rows}}
 	d.render(w, r, http.StatusOK, "sessions", "Session audit trail", v)
 }
 
 // Teams and policies.
 
+var teamCols = []sortCol{{Key: "name", Label: "Team"}, {Label: "Policy version"}, {Key: "changed", Label: "Changed", DescFirst: true}}
+
+type teamsView struct {
+	Teams   teamSet
+	Message string
+	Headers []header
+	Pager   pager
+}
+
+// teamsView lists every team (a short list, sorted here).
+func (d *dashboard) teamsView(ctx context.Context, q url.Values, msg string) (teamsView, error) {
+	ts, err := d.teamSet(ctx, "")
+	if err != nil {
+		return teamsView{}, err
+	}
+	s := parseList(q, teamCols, "name")
+	if s.Sort == "changed" {
+		ts.List = slices.Clone(ts.List)
+		sortRows(ts.List, s.Desc, func(t store.Team) int64 { return t.UpdatedAt.UnixMicro() })
+	} else if s.Desc {
+		ts.List = slices.Clone(ts.List)
+		slices.Reverse(ts.List)
+	}
+	return teamsView{Teams: ts, Message: msg, Headers: s.headers("/teams", q, teamCols), Pager: pager{Total: len(ts.List), Noun: "team"}}, nil
+}
+
 func (d *dashboard) teams(w http.ResponseWriter, r *http.Request) {
-	ts, err := d.teamSet(r.Context(), "")
+	v, err := d.teamsView(r.Context(), r.URL.Query(), "")
 	if err != nil {
 		d.serverError(w, r, "listing teams", err)
 		return
 	}
-	d.render(w, r, http.StatusOK, "teams", "Teams", struct {
-		Teams   teamSet
-		Message string
-	}{ts, ""})
+	d.render(w, r, http.StatusOK, "teams", "Teams", v)
 }
 
 func (d *dashboard) createTeam(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	name := strings.TrimSpace(r.PostForm.Get("name"))
 	fail := func(status int, msg string) {
-		ts, _ := d.teamSet(ctx, "")
-		d.render(w, r, status, "teams", "Teams", struct {
-			Teams   teamSet
-			Message string
-		}{ts, msg})
+		v, _ := d.teamsView(ctx, nil, msg)
+		d.render(w, r, status, "teams", "Teams", v)
 	}
 	if name == "" || len(name) > 100 {
 		fail(http.StatusBadRequest, "A team needs a name of 1 to 100 characters.")
@@ -602,7 +829,7 @@ func (d *dashboard) createTeam(w http.ResponseWriter, r *http.Request) {
 		d.serverError(w, r, "creating the team", err)
 		return
 	}
-	if err := d.record(ctx, Actor(r), "team.create", t.ID, t.Name); err != nil {
+	if err := d.record(ctx, Actor(r), "team.create", t.ID, "team "+t.Name); err != nil {
 		d.renderError(w, r, http.StatusInternalServerError, "The team was created, but "+err.Error())
 		return
 	}
@@ -736,7 +963,7 @@ func (d *dashboard) storePolicy(w http.ResponseWriter, r *http.Request, t store.
 		d.serverError(w, r, "saving the policy", err)
 		return
 	}
-	if err := d.record(ctx, Actor(r), "policy.update", t.ID, "etag "+etag+" → "+saved.ETag); err != nil {
+	if err := d.record(ctx, Actor(r), "policy.update", t.ID, "team "+t.Name+": "+PolicyChanges(t.Policy, saved.Policy)); err != nil {
 		d.renderError(w, r, http.StatusInternalServerError, "The policy was saved, but "+err.Error())
 		return
 	}
@@ -754,6 +981,30 @@ type secretsView struct {
 	Teams   teamSet
 	Rows    []secretRow
 	Message string
+	Headers []header
+	Pager   pager
+}
+
+var secretCols = []sortCol{{Label: "Reference"}, {Key: "team", Label: "Team"}, {Key: "created", Label: "Created", DescFirst: true},
+	{Key: "revoked", Label: "Revoked", DescFirst: true}, {Label: ""}}
+
+// sortSecrets sorts the (short) list of secrets in Go.
+func sortSecrets(v *secretsView, q url.Values) {
+	s := parseList(q, secretCols, "created")
+	switch s.Sort {
+	case "team":
+		sortRows(v.Rows, s.Desc, func(r secretRow) string { return r.TeamName })
+	case "revoked":
+		sortRows(v.Rows, s.Desc, func(r secretRow) int64 {
+			if r.RevokedAt == nil {
+				return 0
+			}
+			return r.RevokedAt.UnixMicro()
+		})
+	default:
+		sortRows(v.Rows, s.Desc, func(r secretRow) int64 { return r.CreatedAt.UnixMicro() })
+	}
+	v.Headers, v.Pager = s.headers("/secrets", q, secretCols), pager{Total: len(v.Rows), Noun: "enrol secret"}
 }
 
 func (d *dashboard) secretsView(ctx context.Context) (secretsView, error) {
@@ -781,6 +1032,7 @@ func (d *dashboard) secrets(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("revoked") != "" {
 		v.Message = "The secret was revoked: it enrols no further devices (devices enrolled with it keep working)."
 	}
+	sortSecrets(&v, r.URL.Query())
 	d.render(w, r, http.StatusOK, "secrets", "Enrol secrets", v)
 }
 
@@ -791,47 +1043,16 @@ func (d *dashboard) createSecret(w http.ResponseWriter, r *http.Request) {
 	if !d.found(w, r, err, http.StatusBadRequest, "Choose a team for the secret.", "creating the enrol secret") {
 		return
 	}
-	if err := d.record(ctx, Actor(r), "enroll_secret.create", id, "team "+teamID); err != nil {
+	t, _ := d.st.Team(ctx, teamID)
+	if err := d.record(ctx, Actor(r), "enroll_secret.create", id, "for team "+t.Name); err != nil {
 		_ = d.st.RevokeEnrollSecret(ctx, id)
 		d.renderError(w, r, http.StatusInternalServerError, "The secret was not kept: "+err.Error())
 		return
 	}
-	t, _ := d.st.Team(ctx, teamID)
 	// Shown once, in this answer only (Cache-Control: no-store).
 	d.render(w, r, http.StatusOK, "secret_created", "Enrol secret created", struct {
 		Secret, ID, TeamName string
 	}{plain, id, t.Name})
-}
-
-func (d *dashboard) revokeSecret(w http.ResponseWriter, r *http.Request) {
-	d.revoke(w, r, d.st.RevokeEnrollSecret, r.PathValue("id"), "enrol secret", "enroll_secret.revoke", "/secrets?revoked=1")
-}
-
-// Audit log.
-
-func (d *dashboard) auditLog(w http.ResponseWriter, r *http.Request) {
-	f := store.AuditFilter{Limit: pageSize}
-	if b := r.URL.Query().Get("before"); b != "" {
-		n, err := strconv.ParseInt(b, 10, 64)
-		if err != nil {
-			d.renderError(w, r, http.StatusBadRequest, "Bad page link.")
-			return
-		}
-		f.BeforeID = n
-	}
-	entries, err := d.st.AuditLog(r.Context(), f)
-	if err != nil {
-		d.serverError(w, r, "reading the audit log", err)
-		return
-	}
-	v := struct {
-		Entries  []store.AuditEntry
-		NextPage string
-	}{Entries: entries}
-	if len(entries) == pageSize {
-		v.NextPage = "/audit?before=" + strconv.FormatInt(entries[len(entries)-1].ID, 10)
-	}
-	d.render(w, r, http.StatusOK, "audit", "Audit log", v)
 }
 
 // Data protection: links and forms served by the export handler (see the

@@ -17,10 +17,12 @@ import (
 // Templates: one layout and one template per page.
 
 var pageNames = []string{"login", "error", "overview", "devices", "device", "check", "sessions",
-	"teams", "team", "secrets", "secret_created", "audit", "data_protection"}
+	"teams", "team", "secrets", "secret_created", "audit", "data_protection", "settings", "confirm"}
 
-func parsePages() (map[string]*template.Template, error) {
-	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+// parsePages parses every page with the time functions of one zone
+// (timeFuncs) besides the common ones.
+func parsePages(timeFuncs template.FuncMap) (map[string]*template.Template, error) {
+	base, err := template.New("layout.html").Funcs(funcs).Funcs(timeFuncs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
 	if err != nil {
 		return nil, fmt.Errorf("parsing the dashboard layout: %w", err)
 	}
@@ -45,8 +47,14 @@ type pageData struct {
 
 func (d *dashboard) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) {
 	l, _ := loginOf(r)
+	pages, err := d.pagesFor(zoneOf(l.zone))
+	if err != nil {
+		d.log.Error("parsing the dashboard pages", "err", err)
+		http.Error(w, "the page could not be rendered; see the server log", http.StatusInternalServerError)
+		return
+	}
 	var buf bytes.Buffer
-	if err := d.pages[page].ExecuteTemplate(&buf, "layout.html", pageData{Title: title, Admin: l.admin, CSRF: l.csrf, Data: data}); err != nil {
+	if err := pages[page].ExecuteTemplate(&buf, "layout.html", pageData{Title: title, Admin: l.admin, CSRF: l.csrf, Data: data}); err != nil {
 		d.log.Error("rendering a dashboard page", "page", page, "err", err)
 		http.Error(w, "the page could not be rendered; see the server log", http.StatusInternalServerError)
 		return
@@ -70,19 +78,9 @@ func (d *dashboard) serverError(w http.ResponseWriter, r *http.Request, what str
 	d.renderError(w, r, http.StatusInternalServerError, "Something went wrong while "+what+". The server log has the details.")
 }
 
+// funcs are the template functions of every zone (see timeFuncs for the
+// times).
 var funcs = template.FuncMap{
-	"when": func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return t.UTC().Format("2006-01-02 15:04 UTC")
-	},
-	"whenp": func(t *time.Time) string {
-		if t == nil {
-			return "—"
-		}
-		return t.UTC().Format("2006-01-02 15:04 UTC")
-	},
 	"statusClass": func(s checks.Status) string { return "st-" + string(s) },
 	"stateLabel":  stateLabel,
 	"pct": func(n, total int) string {

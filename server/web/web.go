@@ -90,7 +90,7 @@ type dashboard struct {
 	st      store.Store
 	o       Options
 	log     *slog.Logger
-	pages   map[string]*template.Template
+	zones   *zonePages
 	limiter *loginLimiter
 	catalog *catalog
 	// hashSlots bounds concurrent password hashing (each takes ~19 MiB and
@@ -125,17 +125,18 @@ func New(st store.Store, o Options) (http.Handler, error) {
 	if o.FleetCacheTTL <= 0 {
 		o.FleetCacheTTL = DefaultFleetCacheTTL
 	}
-	pages, err := parsePages()
-	if err != nil {
-		return nil, err
-	}
 	d := &dashboard{
-		st: st, o: o, log: o.Logger, pages: pages,
+		st: st, o: o, log: o.Logger, zones: &zonePages{zones: map[string]map[string]*template.Template{}},
 		limiter:    newLoginLimiter(o.Now),
 		catalog:    newCatalog(),
 		hashSlots:  make(chan struct{}, 4),
 		snapshots:  &snapshotThrottle{last: map[string]time.Time{}},
 		fleetCache: newFleetCache(o.FleetCacheTTL),
+	}
+	// Parse the default zone's pages now: a template error stops the
+	// server at start, not at the first page.
+	if _, err := d.pagesFor(zoneOf(store.DefaultTimeZone)); err != nil {
+		return nil, err
 	}
 	return securityHeaders(d.routes()), nil
 }
@@ -155,6 +156,7 @@ func (d *dashboard) routes() http.Handler {
 	mux.Handle("GET /{$}", auth(d.overview))
 	mux.Handle("GET /devices", auth(d.devices))
 	mux.Handle("GET /devices/{id}", auth(d.device))
+	mux.Handle("GET /devices/{id}/revoke", auth(d.confirmRevokeDevice))
 	mux.Handle("POST /devices/{id}/revoke", post(d.revokeDevice))
 	mux.Handle("GET /checks/{id}", auth(d.check))
 	mux.Handle("GET /sessions", auth(d.sessions))
@@ -165,7 +167,10 @@ func (d *dashboard) routes() http.Handler {
 	mux.Handle("POST /teams/{id}/policy-form", post(d.savePolicyForm))
 	mux.Handle("GET /secrets", auth(d.secrets))
 	mux.Handle("POST /secrets", post(d.createSecret))
+	mux.Handle("GET /secrets/{id}/revoke", auth(d.confirmRevokeSecret))
 	mux.Handle("POST /secrets/{id}/revoke", post(d.revokeSecret))
+	mux.Handle("GET /settings", auth(d.settings))
+	mux.Handle("POST /settings", post(d.saveSettings))
 	mux.Handle("GET /audit", auth(d.auditLog))
 	mux.Handle("GET /data-protection", auth(d.dataProtection))
 
@@ -225,6 +230,8 @@ type login struct {
 	csrf  string
 	// sessionID is the non-secret session ID (for logs).
 	sessionID string
+	// zone is the admin's time zone setting.
+	zone string
 }
 
 func withLogin(ctx context.Context, l login) context.Context {

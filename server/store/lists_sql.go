@@ -1,0 +1,397 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The dashboard's sorted lists: keyset pages in any whitelisted order.
+//
+// A page is ordered by (sort column, id), both in the same direction, and
+// continues from a cursor, col >= ? AND (col > ? OR id > ?), which SQLite
+// and PostgreSQL both answer from an index on (col, id)
+// (migration 00009): a page reads its own rows, however deep it is. The
+// previous page is the same query run the other way from the page's first
+// row, its rows turned round.
+
+// sortKey is a sortable column and the unique column that breaks its ties.
+type sortKey struct {
+	col, id string
+	// intCol and intID: the cursor's value or ID is an integer column.
+	intCol, intID bool
+}
+
+// keyset returns the condition that starts a page at the cursor (empty
+// without one), its arguments, the ORDER BY list, and whether the rows
+// come back in reverse (a previous page: turn them round).
+func (k sortKey) keyset(desc bool, after, before *Cursor) (cond string, args []any, order string, backward bool, err error) {
+	backward = before != nil
+	c := after
+	if backward {
+		c = before
+	}
+	asc := desc == backward
+	dir, op := " ASC", ">"
+	if !asc {
+		dir, op = " DESC", "<"
+	}
+	order = k.col + dir
+	if k.col != k.id {
+		order += ", " + k.id + dir
+	}
+	if c == nil {
+		return "", nil, order, backward, nil
+	}
+	id, err := cursorValue(c.ID, k.intID)
+	if err != nil {
+		return "", nil, "", false, err
+	}
+	if k.col == k.id {
+		return k.id + " " + op + " ?", []any{id}, order, backward, nil
+	}
+	v, err := cursorValue(c.Value, k.intCol)
+	if err != nil {
+		return "", nil, "", false, err
+	}
+	// (col, id) > (v, i) spelt out: the leading col >= v is a range the
+	// planner reads from the index whatever its statistics say (PostgreSQL
+	// chose a full scan for the row comparison on a freshly loaded table).
+	return k.col + " " + op + "= ? AND (" + k.col + " " + op + " ? OR " + k.id + " " + op + " ?)", []any{v, v, id}, order, backward, nil
+}
+
+func cursorValue(s string, isInt bool) (any, error) {
+	if !isInt {
+		return s, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("%w: page cursor %q is not a number", ErrInvalid, s)
+	}
+	return n, nil
+}
+
+// conditions collects a WHERE clause and its arguments.
+type conditions struct {
+	where []string
+	args  []any
+}
+
+func (c *conditions) add(cond string, a ...any) {
+	c.where = append(c.where, cond)
+	c.args = append(c.args, a...)
+}
+
+func (c *conditions) sql() string {
+	if len(c.where) == 0 {
+		return ""
+	}
+	return ` WHERE ` + strings.Join(c.where, ` AND `)
+}
+
+// Devices.
+
+var deviceSortKeys = map[string]sortKey{
+	DeviceSortID:       {col: "d.id", id: "d.id"},
+	DeviceSortName:     {col: "d.name", id: "d.id"},
+	DeviceSortSystem:   {col: "d.os", id: "d.id"},
+	DeviceSortAgent:    {col: "d.agent_version", id: "d.id"},
+	DeviceSortLastSeen: {col: "d.last_seen_at", id: "d.id", intCol: true},
+}
+
+// deviceFilter is the WHERE clause of a device query, without paging.
+func (s *sqlStore) deviceFilter(q DeviceQuery) (*conditions, error) {
+	c := &conditions{}
+	if q.TeamID != "" {
+		c.add(`d.team_id = ?`, q.TeamID)
+	}
+	stale := toMicros(q.StaleBefore)
+	switch q.State {
+	case "":
+		c.add(`d.revoked_at IS NULL`)
+	case StateRevoked:
+		c.add(`d.revoked_at IS NOT NULL`)
+	case StateReady, StateNotReady:
+		c.add(`d.revoked_at IS NULL AND d.latest_run_at IS NOT NULL AND d.last_seen_at >= ? AND d.latest_ready = ?`, stale, q.State == StateReady)
+	case StateStale:
+		c.add(`d.revoked_at IS NULL AND d.latest_run_at IS NOT NULL AND d.last_seen_at < ?`, stale)
+	case StateNeverReported:
+		c.add(`d.revoked_at IS NULL AND d.latest_run_at IS NULL`)
+	default:
+		return nil, fmt.Errorf("%w: device state %q is not one of ready, not_ready, stale, never_reported, revoked", ErrInvalid, q.State)
+	}
+	if q.FailingCheck != "" {
+		// From the device row's latest statuses (statuses.go), not a
+		// join with the latest results.
+		find := "instr"
+		if s.d.name == "postgres" {
+			find = "strpos"
+		}
+		cond := make([]string, len(notPassing))
+		var entries []any
+		for i, st := range notPassing {
+			cond[i] = find + `(d.latest_statuses, ?) > 0`
+			entries = append(entries, statusEntry(q.FailingCheck, st))
+		}
+		c.add(`d.latest_statuses IS NOT NULL AND (`+strings.Join(cond, ` OR `)+`)`, entries...)
+	}
+	if q.NameContains != "" {
+		// A substring search reads every name: the subquery reads them
+		// from the devices_list index alone, and only matching rows are
+		// fetched.
+		c.add(`d.id IN (SELECT n.id FROM devices n WHERE LOWER(n.name) LIKE ? ESCAPE '\')`, likeContains(q.NameContains))
+	}
+	return c, nil
+}
+
+func (s *sqlStore) SearchDevices(ctx context.Context, q DeviceQuery) ([]Device, error) {
+	if q.Sort == DeviceSortTeam {
+		if q.TeamID == "" {
+			return s.searchDevicesByTeam(ctx, q)
+		}
+		q.Sort = DeviceSortID // one team: its devices by ID
+	}
+	key, ok := deviceSortKeys[q.Sort]
+	if !ok {
+		return nil, fmt.Errorf("%w: devices cannot be sorted by %q", ErrInvalid, q.Sort)
+	}
+	c, err := s.deviceFilter(q)
+	if err != nil {
+		return nil, err
+	}
+	cond, args, order, backward, err := key.keyset(q.Desc, q.After, q.Before)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cond != "":
+		c.add(cond, args...)
+	case q.AfterID != "" && q.Sort == DeviceSortID && !q.Desc:
+		c.add(`d.id > ?`, q.AfterID)
+	}
+	return keysetPage(ctx, s, `SELECT `+prefixCols("d.", deviceCols)+` FROM devices d`+c.sql()+` ORDER BY `+order,
+		c.args, pageLimit(q.Limit), backward, "searching devices", scanDevice)
+}
+
+// keysetPage runs a page query (without its LIMIT) and scans its rows,
+// turning them round when they were read backwards (a previous page).
+func keysetPage[T any](ctx context.Context, s *sqlStore, query string, args []any, limit int, backward bool, what string,
+	scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(query+` LIMIT ?`), append(slices.Clip(args), limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	out, err := collect(rows, what, scan)
+	if backward {
+		slices.Reverse(out)
+	}
+	return out, err
+}
+
+// searchDevicesByTeam sorts by team name, then ID: the teams (few) are
+// walked in name order and each one's devices read in ID order from the
+// devices_team index, until the page is full. The cursor's value is the
+// team ID of its row.
+func (s *sqlStore) searchDevicesByTeam(ctx context.Context, q DeviceQuery) ([]Device, error) {
+	teams, err := s.Teams(ctx) // by name
+	if err != nil {
+		return nil, err
+	}
+	backward := q.Before != nil
+	c := q.After
+	if backward {
+		c = q.Before
+	}
+	asc := q.Desc == backward
+	if !asc {
+		slices.Reverse(teams)
+	}
+	start := 0
+	if c != nil {
+		start = slices.IndexFunc(teams, func(t Team) bool { return t.ID == c.Value })
+		if start < 0 {
+			return nil, nil // the team is gone: an empty page
+		}
+	}
+	limit := pageLimit(q.Limit)
+	var out []Device
+	for i := start; i < len(teams) && len(out) < limit; i++ {
+		sub := q
+		sub.Sort, sub.TeamID, sub.Desc, sub.After, sub.Before, sub.AfterID = DeviceSortID, teams[i].ID, !asc, nil, nil, ""
+		sub.Limit = limit - len(out)
+		if i == start && c != nil {
+			sub.After = &Cursor{Value: c.ID, ID: c.ID}
+		}
+		devs, err := s.SearchDevices(ctx, sub)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, devs...)
+	}
+	if backward {
+		slices.Reverse(out)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) CountDevices(ctx context.Context, q DeviceQuery) (int, error) {
+	c, err := s.deviceFilter(q)
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.count(ctx, `SELECT 1 FROM devices d`+c.sql(), c.args, q.CountCap)
+	if err != nil {
+		return 0, fmt.Errorf("counting devices: %w", err)
+	}
+	return n, nil
+}
+
+// Sessions.
+
+var sessionSortKeys = map[string]sortKey{
+	SessionSortAt:    {col: "s.at", id: "s.id", intCol: true},
+	SessionSortLabel: {col: "s.label", id: "s.id"},
+}
+
+// sessionFilter is the FROM … WHERE of a session query, without paging.
+func sessionFilter(q SessionQuery) (from string, c *conditions) {
+	from, c = ` FROM sessions s`, &conditions{}
+	if q.TeamID != "" {
+		from += ` JOIN devices d ON d.id = s.device_id`
+		c.add(`d.team_id = ?`, q.TeamID)
+	}
+	if q.DeviceID != "" {
+		c.add(`s.device_id = ?`, q.DeviceID)
+	}
+	if q.Label != "" {
+		c.add(`s.label = ?`, q.Label)
+	}
+	if q.StartsOnly {
+		c.add(`s.event = 'start'`)
+	}
+	if q.OverridesOnly {
+		c.add(`s.override_reason IS NOT NULL`)
+	}
+	if !q.Since.IsZero() {
+		c.add(`s.at >= ?`, toMicros(q.Since))
+	}
+	if !q.Until.IsZero() {
+		c.add(`s.at < ?`, toMicros(q.Until))
+	}
+	return from, c
+}
+
+func (s *sqlStore) SearchSessions(ctx context.Context, q SessionQuery) ([]Session, error) {
+	key, ok := sessionSortKeys[q.Sort]
+	if !ok {
+		return nil, fmt.Errorf("%w: sessions cannot be sorted by %q", ErrInvalid, q.Sort)
+	}
+	from, c := sessionFilter(q)
+	cond, args, order, backward, err := key.keyset(!q.Ascending, q.After, q.Before)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cond != "":
+		c.add(cond, args...)
+	case !q.BeforeAt.IsZero() && q.Sort == SessionSortAt && !q.Ascending:
+		b := toMicros(q.BeforeAt)
+		c.add(`(s.at < ? OR (s.at = ? AND s.id < ?))`, b, b, q.BeforeID)
+	}
+	return keysetPage(ctx, s, `SELECT `+sessionCols+from+c.sql()+` ORDER BY `+order,
+		c.args, pageLimit(q.Limit), backward, "searching sessions", scanSession)
+}
+
+func (s *sqlStore) CountSessions(ctx context.Context, q SessionQuery) (int, error) {
+	from, c := sessionFilter(q)
+	n, err := s.count(ctx, `SELECT 1`+from+c.sql(), c.args, q.CountCap)
+	if err != nil {
+		return 0, fmt.Errorf("counting sessions: %w", err)
+	}
+	return n, nil
+}
+
+// count counts the rows of a query, stopping at limit when it is above 0.
+func (s *sqlStore) count(ctx context.Context, rows string, args []any, limit int) (int, error) {
+	query := `SELECT COUNT(*) FROM (` + rows + `) c`
+	if limit > 0 {
+		query = `SELECT COUNT(*) FROM (` + rows + ` LIMIT ?) c`
+		args = append(slices.Clip(args), limit)
+	}
+	var n int
+	err := s.db.QueryRowContext(ctx, s.q(query), args...).Scan(&n)
+	return n, err
+}
+
+func (s *sqlStore) SessionFollowUps(ctx context.Context, sessionIDs []string) ([]Session, error) {
+	if len(sessionIDs) == 0 {
+		return nil, nil
+	}
+	if len(sessionIDs) > 1000 {
+		return nil, fmt.Errorf("%w: at most 1000 sessions at a time", ErrInvalid)
+	}
+	args := make([]any, len(sessionIDs))
+	for i, id := range sessionIDs {
+		args[i] = id
+	}
+	query := `SELECT ` + sessionCols + ` FROM sessions s WHERE s.session_id IN (?` + strings.Repeat(`, ?`, len(args)-1) +
+		`) AND s.event <> 'start' ORDER BY s.at, s.id`
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading session records: %w", err)
+	}
+	return collect(rows, "reading session records", scanSession)
+}
+
+// The audit log.
+
+var auditSortKeys = map[string]sortKey{
+	AuditSortID:     {col: "id", id: "id", intCol: true, intID: true},
+	AuditSortActor:  {col: "actor", id: "id", intID: true},
+	AuditSortAction: {col: "action", id: "id", intID: true},
+}
+
+func auditFilter(f AuditFilter) *conditions {
+	c := &conditions{}
+	if f.Target != "" {
+		c.add(`target = ?`, f.Target)
+	}
+	return c
+}
+
+func (s *sqlStore) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	key, ok := auditSortKeys[f.Sort]
+	if !ok {
+		return nil, fmt.Errorf("%w: the audit log cannot be sorted by %q", ErrInvalid, f.Sort)
+	}
+	c := auditFilter(f)
+	cond, args, order, backward, err := key.keyset(!f.Ascending, f.After, f.Before)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cond != "":
+		c.add(cond, args...)
+	case f.BeforeID > 0 && f.Sort == AuditSortID && !f.Ascending:
+		c.add(`id < ?`, f.BeforeID)
+	}
+	return keysetPage(ctx, s, `SELECT id, at, actor, action, target, detail FROM audit_log`+c.sql()+` ORDER BY `+order,
+		c.args, clampLimit(f.Limit, 100, 1000), backward, "reading audit log", func(row interface{ Scan(...any) error }) (AuditEntry, error) {
+			var e AuditEntry
+			var at int64
+			err := row.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &e.Detail)
+			e.At = fromMicros(at)
+			return e, err
+		})
+}
+
+func (s *sqlStore) CountAudit(ctx context.Context, f AuditFilter) (int, error) {
+	c := auditFilter(f)
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM audit_log`+c.sql()), c.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting the audit log: %w", err)
+	}
+	return n, nil
+}

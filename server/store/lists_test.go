@@ -1,0 +1,239 @@
+package store_test
+
+import (
+	"cmp"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/report"
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/storetest"
+)
+
+func TestSortedPagesSQLite(t *testing.T)   { testSortedPages(t, storetest.OpenSQLite(t)) }
+func TestSortedPagesPostgres(t *testing.T) { testSortedPages(t, storetest.OpenPostgres(t)) }
+
+// testSortedPages walks every sort order of the device list, forwards with
+// After and backwards with Before, a few rows a page, and finds exactly
+// the whole list in the right order (ties broken by ID), whatever the
+// order; the same for sessions and the audit log; and the counts.
+func testSortedPages(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db := s.(interface{ DB() *sql.DB }).DB()
+
+	names := []string{"bravo", "alpha", "charlie", "alpha", "delta", "echo", "bravo"} // ties on purpose
+	for ti, team := range []string{"zulu team", "alpha team", "mike team"} {
+		tm, err := s.CreateTeam(ctx, team, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, _, err := s.CreateEnrollSecret(ctx, tm.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 + ti {
+			agent := storetest.Agent
+			agent.Version = fmt.Sprintf("1.%d.0", i%3)
+			agent.Host.OS = []string{"linux", "darwin", "windows"}[(i+ti)%3]
+			id, _, err := s.EnrollDevice(ctx, secret, names[(i+ti)%len(names)], agent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := time.Date(2026, 1, 1, 0, (i*7+ti)%4, 0, 0, time.UTC).UnixMicro() // ties too
+			if _, err := db.ExecContext(ctx, fmt.Sprintf(`UPDATE devices SET last_seen_at = %d WHERE id = '%s'`, seen, id)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	teams, _ := s.Teams(ctx)
+	teamName := map[string]string{}
+	for _, tm := range teams {
+		teamName[tm.ID] = tm.Name
+	}
+	all, err := s.SearchDevices(ctx, store.DeviceQuery{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.CountDevices(ctx, store.DeviceQuery{}); err != nil || n != len(all) || n != 18 {
+		t.Fatalf("CountDevices = %d, %v; listed %d", n, err, len(all))
+	}
+	keys := map[string]func(d store.Device) string{
+		store.DeviceSortName:     func(d store.Device) string { return d.Name },
+		store.DeviceSortTeam:     func(d store.Device) string { return teamName[d.TeamID] },
+		store.DeviceSortSystem:   func(d store.Device) string { return d.OS },
+		store.DeviceSortAgent:    func(d store.Device) string { return d.AgentVersion },
+		store.DeviceSortLastSeen: func(d store.Device) string { return fmt.Sprintf("%020d", d.LastSeenAt.UnixMicro()) },
+		store.DeviceSortID:       func(d store.Device) string { return d.ID },
+	}
+	for sort, key := range keys {
+		for _, desc := range []bool{false, true} {
+			want := slices.Clone(all)
+			slices.SortFunc(want, func(a, b store.Device) int {
+				c := cmp.Or(cmp.Compare(key(a), key(b)), cmp.Compare(a.ID, b.ID))
+				if desc {
+					return -c
+				}
+				return c
+			})
+			q := store.DeviceQuery{Sort: sort, Desc: desc, Limit: 4}
+			var fwd []string
+			var pages [][]store.Device
+			for range 20 {
+				page, err := s.SearchDevices(ctx, q)
+				if err != nil {
+					t.Fatalf("%s desc=%v: %v", sort, desc, err)
+				}
+				if len(page) == 0 {
+					break
+				}
+				pages = append(pages, page)
+				for _, d := range page {
+					fwd = append(fwd, d.ID)
+				}
+				c := store.DeviceCursor(sort, page[len(page)-1])
+				q.After = &c
+			}
+			if got, w := fwd, idsOfDevices(want); !slices.Equal(got, w) {
+				t.Errorf("%s desc=%v forwards:\n got %v\nwant %v", sort, desc, got, w)
+			}
+			// Back from the last page: each previous page is the page seen
+			// on the way forward.
+			for i := len(pages) - 1; i > 0; i-- {
+				c := store.DeviceCursor(sort, pages[i][0])
+				prev, err := s.SearchDevices(ctx, store.DeviceQuery{Sort: sort, Desc: desc, Limit: 4, Before: &c})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(idsOfDevices(prev), idsOfDevices(pages[i-1])) {
+					t.Errorf("%s desc=%v: page %d backwards %v, forwards %v", sort, desc, i-1, idsOfDevices(prev), idsOfDevices(pages[i-1]))
+				}
+			}
+		}
+	}
+	if _, err := s.SearchDevices(ctx, store.DeviceQuery{Sort: "token_hash"}); err == nil {
+		t.Error("an unknown sort column was accepted")
+	}
+	if _, err := s.SearchDevices(ctx, store.DeviceQuery{Sort: store.DeviceSortLastSeen, After: &store.Cursor{Value: "1; DROP TABLE devices", ID: "x"}}); err == nil {
+		t.Error("a non-numeric time cursor was accepted")
+	}
+	if n, _ := s.CountDevices(ctx, store.DeviceQuery{CountCap: 5}); n != 5 {
+		t.Errorf("CountDevices(cap 5) = %d", n)
+	}
+	if n, _ := s.CountSessions(ctx, store.SessionQuery{CountCap: 3}); n != 0 {
+		t.Errorf("CountSessions(cap 3) before any session = %d", n)
+	}
+	if n, _ := s.CountDevices(ctx, store.DeviceQuery{NameContains: "alp"}); n != 6 {
+		t.Errorf("CountDevices(name alp) = %d", n)
+	}
+
+	// Sessions: starts only, by label, both ways.
+	base := time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC)
+	var starts []string
+	for i, d := range all[:9] {
+		sid := report.NewID()
+		for j, ev := range []string{report.SessionStart, report.SessionEnd} {
+			rec := report.SessionRecord{ID: report.NewID(), SessionID: sid, Event: ev, At: base.Add(time.Duration(i%4)*time.Hour + time.Duration(j)*time.Minute),
+				Label: "C-" + strconv.Itoa(i%3)}
+			if _, err := s.SaveSession(ctx, d.ID, report.NewSession(storetest.Agent, rec)); err != nil {
+				t.Fatal(err)
+			}
+			if j == 0 {
+				starts = append(starts, rec.ID)
+			}
+		}
+	}
+	if n, _ := s.CountSessions(ctx, store.SessionQuery{StartsOnly: true}); n != 9 {
+		t.Errorf("CountSessions = %d, want 9", n)
+	}
+	if n, _ := s.CountSessions(ctx, store.SessionQuery{StartsOnly: true, CountCap: 4}); n != 4 {
+		t.Errorf("CountSessions(cap 4) = %d", n)
+	}
+	for _, sort := range []string{store.SessionSortAt, store.SessionSortLabel} {
+		for _, asc := range []bool{false, true} {
+			full, err := s.SearchSessions(ctx, store.SessionQuery{StartsOnly: true, Sort: sort, Ascending: asc, Limit: 100})
+			if err != nil || len(full) != 9 {
+				t.Fatalf("%s: %d sessions, %v", sort, len(full), err)
+			}
+			var walked []string
+			q := store.SessionQuery{StartsOnly: true, Sort: sort, Ascending: asc, Limit: 2}
+			for range 10 {
+				page, _ := s.SearchSessions(ctx, q)
+				if len(page) == 0 {
+					break
+				}
+				for _, x := range page {
+					walked = append(walked, x.ID)
+				}
+				c := store.SessionCursor(sort, page[len(page)-1])
+				q.After = &c
+			}
+			var want []string
+			for i, x := range full {
+				want = append(want, x.ID)
+				if i > 0 {
+					a, b := full[i-1], x
+					var c int
+					if sort == store.SessionSortLabel {
+						c = cmp.Or(cmp.Compare(a.Label, b.Label), cmp.Compare(a.ID, b.ID))
+					} else {
+						c = cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ID, b.ID))
+					}
+					if asc && c > 0 || !asc && c < 0 {
+						t.Errorf("%s asc=%v: out of order at %d", sort, asc, i)
+					}
+				}
+			}
+			if !slices.Equal(walked, want) {
+				t.Errorf("%s asc=%v: walked %v, want %v", sort, asc, walked, want)
+			}
+		}
+	}
+	more, err := s.SessionFollowUps(ctx, []string{"nope"})
+	if err != nil || len(more) != 0 {
+		t.Errorf("SessionFollowUps(unknown) = %v, %v", more, err)
+	}
+
+	// The audit log by actor.
+	for i := range 7 {
+		if err := s.AppendAudit(ctx, store.AuditEntry{Actor: []string{"carol", "alice", "bob"}[i%3], Action: "login", Target: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _ := s.CountAudit(ctx, store.AuditFilter{}); n != 7 {
+		t.Errorf("CountAudit = %d", n)
+	}
+	var actors []string
+	f := store.AuditFilter{Sort: store.AuditSortActor, Ascending: true, Limit: 3}
+	for range 5 {
+		page, err := s.AuditLog(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, e := range page {
+			actors = append(actors, e.Actor)
+		}
+		c := store.AuditCursor(f.Sort, page[len(page)-1])
+		f.After = &c
+	}
+	if want := []string{"alice", "alice", "bob", "bob", "carol", "carol", "carol"}; !slices.Equal(actors, want) {
+		t.Errorf("audit by actor %v", actors)
+	}
+}
+
+func idsOfDevices(ds []store.Device) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.ID
+	}
+	return out
+}

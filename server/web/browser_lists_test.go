@@ -1,0 +1,159 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/sessionguard/sessionguard/internal/artefacts"
+	"github.com/sessionguard/sessionguard/server/store/storetest"
+)
+
+// TestBrowserListsConfirmZone meets item 10, 11 and 13's pages as an admin
+// does, in real headless Chromium: sorting the devices by clicking the
+// column headings, paging forwards and back, revoking a device through
+// its confirmation page (cancel first, then confirm), and choosing a time
+// zone in the settings.
+func TestBrowserListsConfirmZone(t *testing.T) {
+	f := newFixture(t)
+	storetest.SeedDevices(t, f.st, f.teams["Youth work"].ID, 124)
+	ctx := headless(t)
+	signIn(t, ctx, f.srv.URL+"/devices", "devices")
+	first := func() string { return text(t, ctx, "#devices tbody tr:first-child td:first-child") }
+	if got := text(t, ctx, ".pager .total"); got != "130 devices in all" {
+		t.Errorf("total %q", got)
+	}
+	byName := first()
+	// Clicking the active "Device" heading turns the order round.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#devices th a.sort.active`)),
+		chromedp.WaitVisible(chromedp.CSS(`#devices th[aria-sort="descending"]`)),
+	); err != nil {
+		t.Fatalf("sorting Z to A: %v", err)
+	}
+	zFirst := first()
+	if zFirst <= byName {
+		t.Errorf("descending starts with %q, ascending with %q", zFirst, byName)
+	}
+	// Next, next, previous: the second page comes back the same.
+	var page2 string
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("next-page")), chromedp.WaitVisible(chromedp.ID("prev-page"))); err != nil {
+		t.Fatalf("next page: %v", err)
+	}
+	page2 = first()
+	if page2 >= zFirst {
+		t.Errorf("page 2 starts with %q, after page 1's %q", page2, zFirst)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("next-page")), chromedp.WaitVisible(chromedp.ID("prev-page"))); err != nil {
+		t.Fatalf("third page: %v", err)
+	}
+	if n := strings.Count(text(t, ctx, "#devices tbody"), "\n") + 1; n > 30 || strings.Contains(mustHTML(t, ctx, "main"), `id="next-page"`) {
+		t.Errorf("last page: %d rows, or a next link", n)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("prev-page")), chromedp.WaitVisible(chromedp.ID("next-page"))); err != nil {
+		t.Fatalf("previous page: %v", err)
+	}
+	if got := first(); got != page2 {
+		t.Errorf("back to page 2: starts with %q, was %q", got, page2)
+	}
+	// Sort by last seen, newest first, by its heading.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#devices th:nth-child(6) a`)),
+		chromedp.WaitVisible(chromedp.CSS(`#devices th:nth-child(6)[aria-sort="descending"]`)),
+	); err != nil {
+		t.Fatalf("sort by last seen: %v", err)
+	}
+	shot(t, ctx, "dashboard-devices-sorted.png")
+
+	// Revoking asks first; cancelling changes nothing.
+	victim := f.ids["laptop-ready"]
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(f.srv.URL+"/devices/"+victim),
+		chromedp.Click(chromedp.ID("revoke")),
+		chromedp.WaitVisible(chromedp.ID("confirm-question")),
+	); err != nil {
+		t.Fatalf("revoke button: %v", err)
+	}
+	if got := text(t, ctx, "#confirm-question"); got != "Revoke the device laptop-ready?" {
+		t.Errorf("confirmation asks %q", got)
+	}
+	shot(t, ctx, "dashboard-revoke-confirm.png")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("cancel")), chromedp.WaitVisible(chromedp.ID("device-state"))); err != nil {
+		t.Fatalf("cancel: %v", err)
+	}
+	if d, _ := f.st.Device(t.Context(), victim); d.Revoked() {
+		t.Fatal("cancelling revoked the device")
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("revoke")),
+		chromedp.WaitVisible(chromedp.ID("confirm")),
+		chromedp.Click(chromedp.ID("confirm")),
+		chromedp.WaitVisible(chromedp.CSS(".message.ok")),
+	); err != nil {
+		t.Fatalf("confirm: %v", err)
+	}
+	if got := text(t, ctx, "#device-state"); got != "Revoked" {
+		t.Errorf("after confirming: %q", got)
+	}
+
+	// The time zone: London by default, then New York.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(f.srv.URL+"/settings"),
+		chromedp.WaitVisible(chromedp.ID("time-zone")),
+	); err != nil {
+		t.Fatalf("settings: %v", err)
+	}
+	if got := text(t, ctx, "#zone-now"); !strings.HasSuffix(got, "GMT") && !strings.HasSuffix(got, "BST") {
+		t.Errorf("default zone shows %q", got)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Clear(chromedp.ID("time-zone")),
+		chromedp.SendKeys(chromedp.ID("time-zone"), "Narnia/Cair_Paravel"),
+		chromedp.Click(chromedp.ID("save-settings")),
+		chromedp.WaitVisible(chromedp.ID("settings-error")),
+		chromedp.Clear(chromedp.ID("time-zone")),
+		chromedp.SendKeys(chromedp.ID("time-zone"), "America/New_York"),
+		chromedp.Click(chromedp.ID("save-settings")),
+		chromedp.WaitVisible(chromedp.ID("settings-saved")),
+	); err != nil {
+		t.Fatalf("choosing a zone: %v", err)
+	}
+	if got := text(t, ctx, "#zone-now"); !strings.HasSuffix(got, "EST") && !strings.HasSuffix(got, "EDT") {
+		t.Errorf("New York zone shows %q", got)
+	}
+	shot(t, ctx, "dashboard-settings.png")
+	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/sessions"), chromedp.WaitVisible(chromedp.CSS("table.sessions"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, ctx, "table.sessions tbody tr:first-child td:first-child"); !strings.Contains(got, "EST") && !strings.Contains(got, "EDT") || !strings.Contains(got, "ago") {
+		t.Errorf("session start shown as %q", got)
+	}
+	shot(t, ctx, "dashboard-sessions.png")
+}
+
+func mustHTML(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("reading %s: %v", sel, err)
+	}
+	return s
+}
+
+// shot keeps a full-page screenshot among the test artefacts.
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	path := filepath.Join(artefacts.Dir(t), name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
