@@ -39,8 +39,7 @@ deps:
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-# go vet for the three OSes, and staticcheck (staticcheck.conf) for linux and
-# windows: darwin still has helpers that only other OSes call.
+# go vet and staticcheck (staticcheck.conf) for the three OSes.
 vet:
 	$(GO) vet ./...
 	GOOS=windows $(GO) vet ./...
@@ -48,6 +47,7 @@ vet:
 	GOBIN=$(abspath $(BIN)) GOOS= GOARCH= $(GO) install $(STATICCHECK)
 	$(BIN)/staticcheck ./...
 	GOOS=windows $(BIN)/staticcheck ./...
+	GOOS=darwin $(BIN)/staticcheck ./...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
