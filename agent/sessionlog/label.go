@@ -63,29 +63,38 @@ func ValidateLabel(label string) error {
 	case utf8.RuneCountInString(label) > MaxLabelLength:
 		return bad(fmt.Sprintf("it is longer than %d characters", MaxLabelLength))
 	}
-	for _, r := range label {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return bad("it contains a control character (such as a tab or a line break) or an invisible formatting character")
-		}
-	}
-	switch {
-	case emailPattern.MatchString(label):
-		return bad("it looks like an email address or a social media handle")
-	case webPattern.MatchString(label):
-		return bad("it looks like a web address")
-	case hasDate(label):
-		return bad("it contains a full date or mentions a date of birth, which could identify the client (the record keeps the session's date and time anyway)")
-	}
-	if why := longNumber(label); why != "" {
+	if why := screen(label); why != "" {
 		return bad(why)
-	}
-	if hasPostcode(label) {
-		return bad("it looks like it contains a postcode")
 	}
 	if looksLikeName(label) {
 		return bad("it looks like a person's name (if it is a description, add the case number)")
 	}
 	return nil
+}
+
+// screen applies the rules of ValidateLabel that fit any short text (all
+// but the name rule) and says why text is refused, or returns "".
+func screen(text string) string {
+	for _, r := range text {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return "it contains a control character (such as a tab or a line break) or an invisible formatting character"
+		}
+	}
+	switch {
+	case emailPattern.MatchString(text):
+		return "it looks like an email address or a social media handle"
+	case webPattern.MatchString(text):
+		return "it looks like a web address"
+	case hasDate(text):
+		return "it contains a full date or mentions a date of birth, which could identify the client (the record keeps the session's date and time anyway)"
+	}
+	if why := longNumber(text); why != "" {
+		return why
+	}
+	if hasPostcode(text) {
+		return "it looks like it contains a postcode"
+	}
+	return ""
 }
 
 var (
