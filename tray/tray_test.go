@@ -366,7 +366,7 @@ func TestStartSession(t *testing.T) {
 	starting := func(t testing.TB) Model { m, _ := run(t, asking(t), LabelEntered{Label: " CR-2291 "}); return m }
 	refusedAllowed := StartRefused{NotPassing: []string{"firewall", "disk_encryption"}, OverrideAllowed: true, Message: "not ready"}
 	askReason := AskOverrideReason{
-		Prompt:     "This computer is not ready: Firewall and Disk encryption are not OK. To start the session anyway, say why (this is recorded).",
+		Prompt:     "This computer is not ready: Firewall and Disk encryption are not OK. To start the session anyway, pick why (this is recorded): 1 urgent safeguarding concern; 2 scheduled session could not be moved; 3 IT support is fixing it; 4 the check is wrong about this computer; type its number, then if you like a short note about the computer or the situation (never a name, contact details or date of birth), such as \"3 update running\".",
 		NotPassing: []string{"Firewall", "Disk encryption"},
 	}
 	runSteps(t, []step{
@@ -488,13 +488,25 @@ func TestStartSession(t *testing.T) {
 			name:  "override allowed, empty reason: asked again",
 			start: starting,
 			msgs:  []Msg{refusedAllowed, OverrideReasonEntered{Reason: " "}},
-			want:  []Effect{AskOverrideReason{Prompt: "Please type a reason to start the session anyway.", NotPassing: []string{"Firewall", "Disk encryption"}}},
+			want:  []Effect{AskOverrideReason{Prompt: "Please type the number of a reason to start the session anyway: 1 urgent safeguarding concern; 2 scheduled session could not be moved; 3 IT support is fixing it; 4 the check is wrong about this computer; type its number, then if you like a short note about the computer or the situation (never a name, contact details or date of birth), such as \"3 update running\".", NotPassing: []string{"Firewall", "Disk encryption"}}},
 		},
 		{
 			name:  "override allowed, reason given: starts with the same label and the reason",
 			start: starting,
-			msgs:  []Msg{refusedAllowed, OverrideReasonEntered{Reason: " Client in crisis, call cannot wait "}},
-			want:  []Effect{StartSession{Label: "CR-2291", Reason: "Client in crisis, call cannot wait"}},
+			msgs:  []Msg{refusedAllowed, OverrideReasonEntered{Reason: " 1 call cannot wait "}},
+			want:  []Effect{StartSession{Label: "CR-2291", Reason: "urgent safeguarding concern — call cannot wait"}},
+		},
+		{
+			name:  "override allowed, a reason typed out with a note",
+			start: starting,
+			msgs:  []Msg{refusedAllowed, OverrideReasonEntered{Reason: "IT support is fixing it: update running"}},
+			want:  []Effect{StartSession{Label: "CR-2291", Reason: "IT support is fixing it — update running"}},
+		},
+		{
+			name:  "override allowed, free text: asked again to pick",
+			start: starting,
+			msgs:  []Msg{refusedAllowed, OverrideReasonEntered{Reason: "Jane in crisis"}},
+			want:  []Effect{AskOverrideReason{Prompt: "Please type the number of a reason to start the session anyway: 1 urgent safeguarding concern; 2 scheduled session could not be moved; 3 IT support is fixing it; 4 the check is wrong about this computer; type its number, then if you like a short note about the computer or the situation (never a name, contact details or date of birth), such as \"3 update running\".", NotPassing: []string{"Firewall", "Disk encryption"}}},
 		},
 		{
 			name:  "override allowed, then accepted: the notification says it started anyway",
