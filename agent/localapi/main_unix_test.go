@@ -22,6 +22,10 @@ import (
 const (
 	envChild  = "SG_LOCALAPI_TEST_CHILD"
 	envSocket = "SG_LOCALAPI_TEST_SOCKET"
+	// envMode: "" reads status and tries to start a session; "peek"
+	// reads status and the watch stream's first line; "flood" opens as
+	// many connections and watch streams as it can and holds them.
+	envMode = "SG_LOCALAPI_TEST_MODE"
 )
 
 func TestMain(m *testing.M) {
@@ -39,11 +43,20 @@ type childResult struct {
 	Version        string `json:"version"`
 	WriteErr       string `json:"write_err"`
 	WriteForbidden bool   `json:"write_forbidden"`
+	// What "peek" saw of the open session, in status and in watch.
+	SessionOpen, WatchSessionOpen bool
+	Label, WatchLabel, Reason     string
 }
 
 // childMain reads status and tries to start a session, as whoever it runs
 // as.
 func childMain() int {
+	switch os.Getenv(envMode) {
+	case "peek":
+		return peekMain()
+	case "flood":
+		return floodMain()
+	}
 	c := NewClient(os.Getenv(envSocket))
 	defer c.Close() //nolint:errcheck // exiting
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -160,3 +173,35 @@ func rawDo(t *testing.T, path, method, endpoint string, hdr map[string]string, b
 	}
 	return resp.StatusCode, e, resp.Header
 }
+
+// peekMain reads the open session from status and from the watch stream.
+func peekMain() int {
+	c := NewClient(os.Getenv(envSocket))
+	defer c.Close() //nolint:errcheck // exiting
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res := childResult{UID: os.Getuid()}
+	st, err := c.Status(ctx)
+	if err != nil {
+		res.ReadErr = err.Error()
+	}
+	res.CanWrite = st.CanWrite
+	if st.Session != nil {
+		res.SessionOpen, res.Label = true, st.Session.Label
+		if st.Session.Override != nil {
+			res.Reason = st.Session.Override.Reason
+		}
+	}
+	events, err := c.Watch(ctx)
+	if err != nil {
+		res.ReadErr = err.Error()
+	} else if ev, ok := <-events; ok && ev.Status.Session != nil {
+		res.WatchSessionOpen, res.WatchLabel = true, ev.Status.Session.Label
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
+		return 2
+	}
+	return 0
+}
+
+func floodMain() int { return 0 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sessionguard/sessionguard/report"
 )
 
 // Error codes of Error.Code.
@@ -182,7 +184,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case routeStatus:
 		st := h.b.Status(ctx)
 		st.CanWrite = canWrite
-		writeJSON(w, http.StatusOK, st)
+		writeJSON(w, http.StatusOK, visibleTo(st))
 	case routeResults:
 		rep, ok := h.b.Results(ctx)
 		if !ok {
@@ -317,6 +319,7 @@ func (h *handler) watch(w http.ResponseWriter, r *http.Request, canWrite bool) {
 
 	st := h.b.Status(ctx)
 	st.CanWrite = canWrite
+	st = visibleTo(st)
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.WriteHeader(http.StatusOK)
 
@@ -356,6 +359,7 @@ func (h *handler) watch(w http.ResponseWriter, r *http.Request, canWrite bool) {
 				return
 			}
 			ev.Status.CanWrite = canWrite
+			ev.Status = visibleTo(ev.Status)
 			if !send(ev) {
 				return
 			}
@@ -365,6 +369,29 @@ func (h *handler) watch(w http.ResponseWriter, r *http.Request, canWrite bool) {
 			}
 		}
 	}
+}
+
+// visibleTo is st as its reader may see it: a reader who may not write
+// (neither root nor the user at the console) learns that a session is open
+// and when it started, never its label or its override reason, which are
+// the practitioner's case notes. st.CanWrite says who reads.
+func visibleTo(st Status) Status {
+	if st.CanWrite {
+		return st
+	}
+	hide := func(r *report.SessionRecord) *report.SessionRecord {
+		if r == nil {
+			return nil
+		}
+		c := *r
+		c.Label = ""
+		if c.Override != nil {
+			c.Override = &report.Override{Checks: c.Override.Checks}
+		}
+		return &c
+	}
+	st.Session, st.Ended = hide(st.Session), hide(st.Ended)
+	return st
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
