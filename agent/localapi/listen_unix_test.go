@@ -4,6 +4,7 @@ package localapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/sessionguard/sessionguard/report"
 )
@@ -99,6 +101,21 @@ func runAsNobodyMode(t *testing.T, path, mode string) childResult {
 		t.Fatalf("child output %q: %v (stderr %s)", stdout.String(), err, stderr.String())
 	}
 	return res
+}
+
+// childCommand is the test binary as a client in mode against path, as
+// root, killed after timeout.
+func childCommand(t *testing.T, path, mode string, timeout time.Duration) *exec.Cmd {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, self, "-test.run=^$")
+	cmd.Env = []string{envChild + "=1", envSocket + "=" + path, envMode + "=" + mode, "PATH=/usr/bin:/bin"}
+	return cmd
 }
 
 // nobodyCommand is the test binary, copied where nobody can run it, as a

@@ -3,9 +3,12 @@
 package localapi
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -56,6 +59,16 @@ func childMain() int {
 		return peekMain()
 	case "flood":
 		return floodMain()
+	case "start":
+		_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // the parent says when
+		c := NewClient(os.Getenv(envSocket))
+		defer c.Close() //nolint:errcheck // exiting
+		if _, err := c.StartSession(context.Background(), StartRequest{Label: "CR-1"}); err != nil {
+			fmt.Println(err)
+			return 1
+		}
+		fmt.Println("STARTED")
+		return 0
 	}
 	c := NewClient(os.Getenv(envSocket))
 	defer c.Close() //nolint:errcheck // exiting
@@ -105,10 +118,19 @@ type testServer struct {
 
 func startServer(t testing.TB, fake *fakeBackend, authorize func(Peer) bool) *testServer {
 	t.Helper()
+	return startServerWith(t, fake, authorize, nil)
+}
+
+// startServerWith is startServer with the listener wrapped by wrap.
+func startServerWith(t testing.TB, fake *fakeBackend, authorize func(Peer) bool, wrap func(net.Listener) net.Listener) *testServer {
+	t.Helper()
 	path := filepath.Join(reachableDir(t), "agent.sock")
 	ln, err := Listen(path)
 	if err != nil {
 		t.Fatalf("Listen: %v", err)
+	}
+	if wrap != nil {
+		ln = wrap(ln)
 	}
 	h := NewHandler(fake, authorize)
 	ts := &testServer{path: path, fake: fake, srv: NewServer(h), h: h.(*handler), served: make(chan error, 1)}
@@ -204,4 +226,43 @@ func peekMain() int {
 	return 0
 }
 
-func floodMain() int { return 0 }
+// floodMain is the attack of issue 16 item 8: as many watch streams and
+// status requests as it can, held and reopened as soon as they close,
+// until it is killed. It prints READY once it has tried floodConns.
+func floodMain() int {
+	path := os.Getenv(envSocket)
+	hold := func() {
+		for {
+			c, err := net.Dial("unix", path)
+			if err != nil {
+				time.Sleep(5 * time.Millisecond)
+				continue
+			}
+			_, _ = c.Write([]byte("GET " + Prefix + PathWatch + " HTTP/1.1\r\nHost: sessionguard\r\n\r\n"))
+			_, _ = io.Copy(io.Discard, c) // holds it until the agent closes it
+			c.Close()                     //nolint:errcheck // flood
+			time.Sleep(time.Millisecond)
+		}
+	}
+	hammer := func() {
+		client := rawClient(path)
+		for {
+			if resp, err := client.Get("http://sessionguard" + Prefix + PathStatus); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close() //nolint:errcheck // flood
+			}
+		}
+	}
+	for range floodConns {
+		go hold()
+	}
+	for range 16 {
+		go hammer()
+	}
+	time.Sleep(500 * time.Millisecond)
+	fmt.Println("READY")
+	select {}
+}
+
+// floodConns is how many connections the flood holds.
+const floodConns = 400

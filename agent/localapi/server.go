@@ -49,6 +49,8 @@ type handler struct {
 	b         Backend
 	authorize func(Peer) bool
 	heartbeat time.Duration
+	limits    Limits
+	streams   streamCounter
 }
 
 // NewHandler serves the local API of b under Prefix. authorize says
@@ -59,9 +61,11 @@ type handler struct {
 // Rules, in order: an Origin or Referer header → 403; an unknown path →
 // 404; a wrong method → 405; a POST the peer may not make → 403. Bodies
 // are at most MaxRequestBody and decoded strictly (unknown fields → 400).
+// A watch beyond the peer's streams (DefaultLimits: fewer for a user who
+// may not write) → 429 too_many.
 // Every error is a JSON Error.
 func NewHandler(b Backend, authorize func(peer Peer) (canWrite bool)) http.Handler {
-	return &handler{b: b, authorize: authorize, heartbeat: HeartbeatInterval}
+	return &handler{b: b, authorize: authorize, heartbeat: HeartbeatInterval, limits: DefaultLimits}
 }
 
 // route is what a path names.
@@ -310,6 +314,17 @@ func (h *handler) backendError(w http.ResponseWriter, r *http.Request, op string
 // between the two (an event may then repeat what the status says).
 func (h *handler) watch(w http.ResponseWriter, r *http.Request, canWrite bool) {
 	ctx := r.Context()
+	peer, _ := PeerFromContext(ctx)
+	limit := h.limits.StreamsPerUser
+	if canWrite {
+		limit = h.limits.StreamsReserved
+	}
+	done, err := h.streams.take(peer.UID, limit)
+	if err != nil {
+		writeError(w, http.StatusTooManyRequests, Error{Error: err.Error(), Code: CodeTooMany})
+		return
+	}
+	defer done()
 	rc := http.NewResponseController(w)
 	// Without a server WriteTimeout net/http never clears a write deadline:
 	// clear ours so that a kept-alive connection serves the next request.

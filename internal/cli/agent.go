@@ -118,10 +118,13 @@ func (e *env) runAgent(ctx context.Context, o agentOptions) error {
 	if err != nil {
 		return err
 	}
-	srv := localapi.NewServer(localapi.NewHandler(agentWithLog{a, log}, localapi.DefaultAuthorizer(func() (string, error) {
+	// One lookup (loginctl on Linux) per TTL, not per request.
+	console := localapi.CachedConsoleUID(func() (string, error) {
 		u, err := cfg.Probe.ConsoleUser()
 		return u.UID, err
-	})))
+	}, localapi.ConsoleUIDTTL)
+	ln = localapi.LimitListener(ln, localapi.DefaultLimits, console)
+	srv := localapi.NewServer(localapi.NewHandler(agentWithLog{a, log}, localapi.DefaultAuthorizer(console)))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	go a.Schedule(ctx)
