@@ -266,6 +266,10 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 			m.flow = FlowAskingLabel
 			return m, []Effect{AskLabel{Prompt: capitalise(plain(msg.Message))}}
 		}
+		if msg.ReasonRejected {
+			m.flow = FlowAskingOverride
+			return m, []Effect{AskOverrideReason{Prompt: capitalise(plain(msg.Message)) + " " + reasonChoices(), NotPassing: m.notPassing}}
+		}
 		m.flow, m.label, m.notPassing = FlowNone, "", nil
 		return m, []Effect{Notify{Title: "The session could not be started", Body: plain(msg.Message)}}
 	case StartAccepted:

@@ -397,7 +397,7 @@ func TestStartSession(t *testing.T) {
 			name:  "label that looks like an email: asked again, saying why",
 			start: asking,
 			msgs:  []Msg{LabelEntered{Label: "jane@example.org"}},
-			want:  []Effect{AskLabel{Prompt: `That can't be used: it looks like an email address or a social media handle. Use a pseudonymous case reference such as "CR-2291", "Case 17/B" or "YP-0042 week 3", never a client's name, contact details or date of birth`}},
+			want:  []Effect{AskLabel{Prompt: `That can't be used: it looks like an email address or a social media handle. Use your organisation's case reference, such as "CR-2291" or "YP0042", never a client's name, contact details or date of birth`}},
 			check: func(t *testing.T, m Model, v MenuView) {
 				if m.Flow() != FlowAskingLabel {
 					t.Errorf("flow %v, want still asking", m.Flow())
@@ -408,7 +408,7 @@ func TestStartSession(t *testing.T) {
 			name:  "empty label: asked again",
 			start: asking,
 			msgs:  []Msg{LabelEntered{Label: "  "}},
-			want:  []Effect{AskLabel{Prompt: `That can't be used: a label is required. Use a pseudonymous case reference such as "CR-2291", "Case 17/B" or "YP-0042 week 3", never a client's name, contact details or date of birth`}},
+			want:  []Effect{AskLabel{Prompt: `That can't be used: a label is required. Use your organisation's case reference, such as "CR-2291" or "YP0042", never a client's name, contact details or date of birth`}},
 		},
 		{
 			name:  "label dialog cancelled: back to the menu",
@@ -533,6 +533,12 @@ func TestStartSession(t *testing.T) {
 			start: starting,
 			msgs:  []Msg{StartFailed{Message: "this label cannot be used: it looks like a phone number", LabelRejected: true}},
 			want:  []Effect{AskLabel{Prompt: "This label cannot be used: it looks like a phone number."}},
+		},
+		{
+			name:  "the agent rejects the override note: the reason is asked again with its message",
+			start: starting,
+			msgs:  []Msg{refusedAllowed, OverrideReasonEntered{Reason: "1 spoke to Jane"}, StartFailed{Message: "this reason cannot be used: the note looks like it names someone", ReasonRejected: true}},
+			want:  []Effect{AskOverrideReason{Prompt: "This reason cannot be used: the note looks like it names someone. " + reasonChoices(), NotPassing: []string{"Firewall", "Disk encryption"}}},
 		},
 		{
 			name:  "start fails otherwise: notified, back to the menu",

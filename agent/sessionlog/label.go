@@ -16,10 +16,12 @@ var ErrBadLabel = errors.New("this label cannot be used")
 // MaxLabelLength is the longest label, in characters.
 const MaxLabelLength = 64
 
-const labelAdvice = `Use a pseudonymous case reference such as "CR-2291", "Case 17/B" or "YP-0042 week 3", never a client's name, contact details or date of birth`
+const labelAdvice = `Use your organisation's case reference, such as "CR-2291" or "YP0042", never a client's name, contact details or date of birth`
 
 // ValidateLabel checks that a session label is a pseudonymous case reference
-// ("CR-2291", "Case 17/B", "YP-0042 week 3", "J.S. review"). The records are
+// ("CR-2291", "Case 17/B", "YP-0042 week 3", "J.S. review"); the agent also
+// holds it to the team's case reference format (ValidateCaseReference),
+// which by default takes one word with a digit only. The records are
 // kept for years and sent to the server, so a label must not identify the
 // client. It refuses, with a message that says why (never repeating the
 // label, so it is safe to log) and wrapping ErrBadLabel:
