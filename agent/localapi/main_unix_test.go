@@ -54,9 +54,8 @@ type childResult struct {
 // childMain reads status and tries to start a session, as whoever it runs
 // as.
 func childMain() int {
-	switch os.Getenv(envMode) {
-	case "peek":
-		return peekMain()
+	mode := os.Getenv(envMode)
+	switch mode {
 	case "flood":
 		return floodMain()
 	case "start":
@@ -80,14 +79,15 @@ func childMain() int {
 		res.ReadErr = err.Error()
 	}
 	res.CanWrite, res.Version = st.CanWrite, st.Version
+	if mode == "peek" {
+		peek(ctx, c, st, &res)
+		return encodeResult(res)
+	}
 	if _, err := c.StartSession(ctx, StartRequest{Label: "case-42"}); err != nil {
 		res.WriteErr = err.Error()
 		res.WriteForbidden = errors.Is(err, ErrForbidden)
 	}
-	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
-		return 2
-	}
-	return 0
+	return encodeResult(res)
 }
 
 // reachableDir is a fresh directory under /tmp that every user can
@@ -196,35 +196,6 @@ func rawDo(t *testing.T, path, method, endpoint string, hdr map[string]string, b
 	return resp.StatusCode, e, resp.Header
 }
 
-// peekMain reads the open session from status and from the watch stream.
-func peekMain() int {
-	c := NewClient(os.Getenv(envSocket))
-	defer c.Close() //nolint:errcheck // exiting
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	res := childResult{UID: os.Getuid()}
-	st, err := c.Status(ctx)
-	if err != nil {
-		res.ReadErr = err.Error()
-	}
-	res.CanWrite = st.CanWrite
-	if st.Session != nil {
-		res.SessionOpen, res.Label = true, st.Session.Label
-		if st.Session.Override != nil {
-			res.Reason = st.Session.Override.Reason
-		}
-	}
-	events, err := c.Watch(ctx)
-	if err != nil {
-		res.ReadErr = err.Error()
-	} else if ev, ok := <-events; ok && ev.Status.Session != nil {
-		res.WatchSessionOpen, res.WatchLabel = true, ev.Status.Session.Label
-	}
-	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
-		return 2
-	}
-	return 0
-}
 
 // floodMain is the attack of issue 16 item 8: as many watch streams and
 // status requests as it can, held and reopened as soon as they close,
@@ -266,3 +237,27 @@ func floodMain() int {
 
 // floodConns is how many connections the flood holds.
 const floodConns = 400
+
+// peek notes what status and the watch stream's first line show of the
+// open session.
+func peek(ctx context.Context, c *Client, st Status, res *childResult) {
+	if st.Session != nil {
+		res.SessionOpen, res.Label = true, st.Session.Label
+		if st.Session.Override != nil {
+			res.Reason = st.Session.Override.Reason
+		}
+	}
+	events, err := c.Watch(ctx)
+	if err != nil {
+		res.ReadErr = err.Error()
+	} else if ev, ok := <-events; ok && ev.Status.Session != nil {
+		res.WatchSessionOpen, res.WatchLabel = true, ev.Status.Session.Label
+	}
+}
+
+func encodeResult(res childResult) int {
+	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
+		return 2
+	}
+	return 0
+}

@@ -57,13 +57,11 @@ func ValidateLabel(label string) error {
 	bad := func(why string) error {
 		return fmt.Errorf("%w: %s. %s", ErrBadLabel, why, labelAdvice)
 	}
-	switch {
-	case !utf8.ValidString(label):
-		return bad("it is not valid text")
-	case strings.TrimSpace(label) == "":
+	if strings.TrimSpace(label) == "" && utf8.ValidString(label) {
 		return bad("a label is required")
-	case utf8.RuneCountInString(label) > MaxLabelLength:
-		return bad(fmt.Sprintf("it is longer than %d characters", MaxLabelLength))
+	}
+	if why := shape(label, MaxLabelLength); why != "" {
+		return bad(why)
 	}
 	if why := screen(label); why != "" {
 		return bad(why)
@@ -72,6 +70,20 @@ func ValidateLabel(label string) error {
 		return bad("it looks like a person's name (if it is a description, add the case number)")
 	}
 	return nil
+}
+
+// shape says why text is not valid text or is longer than max characters
+// (or empty), or returns "".
+func shape(text string, max int) string {
+	switch {
+	case !utf8.ValidString(text):
+		return "it is not valid text"
+	case strings.TrimSpace(text) == "":
+		return "it is empty"
+	case utf8.RuneCountInString(text) > max:
+		return fmt.Sprintf("it is longer than %d characters", max)
+	}
+	return ""
 }
 
 // screen applies the rules of ValidateLabel that fit any short text (all

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/sessionguard/sessionguard/checks"
 )
@@ -74,13 +73,8 @@ func ValidateOverrideNote(note string) error {
 	bad := func(why string) error {
 		return fmt.Errorf("%w: the note %s. Keep it short and about the computer or the situation, never the client's or anyone's name, contact details or date of birth", ErrBadOverride, why)
 	}
-	switch {
-	case !utf8.ValidString(note):
-		return bad("is not valid text")
-	case strings.TrimSpace(note) == "":
-		return bad("is empty")
-	case utf8.RuneCountInString(note) > MaxOverrideNote:
-		return bad(fmt.Sprintf("is longer than %d characters", MaxOverrideNote))
+	if why := shape(note, MaxOverrideNote); why != "" {
+		return bad(strings.Replace(why, "it ", "", 1))
 	}
 	if why := screen(note); why != "" {
 		return bad(strings.Replace(why, "it ", "", 1))
