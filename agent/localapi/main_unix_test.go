@@ -196,7 +196,6 @@ func rawDo(t *testing.T, path, method, endpoint string, hdr map[string]string, b
 	return resp.StatusCode, e, resp.Header
 }
 
-
 // floodMain is the attack of issue 16 item 8: as many watch streams and
 // status requests as it can, held and reopened as soon as they close,
 // until it is killed. It prints READY once it has tried floodConns.
