@@ -82,3 +82,23 @@ func TestValidateCaseReference(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkScreenStart is what the server does again for each start
+// record (server/api screenSession): parse the team policy, compile its
+// case reference format, and screen the label and the override reason.
+func BenchmarkScreenStart(b *testing.B) {
+	policy := `{"schema":"sessionguard.policy/v1","allow_override":true,"case_reference_pattern":"CR-[0-9]{4}"}`
+	for b.Loop() {
+		pol, err := checks.ParsePolicy(strings.NewReader(policy))
+		if err != nil {
+			b.Fatal(err)
+		}
+		re, err := pol.CaseReference()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if ValidateLabel("CR-2291") != nil || ValidateCaseReference("CR-2291", re) != nil || ValidateOverrideReason("IT support is fixing it — anti-virus update due at noon") != nil {
+			b.Fatal("refused")
+		}
+	}
+}
