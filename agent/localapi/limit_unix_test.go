@@ -101,8 +101,10 @@ func TestLimiter(t *testing.T) {
 	take := func(p Peer) bool { _, ok := lm.take(p); return ok }
 	a, b := Peer{UID: "2000"}, Peer{UID: "2001"}
 	root, con := Peer{UID: "0", Privileged: true}, Peer{UID: "1000"}
-	if !take(a) || !take(a) || take(a) {
-		t.Fatal("PerUser")
+	for i, want := range []bool{true, true, false} {
+		if take(a) != want {
+			t.Fatalf("PerUser: connection %d taken = %v", i+1, !want)
+		}
 	}
 	if !take(b) || take(b) || take(Peer{}) {
 		t.Fatal("Others")
