@@ -15,14 +15,15 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/agent/reporter"
+	"github.com/sessionguard/sessionguard/agent/sessionlog"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/internal/atomicfile"
@@ -32,9 +33,6 @@ import (
 
 // ResultsFile is where the latest report is kept in the state directory.
 const ResultsFile = "results.json"
-
-// MaxOverrideReason bounds the typed reason for starting anyway.
-const MaxOverrideReason = 500
 
 // SessionLog is the append-only audit trail of sessions.
 type SessionLog interface {
@@ -294,9 +292,15 @@ func (a *Agent) StartSession(ctx context.Context, req localapi.StartRequest) (re
 	if err := a.cfg.ValidateLabel(label); err != nil {
 		return report.SessionRecord{}, badRequest{err}
 	}
-	reason := strings.TrimSpace(req.OverrideReason)
-	if err := validateReason(reason); err != nil {
+	if err := sessionlog.ValidateCaseReference(label, a.caseReference()); err != nil {
 		return report.SessionRecord{}, badRequest{err}
+	}
+	reason := strings.TrimSpace(req.OverrideReason)
+	if reason != "" || strings.TrimSpace(req.OverrideNote) != "" {
+		reason = sessionlog.OverrideReason(reason, req.OverrideNote)
+		if err := sessionlog.ValidateOverrideReason(reason); err != nil {
+			return report.SessionRecord{}, badRequest{err}
+		}
 	}
 	if a.openSession() != nil {
 		return report.SessionRecord{}, localapi.ErrSessionOpen
@@ -413,17 +417,16 @@ type badRequest struct{ err error }
 func (b badRequest) Error() string   { return b.err.Error() }
 func (b badRequest) Unwrap() []error { return []error{b.err, localapi.ErrBadRequest} }
 
-// validateReason bounds the typed override reason.
-func validateReason(reason string) error {
-	if len(reason) > MaxOverrideReason {
-		return fmt.Errorf("the reason is longer than %d characters", MaxOverrideReason)
+// caseReference is the case reference format of the policy in force; the
+// default when the policy's cannot be compiled (a policy is validated
+// before it is applied, so this is a safety net).
+func (a *Agent) caseReference() *regexp.Regexp {
+	re, err := a.Policy().CaseReference()
+	if err != nil {
+		a.cfg.Logger.Warn("the policy's case reference pattern is unusable; using the default", "err", err)
+		re, _ = checks.Policy{}.CaseReference()
 	}
-	for _, r := range reason {
-		if unicode.IsControl(r) {
-			return errors.New("the reason must be one line of text")
-		}
-	}
-	return nil
+	return re
 }
 
 // Subscribe streams events from now on (the local API writes the current

@@ -252,7 +252,7 @@ func TestStartWhenNotReady(t *testing.T) {
 		if !errors.As(err, &nr) || nr.OverrideAllowed != allow || len(nr.NotPassing) != 1 || nr.NotPassing[0] != "antivirus" {
 			t.Fatalf("allow=%v: %v %+v", allow, err, nr)
 		}
-		rec, err := f.agent.StartSession(ctx, localapi.StartRequest{Label: "CR-1", OverrideReason: "Client in crisis, cannot wait"})
+		rec, err := f.agent.StartSession(ctx, localapi.StartRequest{Label: "CR-1", OverrideReason: "urgent safeguarding concern", OverrideNote: "cannot wait"})
 		if !allow {
 			if !errors.As(err, &nr) {
 				t.Errorf("override without the policy's leave: %v", err)
@@ -262,7 +262,7 @@ func TestStartWhenNotReady(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || rec.Override == nil || rec.Override.Reason != "Client in crisis, cannot wait" || rec.Ready {
+		if err != nil || rec.Override == nil || rec.Override.Reason != "urgent safeguarding concern — cannot wait" || rec.Ready {
 			t.Errorf("override start: %+v %v", rec, err)
 		}
 		if st := f.agent.Status(ctx); st.Light != localapi.Red || st.Ready {
@@ -273,6 +273,63 @@ func TestStartWhenNotReady(t *testing.T) {
 	f.av.status.Store(checks.Fail)
 	if _, err := f.agent.StartSession(t.Context(), localapi.StartRequest{Label: "CR-1", OverrideReason: "two\nlines"}); !errors.Is(err, localapi.ErrBadRequest) {
 		t.Errorf("multi-line reason: %v", err)
+	}
+}
+
+// TestOverrideReasonScreened is the attack of issue 16 item 6: a reason
+// is stored in the append-only log, sent to the server and shown to its
+// admins, so free text naming the client is refused, and nothing is
+// recorded.
+func TestOverrideReasonScreened(t *testing.T) {
+	f := newFixture(t, true)
+	f.av.status.Store(checks.Fail)
+	for _, req := range []localapi.StartRequest{
+		{OverrideReason: "Jane Smith in crisis, call 07700 900123"},
+		{OverrideReason: "client in crisis"},
+		{OverrideReason: "urgent safeguarding concern", OverrideNote: "spoke to Jane, born 12/03/2014"},
+		{OverrideReason: "urgent safeguarding concern", OverrideNote: "mum on 07700 900123"},
+		{OverrideReason: "urgent safeguarding concern", OverrideNote: "email jane@example.org"},
+		{OverrideReason: "urgent safeguarding concern", OverrideNote: "lives at SW1A 1AA"},
+		{OverrideReason: "urgent safeguarding concern", OverrideNote: "NHS 943 476 5919"},
+		{OverrideReason: "urgent safeguarding concern", OverrideNote: "Mrs smith asked"},
+		{OverrideReason: "urgent safeguarding concern — Jane Smith"},
+		{OverrideNote: "no reason picked"},
+	} {
+		req.Label = "CR-1"
+		if _, err := f.agent.StartSession(t.Context(), req); !errors.Is(err, localapi.ErrBadRequest) || strings.Contains(err.Error(), "07700") || strings.Contains(err.Error(), "Jane") {
+			t.Errorf("%+v: err = %v, want a bad request that does not repeat it", req, err)
+		}
+	}
+	if len(f.log.recs) != 0 {
+		t.Fatalf("a refused reason was recorded: %+v", f.log.recs)
+	}
+	rec, err := f.agent.StartSession(t.Context(), localapi.StartRequest{Label: "CR-1", OverrideReason: "IT support is fixing it", OverrideNote: "anti-virus update due at noon"})
+	if err != nil || rec.Override == nil || rec.Override.Reason != "IT support is fixing it — anti-virus update due at noon" {
+		t.Fatalf("a picked reason with a plain note: %+v %v", rec, err)
+	}
+}
+
+// TestCaseReferencePattern: single given names passed the label rules;
+// the team's case reference format (the default: one word with a digit)
+// refuses them before anything is recorded.
+func TestCaseReferencePattern(t *testing.T) {
+	f := newFixture(t, false)
+	for _, label := range []string{"Jane", "Sam", "Oliver T", "sam.jones", "Case 17"} {
+		if _, err := f.agent.StartSession(t.Context(), localapi.StartRequest{Label: label}); !errors.Is(err, localapi.ErrBadRequest) || strings.Contains(err.Error(), label) {
+			t.Errorf("%q: err = %v, want a bad request that does not repeat it", label, err)
+		}
+	}
+	if len(f.log.recs) != 0 {
+		t.Fatalf("a refused label was recorded: %+v", f.log.recs)
+	}
+	pol := checks.Default()
+	pol.CaseReferencePattern = `YP-[0-9]{4}`
+	f.agent.SetPolicy(pol)
+	if _, err := f.agent.StartSession(t.Context(), localapi.StartRequest{Label: "CR-2291"}); !errors.Is(err, localapi.ErrBadRequest) {
+		t.Errorf("CR-2291 under YP-nnnn: %v", err)
+	}
+	if _, err := f.agent.StartSession(t.Context(), localapi.StartRequest{Label: "YP-0042"}); err != nil {
+		t.Errorf("YP-0042 under YP-nnnn: %v", err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -76,6 +77,39 @@ type Policy struct {
 	// the tray reminds the practitioner to end it (and clear cookies);
 	// default 90, 0 turns the reminder off.
 	SessionReminderMinutes int `json:"session_reminder_minutes"`
+
+	// CaseReferencePattern is the team's format of a session label, a Go
+	// regular expression (https://pkg.go.dev/regexp/syntax) the whole
+	// label must match, at most MaxCaseReferencePattern bytes. Empty means
+	// DefaultCaseReferencePattern: one word holding a digit. The agent
+	// refuses a label that does not match before it records anything, and
+	// the server refuses it again.
+	CaseReferencePattern string `json:"case_reference_pattern,omitempty"`
+}
+
+// DefaultCaseReferencePattern is the case reference format when the policy
+// sets none: no spaces, at least one digit ("CR-2291", "YP0042", "17/B").
+// It refuses single given names ("Jane", "Oliver T", "sam.jones").
+const DefaultCaseReferencePattern = `[^\s]*[0-9][^\s]*`
+
+// MaxCaseReferencePattern bounds CaseReferencePattern, in bytes.
+const MaxCaseReferencePattern = 200
+
+// CaseReference compiles the case reference format, anchored so that the
+// whole label must match.
+func (p Policy) CaseReference() (*regexp.Regexp, error) {
+	pat := p.CaseReferencePattern
+	if strings.TrimSpace(pat) == "" {
+		pat = DefaultCaseReferencePattern
+	}
+	if len(pat) > MaxCaseReferencePattern {
+		return nil, fmt.Errorf("case_reference_pattern is longer than %d characters", MaxCaseReferencePattern)
+	}
+	re, err := regexp.Compile(`^(?:` + pat + `)$`)
+	if err != nil {
+		return nil, fmt.Errorf("case_reference_pattern is not a valid regular expression: %v", err)
+	}
+	return re, nil
 }
 
 // CheckIDs is every check id a policy may name. Packages add to it through
@@ -213,6 +247,9 @@ func (p Policy) Validate() error {
 	}
 	if p.SessionReminderMinutes < 0 || p.SessionReminderMinutes > 1440 {
 		return bad("session_reminder_minutes must be 0 (no reminder)..1440, got %d", p.SessionReminderMinutes)
+	}
+	if _, err := p.CaseReference(); err != nil {
+		return bad("%v", err)
 	}
 	return nil
 }

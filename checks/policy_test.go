@@ -60,3 +60,21 @@ func TestLoadPolicyNamesTheFile(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+func TestCaseReferencePatternValidated(t *testing.T) {
+	for _, c := range []struct {
+		pattern string
+		ok      bool
+	}{
+		{"", true},
+		{`CR-[0-9]+`, true},
+		{`(`, false},
+		{strings.Repeat("a", MaxCaseReferencePattern+1), false},
+	} {
+		p := Default()
+		p.CaseReferencePattern = c.pattern
+		if err := p.Validate(); (err == nil) != c.ok || (err != nil && !errors.Is(err, ErrBadPolicy)) {
+			t.Errorf("%.20q: %v, want ok=%v", c.pattern, err, c.ok)
+		}
+	}
+}

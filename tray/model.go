@@ -51,7 +51,9 @@
 package tray
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -239,7 +241,7 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 		}
 		m.flow, m.notPassing = FlowAskingOverride, titles
 		return m, []Effect{AskOverrideReason{
-			Prompt:     "This computer is not ready: " + joinAnd(titles) + " " + isOrAre(len(titles)) + " not OK. To start the session anyway, say why (this is recorded).",
+			Prompt:     "This computer is not ready: " + joinAnd(titles) + " " + isOrAre(len(titles)) + " not OK. To start the session anyway, pick why (this is recorded): " + reasonChoices(),
 			NotPassing: titles,
 		}}
 	case OverrideReasonEntered:
@@ -250,9 +252,9 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 			m.flow = FlowNone
 			return m, eff
 		}
-		reason := strings.TrimSpace(msg.Reason)
-		if reason == "" {
-			return m, []Effect{AskOverrideReason{Prompt: "Please type a reason to start the session anyway.", NotPassing: m.notPassing}}
+		reason, ok := pickedReason(msg.Reason)
+		if !ok {
+			return m, []Effect{AskOverrideReason{Prompt: "Please type the number of a reason to start the session anyway: " + reasonChoices(), NotPassing: m.notPassing}}
 		}
 		m.flow = FlowStarting
 		return m, []Effect{StartSession{Label: m.label, Reason: reason}}
@@ -263,6 +265,10 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 		if msg.LabelRejected {
 			m.flow = FlowAskingLabel
 			return m, []Effect{AskLabel{Prompt: capitalise(plain(msg.Message))}}
+		}
+		if msg.ReasonRejected {
+			m.flow = FlowAskingOverride
+			return m, []Effect{AskOverrideReason{Prompt: capitalise(plain(msg.Message)) + " " + reasonChoices(), NotPassing: m.notPassing}}
 		}
 		m.flow, m.label, m.notPassing = FlowNone, "", nil
 		return m, []Effect{Notify{Title: "The session could not be started", Body: plain(msg.Message)}}
@@ -552,4 +558,30 @@ func describeCookies(msg CookiesCleared) cookieOutcome {
 		b.WriteString("; " + joinAnd(failed) + " couldn't be cleared")
 	}
 	return cookieOutcome{line: b.String(), stillOpen: open}
+}
+
+// reasonChoices lists the override reasons to pick from, numbered, and
+// how to add a note.
+func reasonChoices() string {
+	var b strings.Builder
+	for i, r := range sessionlog.OverrideReasons {
+		fmt.Fprintf(&b, "%d %s; ", i+1, r)
+	}
+	return b.String() + "type its number, then if you like a short note about the computer or the situation (never a name, contact details or date of birth), such as \"3 update running\"."
+}
+
+// pickedReason reads the answer to AskOverrideReason: a reason's number or
+// its words, optionally followed by a note. The agent screens the note.
+func pickedReason(answer string) (string, bool) {
+	answer = strings.TrimSpace(answer)
+	first, note, _ := strings.Cut(answer, " ")
+	if n, err := strconv.Atoi(strings.TrimRight(first, ".):")); err == nil && n >= 1 && n <= len(sessionlog.OverrideReasons) {
+		return sessionlog.OverrideReason(sessionlog.OverrideReasons[n-1], strings.TrimLeft(note, " -—:")), true
+	}
+	for _, r := range sessionlog.OverrideReasons {
+		if len(answer) >= len(r) && strings.EqualFold(answer[:len(r)], r) {
+			return sessionlog.OverrideReason(r, strings.TrimLeft(answer[len(r):], " -—:")), true
+		}
+	}
+	return "", false
 }

@@ -55,6 +55,9 @@ type StartRefused struct {
 type StartFailed struct {
 	Message       string
 	LabelRejected bool
+	// ReasonRejected: the agent refused the override reason or its note
+	// (it looks like personal data); the reason is asked again.
+	ReasonRejected bool
 }
 
 // OverrideReasonEntered is the reason typed into the AskOverrideReason

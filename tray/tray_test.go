@@ -366,7 +366,7 @@ func TestStartSession(t *testing.T) {
 	starting := func(t testing.TB) Model { m, _ := run(t, asking(t), LabelEntered{Label: " CR-2291 "}); return m }
 	refusedAllowed := StartRefused{NotPassing: []string{"firewall", "disk_encryption"}, OverrideAllowed: true, Message: "not ready"}
 	askReason := AskOverrideReason{
-		Prompt:     "This computer is not ready: Firewall and Disk encryption are not OK. To start the session anyway, say why (this is recorded).",
+		Prompt:     "This computer is not ready: Firewall and Disk encryption are not OK. To start the session anyway, pick why (this is recorded): 1 urgent safeguarding concern; 2 scheduled session could not be moved; 3 IT support is fixing it; 4 the check is wrong about this computer; type its number, then if you like a short note about the computer or the situation (never a name, contact details or date of birth), such as \"3 update running\".",
 		NotPassing: []string{"Firewall", "Disk encryption"},
 	}
 	runSteps(t, []step{
@@ -397,7 +397,7 @@ func TestStartSession(t *testing.T) {
 			name:  "label that looks like an email: asked again, saying why",
 			start: asking,
 			msgs:  []Msg{LabelEntered{Label: "jane@example.org"}},
-			want:  []Effect{AskLabel{Prompt: `That can't be used: it looks like an email address or a social media handle. Use a pseudonymous case reference such as "CR-2291", "Case 17/B" or "YP-0042 week 3", never a client's name, contact details or date of birth`}},
+			want:  []Effect{AskLabel{Prompt: `That can't be used: it looks like an email address or a social media handle. Use your organisation's case reference, such as "CR-2291" or "YP0042", never a client's name, contact details or date of birth`}},
 			check: func(t *testing.T, m Model, v MenuView) {
 				if m.Flow() != FlowAskingLabel {
 					t.Errorf("flow %v, want still asking", m.Flow())
@@ -408,7 +408,7 @@ func TestStartSession(t *testing.T) {
 			name:  "empty label: asked again",
 			start: asking,
 			msgs:  []Msg{LabelEntered{Label: "  "}},
-			want:  []Effect{AskLabel{Prompt: `That can't be used: a label is required. Use a pseudonymous case reference such as "CR-2291", "Case 17/B" or "YP-0042 week 3", never a client's name, contact details or date of birth`}},
+			want:  []Effect{AskLabel{Prompt: `That can't be used: a label is required. Use your organisation's case reference, such as "CR-2291" or "YP0042", never a client's name, contact details or date of birth`}},
 		},
 		{
 			name:  "label dialog cancelled: back to the menu",
@@ -488,13 +488,25 @@ func TestStartSession(t *testing.T) {
 			name:  "override allowed, empty reason: asked again",
 			start: starting,
 			msgs:  []Msg{refusedAllowed, OverrideReasonEntered{Reason: " "}},
-			want:  []Effect{AskOverrideReason{Prompt: "Please type a reason to start the session anyway.", NotPassing: []string{"Firewall", "Disk encryption"}}},
+			want:  []Effect{AskOverrideReason{Prompt: "Please type the number of a reason to start the session anyway: 1 urgent safeguarding concern; 2 scheduled session could not be moved; 3 IT support is fixing it; 4 the check is wrong about this computer; type its number, then if you like a short note about the computer or the situation (never a name, contact details or date of birth), such as \"3 update running\".", NotPassing: []string{"Firewall", "Disk encryption"}}},
 		},
 		{
 			name:  "override allowed, reason given: starts with the same label and the reason",
 			start: starting,
-			msgs:  []Msg{refusedAllowed, OverrideReasonEntered{Reason: " Client in crisis, call cannot wait "}},
-			want:  []Effect{StartSession{Label: "CR-2291", Reason: "Client in crisis, call cannot wait"}},
+			msgs:  []Msg{refusedAllowed, OverrideReasonEntered{Reason: " 1 call cannot wait "}},
+			want:  []Effect{StartSession{Label: "CR-2291", Reason: "urgent safeguarding concern — call cannot wait"}},
+		},
+		{
+			name:  "override allowed, a reason typed out with a note",
+			start: starting,
+			msgs:  []Msg{refusedAllowed, OverrideReasonEntered{Reason: "IT support is fixing it: update running"}},
+			want:  []Effect{StartSession{Label: "CR-2291", Reason: "IT support is fixing it — update running"}},
+		},
+		{
+			name:  "override allowed, free text: asked again to pick",
+			start: starting,
+			msgs:  []Msg{refusedAllowed, OverrideReasonEntered{Reason: "Jane in crisis"}},
+			want:  []Effect{AskOverrideReason{Prompt: "Please type the number of a reason to start the session anyway: 1 urgent safeguarding concern; 2 scheduled session could not be moved; 3 IT support is fixing it; 4 the check is wrong about this computer; type its number, then if you like a short note about the computer or the situation (never a name, contact details or date of birth), such as \"3 update running\".", NotPassing: []string{"Firewall", "Disk encryption"}}},
 		},
 		{
 			name:  "override allowed, then accepted: the notification says it started anyway",
@@ -521,6 +533,12 @@ func TestStartSession(t *testing.T) {
 			start: starting,
 			msgs:  []Msg{StartFailed{Message: "this label cannot be used: it looks like a phone number", LabelRejected: true}},
 			want:  []Effect{AskLabel{Prompt: "This label cannot be used: it looks like a phone number."}},
+		},
+		{
+			name:  "the agent rejects the override note: the reason is asked again with its message",
+			start: starting,
+			msgs:  []Msg{refusedAllowed, OverrideReasonEntered{Reason: "1 spoke to Jane"}, StartFailed{Message: "this reason cannot be used: the note looks like it names someone", ReasonRejected: true}},
+			want:  []Effect{AskOverrideReason{Prompt: "This reason cannot be used: the note looks like it names someone. " + reasonChoices(), NotPassing: []string{"Firewall", "Disk encryption"}}},
 		},
 		{
 			name:  "start fails otherwise: notified, back to the menu",

@@ -82,8 +82,12 @@ type Status struct {
 type StartRequest struct {
 	Label string `json:"label"`
 	// OverrideReason starts the session although a required check is not
-	// passing, when the policy allows it.
+	// passing, when the policy allows it: one of
+	// sessionlog.OverrideReasons (a free-text reason is refused).
 	OverrideReason string `json:"override_reason,omitempty"`
+	// OverrideNote is an optional short note recorded after the reason,
+	// screened like a label (sessionlog.ValidateOverrideNote).
+	OverrideNote string `json:"override_note,omitempty"`
 }
 
 // EndRequest is POST sessions/{id}/end. The client clears cookies in the

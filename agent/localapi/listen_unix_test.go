@@ -4,6 +4,7 @@ package localapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/report"
 )
 
 const nobody = 65534
@@ -80,6 +84,43 @@ func TestPeerCredentials(t *testing.T) {
 // runAsNobody copies the test binary where nobody can run it and runs it
 // as nobody in client mode against path.
 func runAsNobody(t *testing.T, path string) childResult {
+	return runAsNobodyMode(t, path, "")
+}
+
+// runAsNobodyMode is runAsNobody with the child's mode (envMode).
+func runAsNobodyMode(t *testing.T, path, mode string) childResult {
+	t.Helper()
+	cmd := nobodyCommand(t, path, mode)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("child: %v\nstderr: %s", err, stderr.String())
+	}
+	var res childResult
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatalf("child output %q: %v (stderr %s)", stdout.String(), err, stderr.String())
+	}
+	return res
+}
+
+// childCommand is the test binary as a client in mode against path, as
+// root, killed after timeout.
+func childCommand(t *testing.T, path, mode string, timeout time.Duration) *exec.Cmd {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, self, "-test.run=^$")
+	cmd.Env = []string{envChild + "=1", envSocket + "=" + path, envMode + "=" + mode, "PATH=/usr/bin:/bin"}
+	return cmd
+}
+
+// nobodyCommand is the test binary, copied where nobody can run it, as a
+// client in mode against path, run as nobody.
+func nobodyCommand(t *testing.T, path, mode string) *exec.Cmd {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
@@ -103,18 +144,9 @@ func runAsNobody(t *testing.T, path string) childResult {
 	}
 	cmd := exec.CommandContext(t.Context(), bin, "-test.run=^$")
 	cmd.Dir = "/"
-	cmd.Env = []string{envChild + "=1", envSocket + "=" + path, "PATH=/usr/bin:/bin"}
+	cmd.Env = []string{envChild + "=1", envSocket + "=" + path, envMode + "=" + mode, "PATH=/usr/bin:/bin"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("child: %v\nstderr: %s", err, stderr.String())
-	}
-	var res childResult
-	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
-		t.Fatalf("child output %q: %v (stderr %s)", stdout.String(), err, stderr.String())
-	}
-	return res
+	return cmd
 }
 
 func TestListenModes(t *testing.T) {
@@ -335,5 +367,33 @@ func TestUserSocketPath(t *testing.T) {
 	t.Setenv("XDG_RUNTIME_DIR", "relative")
 	if got, want := userSocketPath(), fmt.Sprintf("/tmp/sessionguard-%d/agent.sock", os.Geteuid()); got != want {
 		t.Errorf("relative XDG_RUNTIME_DIR: %q, want %q", got, want)
+	}
+}
+
+// TestLabelHiddenFromOtherUsers is issue 16 item 12 (agent part): a local
+// user who is neither root nor at the console sees that a session is
+// open, never its label or override reason, in status and in watch; the
+// console user sees them.
+func TestLabelHiddenFromOtherUsers(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run a client as nobody")
+	}
+	for _, console := range []string{"1000", strconv.Itoa(nobody)} {
+		fake := newFake()
+		fake.session = &report.SessionRecord{ID: "a", SessionID: "b", Event: report.SessionStart, Label: "CR-SECRET-7",
+			Override: &report.Override{Reason: "urgent safeguarding concern — x", Checks: []string{"firewall"}}}
+		ts := startServer(t, fake, DefaultAuthorizer(func() (string, error) { return console, nil }))
+		res := runAsNobodyMode(t, ts.path, "peek")
+		if res.ReadErr != "" || !res.SessionOpen || !res.WatchSessionOpen {
+			t.Fatalf("console %s: nobody must see that a session is open: %+v", console, res)
+		}
+		atConsole := console == strconv.Itoa(nobody)
+		if atConsole && (res.Label != "CR-SECRET-7" || res.WatchLabel != "CR-SECRET-7" || res.Reason == "") {
+			t.Errorf("the console user must see the label: %+v", res)
+		}
+		if !atConsole && (res.Label != "" || res.WatchLabel != "" || res.Reason != "") {
+			t.Errorf("another user saw the label or the reason: %+v", res)
+		}
+		ts.close(t)
 	}
 }

@@ -3,9 +3,12 @@
 package localapi
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -22,6 +25,10 @@ import (
 const (
 	envChild  = "SG_LOCALAPI_TEST_CHILD"
 	envSocket = "SG_LOCALAPI_TEST_SOCKET"
+	// envMode: "" reads status and tries to start a session; "peek"
+	// reads status and the watch stream's first line; "flood" opens as
+	// many connections and watch streams as it can and holds them.
+	envMode = "SG_LOCALAPI_TEST_MODE"
 )
 
 func TestMain(m *testing.M) {
@@ -39,11 +46,29 @@ type childResult struct {
 	Version        string `json:"version"`
 	WriteErr       string `json:"write_err"`
 	WriteForbidden bool   `json:"write_forbidden"`
+	// What "peek" saw of the open session, in status and in watch.
+	SessionOpen, WatchSessionOpen bool
+	Label, WatchLabel, Reason     string
 }
 
 // childMain reads status and tries to start a session, as whoever it runs
 // as.
 func childMain() int {
+	mode := os.Getenv(envMode)
+	switch mode {
+	case "flood":
+		return floodMain()
+	case "start":
+		_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // the parent says when
+		c := NewClient(os.Getenv(envSocket))
+		defer c.Close() //nolint:errcheck // exiting
+		if _, err := c.StartSession(context.Background(), StartRequest{Label: "CR-1"}); err != nil {
+			fmt.Println(err)
+			return 1
+		}
+		fmt.Println("STARTED")
+		return 0
+	}
 	c := NewClient(os.Getenv(envSocket))
 	defer c.Close() //nolint:errcheck // exiting
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -54,14 +79,15 @@ func childMain() int {
 		res.ReadErr = err.Error()
 	}
 	res.CanWrite, res.Version = st.CanWrite, st.Version
+	if mode == "peek" {
+		peek(ctx, c, st, &res)
+		return encodeResult(res)
+	}
 	if _, err := c.StartSession(ctx, StartRequest{Label: "case-42"}); err != nil {
 		res.WriteErr = err.Error()
 		res.WriteForbidden = errors.Is(err, ErrForbidden)
 	}
-	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
-		return 2
-	}
-	return 0
+	return encodeResult(res)
 }
 
 // reachableDir is a fresh directory under /tmp that every user can
@@ -92,10 +118,19 @@ type testServer struct {
 
 func startServer(t testing.TB, fake *fakeBackend, authorize func(Peer) bool) *testServer {
 	t.Helper()
+	return startServerWith(t, fake, authorize, nil)
+}
+
+// startServerWith is startServer with the listener wrapped by wrap.
+func startServerWith(t testing.TB, fake *fakeBackend, authorize func(Peer) bool, wrap func(net.Listener) net.Listener) *testServer {
+	t.Helper()
 	path := filepath.Join(reachableDir(t), "agent.sock")
 	ln, err := Listen(path)
 	if err != nil {
 		t.Fatalf("Listen: %v", err)
+	}
+	if wrap != nil {
+		ln = wrap(ln)
 	}
 	h := NewHandler(fake, authorize)
 	ts := &testServer{path: path, fake: fake, srv: NewServer(h), h: h.(*handler), served: make(chan error, 1)}
@@ -159,4 +194,69 @@ func rawDo(t *testing.T, path, method, endpoint string, hdr map[string]string, b
 		}
 	}
 	return resp.StatusCode, e, resp.Header
+}
+
+// floodMain is the attack of issue 16 item 8: as many watch streams and
+// status requests as it can, held and reopened as soon as they close,
+// until it is killed. It prints READY once it has tried floodConns.
+func floodMain() int {
+	path := os.Getenv(envSocket)
+	hold := func() {
+		for {
+			c, err := net.Dial("unix", path)
+			if err != nil {
+				time.Sleep(5 * time.Millisecond)
+				continue
+			}
+			_, _ = c.Write([]byte("GET " + Prefix + PathWatch + " HTTP/1.1\r\nHost: sessionguard\r\n\r\n"))
+			_, _ = io.Copy(io.Discard, c) // holds it until the agent closes it
+			c.Close()                     //nolint:errcheck // flood
+			time.Sleep(time.Millisecond)
+		}
+	}
+	hammer := func() {
+		client := rawClient(path)
+		for {
+			if resp, err := client.Get("http://sessionguard" + Prefix + PathStatus); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close() //nolint:errcheck // flood
+			}
+		}
+	}
+	for range floodConns {
+		go hold()
+	}
+	for range 16 {
+		go hammer()
+	}
+	time.Sleep(500 * time.Millisecond)
+	fmt.Println("READY")
+	select {}
+}
+
+// floodConns is how many connections the flood holds.
+const floodConns = 400
+
+// peek notes what status and the watch stream's first line show of the
+// open session.
+func peek(ctx context.Context, c *Client, st Status, res *childResult) {
+	if st.Session != nil {
+		res.SessionOpen, res.Label = true, st.Session.Label
+		if st.Session.Override != nil {
+			res.Reason = st.Session.Override.Reason
+		}
+	}
+	events, err := c.Watch(ctx)
+	if err != nil {
+		res.ReadErr = err.Error()
+	} else if ev, ok := <-events; ok && ev.Status.Session != nil {
+		res.WatchSessionOpen, res.WatchLabel = true, ev.Status.Session.Label
+	}
+}
+
+func encodeResult(res childResult) int {
+	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
+		return 2
+	}
+	return 0
 }

@@ -49,6 +49,9 @@ func PeerFromContext(ctx context.Context) (Peer, bool) {
 // context. When they cannot be read the peer is stored as unknown (read
 // only under DefaultAuthorizer).
 func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	if lc, ok := c.(interface{ peer() Peer }); ok {
+		return WithPeer(ctx, lc.peer()) // read once, by LimitListener
+	}
 	p, err := peerOf(c)
 	if err != nil {
 		slog.Warn("local api peer credentials unavailable", "err", err)

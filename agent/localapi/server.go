@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sessionguard/sessionguard/report"
 )
 
 // Error codes of Error.Code.
@@ -47,6 +49,8 @@ type handler struct {
 	b         Backend
 	authorize func(Peer) bool
 	heartbeat time.Duration
+	limits    Limits
+	streams   streamCounter
 }
 
 // NewHandler serves the local API of b under Prefix. authorize says
@@ -57,9 +61,11 @@ type handler struct {
 // Rules, in order: an Origin or Referer header → 403; an unknown path →
 // 404; a wrong method → 405; a POST the peer may not make → 403. Bodies
 // are at most MaxRequestBody and decoded strictly (unknown fields → 400).
+// A watch beyond the peer's streams (DefaultLimits: fewer for a user who
+// may not write) → 429 too_many.
 // Every error is a JSON Error.
 func NewHandler(b Backend, authorize func(peer Peer) (canWrite bool)) http.Handler {
-	return &handler{b: b, authorize: authorize, heartbeat: HeartbeatInterval}
+	return &handler{b: b, authorize: authorize, heartbeat: HeartbeatInterval, limits: DefaultLimits}
 }
 
 // route is what a path names.
@@ -182,7 +188,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case routeStatus:
 		st := h.b.Status(ctx)
 		st.CanWrite = canWrite
-		writeJSON(w, http.StatusOK, st)
+		writeJSON(w, http.StatusOK, visibleTo(st))
 	case routeResults:
 		rep, ok := h.b.Results(ctx)
 		if !ok {
@@ -308,6 +314,17 @@ func (h *handler) backendError(w http.ResponseWriter, r *http.Request, op string
 // between the two (an event may then repeat what the status says).
 func (h *handler) watch(w http.ResponseWriter, r *http.Request, canWrite bool) {
 	ctx := r.Context()
+	peer, _ := PeerFromContext(ctx)
+	limit := h.limits.StreamsPerUser
+	if canWrite {
+		limit = h.limits.StreamsReserved
+	}
+	done, err := h.streams.take(peer.UID, limit)
+	if err != nil {
+		writeError(w, http.StatusTooManyRequests, Error{Error: err.Error(), Code: CodeTooMany})
+		return
+	}
+	defer done()
 	rc := http.NewResponseController(w)
 	// Without a server WriteTimeout net/http never clears a write deadline:
 	// clear ours so that a kept-alive connection serves the next request.
@@ -317,6 +334,7 @@ func (h *handler) watch(w http.ResponseWriter, r *http.Request, canWrite bool) {
 
 	st := h.b.Status(ctx)
 	st.CanWrite = canWrite
+	st = visibleTo(st)
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.WriteHeader(http.StatusOK)
 
@@ -356,6 +374,7 @@ func (h *handler) watch(w http.ResponseWriter, r *http.Request, canWrite bool) {
 				return
 			}
 			ev.Status.CanWrite = canWrite
+			ev.Status = visibleTo(ev.Status)
 			if !send(ev) {
 				return
 			}
@@ -365,6 +384,29 @@ func (h *handler) watch(w http.ResponseWriter, r *http.Request, canWrite bool) {
 			}
 		}
 	}
+}
+
+// visibleTo is st as its reader may see it: a reader who may not write
+// (neither root nor the user at the console) learns that a session is open
+// and when it started, never its label or its override reason, which are
+// the practitioner's case notes. st.CanWrite says who reads.
+func visibleTo(st Status) Status {
+	if st.CanWrite {
+		return st
+	}
+	hide := func(r *report.SessionRecord) *report.SessionRecord {
+		if r == nil {
+			return nil
+		}
+		c := *r
+		c.Label = ""
+		if c.Override != nil {
+			c.Override = &report.Override{Checks: c.Override.Checks}
+		}
+		return &c
+	}
+	st.Session, st.Ended = hide(st.Session), hide(st.Ended)
+	return st
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -87,6 +87,12 @@ type Config struct {
 	MaxBackoff     time.Duration
 	RequestTimeout time.Duration
 	RevokedRecheck time.Duration
+
+	// Delivered, when set, is called once an envelope has left the spool
+	// for good: the server acknowledged it, or refused it as malformed and
+	// it was dead-lettered. The agent moves its session log's delivery
+	// marker with it (spool.Delivered).
+	Delivered func(env report.Envelope)
 }
 
 // State is what the reporter shows the agent (never the token).
@@ -257,6 +263,7 @@ func (r *Reporter) Run(ctx context.Context) error {
 					break sending
 				}
 				attempt = 0
+				r.delivered(env)
 				r.succeeded(env, res.duplicate)
 			case rejected:
 				if err := r.cfg.Spool.DeadLetter(env.ID, res.err.Error()); err != nil && !errors.Is(err, spool.ErrNotFound) {
@@ -264,6 +271,7 @@ func (r *Reporter) Run(ctx context.Context) error {
 					attempt = r.backoff(ctx, attempt, 0)
 					break sending
 				}
+				r.delivered(env)
 				r.mu.Lock()
 				r.state.DeadLettered++
 				r.mu.Unlock()
@@ -399,6 +407,12 @@ func (r *Reporter) succeeded(env report.Envelope, duplicate bool) {
 		r.log.Info("reporting to the server again")
 	}
 	r.log.Debug("report sent", "id", env.ID, "kind", env.Kind, "duplicate", duplicate)
+}
+
+func (r *Reporter) delivered(env report.Envelope) {
+	if r.cfg.Delivered != nil {
+		r.cfg.Delivered(env)
+	}
 }
 
 // failed records err (scrubbed of tok). The first failure after a success,

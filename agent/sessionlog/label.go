@@ -16,10 +16,12 @@ var ErrBadLabel = errors.New("this label cannot be used")
 // MaxLabelLength is the longest label, in characters.
 const MaxLabelLength = 64
 
-const labelAdvice = `Use a pseudonymous case reference such as "CR-2291", "Case 17/B" or "YP-0042 week 3", never a client's name, contact details or date of birth`
+const labelAdvice = `Use your organisation's case reference, such as "CR-2291" or "YP0042", never a client's name, contact details or date of birth`
 
 // ValidateLabel checks that a session label is a pseudonymous case reference
-// ("CR-2291", "Case 17/B", "YP-0042 week 3", "J.S. review"). The records are
+// ("CR-2291", "Case 17/B", "YP-0042 week 3", "J.S. review"); the agent also
+// holds it to the team's case reference format (ValidateCaseReference),
+// which by default takes one word with a digit only. The records are
 // kept for years and sent to the server, so a label must not identify the
 // client. It refuses, with a message that says why (never repeating the
 // label, so it is safe to log) and wrapping ErrBadLabel:
@@ -55,37 +57,58 @@ func ValidateLabel(label string) error {
 	bad := func(why string) error {
 		return fmt.Errorf("%w: %s. %s", ErrBadLabel, why, labelAdvice)
 	}
-	switch {
-	case !utf8.ValidString(label):
-		return bad("it is not valid text")
-	case strings.TrimSpace(label) == "":
+	if strings.TrimSpace(label) == "" && utf8.ValidString(label) {
 		return bad("a label is required")
-	case utf8.RuneCountInString(label) > MaxLabelLength:
-		return bad(fmt.Sprintf("it is longer than %d characters", MaxLabelLength))
 	}
-	for _, r := range label {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return bad("it contains a control character (such as a tab or a line break) or an invisible formatting character")
-		}
-	}
-	switch {
-	case emailPattern.MatchString(label):
-		return bad("it looks like an email address or a social media handle")
-	case webPattern.MatchString(label):
-		return bad("it looks like a web address")
-	case hasDate(label):
-		return bad("it contains a full date or mentions a date of birth, which could identify the client (the record keeps the session's date and time anyway)")
-	}
-	if why := longNumber(label); why != "" {
+	if why := shape(label, MaxLabelLength); why != "" {
 		return bad(why)
 	}
-	if hasPostcode(label) {
-		return bad("it looks like it contains a postcode")
+	if why := screen(label); why != "" {
+		return bad(why)
 	}
 	if looksLikeName(label) {
 		return bad("it looks like a person's name (if it is a description, add the case number)")
 	}
 	return nil
+}
+
+// shape says why text is not valid text or is longer than max characters
+// (or empty), or returns "".
+func shape(text string, max int) string {
+	switch {
+	case !utf8.ValidString(text):
+		return "it is not valid text"
+	case strings.TrimSpace(text) == "":
+		return "it is empty"
+	case utf8.RuneCountInString(text) > max:
+		return fmt.Sprintf("it is longer than %d characters", max)
+	}
+	return ""
+}
+
+// screen applies the rules of ValidateLabel that fit any short text (all
+// but the name rule) and says why text is refused, or returns "".
+func screen(text string) string {
+	for _, r := range text {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return "it contains a control character (such as a tab or a line break) or an invisible formatting character"
+		}
+	}
+	switch {
+	case emailPattern.MatchString(text):
+		return "it looks like an email address or a social media handle"
+	case webPattern.MatchString(text):
+		return "it looks like a web address"
+	case hasDate(text):
+		return "it contains a full date or mentions a date of birth, which could identify the client (the record keeps the session's date and time anyway)"
+	}
+	if why := longNumber(text); why != "" {
+		return why
+	}
+	if hasPostcode(text) {
+		return "it looks like it contains a postcode"
+	}
+	return ""
 }
 
 var (

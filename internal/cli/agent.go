@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -95,7 +96,8 @@ func (e *env) runAgent(ctx context.Context, o agentOptions) error {
 	}
 	defer log.Close()
 	cfg.Logger = logger
-	rep, err := e.startReporter(ctx, o, logger)
+	sessions := cfg.Log.(sessionLogAdapter)
+	rep, err := e.startReporter(ctx, o, logger, sessions, cfg.Probe)
 	if err != nil {
 		return err
 	}
@@ -118,15 +120,18 @@ func (e *env) runAgent(ctx context.Context, o agentOptions) error {
 	if err != nil {
 		return err
 	}
-	srv := localapi.NewServer(localapi.NewHandler(agentWithLog{a, log}, localapi.DefaultAuthorizer(func() (string, error) {
+	// One lookup (loginctl on Linux) per TTL, not per request.
+	console := localapi.CachedConsoleUID(func() (string, error) {
 		u, err := cfg.Probe.ConsoleUser()
 		return u.UID, err
-	})))
+	}, localapi.ConsoleUIDTTL)
+	ln = localapi.LimitListener(ln, localapi.DefaultLimits, console)
+	srv := localapi.NewServer(localapi.NewHandler(agentWithLog{a, log}, localapi.DefaultAuthorizer(console)))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	go a.Schedule(ctx)
 	if rep == nil {
-		go e.awaitEnrolment(ctx, o, logger, a)
+		go e.awaitEnrolment(ctx, o, logger, a, sessions, cfg.Probe)
 	}
 	logger.Info("agent started", "socket", o.socket, "enrolled", rep != nil)
 	select {
@@ -147,7 +152,7 @@ const EnrolmentPoll = 30 * time.Second
 
 // awaitEnrolment starts reporting once `sessionguard enroll` has stored
 // credentials, without restarting the agent.
-func (e *env) awaitEnrolment(ctx context.Context, o agentOptions, logger *slog.Logger, a *agent.Agent) {
+func (e *env) awaitEnrolment(ctx context.Context, o agentOptions, logger *slog.Logger, a *agent.Agent, sessions sessionLogAdapter, p probe.Probe) {
 	tick := time.NewTicker(EnrolmentPoll)
 	defer tick.Stop()
 	for {
@@ -156,7 +161,7 @@ func (e *env) awaitEnrolment(ctx context.Context, o agentOptions, logger *slog.L
 			return
 		case <-tick.C:
 		}
-		rep, err := e.startReporter(ctx, o, logger)
+		rep, err := e.startReporter(ctx, o, logger, sessions, p)
 		if err != nil {
 			logger.Warn("reading credentials failed", "err", err)
 			continue
@@ -193,9 +198,15 @@ func (r *runningReporter) syncPolicy(ctx context.Context, a *agent.Agent, logger
 	go s.Run(ctx)
 }
 
+// DeliveredFile is the file in the state directory that says up to which
+// seq the session log has reached the server (spool.Delivered).
+const DeliveredFile = "sessions.delivered"
+
 // startReporter starts sending the spool when this device is enrolled; nil
-// when it is not (then nothing leaves the machine).
-func (e *env) startReporter(ctx context.Context, o agentOptions, logger *slog.Logger) (*runningReporter, error) {
+// when it is not (then nothing leaves the machine). The spool is derived
+// from the session log: the log's records after the delivery marker are
+// put in it again first (replaySessions).
+func (e *env) startReporter(ctx context.Context, o agentOptions, logger *slog.Logger, sessions sessionLogAdapter, p probe.Probe) (*runningReporter, error) {
 	store, err := credentials.New(credentials.Options{Path: filepath.Join(o.stateDir, "credentials.json"), Logger: logger})
 	if err != nil {
 		return nil, err
@@ -211,7 +222,19 @@ func (e *env) startReporter(ctx context.Context, o agentOptions, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	r, err := reporter.New(reporter.Config{Spool: sp, ServerURL: creds.ServerURL, Token: store.Token, Logger: logger})
+	delivered, err := replaySessions(sessions, sp, filepath.Join(o.stateDir, DeliveredFile), report.Agent{Version: Version, Host: probe.HostOf(p)}, logger)
+	if err != nil {
+		return nil, err
+	}
+	r, err := reporter.New(reporter.Config{Spool: sp, ServerURL: creds.ServerURL, Token: store.Token, Logger: logger,
+		Delivered: func(env report.Envelope) {
+			if env.Kind != report.KindSession {
+				return
+			}
+			if err := delivered.Acked(env.ID); err != nil {
+				logger.Warn("the session log's delivery marker was not moved; the record will be sent again and counted once", "err", err)
+			}
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -221,6 +244,47 @@ func (e *env) startReporter(ctx context.Context, o agentOptions, logger *slog.Lo
 		}
 	}()
 	return &runningReporter{reporter: r, server: creds.ServerURL, token: store.Token, policyCache: filepath.Join(o.stateDir, PolicyCacheFile)}, nil
+}
+
+// replaySessions opens the delivery marker at markerPath (created at the
+// log's last seq: what was recorded before enrolment stays here), has
+// sessions note every later append in it, and puts every intact log
+// record after it in the spool again. A record the spool still holds is
+// not put twice (same id); one the server already has is answered as a
+// duplicate and counted once.
+func replaySessions(sessions sessionLogAdapter, sp *spool.Spool, markerPath string, info report.Agent, logger *slog.Logger) (*spool.Delivered, error) {
+	entries, sum, err := sessions.log.Snapshot()
+	var broken *sessionlog.BrokenError
+	if err != nil && !errors.As(err, &broken) {
+		return nil, fmt.Errorf("reading the session log to deliver it: %w", err)
+	}
+	entries = entries[:min(sum.Records, len(entries))] // only the intact ones
+	var last int64
+	if len(entries) > 0 {
+		last = entries[len(entries)-1].Seq
+	}
+	d, err := spool.OpenDelivered(markerPath, last)
+	if errors.Is(err, spool.ErrMarkerReset) {
+		logger.Warn("session log delivery marker reset", "err", err)
+	} else if err != nil {
+		return nil, err
+	}
+	sessions.delivered.Store(d)
+	replayed := 0
+	for _, en := range entries {
+		if en.Seq <= d.Upto() {
+			continue
+		}
+		d.Logged(en.Seq, en.Record.ID)
+		if err := sp.Put(report.NewSession(info, en.Record)); err != nil {
+			return nil, fmt.Errorf("putting the session log's record %d in the spool: %w", en.Seq, err)
+		}
+		replayed++
+	}
+	if replayed > 0 {
+		logger.Info("session records not yet acknowledged by the server are queued again", "records", replayed, "after_seq", d.Upto())
+	}
+	return d, nil
 }
 
 // agentConfig is what both the service and the in-process agent run with:
@@ -237,15 +301,25 @@ func (e *env) agentConfig(o agentOptions) (agent.Config, *sessionlog.Log, error)
 	}
 	return agent.Config{
 		Probe: probe.New(), Checks: e.checks, Policy: pol, StateDir: o.stateDir, Version: Version,
-		Log: sessionLogAdapter{log}, OpenSession: open, LastEnded: lastEnded, ValidateLabel: sessionlog.ValidateLabel,
+		Log: sessionLogAdapter{log: log, delivered: new(atomic.Pointer[spool.Delivered])}, OpenSession: open, LastEnded: lastEnded, ValidateLabel: sessionlog.ValidateLabel,
 	}, log, nil
 }
 
-// sessionLogAdapter makes the session log the agent's SessionLog.
-type sessionLogAdapter struct{ log *sessionlog.Log }
+// sessionLogAdapter makes the session log the agent's SessionLog. Once
+// reporting starts, delivered holds the delivery marker, which learns
+// each record's seq before the agent spools it.
+type sessionLogAdapter struct {
+	log       *sessionlog.Log
+	delivered *atomic.Pointer[spool.Delivered]
+}
 
 func (a sessionLogAdapter) Append(rec report.SessionRecord) error {
-	_, err := a.log.Append(rec)
+	en, err := a.log.Append(rec)
+	if err == nil {
+		if d := a.delivered.Load(); d != nil {
+			d.Logged(en.Seq, rec.ID)
+		}
+	}
 	return err
 }
 

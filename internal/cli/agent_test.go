@@ -79,7 +79,7 @@ func TestAgentRunAndSessions(t *testing.T) {
 	if code != ExitError || !strings.Contains(errOut, "email") {
 		t.Errorf("email label: exit %d %q", code, errOut)
 	}
-	out, _, code = run(t, "session", "start", "--label", "CR-2291", "--override-reason", "Client in crisis", "--socket", socket, "--json")
+	out, _, code = run(t, "session", "start", "--label", "CR-2291", "--override-reason", "urgent safeguarding concern", "--socket", socket, "--json")
 	var start report.SessionRecord
 	if err := json.Unmarshal([]byte(out), &start); err != nil || code != 0 || start.Override == nil {
 		t.Fatalf("override start: exit %d %v\n%s", code, err, out)
@@ -116,7 +116,7 @@ func TestAgentRunAndSessions(t *testing.T) {
 	}
 	// Standalone: with no agent the same commands work in-process, and the
 	// open session survives between commands through the log.
-	out, errOut, code = run(t, "session", "start", "--label", "CR-7", "--override-reason", "Urgent", "--socket", socket, "--state-dir", state, "--policy", pol)
+	out, errOut, code = run(t, "session", "start", "--label", "CR-7", "--override-reason", "IT support is fixing it", "--socket", socket, "--state-dir", state, "--policy", pol)
 	if code != 0 || !strings.Contains(out, "started") {
 		t.Fatalf("standalone start: exit %d\n%s", code, out)
 	}

@@ -267,13 +267,13 @@ func TestPractitionerOnInstalledSystem(t *testing.T) {
 	if code != ExitNotReady || !strings.Contains(out, "Disk encryption") || strings.Contains(out, "disk_encryption") {
 		t.Errorf("start while not ready: exit %d\n%s", code, out)
 	}
-	out, errOut, code = ia.run(t, me, "session", "start", "--label", "CR-2291", "--override-reason", "Client in crisis")
+	out, errOut, code = ia.run(t, me, "session", "start", "--label", "CR-2291", "--override-reason", "urgent safeguarding concern")
 	if code != 0 || !strings.Contains(out, "Session CR-2291 started") || !strings.Contains(out, "Disk encryption") || strings.Contains(out, "disk_encryption") {
 		t.Fatalf("override start: exit %d\n%s%s", code, out, errOut)
 	}
 	// A second start says which session is open, since when, and how to
 	// end it.
-	_, errOut, code = ia.run(t, me, "session", "start", "--label", "CR-3000", "--override-reason", "Urgent")
+	_, errOut, code = ia.run(t, me, "session", "start", "--label", "CR-3000", "--override-reason", "IT support is fixing it")
 	if code != ExitError || !regexp.MustCompile(`^sessionguard: session CR-2291 is already open \(started at \d\d:\d\d, less than a minute ago\): end it first with 'sessionguard session end'`).MatchString(errOut) || strings.Count(errOut, "\n") != 1 {
 		t.Errorf("second start: exit %d %q", code, errOut)
 	}
@@ -283,7 +283,7 @@ func TestPractitionerOnInstalledSystem(t *testing.T) {
 		t.Errorf("reading the root-only log directly: exit %d %q", code, errOut)
 	}
 	out, errOut, code = ia.run(t, me, "session", "list")
-	if code != 0 || !strings.Contains(out, "CR-2291") || !strings.Contains(out, "open") || !strings.Contains(out, "Client in crisis") || errOut != "" {
+	if code != 0 || !strings.Contains(out, "CR-2291") || !strings.Contains(out, "open") || !strings.Contains(out, "urgent safeguarding concern") || errOut != "" {
 		t.Errorf("session list: exit %d\n%s%s", code, out, errOut)
 	}
 	if out, _, code := ia.run(t, me, "session", "end"); code != 0 || !strings.Contains(out, "Session CR-2291 ended") {

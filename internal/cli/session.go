@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/agent"
 	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/agent/sessionlog"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/report"
@@ -109,11 +111,15 @@ func (e *env) sessionStartCommand() *cobra.Command {
 		Long: `Run every check fresh and, when this computer is ready, record the start of a
 session under a pseudonymous case reference. When a required check is not
 passing, the session is not started; if your organisation's policy allows it,
---override-reason "…" starts it anyway and records why.
+--override-reason starts it anyway and records why (one of the reasons listed
+under Flags) with, if you like, a short --override-note about the computer or the situation
+(never anyone's name, contact details or date of birth).
+The label must be your organisation's case reference (by default one word with
+a digit, such as CR-2291), never a name.
 
 Exit codes: 0 started, 1 not ready (nothing recorded), 2 usage or internal error.`,
 		Example: `  sessionguard session start --label CR-2291
-  sessionguard session start --label CR-2291 --override-reason "Client in crisis; laptop update pending"`,
+  sessionguard session start --label CR-2291 --override-reason "urgent safeguarding concern" --override-note "laptop update pending"`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			b, running, err := e.connect(cmd.Context(), opts)
@@ -149,10 +155,20 @@ Exit codes: 0 started, 1 not ready (nothing recorded), 2 usage or internal error
 	}
 	opts.registerClient(cmd)
 	cmd.Flags().StringVar(&req.Label, "label", "", "a case reference such as CR-2291 (never a name, email address or phone number)")
-	cmd.Flags().StringVar(&req.OverrideReason, "override-reason", "", "start although a required check is not passing, when the policy allows it; the reason is recorded")
+	cmd.Flags().StringVar(&req.OverrideReason, "override-reason", "", "start although a required check is not passing, when the policy allows it: one of "+strings.Join(quotedReasons(), ", ")+"; the reason is recorded")
+	cmd.Flags().StringVar(&req.OverrideNote, "override-note", "", "a short note recorded after the override reason (no names, contact details or dates of birth)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the session record as JSON")
 	_ = cmd.MarkFlagRequired("label")
 	return cmd
+}
+
+// quotedReasons are the override reasons, quoted for the help.
+func quotedReasons() []string {
+	out := make([]string, len(sessionlog.OverrideReasons))
+	for i, r := range sessionlog.OverrideReasons {
+		out[i] = strconv.Quote(r)
+	}
+	return out
 }
 
 // sessionOpenError says which session is open (its label, when it

@@ -389,6 +389,9 @@ func (a *API) ingest(w http.ResponseWriter, r *http.Request, kind string) outcom
 	if err != nil {
 		return refuse(http.StatusBadRequest, err.Error())
 	}
+	if o := a.screenSession(r.Context(), p.TeamID, env.Session); o != nil {
+		return *o
+	}
 	var dup bool
 	if kind == report.KindCheckRun {
 		dup, err = a.writer.save(r.Context(), store.DeviceReport{DeviceID: p.DeviceID, Envelope: env})

@@ -46,6 +46,7 @@ const (
 	numberSetting settingKind = iota // a whole number with a unit select
 	choiceSetting                    // a select
 	toggleSetting                    // a checkbox
+	textSetting                      // a line of text
 )
 
 // setting describes one policy field on the form. Name is its JSON name,
@@ -81,6 +82,8 @@ var settings = []setting{
 	{Name: "allow_override", Label: "Practitioners may start a session anyway, giving a reason that is recorded", kind: toggleSetting, field: "AllowOverride"},
 	{Name: "session_reminder_minutes", Label: "Remind the practitioner to end a session after", Hint: "0 turns the reminder off.",
 		kind: numberSetting, units: []unit{minutesOfMinutes, hoursOfMinutes}, field: "SessionReminderMinutes"},
+	{Name: "case_reference_pattern", Label: "Session labels are case references matching", kind: textSetting, field: "CaseReferencePattern",
+		Hint: "A Go regular expression the whole label must match, such as CR-[0-9]{4}. Empty: one word with a digit."},
 	{Name: "report_interval_seconds", Label: "Run the checks and report every", kind: numberSetting, units: []unit{minutes, hours, seconds}, field: "ReportIntervalSeconds"},
 	{Name: "check_timeout_seconds", Label: "Give each check at most", kind: numberSetting, units: []unit{seconds, minutes}, field: "CheckTimeoutSeconds"},
 }
@@ -103,6 +106,7 @@ type formField struct {
 	Number  bool
 	Choice  bool
 	Toggle  bool
+	Text    bool
 }
 
 // formCheck is one line of the check list.
@@ -128,7 +132,7 @@ func newPolicyForm(pol checks.Policy, titles func(string) string) policyForm {
 	v := reflect.ValueOf(pol)
 	var f policyForm
 	for _, s := range settings {
-		ff := formField{setting: s, Choices: s.choices, Number: s.kind == numberSetting, Choice: s.kind == choiceSetting, Toggle: s.kind == toggleSetting}
+		ff := formField{setting: s, Choices: s.choices, Number: s.kind == numberSetting, Choice: s.kind == choiceSetting, Toggle: s.kind == toggleSetting, Text: s.kind == textSetting}
 		val := v.FieldByName(s.field)
 		switch s.kind {
 		case numberSetting:
@@ -148,7 +152,7 @@ func newPolicyForm(pol checks.Policy, titles func(string) string) policyForm {
 			for _, c := range s.units {
 				ff.Units = append(ff.Units, c.Name)
 			}
-		case choiceSetting:
+		case choiceSetting, textSetting:
 			ff.Value = val.String()
 		case toggleSetting:
 			ff.Checked = val.Bool()
@@ -186,8 +190,11 @@ func readPolicyForm(form url.Values, pol checks.Policy, titles func(string) stri
 				continue
 			}
 			field.SetInt(int64(n))
-		case choiceSetting:
+		case choiceSetting, textSetting:
 			ff.Value = form.Get(ff.Name)
+			if ff.kind == textSetting {
+				ff.Value = strings.TrimSpace(ff.Value)
+			}
 			field.SetString(ff.Value)
 		case toggleSetting:
 			ff.Checked = form.Get(ff.Name) != ""

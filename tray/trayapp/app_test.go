@@ -205,7 +205,7 @@ func TestStartAndEndSession(t *testing.T) {
 	pol.AllowOverride = true
 	ag.SetPolicy(pol)
 	r.mu.Lock()
-	r.answers = []answerScript{{"jane.doe@example.org", true}, {"CR-2291", true}, {"Client in crisis, call cannot wait", true}}
+	r.answers = []answerScript{{"jane.doe@example.org", true}, {"CR-2291", true}, {"1 call cannot wait", true}}
 	r.mu.Unlock()
 	app.Send(tray.ClickStartSession{})
 	waitMenu(t, app, "the session line", func(v tray.MenuView) bool {
@@ -217,7 +217,7 @@ func TestStartAndEndSession(t *testing.T) {
 		t.Errorf("questions asked: %q", asked)
 	}
 	recs := ag.Log.Records()
-	if len(recs) != 1 || recs[0].Label != "CR-2291" || recs[0].Override == nil || recs[0].Override.Reason != "Client in crisis, call cannot wait" {
+	if len(recs) != 1 || recs[0].Label != "CR-2291" || recs[0].Override == nil || recs[0].Override.Reason != "urgent safeguarding concern — call cannot wait" {
 		t.Fatalf("records %+v", recs)
 	}
 	waitMenu(t, app, "End session", hasLabel(tray.KeyStartEnd, tray.LabelEnd))
@@ -275,7 +275,7 @@ func TestEndSessionBrowserOpen(t *testing.T) {
 		}
 		return browsers.Report{Schema: browsers.ReportSchema, Results: []browsers.Result{ff}}, nil
 	}
-	r := &recorder{answers: []answerScript{{"CR-7", true}, {"urgent", true}}}
+	r := &recorder{answers: []answerScript{{"CR-7", true}, {"1", true}}}
 	app := startApp(t, ag, r, clear, tray.Config{})
 	waitMenu(t, app, "the results", func(v tray.MenuView) bool { _, ok := item(v, tray.KeyCheckPrefix+"firewall"); return ok })
 	app.Send(tray.ClickStartSession{})
@@ -314,7 +314,7 @@ func TestReminder(t *testing.T) {
 	pol := checks.Default()
 	pol.AllowOverride = true
 	ag.SetPolicy(pol)
-	r := &recorder{answers: []answerScript{{"CR-9", true}, {"urgent", true}}}
+	r := &recorder{answers: []answerScript{{"CR-9", true}, {"1", true}}}
 	app := startApp(t, ag, r, nil, tray.Config{RemindAfter: 50 * time.Millisecond})
 	waitMenu(t, app, "the results", func(v tray.MenuView) bool { _, ok := item(v, tray.KeyCheckPrefix+"firewall"); return ok })
 	if r.noted("Your session is still open") {

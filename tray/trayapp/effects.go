@@ -54,7 +54,8 @@ func (a *App) do(ctx context.Context, eff tray.Effect) {
 		case errors.As(err, &notReady):
 			a.post(ctx, tray.StartRefused{NotPassing: notReady.NotPassing, OverrideAllowed: notReady.OverrideAllowed, Message: err.Error()})
 		default:
-			a.post(ctx, tray.StartFailed{Message: agentMessage(err), LabelRejected: errors.Is(err, localapi.ErrBadRequest) && eff.Reason == ""})
+			rejected := errors.Is(err, localapi.ErrBadRequest)
+			a.post(ctx, tray.StartFailed{Message: agentMessage(err), LabelRejected: rejected && eff.Reason == "", ReasonRejected: rejected && eff.Reason != ""})
 		}
 	case tray.ClearCookies:
 		c, cancel := context.WithTimeout(ctx, ClearTimeout)
