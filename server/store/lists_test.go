@@ -135,7 +135,6 @@ func testSortedPages(t *testing.T, s store.Store) {
 
 	// Sessions: starts only, by label, both ways.
 	base := time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC)
-	var starts []string
 	for i, d := range all[:9] {
 		sid := report.NewID()
 		for j, ev := range []string{report.SessionStart, report.SessionEnd} {
@@ -143,9 +142,6 @@ func testSortedPages(t *testing.T, s store.Store) {
 				Label: "C-" + strconv.Itoa(i%3)}
 			if _, err := s.SaveSession(ctx, d.ID, report.NewSession(storetest.Agent, rec)); err != nil {
 				t.Fatal(err)
-			}
-			if j == 0 {
-				starts = append(starts, rec.ID)
 			}
 		}
 	}
