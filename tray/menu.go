@@ -82,7 +82,13 @@ func Menu(m Model) MenuView {
 		}
 	} else {
 		if s := m.status.Session; s != nil {
-			items = append(items, text(KeySession, "Session open: "+s.Label+" since "+m.clock(s.At)))
+			line := "Session open: " + s.Label + " since " + m.clock(s.At)
+			if s.Label == "" {
+				// The agent shows the label only to the person at the
+				// screen and administrators.
+				line = "A session is open since " + m.clock(s.At)
+			}
+			items = append(items, text(KeySession, line))
 		}
 		if m.status.Revoked {
 			items = append(items, text(KeyRevoked, LabelRevoked))

@@ -451,6 +451,18 @@ func TestStartSession(t *testing.T) {
 			},
 		},
 		{
+			name:  "session opened by the person at the screen, seen by another user: no label, no blank",
+			start: ready,
+			msgs: []Msg{event("session_started", withSession(status(localapi.Green, true), func() report.SessionRecord {
+				r := startRec
+				r.Label = "" // the agent shows it only to the console user and administrators
+				return r
+			}()))},
+			check: func(t *testing.T, m Model, v MenuView) {
+				wantItem("A session is open since 14:05", false)(t, mustItem(t, v, KeySession))
+			},
+		},
+		{
 			name:  "session open: Start session cannot be clicked",
 			start: open,
 			msgs:  []Msg{ClickStartSession{}},
