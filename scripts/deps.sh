@@ -23,6 +23,10 @@
 #                    certificate
 #   systemd          systemd-analyze verify/security of the shipped units (no
 #                    systemd runs: only the analyser is used)
+#   wine wine64 gcc-mingw-w64-x86-64-win32
+#                    the Windows build run for real under Wine (64-bit only;
+#                    internal/winetest) and the test-only bcryptprimitives.dll
+#                    that Wine 8 lacks, cross-compiled with MinGW
 set -euo pipefail
 
 packages=(
@@ -31,6 +35,7 @@ packages=(
 	network-manager chromium firefox-esr gcc git make postgresql
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
 	rpm wixl msitools osslsigncode openssl systemd
+	wine wine64 gcc-mingw-w64-x86-64-win32
 )
 
 need=()
