@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/packaging"
 )
 
 // The Windows build of cmd/sessionguard, run for real under Wine. What Wine
@@ -158,7 +159,7 @@ func (e *env) environ() []string {
 func (e *env) wine(timeout time.Duration, args ...string) (stdout, stderr []byte, err error) {
 	out, errOut, code, err := e.wineCode(timeout, args...)
 	if err == nil && code != 0 {
-		err = fmt.Errorf("wine %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+		err = fmt.Errorf("wine %s: exit %d: %s%s", strings.Join(args, " "), code, out, errOut)
 	}
 	return out, errOut, err
 }
@@ -227,11 +228,20 @@ func (e *env) sgWithin(t *testing.T, timeout time.Duration, args ...string) (std
 // windowsPath is p as Wine's Z: drive shows it.
 func windowsPath(p string) string { return `Z:` + strings.ReplaceAll(p, "/", `\`) }
 
+// regAdd writes one value with Wine's reg.exe. Under heavy load Wine 8's
+// reg.exe has once exited 1 with no message; the write is idempotent
+// (/f), so it is tried up to three times.
 func (e *env) regAdd(t *testing.T, key, name, typ, data string) {
 	t.Helper()
-	if _, _, err := e.wine(regTimeout, "reg", "add", key, "/v", name, "/t", typ, "/d", data, "/f"); err != nil {
-		t.Fatal(err)
+	var err error
+	for try := 1; try <= 3; try++ {
+		if _, _, err = e.wine(regTimeout, "reg", "add", key, "/v", name, "/t", typ, "/d", data, "/f"); err == nil {
+			return
+		}
+		t.Logf("try %d: %v", try, err)
+		time.Sleep(time.Second)
 	}
+	t.Fatal(err)
 }
 
 func (e *env) shutdown() {
@@ -293,6 +303,74 @@ func TestWine(t *testing.T) {
 	t.Run("RegistrySettings", func(t *testing.T) { testRegistrySettings(t, e) })
 	t.Run("EvidenceReplaysOnLinux", func(t *testing.T) { testEvidenceReplay(t, e) })
 	t.Run("AgentPipe", func(t *testing.T) { testAgentPipe(t, e) })
+	t.Run("MSILaunchCondition", func(t *testing.T) { testMSILaunchCondition(t, e) })
+}
+
+// The MSI, built by wixl with the real sessionguard.exe, run by Wine's
+// msiexec: refused on Windows 8.1 with the plain message; on Windows 10 the
+// launch condition passes.
+func testMSILaunchCondition(t *testing.T, e *env) {
+	if _, err := exec.LookPath("wixl"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("wixl is missing: run scripts/deps.sh as root")
+		}
+		t.Skip("wixl is missing: run scripts/deps.sh as root")
+	}
+	bin := filepath.Join(e.dir, "pkgbin")
+	exe, err := os.ReadFile(e.exe)
+	if err == nil {
+		err = os.MkdirAll(filepath.Join(bin, "windows-amd64"), 0o755)
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(bin, "windows-amd64", "sessionguard.exe"), exe, 0o755)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &packaging.Options{Version: "1.2.3", BinDir: bin, OutDir: filepath.Join(e.dir, "pkgout"), MTime: time.Unix(1764547200, 0)}
+	msi, err := o.BuildMSI(t.Context(), "amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	install := func(version string) (int, string) {
+		if _, _, err := e.wine(regTimeout, "winecfg", "-v", version); err != nil {
+			t.Fatal(err)
+		}
+		logFile := filepath.Join(e.dir, "msi-"+version+".log")
+		_, _, code, err := e.wineCode(3*time.Minute, "msiexec", "/i", windowsPath(msi), "/qn", "/l*v", windowsPath(logFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		log, _ := os.ReadFile(logFile)
+		return code, string(log)
+	}
+	t.Cleanup(func() { _, _, _ = e.wine(regTimeout, "winecfg", "-v", "win10") })
+	// What the Windows Installer itself says: VersionNT 603 and
+	// WindowsBuild 9600 on Windows 10 as on 8.1 (Wine copies that), which
+	// is why the condition reads CurrentBuildNumber.
+	for _, want := range []struct {
+		version, build string
+		allowed        bool
+	}{
+		{"win81", "9600", false},
+		{"win10", "18362", true},
+	} {
+		code, log := install(want.version)
+		for _, line := range []string{"Property(S): WINDOWSBUILD = " + want.build, "Property(S): VersionNT = 603"} {
+			if !strings.Contains(log, line) {
+				t.Errorf("%s: the MSI log lacks %q", want.version, line)
+			}
+		}
+		passed := regexp.MustCompile(`LaunchConditions\. Return value 1\.`).MatchString(log)
+		if passed != want.allowed {
+			t.Errorf("%s: launch condition passed %v, want %v (exit %d)\n%s", want.version, passed, want.allowed, code, log)
+		}
+		// Wine's msiexec exits with the low byte of ERROR_INSTALL_FAILURE
+		// (1603 & 0xff = 67) for the refusal.
+		if !want.allowed && code != 1603&0xff && code != 1603 {
+			t.Errorf("%s: msiexec exit %d, want 1603 (install refused)", want.version, code)
+		}
+	}
 }
 
 // honestUnknown are the checks Wine cannot answer, and why; each must be
