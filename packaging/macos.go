@@ -2,6 +2,7 @@ package packaging
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -113,12 +114,26 @@ func (o *Options) LayoutMacOS(arch string) (string, error) {
 	return dir, nil
 }
 
+// The oldest macOS SessionGuard installs on (Go's runtime needs macOS 12
+// Monterey), and what the installer says on an older one.
+const (
+	MinMacOS        = "12.0"
+	MinMacOSMessage = "SessionGuard needs macOS 12 (Monterey) or later. This Mac runs an older macOS, " +
+		"which SessionGuard cannot run on. Please ask your IT support about updating it."
+)
+
 func renderDistribution(version, arch, hostArch string) ([]byte, error) {
 	tmpl, err := template.New("distribution").Option("missingkey=error").Parse(string(readEmbedded("macos/distribution.xml.tmpl")))
 	if err != nil {
 		return nil, err
 	}
 	var b bytes.Buffer
-	err = tmpl.Execute(&b, map[string]string{"Version": version, "Arch": arch, "HostArch": hostArch})
+	// A JSON string is a JavaScript string literal; the message holds no "]]>".
+	msg, err := json.Marshal(MinMacOSMessage)
+	if err != nil {
+		return nil, err
+	}
+	err = tmpl.Execute(&b, map[string]string{"Version": version, "Arch": arch, "HostArch": hostArch,
+		"MinMacOS": MinMacOS, "MinMacOSMessageJS": string(msg)})
 	return b.Bytes(), err
 }

@@ -31,6 +31,17 @@ const (
 	msiBuildTimeout   = 2 * time.Minute
 )
 
+// The oldest Windows SessionGuard installs on: Windows 10 (build 10240,
+// the first) or Windows Server 2016 (build 14393). Go's runtime needs
+// Windows 10; on older Windows the agent would crash before it starts. The
+// MSI's launch condition refuses older Windows with MinWindowsMessage.
+const (
+	MinWindowsBuild   = 10240
+	MinWindowsMessage = "SessionGuard needs Windows 10 or later (or Windows Server 2016 or later). " +
+		"This computer runs an older Windows, which SessionGuard cannot run on and which no longer gets security updates. " +
+		"Please ask your IT support about upgrading it."
+)
+
 // msiArch maps a Go architecture to wixl's -a and the Program Files folder.
 var msiArch = map[string]struct {
 	wixl, programFiles string
@@ -52,6 +63,8 @@ type wxsData struct {
 	ServiceArguments                                    string
 	RecoveryDelayMS, RecoveryResetSeconds               int64
 	OnboardAction                                       string
+	MinWindowsBuild                                     int
+	MinWindowsMessage                                   string
 }
 
 // msiExePath is where the MSI installs the agent.
@@ -111,7 +124,8 @@ func (o *Options) RenderWXS(arch, agentExe, trayExe string) ([]byte, error) {
 		ServiceName: svc.Name, ServiceDisplayName: svc.DisplayName, ServiceDescription: svc.Description,
 		ServiceArguments: strings.Join(svc.Arguments, " "),
 		RecoveryDelayMS:  delay.Milliseconds(), RecoveryResetSeconds: int64(svc.Recovery.ResetPeriodSeconds),
-		OnboardAction: MSIOnboardAction,
+		OnboardAction:   MSIOnboardAction,
+		MinWindowsBuild: MinWindowsBuild, MinWindowsMessage: MinWindowsMessage,
 	}
 	tmpl, err := template.New("wxs").Option("missingkey=error").Parse(string(readEmbedded("windows/sessionguard.wxs.tmpl")))
 	if err != nil {
@@ -143,6 +157,7 @@ func xmlEscaped(d wxsData) wxsData {
 	}
 	d.AgentExe, d.TrayExe = esc(d.AgentExe), esc(d.TrayExe)
 	d.ServiceDisplayName, d.ServiceDescription = esc(d.ServiceDisplayName), esc(d.ServiceDescription)
+	d.MinWindowsMessage = esc(d.MinWindowsMessage)
 	return d
 }
 

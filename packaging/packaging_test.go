@@ -3,6 +3,7 @@ package packaging
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -400,6 +402,42 @@ func TestMSI(t *testing.T) {
 	}) {
 		t.Errorf("CustomAction lacks the service's recovery (restart after 5 s, as agent/service sets it): %q", ca)
 	}
+	// Windows 10 / Server 2016 or later, told in plain words; the build
+	// number is read from the registry, as VersionNT says 603 on Windows 10.
+	if lc := msiTable(t, msi, "LaunchCondition"); !hasRow(lc, func(r []string) bool {
+		return len(r) > 1 && r[0] == fmt.Sprintf("Installed OR WINDOWSBUILD >= %d", MinWindowsBuild) && r[1] == MinWindowsMessage
+	}) {
+		t.Errorf("LaunchCondition lacks the minimum Windows: %q", lc)
+	}
+	if as := msiTable(t, msi, "AppSearch"); !hasRow(as, func(r []string) bool {
+		return len(r) > 1 && r[0] == "WINDOWSBUILD" && r[1] == "WindowsBuildNumber"
+	}) {
+		t.Errorf("AppSearch lacks WINDOWSBUILD: %q", as)
+	}
+	// Root 2 is HKLM; type 2 raw, +16 the 64-bit view.
+	if rl := msiTable(t, msi, "RegLocator"); !hasRow(rl, func(r []string) bool {
+		return len(r) > 4 && r[0] == "WindowsBuildNumber" && r[1] == "2" && r[2] == `SOFTWARE\Microsoft\Windows NT\CurrentVersion` &&
+			r[3] == "CurrentBuildNumber" && r[4] == "18"
+	}) {
+		t.Errorf("RegLocator lacks CurrentBuildNumber: %q", rl)
+	}
+	// The build number must be read before the condition is tested.
+	for _, table := range []string{"InstallExecuteSequence", "InstallUISequence"} {
+		var search, launch int
+		for _, r := range msiTable(t, msi, table) {
+			if len(r) > 2 && (r[0] == "AppSearch" || r[0] == "LaunchConditions") {
+				n, _ := strconv.Atoi(r[2])
+				if r[0] == "AppSearch" {
+					search = n
+				} else {
+					launch = n
+				}
+			}
+		}
+		if search == 0 || launch == 0 || search >= launch {
+			t.Errorf("%s: AppSearch at %d, LaunchConditions at %d; the search must come first", table, search, launch)
+		}
+	}
 	seq := msiTable(t, msi, "InstallExecuteSequence")
 	seqOf := func(action string) string {
 		for _, r := range seq {
@@ -590,6 +628,70 @@ func BenchmarkAgentDeb(b *testing.B) {
 	for b.Loop() {
 		if _, err := o.buildLinuxPackage(AgentBinary, "amd64", "deb", o.AgentInfo); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// The distribution's installation check, run by node with Installer's
+// system.compareVersions and my.result: macOS 11 is refused with the plain
+// message, 12 and later pass.
+func TestMacOSVersionCheck(t *testing.T) {
+	node := need(t, "node", "nodejs")
+	dist, err := renderDistribution("1.2.3", "arm64", "arm64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Check struct {
+			Script string `xml:"script,attr"`
+		} `xml:"installation-check"`
+		Script     string `xml:"script"`
+		VolumeMins []struct {
+			Min string `xml:"min,attr"`
+		} `xml:"volume-check>allowed-os-versions>os-version"`
+	}
+	if err := xml.Unmarshal(dist, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Check.Script != "sessionguardSupportedMacOS()" || len(doc.VolumeMins) != 1 || doc.VolumeMins[0].Min != MinMacOS {
+		t.Fatalf("distribution.xml: installation-check %q, volume-check %v:\n%s", doc.Check.Script, doc.VolumeMins, dist)
+	}
+	harness := doc.Script + `
+function compareVersions(a, b) {
+	const x = a.split('.').map(Number), y = b.split('.').map(Number);
+	for (let i = 0; i < Math.max(x.length, y.length); i++) {
+		if ((x[i] || 0) !== (y[i] || 0)) return (x[i] || 0) < (y[i] || 0) ? -1 : 1;
+	}
+	return 0;
+}
+const out = {};
+for (const v of ['10.15.7', '11.7.10', '12.0', '12.7.6', '14.5', '26.1']) {
+	globalThis.system = {compareVersions, version: {ProductVersion: v}};
+	globalThis.my = {result: {}};
+	out[v] = {ok: ` + doc.Check.Script + `, result: my.result};
+}
+console.log(JSON.stringify(out));
+`
+	cmd := exec.CommandContext(t.Context(), node, "-")
+	cmd.Stdin = strings.NewReader(harness)
+	raw, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node: %v", err)
+	}
+	var got map[string]struct {
+		OK     bool `json:"ok"`
+		Result struct{ Type, Title, Message string }
+	}
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatalf("%v: %s", err, raw)
+	}
+	for v, want := range map[string]bool{"10.15.7": false, "11.7.10": false, "12.0": true, "12.7.6": true, "14.5": true, "26.1": true} {
+		r := got[v]
+		if r.OK != want {
+			t.Errorf("macOS %s: allowed %v, want %v", v, r.OK, want)
+		}
+		if !want && (r.Result.Type != "Fatal" || r.Result.Message != MinMacOSMessage || r.Result.Title == "") {
+			t.Errorf("macOS %s refused with %+v, want a Fatal result with the plain message", v, r.Result)
 		}
 	}
 }

@@ -23,6 +23,12 @@
 #                    certificate
 #   systemd          systemd-analyze verify/security of the shipped units (no
 #                    systemd runs: only the analyser is used)
+#   wine wine64 gcc-mingw-w64-x86-64-win32
+#                    the Windows build run for real under Wine (64-bit only;
+#                    internal/winetest) and the test-only bcryptprimitives.dll
+#                    that Wine 8 lacks, cross-compiled with MinGW
+#   nodejs           runs the macOS installer's version check (JavaScript in
+#                    distribution.xml) with Installer's API stood in
 set -euo pipefail
 
 packages=(
@@ -31,6 +37,7 @@ packages=(
 	network-manager chromium firefox-esr gcc git make postgresql
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
 	rpm wixl msitools osslsigncode openssl systemd
+	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs
 )
 
 need=()

@@ -25,14 +25,19 @@ const pipeSDDL = "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;0x12019b;;;AU)"
 // pipe-instance creation (see pipeSDDL).
 const pipeClientAccess = windows.FILE_GENERIC_READ | windows.FILE_WRITE_DATA
 
-// Listen creates the agent's named pipe (PipeName when path is empty).
-// go-winio creates the first instance with FILE_CREATE, so it fails when
-// the pipe exists; if an agent then answers on it, the error is
-// ErrAlreadyRunning with its pid. Pipes vanish with their process, so
-// there is no stale state to clean up. Compile-tested only here.
+// Listen creates the agent's named pipe (PipeName when path is empty). It
+// refuses with ErrAlreadyRunning (and the agent's pid) when an agent
+// answers on the pipe: first by connecting, before creating anything — Wine
+// ignores FILE_CREATE on a pipe and would let a second agent serve the same
+// name — and again when creating fails, as go-winio creates the first
+// instance with FILE_CREATE, which Windows refuses while the pipe exists.
+// Pipes vanish with their process, so there is no stale state to clean up.
 func Listen(path string) (net.Listener, error) {
 	if path == "" {
 		path = PipeName
+	}
+	if err := refuseRunning(path); err != nil {
+		return nil, err
 	}
 	ln, err := winio.ListenPipe(path, &winio.PipeConfig{
 		SecurityDescriptor: pipeSDDL,
@@ -42,14 +47,24 @@ func Listen(path string) (net.Listener, error) {
 	if err == nil {
 		return ln, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	if conn, derr := winio.DialPipeAccess(ctx, path, pipeClientAccess); derr == nil {
-		pid := serverPID(conn)
-		conn.Close() //nolint:errcheck // a probe
-		return nil, alreadyRunning(pid)
+	if rerr := refuseRunning(path); rerr != nil {
+		return nil, rerr
 	}
 	return nil, fmt.Errorf("listening on %s: %w", path, err)
+}
+
+// refuseRunning is ErrAlreadyRunning when something answers on the pipe.
+// No pipe answers at once (file not found); a busy one within a second.
+func refuseRunning(path string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	conn, err := winio.DialPipeAccess(ctx, path, pipeClientAccess)
+	if err != nil {
+		return nil
+	}
+	pid := serverPID(conn)
+	conn.Close() //nolint:errcheck // a probe
+	return alreadyRunning(pid)
 }
 
 // dialPipe connects a client to the pipe.

@@ -35,10 +35,13 @@ var ErrStopTimeout = errors.New("the agent did not stop within 20 seconds of bei
 // offers no way to report that, the process exits with status 1 and the
 // service's recovery action restarts it.
 func Run(ctx context.Context, run func(ctx context.Context) error) error {
+	p := newProgram(ctx, run)
+	if ran, err := runUnderSCM(p); ran {
+		return err
+	}
 	if kservice.Interactive() {
 		return runForeground(ctx, run)
 	}
-	p := newProgram(ctx, run)
 	s, err := kservice.New(p, &kservice.Config{
 		Name:        Name,
 		DisplayName: DisplayName,

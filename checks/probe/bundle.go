@@ -51,6 +51,11 @@ type Command struct {
 	ExitCode  int      `json:"exit_code"`
 	// As is "console_user" for a command run with RunAsConsoleUser.
 	As string `json:"as,omitempty"`
+	// Error is set for a WMI class that failed other than by a denial or
+	// a missing class (a provider that did not load, WMI stopped, a call
+	// not implemented): replay answers with this failure rather than
+	// "missing", which a check may read as an answer.
+	Error string `json:"error,omitempty"`
 }
 
 // AsConsoleUser is the Command.As value of RunAsConsoleUser commands.
@@ -106,6 +111,11 @@ type Denied struct {
 	Class     string   `json:"class,omitempty"`
 	// As is "console_user" for a command run with RunAsConsoleUser.
 	As string `json:"as,omitempty"`
+	// Error is set for a WMI class that failed other than by a denial or
+	// a missing class (a provider that did not load, WMI stopped, a call
+	// not implemented): replay answers with this failure rather than
+	// "missing", which a check may read as an answer.
+	Error string `json:"error,omitempty"`
 }
 
 // matchKey is how replay looks a denied entry up.

@@ -33,12 +33,16 @@ const (
 	hrWBEMInvalidQuery     HRESULT = 0x80041017 // WBEM_E_INVALID_QUERY
 	hrWBEMIllegalOperation HRESULT = 0x8004101E // WBEM_E_ILLEGAL_OPERATION
 	hrAccessDenied         HRESULT = 0x80070005 // E_ACCESSDENIED
+	hrNotImplemented       HRESULT = 0x80004001 // E_NOTIMPL
+	hrNoInterface          HRESULT = 0x80004002 // E_NOINTERFACE
+	hrUnspecified          HRESULT = 0x80004005 // E_FAIL
 	hrOutOfMemory          HRESULT = 0x8007000E // E_OUTOFMEMORY
 	hrRPCServerUnavailable HRESULT = 0x800706BA // RPC_S_SERVER_UNAVAILABLE as an HRESULT
 	hrRPCChangedMode       HRESULT = 0x80010106 // RPC_E_CHANGED_MODE
 	hrCONotInitialized     HRESULT = 0x800401F0 // CO_E_NOTINITIALIZED
 	hrClassNotRegistered   HRESULT = 0x80040154 // REGDB_E_CLASSNOTREG
 	hrDispatchException    HRESULT = 0x80020009 // DISP_E_EXCEPTION: the real code is in EXCEPINFO
+	hrTypeMismatch         HRESULT = 0x80020005 // DISP_E_TYPEMISMATCH
 	hrWBEMFacilityFirst    HRESULT = 0x80041000
 	hrWBEMFacilityLast     HRESULT = 0x80044FFF
 	hrFailureBit           HRESULT = 0x80000000
@@ -71,12 +75,19 @@ var hresults = map[HRESULT]hresultInfo{
 	hrWBEMInvalidQuery:     {"WMI rejected the query as invalid", nil, []string{"invalid query"}},
 	hrWBEMIllegalOperation: {"WMI refused the request as an illegal operation", nil, []string{"illegal operation"}},
 	hrAccessDenied:         {"access is denied", ErrAccessDenied, []string{"access is denied"}},
+	// Wine's WMI scripting (wbemdisp) answers E_NOTIMPL where it has no
+	// code yet, e.g. enumerating an object's Properties_. Found by its
+	// code only: "not implemented" alone is too common a text.
+	hrNotImplemented:       {"this part of WMI or COM is not implemented on this system", nil, nil},
+	hrNoInterface:          {"the COM object does not offer the interface asked for", nil, []string{"no such interface supported"}},
+	hrUnspecified:          {"COM reported an unspecified failure", nil, []string{"unspecified error"}},
 	hrOutOfMemory:          {"Windows ran out of memory", nil, []string{"not enough memory resources are available to complete this operation"}},
 	hrRPCServerUnavailable: {"the RPC server is unavailable (the Windows Management Instrumentation service may be stopped)", nil, []string{"the rpc server is unavailable"}},
 	hrRPCChangedMode:       {"COM was already set up in another mode on this thread", nil, []string{"cannot change thread mode after it is set"}},
 	hrCONotInitialized:     {"COM was not initialised on this thread", nil, []string{"coinitialize has not been called"}},
 	hrClassNotRegistered:   {"the COM class is not registered (the WMI scripting component may be missing)", nil, []string{"class not registered"}},
 	hrDispatchException:    {"a COM call raised an exception", nil, []string{"exception occurred"}},
+	hrTypeMismatch:         {"a COM call was given an argument of the wrong type", nil, nil},
 }
 
 // Sentence is the plain sentence for the code, without the code.

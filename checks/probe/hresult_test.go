@@ -71,6 +71,9 @@ func TestHRESULTOf(t *testing.T) {
 		{"exception nothing names", &oleError{hr: 0x80020009, msg: "Exception occurred. (Something new )", sub: excepInfo{source: "SWbemServicesEx", description: "Something new "}}, "0x80020009: a COM call raised an exception", nil},
 		{"wrapped twice", fmt.Errorf("wmi ROOT/SecurityCenter2 AntiVirusProduct: %w", fmt.Errorf("query: %w", dispException("SWbemServicesEx", "Invalid namespace ", 0x8004100E))), "0x8004100E: the WMI namespace is missing", ErrNotFound},
 		{"unknown WMI code", dispException("SWbemServicesEx", "Quota violation ", 0x8004106C), "0x8004106C: WMI reported an error", nil},
+		{"Wine's wbemdisp stub", &oleError{hr: 0x80004001, msg: "Not implemented"}, "0x80004001: this part of WMI or COM is not implemented on this system", nil},
+		{"nil server name under Wine", &oleError{hr: 0x80020005, msg: "Type mismatch."}, "0x80020005: a COM call was given an argument of the wrong type", nil},
+		{"unspecified", &oleError{hr: 0x80004005, msg: "Unspecified error"}, "0x80004005: COM reported an unspecified failure", nil},
 		{"unknown Win32 code", &oleError{hr: 0x80070002, msg: "The system cannot find the file specified."}, "0x80070002: Windows reported error 2", nil},
 
 		// From the message text alone.
@@ -90,6 +93,7 @@ func TestHRESULTOf(t *testing.T) {
 		{"access denied sentinel", fmt.Errorf("listing C:\\Program Files\\WindowsApps: %w", ErrAccessDenied), "", nil},
 		{"bare WMI-like words", errors.New("reading /proc/meminfo: out of memory"), "", nil},
 		{"exit status", errors.New("exit status 1"), "", nil},
+		{"not implemented text alone", errors.New("mdns: not implemented"), "", nil},
 		{"small numbers", errors.New("pid 2147 exited 1073741819"), "", nil},
 		{"not a failure code", errors.New("flags 0x00041010"), "", nil},
 		{"nil", nil, "", nil},

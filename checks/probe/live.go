@@ -12,7 +12,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/shirou/gopsutil/v4/host"
 	"github.com/shirou/gopsutil/v4/process"
 )
 
@@ -56,16 +55,7 @@ func (l *Live) Now() time.Time { return time.Now() }
 
 // Host reports the OS version and architecture.
 func (l *Live) Host() Host {
-	h := Host{OS: runtime.GOOS, Arch: runtime.GOARCH}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if platform, _, version, err := host.PlatformInformationWithContext(ctx); err == nil {
-		h.OSVersion = platform + " " + version
-		if platform == "" {
-			h.OSVersion = version
-		}
-	}
-	return h
+	return Host{OS: runtime.GOOS, Arch: runtime.GOARCH, OSVersion: l.os.osVersion()}
 }
 
 // Resolve returns the absolute path that name runs: the first allow-listed

@@ -131,7 +131,9 @@ func (liveOS) wmi(namespace, class string) (rows []map[string]any, err error) {
 		return nil, err
 	}
 	defer locator.Release()
-	serviceRaw, err := oleutil.CallMethod(locator, "ConnectServer", nil, strings.ReplaceAll(namespace, "/", `\`))
+	// "." is the local computer, said explicitly: Windows also takes an
+	// empty server, Wine's wbemprox does not (it fails the call).
+	serviceRaw, err := oleutil.CallMethod(locator, "ConnectServer", ".", strings.ReplaceAll(namespace, "/", `\`))
 	if err != nil {
 		return nil, err
 	}
@@ -219,4 +221,30 @@ var procGetOEMCP = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetOEMCP")
 func (liveOS) oemCodePage() int {
 	cp, _, _ := procGetOEMCP.Call()
 	return int(cp)
+}
+
+// osVersion is host.os_version from HKLM\SOFTWARE\Microsoft\Windows
+// NT\CurrentVersion (see WindowsVersion): the product name, the display
+// version and build.UBR — what a practitioner's Settings > About shows.
+func (liveOS) osVersion() string {
+	k, err := registry.OpenKey(registry.LOCAL_MACHINE, `SOFTWARE\Microsoft\Windows NT\CurrentVersion`, registry.QUERY_VALUE|registry.WOW64_64KEY)
+	if err != nil {
+		return ""
+	}
+	defer k.Close()
+	str := func(name string) string {
+		s, _, _ := k.GetStringValue(name)
+		return s
+	}
+	v := WindowsVersion{ProductName: str("ProductName"), DisplayVersion: str("DisplayVersion"), CurrentBuild: str("CurrentBuild")}
+	if v.DisplayVersion == "" {
+		v.DisplayVersion = str("ReleaseId") // Windows 10 before 20H2
+	}
+	if v.CurrentBuild == "" {
+		v.CurrentBuild = str("CurrentBuildNumber")
+	}
+	if ubr, _, err := k.GetIntegerValue("UBR"); err == nil {
+		v.UBR, v.HasUBR = ubr, true
+	}
+	return v.String()
 }

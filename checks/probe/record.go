@@ -263,7 +263,11 @@ func (r *Recorder) Processes() ([]Process, error) {
 
 // deny remembers a source the inner probe was not allowed to read.
 func (r *Recorder) deny(err error, d Denied) {
-	if !errors.Is(err, ErrAccessDenied) {
+	switch {
+	case errors.Is(err, ErrAccessDenied):
+	case d.Kind == "wmi" && !errors.Is(err, ErrNotFound):
+		d.Error = err.Error()
+	default:
 		return
 	}
 	r.mu.Lock()

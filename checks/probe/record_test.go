@@ -3,6 +3,7 @@ package probe
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -276,5 +277,60 @@ func TestRecordPseudonymisesWindowsAccounts(t *testing.T) {
 	}
 	if _, err := rp.ReadFile(u.Home + `\AppData\x.ini`); err != nil {
 		t.Errorf("the file under the home folder: %v", err)
+	}
+}
+
+// failingWMI answers every WMI query with err.
+type failingWMI struct {
+	Probe
+	err error
+}
+
+func (f failingWMI) WMI(namespace, class string) ([]map[string]any, error) {
+	return nil, fmt.Errorf("wmi %s %s: %w", namespace, class, f.err)
+}
+
+// A WMI failure that is neither a denial nor a missing class (Wine's
+// E_NOTIMPL, a provider that did not load) replays as that failure, not as
+// a missing class: "Security Center is missing" is an answer a check uses,
+// "Security Center could not be read" is not.
+func TestRecordWMIFailureReplaysAsFailure(t *testing.T) {
+	inner, err := OpenReplay(writeBundle(t, map[string]string{
+		ManifestFile: `{"format":"sessionguard.evidence/v1","goos":"windows","recorded_at":"2026-11-01T10:00:00Z"}`,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		err      error
+		sentinel error // what replay must keep
+	}{
+		{"not implemented", ReadableCOMError(&oleError{hr: 0x80004001, msg: "Not implemented"}), nil},
+		{"provider load", ReadableCOMError(dispException("SWbemServicesEx", "Provider load failure ", 0x80041013)), nil},
+		{"missing class", ReadableCOMError(dispException("SWbemServicesEx", "Invalid class ", 0x80041010)), ErrNotFound},
+		{"denied", ReadableCOMError(dispException("SWbemLocator", "Access is denied. ", 0x80070005)), ErrAccessDenied},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := NewRecorder(failingWMI{inner, tc.err})
+			_, live := rec.WMI("root/SecurityCenter2", "FirewallProduct")
+			dir := filepath.Join(t.TempDir(), "b")
+			if err := rec.WriteBundle(dir); err != nil {
+				t.Fatal(err)
+			}
+			replay, err := OpenReplay(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, got := replay.WMI("root/SecurityCenter2", "FirewallProduct")
+			switch {
+			case got == nil:
+				t.Fatal("replay answered a failed query")
+			case tc.sentinel != nil && !errors.Is(got, tc.sentinel):
+				t.Errorf("replay: %v, want %v", got, tc.sentinel)
+			case tc.sentinel == nil && (errors.Is(got, ErrNotFound) || got.Error() != live.Error()):
+				t.Errorf("replay: %q, live: %q; want the same failure, not a missing class", got, live)
+			}
+		})
 	}
 }

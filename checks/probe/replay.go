@@ -28,6 +28,7 @@ type Replay struct {
 	processes []Process
 	hasProcs  bool
 	denied    map[string]bool
+	failed    map[string]string         // matchKey → the recorded failure (WMI)
 	mdns      map[string][]MDNSInstance // nil: no mdns.json
 	mdnsErr   map[string]string
 	dirs      map[string][]string // BundlePath → names, from dirs.json
@@ -98,7 +99,12 @@ func OpenReplay(dir string) (*Replay, error) {
 		return nil, err
 	}
 	r.denied = make(map[string]bool, len(denied))
+	r.failed = map[string]string{}
 	for _, d := range denied {
+		if d.Error != "" {
+			r.failed[d.matchKey()] = d.Error
+			continue
+		}
 		r.denied[d.matchKey()] = true
 	}
 	_, statErr := os.Stat(filepath.Join(dir, ProcessesFile))
@@ -296,8 +302,12 @@ func (r *Replay) Registry(key, value string) (any, error) {
 
 // WMI returns the recorded rows of a class.
 func (r *Replay) WMI(namespace, class string) ([]map[string]any, error) {
-	if r.denied[Denied{Kind: "wmi", Namespace: namespace, Class: class}.matchKey()] {
+	key := Denied{Kind: "wmi", Namespace: namespace, Class: class}.matchKey()
+	if r.denied[key] {
 		return nil, fmt.Errorf("wmi %s %s: %w", namespace, class, ErrAccessDenied)
+	}
+	if msg, ok := r.failed[key]; ok {
+		return nil, errors.New(msg) // as recorded: the same reason as live
 	}
 	if rows, ok := r.wmi[wmiKey(namespace, class)]; ok {
 		return rows, nil
