@@ -31,6 +31,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -61,6 +62,10 @@ type Options struct {
 	// figures may get before they are recomputed (DefaultFleetCacheTTL when
 	// 0; see fleetCache).
 	FleetCacheTTL time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client for the login limits (see clientIP); from any other peer
+	// the header is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // Defaults of Options.
