@@ -64,9 +64,17 @@ func TestServeFlags(t *testing.T) {
 		{"serve", "--tls-cert", "x.pem"},
 		{"serve", "--public-url", "ftp://x"},
 		{"serve", "--listen", "256.0.0.1:99999"},
+		{"serve", "--trusted-proxies", "10.0.0.0/40"},
+		{"serve", "--metrics-token-file", "/nonexistent"},
 	} {
 		if code, _, errOut := run(t, dsn, args...); code != ExitError || errOut == "" {
 			t.Errorf("%v: exit %d, stderr %q; want a clear error", args, code, errOut)
+		}
+	}
+	// Plain http on the network needs --insecure-http (item 12).
+	for _, listen := range []string{":0", "0.0.0.0:0", "[::]:0", "192.0.2.1:0"} {
+		if code, _, errOut := run(t, dsn, "serve", "--listen", listen); code != ExitError || !strings.Contains(errOut, "--insecure-http") {
+			t.Errorf("serve --listen %s without TLS: exit %d, stderr %q; want a refusal naming --insecure-http", listen, code, errOut)
 		}
 	}
 	// The same flags from the environment.
@@ -89,7 +97,7 @@ func TestServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- e.serve(ctx, serveOptions{listen: "127.0.0.1:0", retentionDays: 90, staleAfter: time.Hour})
+		done <- e.serve(ctx, serveOptions{listen: "127.0.0.1:0", retentionDays: 90, staleAfter: time.Hour, metricsListen: "127.0.0.1:0"})
 	}()
 	addr := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
 	var base string
@@ -126,7 +134,20 @@ func TestServe(t *testing.T) {
 	if code, body := post(report.PathReports, er.Token, storetest.CheckRun(time.Now(), true)); code != 200 {
 		t.Fatalf("report: %d %s", code, body)
 	}
+	// /metrics is not on the main address (item 12), only on its own.
 	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/metrics on the main address: %d, want 404", resp.StatusCode)
+	}
+	m := regexp.MustCompile(`metrics_at=(http://127\.0\.0\.1:\d+/metrics)`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("no metrics address in the log: %s", stderr.String())
+	}
+	resp, err = http.Get(m[1])
 	if err != nil {
 		t.Fatal(err)
 	}
