@@ -155,6 +155,10 @@ func (d *dashboard) parseForm(w http.ResponseWriter, r *http.Request, limit int6
 		d.renderError(w, r, http.StatusBadRequest, "The form could not be read.")
 		return false
 	}
+	if badValues(r.Form) || r.MultipartForm != nil && badValues(r.MultipartForm.Value) {
+		d.renderError(w, r, http.StatusBadRequest, "The form holds characters the dashboard does not accept (a NUL, or text that is not UTF-8).")
+		return false
+	}
 	return true
 }
 

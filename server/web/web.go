@@ -142,7 +142,7 @@ func New(st store.Store, o Options) (http.Handler, error) {
 		snapshots:  &snapshotThrottle{last: map[string]time.Time{}},
 		fleetCache: newFleetCache(o.FleetCacheTTL),
 	}
-	return securityHeaders(d.routes()), nil
+	return securityHeaders(d.checkInput(d.routes())), nil
 }
 
 func (d *dashboard) routes() http.Handler {
