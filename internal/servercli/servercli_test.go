@@ -4,16 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sessionguard/sessionguard/internal/syncbuf"
 	"github.com/sessionguard/sessionguard/report"
+	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
 )
 
@@ -134,6 +138,19 @@ func TestServe(t *testing.T) {
 	if code, body := post(report.PathReports, er.Token, storetest.CheckRun(time.Now(), true)); code != 200 {
 		t.Fatalf("report: %d %s", code, body)
 	}
+	// The database and SQLite's -wal and -shm files are the owner's alone
+	// (item 12), whatever the umask.
+	if runtime.GOOS != "windows" {
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Errorf("%s: %v", filepath.Base(p), err)
+			} else if fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s has mode %v, want 0600", filepath.Base(p), fi.Mode())
+			}
+		}
+	}
 	// /metrics is not on the main address (item 12), only on its own.
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
@@ -175,4 +192,39 @@ func TestServe(t *testing.T) {
 	if !strings.Contains(stderr.String(), "msg=stopped") {
 		t.Errorf("no clean stop in the log: %s", stderr.String())
 	}
+}
+
+// Item 9: enroll-secret create --uses N --expires D makes a secret that
+// enrols N devices within D and no more.
+func TestEnrollSecretLimits(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "sg.db")
+	code, secret, errOut := run(t, dsn, "enroll-secret", "create", "--uses", "2", "--expires", "7d")
+	if code != 0 {
+		t.Fatalf("create: %d %s", code, errOut)
+	}
+	st := openForTest(t, dsn)
+	for i, want := range []bool{true, true, false} {
+		_, _, err := st.EnrollDevice(t.Context(), strings.TrimSpace(secret), fmt.Sprintf("pc-%d", i), storetest.Agent)
+		if (err == nil) != want {
+			t.Errorf("enrolment %d: %v, want success %v", i+1, err, want)
+		}
+	}
+	st.Close()
+	if _, list, _ := run(t, dsn, "enroll-secret", "list"); !strings.Contains(list, "2 of 2") || !strings.Contains(list, "used up") {
+		t.Errorf("list: %q", list)
+	}
+	for _, args := range [][]string{{"--uses", "-1"}, {"--expires", "soon"}, {"--expires", "0d"}, {"--expires", "-3h"}} {
+		if code, _, errOut := run(t, dsn, append([]string{"enroll-secret", "create"}, args...)...); code != ExitError || errOut == "" {
+			t.Errorf("create %v: %d %q, want a clear error", args, code, errOut)
+		}
+	}
+}
+
+func openForTest(t *testing.T, dsn string) store.Store {
+	t.Helper()
+	st, err := store.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
