@@ -43,10 +43,10 @@ func decodeStrict(body []byte, v any) error {
 	if err := jsonv2.Unmarshal(body, v, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return fmt.Errorf("malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
-	// A NUL cannot be stored in PostgreSQL text (nor its \u0000 escape in
-	// JSON it casts): refused as malformed anywhere in the body, facts
-	// included, instead of failing the insert (a 500) or, later, the
-	// retention job that reads the facts as JSON.
+	// A NUL cannot be stored in PostgreSQL text, and its \u0000 escape
+	// in JSON cannot be cast to jsonb (every query of the check_results
+	// view would fail): refused as malformed anywhere in the body, facts
+	// included.
 	if escapesNUL(body) {
 		return errors.New("malformed JSON: a string holds a NUL character (\\u0000)")
 	}
