@@ -393,17 +393,14 @@ func (a *API) ingest(w http.ResponseWriter, r *http.Request, kind string) outcom
 	if bad != nil {
 		return *bad
 	}
-	// The device's quota: a request before the body is read, its bytes
-	// after (see quota.go).
-	if wait := a.quotas.take(p.DeviceID, 1, 0); wait > 0 {
-		return overQuota(wait, "this device sent more requests than its quota allows")
-	}
 	body, bad := a.readBody(w, r)
 	if bad != nil {
 		return *bad
 	}
-	if wait := a.quotas.take(p.DeviceID, 0, int64(len(body))); wait > 0 {
-		return overQuota(wait, "this device sent more data than its quota allows")
+	// The device's quota: one request and its body's bytes (see quota.go;
+	// the body is bounded by MaxBody before this).
+	if wait := a.quotas.take(p.DeviceID, 1, int64(len(body))); wait > 0 {
+		return overQuota(wait, "this device sent more reports or data than its quota allows")
 	}
 	env, err := DecodeEnvelope(body, kind)
 	if errors.Is(err, report.ErrInvalid) {
