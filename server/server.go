@@ -1,7 +1,9 @@
 // Package server composes the SessionGuard server into one http.Handler and
-// runs it: the agent API under /api/ (package api), Prometheus metrics at
-// /metrics, and everything else to the dashboard (package web) with the
-// exports (package export) mounted behind its login.
+// runs it: the agent API under /api/ (package api), the dashboard (package
+// web) with the exports (package export) mounted behind its login, and
+// Prometheus metrics: on the main listener only behind a bearer token
+// (Config.MetricsToken), otherwise on a listener of their own
+// (Server.MetricsHandler, sessionguard-server serve --metrics-listen).
 //
 // Serve adds what a server facing a network needs: read, write and idle
 // timeouts, a header size limit, TLS when a certificate is given (TLS 1.2
@@ -12,6 +14,8 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -19,6 +23,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +63,14 @@ type Config struct {
 	// ShutdownTimeout bounds the graceful shutdown (DefaultShutdownTimeout
 	// when 0).
 	ShutdownTimeout time.Duration
+	// MetricsToken, when set, serves /metrics on the main listener to
+	// requests carrying "Authorization: Bearer <token>". Without it
+	// /metrics there is 404: the device counts, versions and request rates
+	// it shows are for a monitoring network (MetricsHandler), not anyone
+	// who can reach the dashboard.
+	MetricsToken string
+	// TrustedProxies are passed to the dashboard (web.Options).
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the composed server.
@@ -65,6 +78,7 @@ type Server struct {
 	cfg     Config
 	api     *api.API
 	handler http.Handler
+	metrics http.Handler
 	closed  sync.Once
 }
 
@@ -107,10 +121,11 @@ func New(cfg Config) (*Server, error) {
 	// revoked on the dashboard is refused by the API at once.
 	st := a.Store()
 	dash, err := web.New(st, web.Options{
-		Logger:        cfg.Logger.With("part", "web"),
-		SecureCookies: cfg.SecureCookies,
-		Exports:       export.NewHandler(st, export.Options{Logger: cfg.Logger.With("part", "export"), Actor: web.Actor}),
-		StaleAfter:    cfg.StaleAfter,
+		Logger:         cfg.Logger.With("part", "web"),
+		SecureCookies:  cfg.SecureCookies,
+		Exports:        export.NewHandler(st, export.Options{Logger: cfg.Logger.With("part", "export"), Actor: web.Actor}),
+		StaleAfter:     cfg.StaleAfter,
+		TrustedProxies: cfg.TrustedProxies,
 	})
 	if err != nil {
 		a.Close()
@@ -120,7 +135,13 @@ func New(cfg Config) (*Server, error) {
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a)
-	mux.Handle("/metrics", metrics)
+	if cfg.MetricsToken != "" {
+		mux.Handle("/metrics", bearerOnly(cfg.MetricsToken, metrics))
+	} else {
+		mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "metrics are served on the --metrics-listen address, or here with --metrics-token", http.StatusNotFound)
+		})
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { probeAnswer(w, nil) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), ReadyTimeout)
@@ -132,7 +153,31 @@ func New(cfg Config) (*Server, error) {
 	if tlsOn {
 		h = hsts(h)
 	}
-	return &Server{cfg: cfg, api: a, handler: h}, nil
+	return &Server{cfg: cfg, api: a, handler: h, metrics: metrics}, nil
+}
+
+// MetricsHandler serves the Prometheus metrics alone, for a listener of
+// their own (sessionguard-server serve --metrics-listen).
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics)
+	return mux
+}
+
+// bearerOnly lets through requests carrying the token, compared in
+// constant time.
+func bearerOnly(token string, h http.Handler) http.Handler {
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		sum := sha256.Sum256([]byte(got))
+		if !ok || !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="sessionguard-metrics"`)
+			http.Error(w, "a metrics token is required", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // ReadyTimeout bounds the database round trip of GET /readyz.
@@ -271,4 +316,43 @@ func (c *fleetCollector) Collect(ch chan<- prometheus.Metric) {
 	for state, n := range map[string]int{"ready": counts.Ready, "not_ready": counts.NotReady, "stale": counts.Stale, "never_reported": counts.NeverReported} {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), state)
 	}
+}
+
+// ServeMetrics serves MetricsHandler on ln (plain http, for a monitoring
+// network or loopback) until ctx ends.
+func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.MetricsHandler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		MaxHeaderBytes:    8 << 10,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelDebug),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving metrics: %w", err)
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		<-errc
+		return nil
+	}
+}
+
+// Loopback reports whether a listen address (host:port) binds loopback
+// only: 127.0.0.0/8, ::1 or "localhost". An empty host (":8443") binds
+// every interface.
+func Loopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil || host == "" {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
 }

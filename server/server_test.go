@@ -104,7 +104,8 @@ func start(t *testing.T, srv *server.Server) (string, func() error) {
 func TestTLSRoutesAndShutdown(t *testing.T) {
 	st := newStore(t)
 	certFile, keyFile, pool := selfSigned(t)
-	srv, err := server.New(server.Config{Store: st, TLSCert: certFile, TLSKey: keyFile})
+	const metricsToken = "scrape-me-0123456789"
+	srv, err := server.New(server.Config{Store: st, TLSCert: certFile, TLSKey: keyFile, MetricsToken: metricsToken})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,24 @@ func TestTLSRoutesAndShutdown(t *testing.T) {
 		t.Errorf("unknown API path: %d %s, want a JSON 404", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 
-	resp, err = client.Get(base + "/metrics")
+	// /metrics needs the token (item 12).
+	for _, auth := range []string{"", "Bearer wrong-token-0123456789", "Basic " + metricsToken} {
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", base+"/metrics", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("/metrics with Authorization %q: %d, want 401", auth, resp.StatusCode)
+		}
+	}
+	req, _ = http.NewRequestWithContext(t.Context(), "GET", base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+metricsToken)
+	resp, err = client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,5 +228,30 @@ func TestHealthAndReadiness(t *testing.T) {
 	}
 	if code, _ := get("/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz with the database closed = %d, want 200", code)
+	}
+}
+
+// Without a token, /metrics is not on the main handler (item 12): the
+// fleet's counts and versions are for the monitoring listener.
+func TestMetricsNotOnMainListenerWithoutToken(t *testing.T) {
+	srv, err := server.New(server.Config{Store: newStore(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != http.StatusNotFound || strings.Contains(rec.Body.String(), "sessionguard_devices") {
+		t.Errorf("/metrics on the main handler: %d %.80s", rec.Code, rec.Body.String())
+	}
+	rec = httptest.NewRecorder()
+	srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "sessionguard_devices") {
+		t.Errorf("metrics handler: %d", rec.Code)
+	}
+	for listen, want := range map[string]bool{"127.0.0.1:80": true, "[::1]:1": true, "localhost:8": true, ":8443": false, "0.0.0.0:1": false, "10.0.0.1:1": false, "[::]:1": false} {
+		if server.Loopback(listen) != want {
+			t.Errorf("Loopback(%q) = %v", listen, !want)
+		}
 	}
 }

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -29,16 +32,34 @@ when it has leaked or the roll-out is over: enrolled devices keep working.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	var team string
+	var (
+		team, expires string
+		uses          int
+	)
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create an enrol secret for a team and print it once",
 		Long: `Create an enrol secret for --team (created, with the default policy,
-when it does not exist yet) and print it. It is shown only this once.`,
+when it does not exist yet) and print it. It is shown only this once.
+
+--uses N lets it enrol N devices at most; --expires ends it after a time
+(7d, 36h, 90m). A secret without either enrols until it is revoked: give
+a roll-out's secret both, so a leaked one cannot enrol devices for ever.`,
 		Example: `  sessionguard-server enroll-secret create
-  sessionguard-server enroll-secret create --team counselling`,
+  sessionguard-server enroll-secret create --team counselling --uses 25 --expires 7d`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if uses < 0 {
+				return errors.New("--uses must be 0 (no limit) or more")
+			}
+			limits := store.SecretLimits{MaxUses: uses}
+			if expires != "" {
+				d, err := parseDays(expires)
+				if err != nil || d <= 0 {
+					return fmt.Errorf("--expires %q: give a time such as 7d, 36h or 90m", expires)
+				}
+				limits.ExpiresAt = time.Now().Add(d)
+			}
 			return e.withStore(cmd.Context(), func(ctx context.Context, st store.Store) error {
 				t, created, err := ensureTeam(ctx, st, team)
 				if err != nil {
@@ -50,7 +71,7 @@ when it does not exist yet) and print it. It is shown only this once.`,
 					}
 					fmt.Fprintf(e.stderr, "Created team %q with the default policy.\n", t.Name)
 				}
-				secret, id, err := st.CreateEnrollSecret(ctx, t.ID)
+				secret, id, err := st.CreateLimitedEnrollSecret(ctx, t.ID, limits)
 				if err != nil {
 					return err
 				}
@@ -66,6 +87,8 @@ when it does not exist yet) and print it. It is shown only this once.`,
 		},
 	}
 	create.Flags().StringVar(&team, "team", DefaultTeam, "team the enrolled devices join")
+	create.Flags().IntVar(&uses, "uses", 0, "enrol at most this many devices (0: no limit)")
+	create.Flags().StringVar(&expires, "expires", "", "stop enrolling after this long: 7d, 36h, 90m (default: never)")
 
 	list := &cobra.Command{
 		Use:   "list",
@@ -86,13 +109,25 @@ when it does not exist yet) and print it. It is shown only this once.`,
 					return err
 				}
 				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tTEAM\tCREATED\tSTATE")
+				fmt.Fprintln(tw, "ID\tTEAM\tCREATED\tUSES\tEXPIRES\tSTATE")
+				now := time.Now()
 				for _, s := range secrets {
 					state := "active"
+					if ok, why := s.Usable(now); !ok {
+						state = why
+					}
 					if s.Revoked() {
 						state = "revoked " + s.RevokedAt.Format("2006-01-02 15:04")
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.ID, names[s.TeamID], s.CreatedAt.Format("2006-01-02 15:04"), state)
+					used := fmt.Sprint(s.Uses)
+					if s.MaxUses > 0 {
+						used += fmt.Sprintf(" of %d", s.MaxUses)
+					}
+					exp := "never"
+					if s.ExpiresAt != nil {
+						exp = s.ExpiresAt.Local().Format("2006-01-02 15:04")
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, names[s.TeamID], s.CreatedAt.Format("2006-01-02 15:04"), used, exp, state)
 				}
 				return tw.Flush()
 			})
@@ -133,6 +168,19 @@ when it does not exist yet) and print it. It is shown only this once.`,
 	}
 	cmd.AddCommand(create, list, revoke)
 	return cmd
+}
+
+// parseDays reads a duration that may be given in days ("7d") as well as
+// in Go's units ("36h", "90m").
+func parseDays(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days > 3650 {
+			return 0, fmt.Errorf("%q is not a number of days", s)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }
 
 // withStore opens and migrates the database, runs fn and closes it.

@@ -166,13 +166,8 @@ func (e *env) openStore(ctx context.Context) (store.Store, error) {
 				return nil, fmt.Errorf("database directory: %w", err)
 			}
 		}
-		// A new database is the owner's alone whatever the umask (SQLite
-		// gives its -wal and -shm files the database file's mode).
-		if !strings.HasPrefix(path, "file:") && !strings.Contains(path, ":memory:") {
-			if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
-				f.Close()
-			}
-		}
+		// (store.Open creates a new database 0600, and SQLite its -wal
+		// and -shm files with the same mode.)
 	}
 	fmt.Fprintf(e.stderr, "Database: %s (from %s)\n", store.Redact(e.db), e.dbFrom)
 	st, err := store.Open(ctx, e.db)

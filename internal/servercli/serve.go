@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -23,9 +25,8 @@ const DefaultListen = "127.0.0.1:8443"
 
 func (e *env) serveCommand() *cobra.Command {
 	var (
-		listen, tlsCert, tlsKey, publicURL string
-		retentionDays                      int
-		staleAfter                         time.Duration
+		o              serveOptions
+		trustedProxies string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -38,29 +39,59 @@ committed before the process exits.
 The schema is migrated at start. Records older than --retention-days are
 deleted by a background job. Give --tls-cert and --tls-key to serve HTTPS
 directly; behind a TLS proxy, set --public-url https://… so the dashboard's
-cookies are marked Secure. Plain http is meant for loopback only.`,
+cookies are marked Secure. Plain http is meant for loopback only: on any
+other address serve refuses it unless --insecure-http is given (then it
+warns at start).
+
+/metrics is not on the main address unless --metrics-token-file names a
+file holding a token that scrapers send as "Authorization: Bearer TOKEN";
+--metrics-listen serves it on an address of its own (a monitoring network
+or loopback). Behind a reverse proxy, list it in --trusted-proxies so the
+dashboard's sign-in limits count the client's address from
+X-Forwarded-For instead of the proxy's.`,
 		Example: `  sessionguard-server serve
   sessionguard-server serve --listen :8443 --tls-cert /etc/sessionguard-server/cert.pem --tls-key /etc/sessionguard-server/key.pem
-  SESSIONGUARD_SERVER_DB=postgres://sg:…@db/sessionguard sessionguard-server serve --listen 10.0.0.5:8080 --public-url https://sg.example.org`,
+  SESSIONGUARD_SERVER_DB=postgres://sg:…@db/sessionguard sessionguard-server serve --listen 127.0.0.1:8080 --public-url https://sg.example.org --trusted-proxies 127.0.0.1 --metrics-listen 10.0.9.5:9464`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if retentionDays < 1 {
+			if o.retentionDays < 1 {
 				return errors.New("--retention-days must be at least 1")
 			}
-			if publicURL != "" && !strings.HasPrefix(publicURL, "https://") && !strings.HasPrefix(publicURL, "http://") {
-				return fmt.Errorf("--public-url %q must start with https:// (or http:// for a loopback test)", publicURL)
+			if o.publicURL != "" && !strings.HasPrefix(o.publicURL, "https://") && !strings.HasPrefix(o.publicURL, "http://") {
+				return fmt.Errorf("--public-url %q must start with https:// (or http:// for a loopback test)", o.publicURL)
 			}
-			return e.serve(cmd.Context(), serveOptions{listen: listen, tlsCert: tlsCert, tlsKey: tlsKey,
-				publicURL: publicURL, retentionDays: retentionDays, staleAfter: staleAfter})
+			if o.tlsCert == "" && !server.Loopback(o.listen) && !o.insecureHTTP {
+				return fmt.Errorf("--listen %s is not a loopback address and no --tls-cert is given: admins' passwords, "+
+					"device tokens and reports would cross the network in plain text. Give --tls-cert and --tls-key, or listen on "+
+					"127.0.0.1 behind a TLS proxy, or (on a network you trust) add --insecure-http", o.listen)
+			}
+			var err error
+			if o.trustedProxies, err = web.ParseTrustedProxies(trustedProxies); err != nil {
+				return fmt.Errorf("--trusted-proxies: %w", err)
+			}
+			if o.metricsTokenFile != "" {
+				b, err := os.ReadFile(o.metricsTokenFile)
+				if err != nil {
+					return fmt.Errorf("--metrics-token-file: %w", err)
+				}
+				if o.metricsToken = strings.TrimSpace(string(b)); len(o.metricsToken) < 16 {
+					return errors.New("--metrics-token-file: the token must be at least 16 characters")
+				}
+			}
+			return e.serve(cmd.Context(), o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&listen, "listen", DefaultListen, "address to listen on, host:port (\":8443\" for every interface)")
-	f.StringVar(&tlsCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS (with --tls-key)")
-	f.StringVar(&tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
-	f.StringVar(&publicURL, "public-url", "", "the URL agents and admins use, when a proxy terminates TLS (https:// marks cookies Secure)")
-	f.IntVar(&retentionDays, "retention-days", 90, "delete reports, results and session records older than this many days")
-	f.DurationVar(&staleAfter, "stale-after", server.DefaultStaleAfter, "a device without a report for this long counts as stale")
+	f.StringVar(&o.listen, "listen", DefaultListen, "address to listen on, host:port (\":8443\" for every interface)")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS (with --tls-key)")
+	f.StringVar(&o.tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
+	f.StringVar(&o.publicURL, "public-url", "", "the URL agents and admins use, when a proxy terminates TLS (https:// marks cookies Secure)")
+	f.IntVar(&o.retentionDays, "retention-days", 90, "delete reports, results and session records older than this many days (by the server's receive time)")
+	f.DurationVar(&o.staleAfter, "stale-after", server.DefaultStaleAfter, "a device without a report for this long counts as stale")
+	f.BoolVar(&o.insecureHTTP, "insecure-http", false, "allow plain http on an address that is not loopback (warns at start)")
+	f.StringVar(&o.metricsListen, "metrics-listen", "", "serve /metrics on this address of its own, host:port (plain http: a monitoring network or loopback)")
+	f.StringVar(&o.metricsTokenFile, "metrics-token-file", "", "file holding a token (16+ characters): /metrics on the main address for requests with Authorization: Bearer TOKEN")
+	f.StringVar(&trustedProxies, "trusted-proxies", "", "reverse proxies (addresses or CIDR prefixes, comma-separated) whose X-Forwarded-For names the client for the sign-in limits")
 	return cmd
 }
 
@@ -68,6 +99,10 @@ type serveOptions struct {
 	listen, tlsCert, tlsKey, publicURL string
 	retentionDays                      int
 	staleAfter                         time.Duration
+	insecureHTTP                       bool
+	metricsListen, metricsTokenFile    string
+	metricsToken                       string
+	trustedProxies                     []netip.Prefix
 }
 
 func (e *env) serve(ctx context.Context, o serveOptions) error {
@@ -78,7 +113,8 @@ func (e *env) serve(ctx context.Context, o serveOptions) error {
 	}
 	defer st.Close()
 	srv, err := server.New(server.Config{Store: st, Logger: log, TLSCert: o.tlsCert, TLSKey: o.tlsKey,
-		SecureCookies: o.tlsCert != "" || strings.HasPrefix(o.publicURL, "https://"), StaleAfter: o.staleAfter})
+		SecureCookies: o.tlsCert != "" || strings.HasPrefix(o.publicURL, "https://"), StaleAfter: o.staleAfter,
+		MetricsToken: o.metricsToken, TrustedProxies: o.trustedProxies})
 	if err != nil {
 		return err
 	}
@@ -86,6 +122,19 @@ func (e *env) serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		srv.Close()
 		return fmt.Errorf("listening on %s: %w (is another server running? choose another --listen)", o.listen, err)
+	}
+	var metricsLn net.Listener
+	if o.metricsListen != "" {
+		if metricsLn, err = net.Listen("tcp", o.metricsListen); err != nil {
+			ln.Close()
+			srv.Close()
+			return fmt.Errorf("listening on --metrics-listen %s: %w", o.metricsListen, err)
+		}
+		log.Info("serving_metrics", "metrics_at", "http://"+metricsLn.Addr().String()+"/metrics")
+	}
+	if o.tlsCert == "" && !server.Loopback(o.listen) {
+		log.Warn("plain_http_on_the_network", "addr", ln.Addr().String(),
+			"why", "--insecure-http: passwords, device tokens and reports cross the network unencrypted; use --tls-cert or a TLS proxy")
 	}
 	url := srv.URL(ln.Addr())
 	if o.publicURL != "" {
@@ -110,6 +159,9 @@ func (e *env) serve(ctx context.Context, o serveOptions) error {
 	runJob("snapshot", func(ctx context.Context) error {
 		return web.RunSnapshots(ctx, st, o.staleAfter, time.Now)
 	})
+	if metricsLn != nil {
+		runJob("metrics", func(ctx context.Context) error { return srv.ServeMetrics(ctx, metricsLn) })
+	}
 	err = srv.Serve(ctx, ln)
 	stopJobs()
 	jobs.Wait()

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -93,9 +96,17 @@ func TestServeFlags(t *testing.T) {
 		{"serve", "--tls-cert", "x.pem"},
 		{"serve", "--public-url", "ftp://x"},
 		{"serve", "--listen", "256.0.0.1:99999"},
+		{"serve", "--trusted-proxies", "10.0.0.0/40"},
+		{"serve", "--metrics-token-file", "/nonexistent"},
 	} {
 		if code, _, errOut := run(t, dsn, args...); code != ExitError || errOut == "" {
 			t.Errorf("%v: exit %d, stderr %q; want a clear error", args, code, errOut)
+		}
+	}
+	// Plain http on the network needs --insecure-http (item 12).
+	for _, listen := range []string{":0", "0.0.0.0:0", "[::]:0", "192.0.2.1:0"} {
+		if code, _, errOut := run(t, dsn, "serve", "--listen", listen); code != ExitError || !strings.Contains(errOut, "--insecure-http") {
+			t.Errorf("serve --listen %s without TLS: exit %d, stderr %q; want a refusal naming --insecure-http", listen, code, errOut)
 		}
 	}
 	// The same flags from the environment.
@@ -118,7 +129,7 @@ func TestServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- e.serve(ctx, serveOptions{listen: "127.0.0.1:0", retentionDays: 90, staleAfter: time.Hour})
+		done <- e.serve(ctx, serveOptions{listen: "127.0.0.1:0", retentionDays: 90, staleAfter: time.Hour, metricsListen: "127.0.0.1:0"})
 	}()
 	addr := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
 	var base string
@@ -155,7 +166,33 @@ func TestServe(t *testing.T) {
 	if code, body := post(report.PathReports, er.Token, storetest.CheckRun(time.Now(), true)); code != 200 {
 		t.Fatalf("report: %d %s", code, body)
 	}
+	// The database and SQLite's -wal and -shm files are the owner's alone
+	// (item 12), whatever the umask.
+	if runtime.GOOS != "windows" {
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Errorf("%s: %v", filepath.Base(p), err)
+			} else if fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s has mode %v, want 0600", filepath.Base(p), fi.Mode())
+			}
+		}
+	}
+	// /metrics is not on the main address (item 12), only on its own.
 	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/metrics on the main address: %d, want 404", resp.StatusCode)
+	}
+	m := regexp.MustCompile(`metrics_at=(http://127\.0\.0\.1:\d+/metrics)`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("no metrics address in the log: %s", stderr.String())
+	}
+	resp, err = http.Get(m[1])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,4 +220,39 @@ func TestServe(t *testing.T) {
 	if !strings.Contains(stderr.String(), "msg=stopped") {
 		t.Errorf("no clean stop in the log: %s", stderr.String())
 	}
+}
+
+// Item 9: enroll-secret create --uses N --expires D makes a secret that
+// enrols N devices within D and no more.
+func TestEnrollSecretLimits(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "sg.db")
+	code, secret, errOut := run(t, dsn, "enroll-secret", "create", "--uses", "2", "--expires", "7d")
+	if code != 0 {
+		t.Fatalf("create: %d %s", code, errOut)
+	}
+	st := openForTest(t, dsn)
+	for i, want := range []bool{true, true, false} {
+		_, _, err := st.EnrollDevice(t.Context(), strings.TrimSpace(secret), fmt.Sprintf("pc-%d", i), storetest.Agent)
+		if (err == nil) != want {
+			t.Errorf("enrolment %d: %v, want success %v", i+1, err, want)
+		}
+	}
+	st.Close()
+	if _, list, _ := run(t, dsn, "enroll-secret", "list"); !strings.Contains(list, "2 of 2") || !strings.Contains(list, "used up") {
+		t.Errorf("list: %q", list)
+	}
+	for _, args := range [][]string{{"--uses", "-1"}, {"--expires", "soon"}, {"--expires", "0d"}, {"--expires", "-3h"}} {
+		if code, _, errOut := run(t, dsn, append([]string{"enroll-secret", "create"}, args...)...); code != ExitError || errOut == "" {
+			t.Errorf("create %v: %d %q, want a clear error", args, code, errOut)
+		}
+	}
+}
+
+func openForTest(t *testing.T, dsn string) store.Store {
+	t.Helper()
+	st, err := store.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
 	"strconv"
@@ -96,6 +97,8 @@ type Options struct {
 	PolicyCacheTTL time.Duration
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// Quota bounds what one device may send (see quota.go).
+	Quota QuotaOptions
 }
 
 // API serves /api/v1/. Create it with New and Close it after the HTTP
@@ -113,6 +116,7 @@ type API struct {
 	policies *policyCache
 	applied  *appliedRecorder
 	now      func() time.Time
+	quotas   *quotas
 }
 
 // New returns the API over st and starts its group-commit writers.
@@ -156,6 +160,7 @@ func New(st store.Store, o Options) (*API, error) {
 		policies: newPolicyCache(st, o.PolicyCacheTTL, o.Now),
 		applied:  startAppliedRecorder(st, o.Logger),
 		now:      o.Now,
+		quotas:   newQuotas(o.Quota, o.Now),
 	}
 	a.writer = startWriter(st, o.Writers, o.BatchSize, DefaultQueue, o.Logger, m)
 	a.mux.HandleFunc(report.PathEnroll, a.endpoint("enroll", http.MethodPost, a.enroll))
@@ -238,6 +243,8 @@ func labelFor(status int) string {
 		return "invalid"
 	case http.StatusServiceUnavailable:
 		return "unavailable"
+	case http.StatusTooManyRequests:
+		return "over_quota"
 	default:
 		if status >= 500 {
 			return "error"
@@ -353,7 +360,7 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) outcome {
 	id, token, err := a.st.EnrollDevice(r.Context(), req.Secret, strings.TrimSpace(req.DeviceName), req.Agent)
 	switch {
 	case errors.Is(err, store.ErrInvalidSecret):
-		return refuse(http.StatusUnauthorized, "the enrol secret is unknown or was revoked; ask your administrator for a new one")
+		return refuse(http.StatusUnauthorized, "the enrol secret is unknown, revoked, expired or used up; ask your administrator for a new one")
 	case errors.Is(err, store.ErrInvalid):
 		return refuse(http.StatusUnprocessableEntity, err.Error())
 	case err != nil:
@@ -362,6 +369,14 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) outcome {
 	}
 	a.log.Info("device_enrolled", "device_id", id)
 	return outcome{status: http.StatusCreated, label: "enrolled", body: report.EnrollResponse{DeviceID: id, Token: token}}
+}
+
+// overQuota is the 429 a device over its quota gets, with the whole
+// seconds until it may send again.
+func overQuota(wait time.Duration, why string) outcome {
+	o := refuse(http.StatusTooManyRequests, why+"; nothing was stored: send it again after Retry-After seconds")
+	o.header = http.Header{"Retry-After": {strconv.Itoa(int(math.Ceil(wait.Seconds())))}}
+	return o
 }
 
 func (a *API) reports(w http.ResponseWriter, r *http.Request) outcome {
@@ -382,6 +397,11 @@ func (a *API) ingest(w http.ResponseWriter, r *http.Request, kind string) outcom
 	if bad != nil {
 		return *bad
 	}
+	// The device's quota: one request and its body's bytes (see quota.go;
+	// the body is bounded by MaxBody before this).
+	if wait := a.quotas.take(p.DeviceID, 1, int64(len(body))); wait > 0 {
+		return overQuota(wait, "this device sent more reports or data than its quota allows")
+	}
 	env, err := DecodeEnvelope(body, kind)
 	if errors.Is(err, report.ErrInvalid) {
 		return refuse(http.StatusUnprocessableEntity, err.Error())
@@ -392,12 +412,8 @@ func (a *API) ingest(w http.ResponseWriter, r *http.Request, kind string) outcom
 	if o := a.screenSession(r.Context(), p.TeamID, env.Session); o != nil {
 		return *o
 	}
-	var dup bool
-	if kind == report.KindCheckRun {
-		dup, err = a.writer.save(r.Context(), store.DeviceReport{DeviceID: p.DeviceID, Envelope: env})
-	} else {
-		dup, err = a.st.SaveSession(r.Context(), p.DeviceID, env)
-	}
+	// Check runs and session records share the group commit.
+	dup, err := a.writer.save(r.Context(), store.DeviceReport{DeviceID: p.DeviceID, Envelope: env})
 	switch {
 	case errors.Is(err, errClosed):
 		o := refuse(http.StatusServiceUnavailable, "the server is shutting down; try again")

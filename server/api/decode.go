@@ -43,7 +43,33 @@ func decodeStrict(body []byte, v any) error {
 	if err := jsonv2.Unmarshal(body, v, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return fmt.Errorf("malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
+	// A NUL cannot be stored in PostgreSQL text, and its \u0000 escape
+	// in JSON cannot be cast to jsonb (every query of the check_results
+	// view would fail): refused as malformed anywhere in the body, facts
+	// included.
+	if escapesNUL(body) {
+		return errors.New("malformed JSON: a string holds a NUL character (\\u0000)")
+	}
 	return nil
+}
+
+// escapesNUL reports whether valid JSON holds the escape \u0000 (a raw
+// NUL byte is not valid JSON at all). Backslashes occur only in strings,
+// each starting an escape, so walking them pairwise is exact.
+func escapesNUL(body []byte) bool {
+	if !bytes.Contains(body, []byte(`\u0000`)) {
+		return false // the usual case, found at memchr speed
+	}
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' || i+1 >= len(body) {
+			continue
+		}
+		if body[i+1] == 'u' && i+6 <= len(body) && string(body[i+2:i+6]) == "0000" {
+			return true
+		}
+		i++ // skip the escaped character (\\ included)
+	}
+	return false
 }
 
 // checkLimits bounds what the schema leaves open, so one device cannot

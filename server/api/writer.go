@@ -6,13 +6,15 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
 // errClosed: the writer stopped (the server is shutting down).
 var errClosed = errors.New("ingest writer closed")
 
-// writer is the group commit: request handlers enqueue reports and wait;
+// writer is the group commit: request handlers enqueue reports (check runs
+// and session records alike) and wait;
 // each writer goroutine takes whatever is queued (up to the batch size)
 // and stores it with one transaction; the syncer then makes the commits
 // durable (store.SyncReports, one flush for every commit made while the
@@ -156,10 +158,18 @@ func (w *writer) commit(batch []*pending) {
 		if len(batch) == 1 {
 			s.err = err
 		} else {
-			s.duplicate, s.err = w.st.SaveReport(ctx, p.rep.DeviceID, p.rep.Envelope)
+			s.duplicate, s.err = w.saveOne(ctx, p.rep)
 		}
 		p.result <- s
 	}
+}
+
+// saveOne stores one envelope durably, outside the group commit.
+func (w *writer) saveOne(ctx context.Context, rep store.DeviceReport) (bool, error) {
+	if rep.Envelope.Kind == report.KindSession {
+		return w.st.SaveSession(ctx, rep.DeviceID, rep.Envelope)
+	}
+	return w.st.SaveReport(ctx, rep.DeviceID, rep.Envelope)
 }
 
 // syncLoop flushes committed batches to disk and answers their requests:

@@ -2,7 +2,8 @@
 // job that deletes records older than the configured period.
 //
 // A purge ([PurgeOnce]) deletes check runs with their results, and session
-// records, older than Days (default 90), in bounded batches: each batch is
+// records, received by the server more than Days ago (default 90; the
+// server's receive time, never an agent's clock), in bounded batches: each batch is
 // its own short transaction (on SQLite the write lock is held for one batch
 // only, and the job pauses between batches so ingest is never starved).
 // Progress is recorded in the database in the same transaction as each

@@ -3,6 +3,7 @@ package privacy_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,7 +55,9 @@ func seed(t testing.TB, st store.Store, deviceID string, last time.Time, runs, c
 		}
 		batch = batch[:0]
 	}
-	for i := range runs {
+	// Oldest first, as an agent's spool sends them: the run received last
+	// is the device's latest.
+	for i := runs - 1; i >= 0; i-- {
 		batch = append(batch, store.DeviceReport{DeviceID: deviceID, Envelope: storetest.CheckRun(last.Add(-time.Duration(i)*24*time.Hour), true, results...)})
 		if len(batch) == cap(batch) {
 			flush()
@@ -65,6 +68,14 @@ func seed(t testing.TB, st store.Store, deviceID string, last time.Time, runs, c
 		rec := report.SessionRecord{ID: report.NewID(), SessionID: report.NewID(), Event: report.SessionStart,
 			At: last.Add(-time.Duration(i) * 24 * time.Hour), Label: "C-1"}
 		if _, err := st.SaveSession(ctx, deviceID, report.NewSession(storetest.Agent, rec)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Retention goes by the server's receive time: these records were
+	// received when they were made.
+	db := st.(interface{ DB() *sql.DB }).DB()
+	for _, q := range []string{`UPDATE check_runs SET received_at = started_at`, `UPDATE sessions SET received_at = at`} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
+
+	"github.com/sessionguard/sessionguard/report"
 )
 
 // MigrateTo brings s's schema up to version only, for tests of how a later
@@ -25,4 +27,12 @@ func MigrateTo(ctx context.Context, s Store, version int64) error {
 	}
 	_, err = p.UpTo(ctx, version)
 	return err
+}
+
+// EncodeRun is what a check run stores beyond its envelope's fields (the
+// results column and the device's statuses), for tests that write runs
+// at an older schema version.
+var EncodeRun = func(rs []report.CheckResult) (results, statuses string, err error) {
+	results, err = encodeResults(rs)
+	return results, encodeStatuses(rs), err
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/sessionguard/sessionguard/report"
 )
@@ -36,6 +39,9 @@ import (
 const rowsPerStatement = 1000
 
 func (s *sqlStore) SaveReport(ctx context.Context, deviceID string, env report.Envelope) (bool, error) {
+	if env.Kind != report.KindCheckRun {
+		return false, fmt.Errorf("%w: SaveReport takes a %s envelope, not %q", ErrInvalid, report.KindCheckRun, env.Kind)
+	}
 	dups, err := s.SaveReports(ctx, []DeviceReport{{DeviceID: deviceID, Envelope: env}})
 	if err != nil {
 		return false, err
@@ -54,11 +60,55 @@ func (s *sqlStore) SaveReports(ctx context.Context, batch []DeviceReport) ([]boo
 	return dups, nil
 }
 
+// Clocks (issue 16, item 10): an agent's clock is not trusted. Every
+// record carries the server's receive time, which orders a device's runs
+// (the latest is the one received last: an agent's reporter sends its
+// spool oldest first, one at a time) and drives retention. A check run's
+// start the agent dates in the server's future is stored as the receive
+// time (a run cannot have happened after it arrived, and the device's state
+// must not freeze on it); a session record keeps the time the agent gave,
+// as the audit trail says what the agent recorded, and the dashboard flags
+// it ("Device clock wrong") by comparing it with the receive time. How far
+// ahead the agent was is kept on the device (devices.clock_ahead_ms, see
+// Device.ClockSkewed).
+
+// agentAhead is how far ahead of received the agent dated env: its
+// creation or the run's start or the session event, whichever is latest.
+func agentAhead(env report.Envelope, received time.Time) time.Duration {
+	t := env.CreatedAt
+	if run := env.CheckRun; run != nil && run.StartedAt.After(t) {
+		t = run.StartedAt
+	}
+	if rec := env.Session; rec != nil && rec.At.After(t) {
+		t = rec.At
+	}
+	return max(t.Sub(received), 0)
+}
+
+// notAfter is t, or received when t is later (or zero).
+func notAfter(t, received time.Time) time.Time {
+	if t.IsZero() || t.After(received) {
+		return received
+	}
+	return t
+}
+
+// scopedID is the stored id of an envelope whose id another device's
+// record holds already (report ids are scoped per device): the device id,
+// a slash, the envelope id. Agents' ids are 32 hex digits, so no envelope
+// can take this form.
+func scopedID(deviceID, envID string) string { return deviceID + "/" + envID }
+
 func (s *sqlStore) SaveReportsUnsynced(ctx context.Context, batch []DeviceReport) ([]bool, error) {
+	sessions := 0
 	for _, r := range batch {
 		env := r.Envelope
-		if env.Kind != report.KindCheckRun || env.CheckRun == nil {
-			return nil, fmt.Errorf("%w: SaveReport takes a %s envelope, not %q", ErrInvalid, report.KindCheckRun, env.Kind)
+		switch {
+		case env.Kind == report.KindCheckRun && env.CheckRun != nil:
+		case env.Kind == report.KindSession && env.Session != nil:
+			sessions++
+		default:
+			return nil, fmt.Errorf("%w: a %s or %s envelope is stored, not %q", ErrInvalid, report.KindCheckRun, report.KindSession, env.Kind)
 		}
 		if env.ID == "" {
 			return nil, fmt.Errorf("%w: envelope has no id", ErrInvalid)
@@ -68,9 +118,22 @@ func (s *sqlStore) SaveReportsUnsynced(ctx context.Context, batch []DeviceReport
 	if len(batch) == 0 {
 		return dups, nil
 	}
-	received := toMicros(now())
-	rows := make([]runRow, len(batch))
-	for i, r := range batch {
+	receivedAt := now()
+	received := toMicros(receivedAt)
+	// Check runs (the hot path) and session records are stored apart;
+	// runs keep batch order, so a device's later run in the batch wins.
+	runs, runIdx := batch, []int(nil)
+	if sessions > 0 {
+		runs = make([]DeviceReport, 0, len(batch)-sessions)
+		for i, r := range batch {
+			if r.Envelope.Kind == report.KindCheckRun {
+				runs = append(runs, r)
+				runIdx = append(runIdx, i)
+			}
+		}
+	}
+	rows := make([]runRow, len(runs))
+	for i, r := range runs {
 		run := r.Envelope.CheckRun
 		at := run.StartedAt
 		if at.IsZero() {
@@ -80,7 +143,8 @@ func (s *sqlStore) SaveReportsUnsynced(ctx context.Context, batch []DeviceReport
 		if err != nil {
 			return nil, err
 		}
-		rows[i] = runRow{started: toMicros(at), results: results, statuses: encodeStatuses(run.Results)}
+		rows[i] = runRow{id: r.Envelope.ID, started: toMicros(notAfter(at, receivedAt)), results: results, statuses: encodeStatuses(run.Results),
+			aheadMS: agentAhead(r.Envelope, receivedAt).Milliseconds()}
 	}
 
 	tx, done, err := s.ingestTx(ctx)
@@ -89,18 +153,99 @@ func (s *sqlStore) SaveReportsUnsynced(ctx context.Context, batch []DeviceReport
 	}
 	defer done()
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
-	if s.d.name == "sqlite" {
-		err = s.saveReportsByRow(ctx, tx, batch, rows, received, dups)
-	} else {
-		err = s.saveReportsMultiRow(ctx, tx, batch, rows, received, dups)
+	runDups := dups
+	if sessions > 0 {
+		runDups = make([]bool, len(runs))
 	}
-	if err != nil {
-		return nil, err
+	if len(runs) > 0 {
+		if s.d.name == "sqlite" {
+			err = s.saveReportsByRow(ctx, tx, runs, rows, received, runDups)
+		} else {
+			err = s.saveReportsMultiRow(ctx, tx, runs, rows, received, runDups)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if sessions > 0 {
+		for k, i := range runIdx {
+			dups[i] = runDups[k]
+		}
+		for i, r := range batch {
+			if r.Envelope.Kind != report.KindSession {
+				continue
+			}
+			if dups[i], err = s.saveSession(ctx, tx, r.DeviceID, r.Envelope, receivedAt); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("saving reports: %w", err)
 	}
 	return dups, nil
+}
+
+// saveSession stores one session record in tx.
+func (s *sqlStore) saveSession(ctx context.Context, tx *sql.Tx, deviceID string, env report.Envelope, receivedAt time.Time) (bool, error) {
+	rec := env.Session
+	notPassing := rec.NotPassing
+	if notPassing == nil {
+		notPassing = []string{}
+	}
+	np, err := json.Marshal(notPassing)
+	if err != nil {
+		return false, fmt.Errorf("saving session: %w", err)
+	}
+	var overrideReason, overrideChecks, cookies any
+	if rec.Override != nil {
+		oc, err := json.Marshal(rec.Override.Checks)
+		if err != nil {
+			return false, fmt.Errorf("saving session: %w", err)
+		}
+		overrideReason, overrideChecks = rec.Override.Reason, string(oc)
+	}
+	if rec.Cookies != nil {
+		c, err := json.Marshal(rec.Cookies)
+		if err != nil {
+			return false, fmt.Errorf("saving session: %w", err)
+		}
+		cookies = string(c)
+	}
+	received := toMicros(receivedAt)
+	ins, err := s.stmt(ctx, tx, s.q(`INSERT INTO sessions (id, device_id, session_id, event, at, received_at, label, ready, not_passing, override_reason, override_checks, cookies)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`))
+	if err != nil {
+		return false, fmt.Errorf("saving session: %w", err)
+	}
+	insert := func(id string) (bool, error) {
+		res, err := ins.ExecContext(ctx, id, deviceID, rec.SessionID, rec.Event, toMicros(rec.At), received,
+			rec.Label, rec.Ready, string(np), overrideReason, overrideChecks, cookies)
+		if err != nil {
+			return false, fmt.Errorf("saving session: %w", err)
+		}
+		n, err := res.RowsAffected()
+		return n == 1, err
+	}
+	stored, err := insert(env.ID)
+	if err == nil && !stored {
+		// Taken: by this device (a resend) or by another one.
+		var owner string
+		if err = tx.QueryRowContext(ctx, s.q(`SELECT device_id FROM sessions WHERE id = ?`), env.ID).Scan(&owner); err == nil && owner != deviceID {
+			stored, err = insert(scopedID(deviceID, env.ID))
+		}
+	}
+	if err != nil {
+		return false, fmt.Errorf("saving session: %w", err)
+	}
+	if !stored {
+		return true, nil
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE devices SET last_seen_at = ?, clock_ahead_ms = ? WHERE id = ?`),
+		received, agentAhead(env, receivedAt).Milliseconds(), deviceID); err != nil {
+		return false, fmt.Errorf("saving session: %w", err)
+	}
+	return false, nil
 }
 
 // ingestTx begins an ingest transaction; call done after it ended.
@@ -188,9 +333,11 @@ func (s *sqlStore) SyncReports(ctx context.Context) error {
 
 // runRow is what a report stores beyond its envelope's fields.
 type runRow struct {
-	started  int64  // the run's start, Unix µs
+	id       string // check_runs.id: the envelope's, or scopedID
+	started  int64  // the run's start, Unix µs (never after its receipt)
 	results  string // check_runs.results
 	statuses string // devices.latest_statuses
+	aheadMS  int64  // devices.clock_ahead_ms
 }
 
 // saveReportsByRow stores the batch with prepared single-row statements.
@@ -200,30 +347,43 @@ func (s *sqlStore) saveReportsByRow(ctx context.Context, tx *sql.Tx, batch []Dev
 	if err != nil {
 		return fmt.Errorf("saving reports: %w", err)
 	}
+	// The run received last is the device's latest.
 	updDevice, err := s.stmt(ctx, tx, s.q(`UPDATE devices SET last_seen_at = ?, agent_version = ?, os = ?, os_version = ?, arch = ?,
-		latest_run_id = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_run_id END,
-		latest_ready = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_ready END,
-		latest_statuses = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_statuses END,
-		latest_run_at = CASE WHEN latest_run_at IS NULL OR latest_run_at <= ? THEN ? ELSE latest_run_at END
+		latest_run_id = ?, latest_ready = ?, latest_statuses = ?, latest_run_at = ?, clock_ahead_ms = ?
 		WHERE id = ?`))
 	if err != nil {
 		return fmt.Errorf("saving reports: %w", err)
 	}
+	insert := func(r DeviceReport, row runRow, id string) (bool, error) {
+		env, run := r.Envelope, r.Envelope.CheckRun
+		res, err := insRun.ExecContext(ctx, id, r.DeviceID, row.started, received, run.DurationMS, run.Ready, env.Agent.Version, row.results)
+		if err != nil {
+			return false, err
+		}
+		n, err := res.RowsAffected()
+		return n == 1, err
+	}
 	for i, r := range batch {
 		env, run, row := r.Envelope, r.Envelope.CheckRun, rows[i]
-		res, err := insRun.ExecContext(ctx, env.ID, r.DeviceID, row.started, received, run.DurationMS, run.Ready, env.Agent.Version, row.results)
+		stored, err := insert(r, row, row.id)
+		if err == nil && !stored {
+			// Taken: by this device (a resend) or by another one.
+			var owner string
+			if err = tx.QueryRowContext(ctx, s.q(`SELECT device_id FROM check_runs WHERE id = ?`), row.id).Scan(&owner); err == nil && owner != r.DeviceID {
+				row.id = scopedID(r.DeviceID, env.ID)
+				stored, err = insert(r, row, row.id)
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("saving report: %w", err)
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("saving report: %w", err)
-		} else if n == 0 {
+		if !stored {
 			dups[i] = true
 			continue
 		}
 		h := env.Agent.Host
 		if _, err := updDevice.ExecContext(ctx, received, env.Agent.Version, h.OS, h.OSVersion, h.Arch,
-			row.started, env.ID, row.started, run.Ready, row.started, row.statuses, row.started, row.started, r.DeviceID); err != nil {
+			row.id, run.Ready, row.statuses, received, row.aheadMS, r.DeviceID); err != nil {
 			return fmt.Errorf("saving report: %w", err)
 		}
 	}
@@ -232,65 +392,83 @@ func (s *sqlStore) saveReportsByRow(ctx context.Context, tx *sql.Tx, batch []Dev
 
 // saveReportsMultiRow stores the batch with multi-row statements.
 func (s *sqlStore) saveReportsMultiRow(ctx context.Context, tx *sql.Tx, batch []DeviceReport, rows []runRow, received int64, dups []bool) error {
-
-	// Runs. The same id twice in one batch: the first is new, the second a
-	// duplicate, as if they had come one after the other.
-	inserted := make(map[string]bool, len(batch))
-	for lo := 0; lo < len(batch); lo += rowsPerStatement {
-		chunk := batch[lo:min(lo+rowsPerStatement, len(batch))]
-		args := make([]any, 0, len(chunk)*8)
-		for i, r := range chunk {
-			env := r.Envelope
-			args = append(args, env.ID, r.DeviceID, rows[lo+i].started, received, env.CheckRun.DurationMS, env.CheckRun.Ready, env.Agent.Version, rows[lo+i].results)
+	// Runs. The same id twice in one batch from one device: the first is
+	// new, the second a duplicate, as if they had come one after the other.
+	all := make([]int, len(batch))
+	for i := range all {
+		all[i] = i
+	}
+	inserted, err := s.insertRuns(ctx, tx, batch, rows, received, all)
+	if err != nil {
+		return err
+	}
+	fresh := make([]int, 0, len(batch))
+	var taken []int
+	for i := range batch {
+		if inserted[rows[i].id] {
+			fresh = append(fresh, i)
+			delete(inserted, rows[i].id) // a second copy is a duplicate (or another device's: below)
+		} else {
+			taken = append(taken, i)
 		}
-		ret, err := tx.QueryContext(ctx, s.q(`INSERT INTO check_runs (id, device_id, started_at, received_at, duration_ms, ready, agent_version, results) VALUES `+
-			valueRows(len(chunk), 8)+` ON CONFLICT (id) DO NOTHING RETURNING id`), args...)
+	}
+	// Ids taken already: a resend by the same device is a duplicate; an id
+	// another device holds is stored under this device's scoped id.
+	if len(taken) > 0 {
+		ids := make([]any, len(taken))
+		for k, i := range taken {
+			ids[k] = rows[i].id
+		}
+		owners := make(map[string]string, len(taken))
+		err := queryEach(ctx, tx, s.q(`SELECT id, device_id FROM check_runs WHERE id IN (`+placeholders(len(ids))+`)`), ids, func(r *sql.Rows) error {
+			var id, owner string
+			err := r.Scan(&id, &owner)
+			owners[id] = owner
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("saving reports: %w", err)
 		}
-		for ret.Next() {
-			var id string
-			if err := ret.Scan(&id); err != nil {
-				ret.Close()
-				return fmt.Errorf("saving reports: %w", err)
+		var foreign []int
+		for _, i := range taken {
+			if owners[rows[i].id] != batch[i].DeviceID {
+				rows[i].id = scopedID(batch[i].DeviceID, batch[i].Envelope.ID)
+				foreign = append(foreign, i)
+			} else {
+				dups[i] = true
 			}
-			inserted[id] = true
 		}
-		if err := ret.Close(); err != nil {
-			return fmt.Errorf("saving reports: %w", err)
-		}
-		if err := ret.Err(); err != nil {
-			return fmt.Errorf("saving reports: %w", err)
-		}
-	}
-	fresh := make([]int, 0, len(batch))
-	for i, r := range batch {
-		if inserted[r.Envelope.ID] {
-			fresh = append(fresh, i)
-			delete(inserted, r.Envelope.ID) // a second copy is a duplicate
-		} else {
-			dups[i] = true
+		if len(foreign) > 0 {
+			again, err := s.insertRuns(ctx, tx, batch, rows, received, foreign)
+			if err != nil {
+				return err
+			}
+			for _, i := range foreign {
+				if again[rows[i].id] {
+					fresh = append(fresh, i)
+					delete(again, rows[i].id)
+				} else {
+					dups[i] = true
+				}
+			}
+			slices.Sort(fresh)
 		}
 	}
 	if len(fresh) == 0 {
 		return nil
 	}
 
-	// Devices: seen now; each one's newest new run (by start time, the
-	// later one in the batch on a tie) becomes its latest unless a newer
-	// one is stored already. SET expressions all read the old row, in both
-	// dialects; VALUES columns are column1… in both.
+	// Devices: seen now; each one's run received last (the later one in
+	// the batch) becomes its latest. VALUES columns are column1… in both
+	// dialects.
 	newest := make(map[string]int, len(fresh))
 	order := make([]string, 0, len(fresh))
 	for _, i := range fresh {
 		id := batch[i].DeviceID
-		j, seen := newest[id]
-		if !seen {
+		if _, seen := newest[id]; !seen {
 			order = append(order, id)
 		}
-		if !seen || rows[i].started >= rows[j].started {
-			newest[id] = i
-		}
+		newest[id] = i
 	}
 	for lo := 0; lo < len(order); lo += rowsPerStatement {
 		chunk := order[lo:min(lo+rowsPerStatement, len(order))]
@@ -299,14 +477,11 @@ func (s *sqlStore) saveReportsMultiRow(ctx context.Context, tx *sql.Tx, batch []
 			i := newest[id]
 			env := batch[i].Envelope
 			h := env.Agent.Host
-			args = append(args, id, received, env.Agent.Version, h.OS, h.OSVersion, h.Arch, rows[i].started, env.ID, env.CheckRun.Ready, rows[i].statuses)
+			args = append(args, id, received, env.Agent.Version, h.OS, h.OSVersion, h.Arch, rows[i].aheadMS, rows[i].id, env.CheckRun.Ready, rows[i].statuses)
 		}
 		var b strings.Builder
 		b.WriteString(`UPDATE devices AS d SET last_seen_at = v.column2, agent_version = v.column3, os = v.column4, os_version = v.column5, arch = v.column6,
-			latest_run_id = CASE WHEN d.latest_run_at IS NULL OR d.latest_run_at <= v.column7 THEN v.column8 ELSE d.latest_run_id END,
-			latest_ready = CASE WHEN d.latest_run_at IS NULL OR d.latest_run_at <= v.column7 THEN v.column9 ELSE d.latest_ready END,
-			latest_statuses = CASE WHEN d.latest_run_at IS NULL OR d.latest_run_at <= v.column7 THEN v.column10 ELSE d.latest_statuses END,
-			latest_run_at = CASE WHEN d.latest_run_at IS NULL OR d.latest_run_at <= v.column7 THEN v.column7 ELSE d.latest_run_at END
+			clock_ahead_ms = v.column7, latest_run_id = v.column8, latest_ready = v.column9, latest_statuses = v.column10, latest_run_at = v.column2
 			FROM (VALUES `)
 		for k := range chunk {
 			if k > 0 {
@@ -321,6 +496,31 @@ func (s *sqlStore) saveReportsMultiRow(ctx context.Context, tx *sql.Tx, batch []
 		}
 	}
 	return nil
+}
+
+// insertRuns inserts the runs batch[idx] under rows[idx].id with
+// multi-row statements and returns the ids inserted (those not taken).
+func (s *sqlStore) insertRuns(ctx context.Context, tx *sql.Tx, batch []DeviceReport, rows []runRow, received int64, idx []int) (map[string]bool, error) {
+	inserted := make(map[string]bool, len(idx))
+	for lo := 0; lo < len(idx); lo += rowsPerStatement {
+		chunk := idx[lo:min(lo+rowsPerStatement, len(idx))]
+		args := make([]any, 0, len(chunk)*8)
+		for _, i := range chunk {
+			env := batch[i].Envelope
+			args = append(args, rows[i].id, batch[i].DeviceID, rows[i].started, received, env.CheckRun.DurationMS, env.CheckRun.Ready, env.Agent.Version, rows[i].results)
+		}
+		err := queryEach(ctx, tx, s.q(`INSERT INTO check_runs (id, device_id, started_at, received_at, duration_ms, ready, agent_version, results) VALUES `+
+			valueRows(len(chunk), 8)+` ON CONFLICT (id) DO NOTHING RETURNING id`), args, func(r *sql.Rows) error {
+			var id string
+			err := r.Scan(&id)
+			inserted[id] = true
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("saving reports: %w", err)
+		}
+	}
+	return inserted, nil
 }
 
 // valueRows returns "(?, ?), (?, ?)" for rows rows of cols parameters.

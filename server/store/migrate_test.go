@@ -48,8 +48,8 @@ func testMigration00005(t *testing.T, s store.Store) {
 			t.Fatalf("%s: %v", query, err)
 		}
 	}
-	team, dev, _ := storetest.Enrolled(t, s, "old")
-	_, other, _ := storetest.Enrolled(t, s, "other")
+	team, dev := enrolAtOldSchema(t, s, "old")
+	_, other := enrolAtOldSchema(t, s, "other")
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	type row struct {
 		check, status string
@@ -157,11 +157,23 @@ func TestMigration00007(t *testing.T) {
 	if err := store.MigrateTo(ctx, s, 6); err != nil {
 		t.Fatal(err)
 	}
-	_, dev, _ := storetest.Enrolled(t, s, "rowid")
+	_, dev := enrolAtOldSchema(t, s, "rowid")
 	older := storetest.CheckRun(time.Now().Add(-time.Hour), true, report.CheckResult{ID: "firewall", Status: checks.Pass})
 	newer := storetest.CheckRun(time.Now(), false, report.CheckResult{ID: "firewall", Status: checks.Fail}, report.CheckResult{ID: "antivirus", Status: checks.Pass})
+	// Stored as the ingest of schema 6 stored them.
+	db6 := s.(interface{ DB() *sql.DB }).DB()
 	for _, env := range []report.Envelope{older, newer} {
-		if _, err := s.SaveReport(ctx, dev, env); err != nil {
+		results, statuses, err := store.EncodeRun(env.CheckRun.Results)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := env.CheckRun.StartedAt.UnixMicro()
+		if _, err := db6.ExecContext(ctx, `INSERT INTO check_runs (id, device_id, started_at, received_at, duration_ms, ready, agent_version, results) VALUES (?, ?, ?, ?, 1, ?, '1.0', ?)`,
+			env.ID, dev, at, at, env.CheckRun.Ready, results); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db6.ExecContext(ctx, `UPDATE devices SET latest_run_id = ?, latest_run_at = ?, latest_ready = ?, latest_statuses = ?, last_seen_at = ? WHERE id = ?`,
+			env.ID, at, env.CheckRun.Ready, statuses, at, dev); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -186,4 +198,32 @@ func TestMigration00007(t *testing.T) {
 	if dup, err := s.SaveReport(ctx, dev, older); err != nil || !dup {
 		t.Errorf("an old report sent again after 00007: duplicate %v, %v", dup, err)
 	}
+}
+
+// enrolAtOldSchema enrols a device the way the schema before migration
+// 00010 allows (today's EnrollDevice counts the secret's uses, a column of
+// 00010).
+func enrolAtOldSchema(t *testing.T, s store.Store, teamName string) (store.Team, string) {
+	t.Helper()
+	team, err := s.CreateTeam(t.Context(), teamName, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := report.NewID()
+	raw := s.(interface {
+		DB() *sql.DB
+		Dialect() string
+	})
+	query := `INSERT INTO devices (id, team_id, name, token_hash, agent_version, os, os_version, arch, enrolled_at, last_seen_at)
+		VALUES (?, ?, 'laptop-1', ?, '1.0', 'linux', '6', 'amd64', ?, ?)`
+	if raw.Dialect() == "postgres" {
+		for i := 1; strings.Contains(query, "?"); i++ {
+			query = strings.Replace(query, "?", fmt.Sprintf("$%d", i), 1)
+		}
+	}
+	now := time.Now().UnixMicro()
+	if _, err := raw.DB().ExecContext(t.Context(), query, dev, team.ID, report.NewID(), now, now); err != nil {
+		t.Fatal(err)
+	}
+	return team, dev
 }

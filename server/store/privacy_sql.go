@@ -609,10 +609,12 @@ func (s *sqlStore) PurgeBatch(ctx context.Context, run RetentionRun, limit int) 
 		// A device's latest run is kept: it is the device's current state
 		// on the dashboard (devices.latest_run_id points at it).
 		var ids []any
-		err = queryEach(ctx, tx, s.q(`SELECT r.id, r.started_at FROM check_runs r
-			WHERE (r.started_at, r.id) > (?, ?) AND r.started_at < ?
+		// By the server's receive time: an agent's clock could otherwise
+		// keep a record for ever (dated 2099) or have it deleted at once.
+		err = queryEach(ctx, tx, s.q(`SELECT r.id, r.received_at FROM check_runs r
+			WHERE (r.received_at, r.id) > (?, ?) AND r.received_at < ?
 			AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = r.device_id AND d.latest_run_id = r.id)
-			ORDER BY r.started_at, r.id LIMIT ?`), []any{afterAt, cursorID.String, before, limit}, func(rows *sql.Rows) error {
+			ORDER BY r.received_at, r.id LIMIT ?`), []any{afterAt, cursorID.String, before, limit}, func(rows *sql.Rows) error {
 			var id string
 			if err := rows.Scan(&id, &afterAt); err != nil {
 				return err
@@ -627,7 +629,7 @@ func (s *sqlStore) PurgeBatch(ctx context.Context, run RetentionRun, limit int) 
 		if c.Runs, c.Results, err = s.deleteRuns(ctx, tx, ids); err != nil {
 			return err
 		}
-		if c.Sessions, err = execCount(ctx, tx, s.q(`DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE at < ? ORDER BY at, id LIMIT ?)`), before, limit); err != nil {
+		if c.Sessions, err = execCount(ctx, tx, s.q(`DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE received_at < ? ORDER BY received_at, id LIMIT ?)`), before, limit); err != nil {
 			return err
 		}
 		if len(ids) > 0 {

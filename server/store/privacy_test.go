@@ -205,6 +205,18 @@ func seedRuns(t testing.TB, s store.Store, deviceID string, last time.Time, n in
 	return ids
 }
 
+// backdateReceipts sets every record's receive time to the time its agent
+// gave it, as if each had been received when it was made.
+func backdateReceipts(t testing.TB, s store.Store) {
+	t.Helper()
+	db := s.(interface{ DB() *sql.DB }).DB()
+	for _, q := range []string{`UPDATE check_runs SET received_at = started_at`, `UPDATE sessions SET received_at = at`} {
+		if _, err := db.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
 // seedSessions stores n session starts for a device, one a day ending at
 // last.
 func seedSessions(t testing.TB, s store.Store, deviceID string, last time.Time, n int) {
@@ -397,6 +409,9 @@ func testRetention(t *testing.T, s store.Store) {
 	// silent: 3 runs, all long ago → the newest is its latest and stays.
 	silentRuns := seedRuns(t, s, silent, now.Add(-200*24*time.Hour), 3, "firewall")
 	seedSessions(t, s, active, now, 95) // days 91..94 before the cutoff
+	// Retention goes by the server's receive time: these records were
+	// received when they were made.
+	backdateReceipts(t, s)
 
 	// A purge with a short lease; a second server is refused while it runs.
 	// (A second, not less: on a loaded 2-core machine 50 ms ran out before

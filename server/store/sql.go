@@ -300,28 +300,51 @@ func (s *sqlStore) SetTeamPolicy(ctx context.Context, teamID string, policy json
 // Enrol secrets.
 
 func (s *sqlStore) CreateEnrollSecret(ctx context.Context, teamID string) (string, string, error) {
+	return s.CreateLimitedEnrollSecret(ctx, teamID, SecretLimits{})
+}
+
+func (s *sqlStore) CreateLimitedEnrollSecret(ctx context.Context, teamID string, limits SecretLimits) (string, string, error) {
+	if limits.MaxUses < 0 {
+		return "", "", fmt.Errorf("%w: a secret's use count cannot be negative", ErrInvalid)
+	}
+	var maxUses, expires any
+	if limits.MaxUses > 0 {
+		maxUses = limits.MaxUses
+	}
+	if !limits.ExpiresAt.IsZero() {
+		expires = toMicros(limits.ExpiresAt)
+	}
 	if _, err := s.Team(ctx, teamID); err != nil {
 		return "", "", err
 	}
 	plain, id := newSecret(secretPrefix), report.NewID()
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO enroll_secrets (id, team_id, secret_hash, created_at) VALUES (?, ?, ?, ?)`),
-		id, teamID, hashSecret(plain), toMicros(now()))
+	var err error
+	if maxUses == nil && expires == nil {
+		// (Also what a schema before migration 00010 can take: the
+		// migration tests create secrets at older versions.)
+		_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO enroll_secrets (id, team_id, secret_hash, created_at) VALUES (?, ?, ?, ?)`),
+			id, teamID, hashSecret(plain), toMicros(now()))
+	} else {
+		_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO enroll_secrets (id, team_id, secret_hash, created_at, max_uses, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
+			id, teamID, hashSecret(plain), toMicros(now()), maxUses, expires)
+	}
 	if err != nil {
 		return "", "", fmt.Errorf("creating enrol secret: %w", err)
 	}
 	return plain, id, nil
 }
 
-const secretCols = `id, team_id, created_at, revoked_at`
+const secretCols = `id, team_id, created_at, revoked_at, max_uses, uses, expires_at`
 
 func scanSecret(row interface{ Scan(...any) error }) (EnrollSecret, error) {
 	var e EnrollSecret
 	var created int64
-	var revoked sql.NullInt64
-	if err := row.Scan(&e.ID, &e.TeamID, &created, &revoked); err != nil {
+	var revoked, maxUses, expires sql.NullInt64
+	if err := row.Scan(&e.ID, &e.TeamID, &created, &revoked, &maxUses, &e.Uses, &expires); err != nil {
 		return EnrollSecret{}, err
 	}
-	e.CreatedAt, e.RevokedAt = fromMicros(created), fromNullMicros(revoked)
+	e.CreatedAt, e.RevokedAt, e.ExpiresAt = fromMicros(created), fromNullMicros(revoked), fromNullMicros(expires)
+	e.MaxUses = int(maxUses.Int64)
 	return e, nil
 }
 
@@ -387,9 +410,15 @@ func (s *sqlStore) EnrollDevice(ctx context.Context, secret, name string, agent 
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
 
+	// One use is taken in the same statement that checks the secret: the
+	// row is locked until commit, so parallel enrolments (SQLite's write
+	// lock; PostgreSQL re-checks the WHERE after the lock) never exceed
+	// max_uses.
+	at := toMicros(now())
 	var secretID, teamID string
-	err = tx.QueryRowContext(ctx, s.q(`SELECT id, team_id FROM enroll_secrets WHERE secret_hash = ? AND revoked_at IS NULL`),
-		hashSecret(secret)).Scan(&secretID, &teamID)
+	err = tx.QueryRowContext(ctx, s.q(`UPDATE enroll_secrets SET uses = uses + 1
+		WHERE secret_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) AND (max_uses IS NULL OR uses < max_uses)
+		RETURNING id, team_id`), hashSecret(secret), at).Scan(&secretID, &teamID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", ErrInvalidSecret
 	}
@@ -397,7 +426,6 @@ func (s *sqlStore) EnrollDevice(ctx context.Context, secret, name string, agent 
 		return "", "", fmt.Errorf("enrolling device: %w", err)
 	}
 	deviceID, token = report.NewID(), newSecret(tokenPrefix)
-	at := toMicros(now())
 	h := agent.Host
 	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO devices (id, team_id, enroll_secret_id, name, token_hash, agent_version, os, os_version, arch, enrolled_at, last_seen_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -411,18 +439,19 @@ func (s *sqlStore) EnrollDevice(ctx context.Context, secret, name string, agent 
 	return deviceID, token, nil
 }
 
-const deviceCols = `id, team_id, name, agent_version, os, os_version, arch, enrolled_at, last_seen_at, revoked_at, latest_run_id, latest_run_at, latest_ready, policy_etag, policy_applied_at`
+const deviceCols = `id, team_id, name, agent_version, os, os_version, arch, enrolled_at, last_seen_at, revoked_at, latest_run_id, latest_run_at, latest_ready, policy_etag, policy_applied_at, clock_ahead_ms`
 
 func scanDevice(row interface{ Scan(...any) error }) (Device, error) {
 	var d Device
 	var enrolled, seen int64
-	var revoked, latestAt, appliedAt sql.NullInt64
+	var revoked, latestAt, appliedAt, ahead sql.NullInt64
 	var latestID, policyETag sql.NullString
 	var latestReady sql.NullBool
 	if err := row.Scan(&d.ID, &d.TeamID, &d.Name, &d.AgentVersion, &d.OS, &d.OSVersion, &d.Arch,
-		&enrolled, &seen, &revoked, &latestID, &latestAt, &latestReady, &policyETag, &appliedAt); err != nil {
+		&enrolled, &seen, &revoked, &latestID, &latestAt, &latestReady, &policyETag, &appliedAt, &ahead); err != nil {
 		return Device{}, err
 	}
+	d.ClockAhead = time.Duration(ahead.Int64) * time.Millisecond
 	d.EnrolledAt, d.LastSeenAt, d.RevokedAt = fromMicros(enrolled), fromMicros(seen), fromNullMicros(revoked)
 	d.LatestRunID, d.LatestRunAt = latestID.String, fromNullMicros(latestAt)
 	d.PolicyETag, d.PolicyAppliedAt = policyETag.String, fromNullMicros(appliedAt)
@@ -604,61 +633,11 @@ func (s *sqlStore) SaveSession(ctx context.Context, deviceID string, env report.
 	if env.Kind != report.KindSession || env.Session == nil {
 		return false, fmt.Errorf("%w: SaveSession takes a %s envelope, not %q", ErrInvalid, report.KindSession, env.Kind)
 	}
-	rec := env.Session
-	id := env.ID
-	if id == "" {
-		return false, fmt.Errorf("%w: envelope has no id", ErrInvalid)
-	}
-	notPassing := rec.NotPassing
-	if notPassing == nil {
-		notPassing = []string{}
-	}
-	np, err := json.Marshal(notPassing)
+	dups, err := s.SaveReports(ctx, []DeviceReport{{DeviceID: deviceID, Envelope: env}})
 	if err != nil {
-		return false, fmt.Errorf("saving session: %w", err)
+		return false, err
 	}
-	var overrideReason, overrideChecks, cookies any
-	if rec.Override != nil {
-		oc, err := json.Marshal(rec.Override.Checks)
-		if err != nil {
-			return false, fmt.Errorf("saving session: %w", err)
-		}
-		overrideReason, overrideChecks = rec.Override.Reason, string(oc)
-	}
-	if rec.Cookies != nil {
-		c, err := json.Marshal(rec.Cookies)
-		if err != nil {
-			return false, fmt.Errorf("saving session: %w", err)
-		}
-		cookies = string(c)
-	}
-	received := toMicros(now())
-
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, fmt.Errorf("saving session: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
-	res, err := tx.ExecContext(ctx, s.q(`INSERT INTO sessions (id, device_id, session_id, event, at, received_at, label, ready, not_passing, override_reason, override_checks, cookies)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
-		id, deviceID, rec.SessionID, rec.Event, toMicros(rec.At), received, rec.Label, rec.Ready, string(np), overrideReason, overrideChecks, cookies)
-	if err != nil {
-		return false, fmt.Errorf("saving session: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("saving session: %w", err)
-	}
-	if n == 0 {
-		return true, nil
-	}
-	if _, err := tx.ExecContext(ctx, s.q(`UPDATE devices SET last_seen_at = ? WHERE id = ?`), received, deviceID); err != nil {
-		return false, fmt.Errorf("saving session: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("saving session: %w", err)
-	}
-	return false, nil
+	return dups[0], nil
 }
 
 func (s *sqlStore) LatestResults(ctx context.Context, deviceID string) ([]Result, error) {
@@ -685,7 +664,7 @@ func (s *sqlStore) Sessions(ctx context.Context, deviceID string, limit int) ([]
 		limit = 100
 	}
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, device_id, session_id, event, at, received_at, label, ready, not_passing, override_reason, override_checks, cookies
-		FROM sessions WHERE device_id = ? ORDER BY at DESC, id LIMIT ?`), deviceID, limit)
+		FROM sessions WHERE device_id = ? ORDER BY received_at DESC, id LIMIT ?`), deviceID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading sessions: %w", err)
 	}

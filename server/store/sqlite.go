@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -37,6 +38,14 @@ const sqliteMaxConns = 16
 func openSQLite(ctx context.Context, path string) (Store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("%w: SQLite path %q is empty or holds ? or #", ErrInvalid, path)
+	}
+	// A new database is the owner's alone whatever the umask: SQLite
+	// gives the -wal and -shm files it creates the database file's mode.
+	// (It holds device token hashes, practitioners' names, session labels.)
+	if !strings.HasPrefix(path, "file:") && !strings.Contains(path, ":memory:") {
+		if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			f.Close()
+		}
 	}
 	q := url.Values{}
 	for _, p := range sqlitePragmas {

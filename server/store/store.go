@@ -82,6 +82,9 @@ type Store interface {
 	// CreateEnrollSecret makes a new enrol secret for a team and returns its
 	// plain text (shown once; only its hash is stored) and its ID.
 	CreateEnrollSecret(ctx context.Context, teamID string) (plaintext, id string, err error)
+	// CreateLimitedEnrollSecret is CreateEnrollSecret with a use count
+	// and an expiry (either may be zero: no limit).
+	CreateLimitedEnrollSecret(ctx context.Context, teamID string, limits SecretLimits) (plaintext, id string, err error)
 	// EnrollSecretByPlaintext looks a secret up; revoked secrets are returned
 	// with RevokedAt set. Unknown secrets give ErrNotFound.
 	EnrollSecretByPlaintext(ctx context.Context, plaintext string) (EnrollSecret, error)
@@ -94,7 +97,9 @@ type Store interface {
 	// EnrollDevice exchanges a valid enrol secret for a new device in the
 	// secret's team, in one transaction, and returns the device token's plain
 	// text (only its hash is stored). ErrInvalidSecret when the secret is
-	// unknown or revoked.
+	// unknown, revoked, expired or used up (each enrolment uses it once,
+	// counted in the same transaction, so parallel enrolments never exceed
+	// its limit).
 	EnrollDevice(ctx context.Context, secret, name string, agent report.Agent) (deviceID, token string, err error)
 	// DeviceByToken authenticates a device token: ErrUnauthorized when it is
 	// unknown or the device is revoked.
@@ -131,6 +136,11 @@ type Store interface {
 	// on error, none.
 	SaveReports(ctx context.Context, batch []DeviceReport) (duplicates []bool, err error)
 	// SaveReportsUnsynced is SaveReports whose commit may not be on disk
+	// yet, and whose batch may hold session envelopes too (the group
+	// commit takes both kinds: each is stored as SaveReport or SaveSession
+	// would store it, in the one transaction).
+	//
+	// Unsynced means the commit may not be on disk
 	// yet: the batch is durable once a SyncReports that began after it
 	// returned has returned without error. The group-commit writer uses
 	// the pair to flush one commit to disk while it builds the next, and
@@ -205,10 +215,36 @@ type EnrollSecret struct {
 	TeamID    string
 	CreatedAt time.Time
 	RevokedAt *time.Time
+	// MaxUses is how many devices it may enrol (0: no limit); Uses how
+	// many it has.
+	MaxUses, Uses int
+	// ExpiresAt ends it (nil: never).
+	ExpiresAt *time.Time
+}
+
+// SecretLimits bound an enrol secret: at most MaxUses enrolments (0: no
+// limit), none from ExpiresAt on (zero: never expires).
+type SecretLimits struct {
+	MaxUses   int
+	ExpiresAt time.Time
 }
 
 // Revoked reports whether the secret was revoked.
 func (s EnrollSecret) Revoked() bool { return s.RevokedAt != nil }
+
+// Usable reports whether the secret can enrol a device at now, and if not
+// why ("revoked", "expired", "used up").
+func (s EnrollSecret) Usable(now time.Time) (bool, string) {
+	switch {
+	case s.Revoked():
+		return false, "revoked"
+	case s.ExpiresAt != nil && !now.Before(*s.ExpiresAt):
+		return false, "expired"
+	case s.MaxUses > 0 && s.Uses >= s.MaxUses:
+		return false, "used up"
+	}
+	return true, ""
+}
 
 // Device is an enrolled machine with its latest readiness.
 type Device struct {
@@ -222,8 +258,10 @@ type Device struct {
 	EnrolledAt   time.Time
 	LastSeenAt   time.Time
 	RevokedAt    *time.Time
-	// LatestRunID, LatestRunAt and LatestReady describe the latest check run
-	// (by start time); empty and nil before the first report.
+	// LatestRunID, LatestRunAt and LatestReady describe the latest check run:
+	// the one the server received last (agents' clocks are not trusted to
+	// order runs), LatestRunAt when it received it; empty and nil before the
+	// first report.
 	LatestRunID string
 	LatestRunAt *time.Time
 	LatestReady *bool
@@ -232,10 +270,24 @@ type Device struct {
 	// nil until it confirms one (agents before issue 17 never do).
 	PolicyETag      string
 	PolicyAppliedAt *time.Time
+	// ClockAhead is how far ahead of the server's clock the device dated
+	// its last report or session record (0 when it was not ahead). A check
+	// run's time in the server's future is stored as the receive time
+	// instead; a session record keeps the agent's time, flagged.
+	ClockAhead time.Duration
 }
 
 // Revoked reports whether the device was revoked.
 func (d Device) Revoked() bool { return d.RevokedAt != nil }
+
+// ClockSkewBound is how far ahead of the server a device's clock may run
+// before the device is flagged (ClockSkewed).
+const ClockSkewBound = 5 * time.Minute
+
+// ClockSkewed reports whether the device's last report was dated more than
+// ClockSkewBound in the server's future: its clock is wrong, so the times
+// it reports (session starts, check runs) are not to be relied on.
+func (d Device) ClockSkewed() bool { return d.ClockAhead > ClockSkewBound }
 
 // DeviceFilter selects a page of devices.
 type DeviceFilter struct {

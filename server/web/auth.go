@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -156,6 +155,10 @@ func (d *dashboard) parseForm(w http.ResponseWriter, r *http.Request, limit int6
 		d.renderError(w, r, http.StatusBadRequest, "The form could not be read.")
 		return false
 	}
+	if badValues(r.Form) || r.MultipartForm != nil && badValues(r.MultipartForm.Value) {
+		d.renderError(w, r, http.StatusBadRequest, "The form holds characters the dashboard does not accept (a NUL, or text that is not UTF-8).")
+		return false
+	}
 	return true
 }
 
@@ -189,12 +192,32 @@ type loginView struct {
 	Next, Name, CSRF, Message string
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: a path of this origin
+// (with its query), or "/". Browsers drop tabs and newlines anywhere in a
+// URL and read a backslash as a slash, so "/\t/evil.example" would become
+// "//evil.example", another site: any control character, space or
+// backslash refuses the whole value, and what is left must parse as a
+// path alone (no scheme, no host, not starting "//", decoded or not). The
+// value returned is the parsed path re-encoded, never the raw input.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		return "/"
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || strings.HasPrefix(u.EscapedPath(), "//") {
+		return "/"
+	}
+	out := u.EscapedPath()
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
 }
 
 func (d *dashboard) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -228,8 +251,11 @@ func (d *dashboard) login(w http.ResponseWriter, r *http.Request) {
 		d.renderLogin(w, r, http.StatusForbidden, v)
 		return
 	}
-	ip := clientIP(r)
-	if wait, why := d.limiter.blocked(ip, v.Name); wait > 0 {
+	ip := d.clientIP(r)
+	// Counted before the password is checked, so parallel guesses cannot
+	// all be verified before the first failure is counted.
+	attempt, wait, why := d.limiter.begin(ip, v.Name)
+	if wait > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 		v.Message = fmt.Sprintf("%s Try again in %s.", why, roundUpMinutes(wait))
 		d.renderLogin(w, r, http.StatusTooManyRequests, v)
@@ -243,7 +269,6 @@ func (d *dashboard) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		d.limiter.fail(ip, v.Name)
 		// Nobody is signed in. The attempted name is the target only when
 		// it is an account: the audit log is kept for good, and people
 		// type their password into the name field.
@@ -251,15 +276,23 @@ func (d *dashboard) login(w http.ResponseWriter, r *http.Request) {
 		if _, err := d.st.Admin(ctx, v.Name); err == nil {
 			target = v.Name
 		}
-		if err := d.record(ctx, "anonymous", "login_failed", target, "from "+ip); err != nil {
-			d.renderError(w, r, http.StatusInternalServerError, err.Error())
-			return
+		// Aggregated: the first failure of a window, then one entry with
+		// the count when the account limit is reached.
+		if audit, n := d.limiter.failed(target, ip); audit {
+			detail := "from " + ip
+			if n > 1 {
+				detail = fmt.Sprintf("%d failed sign-ins from %s within %d minutes (further failures in this window are not listed)", n, ip, int(loginWindow.Minutes()))
+			}
+			if err := d.record(ctx, "anonymous", "login_failed", target, detail); err != nil {
+				d.renderError(w, r, http.StatusInternalServerError, err.Error())
+				return
+			}
 		}
 		v.Message = "Wrong name or password, or the account is disabled."
 		d.renderLogin(w, r, http.StatusUnauthorized, v)
 		return
 	}
-	d.limiter.succeed(v.Name)
+	d.limiter.succeeded(attempt)
 	// Logins are rare: a good moment to drop sessions that ended.
 	now := d.o.Now()
 	if _, err := d.st.DeleteExpiredAdminSessions(ctx, now, now.Add(-d.o.IdleTimeout)); err != nil {
@@ -292,6 +325,9 @@ var dummyHash = sync.OnceValue(func() string {
 	return h
 })
 
+// verifyPassword is password.Verify (tests count the calls).
+var verifyPassword = password.Verify
+
 // checkPassword verifies a login, bounding concurrent hashing.
 func (d *dashboard) checkPassword(r *http.Request, name, pw string) (bool, error) {
 	select {
@@ -303,12 +339,12 @@ func (d *dashboard) checkPassword(r *http.Request, name, pw string) (bool, error
 	a, err := d.st.Admin(r.Context(), name)
 	switch {
 	case errors.Is(err, store.ErrNotFound) || (err == nil && a.Disabled()) || name == "":
-		_, _ = password.Verify(pw, dummyHash())
+		_, _ = verifyPassword(pw, dummyHash())
 		return false, nil
 	case err != nil:
 		return false, err
 	}
-	ok, err := password.Verify(pw, a.PasswordHash)
+	ok, err := verifyPassword(pw, a.PasswordHash)
 	if errors.Is(err, password.ErrMalformed) {
 		d.log.Error("admin has an unreadable password hash; reset it with sessionguard-server admin set-password", "admin", name)
 		return false, nil
@@ -330,108 +366,10 @@ func (d *dashboard) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// clientIP is the connection's peer address. The dashboard does not trust
-// X-Forwarded-For: behind a proxy, every client shares the proxy's limit.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 func roundUpMinutes(d time.Duration) string {
 	m := int((d + time.Minute - 1) / time.Minute)
 	if m <= 1 {
 		return "a minute"
 	}
 	return fmt.Sprintf("%d minutes", m)
-}
-
-// Login rate limiting: failures are counted in a fixed window per client
-// address and per account name. Past the limit, further attempts are
-// refused without checking the password until the window ends. The counts
-// live in memory: with several replicas, each enforces its own.
-
-const (
-	loginWindow          = 15 * time.Minute
-	maxFailuresPerIP     = 20
-	maxFailuresPerAcount = 5
-	maxLimiterEntries    = 10000
-)
-
-type failureCount struct {
-	n     int
-	start time.Time
-}
-
-type loginLimiter struct {
-	mu        sync.Mutex
-	now       func() time.Time
-	byIP      map[string]*failureCount
-	byAccount map[string]*failureCount
-}
-
-func newLoginLimiter(now func() time.Time) *loginLimiter {
-	return &loginLimiter{now: now, byIP: map[string]*failureCount{}, byAccount: map[string]*failureCount{}}
-}
-
-func accountKey(name string) string { return strings.ToLower(name) }
-
-// blocked says how long the client or account must wait, and why.
-func (l *loginLimiter) blocked(ip, account string) (time.Duration, string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if f := l.byAccount[accountKey(account)]; f != nil && f.n >= maxFailuresPerAcount && now.Sub(f.start) < loginWindow {
-		return loginWindow - now.Sub(f.start), "Too many failed sign-ins for this account. To protect it, sign-in is paused (another admin can reset the password with: sessionguard-server admin set-password NAME)."
-	}
-	if f := l.byIP[ip]; f != nil && f.n >= maxFailuresPerIP && now.Sub(f.start) < loginWindow {
-		return loginWindow - now.Sub(f.start), "Too many failed sign-ins from your network address."
-	}
-	return 0, ""
-}
-
-func (l *loginLimiter) fail(ip, account string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	for _, c := range []struct {
-		m   map[string]*failureCount
-		key string
-	}{{l.byIP, ip}, {l.byAccount, accountKey(account)}} {
-		f := c.m[c.key]
-		if f == nil || now.Sub(f.start) >= loginWindow {
-			if f == nil && len(c.m) >= maxLimiterEntries {
-				evict(c.m, now)
-			}
-			f = &failureCount{start: now}
-			c.m[c.key] = f
-		}
-		f.n++
-	}
-}
-
-// succeed clears an account's failures after a good password.
-func (l *loginLimiter) succeed(account string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.byAccount, accountKey(account))
-}
-
-// evict drops expired windows, or the oldest one when none has expired.
-func evict(m map[string]*failureCount, now time.Time) {
-	oldestKey, oldest := "", now
-	for k, f := range m {
-		if now.Sub(f.start) >= loginWindow {
-			delete(m, k)
-			continue
-		}
-		if !f.start.After(oldest) {
-			oldestKey, oldest = k, f.start
-		}
-	}
-	if len(m) >= maxLimiterEntries {
-		delete(m, oldestKey)
-	}
 }

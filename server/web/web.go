@@ -31,6 +31,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -61,6 +62,10 @@ type Options struct {
 	// figures may get before they are recomputed (DefaultFleetCacheTTL when
 	// 0; see fleetCache).
 	FleetCacheTTL time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client for the login limits (see clientIP); from any other peer
+	// the header is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // Defaults of Options.
@@ -138,7 +143,7 @@ func New(st store.Store, o Options) (http.Handler, error) {
 	if _, err := d.pagesFor(zoneOf(store.DefaultTimeZone)); err != nil {
 		return nil, err
 	}
-	return securityHeaders(d.routes()), nil
+	return securityHeaders(d.checkInput(d.routes())), nil
 }
 
 func (d *dashboard) routes() http.Handler {

@@ -52,6 +52,11 @@ func Run(t *testing.T, open Opener) {
 		{"SaveReportsUnsyncedThenSync", testSaveReportsUnsyncedThenSync},
 		{"SeedDevices", testSeedDevices},
 		{"DevicePolicyApplied", testDevicePolicyApplied},
+		{"FutureDatedReport", testFutureDatedReport},
+		{"ReportIDsPerDevice", testReportIDsPerDevice},
+		{"MixedBatch", testMixedBatch},
+		{"LimitedSecrets", testLimitedSecrets},
+		{"RetentionByReceipt", testRetentionByReceipt},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -435,7 +440,7 @@ func testLatestResults(t *testing.T, s store.Store) {
 		report.CheckResult{ID: "firewall", Status: checks.Warn, Summary: "partial", Facts: json.RawMessage(`{"rules":3}`)},
 	)
 	older := CheckRun(t0.Add(-time.Hour), false, report.CheckResult{ID: "firewall", Status: checks.Fail, Required: true, Summary: "off"})
-	for _, env := range []report.Envelope{newer, older} { // out of order, as a spool replay may send
+	for _, env := range []report.Envelope{older, newer} { // the reporter sends its spool oldest first
 		if _, err := s.SaveReport(ctx, id, env); err != nil {
 			t.Fatal(err)
 		}
@@ -449,7 +454,9 @@ func testLatestResults(t *testing.T, s store.Store) {
 		t.Errorf("LatestResults = %+v", rs)
 	}
 	d, err := s.Device(ctx, id)
-	if err != nil || d.LatestRunID != newer.ID || d.LatestReady == nil || !*d.LatestReady || d.LatestRunAt == nil || !d.LatestRunAt.Equal(t0) {
+	// LatestRunAt is when the server received it (not before the agent's t0).
+	if err != nil || d.LatestRunID != newer.ID || d.LatestReady == nil || !*d.LatestReady || d.LatestRunAt == nil || d.LatestRunAt.Before(t0) ||
+		d.LatestRunAt.After(time.Now()) || d.ClockSkewed() {
 		t.Errorf("Device latest = %+v, %v", d, err)
 	}
 }
@@ -458,7 +465,7 @@ func testSaveSessionIdempotent(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	_, id, _ := Enrolled(t, s, "t")
 	sid := report.NewID()
-	t0 := time.Now().UTC().Truncate(time.Microsecond)
+	t0 := time.Now().Add(-2 * time.Hour).UTC().Truncate(time.Microsecond)
 	start := report.NewSession(Agent, report.SessionRecord{
 		ID: report.NewID(), SessionID: sid, Event: report.SessionStart, At: t0, Label: "CASE-17",
 		NotPassing: []string{"disk_encryption"},
@@ -650,22 +657,27 @@ func testSaveReportsBatch(t *testing.T, s store.Store) {
 		t.Errorf("empty batch = %v, %v", dups, err)
 	}
 
-	// One device twice in a batch: the newer run (by start time) becomes
-	// its latest whatever the order; an older run arriving later does not.
-	base := time.Now().Add(time.Hour)
-	newer, older := CheckRun(base.Add(time.Minute), false, res), CheckRun(base, true, res)
-	if _, err := s.SaveReports(ctx, []store.DeviceReport{dr(b, newer), dr(b, older)}); err != nil {
+	// The run received last is a device's latest, whatever time its agent
+	// gave it (agents' clocks are not trusted): in a batch, the later one;
+	// a run dated earlier but received later replaces it.
+	base := time.Now().Add(-time.Hour)
+	first, second := CheckRun(base.Add(time.Minute), true, res), CheckRun(base, false, res)
+	if _, err := s.SaveReports(ctx, []store.DeviceReport{dr(b, first), dr(b, second)}); err != nil {
 		t.Fatal(err)
+	}
+	d, err := s.Device(ctx, b)
+	if err != nil || d.LatestRunID != second.ID || d.LatestReady == nil || *d.LatestReady {
+		t.Errorf("device after a batch of two runs: latest %q ready %v, %v; want %q not ready", d.LatestRunID, d.LatestReady, err, second.ID)
 	}
 	late := CheckRun(base.Add(-time.Minute), true, res)
 	if _, err := s.SaveReports(ctx, []store.DeviceReport{dr(b, late)}); err != nil {
 		t.Fatal(err)
 	}
-	d, err := s.Device(ctx, b)
-	if err != nil || d.LatestRunID != newer.ID || d.LatestReady == nil || *d.LatestReady {
-		t.Errorf("device after out-of-order runs: latest %q ready %v, %v; want %q not ready", d.LatestRunID, d.LatestReady, err, newer.ID)
+	d, err = s.Device(ctx, b)
+	if err != nil || d.LatestRunID != late.ID || d.LatestReady == nil || !*d.LatestReady {
+		t.Errorf("device after a run dated earlier, received later: latest %q ready %v, %v; want %q ready", d.LatestRunID, d.LatestReady, err, late.ID)
 	}
-	if r, err := s.LatestResults(ctx, b); err != nil || len(r) != 1 || r[0].RunID != newer.ID {
+	if r, err := s.LatestResults(ctx, b); err != nil || len(r) != 1 || r[0].RunID != late.ID {
 		t.Errorf("LatestResults = %+v, %v", r, err)
 	}
 }

@@ -1,0 +1,237 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/report"
+	"github.com/sessionguard/sessionguard/server/store"
+)
+
+// Tests of issue 16 (items 9, 10 and 12), run on both back ends by Run.
+
+// testFutureDatedReport: a report dated 2099 froze a device as "Not ready"
+// (every later, honest report was older, so none became the latest). The
+// server now orders by its own receive time, stores no time in its future,
+// and flags the device's clock.
+func testFutureDatedReport(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, id, _ := Enrolled(t, s, "clock")
+	fail := report.CheckResult{ID: "firewall", Status: checks.Fail, Required: true, Summary: "off"}
+	pass := report.CheckResult{ID: "firewall", Status: checks.Pass, Required: true, Summary: "on"}
+	future := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	bad := CheckRun(future, false, fail)
+	bad.CreatedAt = future
+	if _, err := s.SaveReport(ctx, id, bad); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Device(ctx, id)
+	if err != nil || !d.ClockSkewed() || d.ClockAhead < 70*365*24*time.Hour {
+		t.Errorf("after a report dated 2099: clock ahead %v, skewed %v, %v; want flagged", d.ClockAhead, d.ClockSkewed(), err)
+	}
+	if d.LatestRunAt == nil || d.LatestRunAt.After(time.Now()) {
+		t.Errorf("latest run at %v: a time in the server's future", d.LatestRunAt)
+	}
+	if rs, err := s.LatestResults(ctx, id); err != nil || len(rs) != 1 || rs[0].At.After(time.Now()) {
+		t.Errorf("latest results %+v, %v: stored with the agent's future time", rs, err)
+	}
+	// The clock is fixed: the next, honest report is the latest.
+	good := CheckRun(time.Now(), true, pass)
+	if _, err := s.SaveReport(ctx, id, good); err != nil {
+		t.Fatal(err)
+	}
+	d, err = s.Device(ctx, id)
+	if err != nil || d.LatestRunID != good.ID || d.LatestReady == nil || !*d.LatestReady {
+		t.Errorf("after an honest report: latest %q ready %v, %v; want %q ready (the device stayed frozen)", d.LatestRunID, d.LatestReady, err, good.ID)
+	}
+	if d.ClockSkewed() {
+		t.Errorf("clock still flagged (%v ahead) after an honest report", d.ClockAhead)
+	}
+	// A session record dated in the future keeps the time the agent gave
+	// (the audit trail says what was recorded; the dashboard flags it by
+	// its receive time), carries the server's receive time, and flags the
+	// clock.
+	rec := report.SessionRecord{ID: report.NewID(), SessionID: report.NewID(), Event: report.SessionStart, At: future, Label: "C-1"}
+	if _, err := s.SaveSession(ctx, id, report.NewSession(Agent, rec)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Sessions(ctx, id, 10)
+	if err != nil || len(got) != 1 || !got[0].At.Equal(future) || got[0].ReceivedAt.After(time.Now()) || got[0].ReceivedAt.Before(time.Now().Add(-time.Minute)) {
+		t.Errorf("sessions %+v, %v: want the agent's time kept and the server's receive time", got, err)
+	}
+	if d, err := s.Device(ctx, id); err != nil || !d.ClockSkewed() {
+		t.Errorf("a future-dated session record did not flag the clock: %v %v", d.ClockAhead, err)
+	}
+}
+
+// testReportIDsPerDevice: one device sends an envelope with the id of
+// another device's report. It was acknowledged as a duplicate and never
+// stored (and the id's owner was whoever came first). Ids are per device.
+func testReportIDsPerDevice(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, a, _ := Enrolled(t, s, "ids")
+	bs, _ := SeedDevices(t, s, team.ID, 1)
+	b := bs[0]
+	res := report.CheckResult{ID: "firewall", Status: checks.Pass, Required: true, Summary: "on"}
+	envA := CheckRun(time.Now(), true, res)
+	if dup, err := s.SaveReport(ctx, a, envA); err != nil || dup {
+		t.Fatalf("a's report: %v %v", dup, err)
+	}
+	envB := CheckRun(time.Now(), false, report.CheckResult{ID: "firewall", Status: checks.Fail, Required: true, Summary: "off"})
+	envB.ID = envA.ID
+	if dup, err := s.SaveReport(ctx, b, envB); err != nil || dup {
+		t.Errorf("b's report with a's id: duplicate %v, %v; want stored", dup, err)
+	}
+	if dup, err := s.SaveReport(ctx, b, envB); err != nil || !dup {
+		t.Errorf("b's report again: duplicate %v, %v; want a duplicate", dup, err)
+	}
+	da, _ := s.Device(ctx, a)
+	db, _ := s.Device(ctx, b)
+	if da.LatestReady == nil || !*da.LatestReady || db.LatestReady == nil || *db.LatestReady {
+		t.Errorf("a ready %v (want true), b ready %v (want false)", da.LatestReady, db.LatestReady)
+	}
+	if rs, err := s.LatestResults(ctx, a); err != nil || len(rs) != 1 || rs[0].Status != checks.Pass {
+		t.Errorf("a's results overwritten: %+v %v", rs, err)
+	}
+	if rs, err := s.LatestResults(ctx, b); err != nil || len(rs) != 1 || rs[0].Status != checks.Fail {
+		t.Errorf("b's results: %+v %v", rs, err)
+	}
+	// In one batch too (PostgreSQL's multi-row path).
+	envC := CheckRun(time.Now(), true, res)
+	envD := envC
+	dups, err := s.SaveReports(ctx, []store.DeviceReport{{DeviceID: a, Envelope: envC}, {DeviceID: b, Envelope: envD}, {DeviceID: b, Envelope: envD}})
+	if err != nil || fmt.Sprint(dups) != "[false false true]" {
+		t.Errorf("batch with one id from two devices: %v, %v; want [false false true]", dups, err)
+	}
+	// Sessions.
+	rec := report.SessionRecord{ID: report.NewID(), SessionID: report.NewID(), Event: report.SessionStart, At: time.Now(), Label: "A-1"}
+	if dup, err := s.SaveSession(ctx, a, report.NewSession(Agent, rec)); err != nil || dup {
+		t.Fatal(dup, err)
+	}
+	rec.Label = "B-1"
+	if dup, err := s.SaveSession(ctx, b, report.NewSession(Agent, rec)); err != nil || dup {
+		t.Errorf("b's session with a's id: duplicate %v, %v; want stored", dup, err)
+	}
+	if got, err := s.Sessions(ctx, a, 10); err != nil || len(got) != 1 || got[0].Label != "A-1" {
+		t.Errorf("a's sessions %+v, %v", got, err)
+	}
+	if got, err := s.Sessions(ctx, b, 10); err != nil || len(got) != 1 || got[0].Label != "B-1" {
+		t.Errorf("b's sessions %+v, %v", got, err)
+	}
+}
+
+// testMixedBatch: the group commit stores check runs and session records
+// in one transaction.
+func testMixedBatch(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, id, _ := Enrolled(t, s, "mixed")
+	run := CheckRun(time.Now(), true)
+	rec := report.SessionRecord{ID: report.NewID(), SessionID: report.NewID(), Event: report.SessionStart, At: time.Now(), Label: "M-1"}
+	sess := report.NewSession(Agent, rec)
+	batch := []store.DeviceReport{{DeviceID: id, Envelope: sess}, {DeviceID: id, Envelope: run}, {DeviceID: id, Envelope: sess}}
+	dups, err := s.SaveReports(ctx, batch)
+	if err != nil || fmt.Sprint(dups) != "[false false true]" {
+		t.Fatalf("mixed batch: %v, %v", dups, err)
+	}
+	if got, err := s.Sessions(ctx, id, 10); err != nil || len(got) != 1 {
+		t.Errorf("sessions %+v, %v", got, err)
+	}
+	if d, err := s.Device(ctx, id); err != nil || d.LatestRunID != run.ID {
+		t.Errorf("latest run %q, %v", d.LatestRunID, err)
+	}
+	if _, err := s.SaveReport(ctx, id, sess); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("SaveReport(session): %v, want ErrInvalid", err)
+	}
+}
+
+// testLimitedSecrets: an enrol secret with a use count enrols that many
+// devices and no more, even when they all enrol at once; an expired one
+// enrols none.
+func testLimitedSecrets(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, _, _ := Enrolled(t, s, "limited")
+	secret, sid, err := s.CreateLimitedEnrollSecret(ctx, team.ID, store.SecretLimits{MaxUses: 3, ExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	enrolled, refused := 0, 0
+	for i := range 12 {
+		wg.Go(func() {
+			_, _, err := s.EnrollDevice(ctx, secret, fmt.Sprintf("pc-%d", i), Agent)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				enrolled++
+			case errors.Is(err, store.ErrInvalidSecret):
+				refused++
+			default:
+				t.Errorf("enrol: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if enrolled != 3 || refused != 9 {
+		t.Errorf("12 parallel enrolments with a 3-use secret: %d enrolled, %d refused", enrolled, refused)
+	}
+	got, err := s.EnrollSecretByPlaintext(ctx, secret)
+	if ok, why := got.Usable(time.Now()); err != nil || got.ID != sid || got.Uses != 3 || got.MaxUses != 3 || ok || why != "used up" || got.ExpiresAt == nil {
+		t.Errorf("secret after use: %+v, %v (usable %v %q)", got, err, ok, why)
+	}
+	expired, _, err := s.CreateLimitedEnrollSecret(ctx, team.ID, store.SecretLimits{ExpiresAt: time.Now().Add(-time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.EnrollDevice(ctx, expired, "late", Agent); !errors.Is(err, store.ErrInvalidSecret) {
+		t.Errorf("enrol with an expired secret: %v, want ErrInvalidSecret", err)
+	}
+	if _, _, err := s.CreateLimitedEnrollSecret(ctx, team.ID, store.SecretLimits{MaxUses: -1}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("negative use count: %v", err)
+	}
+	// Unlimited secrets stay unlimited.
+	plain, _, err := s.CreateEnrollSecret(ctx, team.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		if _, _, err := s.EnrollDevice(ctx, plain, fmt.Sprintf("u-%d", i), Agent); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// testRetentionByReceipt: retention deletes by the server's receive time.
+// A run the agent dated 200 days ago (a clock set back, or a long-offline
+// laptop's spool) but received today is kept for the whole period.
+func testRetentionByReceipt(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, id, _ := Enrolled(t, s, "retention")
+	old := CheckRun(time.Now().Add(-200*24*time.Hour), true)
+	old.CreatedAt = old.CheckRun.StartedAt
+	for _, env := range []report.Envelope{old, CheckRun(time.Now(), true)} {
+		if _, err := s.SaveReport(ctx, id, env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := report.SessionRecord{ID: report.NewID(), SessionID: report.NewID(), Event: report.SessionStart, At: time.Now().Add(-200 * 24 * time.Hour), Label: "R-1"}
+	if _, err := s.SaveSession(ctx, id, report.NewSession(Agent, rec)); err != nil {
+		t.Fatal(err)
+	}
+	run, err := s.BeginRetention(ctx, time.Now().Add(-90*24*time.Hour), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.PurgeBatch(ctx, run, 100)
+	if err != nil || !c.Zero() {
+		t.Errorf("purge deleted %+v, %v: records received today went by their agent's date", c, err)
+	}
+	if _, err := s.FinishRetention(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+}
