@@ -239,3 +239,19 @@ func sortRows[T any, K cmp.Ordered](rows []T, desc bool, key func(T) K) {
 		return c
 	})
 }
+
+// jumpTo makes a table's sort and page links land on the element id, for
+// a table low on a long page (the team page's rollout, a device's
+// sessions).
+func jumpTo(id string, hs []header, p *pager) {
+	for i := range hs {
+		if hs[i].Href != "" {
+			hs[i].Href += "#" + id
+		}
+	}
+	for _, l := range []*string{&p.Prev, &p.Next, &p.First} {
+		if *l != "" {
+			*l += "#" + id
+		}
+	}
+}
