@@ -293,7 +293,7 @@ func SessionCursor(sort string, x Session) Cursor {
 	case SessionSortLabel:
 		return keyCursor(x.ID, x.Label)
 	case SessionSortDevice:
-		return keyCursor(x.ID, x.DeviceName, at)
+		return keyCursor(x.ID, x.DeviceName, x.DeviceID, at)
 	}
 	return keyCursor(x.ID, at)
 }

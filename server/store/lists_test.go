@@ -217,7 +217,7 @@ func testSortedPages(t *testing.T, s store.Store) {
 						if a.DeviceName == "" {
 							t.Fatalf("sorted by device, a session without its device name")
 						}
-						c = cmp.Or(cmp.Compare(a.DeviceName, b.DeviceName), a.At.Compare(b.At), cmp.Compare(a.ID, b.ID))
+						c = cmp.Or(cmp.Compare(a.DeviceName, b.DeviceName), cmp.Compare(a.DeviceID, b.DeviceID), a.At.Compare(b.At), cmp.Compare(a.ID, b.ID))
 					default:
 						c = cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ID, b.ID))
 					}

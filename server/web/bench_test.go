@@ -161,7 +161,7 @@ func benchPages(b *testing.B, st store.Store) {
 		{"devices_by_state_deep_page", "/devices?sort=state&" + url.Values{"after_v": {`["2","seed-5000"]`}, "after_id": {"0"}}.Encode()},
 		{"devices_team_by_state", "/devices?sort=state&team=" + f.teamID},
 		{"sessions_by_device", "/sessions?sort=device"},
-		{"sessions_by_device_deep_page", "/sessions?sort=device&" + url.Values{"after_v": {`["seed-5000","0"]`}, "after_id": {"0"}}.Encode()},
+		{"sessions_by_device_deep_page", "/sessions?sort=device&" + url.Values{"after_v": {`["seed-5000","0","0"]`}, "after_id": {"0"}}.Encode()},
 		{"team_rollout", "/teams/" + f.teamID},
 		{"team_rollout_by_name", "/teams/" + f.teamID + "?sort=name"},
 		{"team_rollout_applied_desc", "/teams/" + f.teamID + "?sort=policy&dir=desc"},
