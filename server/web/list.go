@@ -31,8 +31,9 @@ type listSpec struct {
 	After, Before *store.Cursor
 }
 
-// maxCursor caps a cursor field taken from a URL.
-const maxCursor = 256
+// maxCursor caps a cursor field taken from a URL: room for a JSON list
+// holding a 200-byte device name with every character escaped (\u003c).
+const maxCursor = 2048
 
 // parseList reads the sort and the cursor; def is the default column.
 func parseList(q url.Values, cols []sortCol, def string) listSpec {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -560,5 +561,33 @@ func TestRolloutSortsAndPages(t *testing.T) {
 	}
 	if p := c.get(path + "?sort=policy&after_v=x&after_id=y"); p.status != http.StatusBadRequest {
 		t.Errorf("forged rollout cursor: %d", p.status)
+	}
+}
+
+// TestLongNameCursor: a page link after a device with the longest name
+// the API accepts, every character one JSON escapes, still works.
+func TestLongNameCursor(t *testing.T) {
+	f := newFixture(t)
+	id := f.ids["laptop-new"]
+	name := strings.Repeat("<&", 100) // 200 bytes, 1,200 as JSON
+	db := f.st.(interface{ DB() *sql.DB }).DB()
+	if _, err := db.ExecContext(t.Context(), `UPDATE devices SET name = ? WHERE id = ?`, name, id); err != nil {
+		t.Fatal(err)
+	}
+	dev, err := f.st.Device(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+	c.login()
+	state := store.DeviceQuery{Sort: store.DeviceSortState, StaleBefore: time.Now().Add(-24 * time.Hour)}.Cursor(dev)
+	session := store.SessionCursor(store.SessionSortDevice, store.Session{ID: "x", DeviceID: id, DeviceName: name, At: time.Now()})
+	for _, path := range []string{
+		"/devices?sort=state&" + url.Values{"after_v": {state.Value}, "after_id": {state.ID}}.Encode(),
+		"/sessions?sort=device&" + url.Values{"after_v": {session.Value}, "after_id": {session.ID}}.Encode(),
+	} {
+		if p := c.get(path); p.status != http.StatusOK {
+			t.Errorf("%.60s…: %d", path, p.status)
+		}
 	}
 }
