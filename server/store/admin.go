@@ -163,6 +163,9 @@ const (
 	DeviceSortSystem   = "system"
 	DeviceSortAgent    = "agent"
 	DeviceSortLastSeen = "last_seen"
+	// DeviceSortState: worst first (not ready, stale, never reported,
+	// ready, revoked), then by name; needs StaleBefore.
+	DeviceSortState = "state"
 )
 
 // Cursor is where a keyset page starts: the sort value and the ID of a row.
@@ -171,25 +174,51 @@ type Cursor struct {
 	ID    string
 }
 
-// DeviceCursor is the cursor of a device row in a sort order.
+// DeviceCursor is the cursor of a device row in a sort order (not
+// DeviceSortState, which needs the query's StaleBefore: see
+// DeviceQuery.Cursor).
 func DeviceCursor(sort string, d Device) Cursor {
-	c := Cursor{ID: d.ID}
-	switch sort {
-	case DeviceSortName:
-		c.Value = d.Name
-	case DeviceSortTeam:
-		c.Value = d.TeamID
-	case DeviceSortSystem:
-		c.Value = d.OS
-	case DeviceSortAgent:
-		c.Value = d.AgentVersion
-	case DeviceSortLastSeen:
-		c.Value = strconv.FormatInt(toMicros(d.LastSeenAt), 10)
-	default:
-		c.Value = d.ID
-	}
-	return c
+	return DeviceQuery{Sort: sort}.Cursor(d)
 }
+
+// Cursor is the cursor of a device row in the query's sort order.
+func (q DeviceQuery) Cursor(d Device) Cursor {
+	switch q.Sort {
+	case DeviceSortName:
+		return keyCursor(d.ID, d.Name)
+	case DeviceSortTeam:
+		return keyCursor(d.ID, d.TeamID)
+	case DeviceSortSystem:
+		return keyCursor(d.ID, d.OS)
+	case DeviceSortAgent:
+		return keyCursor(d.ID, d.AgentVersion)
+	case DeviceSortLastSeen:
+		return keyCursor(d.ID, strconv.FormatInt(toMicros(d.LastSeenAt), 10))
+	case DeviceSortState:
+		return keyCursor(d.ID, strconv.Itoa(stateRank[DeviceState(d, q.StaleBefore)]), d.Name)
+	}
+	return keyCursor(d.ID, d.ID)
+}
+
+// DeviceState is the state a device is in (a State constant): a device
+// that reported but was last seen before staleBefore is stale.
+func DeviceState(d Device, staleBefore time.Time) string {
+	switch {
+	case d.Revoked():
+		return StateRevoked
+	case d.LatestRunAt == nil:
+		return StateNeverReported
+	case d.LastSeenAt.Before(staleBefore):
+		return StateStale
+	case d.LatestReady != nil && *d.LatestReady:
+		return StateReady
+	}
+	return StateNotReady
+}
+
+// stateRank orders the states for DeviceSortState, worst first
+// (stateRankSQL computes the same in the database).
+var stateRank = map[string]int{StateNotReady: 0, StateStale: 1, StateNeverReported: 2, StateReady: 3, StateRevoked: 4}
 
 // CheckCompliance is one check's status counts across the fleet.
 type CheckCompliance struct {
@@ -252,14 +281,21 @@ type SessionQuery struct {
 const (
 	SessionSortAt    = ""
 	SessionSortLabel = "label"
+	// SessionSortDevice: by device name, each device's sessions by time
+	// (Session.DeviceName is set).
+	SessionSortDevice = "device"
 )
 
 // SessionCursor is the cursor of a session record in a sort order.
 func SessionCursor(sort string, x Session) Cursor {
-	if sort == SessionSortLabel {
-		return Cursor{Value: x.Label, ID: x.ID}
+	at := strconv.FormatInt(toMicros(x.At), 10)
+	switch sort {
+	case SessionSortLabel:
+		return keyCursor(x.ID, x.Label)
+	case SessionSortDevice:
+		return keyCursor(x.ID, x.DeviceName, x.DeviceID, at)
 	}
-	return Cursor{Value: strconv.FormatInt(toMicros(x.At), 10), ID: x.ID}
+	return keyCursor(x.ID, at)
 }
 
 // FleetSnapshot is the fleet counts of one hour.

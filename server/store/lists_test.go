@@ -3,6 +3,7 @@ package store_test
 import (
 	"cmp"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -50,6 +51,12 @@ func testSortedPages(t *testing.T, s store.Store) {
 			if _, err := db.ExecContext(ctx, fmt.Sprintf(`UPDATE devices SET last_seen_at = %d WHERE id = '%s'`, seen, id)); err != nil {
 				t.Fatal(err)
 			}
+			if i%4 != 0 { // reported: ready or not, stale or not (staleBefore below)
+				if _, err := db.ExecContext(ctx, fmt.Sprintf(`UPDATE devices SET latest_run_at = %d, latest_ready = %v WHERE id = '%s'`,
+					seen, i%2 == 0, id)); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 	}
 	teams, _ := s.Teams(ctx)
@@ -64,7 +71,17 @@ func testSortedPages(t *testing.T, s store.Store) {
 	if n, err := s.CountDevices(ctx, store.DeviceQuery{}); err != nil || n != len(all) || n != 18 {
 		t.Fatalf("CountDevices = %d, %v; listed %d", n, err, len(all))
 	}
+	staleBefore := time.Date(2026, 1, 1, 0, 2, 0, 0, time.UTC)
+	rank := map[string]string{store.StateNotReady: "0", store.StateStale: "1", store.StateNeverReported: "2", store.StateReady: "3"}
+	states := map[string]int{}
+	for _, d := range all {
+		states[store.DeviceState(d, staleBefore)]++
+	}
+	if len(states) != 4 {
+		t.Fatalf("the devices are in states %v; want all four", states)
+	}
 	keys := map[string]func(d store.Device) string{
+		store.DeviceSortState:    func(d store.Device) string { return rank[store.DeviceState(d, staleBefore)] + " " + d.Name },
 		store.DeviceSortName:     func(d store.Device) string { return d.Name },
 		store.DeviceSortTeam:     func(d store.Device) string { return teamName[d.TeamID] },
 		store.DeviceSortSystem:   func(d store.Device) string { return d.OS },
@@ -74,54 +91,67 @@ func testSortedPages(t *testing.T, s store.Store) {
 	}
 	for sort, key := range keys {
 		for _, desc := range []bool{false, true} {
-			want := slices.Clone(all)
-			slices.SortFunc(want, func(a, b store.Device) int {
-				c := cmp.Or(cmp.Compare(key(a), key(b)), cmp.Compare(a.ID, b.ID))
-				if desc {
-					return -c
-				}
-				return c
-			})
-			q := store.DeviceQuery{Sort: sort, Desc: desc, Limit: 4}
-			var fwd []string
-			var pages [][]store.Device
-			for range 20 {
+			walkDevices(t, fmt.Sprintf("%s desc=%v", sort, desc), all, key, desc, func(after, before *store.Cursor) ([]store.Device, store.DeviceQuery, error) {
+				q := store.DeviceQuery{Sort: sort, Desc: desc, Limit: 4, StaleBefore: staleBefore, After: after, Before: before}
 				page, err := s.SearchDevices(ctx, q)
-				if err != nil {
-					t.Fatalf("%s desc=%v: %v", sort, desc, err)
-				}
-				if len(page) == 0 {
-					break
-				}
-				pages = append(pages, page)
-				for _, d := range page {
-					fwd = append(fwd, d.ID)
-				}
-				c := store.DeviceCursor(sort, page[len(page)-1])
-				q.After = &c
-			}
-			if got, w := fwd, idsOfDevices(want); !slices.Equal(got, w) {
-				t.Errorf("%s desc=%v forwards:\n got %v\nwant %v", sort, desc, got, w)
-			}
-			// Back from the last page: each previous page is the page seen
-			// on the way forward.
-			for i := len(pages) - 1; i > 0; i-- {
-				c := store.DeviceCursor(sort, pages[i][0])
-				prev, err := s.SearchDevices(ctx, store.DeviceQuery{Sort: sort, Desc: desc, Limit: 4, Before: &c})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !slices.Equal(idsOfDevices(prev), idsOfDevices(pages[i-1])) {
-					t.Errorf("%s desc=%v: page %d backwards %v, forwards %v", sort, desc, i-1, idsOfDevices(prev), idsOfDevices(pages[i-1]))
-				}
-			}
+				return page, q, err
+			})
 		}
+	}
+
+	// A team's policy rollout: by name, or not yet running the version
+	// first, then by when they applied it.
+	team := teams[0]
+	for i, d := range all {
+		if d.TeamID != team.ID {
+			continue
+		}
+		etag, at := "old", time.Date(2026, 1, 2, 0, i%3, 0, 0, time.UTC).UnixMicro() // ties
+		if i%3 != 0 {
+			etag = team.ETag
+		}
+		if _, err := db.ExecContext(ctx, fmt.Sprintf(`UPDATE devices SET policy_etag = '%s', policy_applied_at = %d WHERE id = '%s'`, etag, at, d.ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inTeam, err := s.SearchDevices(ctx, store.DeviceQuery{TeamID: team.ID, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rolloutKeys := map[string]func(d store.Device) string{
+		store.RolloutSortName: func(d store.Device) string { return d.Name },
+		store.RolloutSortApplied: func(d store.Device) string {
+			if d.PolicyETag != team.ETag {
+				return "0 " + d.Name
+			}
+			return fmt.Sprintf("1 %020d %s", d.PolicyAppliedAt.UnixMicro(), d.Name)
+		},
+	}
+	for sort, key := range rolloutKeys {
+		for _, desc := range []bool{false, true} {
+			walkDevices(t, fmt.Sprintf("rollout %q desc=%v", sort, desc), inTeam, key, desc, func(after, before *store.Cursor) ([]store.Device, store.RolloutQuery, error) {
+				q := store.RolloutQuery{TeamID: team.ID, ETag: team.ETag, Sort: sort, Desc: desc, Limit: 2, After: after, Before: before}
+				r, err := s.PolicyRollout(ctx, q)
+				if err == nil && (r.Total != len(inTeam) || r.Applied == 0 || r.Applied == r.Total) {
+					t.Errorf("rollout %d of %d; want some of %d", r.Applied, r.Total, len(inTeam))
+				}
+				return r.Devices, q, err
+			})
+		}
+	}
+	if _, err := s.PolicyRollout(ctx, store.RolloutQuery{TeamID: team.ID, Sort: "token_hash"}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("rollout sorted by token_hash: %v", err)
 	}
 	if _, err := s.SearchDevices(ctx, store.DeviceQuery{Sort: "token_hash"}); err == nil {
 		t.Error("an unknown sort column was accepted")
 	}
 	if _, err := s.SearchDevices(ctx, store.DeviceQuery{Sort: store.DeviceSortLastSeen, After: &store.Cursor{Value: "1; DROP TABLE devices", ID: "x"}}); err == nil {
 		t.Error("a non-numeric time cursor was accepted")
+	}
+	for _, v := range []string{"alpha", `["x","alpha"]`, `["1"]`, `["1","a","b"]`} {
+		if _, err := s.SearchDevices(ctx, store.DeviceQuery{Sort: store.DeviceSortState, After: &store.Cursor{Value: v, ID: "x"}}); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("state cursor %q: %v; want ErrInvalid", v, err)
+		}
 	}
 	if n, _ := s.CountDevices(ctx, store.DeviceQuery{CountCap: 5}); n != 5 {
 		t.Errorf("CountDevices(cap 5) = %d", n)
@@ -151,7 +181,7 @@ func testSortedPages(t *testing.T, s store.Store) {
 	if n, _ := s.CountSessions(ctx, store.SessionQuery{StartsOnly: true, CountCap: 4}); n != 4 {
 		t.Errorf("CountSessions(cap 4) = %d", n)
 	}
-	for _, sort := range []string{store.SessionSortAt, store.SessionSortLabel} {
+	for _, sort := range []string{store.SessionSortAt, store.SessionSortLabel, store.SessionSortDevice} {
 		for _, asc := range []bool{false, true} {
 			full, err := s.SearchSessions(ctx, store.SessionQuery{StartsOnly: true, Sort: sort, Ascending: asc, Limit: 100})
 			if err != nil || len(full) != 9 {
@@ -176,9 +206,15 @@ func testSortedPages(t *testing.T, s store.Store) {
 				if i > 0 {
 					a, b := full[i-1], x
 					var c int
-					if sort == store.SessionSortLabel {
+					switch sort {
+					case store.SessionSortLabel:
 						c = cmp.Or(cmp.Compare(a.Label, b.Label), cmp.Compare(a.ID, b.ID))
-					} else {
+					case store.SessionSortDevice:
+						if a.DeviceName == "" {
+							t.Fatalf("sorted by device, a session without its device name")
+						}
+						c = cmp.Or(cmp.Compare(a.DeviceName, b.DeviceName), cmp.Compare(a.DeviceID, b.DeviceID), a.At.Compare(b.At), cmp.Compare(a.ID, b.ID))
+					default:
 						c = cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ID, b.ID))
 					}
 					if asc && c > 0 || !asc && c < 0 {
@@ -223,6 +259,56 @@ func testSortedPages(t *testing.T, s store.Store) {
 	}
 	if want := []string{"alice", "alice", "bob", "bob", "carol", "carol", "carol"}; !slices.Equal(actors, want) {
 		t.Errorf("audit by actor %v", actors)
+	}
+}
+
+// walkDevices pages through a sorted device list forwards (After) from the
+// start and back (Before) from the last page, and checks that it finds
+// all in the order of key (ties by ID), turned round when desc.
+func walkDevices[Q interface {
+	Cursor(store.Device) store.Cursor
+}](t *testing.T, what string, all []store.Device, key func(store.Device) string, desc bool,
+	read func(after, before *store.Cursor) ([]store.Device, Q, error)) {
+	t.Helper()
+	want := slices.Clone(all)
+	slices.SortFunc(want, func(a, b store.Device) int {
+		c := cmp.Or(cmp.Compare(key(a), key(b)), cmp.Compare(a.ID, b.ID))
+		if desc {
+			return -c
+		}
+		return c
+	})
+	var fwd []string
+	var pages [][]store.Device
+	var after *store.Cursor
+	for range 20 {
+		page, q, err := read(after, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		pages = append(pages, page)
+		fwd = append(fwd, idsOfDevices(page)...)
+		c := q.Cursor(page[len(page)-1])
+		after = &c
+	}
+	if got, w := fwd, idsOfDevices(want); !slices.Equal(got, w) {
+		t.Errorf("%s forwards:\n got %v\nwant %v", what, got, w)
+	}
+	// Back from the last page: each previous page is the page seen on the
+	// way forward.
+	for i := len(pages) - 1; i > 0; i-- {
+		_, q, _ := read(nil, nil)
+		c := q.Cursor(pages[i][0])
+		prev, _, err := read(nil, &c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(idsOfDevices(prev), idsOfDevices(pages[i-1])) {
+			t.Errorf("%s: page %d backwards %v, forwards %v", what, i-1, idsOfDevices(prev), idsOfDevices(pages[i-1]))
+		}
 	}
 }
 

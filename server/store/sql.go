@@ -601,30 +601,17 @@ func (s *sqlStore) SetPoliciesApplied(ctx context.Context, applied []PolicyAppli
 	return nil
 }
 
-func (s *sqlStore) PolicyRollout(ctx context.Context, teamID, etag string, limit int) (PolicyRollout, error) {
+func (s *sqlStore) PolicyRollout(ctx context.Context, q RolloutQuery) (PolicyRollout, error) {
 	var r PolicyRollout
 	var applied sql.NullInt64
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), SUM(CASE WHEN policy_etag = ? THEN 1 ELSE 0 END)
-		FROM devices WHERE team_id = ? AND revoked_at IS NULL`), etag, teamID).Scan(&r.Total, &applied)
+		FROM devices WHERE team_id = ? AND revoked_at IS NULL`), q.ETag, q.TeamID).Scan(&r.Total, &applied)
 	if err != nil {
 		return PolicyRollout{}, fmt.Errorf("counting the policy's devices: %w", err)
 	}
 	r.Applied = int(applied.Int64)
-	// The page is chosen from the index devices_team_policy alone, then
-	// its rows are read.
-	err = queryEach(ctx, s.db, s.q(`SELECT `+prefixCols("d.", deviceCols)+` FROM devices d JOIN (
-			SELECT id, CASE WHEN policy_etag = ? THEN 1 ELSE 0 END AS running, name FROM devices
-			WHERE team_id = ? AND revoked_at IS NULL ORDER BY running, name, id LIMIT ?) p ON p.id = d.id
-		ORDER BY p.running, p.name, p.id`),
-		[]any{etag, teamID, clampLimit(limit, 100, 1000)}, func(rows *sql.Rows) error {
-			d, err := scanDevice(rows)
-			r.Devices = append(r.Devices, d)
-			return err
-		})
-	if err != nil {
-		return PolicyRollout{}, fmt.Errorf("listing the policy's devices: %w", err)
-	}
-	return r, nil
+	r.Devices, err = s.rolloutPage(ctx, q)
+	return r, err
 }
 
 // Reports: see ingest_sql.go.

@@ -34,6 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,9 +124,10 @@ type Store interface {
 	// ETag (nothing is recorded then).
 	SetPoliciesApplied(ctx context.Context, applied []PolicyApplied) error
 	// PolicyRollout counts a team's devices (not revoked) and those that
-	// confirmed the policy with this ETag, and lists up to limit of them
-	// (at most 1000): those not yet running it first, then by name.
-	PolicyRollout(ctx context.Context, teamID, etag string, limit int) (PolicyRollout, error)
+	// confirmed the policy with the query's ETag, and lists a sorted,
+	// keyset-paged page of them (by default those not yet running it
+	// first).
+	PolicyRollout(ctx context.Context, q RolloutQuery) (PolicyRollout, error)
 
 	// SaveReport stores a check-run envelope from a device; duplicate is true
 	// (and nothing changes) when the envelope ID was stored before.
@@ -185,10 +187,48 @@ type PolicyApplied struct {
 	At       time.Time
 }
 
+// RolloutQuery selects a page of a team's devices for its policy version.
+type RolloutQuery struct {
+	TeamID string
+	// ETag is the policy version (unquoted).
+	ETag string
+	// Sort is RolloutSortApplied ("") or RolloutSortName; Desc reverses
+	// it. After and Before are keyset cursors as in DeviceQuery (see
+	// RolloutQuery.Cursor).
+	Sort          string
+	Desc          bool
+	After, Before *Cursor
+	// Limit caps the page (default 50, at most 500).
+	Limit int
+}
+
+// Rollout sort orders (RolloutQuery.Sort).
+const (
+	// RolloutSortApplied: devices not running the version first (by
+	// name), then by when they applied it, earliest first.
+	RolloutSortApplied = ""
+	RolloutSortName    = "name"
+)
+
+// Cursor is the cursor of a device row in the query's order.
+func (q RolloutQuery) Cursor(d Device) Cursor {
+	if q.Sort == RolloutSortName {
+		return keyCursor(d.ID, d.Name)
+	}
+	rank := int64(0)
+	if d.PolicyETag == q.ETag {
+		rank = 1
+		if d.PolicyAppliedAt != nil {
+			rank = toMicros(*d.PolicyAppliedAt)
+		}
+	}
+	return keyCursor(d.ID, strconv.FormatInt(rank, 10), d.Name)
+}
+
 // PolicyRollout is how far a team's policy version has reached.
 type PolicyRollout struct {
 	Total, Applied int
-	// Devices: those not running the version first.
+	// Devices: the page asked for.
 	Devices []Device
 }
 
@@ -325,6 +365,8 @@ type Session struct {
 	NotPassing []string
 	Override   *report.Override
 	Cookies    *report.CookieSummary
+	// DeviceName is set by SearchSessions sorted by device only.
+	DeviceName string
 }
 
 // Open opens the store a DSN names: "sqlite:PATH" (or "sqlite://PATH") or

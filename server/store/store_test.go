@@ -308,11 +308,19 @@ func BenchmarkPolicyRollout(b *testing.B) {
 		}
 		b.Logf("%d confirmations recorded in one transaction in %v", len(applied), time.Since(start))
 		b.ResetTimer()
-		for b.Loop() {
-			r, err := s.PolicyRollout(ctx, team.ID, team.ETag, 200)
-			if err != nil || r.Total != n || r.Applied != n/2 || len(r.Devices) != 200 {
-				b.Fatalf("rollout %d of %d, %d listed, %v", r.Applied, r.Total, len(r.Devices), err)
-			}
+		// The team page's sorts: not yet running it first (by name), by
+		// name, the latest to apply it first, and a page deep in.
+		for _, q := range []store.RolloutQuery{{}, {Sort: store.RolloutSortName}, {Desc: true},
+			{Sort: store.RolloutSortName, After: &store.Cursor{Value: "seed-50000", ID: "0"}}} {
+			b.Run(fmt.Sprintf("sort=%q,desc=%v,deep=%v", q.Sort, q.Desc, q.After != nil), func(b *testing.B) {
+				q.TeamID, q.ETag, q.Limit = team.ID, team.ETag, 51
+				for b.Loop() {
+					r, err := s.PolicyRollout(ctx, q)
+					if err != nil || r.Total != n || r.Applied != n/2 || len(r.Devices) != 51 {
+						b.Fatalf("rollout %d of %d, %d listed, %v", r.Applied, r.Total, len(r.Devices), err)
+					}
+				}
+			})
 		}
 	})
 }

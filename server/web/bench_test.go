@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strconv"
 	"testing"
@@ -40,6 +41,8 @@ type benchFleet struct {
 	h      http.Handler
 	cookie *http.Cookie
 	teamID string
+	// deviceID: a device of the fleet (one with a session).
+	deviceID string
 }
 
 func newBenchFleet(b *testing.B, st store.Store, n int) *benchFleet {
@@ -91,6 +94,9 @@ func newBenchFleet(b *testing.B, st store.Store, n int) *benchFleet {
 	if len(batch) > 0 {
 		flush()
 	}
+	// A session start on every device (the sessions page and its sort by
+	// device read these).
+	storetest.SeedSessions(b, st, ids)
 	// The planner's statistics, as autovacuum (PostgreSQL) would have
 	// them a minute after such a load; without them PostgreSQL guesses a
 	// handful of enrolled devices and sorts the whole table for a page.
@@ -111,7 +117,7 @@ func newBenchFleet(b *testing.B, st store.Store, n int) *benchFleet {
 		b.Fatal(err)
 	}
 	b.Logf("seeded %d devices with reports in %s", n, time.Since(start).Round(time.Second))
-	return &benchFleet{st: st, h: h, cookie: &http.Cookie{Name: "sg_session", Value: token}, teamID: teamID}
+	return &benchFleet{st: st, h: h, cookie: &http.Cookie{Name: "sg_session", Value: token}, teamID: teamID, deviceID: ids[1]}
 }
 
 func (f *benchFleet) get(b *testing.B, path string) {
@@ -147,6 +153,19 @@ func benchPages(b *testing.B, st store.Store) {
 		{"check_firewall_by_team", "/checks/firewall?sort=team"},
 		{"audit", "/audit"},
 		{"sessions", "/sessions"},
+		// The sorts added last (issue 17): state is computed (CASE), the
+		// sessions' device name comes from a join, the team page's
+		// rollout (10,000 devices in the team) pages too.
+		{"devices_by_state", "/devices?sort=state"},
+		{"devices_by_state_desc", "/devices?sort=state&dir=desc"},
+		{"devices_by_state_deep_page", "/devices?sort=state&" + url.Values{"after_v": {`["2","seed-5000"]`}, "after_id": {"0"}}.Encode()},
+		{"devices_team_by_state", "/devices?sort=state&team=" + f.teamID},
+		{"sessions_by_device", "/sessions?sort=device"},
+		{"sessions_by_device_deep_page", "/sessions?sort=device&" + url.Values{"after_v": {`["seed-5000","0","0"]`}, "after_id": {"0"}}.Encode()},
+		{"team_rollout", "/teams/" + f.teamID},
+		{"team_rollout_by_name", "/teams/" + f.teamID + "?sort=name"},
+		{"team_rollout_applied_desc", "/teams/" + f.teamID + "?sort=policy&dir=desc"},
+		{"device_page", "/devices/" + f.deviceID},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			f.get(b, c.path) // the first render computes the cached fleet figures: see fleet_figures_refresh

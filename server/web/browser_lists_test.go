@@ -2,14 +2,18 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/sessionguard/sessionguard/internal/artefacts"
+	"github.com/sessionguard/sessionguard/report"
+	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
 )
 
@@ -156,4 +160,95 @@ func shot(t *testing.T, ctx context.Context, name string) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", path)
+}
+
+// TestBrowserRolloutStateDeviceSorts clicks the sorts added last in
+// headless Chromium: devices by state, the team page's rollout by device
+// with its Next link, the sessions by device, and a device's own sessions
+// paged with Next.
+func TestBrowserRolloutStateDeviceSorts(t *testing.T) {
+	f := newFixture(t)
+	team := f.teams["Counselling"]
+	ids, _ := storetest.SeedDevices(t, f.st, team.ID, 60)
+	if err := f.st.SetPoliciesApplied(t.Context(), []store.PolicyApplied{{DeviceID: ids[0], ETag: team.ETag, At: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 55 {
+		rec := report.SessionRecord{ID: report.NewID(), SessionID: report.NewID(), Event: report.SessionStart,
+			At: time.Now().Add(-time.Duration(i+1) * time.Minute), Label: fmt.Sprintf("CASE-%03d", i)}
+		if _, err := f.st.SaveSession(t.Context(), f.ids["desk-ready"], report.NewSession(storetest.Agent, rec)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := headless(t)
+	signIn(t, ctx, f.srv.URL+"/devices", "devices")
+
+	// Devices by state: worst first.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#devices th:nth-child(3) a`)),
+		chromedp.WaitVisible(chromedp.CSS(`#devices th:nth-child(3)[aria-sort="ascending"]`)),
+	); err != nil {
+		t.Fatalf("sort by state: %v", err)
+	}
+	if got := text(t, ctx, "#devices tbody tr:first-child td:nth-child(3)"); got != "Not ready" {
+		t.Errorf("by state, the first device is %q", got)
+	}
+
+	// The rollout: by device name, then the next page.
+	rollout := func(sel string) string { return text(t, ctx, "#rollout tbody tr:"+sel+" td:first-child") }
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(f.srv.URL+"/teams/"+team.ID),
+		chromedp.WaitVisible(chromedp.ID("rollout")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, ctx, "#rollout + .pager .total"); got != "64 devices in all" {
+		t.Errorf("rollout total %q", got)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#rollout th:nth-child(1) a`)),
+		chromedp.WaitVisible(chromedp.CSS(`#rollout th:nth-child(1)[aria-sort="ascending"]`)),
+	); err != nil {
+		t.Fatalf("sort the rollout by device: %v", err)
+	}
+	last1 := rollout("last-child")
+	shot(t, ctx, "dashboard-team-rollout.png")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("next-page")), chromedp.WaitVisible(chromedp.ID("prev-page"))); err != nil {
+		t.Fatalf("rollout next page: %v", err)
+	}
+	if first2 := rollout("first-child"); first2 <= last1 {
+		t.Errorf("rollout page 2 starts with %q, page 1 ends with %q", first2, last1)
+	}
+	if n := strings.Count(text(t, ctx, "#rollout tbody"), "\n") + 1; n != 14 {
+		t.Errorf("rollout page 2: %d rows, want 14", n)
+	}
+
+	// Sessions by device.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(f.srv.URL+"/sessions"),
+		chromedp.Click(chromedp.CSS(`table.sessions th:nth-child(5) a`)),
+		chromedp.WaitVisible(chromedp.CSS(`table.sessions th:nth-child(5)[aria-sort="ascending"]`)),
+	); err != nil {
+		t.Fatalf("sort sessions by device: %v", err)
+	}
+	if got := text(t, ctx, "table.sessions tbody tr:first-child td:nth-child(5)"); got != "desk-ready" {
+		t.Errorf("sessions by device start with %q", got)
+	}
+
+	// A device's own sessions: 55, two pages.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(f.srv.URL+"/devices/"+f.ids["desk-ready"]),
+		chromedp.WaitVisible(chromedp.CSS("table.sessions")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(t, ctx, "table.sessions + .pager .total"); got != "55 sessions in all" {
+		t.Errorf("device sessions total %q", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("next-page")), chromedp.WaitVisible(chromedp.ID("prev-page"))); err != nil {
+		t.Fatalf("device sessions next page: %v", err)
+	}
+	if got := text(t, ctx, "table.sessions tbody tr:last-child td:nth-child(4)"); got != "CASE-054" {
+		t.Errorf("the device's oldest session on page 2 is %q", got)
+	}
 }

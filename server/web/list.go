@@ -31,8 +31,9 @@ type listSpec struct {
 	After, Before *store.Cursor
 }
 
-// maxCursor caps a cursor field taken from a URL.
-const maxCursor = 256
+// maxCursor caps a cursor field taken from a URL: room for a JSON list
+// holding a 200-byte device name with every character escaped (\u003c).
+const maxCursor = 2048
 
 // parseList reads the sort and the cursor; def is the default column.
 func parseList(q url.Values, cols []sortCol, def string) listSpec {
@@ -238,4 +239,20 @@ func sortRows[T any, K cmp.Ordered](rows []T, desc bool, key func(T) K) {
 		}
 		return c
 	})
+}
+
+// jumpTo makes a table's sort and page links land on the element id, for
+// a table low on a long page (the team page's rollout, a device's
+// sessions).
+func jumpTo(id string, hs []header, p *pager) {
+	for i := range hs {
+		if hs[i].Href != "" {
+			hs[i].Href += "#" + id
+		}
+	}
+	for _, l := range []*string{&p.Prev, &p.Next, &p.First} {
+		if *l != "" {
+			*l += "#" + id
+		}
+	}
 }

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"database/sql"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -71,6 +73,43 @@ func names(body string) []string {
 	return out
 }
 
+var stateCell = regexp.MustCompile(`<span class="state ([a-z_]+)">`)
+
+// checkStateOrder: rows "name state" sorted worst state first (not ready,
+// stale, never reported, ready), by name within a state; desc the other
+// way round.
+func checkStateOrder(t *testing.T, desc bool, pages [][]string) {
+	t.Helper()
+	rank := map[string]int{"not_ready": 0, "stale": 1, "never_reported": 2, "ready": 3}
+	var rows [][2]string
+	for _, p := range pages {
+		for _, r := range p {
+			f := strings.Fields(r)
+			if len(f) != 2 {
+				t.Fatalf("row %q without a state", r)
+			}
+			rows = append(rows, [2]string{f[0], f[1]})
+		}
+	}
+	states := map[string]bool{}
+	for i, r := range rows {
+		states[r[1]] = true
+		if i == 0 {
+			continue
+		}
+		a, b := rows[i-1], r
+		if desc {
+			a, b = b, a
+		}
+		if rank[a[1]] > rank[b[1]] || rank[a[1]] == rank[b[1]] && a[0] > b[0] {
+			t.Errorf("by state (desc %v): %v before %v", desc, rows[i-1], r)
+		}
+	}
+	if len(states) != 4 {
+		t.Errorf("by state: saw only %v", states)
+	}
+}
+
 var hrefOf = func(id string) *regexp.Regexp { return regexp.MustCompile(`id="` + id + `" href="([^"]+)"`) }
 
 // TestDeviceListSortsAndPages walks 130 devices a page at a time in
@@ -90,29 +129,29 @@ func TestDeviceListSortsAndPages(t *testing.T) {
 		{"last_seen", "desc", nil},
 		{"team", "asc", nil},
 		{"agent", "asc", nil},
+		{"state", "asc", nil},
+		{"state", "desc", nil},
 	} {
-		next := "/devices?sort=" + tc.sort + "&dir=" + tc.dir
-		var pages [][]string
+		rows := names
+		if tc.sort == "state" { // "name state": the order of states is checked below
+			rows = func(body string) []string {
+				got := names(body)
+				for i, st := range stateCell.FindAllStringSubmatch(body, -1) {
+					got[i] += " " + st[1]
+				}
+				return got
+			}
+		}
+		pages := walkPages(t, c, "/devices?sort="+tc.sort+"&dir="+tc.dir, "130 devices", rows)
 		var all []string
-		for range 10 {
-			p := c.get(next)
-			if p.status != http.StatusOK {
-				t.Fatalf("%s: %d", next, p.status)
-			}
-			if !strings.Contains(p.body, "130 devices in all") {
-				t.Errorf("%s: no total", next)
-			}
-			got := names(p.body)
-			pages = append(pages, got)
-			all = append(all, got...)
-			m := hrefOf("next-page").FindStringSubmatch(p.body)
-			if m == nil {
-				break
-			}
-			next = strings.ReplaceAll(m[1], "&amp;", "&")
+		for _, p := range pages {
+			all = append(all, p...)
 		}
 		if len(all) != 130 || len(pages) != 3 {
 			t.Fatalf("%s %s: %d devices on %d pages", tc.sort, tc.dir, len(all), len(pages))
+		}
+		if tc.sort == "state" {
+			checkStateOrder(t, tc.dir == "desc", pages)
 		}
 		if tc.less != nil {
 			for i := 1; i < len(all); i++ {
@@ -123,24 +162,12 @@ func TestDeviceListSortsAndPages(t *testing.T) {
 		}
 		seen := map[string]int{}
 		for _, n := range all {
-			seen[n]++
+			seen[strings.Fields(n)[0]]++
 		}
 		if seen["laptop-ready"] != 1 || seen["desk-revoked"] != 0 {
 			t.Errorf("%s: devices missing, doubled or revoked ones listed", tc.sort)
 		}
-		// Back from the last page, page by page.
-		p := c.get(next)
-		for i := len(pages) - 2; i >= 0; i-- {
-			m := hrefOf("prev-page").FindStringSubmatch(p.body)
-			if m == nil {
-				t.Fatalf("%s: no previous page link on page %d", tc.sort, i+1)
-			}
-			p = c.get(strings.ReplaceAll(m[1], "&amp;", "&"))
-			if got := names(p.body); !slices.Equal(got, pages[i]) {
-				t.Errorf("%s %s: page %d backwards %v\n forwards %v", tc.sort, tc.dir, i, got, pages[i])
-			}
-		}
-		if strings.Contains(p.body, `id="prev-page"`) {
+		if p := c.get("/devices?sort=" + tc.sort + "&dir=" + tc.dir); strings.Contains(p.body, `id="prev-page"`) {
 			t.Errorf("%s: the first page has a previous page", tc.sort)
 		}
 	}
@@ -349,5 +376,218 @@ func TestDeviceTablesSort(t *testing.T) {
 	}
 	if p := c.get(dev + "?sort=took"); p.status != http.StatusOK || !strings.Contains(p.body, `<th aria-sort="descending"><a class="sort active"`) {
 		t.Errorf("runs by duration: %d", p.status)
+	}
+}
+
+// walkPages follows "Next →" from path to the last page and back by
+// "← Previous", checks that the way back shows the same pages and that
+// each page says total, and returns the rows (by rows) of each page.
+func walkPages(t *testing.T, c *client, path, total string, rows func(body string) []string) [][]string {
+	t.Helper()
+	var pages [][]string
+	var p page
+	for next := path; next != ""; {
+		if p = c.get(next); p.status != http.StatusOK {
+			t.Fatalf("%s: %d", next, p.status)
+		}
+		if !strings.Contains(p.body, total+" in all") {
+			t.Errorf("%s: no total %q", next, total)
+		}
+		pages = append(pages, rows(p.body))
+		next = ""
+		if m := hrefOf("next-page").FindStringSubmatch(p.body); m != nil && len(pages) < 20 {
+			next = strings.ReplaceAll(m[1], "&amp;", "&")
+		}
+	}
+	for i := len(pages) - 2; i >= 0; i-- {
+		m := hrefOf("prev-page").FindStringSubmatch(p.body)
+		if m == nil {
+			t.Fatalf("%s: no previous page link on page %d", path, i+1)
+		}
+		p = c.get(strings.ReplaceAll(m[1], "&amp;", "&"))
+		if got := rows(p.body); !slices.Equal(got, pages[i]) {
+			t.Errorf("%s: page %d backwards %v\n forwards %v", path, i, got, pages[i])
+		}
+	}
+	return pages
+}
+
+var sessionDevice = regexp.MustCompile(`<td><a href="/sessions\?label=([^"]+)">[^<]*</a></td>\s*<td><a href="/devices/[0-9a-f]+">([^<]+)</a></td>`)
+
+// sessionRowsOf are the "device label" of each session row.
+func sessionRowsOf(body string) []string {
+	var out []string
+	for _, m := range sessionDevice.FindAllStringSubmatch(body, -1) {
+		out = append(out, m[2]+" "+m[1])
+	}
+	return out
+}
+
+// TestSessionsByDeviceAndDevicePage: the sessions page sorts by device
+// name (each device's sessions by time); a device's page lists all its
+// sessions, sorted and paged like the sessions page, with the total.
+func TestSessionsByDeviceAndDevicePage(t *testing.T) {
+	f := newFixture(t)
+	base := time.Now().Add(-48 * time.Hour)
+	for i := range 60 {
+		dev := []string{"laptop-ready", "laptop-ready", "desk-ready", "laptop-new"}[i%4]
+		rec := report.SessionRecord{ID: report.NewID(), SessionID: report.NewID(), Event: report.SessionStart,
+			At: base.Add(time.Duration(i) * time.Minute), Label: fmt.Sprintf("CASE-%03d", 100+i), Ready: true}
+		if _, err := f.st.SaveSession(t.Context(), f.ids[dev], report.NewSession(storetest.Agent, rec)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := f.client(t)
+	c.login()
+	for _, dir := range []string{"asc", "desc"} {
+		pages := walkPages(t, c, "/sessions?sort=device&dir="+dir, "61 sessions", sessionRowsOf)
+		var all []string
+		for _, p := range pages {
+			all = append(all, p...)
+		}
+		if len(pages) != 2 || len(all) != 61 {
+			t.Fatalf("by device %s: %d sessions on %d pages", dir, len(all), len(pages))
+		}
+		for i := 1; i < len(all); i++ {
+			a, b := all[i-1], all[i]
+			if dir == "desc" {
+				a, b = b, a
+			}
+			// Labels count up with time, so "device label" sorts as
+			// device name, then time.
+			if a > b {
+				t.Errorf("by device %s: %q before %q", dir, all[i-1], all[i])
+			}
+		}
+	}
+	if p := c.get("/sessions?sort=device&after_v=laptop&after_id=x"); p.status != http.StatusBadRequest {
+		t.Errorf("a cursor that is not a list: %d", p.status)
+	}
+
+	// laptop-ready's 30 sessions: newest first, then by label over pages of 50.
+	dev := "/devices/" + f.ids["laptop-ready"]
+	pages := walkPages(t, c, dev, "30 sessions", sessionRowsOf)
+	if len(pages) != 1 || len(pages[0]) != 30 || pages[0][0] != "laptop-ready CASE-157" {
+		t.Errorf("device page sessions %v", pages)
+	}
+	if p := c.get(dev + "?sort=label&dir=asc"); !strings.Contains(p.body, `aria-sort="ascending"><a class="sort active" href="`+dev+`?dir=desc&amp;sort=label#sessions-heading">Case label`) {
+		t.Error("the device page's sessions are not sortable by label")
+	} else if got := sessionRowsOf(p.body); len(got) != 30 || got[0] != "laptop-ready CASE-100" {
+		t.Errorf("by label: %v", got)
+	}
+	more := "/devices/" + f.ids["laptop-new"]
+	for i := range 45 { // 15 + 45 = 60: two pages
+		rec := report.SessionRecord{ID: report.NewID(), SessionID: report.NewID(), Event: report.SessionStart,
+			At: base.Add(-time.Duration(i+1) * time.Minute), Label: fmt.Sprintf("CASE-%03d", 99-i)}
+		if _, err := f.st.SaveSession(t.Context(), f.ids["laptop-new"], report.NewSession(storetest.Agent, rec)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pages = walkPages(t, c, more+"?sort=start&dir=asc", "60 sessions", sessionRowsOf)
+	if len(pages) != 2 || len(pages[0]) != 50 || len(pages[1]) != 10 || pages[0][0] != "laptop-new CASE-055" || pages[1][9] != "laptop-new CASE-159" {
+		t.Errorf("laptop-new's sessions oldest first: %d pages, %v", len(pages), pages)
+	}
+}
+
+// TestRolloutSortsAndPages: the team page's rollout table sorts by device
+// and by when each applied the version, with its total and pages.
+func TestRolloutSortsAndPages(t *testing.T) {
+	f := newFixture(t)
+	team := f.teams["Counselling"]
+	ids, _ := storetest.SeedDevices(t, f.st, team.ID, 70)
+	now := time.Now()
+	var applied []store.PolicyApplied
+	for i, id := range ids[:40] {
+		etag := team.ETag
+		if i%4 == 0 {
+			etag = "an-earlier-version"
+		}
+		applied = append(applied, store.PolicyApplied{DeviceID: id, ETag: etag, At: now.Add(-time.Duration(i) * time.Minute)})
+	}
+	if err := f.st.SetPoliciesApplied(t.Context(), applied); err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+	c.login()
+	path := "/teams/" + team.ID
+	row := regexp.MustCompile(`<tr data-device="[0-9a-f]+"><td><a href="/devices/[0-9a-f]+">([^<]+)</a></td><td class="(pass|warn)"`)
+	rows := func(body string) []string {
+		var out []string
+		for _, m := range row.FindAllStringSubmatch(body, -1) {
+			out = append(out, m[2]+" "+m[1])
+		}
+		return out
+	}
+	p := c.get(path)
+	if got := elementText(p.body, "rollout-count"); !strings.HasPrefix(got, "30 of 74 devices run this version") {
+		t.Errorf("rollout count %q", got)
+	}
+	// Its links land on the table, low on a long page.
+	if !strings.Contains(p.body, `href="`+path+`?dir=asc&amp;sort=name#rollout-heading">Device`) || !regexp.MustCompile(`id="next-page" href="[^"]+#rollout-heading"`).MatchString(p.body) {
+		t.Error("the rollout's sort and page links do not land on the table")
+	}
+	// By default: not yet first (warn), then applied.
+	for _, tc := range []struct {
+		query string
+		check func(all []string) bool
+	}{
+		{"", func(all []string) bool {
+			return strings.HasPrefix(all[43], "warn") && strings.HasPrefix(all[44], "pass")
+		}},
+		{"?sort=policy&dir=desc", func(all []string) bool {
+			return strings.HasPrefix(all[29], "pass") && strings.HasPrefix(all[30], "warn")
+		}},
+		{"?sort=name&dir=asc", func(all []string) bool {
+			return slices.IsSortedFunc(all, func(a, b string) int { return strings.Compare(strings.Fields(a)[1], strings.Fields(b)[1]) })
+		}},
+		{"?sort=name&dir=desc", func(all []string) bool {
+			return slices.IsSortedFunc(all, func(a, b string) int { return strings.Compare(strings.Fields(b)[1], strings.Fields(a)[1]) })
+		}},
+	} {
+		pages := walkPages(t, c, path+tc.query, "74 devices", rows)
+		var all []string
+		for _, p := range pages {
+			all = append(all, p...)
+		}
+		if len(pages) != 2 || len(all) != 74 || !tc.check(all) {
+			t.Errorf("rollout %q: %d rows on %d pages: %v", tc.query, len(all), len(pages), all)
+		}
+	}
+	// Applied: the earliest first after those not yet running it; desc
+	// the latest first.
+	p = c.get(path + "?sort=policy&dir=desc")
+	if got := rows(p.body); len(got) < 2 || got[0] != "pass seed-1" || got[1] != "pass seed-2" || !strings.Contains(p.body, ">applied 1 min ago<") {
+		t.Errorf("latest applied not first: %v", got)
+	}
+	if p := c.get(path + "?sort=policy&after_v=x&after_id=y"); p.status != http.StatusBadRequest {
+		t.Errorf("forged rollout cursor: %d", p.status)
+	}
+}
+
+// TestLongNameCursor: a page link after a device with the longest name
+// the API accepts, every character one JSON escapes, still works.
+func TestLongNameCursor(t *testing.T) {
+	f := newFixture(t)
+	id := f.ids["laptop-new"]
+	name := strings.Repeat("<&", 100) // 200 bytes, 1,200 as JSON
+	db := f.st.(interface{ DB() *sql.DB }).DB()
+	if _, err := db.ExecContext(t.Context(), `UPDATE devices SET name = ? WHERE id = ?`, name, id); err != nil {
+		t.Fatal(err)
+	}
+	dev, err := f.st.Device(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+	c.login()
+	state := store.DeviceQuery{Sort: store.DeviceSortState, StaleBefore: time.Now().Add(-24 * time.Hour)}.Cursor(dev)
+	session := store.SessionCursor(store.SessionSortDevice, store.Session{ID: "x", DeviceID: id, DeviceName: name, At: time.Now()})
+	for _, path := range []string{
+		"/devices?sort=state&" + url.Values{"after_v": {state.Value}, "after_id": {state.ID}}.Encode(),
+		"/sessions?sort=device&" + url.Values{"after_v": {session.Value}, "after_id": {session.ID}}.Encode(),
+	} {
+		if p := c.get(path); p.status != http.StatusOK {
+			t.Errorf("%.60s…: %d", path, p.status)
+		}
 	}
 }

@@ -268,8 +268,8 @@ type devicesView struct {
 	KeepSort []fact
 }
 
-var deviceListCols = []sortCol{{Key: store.DeviceSortName, Label: "Device"}, {Key: store.DeviceSortTeam, Label: "Team"}, {Label: "State"},
-	{Key: store.DeviceSortSystem, Label: "System"}, {Key: store.DeviceSortAgent, Label: "Agent"},
+var deviceListCols = []sortCol{{Key: store.DeviceSortName, Label: "Device"}, {Key: store.DeviceSortTeam, Label: "Team"},
+	{Key: store.DeviceSortState, Label: "State"}, {Key: store.DeviceSortSystem, Label: "System"}, {Key: store.DeviceSortAgent, Label: "Agent"},
 	{Key: store.DeviceSortLastSeen, Label: "Last seen", DescFirst: true}}
 
 // devicePage reads one sorted page of devices (f without its sort and
@@ -287,7 +287,7 @@ func (d *dashboard) devicePage(ctx context.Context, f store.DeviceQuery, s listS
 			return nil, pager{}, err
 		}
 	}
-	devs, p := page(devs, s, path, q, total, "device", func(dev store.Device) store.Cursor { return store.DeviceCursor(s.Sort, dev) })
+	devs, p := page(devs, s, path, q, total, "device", f.Cursor)
 	p.AtLeast = atLeast
 	return devs, p, nil
 }
@@ -328,7 +328,7 @@ func (d *dashboard) deviceRows(ts teamSet, devs []store.Device) []deviceRow {
 	stale := d.staleBefore()
 	rows := make([]deviceRow, len(devs))
 	for i, dev := range devs {
-		rows[i] = deviceRow{Device: dev, TeamName: ts.name(dev.TeamID), State: deviceState(dev, stale)}
+		rows[i] = deviceRow{Device: dev, TeamName: ts.name(dev.TeamID), State: store.DeviceState(dev, stale)}
 	}
 	return rows
 }
@@ -412,6 +412,7 @@ type deviceView struct {
 	// one ?sort= key picks the table it belongs to).
 	ResultHeaders, RunHeaders []header
 	Sessions                  sessionTable
+	SessionPager              pager
 	Notice                    string
 }
 
@@ -434,11 +435,6 @@ func (d *dashboard) device(w http.ResponseWriter, r *http.Request) {
 	runs, err := d.st.DeviceRuns(ctx, dev.ID, 20)
 	if err != nil {
 		d.serverError(w, r, "reading the run history", err)
-		return
-	}
-	sessions, err := d.st.SearchSessions(ctx, store.SessionQuery{DeviceID: dev.ID, StartsOnly: true, Limit: 20})
-	if err != nil {
-		d.serverError(w, r, "reading sessions", err)
 		return
 	}
 	pol := teamPolicy(ts.byID[dev.TeamID])
@@ -464,13 +460,20 @@ func (d *dashboard) device(w http.ResponseWriter, r *http.Request) {
 	for _, run := range runs {
 		v.Runs = append(v.Runs, runRow{CheckRunSummary: run, NotPassingTitles: d.catalog.titles(run.NotPassing)})
 	}
-	d.sortDeviceTables(&v, r.URL.Query(), "/devices/"+url.PathEscape(dev.ID))
-	rows, err := d.sessionRows(ctx, sessions, map[string]string{dev.ID: dev.Name})
+	path, q := "/devices/"+url.PathEscape(dev.ID), r.URL.Query()
+	d.sortDeviceTables(&v, q, path)
+	// Its sessions: sorted and paged as on the sessions page (their own
+	// sort keys; the results and runs tables are not paged).
+	v.Sessions, v.SessionPager, err = d.sessionPage(ctx, store.SessionQuery{DeviceID: dev.ID}, parseList(q, sessionCols, "start"), path, q)
+	if errors.Is(err, store.ErrInvalid) {
+		d.renderError(w, r, http.StatusBadRequest, "Bad page link.")
+		return
+	}
 	if err != nil {
 		d.serverError(w, r, "reading sessions", err)
 		return
 	}
-	v.Sessions = sessionTable{Headers: listSpec{}.headers("", nil, plainCols(sessionCols)), Rows: rows}
+	jumpTo("sessions-heading", v.Sessions.Headers, &v.SessionPager)
 	d.render(w, r, http.StatusOK, "device", dev.Name, v)
 }
 
@@ -677,18 +680,11 @@ type sessionTable struct {
 	Rows    []sessionRow
 }
 
+// sessionCols: "start" is the store's SessionSortAt, the other keys are
+// the store's own.
 var sessionCols = []sortCol{{Key: "start", Label: "Start", DescFirst: true}, {Label: "End"}, {Label: "Duration"},
-	{Key: store.SessionSortLabel, Label: "Case label"}, {Label: "Device"}, {Label: "Ready"}, {Label: "Not passing"},
-	{Label: "Override"}, {Label: "Cookies cleared"}}
-
-// plainCols is cols without sort links (a table that shows a fixed few rows).
-func plainCols(cols []sortCol) []sortCol {
-	out := make([]sortCol, len(cols))
-	for i, c := range cols {
-		out[i] = sortCol{Label: c.Label}
-	}
-	return out
-}
+	{Key: store.SessionSortLabel, Label: "Case label"}, {Key: store.SessionSortDevice, Label: "Device"}, {Label: "Ready"},
+	{Label: "Not passing"}, {Label: "Override"}, {Label: "Cookies cleared"}}
 
 type sessionFilter struct {
 	Device, Label, Since, Until string
@@ -708,11 +704,7 @@ func (d *dashboard) sessions(w http.ResponseWriter, r *http.Request) {
 	f := sessionFilter{Device: limitString(q.Get("device"), 64), Label: limitString(strings.TrimSpace(q.Get("label")), 200),
 		Since: q.Get("since"), Until: q.Get("until"), Overrides: q.Get("overrides") != ""}
 	s := parseList(q, sessionCols, "start")
-	sq := store.SessionQuery{TeamID: ts.Chosen, DeviceID: f.Device, Label: f.Label, OverridesOnly: f.Overrides, StartsOnly: true,
-		Ascending: !s.Desc, After: s.After, Before: s.Before, Limit: pageSize + 1}
-	if s.Sort == store.SessionSortLabel {
-		sq.Sort = store.SessionSortLabel
-	}
+	sq := store.SessionQuery{TeamID: ts.Chosen, DeviceID: f.Device, Label: f.Label, OverridesOnly: f.Overrides}
 	// Dates are days in the admin's time zone.
 	loc := zoneOf(loginZone(r))
 	if f.Since != "" {
@@ -731,7 +723,7 @@ func (d *dashboard) sessions(w http.ResponseWriter, r *http.Request) {
 		}
 		sq.Until = t.AddDate(0, 0, 1) // the whole day
 	}
-	sessions, err := d.st.SearchSessions(ctx, sq)
+	table, p, err := d.sessionPage(ctx, sq, s, "/sessions", q)
 	if errors.Is(err, store.ErrInvalid) {
 		d.renderError(w, r, http.StatusBadRequest, "Bad page link.")
 		return
@@ -740,16 +732,31 @@ func (d *dashboard) sessions(w http.ResponseWriter, r *http.Request) {
 		d.serverError(w, r, "reading the session trail", err)
 		return
 	}
+	v := sessionsView{Teams: ts, Filter: f, Pager: p, KeepSort: keepSort(q), Table: table}
+	d.render(w, r, http.StatusOK, "sessions", "Session audit trail", v)
+}
+
+// sessionPage reads one sorted page of sessions (sq without its sort and
+// cursor), one row each, with its total: the sessions page and a device's.
+func (d *dashboard) sessionPage(ctx context.Context, sq store.SessionQuery, s listSpec, path string, q url.Values) (sessionTable, pager, error) {
+	sq.StartsOnly, sq.Ascending, sq.After, sq.Before, sq.Limit = true, !s.Desc, s.After, s.Before, pageSize+1
+	if s.Sort != "start" {
+		sq.Sort = s.Sort // the other keys are the store's
+	}
+	sessions, err := d.st.SearchSessions(ctx, sq)
+	if err != nil {
+		return sessionTable{}, pager{}, err
+	}
 	total := len(sessions) // a first page that is not full is all there is
 	if s.After != nil || s.Before != nil || len(sessions) > pageSize {
 		count := sq
 		count.CountCap = countCap + 1
 		if total, err = d.st.CountSessions(ctx, count); err != nil {
-			d.serverError(w, r, "counting sessions", err)
-			return
+			return sessionTable{}, pager{}, fmt.Errorf("counting sessions: %w", err)
 		}
 	}
-	sessions, p := page(sessions, s, "/sessions", q, total, "session", func(x store.Session) store.Cursor { return store.SessionCursor(sq.Sort, x) })
+	sessions, p := page(sessions, s, path, q, total, "session", func(x store.Session) store.Cursor { return store.SessionCursor(sq.Sort, x) })
+	p.AtLeast = total > countCap
 	names := map[string]string{}
 	for _, x := range sessions {
 		if _, ok := names[x.DeviceID]; ok {
@@ -757,19 +764,15 @@ func (d *dashboard) sessions(w http.ResponseWriter, r *http.Request) {
 		}
 		dev, err := d.st.Device(ctx, x.DeviceID)
 		if err != nil {
-			d.serverError(w, r, "reading a device", err)
-			return
+			return sessionTable{}, pager{}, fmt.Errorf("reading a device: %w", err)
 		}
 		names[x.DeviceID] = dev.Name
 	}
-	p.AtLeast = total > countCap
 	rows, err := d.sessionRows(ctx, sessions, names)
 	if err != nil {
-		d.serverError(w, r, "reading the session trail", err)
-		return
+		return sessionTable{}, pager{}, err
 	}
-	v := sessionsView{Teams: ts, Filter: f, Pager: p, KeepSort: keepSort(q), Table: sessionTable{Headers: s.headers("/sessions", q, sessionCols), Rows: rows}}
-	d.render(w, r, http.StatusOK, "sessions", "Session audit trail", v)
+	return sessionTable{Headers: s.headers(path, q, sessionCols), Rows: rows}, p, nil
 }
 
 // Teams and policies.
@@ -864,7 +867,11 @@ func (d *dashboard) renderTeam(w http.ResponseWriter, r *http.Request, status in
 	if v.Form.Fields == nil {
 		v.Form = newPolicyForm(teamPolicy(v.Team), d.catalog.title)
 	}
-	rollout, err := d.rollout(r.Context(), v.Team)
+	rollout, err := d.rollout(r.Context(), v.Team, r.URL.Query())
+	if errors.Is(err, store.ErrInvalid) {
+		d.renderError(w, r, http.StatusBadRequest, "Bad page link.")
+		return
+	}
 	if err != nil {
 		d.serverError(w, r, "reading which devices run the policy", err)
 		return

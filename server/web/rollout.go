@@ -3,22 +3,21 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
-// rolloutLimit is how many devices the team page lists under its policy.
-const rolloutLimit = 200
-
 // rolloutView says which of a team's devices run its current policy: an
 // agent confirms the version it applied when it next asks the server for
-// the policy (server/api), within a minute of a save.
+// the policy (server/api), within a minute of a save. Its table sorts and
+// pages like the others.
 type rolloutView struct {
 	Total, Applied int
 	Rows           []rolloutRow
-	// More: the team has more devices than are listed.
-	More bool
+	Headers        []header
+	Pager          pager
 }
 
 type rolloutRow struct {
@@ -30,14 +29,26 @@ type rolloutRow struct {
 	At      string
 }
 
-func (d *dashboard) rollout(ctx context.Context, t store.Team) (rolloutView, error) {
-	r, err := d.st.PolicyRollout(ctx, t.ID, t.ETag, rolloutLimit)
+// rolloutCols: the keys are the store's Rollout sorts ("policy" is
+// RolloutSortApplied: not yet first, then by when).
+var rolloutCols = []sortCol{{Key: store.RolloutSortName, Label: "Device"}, {Key: "policy", Label: "This policy"}}
+
+func (d *dashboard) rollout(ctx context.Context, t store.Team, q url.Values) (rolloutView, error) {
+	path := "/teams/" + url.PathEscape(t.ID)
+	s := parseList(q, rolloutCols, "policy")
+	rq := store.RolloutQuery{TeamID: t.ID, ETag: t.ETag, Desc: s.Desc, After: s.After, Before: s.Before, Limit: pageSize + 1}
+	if s.Sort != "policy" {
+		rq.Sort = s.Sort
+	}
+	r, err := d.st.PolicyRollout(ctx, rq)
 	if err != nil {
 		return rolloutView{}, err
 	}
-	v := rolloutView{Total: r.Total, Applied: r.Applied, More: r.Total > len(r.Devices)}
+	devs, p := page(r.Devices, s, path, q, r.Total, "device", rq.Cursor)
+	v := rolloutView{Total: r.Total, Applied: r.Applied, Headers: s.headers(path, q, rolloutCols), Pager: p}
+	jumpTo("rollout-heading", v.Headers, &v.Pager)
 	now := d.o.Now()
-	for _, dev := range r.Devices {
+	for _, dev := range devs {
 		row := rolloutRow{ID: dev.ID, Name: dev.Name, Applied: dev.PolicyETag == t.ETag, State: "not yet"}
 		if dev.PolicyAppliedAt != nil {
 			row.At = dev.PolicyAppliedAt.UTC().Format("2006-01-02 15:04:05 UTC")

@@ -108,21 +108,6 @@ func stateLabel(state string) string {
 	return state
 }
 
-// deviceState is a device's state by the same rule as store.FleetCounts.
-func deviceState(dev store.Device, staleBefore time.Time) string {
-	switch {
-	case dev.Revoked():
-		return store.StateRevoked
-	case dev.LatestRunAt == nil:
-		return store.StateNeverReported
-	case dev.LastSeenAt.Before(staleBefore):
-		return store.StateStale
-	case dev.LatestReady != nil && *dev.LatestReady:
-		return store.StateReady
-	}
-	return store.StateNotReady
-}
-
 // The check catalogue: titles, Cyber Essentials controls and fix texts.
 
 type checkInfo struct {

@@ -23,40 +23,67 @@ import (
 // `DB() *sql.DB` and `Dialect() string`.
 func SeedDevices(t testing.TB, s store.Store, teamID string, n int) (ids, tokens []string) {
 	t.Helper()
-	x, ok := s.(interface {
-		DB() *sql.DB
-		Dialect() string
-	})
-	if !ok {
-		t.Fatalf("SeedDevices: %T does not expose its database", s)
-	}
-	db, postgres := x.DB(), x.Dialect() == "postgres"
-	ctx := context.Background()
 	ids, tokens = make([]string, n), make([]string, n)
 	at := time.Now().UnixMicro()
-	const perInsert = 500
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatalf("SeedDevices: %v", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
-	for start := 0; start < n; start += perInsert {
-		end := min(start+perInsert, n)
-		var b strings.Builder
-		b.WriteString(`INSERT INTO devices (id, team_id, name, token_hash, agent_version, os, os_version, arch, enrolled_at, last_seen_at) VALUES `)
-		args := make([]any, 0, (end-start)*10)
-		for i := start; i < end; i++ {
+	insertRows(t, s, `INSERT INTO devices (id, team_id, name, token_hash, agent_version, os, os_version, arch, enrolled_at, last_seen_at) VALUES `, n,
+		func(i int) []any {
 			var raw [32]byte
 			if _, err := rand.Read(raw[:]); err != nil {
 				t.Fatal(err)
 			}
 			ids[i], tokens[i] = report.NewID(), "sgdt_"+base64.RawURLEncoding.EncodeToString(raw[:])
 			sum := sha256.Sum256([]byte(tokens[i]))
+			return []any{ids[i], teamID, fmt.Sprintf("seed-%d", i), hex.EncodeToString(sum[:]),
+				Agent.Version, Agent.Host.OS, Agent.Host.OSVersion, Agent.Host.Arch, at, at}
+		})
+	return ids, tokens
+}
+
+// SeedSessions stores a session start record for each device given,
+// straight into the database as SeedDevices does, a minute apart before
+// now, labelled "seed-case-N" (SaveSession would take minutes for 100k).
+func SeedSessions(t testing.TB, s store.Store, deviceIDs []string) {
+	t.Helper()
+	now := time.Now()
+	insertRows(t, s, `INSERT INTO sessions (id, device_id, session_id, event, at, received_at, label, ready, not_passing) VALUES `, len(deviceIDs),
+		func(i int) []any {
+			at := now.Add(-time.Duration(i) * time.Minute).UnixMicro()
+			return []any{report.NewID(), deviceIDs[i], report.NewID(), report.SessionStart, at, at, fmt.Sprintf("seed-case-%d", i), true, "[]"}
+		})
+}
+
+// insertRows inserts n rows (row(i) gives each one's values) with
+// multi-row INSERTs in one transaction. The store must expose
+// `DB() *sql.DB` and `Dialect() string`.
+func insertRows(t testing.TB, s store.Store, insert string, n int, row func(i int) []any) {
+	t.Helper()
+	x, ok := s.(interface {
+		DB() *sql.DB
+		Dialect() string
+	})
+	if !ok {
+		t.Fatalf("seeding: %T does not expose its database", s)
+	}
+	db, postgres := x.DB(), x.Dialect() == "postgres"
+	ctx := context.Background()
+	const perInsert = 500
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatalf("seeding: %v", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	for start := 0; start < n; start += perInsert {
+		end := min(start+perInsert, n)
+		var b strings.Builder
+		b.WriteString(insert)
+		var args []any
+		for i := start; i < end; i++ {
+			values := row(i)
 			if i > start {
 				b.WriteString(", ")
 			}
 			b.WriteByte('(')
-			for j := range 10 {
+			for j := range values {
 				if j > 0 {
 					b.WriteString(", ")
 				}
@@ -67,15 +94,13 @@ func SeedDevices(t testing.TB, s store.Store, teamID string, n int) (ids, tokens
 				}
 			}
 			b.WriteByte(')')
-			args = append(args, ids[i], teamID, fmt.Sprintf("seed-%d", i), hex.EncodeToString(sum[:]),
-				Agent.Version, Agent.Host.OS, Agent.Host.OSVersion, Agent.Host.Arch, at, at)
+			args = append(args, values...)
 		}
 		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			t.Fatalf("SeedDevices: %v", err)
+			t.Fatalf("seeding: %v", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		t.Fatalf("SeedDevices: %v", err)
+		t.Fatalf("seeding: %v", err)
 	}
-	return ids, tokens
 }

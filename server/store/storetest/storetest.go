@@ -873,14 +873,14 @@ func testDevicePolicyApplied(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.PolicyRollout(ctx, team.ID, "other", 10)
+	r, err := s.PolicyRollout(ctx, store.RolloutQuery{TeamID: team.ID, ETag: "other", Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Total != 2 || r.Applied != 1 || len(r.Devices) != 2 || r.Devices[0].ID != second || r.Devices[1].ID != device {
 		t.Fatalf("rollout = %d of %d, devices %v; want 1 of 2, %s first", r.Applied, r.Total, r.Devices, second)
 	}
-	if r, err := s.PolicyRollout(ctx, "no-such-team", "other", 10); err != nil || r.Total != 0 || r.Applied != 0 || len(r.Devices) != 0 {
+	if r, err := s.PolicyRollout(ctx, store.RolloutQuery{TeamID: "no-such-team", ETag: "other", Limit: 10}); err != nil || r.Total != 0 || r.Applied != 0 || len(r.Devices) != 0 {
 		t.Fatalf("rollout of no team = %+v, %v", r, err)
 	}
 }
