@@ -3,14 +3,16 @@
 package browsers
 
 import (
-	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sessionguard/sessionguard/internal/firefoxtest"
 )
 
 const firefoxBin = "/usr/bin/firefox-esr"
@@ -29,8 +31,13 @@ func firefoxProfile(t *testing.T, home, proxy string) string {
 	if err := os.WriteFile(filepath.Join(root, "profiles.ini"), []byte(ini), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	host, port, _ := strings.Cut(proxy, ":")
-	prefs := map[string]any{
+	host, portText, _ := strings.Cut(proxy, ":")
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		t.Fatalf("proxy %q: %v", proxy, err)
+	}
+	prefs := firefoxtest.QuietPrefs()
+	for k, v := range map[string]any{
 		"network.proxy.type":                                         1,
 		"network.proxy.http":                                         host,
 		"network.proxy.http_port":                                    port,
@@ -39,47 +46,13 @@ func firefoxProfile(t *testing.T, home, proxy string) string {
 		"network.proxy.allow_hijacking_localhost":                    true,
 		"network.proxy.no_proxies_on":                                "",
 		"network.stricttransportsecurity.preloadlist":                false,
-		"dom.security.https_first":                                   false,
 		"dom.security.https_first_schemeless":                        false,
-		"dom.security.https_only_mode":                               false,
-		"network.dns.disablePrefetch":                                true,
-		"network.prefetch-next":                                      false,
-		"network.captive-portal-service.enabled":                     false,
-		"network.connectivity-service.enabled":                       false,
-		"browser.shell.checkDefaultBrowser":                          false,
-		"browser.startup.homepage_override.mstone":                   "ignore",
-		"browser.aboutwelcome.enabled":                               false,
-		"datareporting.policy.dataSubmissionEnabled":                 false,
-		"datareporting.healthreport.uploadEnabled":                   false,
-		"toolkit.telemetry.enabled":                                  false,
-		"app.update.enabled":                                         false,
-		"app.normandy.enabled":                                       false,
-		"extensions.update.enabled":                                  false,
-		"browser.safebrowsing.malware.enabled":                       false,
-		"browser.safebrowsing.phishing.enabled":                      false,
-		"browser.safebrowsing.downloads.enabled":                     false,
-		"browser.search.update":                                      false,
-		"services.settings.server":                                   "http://127.0.0.1:1/",
 		"browser.newtabpage.activity-stream.feeds.system.topstories": false,
 		"network.cookie.cookieBehavior":                              0,
-		"browser.sessionstore.resume_from_crash":                     false,
+	} {
+		prefs[k] = v
 	}
-	var b strings.Builder
-	for k, v := range prefs {
-		switch v := v.(type) {
-		case string:
-			if k == "network.proxy.http_port" || k == "network.proxy.ssl_port" {
-				fmt.Fprintf(&b, "user_pref(%q, %s);\n", k, v)
-			} else {
-				fmt.Fprintf(&b, "user_pref(%q, %q);\n", k, v)
-			}
-		default:
-			fmt.Fprintf(&b, "user_pref(%q, %v);\n", k, v)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, "user.js"), []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	firefoxtest.WriteUserJS(t, dir, prefs)
 	return dir
 }
 

@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/sessionguard/sessionguard/internal/firefoxtest"
 )
 
 // The browsers a practitioner without zenity or kdialog meets the form in
@@ -270,40 +272,11 @@ func TestWebFormFirefox(t *testing.T) {
 		t.Fatal(err)
 	}
 	port := freePort(t)
-	prefs := map[string]any{
-		"marionette.port":                            port,
-		"network.proxy.type":                         0,
-		"browser.shell.checkDefaultBrowser":          false,
-		"browser.startup.homepage_override.mstone":   "ignore",
-		"browser.startup.page":                       0,
-		"browser.aboutwelcome.enabled":               false,
-		"datareporting.policy.dataSubmissionEnabled": false,
-		"datareporting.healthreport.uploadEnabled":   false,
-		"toolkit.telemetry.enabled":                  false,
-		"app.update.enabled":                         false,
-		"app.normandy.enabled":                       false,
-		"extensions.update.enabled":                  false,
-		"browser.safebrowsing.malware.enabled":       false,
-		"browser.safebrowsing.phishing.enabled":      false,
-		"browser.safebrowsing.downloads.enabled":     false,
-		"browser.search.update":                      false,
-		"services.settings.server":                   "http://127.0.0.1:1/",
-		"network.captive-portal-service.enabled":     false,
-		"network.connectivity-service.enabled":       false,
-		"network.dns.disablePrefetch":                true,
-		"network.prefetch-next":                      false,
-		"dom.security.https_first":                   false,
-		"dom.security.https_only_mode":               false,
-		"browser.sessionstore.resume_from_crash":     false,
-	}
-	var js strings.Builder
-	for k, v := range prefs {
-		b, _ := json.Marshal(v)
-		fmt.Fprintf(&js, "user_pref(%q, %s);\n", k, b)
-	}
-	if err := os.WriteFile(filepath.Join(profile, "user.js"), []byte(js.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	prefs := firefoxtest.QuietPrefs()
+	prefs["marionette.port"] = port
+	prefs["network.proxy.type"] = 0
+	prefs["browser.startup.page"] = 0
+	firefoxtest.WriteUserJS(t, profile, prefs)
 	cmd := exec.Command(firefoxPath, "--headless", "--marionette", "--no-remote", "--profile", profile, "about:blank")
 	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
 		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "MOZ_CRASHREPORTER_DISABLE=1", "DBUS_SESSION_BUS_ADDRESS=disabled:")
