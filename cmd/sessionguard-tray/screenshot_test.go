@@ -54,7 +54,7 @@ func TestScreenshotRealHost(t *testing.T) {
 	// for an object of a newly registered item before reading its
 	// properties: "UnknownObject … Pattern match failure"); it is restarted,
 	// and the tray registers again with the new watcher.
-	superviseProcess(t, env, 5, sniHostPath, "--watcher", "--top", "--beginning", "--size", "32")
+	restartHost := superviseProcess(t, env, 5, sniHostPath, "--watcher", "--top", "--beginning", "--size", "32")
 	conn := dbustest.Connect(t, bus)
 	traytest.WaitFor(t, "the tray host's watcher", func() bool {
 		ok, _ := systrayui.HostPresent(t.Context(), conn)
@@ -66,9 +66,27 @@ func TestScreenshotRealHost(t *testing.T) {
 	startTrayIn(t, privateDir(t), []string{"SG_TRAY_TEST_VERSION=1.4.0"}, bus, "--socket", ag.Socket)
 	red := systrayui.Colour(localapi.Red)
 	var shot *image.RGBA
+	t.Cleanup(func() {
+		if t.Failed() && shot != nil {
+			savePNG(t, "tray-failed.png", shot)
+		}
+	})
+	// A host restarted after its race has been seen to keep showing the
+	// icon it read at registration (grey, before the tray reached the
+	// agent) and miss the tray's NewIcon signal; the tray's own icon is
+	// checked over D-Bus by the acceptance test. Such a host is restarted
+	// once more, and reads the icon afresh.
+	restarted := time.Now().Add(8 * time.Second)
 	traytest.WaitFor(t, "the red icon in the tray bar", func() bool {
 		shot = screenshot(t, env)
-		return countNear(shot, image.Rect(0, 0, 40, 40), color.RGBA{red.R, red.G, red.B, 255}) > 100
+		if countNear(shot, image.Rect(0, 0, 40, 40), color.RGBA{red.R, red.G, red.B, 255}) > 100 {
+			return true
+		}
+		if time.Now().After(restarted) {
+			restartHost()
+			restarted = time.Now().Add(time.Hour)
+		}
+		return false
 	})
 	before := countNear(shot, image.Rect(0, 40, shot.Bounds().Dx(), shot.Bounds().Dy()), color.RGBA{0xff, 0xff, 0xff, 0xff})
 
@@ -93,15 +111,21 @@ func TestScreenshotRealHost(t *testing.T) {
 	if !opened {
 		t.Fatal("clicking the icon did not open the menu")
 	}
-	out := filepath.Join(artefacts.Dir(t), "tray-menu.png")
+	savePNG(t, "tray-menu.png", shot)
+}
+
+// savePNG keeps img as a test artefact.
+func savePNG(t *testing.T, name string, img image.Image) {
+	t.Helper()
+	out := filepath.Join(artefacts.Dir(t), name)
 	var b bytes.Buffer
-	if err := png.Encode(&b, shot); err != nil {
+	if err := png.Encode(&b, img); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("screenshot of the menu: %s", out)
+	t.Logf("screenshot: %s", out)
 }
 
 // startXvfb starts a virtual display on a free number.
@@ -140,8 +164,9 @@ func startXvfb(t *testing.T) string {
 }
 
 // superviseProcess runs argv and starts it again when it exits, at most
-// restarts times, until the test ends.
-func superviseProcess(t *testing.T, env []string, restarts int, argv ...string) {
+// restarts times, until the test ends; restart kills the current one so
+// that another starts.
+func superviseProcess(t *testing.T, env []string, restarts int, argv ...string) (restart func()) {
 	t.Helper()
 	var stderr syncbuf.Buffer
 	var mu sync.Mutex
@@ -196,6 +221,12 @@ func superviseProcess(t *testing.T, env []string, restarts int, argv ...string) 
 			t.Logf("%s: %s", argv[0], firstLines(stderr.String(), 20))
 		}
 	})
+	// Killing the current process makes the loop above start another.
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		_ = cur.Process.Kill()
+	}
 }
 
 func stopOnCleanup(t *testing.T, cmd *exec.Cmd) {

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"time"
 
 	"fyne.io/systray"
 
@@ -44,6 +45,9 @@ type UI struct {
 	tooltip string
 	pending *tray.MenuView // rendered before the items existed
 	icons   map[localapi.Light][]byte
+	// quitting is set by Quit: systray panics on a property set after its
+	// D-Bus connection closed, so nothing is set from then on.
+	quitting bool
 }
 
 // New returns the adapter; send receives the Msg of every click.
@@ -74,7 +78,12 @@ func (u *UI) Run(onReady func()) {
 }
 
 // Quit removes the icon and makes Run return.
-func (u *UI) Quit() { systray.Quit() }
+func (u *UI) Quit() {
+	u.mu.Lock()
+	u.quitting = true
+	u.mu.Unlock()
+	systray.Quit()
+}
 
 // build creates every slot's item, hidden, and the two separators.
 func (u *UI) build() {
@@ -99,10 +108,33 @@ func (u *UI) build() {
 	for i, it := range items {
 		go u.forward(i, it)
 	}
+	go u.reassertIcon()
 	if pending != nil {
 		u.Render(*pending)
 	} else {
 		u.Render(tray.MenuView{Icon: localapi.Grey, Tooltip: "SessionGuard", Items: []tray.Item{{Key: tray.KeyQuit, Label: tray.LabelQuit, Enabled: true, Click: tray.ClickQuit{}}}})
+	}
+}
+
+// reassertIcon sets the icon and tooltip shown now again a few times
+// while the tray registers. fyne.io/systray runs onReady (build) while it
+// is still exporting the item: the properties it exports are a snapshot of
+// the icon taken before, and a SetIcon made between that snapshot and the
+// export being kept is stored but never published — the tray then showed
+// grey while its menu said red (1 run in 14 of the D-Bus acceptance test).
+func (u *UI) reassertIcon() {
+	for _, wait := range []time.Duration{200 * time.Millisecond, time.Second, 5 * time.Second} {
+		time.Sleep(wait)
+		u.mu.Lock()
+		if u.quitting {
+			u.mu.Unlock()
+			return
+		}
+		systray.SetIcon(u.icons[u.icon])
+		if u.tooltip != "" {
+			systray.SetTooltip(u.tooltip)
+		}
+		u.mu.Unlock()
 	}
 }
 
@@ -126,6 +158,9 @@ func (u *UI) forward(i int, it *systray.MenuItem) {
 func (u *UI) Render(v tray.MenuView) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if u.quitting {
+		return
+	}
 	if !u.ready {
 		u.pending = &v
 		return
