@@ -11,8 +11,6 @@ import (
 	"runtime"
 	"sort"
 	"time"
-
-	"github.com/shirou/gopsutil/v4/process"
 )
 
 // Limits of the live probe.
@@ -269,27 +267,10 @@ func (l *Live) WMI(namespace, class string) ([]map[string]any, error) {
 func (l *Live) OEMCodePage() int { return l.os.oemCodePage() }
 
 // Processes lists running processes. Fields that cannot be read for a
-// process (another user's, on macOS) are left empty.
-func (l *Live) Processes() ([]Process, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	procs, err := process.ProcessesWithContext(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("listing processes: %w", err)
-	}
-	out := make([]Process, 0, len(procs))
-	for _, p := range procs {
-		name, err := p.NameWithContext(ctx)
-		if err != nil {
-			continue // exited meanwhile
-		}
-		exe, _ := p.ExeWithContext(ctx)
-		cmdline, _ := p.CmdlineSliceWithContext(ctx)
-		user, _ := p.UsernameWithContext(ctx)
-		out = append(out, Process{PID: p.Pid, Name: name, Exe: exe, Cmdline: cmdline, User: user})
-	}
-	return out, nil
-}
+// process (another user's executable as non-root, on macOS another user's
+// arguments) are left empty; a process that exits while the list is read
+// is left out.
+func (l *Live) Processes() ([]Process, error) { return listProcesses() }
 
 // limitedBuffer keeps at most max bytes and drops the rest.
 type limitedBuffer struct {
