@@ -276,3 +276,26 @@ func publicDir(t testing.TB) string {
 	}
 	return dir
 }
+
+// TestHostOSVersion reads this machine's os-release and kernel release,
+// without running lsb_release (gopsutil did, after every check run).
+func TestHostOSVersion(t *testing.T) {
+	b, err := os.ReadFile("/etc/os-release")
+	if err != nil {
+		t.Skip(err)
+	}
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		t.Fatal(err)
+	}
+	got := New().Host().OSVersion
+	kernel := ", kernel " + unix.ByteSliceToString(u.Release[:])
+	if !strings.HasSuffix(got, kernel) || got == "Linux"+kernel && len(b) > 0 {
+		t.Errorf("os_version %q, want the distribution then %q", got, kernel)
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "PRETTY_NAME="); ok && !strings.HasPrefix(got, strings.Trim(v, `"`)+",") {
+			t.Errorf("os_version %q does not start with PRETTY_NAME %s", got, v)
+		}
+	}
+}
