@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -40,6 +42,21 @@ type Live struct {
 	os             liveOS
 	// allow replaces the built-in allow-list; only this package's tests set it.
 	allow map[string][]string
+
+	// procs is the process listing in progress, shared by every caller
+	// that asks while it runs (see Processes).
+	procsMu sync.Mutex
+	procs   *procListing
+	// list replaces listProcesses; only this package's tests set it.
+	list func() ([]Process, error)
+}
+
+// procListing is one reading of the process table and who waits for it.
+type procListing struct {
+	done    chan struct{}
+	waiters int
+	ps      []Process
+	err     error
 }
 
 // New returns the live probe for this machine.
@@ -270,7 +287,50 @@ func (l *Live) OEMCodePage() int { return l.os.oemCodePage() }
 // process (another user's executable as non-root, on macOS another user's
 // arguments) are left empty; a process that exits while the list is read
 // is left out.
-func (l *Live) Processes() ([]Process, error) { return listProcesses() }
+//
+// Checks run at the same time and several list processes: a caller that
+// asks while a listing is under way gets that listing instead of reading
+// the table again. Nothing is kept once it is done, so no caller gets a
+// list that was finished before it asked. Every caller gets its own copy.
+func (l *Live) Processes() ([]Process, error) {
+	l.procsMu.Lock()
+	cur := l.procs
+	if cur != nil {
+		cur.waiters++
+		l.procsMu.Unlock()
+		<-cur.done
+	} else {
+		cur = &procListing{done: make(chan struct{})}
+		l.procs = cur
+		l.procsMu.Unlock()
+		func() {
+			defer func() {
+				l.procsMu.Lock()
+				l.procs = nil
+				l.procsMu.Unlock()
+				close(cur.done)
+			}()
+			list := l.list
+			if list == nil {
+				list = listProcesses
+			}
+			cur.err = errors.New("listing processes: failed") // list panicked
+			cur.ps, cur.err = list()
+		}()
+	}
+	if cur.err != nil {
+		return nil, cur.err
+	}
+	return cloneProcesses(cur.ps), nil
+}
+
+func cloneProcesses(ps []Process) []Process {
+	out := slices.Clone(ps)
+	for i := range out {
+		out[i].Cmdline = slices.Clone(out[i].Cmdline)
+	}
+	return out
+}
 
 // limitedBuffer keeps at most max bytes and drops the rest.
 type limitedBuffer struct {
