@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"runtime"
+	"slices"
 	"strconv"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,7 +21,8 @@ var procRoot = "/proc"
 // the owner of /proc/PID: a process that gained privileges at exec (a
 // gnome-shell or kwin_wayland with file capabilities, a set-uid program)
 // is not dumpable, and /proc/PID then belongs to root. Each uid is looked
-// up once per call.
+// up once per call; with more than procsPerWorker entries the table is
+// read by one goroutine per core.
 func listProcesses() ([]Process, error) {
 	return readProcTable(procRoot, lookupUserName)
 }
@@ -41,6 +45,37 @@ func readProcTable(root string, userName func(uint32) string) ([]Process, error)
 	if err != nil {
 		return nil, fmt.Errorf("listing processes: %w", err)
 	}
+	// Each process costs some ten system calls: with thousands, the
+	// cores share them (each part keeps its order, so the list does too).
+	parts := min(runtime.GOMAXPROCS(0), len(names)/procsPerWorker+1)
+	if parts <= 1 {
+		return readProcs(root, names, userName), nil
+	}
+	lists := make([][]Process, parts)
+	var users sync.Map // uint32 → name: each uid looked up once per call
+	cachedName := func(uid uint32) string {
+		if u, ok := users.Load(uid); ok {
+			return u.(string)
+		}
+		u := userName(uid)
+		users.Store(uid, u)
+		return u
+	}
+	var wg sync.WaitGroup
+	for i := range parts {
+		chunk := names[i*len(names)/parts : (i+1)*len(names)/parts]
+		wg.Go(func() { lists[i] = readProcs(root, chunk, cachedName) })
+	}
+	wg.Wait()
+	return slices.Concat(lists...), nil
+}
+
+// procsPerWorker is how many /proc entries make another reader worth its
+// goroutine.
+const procsPerWorker = 500
+
+// readProcs reads the processes among the /proc entries names.
+func readProcs(root string, names []string, userName func(uint32) string) []Process {
 	users := map[uint32]string{}
 	out := make([]Process, 0, len(names))
 	var buf []byte
@@ -77,7 +112,7 @@ func readProcTable(root string, userName func(uint32) string) ([]Process, error)
 		}
 		out = append(out, Process{PID: int32(pid), Name: fullProcName(name, cmdline), Exe: exe, Cmdline: cmdline, User: user})
 	}
-	return out, nil
+	return out
 }
 
 // gone: the process exited while it was read.

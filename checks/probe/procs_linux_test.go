@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -297,5 +298,42 @@ func TestHostOSVersion(t *testing.T) {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "PRETTY_NAME="); ok && !strings.HasPrefix(got, strings.Trim(v, `"`)+",") {
 			t.Errorf("os_version %q does not start with PRETTY_NAME %s", got, v)
 		}
+	}
+}
+
+// TestProcessesManyReaders lists enough processes for several readers to
+// share the table: every one once, each with its own name and arguments.
+func TestProcessesManyReaders(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("one reader with one CPU")
+	}
+	spaced := copySleep(t, t.TempDir(), "my sleeper")
+	started := map[int]string{}
+	for i := range 3 * procsPerWorker {
+		arg := strconv.Itoa(600 + i)
+		started[startProc(t, spaced, arg).Process.Pid] = arg
+	}
+	for pid := range started {
+		waitExec(t, pid, spaced)
+	}
+	ps, err := New().Processes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int32]bool{}
+	for _, p := range ps {
+		if seen[p.PID] {
+			t.Fatalf("process %d listed twice", p.PID)
+		}
+		seen[p.PID] = true
+		if arg, ok := started[int(p.PID)]; ok {
+			if p.Name != "my sleeper" || !slices.Equal(p.Cmdline, []string{spaced, arg}) || p.User == "" {
+				t.Errorf("process %d: %+v", p.PID, p)
+			}
+			delete(started, int(p.PID))
+		}
+	}
+	if len(started) > 0 {
+		t.Errorf("%d of the processes started are not listed", len(started))
 	}
 }
