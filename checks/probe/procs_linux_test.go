@@ -337,3 +337,41 @@ func TestProcessesManyReaders(t *testing.T) {
 		t.Errorf("%d of the processes started are not listed", len(started))
 	}
 }
+
+// TestRecordLiveProcessArgs records the live process list: the arguments
+// a check keeps survive, every other process's are dropped, and replay
+// gives back what was kept.
+func TestRecordLiveProcessArgs(t *testing.T) {
+	spaced := copySleep(t, t.TempDir(), "my sleeper")
+	kept := startProc(t, spaced, "600", "0") // the "0" a check does not read
+	waitExec(t, kept.Process.Pid, spaced)
+	rec := NewRecorder(New())
+	rec.KeepProcessArgs(func(pr Process) []string {
+		if pr.Name == "my sleeper" && len(pr.Cmdline) >= 2 {
+			return pr.Cmdline[:2]
+		}
+		return nil
+	})
+	if _, err := rec.Processes(); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "b")
+	if err := rec.WriteBundle(dir); err != nil {
+		t.Fatal(err)
+	}
+	rp, err := OpenReplay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := rp.Processes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := findPID(ps, kept.Process.Pid)
+	if !ok || p.Name != "my sleeper" || p.Exe != spaced || !slices.Equal(p.Cmdline, []string{spaced, "600"}) {
+		t.Errorf("kept process replays as %+v", p)
+	}
+	if self, ok := findPID(ps, os.Getpid()); !ok || self.Cmdline != nil || self.Exe == "" {
+		t.Errorf("this test's process replays as %+v, want no arguments", self)
+	}
+}
