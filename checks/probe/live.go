@@ -9,10 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"sort"
+	"sync"
 	"time"
-
-	"github.com/shirou/gopsutil/v4/process"
 )
 
 // Limits of the live probe.
@@ -42,6 +42,21 @@ type Live struct {
 	os             liveOS
 	// allow replaces the built-in allow-list; only this package's tests set it.
 	allow map[string][]string
+
+	// procs is the process listing in progress, shared by every caller
+	// that asks while it runs (see Processes).
+	procsMu sync.Mutex
+	procs   *procListing
+	// list replaces listProcesses; only this package's tests set it.
+	list func() ([]Process, error)
+}
+
+// procListing is one reading of the process table and who waits for it.
+type procListing struct {
+	done    chan struct{}
+	waiters int
+	ps      []Process
+	err     error
 }
 
 // New returns the live probe for this machine.
@@ -269,26 +284,52 @@ func (l *Live) WMI(namespace, class string) ([]map[string]any, error) {
 func (l *Live) OEMCodePage() int { return l.os.oemCodePage() }
 
 // Processes lists running processes. Fields that cannot be read for a
-// process (another user's, on macOS) are left empty.
+// process (another user's executable as non-root, on macOS another user's
+// arguments) are left empty; a process that exits while the list is read
+// is left out.
+//
+// Checks run at the same time and several list processes: a caller that
+// asks while a listing is under way gets that listing instead of reading
+// the table again. Nothing is kept once it is done, so no caller gets a
+// list that was finished before it asked. Every caller gets its own copy.
 func (l *Live) Processes() ([]Process, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	procs, err := process.ProcessesWithContext(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("listing processes: %w", err)
+	l.procsMu.Lock()
+	cur := l.procs
+	if cur != nil {
+		cur.waiters++
+		l.procsMu.Unlock()
+		<-cur.done
+	} else {
+		cur = &procListing{done: make(chan struct{})}
+		l.procs = cur
+		l.procsMu.Unlock()
+		func() {
+			defer func() {
+				l.procsMu.Lock()
+				l.procs = nil
+				l.procsMu.Unlock()
+				close(cur.done)
+			}()
+			list := l.list
+			if list == nil {
+				list = listProcesses
+			}
+			cur.err = errors.New("listing processes: failed") // list panicked
+			cur.ps, cur.err = list()
+		}()
 	}
-	out := make([]Process, 0, len(procs))
-	for _, p := range procs {
-		name, err := p.NameWithContext(ctx)
-		if err != nil {
-			continue // exited meanwhile
-		}
-		exe, _ := p.ExeWithContext(ctx)
-		cmdline, _ := p.CmdlineSliceWithContext(ctx)
-		user, _ := p.UsernameWithContext(ctx)
-		out = append(out, Process{PID: p.Pid, Name: name, Exe: exe, Cmdline: cmdline, User: user})
+	if cur.err != nil {
+		return nil, cur.err
 	}
-	return out, nil
+	return cloneProcesses(cur.ps), nil
+}
+
+func cloneProcesses(ps []Process) []Process {
+	out := slices.Clone(ps)
+	for i := range out {
+		out[i].Cmdline = slices.Clone(out[i].Cmdline)
+	}
+	return out
 }
 
 // limitedBuffer keeps at most max bytes and drops the rest.

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -143,5 +144,54 @@ func BenchmarkLiveRun(b *testing.B) {
 		if _, err := l.Run(b.Context(), "findmnt", "-J", "/"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestProcessesShareAListing: callers that ask while a listing runs get
+// that listing, each its own copy; one that asks afterwards reads again.
+func TestProcessesShareAListing(t *testing.T) {
+	release := make(chan struct{})
+	var calls atomic.Int32
+	l := New()
+	l.list = func() ([]Process, error) {
+		calls.Add(1)
+		<-release
+		return []Process{{PID: 7, Name: "sleep", Cmdline: []string{"sleep", "600"}}}, nil
+	}
+	results := make(chan []Process, 3)
+	for range 3 {
+		go func() {
+			ps, err := l.Processes()
+			if err != nil {
+				t.Error(err)
+			}
+			results <- ps
+		}()
+	}
+	for i := 0; ; i++ {
+		l.procsMu.Lock()
+		waiting := l.procs != nil && l.procs.waiters == 2
+		l.procsMu.Unlock()
+		if waiting {
+			break
+		}
+		if i == 5000 {
+			close(release)
+			t.Fatalf("the other callers never waited for the listing under way (%d listings)", calls.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	a, b := <-results, <-results
+	<-results
+	if calls.Load() != 1 {
+		t.Errorf("%d listings for 3 callers at once, want 1", calls.Load())
+	}
+	a[0].Name, a[0].Cmdline[1] = "changed", "changed"
+	if b[0].Name != "sleep" || b[0].Cmdline[1] != "600" {
+		t.Errorf("callers share one copy: %+v", b[0])
+	}
+	if _, err := l.Processes(); err != nil || calls.Load() != 2 {
+		t.Errorf("a later caller: %v, %d listings, want 2", err, calls.Load())
 	}
 }

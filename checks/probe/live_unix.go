@@ -3,13 +3,9 @@
 package probe
 
 import (
-	"context"
 	"fmt"
 	"os/exec"
 	"syscall"
-	"time"
-
-	"github.com/shirou/gopsutil/v4/host"
 )
 
 // liveOS holds what differs between operating systems in the live probe.
@@ -48,14 +44,5 @@ func (liveOS) wmi(namespace, class string) ([]map[string]any, error) {
 
 func (liveOS) oemCodePage() int { return 0 }
 
-// osVersion is the distribution or macOS name and version, as gopsutil reads
-// them (/etc/os-release, sw_vers).
-func (liveOS) osVersion() string {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	platform, _, version, err := host.PlatformInformationWithContext(ctx)
-	if err != nil || platform == "" {
-		return version
-	}
-	return platform + " " + version
-}
+// osVersion is host.os_version (see hostOSVersion).
+func (liveOS) osVersion() string { return hostOSVersion() }
