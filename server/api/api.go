@@ -20,9 +20,9 @@
 // method, 413 body too large, 415 not application/json, 422 an envelope
 // that breaks the schema. Nothing is stored in any of those cases.
 //
-// Device tokens are checked through a cache of token hash → device, filled
-// with every active device's token hash at once (see [TokenCache]): a
-// device revoked through [API.Store] is refused at once by this server;
+// Device tokens are checked by one lookup of the token's hash by index,
+// behind a small bounded cache of token hash → device (see [TokenCache]):
+// a device revoked through [API.Store] is refused at once by this server;
 // another replica sharing the database refuses it once its cache entry
 // expires (Options.TokenCacheTTL, 10 s by default).
 package api

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bufio"
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,6 +52,7 @@ func benchResults() []report.CheckResult {
 // device in turn) to the real API handler over loopback HTTP. It reports
 // reports/s, the p50/p99 latency of an acknowledged (committed) report and
 // this process's CPU time per report (server and clients; not PostgreSQL's).
+// SG_BENCH_RATE=n paces the reports at n/s.
 // SG_BENCH_CPUPROFILE=file profiles the load alone (not the seeding).
 //
 //	go test ./server/api -run '^$' -bench BenchmarkIngest -benchtime 20000x -timeout 30m
@@ -66,6 +68,10 @@ func BenchmarkIngest(b *testing.B) {
 func benchIngest(b *testing.B, st store.Store) {
 	devices := benchEnvInt("SG_BENCH_DEVICES", 100_000)
 	clients := benchEnvInt("SG_BENCH_CLIENTS", 64)
+	// SG_BENCH_RATE paces the load at that many reports/s in all (0: as
+	// fast as the server answers), for the CPU a report costs at a steady
+	// fleet's rate rather than in a burst.
+	rate := benchEnvInt("SG_BENCH_RATE", 0)
 	if err := st.Migrate(b.Context()); err != nil {
 		b.Fatal(err)
 	}
@@ -73,6 +79,17 @@ func benchIngest(b *testing.B, st store.Store) {
 	seedStart := time.Now()
 	_, tokens := storetest.SeedDevices(b, st, team.ID, devices)
 	b.Logf("seeded %d devices in %v", devices, time.Since(seedStart).Round(time.Millisecond))
+	// The seeding's WAL is checkpointed before the clock starts: copying
+	// 100k fresh rows is not a report's cost (at SG_BENCH_RATE it would be
+	// most of the CPU measured).
+	if x, ok := st.(interface {
+		DB() *sql.DB
+		Dialect() string
+	}); ok && x.Dialect() != "postgres" {
+		if _, err := x.DB().ExecContext(b.Context(), `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			b.Fatal(err)
+		}
+	}
 
 	reg := prometheus.NewRegistry()
 	a, err := api.New(st, api.Options{Registerer: reg, Writers: benchEnvInt("SG_BENCH_WRITERS", 0)})
@@ -103,6 +120,7 @@ func benchIngest(b *testing.B, st store.Store) {
 	storetest.ProfileCPU(b)
 	cpu := storetest.CPUTime()
 	b.ResetTimer()
+	start := time.Now()
 	for range clients {
 		wg.Go(func() {
 			c, err := dialRaw(srv.Listener.Addr().String())
@@ -115,6 +133,9 @@ func benchIngest(b *testing.B, st store.Store) {
 				i := int(next.Add(1) - 1)
 				if i >= b.N {
 					return
+				}
+				if rate > 0 {
+					time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(rate))))
 				}
 				t0 := time.Now()
 				status, body, err := c.roundTrip(requests[i])
@@ -178,25 +199,31 @@ func BenchmarkDecodeEnvelope(b *testing.B) {
 	}
 }
 
-// BenchmarkTokenLookup measures device token authentication: a cache hit
-// (a SHA-256 and a map read) and a miss (the query by token hash), on
-// SQLite with 10,000 devices.
+// BenchmarkTokenLookup measures device token authentication on SQLite
+// with SG_BENCH_DEVICES devices (10,000 by default): a cache hit (a SHA-256
+// and a map read), a miss (the lookup by the token hash's index) and an
+// unknown token (the same lookup, finding nothing).
 func BenchmarkTokenLookup(b *testing.B) {
 	st := storetest.OpenSQLite(b)
 	if err := st.Migrate(b.Context()); err != nil {
 		b.Fatal(err)
 	}
 	team, _, _ := storetest.Enrolled(b, st, "tokens")
-	_, tokens := storetest.SeedDevices(b, st, team.ID, 10_000)
+	_, tokens := storetest.SeedDevices(b, st, team.ID, benchEnvInt("SG_BENCH_DEVICES", 10_000))
 	for _, c := range []struct {
-		name string
-		ttl  time.Duration
-	}{{"hit", time.Hour}, {"miss", -1}} {
+		name    string
+		ttl     time.Duration
+		unknown bool
+	}{{"hit", time.Hour, false}, {"miss", -1, false}, {"unknown", time.Hour, true}} {
 		b.Run(c.name, func(b *testing.B) {
 			cache := api.NewTokenCache(st, c.ttl, nil)
 			i := 0
 			for b.Loop() {
-				if _, err := cache.Lookup(b.Context(), tokens[i%len(tokens)]); err != nil {
+				tok := tokens[i%min(len(tokens), api.DefaultTokenCacheEntries)]
+				if c.unknown {
+					tok += "x"
+				}
+				if _, err := cache.Lookup(b.Context(), tok); err != nil && !c.unknown {
 					b.Fatal(err)
 				}
 				i++

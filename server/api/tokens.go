@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"sync"
 	"time"
 
@@ -17,45 +16,38 @@ type Principal struct {
 	TeamID   string
 }
 
-// maxCachedTokens bounds the cache (about 150 bytes an entry); past it the
-// cache starts afresh rather than grow.
-const maxCachedTokens = 1 << 20
+// DefaultTokenCacheEntries bounds the token cache: about 150 bytes an
+// entry, so 2.5 MB at most, whatever the size of the fleet.
+const DefaultTokenCacheEntries = 1 << 14
 
-// TokenCache authenticates device tokens with a cache of token hash →
-// device in front of store.DeviceByToken, so a report costs one SHA-256
-// and a map lookup instead of a query. Only devices that are not revoked
-// are cached, keyed by the hash (never the token), for at most the TTL.
+// TokenCache authenticates device tokens: a token's SHA-256 is looked up by
+// the unique index on devices.token_hash (store.TokenOwner), in front of
+// which sits a small positive cache of hash → device, so a device that
+// reports again within the TTL costs a map read. Nothing ever reads the
+// whole fleet: CPU per report does not grow with the number of devices.
 //
-// The cache is filled two ways: a lookup that misses asks the database for
-// that one token, and the first lookup starts a background load of every
-// active device's token hash (store.DeviceTokenHashes), reloaded whenever
-// half the TTL has passed. At 100k devices each reporting now and then,
-// almost every report would otherwise miss (a query of its own, 50 µs of
-// CPU on SQLite, a round trip on PostgreSQL); the load reads 100k short rows
-// every few seconds instead.
+// The cache holds at most its capacity (DefaultTokenCacheEntries) of
+// devices that are not revoked, keyed by the hash (never the token), each
+// for at most the TTL after the database was read; when full, an entry
+// already expired or else one picked at random makes room. Unknown or
+// revoked tokens are never cached: each costs one indexed lookup, and a
+// flood of made-up tokens cannot grow memory.
 //
-// Revocation: Forget drops a device at once, and neither a lookup nor a
-// load that raced with it caches the device again (a generation counter,
-// and the devices forgotten while a load was running), so on this server a
-// revoked device is refused from the next request on. Another server
-// sharing the database learns of it when its entry expires: every entry,
-// loaded or looked up, expires TTL after the database was read, so the TTL
-// is the bound.
+// Revocation: Forget drops a device at once, and a lookup that raced with
+// it does not cache the device again (a generation counter), so on this
+// server a revoked device is refused from the next request on. Another
+// server sharing the database learns of it when its entry expires, so the
+// TTL is the bound.
 type TokenCache struct {
-	st  store.Store
-	ttl time.Duration
-	now func() time.Time
+	st       store.Store
+	ttl      time.Duration
+	capacity int
+	now      func() time.Time
 
 	mu       sync.RWMutex
 	gen      uint64
 	byHash   map[[32]byte]cachedToken
 	byDevice map[string][32]byte
-	// loadedAt is when the last load of every token started (zero: none
-	// yet); loading is set while one runs, with forgotten collecting the
-	// devices Forget dropped meanwhile.
-	loadedAt  time.Time
-	loading   bool
-	forgotten map[string]bool
 }
 
 type cachedToken struct {
@@ -63,12 +55,18 @@ type cachedToken struct {
 	expires time.Time
 }
 
-// NewTokenCache returns a cache over st; ttl ≤ 0 disables caching.
+// NewTokenCache returns a cache over st of DefaultTokenCacheEntries; ttl ≤ 0
+// disables caching.
 func NewTokenCache(st store.Store, ttl time.Duration, now func() time.Time) *TokenCache {
+	return newTokenCache(st, ttl, DefaultTokenCacheEntries, now)
+}
+
+func newTokenCache(st store.Store, ttl time.Duration, capacity int, now func() time.Time) *TokenCache {
 	if now == nil {
 		now = time.Now
 	}
-	return &TokenCache{st: st, ttl: ttl, now: now, byHash: map[[32]byte]cachedToken{}, byDevice: map[string][32]byte{}}
+	return &TokenCache{st: st, ttl: ttl, capacity: max(capacity, 1), now: now,
+		byHash: map[[32]byte]cachedToken{}, byDevice: map[string][32]byte{}}
 }
 
 // Lookup returns the token's device, or store.ErrUnauthorized.
@@ -78,26 +76,28 @@ func (c *TokenCache) Lookup(ctx context.Context, token string) (Principal, error
 	c.mu.RLock()
 	e, ok := c.byHash[h]
 	gen := c.gen
-	reload := c.ttl > 0 && !c.loading && now.Sub(c.loadedAt) >= c.ttl/2
 	c.mu.RUnlock()
-	if reload {
-		c.startLoad(ctx)
-	}
 	if ok && now.Before(e.expires) {
 		return e.p, nil
 	}
-	d, err := c.st.DeviceByToken(ctx, token)
+	deviceID, teamID, err := c.st.TokenOwner(ctx, h)
 	if err != nil {
+		if ok {
+			c.drop(h, gen)
+		}
 		return Principal{}, err
 	}
-	p := Principal{DeviceID: d.ID, TeamID: d.TeamID}
+	p := Principal{DeviceID: deviceID, TeamID: teamID}
 	if c.ttl <= 0 {
 		return p, nil
 	}
 	c.mu.Lock()
 	if c.gen == gen {
-		if len(c.byHash) >= maxCachedTokens {
-			c.byHash, c.byDevice = map[[32]byte]cachedToken{}, map[string][32]byte{}
+		if _, cached := c.byHash[h]; !cached && len(c.byHash) >= c.capacity {
+			c.evictLocked(now)
+		}
+		if old, ok := c.byDevice[p.DeviceID]; ok && old != h {
+			delete(c.byHash, old)
 		}
 		c.byHash[h] = cachedToken{p: p, expires: now.Add(c.ttl)}
 		c.byDevice[p.DeviceID] = h
@@ -106,76 +106,46 @@ func (c *TokenCache) Lookup(ctx context.Context, token string) (Principal, error
 	return p, nil
 }
 
-// startLoad starts a background load of every active token unless one is
-// running.
-func (c *TokenCache) startLoad(ctx context.Context) {
-	c.mu.Lock()
-	if c.loading {
-		c.mu.Unlock()
-		return
-	}
-	started := c.now()
-	c.loading, c.loadedAt, c.forgotten = true, started, map[string]bool{}
-	c.mu.Unlock()
-	go c.load(context.WithoutCancel(ctx), started)
-}
-
-// load reads every active device's token hash and installs them, each
-// trusted until TTL after started (before the read began). Entries looked
-// up meanwhile and not yet expired are kept; devices forgotten meanwhile
-// are left out.
-func (c *TokenCache) load(ctx context.Context, started time.Time) {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	expires := started.Add(c.ttl)
-	byHash := map[[32]byte]cachedToken{}
-	byDevice := map[string][32]byte{}
-	err := c.st.DeviceTokenHashes(ctx, func(h [32]byte, deviceID, teamID string) error {
-		if len(byHash) >= maxCachedTokens {
-			return errTooManyTokens
-		}
-		byHash[h] = cachedToken{p: Principal{DeviceID: deviceID, TeamID: teamID}, expires: expires}
-		byDevice[deviceID] = h
-		return nil
-	})
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.loading = false
-	if err != nil {
-		// Lookups go on asking the database one token at a time; the next
-		// load is tried once half the TTL has passed.
-		c.forgotten = nil
-		return
-	}
-	for id := range c.forgotten {
-		if h, ok := byDevice[id]; ok {
-			delete(byHash, h)
-			delete(byDevice, id)
-		}
-	}
-	c.forgotten = nil
-	now := c.now()
+// evictLocked makes room for one entry: the first expired entry among a
+// few, else the first one met (Go's map iteration starts at random, so
+// this is random eviction, O(1)).
+func (c *TokenCache) evictLocked(now time.Time) {
+	var victim [32]byte
+	seen := 0
 	for h, e := range c.byHash {
-		if _, loaded := byHash[h]; !loaded && now.Before(e.expires) && len(byHash) < maxCachedTokens {
-			byHash[h] = e
-			byDevice[e.p.DeviceID] = h
+		if seen == 0 || !now.Before(e.expires) {
+			victim = h
+		}
+		if seen++; seen == 8 || !now.Before(e.expires) {
+			break
 		}
 	}
-	c.byHash, c.byDevice = byHash, byDevice
+	c.removeLocked(victim)
 }
 
-// errTooManyTokens stops a load past maxCachedTokens devices (lookups then
-// ask the database token by token).
-var errTooManyTokens = errors.New("more active devices than the token cache holds")
+func (c *TokenCache) removeLocked(h [32]byte) {
+	if e, ok := c.byHash[h]; ok {
+		delete(c.byHash, h)
+		if c.byDevice[e.p.DeviceID] == h {
+			delete(c.byDevice, e.p.DeviceID)
+		}
+	}
+}
+
+// drop removes an expired entry the database no longer vouches for.
+func (c *TokenCache) drop(h [32]byte, gen uint64) {
+	c.mu.Lock()
+	if c.gen == gen {
+		c.removeLocked(h)
+	}
+	c.mu.Unlock()
+}
 
 // Forget drops a device's cached token (call it when the device is
 // revoked or erased).
 func (c *TokenCache) Forget(deviceID string) {
 	c.mu.Lock()
 	c.gen++
-	if c.forgotten != nil {
-		c.forgotten[deviceID] = true
-	}
 	if h, ok := c.byDevice[deviceID]; ok {
 		delete(c.byHash, h)
 		delete(c.byDevice, deviceID)

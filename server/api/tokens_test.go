@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,16 +19,17 @@ type queryCountingStore struct {
 	queries atomic.Int64
 }
 
-func (s *queryCountingStore) DeviceByToken(ctx context.Context, token string) (store.Device, error) {
+func (s *queryCountingStore) TokenOwner(ctx context.Context, h [32]byte) (string, string, error) {
 	s.queries.Add(1)
-	return s.Store.DeviceByToken(ctx, token)
+	return s.Store.TokenOwner(ctx, h)
 }
 
-// TestTokenCacheLoadsEveryToken: the first lookup loads every active
-// device's token hash, after which lookups of other devices ask the
-// database nothing; a forgotten (revoked) device is refused at once, and a
-// device revoked behind the cache's back once its entry expires.
-func TestTokenCacheLoadsEveryToken(t *testing.T) {
+// TestTokenCacheNeverScansTheFleet: a lookup asks the database for that one
+// token and caches that one device (before issue 21 the first lookup
+// loaded every device's token); a second lookup within the TTL asks
+// nothing; a forgotten (revoked) device is refused at once, and a device
+// revoked behind the cache's back once its entry expires.
+func TestTokenCacheNeverScansTheFleet(t *testing.T) {
 	backends(t, func(t *testing.T, st store.Store) {
 		team, _, _ := storetest.Enrolled(t, st, "tokens-"+time.Now().Format("150405.000000"))
 		ids, tokens := storetest.SeedDevices(t, st, team.ID, 50)
@@ -37,26 +39,22 @@ func TestTokenCacheLoadsEveryToken(t *testing.T) {
 		cache := api.NewTokenCache(counting, time.Minute, func() time.Time { return time.Unix(0, clock.Load()) })
 		ctx := t.Context()
 
-		if p, err := cache.Lookup(ctx, tokens[0]); err != nil || p.DeviceID != ids[0] || p.TeamID != team.ID {
-			t.Fatalf("first lookup: %+v %v", p, err)
-		}
-		for deadline := time.Now().Add(10 * time.Second); cache.Len() < len(ids); {
-			if time.Now().After(deadline) {
-				t.Fatalf("the cache holds %d tokens after 10 s, want at least %d", cache.Len(), len(ids))
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		before := counting.queries.Load()
-		for i, tok := range tokens {
-			if p, err := cache.Lookup(ctx, tok); err != nil || p.DeviceID != ids[i] {
-				t.Fatalf("lookup %d after the load: %+v %v", i, p, err)
+		for i := range 4 {
+			if p, err := cache.Lookup(ctx, tokens[i]); err != nil || p.DeviceID != ids[i] || p.TeamID != team.ID {
+				t.Fatalf("lookup %d: %+v %v", i, p, err)
 			}
 		}
-		if n := counting.queries.Load() - before; n != 0 {
-			t.Errorf("%d lookups reached the database after the load, want 0", n)
+		time.Sleep(50 * time.Millisecond) // a background load, were there one, would show
+		if n, q := cache.Len(), counting.queries.Load(); n != 4 || q != 4 {
+			t.Errorf("after 4 lookups: %d cached, %d queries; want 4 and 4 (one device each)", n, q)
 		}
-		if _, err := cache.Lookup(ctx, "sgdt_unknown"); !errors.Is(err, store.ErrUnauthorized) {
-			t.Errorf("unknown token: %v, want ErrUnauthorized", err)
+		for i := range 4 {
+			if p, err := cache.Lookup(ctx, tokens[i]); err != nil || p.DeviceID != ids[i] {
+				t.Fatalf("cached lookup %d: %+v %v", i, p, err)
+			}
+		}
+		if q := counting.queries.Load(); q != 4 {
+			t.Errorf("cached lookups reached the database: %d queries, want 4", q)
 		}
 
 		// Revoked through the server: forgotten, refused at once.
@@ -83,4 +81,51 @@ func TestTokenCacheLoadsEveryToken(t *testing.T) {
 			t.Errorf("an active device after the TTL: %+v %v", p, err)
 		}
 	})
+}
+
+// TestTokenCacheBounded: the cache never holds more than its capacity
+// however many devices report, and unknown tokens are never cached: each
+// costs exactly one lookup, so a flood of made-up tokens grows nothing.
+func TestTokenCacheBounded(t *testing.T) {
+	st := storetest.OpenSQLite(t)
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	team, _, _ := storetest.Enrolled(t, st, "bounded")
+	ids, tokens := storetest.SeedDevices(t, st, team.ID, 200)
+	counting := &queryCountingStore{Store: st}
+	const capacity = 16
+	cache := api.NewTokenCacheOf(counting, time.Hour, capacity, nil)
+	ctx := t.Context()
+	for round := range 3 {
+		for i, tok := range tokens {
+			if p, err := cache.Lookup(ctx, tok); err != nil || p.DeviceID != ids[i] {
+				t.Fatalf("round %d lookup %d: %+v %v", round, i, p, err)
+			}
+			if n := cache.Len(); n > capacity {
+				t.Fatalf("the cache holds %d, capacity %d", n, capacity)
+			}
+		}
+	}
+	before := counting.queries.Load()
+	const unknown = 1000
+	for i := range unknown {
+		if _, err := cache.Lookup(ctx, fmt.Sprintf("sgdt_made_up_%d", i%10)); !errors.Is(err, store.ErrUnauthorized) {
+			t.Fatalf("unknown token: %v, want ErrUnauthorized", err)
+		}
+	}
+	if q := counting.queries.Load() - before; q != unknown {
+		t.Errorf("%d unknown-token lookups cost %d queries, want exactly one each", unknown, q)
+	}
+	if n := cache.Len(); n > capacity {
+		t.Errorf("after the unknown tokens the cache holds %d, capacity %d", n, capacity)
+	}
+	// A forgotten device is refused even if it was evicted and re-cached.
+	if err := st.RevokeDevice(ctx, ids[5]); err != nil {
+		t.Fatal(err)
+	}
+	cache.Forget(ids[5])
+	if _, err := cache.Lookup(ctx, tokens[5]); !errors.Is(err, store.ErrUnauthorized) {
+		t.Errorf("revoked device: %v, want ErrUnauthorized", err)
+	}
 }

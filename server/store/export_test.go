@@ -36,3 +36,6 @@ var EncodeRun = func(rs []report.CheckResult) (results, statuses string, err err
 	results, err = encodeResults(rs)
 	return results, encodeStatuses(rs), err
 }
+
+// TokenOwnerQuery is TokenOwner's query, for the test of its plan.
+const TokenOwnerQuery = tokenOwnerQuery

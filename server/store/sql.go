@@ -482,32 +482,27 @@ func (s *sqlStore) DeviceByToken(ctx context.Context, token string) (Device, err
 	return d, nil
 }
 
-func (s *sqlStore) DeviceTokenHashes(ctx context.Context, fn func(tokenHash [32]byte, deviceID, teamID string) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT token_hash, id, team_id FROM devices WHERE revoked_at IS NULL`)
+// tokenOwnerQuery reads two columns through the unique index on
+// devices.token_hash (the UNIQUE constraint of migration 00001: SQLite's
+// automatic index, PostgreSQL's devices_token_hash_key);
+// TestTokenOwnerUsesIndex checks both plans.
+const tokenOwnerQuery = `SELECT id, team_id FROM devices WHERE token_hash = ? AND revoked_at IS NULL`
+
+func (s *sqlStore) TokenOwner(ctx context.Context, tokenHash [32]byte) (deviceID, teamID string, err error) {
+	// Prepared: every report of a device not in the API's token cache
+	// asks this.
+	st, err := s.prepared(ctx, s.q(tokenOwnerQuery))
 	if err != nil {
-		return fmt.Errorf("reading device token hashes: %w", err)
+		return "", "", fmt.Errorf("authenticating device: %w", err)
 	}
-	defer rows.Close()
-	var hexHash, id, team string
-	for rows.Next() {
-		if err := rows.Scan(&hexHash, &id, &team); err != nil {
-			return fmt.Errorf("reading device token hashes: %w", err)
-		}
-		var h [32]byte
-		if len(hexHash) != 2*len(h) {
-			return fmt.Errorf("reading device token hashes: device %s has a malformed token hash", id)
-		}
-		if _, err := hex.Decode(h[:], []byte(hexHash)); err != nil {
-			return fmt.Errorf("reading device token hashes: device %s has a malformed token hash", id)
-		}
-		if err := fn(h, id, team); err != nil {
-			return err
-		}
+	err = st.QueryRowContext(ctx, hex.EncodeToString(tokenHash[:])).Scan(&deviceID, &teamID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", ErrUnauthorized
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("reading device token hashes: %w", err)
+	if err != nil {
+		return "", "", fmt.Errorf("authenticating device: %w", err)
 	}
-	return nil
+	return deviceID, teamID, nil
 }
 
 func (s *sqlStore) Device(ctx context.Context, id string) (Device, error) {

@@ -105,11 +105,11 @@ type Store interface {
 	// DeviceByToken authenticates a device token: ErrUnauthorized when it is
 	// unknown or the device is revoked.
 	DeviceByToken(ctx context.Context, token string) (Device, error)
-	// DeviceTokenHashes calls fn with the token hash (SHA-256), ID and team
-	// of every device that is not revoked, in no particular order, and stops
-	// at fn's first error (returned as is). It is how the API fills its
-	// token cache in one read instead of one query per device.
-	DeviceTokenHashes(ctx context.Context, fn func(tokenHash [32]byte, deviceID, teamID string) error) error
+	// TokenOwner authenticates a device token by its SHA-256: the ID and
+	// team of the device that is not revoked and holds it, in one lookup by
+	// the unique index on devices.token_hash (never a scan: an unknown
+	// token costs that one lookup), or ErrUnauthorized.
+	TokenOwner(ctx context.Context, tokenHash [32]byte) (deviceID, teamID string, err error)
 	// Device returns one device, revoked or not.
 	Device(ctx context.Context, id string) (Device, error)
 	// RevokeDevice makes the device's token refused from now on.

@@ -345,3 +345,55 @@ func fleetBackends(b *testing.B, fn func(b *testing.B, s store.Store, devices in
 		})
 	}
 }
+
+// TestTokenOwnerUsesIndex: authenticating a device token is one lookup by
+// the unique index on devices.token_hash on both databases, never a scan
+// of the fleet (issue 21).
+func TestTokenOwnerUsesIndex(t *testing.T) {
+	for _, be := range []struct {
+		name string
+		open func(testing.TB) store.Store
+	}{{"sqlite", storetest.OpenSQLite}, {"postgres", storetest.OpenPostgres}} {
+		t.Run(be.name, func(t *testing.T) {
+			s := be.open(t)
+			ctx := t.Context()
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			team, _, _ := storetest.Enrolled(t, s, "plan")
+			storetest.SeedDevices(t, s, team.ID, 5_000)
+			db := s.(raw).DB()
+			explain, index, scan := `EXPLAIN QUERY PLAN `, "USING INDEX", "SCAN"
+			if be.name == "postgres" {
+				if _, err := db.ExecContext(ctx, `ANALYZE devices`); err != nil {
+					t.Fatal(err)
+				}
+				explain, index, scan = `EXPLAIN `, "devices_token_hash_key", "Seq Scan"
+			}
+			rows, err := db.QueryContext(ctx, rawQuery(t, s, explain+store.TokenOwnerQuery), strings.Repeat("ab", 32))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			cols, _ := rows.Columns()
+			var plan strings.Builder
+			for rows.Next() {
+				vals := make([]any, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				if err := rows.Scan(ptrs...); err != nil {
+					t.Fatal(err)
+				}
+				plan.WriteString(fmt.Sprintln(vals...))
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if p := plan.String(); !strings.Contains(p, index) || strings.Contains(p, scan) {
+				t.Errorf("the token lookup's plan is not one index lookup:\n%s", p)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ package storetest
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -51,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"FleetSummaryWholeFleet", testFleetSummaryWholeFleet},
 		{"SaveReportsUnsyncedThenSync", testSaveReportsUnsyncedThenSync},
 		{"SeedDevices", testSeedDevices},
+		{"TokenOwner", testTokenOwner},
 		{"DevicePolicyApplied", testDevicePolicyApplied},
 		{"FutureDatedReport", testFutureDatedReport},
 		{"ReportIDsPerDevice", testReportIDsPerDevice},
@@ -824,6 +826,31 @@ func testSeedDevices(t *testing.T, s store.Store) {
 		if err != nil || d.ID != ids[i] || d.TeamID != team.ID {
 			t.Errorf("DeviceByToken(seeded %d) = %+v, %v; want device %s", i, d, err, ids[i])
 		}
+	}
+}
+
+// testTokenOwner: a token's hash finds its device and team; an unknown
+// token, a malformed one and a revoked device's are ErrUnauthorized.
+func testTokenOwner(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, _, _ := Enrolled(t, s, "owners")
+	ids, tokens := SeedDevices(t, s, team.ID, 300)
+	for _, i := range []int{0, 150, 299} {
+		id, teamID, err := s.TokenOwner(ctx, sha256.Sum256([]byte(tokens[i])))
+		if err != nil || id != ids[i] || teamID != team.ID {
+			t.Errorf("TokenOwner(seeded %d) = %s, %s, %v; want %s, %s", i, id, teamID, err, ids[i], team.ID)
+		}
+	}
+	for _, bad := range []string{"", tokens[0] + "x", "sgdt_" + strings.Repeat("A", 43)} {
+		if _, _, err := s.TokenOwner(ctx, sha256.Sum256([]byte(bad))); !errors.Is(err, store.ErrUnauthorized) {
+			t.Errorf("TokenOwner(%q): err %v, want ErrUnauthorized", bad, err)
+		}
+	}
+	if err := s.RevokeDevice(ctx, ids[7]); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.TokenOwner(ctx, sha256.Sum256([]byte(tokens[7]))); !errors.Is(err, store.ErrUnauthorized) {
+		t.Errorf("revoked device: err %v, want ErrUnauthorized", err)
 	}
 }
 
