@@ -342,7 +342,14 @@ func endpointVerdict(e EndpointFacts) verdict {
 	case !*e.Running:
 		return verdict{status: checks.Fail, summary: e.Name + " is installed, but its agent is not running, so it is not protecting.", fix: startFix}
 	case prod.Status == nil:
-		return verdict{status: checks.Pass, summary: e.Name + " is running (" + path.Base(e.Agent) + ")."}
+		// Running is its state, but not whether its protection is on
+		// (a product can run with real-time protection turned off), and
+		// SessionGuard reads no status tool of this one: never a plain
+		// pass, and not a fail that would stop an organisation's managed
+		// computers.
+		return verdict{status: checks.Warn,
+			summary: e.Name + " is running (" + path.Base(e.Agent) + "); SessionGuard cannot read whether its protection is on.",
+			fix:     "Open " + e.Name + " (or ask your IT support) and check that its real-time protection is on for this computer."}
 	case e.Status == statusProtecting:
 		return verdict{status: checks.Pass, summary: e.Name + " is running and protecting (" + e.StatusDetail + ")."}
 	case e.Status == statusNotProtecting && e.Product == "falcon":

@@ -96,7 +96,7 @@ func TestEvaluate(t *testing.T) {
 		{"linux falcon running, rfm unreadable", linux(nil, edr("falcon", yes, "")), checks.Default(), checks.Unknown, "could not be read", ""},
 		{"linux falcon installed, not running", linux(nil, edr("falcon", no, "")), checks.Default(), checks.Fail, "not running", "falcon-sensor service"},
 		{"linux falcon installed, process list unreadable", linux(nil, edr("falcon", nil, "")), checks.Default(), checks.Unknown, "Could not tell", ""},
-		{"linux sophos running (no status tool)", linux(nil, edr("sophos", yes, "")), checks.Default(), checks.Pass, "Sophos Protection for Linux is running", ""},
+		{"linux sophos running (no status tool)", linux(nil, edr("sophos", yes, "")), checks.Default(), checks.Warn, "cannot read whether its protection is on", "real-time protection is on"},
 		{"linux RFM falcon beside running S1", linux(nil, edr("falcon", yes, statusNotProtecting), edr("sentinelone", yes, statusProtecting)), checks.Default(), checks.Pass, "SentinelOne", ""},
 		{"linux agent name, program unreadable", linux(nil, EndpointFacts{Product: "falcon", Name: "CrowdStrike Falcon", Running: no, NameOnly: []string{"falcon-sensor (pid 1312)"}}), checks.Default(), checks.Unknown, "Could not tell", ""},
 		{"linux nothing, process list and /opt unreadable", Facts{OS: "linux", Linux: &LinuxFacts{MDATPError: "not_found", ProcessesError: "access_denied", OptError: "access_denied"}}, checks.Default(), checks.Unknown, "endpoint security", ""},
