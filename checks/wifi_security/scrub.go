@@ -2,12 +2,15 @@ package wifisecurity
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
@@ -52,6 +55,15 @@ var (
 	ipv4Address = regexp.MustCompile(`\b(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\b`)
 )
 
+// guidKey is the random key of this process's GUID pseudonyms.
+var guidKey = sync.OnceValue(func() []byte {
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		panic("no randomness for pseudonyms: " + err.Error())
+	}
+	return k
+})
+
 // pseudonymFor keeps what says "nothing here" (empty, <redacted>) and
 // replaces anything else.
 func pseudonymFor(kind, value string) string {
@@ -61,8 +73,12 @@ func pseudonymFor(kind, value string) string {
 	}
 	if kind == "guid" {
 		// netsh starts each interface at its GUID line: keep the shape.
-		sum := sha256.Sum256([]byte(strings.ToLower(v)))
-		h := hex.EncodeToString(sum[:16])
+		// Keyed like every other pseudonym (HMAC-SHA-256 under a random
+		// key this process keeps in memory only), so two bundles cannot
+		// be linked by an interface's GUID.
+		mac := hmac.New(sha256.New, guidKey())
+		mac.Write([]byte(strings.ToLower(v)))
+		h := hex.EncodeToString(mac.Sum(nil)[:16])
 		return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 	}
 	return probe.Pseudonym(kind, v)

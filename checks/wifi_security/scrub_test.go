@@ -2,6 +2,8 @@ package wifisecurity
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -156,5 +158,22 @@ func BenchmarkScrub(b *testing.B) {
 	for b.Loop() {
 		Scrub("system_profiler", nil, in)
 		Scrub("netsh", nil, netsh)
+	}
+}
+
+// TestGUIDPseudonymIsKeyed: an interface GUID's pseudonym keeps the GUID's
+// shape (the netsh parser finds interfaces by it) and is stable within a
+// recording, but is not the plain SHA-256 anyone could compute to link two
+// bundles by it.
+func TestGUIDPseudonymIsKeyed(t *testing.T) {
+	const g = "5e1f2a3b-9c8d-4e7f-a6b5-c4d3e2f1a0b9"
+	got := pseudonymFor("guid", g)
+	if !guidValue.MatchString(got) || got != pseudonymFor("guid", strings.ToUpper(g)) {
+		t.Fatalf("pseudonym %q: not a stable GUID", got)
+	}
+	sum := sha256.Sum256([]byte(g))
+	h := hex.EncodeToString(sum[:16])
+	if unkeyed := h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]; got == unkeyed {
+		t.Errorf("the GUID pseudonym is the unkeyed SHA-256 %q", unkeyed)
 	}
 }
