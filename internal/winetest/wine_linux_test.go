@@ -347,6 +347,34 @@ func TestWine(t *testing.T) {
 	t.Run("AgentPipe", func(t *testing.T) { testAgentPipe(t, e) })
 	t.Run("Service", func(t *testing.T) { testService(t, e) })
 	t.Run("MSILaunchCondition", func(t *testing.T) { testMSILaunchCondition(t, e) })
+	t.Run("ProbeFileReads", func(t *testing.T) { testProbeFileReads(t, e) })
+}
+
+// testProbeFileReads runs the live probe's Windows-only tests (a plain file
+// opens, one reached through a symbolic link is refused) as a Windows test
+// binary in the prefix.
+func testProbeFileReads(t *testing.T, e *env) {
+	exe := filepath.Join(t.TempDir(), "probe.test.exe")
+	build := exec.CommandContext(t.Context(), "go", "test", "-c", "-o", exe, "../../checks/probe")
+	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the probe's Windows tests: %v\n%s", err, out)
+	}
+	out, errOut, err := e.wine(2*time.Minute, exe, "-test.run", "^TestLiveWindowsFileReads$", "-test.v")
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestLiveWindowsFileReads") && !strings.Contains(string(out), "--- SKIP: TestLiveWindowsFileReads") {
+		t.Fatalf("the probe's Windows file-read test under Wine: %v\n%s%s", err, out, errOut)
+	}
+	t.Logf("%s", firstLine(string(out), "TestLiveWindowsFileReads"))
+}
+
+// firstLine is the first line of s that holds want, for the log.
+func firstLine(s, want string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, want) && strings.Contains(l, "---") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
 }
 
 // The agent as a Windows service: `agent install` (as the MSI would, a
