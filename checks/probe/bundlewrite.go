@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 )
 
@@ -52,6 +53,13 @@ func writeBundleFiles(dir string, files map[string][]byte) error {
 		names = append(names, p)
 	}
 	sort.Strings(names)
+	// The manifest last: a bundle cut short (a crash, a full disk) has
+	// none, and replay refuses it rather than read what is missing as
+	// "not installed".
+	names = slices.DeleteFunc(names, func(n string) bool { return n == ManifestFile })
+	if _, ok := files[ManifestFile]; ok {
+		names = append(names, ManifestFile)
+	}
 	for _, p := range names {
 		if !fs.ValidPath(p) || p == "." {
 			return fmt.Errorf("writing evidence bundle: invalid bundle path %q", p)

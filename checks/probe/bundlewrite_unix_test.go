@@ -178,3 +178,25 @@ func TestCheckBundleTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestBundleCutShortHasNoManifest: the manifest is written last, so a
+// bundle whose writing stopped part-way (here at a name it refuses; in life
+// a crash or a full disk) has none and is never replayed as if what it
+// lacks were "not installed".
+func TestBundleCutShortHasNoManifest(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "bundle")
+	files := map[string][]byte{
+		ManifestFile:     []byte(`{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-11-01T10:00:00Z"}`),
+		CommandsFile:     []byte(`[]`),
+		"zz/../../x.txt": []byte("refused"), // sorts after the manifest
+	}
+	if err := writeBundleFiles(dir, files); err == nil {
+		t.Fatal("a bundle with an invalid path was written")
+	}
+	if _, err := os.Stat(filepath.Join(dir, ManifestFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the cut-short bundle has a manifest: %v", err)
+	}
+	if _, err := OpenReplay(dir); err == nil {
+		t.Error("a cut-short bundle opens for replay")
+	}
+}
