@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/template"
 
 	agentservice "github.com/sessionguard/sessionguard/agent/service"
@@ -19,7 +20,30 @@ const (
 	MacDaemonPlist   = "/Library/LaunchDaemons/" + agentservice.Name + ".plist"
 	MacTrayAgentPath = "/Library/LaunchAgents/" + TrayLaunchAgent
 	MacPackageID     = "org.sessionguard.agent"
+	// MacTrayApp is the tray as an application, so a person who quit it
+	// opens it again from Launchpad or Applications (the LaunchAgent starts
+	// /usr/local/bin's copy at log-in; one tray runs per person either way).
+	MacTrayApp = "/Applications/SessionGuard.app"
 )
+
+// macTrayAppInfo is the app's Info.plist: a menu-bar app (no Dock icon)
+// whose executable is the tray.
+const macTrayAppInfo = `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+	<key>CFBundleIdentifier</key><string>org.sessionguard.tray.app</string>
+	<key>CFBundleName</key><string>SessionGuard</string>
+	<key>CFBundleDisplayName</key><string>SessionGuard</string>
+	<key>CFBundleExecutable</key><string>` + TrayBinary + `</string>
+	<key>CFBundlePackageType</key><string>APPL</string>
+	<key>CFBundleShortVersionString</key><string>{{VERSION}}</string>
+	<key>CFBundleVersion</key><string>{{VERSION}}</string>
+	<key>LSMinimumSystemVersion</key><string>` + MinMacOS + `</string>
+	<key>LSUIElement</key><true/>
+</dict>
+</plist>
+`
 
 // macHostArch is productbuild's name for a Go architecture.
 var macHostArch = map[string]string{"arm64": "arm64", "amd64": "x86_64"}
@@ -78,9 +102,12 @@ func (o *Options) LayoutMacOS(arch string) (string, error) {
 		{path: "distribution.xml", content: dist, mode: 0o644},
 	}
 	if trayExe != "" {
+		info := strings.ReplaceAll(macTrayAppInfo, "{{VERSION}}", o.numericVersion())
 		entries = append(entries,
 			entry{path: "root" + MacTrayExe, from: trayExe, mode: 0o755},
-			entry{path: "root" + MacTrayAgentPath, from: trayPlist, mode: 0o644})
+			entry{path: "root" + MacTrayAgentPath, from: trayPlist, mode: 0o644},
+			entry{path: "root" + MacTrayApp + "/Contents/Info.plist", content: []byte(info), mode: 0o644},
+			entry{path: "root" + MacTrayApp + "/Contents/MacOS/" + TrayBinary, from: trayExe, mode: 0o755})
 	}
 	for _, e := range entries {
 		if e.from != "" {

@@ -525,6 +525,23 @@ func TestMacOSLayout(t *testing.T) {
 	if args, _ := pl["ProgramArguments"].([]any); len(args) != 3 || args[0] != MacAgentExe {
 		t.Errorf("LaunchDaemon runs %v, want %s agent run", pl["ProgramArguments"], MacAgentExe)
 	}
+	// The tray as an app (to open it again after Quit): a menu-bar app
+	// whose executable is the tray binary itself.
+	info, err := os.ReadFile(filepath.Join(dir, "root", MacTrayApp, "Contents", "Info.plist"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var app map[string]any
+	if _, err := plist.Unmarshal(info, &app); err != nil {
+		t.Fatalf("the app's Info.plist: %v", err)
+	}
+	if app["CFBundleExecutable"] != TrayBinary || app["LSUIElement"] != true || app["CFBundleShortVersionString"] != "1.2.3" || app["CFBundlePackageType"] != "APPL" {
+		t.Errorf("the app's Info.plist: %v", app)
+	}
+	appExe, _ := os.ReadFile(filepath.Join(dir, "root", MacTrayApp, "Contents", "MacOS", TrayBinary))
+	if trayExe, _ := os.ReadFile(filepath.Join(bin, "darwin-arm64", TrayBinary)); len(appExe) == 0 || !bytes.Equal(appExe, trayExe) {
+		t.Error("the app's executable is not the tray binary")
+	}
 	dist, err := os.ReadFile(filepath.Join(dir, "distribution.xml"))
 	if err != nil {
 		t.Fatal(err)
