@@ -393,3 +393,51 @@ func testDeviceRunPages(t *testing.T, s store.Store) {
 		t.Errorf("forged cursor: %v", err)
 	}
 }
+
+// BenchmarkDeviceRuns reads the first page of a device's check runs (51
+// rows, as the device page does) among 10,000, in each order: by time from
+// check_runs_device; by ready and by duration the device's runs are
+// sorted; and counting them (the page's total).
+func BenchmarkDeviceRuns(b *testing.B) {
+	for _, backend := range []struct {
+		name string
+		open func(testing.TB) store.Store
+	}{{"SQLite", storetest.OpenSQLite}, {"Postgres", storetest.OpenPostgres}} {
+		b.Run(backend.name, func(b *testing.B) {
+			s := backend.open(b)
+			ctx := b.Context()
+			if err := s.Migrate(ctx); err != nil {
+				b.Fatal(err)
+			}
+			_, dev, _ := storetest.Enrolled(b, s, "bench")
+			base := time.Now().Add(-10000 * time.Hour)
+			for i := 0; i < 10000; i += 500 {
+				batch := make([]store.DeviceReport, 500)
+				for j := range batch {
+					env := storetest.CheckRun(base.Add(time.Duration(i+j)*time.Hour), (i+j)%3 == 0)
+					env.CheckRun.DurationMS = int64((i + j) % 997)
+					batch[j] = store.DeviceReport{DeviceID: dev, Envelope: env}
+				}
+				if _, err := s.SaveReports(ctx, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for _, sort := range []string{store.RunSortStarted, store.RunSortReady, store.RunSortTook} {
+				b.Run(fmt.Sprintf("sort=%q", sort), func(b *testing.B) {
+					for b.Loop() {
+						if r, err := s.DeviceRuns(ctx, store.RunQuery{DeviceID: dev, Sort: sort, Desc: true, Limit: 51}); err != nil || len(r) != 51 {
+							b.Fatalf("%d runs, %v", len(r), err)
+						}
+					}
+				})
+			}
+			b.Run("count", func(b *testing.B) {
+				for b.Loop() {
+					if n, err := s.CountRuns(ctx, dev); err != nil || n != 10000 {
+						b.Fatalf("%d runs, %v", n, err)
+					}
+				}
+			})
+		})
+	}
+}
