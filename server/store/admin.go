@@ -60,8 +60,11 @@ type AdminStore interface {
 	// FleetSummary is FleetCounts and CheckCompliance together, read in one
 	// pass over the devices (what the dashboard's overview shows).
 	FleetSummary(ctx context.Context, teamID string, staleBefore time.Time) (FleetCounts, []CheckCompliance, error)
-	// DeviceRuns is a device's check-run history, newest first.
-	DeviceRuns(ctx context.Context, deviceID string, limit int) ([]CheckRunSummary, error)
+	// DeviceRuns is a page of a device's check-run history, newest first
+	// unless the query says otherwise.
+	DeviceRuns(ctx context.Context, q RunQuery) ([]CheckRunSummary, error)
+	// CountRuns counts a device's check runs.
+	CountRuns(ctx context.Context, deviceID string) (int, error)
 	// SearchSessions is the session audit trail across devices, newest
 	// first, filtered and keyset-paginated.
 	SearchSessions(ctx context.Context, q SessionQuery) ([]Session, error)
@@ -244,6 +247,37 @@ type CheckRunSummary struct {
 	Ready      bool
 	// NotPassing are the checks that were fail or unknown.
 	NotPassing []string
+}
+
+// RunQuery selects a page of a device's check runs.
+type RunQuery struct {
+	DeviceID string
+	// Sort is RunSortStarted (default), RunSortReady or RunSortTook,
+	// ascending (oldest, not ready, shortest first) unless Desc.
+	Sort string
+	Desc bool
+	// After/Before continue from a row's RunCursor (next/previous page).
+	After, Before *Cursor
+	Limit         int
+}
+
+// Check-run sort orders (RunQuery.Sort), each then by start time.
+const (
+	RunSortStarted = ""
+	RunSortReady   = "ready"
+	RunSortTook    = "took"
+)
+
+// RunCursor is the page cursor of a run in the sort order.
+func RunCursor(sort string, r CheckRunSummary) Cursor {
+	at := strconv.FormatInt(toMicros(r.StartedAt), 10)
+	switch sort {
+	case RunSortReady:
+		return keyCursor(r.ID, map[bool]string{false: "0", true: "1"}[r.Ready], at)
+	case RunSortTook:
+		return keyCursor(r.ID, strconv.FormatInt(r.DurationMS, 10), at)
+	}
+	return keyCursor(r.ID, at)
 }
 
 // SessionQuery selects a page of the session audit trail.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -229,30 +228,6 @@ func prefixCols(prefix, cols string) string {
 func (s *sqlStore) CheckCompliance(ctx context.Context, teamID string, staleBefore time.Time) ([]CheckCompliance, error) {
 	_, comp, err := s.FleetSummary(ctx, teamID, staleBefore)
 	return comp, err
-}
-
-func (s *sqlStore) DeviceRuns(ctx context.Context, deviceID string, limit int) ([]CheckRunSummary, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, started_at, received_at, duration_ms, ready, results FROM check_runs
-		WHERE device_id = ? ORDER BY started_at DESC, id DESC LIMIT ?`), deviceID, pageLimit(limit))
-	if err != nil {
-		return nil, fmt.Errorf("reading check runs: %w", err)
-	}
-	return collect(rows, "reading check runs", func(row interface{ Scan(...any) error }) (CheckRunSummary, error) {
-		var r CheckRunSummary
-		var started, received int64
-		var results sql.NullString
-		if err := row.Scan(&r.ID, &started, &received, &r.DurationMS, &r.Ready, &results); err != nil {
-			return r, err
-		}
-		r.StartedAt, r.ReceivedAt = fromMicros(started), fromMicros(received)
-		// Results are stored in check ID order.
-		err := decodeResults(r.ID, deviceID, started, results.String, func(res Result) {
-			if slices.Contains(notPassing, res.Status) {
-				r.NotPassing = append(r.NotPassing, res.CheckID)
-			}
-		})
-		return r, err
-	})
 }
 
 const sessionCols = `s.id, s.device_id, s.session_id, s.event, s.at, s.received_at, s.label, s.ready, s.not_passing, s.override_reason, s.override_checks, s.cookies`

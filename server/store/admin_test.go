@@ -354,7 +354,7 @@ func testComplianceAndRuns(t *testing.T, s store.Store) {
 	if _, err := s.SaveReport(ctx, r1, second); err != nil {
 		t.Fatal(err)
 	}
-	runs, err := s.DeviceRuns(ctx, r1, 10)
+	runs, err := s.DeviceRuns(ctx, store.RunQuery{DeviceID: r1, Desc: true, Limit: 10})
 	if err != nil || len(runs) != 2 {
 		t.Fatalf("DeviceRuns = %+v, %v", runs, err)
 	}
@@ -364,7 +364,7 @@ func testComplianceAndRuns(t *testing.T, s store.Store) {
 	if runs[1].Ready || !slices.Equal(runs[1].NotPassing, []string{"firewall"}) {
 		t.Errorf("older run %+v", runs[1])
 	}
-	if runs, err := s.DeviceRuns(ctx, ids["laptop-r3"], 10); err != nil || len(runs) != 0 {
+	if runs, err := s.DeviceRuns(ctx, store.RunQuery{DeviceID: ids["laptop-r3"], Desc: true, Limit: 10}); err != nil || len(runs) != 0 {
 		t.Errorf("never reported device has runs %v, %v", runs, err)
 	}
 }

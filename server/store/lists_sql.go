@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -378,6 +379,57 @@ func (s *sqlStore) rolloutPage(ctx context.Context, q RolloutQuery) ([]Device, e
 		return nil, err
 	}
 	return keysetPage(ctx, s, query, args, pageLimit(q.Limit), backward, "listing the policy's devices", scanDevice)
+}
+
+// A device's check runs (the device page), from check_runs_device
+// (device_id, started_at) by time; by ready or duration, the device's runs
+// are sorted (one device's history, bounded by retention).
+
+var runSortKeys = map[string]sortKey{
+	RunSortStarted: by("d.started_at", true, "d.id"),
+	// Not ready (0) before ready (1): PostgreSQL's boolean does not
+	// compare with a cursor's number, so the rank is computed.
+	RunSortReady: {cols: []keyCol{{rankCol, true}, {"d.started_at", true}}, id: "d.id", rank: true},
+	RunSortTook:  {cols: []keyCol{{"d.duration_ms", true}, {"d.started_at", true}}, id: "d.id"},
+}
+
+func (s *sqlStore) DeviceRuns(ctx context.Context, q RunQuery) ([]CheckRunSummary, error) {
+	key, ok := runSortKeys[q.Sort]
+	if !ok {
+		return nil, fmt.Errorf("%w: check runs cannot be sorted by %q", ErrInvalid, q.Sort)
+	}
+	c := &conditions{}
+	c.add(`d.device_id = ?`, q.DeviceID)
+	p := pageSQL{table: "check_runs", cols: "id, started_at, received_at, duration_ms, ready, results", where: c,
+		rank: `CASE WHEN d.ready THEN 1 ELSE 0 END`}
+	query, args, backward, err := p.query(key, q.Desc, q.After, q.Before, pageLimit(q.Limit))
+	if err != nil {
+		return nil, err
+	}
+	return keysetPage(ctx, s, query, args, pageLimit(q.Limit), backward, "reading check runs", func(row interface{ Scan(...any) error }) (CheckRunSummary, error) {
+		var r CheckRunSummary
+		var started, received int64
+		var results sql.NullString
+		if err := row.Scan(&r.ID, &started, &received, &r.DurationMS, &r.Ready, &results); err != nil {
+			return r, err
+		}
+		r.StartedAt, r.ReceivedAt = fromMicros(started), fromMicros(received)
+		// Results are stored in check ID order.
+		err := decodeResults(r.ID, q.DeviceID, started, results.String, func(res Result) {
+			if slices.Contains(notPassing, res.Status) {
+				r.NotPassing = append(r.NotPassing, res.CheckID)
+			}
+		})
+		return r, err
+	})
+}
+
+func (s *sqlStore) CountRuns(ctx context.Context, deviceID string) (int, error) {
+	n, err := s.count(ctx, `SELECT 1 FROM check_runs WHERE device_id = ?`, []any{deviceID}, 0)
+	if err != nil {
+		return 0, fmt.Errorf("counting check runs: %w", err)
+	}
+	return n, nil
 }
 
 // Sessions.

@@ -270,16 +270,30 @@ func walkDevices[Q interface {
 }](t *testing.T, what string, all []store.Device, key func(store.Device) string, desc bool,
 	read func(after, before *store.Cursor) ([]store.Device, Q, error)) {
 	t.Helper()
+	walkRows(t, what, all, func(d store.Device) string { return d.ID }, key, desc, read)
+}
+
+// walkRows is walkDevices for rows of any kind, id being a row's ID.
+func walkRows[T any, Q interface{ Cursor(T) store.Cursor }](t *testing.T, what string, all []T, id, key func(T) string, desc bool,
+	read func(after, before *store.Cursor) ([]T, Q, error)) {
+	t.Helper()
+	idsOf := func(rows []T) []string {
+		out := make([]string, len(rows))
+		for i, r := range rows {
+			out[i] = id(r)
+		}
+		return out
+	}
 	want := slices.Clone(all)
-	slices.SortFunc(want, func(a, b store.Device) int {
-		c := cmp.Or(cmp.Compare(key(a), key(b)), cmp.Compare(a.ID, b.ID))
+	slices.SortFunc(want, func(a, b T) int {
+		c := cmp.Or(cmp.Compare(key(a), key(b)), cmp.Compare(id(a), id(b)))
 		if desc {
 			return -c
 		}
 		return c
 	})
 	var fwd []string
-	var pages [][]store.Device
+	var pages [][]T
 	var after *store.Cursor
 	for range 20 {
 		page, q, err := read(after, nil)
@@ -290,11 +304,11 @@ func walkDevices[Q interface {
 			break
 		}
 		pages = append(pages, page)
-		fwd = append(fwd, idsOfDevices(page)...)
+		fwd = append(fwd, idsOf(page)...)
 		c := q.Cursor(page[len(page)-1])
 		after = &c
 	}
-	if got, w := fwd, idsOfDevices(want); !slices.Equal(got, w) {
+	if got, w := fwd, idsOf(want); !slices.Equal(got, w) {
 		t.Errorf("%s forwards:\n got %v\nwant %v", what, got, w)
 	}
 	// Back from the last page: each previous page is the page seen on the
@@ -306,8 +320,8 @@ func walkDevices[Q interface {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(idsOfDevices(prev), idsOfDevices(pages[i-1])) {
-			t.Errorf("%s: page %d backwards %v, forwards %v", what, i-1, idsOfDevices(prev), idsOfDevices(pages[i-1]))
+		if !slices.Equal(idsOf(prev), idsOf(pages[i-1])) {
+			t.Errorf("%s: page %d backwards %v, forwards %v", what, i-1, idsOf(prev), idsOf(pages[i-1]))
 		}
 	}
 }
@@ -318,4 +332,112 @@ func idsOfDevices(ds []store.Device) []string {
 		out[i] = d.ID
 	}
 	return out
+}
+
+func TestDeviceRunPagesSQLite(t *testing.T)   { testDeviceRunPages(t, storetest.OpenSQLite(t)) }
+func TestDeviceRunPagesPostgres(t *testing.T) { testDeviceRunPages(t, storetest.OpenPostgres(t)) }
+
+// runSort is a check-run sort order as walkRows wants it.
+type runSort string
+
+func (r runSort) Cursor(x store.CheckRunSummary) store.Cursor { return store.RunCursor(string(r), x) }
+
+// testDeviceRunPages walks a device's check runs in every order, two a
+// page, both ways (ties on start time, readiness and duration on
+// purpose), without another device's runs, and counts them.
+func testDeviceRunPages(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, dev, _ := storetest.Enrolled(t, s, "runs")
+	_, other, _ := storetest.Enrolled(t, s, "other runs")
+	base := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	for i := range 9 {
+		env := storetest.CheckRun(base.Add(time.Duration(i%5)*time.Minute), i%3 == 0)
+		env.CheckRun.DurationMS = int64(100 * (i % 4))
+		if _, err := s.SaveReport(ctx, dev, env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.SaveReport(ctx, other, storetest.CheckRun(base, true)); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.DeviceRuns(ctx, store.RunQuery{DeviceID: dev, Limit: 100})
+	if err != nil || len(all) != 9 {
+		t.Fatalf("DeviceRuns = %d runs, %v", len(all), err)
+	}
+	if n, err := s.CountRuns(ctx, dev); n != 9 || err != nil {
+		t.Errorf("CountRuns = %d, %v", n, err)
+	}
+	at := func(r store.CheckRunSummary) string { return fmt.Sprintf("%020d", r.StartedAt.UnixMicro()) }
+	keys := map[string]func(store.CheckRunSummary) string{
+		store.RunSortStarted: at,
+		store.RunSortReady:   func(r store.CheckRunSummary) string { return strconv.FormatBool(r.Ready) + at(r) },
+		store.RunSortTook:    func(r store.CheckRunSummary) string { return fmt.Sprintf("%08d", r.DurationMS) + at(r) },
+	}
+	for sort, key := range keys {
+		for _, desc := range []bool{false, true} {
+			walkRows(t, fmt.Sprintf("runs by %q desc=%v", sort, desc), all, func(r store.CheckRunSummary) string { return r.ID }, key, desc,
+				func(after, before *store.Cursor) ([]store.CheckRunSummary, runSort, error) {
+					page, err := s.DeviceRuns(ctx, store.RunQuery{DeviceID: dev, Sort: sort, Desc: desc, After: after, Before: before, Limit: 2})
+					return page, runSort(sort), err
+				})
+		}
+	}
+	if _, err := s.DeviceRuns(ctx, store.RunQuery{DeviceID: dev, Sort: "agent"}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("unknown sort: %v", err)
+	}
+	bad := &store.Cursor{Value: "soon", ID: "x"}
+	if _, err := s.DeviceRuns(ctx, store.RunQuery{DeviceID: dev, After: bad}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("forged cursor: %v", err)
+	}
+}
+
+// BenchmarkDeviceRuns reads the first page of a device's check runs (51
+// rows, as the device page does) among 10,000, in each order: by time from
+// check_runs_device; by ready and by duration the device's runs are
+// sorted; and counting them (the page's total).
+func BenchmarkDeviceRuns(b *testing.B) {
+	for _, backend := range []struct {
+		name string
+		open func(testing.TB) store.Store
+	}{{"SQLite", storetest.OpenSQLite}, {"Postgres", storetest.OpenPostgres}} {
+		b.Run(backend.name, func(b *testing.B) {
+			s := backend.open(b)
+			ctx := b.Context()
+			if err := s.Migrate(ctx); err != nil {
+				b.Fatal(err)
+			}
+			_, dev, _ := storetest.Enrolled(b, s, "bench")
+			base := time.Now().Add(-10000 * time.Hour)
+			for i := 0; i < 10000; i += 500 {
+				batch := make([]store.DeviceReport, 500)
+				for j := range batch {
+					env := storetest.CheckRun(base.Add(time.Duration(i+j)*time.Hour), (i+j)%3 == 0)
+					env.CheckRun.DurationMS = int64((i + j) % 997)
+					batch[j] = store.DeviceReport{DeviceID: dev, Envelope: env}
+				}
+				if _, err := s.SaveReports(ctx, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for _, sort := range []string{store.RunSortStarted, store.RunSortReady, store.RunSortTook} {
+				b.Run(fmt.Sprintf("sort=%q", sort), func(b *testing.B) {
+					for b.Loop() {
+						if r, err := s.DeviceRuns(ctx, store.RunQuery{DeviceID: dev, Sort: sort, Desc: true, Limit: 51}); err != nil || len(r) != 51 {
+							b.Fatalf("%d runs, %v", len(r), err)
+						}
+					}
+				})
+			}
+			b.Run("count", func(b *testing.B) {
+				for b.Loop() {
+					if n, err := s.CountRuns(ctx, dev); err != nil || n != 10000 {
+						b.Fatalf("%d runs, %v", n, err)
+					}
+				}
+			})
+		})
+	}
 }

@@ -102,7 +102,7 @@ func testMigration00005(t *testing.T, s store.Store) {
 		}
 	}
 
-	runs, err := s.DeviceRuns(ctx, dev, 10)
+	runs, err := s.DeviceRuns(ctx, store.RunQuery{DeviceID: dev, Desc: true, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestMigration00007(t *testing.T) {
 	if got, err := s.LatestResults(ctx, dev); err != nil || len(got) != 2 || got[0].RunID != newer.ID {
 		t.Errorf("latest results after 00007: %+v, %v; want the newer run's two", got, err)
 	}
-	if runs, err := s.DeviceRuns(ctx, dev, 10); err != nil || len(runs) != 2 || runs[1].ID != older.ID {
+	if runs, err := s.DeviceRuns(ctx, store.RunQuery{DeviceID: dev, Desc: true, Limit: 10}); err != nil || len(runs) != 2 || runs[1].ID != older.ID {
 		t.Errorf("history after 00007: %+v, %v; want both runs, newest first", runs, err)
 	}
 	var n int

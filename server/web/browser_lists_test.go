@@ -165,7 +165,7 @@ func shot(t *testing.T, ctx context.Context, name string) {
 // TestBrowserRolloutStateDeviceSorts clicks the sorts added last in
 // headless Chromium: devices by state, the team page's rollout by device
 // with its Next link, the sessions by device, and a device's own sessions
-// paged with Next.
+// and check runs, each paged with its own Next.
 func TestBrowserRolloutStateDeviceSorts(t *testing.T) {
 	f := newFixture(t)
 	team := f.teams["Counselling"]
@@ -177,6 +177,13 @@ func TestBrowserRolloutStateDeviceSorts(t *testing.T) {
 		rec := report.SessionRecord{ID: report.NewID(), SessionID: report.NewID(), Event: report.SessionStart,
 			At: time.Now().Add(-time.Duration(i+1) * time.Minute), Label: fmt.Sprintf("CASE-%03d", i)}
 		if _, err := f.st.SaveSession(t.Context(), f.ids["desk-ready"], report.NewSession(storetest.Agent, rec)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 54 { // and the fixture's run: 55
+		env := storetest.CheckRun(time.Now().Add(-time.Duration(i+1)*time.Hour), true)
+		env.CheckRun.DurationMS = int64(2000 + i)
+		if _, err := f.st.SaveReport(t.Context(), f.ids["desk-ready"], env); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -251,4 +258,23 @@ func TestBrowserRolloutStateDeviceSorts(t *testing.T) {
 	if got := text(t, ctx, "table.sessions tbody tr:last-child td:nth-child(4)"); got != "CASE-054" {
 		t.Errorf("the device's oldest session on page 2 is %q", got)
 	}
+
+	// Its check runs: 55, two pages, with their own Next; the sessions
+	// stay on their second page.
+	if got := text(t, ctx, "#runs + .pager .total"); got != "55 runs in all" {
+		t.Errorf("device runs total %q", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("runs-next-page")), chromedp.WaitVisible(chromedp.ID("runs-prev-page"))); err != nil {
+		t.Fatalf("device runs next page: %v", err)
+	}
+	if n := strings.Count(text(t, ctx, "#runs tbody"), "\n") + 1; n != 5 {
+		t.Errorf("runs page 2: %d rows, want 5", n)
+	}
+	if got := text(t, ctx, "#runs tbody tr:last-child td:last-child"); got != "2053 ms" {
+		t.Errorf("the device's oldest run on page 2 took %q", got)
+	}
+	if got := text(t, ctx, "table.sessions tbody tr:last-child td:nth-child(4)"); got != "CASE-054" {
+		t.Errorf("paging the runs moved the sessions: their last row is %q", got)
+	}
+	shot(t, ctx, "dashboard-device-runs.png")
 }

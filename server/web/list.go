@@ -29,6 +29,9 @@ type listSpec struct {
 	Sort          string
 	Desc          bool
 	After, Before *store.Cursor
+	// Prefix is put before the table's query parameters (runs_sort,
+	// runs_after_v, …) when a page has a second paged table.
+	Prefix string
 }
 
 // maxCursor caps a cursor field taken from a URL: room for a JSON list
@@ -37,8 +40,14 @@ const maxCursor = 2048
 
 // parseList reads the sort and the cursor; def is the default column.
 func parseList(q url.Values, cols []sortCol, def string) listSpec {
-	s := listSpec{Sort: def}
-	key := q.Get("sort")
+	return parseListAs("", q, cols, def)
+}
+
+// parseListAs reads the sort and the cursor of the table whose query
+// parameters start with prefix.
+func parseListAs(prefix string, q url.Values, cols []sortCol, def string) listSpec {
+	s := listSpec{Sort: def, Prefix: prefix}
+	key := q.Get(prefix + "sort")
 	found := false
 	for _, c := range cols {
 		if c.Key != "" && c.Key == key {
@@ -47,19 +56,19 @@ func parseList(q url.Values, cols []sortCol, def string) listSpec {
 	}
 	s.Desc = defaultDesc(cols, s.Sort)
 	if found || key == "" {
-		switch q.Get("dir") {
+		switch q.Get(prefix + "dir") {
 		case "asc":
 			s.Desc = false
 		case "desc":
 			s.Desc = true
 		}
 	}
-	cursor := func(prefix string) *store.Cursor {
-		id := q.Get(prefix + "_id")
+	cursor := func(which string) *store.Cursor {
+		id := q.Get(prefix + which + "_id")
 		if id == "" {
 			return nil
 		}
-		return &store.Cursor{Value: limitString(q.Get(prefix+"_v"), maxCursor), ID: limitString(id, maxCursor)}
+		return &store.Cursor{Value: limitString(q.Get(prefix+which+"_v"), maxCursor), ID: limitString(id, maxCursor)}
 	}
 	if s.Before = cursor("before"); s.Before == nil {
 		s.After = cursor("after")
@@ -80,10 +89,14 @@ func defaultDesc(cols []sortCol, key string) bool {
 var pagingKeys = []string{"sort", "dir", "after_v", "after_id", "before_v", "before_id"}
 
 // filters is q without the sort and the cursor.
-func filters(q url.Values) url.Values {
+func filters(q url.Values) url.Values { return listSpec{}.others(q) }
+
+// others is q without this table's sort and cursor (another table's on
+// the same page are kept).
+func (s listSpec) others(q url.Values) url.Values {
 	out := url.Values{}
 	for k, v := range q {
-		if !slices.Contains(pagingKeys, k) {
+		if !strings.HasPrefix(k, s.Prefix) || !slices.Contains(pagingKeys, strings.TrimPrefix(k, s.Prefix)) {
 			out[k] = v
 		}
 	}
@@ -125,7 +138,7 @@ func (h header) AriaSort() string {
 // headers are the table's headings with their sort links (clicking the
 // current sort column turns it round); a new sort starts at the first page.
 func (s listSpec) headers(path string, q url.Values, cols []sortCol) []header {
-	base := filters(q)
+	base := s.others(q)
 	out := make([]header, len(cols))
 	for i, c := range cols {
 		out[i] = header{Label: c.Label}
@@ -141,8 +154,8 @@ func (s listSpec) headers(path string, q url.Values, cols []sortCol) []header {
 		for k, vals := range base {
 			v[k] = vals
 		}
-		v.Set("sort", c.Key)
-		v.Set("dir", map[bool]string{false: "asc", true: "desc"}[desc])
+		v.Set(s.Prefix+"sort", c.Key)
+		v.Set(s.Prefix+"dir", map[bool]string{false: "asc", true: "desc"}[desc])
 		out[i].Href = path + "?" + v.Encode()
 	}
 	return out
@@ -157,6 +170,9 @@ type pager struct {
 	Prev, Next string
 	// First goes back to the first page (shown from the third page on).
 	First string
+	// IDPrefix keeps the links' element IDs apart when a page has two
+	// paged tables ("runs-next-page").
+	IDPrefix string
 }
 
 // page trims a page read with limit pageSize+1 to pageSize rows and
@@ -164,7 +180,7 @@ type pager struct {
 // there is another page that way; a page reached through a cursor has one
 // the other way.
 func page[T any](rows []T, s listSpec, path string, q url.Values, total int, noun string, cursor func(T) store.Cursor) ([]T, pager) {
-	p := pager{Total: total, Noun: noun}
+	p := pager{Total: total, Noun: noun, IDPrefix: strings.ReplaceAll(s.Prefix, "_", "-")}
 	var hasPrev, hasNext bool
 	if s.Before != nil {
 		hasNext = true
@@ -180,17 +196,18 @@ func page[T any](rows []T, s listSpec, path string, q url.Values, total int, nou
 	if len(rows) == 0 {
 		hasPrev, hasNext = s.After != nil || s.Before != nil, false
 	}
-	link := func(prefix string, c *store.Cursor) string {
-		v := filters(q)
-		if q.Get("sort") != "" {
-			v.Set("sort", s.Sort)
+	link := func(which string, c *store.Cursor) string {
+		v := s.others(q)
+		sort, dir := s.Prefix+"sort", s.Prefix+"dir"
+		if q.Get(sort) != "" {
+			v.Set(sort, s.Sort)
 		}
-		if q.Get("dir") != "" || q.Get("sort") != "" {
-			v.Set("dir", map[bool]string{false: "asc", true: "desc"}[s.Desc])
+		if q.Get(dir) != "" || q.Get(sort) != "" {
+			v.Set(dir, map[bool]string{false: "asc", true: "desc"}[s.Desc])
 		}
 		if c != nil {
-			v.Set(prefix+"_v", c.Value)
-			v.Set(prefix+"_id", c.ID)
+			v.Set(s.Prefix+which+"_v", c.Value)
+			v.Set(s.Prefix+which+"_id", c.ID)
 		}
 		if len(v) == 0 {
 			return path

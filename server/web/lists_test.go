@@ -374,7 +374,7 @@ func TestDeviceTablesSort(t *testing.T) {
 	if got := first(dev + "?sort=check&dir=desc"); got != "wifi_security" {
 		t.Errorf("checks Z to A: %s", got)
 	}
-	if p := c.get(dev + "?sort=took"); p.status != http.StatusOK || !strings.Contains(p.body, `<th aria-sort="descending"><a class="sort active"`) {
+	if p := c.get(dev + "?runs_sort=took"); p.status != http.StatusOK || !strings.Contains(p.body, `<th aria-sort="descending"><a class="sort active"`) {
 		t.Errorf("runs by duration: %d", p.status)
 	}
 }
@@ -383,6 +383,13 @@ func TestDeviceTablesSort(t *testing.T) {
 // "← Previous", checks that the way back shows the same pages and that
 // each page says total, and returns the rows (by rows) of each page.
 func walkPages(t *testing.T, c *client, path, total string, rows func(body string) []string) [][]string {
+	t.Helper()
+	return walkPagesOf(t, c, "", path, total, rows)
+}
+
+// walkPagesOf is walkPages for the table whose page links' IDs start with
+// prefix (a page's second paged table: "runs-").
+func walkPagesOf(t *testing.T, c *client, prefix, path, total string, rows func(body string) []string) [][]string {
 	t.Helper()
 	var pages [][]string
 	var p page
@@ -395,12 +402,12 @@ func walkPages(t *testing.T, c *client, path, total string, rows func(body strin
 		}
 		pages = append(pages, rows(p.body))
 		next = ""
-		if m := hrefOf("next-page").FindStringSubmatch(p.body); m != nil && len(pages) < 20 {
+		if m := hrefOf(prefix + "next-page").FindStringSubmatch(p.body); m != nil && len(pages) < 20 {
 			next = strings.ReplaceAll(m[1], "&amp;", "&")
 		}
 	}
 	for i := len(pages) - 2; i >= 0; i-- {
-		m := hrefOf("prev-page").FindStringSubmatch(p.body)
+		m := hrefOf(prefix + "prev-page").FindStringSubmatch(p.body)
 		if m == nil {
 			t.Fatalf("%s: no previous page link on page %d", path, i+1)
 		}
@@ -589,5 +596,67 @@ func TestLongNameCursor(t *testing.T) {
 		if p := c.get(path); p.status != http.StatusOK {
 			t.Errorf("%.60s…: %d", path, p.status)
 		}
+	}
+}
+
+var runTime = regexp.MustCompile(`<tr><td><time datetime="([^"]+)">.*?</td><td>(ready|not ready)</td><td>[^<]*</td><td>(\d+) ms</td></tr>`)
+
+// runRowsOf are the "start ready duration" of each row of the runs table.
+func runRowsOf(body string) []string {
+	if i := strings.Index(body, `<table id="runs">`); i >= 0 {
+		body = body[i:]
+		body = body[:strings.Index(body, "</table>")]
+	}
+	var out []string
+	for _, m := range runTime.FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1]+" "+m[2]+" "+m[3])
+	}
+	return out
+}
+
+// TestDeviceRunsPage: a device's check runs are sorted and paged with
+// their own query parameters (runs_…), so paging them keeps the sessions
+// table's order and page, and the other way round; the total is shown.
+func TestDeviceRunsPage(t *testing.T) {
+	f := newFixture(t)
+	base := time.Now().Add(-48 * time.Hour).Truncate(time.Second)
+	for i := range 60 { // and the fixture's own run: 61
+		env := storetest.CheckRun(base.Add(time.Duration(i)*time.Minute), i%3 == 0)
+		env.CheckRun.DurationMS = int64(1000 + i)
+		if _, err := f.st.SaveReport(t.Context(), f.ids["laptop-ready"], env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := f.client(t)
+	c.login()
+	dev := "/devices/" + f.ids["laptop-ready"]
+	pages := walkPagesOf(t, c, "runs-", dev, "61 runs", runRowsOf)
+	if len(pages) != 2 || len(pages[0]) != 50 || len(pages[1]) != 11 {
+		t.Fatalf("newest first: %d pages %v", len(pages), pages)
+	}
+	all := append(pages[0], pages[1]...)
+	if !strings.HasPrefix(all[1], base.Add(59*time.Minute).UTC().Format(time.RFC3339)) || !strings.HasSuffix(all[60], " 1000") {
+		t.Errorf("newest first: %v … %v", all[:2], all[60])
+	}
+	// Not ready first, then the ready ones, each oldest first.
+	pages = walkPagesOf(t, c, "runs-", dev+"?runs_sort=ready&runs_dir=asc", "61 runs", runRowsOf)
+	all = append(pages[0], pages[1]...)
+	if n := slices.IndexFunc(all, func(r string) bool { return strings.Contains(r, "Z ready ") }); n != 40 || strings.Contains(all[60], "not ready") {
+		t.Errorf("not ready first: the first ready run is row %d: %v", n, all)
+	}
+	// The two tables keep each other's parameters.
+	p := c.get(dev + "?sort=label&dir=asc&runs_sort=took&runs_dir=desc")
+	m := hrefOf("runs-next-page").FindStringSubmatch(p.body)
+	if m == nil || !strings.Contains(m[1], "sort=label") || !strings.Contains(m[1], "runs_after_v=%5B%221010%22") || !strings.HasSuffix(m[1], "#runs-heading") {
+		t.Errorf("runs Next link %v", m)
+	}
+	if got := runRowsOf(p.body); len(got) != 50 || !strings.HasSuffix(got[0], " 1059") {
+		t.Errorf("longest first: %v", got)
+	}
+	if !strings.Contains(p.body, `href="`+dev+`?dir=desc&amp;runs_dir=desc&amp;runs_sort=took&amp;sort=label#sessions-heading"`) {
+		t.Error("the sessions' sort link drops the runs' order")
+	}
+	if p := c.get(dev + "?runs_after_v=soon&runs_after_id=x"); p.status != http.StatusBadRequest {
+		t.Errorf("a forged runs cursor: %d", p.status)
 	}
 }

@@ -408,9 +408,11 @@ type deviceView struct {
 	Exports      bool
 	Results      []resultRow
 	Runs         []runRow
-	// Headings of the results and runs tables (short lists, sorted here;
-	// one ?sort= key picks the table it belongs to).
+	// Headings of the results table (a short list, sorted here; its
+	// ?sort= keys differ from the sessions table's) and of the runs table
+	// (paged, with its own runs_ parameters).
 	ResultHeaders, RunHeaders []header
+	RunPager                  pager
 	Sessions                  sessionTable
 	SessionPager              pager
 	Notice                    string
@@ -430,11 +432,6 @@ func (d *dashboard) device(w http.ResponseWriter, r *http.Request) {
 	results, err := d.st.LatestResults(ctx, dev.ID)
 	if err != nil {
 		d.serverError(w, r, "reading results", err)
-		return
-	}
-	runs, err := d.st.DeviceRuns(ctx, dev.ID, 20)
-	if err != nil {
-		d.serverError(w, r, "reading the run history", err)
 		return
 	}
 	pol := teamPolicy(ts.byID[dev.TeamID])
@@ -457,22 +454,23 @@ func (d *dashboard) device(w http.ResponseWriter, r *http.Request) {
 			Controls: d.catalog.byID[res.CheckID].Controls,
 			Fix:      d.catalog.fix(res.CheckID, res.Status, res.Facts, pol), Facts: prettyJSON(res.Facts)})
 	}
-	for _, run := range runs {
-		v.Runs = append(v.Runs, runRow{CheckRunSummary: run, NotPassingTitles: d.catalog.titles(run.NotPassing)})
-	}
 	path, q := "/devices/"+url.PathEscape(dev.ID), r.URL.Query()
-	d.sortDeviceTables(&v, q, path)
-	// Its sessions: sorted and paged as on the sessions page (their own
-	// sort keys; the results and runs tables are not paged).
-	v.Sessions, v.SessionPager, err = d.sessionPage(ctx, store.SessionQuery{DeviceID: dev.ID}, parseList(q, sessionCols, "start"), path, q)
+	d.sortResults(&v, q, path)
+	// Its check runs and its sessions: sorted and paged, each table with
+	// its own query parameters, so paging one keeps the other's page.
+	err = d.runPage(ctx, &v, dev.ID, parseListAs("runs_", q, runCols, "started"), path, q)
+	if err == nil {
+		v.Sessions, v.SessionPager, err = d.sessionPage(ctx, store.SessionQuery{DeviceID: dev.ID}, parseList(q, sessionCols, "start"), path, q)
+	}
 	if errors.Is(err, store.ErrInvalid) {
 		d.renderError(w, r, http.StatusBadRequest, "Bad page link.")
 		return
 	}
 	if err != nil {
-		d.serverError(w, r, "reading sessions", err)
+		d.serverError(w, r, "reading the device's runs and sessions", err)
 		return
 	}
+	jumpTo("runs-heading", v.RunHeaders, &v.RunPager)
 	jumpTo("sessions-heading", v.Sessions.Headers, &v.SessionPager)
 	d.render(w, r, http.StatusOK, "device", dev.Name, v)
 }
@@ -486,8 +484,32 @@ var (
 	statusOrder = map[checks.Status]int{checks.Fail: 0, checks.Unknown: 1, checks.Warn: 2, checks.NotApplicable: 3, checks.Pass: 4}
 )
 
-// sortDeviceTables sorts the device page's results and runs as asked.
-func (d *dashboard) sortDeviceTables(v *deviceView, q url.Values, path string) {
+// runPage reads one sorted page of the device's check runs with its total.
+func (d *dashboard) runPage(ctx context.Context, v *deviceView, deviceID string, s listSpec, path string, q url.Values) error {
+	rq := store.RunQuery{DeviceID: deviceID, Desc: s.Desc, After: s.After, Before: s.Before, Limit: pageSize + 1}
+	if s.Sort != "started" {
+		rq.Sort = s.Sort // the other keys are the store's
+	}
+	runs, err := d.st.DeviceRuns(ctx, rq)
+	if err != nil {
+		return err
+	}
+	total := len(runs) // a first page that is not full is all there is
+	if s.After != nil || s.Before != nil || len(runs) > pageSize {
+		if total, err = d.st.CountRuns(ctx, deviceID); err != nil {
+			return err
+		}
+	}
+	runs, v.RunPager = page(runs, s, path, q, total, "run", func(r store.CheckRunSummary) store.Cursor { return store.RunCursor(rq.Sort, r) })
+	for _, run := range runs {
+		v.Runs = append(v.Runs, runRow{CheckRunSummary: run, NotPassingTitles: d.catalog.titles(run.NotPassing)})
+	}
+	v.RunHeaders = s.headers(path, q, runCols)
+	return nil
+}
+
+// sortResults sorts the device page's latest results as asked.
+func (d *dashboard) sortResults(v *deviceView, q url.Values, path string) {
 	rs := parseList(q, resultCols, "")
 	switch rs.Sort {
 	case "check":
@@ -497,16 +519,7 @@ func (d *dashboard) sortDeviceTables(v *deviceView, q url.Values, path string) {
 	case "required":
 		sortRows(v.Results, rs.Desc, func(r resultRow) int { return map[bool]int{false: 0, true: 1}[r.Required] })
 	}
-	ns := parseList(q, runCols, "started")
-	switch ns.Sort {
-	case "ready":
-		sortRows(v.Runs, ns.Desc, func(r runRow) int { return map[bool]int{false: 0, true: 1}[r.Ready] })
-	case "took":
-		sortRows(v.Runs, ns.Desc, func(r runRow) int64 { return r.DurationMS })
-	default:
-		sortRows(v.Runs, ns.Desc, func(r runRow) int64 { return r.StartedAt.UnixMicro() })
-	}
-	v.ResultHeaders, v.RunHeaders = rs.headers(path, q, resultCols), ns.headers(path, q, runCols)
+	v.ResultHeaders = rs.headers(path, q, resultCols)
 }
 
 // clockSlack is how far a record's time may be after its receipt before
