@@ -326,14 +326,6 @@ func walkRows[T any, Q interface{ Cursor(T) store.Cursor }](t *testing.T, what s
 	}
 }
 
-func idsOfDevices(ds []store.Device) []string {
-	out := make([]string, len(ds))
-	for i, d := range ds {
-		out[i] = d.ID
-	}
-	return out
-}
-
 func TestDeviceRunPagesSQLite(t *testing.T)   { testDeviceRunPages(t, storetest.OpenSQLite(t)) }
 func TestDeviceRunPagesPostgres(t *testing.T) { testDeviceRunPages(t, storetest.OpenPostgres(t)) }
 

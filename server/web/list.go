@@ -88,9 +88,6 @@ func defaultDesc(cols []sortCol, key string) bool {
 // pagingKeys are the query parameters of the sort and the cursor.
 var pagingKeys = []string{"sort", "dir", "after_v", "after_id", "before_v", "before_id"}
 
-// filters is q without the sort and the cursor.
-func filters(q url.Values) url.Values { return listSpec{}.others(q) }
-
 // others is q without this table's sort and cursor (another table's on
 // the same page are kept).
 func (s listSpec) others(q url.Values) url.Values {
