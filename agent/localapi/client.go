@@ -19,9 +19,13 @@ import (
 )
 
 const (
-	// DialTimeout bounds connecting to the agent; each call is otherwise
-	// bounded by its context only (a run may take a while).
+	// DialTimeout bounds connecting to the agent.
 	DialTimeout = 2 * time.Second
+	// answerTimeout bounds waiting for the agent to begin answering any
+	// call (a check run, which answers when the checks are done, is the
+	// longest), so a stuck agent never hangs `sessionguard status` or the
+	// tray for ever; a watch stream answers at once and then streams.
+	answerTimeout = 3 * time.Minute
 	// maxAnswer bounds an answer's body; maxEventLine one watch line.
 	maxAnswer    = 16 << 20
 	maxEventLine = 4 << 20
@@ -65,6 +69,8 @@ func NewClient(socketPath string) *Client {
 		MaxIdleConns:        4,
 		MaxIdleConnsPerHost: 4,
 		IdleConnTimeout:     30 * time.Second,
+		// A stuck agent: see answerTimeout.
+		ResponseHeaderTimeout: answerTimeout,
 	}
 	c.hc = &http.Client{
 		Transport: c.tr,
@@ -111,8 +117,14 @@ func (c *Client) dial(ctx context.Context, _, _ string) (net.Conn, error) {
 	return nil, fmt.Errorf("%w (%w)", ErrAgentNotRunning, notRunningErr)
 }
 
+// quickTimeout bounds the calls an agent answers from memory (status,
+// results): a stuck agent is reported, not waited on.
+var quickTimeout = 15 * time.Second
+
 // Status is GET status.
 func (c *Client) Status(ctx context.Context) (Status, error) {
+	ctx, cancel := context.WithTimeout(ctx, quickTimeout)
+	defer cancel()
 	var st Status
 	err := c.do(ctx, http.MethodGet, PathStatus, nil, &st, nil)
 	return st, err
@@ -120,6 +132,8 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 
 // Results is GET results; ErrNoResults before the agent's first run.
 func (c *Client) Results(ctx context.Context) (checks.Report, error) {
+	ctx, cancel := context.WithTimeout(ctx, quickTimeout)
+	defer cancel()
 	var rep checks.Report
 	err := c.do(ctx, http.MethodGet, PathResults, nil, &rep, ErrNoResults)
 	return rep, err
@@ -227,6 +241,9 @@ func (c *Client) send(ctx context.Context, method, endpoint string, body any) (*
 		}
 		if errors.Is(err, ErrAgentNotRunning) {
 			return nil, err
+		}
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+			return nil, fmt.Errorf("the SessionGuard agent did not answer (%s) in time: it may be stuck; restart it ('sudo sessionguard agent stop', then 'sudo sessionguard agent start') or restart the computer: %w", endpoint, err)
 		}
 		return nil, fmt.Errorf("calling the agent (%s): %w", endpoint, err)
 	}
