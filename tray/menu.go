@@ -1,9 +1,11 @@
 package tray
 
 import (
+	"strings"
+
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/checks"
-	"strings"
+	words "github.com/sessionguard/sessionguard/internal/text"
 )
 
 // MenuView describes the tray: the icon, its tooltip and the menu.
@@ -100,9 +102,9 @@ func Menu(m Model) MenuView {
 	if c := m.cookies; c != nil {
 		items = append(items, text(KeyCookies, c.line))
 		if len(c.stillOpen) > 0 {
-			label := "Close " + joinAnd(c.stillOpen) + " and clear " + its(len(c.stillOpen)) + " cookies"
+			label := "Close " + words.JoinAnd(c.stillOpen) + " and clear " + its(len(c.stillOpen)) + " cookies"
 			if m.flow == FlowClosingBrowsers {
-				label = "Closing " + joinAnd(c.stillOpen) + "…"
+				label = "Closing " + words.JoinAnd(c.stillOpen) + "…"
 			}
 			items = append(items, Item{Key: KeyCloseBrowsers, Label: label, Enabled: m.flow == FlowNone, Click: ClickCloseBrowsersAndClear{}})
 		}

@@ -61,6 +61,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
 	"github.com/sessionguard/sessionguard/browsers"
 	"github.com/sessionguard/sessionguard/checks"
+	words "github.com/sessionguard/sessionguard/internal/text"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -236,12 +237,12 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 			m.flow, m.label = FlowNone, ""
 			return m, []Effect{Notify{
 				Title: "Not ready for a session",
-				Body:  "Fix these first: " + joinAnd(titles) + ". Your organisation does not allow starting a session anyway.",
+				Body:  "Fix these first: " + words.JoinAnd(titles) + ". Your organisation does not allow starting a session anyway.",
 			}}
 		}
 		m.flow, m.notPassing = FlowAskingOverride, titles
 		return m, []Effect{AskOverrideReason{
-			Prompt:     "This computer is not ready: " + joinAnd(titles) + " " + isOrAre(len(titles)) + " not OK. To start the session anyway, pick why (this is recorded): " + reasonChoices(),
+			Prompt:     "This computer is not ready: " + words.JoinAnd(titles) + " " + isOrAre(len(titles)) + " not OK. To start the session anyway, pick why (this is recorded): " + reasonChoices(),
 			NotPassing: titles,
 		}}
 	case OverrideReasonEntered:
@@ -281,7 +282,7 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 		}
 		body := "Case " + rec.Label + ". Click End session when the call is over."
 		if rec.Override != nil {
-			body = "Case " + rec.Label + ", started although " + joinAnd(m.titles(rec.Override.Checks)) + " " + isOrAre(len(rec.Override.Checks)) + " not OK. Click End session when the call is over."
+			body = "Case " + rec.Label + ", started although " + words.JoinAnd(m.titles(rec.Override.Checks)) + " " + isOrAre(len(rec.Override.Checks)) + " not OK. Click End session when the call is over."
 		}
 		return m, []Effect{Notify{Title: "Session started", Body: body}}
 	case ClickEndSession:
@@ -310,7 +311,7 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 		if m.cookies != nil {
 			body += " " + m.cookies.line + "."
 			if len(m.cookies.stillOpen) > 0 {
-				body += " Close " + joinAnd(m.cookies.stillOpen) + " to clear " + its(len(m.cookies.stillOpen)) + " cookies, or use SessionGuard's menu to do it."
+				body += " Close " + words.JoinAnd(m.cookies.stillOpen) + " to clear " + its(len(m.cookies.stillOpen)) + " cookies, or use SessionGuard's menu to do it."
 			}
 		}
 		return m, []Effect{Notify{Title: "Session ended", Body: body}}
@@ -450,7 +451,7 @@ func (m Model) cookiesCleared(msg CookiesCleared) (Model, []Effect) {
 		m.cookies = &out
 		body := out.line + "."
 		if len(out.stillOpen) > 0 {
-			body += " Close " + joinAnd(out.stillOpen) + " yourself and try again."
+			body += " Close " + words.JoinAnd(out.stillOpen) + " yourself and try again."
 		}
 		title := "Cookies cleared"
 		if msg.Err != nil {
@@ -552,10 +553,10 @@ func describeCookies(msg CookiesCleared) cookieOutcome {
 		b.WriteString(count(removed, "cookie", "cookies") + " cleared in " + count(len(cleared), "browser", "browsers"))
 	}
 	if len(open) > 0 {
-		b.WriteString("; " + joinAnd(open) + " " + isOrAre(len(open)) + " still open")
+		b.WriteString("; " + words.JoinAnd(open) + " " + isOrAre(len(open)) + " still open")
 	}
 	if len(failed) > 0 {
-		b.WriteString("; " + joinAnd(failed) + " couldn't be cleared")
+		b.WriteString("; " + words.JoinAnd(failed) + " couldn't be cleared")
 	}
 	return cookieOutcome{line: b.String(), stillOpen: open}
 }

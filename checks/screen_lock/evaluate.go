@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
-	"github.com/sessionguard/sessionguard/checks/internal/text"
+	"github.com/sessionguard/sessionguard/internal/text"
 )
 
 const unknownFix = "SessionGuard could not read when this computer's screen locks. Check by hand that the screen locks with a password after 10 minutes or less without use, then try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
-	"github.com/sessionguard/sessionguard/checks/internal/text"
+	"github.com/sessionguard/sessionguard/internal/text"
 )
 
 const unknownFix = "SessionGuard could not read how this computer signs people in. Try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."

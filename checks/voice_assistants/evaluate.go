@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
-	"github.com/sessionguard/sessionguard/checks/internal/text"
+	"github.com/sessionguard/sessionguard/internal/text"
 )
 
 const unknownFix = "SessionGuard could not tell whether a voice assistant is listening. Try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."

@@ -15,6 +15,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/internal/text"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -218,13 +219,10 @@ func (e *env) titles(ids []string) string {
 			}
 		}
 	}
-	switch len(names) {
-	case 0:
+	if len(names) == 0 {
 		return "a required check"
-	case 1:
-		return names[0]
 	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	return text.JoinAnd(names)
 }
 
 func (e *env) printNotReady(nr *localapi.NotReadyError) {

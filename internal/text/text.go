@@ -1,5 +1,5 @@
-// Package text holds the small helpers checks use to word their summaries
-// and fixes.
+// Package text holds the small helpers the checks, the tray and the CLI use
+// to word what they tell people.
 package text
 
 import "strings"
