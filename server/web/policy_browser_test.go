@@ -90,16 +90,9 @@ func TestBrowserPolicyForm(t *testing.T) {
 
 	teamPage := srv.URL + "/teams/" + team.ID
 	row := `#rollout tr[data-device="` + deviceID + `"]`
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(teamPage),
-		chromedp.WaitVisible(chromedp.ID("sign-in")),
-		chromedp.SendKeys(chromedp.ID("name"), adminName),
-		chromedp.SendKeys(chromedp.ID("password"), adminPassword),
-		chromedp.Click(chromedp.ID("sign-in")),
-		chromedp.WaitVisible(chromedp.ID("screen_lock_max_seconds")),
-		chromedp.WaitVisible(chromedp.CSS(row)),
-	); err != nil {
-		t.Fatalf("login to the team page: %v", err)
+	signIn(t, ctx, teamPage, "screen_lock_max_seconds")
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(row))); err != nil {
+		t.Fatalf("the team page's rollout row: %v", err)
 	}
 	if got := text(t, ctx, row+` td:nth-child(2)`); got != "applied just now" {
 		t.Errorf("the agent's row says %q, want applied just now", got)
