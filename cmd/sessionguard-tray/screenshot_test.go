@@ -54,7 +54,7 @@ func TestScreenshotRealHost(t *testing.T) {
 	// for an object of a newly registered item before reading its
 	// properties: "UnknownObject … Pattern match failure"); it is restarted,
 	// and the tray registers again with the new watcher.
-	restartHost := superviseProcess(t, env, 5, sniHostPath, "--watcher", "--top", "--beginning", "--size", "32")
+	restartHost := superviseProcess(t, env, 20, sniHostPath, "--watcher", "--top", "--beginning", "--size", "32")
 	conn := dbustest.Connect(t, bus)
 	traytest.WaitFor(t, "the tray host's watcher", func() bool {
 		ok, _ := systrayui.HostPresent(t.Context(), conn)
