@@ -10,7 +10,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/checktest"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 // suites picks, per OS, one replay scenario of every check: a typical
@@ -84,7 +84,7 @@ func TestRegistry(t *testing.T) {
 func TestSuiteReplay(t *testing.T) {
 	for goos := range suites {
 		t.Run(goos, func(t *testing.T) {
-			rp, err := probe.OpenReplay(suiteBundle(t, goos))
+			rp, err := evidence.OpenReplay(suiteBundle(t, goos))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +116,7 @@ func BenchmarkReplaySuite(b *testing.B) {
 			pol := checks.Default()
 			list := Checks()
 			for b.Loop() {
-				rp, err := probe.OpenReplay(dir)
+				rp, err := evidence.OpenReplay(dir)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -140,7 +140,7 @@ func cmpBool(a, b bool) int {
 // TestCheckTestsRunOnLinux guards the promise that macOS and Windows logic
 // is tested on the Linux CI machine: a file named *_windows_test.go or
 // *_darwin_test.go is silently left out of a Linux build, so no check
-// package may have one (OS code and its tests live in checks/probe only).
+// package may have one (OS code and its tests live in checks/probe/live only).
 func TestCheckTestsRunOnLinux(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "*", "*.go"))
 	if err != nil {

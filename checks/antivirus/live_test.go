@@ -14,6 +14,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 )
 
 // writeDatabase writes a ClamAV database file the way freshclam leaves a
@@ -59,7 +60,7 @@ func TestLiveClamAVTools(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live ClamAV test needs Linux")
 	}
-	p := probe.New()
+	p := live.New()
 	for _, tool := range []string{"clamscan", "sigtool"} {
 		if _, err := p.Resolve(tool); err != nil {
 			t.Skipf("%s is not installed (apt install clamav): %v", tool, err)
@@ -119,12 +120,12 @@ func TestLiveLargeDatabaseHeader(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live ClamAV test needs Linux")
 	}
-	p := probe.New()
+	p := live.New()
 	if _, err := p.Resolve("clamscan"); err != nil {
 		t.Skipf("clamscan is not installed (apt install clamav): %v", err)
 	}
 	dir := t.TempDir()
-	writeDatabase(t, filepath.Join(dir, "daily.cvd"), liveHeader, probe.MaxFileSize+1024)
+	writeDatabase(t, filepath.Join(dir, "daily.cvd"), liveHeader, live.MaxFileSize+1024)
 	if _, err := p.ReadFile(filepath.Join(dir, "daily.cvd")); err == nil {
 		t.Fatal("ReadFile read a file over MaxFileSize; the head read is not exercised")
 	}
@@ -141,7 +142,7 @@ func TestLiveCheck(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live check test runs on Linux")
 	}
-	p := probe.New()
+	p := live.New()
 	r := Check.Run(t.Context(), p, checks.Default())
 	if !r.Status.Valid() || r.Summary == "" {
 		t.Fatalf("no verdict: %+v", r)
@@ -187,7 +188,7 @@ func TestLiveAgentMatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	procs, err := probe.New().Processes()
+	procs, err := live.New().Processes()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +233,7 @@ func TestLiveAgentMatchLongName(t *testing.T) {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	var found *probe.Process
 	for range 50 {
-		procs, err := probe.New().Processes()
+		procs, err := live.New().Processes()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 // Denying wraps a probe: it answers every source named in Deny with
@@ -242,7 +243,7 @@ func RunBasisProperty(t *testing.T, c checks.Check, testdata string, basis Basis
 	for _, dir := range Scenarios(t, testdata) {
 		rel, _ := filepath.Rel(testdata, dir)
 		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
-			rp, err := probe.OpenReplay(dir)
+			rp, err := evidence.OpenReplay(dir)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	diskencryption "github.com/sessionguard/sessionguard/checks/disk_encryption"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 )
 
 // TestLiveLUKSRecognised formats a file as LUKS2 with the real cryptsetup
@@ -18,7 +18,7 @@ func TestLiveLUKSRecognised(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live LUKS test needs Linux")
 	}
-	p := probe.New()
+	p := live.New()
 	if _, err := p.Resolve("cryptsetup"); err != nil {
 		t.Skipf("cryptsetup is not installed (apt install cryptsetup-bin): %v", err)
 	}
@@ -97,7 +97,7 @@ func TestLiveCheckNotPass(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live check test runs on the Linux CI machine")
 	}
-	r := diskencryption.Check.Run(t.Context(), probe.New(), checks.Default())
+	r := diskencryption.Check.Run(t.Context(), live.New(), checks.Default())
 	if r.Status == checks.Pass {
 		t.Fatalf("disk_encryption passed on the CI machine, whose root is not encrypted: %+v", r)
 	}

@@ -1,9 +1,6 @@
 package probe
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
 
 // allowList maps, per GOOS, the logical command names checks may run to the
 // absolute paths the live probe will try, in order. Nothing else is ever
@@ -87,10 +84,4 @@ func AllowedCommands(goos, name string, expand func(string) string) ([]string, e
 		out = append(out, p)
 	}
 	return out, nil
-}
-
-// expandWindowsPath replaces the {system} and {programfiles} placeholders.
-func expandWindowsPath(p, system, programFiles string) string {
-	p = strings.ReplaceAll(p, "{system}", strings.TrimRight(system, `\`))
-	return strings.ReplaceAll(p, "{programfiles}", strings.TrimRight(programFiles, `\`))
 }

@@ -80,3 +80,22 @@ func AsString(v any) (string, bool) {
 		return fmt.Sprint(v), false
 	}
 }
+
+// hiveAliases are the long names of the registry hives and their short
+// forms, which bundles are written with and Probe.Registry accepts.
+var hiveAliases = map[string]string{
+	"HKEY_LOCAL_MACHINE": "HKLM",
+	"HKEY_CURRENT_USER":  "HKCU",
+	"HKEY_USERS":         "HKU",
+	"HKEY_CLASSES_ROOT":  "HKCR",
+}
+
+// ShortHive is the short form of a registry hive's long name
+// ("HKEY_LOCAL_MACHINE" or "hkey_local_machine" gives "HKLM"); any other
+// name is returned as it is.
+func ShortHive(hive string) string {
+	if short, ok := hiveAliases[strings.ToUpper(hive)]; ok {
+		return short
+	}
+	return hive
+}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
 	"github.com/sessionguard/sessionguard/internal/netnstest"
 )
@@ -34,7 +34,7 @@ func runLive(t *testing.T) (checks.Result, time.Duration) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // the engine's default check timeout
 	defer cancel()
 	start := time.Now()
-	r := smartspeakers.Check.Run(ctx, probe.New(), checks.Default())
+	r := smartspeakers.Check.Run(ctx, live.New(), checks.Default())
 	return r, time.Since(start)
 }
 

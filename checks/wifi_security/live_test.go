@@ -10,7 +10,8 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 	wifisecurity "github.com/sessionguard/sessionguard/checks/wifi_security"
 )
 
@@ -41,7 +42,7 @@ func TestLiveLinux(t *testing.T) {
 	if hasWireless(t) {
 		t.Skip("this machine has a Wi-Fi interface; the no-Wi-Fi live test needs a machine without one")
 	}
-	r := wifisecurity.Check.Run(t.Context(), probe.New(), checks.Default())
+	r := wifisecurity.Check.Run(t.Context(), live.New(), checks.Default())
 	if r.Status != checks.NotApplicable {
 		t.Fatalf("status %s, want not_applicable: %+v", r.Status, r)
 	}
@@ -56,14 +57,14 @@ func TestLiveRecordReplay(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live test on Linux only")
 	}
-	rec := probe.NewRecorder(probe.New())
+	rec := evidence.NewRecorder(live.New())
 	pol := checks.Default()
 	live := wifisecurity.Check.Run(t.Context(), rec, pol)
 	dir := filepath.Join(t.TempDir(), "bundle")
 	if err := rec.WriteBundle(dir); err != nil {
 		t.Fatal(err)
 	}
-	rp, err := probe.OpenReplay(dir)
+	rp, err := evidence.OpenReplay(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func TestLiveNmcliNotRunning(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live test on Linux only")
 	}
-	p := probe.New()
+	p := live.New()
 	if _, err := p.Resolve("nmcli"); err != nil {
 		t.Skipf("nmcli is not installed (apt install network-manager): %v", err)
 	}

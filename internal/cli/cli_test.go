@@ -11,11 +11,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
-
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
+	"github.com/spf13/cobra"
 )
 
 func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
@@ -196,7 +196,7 @@ func BenchmarkLiveCheck(b *testing.B) {
 	if runtime.GOOS != "linux" {
 		b.Skip("linux only")
 	}
-	p := probe.New()
+	p := live.New()
 	pol := checks.Default()
 	list := all.Checks()
 	for b.Loop() {

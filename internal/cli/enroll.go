@@ -10,13 +10,13 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/spf13/cobra"
-
 	"github.com/sessionguard/sessionguard/agent"
 	"github.com/sessionguard/sessionguard/agent/credentials"
 	"github.com/sessionguard/sessionguard/agent/enroll"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 	"github.com/sessionguard/sessionguard/report"
+	"github.com/spf13/cobra"
 )
 
 // EnrollSecretEnv carries the enrol secret without it showing in ps.
@@ -65,7 +65,7 @@ see in the process list. Enrolling again replaces the previous enrolment.`,
 					return errors.New("cannot tell this computer's name: give --name DEVICE")
 				}
 			}
-			agent := report.Agent{Version: Version, Host: probe.HostOf(probe.New())}
+			agent := report.Agent{Version: Version, Host: probe.HostOf(live.New())}
 			creds, err := (&enroll.Client{HTTPClient: enrollHTTPClient}).Enroll(cmd.Context(), server, s, name, agent)
 			if err != nil {
 				return err

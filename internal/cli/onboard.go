@@ -12,15 +12,15 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/spf13/cobra"
-
 	"github.com/sessionguard/sessionguard/agent"
 	"github.com/sessionguard/sessionguard/agent/credentials"
 	"github.com/sessionguard/sessionguard/agent/enroll"
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 	"github.com/sessionguard/sessionguard/report"
+	"github.com/spf13/cobra"
 )
 
 // The onboarding configuration: the keys of the enrol file the installer
@@ -237,7 +237,7 @@ func (e *env) onboardEnrol(ctx context.Context, s enrolSettings, stateDir string
 			return "NOT ENROLLED: cannot tell this computer's name; set " + DeviceNameEnv + " and run 'sessionguard onboard' again."
 		}
 	}
-	info := report.Agent{Version: Version, Host: probe.HostOf(probe.New())}
+	info := report.Agent{Version: Version, Host: probe.HostOf(live.New())}
 	creds, err := (&enroll.Client{HTTPClient: enrollHTTPClient}).Enroll(ctx, s.server, s.secret, name, info)
 	if err == nil {
 		err = store.Save(creds)

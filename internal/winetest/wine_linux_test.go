@@ -355,7 +355,7 @@ func TestWine(t *testing.T) {
 // binary in the prefix.
 func testProbeFileReads(t *testing.T, e *env) {
 	exe := filepath.Join(t.TempDir(), "probe.test.exe")
-	build := exec.CommandContext(t.Context(), "go", "test", "-c", "-o", exe, "../../checks/probe")
+	build := exec.CommandContext(t.Context(), "go", "test", "-c", "-o", exe, "../../checks/probe/live")
 	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the probe's Windows tests: %v\n%s", err, out)

@@ -1,4 +1,4 @@
-package probe
+package evidence
 
 import (
 	"maps"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // accountNames rewrites what a bundle keeps about the person at the
@@ -26,7 +28,7 @@ type accountNames struct {
 // when there is nothing to rewrite (nobody, or root/SYSTEM at the screen).
 // On Windows who is a person is decided by the SID (see isServiceSID), not
 // by the name: an account may be called anything, "root" or "_sam" too.
-func newAccountNames(goos string, u *User) (accountNames, bool) {
+func newAccountNames(goos string, u *probe.User) (accountNames, bool) {
 	switch {
 	case u == nil || u.Name == "":
 		return accountNames{}, false
@@ -223,14 +225,14 @@ func pseudonymiseAccounts(r *Recorder) {
 			continue
 		}
 		for _, row := range c.Rows {
-			name, _ := AsString(row["Name"])
-			sid, _ := AsString(row["SID"])
+			name, _ := probe.AsString(row["Name"])
+			sid, _ := probe.AsString(row["SID"])
 			if name == "" || !(people[strings.ToLower(name)] || isPersonSID(sid)) {
 				continue
 			}
 			people[strings.ToLower(name)] = true
 			row["Name"] = Pseudonym("user", name)
-			if caption, ok := AsString(row["Caption"]); ok {
+			if caption, ok := probe.AsString(row["Caption"]); ok {
 				if i := strings.LastIndex(caption, `\`); i >= 0 {
 					row["Caption"] = caption[:i+1] + Pseudonym("user", name)
 				} else {
@@ -238,7 +240,7 @@ func pseudonymiseAccounts(r *Recorder) {
 				}
 			}
 			for _, k := range []string{"FullName", "Description"} {
-				if s, ok := AsString(row[k]); ok && s != "" {
+				if s, ok := probe.AsString(row[k]); ok && s != "" {
 					row[k] = ""
 				}
 			}
@@ -249,7 +251,7 @@ func pseudonymiseAccounts(r *Recorder) {
 			continue
 		}
 		for _, row := range c.Rows {
-			if part, ok := AsString(row["PartComponent"]); ok {
+			if part, ok := probe.AsString(row["PartComponent"]); ok {
 				row["PartComponent"] = wmiRefName.ReplaceAllStringFunc(part, func(m string) string {
 					name := wmiRefName.FindStringSubmatch(m)[1]
 					if !people[strings.ToLower(name)] {

@@ -1,13 +1,16 @@
-package probe
+package evidence
 
 import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // BundleFormat is the manifest format string of an evidence bundle.
@@ -37,7 +40,7 @@ type Manifest struct {
 	OEMCodePage int `json:"oem_codepage,omitempty"`
 	// ConsoleUser is the user at the screen when recorded; absent means
 	// nobody was logged in at the screen.
-	ConsoleUser *User `json:"console_user,omitempty"`
+	ConsoleUser *probe.User `json:"console_user,omitempty"`
 }
 
 // Command is one entry of DIR/commands.json. Output that is not valid UTF-8
@@ -64,8 +67,8 @@ const AsConsoleUser = "console_user"
 // MDNSBrowse is one entry of DIR/mdns.json: what a browse for one service
 // type found.
 type MDNSBrowse struct {
-	Service   string         `json:"service"`
-	Instances []MDNSInstance `json:"instances"`
+	Service   string               `json:"service"`
+	Instances []probe.MDNSInstance `json:"instances"`
 	// Error is set when the browse could not be made; replay answers it
 	// with ErrUnavailable.
 	Error string `json:"error,omitempty"`
@@ -75,7 +78,7 @@ type MDNSBrowse struct {
 // names ("Sam's Echo") and host names become stable pseudonyms, so a bundle
 // still tells one device from another. A RAOP name's "MAC@" prefix, a
 // device address rather than a person's, is kept.
-func pseudonymousInstance(in MDNSInstance) MDNSInstance {
+func pseudonymousInstance(in probe.MDNSInstance) probe.MDNSInstance {
 	out := in
 	out.TXT = append([]string(nil), in.TXT...)
 	prefix, rest, found := strings.Cut(in.Name, "@")
@@ -138,7 +141,7 @@ func (d Denied) matchKey() string {
 }
 
 // NewCommand builds a bundle entry from argv and an Output.
-func NewCommand(argv []string, out Output) Command {
+func NewCommand(argv []string, out probe.Output) Command {
 	c := Command{Argv: argv, ExitCode: out.ExitCode}
 	c.Stdout, c.StdoutB64 = encodeBytes(out.Stdout)
 	c.Stderr, c.StderrB64 = encodeBytes(out.Stderr)
@@ -146,16 +149,16 @@ func NewCommand(argv []string, out Output) Command {
 }
 
 // Output decodes the entry's recorded output.
-func (c Command) Output() (Output, error) {
+func (c Command) Output() (probe.Output, error) {
 	stdout, err := decodeBytes(c.Stdout, c.StdoutB64)
 	if err != nil {
-		return Output{}, fmt.Errorf("decoding stdout_b64 of %q: %w", c.Argv, err)
+		return probe.Output{}, fmt.Errorf("decoding stdout_b64 of %q: %w", c.Argv, err)
 	}
 	stderr, err := decodeBytes(c.Stderr, c.StderrB64)
 	if err != nil {
-		return Output{}, fmt.Errorf("decoding stderr_b64 of %q: %w", c.Argv, err)
+		return probe.Output{}, fmt.Errorf("decoding stderr_b64 of %q: %w", c.Argv, err)
 	}
-	return Output{Stdout: stdout, Stderr: stderr, ExitCode: c.ExitCode}, nil
+	return probe.Output{Stdout: stdout, Stderr: stderr, ExitCode: c.ExitCode}, nil
 }
 
 func encodeBytes(b []byte) (text, b64 string) {
@@ -195,22 +198,12 @@ func BundlePath(p string) string {
 	return path.Join(FilesDir, path.Clean("/"+p))
 }
 
-// Registry hives as written in bundles and accepted by Probe.Registry.
-var hiveAliases = map[string]string{
-	"HKEY_LOCAL_MACHINE": "HKLM",
-	"HKEY_CURRENT_USER":  "HKCU",
-	"HKEY_USERS":         "HKU",
-	"HKEY_CLASSES_ROOT":  "HKCR",
-}
-
 // NormalizeRegistryKey returns the canonical, case-folded form of a registry
 // key for matching: short hive, backslashes, no trailing separator.
 func NormalizeRegistryKey(key string) string {
 	key = strings.Trim(strings.ReplaceAll(key, "/", `\`), `\`)
 	hive, rest, _ := strings.Cut(key, `\`)
-	if short, ok := hiveAliases[strings.ToUpper(hive)]; ok {
-		hive = short
-	}
+	hive = probe.ShortHive(hive)
 	if rest == "" {
 		return strings.ToLower(hive)
 	}
@@ -230,7 +223,7 @@ func registryValue(v any) (any, error) {
 	case string:
 		return x, nil
 	case json.Number:
-		n, err := parseUint(string(x))
+		n, err := strconv.ParseUint(strings.TrimSpace(string(x)), 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("registry number %q: %w", x, err)
 		}

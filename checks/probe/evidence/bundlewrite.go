@@ -1,4 +1,4 @@
-package probe
+package evidence
 
 import (
 	"crypto/rand"

@@ -1,4 +1,4 @@
-package probe
+package evidence
 
 import (
 	"context"
@@ -9,6 +9,13 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+var (
+	_ probe.Probe = (*Replay)(nil)
+	_ probe.Probe = (*Recorder)(nil)
 )
 
 // Recorder wraps a probe and keeps every answer it gave, to be written out as
@@ -16,14 +23,14 @@ import (
 // (not installed, not present) are not kept, which is exactly how replay
 // represents them.
 type Recorder struct {
-	inner Probe
+	inner probe.Probe
 	start time.Time
-	scrub []Scrubber
+	scrub []probe.Scrubber
 	// key makes the bundle's pseudonyms (see Pseudonym); never written.
 	key pseudonymKey
 	// keepArgs say which processes' arguments checks read (see
 	// KeepProcessArgs); every other process is kept without them.
-	keepArgs []ArgsKeeper
+	keepArgs []probe.ArgsKeeper
 
 	mu          sync.Mutex
 	commands    []Command
@@ -31,30 +38,20 @@ type Recorder struct {
 	dirs        map[string][]string
 	registry    map[string]map[string]any
 	wmi         []WMIClass
-	processes   []Process
+	processes   []probe.Process
 	hasProcs    bool
 	denied      []Denied
-	consoleUser *User
+	consoleUser *probe.User
 	mdns        []MDNSBrowse
 	// renamed is set once the console user's account is pseudonymised
 	// (by the first WriteBundle).
 	renamed bool
 }
 
-// Scrubber rewrites a command's output or a file's content before a
-// Recorder keeps it, putting pseudonyms (see Pseudonym) in place of personal
-// data such as network names and hardware addresses, or blanking it. name is
-// the logical command name ("nmcli") with the command's args, or a file's
-// path as the check asked for it (args nil). It must
-// keep everything the check's parser reads, so the bundle replays to the
-// same result, return out unchanged for commands it does not know, and never
-// modify out in place (the check is reading it).
-type Scrubber func(name string, args []string, out []byte) []byte
-
 // NewRecorder records what inner answers, passing each command's output
 // through the scrubbers before keeping it (what the checks see is not
 // scrubbed). The bundle's recorded_at is the time of this call.
-func NewRecorder(inner Probe, scrub ...Scrubber) *Recorder {
+func NewRecorder(inner probe.Probe, scrub ...probe.Scrubber) *Recorder {
 	return &Recorder{
 		inner:    inner,
 		start:    inner.Now(),
@@ -74,11 +71,11 @@ func (r *Recorder) GOOS() string { return r.inner.GOOS() }
 func (r *Recorder) Now() time.Time { return r.start }
 
 // Host passes through.
-func (r *Recorder) Host() Host { return HostOf(r.inner) }
+func (r *Recorder) Host() probe.Host { return probe.HostOf(r.inner) }
 
 // OEMCodePage passes through.
 func (r *Recorder) OEMCodePage() int {
-	if cp, ok := r.inner.(CodePager); ok {
+	if cp, ok := r.inner.(probe.CodePager); ok {
 		return cp.OEMCodePage()
 	}
 	return 0
@@ -86,18 +83,18 @@ func (r *Recorder) OEMCodePage() int {
 
 // Run runs and records the command under the absolute path it resolved to
 // when the inner probe says so, else under name.
-func (r *Recorder) Run(ctx context.Context, name string, args ...string) (Output, error) {
+func (r *Recorder) Run(ctx context.Context, name string, args ...string) (probe.Output, error) {
 	out, err := r.inner.Run(ctx, name, args...)
 	return out, r.recordCommand("", name, args, out, err)
 }
 
 // RunAsConsoleUser runs and records a command marked "as":"console_user".
-func (r *Recorder) RunAsConsoleUser(ctx context.Context, name string, args ...string) (Output, error) {
+func (r *Recorder) RunAsConsoleUser(ctx context.Context, name string, args ...string) (probe.Output, error) {
 	out, err := r.inner.RunAsConsoleUser(ctx, name, args...)
 	return out, r.recordCommand(AsConsoleUser, name, args, out, err)
 }
 
-func (r *Recorder) recordCommand(as, name string, args []string, out Output, err error) error {
+func (r *Recorder) recordCommand(as, name string, args []string, out probe.Output, err error) error {
 	if err != nil {
 		r.deny(err, Denied{Kind: "command", As: as, Argv: append([]string{name}, args...)})
 		return err
@@ -125,7 +122,7 @@ func (r *Recorder) recordCommand(as, name string, args []string, out Output, err
 }
 
 // ConsoleUser asks the inner probe and records the answer in the manifest.
-func (r *Recorder) ConsoleUser() (User, error) {
+func (r *Recorder) ConsoleUser() (probe.User, error) {
 	u, err := r.inner.ConsoleUser()
 	if err == nil {
 		r.mu.Lock()
@@ -138,9 +135,9 @@ func (r *Recorder) ConsoleUser() (User, error) {
 // MDNS browses and records what answered, with instance and host names
 // replaced by pseudonyms (they often carry a person's name), and records a
 // browse that failed as such.
-func (r *Recorder) MDNS(ctx context.Context, service string) ([]MDNSInstance, error) {
+func (r *Recorder) MDNS(ctx context.Context, service string) ([]probe.MDNSInstance, error) {
 	found, err := r.inner.MDNS(ctx, service)
-	browse := MDNSBrowse{Service: service, Instances: make([]MDNSInstance, 0, len(found))}
+	browse := MDNSBrowse{Service: service, Instances: make([]probe.MDNSInstance, 0, len(found))}
 	if err != nil {
 		browse.Error = err.Error()
 	}
@@ -239,20 +236,20 @@ func (r *Recorder) WMI(namespace, class string) ([]map[string]any, error) {
 			return rows, nil
 		}
 	}
-	r.wmi = append(r.wmi, WMIClass{Namespace: namespace, Class: class, Rows: wmiKeptColumns(class, rows)})
+	r.wmi = append(r.wmi, WMIClass{Namespace: namespace, Class: class, Rows: probe.WMIKeptColumns(class, rows)})
 	return rows, nil
 }
 
 // Processes lists and records the running processes, each without the
 // arguments no check reads (see KeepProcessArgs).
-func (r *Recorder) Processes() ([]Process, error) {
+func (r *Recorder) Processes() ([]probe.Process, error) {
 	ps, err := r.inner.Processes()
 	if err != nil {
 		r.deny(err, Denied{Kind: "processes"})
 		return ps, err
 	}
 	r.mu.Lock()
-	r.processes = make([]Process, len(ps))
+	r.processes = make([]probe.Process, len(ps))
 	for i, pr := range ps {
 		r.processes[i] = minimalProcess(pr, r.keepArgs)
 	}
@@ -264,8 +261,8 @@ func (r *Recorder) Processes() ([]Process, error) {
 // deny remembers a source the inner probe was not allowed to read.
 func (r *Recorder) deny(err error, d Denied) {
 	switch {
-	case errors.Is(err, ErrAccessDenied):
-	case d.Kind == "wmi" && !errors.Is(err, ErrNotFound):
+	case errors.Is(err, probe.ErrAccessDenied):
+	case d.Kind == "wmi" && !errors.Is(err, probe.ErrNotFound):
 		d.Error = err.Error()
 	default:
 		return

@@ -1,4 +1,4 @@
-package probe
+package evidence
 
 import (
 	"encoding/json"
@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // TestRecordMDNSIsPseudonymous: instance and host names often carry a
@@ -28,7 +30,7 @@ func TestRecordMDNSIsPseudonymous(t *testing.T) {
 	if err != nil || len(found) != 1 || found[0].Name != "AABBCCDDEEFF@Sam's HomePod" {
 		t.Fatalf("the recorder must pass the real answer through: %+v %v", found, err)
 	}
-	if _, err := rec.MDNS(t.Context(), "_amzn-wplay._tcp"); !errors.Is(err, ErrUnavailable) {
+	if _, err := rec.MDNS(t.Context(), "_amzn-wplay._tcp"); !errors.Is(err, probe.ErrUnavailable) {
 		t.Fatalf("failed browse: %v", err)
 	}
 	dir := filepath.Join(t.TempDir(), "b")
@@ -51,7 +53,7 @@ func TestRecordMDNSIsPseudonymous(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rp.MDNS(t.Context(), "_amzn-wplay._tcp"); !errors.Is(err, ErrUnavailable) {
+	if _, err := rp.MDNS(t.Context(), "_amzn-wplay._tcp"); !errors.Is(err, probe.ErrUnavailable) {
 		t.Errorf("a failed browse must replay as failed: %v", err)
 	}
 	if again, _ := rp.MDNS(t.Context(), "_raop._tcp"); len(again) != 1 || again[0].Name != got.Name {
@@ -180,7 +182,7 @@ func TestRecordPseudonymisesTheConsoleUser(t *testing.T) {
 	if _, err := rp.ReadFile("/home/" + sam2 + "/notes"); err != nil {
 		t.Errorf("a file in another person's home: %v", err)
 	}
-	if _, err := rp.ReadFile(got.Home + "/.missing"); !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrAccessDenied) {
+	if _, err := rp.ReadFile(got.Home + "/.missing"); !errors.Is(err, probe.ErrNotFound) && !errors.Is(err, probe.ErrAccessDenied) {
 		t.Errorf("the missing file under the home folder: %v", err)
 	}
 	if names, err := rp.ReadDir("/home"); err != nil || len(names) != 2 || !slices.Contains(names, sam) || !slices.Contains(names, sam2) {
@@ -265,10 +267,10 @@ func TestRecordPseudonymisesWindowsAccounts(t *testing.T) {
 		}
 	}
 	members, _ := rp.WMI("root/cimv2", "Win32_GroupUser")
-	if p, _ := AsString(members[0]["PartComponent"]); !strings.HasSuffix(p, `Name="`+alice+`"`) {
+	if p, _ := probe.AsString(members[0]["PartComponent"]); !strings.HasSuffix(p, `Name="`+alice+`"`) {
 		t.Errorf("alice's membership: %s", p)
 	}
-	if p, _ := AsString(members[1]["PartComponent"]); !strings.HasSuffix(p, `Name="Administrator"`) {
+	if p, _ := probe.AsString(members[1]["PartComponent"]); !strings.HasSuffix(p, `Name="Administrator"`) {
 		t.Errorf("Administrator's membership: %s", p)
 	}
 	u, _ := rp.ConsoleUser()
@@ -282,7 +284,7 @@ func TestRecordPseudonymisesWindowsAccounts(t *testing.T) {
 
 // failingWMI answers every WMI query with err.
 type failingWMI struct {
-	Probe
+	probe.Probe
 	err error
 }
 
@@ -306,10 +308,10 @@ func TestRecordWMIFailureReplaysAsFailure(t *testing.T) {
 		err      error
 		sentinel error // what replay must keep
 	}{
-		{"not implemented", ReadableCOMError(&oleError{hr: 0x80004001, msg: "Not implemented"}), nil},
-		{"provider load", ReadableCOMError(dispException("SWbemServicesEx", "Provider load failure ", 0x80041013)), nil},
-		{"missing class", ReadableCOMError(dispException("SWbemServicesEx", "Invalid class ", 0x80041010)), ErrNotFound},
-		{"denied", ReadableCOMError(dispException("SWbemLocator", "Access is denied. ", 0x80070005)), ErrAccessDenied},
+		{"not implemented", comError(0x80004001, "Not implemented"), nil},
+		{"provider load", comError(0x80041013, "Exception occurred. (Provider load failure )"), nil},
+		{"missing class", comError(0x80041010, "Exception occurred. (Invalid class )"), probe.ErrNotFound},
+		{"denied", comError(0x80070005, "Exception occurred. (Access is denied. )"), probe.ErrAccessDenied},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := NewRecorder(failingWMI{inner, tc.err})
@@ -328,9 +330,15 @@ func TestRecordWMIFailureReplaysAsFailure(t *testing.T) {
 				t.Fatal("replay answered a failed query")
 			case tc.sentinel != nil && !errors.Is(got, tc.sentinel):
 				t.Errorf("replay: %v, want %v", got, tc.sentinel)
-			case tc.sentinel == nil && (errors.Is(got, ErrNotFound) || got.Error() != live.Error()):
+			case tc.sentinel == nil && (errors.Is(got, probe.ErrNotFound) || got.Error() != live.Error()):
 				t.Errorf("replay: %q, live: %q; want the same failure, not a missing class", got, live)
 			}
 		})
 	}
+}
+
+// comError is a WMI failure as the live Windows probe returns it
+// (probe.ReadableCOMError of go-ole's error; probe's tests decode those).
+func comError(code probe.HRESULT, msg string) error {
+	return &probe.COMError{Code: code, Err: errors.New(msg)}
 }

@@ -1,4 +1,4 @@
-package probe
+package evidence
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // ErrBadBundle marks an evidence bundle that is missing or malformed.
@@ -25,11 +27,11 @@ type Replay struct {
 	commands  []Command
 	registry  map[string]map[string]any // normalised key → lower-cased value name → value
 	wmi       map[string][]map[string]any
-	processes []Process
+	processes []probe.Process
 	hasProcs  bool
 	denied    map[string]bool
-	failed    map[string]string         // matchKey → the recorded failure (WMI)
-	mdns      map[string][]MDNSInstance // nil: no mdns.json
+	failed    map[string]string               // matchKey → the recorded failure (WMI)
+	mdns      map[string][]probe.MDNSInstance // nil: no mdns.json
 	mdnsErr   map[string]string
 	dirs      map[string][]string // BundlePath → names, from dirs.json
 }
@@ -77,7 +79,7 @@ func OpenReplay(dir string) (*Replay, error) {
 		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(dir, MDNSFile)); err == nil {
-		r.mdns = make(map[string][]MDNSInstance, len(browses))
+		r.mdns = make(map[string][]probe.MDNSInstance, len(browses))
 		r.mdnsErr = map[string]string{}
 		for _, b := range browses {
 			if b.Error != "" {
@@ -186,8 +188,8 @@ func (r *Replay) GOOS() string { return r.manifest.GOOS }
 func (r *Replay) Now() time.Time { return r.manifest.RecordedAt }
 
 // Host is the recorded host.
-func (r *Replay) Host() Host {
-	return Host{OS: r.manifest.GOOS, OSVersion: r.manifest.OSVersion, Arch: r.manifest.Arch}
+func (r *Replay) Host() probe.Host {
+	return probe.Host{OS: r.manifest.GOOS, OSVersion: r.manifest.OSVersion, Arch: r.manifest.Arch}
 }
 
 // OEMCodePage is the recorded Windows console code page (0 when unknown).
@@ -195,21 +197,21 @@ func (r *Replay) OEMCodePage() int { return r.manifest.OEMCodePage }
 
 // Run returns the first recorded command whose argv[0] base name matches name
 // and whose other arguments are equal, in order.
-func (r *Replay) Run(ctx context.Context, name string, args ...string) (Output, error) {
+func (r *Replay) Run(ctx context.Context, name string, args ...string) (probe.Output, error) {
 	return r.run(ctx, "", name, args)
 }
 
 // RunAsConsoleUser is Run for the entries recorded with "as":"console_user".
-func (r *Replay) RunAsConsoleUser(ctx context.Context, name string, args ...string) (Output, error) {
+func (r *Replay) RunAsConsoleUser(ctx context.Context, name string, args ...string) (probe.Output, error) {
 	return r.run(ctx, AsConsoleUser, name, args)
 }
 
-func (r *Replay) run(ctx context.Context, as, name string, args []string) (Output, error) {
+func (r *Replay) run(ctx context.Context, as, name string, args []string) (probe.Output, error) {
 	if err := ctx.Err(); err != nil {
-		return Output{}, err
+		return probe.Output{}, err
 	}
 	if r.denied[Denied{Kind: "command", As: as, Argv: append([]string{name}, args...)}.matchKey()] {
-		return Output{}, fmt.Errorf("running %s: %w", name, ErrAccessDenied)
+		return probe.Output{}, fmt.Errorf("running %s: %w", name, probe.ErrAccessDenied)
 	}
 	base := CommandBase(name)
 	for _, c := range r.commands {
@@ -217,28 +219,28 @@ func (r *Replay) run(ctx context.Context, as, name string, args []string) (Outpu
 			return c.Output()
 		}
 	}
-	return Output{}, fmt.Errorf("running %s: %w", name, ErrNotFound)
+	return probe.Output{}, fmt.Errorf("running %s: %w", name, probe.ErrNotFound)
 }
 
 // ConsoleUser is the manifest's console_user.
-func (r *Replay) ConsoleUser() (User, error) {
+func (r *Replay) ConsoleUser() (probe.User, error) {
 	if r.manifest.ConsoleUser == nil {
-		return User{}, fmt.Errorf("console user: %w", ErrNotFound)
+		return probe.User{}, fmt.Errorf("console user: %w", probe.ErrNotFound)
 	}
 	return *r.manifest.ConsoleUser, nil
 }
 
 // MDNS answers from mdns.json: a service type it does not list found
 // nothing; without mdns.json the network could not be browsed.
-func (r *Replay) MDNS(ctx context.Context, service string) ([]MDNSInstance, error) {
+func (r *Replay) MDNS(ctx context.Context, service string) ([]probe.MDNSInstance, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if r.mdns == nil {
-		return nil, fmt.Errorf("mdns browse: %w", ErrUnavailable)
+		return nil, fmt.Errorf("mdns browse: %w", probe.ErrUnavailable)
 	}
 	if msg, failed := r.mdnsErr[strings.ToLower(service)]; failed {
-		return nil, fmt.Errorf("mdns browse for %s (recorded): %s: %w", service, msg, ErrUnavailable)
+		return nil, fmt.Errorf("mdns browse for %s (recorded): %s: %w", service, msg, probe.ErrUnavailable)
 	}
 	return r.mdns[strings.ToLower(service)], nil
 }
@@ -246,11 +248,11 @@ func (r *Replay) MDNS(ctx context.Context, service string) ([]MDNSInstance, erro
 // ReadFile reads files/<path> from the bundle.
 func (r *Replay) ReadFile(p string) ([]byte, error) {
 	if r.denied[Denied{Kind: "file", Path: p}.matchKey()] {
-		return nil, fmt.Errorf("reading %s: %w", p, ErrAccessDenied)
+		return nil, fmt.Errorf("reading %s: %w", p, probe.ErrAccessDenied)
 	}
 	b, err := os.ReadFile(filepath.Join(r.dir, filepath.FromSlash(BundlePath(p))))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("reading %s: %w", p, ErrNotFound)
+		return nil, fmt.Errorf("reading %s: %w", p, probe.ErrNotFound)
 	}
 	return b, err
 }
@@ -269,12 +271,12 @@ func (r *Replay) ReadFileHead(p string, n int) ([]byte, error) {
 // with whatever the bundle holds under files/<path>.
 func (r *Replay) ReadDir(p string) ([]string, error) {
 	if r.denied[Denied{Kind: "dir", Path: p}.matchKey()] {
-		return nil, fmt.Errorf("listing %s: %w", p, ErrAccessDenied)
+		return nil, fmt.Errorf("listing %s: %w", p, probe.ErrAccessDenied)
 	}
 	listed, recorded := r.dirs[BundlePath(p)]
 	entries, err := os.ReadDir(filepath.Join(r.dir, filepath.FromSlash(BundlePath(p))))
 	if errors.Is(err, fs.ErrNotExist) && !recorded {
-		return nil, fmt.Errorf("listing %s: %w", p, ErrNotFound)
+		return nil, fmt.Errorf("listing %s: %w", p, probe.ErrNotFound)
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
@@ -292,19 +294,19 @@ func (r *Replay) ReadDir(p string) ([]string, error) {
 // Registry returns a recorded registry value.
 func (r *Replay) Registry(key, value string) (any, error) {
 	if r.denied[Denied{Kind: "registry", Key: key, Value: value}.matchKey()] {
-		return nil, fmt.Errorf("registry %s\\%s: %w", key, value, ErrAccessDenied)
+		return nil, fmt.Errorf("registry %s\\%s: %w", key, value, probe.ErrAccessDenied)
 	}
 	if v, ok := r.registry[NormalizeRegistryKey(key)][strings.ToLower(value)]; ok {
 		return v, nil
 	}
-	return nil, fmt.Errorf("registry %s\\%s: %w", key, value, ErrNotFound)
+	return nil, fmt.Errorf("registry %s\\%s: %w", key, value, probe.ErrNotFound)
 }
 
 // WMI returns the recorded rows of a class.
 func (r *Replay) WMI(namespace, class string) ([]map[string]any, error) {
 	key := Denied{Kind: "wmi", Namespace: namespace, Class: class}.matchKey()
 	if r.denied[key] {
-		return nil, fmt.Errorf("wmi %s %s: %w", namespace, class, ErrAccessDenied)
+		return nil, fmt.Errorf("wmi %s %s: %w", namespace, class, probe.ErrAccessDenied)
 	}
 	if msg, ok := r.failed[key]; ok {
 		return nil, errors.New(msg) // as recorded: the same reason as live
@@ -312,17 +314,17 @@ func (r *Replay) WMI(namespace, class string) ([]map[string]any, error) {
 	if rows, ok := r.wmi[wmiKey(namespace, class)]; ok {
 		return rows, nil
 	}
-	return nil, fmt.Errorf("wmi %s %s: %w", namespace, class, ErrNotFound)
+	return nil, fmt.Errorf("wmi %s %s: %w", namespace, class, probe.ErrNotFound)
 }
 
 // Processes returns the recorded process list; a bundle without
 // processes.json could not read it.
-func (r *Replay) Processes() ([]Process, error) {
+func (r *Replay) Processes() ([]probe.Process, error) {
 	if r.denied["processes"] {
-		return nil, fmt.Errorf("process list: %w", ErrAccessDenied)
+		return nil, fmt.Errorf("process list: %w", probe.ErrAccessDenied)
 	}
 	if !r.hasProcs {
-		return nil, fmt.Errorf("process list: %w", ErrUnavailable)
+		return nil, fmt.Errorf("process list: %w", probe.ErrUnavailable)
 	}
 	return r.processes, nil
 }

@@ -1,4 +1,4 @@
-package probe
+package evidence
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // writeBundle writes the named files into a new bundle directory.
@@ -55,7 +57,7 @@ func TestReplayCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ConsoleText(r, out.Stdout); got != "Konvertierungsstatus:    Vollständig" {
+	if got := probe.ConsoleText(r, out.Stdout); got != "Konvertierungsstatus:    Vollständig" {
 		t.Errorf("decoded CP850 = %q", got)
 	}
 	out, err = r.Run(t.Context(), "netsh", "advfirewall", "show", "currentprofile")
@@ -63,14 +65,14 @@ func TestReplayCommands(t *testing.T) {
 		t.Errorf("first matching entry: %q, %v", out.Stdout, err)
 	}
 	for _, args := range [][]string{{"-status"}, {"-status", "c:"}, {"-status", "C:", "extra"}} {
-		if _, err := r.Run(t.Context(), "manage-bde", args...); !errors.Is(err, ErrNotFound) {
+		if _, err := r.Run(t.Context(), "manage-bde", args...); !errors.Is(err, probe.ErrNotFound) {
 			t.Errorf("manage-bde %q: err %v, want ErrNotFound", args, err)
 		}
 	}
-	if _, err := r.Run(t.Context(), "manage-bde", "-status", "D:"); !errors.Is(err, ErrAccessDenied) {
+	if _, err := r.Run(t.Context(), "manage-bde", "-status", "D:"); !errors.Is(err, probe.ErrAccessDenied) {
 		t.Errorf("denied command: %v", err)
 	}
-	if _, err := r.Run(t.Context(), "nft"); !errors.Is(err, ErrNotFound) {
+	if _, err := r.Run(t.Context(), "nft"); !errors.Is(err, probe.ErrNotFound) {
 		t.Errorf("absent command: %v", err)
 	}
 }
@@ -90,10 +92,10 @@ func TestReplayRegistryWMIFiles(t *testing.T) {
 	if v, err := r.Registry(key, "Multi"); err != nil || !slices.Equal(v.([]string), []string{"a", "b"}) {
 		t.Errorf("multi value: %#v %v", v, err)
 	}
-	if _, err := r.Registry(key, "DefaultPassword"); !errors.Is(err, ErrNotFound) {
+	if _, err := r.Registry(key, "DefaultPassword"); !errors.Is(err, probe.ErrNotFound) {
 		t.Errorf("absent value: %v", err)
 	}
-	if _, err := r.Registry(`HKLM\SAM\SAM`, "v"); !errors.Is(err, ErrAccessDenied) {
+	if _, err := r.Registry(`HKLM\SAM\SAM`, "v"); !errors.Is(err, probe.ErrAccessDenied) {
 		t.Errorf("denied value: %v", err)
 	}
 	rows, err := r.WMI("ROOT/securitycenter2", "antivirusproduct")
@@ -106,25 +108,25 @@ func TestReplayRegistryWMIFiles(t *testing.T) {
 	if rows, err := r.WMI(`root\cimv2`, "Win32_Empty"); err != nil || rows == nil || len(rows) != 0 {
 		t.Errorf("empty class: %v %v", rows, err)
 	}
-	if _, err := r.WMI(`root\cimv2`, "Win32_Nothing"); !errors.Is(err, ErrNotFound) {
+	if _, err := r.WMI(`root\cimv2`, "Win32_Nothing"); !errors.Is(err, probe.ErrNotFound) {
 		t.Errorf("absent class: %v", err)
 	}
-	if _, err := r.WMI(`root\CIMV2\Security\MicrosoftVolumeEncryption`, "Win32_EncryptableVolume"); !errors.Is(err, ErrAccessDenied) {
+	if _, err := r.WMI(`root\CIMV2\Security\MicrosoftVolumeEncryption`, "Win32_EncryptableVolume"); !errors.Is(err, probe.ErrAccessDenied) {
 		t.Errorf("denied class: %v", err)
 	}
 	if b, err := r.ReadFile(`C:\ProgramData\x.txt`); err != nil || string(b) != "hello" {
 		t.Errorf("windows file: %q %v", b, err)
 	}
-	if _, err := r.ReadFile(`C:\secret.txt`); !errors.Is(err, ErrAccessDenied) {
+	if _, err := r.ReadFile(`C:\secret.txt`); !errors.Is(err, probe.ErrAccessDenied) {
 		t.Errorf("denied file: %v", err)
 	}
 	if names, err := r.ReadDir(`C:\ProgramData`); err != nil || !slices.Equal(names, []string{"x.txt"}) {
 		t.Errorf("dir: %v %v", names, err)
 	}
-	if _, err := r.ReadFile("/etc/passwd"); !errors.Is(err, ErrNotFound) {
+	if _, err := r.ReadFile("/etc/passwd"); !errors.Is(err, probe.ErrNotFound) {
 		t.Errorf("absent file: %v", err)
 	}
-	if _, err := r.Processes(); !errors.Is(err, ErrUnavailable) {
+	if _, err := r.Processes(); !errors.Is(err, probe.ErrUnavailable) {
 		t.Errorf("no processes.json: %v", err)
 	}
 }
@@ -214,7 +216,7 @@ func TestDecodeConsole(t *testing.T) {
 		{"cp866 cyrillic", []byte{0x82, 0xAA, 0xAB}, 866, "Вкл"},
 	}
 	for _, c := range cases {
-		if got := DecodeConsole(c.in, c.cp); got != c.want {
+		if got := probe.DecodeConsole(c.in, c.cp); got != c.want {
 			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
 		}
 	}
@@ -254,10 +256,10 @@ func TestReplayConsoleUserAndMDNS(t *testing.T) {
 	if err != nil || string(out.Stdout) != "root says 0\n" {
 		t.Errorf("as root: %q %v", out.Stdout, err)
 	}
-	if _, err := r.RunAsConsoleUser(t.Context(), "sysadminctl", "-screenLock", "status"); !errors.Is(err, ErrAccessDenied) {
+	if _, err := r.RunAsConsoleUser(t.Context(), "sysadminctl", "-screenLock", "status"); !errors.Is(err, probe.ErrAccessDenied) {
 		t.Errorf("denied user command: %v", err)
 	}
-	if _, err := r.Run(t.Context(), "sysadminctl", "-screenLock", "status"); !errors.Is(err, ErrNotFound) {
+	if _, err := r.Run(t.Context(), "sysadminctl", "-screenLock", "status"); !errors.Is(err, probe.ErrNotFound) {
 		t.Errorf("the denial is for the user context only: %v", err)
 	}
 	found, err := r.MDNS(t.Context(), "_GoogleCast._tcp")
@@ -268,10 +270,10 @@ func TestReplayConsoleUserAndMDNS(t *testing.T) {
 		t.Errorf("service nobody answered: %+v %v", found, err)
 	}
 	plain, _ := OpenReplay(writeBundle(t, map[string]string{ManifestFile: `{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-11-01T10:00:00Z"}`}))
-	if _, err := plain.MDNS(t.Context(), "_googlecast._tcp"); !errors.Is(err, ErrUnavailable) {
+	if _, err := plain.MDNS(t.Context(), "_googlecast._tcp"); !errors.Is(err, probe.ErrUnavailable) {
 		t.Errorf("no mdns.json: %v", err)
 	}
-	if _, err := plain.ConsoleUser(); !errors.Is(err, ErrNotFound) {
+	if _, err := plain.ConsoleUser(); !errors.Is(err, probe.ErrNotFound) {
 		t.Errorf("no console user: %v", err)
 	}
 }

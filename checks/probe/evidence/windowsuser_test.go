@@ -1,4 +1,4 @@
-package probe
+package evidence
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // TestWindowsConsoleUserIsAPersonBySID is issue 16 item 5: on Windows the
@@ -66,12 +68,12 @@ func TestWMIQueryColumns(t *testing.T) {
 		"Win32_GroupUser":         "SELECT GroupComponent, PartComponent FROM Win32_GroupUser",
 		"MSFT_NetFirewallProfile": "SELECT * FROM MSFT_NetFirewallProfile",
 	} {
-		if got := WMIQuery(class); got != want {
+		if got := probe.WMIQuery(class); got != want {
 			t.Errorf("WMIQuery(%s) = %q, want %q", class, got, want)
 		}
 	}
 	for _, bad := range []string{"", "Win32_UserAccount WHERE 1=1", "X;Y", "Win32_Group,Win32_UserAccount"} {
-		if validWMIClass(bad) {
+		if probe.ValidWMIClass(bad) {
 			t.Errorf("%q accepted as a class name", bad)
 		}
 	}

@@ -1,6 +1,6 @@
 //go:build !windows && !darwin
 
-package probe
+package live
 
 import (
 	"fmt"
@@ -9,11 +9,13 @@ import (
 	"os/user"
 	"strconv"
 	"syscall"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // credentialFor switches a command to u when this process is root and u is
 // someone else; it reports whether it did.
-func credentialFor(cmd *exec.Cmd, u User) (bool, error) {
+func credentialFor(cmd *exec.Cmd, u probe.User) (bool, error) {
 	if os.Geteuid() != 0 || u.UID == strconv.Itoa(os.Geteuid()) {
 		return false, nil
 	}

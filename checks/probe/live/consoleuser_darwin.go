@@ -1,4 +1,4 @@
-package probe
+package live
 
 import (
 	"fmt"
@@ -6,21 +6,23 @@ import (
 	"os/exec"
 	"strconv"
 	"syscall"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // consoleUser is the owner of /dev/console (root while the login window
 // shows: nobody is logged in).
-func (liveOS) consoleUser() (User, error) {
+func (liveOS) consoleUser() (probe.User, error) {
 	if os.Geteuid() != 0 {
 		return currentUser()
 	}
 	fi, err := os.Stat("/dev/console")
 	if err != nil {
-		return User{}, fmt.Errorf("console user: %w", err)
+		return probe.User{}, fmt.Errorf("console user: %w", err)
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok || st.Uid == 0 {
-		return User{}, fmt.Errorf("console user: nobody is logged in: %w", ErrNotFound)
+		return probe.User{}, fmt.Errorf("console user: nobody is logged in: %w", probe.ErrNotFound)
 	}
 	return lookupUID(strconv.FormatUint(uint64(st.Uid), 10))
 }
@@ -28,7 +30,7 @@ func (liveOS) consoleUser() (User, error) {
 // asUser runs cmd inside u's launchd session (launchctl asuser) and as u
 // (sudo -u), so per-user preferences and the user's bootstrap services are
 // the ones read. Both programs are fixed absolute paths.
-func (liveOS) asUser(cmd *exec.Cmd, u User) error {
+func (liveOS) asUser(cmd *exec.Cmd, u probe.User) error {
 	if os.Geteuid() != 0 || u.UID == strconv.Itoa(os.Geteuid()) {
 		return nil
 	}

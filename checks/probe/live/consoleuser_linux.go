@@ -1,4 +1,4 @@
-package probe
+package live
 
 import (
 	"bufio"
@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // passThroughEnv is what a command run for the user this process already
@@ -27,7 +29,7 @@ var passThroughEnv = []string{
 // user. As a root service it asks logind for the active graphical session
 // on seat0, and without logind takes the single user with a session bus in
 // /run/user.
-func (liveOS) consoleUser() (User, error) {
+func (liveOS) consoleUser() (probe.User, error) {
 	if os.Geteuid() != 0 || os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
 		return currentUser()
 	}
@@ -38,7 +40,7 @@ func (liveOS) consoleUser() (User, error) {
 	if len(uids) == 1 {
 		return lookupUID(uids[0])
 	}
-	return User{}, fmt.Errorf("console user: no active graphical session: %w", ErrNotFound)
+	return probe.User{}, fmt.Errorf("console user: no active graphical session: %w", probe.ErrNotFound)
 }
 
 // logindConsoleUID asks loginctl for the active local graphical session.
@@ -108,7 +110,7 @@ func runtimeBusUIDs(dir string) []string {
 // asUser runs cmd as u: with u's credentials, HOME and session bus when this
 // process is root and u is someone else; with this process's session
 // variables when u is this process's user.
-func (liveOS) asUser(cmd *exec.Cmd, u User) error {
+func (liveOS) asUser(cmd *exec.Cmd, u probe.User) error {
 	switched, err := credentialFor(cmd, u)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package probe
+package live
 
 import (
 	"net"
@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 func TestActiveGraphicalSession(t *testing.T) {
@@ -55,7 +57,7 @@ func TestRunAsAnotherUser(t *testing.T) {
 	}
 	l := New()
 	l.allow = map[string][]string{"id": {"/usr/bin/id"}, "env": {"/usr/bin/env"}}
-	nobody := User{UID: "65534", Name: "nobody", Home: "/nonexistent"}
+	nobody := probe.User{UID: "65534", Name: "nobody", Home: "/nonexistent"}
 	out, err := l.run(t.Context(), "id", []string{"-u"}, &nobody)
 	if err != nil || strings.TrimSpace(string(out.Stdout)) != "65534" {
 		t.Fatalf("id -u as nobody: %q %v", out.Stdout, err)

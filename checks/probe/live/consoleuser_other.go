@@ -1,6 +1,6 @@
 //go:build !windows && !linux && !darwin
 
-package probe
+package live
 
 import (
 	"fmt"

@@ -1,32 +1,34 @@
 //go:build !windows
 
-package probe
+package live
 
 import (
 	"fmt"
 	"os/user"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // currentUser is this process's own user.
-func currentUser() (User, error) {
+func currentUser() (probe.User, error) {
 	u, err := user.Current()
 	if err != nil {
-		return User{}, fmt.Errorf("current user: %w", err)
+		return probe.User{}, fmt.Errorf("current user: %w", err)
 	}
-	return User{UID: u.Uid, Name: u.Username, Home: u.HomeDir}, nil
+	return probe.User{UID: u.Uid, Name: u.Username, Home: u.HomeDir}, nil
 }
 
 // lookupUID turns a numeric uid into a User.
-func lookupUID(uid string) (User, error) {
+func lookupUID(uid string) (probe.User, error) {
 	u, err := user.LookupId(uid)
 	if err != nil {
-		return User{}, fmt.Errorf("looking up uid %s: %w", uid, err)
+		return probe.User{}, fmt.Errorf("looking up uid %s: %w", uid, err)
 	}
-	return User{UID: u.Uid, Name: u.Username, Home: u.HomeDir}, nil
+	return probe.User{UID: u.Uid, Name: u.Username, Home: u.HomeDir}, nil
 }
 
 // userEnv is the environment of a command run as u.
-func userEnv(base []string, u User) []string {
+func userEnv(base []string, u probe.User) []string {
 	env := append([]string{}, base...)
 	env = append(env, "HOME="+u.Home, "USER="+u.Name, "LOGNAME="+u.Name)
 	return env

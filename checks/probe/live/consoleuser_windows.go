@@ -1,9 +1,10 @@
-package probe
+package live
 
 import (
 	"fmt"
 	"os/exec"
 
+	"github.com/sessionguard/sessionguard/checks/probe"
 	"golang.org/x/sys/windows"
 )
 
@@ -14,7 +15,7 @@ const noConsoleSession = 0xFFFFFFFF
 // consoleUser is the user of the active console session: through its token
 // when this process is SYSTEM, else this process's own user. UID is the SID,
 // so checks read HKU\<SID> for per-user settings.
-func (liveOS) consoleUser() (User, error) {
+func (liveOS) consoleUser() (probe.User, error) {
 	token := windows.GetCurrentProcessToken()
 	if session := windows.WTSGetActiveConsoleSessionId(); session != noConsoleSession {
 		var t windows.Token
@@ -23,13 +24,13 @@ func (liveOS) consoleUser() (User, error) {
 			token = t
 		}
 	} else {
-		return User{}, fmt.Errorf("console user: no console session: %w", ErrNotFound)
+		return probe.User{}, fmt.Errorf("console user: no console session: %w", probe.ErrNotFound)
 	}
 	tu, err := token.GetTokenUser()
 	if err != nil {
-		return User{}, fmt.Errorf("console user: %w", err)
+		return probe.User{}, fmt.Errorf("console user: %w", err)
 	}
-	u := User{UID: tu.User.Sid.String()}
+	u := probe.User{UID: tu.User.Sid.String()}
 	if name, _, _, err := tu.User.Sid.LookupAccount(""); err == nil {
 		u.Name = name
 	}
@@ -41,6 +42,6 @@ func (liveOS) consoleUser() (User, error) {
 
 // asUser is not offered on Windows: per-user state is read from
 // HKU\<SID> of the console user instead of running commands as them.
-func (liveOS) asUser(cmd *exec.Cmd, u User) error {
-	return fmt.Errorf("running commands as the console user is not supported on Windows: %w", ErrNotFound)
+func (liveOS) asUser(cmd *exec.Cmd, u probe.User) error {
+	return fmt.Errorf("running commands as the console user is not supported on Windows: %w", probe.ErrNotFound)
 }

@@ -1,4 +1,4 @@
-package probe
+package live
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // Limits of the live probe.
@@ -29,11 +31,7 @@ const (
 	MaxDirEntries = 1 << 16
 )
 
-var (
-	_ Probe = (*Live)(nil)
-	_ Probe = (*Replay)(nil)
-	_ Probe = (*Recorder)(nil)
-)
+var _ probe.Probe = (*Live)(nil)
 
 // Live is the probe of the machine this process runs on.
 type Live struct {
@@ -48,14 +46,14 @@ type Live struct {
 	procsMu sync.Mutex
 	procs   *procListing
 	// list replaces listProcesses; only this package's tests set it.
-	list func() ([]Process, error)
+	list func() ([]probe.Process, error)
 }
 
 // procListing is one reading of the process table and who waits for it.
 type procListing struct {
 	done    chan struct{}
 	waiters int
-	ps      []Process
+	ps      []probe.Process
 	err     error
 }
 
@@ -69,18 +67,18 @@ func (l *Live) GOOS() string { return runtime.GOOS }
 func (l *Live) Now() time.Time { return time.Now() }
 
 // Host reports the OS version and architecture.
-func (l *Live) Host() Host {
-	return Host{OS: runtime.GOOS, Arch: runtime.GOARCH, OSVersion: l.os.osVersion()}
+func (l *Live) Host() probe.Host {
+	return probe.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, OSVersion: l.os.osVersion()}
 }
 
 // Resolve returns the absolute path that name runs: the first allow-listed
 // candidate that exists as a regular file.
 func (l *Live) Resolve(name string) (string, error) {
-	candidates, err := AllowedCommands(runtime.GOOS, name, l.os.expand)
+	candidates, err := probe.AllowedCommands(runtime.GOOS, name, l.os.expand)
 	if l.allow != nil {
 		candidates, err = l.allow[name], nil
 		if candidates == nil {
-			err = fmt.Errorf("%s: %w", name, ErrNotAllowed)
+			err = fmt.Errorf("%s: %w", name, probe.ErrNotAllowed)
 		}
 	}
 	if err != nil {
@@ -91,37 +89,37 @@ func (l *Live) Resolve(name string) (string, error) {
 			return c, nil
 		}
 	}
-	return "", fmt.Errorf("%s: %w", name, ErrNotFound)
+	return "", fmt.Errorf("%s: %w", name, probe.ErrNotFound)
 }
 
 // Run runs an allow-listed command without a shell, with a fixed minimal
 // environment (LC_ALL=C on Unix) and a timeout.
-func (l *Live) Run(ctx context.Context, name string, args ...string) (Output, error) {
+func (l *Live) Run(ctx context.Context, name string, args ...string) (probe.Output, error) {
 	return l.run(ctx, name, args, nil)
 }
 
 // RunAsConsoleUser runs an allow-listed command in the console user's
 // context (see Probe).
-func (l *Live) RunAsConsoleUser(ctx context.Context, name string, args ...string) (Output, error) {
+func (l *Live) RunAsConsoleUser(ctx context.Context, name string, args ...string) (probe.Output, error) {
 	u, err := l.ConsoleUser()
 	if err != nil {
-		return Output{}, fmt.Errorf("running %s as the console user: %w", name, err)
+		return probe.Output{}, fmt.Errorf("running %s as the console user: %w", name, err)
 	}
 	return l.run(ctx, name, args, &u)
 }
 
 // ConsoleUser is the user at the screen (see Probe).
-func (l *Live) ConsoleUser() (User, error) { return l.os.consoleUser() }
+func (l *Live) ConsoleUser() (probe.User, error) { return l.os.consoleUser() }
 
-func (l *Live) run(ctx context.Context, name string, args []string, as *User) (Output, error) {
+func (l *Live) run(ctx context.Context, name string, args []string, as *probe.User) (probe.Output, error) {
 	path, err := l.Resolve(name)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, probe.ErrNotFound) {
 		// Worded as replay words it, so a recorded bundle replays to the
 		// very same facts.
-		return Output{}, fmt.Errorf("running %s: %w", name, ErrNotFound)
+		return probe.Output{}, fmt.Errorf("running %s: %w", name, probe.ErrNotFound)
 	}
 	if err != nil {
-		return Output{}, fmt.Errorf("running %s: %w", name, err)
+		return probe.Output{}, fmt.Errorf("running %s: %w", name, err)
 	}
 	timeout := l.CommandTimeout
 	if timeout <= 0 {
@@ -139,11 +137,11 @@ func (l *Live) run(ctx context.Context, name string, args []string, as *User) (O
 	l.os.prepare(cmd)
 	if as != nil {
 		if err := l.os.asUser(cmd, *as); err != nil {
-			return Output{}, fmt.Errorf("running %s as the console user: %w", name, err)
+			return probe.Output{}, fmt.Errorf("running %s as the console user: %w", name, err)
 		}
 	}
 	err = cmd.Run()
-	out := Output{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	out := probe.Output{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
 	if cmd.ProcessState != nil {
 		out.ExitCode = cmd.ProcessState.ExitCode()
 	}
@@ -153,7 +151,7 @@ func (l *Live) run(ctx context.Context, name string, args []string, as *User) (O
 	var exitErr *exec.ExitError
 	if err != nil && !errors.As(err, &exitErr) {
 		if errors.Is(err, os.ErrPermission) {
-			return out, fmt.Errorf("running %s: %w", name, ErrAccessDenied)
+			return out, fmt.Errorf("running %s: %w", name, probe.ErrAccessDenied)
 		}
 		return out, fmt.Errorf("running %s: %w", name, err)
 	}
@@ -161,7 +159,7 @@ func (l *Live) run(ctx context.Context, name string, args []string, as *User) (O
 }
 
 // MDNS browses the local network (see Probe).
-func (l *Live) MDNS(ctx context.Context, service string) ([]MDNSInstance, error) {
+func (l *Live) MDNS(ctx context.Context, service string) ([]probe.MDNSInstance, error) {
 	return browseMDNS(ctx, service)
 }
 
@@ -264,9 +262,9 @@ func (l *Live) ReadDir(p string) ([]string, error) {
 func fileError(verb, p string, err error) error {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("%s %s: %w", verb, p, ErrNotFound)
-	case errors.Is(err, os.ErrPermission), errors.Is(err, ErrAccessDenied):
-		return fmt.Errorf("%s %s: %w", verb, p, ErrAccessDenied)
+		return fmt.Errorf("%s %s: %w", verb, p, probe.ErrNotFound)
+	case errors.Is(err, os.ErrPermission), errors.Is(err, probe.ErrAccessDenied):
+		return fmt.Errorf("%s %s: %w", verb, p, probe.ErrAccessDenied)
 	default:
 		return fmt.Errorf("%s %s: %w", verb, p, err)
 	}
@@ -292,7 +290,7 @@ func (l *Live) OEMCodePage() int { return l.os.oemCodePage() }
 // asks while a listing is under way gets that listing instead of reading
 // the table again. Nothing is kept once it is done, so no caller gets a
 // list that was finished before it asked. Every caller gets its own copy.
-func (l *Live) Processes() ([]Process, error) {
+func (l *Live) Processes() ([]probe.Process, error) {
 	l.procsMu.Lock()
 	cur := l.procs
 	if cur != nil {
@@ -324,7 +322,7 @@ func (l *Live) Processes() ([]Process, error) {
 	return cloneProcesses(cur.ps), nil
 }
 
-func cloneProcesses(ps []Process) []Process {
+func cloneProcesses(ps []probe.Process) []probe.Process {
 	out := slices.Clone(ps)
 	for i := range out {
 		out[i].Cmdline = slices.Clone(out[i].Cmdline)

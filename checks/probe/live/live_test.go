@@ -1,6 +1,6 @@
 //go:build linux
 
-package probe
+package live
 
 import (
 	"errors"
@@ -12,15 +12,18 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 func TestLiveRunAllowListAndEnvironment(t *testing.T) {
 	t.Setenv("SESSIONGUARD_TEST_SECRET", "hunter2")
 	l := New()
-	if _, err := l.Run(t.Context(), "sh", "-c", "id"); !errors.Is(err, ErrNotAllowed) {
+	if _, err := l.Run(t.Context(), "sh", "-c", "id"); !errors.Is(err, probe.ErrNotAllowed) {
 		t.Fatalf("sh is not allow-listed, got %v", err)
 	}
-	if _, err := l.Run(t.Context(), "/usr/bin/findmnt"); !errors.Is(err, ErrNotAllowed) {
+	if _, err := l.Run(t.Context(), "/usr/bin/findmnt"); !errors.Is(err, probe.ErrNotAllowed) {
 		t.Fatalf("absolute paths are not names, got %v", err)
 	}
 	l.allow = map[string][]string{"env": {"/nonexistent/env", "/usr/bin/env"}, "gone": {"/nonexistent/gone"}}
@@ -33,7 +36,7 @@ func TestLiveRunAllowListAndEnvironment(t *testing.T) {
 	if want := []string{"LANG=C", "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}; !slices.Equal(env, want) {
 		t.Errorf("command environment = %q, want only %q", env, want)
 	}
-	if _, err := l.Run(t.Context(), "gone"); !errors.Is(err, ErrNotFound) {
+	if _, err := l.Run(t.Context(), "gone"); !errors.Is(err, probe.ErrNotFound) {
 		t.Errorf("missing command: %v", err)
 	}
 }
@@ -66,13 +69,13 @@ func TestLiveFiles(t *testing.T) {
 	if err != nil || !slices.Equal(names, []string{"a", "b"}) {
 		t.Errorf("ReadDir = %v, %v", names, err)
 	}
-	if _, err := l.ReadFile(filepath.Join(dir, "nope")); !errors.Is(err, ErrNotFound) {
+	if _, err := l.ReadFile(filepath.Join(dir, "nope")); !errors.Is(err, probe.ErrNotFound) {
 		t.Errorf("missing file: %v", err)
 	}
-	if _, err := l.Registry(`HKLM\SOFTWARE`, "x"); !errors.Is(err, ErrNotFound) {
+	if _, err := l.Registry(`HKLM\SOFTWARE`, "x"); !errors.Is(err, probe.ErrNotFound) {
 		t.Errorf("registry on linux: %v", err)
 	}
-	if _, err := l.WMI("root/cimv2", "Win32_OperatingSystem"); !errors.Is(err, ErrNotFound) {
+	if _, err := l.WMI("root/cimv2", "Win32_OperatingSystem"); !errors.Is(err, probe.ErrNotFound) {
 		t.Errorf("wmi on linux: %v", err)
 	}
 }
@@ -85,7 +88,7 @@ func TestRecordThenReplay(t *testing.T) {
 		"printf": {"/usr/bin/printf"},
 		"false":  {"/usr/bin/false", "/bin/false"},
 	}
-	rec := NewRecorder(live)
+	rec := evidence.NewRecorder(live)
 	dir := t.TempDir()
 	binFile := filepath.Join(dir, "bin.dat")
 	if err := os.WriteFile(filepath.Join(dir, "unread"), nil, 0o600); err != nil {
@@ -95,10 +98,10 @@ func TestRecordThenReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	type answer struct {
-		out Output
+		out probe.Output
 		err error
 	}
-	ask := func(p Probe) []any {
+	ask := func(p probe.Probe) []any {
 		var got []any
 		o1, e1 := p.Run(t.Context(), "printf", `caf\351\n`)
 		o2, e2 := p.Run(t.Context(), "false")
@@ -108,7 +111,7 @@ func TestRecordThenReplay(t *testing.T) {
 		head, err := p.ReadFileHead(binFile, 2)
 		got = append(got, string(head), err)
 		_, err = p.ReadFile(filepath.Join(dir, "absent"))
-		got = append(got, errors.Is(err, ErrNotFound))
+		got = append(got, errors.Is(err, probe.ErrNotFound))
 		names, err := p.ReadDir(dir)
 		got = append(got, names, err) // "unread" is listed, never read
 		return got
@@ -118,7 +121,7 @@ func TestRecordThenReplay(t *testing.T) {
 	if err := rec.WriteBundle(bundle); err != nil {
 		t.Fatal(err)
 	}
-	rp, err := OpenReplay(bundle)
+	rp, err := evidence.OpenReplay(bundle)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +132,7 @@ func TestRecordThenReplay(t *testing.T) {
 	if !rp.Now().Equal(rec.Now()) || rp.GOOS() != "linux" {
 		t.Errorf("clock/goos: %v %v vs %v", rp.Now(), rp.GOOS(), rec.Now())
 	}
-	raw, _ := os.ReadFile(filepath.Join(bundle, CommandsFile))
+	raw, _ := os.ReadFile(filepath.Join(bundle, evidence.CommandsFile))
 	if !strings.Contains(string(raw), `"stdout_b64"`) || !strings.Contains(string(raw), `"/usr/bin/printf"`) {
 		t.Errorf("commands.json should hold the absolute path and base64 for non-UTF-8 output:\n%s", raw)
 	}
@@ -153,12 +156,12 @@ func TestProcessesShareAListing(t *testing.T) {
 	release := make(chan struct{})
 	var calls atomic.Int32
 	l := New()
-	l.list = func() ([]Process, error) {
+	l.list = func() ([]probe.Process, error) {
 		calls.Add(1)
 		<-release
-		return []Process{{PID: 7, Name: "sleep", Cmdline: []string{"sleep", "600"}}}, nil
+		return []probe.Process{{PID: 7, Name: "sleep", Cmdline: []string{"sleep", "600"}}}, nil
 	}
-	results := make(chan []Process, 3)
+	results := make(chan []probe.Process, 3)
 	for range 3 {
 		go func() {
 			ps, err := l.Processes()

@@ -1,11 +1,13 @@
 //go:build !windows
 
-package probe
+package live
 
 import (
 	"fmt"
 	"os/exec"
 	"syscall"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // liveOS holds what differs between operating systems in the live probe.
@@ -35,11 +37,11 @@ func (liveOS) prepare(cmd *exec.Cmd) {
 }
 
 func (liveOS) registry(key, value string) (any, error) {
-	return nil, fmt.Errorf("registry %s\\%s: no registry on this OS: %w", key, value, ErrNotFound)
+	return nil, fmt.Errorf("registry %s\\%s: no registry on this OS: %w", key, value, probe.ErrNotFound)
 }
 
 func (liveOS) wmi(namespace, class string) ([]map[string]any, error) {
-	return nil, fmt.Errorf("wmi %s %s: no WMI on this OS: %w", namespace, class, ErrNotFound)
+	return nil, fmt.Errorf("wmi %s %s: no WMI on this OS: %w", namespace, class, probe.ErrNotFound)
 }
 
 func (liveOS) oemCodePage() int { return 0 }

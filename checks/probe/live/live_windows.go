@@ -1,6 +1,6 @@
 //go:build windows
 
-package probe
+package live
 
 import (
 	"errors"
@@ -12,6 +12,7 @@ import (
 
 	ole "github.com/go-ole/go-ole"
 	"github.com/go-ole/go-ole/oleutil"
+	"github.com/sessionguard/sessionguard/checks/probe"
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/registry"
 )
@@ -54,9 +55,7 @@ var hives = map[string]registry.Key{
 func (liveOS) registry(key, value string) (any, error) {
 	key = strings.ReplaceAll(key, "/", `\`)
 	hiveName, path, _ := strings.Cut(key, `\`)
-	if short, ok := hiveAliases[strings.ToUpper(hiveName)]; ok {
-		hiveName = short
-	}
+	hiveName = probe.ShortHive(hiveName)
 	hive, ok := hives[strings.ToUpper(hiveName)]
 	if !ok {
 		return nil, fmt.Errorf("registry %s: unknown hive %q", key, hiveName)
@@ -97,9 +96,9 @@ func (liveOS) registry(key, value string) (any, error) {
 func registryError(key, value string, err error) error {
 	switch {
 	case errors.Is(err, registry.ErrNotExist), errors.Is(err, windows.ERROR_FILE_NOT_FOUND):
-		return fmt.Errorf("registry %s\\%s: %w", key, value, ErrNotFound)
+		return fmt.Errorf("registry %s\\%s: %w", key, value, probe.ErrNotFound)
 	case errors.Is(err, windows.ERROR_ACCESS_DENIED):
-		return fmt.Errorf("registry %s\\%s: %w", key, value, ErrAccessDenied)
+		return fmt.Errorf("registry %s\\%s: %w", key, value, probe.ErrAccessDenied)
 	default:
 		return fmt.Errorf("registry %s\\%s: %w", key, value, err)
 	}
@@ -112,7 +111,7 @@ func (liveOS) wmi(namespace, class string) (rows []map[string]any, err error) {
 		var oleErr *ole.OleError
 		// S_FALSE: COM was already initialised on this thread.
 		if !errors.As(err, &oleErr) || oleErr.Code() != 1 {
-			return nil, fmt.Errorf("wmi %s %s: initialising COM: %w", namespace, class, ReadableCOMError(err))
+			return nil, fmt.Errorf("wmi %s %s: initialising COM: %w", namespace, class, probe.ReadableCOMError(err))
 		}
 	}
 	defer ole.CoUninitialize()
@@ -139,10 +138,10 @@ func (liveOS) wmi(namespace, class string) (rows []map[string]any, err error) {
 	}
 	defer serviceRaw.Clear()
 	service := serviceRaw.ToIDispatch()
-	if !validWMIClass(class) {
+	if !probe.ValidWMIClass(class) {
 		return nil, fmt.Errorf("%q is not a WMI class name", class)
 	}
-	resultRaw, err := oleutil.CallMethod(service, "ExecQuery", WMIQuery(class))
+	resultRaw, err := oleutil.CallMethod(service, "ExecQuery", probe.WMIQuery(class))
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +200,7 @@ func scalar(v any) any {
 	case float32:
 		return float64(x)
 	default:
-		if n, ok := AsInt(v); ok {
+		if n, ok := probe.AsInt(v); ok {
 			return n
 		}
 		return fmt.Sprint(v)
@@ -213,7 +212,7 @@ func scalar(v any) any {
 // whose SCODE is the WMI code), which also stands for ErrNotFound (missing
 // class, namespace or object) or ErrAccessDenied where one applies.
 func wmiError(namespace, class string, err error) error {
-	return fmt.Errorf("wmi %s %s: %w", namespace, class, ReadableCOMError(err))
+	return fmt.Errorf("wmi %s %s: %w", namespace, class, probe.ReadableCOMError(err))
 }
 
 var procGetOEMCP = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetOEMCP")

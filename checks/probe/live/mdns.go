@@ -1,4 +1,4 @@
-package probe
+package live
 
 import (
 	"context"
@@ -13,17 +13,11 @@ import (
 	"time"
 
 	"github.com/hashicorp/mdns"
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // Limits of the live mDNS browse.
 const (
-	// MDNSBrowseTimeout bounds one browse. Callers that browse several
-	// service types run them concurrently, so a whole check stays near this.
-	// The query goes from an ephemeral port, so responders answer at once
-	// by unicast (RFC 6762 §6.7) instead of after the 20–120 ms delay of
-	// shared multicast answers (§6): 250 ms leaves room for a slow Wi-Fi
-	// hop and keeps the whole live check run within its 300 ms budget.
-	MDNSBrowseTimeout = 250 * time.Millisecond
 	// mdnsMaxInterfaces bounds how many interfaces one browse queries on
 	// (each costs four sockets); hosts with dozens of container bridges
 	// are browsed on the first ones in the order the OS lists them.
@@ -50,33 +44,33 @@ var quietLog = log.New(io.Discard, "", 0)
 // when that fails (no IPv6 on the host or the interface) IPv4 alone, then
 // IPv6 alone. Without any usable multicast interface, or when no query
 // could be sent at all, the error wraps ErrUnavailable.
-func browseMDNS(ctx context.Context, service string) ([]MDNSInstance, error) {
+func browseMDNS(ctx context.Context, service string) ([]probe.MDNSInstance, error) {
 	service = strings.Trim(strings.TrimSpace(service), ".")
 	if !validServiceType(service) {
-		return nil, fmt.Errorf("mdns browse: %q is not a DNS-SD service type like _googlecast._tcp: %w", service, ErrUnavailable)
+		return nil, fmt.Errorf("mdns browse: %q is not a DNS-SD service type like _googlecast._tcp: %w", service, probe.ErrUnavailable)
 	}
 	// The browse ends a little before the context does, so what answered
 	// is returned rather than lost to a deadline reached at the same time.
-	timeout := MDNSBrowseTimeout
+	timeout := probe.MDNSBrowseTimeout
 	if dl, ok := ctx.Deadline(); ok {
 		if rem := time.Until(dl); rem < timeout+mdnsDeadlineMargin {
 			timeout = rem - mdnsDeadlineMargin
 		}
 	}
 	if err := ctx.Err(); err != nil || timeout <= 0 {
-		return nil, fmt.Errorf("mdns browse for %s: no time left: %w", service, ErrUnavailable)
+		return nil, fmt.Errorf("mdns browse for %s: no time left: %w", service, probe.ErrUnavailable)
 	}
 	ifaces, err := multicastInterfaces()
 	if err != nil {
-		return nil, fmt.Errorf("mdns browse for %s: listing network interfaces: %v: %w", service, err, ErrUnavailable)
+		return nil, fmt.Errorf("mdns browse for %s: listing network interfaces: %v: %w", service, err, probe.ErrUnavailable)
 	}
 	if len(ifaces) == 0 {
-		return nil, fmt.Errorf("mdns browse for %s: no network interface that is up and can multicast: %w", service, ErrUnavailable)
+		return nil, fmt.Errorf("mdns browse for %s: no network interface that is up and can multicast: %w", service, probe.ErrUnavailable)
 	}
 
 	var (
 		mu      sync.Mutex
-		found   = map[string]MDNSInstance{}
+		found   = map[string]probe.MDNSInstance{}
 		sent    int
 		lastErr error
 		wg      sync.WaitGroup
@@ -108,9 +102,9 @@ func browseMDNS(ctx context.Context, service string) ([]MDNSInstance, error) {
 	}
 	wg.Wait()
 	if sent == 0 {
-		return nil, fmt.Errorf("mdns browse for %s: no query could be sent: %v: %w", service, lastErr, ErrUnavailable)
+		return nil, fmt.Errorf("mdns browse for %s: no query could be sent: %v: %w", service, lastErr, probe.ErrUnavailable)
 	}
-	out := make([]MDNSInstance, 0, len(found))
+	out := make([]probe.MDNSInstance, 0, len(found))
 	for _, inst := range found {
 		out = append(out, inst)
 	}
@@ -215,16 +209,16 @@ func multicastInterfaces() ([]net.Interface, error) {
 // belongs to the browsed service (suffix is ".<service>.local.", lower
 // case): one client sees every answer on the link, including answers to
 // other programs' queries for other service types.
-func instanceOf(e *mdns.ServiceEntry, suffix string) (MDNSInstance, bool) {
+func instanceOf(e *mdns.ServiceEntry, suffix string) (probe.MDNSInstance, bool) {
 	if e == nil {
-		return MDNSInstance{}, false
+		return probe.MDNSInstance{}, false
 	}
 	lower := strings.ToLower(e.Name)
 	if !strings.HasSuffix(lower, suffix) || len(e.Name) == len(suffix) {
-		return MDNSInstance{}, false
+		return probe.MDNSInstance{}, false
 	}
 	name := unescapeDNSLabel(e.Name[:len(e.Name)-len(suffix)])
-	return MDNSInstance{
+	return probe.MDNSInstance{
 		Name: name,
 		Host: strings.TrimSuffix(e.Host, "."),
 		Port: e.Port,

@@ -1,4 +1,4 @@
-package probe
+package live
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/internal/netnstest"
 )
 
@@ -39,7 +40,7 @@ func TestMDNSNetnsNoInterfaceUp(t *testing.T) {
 	}
 	start := time.Now()
 	found, err := browseMDNS(t.Context(), "_googlecast._tcp")
-	if !errors.Is(err, ErrUnavailable) || found != nil {
+	if !errors.Is(err, probe.ErrUnavailable) || found != nil {
 		t.Fatalf("browse with every interface down = %v, %v; want ErrUnavailable", found, err)
 	}
 	if d := time.Since(start); d > 500*time.Millisecond {
@@ -53,7 +54,7 @@ func TestMDNSNetnsNoMulticastFlag(t *testing.T) {
 		return
 	}
 	found, err := (&Live{}).MDNS(t.Context(), "_googlecast._tcp")
-	if !errors.Is(err, ErrUnavailable) || found != nil {
+	if !errors.Is(err, probe.ErrUnavailable) || found != nil {
 		t.Fatalf("browse on a loopback without multicast = %v, %v; want ErrUnavailable", found, err)
 	}
 }
@@ -80,8 +81,8 @@ func TestMDNSNetnsFindsResponder(t *testing.T) {
 	if got.Name != "Kitchen speaker" || got.Port != 8009 || got.Host != "responder.local" || !slices.Contains(got.TXT, "md=Google Nest Mini") {
 		t.Errorf("instance = %+v", got)
 	}
-	if elapsed < MDNSBrowseTimeout-200*time.Millisecond || elapsed > MDNSBrowseTimeout+time.Second {
-		t.Errorf("browse took %v, want about %v", elapsed, MDNSBrowseTimeout)
+	if elapsed < probe.MDNSBrowseTimeout-200*time.Millisecond || elapsed > probe.MDNSBrowseTimeout+time.Second {
+		t.Errorf("browse took %v, want about %v", elapsed, probe.MDNSBrowseTimeout)
 	}
 
 	air, err := New().MDNS(t.Context(), "_airplay._tcp.")

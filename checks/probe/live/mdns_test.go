@@ -1,4 +1,4 @@
-package probe
+package live
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/mdns"
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 func TestUnescapeDNSLabel(t *testing.T) {
@@ -81,7 +82,7 @@ func TestInstanceOfKeepsOnlyTheBrowsedService(t *testing.T) {
 
 func TestBrowseMDNSRejectsBadServiceType(t *testing.T) {
 	_, err := browseMDNS(t.Context(), "googlecast")
-	if !errors.Is(err, ErrUnavailable) {
+	if !errors.Is(err, probe.ErrUnavailable) {
 		t.Fatalf("err = %v, want ErrUnavailable", err)
 	}
 }
@@ -91,7 +92,7 @@ func TestBrowseMDNSWithoutTimeLeft(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	_, err := browseMDNS(ctx, "_googlecast._tcp")
-	if !errors.Is(err, ErrUnavailable) {
+	if !errors.Is(err, probe.ErrUnavailable) {
 		t.Fatalf("err = %v, want ErrUnavailable", err)
 	}
 	if d := time.Since(start); d > 100*time.Millisecond {

@@ -1,4 +1,4 @@
-package probe
+package live
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/sessionguard/sessionguard/checks/probe"
 	"golang.org/x/sys/unix"
 )
 
@@ -23,7 +24,7 @@ var procRoot = "/proc"
 // is not dumpable, and /proc/PID then belongs to root. Each uid is looked
 // up once per call; with more than procsPerWorker entries the table is
 // read by one goroutine per core.
-func listProcesses() ([]Process, error) {
+func listProcesses() ([]probe.Process, error) {
 	return readProcTable(procRoot, lookupUserName)
 }
 
@@ -35,7 +36,7 @@ func lookupUserName(uid uint32) string {
 	return u.Username
 }
 
-func readProcTable(root string, userName func(uint32) string) ([]Process, error) {
+func readProcTable(root string, userName func(uint32) string) ([]probe.Process, error) {
 	d, err := os.Open(root)
 	if err != nil {
 		return nil, fmt.Errorf("listing processes: %w", err)
@@ -51,7 +52,7 @@ func readProcTable(root string, userName func(uint32) string) ([]Process, error)
 	if parts <= 1 {
 		return readProcs(root, names, userName), nil
 	}
-	lists := make([][]Process, parts)
+	lists := make([][]probe.Process, parts)
 	var users sync.Map // uint32 → name: each uid looked up once per call
 	cachedName := func(uid uint32) string {
 		if u, ok := users.Load(uid); ok {
@@ -75,9 +76,9 @@ func readProcTable(root string, userName func(uint32) string) ([]Process, error)
 const procsPerWorker = 500
 
 // readProcs reads the processes among the /proc entries names.
-func readProcs(root string, names []string, userName func(uint32) string) []Process {
+func readProcs(root string, names []string, userName func(uint32) string) []probe.Process {
 	users := map[uint32]string{}
-	out := make([]Process, 0, len(names))
+	out := make([]probe.Process, 0, len(names))
 	var buf []byte
 	var link [unix.PathMax]byte
 	for _, n := range names {
@@ -110,7 +111,7 @@ func readProcs(root string, names []string, userName func(uint32) string) []Proc
 			user = userName(uid)
 			users[uid] = user
 		}
-		out = append(out, Process{PID: int32(pid), Name: fullProcName(name, cmdline), Exe: exe, Cmdline: cmdline, User: user})
+		out = append(out, probe.Process{PID: int32(pid), Name: fullProcName(name, cmdline), Exe: exe, Cmdline: cmdline, User: user})
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package probe
+package live
 
 import (
 	"encoding/json"
@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,10 +46,10 @@ func startProc(t testing.TB, path string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-func findPID(ps []Process, pid int) (Process, bool) {
-	i := slices.IndexFunc(ps, func(p Process) bool { return int(p.PID) == pid })
+func findPID(ps []probe.Process, pid int) (probe.Process, bool) {
+	i := slices.IndexFunc(ps, func(p probe.Process) bool { return int(p.PID) == pid })
 	if i < 0 {
-		return Process{}, false
+		return probe.Process{}, false
 	}
 	return ps[i], true
 }
@@ -89,7 +91,7 @@ func TestProcessesFromProc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Process{
+	want := []probe.Process{
 		{PID: int32(a.Process.Pid), Name: "my sleeper", Exe: spaced, Cmdline: []string{spaced, "600"}, User: me.Username},
 		{PID: int32(b.Process.Pid), Name: "my long sleeper program", Exe: long, Cmdline: append([]string{long}, many...), User: me.Username},
 	}
@@ -216,13 +218,13 @@ func TestProcessesAsOtherUser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
-	var got Process
+	var got probe.Process
 	line, _, _ := strings.Cut(string(out), "\n")
 	if err := json.Unmarshal([]byte(line), &got); err != nil {
 		t.Fatalf("child said %q: %v", out, err)
 	}
 	root, _ := user.LookupId("0")
-	want := Process{PID: int32(keep.Process.Pid), Name: "my sleeper", Exe: "", Cmdline: []string{spaced, "600"}, User: root.Username}
+	want := probe.Process{PID: int32(keep.Process.Pid), Name: "my sleeper", Exe: "", Cmdline: []string{spaced, "600"}, User: root.Username}
 	if got.PID != want.PID || got.Name != want.Name || got.Exe != want.Exe || got.User != want.User || !slices.Equal(got.Cmdline, want.Cmdline) {
 		t.Errorf("as nobody: %+v, want %+v", got, want)
 	}
@@ -345,8 +347,8 @@ func TestRecordLiveProcessArgs(t *testing.T) {
 	spaced := copySleep(t, t.TempDir(), "my sleeper")
 	kept := startProc(t, spaced, "600", "0") // the "0" a check does not read
 	waitExec(t, kept.Process.Pid, spaced)
-	rec := NewRecorder(New())
-	rec.KeepProcessArgs(func(pr Process) []string {
+	rec := evidence.NewRecorder(New())
+	rec.KeepProcessArgs(func(pr probe.Process) []string {
 		if pr.Name == "my sleeper" && len(pr.Cmdline) >= 2 {
 			return pr.Cmdline[:2]
 		}
@@ -359,7 +361,7 @@ func TestRecordLiveProcessArgs(t *testing.T) {
 	if err := rec.WriteBundle(dir); err != nil {
 		t.Fatal(err)
 	}
-	rp, err := OpenReplay(dir)
+	rp, err := evidence.OpenReplay(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

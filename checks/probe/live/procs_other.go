@@ -1,24 +1,25 @@
 //go:build !linux
 
-package probe
+package live
 
 import (
 	"context"
 	"fmt"
 	"time"
 
+	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/shirou/gopsutil/v4/process"
 )
 
 // listProcesses reads the process table through gopsutil (Windows, macOS).
-func listProcesses() ([]Process, error) {
+func listProcesses() ([]probe.Process, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	procs, err := process.ProcessesWithContext(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listing processes: %w", err)
 	}
-	out := make([]Process, 0, len(procs))
+	out := make([]probe.Process, 0, len(procs))
 	for _, p := range procs {
 		name, err := p.NameWithContext(ctx)
 		if err != nil {
@@ -27,7 +28,7 @@ func listProcesses() ([]Process, error) {
 		exe, _ := p.ExeWithContext(ctx)
 		cmdline, _ := p.CmdlineSliceWithContext(ctx)
 		user, _ := p.UsernameWithContext(ctx)
-		out = append(out, Process{PID: p.Pid, Name: name, Exe: exe, Cmdline: cmdline, User: user})
+		out = append(out, probe.Process{PID: p.Pid, Name: name, Exe: exe, Cmdline: cmdline, User: user})
 	}
 	return out, nil
 }

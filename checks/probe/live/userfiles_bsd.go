@@ -1,6 +1,6 @@
 //go:build !windows && !linux
 
-package probe
+package live
 
 import "golang.org/x/sys/unix"
 

@@ -1,4 +1,4 @@
-package probe
+package live
 
 import (
 	"bytes"
@@ -10,6 +10,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 // userHome makes a home folder owned by uid 1000 under a fresh folder, and
@@ -89,11 +92,11 @@ func TestLiveRefusesUsersLinksToRootOnlyFiles(t *testing.T) {
 		paths = append(paths, etc)
 	}
 	live := New()
-	rec := NewRecorder(live)
+	rec := evidence.NewRecorder(live)
 	for _, p := range paths {
 		if b, err := rec.ReadFile(p); err == nil || len(b) > 0 {
 			t.Errorf("ReadFile(%s) read %d bytes, %v: root followed the user's link", p, len(b), err)
-		} else if !errors.Is(err, ErrAccessDenied) {
+		} else if !errors.Is(err, probe.ErrAccessDenied) {
 			t.Errorf("ReadFile(%s): %v, want access denied", p, err)
 		}
 		if b, err := live.ReadFileHead(p, 64); err == nil || len(b) > 0 {
@@ -151,7 +154,7 @@ func TestLiveFollowsWhatTheUserMayRead(t *testing.T) {
 	if names, err := live.ReadDir(filepath.Join(home, ".config")); err != nil || len(names) == 0 {
 		t.Errorf("ReadDir of the user's folder: %v %v", names, err)
 	}
-	if _, err := live.ReadFile(filepath.Join(home, "absent")); !errors.Is(err, ErrNotFound) {
+	if _, err := live.ReadFile(filepath.Join(home, "absent")); !errors.Is(err, probe.ErrNotFound) {
 		t.Errorf("a missing file: %v, want not found", err)
 	}
 }

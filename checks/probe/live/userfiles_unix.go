@@ -1,6 +1,6 @@
 //go:build !windows
 
-package probe
+package live
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks/probe"
 	"golang.org/x/sys/unix"
 )
 
@@ -16,7 +17,7 @@ import (
 const maxLinks = 40
 
 // errRefused marks a file the live probe will not read on a user's behalf.
-var errRefused = fmt.Errorf("refused: %w", ErrAccessDenied)
+var errRefused = fmt.Errorf("refused: %w", probe.ErrAccessDenied)
 
 // openForRead opens an absolute path for reading without trusting what
 // another user controls. The path is walked one component at a time from

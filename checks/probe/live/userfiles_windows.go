@@ -1,17 +1,18 @@
 //go:build windows
 
-package probe
+package live
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
 
+	"github.com/sessionguard/sessionguard/checks/probe"
 	"golang.org/x/sys/windows"
 )
 
 // errRefused marks a file the live probe will not read.
-var errRefused = fmt.Errorf("refused: %w", ErrAccessDenied)
+var errRefused = fmt.Errorf("refused: %w", probe.ErrAccessDenied)
 
 // openForRead opens a file (wantDir false) or folder for reading and
 // refuses anything else (a device, a pipe), and anything reached through a

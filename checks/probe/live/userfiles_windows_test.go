@@ -1,12 +1,14 @@
 //go:build windows
 
-package probe
+package live
 
 import (
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // TestLiveWindowsFileReads runs on Windows (and under Wine, from
@@ -40,6 +42,6 @@ func TestLiveWindowsFileReads(t *testing.T) {
 		f.Close()
 		t.Fatal("a file reached through a symbolic link was opened")
 	} else {
-		t.Logf("through a link: %v (access denied: %v)", err, errors.Is(err, ErrAccessDenied))
+		t.Logf("through a link: %v (access denied: %v)", err, errors.Is(err, probe.ErrAccessDenied))
 	}
 }
