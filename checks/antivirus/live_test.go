@@ -61,7 +61,7 @@ func TestLiveClamAVTools(t *testing.T) {
 		t.Skip("live ClamAV test needs Linux")
 	}
 	p := live.New()
-	for _, tool := range []string{"clamscan", "sigtool"} {
+	for _, tool := range []probe.Command{probe.CmdClamscan, probe.CmdSigtool} {
 		if _, err := p.Resolve(tool); err != nil {
 			t.Skipf("%s is not installed (apt install clamav): %v", tool, err)
 		}
@@ -78,7 +78,7 @@ func TestLiveClamAVTools(t *testing.T) {
 	if err != nil || head.Version != 27830 || head.BuildTime != "2026-11-20T07:41:00Z" {
 		t.Fatalf("header: %+v, %v", head, err)
 	}
-	out, err := p.Run(t.Context(), "sigtool", "--info", file)
+	out, err := p.Run(t.Context(), probe.CmdSigtool, "--info", file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestLiveClamAVTools(t *testing.T) {
 	if err != nil || sig.Version != head.Version || sig.BuildTime != head.BuildTime {
 		t.Errorf("sigtool: %+v, %v (stdout %q)", sig, err, out.Stdout)
 	}
-	out, err = p.Run(t.Context(), "clamscan", "--version", "--database="+dir)
+	out, err = p.Run(t.Context(), probe.CmdClamscan, "--version", "--database="+dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestLiveClamAVTools(t *testing.T) {
 
 	// An empty database directory: clamscan reports no database.
 	empty := t.TempDir()
-	out, err = p.Run(t.Context(), "clamscan", "--version", "--database="+empty)
+	out, err = p.Run(t.Context(), probe.CmdClamscan, "--version", "--database="+empty)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestLiveLargeDatabaseHeader(t *testing.T) {
 		t.Skip("live ClamAV test needs Linux")
 	}
 	p := live.New()
-	if _, err := p.Resolve("clamscan"); err != nil {
+	if _, err := p.Resolve(probe.CmdClamscan); err != nil {
 		t.Skipf("clamscan is not installed (apt install clamav): %v", err)
 	}
 	dir := t.TempDir()

@@ -58,8 +58,8 @@ func (d *Denying) note(key string, err error) {
 }
 
 // Run implements probe.Probe.
-func (d *Denying) Run(ctx context.Context, name string, args ...string) (probe.Output, error) {
-	key := SourceKey("run", append([]string{name}, args...)...)
+func (d *Denying) Run(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
+	key := SourceKey("run", append([]string{name.String()}, args...)...)
 	if err := d.ask(key); err != nil {
 		return probe.Output{}, err
 	}
@@ -69,8 +69,8 @@ func (d *Denying) Run(ctx context.Context, name string, args ...string) (probe.O
 }
 
 // RunAsConsoleUser implements probe.Probe.
-func (d *Denying) RunAsConsoleUser(ctx context.Context, name string, args ...string) (probe.Output, error) {
-	key := SourceKey("runas", append([]string{name}, args...)...)
+func (d *Denying) RunAsConsoleUser(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
+	key := SourceKey("runas", append([]string{name.String()}, args...)...)
 	if err := d.ask(key); err != nil {
 		return probe.Output{}, err
 	}

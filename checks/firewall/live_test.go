@@ -12,6 +12,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/firewall"
+	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
 	"github.com/sessionguard/sessionguard/internal/netnstest"
 )
@@ -62,7 +63,7 @@ func concat(lists ...[][]string) [][]string {
 func TestLiveNetns(t *testing.T) {
 	unshare := netnstest.Unshare(t, "the test loads nftables and iptables rules in a network namespace it creates with unshare -n")
 	live := live.New()
-	if _, err := live.Resolve("nft"); err != nil {
+	if _, err := live.Resolve(probe.CmdNft); err != nil {
 		t.Skipf("nft is not installed (apt install nftables): %v", err)
 	}
 	const (

@@ -58,8 +58,8 @@ type Process struct {
 
 // Probe answers a check's questions about the machine.
 //
-// Run executes a command by its logical name (for example "nft" or
-// "manage-bde"); a non-zero exit status is not an error, it is in
+// Run executes an allow-listed command (for example CmdNft or
+// CmdManageBDE); a non-zero exit status is not an error, it is in
 // Output.ExitCode. Registry keys use the short hives (HKLM, HKCU, HKU) and
 // values come back as string, uint64 or []string. WMI rows hold string,
 // int64, float64, bool, nil or []any values; for the classes WMIColumns
@@ -69,7 +69,7 @@ type Probe interface {
 	// Now is the probe's clock: the wall clock live, the recording time in
 	// replay, so ages read as they were when a bundle was recorded.
 	Now() time.Time
-	Run(ctx context.Context, name string, args ...string) (Output, error)
+	Run(ctx context.Context, name Command, args ...string) (Output, error)
 	ReadFile(path string) ([]byte, error)
 	// ReadFileHead reads at most the first n bytes of a file, for headers of
 	// files too large for ReadFile (a 60 MB virus database).
@@ -89,7 +89,7 @@ type Probe interface {
 	// context: as that user, with their HOME and session bus (Linux), in
 	// their launchd session (macOS). When this process already is that
 	// user, it runs directly. Not supported on Windows (read HKU\<SID>).
-	RunAsConsoleUser(ctx context.Context, name string, args ...string) (Output, error)
+	RunAsConsoleUser(ctx context.Context, name Command, args ...string) (Output, error)
 	// MDNS browses the local network for instances of a DNS-SD service type
 	// (e.g. "_googlecast._tcp") for a bounded time. An empty list means
 	// nothing answered.

@@ -7,10 +7,9 @@ import (
 	"fmt"
 	"strings"
 
-	"howett.net/plist"
-
 	"github.com/sessionguard/sessionguard/checks/internal/macos"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"howett.net/plist"
 )
 
 // DarwinFacts are Siri's settings for the person at the screen and the
@@ -153,7 +152,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 }
 
 func readDefaultsBool(ctx context.Context, p probe.Probe, f *Facts, domain, key string) State {
-	out, err := p.RunAsConsoleUser(ctx, "defaults", "read", domain, key)
+	out, err := p.RunAsConsoleUser(ctx, probe.CmdDefaults, "read", domain, key)
 	if err != nil {
 		f.addError(domain+" "+key, err)
 		return Unknown

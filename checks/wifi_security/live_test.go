@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
 	wifisecurity "github.com/sessionguard/sessionguard/checks/wifi_security"
@@ -83,10 +84,10 @@ func TestLiveNmcliNotRunning(t *testing.T) {
 		t.Skip("live test on Linux only")
 	}
 	p := live.New()
-	if _, err := p.Resolve("nmcli"); err != nil {
+	if _, err := p.Resolve(probe.CmdNmcli); err != nil {
 		t.Skipf("nmcli is not installed (apt install network-manager): %v", err)
 	}
-	out, err := p.Run(t.Context(), "nmcli", "-t", "-f", wifisecurity.NmcliFields, "dev", "wifi", "list", "--rescan", "no")
+	out, err := p.Run(t.Context(), probe.CmdNmcli, "-t", "-f", wifisecurity.NmcliFields, "dev", "wifi", "list", "--rescan", "no")
 	if err != nil {
 		t.Fatal(err)
 	}

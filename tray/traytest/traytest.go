@@ -34,7 +34,7 @@ type SwapProbe struct {
 func (s *SwapProbe) cur() *evidence.Replay { return s.p.Load() }
 func (s *SwapProbe) GOOS() string          { return s.cur().GOOS() }
 func (s *SwapProbe) Now() time.Time        { return s.cur().Now() }
-func (s *SwapProbe) Run(ctx context.Context, name string, args ...string) (probe.Output, error) {
+func (s *SwapProbe) Run(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
 	return s.cur().Run(ctx, name, args...)
 }
 func (s *SwapProbe) ReadFile(p string) ([]byte, error)            { return s.cur().ReadFile(p) }
@@ -44,7 +44,7 @@ func (s *SwapProbe) Registry(k, v string) (any, error)            { return s.cur
 func (s *SwapProbe) WMI(ns, c string) ([]map[string]any, error)   { return s.cur().WMI(ns, c) }
 func (s *SwapProbe) Processes() ([]probe.Process, error)          { return s.cur().Processes() }
 func (s *SwapProbe) ConsoleUser() (probe.User, error)             { return s.cur().ConsoleUser() }
-func (s *SwapProbe) RunAsConsoleUser(ctx context.Context, name string, args ...string) (probe.Output, error) {
+func (s *SwapProbe) RunAsConsoleUser(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
 	return s.cur().RunAsConsoleUser(ctx, name, args...)
 }
 func (s *SwapProbe) MDNS(ctx context.Context, svc string) ([]probe.MDNSInstance, error) {

@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // recordPseudonyms records a Windows bundle whose ipconfig output names an
@@ -21,7 +23,7 @@ func recordPseudonyms(t *testing.T) (ip, user string) {
 	t.Helper()
 	inner, err := OpenReplay(writeBundle(t, map[string]string{
 		ManifestFile: `{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-11-01T10:00:00Z","console_user":{"uid":"1000","name":"sam","home":"/home/sam"}}`,
-		CommandsFile: `[{"argv":["ip","addr"],"stdout":"inet 10.3.2.1/24\ninet 10.3.2.1/24\n","stderr":"","exit_code":0}]`,
+		CommandsFile: `[{"argv":["nmcli","addr"],"stdout":"inet 10.3.2.1/24\ninet 10.3.2.1/24\n","stderr":"","exit_code":0}]`,
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +32,7 @@ func recordPseudonyms(t *testing.T) (ip, user string) {
 	rec := NewRecorder(inner, func(name string, args []string, out []byte) []byte {
 		return addr.ReplaceAllFunc(out, func(m []byte) []byte { return []byte(Pseudonym("ip", string(m))) })
 	})
-	if _, err := rec.Run(t.Context(), "ip", "addr"); err != nil {
+	if _, err := rec.Run(t.Context(), probe.CmdNmcli, "addr"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := rec.ConsoleUser(); err != nil {

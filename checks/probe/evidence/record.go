@@ -83,25 +83,26 @@ func (r *Recorder) OEMCodePage() int {
 
 // Run runs and records the command under the absolute path it resolved to
 // when the inner probe says so, else under name.
-func (r *Recorder) Run(ctx context.Context, name string, args ...string) (probe.Output, error) {
+func (r *Recorder) Run(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
 	out, err := r.inner.Run(ctx, name, args...)
 	return out, r.recordCommand("", name, args, out, err)
 }
 
 // RunAsConsoleUser runs and records a command marked "as":"console_user".
-func (r *Recorder) RunAsConsoleUser(ctx context.Context, name string, args ...string) (probe.Output, error) {
+func (r *Recorder) RunAsConsoleUser(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
 	out, err := r.inner.RunAsConsoleUser(ctx, name, args...)
 	return out, r.recordCommand(AsConsoleUser, name, args, out, err)
 }
 
-func (r *Recorder) recordCommand(as, name string, args []string, out probe.Output, err error) error {
+func (r *Recorder) recordCommand(as string, cmd probe.Command, args []string, out probe.Output, err error) error {
+	name := cmd.String()
 	if err != nil {
 		r.deny(err, Denied{Kind: "command", As: as, Argv: append([]string{name}, args...)})
 		return err
 	}
 	argv0 := name
 	if res, ok := r.inner.(Resolver); ok {
-		if abs, err := res.Resolve(name); err == nil {
+		if abs, err := res.Resolve(cmd); err == nil {
 			argv0 = abs
 		}
 	}
@@ -359,5 +360,5 @@ func (r *Recorder) resolveEncoded(c Command) Command {
 // Resolver is implemented by the live probe: it tells which absolute path a
 // logical command name runs.
 type Resolver interface {
-	Resolve(name string) (string, error)
+	Resolve(name probe.Command) (string, error)
 }

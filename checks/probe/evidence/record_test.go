@@ -81,11 +81,11 @@ func TestRecordScrubsWhatItKeeps(t *testing.T) {
 		return []byte(strings.ReplaceAll(string(out), "HomeNet", Pseudonym("network", "HomeNet")))
 	}
 	rec := NewRecorder(inner, scrub)
-	out, err := rec.Run(t.Context(), "nmcli", "dev")
+	out, err := rec.Run(t.Context(), probe.CmdNmcli, "dev")
 	if err != nil || string(out.Stdout) != "wlan0 connected HomeNet\n" {
 		t.Fatalf("the check must see the real output: %q %v", out.Stdout, err)
 	}
-	if _, err := rec.Run(t.Context(), "findmnt", "/"); err != nil {
+	if _, err := rec.Run(t.Context(), probe.CmdFindmnt, "/"); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "b")
@@ -114,7 +114,7 @@ func TestRecordPseudonymisesTheConsoleUser(t *testing.T) {
 	inner, err := OpenReplay(writeBundle(t, map[string]string{
 		ManifestFile: `{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-11-01T10:00:00Z",
  "console_user":{"uid":"1000","name":"sam","home":"/home/sam"}}`,
-		CommandsFile:                             `[{"argv":["/usr/bin/ls","/home/sam/.config"],"stdout":"kscreenlockerrc\n","stderr":"","exit_code":0}]`,
+		CommandsFile:                             `[{"argv":["/usr/bin/fscrypt","/home/sam/.config"],"stdout":"kscreenlockerrc\n","stderr":"","exit_code":0}]`,
 		DirsFile:                                 `{"/home":["sam","sam2"]}`,
 		ProcessesFile:                            `[{"pid":7,"name":"siri","exe":"/usr/bin/siri","cmdline":["siri"],"user":"sam"},{"pid":1,"name":"init","exe":"/sbin/init","cmdline":["init"],"user":"root"}]`,
 		"files/home/sam/.config/kscreenlockerrc": "[Daemon]\nTimeout=5\n",
@@ -139,7 +139,7 @@ func TestRecordPseudonymisesTheConsoleUser(t *testing.T) {
 	if _, err := rec.ReadDir("/home"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rec.Run(t.Context(), "ls", "/home/sam/.config"); err != nil {
+	if _, err := rec.Run(t.Context(), probe.CmdFscrypt, "/home/sam/.config"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := rec.Processes(); err != nil {
@@ -188,7 +188,7 @@ func TestRecordPseudonymisesTheConsoleUser(t *testing.T) {
 	if names, err := rp.ReadDir("/home"); err != nil || len(names) != 2 || !slices.Contains(names, sam) || !slices.Contains(names, sam2) {
 		t.Errorf("/home lists %v, %v", names, err)
 	}
-	if out, err := rp.Run(t.Context(), "ls", got.Home+"/.config"); err != nil || string(out.Stdout) != "kscreenlockerrc\n" {
+	if out, err := rp.Run(t.Context(), probe.CmdFscrypt, got.Home+"/.config"); err != nil || string(out.Stdout) != "kscreenlockerrc\n" {
 		t.Errorf("the command on the home folder: %q, %v", out.Stdout, err)
 	}
 	if procs, err := rp.Processes(); err != nil || procs[0].User != sam || procs[1].User != "root" {

@@ -197,13 +197,13 @@ func (r *Replay) OEMCodePage() int { return r.manifest.OEMCodePage }
 
 // Run returns the first recorded command whose argv[0] base name matches name
 // and whose other arguments are equal, in order.
-func (r *Replay) Run(ctx context.Context, name string, args ...string) (probe.Output, error) {
-	return r.run(ctx, "", name, args)
+func (r *Replay) Run(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
+	return r.run(ctx, "", name.String(), args)
 }
 
 // RunAsConsoleUser is Run for the entries recorded with "as":"console_user".
-func (r *Replay) RunAsConsoleUser(ctx context.Context, name string, args ...string) (probe.Output, error) {
-	return r.run(ctx, AsConsoleUser, name, args)
+func (r *Replay) RunAsConsoleUser(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
+	return r.run(ctx, AsConsoleUser, name.String(), args)
 }
 
 func (r *Replay) run(ctx context.Context, as, name string, args []string) (probe.Output, error) {

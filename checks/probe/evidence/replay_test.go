@@ -53,26 +53,26 @@ func TestReplayCommands(t *testing.T) {
 	if r.GOOS() != "windows" || !r.Now().Equal(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)) {
 		t.Fatalf("manifest: goos %q now %v", r.GOOS(), r.Now())
 	}
-	out, err := r.Run(t.Context(), "MANAGE-BDE", "-status", "C:")
+	out, err := r.Run(t.Context(), probe.CmdManageBDE, "-status", "C:")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := probe.ConsoleText(r, out.Stdout); got != "Konvertierungsstatus:    Vollständig" {
 		t.Errorf("decoded CP850 = %q", got)
 	}
-	out, err = r.Run(t.Context(), "netsh", "advfirewall", "show", "currentprofile")
+	out, err = r.Run(t.Context(), probe.CmdNetsh, "advfirewall", "show", "currentprofile")
 	if err != nil || string(out.Stdout) != "State ON\r\n" {
 		t.Errorf("first matching entry: %q, %v", out.Stdout, err)
 	}
 	for _, args := range [][]string{{"-status"}, {"-status", "c:"}, {"-status", "C:", "extra"}} {
-		if _, err := r.Run(t.Context(), "manage-bde", args...); !errors.Is(err, probe.ErrNotFound) {
+		if _, err := r.Run(t.Context(), probe.CmdManageBDE, args...); !errors.Is(err, probe.ErrNotFound) {
 			t.Errorf("manage-bde %q: err %v, want ErrNotFound", args, err)
 		}
 	}
-	if _, err := r.Run(t.Context(), "manage-bde", "-status", "D:"); !errors.Is(err, probe.ErrAccessDenied) {
+	if _, err := r.Run(t.Context(), probe.CmdManageBDE, "-status", "D:"); !errors.Is(err, probe.ErrAccessDenied) {
 		t.Errorf("denied command: %v", err)
 	}
-	if _, err := r.Run(t.Context(), "nft"); !errors.Is(err, probe.ErrNotFound) {
+	if _, err := r.Run(t.Context(), probe.CmdNft); !errors.Is(err, probe.ErrNotFound) {
 		t.Errorf("absent command: %v", err)
 	}
 }
@@ -248,18 +248,18 @@ func TestReplayConsoleUserAndMDNS(t *testing.T) {
 	if err != nil || u.UID != "501" || u.Home != "/Users/sam" {
 		t.Errorf("console user: %+v %v", u, err)
 	}
-	out, err := r.RunAsConsoleUser(t.Context(), "defaults", "read", "com.apple.Siri", "VoiceTriggerUserEnabled")
+	out, err := r.RunAsConsoleUser(t.Context(), probe.CmdDefaults, "read", "com.apple.Siri", "VoiceTriggerUserEnabled")
 	if err != nil || string(out.Stdout) != "1\n" {
 		t.Errorf("as console user: %q %v", out.Stdout, err)
 	}
-	out, err = r.Run(t.Context(), "defaults", "read", "com.apple.Siri", "VoiceTriggerUserEnabled")
+	out, err = r.Run(t.Context(), probe.CmdDefaults, "read", "com.apple.Siri", "VoiceTriggerUserEnabled")
 	if err != nil || string(out.Stdout) != "root says 0\n" {
 		t.Errorf("as root: %q %v", out.Stdout, err)
 	}
-	if _, err := r.RunAsConsoleUser(t.Context(), "sysadminctl", "-screenLock", "status"); !errors.Is(err, probe.ErrAccessDenied) {
+	if _, err := r.RunAsConsoleUser(t.Context(), probe.CmdSysadminctl, "-screenLock", "status"); !errors.Is(err, probe.ErrAccessDenied) {
 		t.Errorf("denied user command: %v", err)
 	}
-	if _, err := r.Run(t.Context(), "sysadminctl", "-screenLock", "status"); !errors.Is(err, probe.ErrNotFound) {
+	if _, err := r.Run(t.Context(), probe.CmdSysadminctl, "-screenLock", "status"); !errors.Is(err, probe.ErrNotFound) {
 		t.Errorf("the denial is for the user context only: %v", err)
 	}
 	found, err := r.MDNS(t.Context(), "_GoogleCast._tcp")

@@ -48,7 +48,7 @@ func logindConsoleUID() (string, bool) {
 	l := New()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	out, err := l.Run(ctx, "loginctl", "list-sessions", "--no-legend", "--no-pager")
+	out, err := l.Run(ctx, probe.CmdLoginctl, "list-sessions", "--no-legend", "--no-pager")
 	if err != nil || out.ExitCode != 0 {
 		return "", false
 	}
@@ -58,7 +58,7 @@ func logindConsoleUID() (string, bool) {
 		if len(fields) == 0 {
 			continue
 		}
-		props, err := l.Run(ctx, "loginctl", "show-session", fields[0], "-p", "Uid", "-p", "Active", "-p", "Type", "-p", "Class", "-p", "Remote")
+		props, err := l.Run(ctx, probe.CmdLoginctl, "show-session", fields[0], "-p", "Uid", "-p", "Active", "-p", "Type", "-p", "Class", "-p", "Remote")
 		if err != nil || props.ExitCode != 0 {
 			continue
 		}

@@ -71,7 +71,7 @@ func TestRunAsAnotherUser(t *testing.T) {
 	if err != nil || u.UID != "0" {
 		t.Fatalf("root inside a session bus is the console user: %+v %v", u, err)
 	}
-	out, err = l.RunAsConsoleUser(t.Context(), "env")
+	out, err = l.runAsConsoleUser(t.Context(), "env", nil)
 	if err != nil || !strings.Contains(string(out.Stdout), "DBUS_SESSION_BUS_ADDRESS=unix:path=/tmp/test-bus") {
 		t.Errorf("the session bus passes through: %q %v", out.Stdout, err)
 	}

@@ -73,7 +73,9 @@ func (l *Live) Host() probe.Host {
 
 // Resolve returns the absolute path that name runs: the first allow-listed
 // candidate that exists as a regular file.
-func (l *Live) Resolve(name string) (string, error) {
+func (l *Live) Resolve(name probe.Command) (string, error) { return l.resolve(name.String()) }
+
+func (l *Live) resolve(name string) (string, error) {
 	candidates, err := probe.AllowedCommands(runtime.GOOS, name, l.os.expand)
 	if l.allow != nil {
 		candidates, err = l.allow[name], nil
@@ -94,13 +96,18 @@ func (l *Live) Resolve(name string) (string, error) {
 
 // Run runs an allow-listed command without a shell, with a fixed minimal
 // environment (LC_ALL=C on Unix) and a timeout.
-func (l *Live) Run(ctx context.Context, name string, args ...string) (probe.Output, error) {
-	return l.run(ctx, name, args, nil)
+func (l *Live) Run(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
+	return l.run(ctx, name.String(), args, nil)
 }
 
 // RunAsConsoleUser runs an allow-listed command in the console user's
 // context (see Probe).
-func (l *Live) RunAsConsoleUser(ctx context.Context, name string, args ...string) (probe.Output, error) {
+func (l *Live) RunAsConsoleUser(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
+	return l.runAsConsoleUser(ctx, name.String(), args)
+}
+
+// runAsConsoleUser is RunAsConsoleUser by name, for the tests' allow-lists.
+func (l *Live) runAsConsoleUser(ctx context.Context, name string, args []string) (probe.Output, error) {
 	u, err := l.ConsoleUser()
 	if err != nil {
 		return probe.Output{}, fmt.Errorf("running %s as the console user: %w", name, err)
@@ -112,7 +119,7 @@ func (l *Live) RunAsConsoleUser(ctx context.Context, name string, args ...string
 func (l *Live) ConsoleUser() (probe.User, error) { return l.os.consoleUser() }
 
 func (l *Live) run(ctx context.Context, name string, args []string, as *probe.User) (probe.Output, error) {
-	path, err := l.Resolve(name)
+	path, err := l.resolve(name)
 	if errors.Is(err, probe.ErrNotFound) {
 		// Worded as replay words it, so a recorded bundle replays to the
 		// very same facts.

@@ -20,14 +20,20 @@ import (
 func TestLiveRunAllowListAndEnvironment(t *testing.T) {
 	t.Setenv("SESSIONGUARD_TEST_SECRET", "hunter2")
 	l := New()
-	if _, err := l.Run(t.Context(), "sh", "-c", "id"); !errors.Is(err, probe.ErrNotAllowed) {
+	if _, err := l.run(t.Context(), "sh", []string{"-c", "id"}, nil); !errors.Is(err, probe.ErrNotAllowed) {
 		t.Fatalf("sh is not allow-listed, got %v", err)
 	}
-	if _, err := l.Run(t.Context(), "/usr/bin/findmnt"); !errors.Is(err, probe.ErrNotAllowed) {
+	if _, err := l.run(t.Context(), "/usr/bin/findmnt", nil, nil); !errors.Is(err, probe.ErrNotAllowed) {
 		t.Fatalf("absolute paths are not names, got %v", err)
 	}
+	if _, err := l.Run(t.Context(), probe.CmdManageBDE, "-status"); !errors.Is(err, probe.ErrNotAllowed) {
+		t.Fatalf("a Windows command is not allow-listed on Linux, got %v", err)
+	}
+	if _, err := l.Run(t.Context(), probe.Command{}); !errors.Is(err, probe.ErrNotAllowed) {
+		t.Fatalf("the zero Command is not allow-listed, got %v", err)
+	}
 	l.allow = map[string][]string{"env": {"/nonexistent/env", "/usr/bin/env"}, "gone": {"/nonexistent/gone"}}
-	out, err := l.Run(t.Context(), "env")
+	out, err := l.run(t.Context(), "env", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +42,7 @@ func TestLiveRunAllowListAndEnvironment(t *testing.T) {
 	if want := []string{"LANG=C", "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}; !slices.Equal(env, want) {
 		t.Errorf("command environment = %q, want only %q", env, want)
 	}
-	if _, err := l.Run(t.Context(), "gone"); !errors.Is(err, probe.ErrNotFound) {
+	if _, err := l.run(t.Context(), "gone", nil, nil); !errors.Is(err, probe.ErrNotFound) {
 		t.Errorf("missing command: %v", err)
 	}
 }
@@ -44,13 +50,13 @@ func TestLiveRunAllowListAndEnvironment(t *testing.T) {
 func TestLiveRunExitCodeAndTimeout(t *testing.T) {
 	l := New()
 	l.allow = map[string][]string{"false": {"/usr/bin/false", "/bin/false"}, "sleep": {"/usr/bin/sleep", "/bin/sleep"}}
-	out, err := l.Run(t.Context(), "false")
+	out, err := l.run(t.Context(), "false", nil, nil)
 	if err != nil || out.ExitCode != 1 {
 		t.Errorf("false: exit %d, err %v; a non-zero exit is not an error", out.ExitCode, err)
 	}
 	l.CommandTimeout = 200 * time.Millisecond
 	start := time.Now()
-	_, err = l.Run(t.Context(), "sleep", "30")
+	_, err = l.run(t.Context(), "sleep", []string{"30"}, nil)
 	if err == nil || time.Since(start) > 3*time.Second {
 		t.Errorf("sleep 30 with 200ms timeout: err %v after %v", err, time.Since(start))
 	}
@@ -83,10 +89,19 @@ func TestLiveFiles(t *testing.T) {
 // TestRecordThenReplay records live answers, writes the bundle and checks
 // that replay gives back exactly the same answers.
 func TestRecordThenReplay(t *testing.T) {
+	// Replay finds a command by the base name of the path recorded, so the
+	// two allow-listed names run printf and false through links named as
+	// the commands are.
+	bin := t.TempDir()
+	for name, target := range map[string]string{"xset": "/usr/bin/printf", "gsettings": "/bin/false"} {
+		if err := os.Symlink(target, filepath.Join(bin, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	live := New()
 	live.allow = map[string][]string{
-		"printf": {"/usr/bin/printf"},
-		"false":  {"/usr/bin/false", "/bin/false"},
+		"xset":      {filepath.Join(bin, "xset")},
+		"gsettings": {filepath.Join(bin, "gsettings")},
 	}
 	rec := evidence.NewRecorder(live)
 	dir := t.TempDir()
@@ -103,8 +118,8 @@ func TestRecordThenReplay(t *testing.T) {
 	}
 	ask := func(p probe.Probe) []any {
 		var got []any
-		o1, e1 := p.Run(t.Context(), "printf", `caf\351\n`)
-		o2, e2 := p.Run(t.Context(), "false")
+		o1, e1 := p.Run(t.Context(), probe.CmdXset, `caf\351\n`) // printf
+		o2, e2 := p.Run(t.Context(), probe.CmdGsettings)         // false
 		got = append(got, answer{o1, e1}, answer{o2, e2})
 		b, err := p.ReadFile(binFile)
 		got = append(got, string(b), err == nil)
@@ -133,7 +148,7 @@ func TestRecordThenReplay(t *testing.T) {
 		t.Errorf("clock/goos: %v %v vs %v", rp.Now(), rp.GOOS(), rec.Now())
 	}
 	raw, _ := os.ReadFile(filepath.Join(bundle, evidence.CommandsFile))
-	if !strings.Contains(string(raw), `"stdout_b64"`) || !strings.Contains(string(raw), `"/usr/bin/printf"`) {
+	if !strings.Contains(string(raw), `"stdout_b64"`) || !strings.Contains(string(raw), `"`+filepath.Join(bin, "xset")+`"`) {
 		t.Errorf("commands.json should hold the absolute path and base64 for non-UTF-8 output:\n%s", raw)
 	}
 	if err := rec.WriteBundle(bundle); err == nil {
@@ -144,7 +159,7 @@ func TestRecordThenReplay(t *testing.T) {
 func BenchmarkLiveRun(b *testing.B) {
 	l := New()
 	for b.Loop() {
-		if _, err := l.Run(b.Context(), "findmnt", "-J", "/"); err != nil {
+		if _, err := l.Run(b.Context(), probe.CmdFindmnt, "-J", "/"); err != nil {
 			b.Fatal(err)
 		}
 	}
