@@ -7,10 +7,6 @@ import (
 	"strings"
 )
 
-func parseUint(s string) (uint64, error) {
-	return strconv.ParseUint(strings.TrimSpace(s), 10, 64)
-}
-
 // AsInt reads an integer from a registry or WMI value of any integer type,
 // a float with no fraction, or a decimal string.
 func AsInt(v any) (int64, bool) {
