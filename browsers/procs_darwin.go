@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"path/filepath"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,9 +27,7 @@ func processes(ctx context.Context) ([]proc, error) {
 		}
 		p := proc{pid: int(k.Proc.P_pid), ppid: int(k.Eproc.Ppid), name: string(comm)}
 		if len(p.name) >= 15 {
-			if full := filepath.Base(argv0(p.pid)); full != "." && strings.HasPrefix(full, p.name) {
-				p.name = full
-			}
+			p.name = fullName(p.name, argv0(p.pid))
 		}
 		out = append(out, p)
 	}

@@ -44,12 +44,9 @@ func processes(ctx context.Context) ([]proc, error) {
 			}
 		}
 		if len(p.name) >= 15 {
-			if cmdline, err := os.ReadFile(filepath.Join(dir, "cmdline")); err == nil {
-				argv0, _, _ := bytes.Cut(cmdline, []byte{0})
-				if full := filepath.Base(string(argv0)); len(argv0) > 0 && strings.HasPrefix(full, p.name) {
-					p.name = full
-				}
-			}
+			cmdline, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
+			argv0, _, _ := bytes.Cut(cmdline, []byte{0})
+			p.name = fullName(p.name, string(argv0))
 		}
 		out = append(out, p)
 	}
