@@ -29,7 +29,7 @@ import (
 // fields by hand (encoding/json re-validates and compacts the facts,
 // which ingest cannot afford); TestStoredResultsRoundTrip fails when a
 // field is added to report.CheckResult and not here. "reason" is always
-// written, so the check_results view reads ” rather than NULL.
+// written, so the check_results view reads an empty reason rather than NULL.
 func encodeResults(results []report.CheckResult) (string, error) {
 	sorted := slices.Clone(results)
 	slices.SortFunc(sorted, func(a, b report.CheckResult) int { return strings.Compare(a.ID, b.ID) })
