@@ -19,6 +19,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
 	"github.com/sessionguard/sessionguard/agent/spool"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -300,7 +301,7 @@ func (e *env) agentConfig(o agentOptions) (agent.Config, *sessionlog.Log, error)
 		return agent.Config{}, nil, err
 	}
 	return agent.Config{
-		Probe: probe.New(), Checks: e.checks, Policy: pol, StateDir: o.stateDir, Version: Version,
+		Probe: probe.New(), LANServices: smartspeakers.Services, Checks: e.checks, Policy: pol, StateDir: o.stateDir, Version: Version,
 		Log: sessionLogAdapter{log: log, delivered: new(atomic.Pointer[spool.Delivered])}, OpenSession: open, LastEnded: lastEnded, ValidateLabel: sessionlog.ValidateLabel,
 	}, log, nil
 }
