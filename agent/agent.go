@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sessionguard/sessionguard/agent/lanwatch"
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/agent/reporter"
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
@@ -48,9 +49,13 @@ type Outbox interface {
 
 // Config is what an Agent is made of.
 type Config struct {
-	Probe  probe.Probe
-	Checks []checks.Check
-	Policy checks.Policy
+	Probe probe.Probe
+	// LANServices, when set, are the DNS-SD service types Schedule keeps
+	// browsing in the background (agent/lanwatch), so a check run answers
+	// its mDNS questions from that browse instead of waiting for one.
+	LANServices []string
+	Checks      []checks.Check
+	Policy      checks.Policy
 	// StateDir keeps results.json (created 0700 when missing).
 	StateDir string
 	Version  string
@@ -88,6 +93,8 @@ type Agent struct {
 	server   string
 	// policyChanged wakes Schedule to judge the computer by a new policy.
 	policyChanged chan struct{}
+	// lan browses the network in the background (nil: checks browse).
+	lan *lanwatch.Watcher
 }
 
 // New makes an agent and loads the results the previous run left.
@@ -104,7 +111,12 @@ func New(cfg Config) (*Agent, error) {
 	if err := statedir.MkdirPrivate(cfg.StateDir); err != nil {
 		return nil, fmt.Errorf("creating state directory: %w", err)
 	}
-	a := &Agent{cfg: cfg, policy: cfg.Policy, session: cfg.OpenSession, ended: cfg.LastEnded, subs: map[int]chan localapi.Event{},
+	var lan *lanwatch.Watcher
+	if len(cfg.LANServices) > 0 {
+		lan = lanwatch.New(cfg.Probe, cfg.LANServices, 0, 0)
+		cfg.Probe = lan.Probe(cfg.Probe)
+	}
+	a := &Agent{cfg: cfg, lan: lan, policy: cfg.Policy, session: cfg.OpenSession, ended: cfg.LastEnded, subs: map[int]chan localapi.Event{},
 		outbox: cfg.Outbox, server: cfg.Server, policyChanged: make(chan struct{}, 1)}
 	if b, err := os.ReadFile(filepath.Join(cfg.StateDir, ResultsFile)); err == nil {
 		var rep checks.Report

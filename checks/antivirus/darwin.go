@@ -10,8 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sessionguard/sessionguard/checks/probe"
 	"howett.net/plist"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // XProtect bundle Info.plist locations: macOS 15 and later keep the copy in

@@ -10,8 +10,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sessionguard/sessionguard/checks/probe"
 	"howett.net/plist"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // fdesetup states.

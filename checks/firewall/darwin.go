@@ -8,8 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sessionguard/sessionguard/checks/probe"
 	"howett.net/plist"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // macOS files.

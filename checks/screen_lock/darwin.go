@@ -9,9 +9,10 @@ import (
 	"strconv"
 	"strings"
 
+	"howett.net/plist"
+
 	"github.com/sessionguard/sessionguard/checks/internal/macos"
 	"github.com/sessionguard/sessionguard/checks/probe"
-	"howett.net/plist"
 )
 
 // DarwinFacts is what was seen on macOS.

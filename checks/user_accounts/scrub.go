@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 	"howett.net/plist"
+
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 // Scrub keeps account names and people's details out of an evidence

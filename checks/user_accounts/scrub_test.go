@@ -9,9 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"howett.net/plist"
+
 	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/checks/probe/evidence"
-	"howett.net/plist"
 )
 
 func TestScrubPasswdAndGroup(t *testing.T) {

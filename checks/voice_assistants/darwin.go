@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"strings"
 
+	"howett.net/plist"
+
 	"github.com/sessionguard/sessionguard/checks/internal/macos"
 	"github.com/sessionguard/sessionguard/checks/probe"
-	"howett.net/plist"
 )
 
 // DarwinFacts are Siri's settings for the person at the screen and the

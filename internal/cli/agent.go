@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/sessionguard/sessionguard/agent"
 	"github.com/sessionguard/sessionguard/agent/credentials"
 	"github.com/sessionguard/sessionguard/agent/localapi"
@@ -18,8 +20,8 @@ import (
 	"github.com/sessionguard/sessionguard/agent/spool"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
+	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
 	"github.com/sessionguard/sessionguard/report"
-	"github.com/spf13/cobra"
 )
 
 // SpoolMaxBytes bounds the report spool; old check runs are dropped first,
@@ -300,7 +302,7 @@ func (e *env) agentConfig(o agentOptions) (agent.Config, *sessionlog.Log, error)
 		return agent.Config{}, nil, err
 	}
 	return agent.Config{
-		Probe: live.New(), Checks: e.checks, Policy: pol, StateDir: o.stateDir, Version: Version,
+		Probe: live.New(), LANServices: smartspeakers.Services, Checks: e.checks, Policy: pol, StateDir: o.stateDir, Version: Version,
 		Log: sessionLogAdapter{log: log, delivered: new(atomic.Pointer[spool.Delivered])}, OpenSession: open, LastEnded: lastEnded, ValidateLabel: sessionlog.ValidateLabel,
 	}, log, nil
 }

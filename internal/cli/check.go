@@ -8,12 +8,14 @@ import (
 	"slices"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
-	"github.com/spf13/cobra"
 )
 
 // checkOptions are the flags shared by `check` and `evidence record`.
@@ -33,9 +35,9 @@ func (o *checkOptions) register(cmd *cobra.Command) {
 // no file is named.
 func policyOrDefault(file string) (checks.Policy, error) {
 	if file == "" {
-		return checks.Default(), nil
+		return all.DefaultPolicy(), nil
 	}
-	return checks.LoadPolicy(file)
+	return all.LoadPolicy(file)
 }
 
 // resolve loads the policy and selects the checks.

@@ -11,11 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
-	"github.com/spf13/cobra"
 )
 
 func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
@@ -197,7 +198,7 @@ func BenchmarkLiveCheck(b *testing.B) {
 		b.Skip("linux only")
 	}
 	p := live.New()
-	pol := checks.Default()
+	pol := all.DefaultPolicy()
 	list := all.Checks()
 	for b.Loop() {
 		checks.Run(context.Background(), p, pol, list)

@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/sessionguard/sessionguard/agent"
 	"github.com/sessionguard/sessionguard/agent/credentials"
 	"github.com/sessionguard/sessionguard/agent/enroll"
@@ -20,7 +22,6 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
 	"github.com/sessionguard/sessionguard/report"
-	"github.com/spf13/cobra"
 )
 
 // The onboarding configuration: the keys of the enrol file the installer

@@ -8,14 +8,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/sessionguard/sessionguard/agent"
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
 	"github.com/sessionguard/sessionguard/internal/text"
 	"github.com/sessionguard/sessionguard/report"
-	"github.com/spf13/cobra"
 )
 
 // backend is the agent the session commands talk to: the running service
@@ -438,7 +440,7 @@ func (e *env) statusOf(ctx context.Context, opts agentOptions) (localapi.Status,
 	b, running, err := e.connect(ctx, opts)
 	var se *standaloneError
 	if errors.As(err, &se) && opts.policyFile == "" {
-		rep := checks.Run(ctx, live.New(), checks.Default(), e.checks)
+		rep := checks.Run(ctx, live.New(), all.DefaultPolicy(), e.checks)
 		return localapi.Status{Version: Version, Light: agent.LightOf(rep), Ready: rep.Ready, LastRunAt: rep.StartedAt}, false, nil
 	}
 	if err != nil {

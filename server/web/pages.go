@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -450,9 +451,9 @@ func (d *dashboard) device(w http.ResponseWriter, r *http.Request) {
 		v.Notice = "The practitioner was not saved: " + exportErrors[q.Get("practitioner_error")]
 	}
 	for _, res := range results {
-		v.Results = append(v.Results, resultRow{Result: res, Title: d.catalog.title(res.CheckID),
-			Controls: d.catalog.byID[res.CheckID].Controls,
-			Fix:      d.catalog.fix(res.CheckID, res.Status, res.Facts, pol), Facts: prettyJSON(res.Facts)})
+		v.Results = append(v.Results, resultRow{Result: res, Title: d.catalog.title(res.ID),
+			Controls: d.catalog.byID[res.ID].Controls,
+			Fix:      d.catalog.fix(res.ID, res.Status, res.Facts, pol), Facts: prettyJSON(res.Facts)})
 	}
 	path, q := "/devices/"+url.PathEscape(dev.ID), r.URL.Query()
 	d.sortResults(&v, q, path)
@@ -667,7 +668,7 @@ func (d *dashboard) check(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, res := range results {
-			if res.CheckID == info.ID {
+			if res.ID == info.ID {
 				fr.Status, fr.Summary = res.Status, res.Summary
 				fr.Fix = d.catalog.fix(info.ID, res.Status, res.Facts, teamPolicy(ts.byID[row.TeamID]))
 			}
@@ -910,7 +911,7 @@ func (d *dashboard) savePolicy(w http.ResponseWriter, r *http.Request) {
 		again(http.StatusBadRequest, "The form lacks the policy version; reload the page.")
 		return
 	}
-	if _, err := checks.ParsePolicy(strings.NewReader(text)); err != nil {
+	if _, err := all.ParsePolicy(strings.NewReader(text)); err != nil {
 		again(http.StatusBadRequest, "The policy was not saved: "+err.Error())
 		return
 	}
@@ -950,7 +951,7 @@ func (d *dashboard) savePolicyForm(w http.ResponseWriter, r *http.Request) {
 	}
 	doc, changed, err := mergePolicy(t.Policy, before, after)
 	if err == nil && changed {
-		_, err = checks.ParsePolicy(bytes.NewReader(doc))
+		_, err = all.ParsePolicy(bytes.NewReader(doc))
 	}
 	switch {
 	case err != nil:
