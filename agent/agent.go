@@ -130,7 +130,7 @@ func (a *Agent) SetPolicy(pol checks.Policy) {
 	a.mu.Lock()
 	a.policy = pol
 	a.mu.Unlock()
-	a.broadcast("status")
+	a.broadcast(localapi.EventStatus)
 	select {
 	case a.policyChanged <- struct{}{}:
 	default:
@@ -143,7 +143,7 @@ func (a *Agent) SetOutbox(o Outbox, server string) {
 	a.mu.Lock()
 	a.outbox, a.server = o, server
 	a.mu.Unlock()
-	a.broadcast("status")
+	a.broadcast(localapi.EventStatus)
 }
 
 // Status is the traffic light and what the tray needs to show.
@@ -233,7 +233,7 @@ func (a *Agent) Run(ctx context.Context) (checks.Report, error) {
 	a.running, a.runDone = true, make(chan struct{})
 	pol := a.policy
 	a.mu.Unlock()
-	a.broadcast("run_started")
+	a.broadcast(localapi.EventRunStarted)
 
 	rep := checks.Run(ctx, a.cfg.Probe, pol, a.cfg.Checks)
 	err := ctx.Err()
@@ -246,13 +246,13 @@ func (a *Agent) Run(ctx context.Context) (checks.Report, error) {
 	close(a.runDone)
 	a.mu.Unlock()
 	if err != nil {
-		a.broadcast("run_finished")
+		a.broadcast(localapi.EventRunFinished)
 		return rep, fmt.Errorf("running checks: %w", err)
 	}
 	a.save(rep)
 	a.send(report.NewCheckRun(a.agentInfo(rep.Host), rep))
 	a.cfg.Logger.Info("checks ran", "ready", rep.Ready, "light", string(LightOf(rep)), "duration_ms", rep.DurationMS)
-	a.broadcast("run_finished")
+	a.broadcast(localapi.EventRunFinished)
 	return rep, nil
 }
 
@@ -335,7 +335,7 @@ func (a *Agent) StartSession(ctx context.Context, req localapi.StartRequest) (re
 	a.mu.Unlock()
 	a.send(report.NewSession(a.agentInfo(rep.Host), rec))
 	a.cfg.Logger.Info("session started", "ready", rec.Ready, "override", rec.Override != nil)
-	a.broadcast("session_started")
+	a.broadcast(localapi.EventSessionStarted)
 	return rec, nil
 }
 
@@ -360,7 +360,7 @@ func (a *Agent) EndSession(_ context.Context, id string, req localapi.EndRequest
 	a.mu.Unlock()
 	a.send(report.NewSession(a.agentInfo(probe.HostOf(a.cfg.Probe)), rec))
 	a.cfg.Logger.Info("session ended", "cookies_reported", rec.Cookies != nil)
-	a.broadcast("session_ended")
+	a.broadcast(localapi.EventSessionEnded)
 	return rec, nil
 }
 
@@ -452,7 +452,7 @@ func (a *Agent) Subscribe() (<-chan localapi.Event, func()) {
 // broadcast sends the new status to every subscriber. A subscriber that
 // does not keep up loses its oldest event, never the newest: each event
 // carries the whole status.
-func (a *Agent) broadcast(kind string) {
+func (a *Agent) broadcast(kind localapi.EventType) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	ev := localapi.Event{Type: kind, At: a.cfg.Now().UTC(), Status: a.statusLocked()}

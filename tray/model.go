@@ -390,7 +390,7 @@ func (m Model) agentEvent(ev localapi.Event) (Model, []Effect) {
 	m.connected, m.seen, m.downReason = true, true, ""
 	// The stream is the truth, the open session included.
 	m.status = ev.Status
-	if ev.Type == "run_finished" || reconnected || !ev.Status.LastRunAt.Equal(prevRun) {
+	if ev.Type == localapi.EventRunFinished || reconnected || !ev.Status.LastRunAt.Equal(prevRun) {
 		if !ev.Status.LastRunAt.IsZero() {
 			effects = append(effects, FetchResults{})
 		}

@@ -41,7 +41,7 @@ func status(light localapi.Light, canWrite bool) localapi.Status {
 	return localapi.Status{Light: light, Ready: light != localapi.Red, CanWrite: canWrite, LastRunAt: t0, AllowOverride: true}
 }
 
-func event(typ string, st localapi.Status) AgentEvent {
+func event(typ localapi.EventType, st localapi.Status) AgentEvent {
 	return AgentEvent{localapi.Event{Type: typ, At: t0, Status: st}}
 }
 
