@@ -61,4 +61,3 @@ func TestEventWire(t *testing.T) {
 		}
 	}
 }
-
