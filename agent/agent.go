@@ -24,15 +24,12 @@ import (
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/agent/reporter"
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
+	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/internal/atomicfile"
-	"github.com/sessionguard/sessionguard/internal/statedir"
 	"github.com/sessionguard/sessionguard/report"
 )
-
-// ResultsFile is where the latest report is kept in the state directory.
-const ResultsFile = "results.json"
 
 // SessionLog is the append-only audit trail of sessions.
 type SessionLog interface {
@@ -106,12 +103,12 @@ func New(cfg Config) (*Agent, error) {
 	}
 	a := &Agent{cfg: cfg, policy: cfg.Policy, session: cfg.OpenSession, ended: cfg.LastEnded, subs: map[int]chan localapi.Event{},
 		outbox: cfg.Outbox, server: cfg.Server, policyChanged: make(chan struct{}, 1)}
-	if b, err := os.ReadFile(filepath.Join(cfg.StateDir, ResultsFile)); err == nil {
+	if b, err := os.ReadFile(filepath.Join(cfg.StateDir, statedir.ResultsFile)); err == nil {
 		var rep checks.Report
 		if json.Unmarshal(b, &rep) == nil && rep.Schema == checks.ReportSchema {
 			a.last = &rep
 		} else {
-			cfg.Logger.Warn("ignoring unreadable saved results", "file", ResultsFile)
+			cfg.Logger.Warn("ignoring unreadable saved results", "file", statedir.ResultsFile)
 		}
 	}
 	return a, nil
@@ -264,7 +261,7 @@ func (a *Agent) agentInfo(h probe.Host) report.Agent {
 func (a *Agent) save(rep checks.Report) {
 	b, err := json.Marshal(rep)
 	if err == nil {
-		err = atomicfile.WriteFile(filepath.Join(a.cfg.StateDir, ResultsFile), b, 0o600)
+		err = atomicfile.WriteFile(filepath.Join(a.cfg.StateDir, statedir.ResultsFile), b, 0o600)
 	}
 	if err != nil {
 		a.cfg.Logger.Warn("saving results failed", "err", err)
