@@ -1,11 +1,9 @@
-// Command sessionguard-tray is SessionGuard's traffic light in the
-// notification area: green when this computer is ready for a confidential
-// session, amber with warnings, red when something must be fixed first and
-// grey when the SessionGuard agent is not running. Its menu shows every
-// check, opens the fix of one that is not OK, runs the checks again and
-// starts and ends sessions (clearing browser cookies at the end). See
-// `sessionguard-tray --help`.
-package main
+// Package traycli is the sessionguard-tray command line: its flags, and
+// the wiring of the tray (tray/trayapp) to the agent's socket, the
+// desktop's session bus, the tray host and the one-tray-per-user lock.
+// Main returns the process exit code instead of exiting, so the whole
+// command is testable; cmd/sessionguard-tray only calls it.
+package traycli
 
 import (
 	"bytes"
@@ -77,8 +75,9 @@ const noBusHint = `sessionguard-tray: no desktop session bus (DBUS_SESSION_BUS_A
 Messages are printed here instead. To see the checks run: sessionguard status
 `
 
-// version is set at build time: -ldflags '-X main.version=1.2.3'.
-var version = "dev"
+// Version is set at build time:
+// -ldflags '-X github.com/sessionguard/sessionguard/internal/traycli.Version=1.2.3'.
+var Version = "dev"
 
 type options struct {
 	showVersion bool
@@ -91,8 +90,10 @@ type options struct {
 	verbose     bool
 }
 
-func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+// Main runs sessionguard-tray with args (without the program name) and
+// returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	return run(args, stdout, stderr)
 }
 
 func parse(args []string, stdout, stderr io.Writer) (options, int, bool) {
@@ -135,7 +136,7 @@ Examples:
 		return o, exitUsage, false
 	}
 	if o.showVersion {
-		fmt.Fprintln(stdout, "sessionguard-tray", version)
+		fmt.Fprintln(stdout, "sessionguard-tray", Version)
 		return o, exitOK, false
 	}
 	if fs.NArg() > 0 {
@@ -240,7 +241,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		clearer = trayapp.PolicyClearer(pol)
 	}
 	app, err := trayapp.New(trayapp.Config{
-		Tray:    tray.Config{RemindAfter: remind, DashboardURL: o.dashboard, Version: version},
+		Tray:    tray.Config{RemindAfter: remind, DashboardURL: o.dashboard, Version: Version},
 		Agent:   client,
 		UI:      ui,
 		Desktop: desktopFor(conn, stdout),
