@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -132,6 +133,31 @@ func TestInternalHoldsCommandLinesAndHelpers(t *testing.T) {
 		for _, ip := range all[h] {
 			if strings.HasPrefix(ip, module+"/") {
 				t.Errorf("the helper %s imports %s: a helper is a leaf", h, ip)
+			}
+		}
+	}
+}
+
+// TestTrayModelLinksNoClearingOrLog: the tray's pure model takes what it
+// needs from cookie clearing and the session log as plain values
+// (tray.CookiesCleared, tray.SessionRules), so it links neither, on any OS.
+func TestTrayModelLinksNoClearingOrLog(t *testing.T) {
+	for _, goos := range []string{"linux", "darwin", "windows"} {
+		cmd := exec.Command("go", "list", "-deps", module+"/tray")
+		cmd.Env = append(cmd.Environ(), "GOOS="+goos, "CGO_ENABLED=0")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -deps for %s: %v", goos, err)
+		}
+		deps := strings.Fields(string(out))
+		if !slices.Contains(deps, module+"/agent/localapi") {
+			t.Fatalf("%s: the model's dependencies lack agent/localapi: %v", goos, deps)
+		}
+		for _, d := range deps {
+			for _, banned := range []string{"browsers", "agent/sessionlog", "agent/statedir"} {
+				if d == module+"/"+banned || strings.HasPrefix(d, module+"/"+banned+"/") {
+					t.Errorf("%s: the tray model links %s", goos, d)
+				}
 			}
 		}
 	}
