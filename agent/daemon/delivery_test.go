@@ -21,7 +21,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/credentials"
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/agent/statedir"
-	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/api"
 	"github.com/sessionguard/sessionguard/server/store"
@@ -49,7 +49,7 @@ func (k killAfterAppend) Append(rec report.SessionRecord) error {
 // crashChild is the enrolled agent, wired as `agent run` wires it, killed
 // between writing a session start to its log and spooling it.
 func crashChild() {
-	o := Config{StateDir: os.Getenv(envCrashState), Policy: checks.Default()}
+	o := Config{StateDir: os.Getenv(envCrashState), Policy: all.DefaultPolicy()}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	cfg, log, err := Open(o)
 	if err != nil {
@@ -114,7 +114,7 @@ func TestCrashBetweenLogAndSpool(t *testing.T) {
 		t.Fatalf("the agent was not killed between log and spool: %v\n%s", err, out)
 	}
 
-	o := Config{StateDir: state, Policy: checks.Default()}
+	o := Config{StateDir: state, Policy: all.DefaultPolicy()}
 	log, open, _, err := openSessionLog(o.SessionLogPath())
 	if err != nil {
 		t.Fatal(err)
