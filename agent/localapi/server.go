@@ -159,8 +159,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, Error{Error: "requests from web pages are refused", Code: CodeForbidden})
 		return
 	}
-	// A path that is not clean names no endpoint (the mux would redirect).
-	if p := r.URL.Path; p == "" || path.Clean(p) != p {
+	// A path that is not clean names no endpoint (the mux would redirect
+	// it; "*" it would answer 400).
+	if p := r.URL.Path; !strings.HasPrefix(p, "/") || path.Clean(p) != p {
 		notFound(w)
 		return
 	}

@@ -48,3 +48,15 @@ func TestEndpointsWithoutSessionLog(t *testing.T) {
 		}
 	}
 }
+
+// TestUncleanPaths: a path the mux would redirect (or answer 400) names
+// no endpoint: 404 not_found as before the table, never a redirect.
+func TestUncleanPaths(t *testing.T) {
+	h := NewHandler(newFake(), allowAll)
+	for _, p := range []string{Prefix + "/status", Prefix + "./status", Prefix + "status/../status", Prefix + "status/", "*", Prefix[:len(Prefix)-1]} {
+		rec := serveRecorded(h, "GET", p)
+		if rec.Code != 404 || rec.Header().Get("Location") != "" || !strings.Contains(rec.Body.String(), `"code":"`+CodeNotFound+`"`) {
+			t.Errorf("GET %s: %d Location %q %s", p, rec.Code, rec.Header().Get("Location"), rec.Body)
+		}
+	}
+}
