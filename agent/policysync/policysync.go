@@ -35,6 +35,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/agent/credentials"
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/internal/atomicfile"
 	"github.com/sessionguard/sessionguard/report"
 )
@@ -127,7 +128,7 @@ func LoadCached(path string) (checks.Policy, string, error) {
 	if err := json.Unmarshal(b, &c); err != nil {
 		return checks.Policy{}, "", fmt.Errorf("%s: %w", path, err)
 	}
-	pol, err := checks.ParsePolicy(bytes.NewReader(c.Policy))
+	pol, err := all.ParsePolicy(bytes.NewReader(c.Policy))
 	if err != nil {
 		return checks.Policy{}, "", fmt.Errorf("%s: %w", path, err)
 	}
@@ -169,7 +170,7 @@ func (s *Syncer) Once(ctx context.Context) (changed bool, err error) {
 	if len(body) > maxPolicy {
 		return false, fmt.Errorf("the server's policy is larger than %d bytes", maxPolicy)
 	}
-	pol, err := checks.ParsePolicy(bytes.NewReader(body))
+	pol, err := all.ParsePolicy(bytes.NewReader(body))
 	if err != nil {
 		return false, fmt.Errorf("the server's policy is not valid, keeping the current one: %w", err)
 	}

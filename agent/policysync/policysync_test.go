@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
+	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -99,7 +100,7 @@ func TestOnceAppliesCachesAndThenAsksWithTheETag(t *testing.T) {
 	if err != nil || !changed {
 		t.Fatalf("first Once = %v, %v; want a change", changed, err)
 	}
-	if a.count() != 1 || a.pols[0].ScreenLockMaxSeconds != 120 || a.pols[0].AllowOverride {
+	if a.count() != 1 || screenlock.MaxSecondsSetting.Of(a.pols[0]) != 120 || a.pols[0].AllowOverride {
 		t.Fatalf("applied %+v, want the team policy", a.pols)
 	}
 	// Laid over the defaults: checks the document does not name keep theirs.
@@ -120,8 +121,8 @@ func TestOnceAppliesCachesAndThenAsksWithTheETag(t *testing.T) {
 
 	// A restarted agent starts from the cache and asks with its ETag.
 	pol, etag, err := LoadCached(cache)
-	if err != nil || etag != `"v1"` || pol.ScreenLockMaxSeconds != 120 {
-		t.Fatalf("LoadCached = %+v, %q, %v", pol.ScreenLockMaxSeconds, etag, err)
+	if err != nil || etag != `"v1"` || screenlock.MaxSecondsSetting.Of(pol) != 120 {
+		t.Fatalf("LoadCached = %+v, %q, %v", screenlock.MaxSecondsSetting.Of(pol), etag, err)
 	}
 	if st, err := os.Stat(cache); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("cache mode = %v, %v; want 0600", st.Mode(), err)
@@ -134,7 +135,7 @@ func TestOnceAppliesCachesAndThenAsksWithTheETag(t *testing.T) {
 
 	// The admin changes the policy.
 	ps.set(`{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":60}`, `"v2"`, 0)
-	if changed, err := s2.Once(t.Context()); err != nil || !changed || b.pols[0].ScreenLockMaxSeconds != 60 {
+	if changed, err := s2.Once(t.Context()); err != nil || !changed || screenlock.MaxSecondsSetting.Of(b.pols[0]) != 60 {
 		t.Fatalf("after change: %v, %v, %+v", changed, err, b.pols)
 	}
 }

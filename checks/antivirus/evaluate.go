@@ -74,11 +74,7 @@ func best(vs []verdict) (verdict, bool) {
 }
 
 func missing(pol checks.Policy, summary, fix string) verdict {
-	st := pol.AntivirusMissing
-	if st != checks.Warn {
-		st = checks.Fail
-	}
-	return verdict{status: st, summary: summary, fix: fix}
+	return verdict{status: MissingSetting.Of(pol), summary: summary, fix: fix}
 }
 
 func unknown(summary, reason string) verdict {
@@ -98,18 +94,12 @@ func days(d float64) string {
 
 // Evaluate judges the facts against the policy.
 func Evaluate(f Facts, pol checks.Policy) checks.Result {
-	maxAge := float64(pol.AntivirusMaxSignatureAgeDays)
-	if maxAge <= 0 {
-		maxAge = float64(checks.Default().AntivirusMaxSignatureAgeDays)
-	}
+	maxAge := float64(MaxSignatureAgeSetting.Of(pol))
 	switch {
 	case f.OS == "windows" && f.Windows != nil:
 		return evalWindows(f.Windows, pol, maxAge).result()
 	case f.OS == "darwin" && f.Darwin != nil:
-		xpMax := float64(pol.XProtectMaxAgeDays)
-		if xpMax <= 0 {
-			xpMax = float64(checks.Default().XProtectMaxAgeDays)
-		}
+		xpMax := float64(XProtectMaxAgeSetting.Of(pol))
 		return evalDarwin(f.Darwin, xpMax).result()
 	case f.OS == "linux" && f.Linux != nil:
 		return evalLinux(f.Linux, pol, maxAge)

@@ -19,6 +19,7 @@ const ID = "smart_speakers"
 var Check checks.Check = checks.Definition[Facts]{
 	CheckID:    ID,
 	CheckTitle: "Smart speakers",
+	Meta:       checks.Meta{Controls: []string{checks.ControlSecureConfig}},
 	Collect:    Collect,
 	Evaluate:   Evaluate,
 	UnknownFix: unknownFixGeneric,

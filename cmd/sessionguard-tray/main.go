@@ -27,7 +27,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
-	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/tray"
 	"github.com/sessionguard/sessionguard/tray/desktop"
 	"github.com/sessionguard/sessionguard/tray/single"
@@ -203,9 +203,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defer inst.Close()
 	}
 
-	pol := checks.Default()
+	pol := all.DefaultPolicy()
 	if o.policyFile != "" {
-		p, err := checks.LoadPolicy(o.policyFile)
+		p, err := all.LoadPolicy(o.policyFile)
 		if err != nil {
 			fmt.Fprintf(stderr, "sessionguard-tray: %v\n", err)
 			return exitError

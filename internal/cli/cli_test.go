@@ -197,7 +197,7 @@ func BenchmarkLiveCheck(b *testing.B) {
 		b.Skip("linux only")
 	}
 	p := probe.New()
-	pol := checks.Default()
+	pol := all.DefaultPolicy()
 	list := all.Checks()
 	for b.Loop() {
 		checks.Run(context.Background(), p, pol, list)

@@ -19,6 +19,8 @@ type fixedCheck struct{ r checks.Result }
 
 func (c fixedCheck) ID() string    { return c.r.ID }
 func (c fixedCheck) Title() string { return c.r.Title }
+
+func (c fixedCheck) Metadata() checks.Meta { return checks.Meta{Required: c.r.Required} }
 func (c fixedCheck) Run(context.Context, probe.Probe, checks.Policy) checks.Result {
 	return c.r
 }

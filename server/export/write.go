@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/store"
 )
@@ -349,7 +350,7 @@ type resultJSON struct {
 }
 
 func resultJSONOf(r store.ExportResult) any {
-	controls := checks.CyberEssentialsControls(r.CheckID)
+	controls := all.Controls(r.CheckID)
 	if controls == nil {
 		controls = []string{}
 	}
@@ -364,7 +365,7 @@ func resultJSONOf(r store.ExportResult) any {
 
 // mainControl is a check's main Cyber Essentials control ("" if none).
 func mainControl(checkID string) string {
-	if c := checks.CyberEssentialsControls(checkID); len(c) > 0 {
+	if c := all.Controls(checkID); len(c) > 0 {
 		return c[0]
 	}
 	return ""
@@ -384,7 +385,7 @@ var resultColumns = []column[store.ExportResult]{
 	{"reason", func(r store.ExportResult) string { return r.Reason }},
 	{"cyber_essentials_control", func(r store.ExportResult) string { return mainControl(r.CheckID) }},
 	{"cyber_essentials_controls", func(r store.ExportResult) string {
-		return strings.Join(checks.CyberEssentialsControls(r.CheckID), "; ")
+		return strings.Join(all.Controls(r.CheckID), "; ")
 	}},
 	{"facts", func(r store.ExportResult) string { return string(r.Facts) }},
 }
