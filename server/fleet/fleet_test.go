@@ -73,6 +73,24 @@ func (f *failing) set(fail bool) (calls int) {
 	return f.calls
 }
 
+// lockedBuffer is a log sink the test reads while the cache writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // waitFor polls cond for up to 10 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -129,8 +147,8 @@ func TestCacheKeepsFiguresWhenRefreshFails(t *testing.T) {
 	real, _ := newStore(t)
 	st := &failing{Store: real}
 	clk := &clock{t: time.Now()}
-	var logs bytes.Buffer
-	c := fleet.NewCache(st, time.Minute, time.Hour, clk.now, slog.New(slog.NewTextHandler(&logs, nil)))
+	logs := &lockedBuffer{}
+	c := fleet.NewCache(st, time.Minute, time.Hour, clk.now, slog.New(slog.NewTextHandler(logs, nil)))
 
 	if s, err := c.Get(ctx, ""); err != nil || s.Counts.Total != 5 {
 		t.Fatalf("Get = %+v, %v", s, err)
