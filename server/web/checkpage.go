@@ -78,7 +78,7 @@ func (d *dashboard) check(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, res := range results {
-			if res.CheckID == info.ID {
+			if res.ID == info.ID {
 				fr.Status, fr.Summary = res.Status, res.Summary
 				fr.Fix = d.catalog.fix(info.ID, res.Status, res.Facts, teamPolicy(ts.byID[row.TeamID]))
 			}

@@ -74,9 +74,9 @@ func (d *dashboard) device(w http.ResponseWriter, r *http.Request) {
 		v.Notice = "The practitioner was not saved: " + exportErrors[q.Get("practitioner_error")]
 	}
 	for _, res := range results {
-		v.Results = append(v.Results, resultRow{Result: res, Title: d.catalog.title(res.CheckID),
-			Controls: d.catalog.byID[res.CheckID].Controls,
-			Fix:      d.catalog.fix(res.CheckID, res.Status, res.Facts, pol), Facts: prettyJSON(res.Facts)})
+		v.Results = append(v.Results, resultRow{Result: res, Title: d.catalog.title(res.ID),
+			Controls: d.catalog.byID[res.ID].Controls,
+			Fix:      d.catalog.fix(res.ID, res.Status, res.Facts, pol), Facts: prettyJSON(res.Facts)})
 	}
 	path, q := "/devices/"+url.PathEscape(dev.ID), r.URL.Query()
 	d.sortResults(&v, q, path)
