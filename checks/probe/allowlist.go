@@ -42,6 +42,7 @@ var allowList = map[string]map[string][]string{
 		"bduitool":        {"/opt/bitdefender-security-tools/bin/bduitool"},
 		"gsettings":       {"/usr/bin/gsettings"},
 		"xset":            {"/usr/bin/xset"},
+		"ss":              {"/usr/bin/ss", "/bin/ss", "/usr/sbin/ss", "/sbin/ss"},
 	},
 	"darwin": {
 		"fdesetup":        {"/usr/bin/fdesetup"},
@@ -62,6 +63,8 @@ var allowList = map[string]map[string][]string{
 		"ipconfig":        {"/usr/sbin/ipconfig"},
 		"sysadminctl":     {"/usr/sbin/sysadminctl"},
 		"pmset":           {"/usr/bin/pmset"},
+		"launchctl":       {"/bin/launchctl"},
+		"netstat":         {"/usr/sbin/netstat"},
 	},
 	"windows": {
 		"manage-bde": {`{system}\manage-bde.exe`},
@@ -69,6 +72,7 @@ var allowList = map[string]map[string][]string{
 		"powershell": {`{system}\WindowsPowerShell\v1.0\powershell.exe`},
 		"mpcmdrun":   {`{programfiles}\Windows Defender\MpCmdRun.exe`},
 		"powercfg":   {`{system}\powercfg.exe`},
+		"qwinsta":    {`{system}\qwinsta.exe`},
 	},
 }
 
