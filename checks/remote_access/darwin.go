@@ -44,7 +44,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 		f.addError("screen sharing setting", err)
 		on = Unknown
 	}
-	if on == Yes || f.has(ScreenSharing) {
+	if on != No || f.has(ScreenSharing) {
 		f.tool(ScreenSharing).Enabled = on
 	}
 

@@ -42,7 +42,11 @@ func exposure(t Tool) (level, string) {
 	case active && (t.Listening == Network || t.Listening == Unknown || t.Listening == "" && t.Running):
 		// A server that runs while where it listens could not be read is
 		// taken at its default: it accepts connections from the network.
-		return levelReachable, n + " is " + runningWord(t) + " and accepts connections from other computers"
+		clause := n + " is " + runningWord(t) + " and accepts connections from other computers"
+		if t.VNCPassword {
+			clause += ", including any VNC viewer with its password"
+		}
+		return levelReachable, clause
 	case active && t.Listening == Loopback:
 		return levelLocal, n + " is " + runningWord(t) + " but accepts connections from this computer only"
 	case active:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
@@ -107,6 +108,7 @@ func judgeSockets(f *Facts, socks []Socket, pids map[string][]int) {
 			unowned = true
 			if k := remotePortKind(s.LocalPort); k != "" && s.Reach() == Network && !slices.Contains(f.UnownedListeners, k) {
 				f.UnownedListeners = append(f.UnownedListeners, k)
+				f.Errors = append(f.Errors, "program listening on port "+strconv.Itoa(s.LocalPort)+": not visible without root")
 			}
 			continue
 		}
