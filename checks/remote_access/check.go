@@ -32,6 +32,7 @@ var Check checks.Check = checks.Definition[Facts]{
 	Collect:    Collect,
 	Evaluate:   Evaluate,
 	UnknownFix: unknownFix,
+	Scrub:      Scrub,
 }
 
 // Facts are what was seen of each known remote-control tool and built-in

@@ -1,6 +1,7 @@
 package remoteaccess_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -220,4 +221,49 @@ func TestClassifyProcess(t *testing.T) {
 			t.Errorf("ClassifyProcess(%s, %q, %q) = %q, want %q", c.goos, c.name, c.exe, got, c.want)
 		}
 	}
+}
+
+func TestScrub(t *testing.T) {
+	for _, name := range []string{"windows/qwinsta_en_rdp_active.txt", "windows/qwinsta_en_rdp_disconnected.txt", "windows/qwinsta_ru_cp866_rdp_active.txt"} {
+		raw := readParser(t, name)
+		got := remoteaccess.Scrub("qwinsta", nil, raw)
+		if bytes.Contains(got, []byte("someone")) {
+			t.Errorf("%s: user name kept:\n%s", name, got)
+		}
+		a, errA := remoteaccess.ParseQwinsta(raw)
+		b, errB := remoteaccess.ParseQwinsta(got)
+		if a != b || errA != nil || errB != nil {
+			t.Errorf("%s: scrubbed reads %+v %v, raw %+v %v", name, b, errB, a, errA)
+		}
+	}
+	raw := readParser(t, "linux/ss_xrdp_session_anydesk.txt")
+	got := remoteaccess.Scrub("/usr/bin/ss", []string{"-tanp"}, raw)
+	if bytes.Contains(got, []byte("192.168.")) {
+		t.Errorf("ss: address kept:\n%s", got)
+	}
+	a, _ := remoteaccess.ParseSS(raw)
+	b, err := remoteaccess.ParseSS(got)
+	if err != nil || len(a) != len(b) {
+		t.Fatalf("scrubbed ss: %v", err)
+	}
+	for i := range a {
+		if a[i].Reach() != b[i].Reach() || a[i].LocalPort != b[i].LocalPort || fmt.Sprint(a[i].Owners) != fmt.Sprint(b[i].Owners) {
+			t.Errorf("socket %d: scrubbed %+v, raw %+v", i, b[i], a[i])
+		}
+	}
+	raw = readParser(t, "darwin/netstat_screen_sharing_connected.txt")
+	got = remoteaccess.Scrub("netstat", []string{"-an", "-p", "tcp"}, raw)
+	if bytes.Contains(got, []byte("192.168.")) || bytes.Contains(got, []byte("17.57.")) {
+		t.Errorf("netstat: address kept:\n%s", got)
+	}
+	if a, b := describe(must(remoteaccess.ParseNetstat(raw))), describe(must(remoteaccess.ParseNetstat(got))); len(a) != len(b) {
+		t.Errorf("netstat scrubbed %q, raw %q", b, a)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
