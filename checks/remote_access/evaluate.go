@@ -18,6 +18,7 @@ const (
 	levelUnknown                // could not tell
 	levelLocal                  // running or turned on, not reachable from elsewhere
 	levelStarts                 // set to start by itself, not running now
+	levelIdle                   // running, accepting no connections
 	levelInstalled              // installed, not running
 	levelNone
 )
@@ -39,6 +40,10 @@ func exposure(t Tool) (level, string) {
 	switch {
 	case active && inf.relay:
 		return levelReachable, n + " is running, so someone could connect to this screen through it from anywhere"
+	case active && inf.idle && t.Listening == None:
+		return levelIdle, n + " is running but accepts no connections"
+	case active && inf.idle && t.Listening != Network && t.Listening != Loopback:
+		return levelUnknown, "whether " + n + ", which is running, accepts connections from other computers"
 	case active && (t.Listening == Network || t.Listening == Unknown || t.Listening == "" && t.Running):
 		// A server that runs while where it listens could not be read is
 		// taken at its default: it accepts connections from the network.
@@ -162,6 +167,8 @@ func Evaluate(f Facts, pol checks.Policy) checks.Result {
 			addFix("Turn off " + n + "'s option to start with the computer, or ask IT to uninstall it.")
 		case lv == levelInstalled:
 			installed = append(installed, n)
+		case lv == levelIdle:
+			notes = append(notes, text.Capitalise(clause)+".")
 		}
 	}
 	for _, k := range f.UnownedListeners {
@@ -192,7 +199,7 @@ func Evaluate(f Facts, pol checks.Policy) checks.Result {
 	case len(warns) > 0:
 		return checks.Result{Status: checks.Warn, Summary: sentence(warns) + note, Fix: strings.Join(fixes, " ")}
 	}
-	return checks.Result{Status: checks.Pass, Summary: "No remote-control tool or remote desktop is running or turned on." + note}
+	return checks.Result{Status: checks.Pass, Summary: "No remote-control tool or remote desktop is accepting connections to this screen." + note}
 }
 
 // sentence joins clauses into one sentence, capitalised unless it starts

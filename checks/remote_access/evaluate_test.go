@@ -23,7 +23,7 @@ func TestEvaluate(t *testing.T) {
 		want checks.Status
 		in   string
 	}{
-		{"nothing", read("linux"), def, checks.Pass, "No remote-control tool"},
+		{"nothing", read("linux"), def, checks.Pass, "No remote-control tool or remote desktop is accepting connections"},
 		{"relay tool running", read("windows", tv), def, checks.Fail, "TeamViewer is running"},
 		{"relay tool allowed", read("windows", tv), allowTV, checks.Warn, "your organisation's support tool"},
 		{"allowed but connected now", read("windows", remoteaccess.Tool{Tool: remoteaccess.TeamViewer, Running: true, Connected: remoteaccess.Yes}), allowTV, checks.Fail, "right now"},
@@ -31,6 +31,9 @@ func TestEvaluate(t *testing.T) {
 		{"vnc on loopback only", read("linux", remoteaccess.Tool{Tool: remoteaccess.X11VNC, Running: true, Listening: remoteaccess.Loopback, Connected: remoteaccess.No}), def, checks.Warn, "this computer only"},
 		{"vnc listening nowhere", read("linux", remoteaccess.Tool{Tool: remoteaccess.X11VNC, Running: true, Listening: remoteaccess.None, Connected: remoteaccess.No}), def, checks.Warn, "not accepting connections"},
 		{"vnc where it listens unknown", read("linux", remoteaccess.Tool{Tool: remoteaccess.X11VNC, Running: true, Listening: remoteaccess.Unknown, Connected: remoteaccess.Unknown}), def, checks.Fail, "accepts connections from other computers"},
+		{"desktop sharing daemon idle", read("linux", remoteaccess.Tool{Tool: remoteaccess.GnomeRemoteDesktop, Running: true, Listening: remoteaccess.None, Connected: remoteaccess.No}), def, checks.Pass, "GNOME Remote Desktop is running but accepts no connections"},
+		{"desktop sharing daemon, sockets' owners hidden", read("linux", remoteaccess.Tool{Tool: remoteaccess.GnomeRemoteDesktop, Running: true, Listening: remoteaccess.Unknown, Connected: remoteaccess.Unknown}), def, checks.Unknown, "GNOME Remote Desktop"},
+		{"desktop sharing daemon sharing", read("linux", remoteaccess.Tool{Tool: remoteaccess.GnomeRemoteDesktop, Running: true, Listening: remoteaccess.Network, Connected: remoteaccess.No}), def, checks.Fail, "GNOME Remote Desktop is running and accepts connections"},
 		{"set to start only", read("linux", remoteaccess.Tool{Tool: remoteaccess.AnyDesk, Installed: true, Enabled: remoteaccess.Yes}), def, checks.Warn, "set to start by itself"},
 		{"set to start, allowed", read("windows", remoteaccess.Tool{Tool: remoteaccess.TeamViewer, Installed: true, Enabled: remoteaccess.Yes}), allowTV, checks.Pass, "as your organisation's support tool: TeamViewer"},
 		{"installed only", read("darwin", remoteaccess.Tool{Tool: remoteaccess.AnyDesk, Installed: true, Enabled: remoteaccess.No}), def, checks.Pass, "Installed but not running: AnyDesk"},

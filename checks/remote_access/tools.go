@@ -41,6 +41,10 @@ type toolInfo struct {
 	// session: it runs only while someone is helping (Quick Assist,
 	// Remote Assistance): running is a session now.
 	session bool
+	// idle: it may run without sharing anything (a desktop's sharing
+	// daemon, a server that only accepts when turned on), so running is
+	// not taken as listening.
+	idle bool
 	// Program names per OS, lower case, matched against a process's name
 	// and the base name of its program; a trailing * matches a prefix.
 	linux, darwin, windows []string
@@ -117,7 +121,7 @@ var catalogue = []toolInfo{
 	{id: UltraVNC, name: "UltraVNC", windows: []string{"winvnc.exe"}, services: []string{"uvnc_service"}},
 	{id: QuickAssist, name: "Quick Assist", relay: true, session: true, windows: []string{"quickassist.exe"}},
 	{id: RemoteAssistance, name: "Windows Remote Assistance", relay: true, session: true, windows: []string{"msra.exe", "raserver.exe"}},
-	{id: NoMachine, name: "NoMachine",
+	{id: NoMachine, name: "NoMachine", idle: true,
 		linux:    []string{"nxserver.bin", "nxd", "nxnode.bin"},
 		darwin:   []string{"nxserver.bin", "nxd", "nxnode.bin"},
 		windows:  []string{"nxservice64.exe", "nxservice32.exe", "nxserver.exe", "nxd.exe"},
@@ -132,10 +136,10 @@ var catalogue = []toolInfo{
 	{id: RemoteManagement, name: "Remote Management", darwin: []string{"ardagent"}},
 	{id: XRDP, name: "xrdp",
 		linux: []string{"xrdp"}, units: []string{"xrdp.service"}, linuxFiles: []string{"/usr/sbin/xrdp"}},
-	{id: GnomeRemoteDesktop, name: "GNOME Remote Desktop",
+	{id: GnomeRemoteDesktop, name: "GNOME Remote Desktop", idle: true,
 		linux: []string{"gnome-remote-desktop-daemon", "gnome-remote-de"}, units: []string{"gnome-remote-desktop.service"},
 		linuxFiles: []string{"/usr/libexec/gnome-remote-desktop-daemon"}},
-	{id: KRFB, name: "KDE Desktop Sharing (krfb)", linux: []string{"krfb"}, linuxFiles: []string{"/usr/bin/krfb"}},
+	{id: KRFB, name: "KDE Desktop Sharing (krfb)", idle: true, linux: []string{"krfb"}, linuxFiles: []string{"/usr/bin/krfb"}},
 }
 
 func info(id string) toolInfo {
