@@ -135,7 +135,7 @@ func Evaluate(f Facts, pol checks.Policy) checks.Result {
 		return checks.Result{Status: checks.Unknown, Summary: "Remote access is not checked on this system.", Fix: unknownFix, Reason: "unsupported operating system " + f.OS}
 	}
 	allowList := Allowed.Of(pol)
-	var fails, warns, unknowns, notes, installed, fixes []string
+	var connected, fails, warns, unknowns, notes, installed, fixes []string
 	addFix := func(s string) {
 		if !contains(fixes, s) {
 			fixes = append(fixes, s)
@@ -147,7 +147,7 @@ func Evaluate(f Facts, pol checks.Policy) checks.Result {
 		n := DisplayName(t.Tool)
 		switch {
 		case lv == levelConnected:
-			fails = append(fails, clause)
+			connected = append(connected, clause)
 			addFix(fixFor(t.Tool, f.OS))
 		case lv == levelReachable && ok:
 			warns = append(warns, clause+" (it is your organisation's support tool)")
@@ -188,6 +188,9 @@ func Evaluate(f Facts, pol checks.Policy) checks.Result {
 		note = " " + strings.Join(notes, " ")
 	}
 	switch {
+	case len(connected) > 0:
+		// Who is connected now comes first; what else is open follows.
+		return checks.Result{Status: checks.Fail, Summary: sentence(append(connected, fails...)), Fix: strings.Join(fixes, " ")}
 	case len(fails) > 0:
 		return checks.Result{Status: checks.Fail, Summary: sentence(fails) + " Someone else could see or control this screen during a session.", Fix: strings.Join(fixes, " ")}
 	case len(unknowns) > 0:
