@@ -69,15 +69,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 		}
 	}
 
-	out, err = p.Run(ctx, "netstat", "-an", "-p", "tcp")
-	var socks []Socket
-	if err == nil {
-		socks, err = ParseNetstat(out.Stdout)
-	}
-	if err != nil {
-		f.addError("sockets", err)
-	} else {
-		f.SocketsRead = true
+	if socks, ok := readSockets(ctx, p, f, ParseNetstat, "netstat", "-an", "-p", "tcp"); ok {
 		judgeVNCPort(f, socks)
 	}
 

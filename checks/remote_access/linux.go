@@ -3,6 +3,7 @@ package remoteaccess
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -23,18 +24,7 @@ var systemdWants = []string{
 func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
 	pids := runningTools(p, f, "linux")
 
-	out, err := p.Run(ctx, "ss", "-tanp")
-	if err == nil && out.ExitCode != 0 {
-		err = errors.New("ss failed")
-	}
-	var socks []Socket
-	if err == nil {
-		socks, err = ParseSS(out.Stdout)
-	}
-	if err != nil {
-		f.addError("sockets", err)
-	} else {
-		f.SocketsRead = true
+	if socks, ok := readSockets(ctx, p, f, ParseSS, "ss", "-tanp"); ok {
 		judgeSockets(f, socks, pids)
 	}
 
@@ -52,6 +42,25 @@ func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
 	if len(f.Tools) > 0 {
 		readAutostart(p, f, systemdWants, func(t toolInfo) []string { return t.units })
 	}
+}
+
+// readSockets runs a socket-listing command and parses its output; a
+// failure is noted in the facts.
+func readSockets(ctx context.Context, p probe.Probe, f *Facts, parse func([]byte) ([]Socket, error), name string, args ...string) ([]Socket, bool) {
+	out, err := p.Run(ctx, name, args...)
+	if err == nil && out.ExitCode != 0 {
+		err = fmt.Errorf("%s exit status %d", name, out.ExitCode)
+	}
+	var socks []Socket
+	if err == nil {
+		socks, err = parse(out.Stdout)
+	}
+	if err != nil {
+		f.addError("sockets", err)
+		return nil, false
+	}
+	f.SocketsRead = true
+	return socks, true
 }
 
 // runningTools marks the known tools the process list shows running and
