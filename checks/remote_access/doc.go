@@ -51,9 +51,13 @@
 //     rule (Active=TRUE/FALSE); Win32_Service for the tools' services
 //     (installed, start mode Auto = set to start, running).
 //
-// Measured: `ss -tanp` takes 15–17 ms on the 2-core CI machine with some
-// 600 sockets (most of it ss's own walk of /proc/*/fd); reading
-// /proc/net/tcp and tcp6 alone took 18 ms there (the kernel walks its whole
-// hash table) and mapping inodes through /proc/*/fd another 6–25 ms, so
-// netlink through ss is both faster and the only route the probe offers.
+// Measured on the 2-core CI machine under load (2026-12-06): `ss -tln`
+// takes ~5 ms (most of it starting ss), `ss -tanp` 12–20 ms (its walk of
+// every process's /proc/*/fd for the owners), so the owners and the
+// connections are read only when a server tool runs or a VNC or RDP port
+// is open to the network. Reading /proc/net/tcp and tcp6 took 8–18 ms
+// there (the kernel walks its whole connection table, where netlink
+// asks for the listening table alone) and mapping inodes through
+// /proc/*/fd is the same walk ss does; netlink through ss is both faster
+// and what the probe can run. The whole check: 10–14 ms live.
 package remoteaccess

@@ -113,6 +113,8 @@ func fixFor(id, goos string) string {
 		return "Open Settings > System > Remote Desktop (Settings > Sharing on older GNOME) and turn off Desktop Sharing and Remote Login."
 	case KRFB:
 		return "Quit Desktop Sharing (krfb) from its icon next to the clock."
+	case Vino:
+		return "Open Settings > Sharing and turn off Screen Sharing."
 	case XRDP:
 		return "Ask whoever set up this computer to stop and disable xrdp (sudo systemctl disable --now xrdp)."
 	}

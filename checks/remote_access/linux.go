@@ -17,14 +17,26 @@ var systemdWants = []string{
 	"/etc/systemd/system/graphical.target.wants",
 }
 
-// collectLinux: what runs (the process list), what listens and who is
-// connected (`ss -tanp`: netlink, with the owning programs, which needs
-// root for other users' programs), what is installed (a file of each
+// collectLinux: what runs (the process list), what listens (`ss -tln`)
+// and, when that matters, which program and who is connected (`ss
+// -tanp`: netlink, with the owning programs, which needs root for other
+// users' programs), what is installed (a file of each
 // tool) and, for what is installed, whether systemd starts it.
 func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
 	pids := runningTools(p, f, "linux")
 
-	if socks, ok := readSockets(ctx, p, f, ParseSS, "ss", "-tanp"); ok {
+	// The listening sockets alone (`ss -tln`, ~5 ms) settle the usual
+	// case; the programs behind them and the connections (`ss -tanp`,
+	// whose walk of /proc/*/fd costs another 10 ms or more) are read only
+	// when a server tool runs or a VNC or RDP port is open to the network.
+	socks, ok := readSockets(ctx, p, f, ParseSS, "ss", "-tln")
+	if ok && needOwners(f, socks) {
+		// Without it, the listeners alone: their programs unseen.
+		if more, read := readSockets(ctx, p, f, ParseSS, "ss", "-tanp"); read {
+			socks = more
+		}
+	}
+	if ok {
 		judgeSockets(f, socks, pids)
 	}
 
@@ -42,6 +54,23 @@ func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
 	if len(f.Tools) > 0 {
 		readAutostart(p, f, systemdWants, func(t toolInfo) []string { return t.units })
 	}
+}
+
+// needOwners reports whether the sockets' programs and connections are
+// needed: a tool that listens runs, or a VNC or RDP port is open to the
+// network.
+func needOwners(f *Facts, socks []Socket) bool {
+	for _, t := range f.Tools {
+		if t.Running && !info(t.Tool).relay {
+			return true
+		}
+	}
+	for _, s := range socks {
+		if s.Listen && remotePortKind(s.LocalPort) != "" && s.Reach() == Network {
+			return true
+		}
+	}
+	return false
 }
 
 // readSockets runs a socket-listing command and parses its output; a

@@ -28,6 +28,7 @@ const (
 	RemoteManagement    = "macos_remote_management"
 	XRDP                = "xrdp"
 	GnomeRemoteDesktop  = "gnome_remote_desktop"
+	Vino                = "vino"
 	KRFB                = "krfb"
 )
 
@@ -139,6 +140,8 @@ var catalogue = []toolInfo{
 	{id: GnomeRemoteDesktop, name: "GNOME Remote Desktop", idle: true,
 		linux: []string{"gnome-remote-desktop-daemon", "gnome-remote-de"}, units: []string{"gnome-remote-desktop.service"},
 		linuxFiles: []string{"/usr/libexec/gnome-remote-desktop-daemon"}},
+	{id: Vino, name: "GNOME Desktop Sharing (Vino)", idle: true, linux: []string{"vino-server"},
+		linuxFiles: []string{"/usr/lib/vino/vino-server", "/usr/libexec/vino-server"}},
 	{id: KRFB, name: "KDE Desktop Sharing (krfb)", idle: true, linux: []string{"krfb"}, linuxFiles: []string{"/usr/bin/krfb"}},
 }
 
