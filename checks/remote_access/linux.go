@@ -102,12 +102,10 @@ func runningTools(p probe.Probe, f *Facts, goos string) map[string][]int {
 	}
 	f.ProcessListRead = true
 	pids := map[string][]int{}
+	// Names and program paths only: an evidence bundle keeps no
+	// arguments for this check, so replay reads what the live run read.
 	for _, pr := range procs {
-		exe := pr.Exe
-		if exe == "" && len(pr.Cmdline) > 0 {
-			exe = pr.Cmdline[0]
-		}
-		if id := ClassifyProcess(goos, pr.Name, exe); id != "" {
+		if id := ClassifyProcess(goos, pr.Name, pr.Exe); id != "" {
 			t := f.tool(id)
 			t.Running = true
 			if info(id).session {
