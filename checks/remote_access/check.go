@@ -44,8 +44,9 @@ type Facts struct {
 	ProcessListRead bool `json:"process_list_read"`
 	// SocketsRead is whether the listening and connected sockets (Linux
 	// `ss`, macOS `netstat`) or the Remote Desktop sessions (Windows
-	// `qwinsta`, read when Remote Desktop may be on) were read.
-	SocketsRead bool `json:"sockets_read"`
+	// `qwinsta`) were read; they are read only when a tool that listens
+	// for connections runs or is (or may be) turned on.
+	SocketsRead bool `json:"sockets_read,omitempty"`
 	// Tools lists every known tool seen in any way, in catalogue order.
 	Tools []Tool `json:"tools"`
 	// UnownedListeners are remote-desktop ports (vnc, rdp) that accept

@@ -26,9 +26,9 @@ var launchdDirs = []string{"/Library/LaunchDaemons", "/Library/LaunchAgents"}
 
 // collectDarwin: what runs; Screen Sharing turned on (`launchctl
 // print-disabled system`); Remote Management (its launchd file, ARDAgent
-// and its preferences); what listens on and is connected to the VNC port
-// (`netstat -an -p tcp`, which names no programs); installed apps and
-// launch daemons.
+// and its preferences); when one of those or a VNC server is on, what
+// listens on and is connected to the VNC port (`netstat -an -p tcp`,
+// which names no programs); installed apps and launch daemons.
 func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 	runningTools(p, f, "darwin")
 
@@ -69,8 +69,10 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 		}
 	}
 
-	if socks, ok := readSockets(ctx, p, f, ParseNetstat, "netstat", "-an", "-p", "tcp"); ok {
-		judgeVNCPort(f, socks)
+	if needSockets(f) {
+		if socks, ok := readSockets(ctx, p, f, ParseNetstat, "netstat", "-an", "-p", "tcp"); ok {
+			judgeVNCPort(f, socks)
+		}
 	}
 
 	if apps, err := p.ReadDir("/Applications"); err == nil {

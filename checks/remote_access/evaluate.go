@@ -44,9 +44,10 @@ func exposure(t Tool) (level, string) {
 		return levelIdle, n + " is running but accepts no connections"
 	case active && inf.idle && t.Listening != Network && t.Listening != Loopback:
 		return levelUnknown, "whether " + n + ", which is running, accepts connections from other computers"
-	case active && (t.Listening == Network || t.Listening == Unknown || t.Listening == "" && t.Running):
-		// A server that runs while where it listens could not be read is
-		// taken at its default: it accepts connections from the network.
+	case active && t.Listening != Loopback && t.Listening != None:
+		// A server that runs, or is turned on, while where it listens
+		// could not be read is taken at its default: it accepts
+		// connections from the network.
 		clause := n + " is " + runningWord(t) + " and accepts connections from other computers"
 		if t.VNCPassword {
 			clause += ", including any VNC viewer with its password"
@@ -179,9 +180,6 @@ func Evaluate(f Facts, pol checks.Policy) checks.Result {
 	if !f.ProcessListRead {
 		unknowns = append(unknowns, "which programs are running")
 	}
-	if !f.SocketsRead && f.OS != "windows" {
-		unknowns = append(unknowns, "what accepts connections from other computers")
-	}
 	if len(installed) > 0 {
 		notes = append(notes, "Installed but not running: "+text.JoinAnd(installed)+".")
 	}
@@ -197,7 +195,7 @@ func Evaluate(f Facts, pol checks.Policy) checks.Result {
 		return checks.Result{Status: checks.Fail, Summary: sentence(fails) + " Someone else could see or control this screen during a session.", Fix: strings.Join(fixes, " ")}
 	case len(unknowns) > 0:
 		fix := unknownFix
-		if !f.ProcessListRead || len(f.UnownedListeners) > 0 || !f.SocketsRead {
+		if !f.ProcessListRead || len(f.UnownedListeners) > 0 {
 			fix = "Check again from the SessionGuard service (or run sessionguard check as an administrator); if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
 		}
 		return checks.Result{Status: checks.Unknown, Summary: "Could not tell " + text.JoinAnd(unknowns) + ".", Fix: fix, Reason: reason(f)}

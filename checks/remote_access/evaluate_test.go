@@ -45,7 +45,7 @@ func TestEvaluate(t *testing.T) {
 		{"rdp listener seen though setting unread", read("windows", remoteaccess.Tool{Tool: remoteaccess.WindowsRDP, Enabled: remoteaccess.Unknown, Listening: remoteaccess.Network, Connected: remoteaccess.No, Firewall: remoteaccess.Open}), def, checks.Fail, "turned on"},
 		{"screen sharing setting unread", read("darwin", remoteaccess.Tool{Tool: remoteaccess.ScreenSharing, Enabled: remoteaccess.Unknown}), def, checks.Unknown, "Screen Sharing"},
 		{"no process list", remoteaccess.Facts{OS: "linux", SocketsRead: true}, def, checks.Unknown, "which programs are running"},
-		{"no sockets", remoteaccess.Facts{OS: "darwin", ProcessListRead: true}, def, checks.Unknown, "what accepts connections"},
+		{"screen sharing on, netstat unread", remoteaccess.Facts{OS: "darwin", ProcessListRead: true, Tools: []remoteaccess.Tool{{Tool: remoteaccess.ScreenSharing, Enabled: remoteaccess.Yes}}}, def, checks.Fail, "Screen Sharing is turned on and accepts connections"},
 		{"no sockets but a tool runs", remoteaccess.Facts{OS: "linux", ProcessListRead: true, Tools: []remoteaccess.Tool{tv}}, def, checks.Fail, "TeamViewer"},
 		{"unowned vnc port", remoteaccess.Facts{OS: "linux", ProcessListRead: true, SocketsRead: true, UnownedListeners: []string{"vnc"}}, def, checks.Unknown, "VNC"},
 		{"other os", remoteaccess.Facts{OS: "plan9"}, def, checks.Unknown, "not checked"},

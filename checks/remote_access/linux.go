@@ -17,27 +17,22 @@ var systemdWants = []string{
 	"/etc/systemd/system/graphical.target.wants",
 }
 
-// collectLinux: what runs (the process list), what listens (`ss -tln`)
-// and, when that matters, which program and who is connected (`ss
-// -tanp`: netlink, with the owning programs, which needs root for other
-// users' programs), what is installed (a file of each
-// tool) and, for what is installed, whether systemd starts it.
+// collectLinux: what runs (the process list); where a tool that listens
+// does so and who is connected through it (`ss -tanp`: netlink, with the
+// programs holding each socket, which needs root for other users'
+// programs), read only when such a tool runs; what is installed (a file
+// of each tool) and, for what is installed, whether systemd starts it.
 func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
 	pids := runningTools(p, f, "linux")
 
-	// The listening sockets alone (`ss -tln`, ~5 ms) settle the usual
-	// case; the programs behind them and the connections (`ss -tanp`,
-	// whose walk of /proc/*/fd costs another 10 ms or more) are read only
-	// when a server tool runs or a VNC or RDP port is open to the network.
-	socks, ok := readSockets(ctx, p, f, ParseSS, "ss", "-tln")
-	if ok && needOwners(f, socks) {
-		// Without it, the listeners alone: their programs unseen.
-		if more, read := readSockets(ctx, p, f, ParseSS, "ss", "-tanp"); read {
-			socks = more
+	// Sockets cost ss and its walk of every process's /proc/*/fd (10–20
+	// ms under load), and only tell where a tool that listens does so:
+	// read only when one runs. A program the catalogue does not know is
+	// not judged by its sockets either way (as root ss would name it).
+	if needSockets(f) {
+		if socks, ok := readSockets(ctx, p, f, ParseSS, "ss", "-tanp"); ok {
+			judgeSockets(f, socks, pids)
 		}
-	}
-	if ok {
-		judgeSockets(f, socks, pids)
 	}
 
 	for _, t := range catalogue {
@@ -56,17 +51,11 @@ func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
 	}
 }
 
-// needOwners reports whether the sockets' programs and connections are
-// needed: a tool that listens runs, or a VNC or RDP port is open to the
-// network.
-func needOwners(f *Facts, socks []Socket) bool {
+// needSockets reports whether a tool that listens for connections (not
+// one that reaches out through its vendor's servers) runs or is turned on.
+func needSockets(f *Facts) bool {
 	for _, t := range f.Tools {
-		if t.Running && !info(t.Tool).relay {
-			return true
-		}
-	}
-	for _, s := range socks {
-		if s.Listen && remotePortKind(s.LocalPort) != "" && s.Reach() == Network {
+		if !info(t.Tool).relay && (t.Running || t.Enabled == Yes || t.Enabled == Unknown) {
 			return true
 		}
 	}
