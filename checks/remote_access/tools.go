@@ -122,7 +122,7 @@ var catalogue = []toolInfo{
 	{id: UltraVNC, name: "UltraVNC", windows: []string{"winvnc.exe"}, services: []string{"uvnc_service"}},
 	{id: QuickAssist, name: "Quick Assist", relay: true, session: true, windows: []string{"quickassist.exe"}},
 	{id: RemoteAssistance, name: "Windows Remote Assistance", relay: true, session: true, windows: []string{"msra.exe", "raserver.exe"}},
-	{id: NoMachine, name: "NoMachine", idle: true,
+	{id: NoMachine, name: "NoMachine",
 		linux:    []string{"nxserver.bin", "nxd", "nxnode.bin"},
 		darwin:   []string{"nxserver.bin", "nxd", "nxnode.bin"},
 		windows:  []string{"nxservice64.exe", "nxservice32.exe", "nxserver.exe", "nxd.exe"},
