@@ -15,9 +15,11 @@
 // running is reachable from anywhere (Quick Assist and Remote Assistance
 // run only while someone helps, so running is a session now); the VNC
 // servers (RealVNC, TigerVNC, x11vnc, TightVNC, UltraVNC), NoMachine,
-// xrdp, GNOME Remote Desktop and krfb are reachable when they listen on an
+// xrdp, GNOME Remote Desktop, Vino and krfb are reachable when they listen on an
 // address other computers reach. A server that runs while where it listens
-// could not be read is taken at its default: reachable.
+// could not be read is taken at its default: reachable. GNOME Remote
+// Desktop, Vino and krfb may run without sharing anything: listening
+// nowhere they pass with a note, and where they listen unread is unknown.
 //
 // Sources, per operating system:
 //
