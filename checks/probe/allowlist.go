@@ -50,6 +50,7 @@ var (
 	CmdBduitool       = allow("bduitool", on("linux", "/opt/bitdefender-security-tools/bin/bduitool"))
 	CmdGsettings      = allow("gsettings", on("linux", "/usr/bin/gsettings"))
 	CmdXset           = allow("xset", on("linux", "/usr/bin/xset"))
+	CmdSs             = allow("ss", on("linux", "/usr/bin/ss", "/bin/ss", "/usr/sbin/ss", "/sbin/ss"))
 
 	// Linux and macOS
 	CmdMdatp = allow("mdatp",
@@ -74,6 +75,8 @@ var (
 	CmdIpconfig       = allow("ipconfig", on("darwin", "/usr/sbin/ipconfig"))
 	CmdSysadminctl    = allow("sysadminctl", on("darwin", "/usr/sbin/sysadminctl"))
 	CmdPmset          = allow("pmset", on("darwin", "/usr/bin/pmset"))
+	CmdLaunchctl      = allow("launchctl", on("darwin", "/bin/launchctl"))
+	CmdNetstat        = allow("netstat", on("darwin", "/usr/sbin/netstat"))
 
 	// Windows
 	CmdManageBDE  = allow("manage-bde", on("windows", `{system}\manage-bde.exe`))
@@ -81,6 +84,7 @@ var (
 	CmdPowershell = allow("powershell", on("windows", `{system}\WindowsPowerShell\v1.0\powershell.exe`))
 	CmdMpCmdRun   = allow("mpcmdrun", on("windows", `{programfiles}\Windows Defender\MpCmdRun.exe`))
 	CmdPowercfg   = allow("powercfg", on("windows", `{system}\powercfg.exe`))
+	CmdQwinsta    = allow("qwinsta", on("windows", `{system}\qwinsta.exe`))
 )
 
 // allowList maps GOOS and command name to the candidate paths; allow
