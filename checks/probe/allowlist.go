@@ -42,6 +42,7 @@ var allowList = map[string]map[string][]string{
 		"bduitool":        {"/opt/bitdefender-security-tools/bin/bduitool"},
 		"gsettings":       {"/usr/bin/gsettings"},
 		"xset":            {"/usr/bin/xset"},
+		"apt-config":      {"/usr/bin/apt-config"},
 	},
 	"darwin": {
 		"fdesetup":        {"/usr/bin/fdesetup"},

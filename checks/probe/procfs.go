@@ -75,14 +75,7 @@ func fullProcName(name string, cmdline []string) string {
 // "Linux") and the kernel release: "Debian GNU/Linux 12 (bookworm),
 // kernel 6.1.0-18-amd64".
 func linuxOSVersion(osRelease []byte, kernel string) string {
-	vals := map[string]string{}
-	for line := range strings.Lines(string(osRelease)) {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
-		if !ok || strings.HasPrefix(k, "#") {
-			continue
-		}
-		vals[k] = unquoteOSRelease(v)
-	}
+	vals := ParseOSRelease(osRelease)
 	name := vals["PRETTY_NAME"]
 	if name == "" {
 		name = strings.TrimSpace(vals["NAME"] + " " + vals["VERSION_ID"])
@@ -94,6 +87,20 @@ func linuxOSVersion(osRelease []byte, kernel string) string {
 		name += ", kernel " + kernel
 	}
 	return name
+}
+
+// ParseOSRelease reads os-release(5): its KEY=value lines, values
+// unquoted.
+func ParseOSRelease(osRelease []byte) map[string]string {
+	vals := map[string]string{}
+	for line := range strings.Lines(string(osRelease)) {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if !ok || strings.HasPrefix(k, "#") {
+			continue
+		}
+		vals[k] = unquoteOSRelease(v)
+	}
+	return vals
 }
 
 // unquoteOSRelease undoes os-release's shell-style quoting of a value.

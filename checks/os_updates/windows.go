@@ -1,0 +1,5 @@
+package osupdates
+
+import "github.com/sessionguard/sessionguard/checks/probe"
+
+func collectWindows(p probe.Probe, f *Facts) {}
