@@ -29,6 +29,8 @@
 #                    that Wine 8 lacks, cross-compiled with MinGW
 #   nodejs           runs the macOS installer's version check (JavaScript in
 #                    distribution.xml) with Installer's API stood in
+#   dpkg-dev apt     os_updates: a real security archive made with
+#                    dpkg-scanpackages, fetched by apt-get into a private state
 set -euo pipefail
 
 packages=(
@@ -38,6 +40,7 @@ packages=(
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
 	rpm wixl msitools osslsigncode openssl systemd
 	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs
+	dpkg-dev apt
 )
 
 need=()

@@ -111,10 +111,11 @@ func decompressList(name string, b []byte) ([]byte, error) {
 		ext := name[strings.LastIndexByte(name, '.')+1:]
 		return nil, fmt.Errorf("compressed as %s, which SessionGuard does not read", ext)
 	}
-	out, err := io.ReadAll(io.LimitReader(r, maxListSize+1))
-	if err != nil {
+	buf := bytes.NewBuffer(make([]byte, 0, min(len(b)*4, maxListSize)))
+	if _, err := buf.ReadFrom(io.LimitReader(r, maxListSize+1)); err != nil {
 		return nil, err
 	}
+	out := buf.Bytes()
 	if len(out) > maxListSize {
 		return nil, fmt.Errorf("larger than %d bytes decompressed", maxListSize)
 	}
