@@ -106,6 +106,8 @@ type Updates struct {
 	// updates was refreshed (apt's lists, the last Windows Update
 	// install, macOS's last background check).
 	Checked *time.Time `json:"checked,omitempty"`
+	// Installed is when the newest update was installed (Windows).
+	Installed *time.Time `json:"installed,omitempty"`
 	// Stale says the list of available updates is known to be out of
 	// date (apt lists past their Valid-Until).
 	Stale bool `json:"stale,omitempty"`

@@ -25,8 +25,9 @@ const EOLTableDate = "2026-12-01"
 // sources. RHEL and clones: end of maintenance support. macOS: Apple
 // updates the three newest major versions, so a version ends when the one
 // three newer ships (planned: September). Windows: Microsoft's lifecycle
-// dates for Home/Pro, Enterprise/Education and LTSC; Windows 10 with
-// Extended Security Updates by the ESU year licensed.
+// dates for Home/Pro, Enterprise/Education, LTSC and Server (by build). An
+// organisation that bought Windows 10 Extended Security Updates sets the
+// end of its ESU year in its policy ("windows-10 * 2027-10-12").
 var builtinEOL = []string{
 	"debian 9 2022-06-30", "debian 10 2024-06-30", "debian 11 2026-08-31",
 	"debian 12 2028-06-30", "debian 13 2030-06-30",
@@ -49,7 +50,6 @@ var builtinEOL = []string{
 	"macos 11 2023-09-26", "macos 12 2024-09-16", "macos 13 2025-09-15",
 	"macos 14 2026-09-15", "macos 15 2027-09-15", "macos 26 2028-09-15", // 14, 15, 26: planned
 	"windows-10 * 2025-10-14", "windows-10 21H2 2023-06-13", "windows-10 21H1 2022-12-13",
-	"windows-10-esu-year1 * 2026-10-13", "windows-10-esu-year2 * 2027-10-12", "windows-10-esu-year3 * 2028-10-10",
 	"windows-10-ltsc 1607 2026-10-13", "windows-10-ltsc 1809 2029-01-09", "windows-10-ltsc 21H2 2027-01-12",
 	"windows-10-iot-ltsc 21H2 2032-01-13",
 	"windows-11 21H2 2023-10-10", "windows-11 22H2 2024-10-08", "windows-11 23H2 2025-11-11",
@@ -58,6 +58,8 @@ var builtinEOL = []string{
 	"windows-11-enterprise 23H2 2026-11-10", "windows-11-enterprise 24H2 2027-10-12",
 	"windows-11-enterprise 25H2 2028-10-10",
 	"windows-11-ltsc 24H2 2029-10-09", "windows-11-iot-ltsc 24H2 2034-10-10",
+	"windows-server 14393 2027-01-12", "windows-server 17763 2029-01-09",
+	"windows-server 20348 2031-10-14", "windows-server 26100 2034-10-10",
 }
 
 // EOLEntry is one line of the end-of-life table.
