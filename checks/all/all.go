@@ -6,6 +6,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/antivirus"
 	diskencryption "github.com/sessionguard/sessionguard/checks/disk_encryption"
 	"github.com/sessionguard/sessionguard/checks/firewall"
+	osupdates "github.com/sessionguard/sessionguard/checks/os_updates"
 	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
 	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
 	useraccounts "github.com/sessionguard/sessionguard/checks/user_accounts"
@@ -19,6 +20,7 @@ func Checks() []checks.Check {
 		diskencryption.Check,
 		firewall.Check,
 		antivirus.Check,
+		osupdates.Check,
 		wifisecurity.Check,
 		screenlock.Check,
 		useraccounts.Check,

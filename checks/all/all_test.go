@@ -27,6 +27,7 @@ var suites = map[string]map[string]string{
 		"user_accounts":    "debian_gdm_default_standard_user",
 		"smart_speakers":   "nest_mini_and_chromecast_audio",
 		"voice_assistants": "gnome_desktop_nothing_listening",
+		"os_updates":       "debian12_up_to_date_unattended_on",
 	},
 	"darwin": {
 		"screen_lock":      "sonoma_immediate_display10_pass",
@@ -37,6 +38,7 @@ var suites = map[string]map[string]string{
 		"user_accounts":    "sonoma_single_admin_user",
 		"smart_speakers":   "homepod_2nd_gen_and_apple_tv",
 		"voice_assistants": "sonoma_siri_off",
+		"os_updates":       "tahoe_up_to_date_auto_on",
 	},
 	"windows": {
 		"screen_lock":      "win11_defaults_display10_pass",
@@ -47,6 +49,7 @@ var suites = map[string]map[string]string{
 		"user_accounts":    "win11_home_standard_user",
 		"smart_speakers":   "echo_show_homepod_and_nest_hub",
 		"voice_assistants": "win11_search_only_nothing_installed",
+		"os_updates":       "win11_25h2_november_update_installed",
 	},
 }
 

@@ -8,7 +8,7 @@ import (
 )
 
 func TestScenarios(t *testing.T) {
-	checktest.RunScenarios(t, osupdates.Check, "testdata", []string{"linux", "windows"}, 5)
+	checktest.RunScenarios(t, osupdates.Check, "testdata", []string{"linux", "windows", "darwin"}, 5)
 }
 
 func TestNoPassWithoutEvidence(t *testing.T) {
@@ -21,7 +21,7 @@ func TestScrubbedScenarios(t *testing.T) {
 
 // basis: the kernel release is shown in the report, never judged.
 var basis = checktest.Basis{Informational: map[string]string{
-	"file /proc/sys/kernel/osrelease": "the kernel release is reported, not judged",
-	`reg HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\UBR`: "the update build revision is reported, not judged",
+	"file /proc/sys/kernel/osrelease":                                                                             "the kernel release is reported, not judged",
+	`reg HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\UBR`:                                                   "the update build revision is reported, not judged",
 	`reg HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\Results\Detect\LastSuccessTime`: "the last scan time only adds a warning when it is old; Windows 11 may not write it",
 }}
