@@ -244,7 +244,7 @@ func aptAuto(ctx context.Context, p probe.Probe, f *Facts, unattended bool) {
 		f.Auto.State, f.Auto.By = AutoOff, "unattended-upgrades is not installed"
 		return
 	}
-	out, err := p.Run(ctx, "apt-config", "dump")
+	out, err := p.Run(ctx, "apt-config", "dump", "APT::Periodic")
 	if err == nil && out.ExitCode != 0 {
 		err = fmt.Errorf("apt-config exited with status %d", out.ExitCode)
 	}
@@ -289,7 +289,9 @@ func aptAuto(ctx context.Context, p probe.Probe, f *Facts, unattended bool) {
 	f.Auto.State, f.Auto.By = AutoOn, "unattended-upgrades"
 }
 
-// ParseAptConfig reads `apt-config dump`: one `Name "value";` a line.
+// ParseAptConfig reads `apt-config dump`: one `Name "value";` a line. The
+// check dumps APT::Periodic only: the whole configuration can hold a
+// proxy's password.
 func ParseAptConfig(b []byte) map[string]string {
 	out := map[string]string{}
 	for line := range strings.Lines(string(b)) {
