@@ -92,8 +92,13 @@ func macRelease(ctx context.Context, p probe.Probe, f *Facts) {
 		f.Release.Reason = "macOS's version could not be read (sw_vers: " + probe.ErrorKind(err) + ")"
 		return
 	}
+	macReleaseFrom(out.Stdout, f)
+}
+
+// macReleaseFrom reads sw_vers's output.
+func macReleaseFrom(out []byte, f *Facts) {
 	vals := map[string]string{}
-	for line := range strings.Lines(string(out.Stdout)) {
+	for line := range strings.Lines(string(out)) {
 		k, v, ok := strings.Cut(line, ":")
 		if ok {
 			vals[strings.TrimSpace(k)] = strings.TrimSpace(v)
