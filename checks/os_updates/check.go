@@ -148,6 +148,20 @@ func (f *Facts) addError(what string, err error) {
 	f.Errors = append(f.Errors, what+": "+probe.ErrorKind(err))
 }
 
+// run runs a command that must exit 0 and returns its output; a failure
+// is noted in Errors.
+func (f *Facts) run(ctx context.Context, p probe.Probe, name string, args ...string) ([]byte, error) {
+	out, err := p.Run(ctx, name, args...)
+	if err == nil && out.ExitCode != 0 {
+		err = fmt.Errorf("%s exited with status %d", name, out.ExitCode)
+	}
+	if err != nil {
+		f.addError(name, err)
+		return nil, err
+	}
+	return out.Stdout, nil
+}
+
 func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil

@@ -83,16 +83,12 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 
 // macRelease reads sw_vers: ProductVersion and BuildVersion.
 func macRelease(ctx context.Context, p probe.Probe, f *Facts) {
-	out, err := p.Run(ctx, "sw_vers")
-	if err == nil && out.ExitCode != 0 {
-		err = fmt.Errorf("sw_vers exited with status %d", out.ExitCode)
-	}
+	out, err := f.run(ctx, p, "sw_vers")
 	if err != nil {
-		f.addError("sw_vers", err)
 		f.Release.Reason = "macOS's version could not be read (sw_vers: " + probe.ErrorKind(err) + ")"
 		return
 	}
-	macReleaseFrom(out.Stdout, f)
+	macReleaseFrom(out, f)
 }
 
 // macReleaseFrom reads sw_vers's output.

@@ -244,16 +244,12 @@ func aptAuto(ctx context.Context, p probe.Probe, f *Facts, unattended bool) {
 		f.Auto.State, f.Auto.By = AutoOff, "unattended-upgrades is not installed"
 		return
 	}
-	out, err := p.Run(ctx, "apt-config", "dump", "APT::Periodic")
-	if err == nil && out.ExitCode != 0 {
-		err = fmt.Errorf("apt-config exited with status %d", out.ExitCode)
-	}
+	out, err := f.run(ctx, p, "apt-config", "dump", "APT::Periodic")
 	if err != nil {
-		f.addError("apt-config", err)
 		f.Auto.Reason = "apt's settings could not be read (apt-config: " + probe.ErrorKind(err) + ")"
 		return
 	}
-	conf := ParseAptConfig(out.Stdout)
+	conf := ParseAptConfig(out)
 	upgrade, lists := conf["APT::Periodic::Unattended-Upgrade"], conf["APT::Periodic::Update-Package-Lists"]
 	switch {
 	case conf["APT::Periodic::Enable"] == "0":
