@@ -29,6 +29,8 @@
 #                    that Wine 8 lacks, cross-compiled with MinGW
 #   nodejs           runs the macOS installer's version check (JavaScript in
 #                    distribution.xml) with Installer's API stood in
+#   sqlite3          the peer of the cookie-clearing benchmark (browsers
+#                    BenchmarkClear10000/sqlite3)
 #   dpkg-dev apt     os_updates: a real security archive made with
 #                    dpkg-scanpackages, fetched by apt-get into a private state
 set -euo pipefail
@@ -39,7 +41,7 @@ packages=(
 	network-manager chromium firefox-esr gcc git make postgresql
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
 	rpm wixl msitools osslsigncode openssl systemd
-	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs
+	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs sqlite3
 	dpkg-dev apt
 )
 
