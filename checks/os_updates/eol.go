@@ -119,14 +119,33 @@ func (s EOLTableSetting) Check(raw json.RawMessage) error {
 	if err := s.Names.Check(raw); err != nil {
 		return err
 	}
-	var lines []string
-	_ = json.Unmarshal(raw, &lines)
+	var entries []string
+	_ = json.Unmarshal(raw, &entries)
+	lines, err := eolLines(entries)
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.Name, err)
+	}
 	for _, l := range lines {
 		if _, err := ParseEOLLine(l); err != nil {
 			return fmt.Errorf("%s: %w", s.Name, err)
 		}
 	}
 	return nil
+}
+
+// eolLines reads the setting's entries as system-version-date triples:
+// one line each ("debian 12 2028-06-30"), or the same words as separate
+// names (the policy editor splits a list at spaces).
+func eolLines(entries []string) ([]string, error) {
+	words := strings.Fields(strings.Join(entries, " "))
+	if len(words)%3 != 0 {
+		return nil, fmt.Errorf("%q is not lines of \"system version end-date\"", strings.Join(entries, "; "))
+	}
+	var lines []string
+	for i := 0; i < len(words); i += 3 {
+		lines = append(lines, strings.Join(words[i:i+3], " "))
+	}
+	return lines, nil
 }
 
 // Table is the built-in table with the policy's lines laid over it.
@@ -141,7 +160,9 @@ func (s EOLTableSetting) Table(pol checks.Policy) []EOLEntry {
 	}
 	var lines []string
 	if raw, ok := pol.Settings[s.Name]; ok && s.Check(raw) == nil {
-		_ = json.Unmarshal(raw, &lines)
+		var entries []string
+		_ = json.Unmarshal(raw, &entries)
+		lines, _ = eolLines(entries)
 	}
 	for _, l := range lines {
 		e, _ := ParseEOLLine(l)

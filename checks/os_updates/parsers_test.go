@@ -202,6 +202,12 @@ func TestEOLLinesAndSetting(t *testing.T) {
 	if err := EOLSetting.Check(json.RawMessage(`["debian 12 2028-06-30", "pop 24.04 2029-05-31"]`)); err != nil {
 		t.Error(err)
 	}
+	// The policy editor splits a list at spaces: the same words as names
+	// mean the same lines.
+	split := checks.Catalogue{Check}.Default().With(EOLSetting.Name, json.RawMessage(`["debian", "12", "2026-01-31"]`))
+	if e, ok := LookupEOL(EOLSetting.Table(split), Release{Systems: []string{"debian"}, Version: "12"}); !ok || e.End.Format(time.DateOnly) != "2026-01-31" {
+		t.Errorf("split words: %+v", e)
+	}
 	if err := EOLSetting.Check(json.RawMessage(`["debian twelve"]`)); err == nil {
 		t.Error("a line without a date passed the policy's validation")
 	}
