@@ -23,8 +23,10 @@ func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
 	installed, err := p.ReadFile(dpkgStatusFile)
 	switch {
 	case errors.Is(err, probe.ErrNotFound):
-		f.Updates.Reason = otherPackageManager(p)
-		f.Auto.Reason = f.Updates.Reason
+		if !collectRPM(ctx, p, f) {
+			f.Updates.Reason = otherPackageManager(p)
+			f.Auto.Reason = f.Updates.Reason
+		}
 	case err != nil:
 		f.addError("dpkg status", err)
 		f.Updates.Reason = "dpkg's package list could not be read (" + probe.ErrorKind(err) + ")"
@@ -78,7 +80,7 @@ func linuxRelease(p probe.Probe, f *Facts) map[string]string {
 // otherPackageManager names the package manager of a system without dpkg,
 // whose pending updates are not read yet.
 func otherPackageManager(p probe.Probe) string {
-	for _, c := range []struct{ dir, name string }{{"/var/lib/rpm", "rpm (dnf, yum or zypper)"}, {"/usr/lib/sysimage/rpm", "rpm (dnf, yum or zypper)"}, {"/var/lib/pacman", "pacman"}} {
+	for _, c := range []struct{ dir, name string }{{"/var/lib/rpm", "rpm without dnf or zypper"}, {"/usr/lib/sysimage/rpm", "rpm without dnf or zypper"}, {"/var/lib/pacman", "pacman"}} {
 		if _, err := p.ReadDir(c.dir); err == nil {
 			return "this system installs software with " + c.name + ", whose pending updates SessionGuard does not read yet"
 		}

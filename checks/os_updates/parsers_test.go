@@ -257,3 +257,56 @@ func TestMacRelease(t *testing.T) {
 		}
 	}
 }
+
+func TestParseDnfSecurity(t *testing.T) {
+	// dnf 5 (Fedora 40, from dnf5 issue 1501's output) and dnf 4 (RHEL 9).
+	dnf5 := "Updating and loading repositories:\nRepositories loaded.\nName                   Type Severity                                Package              Issued\n" +
+		"FEDORA-2024-635a54eb7e secu Importan   glib2-debuginfo-2.80.2-1.fc40.x86_64 2024-05-12 04:16:43\n" +
+		"FEDORA-2024-635a54eb7e secu Importan glib2-debugsource-2.80.2-1.fc40.x86_64 2024-05-12 04:16:43\n"
+	rows, ok := ParseDnfSecurity([]byte(dnf5))
+	if !ok || len(rows) != 2 || rows[0].Issued.Format(time.DateTime) != "2024-05-12 04:16:43" {
+		t.Errorf("dnf5: %v %v", rows, ok)
+	}
+	rows, ok = ParseDnfSecurity([]byte("RHSA-2024:3339 Important/Sec. glibc-2.34-100.el9_4.2.x86_64\n"))
+	if !ok || len(rows) != 1 || !rows[0].Issued.IsZero() || rows[0].ID != "RHSA-2024:3339" {
+		t.Errorf("dnf4: %v %v", rows, ok)
+	}
+	if rows, ok := ParseDnfSecurity(nil); !ok || len(rows) != 0 {
+		t.Errorf("nothing waiting: %v %v", rows, ok)
+	}
+	if _, ok := ParseDnfSecurity([]byte("Keine Übereinstimmung gefunden.\n")); ok {
+		t.Error("an unknown message was read as no updates")
+	}
+}
+
+func TestParseZypperPatches(t *testing.T) {
+	out := "Loading repository data...\nReading installed packages...\n\n" +
+		"Repository         | Name                        | Category | Severity  | Interactive | Status | Summary\n" +
+		"-------------------+-----------------------------+----------+-----------+-------------+--------+--------\n" +
+		"Update repository  | openSUSE-SLE-15.6-2024-2203 | security | important | ---         | needed | Security update for the Linux Kernel\n" +
+		"Update repository  | openSUSE-SLE-15.6-2024-2111 | security | low       | ---         | not needed | Security update for x\n"
+	rows, ok := ParseZypperPatches([]byte(out))
+	if !ok || len(rows) != 1 || rows[0].ID != "openSUSE-SLE-15.6-2024-2203" {
+		t.Errorf("%v %v", rows, ok)
+	}
+	if rows, ok := ParseZypperPatches([]byte("Loading repository data...\nReading installed packages...\nNo updates found.\n")); !ok || len(rows) != 0 {
+		t.Errorf("none: %v %v", rows, ok)
+	}
+	if _, ok := ParseZypperPatches([]byte("Repository 'x' is out-of-date.\n")); ok {
+		t.Error("zypper output without the table was read")
+	}
+}
+
+func TestApplyUpdates(t *testing.T) {
+	for conf, want := range map[string]bool{
+		"[commands]\napply_updates = yes\n":                     true,
+		"[commands]\napply_updates = no\n":                      false,
+		"[commands]\nupgrade_type = security\n":                 false,
+		"[emitters]\napply_updates = yes\n[commands]\n":         false,
+		"[commands]\n# apply_updates = yes\napply_updates=True": true,
+	} {
+		if got := applyUpdates([]byte(conf)); got != want {
+			t.Errorf("%q: %v", conf, got)
+		}
+	}
+}

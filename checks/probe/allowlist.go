@@ -43,6 +43,8 @@ var allowList = map[string]map[string][]string{
 		"gsettings":       {"/usr/bin/gsettings"},
 		"xset":            {"/usr/bin/xset"},
 		"apt-config":      {"/usr/bin/apt-config"},
+		"dnf":             {"/usr/bin/dnf"},
+		"zypper":          {"/usr/bin/zypper"},
 	},
 	"darwin": {
 		"fdesetup":        {"/usr/bin/fdesetup"},

@@ -14,6 +14,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/internal/syncbuf"
 	"github.com/sessionguard/sessionguard/tray"
 	"github.com/sessionguard/sessionguard/tray/dbustest"
@@ -211,8 +212,8 @@ func TestTrayOverDBus(t *testing.T) {
 	if got[0] != want[0] {
 		t.Errorf("overall line %q, want %q (menu %q)", got[0], want[0], got)
 	}
-	if len(rep.Results) != 8 {
-		t.Fatalf("agent has %d results, want the 8 checks", len(rep.Results))
+	if len(rep.Results) != len(all.Checks()) {
+		t.Fatalf("agent has %d results, want the %d checks", len(rep.Results), len(all.Checks()))
 	}
 	for i, r := range rep.Results {
 		line := got[1+i]
