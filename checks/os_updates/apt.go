@@ -1,14 +1,13 @@
 package osupdates
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"fmt"
 	"io"
 	"strings"
 	"time"
-
-	"github.com/pierrec/lz4/v4"
 )
 
 // AptRelease is the head of a list's Release or InRelease file.
@@ -92,34 +91,20 @@ func parseAptDate(v string) time.Time {
 // maxListSize bounds a decompressed package list.
 const maxListSize = 256 << 20
 
-// decompressList undoes the compression apt keeps a list in
-// (Acquire::GzipIndexes): none, gzip or lz4, by the file's name.
-func decompressList(name string, b []byte) ([]byte, error) {
-	var r io.Reader
+// openList undoes the compression apt keeps a list in
+// (Acquire::GzipIndexes): none, gzip or lz4, by the file's name. The list
+// is read as a stream, never held decompressed whole.
+func openList(name string, b []byte) (io.Reader, error) {
 	switch {
 	case strings.HasSuffix(name, ".lz4"):
-		r = lz4.NewReader(bytes.NewReader(b))
+		return newLZ4Reader(b), nil
 	case strings.HasSuffix(name, ".gz"):
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			return nil, err
-		}
-		r = zr
+		return gzip.NewReader(bytes.NewReader(b))
 	case strings.HasSuffix(name, "_Packages"):
-		return b, nil
-	default:
-		ext := name[strings.LastIndexByte(name, '.')+1:]
-		return nil, fmt.Errorf("compressed as %s, which SessionGuard does not read", ext)
+		return bytes.NewReader(b), nil
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, min(len(b)*4, maxListSize)))
-	if _, err := buf.ReadFrom(io.LimitReader(r, maxListSize+1)); err != nil {
-		return nil, err
-	}
-	out := buf.Bytes()
-	if len(out) > maxListSize {
-		return nil, fmt.Errorf("larger than %d bytes decompressed", maxListSize)
-	}
-	return out, nil
+	ext := name[strings.LastIndexByte(name, '.')+1:]
+	return nil, fmt.Errorf("compressed as %s, which SessionGuard does not read", ext)
 }
 
 // debPackage is one paragraph's package name, architecture, version and
@@ -127,8 +112,11 @@ func decompressList(name string, b []byte) ([]byte, error) {
 type debPackage struct{ Name, Arch, Version, Status string }
 
 // eachPackage calls fn for every paragraph of a Packages or dpkg status
-// file that names a package and version.
-func eachPackage(b []byte, fn func(debPackage)) {
+// stream that names a package and version; an error when the stream
+// cannot be read to its end (a corrupt or truncated list).
+func eachPackage(r io.Reader, fn func(debPackage)) error {
+	sc := bufio.NewScanner(io.LimitReader(r, maxListSize))
+	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
 	var cur debPackage
 	flush := func() {
 		if cur.Name != "" && cur.Version != "" {
@@ -136,33 +124,45 @@ func eachPackage(b []byte, fn func(debPackage)) {
 		}
 		cur = debPackage{}
 	}
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\n')
-		var line []byte
-		if i < 0 {
-			line, b = b, nil
-		} else {
-			line, b = b[:i], b[i+1:]
+	field := func(line []byte, name string) (string, bool) {
+		if len(line) > len(name) && line[len(name)] == ':' && string(line[:len(name)]) == name {
+			return string(bytes.TrimSpace(line[len(name)+1:])), true
 		}
-		if len(line) == 0 || len(line) == 1 && line[0] == '\r' {
+		return "", false
+	}
+	for sc.Scan() {
+		line := bytes.TrimRight(sc.Bytes(), "\r")
+		if len(line) == 0 {
 			flush()
 			continue
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			continue
 		}
-		switch {
-		case bytes.HasPrefix(line, []byte("Package:")):
-			cur.Name = string(bytes.TrimSpace(line[8:]))
-		case bytes.HasPrefix(line, []byte("Version:")):
-			cur.Version = string(bytes.TrimSpace(line[8:]))
-		case bytes.HasPrefix(line, []byte("Architecture:")):
-			cur.Arch = string(bytes.TrimSpace(line[13:]))
-		case bytes.HasPrefix(line, []byte("Status:")):
-			cur.Status = string(bytes.TrimSpace(line[7:]))
+		switch line[0] {
+		case 'P':
+			if v, ok := field(line, "Package"); ok {
+				cur.Name = v
+			}
+		case 'V':
+			if v, ok := field(line, "Version"); ok {
+				cur.Version = v
+			}
+		case 'A':
+			if v, ok := field(line, "Architecture"); ok {
+				cur.Arch = v
+			}
+		case 'S':
+			if v, ok := field(line, "Status"); ok {
+				cur.Status = v
+			}
 		}
 	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
 	flush()
+	return nil
 }
 
 // installed reports whether a dpkg status paragraph is an installed

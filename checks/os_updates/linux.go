@@ -1,9 +1,11 @@
 package osupdates
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"strings"
 	"time"
@@ -95,7 +97,7 @@ type dpkgStatus struct {
 
 func parseDpkgStatus(b []byte) dpkgStatus {
 	s := dpkgStatus{versions: map[string]string{}}
-	eachPackage(b, func(pk debPackage) {
+	_ = eachPackage(bytes.NewReader(b), func(pk debPackage) { // read whole: ReadFile bounds it
 		if !pk.installed() {
 			return
 		}
@@ -177,21 +179,29 @@ func aptPending(p probe.Probe, f *Facts, installed map[string]string) {
 			continue
 		}
 		raw, err := p.ReadFile(path.Join(aptListsDir, n))
+		var list io.Reader
 		if err == nil {
-			raw, err = decompressList(n, raw)
+			list, err = openList(n, raw)
+		}
+		if err == nil {
+			// Only installed packages matter: the rest of the list is
+			// never kept.
+			err = eachPackage(list, func(pk debPackage) {
+				key := pk.Name + "\x00" + pk.Arch
+				if _, ok := installed[key]; !ok {
+					return
+				}
+				if old, ok := candidates[key]; !ok || CompareDebVersions(pk.Version, old) > 0 {
+					candidates[key] = pk.Version
+					dated[key] = rel.Date
+				}
+			})
 		}
 		if err != nil {
 			f.addError("apt security list", err)
 			f.Updates.Reason = fmt.Sprintf("a security package list could not be read (%s)", probe.ErrorKind(err))
 			return
 		}
-		eachPackage(raw, func(pk debPackage) {
-			key := pk.Name + "\x00" + pk.Arch
-			if old, ok := candidates[key]; !ok || CompareDebVersions(pk.Version, old) > 0 {
-				candidates[key] = pk.Version
-				dated[key] = rel.Date
-			}
-		})
 	}
 	for key, have := range installed {
 		offered, ok := candidates[key]

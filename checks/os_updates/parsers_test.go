@@ -4,7 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -113,7 +119,7 @@ func TestParseAptRelease(t *testing.T) {
 	}
 }
 
-func TestDecompressList(t *testing.T) {
+func TestOpenList(t *testing.T) {
 	plain := []byte("Package: openssl\nVersion: 3.0.17-1~deb12u3\nArchitecture: amd64\n\n")
 	var gz, l4 bytes.Buffer
 	zw := gzip.NewWriter(&gz)
@@ -123,16 +129,24 @@ func TestDecompressList(t *testing.T) {
 	lw.Write(plain)
 	lw.Close()
 	for name, b := range map[string][]byte{"x_Packages": plain, "x_Packages.gz": gz.Bytes(), "x_Packages.lz4": l4.Bytes()} {
-		got, err := decompressList(name, b)
-		if err != nil || !bytes.Equal(got, plain) {
-			t.Errorf("%s: %q, %v", name, got, err)
+		r, err := openList(name, b)
+		var got []debPackage
+		if err == nil {
+			err = eachPackage(r, func(p debPackage) { got = append(got, p) })
+		}
+		if err != nil || len(got) != 1 || got[0] != (debPackage{Name: "openssl", Arch: "amd64", Version: "3.0.17-1~deb12u3"}) {
+			t.Errorf("%s: %+v, %v", name, got, err)
 		}
 	}
-	if _, err := decompressList("x_Packages.xz", []byte("x")); err == nil || !strings.Contains(err.Error(), "xz") {
+	if _, err := openList("x_Packages.xz", []byte("x")); err == nil || !strings.Contains(err.Error(), "xz") {
 		t.Errorf("xz: %v, want an error naming xz", err)
 	}
-	if _, err := decompressList("x_Packages.gz", []byte("not gzip")); err == nil {
+	if _, err := openList("x_Packages.gz", []byte("not gzip")); err == nil {
 		t.Error("a corrupt gzip list was read")
+	}
+	r, _ := openList("x_Packages.lz4", l4.Bytes()[:l4.Len()-6])
+	if err := eachPackage(r, func(debPackage) {}); err == nil {
+		t.Error("a truncated lz4 list was read to its end")
 	}
 }
 
@@ -308,5 +322,66 @@ func TestApplyUpdates(t *testing.T) {
 		if got := applyUpdates([]byte(conf)); got != want {
 			t.Errorf("%q: %v", conf, got)
 		}
+	}
+}
+
+// The frame reader against the reference library's writer: every block
+// size, linked and independent blocks, checksums, data that compresses
+// well and data that does not, and two frames one after the other.
+func TestLZ4ReaderMatchesReference(t *testing.T) {
+	var text bytes.Buffer
+	for i := 0; text.Len() < 700<<10; i++ {
+		fmt.Fprintf(&text, "Package: lib%d\nVersion: %d.%d-1~deb12u%d\nArchitecture: amd64\n\n", i%97, i%13, i%7, i)
+	}
+	noise := make([]byte, 300<<10)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range noise {
+		noise[i] = byte(rng.Uint32())
+	}
+	for _, plain := range [][]byte{text.Bytes(), noise, append(append([]byte{}, noise[:1000]...), text.Bytes()[:5000]...), {}} {
+		for _, size := range []lz4.BlockSize{lz4.Block64Kb, lz4.Block256Kb, lz4.Block1Mb, lz4.Block4Mb} {
+			for _, opts := range [][]lz4.Option{{}, {lz4.ChecksumOption(false)}, {lz4.BlockChecksumOption(true)}, {lz4.CompressionLevelOption(lz4.Level9)}} {
+				var z bytes.Buffer
+				w := lz4.NewWriter(&z)
+				if err := w.Apply(append([]lz4.Option{lz4.BlockSizeOption(size)}, opts...)...); err != nil {
+					t.Fatal(err)
+				}
+				w.Write(plain)
+				w.Close()
+				twice := append(append([]byte{}, z.Bytes()...), z.Bytes()...)
+				got, err := io.ReadAll(newLZ4Reader(twice))
+				if err != nil || !bytes.Equal(got, append(append([]byte{}, plain...), plain...)) {
+					t.Fatalf("%d bytes, block %v, %v: %d bytes back, %v", len(plain), size, opts, len(got), err)
+				}
+			}
+		}
+	}
+	for _, bad := range [][]byte{nil, []byte("not lz4 at all"), {0x04, 0x22, 0x4d, 0x18, 0x40, 0x40, 0xc0, 0x10, 0, 0, 0, 0xff}} {
+		if _, err := io.ReadAll(newLZ4Reader(bad)); err == nil {
+			t.Errorf("%q read without an error", bad)
+		}
+	}
+}
+
+// apt's own lz4 list on this machine, against lz4cat.
+func TestLZ4ReaderOnAptList(t *testing.T) {
+	lists, _ := filepath.Glob("/var/lib/apt/lists/*_Packages.lz4")
+	lz4cat, err := exec.LookPath("lz4cat")
+	if len(lists) == 0 || err != nil {
+		t.Skip("no lz4 apt list or lz4cat here")
+	}
+	// The security archive's list (several blocks, linked), else any.
+	sort.SliceStable(lists, func(i, j int) bool { return strings.Contains(lists[i], "security") && !strings.Contains(lists[j], "security") })
+	b, err := os.ReadFile(lists[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := exec.Command(lz4cat, lists[0]).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(newLZ4Reader(b))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("%s: %d bytes, %v; lz4cat gives %d", lists[0], len(got), err, len(want))
 	}
 }
