@@ -123,8 +123,9 @@ func patchTuesday(t time.Time) time.Time {
 }
 
 // ParseInstalledOn reads Win32_QuickFixEngineering.InstalledOn: M/D/YYYY
-// as the provider writes it, YYYYMMDD, or a hexadecimal FILETIME (older
-// systems). ok is false for anything else.
+// as the provider writes it since Windows 7 whatever the locale (Get-HotFix
+// parses it with the invariant culture), YYYYMMDD, or a hexadecimal
+// FILETIME (older systems). ok is false for anything else.
 func ParseInstalledOn(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	if t, err := time.Parse("1/2/2006", s); err == nil {
