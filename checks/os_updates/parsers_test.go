@@ -371,7 +371,9 @@ func TestLZ4ReaderOnAptList(t *testing.T) {
 		t.Skip("no lz4 apt list or lz4cat here")
 	}
 	// The security archive's list (several blocks, linked), else any.
-	sort.SliceStable(lists, func(i, j int) bool { return strings.Contains(lists[i], "security") && !strings.Contains(lists[j], "security") })
+	sort.SliceStable(lists, func(i, j int) bool {
+		return strings.Contains(lists[i], "security") && !strings.Contains(lists[j], "security")
+	})
 	b, err := os.ReadFile(lists[0])
 	if err != nil {
 		t.Fatal(err)
