@@ -31,8 +31,9 @@
 #                    distribution.xml) with Installer's API stood in
 #   sqlite3          the peer of the cookie-clearing benchmark (browsers
 #                    BenchmarkClear10000/sqlite3)
-#   dpkg-dev apt     os_updates: a real security archive made with
-#                    dpkg-scanpackages, fetched by apt-get into a private state
+#   dpkg-dev apt lz4 os_updates: a real security archive made with
+#                    dpkg-scanpackages, fetched by apt-get into a private state;
+#                    lz4cat as the reference for apt's lz4 lists
 set -euo pipefail
 
 packages=(
@@ -42,7 +43,7 @@ packages=(
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
 	rpm wixl msitools osslsigncode openssl systemd
 	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs sqlite3
-	dpkg-dev apt
+	dpkg-dev apt lz4
 )
 
 need=()
