@@ -34,6 +34,8 @@
 #   dpkg-dev apt lz4 os_updates: a real security archive made with
 #                    dpkg-scanpackages, fetched by apt-get into a private state;
 #                    lz4cat as the reference for apt's lz4 lists
+#   x11vnc (with xvfb) a real VNC server sharing a private Xvfb display inside
+#                    `unshare -n`, for the remote_access check's live test
 set -euo pipefail
 
 packages=(
@@ -42,7 +44,7 @@ packages=(
 	network-manager chromium firefox-esr gcc git make postgresql
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
 	rpm wixl msitools osslsigncode openssl systemd
-	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs sqlite3
+	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs sqlite3 x11vnc
 	dpkg-dev apt lz4
 )
 

@@ -7,6 +7,7 @@ import (
 	diskencryption "github.com/sessionguard/sessionguard/checks/disk_encryption"
 	"github.com/sessionguard/sessionguard/checks/firewall"
 	osupdates "github.com/sessionguard/sessionguard/checks/os_updates"
+	remoteaccess "github.com/sessionguard/sessionguard/checks/remote_access"
 	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
 	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
 	useraccounts "github.com/sessionguard/sessionguard/checks/user_accounts"
@@ -25,6 +26,7 @@ func Checks() []checks.Check {
 		screenlock.Check,
 		useraccounts.Check,
 		voiceassistants.Check,
+		remoteaccess.Check,
 		smartspeakers.Check,
 	}
 }

@@ -45,6 +45,7 @@ var allowList = map[string]map[string][]string{
 		"apt-config":      {"/usr/bin/apt-config"},
 		"dnf":             {"/usr/bin/dnf"},
 		"zypper":          {"/usr/bin/zypper"},
+		"ss":              {"/usr/bin/ss", "/bin/ss", "/usr/sbin/ss", "/sbin/ss"},
 	},
 	"darwin": {
 		"fdesetup":        {"/usr/bin/fdesetup"},
@@ -65,6 +66,8 @@ var allowList = map[string]map[string][]string{
 		"ipconfig":        {"/usr/sbin/ipconfig"},
 		"sysadminctl":     {"/usr/sbin/sysadminctl"},
 		"pmset":           {"/usr/bin/pmset"},
+		"launchctl":       {"/bin/launchctl"},
+		"netstat":         {"/usr/sbin/netstat"},
 	},
 	"windows": {
 		"manage-bde": {`{system}\manage-bde.exe`},
@@ -72,6 +75,7 @@ var allowList = map[string]map[string][]string{
 		"powershell": {`{system}\WindowsPowerShell\v1.0\powershell.exe`},
 		"mpcmdrun":   {`{programfiles}\Windows Defender\MpCmdRun.exe`},
 		"powercfg":   {`{system}\powercfg.exe`},
+		"qwinsta":    {`{system}\qwinsta.exe`},
 	},
 }
 
