@@ -6,6 +6,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/antivirus"
 	diskencryption "github.com/sessionguard/sessionguard/checks/disk_encryption"
 	"github.com/sessionguard/sessionguard/checks/firewall"
+	osupdates "github.com/sessionguard/sessionguard/checks/os_updates"
 	remoteaccess "github.com/sessionguard/sessionguard/checks/remote_access"
 	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
 	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
@@ -20,6 +21,7 @@ func Checks() []checks.Check {
 		diskencryption.Check,
 		firewall.Check,
 		antivirus.Check,
+		osupdates.Check,
 		wifisecurity.Check,
 		screenlock.Check,
 		useraccounts.Check,

@@ -51,6 +51,9 @@ var (
 	CmdGsettings      = allow("gsettings", on("linux", "/usr/bin/gsettings"))
 	CmdXset           = allow("xset", on("linux", "/usr/bin/xset"))
 	CmdSs             = allow("ss", on("linux", "/usr/bin/ss", "/bin/ss", "/usr/sbin/ss", "/sbin/ss"))
+	CmdAptConfig      = allow("apt-config", on("linux", "/usr/bin/apt-config"))
+	CmdDnf            = allow("dnf", on("linux", "/usr/bin/dnf"))
+	CmdZypper         = allow("zypper", on("linux", "/usr/bin/zypper"))
 
 	// Linux and macOS
 	CmdMdatp = allow("mdatp",
