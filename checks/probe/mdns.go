@@ -68,7 +68,7 @@ func browseMDNS(ctx context.Context, service string) ([]MDNSInstance, error) {
 	}
 	ifaces, err := multicastInterfaces()
 	if err != nil {
-		return nil, fmt.Errorf("mdns browse for %s: listing network interfaces: %v: %w", service, err, ErrUnavailable)
+		return nil, fmt.Errorf("mdns browse for %s: listing network interfaces: %w: %w", service, err, ErrUnavailable)
 	}
 	if len(ifaces) == 0 {
 		return nil, fmt.Errorf("mdns browse for %s: no network interface that is up and can multicast: %w", service, ErrUnavailable)
@@ -108,7 +108,7 @@ func browseMDNS(ctx context.Context, service string) ([]MDNSInstance, error) {
 	}
 	wg.Wait()
 	if sent == 0 {
-		return nil, fmt.Errorf("mdns browse for %s: no query could be sent: %v: %w", service, lastErr, ErrUnavailable)
+		return nil, fmt.Errorf("mdns browse for %s: no query could be sent: %w: %w", service, lastErr, ErrUnavailable)
 	}
 	out := make([]MDNSInstance, 0, len(found))
 	for _, inst := range found {
