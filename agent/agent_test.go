@@ -14,6 +14,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/agent/reporter"
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/report"
 )
@@ -120,7 +121,7 @@ func newFixture(t *testing.T, allowOverride bool) *fixture {
 	t.Helper()
 	f := &fixture{log: &memLog{}, outbox: &memOutbox{}, stateDir: t.TempDir(),
 		fw: newSwitchable("firewall", checks.Pass), av: newSwitchable("antivirus", checks.Pass)}
-	pol := checks.Default()
+	pol := all.DefaultPolicy()
 	pol.AllowOverride = allowOverride
 	a, err := New(Config{
 		Probe: replayProbe(t), Checks: []checks.Check{f.fw.check(), f.av.check()}, Policy: pol,
@@ -232,7 +233,7 @@ func TestAmendCookies(t *testing.T) {
 	}
 
 	// After a restart, the session that ended last (from the log).
-	restarted, err := New(Config{Probe: replayProbe(t), Policy: checks.Default(), StateDir: t.TempDir(), Version: "test",
+	restarted, err := New(Config{Probe: replayProbe(t), Policy: all.DefaultPolicy(), StateDir: t.TempDir(), Version: "test",
 		Log: &memLog{}, Outbox: &memOutbox{}, ValidateLabel: rejectEmails, LastEnded: &end})
 	if err != nil {
 		t.Fatal(err)
@@ -322,7 +323,7 @@ func TestCaseReferencePattern(t *testing.T) {
 	if len(f.log.recs) != 0 {
 		t.Fatalf("a refused label was recorded: %+v", f.log.recs)
 	}
-	pol := checks.Default()
+	pol := all.DefaultPolicy()
 	pol.CaseReferencePattern = `YP-[0-9]{4}`
 	f.agent.SetPolicy(pol)
 	if _, err := f.agent.StartSession(t.Context(), localapi.StartRequest{Label: "CR-2291"}); !errors.Is(err, localapi.ErrBadRequest) {
@@ -365,7 +366,7 @@ func TestRunsCoalesceAndPersist(t *testing.T) {
 	if _, err := f.agent.Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	again, err := New(Config{Probe: replayProbe(t), StateDir: f.stateDir, Log: &memLog{}, ValidateLabel: rejectEmails, Policy: checks.Default()})
+	again, err := New(Config{Probe: replayProbe(t), StateDir: f.stateDir, Log: &memLog{}, ValidateLabel: rejectEmails, Policy: all.DefaultPolicy()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +386,7 @@ func TestSubscribe(t *testing.T) {
 	if _, err := f.agent.Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	var types []string
+	var types []localapi.EventType
 	for len(types) < 2 {
 		select {
 		case ev := <-ch:
@@ -459,7 +460,7 @@ func TestNewPolicyRunsTheChecksAgain(t *testing.T) {
 		}
 	}
 	waitRuns(1)
-	pol := checks.Default()
+	pol := all.DefaultPolicy()
 	pol.AllowOverride = true
 	f.agent.SetPolicy(pol)
 	waitRuns(2) // the interval is 15 minutes: only the policy change can cause it
@@ -474,7 +475,7 @@ func (*revokedOutbox) State() reporter.State { return reporter.State{Revoked: tr
 
 func TestStatusSaysRevoked(t *testing.T) {
 	a, err := New(Config{Probe: replayProbe(t), StateDir: t.TempDir(), Log: &memLog{}, ValidateLabel: rejectEmails,
-		Policy: checks.Default(), Outbox: &revokedOutbox{}, Server: "https://sg.example.org"})
+		Policy: all.DefaultPolicy(), Outbox: &revokedOutbox{}, Server: "https://sg.example.org"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -487,7 +488,7 @@ func TestStatusSaysRevoked(t *testing.T) {
 // reporting without a restart.
 func TestSetOutboxAfterEnrolment(t *testing.T) {
 	f := newFixture(t, false)
-	a, err := New(Config{Probe: replayProbe(t), Checks: []checks.Check{f.fw.check()}, StateDir: t.TempDir(), Log: &memLog{}, ValidateLabel: rejectEmails, Policy: checks.Default()})
+	a, err := New(Config{Probe: replayProbe(t), Checks: []checks.Check{f.fw.check()}, StateDir: t.TempDir(), Log: &memLog{}, ValidateLabel: rejectEmails, Policy: all.DefaultPolicy()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,6 +68,9 @@ type Result struct {
 type Check interface {
 	ID() string
 	Title() string
+	// Metadata is what the check declares about itself: required by
+	// default, its Cyber Essentials controls, its policy settings.
+	Metadata() Meta
 	Run(ctx context.Context, p probe.Probe, pol Policy) Result
 }
 
@@ -75,8 +78,10 @@ type Check interface {
 type Definition[F any] struct {
 	CheckID    string
 	CheckTitle string
-	Collect    func(ctx context.Context, p probe.Probe) (F, error)
-	Evaluate   func(f F, pol Policy) Result
+	// Meta is what the check declares about itself (see Meta).
+	Meta     Meta
+	Collect  func(ctx context.Context, p probe.Probe) (F, error)
+	Evaluate func(f F, pol Policy) Result
 	// UnknownFix is shown when Collect fails; a generic line when empty.
 	UnknownFix string
 	// Scrub, when set, takes personal data out of the command outputs this
@@ -122,6 +127,9 @@ func (d Definition[F]) Scrubber() probe.Scrubber { return d.Scrub }
 
 // ID is the stable snake_case identifier.
 func (d Definition[F]) ID() string { return d.CheckID }
+
+// Metadata implements Check.
+func (d Definition[F]) Metadata() Meta { return d.Meta }
 
 // Title is the plain-English name shown to the practitioner.
 func (d Definition[F]) Title() string { return d.CheckTitle }

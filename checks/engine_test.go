@@ -21,6 +21,7 @@ func fakeCheck(id string, collect func(context.Context, probe.Probe) (fakeFacts,
 	return Definition[fakeFacts]{
 		CheckID:    id,
 		CheckTitle: "Fake " + id,
+		Meta:       Meta{Required: true},
 		Collect:    collect,
 		Evaluate: func(f fakeFacts, _ Policy) Result {
 			return Result{Status: status, Summary: "n is " + string(rune('0'+f.N))}
@@ -44,8 +45,6 @@ func replayProbe(t testing.TB) probe.Probe {
 
 func TestRunConcurrentWithTimeouts(t *testing.T) {
 	p := replayProbe(t)
-	pol := Default()
-	pol.CheckTimeoutSeconds = 1
 	quick := func(context.Context, probe.Probe) (fakeFacts, error) { return fakeFacts{OS: "linux", N: 1}, nil }
 	hang := func(ctx context.Context, _ probe.Probe) (fakeFacts, error) {
 		time.Sleep(time.Hour) // ignores its context, like a stuck syscall
@@ -66,6 +65,8 @@ func TestRunConcurrentWithTimeouts(t *testing.T) {
 		fakeCheck("screen_lock", broken, Pass),
 		fakeCheck("voice_assistants", crash, Pass),
 	}
+	pol := Catalogue(list).Default()
+	pol.CheckTimeoutSeconds = 1
 	start := time.Now()
 	rep := Run(t.Context(), p, pol, list)
 	if d := time.Since(start); d > 3*time.Second {
@@ -120,7 +121,7 @@ func TestReadiness(t *testing.T) {
 
 func TestInvalidStatusBecomesUnknown(t *testing.T) {
 	c := fakeCheck("firewall", func(context.Context, probe.Probe) (fakeFacts, error) { return fakeFacts{}, nil }, Status("green"))
-	r := c.Run(t.Context(), replayProbe(t), Default())
+	r := c.Run(t.Context(), replayProbe(t), Catalogue{c}.Default())
 	if r.Status != Unknown || !strings.Contains(r.Reason, "green") {
 		t.Errorf("got %+v", r)
 	}
@@ -145,10 +146,10 @@ func BenchmarkRunEngine(b *testing.B) {
 	p := replayProbe(b)
 	ok := func(context.Context, probe.Probe) (fakeFacts, error) { return fakeFacts{OS: "linux"}, nil }
 	var list []Check
-	for _, id := range CheckIDs {
+	for _, id := range []string{"disk_encryption", "firewall", "antivirus", "wifi_security", "screen_lock", "user_accounts", "voice_assistants", "smart_speakers"} {
 		list = append(list, fakeCheck(id, ok, Pass))
 	}
-	pol := Default()
+	pol := Catalogue{}.Default()
 	for b.Loop() {
 		Run(b.Context(), p, pol, list)
 	}

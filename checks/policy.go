@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
+	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,38 +25,19 @@ type CheckPolicy struct {
 }
 
 // Policy is what checks are judged against. It is JSON; the built-in
-// default is Default(), a policy file or the server's policy is laid over it
-// so a file only names what it changes.
+// default is Catalogue.Default(), a policy file or the server's policy is
+// laid over it so a file only names what it changes.
+//
+// The engine's own settings are fields; the settings checks own (declared
+// in each check's Meta) are in Settings, by name, and sit beside the
+// engine's in the JSON document: the document is flat, whoever owns a
+// setting.
 type Policy struct {
 	Schema string                 `json:"schema"`
 	Checks map[string]CheckPolicy `json:"checks"`
 
 	// CheckTimeoutSeconds bounds each check (default 10).
 	CheckTimeoutSeconds int `json:"check_timeout_seconds"`
-
-	// ScreenLockMaxSeconds is the longest allowed idle time before the
-	// screen locks with a password (default 600).
-	ScreenLockMaxSeconds int `json:"screen_lock_max_seconds"`
-
-	// AntivirusMaxSignatureAgeDays is the oldest allowed anti-virus
-	// signature age (default 7).
-	AntivirusMaxSignatureAgeDays int `json:"antivirus_max_signature_age_days"`
-	// XProtectMaxAgeDays is the oldest allowed macOS XProtect (default 30:
-	// Apple publishes XProtect every one to four weeks, so a Mac that
-	// updates itself can hold a two-week-old one).
-	XProtectMaxAgeDays int `json:"xprotect_max_age_days"`
-	// AntivirusMissing is the status when no anti-virus is found at all:
-	// "fail" (default) or "warn".
-	AntivirusMissing Status `json:"antivirus_missing"`
-
-	// HomeOnlyEncryption is the status when only home directories are
-	// encrypted (fscrypt, eCryptfs, ZFS dataset) but not the system disk:
-	// "warn" (default) or "fail".
-	HomeOnlyEncryption Status `json:"home_only_encryption"`
-
-	// WifiInsecure is the status of a connection to an open, OWE, WEP, WPA1
-	// or WPA2-TKIP network: "fail" (default) or "warn".
-	WifiInsecure Status `json:"wifi_insecure"`
 
 	// AllowOverride lets a practitioner start a session although a
 	// required check is not passing, with a typed reason that is recorded.
@@ -85,6 +66,11 @@ type Policy struct {
 	// refuses a label that does not match before it records anything, and
 	// the server refuses it again.
 	CaseReferencePattern string `json:"case_reference_pattern,omitempty"`
+
+	// Settings are the values of the settings checks own, as JSON by
+	// setting name (see Setting). A check reads its own through its
+	// setting's Of method, which gives the default when it is not set.
+	Settings map[string]json.RawMessage `json:"-"`
 }
 
 // DefaultCaseReferencePattern is the case reference format when the policy
@@ -112,40 +98,6 @@ func (p Policy) CaseReference() (*regexp.Regexp, error) {
 	return re, nil
 }
 
-// CheckIDs is every check id a policy may name. Packages add to it through
-// the registry in checks/all; the engine knows the seven of the design.
-var CheckIDs = []string{
-	"disk_encryption", "firewall", "antivirus", "wifi_security",
-	"screen_lock", "user_accounts", "voice_assistants", "smart_speakers",
-}
-
-// Default is the built-in policy.
-func Default() Policy {
-	return Policy{
-		Schema: PolicySchema,
-		Checks: map[string]CheckPolicy{
-			"disk_encryption":  {Required: true},
-			"firewall":         {Required: true},
-			"antivirus":        {Required: true},
-			"wifi_security":    {Required: true},
-			"screen_lock":      {Required: true},
-			"user_accounts":    {Required: true},
-			"voice_assistants": {Required: true},
-			"smart_speakers":   {Required: false},
-		},
-		CheckTimeoutSeconds:          10,
-		ScreenLockMaxSeconds:         600,
-		AntivirusMaxSignatureAgeDays: 7,
-		XProtectMaxAgeDays:           30,
-		AntivirusMissing:             Fail,
-		HomeOnlyEncryption:           Warn,
-		WifiInsecure:                 Fail,
-		AllowOverride:                false,
-		ReportIntervalSeconds:        900,
-		SessionReminderMinutes:       90,
-	}
-}
-
 // Required reports whether the policy requires the check.
 func (p Policy) Required(id string) bool { return p.Checks[id].Required }
 
@@ -157,99 +109,154 @@ func (p Policy) CheckTimeout() time.Duration {
 	return time.Duration(p.CheckTimeoutSeconds) * time.Second
 }
 
-// ParsePolicy reads a JSON policy and lays it over the default. Unknown
-// fields, unknown check ids and out-of-range values are errors.
-func ParsePolicy(r io.Reader) (Policy, error) {
-	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
-	if err != nil {
-		return Policy{}, fmt.Errorf("%w: %w", ErrBadPolicy, err)
-	}
-	pol := Default()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&pol); err != nil {
-		return Policy{}, fmt.Errorf("%w: %w", ErrBadPolicy, err)
-	}
-	if dec.More() {
-		return Policy{}, fmt.Errorf("%w: trailing data after the JSON object", ErrBadPolicy)
-	}
-	// Checks named in the file replace their default entry; others keep it.
-	merged := Default().Checks
-	var named struct {
-		Checks map[string]CheckPolicy `json:"checks"`
-	}
-	_ = json.Unmarshal(b, &named)
-	for id, c := range named.Checks {
-		merged[id] = c
-	}
-	pol.Checks = merged
-	if err := pol.Validate(); err != nil {
-		return Policy{}, err
-	}
-	return pol, nil
-}
+// policyFields is the engine's part of a policy, as encoding/json sees it.
+type policyFields Policy
 
-// LoadPolicy reads a policy file.
-func LoadPolicy(path string) (Policy, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return Policy{}, fmt.Errorf("%w: %w", ErrBadPolicy, err)
-	}
-	defer f.Close()
-	pol, err := ParsePolicy(f)
-	if err != nil {
-		return Policy{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return pol, nil
-}
-
-// Validate reports the first thing wrong with a policy.
-func (p Policy) Validate() error {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s", ErrBadPolicy, fmt.Sprintf(format, args...))
-	}
-	if p.Schema != PolicySchema {
-		return bad("schema is %q, want %q", p.Schema, PolicySchema)
-	}
-	for id := range p.Checks {
-		if !slices.Contains(CheckIDs, id) {
-			return bad("unknown check id %q in checks", id)
+// coreNames are the JSON names of the engine's own fields.
+var coreNames = func() map[string]bool {
+	names := map[string]bool{}
+	t := reflect.TypeFor[policyFields]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			names[name] = true
 		}
 	}
-	if p.CheckTimeoutSeconds < 1 || p.CheckTimeoutSeconds > 300 {
-		return bad("check_timeout_seconds must be 1..300, got %d", p.CheckTimeoutSeconds)
+	return names
+}()
+
+// MarshalJSON writes the flat document: the engine's fields, then the
+// check-owned settings by name.
+func (p Policy) MarshalJSON() ([]byte, error) {
+	core, err := json.Marshal(policyFields(p))
+	if err != nil {
+		return nil, err
 	}
-	if p.ScreenLockMaxSeconds < 1 || p.ScreenLockMaxSeconds > 86400 {
-		return bad("screen_lock_max_seconds must be 1..86400, got %d", p.ScreenLockMaxSeconds)
+	if len(p.Settings) == 0 {
+		return core, nil
 	}
-	if p.AntivirusMaxSignatureAgeDays < 1 || p.AntivirusMaxSignatureAgeDays > 365 {
-		return bad("antivirus_max_signature_age_days must be 1..365, got %d", p.AntivirusMaxSignatureAgeDays)
+	var buf bytes.Buffer
+	buf.Write(core[:len(core)-1])
+	for _, name := range slices.Sorted(maps.Keys(p.Settings)) {
+		key, _ := json.Marshal(name)
+		buf.WriteByte(',')
+		buf.Write(key)
+		buf.WriteByte(':')
+		if err := json.Compact(&buf, p.Settings[name]); err != nil {
+			return nil, fmt.Errorf("policy setting %s: %w", name, err)
+		}
 	}
-	if p.XProtectMaxAgeDays < 1 || p.XProtectMaxAgeDays > 365 {
-		return bad("xprotect_max_age_days must be 1..365, got %d", p.XProtectMaxAgeDays)
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+// UnmarshalJSON lays a document over p: the engine's fields it names
+// replace p's, the checks it names replace their entries, and every other
+// name goes to Settings (Catalogue.Validate refuses those no check owns).
+// Names match exactly.
+func (p *Policy) UnmarshalJSON(b []byte) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return err
 	}
-	if p.AntivirusMissing != Fail && p.AntivirusMissing != Warn {
-		return bad("antivirus_missing must be \"fail\" or \"warn\", got %q", p.AntivirusMissing)
+	if fields == nil {
+		return errors.New("policy is not a JSON object")
 	}
-	if p.HomeOnlyEncryption != Fail && p.HomeOnlyEncryption != Warn {
-		return bad("home_only_encryption must be \"fail\" or \"warn\", got %q", p.HomeOnlyEncryption)
+	core := map[string]json.RawMessage{}
+	settings := maps.Clone(p.Settings)
+	for name, raw := range fields {
+		switch {
+		case coreNames[name]:
+			core[name] = raw
+		default:
+			if settings == nil {
+				settings = map[string]json.RawMessage{}
+			}
+			settings[name] = slices.Clone(raw)
+		}
 	}
-	if p.WifiInsecure != Fail && p.WifiInsecure != Warn {
-		return bad("wifi_insecure must be \"fail\" or \"warn\", got %q", p.WifiInsecure)
+	out := *p
+	out.Checks = maps.Clone(p.Checks)
+	coreDoc, err := json.Marshal(core)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(coreDoc, (*policyFields)(&out)); err != nil {
+		return err
+	}
+	out.Settings = settings
+	*p = out
+	return nil
+}
+
+// With returns a copy of p with the setting name set to v (for tests and
+// editors); p itself is not changed.
+func (p Policy) With(name string, v any) Policy {
+	out := p
+	out.Checks = maps.Clone(p.Checks)
+	out.Settings = maps.Clone(p.Settings)
+	if coreNames[name] {
+		if err := json.Unmarshal(mustJSON(map[string]any{name: v}), &out); err != nil {
+			panic(fmt.Sprintf("policy setting %s: %v", name, err))
+		}
+		return out
+	}
+	if out.Settings == nil {
+		out.Settings = map[string]json.RawMessage{}
+	}
+	out.Settings[name] = mustJSON(v)
+	return out
+}
+
+// EngineSettings are the settings the engine itself owns, in the order the
+// policy editor shows them after the checks' own. The cookie scope and the
+// list of required checks have their own parts of the editor.
+var EngineSettings = []Setting{
+	Toggle{Name: "allow_override", Label: "Practitioners may start a session anyway, giving a reason that is recorded"},
+	Number{Name: "session_reminder_minutes", Label: "Remind the practitioner to end a session after", Hint: "0 turns the reminder off.",
+		Units: []Unit{MinutesOfMinutes, HoursOfMinutes}, Default: 90, Min: 0, Max: 1440, ZeroMeans: "no reminder"},
+	Text{Name: "case_reference_pattern", Label: "Session labels are case references matching",
+		Hint:  "A Go regular expression the whole label must match, such as CR-[0-9]{4}. Empty: one word with a digit.",
+		Valid: func(s string) error { _, err := Policy{CaseReferencePattern: s}.CaseReference(); return err }},
+	Number{Name: "report_interval_seconds", Label: "Run the checks and report every", Units: []Unit{Minutes, Hours, Seconds}, Default: 900, Min: 60, Max: 86400},
+	Number{Name: "check_timeout_seconds", Label: "Give each check at most", Units: []Unit{Seconds, Minutes}, Default: 10, Min: 1, Max: 300},
+}
+
+// engineDefault is the engine's part of the default policy.
+func engineDefault() Policy {
+	p := Policy{Schema: PolicySchema, Checks: map[string]CheckPolicy{}}
+	for _, s := range EngineSettings {
+		p = p.With(s.Describe().Name, s.DefaultJSON())
+	}
+	return p
+}
+
+// validateEngine checks the engine's own fields.
+func (p Policy) validateEngine() error {
+	if p.Schema != PolicySchema {
+		return fmt.Errorf("schema is %q, want %q", p.Schema, PolicySchema)
+	}
+	doc, err := json.Marshal(policyFields(p))
+	if err != nil {
+		return err
+	}
+	var flat map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &flat); err != nil {
+		return err
+	}
+	for _, s := range EngineSettings {
+		raw, ok := flat[s.Describe().Name]
+		if !ok {
+			raw = s.DefaultJSON()
+		}
+		if err := s.Check(raw); err != nil {
+			return err
+		}
 	}
 	for _, d := range append(append([]string{}, p.CookieDomains...), p.CookieKeep...) {
 		if d = strings.TrimSpace(d); d == "" || strings.ContainsAny(d, " /:@") {
-			return bad("cookie_domains and cookie_keep hold site names like zoom.us, got %q", d)
+			return fmt.Errorf("cookie_domains and cookie_keep hold site names like zoom.us, got %q", d)
 		}
-	}
-	if p.ReportIntervalSeconds < 60 || p.ReportIntervalSeconds > 86400 {
-		return bad("report_interval_seconds must be 60..86400, got %d", p.ReportIntervalSeconds)
-	}
-	if p.SessionReminderMinutes < 0 || p.SessionReminderMinutes > 1440 {
-		return bad("session_reminder_minutes must be 0 (no reminder)..1440, got %d", p.SessionReminderMinutes)
-	}
-	if _, err := p.CaseReference(); err != nil {
-		return bad("%v", err)
 	}
 	return nil
 }

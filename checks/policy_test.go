@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,39 +9,84 @@ import (
 	"testing"
 )
 
+// The toy catalogue: two checks, one owning a number and a grade.
+var (
+	toyLimit = Number{Name: "toy_limit_seconds", Label: "At most", Units: []Unit{Seconds}, Default: 600, Min: 1, Max: 86400}
+	toyGrade = Grade{Name: "toy_grade", Label: "When it is odd", Default: Warn}
+	toyCat   = Catalogue{
+		Definition[struct{}]{CheckID: "toy", CheckTitle: "Toy", Meta: Meta{Required: true, Controls: []string{ControlFirewalls},
+			Settings: []Setting{toyLimit, toyGrade}}},
+		Definition[struct{}]{CheckID: "other", CheckTitle: "Other"},
+	}
+)
+
 func TestParsePolicyOverlaysDefault(t *testing.T) {
-	pol, err := ParsePolicy(strings.NewReader(`{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":300,"checks":{"voice_assistants":{"required":true}}}`))
+	pol, err := toyCat.ParsePolicy(strings.NewReader(`{"schema":"sessionguard.policy/v1","toy_limit_seconds":300,"checks":{"other":{"required":true}}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pol.ScreenLockMaxSeconds != 300 || !pol.Required("voice_assistants") {
+	if toyLimit.Of(pol) != 300 || !pol.Required("other") {
 		t.Errorf("file values not applied: %+v", pol)
 	}
-	if !pol.Required("firewall") || pol.AntivirusMaxSignatureAgeDays != 7 {
+	if !pol.Required("toy") || toyGrade.Of(pol) != Warn || pol.CheckTimeoutSeconds != 10 || pol.ReportIntervalSeconds != 900 {
 		t.Errorf("defaults lost: %+v", pol)
 	}
-	if err := Default().Validate(); err != nil {
+	if err := toyCat.Validate(toyCat.Default()); err != nil {
 		t.Errorf("default policy invalid: %v", err)
+	}
+}
+
+func TestDefaultPolicyDocumentIsFlat(t *testing.T) {
+	b, err := json.Marshal(toyCat.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"schema":"sessionguard.policy/v1","checks":{"other":{"required":false},"toy":{"required":true}},"check_timeout_seconds":10,"allow_override":false,"cookie_domains":null,"cookie_keep":null,"report_interval_seconds":900,"session_reminder_minutes":90,"toy_grade":"warn","toy_limit_seconds":600}`
+	if string(b) != want {
+		t.Errorf("default document\n got %s\nwant %s", b, want)
+	}
+	again, err := toyCat.ParsePolicy(strings.NewReader(string(b)))
+	if err != nil || toyLimit.Of(again) != 600 {
+		t.Errorf("the default document does not read back: %v", err)
+	}
+}
+
+func TestSettingsReadTheirDefaultWhenUnset(t *testing.T) {
+	var empty Policy
+	if toyLimit.Of(empty) != 600 || toyGrade.Of(empty) != Warn {
+		t.Errorf("unset settings: %d %s", toyLimit.Of(empty), toyGrade.Of(empty))
+	}
+	p := empty.With("toy_limit_seconds", 5)
+	if toyLimit.Of(p) != 5 || empty.Settings != nil {
+		t.Errorf("With: %d, original changed: %v", toyLimit.Of(p), empty.Settings)
+	}
+	if p = p.With("check_timeout_seconds", 30); p.CheckTimeoutSeconds != 30 || p.Settings["check_timeout_seconds"] != nil {
+		t.Errorf("With on an engine field: %+v", p)
 	}
 }
 
 func TestParsePolicyRejects(t *testing.T) {
 	cases := map[string]string{
 		"not json":            `{"schema":`,
-		"unknown field":       `{"schema":"sessionguard.policy/v1","screen_lock_max":5}`,
+		"not an object":       `[1]`,
+		"null":                `null`,
+		"unknown field":       `{"schema":"sessionguard.policy/v1","toy_limit":5}`,
+		"engine name cased":   `{"schema":"sessionguard.policy/v1","Check_Timeout_Seconds":5}`,
 		"unknown check":       `{"schema":"sessionguard.policy/v1","checks":{"telepathy":{"required":true}}}`,
 		"wrong schema":        `{"schema":"sessionguard.policy/v9"}`,
-		"bad status":          `{"schema":"sessionguard.policy/v1","antivirus_missing":"pass"}`,
-		"negative seconds":    `{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":-1}`,
+		"bad status":          `{"schema":"sessionguard.policy/v1","toy_grade":"pass"}`,
+		"negative seconds":    `{"schema":"sessionguard.policy/v1","toy_limit_seconds":-1}`,
+		"seconds as text":     `{"schema":"sessionguard.policy/v1","toy_limit_seconds":"60"}`,
 		"zero timeout":        `{"schema":"sessionguard.policy/v1","check_timeout_seconds":0}`,
 		"trailing data":       `{"schema":"sessionguard.policy/v1"} {}`,
 		"wrong type":          `{"schema":"sessionguard.policy/v1","allow_override":"yes"}`,
 		"negative reminder":   `{"schema":"sessionguard.policy/v1","session_reminder_minutes":-5}`,
 		"reminder past a day": `{"schema":"sessionguard.policy/v1","session_reminder_minutes":2000}`,
+		"bad cookie site":     `{"schema":"sessionguard.policy/v1","cookie_keep":["https://bank"]}`,
 	}
 	for name, in := range cases {
 		t.Run(name, func(t *testing.T) {
-			if _, err := ParsePolicy(strings.NewReader(in)); !errors.Is(err, ErrBadPolicy) {
+			if _, err := toyCat.ParsePolicy(strings.NewReader(in)); !errors.Is(err, ErrBadPolicy) {
 				t.Errorf("err = %v, want ErrBadPolicy", err)
 			}
 		})
@@ -49,14 +95,14 @@ func TestParsePolicyRejects(t *testing.T) {
 
 func TestLoadPolicyNamesTheFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "policy.json")
-	if err := os.WriteFile(p, []byte(`{"schema":"sessionguard.policy/v1","antivirus_missing":"maybe"}`), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(`{"schema":"sessionguard.policy/v1","toy_grade":"maybe"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := LoadPolicy(p)
-	if !errors.Is(err, ErrBadPolicy) || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "antivirus_missing") {
+	_, err := toyCat.LoadPolicy(p)
+	if !errors.Is(err, ErrBadPolicy) || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "toy_grade") {
 		t.Errorf("err = %v", err)
 	}
-	if _, err := LoadPolicy(p + ".missing"); !errors.Is(err, ErrBadPolicy) {
+	if _, err := toyCat.LoadPolicy(p + ".missing"); !errors.Is(err, ErrBadPolicy) {
 		t.Errorf("missing file: %v", err)
 	}
 }
@@ -71,10 +117,25 @@ func TestCaseReferencePatternValidated(t *testing.T) {
 		{`(`, false},
 		{strings.Repeat("a", MaxCaseReferencePattern+1), false},
 	} {
-		p := Default()
+		p := toyCat.Default()
 		p.CaseReferencePattern = c.pattern
-		if err := p.Validate(); (err == nil) != c.ok || (err != nil && !errors.Is(err, ErrBadPolicy)) {
+		if err := toyCat.Validate(p); (err == nil) != c.ok || (err != nil && !errors.Is(err, ErrBadPolicy)) {
 			t.Errorf("%.20q: %v, want ok=%v", c.pattern, err, c.ok)
+		}
+	}
+}
+
+func TestCatalogueControlsAndReference(t *testing.T) {
+	if c := toyCat.Controls("toy"); len(c) != 1 || c[0] != ControlFirewalls {
+		t.Errorf("Controls(toy) = %v", c)
+	}
+	if toyCat.Controls("nope") != nil {
+		t.Error("an unknown check has controls")
+	}
+	ref := toyCat.Reference()
+	for _, want := range []string{"| `toy_limit_seconds` | `600` | 1..86400 seconds |", "| `toy_grade` | `\"warn\"` | \"fail\" or \"warn\" |", "`check_timeout_seconds`"} {
+		if !strings.Contains(ref, want) {
+			t.Errorf("reference lacks %q:\n%s", want, ref)
 		}
 	}
 }

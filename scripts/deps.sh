@@ -29,6 +29,8 @@
 #                    that Wine 8 lacks, cross-compiled with MinGW
 #   nodejs           runs the macOS installer's version check (JavaScript in
 #                    distribution.xml) with Installer's API stood in
+#   sqlite3          the peer of the cookie-clearing benchmark (browsers
+#                    BenchmarkClear10000/sqlite3)
 set -euo pipefail
 
 packages=(
@@ -37,7 +39,7 @@ packages=(
 	network-manager chromium firefox-esr gcc git make postgresql
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
 	rpm wixl msitools osslsigncode openssl systemd
-	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs
+	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs sqlite3
 )
 
 need=()

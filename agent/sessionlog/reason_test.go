@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 )
 
 func TestValidateOverrideReason(t *testing.T) {
@@ -89,7 +90,7 @@ func TestValidateCaseReference(t *testing.T) {
 func BenchmarkScreenStart(b *testing.B) {
 	policy := `{"schema":"sessionguard.policy/v1","allow_override":true,"case_reference_pattern":"CR-[0-9]{4}"}`
 	for b.Loop() {
-		pol, err := checks.ParsePolicy(strings.NewReader(policy))
+		pol, err := all.ParsePolicy(strings.NewReader(policy))
 		if err != nil {
 			b.Fatal(err)
 		}

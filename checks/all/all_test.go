@@ -2,6 +2,7 @@ package all
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -71,7 +72,7 @@ func suiteBundle(t testing.TB, goos string) string {
 func TestRegistry(t *testing.T) {
 	seen := map[string]bool{}
 	for _, c := range Checks() {
-		if seen[c.ID()] || !slices.Contains(checks.CheckIDs, c.ID()) || c.Title() == "" {
+		if seen[c.ID()] || !slices.Contains(Catalogue().IDs(), c.ID()) || c.Title() == "" {
 			t.Errorf("check %q: duplicate, unknown to the policy, or untitled", c.ID())
 		}
 		seen[c.ID()] = true
@@ -88,7 +89,7 @@ func TestSuiteReplay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep := checks.Run(t.Context(), rp, checks.Default(), Checks())
+			rep := checks.Run(t.Context(), rp, DefaultPolicy(), Checks())
 			for i, c := range Checks() {
 				golden := filepath.Join("..", c.ID(), "testdata", goos, suites[goos][c.ID()], checktest.Golden)
 				b, err := os.ReadFile(golden)
@@ -113,7 +114,7 @@ func BenchmarkReplaySuite(b *testing.B) {
 	for _, goos := range []string{"linux", "darwin", "windows"} {
 		dir := suiteBundle(b, goos)
 		b.Run(goos, func(b *testing.B) {
-			pol := checks.Default()
+			pol := DefaultPolicy()
 			list := Checks()
 			for b.Loop() {
 				rp, err := probe.OpenReplay(dir)
@@ -194,6 +195,81 @@ func TestEveryCheckKeepsTheRule(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("checks/%s: no test calls checktest.RunBasisProperty over its testdata", c.ID())
+		}
+	}
+}
+
+// TestPolicyReference: docs/admin.md lists every policy setting as the
+// checks declare them.
+func TestPolicyReference(t *testing.T) {
+	const path = "../../docs/admin.md"
+	const begin, end = "<!-- policy-settings:begin -->\n", "<!-- policy-settings:end -->"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	i, j := strings.Index(doc, begin), strings.Index(doc, end)
+	if i < 0 || j < i {
+		t.Fatalf("%s has no %q … %q block", path, begin, end)
+	}
+	want := doc[:i+len(begin)] + Catalogue().Reference() + doc[j:]
+	if want == doc {
+		return
+	}
+	if checktest.Updating() {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("%s's policy settings are out of date; run go test ./checks/all -run TestPolicyReference -update", path)
+}
+
+// TestAToyCheckNeedsOnlyItsPackageAndTheRegistry: a check's declaration
+// alone puts it in the known ids, the default policy (required or not,
+// its settings at their defaults), validation, the control map and the
+// policy reference.
+func TestAToyCheckNeedsOnlyItsPackageAndTheRegistry(t *testing.T) {
+	limit := checks.Number{Name: "toy_max_days", Label: "Toys are at most", After: "old", Units: []checks.Unit{checks.Days}, Default: 14, Min: 1, Max: 90}
+	toy := checks.Definition[struct{}]{CheckID: "toy", CheckTitle: "Toy",
+		Meta:     checks.Meta{Required: true, Controls: []string{checks.ControlSecurityUpdates}, Settings: []checks.Setting{limit}},
+		Evaluate: func(struct{}, checks.Policy) checks.Result { return checks.Result{Status: checks.Pass} }}
+	cat := append(Catalogue(), toy)
+	pol := cat.Default()
+	if !pol.Required("toy") || limit.Of(pol) != 14 || !slices.Contains(cat.IDs(), "toy") {
+		t.Errorf("the toy check is not in the default policy: %+v", pol)
+	}
+	if got, err := cat.ParsePolicy(strings.NewReader(`{"schema":"sessionguard.policy/v1","toy_max_days":30}`)); err != nil || limit.Of(got) != 30 {
+		t.Errorf("the toy's setting is not read: %v", err)
+	}
+	if _, err := cat.ParsePolicy(strings.NewReader(`{"schema":"sessionguard.policy/v1","toy_max_days":91}`)); !errors.Is(err, checks.ErrBadPolicy) {
+		t.Errorf("the toy's setting is not validated: %v", err)
+	}
+	if _, err := Catalogue().ParsePolicy(strings.NewReader(`{"schema":"sessionguard.policy/v1","toy_max_days":30}`)); !errors.Is(err, checks.ErrBadPolicy) {
+		t.Errorf("without the toy its setting is unknown: %v", err)
+	}
+	if c := cat.Controls("toy"); len(c) != 1 || c[0] != checks.ControlSecurityUpdates {
+		t.Errorf("controls: %v", c)
+	}
+	if !strings.Contains(cat.Reference(), "`toy_max_days`") {
+		t.Error("the toy's setting is not in the reference")
+	}
+}
+
+// TestEveryCheckMapsToACyberEssentialsControl: each check evidences one or
+// more of the five controls.
+func TestEveryCheckMapsToACyberEssentialsControl(t *testing.T) {
+	known := []string{checks.ControlFirewalls, checks.ControlSecureConfig, checks.ControlSecurityUpdates, checks.ControlUserAccess, checks.ControlMalwareProtection}
+	for _, id := range Catalogue().IDs() {
+		controls := Controls(id)
+		if len(controls) == 0 {
+			t.Errorf("%s maps to no Cyber Essentials control", id)
+		}
+		for _, c := range controls {
+			if !slices.Contains(known, c) {
+				t.Errorf("%s maps to %q, not one of the five controls", id, c)
+			}
 		}
 	}
 }

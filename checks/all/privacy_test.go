@@ -80,7 +80,7 @@ func TestBundleKeepsNoPlantedSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := newRecorder(inner, Checks())
-	pol := checks.Default()
+	pol := DefaultPolicy()
 	want := checks.Run(t.Context(), rec, pol, Checks())
 	out := filepath.Join(t.TempDir(), "bundle")
 	if err := rec.WriteBundle(out); err != nil {

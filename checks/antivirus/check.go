@@ -16,10 +16,23 @@ const ID = "antivirus"
 var Check checks.Check = checks.Definition[Facts]{
 	CheckID:    ID,
 	CheckTitle: "Anti-virus",
+	Meta: checks.Meta{Required: true, Controls: []string{checks.ControlMalwareProtection},
+		Settings: []checks.Setting{MissingSetting, MaxSignatureAgeSetting, XProtectMaxAgeSetting}},
 	Collect:    Collect,
 	Evaluate:   Evaluate,
 	UnknownFix: unknownFix,
 }
+
+// The policy settings the anti-virus check owns.
+var (
+	MissingSetting         = checks.Grade{Name: "antivirus_missing", Label: "When no anti-virus is found", Default: checks.Fail}
+	MaxSignatureAgeSetting = checks.Number{Name: "antivirus_max_signature_age_days", Label: "Anti-virus signatures are at most", After: "old",
+		Units: []checks.Unit{checks.Days}, Default: 7, Min: 1, Max: 365}
+	// Apple publishes XProtect every one to four weeks, so a Mac that
+	// updates itself can hold a two-week-old one.
+	XProtectMaxAgeSetting = checks.Number{Name: "xprotect_max_age_days", Label: "macOS XProtect is at most", After: "old",
+		Hint: "Apple publishes XProtect every one to four weeks.", Units: []checks.Unit{checks.Days}, Default: 30, Min: 1, Max: 365}
+)
 
 // Facts are the raw observations. Product names are kept (they name
 // software, not people); organisation and machine ids that mdatp prints are
@@ -55,7 +68,7 @@ type WindowsFacts struct {
 type WSCProduct struct {
 	Name         string `json:"name"`
 	ProductState int64  `json:"product_state"`
-	// State is on, off, snoozed, expired or unrecognised.
+	// State is on, off, snoozed, expired or unrecognised (wsc.State).
 	State string `json:"state"`
 	// SignaturesUpToDate is the signature bit of productState.
 	SignaturesUpToDate bool `json:"signatures_up_to_date"`

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/internal/wsc"
 )
 
 const unknownFix = "SessionGuard could not read the anti-virus status. Try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
@@ -73,11 +74,7 @@ func best(vs []verdict) (verdict, bool) {
 }
 
 func missing(pol checks.Policy, summary, fix string) verdict {
-	st := pol.AntivirusMissing
-	if st != checks.Warn {
-		st = checks.Fail
-	}
-	return verdict{status: st, summary: summary, fix: fix}
+	return verdict{status: MissingSetting.Of(pol), summary: summary, fix: fix}
 }
 
 func unknown(summary, reason string) verdict {
@@ -97,18 +94,12 @@ func days(d float64) string {
 
 // Evaluate judges the facts against the policy.
 func Evaluate(f Facts, pol checks.Policy) checks.Result {
-	maxAge := float64(pol.AntivirusMaxSignatureAgeDays)
-	if maxAge <= 0 {
-		maxAge = float64(checks.Default().AntivirusMaxSignatureAgeDays)
-	}
+	maxAge := float64(MaxSignatureAgeSetting.Of(pol))
 	switch {
 	case f.OS == "windows" && f.Windows != nil:
 		return evalWindows(f.Windows, pol, maxAge).result()
 	case f.OS == "darwin" && f.Darwin != nil:
-		xpMax := float64(pol.XProtectMaxAgeDays)
-		if xpMax <= 0 {
-			xpMax = float64(checks.Default().XProtectMaxAgeDays)
-		}
+		xpMax := float64(XProtectMaxAgeSetting.Of(pol))
 		return evalDarwin(f.Darwin, xpMax).result()
 	case f.OS == "linux" && f.Linux != nil:
 		return evalLinux(f.Linux, pol, maxAge)
@@ -179,17 +170,17 @@ func wscVerdict(p WSCProduct) verdict {
 		}
 		return "Open " + name + " and turn its protection back on (or renew its licence). If you cannot, ask your IT support."
 	}
-	switch p.State {
-	case "on":
+	switch wsc.State(p.State) {
+	case wsc.On:
 		if p.SignaturesUpToDate {
 			return verdict{status: checks.Pass, summary: name + " is on and up to date."}
 		}
 		return verdict{status: checks.Warn, summary: name + " is on but its virus definitions are out of date.", fix: ownFix("update")}
-	case "off":
+	case wsc.Off:
 		return verdict{status: checks.Fail, summary: name + " is turned off.", fix: ownFix("on")}
-	case "snoozed":
+	case wsc.Snoozed:
 		return verdict{status: checks.Fail, summary: name + " is paused (snoozed) and not protecting.", fix: ownFix("on")}
-	case "expired":
+	case wsc.Expired:
 		return verdict{status: checks.Fail, summary: name + " has expired and is not protecting.", fix: ownFix("on")}
 	default:
 		return unknown("Could not read the state of "+name+".", fmt.Sprintf("Security Center productState %d (0x%06X) not recognised", p.ProductState, p.ProductState))

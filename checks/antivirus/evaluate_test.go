@@ -48,10 +48,10 @@ func TestEvaluate(t *testing.T) {
 	mdatpLinux := func(h *MDATPHealth) Facts {
 		return Facts{OS: "linux", Linux: &LinuxFacts{MDATP: h}}
 	}
-	warnPolicy := checks.Default()
-	warnPolicy.AntivirusMissing = checks.Warn
-	strict := checks.Default()
-	strict.AntivirusMaxSignatureAgeDays = 1
+	warnPolicy := checks.Catalogue{Check}.Default()
+	warnPolicy = warnPolicy.With("antivirus_missing", checks.Warn)
+	strict := checks.Catalogue{Check}.Default()
+	strict = strict.With("antivirus_max_signature_age_days", 1)
 
 	tests := []struct {
 		name    string
@@ -61,57 +61,57 @@ func TestEvaluate(t *testing.T) {
 		summary string // substring
 		fix     string // substring
 	}{
-		{"windows defender current", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", yes, age(0.5))}}, checks.Default(), checks.Pass, "Microsoft Defender is on", ""},
-		{"windows defender 7 days is still current", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", yes, age(7))}}, checks.Default(), checks.Pass, "up to date", ""},
+		{"windows defender current", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", yes, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Pass, "Microsoft Defender is on", ""},
+		{"windows defender 7 days is still current", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", yes, age(7))}}, checks.Catalogue{Check}.Default(), checks.Pass, "up to date", ""},
 		{"windows defender 1.5 days under a 1-day policy", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", yes, age(1.5))}}, strict, checks.Warn, "1 day old", "Check for updates"},
-		{"windows WSC says on but Defender says real-time off", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", no, age(0.5))}}, checks.Default(), checks.Fail, "real-time protection is off", "Real-time protection"},
-		{"windows passive Defender beside ESET", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOff, eset}, Defender: defender("Passive Mode", no, age(0.5))}}, checks.Default(), checks.Pass, "ESET Security is on", ""},
-		{"windows EDR block mode alone", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOff}, Defender: defender("EDR Block Mode", no, age(0.5))}}, checks.Default(), checks.Fail, "passive mode (EDR Block Mode)", "IT support"},
-		{"windows Defender status unreadable, WSC Defender on", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, DefenderError: "access_denied"}}, checks.Default(), checks.Pass, "Windows Defender is on", ""},
-		{"windows snoozed third party", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{{Name: "Avast Antivirus", ProductState: 270336, State: "snoozed", SignaturesUpToDate: true}}, DefenderError: "not_found"}}, checks.Default(), checks.Fail, "paused", "Open Avast Antivirus"},
-		{"windows unrecognised beats fail", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOff, {Name: "X", State: "unrecognised"}}, DefenderError: "not_found"}}, checks.Default(), checks.Unknown, "Could not read the state of X", ""},
+		{"windows WSC says on but Defender says real-time off", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", no, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Fail, "real-time protection is off", "Real-time protection"},
+		{"windows passive Defender beside ESET", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOff, eset}, Defender: defender("Passive Mode", no, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Pass, "ESET Security is on", ""},
+		{"windows EDR block mode alone", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOff}, Defender: defender("EDR Block Mode", no, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Fail, "passive mode (EDR Block Mode)", "IT support"},
+		{"windows Defender status unreadable, WSC Defender on", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, DefenderError: "access_denied"}}, checks.Catalogue{Check}.Default(), checks.Pass, "Windows Defender is on", ""},
+		{"windows snoozed third party", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{{Name: "Avast Antivirus", ProductState: 270336, State: "snoozed", SignaturesUpToDate: true}}, DefenderError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Fail, "paused", "Open Avast Antivirus"},
+		{"windows unrecognised beats fail", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOff, {Name: "X", State: "unrecognised"}}, DefenderError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not read the state of X", ""},
 		{"windows nothing registered, policy warn", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{}, DefenderError: "not_found"}}, warnPolicy, checks.Warn, "No anti-virus", "Real-time protection"},
-		{"windows server by product type, no Security Center, no Defender", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenterError: "not_found", DefenderError: "not_found", Edition: "server"}}, checks.Default(), checks.Unknown, "Could not check", "Windows Server"},
-		{"windows client without Security Center is not a server", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenterError: "not_found", DefenderError: "not_found", Edition: "workstation"}}, checks.Default(), checks.Unknown, "Could not check", "wscsvc"},
-		{"windows edition unread without Security Center", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenterError: "not_found", DefenderError: "not_found", EditionError: "ProductType: access_denied"}}, checks.Default(), checks.Unknown, "Could not check", "wscsvc"},
-		{"windows Defender age unknown", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", yes, nil)}}, checks.Default(), checks.Unknown, "could not be read", ""},
+		{"windows server by product type, no Security Center, no Defender", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenterError: "not_found", DefenderError: "not_found", Edition: "server"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not check", "Windows Server"},
+		{"windows client without Security Center is not a server", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenterError: "not_found", DefenderError: "not_found", Edition: "workstation"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not check", "wscsvc"},
+		{"windows edition unread without Security Center", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenterError: "not_found", DefenderError: "not_found", EditionError: "ProductType: access_denied"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not check", "wscsvc"},
+		{"windows Defender age unknown", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", yes, nil)}}, checks.Catalogue{Check}.Default(), checks.Unknown, "could not be read", ""},
 
-		{"mac builtin current", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectVersion: "5322", XProtectAgeDays: age(0.4)}}, checks.Default(), checks.Pass, "updated less than a day ago", ""},
+		{"mac builtin current", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectVersion: "5322", XProtectAgeDays: age(0.4)}}, checks.Catalogue{Check}.Default(), checks.Pass, "updated less than a day ago", ""},
 		// Apple ships XProtect every one to four weeks: 20 days is not stale.
-		{"mac XProtect 20 days", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectAgeDays: age(20)}}, checks.Default(), checks.Pass, "20 days ago", ""},
-		{"mac XProtect 45 days", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectAgeDays: age(45)}}, checks.Default(), checks.Warn, "45 days ago", "Install Security Responses"},
-		{"mac gatekeeper off", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "disabled", XProtectAgeDays: age(1)}}, checks.Default(), checks.Fail, "Gatekeeper is turned off", "Privacy & Security"},
-		{"mac spctl missing", Facts{OS: "darwin", Darwin: &DarwinFacts{GatekeeperError: "not_found", XProtectAgeDays: age(1)}}, checks.Default(), checks.Unknown, "Gatekeeper", ""},
-		{"mac mdatp active, spctl unreadable", Facts{OS: "darwin", Darwin: &DarwinFacts{GatekeeperError: "access_denied", XProtectAgeDays: age(1), MDATP: &MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, Healthy: yes, DefinitionsStatus: "up_to_date"}}}, checks.Default(), checks.Unknown, "Gatekeeper", ""},
-		{"mac mdatp outdated, gatekeeper off", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "disabled", MDATP: &MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, Healthy: yes, DefinitionsStatus: "out_of_date"}}}, checks.Default(), checks.Warn, "not up to date", "Microsoft Defender"},
+		{"mac XProtect 20 days", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectAgeDays: age(20)}}, checks.Catalogue{Check}.Default(), checks.Pass, "20 days ago", ""},
+		{"mac XProtect 45 days", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectAgeDays: age(45)}}, checks.Catalogue{Check}.Default(), checks.Warn, "45 days ago", "Install Security Responses"},
+		{"mac gatekeeper off", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "disabled", XProtectAgeDays: age(1)}}, checks.Catalogue{Check}.Default(), checks.Fail, "Gatekeeper is turned off", "Privacy & Security"},
+		{"mac spctl missing", Facts{OS: "darwin", Darwin: &DarwinFacts{GatekeeperError: "not_found", XProtectAgeDays: age(1)}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Gatekeeper", ""},
+		{"mac mdatp active, spctl unreadable", Facts{OS: "darwin", Darwin: &DarwinFacts{GatekeeperError: "access_denied", XProtectAgeDays: age(1), MDATP: &MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, Healthy: yes, DefinitionsStatus: "up_to_date"}}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Gatekeeper", ""},
+		{"mac mdatp outdated, gatekeeper off", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "disabled", MDATP: &MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, Healthy: yes, DefinitionsStatus: "out_of_date"}}}, checks.Catalogue{Check}.Default(), checks.Warn, "not up to date", "Microsoft Defender"},
 
-		{"linux clamd only (no on-access) is a warning", linux(clam(2, yes)), checks.Default(), checks.Warn, "only scans files when asked", "OnAccessIncludePath"},
-		{"linux clamd and clamonacc", linux(onAccess(clam(2, yes), yes)), checks.Default(), checks.Pass, "clamonacc", ""},
-		{"linux on-access set, clamonacc not running", linux(onAccess(clam(2, yes), no)), checks.Default(), checks.Warn, "clamonacc) is not running", "clamav-clamonacc"},
-		{"linux on-access set, process list unreadable", linux(onAccess(clam(2, yes), nil)), checks.Default(), checks.Unknown, "on-access scanner", ""},
-		{"linux clamd.conf unreadable", linux(confDenied(clam(2, yes))), checks.Default(), checks.Unknown, "as they are opened", ""},
-		{"linux clamd.conf unreadable, clamd known stopped", linux(confDenied(clam(2, no))), checks.Default(), checks.Warn, "clamd) is not running", ""},
-		{"linux falcon running, rfm false", linux(nil, edr("falcon", yes, statusProtecting)), checks.Default(), checks.Pass, "CrowdStrike Falcon is running", ""},
-		{"linux falcon in RFM", linux(nil, edr("falcon", yes, statusNotProtecting)), checks.Default(), checks.Fail, "reduced functionality mode", "reduced functionality"},
-		{"linux falcon running, rfm unreadable", linux(nil, edr("falcon", yes, "")), checks.Default(), checks.Unknown, "could not be read", ""},
-		{"linux falcon installed, not running", linux(nil, edr("falcon", no, "")), checks.Default(), checks.Fail, "not running", "falcon-sensor service"},
-		{"linux falcon installed, process list unreadable", linux(nil, edr("falcon", nil, "")), checks.Default(), checks.Unknown, "Could not tell", ""},
-		{"linux sophos running (no status tool)", linux(nil, edr("sophos", yes, "")), checks.Default(), checks.Warn, "cannot read whether its protection is on", "real-time protection is on"},
-		{"linux RFM falcon beside running S1", linux(nil, edr("falcon", yes, statusNotProtecting), edr("sentinelone", yes, statusProtecting)), checks.Default(), checks.Pass, "SentinelOne", ""},
-		{"linux agent name, program unreadable", linux(nil, EndpointFacts{Product: "falcon", Name: "CrowdStrike Falcon", Running: no, NameOnly: []string{"falcon-sensor (pid 1312)"}}), checks.Default(), checks.Unknown, "Could not tell", ""},
-		{"linux nothing, process list and /opt unreadable", Facts{OS: "linux", Linux: &LinuxFacts{MDATPError: "not_found", ProcessesError: "access_denied", OptError: "access_denied"}}, checks.Default(), checks.Unknown, "endpoint security", ""},
-		{"linux nothing, process list unreadable, no /opt", Facts{OS: "linux", Linux: &LinuxFacts{MDATPError: "not_found", ProcessesError: "access_denied", OptError: "not_found"}}, checks.Default(), checks.Fail, "No anti-virus", ""},
-		{"linux mdatp healthy false", mdatpLinux(&MDATPHealth{Healthy: no, HealthIssues: []string{"license expired"}, RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "up_to_date"}), checks.Default(), checks.Fail, "not healthy: license expired", "healthy: true"},
-		{"linux mdatp rtp unavailable", mdatpLinux(&MDATPHealth{Healthy: no, RealTimeProtectionUnavailable: true}), checks.Default(), checks.Fail, "unavailable", "real_time_protection_enabled"},
-		{"linux mdatp healthy unread", mdatpLinux(&MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "up_to_date"}), checks.Default(), checks.Unknown, "Defender for Endpoint", ""},
-		{"linux mdatp unreadable beside clamd only", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(2, yes), MDATPError: "access_denied"}}, checks.Default(), checks.Warn, "only scans files when asked", ""},
-		{"linux clamav 8 days old", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(8, yes), MDATPError: "not_found"}}, checks.Default(), checks.Warn, "8 days old", "freshclam"},
-		{"linux clamav without clamd", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(2, no), MDATPError: "not_found"}}, checks.Default(), checks.Warn, "clamd", "clamonacc"},
+		{"linux clamd only (no on-access) is a warning", linux(clam(2, yes)), checks.Catalogue{Check}.Default(), checks.Warn, "only scans files when asked", "OnAccessIncludePath"},
+		{"linux clamd and clamonacc", linux(onAccess(clam(2, yes), yes)), checks.Catalogue{Check}.Default(), checks.Pass, "clamonacc", ""},
+		{"linux on-access set, clamonacc not running", linux(onAccess(clam(2, yes), no)), checks.Catalogue{Check}.Default(), checks.Warn, "clamonacc) is not running", "clamav-clamonacc"},
+		{"linux on-access set, process list unreadable", linux(onAccess(clam(2, yes), nil)), checks.Catalogue{Check}.Default(), checks.Unknown, "on-access scanner", ""},
+		{"linux clamd.conf unreadable", linux(confDenied(clam(2, yes))), checks.Catalogue{Check}.Default(), checks.Unknown, "as they are opened", ""},
+		{"linux clamd.conf unreadable, clamd known stopped", linux(confDenied(clam(2, no))), checks.Catalogue{Check}.Default(), checks.Warn, "clamd) is not running", ""},
+		{"linux falcon running, rfm false", linux(nil, edr("falcon", yes, statusProtecting)), checks.Catalogue{Check}.Default(), checks.Pass, "CrowdStrike Falcon is running", ""},
+		{"linux falcon in RFM", linux(nil, edr("falcon", yes, statusNotProtecting)), checks.Catalogue{Check}.Default(), checks.Fail, "reduced functionality mode", "reduced functionality"},
+		{"linux falcon running, rfm unreadable", linux(nil, edr("falcon", yes, "")), checks.Catalogue{Check}.Default(), checks.Unknown, "could not be read", ""},
+		{"linux falcon installed, not running", linux(nil, edr("falcon", no, "")), checks.Catalogue{Check}.Default(), checks.Fail, "not running", "falcon-sensor service"},
+		{"linux falcon installed, process list unreadable", linux(nil, edr("falcon", nil, "")), checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
+		{"linux sophos running (no status tool)", linux(nil, edr("sophos", yes, "")), checks.Catalogue{Check}.Default(), checks.Warn, "cannot read whether its protection is on", "real-time protection is on"},
+		{"linux RFM falcon beside running S1", linux(nil, edr("falcon", yes, statusNotProtecting), edr("sentinelone", yes, statusProtecting)), checks.Catalogue{Check}.Default(), checks.Pass, "SentinelOne", ""},
+		{"linux agent name, program unreadable", linux(nil, EndpointFacts{Product: "falcon", Name: "CrowdStrike Falcon", Running: no, NameOnly: []string{"falcon-sensor (pid 1312)"}}), checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
+		{"linux nothing, process list and /opt unreadable", Facts{OS: "linux", Linux: &LinuxFacts{MDATPError: "not_found", ProcessesError: "access_denied", OptError: "access_denied"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "endpoint security", ""},
+		{"linux nothing, process list unreadable, no /opt", Facts{OS: "linux", Linux: &LinuxFacts{MDATPError: "not_found", ProcessesError: "access_denied", OptError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Fail, "No anti-virus", ""},
+		{"linux mdatp healthy false", mdatpLinux(&MDATPHealth{Healthy: no, HealthIssues: []string{"license expired"}, RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "up_to_date"}), checks.Catalogue{Check}.Default(), checks.Fail, "not healthy: license expired", "healthy: true"},
+		{"linux mdatp rtp unavailable", mdatpLinux(&MDATPHealth{Healthy: no, RealTimeProtectionUnavailable: true}), checks.Catalogue{Check}.Default(), checks.Fail, "unavailable", "real_time_protection_enabled"},
+		{"linux mdatp healthy unread", mdatpLinux(&MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "up_to_date"}), checks.Catalogue{Check}.Default(), checks.Unknown, "Defender for Endpoint", ""},
+		{"linux mdatp unreadable beside clamd only", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(2, yes), MDATPError: "access_denied"}}, checks.Catalogue{Check}.Default(), checks.Warn, "only scans files when asked", ""},
+		{"linux clamav 8 days old", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(8, yes), MDATPError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Warn, "8 days old", "freshclam"},
+		{"linux clamav without clamd", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(2, no), MDATPError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Warn, "clamd", "clamonacc"},
 		{"linux clamav no database, policy warn", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: &ClamAVFacts{DatabaseError: errNoDatabase.Error()}, MDATPError: "not_found"}}, warnPolicy, checks.Warn, "no virus definitions", "freshclam"},
-		{"linux mdatp outdated beats clamav off", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: &ClamAVFacts{DatabaseError: errNoDatabase.Error()}, MDATP: &MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "out_of_date"}}}, checks.Default(), checks.Warn, "Defender for Endpoint is on", "Microsoft Defender for Endpoint"},
-		{"linux mdatp unhealthy for definitions only is outdated", mdatpLinux(&MDATPHealth{Healthy: no, HealthIssues: []string{"definitions out of date"}, RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "out_of_date"}), checks.Default(), checks.Warn, "not up to date", ""},
-		{"linux nothing", Facts{OS: "linux", Linux: &LinuxFacts{MDATPError: "not_found"}}, checks.Default(), checks.Fail, "No anti-virus", "for example ClamAV"},
-		{"no facts", Facts{OS: "plan9"}, checks.Default(), checks.Unknown, "Could not check", ""},
+		{"linux mdatp outdated beats clamav off", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: &ClamAVFacts{DatabaseError: errNoDatabase.Error()}, MDATP: &MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "out_of_date"}}}, checks.Catalogue{Check}.Default(), checks.Warn, "Defender for Endpoint is on", "Microsoft Defender for Endpoint"},
+		{"linux mdatp unhealthy for definitions only is outdated", mdatpLinux(&MDATPHealth{Healthy: no, HealthIssues: []string{"definitions out of date"}, RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "out_of_date"}), checks.Catalogue{Check}.Default(), checks.Warn, "not up to date", ""},
+		{"linux nothing", Facts{OS: "linux", Linux: &LinuxFacts{MDATPError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Fail, "No anti-virus", "for example ClamAV"},
+		{"no facts", Facts{OS: "plan9"}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not check", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,11 +142,11 @@ func TestEvaluate(t *testing.T) {
 func TestXProtectAgeFromPolicy(t *testing.T) {
 	age := 20.0
 	f := Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectVersion: "5296", XProtectAgeDays: &age}}
-	pol := checks.Default()
+	pol := checks.Catalogue{Check}.Default()
 	if r := Evaluate(f, pol); r.Status != checks.Pass {
 		t.Errorf("20 days under the default 30: %s (%s)", r.Status, r.Summary)
 	}
-	pol.XProtectMaxAgeDays = 14
+	pol = pol.With("xprotect_max_age_days", 14)
 	if r := Evaluate(f, pol); r.Status != checks.Warn {
 		t.Errorf("20 days over a 14-day policy: %s (%s)", r.Status, r.Summary)
 	}

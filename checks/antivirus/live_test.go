@@ -143,7 +143,7 @@ func TestLiveCheck(t *testing.T) {
 		t.Skip("live check test runs on Linux")
 	}
 	p := probe.New()
-	r := Check.Run(t.Context(), p, checks.Default())
+	r := Check.Run(t.Context(), p, checks.Catalogue{Check}.Default())
 	if !r.Status.Valid() || r.Summary == "" {
 		t.Fatalf("no verdict: %+v", r)
 	}

@@ -246,7 +246,7 @@ func RunBasisProperty(t *testing.T, c checks.Check, testdata string, basis Basis
 			if err != nil {
 				t.Fatal(err)
 			}
-			pol := PolicyOf(t, dir)
+			pol := PolicyOf(t, c, dir)
 			run := func(deny map[string]bool) (checks.Result, *Denying) {
 				d := NewDenying(rp, deny)
 				r := checks.Run(t.Context(), d, pol, []checks.Check{c}).Results[0]
@@ -301,15 +301,15 @@ func RunBasisProperty(t *testing.T, c checks.Check, testdata string, basis Basis
 	}
 }
 
-// PolicyOf is the policy a scenario is judged under: its policy.json, else
-// the default.
-func PolicyOf(t testing.TB, dir string) checks.Policy {
+// PolicyOf is the policy a scenario of c is judged under: its
+// policy.json, else the default.
+func PolicyOf(t testing.TB, c checks.Check, dir string) checks.Policy {
 	t.Helper()
 	path := filepath.Join(dir, "policy.json")
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return checks.Default()
+		return checks.Catalogue{c}.Default()
 	}
-	pol, err := checks.LoadPolicy(path)
+	pol, err := checks.Catalogue{c}.LoadPolicy(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func BenchReplay[F any](b *testing.B, dir string, collect Collector[F], evaluate
 	if err != nil {
 		b.Fatal(err)
 	}
-	pol := checks.Default()
+	pol := checks.Catalogue{}.Default()
 	ctx := b.Context()
 	for b.Loop() {
 		f, err := collect(ctx, rp)
@@ -57,7 +57,7 @@ func BenchEvaluateReplay[F any](b *testing.B, dir string, collect Collector[F], 
 	if err != nil {
 		b.Fatal(err)
 	}
-	pol := checks.Default()
+	pol := checks.Catalogue{}.Default()
 	for b.Loop() {
 		if r := evaluate(f, pol); r.Status != want {
 			b.Fatalf("status %s", r.Status)
@@ -73,7 +73,7 @@ func BenchLiveLinux(b *testing.B, c checks.Check) {
 	if p.GOOS() != "linux" {
 		b.Skip("live benchmark on Linux only")
 	}
-	pol := checks.Default()
+	pol := checks.Catalogue{c}.Default()
 	for b.Loop() {
 		_ = c.Run(b.Context(), p, pol)
 	}

@@ -17,7 +17,11 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-var update = flag.Bool("update", false, "rewrite golden expected.json files")
+var update = flag.Bool("update", false, "rewrite golden expected.json files (and other generated test outputs)")
+
+// Updating reports whether the test run was asked to rewrite its golden
+// files (-update).
+func Updating() bool { return *update }
 
 // Golden is the name of the golden file inside a scenario directory.
 const Golden = "expected.json"
@@ -81,7 +85,7 @@ func RunScrubbedScenariosWith(t *testing.T, c checks.Check, all []checks.Check, 
 			if err != nil {
 				t.Fatal(err)
 			}
-			pol := checks.Default()
+			pol := checks.Catalogue(all).Default()
 			rec := checks.NewRecorder(src, all)
 			want := c.Run(t.Context(), rec, pol)
 			out := filepath.Join(t.TempDir(), "bundle")
@@ -110,7 +114,7 @@ func Replay(t testing.TB, c checks.Check, dir string) checks.Result {
 	if err != nil {
 		t.Fatalf("opening bundle: %v", err)
 	}
-	rep := checks.Run(t.Context(), rp, PolicyOf(t, dir), []checks.Check{c})
+	rep := checks.Run(t.Context(), rp, PolicyOf(t, c, dir), []checks.Check{c})
 	return rep.Results[0]
 }
 

@@ -15,11 +15,16 @@ const ID = "disk_encryption"
 var Check checks.Check = checks.Definition[Facts]{
 	CheckID:    ID,
 	CheckTitle: "Disk encryption",
+	Meta:       checks.Meta{Required: true, Controls: []string{checks.ControlSecureConfig}, Settings: []checks.Setting{HomeOnlySetting}},
 	Collect:    Collect,
 	Evaluate:   Evaluate,
 	UnknownFix: unknownFix,
 	Scrub:      Scrub,
 }
+
+// HomeOnlySetting grades a computer whose home folders are encrypted
+// (fscrypt, eCryptfs, a ZFS dataset) but not its system disk.
+var HomeOnlySetting = checks.Grade{Name: "home_only_encryption", Label: "When only home folders are encrypted, not the whole disk", Default: checks.Warn}
 
 // Facts are the raw observations. Device and volume names, labels and UUIDs
 // are deliberately left out: they can carry user names.

@@ -149,10 +149,7 @@ func evaluateLinux(f LinuxFacts, pol checks.Policy) checks.Result {
 		return unknown("Could not tell whether the system disk is encrypted.", fixLinuxUnknown, reason)
 	case stateUnencrypted:
 		if homeOnly {
-			st := pol.HomeOnlyEncryption
-			if st != checks.Fail {
-				st = checks.Warn
-			}
+			st := HomeOnlySetting.Of(pol)
 			return checks.Result{Status: st, Summary: "Only home folders are encrypted (" + homeKinds(f) + "); the system disk is not.", Fix: fixLinuxHomeOnly}
 		}
 		return checks.Result{Status: checks.Fail, Summary: "The system disk is not encrypted.", Fix: fixLinuxUnencrypted}

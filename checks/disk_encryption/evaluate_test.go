@@ -16,8 +16,8 @@ var (
 )
 
 func TestEvaluate(t *testing.T) {
-	failHome := checks.Default()
-	failHome.HomeOnlyEncryption = checks.Fail
+	failHome := checks.Catalogue{Check}.Default()
+	failHome = failHome.With("home_only_encryption", checks.Fail)
 	tests := []struct {
 		name     string
 		f        Facts
@@ -99,7 +99,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			pol := checks.Default()
+			pol := checks.Catalogue{Check}.Default()
 			if tc.pol != nil {
 				pol = *tc.pol
 			}
@@ -131,7 +131,7 @@ func TestEvaluate(t *testing.T) {
 
 func BenchmarkEvaluate(b *testing.B) {
 	f := Facts{OS: "linux", Linux: &LinuxFacts{Root: &Volume{Mount: "/", FSType: "ext4", Stack: luksStack}, Swap: []Volume{{Mount: "swap", Kind: "partition", Stack: plainStack}}}}
-	pol := checks.Default()
+	pol := checks.Catalogue{Check}.Default()
 	for b.Loop() {
 		_ = Evaluate(f, pol)
 	}

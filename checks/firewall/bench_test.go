@@ -9,7 +9,7 @@ import (
 )
 
 func BenchmarkEvaluate(b *testing.B) {
-	pol := checks.Default()
+	pol := checks.Catalogue{firewall.Check}.Default()
 	f := firewall.Facts{OS: "linux", Linux: &firewall.LinuxFacts{
 		Sources:     []firewall.Source{{Name: "nft", State: firewall.StateRead}},
 		InputChains: []firewall.InputChain{{Family: "inet", Table: "filter", Chain: "input", Policy: "accept", Default: "accept"}},

@@ -17,6 +17,7 @@ const ID = "firewall"
 var Check checks.Check = checks.Definition[Facts]{
 	CheckID:    ID,
 	CheckTitle: "Firewall",
+	Meta:       checks.Meta{Required: true, Controls: []string{checks.ControlFirewalls}},
 	Collect:    Collect,
 	Evaluate:   Evaluate,
 	UnknownFix: unknownFix,

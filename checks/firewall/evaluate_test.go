@@ -126,7 +126,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := Evaluate(tc.f, checks.Default())
+			r := Evaluate(tc.f, checks.Catalogue{Check}.Default())
 			if r.Status != tc.want {
 				t.Fatalf("status %s, want %s: %+v", r.Status, tc.want, r)
 			}

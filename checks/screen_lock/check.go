@@ -15,6 +15,7 @@ const ID = "screen_lock"
 var Check checks.Check = checks.Definition[Facts]{
 	CheckID:    ID,
 	CheckTitle: "Screen lock",
+	Meta:       checks.Meta{Required: true, Controls: []string{checks.ControlSecureConfig, checks.ControlUserAccess}, Settings: []checks.Setting{MaxSecondsSetting}},
 	Collect:    Collect,
 	Evaluate:   Evaluate,
 	UnknownFix: unknownFix,
@@ -22,6 +23,11 @@ var Check checks.Check = checks.Definition[Facts]{
 	// arguments.
 	ProcessArgs: ArgsRead,
 }
+
+// MaxSecondsSetting is the longest idle time allowed before the screen
+// locks with a password.
+var MaxSecondsSetting = checks.Number{Name: "screen_lock_max_seconds", Label: "The screen locks with a password after at most", After: "idle",
+	Units: []checks.Unit{checks.Minutes, checks.Seconds, checks.Hours}, Default: 600, Min: 1, Max: 86400}
 
 // Console user presence.
 const (

@@ -88,10 +88,7 @@ func combine(routes []route, max int) verdict {
 // judged like the limit says), unreadable is unknown, nobody at the screen
 // is not applicable.
 func Evaluate(f Facts, pol checks.Policy) checks.Result {
-	max := pol.ScreenLockMaxSeconds
-	if max <= 0 {
-		max = checks.Default().ScreenLockMaxSeconds
-	}
+	max := MaxSecondsSetting.Of(pol)
 	fix := fixText(f, max)
 	if f.ConsoleUser == ConsoleNone {
 		return checks.Result{

@@ -17,9 +17,9 @@ func gnome(lockEnabled bool, idle, delay int) *screenlock.LinuxFacts {
 }
 
 func TestEvaluate(t *testing.T) {
-	pol := checks.Default()
-	strict := checks.Default()
-	strict.ScreenLockMaxSeconds = 120
+	pol := checks.Catalogue{screenlock.Check}.Default()
+	strict := checks.Catalogue{screenlock.Check}.Default()
+	strict = strict.With("screen_lock_max_seconds", 120)
 	tests := []struct {
 		name    string
 		f       screenlock.Facts

@@ -144,7 +144,7 @@ func TestLiveGNOMEChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = shell.Process.Kill(); _ = shell.Wait() }()
-	res := screenlock.Check.Run(t.Context(), probe.New(), checks.Default())
+	res := screenlock.Check.Run(t.Context(), probe.New(), checks.Catalogue{screenlock.Check}.Default())
 	b, err := json.Marshal(res)
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +187,7 @@ func TestLiveHeadless(t *testing.T) {
 	if _, err := p.ConsoleUser(); !errors.Is(err, probe.ErrNotFound) {
 		t.Skipf("someone is signed in at the screen here (%v): not a headless machine", err)
 	}
-	res := screenlock.Check.Run(t.Context(), p, checks.Default())
+	res := screenlock.Check.Run(t.Context(), p, checks.Catalogue{screenlock.Check}.Default())
 	if res.Status != checks.NotApplicable {
 		t.Fatalf("headless machine: status %s, want not_applicable: %s", res.Status, res.Summary)
 	}
@@ -290,7 +290,7 @@ func TestLiveNoDesktopChild(t *testing.T) {
 	if os.Getenv(liveNoDesktopEnv) == "" {
 		t.Skip("only run by TestLiveNoDesktopSession")
 	}
-	res := screenlock.Check.Run(t.Context(), probe.New(), checks.Default())
+	res := screenlock.Check.Run(t.Context(), probe.New(), checks.Catalogue{screenlock.Check}.Default())
 	b, err := json.Marshal(res)
 	if err != nil {
 		t.Fatal(err)

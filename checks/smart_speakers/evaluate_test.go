@@ -61,7 +61,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := Evaluate(tt.f, checks.Default())
+			r := Evaluate(tt.f, checks.Catalogue{Check}.Default())
 			if r.Status != tt.status {
 				t.Fatalf("status %s, want %s (%+v)", r.Status, tt.status, r)
 			}
@@ -137,7 +137,7 @@ func TestCollect(t *testing.T) {
 			t.Errorf("facts carry %q: %s", secret, raw)
 		}
 	}
-	if r := Evaluate(f, checks.Default()); r.Status != checks.Warn {
+	if r := Evaluate(f, checks.Catalogue{Check}.Default()); r.Status != checks.Warn {
 		t.Errorf("status %s", r.Status)
 	}
 
@@ -149,7 +149,7 @@ func TestCollect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := Evaluate(f, checks.Default())
+	r := Evaluate(f, checks.Catalogue{Check}.Default())
 	if r.Status != checks.Unknown || f.Browses[0].Status != BrowseFailed || !strings.Contains(r.Reason, "permission denied") {
 		t.Errorf("every browse failing: %+v / %+v", f.Browses, r)
 	}

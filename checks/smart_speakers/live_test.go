@@ -34,7 +34,7 @@ func runLive(t *testing.T) (checks.Result, time.Duration) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // the engine's default check timeout
 	defer cancel()
 	start := time.Now()
-	r := smartspeakers.Check.Run(ctx, probe.New(), checks.Default())
+	r := smartspeakers.Check.Run(ctx, probe.New(), checks.Catalogue{smartspeakers.Check}.Default())
 	return r, time.Since(start)
 }
 

@@ -16,6 +16,7 @@ const ID = "user_accounts"
 var Check checks.Check = checks.Definition[Facts]{
 	CheckID:    ID,
 	CheckTitle: "User accounts",
+	Meta:       checks.Meta{Required: true, Controls: []string{checks.ControlUserAccess}},
 	Collect:    Collect,
 	Evaluate:   Evaluate,
 	UnknownFix: unknownFix,

@@ -80,7 +80,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := Evaluate(tc.facts(), checks.Default())
+			r := Evaluate(tc.facts(), checks.Catalogue{Check}.Default())
 			if r.Status != tc.status {
 				t.Fatalf("status = %s, want %s (%+v)", r.Status, tc.status, r)
 			}
@@ -106,7 +106,7 @@ func TestEvaluate(t *testing.T) {
 func BenchmarkEvaluate(b *testing.B) {
 	n := 3
 	f := Facts{OS: "windows", Guest: On, AutoLogin: On, ConsoleUser: ConsoleSignedIn, ConsoleUserAdmin: On, HumanAccounts: &n}
-	pol := checks.Default()
+	pol := checks.Catalogue{Check}.Default()
 	for b.Loop() {
 		if r := Evaluate(f, pol); r.Status != checks.Fail {
 			b.Fatal(r.Status)

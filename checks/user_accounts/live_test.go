@@ -177,7 +177,7 @@ func TestLiveFakeRoot(t *testing.T) {
 			if f.Linux == nil || f.Linux.DisplayManager != tc.dm {
 				t.Errorf("display manager = %+v, want %s", f.Linux, tc.dm)
 			}
-			if r := Evaluate(f, checks.Default()); r.Status != tc.status {
+			if r := Evaluate(f, checks.Catalogue{Check}.Default()); r.Status != tc.status {
 				t.Errorf("status = %s, want %s: %s", r.Status, tc.status, r.Summary)
 			}
 			raw, _ := json.Marshal(f)
@@ -196,7 +196,7 @@ func TestLiveCheckOnThisMachine(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live check test runs on the Linux CI machine")
 	}
-	r := Check.Run(t.Context(), probe.New(), checks.Default())
+	r := Check.Run(t.Context(), probe.New(), checks.Catalogue{Check}.Default())
 	if !r.Status.Valid() || r.Summary == "" || r.ID != ID {
 		t.Fatalf("bad result: %+v", r)
 	}

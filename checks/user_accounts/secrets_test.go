@@ -53,7 +53,7 @@ func TestNeverReadsDefaultPassword(t *testing.T) {
 	}
 	s := &spy{Probe: rp}
 	rec := probe.NewRecorder(s)
-	r := useraccounts.Check.Run(t.Context(), rec, checks.Default())
+	r := useraccounts.Check.Run(t.Context(), rec, checks.Catalogue{useraccounts.Check}.Default())
 	if r.Status != checks.Fail {
 		t.Errorf("status = %s, want fail (auto-login on)", r.Status)
 	}

@@ -16,6 +16,7 @@ const ID = "voice_assistants"
 var Check checks.Check = checks.Definition[Facts]{
 	CheckID:    ID,
 	CheckTitle: "Voice assistants",
+	Meta:       checks.Meta{Required: true, Controls: []string{checks.ControlSecureConfig}},
 	Collect:    Collect,
 	Evaluate:   Evaluate,
 	UnknownFix: unknownFix,

@@ -115,7 +115,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := Evaluate(tt.f, checks.Default())
+			r := Evaluate(tt.f, checks.Catalogue{Check}.Default())
 			if r.Status != tt.want {
 				t.Fatalf("status %s, want %s (%s)", r.Status, tt.want, r.Summary)
 			}

@@ -30,7 +30,7 @@ func liveFound(t *testing.T) (checks.Result, []string) {
 	for _, fd := range f.Found {
 		found = append(found, fd.Assistant)
 	}
-	return voiceassistants.Evaluate(f, checks.Default()), found
+	return voiceassistants.Evaluate(f, checks.Catalogue{voiceassistants.Check}.Default()), found
 }
 
 // TestLiveWyomingSatellite starts a real process that looks like a Home

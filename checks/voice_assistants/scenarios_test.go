@@ -27,7 +27,7 @@ func TestWindowsConsoleUserUnreadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := checktest.NewDenying(rp, map[string]bool{checktest.SourceKey("consoleuser"): true})
-	r := checks.Run(t.Context(), d, checks.Default(), []checks.Check{voiceassistants.Check}).Results[0]
+	r := checks.Run(t.Context(), d, checks.Catalogue{voiceassistants.Check}.Default(), []checks.Check{voiceassistants.Check}).Results[0]
 	if r.Status != checks.Unknown {
 		t.Fatalf("status %s (%s), want unknown", r.Status, r.Summary)
 	}

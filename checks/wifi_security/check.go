@@ -15,11 +15,16 @@ const ID = "wifi_security"
 var Check checks.Check = checks.Definition[Facts]{
 	CheckID:    ID,
 	CheckTitle: "Wi-Fi security",
+	Meta:       checks.Meta{Required: true, Controls: []string{checks.ControlSecureConfig, checks.ControlFirewalls}, Settings: []checks.Setting{InsecureSetting}},
 	Collect:    Collect,
 	Evaluate:   Evaluate,
 	UnknownFix: checks.GenericUnknownFix,
 	Scrub:      Scrub,
 }
+
+// InsecureSetting grades a connection to an open, OWE, WEP, WPA1 or
+// WPA2-TKIP network.
+var InsecureSetting = checks.Grade{Name: "wifi_insecure", Label: "On open, WEP, WPA1 or WPA2-TKIP Wi-Fi", Default: checks.Fail}
 
 // WiFi states of Facts.WiFi.
 const (

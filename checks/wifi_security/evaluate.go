@@ -98,10 +98,7 @@ func evaluateConnected(f Facts, pol checks.Policy) checks.Result {
 	for _, c := range f.Connections {
 		switch gradeOf(c) {
 		case gradeInsecure:
-			status := pol.WifiInsecure
-			if status != checks.Warn {
-				status = checks.Fail
-			}
+			status := InsecureSetting.Of(pol)
 			fix := insecureFix(f.OS)
 			if c.Mixed {
 				fix += mixedFix

@@ -41,7 +41,7 @@ func TestLiveLinux(t *testing.T) {
 	if hasWireless(t) {
 		t.Skip("this machine has a Wi-Fi interface; the no-Wi-Fi live test needs a machine without one")
 	}
-	r := wifisecurity.Check.Run(t.Context(), probe.New(), checks.Default())
+	r := wifisecurity.Check.Run(t.Context(), probe.New(), checks.Catalogue{wifisecurity.Check}.Default())
 	if r.Status != checks.NotApplicable {
 		t.Fatalf("status %s, want not_applicable: %+v", r.Status, r)
 	}
@@ -57,7 +57,7 @@ func TestLiveRecordReplay(t *testing.T) {
 		t.Skip("live test on Linux only")
 	}
 	rec := probe.NewRecorder(probe.New())
-	pol := checks.Default()
+	pol := checks.Catalogue{wifisecurity.Check}.Default()
 	live := wifisecurity.Check.Run(t.Context(), rec, pol)
 	dir := filepath.Join(t.TempDir(), "bundle")
 	if err := rec.WriteBundle(dir); err != nil {

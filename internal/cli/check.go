@@ -12,6 +12,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -32,9 +33,9 @@ func (o *checkOptions) register(cmd *cobra.Command) {
 // no file is named.
 func policyOrDefault(file string) (checks.Policy, error) {
 	if file == "" {
-		return checks.Default(), nil
+		return all.DefaultPolicy(), nil
 	}
-	return checks.LoadPolicy(file)
+	return all.LoadPolicy(file)
 }
 
 // resolve loads the policy and selects the checks.

@@ -14,6 +14,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/internal/text"
 	"github.com/sessionguard/sessionguard/report"
@@ -439,7 +440,7 @@ func (e *env) statusOf(ctx context.Context, opts agentOptions) (localapi.Status,
 	b, running, err := e.connect(ctx, opts)
 	var se *standaloneError
 	if errors.As(err, &se) && opts.policyFile == "" {
-		rep := checks.Run(ctx, probe.New(), checks.Default(), e.checks)
+		rep := checks.Run(ctx, probe.New(), all.DefaultPolicy(), e.checks)
 		return localapi.Status{Version: Version, Light: agent.LightOf(rep), Ready: rep.Ready, LastRunAt: rep.StartedAt}, false, nil
 	}
 	if err != nil {

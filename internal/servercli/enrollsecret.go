@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/web"
 )
@@ -205,7 +205,7 @@ func ensureTeam(ctx context.Context, st store.Store, name string) (store.Team, b
 			return t, false, nil
 		}
 	}
-	pol, err := json.Marshal(checks.Default())
+	pol, err := json.Marshal(all.DefaultPolicy())
 	if err != nil {
 		return store.Team{}, false, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/reporter"
 	"github.com/sessionguard/sessionguard/agent/spool"
 	"github.com/sessionguard/sessionguard/checks"
+	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/api"
 	"github.com/sessionguard/sessionguard/server/store"
@@ -163,8 +164,8 @@ func TestPolicyReachesAgent(t *testing.T) {
 	}
 	mu.Lock()
 	reached := gotAt[1].Sub(saved)
-	if got[1].ScreenLockMaxSeconds != 120 {
-		t.Errorf("the agent applied screen_lock_max_seconds %d, want 120", got[1].ScreenLockMaxSeconds)
+	if screenlock.MaxSecondsSetting.Of(got[1]) != 120 {
+		t.Errorf("the agent applied screen_lock_max_seconds %d, want 120", screenlock.MaxSecondsSetting.Of(got[1]))
 	}
 	mu.Unlock()
 	waitFor(t, "the new policy to be confirmed", func() bool { return device().PolicyETag == team.ETag })

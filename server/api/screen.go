@@ -6,7 +6,7 @@ import (
 	"net/http"
 
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
-	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -30,18 +30,18 @@ func (a *API) screenSession(ctx context.Context, teamID string, s *report.Sessio
 		o.header = http.Header{"Retry-After": {"5"}}
 		return &o
 	}
-	pol := checks.Default()
+	pol := all.DefaultPolicy()
 	if len(bytes.TrimSpace(raw)) > 0 && !bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
-		if pol, err = checks.ParsePolicy(bytes.NewReader(raw)); err != nil {
+		if pol, err = all.ParsePolicy(bytes.NewReader(raw)); err != nil {
 			// A stored policy was validated when saved; fall back to the
 			// default format rather than take any label.
 			a.log.Error("team_policy_unreadable", "err", err)
-			pol = checks.Default()
+			pol = all.DefaultPolicy()
 		}
 	}
 	re, err := pol.CaseReference()
 	if err != nil {
-		re, _ = checks.Default().CaseReference()
+		re, _ = all.DefaultPolicy().CaseReference()
 	}
 	err = sessionlog.ValidateLabel(s.Label)
 	if err == nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/store"
 )
@@ -349,7 +350,7 @@ type resultJSON struct {
 }
 
 func resultJSONOf(r store.ExportResult) any {
-	controls := checks.CyberEssentialsControls(r.CheckID)
+	controls := all.Controls(r.ID)
 	if controls == nil {
 		controls = []string{}
 	}
@@ -358,13 +359,13 @@ func resultJSONOf(r store.ExportResult) any {
 		facts = r.Facts
 	}
 	return resultJSON{RunID: r.RunID, DeviceID: r.DeviceID, DeviceName: r.DeviceName, TeamID: r.TeamID, Team: r.TeamName,
-		CheckID: r.CheckID, Status: r.Status, Required: r.Required, At: r.At, Summary: r.Summary, Reason: r.Reason,
+		CheckID: r.ID, Status: r.Status, Required: r.Required, At: r.At, Summary: r.Summary, Reason: r.Reason,
 		Facts: facts, CyberEssentials: controls}
 }
 
 // mainControl is a check's main Cyber Essentials control ("" if none).
 func mainControl(checkID string) string {
-	if c := checks.CyberEssentialsControls(checkID); len(c) > 0 {
+	if c := all.Controls(checkID); len(c) > 0 {
 		return c[0]
 	}
 	return ""
@@ -376,15 +377,15 @@ var resultColumns = []column[store.ExportResult]{
 	{"device_name", func(r store.ExportResult) string { return r.DeviceName }},
 	{"team_id", func(r store.ExportResult) string { return r.TeamID }},
 	{"team", func(r store.ExportResult) string { return r.TeamName }},
-	{"check_id", func(r store.ExportResult) string { return r.CheckID }},
+	{"check_id", func(r store.ExportResult) string { return r.ID }},
 	{"status", func(r store.ExportResult) string { return string(r.Status) }},
 	{"required", func(r store.ExportResult) string { return csvBool(r.Required) }},
 	{"at", func(r store.ExportResult) string { return csvTime(r.At) }},
 	{"summary", func(r store.ExportResult) string { return r.Summary }},
 	{"reason", func(r store.ExportResult) string { return r.Reason }},
-	{"cyber_essentials_control", func(r store.ExportResult) string { return mainControl(r.CheckID) }},
+	{"cyber_essentials_control", func(r store.ExportResult) string { return mainControl(r.ID) }},
 	{"cyber_essentials_controls", func(r store.ExportResult) string {
-		return strings.Join(checks.CyberEssentialsControls(r.CheckID), "; ")
+		return strings.Join(all.Controls(r.ID), "; ")
 	}},
 	{"facts", func(r store.ExportResult) string { return string(r.Facts) }},
 }

@@ -20,7 +20,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 
-	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -196,7 +196,7 @@ func validPolicy(policy json.RawMessage) (json.RawMessage, error) {
 	}
 	// Agents lay the policy over their defaults with checks.ParsePolicy and
 	// refuse one it rejects: never store a policy no agent would apply.
-	if _, err := checks.ParsePolicy(bytes.NewReader(policy)); err != nil {
+	if _, err := all.ParsePolicy(bytes.NewReader(policy)); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return policy, nil

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
@@ -233,7 +234,7 @@ func BenchmarkSaveReportsFleet(b *testing.B) {
 		rand.New(rand.NewPCG(1, 2)).Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 		results := make([]report.CheckResult, 8)
 		for i := range results {
-			results[i] = report.CheckResult{ID: checks.CheckIDs[i%len(checks.CheckIDs)] + strconv.Itoa(i), Status: checks.Pass, Required: i < 7,
+			results[i] = report.CheckResult{ID: all.Catalogue().IDs()[i%len(all.Catalogue().IDs())] + strconv.Itoa(i), Status: checks.Pass, Required: i < 7,
 				Summary: "Looks fine.", Facts: json.RawMessage(`{"source":"probe","state":"on","age_days":1}`)}
 		}
 		const batch = 32

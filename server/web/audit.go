@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -212,7 +212,7 @@ func effectivePolicy(raw json.RawMessage) json.RawMessage {
 	if len(raw) == 0 {
 		raw = json.RawMessage("{}")
 	}
-	pol, err := checks.ParsePolicy(bytes.NewReader(raw))
+	pol, err := all.ParsePolicy(bytes.NewReader(raw))
 	if err != nil {
 		return raw
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
@@ -74,9 +75,9 @@ func newBenchFleet(b *testing.B, st store.Store, n int) *benchFleet {
 		if i%13 == 0 {
 			continue
 		}
-		results := make([]report.CheckResult, 0, len(checks.CheckIDs))
+		results := make([]report.CheckResult, 0, len(all.Catalogue().IDs()))
 		ready := true
-		for _, c := range checks.CheckIDs {
+		for _, c := range all.Catalogue().IDs() {
 			st := checks.Pass
 			switch {
 			case c == "firewall" && i%7 == 0:

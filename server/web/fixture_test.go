@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/export"
 	"github.com/sessionguard/sessionguard/server/store"
@@ -144,7 +145,7 @@ func newFixture(t testing.TB, opts ...func(*fixture, *web.Options)) *fixture {
 		for _, r := range rs {
 			given[r.ID] = true
 		}
-		for _, id := range checks.CheckIDs {
+		for _, id := range all.Catalogue().IDs() {
 			if given[id] {
 				continue
 			}

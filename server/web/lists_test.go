@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
@@ -36,7 +37,7 @@ func TestPassRateLeavesOutNotApplicable(t *testing.T) {
 	f := newFixture(t)
 	// desk-ready has no Wi-Fi: not applicable. Three others pass.
 	var rs []report.CheckResult
-	for _, id := range checks.CheckIDs {
+	for _, id := range all.Catalogue().IDs() {
 		st := checks.Pass
 		if id == "wifi_security" {
 			st = checks.NotApplicable

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 )
 
 // The form-based policy editor (issue 17): one form field per policy
@@ -23,70 +24,10 @@ import (
 // The JSON saved names only what differs from what the team's policy
 // already says, so untouched settings keep following the default.
 
-// unit is a unit a number may be entered in.
-type unit struct {
-	Name string // form value and label: "minutes"
-	Per  int    // how many of the setting's own unit one is worth
-}
-
-var (
-	seconds = unit{"seconds", 1}
-	minutes = unit{"minutes", 60}
-	hours   = unit{"hours", 3600}
-	days    = unit{"days", 1}
-	// For a setting counted in minutes.
-	minutesOfMinutes = unit{"minutes", 1}
-	hoursOfMinutes   = unit{"hours", 60}
-)
-
-// settingKind is how a setting is entered.
-type settingKind int
-
-const (
-	numberSetting settingKind = iota // a whole number with a unit select
-	choiceSetting                    // a select
-	toggleSetting                    // a checkbox
-	textSetting                      // a line of text
-)
-
-// setting describes one policy field on the form. Name is its JSON name,
-// which is also the form field's.
-type setting struct {
-	Name  string
-	Label string
-	After string // words after the input
-	Hint  string
-	kind  settingKind
-	units []unit // numberSetting's units, the first shown for 0
-	// choices of a choiceSetting.
-	choices []choice
-	field   string // the checks.Policy field
-}
-
-type choice struct{ Value, Label string }
-
-var statusChoices = []choice{{"fail", "Fail (blocks a session when the check is required)"}, {"warn", "Warn only"}}
-
-// settings is the form, in order. checks, cookie_domains and cookie_keep
-// have their own parts (the check list and the cookie scope).
-var settings = []setting{
-	{Name: "screen_lock_max_seconds", Label: "The screen locks with a password after at most", After: "idle",
-		kind: numberSetting, units: []unit{minutes, seconds, hours}, field: "ScreenLockMaxSeconds"},
-	{Name: "wifi_insecure", Label: "On open, WEP, WPA1 or WPA2-TKIP Wi-Fi", kind: choiceSetting, choices: statusChoices, field: "WifiInsecure"},
-	{Name: "antivirus_missing", Label: "When no anti-virus is found", kind: choiceSetting, choices: statusChoices, field: "AntivirusMissing"},
-	{Name: "antivirus_max_signature_age_days", Label: "Anti-virus signatures are at most", After: "old",
-		kind: numberSetting, units: []unit{days}, field: "AntivirusMaxSignatureAgeDays"},
-	{Name: "xprotect_max_age_days", Label: "macOS XProtect is at most", After: "old",
-		Hint: "Apple publishes XProtect every one to four weeks.", kind: numberSetting, units: []unit{days}, field: "XProtectMaxAgeDays"},
-	{Name: "home_only_encryption", Label: "When only home folders are encrypted, not the whole disk", kind: choiceSetting, choices: statusChoices, field: "HomeOnlyEncryption"},
-	{Name: "allow_override", Label: "Practitioners may start a session anyway, giving a reason that is recorded", kind: toggleSetting, field: "AllowOverride"},
-	{Name: "session_reminder_minutes", Label: "Remind the practitioner to end a session after", Hint: "0 turns the reminder off.",
-		kind: numberSetting, units: []unit{minutesOfMinutes, hoursOfMinutes}, field: "SessionReminderMinutes"},
-	{Name: "case_reference_pattern", Label: "Session labels are case references matching", kind: textSetting, field: "CaseReferencePattern",
-		Hint: "A Go regular expression the whole label must match, such as CR-[0-9]{4}. Empty: one word with a digit."},
-	{Name: "report_interval_seconds", Label: "Run the checks and report every", kind: numberSetting, units: []unit{minutes, hours, seconds}, field: "ReportIntervalSeconds"},
-	{Name: "check_timeout_seconds", Label: "Give each check at most", kind: numberSetting, units: []unit{seconds, minutes}, field: "CheckTimeoutSeconds"},
-}
+// formSettings are the settings on the form, in order: every check's own,
+// then the engine's (checks, cookie_domains and cookie_keep have their own
+// parts: the check list and the cookie scope).
+func formSettings() []checks.Setting { return all.Catalogue().Settings() }
 
 // Cookie scopes: what clearing after a session removes.
 const (
@@ -96,17 +37,18 @@ const (
 
 // formField is a setting as the template shows it.
 type formField struct {
-	setting
-	Value   string // the number, or the choice
+	checks.SettingDoc
+	setting checks.Setting
+	Value   string // the number, the choice, the text, the names one a line
 	Unit    string
 	Units   []string
-	Choices []choice
 	Checked bool
 	Error   string
 	Number  bool
 	Choice  bool
 	Toggle  bool
 	Text    bool
+	Names   bool
 }
 
 // formCheck is one line of the check list.
@@ -127,39 +69,63 @@ type policyForm struct {
 	Errors int
 }
 
+// flatPolicy is pol as its JSON document: every setting by name.
+func flatPolicy(pol checks.Policy) map[string]json.RawMessage {
+	doc, err := json.Marshal(pol)
+	var flat map[string]json.RawMessage
+	if err == nil {
+		err = json.Unmarshal(doc, &flat)
+	}
+	if err != nil {
+		// A policy that was read from JSON always writes back.
+		panic(fmt.Sprintf("policy does not round-trip: %v", err))
+	}
+	return flat
+}
+
 // newPolicyForm shows pol.
 func newPolicyForm(pol checks.Policy, titles func(string) string) policyForm {
-	v := reflect.ValueOf(pol)
+	flat := flatPolicy(pol)
 	var f policyForm
-	for _, s := range settings {
-		ff := formField{setting: s, Choices: s.choices, Number: s.kind == numberSetting, Choice: s.kind == choiceSetting, Toggle: s.kind == toggleSetting, Text: s.kind == textSetting}
-		val := v.FieldByName(s.field)
-		switch s.kind {
-		case numberSetting:
-			n := int(val.Int())
+	for _, s := range formSettings() {
+		d := s.Describe()
+		ff := formField{SettingDoc: d, setting: s, Number: d.Kind == checks.NumberSetting, Choice: d.Kind == checks.ChoiceSetting,
+			Toggle: d.Kind == checks.ToggleSetting, Text: d.Kind == checks.TextSetting, Names: d.Kind == checks.NamesSetting}
+		raw, ok := flat[d.Name]
+		if !ok {
+			raw = s.DefaultJSON()
+		}
+		switch d.Kind {
+		case checks.NumberSetting:
+			var n int
+			_ = json.Unmarshal(raw, &n)
 			// The largest unit the value is a whole number of (each
 			// setting has one worth 1); 0 in the first.
-			u := s.units[0]
+			u := d.Units[0]
 			if n != 0 {
-				u = unit{}
-				for _, c := range s.units {
+				u = checks.Unit{}
+				for _, c := range d.Units {
 					if n%c.Per == 0 && c.Per > u.Per {
 						u = c
 					}
 				}
 			}
 			ff.Value, ff.Unit = strconv.Itoa(n/u.Per), u.Name
-			for _, c := range s.units {
+			for _, c := range d.Units {
 				ff.Units = append(ff.Units, c.Name)
 			}
-		case choiceSetting, textSetting:
-			ff.Value = val.String()
-		case toggleSetting:
-			ff.Checked = val.Bool()
+		case checks.ChoiceSetting, checks.TextSetting:
+			_ = json.Unmarshal(raw, &ff.Value)
+		case checks.ToggleSetting:
+			_ = json.Unmarshal(raw, &ff.Checked)
+		case checks.NamesSetting:
+			var names []string
+			_ = json.Unmarshal(raw, &names)
+			ff.Value = strings.Join(names, "\n")
 		}
 		f.Fields = append(f.Fields, ff)
 	}
-	for _, id := range checks.CheckIDs {
+	for _, id := range all.Catalogue().IDs() {
 		f.Checks = append(f.Checks, formCheck{ID: id, Title: titles(id), Required: pol.Required(id)})
 	}
 	f.CookieScope = scopeAll
@@ -170,43 +136,58 @@ func newPolicyForm(pol checks.Policy, titles func(string) string) policyForm {
 	return f
 }
 
+// readField reads one setting from the posted form: its value as JSON, or
+// the message to show next to it.
+func readField(form url.Values, ff *formField) (json.RawMessage, string) {
+	var v any
+	switch ff.Kind {
+	case checks.NumberSetting:
+		ff.Value, ff.Unit = strings.TrimSpace(form.Get(ff.Name)), form.Get(ff.Name+"_unit")
+		n, err := readNumber(ff.Value, ff.Unit, ff.SettingDoc.Units)
+		if err != nil {
+			return nil, err.Error()
+		}
+		v = n
+	case checks.ChoiceSetting:
+		ff.Value = form.Get(ff.Name)
+		v = ff.Value
+	case checks.TextSetting:
+		ff.Value = strings.TrimSpace(form.Get(ff.Name))
+		v = ff.Value
+	case checks.ToggleSetting:
+		ff.Checked = form.Get(ff.Name) != ""
+		v = ff.Checked
+	case checks.NamesSetting:
+		ff.Value = form.Get(ff.Name)
+		v = orEmpty(sites(ff.Value))
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err.Error()
+	}
+	// The agents' own rule for the value.
+	if err := ff.setting.Check(raw); err != nil {
+		return nil, agentsMessage(err)
+	}
+	return raw, ""
+}
+
 // readPolicyForm reads the posted form over pol (the team's policy as it
 // stands): the policy the form asks for, and the form to show again with
 // an error next to each field in error (Errors > 0).
 func readPolicyForm(form url.Values, pol checks.Policy, titles func(string) string) (checks.Policy, policyForm) {
 	f := newPolicyForm(pol, titles)
 	out := pol
-	out.Checks = maps.Clone(pol.Checks)
-	v := reflect.ValueOf(&out).Elem()
 	for i := range f.Fields {
 		ff := &f.Fields[i]
-		field := v.FieldByName(ff.field)
-		switch ff.kind {
-		case numberSetting:
-			ff.Value, ff.Unit = strings.TrimSpace(form.Get(ff.Name)), form.Get(ff.Name+"_unit")
-			n, err := readNumber(ff.Value, ff.Unit, ff.units)
-			if err != nil {
-				ff.Error = err.Error()
-				continue
-			}
-			field.SetInt(int64(n))
-		case choiceSetting, textSetting:
-			ff.Value = form.Get(ff.Name)
-			if ff.kind == textSetting {
-				ff.Value = strings.TrimSpace(ff.Value)
-			}
-			field.SetString(ff.Value)
-		case toggleSetting:
-			ff.Checked = form.Get(ff.Name) != ""
-			field.SetBool(ff.Checked)
+		raw, msg := readField(form, ff)
+		if msg != "" {
+			ff.Error = msg
+			continue
 		}
-		// The agents' own check, on the default with this one value.
-		one := checks.Default()
-		reflect.ValueOf(&one).Elem().FieldByName(ff.field).Set(field)
-		if err := one.Validate(); err != nil {
-			ff.Error = agentsMessage(err)
-		}
+		out = out.With(ff.Name, raw)
 	}
+	out.Checks = maps.Clone(pol.Checks)
 	for i := range f.Checks {
 		c := &f.Checks[i]
 		c.Required = form.Get("required_"+c.ID) != ""
@@ -223,9 +204,9 @@ func readPolicyForm(form url.Values, pol checks.Policy, titles func(string) stri
 		f.CookieError = "List the sites whose cookies are cleared, or choose every site."
 	}
 	if f.CookieError == "" {
-		one := checks.Default()
+		one := all.DefaultPolicy()
 		one.CookieDomains, one.CookieKeep = out.CookieDomains, out.CookieKeep
-		if err := one.Validate(); err != nil {
+		if err := all.Catalogue().Validate(one); err != nil {
 			f.CookieError = agentsMessage(err)
 		}
 	}
@@ -246,8 +227,8 @@ const maxEntered = 1 << 31
 
 // readNumber reads a whole number in one of the setting's units and
 // returns it in the setting's own unit.
-func readNumber(text, unitName string, units []unit) (int, error) {
-	i := slices.IndexFunc(units, func(u unit) bool { return u.Name == unitName })
+func readNumber(text, unitName string, units []checks.Unit) (int, error) {
+	i := slices.IndexFunc(units, func(u checks.Unit) bool { return u.Name == unitName })
 	if i < 0 {
 		return 0, errors.New("Choose a unit.")
 	}
@@ -294,10 +275,14 @@ func mergePolicy(raw []byte, before, after checks.Policy) (doc []byte, changed b
 		fields[name], changed = b, true
 		return err
 	}
-	bv, av := reflect.ValueOf(before), reflect.ValueOf(after)
-	for _, s := range settings {
-		if a := av.FieldByName(s.field); a.Interface() != bv.FieldByName(s.field).Interface() {
-			if err := set(s.Name, a.Interface()); err != nil {
+	bf, af := flatPolicy(before), flatPolicy(after)
+	for _, st := range formSettings() {
+		name := st.Describe().Name
+		if a, b := af[name], bf[name]; !jsonEqual(a, b) {
+			if a == nil {
+				a = st.DefaultJSON()
+			}
+			if err := set(name, a); err != nil {
 				return nil, false, err
 			}
 		}
@@ -341,4 +326,13 @@ func orEmpty(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// jsonEqual reports whether two JSON values are the same value.
+func jsonEqual(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return bytes.Equal(a, b)
+	}
+	return reflect.DeepEqual(x, y)
 }

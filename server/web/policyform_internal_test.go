@@ -7,26 +7,31 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
+	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
+	wifisecurity "github.com/sessionguard/sessionguard/checks/wifi_security"
 )
 
-// TestPolicyFormCoversEveryField: every field of checks.Policy is on the
-// form (a setting, the check list or the cookie scope), so a new policy
-// field cannot be forgotten here.
+// TestPolicyFormCoversEveryField: every field of checks.Policy and every
+// setting a check owns is on the form (a setting, the check list or the
+// cookie scope), once, so a new policy setting cannot be forgotten here.
 func TestPolicyFormCoversEveryField(t *testing.T) {
-	onForm := map[string]bool{"Schema": true, "Checks": true, "CookieDomains": true, "CookieKeep": true}
-	for _, s := range settings {
-		if onForm[s.field] {
-			t.Errorf("%s is on the form twice", s.field)
+	onForm := map[string]bool{"schema": true, "checks": true, "cookie_domains": true, "cookie_keep": true}
+	for _, f := range newPolicyForm(all.DefaultPolicy(), func(id string) string { return id }).Fields {
+		if onForm[f.Name] {
+			t.Errorf("%s is on the form twice", f.Name)
 		}
-		onForm[s.field] = true
-		f, ok := reflect.TypeFor[checks.Policy]().FieldByName(s.field)
-		if !ok || strings.Split(f.Tag.Get("json"), ",")[0] != s.Name {
-			t.Errorf("setting %s names field %s, whose JSON name is %q", s.Name, s.field, f.Tag.Get("json"))
-		}
+		onForm[f.Name] = true
 	}
 	for f := range reflect.TypeFor[checks.Policy]().Fields() {
-		if !onForm[f.Name] {
-			t.Errorf("checks.Policy.%s is not on the form", f.Name)
+		name := strings.Split(f.Tag.Get("json"), ",")[0]
+		if name != "-" && !onForm[name] {
+			t.Errorf("checks.Policy.%s (%s) is not on the form", f.Name, name)
+		}
+	}
+	for name := range all.DefaultPolicy().Settings {
+		if !onForm[name] {
+			t.Errorf("the check setting %s is not on the form", name)
 		}
 	}
 }
@@ -35,15 +40,15 @@ func TestPolicyFormCoversEveryField(t *testing.T) {
 // with no error, for the default and for a policy with every setting
 // changed; units convert.
 func TestPolicyFormRoundTrip(t *testing.T) {
-	changed := checks.Default()
-	changed.ScreenLockMaxSeconds, changed.ReportIntervalSeconds, changed.SessionReminderMinutes = 90, 7200, 0
-	changed.WifiInsecure, changed.AllowOverride = checks.Warn, true
+	changed := all.DefaultPolicy()
+	changed = changed.With(screenlock.MaxSecondsSetting.Name, 90).With(wifisecurity.InsecureSetting.Name, checks.Warn)
+	changed.ReportIntervalSeconds, changed.SessionReminderMinutes, changed.AllowOverride = 7200, 0, true
 	changed.CookieDomains, changed.CookieKeep = []string{"zoom.us"}, []string{"bank.example"}
 	changed.Checks = map[string]checks.CheckPolicy{}
-	for _, id := range checks.CheckIDs {
+	for _, id := range all.Catalogue().IDs() {
 		changed.Checks[id] = checks.CheckPolicy{Required: id == "firewall"}
 	}
-	for _, pol := range []checks.Policy{checks.Default(), changed} {
+	for _, pol := range []checks.Policy{all.DefaultPolicy(), changed} {
 		form := newPolicyForm(pol, func(id string) string { return id })
 		v := url.Values{"cookie_scope": {form.CookieScope}, "cookie_domains": {form.CookieSites}, "cookie_keep": {form.CookieKeep}}
 		for _, f := range form.Fields {
@@ -61,12 +66,14 @@ func TestPolicyFormRoundTrip(t *testing.T) {
 				v.Set("required_"+c.ID, "1")
 			}
 		}
-		got, back := readPolicyForm(v, checks.Default(), func(id string) string { return id })
+		got, back := readPolicyForm(v, all.DefaultPolicy(), func(id string) string { return id })
 		if back.Errors != 0 || !reflect.DeepEqual(got, pol) {
 			t.Errorf("round trip of %+v:\n got %+v, %d errors", pol, got, back.Errors)
 		}
 	}
-	if f := newPolicyForm(changed, func(id string) string { return id }); f.Fields[0].Value != "90" || f.Fields[0].Unit != "seconds" {
-		t.Errorf("90 s screen lock shown as %s %s, want 90 seconds", f.Fields[0].Value, f.Fields[0].Unit)
+	for _, f := range newPolicyForm(changed, func(id string) string { return id }).Fields {
+		if f.Name == screenlock.MaxSecondsSetting.Name && (f.Value != "90" || f.Unit != "seconds") {
+			t.Errorf("90 s screen lock shown as %s %s, want 90 seconds", f.Value, f.Unit)
+		}
 	}
 }

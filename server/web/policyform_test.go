@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
+	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
+	wifisecurity "github.com/sessionguard/sessionguard/checks/wifi_security"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -23,8 +26,8 @@ func defaultForm(csrf, etag string) url.Values {
 		"report_interval_seconds": {"15"}, "report_interval_seconds_unit": {"minutes"},
 		"check_timeout_seconds": {"10"}, "check_timeout_seconds_unit": {"seconds"},
 		"cookie_scope": {"all"}}
-	for _, id := range checks.CheckIDs {
-		if checks.Default().Required(id) {
+	for _, id := range all.Catalogue().IDs() {
+		if all.DefaultPolicy().Required(id) {
 			v.Set("required_"+id, "1")
 		}
 	}
@@ -109,11 +112,11 @@ func TestPolicyForm(t *testing.T) {
 		t.Fatalf("a good form: %d %s", p.status, elementText(p.body, "form-error"))
 	}
 	cur, _ := f.st.Team(t.Context(), team.ID)
-	pol, err := checks.ParsePolicy(bytes.NewReader(cur.Policy))
+	pol, err := all.ParsePolicy(bytes.NewReader(cur.Policy))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pol.ScreenLockMaxSeconds != 300 || pol.WifiInsecure != checks.Warn || !pol.Required("smart_speakers") || pol.Required("antivirus") ||
+	if screenlock.MaxSecondsSetting.Of(pol) != 300 || wifisecurity.InsecureSetting.Of(pol) != checks.Warn || !pol.Required("smart_speakers") || pol.Required("antivirus") ||
 		!pol.Required("firewall") || strings.Join(pol.CookieDomains, " ") != "zoom.us teams.microsoft.com" || pol.SessionReminderMinutes != 120 {
 		t.Errorf("saved %s", cur.Policy)
 	}

@@ -125,7 +125,7 @@ type catalog struct {
 func newCatalog() *catalog {
 	c := &catalog{byID: map[string]checkInfo{}}
 	for _, ch := range all.Checks() {
-		info := checkInfo{ID: ch.ID(), Title: ch.Title(), Controls: checks.CyberEssentialsControls(ch.ID()), check: ch}
+		info := checkInfo{ID: ch.ID(), Title: ch.Title(), Controls: all.Controls(ch.ID()), check: ch}
 		c.list = append(c.list, info)
 		c.byID[info.ID] = info
 	}
@@ -193,11 +193,11 @@ func (c *catalog) fix(id string, status checks.Status, facts json.RawMessage, po
 // default), or the default when it cannot be read.
 func teamPolicy(t store.Team) checks.Policy {
 	if len(t.Policy) == 0 {
-		return checks.Default()
+		return all.DefaultPolicy()
 	}
-	pol, err := checks.ParsePolicy(bytes.NewReader(t.Policy))
+	pol, err := all.ParsePolicy(bytes.NewReader(t.Policy))
 	if err != nil {
-		return checks.Default()
+		return all.DefaultPolicy()
 	}
 	return pol
 }

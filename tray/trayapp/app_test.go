@@ -15,7 +15,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/browsers"
-	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/tray"
 	"github.com/sessionguard/sessionguard/tray/desktop"
@@ -90,7 +90,7 @@ func startApp(t *testing.T, ag *traytest.Agent, r *recorder, clear CookieClearer
 	client := localapi.NewClient(ag.Socket)
 	t.Cleanup(func() { _ = client.Close() })
 	if clear == nil {
-		clear = PolicyClearer(checks.Default())
+		clear = PolicyClearer(all.DefaultPolicy())
 	}
 	app, err := New(Config{
 		Tray: cfg, Agent: client, Clear: clear,
@@ -186,10 +186,10 @@ func TestStartAndEndSession(t *testing.T) {
 	// sets it), not from a file: the agent's policy keeps the bank's.
 	scope := localapi.NewClient(ag.Socket)
 	t.Cleanup(func() { _ = scope.Close() })
-	keepBank := checks.Default()
+	keepBank := all.DefaultPolicy()
 	keepBank.CookieKeep = []string{"mybank.co.uk"}
 	ag.SetPolicy(keepBank)
-	app := startApp(t, ag, r, AgentScopeClearer(scope.Status, checks.Default()), tray.Config{})
+	app := startApp(t, ag, r, AgentScopeClearer(scope.Status, all.DefaultPolicy()), tray.Config{})
 	waitMenu(t, app, "the results", func(v tray.MenuView) bool { _, ok := item(v, tray.KeyCheckPrefix+"firewall"); return ok })
 
 	// The default policy allows no override: refused, with what to fix.
@@ -260,7 +260,7 @@ func TestStartAndEndSession(t *testing.T) {
 // and adds what it did to the ended session's record.
 func TestEndSessionBrowserOpen(t *testing.T) {
 	ag := traytest.StartAgent(t)
-	pol := checks.Default()
+	pol := all.DefaultPolicy()
 	pol.AllowOverride = true
 	ag.SetPolicy(pol)
 	var mu sync.Mutex
@@ -311,7 +311,7 @@ func TestEndSessionBrowserOpen(t *testing.T) {
 // says brings one reminder.
 func TestReminder(t *testing.T) {
 	ag := traytest.StartAgent(t)
-	pol := checks.Default()
+	pol := all.DefaultPolicy()
 	pol.AllowOverride = true
 	ag.SetPolicy(pol)
 	r := &recorder{answers: []answerScript{{"CR-9", true}, {"1", true}}}
@@ -402,7 +402,7 @@ func BenchmarkWatchToMenu(b *testing.B) {
 	client := localapi.NewClient(ag.Socket)
 	defer client.Close()
 	r := &recorder{}
-	app, err := New(Config{Agent: client, Clear: PolicyClearer(checks.Default()), Desktop: desktop.Desktop{Notifier: r, Asker: r, Opener: r}})
+	app, err := New(Config{Agent: client, Clear: PolicyClearer(all.DefaultPolicy()), Desktop: desktop.Desktop{Notifier: r, Asker: r, Opener: r}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -412,7 +412,7 @@ func BenchmarkWatchToMenu(b *testing.B) {
 	go func() { _ = app.Run(ctx) }()
 	traytest.WaitFor(b, "connected", func() bool { return app.Menu().Icon == localapi.Red && ag.ResultsRead() > 0 })
 	time.Sleep(50 * time.Millisecond)
-	pol := checks.Default()
+	pol := all.DefaultPolicy()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		// drain, change, wait for the render

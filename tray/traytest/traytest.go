@@ -99,7 +99,7 @@ func StartAgent(t testing.TB) *Agent {
 	ta := &Agent{Probe: &SwapProbe{}, Log: &MemLog{}}
 	ta.Probe.Use(t, "nft_inet_policy_drop") // firewall on
 	a, err := agent.New(agent.Config{
-		Probe: ta.Probe, Checks: all.Checks(), Policy: checks.Default(), StateDir: t.TempDir(),
+		Probe: ta.Probe, Checks: all.Checks(), Policy: all.DefaultPolicy(), StateDir: t.TempDir(),
 		Version: "test", Log: ta.Log, ValidateLabel: sessionlog.ValidateLabel,
 	})
 	if err != nil {
@@ -110,7 +110,7 @@ func StartAgent(t testing.TB) *Agent {
 	t.Cleanup(unsubscribe)
 	go func() {
 		for ev := range events {
-			if ev.Type == "run_finished" {
+			if ev.Type == localapi.EventRunFinished {
 				ta.Runs.Add(1)
 			}
 		}
