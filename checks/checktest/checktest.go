@@ -97,7 +97,7 @@ func RunScrubbedScenariosWith(t *testing.T, c checks.Check, all []checks.Check, 
 				t.Fatal(err)
 			}
 			got := c.Run(t.Context(), again, pol)
-			if got.Status != want.Status || got.Summary != want.Summary || !bytes.Equal(normalize(t, got.Facts), normalize(t, want.Facts)) {
+			if got.Status != want.Status || got.Summary != want.Summary || !bytes.Equal(normalise(t, got.Facts), normalise(t, want.Facts)) {
 				t.Errorf("the scrubbed bundle replays to %s %q %s, want %s %q %s", got.Status, got.Summary, got.Facts, want.Status, want.Summary, want.Facts)
 			}
 			if inspect != nil {
@@ -137,12 +137,12 @@ func CompareGolden(t testing.TB, golden string, v any) {
 	if err != nil {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
-	if !bytes.Equal(normalize(t, want), normalize(t, got)) {
+	if !bytes.Equal(normalise(t, want), normalise(t, got)) {
 		t.Errorf("%s differs:\n--- want\n%s\n--- got\n%s", golden, want, got)
 	}
 }
 
-func normalize(t testing.TB, b []byte) []byte {
+func normalise(t testing.TB, b []byte) []byte {
 	var v any
 	if err := json.Unmarshal(b, &v); err != nil {
 		t.Fatalf("golden JSON: %v", err)

@@ -113,14 +113,14 @@ func setup() (*env, string, error) {
 		cmd.Dir = "../.."
 		cmd.Env = append(os.Environ(), "GOOS="+b.goos, "GOARCH=amd64", "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return fail(fmt.Errorf("go build %s for %s: %v\n%s", b.pkg, b.goos, err, out))
+			return fail(fmt.Errorf("go build %s for %s: %w\n%s", b.pkg, b.goos, err, out))
 		}
 	}
 	dll := filepath.Join(dir, "bcryptprimitives.dll")
 	cc := exec.Command("x86_64-w64-mingw32-gcc", "-O2", "-shared", "-s", "-nostdlib", "-o", dll,
 		"testdata/bcryptprimitives.c", "testdata/bcryptprimitives.def", "-ladvapi32", "-lkernel32")
 	if out, err := cc.CombinedOutput(); err != nil {
-		return fail(fmt.Errorf("building the test bcryptprimitives.dll: %v\n%s", err, out))
+		return fail(fmt.Errorf("building the test bcryptprimitives.dll: %w\n%s", err, out))
 	}
 	if _, _, err := e.wine(bootTimeout, "wineboot", "--init"); err != nil {
 		return fail(fmt.Errorf("wineboot: %w", err))
@@ -749,7 +749,7 @@ func testAgentPipe(t *testing.T, e *env) {
 	if out := e.statusFromAgent(t, func() error {
 		select {
 		case err := <-done:
-			return fmt.Errorf("the agent exited: %v\n%s", err, untraced(readLog(agentLog)))
+			return fmt.Errorf("the agent exited: %w\n%s", err, untraced(readLog(agentLog)))
 		default:
 			return nil
 		}
