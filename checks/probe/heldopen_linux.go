@@ -1,0 +1,64 @@
+package probe
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+func heldOpenLive(paths []string) ([]Holder, error) {
+	return withTimeout(func() ([]Holder, error) { return heldOpen(procRoot, paths) })
+}
+
+// heldOpen walks root/PID/fd of every process and reads each link, keeping
+// the processes whose links name one of paths. Processes that exit
+// meanwhile are skipped; ones whose fd folder may not be read (another
+// user's, without root) make the answer partial: what was found, and an
+// error wrapping ErrAccessDenied.
+func heldOpen(root string, paths []string) ([]Holder, error) {
+	d, err := os.Open(root)
+	if err != nil {
+		return nil, fmt.Errorf("open files: %w", err)
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return nil, fmt.Errorf("open files: %w", err)
+	}
+	out := []Holder{}
+	denied := 0
+	var link [unix.PathMax]byte
+	for _, n := range names {
+		pid, err := strconv.ParseInt(n, 10, 32)
+		if err != nil || pid <= 0 || n[0] == '+' {
+			continue
+		}
+		dir := root + "/" + n + "/fd"
+		f, err := os.Open(dir)
+		if err != nil {
+			if errors.Is(err, os.ErrPermission) {
+				denied++
+			}
+			continue
+		}
+		fds, _ := f.Readdirnames(-1)
+		f.Close()
+		for _, fd := range fds {
+			m, err := unix.Readlink(dir+"/"+fd, link[:])
+			if err != nil || m >= len(link) || link[0] != '/' {
+				continue // closed meanwhile, or a socket, pipe or anon inode
+			}
+			if p := string(link[:m]); slices.Contains(paths, p) && !slices.Contains(out, Holder{int32(pid), p}) {
+				out = append(out, Holder{PID: int32(pid), Path: p})
+			}
+		}
+	}
+	if denied > 0 {
+		return out, fmt.Errorf("open files of %d processes: %w", denied, ErrAccessDenied)
+	}
+	return out, nil
+}
