@@ -4,6 +4,7 @@ package all
 import (
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/antivirus"
+	captureinuse "github.com/sessionguard/sessionguard/checks/capture_in_use"
 	diskencryption "github.com/sessionguard/sessionguard/checks/disk_encryption"
 	"github.com/sessionguard/sessionguard/checks/firewall"
 	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
@@ -24,5 +25,6 @@ func Checks() []checks.Check {
 		useraccounts.Check,
 		voiceassistants.Check,
 		smartspeakers.Check,
+		captureinuse.Check,
 	}
 }

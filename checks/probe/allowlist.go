@@ -42,6 +42,8 @@ var allowList = map[string]map[string][]string{
 		"bduitool":        {"/opt/bitdefender-security-tools/bin/bduitool"},
 		"gsettings":       {"/usr/bin/gsettings"},
 		"xset":            {"/usr/bin/xset"},
+		"pw-dump":         {"/usr/bin/pw-dump"},
+		"pactl":           {"/usr/bin/pactl"},
 	},
 	"darwin": {
 		"fdesetup":        {"/usr/bin/fdesetup"},
@@ -69,6 +71,7 @@ var allowList = map[string]map[string][]string{
 		"powershell": {`{system}\WindowsPowerShell\v1.0\powershell.exe`},
 		"mpcmdrun":   {`{programfiles}\Windows Defender\MpCmdRun.exe`},
 		"powercfg":   {`{system}\powercfg.exe`},
+		"reg":        {`{system}\reg.exe`},
 	},
 }
 
