@@ -60,9 +60,9 @@ var programs = []program{
 	{id: "browser", name: "a web browser", kind: browser,
 		bins: []string{"chrome", "google-chrome", "google-chrome-stable", "chromium", "chromium-browser", "firefox", "firefox-esr", "firefox-bin",
 			"msedge", "microsoft-edge", "microsoft-edge-stable", "brave", "brave-browser", "opera", "vivaldi", "vivaldi-bin", "safari", "com.apple.webkit.gpu"},
-		apps: []string{"google chrome", "chromium", "firefox", "microsoft edge", "brave", "opera", "vivaldi", "safari"},
+		apps:    []string{"google chrome", "chromium", "firefox", "microsoft edge", "brave", "opera", "vivaldi", "safari"},
 		macApps: []string{"google chrome.app", "firefox.app", "safari.app", "microsoft edge.app", "brave browser.app", "arc.app", "opera.app", "vivaldi.app"},
-		policy: []string{"google meet", "whereby", "web browser", "browser"}},
+		policy:  []string{"google meet", "whereby", "web browser", "browser"}},
 
 	{id: "obs_studio", name: "OBS Studio", kind: recorder, records: "the screen", bins: []string{"obs", "obs64", "obs32"}, apps: []string{"obs", "obs studio"}, macApps: []string{"obs.app"}},
 	{id: "simplescreenrecorder", name: "SimpleScreenRecorder", kind: recorder, records: "the screen", bins: []string{"simplescreenrecorder", "ssr-glinject"}, apps: []string{"simplescreenrecorder"}},
@@ -260,4 +260,3 @@ func ArgsRead(pr probe.Process) []string {
 	}
 	return nil
 }
-

@@ -237,4 +237,3 @@ func NormaliseRoot(key string) string {
 	}
 	return key
 }
-
