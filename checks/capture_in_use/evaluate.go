@@ -80,7 +80,7 @@ func Evaluate(f Facts, pol checks.Policy) checks.Result {
 	}
 	var findings, names []string
 	for _, id := range order {
-		findings = append(findings, text.Capitalise(displayName(id))+" is recording "+text.JoinAnd(what[id]))
+		findings = append(findings, sentenceStart(displayName(id))+" is recording "+text.JoinAnd(what[id]))
 		names = append(names, displayName(id))
 	}
 	for _, id := range f.Recorders {
@@ -90,11 +90,11 @@ func Evaluate(f Facts, pol checks.Policy) checks.Result {
 		p, _ := byID(id)
 		switch {
 		case p.id == "ffmpeg" || p.id == "gstreamer" || p.id == "screenshot_recording":
-			findings = append(findings, text.Capitalise(p.name)+" is recording "+p.records)
+			findings = append(findings, sentenceStart(p.name)+" is recording "+p.records)
 		case p.kind == noteTaker:
 			findings = append(findings, p.name+", an AI note-taker that records meetings, is running")
 		default:
-			findings = append(findings, text.Capitalise(p.name)+" is running (it records "+p.records+")")
+			findings = append(findings, sentenceStart(p.name)+" is running (it records "+p.records+")")
 		}
 		names = append(names, p.name)
 	}
@@ -169,6 +169,17 @@ func errSuffix(f Facts) string {
 		return ""
 	}
 	return "; " + strings.Join(f.Errors, "; ")
+}
+
+// sentenceStart capitalises a name that starts with an article ("the
+// GNOME screen recorder"); a program's own name keeps its case (ffmpeg).
+func sentenceStart(name string) string {
+	for _, article := range []string{"the ", "a ", "an "} {
+		if strings.HasPrefix(name, article) {
+			return text.Capitalise(name)
+		}
+	}
+	return name
 }
 
 func fixFor(goos string, names []string) string {
