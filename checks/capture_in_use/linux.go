@@ -201,6 +201,10 @@ func streams(ctx context.Context, p probe.Probe, procs []probe.Process, f *Facts
 		f.Streams = StateNone
 		return
 	}
+	if f.ConsoleUser == probe.ConsoleUnknown {
+		f.Streams = StateUnknown // whose sound server to ask could not be told
+		return
+	}
 	if f.ConsoleUser == probe.ConsoleNone {
 		// A sound server runs, but nobody is at the screen to ask it as.
 		f.Streams = StateUnknown
@@ -255,8 +259,8 @@ func streams(ctx context.Context, p probe.Probe, procs []probe.Process, f *Facts
 		return
 	}
 	f.Streams = StateUnknown
-	for _, e := range errs {
-		f.addError("capture streams", e)
+	for i, e := range errs {
+		f.addError(tools[i], e)
 	}
 }
 

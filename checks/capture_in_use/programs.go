@@ -86,7 +86,7 @@ var programs = []program{
 	{id: "sound_recorder", name: "Sound Recorder", kind: recorder, records: "the microphone", packages: []string{"microsoft.windowssoundrecorder"}},
 	{id: "camera_app", name: "the Camera app", kind: recorder, records: "the camera", packages: []string{"microsoft.windowscamera"}},
 	{id: "snipping_tool", name: "the Snipping Tool", kind: recorder, records: "the screen", packages: []string{"microsoft.screensketch"}},
-	{id: "screenshot_recording", name: "Screenshot (screen recording)", kind: recorder, records: "the screen", bins: []string{"screencapture"}},
+	{id: "screenshot_recording", name: "macOS Screenshot", kind: recorder, records: "the screen", bins: []string{"screencapture"}},
 
 	{id: "otter", name: "Otter", kind: noteTaker, bins: []string{"otter", "otter.ai"}, macApps: []string{"otter.app", "otter.ai.app"}, apps: []string{"otter"}},
 	{id: "fireflies", name: "Fireflies", kind: noteTaker, bins: []string{"fireflies", "fireflies.ai"}, macApps: []string{"fireflies.app", "fireflies.ai.app"}},
