@@ -29,6 +29,10 @@
 #                    that Wine 8 lacks, cross-compiled with MinGW
 #   nodejs           runs the macOS installer's version check (JavaScript in
 #                    distribution.xml) with Installer's API stood in
+#   pulseaudio pulseaudio-utils pipewire pipewire-bin
+#                    capture_in_use: a real PulseAudio and PipeWire daemon in a
+#                    private runtime folder, recorded from with parecord and
+#                    pw-record, read with pactl and pw-dump
 set -euo pipefail
 
 packages=(
@@ -38,6 +42,7 @@ packages=(
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
 	rpm wixl msitools osslsigncode openssl systemd
 	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs
+	pulseaudio pulseaudio-utils pipewire pipewire-bin
 )
 
 need=()
