@@ -27,6 +27,7 @@ var suites = map[string]map[string]string{
 		"user_accounts":    "debian_gdm_default_standard_user",
 		"smart_speakers":   "nest_mini_and_chromecast_audio",
 		"voice_assistants": "gnome_desktop_nothing_listening",
+		"capture_in_use":   "gnome_pipewire_meet_in_firefox",
 	},
 	"darwin": {
 		"screen_lock":      "sonoma_immediate_display10_pass",
@@ -37,6 +38,7 @@ var suites = map[string]map[string]string{
 		"user_accounts":    "sonoma_single_admin_user",
 		"smart_speakers":   "homepod_2nd_gen_and_apple_tv",
 		"voice_assistants": "sonoma_siri_off",
+		"capture_in_use":   "zoom_call_nothing_else",
 	},
 	"windows": {
 		"screen_lock":      "win11_defaults_display10_pass",
@@ -47,6 +49,7 @@ var suites = map[string]map[string]string{
 		"user_accounts":    "win11_home_standard_user",
 		"smart_speakers":   "echo_show_homepod_and_nest_hub",
 		"voice_assistants": "win11_search_only_nothing_installed",
+		"capture_in_use":   "teams_call_camera_and_microphone",
 	},
 }
 
