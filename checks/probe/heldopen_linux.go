@@ -20,12 +20,7 @@ func heldOpenLive(paths []string) ([]Holder, error) {
 // user's, without root) make the answer partial: what was found, and an
 // error wrapping ErrAccessDenied.
 func heldOpen(root string, paths []string) ([]Holder, error) {
-	d, err := os.Open(root)
-	if err != nil {
-		return nil, fmt.Errorf("open files: %w", err)
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
+	names, err := readDirNames(root)
 	if err != nil {
 		return nil, fmt.Errorf("open files: %w", err)
 	}
@@ -38,15 +33,13 @@ func heldOpen(root string, paths []string) ([]Holder, error) {
 			continue
 		}
 		dir := root + "/" + n + "/fd"
-		f, err := os.Open(dir)
+		fds, err := readDirNames(dir)
 		if err != nil {
 			if errors.Is(err, os.ErrPermission) {
 				denied++
 			}
 			continue
 		}
-		fds, _ := f.Readdirnames(-1)
-		f.Close()
 		for _, fd := range fds {
 			m, err := unix.Readlink(dir+"/"+fd, link[:])
 			if err != nil || m >= len(link) || link[0] != '/' {
