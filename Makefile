@@ -1,7 +1,7 @@
 # SessionGuard — see README.md. Everything builds with CGO_ENABLED=0.
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -s -w -X github.com/sessionguard/sessionguard/internal/cli.Version=$(VERSION) -X github.com/sessionguard/sessionguard/internal/servercli.Version=$(VERSION) -X main.version=$(VERSION)
+LDFLAGS   := -s -w -X github.com/sessionguard/sessionguard/internal/cli.Version=$(VERSION) -X github.com/sessionguard/sessionguard/internal/servercli.Version=$(VERSION) -X github.com/sessionguard/sessionguard/internal/traycli.Version=$(VERSION)
 BIN       := bin
 PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
@@ -83,7 +83,7 @@ cross:
 # Needs wixl for the MSI (see packaging/README.md for the apt packages).
 PKG_VERSION ?= $(or $(shell git describe --tags --match 'v[0-9]*' --abbrev=0 2>/dev/null | sed 's/^v//'),0.1.0)
 PKG_BIN     := dist/pkgbin
-PKG_LDFLAGS := -s -w -buildid= -X github.com/sessionguard/sessionguard/internal/cli.Version=$(PKG_VERSION) -X github.com/sessionguard/sessionguard/internal/servercli.Version=$(PKG_VERSION) -X main.version=$(PKG_VERSION)
+PKG_LDFLAGS := -s -w -buildid= -X github.com/sessionguard/sessionguard/internal/cli.Version=$(PKG_VERSION) -X github.com/sessionguard/sessionguard/internal/servercli.Version=$(PKG_VERSION) -X github.com/sessionguard/sessionguard/internal/traycli.Version=$(PKG_VERSION)
 PKG_TARGETS := linux/amd64 linux/arm64 windows/amd64 darwin/arm64 darwin/amd64
 
 .PHONY: package

@@ -21,18 +21,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sessionguard/sessionguard/agent/lanwatch"
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/agent/reporter"
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
+	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/internal/atomicfile"
-	"github.com/sessionguard/sessionguard/internal/statedir"
 	"github.com/sessionguard/sessionguard/report"
 )
-
-// ResultsFile is where the latest report is kept in the state directory.
-const ResultsFile = "results.json"
 
 // SessionLog is the append-only audit trail of sessions.
 type SessionLog interface {
@@ -48,9 +46,13 @@ type Outbox interface {
 
 // Config is what an Agent is made of.
 type Config struct {
-	Probe  probe.Probe
-	Checks []checks.Check
-	Policy checks.Policy
+	Probe probe.Probe
+	// LANServices, when set, are the DNS-SD service types Schedule keeps
+	// browsing in the background (agent/lanwatch), so a check run answers
+	// its mDNS questions from that browse instead of waiting for one.
+	LANServices []string
+	Checks      []checks.Check
+	Policy      checks.Policy
 	// StateDir keeps results.json (created 0700 when missing).
 	StateDir string
 	Version  string
@@ -88,6 +90,8 @@ type Agent struct {
 	server   string
 	// policyChanged wakes Schedule to judge the computer by a new policy.
 	policyChanged chan struct{}
+	// lan browses the network in the background (nil: checks browse).
+	lan *lanwatch.Watcher
 }
 
 // New makes an agent and loads the results the previous run left.
@@ -104,14 +108,19 @@ func New(cfg Config) (*Agent, error) {
 	if err := statedir.MkdirPrivate(cfg.StateDir); err != nil {
 		return nil, fmt.Errorf("creating state directory: %w", err)
 	}
-	a := &Agent{cfg: cfg, policy: cfg.Policy, session: cfg.OpenSession, ended: cfg.LastEnded, subs: map[int]chan localapi.Event{},
+	var lan *lanwatch.Watcher
+	if len(cfg.LANServices) > 0 {
+		lan = lanwatch.New(cfg.Probe, cfg.LANServices, 0, 0)
+		cfg.Probe = lan.Probe(cfg.Probe)
+	}
+	a := &Agent{cfg: cfg, lan: lan, policy: cfg.Policy, session: cfg.OpenSession, ended: cfg.LastEnded, subs: map[int]chan localapi.Event{},
 		outbox: cfg.Outbox, server: cfg.Server, policyChanged: make(chan struct{}, 1)}
-	if b, err := os.ReadFile(filepath.Join(cfg.StateDir, ResultsFile)); err == nil {
+	if b, err := os.ReadFile(filepath.Join(cfg.StateDir, statedir.ResultsFile)); err == nil {
 		var rep checks.Report
 		if json.Unmarshal(b, &rep) == nil && rep.Schema == checks.ReportSchema {
 			a.last = &rep
 		} else {
-			cfg.Logger.Warn("ignoring unreadable saved results", "file", ResultsFile)
+			cfg.Logger.Warn("ignoring unreadable saved results", "file", statedir.ResultsFile)
 		}
 	}
 	return a, nil
@@ -130,7 +139,7 @@ func (a *Agent) SetPolicy(pol checks.Policy) {
 	a.mu.Lock()
 	a.policy = pol
 	a.mu.Unlock()
-	a.broadcast("status")
+	a.broadcast(localapi.EventStatus)
 	select {
 	case a.policyChanged <- struct{}{}:
 	default:
@@ -143,7 +152,7 @@ func (a *Agent) SetOutbox(o Outbox, server string) {
 	a.mu.Lock()
 	a.outbox, a.server = o, server
 	a.mu.Unlock()
-	a.broadcast("status")
+	a.broadcast(localapi.EventStatus)
 }
 
 // Status is the traffic light and what the tray needs to show.
@@ -233,7 +242,7 @@ func (a *Agent) Run(ctx context.Context) (checks.Report, error) {
 	a.running, a.runDone = true, make(chan struct{})
 	pol := a.policy
 	a.mu.Unlock()
-	a.broadcast("run_started")
+	a.broadcast(localapi.EventRunStarted)
 
 	rep := checks.Run(ctx, a.cfg.Probe, pol, a.cfg.Checks)
 	err := ctx.Err()
@@ -246,13 +255,13 @@ func (a *Agent) Run(ctx context.Context) (checks.Report, error) {
 	close(a.runDone)
 	a.mu.Unlock()
 	if err != nil {
-		a.broadcast("run_finished")
+		a.broadcast(localapi.EventRunFinished)
 		return rep, fmt.Errorf("running checks: %w", err)
 	}
 	a.save(rep)
 	a.send(report.NewCheckRun(a.agentInfo(rep.Host), rep))
 	a.cfg.Logger.Info("checks ran", "ready", rep.Ready, "light", string(LightOf(rep)), "duration_ms", rep.DurationMS)
-	a.broadcast("run_finished")
+	a.broadcast(localapi.EventRunFinished)
 	return rep, nil
 }
 
@@ -264,7 +273,7 @@ func (a *Agent) agentInfo(h probe.Host) report.Agent {
 func (a *Agent) save(rep checks.Report) {
 	b, err := json.Marshal(rep)
 	if err == nil {
-		err = atomicfile.WriteFile(filepath.Join(a.cfg.StateDir, ResultsFile), b, 0o600)
+		err = atomicfile.WriteFile(filepath.Join(a.cfg.StateDir, statedir.ResultsFile), b, 0o600)
 	}
 	if err != nil {
 		a.cfg.Logger.Warn("saving results failed", "err", err)
@@ -335,7 +344,7 @@ func (a *Agent) StartSession(ctx context.Context, req localapi.StartRequest) (re
 	a.mu.Unlock()
 	a.send(report.NewSession(a.agentInfo(rep.Host), rec))
 	a.cfg.Logger.Info("session started", "ready", rec.Ready, "override", rec.Override != nil)
-	a.broadcast("session_started")
+	a.broadcast(localapi.EventSessionStarted)
 	return rec, nil
 }
 
@@ -360,7 +369,7 @@ func (a *Agent) EndSession(_ context.Context, id string, req localapi.EndRequest
 	a.mu.Unlock()
 	a.send(report.NewSession(a.agentInfo(probe.HostOf(a.cfg.Probe)), rec))
 	a.cfg.Logger.Info("session ended", "cookies_reported", rec.Cookies != nil)
-	a.broadcast("session_ended")
+	a.broadcast(localapi.EventSessionEnded)
 	return rec, nil
 }
 
@@ -452,7 +461,7 @@ func (a *Agent) Subscribe() (<-chan localapi.Event, func()) {
 // broadcast sends the new status to every subscriber. A subscriber that
 // does not keep up loses its oldest event, never the newest: each event
 // carries the whole status.
-func (a *Agent) broadcast(kind string) {
+func (a *Agent) broadcast(kind localapi.EventType) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	ev := localapi.Event{Type: kind, At: a.cfg.Now().UTC(), Status: a.statusLocked()}

@@ -386,7 +386,7 @@ func TestSubscribe(t *testing.T) {
 	if _, err := f.agent.Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	var types []string
+	var types []localapi.EventType
 	for len(types) < 2 {
 		select {
 		case ev := <-ch:

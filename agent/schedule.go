@@ -23,6 +23,9 @@ const (
 // policy, soon after the network changes and when the policy changes, until
 // ctx ends.
 func (a *Agent) Schedule(ctx context.Context) {
+	if a.lan != nil {
+		go a.lan.Run(ctx)
+	}
 	a.runLogged(ctx, "start")
 	netTick := time.NewTicker(NetworkPollInterval)
 	defer netTick.Stop()
@@ -41,6 +44,12 @@ func (a *Agent) Schedule(ctx context.Context) {
 		case <-netTick.C:
 			if fp := networkFingerprint(); fp != lastNet {
 				lastNet = fp
+				if a.lan != nil {
+					// What was seen on the last network says nothing
+					// about this one: browse it afresh.
+					a.lan.Forget()
+					go a.lan.BrowseAll(ctx)
+				}
 				settle = time.After(NetworkSettle)
 			}
 		case <-settle:

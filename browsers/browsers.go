@@ -4,7 +4,8 @@
 //
 // It knows the Chromium family (Chrome, Chromium, Edge, Brave, Vivaldi,
 // Opera), Firefox (profiles.ini, including the snap and flatpak locations)
-// and Safari (Cookies.binarycookies) on Linux, macOS and Windows. Discovery
+// and Safari (Cookies.binarycookies) on Linux, macOS and Windows, from one
+// catalogue (Known, catalogue.go) that everything else derives from. Discovery
 // takes the home directory, the OS and the environment as inputs, so the
 // macOS and Windows layouts are tested with fake home directories on Linux.
 //
@@ -46,40 +47,6 @@ const (
 	Safari   = "safari"
 )
 
-// Names maps each browser id to the name shown to people.
-var Names = map[string]string{
-	Chrome:   "Google Chrome",
-	Chromium: "Chromium",
-	Edge:     "Microsoft Edge",
-	Brave:    "Brave",
-	Vivaldi:  "Vivaldi",
-	Opera:    "Opera",
-	Firefox:  "Firefox",
-	Safari:   "Safari",
-}
-
-// IDs returns the known browser ids in a stable order.
-func IDs() []string {
-	return []string{Chrome, Chromium, Edge, Brave, Vivaldi, Opera, Firefox, Safari}
-}
-
-// normaliseBrowser maps a user-typed browser name to its id ("" when unknown).
-func normaliseBrowser(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	switch s {
-	case "google-chrome", "google chrome", "googlechrome":
-		return Chrome
-	case "msedge", "microsoft-edge", "microsoft edge":
-		return Edge
-	case "firefox-esr", "mozilla firefox":
-		return Firefox
-	}
-	if _, ok := Names[s]; ok {
-		return s
-	}
-	return ""
-}
-
 // Profile is one browser profile with a cookie store.
 type Profile struct {
 	Browser string `json:"browser"`     // id: chrome, firefox, safari…
@@ -107,11 +74,8 @@ func (p Profile) matchesProfile(want string) bool {
 
 // cookieFilesNow lists the profile's cookie stores as they are on disk now.
 func (p Profile) cookieFilesNow() []string {
-	switch p.Engine {
-	case EngineChromium:
-		return chromiumCookieFiles(p.Dir)
-	case EngineFirefox:
-		return firefoxCookieFiles(p.Dir)
+	if p.Engine != EngineSafari {
+		return cookieFiles(p.Engine, p.Dir)
 	}
 	return p.CookieFiles
 }

@@ -108,7 +108,7 @@ func TestChromiumRealProfile(t *testing.T) {
 	notBank := cookieNames(func(c siteCookie) bool { return !strings.Contains(c.host, "mybank") })
 	everything := cookieNames(func(siteCookie) bool { return true })
 	db := func() string {
-		if files := chromiumCookieFiles(filepath.Join(udd, "Default")); len(files) > 0 {
+		if files := cookieFiles(EngineChromium, filepath.Join(udd, "Default")); len(files) > 0 {
 			return files[0]
 		}
 		t.Fatal("Chromium wrote no cookie store")

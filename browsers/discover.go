@@ -52,87 +52,6 @@ type location struct {
 	dir     string
 }
 
-// chromiumRoots are the user data directories of the Chromium family.
-func (e Env) chromiumRoots() []location {
-	h := e.Home
-	switch e.GOOS {
-	case "darwin":
-		as := filepath.Join(h, "Library", "Application Support")
-		return []location{
-			{Chrome, filepath.Join(as, "Google", "Chrome")},
-			{Chromium, filepath.Join(as, "Chromium")},
-			{Edge, filepath.Join(as, "Microsoft Edge")},
-			{Brave, filepath.Join(as, "BraveSoftware", "Brave-Browser")},
-			{Vivaldi, filepath.Join(as, "Vivaldi")},
-			{Opera, filepath.Join(as, "com.operasoftware.Opera")},
-		}
-	case "windows":
-		local := e.vars("LOCALAPPDATA", filepath.Join(h, "AppData", "Local"))
-		roaming := e.vars("APPDATA", filepath.Join(h, "AppData", "Roaming"))
-		return []location{
-			{Chrome, filepath.Join(local, "Google", "Chrome", "User Data")},
-			{Chromium, filepath.Join(local, "Chromium", "User Data")},
-			{Edge, filepath.Join(local, "Microsoft", "Edge", "User Data")},
-			{Brave, filepath.Join(local, "BraveSoftware", "Brave-Browser", "User Data")},
-			{Vivaldi, filepath.Join(local, "Vivaldi", "User Data")},
-			{Opera, filepath.Join(roaming, "Opera Software", "Opera Stable")},
-		}
-	default: // linux and the BSDs
-		cfg := e.vars("XDG_CONFIG_HOME", filepath.Join(h, ".config"))
-		flatpak := func(app string, rest ...string) string {
-			return filepath.Join(append([]string{h, ".var", "app", app, "config"}, rest...)...)
-		}
-		return []location{
-			{Chrome, filepath.Join(cfg, "google-chrome")},
-			{Chrome, flatpak("com.google.Chrome", "google-chrome")},
-			{Chromium, filepath.Join(cfg, "chromium")},
-			{Chromium, filepath.Join(h, "snap", "chromium", "common", "chromium")},
-			{Chromium, flatpak("org.chromium.Chromium", "chromium")},
-			{Edge, filepath.Join(cfg, "microsoft-edge")},
-			{Edge, flatpak("com.microsoft.Edge", "microsoft-edge")},
-			{Brave, filepath.Join(cfg, "BraveSoftware", "Brave-Browser")},
-			{Brave, filepath.Join(h, "snap", "brave", "current", ".config", "BraveSoftware", "Brave-Browser")},
-			{Brave, flatpak("com.brave.Browser", "BraveSoftware", "Brave-Browser")},
-			{Vivaldi, filepath.Join(cfg, "vivaldi")},
-			{Vivaldi, flatpak("com.vivaldi.Vivaldi", "vivaldi")},
-			{Opera, filepath.Join(cfg, "opera")},
-			{Opera, filepath.Join(h, "snap", "opera", "current", ".config", "opera")},
-			{Opera, flatpak("com.opera.Opera", "opera")},
-		}
-	}
-}
-
-// firefoxRoots are the directories holding a Firefox profiles.ini.
-func (e Env) firefoxRoots() []string {
-	h := e.Home
-	switch e.GOOS {
-	case "darwin":
-		return []string{filepath.Join(h, "Library", "Application Support", "Firefox")}
-	case "windows":
-		return []string{filepath.Join(e.vars("APPDATA", filepath.Join(h, "AppData", "Roaming")), "Mozilla", "Firefox")}
-	default:
-		cfg := e.vars("XDG_CONFIG_HOME", filepath.Join(h, ".config"))
-		return []string{
-			filepath.Join(h, ".mozilla", "firefox"),
-			filepath.Join(cfg, "mozilla", "firefox"), // Firefox ≥ 147 on new installs
-			filepath.Join(h, "snap", "firefox", "common", ".mozilla", "firefox"),
-			filepath.Join(h, ".var", "app", "org.mozilla.firefox", ".mozilla", "firefox"),
-			filepath.Join(h, ".var", "app", "org.mozilla.firefox", "config", "mozilla", "firefox"),
-		}
-	}
-}
-
-// safariCookieFiles are the sandboxed (Safari ≥ 13) and old locations.
-func (e Env) safariCookieFiles() []string {
-	if e.GOOS != "darwin" {
-		return nil
-	}
-	return []string{
-		filepath.Join(e.Home, "Library", "Containers", "com.apple.Safari", "Data", "Library", "Cookies", "Cookies.binarycookies"),
-		filepath.Join(e.Home, "Library", "Cookies", "Cookies.binarycookies"),
-	}
-}
-
 // Discover lists the browser profiles found for env, in a stable order
 // (browser, then location, then profile directory). A browser that is not
 // installed is simply absent; unreadable metadata (a broken Local State or
@@ -150,29 +69,55 @@ func Discover(env Env) ([]Profile, error) {
 		seen[p.Dir] = true
 		out = append(out, p)
 	}
-	for _, loc := range env.chromiumRoots() {
-		for _, p := range chromiumProfiles(loc) {
-			add(p)
+	// The Chromium family first, then Firefox, then Safari, each in the
+	// catalogue's order.
+	for _, engine := range []Engine{EngineChromium, EngineFirefox, EngineSafari} {
+		for _, b := range known {
+			if b.Engine != engine {
+				continue
+			}
+			switch engine {
+			case EngineChromium:
+				for _, d := range env.dirs(b) {
+					for _, p := range chromiumProfiles(location{b.ID, d}) {
+						add(p)
+					}
+				}
+			case EngineFirefox:
+				for _, d := range env.dirs(b) {
+					for _, p := range firefoxProfiles(b.ID, d) {
+						add(p)
+					}
+				}
+			case EngineSafari:
+				if p, ok := safariProfile(b, env.dirs(b)); ok {
+					add(p)
+				}
+			}
 		}
-	}
-	for _, root := range env.firefoxRoots() {
-		for _, p := range firefoxProfiles(root) {
-			add(p)
-		}
-	}
-	var safari []string
-	for _, f := range env.safariCookieFiles() {
-		_, err := os.Stat(f)
-		// Without Full Disk Access the sandboxed file cannot even be
-		// looked at: keep it, so clearing says how to grant access.
-		if err == nil || errors.Is(err, fs.ErrPermission) {
-			safari = append(safari, f)
-		}
-	}
-	if len(safari) > 0 {
-		add(Profile{Browser: Safari, Engine: EngineSafari, Name: "Safari", Dir: filepath.Dir(safari[0]), CookieFiles: safari, dirName: "Safari"})
 	}
 	return out, nil
+}
+
+// safariProfile is Safari's one cookie store: the files in dirs that
+// exist, or that exist but cannot be looked at.
+func safariProfile(b Browser, dirs []string) (Profile, bool) {
+	var files []string
+	for _, d := range dirs {
+		for _, name := range engineCookieFiles[b.Engine] {
+			f := filepath.Join(d, filepath.FromSlash(name))
+			_, err := os.Stat(f)
+			// Without Full Disk Access the sandboxed file cannot even be
+			// looked at: keep it, so clearing says how to grant access.
+			if err == nil || errors.Is(err, fs.ErrPermission) {
+				files = append(files, f)
+			}
+		}
+	}
+	if len(files) == 0 {
+		return Profile{}, false
+	}
+	return Profile{Browser: b.ID, Engine: b.Engine, Name: b.Name, Dir: filepath.Dir(files[0]), CookieFiles: files, dirName: b.Name}, true
 }
 
 func isFile(p string) bool {
@@ -185,12 +130,12 @@ func isDir(p string) bool {
 	return err == nil && fi.IsDir()
 }
 
-// chromiumCookieFiles returns the cookie stores of a Chromium profile
-// directory: Network/Cookies (Chromium ≥ 96) and the older Cookies.
-func chromiumCookieFiles(dir string) []string {
+// cookieFiles returns the cookie stores of an engine's profile directory
+// that exist (Chromium: Network/Cookies, then the older Cookies).
+func cookieFiles(e Engine, dir string) []string {
 	var files []string
-	for _, f := range []string{filepath.Join(dir, "Network", "Cookies"), filepath.Join(dir, "Cookies")} {
-		if isFile(f) {
+	for _, name := range engineCookieFiles[e] {
+		if f := filepath.Join(dir, filepath.FromSlash(name)); isFile(f) {
 			files = append(files, f)
 		}
 	}
@@ -227,14 +172,14 @@ func chromiumProfiles(loc location) []Profile {
 	}
 	if entries, err := os.ReadDir(loc.dir); err == nil {
 		for _, e := range entries {
-			if _, listed := names[e.Name()]; !listed && e.IsDir() && e.Name() != "Network" && len(chromiumCookieFiles(filepath.Join(loc.dir, e.Name()))) > 0 {
+			if _, listed := names[e.Name()]; !listed && e.IsDir() && e.Name() != "Network" && len(cookieFiles(EngineChromium, filepath.Join(loc.dir, e.Name()))) > 0 {
 				dirs = append(dirs, e.Name())
 			}
 		}
 	}
 	sort.Slice(dirs, func(i, j int) bool { return profileLess(dirs[i], dirs[j]) })
 	var out []Profile
-	if files := chromiumCookieFiles(loc.dir); len(files) > 0 {
+	if files := cookieFiles(EngineChromium, loc.dir); len(files) > 0 {
 		out = append(out, Profile{Browser: loc.browser, Engine: EngineChromium, Name: "Default", Dir: loc.dir, LockDir: loc.dir, CookieFiles: files, dirName: filepath.Base(loc.dir)})
 	}
 	for _, d := range dirs {
@@ -246,7 +191,7 @@ func chromiumProfiles(loc location) []Profile {
 		if name == "" {
 			name = d
 		}
-		out = append(out, Profile{Browser: loc.browser, Engine: EngineChromium, Name: name, Dir: dir, LockDir: loc.dir, CookieFiles: chromiumCookieFiles(dir), dirName: d})
+		out = append(out, Profile{Browser: loc.browser, Engine: EngineChromium, Name: name, Dir: dir, LockDir: loc.dir, CookieFiles: cookieFiles(EngineChromium, dir), dirName: d})
 	}
 	return out
 }
@@ -302,7 +247,7 @@ func parseINI(b []byte) []iniSection {
 }
 
 // firefoxProfiles lists the profiles named in root/profiles.ini.
-func firefoxProfiles(root string) []Profile {
+func firefoxProfiles(browser, root string) []Profile {
 	b, err := os.ReadFile(filepath.Join(root, "profiles.ini"))
 	if err != nil {
 		return nil
@@ -324,14 +269,7 @@ func firefoxProfiles(root string) []Profile {
 		if name == "" {
 			name = filepath.Base(dir)
 		}
-		out = append(out, Profile{Browser: Firefox, Engine: EngineFirefox, Name: name, Dir: dir, LockDir: dir, CookieFiles: firefoxCookieFiles(dir), dirName: filepath.Base(dir)})
+		out = append(out, Profile{Browser: browser, Engine: EngineFirefox, Name: name, Dir: dir, LockDir: dir, CookieFiles: cookieFiles(EngineFirefox, dir), dirName: filepath.Base(dir)})
 	}
 	return out
-}
-
-func firefoxCookieFiles(dir string) []string {
-	if f := filepath.Join(dir, "cookies.sqlite"); isFile(f) {
-		return []string{f}
-	}
-	return nil
 }

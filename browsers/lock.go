@@ -161,18 +161,6 @@ func (sys system) firefoxLock(dir string) lockState {
 	return lockState{inUse: true, pid: pid, how: "lock"}
 }
 
-// browserLike reports whether a process name looks like a browser, so that
-// a pid reused by an unrelated program is never asked to quit.
-func browserLike(name string) bool {
-	n := strings.ToLower(name)
-	for _, s := range []string{"chrom", "msedge", "brave", "vivaldi", "opera", "firefox", "safari"} {
-		if strings.Contains(n, s) {
-			return true
-		}
-	}
-	return false
-}
-
 // errStillRunning is wrapped when a browser did not quit in time.
 var errStillRunning = errors.New("the browser is still running")
 

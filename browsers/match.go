@@ -69,6 +69,9 @@ type selector struct {
 	keep    []string
 }
 
+// all reports whether the selector removes every cookie.
+func (s selector) all() bool { return len(s.domains) == 0 && len(s.keep) == 0 }
+
 // remove reports whether the cookie stored for host is to be removed.
 func (s selector) remove(host string) bool {
 	if len(s.domains) > 0 && !matchAny(host, s.domains) {

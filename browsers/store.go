@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"sync"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // the "sqlite" driver, and selectorFunc
 )
 
 // sqliteHeader starts every SQLite 3 database file.
@@ -235,8 +237,10 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 	return res, nil
 }
 
-// deleteSelected reads the cookies and removes the selected ones in one
-// transaction.
+// deleteSelected counts the cookies and removes the selected ones in one
+// transaction, with one statement: every cookie, or those the selector
+// picks, asked row by row of the selector through a SQL function (no
+// rows read into Go, no statement built per batch of ids).
 func deleteSelected(ctx context.Context, conn *sql.Conn, e Engine, sel selector) (clearResult, error) {
 	var res clearResult
 	table, col := cookieTable(e)
@@ -245,52 +249,83 @@ func deleteSelected(ctx context.Context, conn *sql.Conn, e Engine, sel selector)
 		return res, classify(err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
-	rows, err := tx.QueryContext(ctx, "SELECT rowid, "+col+" FROM "+table)
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&res.before); err != nil {
+		return res, classify(err)
+	}
+	var r sql.Result
+	if sel.all() {
+		r, err = tx.ExecContext(ctx, "DELETE FROM "+table)
+	} else {
+		id := selectors.add(sel)
+		defer selectors.remove(id)
+		r, err = tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE "+selectorFunc+"(?, "+col+")", id)
+	}
 	if err != nil {
 		return res, classify(err)
 	}
-	var doomed []int64
-	for rows.Next() {
-		var id int64
-		var host sql.NullString
-		if err := rows.Scan(&id, &host); err != nil {
-			rows.Close()
-			return res, classify(err)
-		}
-		res.before++
-		if sel.remove(host.String) {
-			doomed = append(doomed, id)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		rows.Close()
+	n, err := r.RowsAffected()
+	if err != nil {
 		return res, classify(err)
-	}
-	rows.Close()
-	switch {
-	case len(doomed) == 0:
-	case len(doomed) == res.before:
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
-			return res, classify(err)
-		}
-	default:
-		const batch = 500
-		for ids := doomed; len(ids) > 0; {
-			n := min(batch, len(ids))
-			args := make([]any, n)
-			for i := range n {
-				args[i] = ids[i]
-			}
-			q := "DELETE FROM " + table + " WHERE rowid IN (?" + strings.Repeat(",?", n-1) + ")"
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-				return res, classify(err)
-			}
-			ids = ids[n:]
-		}
 	}
 	if err := tx.Commit(); err != nil {
 		return res, classify(err)
 	}
-	res.removed = len(doomed)
+	res.removed = int(n)
 	return res, nil
+}
+
+// selectorFunc is the SQL function deleteSelected asks: (selector id,
+// host) → whether the cookie goes.
+const selectorFunc = "sessionguard_cookie_goes"
+
+// selectorTable holds the selectors of the clears under way, by id, for
+// selectorFunc (registered once, for every connection of the driver).
+type selectorTable struct {
+	mu   sync.Mutex
+	next int64
+	m    map[int64]selector
+}
+
+var selectors = &selectorTable{m: map[int64]selector{}}
+
+func (t *selectorTable) add(s selector) int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.next++
+	t.m[t.next] = s
+	return t.next
+}
+
+func (t *selectorTable) remove(id int64) {
+	t.mu.Lock()
+	delete(t.m, id)
+	t.mu.Unlock()
+}
+
+func (t *selectorTable) get(id int64) (selector, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s, ok := t.m[id]
+	return s, ok
+}
+
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction(selectorFunc, 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		id, _ := args[0].(int64)
+		sel, ok := selectors.get(id)
+		if !ok {
+			return nil, fmt.Errorf("%s: no clear %d under way", selectorFunc, id)
+		}
+		var host string
+		switch h := args[1].(type) {
+		case string:
+			host = h
+		case []byte:
+			host = string(h)
+		}
+		if sel.remove(host) {
+			return int64(1), nil
+		}
+		return int64(0), nil
+	})
 }

@@ -135,6 +135,47 @@ func (c Catalogue) ParsePolicy(r io.Reader) (Policy, error) {
 	return pol, nil
 }
 
+// ParseServerPolicy reads a policy a SessionGuard server sent. The server
+// validated it against its own checks, which may be newer than this
+// agent's: settings and check ids this catalogue does not know are left
+// out (and named in ignored) instead of refusing the whole policy, so an
+// older agent keeps following the rest of its team's policy. Everything it
+// does know is validated as strictly as ParsePolicy does.
+func (c Catalogue) ParseServerPolicy(r io.Reader) (pol Policy, ignored []string, err error) {
+	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return Policy{}, nil, fmt.Errorf("%w: %w", ErrBadPolicy, err)
+	}
+	pol = c.Default()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&pol); err != nil {
+		return Policy{}, nil, fmt.Errorf("%w: %w", ErrBadPolicy, err)
+	}
+	if dec.More() {
+		return Policy{}, nil, fmt.Errorf("%w: trailing data after the JSON object", ErrBadPolicy)
+	}
+	owned := map[string]bool{}
+	for _, s := range c.Settings() {
+		owned[s.Describe().Name] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(pol.Settings)) {
+		if !owned[name] {
+			delete(pol.Settings, name)
+			ignored = append(ignored, name)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(pol.Checks)) {
+		if _, ok := c.Lookup(id); !ok {
+			delete(pol.Checks, id)
+			ignored = append(ignored, "checks."+id)
+		}
+	}
+	if err := c.Validate(pol); err != nil {
+		return Policy{}, ignored, err
+	}
+	return pol, ignored, nil
+}
+
 // LoadPolicy reads a policy file; its errors name the file.
 func (c Catalogue) LoadPolicy(path string) (Policy, error) {
 	f, err := os.Open(path)

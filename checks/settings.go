@@ -150,13 +150,7 @@ func (n Number) Check(raw json.RawMessage) error {
 }
 
 // Of is the setting's value in pol: the default when pol does not set it.
-func (n Number) Of(pol Policy) int {
-	v := n.Default
-	if raw, ok := pol.Settings[n.Name]; ok && n.Check(raw) == nil {
-		_ = json.Unmarshal(raw, &v)
-	}
-	return v
-}
+func (n Number) Of(pol Policy) int { return valueOf(pol, n, n.Name, n.Default) }
 
 // Grade is a setting that grades a finding: fail or warn.
 type Grade struct {
@@ -182,13 +176,7 @@ func (g Grade) Check(raw json.RawMessage) error {
 }
 
 // Of is the setting's value in pol: the default when pol does not set it.
-func (g Grade) Of(pol Policy) Status {
-	v := g.Default
-	if raw, ok := pol.Settings[g.Name]; ok && g.Check(raw) == nil {
-		_ = json.Unmarshal(raw, &v)
-	}
-	return v
-}
+func (g Grade) Of(pol Policy) Status { return valueOf(pol, g, g.Name, g.Default) }
 
 // Names is a setting holding a list of names (programs, tools, sites).
 type Names struct {
@@ -248,13 +236,18 @@ func plainName(s string) bool {
 }
 
 // Of is the setting's value in pol: the default when pol does not set it.
-func (l Names) Of(pol Policy) []string {
-	if raw, ok := pol.Settings[l.Name]; ok && l.Check(raw) == nil {
-		var v []string
-		_ = json.Unmarshal(raw, &v)
-		return v
+func (l Names) Of(pol Policy) []string { return valueOf(pol, l, l.Name, slices.Clone(l.Default)) }
+
+// valueOf is the value of the setting s (named name) in pol: its own when
+// pol sets it to a value s accepts, else def.
+func valueOf[T any](pol Policy, s Setting, name string, def T) T {
+	if raw, ok := pol.Settings[name]; ok && s.Check(raw) == nil {
+		var v T
+		if json.Unmarshal(raw, &v) == nil {
+			return v
+		}
 	}
-	return slices.Clone(l.Default)
+	return def
 }
 
 // Toggle is an on/off setting.
@@ -281,13 +274,7 @@ func (t Toggle) Check(raw json.RawMessage) error {
 }
 
 // Of is the setting's value in pol: the default when pol does not set it.
-func (t Toggle) Of(pol Policy) bool {
-	v := t.Default
-	if raw, ok := pol.Settings[t.Name]; ok && t.Check(raw) == nil {
-		_ = json.Unmarshal(raw, &v)
-	}
-	return v
-}
+func (t Toggle) Of(pol Policy) bool { return valueOf(pol, t, t.Name, t.Default) }
 
 // Text is a line of text, with an optional rule of its own.
 type Text struct {

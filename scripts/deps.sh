@@ -29,6 +29,8 @@
 #                    that Wine 8 lacks, cross-compiled with MinGW
 #   nodejs           runs the macOS installer's version check (JavaScript in
 #                    distribution.xml) with Installer's API stood in
+#   sqlite3          the peer of the cookie-clearing benchmark (browsers
+#                    BenchmarkClear10000/sqlite3)
 #   pulseaudio pulseaudio-utils pipewire pipewire-bin
 #                    capture_in_use: a real PulseAudio and PipeWire daemon in a
 #                    private runtime folder, recorded from with parecord and
@@ -41,7 +43,7 @@ packages=(
 	network-manager chromium firefox-esr gcc git make postgresql
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
 	rpm wixl msitools osslsigncode openssl systemd
-	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs
+	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs sqlite3
 	pulseaudio pulseaudio-utils pipewire pipewire-bin
 )
 

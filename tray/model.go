@@ -22,8 +22,8 @@
 // Flows:
 //
 //   - Start: ClickStartSession → AskLabel → LabelEntered (checked with
-//     sessionlog.ValidateLabel first, asked again when it looks like personal
-//     data) → StartSession → StartAccepted; or StartRefused → when the policy
+//     Config.Sessions.ValidateLabel first, asked again when it looks like
+//     personal data) → StartSession → StartAccepted; or StartRefused → when the policy
 //     allows, AskOverrideReason → OverrideReasonEntered → StartSession with
 //     the reason; when it does not, a notification saying what to fix.
 //   - End: ClickEndSession → ClearCookies → CookiesCleared → EndSession with
@@ -51,15 +51,11 @@
 package tray
 
 import (
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
-	"github.com/sessionguard/sessionguard/agent/sessionlog"
-	"github.com/sessionguard/sessionguard/browsers"
 	"github.com/sessionguard/sessionguard/checks"
 	words "github.com/sessionguard/sessionguard/internal/text"
 	"github.com/sessionguard/sessionguard/report"
@@ -83,6 +79,8 @@ type Config struct {
 	// Location is the time zone for times shown in the menu; nil is
 	// time.Local.
 	Location *time.Location
+	// Sessions are the agent's label and override reason rules.
+	Sessions SessionRules
 }
 
 // Flow is the user flow under way, if any.
@@ -218,8 +216,10 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 			return m, eff
 		}
 		label := strings.TrimSpace(msg.Label)
-		if err := sessionlog.ValidateLabel(label); err != nil {
-			return m, []Effect{AskLabel{Prompt: labelError(err)}}
+		if v := m.cfg.Sessions.ValidateLabel; v != nil {
+			if err := v(label); err != nil {
+				return m, []Effect{AskLabel{Prompt: labelError(err)}}
+			}
 		}
 		m.flow, m.label = FlowStarting, label
 		return m, []Effect{StartSession{Label: label}}
@@ -242,7 +242,7 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 		}
 		m.flow, m.notPassing = FlowAskingOverride, titles
 		return m, []Effect{AskOverrideReason{
-			Prompt:     "This computer is not ready: " + words.JoinAnd(titles) + " " + isOrAre(len(titles)) + " not OK. To start the session anyway, pick why (this is recorded): " + reasonChoices(),
+			Prompt:     "This computer is not ready: " + words.JoinAnd(titles) + " " + isOrAre(len(titles)) + " not OK. To start the session anyway, pick why (this is recorded): " + reasonChoices(m.cfg.Sessions.OverrideReasons),
 			NotPassing: titles,
 		}}
 	case OverrideReasonEntered:
@@ -253,9 +253,9 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 			m.flow = FlowNone
 			return m, eff
 		}
-		reason, ok := pickedReason(msg.Reason)
+		reason, ok := m.cfg.Sessions.pickedReason(msg.Reason)
 		if !ok {
-			return m, []Effect{AskOverrideReason{Prompt: "Please type the number of a reason to start the session anyway: " + reasonChoices(), NotPassing: m.notPassing}}
+			return m, []Effect{AskOverrideReason{Prompt: "Please type the number of a reason to start the session anyway: " + reasonChoices(m.cfg.Sessions.OverrideReasons), NotPassing: m.notPassing}}
 		}
 		m.flow = FlowStarting
 		return m, []Effect{StartSession{Label: m.label, Reason: reason}}
@@ -269,7 +269,7 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 		}
 		if msg.ReasonRejected {
 			m.flow = FlowAskingOverride
-			return m, []Effect{AskOverrideReason{Prompt: capitalise(plain(msg.Message)) + " " + reasonChoices(), NotPassing: m.notPassing}}
+			return m, []Effect{AskOverrideReason{Prompt: capitalise(plain(msg.Message)) + " " + reasonChoices(m.cfg.Sessions.OverrideReasons), NotPassing: m.notPassing}}
 		}
 		m.flow, m.label, m.notPassing = FlowNone, "", nil
 		return m, []Effect{Notify{Title: "The session could not be started", Body: plain(msg.Message)}}
@@ -390,7 +390,7 @@ func (m Model) agentEvent(ev localapi.Event) (Model, []Effect) {
 	m.connected, m.seen, m.downReason = true, true, ""
 	// The stream is the truth, the open session included.
 	m.status = ev.Status
-	if ev.Type == "run_finished" || reconnected || !ev.Status.LastRunAt.Equal(prevRun) {
+	if ev.Type == localapi.EventRunFinished || reconnected || !ev.Status.LastRunAt.Equal(prevRun) {
 		if !ev.Status.LastRunAt.IsZero() {
 			effects = append(effects, FetchResults{})
 		}
@@ -440,7 +440,7 @@ func (m Model) cookiesCleared(msg CookiesCleared) (Model, []Effect) {
 		m.flow = FlowEnding
 		var sum *report.CookieSummary
 		if msg.Err == nil {
-			sum = msg.Report.Summary()
+			sum = msg.Summary
 		}
 		return m, []Effect{EndSession{ID: s.SessionID, Cookies: sum}}
 	case FlowClosingBrowsers:
@@ -459,7 +459,7 @@ func (m Model) cookiesCleared(msg CookiesCleared) (Model, []Effect) {
 		}
 		effects := []Effect{Notify{Title: title, Body: body}}
 		if msg.Err == nil && out.sessionID != "" {
-			effects = append(effects, RecordCookies{SessionID: out.sessionID, Cookies: msg.Report.Summary()})
+			effects = append(effects, RecordCookies{SessionID: out.sessionID, Cookies: msg.Summary})
 		}
 		return m, effects
 	}
@@ -525,27 +525,20 @@ func describeCookies(msg CookiesCleared) cookieOutcome {
 		cleared, open, failed []string
 		removed               int
 	)
-	for _, r := range msg.Report.Results {
-		name := r.BrowserName
-		if name == "" {
-			name = browsers.Names[r.Browser]
-		}
-		if name == "" {
-			name = r.Browser
-		}
-		removed += r.Removed
-		switch {
-		case r.Status == browsers.StatusCleared:
-			cleared = appendNew(cleared, name)
-		case r.Status == browsers.StatusSkipped && r.Reason == browsers.ReasonBrowserRunning:
-			open = appendNew(open, name)
-		case r.Status == browsers.StatusError || r.Status == browsers.StatusSkipped:
-			failed = appendNew(failed, name)
+	for _, p := range msg.Profiles {
+		removed += p.Removed
+		switch p.Outcome {
+		case OutcomeCleared:
+			cleared = appendNew(cleared, p.Browser)
+		case OutcomeBrowserOpen:
+			open = appendNew(open, p.Browser)
+		case OutcomeFailed:
+			failed = appendNew(failed, p.Browser)
 		}
 	}
 	var b strings.Builder
 	switch {
-	case len(msg.Report.Results) == 0:
+	case len(msg.Profiles) == 0:
 		b.WriteString("No browser cookies found to clear")
 	case len(cleared) == 0:
 		b.WriteString("No cookies cleared")
@@ -559,30 +552,4 @@ func describeCookies(msg CookiesCleared) cookieOutcome {
 		b.WriteString("; " + words.JoinAnd(failed) + " couldn't be cleared")
 	}
 	return cookieOutcome{line: b.String(), stillOpen: open}
-}
-
-// reasonChoices lists the override reasons to pick from, numbered, and
-// how to add a note.
-func reasonChoices() string {
-	var b strings.Builder
-	for i, r := range sessionlog.OverrideReasons {
-		fmt.Fprintf(&b, "%d %s; ", i+1, r)
-	}
-	return b.String() + "type its number, then if you like a short note about the computer or the situation (never a name, contact details or date of birth), such as \"3 update running\"."
-}
-
-// pickedReason reads the answer to AskOverrideReason: a reason's number or
-// its words, optionally followed by a note. The agent screens the note.
-func pickedReason(answer string) (string, bool) {
-	answer = strings.TrimSpace(answer)
-	first, note, _ := strings.Cut(answer, " ")
-	if n, err := strconv.Atoi(strings.TrimRight(first, ".):")); err == nil && n >= 1 && n <= len(sessionlog.OverrideReasons) {
-		return sessionlog.OverrideReason(sessionlog.OverrideReasons[n-1], strings.TrimLeft(note, " -—:")), true
-	}
-	for _, r := range sessionlog.OverrideReasons {
-		if len(answer) >= len(r) && strings.EqualFold(answer[:len(r)], r) {
-			return sessionlog.OverrideReason(r, strings.TrimLeft(answer[len(r):], " -—:")), true
-		}
-	}
-	return "", false
 }

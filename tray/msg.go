@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
-	"github.com/sessionguard/sessionguard/browsers"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/report"
 )
@@ -70,12 +69,39 @@ type StartAccepted struct{ Record report.SessionRecord }
 // ClickEndSession is a click on "End session".
 type ClickEndSession struct{}
 
-// CookiesCleared is the outcome of ClearCookies. Err is set when clearing
-// could not run at all (then Report is empty).
+// CookiesCleared is the outcome of ClearCookies (trayapp makes it from
+// what browsers.Clear did). Err is set when clearing could not run at all
+// (then Profiles and Summary are empty).
 type CookiesCleared struct {
-	Report browsers.Report
-	Err    error
+	// Profiles is what clearing did in each browser profile.
+	Profiles []ProfileCleared
+	// Summary is the counts recorded with the session.
+	Summary *report.CookieSummary
+	Err     error
 }
+
+// ProfileCleared is what clearing did in one browser profile.
+type ProfileCleared struct {
+	// Browser is the browser's name for people ("Firefox").
+	Browser string
+	Removed int
+	Outcome Outcome
+}
+
+// Outcome is what clearing did in one profile, as the menu words it.
+type Outcome int
+
+// Outcomes.
+const (
+	// OutcomeCounted: counted only, nothing changed (a dry run).
+	OutcomeCounted Outcome = iota
+	// OutcomeCleared: the profile's cookies in scope are gone.
+	OutcomeCleared
+	// OutcomeBrowserOpen: skipped, its browser was running.
+	OutcomeBrowserOpen
+	// OutcomeFailed: could not be cleared, or skipped for another reason.
+	OutcomeFailed
+)
 
 // ClickCloseBrowsersAndClear is a click on "Close … and clear".
 type ClickCloseBrowsersAndClear struct{}

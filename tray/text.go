@@ -6,18 +6,19 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/sessionguard/sessionguard/agent/sessionlog"
 )
 
 const labelPrompt = `Type a case reference for this session, such as "CR-2291". Never the client's name, phone number or date of birth.`
 
-// labelError turns a refused label into the next prompt.
+// labelError turns a refused label into the next prompt: the refusal's
+// own words after the error it wraps (sessionlog.ErrBadLabel's "this label
+// cannot be used").
 func labelError(err error) string {
 	msg := err.Error()
-	if errors.Is(err, sessionlog.ErrBadLabel) {
-		msg = strings.TrimPrefix(msg, sessionlog.ErrBadLabel.Error()+": ")
-		return "That can't be used: " + msg
+	if sentinel := errors.Unwrap(err); sentinel != nil {
+		if rest, ok := strings.CutPrefix(msg, sentinel.Error()+": "); ok {
+			return "That can't be used: " + rest
+		}
 	}
 	return capitalise(msg)
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
-	"github.com/sessionguard/sessionguard/browsers"
+	"github.com/sessionguard/sessionguard/agent/sessionlog"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/report"
 )
@@ -41,7 +41,7 @@ func status(light localapi.Light, canWrite bool) localapi.Status {
 	return localapi.Status{Light: light, Ready: light != localapi.Red, CanWrite: canWrite, LastRunAt: t0, AllowOverride: true}
 }
 
-func event(typ string, st localapi.Status) AgentEvent {
+func event(typ localapi.EventType, st localapi.Status) AgentEvent {
 	return AgentEvent{localapi.Event{Type: typ, At: t0, Status: st}}
 }
 
@@ -64,7 +64,7 @@ func run(t testing.TB, m Model, msgs ...Msg) (Model, []Effect) {
 
 // ready is a connected, writable, green model with results.
 func ready(t testing.TB) Model {
-	m, _ := run(t, New(cfg), event("status", status(localapi.Green, true)), ResultsLoaded{rep(fwOn, diskOn, wifiWarn)})
+	m, _ := run(t, newModel(cfg), event("status", status(localapi.Green, true)), ResultsLoaded{rep(fwOn, diskOn, wifiWarn)})
 	return m
 }
 
@@ -74,18 +74,35 @@ func open(t testing.TB) Model {
 	return m
 }
 
-func cookieRep(rs ...browsers.Result) browsers.Report {
-	return browsers.Report{Schema: "x", StartedAt: t0, Results: rs}
+// cookieRep is a clearing of these profiles; its summary (what trayapp
+// takes from browsers.Report.Summary) is the removed count, enough to see
+// that the model sends on the one it was given.
+func cookieRep(ps ...ProfileCleared) CookiesCleared {
+	sum := &report.CookieSummary{}
+	for _, p := range ps {
+		sum.Removed += p.Removed
+	}
+	return CookiesCleared{Profiles: ps, Summary: sum}
 }
 
 var (
-	chromeCleared  = browsers.Result{Browser: browsers.Chrome, BrowserName: "Google Chrome", Profile: "Default", Status: browsers.StatusCleared, Before: 10, Removed: 7, Kept: 3}
-	chrome2Cleared = browsers.Result{Browser: browsers.Chrome, BrowserName: "Google Chrome", Profile: "Work", Status: browsers.StatusCleared, Before: 2, Removed: 2}
-	edgeCleared    = browsers.Result{Browser: browsers.Edge, BrowserName: "Microsoft Edge", Profile: "Default", Status: browsers.StatusCleared, Before: 3, Removed: 3}
-	ffRunning      = browsers.Result{Browser: browsers.Firefox, BrowserName: "Firefox", Profile: "default-release", Status: browsers.StatusSkipped, Reason: browsers.ReasonBrowserRunning}
-	ffCleared      = browsers.Result{Browser: browsers.Firefox, BrowserName: "Firefox", Profile: "default-release", Status: browsers.StatusCleared, Before: 4, Removed: 4, ClosedBrowser: true}
-	safariDenied   = browsers.Result{Browser: browsers.Safari, BrowserName: "Safari", Profile: "Safari", Status: browsers.StatusError, Reason: browsers.ReasonPermissionDenied}
+	chromeCleared  = ProfileCleared{Browser: "Google Chrome", Removed: 7, Outcome: OutcomeCleared}
+	chrome2Cleared = ProfileCleared{Browser: "Google Chrome", Removed: 2, Outcome: OutcomeCleared}
+	edgeCleared    = ProfileCleared{Browser: "Microsoft Edge", Removed: 3, Outcome: OutcomeCleared}
+	ffRunning      = ProfileCleared{Browser: "Firefox", Outcome: OutcomeBrowserOpen}
+	ffCleared      = ProfileCleared{Browser: "Firefox", Removed: 4, Outcome: OutcomeCleared}
+	safariDenied   = ProfileCleared{Browser: "Safari", Outcome: OutcomeFailed}
 )
+
+// testRules are the session log's rules, as trayapp.SessionRules gives
+// them to the model.
+var testRules = SessionRules{ValidateLabel: sessionlog.ValidateLabel, OverrideReasons: sessionlog.OverrideReasons, OverrideReason: sessionlog.OverrideReason}
+
+// newModel is New with the session log's rules.
+func newModel(cfg Config) Model {
+	cfg.Sessions = testRules
+	return New(cfg)
+}
 
 // find returns the menu item with key, or false.
 func find(v MenuView, key string) (Item, bool) {
@@ -194,7 +211,7 @@ func TestAgentConnection(t *testing.T) {
 	runSteps(t, []step{
 		{
 			name:  "before the first event: connecting, grey",
-			start: func(testing.TB) Model { return New(cfg) },
+			start: func(testing.TB) Model { return newModel(cfg) },
 			check: func(t *testing.T, m Model, v MenuView) {
 				if v.Icon != localapi.Grey {
 					t.Errorf("icon %q, want grey", v.Icon)
@@ -243,7 +260,7 @@ func TestAgentConnection(t *testing.T) {
 		{
 			name: "agent down: the dashboard stays available",
 			start: func(t testing.TB) Model {
-				m, _ := run(t, New(Config{DashboardURL: "https://sg.example.org/"}), AgentDown{})
+				m, _ := run(t, newModel(Config{DashboardURL: "https://sg.example.org/"}), AgentDown{})
 				return m
 			},
 			msgs: []Msg{ClickOpenDashboard{}},
@@ -266,7 +283,7 @@ func TestAgentConnection(t *testing.T) {
 		},
 		{
 			name:  "first status without any run: nothing to fetch, not checked yet",
-			start: func(testing.TB) Model { return New(cfg) },
+			start: func(testing.TB) Model { return newModel(cfg) },
 			msgs:  []Msg{event("status", localapi.Status{Light: localapi.Grey, CanWrite: true})},
 			check: func(t *testing.T, m Model, v MenuView) {
 				wantItem("Not checked yet", false)(t, mustItem(t, v, KeyOverall))
@@ -341,7 +358,7 @@ func TestCheckTurnsRed(t *testing.T) {
 		{
 			name: "the first results after start-up are the baseline: no notification",
 			start: func(t testing.TB) Model {
-				m, _ := run(t, New(cfg), event("status", status(localapi.Red, true)))
+				m, _ := run(t, newModel(cfg), event("status", status(localapi.Red, true)))
 				return m
 			},
 			msgs: []Msg{ResultsLoaded{rep(fwOff, diskOn)}},
@@ -550,7 +567,7 @@ func TestStartSession(t *testing.T) {
 			name:  "the agent rejects the override note: the reason is asked again with its message",
 			start: starting,
 			msgs:  []Msg{refusedAllowed, OverrideReasonEntered{Reason: "1 spoke to Jane"}, StartFailed{Message: "this reason cannot be used: the note looks like it names someone", ReasonRejected: true}},
-			want:  []Effect{AskOverrideReason{Prompt: "This reason cannot be used: the note looks like it names someone. " + reasonChoices(), NotPassing: []string{"Firewall", "Disk encryption"}}},
+			want:  []Effect{AskOverrideReason{Prompt: "This reason cannot be used: the note looks like it names someone. " + reasonChoices(testRules.OverrideReasons), NotPassing: []string{"Firewall", "Disk encryption"}}},
 		},
 		{
 			name:  "start fails otherwise: notified, back to the menu",
@@ -569,7 +586,7 @@ func TestStartSession(t *testing.T) {
 func TestEndSession(t *testing.T) {
 	clearing := func(t testing.TB) Model { m, _ := run(t, open(t), ClickEndSession{}); return m }
 	endedWithFirefoxOpen := func(t testing.TB) Model {
-		m, _ := run(t, clearing(t), CookiesCleared{Report: cookieRep(chromeCleared, ffRunning)}, SessionEnded{Record: endRec})
+		m, _ := run(t, clearing(t), cookieRep(chromeCleared, ffRunning), SessionEnded{Record: endRec})
 		return m
 	}
 	runSteps(t, []step{
@@ -585,8 +602,8 @@ func TestEndSession(t *testing.T) {
 		{
 			name:  "all cleared: ends the session with the counts",
 			start: clearing,
-			msgs:  []Msg{CookiesCleared{Report: cookieRep(chromeCleared, chrome2Cleared, edgeCleared)}},
-			want:  []Effect{EndSession{ID: startRec.SessionID, Cookies: &report.CookieSummary{Removed: 12, Kept: 3, Browsers: 2, ProfilesCleared: 3}}},
+			msgs:  []Msg{cookieRep(chromeCleared, chrome2Cleared, edgeCleared)},
+			want:  []Effect{EndSession{ID: startRec.SessionID, Cookies: cookieRep(chromeCleared, chrome2Cleared, edgeCleared).Summary}},
 			check: func(t *testing.T, m Model, v MenuView) {
 				wantItem(LabelEnding, false)(t, mustItem(t, v, KeyStartEnd))
 			},
@@ -594,7 +611,7 @@ func TestEndSession(t *testing.T) {
 		{
 			name:  "all cleared, ended: notified with the counts, Start session again",
 			start: clearing,
-			msgs:  []Msg{CookiesCleared{Report: cookieRep(chromeCleared, chrome2Cleared, edgeCleared)}, SessionEnded{Record: endRec}},
+			msgs:  []Msg{cookieRep(chromeCleared, chrome2Cleared, edgeCleared), SessionEnded{Record: endRec}},
 			want:  []Effect{Notify{Title: "Session ended", Body: "Case CR-2291 ended. 12 cookies cleared in 2 browsers."}},
 			check: func(t *testing.T, m Model, v MenuView) {
 				if m.Session() != nil {
@@ -613,13 +630,13 @@ func TestEndSession(t *testing.T) {
 		{
 			name:  "a browser running: the end is still recorded, with the skipped profile counted",
 			start: clearing,
-			msgs:  []Msg{CookiesCleared{Report: cookieRep(chromeCleared, ffRunning)}},
-			want:  []Effect{EndSession{ID: startRec.SessionID, Cookies: &report.CookieSummary{Removed: 7, Kept: 3, Browsers: 2, ProfilesCleared: 1, ProfilesSkipped: 1}}},
+			msgs:  []Msg{cookieRep(chromeCleared, ffRunning)},
+			want:  []Effect{EndSession{ID: startRec.SessionID, Cookies: cookieRep(chromeCleared, ffRunning).Summary}},
 		},
 		{
 			name:  "a browser running, ended: says it is still open and offers to close it",
 			start: clearing,
-			msgs:  []Msg{CookiesCleared{Report: cookieRep(chromeCleared, ffRunning)}, SessionEnded{Record: endRec}},
+			msgs:  []Msg{cookieRep(chromeCleared, ffRunning), SessionEnded{Record: endRec}},
 			want:  []Effect{Notify{Title: "Session ended", Body: "Case CR-2291 ended. 7 cookies cleared in 1 browser; Firefox is still open. Close Firefox to clear its cookies, or use SessionGuard's menu to do it."}},
 			check: func(t *testing.T, m Model, v MenuView) {
 				wantItem("7 cookies cleared in 1 browser; Firefox is still open", false)(t, mustItem(t, v, KeyCookies))
@@ -642,9 +659,9 @@ func TestEndSession(t *testing.T) {
 		{
 			name:  "close and clear done: notified, recorded against the ended session (no second end record), offer gone",
 			start: endedWithFirefoxOpen,
-			msgs:  []Msg{ClickCloseBrowsersAndClear{}, CookiesCleared{Report: cookieRep(chromeCleared, ffCleared)}},
+			msgs:  []Msg{ClickCloseBrowsersAndClear{}, cookieRep(chromeCleared, ffCleared)},
 			want: []Effect{Notify{Title: "Cookies cleared", Body: "11 cookies cleared in 2 browsers."},
-				RecordCookies{SessionID: endRec.SessionID, Cookies: cookieRep(chromeCleared, ffCleared).Summary()}},
+				RecordCookies{SessionID: endRec.SessionID, Cookies: cookieRep(chromeCleared, ffCleared).Summary}},
 			check: func(t *testing.T, m Model, v MenuView) {
 				wantItem("11 cookies cleared in 2 browsers", false)(t, mustItem(t, v, KeyCookies))
 				if _, ok := find(v, KeyCloseBrowsers); ok {
@@ -655,9 +672,9 @@ func TestEndSession(t *testing.T) {
 		{
 			name:  "close and clear, browser would not quit: says to close it",
 			start: endedWithFirefoxOpen,
-			msgs:  []Msg{ClickCloseBrowsersAndClear{}, CookiesCleared{Report: cookieRep(chromeCleared, ffRunning)}},
+			msgs:  []Msg{ClickCloseBrowsersAndClear{}, cookieRep(chromeCleared, ffRunning)},
 			want: []Effect{Notify{Title: "Cookies cleared", Body: "7 cookies cleared in 1 browser; Firefox is still open. Close Firefox yourself and try again."},
-				RecordCookies{SessionID: endRec.SessionID, Cookies: cookieRep(chromeCleared, ffRunning).Summary()}},
+				RecordCookies{SessionID: endRec.SessionID, Cookies: cookieRep(chromeCleared, ffRunning).Summary}},
 		},
 		{
 			name:  "close and clear could not run: told, nothing to record",
@@ -674,7 +691,7 @@ func TestEndSession(t *testing.T) {
 		{
 			name:  "two browsers open and one that cannot be read",
 			start: clearing,
-			msgs:  []Msg{CookiesCleared{Report: cookieRep(ffRunning, browsers.Result{Browser: browsers.Chrome, BrowserName: "Google Chrome", Status: browsers.StatusSkipped, Reason: browsers.ReasonBrowserRunning}, safariDenied)}, SessionEnded{Record: endRec}},
+			msgs:  []Msg{cookieRep(ffRunning, ProfileCleared{Browser: "Google Chrome", Outcome: OutcomeBrowserOpen}, safariDenied), SessionEnded{Record: endRec}},
 			want:  []Effect{Notify{Title: "Session ended", Body: "Case CR-2291 ended. No cookies cleared; Firefox and Google Chrome are still open; Safari couldn't be cleared. Close Firefox and Google Chrome to clear their cookies, or use SessionGuard's menu to do it."}},
 			check: func(t *testing.T, m Model, v MenuView) {
 				wantItem("Close Firefox and Google Chrome and clear their cookies", true)(t, mustItem(t, v, KeyCloseBrowsers))
@@ -689,13 +706,13 @@ func TestEndSession(t *testing.T) {
 		{
 			name:  "no browsers at all",
 			start: clearing,
-			msgs:  []Msg{CookiesCleared{Report: cookieRep()}, SessionEnded{Record: endRec}},
+			msgs:  []Msg{cookieRep(), SessionEnded{Record: endRec}},
 			want:  []Effect{Notify{Title: "Session ended", Body: "Case CR-2291 ended. No browser cookies found to clear."}},
 		},
 		{
 			name:  "end fails: notified, the session stays open, End session again",
 			start: clearing,
-			msgs:  []Msg{CookiesCleared{Report: cookieRep(chromeCleared)}, EndFailed{Message: "no open session with that id"}},
+			msgs:  []Msg{cookieRep(chromeCleared), EndFailed{Message: "no open session with that id"}},
 			want:  []Effect{Notify{Title: "The session could not be ended", Body: "No open session with that id. Try End session again."}},
 			check: func(t *testing.T, m Model, v MenuView) {
 				wantItem(LabelEnd, true)(t, mustItem(t, v, KeyStartEnd))
@@ -717,7 +734,7 @@ func TestEndSession(t *testing.T) {
 		{
 			name:  "a stray CookiesCleared with no flow: ignored",
 			start: open,
-			msgs:  []Msg{CookiesCleared{Report: cookieRep(chromeCleared)}},
+			msgs:  []Msg{cookieRep(chromeCleared)},
 		},
 	})
 }
@@ -748,7 +765,7 @@ func TestReminder(t *testing.T) {
 		{
 			name: "configured limit",
 			start: func(t testing.TB) Model {
-				m, _ := run(t, New(Config{RemindAfter: 50 * time.Minute, Location: time.UTC}), event("session_started", withSession(status(localapi.Green, true), startRec)))
+				m, _ := run(t, newModel(Config{RemindAfter: 50 * time.Minute, Location: time.UTC}), event("session_started", withSession(status(localapi.Green, true), startRec)))
 				return m
 			},
 			msgs: []Msg{Tick{Now: t0.Add(50 * time.Minute)}},
@@ -757,7 +774,7 @@ func TestReminder(t *testing.T) {
 		{
 			name: "disabled",
 			start: func(t testing.TB) Model {
-				m, _ := run(t, New(Config{RemindAfter: -1}), event("session_started", withSession(status(localapi.Green, true), startRec)))
+				m, _ := run(t, newModel(Config{RemindAfter: -1}), event("session_started", withSession(status(localapi.Green, true), startRec)))
 				return m
 			},
 			msgs: []Msg{Tick{Now: t0.Add(24 * time.Hour)}},
@@ -767,7 +784,7 @@ func TestReminder(t *testing.T) {
 			start: func(t testing.TB) Model {
 				st := withSession(status(localapi.Green, true), startRec)
 				st.SessionReminderMinutes = new(30)
-				m, _ := run(t, New(Config{Location: time.UTC}), event("session_started", st))
+				m, _ := run(t, newModel(Config{Location: time.UTC}), event("session_started", st))
 				return m
 			},
 			msgs: []Msg{Tick{Now: t0.Add(29 * time.Minute)}, Tick{Now: t0.Add(30 * time.Minute)}},
@@ -778,7 +795,7 @@ func TestReminder(t *testing.T) {
 			start: func(t testing.TB) Model {
 				st := withSession(status(localapi.Green, true), startRec)
 				st.SessionReminderMinutes = new(0)
-				m, _ := run(t, New(Config{}), event("session_started", st))
+				m, _ := run(t, newModel(Config{}), event("session_started", st))
 				return m
 			},
 			msgs: []Msg{Tick{Now: t0.Add(24 * time.Hour)}},
@@ -788,7 +805,7 @@ func TestReminder(t *testing.T) {
 			start: func(t testing.TB) Model {
 				st := withSession(status(localapi.Green, true), startRec)
 				st.SessionReminderMinutes = new(30)
-				m, _ := run(t, New(Config{RemindAfter: 50 * time.Minute, Location: time.UTC}), event("session_started", st))
+				m, _ := run(t, newModel(Config{RemindAfter: 50 * time.Minute, Location: time.UTC}), event("session_started", st))
 				return m
 			},
 			msgs: []Msg{Tick{Now: t0.Add(40 * time.Minute)}, Tick{Now: t0.Add(50 * time.Minute)}},
@@ -880,7 +897,7 @@ func TestChecksAndFixes(t *testing.T) {
 
 func TestReadOnlyMenu(t *testing.T) {
 	ro := func(t testing.TB) Model {
-		m, _ := run(t, New(cfg), event("status", status(localapi.Red, false)), ResultsLoaded{rep(fwOff, diskOn)})
+		m, _ := run(t, newModel(cfg), event("status", status(localapi.Red, false)), ResultsLoaded{rep(fwOff, diskOn)})
 		return m
 	}
 	roOpen := func(t testing.TB) Model {
@@ -925,7 +942,7 @@ func TestReadOnlyMenu(t *testing.T) {
 }
 
 func TestMenuLabels(t *testing.T) {
-	m, _ := run(t, New(Config{DashboardURL: "https://sg.example.org/", Location: time.UTC}),
+	m, _ := run(t, newModel(Config{DashboardURL: "https://sg.example.org/", Location: time.UTC}),
 		event("status", status(localapi.Amber, true)),
 		ResultsLoaded{rep(fwOn, fwUnknown, wifiWarn, spkNA, spkOff, res("vpn", "VPN", checks.Unknown, false, "", ""))})
 	v := Menu(m)
@@ -977,7 +994,7 @@ func TestMenuLabels(t *testing.T) {
 		{localapi.Red, "Not ready for a session"},
 		{localapi.Grey, "Not checked yet"},
 	} {
-		m, _ := run(t, New(cfg), event("status", status(tc.light, true)))
+		m, _ := run(t, newModel(cfg), event("status", status(tc.light, true)))
 		v := Menu(m)
 		if v.Icon != tc.light || v.Items[0].Label != tc.line {
 			t.Errorf("light %q: icon %q line %q, want %q", tc.light, v.Icon, v.Items[0].Label, tc.line)
@@ -989,7 +1006,7 @@ func TestMenuLabels(t *testing.T) {
 
 	revoked := status(localapi.Green, true)
 	revoked.Revoked = true
-	m, _ = run(t, New(cfg), event("status", revoked))
+	m, _ = run(t, newModel(cfg), event("status", revoked))
 	wantItem(LabelRevoked, false)(t, mustItem(t, Menu(m), KeyRevoked))
 }
 
@@ -997,12 +1014,12 @@ func TestMenuLabels(t *testing.T) {
 // checks that the model given to Update is never changed.
 func TestUpdateIsPure(t *testing.T) {
 	starts := map[string]Model{
-		"new":   New(cfg),
+		"new":   newModel(cfg),
 		"ready": ready(t),
 		"open":  open(t),
 	}
 	starts["clearing"], _ = run(t, starts["open"], ClickEndSession{})
-	starts["ended"], _ = run(t, starts["clearing"], CookiesCleared{Report: cookieRep(chromeCleared, ffRunning)}, SessionEnded{Record: endRec})
+	starts["ended"], _ = run(t, starts["clearing"], cookieRep(chromeCleared, ffRunning), SessionEnded{Record: endRec})
 	for name, m := range starts {
 		for _, msg := range allMsgs() {
 			before := fmt.Sprintf("%#v", m)
@@ -1034,7 +1051,7 @@ func allMsgs() []Msg {
 		OverrideReasonEntered{Reason: "x"},
 		StartAccepted{startRec},
 		ClickEndSession{},
-		CookiesCleared{Report: cookieRep(chromeCleared, ffRunning)},
+		cookieRep(chromeCleared, ffRunning),
 		ClickCloseBrowsersAndClear{},
 		SessionEnded{Record: endRec},
 		EndFailed{Message: "x"},
@@ -1060,7 +1077,7 @@ func TestRandomSequences(t *testing.T) {
 		return int(seed % uint64(n))
 	}
 	for range 300 {
-		m := New(Config{DashboardURL: "https://sg.example.org/"})
+		m := newModel(Config{DashboardURL: "https://sg.example.org/"})
 		for range 40 {
 			msg := msgs[next(len(msgs))]
 			if _, quit := msg.(ClickQuit); quit {
@@ -1086,7 +1103,7 @@ func BenchmarkUpdate(b *testing.B) {
 		StartAccepted{startRec},
 		Tick{Now: t0.Add(time.Minute)},
 		ClickEndSession{},
-		CookiesCleared{Report: cookieRep(chromeCleared, ffRunning)},
+		cookieRep(chromeCleared, ffRunning),
 		SessionEnded{Record: endRec},
 	}
 	b.ReportAllocs()
@@ -1122,7 +1139,7 @@ func TestLongSummariesAreShortenedAtAWord(t *testing.T) {
 		}
 	}
 	// The full summary is still in the tooltip.
-	m := New(Config{})
+	m := newModel(Config{})
 	m, _ = Update(m, ResultsLoaded{Report: checks.Report{Results: []checks.Result{{ID: "user_accounts", Title: "User accounts", Status: checks.Pass, Summary: long}}}})
 	for _, it := range Menu(m).Items {
 		if it.Key == KeyCheckPrefix+"user_accounts" && it.Tooltip != long {
@@ -1139,7 +1156,7 @@ func TestAbout(t *testing.T) {
 		{"v1.4.0-rc1", "About SessionGuard 1.4.0-rc1", "SessionGuard version 1.4.0-rc1."},
 		{"dev", "About SessionGuard (development build)", "SessionGuard (a development build without a version number)."},
 	} {
-		m := New(Config{Version: tc.version})
+		m := newModel(Config{Version: tc.version})
 		m, _ = Update(m, AgentDown{Err: errors.New("down")})
 		v := Menu(m)
 		it := mustItem(t, v, KeyAbout)
@@ -1154,5 +1171,22 @@ func TestAbout(t *testing.T) {
 		if !ok || a.Title != LabelAbout || !strings.HasPrefix(a.Text, tc.text) || !strings.Contains(a.Text, "applications menu") {
 			t.Errorf("%s: ShowAbout %+v", tc.version, effs[0])
 		}
+	}
+}
+
+// TestWithoutSessionRules: a model given no rules sends the label as typed
+// (the agent screens it) and can offer no reason to start anyway.
+func TestWithoutSessionRules(t *testing.T) {
+	m, _ := run(t, New(cfg), event("status", status(localapi.Green, true)), ResultsLoaded{rep(fwOn, diskOn)})
+	m, eff := run(t, m, ClickStartSession{}, LabelEntered{Label: "jane@example.org"})
+	if want := []Effect{StartSession{Label: "jane@example.org"}}; !reflect.DeepEqual(eff, want) {
+		t.Fatalf("effects %#v, want %#v", eff, want)
+	}
+	_, eff = run(t, m, StartRefused{NotPassing: []string{"firewall"}, OverrideAllowed: true}, OverrideReasonEntered{Reason: "1"})
+	if len(eff) != 1 {
+		t.Fatalf("effects %#v", eff)
+	}
+	if ask, ok := eff[0].(AskOverrideReason); !ok || strings.Contains(ask.Prompt, "1 ") {
+		t.Errorf("a reason was picked or offered without rules: %#v", eff)
 	}
 }

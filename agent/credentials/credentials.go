@@ -30,8 +30,8 @@ import (
 
 	"github.com/zalando/go-keyring"
 
+	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/internal/atomicfile"
-	"github.com/sessionguard/sessionguard/internal/statedir"
 )
 
 // Keyring service and account names under which the token is stored.

@@ -3,10 +3,10 @@ package credentials
 import (
 	"errors"
 
-	"github.com/sessionguard/sessionguard/internal/statedir"
+	"github.com/sessionguard/sessionguard/agent/statedir"
 )
 
-// DefaultPath is credentials.json in the state directory (internal/statedir):
+// DefaultPath is credentials.json in the state directory (agent/statedir):
 // /var/lib/sessionguard for root on Linux, /Library/Application
 // Support/SessionGuard for the macOS daemon, %ProgramData%\SessionGuard on
 // Windows, and the user's state directory otherwise.
@@ -16,7 +16,7 @@ import (
 // SYSTEM and Administrators when the service (or the installer's onboarding)
 // creates it.
 func DefaultPath() (string, error) {
-	if p := statedir.File("credentials.json"); p != "" {
+	if p := statedir.File(statedir.CredentialsFile); p != "" {
 		return p, nil
 	}
 	return "", errors.New("finding the credentials file: no home directory")

@@ -102,9 +102,24 @@ type CookiesRequest struct {
 	Cookies *report.CookieSummary `json:"cookies"`
 }
 
+// EventType names a watch event. The agent sends them and the tray reads
+// them; on the wire they are these strings.
+type EventType string
+
+// The watch events.
+const (
+	// EventStatus is the first line of a stream, and any change of status
+	// that is none of the others (a policy, enrolment, the spool).
+	EventStatus         EventType = "status"
+	EventRunStarted     EventType = "run_started"
+	EventRunFinished    EventType = "run_finished"
+	EventSessionStarted EventType = "session_started"
+	EventSessionEnded   EventType = "session_ended"
+)
+
 // Event is one line of the watch stream.
 type Event struct {
-	Type string    `json:"type"` // "status" (first line, and every change), "run_started", "run_finished", "session_started", "session_ended"
+	Type EventType `json:"type"`
 	At   time.Time `json:"at"`
 	// Status is the state after the event.
 	Status Status `json:"status"`

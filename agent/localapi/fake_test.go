@@ -83,7 +83,7 @@ func (f *fakeBackend) StartSession(_ context.Context, req StartRequest) (report.
 	}
 	rec := report.SessionRecord{ID: report.NewID(), SessionID: report.NewID(), Event: "start", At: time.Now().UTC(), Label: req.Label, Ready: f.notReady == nil}
 	f.session = &rec
-	f.publishLocked(Event{Type: "session_started", At: rec.At, Status: f.status})
+	f.publishLocked(Event{Type: EventSessionStarted, At: rec.At, Status: f.status})
 	return rec, nil
 }
 

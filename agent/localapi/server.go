@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -42,15 +43,13 @@ const (
 	streamWriteTimeout = 10 * time.Second
 )
 
-// EventStatus is the type of the first line of a watch stream.
-const EventStatus = "status"
-
 type handler struct {
 	b         Backend
 	authorize func(Peer) bool
 	heartbeat time.Duration
 	limits    Limits
 	streams   streamCounter
+	mux       *http.ServeMux
 }
 
 // NewHandler serves the local API of b under Prefix. authorize says
@@ -65,52 +64,66 @@ type handler struct {
 // may not write) → 429 too_many.
 // Every error is a JSON Error.
 func NewHandler(b Backend, authorize func(peer Peer) (canWrite bool)) http.Handler {
-	return &handler{b: b, authorize: authorize, heartbeat: HeartbeatInterval, limits: DefaultLimits}
+	h := &handler{b: b, authorize: authorize, heartbeat: HeartbeatInterval, limits: DefaultLimits, mux: http.NewServeMux()}
+	for _, e := range endpoints {
+		if e.available != nil && !e.available(b) {
+			continue // as an older agent: 404
+		}
+		// The method's pattern serves; the bare path answers every other
+		// method with 405 (and the path values are checked first, so a
+		// bad id is 404 whatever the method).
+		h.mux.HandleFunc(e.method+" "+Prefix+e.path, func(w http.ResponseWriter, r *http.Request) { h.serve(e, w, r) })
+		h.mux.HandleFunc(Prefix+e.path, func(w http.ResponseWriter, r *http.Request) { h.serve(e, w, r) })
+	}
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { notFound(w) })
+	return h
 }
 
-// route is what a path names.
-type route int
+// access says who may call an endpoint.
+type access int
 
 const (
-	routeNone route = iota
-	routeStatus
-	routeResults
-	routeWatch
-	routeRun
-	routeStart
-	routeEnd
-	routeCookies
-	routeSessions
+	// anyone: any local user; the authorizer is not asked.
+	anyone access = iota
+	// anyoneTold: any local user, and the answer says whether they may
+	// write (Status.CanWrite), so the authorizer is asked.
+	anyoneTold
+	// writers: root or the user at the console only (403 for others).
+	writers
 )
 
-func parseRoute(path string) (route, string) {
-	rest, ok := strings.CutPrefix(path, Prefix)
-	if !ok {
-		return routeNone, ""
-	}
-	switch rest {
-	case PathStatus:
-		return routeStatus, ""
-	case PathResults:
-		return routeResults, ""
-	case PathWatch:
-		return routeWatch, ""
-	case PathRun:
-		return routeRun, ""
-	case PathSessionsStart:
-		return routeStart, ""
-	case PathSessions:
-		return routeSessions, ""
-	}
-	if id, ok := strings.CutPrefix(rest, "sessions/"); ok {
-		if id, ok := strings.CutSuffix(id, "/end"); ok && validID(id) {
-			return routeEnd, id
-		}
-		if id, ok := strings.CutSuffix(id, "/cookies"); ok && validID(id) {
-			return routeCookies, id
-		}
-	}
-	return routeNone, ""
+// endpoint is one row of the local API.
+type endpoint struct {
+	method string
+	// path is relative to Prefix, as a ServeMux pattern ({id} is a
+	// session id).
+	path   string
+	access access
+
+	serve func(h *handler, w http.ResponseWriter, r *http.Request, canWrite bool)
+	// available says whether the backend serves it (nil: always);
+	// otherwise the path is 404, as from an older agent.
+	available func(Backend) bool
+	// refused is the 403 message for a peer who may not call it.
+	refused string
+}
+
+const refusedWrite = "only root or the user at the console may do this"
+
+// endpoints is the local API, one row an endpoint (what each takes and
+// answers is at its Path constant): the table the handler is built from,
+// and the list the README gives (TestEndpointsDocumented).
+var endpoints = []endpoint{
+	{method: http.MethodGet, path: PathStatus, access: anyoneTold, serve: (*handler).status},
+	{method: http.MethodGet, path: PathResults, access: anyone, serve: (*handler).results},
+	{method: http.MethodPost, path: PathRun, access: writers, serve: (*handler).run, refused: refusedWrite},
+	{method: http.MethodPost, path: PathSessionsStart, access: writers, serve: (*handler).start, refused: refusedWrite},
+	{method: http.MethodPost, path: PathSessionsEnd, access: writers, serve: (*handler).end, refused: refusedWrite},
+	{method: http.MethodPost, path: PathSessionsCookies, access: writers, serve: (*handler).cookies, refused: refusedWrite},
+	{method: http.MethodGet, path: PathWatch, access: anyoneTold, serve: (*handler).watch},
+	{method: http.MethodGet, path: PathSessions, access: writers, serve: (*handler).sessionLog,
+		available: func(b Backend) bool { _, ok := b.(SessionLogBackend); return ok },
+		refused:   "only root or the user at the console may read the session log"},
 }
 
 // validID accepts what a session id may look like (report.NewID is 32 hex
@@ -125,6 +138,10 @@ func validID(id string) bool {
 		}
 	}
 	return true
+}
+
+func notFound(w http.ResponseWriter) {
+	writeError(w, http.StatusNotFound, Error{Error: "no such endpoint", Code: CodeNotFound})
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -142,107 +159,111 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, Error{Error: "requests from web pages are refused", Code: CodeForbidden})
 		return
 	}
-
-	rt, id := parseRoute(r.URL.Path)
-	logBackend, hasLog := h.b.(SessionLogBackend)
-	if rt == routeNone || (rt == routeSessions && !hasLog) {
-		writeError(w, http.StatusNotFound, Error{Error: "no such endpoint", Code: CodeNotFound})
+	// A path that is not clean names no endpoint (the mux would redirect
+	// it; "*" it would answer 400).
+	if p := r.URL.Path; !strings.HasPrefix(p, "/") || path.Clean(p) != p {
+		notFound(w)
 		return
 	}
-	want := http.MethodGet
-	if rt == routeRun || rt == routeStart || rt == routeEnd || rt == routeCookies {
-		want = http.MethodPost
-	}
-	if r.Method != want {
-		hdr.Set("Allow", want)
-		writeError(w, http.StatusMethodNotAllowed, Error{Error: "method not allowed, use " + want, Code: CodeMethodNotAllowed})
+	h.mux.ServeHTTP(w, r)
+}
+
+// serve answers one request the mux matched to e's path.
+func (h *handler) serve(e endpoint, w http.ResponseWriter, r *http.Request) {
+	if strings.Contains(e.path, "{id}") && !validID(r.PathValue("id")) {
+		notFound(w)
 		return
 	}
-
+	if r.Method != e.method {
+		w.Header().Set("Allow", e.method)
+		writeError(w, http.StatusMethodNotAllowed, Error{Error: "method not allowed, use " + e.method, Code: CodeMethodNotAllowed})
+		return
+	}
 	// Only writes, the session log and the answers that carry CanWrite
 	// ask the authorizer (it may look up the console user).
 	canWrite := false
-	if want == http.MethodPost || rt == routeStatus || rt == routeWatch || rt == routeSessions {
+	if e.access != anyone {
 		peer, _ := PeerFromContext(r.Context())
 		canWrite = h.authorize != nil && h.authorize(peer)
 	}
-	if want == http.MethodPost && !canWrite {
-		writeError(w, http.StatusForbidden, Error{Error: "only root or the user at the console may do this", Code: CodeForbidden})
+	if e.access == writers && !canWrite {
+		writeError(w, http.StatusForbidden, Error{Error: e.refused, Code: CodeForbidden})
 		return
 	}
+	e.serve(h, w, r, canWrite)
+}
 
-	if rt == routeSessions && !canWrite {
-		writeError(w, http.StatusForbidden, Error{Error: "only root or the user at the console may read the session log", Code: CodeForbidden})
+func (h *handler) sessionLog(w http.ResponseWriter, r *http.Request, _ bool) {
+	l, err := h.b.(SessionLogBackend).SessionLog(r.Context())
+	if err != nil {
+		h.backendError(w, r, "session_log", err)
 		return
 	}
+	writeJSON(w, http.StatusOK, l)
+}
 
-	ctx := r.Context()
-	switch rt {
-	case routeSessions:
-		l, err := logBackend.SessionLog(ctx)
-		if err != nil {
-			h.backendError(w, r, "session_log", err)
-			return
-		}
-		writeJSON(w, http.StatusOK, l)
-	case routeStatus:
-		st := h.b.Status(ctx)
-		st.CanWrite = canWrite
-		writeJSON(w, http.StatusOK, visibleTo(st))
-	case routeResults:
-		rep, ok := h.b.Results(ctx)
-		if !ok {
-			writeError(w, http.StatusNotFound, Error{Error: ErrNoResults.Error(), Code: CodeNoResults})
-			return
-		}
-		writeJSON(w, http.StatusOK, rep)
-	case routeWatch:
-		h.watch(w, r, canWrite)
-	case routeRun:
-		var none struct{}
-		if !decodeBody(w, r, &none, true) {
-			return
-		}
-		rep, err := h.b.Run(ctx)
-		if err != nil {
-			h.backendError(w, r, "run", err)
-			return
-		}
-		writeJSON(w, http.StatusOK, rep)
-	case routeStart:
-		var req StartRequest
-		if !decodeBody(w, r, &req, false) {
-			return
-		}
-		rec, err := h.b.StartSession(ctx, req)
-		if err != nil {
-			h.backendError(w, r, "start_session", err)
-			return
-		}
-		writeJSON(w, http.StatusOK, rec)
-	case routeEnd:
-		var req EndRequest
-		if !decodeBody(w, r, &req, true) {
-			return
-		}
-		rec, err := h.b.EndSession(ctx, id, req)
-		if err != nil {
-			h.backendError(w, r, "end_session", err)
-			return
-		}
-		writeJSON(w, http.StatusOK, rec)
-	case routeCookies:
-		var req CookiesRequest
-		if !decodeBody(w, r, &req, false) {
-			return
-		}
-		rec, err := h.b.AmendCookies(ctx, id, req)
-		if err != nil {
-			h.backendError(w, r, "amend_cookies", err)
-			return
-		}
-		writeJSON(w, http.StatusOK, rec)
+func (h *handler) status(w http.ResponseWriter, r *http.Request, canWrite bool) {
+	st := h.b.Status(r.Context())
+	st.CanWrite = canWrite
+	writeJSON(w, http.StatusOK, visibleTo(st))
+}
+
+func (h *handler) results(w http.ResponseWriter, r *http.Request, _ bool) {
+	rep, ok := h.b.Results(r.Context())
+	if !ok {
+		writeError(w, http.StatusNotFound, Error{Error: ErrNoResults.Error(), Code: CodeNoResults})
+		return
 	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+func (h *handler) run(w http.ResponseWriter, r *http.Request, _ bool) {
+	var none struct{}
+	if !decodeBody(w, r, &none, true) {
+		return
+	}
+	rep, err := h.b.Run(r.Context())
+	if err != nil {
+		h.backendError(w, r, "run", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+func (h *handler) start(w http.ResponseWriter, r *http.Request, _ bool) {
+	var req StartRequest
+	if !decodeBody(w, r, &req, false) {
+		return
+	}
+	rec, err := h.b.StartSession(r.Context(), req)
+	answerRecord(h, w, r, "start_session", rec, err)
+}
+
+func (h *handler) end(w http.ResponseWriter, r *http.Request, _ bool) {
+	var req EndRequest
+	if !decodeBody(w, r, &req, true) {
+		return
+	}
+	rec, err := h.b.EndSession(r.Context(), r.PathValue("id"), req)
+	answerRecord(h, w, r, "end_session", rec, err)
+}
+
+func (h *handler) cookies(w http.ResponseWriter, r *http.Request, _ bool) {
+	var req CookiesRequest
+	if !decodeBody(w, r, &req, false) {
+		return
+	}
+	rec, err := h.b.AmendCookies(r.Context(), r.PathValue("id"), req)
+	answerRecord(h, w, r, "amend_cookies", rec, err)
+}
+
+// answerRecord answers a session record, or the backend's error.
+func answerRecord(h *handler, w http.ResponseWriter, r *http.Request, op string, rec report.SessionRecord, err error) {
+	if err != nil {
+		h.backendError(w, r, op, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
 }
 
 // decodeBody decodes one JSON value strictly into v; an empty body is

@@ -200,9 +200,9 @@ func TestWatch(t *testing.T) {
 	}
 	const n = 100
 	for i := range n {
-		typ := "run_started"
+		typ := EventRunStarted
 		if i%2 == 1 {
-			typ = "run_finished"
+			typ = EventRunFinished
 		}
 		fake.publish(Event{Type: typ, At: time.Now().UTC(), Status: Status{Pending: i, Light: Amber}})
 	}

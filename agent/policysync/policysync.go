@@ -31,6 +31,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/sessionguard/sessionguard/agent/credentials"
@@ -128,7 +129,7 @@ func LoadCached(path string) (checks.Policy, string, error) {
 	if err := json.Unmarshal(b, &c); err != nil {
 		return checks.Policy{}, "", fmt.Errorf("%s: %w", path, err)
 	}
-	pol, err := all.ParsePolicy(bytes.NewReader(c.Policy))
+	pol, _, err := all.ParseServerPolicy(bytes.NewReader(c.Policy))
 	if err != nil {
 		return checks.Policy{}, "", fmt.Errorf("%s: %w", path, err)
 	}
@@ -170,9 +171,13 @@ func (s *Syncer) Once(ctx context.Context) (changed bool, err error) {
 	if len(body) > maxPolicy {
 		return false, fmt.Errorf("the server's policy is larger than %d bytes", maxPolicy)
 	}
-	pol, err := all.ParsePolicy(bytes.NewReader(body))
+	pol, ignored, err := all.ParseServerPolicy(bytes.NewReader(body))
 	if err != nil {
 		return false, fmt.Errorf("the server's policy is not valid, keeping the current one: %w", err)
+	}
+	if len(ignored) > 0 && s.log != nil {
+		s.log.Warn("the server's policy names settings or checks this agent does not have (the server runs a newer SessionGuard); following the rest of it, update this agent to follow them too",
+			"ignored", strings.Join(ignored, ", "))
 	}
 	// The ETag is kept verbatim (quotes, W/) to be sent back as is.
 	etag := resp.Header.Get("ETag")

@@ -1,8 +1,10 @@
 package policysync
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -159,7 +161,8 @@ func TestFailuresKeepThePolicyInForce(t *testing.T) {
 		token      string
 		want       string
 	}{
-		{name: "unknown field", body: `{"schema":"sessionguard.policy/v1","no_such_field":1}`, want: "not valid"},
+		{name: "wrong type", body: `{"schema":"sessionguard.policy/v1","allow_override":"yes"}`, want: "not valid"},
+		{name: "wrong schema", body: `{"schema":"sessionguard.policy/v2","screen_lock_max_seconds":60}`, want: "not valid"},
 		{name: "out of range", body: `{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":-5}`, want: "not valid"},
 		{name: "not JSON", body: `<html>proxy login</html>`, want: "not valid"},
 		{name: "too large", body: `{"schema":"sessionguard.policy/v1","cookie_domains":["` + strings.Repeat("a", maxPolicy) + `"]}`, want: "larger than"},
@@ -188,6 +191,39 @@ func TestFailuresKeepThePolicyInForce(t *testing.T) {
 				t.Error("a failed fetch changed the cache")
 			}
 		})
+	}
+}
+
+// TestANewerServersSettingsAreLeftOut: a server newer than this agent may
+// send settings and checks the agent does not have; the agent follows
+// the rest of the policy and says what it left out, instead of keeping
+// an old policy for ever.
+func TestANewerServersSettingsAreLeftOut(t *testing.T) {
+	ps := &policyServer{}
+	srv := httptest.NewServer(ps)
+	defer srv.Close()
+	var a applied
+	var logs bytes.Buffer
+	s, err := New(Config{ServerURL: srv.URL, Token: func() (string, error) { return "good-token", nil },
+		CachePath: filepath.Join(t.TempDir(), "server-policy.json"), Apply: a.apply, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps.set(`{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":120,"future_max_days":14,"checks":{"future_check":{"required":true},"smart_speakers":{"required":true}}}`, `"v9"`, 0)
+	if changed, err := s.Once(t.Context()); err != nil || !changed {
+		t.Fatalf("Once = %v, %v", changed, err)
+	}
+	pol := a.pols[0]
+	if screenlock.MaxSecondsSetting.Of(pol) != 120 || !pol.Required("smart_speakers") || pol.Settings["future_max_days"] != nil || pol.Required("future_check") {
+		t.Errorf("applied %+v", pol)
+	}
+	if !strings.Contains(logs.String(), "future_max_days, checks.future_check") {
+		t.Errorf("the agent did not say what it left out: %s", logs.String())
+	}
+	// A known setting out of range is still refused.
+	ps.set(`{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":-1,"future_max_days":14}`, `"v10"`, 0)
+	if _, err := s.Once(t.Context()); err == nil {
+		t.Error("an out-of-range known setting was accepted alongside an unknown one")
 	}
 }
 

@@ -105,7 +105,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/sessionguard/sessionguard/internal/statedir"
+	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/report"
 )
 

@@ -20,7 +20,7 @@ import (
 	"testing/iotest"
 	"time"
 
-	"github.com/sessionguard/sessionguard/internal/statedir"
+	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -560,7 +560,7 @@ func TestLastEnded(t *testing.T) {
 }
 
 func TestDefaultLogPath(t *testing.T) {
-	// The rules per OS are tested in internal/statedir; the log must be the
+	// The rules per OS are tested in agent/statedir; the log must be the
 	// file `agent run` and `session start` write.
 	if got, want := DefaultLogPath(), filepath.Join(statedir.Dir(), "sessions.log"); got != want || got == "" {
 		t.Errorf("DefaultLogPath() = %q, want %q", got, want)

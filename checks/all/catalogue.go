@@ -18,6 +18,12 @@ func DefaultPolicy() checks.Policy { return Catalogue().Default() }
 // checks.Catalogue.ParsePolicy).
 func ParsePolicy(r io.Reader) (checks.Policy, error) { return Catalogue().ParsePolicy(r) }
 
+// ParseServerPolicy reads a policy the server sent, leaving out what a
+// newer server's checks own (see checks.Catalogue.ParseServerPolicy).
+func ParseServerPolicy(r io.Reader) (checks.Policy, []string, error) {
+	return Catalogue().ParseServerPolicy(r)
+}
+
 // LoadPolicy reads a policy file (see checks.Catalogue.LoadPolicy).
 func LoadPolicy(path string) (checks.Policy, error) { return Catalogue().LoadPolicy(path) }
 

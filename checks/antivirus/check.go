@@ -68,7 +68,7 @@ type WindowsFacts struct {
 type WSCProduct struct {
 	Name         string `json:"name"`
 	ProductState int64  `json:"product_state"`
-	// State is on, off, snoozed, expired or unrecognised.
+	// State is on, off, snoozed, expired or unrecognised (wsc.State).
 	State string `json:"state"`
 	// SignaturesUpToDate is the signature bit of productState.
 	SignaturesUpToDate bool `json:"signatures_up_to_date"`

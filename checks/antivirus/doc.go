@@ -4,8 +4,8 @@
 // Sources, per operating system:
 //
 //   - Windows: Security Center (WMI root/SecurityCenter2 AntiVirusProduct,
-//     whose productState bit field says on/off/snoozed/expired and whether
-//     signatures are up to date), and Microsoft Defender's own status (WMI
+//     whose productState bit field, decoded by checks/internal/wsc, says
+//     on/off/snoozed/expired and whether signatures are up to date), and Microsoft Defender's own status (WMI
 //     root/Microsoft/Windows/Defender MSFT_MpComputerStatus: service,
 //     real-time protection, running mode — passive mode is not protection —
 //     and signature age, where 65535 and 4294967295 mean "never updated").

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/internal/wsc"
 )
 
 const unknownFix = "SessionGuard could not read the anti-virus status. Try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
@@ -169,17 +170,17 @@ func wscVerdict(p WSCProduct) verdict {
 		}
 		return "Open " + name + " and turn its protection back on (or renew its licence). If you cannot, ask your IT support."
 	}
-	switch p.State {
-	case "on":
+	switch wsc.State(p.State) {
+	case wsc.On:
 		if p.SignaturesUpToDate {
 			return verdict{status: checks.Pass, summary: name + " is on and up to date."}
 		}
 		return verdict{status: checks.Warn, summary: name + " is on but its virus definitions are out of date.", fix: ownFix("update")}
-	case "off":
+	case wsc.Off:
 		return verdict{status: checks.Fail, summary: name + " is turned off.", fix: ownFix("on")}
-	case "snoozed":
+	case wsc.Snoozed:
 		return verdict{status: checks.Fail, summary: name + " is paused (snoozed) and not protecting.", fix: ownFix("on")}
-	case "expired":
+	case wsc.Expired:
 		return verdict{status: checks.Fail, summary: name + " has expired and is not protecting.", fix: ownFix("on")}
 	default:
 		return unknown("Could not read the state of "+name+".", fmt.Sprintf("Security Center productState %d (0x%06X) not recognised", p.ProductState, p.ProductState))

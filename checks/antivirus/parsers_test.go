@@ -11,38 +11,6 @@ import (
 	"github.com/sessionguard/sessionguard/checks/checktest"
 )
 
-func TestDecodeProductState(t *testing.T) {
-	tests := []struct {
-		n         int64
-		state     string
-		upToDate  bool
-		microsoft bool
-	}{
-		{397568, "on", true, true},       // 0x061100 Defender on, current
-		{393472, "off", true, true},      // 0x060100 Defender off
-		{397584, "on", false, true},      // 0x061110 Defender on, out of date
-		{401664, "snoozed", true, true},  // 0x062100 Defender snoozed
-		{266240, "on", true, false},      // 0x041000 third party on
-		{266256, "on", false, false},     // 0x041010 third party on, out of date
-		{262144, "off", true, false},     // 0x040000 third party off
-		{262160, "off", false, false},    // 0x040010
-		{393216, "off", true, false},     // 0x060000
-		{274432, "expired", true, false}, // 0x043000
-		{0, "unrecognised", false, false},
-		{0x064100, "unrecognised", false, false}, // scanner nibble 4
-		{0x061120, "unrecognised", false, false}, // signature nibble 2
-		{0x061101, "unrecognised", false, false}, // low nibble set
-		{-1, "unrecognised", false, false},
-		{0x7FFFFFFF, "unrecognised", false, false},
-	}
-	for _, tt := range tests {
-		st, up, ms := DecodeProductState(tt.n)
-		if st != tt.state || up != tt.upToDate || ms != tt.microsoft {
-			t.Errorf("DecodeProductState(%d=0x%06X) = %s,%v,%v; want %s,%v,%v", tt.n, tt.n, st, up, ms, tt.state, tt.upToDate, tt.microsoft)
-		}
-	}
-}
-
 func TestParseWSCRows(t *testing.T) {
 	tests := []struct {
 		file   string

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sessionguard/sessionguard/checks/internal/wsc"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -101,48 +102,15 @@ func ParseWSCRows(rows []map[string]any) []WSCProduct {
 		prod.Name, _ = probe.AsString(row["displayName"])
 		n, ok := probe.AsInt(row["productState"])
 		if !ok {
-			prod.State = "unrecognised"
+			prod.State = string(wsc.Unrecognised)
 			out = append(out, prod)
 			continue
 		}
-		prod.ProductState = n
-		prod.State, prod.SignaturesUpToDate, prod.Microsoft = DecodeProductState(n)
+		d := wsc.Decode(n)
+		prod.ProductState, prod.State, prod.SignaturesUpToDate, prod.Microsoft = n, string(d.State), d.SignaturesUpToDate, d.Microsoft
 		out = append(out, prod)
 	}
 	return out
-}
-
-// DecodeProductState reads the productState bit field of Security Center:
-// bits 16–23 are the security provider flags (0x04 anti-virus), bits 12–15
-// the scanner state (0 off, 1 on, 2 snoozed, 3 expired), bits 8–11 the owner
-// (1 Microsoft) and bits 4–7 the signature status (0 up to date, 1 out of
-// date). For example 397568 (0x061100) is Defender on and up to date, 393472
-// (0x060100) Defender off, 266240 (0x041000) a third-party product on.
-// Values outside that layout are "unrecognised".
-func DecodeProductState(n int64) (state string, upToDate, microsoft bool) {
-	if n < 0 || n > 0xFFFFFF {
-		return "unrecognised", false, false
-	}
-	provider := (n >> 16) & 0xFF
-	scanner := (n >> 12) & 0xF
-	owner := (n >> 8) & 0xF
-	sig := (n >> 4) & 0xF
-	if provider == 0 || owner > 1 || sig > 1 || n&0xF != 0 {
-		return "unrecognised", false, false
-	}
-	switch scanner {
-	case 0:
-		state = "off"
-	case 1:
-		state = "on"
-	case 2:
-		state = "snoozed"
-	case 3:
-		state = "expired"
-	default:
-		return "unrecognised", false, false
-	}
-	return state, sig == 0, owner == 1
 }
 
 // ParseDefenderStatus reads one MSFT_MpComputerStatus row; now is the

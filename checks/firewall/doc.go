@@ -61,7 +61,8 @@
 //     localised (ON/OFF, EIN/AUS, Actif/Inactif, ...) and decoded from the
 //     console code page. Only when Windows Firewall does not pass, a
 //     third-party firewall registered in root/SecurityCenter2
-//     FirewallProduct that is on (productState bits 12-15 of 1 or 3)
-//     passes; Security Center unreadable leaves the verdict unknown rather
+//     FirewallProduct that is on (its productState decoded by
+//     checks/internal/wsc, as the anti-virus check's; off, snoozed,
+//     expired and unrecognised states are not on) passes; Security Center unreadable leaves the verdict unknown rather
 //     than fail.
 package firewall

@@ -314,21 +314,26 @@ func TestParseNetshProfiles(t *testing.T) {
 	}
 }
 
+// TestProductEnabled: a third-party firewall counts only when Security
+// Center says it is on (package wsc decodes the state for the anti-virus
+// check too); expired, like snoozed and off, is not protecting.
 func TestProductEnabled(t *testing.T) {
 	tests := []struct {
 		state int64
 		want  bool
 	}{
-		{266240, true},   // 0x41000: on, up to date
-		{262144, false},  // 0x40000: off
-		{397312, true},   // 0x61000
-		{393472, false},  // 0x60100: off, out of date
-		{0x43000, true},  // snoozed-as-on nibble 3
-		{0x42000, false}, // nibble 2
+		{266240, true},      // 0x41000: on, up to date
+		{262144, false},     // 0x40000: off
+		{397312, true},      // 0x61000
+		{393472, false},     // 0x60100: off, out of date
+		{0x43000, false},    // expired: no longer protecting
+		{0x42000, false},    // snoozed
+		{0x1000, false},     // on, but no provider: not Security Center's layout
+		{0x7FFFFFFF, false}, // unrecognised
 	}
 	for _, tc := range tests {
-		if got := ProductEnabled(tc.state); got != tc.want {
-			t.Errorf("ProductEnabled(%#x) = %v, want %v", tc.state, got, tc.want)
+		if got := productEnabled(tc.state); got != tc.want {
+			t.Errorf("productEnabled(%#x) = %v, want %v", tc.state, got, tc.want)
 		}
 	}
 }

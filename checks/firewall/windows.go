@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/internal/wsc"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -125,12 +126,9 @@ type Product struct {
 	Enabled      bool   `json:"enabled"`
 }
 
-// ProductEnabled decodes the on/off nibble of a Security Center
-// productState: (state>>12)&0xF of 1 or 3 is on.
-func ProductEnabled(state int64) bool {
-	n := (state >> 12) & 0xF
-	return n == 1 || n == 3
-}
+// productEnabled reports whether Security Center's productState says the
+// product protects: on, not off, snoozed, expired or unrecognised.
+func productEnabled(state int64) bool { return wsc.Decode(state).Protecting() }
 
 // collectWindows reads Windows Firewall (its services, then its profiles)
 // and asks Security Center for a third-party firewall only when Windows
@@ -155,7 +153,7 @@ func collectWindows(ctx context.Context, p probe.Probe) *WindowsFacts {
 				continue
 			}
 			name, _ := probe.AsString(r["displayName"])
-			f.ThirdParty = append(f.ThirdParty, Product{Name: name, ProductState: state, Enabled: ProductEnabled(state)})
+			f.ThirdParty = append(f.ThirdParty, Product{Name: name, ProductState: state, Enabled: productEnabled(state)})
 		}
 	case errors.Is(err, probe.ErrNotFound):
 		f.SecurityCenter = "absent" // Windows Server has no Security Center

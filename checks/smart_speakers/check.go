@@ -52,6 +52,10 @@ type Browse struct {
 	Status string `json:"status"`
 	// Answered is how many instances answered.
 	Answered int `json:"answered"`
+	// ObservedSecondsAgo, when set, says the answer is the running
+	// agent's background browse of that many seconds ago rather than a
+	// browse made for this check.
+	ObservedSecondsAgo *int `json:"observed_seconds_ago,omitempty"`
 	// Err is the probe's error, shown as the reason when the check is
 	// unknown; kept out of the JSON facts.
 	Err string `json:"-"`
@@ -65,6 +69,12 @@ type Device struct {
 	Listens bool   `json:"listens"`
 }
 
+// lanObserver is a probe that answers MDNS from a background browse (the
+// running agent's), and says when that browse was made.
+type lanObserver interface {
+	ObservedAt(service string) (time.Time, bool)
+}
+
 // Collect browses every service type concurrently. It never fails: a browse
 // that could not run is recorded and Evaluate decides.
 func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
@@ -75,8 +85,15 @@ func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			b := Browse{Service: svc, Status: BrowseOK}
+			if o, ok := p.(lanObserver); ok {
+				if at, ok := o.ObservedAt(svc); ok {
+					ago := max(0, int(p.Now().Sub(at)/time.Second))
+					b.ObservedSecondsAgo = &ago
+				}
+			}
 			found, err := p.MDNS(ctx, svc)
-			b := Browse{Service: svc, Status: BrowseOK, Answered: len(found)}
+			b.Answered = len(found)
 			switch {
 			case err == nil:
 				answers[i] = found

@@ -14,7 +14,7 @@ func TestEveryProgramSaysItsVersion(t *testing.T) {
 	}
 	const v = "9.8.7-test"
 	ldflags := "-X github.com/sessionguard/sessionguard/internal/cli.Version=" + v +
-		" -X github.com/sessionguard/sessionguard/internal/servercli.Version=" + v + " -X main.version=" + v
+		" -X github.com/sessionguard/sessionguard/internal/servercli.Version=" + v + " -X github.com/sessionguard/sessionguard/internal/traycli.Version=" + v
 	dir := t.TempDir()
 	for _, prog := range []string{"sessionguard", "sessionguard-server", "sessionguard-tray"} {
 		bin := filepath.Join(dir, prog)

@@ -2,29 +2,17 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"path/filepath"
-	"sync/atomic"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sessionguard/sessionguard/agent"
-	"github.com/sessionguard/sessionguard/agent/credentials"
+	"github.com/sessionguard/sessionguard/agent/daemon"
 	"github.com/sessionguard/sessionguard/agent/localapi"
-	"github.com/sessionguard/sessionguard/agent/policysync"
-	"github.com/sessionguard/sessionguard/agent/reporter"
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
-	"github.com/sessionguard/sessionguard/agent/spool"
-	"github.com/sessionguard/sessionguard/checks/probe"
-	"github.com/sessionguard/sessionguard/report"
+	"github.com/sessionguard/sessionguard/agent/statedir"
 )
-
-// SpoolMaxBytes bounds the report spool; old check runs are dropped first,
-// session records never.
-const SpoolMaxBytes = 64 << 20
 
 // agentOptions locate the agent's files.
 type agentOptions struct {
@@ -49,11 +37,13 @@ func (o *agentOptions) registerClient(cmd *cobra.Command) {
 }
 
 func (o *agentOptions) registerState(cmd *cobra.Command, note string) {
-	cmd.Flags().StringVar(&o.stateDir, "state-dir", agent.DefaultStateDir(), "where results, the session log, the spool and credentials live"+note)
+	cmd.Flags().StringVar(&o.stateDir, "state-dir", statedir.Default(), "where results, the session log, the spool and credentials live"+note)
 	cmd.Flags().StringVar(&o.policyFile, "policy", "", "judge against this policy file instead of the built-in default"+note)
 }
 
-func (o *agentOptions) sessionLogPath() string { return filepath.Join(o.stateDir, "sessions.log") }
+func (o *agentOptions) sessionLogPath() string {
+	return filepath.Join(o.stateDir, statedir.SessionLogFile)
+}
 
 func (e *env) agentCommand() *cobra.Command {
 	var opts agentOptions
@@ -86,282 +76,33 @@ for the service manager's journal.`,
 	return cmd
 }
 
-// runAgent is the foreground agent: it serves the local API and runs the
-// schedule and the reporter until ctx ends.
-func (e *env) runAgent(ctx context.Context, o agentOptions) error {
-	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	cfg, log, err := e.agentConfig(o)
-	if err != nil {
-		return err
-	}
-	defer log.Close()
-	cfg.Logger = logger
-	sessions := cfg.Log.(sessionLogAdapter)
-	rep, err := e.startReporter(ctx, o, logger, sessions, cfg.Probe)
-	if err != nil {
-		return err
-	}
-	if rep != nil {
-		cfg.Outbox, cfg.Server = rep.reporter, rep.server
-		// Start from the policy the server last gave (kept across
-		// restarts), not the defaults, until it answers again.
-		if pol, _, err := policysync.LoadCached(rep.policyCache); err == nil {
-			cfg.Policy = pol
-		}
-	}
-	a, err := agent.New(cfg)
-	if err != nil {
-		return err
-	}
-	if rep != nil {
-		rep.syncPolicy(ctx, a, logger)
-	}
-	ln, err := localapi.Listen(o.socket)
-	if err != nil {
-		return err
-	}
-	// One lookup (loginctl on Linux) per TTL, not per request.
-	console := localapi.CachedConsoleUID(func() (string, error) {
-		u, err := cfg.Probe.ConsoleUser()
-		return u.UID, err
-	}, localapi.ConsoleUIDTTL)
-	ln = localapi.LimitListener(ln, localapi.DefaultLimits, console)
-	srv := localapi.NewServer(localapi.NewHandler(agentWithLog{a, log}, localapi.DefaultAuthorizer(console)))
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	go a.Schedule(ctx)
-	if rep == nil {
-		go e.awaitEnrolment(ctx, o, logger, a, sessions, cfg.Probe)
-	}
-	logger.Info("agent started", "socket", o.socket, "enrolled", rep != nil)
-	select {
-	case <-ctx.Done():
-	case err := <-served:
-		return fmt.Errorf("serving the local API: %w", err)
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(shutdown)
-	logger.Info("agent stopped")
-	return nil
-}
-
-// EnrolmentPoll is how often an agent that is not enrolled looks for
-// credentials written by `sessionguard enroll`.
-const EnrolmentPoll = 30 * time.Second
-
-// awaitEnrolment starts reporting once `sessionguard enroll` has stored
-// credentials, without restarting the agent.
-func (e *env) awaitEnrolment(ctx context.Context, o agentOptions, logger *slog.Logger, a *agent.Agent, sessions sessionLogAdapter, p probe.Probe) {
-	tick := time.NewTicker(EnrolmentPoll)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		rep, err := e.startReporter(ctx, o, logger, sessions, p)
-		if err != nil {
-			logger.Warn("reading credentials failed", "err", err)
-			continue
-		}
-		if rep != nil {
-			a.SetOutbox(rep.reporter, rep.server)
-			rep.syncPolicy(ctx, a, logger)
-			logger.Info("enrolled: reporting started")
-			return
-		}
-	}
-}
-
-type runningReporter struct {
-	reporter *reporter.Reporter
-	server   string
-	// token reads the device token; policyCache is where the server's
-	// policy is kept.
-	token       func() (string, error)
-	policyCache string
-}
-
-// PolicyCacheFile is the file in the state directory that keeps the last
-// policy the server gave.
-const PolicyCacheFile = "server-policy.json"
-
-// syncPolicy keeps a's policy in step with the team policy on the server.
-func (r *runningReporter) syncPolicy(ctx context.Context, a *agent.Agent, logger *slog.Logger) {
-	s, err := policysync.New(policysync.Config{ServerURL: r.server, Token: r.token, CachePath: r.policyCache, Apply: a.SetPolicy, Logger: logger})
-	if err != nil {
-		logger.Warn("policy updates from the server are off", "err", err)
-		return
-	}
-	go s.Run(ctx)
-}
-
-// DeliveredFile is the file in the state directory that says up to which
-// seq the session log has reached the server (spool.Delivered).
-const DeliveredFile = "sessions.delivered"
-
-// startReporter starts sending the spool when this device is enrolled; nil
-// when it is not (then nothing leaves the machine). The spool is derived
-// from the session log: the log's records after the delivery marker are
-// put in it again first (replaySessions).
-func (e *env) startReporter(ctx context.Context, o agentOptions, logger *slog.Logger, sessions sessionLogAdapter, p probe.Probe) (*runningReporter, error) {
-	store, err := credentials.New(credentials.Options{Path: filepath.Join(o.stateDir, "credentials.json"), Logger: logger})
-	if err != nil {
-		return nil, err
-	}
-	creds, err := store.Load()
-	if errors.Is(err, credentials.ErrNotEnrolled) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	sp, err := spool.Open(filepath.Join(o.stateDir, "spool"), SpoolMaxBytes, spool.WithLogger(logger))
-	if err != nil {
-		return nil, err
-	}
-	delivered, err := replaySessions(sessions, sp, filepath.Join(o.stateDir, DeliveredFile), report.Agent{Version: Version, Host: probe.HostOf(p)}, logger)
-	if err != nil {
-		return nil, err
-	}
-	r, err := reporter.New(reporter.Config{Spool: sp, ServerURL: creds.ServerURL, Token: store.Token, Logger: logger,
-		Delivered: func(env report.Envelope) {
-			if env.Kind != report.KindSession {
-				return
-			}
-			if err := delivered.Acked(env.ID); err != nil {
-				logger.Warn("the session log's delivery marker was not moved; the record will be sent again and counted once", "err", err)
-			}
-		}})
-	if err != nil {
-		return nil, err
-	}
-	go func() {
-		if err := r.Run(ctx); err != nil && ctx.Err() == nil {
-			logger.Error("reporter stopped", "err", err)
-		}
-	}()
-	return &runningReporter{reporter: r, server: creds.ServerURL, token: store.Token, policyCache: filepath.Join(o.stateDir, PolicyCacheFile)}, nil
-}
-
-// replaySessions opens the delivery marker at markerPath (created at the
-// log's last seq: what was recorded before enrolment stays here), has
-// sessions note every later append in it, and puts every intact log
-// record after it in the spool again. A record the spool still holds is
-// not put twice (same id); one the server already has is answered as a
-// duplicate and counted once.
-func replaySessions(sessions sessionLogAdapter, sp *spool.Spool, markerPath string, info report.Agent, logger *slog.Logger) (*spool.Delivered, error) {
-	entries, sum, err := sessions.log.Snapshot()
-	var broken *sessionlog.BrokenError
-	if err != nil && !errors.As(err, &broken) {
-		return nil, fmt.Errorf("reading the session log to deliver it: %w", err)
-	}
-	entries = entries[:min(sum.Records, len(entries))] // only the intact ones
-	var last int64
-	if len(entries) > 0 {
-		last = entries[len(entries)-1].Seq
-	}
-	d, err := spool.OpenDelivered(markerPath, last)
-	if errors.Is(err, spool.ErrMarkerReset) {
-		logger.Warn("session log delivery marker reset", "err", err)
-	} else if err != nil {
-		return nil, err
-	}
-	sessions.delivered.Store(d)
-	replayed := 0
-	for _, en := range entries {
-		if en.Seq <= d.Upto() {
-			continue
-		}
-		d.Logged(en.Seq, en.Record.ID)
-		if err := sp.Put(report.NewSession(info, en.Record)); err != nil {
-			return nil, fmt.Errorf("putting the session log's record %d in the spool: %w", en.Seq, err)
-		}
-		replayed++
-	}
-	if replayed > 0 {
-		logger.Info("session records not yet acknowledged by the server are queued again", "records", replayed, "after_seq", d.Upto())
-	}
-	return d, nil
-}
-
-// agentConfig is what both the service and the in-process agent run with:
-// the live probe, the registered checks, the policy and the session log
-// (with the session a previous run left open). The caller closes the log.
-func (e *env) agentConfig(o agentOptions) (agent.Config, *sessionlog.Log, error) {
+// daemonConfig is the agent's configuration from the flags: the policy
+// file's (or the default), the registered checks, this build's version.
+func (e *env) daemonConfig(o agentOptions) (daemon.Config, error) {
 	pol, err := policyOrDefault(o.policyFile)
 	if err != nil {
-		return agent.Config{}, nil, err
+		return daemon.Config{}, err
 	}
-	log, open, lastEnded, err := openAgentSessionLog(o.sessionLogPath())
+	return daemon.Config{StateDir: o.stateDir, Socket: o.socket, Policy: pol, Checks: e.checks, Version: Version}, nil
+}
+
+// runAgent is `agent run`: the agent service in the foreground until ctx
+// ends (agent/daemon), logging to stderr.
+func (e *env) runAgent(ctx context.Context, o agentOptions) error {
+	c, err := e.daemonConfig(o)
+	if err != nil {
+		return err
+	}
+	c.Logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return daemon.Run(ctx, c)
+}
+
+// agentConfig is the agent an in-process command runs over the state
+// directory when no agent runs (daemon.Open). The caller closes the log.
+func (e *env) agentConfig(o agentOptions) (agent.Config, *sessionlog.Log, error) {
+	c, err := e.daemonConfig(o)
 	if err != nil {
 		return agent.Config{}, nil, err
 	}
-	return agent.Config{
-		Probe: probe.New(), Checks: e.checks, Policy: pol, StateDir: o.stateDir, Version: Version,
-		Log: sessionLogAdapter{log: log, delivered: new(atomic.Pointer[spool.Delivered])}, OpenSession: open, LastEnded: lastEnded, ValidateLabel: sessionlog.ValidateLabel,
-	}, log, nil
-}
-
-// sessionLogAdapter makes the session log the agent's SessionLog. Once
-// reporting starts, delivered holds the delivery marker, which learns
-// each record's seq before the agent spools it.
-type sessionLogAdapter struct {
-	log       *sessionlog.Log
-	delivered *atomic.Pointer[spool.Delivered]
-}
-
-func (a sessionLogAdapter) Append(rec report.SessionRecord) error {
-	en, err := a.log.Append(rec)
-	if err == nil {
-		if d := a.delivered.Load(); d != nil {
-			d.Logged(en.Seq, rec.ID)
-		}
-	}
-	return err
-}
-
-// openAgentSessionLog opens the log and finds the session a previous run left
-// open.
-func openAgentSessionLog(path string) (log *sessionlog.Log, open, lastEnded *report.SessionRecord, err error) {
-	log, err = sessionlog.Open(path)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	entries, _ := log.List()
-	open, _ = sessionlog.OpenSession(entries)
-	lastEnded, _ = sessionlog.LastEnded(entries)
-	return log, open, lastEnded, nil
-}
-
-// agentWithLog is the agent as the local API serves it: with its session
-// log, which the practitioner reads through the agent (the file is
-// root-only).
-type agentWithLog struct {
-	*agent.Agent
-	log *sessionlog.Log
-}
-
-func (a agentWithLog) SessionLog(context.Context) (localapi.SessionLog, error) {
-	entries, sum, err := a.log.Snapshot()
-	return toSessionLog(a.log.Path(), entries, sum, err)
-}
-
-// toSessionLog is what the session log's reader found, as the local API
-// answers it; an error other than a broken chain is returned as is.
-func toSessionLog(path string, entries []sessionlog.Entry, sum sessionlog.Summary, err error) (localapi.SessionLog, error) {
-	l := localapi.SessionLog{Path: path, Records: sum.Records, Head: sum.Head, Entries: make([]localapi.SessionEntry, 0, len(entries))}
-	var broken *sessionlog.BrokenError
-	switch {
-	case errors.As(err, &broken):
-		l.Broken = &localapi.BrokenLine{Line: broken.Line, Seq: broken.Seq, Offset: broken.Offset, Reason: broken.Reason}
-	case err != nil:
-		return localapi.SessionLog{}, err
-	}
-	for _, en := range entries {
-		l.Entries = append(l.Entries, localapi.SessionEntry{Seq: en.Seq, Record: en.Record})
-	}
-	return l, nil
+	return daemon.Open(c)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/browsers"
+	"github.com/sessionguard/sessionguard/internal/text"
 )
 
 // errNotCleared is returned by `cookies clear` when a targeted profile was
@@ -39,7 +40,7 @@ func (e *env) cookiesCommand() *cobra.Command {
 		Short: "List and clear browser cookies after a session",
 		Long: `List the cookies your browsers keep, and clear them after a video call.
 
-Chrome, Chromium, Edge, Brave, Vivaldi, Opera, Firefox and Safari are supported.
+` + supportedBrowsers() + `
 A browser that is open keeps its cookies in memory, so its profiles are skipped
 until you close it (or use --close-browsers).`,
 		Example: `  sessionguard cookies list
@@ -48,6 +49,27 @@ until you close it (or use --close-browsers).`,
 	}
 	cmd.AddCommand(e.cookiesListCommand(), e.cookiesClearCommand())
 	return cmd
+}
+
+// supportedBrowsers names the browsers of the catalogue (browsers.Known) in
+// a sentence folded at 80 columns, as the rest of the help is.
+func supportedBrowsers() string {
+	var names []string
+	for _, b := range browsers.Known() {
+		names = append(names, b.Name)
+	}
+	var out, line strings.Builder
+	for _, w := range strings.Fields("Supported: " + text.JoinAnd(names) + ".") {
+		if line.Len() > 0 && line.Len()+1+len(w) > 80 {
+			out.WriteString(line.String() + "\n")
+			line.Reset()
+		}
+		if line.Len() > 0 {
+			line.WriteByte(' ')
+		}
+		line.WriteString(w)
+	}
+	return out.String() + line.String()
 }
 
 func (e *env) cookiesListCommand() *cobra.Command {

@@ -199,3 +199,31 @@ func TestCookiesClearScopeFromPolicy(t *testing.T) {
 		t.Errorf("malformed policy: exit %d, %q", code, errOut)
 	}
 }
+
+// TestCookiesHelpNamesTheCatalogue: the help names every browser of the
+// catalogue, and --browser offers every id, so neither can fall behind it.
+func TestCookiesHelpNamesTheCatalogue(t *testing.T) {
+	out, _, code := runCookies(t, "cookies", "--help")
+	if code != 0 {
+		t.Fatalf("cookies --help exit %d", code)
+	}
+	long, _, _ := strings.Cut(out, "Usage:")
+	for _, line := range strings.Split(long, "\n") {
+		if len(line) > 80 {
+			t.Errorf("help line over 80 columns: %q", line)
+		}
+	}
+	oneLine := strings.Join(strings.Fields(out), " ")
+	list, _, code := runCookies(t, "cookies", "list", "--help")
+	if code != 0 {
+		t.Fatalf("cookies list --help exit %d", code)
+	}
+	for _, b := range browsers.Known() {
+		if !strings.Contains(oneLine, b.Name) {
+			t.Errorf("cookies --help does not name %s:\n%s", b.Name, out)
+		}
+		if !strings.Contains(list, b.ID) {
+			t.Errorf("cookies list --help does not offer --browser %s:\n%s", b.ID, list)
+		}
+	}
+}

@@ -12,19 +12,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sessionguard/sessionguard/agent"
 	"github.com/sessionguard/sessionguard/agent/credentials"
 	"github.com/sessionguard/sessionguard/agent/enroll"
+	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/report"
 )
 
 // EnrollSecretEnv carries the enrol secret without it showing in ps.
 const EnrollSecretEnv = "SESSIONGUARD_ENROLL_SECRET"
-
-// CredentialsFile is the credentials file's name in the agent's state
-// directory.
-const CredentialsFile = "credentials.json"
 
 // maxSecretFile bounds a --secret-file.
 const maxSecretFile = 4096
@@ -70,7 +66,7 @@ see in the process list. Enrolling again replaces the previous enrolment.`,
 			if err != nil {
 				return err
 			}
-			store, err := enrollStore(filepath.Join(stateDir, CredentialsFile), newPlainLogger(e.stderr))
+			store, err := enrollStore(filepath.Join(stateDir, statedir.CredentialsFile), newPlainLogger(e.stderr))
 			if err != nil {
 				return err
 			}
@@ -85,7 +81,7 @@ see in the process list. Enrolling again replaces the previous enrolment.`,
 	cmd.Flags().StringVar(&secret, "secret", "", "the enrol `SECRET` (visible to other users in the process list; prefer --secret-file or "+EnrollSecretEnv+")")
 	cmd.Flags().StringVar(&secretFile, "secret-file", "", "read the enrol secret from `FILE` (\"-\" for standard input)")
 	cmd.Flags().StringVar(&name, "name", "", "how administrators will see this `DEVICE` (the host name by default)")
-	cmd.Flags().StringVar(&stateDir, "state-dir", agent.DefaultStateDir(), "the agent's state `DIR`, where the credentials are kept (as for 'agent run')")
+	cmd.Flags().StringVar(&stateDir, "state-dir", statedir.Default(), "the agent's state `DIR`, where the credentials are kept (as for 'agent run')")
 	return cmd
 }
 

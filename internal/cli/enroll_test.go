@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/agent/credentials"
+	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -86,7 +87,7 @@ func TestEnrollCommand(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			url := enrolServer(t)
 			stateDir := filepath.Join(t.TempDir(), "state")
-			credPath := filepath.Join(stateDir, CredentialsFile)
+			credPath := filepath.Join(stateDir, statedir.CredentialsFile)
 			t.Setenv(EnrollSecretEnv, tc.env)
 			args := append([]string{"--server", url, "--state-dir", stateDir}, tc.args...)
 			stdout, stderr, err := runEnroll(t, tc.stdin, args...)

@@ -18,6 +18,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/credentials"
 	"github.com/sessionguard/sessionguard/agent/enroll"
 	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/report"
@@ -122,7 +123,7 @@ func (e *env) onboard(cmd *cobra.Command, o onboardOptions) error {
 	}
 	fmt.Fprintln(w)
 	writeChecklist(w, rep)
-	fmt.Fprintf(w, "\nThe results are saved in %s; the tray shows them when it starts.\n", filepath.Join(o.stateDir, agent.ResultsFile))
+	fmt.Fprintf(w, "\nThe results are saved in %s; the tray shows them when it starts.\n", filepath.Join(o.stateDir, statedir.ResultsFile))
 	fmt.Fprintln(w, "Run 'sessionguard check' at any time to see them again.")
 	return nil
 }
@@ -213,7 +214,7 @@ func readEnrolConfig(path string) (map[string]string, error) {
 // install stands, and onboarding can be run again.
 func (e *env) onboardEnrol(ctx context.Context, s enrolSettings, stateDir string) string {
 	log := newPlainLogger(e.stderr)
-	store, err := enrollStore(filepath.Join(stateDir, CredentialsFile), log)
+	store, err := enrollStore(filepath.Join(stateDir, statedir.CredentialsFile), log)
 	if err != nil {
 		return "cannot read the enrolment: " + oneLine(err.Error())
 	}

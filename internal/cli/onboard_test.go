@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sessionguard/sessionguard/agent"
+	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
@@ -73,14 +73,14 @@ func TestOnboardWithoutServer(t *testing.T) {
 		"  [ ] Anti-virus: Could not tell whether anti-virus runs.\n      Could not be checked: clamd is not answering\n      Fix: Start clamd.\n",
 		"Worth fixing (not required by your organisation's policy):\n  [ ] Smart speakers:",
 		"Already fine: Disk encryption.",
-		filepath.Join(state, agent.ResultsFile),
+		filepath.Join(state, statedir.ResultsFile),
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
 	// The results are where the agent reads them at its first start.
-	b, err := os.ReadFile(filepath.Join(state, agent.ResultsFile))
+	b, err := os.ReadFile(filepath.Join(state, statedir.ResultsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestOnboardWithoutServer(t *testing.T) {
 	if err := json.Unmarshal(b, &rep); err != nil || rep.Ready || len(rep.Results) != len(onboardChecks) {
 		t.Errorf("saved results %+v (err %v): want a not-ready report of %d checks", rep, err, len(onboardChecks))
 	}
-	if _, err := os.Stat(filepath.Join(state, CredentialsFile)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(state, statedir.CredentialsFile)); !os.IsNotExist(err) {
 		t.Errorf("credentials written without a server: %v", err)
 	}
 }
@@ -110,7 +110,7 @@ func TestOnboardEnrolsFromConfigFile(t *testing.T) {
 	if strings.Contains(out+errOut, testEnrolSecret) || strings.Contains(out+errOut, testDeviceToken) {
 		t.Errorf("the secret or token was printed:\n%s\n%s", out, errOut)
 	}
-	if _, err := os.Stat(filepath.Join(state, CredentialsFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(state, statedir.CredentialsFile)); err != nil {
 		t.Errorf("no credentials after enrolling: %v", err)
 	}
 	// Again (a package upgrade): no second enrolment.

@@ -14,9 +14,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sessionguard/sessionguard/agent/daemon"
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
-	"github.com/sessionguard/sessionguard/internal/statedir"
+	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -81,7 +82,7 @@ func (e *env) readSessionLog(cmd *cobra.Command, path, socket string) (sessionLo
 	own, err := readSessionLogFile(path)
 	// The system agent's log is there but its agent is not: saying "no
 	// sessions" from the user's own (missing) log would mislead.
-	if sys := filepath.Join(statedir.SystemDir(), "sessions.log"); err == nil && own.missing && sys != path {
+	if sys := filepath.Join(statedir.SystemDir(), statedir.SessionLogFile); err == nil && own.missing && sys != path {
 		if _, serr := os.Stat(sys); !errors.Is(serr, fs.ErrNotExist) {
 			return own, fmt.Errorf("the SessionGuard agent is not running, and its session log (%s) can be read through it or by an administrator only: start it with 'sudo sessionguard agent start', or use sudo", sys)
 		}
@@ -108,7 +109,7 @@ func readSessionLogFile(path string) (sessionLogRead, error) {
 		return out, fmt.Errorf("session log %s is a folder, not a file", path)
 	}
 	entries, sum, err := sessionlog.ReadChecked(f)
-	l, err := toSessionLog(path, entries, sum, err)
+	l, err := daemon.SessionLogAnswer(path, entries, sum, err)
 	if err != nil {
 		return out, fmt.Errorf("reading session log %s: %w", path, err)
 	}

@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessionguard/sessionguard/agent/daemon"
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
+	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -24,7 +26,7 @@ func BenchmarkSessionListThroughAgent10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	log, err := sessionlog.Open(filepath.Join(dir, "sessions.log"))
+	log, err := sessionlog.Open(filepath.Join(dir, statedir.SessionLogFile))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,7 +49,7 @@ func BenchmarkSessionListThroughAgent10k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := localapi.NewServer(localapi.NewHandler(agentWithLog{nil, log}, func(localapi.Peer) bool { return true }))
+	srv := localapi.NewServer(localapi.NewHandler(daemon.WithLog{Log: log}, func(localapi.Peer) bool { return true }))
 	go srv.Serve(ln) //nolint:errcheck // ends with Close
 	defer srv.Close()
 	c := localapi.NewClient(sock)

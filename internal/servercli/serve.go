@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sessionguard/sessionguard/server"
+	"github.com/sessionguard/sessionguard/server/fleet"
 	"github.com/sessionguard/sessionguard/server/privacy"
 	"github.com/sessionguard/sessionguard/server/web"
 )
@@ -157,7 +158,7 @@ func (e *env) serve(ctx context.Context, o serveOptions) error {
 		return privacy.RunRetention(ctx, st, privacy.RetentionOptions{Days: o.retentionDays, Logger: log.With("part", "retention")})
 	})
 	runJob("snapshot", func(ctx context.Context) error {
-		return web.RunSnapshots(ctx, st, o.staleAfter, time.Now)
+		return fleet.RunSnapshots(ctx, st, o.staleAfter, time.Now)
 	})
 	if metricsLn != nil {
 		runJob("metrics", func(ctx context.Context) error { return srv.ServeMetrics(ctx, metricsLn) })

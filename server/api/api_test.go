@@ -130,7 +130,7 @@ func TestReportAndSession(t *testing.T) {
 			t.Fatalf("report: %d %v", code, body)
 		}
 		res, err := st.LatestResults(t.Context(), f.deviceID)
-		if err != nil || len(res) != 2 || res[1].CheckID != "firewall" || string(res[1].Facts) != `{"backend":"nftables"}` {
+		if err != nil || len(res) != 2 || res[1].ID != "firewall" || string(res[1].Facts) != `{"backend":"nftables"}` {
 			t.Fatalf("LatestResults = %+v, %v", res, err)
 		}
 		// A replay (lost acknowledgement) is acknowledged as a duplicate

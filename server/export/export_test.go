@@ -532,7 +532,7 @@ type pausingStore struct {
 }
 
 func (s pausingStore) ExportResults(ctx context.Context, _ store.ExportFilter, fn func(store.ExportResult) error) error {
-	row := store.ExportResult{Result: store.Result{RunID: "r", DeviceID: "d", CheckID: "firewall", Status: checks.Pass, Summary: strings.Repeat("x", 100)}}
+	row := store.ExportResult{Result: store.Result{RunID: "r", DeviceID: "d", CheckResult: report.CheckResult{ID: "firewall", Status: checks.Pass, Summary: strings.Repeat("x", 100)}}}
 	for i := range 2000 {
 		if i == 1000 {
 			select {

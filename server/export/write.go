@@ -350,7 +350,7 @@ type resultJSON struct {
 }
 
 func resultJSONOf(r store.ExportResult) any {
-	controls := all.Controls(r.CheckID)
+	controls := all.Controls(r.ID)
 	if controls == nil {
 		controls = []string{}
 	}
@@ -359,7 +359,7 @@ func resultJSONOf(r store.ExportResult) any {
 		facts = r.Facts
 	}
 	return resultJSON{RunID: r.RunID, DeviceID: r.DeviceID, DeviceName: r.DeviceName, TeamID: r.TeamID, Team: r.TeamName,
-		CheckID: r.CheckID, Status: r.Status, Required: r.Required, At: r.At, Summary: r.Summary, Reason: r.Reason,
+		CheckID: r.ID, Status: r.Status, Required: r.Required, At: r.At, Summary: r.Summary, Reason: r.Reason,
 		Facts: facts, CyberEssentials: controls}
 }
 
@@ -377,15 +377,15 @@ var resultColumns = []column[store.ExportResult]{
 	{"device_name", func(r store.ExportResult) string { return r.DeviceName }},
 	{"team_id", func(r store.ExportResult) string { return r.TeamID }},
 	{"team", func(r store.ExportResult) string { return r.TeamName }},
-	{"check_id", func(r store.ExportResult) string { return r.CheckID }},
+	{"check_id", func(r store.ExportResult) string { return r.ID }},
 	{"status", func(r store.ExportResult) string { return string(r.Status) }},
 	{"required", func(r store.ExportResult) string { return csvBool(r.Required) }},
 	{"at", func(r store.ExportResult) string { return csvTime(r.At) }},
 	{"summary", func(r store.ExportResult) string { return r.Summary }},
 	{"reason", func(r store.ExportResult) string { return r.Reason }},
-	{"cyber_essentials_control", func(r store.ExportResult) string { return mainControl(r.CheckID) }},
+	{"cyber_essentials_control", func(r store.ExportResult) string { return mainControl(r.ID) }},
 	{"cyber_essentials_controls", func(r store.ExportResult) string {
-		return strings.Join(all.Controls(r.CheckID), "; ")
+		return strings.Join(all.Controls(r.ID), "; ")
 	}},
 	{"facts", func(r store.ExportResult) string { return string(r.Facts) }},
 }

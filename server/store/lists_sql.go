@@ -417,7 +417,7 @@ func (s *sqlStore) DeviceRuns(ctx context.Context, q RunQuery) ([]CheckRunSummar
 		// Results are stored in check ID order.
 		err := decodeResults(r.ID, q.DeviceID, started, results.String, func(res Result) {
 			if slices.Contains(notPassing, res.Status) {
-				r.NotPassing = append(r.NotPassing, res.CheckID)
+				r.NotPassing = append(r.NotPassing, res.ID)
 			}
 		})
 		return r, err

@@ -84,7 +84,7 @@ func testMigration00005(t *testing.T, s store.Store) {
 	}
 	var ids []string
 	for _, r := range got {
-		ids = append(ids, r.CheckID+"="+string(r.Status))
+		ids = append(ids, r.ID+"="+string(r.Status))
 		if r.RunID != "run-new" || r.DeviceID != dev || !r.At.Equal(now) || r.Summary != `sum "q"` || r.Reason != "why" {
 			t.Errorf("result %+v: run, device, time or texts changed", r)
 		}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -24,19 +23,13 @@ import (
 // (decodeResults); the check_results view (migration 00005) expands it in
 // SQL for ad-hoc queries and the tests.
 
-// storedResult is one element of check_runs.results.
-type storedResult struct {
-	ID       string          `json:"id"`
-	Status   string          `json:"status"`
-	Required bool            `json:"required"`
-	Summary  string          `json:"summary"`
-	Reason   string          `json:"reason"`
-	Facts    json.RawMessage `json:"facts,omitempty"`
-}
-
 // encodeResults is the check_runs.results text of a run's results. The
 // facts are copied as sent (they must be JSON); the same check ID twice is
-// refused, as the results table's key did.
+// refused, as the results table's key did. It writes report.CheckResult's
+// fields by hand (encoding/json re-validates and compacts the facts,
+// which ingest cannot afford); TestStoredResultsRoundTrip fails when a
+// field is added to report.CheckResult and not here. "reason" is always
+// written, so the check_results view reads an empty reason rather than NULL.
 func encodeResults(results []report.CheckResult) (string, error) {
 	sorted := slices.Clone(results)
 	slices.SortFunc(sorted, func(a, b report.CheckResult) int { return strings.Compare(a.ID, b.ID) })
@@ -110,14 +103,13 @@ func decodeResults(runID, deviceID string, startedAt int64, text string, fn func
 	if text == "" {
 		return nil
 	}
-	var stored []storedResult
+	var stored []report.CheckResult
 	if err := json.Unmarshal([]byte(text), &stored); err != nil {
 		return fmt.Errorf("check run %s: stored results are damaged: %w", runID, err)
 	}
 	at := fromMicros(startedAt)
 	for _, r := range stored {
-		fn(Result{RunID: runID, DeviceID: deviceID, CheckID: r.ID, Status: checks.Status(r.Status), Required: r.Required,
-			At: at, Summary: r.Summary, Reason: r.Reason, Facts: r.Facts})
+		fn(Result{CheckResult: r, RunID: runID, DeviceID: deviceID, At: at})
 	}
 	return nil
 }

@@ -38,7 +38,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -339,17 +338,14 @@ type DeviceFilter struct {
 	Limit int
 }
 
-// Result is one stored check result.
+// Result is one stored check result: what the agent sent (the wire's
+// report.CheckResult, the same type from agent to database and back; its
+// ID is the check id) and the run it came with.
 type Result struct {
+	report.CheckResult
 	RunID    string
 	DeviceID string
-	CheckID  string
-	Status   checks.Status
-	Required bool
 	At       time.Time
-	Summary  string
-	Reason   string
-	Facts    json.RawMessage
 }
 
 // Session is one stored session record.

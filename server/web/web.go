@@ -35,6 +35,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sessionguard/sessionguard/server/fleet"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -60,7 +61,7 @@ type Options struct {
 	IdleTimeout time.Duration
 	// FleetCacheTTL is how old the overview's device counts and compliance
 	// figures may get before they are recomputed (DefaultFleetCacheTTL when
-	// 0; see fleetCache).
+	// 0; see fleet.Cache).
 	FleetCacheTTL time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client for the login limits (see clientIP); from any other peer
@@ -70,9 +71,10 @@ type Options struct {
 
 // Defaults of Options.
 const (
-	DefaultStaleAfter      = 24 * time.Hour
+	DefaultStaleAfter      = fleet.DefaultStaleAfter
 	DefaultSessionLifetime = 12 * time.Hour
 	DefaultIdleTimeout     = time.Hour
+	DefaultFleetCacheTTL   = fleet.DefaultCacheTTL
 )
 
 // Limits.
@@ -101,9 +103,11 @@ type dashboard struct {
 	// hashSlots bounds concurrent password hashing (each takes ~19 MiB and
 	// a core for ~30 ms): a burst of logins queues instead of exhausting
 	// memory.
-	hashSlots  chan struct{}
-	snapshots  *snapshotThrottle
-	fleetCache *fleetCache
+	hashSlots chan struct{}
+	// snapshots records the overview's figures for the trend; fleet
+	// holds them.
+	snapshots *fleet.Throttle
+	fleet     *fleet.Cache
 }
 
 // New returns the dashboard handler. It serves every path not under
@@ -132,11 +136,11 @@ func New(st store.Store, o Options) (http.Handler, error) {
 	}
 	d := &dashboard{
 		st: st, o: o, log: o.Logger, zones: &zonePages{zones: map[string]map[string]*template.Template{}},
-		limiter:    newLoginLimiter(o.Now),
-		catalog:    newCatalog(),
-		hashSlots:  make(chan struct{}, 4),
-		snapshots:  &snapshotThrottle{last: map[string]time.Time{}},
-		fleetCache: newFleetCache(o.FleetCacheTTL),
+		limiter:   newLoginLimiter(o.Now),
+		catalog:   newCatalog(),
+		hashSlots: make(chan struct{}, 4),
+		snapshots: fleet.NewThrottle(st, o.Logger),
+		fleet:     fleet.NewCache(st, o.FleetCacheTTL, o.StaleAfter, o.Now, o.Logger),
 	}
 	// Parse the default zone's pages now: a template error stops the
 	// server at start, not at the first page.

@@ -112,6 +112,9 @@ func New(cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if s := cfg.Tray.Sessions; s.ValidateLabel == nil && s.OverrideReasons == nil && s.OverrideReason == nil {
+		cfg.Tray.Sessions = SessionRules()
+	}
 	return &App{cfg: cfg, msgs: make(chan tray.Msg, 64), model: tray.New(cfg.Tray)}, nil
 }
 

@@ -64,7 +64,7 @@ func (a *App) do(ctx context.Context, eff tray.Effect) {
 		if err != nil {
 			log.Warn("clearing_cookies_failed", "err", err)
 		}
-		a.post(ctx, tray.CookiesCleared{Report: rep, Err: err})
+		a.post(ctx, cookiesCleared(rep, err))
 	case tray.EndSession:
 		c, cancel := context.WithTimeout(ctx, CallTimeout)
 		defer cancel()

@@ -110,7 +110,7 @@ func StartAgent(t testing.TB) *Agent {
 	t.Cleanup(unsubscribe)
 	go func() {
 		for ev := range events {
-			if ev.Type == "run_finished" {
+			if ev.Type == localapi.EventRunFinished {
 				ta.Runs.Add(1)
 			}
 		}

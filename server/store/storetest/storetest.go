@@ -451,8 +451,8 @@ func testLatestResults(t *testing.T, s store.Store) {
 	if err != nil || len(rs) != 2 {
 		t.Fatalf("LatestResults = %+v, %v", rs, err)
 	}
-	if rs[0].CheckID != "firewall" || rs[0].Status != checks.Warn || rs[0].Required || string(rs[0].Facts) != `{"rules":3}` ||
-		rs[0].RunID != newer.ID || !rs[0].At.Equal(t0) || rs[1].CheckID != "screen_lock" || !rs[1].Required || rs[1].Facts != nil {
+	if rs[0].ID != "firewall" || rs[0].Status != checks.Warn || rs[0].Required || string(rs[0].Facts) != `{"rules":3}` ||
+		rs[0].RunID != newer.ID || !rs[0].At.Equal(t0) || rs[1].ID != "screen_lock" || !rs[1].Required || rs[1].Facts != nil {
 		t.Errorf("LatestResults = %+v", rs)
 	}
 	d, err := s.Device(ctx, id)

@@ -1,4 +1,4 @@
-package main
+package traycli
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("SG_TRAY_TEST_MAIN") == "1" {
 		if v := os.Getenv("SG_TRAY_TEST_VERSION"); v != "" {
-			version = v // as -ldflags -X sets it in a release build
+			Version = v // as -ldflags -X sets it in a release build
 		}
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}

@@ -1,12 +1,11 @@
 //go:build linux
 
-package cli
+package daemon
 
 import (
 	"context"
 	"database/sql"
 	"errors"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net/http/httptest"
@@ -21,6 +20,8 @@ import (
 	"github.com/sessionguard/sessionguard/agent"
 	"github.com/sessionguard/sessionguard/agent/credentials"
 	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/agent/statedir"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/api"
 	"github.com/sessionguard/sessionguard/server/store"
@@ -28,8 +29,8 @@ import (
 )
 
 const (
-	envCrashChild = "SG_CLI_CRASH_CHILD"
-	envCrashState = "SG_CLI_CRASH_STATE"
+	envCrashChild = "SG_DAEMON_CRASH_CHILD"
+	envCrashState = "SG_DAEMON_CRASH_STATE"
 	crashLabel    = "CR-4242"
 )
 
@@ -48,15 +49,14 @@ func (k killAfterAppend) Append(rec report.SessionRecord) error {
 // crashChild is the enrolled agent, wired as `agent run` wires it, killed
 // between writing a session start to its log and spooling it.
 func crashChild() {
-	e := &env{stdout: io.Discard, stderr: os.Stderr}
-	o := agentOptions{stateDir: os.Getenv(envCrashState)}
+	o := Config{StateDir: os.Getenv(envCrashState), Policy: all.DefaultPolicy()}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	cfg, log, err := e.agentConfig(o)
+	cfg, log, err := Open(o)
 	if err != nil {
 		panic(err)
 	}
 	defer log.Close()
-	rep, err := e.startReporter(context.Background(), o, logger, cfg.Log.(sessionLogAdapter), cfg.Probe)
+	rep, err := startReporter(context.Background(), o, logger, cfg.Log.(sessionLogAdapter), cfg.Probe)
 	if err != nil || rep == nil {
 		panic(err)
 	}
@@ -94,7 +94,7 @@ func TestCrashBetweenLogAndSpool(t *testing.T) {
 	_, deviceID, token := storetest.Enrolled(t, st, "team-crash")
 
 	state := t.TempDir()
-	creds, err := credentials.New(credentials.Options{Path: filepath.Join(state, "credentials.json"), Keyring: credentials.NoKeyring})
+	creds, err := credentials.New(credentials.Options{Path: filepath.Join(state, statedir.CredentialsFile), Keyring: credentials.NoKeyring})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,8 +114,8 @@ func TestCrashBetweenLogAndSpool(t *testing.T) {
 		t.Fatalf("the agent was not killed between log and spool: %v\n%s", err, out)
 	}
 
-	o := agentOptions{stateDir: state}
-	log, open, _, err := openAgentSessionLog(o.sessionLogPath())
+	o := Config{StateDir: state, Policy: all.DefaultPolicy()}
+	log, open, _, err := openSessionLog(o.SessionLogPath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,15 +130,14 @@ func TestCrashBetweenLogAndSpool(t *testing.T) {
 
 	restart := func() {
 		t.Helper()
-		e := &env{stdout: io.Discard, stderr: io.Discard}
-		cfg, log, err := e.agentConfig(o)
+		cfg, log, err := Open(o)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer log.Close()
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		rep, err := e.startReporter(ctx, o, slog.New(slog.DiscardHandler), cfg.Log.(sessionLogAdapter), cfg.Probe)
+		rep, err := startReporter(ctx, o, slog.New(slog.DiscardHandler), cfg.Log.(sessionLogAdapter), cfg.Probe)
 		if err != nil || rep == nil {
 			t.Fatalf("startReporter: %v", err)
 		}
@@ -154,7 +153,7 @@ func TestCrashBetweenLogAndSpool(t *testing.T) {
 	if n := sessionsOnServer(t, st); n != 1 {
 		t.Fatalf("%d sessions on the server after the restart, want 1", n)
 	}
-	marker := filepath.Join(state, DeliveredFile)
+	marker := filepath.Join(state, statedir.DeliveredFile)
 	if b, _ := os.ReadFile(marker); strings.TrimSpace(string(b)) != "1" {
 		t.Errorf("delivery marker %q, want 1", b)
 	}

@@ -1,6 +1,7 @@
 // Package statedir says where SessionGuard keeps its state — results, the
-// session log, the spool and the device credentials — so the agent, the
-// session log and the credentials store agree on one directory:
+// session log, the spool and the device credentials — and what each file
+// in it is called, so the agent, the session log, the credentials store
+// and the commands agree on one directory and one set of names:
 //
 //   - Windows: %ProgramData%\SessionGuard;
 //   - macOS as root: /Library/Application Support/SessionGuard;
@@ -15,6 +16,33 @@ import (
 	"path/filepath"
 	"runtime"
 )
+
+// The files and folders in the state directory: declared here only.
+const (
+	// ResultsFile keeps the latest check run (agent).
+	ResultsFile = "results.json"
+	// SessionLogFile is the hash-chained session log (agent/sessionlog).
+	SessionLogFile = "sessions.log"
+	// DeliveredFile says up to which seq the session log has reached the
+	// server (agent/spool.Delivered).
+	DeliveredFile = "sessions.delivered"
+	// CredentialsFile holds the device's enrolment (agent/credentials).
+	CredentialsFile = "credentials.json"
+	// ServerPolicyFile keeps the last policy the server gave
+	// (agent/policysync).
+	ServerPolicyFile = "server-policy.json"
+	// SpoolDir holds the reports waiting for the server (agent/spool).
+	SpoolDir = "spool"
+)
+
+// Default is where the agent keeps its state: Dir, or a temporary
+// directory for a user without a home directory.
+func Default() string {
+	if dir := Dir(); dir != "" {
+		return dir
+	}
+	return filepath.Join(os.TempDir(), "sessionguard")
+}
 
 // Dir is the state directory for this process, or "" when it has none
 // (a user without a home directory).

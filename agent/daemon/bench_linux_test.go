@@ -1,0 +1,60 @@
+package daemon
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/checks/all"
+)
+
+// BenchmarkCheckThroughAgent is "Check again" as the tray asks it of the
+// running agent: POST /v1/checks over the unix socket, the agent running
+// every check live on this machine, the LAN answered from its background
+// browse. Started once; the first run and the first browse are not
+// counted.
+func BenchmarkCheckThroughAgent(b *testing.B) {
+	dir, err := os.MkdirTemp("", "sg-bench-agent-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	sock := filepath.Join(dir, "run", "agent.sock")
+	go func() {
+		done <- Run(ctx, Config{StateDir: filepath.Join(dir, "state"), Socket: sock, Policy: all.DefaultPolicy(), Checks: all.Checks(), Version: "bench"})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			b.Error(err)
+		}
+	}()
+	c := localapi.NewClient(sock)
+	defer c.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := c.Status(ctx); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("the agent did not answer on its socket")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The first run (at start) and the background browse beside it.
+	if _, err := c.Run(ctx); err != nil {
+		b.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	for b.Loop() {
+		rep, err := c.Run(ctx)
+		if err != nil || len(rep.Results) != len(all.Checks()) {
+			b.Fatal(len(rep.Results), err)
+		}
+	}
+}

@@ -1,0 +1,205 @@
+package browsers
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Browser is one browser SessionGuard knows: its names, how its process is
+// recognised and where it keeps its data on each OS. The catalogue (Known)
+// is the only place these are written; discovery, the lock check, the
+// --browser filter, the names people see and the CLI's help all derive
+// from it.
+type Browser struct {
+	// ID is what Options.Browsers and --browser accept.
+	ID string
+	// Name is what people are shown.
+	Name   string
+	Engine Engine
+	// Aliases are other names people type for it (lower case).
+	Aliases []string
+	// Processes are lower-case fragments of its process names on every
+	// OS: a lock held by a process whose name has none of any browser's
+	// is never asked to quit.
+	Processes []string
+	// dirs are where it keeps its data, per OS ("linux" standing for every
+	// Unix but macOS): the Chromium family's user data directories,
+	// Firefox's folders holding profiles.ini, Safari's folders holding its
+	// cookie store; the first of the layouts the browser uses now.
+	dirs map[string][]dir
+}
+
+// base is a folder of the user's that browsers keep their data under.
+type base int
+
+const (
+	home         base = iota
+	xdgConfig         // $XDG_CONFIG_HOME, else ~/.config
+	appSupport        // ~/Library/Application Support
+	localAppData      // %LOCALAPPDATA%, else ~\AppData\Local
+	roamingData       // %APPDATA%, else ~\AppData\Roaming
+)
+
+// dir is a folder under a base; path is slash-separated.
+type dir struct {
+	base base
+	path string
+}
+
+// flatpak is where a Flatpak app keeps what it would keep in ~/.config.
+func flatpak(app, path string) dir { return dir{home, ".var/app/" + app + "/config/" + path} }
+
+// known is the catalogue, in the order browsers are listed.
+var known = []Browser{
+	{ID: Chrome, Name: "Google Chrome", Engine: EngineChromium,
+		Aliases: []string{"google-chrome", "google chrome", "googlechrome"}, Processes: []string{"chrome"},
+		dirs: map[string][]dir{
+			"linux":   {{xdgConfig, "google-chrome"}, flatpak("com.google.Chrome", "google-chrome")},
+			"darwin":  {{appSupport, "Google/Chrome"}},
+			"windows": {{localAppData, "Google/Chrome/User Data"}},
+		}},
+	{ID: Chromium, Name: "Chromium", Engine: EngineChromium, Processes: []string{"chromium"},
+		dirs: map[string][]dir{
+			"linux":   {{xdgConfig, "chromium"}, {home, "snap/chromium/common/chromium"}, flatpak("org.chromium.Chromium", "chromium")},
+			"darwin":  {{appSupport, "Chromium"}},
+			"windows": {{localAppData, "Chromium/User Data"}},
+		}},
+	{ID: Edge, Name: "Microsoft Edge", Engine: EngineChromium,
+		Aliases: []string{"msedge", "microsoft-edge", "microsoft edge"}, Processes: []string{"msedge"},
+		dirs: map[string][]dir{
+			"linux":   {{xdgConfig, "microsoft-edge"}, flatpak("com.microsoft.Edge", "microsoft-edge")},
+			"darwin":  {{appSupport, "Microsoft Edge"}},
+			"windows": {{localAppData, "Microsoft/Edge/User Data"}},
+		}},
+	{ID: Brave, Name: "Brave", Engine: EngineChromium, Processes: []string{"brave"},
+		dirs: map[string][]dir{
+			"linux": {{xdgConfig, "BraveSoftware/Brave-Browser"}, {home, "snap/brave/current/.config/BraveSoftware/Brave-Browser"},
+				flatpak("com.brave.Browser", "BraveSoftware/Brave-Browser")},
+			"darwin":  {{appSupport, "BraveSoftware/Brave-Browser"}},
+			"windows": {{localAppData, "BraveSoftware/Brave-Browser/User Data"}},
+		}},
+	{ID: Vivaldi, Name: "Vivaldi", Engine: EngineChromium, Processes: []string{"vivaldi"},
+		dirs: map[string][]dir{
+			"linux":   {{xdgConfig, "vivaldi"}, flatpak("com.vivaldi.Vivaldi", "vivaldi")},
+			"darwin":  {{appSupport, "Vivaldi"}},
+			"windows": {{localAppData, "Vivaldi/User Data"}},
+		}},
+	{ID: Opera, Name: "Opera", Engine: EngineChromium, Processes: []string{"opera"},
+		dirs: map[string][]dir{
+			"linux":   {{xdgConfig, "opera"}, {home, "snap/opera/current/.config/opera"}, flatpak("com.opera.Opera", "opera")},
+			"darwin":  {{appSupport, "com.operasoftware.Opera"}},
+			"windows": {{roamingData, "Opera Software/Opera Stable"}},
+		}},
+	{ID: Firefox, Name: "Firefox", Engine: EngineFirefox,
+		Aliases: []string{"firefox-esr", "mozilla firefox"}, Processes: []string{"firefox"},
+		dirs: map[string][]dir{
+			"linux": {
+				{home, ".mozilla/firefox"},
+				{xdgConfig, "mozilla/firefox"}, // Firefox ≥ 147 on new installs
+				{home, "snap/firefox/common/.mozilla/firefox"},
+				{home, ".var/app/org.mozilla.firefox/.mozilla/firefox"},
+				flatpak("org.mozilla.firefox", "mozilla/firefox"),
+			},
+			"darwin":  {{appSupport, "Firefox"}},
+			"windows": {{roamingData, "Mozilla/Firefox"}},
+		}},
+	{ID: Safari, Name: "Safari", Engine: EngineSafari, Processes: []string{"safari"},
+		dirs: map[string][]dir{
+			// The sandboxed store (Safari ≥ 13), then the old one.
+			"darwin": {{home, "Library/Containers/com.apple.Safari/Data/Library/Cookies"}, {home, "Library/Cookies"}},
+		}},
+}
+
+// Known returns the catalogue: every browser SessionGuard knows, in a
+// stable order.
+func Known() []Browser {
+	out := make([]Browser, len(known))
+	copy(out, known)
+	return out
+}
+
+// engineCookieFiles are each engine's cookie stores in a profile
+// directory, slash-separated, newest layout first (Chromium ≥ 96 keeps
+// Network/Cookies, older versions Cookies).
+var engineCookieFiles = map[Engine][]string{
+	EngineChromium: {"Network/Cookies", "Cookies"},
+	EngineFirefox:  {"cookies.sqlite"},
+	EngineSafari:   {"Cookies.binarycookies"},
+}
+
+// osKey is the catalogue's key for a GOOS.
+func osKey(goos string) string {
+	if goos == "darwin" || goos == "windows" {
+		return goos
+	}
+	return "linux" // and the BSDs
+}
+
+// dirs are b's data folders for env, in the catalogue's order.
+func (e Env) dirs(b Browser) []string {
+	var out []string
+	for _, d := range b.dirs[osKey(e.GOOS)] {
+		out = append(out, filepath.Join(e.base(d.base), filepath.FromSlash(d.path)))
+	}
+	return out
+}
+
+func (e Env) base(b base) string {
+	h := e.Home
+	switch b {
+	case xdgConfig:
+		return e.vars("XDG_CONFIG_HOME", filepath.Join(h, ".config"))
+	case appSupport:
+		return filepath.Join(h, "Library", "Application Support")
+	case localAppData:
+		return e.vars("LOCALAPPDATA", filepath.Join(h, "AppData", "Local"))
+	case roamingData:
+		return e.vars("APPDATA", filepath.Join(h, "AppData", "Roaming"))
+	}
+	return h
+}
+
+// Names maps each browser id to the name shown to people.
+var Names = func() map[string]string {
+	m := make(map[string]string, len(known))
+	for _, b := range known {
+		m[b.ID] = b.Name
+	}
+	return m
+}()
+
+// IDs returns the known browser ids in a stable order.
+func IDs() []string {
+	ids := make([]string, len(known))
+	for i, b := range known {
+		ids[i] = b.ID
+	}
+	return ids
+}
+
+// normaliseBrowser maps a user-typed browser name to its id ("" when
+// unknown): an id or an alias, in any case.
+func normaliseBrowser(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for _, b := range known {
+		if s == b.ID || slices.Contains(b.Aliases, s) {
+			return b.ID
+		}
+	}
+	return ""
+}
+
+// browserLike reports whether a process name looks like a browser, so that
+// a pid reused by an unrelated program is never asked to quit.
+func browserLike(name string) bool {
+	n := strings.ToLower(name)
+	for _, b := range known {
+		for _, p := range b.Processes {
+			if strings.Contains(n, p) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,58 @@
+package store
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/report"
+)
+
+// filled is a report.CheckResult with every field set to a value that is
+// not its zero, found by reflection, so a field added to the wire type is
+// filled too.
+func filled(t *testing.T) report.CheckResult {
+	var r report.CheckResult
+	v := reflect.ValueOf(&r).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		switch {
+		case f.Type() == reflect.TypeFor[json.RawMessage]():
+			f.SetBytes([]byte(`{"on":true,"n":[1,2]}`))
+		case f.Kind() == reflect.String:
+			f.SetString("x\"\n\u00e9 " + v.Type().Field(i).Name)
+		case f.Kind() == reflect.Bool:
+			f.SetBool(true)
+		case f.CanInt():
+			f.SetInt(7)
+		default:
+			t.Fatalf("report.CheckResult.%s is a %s: teach this test (and encodeResults) about it", v.Type().Field(i).Name, f.Type())
+		}
+	}
+	return r
+}
+
+// TestStoredResultsRoundTrip: what the agent sent is what the dashboard
+// reads, field for field; a field added to report.CheckResult but not to
+// encodeResults fails here.
+func TestStoredResultsRoundTrip(t *testing.T) {
+	sent := filled(t)
+	text, err := encodeResults([]report.CheckResult{sent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Result
+	at := time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)
+	if err := decodeResults("run", "dev", at.UnixMicro(), text, func(r Result) { got = append(got, r) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !reflect.DeepEqual(got[0].CheckResult, sent) || got[0].RunID != "run" || got[0].DeviceID != "dev" || !got[0].At.Equal(at) {
+		t.Errorf("stored %s\n read back %+v\n want %+v", text, got, sent)
+	}
+	// The encoder writes what encoding/json reads back into the same value.
+	var viaJSON []report.CheckResult
+	if err := json.Unmarshal([]byte(text), &viaJSON); err != nil || !reflect.DeepEqual(viaJSON[0], sent) {
+		t.Errorf("encoding/json reads %+v (%v)", viaJSON, err)
+	}
+}
