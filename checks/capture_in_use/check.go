@@ -40,6 +40,7 @@ var Check checks.Check = checks.Definition[Facts]{
 	Collect:    Collect,
 	Evaluate:   Evaluate,
 	UnknownFix: unknownFix,
+	Scrub:      Scrub,
 	// ffmpeg and gst-launch record only with some arguments.
 	ProcessArgs: ArgsRead,
 }
