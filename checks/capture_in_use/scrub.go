@@ -89,4 +89,3 @@ func scrubPactl(out []byte) []byte {
 // nonPackagedPath is a desktop program's consent store key: its folder
 // (the part up to the last '#') goes, its file name stays.
 var nonPackagedPath = regexp.MustCompile(`(?i)(\\NonPackaged\\)[^\r\n]*#`)
-
