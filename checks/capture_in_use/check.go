@@ -53,6 +53,9 @@ const (
 	// Sound is an audio stream whose source could not be told (the
 	// microphone, or what the computer plays).
 	Sound = "sound"
+	// Playback is what the computer plays (a sound server's monitor
+	// source): the call's own sound.
+	Playback = "playback"
 	// Video is a video stream whose source could not be told (the camera
 	// or the screen).
 	Video = "video"

@@ -31,6 +31,7 @@ var whatWords = map[string]string{
 	Screen:     "the screen",
 	Sound:      "sound (the microphone or what the computer plays)",
 	Video:      "video (the camera or the screen)",
+	Playback:   "what the computer plays (the call's sound)",
 }
 
 // allowed reports whether the policy's call apps let program id capture:

@@ -110,6 +110,8 @@ func ParsePWDump(out []byte) ([]Stream, error) {
 			switch from.prop("media.class") {
 			case "Audio/Source", "Audio/Source/Virtual":
 				s.What = Microphone
+			case "Audio/Sink":
+				s.What = Playback
 			case "Video/Source":
 				s.What = Camera
 			case "Stream/Output/Video":
@@ -121,27 +123,61 @@ func ParsePWDump(out []byte) ([]Stream, error) {
 	return streams, nil
 }
 
-// pactlOutput is one source output of `pactl -f json list source-outputs`.
+// pactlOutput is one source output of `pactl -f json list source-outputs`
+// (Source is the index of the source it records), or one source of `pactl
+// -f json list sources` (Index; device.class "monitor" for what a sink
+// plays).
 type pactlOutput struct {
+	Index      *int              `json:"index"`
+	Source     *int              `json:"source"`
 	Properties map[string]string `json:"properties"`
 }
 
 // ParsePactl reads `pactl -f json list source-outputs`: every recording
 // stream of a PulseAudio server (or PipeWire's pulse server), named by its
-// application.process.binary and application.name.
-func ParsePactl(out []byte) ([]Stream, error) {
+// application.process.binary and application.name. sources, when not nil,
+// is `pactl -f json list sources`, which tells a microphone from a monitor
+// (what the computer plays); without it a stream records sound.
+func ParsePactl(out, sources []byte) ([]Stream, error) {
+	outs, err := parsePactlList(out)
+	if err != nil {
+		return nil, err
+	}
+	class := map[int]string{}
+	if srcs, err := parsePactlList(sources); sources != nil && err == nil {
+		for _, s := range srcs {
+			if s.Index != nil {
+				class[*s.Index] = s.Properties["device.class"]
+			}
+		}
+	}
+	streams := make([]Stream, 0, len(outs))
+	for _, o := range outs {
+		s := Stream{Binary: o.Properties["application.process.binary"], App: o.Properties["application.name"], What: Sound}
+		if o.Source != nil {
+			switch c, ok := class[*o.Source]; {
+			case ok && c == "monitor":
+				s.What = Playback
+			case ok:
+				s.What = Microphone
+			}
+		}
+		streams = append(streams, s)
+	}
+	return streams, nil
+}
+
+func parsePactlList(out []byte) ([]pactlOutput, error) {
 	var outs []pactlOutput
 	if err := json.Unmarshal(bytes.TrimSpace(out), &outs); err != nil {
 		return nil, fmt.Errorf("pactl: %w: %w", ErrUnrecognised, err)
 	}
-	streams := make([]Stream, 0, len(outs))
 	for _, o := range outs {
 		if o.Properties == nil {
-			return nil, fmt.Errorf("pactl source output without properties: %w", ErrUnrecognised)
+			return nil, fmt.Errorf("pactl entry without properties: %w", ErrUnrecognised)
 		}
-		streams = append(streams, Stream{Binary: o.Properties["application.process.binary"], App: o.Properties["application.name"], What: Sound})
 	}
-	return streams, nil
+	return outs, nil
 }
 
 // soundToolError tells a sound server's tool that found no server (pactl:
@@ -236,7 +272,7 @@ func streams(ctx context.Context, p probe.Probe, procs []probe.Process, f *Facts
 		if tool == "pw-dump" {
 			ss, err = ParsePWDump(out.Stdout)
 		} else {
-			ss, err = ParsePactl(out.Stdout)
+			ss, err = ParsePactl(out.Stdout, pactlSources(ctx, p, out.Stdout))
 			via = ViaPulseAudio
 		}
 		if err != nil {
@@ -262,6 +298,20 @@ func streams(ctx context.Context, p probe.Probe, procs []probe.Process, f *Facts
 	for i, e := range errs {
 		f.addError(tools[i], e)
 	}
+}
+
+// pactlSources lists the sources, to tell a microphone from a monitor,
+// only when something records (nil when nothing does or it fails: the
+// streams then record "sound").
+func pactlSources(ctx context.Context, p probe.Probe, outputs []byte) []byte {
+	if outs, err := parsePactlList(outputs); err != nil || len(outs) == 0 {
+		return nil
+	}
+	out, err := p.RunAsConsoleUser(ctx, "pactl", "-f", "json", "list", "sources")
+	if err != nil || out.ExitCode != 0 {
+		return nil
+	}
+	return out.Stdout
 }
 
 func isSystem(id string) bool {

@@ -95,7 +95,7 @@ func runUntil(t *testing.T, pol checks.Policy, program string) checks.Result {
 
 // liveVerdicts: the recording client fails the check; the same client
 // named as a call app passes it.
-func liveVerdicts(t *testing.T, program, via string) {
+func liveVerdicts(t *testing.T, program, via string) checks.Result {
 	pol := checks.Catalogue{captureinuse.Check}.Default()
 	r := runUntil(t, pol, program)
 	if r.Status != checks.Fail || !strings.Contains(r.Summary, `"`+program+`" is recording`) || !strings.Contains(string(r.Facts), `"via":"`+via+`"`) {
@@ -105,6 +105,7 @@ func liveVerdicts(t *testing.T, program, via string) {
 	if r := captureinuse.Check.Run(t.Context(), probe.New(), allowed); r.Status != checks.Pass || !strings.Contains(r.Summary, "In use by your call app") {
 		t.Errorf("%s as a call app: %s %q %s %s, want pass", program, r.Status, r.Summary, r.Reason, r.Facts)
 	}
+	return r
 }
 
 // TestLivePulseAudio runs a real PulseAudio daemon with a null source in a
@@ -122,7 +123,11 @@ func TestLivePulseAudio(t *testing.T) {
 		t.Errorf("idle: %s %q %s %s, want pass read through pulseaudio", r.Status, r.Summary, r.Reason, r.Facts)
 	}
 	start(t, "/usr/bin/parecord", "-d", "mic", filepath.Join(t.TempDir(), "rec.wav"))
-	liveVerdicts(t, "pacat", captureinuse.ViaPulseAudio)
+	r := liveVerdicts(t, "pacat", captureinuse.ViaPulseAudio)
+	// pactl's source list tells the null source for a microphone.
+	if !strings.Contains(r.Summary, "recording the microphone") {
+		t.Errorf("summary %q, want the microphone named", r.Summary)
+	}
 }
 
 // TestLivePipeWire runs a real PipeWire daemon (no session manager, so the

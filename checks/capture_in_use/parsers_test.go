@@ -37,19 +37,31 @@ func TestParsePWDump(t *testing.T) {
 }
 
 // Real `pactl -f json list source-outputs` of PulseAudio 16.1 with parecord
-// recording from a null source, and with nothing recording.
+// recording from a null source, and with nothing recording; with the
+// sources listed, a monitor (what the computer plays) is told from a
+// microphone.
 func TestParsePactl(t *testing.T) {
-	got, err := ParsePactl(checktest.ReadParserData(t, "pactl_parecord.json"))
+	got, err := ParsePactl(checktest.ReadParserData(t, "pactl_parecord.json"), nil)
 	if err != nil || !slices.Equal(got, []Stream{{Binary: "pacat", App: "MyRec", What: Sound}}) {
 		t.Errorf("parecord: %+v, %v", got, err)
 	}
-	got, err = ParsePactl(checktest.ReadParserData(t, "pactl_empty.json"))
+	sources := checktest.ReadParserData(t, "pactl_sources_null_sink_and_source.json")
+	got, err = ParsePactl(checktest.ReadParserData(t, "pactl_parecord_monitor_and_mic.json"), sources)
+	want := []Stream{{Binary: "pacat", App: "parecord", What: Playback}, {Binary: "pacat", App: "parecord", What: Microphone}}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("monitor and microphone: %+v, %v; want %+v", got, err, want)
+	}
+	// Sources that cannot be read leave "sound".
+	if got, err = ParsePactl(checktest.ReadParserData(t, "pactl_parecord_monitor_and_mic.json"), []byte("Connection failure")); err != nil || got[0].What != Sound {
+		t.Errorf("unreadable sources: %+v, %v", got, err)
+	}
+	got, err = ParsePactl(checktest.ReadParserData(t, "pactl_empty.json"), nil)
 	if err != nil || len(got) != 0 {
 		t.Errorf("empty: %+v, %v", got, err)
 	}
 	// pactl before PulseAudio 15 has no -f json.
 	for _, bad := range []string{"", "pactl: invalid option -- 'f'", `{"index":0}`, `[{"index":0}]`} {
-		if _, err := ParsePactl([]byte(bad)); !errors.Is(err, ErrUnrecognised) {
+		if _, err := ParsePactl([]byte(bad), nil); !errors.Is(err, ErrUnrecognised) {
 			t.Errorf("ParsePactl(%q) = %v, want unrecognised", bad, err)
 		}
 	}

@@ -13,8 +13,8 @@ import (
 //   - pw-dump: each object's id and type, the output and input node of a
 //     link, and the props media.class, application.process.binary,
 //     application.name and client.id;
-//   - pactl: each source output's application.process.binary and
-//     application.name;
+//   - pactl: each entry's index and source, and the props
+//     application.process.binary, application.name and device.class;
 //   - reg query: a NonPackaged program's key keeps its file name only.
 //
 // Output it cannot parse is dropped whole (it replays as unrecognised, as
@@ -74,13 +74,19 @@ func scrubPactl(out []byte) []byte {
 	for _, o := range outs {
 		kp := map[string]string{}
 		if props, ok := o["properties"].(map[string]any); ok {
-			for _, p := range []string{"application.process.binary", "application.name"} {
+			for _, p := range []string{"application.process.binary", "application.name", "device.class"} {
 				if v, ok := props[p].(string); ok {
 					kp[p] = v
 				}
 			}
 		}
-		kept = append(kept, map[string]any{"properties": kp})
+		k := map[string]any{"properties": kp}
+		for _, f := range []string{"index", "source"} {
+			if v, ok := o[f]; ok {
+				k[f] = v
+			}
+		}
+		kept = append(kept, k)
 	}
 	b, _ := json.Marshal(kept)
 	return b
