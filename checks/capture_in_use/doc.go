@@ -30,7 +30,9 @@
 //     client's application.process.binary / application.name; the node a
 //     link reads from tells the microphone, the camera or a screen cast
 //     from the compositor) or `pactl -f json list source-outputs`
-//     (PulseAudio, or PipeWire's pulse server). Which tool is asked first
+//     (PulseAudio, or PipeWire's pulse server; when something records,
+//     `pactl -f json list sources` tells a microphone from a monitor, what
+//     the computer plays). Which tool is asked first
 //     follows the server that runs; with no pipewire or pulseaudio process
 //     nothing is asked and there are no streams. The sound server, its
 //     session manager, the desktop portals and volume meters (pavucontrol,
