@@ -99,3 +99,17 @@ func (f *fakeHolders) Now() time.Time { return time.Date(2026, 12, 1, 10, 0, 0, 
 func (f *fakeHolders) ConsoleUser() (User, error) { return User{}, ErrNotFound }
 
 func (f *fakeHolders) HeldOpen([]string) ([]Holder, error) { return f.holders, f.err }
+
+// BenchmarkHeldOpen is the open-file scan of every process on this machine
+// (what capture_in_use pays where a camera or capture device exists).
+func BenchmarkHeldOpen(b *testing.B) {
+	if runtime.GOOS != "linux" {
+		b.Skip("Linux only")
+	}
+	l := New()
+	for b.Loop() {
+		if _, err := l.HeldOpen([]string{"/dev/video0", "/dev/snd/pcmC0D0c"}); err != nil && !errors.Is(err, ErrAccessDenied) {
+			b.Fatal(err)
+		}
+	}
+}
