@@ -31,6 +31,8 @@
 #                    distribution.xml) with Installer's API stood in
 #   sqlite3          the peer of the cookie-clearing benchmark (browsers
 #                    BenchmarkClear10000/sqlite3)
+#   x11vnc (with xvfb) a real VNC server sharing a private Xvfb display inside
+#                    `unshare -n`, for the remote_access check's live test
 #   pulseaudio pulseaudio-utils pipewire pipewire-bin
 #                    capture_in_use: a real PulseAudio and PipeWire daemon in a
 #                    private runtime folder, recorded from with parecord and
@@ -43,7 +45,7 @@ packages=(
 	network-manager chromium firefox-esr gcc git make postgresql
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
 	rpm wixl msitools osslsigncode openssl systemd
-	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs sqlite3
+	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs sqlite3 x11vnc
 	pulseaudio pulseaudio-utils pipewire pipewire-bin
 )
 

@@ -7,6 +7,7 @@ import (
 	captureinuse "github.com/sessionguard/sessionguard/checks/capture_in_use"
 	diskencryption "github.com/sessionguard/sessionguard/checks/disk_encryption"
 	"github.com/sessionguard/sessionguard/checks/firewall"
+	remoteaccess "github.com/sessionguard/sessionguard/checks/remote_access"
 	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
 	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
 	useraccounts "github.com/sessionguard/sessionguard/checks/user_accounts"
@@ -24,6 +25,7 @@ func Checks() []checks.Check {
 		screenlock.Check,
 		useraccounts.Check,
 		voiceassistants.Check,
+		remoteaccess.Check,
 		smartspeakers.Check,
 		captureinuse.Check,
 	}

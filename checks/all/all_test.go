@@ -11,7 +11,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/checktest"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 // suites picks, per OS, one replay scenario of every check: a typical
@@ -27,6 +27,7 @@ var suites = map[string]map[string]string{
 		"user_accounts":    "debian_gdm_default_standard_user",
 		"smart_speakers":   "nest_mini_and_chromecast_audio",
 		"voice_assistants": "gnome_desktop_nothing_listening",
+		"remote_access":    "gnome_laptop_nothing_remote",
 		"capture_in_use":   "gnome_pipewire_meet_in_firefox",
 	},
 	"darwin": {
@@ -38,6 +39,7 @@ var suites = map[string]map[string]string{
 		"user_accounts":    "sonoma_single_admin_user",
 		"smart_speakers":   "homepod_2nd_gen_and_apple_tv",
 		"voice_assistants": "sonoma_siri_off",
+		"remote_access":    "sonoma_sharing_off",
 		"capture_in_use":   "zoom_call_nothing_else",
 	},
 	"windows": {
@@ -49,6 +51,7 @@ var suites = map[string]map[string]string{
 		"user_accounts":    "win11_home_standard_user",
 		"smart_speakers":   "echo_show_homepod_and_nest_hub",
 		"voice_assistants": "win11_search_only_nothing_installed",
+		"remote_access":    "win11_remote_desktop_off",
 		"capture_in_use":   "teams_call_camera_and_microphone",
 	},
 }
@@ -88,7 +91,7 @@ func TestRegistry(t *testing.T) {
 func TestSuiteReplay(t *testing.T) {
 	for goos := range suites {
 		t.Run(goos, func(t *testing.T) {
-			rp, err := probe.OpenReplay(suiteBundle(t, goos))
+			rp, err := evidence.OpenReplay(suiteBundle(t, goos))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +123,7 @@ func BenchmarkReplaySuite(b *testing.B) {
 			pol := DefaultPolicy()
 			list := Checks()
 			for b.Loop() {
-				rp, err := probe.OpenReplay(dir)
+				rp, err := evidence.OpenReplay(dir)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -144,7 +147,7 @@ func cmpBool(a, b bool) int {
 // TestCheckTestsRunOnLinux guards the promise that macOS and Windows logic
 // is tested on the Linux CI machine: a file named *_windows_test.go or
 // *_darwin_test.go is silently left out of a Linux build, so no check
-// package may have one (OS code and its tests live in checks/probe only).
+// package may have one (OS code and its tests live in checks/probe/live only).
 func TestCheckTestsRunOnLinux(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "*", "*.go"))
 	if err != nil {

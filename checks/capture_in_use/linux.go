@@ -256,9 +256,9 @@ func streams(ctx context.Context, p probe.Probe, procs []probe.Process, f *Facts
 		var out probe.Output
 		var err error
 		if tool == "pw-dump" {
-			out, err = p.RunAsConsoleUser(ctx, "pw-dump")
+			out, err = p.RunAsConsoleUser(ctx, probe.CmdPwDump)
 		} else {
-			out, err = p.RunAsConsoleUser(ctx, "pactl", "-f", "json", "list", "source-outputs")
+			out, err = p.RunAsConsoleUser(ctx, probe.CmdPactl, "-f", "json", "list", "source-outputs")
 		}
 		if err == nil {
 			err = soundToolError(tool, out)
@@ -307,7 +307,7 @@ func pactlSources(ctx context.Context, p probe.Probe, outputs []byte) []byte {
 	if outs, err := parsePactlList(outputs); err != nil || len(outs) == 0 {
 		return nil
 	}
-	out, err := p.RunAsConsoleUser(ctx, "pactl", "-f", "json", "list", "sources")
+	out, err := p.RunAsConsoleUser(ctx, probe.CmdPactl, "-f", "json", "list", "sources")
 	if err != nil || out.ExitCode != 0 {
 		return nil
 	}

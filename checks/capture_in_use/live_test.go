@@ -13,6 +13,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 	captureinuse "github.com/sessionguard/sessionguard/checks/capture_in_use"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 )
 
 // needTools skips when a tool is missing, or fails under CI=true
@@ -84,7 +85,7 @@ func runUntil(t *testing.T, pol checks.Policy, program string) checks.Result {
 	t.Helper()
 	var r checks.Result
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		r = captureinuse.Check.Run(t.Context(), probe.New(), pol)
+		r = captureinuse.Check.Run(t.Context(), live.New(), pol)
 		if strings.Contains(string(r.Facts), `"program":"`+program+`"`) {
 			return r
 		}
@@ -102,7 +103,7 @@ func liveVerdicts(t *testing.T, program, via string) checks.Result {
 		t.Errorf("recording: %s %q %s, want fail naming %s via %s", r.Status, r.Summary, r.Facts, program, via)
 	}
 	allowed := pol.With(captureinuse.CallAppsSetting.Name, []string{"Zoom", program})
-	if r := captureinuse.Check.Run(t.Context(), probe.New(), allowed); r.Status != checks.Pass || !strings.Contains(r.Summary, "In use by your call app") {
+	if r := captureinuse.Check.Run(t.Context(), live.New(), allowed); r.Status != checks.Pass || !strings.Contains(r.Summary, "In use by your call app") {
 		t.Errorf("%s as a call app: %s %q %s %s, want pass", program, r.Status, r.Summary, r.Reason, r.Facts)
 	}
 	return r
@@ -119,7 +120,7 @@ func TestLivePulseAudio(t *testing.T) {
 
 	// Nothing records yet.
 	pol := checks.Catalogue{captureinuse.Check}.Default()
-	if r := captureinuse.Check.Run(t.Context(), probe.New(), pol); r.Status != checks.Pass || !strings.Contains(string(r.Facts), `"streams":"pulseaudio"`) {
+	if r := captureinuse.Check.Run(t.Context(), live.New(), pol); r.Status != checks.Pass || !strings.Contains(string(r.Facts), `"streams":"pulseaudio"`) {
 		t.Errorf("idle: %s %q %s %s, want pass read through pulseaudio", r.Status, r.Summary, r.Reason, r.Facts)
 	}
 	start(t, "/usr/bin/parecord", "-d", "mic", filepath.Join(t.TempDir(), "rec.wav"))
@@ -148,7 +149,7 @@ func TestLiveNoSoundServer(t *testing.T) {
 		t.Skip("Linux only")
 	}
 	privateSession(t)
-	p := probe.New()
+	p := live.New()
 	procs, err := p.Processes()
 	if err != nil {
 		t.Fatal(err)

@@ -67,7 +67,7 @@ func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
 // registry: a store that is not there (no app ever asked) is an empty
 // answer; anything else is the error.
 func readStore(ctx context.Context, p probe.Probe, root string) ([]consentstore.Key, error) {
-	out, err := p.Run(ctx, "reg", "query", root, "/s")
+	out, err := p.Run(ctx, probe.CmdReg, "query", root, "/s")
 	if err != nil {
 		return nil, err
 	}
