@@ -36,6 +36,10 @@
 #                    lz4cat as the reference for apt's lz4 lists
 #   x11vnc (with xvfb) a real VNC server sharing a private Xvfb display inside
 #                    `unshare -n`, for the remote_access check's live test
+#   pulseaudio pulseaudio-utils pipewire pipewire-bin
+#                    capture_in_use: a real PulseAudio and PipeWire daemon in a
+#                    private runtime folder, recorded from with parecord and
+#                    pw-record, read with pactl and pw-dump
 set -euo pipefail
 
 packages=(
@@ -46,6 +50,7 @@ packages=(
 	rpm wixl msitools osslsigncode openssl systemd
 	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs sqlite3 x11vnc
 	dpkg-dev apt lz4
+	pulseaudio pulseaudio-utils pipewire pipewire-bin
 )
 
 need=()

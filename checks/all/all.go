@@ -4,6 +4,7 @@ package all
 import (
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/antivirus"
+	captureinuse "github.com/sessionguard/sessionguard/checks/capture_in_use"
 	diskencryption "github.com/sessionguard/sessionguard/checks/disk_encryption"
 	"github.com/sessionguard/sessionguard/checks/firewall"
 	osupdates "github.com/sessionguard/sessionguard/checks/os_updates"
@@ -28,5 +29,6 @@ func Checks() []checks.Check {
 		voiceassistants.Check,
 		remoteaccess.Check,
 		smartspeakers.Check,
+		captureinuse.Check,
 	}
 }

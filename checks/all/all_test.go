@@ -29,6 +29,7 @@ var suites = map[string]map[string]string{
 		"voice_assistants": "gnome_desktop_nothing_listening",
 		"os_updates":       "debian12_up_to_date_unattended_on",
 		"remote_access":    "gnome_laptop_nothing_remote",
+		"capture_in_use":   "gnome_pipewire_meet_in_firefox",
 	},
 	"darwin": {
 		"screen_lock":      "sonoma_immediate_display10_pass",
@@ -41,6 +42,7 @@ var suites = map[string]map[string]string{
 		"voice_assistants": "sonoma_siri_off",
 		"os_updates":       "tahoe_up_to_date_auto_on",
 		"remote_access":    "sonoma_sharing_off",
+		"capture_in_use":   "zoom_call_nothing_else",
 	},
 	"windows": {
 		"screen_lock":      "win11_defaults_display10_pass",
@@ -53,6 +55,7 @@ var suites = map[string]map[string]string{
 		"voice_assistants": "win11_search_only_nothing_installed",
 		"os_updates":       "win11_25h2_november_update_installed",
 		"remote_access":    "win11_remote_desktop_off",
+		"capture_in_use":   "teams_call_camera_and_microphone",
 	},
 }
 

@@ -156,7 +156,7 @@ func normalise(t testing.TB, b []byte) []byte {
 // it lacks, such as console_user, taken from the later ones), the union of
 // their commands, registry values, WMI classes, denied entries, mDNS
 // browses, directory listings and files (the first bundle wins where two hold the same thing),
-// and the first process list. It is how the whole suite is replayed at once.
+// the first process list and the first open-file scan. It is how the whole suite is replayed at once.
 func MergeBundles(t testing.TB, dirs ...string) string {
 	t.Helper()
 	dst := t.TempDir()
@@ -168,6 +168,7 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 		denied    []json.RawMessage
 		mdns      []json.RawMessage
 		processes json.RawMessage
+		heldOpen  json.RawMessage
 		dirList   = map[string][]string{}
 	)
 	read := func(dir, name string, v any) bool {
@@ -209,6 +210,9 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 		if processes == nil {
 			read(dir, evidence.ProcessesFile, &processes)
 		}
+		if heldOpen == nil {
+			read(dir, evidence.HeldOpenFile, &heldOpen)
+		}
 		var ds2 map[string][]string
 		read(dir, evidence.DirsFile, &ds2)
 		for p, names := range ds2 {
@@ -240,6 +244,7 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 	write(evidence.MDNSFile, mdns, len(mdns) > 0)
 	write(evidence.ProcessesFile, processes, processes != nil)
 	write(evidence.DirsFile, dirList, len(dirList) > 0)
+	write(evidence.HeldOpenFile, heldOpen, heldOpen != nil)
 	return dst
 }
 
