@@ -1,0 +1,266 @@
+// Command sgload is the server's external load test: it seeds a database
+// with a fleet, starts the real sessionguard-server on it as a process of
+// its own, enrols devices and sends real-size reports to it over loopback
+// HTTP, and prints the rates, the latencies and the server process's
+// memory (peak RSS from /proc, Linux).
+//
+//	go build -o /tmp/sg-server ./cmd/sessionguard-server
+//	go run ./server/loadtest/sgload -server /tmp/sg-server -db sqlite:/tmp/sgload/sg.sqlite
+//	go run ./server/loadtest/sgload -server /tmp/sg-server -db 'postgres://sgtest:sgtest@127.0.0.1:5432/sgload?sslmode=disable'
+//
+// The database must be new (a SQLite file that does not exist yet, or an
+// empty PostgreSQL database): the fleet is seeded straight into it.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/report"
+	"github.com/sessionguard/sessionguard/server/loadtest"
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/storetest"
+)
+
+func main() {
+	var o options
+	flag.StringVar(&o.server, "server", "", "the sessionguard-server binary (built with go build ./cmd/sessionguard-server)")
+	flag.StringVar(&o.db, "db", "", "a new database: sqlite:PATH (PATH must not exist) or an empty postgres:// database")
+	flag.IntVar(&o.devices, "devices", 100_000, "devices seeded before the server starts")
+	flag.IntVar(&o.enrol, "enrol", 5000, "devices enrolled through the API")
+	flag.IntVar(&o.enrolClients, "enrol-clients", 32, "enrolments at once")
+	flag.IntVar(&o.reports, "reports", 40_000, "check runs sent, each from the next seeded device")
+	flag.IntVar(&o.clients, "clients", 64, "keep-alive connections sending reports at once")
+	flag.IntVar(&o.rate, "rate", 0, "pace the reports at this many a second (0: as fast as answered)")
+	flag.IntVar(&o.reportBytes, "report-bytes", 3000, "approximate size of a report's JSON body")
+	flag.Parse()
+	if o.server == "" || o.db == "" {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err := run(context.Background(), o); err != nil {
+		fmt.Fprintln(os.Stderr, "sgload:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	server, db                   string
+	devices, enrol, enrolClients int
+	reports, clients, rate       int
+	reportBytes                  int
+}
+
+func run(ctx context.Context, o options) error {
+	if path, ok := strings.CutPrefix(o.db, "sqlite:"); ok {
+		if _, err := os.Stat(path); err == nil {
+			return fmt.Errorf("%s exists: give a new database", path)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return err
+		}
+	}
+	secret, tokens, err := seed(ctx, o)
+	if err != nil {
+		return err
+	}
+	srv, err := startServer(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	fmt.Printf("server pid %d at %s; idle RSS %.1f MiB\n", srv.cmd.Process.Pid, srv.addr, srv.mem().rss)
+
+	if o.enrol > 0 {
+		requests := make([][]byte, o.enrol)
+		for i := range requests {
+			body, _ := json.Marshal(report.EnrollRequest{Schema: report.Schema, Secret: secret,
+				DeviceName: "load-" + strconv.Itoa(i), Agent: storetest.Agent})
+			requests[i] = loadtest.Post(srv.addr, report.PathEnroll, "", body)
+		}
+		r := loadtest.Drive(srv.addr, o.enrolClients, 0, requests, expect(http.StatusCreated))
+		fmt.Printf("enrol: %d devices, %d at once: %.0f devices/s, p50 %.1f ms, p99 %.1f ms, failed %d; peak RSS %.1f MiB\n",
+			o.enrol, o.enrolClients, r.PerSecond(), r.Percentile(0.5), r.Percentile(0.99), r.Failed, srv.mem().hwm)
+	}
+
+	if o.reports > 0 {
+		body := reportBody(o.reportBytes)
+		requests := make([][]byte, o.reports)
+		for i := range requests {
+			requests[i] = loadtest.Post(srv.addr, report.PathReports, tokens[i%len(tokens)], body(i))
+		}
+		r := loadtest.Drive(srv.addr, o.clients, o.rate, requests, expect(http.StatusOK))
+		fmt.Printf("ingest: %d reports of %d bytes, %d clients: %.0f reports/s, p50 %.1f ms, p99 %.1f ms, failed %d\n",
+			o.reports, len(body(0)), o.clients, r.PerSecond(), r.Percentile(0.5), r.Percentile(0.99), r.Failed)
+	}
+	m := srv.mem()
+	fmt.Printf("server memory: peak RSS %.1f MiB (VmHWM), now %.1f MiB\n", m.hwm, m.rss)
+	return nil
+}
+
+// seed creates a team, an enrol secret and o.devices devices straight in
+// the database, and returns the secret and the devices' tokens.
+func seed(ctx context.Context, o options) (secret string, tokens []string, err error) {
+	st, err := store.Open(ctx, o.db)
+	if err != nil {
+		return "", nil, err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return "", nil, err
+	}
+	team, err := st.CreateTeam(ctx, "load", nil)
+	if err != nil {
+		return "", nil, err
+	}
+	if secret, _, err = st.CreateEnrollSecret(ctx, team.ID); err != nil {
+		return "", nil, err
+	}
+	start := time.Now()
+	if _, tokens, err = storetest.SeedDevicesContext(ctx, st, team.ID, max(o.devices, 1)); err != nil {
+		return "", nil, err
+	}
+	if x, ok := st.(interface{ Dialect() string }); ok && x.Dialect() == "sqlite" {
+		// Copy the seeding's WAL into the database before the server
+		// starts: that copy is not the load's cost.
+		if _, err := st.(interface{ DB() *sql.DB }).DB().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			return "", nil, err
+		}
+	}
+	fmt.Printf("seeded %d devices in %v\n", len(tokens), time.Since(start).Round(time.Millisecond))
+	return secret, tokens, nil
+}
+
+// reportBody returns report i's body: a check run of the eight checks
+// whose facts are padded so that the body is about size bytes.
+func reportBody(size int) func(i int) []byte {
+	ids := []string{"disk_encryption", "firewall", "antivirus", "wifi_security", "screen_lock", "user_accounts", "voice_assistants", "smart_speakers"}
+	build := func(pad int) []byte {
+		results := make([]report.CheckResult, len(ids))
+		for i, id := range ids {
+			facts, _ := json.Marshal(map[string]any{"source": "probe", "state": "on", "age_days": 1, "detail": strings.Repeat("x", pad)})
+			results[i] = report.CheckResult{ID: id, Status: checks.Pass, Required: i < 7, Summary: "Looks fine.", Facts: facts}
+		}
+		env := report.NewCheckRun(storetest.Agent, checks.Report{StartedAt: time.Now(), DurationMS: 270, Ready: true})
+		env.CheckRun.Results = results
+		b, _ := json.Marshal(env)
+		return b
+	}
+	pad := max(0, (size-len(build(0)))/len(ids))
+	return func(int) []byte { return build(pad) }
+}
+
+func expect(status int) func(i, got int, body []byte) error {
+	return func(_, got int, body []byte) error {
+		if got != status {
+			return fmt.Errorf("status %d: %s", got, body)
+		}
+		return nil
+	}
+}
+
+type server struct {
+	cmd  *exec.Cmd
+	addr string
+	done chan error
+	once sync.Once
+}
+
+// startServer runs `sessionguard-server serve` on a free loopback port and
+// waits until it answers.
+func startServer(ctx context.Context, o options) (*server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dir, err := os.MkdirTemp("", "sgload")
+	if err != nil {
+		return nil, err
+	}
+	config := filepath.Join(dir, "server.env")
+	if err := os.WriteFile(config, nil, 0o600); err != nil {
+		return nil, err
+	}
+	log, err := os.Create(filepath.Join(dir, "server.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, o.server, "--config", config, "--db", o.db, "serve", "--listen", addr)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd, addr: addr, done: make(chan error, 1)}
+	go func() { s.done <- cmd.Wait(); log.Close() }()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		select {
+		case err := <-s.done:
+			return nil, fmt.Errorf("the server stopped (%v); its log: %s", err, log.Name())
+		default:
+		}
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			fmt.Printf("server log: %s\n", log.Name())
+			return s, nil
+		}
+	}
+	s.stop()
+	return nil, errors.New("the server did not listen within 60 s")
+}
+
+func (s *server) stop() {
+	s.once.Do(func() {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.done:
+		case <-time.After(30 * time.Second):
+			_ = s.cmd.Process.Kill()
+			<-s.done
+		}
+	})
+}
+
+type memory struct{ rss, hwm float64 } // MiB
+
+// mem reads the server's resident and peak resident memory.
+func (s *server) mem() memory {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return memory{}
+	}
+	var m memory
+	for line := range strings.SplitSeq(string(b), "\n") {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "VmRSS":
+			m.rss = kb / 1024
+		case "VmHWM":
+			m.hwm = kb / 1024
+		}
+	}
+	return m
+}
