@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sync"
@@ -233,5 +235,79 @@ func testRetentionByReceipt(t *testing.T, s store.Store) {
 	}
 	if _, err := s.FinishRetention(ctx, run); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// testEnrolmentsAtOnce: enrolments that arrive together are committed
+// together (a group commit) yet answered each on its own: every valid
+// one gets a device and token of its own that authenticate, an unknown
+// secret is refused, and one whose request has gone away is not enrolled
+// and fails none of the others.
+func testEnrolmentsAtOnce(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, _, _ := Enrolled(t, s, "at-once")
+	secret, sid, err := s.CreateEnrollSecret(ctx, team.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	const n = 96
+	type result struct {
+		id, token string
+		err       error
+	}
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			c, sec := ctx, secret
+			switch i % 8 {
+			case 3:
+				sec += "x" // unknown
+			case 5:
+				c = gone
+			}
+			id, token, err := s.EnrollDevice(c, sec, fmt.Sprintf("batch-%d", i), Agent)
+			results[i] = result{id, token, err}
+		})
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	enrolled := 0
+	for i, r := range results {
+		switch i % 8 {
+		case 3:
+			if !errors.Is(r.err, store.ErrInvalidSecret) || r.id != "" || r.token != "" {
+				t.Errorf("enrolment %d with an unknown secret: %q %v, want ErrInvalidSecret", i, r.id, r.err)
+			}
+		case 5:
+			if !errors.Is(r.err, context.Canceled) || r.id != "" {
+				t.Errorf("enrolment %d whose request is gone: %q %v, want context.Canceled", i, r.id, r.err)
+			}
+		default:
+			if r.err != nil {
+				t.Errorf("enrolment %d: %v", i, r.err)
+				continue
+			}
+			if seen[r.id] || seen[r.token] {
+				t.Errorf("enrolment %d: device %s or its token given twice", i, r.id)
+			}
+			seen[r.id], seen[r.token] = true, true
+			enrolled++
+			if id, teamID, err := s.TokenOwner(ctx, sha256.Sum256([]byte(r.token))); err != nil || id != r.id || teamID != team.ID {
+				t.Errorf("enrolment %d's token: %s %s %v, want %s in %s", i, id, teamID, err, r.id, team.ID)
+			}
+		}
+	}
+	if want := n - 2*n/8; enrolled != want {
+		t.Errorf("%d enrolled, want %d", enrolled, want)
+	}
+	got, err := s.EnrollSecretByPlaintext(ctx, secret)
+	if err != nil || got.ID != sid || got.Uses != enrolled {
+		t.Errorf("secret after the batch: %+v, %v; want %d uses", got, err, enrolled)
+	}
+	if c := countRows(t, s, `SELECT COUNT(*) FROM devices WHERE name LIKE 'batch-%'`); c != enrolled {
+		t.Errorf("%d devices stored, want %d", c, enrolled)
 	}
 }

@@ -58,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 		{"ReportIDsPerDevice", testReportIDsPerDevice},
 		{"MixedBatch", testMixedBatch},
 		{"LimitedSecrets", testLimitedSecrets},
+		{"EnrolmentsAtOnce", testEnrolmentsAtOnce},
 		{"RetentionByReceipt", testRetentionByReceipt},
 	}
 	for _, tc := range tests {
