@@ -19,11 +19,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,6 +53,7 @@ func main() {
 	flag.IntVar(&o.clients, "clients", 64, "keep-alive connections sending reports at once")
 	flag.IntVar(&o.rate, "rate", 0, "pace the reports at this many a second (0: as fast as answered)")
 	flag.IntVar(&o.reportBytes, "report-bytes", 3000, "approximate size of a report's JSON body")
+	flag.BoolVar(&o.dashboard, "dashboard", true, "sign in to the dashboard: time each page's first view after the start, and view pages in a loop while reports arrive")
 	flag.Parse()
 	if o.server == "" || o.db == "" {
 		flag.Usage()
@@ -64,6 +70,7 @@ type options struct {
 	devices, enrol, enrolClients int
 	reports, clients, rate       int
 	reportBytes                  int
+	dashboard                    bool
 }
 
 func run(ctx context.Context, o options) error {
@@ -85,6 +92,20 @@ func run(ctx context.Context, o options) error {
 	}
 	defer srv.stop()
 	fmt.Printf("server pid %d at %s; idle RSS %.1f MiB\n", srv.cmd.Process.Pid, srv.addr, srv.mem().rss)
+	var dash *dashboard
+	if o.dashboard {
+		if dash, err = signIn(srv.addr); err != nil {
+			return err
+		}
+		// The first view of each page after the server started.
+		for _, page := range dashboardPages {
+			d, err := dash.get(page)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("first view after start: %-40s %7.1f ms\n", page, ms(d))
+		}
+	}
 
 	if o.enrol > 0 {
 		requests := make([][]byte, o.enrol)
@@ -104,9 +125,20 @@ func run(ctx context.Context, o options) error {
 		for i := range requests {
 			requests[i] = loadtest.Post(srv.addr, report.PathReports, tokens[i%len(tokens)], body(i))
 		}
+		stopViews := dash.viewWhile()
 		r := loadtest.Drive(srv.addr, o.clients, o.rate, requests, expect(http.StatusOK))
+		stopViews()
 		fmt.Printf("ingest: %d reports of %d bytes, %d clients: %.0f reports/s, p50 %.1f ms, p99 %.1f ms, failed %d\n",
 			o.reports, len(body(0)), o.clients, r.PerSecond(), r.Percentile(0.5), r.Percentile(0.99), r.Failed)
+	}
+	if dash != nil {
+		for _, page := range dashboardPages {
+			d, err := dash.get(page)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("view after the load: %-40s %7.1f ms\n", page, ms(d))
+		}
 	}
 	m := srv.mem()
 	fmt.Printf("server memory: peak RSS %.1f MiB (VmHWM), now %.1f MiB\n", m.hwm, m.rss)
@@ -202,6 +234,13 @@ func startServer(ctx context.Context, o options) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	pwFile := filepath.Join(dir, "password")
+	if err := os.WriteFile(pwFile, []byte(adminPassword+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	if out, err := exec.CommandContext(ctx, o.server, "--config", config, "--db", o.db, "admin", "create", "--name", adminName, "--password-file", pwFile).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("admin create: %v: %s", err, out)
+	}
 	cmd := exec.CommandContext(ctx, o.server, "--config", config, "--db", o.db, "serve", "--listen", addr)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
@@ -263,4 +302,103 @@ func (s *server) mem() memory {
 		}
 	}
 	return m
+}
+
+// The dashboard's account, made with `sessionguard-server admin create`.
+const adminName, adminPassword = "load", "load-test-password-1234"
+
+// dashboardPages are the pages of issue 21 item 7, with a name search and
+// the devices by last seen.
+var dashboardPages = []string{"/", "/devices", "/devices?q=seed-4242", "/devices?sort=last_seen&dir=desc", "/checks/firewall"}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// dashboard is a signed-in browser.
+type dashboard struct {
+	base   string
+	client *http.Client
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+func signIn(addr string) (*dashboard, error) {
+	jar, _ := cookiejar.New(nil)
+	d := &dashboard{base: "http://" + addr, client: &http.Client{Jar: jar, Timeout: time.Minute}}
+	resp, err := d.client.Get(d.base + "/login")
+	if err != nil {
+		return nil, err
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfInput.FindSubmatch(page)
+	if m == nil {
+		return nil, errors.New("the login page has no CSRF token")
+	}
+	form := url.Values{"name": {adminName}, "password": {adminPassword}, "csrf_token": {string(m[1])}}
+	req, _ := http.NewRequest(http.MethodPost, d.base+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", d.base)
+	resp, err = d.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path == "/login" {
+		return nil, fmt.Errorf("signing in: %s at %s", resp.Status, resp.Request.URL)
+	}
+	return d, nil
+}
+
+// get views page and returns how long the whole answer took.
+func (d *dashboard) get(page string) (time.Duration, error) {
+	start := time.Now()
+	resp, err := d.client.Get(d.base + page)
+	if err != nil {
+		return 0, err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	took := time.Since(start)
+	if err == nil && (resp.StatusCode != http.StatusOK || resp.Request.URL.Path == "/login") {
+		err = fmt.Errorf("%s: %s at %s", page, resp.Status, resp.Request.URL)
+	}
+	return took, err
+}
+
+// viewWhile views the pages in turn, one at a time, until the function it
+// returns is called; that prints each page's median and worst time.
+func (d *dashboard) viewWhile() (stop func()) {
+	if d == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan map[string][]time.Duration)
+	go func() {
+		took := map[string][]time.Duration{}
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				finished <- took
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			page := dashboardPages[i%len(dashboardPages)]
+			if t, err := d.get(page); err == nil {
+				took[page] = append(took[page], t)
+			} else {
+				fmt.Println("dashboard:", err)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		took := <-finished
+		for _, page := range dashboardPages {
+			t := took[page]
+			slices.Sort(t)
+			if len(t) > 0 {
+				fmt.Printf("view during the load:  %-40s median %7.1f ms, worst %7.1f ms (%d views)\n", page, ms(t[len(t)/2]), ms(t[len(t)-1]), len(t))
+			}
+		}
+	}
 }
