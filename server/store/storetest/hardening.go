@@ -311,3 +311,29 @@ func testEnrolmentsAtOnce(t *testing.T, s store.Store) {
 		t.Errorf("%d devices stored, want %d", c, enrolled)
 	}
 }
+
+// testFleetFiguresKept: the figures kept per team come back as kept, the
+// latest replacing the earlier; a team with none is ErrNotFound.
+func testFleetFiguresKept(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if _, err := s.FleetFigures(ctx, ""); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("FleetFigures with none kept: %v, want ErrNotFound", err)
+	}
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	f := store.FleetFigures{At: at, StaleAfter: 36 * time.Hour,
+		Counts:     store.FleetCounts{Total: 10, Ready: 4, NotReady: 3, Stale: 2, NeverReported: 1},
+		Compliance: []store.CheckCompliance{{CheckID: "firewall", Counts: map[checks.Status]int{checks.Pass: 5, checks.Fail: 2}}}}
+	for _, team := range []string{"", "team-a"} {
+		if err := s.SaveFleetFigures(ctx, team, store.FleetFigures{At: at.Add(-time.Hour), Counts: store.FleetCounts{Total: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveFleetFigures(ctx, team, f); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.FleetFigures(ctx, team)
+		if err != nil || !got.At.Equal(f.At) || got.StaleAfter != f.StaleAfter || got.Counts != f.Counts ||
+			len(got.Compliance) != 1 || got.Compliance[0].CheckID != "firewall" || got.Compliance[0].Counts[checks.Fail] != 2 {
+			t.Errorf("team %q: kept %+v, read back %+v, %v", team, f, got, err)
+		}
+	}
+}

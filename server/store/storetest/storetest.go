@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 		{"MixedBatch", testMixedBatch},
 		{"LimitedSecrets", testLimitedSecrets},
 		{"EnrolmentsAtOnce", testEnrolmentsAtOnce},
+		{"FleetFiguresKept", testFleetFiguresKept},
 		{"RetentionByReceipt", testRetentionByReceipt},
 	}
 	for _, tc := range tests {
