@@ -16,6 +16,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -99,10 +100,10 @@ func replayProbe(t testing.TB) probe.Probe {
 	t.Helper()
 	dir := t.TempDir()
 	m := `{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-11-01T10:00:00Z"}`
-	if err := os.WriteFile(filepath.Join(dir, probe.ManifestFile), []byte(m), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, evidence.ManifestFile), []byte(m), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p, err := probe.OpenReplay(dir)
+	p, err := evidence.OpenReplay(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

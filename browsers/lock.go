@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/shirou/gopsutil/v4/process"
 )
 
 // lockState says whether a browser holds a profile.
@@ -49,16 +47,10 @@ func liveSystem() system {
 		alive:          pidAlive,
 		fileLockHolder: fileLockHolder,
 		localIP:        isLocalIP,
-		processName: func(ctx context.Context, pid int) (string, error) {
-			p, err := process.NewProcessWithContext(ctx, int32(pid))
-			if err != nil {
-				return "", err
-			}
-			return p.NameWithContext(ctx)
-		},
-		terminate:     terminate,
-		safariRunning: safariRunning,
-		descendants:   descendants,
+		processName:    processName,
+		terminate:      terminate,
+		safariRunning:  safariRunning,
+		descendants:    descendants,
 	}
 }
 
@@ -208,26 +200,4 @@ func (sys system) closeBrowser(ctx context.Context, p Profile, st lockState, tim
 // isPermission reports a permission error (on macOS: no Full Disk Access).
 func isPermission(err error) bool {
 	return errors.Is(err, fs.ErrPermission)
-}
-
-// descendants lists the children of pid and theirs.
-func descendants(ctx context.Context, pid int) []int {
-	var out []int
-	queue := []int32{int32(pid)}
-	for len(queue) > 0 && len(out) < 1000 {
-		p, err := process.NewProcessWithContext(ctx, queue[0])
-		queue = queue[1:]
-		if err != nil {
-			continue
-		}
-		kids, err := p.ChildrenWithContext(ctx)
-		if err != nil {
-			continue
-		}
-		for _, k := range kids {
-			out = append(out, int(k.Pid))
-			queue = append(queue, k.Pid)
-		}
-	}
-	return out
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/sessionguard/sessionguard/browsers/binarycookies"
 	"github.com/sessionguard/sessionguard/internal/atomicfile"
-	"github.com/shirou/gopsutil/v4/process"
 )
 
 // FullDiskAccessFix is what to tell a Mac user when Safari's cookies cannot
@@ -21,16 +20,7 @@ func safariRunning(ctx context.Context) bool {
 	if runtime.GOOS != "darwin" {
 		return false
 	}
-	procs, err := process.ProcessesWithContext(ctx)
-	if err != nil {
-		return false
-	}
-	for _, p := range procs {
-		if n, err := p.NameWithContext(ctx); err == nil && n == "Safari" {
-			return true
-		}
-	}
-	return false
+	return running(ctx, "Safari")
 }
 
 // readSafari reads and parses one binarycookies file.

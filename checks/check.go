@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 // Status is the verdict of one check.
@@ -96,8 +97,8 @@ type Definition[F any] struct {
 // NewRecorder is the recorder `sessionguard evidence record` uses for
 // list: every check's scrubber, and process arguments kept only where a
 // check reads them.
-func NewRecorder(inner probe.Probe, list []Check) *probe.Recorder {
-	rec := probe.NewRecorder(inner, Scrubbers(list)...)
+func NewRecorder(inner probe.Probe, list []Check) *evidence.Recorder {
+	rec := evidence.NewRecorder(inner, Scrubbers(list)...)
 	for _, c := range list {
 		if k, ok := c.(interface{ ArgsKeeper() probe.ArgsKeeper }); ok && k.ArgsKeeper() != nil {
 			rec.KeepProcessArgs(k.ArgsKeeper())
@@ -111,7 +112,7 @@ func NewRecorder(inner probe.Probe, list []Check) *probe.Recorder {
 func (d Definition[F]) ArgsKeeper() probe.ArgsKeeper { return d.ProcessArgs }
 
 // Scrubbers are the scrubbers of the checks that have one, for
-// probe.NewRecorder.
+// evidence.NewRecorder.
 func Scrubbers(list []Check) []probe.Scrubber {
 	var out []probe.Scrubber
 	for _, c := range list {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 type fakeFacts struct {
@@ -33,10 +34,10 @@ func replayProbe(t testing.TB) probe.Probe {
 	t.Helper()
 	dir := t.TempDir()
 	manifest := `{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-11-01T10:00:00Z","os_version":"debian 12","arch":"amd64"}`
-	if err := os.WriteFile(filepath.Join(dir, probe.ManifestFile), []byte(manifest), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, evidence.ManifestFile), []byte(manifest), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rp, err := probe.OpenReplay(dir)
+	rp, err := evidence.OpenReplay(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ var cliPackages = []string{"internal/cli", "internal/servercli", "internal/trayc
 // helpers are the small helpers internal/ may hold besides the command
 // lines: leaves that import nothing of SessionGuard.
 var helpers = []string{
-	"internal/artefacts", "internal/atomicfile", "internal/firefoxtest", "internal/netnstest",
+	"internal/artefacts", "internal/atomicfile", "internal/depstest", "internal/firefoxtest", "internal/netnstest",
 	"internal/syncbuf", "internal/text", "internal/winetest",
 }
 

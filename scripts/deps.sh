@@ -31,6 +31,8 @@
 #                    distribution.xml) with Installer's API stood in
 #   sqlite3          the peer of the cookie-clearing benchmark (browsers
 #                    BenchmarkClear10000/sqlite3)
+#   x11vnc (with xvfb) a real VNC server sharing a private Xvfb display inside
+#                    `unshare -n`, for the remote_access check's live test
 set -euo pipefail
 
 packages=(
@@ -39,7 +41,7 @@ packages=(
 	network-manager chromium firefox-esr gcc git make postgresql
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
 	rpm wixl msitools osslsigncode openssl systemd
-	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs sqlite3
+	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs sqlite3 x11vnc
 )
 
 need=()

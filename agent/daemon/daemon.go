@@ -27,6 +27,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
 	"github.com/sessionguard/sessionguard/report"
 )
@@ -266,7 +267,7 @@ func Open(c Config) (agent.Config, *sessionlog.Log, error) {
 		return agent.Config{}, nil, err
 	}
 	return agent.Config{
-		Probe: probe.New(), LANServices: smartspeakers.Services, Checks: c.Checks, Policy: c.Policy, StateDir: c.StateDir, Version: c.Version,
+		Probe: live.New(), LANServices: smartspeakers.Services, Checks: c.Checks, Policy: c.Policy, StateDir: c.StateDir, Version: c.Version,
 		Log: sessionLogAdapter{log: log, delivered: new(atomic.Pointer[spool.Delivered])}, OpenSession: open, LastEnded: lastEnded, ValidateLabel: sessionlog.ValidateLabel,
 	}, log, nil
 }

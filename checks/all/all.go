@@ -6,6 +6,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/antivirus"
 	diskencryption "github.com/sessionguard/sessionguard/checks/disk_encryption"
 	"github.com/sessionguard/sessionguard/checks/firewall"
+	remoteaccess "github.com/sessionguard/sessionguard/checks/remote_access"
 	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
 	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
 	useraccounts "github.com/sessionguard/sessionguard/checks/user_accounts"
@@ -23,6 +24,7 @@ func Checks() []checks.Check {
 		screenlock.Check,
 		useraccounts.Check,
 		voiceassistants.Check,
+		remoteaccess.Check,
 		smartspeakers.Check,
 	}
 }

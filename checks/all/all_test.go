@@ -11,7 +11,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/checktest"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 // suites picks, per OS, one replay scenario of every check: a typical
@@ -27,6 +27,7 @@ var suites = map[string]map[string]string{
 		"user_accounts":    "debian_gdm_default_standard_user",
 		"smart_speakers":   "nest_mini_and_chromecast_audio",
 		"voice_assistants": "gnome_desktop_nothing_listening",
+		"remote_access":    "gnome_laptop_nothing_remote",
 	},
 	"darwin": {
 		"screen_lock":      "sonoma_immediate_display10_pass",
@@ -37,6 +38,7 @@ var suites = map[string]map[string]string{
 		"user_accounts":    "sonoma_single_admin_user",
 		"smart_speakers":   "homepod_2nd_gen_and_apple_tv",
 		"voice_assistants": "sonoma_siri_off",
+		"remote_access":    "sonoma_sharing_off",
 	},
 	"windows": {
 		"screen_lock":      "win11_defaults_display10_pass",
@@ -47,6 +49,7 @@ var suites = map[string]map[string]string{
 		"user_accounts":    "win11_home_standard_user",
 		"smart_speakers":   "echo_show_homepod_and_nest_hub",
 		"voice_assistants": "win11_search_only_nothing_installed",
+		"remote_access":    "win11_remote_desktop_off",
 	},
 }
 
@@ -85,7 +88,7 @@ func TestRegistry(t *testing.T) {
 func TestSuiteReplay(t *testing.T) {
 	for goos := range suites {
 		t.Run(goos, func(t *testing.T) {
-			rp, err := probe.OpenReplay(suiteBundle(t, goos))
+			rp, err := evidence.OpenReplay(suiteBundle(t, goos))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,7 +120,7 @@ func BenchmarkReplaySuite(b *testing.B) {
 			pol := DefaultPolicy()
 			list := Checks()
 			for b.Loop() {
-				rp, err := probe.OpenReplay(dir)
+				rp, err := evidence.OpenReplay(dir)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -141,7 +144,7 @@ func cmpBool(a, b bool) int {
 // TestCheckTestsRunOnLinux guards the promise that macOS and Windows logic
 // is tested on the Linux CI machine: a file named *_windows_test.go or
 // *_darwin_test.go is silently left out of a Linux build, so no check
-// package may have one (OS code and its tests live in checks/probe only).
+// package may have one (OS code and its tests live in checks/probe/live only).
 func TestCheckTestsRunOnLinux(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "*", "*.go"))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 // newRecorder is the recorder `sessionguard evidence record` uses.
@@ -32,7 +33,7 @@ var plantedSecrets = []string{
 func TestBundleKeepsNoPlantedSecrets(t *testing.T) {
 	src := suiteBundle(t, "linux")
 	var procs []probe.Process
-	if b, err := os.ReadFile(filepath.Join(src, probe.ProcessesFile)); err == nil {
+	if b, err := os.ReadFile(filepath.Join(src, evidence.ProcessesFile)); err == nil {
 		if err := json.Unmarshal(b, &procs); err != nil {
 			t.Fatal(err)
 		}
@@ -45,10 +46,10 @@ func TestBundleKeepsNoPlantedSecrets(t *testing.T) {
 		probe.Process{PID: 4006, Name: "syncthing", Exe: "/home/bobsmith/.local/bin/syncthing", User: "bobsmith", Cmdline: []string{"syncthing", "-home", "/home/bobsmith/.config/syncthing"}},
 		probe.Process{PID: 4005, Name: "swayidle", Exe: "/usr/bin/swayidle", User: "sam", Cmdline: []string{"swayidle", "-w", "timeout", "300", "swaylock -f"}},
 	)
-	writeJSON(t, filepath.Join(src, probe.ProcessesFile), procs)
+	writeJSON(t, filepath.Join(src, evidence.ProcessesFile), procs)
 
 	var commands []map[string]any
-	readJSON(t, filepath.Join(src, probe.CommandsFile), &commands)
+	readJSON(t, filepath.Join(src, evidence.CommandsFile), &commands)
 	planted := false
 	for _, c := range commands {
 		if argv := c["argv"].([]any); argv[0] == "findmnt" {
@@ -69,13 +70,13 @@ func TestBundleKeepsNoPlantedSecrets(t *testing.T) {
 	if !planted {
 		t.Fatal("the suite has no findmnt output to plant mounts in")
 	}
-	writeJSON(t, filepath.Join(src, probe.CommandsFile), commands)
+	writeJSON(t, filepath.Join(src, evidence.CommandsFile), commands)
 	var manifest map[string]any
-	readJSON(t, filepath.Join(src, probe.ManifestFile), &manifest)
+	readJSON(t, filepath.Join(src, evidence.ManifestFile), &manifest)
 	manifest["console_user"] = map[string]any{"uid": "1000", "name": "sam", "home": "/home/sam"}
-	writeJSON(t, filepath.Join(src, probe.ManifestFile), manifest)
+	writeJSON(t, filepath.Join(src, evidence.ManifestFile), manifest)
 
-	inner, err := probe.OpenReplay(src)
+	inner, err := evidence.OpenReplay(src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,15 +99,15 @@ func TestBundleKeepsNoPlantedSecrets(t *testing.T) {
 		}
 		return nil
 	})
-	var recorded []probe.Command
-	readJSON(t, filepath.Join(out, probe.CommandsFile), &recorded)
+	var recorded []evidence.Command
+	readJSON(t, filepath.Join(out, evidence.CommandsFile), &recorded)
 	for _, c := range recorded {
 		if c.Argv[0] == "findmnt" && (!strings.Contains(c.Stdout, `"/media/user-`) || strings.Contains(c.Stdout, "/proc")) {
 			t.Errorf("the mount table kept: %s", c.Stdout)
 		}
 	}
 	var kept []probe.Process
-	readJSON(t, filepath.Join(out, probe.ProcessesFile), &kept)
+	readJSON(t, filepath.Join(out, evidence.ProcessesFile), &kept)
 	args := map[string][]string{}
 	for _, pr := range kept {
 		args[pr.Name] = pr.Cmdline
@@ -120,7 +121,7 @@ func TestBundleKeepsNoPlantedSecrets(t *testing.T) {
 	if len(args["zoom"]) != 0 || len(args["mysql"]) != 0 {
 		t.Errorf("arguments no check reads were kept: %v", args)
 	}
-	again, err := probe.OpenReplay(out)
+	again, err := evidence.OpenReplay(out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ var xprotectPlists = []string{
 
 func collectDarwin(ctx context.Context, p probe.Probe) (*DarwinFacts, error) {
 	df := &DarwinFacts{}
-	out, err := p.Run(ctx, "spctl", "--status")
+	out, err := p.Run(ctx, probe.CmdSpctl, "--status")
 	if err != nil {
 		df.GatekeeperError = errKind(err)
 	} else {
@@ -51,7 +51,7 @@ func collectDarwin(ctx context.Context, p probe.Probe) (*DarwinFacts, error) {
 		}
 	}
 
-	out, err = p.Run(ctx, "system_profiler", "SPInstallHistoryDataType", "-json")
+	out, err = p.Run(ctx, probe.CmdSystemProfiler, "SPInstallHistoryDataType", "-json")
 	switch {
 	case err != nil:
 		df.XProtectError = "install history: " + errKind(err)

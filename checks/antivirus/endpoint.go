@@ -154,28 +154,28 @@ func trimDeleted(exe string) string {
 }
 
 // runStatus runs a status tool and reads its output with parse.
-func runStatus(ctx context.Context, p probe.Probe, parse func([]byte) (string, string, error), name string, args ...string) (string, string, string) {
+func runStatus(ctx context.Context, p probe.Probe, parse func([]byte) (string, string, error), name probe.Command, args ...string) (string, string, string) {
 	out, err := p.Run(ctx, name, args...)
 	if err != nil {
-		return "", "", name + ": " + errKind(err)
+		return "", "", name.String() + ": " + errKind(err)
 	}
 	st, detail, err := parse(out.Stdout)
 	if err != nil {
-		return "", "", name + ": " + err.Error()
+		return "", "", name.String() + ": " + err.Error()
 	}
 	return st, detail, ""
 }
 
 func falconStatus(ctx context.Context, p probe.Probe) (string, string, string) {
-	return runStatus(ctx, p, ParseFalconRFM, "falconctl", "-g", "--rfm-state")
+	return runStatus(ctx, p, ParseFalconRFM, probe.CmdFalconctl, "-g", "--rfm-state")
 }
 
 func sentinelOneStatus(ctx context.Context, p probe.Probe) (string, string, string) {
-	return runStatus(ctx, p, ParseSentinelCtlStatus, "sentinelctl", "control", "status")
+	return runStatus(ctx, p, ParseSentinelCtlStatus, probe.CmdSentinelctl, "control", "status")
 }
 
 func bitdefenderStatus(ctx context.Context, p probe.Probe) (string, string, string) {
-	return runStatus(ctx, p, ParseBduitoolStatus, "bduitool", "get", "ps")
+	return runStatus(ctx, p, ParseBduitoolStatus, probe.CmdBduitool, "get", "ps")
 }
 
 // ParseFalconRFM reads `falconctl -g --rfm-state`: "rfm-state=false."

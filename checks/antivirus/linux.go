@@ -190,7 +190,7 @@ func readDaily(ctx context.Context, p probe.Probe, dir string, files []string, d
 		if dir != defaultClamDBDir {
 			args = append(args, "--database="+dir)
 		}
-		out, err := p.Run(ctx, "clamscan", args...)
+		out, err := p.Run(ctx, probe.CmdClamscan, args...)
 		if err == nil {
 			info, perr := ParseClamscanVersion(out.Stdout)
 			if perr == nil {
@@ -201,7 +201,7 @@ func readDaily(ctx context.Context, p probe.Probe, dir string, files []string, d
 			errs = append(errs, "clamscan: "+errKind(err))
 		}
 		full := path.Join(dir, dailies[0])
-		out, err = p.Run(ctx, "sigtool", "--info", full)
+		out, err = p.Run(ctx, probe.CmdSigtool, "--info", full)
 		if err == nil {
 			info, perr := ParseSigtoolInfo(out.Stdout)
 			if perr == nil {

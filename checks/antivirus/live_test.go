@@ -14,6 +14,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 )
 
 // writeDatabase writes a ClamAV database file the way freshclam leaves a
@@ -59,8 +60,8 @@ func TestLiveClamAVTools(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live ClamAV test needs Linux")
 	}
-	p := probe.New()
-	for _, tool := range []string{"clamscan", "sigtool"} {
+	p := live.New()
+	for _, tool := range []probe.Command{probe.CmdClamscan, probe.CmdSigtool} {
 		if _, err := p.Resolve(tool); err != nil {
 			t.Skipf("%s is not installed (apt install clamav): %v", tool, err)
 		}
@@ -77,7 +78,7 @@ func TestLiveClamAVTools(t *testing.T) {
 	if err != nil || head.Version != 27830 || head.BuildTime != "2026-11-20T07:41:00Z" {
 		t.Fatalf("header: %+v, %v", head, err)
 	}
-	out, err := p.Run(t.Context(), "sigtool", "--info", file)
+	out, err := p.Run(t.Context(), probe.CmdSigtool, "--info", file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestLiveClamAVTools(t *testing.T) {
 	if err != nil || sig.Version != head.Version || sig.BuildTime != head.BuildTime {
 		t.Errorf("sigtool: %+v, %v (stdout %q)", sig, err, out.Stdout)
 	}
-	out, err = p.Run(t.Context(), "clamscan", "--version", "--database="+dir)
+	out, err = p.Run(t.Context(), probe.CmdClamscan, "--version", "--database="+dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func TestLiveClamAVTools(t *testing.T) {
 
 	// An empty database directory: clamscan reports no database.
 	empty := t.TempDir()
-	out, err = p.Run(t.Context(), "clamscan", "--version", "--database="+empty)
+	out, err = p.Run(t.Context(), probe.CmdClamscan, "--version", "--database="+empty)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,12 +120,12 @@ func TestLiveLargeDatabaseHeader(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live ClamAV test needs Linux")
 	}
-	p := probe.New()
-	if _, err := p.Resolve("clamscan"); err != nil {
+	p := live.New()
+	if _, err := p.Resolve(probe.CmdClamscan); err != nil {
 		t.Skipf("clamscan is not installed (apt install clamav): %v", err)
 	}
 	dir := t.TempDir()
-	writeDatabase(t, filepath.Join(dir, "daily.cvd"), liveHeader, probe.MaxFileSize+1024)
+	writeDatabase(t, filepath.Join(dir, "daily.cvd"), liveHeader, live.MaxFileSize+1024)
 	if _, err := p.ReadFile(filepath.Join(dir, "daily.cvd")); err == nil {
 		t.Fatal("ReadFile read a file over MaxFileSize; the head read is not exercised")
 	}
@@ -141,7 +142,7 @@ func TestLiveCheck(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live check test runs on Linux")
 	}
-	p := probe.New()
+	p := live.New()
 	r := Check.Run(t.Context(), p, checks.Catalogue{Check}.Default())
 	if !r.Status.Valid() || r.Summary == "" {
 		t.Fatalf("no verdict: %+v", r)
@@ -187,7 +188,7 @@ func TestLiveAgentMatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	procs, err := probe.New().Processes()
+	procs, err := live.New().Processes()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +233,7 @@ func TestLiveAgentMatchLongName(t *testing.T) {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	var found *probe.Process
 	for range 50 {
-		procs, err := probe.New().Processes()
+		procs, err := live.New().Processes()
 		if err != nil {
 			t.Fatal(err)
 		}

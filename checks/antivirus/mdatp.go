@@ -18,7 +18,7 @@ var errMDATPUnrecognised = errors.New("mdatp health output not recognised")
 
 // collectMDATP runs `mdatp health`; ok is false when mdatp is not installed.
 func collectMDATP(ctx context.Context, p probe.Probe) (h *MDATPHealth, errText string) {
-	out, err := p.Run(ctx, "mdatp", "health")
+	out, err := p.Run(ctx, probe.CmdMdatp, "health")
 	if err != nil {
 		return nil, errKind(err)
 	}

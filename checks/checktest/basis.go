@@ -16,6 +16,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 // Denying wraps a probe: it answers every source named in Deny with
@@ -57,8 +58,8 @@ func (d *Denying) note(key string, err error) {
 }
 
 // Run implements probe.Probe.
-func (d *Denying) Run(ctx context.Context, name string, args ...string) (probe.Output, error) {
-	key := SourceKey("run", append([]string{name}, args...)...)
+func (d *Denying) Run(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
+	key := SourceKey("run", append([]string{name.String()}, args...)...)
 	if err := d.ask(key); err != nil {
 		return probe.Output{}, err
 	}
@@ -68,8 +69,8 @@ func (d *Denying) Run(ctx context.Context, name string, args ...string) (probe.O
 }
 
 // RunAsConsoleUser implements probe.Probe.
-func (d *Denying) RunAsConsoleUser(ctx context.Context, name string, args ...string) (probe.Output, error) {
-	key := SourceKey("runas", append([]string{name}, args...)...)
+func (d *Denying) RunAsConsoleUser(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
+	key := SourceKey("runas", append([]string{name.String()}, args...)...)
 	if err := d.ask(key); err != nil {
 		return probe.Output{}, err
 	}
@@ -242,7 +243,7 @@ func RunBasisProperty(t *testing.T, c checks.Check, testdata string, basis Basis
 	for _, dir := range Scenarios(t, testdata) {
 		rel, _ := filepath.Rel(testdata, dir)
 		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
-			rp, err := probe.OpenReplay(dir)
+			rp, err := evidence.OpenReplay(dir)
 			if err != nil {
 				t.Fatal(err)
 			}

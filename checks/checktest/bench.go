@@ -6,6 +6,8 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 )
 
 // Collector is a check's Collect function; F is its Facts type.
@@ -23,7 +25,7 @@ const AnyStatus checks.Status = ""
 // (with AnyStatus: a result with no status).
 func BenchReplay[F any](b *testing.B, dir string, collect Collector[F], evaluate Evaluator[F], want checks.Status) {
 	b.Helper()
-	rp, err := probe.OpenReplay(dir)
+	rp, err := evidence.OpenReplay(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -49,7 +51,7 @@ func BenchReplay[F any](b *testing.B, dir string, collect Collector[F], evaluate
 // must have status want.
 func BenchEvaluateReplay[F any](b *testing.B, dir string, collect Collector[F], evaluate Evaluator[F], want checks.Status) {
 	b.Helper()
-	rp, err := probe.OpenReplay(dir)
+	rp, err := evidence.OpenReplay(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -69,7 +71,7 @@ func BenchEvaluateReplay[F any](b *testing.B, dir string, collect Collector[F], 
 // and the default policy; it is skipped anywhere but on Linux.
 func BenchLiveLinux(b *testing.B, c checks.Check) {
 	b.Helper()
-	p := probe.New()
+	p := live.New()
 	if p.GOOS() != "linux" {
 		b.Skip("live benchmark on Linux only")
 	}

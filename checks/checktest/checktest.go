@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 var update = flag.Bool("update", false, "rewrite golden expected.json files (and other generated test outputs)")
@@ -29,7 +29,7 @@ const Golden = "expected.json"
 // Scenarios returns the scenario directories under testdata/<os>/.
 func Scenarios(t testing.TB, testdata string) []string {
 	t.Helper()
-	dirs, err := filepath.Glob(filepath.Join(testdata, "*", "*", probe.ManifestFile))
+	dirs, err := filepath.Glob(filepath.Join(testdata, "*", "*", evidence.ManifestFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func RunScrubbedScenariosWith(t *testing.T, c checks.Check, all []checks.Check, 
 	for _, dir := range Scenarios(t, testdata) {
 		rel, _ := filepath.Rel(testdata, dir)
 		t.Run(filepath.ToSlash(rel), func(t *testing.T) {
-			src, err := probe.OpenReplay(dir)
+			src, err := evidence.OpenReplay(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,7 +92,7 @@ func RunScrubbedScenariosWith(t *testing.T, c checks.Check, all []checks.Check, 
 			if err := rec.WriteBundle(out); err != nil {
 				t.Fatal(err)
 			}
-			again, err := probe.OpenReplay(out)
+			again, err := evidence.OpenReplay(out)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +110,7 @@ func RunScrubbedScenariosWith(t *testing.T, c checks.Check, all []checks.Check, 
 // Replay runs c against the bundle in dir and returns its result.
 func Replay(t testing.TB, c checks.Check, dir string) checks.Result {
 	t.Helper()
-	rp, err := probe.OpenReplay(dir)
+	rp, err := evidence.OpenReplay(dir)
 	if err != nil {
 		t.Fatalf("opening bundle: %v", err)
 	}
@@ -182,20 +182,20 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 	}
 	for _, dir := range dirs {
 		var m map[string]json.RawMessage
-		read(dir, probe.ManifestFile, &m)
+		read(dir, evidence.ManifestFile, &m)
 		for k, v := range m {
 			if _, ok := manifest[k]; !ok {
 				manifest[k] = v
 			}
 		}
 		var cs, ws, ds, ms []json.RawMessage
-		read(dir, probe.CommandsFile, &cs)
-		read(dir, probe.WMIFile, &ws)
-		read(dir, probe.DeniedFile, &ds)
-		read(dir, probe.MDNSFile, &ms)
+		read(dir, evidence.CommandsFile, &cs)
+		read(dir, evidence.WMIFile, &ws)
+		read(dir, evidence.DeniedFile, &ds)
+		read(dir, evidence.MDNSFile, &ms)
 		commands, wmi, denied, mdns = append(commands, cs...), append(wmi, ws...), append(denied, ds...), append(mdns, ms...)
 		var reg map[string]map[string]json.RawMessage
-		read(dir, probe.RegistryFile, &reg)
+		read(dir, evidence.RegistryFile, &reg)
 		for k, vals := range reg {
 			if registry[k] == nil {
 				registry[k] = map[string]json.RawMessage{}
@@ -207,10 +207,10 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 			}
 		}
 		if processes == nil {
-			read(dir, probe.ProcessesFile, &processes)
+			read(dir, evidence.ProcessesFile, &processes)
 		}
 		var ds2 map[string][]string
-		read(dir, probe.DirsFile, &ds2)
+		read(dir, evidence.DirsFile, &ds2)
 		for p, names := range ds2 {
 			for _, n := range names {
 				if !slices.Contains(dirList[p], n) {
@@ -218,7 +218,7 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 				}
 			}
 		}
-		copyTree(t, filepath.Join(dir, probe.FilesDir), filepath.Join(dst, probe.FilesDir))
+		copyTree(t, filepath.Join(dir, evidence.FilesDir), filepath.Join(dst, evidence.FilesDir))
 	}
 	write := func(name string, v any, present bool) {
 		if !present {
@@ -232,14 +232,14 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 			t.Fatal(err)
 		}
 	}
-	write(probe.ManifestFile, manifest, true)
-	write(probe.CommandsFile, commands, true)
-	write(probe.RegistryFile, registry, len(registry) > 0)
-	write(probe.WMIFile, wmi, len(wmi) > 0)
-	write(probe.DeniedFile, denied, len(denied) > 0)
-	write(probe.MDNSFile, mdns, len(mdns) > 0)
-	write(probe.ProcessesFile, processes, processes != nil)
-	write(probe.DirsFile, dirList, len(dirList) > 0)
+	write(evidence.ManifestFile, manifest, true)
+	write(evidence.CommandsFile, commands, true)
+	write(evidence.RegistryFile, registry, len(registry) > 0)
+	write(evidence.WMIFile, wmi, len(wmi) > 0)
+	write(evidence.DeniedFile, denied, len(denied) > 0)
+	write(evidence.MDNSFile, mdns, len(mdns) > 0)
+	write(evidence.ProcessesFile, processes, processes != nil)
+	write(evidence.DirsFile, dirList, len(dirList) > 0)
 	return dst
 }
 

@@ -103,7 +103,7 @@ func ParseAPFSList(b []byte) ([]APFSVolume, error) {
 
 func collectDarwin(ctx context.Context, p probe.Probe) (*DarwinFacts, error) {
 	f := &DarwinFacts{}
-	out, err := p.Run(ctx, "fdesetup", "status")
+	out, err := p.Run(ctx, probe.CmdFdesetup, "status")
 	switch {
 	case err != nil:
 		f.FDESetupError = err.Error()
@@ -113,7 +113,7 @@ func collectDarwin(ctx context.Context, p probe.Probe) (*DarwinFacts, error) {
 		st := ParseFdesetupStatus(out.Stdout)
 		f.FDESetup, f.Percent = st.State, st.Percent
 	}
-	out, err = p.Run(ctx, "diskutil", "apfs", "list", "-plist")
+	out, err = p.Run(ctx, probe.CmdDiskutil, "apfs", "list", "-plist")
 	switch {
 	case err != nil:
 		f.APFSError = err.Error()

@@ -50,7 +50,7 @@ func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
 	zfsFor := func(dataset string) string {
 		if !zfsRead {
 			zfsRead = true
-			out, err := p.Run(ctx, "zfs", zfsArgs...)
+			out, err := p.Run(ctx, probe.CmdZfs, zfsArgs...)
 			if err == nil && out.ExitCode == 0 {
 				zfs, err = ParseZFSEncryption(out.Stdout)
 			} else if err == nil {
@@ -177,7 +177,7 @@ func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
 // readMounts asks findmnt for the mount table and falls back on the
 // kernel's own.
 func readMounts(ctx context.Context, p probe.Probe) ([]Mount, error) {
-	out, err := p.Run(ctx, "findmnt", findmntArgs...)
+	out, err := p.Run(ctx, probe.CmdFindmnt, findmntArgs...)
 	if err == nil && out.ExitCode == 0 {
 		if mounts, perr := ParseFindmnt(out.Stdout); perr == nil {
 			return mounts, nil
@@ -199,12 +199,12 @@ func readMounts(ctx context.Context, p probe.Probe) ([]Mount, error) {
 // readLsblk runs lsblk, retrying with the MOUNTPOINT column of util-linux
 // before 2.37 when MOUNTPOINTS is not known.
 func readLsblk(ctx context.Context, p probe.Probe) ([]BlockMount, error) {
-	out, err := p.Run(ctx, "lsblk", lsblkArgs...)
+	out, err := p.Run(ctx, probe.CmdLsblk, lsblkArgs...)
 	if err != nil {
 		return nil, err
 	}
 	if out.ExitCode != 0 && bytes.Contains(out.Stderr, []byte("unknown column")) {
-		out, err = p.Run(ctx, "lsblk", lsblkArgsOld...)
+		out, err = p.Run(ctx, probe.CmdLsblk, lsblkArgsOld...)
 		if err != nil {
 			return nil, err
 		}
@@ -339,13 +339,13 @@ func confirmLUKS(ctx context.Context, p probe.Probe, v *Volume) {
 // probeLUKS identifies a device with blkid, or cryptsetup when blkid is
 // missing.
 func probeLUKS(ctx context.Context, p probe.Probe, dev string) LUKSInfo {
-	out, err := p.Run(ctx, "blkid", append(blkidArgs[:len(blkidArgs):len(blkidArgs)], dev)...)
+	out, err := p.Run(ctx, probe.CmdBlkid, append(blkidArgs[:len(blkidArgs):len(blkidArgs)], dev)...)
 	if err == nil {
 		if info := ParseBlkidExport(out.Stdout, out.Stderr, out.ExitCode); info.Recognised {
 			return info
 		}
 	}
-	out, err = p.Run(ctx, "cryptsetup", "luksDump", dev)
+	out, err = p.Run(ctx, probe.CmdCryptsetup, "luksDump", dev)
 	if err != nil {
 		return LUKSInfo{}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 	diskencryption "github.com/sessionguard/sessionguard/checks/disk_encryption"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 )
 
 // TestLiveLUKSRecognised formats a file as LUKS2 with the real cryptsetup
@@ -18,8 +19,8 @@ func TestLiveLUKSRecognised(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live LUKS test needs Linux")
 	}
-	p := probe.New()
-	if _, err := p.Resolve("cryptsetup"); err != nil {
+	p := live.New()
+	if _, err := p.Resolve(probe.CmdCryptsetup); err != nil {
 		t.Skipf("cryptsetup is not installed (apt install cryptsetup-bin): %v", err)
 	}
 	dir := t.TempDir()
@@ -36,20 +37,20 @@ func TestLiveLUKSRecognised(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	out, err := p.Run(ctx, "cryptsetup", "luksFormat", "--batch-mode", "--type", "luks2", "--pbkdf", "pbkdf2",
+	out, err := p.Run(ctx, probe.CmdCryptsetup, "luksFormat", "--batch-mode", "--type", "luks2", "--pbkdf", "pbkdf2",
 		"--pbkdf-force-iterations", "1000", "--key-file", key, luksFile)
 	if err != nil || out.ExitCode != 0 {
 		t.Fatalf("luksFormat: %v exit %d: %s", err, out.ExitCode, out.Stderr)
 	}
 
-	out, err = p.Run(ctx, "cryptsetup", "isLuks", luksFile)
+	out, err = p.Run(ctx, probe.CmdCryptsetup, "isLuks", luksFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if info := diskencryption.ParseIsLuks(out.ExitCode); !info.Recognised || !info.IsLUKS {
 		t.Errorf("isLuks on LUKS2 file: %+v (exit %d)", info, out.ExitCode)
 	}
-	out, err = p.Run(ctx, "cryptsetup", "luksDump", luksFile)
+	out, err = p.Run(ctx, probe.CmdCryptsetup, "luksDump", luksFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,14 +58,14 @@ func TestLiveLUKSRecognised(t *testing.T) {
 		t.Errorf("luksDump on LUKS2 file: %+v", info)
 	}
 
-	out, err = p.Run(ctx, "cryptsetup", "isLuks", zeros)
+	out, err = p.Run(ctx, probe.CmdCryptsetup, "isLuks", zeros)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if info := diskencryption.ParseIsLuks(out.ExitCode); !info.Recognised || info.IsLUKS {
 		t.Errorf("isLuks on zeros: %+v (exit %d)", info, out.ExitCode)
 	}
-	out, err = p.Run(ctx, "cryptsetup", "luksDump", zeros)
+	out, err = p.Run(ctx, probe.CmdCryptsetup, "luksDump", zeros)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,17 +73,17 @@ func TestLiveLUKSRecognised(t *testing.T) {
 		t.Errorf("luksDump on zeros: %+v (stderr %q)", info, out.Stderr)
 	}
 
-	if _, err := p.Resolve("blkid"); err != nil {
+	if _, err := p.Resolve(probe.CmdBlkid); err != nil {
 		t.Skipf("blkid is not installed: %v", err)
 	}
-	out, err = p.Run(ctx, "blkid", "-p", "-o", "export", luksFile)
+	out, err = p.Run(ctx, probe.CmdBlkid, "-p", "-o", "export", luksFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if info := diskencryption.ParseBlkidExport(out.Stdout, out.Stderr, out.ExitCode); !info.IsLUKS || info.Version != "2" || info.Type != "crypto_LUKS" {
 		t.Errorf("blkid on LUKS2 file: %+v", info)
 	}
-	out, err = p.Run(ctx, "blkid", "-p", "-o", "export", zeros)
+	out, err = p.Run(ctx, probe.CmdBlkid, "-p", "-o", "export", zeros)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestLiveCheckNotPass(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live check test runs on the Linux CI machine")
 	}
-	r := diskencryption.Check.Run(t.Context(), probe.New(), checks.Catalogue{diskencryption.Check}.Default())
+	r := diskencryption.Check.Run(t.Context(), live.New(), checks.Catalogue{diskencryption.Check}.Default())
 	if r.Status == checks.Pass {
 		t.Fatalf("disk_encryption passed on the CI machine, whose root is not encrypted: %+v", r)
 	}

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 // Scrub cuts the mount table down to what this check follows before an
@@ -39,7 +39,7 @@ func Scrub(name string, args []string, out []byte) []byte {
 		// "Deferred enablement appears to be active for user 'sam'."
 		return fdesetupUser.ReplaceAllFunc(out, func(m []byte) []byte {
 			sub := fdesetupUser.FindSubmatch(m)
-			return []byte("user '" + probe.Pseudonym("user", string(sub[1])) + "'")
+			return []byte("user '" + evidence.Pseudonym("user", string(sub[1])) + "'")
 		})
 	}
 	return out
@@ -102,7 +102,7 @@ func mountPoint(p string) string {
 		if i == person {
 			kind = "user"
 		}
-		parts[i] = probe.Pseudonym(kind, parts[i])
+		parts[i] = evidence.Pseudonym(kind, parts[i])
 	}
 	return "/" + strings.Join(parts, "/")
 }
@@ -119,7 +119,7 @@ func source(src, fstype string) string {
 	case src == "" || !strings.ContainsAny(src, "/:@"):
 		return src // none, tmpfs, overlay, rootfs: no name
 	}
-	return probe.Pseudonym("source", src)
+	return evidence.Pseudonym("source", src)
 }
 
 // dataset pseudonymises a ZFS dataset name below its pool
@@ -130,7 +130,7 @@ func dataset(name string) string {
 		switch parts[i] {
 		case "ROOT", "USERDATA", "BOOT", "home":
 		default:
-			parts[i] = probe.Pseudonym("dataset", parts[i])
+			parts[i] = evidence.Pseudonym("dataset", parts[i])
 		}
 	}
 	return strings.Join(parts, "/")

@@ -70,7 +70,7 @@ func collectWindows(ctx context.Context, p probe.Probe) (*WindowsFacts, error) {
 	// protectors WMI has no property for. -status names the protectors'
 	// types only; -protectors -get would also print recovery passwords,
 	// which must never reach an evidence bundle.
-	out, err := p.Run(ctx, "manage-bde", "-status", f.SystemDrive)
+	out, err := p.Run(ctx, probe.CmdManageBDE, "-status", f.SystemDrive)
 	if err != nil {
 		f.ManageBDEError = err.Error()
 		f.AccessDenied = f.AccessDenied || errors.Is(err, probe.ErrAccessDenied)

@@ -6,11 +6,11 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 // writeBundle writes a minimal Windows evidence bundle and opens it.
-func writeBundle(t *testing.T, wmi []probe.WMIClass, registry map[string]map[string]any) *probe.Replay {
+func writeBundle(t *testing.T, wmi []evidence.WMIClass, registry map[string]map[string]any) *evidence.Replay {
 	t.Helper()
 	dir := t.TempDir()
 	write := func(name string, v any) {
@@ -22,14 +22,14 @@ func writeBundle(t *testing.T, wmi []probe.WMIClass, registry map[string]map[str
 			t.Fatal(err)
 		}
 	}
-	write(probe.ManifestFile, map[string]any{"format": probe.BundleFormat, "goos": "windows", "recorded_at": "2026-11-01T10:00:00Z"})
+	write(evidence.ManifestFile, map[string]any{"format": evidence.BundleFormat, "goos": "windows", "recorded_at": "2026-11-01T10:00:00Z"})
 	if wmi != nil {
-		write(probe.WMIFile, wmi)
+		write(evidence.WMIFile, wmi)
 	}
 	if registry != nil {
-		write(probe.RegistryFile, registry)
+		write(evidence.RegistryFile, registry)
 	}
-	rp, err := probe.OpenReplay(dir)
+	rp, err := evidence.OpenReplay(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,31 +40,31 @@ func TestWindowsWMISources(t *testing.T) {
 	vol := func(letter string, vtype, prot, conv int) map[string]any {
 		return map[string]any{"DriveLetter": letter, "VolumeType": vtype, "ProtectionStatus": prot, "ConversionStatus": conv, "EncryptionMethod": 7}
 	}
-	osRow := func(drive string) probe.WMIClass {
-		return probe.WMIClass{Namespace: `root\CIMV2`, Class: "Win32_OperatingSystem", Rows: []map[string]any{{"SystemDrive": drive}}}
+	osRow := func(drive string) evidence.WMIClass {
+		return evidence.WMIClass{Namespace: `root\CIMV2`, Class: "Win32_OperatingSystem", Rows: []map[string]any{{"SystemDrive": drive}}}
 	}
-	enc := func(rows ...map[string]any) probe.WMIClass {
-		return probe.WMIClass{Namespace: "root/cimv2/security/microsoftvolumeencryption", Class: "win32_encryptablevolume", Rows: rows}
+	enc := func(rows ...map[string]any) evidence.WMIClass {
+		return evidence.WMIClass{Namespace: "root/cimv2/security/microsoftvolumeencryption", Class: "win32_encryptablevolume", Rows: rows}
 	}
 	tests := []struct {
 		name     string
-		wmi      []probe.WMIClass
+		wmi      []evidence.WMIClass
 		registry map[string]map[string]any
 		drive    string
 		source   string
 		prot     int64
 	}{
-		{name: "system drive D: from Win32_OperatingSystem", wmi: []probe.WMIClass{osRow("D:"), enc(vol("C:", 1, 0, 0), vol("D:", 0, 1, 1))}, drive: "D:", source: "wmi", prot: 1},
-		{name: "lower-case drive letter", wmi: []probe.WMIClass{osRow("c:"), enc(vol("C:", 0, 1, 1))}, drive: "C:", source: "wmi", prot: 1},
-		{name: "drive from registry SystemRoot", wmi: []probe.WMIClass{enc(vol("E:", 0, 0, 1))}, registry: map[string]map[string]any{currentVersionKey: {"SystemRoot": `E:\WINDOWS`}}, drive: "E:", source: "wmi", prot: 0},
-		{name: "OS volume without a letter match", wmi: []probe.WMIClass{enc(vol("", 0, 1, 1), vol("F:", 1, 0, 0))}, drive: "C:", source: "wmi", prot: 1},
-		{name: "no row for the system drive", wmi: []probe.WMIClass{enc(vol("F:", 1, 1, 1))}, drive: "C:", source: ""},
+		{name: "system drive D: from Win32_OperatingSystem", wmi: []evidence.WMIClass{osRow("D:"), enc(vol("C:", 1, 0, 0), vol("D:", 0, 1, 1))}, drive: "D:", source: "wmi", prot: 1},
+		{name: "lower-case drive letter", wmi: []evidence.WMIClass{osRow("c:"), enc(vol("C:", 0, 1, 1))}, drive: "C:", source: "wmi", prot: 1},
+		{name: "drive from registry SystemRoot", wmi: []evidence.WMIClass{enc(vol("E:", 0, 0, 1))}, registry: map[string]map[string]any{currentVersionKey: {"SystemRoot": `E:\WINDOWS`}}, drive: "E:", source: "wmi", prot: 0},
+		{name: "OS volume without a letter match", wmi: []evidence.WMIClass{enc(vol("", 0, 1, 1), vol("F:", 1, 0, 0))}, drive: "C:", source: "wmi", prot: 1},
+		{name: "no row for the system drive", wmi: []evidence.WMIClass{enc(vol("F:", 1, 1, 1))}, drive: "C:", source: ""},
 		// A row on the system drive's letter that is not the OS volume is
 		// not taken for it.
-		{name: "letter matches a data volume", wmi: []probe.WMIClass{osRow("C:"), enc(vol("C:", 1, 1, 1))}, drive: "C:", source: ""},
+		{name: "letter matches a data volume", wmi: []evidence.WMIClass{osRow("C:"), enc(vol("C:", 1, 1, 1))}, drive: "C:", source: ""},
 		// Without Win32_OperatingSystem or SystemRoot, the OS volume's own
 		// letter replaces the guessed C:.
-		{name: "drive from the OS volume row", wmi: []probe.WMIClass{enc(vol("C:", 1, 0, 0), vol("D:", 0, 1, 1))}, drive: "D:", source: "wmi", prot: 1},
+		{name: "drive from the OS volume row", wmi: []evidence.WMIClass{enc(vol("C:", 1, 0, 0), vol("D:", 0, 1, 1))}, drive: "D:", source: "wmi", prot: 1},
 		{name: "class missing", wmi: nil, drive: "C:", source: ""},
 	}
 	for _, tc := range tests {

@@ -212,11 +212,14 @@ func (f *LinuxFacts) familyFiltered(fam string) bool {
 }
 
 // iptablesName is the iptables command of a family.
-func iptablesName(fam string) string {
+func iptablesName(fam string) string { return iptablesCommand(fam).String() }
+
+// iptablesCommand is the iptables of a family (ip6tables for IPv6).
+func iptablesCommand(fam string) probe.Command {
 	if fam == IPv6 {
-		return "ip6tables"
+		return probe.CmdIp6tables
 	}
-	return "iptables"
+	return probe.CmdIptables
 }
 
 func (f *LinuxFacts) source(name string) *Source {

@@ -52,7 +52,7 @@ func collectDarwin(ctx context.Context, p probe.Probe) *DarwinFacts {
 	set := func(state int, source string) {
 		f.GlobalState, f.Source = &state, source
 	}
-	out, err := p.Run(ctx, "socketfilterfw", "--getglobalstate")
+	out, err := p.Run(ctx, probe.CmdSocketfilterfw, "--getglobalstate")
 	if err == nil {
 		var state int
 		state, err = ParseSocketFilterFW(out.Stdout, out.Stderr)
@@ -62,7 +62,7 @@ func collectDarwin(ctx context.Context, p probe.Probe) *DarwinFacts {
 	}
 	if err != nil {
 		f.Errors = append(f.Errors, err.Error())
-		out, err = p.Run(ctx, "system_profiler", "SPFirewallDataType", "-json")
+		out, err = p.Run(ctx, probe.CmdSystemProfiler, "SPFirewallDataType", "-json")
 		if err == nil {
 			var state int
 			state, err = ParseSPFirewall(out.Stdout)

@@ -107,7 +107,7 @@ func ipv6Presence(p probe.Probe) (state, detail string) {
 
 func nftSource(ctx context.Context, p probe.Probe, f *LinuxFacts) Source {
 	s := Source{Name: "nft"}
-	out, err := p.Run(ctx, "nft", "-j", "list", "ruleset")
+	out, err := p.Run(ctx, probe.CmdNft, "-j", "list", "ruleset")
 	if err != nil {
 		s.State, s.Detail = failedState(err), err.Error()
 		return s
@@ -141,8 +141,9 @@ func nftSource(ctx context.Context, p probe.Probe, f *LinuxFacts) Source {
 }
 
 func iptablesSource(ctx context.Context, p probe.Probe, f *LinuxFacts, fam string) Source {
-	s := Source{Name: iptablesName(fam)}
-	out, err := p.Run(ctx, s.Name, "-S")
+	cmd := iptablesCommand(fam)
+	s := Source{Name: cmd.String()}
+	out, err := p.Run(ctx, cmd, "-S")
 	if err != nil {
 		s.State, s.Detail = failedState(err), err.Error()
 		return s
@@ -187,7 +188,7 @@ func iptablesSource(ctx context.Context, p probe.Probe, f *LinuxFacts, fam strin
 // DNAT. It can only turn a pass into a warn, so a failure to read it is
 // noted in NatError and judged no further.
 func natPorts(ctx context.Context, p probe.Probe, f *LinuxFacts, fam string) {
-	name := iptablesName(fam)
+	name := iptablesCommand(fam)
 	out, err := p.Run(ctx, name, "-t", "nat", "-S")
 	switch {
 	case errors.Is(err, probe.ErrNotFound):
@@ -216,7 +217,7 @@ const acceptsAllDetail = ", then accepts every outside packet: "
 
 func ufwSource(ctx context.Context, p probe.Probe) Source {
 	s := Source{Name: "ufw"}
-	out, err := p.Run(ctx, "ufw", "status", "verbose")
+	out, err := p.Run(ctx, probe.CmdUfw, "status", "verbose")
 	if err != nil {
 		s.State, s.Detail = failedState(err), err.Error()
 		return s
@@ -241,7 +242,7 @@ func ufwSource(ctx context.Context, p probe.Probe) Source {
 
 func firewalldSource(ctx context.Context, p probe.Probe) Source {
 	s := Source{Name: "firewalld"}
-	out, err := p.Run(ctx, "firewall-cmd", "--state")
+	out, err := p.Run(ctx, probe.CmdFirewallCmd, "--state")
 	if err != nil {
 		s.State, s.Detail = failedState(err), err.Error()
 		return s

@@ -13,6 +13,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/firewall"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 	"github.com/sessionguard/sessionguard/internal/netnstest"
 )
 
@@ -61,8 +62,8 @@ func concat(lists ...[][]string) [][]string {
 // host's ruleset is never touched.
 func TestLiveNetns(t *testing.T) {
 	unshare := netnstest.Unshare(t, "the test loads nftables and iptables rules in a network namespace it creates with unshare -n")
-	live := probe.New()
-	if _, err := live.Resolve("nft"); err != nil {
+	live := live.New()
+	if _, err := live.Resolve(probe.CmdNft); err != nil {
 		t.Skipf("nft is not installed (apt install nftables): %v", err)
 	}
 	const (
@@ -160,7 +161,7 @@ func TestLiveNetnsChild(t *testing.T) {
 			t.Fatalf("%s: %v: %s", strings.Join(c, " "), err, out)
 		}
 	}
-	r := firewall.Check.Run(t.Context(), probe.New(), checks.Catalogue{firewall.Check}.Default())
+	r := firewall.Check.Run(t.Context(), live.New(), checks.Catalogue{firewall.Check}.Default())
 	t.Logf("summary: %s; reason: %s; facts: %s", r.Summary, r.Reason, r.Facts)
 	os.Stdout.WriteString("\n" + statusPrefix + string(r.Status) + "\n")
 }

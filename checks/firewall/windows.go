@@ -249,7 +249,7 @@ func collectProfiles(ctx context.Context, p probe.Probe, f *WindowsFacts) {
 		return
 	}
 
-	out, err := p.Run(ctx, "netsh", "advfirewall", "show", "currentprofile")
+	out, err := p.Run(ctx, probe.CmdNetsh, "advfirewall", "show", "currentprofile")
 	if err != nil {
 		addErr(err)
 		return

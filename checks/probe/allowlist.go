@@ -1,79 +1,123 @@
 package probe
 
-import (
-	"fmt"
-	"strings"
+import "fmt"
+
+// Command is the logical name of a command a check may run, one of the Cmd
+// values below (Probe.Run(ctx, probe.CmdNft, "-j", "list", "ruleset")). It
+// has no exported fields, so a check cannot make one up: a misspelt name
+// does not compile, and every command a check can ask for is in this table.
+type Command struct{ name string }
+
+// String is the logical name ("nft"), as evidence bundles record it.
+func (c Command) String() string { return c.name }
+
+// The allow-list: every command a check may run and, per GOOS, the absolute
+// paths the live probe tries, in order. Nothing else is ever executed, and
+// never through a shell. On Windows, {system} is the system directory
+// (C:\Windows\System32) and {programfiles} the Program Files directory,
+// both asked of the OS rather than taken from the environment.
+//
+// To add a command: one line here, `CmdName = allow("name", on(GOOS,
+// paths...)...)`, with the paths on each OS that has it.
+var (
+	// Linux
+	CmdLoginctl       = allow("loginctl", on("linux", "/usr/bin/loginctl", "/bin/loginctl"))
+	CmdFindmnt        = allow("findmnt", on("linux", "/usr/bin/findmnt", "/bin/findmnt"))
+	CmdLsblk          = allow("lsblk", on("linux", "/usr/bin/lsblk", "/bin/lsblk"))
+	CmdBlkid          = allow("blkid", on("linux", "/usr/sbin/blkid", "/sbin/blkid"))
+	CmdCryptsetup     = allow("cryptsetup", on("linux", "/usr/sbin/cryptsetup", "/sbin/cryptsetup"))
+	CmdDmsetup        = allow("dmsetup", on("linux", "/usr/sbin/dmsetup", "/sbin/dmsetup"))
+	CmdSwapon         = allow("swapon", on("linux", "/usr/sbin/swapon", "/sbin/swapon"))
+	CmdZfs            = allow("zfs", on("linux", "/usr/sbin/zfs", "/sbin/zfs"))
+	CmdFscrypt        = allow("fscrypt", on("linux", "/usr/bin/fscrypt", "/usr/local/bin/fscrypt"))
+	CmdNft            = allow("nft", on("linux", "/usr/sbin/nft", "/sbin/nft"))
+	CmdIptables       = allow("iptables", on("linux", "/usr/sbin/iptables", "/sbin/iptables"))
+	CmdIp6tables      = allow("ip6tables", on("linux", "/usr/sbin/ip6tables", "/sbin/ip6tables"))
+	CmdIptablesLegacy = allow("iptables-legacy", on("linux", "/usr/sbin/iptables-legacy", "/sbin/iptables-legacy"))
+	CmdIptablesSave   = allow("iptables-save", on("linux", "/usr/sbin/iptables-save", "/sbin/iptables-save"))
+	CmdUfw            = allow("ufw", on("linux", "/usr/sbin/ufw", "/sbin/ufw"))
+	CmdFirewallCmd    = allow("firewall-cmd", on("linux", "/usr/bin/firewall-cmd", "/bin/firewall-cmd"))
+	CmdSystemctl      = allow("systemctl", on("linux", "/usr/bin/systemctl", "/bin/systemctl"))
+	CmdClamconf       = allow("clamconf", on("linux", "/usr/bin/clamconf", "/usr/local/bin/clamconf"))
+	CmdSigtool        = allow("sigtool", on("linux", "/usr/bin/sigtool", "/usr/local/bin/sigtool"))
+	CmdClamdscan      = allow("clamdscan", on("linux", "/usr/bin/clamdscan", "/usr/local/bin/clamdscan"))
+	CmdClamscan       = allow("clamscan", on("linux", "/usr/bin/clamscan", "/usr/local/bin/clamscan"))
+	CmdNmcli          = allow("nmcli", on("linux", "/usr/bin/nmcli"))
+	CmdWpaCli         = allow("wpa_cli", on("linux", "/usr/sbin/wpa_cli", "/sbin/wpa_cli"))
+	CmdIwctl          = allow("iwctl", on("linux", "/usr/bin/iwctl"))
+	CmdFalconctl      = allow("falconctl", on("linux", "/opt/CrowdStrike/falconctl"))
+	CmdSentinelctl    = allow("sentinelctl", on("linux", "/opt/sentinelone/bin/sentinelctl"))
+	CmdBduitool       = allow("bduitool", on("linux", "/opt/bitdefender-security-tools/bin/bduitool"))
+	CmdGsettings      = allow("gsettings", on("linux", "/usr/bin/gsettings"))
+	CmdXset           = allow("xset", on("linux", "/usr/bin/xset"))
+	CmdSs             = allow("ss", on("linux", "/usr/bin/ss", "/bin/ss", "/usr/sbin/ss", "/sbin/ss"))
+
+	// Linux and macOS
+	CmdMdatp = allow("mdatp",
+		on("linux", "/usr/bin/mdatp", "/opt/microsoft/mdatp/sbin/wdavdaemonclient"),
+		on("darwin", "/usr/local/bin/mdatp"))
+
+	// macOS
+	CmdFdesetup       = allow("fdesetup", on("darwin", "/usr/bin/fdesetup"))
+	CmdDiskutil       = allow("diskutil", on("darwin", "/usr/sbin/diskutil"))
+	CmdSocketfilterfw = allow("socketfilterfw", on("darwin", "/usr/libexec/ApplicationFirewall/socketfilterfw"))
+	CmdSystemProfiler = allow("system_profiler", on("darwin", "/usr/sbin/system_profiler"))
+	CmdDefaults       = allow("defaults", on("darwin", "/usr/bin/defaults"))
+	CmdProfiles       = allow("profiles", on("darwin", "/usr/bin/profiles"))
+	CmdPfctl          = allow("pfctl", on("darwin", "/sbin/pfctl"))
+	CmdSpctl          = allow("spctl", on("darwin", "/usr/sbin/spctl"))
+	CmdPlutil         = allow("plutil", on("darwin", "/usr/bin/plutil"))
+	CmdSwVers         = allow("sw_vers", on("darwin", "/usr/bin/sw_vers"))
+	CmdPkgutil        = allow("pkgutil", on("darwin", "/usr/sbin/pkgutil"))
+	CmdDscl           = allow("dscl", on("darwin", "/usr/bin/dscl"))
+	CmdDsmemberutil   = allow("dsmemberutil", on("darwin", "/usr/bin/dsmemberutil"))
+	CmdWdutil         = allow("wdutil", on("darwin", "/usr/bin/wdutil"))
+	CmdIpconfig       = allow("ipconfig", on("darwin", "/usr/sbin/ipconfig"))
+	CmdSysadminctl    = allow("sysadminctl", on("darwin", "/usr/sbin/sysadminctl"))
+	CmdPmset          = allow("pmset", on("darwin", "/usr/bin/pmset"))
+	CmdLaunchctl      = allow("launchctl", on("darwin", "/bin/launchctl"))
+	CmdNetstat        = allow("netstat", on("darwin", "/usr/sbin/netstat"))
+
+	// Windows
+	CmdManageBDE  = allow("manage-bde", on("windows", `{system}\manage-bde.exe`))
+	CmdNetsh      = allow("netsh", on("windows", `{system}\netsh.exe`))
+	CmdPowershell = allow("powershell", on("windows", `{system}\WindowsPowerShell\v1.0\powershell.exe`))
+	CmdMpCmdRun   = allow("mpcmdrun", on("windows", `{programfiles}\Windows Defender\MpCmdRun.exe`))
+	CmdPowercfg   = allow("powercfg", on("windows", `{system}\powercfg.exe`))
+	CmdQwinsta    = allow("qwinsta", on("windows", `{system}\qwinsta.exe`))
 )
 
-// allowList maps, per GOOS, the logical command names checks may run to the
-// absolute paths the live probe will try, in order. Nothing else is ever
-// executed, and never through a shell. On Windows, {system} is the system
-// directory (C:\Windows\System32) and {programfiles} the Program Files
-// directory, both asked of the OS rather than taken from the environment.
-var allowList = map[string]map[string][]string{
-	"linux": {
-		"loginctl":        {"/usr/bin/loginctl", "/bin/loginctl"},
-		"findmnt":         {"/usr/bin/findmnt", "/bin/findmnt"},
-		"lsblk":           {"/usr/bin/lsblk", "/bin/lsblk"},
-		"blkid":           {"/usr/sbin/blkid", "/sbin/blkid"},
-		"cryptsetup":      {"/usr/sbin/cryptsetup", "/sbin/cryptsetup"},
-		"dmsetup":         {"/usr/sbin/dmsetup", "/sbin/dmsetup"},
-		"swapon":          {"/usr/sbin/swapon", "/sbin/swapon"},
-		"zfs":             {"/usr/sbin/zfs", "/sbin/zfs"},
-		"fscrypt":         {"/usr/bin/fscrypt", "/usr/local/bin/fscrypt"},
-		"nft":             {"/usr/sbin/nft", "/sbin/nft"},
-		"iptables":        {"/usr/sbin/iptables", "/sbin/iptables"},
-		"ip6tables":       {"/usr/sbin/ip6tables", "/sbin/ip6tables"},
-		"iptables-legacy": {"/usr/sbin/iptables-legacy", "/sbin/iptables-legacy"},
-		"iptables-save":   {"/usr/sbin/iptables-save", "/sbin/iptables-save"},
-		"ufw":             {"/usr/sbin/ufw", "/sbin/ufw"},
-		"firewall-cmd":    {"/usr/bin/firewall-cmd", "/bin/firewall-cmd"},
-		"systemctl":       {"/usr/bin/systemctl", "/bin/systemctl"},
-		"mdatp":           {"/usr/bin/mdatp", "/opt/microsoft/mdatp/sbin/wdavdaemonclient"},
-		"clamconf":        {"/usr/bin/clamconf", "/usr/local/bin/clamconf"},
-		"sigtool":         {"/usr/bin/sigtool", "/usr/local/bin/sigtool"},
-		"clamdscan":       {"/usr/bin/clamdscan", "/usr/local/bin/clamdscan"},
-		"nmcli":           {"/usr/bin/nmcli"},
-		"wpa_cli":         {"/usr/sbin/wpa_cli", "/sbin/wpa_cli"},
-		"iwctl":           {"/usr/bin/iwctl"},
-		"clamscan":        {"/usr/bin/clamscan", "/usr/local/bin/clamscan"},
-		"falconctl":       {"/opt/CrowdStrike/falconctl"},
-		"sentinelctl":     {"/opt/sentinelone/bin/sentinelctl"},
-		"bduitool":        {"/opt/bitdefender-security-tools/bin/bduitool"},
-		"gsettings":       {"/usr/bin/gsettings"},
-		"xset":            {"/usr/bin/xset"},
-	},
-	"darwin": {
-		"fdesetup":        {"/usr/bin/fdesetup"},
-		"diskutil":        {"/usr/sbin/diskutil"},
-		"socketfilterfw":  {"/usr/libexec/ApplicationFirewall/socketfilterfw"},
-		"system_profiler": {"/usr/sbin/system_profiler"},
-		"defaults":        {"/usr/bin/defaults"},
-		"profiles":        {"/usr/bin/profiles"},
-		"pfctl":           {"/sbin/pfctl"},
-		"spctl":           {"/usr/sbin/spctl"},
-		"mdatp":           {"/usr/local/bin/mdatp"},
-		"plutil":          {"/usr/bin/plutil"},
-		"sw_vers":         {"/usr/bin/sw_vers"},
-		"pkgutil":         {"/usr/sbin/pkgutil"},
-		"dscl":            {"/usr/bin/dscl"},
-		"dsmemberutil":    {"/usr/bin/dsmemberutil"},
-		"wdutil":          {"/usr/bin/wdutil"},
-		"ipconfig":        {"/usr/sbin/ipconfig"},
-		"sysadminctl":     {"/usr/sbin/sysadminctl"},
-		"pmset":           {"/usr/bin/pmset"},
-	},
-	"windows": {
-		"manage-bde": {`{system}\manage-bde.exe`},
-		"netsh":      {`{system}\netsh.exe`},
-		"powershell": {`{system}\WindowsPowerShell\v1.0\powershell.exe`},
-		"mpcmdrun":   {`{programfiles}\Windows Defender\MpCmdRun.exe`},
-		"powercfg":   {`{system}\powercfg.exe`},
-	},
+// allowList maps GOOS and command name to the candidate paths; allow
+// fills it.
+var allowList = map[string]map[string][]string{}
+
+// osPaths are a command's candidate paths on one GOOS.
+type osPaths struct {
+	goos  string
+	paths []string
 }
 
-// AllowedCommands returns the candidate absolute paths for a logical command
-// name on goos, with the Windows placeholders expanded by expand.
+func on(goos string, paths ...string) osPaths { return osPaths{goos, paths} }
+
+// allow adds a command to the allow-list. A name listed twice is a
+// programming error and stops the program at start-up.
+func allow(name string, where ...osPaths) Command {
+	c := Command{name}
+	for _, w := range where {
+		if allowList[w.goos] == nil {
+			allowList[w.goos] = map[string][]string{}
+		}
+		if _, dup := allowList[w.goos][name]; dup || len(w.paths) == 0 {
+			panic("probe: allow-list entry " + name + " on " + w.goos + " is listed twice or has no path")
+		}
+		allowList[w.goos][name] = w.paths
+	}
+	return c
+}
+
+// AllowedCommands returns the candidate absolute paths for the command
+// named name (Command.String) on goos, with the Windows placeholders
+// expanded by expand. Only the live probe asks: a check runs a Command.
 func AllowedCommands(goos, name string, expand func(string) string) ([]string, error) {
 	paths, ok := allowList[goos][name]
 	if !ok {
@@ -87,10 +131,4 @@ func AllowedCommands(goos, name string, expand func(string) string) ([]string, e
 		out = append(out, p)
 	}
 	return out, nil
-}
-
-// expandWindowsPath replaces the {system} and {programfiles} placeholders.
-func expandWindowsPath(p, system, programFiles string) string {
-	p = strings.ReplaceAll(p, "{system}", strings.TrimRight(system, `\`))
-	return strings.ReplaceAll(p, "{programfiles}", strings.TrimRight(programFiles, `\`))
 }

@@ -2,32 +2,31 @@ package probe
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
 func TestConsolePresence(t *testing.T) {
-	at := func(manifest string) Probe {
-		r, err := OpenReplay(writeBundle(t, map[string]string{ManifestFile: manifest}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
-	u, presence, err := ConsolePresence(at(`{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-11-01T10:00:00Z","console_user":{"uid":"1000"}}`))
+	u, presence, err := ConsolePresence(console{u: User{UID: "1000"}})
 	if err != nil || presence != ConsoleSignedIn || u.UID != "1000" {
 		t.Errorf("signed in: %+v %q %v", u, presence, err)
 	}
-	u, presence, err = ConsolePresence(at(`{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-11-01T10:00:00Z"}`))
+	u, presence, err = ConsolePresence(console{err: fmt.Errorf("console user: %w", ErrNotFound)})
 	if err != nil || presence != ConsoleNone || u.UID != "" {
 		t.Errorf("nobody: %+v %q %v", u, presence, err)
 	}
-	_, presence, err = ConsolePresence(deniedConsole{Probe: at(`{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-11-01T10:00:00Z"}`)})
+	_, presence, err = ConsolePresence(console{err: ErrAccessDenied})
 	if presence != ConsoleUnknown || !errors.Is(err, ErrAccessDenied) {
 		t.Errorf("cannot tell: %q %v", presence, err)
 	}
 }
 
-// deniedConsole is a probe that may not ask who is at the screen.
-type deniedConsole struct{ Probe }
+// console is a probe that only answers who is at the screen (as the replay
+// probe does: a wrapped ErrNotFound when nobody is).
+type console struct {
+	Probe
+	u   User
+	err error
+}
 
-func (deniedConsole) ConsoleUser() (User, error) { return User{}, ErrAccessDenied }
+func (c console) ConsoleUser() (User, error) { return c.u, c.err }

@@ -1,13 +1,18 @@
-// Package probe is the only place where SessionGuard touches the operating
+// Package probe is the contract between the checks and the operating
 // system. Checks never run commands, read files or query the registry
-// themselves: they ask a Probe. Three probes exist:
+// themselves: they ask a Probe. This package holds only that contract (the
+// Probe interface, its types, sentinel errors, the allow-list of command
+// names and small pure helpers such as ErrorKind and the value readers), so
+// that the wire package and the server, which need its types, link none of
+// the OS code. The probes live in two packages below it:
 //
-//   - the live probe (New), build-tagged per OS, which runs allow-listed
-//     absolute command paths without a shell and with a timeout;
-//   - the Recorder, which wraps another probe and writes what it saw as an
-//     evidence bundle (sessionguard.evidence/v1);
-//   - the Replay probe, which answers from such a bundle, so the macOS and
-//     Windows logic of every check runs in Linux tests.
+//   - checks/probe/live (live.New), build-tagged per OS, which runs
+//     allow-listed absolute command paths without a shell and with a
+//     timeout, lists processes and browses mDNS;
+//   - checks/probe/evidence: the Recorder, which wraps another probe and
+//     writes what it saw as an evidence bundle (sessionguard.evidence/v1),
+//     and the Replay probe, which answers from such a bundle, so the macOS
+//     and Windows logic of every check runs in Linux tests.
 //
 // A command, file, registry value or WMI class that is not there returns an
 // error wrapping ErrNotFound; callers then try their next source or report
@@ -53,8 +58,8 @@ type Process struct {
 
 // Probe answers a check's questions about the machine.
 //
-// Run executes a command by its logical name (for example "nft" or
-// "manage-bde"); a non-zero exit status is not an error, it is in
+// Run executes an allow-listed command (for example CmdNft or
+// CmdManageBDE); a non-zero exit status is not an error, it is in
 // Output.ExitCode. Registry keys use the short hives (HKLM, HKCU, HKU) and
 // values come back as string, uint64 or []string. WMI rows hold string,
 // int64, float64, bool, nil or []any values; for the classes WMIColumns
@@ -64,7 +69,7 @@ type Probe interface {
 	// Now is the probe's clock: the wall clock live, the recording time in
 	// replay, so ages read as they were when a bundle was recorded.
 	Now() time.Time
-	Run(ctx context.Context, name string, args ...string) (Output, error)
+	Run(ctx context.Context, name Command, args ...string) (Output, error)
 	ReadFile(path string) ([]byte, error)
 	// ReadFileHead reads at most the first n bytes of a file, for headers of
 	// files too large for ReadFile (a 60 MB virus database).
@@ -84,7 +89,7 @@ type Probe interface {
 	// context: as that user, with their HOME and session bus (Linux), in
 	// their launchd session (macOS). When this process already is that
 	// user, it runs directly. Not supported on Windows (read HKU\<SID>).
-	RunAsConsoleUser(ctx context.Context, name string, args ...string) (Output, error)
+	RunAsConsoleUser(ctx context.Context, name Command, args ...string) (Output, error)
 	// MDNS browses the local network for instances of a DNS-SD service type
 	// (e.g. "_googlecast._tcp") for a bounded time. An empty list means
 	// nothing answered.
@@ -128,3 +133,30 @@ func HostOf(p Probe) Host {
 	}
 	return Host{OS: p.GOOS()}
 }
+
+// Scrubber rewrites a command's output or a file's content before a
+// Recorder keeps it, putting pseudonyms (see evidence.Pseudonym) in place of personal
+// data such as network names and hardware addresses, or blanking it. name is
+// the logical command name ("nmcli") with the command's args, or a file's
+// path as the check asked for it (args nil). It must
+// keep everything the check's parser reads, so the bundle replays to the
+// same result, return out unchanged for commands it does not know, and never
+// modify out in place (the check is reading it).
+type Scrubber func(name string, args []string, out []byte) []byte
+
+// ArgsKeeper is how a check says which arguments of a running process it
+// reads, so an evidence bundle keeps those and no others (a command line
+// can hold a password, a meeting link, a document named after a client).
+// It returns the part of pr.Cmdline the check needs — all of it, or the
+// first n entries — or nil when it reads none of this process's arguments.
+// Whatever it returns must make the check come to the same verdict on
+// replay as the full command line did.
+type ArgsKeeper func(pr Process) []string
+
+// MDNSBrowseTimeout bounds one mDNS browse of the live probe. Callers that
+// browse several service types run them concurrently, so a whole check
+// stays near this. The query goes from an ephemeral port, so responders
+// answer at once by unicast (RFC 6762 §6.7) instead of after the 20–120 ms
+// delay of shared multicast answers (§6): 250 ms leaves room for a slow
+// Wi-Fi hop and keeps the whole live check run within its 300 ms budget.
+const MDNSBrowseTimeout = 250 * time.Millisecond

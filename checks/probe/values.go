@@ -7,10 +7,6 @@ import (
 	"strings"
 )
 
-func parseUint(s string) (uint64, error) {
-	return strconv.ParseUint(strings.TrimSpace(s), 10, 64)
-}
-
 // AsInt reads an integer from a registry or WMI value of any integer type,
 // a float with no fraction, or a decimal string.
 func AsInt(v any) (int64, bool) {
@@ -79,4 +75,23 @@ func AsString(v any) (string, bool) {
 		}
 		return fmt.Sprint(v), false
 	}
+}
+
+// hiveAliases are the long names of the registry hives and their short
+// forms, which bundles are written with and Probe.Registry accepts.
+var hiveAliases = map[string]string{
+	"HKEY_LOCAL_MACHINE": "HKLM",
+	"HKEY_CURRENT_USER":  "HKCU",
+	"HKEY_USERS":         "HKU",
+	"HKEY_CLASSES_ROOT":  "HKCR",
+}
+
+// ShortHive is the short form of a registry hive's long name
+// ("HKEY_LOCAL_MACHINE" or "hkey_local_machine" gives "HKLM"); any other
+// name is returned as it is.
+func ShortHive(hive string) string {
+	if short, ok := hiveAliases[strings.ToUpper(hive)]; ok {
+		return short
+	}
+	return hive
 }

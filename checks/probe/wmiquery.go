@@ -27,8 +27,8 @@ func WMIQuery(class string) string {
 	return "SELECT " + strings.Join(cols, ", ") + " FROM " + class
 }
 
-// validWMIClass: a class name that can go into a query as it is.
-func validWMIClass(class string) bool {
+// ValidWMIClass: a class name that can go into a query as it is.
+func ValidWMIClass(class string) bool {
 	if class == "" {
 		return false
 	}
@@ -40,9 +40,9 @@ func validWMIClass(class string) bool {
 	return true
 }
 
-// wmiKeptColumns is row with only the columns WMIColumns lists for class
+// WMIKeptColumns is rows with only the columns WMIColumns lists for class
 // (row itself when the class is not listed).
-func wmiKeptColumns(class string, rows []map[string]any) []map[string]any {
+func WMIKeptColumns(class string, rows []map[string]any) []map[string]any {
 	cols := WMIColumns[strings.ToLower(class)]
 	if len(cols) == 0 {
 		return rows

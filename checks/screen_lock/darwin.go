@@ -64,7 +64,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 		df.PasswordRequired, df.LockSource = boolPtr(true), "profile"
 		df.LockDelaySeconds = managed.AskForPasswordDelay
 	default:
-		out, err := p.RunAsConsoleUser(ctx, "sysadminctl", "-screenLock", "status")
+		out, err := p.RunAsConsoleUser(ctx, probe.CmdSysadminctl, "-screenLock", "status")
 		if err != nil {
 			f.addError("sysadminctl -screenLock status", err)
 		} else if st, ok := ParseSysadminctlScreenLock(append(append([]byte{}, out.Stderr...), out.Stdout...)); ok {
@@ -82,7 +82,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 	}
 
 	// Display sleep.
-	if out, err := p.Run(ctx, "pmset", "-g", "custom"); err != nil {
+	if out, err := p.Run(ctx, probe.CmdPmset, "-g", "custom"); err != nil {
 		f.addError("pmset -g custom", err)
 	} else if m, ok := ParsePmsetCustom(out.Stdout); ok {
 		df.DisplaySleepMinutes = m
@@ -98,7 +98,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 		df.ScreenSaverIdleSeconds, df.IdleSource = managed.IdleTime, "profile"
 		return
 	}
-	out, err := p.RunAsConsoleUser(ctx, "defaults", "-currentHost", "read", "com.apple.screensaver", "idleTime")
+	out, err := p.RunAsConsoleUser(ctx, probe.CmdDefaults, "-currentHost", "read", "com.apple.screensaver", "idleTime")
 	if err != nil {
 		f.addError("defaults read idleTime", err)
 		return

@@ -148,7 +148,7 @@ func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *LinuxFa
 	vals := map[string]string{} // full dconf key path → GVariant text
 	read := 0
 	for _, s := range []struct{ schema, path string }{{fam.saverSchema, fam.saverPath}, {fam.sessionSchema, fam.sessionPath}} {
-		out, err := p.RunAsConsoleUser(ctx, "gsettings", "list-recursively", s.schema)
+		out, err := p.RunAsConsoleUser(ctx, probe.CmdGsettings, "list-recursively", s.schema)
 		if err != nil {
 			f.addError("gsettings "+s.schema, err)
 			continue
@@ -163,7 +163,7 @@ func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *LinuxFa
 			vals[s.path+k] = v
 		}
 	}
-	out, err := p.RunAsConsoleUser(ctx, "gsettings", "get", fam.lockdownSchema, "disable-lock-screen")
+	out, err := p.RunAsConsoleUser(ctx, probe.CmdGsettings, "get", fam.lockdownSchema, "disable-lock-screen")
 	switch {
 	case err != nil:
 		f.addError("gsettings "+fam.lockdownSchema, err)

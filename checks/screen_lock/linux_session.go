@@ -60,7 +60,7 @@ var displayServers = map[string]bool{"Xorg": true, "X": true, "Xwayland": true, 
 func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) []probe.Process {
 	lf.Session = SessionUnknown
 	logindRead, logindGraphical := false, false
-	out, err := p.Run(ctx, "loginctl", "show-user", u.UID, "-p", "Display")
+	out, err := p.Run(ctx, probe.CmdLoginctl, "show-user", u.UID, "-p", "Display")
 	switch {
 	case err != nil:
 		f.addError("loginctl show-user", err)
@@ -69,7 +69,7 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *LinuxFac
 	default:
 		logindRead = true
 		if sid := ParseLoginctlProps(out.Stdout)["Display"]; sid != "" {
-			s, err := p.Run(ctx, "loginctl", "show-session", sid, "-p", "Desktop", "-p", "Type")
+			s, err := p.Run(ctx, probe.CmdLoginctl, "show-session", sid, "-p", "Desktop", "-p", "Type")
 			switch {
 			case err != nil:
 				logindRead = false
@@ -284,7 +284,7 @@ func readXssLock(ctx context.Context, p probe.Probe, args []string, il *IdleLock
 		il.Problem = "xss-lock runs " + firstWord(cmd) + ", which SessionGuard does not recognise as a screen locker"
 		return
 	}
-	out, err := p.RunAsConsoleUser(ctx, "xset", "q")
+	out, err := p.RunAsConsoleUser(ctx, probe.CmdXset, "q")
 	if err != nil || out.ExitCode != 0 {
 		il.Problem = "xss-lock locks when the X screen saver starts, and its timeout (xset q) could not be read from outside the desktop session"
 		return

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
 )
 
@@ -144,7 +145,7 @@ func TestLiveGNOMEChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = shell.Process.Kill(); _ = shell.Wait() }()
-	res := screenlock.Check.Run(t.Context(), probe.New(), checks.Catalogue{screenlock.Check}.Default())
+	res := screenlock.Check.Run(t.Context(), live.New(), checks.Catalogue{screenlock.Check}.Default())
 	b, err := json.Marshal(res)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +184,7 @@ func TestLiveHeadless(t *testing.T) {
 	if os.Getenv(liveCaseEnv) != "" {
 		t.Skip("running as a child")
 	}
-	p := probe.New()
+	p := live.New()
 	if _, err := p.ConsoleUser(); !errors.Is(err, probe.ErrNotFound) {
 		t.Skipf("someone is signed in at the screen here (%v): not a headless machine", err)
 	}
@@ -290,7 +291,7 @@ func TestLiveNoDesktopChild(t *testing.T) {
 	if os.Getenv(liveNoDesktopEnv) == "" {
 		t.Skip("only run by TestLiveNoDesktopSession")
 	}
-	res := screenlock.Check.Run(t.Context(), probe.New(), checks.Catalogue{screenlock.Check}.Default())
+	res := screenlock.Check.Run(t.Context(), live.New(), checks.Catalogue{screenlock.Check}.Default())
 	b, err := json.Marshal(res)
 	if err != nil {
 		t.Fatal(err)

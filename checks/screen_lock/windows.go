@@ -299,7 +299,7 @@ func readGrace(p probe.Probe, wf *WindowsFacts, f *Facts) {
 // powercfgValue runs `powercfg /q SCHEME_CURRENT SUB ALIAS` and returns the
 // AC and DC values.
 func powercfgValue(ctx context.Context, p probe.Probe, sub, alias, guid string, f *Facts) (ac, dc *int, ok bool) {
-	out, err := p.Run(ctx, "powercfg", "/q", powercfgScheme, sub, alias)
+	out, err := p.Run(ctx, probe.CmdPowercfg, "/q", powercfgScheme, sub, alias)
 	if err != nil {
 		f.addError("powercfg "+alias, err)
 		return nil, nil, false

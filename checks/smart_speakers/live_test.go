@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
 	"github.com/sessionguard/sessionguard/internal/netnstest"
 )
 
-// The live tests run the real check (probe.New(), real mDNS browses) inside
+// The live tests run the real check (live.New(), real mDNS browses) inside
 // a network namespace the test creates: the test binary re-runs itself
 // under `unshare -n` (root only), gives the namespace's lo the multicast
 // flag and a 224.0.0.0/4 route, and starts hashicorp/mdns responders on
@@ -34,7 +34,7 @@ func runLive(t *testing.T) (checks.Result, time.Duration) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // the engine's default check timeout
 	defer cancel()
 	start := time.Now()
-	r := smartspeakers.Check.Run(ctx, probe.New(), checks.Catalogue{smartspeakers.Check}.Default())
+	r := smartspeakers.Check.Run(ctx, live.New(), checks.Catalogue{smartspeakers.Check}.Default())
 	return r, time.Since(start)
 }
 

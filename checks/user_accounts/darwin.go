@@ -44,7 +44,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, root string, f *Facts) {
 	f.Darwin = df
 
 	// Accounts.
-	out, err := p.Run(ctx, "dscl", ".", "-list", "/Users", "UniqueID")
+	out, err := p.Run(ctx, probe.CmdDscl, ".", "-list", "/Users", "UniqueID")
 	if err != nil {
 		f.addError("dscl -list /Users", err)
 	} else if n, ok := ParseDsclUsers(out.Stdout, out.ExitCode); ok {
@@ -149,7 +149,7 @@ func loginwindowPrefs(ctx context.Context, p probe.Probe, root string) (loginPre
 	if err != nil {
 		fileProblem = "plist " + probe.ErrorKind(err)
 	}
-	guestOut, err := p.Run(ctx, "defaults", "read", loginwindowDomain, "GuestEnabled")
+	guestOut, err := p.Run(ctx, probe.CmdDefaults, "read", loginwindowDomain, "GuestEnabled")
 	if err != nil {
 		return loginPrefs{}, fmt.Errorf("%s; defaults %s", fileProblem, probe.ErrorKind(err))
 	}
@@ -157,7 +157,7 @@ func loginwindowPrefs(ctx context.Context, p probe.Probe, root string) (loginPre
 	if !ok {
 		return loginPrefs{}, errors.New("defaults read GuestEnabled: not recognised")
 	}
-	autoOut, err := p.Run(ctx, "defaults", "read", loginwindowDomain, "autoLoginUser")
+	autoOut, err := p.Run(ctx, probe.CmdDefaults, "read", loginwindowDomain, "autoLoginUser")
 	if err != nil {
 		return loginPrefs{}, err
 	}
@@ -287,7 +287,7 @@ func darwinAdmin(ctx context.Context, p probe.Probe, u probe.User, f *Facts) (St
 		return On, "root"
 	}
 	if _, err := strconv.Atoi(u.UID); err == nil {
-		out, err := p.Run(ctx, "dsmemberutil", "checkmembership", "-u", u.UID, "-G", "admin")
+		out, err := p.Run(ctx, probe.CmdDsmemberutil, "checkmembership", "-u", u.UID, "-G", "admin")
 		if err == nil {
 			if member, ok := ParseDsmemberutil(out.Stdout); ok {
 				if member {
@@ -300,7 +300,7 @@ func darwinAdmin(ctx context.Context, p probe.Probe, u probe.User, f *Facts) (St
 			f.addError("dsmemberutil", err)
 		}
 	}
-	out, err := p.Run(ctx, "dscl", ".", "-read", "/Groups/admin", "GroupMembership")
+	out, err := p.Run(ctx, probe.CmdDscl, ".", "-read", "/Groups/admin", "GroupMembership")
 	if err != nil {
 		f.addError("dscl -read /Groups/admin", err)
 		return Unknown, ""

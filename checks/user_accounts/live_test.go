@@ -12,6 +12,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 )
 
 // atScreen is the live probe with the console user replaced, so the fake
@@ -156,7 +157,7 @@ func TestLiveFakeRoot(t *testing.T) {
 			"/etc/X11/default-display-manager": "/usr/sbin/gdm3\n", "/etc/gdm3/custom.conf": "[daemon]\n",
 		}, alice, Off, Off, Unknown, -1, checks.Unknown, "gdm"},
 	}
-	live := probe.New()
+	live := live.New()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			root := writeRoot(t, tc.files)
@@ -196,7 +197,7 @@ func TestLiveCheckOnThisMachine(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live check test runs on the Linux CI machine")
 	}
-	r := Check.Run(t.Context(), probe.New(), checks.Catalogue{Check}.Default())
+	r := Check.Run(t.Context(), live.New(), checks.Catalogue{Check}.Default())
 	if !r.Status.Valid() || r.Summary == "" || r.ID != ID {
 		t.Fatalf("bad result: %+v", r)
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks/checktest"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 	useraccounts "github.com/sessionguard/sessionguard/checks/user_accounts"
 )
 
@@ -49,7 +49,7 @@ func splitByConsoleUser(t *testing.T, testdata string) (signedIn, nobody string)
 	t.Helper()
 	signedIn, nobody = t.TempDir(), t.TempDir()
 	for _, dir := range checktest.Scenarios(t, testdata) {
-		raw, err := os.ReadFile(filepath.Join(dir, probe.ManifestFile))
+		raw, err := os.ReadFile(filepath.Join(dir, evidence.ManifestFile))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 
 	"howett.net/plist"
 
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 // Scrub keeps account names and people's details out of an evidence
@@ -151,7 +151,7 @@ func scrubAutologinUsers(name string, out []byte) []byte {
 }
 
 // pseudonym is the name an account's name becomes.
-func pseudonym(name string) string { return probe.Pseudonym("user", name) }
+func pseudonym(name string) string { return evidence.Pseudonym("user", name) }
 
 // isPersonID tells a person's account (or group) id from a system one:
 // from first (1000 on Linux, 500 on macOS) up, and not nobody/nogroup.

@@ -12,11 +12,11 @@ import (
 	"howett.net/plist"
 
 	"github.com/sessionguard/sessionguard/checks/checktest"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 func TestScrubPasswdAndGroup(t *testing.T) {
-	sam := probe.Pseudonym("user", "sam")
+	sam := evidence.Pseudonym("user", "sam")
 	in := []byte("root:x:0:0:root:/root:/bin/bash\nsam:x:1000:1000:Sam Taylor,,,07700 900123:/home/sam:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n# comment:a:b\n+::::::\n")
 	got := Scrub("/etc/passwd", nil, in)
 	want := "root:x:0:0:::/bin/bash\n" + sam + ":x:1000:1000:::/bin/bash\nnobody:x:65534:65534:::/usr/sbin/nologin\n# comment:a:b\n+::::::\n"
@@ -31,7 +31,7 @@ func TestScrubPasswdAndGroup(t *testing.T) {
 
 	group := []byte("root:x:0:\nsudo:x:27:sam,root\nadm:x:4:syslog,sam\nsam:x:1000:\nnogroup:x:65534:\n")
 	got = Scrub("/etc/group", nil, group)
-	want = "root:x:0:\nsudo:x:27:" + sam + ",root\nadm:x:4:" + probe.Pseudonym("user", "syslog") + "," + sam + "\n" + sam + ":x:1000:\nnogroup:x:65534:\n"
+	want = "root:x:0:\nsudo:x:27:" + sam + ",root\nadm:x:4:" + evidence.Pseudonym("user", "syslog") + "," + sam + "\n" + sam + ":x:1000:\nnogroup:x:65534:\n"
 	if string(got) != want {
 		t.Errorf("group: got\n%s\nwant\n%s", got, want)
 	}
@@ -48,7 +48,7 @@ func TestScrubPasswdAndGroup(t *testing.T) {
 }
 
 func TestScrubMacAccounts(t *testing.T) {
-	sam := probe.Pseudonym("user", "sam")
+	sam := evidence.Pseudonym("user", "sam")
 	for _, c := range []struct {
 		name     string
 		args     []string
@@ -83,7 +83,7 @@ func TestScrubMacAccounts(t *testing.T) {
 }
 
 func TestScrubAdminAndLoginFiles(t *testing.T) {
-	sam, anna := probe.Pseudonym("user", "sam"), probe.Pseudonym("user", "anna")
+	sam, anna := evidence.Pseudonym("user", "sam"), evidence.Pseudonym("user", "anna")
 	for _, c := range []struct{ file, in, want string }{
 		{"/etc/sudoers", "# User_Alias ADMINS = sam, anna\nDefaults\tuse_pty\nroot\tALL=(ALL:ALL) ALL\n%sudo\tALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n#includedir /etc/sudoers.d\n",
 			"#\nDefaults\tuse_pty\nroot\tALL=(ALL:ALL) ALL\n%sudo\tALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n#includedir /etc/sudoers.d\n"},
@@ -93,7 +93,7 @@ func TestScrubAdminAndLoginFiles(t *testing.T) {
 		{"/etc/doas.conf", "# sam looks after this\npermit persist sam as root\npermit nopass :wheel\ndeny anna # not anna\npermit root as sam cmd /bin/ls\n",
 			"#\npermit persist " + sam + " as root\npermit nopass :wheel\ndeny " + anna + "\npermit root as " + sam + " cmd /bin/ls\n"},
 		{"/etc/greetd/config.toml", "[default_session]\nuser = \"_greeter\"\n[initial_session]\ncommand = \"sway\"\nuser = \"sam\"\n",
-			"[default_session]\nuser = \"" + probe.Pseudonym("user", "_greeter") + "\"\n[initial_session]\ncommand = \"sway\"\nuser = \"" + sam + "\"\n"},
+			"[default_session]\nuser = \"" + evidence.Pseudonym("user", "_greeter") + "\"\n[initial_session]\ncommand = \"sway\"\nuser = \"" + sam + "\"\n"},
 		{"/etc/lxdm/lxdm.conf", "[base]\nautologin=sam\n# timeout=10\n", "[base]\nautologin=" + sam + "\n# timeout=10\n"},
 		{"/etc/gdm3/custom.conf", "[daemon]\n#AutomaticLoginEnable=True\n#  AutomaticLogin = sam\n", "[daemon]\n#AutomaticLoginEnable=True\n#  AutomaticLogin = " + sam + "\n"},
 		{"/etc/default/nodm", "NODM_ENABLED=true\nNODM_USER='sam'\n", "NODM_ENABLED=true\nNODM_USER='" + sam + "'\n"},

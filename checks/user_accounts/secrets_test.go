@@ -10,6 +10,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 	useraccounts "github.com/sessionguard/sessionguard/checks/user_accounts"
 )
 
@@ -43,16 +44,16 @@ const defaultPassword = "Sommer2024!praxis"
 // the password or the user name.
 func TestNeverReadsDefaultPassword(t *testing.T) {
 	dir := "testdata/windows/win11_admin_autologon_default_password"
-	raw, err := os.ReadFile(filepath.Join(dir, probe.RegistryFile))
+	raw, err := os.ReadFile(filepath.Join(dir, evidence.RegistryFile))
 	if err != nil || !strings.Contains(string(raw), defaultPassword) {
 		t.Fatalf("the scenario must hold DefaultPassword for this test to mean anything: %v", err)
 	}
-	rp, err := probe.OpenReplay(dir)
+	rp, err := evidence.OpenReplay(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &spy{Probe: rp}
-	rec := probe.NewRecorder(s)
+	rec := evidence.NewRecorder(s)
 	r := useraccounts.Check.Run(t.Context(), rec, checks.Catalogue{useraccounts.Check}.Default())
 	if r.Status != checks.Fail {
 		t.Errorf("status = %s, want fail (auto-login on)", r.Status)
@@ -100,7 +101,7 @@ func TestNeverReadsKCPassword(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dir, "files/etc/kcpassword")); err != nil {
 				t.Fatalf("scenario must hold a kcpassword file: %v", err)
 			}
-			rp, err := probe.OpenReplay(dir)
+			rp, err := evidence.OpenReplay(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,7 +126,7 @@ func TestNeverReadsKCPassword(t *testing.T) {
 // home folder or their id.
 func TestFactsCarryNoIdentity(t *testing.T) {
 	for _, dir := range checktest.Scenarios(t, "testdata") {
-		rp, err := probe.OpenReplay(dir)
+		rp, err := evidence.OpenReplay(dir)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -309,7 +309,7 @@ func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
 	}
 	var state State
 	var source string
-	out, err := p.Run(ctx, "powershell", "-NoProfile", "-NonInteractive", "-Command", adminMembersScript)
+	out, err := p.Run(ctx, probe.CmdPowershell, "-NoProfile", "-NonInteractive", "-Command", adminMembersScript)
 	members, listed := []string(nil), false
 	if err == nil {
 		if members, listed = ParseAdminSIDs(out.Stdout, out.ExitCode); !listed {

@@ -5,7 +5,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/checktest"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 	voiceassistants "github.com/sessionguard/sessionguard/checks/voice_assistants"
 )
 
@@ -27,7 +27,7 @@ func BenchmarkReplayWindows(b *testing.B) {
 
 // BenchmarkLive is the collector against this machine (Linux: the argv scan).
 func BenchmarkLive(b *testing.B) {
-	p := probe.New()
+	p := live.New()
 	ctx := b.Context()
 	for b.Loop() {
 		if _, err := voiceassistants.Collect(ctx, p); err != nil {

@@ -153,7 +153,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 }
 
 func readDefaultsBool(ctx context.Context, p probe.Probe, f *Facts, domain, key string) State {
-	out, err := p.RunAsConsoleUser(ctx, "defaults", "read", domain, key)
+	out, err := p.RunAsConsoleUser(ctx, probe.CmdDefaults, "read", domain, key)
 	if err != nil {
 		f.addError(domain+" "+key, err)
 		return Unknown

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 	voiceassistants "github.com/sessionguard/sessionguard/checks/voice_assistants"
 )
 
@@ -19,7 +19,7 @@ import (
 // the assistants it found.
 func liveFound(t *testing.T) (checks.Result, []string) {
 	t.Helper()
-	f, err := voiceassistants.Collect(t.Context(), probe.New())
+	f, err := voiceassistants.Collect(t.Context(), live.New())
 	if err != nil {
 		t.Fatalf("live collect: %v", err)
 	}

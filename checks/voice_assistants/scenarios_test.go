@@ -6,7 +6,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/checktest"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 	voiceassistants "github.com/sessionguard/sessionguard/checks/voice_assistants"
 )
 
@@ -22,7 +22,7 @@ func TestNoPassWithoutEvidence(t *testing.T) {
 // scenario with it unreadable: the check used to read HKCU instead (the
 // agent's own hive, SYSTEM's) and pass on values that are not the person's.
 func TestWindowsConsoleUserUnreadable(t *testing.T) {
-	rp, err := probe.OpenReplay("testdata/windows/win11_search_only_nothing_installed")
+	rp, err := evidence.OpenReplay("testdata/windows/win11_search_only_nothing_installed")
 	if err != nil {
 		t.Fatal(err)
 	}

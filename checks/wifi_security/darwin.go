@@ -280,7 +280,7 @@ func collectDarwin(ctx context.Context, p probe.Probe) Facts {
 	f := Facts{OS: "darwin"}
 	var note sourceNote
 	iface := "en0"
-	out, err := p.Run(ctx, "system_profiler", "SPAirPortDataType", "-json")
+	out, err := p.Run(ctx, probe.CmdSystemProfiler, "SPAirPortDataType", "-json")
 	if err != nil {
 		note.runErr(&f, "system_profiler", err)
 	} else {
@@ -303,7 +303,7 @@ func collectDarwin(ctx context.Context, p probe.Probe) Facts {
 		}
 	}
 
-	out, err = p.Run(ctx, "wdutil", "info")
+	out, err = p.Run(ctx, probe.CmdWdutil, "info")
 	if err != nil {
 		note.runErr(&f, "wdutil", err)
 	} else {
@@ -320,7 +320,7 @@ func collectDarwin(ctx context.Context, p probe.Probe) Facts {
 		}
 	}
 
-	out, err = p.Run(ctx, "ipconfig", "getsummary", iface)
+	out, err = p.Run(ctx, probe.CmdIpconfig, "getsummary", iface)
 	if err != nil {
 		note.runErr(&f, "ipconfig", err)
 	} else {

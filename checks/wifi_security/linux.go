@@ -105,7 +105,7 @@ func collectLinux(ctx context.Context, p probe.Probe) Facts {
 	}
 
 	// NetworkManager.
-	out, err := p.Run(ctx, "nmcli", "-t", "-f", NmcliFields, "dev", "wifi", "list", "--rescan", "no")
+	out, err := p.Run(ctx, probe.CmdNmcli, "-t", "-f", NmcliFields, "dev", "wifi", "list", "--rescan", "no")
 	switch {
 	case err != nil:
 		note.runErr(&f, "nmcli", err)
@@ -176,7 +176,7 @@ func collectIwd(ctx context.Context, p probe.Probe, f *Facts, note *sourceNote, 
 	disconnected, failed := 0, 0
 	for _, dev := range ifaces {
 		ictx, cancel := context.WithTimeout(ctx, iwctlTimeout)
-		out, err := p.Run(ictx, "iwctl", "station", dev, "show")
+		out, err := p.Run(ictx, probe.CmdIwctl, "station", dev, "show")
 		cancel()
 		if err != nil {
 			note.runErr(f, "iwctl", err)
@@ -223,7 +223,7 @@ var notConnectedWpaState = map[string]bool{
 }
 
 func runWpaCli(ctx context.Context, p probe.Probe, f *Facts, note *sourceNote) (WpaCliStatus, bool) {
-	out, err := p.Run(ctx, "wpa_cli", "status")
+	out, err := p.Run(ctx, probe.CmdWpaCli, "status")
 	if err != nil {
 		note.runErr(f, "wpa_cli", err)
 		return WpaCliStatus{}, false
@@ -257,7 +257,7 @@ func refineCipher(ctx context.Context, p probe.Probe, f *Facts) {
 	if (c.Security != SecWPA && c.Security != SecWPA2) || c.Mixed || c.Cipher != "" {
 		return
 	}
-	out, err := p.Run(ctx, "wpa_cli", "status")
+	out, err := p.Run(ctx, probe.CmdWpaCli, "status")
 	if err != nil {
 		return
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 	wifisecurity "github.com/sessionguard/sessionguard/checks/wifi_security"
 )
 
@@ -41,7 +43,7 @@ func TestLiveLinux(t *testing.T) {
 	if hasWireless(t) {
 		t.Skip("this machine has a Wi-Fi interface; the no-Wi-Fi live test needs a machine without one")
 	}
-	r := wifisecurity.Check.Run(t.Context(), probe.New(), checks.Catalogue{wifisecurity.Check}.Default())
+	r := wifisecurity.Check.Run(t.Context(), live.New(), checks.Catalogue{wifisecurity.Check}.Default())
 	if r.Status != checks.NotApplicable {
 		t.Fatalf("status %s, want not_applicable: %+v", r.Status, r)
 	}
@@ -56,14 +58,14 @@ func TestLiveRecordReplay(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live test on Linux only")
 	}
-	rec := probe.NewRecorder(probe.New())
+	rec := evidence.NewRecorder(live.New())
 	pol := checks.Catalogue{wifisecurity.Check}.Default()
 	live := wifisecurity.Check.Run(t.Context(), rec, pol)
 	dir := filepath.Join(t.TempDir(), "bundle")
 	if err := rec.WriteBundle(dir); err != nil {
 		t.Fatal(err)
 	}
-	rp, err := probe.OpenReplay(dir)
+	rp, err := evidence.OpenReplay(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,11 +83,11 @@ func TestLiveNmcliNotRunning(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live test on Linux only")
 	}
-	p := probe.New()
-	if _, err := p.Resolve("nmcli"); err != nil {
+	p := live.New()
+	if _, err := p.Resolve(probe.CmdNmcli); err != nil {
 		t.Skipf("nmcli is not installed (apt install network-manager): %v", err)
 	}
-	out, err := p.Run(t.Context(), "nmcli", "-t", "-f", wifisecurity.NmcliFields, "dev", "wifi", "list", "--rescan", "no")
+	out, err := p.Run(t.Context(), probe.CmdNmcli, "-t", "-f", wifisecurity.NmcliFields, "dev", "wifi", "list", "--rescan", "no")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 // Scrub takes network names (SSIDs, profile names), access-point and
@@ -46,8 +46,8 @@ func Scrub(name string, args []string, out []byte) []byte {
 	}
 	// Hardware and IP addresses wherever they are left (under labels the
 	// tables above do not know, in other languages, in arrays).
-	out = macAddress.ReplaceAllFunc(out, func(m []byte) []byte { return []byte(probe.Pseudonym("address", string(m))) })
-	return ipv4Address.ReplaceAllFunc(out, func(m []byte) []byte { return []byte(probe.Pseudonym("ip", string(m))) })
+	out = macAddress.ReplaceAllFunc(out, func(m []byte) []byte { return []byte(evidence.Pseudonym("address", string(m))) })
+	return ipv4Address.ReplaceAllFunc(out, func(m []byte) []byte { return []byte(evidence.Pseudonym("ip", string(m))) })
 }
 
 var (
@@ -81,7 +81,7 @@ func pseudonymFor(kind, value string) string {
 		h := hex.EncodeToString(mac.Sum(nil)[:16])
 		return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 	}
-	return probe.Pseudonym(kind, v)
+	return evidence.Pseudonym(kind, v)
 }
 
 // wpaCliKeys are wpa_cli status keys whose values identify a network, a
@@ -167,7 +167,7 @@ func scrubNmcli(args []string, out []byte) []byte {
 		if len(fields) <= field || fields[field] == "" {
 			continue
 		}
-		fields[field] = probe.Pseudonym("network", fields[field])
+		fields[field] = evidence.Pseudonym("network", fields[field])
 		for k, f := range fields {
 			fields[k] = strings.NewReplacer(`\`, `\\`, `:`, `\:`).Replace(f)
 		}

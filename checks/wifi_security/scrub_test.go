@@ -12,6 +12,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 // parseAny parses one captured output as the check does, for the tool the
@@ -119,13 +120,13 @@ func TestScrubKeepsWhatTheParsersReadAndDropsIdentifiers(t *testing.T) {
 func TestScrubNmcliKeepsEscapesAndLayout(t *testing.T) {
 	in := []byte("no:Neighbour:WPA2\nyes:Cafe\\: upstairs:OWE\nno::WPA2 802.1X\n")
 	got := string(Scrub("nmcli", argsOf["nmcli"], in))
-	want := "no:" + probe.Pseudonym("network", "Neighbour") + ":WPA2\nyes:" + probe.Pseudonym("network", "Cafe: upstairs") + ":OWE\nno::WPA2 802.1X\n"
+	want := "no:" + evidence.Pseudonym("network", "Neighbour") + ":WPA2\nyes:" + evidence.Pseudonym("network", "Cafe: upstairs") + ":OWE\nno::WPA2 802.1X\n"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 	// The flag columns, with their spaces and parentheses, stay as they are.
 	in5 := []byte("yes:Cafe\\: upstairs:WPA WPA2:pair_tkip pair_ccmp group_tkip psk:(none)\n")
-	want5 := "yes:" + probe.Pseudonym("network", "Cafe: upstairs") + ":WPA WPA2:pair_tkip pair_ccmp group_tkip psk:(none)\n"
+	want5 := "yes:" + evidence.Pseudonym("network", "Cafe: upstairs") + ":WPA WPA2:pair_tkip pair_ccmp group_tkip psk:(none)\n"
 	if got := string(Scrub("nmcli", argsOf["nmcli"], in5)); got != want5 {
 		t.Errorf("got\n%s\nwant\n%s", got, want5)
 	}

@@ -178,7 +178,7 @@ func NetshSecurity(auth, cipher string) Connection {
 func collectWindows(ctx context.Context, p probe.Probe) Facts {
 	f := Facts{OS: "windows"}
 	var note sourceNote
-	out, err := p.Run(ctx, "netsh", "wlan", "show", "interfaces")
+	out, err := p.Run(ctx, probe.CmdNetsh, "wlan", "show", "interfaces")
 	if err != nil {
 		note.runErr(&f, "netsh", err)
 		note.finish(&f)

@@ -14,6 +14,8 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 )
 
 // checkOptions are the flags shared by `check` and `evidence record`.
@@ -95,9 +97,9 @@ evidence record').`,
 				}
 				e.noteNoAgent("the checks ran here")
 			}
-			var p probe.Probe = probe.New()
+			var p probe.Probe = live.New()
 			if replay != "" {
-				if p, err = probe.OpenReplay(replay); err != nil {
+				if p, err = evidence.OpenReplay(replay); err != nil {
 					return err
 				}
 			}
@@ -251,12 +253,12 @@ it before you send it.`,
 			}
 			// Refused early, before the checks run; WriteBundle makes the
 			// folder itself, exclusively (see probe.Recorder.WriteBundle).
-			if err := probe.CheckBundleTarget(args[0]); err != nil {
+			if err := evidence.CheckBundleTarget(args[0]); err != nil {
 				return err
 			}
 			// Network names and hardware addresses are pseudonymised in
 			// the bundle by the checks that read them.
-			rec := checks.NewRecorder(probe.New(), list)
+			rec := checks.NewRecorder(live.New(), list)
 			rep := checks.Run(cmd.Context(), rec, pol, list)
 			if err := rec.WriteBundle(args[0]); err != nil {
 				return err

@@ -17,6 +17,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
 )
 
@@ -198,7 +199,7 @@ func BenchmarkLiveCheck(b *testing.B) {
 	if runtime.GOOS != "linux" {
 		b.Skip("linux only")
 	}
-	p := probe.New()
+	p := live.New()
 	pol := all.DefaultPolicy()
 	list := all.Checks()
 	for b.Loop() {
@@ -212,7 +213,7 @@ func BenchmarkLiveCheckWithoutLAN(b *testing.B) {
 	if runtime.GOOS != "linux" {
 		b.Skip("linux only")
 	}
-	p := probe.New()
+	p := live.New()
 	pol := all.DefaultPolicy()
 	list := slices.DeleteFunc(all.Checks(), func(c checks.Check) bool { return c.ID() == smartspeakers.ID })
 	for b.Loop() {

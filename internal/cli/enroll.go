@@ -16,6 +16,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/enroll"
 	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -61,7 +62,7 @@ see in the process list. Enrolling again replaces the previous enrolment.`,
 					return errors.New("cannot tell this computer's name: give --name DEVICE")
 				}
 			}
-			agent := report.Agent{Version: Version, Host: probe.HostOf(probe.New())}
+			agent := report.Agent{Version: Version, Host: probe.HostOf(live.New())}
 			creds, err := (&enroll.Client{HTTPClient: enrollHTTPClient}).Enroll(cmd.Context(), server, s, name, agent)
 			if err != nil {
 				return err

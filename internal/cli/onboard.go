@@ -21,6 +21,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -238,7 +239,7 @@ func (e *env) onboardEnrol(ctx context.Context, s enrolSettings, stateDir string
 			return "NOT ENROLLED: cannot tell this computer's name; set " + DeviceNameEnv + " and run 'sessionguard onboard' again."
 		}
 	}
-	info := report.Agent{Version: Version, Host: probe.HostOf(probe.New())}
+	info := report.Agent{Version: Version, Host: probe.HostOf(live.New())}
 	creds, err := (&enroll.Client{HTTPClient: enrollHTTPClient}).Enroll(ctx, s.server, s.secret, name, info)
 	if err == nil {
 		err = store.Save(creds)

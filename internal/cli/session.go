@@ -15,7 +15,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
-	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 	"github.com/sessionguard/sessionguard/internal/text"
 	"github.com/sessionguard/sessionguard/report"
 )
@@ -440,7 +440,7 @@ func (e *env) statusOf(ctx context.Context, opts agentOptions) (localapi.Status,
 	b, running, err := e.connect(ctx, opts)
 	var se *standaloneError
 	if errors.As(err, &se) && opts.policyFile == "" {
-		rep := checks.Run(ctx, probe.New(), all.DefaultPolicy(), e.checks)
+		rep := checks.Run(ctx, live.New(), all.DefaultPolicy(), e.checks)
 		return localapi.Status{Version: Version, Light: agent.LightOf(rep), Ready: rep.Ready, LastRunAt: rep.StartedAt}, false, nil
 	}
 	if err != nil {

@@ -355,7 +355,7 @@ func TestWine(t *testing.T) {
 // binary in the prefix.
 func testProbeFileReads(t *testing.T, e *env) {
 	exe := filepath.Join(t.TempDir(), "probe.test.exe")
-	build := exec.CommandContext(t.Context(), "go", "test", "-c", "-o", exe, "../../checks/probe")
+	build := exec.CommandContext(t.Context(), "go", "test", "-c", "-o", exe, "../../checks/probe/live")
 	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the probe's Windows tests: %v\n%s", err, out)
@@ -557,6 +557,11 @@ func testFreshPrefix(t *testing.T, e *env) {
 	if r := got["voice_assistants"]; r.Status != checks.Pass {
 		t.Errorf("voice_assistants on bare Wine: %s (%s / %s); want pass: nothing is installed or listening", r.Status, r.Summary, r.Reason)
 	}
+	// Remote access too: no remote-control tool runs and Remote Desktop
+	// is not turned on in a bare prefix.
+	if r := got["remote_access"]; r.Status != checks.Pass {
+		t.Errorf("remote_access on bare Wine: %s (%s / %s); want pass: nothing runs and Remote Desktop is off", r.Status, r.Summary, r.Reason)
+	}
 }
 
 // The settings a replay scenario describes, written into Wine's registry;
@@ -588,6 +593,10 @@ func testRegistrySettings(t *testing.T, e *env) {
 	e.regAdd(t, desktop, "ScreenSaverIsSecure", "REG_SZ", "1")
 	e.regAdd(t, desktop, "ScreenSaveTimeOut", "REG_SZ", "300")
 	e.regAdd(t, desktop, "SCRNSAVE.EXE", "REG_SZ", `%SystemRoot%\System32\PhotoFrame.scr`)
+	// Remote Desktop turned on, its firewall rule on as Settings leaves it.
+	e.regAdd(t, `HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server`, "fDenyTSConnections", "REG_DWORD", "0")
+	e.regAdd(t, fwPolicy+"FirewallRules", "RemoteDesktop-UserMode-In-TCP", "REG_SZ",
+		`v2.31|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=3389|App=%SystemRoot%\system32\svchost.exe|Svc=termservice|Name=@FirewallAPI.dll,-28775|`)
 
 	dir := filepath.Join(e.dir, "evidence-settings")
 	out, _, _ := e.sg(t, "evidence", "record", windowsPath(dir), "--json")
@@ -603,6 +612,9 @@ func testRegistrySettings(t *testing.T, e *env) {
 		{"user_accounts", "win11_admin_autologon_default_password", "Automatic login is on", checks.Fail},
 		{"firewall", "service_wmi_denied_registry_disabled", "The Windows Defender Firewall service (MpsSvc) is disabled", checks.Fail},
 		{"voice_assistants", "hey_copilot_microphone_in_use", "is using the microphone right now", checks.Fail},
+		// Wine has no qwinsta, so whether someone is connected cannot be
+		// read; turned on with its firewall rule open is a fail anyway.
+		{"remote_access", "remote_desktop_on_qwinsta_missing", "Remote Desktop is turned on and accepts connections", checks.Fail},
 		// Wine has no powercfg, so when the display turns off (and whether
 		// waking asks for the password) cannot be read: the screen may
 		// still lock that way, so the broken screen saver alone is not a

@@ -21,17 +21,20 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 	"github.com/sessionguard/sessionguard/report"
 )
 
 // SwapProbe replays one bundle and can be switched to another between
 // runs (a check turning red).
-type SwapProbe struct{ p atomic.Pointer[probe.Replay] }
+type SwapProbe struct {
+	p atomic.Pointer[evidence.Replay]
+}
 
-func (s *SwapProbe) cur() *probe.Replay { return s.p.Load() }
-func (s *SwapProbe) GOOS() string       { return s.cur().GOOS() }
-func (s *SwapProbe) Now() time.Time     { return s.cur().Now() }
-func (s *SwapProbe) Run(ctx context.Context, name string, args ...string) (probe.Output, error) {
+func (s *SwapProbe) cur() *evidence.Replay { return s.p.Load() }
+func (s *SwapProbe) GOOS() string          { return s.cur().GOOS() }
+func (s *SwapProbe) Now() time.Time        { return s.cur().Now() }
+func (s *SwapProbe) Run(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
 	return s.cur().Run(ctx, name, args...)
 }
 func (s *SwapProbe) ReadFile(p string) ([]byte, error)            { return s.cur().ReadFile(p) }
@@ -41,7 +44,7 @@ func (s *SwapProbe) Registry(k, v string) (any, error)            { return s.cur
 func (s *SwapProbe) WMI(ns, c string) ([]map[string]any, error)   { return s.cur().WMI(ns, c) }
 func (s *SwapProbe) Processes() ([]probe.Process, error)          { return s.cur().Processes() }
 func (s *SwapProbe) ConsoleUser() (probe.User, error)             { return s.cur().ConsoleUser() }
-func (s *SwapProbe) RunAsConsoleUser(ctx context.Context, name string, args ...string) (probe.Output, error) {
+func (s *SwapProbe) RunAsConsoleUser(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
 	return s.cur().RunAsConsoleUser(ctx, name, args...)
 }
 func (s *SwapProbe) MDNS(ctx context.Context, svc string) ([]probe.MDNSInstance, error) {
@@ -50,7 +53,7 @@ func (s *SwapProbe) MDNS(ctx context.Context, svc string) ([]probe.MDNSInstance,
 
 func (s *SwapProbe) Use(t testing.TB, scenario string) {
 	t.Helper()
-	rp, err := probe.OpenReplay(filepath.Join(repoRoot(), "checks", "firewall", "testdata", "linux", scenario))
+	rp, err := evidence.OpenReplay(filepath.Join(repoRoot(), "checks", "firewall", "testdata", "linux", scenario))
 	if err != nil {
 		t.Fatal(err)
 	}

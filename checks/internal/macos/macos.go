@@ -1,6 +1,6 @@
 // Package macos holds pure parsing helpers for macOS sources that more than
 // one check reads: plist values and the output of `defaults read`. It does
-// no I/O and compiles on every OS (DESIGN.md §3: only checks/probe touches
+// no I/O and compiles on every OS (DESIGN.md §3: only checks/probe/live touches
 // the system).
 package macos
 

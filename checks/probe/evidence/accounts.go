@@ -1,0 +1,370 @@
+package evidence
+
+import (
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// accountNames rewrites what a bundle keeps about the person at the
+// screen: their account name becomes Pseudonym("user", name) (the name the
+// checks' own scrubbers give every person's account, so group membership
+// still matches on replay), their home folder ends in that pseudonym, and
+// every path under the home folder — a file read, a folder listed, a
+// command's argument, a denied source — moves with it (see
+// pseudonymiseAccounts for the rest).
+type accountNames struct {
+	name, newName string
+	home, newHome string
+	sep           string // the home folder's separator, / or \
+	foldCase      bool   // Windows paths and names ignore case
+}
+
+// newAccountNames prepares the rewrite for the console user u; ok is false
+// when there is nothing to rewrite (nobody, or root/SYSTEM at the screen).
+// On Windows who is a person is decided by the SID (see isServiceSID), not
+// by the name: an account may be called anything, "root" or "_sam" too.
+func newAccountNames(goos string, u *probe.User) (accountNames, bool) {
+	switch {
+	case u == nil || u.Name == "":
+		return accountNames{}, false
+	case goos == "windows":
+		if isServiceSID(u.UID) {
+			return accountNames{}, false
+		}
+	case u.UID == "0" || isSystemUser(u.Name):
+		return accountNames{}, false
+	}
+	a := accountNames{name: u.Name, newName: Pseudonym("user", u.Name), home: u.Home, sep: "/", foldCase: goos == "windows"}
+	if strings.Contains(u.Home, `\`) {
+		a.sep = `\`
+	}
+	if u.Home != "" {
+		home := strings.TrimRight(u.Home, a.sep)
+		i := strings.LastIndex(home, a.sep)
+		base := home[i+1:]
+		newBase := a.newName
+		if !a.equal(base, u.Name) {
+			newBase = Pseudonym("user", base)
+		}
+		a.home, a.newHome = home, home[:i+1]+newBase
+	}
+	return a, true
+}
+
+func (a accountNames) equal(x, y string) bool {
+	if a.foldCase {
+		return strings.EqualFold(x, y)
+	}
+	return x == y
+}
+
+// path moves a path under the home folder to the pseudonymised one.
+func (a accountNames) path(p string) string {
+	if a.home == "" || len(p) < len(a.home) || !a.equal(p[:len(a.home)], a.home) {
+		return p
+	}
+	rest := p[len(a.home):]
+	if rest != "" && !strings.HasPrefix(rest, a.sep) {
+		return p // /home/sam2 is not under /home/sam
+	}
+	return a.newHome + rest
+}
+
+// processUser pseudonymises the user a process runs as.
+func processUser(u string) string {
+	if u == "" || isSystemUser(u) {
+		return u
+	}
+	return Pseudonym("user", u)
+}
+
+// homeRoots are the folders whose entries are people's home folders (or,
+// for eCryptfs, named after them).
+var homeRoots = []string{"/home/.ecryptfs/", "/home/", "/var/home/", "/Users/", `C:\Users\`}
+
+// homeOwner pseudonymises the account name in a path under any home
+// folder (/home/bob/…, /Users/bob/…, C:\Users\bob\…, eCryptfs'
+// /home/.ecryptfs/bob/…), as the console user's home is: a program run
+// from another person's home, a file read there, names them. The rest of
+// the path stays, so a check still sees where a program lives.
+func homeOwner(p string) string {
+	for _, prefix := range homeRoots {
+		rest, ok := cutPrefixFold(p, prefix)
+		if !ok {
+			continue
+		}
+		sep := prefix[len(prefix)-1:]
+		name, tail, found := strings.Cut(rest, sep)
+		if !isPersonEntry(name) {
+			return p
+		}
+		out := p[:len(prefix)] + Pseudonym("user", name)
+		if found {
+			out += sep + tail
+		}
+		return out
+	}
+	return p
+}
+
+// isPersonEntry: an entry of a home root that names a person, not the
+// system's own (Shared, Public, Default, dot-folders) nor a pseudonym.
+func isPersonEntry(name string) bool {
+	switch strings.ToLower(name) {
+	case "", "shared", "guest", "public", "default", "default user", "all users", "deleted users", "desktop.ini", "lost+found":
+		return false
+	}
+	return !strings.HasPrefix(name, ".") && !isSystemUser(name) && !isStandIn(name)
+}
+
+// isHomeRoot: p is one of homeRoots itself.
+func isHomeRoot(p string) bool {
+	for _, root := range homeRoots {
+		if strings.EqualFold(strings.TrimRight(p, `/\`), strings.TrimRight(root, `/\`)) {
+			return true
+		}
+	}
+	return false
+}
+
+// rewriteHomes applies homeOwner to every path the recorder kept, and
+// pseudonymises the people in listings of the home roots; the caller holds
+// r.mu.
+func rewriteHomes(r *Recorder) {
+	if r.consoleUser != nil {
+		cu := *r.consoleUser
+		cu.Home = homeOwner(cu.Home)
+		r.consoleUser = &cu
+	}
+	files := make(map[string][]byte, len(r.files))
+	for p, b := range r.files {
+		files[homeOwner(p)] = b
+	}
+	r.files = files
+	dirs := make(map[string][]string, len(r.dirs))
+	for p, names := range r.dirs {
+		if isHomeRoot(p) {
+			renamed := make([]string, len(names))
+			for i, n := range names {
+				renamed[i] = n
+				if isPersonEntry(n) {
+					renamed[i] = Pseudonym("user", n)
+				}
+			}
+			names = renamed
+		}
+		dirs[homeOwner(p)] = names
+	}
+	r.dirs = dirs
+	for i := range r.commands {
+		r.commands[i].Argv = mapStrings(r.commands[i].Argv, homeOwner)
+	}
+	for i := range r.denied {
+		r.denied[i].Path = homeOwner(r.denied[i].Path)
+		r.denied[i].Argv = mapStrings(r.denied[i].Argv, homeOwner)
+	}
+	for i := range r.processes {
+		r.processes[i].Exe = homeOwner(r.processes[i].Exe)
+		r.processes[i].Cmdline = mapStrings(r.processes[i].Cmdline, homeOwner)
+	}
+}
+
+func mapStrings(in []string, f func(string) string) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = f(s)
+	}
+	return out
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return s, false
+	}
+	return s[len(prefix):], true
+}
+
+// pseudonymiseAccounts rewrites every account name the recorder kept; the
+// caller holds r.mu. The console user first (see accountNames), then the
+// users processes run as, then Windows' account classes: in
+// Win32_UserAccount the rows of people (relative id 1000 and up, and the
+// console user) get the pseudonym as Name and in Caption, and lose
+// FullName and Description; in Win32_GroupUser the members that are those
+// people are renamed the same way, so group membership still matches.
+func pseudonymiseAccounts(r *Recorder) {
+	people := map[string]bool{}
+	if names, ok := newAccountNames(r.GOOS(), r.consoleUser); ok {
+		people[strings.ToLower(names.name)] = true
+		names.apply(r)
+	}
+	r.processes = slices.Clone(r.processes) // the checks' copy stays as it was
+	for i := range r.processes {
+		r.processes[i].User = processUser(r.processes[i].User)
+	}
+	rewriteHomes(r)
+	// The rows are the maps the checks were given: rewrite copies.
+	for i := range r.wmi {
+		if strings.EqualFold(r.wmi[i].Class, "Win32_UserAccount") || strings.EqualFold(r.wmi[i].Class, "Win32_GroupUser") {
+			rows := make([]map[string]any, len(r.wmi[i].Rows))
+			for j, row := range r.wmi[i].Rows {
+				rows[j] = maps.Clone(row)
+			}
+			r.wmi[i].Rows = rows
+		}
+	}
+	for _, c := range r.wmi {
+		if !strings.EqualFold(c.Class, "Win32_UserAccount") {
+			continue
+		}
+		for _, row := range c.Rows {
+			name, _ := probe.AsString(row["Name"])
+			sid, _ := probe.AsString(row["SID"])
+			if name == "" || !(people[strings.ToLower(name)] || isPersonSID(sid)) {
+				continue
+			}
+			people[strings.ToLower(name)] = true
+			row["Name"] = Pseudonym("user", name)
+			if caption, ok := probe.AsString(row["Caption"]); ok {
+				if i := strings.LastIndex(caption, `\`); i >= 0 {
+					row["Caption"] = caption[:i+1] + Pseudonym("user", name)
+				} else {
+					row["Caption"] = Pseudonym("user", name)
+				}
+			}
+			for _, k := range []string{"FullName", "Description"} {
+				if s, ok := probe.AsString(row[k]); ok && s != "" {
+					row[k] = ""
+				}
+			}
+		}
+	}
+	for _, c := range r.wmi {
+		if !strings.EqualFold(c.Class, "Win32_GroupUser") {
+			continue
+		}
+		for _, row := range c.Rows {
+			if part, ok := probe.AsString(row["PartComponent"]); ok {
+				row["PartComponent"] = wmiRefName.ReplaceAllStringFunc(part, func(m string) string {
+					name := wmiRefName.FindStringSubmatch(m)[1]
+					if !people[strings.ToLower(name)] {
+						return m
+					}
+					return `Name="` + Pseudonym("user", name) + `"`
+				})
+			}
+		}
+	}
+}
+
+// wmiRefName is the Name="…" key of a WMI object path.
+var wmiRefName = regexp.MustCompile(`Name="((?:[^"\\]|\\.)*)"`)
+
+// isPersonSID tells a person's account SID (S-1-5-21-…, relative id 1000
+// and up, or a Microsoft Entra ID account, S-1-12-1-…) from the built-in
+// ones (Administrator 500, Guest 501, …).
+func isPersonSID(sid string) bool {
+	if strings.HasPrefix(sid, "S-1-12-1-") {
+		return true
+	}
+	if !strings.HasPrefix(sid, "S-1-5-21-") {
+		return false
+	}
+	rid, err := strconv.Atoi(sid[strings.LastIndex(sid, "-")+1:])
+	return err == nil && rid >= 1000
+}
+
+// isServiceSID names the Windows accounts that are not people: SYSTEM,
+// LOCAL SERVICE and NETWORK SERVICE (S-1-5-18/19/20), the other
+// NT AUTHORITY ids below 21, and service and virtual accounts (S-1-5-80,
+// S-1-5-82, S-1-5-83, S-1-5-90, S-1-5-96). Anyone else at the screen —
+// even the built-in Administrator, whose name may have been changed to a
+// person's — is pseudonymised.
+func isServiceSID(sid string) bool {
+	rest, ok := strings.CutPrefix(sid, "S-1-5-")
+	if !ok {
+		return false
+	}
+	first, _, _ := strings.Cut(rest, "-")
+	n, err := strconv.Atoi(first)
+	if err != nil {
+		return false
+	}
+	return n < 21 || n == 80 || n == 82 || n == 83 || n == 90 || n == 96
+}
+
+// isSystemUser names the operating systems' own accounts, kept as they are.
+func isSystemUser(u string) bool {
+	switch strings.ToUpper(u) {
+	case "ROOT", "SYSTEM", "LOCAL SERVICE", "NETWORK SERVICE":
+		return true
+	}
+	return strings.HasPrefix(u, "_") || strings.HasPrefix(strings.ToUpper(u), `NT AUTHORITY\`)
+}
+
+// apply rewrites the recorder's state in place; the caller holds r.mu.
+func (a accountNames) apply(r *Recorder) {
+	cu := *r.consoleUser
+	cu.Name = a.newName
+	if a.home != "" {
+		cu.Home = a.newHome
+	}
+	r.consoleUser = &cu
+	files := make(map[string][]byte, len(r.files))
+	for p, b := range r.files {
+		files[a.path(p)] = b
+	}
+	r.files = files
+	dirs := make(map[string][]string, len(r.dirs))
+	for p, names := range r.dirs {
+		dirs[a.path(p)] = names
+	}
+	r.dirs = dirs
+	if a.home != "" {
+		// The home folder's own entry in its parent's listing.
+		parent, oldBase := a.home[:strings.LastIndex(a.home, a.sep)], a.home[strings.LastIndex(a.home, a.sep)+1:]
+		newBase := a.newHome[strings.LastIndex(a.newHome, a.sep)+1:]
+		for p, names := range r.dirs {
+			if !a.equal(strings.TrimRight(p, a.sep), parent) {
+				continue
+			}
+			renamed := make([]string, len(names))
+			for i, n := range names {
+				renamed[i] = n
+				if a.equal(n, oldBase) {
+					renamed[i] = newBase
+				}
+			}
+			r.dirs[p] = renamed
+		}
+	}
+	for i := range r.commands {
+		r.commands[i].Argv = a.argv(r.commands[i].Argv)
+	}
+	for i := range r.processes {
+		r.processes[i].Exe = a.path(r.processes[i].Exe)
+		r.processes[i].Cmdline = a.argv(r.processes[i].Cmdline)
+	}
+	for i := range r.denied {
+		r.denied[i].Path = a.path(r.denied[i].Path)
+		r.denied[i].Argv = a.argv(r.denied[i].Argv)
+	}
+}
+
+func (a accountNames) argv(argv []string) []string {
+	if argv == nil {
+		return nil
+	}
+	out := make([]string, len(argv))
+	for i, s := range argv {
+		out[i] = a.path(s)
+	}
+	return out
+}

@@ -1,0 +1,49 @@
+package live
+
+import (
+	"os/exec"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// BenchmarkProcesses lists the machine's processes, then the same with
+// 4,000 more (sleep) that the benchmark starts. gopsutil's path, measured
+// beside it until commit 29ebb5d, took 14.6 ms and 584 ms.
+func BenchmarkProcesses(b *testing.B) {
+	b.Run("machine", benchList)
+	var cmds []*exec.Cmd
+	defer func() {
+		for _, c := range cmds {
+			c.Process.Kill()
+			c.Wait()
+		}
+	}()
+	for range 4000 {
+		c := exec.Command("/bin/sleep", "600")
+		if err := c.Start(); err != nil {
+			b.Fatal(err)
+		}
+		cmds = append(cmds, c)
+	}
+	b.Run("4000-extra", benchList)
+}
+
+// benchList also reports the CPU time (user and system) per list: the
+// machine is shared, so wall time includes waiting for a core.
+func benchList(b *testing.B) {
+	var before, after unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &before)
+	n := 0
+	for b.Loop() {
+		ps, err := listProcesses()
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(ps)
+	}
+	unix.Getrusage(unix.RUSAGE_SELF, &after)
+	cpu := after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano()
+	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(n), "procs")
+}

@@ -1,0 +1,379 @@
+package live
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
+	"golang.org/x/sys/unix"
+)
+
+// copySleep copies /bin/sleep to dir/name, executable by everybody.
+func copySleep(t testing.TB, dir, name string) string {
+	t.Helper()
+	src, err := os.ReadFile("/bin/sleep")
+	if err != nil {
+		t.Skip("no /bin/sleep:", err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// startProc starts path with args and stops it when the test ends.
+func startProc(t testing.TB, path string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(path, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd
+}
+
+func findPID(ps []probe.Process, pid int) (probe.Process, bool) {
+	i := slices.IndexFunc(ps, func(p probe.Process) bool { return int(p.PID) == pid })
+	if i < 0 {
+		return probe.Process{}, false
+	}
+	return ps[i], true
+}
+
+// waitExec waits until the started process runs its own program (between
+// fork and exec /proc shows the test binary).
+func waitExec(t testing.TB, pid int, exe string) {
+	t.Helper()
+	for range 500 {
+		if got, _ := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe"); got == exe {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("process %d never ran %s", pid, exe)
+}
+
+func TestProcessesFromProc(t *testing.T) {
+	dir := t.TempDir()
+	spaced := copySleep(t, dir, "my sleeper")
+	// Longer than the kernel's 15 bytes of comm: the name comes back whole
+	// from argv[0], as it did through gopsutil.
+	long := copySleep(t, dir, "my long sleeper program")
+	many := make([]string, 5000)
+	for i := range many {
+		many[i] = "0"
+	}
+	many[0] = "600"
+	a := startProc(t, spaced, "600")
+	b := startProc(t, long, many...)
+	waitExec(t, a.Process.Pid, spaced)
+	waitExec(t, b.Process.Pid, long)
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ps, err := New().Processes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []probe.Process{
+		{PID: int32(a.Process.Pid), Name: "my sleeper", Exe: spaced, Cmdline: []string{spaced, "600"}, User: me.Username},
+		{PID: int32(b.Process.Pid), Name: "my long sleeper program", Exe: long, Cmdline: append([]string{long}, many...), User: me.Username},
+	}
+	for _, w := range want {
+		got, ok := findPID(ps, int(w.PID))
+		if !ok {
+			t.Errorf("process %d (%s) not listed", w.PID, w.Name)
+			continue
+		}
+		if got.Name != w.Name || got.Exe != w.Exe || got.User != w.User || !slices.Equal(got.Cmdline, w.Cmdline) {
+			t.Errorf("process %d: name %q exe %q user %q %d args, want %q %q %q %d args",
+				w.PID, got.Name, got.Exe, got.User, len(got.Cmdline), w.Name, w.Exe, w.User, len(w.Cmdline))
+		}
+	}
+	self, ok := findPID(ps, os.Getpid())
+	if exe, _ := os.Executable(); !ok || self.Exe != exe {
+		t.Errorf("this test's own process: %+v, want exe %s", self.Name, exe)
+	}
+	// Kernel threads (kthreadd is PID 2 where this runs in its own VM) have
+	// no executable and no arguments.
+	if k, ok := findPID(ps, 2); ok && k.Name == "kthreadd" && (k.Exe != "" || k.Cmdline != nil) {
+		t.Errorf("kthreadd: %+v", k)
+	}
+}
+
+// TestProcessesWhileProcessesExit lists processes in a loop while others
+// start and die around it: no error, no half-read process.
+func TestProcessesWhileProcessesExit(t *testing.T) {
+	dir := t.TempDir()
+	spaced := copySleep(t, dir, "my sleeper")
+	keep := startProc(t, spaced, "600")
+	waitExec(t, keep.Process.Pid, spaced)
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var cmds []*exec.Cmd
+				for range 20 {
+					c := exec.Command(spaced, "600")
+					if c.Start() == nil {
+						cmds = append(cmds, c)
+					}
+				}
+				for _, c := range cmds {
+					c.Process.Kill()
+					c.Wait()
+				}
+			}
+		})
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	rounds := 0
+	for ; time.Now().Before(deadline) || rounds < 20; rounds++ {
+		ps, err := New().Processes()
+		if err != nil {
+			t.Fatalf("round %d: %v", rounds, err)
+		}
+		if p, ok := findPID(ps, keep.Process.Pid); !ok || p.Name != "my sleeper" {
+			t.Fatalf("round %d: the long-lived process: %+v %v", rounds, p, ok)
+		}
+		for _, p := range ps {
+			if p.Name == "" || p.PID <= 0 {
+				t.Fatalf("round %d: half-read process %+v", rounds, p)
+			}
+		}
+	}
+	close(stop)
+	wg.Wait()
+	t.Logf("%d rounds", rounds)
+}
+
+// TestProcessesAsOtherUser lists as an unprivileged user: another user's
+// executable cannot be read and is left empty (as gopsutil left it); its
+// name, arguments and owner are still there.
+func TestProcessesAsOtherUser(t *testing.T) {
+	if os.Getenv("SG_PROCS_CHILD") != "" {
+		ps, err := New().Processes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, _ := strconv.Atoi(os.Getenv("SG_PROCS_CHILD"))
+		p, _ := findPID(ps, pid)
+		json.NewEncoder(os.Stdout).Encode(p)
+		return
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to start a process as nobody")
+	}
+	pub := publicDir(t)
+	spaced := copySleep(t, pub, "my sleeper")
+	keep := startProc(t, spaced, "600")
+	waitExec(t, keep.Process.Pid, spaced)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(pub, "probe.test")
+	src, err := os.Open(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	dst.Close()
+
+	child := exec.Command(bin, "-test.run=^TestProcessesAsOtherUser$")
+	child.Env = append(os.Environ(), "SG_PROCS_CHILD="+strconv.Itoa(keep.Process.Pid))
+	child.Dir = pub
+	child.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := child.Output()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	var got probe.Process
+	line, _, _ := strings.Cut(string(out), "\n")
+	if err := json.Unmarshal([]byte(line), &got); err != nil {
+		t.Fatalf("child said %q: %v", out, err)
+	}
+	root, _ := user.LookupId("0")
+	want := probe.Process{PID: int32(keep.Process.Pid), Name: "my sleeper", Exe: "", Cmdline: []string{spaced, "600"}, User: root.Username}
+	if got.PID != want.PID || got.Name != want.Name || got.Exe != want.Exe || got.User != want.User || !slices.Equal(got.Cmdline, want.Cmdline) {
+		t.Errorf("as nobody: %+v, want %+v", got, want)
+	}
+}
+
+// TestProcessesRealUID: a set-uid program started by nobody is not
+// dumpable, so its /proc directory belongs to root; the list still names
+// the person who started it (the real uid), as gopsutil did. A gnome-shell
+// or kwin_wayland with file capabilities is in the same state.
+func TestProcessesRealUID(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to start a process as nobody")
+	}
+	nobody, err := user.LookupId("65534")
+	if err != nil {
+		t.Skip("no user 65534")
+	}
+	setuid := copySleep(t, publicDir(t), "my sleeper")
+	if err := os.Chmod(setuid, 0o755|os.ModeSetuid); err != nil {
+		t.Fatal(err)
+	}
+	c := exec.Command(setuid, "600")
+	c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	waitExec(t, c.Process.Pid, setuid)
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/"+strconv.Itoa(c.Process.Pid), &st); err != nil || st.Uid != 0 {
+		t.Skipf("/proc/PID of a set-uid process owned by %d (%v): nosuid mount?", st.Uid, err)
+	}
+	ps, err := New().Processes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := findPID(ps, c.Process.Pid); !ok || p.User != nobody.Username {
+		t.Errorf("process started by %s: %+v", nobody.Username, p)
+	}
+}
+
+// publicDir is a temporary folder other users may read and run from.
+func publicDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "sg-procs-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestHostOSVersion reads this machine's os-release and kernel release,
+// without running lsb_release (gopsutil did, after every check run).
+func TestHostOSVersion(t *testing.T) {
+	b, err := os.ReadFile("/etc/os-release")
+	if err != nil {
+		t.Skip(err)
+	}
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		t.Fatal(err)
+	}
+	got := New().Host().OSVersion
+	kernel := ", kernel " + unix.ByteSliceToString(u.Release[:])
+	if !strings.HasSuffix(got, kernel) || got == "Linux"+kernel && len(b) > 0 {
+		t.Errorf("os_version %q, want the distribution then %q", got, kernel)
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "PRETTY_NAME="); ok && !strings.HasPrefix(got, strings.Trim(v, `"`)+",") {
+			t.Errorf("os_version %q does not start with PRETTY_NAME %s", got, v)
+		}
+	}
+}
+
+// TestProcessesManyReaders lists enough processes for several readers to
+// share the table: every one once, each with its own name and arguments.
+func TestProcessesManyReaders(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("one reader with one CPU")
+	}
+	spaced := copySleep(t, t.TempDir(), "my sleeper")
+	started := map[int]string{}
+	for i := range 3 * procsPerWorker {
+		arg := strconv.Itoa(600 + i)
+		started[startProc(t, spaced, arg).Process.Pid] = arg
+	}
+	for pid := range started {
+		waitExec(t, pid, spaced)
+	}
+	ps, err := New().Processes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int32]bool{}
+	for _, p := range ps {
+		if seen[p.PID] {
+			t.Fatalf("process %d listed twice", p.PID)
+		}
+		seen[p.PID] = true
+		if arg, ok := started[int(p.PID)]; ok {
+			if p.Name != "my sleeper" || !slices.Equal(p.Cmdline, []string{spaced, arg}) || p.User == "" {
+				t.Errorf("process %d: %+v", p.PID, p)
+			}
+			delete(started, int(p.PID))
+		}
+	}
+	if len(started) > 0 {
+		t.Errorf("%d of the processes started are not listed", len(started))
+	}
+}
+
+// TestRecordLiveProcessArgs records the live process list: the arguments
+// a check keeps survive, every other process's are dropped, and replay
+// gives back what was kept.
+func TestRecordLiveProcessArgs(t *testing.T) {
+	spaced := copySleep(t, t.TempDir(), "my sleeper")
+	kept := startProc(t, spaced, "600", "0") // the "0" a check does not read
+	waitExec(t, kept.Process.Pid, spaced)
+	rec := evidence.NewRecorder(New())
+	rec.KeepProcessArgs(func(pr probe.Process) []string {
+		if pr.Name == "my sleeper" && len(pr.Cmdline) >= 2 {
+			return pr.Cmdline[:2]
+		}
+		return nil
+	})
+	if _, err := rec.Processes(); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "b")
+	if err := rec.WriteBundle(dir); err != nil {
+		t.Fatal(err)
+	}
+	rp, err := evidence.OpenReplay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := rp.Processes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := findPID(ps, kept.Process.Pid)
+	if !ok || p.Name != "my sleeper" || p.Exe != spaced || !slices.Equal(p.Cmdline, []string{spaced, "600"}) {
+		t.Errorf("kept process replays as %+v", p)
+	}
+	if self, ok := findPID(ps, os.Getpid()); !ok || self.Cmdline != nil || self.Exe == "" {
+		t.Errorf("this test's process replays as %+v, want no arguments", self)
+	}
+}

@@ -1,0 +1,143 @@
+package remoteaccess
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// ID is the stable check identifier.
+const ID = "remote_access"
+
+// Allowed is the policy's list of the remote-control tools the
+// organisation's IT uses for support: running, they warn instead of fail.
+var Allowed = checks.Names{
+	Name:  "remote_access_allowed",
+	Label: "Remote-control tools your IT support uses",
+	Hint: "Names as SessionGuard shows them (TeamViewer, AnyDesk, Quick Assist, Remote Desktop, …). " +
+		"One of these running or turned on warns instead of failing; someone connected through it during a session still fails.",
+}
+
+// Check is the remote access check.
+var Check checks.Check = checks.Definition[Facts]{
+	CheckID:    ID,
+	CheckTitle: "Remote access",
+	Meta: checks.Meta{
+		Required: true,
+		Controls: []string{checks.ControlSecureConfig},
+		Settings: []checks.Setting{Allowed},
+	},
+	Collect:    Collect,
+	Evaluate:   Evaluate,
+	UnknownFix: unknownFix,
+	Scrub:      Scrub,
+}
+
+// Facts are what was seen of each known remote-control tool and built-in
+// remote desktop. Only tool identifiers and states are kept: never a
+// session, account, partner or machine id, address or user name.
+type Facts struct {
+	OS string `json:"os"`
+	// ProcessListRead is whether the running programs could be listed.
+	ProcessListRead bool `json:"process_list_read"`
+	// SocketsRead is whether the listening and connected sockets (Linux
+	// `ss`, macOS `netstat`) or the Remote Desktop sessions (Windows
+	// `qwinsta`) were read; they are read only when a tool that listens
+	// for connections runs or is (or may be) turned on.
+	SocketsRead bool `json:"sockets_read,omitempty"`
+	// Tools lists every known tool seen in any way, in catalogue order.
+	Tools []Tool `json:"tools"`
+	// UnownedListeners are remote-desktop ports (vnc, rdp) that accept
+	// connections from the network where the program behind them could not
+	// be seen (not run as root or administrator).
+	UnownedListeners []string `json:"unowned_listeners,omitempty"`
+	// Errors lists what could not be read, without paths or names.
+	Errors []string `json:"errors,omitempty"`
+}
+
+// Tool is one remote-control tool or built-in remote desktop. Empty
+// fields were not looked at.
+type Tool struct {
+	Tool string `json:"tool"`
+	// Running: one of its programs runs.
+	Running bool `json:"running,omitempty"`
+	// Enabled says whether it is set to start by itself or turned on (a
+	// service or launch daemon set to start, Remote Desktop or Screen
+	// Sharing turned on): yes, no or unknown.
+	Enabled string `json:"enabled,omitempty"`
+	// Installed: found on disk but not necessarily running.
+	Installed bool `json:"installed,omitempty"`
+	// Listening is where it accepts connections: network (an address
+	// other computers reach), loopback (this computer only), none, or
+	// unknown.
+	Listening string `json:"listening,omitempty"`
+	// Connected is yes when someone is connected through it now, no, or
+	// unknown.
+	Connected string `json:"connected,omitempty"`
+	// Firewall (Windows Remote Desktop): whether Windows Firewall's
+	// Remote Desktop rule lets connections in: open, closed or unknown.
+	Firewall string `json:"firewall,omitempty"`
+	// VNCPassword (macOS Remote Management): any VNC viewer may connect
+	// with a password.
+	VNCPassword bool `json:"vnc_password,omitempty"`
+}
+
+// Values of Tool's three-valued fields.
+const (
+	Yes      = "yes"
+	No       = "no"
+	Unknown  = "unknown"
+	Network  = "network"
+	Loopback = "loopback"
+	None     = "none"
+	Open     = "open"
+	Closed   = "closed"
+)
+
+// Collect gathers the facts for the probe's operating system.
+func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
+	f := Facts{OS: p.GOOS(), Tools: []Tool{}}
+	switch p.GOOS() {
+	case "linux":
+		collectLinux(ctx, p, &f)
+	case "darwin":
+		collectDarwin(ctx, p, &f)
+	case "windows":
+		collectWindows(ctx, p, &f)
+	default:
+		return f, fmt.Errorf("remote access is not checked on %s", p.GOOS())
+	}
+	f.sort()
+	return f, nil
+}
+
+func (f *Facts) addError(what string, err error) {
+	f.Errors = append(f.Errors, what+": "+probe.ErrorKind(err))
+}
+
+// tool returns the entry for id, adding it when it is not there yet.
+func (f *Facts) tool(id string) *Tool {
+	for i := range f.Tools {
+		if f.Tools[i].Tool == id {
+			return &f.Tools[i]
+		}
+	}
+	f.Tools = append(f.Tools, Tool{Tool: id})
+	return &f.Tools[len(f.Tools)-1]
+}
+
+// sort puts the tools in catalogue order, so facts read the same however
+// they were found.
+func (f *Facts) sort() {
+	var out []Tool
+	for _, t := range catalogue {
+		for _, x := range f.Tools {
+			if x.Tool == t.id {
+				out = append(out, x)
+			}
+		}
+	}
+	f.Tools = append([]Tool{}, out...)
+}

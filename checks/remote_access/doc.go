@@ -1,0 +1,68 @@
+// Package remoteaccess checks whether someone could watch or control this
+// screen from elsewhere during a session: a remote-control tool running or
+// set to start, a built-in remote desktop turned on, and what listens for
+// them. Someone connected now fails whatever the policy says; a tool
+// running or turned on and reachable from other computers fails, or warns
+// when the policy's remote_access_allowed names it as the organisation's
+// support tool; running but reachable from this computer only, or set to
+// start but not running, warns; installed but not running passes with a
+// note. Facts name tools only (never a session, account, partner or
+// machine id, an address or a user name).
+//
+// Tools: TeamViewer, AnyDesk, RustDesk, ConnectWise ScreenConnect,
+// Splashtop, LogMeIn, Chrome Remote Desktop, Parsec and Quick Assist /
+// Windows Remote Assistance reach out through their vendor's servers, so
+// running is reachable from anywhere (Quick Assist and Remote Assistance
+// run only while someone helps, so running is a session now); the VNC
+// servers (RealVNC, TigerVNC, x11vnc, TightVNC, UltraVNC), NoMachine,
+// xrdp, GNOME Remote Desktop, Vino and krfb are reachable when they listen on an
+// address other computers reach. A server that runs while where it listens
+// could not be read is taken at its default: reachable. GNOME Remote
+// Desktop, Vino and krfb may run without sharing anything: listening
+// nowhere they pass with a note, and where they listen unread is unknown.
+//
+// Sources, per operating system:
+//
+//   - Linux: the process list (name and program path); when a tool that
+//     listens runs, `ss -tanp` with LC_ALL=C (netlink; listening and
+//     connected TCP sockets with the programs holding them, which needs
+//     root for other users' programs).
+//     A running server with no listening socket listens nowhere, unless
+//     some sockets' programs could not be seen; a connection to a port the
+//     tool listens on is someone connected now; a VNC (5900–5909) or RDP
+//     (3389) port open to the network whose program could not be seen is
+//     unknown. Installed: one file of each tool (read for a note only).
+//     Set to start: the links in /etc/systemd/system/{multi-user,
+//     graphical}.target.wants, read only when a tool was found.
+//   - macOS: the process list (ARDAgent, screensharingd and the tools);
+//     `launchctl print-disabled system` for com.apple.screensharing
+//     (enabled/false on, disabled/true off, not listed off: the default);
+//     Remote Management from /Library/Application Support/Apple/Remote
+//     Desktop/RemoteManagement.launchd ("enabled") and, for the wording,
+//     com.apple.RemoteManagement.plist VNCLegacyConnectionsEnabled;
+//     when one of those or a VNC server is on, `netstat -an -p tcp` for
+//     port 5900 (launchd itself listens for Screen
+//     Sharing, and screensharingd starts on a connection; netstat names no
+//     program, so the port is Screen Sharing's or Remote Management's when
+//     either is on, else a running VNC server's, else unknown). Installed:
+//     /Applications; set to start: /Library/LaunchDaemons and LaunchAgents.
+//   - Windows: the process list; Remote Desktop's fDenyTSConnections (the
+//     Group Policy value under Policies\Microsoft\Windows NT\Terminal
+//     Services first, then Control\Terminal Server; 0 on, not set off);
+//     when it may be on, `qwinsta` (any language: only the untranslated
+//     session names are read: rdp-tcp is the listener, rdp-tcp#N a
+//     connected client) and the RemoteDesktop-UserMode-In-TCP firewall
+//     rule (Active=TRUE/FALSE); Win32_Service for the tools' services
+//     (installed, start mode Auto = set to start, running).
+//
+// Measured on the 2-core CI machine under load (2026-12-06): `ss -tanp`
+// takes 12–20 ms (its walk of every process's /proc/*/fd for the owners),
+// `ss -tln` ~5 ms (mostly starting ss); reading /proc/net/tcp and tcp6
+// took 8–18 ms there (the kernel walks its whole connection table) and
+// mapping inodes through /proc/*/fd is the same walk ss does, so netlink
+// through ss is faster, and it is what the probe can run. Sockets only
+// say where a tool that listens does so, so they are read only when one
+// runs or is turned on: otherwise the check costs one process list
+// (3 ms quiet, 20 ms under that load) and half a millisecond of file
+// reads.
+package remoteaccess

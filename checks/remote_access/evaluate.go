@@ -1,0 +1,241 @@
+package remoteaccess
+
+import (
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/internal/text"
+)
+
+const unknownFix = "SessionGuard could not tell whether someone can reach this computer's screen from elsewhere. Try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
+
+// level is how much one tool exposes the screen, worst first.
+type level int
+
+const (
+	levelConnected level = iota // someone is connected now
+	levelReachable              // running or turned on, reachable from elsewhere
+	levelUnknown                // could not tell
+	levelLocal                  // running or turned on, not reachable from elsewhere
+	levelStarts                 // set to start by itself, not running now
+	levelIdle                   // running, accepting no connections
+	levelInstalled              // installed, not running
+	levelNone
+)
+
+// exposure judges one tool: its level and the clause that says why.
+func exposure(t Tool) (level, string) {
+	n := DisplayName(t.Tool)
+	inf := info(t.Tool)
+	switch {
+	case t.Connected == Yes && inf.session:
+		return levelConnected, n + " is open, so someone may be viewing or controlling this screen now"
+	case t.Connected == Yes:
+		return levelConnected, "someone is connected to this computer through " + n + " right now"
+	}
+	if t.Tool == WindowsRDP {
+		return rdpExposure(t, n)
+	}
+	active := t.Running || t.Enabled == Yes && builtIn(t.Tool)
+	switch {
+	case active && inf.relay:
+		return levelReachable, n + " is running, so someone could connect to this screen through it from anywhere"
+	case active && inf.idle && t.Listening == None:
+		return levelIdle, n + " is running but accepts no connections"
+	case active && inf.idle && t.Listening != Network && t.Listening != Loopback:
+		return levelUnknown, "whether " + n + ", which is running, accepts connections from other computers"
+	case active && t.Listening != Loopback && t.Listening != None:
+		// A server that runs, or is turned on, while where it listens
+		// could not be read is taken at its default: it accepts
+		// connections from the network.
+		clause := n + " is " + runningWord(t) + " and accepts connections from other computers"
+		if t.VNCPassword {
+			clause += ", including any VNC viewer with its password"
+		}
+		return levelReachable, clause
+	case active && t.Listening == Loopback:
+		return levelLocal, n + " is " + runningWord(t) + " but accepts connections from this computer only"
+	case active:
+		return levelLocal, n + " is " + runningWord(t) + " but is not accepting connections now"
+	case t.Enabled == Yes:
+		return levelStarts, n + " is set to start by itself"
+	case t.Enabled == Unknown && builtIn(t.Tool):
+		return levelUnknown, "whether " + n + " is turned on"
+	case t.Installed:
+		return levelInstalled, n + " is installed but not running"
+	}
+	return levelNone, ""
+}
+
+// builtIn: turned on in the system's settings rather than started.
+func builtIn(id string) bool {
+	return id == ScreenSharing || id == RemoteManagement || id == WindowsRDP
+}
+
+func runningWord(t Tool) string {
+	if builtIn(t.Tool) {
+		return "turned on"
+	}
+	return "running"
+}
+
+// rdpExposure judges Windows Remote Desktop: on (fDenyTSConnections 0), its
+// listener and Windows Firewall's rule.
+func rdpExposure(t Tool, n string) (level, string) {
+	on := t.Enabled == Yes || t.Listening == Network
+	switch {
+	case !on && t.Enabled == No:
+		return levelNone, ""
+	case !on:
+		return levelUnknown, "whether " + n + " is turned on"
+	case t.Listening == None:
+		return levelLocal, n + " is turned on but is not accepting connections now (its service is stopped)"
+	case t.Firewall == Closed:
+		return levelLocal, n + " is turned on, but Windows Firewall's Remote Desktop rule is off"
+	case t.Connected == Unknown && t.Firewall != Open:
+		return levelUnknown, "whether " + n + ", which is turned on, accepts connections or is in use"
+	}
+	return levelReachable, n + " is turned on and accepts connections from other computers"
+}
+
+// fixFor is what to click to stop one tool, per OS.
+func fixFor(id, goos string) string {
+	n := DisplayName(id)
+	switch id {
+	case WindowsRDP:
+		return "Open Settings > System > Remote Desktop and turn Remote Desktop off."
+	case ScreenSharing:
+		return "Open System Settings > General > Sharing and turn off Screen Sharing."
+	case RemoteManagement:
+		return "Open System Settings > General > Sharing and turn off Remote Management."
+	case QuickAssist, RemoteAssistance:
+		return "If you are not getting help from IT right now, close " + n + "."
+	case GnomeRemoteDesktop:
+		return "Open Settings > System > Remote Desktop (Settings > Sharing on older GNOME) and turn off Desktop Sharing and Remote Login."
+	case KRFB:
+		return "Quit Desktop Sharing (krfb) from its icon next to the clock."
+	case Vino:
+		return "Open Settings > Sharing and turn off Screen Sharing."
+	case XRDP:
+		return "Ask whoever set up this computer to stop and disable xrdp (sudo systemctl disable --now xrdp)."
+	}
+	switch goos {
+	case "windows":
+		return "Quit " + n + " (right-click its icon next to the clock and choose Exit), or ask IT to uninstall it."
+	case "darwin":
+		return "Quit " + n + " (from its icon in the menu bar, or its menu > Quit), or ask IT to uninstall it."
+	}
+	return "Quit " + n + ", or ask whoever set up this computer to stop it and its service."
+}
+
+// Evaluate judges the facts: someone connected now fails; a tool running
+// or turned on and reachable fails (warns when the policy lists it as the
+// organisation's support tool); running but reachable from this computer
+// only, or set to start but not running, warns; installed but not running
+// passes with a note; what could not be read is unknown.
+func Evaluate(f Facts, pol checks.Policy) checks.Result {
+	if f.OS != "linux" && f.OS != "darwin" && f.OS != "windows" {
+		return checks.Result{Status: checks.Unknown, Summary: "Remote access is not checked on this system.", Fix: unknownFix, Reason: "unsupported operating system " + f.OS}
+	}
+	allowList := Allowed.Of(pol)
+	var connected, fails, warns, unknowns, notes, installed, fixes []string
+	addFix := func(s string) {
+		if !contains(fixes, s) {
+			fixes = append(fixes, s)
+		}
+	}
+	for _, t := range f.Tools {
+		lv, clause := exposure(t)
+		ok := allowed(t.Tool, allowList)
+		n := DisplayName(t.Tool)
+		switch {
+		case lv == levelConnected:
+			connected = append(connected, clause)
+			addFix(fixFor(t.Tool, f.OS))
+		case lv == levelReachable && ok:
+			warns = append(warns, clause+" (it is your organisation's support tool)")
+			addFix("Unless IT is helping you right now, stop " + n + " before your session: " + fixFor(t.Tool, f.OS))
+		case lv == levelReachable:
+			fails = append(fails, clause)
+			addFix(fixFor(t.Tool, f.OS))
+		case lv == levelUnknown:
+			unknowns = append(unknowns, clause)
+		case lv == levelLocal:
+			warns = append(warns, clause)
+			addFix(fixFor(t.Tool, f.OS))
+		case lv == levelStarts && ok:
+			notes = append(notes, "Set to start by itself, as your organisation's support tool: "+n+".")
+		case lv == levelStarts:
+			warns = append(warns, clause)
+			addFix("Turn off " + n + "'s option to start with the computer, or ask IT to uninstall it.")
+		case lv == levelInstalled:
+			installed = append(installed, n)
+		case lv == levelIdle:
+			notes = append(notes, text.Capitalise(clause)+".")
+		}
+	}
+	for _, k := range f.UnownedListeners {
+		unknowns = append(unknowns, "which program accepts "+protocolName(k)+" connections from other computers")
+	}
+	if !f.ProcessListRead {
+		unknowns = append(unknowns, "which programs are running")
+	}
+	if len(installed) > 0 {
+		notes = append(notes, "Installed but not running: "+text.JoinAnd(installed)+".")
+	}
+	note := ""
+	if len(notes) > 0 {
+		note = " " + strings.Join(notes, " ")
+	}
+	switch {
+	case len(connected) > 0:
+		// Who is connected now comes first; what else is open follows.
+		return checks.Result{Status: checks.Fail, Summary: sentence(append(connected, fails...)), Fix: strings.Join(fixes, " ")}
+	case len(fails) > 0:
+		return checks.Result{Status: checks.Fail, Summary: sentence(fails) + " Someone else could see or control this screen during a session.", Fix: strings.Join(fixes, " ")}
+	case len(unknowns) > 0:
+		fix := unknownFix
+		if !f.ProcessListRead || len(f.UnownedListeners) > 0 {
+			fix = "Check again from the SessionGuard service (or run sessionguard check as an administrator); if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
+		}
+		return checks.Result{Status: checks.Unknown, Summary: "Could not tell " + text.JoinAnd(unknowns) + ".", Fix: fix, Reason: reason(f)}
+	case len(warns) > 0:
+		return checks.Result{Status: checks.Warn, Summary: sentence(warns) + note, Fix: strings.Join(fixes, " ")}
+	}
+	return checks.Result{Status: checks.Pass, Summary: "No remote-control tool or remote desktop is accepting connections to this screen." + note}
+}
+
+// sentence joins clauses into one sentence, capitalised unless it starts
+// with a tool's own lower-case name (x11vnc, xrdp).
+func sentence(clauses []string) string {
+	s := strings.Join(clauses, "; ") + "."
+	for _, t := range catalogue {
+		if strings.HasPrefix(s, t.name+" ") {
+			return s
+		}
+	}
+	return text.Capitalise(s)
+}
+
+func protocolName(kind string) string {
+	if kind == "rdp" {
+		return "Remote Desktop (RDP)"
+	}
+	return "VNC"
+}
+
+func reason(f Facts) string {
+	if len(f.Errors) == 0 {
+		return "a source could not be read"
+	}
+	return strings.Join(f.Errors, "; ")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

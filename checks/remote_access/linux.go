@@ -1,0 +1,215 @@
+package remoteaccess
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// systemdWants are the folders whose links make a system service start
+// with the computer.
+var systemdWants = []string{
+	"/etc/systemd/system/multi-user.target.wants",
+	"/etc/systemd/system/graphical.target.wants",
+}
+
+// collectLinux: what runs (the process list); where a tool that listens
+// does so and who is connected through it (`ss -tanp`: netlink, with the
+// programs holding each socket, which needs root for other users'
+// programs), read only when such a tool runs; what is installed (a file
+// of each tool) and, for what is installed, whether systemd starts it.
+func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
+	pids := runningTools(p, f, "linux")
+
+	// Sockets cost ss and its walk of every process's /proc/*/fd (10–20
+	// ms under load), and only tell where a tool that listens does so:
+	// read only when one runs. A program the catalogue does not know is
+	// not judged by its sockets either way (as root ss would name it).
+	if needSockets(f) {
+		if socks, ok := readSockets(ctx, p, f, ParseSS, probe.CmdSs, "-tanp"); ok {
+			judgeSockets(f, socks, pids)
+		}
+	}
+
+	for _, t := range catalogue {
+		if slices.ContainsFunc(f.Tools, func(x Tool) bool { return x.Tool == t.id }) {
+			continue
+		}
+		for _, file := range t.linuxFiles {
+			if _, err := p.ReadFileHead(file, 1); err == nil {
+				f.tool(t.id).Installed = true
+				break
+			}
+		}
+	}
+	if len(f.Tools) > 0 {
+		readAutostart(p, f, systemdWants, func(t toolInfo) []string { return t.units })
+	}
+}
+
+// needSockets reports whether a tool that listens for connections (not
+// one that reaches out through its vendor's servers) runs or is turned on.
+func needSockets(f *Facts) bool {
+	for _, t := range f.Tools {
+		if !info(t.Tool).relay && (t.Running || t.Enabled == Yes || t.Enabled == Unknown) {
+			return true
+		}
+	}
+	return false
+}
+
+// readSockets runs a socket-listing command and parses its output; a
+// failure is noted in the facts.
+func readSockets(ctx context.Context, p probe.Probe, f *Facts, parse func([]byte) ([]Socket, error), name probe.Command, args ...string) ([]Socket, bool) {
+	out, err := p.Run(ctx, name, args...)
+	if err == nil && out.ExitCode != 0 {
+		err = fmt.Errorf("%s exit status %d", name, out.ExitCode)
+	}
+	var socks []Socket
+	if err == nil {
+		socks, err = parse(out.Stdout)
+	}
+	if err != nil {
+		f.addError("sockets", err)
+		return nil, false
+	}
+	f.SocketsRead = true
+	return socks, true
+}
+
+// runningTools marks the known tools the process list shows running and
+// returns the process ids of each.
+func runningTools(p probe.Probe, f *Facts, goos string) map[string][]int {
+	procs, err := p.Processes()
+	if err != nil {
+		f.addError("process list", err)
+		return nil
+	}
+	f.ProcessListRead = true
+	pids := map[string][]int{}
+	// Names and program paths only: an evidence bundle keeps no
+	// arguments for this check, so replay reads what the live run read.
+	for _, pr := range procs {
+		if id := ClassifyProcess(goos, pr.Name, pr.Exe); id != "" {
+			t := f.tool(id)
+			t.Running = true
+			if info(id).session {
+				t.Connected = Yes
+			}
+			pids[id] = append(pids[id], int(pr.PID))
+		}
+	}
+	return pids
+}
+
+// judgeSockets sets where each running tool listens and whether someone
+// is connected through it, from sockets whose owners were read (`ss -p`).
+// A listening remote-desktop port whose owner could not be seen is kept
+// as an unowned listener.
+func judgeSockets(f *Facts, socks []Socket, pids map[string][]int) {
+	ownerTool := func(o Owner) string {
+		for id, list := range pids {
+			if slices.Contains(list, o.PID) {
+				return id
+			}
+		}
+		return ClassifyProcess("linux", o.Name, "")
+	}
+	type key struct {
+		tool string
+		port int
+	}
+	listening := map[key]bool{}
+	unowned := false
+	for _, s := range socks {
+		if !s.Listen {
+			continue
+		}
+		if len(s.Owners) == 0 {
+			unowned = true
+			if k := remotePortKind(s.LocalPort); k != "" && s.Reach() == Network && !slices.Contains(f.UnownedListeners, k) {
+				f.UnownedListeners = append(f.UnownedListeners, k)
+				f.Errors = append(f.Errors, "program listening on port "+strconv.Itoa(s.LocalPort)+": not visible without root")
+			}
+			continue
+		}
+		for _, o := range s.Owners {
+			id := ownerTool(o)
+			if id == "" {
+				continue
+			}
+			t := f.tool(id)
+			t.Running = true
+			if t.Listening != Network {
+				t.Listening = s.Reach()
+			}
+			listening[key{id, s.LocalPort}] = true
+		}
+	}
+	for _, s := range socks {
+		if !s.Established {
+			continue
+		}
+		for _, o := range s.Owners {
+			if id := ownerTool(o); id != "" && listening[key{id, s.LocalPort}] {
+				f.tool(id).Connected = Yes
+			}
+		}
+	}
+	// A running server that holds no listening socket listens nowhere,
+	// unless some sockets' owners could not be seen: it may be one of them.
+	for i := range f.Tools {
+		t := &f.Tools[i]
+		if !t.Running || info(t.Tool).relay || t.Listening != "" {
+			continue
+		}
+		t.Listening, t.Connected = None, No
+		if unowned {
+			t.Listening, t.Connected = Unknown, Unknown
+		}
+	}
+	for i := range f.Tools {
+		if t := &f.Tools[i]; t.Listening != "" && t.Listening != Unknown && t.Connected == "" {
+			t.Connected = No
+		}
+	}
+}
+
+// readAutostart lists the folders whose entries make a program start by
+// itself (systemd wants, launchd plists) and marks each known tool that
+// is found or was seen: Enabled yes or no, unknown when a folder could
+// not be listed.
+func readAutostart(p probe.Probe, f *Facts, dirs []string, field func(toolInfo) []string) {
+	var names []string
+	readAll := true
+	for _, d := range dirs {
+		list, err := p.ReadDir(d)
+		switch {
+		case err == nil:
+			names = append(names, list...)
+		case errors.Is(err, probe.ErrNotFound):
+		default:
+			readAll = false
+			f.addError("start-up items", err)
+		}
+	}
+	for _, n := range names {
+		if id := unitTool(n, field); id != "" {
+			f.tool(id).Enabled = Yes
+		}
+	}
+	for i := range f.Tools {
+		t := &f.Tools[i]
+		if t.Enabled != "" || len(field(info(t.Tool))) == 0 {
+			continue
+		}
+		t.Enabled = No
+		if !readAll {
+			t.Enabled = Unknown
+		}
+	}
+}

@@ -1,0 +1,270 @@
+package remoteaccess_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+	remoteaccess "github.com/sessionguard/sessionguard/checks/remote_access"
+)
+
+func readParser(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "parsers", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// describe lists sockets as "L addr:port reach owners" / "E :port owners".
+func describe(socks []remoteaccess.Socket) []string {
+	var out []string
+	for _, s := range socks {
+		kind := "-"
+		if s.Listen {
+			kind = "L"
+		} else if s.Established {
+			kind = "E"
+		}
+		owners := ""
+		for _, o := range s.Owners {
+			owners += fmt.Sprintf(" %s/%d", o.Name, o.PID)
+		}
+		out = append(out, fmt.Sprintf("%s %s:%d %s%s", kind, s.LocalAddr, s.LocalPort, s.Reach(), owners))
+	}
+	return out
+}
+
+func TestParseSS(t *testing.T) {
+	cases := map[string][]string{
+		// Captured on Debian 12 (iproute2 6.1) as root, x11vnc in a
+		// network namespace of its own.
+		"linux/ss_x11vnc_listen.txt": {"L 0.0.0.0:5900 network x11vnc/17054", "L [::]:5900 network x11vnc/17054"},
+		"linux/ss_x11vnc_connected.txt": {
+			"L 0.0.0.0:5900 network x11vnc/17054",
+			"E 127.0.0.1:5900 loopback x11vnc/17054",
+			"E 127.0.0.1:48624 loopback python3/17114",
+			"L [::]:5900 network x11vnc/17054",
+		},
+		"linux/ss_x11vnc_stopped.txt": {"- 127.0.0.1:48624 loopback"},
+		// The same, ss run as nobody: root's programs are not named.
+		"linux/ss_nonroot_x11vnc.txt": {"L 0.0.0.0:5900 network", "L [::]:5900 network"},
+		"linux/ss_xrdp_session_anydesk.txt": {
+			"L 127.0.0.53%lo:53 loopback systemd-resolve/612",
+			"L 0.0.0.0:22 network sshd/884",
+			"L 0.0.0.0:7070 network anydesk/926",
+			"L 127.0.0.1:631 loopback cupsd/701",
+			"L *:3389 network xrdp/1402",
+			"L [::1]:3350 loopback xrdp-sesman/1392",
+			"E 192.168.1.20:3389 network xrdp/2210 xrdp/1402",
+			"E 192.168.1.20:45838 network anydesk/926",
+		},
+		"linux/ss_nonroot_gnome_remote_desktop.txt": {
+			"L 0.0.0.0:22 network", "L 127.0.0.1:5939 loopback", "L 127.0.0.53%lo:53 loopback",
+			"L [::]:22 network", "L *:3389 network gnome-remote-de/1067", "L [::1]:631 loopback",
+		},
+	}
+	for name, want := range cases {
+		t.Run(name, func(t *testing.T) {
+			socks, err := remoteaccess.ParseSS(readParser(t, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := describe(socks); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("got\n%q\nwant\n%q", got, want)
+			}
+		})
+	}
+	for _, bad := range [][]byte{readParser(t, "linux/ss_error.txt"), nil, []byte("LISTEN 0 5 *:3389 *:*\n")} {
+		if _, err := remoteaccess.ParseSS(bad); !errors.Is(err, remoteaccess.ErrUnrecognised) {
+			t.Errorf("ParseSS(%q) = %v, want unrecognised", bad, err)
+		}
+	}
+}
+
+func TestParseNetstat(t *testing.T) {
+	socks, err := remoteaccess.ParseNetstat(readParser(t, "darwin/netstat_screen_sharing_connected.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"E 192.168.1.23:5900 network", "E 192.168.1.23:55210 network", "L *:5900 network",
+		"L *:5900 network", "L 127.0.0.1:631 loopback", "L ::1:631 loopback",
+	}
+	if got := describe(socks); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if _, err := remoteaccess.ParseNetstat([]byte("netstat: illegal option -- p\n")); !errors.Is(err, remoteaccess.ErrUnrecognised) {
+		t.Errorf("usage error: %v, want unrecognised", err)
+	}
+}
+
+func TestParseLaunchctlDisabled(t *testing.T) {
+	for name, want := range map[string]string{
+		"darwin/launchctl_print_disabled_sonoma_on.txt":  remoteaccess.Yes,
+		"darwin/launchctl_print_disabled_mojave_off.txt": remoteaccess.No,
+		"darwin/launchctl_print_disabled_not_listed.txt": remoteaccess.No,
+	} {
+		got, err := remoteaccess.ParseLaunchctlDisabled(readParser(t, name), "com.apple.screensharing")
+		if err != nil || got != want {
+			t.Errorf("%s: %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if got, err := remoteaccess.ParseLaunchctlDisabled(readParser(t, "darwin/launchctl_error.txt"), "com.apple.screensharing"); !errors.Is(err, remoteaccess.ErrUnrecognised) || got != remoteaccess.Unknown {
+		t.Errorf("error output: %q, %v", got, err)
+	}
+	odd := []byte("disabled services = {\n\t\"com.apple.screensharing\" => maybe\n}\n")
+	if got, err := remoteaccess.ParseLaunchctlDisabled(odd, "com.apple.screensharing"); !errors.Is(err, remoteaccess.ErrUnrecognised) || got != remoteaccess.Unknown {
+		t.Errorf("odd value: %q, %v", got, err)
+	}
+}
+
+func TestParseRemoteManagementPlist(t *testing.T) {
+	o, err := remoteaccess.ParseRemoteManagementPlist(readParser(t, "darwin/com.apple.RemoteManagement.plist"))
+	if err != nil || !o.AllLocalUsers || !o.VNCPassword {
+		t.Errorf("got %+v, %v", o, err)
+	}
+	if _, err := remoteaccess.ParseRemoteManagementPlist([]byte("not a plist")); !errors.Is(err, remoteaccess.ErrUnrecognised) {
+		t.Errorf("garbage: %v", err)
+	}
+}
+
+func TestParseQwinsta(t *testing.T) {
+	for name, want := range map[string]remoteaccess.Sessions{
+		"windows/qwinsta_en_console_listening.txt": {RDPListener: true},
+		"windows/qwinsta_en_rdp_active.txt":        {RDPListener: true, RDPConnected: true},
+		"windows/qwinsta_en_rdp_disconnected.txt":  {RDPListener: true},
+		"windows/qwinsta_en_home_no_listener.txt":  {},
+		"windows/qwinsta_ru_cp866_rdp_active.txt":  {RDPListener: true, RDPConnected: true},
+	} {
+		got, err := remoteaccess.ParseQwinsta(readParser(t, name))
+		if err != nil || got != want {
+			t.Errorf("%s: %+v, %v; want %+v", name, got, err, want)
+		}
+	}
+	for _, bad := range [][]byte{readParser(t, "windows/qwinsta_no_session.txt"), nil} {
+		if _, err := remoteaccess.ParseQwinsta(bad); !errors.Is(err, remoteaccess.ErrUnrecognised) {
+			t.Errorf("ParseQwinsta(%q) = %v, want unrecognised", bad, err)
+		}
+	}
+}
+
+func TestParseDeny(t *testing.T) {
+	cases := []struct {
+		v    any
+		err  error
+		want string
+		fail bool
+	}{
+		{uint64(0), nil, remoteaccess.Yes, false},
+		{uint64(1), nil, remoteaccess.No, false},
+		{nil, fmt.Errorf("reg: %w", probe.ErrNotFound), remoteaccess.No, false},
+		{nil, fmt.Errorf("reg: %w", probe.ErrAccessDenied), remoteaccess.Unknown, true},
+		{uint64(2), nil, remoteaccess.Unknown, true},
+		{"off", nil, remoteaccess.Unknown, true},
+	}
+	for _, c := range cases {
+		got, err := remoteaccess.ParseDeny(c.v, c.err)
+		if got != c.want || (err != nil) != c.fail {
+			t.Errorf("ParseDeny(%v, %v) = %q, %v; want %q", c.v, c.err, got, err, c.want)
+		}
+	}
+}
+
+func TestParseFirewallRule(t *testing.T) {
+	// The built-in rule as Windows 10 and 11 store it.
+	on := `v2.31|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=3389|App=%SystemRoot%\system32\svchost.exe|Svc=termservice|Name=@FirewallAPI.dll,-28775|Desc=@FirewallAPI.dll,-28756|EmbedCtxt=@FirewallAPI.dll,-28752|`
+	off := `v2.31|Action=Allow|Active=FALSE|Dir=In|Protocol=6|LPort=3389|App=%SystemRoot%\system32\svchost.exe|Svc=termservice|Name=@FirewallAPI.dll,-28775|Desc=@FirewallAPI.dll,-28756|EmbedCtxt=@FirewallAPI.dll,-28752|`
+	cases := []struct {
+		v    any
+		err  error
+		want string
+		fail bool
+	}{
+		{on, nil, remoteaccess.Open, false},
+		{off, nil, remoteaccess.Closed, false},
+		{nil, fmt.Errorf("reg: %w", probe.ErrNotFound), remoteaccess.Unknown, true},
+		{nil, fmt.Errorf("reg: %w", probe.ErrAccessDenied), remoteaccess.Unknown, true},
+		{"Action=Allow", nil, remoteaccess.Unknown, true},
+		{uint64(1), nil, remoteaccess.Unknown, true},
+	}
+	for _, c := range cases {
+		got, err := remoteaccess.ParseFirewallRule(c.v, c.err)
+		if got != c.want || (err != nil) != c.fail {
+			t.Errorf("ParseFirewallRule(%v, %v) = %q, %v; want %q", c.v, c.err, got, err, c.want)
+		}
+	}
+}
+
+func TestClassifyProcess(t *testing.T) {
+	cases := []struct{ goos, name, exe, want string }{
+		{"linux", "x11vnc", "/usr/bin/x11vnc", remoteaccess.X11VNC},
+		{"linux", "gnome-remote-de", "", remoteaccess.GnomeRemoteDesktop},
+		{"linux", "gnome-remote-desktop-daemon", "/usr/libexec/gnome-remote-desktop-daemon", remoteaccess.GnomeRemoteDesktop},
+		{"linux", "Xtigervnc", "/usr/bin/Xtigervnc", remoteaccess.TigerVNC},
+		{"linux", "teamviewerd", "/opt/teamviewer/tv_bin/teamviewerd", remoteaccess.TeamViewer},
+		{"linux", "xrdp-sesman", "/usr/sbin/xrdp-sesman", ""},
+		{"linux", "vino-server", "/usr/lib/vino/vino-server", remoteaccess.Vino},
+		{"linux", "vncviewer", "/usr/bin/xtigervncviewer", ""},
+		{"windows", "TeamViewer_Service.exe", `C:\Program Files\TeamViewer\TeamViewer_Service.exe`, remoteaccess.TeamViewer},
+		{"windows", "QuickAssist.exe", `C:\Program Files\WindowsApps\MicrosoftCorporationII.QuickAssist_2.0.30.0_x64__8wekyb3d8bbwe\Microsoft.RemoteAssistance.QuickAssist\QuickAssist.exe`, remoteaccess.QuickAssist},
+		{"windows", "mstsc.exe", `C:\Windows\System32\mstsc.exe`, ""},
+		{"darwin", "ARDAgent", "/System/Library/CoreServices/RemoteManagement/ARDAgent.app/Contents/MacOS/ARDAgent", remoteaccess.RemoteManagement},
+		{"darwin", "Screen Sharing", "/System/Applications/Utilities/Screen Sharing.app/Contents/MacOS/Screen Sharing", ""},
+	}
+	for _, c := range cases {
+		if got := remoteaccess.ClassifyProcess(c.goos, c.name, c.exe); got != c.want {
+			t.Errorf("ClassifyProcess(%s, %q, %q) = %q, want %q", c.goos, c.name, c.exe, got, c.want)
+		}
+	}
+}
+
+func TestScrub(t *testing.T) {
+	for _, name := range []string{"windows/qwinsta_en_rdp_active.txt", "windows/qwinsta_en_rdp_disconnected.txt", "windows/qwinsta_ru_cp866_rdp_active.txt"} {
+		raw := readParser(t, name)
+		got := remoteaccess.Scrub("qwinsta", nil, raw)
+		if bytes.Contains(got, []byte("someone")) {
+			t.Errorf("%s: user name kept:\n%s", name, got)
+		}
+		a, errA := remoteaccess.ParseQwinsta(raw)
+		b, errB := remoteaccess.ParseQwinsta(got)
+		if a != b || errA != nil || errB != nil {
+			t.Errorf("%s: scrubbed reads %+v %v, raw %+v %v", name, b, errB, a, errA)
+		}
+	}
+	raw := readParser(t, "linux/ss_xrdp_session_anydesk.txt")
+	got := remoteaccess.Scrub("/usr/bin/ss", []string{"-tanp"}, raw)
+	if bytes.Contains(got, []byte("192.168.")) {
+		t.Errorf("ss: address kept:\n%s", got)
+	}
+	a, _ := remoteaccess.ParseSS(raw)
+	b, err := remoteaccess.ParseSS(got)
+	if err != nil || len(a) != len(b) {
+		t.Fatalf("scrubbed ss: %v", err)
+	}
+	for i := range a {
+		if a[i].Reach() != b[i].Reach() || a[i].LocalPort != b[i].LocalPort || fmt.Sprint(a[i].Owners) != fmt.Sprint(b[i].Owners) {
+			t.Errorf("socket %d: scrubbed %+v, raw %+v", i, b[i], a[i])
+		}
+	}
+	raw = readParser(t, "darwin/netstat_screen_sharing_connected.txt")
+	got = remoteaccess.Scrub("netstat", []string{"-an", "-p", "tcp"}, raw)
+	if bytes.Contains(got, []byte("192.168.")) || bytes.Contains(got, []byte("17.57.")) {
+		t.Errorf("netstat: address kept:\n%s", got)
+	}
+	if a, b := describe(must(remoteaccess.ParseNetstat(raw))), describe(must(remoteaccess.ParseNetstat(got))); len(a) != len(b) {
+		t.Errorf("netstat scrubbed %q, raw %q", b, a)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

@@ -1,0 +1,234 @@
+package remoteaccess
+
+import (
+	"path"
+	"strings"
+)
+
+// Tool identifiers used in facts.
+const (
+	TeamViewer          = "teamviewer"
+	AnyDesk             = "anydesk"
+	RustDesk            = "rustdesk"
+	ScreenConnect       = "screenconnect"
+	Splashtop           = "splashtop"
+	LogMeIn             = "logmein"
+	ChromeRemoteDesktop = "chrome_remote_desktop"
+	RealVNC             = "realvnc"
+	TigerVNC            = "tigervnc"
+	X11VNC              = "x11vnc"
+	TightVNC            = "tightvnc"
+	UltraVNC            = "ultravnc"
+	QuickAssist         = "quick_assist"
+	RemoteAssistance    = "remote_assistance"
+	NoMachine           = "nomachine"
+	Parsec              = "parsec"
+	WindowsRDP          = "windows_remote_desktop"
+	ScreenSharing       = "macos_screen_sharing"
+	RemoteManagement    = "macos_remote_management"
+	XRDP                = "xrdp"
+	GnomeRemoteDesktop  = "gnome_remote_desktop"
+	Vino                = "vino"
+	KRFB                = "krfb"
+)
+
+// toolInfo is one known tool: how it is named to people and found per OS.
+type toolInfo struct {
+	id, name string
+	// relay: it reaches out through its vendor's servers, so running is
+	// reachable from anywhere; otherwise it is reachable when it listens
+	// on an address other computers can reach.
+	relay bool
+	// session: it runs only while someone is helping (Quick Assist,
+	// Remote Assistance): running is a session now.
+	session bool
+	// idle: it may run without sharing anything (a desktop's sharing
+	// daemon, a server that only accepts when turned on), so running is
+	// not taken as listening.
+	idle bool
+	// Program names per OS, lower case, matched against a process's name
+	// and the base name of its program; a trailing * matches a prefix.
+	linux, darwin, windows []string
+	// services are Windows service names (lower case, * a prefix).
+	services []string
+	// launchd are prefixes of macOS launch daemon and agent plists.
+	launchd []string
+	// units are Linux systemd unit name prefixes ("xrdp.service",
+	// "vncserver@").
+	units []string
+	// linuxFiles are paths whose presence shows it is installed.
+	linuxFiles []string
+	// apps are macOS application bundles in /Applications.
+	apps []string
+}
+
+var catalogue = []toolInfo{
+	{id: TeamViewer, name: "TeamViewer", relay: true,
+		linux:    []string{"teamviewerd", "teamviewer"},
+		darwin:   []string{"teamviewer", "teamviewer_service", "teamviewer_desktop"},
+		windows:  []string{"teamviewer.exe", "teamviewer_service.exe"},
+		services: []string{"teamviewer"}, launchd: []string{"com.teamviewer."},
+		units: []string{"teamviewerd.service"}, linuxFiles: []string{"/opt/teamviewer/tv_bin/teamviewerd"},
+		apps: []string{"TeamViewer.app", "TeamViewerHost.app", "TeamViewer QuickSupport.app"}},
+	{id: AnyDesk, name: "AnyDesk", relay: true,
+		linux: []string{"anydesk"}, darwin: []string{"anydesk"}, windows: []string{"anydesk.exe"},
+		services: []string{"anydesk"}, launchd: []string{"com.philandro.anydesk"},
+		units: []string{"anydesk.service"}, linuxFiles: []string{"/usr/bin/anydesk"}, apps: []string{"AnyDesk.app"}},
+	{id: RustDesk, name: "RustDesk", relay: true,
+		linux: []string{"rustdesk"}, darwin: []string{"rustdesk"}, windows: []string{"rustdesk.exe"},
+		services: []string{"rustdesk"}, launchd: []string{"com.carriez.rustdesk"},
+		units: []string{"rustdesk.service"}, linuxFiles: []string{"/usr/bin/rustdesk"}, apps: []string{"RustDesk.app"}},
+	{id: ScreenConnect, name: "ConnectWise ScreenConnect", relay: true,
+		linux:    []string{"screenconnect*", "connectwisecontrol*"},
+		darwin:   []string{"screenconnect*", "connectwisecontrol*"},
+		windows:  []string{"screenconnect.clientservice.exe", "screenconnect.windowsclient.exe"},
+		services: []string{"screenconnect client*"}, launchd: []string{"screenconnect-", "connectwisecontrol-"},
+		units: []string{"screenconnect-", "connectwisecontrol-"}, linuxFiles: []string{"/opt/screenconnect"}},
+	{id: Splashtop, name: "Splashtop", relay: true,
+		linux:    []string{"srstreamer*"},
+		darwin:   []string{"splashtop streamer", "srstreamerdaemon", "srfeature*"},
+		windows:  []string{"srservice.exe", "srserver.exe", "srmanager.exe"},
+		services: []string{"splashtopremoteservice"}, launchd: []string{"com.splashtop."},
+		units: []string{"srstreamer.service"}, linuxFiles: []string{"/opt/splashtop-streamer"},
+		apps: []string{"Splashtop Streamer.app"}},
+	{id: LogMeIn, name: "LogMeIn", relay: true,
+		darwin:   []string{"logmein", "logmeingui", "logmein client"},
+		windows:  []string{"logmein.exe", "lmiguardiansvc.exe", "logmeinsystray.exe"},
+		services: []string{"logmein"}, launchd: []string{"com.logmein."}, apps: []string{"LogMeIn Client.app"}},
+	{id: ChromeRemoteDesktop, name: "Chrome Remote Desktop", relay: true,
+		linux:    []string{"chrome-remote-desktop-host"},
+		darwin:   []string{"remoting_me2me_host"},
+		windows:  []string{"remoting_host.exe"},
+		services: []string{"chromoting"}, launchd: []string{"org.chromium.chromoting"},
+		units:      []string{"chrome-remote-desktop@", "chrome-remote-desktop.service"},
+		linuxFiles: []string{"/opt/google/chrome-remote-desktop/chrome-remote-desktop-host"}},
+	{id: RealVNC, name: "RealVNC Server",
+		linux:    []string{"vncserver-x11", "vncserver-x11-core", "vncserver-x11-serviced", "vncserver-virtuald", "xvnc-core"},
+		darwin:   []string{"vncserver", "vncagent"},
+		windows:  []string{"vncserver.exe", "vncagent.exe"},
+		services: []string{"vncserver"}, launchd: []string{"com.realvnc."},
+		units: []string{"vncserver-x11-serviced.service", "vncserver-virtuald.service"}, linuxFiles: []string{"/usr/bin/vncserver-x11"}},
+	{id: TigerVNC, name: "TigerVNC",
+		linux:    []string{"xvnc", "xtigervnc", "x0vncserver", "x0tigervncserver", "w0vncserver"},
+		windows:  []string{"winvnc4.exe"},
+		services: []string{"winvnc4", "tigervnc"},
+		units:    []string{"vncserver@", "x0vncserver"}, linuxFiles: []string{"/usr/bin/Xtigervnc", "/usr/bin/x0vncserver", "/usr/bin/Xvnc"}},
+	{id: X11VNC, name: "x11vnc",
+		linux: []string{"x11vnc"}, darwin: []string{"x11vnc"},
+		units: []string{"x11vnc"}, linuxFiles: []string{"/usr/bin/x11vnc"}},
+	{id: TightVNC, name: "TightVNC",
+		linux: []string{"xtightvnc"}, windows: []string{"tvnserver.exe"}, services: []string{"tvnserver"},
+		linuxFiles: []string{"/usr/bin/Xtightvnc"}},
+	{id: UltraVNC, name: "UltraVNC", windows: []string{"winvnc.exe"}, services: []string{"uvnc_service"}},
+	{id: QuickAssist, name: "Quick Assist", relay: true, session: true, windows: []string{"quickassist.exe"}},
+	{id: RemoteAssistance, name: "Windows Remote Assistance", relay: true, session: true, windows: []string{"msra.exe", "raserver.exe"}},
+	{id: NoMachine, name: "NoMachine",
+		linux:    []string{"nxserver.bin", "nxd", "nxnode.bin"},
+		darwin:   []string{"nxserver.bin", "nxd", "nxnode.bin"},
+		windows:  []string{"nxservice64.exe", "nxservice32.exe", "nxserver.exe", "nxd.exe"},
+		services: []string{"nxservice"}, launchd: []string{"com.nomachine."},
+		units: []string{"nxserver.service"}, linuxFiles: []string{"/usr/NX/bin/nxserver"}, apps: []string{"NoMachine.app"}},
+	{id: Parsec, name: "Parsec", relay: true,
+		linux: []string{"parsecd"}, darwin: []string{"parsecd"}, windows: []string{"parsecd.exe", "pservice.exe"},
+		services: []string{"parsec"}, launchd: []string{"tv.parsec."},
+		linuxFiles: []string{"/usr/bin/parsecd"}, apps: []string{"Parsec.app"}},
+	{id: WindowsRDP, name: "Remote Desktop"},
+	{id: ScreenSharing, name: "Screen Sharing", darwin: []string{"screensharingd"}},
+	{id: RemoteManagement, name: "Remote Management", darwin: []string{"ardagent"}},
+	{id: XRDP, name: "xrdp",
+		linux: []string{"xrdp"}, units: []string{"xrdp.service"}, linuxFiles: []string{"/usr/sbin/xrdp"}},
+	{id: GnomeRemoteDesktop, name: "GNOME Remote Desktop", idle: true,
+		linux: []string{"gnome-remote-desktop-daemon", "gnome-remote-de"}, units: []string{"gnome-remote-desktop.service"},
+		linuxFiles: []string{"/usr/libexec/gnome-remote-desktop-daemon"}},
+	{id: Vino, name: "GNOME Desktop Sharing (Vino)", idle: true, linux: []string{"vino-server"},
+		linuxFiles: []string{"/usr/lib/vino/vino-server", "/usr/libexec/vino-server"}},
+	{id: KRFB, name: "KDE Desktop Sharing (krfb)", idle: true, linux: []string{"krfb"}, linuxFiles: []string{"/usr/bin/krfb"}},
+}
+
+func info(id string) toolInfo {
+	for _, t := range catalogue {
+		if t.id == id {
+			return t
+		}
+	}
+	return toolInfo{id: id, name: id}
+}
+
+// DisplayName is how a tool is named to people, and in the policy's
+// remote_access_allowed list.
+func DisplayName(id string) string { return info(id).name }
+
+// matchName reports whether name matches one of patterns (lower case; a
+// trailing * matches a prefix).
+func matchName(name string, patterns []string) bool {
+	name = strings.ToLower(strings.TrimSpace(name))
+	if name == "" {
+		return false
+	}
+	for _, p := range patterns {
+		if prefix, ok := strings.CutSuffix(p, "*"); ok {
+			if strings.HasPrefix(name, prefix) {
+				return true
+			}
+		} else if name == p {
+			return true
+		}
+	}
+	return false
+}
+
+// ClassifyProcess returns the tool a process of goos is, from its name
+// and its program's path, or "".
+func ClassifyProcess(goos, name, exe string) string {
+	base := exe
+	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
+		base = base[i+1:]
+	}
+	for _, t := range catalogue {
+		var names []string
+		switch goos {
+		case "linux":
+			names = t.linux
+		case "darwin":
+			names = t.darwin
+		case "windows":
+			names = t.windows
+		}
+		if matchName(name, names) || matchName(base, names) {
+			return t.id
+		}
+	}
+	return ""
+}
+
+// unitTool returns the tool a systemd unit, launchd plist or Windows
+// service name belongs to, or "".
+func unitTool(name string, field func(toolInfo) []string) string {
+	lower := strings.ToLower(path.Base(name))
+	for _, t := range catalogue {
+		for _, p := range field(t) {
+			p = strings.ToLower(p)
+			if prefix, ok := strings.CutSuffix(p, "*"); ok {
+				p = prefix
+			}
+			if strings.HasPrefix(lower, p) {
+				return t.id
+			}
+		}
+	}
+	return ""
+}
+
+// allowed reports whether the policy's list names tool id: by its
+// display name or id, in any case and spacing.
+func allowed(id string, names []string) bool {
+	norm := func(s string) string {
+		return strings.NewReplacer(" ", "", "-", "", "_", "", ".", "").Replace(strings.ToLower(s))
+	}
+	for _, n := range names {
+		if m := norm(n); m != "" && (m == norm(id) || m == norm(info(id).name)) {
+			return true
+		}
+	}
+	return false
+}
