@@ -50,12 +50,15 @@ func benchResults() []report.CheckResult {
 // SG_BENCH_CPUPROFILE=file profiles the load alone (not the seeding).
 //
 //	go test ./server/api -run '^$' -bench BenchmarkIngest -benchtime 20000x -timeout 30m
-func BenchmarkIngest(b *testing.B) {
+func BenchmarkIngest(b *testing.B) { onBothBackEnds(b, benchIngest) }
+
+// onBothBackEnds runs bench on a new SQLite store and a new PostgreSQL one.
+func onBothBackEnds(b *testing.B, bench func(*testing.B, store.Store)) {
 	for _, be := range []struct {
 		name string
 		open func(testing.TB) store.Store
 	}{{"sqlite", storetest.OpenSQLite}, {"postgres", storetest.OpenPostgres}} {
-		b.Run(be.name, func(b *testing.B) { benchIngest(b, be.open(b)) })
+		b.Run(be.name, func(b *testing.B) { bench(b, be.open(b)) })
 	}
 }
 
@@ -152,14 +155,7 @@ func benchIngest(b *testing.B, st store.Store) {
 // and the p50/p99 latency of an enrolment.
 //
 //	go test ./server/api -run '^$' -bench BenchmarkEnroll -benchtime 5000x
-func BenchmarkEnroll(b *testing.B) {
-	for _, be := range []struct {
-		name string
-		open func(testing.TB) store.Store
-	}{{"sqlite", storetest.OpenSQLite}, {"postgres", storetest.OpenPostgres}} {
-		b.Run(be.name, func(b *testing.B) { benchEnroll(b, be.open(b)) })
-	}
-}
+func BenchmarkEnroll(b *testing.B) { onBothBackEnds(b, benchEnroll) }
 
 func benchEnroll(b *testing.B, st store.Store) {
 	if err := st.Migrate(b.Context()); err != nil {
