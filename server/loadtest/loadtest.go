@@ -96,10 +96,19 @@ func (r Run) Percentile(p float64) float64 {
 // Drive sends requests[0..n) to addr from clients connections at once,
 // each taking the next request when it has its answer; rate > 0 paces
 // the requests at that many a second in all. check judges each answer
-// (request i, status, body); an error counts as failed. A broken
-// connection stops its client, whose remaining requests are taken by the
-// others.
+// (request i, status, body); an error counts as failed. See DriveOn for
+// a broken connection.
 func Drive(addr string, clients, rate int, requests [][]byte, check func(i, status int, body []byte) error) Run {
+	return DriveOn([]string{addr}, clients, rate, requests, check)
+}
+
+// DriveOn is Drive across several servers (replicas behind a round
+// robin): client c connects to addrs[c % len(addrs)]. When a connection
+// breaks, the client connects to the next address and sends the request
+// again (what an agent's spool does; the server answers a report it had
+// already stored as a duplicate); after len(addrs)+1 tries in a row fail,
+// the client stops and the others take its remaining requests.
+func DriveOn(addrs []string, clients, rate int, requests [][]byte, check func(i, status int, body []byte) error) Run {
 	n := len(requests)
 	latencies := make([]time.Duration, n)
 	answered := make([]bool, n)
@@ -107,13 +116,15 @@ func Drive(addr string, clients, rate int, requests [][]byte, check func(i, stat
 	var failed atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range clients {
+	for client := range clients {
 		wg.Go(func() {
-			c, err := Dial(addr)
-			if err != nil {
-				return
-			}
-			defer c.Close()
+			at := client % len(addrs)
+			var c *Conn
+			defer func() {
+				if c != nil {
+					c.Close()
+				}
+			}()
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= n {
@@ -123,16 +134,29 @@ func Drive(addr string, clients, rate int, requests [][]byte, check func(i, stat
 					time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(rate))))
 				}
 				t0 := time.Now()
-				status, body, err := c.RoundTrip(requests[i])
-				latencies[i], answered[i] = time.Since(t0), err == nil
-				if err == nil {
-					err = check(i, status, body)
+				var status int
+				var body []byte
+				var err error
+				for try := 0; try <= len(addrs); try++ {
+					if c == nil {
+						if c, err = Dial(addrs[at]); err != nil {
+							c, at = nil, (at+1)%len(addrs)
+							continue
+						}
+					}
+					if status, body, err = c.RoundTrip(requests[i]); err == nil {
+						break
+					}
+					c.Close()
+					c, at = nil, (at+1)%len(addrs)
 				}
+				latencies[i], answered[i] = time.Since(t0), err == nil
 				if err != nil {
 					failed.Add(1)
-					if !answered[i] {
-						return // the connection is broken: stop this client
-					}
+					return // no server answers this client: stop
+				}
+				if check(i, status, body) != nil {
+					failed.Add(1)
 				}
 			}
 		})

@@ -32,6 +32,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -54,6 +55,8 @@ func main() {
 	flag.IntVar(&o.clients, "clients", 64, "keep-alive connections sending reports at once")
 	flag.IntVar(&o.rate, "rate", 0, "pace the reports at this many a second (0: as fast as answered)")
 	flag.IntVar(&o.reportBytes, "report-bytes", 3000, "approximate size of a report's JSON body")
+	flag.IntVar(&o.replicas, "replicas", 1, "server processes on the one database, the reports sent round robin (issue 21 item 9; PostgreSQL)")
+	flag.DurationVar(&o.killAfter, "kill-after", 0, "with -replicas 2 or more: SIGKILL the last replica this long after the reports start; its clients go on to the others and send again what was not answered")
 	flag.BoolVar(&o.dashboard, "dashboard", true, "sign in to the dashboard: time each page's first view after the start, and view pages in a loop while reports arrive")
 	flag.Parse()
 	if o.server == "" || o.db == "" {
@@ -72,6 +75,8 @@ type options struct {
 	reports, clients, rate       int
 	reportBytes                  int
 	dashboard                    bool
+	replicas                     int
+	killAfter                    time.Duration
 }
 
 func run(ctx context.Context, o options) error {
@@ -121,11 +126,42 @@ func run(ctx context.Context, o options) error {
 		for i := range requests {
 			requests[i] = loadtest.Post(srv.addr, report.PathReports, tokens[i%len(tokens)], body(i))
 		}
+		addrs := []string{srv.addr}
+		for range o.replicas - 1 {
+			replica, err := startServer(ctx, o)
+			if err != nil {
+				return err
+			}
+			defer replica.stop()
+			addrs = append(addrs, replica.addr)
+			if o.killAfter > 0 && len(addrs) == o.replicas {
+				kill := time.AfterFunc(o.killAfter, func() {
+					_ = replica.cmd.Process.Kill()
+					fmt.Printf("killed replica %s\n", replica.addr)
+				})
+				defer kill.Stop()
+			}
+		}
+		// A report sent again after a broken connection may have been
+		// stored already: the server answers it as a duplicate.
+		var duplicates atomic.Int64
 		stopViews := dash.viewWhile()
-		r := loadtest.Drive(srv.addr, o.clients, o.rate, requests, expect(http.StatusOK))
+		r := loadtest.DriveOn(addrs, o.clients, o.rate, requests, func(_, status int, body []byte) error {
+			var ack report.Ack
+			if status != http.StatusOK || json.Unmarshal(body, &ack) != nil {
+				return fmt.Errorf("status %d: %s", status, body)
+			}
+			if ack.Duplicate {
+				duplicates.Add(1)
+			}
+			return nil
+		})
 		stopViews()
-		fmt.Printf("ingest: %d reports of %d bytes, %d clients: %.0f reports/s, p50 %.1f ms, p99 %.1f ms, failed %d\n",
-			o.reports, len(body(0)), o.clients, r.PerSecond(), r.Percentile(0.5), r.Percentile(0.99), r.Failed)
+		fmt.Printf("ingest: %d reports of %d bytes, %d clients, %d server(s): %.0f reports/s, p50 %.1f ms, p99 %.1f ms, failed %d, answered as duplicates %d\n",
+			o.reports, len(body(0)), o.clients, len(addrs), r.PerSecond(), r.Percentile(0.5), r.Percentile(0.99), r.Failed, duplicates.Load())
+		if err := countStored(ctx, o, r.Failed); err != nil {
+			return err
+		}
 	}
 	if dash != nil {
 		if err := dash.time("view after the load", dashboardPages); err != nil {
@@ -159,6 +195,25 @@ func (d *dashboard) time(what string, pages []string) error {
 			return err
 		}
 		fmt.Printf("%s: %-40s %7.1f ms\n", what, page, ms(took))
+	}
+	return nil
+}
+
+// countStored checks that every report sent is stored exactly once (all
+// but the failed ones at least, none twice: each has an id of its own).
+func countStored(ctx context.Context, o options, failed int) error {
+	st, err := store.Open(ctx, o.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var runs, distinct int
+	if err := st.(interface{ DB() *sql.DB }).DB().QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT id) FROM check_runs`).Scan(&runs, &distinct); err != nil {
+		return err
+	}
+	fmt.Printf("stored: %d check runs (%d distinct) of %d reports sent, %d not acknowledged\n", runs, distinct, o.reports, failed)
+	if runs != distinct || runs > o.reports || runs < o.reports-failed {
+		return fmt.Errorf("%d reports sent, %d not acknowledged, but %d stored (%d distinct)", o.reports, failed, runs, distinct)
 	}
 	return nil
 }
