@@ -169,7 +169,7 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	m := srv.mem()
-	fmt.Printf("server memory: peak RSS %.1f MiB (VmHWM), now %.1f MiB\n", m.hwm, m.rss)
+	fmt.Printf("server memory: peak RSS %.1f MiB (VmHWM), now %.1f MiB (anonymous %.1f, files %.1f)\n", m.hwm, m.rss, m.anon, m.file)
 	if dash != nil {
 		// The first views after a restart, the fleet now having reported.
 		srv.stop()
@@ -349,7 +349,7 @@ func (s *server) stop() {
 	})
 }
 
-type memory struct{ rss, hwm float64 } // MiB
+type memory struct{ rss, hwm, anon, file float64 } // MiB
 
 // mem reads the server's resident and peak resident memory.
 func (s *server) mem() memory {
@@ -372,6 +372,10 @@ func (s *server) mem() memory {
 			m.rss = kb / 1024
 		case "VmHWM":
 			m.hwm = kb / 1024
+		case "RssAnon":
+			m.anon = kb / 1024
+		case "RssFile":
+			m.file = kb / 1024
 		}
 	}
 	return m
@@ -411,13 +415,17 @@ func signIn(addr string) (*dashboard, error) {
 	req, _ := http.NewRequest(http.MethodPost, d.base+"/login", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", d.base)
+	// Not followed: the overview it leads to would be the first view
+	// timed.
+	d.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err = d.client.Do(req)
+	d.client.CheckRedirect = nil
 	if err != nil {
 		return nil, err
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path == "/login" {
-		return nil, fmt.Errorf("signing in: %s at %s", resp.Status, resp.Request.URL)
+	if resp.StatusCode != http.StatusSeeOther || strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		return nil, fmt.Errorf("signing in: %s, to %q", resp.Status, resp.Header.Get("Location"))
 	}
 	return d, nil
 }
