@@ -7,7 +7,7 @@ PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 win
 
 export CGO_ENABLED ?= 0
 
-.PHONY: all build run smoke test deps vet fmt-check unit cross bench golden clean
+.PHONY: all build run smoke test deps vet fmt-check unit cross bench bench-peers golden clean
 
 all: build
 
@@ -37,17 +37,37 @@ deps:
 	@if [ "$$(id -u)" -eq 0 ]; then scripts/pg-test-setup.sh; fi
 	$(GO) mod download
 
-STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# Linters, pinned and installed into $(BIN). A tool already there that was
+# built from the pinned version by this Go is kept, so `make vet` needs no
+# network once they are installed.
+STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+DEADCODE      := golang.org/x/tools/cmd/deadcode@v0.52.0
+GOLANGCI_LINT := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+VET_OSES      := linux windows darwin
 
-# go vet and staticcheck (staticcheck.conf) for the three OSes.
-vet:
-	$(GO) vet ./...
-	GOOS=windows $(GO) vet ./...
-	GOOS=darwin $(GO) vet ./...
-	GOBIN=$(abspath $(BIN)) GOOS= GOARCH= $(GO) install $(STATICCHECK)
-	$(BIN)/staticcheck ./...
-	GOOS=windows $(BIN)/staticcheck ./...
-	GOOS=darwin $(BIN)/staticcheck ./...
+.PHONY: tools
+tools:
+	@set -e; gover=$$($(GO) env GOVERSION); for t in $(STATICCHECK) $(DEADCODE) $(GOLANGCI_LINT); do \
+		pkg=$${t%@*}; ver=$${t#*@}; bin=$(BIN)/$${pkg##*/}; \
+		have=$$($(GO) version -m $$bin 2>/dev/null | awk -v g="$$gover" -v p="$$pkg" \
+			'NR==1 && $$2==g {ok++} $$1=="path" && $$2==p {ok++} $$1=="mod" {v=$$3} END {if (ok==2) print v}'); \
+		if [ "$$have" != "$$ver" ]; then \
+			echo "install $$t"; GOBIN=$(abspath $(BIN)) GOOS= GOARCH= $(GO) install $$t; \
+		fi; \
+	done
+
+# go vet, staticcheck (staticcheck.conf), deadcode -test (no function that
+# nothing reaches, tests included) and golangci-lint (.golangci.yml), each for
+# the three OSes.
+vet: tools
+	@set -e; for os in $(VET_OSES); do \
+		echo "vet $$os"; \
+		GOOS=$$os $(GO) vet ./...; \
+		GOOS=$$os $(BIN)/staticcheck ./...; \
+		dead=$$(GOOS=$$os $(BIN)/deadcode -test ./...); \
+		if [ -n "$$dead" ]; then echo "deadcode ($$os):"; echo "$$dead"; exit 1; fi; \
+		GOOS=$$os $(BIN)/golangci-lint run ./...; \
+	done
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -107,6 +127,11 @@ package:
 
 bench:
 	CGO_ENABLED=1 $(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Whole programs timed as a person runs them, beside a peer where one is
+# installed (PARETO=/path/to/paretosecurity); see scripts/bench-peers.sh.
+bench-peers:
+	scripts/bench-peers.sh
 
 # Rewrite the golden expected.json of every replay scenario (review the diff!).
 golden:

@@ -44,7 +44,7 @@ func checkHeader(path string) (empty bool, err error) {
 	defer f.Close()
 	head := make([]byte, len(sqliteHeader))
 	n, err := io.ReadFull(f, head)
-	if n == 0 && (err == io.EOF) {
+	if n == 0 && errors.Is(err, io.EOF) {
 		return true, nil
 	}
 	if err != nil || !bytes.Equal(head, sqliteHeader) {

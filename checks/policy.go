@@ -93,7 +93,7 @@ func (p Policy) CaseReference() (*regexp.Regexp, error) {
 	}
 	re, err := regexp.Compile(`^(?:` + pat + `)$`)
 	if err != nil {
-		return nil, fmt.Errorf("case_reference_pattern is not a valid regular expression: %v", err)
+		return nil, fmt.Errorf("case_reference_pattern is not a valid regular expression: %w", err)
 	}
 	return re, nil
 }

@@ -31,8 +31,15 @@
 #                    distribution.xml) with Installer's API stood in
 #   sqlite3          the peer of the cookie-clearing benchmark (browsers
 #                    BenchmarkClear10000/sqlite3)
+#   dpkg-dev apt lz4 os_updates: a real security archive made with
+#                    dpkg-scanpackages, fetched by apt-get into a private state;
+#                    lz4cat as the reference for apt's lz4 lists
 #   x11vnc (with xvfb) a real VNC server sharing a private Xvfb display inside
 #                    `unshare -n`, for the remote_access check's live test
+#   pulseaudio pulseaudio-utils pipewire pipewire-bin
+#                    capture_in_use: a real PulseAudio and PipeWire daemon in a
+#                    private runtime folder, recorded from with parecord and
+#                    pw-record, read with pactl and pw-dump
 set -euo pipefail
 
 packages=(
@@ -42,6 +49,8 @@ packages=(
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
 	rpm wixl msitools osslsigncode openssl systemd
 	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs sqlite3 x11vnc
+	dpkg-dev apt lz4
+	pulseaudio pulseaudio-utils pipewire pipewire-bin
 )
 
 need=()

@@ -180,7 +180,7 @@ func (c *Client) sessionPost(ctx context.Context, id, suffix string, req any) (r
 // change. The channel is closed when ctx ends, the agent stops or the
 // stream breaks; the caller tells which from ctx.Err().
 func (c *Client) Watch(ctx context.Context) (<-chan Event, error) {
-	resp, err := c.send(ctx, http.MethodGet, PathWatch, nil)
+	resp, err := c.send(ctx, http.MethodGet, PathWatch, nil) //nolint:bodyclose // the stream's goroutine closes it
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -246,7 +247,7 @@ func (c *child) kill() {
 		}
 	}
 	err := c.cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.Success() {
+	if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) || ee.Success() {
 		c.t.Fatalf("child was not killed: %v", err)
 	}
 }

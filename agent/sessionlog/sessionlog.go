@@ -400,7 +400,7 @@ func parseLine(line []byte, decode bool) (parsed, error) {
 			if !hashOK {
 				return p, errHash
 			}
-			return p, fmt.Errorf("the record is not a session record: %v", err)
+			return p, fmt.Errorf("the record is not a session record: %w", err)
 		}
 	}
 	// A record that was changed can still be shown, marked untrusted.

@@ -114,7 +114,7 @@ func Open(dir string, maxBytes int64, opts ...Option) (*Spool, error) {
 	}
 	if runtime.GOOS != "windows" {
 		// The directory may predate us with looser permissions.
-		if err := os.Chmod(dir, 0o700); err != nil {
+		if err := os.Chmod(dir, 0o700); err != nil { //nolint:gosec // a directory: 0o700 is owner-only
 			return nil, fmt.Errorf("opening spool: %w", err)
 		}
 	}

@@ -27,7 +27,9 @@ var suites = map[string]map[string]string{
 		"user_accounts":    "debian_gdm_default_standard_user",
 		"smart_speakers":   "nest_mini_and_chromecast_audio",
 		"voice_assistants": "gnome_desktop_nothing_listening",
+		"os_updates":       "debian12_up_to_date_unattended_on",
 		"remote_access":    "gnome_laptop_nothing_remote",
+		"capture_in_use":   "gnome_pipewire_meet_in_firefox",
 	},
 	"darwin": {
 		"screen_lock":      "sonoma_immediate_display10_pass",
@@ -38,7 +40,9 @@ var suites = map[string]map[string]string{
 		"user_accounts":    "sonoma_single_admin_user",
 		"smart_speakers":   "homepod_2nd_gen_and_apple_tv",
 		"voice_assistants": "sonoma_siri_off",
+		"os_updates":       "tahoe_up_to_date_auto_on",
 		"remote_access":    "sonoma_sharing_off",
+		"capture_in_use":   "zoom_call_nothing_else",
 	},
 	"windows": {
 		"screen_lock":      "win11_defaults_display10_pass",
@@ -49,7 +53,9 @@ var suites = map[string]map[string]string{
 		"user_accounts":    "win11_home_standard_user",
 		"smart_speakers":   "echo_show_homepod_and_nest_hub",
 		"voice_assistants": "win11_search_only_nothing_installed",
+		"os_updates":       "win11_25h2_november_update_installed",
 		"remote_access":    "win11_remote_desktop_off",
+		"capture_in_use":   "teams_call_camera_and_microphone",
 	},
 }
 

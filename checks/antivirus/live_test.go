@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -108,7 +109,7 @@ func TestLiveClamAVTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ParseClamscanVersion(out.Stdout); err != errNoDatabase {
+	if _, err := ParseClamscanVersion(out.Stdout); !errors.Is(err, errNoDatabase) {
 		t.Errorf("empty database dir: err = %v, want errNoDatabase (stdout %q)", err, out.Stdout)
 	}
 }

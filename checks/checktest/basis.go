@@ -145,6 +145,17 @@ func (d *Denying) Processes() ([]probe.Process, error) {
 	return ps, err
 }
 
+// HeldOpen implements probe.HolderLister.
+func (d *Denying) HeldOpen(paths []string) ([]probe.Holder, error) {
+	key := SourceKey("heldopen")
+	if err := d.ask(key); err != nil {
+		return nil, err
+	}
+	hs, err := probe.HeldOpen(d.Probe, paths)
+	d.note(key, err)
+	return hs, err
+}
+
 // ConsoleUser implements probe.Probe.
 func (d *Denying) ConsoleUser() (probe.User, error) {
 	key := SourceKey("consoleuser")

@@ -97,7 +97,7 @@ func RunScrubbedScenariosWith(t *testing.T, c checks.Check, all []checks.Check, 
 				t.Fatal(err)
 			}
 			got := c.Run(t.Context(), again, pol)
-			if got.Status != want.Status || got.Summary != want.Summary || !bytes.Equal(normalize(t, got.Facts), normalize(t, want.Facts)) {
+			if got.Status != want.Status || got.Summary != want.Summary || !bytes.Equal(normalise(t, got.Facts), normalise(t, want.Facts)) {
 				t.Errorf("the scrubbed bundle replays to %s %q %s, want %s %q %s", got.Status, got.Summary, got.Facts, want.Status, want.Summary, want.Facts)
 			}
 			if inspect != nil {
@@ -137,12 +137,12 @@ func CompareGolden(t testing.TB, golden string, v any) {
 	if err != nil {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
-	if !bytes.Equal(normalize(t, want), normalize(t, got)) {
+	if !bytes.Equal(normalise(t, want), normalise(t, got)) {
 		t.Errorf("%s differs:\n--- want\n%s\n--- got\n%s", golden, want, got)
 	}
 }
 
-func normalize(t testing.TB, b []byte) []byte {
+func normalise(t testing.TB, b []byte) []byte {
 	var v any
 	if err := json.Unmarshal(b, &v); err != nil {
 		t.Fatalf("golden JSON: %v", err)
@@ -156,7 +156,7 @@ func normalize(t testing.TB, b []byte) []byte {
 // it lacks, such as console_user, taken from the later ones), the union of
 // their commands, registry values, WMI classes, denied entries, mDNS
 // browses, directory listings and files (the first bundle wins where two hold the same thing),
-// and the first process list. It is how the whole suite is replayed at once.
+// the first process list and the first open-file scan. It is how the whole suite is replayed at once.
 func MergeBundles(t testing.TB, dirs ...string) string {
 	t.Helper()
 	dst := t.TempDir()
@@ -168,6 +168,7 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 		denied    []json.RawMessage
 		mdns      []json.RawMessage
 		processes json.RawMessage
+		heldOpen  json.RawMessage
 		dirList   = map[string][]string{}
 	)
 	read := func(dir, name string, v any) bool {
@@ -209,6 +210,9 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 		if processes == nil {
 			read(dir, evidence.ProcessesFile, &processes)
 		}
+		if heldOpen == nil {
+			read(dir, evidence.HeldOpenFile, &heldOpen)
+		}
 		var ds2 map[string][]string
 		read(dir, evidence.DirsFile, &ds2)
 		for p, names := range ds2 {
@@ -240,6 +244,7 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 	write(evidence.MDNSFile, mdns, len(mdns) > 0)
 	write(evidence.ProcessesFile, processes, processes != nil)
 	write(evidence.DirsFile, dirList, len(dirList) > 0)
+	write(evidence.HeldOpenFile, heldOpen, heldOpen != nil)
 	return dst
 }
 

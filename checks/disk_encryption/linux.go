@@ -191,7 +191,7 @@ func readMounts(ctx context.Context, p probe.Probe) ([]Mount, error) {
 		if err == nil {
 			err = fmt.Errorf("findmnt exit status %d", out.ExitCode)
 		}
-		return nil, fmt.Errorf("%v; %w", err, rerr)
+		return nil, fmt.Errorf("%w; %w", err, rerr)
 	}
 	return ParseProcMounts(raw)
 }

@@ -138,7 +138,7 @@ func ParseSPFirewall(b []byte) (int, error) {
 		Items []map[string]any `json:"SPFirewallDataType"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return 0, fmt.Errorf("system_profiler SPFirewallDataType: %w: %v", ErrUnrecognised, err)
+		return 0, fmt.Errorf("system_profiler SPFirewallDataType: %w: %w", ErrUnrecognised, err)
 	}
 	for _, item := range doc.Items {
 		v, ok := item["spfirewall_globalstate"].(string)
@@ -164,7 +164,7 @@ type ManagedFirewall struct {
 func ParseManagedFirewallPlist(b []byte) (ManagedFirewall, error) {
 	var doc map[string]any
 	if _, err := plist.Unmarshal(b, &doc); err != nil {
-		return ManagedFirewall{}, fmt.Errorf("%s: %w: %v", ManagedFirewallPlist, ErrUnrecognised, err)
+		return ManagedFirewall{}, fmt.Errorf("%s: %w: %w", ManagedFirewallPlist, ErrUnrecognised, err)
 	}
 	var m ManagedFirewall
 	if v, ok := probe.AsBool(doc["EnableFirewall"]); ok {
@@ -181,7 +181,7 @@ func ParseManagedFirewallPlist(b []byte) (ManagedFirewall, error) {
 func ParseALFPlist(b []byte) (int, error) {
 	var doc map[string]any
 	if _, err := plist.Unmarshal(b, &doc); err != nil {
-		return 0, fmt.Errorf("%s: %w: %v", ALFPlist, ErrUnrecognised, err)
+		return 0, fmt.Errorf("%s: %w: %w", ALFPlist, ErrUnrecognised, err)
 	}
 	n, ok := probe.AsInt(doc["globalstate"])
 	if !ok || n < ALFOff || n > ALFBlockAll {

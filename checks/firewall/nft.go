@@ -148,7 +148,7 @@ func ParseNftJSON(b []byte) (Ruleset, error) {
 		Nftables []nftObject `json:"nftables"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return Ruleset{}, fmt.Errorf("nft JSON: %w: %v", ErrUnrecognised, err)
+		return Ruleset{}, fmt.Errorf("nft JSON: %w: %w", ErrUnrecognised, err)
 	}
 	if doc.Nftables == nil {
 		return Ruleset{}, fmt.Errorf("nft JSON: %w: no \"nftables\" array", ErrUnrecognised)

@@ -51,6 +51,11 @@ var (
 	CmdGsettings      = allow("gsettings", on("linux", "/usr/bin/gsettings"))
 	CmdXset           = allow("xset", on("linux", "/usr/bin/xset"))
 	CmdSs             = allow("ss", on("linux", "/usr/bin/ss", "/bin/ss", "/usr/sbin/ss", "/sbin/ss"))
+	CmdAptConfig      = allow("apt-config", on("linux", "/usr/bin/apt-config"))
+	CmdDnf            = allow("dnf", on("linux", "/usr/bin/dnf"))
+	CmdZypper         = allow("zypper", on("linux", "/usr/bin/zypper"))
+	CmdPwDump         = allow("pw-dump", on("linux", "/usr/bin/pw-dump"))
+	CmdPactl          = allow("pactl", on("linux", "/usr/bin/pactl"))
 
 	// Linux and macOS
 	CmdMdatp = allow("mdatp",
@@ -85,6 +90,7 @@ var (
 	CmdMpCmdRun   = allow("mpcmdrun", on("windows", `{programfiles}\Windows Defender\MpCmdRun.exe`))
 	CmdPowercfg   = allow("powercfg", on("windows", `{system}\powercfg.exe`))
 	CmdQwinsta    = allow("qwinsta", on("windows", `{system}\qwinsta.exe`))
+	CmdReg        = allow("reg", on("windows", `{system}\reg.exe`))
 )
 
 // allowList maps GOOS and command name to the candidate paths; allow

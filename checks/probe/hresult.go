@@ -195,7 +195,7 @@ func HRESULTOf(err error) (HRESULT, bool) {
 func walkErrors(err error, f func(error)) {
 	for depth := 0; err != nil && depth < 32; depth++ {
 		f(err)
-		switch x := err.(type) {
+		switch x := err.(type) { //nolint:errorlint // this is the walk errors.As does
 		case interface{ Unwrap() []error }:
 			for _, e := range x.Unwrap() {
 				walkErrors(e, f)

@@ -14,6 +14,9 @@ var WMIColumns = map[string][]string{
 	"win32_useraccount": {"SID", "Name", "Domain", "Disabled", "LocalAccount"},
 	"win32_group":       {"SID", "Name", "Domain"},
 	"win32_groupuser":   {"GroupComponent", "PartComponent"},
+	// os_updates reads when updates were installed; InstalledBy names
+	// the account that installed them.
+	"win32_quickfixengineering": {"HotFixID", "Description", "InstalledOn"},
 }
 
 // WMIQuery is the WQL query the live probe runs for class: its columns

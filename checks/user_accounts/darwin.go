@@ -87,7 +87,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, root string, f *Facts) {
 			df.ManagedAutoLoginOff = true
 		}
 		if v, ok := macos.PlistBool(managed["DisableGuestAccount"]); ok && v && !df.ManagedGuestOn {
-			df.ManagedGuestOff, guestDecided = true, true
+			df.ManagedGuestOff = true
 		}
 		if managedErr != nil {
 			f.addError("managed loginwindow preferences", managedErr)

@@ -53,7 +53,7 @@
 //     AgentActivationEnabled, not set = on as Windows shows it) and the
 //     microphone consent store (CapabilityAccessManager\ConsentStore\
 //     microphone Value, and per app <package family> Value and
-//     LastUsedTimeStart/LastUsedTimeStop: a start with a stop of 0 means the
+//     LastUsedTimeStart/LastUsedTimeStop: a start later than the stop (0 while in use) means the
 //     app is using the microphone now), the computer-wide microphone switch
 //     in HKLM, and the policies HKLM\SOFTWARE\Policies\Microsoft\Windows\
 //     AppPrivacy LetAppsActivateWithVoice and LetAppsAccessMicrophone

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks/internal/consentstore"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -50,7 +51,7 @@ type WindowsAssistant struct {
 	// not_set or unknown; policy_deny when the microphone policy names it.
 	Microphone string `json:"microphone"`
 	// MicrophoneInUse is yes when Windows records the app as using the
-	// microphone now (LastUsedTimeStop 0), no, or unknown.
+	// microphone now (LastUsedTimeStart later than LastUsedTimeStop), no, or unknown.
 	MicrophoneInUse string `json:"microphone_in_use"`
 }
 
@@ -64,11 +65,11 @@ const (
 
 // Consent values of the capability consent store.
 const (
-	ConsentAllow   = "allow"
-	ConsentDeny    = "deny"
-	ConsentPrompt  = "prompt"
-	ConsentNotSet  = "not_set"
-	ConsentUnknown = "unknown"
+	ConsentAllow   = consentstore.Allow
+	ConsentDeny    = consentstore.Deny
+	ConsentPrompt  = consentstore.Prompt
+	ConsentNotSet  = consentstore.NotSet
+	ConsentUnknown = consentstore.Unknown
 )
 
 // windowsApp is a known assistant: its package family name (stable across
@@ -165,72 +166,16 @@ func ParseDWORDSwitch(v any, err error) (State, error) {
 }
 
 // ParseConsent reads a capability consent store Value (Allow, Deny, Prompt).
-func ParseConsent(v any, err error) (string, error) {
-	if errors.Is(err, probe.ErrNotFound) {
-		return ConsentNotSet, nil
-	}
-	if err != nil {
-		return ConsentUnknown, err
-	}
-	s, ok := v.(string)
-	if !ok {
-		return ConsentUnknown, fmt.Errorf("consent value %v: %w", v, ErrUnrecognised)
-	}
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "allow":
-		return ConsentAllow, nil
-	case "deny":
-		return ConsentDeny, nil
-	case "prompt":
-		return ConsentPrompt, nil
-	}
-	return ConsentUnknown, fmt.Errorf("consent value %q: %w", s, ErrUnrecognised)
-}
+var ParseConsent = consentstore.ParseConsent
 
 // ParseInUse reads the LastUsedTimeStart/LastUsedTimeStop FILETIMEs of an
-// app's consent store entry: a start with a stop of 0 means the app is using
-// the capability now. Returns "yes", "no" or "unknown".
-func ParseInUse(start any, startErr error, stop any, stopErr error) (string, error) {
-	if errors.Is(startErr, probe.ErrNotFound) {
-		return "no", nil // never used
-	}
-	if startErr != nil {
-		return "unknown", startErr
-	}
-	s, ok := asUint(start)
-	if !ok {
-		return "unknown", fmt.Errorf("LastUsedTimeStart %v: %w", start, ErrUnrecognised)
-	}
-	if errors.Is(stopErr, probe.ErrNotFound) {
-		if s == 0 {
-			return "no", nil
-		}
-		return "yes", nil
-	}
-	if stopErr != nil {
-		return "unknown", stopErr
-	}
-	e, ok := asUint(stop)
-	if !ok {
-		return "unknown", fmt.Errorf("LastUsedTimeStop %v: %w", stop, ErrUnrecognised)
-	}
-	if s != 0 && e == 0 {
-		return "yes", nil
-	}
-	return "no", nil
-}
-
-func asUint(v any) (uint64, bool) {
-	if u, ok := v.(uint64); ok {
-		return u, true
-	}
-	n, ok := probe.AsInt(v)
-	return uint64(n), ok && n >= 0
-}
+// app's consent store entry (see consentstore.InUse): "yes" when the app
+// is using the capability now, "no" or "unknown".
+var ParseInUse = consentstore.InUse
 
 const (
 	appPrivacyKey    = `HKLM\SOFTWARE\Policies\Microsoft\Windows\AppPrivacy`
-	micConsentSuffix = `\Software\Microsoft\Windows\CurrentVersion\CapabilityAccessManager\ConsentStore\microphone`
+	micConsentSuffix = consentstore.Suffix + `\microphone`
 	voiceUserSuffix  = `\Software\Microsoft\Speech_OneCore\Settings\VoiceActivation\UserPreferenceForAllApps`
 	// WindowsAppsDir holds every packaged app's folder; only administrators
 	// and SYSTEM may list it.

@@ -154,7 +154,7 @@ func TestSessionList(t *testing.T) {
 			}
 		}
 	}
-	if want := "[1] " + local(120) + " Case 17/B: urgent safeguarding call (not passing: Firewall and os_updates)"; !strings.Contains(stdout, want) {
+	if want := "[1] " + local(120) + " Case 17/B: urgent safeguarding call (not passing: Firewall and Security updates)"; !strings.Contains(stdout, want) {
 		t.Errorf("the override and its reason are missing (%q):\n%s", want, stdout)
 	}
 

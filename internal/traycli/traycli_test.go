@@ -14,6 +14,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/internal/syncbuf"
 	"github.com/sessionguard/sessionguard/tray"
 	"github.com/sessionguard/sessionguard/tray/dbustest"
@@ -190,13 +191,13 @@ func TestTrayOverDBus(t *testing.T) {
 			time.Sleep(30 * time.Millisecond)
 		}
 	}
-	// shows waits until the menu holds all eight check lines, one of them
+	// shows waits until the menu holds every check's line, one of them
 	// starting with firewall.
 	shows := func(what, firewall string) {
 		t.Helper()
 		traytest.WaitFor(t, what, func() bool {
 			got := read()
-			return checkLines(got) == 8 && slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, firewall) })
+			return checkLines(got) == len(all.Checks()) && slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, firewall) })
 		})
 	}
 	shows("the menu to show the checks", "✔ Firewall")
@@ -211,8 +212,8 @@ func TestTrayOverDBus(t *testing.T) {
 	if got[0] != want[0] {
 		t.Errorf("overall line %q, want %q (menu %q)", got[0], want[0], got)
 	}
-	if len(rep.Results) != 8 {
-		t.Fatalf("agent has %d results, want the 8 checks", len(rep.Results))
+	if len(rep.Results) != len(all.Checks()) {
+		t.Fatalf("agent has %d results, want the %d checks", len(rep.Results), len(all.Checks()))
 	}
 	for i, r := range rep.Results {
 		line := got[1+i]

@@ -235,7 +235,7 @@ func back(w http.ResponseWriter, r *http.Request, key, value string) {
 	q := u.Query()
 	q.Set(key, value)
 	u.RawQuery = q.Encode()
-	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+	http.Redirect(w, r, u.String(), http.StatusSeeOther) //nolint:gosec // returnPath keeps only a local path
 }
 
 // errorCode names an erasure or practitioner failure for the redirect.

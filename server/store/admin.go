@@ -164,7 +164,7 @@ type DeviceQuery struct {
 	// After continues after this row (the next page); Before lists the
 	// rows just before it (the previous page), still in the page's order.
 	// Cursor.Value is the row's sort value (team sort: its team ID; time
-	// sorts: Unix microseconds), as DeviceCursor gives it.
+	// sorts: Unix microseconds), as DeviceQuery.Cursor gives it.
 	After, Before *Cursor
 	// Limit caps the page (default 50, at most 500).
 	Limit int
@@ -190,13 +190,6 @@ const (
 type Cursor struct {
 	Value string
 	ID    string
-}
-
-// DeviceCursor is the cursor of a device row in a sort order (not
-// DeviceSortState, which needs the query's StaleBefore: see
-// DeviceQuery.Cursor).
-func DeviceCursor(sort string, d Device) Cursor {
-	return DeviceQuery{Sort: sort}.Cursor(d)
 }
 
 // Cursor is the cursor of a device row in the query's sort order.

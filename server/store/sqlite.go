@@ -99,7 +99,7 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 		dir:               "sqlite",
 		isUniqueViolation: sqliteUniqueViolation,
 	}, stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
-	go s.checkpointLoop()
+	go s.checkpointLoop() //nolint:gosec // lives as long as the store, not the caller's ctx; Close stops it
 	return s, nil
 }
 

@@ -38,7 +38,7 @@ func (d *dashboard) sessionCookieName() string {
 }
 
 func (d *dashboard) setCookie(w http.ResponseWriter, name, value, path string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{
+	http.SetCookie(w, &http.Cookie{ //nolint:gosec // Secure is off only when the operator serves plain HTTP
 		Name: name, Value: value, Path: path, MaxAge: maxAge,
 		HttpOnly: true, Secure: d.o.SecureCookies, SameSite: http.SameSiteStrictMode,
 	})

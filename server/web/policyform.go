@@ -159,7 +159,7 @@ func readField(form url.Values, ff *formField) (json.RawMessage, string) {
 		v = ff.Checked
 	case checks.NamesSetting:
 		ff.Value = form.Get(ff.Name)
-		v = orEmpty(sites(ff.Value))
+		v = orEmpty(lines(ff.Value))
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {
@@ -247,6 +247,18 @@ func readNumber(text, unitName string, units []checks.Unit) (int, error) {
 func agentsMessage(err error) string {
 	msg := strings.TrimPrefix(err.Error(), checks.ErrBadPolicy.Error()+": ")
 	return "Not allowed: " + msg + "."
+}
+
+// lines reads a list of names that may hold spaces ("Quick Assist"),
+// one a line (commas also separate).
+func lines(text string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' || r == ',' }) {
+		if f = strings.Join(strings.Fields(f), " "); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // sites reads a list of site names, one a line (commas and spaces also

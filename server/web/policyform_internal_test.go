@@ -8,6 +8,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
+	remoteaccess "github.com/sessionguard/sessionguard/checks/remote_access"
 	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
 	wifisecurity "github.com/sessionguard/sessionguard/checks/wifi_security"
 )
@@ -41,7 +42,8 @@ func TestPolicyFormCoversEveryField(t *testing.T) {
 // changed; units convert.
 func TestPolicyFormRoundTrip(t *testing.T) {
 	changed := all.DefaultPolicy()
-	changed = changed.With(screenlock.MaxSecondsSetting.Name, 90).With(wifisecurity.InsecureSetting.Name, checks.Warn)
+	changed = changed.With(screenlock.MaxSecondsSetting.Name, 90).With(wifisecurity.InsecureSetting.Name, checks.Warn).
+		With(remoteaccess.Allowed.Name, []string{"Quick Assist", "TeamViewer"})
 	changed.ReportIntervalSeconds, changed.SessionReminderMinutes, changed.AllowOverride = 7200, 0, true
 	changed.CookieDomains, changed.CookieKeep = []string{"zoom.us"}, []string{"bank.example"}
 	changed.Checks = map[string]checks.CheckPolicy{}

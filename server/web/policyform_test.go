@@ -22,6 +22,7 @@ func defaultForm(csrf, etag string) url.Values {
 		"wifi_insecure": {"fail"}, "antivirus_missing": {"fail"}, "home_only_encryption": {"warn"},
 		"antivirus_max_signature_age_days": {"7"}, "antivirus_max_signature_age_days_unit": {"days"},
 		"xprotect_max_age_days": {"30"}, "xprotect_max_age_days_unit": {"days"},
+		"updates_max_age_days": {"14"}, "updates_max_age_days_unit": {"days"}, "updates_auto_off": {"fail"},
 		"session_reminder_minutes": {"90"}, "session_reminder_minutes_unit": {"minutes"},
 		"report_interval_seconds": {"15"}, "report_interval_seconds_unit": {"minutes"},
 		"check_timeout_seconds": {"10"}, "check_timeout_seconds_unit": {"seconds"},

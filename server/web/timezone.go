@@ -81,7 +81,7 @@ func (d *dashboard) timeFuncs(loc *time.Location) template.FuncMap {
 		if t.IsZero() {
 			return "—"
 		}
-		return template.HTML(fmt.Sprintf(`<time datetime="%s">%s</time> <span class="ago">(%s)</span>`,
+		return template.HTML(fmt.Sprintf(`<time datetime="%s">%s</time> <span class="ago">(%s)</span>`, //nolint:gosec // RFC 3339 and escaped text only
 			t.UTC().Format(time.RFC3339), template.HTMLEscapeString(t.In(loc).Format(timeFormat)),
 			template.HTMLEscapeString(relative(t, d.o.Now()))))
 	}

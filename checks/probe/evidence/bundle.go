@@ -26,6 +26,7 @@ const (
 	DeniedFile    = "denied.json"
 	MDNSFile      = "mdns.json"
 	DirsFile      = "dirs.json"
+	HeldOpenFile  = "held_open.json"
 	FilesDir      = "files"
 )
 
@@ -103,7 +104,7 @@ type WMIClass struct {
 // Denied is one entry of DIR/denied.json: a source that exists but that the
 // recording user was not allowed to read. Replay answers it with
 // ErrAccessDenied. Kind is "command" (Argv), "file" or "dir" (Path),
-// "registry" (Key, Value), "wmi" (Namespace, Class) or "processes".
+// "registry" (Key, Value), "wmi" (Namespace, Class), "processes" or "held_open".
 type Denied struct {
 	Kind      string   `json:"kind"`
 	Argv      []string `json:"argv,omitempty"`

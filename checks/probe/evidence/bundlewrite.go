@@ -130,7 +130,7 @@ func writeInRoot(root *os.Root, name string, b []byte) (err error) {
 	defer func() {
 		if err != nil {
 			f.Close()
-			root.Remove(tmp)
+			_ = root.Remove(tmp)
 		}
 	}()
 	if _, err := f.Write(b); err != nil {

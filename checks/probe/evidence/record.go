@@ -43,6 +43,7 @@ type Recorder struct {
 	denied      []Denied
 	consoleUser *probe.User
 	mdns        []MDNSBrowse
+	heldOpen    *HeldOpenScan
 	// renamed is set once the console user's account is pseudonymised
 	// (by the first WriteBundle).
 	renamed bool
@@ -336,6 +337,9 @@ func (r *Recorder) bundleFiles() (map[string][]byte, error) {
 	}
 	if len(r.dirs) > 0 {
 		add(DirsFile, r.dirs)
+	}
+	if r.heldOpen != nil {
+		add(HeldOpenFile, r.heldOpen)
 	}
 	for p, b := range r.files {
 		out[BundlePath(r.key.resolveString(p))] = r.key.resolve(b)

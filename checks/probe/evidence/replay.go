@@ -34,6 +34,7 @@ type Replay struct {
 	mdns      map[string][]probe.MDNSInstance // nil: no mdns.json
 	mdnsErr   map[string]string
 	dirs      map[string][]string // BundlePath → names, from dirs.json
+	heldOpen  *HeldOpenScan       // nil: no held_open.json
 }
 
 // OpenReplay loads the bundle in dir. Every file is parsed up front, so a
@@ -95,6 +96,9 @@ func OpenReplay(dir string) (*Replay, error) {
 	r.dirs = make(map[string][]string, len(dirs))
 	for p, names := range dirs {
 		r.dirs[BundlePath(p)] = names
+	}
+	if err := readJSON(dir, HeldOpenFile, &r.heldOpen, false); err != nil {
+		return nil, err
 	}
 	var denied []Denied
 	if err := readJSON(dir, DeniedFile, &denied, false); err != nil {

@@ -235,7 +235,7 @@ func (liveOS) osVersion() string {
 		s, _, _ := k.GetStringValue(name)
 		return s
 	}
-	v := WindowsVersion{ProductName: str("ProductName"), DisplayVersion: str("DisplayVersion"), CurrentBuild: str("CurrentBuild")}
+	v := probe.WindowsVersion{ProductName: str("ProductName"), DisplayVersion: str("DisplayVersion"), CurrentBuild: str("CurrentBuild")}
 	if v.DisplayVersion == "" {
 		v.DisplayVersion = str("ReleaseId") // Windows 10 before 20H2
 	}

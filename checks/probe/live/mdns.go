@@ -62,7 +62,7 @@ func browseMDNS(ctx context.Context, service string) ([]probe.MDNSInstance, erro
 	}
 	ifaces, err := multicastInterfaces()
 	if err != nil {
-		return nil, fmt.Errorf("mdns browse for %s: listing network interfaces: %v: %w", service, err, probe.ErrUnavailable)
+		return nil, fmt.Errorf("mdns browse for %s: listing network interfaces: %w: %w", service, err, probe.ErrUnavailable)
 	}
 	if len(ifaces) == 0 {
 		return nil, fmt.Errorf("mdns browse for %s: no network interface that is up and can multicast: %w", service, probe.ErrUnavailable)
@@ -102,7 +102,7 @@ func browseMDNS(ctx context.Context, service string) ([]probe.MDNSInstance, erro
 	}
 	wg.Wait()
 	if sent == 0 {
-		return nil, fmt.Errorf("mdns browse for %s: no query could be sent: %v: %w", service, lastErr, probe.ErrUnavailable)
+		return nil, fmt.Errorf("mdns browse for %s: no query could be sent: %w: %w", service, lastErr, probe.ErrUnavailable)
 	}
 	out := make([]probe.MDNSInstance, 0, len(found))
 	for _, inst := range found {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // Parsing of what Linux's /proc and /etc/os-release hold. Untagged so it
@@ -75,14 +77,7 @@ func fullProcName(name string, cmdline []string) string {
 // "Linux") and the kernel release: "Debian GNU/Linux 12 (bookworm),
 // kernel 6.1.0-18-amd64".
 func linuxOSVersion(osRelease []byte, kernel string) string {
-	vals := map[string]string{}
-	for line := range strings.Lines(string(osRelease)) {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
-		if !ok || strings.HasPrefix(k, "#") {
-			continue
-		}
-		vals[k] = unquoteOSRelease(v)
-	}
+	vals := probe.ParseOSRelease(osRelease)
 	name := vals["PRETTY_NAME"]
 	if name == "" {
 		name = strings.TrimSpace(vals["NAME"] + " " + vals["VERSION_ID"])
@@ -94,24 +89,4 @@ func linuxOSVersion(osRelease []byte, kernel string) string {
 		name += ", kernel " + kernel
 	}
 	return name
-}
-
-// unquoteOSRelease undoes os-release's shell-style quoting of a value.
-func unquoteOSRelease(v string) string {
-	v = strings.TrimSpace(v)
-	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-		q := v[0]
-		v = v[1 : len(v)-1]
-		if q == '"' {
-			var b strings.Builder
-			for i := 0; i < len(v); i++ {
-				if v[i] == '\\' && i+1 < len(v) && strings.IndexByte("\"\\$`", v[i+1]) >= 0 {
-					i++
-				}
-				b.WriteByte(v[i])
-			}
-			v = b.String()
-		}
-	}
-	return v
 }

@@ -37,12 +37,7 @@ func lookupUserName(uid uint32) string {
 }
 
 func readProcTable(root string, userName func(uint32) string) ([]probe.Process, error) {
-	d, err := os.Open(root)
-	if err != nil {
-		return nil, fmt.Errorf("listing processes: %w", err)
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
+	names, err := readDirNames(root)
 	if err != nil {
 		return nil, fmt.Errorf("listing processes: %w", err)
 	}
@@ -69,6 +64,16 @@ func readProcTable(root string, userName func(uint32) string) ([]probe.Process, 
 	}
 	wg.Wait()
 	return slices.Concat(lists...), nil
+}
+
+// readDirNames lists a folder's names, unsorted (/proc: the processes).
+func readDirNames(dir string) ([]string, error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.Readdirnames(-1)
 }
 
 // procsPerWorker is how many /proc entries make another reader worth its

@@ -1,0 +1,158 @@
+package captureinuse
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// ID is the stable check identifier.
+const ID = "capture_in_use"
+
+// The check's policy settings.
+var (
+	// CallAppsSetting names the video-call apps the session itself uses:
+	// they may use the microphone, camera and screen.
+	CallAppsSetting = checks.Names{
+		Name:    "call_apps",
+		Label:   "Video-call apps that may use the microphone, camera and screen",
+		Hint:    "Any other program recording them fails the check. A web browser may too while a call app used in a browser (Google Meet, Whereby) or \"Web browser\" is listed",
+		Default: []string{"Zoom", "Microsoft Teams", "Google Meet", "Webex", "Whereby", "Skype", "FaceTime"},
+	}
+	// OtherCaptureSetting grades another program recording, or a recorder
+	// or note-taker running.
+	OtherCaptureSetting = checks.Grade{
+		Name:    "capture_other_program",
+		Label:   "When another program records the microphone, camera or screen, or a recorder or AI note-taker runs",
+		Default: checks.Fail,
+	}
+)
+
+// Check is the capture in use check.
+var Check checks.Check = checks.Definition[Facts]{
+	CheckID:    ID,
+	CheckTitle: "Recording and capture",
+	Meta: checks.Meta{Required: true, Controls: []string{checks.ControlSecureConfig},
+		Settings: []checks.Setting{CallAppsSetting, OtherCaptureSetting}},
+	Collect:    Collect,
+	Evaluate:   Evaluate,
+	UnknownFix: unknownFix,
+	Scrub:      Scrub,
+	// ffmpeg and gst-launch record only with some arguments.
+	ProcessArgs: ArgsRead,
+}
+
+// What a program captures.
+const (
+	Microphone = "microphone"
+	Camera     = "camera"
+	Screen     = "screen"
+	// Sound is an audio stream whose source could not be told (the
+	// microphone, or what the computer plays).
+	Sound = "sound"
+	// Playback is what the computer plays (a sound server's monitor
+	// source): the call's own sound.
+	Playback = "playback"
+	// Video is a video stream whose source could not be told (the camera
+	// or the screen).
+	Video = "video"
+)
+
+// How a capture was seen.
+const (
+	ViaPipeWire     = "pipewire"
+	ViaPulseAudio   = "pulseaudio"
+	ViaDevice       = "device"
+	ViaConsentStore = "consent_store"
+	ViaProcess      = "process"
+)
+
+// Part states.
+const (
+	// StateRead: the source was read.
+	StateRead = "read"
+	// StateNone: there is nothing to read (no sound server runs, no
+	// camera or capture device exists).
+	StateNone = "none"
+	// StateUnknown: the source could not be read.
+	StateUnknown = "unknown"
+	// StateNotReadable: the operating system does not let a program
+	// without special permission read it (macOS microphone and camera).
+	StateNotReadable = "not_readable"
+)
+
+// Capture is one program seen capturing now: its name (a known program's
+// id, or the program's file name), what it captures and how it was seen.
+// Never a window title, stream name, file name or process id.
+type Capture struct {
+	Program string `json:"program"`
+	What    string `json:"what"`
+	Via     string `json:"via"`
+}
+
+// Facts are the raw observations.
+type Facts struct {
+	OS string `json:"os"`
+	// Captures are the programs seen capturing now.
+	Captures []Capture `json:"captures"`
+	// Recorders are the known recorders and note-takers seen running (by
+	// id), whether or not they capture now.
+	Recorders []string `json:"recorders"`
+	// ProcessListRead is whether the running programs could be listed.
+	ProcessListRead bool `json:"process_list_read"`
+	// ConsoleUser is signed_in, none or unknown.
+	ConsoleUser string `json:"console_user,omitempty"`
+	// Streams (Linux) is what told the sound server's capture streams:
+	// pipewire, pulseaudio, none (no sound server runs) or unknown.
+	Streams string `json:"streams,omitempty"`
+	// Devices (Linux) is the scan of who holds a camera or audio capture
+	// device open: read, none (no such device) or unknown.
+	Devices string `json:"devices,omitempty"`
+	// ConsentStore (Windows) is the console user's capability consent
+	// store: read or unknown.
+	ConsentStore string `json:"consent_store,omitempty"`
+	// MicrophoneCamera (macOS) is not_readable: macOS tells which app uses
+	// them only to programs with special permission.
+	MicrophoneCamera string `json:"microphone_camera,omitempty"`
+	// Errors lists what could not be read, without paths or names.
+	Errors []string `json:"errors,omitempty"`
+}
+
+// Collect gathers the facts for the probe's operating system.
+func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
+	f := Facts{OS: p.GOOS(), Captures: []Capture{}, Recorders: []string{}}
+	procs, err := p.Processes()
+	f.ProcessListRead = err == nil
+	if err != nil {
+		f.addError("process list", err)
+	}
+	for _, pr := range procs {
+		if id := recorderOf(p.GOOS(), pr); id != "" && !slices.Contains(f.Recorders, id) {
+			f.Recorders = append(f.Recorders, id)
+		}
+	}
+	switch p.GOOS() {
+	case "linux":
+		collectLinux(ctx, p, procs, &f)
+	case "darwin":
+		f.MicrophoneCamera = StateNotReadable
+	case "windows":
+		collectWindows(ctx, p, &f)
+	default:
+		return f, fmt.Errorf("capture is not checked on %s", p.GOOS())
+	}
+	return f, nil
+}
+
+func (f *Facts) addError(what string, err error) {
+	f.Errors = append(f.Errors, what+": "+probe.ErrorKind(err))
+}
+
+func (f *Facts) addCapture(c Capture) {
+	if c.Program != "" && !slices.Contains(f.Captures, c) {
+		f.Captures = append(f.Captures, c)
+	}
+}

@@ -1,0 +1,196 @@
+package captureinuse
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/internal/text"
+)
+
+const unknownFix = "SessionGuard could not tell whether another program is recording. Try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
+
+// macFix is what a Mac user can look at themselves: macOS shows a dot in
+// the menu bar while an app uses the microphone or camera.
+const macFix = "Look at the top right of the screen: an orange dot means an app is using the microphone, a green one the camera, a purple one that the screen is recorded. Open Control Centre to see which app, and quit any app that is not your video-call app before the session."
+
+// displayName is how a program is named to the practitioner.
+func displayName(id string) string {
+	if p, ok := byID(id); ok {
+		return p.name
+	}
+	if id == "unidentified" {
+		return "an unidentified program"
+	}
+	return "the program \"" + id + "\""
+}
+
+var whatWords = map[string]string{
+	Microphone: "the microphone",
+	Camera:     "the camera",
+	Screen:     "the screen",
+	Sound:      "sound (the microphone or what the computer plays)",
+	Video:      "video (the camera or the screen)",
+	Playback:   "what the computer plays (the call's sound)",
+}
+
+// allowed reports whether the policy's call apps let program id capture:
+// a known call app the list names, a web browser while the list names a
+// call app used in a browser, or any program the list names by its name.
+func allowed(id string, callApps []string) bool {
+	names := make([]string, 0, len(callApps))
+	for _, n := range callApps {
+		names = append(names, strings.ToLower(strings.TrimSpace(n)))
+	}
+	if p, ok := byID(id); ok {
+		if slices.ContainsFunc(p.policy, func(s string) bool { return slices.Contains(names, s) }) {
+			return true
+		}
+		if slices.Contains(names, strings.ToLower(p.name)) {
+			return true
+		}
+	}
+	return slices.Contains(names, id) || slices.Contains(names, id+".exe")
+}
+
+// Evaluate judges the facts: a program other than the policy's call apps
+// (or a browser) recording the microphone, camera or screen, or a known
+// recorder or note-taker running, fails (warns by policy); nothing found
+// passes only when every source was read.
+func Evaluate(f Facts, pol checks.Policy) checks.Result {
+	callApps := CallAppsSetting.Of(pol)
+	grade := OtherCaptureSetting.Of(pol)
+
+	// What each program other than a call app captures, in order.
+	var order []string
+	what := map[string][]string{}
+	var expected []string
+	for _, c := range f.Captures {
+		if allowed(c.Program, callApps) {
+			if n := displayName(c.Program); !slices.Contains(expected, n) {
+				expected = append(expected, n)
+			}
+			continue
+		}
+		if !slices.Contains(order, c.Program) {
+			order = append(order, c.Program)
+		}
+		if w := whatWords[c.What]; !slices.Contains(what[c.Program], w) {
+			what[c.Program] = append(what[c.Program], w)
+		}
+	}
+	var findings, names []string
+	for _, id := range order {
+		findings = append(findings, sentenceStart(displayName(id))+" is recording "+text.JoinAnd(what[id]))
+		names = append(names, displayName(id))
+	}
+	for _, id := range f.Recorders {
+		if slices.Contains(order, id) || allowed(id, callApps) {
+			continue
+		}
+		p, _ := byID(id)
+		switch {
+		case p.id == "ffmpeg" || p.id == "gstreamer" || p.id == "screenshot_recording":
+			findings = append(findings, sentenceStart(p.name)+" is recording "+p.records)
+		case p.kind == noteTaker:
+			findings = append(findings, p.name+", an AI note-taker that records meetings, is running")
+		default:
+			findings = append(findings, sentenceStart(p.name)+" is running (it records "+p.records+")")
+		}
+		names = append(names, p.name)
+	}
+
+	parts := []checks.Result{}
+	if len(findings) > 0 {
+		parts = append(parts, checks.Result{
+			Status:  grade,
+			Summary: strings.Join(findings, "; ") + ".",
+			Fix:     fixFor(f.OS, names),
+		})
+	}
+	if r, ok := unread(f); ok {
+		parts = append(parts, r)
+	}
+	if len(parts) == 0 {
+		summary := "No other program is recording the microphone, camera or screen, and no recorder or note-taker is running."
+		if len(expected) > 0 {
+			summary += " In use by your call app: " + text.JoinAnd(expected) + "."
+		}
+		return checks.Result{Status: checks.Pass, Summary: summary}
+	}
+	return checks.AllOf(parts...)
+}
+
+// unread is the unknown part when a source this OS needs was not read.
+func unread(f Facts) (checks.Result, bool) {
+	var missing []string
+	fix := unknownFix
+	if !f.ProcessListRead {
+		missing = append(missing, "which programs are running")
+	}
+	switch f.OS {
+	case "linux":
+		if f.Streams != StateNone && f.Streams != ViaPipeWire && f.Streams != ViaPulseAudio {
+			missing = append(missing, "which programs record through the sound system (PipeWire or PulseAudio)")
+		}
+		if f.Devices != StateRead && f.Devices != StateNone {
+			missing = append(missing, "which programs hold the camera or microphone open")
+			if slices.ContainsFunc(f.Errors, func(e string) bool { return strings.Contains(e, "access denied") }) {
+				fix = "Run the check as an administrator (sudo sessionguard check) or let the SessionGuard service run it; other accounts' programs can only be seen that way."
+			}
+		}
+	case "windows":
+		if f.ConsentStore != StateRead {
+			if f.ConsoleUser == "none" {
+				return checks.Result{Status: checks.Unknown, Summary: "Nobody is signed in at the screen, so SessionGuard could not see which apps use the microphone, camera or screen.",
+					Fix: "Sign in at the computer's screen and check again.", Reason: "no console user"}, true
+			}
+			missing = append(missing, "which apps use the microphone, camera or screen capture")
+		}
+	case "darwin":
+		return checks.Result{Status: checks.Unknown,
+			Summary: "macOS does not let SessionGuard see which app is using the microphone or camera.",
+			Fix:     macFix,
+			Reason:  "macOS tells which app uses the microphone or camera only to programs with special permission" + errSuffix(f)}, true
+	default:
+		missing = append(missing, "anything on this system")
+	}
+	if len(missing) == 0 {
+		return checks.Result{}, false
+	}
+	reason := strings.Join(f.Errors, "; ")
+	if reason == "" {
+		reason = "no source could be read"
+	}
+	return checks.Result{Status: checks.Unknown, Summary: "Could not tell " + text.JoinAnd(missing) + ".", Fix: fix, Reason: reason}, true
+}
+
+func errSuffix(f Facts) string {
+	if len(f.Errors) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(f.Errors, "; ")
+}
+
+// sentenceStart capitalises a name that starts with an article ("the
+// GNOME screen recorder"); a program's own name keeps its case (ffmpeg).
+func sentenceStart(name string) string {
+	for _, article := range []string{"the ", "a ", "an "} {
+		if strings.HasPrefix(name, article) {
+			return text.Capitalise(name)
+		}
+	}
+	return name
+}
+
+func fixFor(goos string, names []string) string {
+	list := text.JoinAnd(names)
+	tail := " If you did not start it, tell your IT support: something may be recording you. If it is a call app your organisation uses, IT can add it to the call apps in the policy."
+	switch goos {
+	case "windows":
+		return "Close " + list + " before your session (right-click its icon in the taskbar or next to the clock and choose Close or Quit). Settings > Privacy & security > Microphone and Camera show which apps are using them now." + tail
+	case "darwin":
+		return "Quit " + list + " before your session (right-click its icon in the Dock or the menu bar and choose Quit)." + tail
+	}
+	return "Close " + list + " before your session (quit it from its window or its icon in the top bar)." + tail
+}

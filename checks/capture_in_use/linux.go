@@ -1,0 +1,367 @@
+package captureinuse
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// ErrUnrecognised marks output a parser does not recognise.
+var ErrUnrecognised = errors.New("output not recognised")
+
+// errNoServer: the sound server's tool found no server to talk to.
+var errNoServer = errors.New("no sound server answered")
+
+// Stream is one capture stream a sound server reported: the program's file
+// name and application name (never the stream's or media's name) and what
+// it records.
+type Stream struct {
+	Binary, App string
+	What        string
+}
+
+// pwObject is the part of a pw-dump object this check reads.
+type pwObject struct {
+	ID   int    `json:"id"`
+	Type string `json:"type"`
+	Info *struct {
+		Props      map[string]any `json:"props"`
+		OutputNode *int           `json:"output-node-id"`
+		InputNode  *int           `json:"input-node-id"`
+	} `json:"info"`
+}
+
+func (o pwObject) prop(k string) string {
+	if o.Info == nil {
+		return ""
+	}
+	switch v := o.Info.Props[k].(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return ""
+}
+
+// ParsePWDump reads `pw-dump` output (a JSON array of PipeWire objects)
+// and returns the capture streams: nodes of media class
+// Stream/Input/Audio or Stream/Input/Video, named by their own
+// application.process.binary and application.name or their client's. What
+// each records comes from the node its link reads from: an Audio/Source is
+// the microphone, a Video/Source the camera, a Stream/Output/Video a
+// screen cast; otherwise sound or video.
+func ParsePWDump(out []byte) ([]Stream, error) {
+	var objs []pwObject
+	if err := json.Unmarshal(out, &objs); err != nil {
+		return nil, fmt.Errorf("pw-dump: %w: %w", ErrUnrecognised, err)
+	}
+	if len(objs) == 0 {
+		return nil, fmt.Errorf("pw-dump printed no objects: %w", ErrUnrecognised)
+	}
+	byID := map[int]pwObject{}
+	core := false
+	for _, o := range objs {
+		byID[o.ID] = o
+		core = core || o.Type == "PipeWire:Interface:Core"
+	}
+	if !core {
+		return nil, fmt.Errorf("pw-dump has no core object: %w", ErrUnrecognised)
+	}
+	source := map[int]int{} // input node → the node it reads from
+	for _, o := range objs {
+		if o.Type == "PipeWire:Interface:Link" && o.Info != nil && o.Info.InputNode != nil && o.Info.OutputNode != nil {
+			source[*o.Info.InputNode] = *o.Info.OutputNode
+		}
+	}
+	var streams []Stream
+	for _, o := range objs {
+		if o.Type != "PipeWire:Interface:Node" {
+			continue
+		}
+		class := o.prop("media.class")
+		if class != "Stream/Input/Audio" && class != "Stream/Input/Video" {
+			continue
+		}
+		s := Stream{Binary: o.prop("application.process.binary"), App: o.prop("application.name")}
+		if cid, err := strconv.Atoi(o.prop("client.id")); err == nil {
+			if c, ok := byID[cid]; ok {
+				if s.Binary == "" {
+					s.Binary = c.prop("application.process.binary")
+				}
+				if s.App == "" {
+					s.App = c.prop("application.name")
+				}
+			}
+		}
+		s.What = Sound
+		if class == "Stream/Input/Video" {
+			s.What = Video
+		}
+		if from, ok := byID[source[o.ID]]; ok {
+			switch from.prop("media.class") {
+			case "Audio/Source", "Audio/Source/Virtual":
+				s.What = Microphone
+			case "Audio/Sink":
+				s.What = Playback
+			case "Video/Source":
+				s.What = Camera
+			case "Stream/Output/Video":
+				s.What = Screen
+			}
+		}
+		streams = append(streams, s)
+	}
+	return streams, nil
+}
+
+// pactlOutput is one source output of `pactl -f json list source-outputs`
+// (Source is the index of the source it records), or one source of `pactl
+// -f json list sources` (Index; device.class "monitor" for what a sink
+// plays).
+type pactlOutput struct {
+	Index      *int              `json:"index"`
+	Source     *int              `json:"source"`
+	Properties map[string]string `json:"properties"`
+}
+
+// ParsePactl reads `pactl -f json list source-outputs`: every recording
+// stream of a PulseAudio server (or PipeWire's pulse server), named by its
+// application.process.binary and application.name. sources, when not nil,
+// is `pactl -f json list sources`, which tells a microphone from a monitor
+// (what the computer plays); without it a stream records sound.
+func ParsePactl(out, sources []byte) ([]Stream, error) {
+	outs, err := parsePactlList(out)
+	if err != nil {
+		return nil, err
+	}
+	class := map[int]string{}
+	if srcs, err := parsePactlList(sources); sources != nil && err == nil {
+		for _, s := range srcs {
+			if s.Index != nil {
+				class[*s.Index] = s.Properties["device.class"]
+			}
+		}
+	}
+	streams := make([]Stream, 0, len(outs))
+	for _, o := range outs {
+		s := Stream{Binary: o.Properties["application.process.binary"], App: o.Properties["application.name"], What: Sound}
+		if o.Source != nil {
+			switch c, ok := class[*o.Source]; {
+			case ok && c == "monitor":
+				s.What = Playback
+			case ok:
+				s.What = Microphone
+			}
+		}
+		streams = append(streams, s)
+	}
+	return streams, nil
+}
+
+func parsePactlList(out []byte) ([]pactlOutput, error) {
+	var outs []pactlOutput
+	if err := json.Unmarshal(bytes.TrimSpace(out), &outs); err != nil {
+		return nil, fmt.Errorf("pactl: %w: %w", ErrUnrecognised, err)
+	}
+	for _, o := range outs {
+		if o.Properties == nil {
+			return nil, fmt.Errorf("pactl entry without properties: %w", ErrUnrecognised)
+		}
+	}
+	return outs, nil
+}
+
+// soundToolError tells a sound server's tool that found no server (pactl:
+// "Connection failure: …"; pw-dump: "can't connect: …") from one that
+// failed otherwise, from its exit status and C-locale error text.
+func soundToolError(tool string, out probe.Output) error {
+	if out.ExitCode == 0 {
+		return nil
+	}
+	msg := string(bytes.TrimSpace(out.Stderr))
+	if strings.Contains(msg, "Connection failure") || strings.Contains(msg, "can't connect") || strings.Contains(msg, "Connection refused") {
+		return fmt.Errorf("%s: %w", tool, errNoServer)
+	}
+	first, _, _ := strings.Cut(msg, "\n")
+	return fmt.Errorf("%s exited %d (%q): %w", tool, out.ExitCode, first, ErrUnrecognised)
+}
+
+var capturePCM = regexp.MustCompile(`^pcmC[0-9]+D[0-9]+c$`)
+
+// CaptureDevices are the camera and audio capture device files among the
+// names in /dev and /dev/snd.
+func CaptureDevices(dev, snd []string) (cameras, mics []string) {
+	for _, n := range dev {
+		if strings.HasPrefix(n, "video") {
+			cameras = append(cameras, "/dev/"+n)
+		}
+	}
+	for _, n := range snd {
+		if capturePCM.MatchString(n) {
+			mics = append(mics, "/dev/snd/"+n)
+		}
+	}
+	return cameras, mics
+}
+
+// collectLinux reads the capture streams of the console user's sound
+// server and who holds a camera or audio capture device open.
+func collectLinux(ctx context.Context, p probe.Probe, procs []probe.Process, f *Facts) {
+	_, presence, err := probe.ConsolePresence(p)
+	f.ConsoleUser = presence
+	if err != nil {
+		f.addError("console user", err)
+	}
+	streams(ctx, p, procs, f)
+	devices(p, procs, f)
+}
+
+// streams reads the sound server's capture streams. Which tool asks first
+// follows the server that runs; none runs (by the process list) means no
+// streams, without asking.
+func streams(ctx context.Context, p probe.Probe, procs []probe.Process, f *Facts) {
+	running := func(bin string) bool {
+		return slices.ContainsFunc(procs, func(pr probe.Process) bool { return binName(pr.Name) == bin })
+	}
+	pw, pa := running("pipewire"), running("pulseaudio")
+	if f.ProcessListRead && !pw && !pa {
+		f.Streams = StateNone
+		return
+	}
+	if f.ConsoleUser == probe.ConsoleUnknown {
+		f.Streams = StateUnknown // whose sound server to ask could not be told
+		return
+	}
+	if f.ConsoleUser == probe.ConsoleNone {
+		// A sound server runs, but nobody is at the screen to ask it as.
+		f.Streams = StateUnknown
+		f.addError("capture streams", errors.New("a sound server runs but nobody is signed in at the screen"))
+		return
+	}
+	tools := []string{"pw-dump", "pactl"}
+	if pa && !pw {
+		tools = []string{"pactl", "pw-dump"}
+	}
+	var errs []error
+	for _, tool := range tools {
+		var out probe.Output
+		var err error
+		if tool == "pw-dump" {
+			out, err = p.RunAsConsoleUser(ctx, probe.CmdPwDump)
+		} else {
+			out, err = p.RunAsConsoleUser(ctx, probe.CmdPactl, "-f", "json", "list", "source-outputs")
+		}
+		if err == nil {
+			err = soundToolError(tool, out)
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		var ss []Stream
+		via := ViaPipeWire
+		if tool == "pw-dump" {
+			ss, err = ParsePWDump(out.Stdout)
+		} else {
+			ss, err = ParsePactl(out.Stdout, pactlSources(ctx, p, out.Stdout))
+			via = ViaPulseAudio
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		f.Streams = via
+		for _, s := range ss {
+			if id := identify(s.Binary, s.App); !isSystem(id) {
+				f.addCapture(Capture{Program: id, What: s.What, Via: via})
+			}
+		}
+		return
+	}
+	// Neither answered. With no server to talk to and none in the process
+	// list, nothing streams; otherwise it could not be told.
+	noServer := !slices.ContainsFunc(errs, func(e error) bool { return !errors.Is(e, errNoServer) && !errors.Is(e, probe.ErrNotFound) })
+	if noServer && f.ProcessListRead && !pw && !pa {
+		f.Streams = StateNone
+		return
+	}
+	f.Streams = StateUnknown
+	for i, e := range errs {
+		f.addError(tools[i], e)
+	}
+}
+
+// pactlSources lists the sources, to tell a microphone from a monitor,
+// only when something records (nil when nothing does or it fails: the
+// streams then record "sound").
+func pactlSources(ctx context.Context, p probe.Probe, outputs []byte) []byte {
+	if outs, err := parsePactlList(outputs); err != nil || len(outs) == 0 {
+		return nil
+	}
+	out, err := p.RunAsConsoleUser(ctx, probe.CmdPactl, "-f", "json", "list", "sources")
+	if err != nil || out.ExitCode != 0 {
+		return nil
+	}
+	return out.Stdout
+}
+
+func isSystem(id string) bool {
+	p, ok := byID(id)
+	return ok && p.kind == system
+}
+
+// devices finds the programs holding a camera or audio capture device
+// open, leaving out the sound server and its kin (they hold them for
+// everyone; their streams tell who records).
+func devices(p probe.Probe, procs []probe.Process, f *Facts) {
+	dev, err := p.ReadDir("/dev")
+	if err != nil {
+		f.Devices = StateUnknown
+		f.addError("devices", err)
+		return
+	}
+	snd, err := p.ReadDir("/dev/snd")
+	if err != nil && !errors.Is(err, probe.ErrNotFound) {
+		f.Devices = StateUnknown
+		f.addError("sound devices", err)
+		return
+	}
+	cameras, mics := CaptureDevices(dev, snd)
+	if len(cameras)+len(mics) == 0 {
+		f.Devices = StateNone
+		return
+	}
+	holders, err := probe.HeldOpen(p, append(cameras, mics...))
+	f.Devices = StateRead
+	if err != nil {
+		f.Devices = StateUnknown
+		f.addError("open devices", err)
+	}
+	for _, h := range holders {
+		id := "unidentified"
+		if i := slices.IndexFunc(procs, func(pr probe.Process) bool { return pr.PID == h.PID }); i >= 0 {
+			bin := procs[i].Name
+			if procs[i].Exe != "" {
+				bin = procs[i].Exe
+			}
+			id = identify(bin, "")
+		}
+		if isSystem(id) {
+			continue
+		}
+		what := Microphone
+		if slices.Contains(cameras, h.Path) {
+			what = Camera
+		}
+		f.addCapture(Capture{Program: id, What: what, Via: ViaDevice})
+	}
+}

@@ -1,0 +1,176 @@
+package captureinuse
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/checktest"
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// Real pw-dump output of PipeWire 0.3.65 (Debian 12): pw-record with and
+// without WirePlumber, and an idle daemon.
+func TestParsePWDump(t *testing.T) {
+	tests := []struct {
+		file string
+		want []Stream
+	}{
+		// No session manager: the stream is not linked, so what it reads
+		// is not known; the program comes from its client.
+		{"pw-dump_pw-record_no_session_manager.json", []Stream{{Binary: "pw-cat", App: "pw-record", What: Sound}}},
+		// WirePlumber linked it to an audio source: the microphone.
+		{"pw-dump_wireplumber_pw-record_from_source.json", []Stream{{Binary: "pw-cat", App: "pw-record", What: Microphone}}},
+		{"pw-dump_idle.json", nil},
+	}
+	for _, tt := range tests {
+		got, err := ParsePWDump(checktest.ReadParserData(t, tt.file))
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %+v, %v; want %+v", tt.file, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "[]", `{"id":0}`, `[{"id":31,"type":"PipeWire:Interface:Node"}]`, "can't connect: Host is down"} {
+		if _, err := ParsePWDump([]byte(bad)); !errors.Is(err, ErrUnrecognised) {
+			t.Errorf("ParsePWDump(%q) = %v, want unrecognised", bad, err)
+		}
+	}
+}
+
+// Real `pactl -f json list source-outputs` of PulseAudio 16.1 with parecord
+// recording from a null source, and with nothing recording; with the
+// sources listed, a monitor (what the computer plays) is told from a
+// microphone.
+func TestParsePactl(t *testing.T) {
+	got, err := ParsePactl(checktest.ReadParserData(t, "pactl_parecord.json"), nil)
+	if err != nil || !slices.Equal(got, []Stream{{Binary: "pacat", App: "MyRec", What: Sound}}) {
+		t.Errorf("parecord: %+v, %v", got, err)
+	}
+	sources := checktest.ReadParserData(t, "pactl_sources_null_sink_and_source.json")
+	got, err = ParsePactl(checktest.ReadParserData(t, "pactl_parecord_monitor_and_mic.json"), sources)
+	want := []Stream{{Binary: "pacat", App: "parecord", What: Playback}, {Binary: "pacat", App: "parecord", What: Microphone}}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("monitor and microphone: %+v, %v; want %+v", got, err, want)
+	}
+	// Sources that cannot be read leave "sound".
+	if got, err = ParsePactl(checktest.ReadParserData(t, "pactl_parecord_monitor_and_mic.json"), []byte("Connection failure")); err != nil || got[0].What != Sound {
+		t.Errorf("unreadable sources: %+v, %v", got, err)
+	}
+	got, err = ParsePactl(checktest.ReadParserData(t, "pactl_empty.json"), nil)
+	if err != nil || len(got) != 0 {
+		t.Errorf("empty: %+v, %v", got, err)
+	}
+	// pactl before PulseAudio 15 has no -f json.
+	for _, bad := range []string{"", "pactl: invalid option -- 'f'", `{"index":0}`, `[{"index":0}]`} {
+		if _, err := ParsePactl([]byte(bad), nil); !errors.Is(err, ErrUnrecognised) {
+			t.Errorf("ParsePactl(%q) = %v, want unrecognised", bad, err)
+		}
+	}
+}
+
+// What pactl and pw-dump print with no server (C locale) is "no server";
+// anything else that fails is unrecognised.
+func TestSoundToolError(t *testing.T) {
+	tests := []struct {
+		tool   string
+		out    probe.Output
+		want   error
+		wantOK bool
+	}{
+		{"pactl", probe.Output{ExitCode: 1, Stderr: []byte("Connection failure: Connection refused\npa_context_connect() failed: Connection refused\n")}, errNoServer, false},
+		{"pw-dump", probe.Output{ExitCode: 255, Stderr: []byte("can't connect: Host is down\n")}, errNoServer, false},
+		{"pactl", probe.Output{ExitCode: 1, Stderr: []byte("pactl: invalid option -- 'f'\n")}, ErrUnrecognised, false},
+		{"pw-dump", probe.Output{ExitCode: 0}, nil, true},
+	}
+	for _, tt := range tests {
+		err := soundToolError(tt.tool, tt.out)
+		if tt.wantOK != (err == nil) || (tt.want != nil && !errors.Is(err, tt.want)) {
+			t.Errorf("%s %q: %v, want %v", tt.tool, tt.out.Stderr, err, tt.want)
+		}
+	}
+}
+
+func TestCaptureDevices(t *testing.T) {
+	// /dev/snd of a laptop: playback (p) and capture (c) PCMs, controls,
+	// timer, sequencer.
+	snd := []string{"by-path", "controlC0", "controlC1", "hwC0D0", "hwC1D0", "pcmC0D0c", "pcmC0D0p", "pcmC0D3p", "pcmC1D0c", "seq", "timer"}
+	dev := []string{"autofs", "media0", "null", "snd", "tty0", "video0", "video1", "videodev", "vhost-net"}
+	cams, mics := CaptureDevices(dev, snd)
+	if !slices.Equal(cams, []string{"/dev/video0", "/dev/video1", "/dev/videodev"}) || !slices.Equal(mics, []string{"/dev/snd/pcmC0D0c", "/dev/snd/pcmC1D0c"}) {
+		t.Errorf("cameras %v, microphones %v", cams, mics)
+	}
+}
+
+// Process lists: recorders by name, command-line capture by its arguments,
+// and what an evidence bundle keeps of them.
+func TestRecorderOf(t *testing.T) {
+	tests := []struct {
+		goos string
+		pr   probe.Process
+		want string
+		keep int // arguments ArgsRead keeps
+	}{
+		{"linux", probe.Process{Name: "obs", Exe: "/usr/bin/obs", Cmdline: []string{"obs", "--startrecording"}}, "obs_studio", 0},
+		{"linux", probe.Process{Name: "simplescreenrec", Exe: "/usr/bin/simplescreenrecorder"}, "simplescreenrecorder", 0},
+		{"linux", probe.Process{Name: "ffmpeg", Exe: "/usr/bin/ffmpeg", Cmdline: []string{"ffmpeg", "-video_size", "1920x1080", "-framerate", "25", "-f", "x11grab", "-i", ":0.0+0,0", "/home/sam/session.mp4"}}, "ffmpeg", 8},
+		{"linux", probe.Process{Name: "ffmpeg", Exe: "/usr/bin/ffmpeg", Cmdline: []string{"ffmpeg", "-f", "v4l2", "-input_format", "mjpeg", "-i", "/dev/video0", "out.mkv"}}, "ffmpeg", 6},
+		{"linux", probe.Process{Name: "ffmpeg", Exe: "/usr/bin/ffmpeg", Cmdline: []string{"ffmpeg", "-i", "/dev/video0", "out.mkv"}}, "ffmpeg", 3},
+		// Converting a file records nothing.
+		{"linux", probe.Process{Name: "ffmpeg", Exe: "/usr/bin/ffmpeg", Cmdline: []string{"ffmpeg", "-i", "talk.webm", "-c:a", "libopus", "talk.ogg"}}, "", 0},
+		{"linux", probe.Process{Name: "ffmpeg", Exe: "/usr/bin/ffmpeg", Cmdline: []string{"ffmpeg", "-f", "lavfi", "-i", "testsrc", "t.mp4"}}, "", 0},
+		{"linux", probe.Process{Name: "gst-launch-1.0", Exe: "/usr/bin/gst-launch-1.0", Cmdline: []string{"gst-launch-1.0", "-e", "pipewiresrc", "path=42", "!", "videoconvert", "!", "filesink", "location=a.mkv"}}, "gstreamer", 3},
+		{"linux", probe.Process{Name: "gst-launch-1.0", Exe: "/usr/bin/gst-launch-1.0", Cmdline: []string{"gst-launch-1.0", "filesrc", "location=a.ogg", "!", "decodebin", "!", "autoaudiosink"}}, "", 0},
+		{"linux", probe.Process{Name: "wf-recorder", Exe: "/usr/bin/wf-recorder", Cmdline: []string{"wf-recorder", "-f", "rec.mp4"}}, "wf_recorder", 0},
+		// Always running: judged by their screen-cast streams only.
+		{"linux", probe.Process{Name: "gnome-shell", Exe: "/usr/bin/gnome-shell"}, "", 0},
+		{"linux", probe.Process{Name: "zoom", Exe: "/opt/zoom/zoom"}, "", 0},
+		{"windows", probe.Process{Name: "obs64.exe", Exe: `C:\Program Files\obs-studio\bin\64bit\obs64.exe`}, "obs_studio", 0},
+		{"windows", probe.Process{Name: "bcastdvr.exe", Exe: `C:\Windows\System32\bcastdvr.exe`}, "xbox_game_bar", 0},
+		{"windows", probe.Process{Name: "Granola.exe", Exe: `C:\Users\sam\AppData\Local\Programs\Granola\Granola.exe`}, "granola", 0},
+		{"windows", probe.Process{Name: "ffmpeg.exe", Exe: `C:\ffmpeg\bin\ffmpeg.exe`, Cmdline: []string{`C:\ffmpeg\bin\ffmpeg.exe`, "-f", "gdigrab", "-i", "desktop", "out.mkv"}}, "ffmpeg", 4},
+		{"darwin", probe.Process{Name: "OBS", Exe: "/Applications/OBS.app/Contents/MacOS/OBS"}, "obs_studio", 0},
+		{"darwin", probe.Process{Name: "Granola Helper", Exe: "/Applications/Granola.app/Contents/Frameworks/Granola Helper.app/Contents/MacOS/Granola Helper"}, "granola", 0},
+		{"darwin", probe.Process{Name: "krisp", Exe: "/Applications/krisp.app/Contents/MacOS/krisp"}, "krisp", 0},
+		{"darwin", probe.Process{Name: "screencapture", Exe: "/usr/sbin/screencapture", Cmdline: []string{"/usr/sbin/screencapture", "-v", "-C"}}, "screenshot_recording", 2},
+		{"darwin", probe.Process{Name: "screencapture", Exe: "/usr/sbin/screencapture", Cmdline: []string{"/usr/sbin/screencapture", "-i", "shot.png"}}, "", 0},
+		{"darwin", probe.Process{Name: "zoom.us", Exe: "/Applications/zoom.us.app/Contents/MacOS/zoom.us"}, "", 0},
+	}
+	for _, tt := range tests {
+		if got := recorderOf(tt.goos, tt.pr); got != tt.want {
+			t.Errorf("%s %s %v: %q, want %q", tt.goos, tt.pr.Exe, tt.pr.Cmdline, got, tt.want)
+		}
+		if got := ArgsRead(tt.pr); len(got) != tt.keep {
+			t.Errorf("ArgsRead(%v) = %v, want %d arguments", tt.pr.Cmdline, got, tt.keep)
+		}
+	}
+}
+
+func TestIdentify(t *testing.T) {
+	tests := []struct{ bin, app, want string }{
+		{"zoom", "ZOOM VoiceEngine", "zoom"},
+		{"", "ZOOM VoiceEngine", "zoom"},
+		{"firefox-esr", "Firefox", "browser"},
+		{"chrome", "Google Chrome input", "browser"},
+		{"pacat", "MyRec", "pacat"},
+		{"", "Some Recorder", "some recorder"},
+		{"Zoom.exe", "", "zoom"},
+		{"obs64.exe", "", "obs_studio"},
+		{"wireplumber", "WirePlumber", "sound_system"},
+		{"pavucontrol", "PulseAudio Volume Control", "sound_system"},
+	}
+	for _, tt := range tests {
+		if got := identify(tt.bin, tt.app); got != tt.want {
+			t.Errorf("identify(%q, %q) = %q, want %q", tt.bin, tt.app, got, tt.want)
+		}
+	}
+	for fam, want := range map[string]string{
+		"MSTeams_8wekyb3d8bbwe":                        "microsoft_teams",
+		"Microsoft.WindowsCamera_8wekyb3d8bbwe":        "camera_app",
+		"Microsoft.XboxGamingOverlay_8wekyb3d8bbwe":    "xbox_game_bar",
+		"Contoso.NoteTaker_abcdefghjkmnp":              "contoso.notetaker",
+		"Microsoft.WindowsSoundRecorder_8wekyb3d8bbwe": "sound_recorder",
+	} {
+		if got := identifyPackage(fam); got != want {
+			t.Errorf("identifyPackage(%q) = %q, want %q", fam, got, want)
+		}
+	}
+}

@@ -1,0 +1,262 @@
+package captureinuse
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// kind is what a known program is to this check.
+type kind int
+
+const (
+	// callApp: a video-call app; passes when call_apps names it.
+	callApp kind = iota
+	// browser: passes while call_apps names a call app used in a browser.
+	browser
+	// recorder: records the screen (or sound) whenever it runs.
+	recorder
+	// noteTaker: an AI note-taker that records meetings.
+	noteTaker
+	// system: the sound server, its session manager and volume meters,
+	// which hold devices and open meter streams for everyone: never a
+	// capture of their own.
+	system
+)
+
+// program is a known program: its id in facts, the name people know it by
+// and how it is recognised.
+type program struct {
+	id, name string
+	kind     kind
+	// bins are program file names, lower case, without .exe (Linux,
+	// Windows; PipeWire's application.process.binary).
+	bins []string
+	// apps are application names a sound server reports, lower case.
+	apps []string
+	// macApps are macOS app bundle names (OBS.app).
+	macApps []string
+	// packages are Windows package family names without the publisher
+	// hash, lower case (Microsoft.WindowsCamera).
+	packages []string
+	// policy are the call_apps names that allow it, lower case.
+	policy []string
+	// records is what a recorder records, for the wording.
+	records string
+}
+
+var programs = []program{
+	{id: "zoom", name: "Zoom", kind: callApp, bins: []string{"zoom", "zoom.us", "zoomwebinar", "cpthost", "zoomlauncher"},
+		apps: []string{"zoom", "zoom voiceengine", "zoom.us", "zoomaudiodevice"}, macApps: []string{"zoom.us.app"}, policy: []string{"zoom"}},
+	{id: "microsoft_teams", name: "Microsoft Teams", kind: callApp, bins: []string{"ms-teams", "teams", "teams-for-linux", "msteams", "msteamswebview"},
+		apps: []string{"microsoft teams", "teams", "teams-for-linux", "microsoft teams (work or school)"}, macApps: []string{"microsoft teams.app", "microsoft teams (work or school).app", "microsoft teams classic.app"},
+		packages: []string{"msteams", "microsoftteams"}, policy: []string{"microsoft teams", "teams"}},
+	{id: "webex", name: "Webex", kind: callApp, bins: []string{"webex", "ciscowebexstart", "atmgr", "webexmta", "ciscocollabhost"},
+		apps: []string{"webex", "cisco webex meetings"}, macApps: []string{"webex.app", "cisco webex meetings.app"}, policy: []string{"webex", "cisco webex"}},
+	{id: "skype", name: "Skype", kind: callApp, bins: []string{"skype", "skypeforlinux", "skypeapp", "skypebridge"},
+		apps: []string{"skype", "skypeforlinux"}, macApps: []string{"skype.app"}, packages: []string{"microsoft.skypeapp"}, policy: []string{"skype"}},
+	{id: "facetime", name: "FaceTime", kind: callApp, macApps: []string{"facetime.app"}, bins: []string{"facetime", "avconferenced"}, policy: []string{"facetime"}},
+	{id: "browser", name: "a web browser", kind: browser,
+		bins: []string{"chrome", "google-chrome", "google-chrome-stable", "chromium", "chromium-browser", "firefox", "firefox-esr", "firefox-bin",
+			"msedge", "microsoft-edge", "microsoft-edge-stable", "brave", "brave-browser", "opera", "vivaldi", "vivaldi-bin", "safari", "com.apple.webkit.gpu"},
+		apps:    []string{"google chrome", "chromium", "firefox", "microsoft edge", "brave", "opera", "vivaldi", "safari"},
+		macApps: []string{"google chrome.app", "firefox.app", "safari.app", "microsoft edge.app", "brave browser.app", "arc.app", "opera.app", "vivaldi.app"},
+		policy:  []string{"google meet", "whereby", "web browser", "browser"}},
+
+	{id: "obs_studio", name: "OBS Studio", kind: recorder, records: "the screen", bins: []string{"obs", "obs64", "obs32"}, apps: []string{"obs", "obs studio"}, macApps: []string{"obs.app"}},
+	{id: "simplescreenrecorder", name: "SimpleScreenRecorder", kind: recorder, records: "the screen", bins: []string{"simplescreenrecorder", "ssr-glinject"}, apps: []string{"simplescreenrecorder"}},
+	{id: "kazam", name: "Kazam", kind: recorder, records: "the screen", bins: []string{"kazam"}},
+	{id: "vokoscreen", name: "vokoscreen", kind: recorder, records: "the screen", bins: []string{"vokoscreen", "vokoscreenng"}, apps: []string{"vokoscreenng"}},
+	{id: "kooha", name: "Kooha", kind: recorder, records: "the screen", bins: []string{"kooha"}, apps: []string{"kooha"}},
+	{id: "peek", name: "Peek", kind: recorder, records: "the screen", bins: []string{"peek"}},
+	{id: "gpu_screen_recorder", name: "GPU Screen Recorder", kind: recorder, records: "the screen", bins: []string{"gpu-screen-recorder", "gpu-screen-recorder-gtk"}},
+	{id: "recordmydesktop", name: "recordMyDesktop", kind: recorder, records: "the screen", bins: []string{"recordmydesktop"}},
+	{id: "wf_recorder", name: "wf-recorder", kind: recorder, records: "the screen", bins: []string{"wf-recorder"}},
+	{id: "wl_screenrec", name: "wl-screenrec", kind: recorder, records: "the screen", bins: []string{"wl-screenrec"}},
+	{id: "gnome_screen_recorder", name: "the GNOME screen recorder", kind: recorder, records: "the screen", bins: []string{"gnome-shell"}, apps: []string{"gnome-shell", "gnome shell"}},
+	{id: "kde_screen_recorder", name: "the KDE screen recorder (Spectacle)", kind: recorder, records: "the screen", bins: []string{"spectacle"}, apps: []string{"spectacle"}},
+	{id: "ffmpeg", name: "ffmpeg", kind: recorder, records: "the screen, camera or microphone", bins: []string{"ffmpeg"}},
+	{id: "gstreamer", name: "gst-launch (GStreamer)", kind: recorder, records: "the screen, camera or microphone", bins: []string{"gst-launch-1.0", "gst-launch"}},
+	{id: "loom", name: "Loom", kind: recorder, records: "the screen", bins: []string{"loom"}, macApps: []string{"loom.app"}},
+	{id: "sharex", name: "ShareX", kind: recorder, records: "the screen", bins: []string{"sharex"}},
+	{id: "camtasia", name: "Camtasia", kind: recorder, records: "the screen", bins: []string{"camrecorder", "camtasiarecorder"}, macApps: []string{"camtasia 2023.app", "camtasia 2024.app", "camtasia 2025.app"}},
+	{id: "bandicam", name: "Bandicam", kind: recorder, records: "the screen", bins: []string{"bdcam"}},
+	{id: "xbox_game_bar", name: "Xbox Game Bar", kind: recorder, records: "the screen", bins: []string{"bcastdvr"}, packages: []string{"microsoft.xboxgamingoverlay"}},
+	{id: "sound_recorder", name: "Sound Recorder", kind: recorder, records: "the microphone", packages: []string{"microsoft.windowssoundrecorder"}},
+	{id: "camera_app", name: "the Camera app", kind: recorder, records: "the camera", packages: []string{"microsoft.windowscamera"}},
+	{id: "snipping_tool", name: "the Snipping Tool", kind: recorder, records: "the screen", packages: []string{"microsoft.screensketch"}},
+	{id: "screenshot_recording", name: "macOS Screenshot", kind: recorder, records: "the screen", bins: []string{"screencapture"}},
+
+	{id: "otter", name: "Otter", kind: noteTaker, bins: []string{"otter", "otter.ai"}, macApps: []string{"otter.app", "otter.ai.app"}, apps: []string{"otter"}},
+	{id: "fireflies", name: "Fireflies", kind: noteTaker, bins: []string{"fireflies", "fireflies.ai"}, macApps: []string{"fireflies.app", "fireflies.ai.app"}},
+	{id: "granola", name: "Granola", kind: noteTaker, bins: []string{"granola"}, macApps: []string{"granola.app"}, apps: []string{"granola"}},
+	{id: "tldv", name: "tl;dv", kind: noteTaker, bins: []string{"tldv", "tl;dv"}, macApps: []string{"tldv.app", "tl;dv.app"}},
+	{id: "fathom", name: "Fathom", kind: noteTaker, bins: []string{"fathom"}, macApps: []string{"fathom.app"}, apps: []string{"fathom"}},
+	{id: "krisp", name: "Krisp", kind: noteTaker, bins: []string{"krisp"}, macApps: []string{"krisp.app"}, apps: []string{"krisp"}},
+
+	{id: "sound_system", name: "the sound system", kind: system,
+		bins: []string{"pipewire", "pipewire-pulse", "wireplumber", "pipewire-media-session", "pulseaudio", "jackd", "jackdbus",
+			"pavucontrol", "pavucontrol-qt", "pwvucontrol", "gnome-control-center", "xdg-desktop-portal", "xdg-desktop-portal-gnome",
+			"xdg-desktop-portal-kde", "xdg-desktop-portal-wlr", "xdg-desktop-portal-hyprland", "pipewire-v4l2"},
+		apps: []string{"pipewire", "wireplumber", "pulseaudio volume control", "pavucontrol", "gnome-control-center", "gnome settings", "pwvucontrol"}},
+}
+
+// byID finds a known program.
+func byID(id string) (program, bool) {
+	i := slices.IndexFunc(programs, func(p program) bool { return p.id == id })
+	if i < 0 {
+		return program{}, false
+	}
+	return programs[i], true
+}
+
+// binName is a program file name as programs lists it: the base name,
+// lower case, without .exe.
+func binName(s string) string {
+	if i := strings.LastIndexAny(s, `/\`); i >= 0 {
+		s = s[i+1:]
+	}
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".exe")
+}
+
+// identify names a capturing program from what the sound server or the
+// consent store reported (its file name and/or application name): a known
+// program's id, else the file name (or the application name), lower case.
+func identify(bin, app string) string {
+	b, a := binName(bin), strings.ToLower(strings.TrimSpace(app))
+	for _, p := range programs {
+		if (b != "" && slices.Contains(p.bins, b)) || (a != "" && slices.Contains(p.apps, a)) {
+			return p.id
+		}
+	}
+	if b != "" {
+		return b
+	}
+	return a
+}
+
+// identifyPackage names a Windows packaged app by its family name.
+func identifyPackage(family string) string {
+	name := strings.ToLower(family)
+	if i := strings.LastIndexByte(name, '_'); i > 0 {
+		name = name[:i]
+	}
+	for _, p := range programs {
+		if slices.Contains(p.packages, name) {
+			return p.id
+		}
+	}
+	return name
+}
+
+// recorderOf is the id of the known recorder or note-taker a running
+// process is, or "". Programs judged by their arguments (ffmpeg,
+// gst-launch, screencapture) count only when recording.
+func recorderOf(goos string, pr probe.Process) string {
+	bin := binName(pr.Name)
+	if pr.Exe != "" {
+		bin = binName(pr.Exe)
+	}
+	if goos == "darwin" {
+		if app := macApp(pr.Exe); app != "" {
+			for _, p := range programs {
+				if (p.kind == recorder || p.kind == noteTaker) && slices.Contains(p.macApps, app) {
+					return p.id
+				}
+			}
+			return ""
+		}
+	}
+	for _, p := range programs {
+		if p.kind != recorder && p.kind != noteTaker || !slices.Contains(p.bins, bin) {
+			continue
+		}
+		switch p.id {
+		case "gnome_screen_recorder", "kde_screen_recorder":
+			return "" // always running; seen by their capture streams only
+		case "ffmpeg", "gstreamer", "screenshot_recording":
+			if _, n := recordingArgs(p.id, pr.Cmdline); n == 0 {
+				return ""
+			}
+		}
+		return p.id
+	}
+	return ""
+}
+
+// macApp is the outermost app bundle a macOS program runs from
+// (/Applications/OBS.app/Contents/MacOS/OBS → obs.app), lower case.
+func macApp(exe string) string {
+	for _, part := range strings.Split(exe, "/") {
+		if strings.HasSuffix(strings.ToLower(part), ".app") {
+			return strings.ToLower(part)
+		}
+	}
+	return ""
+}
+
+// captureInputs are the ffmpeg input formats and GStreamer sources that
+// read the screen, a camera or a microphone.
+var (
+	ffmpegInputs = []string{"x11grab", "kmsgrab", "fbdev", "v4l2", "video4linux2", "alsa", "pulse", "jack", "openal", "oss", "sndio",
+		"gdigrab", "dshow", "ddagrab", "vfwcap", "avfoundation", "lavfi"}
+	gstSources = []string{"ximagesrc", "pipewiresrc", "v4l2src", "pulsesrc", "alsasrc", "autoaudiosrc", "autovideosrc", "jackaudiosrc",
+		"dx9screencapsrc", "d3d11screencapturesrc", "d3d12screencapturesrc", "gdiscreencapsrc", "wasapisrc", "wasapi2src", "ksvideosrc",
+		"mfvideosrc", "avfvideosrc", "osxaudiosrc", "libcamerasrc", "kmssrc"}
+)
+
+// recordingArgs tells whether an ffmpeg, gst-launch or screencapture
+// command line records (returning what it reads), and how many of its
+// arguments that took to tell (0: it does not record).
+func recordingArgs(id string, argv []string) (string, int) {
+	for i, a := range argv {
+		if i == 0 {
+			continue
+		}
+		switch id {
+		case "ffmpeg":
+			if a == "-f" && i+1 < len(argv) && slices.Contains(ffmpegInputs, argv[i+1]) && argv[i+1] != "lavfi" {
+				// an input format: it applies to the -i that follows
+				for j := i + 2; j < len(argv); j++ {
+					if argv[j] == "-i" {
+						return argv[i+1], j + 1
+					}
+				}
+			}
+			if a == "-i" && i+1 < len(argv) && (strings.HasPrefix(argv[i+1], "/dev/video") || strings.HasPrefix(argv[i+1], "/dev/snd/")) {
+				return "device", i + 2
+			}
+		case "gstreamer":
+			name, _, _ := strings.Cut(a, " ")
+			if slices.Contains(gstSources, name) {
+				return name, i + 1
+			}
+		case "screenshot_recording":
+			if a == "-v" || a == "-V" || strings.HasPrefix(a, "-V") || a == "-g" || a == "-G" {
+				return a, i + 1
+			}
+		}
+	}
+	return "", 0
+}
+
+// ArgsRead is this check's probe.ArgsKeeper: the arguments of ffmpeg,
+// gst-launch and screencapture up to the one that shows they record (an
+// input format, a device, a source element, a recording flag); nothing of
+// any other process, nor of those when they do not record.
+func ArgsRead(pr probe.Process) []string {
+	bin := binName(pr.Name)
+	if pr.Exe != "" {
+		bin = binName(pr.Exe)
+	}
+	for _, id := range []string{"ffmpeg", "gstreamer", "screenshot_recording"} {
+		p, _ := byID(id)
+		if slices.Contains(p.bins, bin) {
+			if _, n := recordingArgs(id, pr.Cmdline); n > 0 {
+				return pr.Cmdline[:n]
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,23 @@
+package osupdates_test
+
+import (
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/checktest"
+	osupdates "github.com/sessionguard/sessionguard/checks/os_updates"
+)
+
+func BenchmarkEvaluate(b *testing.B) {
+	checktest.BenchEvaluateReplay(b, "testdata/linux/debian12_security_pending_20_days", osupdates.Collect, osupdates.Evaluate, checks.Fail)
+}
+
+func BenchmarkReplayLinux(b *testing.B) {
+	checktest.BenchReplay(b, "testdata/linux/debian12_up_to_date_unattended_on", osupdates.Collect, osupdates.Evaluate, checks.Pass)
+}
+
+// BenchmarkLive is the whole check on this machine (Linux: apt's lists and
+// dpkg's status read directly).
+func BenchmarkLive(b *testing.B) {
+	checktest.BenchLiveLinux(b, osupdates.Check)
+}

@@ -1,0 +1,171 @@
+package osupdates
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// ID is the stable check identifier.
+const ID = "os_updates"
+
+// Check is the security-updates check.
+var Check checks.Check = checks.Definition[Facts]{
+	CheckID:    ID,
+	CheckTitle: "Security updates",
+	Meta: checks.Meta{Required: true, Controls: []string{checks.ControlSecurityUpdates},
+		Settings: []checks.Setting{MaxAgeSetting, AutoOffSetting, EOLSetting}},
+	Collect:    Collect,
+	Evaluate:   Evaluate,
+	UnknownFix: unknownFix,
+}
+
+// The policy settings the check owns.
+var (
+	// Cyber Essentials: high and critical updates within 14 days.
+	MaxAgeSetting = checks.Number{Name: "updates_max_age_days", Label: "Security updates are installed within", After: "of being published",
+		Hint: "Cyber Essentials asks for 14 days. A security update waiting less long is a warning.", Units: []checks.Unit{checks.Days}, Default: 14, Min: 1, Max: 90}
+	AutoOffSetting = checks.Grade{Name: "updates_auto_off", Label: "When automatic updates are off or paused", Default: checks.Fail}
+	EOLSetting     = EOLTableSetting{checks.Names{Name: "updates_eol_table",
+		Label:    "Support end dates to add to or correct in SessionGuard's own table",
+		Hint:     "One line each: system version end-date, e.g. \"debian 12 2028-06-30\" or \"opensuse-tumbleweed * rolling\". A line replaces the built-in date of the same system and version.",
+		MaxNames: 500}}
+)
+
+// Update sources (Facts.Updates.Source).
+const (
+	SourceApt            = "apt"
+	SourceWindowsUpdate  = "windows_update"
+	SourceSoftwareUpdate = "softwareupdate"
+)
+
+// Reboot states (Facts.Updates.Reboot).
+const (
+	RebootRequired    = "required"
+	RebootNotRequired = "not_required"
+	RebootUnknown     = "unknown"
+)
+
+// Automatic update states (Facts.Auto.State).
+const (
+	AutoOn      = "on"
+	AutoOff     = "off"
+	AutoPaused  = "paused"
+	AutoManaged = "managed"
+	AutoUnknown = "unknown"
+)
+
+// Facts are the raw observations: which release this is, what the update
+// machinery already knows is waiting, and whether updates install by
+// themselves. No package, user or machine names.
+type Facts struct {
+	OS string `json:"os"`
+	// At is when the state was read (the probe's clock), so ages judge the
+	// same on the server as on the machine.
+	At      time.Time `json:"at"`
+	Release Release   `json:"release"`
+	Updates Updates   `json:"updates"`
+	Auto    Auto      `json:"auto"`
+	// Errors lists what could not be read, without paths or names.
+	Errors []string `json:"errors,omitempty"`
+}
+
+// Release is the operating-system release as the end-of-life table names
+// it.
+type Release struct {
+	// Systems are the table's names for this release, most specific first
+	// ("ubuntu-esm", "ubuntu"; "windows-10-esu-year2", "windows-10").
+	Systems []string `json:"systems,omitempty"`
+	// Version is the version the table is keyed on ("12", "22.04",
+	// "23H2", "15.1").
+	Version string `json:"version,omitempty"`
+	// Name is the release as people read it.
+	Name string `json:"name,omitempty"`
+	// Build is the patch level: Linux kernel, Windows CurrentBuild.UBR,
+	// macOS build.
+	Build string `json:"build,omitempty"`
+	// Reason says why the release could not be read.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Updates is what the update machinery already knows is waiting.
+type Updates struct {
+	Source string `json:"source,omitempty"`
+	// Read is whether the pending security updates could be told.
+	Read bool `json:"read"`
+	// Security is how many security updates wait to be installed.
+	Security int `json:"security"`
+	// Since: the waiting updates were published no later than this, so
+	// they have waited at least since then. Nil when none wait or it
+	// cannot be told.
+	Since *time.Time `json:"since,omitempty"`
+	// Checked is no later than the last time the list of available
+	// updates was refreshed (apt's lists, the last Windows Update
+	// install, macOS's last background check).
+	Checked *time.Time `json:"checked,omitempty"`
+	// Installed is when the newest update was installed (Windows).
+	Installed *time.Time `json:"installed,omitempty"`
+	// Stale says the list of available updates is known to be out of
+	// date (apt lists past their Valid-Until).
+	Stale bool `json:"stale,omitempty"`
+	// Reboot is required, not_required or unknown.
+	Reboot string `json:"reboot"`
+	// Reason says why the pending updates could not be told.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Auto is whether updates install by themselves.
+type Auto struct {
+	State string `json:"state"`
+	// By names the mechanism or setting that decided (unattended-upgrades,
+	// AUOptions 4, WSUS, AutomaticallyInstallMacOSUpdates).
+	By string `json:"by,omitempty"`
+	// PausedUntil is when a pause of updates ends.
+	PausedUntil *time.Time `json:"paused_until,omitempty"`
+	Reason      string     `json:"reason,omitempty"`
+}
+
+// Collect gathers the facts for the probe's operating system.
+func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
+	f := Facts{OS: p.GOOS(), At: p.Now().UTC(), Updates: Updates{Reboot: RebootUnknown}, Auto: Auto{State: AutoUnknown}}
+	switch p.GOOS() {
+	case "linux":
+		collectLinux(ctx, p, &f)
+	case "darwin":
+		collectDarwin(ctx, p, &f)
+	case "windows":
+		collectWindows(p, &f)
+	default:
+		return f, fmt.Errorf("security updates are not checked on %s", p.GOOS())
+	}
+	return f, nil
+}
+
+func (f *Facts) addError(what string, err error) {
+	f.Errors = append(f.Errors, what+": "+probe.ErrorKind(err))
+}
+
+// run runs a command that must exit 0 and returns its output; a failure
+// is noted in Errors.
+func (f *Facts) run(ctx context.Context, p probe.Probe, name probe.Command, args ...string) ([]byte, error) {
+	out, err := p.Run(ctx, name, args...)
+	if err == nil && out.ExitCode != 0 {
+		err = fmt.Errorf("%s exited with status %d", name, out.ExitCode)
+	}
+	if err != nil {
+		f.addError(name.String(), err)
+		return nil, err
+	}
+	return out.Stdout, nil
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}

@@ -1,0 +1,24 @@
+// Package osupdates is the os_updates check: Cyber Essentials' "Security
+// update management" control. It judges three things and combines them so
+// that none can pass on what was not read (checks.AllOf):
+//
+//   - a supported system: the release is still given security updates by
+//     its vendor, by an end-of-life table shipped with SessionGuard (dated
+//     EOLTableDate) that the policy's updates_eol_table lines extend and
+//     override;
+//   - no security update left waiting: how many are pending and for at
+//     least how long (fail past updates_max_age_days, warn before), from
+//     state the package manager or update agent already holds (nothing is
+//     refreshed, scanned or downloaded), and a restart that updates wait
+//     for;
+//   - automatic updates on (updates_auto_off grades them off: fail or warn).
+//
+// Linux reads apt's lists and dpkg's status directly (apt-get -s takes
+// ten seconds or more without apt's binary cache), /run/reboot-required
+// and apt-config for APT::Periodic. Windows reads the registry (version,
+// Windows Update policy, pauses, WSUS/Intune management, the last install)
+// and the installed updates (Win32_QuickFixEngineering) against the monthly
+// security release. macOS reads com.apple.SoftwareUpdate (the last
+// background check's recommended updates and the automatic-update
+// settings, managed profiles first) and sw_vers.
+package osupdates

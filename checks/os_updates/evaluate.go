@@ -1,0 +1,168 @@
+package osupdates
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks"
+)
+
+// staleAfter is how old apt's newest list may be before its picture of
+// what is waiting is called out of date: Debian and Ubuntu publish their
+// archives several times a day, and apt refreshes daily.
+const staleAfter = 7 * 24 * time.Hour
+
+// endingSoon is how near a support end warns.
+const endingSoon = 30 * 24 * time.Hour
+
+const unknownFix = "SessionGuard could not read the update state. Try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
+
+// Evaluate judges the facts against the policy.
+func Evaluate(f Facts, pol checks.Policy) checks.Result {
+	support := evaluateSupport(f, EOLSetting.Table(pol))
+	pending := evaluatePending(f, MaxAgeSetting.Of(pol))
+	auto := evaluateAuto(f, AutoOffSetting.Of(pol))
+	r := checks.AllOf(support, pending, auto)
+	if r.Status == checks.Pass {
+		r.Summary = strings.TrimSuffix(support.Summary, ".") + "; " + lowerFirst(strings.TrimSuffix(pending.Summary, ".")) + "; " + lowerFirst(auto.Summary)
+	}
+	return r
+}
+
+func lowerFirst(s string) string {
+	if s == "" || strings.HasPrefix(s, "Windows") || strings.HasPrefix(s, "SessionGuard") {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+func days(d time.Duration) int { return int(d.Hours() / 24) }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func releaseName(r Release) string {
+	switch {
+	case r.Name != "":
+		return r.Name
+	case len(r.Systems) > 0:
+		return strings.TrimSpace(r.Systems[len(r.Systems)-1] + " " + r.Version)
+	}
+	return "This system"
+}
+
+func evaluateSupport(f Facts, table []EOLEntry) checks.Result {
+	name := releaseName(f.Release)
+	if len(f.Release.Systems) == 0 {
+		return checks.Result{Status: checks.Unknown, Summary: "Could not tell which system release this is.", Fix: unknownFix, Reason: f.Release.Reason}
+	}
+	e, ok := LookupEOL(table, f.Release)
+	if !ok {
+		return checks.Result{Status: checks.Unknown,
+			Summary: fmt.Sprintf("%s is not in SessionGuard's table of supported systems.", name),
+			Fix:     "Ask your IT support whether this system still gets security updates; they can add its support end date to the policy (updates_eol_table).",
+			Reason:  fmt.Sprintf("%s %s is not in the end-of-life table (built-in table dated %s, plus the policy's updates_eol_table)", f.Release.Systems[0], f.Release.Version, EOLTableDate)}
+	}
+	if e.Rolling {
+		return checks.Result{Status: checks.Pass, Summary: name + " is a rolling release, supported while it is kept up to date."}
+	}
+	end := e.End.Format("2 January 2006")
+	switch {
+	case f.At.After(e.End.Add(24 * time.Hour)):
+		return checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s no longer gets security updates: support ended on %s.", name, end), Fix: unsupportedFix(f)}
+	case f.At.Add(endingSoon).After(e.End):
+		return checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s stops getting security updates on %s.", name, end), Fix: unsupportedFix(f)}
+	}
+	return checks.Result{Status: checks.Pass, Summary: fmt.Sprintf("%s gets security updates until %s.", name, end)}
+}
+
+func evaluatePending(f Facts, maxDays int) checks.Result {
+	u := f.Updates
+	var parts []checks.Result
+	switch {
+	case !u.Read:
+		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether security updates are waiting.", Fix: unknownFix, Reason: u.Reason})
+	case u.Security > 0 && u.Since != nil:
+		waited := days(f.At.Sub(*u.Since))
+		what := plural(u.Security, "security update has", "security updates have")
+		if waited >= maxDays {
+			parts = append(parts, checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s been waiting to be installed for at least %d days (the policy allows %d).", what, waited, maxDays), Fix: installFix(f)})
+		} else {
+			parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s been waiting to be installed for at least %s; install within %d days of publication.", what, plural(waited, "day", "days"), maxDays), Fix: installFix(f)})
+		}
+	case u.Security > 0:
+		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed (for how long cannot be told).", plural(u.Security, "security update is", "security updates are")), Fix: installFix(f)})
+	default:
+		parts = append(parts, checks.Result{Status: checks.Pass, Summary: "No security updates are waiting."})
+	}
+	if u.Read || u.Checked != nil {
+		switch {
+		case u.Stale:
+			parts = append(parts, checks.Result{Status: checks.Warn, Summary: "The list of available updates is out of date (past its valid-until date), so newer security updates may be missing from it.", Fix: refreshFix(f)})
+		case u.Checked != nil && f.At.Sub(*u.Checked) > staleAfter:
+			parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("The list of available updates was last refreshed at least %d days ago, so newer security updates may be missing from it.", days(f.At.Sub(*u.Checked))), Fix: refreshFix(f)})
+		}
+	}
+	if u.Reboot == RebootRequired {
+		parts = append(parts, checks.Result{Status: checks.Warn, Summary: "Installed updates wait for a restart to take effect.", Fix: "Restart the computer to finish installing updates."})
+	}
+	return checks.AllOf(parts...)
+}
+
+func evaluateAuto(f Facts, off checks.Status) checks.Result {
+	a := f.Auto
+	switch a.State {
+	case AutoOn:
+		return checks.Result{Status: checks.Pass, Summary: "Updates install automatically (" + a.By + ")."}
+	case AutoManaged:
+		return checks.Result{Status: checks.Pass, Summary: "Updates are managed by your organisation (" + a.By + ")."}
+	case AutoOff:
+		return checks.Result{Status: off, Summary: "Automatic updates are off: " + a.By + ".", Fix: autoFix(f)}
+	case AutoPaused:
+		until := ""
+		if a.PausedUntil != nil {
+			until = " until " + a.PausedUntil.Format("2 January 2006")
+		}
+		return checks.Result{Status: off, Summary: "Updates are paused" + until + ".", Fix: autoFix(f)}
+	}
+	return checks.Result{Status: checks.Unknown, Summary: "Could not tell whether updates install automatically.", Fix: unknownFix, Reason: a.Reason}
+}
+
+func installFix(f Facts) string {
+	switch f.OS {
+	case "windows":
+		return "Open Settings > Windows Update and click Install now (or Check for updates), then restart."
+	case "darwin":
+		return "Open System Settings > General > Software Update and click Update Now, then restart when asked."
+	}
+	return "Open Software Updater (or Software > Updates) and install the updates, or run \"sudo apt update && sudo apt upgrade\" in a terminal; restart if asked."
+}
+
+func refreshFix(f Facts) string {
+	return "Let the computer look for updates: open Software Updater (or run \"sudo apt update\"), then install what it offers."
+}
+
+func autoFix(f Facts) string {
+	switch f.OS {
+	case "windows":
+		return "Open Settings > Windows Update: if updates are paused click Resume updates, and under Advanced options let updates install automatically. If the settings are greyed out your organisation sets them: ask your IT support."
+	case "darwin":
+		return "Open System Settings > General > Software Update, click the (i) next to Automatic updates and turn on \"Install macOS updates\" and \"Install Security Responses and system files\"."
+	}
+	return "Turn on automatic security updates: in Software & Updates > Updates choose \"Download and install automatically\" for security updates, or run \"sudo apt install unattended-upgrades\" and then \"sudo dpkg-reconfigure -plow unattended-upgrades\" and answer Yes."
+}
+
+func unsupportedFix(f Facts) string {
+	switch f.OS {
+	case "windows":
+		return "Upgrade to a supported Windows (Settings > Windows Update shows the upgrade when this PC can take it), or ask your IT support about Extended Security Updates or a replacement."
+	case "darwin":
+		return "Upgrade macOS in System Settings > General > Software Update; if this Mac cannot run a newer macOS, ask your IT support."
+	}
+	return "Upgrade to a supported release of your system (back up first, then follow its upgrade guide), or ask your IT support."
+}

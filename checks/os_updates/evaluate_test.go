@@ -1,0 +1,109 @@
+package osupdates_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks"
+	osupdates "github.com/sessionguard/sessionguard/checks/os_updates"
+)
+
+var at = time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+
+func ago(d time.Duration) *time.Time { t := at.Add(-d); return &t }
+
+const day = 24 * time.Hour
+
+// good is a Debian 12 machine with nothing waiting and updates automatic.
+func good() osupdates.Facts {
+	return osupdates.Facts{OS: "linux", At: at,
+		Release: osupdates.Release{Systems: []string{"debian"}, Version: "12", Name: "Debian GNU/Linux 12 (bookworm)"},
+		Updates: osupdates.Updates{Source: osupdates.SourceApt, Read: true, Checked: ago(day), Reboot: osupdates.RebootNotRequired},
+		Auto:    osupdates.Auto{State: osupdates.AutoOn, By: "unattended-upgrades"}}
+}
+
+func policy(settings map[string]string) checks.Policy {
+	pol := checks.Catalogue{osupdates.Check}.Default()
+	for k, v := range settings {
+		pol = pol.With(k, json.RawMessage(v))
+	}
+	return pol
+}
+
+func TestEvaluate(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*osupdates.Facts)
+		pol    map[string]string
+		want   checks.Status
+		words  string
+	}{
+		{"all good", func(*osupdates.Facts) {}, nil, checks.Pass, "gets security updates until 30 June 2028"},
+		{"pending 13 days", func(f *osupdates.Facts) { f.Updates.Security, f.Updates.Since = 3, ago(13*day) }, nil, checks.Warn, "at least 13 days"},
+		{"pending 14 days", func(f *osupdates.Facts) { f.Updates.Security, f.Updates.Since = 3, ago(14*day) }, nil, checks.Fail, "at least 14 days"},
+		{"pending 14 days, 30 allowed", func(f *osupdates.Facts) { f.Updates.Security, f.Updates.Since = 3, ago(14*day) }, map[string]string{"updates_max_age_days": "30"}, checks.Warn, "install within 30 days"},
+		{"pending, age unknown", func(f *osupdates.Facts) { f.Updates.Security = 2 }, nil, checks.Warn, "cannot be told"},
+		{"lists 8 days old", func(f *osupdates.Facts) { f.Updates.Checked = ago(8 * day) }, nil, checks.Warn, "at least 8 days ago"},
+		{"lists past valid-until", func(f *osupdates.Facts) { f.Updates.Stale = true }, nil, checks.Warn, "out of date"},
+		{"reboot", func(f *osupdates.Facts) { f.Updates.Reboot = osupdates.RebootRequired }, nil, checks.Warn, "restart"},
+		{"auto off", func(f *osupdates.Facts) { f.Auto = osupdates.Auto{State: osupdates.AutoOff, By: "x"} }, nil, checks.Fail, "Automatic updates are off"},
+		{"auto off graded warn", func(f *osupdates.Facts) { f.Auto = osupdates.Auto{State: osupdates.AutoOff, By: "x"} }, map[string]string{"updates_auto_off": `"warn"`}, checks.Warn, "Automatic updates are off"},
+		{"paused", func(f *osupdates.Facts) {
+			f.Auto = osupdates.Auto{State: osupdates.AutoPaused, PausedUntil: ago(-10 * day)}
+		}, nil, checks.Fail, "paused until 15 December 2026"},
+		{"managed", func(f *osupdates.Facts) { f.Auto = osupdates.Auto{State: osupdates.AutoManaged, By: "WSUS"} }, nil, checks.Pass, "managed by your organisation"},
+		{"auto unknown", func(f *osupdates.Facts) { f.Auto = osupdates.Auto{State: osupdates.AutoUnknown, Reason: "r"} }, nil, checks.Unknown, "automatically"},
+		{"pending not read", func(f *osupdates.Facts) { f.Updates.Read, f.Updates.Reason = false, "r" }, nil, checks.Unknown, "waiting"},
+		{"release unknown", func(f *osupdates.Facts) { f.Release.Systems = []string{"kali"} }, nil, checks.Unknown, "not in SessionGuard's table"},
+		{"release unknown but auto off", func(f *osupdates.Facts) {
+			f.Release.Systems = []string{"kali"}
+			f.Auto = osupdates.Auto{State: osupdates.AutoOff, By: "x"}
+		}, nil, checks.Fail, "Automatic updates are off"},
+		{"ended", func(f *osupdates.Facts) { f.Release.Version = "11" }, nil, checks.Fail, "support ended on 31 August 2026"},
+		{"ending in 20 days", func(f *osupdates.Facts) {
+			f.Release.Version = "12"
+			f.At = time.Date(2028, 6, 10, 0, 0, 0, 0, time.UTC)
+		}, nil, checks.Warn, "stops getting security updates on 30 June 2028"},
+		{"last supported day", func(f *osupdates.Facts) {
+			f.At = time.Date(2028, 6, 30, 20, 0, 0, 0, time.UTC)
+			f.Updates.Checked = nil
+		}, nil, checks.Warn, "stops getting"},
+		{"day after", func(f *osupdates.Facts) { f.At = time.Date(2028, 7, 1, 1, 0, 0, 0, time.UTC); f.Updates.Checked = nil }, nil, checks.Fail, "ended"},
+		{"policy ends it early", func(*osupdates.Facts) {}, map[string]string{"updates_eol_table": `["debian 12 2026-01-31"]`}, checks.Fail, "ended on 31 January 2026"},
+		{"rolling", func(f *osupdates.Facts) {
+			f.Release = osupdates.Release{Systems: []string{"opensuse-tumbleweed"}, Version: "20261201"}
+		}, nil, checks.Pass, "rolling release"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := good()
+			tc.change(&f)
+			r := osupdates.Evaluate(f, policy(tc.pol))
+			if r.Status != tc.want || !strings.Contains(r.Summary, tc.words) {
+				t.Errorf("%s %q, want %s with %q", r.Status, r.Summary, tc.want, tc.words)
+			}
+			if r.Status != checks.Pass && r.Status != checks.NotApplicable && r.Fix == "" {
+				t.Error("no fix")
+			}
+			if r.Status == checks.Unknown && r.Reason == "" {
+				t.Error("unknown without a reason")
+			}
+		})
+	}
+}
+
+// The server judges stored facts again: the ages come from the facts' own
+// time, not the server's clock.
+func TestReevaluateKeepsTheFactsTime(t *testing.T) {
+	f := good()
+	f.Updates.Security, f.Updates.Since = 1, ago(20*day)
+	raw, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := osupdates.Check.(checks.Reevaluator).Reevaluate(raw, policy(nil))
+	if err != nil || r.Status != checks.Fail || !strings.Contains(r.Summary, "at least 20 days") {
+		t.Errorf("%s %q %v", r.Status, r.Summary, err)
+	}
+}

@@ -1,0 +1,314 @@
+package osupdates
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// Where apt and dpkg keep their state.
+const (
+	aptListsDir    = "/var/lib/apt/lists"
+	dpkgStatusFile = "/var/lib/dpkg/status"
+	rebootRequired = "/run/reboot-required"
+)
+
+func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
+	osRelease := linuxRelease(p, f)
+	installed, err := p.ReadFile(dpkgStatusFile)
+	switch {
+	case errors.Is(err, probe.ErrNotFound):
+		if !collectRPM(ctx, p, f) {
+			f.Updates.Reason = otherPackageManager(p)
+			f.Auto.Reason = f.Updates.Reason
+		}
+	case err != nil:
+		f.addError("dpkg status", err)
+		f.Updates.Reason = "dpkg's package list could not be read (" + probe.ErrorKind(err) + ")"
+		f.Auto.Reason = f.Updates.Reason
+	default:
+		f.Updates.Source = SourceApt
+		status := parseDpkgStatus(installed)
+		aptPending(p, f, status.versions)
+		aptAuto(ctx, p, f, status.unattended)
+	}
+	if f.Updates.Source == SourceApt && aptESM(p) && osRelease["ID"] == "ubuntu" {
+		f.Release.Systems = append([]string{"ubuntu-esm"}, f.Release.Systems...)
+	}
+	switch _, err := p.ReadFileHead(rebootRequired, 1); {
+	case err == nil:
+		f.Updates.Reboot = RebootRequired
+	case errors.Is(err, probe.ErrNotFound):
+		if f.Updates.Source == SourceApt { // only apt's hooks write the file
+			f.Updates.Reboot = RebootNotRequired
+		}
+	default:
+		f.addError("reboot-required", err)
+	}
+}
+
+// linuxRelease reads /etc/os-release (or /usr/lib/os-release) and the
+// kernel release.
+func linuxRelease(p probe.Probe, f *Facts) map[string]string {
+	b, err := p.ReadFile("/etc/os-release")
+	if errors.Is(err, probe.ErrNotFound) {
+		b, err = p.ReadFile("/usr/lib/os-release")
+	}
+	if err != nil {
+		f.addError("os-release", err)
+		f.Release.Reason = "the system's release file (/etc/os-release) could not be read (" + probe.ErrorKind(err) + ")"
+	}
+	vals := probe.ParseOSRelease(b)
+	if id := strings.ToLower(vals["ID"]); id != "" {
+		f.Release.Systems = []string{id}
+	} else if err == nil {
+		f.Release.Reason = "/etc/os-release names no ID"
+	}
+	f.Release.Version = vals["VERSION_ID"]
+	f.Release.Name = vals["PRETTY_NAME"]
+	if k, err := p.ReadFileHead("/proc/sys/kernel/osrelease", 256); err == nil {
+		f.Release.Build = "kernel " + strings.TrimSpace(string(k))
+	}
+	return vals
+}
+
+// otherPackageManager names the package manager of a system without dpkg,
+// whose pending updates are not read yet.
+func otherPackageManager(p probe.Probe) string {
+	for _, c := range []struct{ dir, name string }{{"/var/lib/rpm", "rpm without dnf or zypper"}, {"/usr/lib/sysimage/rpm", "rpm without dnf or zypper"}, {"/var/lib/pacman", "pacman"}} {
+		if _, err := p.ReadDir(c.dir); err == nil {
+			return "this system installs software with " + c.name + ", whose pending updates SessionGuard does not read yet"
+		}
+	}
+	return "no package manager SessionGuard reads (apt/dpkg) was found"
+}
+
+type dpkgStatus struct {
+	versions   map[string]string // name + "\x00" + arch → installed version
+	unattended bool              // unattended-upgrades installed
+}
+
+func parseDpkgStatus(b []byte) dpkgStatus {
+	s := dpkgStatus{versions: map[string]string{}}
+	_ = eachPackage(bytes.NewReader(b), func(pk debPackage) { // read whole: ReadFile bounds it
+		if !pk.installed() {
+			return
+		}
+		s.versions[pk.Name+"\x00"+pk.Arch] = pk.Version
+		if pk.Name == "unattended-upgrades" {
+			s.unattended = true
+		}
+	})
+	return s
+}
+
+// aptList is one list file and the release it belongs to.
+type aptRelease struct {
+	prefix string
+	rel    AptRelease
+}
+
+// aptPending compares what is installed with what apt's security lists
+// offer. Nothing is refreshed: the lists are as the last apt update left
+// them, and their Release dates say how old that is.
+func aptPending(p probe.Probe, f *Facts, installed map[string]string) {
+	names, err := p.ReadDir(aptListsDir)
+	if err != nil {
+		f.addError("apt lists", err)
+		f.Updates.Reason = "apt's package lists could not be listed (" + probe.ErrorKind(err) + ")"
+		return
+	}
+	var releases []aptRelease
+	for _, n := range names {
+		prefix, ok := strings.CutSuffix(n, "InRelease")
+		if !ok {
+			if prefix, ok = strings.CutSuffix(n, "Release"); !ok {
+				continue
+			}
+		}
+		head, err := p.ReadFileHead(path.Join(aptListsDir, n), 4096)
+		if err == nil {
+			var rel AptRelease
+			if rel, err = ParseAptRelease(head); err == nil {
+				releases = append(releases, aptRelease{prefix, rel})
+				continue
+			}
+		}
+		// Any list could be a security archive's.
+		f.addError("apt release", err)
+		f.Updates.Reason = fmt.Sprintf("a package source's Release file could not be read (%s), so whether it offers security updates cannot be told", probe.ErrorKind(err))
+		return
+	}
+	if len(releases) == 0 {
+		f.Updates.Reason = "apt has no package lists: it has never been refreshed (apt update), so what is waiting cannot be told"
+		return
+	}
+	var newest, since time.Time
+	security := 0
+	for _, r := range releases {
+		if r.rel.Date.After(newest) {
+			newest = r.rel.Date
+		}
+		if r.rel.Security() {
+			security++
+			if !r.rel.ValidUntil.IsZero() && f.At.After(r.rel.ValidUntil) {
+				f.Updates.Stale = true
+			}
+		}
+	}
+	f.Updates.Checked = timePtr(newest)
+	if security == 0 {
+		f.Updates.Reason = "none of apt's package sources is a security archive SessionGuard recognises (by its Release file's Label or a -security suite)"
+		return
+	}
+	candidates := map[string]string{}
+	dated := map[string]time.Time{}
+	for _, n := range names {
+		if !strings.Contains(n, "_Packages") {
+			continue
+		}
+		rel, ok := releaseOf(releases, n)
+		if !ok || !rel.Security() {
+			continue
+		}
+		raw, err := p.ReadFile(path.Join(aptListsDir, n))
+		var list io.Reader
+		if err == nil {
+			list, err = openList(n, raw)
+		}
+		if err == nil {
+			// Only installed packages matter: the rest of the list is
+			// never kept.
+			err = eachPackage(list, func(pk debPackage) {
+				key := pk.Name + "\x00" + pk.Arch
+				if _, ok := installed[key]; !ok {
+					return
+				}
+				if old, ok := candidates[key]; !ok || CompareDebVersions(pk.Version, old) > 0 {
+					candidates[key] = pk.Version
+					dated[key] = rel.Date
+				}
+			})
+		}
+		if err != nil {
+			f.addError("apt security list", err)
+			f.Updates.Reason = fmt.Sprintf("a security package list could not be read (%s)", probe.ErrorKind(err))
+			return
+		}
+	}
+	for key, have := range installed {
+		offered, ok := candidates[key]
+		if !ok || CompareDebVersions(offered, have) <= 0 {
+			continue
+		}
+		f.Updates.Security++
+		if d := dated[key]; !d.IsZero() && (since.IsZero() || d.Before(since)) {
+			since = d
+		}
+	}
+	f.Updates.Read = true
+	if f.Updates.Security > 0 {
+		f.Updates.Since = timePtr(since)
+	}
+}
+
+// releaseOf is the release a Packages list belongs to: the one whose file
+// name is the longest prefix of the list's.
+func releaseOf(releases []aptRelease, list string) (AptRelease, bool) {
+	best := -1
+	for i, r := range releases {
+		if strings.HasPrefix(list, r.prefix) && (best < 0 || len(r.prefix) > len(releases[best].prefix)) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return AptRelease{}, false
+	}
+	return releases[best].rel, true
+}
+
+// aptESM reports whether an Ubuntu Pro ESM (infra) source is configured.
+func aptESM(p probe.Probe) bool {
+	names, err := p.ReadDir(aptListsDir)
+	if err != nil {
+		return false
+	}
+	for _, n := range names {
+		if strings.Contains(n, "esm.ubuntu.com") && strings.HasSuffix(n, "Release") && strings.Contains(n, "infra") {
+			return true
+		}
+	}
+	return false
+}
+
+// aptAuto judges unattended-upgrades: installed, and APT::Periodic asking
+// apt to refresh its lists and install upgrades, and (with systemd) its
+// timer not disabled.
+func aptAuto(ctx context.Context, p probe.Probe, f *Facts, unattended bool) {
+	if !unattended {
+		f.Auto.State, f.Auto.By = AutoOff, "unattended-upgrades is not installed"
+		return
+	}
+	out, err := f.run(ctx, p, probe.CmdAptConfig, "dump", "APT::Periodic")
+	if err != nil {
+		f.Auto.Reason = "apt's settings could not be read (apt-config: " + probe.ErrorKind(err) + ")"
+		return
+	}
+	conf := ParseAptConfig(out)
+	upgrade, lists := conf["APT::Periodic::Unattended-Upgrade"], conf["APT::Periodic::Update-Package-Lists"]
+	switch {
+	case conf["APT::Periodic::Enable"] == "0":
+		f.Auto.State, f.Auto.By = AutoOff, "APT::Periodic::Enable is off"
+		return
+	case upgrade == "" || upgrade == "0":
+		f.Auto.State, f.Auto.By = AutoOff, "APT::Periodic::Unattended-Upgrade is off"
+		return
+	case lists == "" || lists == "0":
+		f.Auto.State, f.Auto.By = AutoOff, "APT::Periodic::Update-Package-Lists is off, so unattended-upgrades never sees new updates"
+		return
+	}
+	if _, err := p.ReadDir("/run/systemd/system"); err == nil {
+		out, err := p.Run(ctx, probe.CmdSystemctl, "is-enabled", "apt-daily-upgrade.timer")
+		if err != nil {
+			f.addError("systemctl", err)
+			f.Auto.Reason = "whether apt's daily upgrade timer is enabled could not be read (" + probe.ErrorKind(err) + ")"
+			return
+		}
+		switch st := strings.TrimSpace(string(out.Stdout)); st {
+		case "enabled", "static", "enabled-runtime", "indirect", "alias":
+		case "disabled", "masked", "masked-runtime":
+			f.Auto.State, f.Auto.By = AutoOff, "apt-daily-upgrade.timer is "+st
+			return
+		default:
+			f.Auto.Reason = fmt.Sprintf("systemctl is-enabled apt-daily-upgrade.timer said %q", st)
+			return
+		}
+	} else if _, err := p.ReadFileHead("/etc/cron.daily/apt-compat", 1); err != nil {
+		f.Auto.State, f.Auto.By = AutoOff, "without systemd, nothing runs apt's daily job (/etc/cron.daily/apt-compat is missing)"
+		return
+	}
+	f.Auto.State, f.Auto.By = AutoOn, "unattended-upgrades"
+}
+
+// ParseAptConfig reads `apt-config dump`: one `Name "value";` a line. The
+// check dumps APT::Periodic only: the whole configuration can hold a
+// proxy's password.
+func ParseAptConfig(b []byte) map[string]string {
+	out := map[string]string{}
+	for line := range strings.Lines(string(b)) {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSuffix(strings.TrimSpace(v), ";")
+		out[k] = strings.Trim(v, `"`)
+	}
+	return out
+}

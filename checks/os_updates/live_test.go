@@ -1,0 +1,254 @@
+package osupdates_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks"
+	osupdates "github.com/sessionguard/sessionguard/checks/os_updates"
+	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
+)
+
+// need skips when a tool is missing, and fails on CI (scripts/deps.sh
+// installs it).
+func need(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is missing (scripts/deps.sh installs it)", tool)
+			}
+			t.Skipf("%s is missing; scripts/deps.sh installs it", tool)
+		}
+	}
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("the live apt test needs root (dpkg --root, apt-get update into a private state)")
+		}
+		t.Skip("the live apt test needs root")
+	}
+}
+
+// run runs a tool in dir and returns what it wrote on stdout.
+func run(t *testing.T, dir string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), name, args...)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND=noninteractive", "LANG=C.UTF-8", "HOME=/root"}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s%s", name, strings.Join(args, " "), err, out, stderr.String())
+	}
+	return string(out)
+}
+
+// snapshot is every file under the roots: its kind, mode, size, time and
+// content hash, so any change to apt's or dpkg's state shows.
+func snapshot(t *testing.T, roots ...string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, root := range roots {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			entry := fmt.Sprintf("%v %d %d", info.Mode(), info.Size(), info.ModTime().UnixNano())
+			if info.Mode().IsRegular() {
+				b, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				sum := sha256.Sum256(b)
+				entry += " " + hex.EncodeToString(sum[:])
+			}
+			out[p] = entry
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// moved is the live probe with apt's and dpkg's state read from a private
+// root instead of the system's.
+type moved struct {
+	probe.Probe
+	lists, status string
+}
+
+func (m moved) path(p string) string {
+	if rest, ok := strings.CutPrefix(p, "/var/lib/apt/lists"); ok {
+		return m.lists + rest
+	}
+	if p == "/var/lib/dpkg/status" {
+		return m.status
+	}
+	return p
+}
+
+func (m moved) ReadFile(p string) ([]byte, error) { return m.Probe.ReadFile(m.path(p)) }
+func (m moved) ReadFileHead(p string, n int) ([]byte, error) {
+	return m.Probe.ReadFileHead(m.path(p), n)
+}
+func (m moved) ReadDir(p string) ([]string, error) { return m.Probe.ReadDir(m.path(p)) }
+
+// buildDeb builds sg-osupdates-probe at version v with dpkg-deb.
+func buildDeb(t *testing.T, dir, v string) string {
+	t.Helper()
+	root := filepath.Join(dir, "build-"+v)
+	doc := filepath.Join(root, "usr/share/doc/sg-osupdates-probe")
+	for _, d := range []string{filepath.Join(root, "DEBIAN"), doc} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	control := "Package: sg-osupdates-probe\nVersion: " + v + "\nArchitecture: all\nMaintainer: SessionGuard tests <tests@example.invalid>\nDescription: os_updates live test package\n"
+	write(t, filepath.Join(root, "DEBIAN/control"), control)
+	write(t, filepath.Join(doc, "README"), "a package the os_updates live test installs into a private root\n")
+	deb := filepath.Join(dir, "sg-osupdates-probe_"+v+"_all.deb")
+	run(t, dir, "dpkg-deb", "--root-owner-group", "-b", root, deb)
+	return deb
+}
+
+func write(t *testing.T, p, s string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLiveAptSecurityPending makes a security archive (Release Label
+// Debian-Security) offering sg-osupdates-probe 1.1, installs 1.0 into a
+// private dpkg root, lets apt fetch the archive's lists into a private
+// state directory, and runs the check on this machine's probe with apt's
+// lists and dpkg's status read from there: one security update, waiting
+// since the Release's date. Installing 1.1 clears it. The check also runs
+// against the system's own apt state; the system's /var/lib/apt and
+// /var/lib/dpkg stay byte for byte as they were.
+func TestLiveAptSecurityPending(t *testing.T) {
+	need(t, "dpkg", "dpkg-deb", "dpkg-scanpackages", "apt-get")
+	if _, err := os.Stat("/var/lib/dpkg/status"); err != nil {
+		t.Skip("not a dpkg system")
+	}
+	before := snapshot(t, "/var/lib/apt", "/var/lib/dpkg")
+
+	dir := t.TempDir()
+	old, newer := buildDeb(t, dir, "1.0"), buildDeb(t, dir, "1.1")
+	root := filepath.Join(dir, "root")
+	for _, d := range []string{"info", "updates", "triggers"} {
+		if err := os.MkdirAll(filepath.Join(root, "var/lib/dpkg", d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status := filepath.Join(root, "var/lib/dpkg/status")
+	write(t, status, "")
+	run(t, dir, "dpkg", "--root="+root, "--log=/dev/null", "-i", old)
+
+	repo := filepath.Join(dir, "repo")
+	pkgs := filepath.Join(repo, "dists/bookworm-security/main/binary-amd64/Packages")
+	if err := os.MkdirAll(filepath.Join(repo, "pool"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(newer, filepath.Join(repo, "pool", filepath.Base(newer))); err != nil {
+		t.Fatal(err)
+	}
+	write(t, pkgs, run(t, repo, "dpkg-scanpackages", "--multiversion", "pool", "/dev/null"))
+	published := time.Now().UTC().Add(-20 * 24 * time.Hour).Truncate(time.Second)
+	b, err := os.ReadFile(pkgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	write(t, filepath.Join(repo, "dists/bookworm-security/Release"), fmt.Sprintf(
+		"Origin: Debian\nLabel: Debian-Security\nSuite: stable-security\nCodename: bookworm-security\nDate: %s\nValid-Until: %s\nArchitectures: amd64\nComponents: main\nSHA256:\n %x %d main/binary-amd64/Packages\n",
+		published.Format(time.RFC1123), time.Now().UTC().Add(7*24*time.Hour).Format(time.RFC1123), sum, len(b)))
+	write(t, filepath.Join(dir, "sources.list"), "deb [trusted=yes] file:"+repo+" bookworm-security main\n")
+	state := filepath.Join(dir, "state")
+	for _, d := range []string{filepath.Join(state, "lists/partial"), filepath.Join(dir, "cache"), filepath.Join(dir, "parts")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, dir, "apt-get",
+		"-o", "Dir::Etc::sourcelist="+filepath.Join(dir, "sources.list"), "-o", "Dir::Etc::sourceparts="+filepath.Join(dir, "parts"),
+		"-o", "Dir::State="+state, "-o", "Dir::State::status="+status, "-o", "Dir::Cache="+filepath.Join(dir, "cache"),
+		"-o", "Debug::NoLocking=1", "-o", "APT::Sandbox::User=root", "-o", "APT::Architecture=amd64", "-qq", "update")
+
+	p := moved{Probe: live.New(), lists: filepath.Join(state, "lists"), status: status}
+	pol := checks.Catalogue{osupdates.Check}.Default()
+	f, err := osupdates.Collect(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Updates.Read || f.Updates.Security != 1 || f.Updates.Since == nil || !f.Updates.Since.Equal(published) {
+		t.Fatalf("updates %+v (%v), want 1 security update waiting since %s", f.Updates, f.Errors, published)
+	}
+	if r := osupdates.Check.Run(t.Context(), p, pol); r.Status != checks.Fail {
+		t.Errorf("status %s (%s), want fail", r.Status, r.Summary)
+	}
+	f.Auto = osupdates.Auto{State: osupdates.AutoOn, By: "test"}
+	if r := osupdates.Evaluate(f, pol); r.Status != checks.Fail || !strings.Contains(r.Summary, "1 security update has been waiting") || !strings.Contains(r.Summary, "at least 20 days") {
+		t.Errorf("pending judged %s %q, want fail: 1 security update waiting at least 20 days", r.Status, r.Summary)
+	}
+
+	// The newer version installed: nothing waits.
+	run(t, dir, "dpkg", "--root="+root, "--log=/dev/null", "-i", filepath.Join(repo, "pool", filepath.Base(newer)))
+	if f, err = osupdates.Collect(t.Context(), p); err != nil || !f.Updates.Read || f.Updates.Security != 0 {
+		t.Errorf("after installing 1.1: updates %+v, %v; want none waiting", f.Updates, err)
+	}
+
+	// The system's own state, read as the agent reads it.
+	start := time.Now()
+	r := osupdates.Check.Run(t.Context(), live.New(), pol)
+	t.Logf("this machine: %s in %v: %s", r.Status, time.Since(start), r.Summary)
+	if r.Status == checks.Pass || r.Status == "" {
+		var sys osupdates.Facts
+		if f, err := osupdates.Collect(t.Context(), live.New()); err == nil {
+			sys = f
+		}
+		if !sys.Updates.Read || sys.Auto.State != osupdates.AutoOn {
+			t.Errorf("passes with updates %+v, auto %+v", sys.Updates, sys.Auto)
+		}
+	}
+	if after := snapshot(t, "/var/lib/apt", "/var/lib/dpkg"); !equalSnapshots(t, before, after) {
+		t.Error("the system's apt or dpkg state changed")
+	}
+}
+
+func equalSnapshots(t *testing.T, a, b map[string]string) bool {
+	t.Helper()
+	same := len(a) == len(b)
+	for k, v := range a {
+		if b[k] != v {
+			t.Errorf("%s: %q became %q", k, v, b[k])
+			same = false
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			t.Errorf("%s: appeared", k)
+			same = false
+		}
+	}
+	return same
+}

@@ -1,0 +1,273 @@
+package osupdates
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// Where dnf (4 and 5) and zypper keep the repository metadata they last
+// fetched: each repository's repodata/repomd.xml carries the time the
+// repository was generated.
+var rpmCaches = map[string][]string{
+	"dnf":    {"/var/cache/dnf", "/var/cache/libdnf5"},
+	"zypper": {"/var/cache/zypp/raw"},
+}
+
+// SourceDnf and SourceZypper name the rpm package managers.
+const (
+	SourceDnf    = "dnf"
+	SourceZypper = "zypper"
+)
+
+// collectRPM reads the security updates dnf or zypper already knows of,
+// from their cache only (--cacheonly, --no-refresh): nothing is fetched.
+func collectRPM(ctx context.Context, p probe.Probe, f *Facts) bool {
+	out, err := p.Run(ctx, probe.CmdDnf, "--cacheonly", "--quiet", "updateinfo", "list", "--security")
+	if err == nil {
+		f.Updates.Source = SourceDnf
+		rpmChecked(p, f, SourceDnf)
+		if out.ExitCode != 0 {
+			f.Updates.Reason = fmt.Sprintf("dnf could not list security updates from its cache (exit status %d); run \"sudo dnf check-update\" once so it has the lists", out.ExitCode)
+		} else if rows, ok := ParseDnfSecurity(out.Stdout); !ok {
+			f.Updates.Reason = "dnf's list of security updates was not recognised"
+		} else {
+			rpmPending(f, rows)
+		}
+		dnfAuto(ctx, p, f)
+		return true
+	}
+	if !errors.Is(err, probe.ErrNotFound) {
+		f.addError("dnf", err)
+		f.Updates.Source, f.Updates.Reason = SourceDnf, "dnf could not be run ("+probe.ErrorKind(err)+")"
+		f.Auto.Reason = f.Updates.Reason
+		return true
+	}
+	out, err = p.Run(ctx, probe.CmdZypper, "--no-refresh", "--non-interactive", "list-patches", "--category", "security")
+	if errors.Is(err, probe.ErrNotFound) {
+		return false
+	}
+	f.Updates.Source = SourceZypper
+	f.Auto.Reason = "SessionGuard does not read openSUSE's automatic update setting yet: ask your IT support whether updates install by themselves"
+	switch {
+	case err != nil:
+		f.addError("zypper", err)
+		f.Updates.Reason = "zypper could not be run (" + probe.ErrorKind(err) + ")"
+	case out.ExitCode != 0 && out.ExitCode != 100: // 100: patches needed
+		f.Updates.Reason = fmt.Sprintf("zypper could not list security patches (exit status %d)", out.ExitCode)
+	default:
+		rpmChecked(p, f, SourceZypper)
+		if rows, ok := ParseZypperPatches(out.Stdout); !ok {
+			f.Updates.Reason = "zypper's list of patches was not recognised"
+		} else {
+			rpmPending(f, rows)
+		}
+	}
+	return true
+}
+
+// RPMAdvisory is one security update an rpm package manager lists; Issued
+// is zero when the tool does not say (dnf 4, zypper).
+type RPMAdvisory struct {
+	ID     string
+	Issued time.Time
+}
+
+func rpmPending(f *Facts, rows []RPMAdvisory) {
+	f.Updates.Security = len(rows)
+	if f.Updates.Checked == nil {
+		return // an undated cache may be years old: nothing is known
+	}
+	f.Updates.Read = true
+	var since time.Time
+	for _, r := range rows {
+		if r.Issued.IsZero() {
+			return // one undated: how long they wait cannot be told
+		}
+		if since.IsZero() || r.Issued.Before(since) {
+			since = r.Issued
+		}
+	}
+	f.Updates.Since = timePtr(since)
+}
+
+var advisoryID = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*-[0-9]{4}[-:][0-9A-Za-z]+`)
+
+// ParseDnfSecurity reads `dnf updateinfo list --security`: dnf 4's
+// "FEDORA-2024-… Important/Sec. nevra" and dnf 5's table with its Issued
+// date. ok is false when a line is neither a row nor a known header.
+func ParseDnfSecurity(b []byte) (rows []RPMAdvisory, ok bool) {
+	for line := range strings.Lines(string(b)) {
+		fields := strings.Fields(line)
+		switch {
+		case len(fields) == 0:
+		case fields[0] == "Name" && len(fields) >= 4 && fields[1] == "Type",
+			strings.HasPrefix(line, "Updating and loading repositories"),
+			strings.HasPrefix(line, "Repositories loaded"),
+			strings.HasPrefix(line, "Last metadata expiration check"):
+		case len(fields) >= 3 && advisoryID.MatchString(fields[0]):
+			r := RPMAdvisory{ID: fields[0]}
+			if len(fields) >= 6 {
+				if t, err := time.Parse(time.DateTime, fields[len(fields)-2]+" "+fields[len(fields)-1]); err == nil {
+					r.Issued = t
+				}
+			}
+			rows = append(rows, r)
+		default:
+			return nil, false
+		}
+	}
+	return rows, true
+}
+
+// ParseZypperPatches reads `zypper list-patches --category security`:
+// the table's needed security patches. ok is false without the table's
+// header (or zypper's "No updates found.").
+func ParseZypperPatches(b []byte) (rows []RPMAdvisory, ok bool) {
+	cat, status, name := -1, -1, -1
+	for line := range strings.Lines(string(b)) {
+		if strings.HasPrefix(strings.TrimSpace(line), "No updates found") {
+			ok = true
+			continue
+		}
+		cols := strings.Split(line, "|")
+		for i := range cols {
+			cols[i] = strings.TrimSpace(cols[i])
+		}
+		if cat < 0 {
+			for i, c := range cols {
+				switch c {
+				case "Category":
+					cat = i
+				case "Status":
+					status = i
+				case "Name":
+					name = i
+				}
+			}
+			if cat >= 0 && (status < 0 || name < 0) {
+				return nil, false
+			}
+			ok = ok || cat >= 0
+			continue
+		}
+		if len(cols) <= max(cat, status, name) {
+			continue
+		}
+		if cols[cat] == "security" && (cols[status] == "needed" || cols[status] == "applicable") {
+			rows = append(rows, RPMAdvisory{ID: cols[name]})
+		}
+	}
+	return rows, ok
+}
+
+var repomdTimestamp = regexp.MustCompile(`<(?:revision|timestamp)>([0-9]{9,11})</`)
+
+// rpmChecked dates the cached metadata: the newest repository generation
+// time in the repomd.xml files the cache holds.
+func rpmChecked(p probe.Probe, f *Facts, tool string) {
+	var newest time.Time
+	for _, dir := range rpmCaches[tool] {
+		repos, err := p.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, r := range repos {
+			b, err := p.ReadFileHead(path.Join(dir, r, "repodata", "repomd.xml"), 64<<10)
+			if err != nil {
+				continue
+			}
+			for _, m := range repomdTimestamp.FindAllSubmatch(b, -1) {
+				if n, err := strconv.ParseInt(string(m[1]), 10, 64); err == nil {
+					if t := time.Unix(n, 0).UTC(); t.After(newest) && !t.After(f.At.Add(24*time.Hour)) {
+						newest = t
+					}
+				}
+			}
+		}
+	}
+	f.Updates.Checked = timePtr(newest)
+	if newest.IsZero() && f.Updates.Reason == "" {
+		f.Updates.Reason = tool + "'s cached repository metadata could not be dated, so whether its list of updates is current cannot be told"
+	}
+}
+
+// dnfAuto: dnf-automatic installs updates when dnf-automatic-install.timer
+// runs, or dnf-automatic.timer / dnf5-automatic.timer with apply_updates
+// on in automatic.conf.
+func dnfAuto(ctx context.Context, p probe.Probe, f *Facts) {
+	if _, err := p.ReadDir("/run/systemd/system"); err != nil {
+		f.Auto.State, f.Auto.By = AutoOff, "dnf-automatic's timers need systemd, which is not running"
+		return
+	}
+	enabled := func(unit string) (bool, error) {
+		out, err := p.Run(ctx, probe.CmdSystemctl, "is-enabled", unit)
+		if err != nil {
+			f.addError("systemctl", err)
+			return false, err
+		}
+		st := strings.TrimSpace(string(out.Stdout))
+		return st == "enabled" || st == "enabled-runtime" || st == "static", nil
+	}
+	on, err := enabled("dnf-automatic-install.timer")
+	if err != nil {
+		f.Auto.Reason = "whether dnf-automatic's timer is enabled could not be read (" + probe.ErrorKind(err) + ")"
+		return
+	}
+	if on {
+		f.Auto.State, f.Auto.By = AutoOn, "dnf-automatic-install.timer"
+		return
+	}
+	for _, unit := range []string{"dnf-automatic.timer", "dnf5-automatic.timer"} {
+		on, err := enabled(unit)
+		if err != nil {
+			f.Auto.Reason = "whether dnf-automatic's timer is enabled could not be read (" + probe.ErrorKind(err) + ")"
+			return
+		}
+		if !on {
+			continue
+		}
+		b, err := p.ReadFile("/etc/dnf/automatic.conf")
+		if err != nil && !errors.Is(err, probe.ErrNotFound) {
+			f.addError("automatic.conf", err)
+			f.Auto.Reason = "dnf-automatic's settings could not be read (" + probe.ErrorKind(err) + ")"
+			return
+		}
+		if applyUpdates(b) {
+			f.Auto.State, f.Auto.By = AutoOn, unit+" with apply_updates"
+		} else {
+			f.Auto.State, f.Auto.By = AutoOff, unit+" only downloads: apply_updates is off in /etc/dnf/automatic.conf"
+		}
+		return
+	}
+	f.Auto.State, f.Auto.By = AutoOff, "dnf-automatic is not enabled"
+}
+
+// applyUpdates reads apply_updates in automatic.conf's [commands] section
+// (off when absent).
+func applyUpdates(conf []byte) bool {
+	section := ""
+	for line := range strings.Lines(string(conf)) {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			section = strings.Trim(line, "[]")
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if ok && section == "commands" && strings.TrimSpace(k) == "apply_updates" {
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "yes", "true", "1", "on":
+				return true
+			}
+			return false
+		}
+	}
+	return false
+}

@@ -1,0 +1,27 @@
+package osupdates_test
+
+import (
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/checktest"
+	osupdates "github.com/sessionguard/sessionguard/checks/os_updates"
+)
+
+func TestScenarios(t *testing.T) {
+	checktest.RunScenarios(t, osupdates.Check, "testdata", []string{"linux", "windows", "darwin"}, 5)
+}
+
+func TestNoPassWithoutEvidence(t *testing.T) {
+	checktest.RunBasisProperty(t, osupdates.Check, "testdata", basis)
+}
+
+func TestScrubbedScenarios(t *testing.T) {
+	checktest.RunScrubbedScenarios(t, osupdates.Check, "testdata", nil)
+}
+
+// basis: the kernel release is shown in the report, never judged.
+var basis = checktest.Basis{Informational: map[string]string{
+	"file /proc/sys/kernel/osrelease":                                                                             "the kernel release is reported, not judged",
+	`reg HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\UBR`:                                                   "the update build revision is reported, not judged",
+	`reg HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\Results\Detect\LastSuccessTime`: "the last scan time only adds a warning when it is old; Windows 11 may not write it",
+}}

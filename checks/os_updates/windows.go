@@ -1,0 +1,255 @@
+package osupdates
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// Registry keys the Windows collector reads.
+const (
+	winCurrentVersion = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
+	winAUResults      = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\Results`
+	winPolicy         = `HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate`
+	winPolicyAU       = winPolicy + `\AU`
+	winUXSettings     = `HKLM\SOFTWARE\Microsoft\WindowsUpdate\UX\Settings`
+	winMDMUpdate      = `HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\Update`
+	winWUService      = `HKLM\SYSTEM\CurrentControlSet\Services\wuauserv`
+)
+
+func collectWindows(p probe.Probe, f *Facts) {
+	windowsRelease(p, f)
+	windowsPending(p, f)
+	windowsAuto(p, f)
+}
+
+// regValue reads a registry value: found, missing (nil, nil) or an error.
+func regValue(p probe.Probe, key, value string) (any, error) {
+	v, err := p.Registry(key, value)
+	if errors.Is(err, probe.ErrNotFound) {
+		return nil, nil
+	}
+	return v, err
+}
+
+func regString(v any) string {
+	s, _ := v.(string)
+	return strings.TrimSpace(s)
+}
+
+func regNumber(v any) (uint64, bool) {
+	n, ok := v.(uint64)
+	return n, ok
+}
+
+// windowsRelease names the release as the end-of-life table does:
+// windows-10 / windows-11 (by build: Windows 11 keeps "Windows 10" in
+// ProductName), -enterprise for Enterprise and Education, -ltsc and
+// -iot-ltsc for the long-term channel, windows-server by build.
+func windowsRelease(p probe.Probe, f *Facts) {
+	var failed error
+	str := func(name string) string {
+		v, err := regValue(p, winCurrentVersion, name)
+		if err != nil {
+			f.addError("CurrentVersion "+name, err)
+			if name != "ReleaseId" && failed == nil {
+				failed = err // the edition and kind decide the support end
+			}
+		}
+		return regString(v)
+	}
+	v := probe.WindowsVersion{ProductName: str("ProductName"), DisplayVersion: str("DisplayVersion"), CurrentBuild: str("CurrentBuild")}
+	if v.DisplayVersion == "" {
+		v.DisplayVersion = str("ReleaseId") // Windows 10 before 20H2
+	}
+	if ubr, err := regValue(p, winCurrentVersion, "UBR"); err == nil {
+		v.UBR, v.HasUBR = regNumber(ubr)
+	}
+	edition, install := str("EditionID"), str("InstallationType")
+	f.Release.Name = v.String()
+	if v.CurrentBuild != "" {
+		f.Release.Build = v.CurrentBuild
+		if v.HasUBR {
+			f.Release.Build += "." + strconv.FormatUint(v.UBR, 10)
+		}
+	}
+	build, err := strconv.Atoi(v.CurrentBuild)
+	switch {
+	case failed != nil:
+		f.Release.Reason = "Windows's version or edition could not be read from the registry (" + probe.ErrorKind(failed) + ")"
+		return
+	case err != nil:
+		f.Release.Reason = "Windows's version (CurrentBuild in the registry) could not be read"
+		return
+	}
+	if strings.EqualFold(install, "Server") || strings.Contains(v.ProductName, "Server") {
+		f.Release.Systems, f.Release.Version = []string{"windows-server"}, v.CurrentBuild
+		return
+	}
+	base := "windows-10"
+	if build >= 22000 {
+		base = "windows-11"
+	}
+	f.Release.Version = v.DisplayVersion
+	e := strings.ToLower(edition)
+	switch {
+	case strings.HasPrefix(e, "iotenterprises"):
+		f.Release.Systems = []string{base + "-iot-ltsc"}
+	case strings.HasPrefix(e, "enterprises"):
+		f.Release.Systems = []string{base + "-ltsc"}
+	case strings.HasPrefix(e, "enterprise") || strings.HasPrefix(e, "education") || strings.HasPrefix(e, "iotenterprise"):
+		f.Release.Systems = []string{base + "-enterprise", base}
+	default:
+		f.Release.Systems = []string{base}
+	}
+}
+
+// patchTuesday is the most recent monthly security release at or before
+// t: the second Tuesday of the month, published at 17:00 UTC.
+func patchTuesday(t time.Time) time.Time {
+	t = t.UTC()
+	for m := 0; m < 2; m++ {
+		first := time.Date(t.Year(), t.Month()-time.Month(m), 1, 17, 0, 0, 0, time.UTC)
+		d := first.AddDate(0, 0, (int(time.Tuesday)-int(first.Weekday())+7)%7+7)
+		if !d.After(t) {
+			return d
+		}
+	}
+	return time.Time{}
+}
+
+// ParseInstalledOn reads Win32_QuickFixEngineering.InstalledOn: M/D/YYYY
+// as the provider writes it since Windows 7 whatever the locale (Get-HotFix
+// parses it with the invariant culture), YYYYMMDD, or a hexadecimal
+// FILETIME (older systems). ok is false for anything else.
+func ParseInstalledOn(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse("1/2/2006", s); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse("20060102", s); err == nil {
+		return t, true
+	}
+	if len(s) == 16 {
+		if n, err := strconv.ParseUint(s, 16, 64); err == nil {
+			const epochDiff = 116444736000000000 // 1601 → 1970 in 100 ns
+			if n > epochDiff {
+				return time.Unix(0, int64(n-epochDiff)*100).UTC(), true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+// windowsPending judges the monthly security release: Microsoft publishes
+// Windows's security fixes as one cumulative update on the second Tuesday
+// of each month, so an installed update (Win32_QuickFixEngineering, which
+// lists Windows's own packages, never Defender's definitions) dated on or
+// after the latest one shows it is in; none since shows that month's
+// update waiting since its release. Without the list, the last successful
+// install time can show the update waiting, never that it is in.
+func windowsPending(p probe.Probe, f *Facts) {
+	f.Updates.Source = SourceWindowsUpdate
+	due := patchTuesday(f.At)
+	if v, err := regValue(p, winAUResults+`\Detect`, "LastSuccessTime"); err == nil {
+		if t, ok := parseWUTime(regString(v)); ok {
+			f.Updates.Checked = timePtr(t)
+		}
+	}
+	rows, err := p.WMI("root/cimv2", "Win32_QuickFixEngineering")
+	var newest time.Time
+	if err == nil {
+		for _, r := range rows {
+			s, _ := r["InstalledOn"].(string)
+			if t, ok := ParseInstalledOn(s); ok && t.After(newest) {
+				newest = t
+			}
+		}
+		if newest.IsZero() {
+			err = fmt.Errorf("no installed update carries a date SessionGuard reads")
+		}
+	}
+	if err != nil {
+		f.addError("installed updates", err)
+		v, rerr := regValue(p, winAUResults+`\Install`, "LastSuccessTime")
+		t, ok := parseWUTime(regString(v))
+		if rerr == nil && ok && t.Before(due) {
+			f.Updates.Read, f.Updates.Security, f.Updates.Since = true, 1, timePtr(due)
+			f.Updates.Installed = timePtr(t)
+			return
+		}
+		f.Updates.Reason = "the list of installed Windows updates could not be read (" + probe.ErrorKind(err) + ")"
+		return
+	}
+	f.Updates.Read = true
+	f.Updates.Installed = timePtr(newest)
+	// InstalledOn is a local date: the day of the release counts.
+	if newest.Before(time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)) {
+		f.Updates.Security, f.Updates.Since = 1, timePtr(due)
+	}
+}
+
+// parseWUTime reads Windows Update's "2026-11-12 09:14:03" (UTC).
+func parseWUTime(s string) (time.Time, bool) {
+	t, err := time.Parse(time.DateTime, s)
+	return t, err == nil
+}
+
+// windowsAuto reads the Windows Update service and policy: the service
+// disabled or the policy off (NoAutoUpdate, AUOptions 2, 3 or 7) is off;
+// a pause in force is paused; WSUS or an MDM's Update policy is managed;
+// otherwise Windows installs updates by itself.
+func windowsAuto(p probe.Probe, f *Facts) {
+	var failed error
+	read := func(key, value string) any {
+		v, err := regValue(p, key, value)
+		if err != nil {
+			f.addError("Windows Update "+value, err)
+			if failed == nil {
+				failed = err
+			}
+		}
+		return v
+	}
+	start, noAuto, options := read(winWUService, "Start"), read(winPolicyAU, "NoAutoUpdate"), read(winPolicyAU, "AUOptions")
+	server, useServer, mdm := read(winPolicy, "WUServer"), read(winPolicyAU, "UseWUServer"), read(winMDMUpdate, "AllowAutoUpdate")
+	var paused time.Time
+	for _, name := range []string{"PauseUpdatesExpiryTime", "PauseQualityUpdatesEndTime"} {
+		if t, err := time.Parse(time.RFC3339, regString(read(winUXSettings, name))); err == nil && t.After(paused) {
+			paused = t
+		}
+	}
+	n := func(v any) int {
+		x, ok := regNumber(v)
+		if !ok {
+			return -1
+		}
+		return int(x)
+	}
+	switch {
+	case n(start) == 4:
+		f.Auto.State, f.Auto.By = AutoOff, "the Windows Update service is disabled"
+	case n(noAuto) == 1:
+		f.Auto.State, f.Auto.By = AutoOff, "a policy turns automatic updates off (NoAutoUpdate)"
+	case n(options) == 2 || n(options) == 3 || n(options) == 7:
+		f.Auto.State, f.Auto.By = AutoOff, fmt.Sprintf("a policy makes Windows wait for someone to install updates (AUOptions %d)", n(options))
+	case n(mdm) == 5:
+		f.Auto.State, f.Auto.By = AutoOff, "a device-management policy turns automatic updates off (AllowAutoUpdate 5)"
+	case paused.After(f.At):
+		f.Auto.State, f.Auto.By, f.Auto.PausedUntil = AutoPaused, "paused in Settings", timePtr(paused)
+	case failed != nil:
+		f.Auto.Reason = "Windows Update's settings could not be read (" + probe.ErrorKind(failed) + ")"
+	case regString(server) != "" && n(useServer) == 1:
+		f.Auto.State, f.Auto.By = AutoManaged, "WSUS"
+	case mdm != nil:
+		f.Auto.State, f.Auto.By = AutoManaged, "device management (MDM Update policy)"
+	case n(options) == 4:
+		f.Auto.State, f.Auto.By = AutoOn, "AUOptions 4"
+	default:
+		f.Auto.State, f.Auto.By = AutoOn, "Windows Update's default"
+	}
+}
