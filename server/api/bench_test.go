@@ -119,7 +119,7 @@ func benchIngest(b *testing.B, st store.Store) {
 			return fmt.Errorf("status %d: %s", status, body)
 		}
 		if err := json.Unmarshal(body, &ack); err != nil || ack.Duplicate {
-			return fmt.Errorf("answer %s: %v", body, err)
+			return fmt.Errorf("answer %s: %w", body, err)
 		}
 		return nil
 	})
@@ -188,7 +188,7 @@ func benchEnroll(b *testing.B, st store.Store) {
 			return fmt.Errorf("status %d: %s", status, body)
 		}
 		if err := json.Unmarshal(body, &resp); err != nil || resp.Token == "" {
-			return fmt.Errorf("answer %s: %v", body, err)
+			return fmt.Errorf("answer %s: %w", body, err)
 		}
 		return nil
 	})

@@ -290,6 +290,8 @@ type server struct {
 	cmd  *exec.Cmd
 	addr string
 	done chan error
+	// exit is how the server process ended, once stop has waited for it.
+	exit error
 	once sync.Once
 }
 
@@ -324,7 +326,7 @@ func startServer(ctx context.Context, o options) (*server, error) {
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		select {
 		case err := <-s.done:
-			return nil, fmt.Errorf("the server stopped (%v); its log: %s", err, log.Name())
+			return nil, fmt.Errorf("the server stopped (%w); its log: %s", err, log.Name())
 		default:
 		}
 		if c, err := net.Dial("tcp", addr); err == nil {
@@ -340,11 +342,13 @@ func startServer(ctx context.Context, o options) (*server, error) {
 func (s *server) stop() {
 	s.once.Do(func() {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		// The exit status is not wanted: a server stopped by a signal
+		// exits non-zero, and its log says the rest.
 		select {
-		case <-s.done:
+		case s.exit = <-s.done:
 		case <-time.After(30 * time.Second):
 			_ = s.cmd.Process.Kill()
-			<-s.done
+			s.exit = <-s.done
 		}
 	})
 }
