@@ -7,7 +7,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/checktest"
 )
 
-func TestParseNftJSON(t *testing.T) {
+func testParseNftJSON(t *testing.T) {
 	tests := []struct {
 		file       string
 		wantErr    bool
@@ -40,12 +40,12 @@ func TestParseNftJSON(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			rs, err := ParseNftJSON(checktest.ReadOptionalParserData(t, tc.file))
+			rs, err := parseNftJSON(checktest.ReadOptionalParserData(t, tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
 			if tc.wantErr {
-				if !errors.Is(err, ErrUnrecognised) {
+				if !errors.Is(err, errUnrecognised) {
 					t.Errorf("err = %v, want ErrUnrecognised", err)
 				}
 				return
@@ -53,7 +53,7 @@ func TestParseNftJSON(t *testing.T) {
 			if rs.Tables != tc.tables || len(rs.InputChains) != tc.chains {
 				t.Errorf("tables %d chains %d, want %d %d: %+v", rs.Tables, len(rs.InputChains), tc.tables, tc.chains, rs.InputChains)
 			}
-			if got := rs.FilteringFamily(IPv4) || rs.FilteringFamily(IPv6); got != tc.filtering {
+			if got := rs.FilteringFamily(iPv4) || rs.FilteringFamily(iPv6); got != tc.filtering {
 				t.Errorf("filtering some family = %v, want %v: %+v", got, tc.filtering, rs.InputChains)
 			}
 			if tc.chains > 0 {
@@ -74,7 +74,7 @@ func TestParseNftJSON(t *testing.T) {
 	}
 }
 
-func TestParseIptablesS(t *testing.T) {
+func testParseIptablesS(t *testing.T) {
 	tests := []struct {
 		stdout, stderr string
 		wantErr        bool
@@ -100,12 +100,12 @@ func TestParseIptablesS(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.stdout+tc.stderr, func(t *testing.T) {
-			in, err := ParseIptablesS(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr))
+			in, err := parseIptablesS(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
 			if tc.wantErr {
-				if !errors.Is(err, ErrUnrecognised) {
+				if !errors.Is(err, errUnrecognised) {
 					t.Errorf("err = %v, want ErrUnrecognised", err)
 				}
 				return
@@ -120,7 +120,7 @@ func TestParseIptablesS(t *testing.T) {
 	}
 }
 
-func TestDeniedDetection(t *testing.T) {
+func testDeniedDetection(t *testing.T) {
 	if !nftDenied(checktest.ReadOptionalParserData(t, "nft/denied_stderr.txt")) {
 		t.Error("nft denial not recognised")
 	}
@@ -135,22 +135,22 @@ func TestDeniedDetection(t *testing.T) {
 	}
 }
 
-func TestParseUFWStatus(t *testing.T) {
+func testParseUFWStatus(t *testing.T) {
 	tests := []struct {
 		stdout, stderr string
 		wantErr        bool
-		want           UFWStatus
+		want           ufwStatus
 	}{
-		{stdout: "ufw/active_deny.txt", want: UFWStatus{Active: true, DefaultIncoming: "deny"}},
-		{stdout: "ufw/active_reject_no_logging.txt", want: UFWStatus{Active: true, DefaultIncoming: "reject"}},
-		{stdout: "ufw/active_allow_incoming.txt", want: UFWStatus{Active: true, DefaultIncoming: "allow"}},
-		{stdout: "ufw/inactive.txt", want: UFWStatus{}},
-		{stderr: "ufw/needs_root_stderr.txt", want: UFWStatus{NeedsRoot: true}},
+		{stdout: "ufw/active_deny.txt", want: ufwStatus{Active: true, DefaultIncoming: "deny"}},
+		{stdout: "ufw/active_reject_no_logging.txt", want: ufwStatus{Active: true, DefaultIncoming: "reject"}},
+		{stdout: "ufw/active_allow_incoming.txt", want: ufwStatus{Active: true, DefaultIncoming: "allow"}},
+		{stdout: "ufw/inactive.txt", want: ufwStatus{}},
+		{stderr: "ufw/needs_root_stderr.txt", want: ufwStatus{NeedsRoot: true}},
 		{stderr: "ufw/init_error.txt", wantErr: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.stdout+tc.stderr, func(t *testing.T) {
-			got, err := ParseUFWStatus(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr))
+			got, err := parseUFWStatus(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -161,7 +161,7 @@ func TestParseUFWStatus(t *testing.T) {
 	}
 }
 
-func TestParseFirewalldState(t *testing.T) {
+func testParseFirewalldState(t *testing.T) {
 	tests := []struct {
 		stdout, stderr string
 		exit           int
@@ -176,7 +176,7 @@ func TestParseFirewalldState(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.stdout+tc.stderr, func(t *testing.T) {
-			got, err := ParseFirewalldState(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr), tc.exit)
+			got, err := parseFirewalldState(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr), tc.exit)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -212,24 +212,24 @@ func runStateCases(t *testing.T, prefix, what string, parse func([]byte) (int, e
 	}
 }
 
-func TestParseSocketFilterFW(t *testing.T) {
-	stdout := func(b []byte) (int, error) { return ParseSocketFilterFW(b, nil) }
+func testParseSocketFilterFW(t *testing.T) {
+	stdout := func(b []byte) (int, error) { return parseSocketFilterFW(b, nil) }
 	runStateCases(t, "", "state", stdout, []stateCase{
-		{file: "socketfilterfw/enabled_state1.txt", want: ALFOn},
-		{file: "socketfilterfw/disabled_state0.txt", want: ALFOff},
-		{file: "socketfilterfw/block_all_state2.txt", want: ALFBlockAll},
-		{file: "socketfilterfw/blocking_all_text.txt", want: ALFBlockAll},
-		{file: "socketfilterfw/enabled_no_number.txt", want: ALFOn},
+		{file: "socketfilterfw/enabled_state1.txt", want: alfOn},
+		{file: "socketfilterfw/disabled_state0.txt", want: alfOff},
+		{file: "socketfilterfw/block_all_state2.txt", want: alfBlockAll},
+		{file: "socketfilterfw/blocking_all_text.txt", want: alfBlockAll},
+		{file: "socketfilterfw/enabled_no_number.txt", want: alfOn},
 		{file: "socketfilterfw/must_be_root.txt", wantErr: true},
 		{file: "socketfilterfw/empty.txt", wantErr: true},
 	})
 }
 
-func TestParseSPFirewall(t *testing.T) {
-	runStateCases(t, "", "state", ParseSPFirewall, []stateCase{
-		{file: "system_profiler/macos15_on_limit.json", want: ALFOn},
-		{file: "system_profiler/macos15_off_allow_all.json", want: ALFOff},
-		{file: "system_profiler/block_all.json", want: ALFBlockAll},
+func testParseSPFirewall(t *testing.T) {
+	runStateCases(t, "", "state", parseSPFirewall, []stateCase{
+		{file: "system_profiler/macos15_on_limit.json", want: alfOn},
+		{file: "system_profiler/macos15_off_allow_all.json", want: alfOff},
+		{file: "system_profiler/block_all.json", want: alfBlockAll},
 		{file: "system_profiler/unknown_state.json", wantErr: true},
 		{file: "system_profiler/empty_list.json", wantErr: true},
 		{file: "system_profiler/not_json.txt", wantErr: true},
@@ -238,7 +238,7 @@ func TestParseSPFirewall(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-func TestParsePlists(t *testing.T) {
+func testParsePlists(t *testing.T) {
 	managed := []struct {
 		file             string
 		enable, blockAll *bool
@@ -253,7 +253,7 @@ func TestParsePlists(t *testing.T) {
 	eq := func(a, b *bool) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 	for _, tc := range managed {
 		t.Run(tc.file, func(t *testing.T) {
-			m, err := ParseManagedFirewallPlist(checktest.ReadOptionalParserData(t, tc.file))
+			m, err := parseManagedFirewallPlist(checktest.ReadOptionalParserData(t, tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -262,7 +262,7 @@ func TestParsePlists(t *testing.T) {
 			}
 		})
 	}
-	runStateCases(t, "alf/", "globalstate", ParseALFPlist, []stateCase{
+	runStateCases(t, "alf/", "globalstate", parseALFPlist, []stateCase{
 		{file: "plist/alf_globalstate1.xml.plist", want: 1},
 		{file: "plist/alf_globalstate0.xml.plist", want: 0},
 		{file: "plist/alf_globalstate2.binary.plist", want: 2},
@@ -271,7 +271,7 @@ func TestParsePlists(t *testing.T) {
 	})
 }
 
-func TestParseNetshProfiles(t *testing.T) {
+func testParseNetshProfiles(t *testing.T) {
 	type want struct {
 		name           string
 		enabled        bool
@@ -282,19 +282,19 @@ func TestParseNetshProfiles(t *testing.T) {
 		want    []want
 		wantErr bool
 	}{
-		{file: "netsh/en_public_on.txt", want: []want{{ProfilePublic, true, false}}},
-		{file: "netsh/en_private_off.txt", want: []want{{ProfilePrivate, false, false}}},
-		{file: "netsh/en_public_allow_inbound.txt", want: []want{{ProfilePublic, true, true}}},
-		{file: "netsh/en_domain_on_public_off.txt", want: []want{{ProfileDomain, true, false}, {ProfilePublic, false, false}}},
-		{file: "netsh/de_public_on.txt", want: []want{{ProfilePublic, true, false}}},
-		{file: "netsh/de_private_off.txt", want: []want{{ProfilePrivate, false, false}}},
-		{file: "netsh/fr_public_actif.txt", want: []want{{ProfilePublic, true, false}}},
+		{file: "netsh/en_public_on.txt", want: []want{{profilePublic, true, false}}},
+		{file: "netsh/en_private_off.txt", want: []want{{profilePrivate, false, false}}},
+		{file: "netsh/en_public_allow_inbound.txt", want: []want{{profilePublic, true, true}}},
+		{file: "netsh/en_domain_on_public_off.txt", want: []want{{profileDomain, true, false}, {profilePublic, false, false}}},
+		{file: "netsh/de_public_on.txt", want: []want{{profilePublic, true, false}}},
+		{file: "netsh/de_private_off.txt", want: []want{{profilePrivate, false, false}}},
+		{file: "netsh/fr_public_actif.txt", want: []want{{profilePublic, true, false}}},
 		{file: "netsh/service_not_running.txt", wantErr: true},
 		{file: "netsh/unknown_state_word.txt", wantErr: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			got, err := ParseNetshProfiles(string(checktest.ReadOptionalParserData(t, tc.file)))
+			got, err := parseNetshProfiles(string(checktest.ReadOptionalParserData(t, tc.file)))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -317,7 +317,7 @@ func TestParseNetshProfiles(t *testing.T) {
 // TestProductEnabled: a third-party firewall counts only when Security
 // Center says it is on (package wsc decodes the state for the anti-virus
 // check too); expired, like snoozed and off, is not protecting.
-func TestProductEnabled(t *testing.T) {
+func testProductEnabled(t *testing.T) {
 	tests := []struct {
 		state int64
 		want  bool
