@@ -1,0 +1,27 @@
+package osupdates
+
+// Names the external tests use.
+
+type Auto = auto
+
+type Facts = facts
+
+type Release = release
+
+type Updates = updates
+
+const (
+	AutoManaged       = autoManaged
+	AutoOff           = autoOff
+	AutoOn            = autoOn
+	AutoPaused        = autoPaused
+	AutoUnknown       = autoUnknown
+	RebootNotRequired = rebootNotRequired
+	RebootRequired    = rebootIsRequired
+	SourceApt         = sourceApt
+)
+
+var (
+	Collect  = collect
+	Evaluate = evaluate
+)
