@@ -7,7 +7,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/checktest"
 )
 
-func TestParseDsclUsers(t *testing.T) {
+func testParseDsclUsers(t *testing.T) {
 	tests := []struct {
 		file string
 		exit int
@@ -23,7 +23,7 @@ func TestParseDsclUsers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			n, ok := ParseDsclUsers(checktest.ReadParserData(t, tc.file), tc.exit)
+			n, ok := parseDsclUsers(checktest.ReadParserData(t, tc.file), tc.exit)
 			if ok != tc.ok || n != tc.want {
 				t.Errorf("got %d (%v), want %d (%v)", n, ok, tc.want, tc.ok)
 			}
@@ -31,7 +31,7 @@ func TestParseDsclUsers(t *testing.T) {
 	}
 }
 
-func TestParseDsmemberutil(t *testing.T) {
+func testParseDsmemberutil(t *testing.T) {
 	tests := []struct {
 		file       string
 		member, ok bool
@@ -44,7 +44,7 @@ func TestParseDsmemberutil(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			m, ok := ParseDsmemberutil(checktest.ReadParserData(t, tc.file))
+			m, ok := parseDsmemberutil(checktest.ReadParserData(t, tc.file))
 			if m != tc.member || ok != tc.ok {
 				t.Errorf("got %v (%v), want %v (%v)", m, ok, tc.member, tc.ok)
 			}
@@ -52,7 +52,7 @@ func TestParseDsmemberutil(t *testing.T) {
 	}
 }
 
-func TestParseGroupMembership(t *testing.T) {
+func testParseGroupMembership(t *testing.T) {
 	tests := []struct {
 		file string
 		exit int
@@ -67,7 +67,7 @@ func TestParseGroupMembership(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			got, ok := ParseGroupMembership(checktest.ReadParserData(t, tc.file), tc.exit)
+			got, ok := parseGroupMembership(checktest.ReadParserData(t, tc.file), tc.exit)
 			if ok != tc.ok || !slices.Equal(got, tc.want) {
 				t.Errorf("got %v (%v), want %v (%v)", got, ok, tc.want, tc.ok)
 			}
@@ -75,7 +75,7 @@ func TestParseGroupMembership(t *testing.T) {
 	}
 }
 
-func TestParseDefaults(t *testing.T) {
+func testParseDefaults(t *testing.T) {
 	tru, fls := true, false
 	tests := []struct {
 		file   string
@@ -99,23 +99,23 @@ func TestParseDefaults(t *testing.T) {
 			} else {
 				stdout = b
 			}
-			got, ok := ParseDefaultsBool(stdout, stderr, tc.exit)
+			got, ok := parseDefaultsBool(stdout, stderr, tc.exit)
 			if ok != tc.ok || (got == nil) != (tc.want == nil) || (got != nil && *got != *tc.want) {
 				t.Errorf("got %v (%v), want %v (%v)", got, ok, tc.want, tc.ok)
 			}
 		})
 	}
-	present, ok := ParseDefaultsPresent(checktest.ReadParserData(t, "defaults/autologin_user_set.txt"), nil, 0)
+	present, ok := parseDefaultsPresent(checktest.ReadParserData(t, "defaults/autologin_user_set.txt"), nil, 0)
 	if !present || !ok {
 		t.Errorf("autoLoginUser set: got %v (%v)", present, ok)
 	}
-	present, ok = ParseDefaultsPresent(nil, checktest.ReadParserData(t, "defaults/autologin_not_set_stderr.txt"), 1)
+	present, ok = parseDefaultsPresent(nil, checktest.ReadParserData(t, "defaults/autologin_not_set_stderr.txt"), 1)
 	if present || !ok {
 		t.Errorf("autoLoginUser not set: got %v (%v)", present, ok)
 	}
 }
 
-func TestParseLoginwindowPlist(t *testing.T) {
+func testParseLoginwindowPlist(t *testing.T) {
 	tests := []struct {
 		file      string
 		ok        bool
@@ -132,7 +132,7 @@ func TestParseLoginwindowPlist(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			prefs, ok := ParseLoginwindowPlist(checktest.ReadParserData(t, tc.file))
+			prefs, ok := parseLoginwindowPlist(checktest.ReadParserData(t, tc.file))
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v", ok, tc.ok)
 			}

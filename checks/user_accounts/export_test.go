@@ -1,0 +1,8 @@
+package useraccounts
+
+// Names the external tests use.
+
+var (
+	Collect  = collectHost
+	Evaluate = evaluate
+)
