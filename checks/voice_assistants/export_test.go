@@ -1,0 +1,12 @@
+package voiceassistants
+
+// Names the external tests use.
+
+const (
+	WyomingSatellite = wyomingSatellite
+)
+
+var (
+	Collect  = collect
+	Evaluate = evaluate
+)
