@@ -7,7 +7,7 @@ PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 win
 
 export CGO_ENABLED ?= 0
 
-.PHONY: all build run smoke test deps vet fmt-check unit cross bench golden clean
+.PHONY: all build run smoke test deps vet fmt-check unit cross bench bench-peers golden clean
 
 all: build
 
@@ -127,6 +127,11 @@ package:
 
 bench:
 	CGO_ENABLED=1 $(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Whole programs timed as a person runs them, beside a peer where one is
+# installed (PARETO=/path/to/paretosecurity); see scripts/bench-peers.sh.
+bench-peers:
+	scripts/bench-peers.sh
 
 # Rewrite the golden expected.json of every replay scenario (review the diff!).
 golden:

@@ -154,7 +154,7 @@ func autoFix(f facts) string {
 	case "darwin":
 		return "Open System Settings > General > Software Update, click the (i) next to Automatic updates and turn on \"Install macOS updates\" and \"Install Security Responses and system files\"."
 	}
-	return "Turn on automatic security updates: in Software & Updates > Updates choose \"Download and install automatically\" for security updates, or run \"sudo apt install unattended-upgrades\" and then \"sudo dpkg-reconfigure -plow unattended-upgrades\" and answer Yes."
+	return "Turn on automatic security updates: in Software & Updates > Updates choose \"Download and install automatically\" for security updates, or run \"sudo apt install unattended-upgrades\" and then \"sudo dpkg-reconfigure --priority=low unattended-upgrades\" and answer Yes."
 }
 
 func unsupportedFix(f facts) string {

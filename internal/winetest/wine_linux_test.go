@@ -351,8 +351,9 @@ func TestWine(t *testing.T) {
 }
 
 // testProbeFileReads runs the live probe's Windows-only tests (a plain file
-// opens, one reached through a symbolic link is refused) as a Windows test
-// binary in the prefix.
+// opens, one reached through a symbolic link is refused; the process table
+// read through Toolhelp and per-process queries) as a Windows test binary
+// in the prefix.
 func testProbeFileReads(t *testing.T, e *env) {
 	exe := filepath.Join(t.TempDir(), "probe.test.exe")
 	build := exec.CommandContext(t.Context(), "go", "test", "-c", "-o", exe, "../../checks/probe/live")
@@ -360,11 +361,12 @@ func testProbeFileReads(t *testing.T, e *env) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the probe's Windows tests: %v\n%s", err, out)
 	}
-	out, errOut, err := e.wine(2*time.Minute, exe, "-test.run", "^TestLiveWindowsFileReads$", "-test.v")
-	if err != nil || !strings.Contains(string(out), "--- PASS: TestLiveWindowsFileReads") && !strings.Contains(string(out), "--- SKIP: TestLiveWindowsFileReads") {
-		t.Fatalf("the probe's Windows file-read test under Wine: %v\n%s%s", err, out, errOut)
+	out, errOut, err := e.wine(2*time.Minute, exe, "-test.run", "^TestLiveWindows(FileReads|Processes)$", "-test.v")
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestLiveWindowsFileReads") && !strings.Contains(string(out), "--- SKIP: TestLiveWindowsFileReads") ||
+		!strings.Contains(string(out), "--- PASS: TestLiveWindowsProcesses") {
+		t.Fatalf("the probe's Windows tests under Wine: %v\n%s%s", err, out, errOut)
 	}
-	t.Logf("%s", firstLine(string(out), "TestLiveWindowsFileReads"))
+	t.Logf("%s; %s", firstLine(string(out), "TestLiveWindowsFileReads"), firstLine(string(out), "TestLiveWindowsProcesses"))
 }
 
 // firstLine is the first line of s that holds want, for the log.

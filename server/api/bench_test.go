@@ -1,20 +1,13 @@
 package api_test
 
 import (
-	"bufio"
-	"bytes"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +16,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/api"
+	"github.com/sessionguard/sessionguard/server/loadtest"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
 )
@@ -56,12 +50,15 @@ func benchResults() []report.CheckResult {
 // SG_BENCH_CPUPROFILE=file profiles the load alone (not the seeding).
 //
 //	go test ./server/api -run '^$' -bench BenchmarkIngest -benchtime 20000x -timeout 30m
-func BenchmarkIngest(b *testing.B) {
+func BenchmarkIngest(b *testing.B) { onBothBackEnds(b, benchIngest) }
+
+// onBothBackEnds runs bench on a new SQLite store and a new PostgreSQL one.
+func onBothBackEnds(b *testing.B, bench func(*testing.B, store.Store)) {
 	for _, be := range []struct {
 		name string
 		open func(testing.TB) store.Store
 	}{{"sqlite", storetest.OpenSQLite}, {"postgres", storetest.OpenPostgres}} {
-		b.Run(be.name, func(b *testing.B) { benchIngest(b, be.open(b)) })
+		b.Run(be.name, func(b *testing.B) { bench(b, be.open(b)) })
 	}
 }
 
@@ -111,58 +108,27 @@ func benchIngest(b *testing.B, st store.Store) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		requests[i] = rawPost(srv.Listener.Addr().String(), report.PathReports, tokens[i%len(tokens)], body)
+		requests[i] = loadtest.Post(srv.Listener.Addr().String(), report.PathReports, tokens[i%len(tokens)], body)
 	}
-	latencies := make([]time.Duration, b.N)
-	var next atomic.Int64
-	var failed atomic.Int64
-	var wg sync.WaitGroup
 	storetest.ProfileCPU(b)
 	cpu := storetest.CPUTime()
 	b.ResetTimer()
-	start := time.Now()
-	for range clients {
-		wg.Go(func() {
-			c, err := dialRaw(srv.Listener.Addr().String())
-			if err != nil {
-				failed.Add(1)
-				return
-			}
-			defer c.close()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= b.N {
-					return
-				}
-				if rate > 0 {
-					time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(rate))))
-				}
-				t0 := time.Now()
-				status, body, err := c.roundTrip(requests[i])
-				latencies[i] = time.Since(t0)
-				var ack report.Ack
-				if err == nil && status == http.StatusOK {
-					err = json.Unmarshal(body, &ack)
-				}
-				if err != nil || status != http.StatusOK || ack.Duplicate {
-					failed.Add(1)
-					if err != nil {
-						return // the connection is broken: stop this client
-					}
-				}
-			}
-		})
-	}
-	wg.Wait()
+	run := loadtest.Drive(srv.Listener.Addr().String(), clients, rate, requests, func(_, status int, body []byte) error {
+		var ack report.Ack
+		if status != http.StatusOK {
+			return fmt.Errorf("status %d: %s", status, body)
+		}
+		if err := json.Unmarshal(body, &ack); err != nil || ack.Duplicate {
+			return fmt.Errorf("answer %s: %v", body, err)
+		}
+		return nil
+	})
 	b.StopTimer()
 	cpuPerReport := float64((storetest.CPUTime() - cpu).Microseconds()) / float64(b.N)
-	if n := failed.Load(); n > 0 {
-		b.Fatalf("%d of %d reports were not acknowledged", n, b.N)
+	if run.Failed > 0 {
+		b.Fatalf("%d of %d reports were not acknowledged", run.Failed, b.N)
 	}
-	slices.Sort(latencies)
-	pct := func(p float64) float64 {
-		return float64(latencies[int(p*float64(len(latencies)-1))].Microseconds()) / 1000
-	}
+	pct := run.Percentile
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
 	b.ReportMetric(pct(0.50), "p50_ms")
 	b.ReportMetric(pct(0.99), "p99_ms")
@@ -179,6 +145,63 @@ func benchIngest(b *testing.B, st store.Store) {
 	}
 	if n := count(b, st, "check_runs"); n != b.N {
 		b.Fatalf("check_runs holds %d rows after %d acknowledged reports", n, b.N)
+	}
+}
+
+// BenchmarkEnroll is the enrolment load of issue 21: SG_BENCH_DEVICES
+// devices (100,000 by default) already enrolled, then SG_BENCH_CLIENTS
+// (32) keep-alive clients enrol b.N devices at once through the real API
+// handler over loopback HTTP, every answer checked. It reports devices/s
+// and the p50/p99 latency of an enrolment.
+//
+//	go test ./server/api -run '^$' -bench BenchmarkEnroll -benchtime 5000x
+func BenchmarkEnroll(b *testing.B) { onBothBackEnds(b, benchEnroll) }
+
+func benchEnroll(b *testing.B, st store.Store) {
+	if err := st.Migrate(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	team, _, _ := storetest.Enrolled(b, st, "bench")
+	storetest.SeedDevices(b, st, team.ID, benchEnvInt("SG_BENCH_DEVICES", 100_000))
+	secret, _, err := st.CreateEnrollSecret(b.Context(), team.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, err := api.New(st, api.Options{Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(a)
+	defer func() { srv.Close(); a.Close() }()
+	requests := make([][]byte, b.N)
+	for i := range requests {
+		body, err := json.Marshal(report.EnrollRequest{Schema: report.Schema, Secret: secret, DeviceName: fmt.Sprintf("bench-%d", i), Agent: storetest.Agent})
+		if err != nil {
+			b.Fatal(err)
+		}
+		requests[i] = loadtest.Post(srv.Listener.Addr().String(), report.PathEnroll, "", body)
+	}
+	b.ResetTimer()
+	run := loadtest.Drive(srv.Listener.Addr().String(), benchEnvInt("SG_BENCH_CLIENTS", 32), 0, requests, func(_, status int, body []byte) error {
+		var resp report.EnrollResponse
+		if status != http.StatusCreated {
+			return fmt.Errorf("status %d: %s", status, body)
+		}
+		if err := json.Unmarshal(body, &resp); err != nil || resp.Token == "" {
+			return fmt.Errorf("answer %s: %v", body, err)
+		}
+		return nil
+	})
+	b.StopTimer()
+	if run.Failed > 0 {
+		b.Fatalf("%d of %d enrolments failed", run.Failed, b.N)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "devices/s")
+	b.ReportMetric(run.Percentile(0.50), "p50_ms")
+	b.ReportMetric(run.Percentile(0.99), "p99_ms")
+	b.ReportMetric(0, "ns/op")
+	if n := count(b, st, "devices"); n != b.N+benchEnvInt("SG_BENCH_DEVICES", 100_000)+1 {
+		b.Fatalf("devices holds %d rows after %d enrolments", n, b.N)
 	}
 }
 
@@ -231,56 +254,3 @@ func BenchmarkTokenLookup(b *testing.B) {
 		})
 	}
 }
-
-// rawPost is a whole HTTP/1.1 POST of a JSON body with a bearer token.
-func rawPost(host, path, token string, body []byte) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n",
-		path, host, token, len(body))
-	b.Write(body)
-	return b.Bytes()
-}
-
-// rawConn is the load benchmark's HTTP/1.1 client: one keep-alive
-// connection, a request written with one write, the response read with
-// net/http's own parser. net/http's Client costs about twice as much CPU
-// per request (two goroutines per connection, header maps, a request
-// copy), which on a 2-core machine shared with the server is CPU the
-// server is measured without.
-type rawConn struct {
-	conn net.Conn
-	r    *bufio.Reader
-	buf  bytes.Buffer
-}
-
-func dialRaw(addr string) (*rawConn, error) {
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	return &rawConn{conn: conn, r: bufio.NewReaderSize(conn, 4096)}, nil
-}
-
-// roundTrip sends one whole request and returns the response's status and
-// body (valid until the next call).
-func (c *rawConn) roundTrip(req []byte) (int, []byte, error) {
-	if _, err := c.conn.Write(req); err != nil {
-		return 0, nil, err
-	}
-	resp, err := http.ReadResponse(c.r, nil)
-	if err != nil {
-		return 0, nil, err
-	}
-	c.buf.Reset()
-	_, err = c.buf.ReadFrom(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return 0, nil, err
-	}
-	if resp.Close {
-		return resp.StatusCode, c.buf.Bytes(), errors.New("the server closed the connection")
-	}
-	return resp.StatusCode, c.buf.Bytes(), nil
-}
-
-func (c *rawConn) close() { c.conn.Close() }

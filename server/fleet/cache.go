@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -11,6 +12,10 @@ import (
 
 // DefaultCacheTTL is how old the figures may get before a refresh starts.
 const DefaultCacheTTL = time.Minute
+
+// MaxKeptAge is how old kept figures may be for the first render after a
+// start to show them (the page says when they were computed).
+const MaxKeptAge = time.Hour
 
 // Summary is what the overview and check pages show of the whole fleet
 // (or one team): device counts by state and compliance per check.
@@ -25,8 +30,14 @@ type Summary struct {
 // PostgreSQL at 100k devices), more than one page render should cost. So
 // they are computed at most once per TTL: a render past the TTL gets the
 // previous figures at once and starts one refresh in the background
-// (stale-while-revalidate); only the first render for a team after start
-// waits for the computation.
+// (stale-while-revalidate).
+//
+// Every computation is also kept in the database (store.SaveFleetFigures),
+// so the first render for a team after a restart shows the kept figures
+// with their time — one row read, not a pass over the fleet — and starts
+// the refresh. Only when none were kept, or they are older than
+// MaxKeptAge or counted with another stale period, does a render wait
+// for the computation.
 type Cache struct {
 	st         Store
 	ttl        time.Duration
@@ -63,7 +74,7 @@ func NewCache(st Store, ttl, staleAfter time.Duration, now func() time.Time, log
 	return &Cache{st: st, ttl: ttl, staleAfter: staleAfter, now: now, log: log, entries: map[string]*entry{}}
 }
 
-// compute reads the figures from the store.
+// compute reads the figures from the store and keeps them there.
 func (c *Cache) compute(ctx context.Context, teamID string) (Summary, error) {
 	now := c.now()
 	stale := now.Add(-c.staleAfter)
@@ -71,24 +82,55 @@ func (c *Cache) compute(ctx context.Context, teamID string) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
+	// Kept for the next start; a failure costs that start one pass.
+	if err := c.st.SaveFleetFigures(ctx, teamID, store.FleetFigures{At: now, StaleAfter: c.staleAfter, Counts: counts, Compliance: comp}); err != nil {
+		c.log.Error("keeping the fleet figures", "team", teamID, "err", err)
+	}
 	return Summary{At: now, Counts: counts, Compliance: comp}, nil
 }
 
-// Get returns the figures for a team ("" for all), computing them when
-// there are none yet and refreshing them in the background when old.
+// kept returns the figures kept for a team when they can stand in until a
+// refresh: counted with this cache's stale period, at most MaxKeptAge old.
+func (c *Cache) kept(ctx context.Context, teamID string) (Summary, bool) {
+	f, err := c.st.FleetFigures(ctx, teamID)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			c.log.Error("reading the kept fleet figures", "team", teamID, "err", err)
+		}
+		return Summary{}, false
+	}
+	age := c.now().Sub(f.At)
+	if f.StaleAfter != c.staleAfter || age > MaxKeptAge || age < -time.Minute {
+		return Summary{}, false
+	}
+	return Summary{At: f.At, Counts: f.Counts, Compliance: f.Compliance}, true
+}
+
+// Get returns the figures for a team ("" for all), refreshing them in the
+// background when old; when this server has none yet it shows the kept
+// ones, or computes them.
 func (c *Cache) Get(ctx context.Context, teamID string) (Summary, error) {
 	c.mu.Lock()
 	e, ok := c.entries[teamID]
 	if ok {
 		s := e.summary
-		if c.now().Sub(s.At) >= c.ttl && !e.refreshing {
-			e.refreshing = true
-			go c.refresh(context.WithoutCancel(ctx), teamID)
-		}
+		c.refreshIfOld(ctx, teamID, e)
 		c.mu.Unlock()
 		return s, nil
 	}
 	c.mu.Unlock()
+	if s, ok := c.kept(ctx, teamID); ok {
+		c.mu.Lock()
+		e, ok := c.entries[teamID]
+		if !ok {
+			e = &entry{summary: s}
+			c.entries[teamID] = e
+		}
+		s = e.summary
+		c.refreshIfOld(ctx, teamID, e)
+		c.mu.Unlock()
+		return s, nil
+	}
 	s, err := c.compute(ctx, teamID)
 	if err != nil {
 		return Summary{}, err
@@ -99,6 +141,15 @@ func (c *Cache) Get(ctx context.Context, teamID string) (Summary, error) {
 	}
 	c.mu.Unlock()
 	return s, nil
+}
+
+// refreshIfOld starts one background refresh of e when its figures are a
+// TTL old. c.mu is held.
+func (c *Cache) refreshIfOld(ctx context.Context, teamID string, e *entry) {
+	if c.now().Sub(e.summary.At) >= c.ttl && !e.refreshing {
+		e.refreshing = true
+		go c.refresh(context.WithoutCancel(ctx), teamID)
+	}
 }
 
 func (c *Cache) refresh(ctx context.Context, teamID string) {

@@ -26,4 +26,6 @@ type Store interface {
 	FleetCounts(ctx context.Context, teamID string, staleBefore time.Time) (store.FleetCounts, error)
 	FleetSummary(ctx context.Context, teamID string, staleBefore time.Time) (store.FleetCounts, []store.CheckCompliance, error)
 	RecordFleetSnapshot(ctx context.Context, teamID string, at time.Time, c store.FleetCounts) error
+	SaveFleetFigures(ctx context.Context, teamID string, f store.FleetFigures) error
+	FleetFigures(ctx context.Context, teamID string) (store.FleetFigures, error)
 }

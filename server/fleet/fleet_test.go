@@ -174,6 +174,60 @@ func TestCacheKeepsFiguresWhenRefreshFails(t *testing.T) {
 	}
 }
 
+// TestCacheFirstGetAfterRestart: a new cache (a restarted server) shows
+// the figures the last one kept, with their time, without a pass over the
+// fleet (the store's FleetSummary fails meanwhile), and refreshes them in
+// the background; kept figures too old, or counted with another stale
+// period, are not shown.
+func TestCacheFirstGetAfterRestart(t *testing.T) {
+	ctx := t.Context()
+	real, teams := newStore(t)
+	st := &failing{Store: real}
+	clk := &clock{t: time.Now()}
+	first := fleet.NewCache(st, time.Minute, time.Hour, clk.now, nil)
+	computed, err := first.Get(ctx, "")
+	if err != nil || computed.Counts.Total != 5 {
+		t.Fatalf("first Get = %+v, %v", computed, err)
+	}
+	if _, err := first.Get(ctx, teams[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	storetest.SeedDevices(t, real, teams[1].ID, 2)
+
+	clk.add(10 * time.Minute)
+	st.set(true)
+	restarted := fleet.NewCache(st, time.Minute, time.Hour, clk.now, nil)
+	for _, c := range []struct {
+		team string
+		want int
+	}{{"", 5}, {teams[1].ID, 3}} {
+		s, err := restarted.Get(ctx, c.team)
+		if err != nil || s.Counts.Total != c.want || !s.At.Equal(computed.At.UTC().Truncate(time.Microsecond)) {
+			t.Fatalf("first Get of team %q after the restart = %+v, %v; want the kept %d devices as of %v", c.team, s, err, c.want, computed.At)
+		}
+		if len(s.Compliance) != len(computed.Compliance) {
+			t.Errorf("kept compliance %+v, computed %+v", s.Compliance, computed.Compliance)
+		}
+	}
+	st.set(false)
+	waitFor(t, "the refreshed figures", func() bool {
+		s, err := restarted.Get(ctx, "")
+		return err == nil && s.Counts.Total == 7 && s.At.Equal(clk.now())
+	})
+
+	// Too old, or another stale period: the first Get computes (and
+	// here fails with the store).
+	st.set(true)
+	clk.add(fleet.MaxKeptAge + time.Minute)
+	if s, err := fleet.NewCache(st, time.Minute, time.Hour, clk.now, nil).Get(ctx, ""); err == nil {
+		t.Errorf("kept figures older than MaxKeptAge were shown: %+v", s)
+	}
+	clk.add(-fleet.MaxKeptAge)
+	if s, err := fleet.NewCache(st, time.Minute, 2*time.Hour, clk.now, nil).Get(ctx, ""); err == nil {
+		t.Errorf("kept figures of another stale period were shown: %+v", s)
+	}
+}
+
 // recording counts RecordFleetSnapshot calls per team.
 type recording struct {
 	store.Store

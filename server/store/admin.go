@@ -82,6 +82,21 @@ type AdminStore interface {
 	RecordFleetSnapshot(ctx context.Context, teamID string, at time.Time, c FleetCounts) error
 	// FleetSnapshots returns the snapshots since a time, oldest first.
 	FleetSnapshots(ctx context.Context, teamID string, since time.Time) ([]FleetSnapshot, error)
+	// SaveFleetFigures keeps a team's figures as last computed (teamID
+	// empty for the whole fleet), replacing the previous ones.
+	SaveFleetFigures(ctx context.Context, teamID string, f FleetFigures) error
+	// FleetFigures returns the figures SaveFleetFigures last kept for a
+	// team; ErrNotFound when there are none.
+	FleetFigures(ctx context.Context, teamID string) (FleetFigures, error)
+}
+
+// FleetFigures is FleetSummary's answer as computed at a time, with the
+// period after which a device counted as stale.
+type FleetFigures struct {
+	At         time.Time
+	StaleAfter time.Duration
+	Counts     FleetCounts
+	Compliance []CheckCompliance
 }
 
 // Admin is a dashboard account.

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -144,4 +146,42 @@ func (s *sqlStore) FleetSummary(ctx context.Context, teamID string, staleBefore 
 	}
 	c, comp := fleetFigures(tally)
 	return c, comp, nil
+}
+
+// Kept figures (issue 21 item 7): one row per team, the figures as JSON.
+
+func (s *sqlStore) SaveFleetFigures(ctx context.Context, teamID string, f FleetFigures) error {
+	b, err := json.Marshal(fleetFiguresJSON{Counts: f.Counts, Compliance: f.Compliance})
+	if err != nil {
+		return fmt.Errorf("keeping the fleet figures: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO fleet_figures (team_id, computed_at, stale_after_ms, figures) VALUES (?, ?, ?, ?)
+		ON CONFLICT (team_id) DO UPDATE SET computed_at = excluded.computed_at, stale_after_ms = excluded.stale_after_ms, figures = excluded.figures`),
+		teamID, toMicros(f.At), f.StaleAfter.Milliseconds(), string(b)); err != nil {
+		return fmt.Errorf("keeping the fleet figures: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) FleetFigures(ctx context.Context, teamID string) (FleetFigures, error) {
+	var at, staleMS int64
+	var text string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT computed_at, stale_after_ms, figures FROM fleet_figures WHERE team_id = ?`), teamID).Scan(&at, &staleMS, &text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return FleetFigures{}, fmt.Errorf("fleet figures of team %q: %w", teamID, ErrNotFound)
+	}
+	if err != nil {
+		return FleetFigures{}, fmt.Errorf("reading the fleet figures: %w", err)
+	}
+	var j fleetFiguresJSON
+	if err := json.Unmarshal([]byte(text), &j); err != nil {
+		return FleetFigures{}, fmt.Errorf("reading the fleet figures: %w", err)
+	}
+	return FleetFigures{At: fromMicros(at), StaleAfter: time.Duration(staleMS) * time.Millisecond, Counts: j.Counts, Compliance: j.Compliance}, nil
+}
+
+// fleetFiguresJSON is how fleet_figures.figures holds them.
+type fleetFiguresJSON struct {
+	Counts     FleetCounts       `json:"counts"`
+	Compliance []CheckCompliance `json:"compliance"`
 }

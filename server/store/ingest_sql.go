@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -280,7 +281,8 @@ func (s *sqlStore) ingestTx(ctx context.Context) (tx *sql.Tx, done func(), err e
 	return tx, s.ingestMu.Unlock, nil
 }
 
-// ingestConnection opens the SQLite ingest connection. Under WAL its
+// ingestConnection opens the SQLite ingest connection, the writer, with
+// the larger page cache (see sqlitePragmas). Under WAL its
 // commits skip their own fsync (synchronous=NORMAL on this connection
 // only; every other connection keeps FULL): SyncReports flushes the WAL
 // for many commits at once, and SaveReports calls it before returning.
@@ -289,9 +291,13 @@ func (s *sqlStore) ingestConnection(ctx context.Context) (*sql.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	pragmas := []string{`PRAGMA cache_size = -` + strconv.Itoa(writerCacheKiB)}
 	if s.walPath != "" {
-		if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
-			conn.Close()
+		pragmas = append(pragmas, `PRAGMA synchronous = NORMAL`)
+	}
+	for _, p := range pragmas {
+		if _, err := conn.ExecContext(ctx, p); err != nil {
+			discardConn(conn)
 			return nil, err
 		}
 	}

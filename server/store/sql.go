@@ -57,6 +57,9 @@ type sqlStore struct {
 	stopCheckpoints chan struct{}
 	checkpointsDone chan struct{}
 	closeOnce       sync.Once
+
+	// enrolments is the group commit of EnrollDevice (enrol_sql.go).
+	enrolments enrolQueue
 }
 
 // prepared returns the prepared statement for query (already rebound),
@@ -399,45 +402,6 @@ func (s *sqlStore) EnrollSecrets(ctx context.Context, teamID string) ([]EnrollSe
 }
 
 // Devices.
-
-func (s *sqlStore) EnrollDevice(ctx context.Context, secret, name string, agent report.Agent) (deviceID, token string, err error) {
-	if strings.TrimSpace(name) == "" {
-		return "", "", fmt.Errorf("%w: device name is empty", ErrInvalid)
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return "", "", fmt.Errorf("enrolling device: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
-
-	// One use is taken in the same statement that checks the secret: the
-	// row is locked until commit, so parallel enrolments (SQLite's write
-	// lock; PostgreSQL re-checks the WHERE after the lock) never exceed
-	// max_uses.
-	at := toMicros(now())
-	var secretID, teamID string
-	err = tx.QueryRowContext(ctx, s.q(`UPDATE enroll_secrets SET uses = uses + 1
-		WHERE secret_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) AND (max_uses IS NULL OR uses < max_uses)
-		RETURNING id, team_id`), hashSecret(secret), at).Scan(&secretID, &teamID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", ErrInvalidSecret
-	}
-	if err != nil {
-		return "", "", fmt.Errorf("enrolling device: %w", err)
-	}
-	deviceID, token = report.NewID(), newSecret(tokenPrefix)
-	h := agent.Host
-	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO devices (id, team_id, enroll_secret_id, name, token_hash, agent_version, os, os_version, arch, enrolled_at, last_seen_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		deviceID, teamID, secretID, name, hashSecret(token), agent.Version, h.OS, h.OSVersion, h.Arch, at, at)
-	if err != nil {
-		return "", "", fmt.Errorf("enrolling device: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return "", "", fmt.Errorf("enrolling device: %w", err)
-	}
-	return deviceID, token, nil
-}
 
 const deviceCols = `id, team_id, name, agent_version, os, os_version, arch, enrolled_at, last_seen_at, revoked_at, latest_run_id, latest_run_at, latest_ready, policy_etag, policy_applied_at, clock_ahead_ms`
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,17 +21,36 @@ import (
 // enforced, and synchronous=FULL: every commit is fsynced, so what the
 // server acknowledged survives a power cut too, not only a crash. (The
 // ingest connection alone runs NORMAL and is made durable by SyncReports
-// before a report is acknowledged: see ingestConnection.) Statement journals and temporary
-// tables stay in memory and each connection caches 32 MiB of pages:
-// without these, ingest spends most of its time in pwrite and pread. The
-// WAL is checkpointed every 16,384 pages (64 MiB) instead of 1,000: every
-// report dirties several random pages, and checkpointing (with its fsync)
-// every few hundred reports cost about a third of ingest throughput.
+// before a report is acknowledged: see ingestConnection.) Statement
+// journals and temporary tables stay in memory. The WAL is checkpointed
+// every 16,384 pages (64 MiB) instead of 1,000: every report dirties
+// several random pages, and checkpointing (with its fsync) every few
+// hundred reports cost about a third of ingest throughput.
+//
+// The page cache is sized by the connection's role: readerCacheKiB here
+// for the pooled connections, writerCacheKiB for the ingest connection
+// (ingestConnection), the one writer of reports and enrolments. With
+// 32 MiB on every connection the server held 270–408 MiB under load, and a
+// reader's cache bought little: under WAL a connection drops its whole
+// cache whenever it starts reading after another connection wrote, which
+// under ingest is nearly every read, and the pages it then reads again
+// come from the operating system's cache. No mmap_size either: mapped
+// pages of the database would count in the server's resident memory.
 //
 // busy_timeout comes first so that the others, run on every new connection,
 // wait rather than fail while another connection writes.
 var sqlitePragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)",
-	"temp_store(MEMORY)", "cache_size(-32768)", "wal_autocheckpoint(16384)"}
+	"temp_store(MEMORY)", "cache_size(-" + strconv.Itoa(readerCacheKiB) + ")", "wal_autocheckpoint(16384)"}
+
+// Page cache sizes, in KiB (see sqlitePragmas).
+const (
+	readerCacheKiB = 2 << 10
+	// The ingest connection's commits split and rewrite pages of the
+	// devices, check_runs and sessions tables and their indexes: without
+	// them cached, each commit reads them again (profiled when the pool
+	// handed ingest any connection; see ingestTx).
+	writerCacheKiB = 32 << 10
+)
 
 // sqliteMaxConns bounds one store's SQLite connections.
 const sqliteMaxConns = 16

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -23,16 +25,38 @@ var (
 
 // defaultForm is the settings form as the page shows the default policy.
 func defaultForm(csrf, etag string) url.Values {
-	v := url.Values{"csrf_token": {csrf}, "etag": {etag},
-		"screen_lock_max_seconds": {"10"}, "screen_lock_max_seconds_unit": {"minutes"},
-		"wifi_insecure": {"fail"}, "antivirus_missing": {"fail"}, "home_only_encryption": {"warn"},
-		"antivirus_max_signature_age_days": {"7"}, "antivirus_max_signature_age_days_unit": {"days"},
-		"xprotect_max_age_days": {"30"}, "xprotect_max_age_days_unit": {"days"},
-		"updates_max_age_days": {"14"}, "updates_max_age_days_unit": {"days"}, "updates_auto_off": {"fail"},
-		"session_reminder_minutes": {"90"}, "session_reminder_minutes_unit": {"minutes"},
-		"report_interval_seconds": {"15"}, "report_interval_seconds_unit": {"minutes"},
-		"check_timeout_seconds": {"10"}, "check_timeout_seconds_unit": {"seconds"},
-		"cookie_scope": {"all"}}
+	v := url.Values{"csrf_token": {csrf}, "etag": {etag}, "cookie_scope": {"all"}}
+	// Every setting at its default, as the form shows it: a check added to
+	// the registry is on the form without this test knowing it.
+	for _, s := range all.Catalogue().Settings() {
+		d := s.Describe()
+		var val any
+		_ = json.Unmarshal(d.Default, &val)
+		switch d.Kind {
+		case checks.NumberSetting:
+			for _, u := range d.Units {
+				if u.Per == 1 {
+					v.Set(d.Name+"_unit", u.Name)
+				}
+			}
+			v.Set(d.Name, fmt.Sprint(val))
+		case checks.ToggleSetting:
+			if val == true {
+				v.Set(d.Name, "1")
+			}
+		case checks.NamesSetting:
+			var names []string
+			_ = json.Unmarshal(d.Default, &names)
+			v.Set(d.Name, strings.Join(names, "\n"))
+		default:
+			v.Set(d.Name, fmt.Sprint(val))
+		}
+	}
+	// The ones this test reads back, as a person would enter them.
+	v.Set("screen_lock_max_seconds", "10")
+	v.Set("screen_lock_max_seconds_unit", "minutes")
+	v.Set("report_interval_seconds", "15")
+	v.Set("report_interval_seconds_unit", "minutes")
 	for _, id := range all.Catalogue().IDs() {
 		if all.DefaultPolicy().Required(id) {
 			v.Set("required_"+id, "1")

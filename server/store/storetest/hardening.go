@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sync"
@@ -233,5 +235,105 @@ func testRetentionByReceipt(t *testing.T, s store.Store) {
 	}
 	if _, err := s.FinishRetention(ctx, run); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// testEnrolmentsAtOnce: enrolments that arrive together are committed
+// together (a group commit) yet answered each on its own: every valid
+// one gets a device and token of its own that authenticate, an unknown
+// secret is refused, and one whose request has gone away is not enrolled
+// and fails none of the others.
+func testEnrolmentsAtOnce(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, _, _ := Enrolled(t, s, "at-once")
+	secret, sid, err := s.CreateEnrollSecret(ctx, team.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	const n = 96
+	type result struct {
+		id, token string
+		err       error
+	}
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			c, sec := ctx, secret
+			switch i % 8 {
+			case 3:
+				sec += "x" // unknown
+			case 5:
+				c = gone
+			}
+			id, token, err := s.EnrollDevice(c, sec, fmt.Sprintf("batch-%d", i), Agent)
+			results[i] = result{id, token, err}
+		})
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	enrolled := 0
+	for i, r := range results {
+		switch i % 8 {
+		case 3:
+			if !errors.Is(r.err, store.ErrInvalidSecret) || r.id != "" || r.token != "" {
+				t.Errorf("enrolment %d with an unknown secret: %q %v, want ErrInvalidSecret", i, r.id, r.err)
+			}
+		case 5:
+			if !errors.Is(r.err, context.Canceled) || r.id != "" {
+				t.Errorf("enrolment %d whose request is gone: %q %v, want context.Canceled", i, r.id, r.err)
+			}
+		default:
+			if r.err != nil {
+				t.Errorf("enrolment %d: %v", i, r.err)
+				continue
+			}
+			if seen[r.id] || seen[r.token] {
+				t.Errorf("enrolment %d: device %s or its token given twice", i, r.id)
+			}
+			seen[r.id], seen[r.token] = true, true
+			enrolled++
+			if id, teamID, err := s.TokenOwner(ctx, sha256.Sum256([]byte(r.token))); err != nil || id != r.id || teamID != team.ID {
+				t.Errorf("enrolment %d's token: %s %s %v, want %s in %s", i, id, teamID, err, r.id, team.ID)
+			}
+		}
+	}
+	if want := n - 2*n/8; enrolled != want {
+		t.Errorf("%d enrolled, want %d", enrolled, want)
+	}
+	got, err := s.EnrollSecretByPlaintext(ctx, secret)
+	if err != nil || got.ID != sid || got.Uses != enrolled {
+		t.Errorf("secret after the batch: %+v, %v; want %d uses", got, err, enrolled)
+	}
+	if c := countRows(t, s, `SELECT COUNT(*) FROM devices WHERE name LIKE 'batch-%'`); c != enrolled {
+		t.Errorf("%d devices stored, want %d", c, enrolled)
+	}
+}
+
+// testFleetFiguresKept: the figures kept per team come back as kept, the
+// latest replacing the earlier; a team with none is ErrNotFound.
+func testFleetFiguresKept(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if _, err := s.FleetFigures(ctx, ""); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("FleetFigures with none kept: %v, want ErrNotFound", err)
+	}
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	f := store.FleetFigures{At: at, StaleAfter: 36 * time.Hour,
+		Counts:     store.FleetCounts{Total: 10, Ready: 4, NotReady: 3, Stale: 2, NeverReported: 1},
+		Compliance: []store.CheckCompliance{{CheckID: "firewall", Counts: map[checks.Status]int{checks.Pass: 5, checks.Fail: 2}}}}
+	for _, team := range []string{"", "team-a"} {
+		if err := s.SaveFleetFigures(ctx, team, store.FleetFigures{At: at.Add(-time.Hour), Counts: store.FleetCounts{Total: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveFleetFigures(ctx, team, f); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.FleetFigures(ctx, team)
+		if err != nil || !got.At.Equal(f.At) || got.StaleAfter != f.StaleAfter || got.Counts != f.Counts ||
+			len(got.Compliance) != 1 || got.Compliance[0].CheckID != "firewall" || got.Compliance[0].Counts[checks.Fail] != 2 {
+			t.Errorf("team %q: kept %+v, read back %+v, %v", team, f, got, err)
+		}
 	}
 }

@@ -23,20 +23,27 @@ import (
 // `DB() *sql.DB` and `Dialect() string`.
 func SeedDevices(t testing.TB, s store.Store, teamID string, n int) (ids, tokens []string) {
 	t.Helper()
+	ids, tokens, err := SeedDevicesContext(context.Background(), s, teamID, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids, tokens
+}
+
+// SeedDevicesContext is SeedDevices for a program (the load client).
+func SeedDevicesContext(ctx context.Context, s store.Store, teamID string, n int) (ids, tokens []string, err error) {
 	ids, tokens = make([]string, n), make([]string, n)
 	at := time.Now().UnixMicro()
-	insertRows(t, s, `INSERT INTO devices (id, team_id, name, token_hash, agent_version, os, os_version, arch, enrolled_at, last_seen_at) VALUES `, n,
+	err = insertRowsContext(ctx, s, `INSERT INTO devices (id, team_id, name, token_hash, agent_version, os, os_version, arch, enrolled_at, last_seen_at) VALUES `, n,
 		func(i int) []any {
 			var raw [32]byte
-			if _, err := rand.Read(raw[:]); err != nil {
-				t.Fatal(err)
-			}
+			_, _ = rand.Read(raw[:]) // crypto/rand.Read never fails (Go 1.24+)
 			ids[i], tokens[i] = report.NewID(), "sgdt_"+base64.RawURLEncoding.EncodeToString(raw[:])
 			sum := sha256.Sum256([]byte(tokens[i]))
 			return []any{ids[i], teamID, fmt.Sprintf("seed-%d", i), hex.EncodeToString(sum[:]),
 				Agent.Version, Agent.Host.OS, Agent.Host.OSVersion, Agent.Host.Arch, at, at}
 		})
-	return ids, tokens
+	return ids, tokens, err
 }
 
 // SeedSessions stores a session start record for each device given,
@@ -57,19 +64,24 @@ func SeedSessions(t testing.TB, s store.Store, deviceIDs []string) {
 // `DB() *sql.DB` and `Dialect() string`.
 func insertRows(t testing.TB, s store.Store, insert string, n int, row func(i int) []any) {
 	t.Helper()
+	if err := insertRowsContext(context.Background(), s, insert, n, row); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func insertRowsContext(ctx context.Context, s store.Store, insert string, n int, row func(i int) []any) error {
 	x, ok := s.(interface {
 		DB() *sql.DB
 		Dialect() string
 	})
 	if !ok {
-		t.Fatalf("seeding: %T does not expose its database", s)
+		return fmt.Errorf("seeding: %T does not expose its database", s)
 	}
 	db, postgres := x.DB(), x.Dialect() == "postgres"
-	ctx := context.Background()
 	const perInsert = 500
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		t.Fatalf("seeding: %v", err)
+		return fmt.Errorf("seeding: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
 	for start := 0; start < n; start += perInsert {
@@ -97,10 +109,11 @@ func insertRows(t testing.TB, s store.Store, insert string, n int, row func(i in
 			args = append(args, values...)
 		}
 		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			t.Fatalf("seeding: %v", err)
+			return fmt.Errorf("seeding: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		t.Fatalf("seeding: %v", err)
+		return fmt.Errorf("seeding: %w", err)
 	}
+	return nil
 }

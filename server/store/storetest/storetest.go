@@ -58,6 +58,8 @@ func Run(t *testing.T, open Opener) {
 		{"ReportIDsPerDevice", testReportIDsPerDevice},
 		{"MixedBatch", testMixedBatch},
 		{"LimitedSecrets", testLimitedSecrets},
+		{"EnrolmentsAtOnce", testEnrolmentsAtOnce},
+		{"FleetFiguresKept", testFleetFiguresKept},
 		{"RetentionByReceipt", testRetentionByReceipt},
 	}
 	for _, tc := range tests {

@@ -1,0 +1,485 @@
+// Command sgload is the server's external load test: it seeds a database
+// with a fleet, starts the real sessionguard-server on it as a process of
+// its own, enrols devices and sends real-size reports to it over loopback
+// HTTP, and prints the rates, the latencies and the server process's
+// memory (peak RSS from /proc, Linux).
+//
+//	go build -o /tmp/sg-server ./cmd/sessionguard-server
+//	go run ./server/loadtest/sgload -server /tmp/sg-server -db sqlite:/tmp/sgload/sg.sqlite
+//	go run ./server/loadtest/sgload -server /tmp/sg-server -db 'postgres://sgtest:sgtest@127.0.0.1:5432/sgload?sslmode=disable'
+//
+// The database must be new (a SQLite file that does not exist yet, or an
+// empty PostgreSQL database): the fleet is seeded straight into it.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/report"
+	"github.com/sessionguard/sessionguard/server/loadtest"
+	"github.com/sessionguard/sessionguard/server/store"
+	"github.com/sessionguard/sessionguard/server/store/storetest"
+	"github.com/sessionguard/sessionguard/server/web/password"
+)
+
+func main() {
+	var o options
+	flag.StringVar(&o.server, "server", "", "the sessionguard-server binary (built with go build ./cmd/sessionguard-server)")
+	flag.StringVar(&o.db, "db", "", "a new database: sqlite:PATH (PATH must not exist) or an empty postgres:// database")
+	flag.IntVar(&o.devices, "devices", 100_000, "devices seeded before the server starts")
+	flag.IntVar(&o.enrol, "enrol", 5000, "devices enrolled through the API")
+	flag.IntVar(&o.enrolClients, "enrol-clients", 32, "enrolments at once")
+	flag.IntVar(&o.reports, "reports", 40_000, "check runs sent, each from the next seeded device")
+	flag.IntVar(&o.clients, "clients", 64, "keep-alive connections sending reports at once")
+	flag.IntVar(&o.rate, "rate", 0, "pace the reports at this many a second (0: as fast as answered)")
+	flag.IntVar(&o.reportBytes, "report-bytes", 3000, "approximate size of a report's JSON body")
+	flag.IntVar(&o.replicas, "replicas", 1, "server processes on the one database, the reports sent round robin (issue 21 item 9; PostgreSQL)")
+	flag.DurationVar(&o.killAfter, "kill-after", 0, "with -replicas 2 or more: SIGKILL the last replica this long after the reports start; its clients go on to the others and send again what was not answered")
+	flag.BoolVar(&o.dashboard, "dashboard", true, "sign in to the dashboard: time each page's first view after the start, and view pages in a loop while reports arrive")
+	flag.Parse()
+	if o.server == "" || o.db == "" {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err := run(context.Background(), o); err != nil {
+		fmt.Fprintln(os.Stderr, "sgload:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	server, db                   string
+	devices, enrol, enrolClients int
+	reports, clients, rate       int
+	reportBytes                  int
+	dashboard                    bool
+	replicas                     int
+	killAfter                    time.Duration
+}
+
+func run(ctx context.Context, o options) error {
+	if path, ok := strings.CutPrefix(o.db, "sqlite:"); ok {
+		if _, err := os.Stat(path); err == nil {
+			return fmt.Errorf("%s exists: give a new database", path)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return err
+		}
+	}
+	secret, tokens, err := seed(ctx, o)
+	if err != nil {
+		return err
+	}
+	srv, err := startServer(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	fmt.Printf("server pid %d at %s; idle RSS %.1f MiB\n", srv.cmd.Process.Pid, srv.addr, srv.mem().rss)
+	var dash *dashboard
+	if o.dashboard {
+		if dash, err = signIn(srv.addr); err != nil {
+			return err
+		}
+		if err := dash.time("first view after the start", dashboardPages); err != nil {
+			return err
+		}
+	}
+
+	if o.enrol > 0 {
+		requests := make([][]byte, o.enrol)
+		for i := range requests {
+			body, _ := json.Marshal(report.EnrollRequest{Schema: report.Schema, Secret: secret,
+				DeviceName: "load-" + strconv.Itoa(i), Agent: storetest.Agent})
+			requests[i] = loadtest.Post(srv.addr, report.PathEnroll, "", body)
+		}
+		r := loadtest.Drive(srv.addr, o.enrolClients, 0, requests, expect(http.StatusCreated))
+		fmt.Printf("enrol: %d devices, %d at once: %.0f devices/s, p50 %.1f ms, p99 %.1f ms, failed %d; peak RSS %.1f MiB\n",
+			o.enrol, o.enrolClients, r.PerSecond(), r.Percentile(0.5), r.Percentile(0.99), r.Failed, srv.mem().hwm)
+	}
+
+	if o.reports > 0 {
+		body := reportBody(o.reportBytes)
+		requests := make([][]byte, o.reports)
+		for i := range requests {
+			requests[i] = loadtest.Post(srv.addr, report.PathReports, tokens[i%len(tokens)], body(i))
+		}
+		addrs := []string{srv.addr}
+		for range o.replicas - 1 {
+			replica, err := startServer(ctx, o)
+			if err != nil {
+				return err
+			}
+			defer replica.stop()
+			addrs = append(addrs, replica.addr)
+			if o.killAfter > 0 && len(addrs) == o.replicas {
+				kill := time.AfterFunc(o.killAfter, func() {
+					_ = replica.cmd.Process.Kill()
+					fmt.Printf("killed replica %s\n", replica.addr)
+				})
+				defer kill.Stop()
+			}
+		}
+		// A report sent again after a broken connection may have been
+		// stored already: the server answers it as a duplicate.
+		var duplicates atomic.Int64
+		stopViews := dash.viewWhile()
+		r := loadtest.DriveOn(addrs, o.clients, o.rate, requests, func(_, status int, body []byte) error {
+			var ack report.Ack
+			if status != http.StatusOK || json.Unmarshal(body, &ack) != nil {
+				return fmt.Errorf("status %d: %s", status, body)
+			}
+			if ack.Duplicate {
+				duplicates.Add(1)
+			}
+			return nil
+		})
+		stopViews()
+		fmt.Printf("ingest: %d reports of %d bytes, %d clients, %d server(s): %.0f reports/s, p50 %.1f ms, p99 %.1f ms, failed %d, answered as duplicates %d\n",
+			o.reports, len(body(0)), o.clients, len(addrs), r.PerSecond(), r.Percentile(0.5), r.Percentile(0.99), r.Failed, duplicates.Load())
+		if err := countStored(ctx, o, r.Failed); err != nil {
+			return err
+		}
+	}
+	if dash != nil {
+		if err := dash.time("view after the load", dashboardPages); err != nil {
+			return err
+		}
+	}
+	m := srv.mem()
+	fmt.Printf("server memory: peak RSS %.1f MiB (VmHWM), now %.1f MiB (anonymous %.1f, files %.1f)\n", m.hwm, m.rss, m.anon, m.file)
+	if dash != nil {
+		// The first views after a restart, the fleet now having reported.
+		srv.stop()
+		if srv, err = startServer(ctx, o); err != nil {
+			return err
+		}
+		defer srv.stop()
+		if dash, err = signIn(srv.addr); err != nil {
+			return err
+		}
+		if err := dash.time("first view after a restart", dashboardPages); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// time views each page once and prints how long it took.
+func (d *dashboard) time(what string, pages []string) error {
+	for _, page := range pages {
+		took, err := d.get(page)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%s: %-40s %7.1f ms\n", what, page, ms(took))
+	}
+	return nil
+}
+
+// countStored checks that every report sent is stored exactly once (all
+// but the failed ones at least, none twice: each has an id of its own).
+func countStored(ctx context.Context, o options, failed int) error {
+	st, err := store.Open(ctx, o.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var runs, distinct int
+	if err := st.(interface{ DB() *sql.DB }).DB().QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT id) FROM check_runs`).Scan(&runs, &distinct); err != nil {
+		return err
+	}
+	fmt.Printf("stored: %d check runs (%d distinct) of %d reports sent, %d not acknowledged\n", runs, distinct, o.reports, failed)
+	if runs != distinct || runs > o.reports || runs < o.reports-failed {
+		return fmt.Errorf("%d reports sent, %d not acknowledged, but %d stored (%d distinct)", o.reports, failed, runs, distinct)
+	}
+	return nil
+}
+
+// seed creates a team, an enrol secret and o.devices devices straight in
+// the database, and returns the secret and the devices' tokens.
+func seed(ctx context.Context, o options) (secret string, tokens []string, err error) {
+	st, err := store.Open(ctx, o.db)
+	if err != nil {
+		return "", nil, err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return "", nil, err
+	}
+	team, err := st.CreateTeam(ctx, "load", nil)
+	if err != nil {
+		return "", nil, err
+	}
+	if secret, _, err = st.CreateEnrollSecret(ctx, team.ID); err != nil {
+		return "", nil, err
+	}
+	hash, err := password.Hash(adminPassword, password.Default)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := st.CreateAdmin(ctx, adminName, hash); err != nil {
+		return "", nil, err
+	}
+	start := time.Now()
+	if _, tokens, err = storetest.SeedDevicesContext(ctx, st, team.ID, max(o.devices, 1)); err != nil {
+		return "", nil, err
+	}
+	if x, ok := st.(interface{ Dialect() string }); ok && x.Dialect() == "sqlite" {
+		// Copy the seeding's WAL into the database before the server
+		// starts: that copy is not the load's cost.
+		if _, err := st.(interface{ DB() *sql.DB }).DB().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			return "", nil, err
+		}
+	}
+	fmt.Printf("seeded %d devices in %v\n", len(tokens), time.Since(start).Round(time.Millisecond))
+	return secret, tokens, nil
+}
+
+// reportBody returns report i's body: a check run of the eight checks
+// whose facts are padded so that the body is about size bytes.
+func reportBody(size int) func(i int) []byte {
+	ids := []string{"disk_encryption", "firewall", "antivirus", "wifi_security", "screen_lock", "user_accounts", "voice_assistants", "smart_speakers"}
+	build := func(pad int) []byte {
+		results := make([]report.CheckResult, len(ids))
+		for i, id := range ids {
+			facts, _ := json.Marshal(map[string]any{"source": "probe", "state": "on", "age_days": 1, "detail": strings.Repeat("x", pad)})
+			results[i] = report.CheckResult{ID: id, Status: checks.Pass, Required: i < 7, Summary: "Looks fine.", Facts: facts}
+		}
+		env := report.NewCheckRun(storetest.Agent, checks.Report{StartedAt: time.Now(), DurationMS: 270, Ready: true})
+		env.CheckRun.Results = results
+		b, _ := json.Marshal(env)
+		return b
+	}
+	pad := max(0, (size-len(build(0)))/len(ids))
+	return func(int) []byte { return build(pad) }
+}
+
+func expect(status int) func(i, got int, body []byte) error {
+	return func(_, got int, body []byte) error {
+		if got != status {
+			return fmt.Errorf("status %d: %s", got, body)
+		}
+		return nil
+	}
+}
+
+type server struct {
+	cmd  *exec.Cmd
+	addr string
+	done chan error
+	once sync.Once
+}
+
+// startServer runs `sessionguard-server serve` on a free loopback port and
+// waits until it answers.
+func startServer(ctx context.Context, o options) (*server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dir, err := os.MkdirTemp("", "sgload")
+	if err != nil {
+		return nil, err
+	}
+	config := filepath.Join(dir, "server.env")
+	if err := os.WriteFile(config, nil, 0o600); err != nil {
+		return nil, err
+	}
+	log, err := os.Create(filepath.Join(dir, "server.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, o.server, "--config", config, "--db", o.db, "serve", "--listen", addr)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd, addr: addr, done: make(chan error, 1)}
+	go func() { s.done <- cmd.Wait(); log.Close() }()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		select {
+		case err := <-s.done:
+			return nil, fmt.Errorf("the server stopped (%v); its log: %s", err, log.Name())
+		default:
+		}
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			fmt.Printf("server log: %s\n", log.Name())
+			return s, nil
+		}
+	}
+	s.stop()
+	return nil, errors.New("the server did not listen within 60 s")
+}
+
+func (s *server) stop() {
+	s.once.Do(func() {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.done:
+		case <-time.After(30 * time.Second):
+			_ = s.cmd.Process.Kill()
+			<-s.done
+		}
+	})
+}
+
+type memory struct{ rss, hwm, anon, file float64 } // MiB
+
+// mem reads the server's resident and peak resident memory.
+func (s *server) mem() memory {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return memory{}
+	}
+	var m memory
+	for line := range strings.SplitSeq(string(b), "\n") {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "VmRSS":
+			m.rss = kb / 1024
+		case "VmHWM":
+			m.hwm = kb / 1024
+		case "RssAnon":
+			m.anon = kb / 1024
+		case "RssFile":
+			m.file = kb / 1024
+		}
+	}
+	return m
+}
+
+// The dashboard's account, made with `sessionguard-server admin create`.
+const adminName, adminPassword = "load", "load-test-password-1234"
+
+// dashboardPages are the pages of issue 21 item 7, with a name search and
+// the devices by last seen.
+var dashboardPages = []string{"/", "/devices", "/devices?q=seed-4242", "/devices?sort=last_seen&dir=desc", "/checks/firewall"}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// dashboard is a signed-in browser.
+type dashboard struct {
+	base   string
+	client *http.Client
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+func signIn(addr string) (*dashboard, error) {
+	jar, _ := cookiejar.New(nil)
+	d := &dashboard{base: "http://" + addr, client: &http.Client{Jar: jar, Timeout: time.Minute}}
+	resp, err := d.client.Get(d.base + "/login")
+	if err != nil {
+		return nil, err
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfInput.FindSubmatch(page)
+	if m == nil {
+		return nil, errors.New("the login page has no CSRF token")
+	}
+	form := url.Values{"name": {adminName}, "password": {adminPassword}, "csrf_token": {string(m[1])}}
+	req, _ := http.NewRequest(http.MethodPost, d.base+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", d.base)
+	// Not followed: the overview it leads to would be the first view
+	// timed.
+	d.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err = d.client.Do(req)
+	d.client.CheckRedirect = nil
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		return nil, fmt.Errorf("signing in: %s, to %q", resp.Status, resp.Header.Get("Location"))
+	}
+	return d, nil
+}
+
+// get views page and returns how long the whole answer took.
+func (d *dashboard) get(page string) (time.Duration, error) {
+	start := time.Now()
+	resp, err := d.client.Get(d.base + page)
+	if err != nil {
+		return 0, err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	took := time.Since(start)
+	if err == nil && (resp.StatusCode != http.StatusOK || resp.Request.URL.Path == "/login") {
+		err = fmt.Errorf("%s: %s at %s", page, resp.Status, resp.Request.URL)
+	}
+	return took, err
+}
+
+// viewWhile views the pages in turn, one at a time, until the function it
+// returns is called; that prints each page's median and worst time.
+func (d *dashboard) viewWhile() (stop func()) {
+	if d == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan map[string][]time.Duration)
+	go func() {
+		took := map[string][]time.Duration{}
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				finished <- took
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			page := dashboardPages[i%len(dashboardPages)]
+			if t, err := d.get(page); err == nil {
+				took[page] = append(took[page], t)
+			} else {
+				fmt.Println("dashboard:", err)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		took := <-finished
+		for _, page := range dashboardPages {
+			t := took[page]
+			slices.Sort(t)
+			if len(t) > 0 {
+				fmt.Printf("view during the load:  %-40s median %7.1f ms, worst %7.1f ms (%d views)\n", page, ms(t[len(t)/2]), ms(t[len(t)-1]), len(t))
+			}
+		}
+	}
+}
