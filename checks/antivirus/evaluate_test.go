@@ -7,7 +7,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 )
 
-func testEvaluate(t *testing.T) {
+func TestEvaluate(t *testing.T) {
 	yes, no := new(true), new(false)
 	age := func(d float64) *float64 { return &d }
 	defender := func(mode string, rtp *bool, days *float64) *defenderStatus {
@@ -139,7 +139,7 @@ func testEvaluate(t *testing.T) {
 
 // TestXProtectAgeFromPolicy: XProtect is judged against
 // xprotect_max_age_days, not the Windows/ClamAV signature age.
-func testXProtectAgeFromPolicy(t *testing.T) {
+func TestXProtectAgeFromPolicy(t *testing.T) {
 	age := 20.0
 	f := facts{OS: "darwin", Darwin: &darwinFacts{Gatekeeper: "enabled", XProtectVersion: "5296", XProtectAgeDays: &age}}
 	pol := checks.Catalogue{Check}.Default()

@@ -55,9 +55,9 @@ func writeDatabase(t *testing.T, path, header string, pad int) {
 
 const liveHeader = "ClamAV-VDB:20 Nov 2026 07-41 +0000:27830:2076000:90:X:X:raynman:1795160460"
 
-// testLiveClamAVTools reads a database header with the real clamscan and
+// TestLiveClamAVTools reads a database header with the real clamscan and
 // sigtool and checks the parsers agree with the header parser.
-func testLiveClamAVTools(t *testing.T) {
+func TestLiveClamAVTools(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live ClamAV test needs Linux")
 	}
@@ -117,7 +117,7 @@ func testLiveClamAVTools(t *testing.T) {
 // TestLiveLargeDatabaseHeader: a daily.cvd larger than ReadFile's limit
 // (real ones are about 60 MB) is judged from its header, read with
 // ReadFileHead.
-func testLiveLargeDatabaseHeader(t *testing.T) {
+func TestLiveLargeDatabaseHeader(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live ClamAV test needs Linux")
 	}
@@ -136,10 +136,10 @@ func testLiveLargeDatabaseHeader(t *testing.T) {
 	}
 }
 
-// testLiveCheck runs the check on this machine. The CI machine has ClamAV
+// TestLiveCheck runs the check on this machine. The CI machine has ClamAV
 // installed without a database (the network is closed), so it must not
 // pass, and when no daily database exists it must say so.
-func testLiveCheck(t *testing.T) {
+func TestLiveCheck(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live check test runs on Linux")
 	}
@@ -181,7 +181,7 @@ func testLiveCheck(t *testing.T) {
 // judged by holds on the real process list (the kernel's 15-byte names,
 // /proc/<pid>/exe): this test binary is found as a program run from its
 // directory, and not from another.
-func testLiveAgentMatch(t *testing.T) {
+func TestLiveAgentMatch(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live process list test runs on Linux")
 	}
@@ -214,7 +214,7 @@ func testLiveAgentMatch(t *testing.T) {
 // TestLiveAgentMatchLongName: an agent whose name is longer than the
 // kernel's 15 bytes (falcon-sensor-bpf) is still matched by name and
 // program.
-func testLiveAgentMatchLongName(t *testing.T) {
+func TestLiveAgentMatchLongName(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live process list test runs on Linux")
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/checktest"
 )
 
-func testParseWSCRows(t *testing.T) {
+func TestParseWSCRows(t *testing.T) {
 	tests := []struct {
 		file   string
 		states []string // "name=state/uptodate"
@@ -48,7 +48,7 @@ func testParseWSCRows(t *testing.T) {
 	}
 }
 
-func testParseDefenderStatus(t *testing.T) {
+func TestParseDefenderStatus(t *testing.T) {
 	now := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
 	f := func(v float64) *float64 { return &v }
 	tests := []struct {
@@ -100,7 +100,7 @@ func fmtPtr(p *float64) any {
 	return *p
 }
 
-func testParseWMITime(t *testing.T) {
+func TestParseWMITime(t *testing.T) {
 	tests := []struct {
 		in   string
 		want string
@@ -125,7 +125,7 @@ func testParseWMITime(t *testing.T) {
 	}
 }
 
-func testParseSpctlStatus(t *testing.T) {
+func TestParseSpctlStatus(t *testing.T) {
 	tests := []struct {
 		file, want string
 	}{
@@ -146,7 +146,7 @@ func testParseSpctlStatus(t *testing.T) {
 	}
 }
 
-func testParseXProtectInstall(t *testing.T) {
+func TestParseXProtectInstall(t *testing.T) {
 	tests := []struct {
 		file, version, date string
 		wantErr             bool
@@ -170,7 +170,7 @@ func testParseXProtectInstall(t *testing.T) {
 	}
 }
 
-func testParseBundleVersion(t *testing.T) {
+func TestParseBundleVersion(t *testing.T) {
 	tests := []struct {
 		file, want string
 		wantErr    bool
@@ -189,7 +189,7 @@ func testParseBundleVersion(t *testing.T) {
 	}
 }
 
-func testParseMDATPHealth(t *testing.T) {
+func TestParseMDATPHealth(t *testing.T) {
 	tests := []struct {
 		file    string
 		state   string // "" = parse error
@@ -238,7 +238,7 @@ func testParseMDATPHealth(t *testing.T) {
 	}
 }
 
-func testParseCVDHeader(t *testing.T) {
+func TestParseCVDHeader(t *testing.T) {
 	tests := []struct {
 		file    string
 		version int64
@@ -264,7 +264,7 @@ func testParseCVDHeader(t *testing.T) {
 	}
 }
 
-func testParseClamscanVersion(t *testing.T) {
+func TestParseClamscanVersion(t *testing.T) {
 	tests := []struct {
 		file    string
 		version int64
@@ -290,7 +290,7 @@ func testParseClamscanVersion(t *testing.T) {
 	}
 }
 
-func testParseSigtoolInfo(t *testing.T) {
+func TestParseSigtoolInfo(t *testing.T) {
 	tests := []struct {
 		file    string
 		version int64
@@ -319,7 +319,7 @@ func testParseSigtoolInfo(t *testing.T) {
 	}
 }
 
-func testParseClamConf(t *testing.T) {
+func TestParseClamConf(t *testing.T) {
 	tests := []struct {
 		file               string
 		example            bool
@@ -345,7 +345,7 @@ func testParseClamConf(t *testing.T) {
 	}
 }
 
-func testParseEndpointStatus(t *testing.T) {
+func TestParseEndpointStatus(t *testing.T) {
 	tests := []struct {
 		parse  func([]byte) (string, string, error)
 		file   string

@@ -23,7 +23,7 @@ func linuxFacts(c ...capture) facts {
 	return facts{OS: "linux", Captures: c, Recorders: []string{}, ProcessListRead: true, ConsoleUser: "signed_in", Streams: viaPipeWire, Devices: stateRead}
 }
 
-func testEvaluate(t *testing.T) {
+func TestEvaluate(t *testing.T) {
 	tests := []struct {
 		name     string
 		f        facts

@@ -11,7 +11,7 @@ import (
 
 // Real pw-dump output of PipeWire 0.3.65 (Debian 12): pw-record with and
 // without WirePlumber, and an idle daemon.
-func testParsePWDump(t *testing.T) {
+func TestParsePWDump(t *testing.T) {
 	tests := []struct {
 		file string
 		want []stream
@@ -40,7 +40,7 @@ func testParsePWDump(t *testing.T) {
 // recording from a null source, and with nothing recording; with the
 // sources listed, a monitor (what the computer plays) is told from a
 // microphone.
-func testParsePactl(t *testing.T) {
+func TestParsePactl(t *testing.T) {
 	got, err := parsePactl(checktest.ReadParserData(t, "pactl_parecord.json"), nil)
 	if err != nil || !slices.Equal(got, []stream{{Binary: "pacat", App: "MyRec", What: sound}}) {
 		t.Errorf("parecord: %+v, %v", got, err)
@@ -69,7 +69,7 @@ func testParsePactl(t *testing.T) {
 
 // What pactl and pw-dump print with no server (C locale) is "no server";
 // anything else that fails is unrecognised.
-func testSoundToolError(t *testing.T) {
+func TestSoundToolError(t *testing.T) {
 	tests := []struct {
 		tool   string
 		out    probe.Output
@@ -89,7 +89,7 @@ func testSoundToolError(t *testing.T) {
 	}
 }
 
-func testCaptureDevices(t *testing.T) {
+func TestCaptureDevices(t *testing.T) {
 	// /dev/snd of a laptop: playback (p) and capture (c) PCMs, controls,
 	// timer, sequencer.
 	snd := []string{"by-path", "controlC0", "controlC1", "hwC0D0", "hwC1D0", "pcmC0D0c", "pcmC0D0p", "pcmC0D3p", "pcmC1D0c", "seq", "timer"}
@@ -102,7 +102,7 @@ func testCaptureDevices(t *testing.T) {
 
 // Process lists: recorders by name, command-line capture by its arguments,
 // and what an evidence bundle keeps of them.
-func testRecorderOf(t *testing.T) {
+func TestRecorderOf(t *testing.T) {
 	tests := []struct {
 		goos string
 		pr   probe.Process
@@ -144,7 +144,7 @@ func testRecorderOf(t *testing.T) {
 	}
 }
 
-func testIdentify(t *testing.T) {
+func TestIdentify(t *testing.T) {
 	tests := []struct{ bin, app, want string }{
 		{"zoom", "ZOOM VoiceEngine", "zoom"},
 		{"", "ZOOM VoiceEngine", "zoom"},

@@ -12,7 +12,7 @@ import (
 // Every scenario recorded through the scrubber replays to the same
 // verdict and facts, and the bundle keeps no stream or file name, user,
 // host or program folder.
-func testScrubbedScenarios(t *testing.T) {
+func TestScrubbedScenarios(t *testing.T) {
 	checktest.RunScrubbedScenarios(t, Check, "testdata", func(t *testing.T, bundle string) {
 		b, err := os.ReadFile(filepath.Join(bundle, "commands.json"))
 		if err != nil {
@@ -26,7 +26,7 @@ func testScrubbedScenarios(t *testing.T) {
 	})
 }
 
-func testScrubUnparsable(t *testing.T) {
+func TestScrubUnparsable(t *testing.T) {
 	for _, tool := range []string{"pw-dump", "pactl"} {
 		if got := scrub(tool, nil, []byte("not json /home/sam/x.wav")); len(got) != 0 {
 			t.Errorf("%s: kept %q", tool, got)

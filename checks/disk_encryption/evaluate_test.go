@@ -15,7 +15,7 @@ var (
 	luksStack  = []layer{{Type: "crypt", FSType: "ext4"}, {Type: "part", FSType: "crypto_LUKS"}, {Type: "disk"}}
 )
 
-func testEvaluate(t *testing.T) {
+func TestEvaluate(t *testing.T) {
 	failHome := checks.Catalogue{Check}.Default()
 	failHome = failHome.With("home_only_encryption", checks.Fail)
 	tests := []struct {
@@ -129,7 +129,7 @@ func testEvaluate(t *testing.T) {
 	}
 }
 
-func benchmarkEvaluate(b *testing.B) {
+func BenchmarkEvaluate(b *testing.B) {
 	f := facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", FSType: "ext4", Stack: luksStack}, Swap: []volume{{Mount: "swap", Kind: "partition", Stack: plainStack}}}}
 	pol := checks.Catalogue{Check}.Default()
 	for b.Loop() {

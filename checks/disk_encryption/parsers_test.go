@@ -17,7 +17,7 @@ func types(st []layer) string {
 	return strings.Join(s, ">")
 }
 
-func testParseFindmnt(t *testing.T) {
+func TestParseFindmnt(t *testing.T) {
 	tests := []struct {
 		file     string
 		wantErr  bool
@@ -60,7 +60,7 @@ func testParseFindmnt(t *testing.T) {
 	}
 }
 
-func testParseProcMounts(t *testing.T) {
+func TestParseProcMounts(t *testing.T) {
 	tests := []struct {
 		file    string
 		wantErr bool
@@ -102,7 +102,7 @@ func testParseProcMounts(t *testing.T) {
 	}
 }
 
-func testParseLsblk(t *testing.T) {
+func TestParseLsblk(t *testing.T) {
 	tests := []struct {
 		file    string
 		wantErr bool
@@ -143,7 +143,7 @@ func testParseLsblk(t *testing.T) {
 	}
 }
 
-func testParseProcSwaps(t *testing.T) {
+func TestParseProcSwaps(t *testing.T) {
 	tests := []struct {
 		file    string
 		wantErr bool
@@ -168,7 +168,7 @@ func testParseProcSwaps(t *testing.T) {
 	}
 }
 
-func testParseZFSEncryption(t *testing.T) {
+func TestParseZFSEncryption(t *testing.T) {
 	tests := []struct {
 		file    string
 		wantErr bool
@@ -195,7 +195,7 @@ func testParseZFSEncryption(t *testing.T) {
 	}
 }
 
-func testParseLUKS(t *testing.T) {
+func TestParseLUKS(t *testing.T) {
 	tests := []struct {
 		name string
 		got  luksInfo
@@ -222,7 +222,7 @@ func testParseLUKS(t *testing.T) {
 	}
 }
 
-func testParseFdesetupStatus(t *testing.T) {
+func TestParseFdesetupStatus(t *testing.T) {
 	tests := []struct {
 		file    string
 		state   string
@@ -256,7 +256,7 @@ func testParseFdesetupStatus(t *testing.T) {
 	}
 }
 
-func testParseAPFSList(t *testing.T) {
+func TestParseAPFSList(t *testing.T) {
 	tests := []struct {
 		file    string
 		wantErr bool
@@ -285,7 +285,7 @@ func testParseAPFSList(t *testing.T) {
 	}
 }
 
-func testParseManageBDE(t *testing.T) {
+func TestParseManageBDE(t *testing.T) {
 	i := func(v int64) *int64 { return &v }
 	n := func(v int) *int { return &v }
 	tests := []struct {
@@ -350,7 +350,7 @@ func deref[T any](p *T) any {
 	return *p
 }
 
-func testDiskOfPartition(t *testing.T) {
+func TestDiskOfPartition(t *testing.T) {
 	for in, want := range map[string]string{"sda2": "sda", "nvme0n1p3": "nvme0n1", "mmcblk0p1": "mmcblk0", "vda": "", "sda": ""} {
 		if got := diskOfPartition(in); got != want {
 			t.Errorf("diskOfPartition(%q) = %q, want %q", in, got, want)

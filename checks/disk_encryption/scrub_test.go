@@ -9,12 +9,12 @@ import (
 	"github.com/sessionguard/sessionguard/checks/checktest"
 )
 
-// testScrubbedScenariosReplayTheSame records every scenario through the
+// TestScrubbedScenariosReplayTheSame records every scenario through the
 // scrubber: the same verdict and facts on replay — a swap file on a USB
 // disk mounted under /media/<name>/<label> still found on that disk —
 // and no mount point's person or label, nor a mount the check does not
 // follow, left in the bundle.
-func testScrubbedScenariosReplayTheSame(t *testing.T) {
+func TestScrubbedScenariosReplayTheSame(t *testing.T) {
 	checktest.RunScrubbedScenarios(t, Check, "testdata", func(t *testing.T, bundle string) {
 		_ = filepath.Walk(bundle, func(p string, fi os.FileInfo, err error) error {
 			if err != nil || fi.IsDir() {
@@ -34,7 +34,7 @@ func testScrubbedScenariosReplayTheSame(t *testing.T) {
 	})
 }
 
-func testMountPointKeepsTheTree(t *testing.T) {
+func TestMountPointKeepsTheTree(t *testing.T) {
 	for _, p := range []string{"/", "/boot/efi", "/var/lib/docker", "/swapfile", "/home"} {
 		if got := mountPoint(p); got != p {
 			t.Errorf("mountPoint(%s) = %s, want it kept", p, got)

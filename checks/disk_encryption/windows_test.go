@@ -36,7 +36,7 @@ func writeBundle(t *testing.T, wmi []evidence.WMIClass, registry map[string]map[
 	return rp
 }
 
-func testWindowsWMISources(t *testing.T) {
+func TestWindowsWMISources(t *testing.T) {
 	vol := func(letter string, vtype, prot, conv int) map[string]any {
 		return map[string]any{"DriveLetter": letter, "VolumeType": vtype, "ProtectionStatus": prot, "ConversionStatus": conv, "EncryptionMethod": 7}
 	}

@@ -11,7 +11,7 @@ func src(name, state string, filtering, active *bool) source {
 	return source{Name: name, State: state, Filtering: filtering, Active: active}
 }
 
-func testEvaluate(t *testing.T) {
+func TestEvaluate(t *testing.T) {
 	yes, no := ptr(true), ptr(false)
 	running := []service{{Name: "MpsSvc", State: "Running", StartMode: "Auto", Source: "wmi"}, {Name: "BFE", State: "Running", StartMode: "Auto", Source: "wmi"}}
 	onProfiles := []profile{{Name: "Domain", Enabled: yes}, {Name: "Private", Enabled: yes}, {Name: "Public", Enabled: yes}}

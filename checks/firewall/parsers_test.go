@@ -7,7 +7,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/checktest"
 )
 
-func testParseNftJSON(t *testing.T) {
+func TestParseNftJSON(t *testing.T) {
 	tests := []struct {
 		file       string
 		wantErr    bool
@@ -74,7 +74,7 @@ func testParseNftJSON(t *testing.T) {
 	}
 }
 
-func testParseIptablesS(t *testing.T) {
+func TestParseIptablesS(t *testing.T) {
 	tests := []struct {
 		stdout, stderr string
 		wantErr        bool
@@ -120,7 +120,7 @@ func testParseIptablesS(t *testing.T) {
 	}
 }
 
-func testDeniedDetection(t *testing.T) {
+func TestDeniedDetection(t *testing.T) {
 	if !nftDenied(checktest.ReadOptionalParserData(t, "nft/denied_stderr.txt")) {
 		t.Error("nft denial not recognised")
 	}
@@ -135,7 +135,7 @@ func testDeniedDetection(t *testing.T) {
 	}
 }
 
-func testParseUFWStatus(t *testing.T) {
+func TestParseUFWStatus(t *testing.T) {
 	tests := []struct {
 		stdout, stderr string
 		wantErr        bool
@@ -161,7 +161,7 @@ func testParseUFWStatus(t *testing.T) {
 	}
 }
 
-func testParseFirewalldState(t *testing.T) {
+func TestParseFirewalldState(t *testing.T) {
 	tests := []struct {
 		stdout, stderr string
 		exit           int
@@ -212,7 +212,7 @@ func runStateCases(t *testing.T, prefix, what string, parse func([]byte) (int, e
 	}
 }
 
-func testParseSocketFilterFW(t *testing.T) {
+func TestParseSocketFilterFW(t *testing.T) {
 	stdout := func(b []byte) (int, error) { return parseSocketFilterFW(b, nil) }
 	runStateCases(t, "", "state", stdout, []stateCase{
 		{file: "socketfilterfw/enabled_state1.txt", want: alfOn},
@@ -225,7 +225,7 @@ func testParseSocketFilterFW(t *testing.T) {
 	})
 }
 
-func testParseSPFirewall(t *testing.T) {
+func TestParseSPFirewall(t *testing.T) {
 	runStateCases(t, "", "state", parseSPFirewall, []stateCase{
 		{file: "system_profiler/macos15_on_limit.json", want: alfOn},
 		{file: "system_profiler/macos15_off_allow_all.json", want: alfOff},
@@ -238,7 +238,7 @@ func testParseSPFirewall(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-func testParsePlists(t *testing.T) {
+func TestParsePlists(t *testing.T) {
 	managed := []struct {
 		file             string
 		enable, blockAll *bool
@@ -271,7 +271,7 @@ func testParsePlists(t *testing.T) {
 	})
 }
 
-func testParseNetshProfiles(t *testing.T) {
+func TestParseNetshProfiles(t *testing.T) {
 	type want struct {
 		name           string
 		enabled        bool
@@ -317,7 +317,7 @@ func testParseNetshProfiles(t *testing.T) {
 // TestProductEnabled: a third-party firewall counts only when Security
 // Center says it is on (package wsc decodes the state for the anti-virus
 // check too); expired, like snoozed and off, is not protecting.
-func testProductEnabled(t *testing.T) {
+func TestProductEnabled(t *testing.T) {
 	tests := []struct {
 		state int64
 		want  bool

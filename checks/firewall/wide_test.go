@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func testClassifyRuleWide(t *testing.T) {
+func TestClassifyRuleWide(t *testing.T) {
 	tests := []struct {
 		expr string
 		wide string // "" when the rule narrows
@@ -36,7 +36,7 @@ func testClassifyRuleWide(t *testing.T) {
 	}
 }
 
-func testNfprotoLimitsInetRule(t *testing.T) {
+func TestNfprotoLimitsInetRule(t *testing.T) {
 	doc := `{"nftables": [{"table": {"family": "inet", "name": "f", "handle": 1}},
 	{"chain": {"family": "inet", "table": "f", "name": "in", "handle": 1, "type": "filter", "hook": "input", "prio": 0, "policy": "drop"}},
 	{"rule": {"family": "inet", "table": "f", "chain": "in", "handle": 2, "expr": [{"match": {"op": "==", "left": {"meta": {"key": "nfproto"}}, "right": "ipv6"}}, {"accept": null}]}}]}`
@@ -49,7 +49,7 @@ func testNfprotoLimitsInetRule(t *testing.T) {
 	}
 }
 
-func testClassifyIptablesRuleWide(t *testing.T) {
+func TestClassifyIptablesRuleWide(t *testing.T) {
 	tests := []struct {
 		rule string
 		wide string
@@ -73,7 +73,7 @@ func testClassifyIptablesRuleWide(t *testing.T) {
 	}
 }
 
-func testPublishedPorts(t *testing.T) {
+func TestPublishedPorts(t *testing.T) {
 	// Docker through iptables-nft, as `nft -j list ruleset` shows it
 	// (recorded in a network namespace).
 	doc := `{"nftables": [{"table": {"family": "ip", "name": "nat", "handle": 1}},
@@ -104,7 +104,7 @@ func testPublishedPorts(t *testing.T) {
 	}
 }
 
-func testScrubIfInet6(t *testing.T) {
+func TestScrubIfInet6(t *testing.T) {
 	in := []byte("2a0211112222333344445555666677 03 40 00 00 wlp0s20f3\nfe800000000000001a2b3cfffe4d5e6f 03 40 20 80 wlp0s20f3\n00000000000000000000000000000001 01 80 10 80       lo\n")
 	out := scrub(ifInet6File, nil, in)
 	if strings.Contains(string(out), "1a2b3c") || strings.Contains(string(out), "2a02") {
@@ -118,7 +118,7 @@ func testScrubIfInet6(t *testing.T) {
 	}
 }
 
-func testInterfaceAccepts(t *testing.T) {
+func TestInterfaceAccepts(t *testing.T) {
 	tests := []struct {
 		rule   string
 		ifaces string
@@ -152,7 +152,7 @@ func testInterfaceAccepts(t *testing.T) {
 	}
 }
 
-func testParseIptablesDNAT(t *testing.T) {
+func TestParseIptablesDNAT(t *testing.T) {
 	nat := "-P PREROUTING ACCEPT\n-N DOCKER\n-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER\n" +
 		"-A DOCKER -i docker0 -j RETURN\n" +
 		"-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80\n" +
@@ -165,7 +165,7 @@ func testParseIptablesDNAT(t *testing.T) {
 	}
 }
 
-func testNatUnreadIsWarn(t *testing.T) {
+func TestNatUnreadIsWarn(t *testing.T) {
 	yes := true
 	f := linuxFacts{
 		Sources:  []source{{Name: "nft", State: stateNotInstalled}, {Name: "iptables", State: stateRead, Filtering: &yes}, {Name: "ip6tables", State: stateRead, Filtering: &yes}},

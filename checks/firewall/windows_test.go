@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func testProfilesFromWMI(t *testing.T) {
+func TestProfilesFromWMI(t *testing.T) {
 	type want struct {
 		name    string
 		enabled *bool
@@ -55,7 +55,7 @@ func testProfilesFromWMI(t *testing.T) {
 	}
 }
 
-func testActiveProfilesFromWMI(t *testing.T) {
+func TestActiveProfilesFromWMI(t *testing.T) {
 	tests := []struct {
 		name string
 		rows []map[string]any

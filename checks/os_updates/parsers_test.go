@@ -24,7 +24,7 @@ import (
 // Cases from dpkg's own test suite (lib/dpkg/t/t-version.c) and Debian
 // policy 5.6.12: ~ sorts before everything, letters before other marks,
 // digits compare as numbers, the epoch decides first.
-func testCompareDebVersions(t *testing.T) {
+func TestCompareDebVersions(t *testing.T) {
 	for _, tc := range []struct {
 		a, b string
 		want int
@@ -59,7 +59,7 @@ func testCompareDebVersions(t *testing.T) {
 }
 
 // dpkg --compare-versions is the reference where dpkg is installed.
-func testCompareDebVersionsAgreesWithDpkg(t *testing.T) {
+func TestCompareDebVersionsAgreesWithDpkg(t *testing.T) {
 	dpkg, err := exec.LookPath("dpkg")
 	if err != nil {
 		t.Skip("no dpkg here")
@@ -83,7 +83,7 @@ func sign(n int) int {
 	return 0
 }
 
-func testParseAptRelease(t *testing.T) {
+func TestParseAptRelease(t *testing.T) {
 	sec, err := parseAptRelease(checktest.ReadParserData(t, "debian12-security.InRelease.head"))
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +119,7 @@ func testParseAptRelease(t *testing.T) {
 	}
 }
 
-func testOpenList(t *testing.T) {
+func TestOpenList(t *testing.T) {
 	plain := []byte("Package: openssl\nVersion: 3.0.17-1~deb12u3\nArchitecture: amd64\n\n")
 	var gz, l4 bytes.Buffer
 	zw := gzip.NewWriter(&gz)
@@ -150,7 +150,7 @@ func testOpenList(t *testing.T) {
 	}
 }
 
-func testParseDpkgStatus(t *testing.T) {
+func TestParseDpkgStatus(t *testing.T) {
 	status := "Package: unattended-upgrades\nStatus: install ok installed\nArchitecture: all\nVersion: 2.9.1+nmu3\n\n" +
 		"Package: openssl\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 3.0.11-1~deb12u2\n\n" +
 		"Package: libssl3\nStatus: hold ok installed\nArchitecture: amd64\nVersion: 3.0.11-1~deb12u2\nDescription: x\n more\n"
@@ -160,7 +160,7 @@ func testParseDpkgStatus(t *testing.T) {
 	}
 }
 
-func testParseAptConfig(t *testing.T) {
+func TestParseAptConfig(t *testing.T) {
 	// apt-config -o … dump APT::Periodic on Debian 12.
 	got := parseAptConfig([]byte("APT::Periodic \"\";\nAPT::Periodic::Unattended-Upgrade \"1\";\nAPT::Periodic::Update-Package-Lists \"1\";\n"))
 	if got["APT::Periodic::Unattended-Upgrade"] != "1" || got["APT::Periodic::Update-Package-Lists"] != "1" || got["APT::Periodic"] != "" {
@@ -168,7 +168,7 @@ func testParseAptConfig(t *testing.T) {
 	}
 }
 
-func testParseInstalledOn(t *testing.T) {
+func TestParseInstalledOn(t *testing.T) {
 	for s, want := range map[string]string{
 		"11/12/2026":       "2026-11-12",
 		"1/9/2026":         "2026-01-09",
@@ -187,7 +187,7 @@ func testParseInstalledOn(t *testing.T) {
 	}
 }
 
-func testPatchTuesday(t *testing.T) {
+func TestPatchTuesday(t *testing.T) {
 	for at, want := range map[string]string{
 		"2026-12-05T10:00:00Z": "2026-11-10T17:00:00Z",
 		"2026-12-08T16:59:00Z": "2026-11-10T17:00:00Z",
@@ -202,7 +202,7 @@ func testPatchTuesday(t *testing.T) {
 	}
 }
 
-func testEOLLinesAndSetting(t *testing.T) {
+func TestEOLLinesAndSetting(t *testing.T) {
 	for _, l := range builtinEOL {
 		if _, err := parseEOLLine(l); err != nil {
 			t.Errorf("built-in line: %v", err)
@@ -259,7 +259,7 @@ func testEOLLinesAndSetting(t *testing.T) {
 }
 
 // sw_vers on macOS 26.1 and with a Rapid Security Response applied.
-func testMacRelease(t *testing.T) {
+func TestMacRelease(t *testing.T) {
 	for out, want := range map[string]release{
 		"ProductName:\t\tmacOS\nProductVersion:\t\t26.1\nBuildVersion:\t\t25B78\n":                                   {Systems: []string{"macos"}, Version: "26.1", Build: "25B78", Name: "macOS 26.1"},
 		"ProductName:\t\tmacOS\nProductVersion:\t\t13.4.1\nProductVersionExtra:\t(c)\nBuildVersion:\t\t22F770820d\n": {Systems: []string{"macos"}, Version: "13.4.1", Build: "22F770820d", Name: "macOS 13.4.1 (c)"},
@@ -272,7 +272,7 @@ func testMacRelease(t *testing.T) {
 	}
 }
 
-func testParseDnfSecurity(t *testing.T) {
+func TestParseDnfSecurity(t *testing.T) {
 	// dnf 5 (Fedora 40, from dnf5 issue 1501's output) and dnf 4 (RHEL 9).
 	dnf5 := "Updating and loading repositories:\nRepositories loaded.\nName                   Type Severity                                Package              Issued\n" +
 		"FEDORA-2024-635a54eb7e secu Importan   glib2-debuginfo-2.80.2-1.fc40.x86_64 2024-05-12 04:16:43\n" +
@@ -293,7 +293,7 @@ func testParseDnfSecurity(t *testing.T) {
 	}
 }
 
-func testParseZypperPatches(t *testing.T) {
+func TestParseZypperPatches(t *testing.T) {
 	out := "Loading repository data...\nReading installed packages...\n\n" +
 		"Repository         | Name                        | Category | Severity  | Interactive | Status | Summary\n" +
 		"-------------------+-----------------------------+----------+-----------+-------------+--------+--------\n" +
@@ -311,7 +311,7 @@ func testParseZypperPatches(t *testing.T) {
 	}
 }
 
-func testApplyUpdates(t *testing.T) {
+func TestApplyUpdates(t *testing.T) {
 	for conf, want := range map[string]bool{
 		"[commands]\napply_updates = yes\n":                     true,
 		"[commands]\napply_updates = no\n":                      false,
@@ -328,7 +328,7 @@ func testApplyUpdates(t *testing.T) {
 // The frame reader against the reference library's writer: every block
 // size, linked and independent blocks, checksums, data that compresses
 // well and data that does not, and two frames one after the other.
-func testLZ4ReaderMatchesReference(t *testing.T) {
+func TestLZ4ReaderMatchesReference(t *testing.T) {
 	var text bytes.Buffer
 	for i := 0; text.Len() < 700<<10; i++ {
 		fmt.Fprintf(&text, "Package: lib%d\nVersion: %d.%d-1~deb12u%d\nArchitecture: amd64\n\n", i%97, i%13, i%7, i)
@@ -364,7 +364,7 @@ func testLZ4ReaderMatchesReference(t *testing.T) {
 }
 
 // apt's own lz4 list on this machine, against lz4cat.
-func testLZ4ReaderOnAptList(t *testing.T) {
+func TestLZ4ReaderOnAptList(t *testing.T) {
 	lists, _ := filepath.Glob("/var/lib/apt/lists/*_Packages.lz4")
 	if len(lists) == 0 {
 		t.Skip("apt keeps no lz4 list here (Acquire::GzipIndexes is off)")

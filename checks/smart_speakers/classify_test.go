@@ -28,7 +28,7 @@ func readTXT(t *testing.T, path string) []string {
 	return txt
 }
 
-func testClassifyTXT(t *testing.T) {
+func TestClassifyTXT(t *testing.T) {
 	dirService := map[string]string{
 		"googlecast": serviceGoogleCast,
 		"airplay":    serviceAirPlay,
@@ -105,7 +105,7 @@ func testClassifyTXT(t *testing.T) {
 	}
 }
 
-func testClassifyTXTEdgeCases(t *testing.T) {
+func TestClassifyTXTEdgeCases(t *testing.T) {
 	tests := []struct {
 		name, service string
 		txt           []string

@@ -20,7 +20,7 @@ func okBrowses() []browse {
 	return bs
 }
 
-func testEvaluate(t *testing.T) {
+func TestEvaluate(t *testing.T) {
 	unavailable := okBrowses()
 	unavailable[0] = browse{Service: serviceGoogleCast, Status: browseUnavailable, Err: "mdns browse for _googlecast._tcp: no network interface that is up and can multicast: not available"}
 	nest := device{Kind: kindGoogleSpeaker, Model: "Google Nest Mini", Service: serviceGoogleCast, Listens: true}
@@ -105,7 +105,7 @@ func (f fakeProbe) MDNS(_ context.Context, svc string) ([]probe.MDNSInstance, er
 	return f.answers[svc], nil
 }
 
-func testCollect(t *testing.T) {
+func TestCollect(t *testing.T) {
 	p := fakeProbe{goos: "linux",
 		answers: map[string][]probe.MDNSInstance{
 			serviceGoogleCast: {

@@ -7,7 +7,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 )
 
-func testEvaluate(t *testing.T) {
+func TestEvaluate(t *testing.T) {
 	two := 2
 	base := func(os string) facts {
 		return facts{OS: os, Guest: stateOff, AutoLogin: stateOff, ConsoleUser: consoleSignedIn, ConsoleUserAdmin: stateOff, HumanAccounts: &two}
@@ -103,7 +103,7 @@ func testEvaluate(t *testing.T) {
 	}
 }
 
-func benchmarkEvaluate(b *testing.B) {
+func BenchmarkEvaluate(b *testing.B) {
 	n := 3
 	f := facts{OS: "windows", Guest: stateOn, AutoLogin: stateOn, ConsoleUser: consoleSignedIn, ConsoleUserAdmin: stateOn, HumanAccounts: &n}
 	pol := checks.Catalogue{Check}.Default()

@@ -12,7 +12,7 @@ func sam(groups ...string) identity {
 	return id
 }
 
-func testSudoersAdminVia(t *testing.T) {
+func TestSudoersAdminVia(t *testing.T) {
 	for _, tc := range []struct {
 		name, sudoers string
 		id            identity
@@ -55,7 +55,7 @@ func testSudoersAdminVia(t *testing.T) {
 	}
 }
 
-func testSudoersIncludes(t *testing.T) {
+func TestSudoersIncludes(t *testing.T) {
 	s := newSudoers()
 	got := s.Parse([]byte("## Read drop-in files (the # here does not mean a comment)\n#includedir /etc/sudoers.d\n@include sudoers.local\n@includedir \"/etc/sudoers.d\"\n"))
 	want := []sudoInclude{{"/etc/sudoers.d", true}, {"sudoers.local", false}, {"/etc/sudoers.d", true}}
@@ -74,7 +74,7 @@ func testSudoersIncludes(t *testing.T) {
 	}
 }
 
-func testDoasAdminVia(t *testing.T) {
+func TestDoasAdminVia(t *testing.T) {
 	for _, tc := range []struct {
 		name, conf string
 		id         identity
@@ -98,7 +98,7 @@ func testDoasAdminVia(t *testing.T) {
 	}
 }
 
-func testPolkitRules(t *testing.T) {
+func TestPolkitRules(t *testing.T) {
 	fedora := "/* -*- mode: js -*- */\n// Default rules for polkit\npolkit.addAdminRule(function(action, subject) {\n    return [\"unix-group:wheel\"];\n});\n"
 	admin, all, dyn := polkitRules([]byte(fedora))
 	if len(admin) != 1 || admin[0] != "unix-group:wheel" || len(all) != 0 || dyn {
@@ -132,7 +132,7 @@ func testPolkitRules(t *testing.T) {
 	}
 }
 
-func testAutoLoginSettings(t *testing.T) {
+func TestAutoLoginSettings(t *testing.T) {
 	greetd := "[terminal]\nvt = 1\n\n[default_session]\ncommand = \"tuigreet --cmd sway\"\nuser = \"greeter\"\n"
 	if greetdInitialSession([]byte(greetd)) {
 		t.Error("greetd without initial_session")

@@ -7,7 +7,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/checktest"
 )
 
-func testParsePasswdAndHumans(t *testing.T) {
+func TestParsePasswdAndHumans(t *testing.T) {
 	debianShells := parseShells(checktest.ReadParserData(t, "passwd/live_debian12_ci_shells.txt"))
 	tests := []struct {
 		file             string
@@ -44,7 +44,7 @@ func testParsePasswdAndHumans(t *testing.T) {
 	}
 }
 
-func testParseLoginDefs(t *testing.T) {
+func TestParseLoginDefs(t *testing.T) {
 	tests := []struct {
 		file     string
 		min, max int
@@ -64,7 +64,7 @@ func testParseLoginDefs(t *testing.T) {
 	}
 }
 
-func testParseGroupAndIsAdmin(t *testing.T) {
+func TestParseGroupAndIsAdmin(t *testing.T) {
 	tests := []struct {
 		file  string
 		ok    bool
@@ -93,7 +93,7 @@ func testParseGroupAndIsAdmin(t *testing.T) {
 	}
 }
 
-func testGDMAutoLogin(t *testing.T) {
+func TestGDMAutoLogin(t *testing.T) {
 	tests := []struct {
 		file string
 		want []string
@@ -114,7 +114,7 @@ func testGDMAutoLogin(t *testing.T) {
 	}
 }
 
-func testLightDMSeat(t *testing.T) {
+func TestLightDMSeat(t *testing.T) {
 	tests := []struct {
 		file            string
 		autologinUser   bool
@@ -151,7 +151,7 @@ func testLightDMSeat(t *testing.T) {
 	}
 }
 
-func testSDDMAutologin(t *testing.T) {
+func TestSDDMAutologin(t *testing.T) {
 	tests := []struct {
 		file string
 		want bool
@@ -172,7 +172,7 @@ func testSDDMAutologin(t *testing.T) {
 	}
 }
 
-func testDisplayManagerName(t *testing.T) {
+func TestDisplayManagerName(t *testing.T) {
 	tests := []struct {
 		file string
 		unit bool
@@ -203,7 +203,7 @@ func testDisplayManagerName(t *testing.T) {
 	}
 }
 
-func testGettyAutologin(t *testing.T) {
+func TestGettyAutologin(t *testing.T) {
 	tests := []struct {
 		file string
 		want bool

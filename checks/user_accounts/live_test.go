@@ -66,9 +66,9 @@ const (
 	fakeDefs   = "UID_MIN 1000\nUID_MAX 60000\n"
 )
 
-// testLiveFakeRoot runs the collector with the live probe over fake root
+// TestLiveFakeRoot runs the collector with the live probe over fake root
 // directories: real files, real symlinks, no change to this machine's users.
-func testLiveFakeRoot(t *testing.T) {
+func TestLiveFakeRoot(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("fake-root live test runs on Linux")
 	}
@@ -191,9 +191,9 @@ func testLiveFakeRoot(t *testing.T) {
 	}
 }
 
-// testLiveCheckOnThisMachine runs the real check here: a valid verdict, and
+// TestLiveCheckOnThisMachine runs the real check here: a valid verdict, and
 // no account name of this machine in the facts.
-func testLiveCheckOnThisMachine(t *testing.T) {
+func TestLiveCheckOnThisMachine(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live check test runs on the Linux CI machine")
 	}

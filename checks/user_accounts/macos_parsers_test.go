@@ -7,7 +7,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/checktest"
 )
 
-func testParseDsclUsers(t *testing.T) {
+func TestParseDsclUsers(t *testing.T) {
 	tests := []struct {
 		file string
 		exit int
@@ -31,7 +31,7 @@ func testParseDsclUsers(t *testing.T) {
 	}
 }
 
-func testParseDsmemberutil(t *testing.T) {
+func TestParseDsmemberutil(t *testing.T) {
 	tests := []struct {
 		file       string
 		member, ok bool
@@ -52,7 +52,7 @@ func testParseDsmemberutil(t *testing.T) {
 	}
 }
 
-func testParseGroupMembership(t *testing.T) {
+func TestParseGroupMembership(t *testing.T) {
 	tests := []struct {
 		file string
 		exit int
@@ -75,7 +75,7 @@ func testParseGroupMembership(t *testing.T) {
 	}
 }
 
-func testParseDefaults(t *testing.T) {
+func TestParseDefaults(t *testing.T) {
 	tru, fls := true, false
 	tests := []struct {
 		file   string
@@ -115,7 +115,7 @@ func testParseDefaults(t *testing.T) {
 	}
 }
 
-func testParseLoginwindowPlist(t *testing.T) {
+func TestParseLoginwindowPlist(t *testing.T) {
 	tests := []struct {
 		file      string
 		ok        bool

@@ -15,7 +15,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
-func testScrubPasswdAndGroup(t *testing.T) {
+func TestScrubPasswdAndGroup(t *testing.T) {
 	sam := evidence.Pseudonym("user", "sam")
 	in := []byte("root:x:0:0:root:/root:/bin/bash\nsam:x:1000:1000:Sam Taylor,,,07700 900123:/home/sam:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n# comment:a:b\n+::::::\n")
 	got := scrub("/etc/passwd", nil, in)
@@ -47,7 +47,7 @@ func testScrubPasswdAndGroup(t *testing.T) {
 	}
 }
 
-func testScrubMacAccounts(t *testing.T) {
+func TestScrubMacAccounts(t *testing.T) {
 	sam := evidence.Pseudonym("user", "sam")
 	for _, c := range []struct {
 		name     string
@@ -82,7 +82,7 @@ func testScrubMacAccounts(t *testing.T) {
 	}
 }
 
-func testScrubAdminAndLoginFiles(t *testing.T) {
+func TestScrubAdminAndLoginFiles(t *testing.T) {
 	sam, anna := evidence.Pseudonym("user", "sam"), evidence.Pseudonym("user", "anna")
 	for _, c := range []struct{ file, in, want string }{
 		{"/etc/sudoers", "# User_Alias ADMINS = sam, anna\nDefaults\tuse_pty\nroot\tALL=(ALL:ALL) ALL\n%sudo\tALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n#includedir /etc/sudoers.d\n",
@@ -118,7 +118,7 @@ func testScrubAdminAndLoginFiles(t *testing.T) {
 
 // TestScrubbedScenariosReplayTheSame: the verdict is the same from a
 // scrubbed bundle, and no full name or home is left in /etc/passwd.
-func testScrubbedScenariosReplayTheSame(t *testing.T) {
+func TestScrubbedScenariosReplayTheSame(t *testing.T) {
 	checktest.RunScrubbedScenarios(t, Check, "testdata", func(t *testing.T, bundle string) {
 		// No person's account name is left anywhere in the bundle.
 		// The people in the scenarios.

@@ -18,7 +18,7 @@ func wmiRows(t testing.TB, rel string) []map[string]any {
 	return rows
 }
 
-func testParseUserAccounts(t *testing.T) {
+func TestParseUserAccounts(t *testing.T) {
 	tests := []struct {
 		file          string
 		ok            bool
@@ -56,7 +56,7 @@ func testParseUserAccounts(t *testing.T) {
 	}
 }
 
-func testParseAdminSIDs(t *testing.T) {
+func TestParseAdminSIDs(t *testing.T) {
 	tests := []struct {
 		file string
 		exit int
@@ -86,7 +86,7 @@ func testParseAdminSIDs(t *testing.T) {
 	}
 }
 
-func testGroupMembers(t *testing.T) {
+func TestGroupMembers(t *testing.T) {
 	type pair struct {
 		Groups     []map[string]any `json:"groups"`
 		GroupUsers []map[string]any `json:"group_users"`
@@ -125,7 +125,7 @@ func testGroupMembers(t *testing.T) {
 	}
 }
 
-func testParseAutoAdminLogon(t *testing.T) {
+func TestParseAutoAdminLogon(t *testing.T) {
 	tests := []struct {
 		v    any
 		want state
@@ -147,7 +147,7 @@ func testParseAutoAdminLogon(t *testing.T) {
 	}
 }
 
-func testMemberHolds(t *testing.T) {
+func TestMemberHolds(t *testing.T) {
 	const machine = "S-1-5-21-3623811015-3361044348-30300820"
 	const domain = "S-1-5-21-880142731-1531393372-1108215497"
 	local, domUser, entra := machine+"-1001", domain+"-1207", "S-1-12-1-3165184517-1283347270-2716355233-2918447357"

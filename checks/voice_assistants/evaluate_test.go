@@ -26,7 +26,7 @@ func winFacts(mod func(w *windowsFacts), procsRead bool) facts {
 	return facts{OS: "windows", Found: []finding{}, ProcessListRead: procsRead, ConsoleUser: consoleSignedIn, Windows: w}
 }
 
-func testEvaluate(t *testing.T) {
+func TestEvaluate(t *testing.T) {
 	tests := []struct {
 		name    string
 		f       facts

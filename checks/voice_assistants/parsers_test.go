@@ -12,7 +12,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-func testClassifyArgv(t *testing.T) {
+func TestClassifyArgv(t *testing.T) {
 	tests := []struct {
 		file string
 		want string
@@ -55,7 +55,7 @@ func testClassifyArgv(t *testing.T) {
 	}
 }
 
-func testMatchMarkerForms(t *testing.T) {
+func TestMatchMarkerForms(t *testing.T) {
 	tests := map[string]string{
 		"wyoming_satellite.__main__": wyomingSatellite,
 		"wyoming-satellite.py":       wyomingSatellite,
@@ -73,7 +73,7 @@ func testMatchMarkerForms(t *testing.T) {
 	}
 }
 
-func testParseDefaultsBool(t *testing.T) {
+func TestParseDefaultsBool(t *testing.T) {
 	tests := []struct {
 		file    string
 		want    state
@@ -109,7 +109,7 @@ func testParseDefaultsBool(t *testing.T) {
 	}
 }
 
-func testParseManagedSiri(t *testing.T) {
+func TestParseManagedSiri(t *testing.T) {
 	ironwood := []string{"Ironwood Allowed", "Assistant Allowed"}
 	tests := []struct {
 		file               string
@@ -135,7 +135,7 @@ func testParseManagedSiri(t *testing.T) {
 	}
 }
 
-func testClassifyWindowsProcess(t *testing.T) {
+func TestClassifyWindowsProcess(t *testing.T) {
 	b := checktest.ReadParserData(t, "windows/processes.json")
 	var cases []struct{ Case, Name, Exe, Assistant, Evidence string }
 	if err := json.Unmarshal(b, &cases); err != nil {
@@ -159,7 +159,7 @@ var (
 	errDenied   = fmt.Errorf("registry x: %w", probe.ErrAccessDenied)
 )
 
-func testParseWindowsRegistry(t *testing.T) {
+func TestParseWindowsRegistry(t *testing.T) {
 	t.Run("policy", func(t *testing.T) {
 		tests := []struct {
 			v       any

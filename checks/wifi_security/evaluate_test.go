@@ -7,7 +7,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 )
 
-func testEvaluate(t *testing.T) {
+func TestEvaluate(t *testing.T) {
 	warn := checks.Catalogue{Check}.Default()
 	warn = warn.With("wifi_insecure", checks.Warn)
 	tests := []struct {

@@ -8,7 +8,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-func testParseNmcliWifiList(t *testing.T) {
+func TestParseNmcliWifiList(t *testing.T) {
 	tests := []struct {
 		file       string
 		recognised bool
@@ -47,7 +47,7 @@ func testParseNmcliWifiList(t *testing.T) {
 	}
 }
 
-func testSplitTerse(t *testing.T) {
+func TestSplitTerse(t *testing.T) {
 	got := splitTerse(`no:SSID-2-\\foo\:bar:WPA2`)
 	want := []string{"no", `SSID-2-\foo:bar`, "WPA2"}
 	if len(got) != len(want) {
@@ -60,7 +60,7 @@ func testSplitTerse(t *testing.T) {
 	}
 }
 
-func testNmcliSecurity(t *testing.T) {
+func TestNmcliSecurity(t *testing.T) {
 	tests := map[string]connection{
 		"":                {Security: secOpen, Raw: "(none)"},
 		"WPA1":            {Security: secWPA, Raw: "WPA1"},
@@ -82,7 +82,7 @@ func testNmcliSecurity(t *testing.T) {
 	}
 }
 
-func testNmcliFlags(t *testing.T) {
+func TestNmcliFlags(t *testing.T) {
 	tests := []struct {
 		security, wpa, rsn string
 		want               connection
@@ -111,7 +111,7 @@ func testNmcliFlags(t *testing.T) {
 	}
 }
 
-func testWordsSecurityMixedMode(t *testing.T) {
+func TestWordsSecurityMixedMode(t *testing.T) {
 	tests := []struct {
 		words string
 		sec   string
@@ -137,7 +137,7 @@ func testWordsSecurityMixedMode(t *testing.T) {
 	}
 }
 
-func testParseWpaCliStatus(t *testing.T) {
+func TestParseWpaCliStatus(t *testing.T) {
 	tests := []struct {
 		stdout, stderr string
 		recognised     bool
@@ -166,7 +166,7 @@ func testParseWpaCliStatus(t *testing.T) {
 	}
 }
 
-func testWpaKeyMgmt(t *testing.T) {
+func TestWpaKeyMgmt(t *testing.T) {
 	tests := []struct {
 		km, pair, group string
 		sec             string
@@ -193,7 +193,7 @@ func testWpaKeyMgmt(t *testing.T) {
 	}
 }
 
-func testParseIwctlStation(t *testing.T) {
+func TestParseIwctlStation(t *testing.T) {
 	tests := []struct {
 		file                              string
 		recognised, connected, notRunning bool
@@ -217,7 +217,7 @@ func testParseIwctlStation(t *testing.T) {
 	}
 }
 
-func testSysfsWireless(t *testing.T) {
+func TestSysfsWireless(t *testing.T) {
 	if !sysfsWireless([]byte("DEVTYPE=wlan\nINTERFACE=wlp2s0\nIFINDEX=3\n")) {
 		t.Error("DEVTYPE=wlan not recognised")
 	}
@@ -226,7 +226,7 @@ func testSysfsWireless(t *testing.T) {
 	}
 }
 
-func testParseSystemProfiler(t *testing.T) {
+func TestParseSystemProfiler(t *testing.T) {
 	tests := []struct {
 		file       string
 		recognised bool
@@ -260,7 +260,7 @@ func testParseSystemProfiler(t *testing.T) {
 	}
 }
 
-func testAirPortSecurity(t *testing.T) {
+func TestAirPortSecurity(t *testing.T) {
 	tests := map[string]struct {
 		sec string
 		g   grade
@@ -286,7 +286,7 @@ func testAirPortSecurity(t *testing.T) {
 	}
 }
 
-func testParseWdutilInfo(t *testing.T) {
+func TestParseWdutilInfo(t *testing.T) {
 	tests := []struct {
 		stdout, stderr string
 		exit           int
@@ -314,7 +314,7 @@ func testParseWdutilInfo(t *testing.T) {
 	}
 }
 
-func testParseIpconfigSummary(t *testing.T) {
+func TestParseIpconfigSummary(t *testing.T) {
 	tests := []struct {
 		file       string
 		recognised bool
@@ -338,7 +338,7 @@ func testParseIpconfigSummary(t *testing.T) {
 	}
 }
 
-func testParseNetshInterfaces(t *testing.T) {
+func TestParseNetshInterfaces(t *testing.T) {
 	tests := []struct {
 		file     string
 		codepage int
@@ -377,7 +377,7 @@ func testParseNetshInterfaces(t *testing.T) {
 	}
 }
 
-func testNetshSecurity(t *testing.T) {
+func TestNetshSecurity(t *testing.T) {
 	tests := []struct {
 		auth, cipher string
 		sec          string

@@ -68,7 +68,7 @@ var mustBeGone = map[string][]string{
 	"system_profiler/macos12_not_associated.json": {},
 }
 
-func testScrubKeepsWhatTheParsersReadAndDropsIdentifiers(t *testing.T) {
+func TestScrubKeepsWhatTheParsersReadAndDropsIdentifiers(t *testing.T) {
 	root := filepath.Join("testdata", "parsers")
 	tools, err := os.ReadDir(root)
 	if err != nil {
@@ -117,7 +117,7 @@ func testScrubKeepsWhatTheParsersReadAndDropsIdentifiers(t *testing.T) {
 	}
 }
 
-func testScrubNmcliKeepsEscapesAndLayout(t *testing.T) {
+func TestScrubNmcliKeepsEscapesAndLayout(t *testing.T) {
 	in := []byte("no:Neighbour:WPA2\nyes:Cafe\\: upstairs:OWE\nno::WPA2 802.1X\n")
 	got := string(scrub("nmcli", argsOf["nmcli"], in))
 	want := "no:" + evidence.Pseudonym("network", "Neighbour") + ":WPA2\nyes:" + evidence.Pseudonym("network", "Cafe: upstairs") + ":OWE\nno::WPA2 802.1X\n"
@@ -144,7 +144,7 @@ func testScrubNmcliKeepsEscapesAndLayout(t *testing.T) {
 
 // TestScrubbedScenariosReplayTheSame: scrubbing never changes a verdict,
 // and no hardware address is left in a scrubbed bundle.
-func testScrubbedScenariosReplayTheSame(t *testing.T) {
+func TestScrubbedScenariosReplayTheSame(t *testing.T) {
 	checktest.RunScrubbedScenarios(t, Check, "testdata", func(t *testing.T, bundle string) {
 		cmds, _ := os.ReadFile(filepath.Join(bundle, "commands.json"))
 		if m := macAddress.Find(cmds); m != nil {
@@ -153,7 +153,7 @@ func testScrubbedScenariosReplayTheSame(t *testing.T) {
 	})
 }
 
-func benchmarkScrub(b *testing.B) {
+func BenchmarkScrub(b *testing.B) {
 	in := checktest.ReadParserData(b, "system_profiler", "macos15_wpa2.json")
 	netsh := checktest.ReadParserData(b, "netsh", "de_wpa2_enterprise.txt")
 	for b.Loop() {
@@ -166,7 +166,7 @@ func benchmarkScrub(b *testing.B) {
 // shape (the netsh parser finds interfaces by it) and is stable within a
 // recording, but is not the plain SHA-256 anyone could compute to link two
 // bundles by it.
-func testGUIDPseudonymIsKeyed(t *testing.T) {
+func TestGUIDPseudonymIsKeyed(t *testing.T) {
 	const g = "5e1f2a3b-9c8d-4e7f-a6b5-c4d3e2f1a0b9"
 	got := pseudonymFor("guid", g)
 	if !guidValue.MatchString(got) || got != pseudonymFor("guid", strings.ToUpper(g)) {
