@@ -1,6 +1,7 @@
 package antivirus
 
-// Names the external tests use.
+// The package exports only ID and Check; these are the internals its
+// external tests (package antivirus_test) use.
 
 type DefenderStatus = defenderStatus
 

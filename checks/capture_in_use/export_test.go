@@ -1,6 +1,7 @@
 package captureinuse
 
-// Names the external tests use.
+// The package exports only ID and Check; these are the internals its
+// external tests (package captureinuse_test) use.
 
 const (
 	StateNone     = stateNone
@@ -10,9 +11,6 @@ const (
 
 var (
 	CallAppsSetting = callAppsSetting
-)
-
-var (
-	Collect  = collect
-	Evaluate = evaluate
+	Collect         = collect
+	Evaluate        = evaluate
 )

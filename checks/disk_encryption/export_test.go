@@ -1,6 +1,7 @@
 package diskencryption
 
-// Names the external tests use.
+// The package exports only ID and Check; these are the internals its
+// external tests (package diskencryption_test) use.
 
 var (
 	Collect          = collect

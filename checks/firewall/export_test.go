@@ -1,6 +1,7 @@
 package firewall
 
-// Names the external tests use.
+// The package exports only ID and Check; these are the internals its
+// external tests (package firewall_test) use.
 
 type Facts = facts
 

@@ -1,6 +1,7 @@
 package osupdates
 
-// Names the external tests use.
+// The package exports only ID and Check; these are the internals its
+// external tests (package osupdates_test) use.
 
 type Auto = auto
 

@@ -1,6 +1,7 @@
 package remoteaccess
 
-// Names the external tests use.
+// The package exports only ID and Check; these are the internals its
+// external tests (package remoteaccess_test) use.
 
 type Facts = facts
 
@@ -32,11 +33,8 @@ const (
 )
 
 var (
-	Allowed         = allowedSetting
-	ErrUnrecognised = errUnrecognised
-)
-
-var (
+	Allowed                    = allowedSetting
+	ErrUnrecognised            = errUnrecognised
 	ClassifyProcess            = classifyProcess
 	Collect                    = collect
 	Evaluate                   = evaluate

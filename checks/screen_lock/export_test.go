@@ -1,6 +1,7 @@
 package screenlock
 
-// Names the external tests use.
+// The package exports only ID and Check; these are the internals its
+// external tests (package screenlock_test) use.
 
 type DarwinFacts = darwinFacts
 

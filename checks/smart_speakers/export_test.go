@@ -1,6 +1,7 @@
 package smartspeakers
 
-// Names the external tests use.
+// The package exports only ID and Check; these are the internals its
+// external tests (package smartspeakers_test) use.
 
 type Facts = facts
 
@@ -11,9 +12,6 @@ const (
 
 var (
 	Services = services
-)
-
-var (
 	Collect  = collect
 	Evaluate = evaluate
 )

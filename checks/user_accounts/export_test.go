@@ -1,6 +1,7 @@
 package useraccounts
 
-// Names the external tests use.
+// The package exports only ID and Check; these are the internals its
+// external tests (package useraccounts_test) use.
 
 var (
 	Collect  = collectHost

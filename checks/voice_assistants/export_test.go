@@ -1,6 +1,7 @@
 package voiceassistants
 
-// Names the external tests use.
+// The package exports only ID and Check; these are the internals its
+// external tests (package voiceassistants_test) use.
 
 const (
 	WyomingSatellite = wyomingSatellite

@@ -1,6 +1,7 @@
 package wifisecurity
 
-// Names the external tests use.
+// The package exports only ID and Check; these are the internals its
+// external tests (package wifisecurity_test) use.
 
 type Connection = connection
 
