@@ -158,7 +158,7 @@ type endpointFacts struct {
 	StatusError string `json:"status_error,omitempty"`
 }
 
-// clamAVFacts is the state of ClamAV; nil in LinuxFacts when no trace of
+// clamAVFacts is the state of ClamAV; nil in linuxFacts when no trace of
 // ClamAV was found.
 type clamAVFacts struct {
 	// DatabaseDir is where the signature databases live.

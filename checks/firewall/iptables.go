@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// iptablesInput is what ParseIptablesS found about the INPUT chain of the
+// iptablesInput is what parseIptablesS found about the INPUT chain of the
 // filter table in `iptables -S`.
 type iptablesInput struct {
 	// Policy is the INPUT chain's policy: "ACCEPT" or "DROP".

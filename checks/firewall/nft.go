@@ -84,7 +84,7 @@ type pubPort struct {
 	EveryAddress bool `json:"every_address"`
 }
 
-// ruleset is what ParseNftJSON found in `nft -j list ruleset`.
+// ruleset is what parseNftJSON found in `nft -j list ruleset`.
 type ruleset struct {
 	// Tables is the number of tables of any family.
 	Tables int

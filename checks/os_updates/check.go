@@ -35,21 +35,21 @@ var (
 		MaxNames: 500}}
 )
 
-// Update sources (Facts.Updates.Source).
+// Update sources (facts.Updates.Source).
 const (
 	sourceApt            = "apt"
 	sourceWindowsUpdate  = "windows_update"
 	sourceSoftwareUpdate = "softwareupdate"
 )
 
-// Reboot states (Facts.Updates.Reboot).
+// Reboot states (facts.Updates.Reboot).
 const (
 	rebootIsRequired  = "required"
 	rebootNotRequired = "not_required"
 	rebootUnknown     = "unknown"
 )
 
-// Automatic update states (Facts.Auto.State).
+// Automatic update states (facts.Auto.State).
 const (
 	autoOn      = "on"
 	autoOff     = "off"

@@ -111,7 +111,7 @@ func tableWord(s string, upper bool) bool {
 }
 
 // eolTableSetting is updates_eol_table: lines the policy adds to the
-// built-in table, each checked by ParseEOLLine.
+// built-in table, each checked by parseEOLLine.
 type eolTableSetting struct{ checks.Names }
 
 // Check implements checks.Setting.

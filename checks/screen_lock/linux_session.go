@@ -10,7 +10,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// Whether the console user has a graphical session (LinuxFacts.Session).
+// Whether the console user has a graphical session (linuxFacts.Session).
 const (
 	sessionGraphical = "graphical"
 	// SessionNone: no graphical session runs on this computer at all.

@@ -86,7 +86,7 @@ type lanObserver interface {
 }
 
 // collect browses every service type concurrently. It never fails: a browse
-// that could not run is recorded and Evaluate decides.
+// that could not run is recorded and evaluate decides.
 func collect(ctx context.Context, p probe.Probe) (facts, error) {
 	f := facts{OS: p.GOOS(), Browses: make([]browse, len(services))}
 	answers := make([][]probe.MDNSInstance, len(services))
@@ -199,6 +199,6 @@ func normMAC(s string) string {
 	return strings.ToUpper(strings.NewReplacer(":", "", "-", "").Replace(strings.TrimSpace(s)))
 }
 
-// browseBudget is about how long Collect takes live: the browses run
+// browseBudget is about how long collect takes live: the browses run
 // concurrently, each bounded by probe.MDNSBrowseTimeout.
 const browseBudget = probe.MDNSBrowseTimeout + 500*time.Millisecond

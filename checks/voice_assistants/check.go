@@ -62,7 +62,7 @@ type state string
 // applies (documented per setting). NotRead means the value was not read
 // because one read before already decides without it (Siri off, a profile
 // that turns Siri off, voice activation denied by policy, the microphone
-// blocked for every app); Evaluate treats it like Unknown.
+// blocked for every app); evaluate treats it like Unknown.
 const (
 	stateOn      state = "on"
 	stateOff     state = "off"

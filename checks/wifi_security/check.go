@@ -26,7 +26,7 @@ var Check checks.Check = checks.Definition[facts]{
 // WPA2-TKIP network.
 var insecureSetting = checks.Grade{Name: "wifi_insecure", Label: "On open, WEP, WPA1 or WPA2-TKIP Wi-Fi", Default: checks.Fail}
 
-// WiFi states of Facts.WiFi.
+// WiFi states of facts.WiFi.
 const (
 	// StateNone: the computer has no Wi-Fi interface.
 	stateNone = "none"
@@ -39,7 +39,7 @@ const (
 	stateUnknown = "unknown"
 )
 
-// Problems of Facts.Problem, set when WiFi is unknown or a connection's
+// Problems of facts.Problem, set when WiFi is unknown or a connection's
 // security was not recognised.
 const (
 	problemLocationPermission = "location_permission"
