@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -28,7 +29,6 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
-	smartspeakers "github.com/sessionguard/sessionguard/checks/smart_speakers"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -267,9 +267,25 @@ func Open(c Config) (agent.Config, *sessionlog.Log, error) {
 		return agent.Config{}, nil, err
 	}
 	return agent.Config{
-		Probe: live.New(), LANServices: smartspeakers.Services, Checks: c.Checks, Policy: c.Policy, StateDir: c.StateDir, Version: c.Version,
+		Probe: live.New(), LANServices: lanServices(c.Checks), Checks: c.Checks, Policy: c.Policy, StateDir: c.StateDir, Version: c.Version,
 		Log: sessionLogAdapter{log: log, delivered: new(atomic.Pointer[spool.Delivered])}, OpenSession: open, LastEnded: lastEnded, ValidateLabel: sessionlog.ValidateLabel,
 	}, log, nil
+}
+
+// lanServices is every DNS-SD service type the checks browse (those with
+// a LANServices method), for the agent to keep browsing in the background.
+func lanServices(list []checks.Check) []string {
+	var out []string
+	for _, c := range list {
+		if l, ok := c.(interface{ LANServices() []string }); ok {
+			for _, s := range l.LANServices() {
+				if !slices.Contains(out, s) {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // sessionLogAdapter makes the session log the agent's SessionLog. Once

@@ -50,13 +50,13 @@ var nestMini = probe.MDNSInstance{Name: "Kitchen", Port: 8009, TXT: []string{"md
 func TestAnswersFromTheBackgroundBrowseWhileFresh(t *testing.T) {
 	l := &lan{answers: map[string][]probe.MDNSInstance{}, delay: 20 * time.Millisecond}
 	l.set("_googlecast._tcp", nestMini)
-	w := New(l, smartspeakers.Services, time.Hour, time.Minute)
+	w := New(l, speakerServices(), time.Hour, time.Minute)
 	clock := time.Now()
 	w.now = func() time.Time { return clock }
 	w.BrowseAll(t.Context())
 	before := l.browses.Load()
-	if before != int32(len(smartspeakers.Services)) {
-		t.Fatalf("BrowseAll made %d browses, want one per service (%d)", before, len(smartspeakers.Services))
+	if before != int32(len(speakerServices())) {
+		t.Fatalf("BrowseAll made %d browses, want one per service (%d)", before, len(speakerServices()))
 	}
 	p := w.Probe(l)
 
@@ -95,7 +95,7 @@ func TestAnswersFromTheBackgroundBrowseWhileFresh(t *testing.T) {
 
 func TestAFailedBrowseIsKeptAsAFailure(t *testing.T) {
 	l := &lan{answers: map[string][]probe.MDNSInstance{}, fail: probe.ErrUnavailable}
-	w := New(l, smartspeakers.Services, time.Hour, time.Minute)
+	w := New(l, speakerServices(), time.Hour, time.Minute)
 	w.BrowseAll(t.Context())
 	r := smartspeakers.Check.Run(t.Context(), w.Probe(l), checks.Catalogue{smartspeakers.Check}.Default())
 	if r.Status == checks.Pass {
@@ -127,9 +127,26 @@ func TestRunBrowsesAtOnceAndStopsWithItsContext(t *testing.T) {
 	}
 }
 
-func facts(t *testing.T, r checks.Result) smartspeakers.Facts {
+// speakerFacts is the part of the smart speakers check's facts JSON these
+// tests read.
+type speakerFacts struct {
+	Browses []struct {
+		Service            string `json:"service"`
+		ObservedSecondsAgo *int   `json:"observed_seconds_ago"`
+	} `json:"browses"`
+	Devices []struct {
+		Model string `json:"model"`
+	} `json:"devices"`
+}
+
+// speakerServices is what the smart speakers check browses.
+func speakerServices() []string {
+	return smartspeakers.Check.(interface{ LANServices() []string }).LANServices()
+}
+
+func facts(t *testing.T, r checks.Result) speakerFacts {
 	t.Helper()
-	var f smartspeakers.Facts
+	var f speakerFacts
 	if err := json.Unmarshal(r.Facts, &f); err != nil {
 		t.Fatal(err)
 	}

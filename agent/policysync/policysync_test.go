@@ -15,8 +15,15 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
-	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
+	"github.com/sessionguard/sessionguard/checks/all"
+	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/report"
+)
+
+// The check settings these tests use, found by their policy names (the
+// check packages export only ID and Check).
+var (
+	screenLockMax = checktest.SettingNamed[checks.Number](all.Catalogue(), "screen_lock_max_seconds")
 )
 
 // policyServer serves a policy document with an ETag, like the server's
@@ -102,7 +109,7 @@ func TestOnceAppliesCachesAndThenAsksWithTheETag(t *testing.T) {
 	if err != nil || !changed {
 		t.Fatalf("first Once = %v, %v; want a change", changed, err)
 	}
-	if a.count() != 1 || screenlock.MaxSecondsSetting.Of(a.pols[0]) != 120 || a.pols[0].AllowOverride {
+	if a.count() != 1 || screenLockMax.Of(a.pols[0]) != 120 || a.pols[0].AllowOverride {
 		t.Fatalf("applied %+v, want the team policy", a.pols)
 	}
 	// Laid over the defaults: checks the document does not name keep theirs.
@@ -123,8 +130,8 @@ func TestOnceAppliesCachesAndThenAsksWithTheETag(t *testing.T) {
 
 	// A restarted agent starts from the cache and asks with its ETag.
 	pol, etag, err := LoadCached(cache)
-	if err != nil || etag != `"v1"` || screenlock.MaxSecondsSetting.Of(pol) != 120 {
-		t.Fatalf("LoadCached = %+v, %q, %v", screenlock.MaxSecondsSetting.Of(pol), etag, err)
+	if err != nil || etag != `"v1"` || screenLockMax.Of(pol) != 120 {
+		t.Fatalf("LoadCached = %+v, %q, %v", screenLockMax.Of(pol), etag, err)
 	}
 	if st, err := os.Stat(cache); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("cache mode = %v, %v; want 0600", st.Mode(), err)
@@ -137,7 +144,7 @@ func TestOnceAppliesCachesAndThenAsksWithTheETag(t *testing.T) {
 
 	// The admin changes the policy.
 	ps.set(`{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":60}`, `"v2"`, 0)
-	if changed, err := s2.Once(t.Context()); err != nil || !changed || screenlock.MaxSecondsSetting.Of(b.pols[0]) != 60 {
+	if changed, err := s2.Once(t.Context()); err != nil || !changed || screenLockMax.Of(b.pols[0]) != 60 {
 		t.Fatalf("after change: %v, %v, %+v", changed, err, b.pols)
 	}
 }
@@ -214,7 +221,7 @@ func TestANewerServersSettingsAreLeftOut(t *testing.T) {
 		t.Fatalf("Once = %v, %v", changed, err)
 	}
 	pol := a.pols[0]
-	if screenlock.MaxSecondsSetting.Of(pol) != 120 || !pol.Required("smart_speakers") || pol.Settings["future_max_days"] != nil || pol.Required("future_check") {
+	if screenLockMax.Of(pol) != 120 || !pol.Required("smart_speakers") || pol.Settings["future_max_days"] != nil || pol.Required("future_check") {
 		t.Errorf("applied %+v", pol)
 	}
 	if !strings.Contains(logs.String(), "future_max_days, checks.future_check") {

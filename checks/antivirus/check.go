@@ -13,49 +13,49 @@ import (
 const ID = "antivirus"
 
 // Check is the anti-virus check.
-var Check checks.Check = checks.Definition[Facts]{
+var Check checks.Check = checks.Definition[facts]{
 	CheckID:    ID,
 	CheckTitle: "Anti-virus",
 	Meta: checks.Meta{Required: true, Controls: []string{checks.ControlMalwareProtection},
-		Settings: []checks.Setting{MissingSetting, MaxSignatureAgeSetting, XProtectMaxAgeSetting}},
-	Collect:    Collect,
-	Evaluate:   Evaluate,
+		Settings: []checks.Setting{missingSetting, maxSignatureAgeSetting, xProtectMaxAgeSetting}},
+	Collect:    collect,
+	Evaluate:   evaluate,
 	UnknownFix: unknownFix,
 }
 
 // The policy settings the anti-virus check owns.
 var (
-	MissingSetting         = checks.Grade{Name: "antivirus_missing", Label: "When no anti-virus is found", Default: checks.Fail}
-	MaxSignatureAgeSetting = checks.Number{Name: "antivirus_max_signature_age_days", Label: "Anti-virus signatures are at most", After: "old",
+	missingSetting         = checks.Grade{Name: "antivirus_missing", Label: "When no anti-virus is found", Default: checks.Fail}
+	maxSignatureAgeSetting = checks.Number{Name: "antivirus_max_signature_age_days", Label: "Anti-virus signatures are at most", After: "old",
 		Units: []checks.Unit{checks.Days}, Default: 7, Min: 1, Max: 365}
 	// Apple publishes XProtect every one to four weeks, so a Mac that
 	// updates itself can hold a two-week-old one.
-	XProtectMaxAgeSetting = checks.Number{Name: "xprotect_max_age_days", Label: "macOS XProtect is at most", After: "old",
+	xProtectMaxAgeSetting = checks.Number{Name: "xprotect_max_age_days", Label: "macOS XProtect is at most", After: "old",
 		Hint: "Apple publishes XProtect every one to four weeks.", Units: []checks.Unit{checks.Days}, Default: 30, Min: 1, Max: 365}
 )
 
-// Facts are the raw observations. Product names are kept (they name
+// facts are the raw observations. Product names are kept (they name
 // software, not people); organisation and machine ids that mdatp prints are
 // not.
-type Facts struct {
+type facts struct {
 	OS      string        `json:"os"`
-	Windows *WindowsFacts `json:"windows,omitempty"`
-	Darwin  *DarwinFacts  `json:"darwin,omitempty"`
-	Linux   *LinuxFacts   `json:"linux,omitempty"`
+	Windows *windowsFacts `json:"windows,omitempty"`
+	Darwin  *darwinFacts  `json:"darwin,omitempty"`
+	Linux   *linuxFacts   `json:"linux,omitempty"`
 }
 
-// WindowsFacts is what Security Center and Defender said.
-type WindowsFacts struct {
+// windowsFacts is what Security Center and Defender said.
+type windowsFacts struct {
 	// SecurityCenter lists the AntiVirusProduct rows; nil when the class
 	// could not be read (see SecurityCenterError).
-	SecurityCenter []WSCProduct `json:"security_center"`
+	SecurityCenter []wscProduct `json:"security_center"`
 	// SecurityCenterError is "not_found" (Windows Server has no Security
 	// Center; on other editions its namespace is broken), "access_denied",
 	// or another error text.
 	SecurityCenterError string `json:"security_center_error,omitempty"`
 	// Defender is Microsoft Defender's MSFT_MpComputerStatus; nil when it
 	// could not be read (see DefenderError).
-	Defender      *DefenderStatus `json:"defender,omitempty"`
+	Defender      *defenderStatus `json:"defender,omitempty"`
 	DefenderError string          `json:"defender_error,omitempty"`
 	// Edition is workstation, server or domain_controller, from the
 	// product type (registry ProductOptions, else Win32_OperatingSystem);
@@ -64,8 +64,8 @@ type WindowsFacts struct {
 	EditionError string `json:"edition_error,omitempty"`
 }
 
-// WSCProduct is one AntiVirusProduct row with its productState decoded.
-type WSCProduct struct {
+// wscProduct is one AntiVirusProduct row with its productState decoded.
+type wscProduct struct {
 	Name         string `json:"name"`
 	ProductState int64  `json:"product_state"`
 	// State is on, off, snoozed, expired or unrecognised (wsc.State).
@@ -76,8 +76,8 @@ type WSCProduct struct {
 	Microsoft bool `json:"microsoft"`
 }
 
-// DefenderStatus is the part of MSFT_MpComputerStatus the check uses.
-type DefenderStatus struct {
+// defenderStatus is the part of MSFT_MpComputerStatus the check uses.
+type defenderStatus struct {
 	AMServiceEnabled          *bool  `json:"am_service_enabled,omitempty"`
 	AntivirusEnabled          *bool  `json:"antivirus_enabled,omitempty"`
 	RealTimeProtectionEnabled *bool  `json:"real_time_protection_enabled,omitempty"`
@@ -95,8 +95,8 @@ type DefenderStatus struct {
 	NeverUpdated bool `json:"never_updated,omitempty"`
 }
 
-// DarwinFacts is what was seen on macOS.
-type DarwinFacts struct {
+// darwinFacts is what was seen on macOS.
+type darwinFacts struct {
 	// Gatekeeper is enabled, disabled, unrecognised, or "" when spctl
 	// could not be run (see GatekeeperError).
 	Gatekeeper      string `json:"gatekeeper,omitempty"`
@@ -112,18 +112,18 @@ type DarwinFacts struct {
 	XProtectError   string   `json:"xprotect_error,omitempty"`
 	// MDATP is Microsoft Defender for Endpoint's health; nil when it is not
 	// installed or could not be read (see MDATPError).
-	MDATP      *MDATPHealth `json:"mdatp,omitempty"`
+	MDATP      *mdatpHealth `json:"mdatp,omitempty"`
 	MDATPError string       `json:"mdatp_error,omitempty"`
 }
 
-// LinuxFacts is what was seen on Linux.
-type LinuxFacts struct {
-	ClamAV     *ClamAVFacts `json:"clamav,omitempty"`
-	MDATP      *MDATPHealth `json:"mdatp,omitempty"`
+// linuxFacts is what was seen on Linux.
+type linuxFacts struct {
+	ClamAV     *clamAVFacts `json:"clamav,omitempty"`
+	MDATP      *mdatpHealth `json:"mdatp,omitempty"`
 	MDATPError string       `json:"mdatp_error,omitempty"`
 	// Endpoint lists the endpoint products (CrowdStrike Falcon,
 	// SentinelOne, …) that are installed or whose agent runs.
-	Endpoint []EndpointFacts `json:"endpoint_products,omitempty"`
+	Endpoint []endpointFacts `json:"endpoint_products,omitempty"`
 	// ProcessesError says why the process list could not be read.
 	ProcessesError string `json:"processes_error,omitempty"`
 	// OptError says why /opt, where the products install, could not be
@@ -131,8 +131,8 @@ type LinuxFacts struct {
 	OptError string `json:"opt_error,omitempty"`
 }
 
-// EndpointFacts is one endpoint product on Linux.
-type EndpointFacts struct {
+// endpointFacts is one endpoint product on Linux.
+type endpointFacts struct {
 	// Product is the product's id (falcon, sentinelone, …) and Name its
 	// name.
 	Product string `json:"product"`
@@ -158,15 +158,15 @@ type EndpointFacts struct {
 	StatusError string `json:"status_error,omitempty"`
 }
 
-// ClamAVFacts is the state of ClamAV; nil in LinuxFacts when no trace of
+// clamAVFacts is the state of ClamAV; nil in linuxFacts when no trace of
 // ClamAV was found.
-type ClamAVFacts struct {
+type clamAVFacts struct {
 	// DatabaseDir is where the signature databases live.
 	DatabaseDir string `json:"database_dir"`
 	// DatabaseFiles are the signature database files found there.
 	DatabaseFiles []string `json:"database_files,omitempty"`
 	// Daily is the newest daily database header; nil when none was read.
-	Daily         *CVDInfo `json:"daily,omitempty"`
+	Daily         *cvdInfo `json:"daily,omitempty"`
 	DatabaseError string   `json:"database_error,omitempty"`
 	// DatabaseAgeDays is the age of the daily database build at collection
 	// time.
@@ -196,8 +196,8 @@ type ClamAVFacts struct {
 	ClamonaccError   string `json:"clamonacc_error,omitempty"`
 }
 
-// CVDInfo is the header of a ClamAV signature database.
-type CVDInfo struct {
+// cvdInfo is the header of a ClamAV signature database.
+type cvdInfo struct {
 	// File is the database file name (daily.cld, daily.cvd).
 	File    string `json:"file,omitempty"`
 	Version int64  `json:"version"`
@@ -210,8 +210,8 @@ type CVDInfo struct {
 	LocalTime bool `json:"local_time,omitempty"`
 }
 
-// MDATPHealth is the part of `mdatp health` the check uses.
-type MDATPHealth struct {
+// mdatpHealth is the part of `mdatp health` the check uses.
+type mdatpHealth struct {
 	Healthy                   *bool    `json:"healthy,omitempty"`
 	HealthIssues              []string `json:"health_issues,omitempty"`
 	Licensed                  *bool    `json:"licensed,omitempty"`
@@ -228,9 +228,9 @@ type MDATPHealth struct {
 	DefinitionsMinutesAgo *int64 `json:"definitions_minutes_ago,omitempty"`
 }
 
-// Collect gathers the facts for the probe's operating system.
-func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
-	f := Facts{OS: p.GOOS()}
+// collect gathers the facts for the probe's operating system.
+func collect(ctx context.Context, p probe.Probe) (facts, error) {
+	f := facts{OS: p.GOOS()}
 	switch p.GOOS() {
 	case "windows":
 		wf, err := collectWindows(ctx, p)

@@ -23,13 +23,13 @@ var xprotectPlists = []string{
 	"/Library/Apple/System/Library/CoreServices/XProtect.bundle/Contents/Info.plist",
 }
 
-func collectDarwin(ctx context.Context, p probe.Probe) (*DarwinFacts, error) {
-	df := &DarwinFacts{}
+func collectDarwin(ctx context.Context, p probe.Probe) (*darwinFacts, error) {
+	df := &darwinFacts{}
 	out, err := p.Run(ctx, probe.CmdSpctl, "--status")
 	if err != nil {
 		df.GatekeeperError = errKind(err)
 	} else {
-		df.Gatekeeper = ParseSpctlStatus(out.Stdout, out.Stderr)
+		df.Gatekeeper = parseSpctlStatus(out.Stdout, out.Stderr)
 	}
 
 	var versionErrs []string
@@ -41,7 +41,7 @@ func collectDarwin(ctx context.Context, p probe.Probe) (*DarwinFacts, error) {
 			}
 			continue
 		}
-		v, err := ParseBundleVersion(b)
+		v, err := parseBundleVersion(b)
 		if err != nil {
 			versionErrs = append(versionErrs, path+": "+err.Error())
 			continue
@@ -56,7 +56,7 @@ func collectDarwin(ctx context.Context, p probe.Probe) (*DarwinFacts, error) {
 	case err != nil:
 		df.XProtectError = "install history: " + errKind(err)
 	default:
-		inst, err := ParseXProtectInstall(out.Stdout)
+		inst, err := parseXProtectInstall(out.Stdout)
 		if err != nil {
 			df.XProtectError = "install history: " + err.Error()
 			break
@@ -75,9 +75,9 @@ func collectDarwin(ctx context.Context, p probe.Probe) (*DarwinFacts, error) {
 	return df, nil
 }
 
-// ParseSpctlStatus reads `spctl --status`: "enabled", "disabled" or
+// parseSpctlStatus reads `spctl --status`: "enabled", "disabled" or
 // "unrecognised". spctl is not localised.
-func ParseSpctlStatus(stdout, stderr []byte) string {
+func parseSpctlStatus(stdout, stderr []byte) string {
 	for _, b := range [][]byte{stdout, stderr} {
 		for line := range strings.Lines(string(b)) {
 			switch strings.TrimSpace(line) {
@@ -91,9 +91,9 @@ func ParseSpctlStatus(stdout, stderr []byte) string {
 	return "unrecognised"
 }
 
-// ParseBundleVersion reads CFBundleShortVersionString from an Info.plist
+// parseBundleVersion reads CFBundleShortVersionString from an Info.plist
 // (XML or binary).
-func ParseBundleVersion(b []byte) (string, error) {
+func parseBundleVersion(b []byte) (string, error) {
 	var info struct {
 		Short   string `plist:"CFBundleShortVersionString"`
 		Version string `plist:"CFBundleVersion"`
@@ -121,15 +121,15 @@ func versionNumber(v string) int {
 	return n
 }
 
-// Install is one install-history entry.
-type Install struct {
+// install is one install-history entry.
+type install struct {
 	Version string
 	Date    time.Time
 }
 
-// ParseXProtectInstall finds the newest XProtectPlistConfigData update in
+// parseXProtectInstall finds the newest XProtectPlistConfigData update in
 // `system_profiler SPInstallHistoryDataType -json` output.
-func ParseXProtectInstall(b []byte) (Install, error) {
+func parseXProtectInstall(b []byte) (install, error) {
 	var doc struct {
 		Items *[]struct {
 			Name    string `json:"_name"`
@@ -138,12 +138,12 @@ func ParseXProtectInstall(b []byte) (Install, error) {
 		} `json:"SPInstallHistoryDataType"`
 	}
 	if err := json.Unmarshal(bytes.TrimSpace(b), &doc); err != nil {
-		return Install{}, fmt.Errorf("not system_profiler JSON: %w", err)
+		return install{}, fmt.Errorf("not system_profiler JSON: %w", err)
 	}
 	if doc.Items == nil {
-		return Install{}, errors.New("no SPInstallHistoryDataType in the output")
+		return install{}, errors.New("no SPInstallHistoryDataType in the output")
 	}
-	var best Install
+	var best install
 	for _, it := range *doc.Items {
 		if !strings.HasPrefix(it.Name, "XProtectPlistConfigData") {
 			continue
@@ -153,11 +153,11 @@ func ParseXProtectInstall(b []byte) (Install, error) {
 			continue
 		}
 		if t.After(best.Date) {
-			best = Install{Version: it.Version, Date: t}
+			best = install{Version: it.Version, Date: t}
 		}
 	}
 	if best.Date.IsZero() {
-		return Install{}, errors.New("no XProtect update in the install history")
+		return install{}, errors.New("no XProtect update in the install history")
 	}
 	return best, nil
 }

@@ -57,7 +57,7 @@ var errStatusUnrecognised = errors.New("status output not recognised")
 // collectEndpoints finds the endpoint products that are installed (their
 // directory under /opt exists) or whose agent runs, and asks the status
 // tool of those whose agent runs.
-func collectEndpoints(ctx context.Context, p probe.Probe, procs []probe.Process, procErr string) ([]EndpointFacts, string) {
+func collectEndpoints(ctx context.Context, p probe.Probe, procs []probe.Process, procErr string) ([]endpointFacts, string) {
 	listings := map[string][]string{}
 	listErrs := map[string]error{}
 	list := func(dir string) ([]string, error) {
@@ -81,9 +81,9 @@ func collectEndpoints(ctx context.Context, p probe.Probe, procs []probe.Process,
 		names, err := list(parent)
 		return err == nil && slices.Contains(names, leaf)
 	}
-	var out []EndpointFacts
+	var out []endpointFacts
 	for _, prod := range endpointProducts {
-		e := EndpointFacts{Product: prod.ID, Name: prod.Name}
+		e := endpointFacts{Product: prod.ID, Name: prod.Name}
 		for _, d := range prod.Dirs {
 			if installed(d) {
 				e.Installed = true
@@ -167,21 +167,21 @@ func runStatus(ctx context.Context, p probe.Probe, parse func([]byte) (string, s
 }
 
 func falconStatus(ctx context.Context, p probe.Probe) (string, string, string) {
-	return runStatus(ctx, p, ParseFalconRFM, probe.CmdFalconctl, "-g", "--rfm-state")
+	return runStatus(ctx, p, parseFalconRFM, probe.CmdFalconctl, "-g", "--rfm-state")
 }
 
 func sentinelOneStatus(ctx context.Context, p probe.Probe) (string, string, string) {
-	return runStatus(ctx, p, ParseSentinelCtlStatus, probe.CmdSentinelctl, "control", "status")
+	return runStatus(ctx, p, parseSentinelCtlStatus, probe.CmdSentinelctl, "control", "status")
 }
 
 func bitdefenderStatus(ctx context.Context, p probe.Probe) (string, string, string) {
-	return runStatus(ctx, p, ParseBduitoolStatus, probe.CmdBduitool, "get", "ps")
+	return runStatus(ctx, p, parseBduitoolStatus, probe.CmdBduitool, "get", "ps")
 }
 
-// ParseFalconRFM reads `falconctl -g --rfm-state`: "rfm-state=false."
+// parseFalconRFM reads `falconctl -g --rfm-state`: "rfm-state=false."
 // protects; "rfm-state=true." is reduced functionality mode, in which the
 // sensor does not prevent anything.
-func ParseFalconRFM(b []byte) (status, detail string, err error) {
+func parseFalconRFM(b []byte) (status, detail string, err error) {
 	for _, f := range strings.FieldsFunc(string(b), func(r rune) bool { return r == ',' || r == '\n' || r == ' ' }) {
 		v, ok := strings.CutPrefix(strings.TrimSpace(f), "rfm-state=")
 		if !ok {
@@ -197,9 +197,9 @@ func ParseFalconRFM(b []byte) (status, detail string, err error) {
 	return "", "", errStatusUnrecognised
 }
 
-// ParseSentinelCtlStatus reads `sentinelctl control status`: the line
+// parseSentinelCtlStatus reads `sentinelctl control status`: the line
 // "Agent state      Enabled" (or Disabled).
-func ParseSentinelCtlStatus(b []byte) (status, detail string, err error) {
+func parseSentinelCtlStatus(b []byte) (status, detail string, err error) {
 	return statusLine(b, "Agent state ", "Enabled", "Disabled", func(line string) (string, bool) {
 		f := strings.Fields(line)
 		if len(f) != 3 || f[0] != "Agent" || f[1] != "state" {
@@ -209,9 +209,9 @@ func ParseSentinelCtlStatus(b []byte) (status, detail string, err error) {
 	})
 }
 
-// ParseBduitoolStatus reads `bduitool get ps`: the feature line
+// parseBduitoolStatus reads `bduitool get ps`: the feature line
 // "  - Antimalware status: On" (or Off).
-func ParseBduitoolStatus(b []byte) (status, detail string, err error) {
+func parseBduitoolStatus(b []byte) (status, detail string, err error) {
 	return statusLine(b, "Antimalware status: ", "On", "Off", func(line string) (string, bool) {
 		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "-"))
 		v, ok := strings.CutPrefix(line, "Antimalware status:")

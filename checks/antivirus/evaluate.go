@@ -74,7 +74,7 @@ func best(vs []verdict) (verdict, bool) {
 }
 
 func missing(pol checks.Policy, summary, fix string) verdict {
-	return verdict{status: MissingSetting.Of(pol), summary: summary, fix: fix}
+	return verdict{status: missingSetting.Of(pol), summary: summary, fix: fix}
 }
 
 func unknown(summary, reason string) verdict {
@@ -92,14 +92,14 @@ func days(d float64) string {
 	return fmt.Sprintf("%d days", n)
 }
 
-// Evaluate judges the facts against the policy.
-func Evaluate(f Facts, pol checks.Policy) checks.Result {
-	maxAge := float64(MaxSignatureAgeSetting.Of(pol))
+// evaluate judges the facts against the policy.
+func evaluate(f facts, pol checks.Policy) checks.Result {
+	maxAge := float64(maxSignatureAgeSetting.Of(pol))
 	switch {
 	case f.OS == "windows" && f.Windows != nil:
 		return evalWindows(f.Windows, pol, maxAge).result()
 	case f.OS == "darwin" && f.Darwin != nil:
-		xpMax := float64(XProtectMaxAgeSetting.Of(pol))
+		xpMax := float64(xProtectMaxAgeSetting.Of(pol))
 		return evalDarwin(f.Darwin, xpMax).result()
 	case f.OS == "linux" && f.Linux != nil:
 		return evalLinux(f.Linux, pol, maxAge)
@@ -107,7 +107,7 @@ func Evaluate(f Facts, pol checks.Policy) checks.Result {
 	return unknown("Could not check anti-virus.", "no anti-virus facts for "+f.OS).result()
 }
 
-func evalWindows(w *WindowsFacts, pol checks.Policy, maxAge float64) verdict {
+func evalWindows(w *windowsFacts, pol checks.Policy, maxAge float64) verdict {
 	var vs []verdict
 	for _, p := range w.SecurityCenter {
 		if p.Microsoft && w.Defender != nil {
@@ -149,14 +149,14 @@ func orDash(s string) string {
 	return s
 }
 
-func productName(p WSCProduct) string {
+func productName(p wscProduct) string {
 	if strings.TrimSpace(p.Name) == "" {
 		return "An anti-virus product"
 	}
 	return p.Name
 }
 
-func wscVerdict(p WSCProduct) verdict {
+func wscVerdict(p wscProduct) verdict {
 	name := productName(p)
 	ownFix := func(what string) string {
 		if p.Microsoft {
@@ -187,7 +187,7 @@ func wscVerdict(p WSCProduct) verdict {
 	}
 }
 
-func defenderVerdict(d *DefenderStatus, haveWSC bool, maxAge float64) verdict {
+func defenderVerdict(d *defenderStatus, haveWSC bool, maxAge float64) verdict {
 	active, ok := d.active()
 	switch {
 	case !ok:
@@ -214,7 +214,7 @@ func defenderVerdict(d *DefenderStatus, haveWSC bool, maxAge float64) verdict {
 	}
 }
 
-func mdatpVerdict(h *MDATPHealth, fix string) verdict {
+func mdatpVerdict(h *mdatpHealth, fix string) verdict {
 	switch h.state() {
 	case "active":
 		return verdict{status: checks.Pass, summary: "Microsoft Defender for Endpoint is on and up to date."}
@@ -234,7 +234,7 @@ func mdatpVerdict(h *MDATPHealth, fix string) verdict {
 	}
 }
 
-func issues(h *MDATPHealth) string {
+func issues(h *mdatpHealth) string {
 	if len(h.HealthIssues) == 0 {
 		return ""
 	}
@@ -243,7 +243,7 @@ func issues(h *MDATPHealth) string {
 
 // evalDarwin judges Gatekeeper, XProtect (against xpMax days) and
 // Defender for Endpoint.
-func evalDarwin(d *DarwinFacts, xpMax float64) verdict {
+func evalDarwin(d *darwinFacts, xpMax float64) verdict {
 	var builtin verdict
 	switch d.Gatekeeper {
 	case "enabled":
@@ -293,14 +293,14 @@ func lowerFirst(s string) string {
 	return strings.ToLower(s[:1]) + s[1:]
 }
 
-func version(d *DarwinFacts) string {
+func version(d *darwinFacts) string {
 	if d.XProtectVersion == "" {
 		return ""
 	}
 	return " " + d.XProtectVersion
 }
 
-func evalLinux(l *LinuxFacts, pol checks.Policy, maxAge float64) checks.Result {
+func evalLinux(l *linuxFacts, pol checks.Policy, maxAge float64) checks.Result {
 	var routes []checks.Result
 	if l.MDATP != nil {
 		routes = append(routes, mdatpVerdict(l.MDATP, linuxMDATPFix).result())
@@ -322,7 +322,7 @@ func evalLinux(l *LinuxFacts, pol checks.Policy, maxAge float64) checks.Result {
 	return missing(pol, "No anti-virus was found on this computer.", linuxMissingFix).result()
 }
 
-func endpointVerdict(e EndpointFacts) verdict {
+func endpointVerdict(e endpointFacts) verdict {
 	prod := productByID(e.Product)
 	startFix := "Ask your IT support to start " + e.Name + " (the " + prod.Service + " service), make sure it starts at boot and that it shows this computer as protected in its console."
 	switch {
@@ -361,7 +361,7 @@ func productByID(id string) endpointProduct {
 	return endpointProduct{ID: id, Name: id, Service: id}
 }
 
-func clamVerdict(c *ClamAVFacts, pol checks.Policy, maxAge float64) verdict {
+func clamVerdict(c *clamAVFacts, pol checks.Policy, maxAge float64) verdict {
 	onAccess := len(c.OnAccessIncludePaths)+len(c.OnAccessMountPaths) > 0
 	switch {
 	case c.Daily == nil && c.DatabaseError == errNoDatabase.Error():

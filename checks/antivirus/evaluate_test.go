@@ -10,16 +10,16 @@ import (
 func TestEvaluate(t *testing.T) {
 	yes, no := new(true), new(false)
 	age := func(d float64) *float64 { return &d }
-	defender := func(mode string, rtp *bool, days *float64) *DefenderStatus {
-		return &DefenderStatus{AMServiceEnabled: yes, AntivirusEnabled: yes, RealTimeProtectionEnabled: rtp, AMRunningMode: mode, SignatureAgeDays: days}
+	defender := func(mode string, rtp *bool, days *float64) *defenderStatus {
+		return &defenderStatus{AMServiceEnabled: yes, AntivirusEnabled: yes, RealTimeProtectionEnabled: rtp, AMRunningMode: mode, SignatureAgeDays: days}
 	}
-	defOff := WSCProduct{Name: "Windows Defender", ProductState: 393472, State: "off", SignaturesUpToDate: true, Microsoft: true}
-	defOn := WSCProduct{Name: "Windows Defender", ProductState: 397568, State: "on", SignaturesUpToDate: true, Microsoft: true}
-	eset := WSCProduct{Name: "ESET Security", ProductState: 266240, State: "on", SignaturesUpToDate: true}
-	clam := func(days float64, running *bool) *ClamAVFacts {
-		return &ClamAVFacts{DatabaseDir: defaultClamDBDir, Daily: &CVDInfo{Version: 27830, BuildTime: "2026-11-20T07:41:00Z", Source: "header"}, DatabaseAgeDays: age(days), ClamdInstalled: true, ClamdRunning: running}
+	defOff := wscProduct{Name: "Windows Defender", ProductState: 393472, State: "off", SignaturesUpToDate: true, Microsoft: true}
+	defOn := wscProduct{Name: "Windows Defender", ProductState: 397568, State: "on", SignaturesUpToDate: true, Microsoft: true}
+	eset := wscProduct{Name: "ESET Security", ProductState: 266240, State: "on", SignaturesUpToDate: true}
+	clam := func(days float64, running *bool) *clamAVFacts {
+		return &clamAVFacts{DatabaseDir: defaultClamDBDir, Daily: &cvdInfo{Version: 27830, BuildTime: "2026-11-20T07:41:00Z", Source: "header"}, DatabaseAgeDays: age(days), ClamdInstalled: true, ClamdRunning: running}
 	}
-	onAccess := func(c *ClamAVFacts, clamonacc *bool) *ClamAVFacts {
+	onAccess := func(c *clamAVFacts, clamonacc *bool) *clamAVFacts {
 		c.OnAccessIncludePaths = []string{"/home"}
 		c.ClamonaccRunning = clamonacc
 		if clamonacc == nil {
@@ -27,13 +27,13 @@ func TestEvaluate(t *testing.T) {
 		}
 		return c
 	}
-	confDenied := func(c *ClamAVFacts) *ClamAVFacts {
+	confDenied := func(c *clamAVFacts) *clamAVFacts {
 		c.ClamdConf, c.ClamdConfError = "/etc/clamav/clamd.conf", "access_denied"
 		return c
 	}
-	edr := func(id string, running *bool, status string) EndpointFacts {
+	edr := func(id string, running *bool, status string) endpointFacts {
 		p := productByID(id)
-		e := EndpointFacts{Product: id, Name: p.Name, Installed: true, Running: running, Status: status}
+		e := endpointFacts{Product: id, Name: p.Name, Installed: true, Running: running, Status: status}
 		if running != nil && *running {
 			e.Agent = p.Dirs[0] + "/" + p.Agents[0]
 		}
@@ -42,11 +42,11 @@ func TestEvaluate(t *testing.T) {
 		}
 		return e
 	}
-	linux := func(c *ClamAVFacts, es ...EndpointFacts) Facts {
-		return Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: c, MDATPError: "not_found", Endpoint: es}}
+	linux := func(c *clamAVFacts, es ...endpointFacts) facts {
+		return facts{OS: "linux", Linux: &linuxFacts{ClamAV: c, MDATPError: "not_found", Endpoint: es}}
 	}
-	mdatpLinux := func(h *MDATPHealth) Facts {
-		return Facts{OS: "linux", Linux: &LinuxFacts{MDATP: h}}
+	mdatpLinux := func(h *mdatpHealth) facts {
+		return facts{OS: "linux", Linux: &linuxFacts{MDATP: h}}
 	}
 	warnPolicy := checks.Catalogue{Check}.Default()
 	warnPolicy = warnPolicy.With("antivirus_missing", checks.Warn)
@@ -55,35 +55,35 @@ func TestEvaluate(t *testing.T) {
 
 	tests := []struct {
 		name    string
-		f       Facts
+		f       facts
 		pol     checks.Policy
 		want    checks.Status
 		summary string // substring
 		fix     string // substring
 	}{
-		{"windows defender current", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", yes, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Pass, "Microsoft Defender is on", ""},
-		{"windows defender 7 days is still current", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", yes, age(7))}}, checks.Catalogue{Check}.Default(), checks.Pass, "up to date", ""},
-		{"windows defender 1.5 days under a 1-day policy", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", yes, age(1.5))}}, strict, checks.Warn, "1 day old", "Check for updates"},
-		{"windows WSC says on but Defender says real-time off", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", no, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Fail, "real-time protection is off", "Real-time protection"},
-		{"windows passive Defender beside ESET", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOff, eset}, Defender: defender("Passive Mode", no, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Pass, "ESET Security is on", ""},
-		{"windows EDR block mode alone", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOff}, Defender: defender("EDR Block Mode", no, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Fail, "passive mode (EDR Block Mode)", "IT support"},
-		{"windows Defender status unreadable, WSC Defender on", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, DefenderError: "access_denied"}}, checks.Catalogue{Check}.Default(), checks.Pass, "Windows Defender is on", ""},
-		{"windows snoozed third party", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{{Name: "Avast Antivirus", ProductState: 270336, State: "snoozed", SignaturesUpToDate: true}}, DefenderError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Fail, "paused", "Open Avast Antivirus"},
-		{"windows unrecognised beats fail", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOff, {Name: "X", State: "unrecognised"}}, DefenderError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not read the state of X", ""},
-		{"windows nothing registered, policy warn", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{}, DefenderError: "not_found"}}, warnPolicy, checks.Warn, "No anti-virus", "Real-time protection"},
-		{"windows server by product type, no Security Center, no Defender", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenterError: "not_found", DefenderError: "not_found", Edition: "server"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not check", "Windows Server"},
-		{"windows client without Security Center is not a server", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenterError: "not_found", DefenderError: "not_found", Edition: "workstation"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not check", "wscsvc"},
-		{"windows edition unread without Security Center", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenterError: "not_found", DefenderError: "not_found", EditionError: "ProductType: access_denied"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not check", "wscsvc"},
-		{"windows Defender age unknown", Facts{OS: "windows", Windows: &WindowsFacts{SecurityCenter: []WSCProduct{defOn}, Defender: defender("Normal", yes, nil)}}, checks.Catalogue{Check}.Default(), checks.Unknown, "could not be read", ""},
+		{"windows defender current", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Pass, "Microsoft Defender is on", ""},
+		{"windows defender 7 days is still current", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, age(7))}}, checks.Catalogue{Check}.Default(), checks.Pass, "up to date", ""},
+		{"windows defender 1.5 days under a 1-day policy", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, age(1.5))}}, strict, checks.Warn, "1 day old", "Check for updates"},
+		{"windows WSC says on but Defender says real-time off", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", no, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Fail, "real-time protection is off", "Real-time protection"},
+		{"windows passive Defender beside ESET", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOff, eset}, Defender: defender("Passive Mode", no, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Pass, "ESET Security is on", ""},
+		{"windows EDR block mode alone", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOff}, Defender: defender("EDR Block Mode", no, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Fail, "passive mode (EDR Block Mode)", "IT support"},
+		{"windows Defender status unreadable, WSC Defender on", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, DefenderError: "access_denied"}}, checks.Catalogue{Check}.Default(), checks.Pass, "Windows Defender is on", ""},
+		{"windows snoozed third party", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{{Name: "Avast Antivirus", ProductState: 270336, State: "snoozed", SignaturesUpToDate: true}}, DefenderError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Fail, "paused", "Open Avast Antivirus"},
+		{"windows unrecognised beats fail", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOff, {Name: "X", State: "unrecognised"}}, DefenderError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not read the state of X", ""},
+		{"windows nothing registered, policy warn", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{}, DefenderError: "not_found"}}, warnPolicy, checks.Warn, "No anti-virus", "Real-time protection"},
+		{"windows server by product type, no Security Center, no Defender", facts{OS: "windows", Windows: &windowsFacts{SecurityCenterError: "not_found", DefenderError: "not_found", Edition: "server"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not check", "Windows Server"},
+		{"windows client without Security Center is not a server", facts{OS: "windows", Windows: &windowsFacts{SecurityCenterError: "not_found", DefenderError: "not_found", Edition: "workstation"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not check", "wscsvc"},
+		{"windows edition unread without Security Center", facts{OS: "windows", Windows: &windowsFacts{SecurityCenterError: "not_found", DefenderError: "not_found", EditionError: "ProductType: access_denied"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not check", "wscsvc"},
+		{"windows Defender age unknown", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, nil)}}, checks.Catalogue{Check}.Default(), checks.Unknown, "could not be read", ""},
 
-		{"mac builtin current", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectVersion: "5322", XProtectAgeDays: age(0.4)}}, checks.Catalogue{Check}.Default(), checks.Pass, "updated less than a day ago", ""},
+		{"mac builtin current", facts{OS: "darwin", Darwin: &darwinFacts{Gatekeeper: "enabled", XProtectVersion: "5322", XProtectAgeDays: age(0.4)}}, checks.Catalogue{Check}.Default(), checks.Pass, "updated less than a day ago", ""},
 		// Apple ships XProtect every one to four weeks: 20 days is not stale.
-		{"mac XProtect 20 days", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectAgeDays: age(20)}}, checks.Catalogue{Check}.Default(), checks.Pass, "20 days ago", ""},
-		{"mac XProtect 45 days", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectAgeDays: age(45)}}, checks.Catalogue{Check}.Default(), checks.Warn, "45 days ago", "Install Security Responses"},
-		{"mac gatekeeper off", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "disabled", XProtectAgeDays: age(1)}}, checks.Catalogue{Check}.Default(), checks.Fail, "Gatekeeper is turned off", "Privacy & Security"},
-		{"mac spctl missing", Facts{OS: "darwin", Darwin: &DarwinFacts{GatekeeperError: "not_found", XProtectAgeDays: age(1)}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Gatekeeper", ""},
-		{"mac mdatp active, spctl unreadable", Facts{OS: "darwin", Darwin: &DarwinFacts{GatekeeperError: "access_denied", XProtectAgeDays: age(1), MDATP: &MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, Healthy: yes, DefinitionsStatus: "up_to_date"}}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Gatekeeper", ""},
-		{"mac mdatp outdated, gatekeeper off", Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "disabled", MDATP: &MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, Healthy: yes, DefinitionsStatus: "out_of_date"}}}, checks.Catalogue{Check}.Default(), checks.Warn, "not up to date", "Microsoft Defender"},
+		{"mac XProtect 20 days", facts{OS: "darwin", Darwin: &darwinFacts{Gatekeeper: "enabled", XProtectAgeDays: age(20)}}, checks.Catalogue{Check}.Default(), checks.Pass, "20 days ago", ""},
+		{"mac XProtect 45 days", facts{OS: "darwin", Darwin: &darwinFacts{Gatekeeper: "enabled", XProtectAgeDays: age(45)}}, checks.Catalogue{Check}.Default(), checks.Warn, "45 days ago", "Install Security Responses"},
+		{"mac gatekeeper off", facts{OS: "darwin", Darwin: &darwinFacts{Gatekeeper: "disabled", XProtectAgeDays: age(1)}}, checks.Catalogue{Check}.Default(), checks.Fail, "Gatekeeper is turned off", "Privacy & Security"},
+		{"mac spctl missing", facts{OS: "darwin", Darwin: &darwinFacts{GatekeeperError: "not_found", XProtectAgeDays: age(1)}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Gatekeeper", ""},
+		{"mac mdatp active, spctl unreadable", facts{OS: "darwin", Darwin: &darwinFacts{GatekeeperError: "access_denied", XProtectAgeDays: age(1), MDATP: &mdatpHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, Healthy: yes, DefinitionsStatus: "up_to_date"}}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Gatekeeper", ""},
+		{"mac mdatp outdated, gatekeeper off", facts{OS: "darwin", Darwin: &darwinFacts{Gatekeeper: "disabled", MDATP: &mdatpHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, Healthy: yes, DefinitionsStatus: "out_of_date"}}}, checks.Catalogue{Check}.Default(), checks.Warn, "not up to date", "Microsoft Defender"},
 
 		{"linux clamd only (no on-access) is a warning", linux(clam(2, yes)), checks.Catalogue{Check}.Default(), checks.Warn, "only scans files when asked", "OnAccessIncludePath"},
 		{"linux clamd and clamonacc", linux(onAccess(clam(2, yes), yes)), checks.Catalogue{Check}.Default(), checks.Pass, "clamonacc", ""},
@@ -98,24 +98,24 @@ func TestEvaluate(t *testing.T) {
 		{"linux falcon installed, process list unreadable", linux(nil, edr("falcon", nil, "")), checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
 		{"linux sophos running (no status tool)", linux(nil, edr("sophos", yes, "")), checks.Catalogue{Check}.Default(), checks.Warn, "cannot read whether its protection is on", "real-time protection is on"},
 		{"linux RFM falcon beside running S1", linux(nil, edr("falcon", yes, statusNotProtecting), edr("sentinelone", yes, statusProtecting)), checks.Catalogue{Check}.Default(), checks.Pass, "SentinelOne", ""},
-		{"linux agent name, program unreadable", linux(nil, EndpointFacts{Product: "falcon", Name: "CrowdStrike Falcon", Running: no, NameOnly: []string{"falcon-sensor (pid 1312)"}}), checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
-		{"linux nothing, process list and /opt unreadable", Facts{OS: "linux", Linux: &LinuxFacts{MDATPError: "not_found", ProcessesError: "access_denied", OptError: "access_denied"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "endpoint security", ""},
-		{"linux nothing, process list unreadable, no /opt", Facts{OS: "linux", Linux: &LinuxFacts{MDATPError: "not_found", ProcessesError: "access_denied", OptError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Fail, "No anti-virus", ""},
-		{"linux mdatp healthy false", mdatpLinux(&MDATPHealth{Healthy: no, HealthIssues: []string{"license expired"}, RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "up_to_date"}), checks.Catalogue{Check}.Default(), checks.Fail, "not healthy: license expired", "healthy: true"},
-		{"linux mdatp rtp unavailable", mdatpLinux(&MDATPHealth{Healthy: no, RealTimeProtectionUnavailable: true}), checks.Catalogue{Check}.Default(), checks.Fail, "unavailable", "real_time_protection_enabled"},
-		{"linux mdatp healthy unread", mdatpLinux(&MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "up_to_date"}), checks.Catalogue{Check}.Default(), checks.Unknown, "Defender for Endpoint", ""},
-		{"linux mdatp unreadable beside clamd only", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(2, yes), MDATPError: "access_denied"}}, checks.Catalogue{Check}.Default(), checks.Warn, "only scans files when asked", ""},
-		{"linux clamav 8 days old", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(8, yes), MDATPError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Warn, "8 days old", "freshclam"},
-		{"linux clamav without clamd", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: clam(2, no), MDATPError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Warn, "clamd", "clamonacc"},
-		{"linux clamav no database, policy warn", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: &ClamAVFacts{DatabaseError: errNoDatabase.Error()}, MDATPError: "not_found"}}, warnPolicy, checks.Warn, "no virus definitions", "freshclam"},
-		{"linux mdatp outdated beats clamav off", Facts{OS: "linux", Linux: &LinuxFacts{ClamAV: &ClamAVFacts{DatabaseError: errNoDatabase.Error()}, MDATP: &MDATPHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "out_of_date"}}}, checks.Catalogue{Check}.Default(), checks.Warn, "Defender for Endpoint is on", "Microsoft Defender for Endpoint"},
-		{"linux mdatp unhealthy for definitions only is outdated", mdatpLinux(&MDATPHealth{Healthy: no, HealthIssues: []string{"definitions out of date"}, RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "out_of_date"}), checks.Catalogue{Check}.Default(), checks.Warn, "not up to date", ""},
-		{"linux nothing", Facts{OS: "linux", Linux: &LinuxFacts{MDATPError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Fail, "No anti-virus", "for example ClamAV"},
-		{"no facts", Facts{OS: "plan9"}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not check", ""},
+		{"linux agent name, program unreadable", linux(nil, endpointFacts{Product: "falcon", Name: "CrowdStrike Falcon", Running: no, NameOnly: []string{"falcon-sensor (pid 1312)"}}), checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
+		{"linux nothing, process list and /opt unreadable", facts{OS: "linux", Linux: &linuxFacts{MDATPError: "not_found", ProcessesError: "access_denied", OptError: "access_denied"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "endpoint security", ""},
+		{"linux nothing, process list unreadable, no /opt", facts{OS: "linux", Linux: &linuxFacts{MDATPError: "not_found", ProcessesError: "access_denied", OptError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Fail, "No anti-virus", ""},
+		{"linux mdatp healthy false", mdatpLinux(&mdatpHealth{Healthy: no, HealthIssues: []string{"license expired"}, RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "up_to_date"}), checks.Catalogue{Check}.Default(), checks.Fail, "not healthy: license expired", "healthy: true"},
+		{"linux mdatp rtp unavailable", mdatpLinux(&mdatpHealth{Healthy: no, RealTimeProtectionUnavailable: true}), checks.Catalogue{Check}.Default(), checks.Fail, "unavailable", "real_time_protection_enabled"},
+		{"linux mdatp healthy unread", mdatpLinux(&mdatpHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "up_to_date"}), checks.Catalogue{Check}.Default(), checks.Unknown, "Defender for Endpoint", ""},
+		{"linux mdatp unreadable beside clamd only", facts{OS: "linux", Linux: &linuxFacts{ClamAV: clam(2, yes), MDATPError: "access_denied"}}, checks.Catalogue{Check}.Default(), checks.Warn, "only scans files when asked", ""},
+		{"linux clamav 8 days old", facts{OS: "linux", Linux: &linuxFacts{ClamAV: clam(8, yes), MDATPError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Warn, "8 days old", "freshclam"},
+		{"linux clamav without clamd", facts{OS: "linux", Linux: &linuxFacts{ClamAV: clam(2, no), MDATPError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Warn, "clamd", "clamonacc"},
+		{"linux clamav no database, policy warn", facts{OS: "linux", Linux: &linuxFacts{ClamAV: &clamAVFacts{DatabaseError: errNoDatabase.Error()}, MDATPError: "not_found"}}, warnPolicy, checks.Warn, "no virus definitions", "freshclam"},
+		{"linux mdatp outdated beats clamav off", facts{OS: "linux", Linux: &linuxFacts{ClamAV: &clamAVFacts{DatabaseError: errNoDatabase.Error()}, MDATP: &mdatpHealth{RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "out_of_date"}}}, checks.Catalogue{Check}.Default(), checks.Warn, "Defender for Endpoint is on", "Microsoft Defender for Endpoint"},
+		{"linux mdatp unhealthy for definitions only is outdated", mdatpLinux(&mdatpHealth{Healthy: no, HealthIssues: []string{"definitions out of date"}, RealTimeProtectionEnabled: yes, PassiveMode: no, DefinitionsStatus: "out_of_date"}), checks.Catalogue{Check}.Default(), checks.Warn, "not up to date", ""},
+		{"linux nothing", facts{OS: "linux", Linux: &linuxFacts{MDATPError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Fail, "No anti-virus", "for example ClamAV"},
+		{"no facts", facts{OS: "plan9"}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not check", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := Evaluate(tt.f, tt.pol)
+			r := evaluate(tt.f, tt.pol)
 			if r.Status != tt.want {
 				t.Fatalf("status = %s, want %s (%s)", r.Status, tt.want, r.Summary)
 			}
@@ -141,13 +141,13 @@ func TestEvaluate(t *testing.T) {
 // xprotect_max_age_days, not the Windows/ClamAV signature age.
 func TestXProtectAgeFromPolicy(t *testing.T) {
 	age := 20.0
-	f := Facts{OS: "darwin", Darwin: &DarwinFacts{Gatekeeper: "enabled", XProtectVersion: "5296", XProtectAgeDays: &age}}
+	f := facts{OS: "darwin", Darwin: &darwinFacts{Gatekeeper: "enabled", XProtectVersion: "5296", XProtectAgeDays: &age}}
 	pol := checks.Catalogue{Check}.Default()
-	if r := Evaluate(f, pol); r.Status != checks.Pass {
+	if r := evaluate(f, pol); r.Status != checks.Pass {
 		t.Errorf("20 days under the default 30: %s (%s)", r.Status, r.Summary)
 	}
 	pol = pol.With("xprotect_max_age_days", 14)
-	if r := Evaluate(f, pol); r.Status != checks.Warn {
+	if r := evaluate(f, pol); r.Status != checks.Warn {
 		t.Errorf("20 days over a 14-day policy: %s (%s)", r.Status, r.Summary)
 	}
 }

@@ -40,8 +40,8 @@ var (
 	errVersionUnrecognised = errors.New("version output not recognised")
 )
 
-func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
-	lf := &LinuxFacts{}
+func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
+	lf := &linuxFacts{}
 	procs, err := p.Processes()
 	if err != nil {
 		lf.ProcessesError = errKind(err)
@@ -52,8 +52,8 @@ func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
 	return lf, nil
 }
 
-func collectClamAV(ctx context.Context, p probe.Probe, procs []probe.Process, procErr string) *ClamAVFacts {
-	c := &ClamAVFacts{DatabaseDir: defaultClamDBDir}
+func collectClamAV(ctx context.Context, p probe.Probe, procs []probe.Process, procErr string) *clamAVFacts {
+	c := &clamAVFacts{DatabaseDir: defaultClamDBDir}
 	found := false
 	freshDir := ""
 	for _, f := range freshclamConfs {
@@ -62,12 +62,12 @@ func collectClamAV(ctx context.Context, p probe.Probe, procs []probe.Process, pr
 			continue
 		}
 		found = true
-		conf := ParseClamConf(b)
+		conf := parseClamConf(b)
 		c.FreshclamConfigured = !conf.Example
 		freshDir = conf.DatabaseDirectory
 		break
 	}
-	var clamd ClamConf
+	var clamd clamConf
 	clamdRead := false
 	for _, f := range clamdConfs {
 		b, err := p.ReadFile(f)
@@ -83,7 +83,7 @@ func collectClamAV(ctx context.Context, p probe.Probe, procs []probe.Process, pr
 			break
 		}
 		clamdRead = true
-		clamd = ParseClamConf(b)
+		clamd = parseClamConf(b)
 		c.ClamdInstalled = !clamd.Example
 		c.OnAccessIncludePaths = clamd.OnAccessIncludePaths
 		c.OnAccessMountPaths = clamd.OnAccessMountPaths
@@ -142,7 +142,7 @@ var clamBinDirs = []string{"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/loc
 
 // readDaily reads the newest daily database header: the file itself, else
 // clamscan --version, else sigtool --info.
-func readDaily(ctx context.Context, p probe.Probe, dir string, files []string, dirErr error) (*CVDInfo, string) {
+func readDaily(ctx context.Context, p probe.Probe, dir string, files []string, dirErr error) (*cvdInfo, string) {
 	var dailies []string
 	for _, n := range []string{"daily.cld", "daily.cvd"} {
 		if slices.Contains(files, n) {
@@ -155,7 +155,7 @@ func readDaily(ctx context.Context, p probe.Probe, dir string, files []string, d
 	if len(dailies) == 0 {
 		return nil, errNoDatabase.Error()
 	}
-	var best *CVDInfo
+	var best *cvdInfo
 	var errs []string
 	fallback := false
 	for _, n := range dailies {
@@ -172,7 +172,7 @@ func readDaily(ctx context.Context, p probe.Probe, dir string, files []string, d
 			fallback = true
 			continue
 		}
-		info, err := ParseCVDHeader(b)
+		info, err := parseCVDHeader(b)
 		if err != nil {
 			errs = append(errs, n+": "+err.Error())
 			continue
@@ -192,7 +192,7 @@ func readDaily(ctx context.Context, p probe.Probe, dir string, files []string, d
 		}
 		out, err := p.Run(ctx, probe.CmdClamscan, args...)
 		if err == nil {
-			info, perr := ParseClamscanVersion(out.Stdout)
+			info, perr := parseClamscanVersion(out.Stdout)
 			if perr == nil {
 				return &info, ""
 			}
@@ -203,7 +203,7 @@ func readDaily(ctx context.Context, p probe.Probe, dir string, files []string, d
 		full := path.Join(dir, dailies[0])
 		out, err = p.Run(ctx, probe.CmdSigtool, "--info", full)
 		if err == nil {
-			info, perr := ParseSigtoolInfo(out.Stdout)
+			info, perr := parseSigtoolInfo(out.Stdout)
 			if perr == nil {
 				info.File = dailies[0]
 				return &info, ""
@@ -266,8 +266,8 @@ func clamdRunning(p probe.Probe, confPid string, installed bool, procs []probe.P
 	return ptr(false), "processes", ""
 }
 
-// ClamConf is what the check reads from clamd.conf or freshclam.conf.
-type ClamConf struct {
+// clamConf is what the check reads from clamd.conf or freshclam.conf.
+type clamConf struct {
 	// Example is true while the shipped "Example" line is not commented
 	// out: the program refuses to run with it.
 	Example           bool
@@ -283,9 +283,9 @@ type ClamConf struct {
 	OnAccessPrevention bool
 }
 
-// ParseClamConf reads a clamd.conf or freshclam.conf.
-func ParseClamConf(b []byte) ClamConf {
-	var c ClamConf
+// parseClamConf reads a clamd.conf or freshclam.conf.
+func parseClamConf(b []byte) clamConf {
+	var c clamConf
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -318,27 +318,27 @@ func ParseClamConf(b []byte) ClamConf {
 	return c
 }
 
-// ParseCVDHeader reads the 512-byte ASCII header of a .cvd/.cld file:
+// parseCVDHeader reads the 512-byte ASCII header of a .cvd/.cld file:
 // ClamAV-VDB:<build time>:<version>:<signatures>:<f-level>:<md5>:<dsig>:
 // <builder>:<build time as unix seconds>. Old headers lack the last field;
 // then the build time text ("16 Apr 2020 07-58 -0400") is used.
-func ParseCVDHeader(b []byte) (CVDInfo, error) {
+func parseCVDHeader(b []byte) (cvdInfo, error) {
 	if len(b) > cvdHeaderSize {
 		b = b[:cvdHeaderSize]
 	}
 	s := strings.TrimRight(string(b), " \x00\n\r\t")
 	if !strings.HasPrefix(s, "ClamAV-VDB:") {
-		return CVDInfo{}, errCVDNotRecognised
+		return cvdInfo{}, errCVDNotRecognised
 	}
 	f := strings.Split(s, ":")
 	if len(f) < 4 {
-		return CVDInfo{}, errCVDNotRecognised
+		return cvdInfo{}, errCVDNotRecognised
 	}
 	ver, err := strconv.ParseInt(f[2], 10, 64)
 	if err != nil {
-		return CVDInfo{}, fmt.Errorf("%w: version %q", errCVDNotRecognised, f[2])
+		return cvdInfo{}, fmt.Errorf("%w: version %q", errCVDNotRecognised, f[2])
 	}
-	info := CVDInfo{Version: ver, Source: "header"}
+	info := cvdInfo{Version: ver, Source: "header"}
 	if len(f) >= 9 {
 		if sec, err := strconv.ParseInt(strings.TrimSpace(f[8]), 10, 64); err == nil && sec > 0 {
 			info.BuildTime = time.Unix(sec, 0).UTC().Format(time.RFC3339)
@@ -347,44 +347,44 @@ func ParseCVDHeader(b []byte) (CVDInfo, error) {
 	}
 	t, err := time.Parse("02 Jan 2006 15-04 -0700", strings.TrimSpace(f[1]))
 	if err != nil {
-		return CVDInfo{}, fmt.Errorf("%w: build time %q", errCVDNotRecognised, f[1])
+		return cvdInfo{}, fmt.Errorf("%w: build time %q", errCVDNotRecognised, f[1])
 	}
 	info.BuildTime = t.UTC().Format(time.RFC3339)
 	return info, nil
 }
 
-// ParseClamscanVersion reads `clamscan --version`:
+// parseClamscanVersion reads `clamscan --version`:
 // "ClamAV 1.4.6/27830/Sat Nov 21 07:41:00 2026" — engine, daily database
 // version and its build time in local time without a zone (read as UTC).
 // "ClamAV 1.4.6" alone means no database was found.
-func ParseClamscanVersion(b []byte) (CVDInfo, error) {
+func parseClamscanVersion(b []byte) (cvdInfo, error) {
 	s := strings.TrimSpace(string(b))
 	if !strings.HasPrefix(s, "ClamAV ") {
-		return CVDInfo{}, errVersionUnrecognised
+		return cvdInfo{}, errVersionUnrecognised
 	}
 	f := strings.SplitN(s, "/", 3)
 	if len(f) == 1 {
-		return CVDInfo{}, errNoDatabase
+		return cvdInfo{}, errNoDatabase
 	}
 	if len(f) != 3 {
-		return CVDInfo{}, errVersionUnrecognised
+		return cvdInfo{}, errVersionUnrecognised
 	}
 	ver, err := strconv.ParseInt(f[1], 10, 64)
 	if err != nil {
-		return CVDInfo{}, errVersionUnrecognised
+		return cvdInfo{}, errVersionUnrecognised
 	}
 	t, err := time.Parse(time.ANSIC, strings.TrimSpace(f[2]))
 	if err != nil {
-		return CVDInfo{}, errVersionUnrecognised
+		return cvdInfo{}, errVersionUnrecognised
 	}
-	return CVDInfo{Version: ver, BuildTime: t.UTC().Format(time.RFC3339), Source: "clamscan", LocalTime: true}, nil
+	return cvdInfo{Version: ver, BuildTime: t.UTC().Format(time.RFC3339), Source: "clamscan", LocalTime: true}, nil
 }
 
-// ParseSigtoolInfo reads `sigtool --info FILE` ("Build time: 20 Nov 2026
+// parseSigtoolInfo reads `sigtool --info FILE` ("Build time: 20 Nov 2026
 // 07:41 +0000", "Version: 27830"). Its exit status is 1 when the signature
 // cannot be verified, which does not matter for the header.
-func ParseSigtoolInfo(b []byte) (CVDInfo, error) {
-	info := CVDInfo{Source: "sigtool"}
+func parseSigtoolInfo(b []byte) (cvdInfo, error) {
+	info := cvdInfo{Source: "sigtool"}
 	var haveTime, haveVer bool
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
@@ -397,19 +397,19 @@ func ParseSigtoolInfo(b []byte) (CVDInfo, error) {
 		case "Build time":
 			t, err := time.Parse("02 Jan 2006 15:04 -0700", val)
 			if err != nil {
-				return CVDInfo{}, errVersionUnrecognised
+				return cvdInfo{}, errVersionUnrecognised
 			}
 			info.BuildTime, haveTime = t.UTC().Format(time.RFC3339), true
 		case "Version":
 			n, err := strconv.ParseInt(val, 10, 64)
 			if err != nil {
-				return CVDInfo{}, errVersionUnrecognised
+				return cvdInfo{}, errVersionUnrecognised
 			}
 			info.Version, haveVer = n, true
 		}
 	}
 	if !haveTime || !haveVer {
-		return CVDInfo{}, errVersionUnrecognised
+		return cvdInfo{}, errVersionUnrecognised
 	}
 	return info, nil
 }

@@ -75,7 +75,7 @@ func TestLiveClamAVTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	head, err := ParseCVDHeader(b)
+	head, err := parseCVDHeader(b)
 	if err != nil || head.Version != 27830 || head.BuildTime != "2026-11-20T07:41:00Z" {
 		t.Fatalf("header: %+v, %v", head, err)
 	}
@@ -83,7 +83,7 @@ func TestLiveClamAVTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig, err := ParseSigtoolInfo(out.Stdout)
+	sig, err := parseSigtoolInfo(out.Stdout)
 	if err != nil || sig.Version != head.Version || sig.BuildTime != head.BuildTime {
 		t.Errorf("sigtool: %+v, %v (stdout %q)", sig, err, out.Stdout)
 	}
@@ -91,7 +91,7 @@ func TestLiveClamAVTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs, err := ParseClamscanVersion(out.Stdout)
+	cs, err := parseClamscanVersion(out.Stdout)
 	if err != nil || cs.Version != head.Version {
 		t.Fatalf("clamscan: %+v, %v (stdout %q)", cs, err, out.Stdout)
 	}
@@ -109,7 +109,7 @@ func TestLiveClamAVTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ParseClamscanVersion(out.Stdout); !errors.Is(err, errNoDatabase) {
+	if _, err := parseClamscanVersion(out.Stdout); !errors.Is(err, errNoDatabase) {
 		t.Errorf("empty database dir: err = %v, want errNoDatabase (stdout %q)", err, out.Stdout)
 	}
 }
@@ -149,7 +149,7 @@ func TestLiveCheck(t *testing.T) {
 		t.Fatalf("no verdict: %+v", r)
 	}
 	t.Logf("live: %s: %s %s", r.Status, r.Summary, r.Reason)
-	var f Facts
+	var f facts
 	if err := json.Unmarshal(r.Facts, &f); err != nil {
 		t.Fatal(err)
 	}

@@ -17,12 +17,12 @@ import (
 var errMDATPUnrecognised = errors.New("mdatp health output not recognised")
 
 // collectMDATP runs `mdatp health`; ok is false when mdatp is not installed.
-func collectMDATP(ctx context.Context, p probe.Probe) (h *MDATPHealth, errText string) {
+func collectMDATP(ctx context.Context, p probe.Probe) (h *mdatpHealth, errText string) {
 	out, err := p.Run(ctx, probe.CmdMdatp, "health")
 	if err != nil {
 		return nil, errKind(err)
 	}
-	h, err = ParseMDATPHealth(out.Stdout)
+	h, err = parseMDATPHealth(out.Stdout)
 	if err != nil {
 		msg := strings.TrimSpace(string(out.Stderr))
 		if msg == "" {
@@ -36,12 +36,12 @@ func collectMDATP(ctx context.Context, p probe.Probe) (h *MDATPHealth, errText s
 	return h, ""
 }
 
-// ParseMDATPHealth reads the text of `mdatp health` (lines of
+// parseMDATPHealth reads the text of `mdatp health` (lines of
 // "field : value", values true/false, "quoted", [lists] or dates, with an
 // optional " [managed]" suffix). It fails unless the output names
 // real_time_protection_enabled or healthy.
-func ParseMDATPHealth(b []byte) (*MDATPHealth, error) {
-	h := &MDATPHealth{}
+func parseMDATPHealth(b []byte) (*mdatpHealth, error) {
+	h := &mdatpHealth{}
 	known := false
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
@@ -119,7 +119,7 @@ func parseMDATPList(s string) []string {
 // healthy: false whose only health issues are about definitions is
 // "outdated": real-time protection runs, with old definitions, like any
 // other product whose definitions are old.
-func (h *MDATPHealth) state() string {
+func (h *mdatpHealth) state() string {
 	if h.RealTimeProtectionUnavailable {
 		return "off"
 	}
@@ -155,7 +155,7 @@ func (h *MDATPHealth) state() string {
 
 // onlyDefinitionIssues reports whether every health issue is about the
 // definitions (e.g. "definitions out of date"), and there is one.
-func (h *MDATPHealth) onlyDefinitionIssues() bool {
+func (h *mdatpHealth) onlyDefinitionIssues() bool {
 	if len(h.HealthIssues) == 0 {
 		return false
 	}

@@ -34,7 +34,7 @@ func TestParseWSCRows(t *testing.T) {
 			if err := json.Unmarshal(checktest.ReadParserData(t, "wsc", tt.file), &rows); err != nil {
 				t.Fatal(err)
 			}
-			got := ParseWSCRows(rows)
+			got := parseWSCRows(rows)
 			if len(got) != len(tt.states) {
 				t.Fatalf("got %d products, want %d: %+v", len(got), len(tt.states), got)
 			}
@@ -78,7 +78,7 @@ func TestParseDefenderStatus(t *testing.T) {
 			if err := json.Unmarshal(checktest.ReadParserData(t, "defender", tt.file), &row); err != nil {
 				t.Fatal(err)
 			}
-			d := ParseDefenderStatus(row, now)
+			d := parseDefenderStatus(row, now)
 			active, ok := d.active()
 			if active != tt.active || ok != tt.ok || d.passive() != tt.passive || d.NeverUpdated != tt.never {
 				t.Errorf("active,ok,passive,never = %v,%v,%v,%v; want %v,%v,%v,%v", active, ok, d.passive(), d.NeverUpdated, tt.active, tt.ok, tt.passive, tt.never)
@@ -114,7 +114,7 @@ func TestParseWMITime(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		got, ok := ParseWMITime(tt.in)
+		got, ok := parseWMITime(tt.in)
 		s := ""
 		if ok {
 			s = got.UTC().Format(time.RFC3339)
@@ -136,12 +136,12 @@ func TestParseSpctlStatus(t *testing.T) {
 		{"empty.txt", "unrecognised"},
 	}
 	for _, tt := range tests {
-		if got := ParseSpctlStatus(checktest.ReadParserData(t, "spctl", tt.file), nil); got != tt.want {
+		if got := parseSpctlStatus(checktest.ReadParserData(t, "spctl", tt.file), nil); got != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.file, got, tt.want)
 		}
 	}
 	// Some builds write the status to stderr.
-	if got := ParseSpctlStatus(nil, checktest.ReadParserData(t, "spctl", "disabled.txt")); got != "disabled" {
+	if got := parseSpctlStatus(nil, checktest.ReadParserData(t, "spctl", "disabled.txt")); got != "disabled" {
 		t.Errorf("stderr: got %q, want disabled", got)
 	}
 }
@@ -159,7 +159,7 @@ func TestParseXProtectInstall(t *testing.T) {
 		{"bad_date.json", "", "", true},
 	}
 	for _, tt := range tests {
-		got, err := ParseXProtectInstall(checktest.ReadParserData(t, "install_history", tt.file))
+		got, err := parseXProtectInstall(checktest.ReadParserData(t, "install_history", tt.file))
 		if (err != nil) != tt.wantErr {
 			t.Errorf("%s: err = %v, want error %v", tt.file, err, tt.wantErr)
 			continue
@@ -182,7 +182,7 @@ func TestParseBundleVersion(t *testing.T) {
 		{"garbage.plist", "", true},
 	}
 	for _, tt := range tests {
-		got, err := ParseBundleVersion(checktest.ReadParserData(t, "infoplist", tt.file))
+		got, err := parseBundleVersion(checktest.ReadParserData(t, "infoplist", tt.file))
 		if (err != nil) != tt.wantErr || got != tt.want {
 			t.Errorf("%s: got %q, %v; want %q, error %v", tt.file, got, err, tt.want, tt.wantErr)
 		}
@@ -210,7 +210,7 @@ func TestParseMDATPHealth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			h, err := ParseMDATPHealth(checktest.ReadParserData(t, "mdatp", tt.file))
+			h, err := parseMDATPHealth(checktest.ReadParserData(t, "mdatp", tt.file))
 			if tt.state == "" {
 				if !errors.Is(err, errMDATPUnrecognised) {
 					t.Fatalf("err = %v, want errMDATPUnrecognised", err)
@@ -232,7 +232,7 @@ func TestParseMDATPHealth(t *testing.T) {
 		})
 	}
 	// The [managed] suffix does not hide a value.
-	h, err := ParseMDATPHealth(checktest.ReadParserData(t, "mdatp", "linux_managed_outdated.txt"))
+	h, err := parseMDATPHealth(checktest.ReadParserData(t, "mdatp", "linux_managed_outdated.txt"))
 	if err != nil || h.RealTimeProtectionEnabled == nil || !*h.RealTimeProtectionEnabled || h.DefinitionsStatus != "out_of_date" {
 		t.Errorf("managed values: %+v, %v", h, err)
 	}
@@ -253,7 +253,7 @@ func TestParseCVDHeader(t *testing.T) {
 		{"truncated.bin", 0, "", true},
 	}
 	for _, tt := range tests {
-		got, err := ParseCVDHeader(checktest.ReadParserData(t, "cvd", tt.file))
+		got, err := parseCVDHeader(checktest.ReadParserData(t, "cvd", tt.file))
 		if (err != nil) != tt.wantErr {
 			t.Errorf("%s: err = %v, want error %v", tt.file, err, tt.wantErr)
 			continue
@@ -279,7 +279,7 @@ func TestParseClamscanVersion(t *testing.T) {
 		{"unrecognised_option.txt", 0, "", errVersionUnrecognised},
 	}
 	for _, tt := range tests {
-		got, err := ParseClamscanVersion(checktest.ReadParserData(t, "clamscan", tt.file))
+		got, err := parseClamscanVersion(checktest.ReadParserData(t, "clamscan", tt.file))
 		if !errors.Is(err, tt.err) {
 			t.Errorf("%s: err = %v, want %v", tt.file, err, tt.err)
 			continue
@@ -302,7 +302,7 @@ func TestParseSigtoolInfo(t *testing.T) {
 		{"missing_file.txt", 0, "", true},
 	}
 	for _, tt := range tests {
-		got, err := ParseSigtoolInfo(checktest.ReadParserData(t, "sigtool", tt.file))
+		got, err := parseSigtoolInfo(checktest.ReadParserData(t, "sigtool", tt.file))
 		if (err != nil) != tt.wantErr {
 			t.Errorf("%s: err = %v, want error %v", tt.file, err, tt.wantErr)
 			continue
@@ -311,10 +311,10 @@ func TestParseSigtoolInfo(t *testing.T) {
 			t.Errorf("%s: got %+v", tt.file, got)
 		}
 	}
-	if _, err := ParseSigtoolInfo([]byte("Build time: 20 Nov 2026 07:41 +0000\n")); err == nil {
+	if _, err := parseSigtoolInfo([]byte("Build time: 20 Nov 2026 07:41 +0000\n")); err == nil {
 		t.Error("sigtool output without Version accepted")
 	}
-	if _, err := ParseSigtoolInfo([]byte("Build time: gestern\nVersion: 27830\n")); err == nil {
+	if _, err := parseSigtoolInfo([]byte("Build time: gestern\nVersion: 27830\n")); err == nil {
 		t.Error("sigtool output with a bad build time accepted")
 	}
 }
@@ -336,8 +336,8 @@ func TestParseClamConf(t *testing.T) {
 		{"fedora_scan_onaccess_mount.conf", false, "", "", "/run/clamd.scan/clamd.sock", nil, []string{"/home"}, false},
 	}
 	for _, tt := range tests {
-		c := ParseClamConf(checktest.ReadParserData(t, "clamconf", tt.file))
-		want := ClamConf{Example: tt.example, DatabaseDirectory: tt.dbDir, PidFile: tt.pid, LocalSocket: tt.socket,
+		c := parseClamConf(checktest.ReadParserData(t, "clamconf", tt.file))
+		want := clamConf{Example: tt.example, DatabaseDirectory: tt.dbDir, PidFile: tt.pid, LocalSocket: tt.socket,
 			OnAccessIncludePaths: tt.include, OnAccessMountPaths: tt.mount, OnAccessPrevention: tt.prevention}
 		if !reflect.DeepEqual(c, want) {
 			t.Errorf("%s: got %+v, want %+v", tt.file, c, want)
@@ -351,15 +351,15 @@ func TestParseEndpointStatus(t *testing.T) {
 		file   string
 		status string // "" = not recognised
 	}{
-		{ParseFalconRFM, "falconctl/rfm_false.txt", statusProtecting},
-		{ParseFalconRFM, "falconctl/rfm_true_with_reason.txt", statusNotProtecting},
-		{ParseFalconRFM, "falconctl/combined_fields.txt", statusProtecting},
-		{ParseFalconRFM, "falconctl/not_root.txt", ""},
-		{ParseSentinelCtlStatus, "sentinelctl/control_status_enabled.txt", statusProtecting},
-		{ParseSentinelCtlStatus, "sentinelctl/control_status_disabled.txt", statusNotProtecting},
-		{ParseSentinelCtlStatus, "sentinelctl/empty.txt", ""},
-		{ParseBduitoolStatus, "bduitool/get_ps_on.txt", statusProtecting},
-		{ParseBduitoolStatus, "bduitool/get_ps_antimalware_off.txt", statusNotProtecting},
+		{parseFalconRFM, "falconctl/rfm_false.txt", statusProtecting},
+		{parseFalconRFM, "falconctl/rfm_true_with_reason.txt", statusNotProtecting},
+		{parseFalconRFM, "falconctl/combined_fields.txt", statusProtecting},
+		{parseFalconRFM, "falconctl/not_root.txt", ""},
+		{parseSentinelCtlStatus, "sentinelctl/control_status_enabled.txt", statusProtecting},
+		{parseSentinelCtlStatus, "sentinelctl/control_status_disabled.txt", statusNotProtecting},
+		{parseSentinelCtlStatus, "sentinelctl/empty.txt", ""},
+		{parseBduitoolStatus, "bduitool/get_ps_on.txt", statusProtecting},
+		{parseBduitoolStatus, "bduitool/get_ps_antimalware_off.txt", statusNotProtecting},
 	}
 	for _, tt := range tests {
 		dir, file, _ := strings.Cut(tt.file, "/")

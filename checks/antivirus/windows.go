@@ -30,8 +30,8 @@ const (
 	sentinelAge32 = 4294967295
 )
 
-func collectWindows(ctx context.Context, p probe.Probe) (*WindowsFacts, error) {
-	wf := &WindowsFacts{}
+func collectWindows(ctx context.Context, p probe.Probe) (*windowsFacts, error) {
+	wf := &windowsFacts{}
 	if err := ctx.Err(); err != nil {
 		return wf, err
 	}
@@ -39,7 +39,7 @@ func collectWindows(ctx context.Context, p probe.Probe) (*WindowsFacts, error) {
 	if err != nil {
 		wf.SecurityCenterError = errKind(err)
 	} else {
-		wf.SecurityCenter = ParseWSCRows(rows)
+		wf.SecurityCenter = parseWSCRows(rows)
 	}
 	drows, err := p.WMI(defenderNamespace, defenderClass)
 	switch {
@@ -48,7 +48,7 @@ func collectWindows(ctx context.Context, p probe.Probe) (*WindowsFacts, error) {
 	case len(drows) == 0:
 		wf.DefenderError = "not_found"
 	default:
-		wf.Defender = ParseDefenderStatus(drows[0], p.Now())
+		wf.Defender = parseDefenderStatus(drows[0], p.Now())
 	}
 	if wf.SecurityCenterError == "not_found" {
 		wf.Edition, wf.EditionError = windowsEdition(p)
@@ -94,11 +94,11 @@ func windowsEdition(p probe.Probe) (string, string) {
 	return "", strings.Join(errs, "; ")
 }
 
-// ParseWSCRows decodes Security Center AntiVirusProduct rows.
-func ParseWSCRows(rows []map[string]any) []WSCProduct {
-	out := make([]WSCProduct, 0, len(rows))
+// parseWSCRows decodes Security Center AntiVirusProduct rows.
+func parseWSCRows(rows []map[string]any) []wscProduct {
+	out := make([]wscProduct, 0, len(rows))
 	for _, row := range rows {
-		var prod WSCProduct
+		var prod wscProduct
 		prod.Name, _ = probe.AsString(row["displayName"])
 		n, ok := probe.AsInt(row["productState"])
 		if !ok {
@@ -113,10 +113,10 @@ func ParseWSCRows(rows []map[string]any) []WSCProduct {
 	return out
 }
 
-// ParseDefenderStatus reads one MSFT_MpComputerStatus row; now is the
+// parseDefenderStatus reads one MSFT_MpComputerStatus row; now is the
 // probe's clock, for the signature age.
-func ParseDefenderStatus(row map[string]any, now time.Time) *DefenderStatus {
-	d := &DefenderStatus{}
+func parseDefenderStatus(row map[string]any, now time.Time) *defenderStatus {
+	d := &defenderStatus{}
 	boolOf := func(name string) *bool {
 		if v, ok := probe.AsBool(row[name]); ok {
 			return &v
@@ -135,7 +135,7 @@ func ParseDefenderStatus(row map[string]any, now time.Time) *DefenderStatus {
 		}
 	}
 	if s, ok := probe.AsString(row["AntivirusSignatureLastUpdated"]); ok {
-		if t, ok := ParseWMITime(s); ok {
+		if t, ok := parseWMITime(s); ok {
 			if t.Year() < 1990 {
 				d.NeverUpdated = true
 			} else {
@@ -152,10 +152,10 @@ func ParseDefenderStatus(row map[string]any, now time.Time) *DefenderStatus {
 	return d
 }
 
-// ParseWMITime reads a WMI datetime: the CIM form
+// parseWMITime reads a WMI datetime: the CIM form
 // "20261120091500.000000+000" (offset in minutes), RFC 3339, or the
 // "/Date(ms)/" form PowerShell's JSON uses.
-func ParseWMITime(s string) (time.Time, bool) {
+func parseWMITime(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	if ms, ok := strings.CutPrefix(s, "/Date("); ok {
 		ms, _, _ = strings.Cut(ms, ")")
@@ -198,7 +198,7 @@ func ageDays(now, t time.Time) *float64 {
 // active reports whether Defender protects in real time: service,
 // anti-virus and real-time protection on, and not in passive, EDR block or
 // side-by-side passive mode. ok is false when a needed value is missing.
-func (d *DefenderStatus) active() (active, ok bool) {
+func (d *defenderStatus) active() (active, ok bool) {
 	if d.AMServiceEnabled == nil || d.AntivirusEnabled == nil || d.RealTimeProtectionEnabled == nil {
 		return false, false
 	}
@@ -210,7 +210,7 @@ func (d *DefenderStatus) active() (active, ok bool) {
 
 // passive reports a running mode other than Normal (older Defender
 // versions have no AMRunningMode: they are always Normal).
-func (d *DefenderStatus) passive() bool {
+func (d *defenderStatus) passive() bool {
 	m := strings.ToLower(d.AMRunningMode)
 	return m != "" && m != "normal"
 }

@@ -14,17 +14,17 @@ const ID = "capture_in_use"
 
 // The check's policy settings.
 var (
-	// CallAppsSetting names the video-call apps the session itself uses:
+	// callAppsSetting names the video-call apps the session itself uses:
 	// they may use the microphone, camera and screen.
-	CallAppsSetting = checks.Names{
+	callAppsSetting = checks.Names{
 		Name:    "call_apps",
 		Label:   "Video-call apps that may use the microphone, camera and screen",
 		Hint:    "Any other program recording them fails the check. A web browser may too while a call app used in a browser (Google Meet, Whereby) or \"Web browser\" is listed",
 		Default: []string{"Zoom", "Microsoft Teams", "Google Meet", "Webex", "Whereby", "Skype", "FaceTime"},
 	}
-	// OtherCaptureSetting grades another program recording, or a recorder
+	// otherCaptureSetting grades another program recording, or a recorder
 	// or note-taker running.
-	OtherCaptureSetting = checks.Grade{
+	otherCaptureSetting = checks.Grade{
 		Name:    "capture_other_program",
 		Label:   "When another program records the microphone, camera or screen, or a recorder or AI note-taker runs",
 		Default: checks.Fail,
@@ -32,72 +32,72 @@ var (
 )
 
 // Check is the capture in use check.
-var Check checks.Check = checks.Definition[Facts]{
+var Check checks.Check = checks.Definition[facts]{
 	CheckID:    ID,
 	CheckTitle: "Recording and capture",
 	Meta: checks.Meta{Required: true, Controls: []string{checks.ControlSecureConfig},
-		Settings: []checks.Setting{CallAppsSetting, OtherCaptureSetting}},
-	Collect:    Collect,
-	Evaluate:   Evaluate,
+		Settings: []checks.Setting{callAppsSetting, otherCaptureSetting}},
+	Collect:    collect,
+	Evaluate:   evaluate,
 	UnknownFix: unknownFix,
-	Scrub:      Scrub,
+	Scrub:      scrub,
 	// ffmpeg and gst-launch record only with some arguments.
-	ProcessArgs: ArgsRead,
+	ProcessArgs: argsRead,
 }
 
 // What a program captures.
 const (
-	Microphone = "microphone"
-	Camera     = "camera"
-	Screen     = "screen"
-	// Sound is an audio stream whose source could not be told (the
+	microphone = "microphone"
+	camera     = "camera"
+	screen     = "screen"
+	// sound is an audio stream whose source could not be told (the
 	// microphone, or what the computer plays).
-	Sound = "sound"
-	// Playback is what the computer plays (a sound server's monitor
+	sound = "sound"
+	// playback is what the computer plays (a sound server's monitor
 	// source): the call's own sound.
-	Playback = "playback"
-	// Video is a video stream whose source could not be told (the camera
+	playback = "playback"
+	// video is a video stream whose source could not be told (the camera
 	// or the screen).
-	Video = "video"
+	video = "video"
 )
 
 // How a capture was seen.
 const (
-	ViaPipeWire     = "pipewire"
-	ViaPulseAudio   = "pulseaudio"
-	ViaDevice       = "device"
-	ViaConsentStore = "consent_store"
-	ViaProcess      = "process"
+	viaPipeWire     = "pipewire"
+	viaPulseAudio   = "pulseaudio"
+	viaDevice       = "device"
+	viaConsentStore = "consent_store"
+	viaProcess      = "process"
 )
 
 // Part states.
 const (
 	// StateRead: the source was read.
-	StateRead = "read"
+	stateRead = "read"
 	// StateNone: there is nothing to read (no sound server runs, no
 	// camera or capture device exists).
-	StateNone = "none"
+	stateNone = "none"
 	// StateUnknown: the source could not be read.
-	StateUnknown = "unknown"
+	stateUnknown = "unknown"
 	// StateNotReadable: the operating system does not let a program
 	// without special permission read it (macOS microphone and camera).
-	StateNotReadable = "not_readable"
+	stateNotReadable = "not_readable"
 )
 
-// Capture is one program seen capturing now: its name (a known program's
+// capture is one program seen capturing now: its name (a known program's
 // id, or the program's file name), what it captures and how it was seen.
 // Never a window title, stream name, file name or process id.
-type Capture struct {
+type capture struct {
 	Program string `json:"program"`
 	What    string `json:"what"`
 	Via     string `json:"via"`
 }
 
-// Facts are the raw observations.
-type Facts struct {
+// facts are the raw observations.
+type facts struct {
 	OS string `json:"os"`
 	// Captures are the programs seen capturing now.
-	Captures []Capture `json:"captures"`
+	Captures []capture `json:"captures"`
 	// Recorders are the known recorders and note-takers seen running (by
 	// id), whether or not they capture now.
 	Recorders []string `json:"recorders"`
@@ -121,9 +121,9 @@ type Facts struct {
 	Errors []string `json:"errors,omitempty"`
 }
 
-// Collect gathers the facts for the probe's operating system.
-func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
-	f := Facts{OS: p.GOOS(), Captures: []Capture{}, Recorders: []string{}}
+// collect gathers the facts for the probe's operating system.
+func collect(ctx context.Context, p probe.Probe) (facts, error) {
+	f := facts{OS: p.GOOS(), Captures: []capture{}, Recorders: []string{}}
 	procs, err := p.Processes()
 	f.ProcessListRead = err == nil
 	if err != nil {
@@ -138,7 +138,7 @@ func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
 	case "linux":
 		collectLinux(ctx, p, procs, &f)
 	case "darwin":
-		f.MicrophoneCamera = StateNotReadable
+		f.MicrophoneCamera = stateNotReadable
 	case "windows":
 		collectWindows(ctx, p, &f)
 	default:
@@ -147,11 +147,11 @@ func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
 	return f, nil
 }
 
-func (f *Facts) addError(what string, err error) {
+func (f *facts) addError(what string, err error) {
 	f.Errors = append(f.Errors, what+": "+probe.ErrorKind(err))
 }
 
-func (f *Facts) addCapture(c Capture) {
+func (f *facts) addCapture(c capture) {
 	if c.Program != "" && !slices.Contains(f.Captures, c) {
 		f.Captures = append(f.Captures, c)
 	}

@@ -26,12 +26,12 @@ func displayName(id string) string {
 }
 
 var whatWords = map[string]string{
-	Microphone: "the microphone",
-	Camera:     "the camera",
-	Screen:     "the screen",
-	Sound:      "sound (the microphone or what the computer plays)",
-	Video:      "video (the camera or the screen)",
-	Playback:   "what the computer plays (the call's sound)",
+	microphone: "the microphone",
+	camera:     "the camera",
+	screen:     "the screen",
+	sound:      "sound (the microphone or what the computer plays)",
+	video:      "video (the camera or the screen)",
+	playback:   "what the computer plays (the call's sound)",
 }
 
 // allowed reports whether the policy's call apps let program id capture:
@@ -53,13 +53,13 @@ func allowed(id string, callApps []string) bool {
 	return slices.Contains(names, id) || slices.Contains(names, id+".exe")
 }
 
-// Evaluate judges the facts: a program other than the policy's call apps
+// evaluate judges the facts: a program other than the policy's call apps
 // (or a browser) recording the microphone, camera or screen, or a known
 // recorder or note-taker running, fails (warns by policy); nothing found
 // passes only when every source was read.
-func Evaluate(f Facts, pol checks.Policy) checks.Result {
-	callApps := CallAppsSetting.Of(pol)
-	grade := OtherCaptureSetting.Of(pol)
+func evaluate(f facts, pol checks.Policy) checks.Result {
+	callApps := callAppsSetting.Of(pol)
+	grade := otherCaptureSetting.Of(pol)
 
 	// What each program other than a call app captures, in order.
 	var order []string
@@ -122,7 +122,7 @@ func Evaluate(f Facts, pol checks.Policy) checks.Result {
 }
 
 // unread is the unknown part when a source this OS needs was not read.
-func unread(f Facts) (checks.Result, bool) {
+func unread(f facts) (checks.Result, bool) {
 	var missing []string
 	fix := unknownFix
 	if !f.ProcessListRead {
@@ -130,17 +130,17 @@ func unread(f Facts) (checks.Result, bool) {
 	}
 	switch f.OS {
 	case "linux":
-		if f.Streams != StateNone && f.Streams != ViaPipeWire && f.Streams != ViaPulseAudio {
+		if f.Streams != stateNone && f.Streams != viaPipeWire && f.Streams != viaPulseAudio {
 			missing = append(missing, "which programs record through the sound system (PipeWire or PulseAudio)")
 		}
-		if f.Devices != StateRead && f.Devices != StateNone {
+		if f.Devices != stateRead && f.Devices != stateNone {
 			missing = append(missing, "which programs hold the camera or microphone open")
 			if slices.ContainsFunc(f.Errors, func(e string) bool { return strings.Contains(e, "access denied") }) {
 				fix = "Run the check as an administrator (sudo sessionguard check) or let the SessionGuard service run it; other accounts' programs can only be seen that way."
 			}
 		}
 	case "windows":
-		if f.ConsentStore != StateRead {
+		if f.ConsentStore != stateRead {
 			if f.ConsoleUser == "none" {
 				return checks.Result{Status: checks.Unknown, Summary: "Nobody is signed in at the screen, so SessionGuard could not see which apps use the microphone, camera or screen.",
 					Fix: "Sign in at the computer's screen and check again.", Reason: "no console user"}, true
@@ -165,7 +165,7 @@ func unread(f Facts) (checks.Result, bool) {
 	return checks.Result{Status: checks.Unknown, Summary: "Could not tell " + text.JoinAnd(missing) + ".", Fix: fix, Reason: reason}, true
 }
 
-func errSuffix(f Facts) string {
+func errSuffix(f facts) string {
 	if len(f.Errors) == 0 {
 		return ""
 	}

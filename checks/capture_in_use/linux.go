@@ -14,16 +14,16 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// ErrUnrecognised marks output a parser does not recognise.
-var ErrUnrecognised = errors.New("output not recognised")
+// errUnrecognised marks output a parser does not recognise.
+var errUnrecognised = errors.New("output not recognised")
 
 // errNoServer: the sound server's tool found no server to talk to.
 var errNoServer = errors.New("no sound server answered")
 
-// Stream is one capture stream a sound server reported: the program's file
+// stream is one capture stream a sound server reported: the program's file
 // name and application name (never the stream's or media's name) and what
 // it records.
-type Stream struct {
+type stream struct {
 	Binary, App string
 	What        string
 }
@@ -52,20 +52,20 @@ func (o pwObject) prop(k string) string {
 	return ""
 }
 
-// ParsePWDump reads `pw-dump` output (a JSON array of PipeWire objects)
+// parsePWDump reads `pw-dump` output (a JSON array of PipeWire objects)
 // and returns the capture streams: nodes of media class
 // Stream/Input/Audio or Stream/Input/Video, named by their own
 // application.process.binary and application.name or their client's. What
 // each records comes from the node its link reads from: an Audio/Source is
 // the microphone, a Video/Source the camera, a Stream/Output/Video a
 // screen cast; otherwise sound or video.
-func ParsePWDump(out []byte) ([]Stream, error) {
+func parsePWDump(out []byte) ([]stream, error) {
 	var objs []pwObject
 	if err := json.Unmarshal(out, &objs); err != nil {
-		return nil, fmt.Errorf("pw-dump: %w: %w", ErrUnrecognised, err)
+		return nil, fmt.Errorf("pw-dump: %w: %w", errUnrecognised, err)
 	}
 	if len(objs) == 0 {
-		return nil, fmt.Errorf("pw-dump printed no objects: %w", ErrUnrecognised)
+		return nil, fmt.Errorf("pw-dump printed no objects: %w", errUnrecognised)
 	}
 	byID := map[int]pwObject{}
 	core := false
@@ -74,7 +74,7 @@ func ParsePWDump(out []byte) ([]Stream, error) {
 		core = core || o.Type == "PipeWire:Interface:Core"
 	}
 	if !core {
-		return nil, fmt.Errorf("pw-dump has no core object: %w", ErrUnrecognised)
+		return nil, fmt.Errorf("pw-dump has no core object: %w", errUnrecognised)
 	}
 	source := map[int]int{} // input node → the node it reads from
 	for _, o := range objs {
@@ -82,7 +82,7 @@ func ParsePWDump(out []byte) ([]Stream, error) {
 			source[*o.Info.InputNode] = *o.Info.OutputNode
 		}
 	}
-	var streams []Stream
+	var streams []stream
 	for _, o := range objs {
 		if o.Type != "PipeWire:Interface:Node" {
 			continue
@@ -91,7 +91,7 @@ func ParsePWDump(out []byte) ([]Stream, error) {
 		if class != "Stream/Input/Audio" && class != "Stream/Input/Video" {
 			continue
 		}
-		s := Stream{Binary: o.prop("application.process.binary"), App: o.prop("application.name")}
+		s := stream{Binary: o.prop("application.process.binary"), App: o.prop("application.name")}
 		if cid, err := strconv.Atoi(o.prop("client.id")); err == nil {
 			if c, ok := byID[cid]; ok {
 				if s.Binary == "" {
@@ -102,20 +102,20 @@ func ParsePWDump(out []byte) ([]Stream, error) {
 				}
 			}
 		}
-		s.What = Sound
+		s.What = sound
 		if class == "Stream/Input/Video" {
-			s.What = Video
+			s.What = video
 		}
 		if from, ok := byID[source[o.ID]]; ok {
 			switch from.prop("media.class") {
 			case "Audio/Source", "Audio/Source/Virtual":
-				s.What = Microphone
+				s.What = microphone
 			case "Audio/Sink":
-				s.What = Playback
+				s.What = playback
 			case "Video/Source":
-				s.What = Camera
+				s.What = camera
 			case "Stream/Output/Video":
-				s.What = Screen
+				s.What = screen
 			}
 		}
 		streams = append(streams, s)
@@ -133,12 +133,12 @@ type pactlOutput struct {
 	Properties map[string]string `json:"properties"`
 }
 
-// ParsePactl reads `pactl -f json list source-outputs`: every recording
+// parsePactl reads `pactl -f json list source-outputs`: every recording
 // stream of a PulseAudio server (or PipeWire's pulse server), named by its
 // application.process.binary and application.name. sources, when not nil,
 // is `pactl -f json list sources`, which tells a microphone from a monitor
 // (what the computer plays); without it a stream records sound.
-func ParsePactl(out, sources []byte) ([]Stream, error) {
+func parsePactl(out, sources []byte) ([]stream, error) {
 	outs, err := parsePactlList(out)
 	if err != nil {
 		return nil, err
@@ -151,15 +151,15 @@ func ParsePactl(out, sources []byte) ([]Stream, error) {
 			}
 		}
 	}
-	streams := make([]Stream, 0, len(outs))
+	streams := make([]stream, 0, len(outs))
 	for _, o := range outs {
-		s := Stream{Binary: o.Properties["application.process.binary"], App: o.Properties["application.name"], What: Sound}
+		s := stream{Binary: o.Properties["application.process.binary"], App: o.Properties["application.name"], What: sound}
 		if o.Source != nil {
 			switch c, ok := class[*o.Source]; {
 			case ok && c == "monitor":
-				s.What = Playback
+				s.What = playback
 			case ok:
-				s.What = Microphone
+				s.What = microphone
 			}
 		}
 		streams = append(streams, s)
@@ -170,11 +170,11 @@ func ParsePactl(out, sources []byte) ([]Stream, error) {
 func parsePactlList(out []byte) ([]pactlOutput, error) {
 	var outs []pactlOutput
 	if err := json.Unmarshal(bytes.TrimSpace(out), &outs); err != nil {
-		return nil, fmt.Errorf("pactl: %w: %w", ErrUnrecognised, err)
+		return nil, fmt.Errorf("pactl: %w: %w", errUnrecognised, err)
 	}
 	for _, o := range outs {
 		if o.Properties == nil {
-			return nil, fmt.Errorf("pactl entry without properties: %w", ErrUnrecognised)
+			return nil, fmt.Errorf("pactl entry without properties: %w", errUnrecognised)
 		}
 	}
 	return outs, nil
@@ -192,14 +192,14 @@ func soundToolError(tool string, out probe.Output) error {
 		return fmt.Errorf("%s: %w", tool, errNoServer)
 	}
 	first, _, _ := strings.Cut(msg, "\n")
-	return fmt.Errorf("%s exited %d (%q): %w", tool, out.ExitCode, first, ErrUnrecognised)
+	return fmt.Errorf("%s exited %d (%q): %w", tool, out.ExitCode, first, errUnrecognised)
 }
 
 var capturePCM = regexp.MustCompile(`^pcmC[0-9]+D[0-9]+c$`)
 
-// CaptureDevices are the camera and audio capture device files among the
+// captureDevices are the camera and audio capture device files among the
 // names in /dev and /dev/snd.
-func CaptureDevices(dev, snd []string) (cameras, mics []string) {
+func captureDevices(dev, snd []string) (cameras, mics []string) {
 	for _, n := range dev {
 		if strings.HasPrefix(n, "video") {
 			cameras = append(cameras, "/dev/"+n)
@@ -215,7 +215,7 @@ func CaptureDevices(dev, snd []string) (cameras, mics []string) {
 
 // collectLinux reads the capture streams of the console user's sound
 // server and who holds a camera or audio capture device open.
-func collectLinux(ctx context.Context, p probe.Probe, procs []probe.Process, f *Facts) {
+func collectLinux(ctx context.Context, p probe.Probe, procs []probe.Process, f *facts) {
 	_, presence, err := probe.ConsolePresence(p)
 	f.ConsoleUser = presence
 	if err != nil {
@@ -228,22 +228,22 @@ func collectLinux(ctx context.Context, p probe.Probe, procs []probe.Process, f *
 // streams reads the sound server's capture streams. Which tool asks first
 // follows the server that runs; none runs (by the process list) means no
 // streams, without asking.
-func streams(ctx context.Context, p probe.Probe, procs []probe.Process, f *Facts) {
+func streams(ctx context.Context, p probe.Probe, procs []probe.Process, f *facts) {
 	running := func(bin string) bool {
 		return slices.ContainsFunc(procs, func(pr probe.Process) bool { return binName(pr.Name) == bin })
 	}
 	pw, pa := running("pipewire"), running("pulseaudio")
 	if f.ProcessListRead && !pw && !pa {
-		f.Streams = StateNone
+		f.Streams = stateNone
 		return
 	}
 	if f.ConsoleUser == probe.ConsoleUnknown {
-		f.Streams = StateUnknown // whose sound server to ask could not be told
+		f.Streams = stateUnknown // whose sound server to ask could not be told
 		return
 	}
 	if f.ConsoleUser == probe.ConsoleNone {
 		// A sound server runs, but nobody is at the screen to ask it as.
-		f.Streams = StateUnknown
+		f.Streams = stateUnknown
 		f.addError("capture streams", errors.New("a sound server runs but nobody is signed in at the screen"))
 		return
 	}
@@ -267,13 +267,13 @@ func streams(ctx context.Context, p probe.Probe, procs []probe.Process, f *Facts
 			errs = append(errs, err)
 			continue
 		}
-		var ss []Stream
-		via := ViaPipeWire
+		var ss []stream
+		via := viaPipeWire
 		if tool == "pw-dump" {
-			ss, err = ParsePWDump(out.Stdout)
+			ss, err = parsePWDump(out.Stdout)
 		} else {
-			ss, err = ParsePactl(out.Stdout, pactlSources(ctx, p, out.Stdout))
-			via = ViaPulseAudio
+			ss, err = parsePactl(out.Stdout, pactlSources(ctx, p, out.Stdout))
+			via = viaPulseAudio
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -282,7 +282,7 @@ func streams(ctx context.Context, p probe.Probe, procs []probe.Process, f *Facts
 		f.Streams = via
 		for _, s := range ss {
 			if id := identify(s.Binary, s.App); !isSystem(id) {
-				f.addCapture(Capture{Program: id, What: s.What, Via: via})
+				f.addCapture(capture{Program: id, What: s.What, Via: via})
 			}
 		}
 		return
@@ -291,10 +291,10 @@ func streams(ctx context.Context, p probe.Probe, procs []probe.Process, f *Facts
 	// list, nothing streams; otherwise it could not be told.
 	noServer := !slices.ContainsFunc(errs, func(e error) bool { return !errors.Is(e, errNoServer) && !errors.Is(e, probe.ErrNotFound) })
 	if noServer && f.ProcessListRead && !pw && !pa {
-		f.Streams = StateNone
+		f.Streams = stateNone
 		return
 	}
-	f.Streams = StateUnknown
+	f.Streams = stateUnknown
 	for i, e := range errs {
 		f.addError(tools[i], e)
 	}
@@ -322,28 +322,28 @@ func isSystem(id string) bool {
 // devices finds the programs holding a camera or audio capture device
 // open, leaving out the sound server and its kin (they hold them for
 // everyone; their streams tell who records).
-func devices(p probe.Probe, procs []probe.Process, f *Facts) {
+func devices(p probe.Probe, procs []probe.Process, f *facts) {
 	dev, err := p.ReadDir("/dev")
 	if err != nil {
-		f.Devices = StateUnknown
+		f.Devices = stateUnknown
 		f.addError("devices", err)
 		return
 	}
 	snd, err := p.ReadDir("/dev/snd")
 	if err != nil && !errors.Is(err, probe.ErrNotFound) {
-		f.Devices = StateUnknown
+		f.Devices = stateUnknown
 		f.addError("sound devices", err)
 		return
 	}
-	cameras, mics := CaptureDevices(dev, snd)
+	cameras, mics := captureDevices(dev, snd)
 	if len(cameras)+len(mics) == 0 {
-		f.Devices = StateNone
+		f.Devices = stateNone
 		return
 	}
 	holders, err := probe.HeldOpen(p, append(cameras, mics...))
-	f.Devices = StateRead
+	f.Devices = stateRead
 	if err != nil {
-		f.Devices = StateUnknown
+		f.Devices = stateUnknown
 		f.addError("open devices", err)
 	}
 	for _, h := range holders {
@@ -358,10 +358,10 @@ func devices(p probe.Probe, procs []probe.Process, f *Facts) {
 		if isSystem(id) {
 			continue
 		}
-		what := Microphone
+		what := microphone
 		if slices.Contains(cameras, h.Path) {
-			what = Camera
+			what = camera
 		}
-		f.addCapture(Capture{Program: id, What: what, Via: ViaDevice})
+		f.addCapture(capture{Program: id, What: what, Via: viaDevice})
 	}
 }

@@ -14,23 +14,23 @@ import (
 func TestParsePWDump(t *testing.T) {
 	tests := []struct {
 		file string
-		want []Stream
+		want []stream
 	}{
 		// No session manager: the stream is not linked, so what it reads
 		// is not known; the program comes from its client.
-		{"pw-dump_pw-record_no_session_manager.json", []Stream{{Binary: "pw-cat", App: "pw-record", What: Sound}}},
+		{"pw-dump_pw-record_no_session_manager.json", []stream{{Binary: "pw-cat", App: "pw-record", What: sound}}},
 		// WirePlumber linked it to an audio source: the microphone.
-		{"pw-dump_wireplumber_pw-record_from_source.json", []Stream{{Binary: "pw-cat", App: "pw-record", What: Microphone}}},
+		{"pw-dump_wireplumber_pw-record_from_source.json", []stream{{Binary: "pw-cat", App: "pw-record", What: microphone}}},
 		{"pw-dump_idle.json", nil},
 	}
 	for _, tt := range tests {
-		got, err := ParsePWDump(checktest.ReadParserData(t, tt.file))
+		got, err := parsePWDump(checktest.ReadParserData(t, tt.file))
 		if err != nil || !slices.Equal(got, tt.want) {
 			t.Errorf("%s: %+v, %v; want %+v", tt.file, got, err, tt.want)
 		}
 	}
 	for _, bad := range []string{"", "[]", `{"id":0}`, `[{"id":31,"type":"PipeWire:Interface:Node"}]`, "can't connect: Host is down"} {
-		if _, err := ParsePWDump([]byte(bad)); !errors.Is(err, ErrUnrecognised) {
+		if _, err := parsePWDump([]byte(bad)); !errors.Is(err, errUnrecognised) {
 			t.Errorf("ParsePWDump(%q) = %v, want unrecognised", bad, err)
 		}
 	}
@@ -41,27 +41,27 @@ func TestParsePWDump(t *testing.T) {
 // sources listed, a monitor (what the computer plays) is told from a
 // microphone.
 func TestParsePactl(t *testing.T) {
-	got, err := ParsePactl(checktest.ReadParserData(t, "pactl_parecord.json"), nil)
-	if err != nil || !slices.Equal(got, []Stream{{Binary: "pacat", App: "MyRec", What: Sound}}) {
+	got, err := parsePactl(checktest.ReadParserData(t, "pactl_parecord.json"), nil)
+	if err != nil || !slices.Equal(got, []stream{{Binary: "pacat", App: "MyRec", What: sound}}) {
 		t.Errorf("parecord: %+v, %v", got, err)
 	}
 	sources := checktest.ReadParserData(t, "pactl_sources_null_sink_and_source.json")
-	got, err = ParsePactl(checktest.ReadParserData(t, "pactl_parecord_monitor_and_mic.json"), sources)
-	want := []Stream{{Binary: "pacat", App: "parecord", What: Playback}, {Binary: "pacat", App: "parecord", What: Microphone}}
+	got, err = parsePactl(checktest.ReadParserData(t, "pactl_parecord_monitor_and_mic.json"), sources)
+	want := []stream{{Binary: "pacat", App: "parecord", What: playback}, {Binary: "pacat", App: "parecord", What: microphone}}
 	if err != nil || !slices.Equal(got, want) {
 		t.Errorf("monitor and microphone: %+v, %v; want %+v", got, err, want)
 	}
 	// Sources that cannot be read leave "sound".
-	if got, err = ParsePactl(checktest.ReadParserData(t, "pactl_parecord_monitor_and_mic.json"), []byte("Connection failure")); err != nil || got[0].What != Sound {
+	if got, err = parsePactl(checktest.ReadParserData(t, "pactl_parecord_monitor_and_mic.json"), []byte("Connection failure")); err != nil || got[0].What != sound {
 		t.Errorf("unreadable sources: %+v, %v", got, err)
 	}
-	got, err = ParsePactl(checktest.ReadParserData(t, "pactl_empty.json"), nil)
+	got, err = parsePactl(checktest.ReadParserData(t, "pactl_empty.json"), nil)
 	if err != nil || len(got) != 0 {
 		t.Errorf("empty: %+v, %v", got, err)
 	}
 	// pactl before PulseAudio 15 has no -f json.
 	for _, bad := range []string{"", "pactl: invalid option -- 'f'", `{"index":0}`, `[{"index":0}]`} {
-		if _, err := ParsePactl([]byte(bad), nil); !errors.Is(err, ErrUnrecognised) {
+		if _, err := parsePactl([]byte(bad), nil); !errors.Is(err, errUnrecognised) {
 			t.Errorf("ParsePactl(%q) = %v, want unrecognised", bad, err)
 		}
 	}
@@ -78,7 +78,7 @@ func TestSoundToolError(t *testing.T) {
 	}{
 		{"pactl", probe.Output{ExitCode: 1, Stderr: []byte("Connection failure: Connection refused\npa_context_connect() failed: Connection refused\n")}, errNoServer, false},
 		{"pw-dump", probe.Output{ExitCode: 255, Stderr: []byte("can't connect: Host is down\n")}, errNoServer, false},
-		{"pactl", probe.Output{ExitCode: 1, Stderr: []byte("pactl: invalid option -- 'f'\n")}, ErrUnrecognised, false},
+		{"pactl", probe.Output{ExitCode: 1, Stderr: []byte("pactl: invalid option -- 'f'\n")}, errUnrecognised, false},
 		{"pw-dump", probe.Output{ExitCode: 0}, nil, true},
 	}
 	for _, tt := range tests {
@@ -94,7 +94,7 @@ func TestCaptureDevices(t *testing.T) {
 	// timer, sequencer.
 	snd := []string{"by-path", "controlC0", "controlC1", "hwC0D0", "hwC1D0", "pcmC0D0c", "pcmC0D0p", "pcmC0D3p", "pcmC1D0c", "seq", "timer"}
 	dev := []string{"autofs", "media0", "null", "snd", "tty0", "video0", "video1", "videodev", "vhost-net"}
-	cams, mics := CaptureDevices(dev, snd)
+	cams, mics := captureDevices(dev, snd)
 	if !slices.Equal(cams, []string{"/dev/video0", "/dev/video1", "/dev/videodev"}) || !slices.Equal(mics, []string{"/dev/snd/pcmC0D0c", "/dev/snd/pcmC1D0c"}) {
 		t.Errorf("cameras %v, microphones %v", cams, mics)
 	}
@@ -138,7 +138,7 @@ func TestRecorderOf(t *testing.T) {
 		if got := recorderOf(tt.goos, tt.pr); got != tt.want {
 			t.Errorf("%s %s %v: %q, want %q", tt.goos, tt.pr.Exe, tt.pr.Cmdline, got, tt.want)
 		}
-		if got := ArgsRead(tt.pr); len(got) != tt.keep {
+		if got := argsRead(tt.pr); len(got) != tt.keep {
 			t.Errorf("ArgsRead(%v) = %v, want %d arguments", tt.pr.Cmdline, got, tt.keep)
 		}
 	}

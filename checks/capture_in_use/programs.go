@@ -241,11 +241,11 @@ func recordingArgs(id string, argv []string) (string, int) {
 	return "", 0
 }
 
-// ArgsRead is this check's probe.ArgsKeeper: the arguments of ffmpeg,
+// argsRead is this check's probe.ArgsKeeper: the arguments of ffmpeg,
 // gst-launch and screencapture up to the one that shows they record (an
 // input format, a device, a source element, a recording flag); nothing of
 // any other process, nor of those when they do not record.
-func ArgsRead(pr probe.Process) []string {
+func argsRead(pr probe.Process) []string {
 	bin := binName(pr.Name)
 	if pr.Exe != "" {
 		bin = binName(pr.Exe)

@@ -5,7 +5,7 @@ import (
 	"regexp"
 )
 
-// Scrub keeps, of what the sound servers and reg print, only what this
+// scrub keeps, of what the sound servers and reg print, only what this
 // check reads, so an evidence bundle holds no stream or media name (a
 // recording's file name, a meeting's title), user, host or machine id,
 // and no folder of a desktop program (C:\Users\<name>\…):
@@ -19,7 +19,7 @@ import (
 //
 // Output it cannot parse is dropped whole (it replays as unrecognised, as
 // it was read).
-func Scrub(name string, args []string, out []byte) []byte {
+func scrub(name string, args []string, out []byte) []byte {
 	switch name {
 	case "pw-dump":
 		return scrubPWDump(out)

@@ -28,11 +28,11 @@ func TestScrubbedScenarios(t *testing.T) {
 
 func TestScrubUnparsable(t *testing.T) {
 	for _, tool := range []string{"pw-dump", "pactl"} {
-		if got := Scrub(tool, nil, []byte("not json /home/sam/x.wav")); len(got) != 0 {
+		if got := scrub(tool, nil, []byte("not json /home/sam/x.wav")); len(got) != 0 {
 			t.Errorf("%s: kept %q", tool, got)
 		}
 	}
-	if got := string(Scrub("nft", nil, []byte("as is"))); got != "as is" {
+	if got := string(scrub("nft", nil, []byte("as is"))); got != "as is" {
 		t.Errorf("another command's output changed: %q", got)
 	}
 }

@@ -12,19 +12,19 @@ import (
 // capabilities are the consent store's capabilities this check reads and
 // what each captures.
 var capabilities = []struct{ key, what string }{
-	{"microphone", Microphone},
-	{"webcam", Camera},
-	{"graphicsCaptureProgrammatic", Screen},
-	{"graphicsCaptureWithoutBorder", Screen},
+	{"microphone", microphone},
+	{"webcam", camera},
+	{"graphicsCaptureProgrammatic", screen},
+	{"graphicsCaptureWithoutBorder", screen},
 }
 
 // collectWindows reads the console user's consent store in one `reg query
 // /s` and lists the apps whose last use started after it last stopped:
 // using the microphone, camera or screen capture now.
-func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
+func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 	u, presence, err := probe.ConsolePresence(p)
 	f.ConsoleUser = presence
-	f.ConsentStore = StateUnknown
+	f.ConsentStore = stateUnknown
 	switch {
 	case err != nil:
 		f.addError("console user", err)
@@ -41,7 +41,7 @@ func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
 		f.addError("consent store", err)
 		return
 	}
-	f.ConsentStore = StateRead
+	f.ConsentStore = stateRead
 	printed := consentstore.NormaliseRoot(root)
 	for _, c := range capabilities {
 		for _, app := range consentstore.Apps(keys, printed, c.key) {
@@ -51,12 +51,12 @@ func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
 				if app.Packaged {
 					id = identifyPackage(app.Name)
 				}
-				f.addCapture(Capture{Program: id, What: c.what, Via: ViaConsentStore})
+				f.addCapture(capture{Program: id, What: c.what, Via: viaConsentStore})
 			case consentstore.InUseUnknown:
-				if f.ConsentStore != StateUnknown {
+				if f.ConsentStore != stateUnknown {
 					f.addError("consent store", fmt.Errorf("a usage time: %w", consentstore.ErrUnrecognised))
 				}
-				f.ConsentStore = StateUnknown
+				f.ConsentStore = stateUnknown
 			}
 		}
 	}

@@ -12,38 +12,38 @@ import (
 const ID = "disk_encryption"
 
 // Check is the disk encryption check.
-var Check checks.Check = checks.Definition[Facts]{
+var Check checks.Check = checks.Definition[facts]{
 	CheckID:    ID,
 	CheckTitle: "Disk encryption",
-	Meta:       checks.Meta{Required: true, Controls: []string{checks.ControlSecureConfig}, Settings: []checks.Setting{HomeOnlySetting}},
-	Collect:    Collect,
-	Evaluate:   Evaluate,
+	Meta:       checks.Meta{Required: true, Controls: []string{checks.ControlSecureConfig}, Settings: []checks.Setting{homeOnlySetting}},
+	Collect:    collect,
+	Evaluate:   evaluate,
 	UnknownFix: unknownFix,
-	Scrub:      Scrub,
+	Scrub:      scrub,
 }
 
-// HomeOnlySetting grades a computer whose home folders are encrypted
+// homeOnlySetting grades a computer whose home folders are encrypted
 // (fscrypt, eCryptfs, a ZFS dataset) but not its system disk.
-var HomeOnlySetting = checks.Grade{Name: "home_only_encryption", Label: "When only home folders are encrypted, not the whole disk", Default: checks.Warn}
+var homeOnlySetting = checks.Grade{Name: "home_only_encryption", Label: "When only home folders are encrypted, not the whole disk", Default: checks.Warn}
 
-// Facts are the raw observations. Device and volume names, labels and UUIDs
+// facts are the raw observations. Device and volume names, labels and UUIDs
 // are deliberately left out: they can carry user names.
-type Facts struct {
+type facts struct {
 	OS      string        `json:"os"`
-	Linux   *LinuxFacts   `json:"linux,omitempty"`
-	Darwin  *DarwinFacts  `json:"darwin,omitempty"`
-	Windows *WindowsFacts `json:"windows,omitempty"`
+	Linux   *linuxFacts   `json:"linux,omitempty"`
+	Darwin  *darwinFacts  `json:"darwin,omitempty"`
+	Windows *windowsFacts `json:"windows,omitempty"`
 }
 
-// LinuxFacts is what was seen on Linux.
-type LinuxFacts struct {
+// linuxFacts is what was seen on Linux.
+type linuxFacts struct {
 	// Root is the filesystem mounted at /.
-	Root *Volume `json:"root,omitempty"`
+	Root *volume `json:"root,omitempty"`
 	// Home is /home when it is a mount of its own.
-	Home *Volume `json:"home,omitempty"`
+	Home *volume `json:"home,omitempty"`
 	// Swap lists the active swap areas (zram, which lives in memory, is
 	// left out).
-	Swap []Volume `json:"swap,omitempty"`
+	Swap []volume `json:"swap,omitempty"`
 	// HomeEncryption names per-folder encryption found for home folders:
 	// "ecryptfs", "fscrypt", "zfs".
 	HomeEncryption []string `json:"home_encryption,omitempty"`
@@ -54,8 +54,8 @@ type LinuxFacts struct {
 	Errors []string `json:"errors,omitempty"`
 }
 
-// Volume is one filesystem or swap area and the block devices under it.
-type Volume struct {
+// volume is one filesystem or swap area and the block devices under it.
+type volume struct {
 	// Mount is "/", "/home" or "swap".
 	Mount string `json:"mount"`
 	// FSType is the filesystem type ("ext4", "overlay", ...).
@@ -65,7 +65,7 @@ type Volume struct {
 	// Stack lists the block device layers from the device the filesystem
 	// sits on down to the disk, e.g. lvm, crypt, part, disk. Empty when
 	// the device could not be found.
-	Stack []Layer `json:"stack,omitempty"`
+	Stack []layer `json:"stack,omitempty"`
 	// StackSource says where Stack came from: "lsblk" or "sysfs".
 	StackSource string `json:"stack_source,omitempty"`
 	// ZFSEncryption is the ZFS "encryption" property of the dataset.
@@ -75,8 +75,8 @@ type Volume struct {
 	LUKSVersion string `json:"luks_version,omitempty"`
 }
 
-// Layer is one block device in a stack.
-type Layer struct {
+// layer is one block device in a stack.
+type layer struct {
 	// Name is the kernel or mapper name; kept out of the facts because
 	// mapper names can carry UUIDs or user names.
 	Name   string `json:"-"`
@@ -84,8 +84,8 @@ type Layer struct {
 	FSType string `json:"fstype,omitempty"`
 }
 
-// DarwinFacts is what was seen on macOS.
-type DarwinFacts struct {
+// darwinFacts is what was seen on macOS.
+type darwinFacts struct {
 	// FDESetup is the parsed state of fdesetup status: on, off, encrypting,
 	// decrypting, deferred, restart_pending, unrecognised, or "" when the
 	// command could not be run.
@@ -95,24 +95,24 @@ type DarwinFacts struct {
 	// FDESetupError says why fdesetup could not be read.
 	FDESetupError string `json:"fdesetup_error,omitempty"`
 	// DataVolumes are the APFS volumes with the Data role.
-	DataVolumes []APFSVolume `json:"data_volumes,omitempty"`
+	DataVolumes []apfsVolume `json:"data_volumes,omitempty"`
 	// APFSRead is true when diskutil apfs list was parsed.
 	APFSRead bool `json:"apfs_read"`
 	// APFSError says why diskutil could not be read.
 	APFSError string `json:"apfs_error,omitempty"`
 }
 
-// APFSVolume is the encryption state of one APFS volume.
-type APFSVolume struct {
+// apfsVolume is the encryption state of one APFS volume.
+type apfsVolume struct {
 	FileVault         bool `json:"filevault"`
 	Encryption        bool `json:"encryption"`
 	Locked            bool `json:"locked"`
 	CryptoMigrationOn bool `json:"crypto_migration_on"`
 }
 
-// WindowsFacts is what was seen on Windows. Values read from manage-bde are
+// windowsFacts is what was seen on Windows. Values read from manage-bde are
 // mapped onto the WMI enumerations.
-type WindowsFacts struct {
+type windowsFacts struct {
 	SystemDrive string `json:"system_drive"`
 	// Source is "wmi" or "manage-bde" when a status was read.
 	Source string `json:"source,omitempty"`
@@ -144,9 +144,9 @@ type WindowsFacts struct {
 	AccessDenied bool `json:"access_denied,omitempty"`
 }
 
-// Collect gathers the facts for the probe's operating system.
-func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
-	f := Facts{OS: p.GOOS()}
+// collect gathers the facts for the probe's operating system.
+func collect(ctx context.Context, p probe.Probe) (facts, error) {
+	f := facts{OS: p.GOOS()}
 	switch p.GOOS() {
 	case "linux":
 		lf, err := collectLinux(ctx, p)

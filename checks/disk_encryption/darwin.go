@@ -17,29 +17,29 @@ import (
 
 // fdesetup states.
 const (
-	FVOn             = "on"
-	FVOff            = "off"
-	FVEncrypting     = "encrypting"
-	FVDecrypting     = "decrypting"
-	FVDeferred       = "deferred"
-	FVRestartPending = "restart_pending"
-	FVUnrecognised   = "unrecognised"
+	fvOn             = "on"
+	fvOff            = "off"
+	fvEncrypting     = "encrypting"
+	fvDecrypting     = "decrypting"
+	fvDeferred       = "deferred"
+	fvRestartPending = "restart_pending"
+	fvUnrecognised   = "unrecognised"
 )
 
-// FDEStatus is the parsed output of `fdesetup status`.
-type FDEStatus struct {
+// fdeStatus is the parsed output of `fdesetup status`.
+type fdeStatus struct {
 	State   string
 	Percent *float64
 }
 
 var percentRE = regexp.MustCompile(`(?i)percent completed\s*=\s*([0-9]+(?:\.[0-9]+)?)`)
 
-// ParseFdesetupStatus reads `fdesetup status`. It never echoes the text
+// parseFdesetupStatus reads `fdesetup status`. It never echoes the text
 // (the deferred line names a user).
-func ParseFdesetupStatus(b []byte) FDEStatus {
+func parseFdesetupStatus(b []byte) fdeStatus {
 	s := strings.TrimSpace(string(b))
 	lower := strings.ToLower(s)
-	st := FDEStatus{State: FVUnrecognised}
+	st := fdeStatus{State: fvUnrecognised}
 	if m := percentRE.FindStringSubmatch(s); m != nil {
 		if v, err := strconv.ParseFloat(m[1], 64); err == nil {
 			st.Percent = &v
@@ -49,27 +49,27 @@ func ParseFdesetupStatus(b []byte) FDEStatus {
 	off := strings.Contains(lower, "filevault is off")
 	switch {
 	case strings.Contains(lower, "decryption in progress"), strings.Contains(lower, "decryption paused"):
-		st.State = FVDecrypting
+		st.State = fvDecrypting
 	case strings.Contains(lower, "encryption in progress"), strings.Contains(lower, "encryption paused"):
-		st.State = FVEncrypting
+		st.State = fvEncrypting
 	case strings.Contains(lower, "deferred enablement appears to be active"):
-		st.State = FVDeferred
+		st.State = fvDeferred
 	case (on || off) && strings.Contains(lower, "disabled"):
-		st.State = FVDecrypting
+		st.State = fvDecrypting
 	case (on || off) && strings.Contains(lower, "restart"):
-		st.State = FVRestartPending
+		st.State = fvRestartPending
 	case on:
-		st.State = FVOn
+		st.State = fvOn
 	case off:
-		st.State = FVOff
+		st.State = fvOff
 	}
 	return st
 }
 
-// ParseAPFSList reads `diskutil apfs list -plist` and returns the volumes
+// parseAPFSList reads `diskutil apfs list -plist` and returns the volumes
 // whose Roles include "Data" (the volume holding users' files since macOS
 // 10.15).
-func ParseAPFSList(b []byte) ([]APFSVolume, error) {
+func parseAPFSList(b []byte) ([]apfsVolume, error) {
 	var doc struct {
 		Containers []struct {
 			Volumes []struct {
@@ -90,19 +90,19 @@ func ParseAPFSList(b []byte) ([]APFSVolume, error) {
 	if doc.Containers == nil {
 		return nil, errors.New("diskutil output has no Containers")
 	}
-	var out []APFSVolume
+	var out []apfsVolume
 	for _, c := range doc.Containers {
 		for _, v := range c.Volumes {
 			if slices.Contains(v.Roles, "Data") {
-				out = append(out, APFSVolume{FileVault: v.FileVault, Encryption: v.Encryption, Locked: v.Locked, CryptoMigrationOn: v.CryptoMigrationOn})
+				out = append(out, apfsVolume{FileVault: v.FileVault, Encryption: v.Encryption, Locked: v.Locked, CryptoMigrationOn: v.CryptoMigrationOn})
 			}
 		}
 	}
 	return out, nil
 }
 
-func collectDarwin(ctx context.Context, p probe.Probe) (*DarwinFacts, error) {
-	f := &DarwinFacts{}
+func collectDarwin(ctx context.Context, p probe.Probe) (*darwinFacts, error) {
+	f := &darwinFacts{}
 	out, err := p.Run(ctx, probe.CmdFdesetup, "status")
 	switch {
 	case err != nil:
@@ -110,7 +110,7 @@ func collectDarwin(ctx context.Context, p probe.Probe) (*DarwinFacts, error) {
 	case out.ExitCode != 0:
 		f.FDESetupError = fmt.Sprintf("fdesetup exit status %d: %s", out.ExitCode, firstLine(out.Stderr))
 	default:
-		st := ParseFdesetupStatus(out.Stdout)
+		st := parseFdesetupStatus(out.Stdout)
 		f.FDESetup, f.Percent = st.State, st.Percent
 	}
 	out, err = p.Run(ctx, probe.CmdDiskutil, "apfs", "list", "-plist")
@@ -120,7 +120,7 @@ func collectDarwin(ctx context.Context, p probe.Probe) (*DarwinFacts, error) {
 	case out.ExitCode != 0:
 		f.APFSError = fmt.Sprintf("diskutil exit status %d: %s", out.ExitCode, firstLine(out.Stderr))
 	default:
-		vols, perr := ParseAPFSList(out.Stdout)
+		vols, perr := parseAPFSList(out.Stdout)
 		if perr != nil {
 			f.APFSError = perr.Error()
 		} else {

@@ -34,8 +34,8 @@ const (
 	fixWinAdmin                 = "Reading BitLocker's state needs administrator rights. Run SessionGuard once as an administrator (right-click > Run as administrator), or ask your IT support to confirm BitLocker is on."
 )
 
-// Evaluate judges the facts against the policy.
-func Evaluate(f Facts, pol checks.Policy) checks.Result {
+// evaluate judges the facts against the policy.
+func evaluate(f facts, pol checks.Policy) checks.Result {
 	switch {
 	case f.Linux != nil:
 		return evaluateLinux(*f.Linux, pol)
@@ -78,7 +78,7 @@ var notBlockFS = map[string]string{
 }
 
 // judge says whether v is encrypted and, when unknown, why.
-func judge(v *Volume) (volumeState, string) {
+func judge(v *volume) (volumeState, string) {
 	if v == nil {
 		return stateUnknown, "it is not in the mount table"
 	}
@@ -116,7 +116,7 @@ func orNone(s string) string {
 	return s
 }
 
-func encryptedBy(v *Volume) string {
+func encryptedBy(v *volume) string {
 	if v.FSType == "zfs" {
 		return "ZFS native encryption, " + v.ZFSEncryption
 	}
@@ -131,7 +131,7 @@ func encryptedBy(v *Volume) string {
 	return "dm-crypt"
 }
 
-func evaluateLinux(f LinuxFacts, pol checks.Policy) checks.Result {
+func evaluateLinux(f linuxFacts, pol checks.Policy) checks.Result {
 	rootState, why := judge(f.Root)
 	homeOnly := len(f.HomeEncryption) > 0
 	if hs, _ := judge(f.Home); f.Home != nil && hs == stateEncrypted {
@@ -149,7 +149,7 @@ func evaluateLinux(f LinuxFacts, pol checks.Policy) checks.Result {
 		return unknown("Could not tell whether the system disk is encrypted.", fixLinuxUnknown, reason)
 	case stateUnencrypted:
 		if homeOnly {
-			st := HomeOnlySetting.Of(pol)
+			st := homeOnlySetting.Of(pol)
 			return checks.Result{Status: st, Summary: "Only home folders are encrypted (" + homeKinds(f) + "); the system disk is not.", Fix: fixLinuxHomeOnly}
 		}
 		return checks.Result{Status: checks.Fail, Summary: "The system disk is not encrypted.", Fix: fixLinuxUnencrypted}
@@ -169,7 +169,7 @@ func evaluateLinux(f LinuxFacts, pol checks.Policy) checks.Result {
 }
 
 // homePart judges a separate /home next to an encrypted root.
-func homePart(home *Volume) checks.Result {
+func homePart(home *volume) checks.Result {
 	if home == nil {
 		return checks.Result{Status: checks.NotApplicable}
 	}
@@ -184,7 +184,7 @@ func homePart(home *Volume) checks.Result {
 }
 
 // swapPart judges one active swap area next to an encrypted root.
-func swapPart(f LinuxFacts, v *Volume) checks.Result {
+func swapPart(f linuxFacts, v *volume) checks.Result {
 	switch s, why := judge(v); s {
 	case stateEncrypted:
 		return checks.Result{Status: checks.Pass}
@@ -199,7 +199,7 @@ func swapPart(f LinuxFacts, v *Volume) checks.Result {
 	}
 }
 
-func homeKinds(f LinuxFacts) string {
+func homeKinds(f linuxFacts) string {
 	kinds := append([]string(nil), f.HomeEncryption...)
 	if f.Home != nil {
 		if hs, _ := judge(f.Home); hs == stateEncrypted {
@@ -209,29 +209,29 @@ func homeKinds(f LinuxFacts) string {
 	return strings.Join(kinds, ", ")
 }
 
-func evaluateDarwin(f DarwinFacts) checks.Result {
+func evaluateDarwin(f darwinFacts) checks.Result {
 	// diskutil's Data-role volume, when exactly one state is shown.
 	dataFV, dataKnown := dataVolumeState(f)
 	hwOnly := dataKnown && !dataFV && anyHardwareEncrypted(f)
 	switch f.FDESetup {
-	case FVOn:
+	case fvOn:
 		if dataKnown && !dataFV {
 			return unknown("Could not tell whether FileVault is on.", unknownFix, "fdesetup says FileVault is on but diskutil shows the Data volume without FileVault")
 		}
 		return checks.Result{Status: checks.Pass, Summary: "FileVault is on."}
-	case FVOff:
+	case fvOff:
 		s := "FileVault is off."
 		if hwOnly {
 			s = "FileVault is off (the built-in hardware encryption alone does not protect a stolen Mac)."
 		}
 		return checks.Result{Status: checks.Fail, Summary: s, Fix: fixMacOff}
-	case FVEncrypting:
+	case fvEncrypting:
 		return checks.Result{Status: checks.Warn, Summary: "FileVault is encrypting the disk" + percentText(f.Percent) + ".", Fix: fixMacEncrypting}
-	case FVDecrypting:
+	case fvDecrypting:
 		return checks.Result{Status: checks.Fail, Summary: "FileVault is being switched off (decrypting" + percentText(f.Percent) + ").", Fix: fixMacDecrypting}
-	case FVDeferred:
+	case fvDeferred:
 		return checks.Result{Status: checks.Warn, Summary: "FileVault will be switched on at the next logout.", Fix: fixMacDeferred}
-	case FVRestartPending:
+	case fvRestartPending:
 		return checks.Result{Status: checks.Warn, Summary: "FileVault will finish being switched on after a restart.", Fix: fixMacRestart}
 	}
 	// fdesetup could not be read or was not understood: diskutil alone.
@@ -249,7 +249,7 @@ func evaluateDarwin(f DarwinFacts) checks.Result {
 	}
 	reasons := []string{}
 	switch {
-	case f.FDESetup == FVUnrecognised:
+	case f.FDESetup == fvUnrecognised:
 		reasons = append(reasons, "fdesetup status output not recognised")
 	case f.FDESetupError != "":
 		reasons = append(reasons, f.FDESetupError)
@@ -266,7 +266,7 @@ func evaluateDarwin(f DarwinFacts) checks.Result {
 }
 
 // dataVolumeState is the FileVault state all Data-role volumes agree on.
-func dataVolumeState(f DarwinFacts) (fileVault, known bool) {
+func dataVolumeState(f darwinFacts) (fileVault, known bool) {
 	if len(f.DataVolumes) == 0 {
 		return false, false
 	}
@@ -279,7 +279,7 @@ func dataVolumeState(f DarwinFacts) (fileVault, known bool) {
 	return first, true
 }
 
-func anyHardwareEncrypted(f DarwinFacts) bool {
+func anyHardwareEncrypted(f darwinFacts) bool {
 	for _, v := range f.DataVolumes {
 		if v.Encryption {
 			return true
@@ -288,7 +288,7 @@ func anyHardwareEncrypted(f DarwinFacts) bool {
 	return false
 }
 
-func anyMigrating(f DarwinFacts) bool {
+func anyMigrating(f darwinFacts) bool {
 	for _, v := range f.DataVolumes {
 		if v.CryptoMigrationOn {
 			return true
@@ -312,7 +312,7 @@ func percentParen(p *float64) string {
 	return " (" + strings.TrimPrefix(percentText(p), ", ") + ")"
 }
 
-func evaluateWindows(f WindowsFacts) checks.Result {
+func evaluateWindows(f windowsFacts) checks.Result {
 	state := bitLockerState(f)
 	return checks.AllOf(state, osVolumePart(f, state))
 }
@@ -321,7 +321,7 @@ func evaluateWindows(f WindowsFacts) checks.Result {
 // Windows runs from. It matters only to a verdict that lets a session
 // start: a pass or warn on a volume nothing showed to be the system drive
 // (a guessed letter) is unknown.
-func osVolumePart(f WindowsFacts, state checks.Result) checks.Result {
+func osVolumePart(f windowsFacts, state checks.Result) checks.Result {
 	if !state.Status.Acceptable() {
 		return checks.Result{Status: checks.NotApplicable}
 	}
@@ -334,9 +334,9 @@ func osVolumePart(f WindowsFacts, state checks.Result) checks.Result {
 
 // protectorPart is what the key protectors say about a volume being
 // encrypted: one at least (or protection on) lets it become protected.
-func protectorPart(f WindowsFacts) checks.Result {
+func protectorPart(f windowsFacts) checks.Result {
 	switch {
-	case f.ProtectionStatus != nil && *f.ProtectionStatus == ProtOn,
+	case f.ProtectionStatus != nil && *f.ProtectionStatus == protOn,
 		f.KeyProtectors != nil && *f.KeyProtectors > 0:
 		return checks.Result{Status: checks.Pass}
 	}
@@ -351,14 +351,14 @@ func protectorPart(f WindowsFacts) checks.Result {
 	return unknown("Could not tell whether BitLocker will protect drive "+f.SystemDrive+".", fix, reason)
 }
 
-func bitLockerState(f WindowsFacts) checks.Result {
+func bitLockerState(f windowsFacts) checks.Result {
 	drive := f.SystemDrive
 	conv, prot := f.ConversionStatus, f.ProtectionStatus
 	if conv != nil {
 		switch *conv {
-		case ConvFullyDecrypted:
+		case convFullyDecrypted:
 			return checks.Result{Status: checks.Fail, Summary: "Drive " + drive + " is not encrypted (BitLocker is off).", Fix: fixWinOff}
-		case ConvDecryptionInProgress, ConvDecryptionPaused:
+		case convDecryptionInProgress, convDecryptionPaused:
 			return checks.Result{Status: checks.Fail, Summary: "BitLocker is being switched off on drive " + drive + " (decrypting).", Fix: fixWinDecrypting}
 		}
 	}
@@ -369,11 +369,11 @@ func bitLockerState(f WindowsFacts) checks.Result {
 		s := "BitLocker has no key protector on drive " + drive + ", so the drive is not protected."
 		if conv != nil {
 			switch *conv {
-			case ConvFullyEncrypted:
+			case convFullyEncrypted:
 				s = "Drive " + drive + " is encrypted but BitLocker is waiting for activation (no key protector), so it is not protected."
-			case ConvEncryptionInProgress:
+			case convEncryptionInProgress:
 				s = "BitLocker is encrypting drive " + drive + percentParen(f.Percent) + " but has no key protector, so the drive will not be protected when it finishes."
-			case ConvEncryptionPaused:
+			case convEncryptionPaused:
 				s = "BitLocker encryption of drive " + drive + " is paused" + percentParen(f.Percent) + " and has no key protector, so the drive is not protected."
 			}
 		}
@@ -396,15 +396,15 @@ func bitLockerState(f WindowsFacts) checks.Result {
 		return unknown("Could not tell whether BitLocker protects drive "+drive+".", unknownFix, reason)
 	}
 	switch *conv {
-	case ConvFullyEncrypted:
+	case convFullyEncrypted:
 		switch *prot {
-		case ProtOn:
+		case protOn:
 			s := "BitLocker protects drive " + drive + "."
 			if f.UsedSpaceOnly {
 				s = "BitLocker protects drive " + drive + " (used space encrypted)."
 			}
 			return checks.Result{Status: checks.Pass, Summary: s}
-		case ProtOff:
+		case protOff:
 			if f.KeyProtectors != nil {
 				return checks.Result{Status: checks.Fail, Summary: "Drive " + drive + " is encrypted but BitLocker protection is suspended, so it is not protected.", Fix: fixWinSuspended}
 			}
@@ -412,13 +412,13 @@ func bitLockerState(f WindowsFacts) checks.Result {
 		default:
 			return unknown("Could not tell whether BitLocker protects drive "+drive+".", unknownFix, fmt.Sprintf("drive %s is encrypted but its protection status is %d (unknown, for example while locked)", drive, *prot))
 		}
-	case ConvEncryptionInProgress:
+	case convEncryptionInProgress:
 		// Encrypting with a key protector finishes protected by itself;
 		// without one it never does (above), and unread protectors leave
 		// that open.
 		encrypting := checks.Result{Status: checks.Warn, Summary: "BitLocker is encrypting drive " + drive + percentText(f.Percent) + ".", Fix: fixWinEncrypting}
 		return checks.AllOf(encrypting, protectorPart(f))
-	case ConvEncryptionPaused:
+	case convEncryptionPaused:
 		// Paused encryption protects nothing until resumed, key protector
 		// or not; with one (or unread), Resume is the fix.
 		return checks.Result{Status: checks.Fail, Summary: "BitLocker encryption of drive " + drive + " is paused" + percentText(f.Percent) + ".", Fix: fixWinPaused}

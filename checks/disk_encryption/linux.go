@@ -21,8 +21,8 @@ var (
 	errNoMountTable = errors.New("could not read the mount table")
 )
 
-func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
-	f := &LinuxFacts{}
+func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
+	f := &linuxFacts{}
 	mounts, err := readMounts(ctx, p)
 	if err != nil {
 		f.Errors = append(f.Errors, err.Error())
@@ -30,9 +30,9 @@ func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
 	}
 	// lsblk is asked once, and only when a block device stack is needed:
 	// a root, /home or swap file that is not on ZFS, or a swap partition.
-	var blocks []BlockMount
+	var blocks []blockMount
 	lsblkRead, lsblkOK := false, false
-	lsblk := func() ([]BlockMount, bool) {
+	lsblk := func() ([]blockMount, bool) {
 		if !lsblkRead {
 			lsblkRead = true
 			var err error
@@ -52,7 +52,7 @@ func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
 			zfsRead = true
 			out, err := p.Run(ctx, probe.CmdZfs, zfsArgs...)
 			if err == nil && out.ExitCode == 0 {
-				zfs, err = ParseZFSEncryption(out.Stdout)
+				zfs, err = parseZFSEncryption(out.Stdout)
 			} else if err == nil {
 				// stderr is left out: it can name datasets after users.
 				err = fmt.Errorf("exit status %d", out.ExitCode)
@@ -64,8 +64,8 @@ func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
 		return zfs[dataset]
 	}
 
-	volumeFor := func(name string, m Mount) *Volume {
-		v := &Volume{Mount: name, FSType: m.FSType}
+	volumeFor := func(name string, m mount) *volume {
+		v := &volume{Mount: name, FSType: m.FSType}
 		if m.FSType == "zfs" {
 			v.ZFSEncryption = zfsFor(m.Source)
 			return v
@@ -91,9 +91,9 @@ func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
 
 	// Swap: /proc/swaps lists every active swap area; partitions take
 	// their stack from lsblk's [SWAP] mount points, else from /sys.
-	var entries []SwapEntry
+	var entries []swapEntry
 	if raw, err := p.ReadFile("/proc/swaps"); err == nil {
-		entries, err = ParseProcSwaps(raw)
+		entries, err = parseProcSwaps(raw)
 		if err != nil {
 			f.Errors = append(f.Errors, err.Error())
 			f.SwapUnread = err.Error()
@@ -115,7 +115,7 @@ func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
 			seen := 0
 			for _, b := range bl {
 				if b.Mountpoint == "[SWAP]" && !isZram(b.Stack[0].Name) {
-					v := Volume{Mount: "swap", Kind: "partition", FSType: "swap", Stack: b.Stack, StackSource: "lsblk"}
+					v := volume{Mount: "swap", Kind: "partition", FSType: "swap", Stack: b.Stack, StackSource: "lsblk"}
 					f.Swap = append(f.Swap, v)
 					seen++
 				}
@@ -123,7 +123,7 @@ func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
 			// A swap partition in /proc/swaps that lsblk does not show
 			// cannot be judged.
 			for ; seen < partitions; seen++ {
-				f.Swap = append(f.Swap, Volume{Mount: "swap", Kind: "partition", FSType: "swap"})
+				f.Swap = append(f.Swap, volume{Mount: "swap", Kind: "partition", FSType: "swap"})
 			}
 		}
 	}
@@ -135,10 +135,10 @@ func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
 				v.Kind = "file"
 				f.Swap = append(f.Swap, *v)
 			} else {
-				f.Swap = append(f.Swap, Volume{Mount: "swap", Kind: "file"})
+				f.Swap = append(f.Swap, volume{Mount: "swap", Kind: "file"})
 			}
 		case !lsblkOK && !isZram(strings.TrimPrefix(e.Path, "/dev/")):
-			v := Volume{Mount: "swap", Kind: "partition", FSType: "swap"}
+			v := volume{Mount: "swap", Kind: "partition", FSType: "swap"}
 			if st, luks := sysfsStack(p, e.Path); len(st) > 0 {
 				v.Stack, v.StackSource, v.LUKSVersion = st, "sysfs", luks
 			}
@@ -176,10 +176,10 @@ func collectLinux(ctx context.Context, p probe.Probe) (*LinuxFacts, error) {
 
 // readMounts asks findmnt for the mount table and falls back on the
 // kernel's own.
-func readMounts(ctx context.Context, p probe.Probe) ([]Mount, error) {
+func readMounts(ctx context.Context, p probe.Probe) ([]mount, error) {
 	out, err := p.Run(ctx, probe.CmdFindmnt, findmntArgs...)
 	if err == nil && out.ExitCode == 0 {
-		if mounts, perr := ParseFindmnt(out.Stdout); perr == nil {
+		if mounts, perr := parseFindmnt(out.Stdout); perr == nil {
 			return mounts, nil
 		}
 	}
@@ -193,12 +193,12 @@ func readMounts(ctx context.Context, p probe.Probe) ([]Mount, error) {
 		}
 		return nil, fmt.Errorf("%w; %w", err, rerr)
 	}
-	return ParseProcMounts(raw)
+	return parseProcMounts(raw)
 }
 
 // readLsblk runs lsblk, retrying with the MOUNTPOINT column of util-linux
 // before 2.37 when MOUNTPOINTS is not known.
-func readLsblk(ctx context.Context, p probe.Probe) ([]BlockMount, error) {
+func readLsblk(ctx context.Context, p probe.Probe) ([]blockMount, error) {
 	out, err := p.Run(ctx, probe.CmdLsblk, lsblkArgs...)
 	if err != nil {
 		return nil, err
@@ -212,11 +212,11 @@ func readLsblk(ctx context.Context, p probe.Probe) ([]BlockMount, error) {
 	if out.ExitCode != 0 {
 		return nil, fmt.Errorf("exit status %d: %s", out.ExitCode, firstLine(out.Stderr))
 	}
-	return ParseLsblk(out.Stdout)
+	return parseLsblk(out.Stdout)
 }
 
 // stackAt returns the device stack lsblk shows mounted at target.
-func stackAt(blocks []BlockMount, target string) []Layer {
+func stackAt(blocks []blockMount, target string) []layer {
 	for _, b := range blocks {
 		if b.Mountpoint == target {
 			return b.Stack
@@ -233,7 +233,7 @@ func isZram(name string) bool { return strings.HasPrefix(name, "zram") }
 // version a CRYPT-LUKSn- uuid names. The walk ends at the first crypt
 // layer: whatever lies beneath it cannot make the data above unencrypted,
 // so nothing there is read.
-func sysfsStack(p probe.Probe, dev string) ([]Layer, string) {
+func sysfsStack(p probe.Probe, dev string) ([]layer, string) {
 	name := strings.TrimPrefix(dev, "/dev/")
 	if mapper, ok := strings.CutPrefix(name, "mapper/"); ok {
 		name = ""
@@ -254,11 +254,11 @@ func sysfsStack(p probe.Probe, dev string) ([]Layer, string) {
 	if name == "" || strings.Contains(name, "/") {
 		return nil, ""
 	}
-	var stack []Layer
+	var stack []layer
 	luks := ""
 	for depth := 0; name != "" && depth < maxSysfsDepth; depth++ {
 		base := "/sys/class/block/" + name
-		l := Layer{Name: name}
+		l := layer{Name: name}
 		next := ""
 		if uuid, err := p.ReadFile(base + "/dm/uuid"); err == nil {
 			u := strings.TrimSpace(string(uuid))
@@ -318,7 +318,7 @@ func diskOfPartition(part string) string {
 // confirmLUKS asks blkid (else cryptsetup) about the parent of a crypt
 // layer whose content type lsblk did not know, and records the LUKS
 // version.
-func confirmLUKS(ctx context.Context, p probe.Probe, v *Volume) {
+func confirmLUKS(ctx context.Context, p probe.Probe, v *volume) {
 	for i, l := range v.Stack {
 		if l.Type != "crypt" || i+1 >= len(v.Stack) {
 			continue
@@ -338,22 +338,22 @@ func confirmLUKS(ctx context.Context, p probe.Probe, v *Volume) {
 
 // probeLUKS identifies a device with blkid, or cryptsetup when blkid is
 // missing.
-func probeLUKS(ctx context.Context, p probe.Probe, dev string) LUKSInfo {
+func probeLUKS(ctx context.Context, p probe.Probe, dev string) luksInfo {
 	out, err := p.Run(ctx, probe.CmdBlkid, append(blkidArgs[:len(blkidArgs):len(blkidArgs)], dev)...)
 	if err == nil {
-		if info := ParseBlkidExport(out.Stdout, out.Stderr, out.ExitCode); info.Recognised {
+		if info := parseBlkidExport(out.Stdout, out.Stderr, out.ExitCode); info.Recognised {
 			return info
 		}
 	}
 	out, err = p.Run(ctx, probe.CmdCryptsetup, "luksDump", dev)
 	if err != nil {
-		return LUKSInfo{}
+		return luksInfo{}
 	}
-	return ParseLuksDump(out.Stdout, out.Stderr, out.ExitCode)
+	return parseLuksDump(out.Stdout, out.Stderr, out.ExitCode)
 }
 
 // devicePath is the /dev path of a layer.
-func devicePath(l Layer) string {
+func devicePath(l layer) string {
 	switch {
 	case strings.HasPrefix(l.Name, "/dev/"):
 		return l.Name

@@ -10,18 +10,18 @@ import (
 	"strings"
 )
 
-// Mount is one entry of the mount table.
-type Mount struct {
+// mount is one entry of the mount table.
+type mount struct {
 	Source string
 	Target string
 	FSType string
 }
 
-// ParseFindmnt reads `findmnt -J -o SOURCE,TARGET,FSTYPE` output, in tree
+// parseFindmnt reads `findmnt -J -o SOURCE,TARGET,FSTYPE` output, in tree
 // form (nested "children") or list form (-l), into a flat list in table
 // order. A btrfs subvolume suffix ("/dev/sda2[/@home]") is removed from the
 // source.
-func ParseFindmnt(b []byte) ([]Mount, error) {
+func parseFindmnt(b []byte) ([]mount, error) {
 	var doc struct {
 		Filesystems []findmntNode `json:"filesystems"`
 	}
@@ -31,11 +31,11 @@ func ParseFindmnt(b []byte) ([]Mount, error) {
 	if doc.Filesystems == nil {
 		return nil, errors.New("findmnt output has no filesystems")
 	}
-	var out []Mount
+	var out []mount
 	var walk func([]findmntNode)
 	walk = func(nodes []findmntNode) {
 		for _, n := range nodes {
-			out = append(out, Mount{Source: stripSubvol(n.Source), Target: n.Target, FSType: n.FSType})
+			out = append(out, mount{Source: stripSubvol(n.Source), Target: n.Target, FSType: n.FSType})
 			walk(n.Children)
 		}
 	}
@@ -57,9 +57,9 @@ func stripSubvol(src string) string {
 	return src
 }
 
-// ParseProcMounts reads /proc/self/mounts (fstab format, octal escapes).
-func ParseProcMounts(b []byte) ([]Mount, error) {
-	var out []Mount
+// parseProcMounts reads /proc/self/mounts (fstab format, octal escapes).
+func parseProcMounts(b []byte) ([]mount, error) {
+	var out []mount
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -67,7 +67,7 @@ func ParseProcMounts(b []byte) ([]Mount, error) {
 		if len(fields) < 3 {
 			continue
 		}
-		out = append(out, Mount{Source: unescapeOctal(fields[0]), Target: unescapeOctal(fields[1]), FSType: fields[2]})
+		out = append(out, mount{Source: unescapeOctal(fields[0]), Target: unescapeOctal(fields[1]), FSType: fields[2]})
 	}
 	if len(out) == 0 {
 		return nil, errors.New("mount table is empty")
@@ -96,19 +96,19 @@ func unescapeOctal(s string) string {
 
 // lastMountAt returns the mount covering target (the last one in table
 // order, since later mounts hide earlier ones).
-func lastMountAt(mounts []Mount, target string) (Mount, bool) {
+func lastMountAt(mounts []mount, target string) (mount, bool) {
 	for i := len(mounts) - 1; i >= 0; i-- {
 		if mounts[i].Target == target {
 			return mounts[i], true
 		}
 	}
-	return Mount{}, false
+	return mount{}, false
 }
 
 // mountContaining returns the mount whose target is the longest prefix of
 // path.
-func mountContaining(mounts []Mount, path string) (Mount, bool) {
-	best, found := Mount{}, false
+func mountContaining(mounts []mount, path string) (mount, bool) {
+	best, found := mount{}, false
 	for _, m := range mounts {
 		t := m.Target
 		if path == t || t == "/" || strings.HasPrefix(path, strings.TrimSuffix(t, "/")+"/") {
@@ -120,11 +120,11 @@ func mountContaining(mounts []Mount, path string) (Mount, bool) {
 	return best, found
 }
 
-// BlockMount is a mount point lsblk reports and the device stack under it,
+// blockMount is a mount point lsblk reports and the device stack under it,
 // starting with the device itself.
-type BlockMount struct {
+type blockMount struct {
 	Mountpoint string
-	Stack      []Layer
+	Stack      []layer
 }
 
 type lsblkNode struct {
@@ -136,11 +136,11 @@ type lsblkNode struct {
 	Children    []lsblkNode `json:"children"`
 }
 
-// ParseLsblk reads `lsblk -J -b -o NAME,TYPE,FSTYPE,MOUNTPOINTS` output (or
+// parseLsblk reads `lsblk -J -b -o NAME,TYPE,FSTYPE,MOUNTPOINTS` output (or
 // the older MOUNTPOINT column) and returns every mount point with the stack
 // of devices under it: a node's parents in the tree are the devices it is
 // built on. Swap devices appear with the mount point "[SWAP]".
-func ParseLsblk(b []byte) ([]BlockMount, error) {
+func parseLsblk(b []byte) ([]blockMount, error) {
 	var doc struct {
 		Blockdevices []lsblkNode `json:"blockdevices"`
 	}
@@ -150,19 +150,19 @@ func ParseLsblk(b []byte) ([]BlockMount, error) {
 	if doc.Blockdevices == nil {
 		return nil, errors.New("lsblk output has no blockdevices")
 	}
-	var out []BlockMount
-	var walk func(nodes []lsblkNode, parents []Layer)
-	walk = func(nodes []lsblkNode, parents []Layer) {
+	var out []blockMount
+	var walk func(nodes []lsblkNode, parents []layer)
+	walk = func(nodes []lsblkNode, parents []layer) {
 		for _, n := range nodes {
 			if n.Type == "" {
 				continue
 			}
-			l := Layer{Name: n.Name, Type: n.Type}
+			l := layer{Name: n.Name, Type: n.Type}
 			if n.FSType != nil {
 				l.FSType = *n.FSType
 			}
 			// stack: this node, then its parents nearest first.
-			stack := make([]Layer, 0, len(parents)+1)
+			stack := make([]layer, 0, len(parents)+1)
 			stack = append(stack, l)
 			for i := len(parents) - 1; i >= 0; i-- {
 				stack = append(stack, parents[i])
@@ -178,7 +178,7 @@ func ParseLsblk(b []byte) ([]BlockMount, error) {
 			}
 			for _, mp := range mps {
 				if mp != "" {
-					out = append(out, BlockMount{Mountpoint: mp, Stack: stack})
+					out = append(out, blockMount{Mountpoint: mp, Stack: stack})
 				}
 			}
 			walk(n.Children, append(parents[:len(parents):len(parents)], l))
@@ -188,33 +188,33 @@ func ParseLsblk(b []byte) ([]BlockMount, error) {
 	return out, nil
 }
 
-// SwapEntry is one line of /proc/swaps.
-type SwapEntry struct {
+// swapEntry is one line of /proc/swaps.
+type swapEntry struct {
 	Path string
 	Type string // "partition" or "file"
 }
 
-// ParseProcSwaps reads /proc/swaps. A table with only its header means no
+// parseProcSwaps reads /proc/swaps. A table with only its header means no
 // swap is active.
-func ParseProcSwaps(b []byte) ([]SwapEntry, error) {
+func parseProcSwaps(b []byte) ([]swapEntry, error) {
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if len(lines) == 0 || !strings.HasPrefix(lines[0], "Filename") {
 		return nil, errors.New("/proc/swaps has no header")
 	}
-	var out []SwapEntry
+	var out []swapEntry
 	for _, line := range lines[1:] {
 		f := strings.Fields(line)
 		if len(f) < 2 {
 			continue
 		}
-		out = append(out, SwapEntry{Path: unescapeOctal(f[0]), Type: f[1]})
+		out = append(out, swapEntry{Path: unescapeOctal(f[0]), Type: f[1]})
 	}
 	return out, nil
 }
 
-// ParseZFSEncryption reads `zfs get -H -o name,property,value encryption`
+// parseZFSEncryption reads `zfs get -H -o name,property,value encryption`
 // into dataset → value ("off", "aes-256-gcm", ...).
-func ParseZFSEncryption(b []byte) (map[string]string, error) {
+func parseZFSEncryption(b []byte) (map[string]string, error) {
 	out := map[string]string{}
 	for _, line := range strings.Split(string(b), "\n") {
 		f := strings.Split(strings.TrimRight(line, "\r"), "\t")
@@ -229,8 +229,8 @@ func ParseZFSEncryption(b []byte) (map[string]string, error) {
 	return out, nil
 }
 
-// LUKSInfo is what a LUKS probe found.
-type LUKSInfo struct {
+// luksInfo is what a LUKS probe found.
+type luksInfo struct {
 	// Recognised is true when the output was understood.
 	Recognised bool
 	// IsLUKS is true when the device holds a LUKS header.
@@ -241,16 +241,16 @@ type LUKSInfo struct {
 	Type string
 }
 
-// ParseBlkidExport reads `blkid -p -o export DEVICE`. Exit status 2 with
+// parseBlkidExport reads `blkid -p -o export DEVICE`. Exit status 2 with
 // nothing printed means nothing was recognised on the device (not LUKS);
 // exit 2 with an error on stderr ("Permission denied") and other failures
 // are not recognised.
-func ParseBlkidExport(b, stderr []byte, exitCode int) LUKSInfo {
+func parseBlkidExport(b, stderr []byte, exitCode int) luksInfo {
 	if exitCode == 2 && len(bytes.TrimSpace(b)) == 0 && len(bytes.TrimSpace(stderr)) == 0 {
-		return LUKSInfo{Recognised: true}
+		return luksInfo{Recognised: true}
 	}
 	if exitCode != 0 {
-		return LUKSInfo{}
+		return luksInfo{}
 	}
 	kv := map[string]string{}
 	for _, line := range strings.Split(string(b), "\n") {
@@ -260,9 +260,9 @@ func ParseBlkidExport(b, stderr []byte, exitCode int) LUKSInfo {
 		}
 	}
 	if len(kv) == 0 {
-		return LUKSInfo{}
+		return luksInfo{}
 	}
-	info := LUKSInfo{Recognised: true, Type: kv["TYPE"]}
+	info := luksInfo{Recognised: true, Type: kv["TYPE"]}
 	if info.Type == "crypto_LUKS" {
 		info.IsLUKS = true
 		info.Version = kv["VERSION"]
@@ -270,20 +270,20 @@ func ParseBlkidExport(b, stderr []byte, exitCode int) LUKSInfo {
 	return info
 }
 
-// ParseLuksDump reads `cryptsetup luksDump DEVICE`. Exit status 1 with a
+// parseLuksDump reads `cryptsetup luksDump DEVICE`. Exit status 1 with a
 // "not a valid LUKS device" message means not LUKS.
-func ParseLuksDump(stdout, stderr []byte, exitCode int) LUKSInfo {
+func parseLuksDump(stdout, stderr []byte, exitCode int) luksInfo {
 	if exitCode != 0 {
 		if bytes.Contains(stderr, []byte("not a valid LUKS device")) {
-			return LUKSInfo{Recognised: true}
+			return luksInfo{Recognised: true}
 		}
-		return LUKSInfo{}
+		return luksInfo{}
 	}
 	s := string(stdout)
 	if !strings.HasPrefix(strings.TrimSpace(s), "LUKS header information") {
-		return LUKSInfo{}
+		return luksInfo{}
 	}
-	info := LUKSInfo{Recognised: true, IsLUKS: true, Type: "crypto_LUKS"}
+	info := luksInfo{Recognised: true, IsLUKS: true, Type: "crypto_LUKS"}
 	for _, line := range strings.Split(s, "\n") {
 		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "Version" {
 			info.Version = strings.TrimSpace(v)
@@ -293,16 +293,16 @@ func ParseLuksDump(stdout, stderr []byte, exitCode int) LUKSInfo {
 	return info
 }
 
-// ParseIsLuks reads the result of `cryptsetup isLuks DEVICE`: exit 0 is
+// parseIsLuks reads the result of `cryptsetup isLuks DEVICE`: exit 0 is
 // LUKS, exit 1 is not; anything else (4: the device cannot be opened, e.g.
 // without permission) is not recognised.
-func ParseIsLuks(exitCode int) LUKSInfo {
+func parseIsLuks(exitCode int) luksInfo {
 	switch exitCode {
 	case 0:
-		return LUKSInfo{Recognised: true, IsLUKS: true, Type: "crypto_LUKS"}
+		return luksInfo{Recognised: true, IsLUKS: true, Type: "crypto_LUKS"}
 	case 1:
-		return LUKSInfo{Recognised: true}
+		return luksInfo{Recognised: true}
 	default:
-		return LUKSInfo{}
+		return luksInfo{}
 	}
 }

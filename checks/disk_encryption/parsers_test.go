@@ -9,7 +9,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-func types(st []Layer) string {
+func types(st []layer) string {
 	var s []string
 	for _, l := range st {
 		s = append(s, l.Type)
@@ -21,23 +21,23 @@ func TestParseFindmnt(t *testing.T) {
 	tests := []struct {
 		file     string
 		wantErr  bool
-		root     Mount
-		home     *Mount
+		root     mount
+		home     *mount
 		minCount int
 	}{
-		{file: "findmnt/live_debian12_vm_tree.json", root: Mount{"/dev/vda", "/", "ext4"}, minCount: 10},
-		{file: "findmnt/live_debian12_vm_list.json", root: Mount{"/dev/vda", "/", "ext4"}, minCount: 10},
+		{file: "findmnt/live_debian12_vm_tree.json", root: mount{"/dev/vda", "/", "ext4"}, minCount: 10},
+		{file: "findmnt/live_debian12_vm_list.json", root: mount{"/dev/vda", "/", "ext4"}, minCount: 10},
 		{file: "findmnt/fedora_btrfs_subvol_tree.json",
-			root:     Mount{"/dev/mapper/luks-6a1c0f52-3d2b-4f7e-9c1a-2b8e5d4f7a10", "/", "btrfs"},
-			home:     &Mount{"/dev/mapper/luks-6a1c0f52-3d2b-4f7e-9c1a-2b8e5d4f7a10", "/home", "btrfs"},
+			root:     mount{"/dev/mapper/luks-6a1c0f52-3d2b-4f7e-9c1a-2b8e5d4f7a10", "/", "btrfs"},
+			home:     &mount{"/dev/mapper/luks-6a1c0f52-3d2b-4f7e-9c1a-2b8e5d4f7a10", "/home", "btrfs"},
 			minCount: 7},
-		{file: "findmnt/ubuntu_zfs_tree.json", root: Mount{"rpool/ROOT/ubuntu_k3x9qa", "/", "zfs"}, minCount: 5},
+		{file: "findmnt/ubuntu_zfs_tree.json", root: mount{"rpool/ROOT/ubuntu_k3x9qa", "/", "zfs"}, minCount: 5},
 		{file: "findmnt/unknown_column.txt", wantErr: true},
-		{file: "findmnt/empty_list.json", root: Mount{}, minCount: 0},
+		{file: "findmnt/empty_list.json", root: mount{}, minCount: 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			mounts, err := ParseFindmnt(checktest.ReadParserData(t, tc.file))
+			mounts, err := parseFindmnt(checktest.ReadParserData(t, tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -48,7 +48,7 @@ func TestParseFindmnt(t *testing.T) {
 				t.Errorf("got %d mounts, want at least %d", len(mounts), tc.minCount)
 			}
 			root, ok := lastMountAt(mounts, "/")
-			if ok != (tc.root != Mount{}) || root != tc.root {
+			if ok != (tc.root != mount{}) || root != tc.root {
 				t.Errorf("root = %+v (%v), want %+v", root, ok, tc.root)
 			}
 			if tc.home != nil {
@@ -64,12 +64,12 @@ func TestParseProcMounts(t *testing.T) {
 	tests := []struct {
 		file    string
 		wantErr bool
-		root    Mount
-		check   func(t *testing.T, m []Mount)
+		root    mount
+		check   func(t *testing.T, m []mount)
 	}{
-		{file: "procmounts/live_debian12_vm.txt", root: Mount{"/dev/vda", "/", "ext4"}},
-		{file: "procmounts/docker_overlay.txt", root: Mount{"overlay", "/", "overlay"}},
-		{file: "procmounts/ubuntu_ecryptfs_home.txt", root: Mount{"/dev/sda2", "/", "ext4"}, check: func(t *testing.T, m []Mount) {
+		{file: "procmounts/live_debian12_vm.txt", root: mount{"/dev/vda", "/", "ext4"}},
+		{file: "procmounts/docker_overlay.txt", root: mount{"overlay", "/", "overlay"}},
+		{file: "procmounts/ubuntu_ecryptfs_home.txt", root: mount{"/dev/sda2", "/", "ext4"}, check: func(t *testing.T, m []mount) {
 			if _, ok := lastMountAt(m, "/media/counsellor/USB STICK"); !ok {
 				t.Error("octal escape \\040 not decoded")
 			}
@@ -85,7 +85,7 @@ func TestParseProcMounts(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			m, err := ParseProcMounts(checktest.ReadParserData(t, tc.file))
+			m, err := parseProcMounts(checktest.ReadParserData(t, tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -124,7 +124,7 @@ func TestParseLsblk(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			bm, err := ParseLsblk(checktest.ReadParserData(t, tc.file))
+			bm, err := parseLsblk(checktest.ReadParserData(t, tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -136,7 +136,7 @@ func TestParseLsblk(t *testing.T) {
 		})
 	}
 	// The LUKS parent's content type is carried in the stack.
-	bm, _ := ParseLsblk(checktest.ReadParserData(t, "lsblk/ubuntu_lvm_on_luks.json"))
+	bm, _ := parseLsblk(checktest.ReadParserData(t, "lsblk/ubuntu_lvm_on_luks.json"))
 	st := stackAt(bm, "/")
 	if st[2].FSType != "crypto_LUKS" || st[2].Name != "nvme0n1p3" || st[0].FSType != "ext4" {
 		t.Errorf("stack details = %+v", st)
@@ -147,17 +147,17 @@ func TestParseProcSwaps(t *testing.T) {
 	tests := []struct {
 		file    string
 		wantErr bool
-		want    []SwapEntry
+		want    []swapEntry
 	}{
 		{file: "swaps/live_none.txt", want: nil},
-		{file: "swaps/ubuntu_swapfile.txt", want: []SwapEntry{{"/swap.img", "file"}}},
-		{file: "swaps/fedora_zram.txt", want: []SwapEntry{{"/dev/zram0", "partition"}}},
-		{file: "swaps/dm_partition_and_escaped_file.txt", want: []SwapEntry{{"/dev/dm-1", "partition"}, {"/swap file", "file"}}},
+		{file: "swaps/ubuntu_swapfile.txt", want: []swapEntry{{"/swap.img", "file"}}},
+		{file: "swaps/fedora_zram.txt", want: []swapEntry{{"/dev/zram0", "partition"}}},
+		{file: "swaps/dm_partition_and_escaped_file.txt", want: []swapEntry{{"/dev/dm-1", "partition"}, {"/swap file", "file"}}},
 		{file: "swaps/not_proc_swaps.txt", wantErr: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			got, err := ParseProcSwaps(checktest.ReadParserData(t, tc.file))
+			got, err := parseProcSwaps(checktest.ReadParserData(t, tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -184,7 +184,7 @@ func TestParseZFSEncryption(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file+"/"+tc.dataset, func(t *testing.T) {
-			got, err := ParseZFSEncryption(checktest.ReadParserData(t, tc.file))
+			got, err := parseZFSEncryption(checktest.ReadParserData(t, tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -198,22 +198,22 @@ func TestParseZFSEncryption(t *testing.T) {
 func TestParseLUKS(t *testing.T) {
 	tests := []struct {
 		name string
-		got  LUKSInfo
-		want LUKSInfo
+		got  luksInfo
+		want luksInfo
 	}{
-		{"blkid luks2", ParseBlkidExport(checktest.ReadParserData(t, "luks/blkid_luks2.txt"), nil, 0), LUKSInfo{Recognised: true, IsLUKS: true, Version: "2", Type: "crypto_LUKS"}},
-		{"blkid luks1", ParseBlkidExport(checktest.ReadParserData(t, "luks/blkid_luks1.txt"), nil, 0), LUKSInfo{Recognised: true, IsLUKS: true, Version: "1", Type: "crypto_LUKS"}},
-		{"blkid ext4", ParseBlkidExport(checktest.ReadParserData(t, "luks/blkid_ext4.txt"), nil, 0), LUKSInfo{Recognised: true, Type: "ext4"}},
-		{"blkid zeros (exit 2, nothing found)", ParseBlkidExport(checktest.ReadParserData(t, "luks/blkid_zeros.txt"), nil, 2), LUKSInfo{Recognised: true}},
-		{"blkid permission denied", ParseBlkidExport(nil, checktest.ReadParserData(t, "luks/blkid_denied.stderr"), 2), LUKSInfo{}},
-		{"blkid missing tool output", ParseBlkidExport([]byte("garbage without equals\n"), nil, 0), LUKSInfo{}},
-		{"luksDump luks2", ParseLuksDump(checktest.ReadParserData(t, "luks/luksdump_luks2.txt"), nil, 0), LUKSInfo{Recognised: true, IsLUKS: true, Version: "2", Type: "crypto_LUKS"}},
-		{"luksDump luks1", ParseLuksDump(checktest.ReadParserData(t, "luks/luksdump_luks1.txt"), nil, 0), LUKSInfo{Recognised: true, IsLUKS: true, Version: "1", Type: "crypto_LUKS"}},
-		{"luksDump not LUKS", ParseLuksDump(nil, checktest.ReadParserData(t, "luks/luksdump_zeros.stderr"), 1), LUKSInfo{Recognised: true}},
-		{"luksDump access denied", ParseLuksDump(nil, checktest.ReadParserData(t, "luks/luksdump_denied.stderr"), 4), LUKSInfo{}},
-		{"isLuks yes", ParseIsLuks(0), LUKSInfo{Recognised: true, IsLUKS: true, Type: "crypto_LUKS"}},
-		{"isLuks no", ParseIsLuks(1), LUKSInfo{Recognised: true}},
-		{"isLuks denied", ParseIsLuks(4), LUKSInfo{}},
+		{"blkid luks2", parseBlkidExport(checktest.ReadParserData(t, "luks/blkid_luks2.txt"), nil, 0), luksInfo{Recognised: true, IsLUKS: true, Version: "2", Type: "crypto_LUKS"}},
+		{"blkid luks1", parseBlkidExport(checktest.ReadParserData(t, "luks/blkid_luks1.txt"), nil, 0), luksInfo{Recognised: true, IsLUKS: true, Version: "1", Type: "crypto_LUKS"}},
+		{"blkid ext4", parseBlkidExport(checktest.ReadParserData(t, "luks/blkid_ext4.txt"), nil, 0), luksInfo{Recognised: true, Type: "ext4"}},
+		{"blkid zeros (exit 2, nothing found)", parseBlkidExport(checktest.ReadParserData(t, "luks/blkid_zeros.txt"), nil, 2), luksInfo{Recognised: true}},
+		{"blkid permission denied", parseBlkidExport(nil, checktest.ReadParserData(t, "luks/blkid_denied.stderr"), 2), luksInfo{}},
+		{"blkid missing tool output", parseBlkidExport([]byte("garbage without equals\n"), nil, 0), luksInfo{}},
+		{"luksDump luks2", parseLuksDump(checktest.ReadParserData(t, "luks/luksdump_luks2.txt"), nil, 0), luksInfo{Recognised: true, IsLUKS: true, Version: "2", Type: "crypto_LUKS"}},
+		{"luksDump luks1", parseLuksDump(checktest.ReadParserData(t, "luks/luksdump_luks1.txt"), nil, 0), luksInfo{Recognised: true, IsLUKS: true, Version: "1", Type: "crypto_LUKS"}},
+		{"luksDump not LUKS", parseLuksDump(nil, checktest.ReadParserData(t, "luks/luksdump_zeros.stderr"), 1), luksInfo{Recognised: true}},
+		{"luksDump access denied", parseLuksDump(nil, checktest.ReadParserData(t, "luks/luksdump_denied.stderr"), 4), luksInfo{}},
+		{"isLuks yes", parseIsLuks(0), luksInfo{Recognised: true, IsLUKS: true, Type: "crypto_LUKS"}},
+		{"isLuks no", parseIsLuks(1), luksInfo{Recognised: true}},
+		{"isLuks denied", parseIsLuks(4), luksInfo{}},
 	}
 	for _, tc := range tests {
 		if tc.got != tc.want {
@@ -228,21 +228,21 @@ func TestParseFdesetupStatus(t *testing.T) {
 		state   string
 		percent float64 // -1: none
 	}{
-		{"on.txt", FVOn, -1},
-		{"on_master_keychain.txt", FVOn, -1},
-		{"off.txt", FVOff, -1},
-		{"deferred.txt", FVDeferred, -1},
-		{"encrypting_34.txt", FVEncrypting, 34},
-		{"encrypting_pending.txt", FVEncrypting, -1},
-		{"decrypting.txt", FVDecrypting, 12.5},
-		{"on_needs_restart.txt", FVRestartPending, -1},
-		{"off_enabled_after_restart.txt", FVRestartPending, -1},
-		{"error_unrecognised.txt", FVUnrecognised, -1},
-		{"empty.txt", FVUnrecognised, -1},
+		{"on.txt", fvOn, -1},
+		{"on_master_keychain.txt", fvOn, -1},
+		{"off.txt", fvOff, -1},
+		{"deferred.txt", fvDeferred, -1},
+		{"encrypting_34.txt", fvEncrypting, 34},
+		{"encrypting_pending.txt", fvEncrypting, -1},
+		{"decrypting.txt", fvDecrypting, 12.5},
+		{"on_needs_restart.txt", fvRestartPending, -1},
+		{"off_enabled_after_restart.txt", fvRestartPending, -1},
+		{"error_unrecognised.txt", fvUnrecognised, -1},
+		{"empty.txt", fvUnrecognised, -1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			st := ParseFdesetupStatus(checktest.ReadParserData(t, "fdesetup/"+tc.file))
+			st := parseFdesetupStatus(checktest.ReadParserData(t, "fdesetup/"+tc.file))
 			if st.State != tc.state {
 				t.Errorf("state = %q, want %q", st.State, tc.state)
 			}
@@ -260,18 +260,18 @@ func TestParseAPFSList(t *testing.T) {
 	tests := []struct {
 		file    string
 		wantErr bool
-		want    []APFSVolume
+		want    []apfsVolume
 	}{
-		{file: "sonoma_apple_silicon_filevault_on.plist", want: []APFSVolume{{FileVault: true, Encryption: true}}},
-		{file: "sonoma_apple_silicon_filevault_off.plist", want: []APFSVolume{{FileVault: false, Encryption: true}}},
-		{file: "ventura_filevault_encrypting.plist", want: []APFSVolume{{FileVault: true, Encryption: true, CryptoMigrationOn: true}}},
-		{file: "two_data_volumes_disagree.plist", want: []APFSVolume{{Encryption: true}, {FileVault: true, Encryption: true}}},
+		{file: "sonoma_apple_silicon_filevault_on.plist", want: []apfsVolume{{FileVault: true, Encryption: true}}},
+		{file: "sonoma_apple_silicon_filevault_off.plist", want: []apfsVolume{{FileVault: false, Encryption: true}}},
+		{file: "ventura_filevault_encrypting.plist", want: []apfsVolume{{FileVault: true, Encryption: true, CryptoMigrationOn: true}}},
+		{file: "two_data_volumes_disagree.plist", want: []apfsVolume{{Encryption: true}, {FileVault: true, Encryption: true}}},
 		{file: "mojave_no_data_role.plist", want: nil},
 		{file: "not_plist.txt", wantErr: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			got, err := ParseAPFSList(checktest.ReadParserData(t, "apfs/"+tc.file))
+			got, err := parseAPFSList(checktest.ReadParserData(t, "apfs/"+tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -280,7 +280,7 @@ func TestParseAPFSList(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ParseAPFSList(nil); err == nil {
+	if _, err := parseAPFSList(nil); err == nil {
 		t.Error("empty diskutil output parsed without error")
 	}
 }
@@ -317,7 +317,7 @@ func TestParseManageBDE(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
 			text := probe.DecodeConsole(checktest.ReadParserData(t, "managebde/"+tc.file), 850)
-			st := ParseManageBDE(text)
+			st := parseManageBDE(text)
 			if st.Recognised != tc.recognised || st.AccessDenied != tc.denied {
 				t.Fatalf("recognised=%v denied=%v, want %v %v", st.Recognised, st.AccessDenied, tc.recognised, tc.denied)
 			}
@@ -338,7 +338,7 @@ func TestParseManageBDE(t *testing.T) {
 			}
 		})
 	}
-	if st := ParseManageBDE(""); st.Recognised || st.AccessDenied {
+	if st := parseManageBDE(""); st.Recognised || st.AccessDenied {
 		t.Errorf("empty output: %+v", st)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
-// Scrub cuts the mount table down to what this check follows before an
+// scrub cuts the mount table down to what this check follows before an
 // evidence bundle keeps it, and takes names out of what is left. Kept are
 // the mounts at / and /home, encrypted home folders (ecryptfs, ZFS under
 // /home) and filesystems on block devices (a swap file lives on one);
@@ -21,7 +21,7 @@ import (
 // a swap file still matches — and so do ZFS dataset names below the pool.
 // Mount options, which can name users and servers, are dropped, and the
 // account fdesetup names (deferred FileVault) becomes a pseudonym.
-func Scrub(name string, args []string, out []byte) []byte {
+func scrub(name string, args []string, out []byte) []byte {
 	switch {
 	case len(out) == 0:
 		return out

@@ -12,8 +12,8 @@ import (
 
 // WMI sources on Windows.
 const (
-	BitLockerNamespace = `root\CIMV2\Security\MicrosoftVolumeEncryption`
-	BitLockerClass     = "Win32_EncryptableVolume"
+	bitLockerNamespace = `root\CIMV2\Security\MicrosoftVolumeEncryption`
+	bitLockerClass     = "Win32_EncryptableVolume"
 	osNamespace        = `root\CIMV2`
 	osClass            = "Win32_OperatingSystem"
 	currentVersionKey  = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`
@@ -21,29 +21,29 @@ const (
 
 // Win32_EncryptableVolume ConversionStatus values.
 const (
-	ConvFullyDecrypted       = 0
-	ConvFullyEncrypted       = 1
-	ConvEncryptionInProgress = 2
-	ConvDecryptionInProgress = 3
-	ConvEncryptionPaused     = 4
-	ConvDecryptionPaused     = 5
+	convFullyDecrypted       = 0
+	convFullyEncrypted       = 1
+	convEncryptionInProgress = 2
+	convDecryptionInProgress = 3
+	convEncryptionPaused     = 4
+	convDecryptionPaused     = 5
 )
 
 // Win32_EncryptableVolume ProtectionStatus values.
 const (
-	ProtOff     = 0
-	ProtOn      = 1
-	ProtUnknown = 2
+	protOff     = 0
+	protOn      = 1
+	protUnknown = 2
 )
 
-func collectWindows(ctx context.Context, p probe.Probe) (*WindowsFacts, error) {
-	f := &WindowsFacts{SystemDrive: systemDrive(p)}
-	rows, err := p.WMI(BitLockerNamespace, BitLockerClass)
+func collectWindows(ctx context.Context, p probe.Probe) (*windowsFacts, error) {
+	f := &windowsFacts{SystemDrive: systemDrive(p)}
+	rows, err := p.WMI(bitLockerNamespace, bitLockerClass)
 	if err != nil {
 		f.WMIError = err.Error()
 		f.AccessDenied = errors.Is(err, probe.ErrAccessDenied)
 	} else if row := pickVolume(rows, f.SystemDrive); row == nil {
-		f.WMIError = fmt.Sprintf("%s lists no operating-system volume (VolumeType 0) for %s", BitLockerClass, f.SystemDrive)
+		f.WMIError = fmt.Sprintf("%s lists no operating-system volume (VolumeType 0) for %s", bitLockerClass, f.SystemDrive)
 	} else {
 		// The row is the operating-system volume by its own VolumeType;
 		// its letter is the one manage-bde is asked about.
@@ -59,7 +59,7 @@ func collectWindows(ctx context.Context, p probe.Probe) (*WindowsFacts, error) {
 		if okP && okC {
 			f.Source, f.ProtectionStatus, f.ConversionStatus = "wmi", &ps, &cs
 		} else {
-			f.WMIError = BitLockerClass + " has no ProtectionStatus/ConversionStatus properties on this Windows build"
+			f.WMIError = bitLockerClass + " has no ProtectionStatus/ConversionStatus properties on this Windows build"
 		}
 	}
 	if f.Source != "" && !needsProtectors(f) {
@@ -77,7 +77,7 @@ func collectWindows(ctx context.Context, p probe.Probe) (*WindowsFacts, error) {
 		return f, nil
 	}
 	text := probe.ConsoleText(p, out.Stdout) + "\n" + probe.ConsoleText(p, out.Stderr)
-	st := ParseManageBDE(text)
+	st := parseManageBDE(text)
 	switch {
 	case st.AccessDenied:
 		f.AccessDenied = true
@@ -110,12 +110,12 @@ func collectWindows(ctx context.Context, p probe.Probe) (*WindowsFacts, error) {
 // depends on the volume's key protectors: protection off while the volume
 // is encrypted, being encrypted or paused. Without a protector such a
 // volume never becomes protected.
-func needsProtectors(f *WindowsFacts) bool {
-	if f.ProtectionStatus == nil || f.ConversionStatus == nil || *f.ProtectionStatus != ProtOff {
+func needsProtectors(f *windowsFacts) bool {
+	if f.ProtectionStatus == nil || f.ConversionStatus == nil || *f.ProtectionStatus != protOff {
 		return false
 	}
 	switch *f.ConversionStatus {
-	case ConvFullyEncrypted, ConvEncryptionInProgress, ConvEncryptionPaused:
+	case convFullyEncrypted, convEncryptionInProgress, convEncryptionPaused:
 		return true
 	}
 	return false
@@ -165,9 +165,9 @@ func pickVolume(rows []map[string]any, drive string) map[string]any {
 	return nil
 }
 
-// ManageBDEStatus is the parsed output of `manage-bde -status X:`, mapped
+// manageBDEStatus is the parsed output of `manage-bde -status X:`, mapped
 // onto the Win32_EncryptableVolume enumerations.
-type ManageBDEStatus struct {
+type manageBDEStatus struct {
 	// Recognised is true when both the conversion and the protection status
 	// were understood.
 	Recognised    bool
@@ -192,11 +192,11 @@ var (
 	labelProtectors = []string{"key protectors", "schlüsselschutzvorrichtungen"}
 )
 
-// ParseManageBDE reads the (decoded) output of manage-bde -status for one
+// parseManageBDE reads the (decoded) output of manage-bde -status for one
 // volume. Labels and values are matched in English and German; anything
 // else is not recognised.
-func ParseManageBDE(text string) ManageBDEStatus {
-	var st ManageBDEStatus
+func parseManageBDE(text string) manageBDEStatus {
+	var st manageBDEStatus
 	lower := strings.ToLower(text)
 	if strings.Contains(lower, "access a required resource was denied") ||
 		strings.Contains(lower, "0x80070005") ||
@@ -276,19 +276,19 @@ func conversionOf(v string) (int64, bool, bool) {
 	de := strings.Contains(v, "verschlüssel") || strings.Contains(v, "entschlüssel")
 	switch {
 	case v == "used space only encrypted", strings.HasPrefix(v, "nur verwendeter speicherplatz"):
-		return ConvFullyEncrypted, true, true
+		return convFullyEncrypted, true, true
 	case v == "fully encrypted", v == "vollständig verschlüsselt":
-		return ConvFullyEncrypted, false, true
+		return convFullyEncrypted, false, true
 	case v == "fully decrypted", v == "vollständig entschlüsselt":
-		return ConvFullyDecrypted, false, true
+		return convFullyDecrypted, false, true
 	case v == "encryption in progress", de && strings.HasPrefix(v, "verschlüsselung") && (strings.Contains(v, "wird") || strings.Contains(v, "läuft") || strings.Contains(v, "durchgeführt")):
-		return ConvEncryptionInProgress, false, true
+		return convEncryptionInProgress, false, true
 	case v == "decryption in progress", de && strings.HasPrefix(v, "entschlüsselung") && (strings.Contains(v, "wird") || strings.Contains(v, "läuft") || strings.Contains(v, "durchgeführt")):
-		return ConvDecryptionInProgress, false, true
+		return convDecryptionInProgress, false, true
 	case v == "encryption paused", de && strings.HasPrefix(v, "verschlüsselung") && strings.Contains(v, "angehalten"):
-		return ConvEncryptionPaused, false, true
+		return convEncryptionPaused, false, true
 	case v == "decryption paused", de && strings.HasPrefix(v, "entschlüsselung") && strings.Contains(v, "angehalten"):
-		return ConvDecryptionPaused, false, true
+		return convDecryptionPaused, false, true
 	}
 	return 0, false, false
 }
@@ -298,11 +298,11 @@ func conversionOf(v string) (int64, bool, bool) {
 func protectionOf(v string) (int64, bool) {
 	switch {
 	case strings.HasPrefix(v, "protection on"), strings.HasPrefix(v, "der schutz ist aktiviert"):
-		return ProtOn, true
+		return protOn, true
 	case strings.HasPrefix(v, "protection off"), strings.HasPrefix(v, "der schutz ist deaktiviert"):
-		return ProtOff, true
+		return protOff, true
 	case strings.HasPrefix(v, "protection unknown"), strings.Contains(v, "unbekannt"):
-		return ProtUnknown, true
+		return protUnknown, true
 	}
 	return 0, false
 }

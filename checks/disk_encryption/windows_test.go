@@ -70,7 +70,7 @@ func TestWindowsWMISources(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rp := writeBundle(t, tc.wmi, tc.registry)
-			f, err := Collect(t.Context(), rp)
+			f, err := collect(t.Context(), rp)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,35 +14,35 @@ import (
 const ID = "firewall"
 
 // Check is the firewall check.
-var Check checks.Check = checks.Definition[Facts]{
+var Check checks.Check = checks.Definition[facts]{
 	CheckID:    ID,
 	CheckTitle: "Firewall",
 	Meta:       checks.Meta{Required: true, Controls: []string{checks.ControlFirewalls}},
-	Collect:    Collect,
-	Evaluate:   Evaluate,
+	Collect:    collect,
+	Evaluate:   evaluate,
 	UnknownFix: unknownFix,
-	Scrub:      Scrub,
+	Scrub:      scrub,
 }
 
-// Facts are the raw observations.
-type Facts struct {
+// facts are the raw observations.
+type facts struct {
 	OS      string        `json:"os"`
-	Linux   *LinuxFacts   `json:"linux,omitempty"`
-	Darwin  *DarwinFacts  `json:"darwin,omitempty"`
-	Windows *WindowsFacts `json:"windows,omitempty"`
+	Linux   *linuxFacts   `json:"linux,omitempty"`
+	Darwin  *darwinFacts  `json:"darwin,omitempty"`
+	Windows *windowsFacts `json:"windows,omitempty"`
 }
 
 // Source states.
 const (
-	StateRead         = "read"
-	StateNotInstalled = "not_installed"
-	StateDenied       = "access_denied"
-	StateUnrecognised = "unrecognised"
-	StateError        = "error"
+	stateRead         = "read"
+	stateNotInstalled = "not_installed"
+	stateDenied       = "access_denied"
+	stateUnrecognised = "unrecognised"
+	stateError        = "error"
 )
 
-// Source is what one Linux source said.
-type Source struct {
+// source is what one Linux source said.
+type source struct {
 	// Name is "nft", "iptables", "ip6tables", "ufw" or "firewalld".
 	Name string `json:"name"`
 	// State is read, not_installed, access_denied, unrecognised or error.
@@ -63,11 +63,11 @@ type Source struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// LinuxFacts is what was seen on Linux.
-type LinuxFacts struct {
-	Sources []Source `json:"sources"`
+// linuxFacts is what was seen on Linux.
+type linuxFacts struct {
+	Sources []source `json:"sources"`
 	// InputChains are nftables base chains on the input hook.
-	InputChains []InputChain `json:"input_chains,omitempty"`
+	InputChains []inputChain `json:"input_chains,omitempty"`
 	// FrontEnds are the tools recognised from the ruleset's tables and
 	// chains (docker, firewalld, ufw).
 	FrontEnds []string `json:"front_ends,omitempty"`
@@ -87,7 +87,7 @@ type LinuxFacts struct {
 	// Published are ports DNAT rules (Docker, Podman) publish to
 	// containers: such packets are forwarded, never meeting the input
 	// chains.
-	Published []PublishedPort `json:"published_ports,omitempty"`
+	Published []pubPort `json:"published_ports,omitempty"`
 	// NatError says why the iptables nat table (read for published ports
 	// when nft was not) could not be read.
 	NatError []string `json:"nat_error,omitempty"`
@@ -119,7 +119,7 @@ func ifaceMatches(pattern, name string) bool {
 // outsideAccepted returns the interfaces reaching outside on which
 // everything is accepted (those of list, matched against Interfaces);
 // known is false when that cannot be told (interfaces unread).
-func (f *LinuxFacts) outsideAccepted(list []string) (open []string, known bool) {
+func (f *linuxFacts) outsideAccepted(list []string) (open []string, known bool) {
 	if len(list) == 0 {
 		return nil, true
 	}
@@ -151,7 +151,7 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 // cleanlyFiltered reports whether a rule source filters family fam without
 // accepting everything on an interface that reaches outside (or one that
 // may: interfaces unread).
-func (f *LinuxFacts) cleanlyFiltered(fam string) bool {
+func (f *linuxFacts) cleanlyFiltered(fam string) bool {
 	for _, c := range f.InputChains {
 		if open, known := f.outsideAccepted(c.AcceptsOn); c.FiltersFamily(fam) && known && len(open) == 0 {
 			return true
@@ -167,7 +167,7 @@ func (f *LinuxFacts) cleanlyFiltered(fam string) bool {
 
 // needsInterfaces reports whether a filtering chain or iptables source
 // accepts everything on some interface, so the interfaces must be read.
-func (f *LinuxFacts) needsInterfaces() bool {
+func (f *linuxFacts) needsInterfaces() bool {
 	for _, c := range f.InputChains {
 		if len(c.Filters) > 0 && len(c.AcceptsOn) > 0 {
 			return true
@@ -183,17 +183,17 @@ func (f *LinuxFacts) needsInterfaces() bool {
 
 // IPv6 presence states.
 const (
-	IPv6Present      = "present"
-	IPv6LoopbackOnly = "loopback_only"
-	IPv6Disabled     = "disabled"
-	IPv6NotInKernel  = "not_in_kernel"
-	IPv6Unread       = "unread"
+	iPv6Present      = "present"
+	iPv6LoopbackOnly = "loopback_only"
+	iPv6Disabled     = "disabled"
+	iPv6NotInKernel  = "not_in_kernel"
+	iPv6Unread       = "unread"
 )
 
 // IPv6Absent reports whether the computer cannot be reached over IPv6.
-func (f *LinuxFacts) IPv6Absent() bool {
+func (f *linuxFacts) IPv6Absent() bool {
 	switch f.IPv6 {
-	case IPv6LoopbackOnly, IPv6Disabled, IPv6NotInKernel:
+	case iPv6LoopbackOnly, iPv6Disabled, iPv6NotInKernel:
 		return true
 	}
 	return false
@@ -201,7 +201,7 @@ func (f *LinuxFacts) IPv6Absent() bool {
 
 // familyFiltered reports whether a rule source shows incoming packets of
 // family fam filtered.
-func (f *LinuxFacts) familyFiltered(fam string) bool {
+func (f *linuxFacts) familyFiltered(fam string) bool {
 	for _, c := range f.InputChains {
 		if c.FiltersFamily(fam) {
 			return true
@@ -216,13 +216,13 @@ func iptablesName(fam string) string { return iptablesCommand(fam).String() }
 
 // iptablesCommand is the iptables of a family (ip6tables for IPv6).
 func iptablesCommand(fam string) probe.Command {
-	if fam == IPv6 {
+	if fam == iPv6 {
 		return probe.CmdIp6tables
 	}
 	return probe.CmdIptables
 }
 
-func (f *LinuxFacts) source(name string) *Source {
+func (f *linuxFacts) source(name string) *source {
 	for i := range f.Sources {
 		if f.Sources[i].Name == name {
 			return &f.Sources[i]
@@ -231,9 +231,9 @@ func (f *LinuxFacts) source(name string) *Source {
 	return nil
 }
 
-// Collect gathers the facts for the probe's operating system.
-func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
-	f := Facts{OS: p.GOOS()}
+// collect gathers the facts for the probe's operating system.
+func collect(ctx context.Context, p probe.Probe) (facts, error) {
+	f := facts{OS: p.GOOS()}
 	switch p.GOOS() {
 	case "linux":
 		f.Linux = collectLinux(ctx, p)
@@ -251,11 +251,11 @@ func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
 func failedState(err error) string {
 	switch {
 	case errors.Is(err, probe.ErrNotFound):
-		return StateNotInstalled
+		return stateNotInstalled
 	case errors.Is(err, probe.ErrAccessDenied):
-		return StateDenied
+		return stateDenied
 	default:
-		return StateError
+		return stateError
 	}
 }
 

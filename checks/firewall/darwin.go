@@ -15,23 +15,23 @@ import (
 
 // macOS files.
 const (
-	// ManagedFirewallPlist is written by a configuration profile (MDM)
+	// managedFirewallPlist is written by a configuration profile (MDM)
 	// with the com.apple.security.firewall payload.
-	ManagedFirewallPlist = "/Library/Managed Preferences/com.apple.security.firewall.plist"
-	// ALFPlist held the firewall state up to macOS 14.
-	ALFPlist = "/Library/Preferences/com.apple.alf.plist"
+	managedFirewallPlist = "/Library/Managed Preferences/com.apple.security.firewall.plist"
+	// alfPlist held the firewall state up to macOS 14.
+	alfPlist = "/Library/Preferences/com.apple.alf.plist"
 )
 
 // Application firewall global states, as socketfilterfw and the ALF plist
 // number them.
 const (
-	ALFOff      = 0
-	ALFOn       = 1 // on, incoming connections limited to allowed apps
-	ALFBlockAll = 2 // on, blocking all incoming connections but essential ones
+	alfOff      = 0
+	alfOn       = 1 // on, incoming connections limited to allowed apps
+	alfBlockAll = 2 // on, blocking all incoming connections but essential ones
 )
 
-// DarwinFacts is what was seen on macOS.
-type DarwinFacts struct {
+// darwinFacts is what was seen on macOS.
+type darwinFacts struct {
 	// GlobalState is the application firewall's state (0 off, 1 on, 2 on
 	// and blocking all incoming connections), nil when not read.
 	GlobalState *int `json:"global_state,omitempty"`
@@ -47,15 +47,15 @@ type DarwinFacts struct {
 	Errors []string `json:"errors,omitempty"`
 }
 
-func collectDarwin(ctx context.Context, p probe.Probe) *DarwinFacts {
-	f := &DarwinFacts{}
+func collectDarwin(ctx context.Context, p probe.Probe) *darwinFacts {
+	f := &darwinFacts{}
 	set := func(state int, source string) {
 		f.GlobalState, f.Source = &state, source
 	}
 	out, err := p.Run(ctx, probe.CmdSocketfilterfw, "--getglobalstate")
 	if err == nil {
 		var state int
-		state, err = ParseSocketFilterFW(out.Stdout, out.Stderr)
+		state, err = parseSocketFilterFW(out.Stdout, out.Stderr)
 		if err == nil {
 			set(state, "socketfilterfw")
 		}
@@ -65,7 +65,7 @@ func collectDarwin(ctx context.Context, p probe.Probe) *DarwinFacts {
 		out, err = p.Run(ctx, probe.CmdSystemProfiler, "SPFirewallDataType", "-json")
 		if err == nil {
 			var state int
-			state, err = ParseSPFirewall(out.Stdout)
+			state, err = parseSPFirewall(out.Stdout)
 			if err == nil {
 				set(state, "system_profiler")
 			}
@@ -74,24 +74,24 @@ func collectDarwin(ctx context.Context, p probe.Probe) *DarwinFacts {
 			f.Errors = append(f.Errors, err.Error())
 		}
 	}
-	if b, err := p.ReadFile(ManagedFirewallPlist); err == nil {
-		m, err := ParseManagedFirewallPlist(b)
+	if b, err := p.ReadFile(managedFirewallPlist); err == nil {
+		m, err := parseManagedFirewallPlist(b)
 		if err != nil {
 			f.Errors = append(f.Errors, err.Error())
 		}
 		f.ManagedEnable, f.ManagedBlockAll = m.EnableFirewall, m.BlockAllIncoming
-	} else if failedState(err) != StateNotInstalled {
+	} else if failedState(err) != stateNotInstalled {
 		f.Errors = append(f.Errors, err.Error())
 	}
 	if f.GlobalState == nil {
-		if b, err := p.ReadFile(ALFPlist); err == nil {
-			state, err := ParseALFPlist(b)
+		if b, err := p.ReadFile(alfPlist); err == nil {
+			state, err := parseALFPlist(b)
 			if err != nil {
 				f.Errors = append(f.Errors, err.Error())
 			} else {
 				set(state, "alf_plist")
 			}
-		} else if failedState(err) != StateNotInstalled {
+		} else if failedState(err) != stateNotInstalled {
 			f.Errors = append(f.Errors, err.Error())
 		}
 	}
@@ -100,45 +100,45 @@ func collectDarwin(ctx context.Context, p probe.Probe) *DarwinFacts {
 
 var stateRE = regexp.MustCompile(`\(State = (\d+)\)`)
 
-// ParseSocketFilterFW reads `socketfilterfw --getglobalstate`: "Firewall is
+// parseSocketFilterFW reads `socketfilterfw --getglobalstate`: "Firewall is
 // enabled. (State = 1)", "Firewall is disabled. (State = 0)", "(State = 2)"
 // for block all; versions without the number say "Firewall is enabled." or
 // that it is blocking all non-essential incoming connections.
-func ParseSocketFilterFW(stdout, stderr []byte) (int, error) {
+func parseSocketFilterFW(stdout, stderr []byte) (int, error) {
 	text := strings.TrimSpace(string(stdout))
 	if m := stateRE.FindStringSubmatch(text); m != nil {
 		n, err := strconv.Atoi(m[1])
-		if err == nil && n >= ALFOff && n <= ALFBlockAll {
+		if err == nil && n >= alfOff && n <= alfBlockAll {
 			return n, nil
 		}
 	}
 	lower := strings.ToLower(text)
 	switch {
 	case strings.Contains(lower, "blocking all"):
-		return ALFBlockAll, nil
+		return alfBlockAll, nil
 	case strings.Contains(lower, "firewall is disabled"):
-		return ALFOff, nil
+		return alfOff, nil
 	case strings.Contains(lower, "firewall is enabled"):
-		return ALFOn, nil
+		return alfOn, nil
 	}
-	return 0, fmt.Errorf("socketfilterfw --getglobalstate: %w: %q", ErrUnrecognised, firstLine(text+"\n"+string(stderr)))
+	return 0, fmt.Errorf("socketfilterfw --getglobalstate: %w: %q", errUnrecognised, firstLine(text+"\n"+string(stderr)))
 }
 
 // system_profiler SPFirewallDataType global states.
 var spGlobalStates = map[string]int{
-	"spfirewall_globalstate_allow_all":         ALFOff,
-	"spfirewall_globalstate_off":               ALFOff,
-	"spfirewall_globalstate_limit_connections": ALFOn,
-	"spfirewall_globalstate_block_all":         ALFBlockAll,
+	"spfirewall_globalstate_allow_all":         alfOff,
+	"spfirewall_globalstate_off":               alfOff,
+	"spfirewall_globalstate_limit_connections": alfOn,
+	"spfirewall_globalstate_block_all":         alfBlockAll,
 }
 
-// ParseSPFirewall reads `system_profiler SPFirewallDataType -json`.
-func ParseSPFirewall(b []byte) (int, error) {
+// parseSPFirewall reads `system_profiler SPFirewallDataType -json`.
+func parseSPFirewall(b []byte) (int, error) {
 	var doc struct {
 		Items []map[string]any `json:"SPFirewallDataType"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return 0, fmt.Errorf("system_profiler SPFirewallDataType: %w: %w", ErrUnrecognised, err)
+		return 0, fmt.Errorf("system_profiler SPFirewallDataType: %w: %w", errUnrecognised, err)
 	}
 	for _, item := range doc.Items {
 		v, ok := item["spfirewall_globalstate"].(string)
@@ -148,25 +148,25 @@ func ParseSPFirewall(b []byte) (int, error) {
 		if state, ok := spGlobalStates[v]; ok {
 			return state, nil
 		}
-		return 0, fmt.Errorf("system_profiler SPFirewallDataType: %w: global state %q", ErrUnrecognised, v)
+		return 0, fmt.Errorf("system_profiler SPFirewallDataType: %w: global state %q", errUnrecognised, v)
 	}
-	return 0, fmt.Errorf("system_profiler SPFirewallDataType: %w: no spfirewall_globalstate", ErrUnrecognised)
+	return 0, fmt.Errorf("system_profiler SPFirewallDataType: %w: no spfirewall_globalstate", errUnrecognised)
 }
 
-// ManagedFirewall is what a configuration profile sets.
-type ManagedFirewall struct {
+// managedFirewall is what a configuration profile sets.
+type managedFirewall struct {
 	EnableFirewall   *bool
 	BlockAllIncoming *bool
 }
 
-// ParseManagedFirewallPlist reads the managed com.apple.security.firewall
+// parseManagedFirewallPlist reads the managed com.apple.security.firewall
 // preferences (XML or binary plist).
-func ParseManagedFirewallPlist(b []byte) (ManagedFirewall, error) {
+func parseManagedFirewallPlist(b []byte) (managedFirewall, error) {
 	var doc map[string]any
 	if _, err := plist.Unmarshal(b, &doc); err != nil {
-		return ManagedFirewall{}, fmt.Errorf("%s: %w: %w", ManagedFirewallPlist, ErrUnrecognised, err)
+		return managedFirewall{}, fmt.Errorf("%s: %w: %w", managedFirewallPlist, errUnrecognised, err)
 	}
-	var m ManagedFirewall
+	var m managedFirewall
 	if v, ok := probe.AsBool(doc["EnableFirewall"]); ok {
 		m.EnableFirewall = &v
 	}
@@ -176,16 +176,16 @@ func ParseManagedFirewallPlist(b []byte) (ManagedFirewall, error) {
 	return m, nil
 }
 
-// ParseALFPlist reads globalstate from com.apple.alf.plist (macOS 14 and
+// parseALFPlist reads globalstate from com.apple.alf.plist (macOS 14 and
 // earlier).
-func ParseALFPlist(b []byte) (int, error) {
+func parseALFPlist(b []byte) (int, error) {
 	var doc map[string]any
 	if _, err := plist.Unmarshal(b, &doc); err != nil {
-		return 0, fmt.Errorf("%s: %w: %w", ALFPlist, ErrUnrecognised, err)
+		return 0, fmt.Errorf("%s: %w: %w", alfPlist, errUnrecognised, err)
 	}
 	n, ok := probe.AsInt(doc["globalstate"])
-	if !ok || n < ALFOff || n > ALFBlockAll {
-		return 0, fmt.Errorf("%s: %w: globalstate %v", ALFPlist, ErrUnrecognised, doc["globalstate"])
+	if !ok || n < alfOff || n > alfBlockAll {
+		return 0, fmt.Errorf("%s: %w: globalstate %v", alfPlist, errUnrecognised, doc["globalstate"])
 	}
 	return int(n), nil
 }

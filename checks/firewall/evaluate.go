@@ -42,8 +42,8 @@ const (
 	summaryUnknown = "Could not tell whether the firewall is on."
 )
 
-// Evaluate judges the facts. The policy has no firewall settings yet.
-func Evaluate(f Facts, _ checks.Policy) checks.Result {
+// evaluate judges the facts. The policy has no firewall settings yet.
+func evaluate(f facts, _ checks.Policy) checks.Result {
 	switch {
 	case f.Linux != nil:
 		return evaluateLinux(*f.Linux)
@@ -73,9 +73,9 @@ func isTrue(b *bool) bool { return b != nil && *b }
 // protected only when incoming packets of both families are filtered, or
 // the family is absent (no IPv6). Containers' published ports, which bypass
 // the input chains, turn a pass into a warn.
-func evaluateLinux(f LinuxFacts) checks.Result {
-	v4, by4 := linuxFamily(f, IPv4)
-	v6, by6 := linuxFamily(f, IPv6)
+func evaluateLinux(f linuxFacts) checks.Result {
+	v4, by4 := linuxFamily(f, iPv4)
+	v6, by6 := linuxFamily(f, iPv6)
 	r := checks.AllOf(v4, v6)
 	if r.Status != checks.Pass {
 		return r
@@ -108,7 +108,7 @@ func evaluateLinux(f LinuxFacts) checks.Result {
 
 // publishedEverywhere lists the ports published to every address, once
 // each whatever the family ("tcp 8080").
-func publishedEverywhere(list []PublishedPort) []string {
+func publishedEverywhere(list []pubPort) []string {
 	var out []string
 	for _, p := range list {
 		s := p.Proto + " " + p.Port
@@ -120,7 +120,7 @@ func publishedEverywhere(list []PublishedPort) []string {
 }
 
 func familyName(fam string) string {
-	if fam == IPv6 {
+	if fam == iPv6 {
 		return "IPv6"
 	}
 	return "IPv4"
@@ -130,7 +130,7 @@ func familyName(fam string) string {
 // it, or its iptables command, filters; not applicable for IPv6 on a
 // computer without IPv6; fail when the rules were read and nothing filters;
 // unknown when they could not be read. by names what filters.
-func linuxFamily(f LinuxFacts, fam string) (checks.Result, string) {
+func linuxFamily(f linuxFacts, fam string) (checks.Result, string) {
 	name := familyName(fam)
 	// A chain that filters but accepts everything arriving on an
 	// interface that reaches outside does not filter that network.
@@ -166,7 +166,7 @@ func linuxFamily(f LinuxFacts, fam string) (checks.Result, string) {
 		by := ipt.Name + " " + ipt.Detail
 		return pass(by), by
 	}
-	if fam == IPv6 && f.IPv6Absent() {
+	if fam == iPv6 && f.IPv6Absent() {
 		return checks.Result{Status: checks.NotApplicable, Summary: "This computer has no IPv6: " + f.IPv6Detail + "."}, ""
 	}
 	switch {
@@ -181,23 +181,23 @@ func linuxFamily(f LinuxFacts, fam string) (checks.Result, string) {
 		return unknown(summaryUnknown, fixLinuxUnknown, strings.Join(uncertain, "; ")), ""
 	}
 	nft := f.source("nft")
-	rulesRead := (nft != nil && nft.State == StateRead) || (ipt != nil && ipt.State == StateRead)
+	rulesRead := (nft != nil && nft.State == stateRead) || (ipt != nil && ipt.State == stateRead)
 	legacy := f.LegacyTablesPresent
-	if fam == IPv6 {
+	if fam == iPv6 {
 		legacy = f.Legacy6TablesPresent
 	}
 	var unread []string
 	denied := false
-	for _, s := range []*Source{nft, ipt} {
-		if s != nil && s.State != StateRead && s.State != StateNotInstalled {
-			denied = denied || s.State == StateDenied
+	for _, s := range []*source{nft, ipt} {
+		if s != nil && s.State != stateRead && s.State != stateNotInstalled {
+			denied = denied || s.State == stateDenied
 			unread = append(unread, s.Name+": "+s.State+orEmpty(": ", s.Detail))
 		}
 	}
 	switch {
 	case rulesRead && legacy:
 		return unknown(summaryUnknown, fixLinuxLegacy, fmt.Sprintf("%s reports %s rules loaded with %s-legacy, which were not read; nothing else filters incoming %s connections", ipt.Name, name, ipt.Name, name)), ""
-	case fam == IPv6 && (rulesRead || len(unread) == 0) && f.IPv6 != IPv6Present:
+	case fam == iPv6 && (rulesRead || len(unread) == 0) && f.IPv6 != iPv6Present:
 		// Nothing filters IPv6; whether the computer has it decides.
 		reason := "nothing filters incoming IPv6 connections, and whether this computer has IPv6 could not be read"
 		if f.IPv6Detail != "" {
@@ -227,7 +227,7 @@ func linuxFamily(f LinuxFacts, fam string) (checks.Result, string) {
 
 // linuxOpen is the fail of a family whose rules were read and filter
 // nothing.
-func linuxOpen(f LinuxFacts, fam string) checks.Result {
+func linuxOpen(f linuxFacts, fam string) checks.Result {
 	name := familyName(fam)
 	accepting := ""
 	for _, c := range f.InputChains {
@@ -236,7 +236,7 @@ func linuxOpen(f LinuxFacts, fam string) checks.Result {
 			break
 		}
 	}
-	if ipt := f.source(iptablesName(fam)); accepting == "" && ipt != nil && ipt.State == StateRead {
+	if ipt := f.source(iptablesName(fam)); accepting == "" && ipt != nil && ipt.State == stateRead {
 		if _, rule, ok := strings.Cut(ipt.Detail, acceptsAllDetail); ok {
 			accepting = ipt.Name + " INPUT: " + rule
 		}
@@ -244,9 +244,9 @@ func linuxOpen(f LinuxFacts, fam string) checks.Result {
 	if accepting != "" {
 		return fail(fmt.Sprintf("The firewall is on, but a rule lets incoming connections in without filtering them (%s).", accepting), fmt.Sprintf(fixLinuxAcceptAll, accepting))
 	}
-	other := IPv4
-	if fam == IPv4 {
-		other = IPv6
+	other := iPv4
+	if fam == iPv4 {
+		other = iPv6
 	}
 	onlyOther := f.familyFiltered(other)
 	fw, ufw := f.source("firewalld"), f.source("ufw")
@@ -263,9 +263,9 @@ func linuxOpen(f LinuxFacts, fam string) checks.Result {
 
 // installedFrontEnd names the firewall program installed: "ufw",
 // "firewalld", "nftables" (the nft command alone), or "".
-func installedFrontEnd(f LinuxFacts) string {
+func installedFrontEnd(f linuxFacts) string {
 	for _, name := range []string{"ufw", "firewalld", "nft"} {
-		if s := f.source(name); s != nil && s.State != StateNotInstalled {
+		if s := f.source(name); s != nil && s.State != stateNotInstalled {
 			if name == "nft" {
 				return "nftables"
 			}
@@ -278,12 +278,12 @@ func installedFrontEnd(f LinuxFacts) string {
 // linuxFix tells how to turn the firewall on with the program that is
 // installed, or how to install one. what is "family" when only the other
 // family is filtered.
-func linuxFix(f LinuxFacts, fam, what string) string {
+func linuxFix(f linuxFacts, fam, what string) string {
 	tool := installedFrontEnd(f)
 	if what == "family" {
 		switch tool {
 		case "ufw":
-			if fam == IPv6 {
+			if fam == iPv6 {
 				return fixLinuxUFWIPv6
 			}
 		case "nftables":
@@ -309,14 +309,14 @@ func orEmpty(sep, s string) string {
 	return sep + s
 }
 
-func evaluateDarwin(f DarwinFacts) checks.Result {
+func evaluateDarwin(f darwinFacts) checks.Result {
 	if f.GlobalState != nil {
 		switch *f.GlobalState {
-		case ALFBlockAll:
+		case alfBlockAll:
 			return pass("The firewall is on and blocks all incoming connections.")
-		case ALFOn:
+		case alfOn:
 			return pass("The firewall is on.")
-		case ALFOff:
+		case alfOff:
 			if f.ManagedEnable != nil && !*f.ManagedEnable {
 				return fail("The firewall is off, set by your organisation's profile.", fixMacManaged)
 			}
@@ -336,13 +336,13 @@ func evaluateDarwin(f DarwinFacts) checks.Result {
 // evaluateWindows judges two routes, either of which protects the PC
 // (checks.AnyOf): Windows Firewall, and a third-party firewall Security
 // Center reports on.
-func evaluateWindows(f WindowsFacts) checks.Result {
+func evaluateWindows(f windowsFacts) checks.Result {
 	return checks.AnyOf(windowsFirewallRoute(f), thirdPartyRoute(f))
 }
 
 // thirdPartyRoute passes when Security Center reports a third-party
 // firewall on; unknown when Security Center could not be read.
-func thirdPartyRoute(f WindowsFacts) checks.Result {
+func thirdPartyRoute(f windowsFacts) checks.Result {
 	for _, p := range f.ThirdParty {
 		if p.Enabled {
 			return pass(fmt.Sprintf("A firewall (%s) is on.", productName(p)))
@@ -356,7 +356,7 @@ func thirdPartyRoute(f WindowsFacts) checks.Result {
 
 // windowsFirewallRoute needs both (checks.AllOf) the profiles of the
 // networks in use on, and the services that make them work running.
-func windowsFirewallRoute(f WindowsFacts) checks.Result {
+func windowsFirewallRoute(f windowsFacts) checks.Result {
 	return checks.AllOf(windowsProfiles(f), windowsServices(f))
 }
 
@@ -364,12 +364,12 @@ func windowsFirewallRoute(f WindowsFacts) checks.Result {
 // registry fallback only the start type, so a service it shows disabled
 // fails and one it shows enabled is running only if netsh answered (netsh
 // advfirewall works only while MpsSvc runs, and MpsSvc only with BFE).
-func windowsServices(f WindowsFacts) checks.Result {
+func windowsServices(f windowsFacts) checks.Result {
 	var failed, unread []string
 	failSummary := ""
 	for _, name := range firewallServices {
 		label := serviceLabel(name)
-		var s *Service
+		var s *service
 		for i := range f.Services {
 			if f.Services[i].Name == name {
 				s = &f.Services[i]
@@ -409,7 +409,7 @@ func windowsServices(f WindowsFacts) checks.Result {
 }
 
 func serviceLabel(name string) string {
-	if name == ServiceBFE {
+	if name == serviceBFE {
 		return "Base Filtering Engine service (BFE), which Windows Defender Firewall needs,"
 	}
 	return "Windows Defender Firewall service (MpsSvc)"
@@ -417,7 +417,7 @@ func serviceLabel(name string) string {
 
 // windowsProfiles judges the profiles of the networks in use (every
 // profile when that is not known).
-func windowsProfiles(f WindowsFacts) checks.Result {
+func windowsProfiles(f windowsFacts) checks.Result {
 	var offProducts []string
 	for _, p := range f.ThirdParty {
 		if !p.Enabled {
@@ -434,7 +434,7 @@ func windowsProfiles(f WindowsFacts) checks.Result {
 	judged := f.Profiles
 	activeKnown := false
 	if len(f.ActiveProfiles) > 0 {
-		var act []Profile
+		var act []profile
 		for _, p := range f.Profiles {
 			if containsString(f.ActiveProfiles, p.Name) {
 				act = append(act, p)
@@ -492,7 +492,7 @@ func windowsProfiles(f WindowsFacts) checks.Result {
 	return pass("Windows Firewall is on for " + networks(on) + ".")
 }
 
-func productName(p Product) string {
+func productName(p product) string {
 	if p.Name == "" {
 		return "a third-party firewall"
 	}

@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// UFWStatus is what `ufw status verbose` said.
-type UFWStatus struct {
+// ufwStatus is what `ufw status verbose` said.
+type ufwStatus struct {
 	Active bool
 	// DefaultIncoming is the default policy for incoming traffic ("deny",
 	// "reject", "allow"), empty when not shown (inactive).
@@ -16,9 +16,9 @@ type UFWStatus struct {
 	NeedsRoot bool
 }
 
-// ParseUFWStatus reads `ufw status verbose` (run with LC_ALL=C).
-func ParseUFWStatus(stdout, stderr []byte) (UFWStatus, error) {
-	var s UFWStatus
+// parseUFWStatus reads `ufw status verbose` (run with LC_ALL=C).
+func parseUFWStatus(stdout, stderr []byte) (ufwStatus, error) {
+	var s ufwStatus
 	all := string(stdout) + "\n" + string(stderr)
 	if strings.Contains(all, "You need to be root") {
 		s.NeedsRoot = true
@@ -42,7 +42,7 @@ func ParseUFWStatus(stdout, stderr []byte) (UFWStatus, error) {
 		}
 	}
 	if !seen {
-		return s, fmt.Errorf("ufw status: %w: %q", ErrUnrecognised, firstLine(all))
+		return s, fmt.Errorf("ufw status: %w: %q", errUnrecognised, firstLine(all))
 	}
 	return s, nil
 }
@@ -50,10 +50,10 @@ func ParseUFWStatus(stdout, stderr []byte) (UFWStatus, error) {
 // Exit status of firewall-cmd when firewalld is not running.
 const firewalldNotRunningExit = 252
 
-// ParseFirewalldState reads `firewall-cmd --state`: "running" on stdout with
+// parseFirewalldState reads `firewall-cmd --state`: "running" on stdout with
 // exit status 0, or "not running" on stderr with exit status 252. It
 // returns whether firewalld runs.
-func ParseFirewalldState(stdout, stderr []byte, exitCode int) (bool, error) {
+func parseFirewalldState(stdout, stderr []byte, exitCode int) (bool, error) {
 	out := strings.TrimSpace(string(stdout))
 	errText := strings.TrimSpace(string(stderr))
 	switch {
@@ -62,7 +62,7 @@ func ParseFirewalldState(stdout, stderr []byte, exitCode int) (bool, error) {
 	case exitCode == firewalldNotRunningExit && (errText == "not running" || out == "not running"):
 		return false, nil
 	}
-	return false, fmt.Errorf("firewall-cmd --state: %w (exit status %d): %q", ErrUnrecognised, exitCode, firstLine(out+"\n"+errText))
+	return false, fmt.Errorf("firewall-cmd --state: %w (exit status %d): %q", errUnrecognised, exitCode, firstLine(out+"\n"+errText))
 }
 
 // nftDenied reports whether nft failed for lack of privileges.

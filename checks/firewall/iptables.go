@@ -7,9 +7,9 @@ import (
 	"strings"
 )
 
-// IptablesInput is what ParseIptablesS found about the INPUT chain of the
+// iptablesInput is what parseIptablesS found about the INPUT chain of the
 // filter table in `iptables -S`.
-type IptablesInput struct {
+type iptablesInput struct {
 	// Policy is the INPUT chain's policy: "ACCEPT" or "DROP".
 	Policy string
 	Rules  int
@@ -40,10 +40,10 @@ type IptablesInput struct {
 // ip6tables- likewise).
 const legacyWarning = "tables-legacy tables present"
 
-// ParseIptablesS reads the output of `iptables -S` or `ip6tables -S` (stdout
+// parseIptablesS reads the output of `iptables -S` or `ip6tables -S` (stdout
 // and stderr).
-func ParseIptablesS(stdout, stderr []byte) (IptablesInput, error) {
-	var in IptablesInput
+func parseIptablesS(stdout, stderr []byte) (iptablesInput, error) {
+	var in iptablesInput
 	in.LegacyTablesPresent = bytes.Contains(stdout, []byte(legacyWarning)) || bytes.Contains(stderr, []byte(legacyWarning))
 	rules := map[string][]verdictRule{}
 	sc := bufio.NewScanner(bytes.NewReader(stdout))
@@ -56,12 +56,12 @@ func ParseIptablesS(stdout, stderr []byte) (IptablesInput, error) {
 		}
 		f := strings.Fields(line)
 		if len(f) < 2 {
-			return in, fmt.Errorf("iptables -S: %w: %q", ErrUnrecognised, line)
+			return in, fmt.Errorf("iptables -S: %w: %q", errUnrecognised, line)
 		}
 		switch f[0] {
 		case "-P":
 			if len(f) != 3 {
-				return in, fmt.Errorf("iptables -S: %w: %q", ErrUnrecognised, line)
+				return in, fmt.Errorf("iptables -S: %w: %q", errUnrecognised, line)
 			}
 			if f[1] == "INPUT" {
 				in.Policy, sawInput = f[2], true
@@ -79,11 +79,11 @@ func ParseIptablesS(stdout, stderr []byte) (IptablesInput, error) {
 				in.Rules++
 			}
 		default:
-			return in, fmt.Errorf("iptables -S: %w: %q", ErrUnrecognised, line)
+			return in, fmt.Errorf("iptables -S: %w: %q", errUnrecognised, line)
 		}
 	}
 	if !sawInput {
-		return in, fmt.Errorf("iptables -S: %w: no INPUT policy line", ErrUnrecognised)
+		return in, fmt.Errorf("iptables -S: %w: no INPUT policy line", errUnrecognised)
 	}
 	policy := strings.ToLower(in.Policy)
 	lookup := func(chain string) []verdictRule { return rules[chain] }
@@ -215,12 +215,12 @@ func skipQuoted(words []string, i int) int {
 	return len(words) - 1
 }
 
-// ParseIptablesDNAT reads `iptables -t nat -S` (or ip6tables) for the ports
+// parseIptablesDNAT reads `iptables -t nat -S` (or ip6tables) for the ports
 // DNAT rules publish: Docker's "-A DOCKER ! -i docker0 -p tcp -m tcp
 // --dport 8080 -j DNAT --to-destination 172.17.0.2:80", limited to one
 // address with "-d 127.0.0.1/32". family is "ip" or "ip6".
-func ParseIptablesDNAT(stdout []byte, family string) []PublishedPort {
-	var out []PublishedPort
+func parseIptablesDNAT(stdout []byte, family string) []pubPort {
+	var out []pubPort
 	sc := bufio.NewScanner(bytes.NewReader(stdout))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -228,7 +228,7 @@ func ParseIptablesDNAT(stdout []byte, family string) []PublishedPort {
 		if len(f) < 2 || f[0] != "-A" {
 			continue
 		}
-		pp := PublishedPort{Family: family, EveryAddress: true}
+		pp := pubPort{Family: family, EveryAddress: true}
 		dnat := false
 		for i := 2; i < len(f); i++ {
 			next := ""

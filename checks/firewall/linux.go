@@ -42,9 +42,9 @@ func presenceOf(b []byte) (state, detail string) {
 		}
 	}
 	if len(ifaces) > 0 {
-		return IPv6Present, "IPv6 addresses on " + strings.Join(ifaces, ", ")
+		return iPv6Present, "IPv6 addresses on " + strings.Join(ifaces, ", ")
 	}
-	return IPv6LoopbackOnly, "no IPv6 address outside loopback (" + ifInet6File + ")"
+	return iPv6LoopbackOnly, "no IPv6 address outside loopback (" + ifInet6File + ")"
 }
 
 // collectLinux asks nftables first; iptables only when no nftables chain
@@ -52,22 +52,22 @@ func presenceOf(b []byte) (state, detail string) {
 // IPv6, whether the computer has IPv6, and ip6tables only when it may; ufw and
 // firewalld only when some family is not filtered (for the fix), so a
 // filtering machine costs one command.
-func collectLinux(ctx context.Context, p probe.Probe) *LinuxFacts {
-	f := &LinuxFacts{}
+func collectLinux(ctx context.Context, p probe.Probe) *linuxFacts {
+	f := &linuxFacts{}
 	f.Sources = append(f.Sources, nftSource(ctx, p, f))
-	if !f.familyFiltered(IPv4) {
-		f.Sources = append(f.Sources, iptablesSource(ctx, p, f, IPv4))
+	if !f.familyFiltered(iPv4) {
+		f.Sources = append(f.Sources, iptablesSource(ctx, p, f, iPv4))
 	}
-	if !f.familyFiltered(IPv6) {
+	if !f.familyFiltered(iPv6) {
 		f.IPv6, f.IPv6Detail = ipv6Presence(p)
 		if !f.IPv6Absent() {
-			f.Sources = append(f.Sources, iptablesSource(ctx, p, f, IPv6))
+			f.Sources = append(f.Sources, iptablesSource(ctx, p, f, iPv6))
 		}
 	}
-	if nft := f.source("nft"); nft.State != StateRead {
+	if nft := f.source("nft"); nft.State != stateRead {
 		// Published ports show in nft's ruleset; without it, in the nat
 		// table of the iptables that filters.
-		for _, fam := range []string{IPv4, IPv6} {
+		for _, fam := range []string{iPv4, iPv6} {
 			if s := f.source(iptablesName(fam)); s != nil && isTrue(s.Filtering) {
 				natPorts(ctx, p, f, fam)
 			}
@@ -80,7 +80,7 @@ func collectLinux(ctx context.Context, p probe.Probe) *LinuxFacts {
 			f.InterfacesError = err.Error()
 		}
 	}
-	if !f.cleanlyFiltered(IPv4) || (!f.cleanlyFiltered(IPv6) && !f.IPv6Absent()) {
+	if !f.cleanlyFiltered(iPv4) || (!f.cleanlyFiltered(iPv6) && !f.IPv6Absent()) {
 		f.Sources = append(f.Sources, ufwSource(ctx, p), firewalldSource(ctx, p))
 	}
 	return f
@@ -96,36 +96,36 @@ func ipv6Presence(p probe.Probe) (state, detail string) {
 	v, err2 := p.ReadFile(disableIPv6File)
 	switch {
 	case err2 == nil && strings.TrimSpace(string(v)) == "1":
-		return IPv6Disabled, "IPv6 is switched off (net.ipv6.conf.all.disable_ipv6 = 1)"
+		return iPv6Disabled, "IPv6 is switched off (net.ipv6.conf.all.disable_ipv6 = 1)"
 	case errors.Is(err, probe.ErrNotFound) && errors.Is(err2, probe.ErrNotFound):
-		return IPv6NotInKernel, "the kernel has no IPv6 (" + ifInet6File + " and " + disableIPv6File + " absent)"
+		return iPv6NotInKernel, "the kernel has no IPv6 (" + ifInet6File + " and " + disableIPv6File + " absent)"
 	case err2 == nil:
-		return IPv6Unread, err.Error()
+		return iPv6Unread, err.Error()
 	}
-	return IPv6Unread, err.Error() + "; " + err2.Error()
+	return iPv6Unread, err.Error() + "; " + err2.Error()
 }
 
-func nftSource(ctx context.Context, p probe.Probe, f *LinuxFacts) Source {
-	s := Source{Name: "nft"}
+func nftSource(ctx context.Context, p probe.Probe, f *linuxFacts) source {
+	s := source{Name: "nft"}
 	out, err := p.Run(ctx, probe.CmdNft, "-j", "list", "ruleset")
 	if err != nil {
 		s.State, s.Detail = failedState(err), err.Error()
 		return s
 	}
 	if out.ExitCode != 0 {
-		s.State, s.Detail = StateError, fmt.Sprintf("exit status %d: %s", out.ExitCode, firstLine(string(out.Stderr)))
+		s.State, s.Detail = stateError, fmt.Sprintf("exit status %d: %s", out.ExitCode, firstLine(string(out.Stderr)))
 		if nftDenied(out.Stderr) {
-			s.State = StateDenied
+			s.State = stateDenied
 		}
 		return s
 	}
-	rs, err := ParseNftJSON(out.Stdout)
+	rs, err := parseNftJSON(out.Stdout)
 	if err != nil {
-		s.State, s.Detail = StateUnrecognised, err.Error()
+		s.State, s.Detail = stateUnrecognised, err.Error()
 		return s
 	}
-	s.State, s.Filtering = StateRead, boolPtr(rs.Filtering())
-	for _, fam := range []string{IPv4, IPv6} {
+	s.State, s.Filtering = stateRead, boolPtr(rs.Filtering())
+	for _, fam := range []string{iPv4, iPv6} {
 		if rs.FilteringFamily(fam) {
 			s.Filters = append(s.Filters, fam)
 		}
@@ -140,32 +140,32 @@ func nftSource(ctx context.Context, p probe.Probe, f *LinuxFacts) Source {
 	return s
 }
 
-func iptablesSource(ctx context.Context, p probe.Probe, f *LinuxFacts, fam string) Source {
+func iptablesSource(ctx context.Context, p probe.Probe, f *linuxFacts, fam string) source {
 	cmd := iptablesCommand(fam)
-	s := Source{Name: cmd.String()}
+	s := source{Name: cmd.String()}
 	out, err := p.Run(ctx, cmd, "-S")
 	if err != nil {
 		s.State, s.Detail = failedState(err), err.Error()
 		return s
 	}
 	if out.ExitCode != 0 {
-		s.State, s.Detail = StateError, fmt.Sprintf("exit status %d: %s", out.ExitCode, firstLine(string(out.Stderr)))
+		s.State, s.Detail = stateError, fmt.Sprintf("exit status %d: %s", out.ExitCode, firstLine(string(out.Stderr)))
 		if iptablesDenied(out.Stderr) {
-			s.State = StateDenied
+			s.State = stateDenied
 		}
 		return s
 	}
-	in, err := ParseIptablesS(out.Stdout, out.Stderr)
+	in, err := parseIptablesS(out.Stdout, out.Stderr)
 	if err != nil {
-		s.State, s.Detail = StateUnrecognised, err.Error()
+		s.State, s.Detail = stateUnrecognised, err.Error()
 		return s
 	}
-	if fam == IPv6 {
+	if fam == iPv6 {
 		f.Legacy6TablesPresent = in.LegacyTablesPresent
 	} else {
 		f.LegacyTablesPresent = in.LegacyTablesPresent
 	}
-	s.State, s.Filtering = StateRead, boolPtr(in.Filtering)
+	s.State, s.Filtering = stateRead, boolPtr(in.Filtering)
 	s.AcceptsOn = in.AcceptsOn
 	s.Detail = "INPUT policy " + in.Policy
 	switch {
@@ -187,7 +187,7 @@ func iptablesSource(ctx context.Context, p probe.Probe, f *LinuxFacts, fam strin
 // natPorts adds the ports `iptables -t nat -S` (or ip6tables) publishes by
 // DNAT. It can only turn a pass into a warn, so a failure to read it is
 // noted in NatError and judged no further.
-func natPorts(ctx context.Context, p probe.Probe, f *LinuxFacts, fam string) {
+func natPorts(ctx context.Context, p probe.Probe, f *linuxFacts, fam string) {
 	name := iptablesCommand(fam)
 	out, err := p.Run(ctx, name, "-t", "nat", "-S")
 	switch {
@@ -201,10 +201,10 @@ func natPorts(ctx context.Context, p probe.Probe, f *LinuxFacts, fam string) {
 		return
 	}
 	family := "ip"
-	if fam == IPv6 {
+	if fam == iPv6 {
 		family = "ip6"
 	}
-	for _, pp := range ParseIptablesDNAT(out.Stdout, family) {
+	for _, pp := range parseIptablesDNAT(out.Stdout, family) {
 		if !containsPort(f.Published, pp) {
 			f.Published = append(f.Published, pp)
 		}
@@ -215,21 +215,21 @@ func natPorts(ctx context.Context, p probe.Probe, f *LinuxFacts, fam string) {
 // accepts every outside packet.
 const acceptsAllDetail = ", then accepts every outside packet: "
 
-func ufwSource(ctx context.Context, p probe.Probe) Source {
-	s := Source{Name: "ufw"}
+func ufwSource(ctx context.Context, p probe.Probe) source {
+	s := source{Name: "ufw"}
 	out, err := p.Run(ctx, probe.CmdUfw, "status", "verbose")
 	if err != nil {
 		s.State, s.Detail = failedState(err), err.Error()
 		return s
 	}
-	st, err := ParseUFWStatus(out.Stdout, out.Stderr)
+	st, err := parseUFWStatus(out.Stdout, out.Stderr)
 	switch {
 	case err != nil:
-		s.State, s.Detail = StateUnrecognised, err.Error()
+		s.State, s.Detail = stateUnrecognised, err.Error()
 	case st.NeedsRoot:
-		s.State, s.Detail = StateDenied, "ufw needs root to show its status"
+		s.State, s.Detail = stateDenied, "ufw needs root to show its status"
 	default:
-		s.State, s.Active = StateRead, boolPtr(st.Active)
+		s.State, s.Active = stateRead, boolPtr(st.Active)
 		if st.Active {
 			s.Detail = "default incoming: " + st.DefaultIncoming
 			s.Filtering = boolPtr(st.DefaultIncoming == "deny" || st.DefaultIncoming == "reject")
@@ -240,22 +240,22 @@ func ufwSource(ctx context.Context, p probe.Probe) Source {
 	return s
 }
 
-func firewalldSource(ctx context.Context, p probe.Probe) Source {
-	s := Source{Name: "firewalld"}
+func firewalldSource(ctx context.Context, p probe.Probe) source {
+	s := source{Name: "firewalld"}
 	out, err := p.Run(ctx, probe.CmdFirewallCmd, "--state")
 	if err != nil {
 		s.State, s.Detail = failedState(err), err.Error()
 		return s
 	}
-	running, err := ParseFirewalldState(out.Stdout, out.Stderr, out.ExitCode)
+	running, err := parseFirewalldState(out.Stdout, out.Stderr, out.ExitCode)
 	if err != nil {
-		s.State, s.Detail = StateUnrecognised, err.Error()
-		if errors.Is(err, ErrUnrecognised) && iptablesDenied(out.Stderr) {
-			s.State = StateDenied
+		s.State, s.Detail = stateUnrecognised, err.Error()
+		if errors.Is(err, errUnrecognised) && iptablesDenied(out.Stderr) {
+			s.State = stateDenied
 		}
 		return s
 	}
-	s.State, s.Active = StateRead, boolPtr(running)
+	s.State, s.Active = stateRead, boolPtr(running)
 	return s
 }
 

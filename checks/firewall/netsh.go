@@ -21,19 +21,19 @@ var netshOff = map[string]bool{
 var netshProfileWords = []struct {
 	word, profile string
 }{
-	{"domain", ProfileDomain}, {"domäne", ProfileDomain}, {"domaine", ProfileDomain}, {"dominio", ProfileDomain},
-	{"private", ProfilePrivate}, {"privates", ProfilePrivate}, {"privé", ProfilePrivate}, {"privado", ProfilePrivate}, {"privato", ProfilePrivate},
-	{"public", ProfilePublic}, {"öffentlich", ProfilePublic}, {"öffentliches", ProfilePublic}, {"público", ProfilePublic}, {"pubblico", ProfilePublic},
+	{"domain", profileDomain}, {"domäne", profileDomain}, {"domaine", profileDomain}, {"dominio", profileDomain},
+	{"private", profilePrivate}, {"privates", profilePrivate}, {"privé", profilePrivate}, {"privado", profilePrivate}, {"privato", profilePrivate},
+	{"public", profilePublic}, {"öffentlich", profilePublic}, {"öffentliches", profilePublic}, {"público", profilePublic}, {"pubblico", profilePublic},
 }
 
-// ParseNetshProfiles reads `netsh advfirewall show currentprofile` (or
+// parseNetshProfiles reads `netsh advfirewall show currentprofile` (or
 // allprofiles), already decoded to UTF-8. Each profile block is a header
 // line, a line of dashes, then the state line whose last word is the
 // (localised) state; the "Firewall Policy" line's value
 // (BlockInbound,AllowOutbound) is not translated.
-func ParseNetshProfiles(text string) ([]Profile, error) {
+func parseNetshProfiles(text string) ([]profile, error) {
 	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
-	var out []Profile
+	var out []profile
 	for i := 1; i+1 < len(lines); i++ {
 		if !isDashes(lines[i]) {
 			continue
@@ -41,10 +41,10 @@ func ParseNetshProfiles(text string) ([]Profile, error) {
 		header := strings.ToLower(lines[i-1])
 		stateLine := strings.Fields(lines[i+1])
 		if len(stateLine) < 2 {
-			return nil, fmt.Errorf("netsh advfirewall: %w: no state under %q", ErrUnrecognised, strings.TrimSpace(lines[i-1]))
+			return nil, fmt.Errorf("netsh advfirewall: %w: no state under %q", errUnrecognised, strings.TrimSpace(lines[i-1]))
 		}
 		word := strings.ToLower(stateLine[len(stateLine)-1])
-		pr := Profile{Name: "Current"}
+		pr := profile{Name: "Current"}
 		for _, w := range netshProfileWords {
 			if strings.Contains(header, w.word) {
 				pr.Name = w.profile
@@ -57,7 +57,7 @@ func ParseNetshProfiles(text string) ([]Profile, error) {
 		case netshOff[word]:
 			pr.Enabled = boolPtr(false)
 		default:
-			return nil, fmt.Errorf("netsh advfirewall: %w: state %q", ErrUnrecognised, stateLine[len(stateLine)-1])
+			return nil, fmt.Errorf("netsh advfirewall: %w: state %q", errUnrecognised, stateLine[len(stateLine)-1])
 		}
 		if i+2 < len(lines) && strings.Contains(lines[i+2], "AllowInbound") {
 			pr.InboundAllowed = true
@@ -65,7 +65,7 @@ func ParseNetshProfiles(text string) ([]Profile, error) {
 		out = append(out, pr)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("netsh advfirewall: %w: %q", ErrUnrecognised, firstLine(text))
+		return nil, fmt.Errorf("netsh advfirewall: %w: %q", errUnrecognised, firstLine(text))
 	}
 	return out, nil
 }

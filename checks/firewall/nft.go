@@ -8,11 +8,11 @@ import (
 	"strings"
 )
 
-// ErrUnrecognised marks output a parser does not understand.
-var ErrUnrecognised = errors.New("output not recognised")
+// errUnrecognised marks output a parser does not understand.
+var errUnrecognised = errors.New("output not recognised")
 
-// InputChain is one nftables base chain on the input hook.
-type InputChain struct {
+// inputChain is one nftables base chain on the input hook.
+type inputChain struct {
 	Family string `json:"family"`
 	Table  string `json:"table"`
 	Chain  string `json:"chain"`
@@ -46,8 +46,8 @@ type InputChain struct {
 
 // Address families.
 const (
-	IPv4 = "ipv4"
-	IPv6 = "ipv6"
+	iPv4 = "ipv4"
+	iPv6 = "ipv6"
 )
 
 // familiesOf returns the families an nftables table family covers on the
@@ -55,26 +55,26 @@ const (
 func familiesOf(nftFamily string) []string {
 	switch nftFamily {
 	case "ip":
-		return []string{IPv4}
+		return []string{iPv4}
 	case "ip6":
-		return []string{IPv6}
+		return []string{iPv6}
 	case "inet":
-		return []string{IPv4, IPv6}
+		return []string{iPv4, iPv6}
 	}
 	return nil
 }
 
 // Covers reports whether the chain sees packets of family fam.
-func (c InputChain) Covers(fam string) bool { return containsString(familiesOf(c.Family), fam) }
+func (c inputChain) Covers(fam string) bool { return containsString(familiesOf(c.Family), fam) }
 
 // FiltersFamily reports whether the chain filters packets of family fam.
-func (c InputChain) FiltersFamily(fam string) bool { return containsString(c.Filters, fam) }
+func (c inputChain) FiltersFamily(fam string) bool { return containsString(c.Filters, fam) }
 
-// PublishedPort is a port that a DNAT rule sends on to another address (a
+// pubPort is a port that a DNAT rule sends on to another address (a
 // container): Docker and Podman publish ports this way, in the nat table's
 // prerouting path, so the packets go through FORWARD and never meet the
 // input hook's filter.
-type PublishedPort struct {
+type pubPort struct {
 	Family string `json:"family"`
 	Proto  string `json:"proto"`
 	Port   string `json:"port"`
@@ -84,30 +84,30 @@ type PublishedPort struct {
 	EveryAddress bool `json:"every_address"`
 }
 
-// Ruleset is what ParseNftJSON found in `nft -j list ruleset`.
-type Ruleset struct {
+// ruleset is what parseNftJSON found in `nft -j list ruleset`.
+type ruleset struct {
 	// Tables is the number of tables of any family.
 	Tables int
 	// InputChains are the base chains of family ip, ip6 or inet on the
 	// input hook with type filter.
-	InputChains []InputChain
+	InputChains []inputChain
 	// FrontEnds names the tools whose tables or chains are recognised:
 	// "firewalld", "ufw", "docker", "podman".
 	FrontEnds []string
 	// Published are the ports DNAT rules publish (containers).
-	Published []PublishedPort
+	Published []pubPort
 }
 
 // Filtering reports whether incoming traffic of every family is filtered
 // by some input chain.
-func (r Ruleset) Filtering() bool {
-	return r.FilteringFamily(IPv4) && r.FilteringFamily(IPv6)
+func (r ruleset) Filtering() bool {
+	return r.FilteringFamily(iPv4) && r.FilteringFamily(iPv6)
 }
 
 // FilteringFamily reports whether some input chain filters incoming packets
 // of family fam. Every base chain on the hook sees every packet (an accept
 // in one does not skip the others), so one filtering chain is enough.
-func (r Ruleset) FilteringFamily(fam string) bool {
+func (r ruleset) FilteringFamily(fam string) bool {
 	for _, c := range r.InputChains {
 		if c.FiltersFamily(fam) {
 			return true
@@ -142,18 +142,18 @@ type nftObject struct {
 	Rule  *nftRule  `json:"rule"`
 }
 
-// ParseNftJSON reads the output of `nft -j list ruleset`.
-func ParseNftJSON(b []byte) (Ruleset, error) {
+// parseNftJSON reads the output of `nft -j list ruleset`.
+func parseNftJSON(b []byte) (ruleset, error) {
 	var doc struct {
 		Nftables []nftObject `json:"nftables"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return Ruleset{}, fmt.Errorf("nft JSON: %w: %w", ErrUnrecognised, err)
+		return ruleset{}, fmt.Errorf("nft JSON: %w: %w", errUnrecognised, err)
 	}
 	if doc.Nftables == nil {
-		return Ruleset{}, fmt.Errorf("nft JSON: %w: no \"nftables\" array", ErrUnrecognised)
+		return ruleset{}, fmt.Errorf("nft JSON: %w: no \"nftables\" array", errUnrecognised)
 	}
-	var rs Ruleset
+	var rs ruleset
 	type key struct{ family, table, chain string }
 	rules := map[key][]verdictRule{}
 	var chains []nftChain
@@ -194,7 +194,7 @@ func ParseNftJSON(b []byte) (Ruleset, error) {
 			continue
 		}
 		k := key{c.Family, c.Table, c.Name}
-		ic := InputChain{Family: c.Family, Table: c.Table, Chain: c.Name, Policy: c.Policy, Rules: len(rules[k])}
+		ic := inputChain{Family: c.Family, Table: c.Table, Chain: c.Name, Policy: c.Policy, Rules: len(rules[k])}
 		if ic.Policy == "" {
 			ic.Policy = "accept" // nft omits nothing, but the kernel default is accept
 		}
@@ -332,7 +332,7 @@ func wideMatch(m nftMatch) (desc, nfproto string) {
 			return left.Meta.Key + ` "*"`, ""
 		}
 	case left.Meta != nil && left.Meta.Key == "nfproto":
-		if op == "==" && len(vals) == 1 && (vals[0] == IPv4 || vals[0] == IPv6) {
+		if op == "==" && len(vals) == 1 && (vals[0] == iPv4 || vals[0] == iPv6) {
 			return "", vals[0]
 		}
 	case left.Meta != nil && left.Meta.Key == "l4proto",
@@ -459,8 +459,8 @@ func outsideIfaces(list []string) []string {
 // another address: Docker's `iifname != "docker0" tcp dport 8080 dnat to
 // 172.17.0.2:80` (an xt DNAT target through iptables-nft), Podman's
 // netavark `dnat ip to …`.
-func publishedPort(family string, expr []json.RawMessage) (PublishedPort, bool) {
-	pp := PublishedPort{Family: family, EveryAddress: true}
+func publishedPort(family string, expr []json.RawMessage) (pubPort, bool) {
+	pp := pubPort{Family: family, EveryAddress: true}
 	hasDNAT := false
 	for _, raw := range expr {
 		if bytes.Contains(raw, []byte(`"dnat"`)) || bytes.Contains(raw, []byte(`"DNAT"`)) {
@@ -513,7 +513,7 @@ func publishedPort(family string, expr []json.RawMessage) (PublishedPort, bool) 
 	return pp, dnat && pp.Port != ""
 }
 
-func containsPort(list []PublishedPort, p PublishedPort) bool {
+func containsPort(list []pubPort, p pubPort) bool {
 	for _, x := range list {
 		if x == p {
 			return true

@@ -40,12 +40,12 @@ func TestParseNftJSON(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			rs, err := ParseNftJSON(checktest.ReadOptionalParserData(t, tc.file))
+			rs, err := parseNftJSON(checktest.ReadOptionalParserData(t, tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
 			if tc.wantErr {
-				if !errors.Is(err, ErrUnrecognised) {
+				if !errors.Is(err, errUnrecognised) {
 					t.Errorf("err = %v, want ErrUnrecognised", err)
 				}
 				return
@@ -53,7 +53,7 @@ func TestParseNftJSON(t *testing.T) {
 			if rs.Tables != tc.tables || len(rs.InputChains) != tc.chains {
 				t.Errorf("tables %d chains %d, want %d %d: %+v", rs.Tables, len(rs.InputChains), tc.tables, tc.chains, rs.InputChains)
 			}
-			if got := rs.FilteringFamily(IPv4) || rs.FilteringFamily(IPv6); got != tc.filtering {
+			if got := rs.FilteringFamily(iPv4) || rs.FilteringFamily(iPv6); got != tc.filtering {
 				t.Errorf("filtering some family = %v, want %v: %+v", got, tc.filtering, rs.InputChains)
 			}
 			if tc.chains > 0 {
@@ -100,12 +100,12 @@ func TestParseIptablesS(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.stdout+tc.stderr, func(t *testing.T) {
-			in, err := ParseIptablesS(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr))
+			in, err := parseIptablesS(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
 			if tc.wantErr {
-				if !errors.Is(err, ErrUnrecognised) {
+				if !errors.Is(err, errUnrecognised) {
 					t.Errorf("err = %v, want ErrUnrecognised", err)
 				}
 				return
@@ -139,18 +139,18 @@ func TestParseUFWStatus(t *testing.T) {
 	tests := []struct {
 		stdout, stderr string
 		wantErr        bool
-		want           UFWStatus
+		want           ufwStatus
 	}{
-		{stdout: "ufw/active_deny.txt", want: UFWStatus{Active: true, DefaultIncoming: "deny"}},
-		{stdout: "ufw/active_reject_no_logging.txt", want: UFWStatus{Active: true, DefaultIncoming: "reject"}},
-		{stdout: "ufw/active_allow_incoming.txt", want: UFWStatus{Active: true, DefaultIncoming: "allow"}},
-		{stdout: "ufw/inactive.txt", want: UFWStatus{}},
-		{stderr: "ufw/needs_root_stderr.txt", want: UFWStatus{NeedsRoot: true}},
+		{stdout: "ufw/active_deny.txt", want: ufwStatus{Active: true, DefaultIncoming: "deny"}},
+		{stdout: "ufw/active_reject_no_logging.txt", want: ufwStatus{Active: true, DefaultIncoming: "reject"}},
+		{stdout: "ufw/active_allow_incoming.txt", want: ufwStatus{Active: true, DefaultIncoming: "allow"}},
+		{stdout: "ufw/inactive.txt", want: ufwStatus{}},
+		{stderr: "ufw/needs_root_stderr.txt", want: ufwStatus{NeedsRoot: true}},
 		{stderr: "ufw/init_error.txt", wantErr: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.stdout+tc.stderr, func(t *testing.T) {
-			got, err := ParseUFWStatus(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr))
+			got, err := parseUFWStatus(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -176,7 +176,7 @@ func TestParseFirewalldState(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.stdout+tc.stderr, func(t *testing.T) {
-			got, err := ParseFirewalldState(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr), tc.exit)
+			got, err := parseFirewalldState(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr), tc.exit)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -213,23 +213,23 @@ func runStateCases(t *testing.T, prefix, what string, parse func([]byte) (int, e
 }
 
 func TestParseSocketFilterFW(t *testing.T) {
-	stdout := func(b []byte) (int, error) { return ParseSocketFilterFW(b, nil) }
+	stdout := func(b []byte) (int, error) { return parseSocketFilterFW(b, nil) }
 	runStateCases(t, "", "state", stdout, []stateCase{
-		{file: "socketfilterfw/enabled_state1.txt", want: ALFOn},
-		{file: "socketfilterfw/disabled_state0.txt", want: ALFOff},
-		{file: "socketfilterfw/block_all_state2.txt", want: ALFBlockAll},
-		{file: "socketfilterfw/blocking_all_text.txt", want: ALFBlockAll},
-		{file: "socketfilterfw/enabled_no_number.txt", want: ALFOn},
+		{file: "socketfilterfw/enabled_state1.txt", want: alfOn},
+		{file: "socketfilterfw/disabled_state0.txt", want: alfOff},
+		{file: "socketfilterfw/block_all_state2.txt", want: alfBlockAll},
+		{file: "socketfilterfw/blocking_all_text.txt", want: alfBlockAll},
+		{file: "socketfilterfw/enabled_no_number.txt", want: alfOn},
 		{file: "socketfilterfw/must_be_root.txt", wantErr: true},
 		{file: "socketfilterfw/empty.txt", wantErr: true},
 	})
 }
 
 func TestParseSPFirewall(t *testing.T) {
-	runStateCases(t, "", "state", ParseSPFirewall, []stateCase{
-		{file: "system_profiler/macos15_on_limit.json", want: ALFOn},
-		{file: "system_profiler/macos15_off_allow_all.json", want: ALFOff},
-		{file: "system_profiler/block_all.json", want: ALFBlockAll},
+	runStateCases(t, "", "state", parseSPFirewall, []stateCase{
+		{file: "system_profiler/macos15_on_limit.json", want: alfOn},
+		{file: "system_profiler/macos15_off_allow_all.json", want: alfOff},
+		{file: "system_profiler/block_all.json", want: alfBlockAll},
 		{file: "system_profiler/unknown_state.json", wantErr: true},
 		{file: "system_profiler/empty_list.json", wantErr: true},
 		{file: "system_profiler/not_json.txt", wantErr: true},
@@ -253,7 +253,7 @@ func TestParsePlists(t *testing.T) {
 	eq := func(a, b *bool) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 	for _, tc := range managed {
 		t.Run(tc.file, func(t *testing.T) {
-			m, err := ParseManagedFirewallPlist(checktest.ReadOptionalParserData(t, tc.file))
+			m, err := parseManagedFirewallPlist(checktest.ReadOptionalParserData(t, tc.file))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -262,7 +262,7 @@ func TestParsePlists(t *testing.T) {
 			}
 		})
 	}
-	runStateCases(t, "alf/", "globalstate", ParseALFPlist, []stateCase{
+	runStateCases(t, "alf/", "globalstate", parseALFPlist, []stateCase{
 		{file: "plist/alf_globalstate1.xml.plist", want: 1},
 		{file: "plist/alf_globalstate0.xml.plist", want: 0},
 		{file: "plist/alf_globalstate2.binary.plist", want: 2},
@@ -282,19 +282,19 @@ func TestParseNetshProfiles(t *testing.T) {
 		want    []want
 		wantErr bool
 	}{
-		{file: "netsh/en_public_on.txt", want: []want{{ProfilePublic, true, false}}},
-		{file: "netsh/en_private_off.txt", want: []want{{ProfilePrivate, false, false}}},
-		{file: "netsh/en_public_allow_inbound.txt", want: []want{{ProfilePublic, true, true}}},
-		{file: "netsh/en_domain_on_public_off.txt", want: []want{{ProfileDomain, true, false}, {ProfilePublic, false, false}}},
-		{file: "netsh/de_public_on.txt", want: []want{{ProfilePublic, true, false}}},
-		{file: "netsh/de_private_off.txt", want: []want{{ProfilePrivate, false, false}}},
-		{file: "netsh/fr_public_actif.txt", want: []want{{ProfilePublic, true, false}}},
+		{file: "netsh/en_public_on.txt", want: []want{{profilePublic, true, false}}},
+		{file: "netsh/en_private_off.txt", want: []want{{profilePrivate, false, false}}},
+		{file: "netsh/en_public_allow_inbound.txt", want: []want{{profilePublic, true, true}}},
+		{file: "netsh/en_domain_on_public_off.txt", want: []want{{profileDomain, true, false}, {profilePublic, false, false}}},
+		{file: "netsh/de_public_on.txt", want: []want{{profilePublic, true, false}}},
+		{file: "netsh/de_private_off.txt", want: []want{{profilePrivate, false, false}}},
+		{file: "netsh/fr_public_actif.txt", want: []want{{profilePublic, true, false}}},
 		{file: "netsh/service_not_running.txt", wantErr: true},
 		{file: "netsh/unknown_state_word.txt", wantErr: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			got, err := ParseNetshProfiles(string(checktest.ReadOptionalParserData(t, tc.file)))
+			got, err := parseNetshProfiles(string(checktest.ReadOptionalParserData(t, tc.file)))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}

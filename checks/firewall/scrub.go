@@ -5,12 +5,12 @@ import (
 	"strings"
 )
 
-// Scrub takes the IPv6 addresses out of /proc/net/if_inet6 before an
+// scrub takes the IPv6 addresses out of /proc/net/if_inet6 before an
 // evidence bundle keeps it (a global address can carry the hardware
 // address): the check reads only the interface names, so each address
 // becomes zeros and the line keeps its shape. Everything else passes
 // unchanged.
-func Scrub(name string, args []string, out []byte) []byte {
+func scrub(name string, args []string, out []byte) []byte {
 	if args != nil || name != ifInet6File {
 		return out
 	}

@@ -40,11 +40,11 @@ func TestNfprotoLimitsInetRule(t *testing.T) {
 	doc := `{"nftables": [{"table": {"family": "inet", "name": "f", "handle": 1}},
 	{"chain": {"family": "inet", "table": "f", "name": "in", "handle": 1, "type": "filter", "hook": "input", "prio": 0, "policy": "drop"}},
 	{"rule": {"family": "inet", "table": "f", "chain": "in", "handle": 2, "expr": [{"match": {"op": "==", "left": {"meta": {"key": "nfproto"}}, "right": "ipv6"}}, {"accept": null}]}}]}`
-	rs, err := ParseNftJSON([]byte(doc))
+	rs, err := parseNftJSON([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rs.FilteringFamily(IPv4) || rs.FilteringFamily(IPv6) {
+	if !rs.FilteringFamily(iPv4) || rs.FilteringFamily(iPv6) {
 		t.Errorf("meta nfproto ipv6 accept: want IPv4 filtered and IPv6 open, got %+v", rs.InputChains)
 	}
 }
@@ -82,11 +82,11 @@ func TestPublishedPorts(t *testing.T) {
 	{"rule": {"family": "ip", "table": "nat", "chain": "DOCKER", "handle": 5, "expr": [{"match": {"op": "!=", "left": {"meta": {"key": "iifname"}}, "right": "docker0"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 8080}}, {"counter": {"packets": 0, "bytes": 0}}, {"xt": {"type": "target", "name": "DNAT"}}]}},
 	{"rule": {"family": "ip", "table": "nat", "chain": "DOCKER", "handle": 6, "expr": [{"match": {"op": "!=", "left": {"meta": {"key": "iifname"}}, "right": "docker0"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "127.0.0.1"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 5432}}, {"counter": {"packets": 0, "bytes": 0}}, {"xt": {"type": "target", "name": "DNAT"}}]}},
 	{"rule": {"family": "inet", "table": "netavark", "chain": "nv_hostport", "handle": 7, "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "dport"}}, "right": 5353}}, {"dnat": {"family": "ip", "addr": "10.88.0.2", "port": 5353}}]}}]}`
-	rs, err := ParseNftJSON([]byte(doc))
+	rs, err := parseNftJSON([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []PublishedPort{
+	want := []pubPort{
 		{Family: "ip", Proto: "tcp", Port: "8080", EveryAddress: true},
 		{Family: "ip", Proto: "tcp", Port: "5432", EveryAddress: false},
 		{Family: "inet", Proto: "udp", Port: "5353", EveryAddress: true},
@@ -106,14 +106,14 @@ func TestPublishedPorts(t *testing.T) {
 
 func TestScrubIfInet6(t *testing.T) {
 	in := []byte("2a0211112222333344445555666677 03 40 00 00 wlp0s20f3\nfe800000000000001a2b3cfffe4d5e6f 03 40 20 80 wlp0s20f3\n00000000000000000000000000000001 01 80 10 80       lo\n")
-	out := Scrub(ifInet6File, nil, in)
+	out := scrub(ifInet6File, nil, in)
 	if strings.Contains(string(out), "1a2b3c") || strings.Contains(string(out), "2a02") {
 		t.Errorf("address left in %q", out)
 	}
-	if state, detail := presenceOf(out); state != IPv6Present || !strings.Contains(detail, "wlp0s20f3") {
+	if state, detail := presenceOf(out); state != iPv6Present || !strings.Contains(detail, "wlp0s20f3") {
 		t.Errorf("scrubbed file reads %s %q", state, detail)
 	}
-	if got := Scrub("nft", []string{"-j", "list", "ruleset"}, in); string(got) != string(in) {
+	if got := scrub("nft", []string{"-j", "list", "ruleset"}, in); string(got) != string(in) {
 		t.Error("Scrub changed a command's output")
 	}
 }
@@ -133,7 +133,7 @@ func TestInterfaceAccepts(t *testing.T) {
 			t.Errorf("%q: ifaces %q, want %q", tc.rule, got, tc.ifaces)
 		}
 	}
-	f := LinuxFacts{Interfaces: []string{"docker0", "enp0s31f6", "lo", "veth1a2b", "wlp0s20f3"}}
+	f := linuxFacts{Interfaces: []string{"docker0", "enp0s31f6", "lo", "veth1a2b", "wlp0s20f3"}}
 	for _, tc := range []struct {
 		accepts []string
 		open    string
@@ -147,7 +147,7 @@ func TestInterfaceAccepts(t *testing.T) {
 			t.Errorf("accepts on %v: open %v (known %v), want %q", tc.accepts, open, known, tc.open)
 		}
 	}
-	if _, known := (&LinuxFacts{}).outsideAccepted([]string{"wlp2s0"}); known {
+	if _, known := (&linuxFacts{}).outsideAccepted([]string{"wlp2s0"}); known {
 		t.Error("interfaces unread, yet whether wlp2s0 reaches outside is known")
 	}
 }
@@ -158,8 +158,8 @@ func TestParseIptablesDNAT(t *testing.T) {
 		"-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80\n" +
 		"-A DOCKER -d 127.0.0.1/32 ! -i docker0 -p tcp -m tcp --dport 6379 -j DNAT --to-destination 172.17.0.3:6379\n" +
 		"-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE\n"
-	got := ParseIptablesDNAT([]byte(nat), "ip")
-	want := []PublishedPort{{Family: "ip", Proto: "tcp", Port: "8080", EveryAddress: true}, {Family: "ip", Proto: "tcp", Port: "6379"}}
+	got := parseIptablesDNAT([]byte(nat), "ip")
+	want := []pubPort{{Family: "ip", Proto: "tcp", Port: "8080", EveryAddress: true}, {Family: "ip", Proto: "tcp", Port: "6379"}}
 	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
@@ -167,8 +167,8 @@ func TestParseIptablesDNAT(t *testing.T) {
 
 func TestNatUnreadIsWarn(t *testing.T) {
 	yes := true
-	f := LinuxFacts{
-		Sources:  []Source{{Name: "nft", State: StateNotInstalled}, {Name: "iptables", State: StateRead, Filtering: &yes}, {Name: "ip6tables", State: StateRead, Filtering: &yes}},
+	f := linuxFacts{
+		Sources:  []source{{Name: "nft", State: stateNotInstalled}, {Name: "iptables", State: stateRead, Filtering: &yes}, {Name: "ip6tables", State: stateRead, Filtering: &yes}},
 		NatError: []string{"iptables -t nat -S: access denied"},
 	}
 	if r := evaluateLinux(f); r.Status != "warn" || !strings.Contains(r.Fix, "containers") {

@@ -14,37 +14,37 @@ import (
 
 // Windows sources.
 const (
-	StandardCimv2      = `root\StandardCimv2`
-	FirewallProfileCls = "MSFT_NetFirewallProfile"
-	ConnectionProfile  = "MSFT_NetConnectionProfile"
-	SecurityCenter2    = `root\SecurityCenter2`
-	FirewallProductCls = "FirewallProduct"
-	// LocalPolicyKey holds the local firewall settings per profile
+	standardCimv2      = `root\StandardCimv2`
+	firewallProfileCls = "MSFT_NetFirewallProfile"
+	connectionProfile  = "MSFT_NetConnectionProfile"
+	securityCenter2    = `root\SecurityCenter2`
+	firewallProductCls = "FirewallProduct"
+	// localPolicyKey holds the local firewall settings per profile
 	// (StandardProfile is the Private profile).
-	LocalPolicyKey = `HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy`
-	// GroupPolicyKey holds settings pushed by Group Policy or MDM, which
+	localPolicyKey = `HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy`
+	// groupPolicyKey holds settings pushed by Group Policy or MDM, which
 	// win over the local ones.
-	GroupPolicyKey = `HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall`
-	// Cimv2 and ServiceCls list the services with their state.
-	Cimv2      = `root\cimv2`
-	ServiceCls = "Win32_Service"
-	// ServicesKey holds each service's Start type (2 automatic, 3
+	groupPolicyKey = `HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall`
+	// cimv2 and ServiceCls list the services with their state.
+	cimv2      = `root\cimv2`
+	serviceCls = "Win32_Service"
+	// servicesKey holds each service's Start type (2 automatic, 3
 	// manual, 4 disabled), the fallback when Win32_Service is unreadable.
-	ServicesKey = `HKLM\SYSTEM\CurrentControlSet\Services`
+	servicesKey = `HKLM\SYSTEM\CurrentControlSet\Services`
 )
 
 // The services Windows Firewall needs: Windows Defender Firewall (MpsSvc)
 // and the Base Filtering Engine (BFE) it depends on. With either stopped
 // or disabled the profiles' settings protect nothing.
 const (
-	ServiceFirewall = "MpsSvc"
-	ServiceBFE      = "BFE"
+	serviceFirewall = "MpsSvc"
+	serviceBFE      = "BFE"
 )
 
-var firewallServices = []string{ServiceBFE, ServiceFirewall} // BFE first: MpsSvc needs it, so it is the cause when both are off
+var firewallServices = []string{serviceBFE, serviceFirewall} // BFE first: MpsSvc needs it, so it is the cause when both are off
 
-// Service is the state of one service Windows Firewall needs.
-type Service struct {
+// service is the state of one service Windows Firewall needs.
+type service struct {
 	Name string `json:"name"`
 	// State is Win32_Service's State ("Running", "Stopped", ...); empty
 	// when only the registry was read.
@@ -59,12 +59,12 @@ type Service struct {
 
 // Profile names.
 const (
-	ProfileDomain  = "Domain"
-	ProfilePrivate = "Private"
-	ProfilePublic  = "Public"
+	profileDomain  = "Domain"
+	profilePrivate = "Private"
+	profilePublic  = "Public"
 )
 
-var profileNames = []string{ProfileDomain, ProfilePrivate, ProfilePublic}
+var profileNames = []string{profileDomain, profilePrivate, profilePublic}
 
 // MSFT_NetFirewallProfile GpoBoolean values of Enabled.
 const (
@@ -80,20 +80,20 @@ const (
 	actionBlock         = 4
 )
 
-// WindowsFacts is what was seen on Windows.
-type WindowsFacts struct {
+// windowsFacts is what was seen on Windows.
+type windowsFacts struct {
 	// Profiles are the firewall profiles with their state.
-	Profiles []Profile `json:"profiles,omitempty"`
+	Profiles []profile `json:"profiles,omitempty"`
 	// ProfilesSource is "wmi", "registry" or "netsh".
 	ProfilesSource string `json:"profiles_source,omitempty"`
 	// ActiveProfiles are the profiles of the networks the PC is connected
 	// to, nil when not known.
 	ActiveProfiles []string `json:"active_profiles,omitempty"`
 	// Services are the states of MpsSvc and BFE.
-	Services []Service `json:"services,omitempty"`
+	Services []service `json:"services,omitempty"`
 	// ThirdParty are firewalls registered with Windows Security Center,
 	// read only when Windows Firewall itself does not pass.
-	ThirdParty []Product `json:"third_party,omitempty"`
+	ThirdParty []product `json:"third_party,omitempty"`
 	// SecurityCenter is "read", "absent" (no root\SecurityCenter2, as on
 	// Windows Server), "unread" (could not be read) or "" (not asked).
 	SecurityCenter string `json:"security_center,omitempty"`
@@ -101,8 +101,8 @@ type WindowsFacts struct {
 	Errors []string `json:"errors,omitempty"`
 }
 
-// Profile is one Windows Firewall profile.
-type Profile struct {
+// profile is one Windows Firewall profile.
+type profile struct {
 	// Name is Domain, Private or Public; "Current" when netsh named a
 	// profile in a language not recognised.
 	Name string `json:"name"`
@@ -119,8 +119,8 @@ type Profile struct {
 	InboundUnread bool `json:"inbound_unread,omitempty"`
 }
 
-// Product is a firewall registered with Windows Security Center.
-type Product struct {
+// product is a firewall registered with Windows Security Center.
+type product struct {
 	Name         string `json:"name"`
 	ProductState int64  `json:"product_state"`
 	Enabled      bool   `json:"enabled"`
@@ -134,8 +134,8 @@ func productEnabled(state int64) bool { return wsc.Decode(state).Protecting() }
 // and asks Security Center for a third-party firewall only when Windows
 // Firewall alone does not pass: the two are routes either of which
 // protects.
-func collectWindows(ctx context.Context, p probe.Probe) *WindowsFacts {
-	f := &WindowsFacts{}
+func collectWindows(ctx context.Context, p probe.Probe) *windowsFacts {
+	f := &windowsFacts{}
 	addErr := func(err error) { f.Errors = append(f.Errors, err.Error()) }
 
 	f.Services = collectServices(p, f)
@@ -143,7 +143,7 @@ func collectWindows(ctx context.Context, p probe.Probe) *WindowsFacts {
 	if windowsFirewallRoute(*f).Status == checks.Pass {
 		return f
 	}
-	rows, err := p.WMI(SecurityCenter2, FirewallProductCls)
+	rows, err := p.WMI(securityCenter2, firewallProductCls)
 	switch {
 	case err == nil:
 		f.SecurityCenter = "read"
@@ -153,7 +153,7 @@ func collectWindows(ctx context.Context, p probe.Probe) *WindowsFacts {
 				continue
 			}
 			name, _ := probe.AsString(r["displayName"])
-			f.ThirdParty = append(f.ThirdParty, Product{Name: name, ProductState: state, Enabled: productEnabled(state)})
+			f.ThirdParty = append(f.ThirdParty, product{Name: name, ProductState: state, Enabled: productEnabled(state)})
 		}
 	case errors.Is(err, probe.ErrNotFound):
 		f.SecurityCenter = "absent" // Windows Server has no Security Center
@@ -166,12 +166,12 @@ func collectWindows(ctx context.Context, p probe.Probe) *WindowsFacts {
 
 // collectServices reads MpsSvc and BFE from Win32_Service, else their
 // registry Start types.
-func collectServices(p probe.Probe, f *WindowsFacts) []Service {
-	rows, err := p.WMI(Cimv2, ServiceCls)
+func collectServices(p probe.Probe, f *windowsFacts) []service {
+	rows, err := p.WMI(cimv2, serviceCls)
 	if err == nil {
-		var out []Service
+		var out []service
 		for _, name := range firewallServices {
-			s := Service{Name: name, Source: "missing"}
+			s := service{Name: name, Source: "missing"}
 			for _, r := range rows {
 				if n, _ := probe.AsString(r["Name"]); strings.EqualFold(n, name) {
 					s.State, _ = probe.AsString(r["State"])
@@ -185,19 +185,19 @@ func collectServices(p probe.Probe, f *WindowsFacts) []Service {
 		return out
 	}
 	f.Errors = append(f.Errors, err.Error())
-	var out []Service
+	var out []service
 	for _, name := range firewallServices {
-		v, err := p.Registry(ServicesKey+`\`+name, "Start")
+		v, err := p.Registry(servicesKey+`\`+name, "Start")
 		if err != nil {
 			f.Errors = append(f.Errors, err.Error())
 			continue
 		}
 		n, ok := probe.AsInt(v)
 		if !ok {
-			f.Errors = append(f.Errors, fmt.Sprintf("%s\\%s Start: not a number: %v", ServicesKey, name, v))
+			f.Errors = append(f.Errors, fmt.Sprintf("%s\\%s Start: not a number: %v", servicesKey, name, v))
 			continue
 		}
-		out = append(out, Service{Name: name, StartMode: startMode(n), Source: "registry"})
+		out = append(out, service{Name: name, StartMode: startMode(n), Source: "registry"})
 	}
 	return out
 }
@@ -221,14 +221,14 @@ func startMode(n int64) string {
 
 // collectProfiles reads the profiles from WMI, else the registry, else
 // netsh.
-func collectProfiles(ctx context.Context, p probe.Probe, f *WindowsFacts) {
+func collectProfiles(ctx context.Context, p probe.Probe, f *windowsFacts) {
 	addErr := func(err error) { f.Errors = append(f.Errors, err.Error()) }
-	if rows, err := p.WMI(StandardCimv2, FirewallProfileCls); err == nil {
-		f.Profiles = ProfilesFromWMI(rows)
+	if rows, err := p.WMI(standardCimv2, firewallProfileCls); err == nil {
+		f.Profiles = profilesFromWMI(rows)
 		if len(f.Profiles) > 0 {
 			f.ProfilesSource = "wmi"
 		} else {
-			addErr(fmt.Errorf("%s lists no profile", FirewallProfileCls))
+			addErr(fmt.Errorf("%s lists no profile", firewallProfileCls))
 		}
 	} else {
 		addErr(err)
@@ -241,8 +241,8 @@ func collectProfiles(ctx context.Context, p probe.Probe, f *WindowsFacts) {
 	}
 	if len(f.Profiles) > 0 {
 		applyGroupPolicy(p, f.Profiles)
-		if rows, err := p.WMI(StandardCimv2, ConnectionProfile); err == nil {
-			f.ActiveProfiles = ActiveProfilesFromWMI(rows)
+		if rows, err := p.WMI(standardCimv2, connectionProfile); err == nil {
+			f.ActiveProfiles = activeProfilesFromWMI(rows)
 		} else {
 			addErr(err)
 		}
@@ -255,7 +255,7 @@ func collectProfiles(ctx context.Context, p probe.Probe, f *WindowsFacts) {
 		return
 	}
 	text := probe.ConsoleText(p, out.Stdout) + "\n" + probe.ConsoleText(p, out.Stderr)
-	profiles, err := ParseNetshProfiles(text)
+	profiles, err := parseNetshProfiles(text)
 	if err != nil {
 		addErr(err)
 		return
@@ -266,16 +266,16 @@ func collectProfiles(ctx context.Context, p probe.Probe, f *WindowsFacts) {
 	}
 }
 
-// ProfilesFromWMI reads MSFT_NetFirewallProfile rows.
-func ProfilesFromWMI(rows []map[string]any) []Profile {
-	var out []Profile
+// profilesFromWMI reads MSFT_NetFirewallProfile rows.
+func profilesFromWMI(rows []map[string]any) []profile {
+	var out []profile
 	for _, r := range rows {
 		name, _ := probe.AsString(r["Name"])
 		name = canonicalProfile(name)
 		if name == "" {
 			continue
 		}
-		pr := Profile{Name: name}
+		pr := profile{Name: name}
 		if n, ok := probe.AsInt(r["Enabled"]); ok {
 			switch n {
 			case gpoTrue, gpoNotConfigured:
@@ -298,8 +298,8 @@ func ProfilesFromWMI(rows []map[string]any) []Profile {
 // registry key names of the profiles under LocalPolicyKey and
 // GroupPolicyKey.
 var (
-	localProfileKeys = map[string]string{ProfileDomain: "DomainProfile", ProfilePrivate: "StandardProfile", ProfilePublic: "PublicProfile"}
-	gpoProfileKeys   = map[string]string{ProfileDomain: "DomainProfile", ProfilePrivate: "PrivateProfile", ProfilePublic: "PublicProfile"}
+	localProfileKeys = map[string]string{profileDomain: "DomainProfile", profilePrivate: "StandardProfile", profilePublic: "PublicProfile"}
+	gpoProfileKeys   = map[string]string{profileDomain: "DomainProfile", profilePrivate: "PrivateProfile", profilePublic: "PublicProfile"}
 )
 
 // profilesFromRegistry reads the local EnableFirewall and
@@ -307,12 +307,12 @@ var (
 // listed; one whose value exists but cannot be read is listed unread, so it
 // is judged unknown rather than skipped. Nothing listed when no profile's
 // value was found at all.
-func profilesFromRegistry(p probe.Probe, f *WindowsFacts) []Profile {
-	var out []Profile
+func profilesFromRegistry(p probe.Probe, f *windowsFacts) []profile {
+	var out []profile
 	found := false
 	for _, name := range profileNames {
-		key := LocalPolicyKey + `\` + localProfileKeys[name]
-		pr := Profile{Name: name}
+		key := localPolicyKey + `\` + localProfileKeys[name]
+		pr := profile{Name: name}
 		v, err := p.Registry(key, "EnableFirewall")
 		if err != nil {
 			f.Errors = append(f.Errors, err.Error())
@@ -349,9 +349,9 @@ func profilesFromRegistry(p probe.Probe, f *WindowsFacts) []Profile {
 }
 
 // applyGroupPolicy lays policy settings over the local ones.
-func applyGroupPolicy(p probe.Probe, profiles []Profile) {
+func applyGroupPolicy(p probe.Probe, profiles []profile) {
 	for i := range profiles {
-		key := GroupPolicyKey + `\` + gpoProfileKeys[profiles[i].Name]
+		key := groupPolicyKey + `\` + gpoProfileKeys[profiles[i].Name]
 		v, err := p.Registry(key, "EnableFirewall")
 		if err != nil {
 			continue
@@ -367,9 +367,9 @@ func applyGroupPolicy(p probe.Probe, profiles []Profile) {
 	}
 }
 
-// ActiveProfilesFromWMI maps MSFT_NetConnectionProfile NetworkCategory
+// activeProfilesFromWMI maps MSFT_NetConnectionProfile NetworkCategory
 // (0 Public, 1 Private, 2 DomainAuthenticated) to profile names.
-func ActiveProfilesFromWMI(rows []map[string]any) []string {
+func activeProfilesFromWMI(rows []map[string]any) []string {
 	seen := map[string]bool{}
 	for _, r := range rows {
 		n, ok := probe.AsInt(r["NetworkCategory"])
@@ -378,11 +378,11 @@ func ActiveProfilesFromWMI(rows []map[string]any) []string {
 		}
 		switch n {
 		case 0:
-			seen[ProfilePublic] = true
+			seen[profilePublic] = true
 		case 1:
-			seen[ProfilePrivate] = true
+			seen[profilePrivate] = true
 		case 2:
-			seen[ProfileDomain] = true
+			seen[profileDomain] = true
 		}
 	}
 	var out []string
@@ -403,7 +403,7 @@ func canonicalProfile(name string) string {
 	return ""
 }
 
-func sortProfiles(ps []Profile) {
-	order := map[string]int{ProfileDomain: 0, ProfilePrivate: 1, ProfilePublic: 2}
+func sortProfiles(ps []profile) {
+	order := map[string]int{profileDomain: 0, profilePrivate: 1, profilePublic: 2}
 	sort.SliceStable(ps, func(i, j int) bool { return order[ps[i].Name] < order[ps[j].Name] })
 }

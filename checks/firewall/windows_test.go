@@ -20,28 +20,28 @@ func TestProfilesFromWMI(t *testing.T) {
 			{"Name": "Public", "Enabled": int64(1), "DefaultInboundAction": int64(4)},
 			{"Name": "Domain", "Enabled": int64(1), "DefaultInboundAction": int64(0)},
 			{"Name": "Private", "Enabled": int64(1), "DefaultInboundAction": int64(4)},
-		}, []want{{ProfileDomain, ptr(true), false}, {ProfilePrivate, ptr(true), false}, {ProfilePublic, ptr(true), false}}},
+		}, []want{{profileDomain, ptr(true), false}, {profilePrivate, ptr(true), false}, {profilePublic, ptr(true), false}}},
 		{"not configured is on", []map[string]any{
 			{"Name": "Private", "Enabled": float64(2)},
-		}, []want{{ProfilePrivate, ptr(true), false}}},
+		}, []want{{profilePrivate, ptr(true), false}}},
 		{"off", []map[string]any{
 			{"Name": "Public", "Enabled": int64(0)},
-		}, []want{{ProfilePublic, ptr(false), false}}},
+		}, []want{{profilePublic, ptr(false), false}}},
 		{"allow inbound", []map[string]any{
 			{"Name": "public", "Enabled": int64(1), "DefaultInboundAction": int64(2)},
-		}, []want{{ProfilePublic, ptr(true), true}}},
+		}, []want{{profilePublic, ptr(true), true}}},
 		{"boolean Enabled", []map[string]any{
 			{"Name": "Domain", "Enabled": true},
-		}, []want{{ProfileDomain, ptr(true), false}}},
+		}, []want{{profileDomain, ptr(true), false}}},
 		{"unknown value and name", []map[string]any{
 			{"Name": "Domain", "Enabled": int64(9)},
 			{"Name": "Guest", "Enabled": int64(1)},
 			{"Enabled": int64(1)},
-		}, []want{{ProfileDomain, nil, false}}},
+		}, []want{{profileDomain, nil, false}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := ProfilesFromWMI(tc.rows)
+			got := profilesFromWMI(tc.rows)
 			if len(got) != len(tc.want) {
 				t.Fatalf("got %+v, want %d profiles", got, len(tc.want))
 			}
@@ -61,16 +61,16 @@ func TestActiveProfilesFromWMI(t *testing.T) {
 		rows []map[string]any
 		want []string
 	}{
-		{"public wifi", []map[string]any{{"NetworkCategory": int64(0)}}, []string{ProfilePublic}},
-		{"private", []map[string]any{{"NetworkCategory": float64(1)}}, []string{ProfilePrivate}},
-		{"domain and public", []map[string]any{{"NetworkCategory": int64(0)}, {"NetworkCategory": int64(2)}}, []string{ProfileDomain, ProfilePublic}},
-		{"two public adapters", []map[string]any{{"NetworkCategory": int64(0)}, {"NetworkCategory": int64(0)}}, []string{ProfilePublic}},
+		{"public wifi", []map[string]any{{"NetworkCategory": int64(0)}}, []string{profilePublic}},
+		{"private", []map[string]any{{"NetworkCategory": float64(1)}}, []string{profilePrivate}},
+		{"domain and public", []map[string]any{{"NetworkCategory": int64(0)}, {"NetworkCategory": int64(2)}}, []string{profileDomain, profilePublic}},
+		{"two public adapters", []map[string]any{{"NetworkCategory": int64(0)}, {"NetworkCategory": int64(0)}}, []string{profilePublic}},
 		{"no connection", nil, nil},
 		{"unknown category", []map[string]any{{"NetworkCategory": int64(7)}, {"NetworkCategory": nil}}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := ActiveProfilesFromWMI(tc.rows); !reflect.DeepEqual(got, tc.want) {
+			if got := activeProfilesFromWMI(tc.rows); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})

@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// AptRelease is the head of a list's Release or InRelease file.
-type AptRelease struct {
+// aptReleaseFile is the head of a list's Release or InRelease file.
+type aptReleaseFile struct {
 	Origin, Label, Suite, Codename string
 	Date, ValidUntil               time.Time
 }
@@ -20,7 +20,7 @@ type AptRelease struct {
 // says so (Debian-Security), or its suite or codename is a -security
 // pocket (Ubuntu's jammy-security, Ubuntu Pro's jammy-infra-security,
 // Debian 11+'s bookworm-security), or Debian 10's buster/updates.
-func (r AptRelease) Security() bool {
+func (r aptReleaseFile) Security() bool {
 	if strings.Contains(strings.ToLower(r.Label), "security") {
 		return true
 	}
@@ -33,10 +33,10 @@ func (r AptRelease) Security() bool {
 	return false
 }
 
-// ParseAptRelease reads the fields of a Release or InRelease file (the
+// parseAptRelease reads the fields of a Release or InRelease file (the
 // clear-signed armour of InRelease skipped).
-func ParseAptRelease(b []byte) (AptRelease, error) {
-	var r AptRelease
+func parseAptRelease(b []byte) (aptReleaseFile, error) {
+	var r aptReleaseFile
 	text := string(b)
 	if strings.HasPrefix(text, "-----BEGIN PGP SIGNED MESSAGE-----") {
 		_, rest, ok := strings.Cut(text, "\n\n")
@@ -171,9 +171,9 @@ func (p debPackage) installed() bool {
 	return strings.HasSuffix(p.Status, " installed")
 }
 
-// CompareDebVersions compares two Debian versions as dpkg does: <0 when a
+// compareDebVersions compares two Debian versions as dpkg does: <0 when a
 // is older than b, 0 when equal, >0 when newer.
-func CompareDebVersions(a, b string) int {
+func compareDebVersions(a, b string) int {
 	ea, ua, ra := splitDebVersion(a)
 	eb, ub, rb := splitDebVersion(b)
 	if c := compareNumeric(ea, eb); c != 0 {

@@ -13,69 +13,69 @@ import (
 const ID = "os_updates"
 
 // Check is the security-updates check.
-var Check checks.Check = checks.Definition[Facts]{
+var Check checks.Check = checks.Definition[facts]{
 	CheckID:    ID,
 	CheckTitle: "Security updates",
 	Meta: checks.Meta{Required: true, Controls: []string{checks.ControlSecurityUpdates},
-		Settings: []checks.Setting{MaxAgeSetting, AutoOffSetting, EOLSetting}},
-	Collect:    Collect,
-	Evaluate:   Evaluate,
+		Settings: []checks.Setting{maxAgeSetting, autoOffSetting, eolSetting}},
+	Collect:    collect,
+	Evaluate:   evaluate,
 	UnknownFix: unknownFix,
 }
 
 // The policy settings the check owns.
 var (
 	// Cyber Essentials: high and critical updates within 14 days.
-	MaxAgeSetting = checks.Number{Name: "updates_max_age_days", Label: "Security updates are installed within", After: "of being published",
+	maxAgeSetting = checks.Number{Name: "updates_max_age_days", Label: "Security updates are installed within", After: "of being published",
 		Hint: "Cyber Essentials asks for 14 days. A security update waiting less long is a warning.", Units: []checks.Unit{checks.Days}, Default: 14, Min: 1, Max: 90}
-	AutoOffSetting = checks.Grade{Name: "updates_auto_off", Label: "When automatic updates are off or paused", Default: checks.Fail}
-	EOLSetting     = EOLTableSetting{checks.Names{Name: "updates_eol_table",
+	autoOffSetting = checks.Grade{Name: "updates_auto_off", Label: "When automatic updates are off or paused", Default: checks.Fail}
+	eolSetting     = eolTableSetting{checks.Names{Name: "updates_eol_table",
 		Label:    "Support end dates to add to or correct in SessionGuard's own table",
 		Hint:     "One line each: system version end-date, e.g. \"debian 12 2028-06-30\" or \"opensuse-tumbleweed * rolling\". A line replaces the built-in date of the same system and version.",
 		MaxNames: 500}}
 )
 
-// Update sources (Facts.Updates.Source).
+// Update sources (facts.Updates.Source).
 const (
-	SourceApt            = "apt"
-	SourceWindowsUpdate  = "windows_update"
-	SourceSoftwareUpdate = "softwareupdate"
+	sourceApt            = "apt"
+	sourceWindowsUpdate  = "windows_update"
+	sourceSoftwareUpdate = "softwareupdate"
 )
 
-// Reboot states (Facts.Updates.Reboot).
+// Reboot states (facts.Updates.Reboot).
 const (
-	RebootRequired    = "required"
-	RebootNotRequired = "not_required"
-	RebootUnknown     = "unknown"
+	rebootIsRequired  = "required"
+	rebootNotRequired = "not_required"
+	rebootUnknown     = "unknown"
 )
 
-// Automatic update states (Facts.Auto.State).
+// Automatic update states (facts.Auto.State).
 const (
-	AutoOn      = "on"
-	AutoOff     = "off"
-	AutoPaused  = "paused"
-	AutoManaged = "managed"
-	AutoUnknown = "unknown"
+	autoOn      = "on"
+	autoOff     = "off"
+	autoPaused  = "paused"
+	autoManaged = "managed"
+	autoUnknown = "unknown"
 )
 
-// Facts are the raw observations: which release this is, what the update
+// facts are the raw observations: which release this is, what the update
 // machinery already knows is waiting, and whether updates install by
 // themselves. No package, user or machine names.
-type Facts struct {
+type facts struct {
 	OS string `json:"os"`
 	// At is when the state was read (the probe's clock), so ages judge the
 	// same on the server as on the machine.
 	At      time.Time `json:"at"`
-	Release Release   `json:"release"`
-	Updates Updates   `json:"updates"`
-	Auto    Auto      `json:"auto"`
+	Release release   `json:"release"`
+	Updates updates   `json:"updates"`
+	Auto    auto      `json:"auto"`
 	// Errors lists what could not be read, without paths or names.
 	Errors []string `json:"errors,omitempty"`
 }
 
-// Release is the operating-system release as the end-of-life table names
+// release is the operating-system release as the end-of-life table names
 // it.
-type Release struct {
+type release struct {
 	// Systems are the table's names for this release, most specific first
 	// ("ubuntu-esm", "ubuntu"; "windows-10-esu-year2", "windows-10").
 	Systems []string `json:"systems,omitempty"`
@@ -91,8 +91,8 @@ type Release struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// Updates is what the update machinery already knows is waiting.
-type Updates struct {
+// updates is what the update machinery already knows is waiting.
+type updates struct {
 	Source string `json:"source,omitempty"`
 	// Read is whether the pending security updates could be told.
 	Read bool `json:"read"`
@@ -117,8 +117,8 @@ type Updates struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// Auto is whether updates install by themselves.
-type Auto struct {
+// auto is whether updates install by themselves.
+type auto struct {
 	State string `json:"state"`
 	// By names the mechanism or setting that decided (unattended-upgrades,
 	// AUOptions 4, WSUS, AutomaticallyInstallMacOSUpdates).
@@ -128,9 +128,9 @@ type Auto struct {
 	Reason      string     `json:"reason,omitempty"`
 }
 
-// Collect gathers the facts for the probe's operating system.
-func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
-	f := Facts{OS: p.GOOS(), At: p.Now().UTC(), Updates: Updates{Reboot: RebootUnknown}, Auto: Auto{State: AutoUnknown}}
+// collect gathers the facts for the probe's operating system.
+func collect(ctx context.Context, p probe.Probe) (facts, error) {
+	f := facts{OS: p.GOOS(), At: p.Now().UTC(), Updates: updates{Reboot: rebootUnknown}, Auto: auto{State: autoUnknown}}
 	switch p.GOOS() {
 	case "linux":
 		collectLinux(ctx, p, &f)
@@ -144,13 +144,13 @@ func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
 	return f, nil
 }
 
-func (f *Facts) addError(what string, err error) {
+func (f *facts) addError(what string, err error) {
 	f.Errors = append(f.Errors, what+": "+probe.ErrorKind(err))
 }
 
 // run runs a command that must exit 0 and returns its output; a failure
 // is noted in Errors.
-func (f *Facts) run(ctx context.Context, p probe.Probe, name probe.Command, args ...string) ([]byte, error) {
+func (f *facts) run(ctx context.Context, p probe.Probe, name probe.Command, args ...string) ([]byte, error) {
 	out, err := p.Run(ctx, name, args...)
 	if err == nil && out.ExitCode != 0 {
 		err = fmt.Errorf("%s exited with status %d", name, out.ExitCode)

@@ -32,9 +32,9 @@ type macSoftwareUpdate struct {
 	ConfigDataInstall                *bool `plist:"ConfigDataInstall"`
 }
 
-// ParseSoftwareUpdatePlist reads com.apple.SoftwareUpdate as it is kept
+// parseSoftwareUpdatePlist reads com.apple.SoftwareUpdate as it is kept
 // on disk (binary, or XML).
-func ParseSoftwareUpdatePlist(b []byte) (macSoftwareUpdate, error) {
+func parseSoftwareUpdatePlist(b []byte) (macSoftwareUpdate, error) {
 	var s macSoftwareUpdate
 	if _, err := plist.Unmarshal(b, &s); err != nil {
 		return s, fmt.Errorf("com.apple.SoftwareUpdate not recognised: %w", err)
@@ -42,9 +42,9 @@ func ParseSoftwareUpdatePlist(b []byte) (macSoftwareUpdate, error) {
 	return s, nil
 }
 
-func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
+func collectDarwin(ctx context.Context, p probe.Probe, f *facts) {
 	macRelease(ctx, p, f)
-	f.Updates.Source = SourceSoftwareUpdate
+	f.Updates.Source = sourceSoftwareUpdate
 	b, err := p.ReadFile(macSUPrefs)
 	var su macSoftwareUpdate
 	switch {
@@ -56,7 +56,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 		f.Auto.Reason = f.Updates.Reason
 		return
 	default:
-		if su, err = ParseSoftwareUpdatePlist(b); err != nil {
+		if su, err = parseSoftwareUpdatePlist(b); err != nil {
 			f.addError("com.apple.SoftwareUpdate", err)
 			f.Updates.Reason, f.Auto.Reason = err.Error(), err.Error()
 			return
@@ -72,7 +72,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 		f.Auto.Reason = "a configuration profile's Software Update settings could not be read (" + probe.ErrorKind(err) + ")"
 		return
 	default:
-		if managed, err = ParseSoftwareUpdatePlist(mb); err != nil {
+		if managed, err = parseSoftwareUpdatePlist(mb); err != nil {
 			f.addError("managed com.apple.SoftwareUpdate", err)
 			f.Auto.Reason = err.Error()
 			return
@@ -82,7 +82,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 }
 
 // macRelease reads sw_vers: ProductVersion and BuildVersion.
-func macRelease(ctx context.Context, p probe.Probe, f *Facts) {
+func macRelease(ctx context.Context, p probe.Probe, f *facts) {
 	out, err := f.run(ctx, p, probe.CmdSwVers)
 	if err != nil {
 		f.Release.Reason = "macOS's version could not be read (sw_vers: " + probe.ErrorKind(err) + ")"
@@ -92,7 +92,7 @@ func macRelease(ctx context.Context, p probe.Probe, f *Facts) {
 }
 
 // macReleaseFrom reads sw_vers's output.
-func macReleaseFrom(out []byte, f *Facts) {
+func macReleaseFrom(out []byte, f *facts) {
 	vals := map[string]string{}
 	for line := range strings.Lines(string(out)) {
 		k, v, ok := strings.Cut(line, ":")
@@ -111,7 +111,7 @@ func macReleaseFrom(out []byte, f *Facts) {
 
 // macPending counts the recommended updates the last background check
 // found. How long they have waited is not recorded.
-func macPending(su macSoftwareUpdate, f *Facts) {
+func macPending(su macSoftwareUpdate, f *facts) {
 	if su.LastSuccessfulDate == nil {
 		f.Updates.Reason = "Software Update has never completed a check on this Mac"
 		return
@@ -128,7 +128,7 @@ func macPending(su macSoftwareUpdate, f *Facts) {
 // checks on, "Install macOS updates" on (off unless someone turns it on)
 // and "Install Security Responses and system files" on. A configuration
 // profile's values win.
-func macAuto(su, managed macSoftwareUpdate, f *Facts) {
+func macAuto(su, managed macSoftwareUpdate, f *facts) {
 	type setting struct {
 		local, profile *bool
 		def            bool
@@ -148,11 +148,11 @@ func macAuto(su, managed macSoftwareUpdate, f *Facts) {
 			v = *s.local
 		}
 		if !v {
-			f.Auto.State, f.Auto.By = AutoOff, s.what+by
+			f.Auto.State, f.Auto.By = autoOff, s.what+by
 			return
 		}
 	}
-	f.Auto.State, f.Auto.By = AutoOn, "Software Update"
+	f.Auto.State, f.Auto.By = autoOn, "Software Update"
 	if managed.AutomaticallyInstallMacOSUpdates != nil {
 		f.Auto.By = "a configuration profile"
 	}

@@ -9,9 +9,9 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 )
 
-// EOLTableDate is when the built-in end-of-life table was last brought up
+// eolTableDate is when the built-in end-of-life table was last brought up
 // to date. The policy's updates_eol_table carries anything newer.
-const EOLTableDate = "2026-12-01"
+const eolTableDate = "2026-12-01"
 
 // builtinEOL is the built-in end-of-life table: system, version and the
 // last day the vendor publishes security updates for it ("rolling": a
@@ -62,8 +62,8 @@ var builtinEOL = []string{
 	"windows-server 20348 2031-10-14", "windows-server 26100 2034-10-10",
 }
 
-// EOLEntry is one line of the end-of-life table.
-type EOLEntry struct {
+// eolEntry is one line of the end-of-life table.
+type eolEntry struct {
 	System, Version string
 	// End is the last supported day; zero for a rolling release.
 	End     time.Time
@@ -72,18 +72,18 @@ type EOLEntry struct {
 	FromPolicy bool
 }
 
-// ParseEOLLine reads "system version end": end is YYYY-MM-DD or rolling.
-func ParseEOLLine(line string) (EOLEntry, error) {
+// parseEOLLine reads "system version end": end is YYYY-MM-DD or rolling.
+func parseEOLLine(line string) (eolEntry, error) {
 	fields := strings.Fields(line)
 	if len(fields) != 3 {
-		return EOLEntry{}, fmt.Errorf("%q is not \"system version end-date\"", line)
+		return eolEntry{}, fmt.Errorf("%q is not \"system version end-date\"", line)
 	}
-	e := EOLEntry{System: strings.ToLower(fields[0]), Version: fields[1]}
+	e := eolEntry{System: strings.ToLower(fields[0]), Version: fields[1]}
 	if !tableWord(e.System, false) {
-		return EOLEntry{}, fmt.Errorf("%q: the system is lower-case letters, digits, . - and _ (debian, windows-11)", line)
+		return eolEntry{}, fmt.Errorf("%q: the system is lower-case letters, digits, . - and _ (debian, windows-11)", line)
 	}
 	if e.Version != "*" && !tableWord(e.Version, true) {
-		return EOLEntry{}, fmt.Errorf("%q: the version is letters, digits, . - and _, or *", line)
+		return eolEntry{}, fmt.Errorf("%q: the version is letters, digits, . - and _, or *", line)
 	}
 	if fields[2] == "rolling" {
 		e.Rolling = true
@@ -91,7 +91,7 @@ func ParseEOLLine(line string) (EOLEntry, error) {
 	}
 	t, err := time.Parse(time.DateOnly, fields[2])
 	if err != nil {
-		return EOLEntry{}, fmt.Errorf("%q: the end date is YYYY-MM-DD or rolling", line)
+		return eolEntry{}, fmt.Errorf("%q: the end date is YYYY-MM-DD or rolling", line)
 	}
 	e.End = t
 	return e, nil
@@ -110,12 +110,12 @@ func tableWord(s string, upper bool) bool {
 	return true
 }
 
-// EOLTableSetting is updates_eol_table: lines the policy adds to the
-// built-in table, each checked by ParseEOLLine.
-type EOLTableSetting struct{ checks.Names }
+// eolTableSetting is updates_eol_table: lines the policy adds to the
+// built-in table, each checked by parseEOLLine.
+type eolTableSetting struct{ checks.Names }
 
 // Check implements checks.Setting.
-func (s EOLTableSetting) Check(raw json.RawMessage) error {
+func (s eolTableSetting) Check(raw json.RawMessage) error {
 	if err := s.Names.Check(raw); err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (s EOLTableSetting) Check(raw json.RawMessage) error {
 		return fmt.Errorf("%s: %w", s.Name, err)
 	}
 	for _, l := range lines {
-		if _, err := ParseEOLLine(l); err != nil {
+		if _, err := parseEOLLine(l); err != nil {
 			return fmt.Errorf("%s: %w", s.Name, err)
 		}
 	}
@@ -149,10 +149,10 @@ func eolLines(entries []string) ([]string, error) {
 }
 
 // Table is the built-in table with the policy's lines laid over it.
-func (s EOLTableSetting) Table(pol checks.Policy) []EOLEntry {
-	var out []EOLEntry
+func (s eolTableSetting) Table(pol checks.Policy) []eolEntry {
+	var out []eolEntry
 	for _, l := range builtinEOL {
-		e, err := ParseEOLLine(l)
+		e, err := parseEOLLine(l)
 		if err != nil {
 			panic(err) // the built-in table is tested
 		}
@@ -165,7 +165,7 @@ func (s EOLTableSetting) Table(pol checks.Policy) []EOLEntry {
 		lines, _ = eolLines(entries)
 	}
 	for _, l := range lines {
-		e, _ := ParseEOLLine(l)
+		e, _ := parseEOLLine(l)
 		e.FromPolicy = true
 		replaced := false
 		for i := range out {
@@ -180,12 +180,12 @@ func (s EOLTableSetting) Table(pol checks.Policy) []EOLEntry {
 	return out
 }
 
-// LookupEOL finds the release in the table: the first of its systems that
+// lookupEOL finds the release in the table: the first of its systems that
 // the table lists, with the most specific version that matches (exactly,
 // as a point release of the table's version, or *).
-func LookupEOL(table []EOLEntry, r Release) (EOLEntry, bool) {
+func lookupEOL(table []eolEntry, r release) (eolEntry, bool) {
 	for _, sys := range r.Systems {
-		best, score := EOLEntry{}, -1
+		best, score := eolEntry{}, -1
 		for _, e := range table {
 			if e.System != sys {
 				continue
@@ -199,7 +199,7 @@ func LookupEOL(table []EOLEntry, r Release) (EOLEntry, bool) {
 			return best, true
 		}
 	}
-	return EOLEntry{}, false
+	return eolEntry{}, false
 }
 
 // versionMatch scores how well a table version matches a release's: -1

@@ -18,11 +18,11 @@ const endingSoon = 30 * 24 * time.Hour
 
 const unknownFix = "SessionGuard could not read the update state. Try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
 
-// Evaluate judges the facts against the policy.
-func Evaluate(f Facts, pol checks.Policy) checks.Result {
-	support := evaluateSupport(f, EOLSetting.Table(pol))
-	pending := evaluatePending(f, MaxAgeSetting.Of(pol))
-	auto := evaluateAuto(f, AutoOffSetting.Of(pol))
+// evaluate judges the facts against the policy.
+func evaluate(f facts, pol checks.Policy) checks.Result {
+	support := evaluateSupport(f, eolSetting.Table(pol))
+	pending := evaluatePending(f, maxAgeSetting.Of(pol))
+	auto := evaluateAuto(f, autoOffSetting.Of(pol))
 	r := checks.AllOf(support, pending, auto)
 	if r.Status == checks.Pass {
 		r.Summary = strings.TrimSuffix(support.Summary, ".") + "; " + lowerFirst(strings.TrimSuffix(pending.Summary, ".")) + "; " + lowerFirst(auto.Summary)
@@ -46,7 +46,7 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-func releaseName(r Release) string {
+func releaseName(r release) string {
 	switch {
 	case r.Name != "":
 		return r.Name
@@ -56,17 +56,17 @@ func releaseName(r Release) string {
 	return "This system"
 }
 
-func evaluateSupport(f Facts, table []EOLEntry) checks.Result {
+func evaluateSupport(f facts, table []eolEntry) checks.Result {
 	name := releaseName(f.Release)
 	if len(f.Release.Systems) == 0 {
 		return checks.Result{Status: checks.Unknown, Summary: "Could not tell which system release this is.", Fix: unknownFix, Reason: f.Release.Reason}
 	}
-	e, ok := LookupEOL(table, f.Release)
+	e, ok := lookupEOL(table, f.Release)
 	if !ok {
 		return checks.Result{Status: checks.Unknown,
 			Summary: fmt.Sprintf("%s is not in SessionGuard's table of supported systems.", name),
 			Fix:     "Ask your IT support whether this system still gets security updates; they can add its support end date to the policy (updates_eol_table).",
-			Reason:  fmt.Sprintf("%s %s is not in the end-of-life table (built-in table dated %s, plus the policy's updates_eol_table)", f.Release.Systems[0], f.Release.Version, EOLTableDate)}
+			Reason:  fmt.Sprintf("%s %s is not in the end-of-life table (built-in table dated %s, plus the policy's updates_eol_table)", f.Release.Systems[0], f.Release.Version, eolTableDate)}
 	}
 	if e.Rolling {
 		return checks.Result{Status: checks.Pass, Summary: name + " is a rolling release, supported while it is kept up to date."}
@@ -81,7 +81,7 @@ func evaluateSupport(f Facts, table []EOLEntry) checks.Result {
 	return checks.Result{Status: checks.Pass, Summary: fmt.Sprintf("%s gets security updates until %s.", name, end)}
 }
 
-func evaluatePending(f Facts, maxDays int) checks.Result {
+func evaluatePending(f facts, maxDays int) checks.Result {
 	u := f.Updates
 	var parts []checks.Result
 	switch {
@@ -108,22 +108,22 @@ func evaluatePending(f Facts, maxDays int) checks.Result {
 			parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("The list of available updates was last refreshed at least %d days ago, so newer security updates may be missing from it.", days(f.At.Sub(*u.Checked))), Fix: refreshFix(f)})
 		}
 	}
-	if u.Reboot == RebootRequired {
+	if u.Reboot == rebootIsRequired {
 		parts = append(parts, checks.Result{Status: checks.Warn, Summary: "Installed updates wait for a restart to take effect.", Fix: "Restart the computer to finish installing updates."})
 	}
 	return checks.AllOf(parts...)
 }
 
-func evaluateAuto(f Facts, off checks.Status) checks.Result {
+func evaluateAuto(f facts, off checks.Status) checks.Result {
 	a := f.Auto
 	switch a.State {
-	case AutoOn:
+	case autoOn:
 		return checks.Result{Status: checks.Pass, Summary: "Updates install automatically (" + a.By + ")."}
-	case AutoManaged:
+	case autoManaged:
 		return checks.Result{Status: checks.Pass, Summary: "Updates are managed by your organisation (" + a.By + ")."}
-	case AutoOff:
+	case autoOff:
 		return checks.Result{Status: off, Summary: "Automatic updates are off: " + a.By + ".", Fix: autoFix(f)}
-	case AutoPaused:
+	case autoPaused:
 		until := ""
 		if a.PausedUntil != nil {
 			until = " until " + a.PausedUntil.Format("2 January 2006")
@@ -133,7 +133,7 @@ func evaluateAuto(f Facts, off checks.Status) checks.Result {
 	return checks.Result{Status: checks.Unknown, Summary: "Could not tell whether updates install automatically.", Fix: unknownFix, Reason: a.Reason}
 }
 
-func installFix(f Facts) string {
+func installFix(f facts) string {
 	switch f.OS {
 	case "windows":
 		return "Open Settings > Windows Update and click Install now (or Check for updates), then restart."
@@ -143,11 +143,11 @@ func installFix(f Facts) string {
 	return "Open Software Updater (or Software > Updates) and install the updates, or run \"sudo apt update && sudo apt upgrade\" in a terminal; restart if asked."
 }
 
-func refreshFix(f Facts) string {
+func refreshFix(f facts) string {
 	return "Let the computer look for updates: open Software Updater (or run \"sudo apt update\"), then install what it offers."
 }
 
-func autoFix(f Facts) string {
+func autoFix(f facts) string {
 	switch f.OS {
 	case "windows":
 		return "Open Settings > Windows Update: if updates are paused click Resume updates, and under Advanced options let updates install automatically. If the settings are greyed out your organisation sets them: ask your IT support."
@@ -157,7 +157,7 @@ func autoFix(f Facts) string {
 	return "Turn on automatic security updates: in Software & Updates > Updates choose \"Download and install automatically\" for security updates, or run \"sudo apt install unattended-upgrades\" and then \"sudo dpkg-reconfigure --priority=low unattended-upgrades\" and answer Yes."
 }
 
-func unsupportedFix(f Facts) string {
+func unsupportedFix(f facts) string {
 	switch f.OS {
 	case "windows":
 		return "Upgrade to a supported Windows (Settings > Windows Update shows the upgrade when this PC can take it), or ask your IT support about Extended Security Updates or a replacement."

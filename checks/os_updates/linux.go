@@ -20,7 +20,7 @@ const (
 	rebootRequired = "/run/reboot-required"
 )
 
-func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
+func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	osRelease := linuxRelease(p, f)
 	installed, err := p.ReadFile(dpkgStatusFile)
 	switch {
@@ -34,20 +34,20 @@ func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
 		f.Updates.Reason = "dpkg's package list could not be read (" + probe.ErrorKind(err) + ")"
 		f.Auto.Reason = f.Updates.Reason
 	default:
-		f.Updates.Source = SourceApt
+		f.Updates.Source = sourceApt
 		status := parseDpkgStatus(installed)
 		aptPending(p, f, status.versions)
 		aptAuto(ctx, p, f, status.unattended)
 	}
-	if f.Updates.Source == SourceApt && aptESM(p) && osRelease["ID"] == "ubuntu" {
+	if f.Updates.Source == sourceApt && aptESM(p) && osRelease["ID"] == "ubuntu" {
 		f.Release.Systems = append([]string{"ubuntu-esm"}, f.Release.Systems...)
 	}
 	switch _, err := p.ReadFileHead(rebootRequired, 1); {
 	case err == nil:
-		f.Updates.Reboot = RebootRequired
+		f.Updates.Reboot = rebootIsRequired
 	case errors.Is(err, probe.ErrNotFound):
-		if f.Updates.Source == SourceApt { // only apt's hooks write the file
-			f.Updates.Reboot = RebootNotRequired
+		if f.Updates.Source == sourceApt { // only apt's hooks write the file
+			f.Updates.Reboot = rebootNotRequired
 		}
 	default:
 		f.addError("reboot-required", err)
@@ -56,7 +56,7 @@ func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
 
 // linuxRelease reads /etc/os-release (or /usr/lib/os-release) and the
 // kernel release.
-func linuxRelease(p probe.Probe, f *Facts) map[string]string {
+func linuxRelease(p probe.Probe, f *facts) map[string]string {
 	b, err := p.ReadFile("/etc/os-release")
 	if errors.Is(err, probe.ErrNotFound) {
 		b, err = p.ReadFile("/usr/lib/os-release")
@@ -112,13 +112,13 @@ func parseDpkgStatus(b []byte) dpkgStatus {
 // aptList is one list file and the release it belongs to.
 type aptRelease struct {
 	prefix string
-	rel    AptRelease
+	rel    aptReleaseFile
 }
 
 // aptPending compares what is installed with what apt's security lists
 // offer. Nothing is refreshed: the lists are as the last apt update left
 // them, and their Release dates say how old that is.
-func aptPending(p probe.Probe, f *Facts, installed map[string]string) {
+func aptPending(p probe.Probe, f *facts, installed map[string]string) {
 	names, err := p.ReadDir(aptListsDir)
 	if err != nil {
 		f.addError("apt lists", err)
@@ -135,8 +135,8 @@ func aptPending(p probe.Probe, f *Facts, installed map[string]string) {
 		}
 		head, err := p.ReadFileHead(path.Join(aptListsDir, n), 4096)
 		if err == nil {
-			var rel AptRelease
-			if rel, err = ParseAptRelease(head); err == nil {
+			var rel aptReleaseFile
+			if rel, err = parseAptRelease(head); err == nil {
 				releases = append(releases, aptRelease{prefix, rel})
 				continue
 			}
@@ -191,7 +191,7 @@ func aptPending(p probe.Probe, f *Facts, installed map[string]string) {
 				if _, ok := installed[key]; !ok {
 					return
 				}
-				if old, ok := candidates[key]; !ok || CompareDebVersions(pk.Version, old) > 0 {
+				if old, ok := candidates[key]; !ok || compareDebVersions(pk.Version, old) > 0 {
 					candidates[key] = pk.Version
 					dated[key] = rel.Date
 				}
@@ -205,7 +205,7 @@ func aptPending(p probe.Probe, f *Facts, installed map[string]string) {
 	}
 	for key, have := range installed {
 		offered, ok := candidates[key]
-		if !ok || CompareDebVersions(offered, have) <= 0 {
+		if !ok || compareDebVersions(offered, have) <= 0 {
 			continue
 		}
 		f.Updates.Security++
@@ -221,7 +221,7 @@ func aptPending(p probe.Probe, f *Facts, installed map[string]string) {
 
 // releaseOf is the release a Packages list belongs to: the one whose file
 // name is the longest prefix of the list's.
-func releaseOf(releases []aptRelease, list string) (AptRelease, bool) {
+func releaseOf(releases []aptRelease, list string) (aptReleaseFile, bool) {
 	best := -1
 	for i, r := range releases {
 		if strings.HasPrefix(list, r.prefix) && (best < 0 || len(r.prefix) > len(releases[best].prefix)) {
@@ -229,7 +229,7 @@ func releaseOf(releases []aptRelease, list string) (AptRelease, bool) {
 		}
 	}
 	if best < 0 {
-		return AptRelease{}, false
+		return aptReleaseFile{}, false
 	}
 	return releases[best].rel, true
 }
@@ -251,9 +251,9 @@ func aptESM(p probe.Probe) bool {
 // aptAuto judges unattended-upgrades: installed, and APT::Periodic asking
 // apt to refresh its lists and install upgrades, and (with systemd) its
 // timer not disabled.
-func aptAuto(ctx context.Context, p probe.Probe, f *Facts, unattended bool) {
+func aptAuto(ctx context.Context, p probe.Probe, f *facts, unattended bool) {
 	if !unattended {
-		f.Auto.State, f.Auto.By = AutoOff, "unattended-upgrades is not installed"
+		f.Auto.State, f.Auto.By = autoOff, "unattended-upgrades is not installed"
 		return
 	}
 	out, err := f.run(ctx, p, probe.CmdAptConfig, "dump", "APT::Periodic")
@@ -261,17 +261,17 @@ func aptAuto(ctx context.Context, p probe.Probe, f *Facts, unattended bool) {
 		f.Auto.Reason = "apt's settings could not be read (apt-config: " + probe.ErrorKind(err) + ")"
 		return
 	}
-	conf := ParseAptConfig(out)
+	conf := parseAptConfig(out)
 	upgrade, lists := conf["APT::Periodic::Unattended-Upgrade"], conf["APT::Periodic::Update-Package-Lists"]
 	switch {
 	case conf["APT::Periodic::Enable"] == "0":
-		f.Auto.State, f.Auto.By = AutoOff, "APT::Periodic::Enable is off"
+		f.Auto.State, f.Auto.By = autoOff, "APT::Periodic::Enable is off"
 		return
 	case upgrade == "" || upgrade == "0":
-		f.Auto.State, f.Auto.By = AutoOff, "APT::Periodic::Unattended-Upgrade is off"
+		f.Auto.State, f.Auto.By = autoOff, "APT::Periodic::Unattended-Upgrade is off"
 		return
 	case lists == "" || lists == "0":
-		f.Auto.State, f.Auto.By = AutoOff, "APT::Periodic::Update-Package-Lists is off, so unattended-upgrades never sees new updates"
+		f.Auto.State, f.Auto.By = autoOff, "APT::Periodic::Update-Package-Lists is off, so unattended-upgrades never sees new updates"
 		return
 	}
 	if _, err := p.ReadDir("/run/systemd/system"); err == nil {
@@ -284,23 +284,23 @@ func aptAuto(ctx context.Context, p probe.Probe, f *Facts, unattended bool) {
 		switch st := strings.TrimSpace(string(out.Stdout)); st {
 		case "enabled", "static", "enabled-runtime", "indirect", "alias":
 		case "disabled", "masked", "masked-runtime":
-			f.Auto.State, f.Auto.By = AutoOff, "apt-daily-upgrade.timer is "+st
+			f.Auto.State, f.Auto.By = autoOff, "apt-daily-upgrade.timer is "+st
 			return
 		default:
 			f.Auto.Reason = fmt.Sprintf("systemctl is-enabled apt-daily-upgrade.timer said %q", st)
 			return
 		}
 	} else if _, err := p.ReadFileHead("/etc/cron.daily/apt-compat", 1); err != nil {
-		f.Auto.State, f.Auto.By = AutoOff, "without systemd, nothing runs apt's daily job (/etc/cron.daily/apt-compat is missing)"
+		f.Auto.State, f.Auto.By = autoOff, "without systemd, nothing runs apt's daily job (/etc/cron.daily/apt-compat is missing)"
 		return
 	}
-	f.Auto.State, f.Auto.By = AutoOn, "unattended-upgrades"
+	f.Auto.State, f.Auto.By = autoOn, "unattended-upgrades"
 }
 
-// ParseAptConfig reads `apt-config dump`: one `Name "value";` a line. The
+// parseAptConfig reads `apt-config dump`: one `Name "value";` a line. The
 // check dumps APT::Periodic only: the whole configuration can hold a
 // proxy's password.
-func ParseAptConfig(b []byte) map[string]string {
+func parseAptConfig(b []byte) map[string]string {
 	out := map[string]string{}
 	for line := range strings.Lines(string(b)) {
 		k, v, ok := strings.Cut(strings.TrimSpace(line), " ")

@@ -48,11 +48,11 @@ func TestCompareDebVersions(t *testing.T) {
 		{"7.88.1-10+deb12u8", "7.88.1-10+deb12u14", -1},
 		{"1.0-0ubuntu0.22.04.1", "1.0-0ubuntu0.22.04.2", -1},
 	} {
-		got := CompareDebVersions(tc.a, tc.b)
+		got := compareDebVersions(tc.a, tc.b)
 		if sign(got) != tc.want {
 			t.Errorf("CompareDebVersions(%q, %q) = %d, want sign %d", tc.a, tc.b, got, tc.want)
 		}
-		if sign(CompareDebVersions(tc.b, tc.a)) != -tc.want {
+		if sign(compareDebVersions(tc.b, tc.a)) != -tc.want {
 			t.Errorf("CompareDebVersions(%q, %q) is not antisymmetric", tc.b, tc.a)
 		}
 	}
@@ -67,7 +67,7 @@ func TestCompareDebVersionsAgreesWithDpkg(t *testing.T) {
 	pairs := [][2]string{{"1.0~rc1", "1.0"}, {"1:1.0", "2.0"}, {"1.0+b1", "1.0"}, {"2.36-9+deb12u9", "2.36-9+deb12u10"}, {"1.0a", "1.0+"}, {"0.9.8~beta.1", "0.9.8~beta"}}
 	for _, p := range pairs {
 		lt := exec.Command(dpkg, "--compare-versions", p[0], "lt", p[1]).Run() == nil
-		if got := CompareDebVersions(p[0], p[1]) < 0; got != lt {
+		if got := compareDebVersions(p[0], p[1]) < 0; got != lt {
 			t.Errorf("%s < %s: dpkg says %v, CompareDebVersions %v", p[0], p[1], lt, got)
 		}
 	}
@@ -84,14 +84,14 @@ func sign(n int) int {
 }
 
 func TestParseAptRelease(t *testing.T) {
-	sec, err := ParseAptRelease(checktest.ReadParserData(t, "debian12-security.InRelease.head"))
+	sec, err := parseAptRelease(checktest.ReadParserData(t, "debian12-security.InRelease.head"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !sec.Security() || sec.Origin != "Debian" || sec.Codename != "bookworm-security" || sec.Date.IsZero() || !sec.ValidUntil.After(sec.Date) {
 		t.Errorf("security release %+v", sec)
 	}
-	upd, err := ParseAptRelease(checktest.ReadParserData(t, "debian12-updates.InRelease.head"))
+	upd, err := parseAptRelease(checktest.ReadParserData(t, "debian12-updates.InRelease.head"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,12 +109,12 @@ func TestParseAptRelease(t *testing.T) {
 		{"Origin: Debian\nLabel: Debian\nSuite: oldoldstable\nCodename: buster/updates\n", true},
 		{"Origin: Kali\nLabel: Kali\nSuite: kali-rolling\nCodename: kali-rolling\n", false},
 	} {
-		r, err := ParseAptRelease([]byte(tc.head))
+		r, err := parseAptRelease([]byte(tc.head))
 		if err != nil || r.Security() != tc.want {
 			t.Errorf("%q: security %v (%v), want %v", tc.head, r.Security(), err, tc.want)
 		}
 	}
-	if _, err := ParseAptRelease([]byte("<html>captive portal</html>\n")); err == nil {
+	if _, err := parseAptRelease([]byte("<html>captive portal</html>\n")); err == nil {
 		t.Error("a page that is not a Release file was read as one")
 	}
 }
@@ -162,7 +162,7 @@ func TestParseDpkgStatus(t *testing.T) {
 
 func TestParseAptConfig(t *testing.T) {
 	// apt-config -o … dump APT::Periodic on Debian 12.
-	got := ParseAptConfig([]byte("APT::Periodic \"\";\nAPT::Periodic::Unattended-Upgrade \"1\";\nAPT::Periodic::Update-Package-Lists \"1\";\n"))
+	got := parseAptConfig([]byte("APT::Periodic \"\";\nAPT::Periodic::Unattended-Upgrade \"1\";\nAPT::Periodic::Update-Package-Lists \"1\";\n"))
 	if got["APT::Periodic::Unattended-Upgrade"] != "1" || got["APT::Periodic::Update-Package-Lists"] != "1" || got["APT::Periodic"] != "" {
 		t.Errorf("%v", got)
 	}
@@ -175,13 +175,13 @@ func TestParseInstalledOn(t *testing.T) {
 		"20261112":         "2026-11-12",
 		"01d99b2e7fdb0000": "2023-06-10", // FILETIME of 2023-06-10 00:00 UTC
 	} {
-		got, ok := ParseInstalledOn(s)
+		got, ok := parseInstalledOn(s)
 		if !ok || got.Format(time.DateOnly) != want {
 			t.Errorf("%q: %v %v, want %s", s, got, ok, want)
 		}
 	}
 	for _, s := range []string{"", "12.11.2026", "gestern"} {
-		if _, ok := ParseInstalledOn(s); ok {
+		if _, ok := parseInstalledOn(s); ok {
 			t.Errorf("%q was read as a date", s)
 		}
 	}
@@ -204,67 +204,67 @@ func TestPatchTuesday(t *testing.T) {
 
 func TestEOLLinesAndSetting(t *testing.T) {
 	for _, l := range builtinEOL {
-		if _, err := ParseEOLLine(l); err != nil {
+		if _, err := parseEOLLine(l); err != nil {
 			t.Errorf("built-in line: %v", err)
 		}
 	}
 	for _, bad := range []string{"debian 12", "debian 12 30/06/2028", "Debian! 12 2028-06-30", "debian 12 2028-06-30 extra", "debian ../ 2028-06-30"} {
-		if _, err := ParseEOLLine(bad); err == nil {
+		if _, err := parseEOLLine(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-	if err := EOLSetting.Check(json.RawMessage(`["debian 12 2028-06-30", "pop 24.04 2029-05-31"]`)); err != nil {
+	if err := eolSetting.Check(json.RawMessage(`["debian 12 2028-06-30", "pop 24.04 2029-05-31"]`)); err != nil {
 		t.Error(err)
 	}
 	// The policy editor splits a list at spaces: the same words as names
 	// mean the same lines.
-	split := checks.Catalogue{Check}.Default().With(EOLSetting.Name, json.RawMessage(`["debian", "12", "2026-01-31"]`))
-	if e, ok := LookupEOL(EOLSetting.Table(split), Release{Systems: []string{"debian"}, Version: "12"}); !ok || e.End.Format(time.DateOnly) != "2026-01-31" {
+	split := checks.Catalogue{Check}.Default().With(eolSetting.Name, json.RawMessage(`["debian", "12", "2026-01-31"]`))
+	if e, ok := lookupEOL(eolSetting.Table(split), release{Systems: []string{"debian"}, Version: "12"}); !ok || e.End.Format(time.DateOnly) != "2026-01-31" {
 		t.Errorf("split words: %+v", e)
 	}
-	if err := EOLSetting.Check(json.RawMessage(`["debian twelve"]`)); err == nil {
+	if err := eolSetting.Check(json.RawMessage(`["debian twelve"]`)); err == nil {
 		t.Error("a line without a date passed the policy's validation")
 	}
-	pol := checks.Catalogue{Check}.Default().With(EOLSetting.Name, json.RawMessage(`["debian 12 2026-01-31", "kali 2026.4 rolling"]`))
-	table := EOLSetting.Table(pol)
-	e, ok := LookupEOL(table, Release{Systems: []string{"debian"}, Version: "12"})
+	pol := checks.Catalogue{Check}.Default().With(eolSetting.Name, json.RawMessage(`["debian 12 2026-01-31", "kali 2026.4 rolling"]`))
+	table := eolSetting.Table(pol)
+	e, ok := lookupEOL(table, release{Systems: []string{"debian"}, Version: "12"})
 	if !ok || !e.FromPolicy || e.End.Format(time.DateOnly) != "2026-01-31" {
 		t.Errorf("policy line did not replace the built-in one: %+v", e)
 	}
-	if e, ok := LookupEOL(table, Release{Systems: []string{"kali"}, Version: "2026.4"}); !ok || !e.Rolling {
+	if e, ok := lookupEOL(table, release{Systems: []string{"kali"}, Version: "2026.4"}); !ok || !e.Rolling {
 		t.Errorf("policy line not added: %+v %v", e, ok)
 	}
 	for _, tc := range []struct {
-		r    Release
+		r    release
 		want string
 	}{
-		{Release{Systems: []string{"ubuntu-esm", "ubuntu"}, Version: "20.04"}, "2030-04-30"},
-		{Release{Systems: []string{"ubuntu-esm", "ubuntu"}, Version: "24.10"}, "2025-07-10"},
-		{Release{Systems: []string{"rhel"}, Version: "9.4"}, "2032-05-31"},
-		{Release{Systems: []string{"linuxmint"}, Version: "21.3"}, "2027-04-30"},
-		{Release{Systems: []string{"windows-10"}, Version: "21H2"}, "2023-06-13"},
-		{Release{Systems: []string{"windows-10"}, Version: "22H2"}, "2025-10-14"},
-		{Release{Systems: []string{"windows-11-enterprise", "windows-11"}, Version: "23H2"}, "2026-11-10"},
-		{Release{Systems: []string{"macos"}, Version: "15.7.2"}, "2027-09-15"},
+		{release{Systems: []string{"ubuntu-esm", "ubuntu"}, Version: "20.04"}, "2030-04-30"},
+		{release{Systems: []string{"ubuntu-esm", "ubuntu"}, Version: "24.10"}, "2025-07-10"},
+		{release{Systems: []string{"rhel"}, Version: "9.4"}, "2032-05-31"},
+		{release{Systems: []string{"linuxmint"}, Version: "21.3"}, "2027-04-30"},
+		{release{Systems: []string{"windows-10"}, Version: "21H2"}, "2023-06-13"},
+		{release{Systems: []string{"windows-10"}, Version: "22H2"}, "2025-10-14"},
+		{release{Systems: []string{"windows-11-enterprise", "windows-11"}, Version: "23H2"}, "2026-11-10"},
+		{release{Systems: []string{"macos"}, Version: "15.7.2"}, "2027-09-15"},
 	} {
-		e, ok := LookupEOL(EOLSetting.Table(checks.Policy{}), tc.r)
+		e, ok := lookupEOL(eolSetting.Table(checks.Policy{}), tc.r)
 		if !ok || e.End.Format(time.DateOnly) != tc.want {
 			t.Errorf("%+v: %+v %v, want %s", tc.r, e, ok, tc.want)
 		}
 	}
 	// 1.2 must not match a table line for 1.
-	if _, ok := LookupEOL(EOLSetting.Table(checks.Policy{}), Release{Systems: []string{"debian"}, Version: "120"}); ok {
+	if _, ok := lookupEOL(eolSetting.Table(checks.Policy{}), release{Systems: []string{"debian"}, Version: "120"}); ok {
 		t.Error("debian 120 matched debian 12")
 	}
 }
 
 // sw_vers on macOS 26.1 and with a Rapid Security Response applied.
 func TestMacRelease(t *testing.T) {
-	for out, want := range map[string]Release{
+	for out, want := range map[string]release{
 		"ProductName:\t\tmacOS\nProductVersion:\t\t26.1\nBuildVersion:\t\t25B78\n":                                   {Systems: []string{"macos"}, Version: "26.1", Build: "25B78", Name: "macOS 26.1"},
 		"ProductName:\t\tmacOS\nProductVersion:\t\t13.4.1\nProductVersionExtra:\t(c)\nBuildVersion:\t\t22F770820d\n": {Systems: []string{"macos"}, Version: "13.4.1", Build: "22F770820d", Name: "macOS 13.4.1 (c)"},
 	} {
-		var f Facts
+		var f facts
 		macReleaseFrom([]byte(out), &f)
 		if f.Release.Version != want.Version || f.Release.Build != want.Build || f.Release.Name != want.Name || len(f.Release.Systems) != 1 {
 			t.Errorf("%q: %+v", out, f.Release)
@@ -277,18 +277,18 @@ func TestParseDnfSecurity(t *testing.T) {
 	dnf5 := "Updating and loading repositories:\nRepositories loaded.\nName                   Type Severity                                Package              Issued\n" +
 		"FEDORA-2024-635a54eb7e secu Importan   glib2-debuginfo-2.80.2-1.fc40.x86_64 2024-05-12 04:16:43\n" +
 		"FEDORA-2024-635a54eb7e secu Importan glib2-debugsource-2.80.2-1.fc40.x86_64 2024-05-12 04:16:43\n"
-	rows, ok := ParseDnfSecurity([]byte(dnf5))
+	rows, ok := parseDnfSecurity([]byte(dnf5))
 	if !ok || len(rows) != 2 || rows[0].Issued.Format(time.DateTime) != "2024-05-12 04:16:43" {
 		t.Errorf("dnf5: %v %v", rows, ok)
 	}
-	rows, ok = ParseDnfSecurity([]byte("RHSA-2024:3339 Important/Sec. glibc-2.34-100.el9_4.2.x86_64\n"))
+	rows, ok = parseDnfSecurity([]byte("RHSA-2024:3339 Important/Sec. glibc-2.34-100.el9_4.2.x86_64\n"))
 	if !ok || len(rows) != 1 || !rows[0].Issued.IsZero() || rows[0].ID != "RHSA-2024:3339" {
 		t.Errorf("dnf4: %v %v", rows, ok)
 	}
-	if rows, ok := ParseDnfSecurity(nil); !ok || len(rows) != 0 {
+	if rows, ok := parseDnfSecurity(nil); !ok || len(rows) != 0 {
 		t.Errorf("nothing waiting: %v %v", rows, ok)
 	}
-	if _, ok := ParseDnfSecurity([]byte("Keine Übereinstimmung gefunden.\n")); ok {
+	if _, ok := parseDnfSecurity([]byte("Keine Übereinstimmung gefunden.\n")); ok {
 		t.Error("an unknown message was read as no updates")
 	}
 }
@@ -299,14 +299,14 @@ func TestParseZypperPatches(t *testing.T) {
 		"-------------------+-----------------------------+----------+-----------+-------------+--------+--------\n" +
 		"Update repository  | openSUSE-SLE-15.6-2024-2203 | security | important | ---         | needed | Security update for the Linux Kernel\n" +
 		"Update repository  | openSUSE-SLE-15.6-2024-2111 | security | low       | ---         | not needed | Security update for x\n"
-	rows, ok := ParseZypperPatches([]byte(out))
+	rows, ok := parseZypperPatches([]byte(out))
 	if !ok || len(rows) != 1 || rows[0].ID != "openSUSE-SLE-15.6-2024-2203" {
 		t.Errorf("%v %v", rows, ok)
 	}
-	if rows, ok := ParseZypperPatches([]byte("Loading repository data...\nReading installed packages...\nNo updates found.\n")); !ok || len(rows) != 0 {
+	if rows, ok := parseZypperPatches([]byte("Loading repository data...\nReading installed packages...\nNo updates found.\n")); !ok || len(rows) != 0 {
 		t.Errorf("none: %v %v", rows, ok)
 	}
-	if _, ok := ParseZypperPatches([]byte("Repository 'x' is out-of-date.\n")); ok {
+	if _, ok := parseZypperPatches([]byte("Repository 'x' is out-of-date.\n")); ok {
 		t.Error("zypper output without the table was read")
 	}
 }

@@ -23,20 +23,20 @@ var rpmCaches = map[string][]string{
 
 // SourceDnf and SourceZypper name the rpm package managers.
 const (
-	SourceDnf    = "dnf"
-	SourceZypper = "zypper"
+	sourceDnf    = "dnf"
+	sourceZypper = "zypper"
 )
 
 // collectRPM reads the security updates dnf or zypper already knows of,
 // from their cache only (--cacheonly, --no-refresh): nothing is fetched.
-func collectRPM(ctx context.Context, p probe.Probe, f *Facts) bool {
+func collectRPM(ctx context.Context, p probe.Probe, f *facts) bool {
 	out, err := p.Run(ctx, probe.CmdDnf, "--cacheonly", "--quiet", "updateinfo", "list", "--security")
 	if err == nil {
-		f.Updates.Source = SourceDnf
-		rpmChecked(p, f, SourceDnf)
+		f.Updates.Source = sourceDnf
+		rpmChecked(p, f, sourceDnf)
 		if out.ExitCode != 0 {
 			f.Updates.Reason = fmt.Sprintf("dnf could not list security updates from its cache (exit status %d); run \"sudo dnf check-update\" once so it has the lists", out.ExitCode)
-		} else if rows, ok := ParseDnfSecurity(out.Stdout); !ok {
+		} else if rows, ok := parseDnfSecurity(out.Stdout); !ok {
 			f.Updates.Reason = "dnf's list of security updates was not recognised"
 		} else {
 			rpmPending(f, rows)
@@ -46,7 +46,7 @@ func collectRPM(ctx context.Context, p probe.Probe, f *Facts) bool {
 	}
 	if !errors.Is(err, probe.ErrNotFound) {
 		f.addError("dnf", err)
-		f.Updates.Source, f.Updates.Reason = SourceDnf, "dnf could not be run ("+probe.ErrorKind(err)+")"
+		f.Updates.Source, f.Updates.Reason = sourceDnf, "dnf could not be run ("+probe.ErrorKind(err)+")"
 		f.Auto.Reason = f.Updates.Reason
 		return true
 	}
@@ -54,7 +54,7 @@ func collectRPM(ctx context.Context, p probe.Probe, f *Facts) bool {
 	if errors.Is(err, probe.ErrNotFound) {
 		return false
 	}
-	f.Updates.Source = SourceZypper
+	f.Updates.Source = sourceZypper
 	f.Auto.Reason = "SessionGuard does not read openSUSE's automatic update setting yet: ask your IT support whether updates install by themselves"
 	switch {
 	case err != nil:
@@ -63,8 +63,8 @@ func collectRPM(ctx context.Context, p probe.Probe, f *Facts) bool {
 	case out.ExitCode != 0 && out.ExitCode != 100: // 100: patches needed
 		f.Updates.Reason = fmt.Sprintf("zypper could not list security patches (exit status %d)", out.ExitCode)
 	default:
-		rpmChecked(p, f, SourceZypper)
-		if rows, ok := ParseZypperPatches(out.Stdout); !ok {
+		rpmChecked(p, f, sourceZypper)
+		if rows, ok := parseZypperPatches(out.Stdout); !ok {
 			f.Updates.Reason = "zypper's list of patches was not recognised"
 		} else {
 			rpmPending(f, rows)
@@ -73,14 +73,14 @@ func collectRPM(ctx context.Context, p probe.Probe, f *Facts) bool {
 	return true
 }
 
-// RPMAdvisory is one security update an rpm package manager lists; Issued
+// rpmAdvisory is one security update an rpm package manager lists; Issued
 // is zero when the tool does not say (dnf 4, zypper).
-type RPMAdvisory struct {
+type rpmAdvisory struct {
 	ID     string
 	Issued time.Time
 }
 
-func rpmPending(f *Facts, rows []RPMAdvisory) {
+func rpmPending(f *facts, rows []rpmAdvisory) {
 	f.Updates.Security = len(rows)
 	if f.Updates.Checked == nil {
 		return // an undated cache may be years old: nothing is known
@@ -100,10 +100,10 @@ func rpmPending(f *Facts, rows []RPMAdvisory) {
 
 var advisoryID = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*-[0-9]{4}[-:][0-9A-Za-z]+`)
 
-// ParseDnfSecurity reads `dnf updateinfo list --security`: dnf 4's
+// parseDnfSecurity reads `dnf updateinfo list --security`: dnf 4's
 // "FEDORA-2024-… Important/Sec. nevra" and dnf 5's table with its Issued
 // date. ok is false when a line is neither a row nor a known header.
-func ParseDnfSecurity(b []byte) (rows []RPMAdvisory, ok bool) {
+func parseDnfSecurity(b []byte) (rows []rpmAdvisory, ok bool) {
 	for line := range strings.Lines(string(b)) {
 		fields := strings.Fields(line)
 		switch {
@@ -113,7 +113,7 @@ func ParseDnfSecurity(b []byte) (rows []RPMAdvisory, ok bool) {
 			strings.HasPrefix(line, "Repositories loaded"),
 			strings.HasPrefix(line, "Last metadata expiration check"):
 		case len(fields) >= 3 && advisoryID.MatchString(fields[0]):
-			r := RPMAdvisory{ID: fields[0]}
+			r := rpmAdvisory{ID: fields[0]}
 			if len(fields) >= 6 {
 				if t, err := time.Parse(time.DateTime, fields[len(fields)-2]+" "+fields[len(fields)-1]); err == nil {
 					r.Issued = t
@@ -127,10 +127,10 @@ func ParseDnfSecurity(b []byte) (rows []RPMAdvisory, ok bool) {
 	return rows, true
 }
 
-// ParseZypperPatches reads `zypper list-patches --category security`:
+// parseZypperPatches reads `zypper list-patches --category security`:
 // the table's needed security patches. ok is false without the table's
 // header (or zypper's "No updates found.").
-func ParseZypperPatches(b []byte) (rows []RPMAdvisory, ok bool) {
+func parseZypperPatches(b []byte) (rows []rpmAdvisory, ok bool) {
 	cat, status, name := -1, -1, -1
 	for line := range strings.Lines(string(b)) {
 		if strings.HasPrefix(strings.TrimSpace(line), "No updates found") {
@@ -162,7 +162,7 @@ func ParseZypperPatches(b []byte) (rows []RPMAdvisory, ok bool) {
 			continue
 		}
 		if cols[cat] == "security" && (cols[status] == "needed" || cols[status] == "applicable") {
-			rows = append(rows, RPMAdvisory{ID: cols[name]})
+			rows = append(rows, rpmAdvisory{ID: cols[name]})
 		}
 	}
 	return rows, ok
@@ -172,7 +172,7 @@ var repomdTimestamp = regexp.MustCompile(`<(?:revision|timestamp)>([0-9]{9,11})<
 
 // rpmChecked dates the cached metadata: the newest repository generation
 // time in the repomd.xml files the cache holds.
-func rpmChecked(p probe.Probe, f *Facts, tool string) {
+func rpmChecked(p probe.Probe, f *facts, tool string) {
 	var newest time.Time
 	for _, dir := range rpmCaches[tool] {
 		repos, err := p.ReadDir(dir)
@@ -202,9 +202,9 @@ func rpmChecked(p probe.Probe, f *Facts, tool string) {
 // dnfAuto: dnf-automatic installs updates when dnf-automatic-install.timer
 // runs, or dnf-automatic.timer / dnf5-automatic.timer with apply_updates
 // on in automatic.conf.
-func dnfAuto(ctx context.Context, p probe.Probe, f *Facts) {
+func dnfAuto(ctx context.Context, p probe.Probe, f *facts) {
 	if _, err := p.ReadDir("/run/systemd/system"); err != nil {
-		f.Auto.State, f.Auto.By = AutoOff, "dnf-automatic's timers need systemd, which is not running"
+		f.Auto.State, f.Auto.By = autoOff, "dnf-automatic's timers need systemd, which is not running"
 		return
 	}
 	enabled := func(unit string) (bool, error) {
@@ -222,7 +222,7 @@ func dnfAuto(ctx context.Context, p probe.Probe, f *Facts) {
 		return
 	}
 	if on {
-		f.Auto.State, f.Auto.By = AutoOn, "dnf-automatic-install.timer"
+		f.Auto.State, f.Auto.By = autoOn, "dnf-automatic-install.timer"
 		return
 	}
 	for _, unit := range []string{"dnf-automatic.timer", "dnf5-automatic.timer"} {
@@ -241,13 +241,13 @@ func dnfAuto(ctx context.Context, p probe.Probe, f *Facts) {
 			return
 		}
 		if applyUpdates(b) {
-			f.Auto.State, f.Auto.By = AutoOn, unit+" with apply_updates"
+			f.Auto.State, f.Auto.By = autoOn, unit+" with apply_updates"
 		} else {
-			f.Auto.State, f.Auto.By = AutoOff, unit+" only downloads: apply_updates is off in /etc/dnf/automatic.conf"
+			f.Auto.State, f.Auto.By = autoOff, unit+" only downloads: apply_updates is off in /etc/dnf/automatic.conf"
 		}
 		return
 	}
-	f.Auto.State, f.Auto.By = AutoOff, "dnf-automatic is not enabled"
+	f.Auto.State, f.Auto.By = autoOff, "dnf-automatic is not enabled"
 }
 
 // applyUpdates reads apply_updates in automatic.conf's [commands] section

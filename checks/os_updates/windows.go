@@ -21,7 +21,7 @@ const (
 	winWUService      = `HKLM\SYSTEM\CurrentControlSet\Services\wuauserv`
 )
 
-func collectWindows(p probe.Probe, f *Facts) {
+func collectWindows(p probe.Probe, f *facts) {
 	windowsRelease(p, f)
 	windowsPending(p, f)
 	windowsAuto(p, f)
@@ -50,7 +50,7 @@ func regNumber(v any) (uint64, bool) {
 // windows-10 / windows-11 (by build: Windows 11 keeps "Windows 10" in
 // ProductName), -enterprise for Enterprise and Education, -ltsc and
 // -iot-ltsc for the long-term channel, windows-server by build.
-func windowsRelease(p probe.Probe, f *Facts) {
+func windowsRelease(p probe.Probe, f *facts) {
 	var failed error
 	str := func(name string) string {
 		v, err := regValue(p, winCurrentVersion, name)
@@ -122,11 +122,11 @@ func patchTuesday(t time.Time) time.Time {
 	return time.Time{}
 }
 
-// ParseInstalledOn reads Win32_QuickFixEngineering.InstalledOn: M/D/YYYY
+// parseInstalledOn reads Win32_QuickFixEngineering.InstalledOn: M/D/YYYY
 // as the provider writes it since Windows 7 whatever the locale (Get-HotFix
 // parses it with the invariant culture), YYYYMMDD, or a hexadecimal
 // FILETIME (older systems). ok is false for anything else.
-func ParseInstalledOn(s string) (time.Time, bool) {
+func parseInstalledOn(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	if t, err := time.Parse("1/2/2006", s); err == nil {
 		return t, true
@@ -152,8 +152,8 @@ func ParseInstalledOn(s string) (time.Time, bool) {
 // after the latest one shows it is in; none since shows that month's
 // update waiting since its release. Without the list, the last successful
 // install time can show the update waiting, never that it is in.
-func windowsPending(p probe.Probe, f *Facts) {
-	f.Updates.Source = SourceWindowsUpdate
+func windowsPending(p probe.Probe, f *facts) {
+	f.Updates.Source = sourceWindowsUpdate
 	due := patchTuesday(f.At)
 	if v, err := regValue(p, winAUResults+`\Detect`, "LastSuccessTime"); err == nil {
 		if t, ok := parseWUTime(regString(v)); ok {
@@ -165,7 +165,7 @@ func windowsPending(p probe.Probe, f *Facts) {
 	if err == nil {
 		for _, r := range rows {
 			s, _ := r["InstalledOn"].(string)
-			if t, ok := ParseInstalledOn(s); ok && t.After(newest) {
+			if t, ok := parseInstalledOn(s); ok && t.After(newest) {
 				newest = t
 			}
 		}
@@ -203,7 +203,7 @@ func parseWUTime(s string) (time.Time, bool) {
 // disabled or the policy off (NoAutoUpdate, AUOptions 2, 3 or 7) is off;
 // a pause in force is paused; WSUS or an MDM's Update policy is managed;
 // otherwise Windows installs updates by itself.
-func windowsAuto(p probe.Probe, f *Facts) {
+func windowsAuto(p probe.Probe, f *facts) {
 	var failed error
 	read := func(key, value string) any {
 		v, err := regValue(p, key, value)
@@ -232,24 +232,24 @@ func windowsAuto(p probe.Probe, f *Facts) {
 	}
 	switch {
 	case n(start) == 4:
-		f.Auto.State, f.Auto.By = AutoOff, "the Windows Update service is disabled"
+		f.Auto.State, f.Auto.By = autoOff, "the Windows Update service is disabled"
 	case n(noAuto) == 1:
-		f.Auto.State, f.Auto.By = AutoOff, "a policy turns automatic updates off (NoAutoUpdate)"
+		f.Auto.State, f.Auto.By = autoOff, "a policy turns automatic updates off (NoAutoUpdate)"
 	case n(options) == 2 || n(options) == 3 || n(options) == 7:
-		f.Auto.State, f.Auto.By = AutoOff, fmt.Sprintf("a policy makes Windows wait for someone to install updates (AUOptions %d)", n(options))
+		f.Auto.State, f.Auto.By = autoOff, fmt.Sprintf("a policy makes Windows wait for someone to install updates (AUOptions %d)", n(options))
 	case n(mdm) == 5:
-		f.Auto.State, f.Auto.By = AutoOff, "a device-management policy turns automatic updates off (AllowAutoUpdate 5)"
+		f.Auto.State, f.Auto.By = autoOff, "a device-management policy turns automatic updates off (AllowAutoUpdate 5)"
 	case paused.After(f.At):
-		f.Auto.State, f.Auto.By, f.Auto.PausedUntil = AutoPaused, "paused in Settings", timePtr(paused)
+		f.Auto.State, f.Auto.By, f.Auto.PausedUntil = autoPaused, "paused in Settings", timePtr(paused)
 	case failed != nil:
 		f.Auto.Reason = "Windows Update's settings could not be read (" + probe.ErrorKind(failed) + ")"
 	case regString(server) != "" && n(useServer) == 1:
-		f.Auto.State, f.Auto.By = AutoManaged, "WSUS"
+		f.Auto.State, f.Auto.By = autoManaged, "WSUS"
 	case mdm != nil:
-		f.Auto.State, f.Auto.By = AutoManaged, "device management (MDM Update policy)"
+		f.Auto.State, f.Auto.By = autoManaged, "device management (MDM Update policy)"
 	case n(options) == 4:
-		f.Auto.State, f.Auto.By = AutoOn, "AUOptions 4"
+		f.Auto.State, f.Auto.By = autoOn, "AUOptions 4"
 	default:
-		f.Auto.State, f.Auto.By = AutoOn, "Windows Update's default"
+		f.Auto.State, f.Auto.By = autoOn, "Windows Update's default"
 	}
 }

@@ -11,9 +11,9 @@ import (
 // ID is the stable check identifier.
 const ID = "remote_access"
 
-// Allowed is the policy's list of the remote-control tools the
+// allowedSetting is the policy's list of the remote-control tools the
 // organisation's IT uses for support: running, they warn instead of fail.
-var Allowed = checks.Names{
+var allowedSetting = checks.Names{
 	Name:  "remote_access_allowed",
 	Label: "Remote-control tools your IT support uses",
 	Hint: "Names as SessionGuard shows them (TeamViewer, AnyDesk, Quick Assist, Remote Desktop, …). " +
@@ -21,24 +21,24 @@ var Allowed = checks.Names{
 }
 
 // Check is the remote access check.
-var Check checks.Check = checks.Definition[Facts]{
+var Check checks.Check = checks.Definition[facts]{
 	CheckID:    ID,
 	CheckTitle: "Remote access",
 	Meta: checks.Meta{
 		Required: true,
 		Controls: []string{checks.ControlSecureConfig},
-		Settings: []checks.Setting{Allowed},
+		Settings: []checks.Setting{allowedSetting},
 	},
-	Collect:    Collect,
-	Evaluate:   Evaluate,
+	Collect:    collect,
+	Evaluate:   evaluate,
 	UnknownFix: unknownFix,
-	Scrub:      Scrub,
+	Scrub:      scrub,
 }
 
-// Facts are what was seen of each known remote-control tool and built-in
+// facts are what was seen of each known remote-control tool and built-in
 // remote desktop. Only tool identifiers and states are kept: never a
 // session, account, partner or machine id, address or user name.
-type Facts struct {
+type facts struct {
 	OS string `json:"os"`
 	// ProcessListRead is whether the running programs could be listed.
 	ProcessListRead bool `json:"process_list_read"`
@@ -48,7 +48,7 @@ type Facts struct {
 	// for connections runs or is (or may be) turned on.
 	SocketsRead bool `json:"sockets_read,omitempty"`
 	// Tools lists every known tool seen in any way, in catalogue order.
-	Tools []Tool `json:"tools"`
+	Tools []tool `json:"tools"`
 	// UnownedListeners are remote-desktop ports (vnc, rdp) that accept
 	// connections from the network where the program behind them could not
 	// be seen (not run as root or administrator).
@@ -57,9 +57,9 @@ type Facts struct {
 	Errors []string `json:"errors,omitempty"`
 }
 
-// Tool is one remote-control tool or built-in remote desktop. Empty
+// tool is one remote-control tool or built-in remote desktop. Empty
 // fields were not looked at.
-type Tool struct {
+type tool struct {
 	Tool string `json:"tool"`
 	// Running: one of its programs runs.
 	Running bool `json:"running,omitempty"`
@@ -86,19 +86,19 @@ type Tool struct {
 
 // Values of Tool's three-valued fields.
 const (
-	Yes      = "yes"
-	No       = "no"
-	Unknown  = "unknown"
-	Network  = "network"
-	Loopback = "loopback"
-	None     = "none"
-	Open     = "open"
-	Closed   = "closed"
+	yes      = "yes"
+	no       = "no"
+	unknown  = "unknown"
+	network  = "network"
+	loopback = "loopback"
+	none     = "none"
+	open     = "open"
+	closed   = "closed"
 )
 
-// Collect gathers the facts for the probe's operating system.
-func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
-	f := Facts{OS: p.GOOS(), Tools: []Tool{}}
+// collect gathers the facts for the probe's operating system.
+func collect(ctx context.Context, p probe.Probe) (facts, error) {
+	f := facts{OS: p.GOOS(), Tools: []tool{}}
 	switch p.GOOS() {
 	case "linux":
 		collectLinux(ctx, p, &f)
@@ -113,25 +113,25 @@ func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
 	return f, nil
 }
 
-func (f *Facts) addError(what string, err error) {
+func (f *facts) addError(what string, err error) {
 	f.Errors = append(f.Errors, what+": "+probe.ErrorKind(err))
 }
 
 // tool returns the entry for id, adding it when it is not there yet.
-func (f *Facts) tool(id string) *Tool {
+func (f *facts) tool(id string) *tool {
 	for i := range f.Tools {
 		if f.Tools[i].Tool == id {
 			return &f.Tools[i]
 		}
 	}
-	f.Tools = append(f.Tools, Tool{Tool: id})
+	f.Tools = append(f.Tools, tool{Tool: id})
 	return &f.Tools[len(f.Tools)-1]
 }
 
 // sort puts the tools in catalogue order, so facts read the same however
 // they were found.
-func (f *Facts) sort() {
-	var out []Tool
+func (f *facts) sort() {
+	var out []tool
 	for _, t := range catalogue {
 		for _, x := range f.Tools {
 			if x.Tool == t.id {
@@ -139,5 +139,5 @@ func (f *Facts) sort() {
 			}
 		}
 	}
-	f.Tools = append([]Tool{}, out...)
+	f.Tools = append([]tool{}, out...)
 }

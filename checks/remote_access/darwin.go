@@ -14,11 +14,11 @@ import (
 
 // macOS sources.
 const (
-	// RemoteManagementLaunchd holds "enabled" while Remote Management (Apple
+	// remoteManagementLaunchd holds "enabled" while Remote Management (Apple
 	// Remote Desktop) is on; kickstart writes it.
-	RemoteManagementLaunchd = "/Library/Application Support/Apple/Remote Desktop/RemoteManagement.launchd"
-	// RemoteManagementPlist holds Remote Management's options.
-	RemoteManagementPlist = "/Library/Preferences/com.apple.RemoteManagement.plist"
+	remoteManagementLaunchd = "/Library/Application Support/Apple/Remote Desktop/RemoteManagement.launchd"
+	// remoteManagementPlist holds Remote Management's options.
+	remoteManagementPlist = "/Library/Preferences/com.apple.RemoteManagement.plist"
 	screenSharingLabel    = "com.apple.screensharing"
 )
 
@@ -29,7 +29,7 @@ var launchdDirs = []string{"/Library/LaunchDaemons", "/Library/LaunchAgents"}
 // and its preferences); when one of those or a VNC server is on, what
 // listens on and is connected to the VNC port (`netstat -an -p tcp`,
 // which names no programs); installed apps and launch daemons.
-func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
+func collectDarwin(ctx context.Context, p probe.Probe, f *facts) {
 	runningTools(p, f, "darwin")
 
 	out, err := p.Run(ctx, probe.CmdLaunchctl, "print-disabled", "system")
@@ -38,39 +38,39 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 	}
 	var on string
 	if err == nil {
-		on, err = ParseLaunchctlDisabled(out.Stdout, screenSharingLabel)
+		on, err = parseLaunchctlDisabled(out.Stdout, screenSharingLabel)
 	}
 	if err != nil {
 		f.addError("screen sharing setting", err)
-		on = Unknown
+		on = unknown
 	}
-	if on != No || f.has(ScreenSharing) {
-		f.tool(ScreenSharing).Enabled = on
+	if on != no || f.has(screenSharing) {
+		f.tool(screenSharing).Enabled = on
 	}
 
-	b, err := p.ReadFile(RemoteManagementLaunchd)
+	b, err := p.ReadFile(remoteManagementLaunchd)
 	switch {
 	case err == nil && strings.TrimSpace(string(b)) == "enabled":
-		f.tool(RemoteManagement).Enabled = Yes
+		f.tool(remoteManagement).Enabled = yes
 	case err == nil || errors.Is(err, probe.ErrNotFound):
-		if f.has(RemoteManagement) {
-			f.tool(RemoteManagement).Enabled = No
+		if f.has(remoteManagement) {
+			f.tool(remoteManagement).Enabled = no
 		}
 	default:
 		f.addError("remote management setting", err)
-		f.tool(RemoteManagement).Enabled = Unknown
+		f.tool(remoteManagement).Enabled = unknown
 	}
-	if f.has(RemoteManagement) && f.tool(RemoteManagement).Enabled == Yes {
+	if f.has(remoteManagement) && f.tool(remoteManagement).Enabled == yes {
 		// Who may connect: for the wording only.
-		if b, err := p.ReadFile(RemoteManagementPlist); err == nil {
-			if o, err := ParseRemoteManagementPlist(b); err == nil && o.VNCPassword {
-				f.tool(RemoteManagement).VNCPassword = true
+		if b, err := p.ReadFile(remoteManagementPlist); err == nil {
+			if o, err := parseRemoteManagementPlist(b); err == nil && o.VNCPassword {
+				f.tool(remoteManagement).VNCPassword = true
 			}
 		}
 	}
 
 	if needSockets(f) {
-		if socks, ok := readSockets(ctx, p, f, ParseNetstat, probe.CmdNetstat, "-an", "-p", "tcp"); ok {
+		if socks, ok := readSockets(ctx, p, f, parseNetstat, probe.CmdNetstat, "-an", "-p", "tcp"); ok {
 			judgeVNCPort(f, socks)
 		}
 	}
@@ -89,7 +89,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 	}
 }
 
-func (f *Facts) has(id string) bool {
+func (f *facts) has(id string) bool {
 	for _, t := range f.Tools {
 		if t.Tool == id {
 			return true
@@ -111,49 +111,49 @@ func containsFold(list []string, s string) bool {
 // belongs to Screen Sharing or Remote Management when either is on (launchd
 // listens for them), else to a VNC server that runs, else to an unknown
 // program.
-func judgeVNCPort(f *Facts, socks []Socket) {
+func judgeVNCPort(f *facts, socks []socket) {
 	reach, connected := "", false
 	for _, s := range socks {
 		if s.LocalPort != 5900 {
 			continue
 		}
-		if s.Listen && reach != Network {
+		if s.Listen && reach != network {
 			reach = s.Reach()
 		}
 		connected = connected || s.Established
 	}
-	var owner *Tool
-	for _, id := range []string{ScreenSharing, RemoteManagement, RealVNC, X11VNC} {
+	var owner *tool
+	for _, id := range []string{screenSharing, remoteManagement, realVNC, x11vnc} {
 		if f.has(id) {
-			if t := f.tool(id); t.Enabled == Yes || t.Running {
+			if t := f.tool(id); t.Enabled == yes || t.Running {
 				owner = t
 				break
 			}
 		}
 	}
 	if owner == nil {
-		if reach == Network {
+		if reach == network {
 			f.UnownedListeners = append(f.UnownedListeners, "vnc")
 		}
 		return
 	}
-	owner.Listening, owner.Connected = reach, No
+	owner.Listening, owner.Connected = reach, no
 	if reach == "" {
-		owner.Listening = None
+		owner.Listening = none
 	}
 	if connected {
-		owner.Connected = Yes
+		owner.Connected = yes
 	}
 }
 
-// ParseLaunchctlDisabled reads `launchctl print-disabled system` for
+// parseLaunchctlDisabled reads `launchctl print-disabled system` for
 // label: "label" => disabled|true means off, => enabled|false on (macOS 10
 // to 15 wrote either form); a label not listed keeps its plist's default,
 // which for Screen Sharing is off. Output without the "disabled services"
 // block is not recognised.
-func ParseLaunchctlDisabled(b []byte, label string) (string, error) {
+func parseLaunchctlDisabled(b []byte, label string) (string, error) {
 	if !bytes.Contains(b, []byte("disabled services = {")) {
-		return Unknown, fmt.Errorf("launchctl print-disabled: %w", ErrUnrecognised)
+		return unknown, fmt.Errorf("launchctl print-disabled: %w", errUnrecognised)
 	}
 	for line := range strings.Lines(string(b)) {
 		k, v, ok := strings.Cut(strings.TrimSpace(line), "=>")
@@ -162,18 +162,18 @@ func ParseLaunchctlDisabled(b []byte, label string) (string, error) {
 		}
 		switch strings.TrimSpace(v) {
 		case "disabled", "true":
-			return No, nil
+			return no, nil
 		case "enabled", "false":
-			return Yes, nil
+			return yes, nil
 		}
-		return Unknown, fmt.Errorf("launchctl %s => %s: %w", label, strings.TrimSpace(v), ErrUnrecognised)
+		return unknown, fmt.Errorf("launchctl %s => %s: %w", label, strings.TrimSpace(v), errUnrecognised)
 	}
-	return No, nil
+	return no, nil
 }
 
-// RemoteManagementOptions are the Remote Management preferences that say
+// remoteManagementOptions are the Remote Management preferences that say
 // who may connect.
-type RemoteManagementOptions struct {
+type remoteManagementOptions struct {
 	// AllLocalUsers: every local account may connect (ARD_AllLocalUsers).
 	AllLocalUsers bool
 	// VNCPassword: VNC viewers may connect with a password
@@ -181,16 +181,16 @@ type RemoteManagementOptions struct {
 	VNCPassword bool
 }
 
-// ParseRemoteManagementPlist reads com.apple.RemoteManagement.plist
+// parseRemoteManagementPlist reads com.apple.RemoteManagement.plist
 // (binary or XML).
-func ParseRemoteManagementPlist(b []byte) (RemoteManagementOptions, error) {
+func parseRemoteManagementPlist(b []byte) (remoteManagementOptions, error) {
 	var m map[string]any
 	if _, err := plist.Unmarshal(b, &m); err != nil || m == nil {
-		return RemoteManagementOptions{}, fmt.Errorf("remote management preferences: %w", ErrUnrecognised)
+		return remoteManagementOptions{}, fmt.Errorf("remote management preferences: %w", errUnrecognised)
 	}
 	truth := func(k string) bool {
 		v, _ := m[k].(bool)
 		return v
 	}
-	return RemoteManagementOptions{AllLocalUsers: truth("ARD_AllLocalUsers"), VNCPassword: truth("VNCLegacyConnectionsEnabled")}, nil
+	return remoteManagementOptions{AllLocalUsers: truth("ARD_AllLocalUsers"), VNCPassword: truth("VNCLegacyConnectionsEnabled")}, nil
 }

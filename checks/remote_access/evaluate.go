@@ -24,27 +24,27 @@ const (
 )
 
 // exposure judges one tool: its level and the clause that says why.
-func exposure(t Tool) (level, string) {
-	n := DisplayName(t.Tool)
+func exposure(t tool) (level, string) {
+	n := displayName(t.Tool)
 	inf := info(t.Tool)
 	switch {
-	case t.Connected == Yes && inf.session:
+	case t.Connected == yes && inf.session:
 		return levelConnected, n + " is open, so someone may be viewing or controlling this screen now"
-	case t.Connected == Yes:
+	case t.Connected == yes:
 		return levelConnected, "someone is connected to this computer through " + n + " right now"
 	}
-	if t.Tool == WindowsRDP {
+	if t.Tool == windowsRDP {
 		return rdpExposure(t, n)
 	}
-	active := t.Running || t.Enabled == Yes && builtIn(t.Tool)
+	active := t.Running || t.Enabled == yes && builtIn(t.Tool)
 	switch {
 	case active && inf.relay:
 		return levelReachable, n + " is running, so someone could connect to this screen through it from anywhere"
-	case active && inf.idle && t.Listening == None:
+	case active && inf.idle && t.Listening == none:
 		return levelIdle, n + " is running but accepts no connections"
-	case active && inf.idle && t.Listening != Network && t.Listening != Loopback:
+	case active && inf.idle && t.Listening != network && t.Listening != loopback:
 		return levelUnknown, "whether " + n + ", which is running, accepts connections from other computers"
-	case active && t.Listening != Loopback && t.Listening != None:
+	case active && t.Listening != loopback && t.Listening != none:
 		// A server that runs, or is turned on, while where it listens
 		// could not be read is taken at its default: it accepts
 		// connections from the network.
@@ -53,13 +53,13 @@ func exposure(t Tool) (level, string) {
 			clause += ", including any VNC viewer with its password"
 		}
 		return levelReachable, clause
-	case active && t.Listening == Loopback:
+	case active && t.Listening == loopback:
 		return levelLocal, n + " is " + runningWord(t) + " but accepts connections from this computer only"
 	case active:
 		return levelLocal, n + " is " + runningWord(t) + " but is not accepting connections now"
-	case t.Enabled == Yes:
+	case t.Enabled == yes:
 		return levelStarts, n + " is set to start by itself"
-	case t.Enabled == Unknown && builtIn(t.Tool):
+	case t.Enabled == unknown && builtIn(t.Tool):
 		return levelUnknown, "whether " + n + " is turned on"
 	case t.Installed:
 		return levelInstalled, n + " is installed but not running"
@@ -69,10 +69,10 @@ func exposure(t Tool) (level, string) {
 
 // builtIn: turned on in the system's settings rather than started.
 func builtIn(id string) bool {
-	return id == ScreenSharing || id == RemoteManagement || id == WindowsRDP
+	return id == screenSharing || id == remoteManagement || id == windowsRDP
 }
 
-func runningWord(t Tool) string {
+func runningWord(t tool) string {
 	if builtIn(t.Tool) {
 		return "turned on"
 	}
@@ -81,18 +81,18 @@ func runningWord(t Tool) string {
 
 // rdpExposure judges Windows Remote Desktop: on (fDenyTSConnections 0), its
 // listener and Windows Firewall's rule.
-func rdpExposure(t Tool, n string) (level, string) {
-	on := t.Enabled == Yes || t.Listening == Network
+func rdpExposure(t tool, n string) (level, string) {
+	on := t.Enabled == yes || t.Listening == network
 	switch {
-	case !on && t.Enabled == No:
+	case !on && t.Enabled == no:
 		return levelNone, ""
 	case !on:
 		return levelUnknown, "whether " + n + " is turned on"
-	case t.Listening == None:
+	case t.Listening == none:
 		return levelLocal, n + " is turned on but is not accepting connections now (its service is stopped)"
-	case t.Firewall == Closed:
+	case t.Firewall == closed:
 		return levelLocal, n + " is turned on, but Windows Firewall's Remote Desktop rule is off"
-	case t.Connected == Unknown && t.Firewall != Open:
+	case t.Connected == unknown && t.Firewall != open:
 		return levelUnknown, "whether " + n + ", which is turned on, accepts connections or is in use"
 	}
 	return levelReachable, n + " is turned on and accepts connections from other computers"
@@ -100,23 +100,23 @@ func rdpExposure(t Tool, n string) (level, string) {
 
 // fixFor is what to click to stop one tool, per OS.
 func fixFor(id, goos string) string {
-	n := DisplayName(id)
+	n := displayName(id)
 	switch id {
-	case WindowsRDP:
+	case windowsRDP:
 		return "Open Settings > System > Remote Desktop and turn Remote Desktop off."
-	case ScreenSharing:
+	case screenSharing:
 		return "Open System Settings > General > Sharing and turn off Screen Sharing."
-	case RemoteManagement:
+	case remoteManagement:
 		return "Open System Settings > General > Sharing and turn off Remote Management."
-	case QuickAssist, RemoteAssistance:
+	case quickAssist, remoteAssistance:
 		return "If you are not getting help from IT right now, close " + n + "."
-	case GnomeRemoteDesktop:
+	case gnomeRemoteDesktop:
 		return "Open Settings > System > Remote Desktop (Settings > Sharing on older GNOME) and turn off Desktop Sharing and Remote Login."
-	case KRFB:
+	case krfb:
 		return "Quit Desktop Sharing (krfb) from its icon next to the clock."
-	case Vino:
+	case vino:
 		return "Open Settings > Sharing and turn off Screen Sharing."
-	case XRDP:
+	case xrdp:
 		return "Ask whoever set up this computer to stop and disable xrdp (sudo systemctl disable --now xrdp)."
 	}
 	switch goos {
@@ -128,16 +128,16 @@ func fixFor(id, goos string) string {
 	return "Quit " + n + ", or ask whoever set up this computer to stop it and its service."
 }
 
-// Evaluate judges the facts: someone connected now fails; a tool running
+// evaluate judges the facts: someone connected now fails; a tool running
 // or turned on and reachable fails (warns when the policy lists it as the
 // organisation's support tool); running but reachable from this computer
 // only, or set to start but not running, warns; installed but not running
 // passes with a note; what could not be read is unknown.
-func Evaluate(f Facts, pol checks.Policy) checks.Result {
+func evaluate(f facts, pol checks.Policy) checks.Result {
 	if f.OS != "linux" && f.OS != "darwin" && f.OS != "windows" {
 		return checks.Result{Status: checks.Unknown, Summary: "Remote access is not checked on this system.", Fix: unknownFix, Reason: "unsupported operating system " + f.OS}
 	}
-	allowList := Allowed.Of(pol)
+	allowList := allowedSetting.Of(pol)
 	var connected, fails, warns, unknowns, notes, installed, fixes []string
 	addFix := func(s string) {
 		if !contains(fixes, s) {
@@ -147,7 +147,7 @@ func Evaluate(f Facts, pol checks.Policy) checks.Result {
 	for _, t := range f.Tools {
 		lv, clause := exposure(t)
 		ok := allowed(t.Tool, allowList)
-		n := DisplayName(t.Tool)
+		n := displayName(t.Tool)
 		switch {
 		case lv == levelConnected:
 			connected = append(connected, clause)
@@ -224,7 +224,7 @@ func protocolName(kind string) string {
 	return "VNC"
 }
 
-func reason(f Facts) string {
+func reason(f facts) string {
 	if len(f.Errors) == 0 {
 		return "a source could not be read"
 	}

@@ -22,7 +22,7 @@ var systemdWants = []string{
 // programs holding each socket, which needs root for other users'
 // programs), read only when such a tool runs; what is installed (a file
 // of each tool) and, for what is installed, whether systemd starts it.
-func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
+func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	pids := runningTools(p, f, "linux")
 
 	// Sockets cost ss and its walk of every process's /proc/*/fd (10–20
@@ -30,13 +30,13 @@ func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
 	// read only when one runs. A program the catalogue does not know is
 	// not judged by its sockets either way (as root ss would name it).
 	if needSockets(f) {
-		if socks, ok := readSockets(ctx, p, f, ParseSS, probe.CmdSs, "-tanp"); ok {
+		if socks, ok := readSockets(ctx, p, f, parseSS, probe.CmdSs, "-tanp"); ok {
 			judgeSockets(f, socks, pids)
 		}
 	}
 
 	for _, t := range catalogue {
-		if slices.ContainsFunc(f.Tools, func(x Tool) bool { return x.Tool == t.id }) {
+		if slices.ContainsFunc(f.Tools, func(x tool) bool { return x.Tool == t.id }) {
 			continue
 		}
 		for _, file := range t.linuxFiles {
@@ -53,9 +53,9 @@ func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
 
 // needSockets reports whether a tool that listens for connections (not
 // one that reaches out through its vendor's servers) runs or is turned on.
-func needSockets(f *Facts) bool {
+func needSockets(f *facts) bool {
 	for _, t := range f.Tools {
-		if !info(t.Tool).relay && (t.Running || t.Enabled == Yes || t.Enabled == Unknown) {
+		if !info(t.Tool).relay && (t.Running || t.Enabled == yes || t.Enabled == unknown) {
 			return true
 		}
 	}
@@ -64,12 +64,12 @@ func needSockets(f *Facts) bool {
 
 // readSockets runs a socket-listing command and parses its output; a
 // failure is noted in the facts.
-func readSockets(ctx context.Context, p probe.Probe, f *Facts, parse func([]byte) ([]Socket, error), name probe.Command, args ...string) ([]Socket, bool) {
+func readSockets(ctx context.Context, p probe.Probe, f *facts, parse func([]byte) ([]socket, error), name probe.Command, args ...string) ([]socket, bool) {
 	out, err := p.Run(ctx, name, args...)
 	if err == nil && out.ExitCode != 0 {
 		err = fmt.Errorf("%s exit status %d", name, out.ExitCode)
 	}
-	var socks []Socket
+	var socks []socket
 	if err == nil {
 		socks, err = parse(out.Stdout)
 	}
@@ -83,7 +83,7 @@ func readSockets(ctx context.Context, p probe.Probe, f *Facts, parse func([]byte
 
 // runningTools marks the known tools the process list shows running and
 // returns the process ids of each.
-func runningTools(p probe.Probe, f *Facts, goos string) map[string][]int {
+func runningTools(p probe.Probe, f *facts, goos string) map[string][]int {
 	procs, err := p.Processes()
 	if err != nil {
 		f.addError("process list", err)
@@ -94,11 +94,11 @@ func runningTools(p probe.Probe, f *Facts, goos string) map[string][]int {
 	// Names and program paths only: an evidence bundle keeps no
 	// arguments for this check, so replay reads what the live run read.
 	for _, pr := range procs {
-		if id := ClassifyProcess(goos, pr.Name, pr.Exe); id != "" {
+		if id := classifyProcess(goos, pr.Name, pr.Exe); id != "" {
 			t := f.tool(id)
 			t.Running = true
 			if info(id).session {
-				t.Connected = Yes
+				t.Connected = yes
 			}
 			pids[id] = append(pids[id], int(pr.PID))
 		}
@@ -110,14 +110,14 @@ func runningTools(p probe.Probe, f *Facts, goos string) map[string][]int {
 // is connected through it, from sockets whose owners were read (`ss -p`).
 // A listening remote-desktop port whose owner could not be seen is kept
 // as an unowned listener.
-func judgeSockets(f *Facts, socks []Socket, pids map[string][]int) {
-	ownerTool := func(o Owner) string {
+func judgeSockets(f *facts, socks []socket, pids map[string][]int) {
+	ownerTool := func(o owner) string {
 		for id, list := range pids {
 			if slices.Contains(list, o.PID) {
 				return id
 			}
 		}
-		return ClassifyProcess("linux", o.Name, "")
+		return classifyProcess("linux", o.Name, "")
 	}
 	type key struct {
 		tool string
@@ -131,7 +131,7 @@ func judgeSockets(f *Facts, socks []Socket, pids map[string][]int) {
 		}
 		if len(s.Owners) == 0 {
 			unowned = true
-			if k := remotePortKind(s.LocalPort); k != "" && s.Reach() == Network && !slices.Contains(f.UnownedListeners, k) {
+			if k := remotePortKind(s.LocalPort); k != "" && s.Reach() == network && !slices.Contains(f.UnownedListeners, k) {
 				f.UnownedListeners = append(f.UnownedListeners, k)
 				f.Errors = append(f.Errors, "program listening on port "+strconv.Itoa(s.LocalPort)+": not visible without root")
 			}
@@ -144,7 +144,7 @@ func judgeSockets(f *Facts, socks []Socket, pids map[string][]int) {
 			}
 			t := f.tool(id)
 			t.Running = true
-			if t.Listening != Network {
+			if t.Listening != network {
 				t.Listening = s.Reach()
 			}
 			listening[key{id, s.LocalPort}] = true
@@ -156,7 +156,7 @@ func judgeSockets(f *Facts, socks []Socket, pids map[string][]int) {
 		}
 		for _, o := range s.Owners {
 			if id := ownerTool(o); id != "" && listening[key{id, s.LocalPort}] {
-				f.tool(id).Connected = Yes
+				f.tool(id).Connected = yes
 			}
 		}
 	}
@@ -167,14 +167,14 @@ func judgeSockets(f *Facts, socks []Socket, pids map[string][]int) {
 		if !t.Running || info(t.Tool).relay || t.Listening != "" {
 			continue
 		}
-		t.Listening, t.Connected = None, No
+		t.Listening, t.Connected = none, no
 		if unowned {
-			t.Listening, t.Connected = Unknown, Unknown
+			t.Listening, t.Connected = unknown, unknown
 		}
 	}
 	for i := range f.Tools {
-		if t := &f.Tools[i]; t.Listening != "" && t.Listening != Unknown && t.Connected == "" {
-			t.Connected = No
+		if t := &f.Tools[i]; t.Listening != "" && t.Listening != unknown && t.Connected == "" {
+			t.Connected = no
 		}
 	}
 }
@@ -183,7 +183,7 @@ func judgeSockets(f *Facts, socks []Socket, pids map[string][]int) {
 // itself (systemd wants, launchd plists) and marks each known tool that
 // is found or was seen: Enabled yes or no, unknown when a folder could
 // not be listed.
-func readAutostart(p probe.Probe, f *Facts, dirs []string, field func(toolInfo) []string) {
+func readAutostart(p probe.Probe, f *facts, dirs []string, field func(toolInfo) []string) {
 	var names []string
 	readAll := true
 	for _, d := range dirs {
@@ -199,7 +199,7 @@ func readAutostart(p probe.Probe, f *Facts, dirs []string, field func(toolInfo) 
 	}
 	for _, n := range names {
 		if id := unitTool(n, field); id != "" {
-			f.tool(id).Enabled = Yes
+			f.tool(id).Enabled = yes
 		}
 	}
 	for i := range f.Tools {
@@ -207,9 +207,9 @@ func readAutostart(p probe.Probe, f *Facts, dirs []string, field func(toolInfo) 
 		if t.Enabled != "" || len(field(info(t.Tool))) == 0 {
 			continue
 		}
-		t.Enabled = No
+		t.Enabled = no
 		if !readAll {
-			t.Enabled = Unknown
+			t.Enabled = unknown
 		}
 	}
 }

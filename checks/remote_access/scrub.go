@@ -13,12 +13,12 @@ const (
 	standInV6 = "2001:db8::1"
 )
 
-// Scrub keeps addresses and account names out of an evidence bundle: in
+// scrub keeps addresses and account names out of an evidence bundle: in
 // `ss` and `netstat` output every local and peer address that is neither a
 // wildcard nor loopback becomes a documentation address (so where a tool
 // listens still reads as network or loopback), and in `qwinsta` the user
 // name column becomes a pseudonym. Anything else is returned unchanged.
-func Scrub(name string, args []string, out []byte) []byte {
+func scrub(name string, args []string, out []byte) []byte {
 	switch evidence.CommandBase(name) {
 	case "ss":
 		return scrubLines(out, func(line string) string {
@@ -81,7 +81,7 @@ func scrubAddr(s string, sep byte) string {
 	case "*", "0.0.0.0", "::", "":
 		return s
 	}
-	if (Socket{LocalAddr: host}).Reach() == Loopback {
+	if (socket{LocalAddr: host}).Reach() == loopback {
 		return s
 	}
 	if strings.Contains(bare, ":") {

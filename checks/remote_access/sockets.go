@@ -8,58 +8,58 @@ import (
 	"strings"
 )
 
-// ErrUnrecognised marks output whose shape is not the one expected: the
+// errUnrecognised marks output whose shape is not the one expected: the
 // state is then unknown, never pass.
-var ErrUnrecognised = errors.New("output not recognised")
+var errUnrecognised = errors.New("output not recognised")
 
-// Socket is one TCP socket: its state, its local and peer ends, and the
+// socket is one TCP socket: its state, its local and peer ends, and the
 // programs that hold it (only when they could be seen).
-type Socket struct {
+type socket struct {
 	// Listen is true for a listening socket, Established for a connected
 	// one; other states (TIME-WAIT, SYN-SENT…) are neither.
 	Listen, Established bool
 	LocalAddr           string
 	LocalPort           int
-	Owners              []Owner
+	Owners              []owner
 }
 
-// Owner is a program holding a socket: its name (the kernel's, cut to 15
+// owner is a program holding a socket: its name (the kernel's, cut to 15
 // bytes on Linux) and process id.
-type Owner struct {
+type owner struct {
 	Name string
 	PID  int
 }
 
 // Reach is where a listening socket can be reached from: Network or
 // Loopback.
-func (s Socket) Reach() string {
+func (s socket) Reach() string {
 	a := strings.Trim(strings.ToLower(s.LocalAddr), "[]")
 	if i := strings.IndexByte(a, '%'); i >= 0 {
 		if strings.HasPrefix(a[i:], "%lo") {
-			return Loopback
+			return loopback
 		}
 		a = a[:i]
 	}
 	a = strings.TrimPrefix(a, "::ffff:")
 	if strings.HasPrefix(a, "127.") || a == "::1" || a == "localhost" {
-		return Loopback
+		return loopback
 	}
-	return Network
+	return network
 }
 
 var ssUsers = regexp.MustCompile(`\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=\d+\)`)
 
-// ParseSS reads `ss -tanp` (or -ltnp, -tuanp) output run with LC_ALL=C:
+// parseSS reads `ss -tanp` (or -ltnp, -tuanp) output run with LC_ALL=C:
 // a header line (State… or Netid State…) and one line per socket, the
 // owning programs in users:((…)) when they could be seen. Output without
 // that header is not recognised.
-func ParseSS(b []byte) ([]Socket, error) {
+func parseSS(b []byte) ([]socket, error) {
 	lines := strings.Split(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n")
 	if len(lines) == 0 || !(strings.HasPrefix(lines[0], "State") || strings.HasPrefix(lines[0], "Netid")) {
-		return nil, fmt.Errorf("ss: %w", ErrUnrecognised)
+		return nil, fmt.Errorf("ss: %w", errUnrecognised)
 	}
 	netid := strings.HasPrefix(lines[0], "Netid")
-	var out []Socket
+	var out []socket
 	for _, line := range lines[1:] {
 		users := ""
 		if i := strings.Index(line, "users:("); i >= 0 {
@@ -76,16 +76,16 @@ func ParseSS(b []byte) ([]Socket, error) {
 			f = f[1:]
 		}
 		if len(f) < 5 {
-			return nil, fmt.Errorf("ss line %q: %w", line, ErrUnrecognised)
+			return nil, fmt.Errorf("ss line %q: %w", line, errUnrecognised)
 		}
 		addr, port, ok := splitHostPort(f[3], ':')
 		if !ok {
-			return nil, fmt.Errorf("ss local address %q: %w", f[3], ErrUnrecognised)
+			return nil, fmt.Errorf("ss local address %q: %w", f[3], errUnrecognised)
 		}
-		s := Socket{Listen: f[0] == "LISTEN", Established: f[0] == "ESTAB", LocalAddr: addr, LocalPort: port}
+		s := socket{Listen: f[0] == "LISTEN", Established: f[0] == "ESTAB", LocalAddr: addr, LocalPort: port}
 		for _, m := range ssUsers.FindAllStringSubmatch(users, -1) {
 			pid, _ := strconv.Atoi(m[2])
-			s.Owners = append(s.Owners, Owner{Name: strings.ReplaceAll(m[1], `\"`, `"`), PID: pid})
+			s.Owners = append(s.Owners, owner{Name: strings.ReplaceAll(m[1], `\"`, `"`), PID: pid})
 		}
 		out = append(out, s)
 	}
@@ -108,16 +108,16 @@ func splitHostPort(s string, sep byte) (string, int, bool) {
 	return s[:i], port, true
 }
 
-// ParseNetstat reads macOS `netstat -an -p tcp`: "Active Internet
+// parseNetstat reads macOS `netstat -an -p tcp`: "Active Internet
 // connections", a Proto… header, and one line per socket with the port
 // after the address's last dot and the state last. macOS netstat does
 // not name the owning programs.
-func ParseNetstat(b []byte) ([]Socket, error) {
+func parseNetstat(b []byte) ([]socket, error) {
 	text := strings.ReplaceAll(string(b), "\r\n", "\n")
 	if !strings.Contains(text, "Proto") || !strings.Contains(text, "Local Address") {
-		return nil, fmt.Errorf("netstat: %w", ErrUnrecognised)
+		return nil, fmt.Errorf("netstat: %w", errUnrecognised)
 	}
-	var out []Socket
+	var out []socket
 	for line := range strings.Lines(text) {
 		f := strings.Fields(line)
 		if len(f) < 6 || !strings.HasPrefix(f[0], "tcp") {
@@ -125,10 +125,10 @@ func ParseNetstat(b []byte) ([]Socket, error) {
 		}
 		addr, port, ok := splitHostPort(f[3], '.')
 		if !ok {
-			return nil, fmt.Errorf("netstat local address %q: %w", f[3], ErrUnrecognised)
+			return nil, fmt.Errorf("netstat local address %q: %w", f[3], errUnrecognised)
 		}
 		state := f[len(f)-1]
-		out = append(out, Socket{Listen: state == "LISTEN", Established: state == "ESTABLISHED", LocalAddr: addr, LocalPort: port})
+		out = append(out, socket{Listen: state == "LISTEN", Established: state == "ESTABLISHED", LocalAddr: addr, LocalPort: port})
 	}
 	return out, nil
 }

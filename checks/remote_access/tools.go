@@ -7,29 +7,29 @@ import (
 
 // Tool identifiers used in facts.
 const (
-	TeamViewer          = "teamviewer"
-	AnyDesk             = "anydesk"
-	RustDesk            = "rustdesk"
-	ScreenConnect       = "screenconnect"
-	Splashtop           = "splashtop"
-	LogMeIn             = "logmein"
-	ChromeRemoteDesktop = "chrome_remote_desktop"
-	RealVNC             = "realvnc"
-	TigerVNC            = "tigervnc"
-	X11VNC              = "x11vnc"
-	TightVNC            = "tightvnc"
-	UltraVNC            = "ultravnc"
-	QuickAssist         = "quick_assist"
-	RemoteAssistance    = "remote_assistance"
-	NoMachine           = "nomachine"
-	Parsec              = "parsec"
-	WindowsRDP          = "windows_remote_desktop"
-	ScreenSharing       = "macos_screen_sharing"
-	RemoteManagement    = "macos_remote_management"
-	XRDP                = "xrdp"
-	GnomeRemoteDesktop  = "gnome_remote_desktop"
-	Vino                = "vino"
-	KRFB                = "krfb"
+	teamViewer          = "teamviewer"
+	anyDesk             = "anydesk"
+	rustDesk            = "rustdesk"
+	screenConnect       = "screenconnect"
+	splashtop           = "splashtop"
+	logMeIn             = "logmein"
+	chromeRemoteDesktop = "chrome_remote_desktop"
+	realVNC             = "realvnc"
+	tigerVNC            = "tigervnc"
+	x11vnc              = "x11vnc"
+	tightVNC            = "tightvnc"
+	ultraVNC            = "ultravnc"
+	quickAssist         = "quick_assist"
+	remoteAssistance    = "remote_assistance"
+	noMachine           = "nomachine"
+	parsec              = "parsec"
+	windowsRDP          = "windows_remote_desktop"
+	screenSharing       = "macos_screen_sharing"
+	remoteManagement    = "macos_remote_management"
+	xrdp                = "xrdp"
+	gnomeRemoteDesktop  = "gnome_remote_desktop"
+	vino                = "vino"
+	krfb                = "krfb"
 )
 
 // toolInfo is one known tool: how it is named to people and found per OS.
@@ -63,86 +63,86 @@ type toolInfo struct {
 }
 
 var catalogue = []toolInfo{
-	{id: TeamViewer, name: "TeamViewer", relay: true,
+	{id: teamViewer, name: "TeamViewer", relay: true,
 		linux:    []string{"teamviewerd", "teamviewer"},
 		darwin:   []string{"teamviewer", "teamviewer_service", "teamviewer_desktop"},
 		windows:  []string{"teamviewer.exe", "teamviewer_service.exe"},
 		services: []string{"teamviewer"}, launchd: []string{"com.teamviewer."},
 		units: []string{"teamviewerd.service"}, linuxFiles: []string{"/opt/teamviewer/tv_bin/teamviewerd"},
 		apps: []string{"TeamViewer.app", "TeamViewerHost.app", "TeamViewer QuickSupport.app"}},
-	{id: AnyDesk, name: "AnyDesk", relay: true,
+	{id: anyDesk, name: "AnyDesk", relay: true,
 		linux: []string{"anydesk"}, darwin: []string{"anydesk"}, windows: []string{"anydesk.exe"},
 		services: []string{"anydesk"}, launchd: []string{"com.philandro.anydesk"},
 		units: []string{"anydesk.service"}, linuxFiles: []string{"/usr/bin/anydesk"}, apps: []string{"AnyDesk.app"}},
-	{id: RustDesk, name: "RustDesk", relay: true,
+	{id: rustDesk, name: "RustDesk", relay: true,
 		linux: []string{"rustdesk"}, darwin: []string{"rustdesk"}, windows: []string{"rustdesk.exe"},
 		services: []string{"rustdesk"}, launchd: []string{"com.carriez.rustdesk"},
 		units: []string{"rustdesk.service"}, linuxFiles: []string{"/usr/bin/rustdesk"}, apps: []string{"RustDesk.app"}},
-	{id: ScreenConnect, name: "ConnectWise ScreenConnect", relay: true,
+	{id: screenConnect, name: "ConnectWise ScreenConnect", relay: true,
 		linux:    []string{"screenconnect*", "connectwisecontrol*"},
 		darwin:   []string{"screenconnect*", "connectwisecontrol*"},
 		windows:  []string{"screenconnect.clientservice.exe", "screenconnect.windowsclient.exe"},
 		services: []string{"screenconnect client*"}, launchd: []string{"screenconnect-", "connectwisecontrol-"},
 		units: []string{"screenconnect-", "connectwisecontrol-"}, linuxFiles: []string{"/opt/screenconnect"}},
-	{id: Splashtop, name: "Splashtop", relay: true,
+	{id: splashtop, name: "Splashtop", relay: true,
 		linux:    []string{"srstreamer*"},
 		darwin:   []string{"splashtop streamer", "srstreamerdaemon", "srfeature*"},
 		windows:  []string{"srservice.exe", "srserver.exe", "srmanager.exe"},
 		services: []string{"splashtopremoteservice"}, launchd: []string{"com.splashtop."},
 		units: []string{"srstreamer.service"}, linuxFiles: []string{"/opt/splashtop-streamer"},
 		apps: []string{"Splashtop Streamer.app"}},
-	{id: LogMeIn, name: "LogMeIn", relay: true,
+	{id: logMeIn, name: "LogMeIn", relay: true,
 		darwin:   []string{"logmein", "logmeingui", "logmein client"},
 		windows:  []string{"logmein.exe", "lmiguardiansvc.exe", "logmeinsystray.exe"},
 		services: []string{"logmein"}, launchd: []string{"com.logmein."}, apps: []string{"LogMeIn Client.app"}},
-	{id: ChromeRemoteDesktop, name: "Chrome Remote Desktop", relay: true,
+	{id: chromeRemoteDesktop, name: "Chrome Remote Desktop", relay: true,
 		linux:    []string{"chrome-remote-desktop-host"},
 		darwin:   []string{"remoting_me2me_host"},
 		windows:  []string{"remoting_host.exe"},
 		services: []string{"chromoting"}, launchd: []string{"org.chromium.chromoting"},
 		units:      []string{"chrome-remote-desktop@", "chrome-remote-desktop.service"},
 		linuxFiles: []string{"/opt/google/chrome-remote-desktop/chrome-remote-desktop-host"}},
-	{id: RealVNC, name: "RealVNC Server",
+	{id: realVNC, name: "RealVNC Server",
 		linux:    []string{"vncserver-x11", "vncserver-x11-core", "vncserver-x11-serviced", "vncserver-virtuald", "xvnc-core"},
 		darwin:   []string{"vncserver", "vncagent"},
 		windows:  []string{"vncserver.exe", "vncagent.exe"},
 		services: []string{"vncserver"}, launchd: []string{"com.realvnc."},
 		units: []string{"vncserver-x11-serviced.service", "vncserver-virtuald.service"}, linuxFiles: []string{"/usr/bin/vncserver-x11"}},
-	{id: TigerVNC, name: "TigerVNC",
+	{id: tigerVNC, name: "TigerVNC",
 		linux:    []string{"xvnc", "xtigervnc", "x0vncserver", "x0tigervncserver", "w0vncserver"},
 		windows:  []string{"winvnc4.exe"},
 		services: []string{"winvnc4", "tigervnc"},
 		units:    []string{"vncserver@", "x0vncserver"}, linuxFiles: []string{"/usr/bin/Xtigervnc", "/usr/bin/x0vncserver", "/usr/bin/Xvnc"}},
-	{id: X11VNC, name: "x11vnc",
+	{id: x11vnc, name: "x11vnc",
 		linux: []string{"x11vnc"}, darwin: []string{"x11vnc"},
 		units: []string{"x11vnc"}, linuxFiles: []string{"/usr/bin/x11vnc"}},
-	{id: TightVNC, name: "TightVNC",
+	{id: tightVNC, name: "TightVNC",
 		linux: []string{"xtightvnc"}, windows: []string{"tvnserver.exe"}, services: []string{"tvnserver"},
 		linuxFiles: []string{"/usr/bin/Xtightvnc"}},
-	{id: UltraVNC, name: "UltraVNC", windows: []string{"winvnc.exe"}, services: []string{"uvnc_service"}},
-	{id: QuickAssist, name: "Quick Assist", relay: true, session: true, windows: []string{"quickassist.exe"}},
-	{id: RemoteAssistance, name: "Windows Remote Assistance", relay: true, session: true, windows: []string{"msra.exe", "raserver.exe"}},
-	{id: NoMachine, name: "NoMachine",
+	{id: ultraVNC, name: "UltraVNC", windows: []string{"winvnc.exe"}, services: []string{"uvnc_service"}},
+	{id: quickAssist, name: "Quick Assist", relay: true, session: true, windows: []string{"quickassist.exe"}},
+	{id: remoteAssistance, name: "Windows Remote Assistance", relay: true, session: true, windows: []string{"msra.exe", "raserver.exe"}},
+	{id: noMachine, name: "NoMachine",
 		linux:    []string{"nxserver.bin", "nxd", "nxnode.bin"},
 		darwin:   []string{"nxserver.bin", "nxd", "nxnode.bin"},
 		windows:  []string{"nxservice64.exe", "nxservice32.exe", "nxserver.exe", "nxd.exe"},
 		services: []string{"nxservice"}, launchd: []string{"com.nomachine."},
 		units: []string{"nxserver.service"}, linuxFiles: []string{"/usr/NX/bin/nxserver"}, apps: []string{"NoMachine.app"}},
-	{id: Parsec, name: "Parsec", relay: true,
+	{id: parsec, name: "Parsec", relay: true,
 		linux: []string{"parsecd"}, darwin: []string{"parsecd"}, windows: []string{"parsecd.exe", "pservice.exe"},
 		services: []string{"parsec"}, launchd: []string{"tv.parsec."},
 		linuxFiles: []string{"/usr/bin/parsecd"}, apps: []string{"Parsec.app"}},
-	{id: WindowsRDP, name: "Remote Desktop"},
-	{id: ScreenSharing, name: "Screen Sharing", darwin: []string{"screensharingd"}},
-	{id: RemoteManagement, name: "Remote Management", darwin: []string{"ardagent"}},
-	{id: XRDP, name: "xrdp",
+	{id: windowsRDP, name: "Remote Desktop"},
+	{id: screenSharing, name: "Screen Sharing", darwin: []string{"screensharingd"}},
+	{id: remoteManagement, name: "Remote Management", darwin: []string{"ardagent"}},
+	{id: xrdp, name: "xrdp",
 		linux: []string{"xrdp"}, units: []string{"xrdp.service"}, linuxFiles: []string{"/usr/sbin/xrdp"}},
-	{id: GnomeRemoteDesktop, name: "GNOME Remote Desktop", idle: true,
+	{id: gnomeRemoteDesktop, name: "GNOME Remote Desktop", idle: true,
 		linux: []string{"gnome-remote-desktop-daemon", "gnome-remote-de"}, units: []string{"gnome-remote-desktop.service"},
 		linuxFiles: []string{"/usr/libexec/gnome-remote-desktop-daemon"}},
-	{id: Vino, name: "GNOME Desktop Sharing (Vino)", idle: true, linux: []string{"vino-server"},
+	{id: vino, name: "GNOME Desktop Sharing (Vino)", idle: true, linux: []string{"vino-server"},
 		linuxFiles: []string{"/usr/lib/vino/vino-server", "/usr/libexec/vino-server"}},
-	{id: KRFB, name: "KDE Desktop Sharing (krfb)", idle: true, linux: []string{"krfb"}, linuxFiles: []string{"/usr/bin/krfb"}},
+	{id: krfb, name: "KDE Desktop Sharing (krfb)", idle: true, linux: []string{"krfb"}, linuxFiles: []string{"/usr/bin/krfb"}},
 }
 
 func info(id string) toolInfo {
@@ -154,9 +154,9 @@ func info(id string) toolInfo {
 	return toolInfo{id: id, name: id}
 }
 
-// DisplayName is how a tool is named to people, and in the policy's
+// displayName is how a tool is named to people, and in the policy's
 // remote_access_allowed list.
-func DisplayName(id string) string { return info(id).name }
+func displayName(id string) string { return info(id).name }
 
 // matchName reports whether name matches one of patterns (lower case; a
 // trailing * matches a prefix).
@@ -177,9 +177,9 @@ func matchName(name string, patterns []string) bool {
 	return false
 }
 
-// ClassifyProcess returns the tool a process of goos is, from its name
+// classifyProcess returns the tool a process of goos is, from its name
 // and its program's path, or "".
-func ClassifyProcess(goos, name, exe string) string {
+func classifyProcess(goos, name, exe string) string {
 	base := exe
 	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
 		base = base[i+1:]

@@ -22,36 +22,36 @@ const (
 // the policy value first), and only then its listener and sessions
 // (`qwinsta`) and Windows Firewall's Remote Desktop rule; the tools'
 // services (Win32_Service: installed, set to start, running).
-func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
+func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 	runningTools(p, f, "windows")
 
 	on, err := rdpEnabled(p)
 	if err != nil {
 		f.addError("remote desktop setting", err)
 	}
-	if on != No {
-		rdp := f.tool(WindowsRDP)
+	if on != no {
+		rdp := f.tool(windowsRDP)
 		rdp.Enabled = on
 		out, err := p.Run(ctx, probe.CmdQwinsta)
-		var s Sessions
+		var s sessions
 		if err == nil {
-			s, err = ParseQwinsta(out.Stdout)
+			s, err = parseQwinsta(out.Stdout)
 		}
 		if err != nil {
 			f.addError("remote desktop sessions", err)
-			rdp.Listening, rdp.Connected = Unknown, Unknown
+			rdp.Listening, rdp.Connected = unknown, unknown
 		} else {
 			f.SocketsRead = true
-			rdp.Listening, rdp.Connected = None, No
+			rdp.Listening, rdp.Connected = none, no
 			if s.RDPListener {
-				rdp.Listening = Network
+				rdp.Listening = network
 			}
 			if s.RDPConnected {
-				rdp.Connected = Yes
+				rdp.Connected = yes
 			}
 		}
 		v, err := p.Registry(firewallRulesKey, rdpRule)
-		if rdp.Firewall, err = ParseFirewallRule(v, err); err != nil {
+		if rdp.Firewall, err = parseFirewallRule(v, err); err != nil {
 			f.addError("remote desktop firewall rule", err)
 		}
 	}
@@ -70,9 +70,9 @@ func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
 		t := f.tool(id)
 		t.Installed = true
 		if mode, _ := row["StartMode"].(string); strings.EqualFold(mode, "Auto") {
-			t.Enabled = Yes
+			t.Enabled = yes
 		} else if t.Enabled == "" {
-			t.Enabled = No
+			t.Enabled = no
 		}
 		if state, _ := row["State"].(string); strings.EqualFold(state, "Running") {
 			t.Running = true
@@ -87,40 +87,40 @@ func rdpEnabled(p probe.Probe) (string, error) {
 	if errors.Is(err, probe.ErrNotFound) {
 		v, err = p.Registry(terminalServerKey, "fDenyTSConnections")
 	}
-	return ParseDeny(v, err)
+	return parseDeny(v, err)
 }
 
-// ParseDeny reads an fDenyTSConnections DWORD: 0 → Remote Desktop on
+// parseDeny reads an fDenyTSConnections DWORD: 0 → Remote Desktop on
 // (yes), 1 → off (no). Not set at all means off, as on a fresh install.
-func ParseDeny(v any, err error) (string, error) {
+func parseDeny(v any, err error) (string, error) {
 	if errors.Is(err, probe.ErrNotFound) {
-		return No, nil
+		return no, nil
 	}
 	if err != nil {
-		return Unknown, err
+		return unknown, err
 	}
 	n, ok := probe.AsInt(v)
 	switch {
 	case ok && n == 0:
-		return Yes, nil
+		return yes, nil
 	case ok && n == 1:
-		return No, nil
+		return no, nil
 	}
-	return Unknown, fmt.Errorf("fDenyTSConnections %v: %w", v, ErrUnrecognised)
+	return unknown, fmt.Errorf("fDenyTSConnections %v: %w", v, errUnrecognised)
 }
 
-// ParseFirewallRule reads a Windows Firewall rule as the registry stores
+// parseFirewallRule reads a Windows Firewall rule as the registry stores
 // it ("v2.30|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=3389|…"):
 // open when it is an active inbound allow rule, closed when it is not
 // active or blocks. A missing rule is unknown: another rule may open the
 // port.
-func ParseFirewallRule(v any, err error) (string, error) {
+func parseFirewallRule(v any, err error) (string, error) {
 	if err != nil {
-		return Unknown, err
+		return unknown, err
 	}
 	s, ok := v.(string)
 	if !ok || !strings.HasPrefix(s, "v2.") {
-		return Unknown, fmt.Errorf("firewall rule %v: %w", v, ErrUnrecognised)
+		return unknown, fmt.Errorf("firewall rule %v: %w", v, errUnrecognised)
 	}
 	fields := map[string]string{}
 	for _, part := range strings.Split(s, "|") {
@@ -130,15 +130,15 @@ func ParseFirewallRule(v any, err error) (string, error) {
 	}
 	switch {
 	case fields["active"] == "false" || fields["action"] == "block":
-		return Closed, nil
+		return closed, nil
 	case fields["active"] == "true" && fields["action"] == "allow" && fields["dir"] == "in":
-		return Open, nil
+		return open, nil
 	}
-	return Unknown, fmt.Errorf("firewall rule %q: %w", s, ErrUnrecognised)
+	return unknown, fmt.Errorf("firewall rule %q: %w", s, errUnrecognised)
 }
 
-// Sessions is what `qwinsta` shows of Remote Desktop.
-type Sessions struct {
+// sessions is what `qwinsta` shows of Remote Desktop.
+type sessions struct {
 	// RDPListener: the rdp-tcp listener is there (Remote Desktop accepts
 	// connections).
 	RDPListener bool
@@ -147,12 +147,12 @@ type Sessions struct {
 	RDPConnected bool
 }
 
-// ParseQwinsta reads `qwinsta` (query session) in any language: the
+// parseQwinsta reads `qwinsta` (query session) in any language: the
 // header and states are translated, but session names (services,
 // console, rdp-tcp, rdp-tcp#N) and ids are not, so only those are read.
 // Output with neither a services nor a console session is not recognised.
-func ParseQwinsta(b []byte) (Sessions, error) {
-	var s Sessions
+func parseQwinsta(b []byte) (sessions, error) {
+	var s sessions
 	known := false
 	for line := range strings.Lines(strings.ReplaceAll(string(b), "\r", "")) {
 		f := strings.Fields(strings.TrimLeft(line, " >"))
@@ -170,7 +170,7 @@ func ParseQwinsta(b []byte) (Sessions, error) {
 		}
 	}
 	if !known {
-		return Sessions{}, fmt.Errorf("qwinsta: %w", ErrUnrecognised)
+		return sessions{}, fmt.Errorf("qwinsta: %w", errUnrecognised)
 	}
 	return s, nil
 }

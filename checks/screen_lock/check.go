@@ -12,34 +12,34 @@ import (
 const ID = "screen_lock"
 
 // Check is the screen lock check.
-var Check checks.Check = checks.Definition[Facts]{
+var Check checks.Check = checks.Definition[facts]{
 	CheckID:    ID,
 	CheckTitle: "Screen lock",
-	Meta:       checks.Meta{Required: true, Controls: []string{checks.ControlSecureConfig, checks.ControlUserAccess}, Settings: []checks.Setting{MaxSecondsSetting}},
-	Collect:    Collect,
-	Evaluate:   Evaluate,
+	Meta:       checks.Meta{Required: true, Controls: []string{checks.ControlSecureConfig, checks.ControlUserAccess}, Settings: []checks.Setting{maxSecondsSetting}},
+	Collect:    collect,
+	Evaluate:   evaluate,
 	UnknownFix: unknownFix,
 	// swayidle, xautolock and xidlehook take their timeouts as
 	// arguments.
-	ProcessArgs: ArgsRead,
+	ProcessArgs: argsRead,
 }
 
-// MaxSecondsSetting is the longest idle time allowed before the screen
+// maxSecondsSetting is the longest idle time allowed before the screen
 // locks with a password.
-var MaxSecondsSetting = checks.Number{Name: "screen_lock_max_seconds", Label: "The screen locks with a password after at most", After: "idle",
+var maxSecondsSetting = checks.Number{Name: "screen_lock_max_seconds", Label: "The screen locks with a password after at most", After: "idle",
 	Units: []checks.Unit{checks.Minutes, checks.Seconds, checks.Hours}, Default: 600, Min: 1, Max: 86400}
 
 // Console user presence.
 const (
-	ConsoleSignedIn = probe.ConsoleSignedIn
-	ConsoleNone     = probe.ConsoleNone
-	ConsoleUnknown  = probe.ConsoleUnknown
+	consoleSignedIn = probe.ConsoleSignedIn
+	consoleNone     = probe.ConsoleNone
+	consoleUnknown  = probe.ConsoleUnknown
 )
 
-// Facts are the raw observations: settings as numbers and switches, in
+// facts are the raw observations: settings as numbers and switches, in
 // seconds where the source counts in minutes, and where each was read. No
 // user name, home folder, user id or SID is kept.
-type Facts struct {
+type facts struct {
 	OS string `json:"os"`
 	// ConsoleUser is signed_in, none (nobody at the screen) or unknown.
 	ConsoleUser string `json:"console_user"`
@@ -47,14 +47,14 @@ type Facts struct {
 	// home folder).
 	Errors []string `json:"errors,omitempty"`
 
-	Linux   *LinuxFacts   `json:"linux,omitempty"`
-	Darwin  *DarwinFacts  `json:"darwin,omitempty"`
-	Windows *WindowsFacts `json:"windows,omitempty"`
+	Linux   *linuxFacts   `json:"linux,omitempty"`
+	Darwin  *darwinFacts  `json:"darwin,omitempty"`
+	Windows *windowsFacts `json:"windows,omitempty"`
 }
 
-// Collect gathers the facts for the probe's operating system.
-func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
-	f := Facts{OS: p.GOOS(), ConsoleUser: ConsoleUnknown}
+// collect gathers the facts for the probe's operating system.
+func collect(ctx context.Context, p probe.Probe) (facts, error) {
+	f := facts{OS: p.GOOS(), ConsoleUser: consoleUnknown}
 	switch p.GOOS() {
 	case "linux":
 		collectLinux(ctx, p, &f)
@@ -70,16 +70,16 @@ func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
 
 // consoleUser asks the probe for the person at the screen and records
 // whether there is one.
-func consoleUser(p probe.Probe, f *Facts) (probe.User, bool) {
+func consoleUser(p probe.Probe, f *facts) (probe.User, bool) {
 	u, presence, err := probe.ConsolePresence(p)
 	f.ConsoleUser = presence
 	if err != nil {
 		f.addError("console user", err)
 	}
-	return u, presence == ConsoleSignedIn
+	return u, presence == consoleSignedIn
 }
 
-func (f *Facts) addError(what string, err error) {
+func (f *facts) addError(what string, err error) {
 	f.Errors = append(f.Errors, what+": "+probe.ErrorKind(err))
 }
 

@@ -15,8 +15,8 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// DarwinFacts is what was seen on macOS.
-type DarwinFacts struct {
+// darwinFacts is what was seen on macOS.
+type darwinFacts struct {
 	// PasswordRequired: a password is asked after the screen saver starts
 	// or the display sleeps (sysadminctl: not "off"; profile askForPassword).
 	PasswordRequired *bool `json:"password_required,omitempty"`
@@ -41,8 +41,8 @@ const managedScreensaverPlist = "/Library/Managed Preferences/com.apple.screensa
 // never set: 20 minutes.
 const defaultScreenSaverIdle = 1200
 
-func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
-	df := &DarwinFacts{}
+func collectDarwin(ctx context.Context, p probe.Probe, f *facts) {
+	df := &darwinFacts{}
 	f.Darwin = df
 	if _, ok := consoleUser(p, f); !ok {
 		return
@@ -67,7 +67,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 		out, err := p.RunAsConsoleUser(ctx, probe.CmdSysadminctl, "-screenLock", "status")
 		if err != nil {
 			f.addError("sysadminctl -screenLock status", err)
-		} else if st, ok := ParseSysadminctlScreenLock(append(append([]byte{}, out.Stderr...), out.Stdout...)); ok {
+		} else if st, ok := parseSysadminctlScreenLock(append(append([]byte{}, out.Stderr...), out.Stdout...)); ok {
 			df.PasswordRequired, df.LockSource = boolPtr(!st.Off), "sysadminctl"
 			if !st.Off {
 				df.LockDelaySeconds = intPtr(st.DelaySeconds)
@@ -84,7 +84,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 	// Display sleep.
 	if out, err := p.Run(ctx, probe.CmdPmset, "-g", "custom"); err != nil {
 		f.addError("pmset -g custom", err)
-	} else if m, ok := ParsePmsetCustom(out.Stdout); ok {
+	} else if m, ok := parsePmsetCustom(out.Stdout); ok {
 		df.DisplaySleepMinutes = m
 	} else {
 		f.Errors = append(f.Errors, "pmset -g custom: not recognised")
@@ -103,7 +103,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 		f.addError("defaults read idleTime", err)
 		return
 	}
-	n, set, ok := ParseDefaultsInt(out.Stdout, out.Stderr, out.ExitCode)
+	n, set, ok := parseDefaultsInt(out.Stdout, out.Stderr, out.ExitCode)
 	switch {
 	case !ok:
 		f.Errors = append(f.Errors, "defaults read idleTime: not recognised")
@@ -114,8 +114,8 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 	}
 }
 
-// ScreenLockStatus is what `sysadminctl -screenLock status` reports.
-type ScreenLockStatus struct {
+// screenLockStatus is what `sysadminctl -screenLock status` reports.
+type screenLockStatus struct {
 	Off          bool
 	DelaySeconds int
 }
@@ -126,37 +126,37 @@ var (
 	screenLockOffRE   = regexp.MustCompile(`(?i)screenLock (?:delay )?is (?:off|disabled)`)
 )
 
-// ParseSysadminctlScreenLock reads what `sysadminctl -screenLock status`
+// parseSysadminctlScreenLock reads what `sysadminctl -screenLock status`
 // writes (to stderr, after a log prefix): "screenLock delay is 300
 // seconds", "screenLock delay is immediate", "screenLock is off". A
 // negative delay ("-1.000000 seconds") also means off. sysadminctl does not
 // translate these lines.
-func ParseSysadminctlScreenLock(b []byte) (ScreenLockStatus, bool) {
+func parseSysadminctlScreenLock(b []byte) (screenLockStatus, bool) {
 	s := string(b)
 	switch {
 	case screenLockOffRE.MatchString(s):
-		return ScreenLockStatus{Off: true}, true
+		return screenLockStatus{Off: true}, true
 	case screenLockImmRE.MatchString(s):
-		return ScreenLockStatus{}, true
+		return screenLockStatus{}, true
 	}
 	m := screenLockDelayRE.FindStringSubmatch(s)
 	if m == nil {
-		return ScreenLockStatus{}, false
+		return screenLockStatus{}, false
 	}
 	v, err := strconv.ParseFloat(m[1], 64)
 	if err != nil {
-		return ScreenLockStatus{}, false
+		return screenLockStatus{}, false
 	}
 	if v < 0 {
-		return ScreenLockStatus{Off: true}, true
+		return screenLockStatus{Off: true}, true
 	}
-	return ScreenLockStatus{DelaySeconds: int(v)}, true
+	return screenLockStatus{DelaySeconds: int(v)}, true
 }
 
-// ParsePmsetCustom reads `pmset -g custom`: a "Battery Power:", "AC
+// parsePmsetCustom reads `pmset -g custom`: a "Battery Power:", "AC
 // Power:" or "UPS Power:" header, then " displaysleep   10" among other
 // settings. It returns displaysleep (minutes) per power source.
-func ParsePmsetCustom(b []byte) (map[string]int, bool) {
+func parsePmsetCustom(b []byte) (map[string]int, bool) {
 	out := map[string]int{}
 	source := ""
 	sc := bufio.NewScanner(bytes.NewReader(b))
@@ -180,10 +180,10 @@ func ParsePmsetCustom(b []byte) (map[string]int, bool) {
 	return out, len(out) > 0
 }
 
-// ParseDefaultsInt reads `defaults read DOMAIN KEY` of an integer. set is
+// parseDefaultsInt reads `defaults read DOMAIN KEY` of an integer. set is
 // false when defaults says the key or domain does not exist; ok is false
 // for output it does not recognise.
-func ParseDefaultsInt(stdout, stderr []byte, exit int) (n int, set, ok bool) {
+func parseDefaultsInt(stdout, stderr []byte, exit int) (n int, set, ok bool) {
 	if exit == 0 {
 		v, err := strconv.Atoi(strings.TrimSpace(string(stdout)))
 		if err != nil {
@@ -197,21 +197,21 @@ func ParseDefaultsInt(stdout, stderr []byte, exit int) (n int, set, ok bool) {
 	return 0, false, false
 }
 
-// ManagedScreensaver is what a configuration profile fixes.
-type ManagedScreensaver struct {
+// managedScreensaver is what a configuration profile fixes.
+type managedScreensaver struct {
 	AskForPassword      *bool
 	AskForPasswordDelay *int
 	IdleTime            *int
 }
 
-// ParseManagedScreensaver reads /Library/Managed Preferences/
+// parseManagedScreensaver reads /Library/Managed Preferences/
 // com.apple.screensaver.plist (binary or XML).
-func ParseManagedScreensaver(b []byte) (ManagedScreensaver, bool) {
+func parseManagedScreensaver(b []byte) (managedScreensaver, bool) {
 	var m map[string]any
 	if _, err := plist.Unmarshal(b, &m); err != nil || m == nil {
-		return ManagedScreensaver{}, false
+		return managedScreensaver{}, false
 	}
-	var out ManagedScreensaver
+	var out managedScreensaver
 	if v, ok := m["askForPassword"]; ok {
 		switch x := v.(type) {
 		case bool:
@@ -231,17 +231,17 @@ func ParseManagedScreensaver(b []byte) (ManagedScreensaver, bool) {
 	return out, true
 }
 
-func readManagedScreensaver(p probe.Probe) (ManagedScreensaver, error) {
+func readManagedScreensaver(p probe.Probe) (managedScreensaver, error) {
 	b, err := p.ReadFile(managedScreensaverPlist)
 	if errors.Is(err, probe.ErrNotFound) {
-		return ManagedScreensaver{}, nil
+		return managedScreensaver{}, nil
 	}
 	if err != nil {
-		return ManagedScreensaver{}, err
+		return managedScreensaver{}, err
 	}
-	m, ok := ParseManagedScreensaver(b)
+	m, ok := parseManagedScreensaver(b)
 	if !ok {
-		return ManagedScreensaver{}, errors.New("not recognised")
+		return managedScreensaver{}, errors.New("not recognised")
 	}
 	return m, nil
 }

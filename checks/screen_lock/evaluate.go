@@ -82,15 +82,15 @@ func combine(routes []route, max int) verdict {
 	return verdict{kind: kindNever, why: neverReasons(nevers)}
 }
 
-// Evaluate judges the effective time until the screen locks with a
+// evaluate judges the effective time until the screen locks with a
 // password against the policy maximum: at most the maximum passes, longer
 // or never fails (there is no warn band: a lock that comes too late is
 // judged like the limit says), unreadable is unknown, nobody at the screen
 // is not applicable.
-func Evaluate(f Facts, pol checks.Policy) checks.Result {
-	max := MaxSecondsSetting.Of(pol)
+func evaluate(f facts, pol checks.Policy) checks.Result {
+	max := maxSecondsSetting.Of(pol)
 	fix := fixText(f, max)
-	if f.ConsoleUser == ConsoleNone {
+	if f.ConsoleUser == consoleNone {
 		return checks.Result{
 			Status:  checks.NotApplicable,
 			Summary: "Nobody is signed in at this computer's screen, so there is no screen lock to check.",
@@ -110,7 +110,7 @@ func Evaluate(f Facts, pol checks.Policy) checks.Result {
 	case f.Windows != nil:
 		routes = windowsRoutes(*f.Windows)
 	}
-	if f.ConsoleUser == ConsoleUnknown && f.OS != "windows" {
+	if f.ConsoleUser == consoleUnknown && f.OS != "windows" {
 		routes, gates = []route{{kind: kindUnknown, why: "could not tell who is signed in at the screen"}}, nil
 	}
 	if len(routes) == 0 {
@@ -152,7 +152,7 @@ func unknownGate(why, fix string) checks.Result {
 }
 
 // withErrors adds what could not be read to an unknown result's reason.
-func withErrors(r checks.Result, f Facts) checks.Result {
+func withErrors(r checks.Result, f facts) checks.Result {
 	if r.Status == checks.Unknown && len(f.Errors) > 0 {
 		r.Reason += " (" + strings.Join(f.Errors, "; ") + ")"
 	}
@@ -163,17 +163,17 @@ func withErrors(r checks.Result, f Facts) checks.Result {
 // nothing to lock when no desktop runs on the computer; unknown when the
 // desktop belongs to another account or could not be found. done is false
 // when there is a graphical session to judge.
-func linuxSessionResult(l LinuxFacts, fix string) (checks.Result, bool) {
+func linuxSessionResult(l linuxFacts, fix string) (checks.Result, bool) {
 	switch l.Session {
-	case SessionGraphical:
+	case sessionGraphical:
 		return checks.Result{}, false
-	case SessionNone:
+	case sessionNone:
 		return checks.Result{
 			Status:  checks.NotApplicable,
 			Summary: "No desktop session is running on this computer, so there is no screen to lock.",
 			Fix:     "If this computer has a screen, sign in to its desktop and check again.",
 		}, true
-	case SessionElsewhere:
+	case sessionElsewhere:
 		r := unknownGate("SessionGuard ran for an account that has no desktop session (from a terminal or over SSH), while a desktop runs for another account", fix)
 		r.Fix = "Run SessionGuard from the desktop of the person who uses this computer (or install its service, which finds that person), then check again."
 		return r, true
@@ -189,8 +189,8 @@ func linuxSessionResult(l LinuxFacts, fix string) (checks.Result, bool) {
 // of a tiling desktop (one route each). The gates are the parts a
 // desktop's lock needs whatever its timing: not disabled by lockdown, and a
 // password delay within the limit.
-func linuxRoutes(l LinuxFacts, max int, fix string) ([]route, []checks.Result) {
-	if l.Locker == LockerIdleDaemon {
+func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
+	if l.Locker == lockerIdleDaemon {
 		return idleDaemonRoutes(l), nil
 	}
 	var gates []checks.Result
@@ -198,15 +198,15 @@ func linuxRoutes(l LinuxFacts, max int, fix string) ([]route, []checks.Result) {
 	switch {
 	case l.DesktopSource == "assumed" || l.DesktopSource == "config_files":
 		r.why = "the desktop was not identified"
-	case l.Desktop == DesktopCOSMIC:
+	case l.Desktop == desktopCOSMIC:
 		r.why = "SessionGuard cannot yet read the screen lock settings of COSMIC"
-	case l.Desktop == DesktopOther:
+	case l.Desktop == desktopOther:
 		r.why = "SessionGuard cannot read the screen lock settings of this desktop"
-	case l.Locker == LockerLightLocker:
+	case l.Locker == lockerLightLocker:
 		r.why = "the desktop locks with light-locker, whose timing SessionGuard cannot read"
-	case l.Locker == LockerXScreenSaver:
+	case l.Locker == lockerXScreenSaver:
 		r.why = "the desktop locks with XScreenSaver, whose settings SessionGuard cannot read"
-	case l.Locker == LockerNone:
+	case l.Locker == lockerNone:
 		r.kind, r.why = kindNever, "no screen locker is installed for this desktop"
 	case l.Locker == "":
 		r.why = "the desktop's screen lock settings could not be read"
@@ -228,7 +228,7 @@ func linuxRoutes(l LinuxFacts, max int, fix string) ([]route, []checks.Result) {
 	default:
 		r.kind, r.seconds = kindLocks, *l.IdleDelaySeconds+*l.LockDelaySeconds
 	}
-	if l.Locker == LockerGSettings {
+	if l.Locker == lockerGSettings {
 		switch {
 		case isTrue(l.LockdownDisabled):
 			gates = append(gates, neverGate("locking the screen is disabled for this account", fix))
@@ -244,9 +244,9 @@ func linuxRoutes(l LinuxFacts, max int, fix string) ([]route, []checks.Result) {
 
 // idleDaemonRoutes: each idle daemon that runs is a way the screen locks;
 // a tiling desktop with none never locks by itself.
-func idleDaemonRoutes(l LinuxFacts) []route {
+func idleDaemonRoutes(l linuxFacts) []route {
 	if len(l.IdleLockers) == 0 {
-		if l.Desktop == DesktopOther {
+		if l.Desktop == desktopOther {
 			return []route{{kind: kindUnknown, why: "SessionGuard cannot read the screen lock settings of this desktop, and no idle locker it knows (swayidle, hypridle, xss-lock, xautolock, xidlehook, xscreensaver) is running"}}
 		}
 		return []route{{kind: kindNever, why: "no idle locker (such as swayidle, hypridle, xss-lock, xautolock, xidlehook or xscreensaver) is running"}}
@@ -274,7 +274,7 @@ func idleDaemonRoutes(l LinuxFacts) []route {
 // darwinRoutes: the screen saver and display sleep, each followed by the
 // password delay. The gates: a password is asked, and its delay alone is
 // within the limit.
-func darwinRoutes(d DarwinFacts, max int, fix string) ([]route, []checks.Result) {
+func darwinRoutes(d darwinFacts, max int, fix string) ([]route, []checks.Result) {
 	var gates []checks.Result
 	switch {
 	case isFalse(d.PasswordRequired):
@@ -324,7 +324,7 @@ func darwinRoutes(d DarwinFacts, max int, fix string) ([]route, []checks.Result)
 // the display turning off when waking asks for the password. Absent values
 // are Windows' defaults: no inactivity limit, no screen saver, and waking
 // asks for the password.
-func windowsRoutes(w WindowsFacts) []route {
+func windowsRoutes(w windowsFacts) []route {
 	inact := route{name: "machine inactivity limit"}
 	switch {
 	case !w.InactivityRead:
@@ -452,7 +452,7 @@ func isTrue(b *bool) bool  { return b != nil && *b }
 func isFalse(b *bool) bool { return b != nil && !*b }
 
 // fixText is the counsellor's instruction for this computer.
-func fixText(f Facts, max int) string {
+func fixText(f facts, max int) string {
 	limit := duration(max)
 	switch f.OS {
 	case "darwin":
@@ -460,33 +460,33 @@ func fixText(f Facts, max int) string {
 	case "windows":
 		return "Open Settings > Accounts > Sign-in options and set \"If you've been away, when should Windows require you to sign in again?\" to \"When PC wakes up from sleep\". Then open Settings > System > Power (Power & battery) and set \"Turn off my screen after\" to " + limit + " or less, on battery and when plugged in. If a setting is greyed out, your organisation manages it: ask your IT support."
 	}
-	desktop := DesktopUnknown
+	desktop := desktopUnknown
 	if f.Linux != nil {
 		desktop = f.Linux.Desktop
 	}
 	switch desktop {
-	case DesktopGNOME:
+	case desktopGNOME:
 		return "Open Settings > Privacy (Privacy & Security) > Screen Lock, turn on Automatic Screen Lock and set Automatic Screen Lock Delay to \"Screen Turns Off\"; then set Blank Screen Delay (under Power, or in the same place) to 5 minutes. The total must be " + limit + " or less."
-	case DesktopCinnamon:
+	case desktopCinnamon:
 		return "Open System Settings > Screensaver, set \"Delay before starting the screensaver\" to 5 minutes, turn on \"Lock the computer when put to sleep\" and \"Lock the computer after the screensaver starts\", and set the lock delay to Immediately. The total must be " + limit + " or less."
-	case DesktopMATE:
+	case desktopMATE:
 		return "Open System > Preferences > Look and Feel > Screensaver, set \"Regard the computer as idle after\" to 5 minutes, and turn on \"Activate screensaver when computer is idle\" and \"Lock screen when screensaver is active\". The total must be " + limit + " or less."
-	case DesktopKDE:
+	case desktopKDE:
 		return "Open System Settings > Screen Locking (under Security & Privacy), turn on \"Lock screen automatically\" after 5 minutes and set \"Allow unlocking without password for\" to 5 seconds or less. The total must be " + limit + " or less."
-	case DesktopXFCE:
-		if f.Linux != nil && (f.Linux.Locker == LockerNone || f.Linux.Locker == LockerLightLocker || f.Linux.Locker == LockerXScreenSaver) {
+	case desktopXFCE:
+		if f.Linux != nil && (f.Linux.Locker == lockerNone || f.Linux.Locker == lockerLightLocker || f.Linux.Locker == lockerXScreenSaver) {
 			return "Ask your IT support to install the Xfce screensaver (xfce4-screensaver). Then open Settings > Screensaver, turn on the screensaver with \"Activate screensaver when computer is idle\" after 5 minutes, and on the Lock Screen tab turn on \"Lock Screen with Screensaver\" with no delay. The total must be " + limit + " or less."
 		}
 		return "Open Settings > Screensaver: turn on the screensaver with \"Activate screensaver when computer is idle\" after 5 minutes, and on the Lock Screen tab turn on \"Enable Lock Screen\" and \"Lock Screen with Screensaver\" with no delay. The total must be " + limit + " or less."
-	case DesktopBudgie:
+	case desktopBudgie:
 		return "Open Budgie's Settings > Privacy > Screen Lock, turn on Automatic Screen Lock and set its delay to \"Screen Turns Off\"; then set Blank Screen Delay (under Power) to 5 minutes. The total must be " + limit + " or less."
-	case DesktopSway, DesktopRiver:
+	case desktopSway, desktopRiver:
 		return "Start swayidle with a lock timer when you sign in: add `exec swayidle -w timeout 300 'swaylock -f' before-sleep 'swaylock -f'` to your compositor's start-up (for sway, ~/.config/sway/config; for river, ~/.config/river/init). The timeout must be " + limit + " or less. If you do not manage your own configuration, ask your IT support."
-	case DesktopHyprland:
+	case desktopHyprland:
 		return "Run hypridle at sign-in (`exec-once = hypridle` in hyprland.conf) with a listener in ~/.config/hypr/hypridle.conf that locks: `listener { timeout = 300; on-timeout = loginctl lock-session }` (one setting a line), and `lock_cmd = pidof hyprlock || hyprlock` under general. The timeout must be " + limit + " or less."
-	case DesktopI3:
+	case desktopI3:
 		return "Start an idle locker from your i3 config: `exec --no-startup-id xautolock -time 5 -locker 'i3lock -n'`, or `exec --no-startup-id xss-lock --transfer-sleep-lock -- i3lock --nofork` together with `exec --no-startup-id xset s 300`. The time must be " + limit + " or less."
-	case DesktopLXQt:
+	case desktopLXQt:
 		return "Open LXQt's Configuration Center > Screensaver (XScreenSaver), set \"Blank After\" to 5 minutes and turn on \"Lock Screen After\" 0 minutes, and make sure XScreenSaver starts at sign-in (Session Settings > Autostart). The total must be " + limit + " or less."
 	}
 	return "In your desktop's settings, turn on the automatic screen lock with a password and set it to lock after " + limit + " or less without use. If you cannot find it, ask your IT support."

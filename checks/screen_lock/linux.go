@@ -10,9 +10,9 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// LinuxFacts is what was seen on Linux. Delays are in seconds (MATE, KDE
+// linuxFacts is what was seen on Linux. Delays are in seconds (MATE, KDE
 // and XFCE count in minutes; the collector converts).
-type LinuxFacts struct {
+type linuxFacts struct {
 	// Session says whether the console user has a graphical session:
 	// graphical, none (no desktop runs on this computer), elsewhere (a
 	// desktop runs for another account) or unknown.
@@ -33,7 +33,7 @@ type LinuxFacts struct {
 	Locker string `json:"locker,omitempty"`
 	// IdleLockers are the idle daemons running for the user (tiling
 	// compositors and window managers, LXQt).
-	IdleLockers []IdleLocker `json:"idle_lockers,omitempty"`
+	IdleLockers []idleLocker `json:"idle_lockers,omitempty"`
 	// LockerDisabled: the locker is kept from starting (autostart Hidden).
 	LockerDisabled bool `json:"locker_disabled,omitempty"`
 	// LockdownDisabled: the lockdown setting disable-lock-screen is on.
@@ -61,34 +61,34 @@ type LinuxFacts struct {
 
 // Lockers.
 const (
-	LockerGSettings     = "gsettings"
-	LockerKScreenLocker = "kscreenlocker"
-	LockerXfce          = "xfce4-screensaver"
-	LockerLightLocker   = "light-locker"
-	LockerXScreenSaver  = "xscreensaver"
-	LockerNone          = "none"
-	LockerIdleDaemon    = "idle_daemon"
+	lockerGSettings     = "gsettings"
+	lockerKScreenLocker = "kscreenlocker"
+	lockerXfce          = "xfce4-screensaver"
+	lockerLightLocker   = "light-locker"
+	lockerXScreenSaver  = "xscreensaver"
+	lockerNone          = "none"
+	lockerIdleDaemon    = "idle_daemon"
 )
 
-func collectLinux(ctx context.Context, p probe.Probe, f *Facts) {
-	lf := &LinuxFacts{Desktop: DesktopUnknown}
+func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
+	lf := &linuxFacts{Desktop: desktopUnknown}
 	f.Linux = lf
 	u, ok := consoleUser(p, f)
 	if !ok {
 		return
 	}
 	mine := linuxSession(ctx, p, u, lf, f)
-	if lf.Session != SessionGraphical {
+	if lf.Session != sessionGraphical {
 		return
 	}
 	switch lf.Desktop {
-	case DesktopGNOME, DesktopBudgie, DesktopCinnamon, DesktopMATE:
+	case desktopGNOME, desktopBudgie, desktopCinnamon, desktopMATE:
 		readGSettings(ctx, p, gsFamilies[lf.Desktop], lf, f)
-	case DesktopKDE:
+	case desktopKDE:
 		readKDE(p, u, lf, f)
-	case DesktopXFCE:
+	case desktopXFCE:
 		readXfce(p, u, lf, f)
-	case DesktopSway, DesktopRiver, DesktopHyprland, DesktopI3, DesktopLXQt, DesktopOther:
+	case desktopSway, desktopRiver, desktopHyprland, desktopI3, desktopLXQt, desktopOther:
 		if mine == nil {
 			procs, err := p.Processes()
 			if err != nil {
@@ -114,12 +114,12 @@ type gsFamily struct {
 }
 
 var gsFamilies = map[string]gsFamily{
-	DesktopGNOME: {
+	desktopGNOME: {
 		saverSchema: "org.gnome.desktop.screensaver", saverPath: "/org/gnome/desktop/screensaver/",
 		sessionSchema: "org.gnome.desktop.session", sessionPath: "/org/gnome/desktop/session/",
 		lockdownSchema: "org.gnome.desktop.lockdown", lockdownPath: "/org/gnome/desktop/lockdown/",
 	},
-	DesktopCinnamon: {
+	desktopCinnamon: {
 		saverSchema: "org.cinnamon.desktop.screensaver", saverPath: "/org/cinnamon/desktop/screensaver/",
 		sessionSchema: "org.cinnamon.desktop.session", sessionPath: "/org/cinnamon/desktop/session/",
 		lockdownSchema: "org.cinnamon.desktop.lockdown", lockdownPath: "/org/cinnamon/desktop/lockdown/",
@@ -127,13 +127,13 @@ var gsFamilies = map[string]gsFamily{
 	},
 	// Budgie's screensaver (budgie-screensaver, from gnome-screensaver)
 	// reads GNOME's schemas and honours idle-activation-enabled.
-	DesktopBudgie: {
+	desktopBudgie: {
 		saverSchema: "org.gnome.desktop.screensaver", saverPath: "/org/gnome/desktop/screensaver/",
 		sessionSchema: "org.gnome.desktop.session", sessionPath: "/org/gnome/desktop/session/",
 		lockdownSchema: "org.gnome.desktop.lockdown", lockdownPath: "/org/gnome/desktop/lockdown/",
 		idleActivation: true,
 	},
-	DesktopMATE: {
+	desktopMATE: {
 		saverSchema: "org.mate.screensaver", saverPath: "/org/mate/screensaver/",
 		sessionSchema: "org.mate.session", sessionPath: "/org/mate/desktop/session/",
 		lockdownSchema: "org.mate.lockdown", lockdownPath: "/org/mate/desktop/lockdown/",
@@ -143,8 +143,8 @@ var gsFamilies = map[string]gsFamily{
 
 // readGSettings asks gsettings, as the console user, for the lock settings
 // and lays the administrator's locked dconf values over them.
-func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *LinuxFacts, f *Facts) {
-	lf.Locker = LockerGSettings
+func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *linuxFacts, f *facts) {
+	lf.Locker = lockerGSettings
 	vals := map[string]string{} // full dconf key path → GVariant text
 	read := 0
 	for _, s := range []struct{ schema, path string }{{fam.saverSchema, fam.saverPath}, {fam.sessionSchema, fam.sessionPath}} {
@@ -153,7 +153,7 @@ func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *LinuxFa
 			f.addError("gsettings "+s.schema, err)
 			continue
 		}
-		kv, ok := ParseGSettingsList(out.Stdout, s.schema)
+		kv, ok := parseGSettingsList(out.Stdout, s.schema)
 		if !ok {
 			f.Errors = append(f.Errors, "gsettings "+s.schema+": "+gsettingsProblem(out))
 			continue
@@ -201,21 +201,21 @@ func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *LinuxFa
 	if fam.minutes {
 		scale = 60
 	}
-	if b, ok := GVariantBool(vals[fam.lockdownPath+"disable-lock-screen"]); ok {
+	if b, ok := gVariantBool(vals[fam.lockdownPath+"disable-lock-screen"]); ok {
 		lf.LockdownDisabled = boolPtr(b)
 	}
-	if b, ok := GVariantBool(vals[fam.saverPath+"lock-enabled"]); ok {
+	if b, ok := gVariantBool(vals[fam.saverPath+"lock-enabled"]); ok {
 		lf.LockEnabled = boolPtr(b)
 	}
 	if fam.idleActivation {
-		if b, ok := GVariantBool(vals[fam.saverPath+"idle-activation-enabled"]); ok {
+		if b, ok := gVariantBool(vals[fam.saverPath+"idle-activation-enabled"]); ok {
 			lf.IdleActivation = boolPtr(b)
 		}
 	}
-	if n, ok := GVariantUint(vals[fam.sessionPath+"idle-delay"]); ok {
+	if n, ok := gVariantUint(vals[fam.sessionPath+"idle-delay"]); ok {
 		lf.IdleDelaySeconds = intPtr(n * scale)
 	}
-	if n, ok := GVariantUint(vals[fam.saverPath+"lock-delay"]); ok {
+	if n, ok := gVariantUint(vals[fam.saverPath+"lock-delay"]); ok {
 		lf.LockDelaySeconds = intPtr(n * scale)
 	}
 }
@@ -243,12 +243,12 @@ const (
 // then reads the user's own database only): keys listed in <db>.d/locks/*
 // with their value from the <db>.d/* keyfiles. A locked key's value cannot
 // be changed by the user. ok is false when a part could not be read.
-func dconfSystemLocks(p probe.Probe, f *Facts) (map[string]string, bool) {
+func dconfSystemLocks(p probe.Probe, f *facts) (map[string]string, bool) {
 	var dbs []string
 	b, err := p.ReadFile(dconfProfile)
 	switch {
 	case err == nil:
-		dbs = ParseDconfProfile(b)
+		dbs = parseDconfProfile(b)
 	case errors.Is(err, probe.ErrNotFound):
 		return nil, true
 	default:
@@ -275,7 +275,7 @@ func dconfSystemLocks(p probe.Probe, f *Facts) (map[string]string, bool) {
 				ok = false
 				continue
 			}
-			for _, k := range ParseDconfLocks(b) {
+			for _, k := range parseDconfLocks(b) {
 				locked[k] = true
 			}
 		}
@@ -299,7 +299,7 @@ func dconfSystemLocks(p probe.Probe, f *Facts) (map[string]string, bool) {
 				ok = false
 				continue
 			}
-			for k, v := range ParseDconfKeyfile(b) {
+			for k, v := range parseDconfKeyfile(b) {
 				values[k] = v
 			}
 		}
@@ -328,14 +328,14 @@ const (
 // (/etc/xdg) under the user's, unless the system file made them immutable.
 // Defaults: Autolock true, Timeout 5 minutes, LockGrace 5 s,
 // RequirePassword true.
-func readKDE(p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) {
-	lf.Locker = LockerKScreenLocker
+func readKDE(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
+	lf.Locker = lockerKScreenLocker
 	vals := map[string]string{"Autolock": "true", "Timeout": "5", "LockGrace": "5", "RequirePassword": "true"}
 	lf.Source = "defaults"
 	sys, sysErr := p.ReadFile(kdeSystemFile)
-	var sysGroup KDEGroup
+	var sysGroup kdeGroup
 	if sysErr == nil {
-		sysGroup = ParseKDEConfig(sys, "Daemon")
+		sysGroup = parseKDEConfig(sys, "Daemon")
 		for k, v := range sysGroup.Values {
 			vals[k] = v
 		}
@@ -350,7 +350,7 @@ func readKDE(p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) {
 	user, err := p.ReadFile(path.Join(u.Home, kdeUserFile))
 	switch {
 	case err == nil:
-		g := ParseKDEConfig(user, "Daemon")
+		g := parseKDEConfig(user, "Daemon")
 		for k, v := range g.Values {
 			if sysGroup.AllImmutable || sysGroup.Immutable[k] {
 				continue
@@ -370,16 +370,16 @@ func readKDE(p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) {
 			lf.SystemLocked = append(lf.SystemLocked, "kscreenlockerrc/Daemon/"+k)
 		}
 	}
-	if b, ok := KDEBool(vals["Autolock"]); ok {
+	if b, ok := kdeBool(vals["Autolock"]); ok {
 		lf.LockEnabled = boolPtr(b)
 	}
-	if b, ok := KDEBool(vals["RequirePassword"]); ok {
+	if b, ok := kdeBool(vals["RequirePassword"]); ok {
 		lf.RequirePassword = boolPtr(b)
 	}
-	if n, ok := KDEMinutes(vals["Timeout"]); ok {
+	if n, ok := kdeMinutes(vals["Timeout"]); ok {
 		lf.IdleDelaySeconds = intPtr(n)
 	}
-	if n, ok := GVariantUint(vals["LockGrace"]); ok {
+	if n, ok := gVariantUint(vals["LockGrace"]); ok {
 		lf.LockDelaySeconds = intPtr(n)
 	}
 }
@@ -387,7 +387,7 @@ func readKDE(p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) {
 // readXfce reads xfce4-screensaver's xfconf channel (system file under the
 // user's, minus locked properties), or finds which other locker is set up
 // to start.
-func readXfce(p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) {
+func readXfce(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
 	userXML, userErr := p.ReadFile(path.Join(u.Home, xfceUserFile))
 	sysXML, sysErr := p.ReadFile(xfceSystemFile)
 	auto, autoErr := p.ReadFile(autostartDir + "xfce4-screensaver.desktop")
@@ -400,24 +400,24 @@ func readXfce(p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) {
 	if !installed {
 		switch {
 		case fileExists(p, autostartDir+"light-locker.desktop"):
-			lf.Locker = LockerLightLocker
+			lf.Locker = lockerLightLocker
 		case fileExists(p, autostartDir+"xscreensaver.desktop"):
-			lf.Locker = LockerXScreenSaver
+			lf.Locker = lockerXScreenSaver
 		case isDenied(userErr) || isDenied(autoErr):
 			f.Errors = append(f.Errors, "xfce4-screensaver settings: access denied")
 		default:
-			lf.Locker = LockerNone
+			lf.Locker = lockerNone
 		}
 		return
 	}
-	lf.Locker = LockerXfce
-	if autoErr == nil && AutostartHidden(auto) {
+	lf.Locker = lockerXfce
+	if autoErr == nil && autostartHidden(auto) {
 		lf.LockerDisabled = true
 	}
 	switch b, err := p.ReadFile(path.Join(u.Home, userAutostartDir+"xfce4-screensaver.desktop")); {
 	case err == nil:
 		// The user's entry replaces the system one.
-		lf.LockerDisabled = AutostartHidden(b)
+		lf.LockerDisabled = autostartHidden(b)
 	case !errors.Is(err, probe.ErrNotFound):
 		f.addError("xfce4-screensaver autostart", err)
 		lf.Locker = ""
@@ -432,9 +432,9 @@ func readXfce(p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) {
 		"/lock/enabled": "true", "/lock/saver-activation/enabled": "true", "/lock/saver-activation/delay": "0",
 	}
 	lf.Source = "defaults"
-	sysProps := map[string]XfconfProperty{}
+	sysProps := map[string]xfconfProperty{}
 	if sysErr == nil {
-		if sp, ok := ParseXfconfChannel(sysXML); ok {
+		if sp, ok := parseXfconfChannel(sysXML); ok {
 			sysProps = sp
 			for k, v := range sp {
 				if _, known := props[k]; known {
@@ -445,7 +445,7 @@ func readXfce(p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) {
 		}
 	}
 	if userErr == nil {
-		up, ok := ParseXfconfChannel(userXML)
+		up, ok := parseXfconfChannel(userXML)
 		if !ok {
 			f.Errors = append(f.Errors, "xfce4-screensaver settings: not recognised")
 			lf.Source = ""
@@ -463,20 +463,20 @@ func readXfce(p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) {
 			lf.SystemLocked = append(lf.SystemLocked, "xfce4-screensaver"+k)
 		}
 	}
-	saver, ok1 := GVariantBool(props["/saver/enabled"])
-	idleAct, ok2 := GVariantBool(props["/saver/idle-activation/enabled"])
+	saver, ok1 := gVariantBool(props["/saver/enabled"])
+	idleAct, ok2 := gVariantBool(props["/saver/idle-activation/enabled"])
 	if ok1 && ok2 {
 		lf.IdleActivation = boolPtr(saver && idleAct)
 	}
-	lock, ok1 := GVariantBool(props["/lock/enabled"])
-	onSaver, ok2 := GVariantBool(props["/lock/saver-activation/enabled"])
+	lock, ok1 := gVariantBool(props["/lock/enabled"])
+	onSaver, ok2 := gVariantBool(props["/lock/saver-activation/enabled"])
 	if ok1 && ok2 {
 		lf.LockEnabled = boolPtr(lock && onSaver)
 	}
-	if n, ok := GVariantUint(props["/saver/idle-activation/delay"]); ok {
+	if n, ok := gVariantUint(props["/saver/idle-activation/delay"]); ok {
 		lf.IdleDelaySeconds = intPtr(n * 60)
 	}
-	if n, ok := GVariantUint(props["/lock/saver-activation/delay"]); ok {
+	if n, ok := gVariantUint(props["/lock/saver-activation/delay"]); ok {
 		lf.LockDelaySeconds = intPtr(n * 60)
 	}
 }

@@ -57,8 +57,8 @@ func isOtherAction(cmd string) bool {
 	return false
 }
 
-// IdleTimers is what an idle daemon's timers do.
-type IdleTimers struct {
+// idleTimers is what an idle daemon's timers do.
+type idleTimers struct {
 	// Locker is the lock program of the earliest timer that locks.
 	Locker string
 	// Seconds is that timer's idle time; nil when no timer locks.
@@ -68,7 +68,7 @@ type IdleTimers struct {
 	Unrecognised string
 }
 
-func (t *IdleTimers) timer(secs int, cmd, lockHandler string) {
+func (t *idleTimers) timer(secs int, cmd, lockHandler string) {
 	l := lockerOf(cmd)
 	if l == "loginctl lock-session" && lockHandler != "" {
 		// logind's lock signal runs the daemon's lock handler; without
@@ -94,19 +94,19 @@ func (t *IdleTimers) timer(secs int, cmd, lockHandler string) {
 	}
 }
 
-// ParseSwayidle reads swayidle's events, from its command line (each
+// parseSwayidle reads swayidle's events, from its command line (each
 // argument as the process list gives it) or its config file split into
 // words: "timeout 300 'swaylock -f' resume '…' lock 'swaylock -f'". A
 // timer running `loginctl lock-session` locks through the `lock` event's
 // command; with no lock event nothing handles it.
-func ParseSwayidle(args []string) IdleTimers {
+func parseSwayidle(args []string) idleTimers {
 	lockCmd := "none"
 	for i := 0; i+1 < len(args); i++ {
 		if args[i] == "lock" {
 			lockCmd = args[i+1]
 		}
 	}
-	var t IdleTimers
+	var t idleTimers
 	for i := 0; i < len(args); i++ {
 		if args[i] != "timeout" || i+2 >= len(args) {
 			continue
@@ -131,10 +131,10 @@ func hasSwayidleEvents(args []string) bool {
 	return false
 }
 
-// ParseHypridle reads hypridle.conf: listener { timeout = N; on-timeout =
+// parseHypridle reads hypridle.conf: listener { timeout = N; on-timeout =
 // cmd } blocks, and general { lock_cmd = … }, which `loginctl
 // lock-session` runs.
-func ParseHypridle(b []byte) IdleTimers {
+func parseHypridle(b []byte) idleTimers {
 	type listener struct {
 		secs int
 		ok   bool
@@ -185,7 +185,7 @@ func ParseHypridle(b []byte) IdleTimers {
 			cur.cmd = v
 		}
 	}
-	var t IdleTimers
+	var t idleTimers
 	for _, l := range ls {
 		if l.ok && l.cmd != "" {
 			t.timer(l.secs, l.cmd, lockCmd)
@@ -194,9 +194,9 @@ func ParseHypridle(b []byte) IdleTimers {
 	return t
 }
 
-// ParseXautolock reads xautolock's options: -time N (minutes, default 10)
+// parseXautolock reads xautolock's options: -time N (minutes, default 10)
 // and -locker CMD (default xlock).
-func ParseXautolock(args []string) IdleTimers {
+func parseXautolock(args []string) idleTimers {
 	mins, locker := 10, "xlock"
 	for i := 0; i+1 < len(args); i++ {
 		switch args[i] {
@@ -208,16 +208,16 @@ func ParseXautolock(args []string) IdleTimers {
 			locker = args[i+1]
 		}
 	}
-	var t IdleTimers
+	var t idleTimers
 	t.timer(mins*60, locker, "")
 	return t
 }
 
-// ParseXidlehook reads xidlehook's --timer SECONDS CMD CANCELLER options.
+// parseXidlehook reads xidlehook's --timer SECONDS CMD CANCELLER options.
 // Each timer counts from the one before it, so a locker's time is the sum
 // of the timers up to its own.
-func ParseXidlehook(args []string) IdleTimers {
-	var t IdleTimers
+func parseXidlehook(args []string) idleTimers {
+	var t idleTimers
 	total := 0
 	for i := 0; i < len(args); i++ {
 		if args[i] != "--timer" {
@@ -241,9 +241,9 @@ func ParseXidlehook(args []string) IdleTimers {
 	return t
 }
 
-// ParseXsetScreenSaver reads the X screen saver timeout (seconds, 0 = off)
+// parseXsetScreenSaver reads the X screen saver timeout (seconds, 0 = off)
 // from `xset q`: "Screen Saver:" then "  timeout:  600    cycle:  600".
-func ParseXsetScreenSaver(b []byte) (int, bool) {
+func parseXsetScreenSaver(b []byte) (int, bool) {
 	in := false
 	for _, line := range strings.Split(string(b), "\n") {
 		if strings.HasPrefix(line, "Screen Saver:") {
@@ -262,17 +262,17 @@ func ParseXsetScreenSaver(b []byte) (int, bool) {
 	return 0, false
 }
 
-// XScreenSaverSettings are the lock settings of XScreenSaver.
-type XScreenSaverSettings struct {
+// xScreenSaverSettings are the lock settings of XScreenSaver.
+type xScreenSaverSettings struct {
 	TimeoutSeconds, LockSeconds int
 	Lock, ModeOff               bool
 }
 
-// ParseXScreenSaver reads ~/.xscreensaver ("timeout:\t0:10:00", "lock:
+// parseXScreenSaver reads ~/.xscreensaver ("timeout:\t0:10:00", "lock:
 // True", "lockTimeout: 0:00:00", "mode: off") or the app-defaults file
 // ("*timeout: 0:10:00"). Defaults: timeout 10 minutes, lock off.
-func ParseXScreenSaver(b []byte) (XScreenSaverSettings, bool) {
-	x := XScreenSaverSettings{TimeoutSeconds: 600}
+func parseXScreenSaver(b []byte) (xScreenSaverSettings, bool) {
+	x := xScreenSaverSettings{TimeoutSeconds: 600}
 	found := false
 	for _, line := range strings.Split(string(b), "\n") {
 		line = strings.TrimSpace(line)
@@ -321,10 +321,10 @@ func xsTime(v string) (int, bool) {
 	return total, true
 }
 
-// ShellWords splits a config file into words the way a shell would:
+// shellWords splits a config file into words the way a shell would:
 // quotes group, # starts a comment, a backslash at the end of a line joins
 // it to the next.
-func ShellWords(s string) []string {
+func shellWords(s string) []string {
 	var words []string
 	var cur strings.Builder
 	inWord := false

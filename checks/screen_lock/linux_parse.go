@@ -9,12 +9,12 @@ import (
 	"strings"
 )
 
-// ParseGSettingsList reads `gsettings list-recursively SCHEMA` output, one
+// parseGSettingsList reads `gsettings list-recursively SCHEMA` output, one
 // "schema key value" line per key, and returns the values of schema's keys
 // as GVariant text ("uint32 300", "true", "5"). ok is false when no line
 // belongs to schema: the schema is not installed ("No such schema" goes to
 // stderr, in the user's language) or the output is not recognised.
-func ParseGSettingsList(b []byte, schema string) (map[string]string, bool) {
+func parseGSettingsList(b []byte, schema string) (map[string]string, bool) {
 	vals := map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
@@ -32,9 +32,9 @@ func ParseGSettingsList(b []byte, schema string) (map[string]string, bool) {
 	return vals, len(vals) > 0
 }
 
-// GVariantUint reads a non-negative integer in GVariant text form:
+// gVariantUint reads a non-negative integer in GVariant text form:
 // "uint32 300" (how gsettings prints a u), "300" (an i), "@u 300".
-func GVariantUint(s string) (int, bool) {
+func gVariantUint(s string) (int, bool) {
 	s = strings.TrimSpace(s)
 	for _, prefix := range []string{"uint32 ", "int32 ", "uint64 ", "int64 ", "@u ", "@i "} {
 		if strings.HasPrefix(s, prefix) {
@@ -49,8 +49,8 @@ func GVariantUint(s string) (int, bool) {
 	return n, true
 }
 
-// GVariantBool reads "true" or "false".
-func GVariantBool(s string) (bool, bool) {
+// gVariantBool reads "true" or "false".
+func gVariantBool(s string) (bool, bool) {
 	switch strings.TrimSpace(s) {
 	case "true":
 		return true, true
@@ -60,9 +60,9 @@ func GVariantBool(s string) (bool, bool) {
 	return false, false
 }
 
-// ParseDconfProfile reads a dconf profile (/etc/dconf/profile/user) and
+// parseDconfProfile reads a dconf profile (/etc/dconf/profile/user) and
 // returns its system databases in order ("system-db:local" → "local").
-func ParseDconfProfile(b []byte) []string {
+func parseDconfProfile(b []byte) []string {
 	var dbs []string
 	for _, line := range strings.Split(string(b), "\n") {
 		line = strings.TrimSpace(line)
@@ -73,11 +73,11 @@ func ParseDconfProfile(b []byte) []string {
 	return dbs
 }
 
-// ParseDconfKeyfile reads one keyfile of a dconf system database
+// parseDconfKeyfile reads one keyfile of a dconf system database
 // (/etc/dconf/db/local.d/00-screensaver) and returns its values by full key
 // path: "[org/gnome/desktop/session]" + "idle-delay=uint32 300" →
 // "/org/gnome/desktop/session/idle-delay": "uint32 300".
-func ParseDconfKeyfile(b []byte) map[string]string {
+func parseDconfKeyfile(b []byte) map[string]string {
 	vals := map[string]string{}
 	group := ""
 	for _, line := range strings.Split(string(b), "\n") {
@@ -97,9 +97,9 @@ func ParseDconfKeyfile(b []byte) map[string]string {
 	return vals
 }
 
-// ParseDconfLocks reads a locks file (/etc/dconf/db/local.d/locks/screensaver):
+// parseDconfLocks reads a locks file (/etc/dconf/db/local.d/locks/screensaver):
 // one key path per line.
-func ParseDconfLocks(b []byte) []string {
+func parseDconfLocks(b []byte) []string {
 	var keys []string
 	for _, line := range strings.Split(string(b), "\n") {
 		line = strings.TrimSpace(line)
@@ -110,9 +110,9 @@ func ParseDconfLocks(b []byte) []string {
 	return keys
 }
 
-// ParseLoginctlProps reads `loginctl show-user|show-session -p X` output:
+// parseLoginctlProps reads `loginctl show-user|show-session -p X` output:
 // "Key=value" lines.
-func ParseLoginctlProps(b []byte) map[string]string {
+func parseLoginctlProps(b []byte) map[string]string {
 	props := map[string]string{}
 	for _, line := range strings.Split(string(b), "\n") {
 		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && k != "" {
@@ -124,77 +124,77 @@ func ParseLoginctlProps(b []byte) map[string]string {
 
 // Desktop families whose screen lock this check reads.
 const (
-	DesktopGNOME    = "gnome"
-	DesktopCinnamon = "cinnamon"
-	DesktopMATE     = "mate"
-	DesktopKDE      = "kde"
-	DesktopXFCE     = "xfce"
-	DesktopBudgie   = "budgie"
-	DesktopLXQt     = "lxqt"
-	DesktopCOSMIC   = "cosmic"
-	DesktopSway     = "sway"
-	DesktopRiver    = "river"
-	DesktopHyprland = "hyprland"
-	DesktopI3       = "i3"
-	DesktopOther    = "other"
-	DesktopUnknown  = "unknown"
+	desktopGNOME    = "gnome"
+	desktopCinnamon = "cinnamon"
+	desktopMATE     = "mate"
+	desktopKDE      = "kde"
+	desktopXFCE     = "xfce"
+	desktopBudgie   = "budgie"
+	desktopLXQt     = "lxqt"
+	desktopCOSMIC   = "cosmic"
+	desktopSway     = "sway"
+	desktopRiver    = "river"
+	desktopHyprland = "hyprland"
+	desktopI3       = "i3"
+	desktopOther    = "other"
+	desktopUnknown  = "unknown"
 )
 
-// DesktopFamily maps a session's desktop name (logind's Desktop, which is
+// desktopFamily maps a session's desktop name (logind's Desktop, which is
 // XDG_SESSION_DESKTOP: "gnome", "ubuntu", "KDE", "plasmawayland", "xfce",
 // "cinnamon", "mate", …) to the family whose settings hold its screen lock.
 // Desktops built on GNOME Shell or its settings (Ubuntu, Pop, Unity,
 // Pantheon, GNOME Flashback) are GNOME; Budgie reads GNOME's settings with
 // its own screensaver. Tiling compositors and window managers (sway,
 // river, Hyprland, i3) lock through an idle daemon.
-func DesktopFamily(name string) string {
+func desktopFamily(name string) string {
 	n := strings.ToLower(strings.TrimSpace(name))
 	switch {
 	case n == "":
-		return DesktopUnknown
+		return desktopUnknown
 	case strings.Contains(n, "cinnamon"):
-		return DesktopCinnamon
+		return desktopCinnamon
 	case strings.Contains(n, "mate"):
-		return DesktopMATE
+		return desktopMATE
 	case strings.Contains(n, "kde") || strings.Contains(n, "plasma"):
-		return DesktopKDE
+		return desktopKDE
 	case strings.Contains(n, "xfce"):
-		return DesktopXFCE
+		return desktopXFCE
 	case strings.Contains(n, "budgie"):
-		return DesktopBudgie
+		return desktopBudgie
 	case strings.Contains(n, "lxqt"):
-		return DesktopLXQt
+		return desktopLXQt
 	case strings.Contains(n, "cosmic"):
-		return DesktopCOSMIC
+		return desktopCOSMIC
 	case strings.Contains(n, "hyprland"):
-		return DesktopHyprland
+		return desktopHyprland
 	case n == "sway" || strings.HasPrefix(n, "sway:") || strings.HasSuffix(n, ":sway"):
-		return DesktopSway
+		return desktopSway
 	case n == "river":
-		return DesktopRiver
+		return desktopRiver
 	case n == "i3" || n == "i3wm" || strings.HasPrefix(n, "i3-"):
-		return DesktopI3
+		return desktopI3
 	case strings.Contains(n, "gnome") || strings.Contains(n, "ubuntu") || strings.Contains(n, "pop") ||
 		strings.Contains(n, "unity") || strings.Contains(n, "pantheon") ||
 		strings.Contains(n, "zorin"):
-		return DesktopGNOME
+		return desktopGNOME
 	}
-	return DesktopOther
+	return desktopOther
 }
 
-// KDEGroup is one group of a KDE config file: its entries and which of them
+// kdeGroup is one group of a KDE config file: its entries and which of them
 // an administrator made immutable ("[Daemon][$i]" or "Timeout[$i]=").
-type KDEGroup struct {
+type kdeGroup struct {
 	Values    map[string]string
 	Immutable map[string]bool
 	// AllImmutable is set by "[Daemon][$i]" or a file-wide "[$i]".
 	AllImmutable bool
 }
 
-// ParseKDEConfig reads one group of a KDE config file such as
+// parseKDEConfig reads one group of a KDE config file such as
 // kscreenlockerrc. Entries with a locale suffix ("Key[de]=") are skipped.
-func ParseKDEConfig(b []byte, group string) KDEGroup {
-	g := KDEGroup{Values: map[string]string{}, Immutable: map[string]bool{}}
+func parseKDEConfig(b []byte, group string) kdeGroup {
+	g := kdeGroup{Values: map[string]string{}, Immutable: map[string]bool{}}
 	in := false
 	for i, line := range strings.Split(string(b), "\n") {
 		line = strings.TrimSpace(line)
@@ -233,8 +233,8 @@ func ParseKDEConfig(b []byte, group string) KDEGroup {
 	return g
 }
 
-// KDEBool reads a KDE boolean ("true", "false", "1", "0", "on", "off").
-func KDEBool(s string) (bool, bool) {
+// kdeBool reads a KDE boolean ("true", "false", "1", "0", "on", "off").
+func kdeBool(s string) (bool, bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "true", "1", "on", "yes":
 		return true, true
@@ -244,8 +244,8 @@ func KDEBool(s string) (bool, bool) {
 	return false, false
 }
 
-// KDEMinutes reads kscreenlocker's Timeout (minutes, a double) as seconds.
-func KDEMinutes(s string) (int, bool) {
+// kdeMinutes reads kscreenlocker's Timeout (minutes, a double) as seconds.
+func kdeMinutes(s string) (int, bool) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || f < 0 || f > 1e6 || math.IsNaN(f) {
 		return 0, false
@@ -253,17 +253,17 @@ func KDEMinutes(s string) (int, bool) {
 	return int(math.Round(f * 60)), true
 }
 
-// XfconfProperty is one leaf of an xfconf channel.
-type XfconfProperty struct {
+// xfconfProperty is one leaf of an xfconf channel.
+type xfconfProperty struct {
 	Value  string
 	Locked bool
 }
 
-// ParseXfconfChannel reads an xfconf channel file (xfce4-screensaver.xml)
+// parseXfconfChannel reads an xfconf channel file (xfce4-screensaver.xml)
 // and returns its leaf properties by path ("/lock/saver-activation/delay").
 // A property with a locked="…" attribute (in the system file) cannot be
 // changed by the user. ok is false when it is not an xfconf channel.
-func ParseXfconfChannel(b []byte) (map[string]XfconfProperty, bool) {
+func parseXfconfChannel(b []byte) (map[string]xfconfProperty, bool) {
 	type prop struct {
 		Name   string `xml:"name,attr"`
 		Type   string `xml:"type,attr"`
@@ -279,13 +279,13 @@ func ParseXfconfChannel(b []byte) (map[string]XfconfProperty, bool) {
 	if err := xml.Unmarshal(b, &ch); err != nil || ch.XMLName.Local != "channel" {
 		return nil, false
 	}
-	out := map[string]XfconfProperty{}
+	out := map[string]xfconfProperty{}
 	var walk func(prefix string, ps []prop)
 	walk = func(prefix string, ps []prop) {
 		for _, p := range ps {
 			path := prefix + "/" + p.Name
 			if p.Type != "empty" && p.Type != "" {
-				out[path] = XfconfProperty{Value: p.Value, Locked: p.Locked != ""}
+				out[path] = xfconfProperty{Value: p.Value, Locked: p.Locked != ""}
 			}
 			walk(path, p.Props)
 		}
@@ -294,9 +294,9 @@ func ParseXfconfChannel(b []byte) (map[string]XfconfProperty, bool) {
 	return out, true
 }
 
-// AutostartHidden reports whether a .desktop autostart entry is turned
+// autostartHidden reports whether a .desktop autostart entry is turned
 // off (Hidden=true, or X-GNOME-Autostart-enabled=false).
-func AutostartHidden(b []byte) bool {
+func autostartHidden(b []byte) bool {
 	for _, line := range strings.Split(string(b), "\n") {
 		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
 		if !ok {

@@ -10,40 +10,40 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// Whether the console user has a graphical session (LinuxFacts.Session).
+// Whether the console user has a graphical session (linuxFacts.Session).
 const (
-	SessionGraphical = "graphical"
+	sessionGraphical = "graphical"
 	// SessionNone: no graphical session runs on this computer at all.
-	SessionNone = "none"
+	sessionNone = "none"
 	// SessionElsewhere: this account has no graphical session, but a
 	// desktop runs for another account (SessionGuard was started from a
 	// terminal or over SSH by someone other than the person at the screen).
-	SessionElsewhere = "elsewhere"
+	sessionElsewhere = "elsewhere"
 	// SessionUnknown: could not tell.
-	SessionUnknown = "unknown"
+	sessionUnknown = "unknown"
 )
 
 // graphicalProcs maps the process names of desktops, compositors and
 // window managers to the desktop family they run. Only processes of the
 // console user count.
 var graphicalProcs = map[string]string{
-	"gnome-shell":     DesktopGNOME,
-	"plasmashell":     DesktopKDE,
-	"kwin_wayland":    DesktopKDE,
-	"kwin_x11":        DesktopKDE,
-	"xfce4-session":   DesktopXFCE,
-	"cinnamon":        DesktopCinnamon,
-	"cinnamon-sessio": DesktopCinnamon, // comm is cut at 15 characters
-	"mate-session":    DesktopMATE,
-	"budgie-wm":       DesktopBudgie,
-	"budgie-panel":    DesktopBudgie,
-	"lxqt-session":    DesktopLXQt,
-	"cosmic-session":  DesktopCOSMIC,
-	"cosmic-comp":     DesktopCOSMIC,
-	"sway":            DesktopSway,
-	"river":           DesktopRiver,
-	"Hyprland":        DesktopHyprland,
-	"i3":              DesktopI3,
+	"gnome-shell":     desktopGNOME,
+	"plasmashell":     desktopKDE,
+	"kwin_wayland":    desktopKDE,
+	"kwin_x11":        desktopKDE,
+	"xfce4-session":   desktopXFCE,
+	"cinnamon":        desktopCinnamon,
+	"cinnamon-sessio": desktopCinnamon, // comm is cut at 15 characters
+	"mate-session":    desktopMATE,
+	"budgie-wm":       desktopBudgie,
+	"budgie-panel":    desktopBudgie,
+	"lxqt-session":    desktopLXQt,
+	"cosmic-session":  desktopCOSMIC,
+	"cosmic-comp":     desktopCOSMIC,
+	"sway":            desktopSway,
+	"river":           desktopRiver,
+	"Hyprland":        desktopHyprland,
+	"i3":              desktopI3,
 }
 
 // displayServers are processes that show a graphical session runs (for
@@ -57,8 +57,8 @@ var displayServers = map[string]bool{"Xorg": true, "X": true, "Xwayland": true, 
 // text login that started a compositor (sway, Hyprland, river from a
 // tty), the desktop or compositor the user runs, from the process list.
 // No desktop is ever assumed.
-func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *LinuxFacts, f *Facts) []probe.Process {
-	lf.Session = SessionUnknown
+func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *linuxFacts, f *facts) []probe.Process {
+	lf.Session = sessionUnknown
 	logindRead, logindGraphical := false, false
 	out, err := p.Run(ctx, probe.CmdLoginctl, "show-user", u.UID, "-p", "Display")
 	switch {
@@ -68,7 +68,7 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *LinuxFac
 		f.Errors = append(f.Errors, "loginctl show-user: failed")
 	default:
 		logindRead = true
-		if sid := ParseLoginctlProps(out.Stdout)["Display"]; sid != "" {
+		if sid := parseLoginctlProps(out.Stdout)["Display"]; sid != "" {
 			s, err := p.Run(ctx, probe.CmdLoginctl, "show-session", sid, "-p", "Desktop", "-p", "Type")
 			switch {
 			case err != nil:
@@ -78,12 +78,12 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *LinuxFac
 				logindRead = false
 				f.Errors = append(f.Errors, "loginctl show-session: failed")
 			default:
-				props := ParseLoginctlProps(s.Stdout)
+				props := parseLoginctlProps(s.Stdout)
 				lf.SessionType = props["Type"]
 				if graphicalType(props["Type"]) {
 					logindGraphical = true
-					if d := DesktopFamily(props["Desktop"]); d != DesktopUnknown {
-						lf.Session, lf.Desktop, lf.DesktopSource = SessionGraphical, d, "logind"
+					if d := desktopFamily(props["Desktop"]); d != desktopUnknown {
+						lf.Session, lf.Desktop, lf.DesktopSource = sessionGraphical, d, "logind"
 						return nil
 					}
 				}
@@ -96,7 +96,7 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *LinuxFac
 	if perr != nil {
 		f.addError("process list", perr)
 		if logindGraphical {
-			lf.Session = SessionGraphical
+			lf.Session = sessionGraphical
 		}
 		return nil
 	}
@@ -106,14 +106,14 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *LinuxFac
 			lf.Desktop = d
 		}
 	}
-	if lf.Desktop != DesktopUnknown {
-		lf.Session, lf.DesktopSource = SessionGraphical, "processes"
+	if lf.Desktop != desktopUnknown {
+		lf.Session, lf.DesktopSource = sessionGraphical, "processes"
 		return mine
 	}
 	if logindGraphical {
 		// A graphical session whose desktop neither logind nor the
 		// process list names.
-		lf.Session, lf.Desktop = SessionGraphical, DesktopOther
+		lf.Session, lf.Desktop = sessionGraphical, desktopOther
 		return mine
 	}
 	// This account has no graphical session. Is there one at all?
@@ -129,9 +129,9 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *LinuxFac
 	}
 	switch {
 	case elsewhere:
-		lf.Session = SessionElsewhere
+		lf.Session = sessionElsewhere
 	case othersVisible && logindRead:
-		lf.Session = SessionNone
+		lf.Session = sessionNone
 	}
 	return nil
 }
@@ -139,7 +139,7 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *LinuxFac
 // betterDesktop prefers a full desktop over a compositor it runs on
 // (GNOME Shell over Xwayland, KDE over kwin).
 func betterDesktop(d, cur string) bool {
-	return cur == DesktopUnknown || (d != DesktopSway && d != DesktopI3 && (cur == DesktopSway || cur == DesktopI3))
+	return cur == desktopUnknown || (d != desktopSway && d != desktopI3 && (cur == desktopSway || cur == desktopI3))
 }
 
 // procName is a process's program name, without the wrapper NixOS puts
@@ -173,9 +173,9 @@ func userProcesses(procs []probe.Process, u probe.User) []probe.Process {
 	return out
 }
 
-// IdleLocker is an idle daemon that locks the screen on a timer (outside
+// idleLocker is an idle daemon that locks the screen on a timer (outside
 // the full desktops, whose settings are read instead).
-type IdleLocker struct {
+type idleLocker struct {
 	// Name is swayidle, hypridle, xss-lock, xautolock, xidlehook or
 	// xscreensaver.
 	Name string `json:"name"`
@@ -195,10 +195,10 @@ type IdleLocker struct {
 // idleLockerNames are the process names of the idle daemons read here.
 var idleLockerNames = []string{"swayidle", "hypridle", "xss-lock", "xautolock", "xidlehook", "xscreensaver"}
 
-// ArgsRead is this check's probe.ArgsKeeper: the arguments of the idle
+// argsRead is this check's probe.ArgsKeeper: the arguments of the idle
 // daemons it reads (their timeouts and config files), of no other
 // process.
-func ArgsRead(pr probe.Process) []string {
+func argsRead(pr probe.Process) []string {
 	if slices.Contains(idleLockerNames, procName(pr)) {
 		return pr.Cmdline
 	}
@@ -207,14 +207,14 @@ func ArgsRead(pr probe.Process) []string {
 
 // readIdleLockers looks for the idle daemons among the user's processes
 // and reads when each locks.
-func readIdleLockers(ctx context.Context, p probe.Probe, u probe.User, mine []probe.Process, lf *LinuxFacts) {
-	lf.Locker = LockerIdleDaemon
+func readIdleLockers(ctx context.Context, p probe.Probe, u probe.User, mine []probe.Process, lf *linuxFacts) {
+	lf.Locker = lockerIdleDaemon
 	for _, pr := range mine {
 		name := procName(pr)
 		if !slices.Contains(idleLockerNames, name) {
 			continue
 		}
-		il := IdleLocker{Name: name}
+		il := idleLocker{Name: name}
 		args := []string{}
 		if len(pr.Cmdline) > 1 {
 			args = pr.Cmdline[1:]
@@ -225,9 +225,9 @@ func readIdleLockers(ctx context.Context, p probe.Probe, u probe.User, mine []pr
 		case "hypridle":
 			readHypridle(p, u, args, &il)
 		case "xautolock":
-			il.from(ParseXautolock(args), "cmdline")
+			il.from(parseXautolock(args), "cmdline")
 		case "xidlehook":
-			il.from(ParseXidlehook(args), "cmdline")
+			il.from(parseXidlehook(args), "cmdline")
 		case "xss-lock":
 			readXssLock(ctx, p, args, &il)
 		case "xscreensaver":
@@ -237,7 +237,7 @@ func readIdleLockers(ctx context.Context, p probe.Probe, u probe.User, mine []pr
 	}
 }
 
-func readSwayidle(p probe.Probe, u probe.User, args []string, il *IdleLocker) {
+func readSwayidle(p probe.Probe, u probe.User, args []string, il *idleLocker) {
 	cfg := ""
 	for i := 0; i < len(args); i++ {
 		if args[i] == "-C" && i+1 < len(args) {
@@ -245,7 +245,7 @@ func readSwayidle(p probe.Probe, u probe.User, args []string, il *IdleLocker) {
 		}
 	}
 	if hasSwayidleEvents(args) {
-		il.from(ParseSwayidle(args), "cmdline")
+		il.from(parseSwayidle(args), "cmdline")
 		return
 	}
 	// No events on the command line: swayidle reads its config file.
@@ -257,10 +257,10 @@ func readSwayidle(p probe.Probe, u probe.User, args []string, il *IdleLocker) {
 		il.Problem = "swayidle config: " + probe.ErrorKind(err)
 		return
 	}
-	il.from(ParseSwayidle(ShellWords(string(b))), "config")
+	il.from(parseSwayidle(shellWords(string(b))), "config")
 }
 
-func readHypridle(p probe.Probe, u probe.User, args []string, il *IdleLocker) {
+func readHypridle(p probe.Probe, u probe.User, args []string, il *idleLocker) {
 	cfg := path.Join(u.Home, ".config/hypr/hypridle.conf")
 	for i := 0; i+1 < len(args); i++ {
 		if args[i] == "-c" || args[i] == "--config" {
@@ -272,13 +272,13 @@ func readHypridle(p probe.Probe, u probe.User, args []string, il *IdleLocker) {
 		il.Problem = "hypridle.conf: " + probe.ErrorKind(err)
 		return
 	}
-	il.from(ParseHypridle(b), "config")
+	il.from(parseHypridle(b), "config")
 }
 
 // readXssLock: xss-lock locks when the X server's screen saver starts; its
 // timeout is `xset q`, which only works inside the user's X session (not
 // for a root agent).
-func readXssLock(ctx context.Context, p probe.Probe, args []string, il *IdleLocker) {
+func readXssLock(ctx context.Context, p probe.Probe, args []string, il *idleLocker) {
 	cmd := strings.Join(afterDashes(args), " ")
 	if il.Locker = lockerOf(cmd); il.Locker == "" {
 		il.Problem = "xss-lock runs " + firstWord(cmd) + ", which SessionGuard does not recognise as a screen locker"
@@ -289,7 +289,7 @@ func readXssLock(ctx context.Context, p probe.Probe, args []string, il *IdleLock
 		il.Problem = "xss-lock locks when the X screen saver starts, and its timeout (xset q) could not be read from outside the desktop session"
 		return
 	}
-	n, ok := ParseXsetScreenSaver(out.Stdout)
+	n, ok := parseXsetScreenSaver(out.Stdout)
 	if !ok {
 		il.Problem = "xset q: not recognised"
 		return
@@ -306,7 +306,7 @@ const (
 // readXScreenSaver reads ~/.xscreensaver (or, when the user never saved
 // settings, the installed app-defaults): it locks after timeout +
 // lockTimeout when lock is on and mode is not off.
-func readXScreenSaver(p probe.Probe, u probe.User, il *IdleLocker) {
+func readXScreenSaver(p probe.Probe, u probe.User, il *idleLocker) {
 	b, err := p.ReadFile(path.Join(u.Home, xscreensaverUserFile))
 	il.Source = "config"
 	if errors.Is(err, probe.ErrNotFound) {
@@ -317,7 +317,7 @@ func readXScreenSaver(p probe.Probe, u probe.User, il *IdleLocker) {
 		il.Problem = "xscreensaver settings: " + probe.ErrorKind(err)
 		return
 	}
-	x, ok := ParseXScreenSaver(b)
+	x, ok := parseXScreenSaver(b)
 	if !ok {
 		il.Problem = "xscreensaver settings: not recognised"
 		return
@@ -330,7 +330,7 @@ func readXScreenSaver(p probe.Probe, u probe.User, il *IdleLocker) {
 }
 
 // from takes a daemon's timers.
-func (il *IdleLocker) from(t IdleTimers, source string) {
+func (il *idleLocker) from(t idleTimers, source string) {
 	il.Locker, il.TimeoutSeconds, il.Source = t.Locker, t.Seconds, source
 	if t.Seconds == nil && t.Unrecognised != "" {
 		il.Problem = il.Name + " runs " + t.Unrecognised + " on a timer, and SessionGuard cannot tell whether that locks the screen"

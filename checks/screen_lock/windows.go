@@ -10,8 +10,8 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// WindowsFacts is what was seen on Windows.
-type WindowsFacts struct {
+// windowsFacts is what was seen on Windows.
+type windowsFacts struct {
 	// InactivityTimeoutSecs is the machine inactivity limit policy
 	// (Interactive logon: Machine inactivity limit); nil when not set, 0
 	// is off.
@@ -83,8 +83,8 @@ const (
 	defaultGraceSecs = 5
 )
 
-func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
-	wf := &WindowsFacts{}
+func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
+	wf := &windowsFacts{}
 	f.Windows = wf
 
 	// Machine inactivity limit.
@@ -135,7 +135,7 @@ func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
 
 // readScreenSaver reads the screen saver values: the policy key wins over
 // the user's own key, value by value. Values are REG_SZ strings.
-func readScreenSaver(p probe.Probe, hive string, wf *WindowsFacts, f *Facts) {
+func readScreenSaver(p probe.Probe, hive string, wf *windowsFacts, f *facts) {
 	read := func(name string) (string, bool, bool) { // value, set, readable
 		if v, err := p.Registry(hive+`\`+winDesktopPolicy, name); err == nil {
 			if s, ok := probe.AsString(v); ok {
@@ -196,7 +196,7 @@ func readScreenSaver(p probe.Probe, hive string, wf *WindowsFacts, f *Facts) {
 
 // readDeviceLock reads the MDM device-lock policy. Absent values mean no
 // policy.
-func readDeviceLock(p probe.Probe, wf *WindowsFacts, f *Facts) {
+func readDeviceLock(p probe.Probe, wf *windowsFacts, f *facts) {
 	wf.DeviceLockRead = true
 	for _, name := range []string{"DevicePasswordEnabled", "MaxInactivityTimeDeviceLock"} {
 		v, err := p.Registry(winDeviceLock, name)
@@ -224,7 +224,7 @@ func readDeviceLock(p probe.Probe, wf *WindowsFacts, f *Facts) {
 
 // readScreenSaverFile checks that the chosen .scr file exists (its first
 // bytes are read): Windows starts no screen saver whose file is missing.
-func readScreenSaverFile(p probe.Probe, wf *WindowsFacts, f *Facts) {
+func readScreenSaverFile(p probe.Probe, wf *windowsFacts, f *facts) {
 	name, err := screenSaverPath(p, wf.screenSaverProgram)
 	if err != nil {
 		f.addError("screen saver file", err)
@@ -271,7 +271,7 @@ func screenSaverPath(p probe.Probe, s string) (string, error) {
 }
 
 // readGrace reads the screen saver grace period (REG_SZ or DWORD seconds).
-func readGrace(p probe.Probe, wf *WindowsFacts, f *Facts) {
+func readGrace(p probe.Probe, wf *windowsFacts, f *facts) {
 	v, err := p.Registry(winWinlogon, "ScreenSaverGracePeriod")
 	switch {
 	case errors.Is(err, probe.ErrNotFound):
@@ -298,14 +298,14 @@ func readGrace(p probe.Probe, wf *WindowsFacts, f *Facts) {
 
 // powercfgValue runs `powercfg /q SCHEME_CURRENT SUB ALIAS` and returns the
 // AC and DC values.
-func powercfgValue(ctx context.Context, p probe.Probe, sub, alias, guid string, f *Facts) (ac, dc *int, ok bool) {
+func powercfgValue(ctx context.Context, p probe.Probe, sub, alias, guid string, f *facts) (ac, dc *int, ok bool) {
 	out, err := p.Run(ctx, probe.CmdPowercfg, "/q", powercfgScheme, sub, alias)
 	if err != nil {
 		f.addError("powercfg "+alias, err)
 		return nil, nil, false
 	}
 	text := probe.ConsoleText(p, out.Stdout)
-	ac, dc, ok = ParsePowercfgQuery([]byte(text), guid)
+	ac, dc, ok = parsePowercfgQuery([]byte(text), guid)
 	if !ok {
 		f.Errors = append(f.Errors, "powercfg "+alias+": "+powercfgProblem(out, text))
 	}
@@ -324,7 +324,7 @@ func powercfgProblem(out probe.Output, text string) string {
 
 var powercfgHexRE = regexp.MustCompile(`:\s*0x([0-9a-fA-F]{1,8})\s*$`)
 
-// ParsePowercfgQuery reads `powercfg /q SCHEME SUB SETTING` output for one
+// parsePowercfgQuery reads `powercfg /q SCHEME SUB SETTING` output for one
 // setting. The labels are translated ("Current AC Power Setting Index",
 // "Index der aktuellen Wechselstromeinstellung"), so it does not read them:
 // inside the block of the setting's GUID, the current AC and DC values are
@@ -332,7 +332,7 @@ var powercfgHexRE = regexp.MustCompile(`:\s*0x([0-9a-fA-F]{1,8})\s*$`)
 // maximum and increment lines (range settings) or the possible-setting
 // lines (list settings, which carry no "0x"). ok is false when the GUID is
 // not there or fewer than two such lines follow it.
-func ParsePowercfgQuery(b []byte, guid string) (ac, dc *int, ok bool) {
+func parsePowercfgQuery(b []byte, guid string) (ac, dc *int, ok bool) {
 	text := strings.ReplaceAll(string(b), "\r\n", "\n")
 	i := strings.Index(strings.ToLower(text), strings.ToLower(guid))
 	if i < 0 {

@@ -3,6 +3,7 @@ package smartspeakers
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -16,36 +17,45 @@ import (
 const ID = "smart_speakers"
 
 // Check is the smart speakers check.
-var Check checks.Check = checks.Definition[Facts]{
+var Check checks.Check = check{checks.Definition[facts]{
 	CheckID:    ID,
 	CheckTitle: "Smart speakers",
 	Meta:       checks.Meta{Controls: []string{checks.ControlSecureConfig}},
-	Collect:    Collect,
-	Evaluate:   Evaluate,
+	Collect:    collect,
+	Evaluate:   evaluate,
 	UnknownFix: unknownFixGeneric,
+}}
+
+// check is the check's definition plus the DNS-SD service types it
+// browses, which the running agent keeps browsing in the background.
+type check struct {
+	checks.Definition[facts]
 }
+
+// LANServices returns the DNS-SD service types the check browses.
+func (check) LANServices() []string { return slices.Clone(services) }
 
 // Browse statuses.
 const (
-	BrowseOK          = "ok"
-	BrowseUnavailable = "unavailable"
-	BrowseFailed      = "failed"
+	browseOK          = "ok"
+	browseUnavailable = "unavailable"
+	browseFailed      = "failed"
 )
 
-// Facts are the raw observations: no instance names, friendly names, host
+// facts are the raw observations: no instance names, friendly names, host
 // names, addresses or device ids, only kinds, model strings and counts.
-type Facts struct {
+type facts struct {
 	OS string `json:"os"`
 	// Browses has one entry per service type browsed.
-	Browses []Browse `json:"browses"`
+	Browses []browse `json:"browses"`
 	// Devices are the distinct devices that answered, sorted.
-	Devices []Device `json:"devices,omitempty"`
+	Devices []device `json:"devices,omitempty"`
 	// Counts is the number of devices per kind.
 	Counts map[string]int `json:"counts,omitempty"`
 }
 
-// Browse is what one service-type browse gave.
-type Browse struct {
+// browse is what one service-type browse gave.
+type browse struct {
 	Service string `json:"service"`
 	// Status is ok, unavailable (the network could not be browsed) or
 	// failed (another error).
@@ -61,8 +71,8 @@ type Browse struct {
 	Err string `json:"-"`
 }
 
-// Device is one device that answered.
-type Device struct {
+// device is one device that answered.
+type device struct {
 	Kind    string `json:"kind"`
 	Model   string `json:"model,omitempty"`
 	Service string `json:"service"`
@@ -75,17 +85,17 @@ type lanObserver interface {
 	ObservedAt(service string) (time.Time, bool)
 }
 
-// Collect browses every service type concurrently. It never fails: a browse
-// that could not run is recorded and Evaluate decides.
-func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
-	f := Facts{OS: p.GOOS(), Browses: make([]Browse, len(Services))}
-	answers := make([][]probe.MDNSInstance, len(Services))
+// collect browses every service type concurrently. It never fails: a browse
+// that could not run is recorded and evaluate decides.
+func collect(ctx context.Context, p probe.Probe) (facts, error) {
+	f := facts{OS: p.GOOS(), Browses: make([]browse, len(services))}
+	answers := make([][]probe.MDNSInstance, len(services))
 	var wg sync.WaitGroup
-	for i, svc := range Services {
+	for i, svc := range services {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b := Browse{Service: svc, Status: BrowseOK}
+			b := browse{Service: svc, Status: browseOK}
 			if o, ok := p.(lanObserver); ok {
 				if at, ok := o.ObservedAt(svc); ok {
 					ago := max(0, int(p.Now().Sub(at)/time.Second))
@@ -98,9 +108,9 @@ func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
 			case err == nil:
 				answers[i] = found
 			case errors.Is(err, probe.ErrUnavailable):
-				b.Status, b.Err = BrowseUnavailable, err.Error()
+				b.Status, b.Err = browseUnavailable, err.Error()
 			default:
-				b.Status, b.Err = BrowseFailed, err.Error()
+				b.Status, b.Err = browseFailed, err.Error()
 			}
 			f.Browses[i] = b
 		}()
@@ -109,12 +119,12 @@ func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
 
 	// One device may answer several types (a HomePod answers _airplay and
 	// _raop): keep, per device, the answer that says most about listening.
-	best := map[string]Device{}
+	best := map[string]device{}
 	var order []string
-	for i, svc := range Services {
+	for i, svc := range services {
 		for _, inst := range answers[i] {
-			kind, model := ClassifyTXT(svc, inst.TXT)
-			d := Device{Kind: kind, Model: model, Service: svc, Listens: Listens(kind)}
+			kind, model := classifyTXT(svc, inst.TXT)
+			d := device{Kind: kind, Model: model, Service: svc, Listens: listens(kind)}
 			key := deviceKey(svc, inst)
 			old, seen := best[key]
 			if !seen {
@@ -151,12 +161,12 @@ func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
 
 // rank orders classifications of the same device: listening first, then a
 // recognised kind with a model, then anything.
-func rank(d Device) int {
+func rank(d device) int {
 	r := 0
 	if d.Listens {
 		r += 4
 	}
-	if d.Kind != KindAirPlayOther && d.Kind != KindUnrecognised {
+	if d.Kind != kindAirPlayOther && d.Kind != kindUnrecognised {
 		r += 2
 	}
 	if d.Model != "" {
@@ -172,14 +182,14 @@ func deviceKey(service string, inst probe.MDNSInstance) string {
 	if id := txtValue(inst.TXT, "deviceid"); id != "" {
 		return "mac:" + normMAC(id)
 	}
-	if service == ServiceRAOP {
+	if service == serviceRAOP {
 		if mac, _, ok := strings.Cut(inst.Name, "@"); ok && mac != "" {
 			return "mac:" + normMAC(mac)
 		}
 	}
 	// A Cast group is served by one of its members' host, so the host
 	// identifies a device only for the AirPlay types.
-	if inst.Host != "" && (service == ServiceAirPlay || service == ServiceRAOP) {
+	if inst.Host != "" && (service == serviceAirPlay || service == serviceRAOP) {
 		return "host:" + strings.ToLower(strings.TrimSuffix(inst.Host, "."))
 	}
 	return "name:" + service + "/" + strings.ToLower(inst.Name)
@@ -189,6 +199,6 @@ func normMAC(s string) string {
 	return strings.ToUpper(strings.NewReplacer(":", "", "-", "").Replace(strings.TrimSpace(s)))
 }
 
-// BrowseBudget is about how long Collect takes live: the browses run
+// browseBudget is about how long collect takes live: the browses run
 // concurrently, each bounded by probe.MDNSBrowseTimeout.
-const BrowseBudget = probe.MDNSBrowseTimeout + 500*time.Millisecond
+const browseBudget = probe.MDNSBrowseTimeout + 500*time.Millisecond

@@ -6,35 +6,35 @@ import (
 
 // The kinds of device the browse tells apart. The first four listen.
 const (
-	KindAmazonEcho      = "amazon_echo"
-	KindGoogleSpeaker   = "google_speaker"
-	KindAppleHomePod    = "apple_homepod"
-	KindSonosMicrophone = "sonos_microphone"
+	kindAmazonEcho      = "amazon_echo"
+	kindGoogleSpeaker   = "google_speaker"
+	kindAppleHomePod    = "apple_homepod"
+	kindSonosMicrophone = "sonos_microphone"
 
-	KindAmazonOther     = "amazon_other"
-	KindGoogleCastOther = "google_cast_other"
-	KindGoogleCastGroup = "google_cast_group"
-	KindAppleOther      = "apple_other"
-	KindSonosOther      = "sonos_other"
-	KindAirPlayOther    = "airplay_other"
-	KindUnrecognised    = "unrecognised"
+	kindAmazonOther     = "amazon_other"
+	kindGoogleCastOther = "google_cast_other"
+	kindGoogleCastGroup = "google_cast_group"
+	kindAppleOther      = "apple_other"
+	kindSonosOther      = "sonos_other"
+	kindAirPlayOther    = "airplay_other"
+	kindUnrecognised    = "unrecognised"
 )
 
 // The DNS-SD service types browsed.
 const (
-	ServiceGoogleCast = "_googlecast._tcp"
-	ServiceAirPlay    = "_airplay._tcp"
-	ServiceRAOP       = "_raop._tcp"
-	ServiceAmazon     = "_amzn-wplay._tcp"
+	serviceGoogleCast = "_googlecast._tcp"
+	serviceAirPlay    = "_airplay._tcp"
+	serviceRAOP       = "_raop._tcp"
+	serviceAmazon     = "_amzn-wplay._tcp"
 )
 
-// Services is every service type the check browses, in report order.
-var Services = []string{ServiceGoogleCast, ServiceAirPlay, ServiceRAOP, ServiceAmazon}
+// services is every service type the check browses, in report order.
+var services = []string{serviceGoogleCast, serviceAirPlay, serviceRAOP, serviceAmazon}
 
-// Listens reports whether a kind is a device that listens for a wake word.
-func Listens(kind string) bool {
+// listens reports whether a kind is a device that listens for a wake word.
+func listens(kind string) bool {
 	switch kind {
-	case KindAmazonEcho, KindGoogleSpeaker, KindAppleHomePod, KindSonosMicrophone:
+	case kindAmazonEcho, kindGoogleSpeaker, kindAppleHomePod, kindSonosMicrophone:
 		return true
 	}
 	return false
@@ -43,29 +43,29 @@ func Listens(kind string) bool {
 // maxModelLen bounds a model string kept in facts.
 const maxModelLen = 64
 
-// ClassifyTXT is the parser of one answer's TXT record: it returns the
+// classifyTXT is the parser of one answer's TXT record: it returns the
 // device kind and its model string (never a friendly name) for an answer to
 // a browse of service. TXT strings are "key=value"; keys compare
 // case-insensitively (RFC 6763 §6.4).
-func ClassifyTXT(service string, txt []string) (kind, model string) {
+func classifyTXT(service string, txt []string) (kind, model string) {
 	switch strings.ToLower(strings.Trim(service, ".")) {
-	case ServiceGoogleCast:
+	case serviceGoogleCast:
 		model = clip(txtValue(txt, "md"))
 		return classifyCast(model), model
-	case ServiceAirPlay:
+	case serviceAirPlay:
 		model = clip(txtValue(txt, "model"))
 		return classifyAirPlay(model, txtValue(txt, "manufacturer")), model
-	case ServiceRAOP:
+	case serviceRAOP:
 		model = clip(txtValue(txt, "am"))
 		return classifyAirPlay(model, txtValue(txt, "manufacturer")), model
-	case ServiceAmazon:
+	case serviceAmazon:
 		model = clip(strings.ToUpper(txtValue(txt, "ad")))
 		if _, ok := echoDeviceTypes[model]; ok {
-			return KindAmazonEcho, model
+			return kindAmazonEcho, model
 		}
-		return KindAmazonOther, model
+		return kindAmazonOther, model
 	}
-	return KindUnrecognised, ""
+	return kindUnrecognised, ""
 }
 
 func txtValue(txt []string, key string) string {
@@ -111,14 +111,14 @@ var googleSpeakerModels = []string{
 func classifyCast(md string) string {
 	m := strings.ToLower(strings.TrimSpace(md))
 	if m == "google cast group" {
-		return KindGoogleCastGroup
+		return kindGoogleCastGroup
 	}
 	for _, p := range googleSpeakerModels {
 		if strings.HasPrefix(m, p) {
-			return KindGoogleSpeaker
+			return kindGoogleSpeaker
 		}
 	}
-	return KindGoogleCastOther
+	return kindGoogleCastOther
 }
 
 // sonosMicrophoneModels are AirPlay model= values of Sonos speakers with a
@@ -134,17 +134,17 @@ func classifyAirPlay(model, manufacturer string) string {
 	switch {
 	case strings.EqualFold(strings.TrimSpace(manufacturer), "sonos"):
 		if sonosMicrophoneModels[strings.ToLower(m)] {
-			return KindSonosMicrophone
+			return kindSonosMicrophone
 		}
-		return KindSonosOther
+		return kindSonosOther
 	case manufacturer != "":
-		return KindAirPlayOther
+		return kindAirPlayOther
 	case strings.HasPrefix(m, "AudioAccessory"):
-		return KindAppleHomePod
+		return kindAppleHomePod
 	case appleIdentifier(m):
-		return KindAppleOther
+		return kindAppleOther
 	}
-	return KindAirPlayOther
+	return kindAirPlayOther
 }
 
 // appleIdentifier matches Apple hardware identifiers such as AppleTV14,1,

@@ -7,26 +7,26 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 )
 
-// WarnSummary is the line shown when a listening speaker answered.
-const WarnSummary = "A listening smart speaker is on this network — mute it or move it out of the room before your session."
+// warnSummary is the line shown when a listening speaker answered.
+const warnSummary = "A listening smart speaker is on this network — mute it or move it out of the room before your session."
 
 const unknownFixGeneric = "SessionGuard could not look for smart speakers on this network. Check that this computer is connected to the network of the room where you hold sessions, then check again. Until then, look around the room for an Amazon Echo, Google Nest or Google Home, Apple HomePod or Sonos speaker, and mute or unplug it."
 
 // listening kinds in the order they are reported.
-var listeningKinds = []string{KindAmazonEcho, KindGoogleSpeaker, KindAppleHomePod, KindSonosMicrophone}
+var listeningKinds = []string{kindAmazonEcho, kindGoogleSpeaker, kindAppleHomePod, kindSonosMicrophone}
 
 var kindLabel = map[string][2]string{ // singular, plural
-	KindAmazonEcho:      {"Amazon Echo", "Amazon Echo devices"},
-	KindGoogleSpeaker:   {"Google or Nest speaker", "Google or Nest speakers"},
-	KindAppleHomePod:    {"Apple HomePod", "Apple HomePods"},
-	KindSonosMicrophone: {"Sonos speaker with a microphone", "Sonos speakers with a microphone"},
+	kindAmazonEcho:      {"Amazon Echo", "Amazon Echo devices"},
+	kindGoogleSpeaker:   {"Google or Nest speaker", "Google or Nest speakers"},
+	kindAppleHomePod:    {"Apple HomePod", "Apple HomePods"},
+	kindSonosMicrophone: {"Sonos speaker with a microphone", "Sonos speakers with a microphone"},
 }
 
 var kindFix = map[string]string{
-	KindAmazonEcho:      "Amazon Echo: press the microphone on/off button on top; the light turns red while the microphones are off.",
-	KindGoogleSpeaker:   "Google or Nest speaker: slide the microphone switch on the back or side to off; the lights show orange or red while the microphones are off.",
-	KindAppleHomePod:    "Apple HomePod: in the Home app on an iPhone or iPad, touch and hold the HomePod, open its settings and turn off \"Listen for 'Siri'\" (or \"Listen for 'Hey Siri'\").",
-	KindSonosMicrophone: "Sonos speaker: press the microphone button on top so its light goes off, or turn voice control off for that speaker in the Sonos app.",
+	kindAmazonEcho:      "Amazon Echo: press the microphone on/off button on top; the light turns red while the microphones are off.",
+	kindGoogleSpeaker:   "Google or Nest speaker: slide the microphone switch on the back or side to off; the lights show orange or red while the microphones are off.",
+	kindAppleHomePod:    "Apple HomePod: in the Home app on an iPhone or iPad, touch and hold the HomePod, open its settings and turn off \"Listen for 'Siri'\" (or \"Listen for 'Hey Siri'\").",
+	kindSonosMicrophone: "Sonos speaker: press the microphone button on top so its light goes off, or turn voice control off for that speaker in the Sonos app.",
 }
 
 var appleModels = map[string]string{
@@ -37,17 +37,17 @@ var appleModels = map[string]string{
 }
 
 // displayModel is the model as a person would name it.
-func displayModel(d Device) string {
+func displayModel(d device) string {
 	switch d.Kind {
-	case KindAppleHomePod:
+	case kindAppleHomePod:
 		if n, ok := appleModels[d.Model]; ok {
 			return n
 		}
-	case KindAmazonEcho:
+	case kindAmazonEcho:
 		if n, ok := echoDeviceTypes[d.Model]; ok {
 			return n
 		}
-	case KindSonosMicrophone:
+	case kindSonosMicrophone:
 		if d.Model != "" {
 			return "Sonos " + d.Model
 		}
@@ -55,16 +55,16 @@ func displayModel(d Device) string {
 	return d.Model
 }
 
-// Evaluate judges the facts: a listening device warns; a clean browse of
+// evaluate judges the facts: a listening device warns; a clean browse of
 // every type passes; a browse that could not run, with nothing found, is
 // unknown.
-func Evaluate(f Facts, _ checks.Policy) checks.Result {
+func evaluate(f facts, _ checks.Policy) checks.Result {
 	counts := map[string]int{}
 	models := map[string][]string{}
 	others := 0
 	for _, d := range f.Devices {
 		if !d.Listens {
-			if d.Kind != KindGoogleCastGroup {
+			if d.Kind != kindGoogleCastGroup {
 				others++
 			}
 			continue
@@ -95,7 +95,7 @@ func Evaluate(f Facts, _ checks.Policy) checks.Result {
 		fixes = append(fixes, "Or unplug it, or move it out of the room where you hold sessions.")
 		return checks.Result{
 			Status:  checks.Warn,
-			Summary: WarnSummary + " Found: " + strings.Join(parts, "; ") + ".",
+			Summary: warnSummary + " Found: " + strings.Join(parts, "; ") + ".",
 			Fix:     strings.Join(fixes, " "),
 		}
 	}
@@ -104,7 +104,7 @@ func Evaluate(f Facts, _ checks.Policy) checks.Result {
 	var reasons []string
 	services := map[string][]string{}
 	for _, b := range f.Browses {
-		if b.Status == BrowseOK {
+		if b.Status == browseOK {
 			continue
 		}
 		r := strings.TrimPrefix(strings.TrimPrefix(b.Err, "mdns browse for "+b.Service+": "), "mdns browse: ")

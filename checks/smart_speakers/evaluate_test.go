@@ -12,56 +12,56 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-func okBrowses() []Browse {
-	var bs []Browse
-	for _, s := range Services {
-		bs = append(bs, Browse{Service: s, Status: BrowseOK})
+func okBrowses() []browse {
+	var bs []browse
+	for _, s := range services {
+		bs = append(bs, browse{Service: s, Status: browseOK})
 	}
 	return bs
 }
 
 func TestEvaluate(t *testing.T) {
 	unavailable := okBrowses()
-	unavailable[0] = Browse{Service: ServiceGoogleCast, Status: BrowseUnavailable, Err: "mdns browse for _googlecast._tcp: no network interface that is up and can multicast: not available"}
-	nest := Device{Kind: KindGoogleSpeaker, Model: "Google Nest Mini", Service: ServiceGoogleCast, Listens: true}
+	unavailable[0] = browse{Service: serviceGoogleCast, Status: browseUnavailable, Err: "mdns browse for _googlecast._tcp: no network interface that is up and can multicast: not available"}
+	nest := device{Kind: kindGoogleSpeaker, Model: "Google Nest Mini", Service: serviceGoogleCast, Listens: true}
 	tests := []struct {
 		name     string
-		f        Facts
+		f        facts
 		status   checks.Status
 		summary  []string
 		fix      []string
 		reason   string
 		noFields bool
 	}{
-		{"nothing answered", Facts{OS: "linux", Browses: okBrowses()}, checks.Pass,
+		{"nothing answered", facts{OS: "linux", Browses: okBrowses()}, checks.Pass,
 			[]string{"No listening smart speaker"}, nil, "", true},
-		{"only a TV and a group", Facts{OS: "linux", Browses: okBrowses(), Devices: []Device{
-			{Kind: KindGoogleCastOther, Model: "TPM191E", Service: ServiceGoogleCast},
-			{Kind: KindGoogleCastGroup, Model: "Google Cast Group", Service: ServiceGoogleCast},
+		{"only a TV and a group", facts{OS: "linux", Browses: okBrowses(), Devices: []device{
+			{Kind: kindGoogleCastOther, Model: "TPM191E", Service: serviceGoogleCast},
+			{Kind: kindGoogleCastGroup, Model: "Google Cast Group", Service: serviceGoogleCast},
 		}}, checks.Pass, []string{"1 other media device"}, nil, "", true},
-		{"a Google speaker", Facts{OS: "linux", Browses: okBrowses(), Devices: []Device{nest}}, checks.Warn,
-			[]string{WarnSummary, "1 Google or Nest speaker: Google Nest Mini"}, []string{"microphone switch", "unplug"}, "", false},
-		{"two of a kind, one model", Facts{OS: "windows", Browses: okBrowses(), Devices: []Device{nest, nest}}, checks.Warn,
+		{"a Google speaker", facts{OS: "linux", Browses: okBrowses(), Devices: []device{nest}}, checks.Warn,
+			[]string{warnSummary, "1 Google or Nest speaker: Google Nest Mini"}, []string{"microphone switch", "unplug"}, "", false},
+		{"two of a kind, one model", facts{OS: "windows", Browses: okBrowses(), Devices: []device{nest, nest}}, checks.Warn,
 			[]string{"2 Google or Nest speakers: Google Nest Mini."}, nil, "", false},
-		{"Echo by device type", Facts{OS: "darwin", Browses: okBrowses(), Devices: []Device{{Kind: KindAmazonEcho, Model: "A4ZXE0RM7LQ7A", Service: ServiceAmazon, Listens: true}}}, checks.Warn,
+		{"Echo by device type", facts{OS: "darwin", Browses: okBrowses(), Devices: []device{{Kind: kindAmazonEcho, Model: "A4ZXE0RM7LQ7A", Service: serviceAmazon, Listens: true}}}, checks.Warn,
 			[]string{"1 Amazon Echo: Echo Dot (5th gen)"}, []string{"microphone on/off button"}, "", false},
-		{"HomePod mini and Sonos", Facts{OS: "darwin", Browses: okBrowses(), Devices: []Device{
-			{Kind: KindAppleHomePod, Model: "AudioAccessory5,1", Service: ServiceAirPlay, Listens: true},
-			{Kind: KindSonosMicrophone, Model: "Era 100", Service: ServiceAirPlay, Listens: true},
+		{"HomePod mini and Sonos", facts{OS: "darwin", Browses: okBrowses(), Devices: []device{
+			{Kind: kindAppleHomePod, Model: "AudioAccessory5,1", Service: serviceAirPlay, Listens: true},
+			{Kind: kindSonosMicrophone, Model: "Era 100", Service: serviceAirPlay, Listens: true},
 		}}, checks.Warn, []string{"1 Apple HomePod: HomePod mini; 1 Sonos speaker with a microphone: Sonos Era 100"}, []string{"Home app", "Sonos app"}, "", false},
-		{"a speaker found although one browse failed", Facts{OS: "linux", Browses: unavailable, Devices: []Device{{Kind: KindAppleHomePod, Model: "AudioAccessory1,1", Listens: true}}}, checks.Warn,
+		{"a speaker found although one browse failed", facts{OS: "linux", Browses: unavailable, Devices: []device{{Kind: kindAppleHomePod, Model: "AudioAccessory1,1", Listens: true}}}, checks.Warn,
 			[]string{"1 Apple HomePod: HomePod"}, nil, "", false},
-		{"one browse failed, nothing found", Facts{OS: "linux", Browses: unavailable}, checks.Unknown,
+		{"one browse failed, nothing found", facts{OS: "linux", Browses: unavailable}, checks.Unknown,
 			[]string{"Could not look"}, []string{"firewall"}, "no network interface that is up and can multicast", false},
-		{"macOS permission hint", Facts{OS: "darwin", Browses: []Browse{{Service: ServiceAirPlay, Status: BrowseFailed}}}, checks.Unknown,
+		{"macOS permission hint", facts{OS: "darwin", Browses: []browse{{Service: serviceAirPlay, Status: browseFailed}}}, checks.Unknown,
 			nil, []string{"Local Network"}, "mDNS browse for _airplay._tcp: failed", false},
-		{"Windows hint", Facts{OS: "windows", Browses: []Browse{{Service: ServiceAirPlay, Status: BrowseUnavailable, Err: "x"}}}, checks.Unknown,
+		{"Windows hint", facts{OS: "windows", Browses: []browse{{Service: serviceAirPlay, Status: browseUnavailable, Err: "x"}}}, checks.Unknown,
 			nil, []string{"private networks"}, "x", false},
-		{"no browse at all", Facts{OS: "freebsd"}, checks.Unknown, nil, []string{"look around the room"}, "no mDNS browse was run", false},
+		{"no browse at all", facts{OS: "freebsd"}, checks.Unknown, nil, []string{"look around the room"}, "no mDNS browse was run", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := Evaluate(tt.f, checks.Catalogue{Check}.Default())
+			r := evaluate(tt.f, checks.Catalogue{Check}.Default())
 			if r.Status != tt.status {
 				t.Fatalf("status %s, want %s (%+v)", r.Status, tt.status, r)
 			}
@@ -108,24 +108,24 @@ func (f fakeProbe) MDNS(_ context.Context, svc string) ([]probe.MDNSInstance, er
 func TestCollect(t *testing.T) {
 	p := fakeProbe{goos: "linux",
 		answers: map[string][]probe.MDNSInstance{
-			ServiceGoogleCast: {
+			serviceGoogleCast: {
 				{Name: "Sam's kitchen speaker", Host: "e8b58877-627a.local", Port: 8009, TXT: []string{"md=Google Nest Mini", "fn=Sam's kitchen speaker", "id=e8b58877627a8cea"}},
 				{Name: "Google-Cast-Group-b438", Host: "e8b58877-627a.local", Port: 32162, TXT: []string{"md=Google Cast Group", "fn=Sam's house"}},
 			},
-			ServiceAirPlay: {{Name: "Sam’s HomePod", Host: "Sams-HomePod.local", Port: 7000, TXT: []string{"model=AudioAccessory5,1", "deviceid=F4:22:F0:10:33:71"}}},
-			ServiceRAOP:    {{Name: "F422F0103371@Sam’s HomePod", Host: "Sams-HomePod.local", Port: 7000, TXT: []string{"am=AudioAccessory5,1"}}},
+			serviceAirPlay: {{Name: "Sam’s HomePod", Host: "Sams-HomePod.local", Port: 7000, TXT: []string{"model=AudioAccessory5,1", "deviceid=F4:22:F0:10:33:71"}}},
+			serviceRAOP:    {{Name: "F422F0103371@Sam’s HomePod", Host: "Sams-HomePod.local", Port: 7000, TXT: []string{"am=AudioAccessory5,1"}}},
 		},
-		errs: map[string]error{ServiceAmazon: fmt.Errorf("mdns browse for _amzn-wplay._tcp: %w", probe.ErrUnavailable)},
+		errs: map[string]error{serviceAmazon: fmt.Errorf("mdns browse for _amzn-wplay._tcp: %w", probe.ErrUnavailable)},
 	}
-	f, err := Collect(t.Context(), p)
+	f, err := collect(t.Context(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{KindGoogleSpeaker: 1, KindGoogleCastGroup: 1, KindAppleHomePod: 1}
+	want := map[string]int{kindGoogleSpeaker: 1, kindGoogleCastGroup: 1, kindAppleHomePod: 1}
 	if fmt.Sprint(f.Counts) != fmt.Sprint(want) {
 		t.Errorf("counts %v, want %v (the HomePod answers twice and is one device)", f.Counts, want)
 	}
-	if f.Browses[3].Status != BrowseUnavailable || f.Browses[0].Answered != 2 || f.Browses[2].Answered != 1 {
+	if f.Browses[3].Status != browseUnavailable || f.Browses[0].Answered != 2 || f.Browses[2].Answered != 1 {
 		t.Errorf("browses %+v", f.Browses)
 	}
 	if len(f.Devices) != 3 || !f.Devices[0].Listens || f.Devices[2].Listens {
@@ -137,20 +137,20 @@ func TestCollect(t *testing.T) {
 			t.Errorf("facts carry %q: %s", secret, raw)
 		}
 	}
-	if r := Evaluate(f, checks.Catalogue{Check}.Default()); r.Status != checks.Warn {
+	if r := evaluate(f, checks.Catalogue{Check}.Default()); r.Status != checks.Warn {
 		t.Errorf("status %s", r.Status)
 	}
 
 	other := fakeProbe{goos: "windows", errs: map[string]error{}}
-	for _, s := range Services {
+	for _, s := range services {
 		other.errs[s] = errors.New("socket: permission denied")
 	}
-	f, err = Collect(t.Context(), other)
+	f, err = collect(t.Context(), other)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := Evaluate(f, checks.Catalogue{Check}.Default())
-	if r.Status != checks.Unknown || f.Browses[0].Status != BrowseFailed || !strings.Contains(r.Reason, "permission denied") {
+	r := evaluate(f, checks.Catalogue{Check}.Default())
+	if r.Status != checks.Unknown || f.Browses[0].Status != browseFailed || !strings.Contains(r.Reason, "permission denied") {
 		t.Errorf("every browse failing: %+v / %+v", f.Browses, r)
 	}
 }

@@ -13,50 +13,50 @@ import (
 const ID = "user_accounts"
 
 // Check is the user accounts check.
-var Check checks.Check = checks.Definition[Facts]{
+var Check checks.Check = checks.Definition[facts]{
 	CheckID:    ID,
 	CheckTitle: "User accounts",
 	Meta:       checks.Meta{Required: true, Controls: []string{checks.ControlUserAccess}},
-	Collect:    Collect,
-	Evaluate:   Evaluate,
+	Collect:    collectHost,
+	Evaluate:   evaluate,
 	UnknownFix: unknownFix,
-	Scrub:      Scrub,
+	Scrub:      scrub,
 }
 
-// State is a three-valued observation.
-type State string
+// state is a three-valued observation.
+type state string
 
 // The states of a setting. For ConsoleUserAdmin, On means the console user is
 // an administrator and NotApplicable that nobody is signed in at the screen.
 const (
-	On            State = "on"
-	Off           State = "off"
-	Unknown       State = "unknown"
-	NotApplicable State = "not_applicable"
+	stateOn            state = "on"
+	stateOff           state = "off"
+	stateUnknown       state = "unknown"
+	stateNotApplicable state = "not_applicable"
 )
 
 // Console user presence.
 const (
-	ConsoleSignedIn = probe.ConsoleSignedIn
-	ConsoleNone     = probe.ConsoleNone
-	ConsoleUnknown  = probe.ConsoleUnknown
+	consoleSignedIn = probe.ConsoleSignedIn
+	consoleNone     = probe.ConsoleNone
+	consoleUnknown  = probe.ConsoleUnknown
 )
 
-// Facts are the raw observations. No account name, home folder, user id or
+// facts are the raw observations. No account name, home folder, user id or
 // SID is kept: only states, counts and where they were read.
-type Facts struct {
+type facts struct {
 	OS string `json:"os"`
 	// Guest is whether a guest account or guest login is available.
-	Guest       State  `json:"guest"`
+	Guest       state  `json:"guest"`
 	GuestSource string `json:"guest_source,omitempty"`
 	// AutoLogin is whether the computer signs someone in without a password.
-	AutoLogin       State  `json:"auto_login"`
+	AutoLogin       state  `json:"auto_login"`
 	AutoLoginSource string `json:"auto_login_source,omitempty"`
 	// ConsoleUser is signed_in, none (nobody at the screen) or unknown.
 	ConsoleUser string `json:"console_user"`
 	// ConsoleUserAdmin is on when the person at the screen is an
 	// administrator, not_applicable when nobody is signed in there.
-	ConsoleUserAdmin State  `json:"console_user_admin"`
+	ConsoleUserAdmin state  `json:"console_user_admin"`
 	AdminSource      string `json:"admin_source,omitempty"`
 	// HumanAccounts is how many accounts people sign in with; nil when the
 	// account list could not be read.
@@ -64,20 +64,20 @@ type Facts struct {
 	// Errors lists what could not be read (never with names).
 	Errors []string `json:"errors,omitempty"`
 
-	Linux   *LinuxFacts   `json:"linux,omitempty"`
-	Darwin  *DarwinFacts  `json:"darwin,omitempty"`
-	Windows *WindowsFacts `json:"windows,omitempty"`
+	Linux   *linuxFacts   `json:"linux,omitempty"`
+	Darwin  *darwinFacts  `json:"darwin,omitempty"`
+	Windows *windowsFacts `json:"windows,omitempty"`
 }
 
-// Collect gathers the facts for the probe's operating system.
-func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
+// collectHost gathers the facts for the probe's operating system.
+func collectHost(ctx context.Context, p probe.Probe) (facts, error) {
 	return collect(ctx, p, "/")
 }
 
 // collect reads every Unix file under root, so tests can run the collector
 // with the live probe over a fake root directory. Live and replay use "/".
-func collect(ctx context.Context, p probe.Probe, root string) (Facts, error) {
-	f := Facts{OS: p.GOOS(), Guest: Unknown, AutoLogin: Unknown, ConsoleUser: ConsoleUnknown, ConsoleUserAdmin: Unknown}
+func collect(ctx context.Context, p probe.Probe, root string) (facts, error) {
+	f := facts{OS: p.GOOS(), Guest: stateUnknown, AutoLogin: stateUnknown, ConsoleUser: consoleUnknown, ConsoleUserAdmin: stateUnknown}
 	switch p.GOOS() {
 	case "linux":
 		collectLinux(ctx, p, root, &f)
@@ -88,7 +88,7 @@ func collect(ctx context.Context, p probe.Probe, root string) (Facts, error) {
 	default:
 		return f, fmt.Errorf("user accounts are not checked on %s", p.GOOS())
 	}
-	if f.Guest == Unknown && f.AutoLogin == Unknown && f.HumanAccounts == nil && f.ConsoleUserAdmin == Unknown {
+	if f.Guest == stateUnknown && f.AutoLogin == stateUnknown && f.HumanAccounts == nil && f.ConsoleUserAdmin == stateUnknown {
 		return f, fmt.Errorf("nothing about the user accounts could be read: %s", joinErrors(f.Errors))
 	}
 	return f, nil
@@ -96,19 +96,19 @@ func collect(ctx context.Context, p probe.Probe, root string) (Facts, error) {
 
 // consoleUser asks the probe for the person at the screen and records
 // whether there is one. ok is false when there is nobody or it is unknown.
-func consoleUser(p probe.Probe, f *Facts) (probe.User, bool) {
+func consoleUser(p probe.Probe, f *facts) (probe.User, bool) {
 	u, presence, err := probe.ConsolePresence(p)
 	f.ConsoleUser = presence
-	if presence == ConsoleNone {
-		f.ConsoleUserAdmin = NotApplicable
+	if presence == consoleNone {
+		f.ConsoleUserAdmin = stateNotApplicable
 	}
 	if err != nil {
 		f.addError("console user", err)
 	}
-	return u, presence == ConsoleSignedIn
+	return u, presence == consoleSignedIn
 }
 
-func (f *Facts) addError(what string, err error) {
+func (f *facts) addError(what string, err error) {
 	f.Errors = append(f.Errors, what+": "+probe.ErrorKind(err))
 }
 

@@ -14,8 +14,8 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// DarwinFacts is what was seen on macOS.
-type DarwinFacts struct {
+// darwinFacts is what was seen on macOS.
+type darwinFacts struct {
 	// GuestEnabled and AutoLoginUserSet are the loginwindow preferences
 	// (nil when not read). ManagedGuestOff and ManagedAutoLoginOff are set
 	// when a configuration profile forbids them, ManagedGuestOn when one
@@ -39,15 +39,15 @@ const (
 	managedMCXPlist         = "/Library/Managed Preferences/com.apple.MCX.plist"
 )
 
-func collectDarwin(ctx context.Context, p probe.Probe, root string, f *Facts) {
-	df := &DarwinFacts{}
+func collectDarwin(ctx context.Context, p probe.Probe, root string, f *facts) {
+	df := &darwinFacts{}
 	f.Darwin = df
 
 	// Accounts.
 	out, err := p.Run(ctx, probe.CmdDscl, ".", "-list", "/Users", "UniqueID")
 	if err != nil {
 		f.addError("dscl -list /Users", err)
-	} else if n, ok := ParseDsclUsers(out.Stdout, out.ExitCode); ok {
+	} else if n, ok := parseDsclUsers(out.Stdout, out.ExitCode); ok {
 		f.HumanAccounts = intPtr(n)
 	} else {
 		f.Errors = append(f.Errors, "dscl -list /Users: not recognised")
@@ -95,30 +95,30 @@ func collectDarwin(ctx context.Context, p probe.Probe, root string, f *Facts) {
 	}
 	switch {
 	case df.ManagedGuestOn:
-		f.Guest, f.GuestSource = On, "profile"
+		f.Guest, f.GuestSource = stateOn, "profile"
 	case mcxErr != nil:
 		// A profile that cannot be read may turn the guest account on.
 		f.addError("managed preferences (com.apple.MCX)", mcxErr)
 	case df.ManagedGuestOff:
-		f.Guest, f.GuestSource = Off, "profile"
+		f.Guest, f.GuestSource = stateOff, "profile"
 	case prefsErr != nil:
 	case guestOn && managedErr != nil:
 		// A profile that cannot be read may turn it off: not proven.
 	case guestOn:
-		f.Guest, f.GuestSource = On, prefs.source
+		f.Guest, f.GuestSource = stateOn, prefs.source
 	default:
 		// GuestEnabled absent is the default: no guest.
-		f.Guest, f.GuestSource = Off, prefs.source
+		f.Guest, f.GuestSource = stateOff, prefs.source
 	}
 	switch {
 	case df.ManagedAutoLoginOff:
-		f.AutoLogin, f.AutoLoginSource = Off, "profile"
+		f.AutoLogin, f.AutoLoginSource = stateOff, "profile"
 	case prefsErr != nil:
 	case autoOn && managedErr != nil:
 	case autoOn:
-		f.AutoLogin, f.AutoLoginSource = On, prefs.source
+		f.AutoLogin, f.AutoLoginSource = stateOn, prefs.source
 	default:
-		f.AutoLogin, f.AutoLoginSource = Off, prefs.source
+		f.AutoLogin, f.AutoLoginSource = stateOff, prefs.source
 	}
 
 	// The saved automatic-login password: presence only, by name.
@@ -141,7 +141,7 @@ type loginPrefs struct {
 func loginwindowPrefs(ctx context.Context, p probe.Probe, root string) (loginPrefs, error) {
 	b, err := p.ReadFile(under(root, loginwindowPlist))
 	if err == nil {
-		if prefs, ok := ParseLoginwindowPlist(b); ok {
+		if prefs, ok := parseLoginwindowPlist(b); ok {
 			return prefs, nil
 		}
 	}
@@ -153,7 +153,7 @@ func loginwindowPrefs(ctx context.Context, p probe.Probe, root string) (loginPre
 	if err != nil {
 		return loginPrefs{}, fmt.Errorf("%s; defaults %s", fileProblem, probe.ErrorKind(err))
 	}
-	guest, ok := ParseDefaultsBool(guestOut.Stdout, guestOut.Stderr, guestOut.ExitCode)
+	guest, ok := parseDefaultsBool(guestOut.Stdout, guestOut.Stderr, guestOut.ExitCode)
 	if !ok {
 		return loginPrefs{}, errors.New("defaults read GuestEnabled: not recognised")
 	}
@@ -161,16 +161,16 @@ func loginwindowPrefs(ctx context.Context, p probe.Probe, root string) (loginPre
 	if err != nil {
 		return loginPrefs{}, err
 	}
-	auto, ok := ParseDefaultsPresent(autoOut.Stdout, autoOut.Stderr, autoOut.ExitCode)
+	auto, ok := parseDefaultsPresent(autoOut.Stdout, autoOut.Stderr, autoOut.ExitCode)
 	if !ok {
 		return loginPrefs{}, errors.New("defaults read autoLoginUser: not recognised")
 	}
 	return loginPrefs{guest: guest, autoLogin: new(auto), source: "defaults"}, nil
 }
 
-// ParseLoginwindowPlist reads com.apple.loginwindow.plist (binary or XML):
+// parseLoginwindowPlist reads com.apple.loginwindow.plist (binary or XML):
 // GuestEnabled (absent → nil) and whether autoLoginUser names anyone.
-func ParseLoginwindowPlist(b []byte) (loginPrefs, bool) {
+func parseLoginwindowPlist(b []byte) (loginPrefs, bool) {
 	var m map[string]any
 	if _, err := plist.Unmarshal(b, &m); err != nil || m == nil {
 		return loginPrefs{}, false
@@ -205,9 +205,9 @@ func readPlist(p probe.Probe, path string) (map[string]any, error) {
 	return m, nil
 }
 
-// ParseDefaultsBool reads `defaults read DOMAIN KEY` of a boolean: "1" or
+// parseDefaultsBool reads `defaults read DOMAIN KEY` of a boolean: "1" or
 // "0". A key that is not set gives nil (the default, off).
-func ParseDefaultsBool(stdout, stderr []byte, exit int) (*bool, bool) {
+func parseDefaultsBool(stdout, stderr []byte, exit int) (*bool, bool) {
 	if exit != 0 {
 		if macos.DefaultsMissing(stderr) {
 			return nil, true
@@ -221,19 +221,19 @@ func ParseDefaultsBool(stdout, stderr []byte, exit int) (*bool, bool) {
 	return &v, true
 }
 
-// ParseDefaultsPresent reads `defaults read DOMAIN KEY` of a string and
+// parseDefaultsPresent reads `defaults read DOMAIN KEY` of a string and
 // reports whether it holds anything. The value itself (a user name) is
 // dropped here.
-func ParseDefaultsPresent(stdout, stderr []byte, exit int) (present, ok bool) {
+func parseDefaultsPresent(stdout, stderr []byte, exit int) (present, ok bool) {
 	if exit != 0 {
 		return false, macos.DefaultsMissing(stderr)
 	}
 	return strings.TrimSpace(string(stdout)) != "", true
 }
 
-// ParseDsclUsers counts the human accounts in `dscl . -list /Users
+// parseDsclUsers counts the human accounts in `dscl . -list /Users
 // UniqueID`: UniqueID 501 or above and a name not starting with "_".
-func ParseDsclUsers(stdout []byte, exit int) (int, bool) {
+func parseDsclUsers(stdout []byte, exit int) (int, bool) {
 	if exit != 0 {
 		return 0, false
 	}
@@ -255,9 +255,9 @@ func ParseDsclUsers(stdout []byte, exit int) (int, bool) {
 	return n, rows > 0
 }
 
-// ParseDsmemberutil reads `dsmemberutil checkmembership`: "user is a member
+// parseDsmemberutil reads `dsmemberutil checkmembership`: "user is a member
 // of the group" or "user is not a member of the group".
-func ParseDsmemberutil(stdout []byte) (member, ok bool) {
+func parseDsmemberutil(stdout []byte) (member, ok bool) {
 	s := strings.TrimSpace(string(stdout))
 	switch s {
 	case "user is a member of the group":
@@ -268,9 +268,9 @@ func ParseDsmemberutil(stdout []byte) (member, ok bool) {
 	return false, false
 }
 
-// ParseGroupMembership reads `dscl . -read /Groups/admin GroupMembership`:
+// parseGroupMembership reads `dscl . -read /Groups/admin GroupMembership`:
 // "GroupMembership: root alice". ok is false for anything else.
-func ParseGroupMembership(stdout []byte, exit int) ([]string, bool) {
+func parseGroupMembership(stdout []byte, exit int) ([]string, bool) {
 	if exit != 0 {
 		return nil, false
 	}
@@ -282,18 +282,18 @@ func ParseGroupMembership(stdout []byte, exit int) ([]string, bool) {
 	return strings.Fields(rest), true
 }
 
-func darwinAdmin(ctx context.Context, p probe.Probe, u probe.User, f *Facts) (State, string) {
+func darwinAdmin(ctx context.Context, p probe.Probe, u probe.User, f *facts) (state, string) {
 	if u.UID == "0" {
-		return On, "root"
+		return stateOn, "root"
 	}
 	if _, err := strconv.Atoi(u.UID); err == nil {
 		out, err := p.Run(ctx, probe.CmdDsmemberutil, "checkmembership", "-u", u.UID, "-G", "admin")
 		if err == nil {
-			if member, ok := ParseDsmemberutil(out.Stdout); ok {
+			if member, ok := parseDsmemberutil(out.Stdout); ok {
 				if member {
-					return On, "dsmemberutil"
+					return stateOn, "dsmemberutil"
 				}
-				return Off, "dsmemberutil"
+				return stateOff, "dsmemberutil"
 			}
 			f.Errors = append(f.Errors, "dsmemberutil: not recognised")
 		} else {
@@ -303,15 +303,15 @@ func darwinAdmin(ctx context.Context, p probe.Probe, u probe.User, f *Facts) (St
 	out, err := p.Run(ctx, probe.CmdDscl, ".", "-read", "/Groups/admin", "GroupMembership")
 	if err != nil {
 		f.addError("dscl -read /Groups/admin", err)
-		return Unknown, ""
+		return stateUnknown, ""
 	}
-	members, ok := ParseGroupMembership(out.Stdout, out.ExitCode)
+	members, ok := parseGroupMembership(out.Stdout, out.ExitCode)
 	if !ok || u.Name == "" {
 		f.Errors = append(f.Errors, "dscl -read /Groups/admin: not recognised")
-		return Unknown, ""
+		return stateUnknown, ""
 	}
 	if slices.Contains(members, u.Name) {
-		return On, "dscl"
+		return stateOn, "dscl"
 	}
-	return Off, "dscl"
+	return stateOff, "dscl"
 }

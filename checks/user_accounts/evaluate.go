@@ -11,36 +11,36 @@ import (
 
 const unknownFix = "SessionGuard could not read how this computer signs people in. Try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
 
-// Evaluate judges the facts: a guest account or automatic login fails, a
+// evaluate judges the facts: a guest account or automatic login fails, a
 // session user who is an administrator warns, anything that could not be
 // read is unknown (never pass, never fail).
-func Evaluate(f Facts, _ checks.Policy) checks.Result {
+func evaluate(f facts, _ checks.Policy) checks.Result {
 	var failed, unknown []string
 	var fixes []string
-	if f.AutoLogin == On {
+	if f.AutoLogin == stateOn {
 		failed = append(failed, "automatic login is on")
 		fixes = append(fixes, autoLoginFix(f))
 	}
-	if f.Guest == On {
+	if f.Guest == stateOn {
 		failed = append(failed, "the guest account is on")
 		fixes = append(fixes, guestFix(f))
 	}
-	if f.AutoLogin != On && f.AutoLogin != Off {
+	if f.AutoLogin != stateOn && f.AutoLogin != stateOff {
 		unknown = append(unknown, "whether automatic login is on")
 	}
-	if f.Guest != On && f.Guest != Off {
+	if f.Guest != stateOn && f.Guest != stateOff {
 		unknown = append(unknown, "whether the guest account is on")
 	}
-	admin := f.ConsoleUserAdmin == On
-	adminUnknown := f.ConsoleUserAdmin != On && f.ConsoleUserAdmin != Off && f.ConsoleUserAdmin != NotApplicable
+	admin := f.ConsoleUserAdmin == stateOn
+	adminUnknown := f.ConsoleUserAdmin != stateOn && f.ConsoleUserAdmin != stateOff && f.ConsoleUserAdmin != stateNotApplicable
 	if adminUnknown {
 		unknown = append(unknown, "whether you are using an administrator account")
 	}
 	if admin {
 		fixes = append(fixes, adminFix(f.OS))
 	}
-	leftover := f.AutoLogin == Off && f.Darwin != nil && f.Darwin.KCPassword != nil && *f.Darwin.KCPassword
-	if f.AutoLogin == Off && f.Darwin != nil && f.Darwin.KCPassword == nil {
+	leftover := f.AutoLogin == stateOff && f.Darwin != nil && f.Darwin.KCPassword != nil && *f.Darwin.KCPassword
+	if f.AutoLogin == stateOff && f.Darwin != nil && f.Darwin.KCPassword == nil {
 		// /etc could not be listed: a saved automatic-login password
 		// (a warning) may be left.
 		unknown = append(unknown, "whether a saved automatic-login password is still on this Mac")
@@ -85,7 +85,7 @@ func Evaluate(f Facts, _ checks.Policy) checks.Result {
 	default:
 		r.Status = checks.Pass
 		s := "Guest account and automatic login are off"
-		if f.ConsoleUserAdmin == NotApplicable {
+		if f.ConsoleUserAdmin == stateNotApplicable {
 			s += "; nobody is signed in at the screen, so the administrator check does not apply"
 		} else {
 			s += ", and you use a standard account"
@@ -106,7 +106,7 @@ func accountsSentence(n *int) string {
 	}
 }
 
-func autoLoginFix(f Facts) string {
+func autoLoginFix(f facts) string {
 	switch f.OS {
 	case "darwin":
 		return "Turn off automatic login: open the Apple menu > System Settings > Users & Groups and set \"Automatically log in as\" to Off."
@@ -148,7 +148,7 @@ func autoLoginFix(f Facts) string {
 	return strings.Join(parts, " ")
 }
 
-func guestFix(f Facts) string {
+func guestFix(f facts) string {
 	switch f.OS {
 	case "darwin":
 		if f.Darwin != nil && f.Darwin.ManagedGuestOn {

@@ -9,70 +9,70 @@ import (
 
 func TestEvaluate(t *testing.T) {
 	two := 2
-	base := func(os string) Facts {
-		return Facts{OS: os, Guest: Off, AutoLogin: Off, ConsoleUser: ConsoleSignedIn, ConsoleUserAdmin: Off, HumanAccounts: &two}
+	base := func(os string) facts {
+		return facts{OS: os, Guest: stateOff, AutoLogin: stateOff, ConsoleUser: consoleSignedIn, ConsoleUserAdmin: stateOff, HumanAccounts: &two}
 	}
 	tests := []struct {
 		name     string
-		facts    func() Facts
+		facts    func() facts
 		status   checks.Status
 		summary  string // substring
 		fix      string // substring; "" means no fix expected
 		noReason bool
 	}{
-		{"all off standard user", func() Facts { return base("linux") }, checks.Pass, "standard account. 2 user accounts", "", true},
-		{"headless", func() Facts {
+		{"all off standard user", func() facts { return base("linux") }, checks.Pass, "standard account. 2 user accounts", "", true},
+		{"headless", func() facts {
 			f := base("linux")
-			f.ConsoleUser, f.ConsoleUserAdmin = ConsoleNone, NotApplicable
+			f.ConsoleUser, f.ConsoleUserAdmin = consoleNone, stateNotApplicable
 			return f
 		}, checks.Pass, "nobody is signed in at the screen", "", true},
-		{"admin warns", func() Facts {
+		{"admin warns", func() facts {
 			f := base("windows")
-			f.ConsoleUserAdmin = On
+			f.ConsoleUserAdmin = stateOn
 			return f
 		}, checks.Warn, "administrator account", "Change account type > Standard User", true},
-		{"auto login fails windows", func() Facts {
+		{"auto login fails windows", func() facts {
 			f := base("windows")
-			f.AutoLogin = On
+			f.AutoLogin = stateOn
 			return f
 		}, checks.Fail, "Automatic login is on", "netplwiz", true},
-		{"guest fails mac, admin mentioned", func() Facts {
+		{"guest fails mac, admin mentioned", func() facts {
 			f := base("darwin")
-			f.Guest, f.ConsoleUserAdmin = On, On
+			f.Guest, f.ConsoleUserAdmin = stateOn, stateOn
 			return f
 		}, checks.Fail, "also using an administrator", "Allow guests to log in", true},
-		{"gdm auto login fix", func() Facts {
+		{"gdm auto login fix", func() facts {
 			f := base("linux")
-			f.AutoLogin, f.Linux = On, &LinuxFacts{AutoLoginVia: []string{"gdm_automatic"}}
+			f.AutoLogin, f.Linux = stateOn, &linuxFacts{AutoLoginVia: []string{"gdm_automatic"}}
 			return f
 		}, checks.Fail, "Automatic login is on", "Settings > Users", true},
-		{"sddm and getty", func() Facts {
+		{"sddm and getty", func() facts {
 			f := base("linux")
-			f.AutoLogin, f.Linux = On, &LinuxFacts{AutoLoginVia: []string{"sddm_autologin", "getty_autologin"}}
+			f.AutoLogin, f.Linux = stateOn, &linuxFacts{AutoLoginVia: []string{"sddm_autologin", "getty_autologin"}}
 			return f
 		}, checks.Fail, "Automatic login is on", "text console", true},
-		{"fail beats unknown", func() Facts {
+		{"fail beats unknown", func() facts {
 			f := base("linux")
-			f.AutoLogin, f.Guest = On, Unknown
+			f.AutoLogin, f.Guest = stateOn, stateUnknown
 			return f
 		}, checks.Fail, "Automatic login is on", "automatic login", true},
-		{"unknown guest is not pass", func() Facts {
+		{"unknown guest is not pass", func() facts {
 			f := base("windows")
-			f.Guest, f.Errors = Unknown, []string{"Win32_UserAccount: access denied"}
+			f.Guest, f.Errors = stateUnknown, []string{"Win32_UserAccount: access denied"}
 			return f
 		}, checks.Unknown, "whether the guest account is on", "Check again", false},
-		{"unknown admin beats warn-free pass", func() Facts {
+		{"unknown admin beats warn-free pass", func() facts {
 			f := base("darwin")
-			f.ConsoleUserAdmin, f.Errors = Unknown, []string{"dsmemberutil: not recognised"}
+			f.ConsoleUserAdmin, f.Errors = stateUnknown, []string{"dsmemberutil: not recognised"}
 			return f
 		}, checks.Unknown, "administrator account", "Check again", false},
-		{"empty state is unknown", func() Facts { return Facts{OS: "linux"} }, checks.Unknown, "Could not tell", "Check again", false},
-		{"kcpassword leftover warns", func() Facts {
+		{"empty state is unknown", func() facts { return facts{OS: "linux"} }, checks.Unknown, "Could not tell", "Check again", false},
+		{"kcpassword leftover warns", func() facts {
 			f := base("darwin")
-			f.Darwin = &DarwinFacts{KCPassword: new(true)}
+			f.Darwin = &darwinFacts{KCPassword: new(true)}
 			return f
 		}, checks.Warn, "saved automatic-login password", "deletes it", true},
-		{"count unknown", func() Facts {
+		{"count unknown", func() facts {
 			f := base("linux")
 			f.HumanAccounts = nil
 			return f
@@ -80,7 +80,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := Evaluate(tc.facts(), checks.Catalogue{Check}.Default())
+			r := evaluate(tc.facts(), checks.Catalogue{Check}.Default())
 			if r.Status != tc.status {
 				t.Fatalf("status = %s, want %s (%+v)", r.Status, tc.status, r)
 			}
@@ -105,10 +105,10 @@ func TestEvaluate(t *testing.T) {
 
 func BenchmarkEvaluate(b *testing.B) {
 	n := 3
-	f := Facts{OS: "windows", Guest: On, AutoLogin: On, ConsoleUser: ConsoleSignedIn, ConsoleUserAdmin: On, HumanAccounts: &n}
+	f := facts{OS: "windows", Guest: stateOn, AutoLogin: stateOn, ConsoleUser: consoleSignedIn, ConsoleUserAdmin: stateOn, HumanAccounts: &n}
 	pol := checks.Catalogue{Check}.Default()
 	for b.Loop() {
-		if r := Evaluate(f, pol); r.Status != checks.Fail {
+		if r := evaluate(f, pol); r.Status != checks.Fail {
 			b.Fatal(r.Status)
 		}
 	}

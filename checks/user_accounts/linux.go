@@ -11,8 +11,8 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// LinuxFacts is what was seen on Linux.
-type LinuxFacts struct {
+// linuxFacts is what was seen on Linux.
+type linuxFacts struct {
 	UIDMin int `json:"uid_min"`
 	UIDMax int `json:"uid_max"`
 	// DisplayManager is the active display manager: gdm, lightdm, sddm,
@@ -37,26 +37,26 @@ type LinuxFacts struct {
 	AdminNeedsRoot bool `json:"admin_needs_root,omitempty"`
 }
 
-func collectLinux(ctx context.Context, p probe.Probe, root string, f *Facts) {
-	lf := &LinuxFacts{UIDMin: DefaultUIDMin, UIDMax: DefaultUIDMax}
+func collectLinux(ctx context.Context, p probe.Probe, root string, f *facts) {
+	lf := &linuxFacts{UIDMin: defaultUIDMin, UIDMax: defaultUIDMax}
 	f.Linux = lf
 
 	// Accounts.
 	if b, err := p.ReadFile(under(root, "/etc/login.defs")); err == nil {
-		lf.UIDMin, lf.UIDMax = ParseLoginDefs(b)
+		lf.UIDMin, lf.UIDMax = parseLoginDefs(b)
 	} else if !errors.Is(err, probe.ErrNotFound) {
 		f.addError("/etc/login.defs", err)
 	}
 	var shells map[string]bool
 	if b, err := p.ReadFile(under(root, "/etc/shells")); err == nil {
-		shells = ParseShells(b)
+		shells = parseShells(b)
 	}
-	var passwd []PasswdEntry
+	var passwd []passwdEntry
 	passwdOK := false
 	if b, err := p.ReadFile(under(root, "/etc/passwd")); err != nil {
 		f.addError("/etc/passwd", err)
-	} else if passwd, passwdOK = ParsePasswd(b); passwdOK {
-		f.HumanAccounts = intPtr(HumanAccounts(passwd, lf.UIDMin, lf.UIDMax, shells))
+	} else if passwd, passwdOK = parsePasswd(b); passwdOK {
+		f.HumanAccounts = intPtr(humanAccounts(passwd, lf.UIDMin, lf.UIDMax, shells))
 	} else {
 		f.Errors = append(f.Errors, "/etc/passwd: not recognised")
 	}
@@ -117,10 +117,10 @@ func collectLinux(ctx context.Context, p probe.Probe, root string, f *Facts) {
 	lf.AutoLoginVia, lf.GuestVia = auto, guest
 
 	f.AutoLogin, f.Guest = verdict(auto, autoUnknown), verdict(guest, guestUnknown)
-	if f.AutoLogin != Unknown {
+	if f.AutoLogin != stateUnknown {
 		f.AutoLoginSource = strings.Join(append(slices.Clone(lf.Judged), "getty"), ",")
 	}
-	if f.Guest != Unknown {
+	if f.Guest != stateUnknown {
 		f.GuestSource = strings.Join(lf.Judged, ",")
 		if f.GuestSource == "" {
 			f.GuestSource = "no display manager"
@@ -129,53 +129,53 @@ func collectLinux(ctx context.Context, p probe.Probe, root string, f *Facts) {
 	_ = ctx
 }
 
-func verdict(via []string, unknown bool) State {
+func verdict(via []string, unknown bool) state {
 	switch {
 	case len(via) > 0:
-		return On
+		return stateOn
 	case unknown:
-		return Unknown
+		return stateUnknown
 	default:
-		return Off
+		return stateOff
 	}
 }
 
-func linuxAdmin(p probe.Probe, root string, u probe.User, passwd []PasswdEntry, passwdOK bool, f *Facts) State {
+func linuxAdmin(p probe.Probe, root string, u probe.User, passwd []passwdEntry, passwdOK bool, f *facts) state {
 	uid, err := strconv.Atoi(u.UID)
 	if err != nil {
 		f.Errors = append(f.Errors, "console user: id is not numeric")
-		return Unknown
+		return stateUnknown
 	}
 	if uid == 0 {
 		f.AdminSource = "root"
-		return On
+		return stateOn
 	}
 	if !passwdOK {
-		return Unknown
+		return stateUnknown
 	}
-	i := slices.IndexFunc(passwd, func(e PasswdEntry) bool { return e.UID == uid })
+	i := slices.IndexFunc(passwd, func(e passwdEntry) bool { return e.UID == uid })
 	if i < 0 {
 		f.Errors = append(f.Errors, "console user: not a local account in /etc/passwd (directory account)")
-		return Unknown
+		return stateUnknown
 	}
 	b, err := p.ReadFile(under(root, "/etc/group"))
 	if err != nil {
 		f.addError("/etc/group", err)
-		return Unknown
+		return stateUnknown
 	}
-	groups, ok := ParseGroup(b)
+	groups, ok := parseGroup(b)
 	if !ok {
 		f.Errors = append(f.Errors, "/etc/group: not recognised")
-		return Unknown
+		return stateUnknown
 	}
 	// Membership of sudo, wheel or admin is the distributions' own grant
 	// (their sudoers and polkit rules name these groups); sudoers, doas and
 	// polkit may name anyone else.
 	groupPart := adminPart("/etc/group", "", nil)
-	if IsAdmin(passwd[i], groups) {
+	if isAdmin(passwd[i], groups) {
 		groupPart = adminPart("/etc/group", "admin_group", nil)
 	}
-	parts := append([]checks.Result{groupPart}, linuxAdminSources(p, root, IdentityOf(passwd[i], groups))...)
+	parts := append([]checks.Result{groupPart}, linuxAdminSources(p, root, identityOf(passwd[i], groups))...)
 	var read, via []string
 	for _, part := range parts {
 		switch part.Status {
@@ -190,13 +190,13 @@ func linuxAdmin(p probe.Probe, root string, u probe.User, passwd []PasswdEntry, 
 	f.AdminSource = strings.Join(read, ",")
 	switch r := checks.AllOf(parts...); r.Status {
 	case checks.Fail:
-		return On
+		return stateOn
 	case checks.Unknown:
 		f.Errors = append(f.Errors, r.Reason)
 		f.Linux.AdminNeedsRoot = strings.Contains(r.Reason, probe.ErrorKind(probe.ErrAccessDenied))
-		return Unknown
+		return stateUnknown
 	}
-	return Off
+	return stateOff
 }
 
 // activeDisplayManager names the display manager that starts at boot, or ""
@@ -204,7 +204,7 @@ func linuxAdmin(p probe.Probe, root string, u probe.User, passwd []PasswdEntry, 
 func activeDisplayManager(p probe.Probe, root string) (name, source string, err error) {
 	b, err := p.ReadFile(under(root, "/etc/X11/default-display-manager"))
 	if err == nil {
-		if name = ParseDefaultDisplayManager(b); name != "" {
+		if name = parseDefaultDisplayManager(b); name != "" {
 			return name, "default-display-manager", nil
 		}
 	} else if !errors.Is(err, probe.ErrNotFound) {
@@ -213,7 +213,7 @@ func activeDisplayManager(p probe.Probe, root string) (name, source string, err 
 	// ReadFile follows the symlink to the unit file of the display manager.
 	b, err = p.ReadFile(under(root, "/etc/systemd/system/display-manager.service"))
 	if err == nil {
-		if name = ParseUnitExecStart(b); name != "" {
+		if name = parseUnitExecStart(b); name != "" {
 			return name, "display-manager.service", nil
 		}
 	} else if !errors.Is(err, probe.ErrNotFound) {
@@ -276,7 +276,7 @@ func judgeGDM(p probe.Probe, root string) dmConfig {
 	})
 	r.present, r.err = present, err
 	for _, b := range files {
-		for _, via := range GDMAutoLogin(ParseINI(b)) {
+		for _, via := range gdmAutoLogin(parseINI(b)) {
 			if !slices.Contains(r.autoVia, via) {
 				r.autoVia = append(r.autoVia, via)
 			}
@@ -304,7 +304,7 @@ func judgeLightDM(p probe.Probe, root string) dmConfig {
 	}
 	seat := map[string]string{}
 	for _, b := range files {
-		for k, v := range LightDMSeat(ParseINI(b), SectionOrder(b)) {
+		for k, v := range lightDMSeat(parseINI(b), sectionOrder(b)) {
 			seat[k] = v
 		}
 	}
@@ -347,9 +347,9 @@ func judgeSDDM(p probe.Probe, root string) dmConfig {
 	paths = append(paths, under(root, "/etc/sddm.conf"))
 	files, present, err := readFiles(p, paths)
 	r.present, r.err = present, err
-	merged := INI{}
+	merged := ini{}
 	for _, b := range files {
-		merged.Merge(ParseINI(b))
+		merged.Merge(parseINI(b))
 	}
 	if u, _ := merged.Get("Autologin", "User"); u != "" {
 		r.autoVia = append(r.autoVia, "sddm_autologin")
@@ -385,7 +385,7 @@ func gettyAutologin(p probe.Probe, root string) (bool, error) {
 			return false, err
 		}
 		for _, b := range files {
-			if GettyAutologin(b) {
+			if gettyAutologinDropIn(b) {
 				return true, nil
 			}
 		}
@@ -402,10 +402,10 @@ var oneFileDMs = map[string]struct {
 	file, via string
 	on        func([]byte) bool
 }{
-	"greetd": {"/etc/greetd/config.toml", "greetd_initial_session", GreetdInitialSession},
-	"ly":     {"/etc/ly/config.ini", "ly_auto_login", LyAutoLogin},
-	"lxdm":   {"/etc/lxdm/lxdm.conf", "lxdm_autologin", LXDMAutoLogin},
-	"nodm":   {"/etc/default/nodm", "nodm", NodmAutoLogin},
+	"greetd": {"/etc/greetd/config.toml", "greetd_initial_session", greetdInitialSession},
+	"ly":     {"/etc/ly/config.ini", "ly_auto_login", lyAutoLogin},
+	"lxdm":   {"/etc/lxdm/lxdm.conf", "lxdm_autologin", lxdmAutoLogin},
+	"nodm":   {"/etc/default/nodm", "nodm", nodmAutoLogin},
 }
 
 // judgeOneFile judges a display manager of oneFileDMs.

@@ -34,12 +34,12 @@ const rootOnlyFix = "SessionGuard could not read who may act as administrator (/
 
 // linuxAdminSources judges sudoers, doas and polkit for the identity and
 // returns one part per source, and the kinds of grant found.
-func linuxAdminSources(p probe.Probe, root string, id Identity) []checks.Result {
+func linuxAdminSources(p probe.Probe, root string, id identity) []checks.Result {
 	return []checks.Result{sudoersPart(p, root, id), doasPart(p, root, id), polkitPart(p, root, id)}
 }
 
 // sudoersPart reads /etc/sudoers and what it includes.
-func sudoersPart(p probe.Probe, root string, id Identity) checks.Result {
+func sudoersPart(p probe.Probe, root string, id identity) checks.Result {
 	source := "/etc/sudoers"
 	b, err := p.ReadFile(under(root, source))
 	if errors.Is(err, probe.ErrNotFound) {
@@ -54,7 +54,7 @@ func sudoersPart(p probe.Probe, root string, id Identity) checks.Result {
 	if err != nil {
 		return adminPart(source, "", err)
 	}
-	s := NewSudoers()
+	s := newSudoers()
 	var readErr error
 	failed := source
 	var include func(file string, b []byte, depth int)
@@ -91,7 +91,7 @@ func sudoersPart(p probe.Probe, root string, id Identity) checks.Result {
 			}
 			slices.Sort(names)
 			for _, n := range names {
-				if !SudoersDirFile(n) {
+				if !sudoersDirFile(n) {
 					continue
 				}
 				b, err := p.ReadFile(under(root, target+"/"+n))
@@ -118,7 +118,7 @@ func sudoersPart(p probe.Probe, root string, id Identity) checks.Result {
 }
 
 // doasPart reads /etc/doas.conf.
-func doasPart(p probe.Probe, root string, id Identity) checks.Result {
+func doasPart(p probe.Probe, root string, id identity) checks.Result {
 	const source = "/etc/doas.conf"
 	b, err := p.ReadFile(under(root, source))
 	if errors.Is(err, probe.ErrNotFound) {
@@ -127,7 +127,7 @@ func doasPart(p probe.Probe, root string, id Identity) checks.Result {
 	if err != nil {
 		return adminPart(source, "", err)
 	}
-	return adminPart(source, DoasAdminVia(b, id), nil)
+	return adminPart(source, doasAdminVia(b, id), nil)
 }
 
 // polkitPart reads the polkit rules (/etc/polkit-1/rules.d overrides a file
@@ -135,7 +135,7 @@ func doasPart(p probe.Probe, root string, id Identity) checks.Result {
 // localauthority AdminIdentities. Every identity any admin rule names
 // counts: a rule that applies only to some actions still gives its members
 // the administrator password prompt for those.
-func polkitPart(p probe.Probe, root string, id Identity) checks.Result {
+func polkitPart(p probe.Probe, root string, id identity) checks.Result {
 	const source = "polkit rules"
 	files := map[string]string{}
 	present := false
@@ -171,7 +171,7 @@ func polkitPart(p probe.Probe, root string, id Identity) checks.Result {
 			}
 			continue
 		}
-		admin, allowAll, dynamic := PolkitRules(b)
+		admin, allowAll, dynamic := polkitRules(b)
 		via = pick(via, polkitMatch(admin, id))
 		if polkitMatch(allowAll, id) != "" {
 			via = pick(via, viaPolkitRule)
@@ -201,7 +201,7 @@ func polkitPart(p probe.Probe, root string, id Identity) checks.Result {
 				continue
 			}
 			present = true
-			if got, set := PolkitAdminIdentities(b); set {
+			if got, set := polkitAdminIdentities(b); set {
 				ids = got
 			}
 		}

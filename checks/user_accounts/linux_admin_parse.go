@@ -6,11 +6,11 @@ import (
 	"strings"
 )
 
-// Identity is the person at the screen as the Linux admin sources name
+// identity is the person at the screen as the Linux admin sources name
 // them: account name, ids, and the names and ids of their groups (primary
 // and supplementary, from /etc/passwd and /etc/group). It stays in the
 // collector.
-type Identity struct {
+type identity struct {
 	Name   string
 	UID    int
 	GID    int
@@ -18,9 +18,9 @@ type Identity struct {
 	GIDs   map[int]bool
 }
 
-// IdentityOf builds the identity of a passwd entry from /etc/group.
-func IdentityOf(e PasswdEntry, groups []GroupEntry) Identity {
-	id := Identity{Name: e.Name, UID: e.UID, GID: e.GID, Groups: map[string]bool{}, GIDs: map[int]bool{e.GID: true}}
+// identityOf builds the identity of a passwd entry from /etc/group.
+func identityOf(e passwdEntry, groups []groupEntry) identity {
+	id := identity{Name: e.Name, UID: e.UID, GID: e.GID, Groups: map[string]bool{}, GIDs: map[int]bool{e.GID: true}}
 	for _, g := range groups {
 		member := g.GID == e.GID
 		for _, m := range g.Members {
@@ -37,7 +37,7 @@ func IdentityOf(e PasswdEntry, groups []GroupEntry) Identity {
 
 // inGroup reports whether the identity is in the group named name, or with
 // the numeric id "#gid".
-func (id Identity) inGroup(name string) bool {
+func (id identity) inGroup(name string) bool {
 	if gid, ok := strings.CutPrefix(name, "#"); ok {
 		n, err := strconv.Atoi(gid)
 		return err == nil && id.GIDs[n]
@@ -46,7 +46,7 @@ func (id Identity) inGroup(name string) bool {
 }
 
 // isUser reports whether name names the identity: its name or "#uid".
-func (id Identity) isUser(name string) bool {
+func (id identity) isUser(name string) bool {
 	if uid, ok := strings.CutPrefix(name, "#"); ok {
 		n, err := strconv.Atoi(uid)
 		return err == nil && n == id.UID
@@ -66,10 +66,10 @@ const (
 	viaDoasGroup    = "doas_group"
 )
 
-// Sudoers is a parsed sudoers file set: aliases, the global password
+// sudoers is a parsed sudoers file set: aliases, the global password
 // defaults and the user specifications, in order. Includes are listed for
 // the collector to read.
-type Sudoers struct {
+type sudoers struct {
 	userAlias  map[string][]string
 	runasAlias map[string][]string
 	cmndAlias  map[string][]string
@@ -93,16 +93,16 @@ type sudoCmnd struct {
 	cmnd                    string
 }
 
-// SudoInclude is an @include/@includedir (or #include/#includedir)
+// sudoInclude is an @include/@includedir (or #include/#includedir)
 // directive.
-type SudoInclude struct {
+type sudoInclude struct {
 	Path string
 	Dir  bool
 }
 
-// NewSudoers returns an empty sudoers set to parse files into.
-func NewSudoers() *Sudoers {
-	return &Sudoers{userAlias: map[string][]string{}, runasAlias: map[string][]string{}, cmndAlias: map[string][]string{}}
+// newSudoers returns an empty sudoers set to parse files into.
+func newSudoers() *sudoers {
+	return &sudoers{userAlias: map[string][]string{}, runasAlias: map[string][]string{}, cmndAlias: map[string][]string{}}
 }
 
 var sudoTags = map[string]bool{
@@ -175,14 +175,14 @@ func splitTop(s string, sep byte) []string {
 }
 
 // Parse adds one sudoers file and returns its include directives, in order.
-func (s *Sudoers) Parse(b []byte) []SudoInclude {
-	var incs []SudoInclude
+func (s *sudoers) Parse(b []byte) []sudoInclude {
+	var incs []sudoInclude
 	for _, line := range sudoLines(b) {
 		fields := strings.Fields(line)
 		switch fields[0] {
 		case "@include", "@includedir":
 			if len(fields) > 1 {
-				incs = append(incs, SudoInclude{Path: strings.Trim(fields[1], `"`), Dir: fields[0] == "@includedir"})
+				incs = append(incs, sudoInclude{Path: strings.Trim(fields[1], `"`), Dir: fields[0] == "@includedir"})
 			}
 			continue
 		case "User_Alias", "Runas_Alias", "Cmnd_Alias", "Cmd_Alias", "Host_Alias":
@@ -200,7 +200,7 @@ func (s *Sudoers) Parse(b []byte) []SudoInclude {
 	return incs
 }
 
-func (s *Sudoers) parseAliases(kind, rest string) {
+func (s *sudoers) parseAliases(kind, rest string) {
 	target := map[string]map[string][]string{"User_Alias": s.userAlias, "Runas_Alias": s.runasAlias, "Cmnd_Alias": s.cmndAlias, "Cmd_Alias": s.cmndAlias}[kind]
 	for _, def := range strings.Split(rest, ":") {
 		name, list, ok := strings.Cut(def, "=")
@@ -211,7 +211,7 @@ func (s *Sudoers) parseAliases(kind, rest string) {
 	}
 }
 
-func (s *Sudoers) parseDefaults(rest string) {
+func (s *sudoers) parseDefaults(rest string) {
 	for _, opt := range splitTop(rest, ',') {
 		opt = strings.TrimSpace(opt)
 		neg := strings.HasPrefix(opt, "!")
@@ -226,7 +226,7 @@ func (s *Sudoers) parseDefaults(rest string) {
 // before the first "=".
 var specRE = regexp.MustCompile(`^(.+?)\s+(\S+)\s*=\s*(.*)$`)
 
-func (s *Sudoers) parseSpec(line string) {
+func (s *sudoers) parseSpec(line string) {
 	line = regexp.MustCompile(`\s*,\s*`).ReplaceAllString(line, ",")
 	m := specRE.FindStringSubmatch(line)
 	if m == nil {
@@ -330,7 +330,7 @@ func listMatch(list []string, aliases map[string][]string, match func(string) bo
 // AdminVia tells whether the sudoers rules let the identity run any command
 // as root with their own password (or none): "" when not, else the grant's
 // kind (sudoers_user, sudoers_group or sudoers_all).
-func (s *Sudoers) AdminVia(id Identity) string {
+func (s *sudoers) AdminVia(id identity) string {
 	via := ""
 	for _, spec := range s.specs {
 		kind := ""
@@ -391,9 +391,9 @@ func (c sudoCmnd) asRoot(aliases map[string][]string) bool {
 	return listMatch(c.runasUsers, aliases, func(x string) bool { return x == "ALL" || x == "root" || x == "#0" }, 0)
 }
 
-// SudoersDirFile reports whether sudo reads a file of an includedir: names
+// sudoersDirFile reports whether sudo reads a file of an includedir: names
 // ending in "~" or holding a "." are skipped.
-func SudoersDirFile(name string) bool {
+func sudoersDirFile(name string) bool {
 	return name != "" && !strings.HasSuffix(name, "~") && !strings.Contains(name, ".")
 }
 
@@ -440,11 +440,11 @@ func parseDoasRule(f []string) (doasRule, bool) {
 	return r, true
 }
 
-// DoasAdminVia reads /etc/doas.conf: "" when no rule lets the identity run
+// doasAdminVia reads /etc/doas.conf: "" when no rule lets the identity run
 // any command as root, else doas_user or doas_group. The last matching rule
 // decides; rules limited to a command neither grant nor take away the
 // right to run anything.
-func DoasAdminVia(b []byte, id Identity) string {
+func doasAdminVia(b []byte, id identity) string {
 	via := ""
 	for _, line := range lines(joinContinuations(b)) {
 		if i := strings.IndexByte(line, '#'); i >= 0 {
@@ -483,13 +483,13 @@ func joinContinuations(b []byte) []byte {
 // polkitIdentityRE finds the identities a polkit rule names.
 var polkitIdentityRE = regexp.MustCompile(`unix-(user|group):([A-Za-z0-9_.][A-Za-z0-9_.$-]*)`)
 
-// PolkitRules reads a polkit JavaScript rules file: the identities its
+// polkitRules reads a polkit JavaScript rules file: the identities its
 // addAdminRule functions return (whose members authenticate as
 // administrators with their own password), and the groups and users its
 // addRule functions let do every action without asking (a rule that
 // returns polkit.Result.YES whatever the action). dynamic is true when an
 // addAdminRule returns identities it builds at run time.
-func PolkitRules(b []byte) (admin []string, allowAll []string, dynamic bool) {
+func polkitRules(b []byte) (admin []string, allowAll []string, dynamic bool) {
 	src := string(b)
 	for _, body := range jsCalls(src, "polkit.addAdminRule") {
 		ids := polkitIdentityRE.FindAllString(body, -1)
@@ -549,11 +549,11 @@ func jsCalls(src, fn string) []string {
 	}
 }
 
-// PolkitAdminIdentities reads the AdminIdentities of an old polkit
+// polkitAdminIdentities reads the AdminIdentities of an old polkit
 // localauthority configuration file ([Configuration] AdminIdentities=
 // unix-group:sudo;unix-user:0). Later files override earlier ones.
-func PolkitAdminIdentities(b []byte) (ids []string, set bool) {
-	v, ok := ParseINI(b).Get("Configuration", "AdminIdentities")
+func polkitAdminIdentities(b []byte) (ids []string, set bool) {
+	v, ok := parseINI(b).Get("Configuration", "AdminIdentities")
 	if !ok {
 		return nil, false
 	}
@@ -570,7 +570,7 @@ const polkitEveryone = "everyone"
 
 // polkitMatch tells whether one of the identities names the identity, and
 // how: polkit_admin_user or polkit_admin_group ("" when none does).
-func polkitMatch(ids []string, id Identity) string {
+func polkitMatch(ids []string, id identity) string {
 	for _, s := range ids {
 		switch {
 		case s == polkitEveryone:

@@ -4,8 +4,8 @@ import (
 	"testing"
 )
 
-func sam(groups ...string) Identity {
-	id := Identity{Name: "sam", UID: 1000, GID: 1000, Groups: map[string]bool{"sam": true}, GIDs: map[int]bool{1000: true}}
+func sam(groups ...string) identity {
+	id := identity{Name: "sam", UID: 1000, GID: 1000, Groups: map[string]bool{"sam": true}, GIDs: map[int]bool{1000: true}}
 	for i, g := range groups {
 		id.Groups[g], id.GIDs[50+i] = true, true
 	}
@@ -15,7 +15,7 @@ func sam(groups ...string) Identity {
 func TestSudoersAdminVia(t *testing.T) {
 	for _, tc := range []struct {
 		name, sudoers string
-		id            Identity
+		id            identity
 		want          string
 	}{
 		{"debian default, not in sudo", "root\tALL=(ALL:ALL) ALL\n%sudo\tALL=(ALL:ALL) ALL\n", sam(), ""},
@@ -46,7 +46,7 @@ func TestSudoersAdminVia(t *testing.T) {
 		{"options before command", "sam ALL=(ALL) TIMEOUT=5m ALL\n", sam(), viaSudoersUser},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := NewSudoers()
+			s := newSudoers()
 			s.Parse([]byte(tc.sudoers))
 			if got := s.AdminVia(tc.id); got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
@@ -56,9 +56,9 @@ func TestSudoersAdminVia(t *testing.T) {
 }
 
 func TestSudoersIncludes(t *testing.T) {
-	s := NewSudoers()
+	s := newSudoers()
 	got := s.Parse([]byte("## Read drop-in files (the # here does not mean a comment)\n#includedir /etc/sudoers.d\n@include sudoers.local\n@includedir \"/etc/sudoers.d\"\n"))
-	want := []SudoInclude{{"/etc/sudoers.d", true}, {"sudoers.local", false}, {"/etc/sudoers.d", true}}
+	want := []sudoInclude{{"/etc/sudoers.d", true}, {"sudoers.local", false}, {"/etc/sudoers.d", true}}
 	if len(got) != len(want) {
 		t.Fatalf("got %v", got)
 	}
@@ -68,7 +68,7 @@ func TestSudoersIncludes(t *testing.T) {
 		}
 	}
 	for name, want := range map[string]bool{"90-cloud-init-users": true, "README": true, "zz.bak": false, "sam~": false, "x.dpkg-dist": false} {
-		if SudoersDirFile(name) != want {
+		if sudoersDirFile(name) != want {
 			t.Errorf("SudoersDirFile(%q) = %v", name, !want)
 		}
 	}
@@ -77,7 +77,7 @@ func TestSudoersIncludes(t *testing.T) {
 func TestDoasAdminVia(t *testing.T) {
 	for _, tc := range []struct {
 		name, conf string
-		id         Identity
+		id         identity
 		want       string
 	}{
 		{"user", "permit persist sam as root\n", sam(), viaDoasUser},
@@ -91,7 +91,7 @@ func TestDoasAdminVia(t *testing.T) {
 		{"comment", "# permit sam\n", sam(), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := DoasAdminVia([]byte(tc.conf), tc.id); got != tc.want {
+			if got := doasAdminVia([]byte(tc.conf), tc.id); got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
@@ -100,7 +100,7 @@ func TestDoasAdminVia(t *testing.T) {
 
 func TestPolkitRules(t *testing.T) {
 	fedora := "/* -*- mode: js -*- */\n// Default rules for polkit\npolkit.addAdminRule(function(action, subject) {\n    return [\"unix-group:wheel\"];\n});\n"
-	admin, all, dyn := PolkitRules([]byte(fedora))
+	admin, all, dyn := polkitRules([]byte(fedora))
 	if len(admin) != 1 || admin[0] != "unix-group:wheel" || len(all) != 0 || dyn {
 		t.Errorf("fedora: %v %v %v", admin, all, dyn)
 	}
@@ -109,24 +109,24 @@ func TestPolkitRules(t *testing.T) {
 	}
 	allowAll := "polkit.addRule(function(action, subject) {\n    if (subject.isInGroup(\"practice\")) {\n        return polkit.Result.YES;\n    }\n});\n" +
 		"polkit.addRule(function(action, subject) {\n    if (action.id == \"org.freedesktop.NetworkManager.settings.modify.system\" && subject.isInGroup(\"netdev\")) {\n        return polkit.Result.YES;\n    }\n});\n"
-	admin, all, _ = PolkitRules([]byte(allowAll))
+	admin, all, _ = polkitRules([]byte(allowAll))
 	if len(admin) != 0 || len(all) != 1 || all[0] != "unix-group:practice" {
 		t.Errorf("allow all: %v %v", admin, all)
 	}
 	everyone := "polkit.addRule(function(action, subject) {\n    if (subject.local && subject.active) {\n        return polkit.Result.YES;\n    }\n});\n"
-	if _, all, _ = PolkitRules([]byte(everyone)); polkitMatch(all, sam()) != viaPolkitRule {
+	if _, all, _ = polkitRules([]byte(everyone)); polkitMatch(all, sam()) != viaPolkitRule {
 		t.Errorf("a rule allowing everything to everyone: %v", all)
 	}
 	user := "polkit.addAdminRule(function(action, subject) { return [\"unix-user:sam\", \"unix-user:0\"]; });"
-	admin, _, _ = PolkitRules([]byte(user))
+	admin, _, _ = polkitRules([]byte(user))
 	if polkitMatch(admin, sam()) != viaPolkitUser {
 		t.Errorf("user: %v", admin)
 	}
 	dynamic := "polkit.addAdminRule(function(action, subject) { return [\"unix-\" + kind + \":\" + who]; });"
-	if _, _, dyn := PolkitRules([]byte(dynamic)); !dyn {
+	if _, _, dyn := polkitRules([]byte(dynamic)); !dyn {
 		t.Error("a computed identity must be reported")
 	}
-	ids, set := PolkitAdminIdentities([]byte("[Configuration]\nAdminIdentities=unix-group:sudo;unix-group:admin\n"))
+	ids, set := polkitAdminIdentities([]byte("[Configuration]\nAdminIdentities=unix-group:sudo;unix-group:admin\n"))
 	if !set || polkitMatch(ids, sam("admin")) != viaPolkitGroup || polkitMatch(ids, sam()) != "" {
 		t.Errorf("localauthority: %v %v", ids, set)
 	}
@@ -134,26 +134,26 @@ func TestPolkitRules(t *testing.T) {
 
 func TestAutoLoginSettings(t *testing.T) {
 	greetd := "[terminal]\nvt = 1\n\n[default_session]\ncommand = \"tuigreet --cmd sway\"\nuser = \"greeter\"\n"
-	if GreetdInitialSession([]byte(greetd)) {
+	if greetdInitialSession([]byte(greetd)) {
 		t.Error("greetd without initial_session")
 	}
-	if !GreetdInitialSession([]byte(greetd + "\n[initial_session]\ncommand = \"sway\"\nuser = \"sam\"\n")) {
+	if !greetdInitialSession([]byte(greetd + "\n[initial_session]\ncommand = \"sway\"\nuser = \"sam\"\n")) {
 		t.Error("greetd initial_session")
 	}
-	if LyAutoLogin([]byte("# Automatic login\nauto_login_service = ly-autologin\nauto_login_user = null\n")) || LyAutoLogin([]byte("animation = none\n")) {
+	if lyAutoLogin([]byte("# Automatic login\nauto_login_service = ly-autologin\nauto_login_user = null\n")) || lyAutoLogin([]byte("animation = none\n")) {
 		t.Error("ly off")
 	}
-	if !LyAutoLogin([]byte("auto_login_session = sway\nauto_login_user = sam\n")) {
+	if !lyAutoLogin([]byte("auto_login_session = sway\nauto_login_user = sam\n")) {
 		t.Error("ly on")
 	}
-	if LXDMAutoLogin([]byte("[base]\n## uncomment and set autologin username to enable autologin\n# autologin=dgod\n")) || !LXDMAutoLogin([]byte("[base]\nautologin=sam\n")) {
+	if lxdmAutoLogin([]byte("[base]\n## uncomment and set autologin username to enable autologin\n# autologin=dgod\n")) || !lxdmAutoLogin([]byte("[base]\nautologin=sam\n")) {
 		t.Error("lxdm")
 	}
-	if NodmAutoLogin([]byte("NODM_ENABLED=false\nNODM_USER=sam\n")) || !NodmAutoLogin([]byte("NODM_ENABLED=true\nNODM_USER=sam\n")) || !NodmAutoLogin([]byte("NODM_USER=sam\n")) {
+	if nodmAutoLogin([]byte("NODM_ENABLED=false\nNODM_USER=sam\n")) || !nodmAutoLogin([]byte("NODM_ENABLED=true\nNODM_USER=sam\n")) || !nodmAutoLogin([]byte("NODM_USER=sam\n")) {
 		t.Error("nodm")
 	}
 	for bin, want := range map[string]string{"/usr/bin/greetd": "greetd", "/usr/bin/ly-dm": "ly", "/usr/bin/ly": "ly", "/usr/sbin/lxdm": "lxdm", "/usr/sbin/lxdm-binary": "lxdm", "/usr/sbin/nodm": "nodm"} {
-		if got := DisplayManagerName(bin); got != want {
+		if got := displayManagerName(bin); got != want {
 			t.Errorf("DisplayManagerName(%s) = %s", bin, got)
 		}
 	}

@@ -7,18 +7,18 @@ import (
 	"strings"
 )
 
-// PasswdEntry is one line of /etc/passwd. Name stays in the collector.
-type PasswdEntry struct {
+// passwdEntry is one line of /etc/passwd. Name stays in the collector.
+type passwdEntry struct {
 	Name  string
 	UID   int
 	GID   int
 	Shell string
 }
 
-// ParsePasswd reads /etc/passwd. Lines that are not seven colon-separated
+// parsePasswd reads /etc/passwd. Lines that are not seven colon-separated
 // fields with numeric ids (NIS "+" lines, comments) are skipped; ok is false
 // when no line at all was understood.
-func ParsePasswd(b []byte) (entries []PasswdEntry, ok bool) {
+func parsePasswd(b []byte) (entries []passwdEntry, ok bool) {
 	for _, line := range lines(b) {
 		fields := strings.Split(line, ":")
 		if len(fields) != 7 {
@@ -29,20 +29,20 @@ func ParsePasswd(b []byte) (entries []PasswdEntry, ok bool) {
 		if err1 != nil || err2 != nil || fields[0] == "" {
 			continue
 		}
-		entries = append(entries, PasswdEntry{Name: fields[0], UID: uid, GID: gid, Shell: fields[6]})
+		entries = append(entries, passwdEntry{Name: fields[0], UID: uid, GID: gid, Shell: fields[6]})
 	}
 	return entries, len(entries) > 0
 }
 
-// GroupEntry is one line of /etc/group.
-type GroupEntry struct {
+// groupEntry is one line of /etc/group.
+type groupEntry struct {
 	Name    string
 	GID     int
 	Members []string
 }
 
-// ParseGroup reads /etc/group; ok is false when no line was understood.
-func ParseGroup(b []byte) (groups []GroupEntry, ok bool) {
+// parseGroup reads /etc/group; ok is false when no line was understood.
+func parseGroup(b []byte) (groups []groupEntry, ok bool) {
 	for _, line := range lines(b) {
 		fields := strings.Split(line, ":")
 		if len(fields) != 4 {
@@ -52,7 +52,7 @@ func ParseGroup(b []byte) (groups []GroupEntry, ok bool) {
 		if err != nil || fields[0] == "" {
 			continue
 		}
-		g := GroupEntry{Name: fields[0], GID: gid}
+		g := groupEntry{Name: fields[0], GID: gid}
 		for _, m := range strings.Split(fields[3], ",") {
 			if m = strings.TrimSpace(m); m != "" {
 				g.Members = append(g.Members, m)
@@ -65,14 +65,14 @@ func ParseGroup(b []byte) (groups []GroupEntry, ok bool) {
 
 // Defaults of shadow-utils when login.defs does not say.
 const (
-	DefaultUIDMin = 1000
-	DefaultUIDMax = 60000
+	defaultUIDMin = 1000
+	defaultUIDMax = 60000
 )
 
-// ParseLoginDefs returns UID_MIN and UID_MAX from /etc/login.defs, with the
+// parseLoginDefs returns UID_MIN and UID_MAX from /etc/login.defs, with the
 // shadow-utils defaults for what it does not set.
-func ParseLoginDefs(b []byte) (uidMin, uidMax int) {
-	uidMin, uidMax = DefaultUIDMin, DefaultUIDMax
+func parseLoginDefs(b []byte) (uidMin, uidMax int) {
+	uidMin, uidMax = defaultUIDMin, defaultUIDMax
 	for len(b) > 0 {
 		line := b
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
@@ -103,8 +103,8 @@ func ParseLoginDefs(b []byte) (uidMin, uidMax int) {
 	return uidMin, uidMax
 }
 
-// ParseShells reads /etc/shells into a set of absolute paths.
-func ParseShells(b []byte) map[string]bool {
+// parseShells reads /etc/shells into a set of absolute paths.
+func parseShells(b []byte) map[string]bool {
 	set := map[string]bool{}
 	for _, line := range lines(b) {
 		if strings.HasPrefix(line, "/") {
@@ -117,10 +117,10 @@ func ParseShells(b []byte) map[string]bool {
 // noLoginShells are shells that refuse an interactive login.
 var noLoginShells = map[string]bool{"nologin": true, "false": true, "sync": true, "halt": true, "shutdown": true}
 
-// IsLoginShell reports whether shell lets someone sign in. An empty shell
+// isLoginShell reports whether shell lets someone sign in. An empty shell
 // field means /bin/sh. shells is /etc/shells, or nil when it could not be
 // read (then any shell but nologin/false counts).
-func IsLoginShell(shell string, shells map[string]bool) bool {
+func isLoginShell(shell string, shells map[string]bool) bool {
 	if shell == "" {
 		shell = "/bin/sh"
 	}
@@ -133,12 +133,12 @@ func IsLoginShell(shell string, shells map[string]bool) bool {
 	return true
 }
 
-// HumanAccounts counts accounts with a uid in [uidMin, uidMax] and a login
+// humanAccounts counts accounts with a uid in [uidMin, uidMax] and a login
 // shell.
-func HumanAccounts(entries []PasswdEntry, uidMin, uidMax int, shells map[string]bool) int {
+func humanAccounts(entries []passwdEntry, uidMin, uidMax int, shells map[string]bool) int {
 	n := 0
 	for _, e := range entries {
-		if e.UID >= uidMin && e.UID <= uidMax && IsLoginShell(e.Shell, shells) {
+		if e.UID >= uidMin && e.UID <= uidMax && isLoginShell(e.Shell, shells) {
 			n++
 		}
 	}
@@ -149,9 +149,9 @@ func HumanAccounts(entries []PasswdEntry, uidMin, uidMax int, shells map[string]
 // polkit on the common distributions.
 var adminGroups = map[string]bool{"sudo": true, "wheel": true, "admin": true}
 
-// IsAdmin reports whether the account is root or in an administrators group,
+// isAdmin reports whether the account is root or in an administrators group,
 // by the group's member list or as its primary group.
-func IsAdmin(e PasswdEntry, groups []GroupEntry) bool {
+func isAdmin(e passwdEntry, groups []groupEntry) bool {
 	if e.UID == 0 {
 		return true
 	}
@@ -171,14 +171,14 @@ func IsAdmin(e PasswdEntry, groups []GroupEntry) bool {
 	return false
 }
 
-// INI is a parsed key file: section → key → value. Later keys win.
-type INI map[string]map[string]string
+// ini is a parsed key file: section → key → value. Later keys win.
+type ini map[string]map[string]string
 
-// ParseINI reads the key files of GDM, LightDM and SDDM: [sections],
+// parseINI reads the key files of GDM, LightDM and SDDM: [sections],
 // key=value with spaces around either, # and ; comments. Keys before any
 // section go to section "".
-func ParseINI(b []byte) INI {
-	ini := INI{}
+func parseINI(b []byte) ini {
+	ini := ini{}
 	section := ""
 	for _, line := range lines(b) {
 		if line[0] == '#' || line[0] == ';' {
@@ -203,7 +203,7 @@ func ParseINI(b []byte) INI {
 }
 
 // Merge lays other over ini.
-func (ini INI) Merge(other INI) {
+func (ini ini) Merge(other ini) {
 	for s, kv := range other {
 		if ini[s] == nil {
 			ini[s] = map[string]string{}
@@ -215,7 +215,7 @@ func (ini INI) Merge(other INI) {
 }
 
 // Get returns a value and whether it is set.
-func (ini INI) Get(section, key string) (string, bool) {
+func (ini ini) Get(section, key string) (string, bool) {
 	v, ok := ini[section][key]
 	return v, ok
 }
@@ -246,9 +246,9 @@ func keyFileBool(v string) (value, ok bool) {
 	return false, false
 }
 
-// GDMAutoLogin returns how GDM signs someone in unasked: "automatic",
+// gdmAutoLogin returns how GDM signs someone in unasked: "automatic",
 // "timed", or "" when it does not. A login needs both the switch and a user.
-func GDMAutoLogin(ini INI) []string {
+func gdmAutoLogin(ini ini) []string {
 	var via []string
 	if v, _ := ini.Get("daemon", "AutomaticLoginEnable"); gdmBool(v) {
 		if u, _ := ini.Get("daemon", "AutomaticLogin"); u != "" {
@@ -263,9 +263,9 @@ func GDMAutoLogin(ini INI) []string {
 	return via
 }
 
-// LightDMSeat merges the seat sections of a LightDM configuration
+// lightDMSeat merges the seat sections of a LightDM configuration
 // ([SeatDefaults], [Seat:*], [Seat:seat0] ...) in file order.
-func LightDMSeat(ini INI, order []string) map[string]string {
+func lightDMSeat(ini ini, order []string) map[string]string {
 	seat := map[string]string{}
 	for _, s := range order {
 		if s == "SeatDefaults" || strings.HasPrefix(s, "Seat:") {
@@ -277,9 +277,9 @@ func LightDMSeat(ini INI, order []string) map[string]string {
 	return seat
 }
 
-// SectionOrder lists the section names of a key file in order of first
+// sectionOrder lists the section names of a key file in order of first
 // appearance.
-func SectionOrder(b []byte) []string {
+func sectionOrder(b []byte) []string {
 	var order []string
 	seen := map[string]bool{}
 	for _, line := range lines(b) {
@@ -296,10 +296,10 @@ func SectionOrder(b []byte) []string {
 	return order
 }
 
-// DisplayManagerName maps a display manager binary path (from
+// displayManagerName maps a display manager binary path (from
 // /etc/X11/default-display-manager or a unit's ExecStart) to gdm, lightdm,
 // sddm or its base name.
-func DisplayManagerName(binary string) string {
+func displayManagerName(binary string) string {
 	base := path.Base(strings.TrimSpace(binary))
 	switch base {
 	case "gdm", "gdm3":
@@ -316,32 +316,32 @@ func DisplayManagerName(binary string) string {
 	return base
 }
 
-// ParseDefaultDisplayManager reads /etc/X11/default-display-manager: the
+// parseDefaultDisplayManager reads /etc/X11/default-display-manager: the
 // first non-comment line is the binary.
-func ParseDefaultDisplayManager(b []byte) string {
+func parseDefaultDisplayManager(b []byte) string {
 	for _, line := range lines(b) {
 		if line[0] != '#' {
-			return DisplayManagerName(strings.Fields(line)[0])
+			return displayManagerName(strings.Fields(line)[0])
 		}
 	}
 	return ""
 }
 
-// ParseUnitExecStart returns the display manager named by the ExecStart of
+// parseUnitExecStart returns the display manager named by the ExecStart of
 // a systemd unit (display-manager.service), without the -@:+! prefixes.
-func ParseUnitExecStart(b []byte) string {
+func parseUnitExecStart(b []byte) string {
 	for _, v := range execStarts(b) {
 		v = strings.TrimLeft(strings.TrimSpace(v), "-@:+!")
 		if fields := strings.Fields(v); len(fields) > 0 {
-			return DisplayManagerName(fields[0])
+			return displayManagerName(fields[0])
 		}
 	}
 	return ""
 }
 
-// GettyAutologin reports whether a systemd drop-in for a getty starts it
+// gettyAutologinDropIn reports whether a systemd drop-in for a getty starts it
 // with --autologin (or -a).
-func GettyAutologin(b []byte) bool {
+func gettyAutologinDropIn(b []byte) bool {
 	for _, v := range execStarts(b) {
 		for _, f := range strings.Fields(v) {
 			if f == "-a" || f == "--autologin" || strings.HasPrefix(f, "--autologin=") {
@@ -390,31 +390,31 @@ func unquote(v string) string {
 	return v
 }
 
-// GreetdInitialSession reports whether greetd's config.toml has an
+// greetdInitialSession reports whether greetd's config.toml has an
 // [initial_session] that names a user.
-func GreetdInitialSession(b []byte) bool {
-	v, _ := ParseINI(b).Get("initial_session", "user")
+func greetdInitialSession(b []byte) bool {
+	v, _ := parseINI(b).Get("initial_session", "user")
 	return unquote(v) != ""
 }
 
-// LyAutoLogin reports whether ly's config.ini sets auto_login_user (null
+// lyAutoLogin reports whether ly's config.ini sets auto_login_user (null
 // or empty is off; the last assignment counts).
-func LyAutoLogin(b []byte) bool {
-	v, _ := ParseINI(b).Get("", "auto_login_user")
+func lyAutoLogin(b []byte) bool {
+	v, _ := parseINI(b).Get("", "auto_login_user")
 	v = unquote(v)
 	return v != "" && v != "null"
 }
 
-// LXDMAutoLogin reports whether lxdm.conf names an autologin user in [base].
-func LXDMAutoLogin(b []byte) bool {
-	v, _ := ParseINI(b).Get("base", "autologin")
+// lxdmAutoLogin reports whether lxdm.conf names an autologin user in [base].
+func lxdmAutoLogin(b []byte) bool {
+	v, _ := parseINI(b).Get("base", "autologin")
 	return unquote(v) != ""
 }
 
-// NodmAutoLogin reads /etc/default/nodm: nodm signs NODM_USER (root when
+// nodmAutoLogin reads /etc/default/nodm: nodm signs NODM_USER (root when
 // unset) in unless NODM_ENABLED is false, no or 0.
-func NodmAutoLogin(b []byte) bool {
-	v, set := ParseINI(b).Get("", "NODM_ENABLED")
+func nodmAutoLogin(b []byte) bool {
+	v, set := parseINI(b).Get("", "NODM_ENABLED")
 	if !set {
 		return true
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 func TestParsePasswdAndHumans(t *testing.T) {
-	debianShells := ParseShells(checktest.ReadParserData(t, "passwd/live_debian12_ci_shells.txt"))
+	debianShells := parseShells(checktest.ReadParserData(t, "passwd/live_debian12_ci_shells.txt"))
 	tests := []struct {
 		file             string
 		ok               bool
@@ -30,14 +30,14 @@ func TestParsePasswdAndHumans(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			entries, ok := ParsePasswd(checktest.ReadParserData(t, tc.file))
+			entries, ok := parsePasswd(checktest.ReadParserData(t, tc.file))
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v", ok, tc.ok)
 			}
 			if len(entries) < tc.wantEntriesAtLst {
 				t.Errorf("%d entries, want at least %d", len(entries), tc.wantEntriesAtLst)
 			}
-			if got := HumanAccounts(entries, tc.uidMin, tc.uidMax, tc.shells); got != tc.wantHumans {
+			if got := humanAccounts(entries, tc.uidMin, tc.uidMax, tc.shells); got != tc.wantHumans {
 				t.Errorf("humans = %d, want %d", got, tc.wantHumans)
 			}
 		})
@@ -52,12 +52,12 @@ func TestParseLoginDefs(t *testing.T) {
 		{"logindefs/live_debian12_ci.txt", 1000, 60000},
 		{"logindefs/fedora39.txt", 1000, 60000},
 		{"logindefs/rhel5_uid_min_500.txt", 500, 60000},
-		{"logindefs/no_uid_keys.txt", DefaultUIDMin, DefaultUIDMax},
-		{"logindefs/bad_values.txt", DefaultUIDMin, DefaultUIDMax},
+		{"logindefs/no_uid_keys.txt", defaultUIDMin, defaultUIDMax},
+		{"logindefs/bad_values.txt", defaultUIDMin, defaultUIDMax},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			if mn, mx := ParseLoginDefs(checktest.ReadParserData(t, tc.file)); mn != tc.min || mx != tc.max {
+			if mn, mx := parseLoginDefs(checktest.ReadParserData(t, tc.file)); mn != tc.min || mx != tc.max {
 				t.Errorf("got %d..%d, want %d..%d", mn, mx, tc.min, tc.max)
 			}
 		})
@@ -68,25 +68,25 @@ func TestParseGroupAndIsAdmin(t *testing.T) {
 	tests := []struct {
 		file  string
 		ok    bool
-		user  PasswdEntry
+		user  passwdEntry
 		admin bool
 	}{
-		{"group/ubuntu2204_sudo_member.txt", true, PasswdEntry{Name: "alice", UID: 1000, GID: 1000}, true},
-		{"group/ubuntu2204_sudo_member.txt", true, PasswdEntry{Name: "bob", UID: 1001, GID: 1001}, false},
-		{"group/fedora39_wheel.txt", true, PasswdEntry{Name: "carol", UID: 1000, GID: 1000}, true},
+		{"group/ubuntu2204_sudo_member.txt", true, passwdEntry{Name: "alice", UID: 1000, GID: 1000}, true},
+		{"group/ubuntu2204_sudo_member.txt", true, passwdEntry{Name: "bob", UID: 1001, GID: 1001}, false},
+		{"group/fedora39_wheel.txt", true, passwdEntry{Name: "carol", UID: 1000, GID: 1000}, true},
 		// Member by primary group only (wheel's gid), not in the member list.
-		{"group/arch_primary_wheel.txt", true, PasswdEntry{Name: "erin", UID: 1000, GID: 998}, true},
-		{"group/live_debian12_ci.txt", true, PasswdEntry{Name: "someone", UID: 1000, GID: 1000}, false},
-		{"group/live_debian12_ci.txt", true, PasswdEntry{Name: "root", UID: 0, GID: 0}, true},
-		{"group/garbage.txt", false, PasswdEntry{Name: "x", UID: 1000, GID: 1000}, false},
+		{"group/arch_primary_wheel.txt", true, passwdEntry{Name: "erin", UID: 1000, GID: 998}, true},
+		{"group/live_debian12_ci.txt", true, passwdEntry{Name: "someone", UID: 1000, GID: 1000}, false},
+		{"group/live_debian12_ci.txt", true, passwdEntry{Name: "root", UID: 0, GID: 0}, true},
+		{"group/garbage.txt", false, passwdEntry{Name: "x", UID: 1000, GID: 1000}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file+"/"+tc.user.Name, func(t *testing.T) {
-			groups, ok := ParseGroup(checktest.ReadParserData(t, tc.file))
+			groups, ok := parseGroup(checktest.ReadParserData(t, tc.file))
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v", ok, tc.ok)
 			}
-			if got := IsAdmin(tc.user, groups); got != tc.admin {
+			if got := isAdmin(tc.user, groups); got != tc.admin {
 				t.Errorf("IsAdmin = %v, want %v", got, tc.admin)
 			}
 		})
@@ -107,7 +107,7 @@ func TestGDMAutoLogin(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			if got := GDMAutoLogin(ParseINI(checktest.ReadParserData(t, tc.file))); !slices.Equal(got, tc.want) {
+			if got := gdmAutoLogin(parseINI(checktest.ReadParserData(t, tc.file))); !slices.Equal(got, tc.want) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
@@ -133,7 +133,7 @@ func TestLightDMSeat(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
 			b := checktest.ReadParserData(t, tc.file)
-			seat := LightDMSeat(ParseINI(b), SectionOrder(b))
+			seat := lightDMSeat(parseINI(b), sectionOrder(b))
 			if (seat["autologin-user"] != "") != tc.autologinUser {
 				t.Errorf("autologin-user set = %v, want %v", seat["autologin-user"] != "", tc.autologinUser)
 			}
@@ -164,7 +164,7 @@ func TestSDDMAutologin(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			u, _ := ParseINI(checktest.ReadParserData(t, tc.file)).Get("Autologin", "User")
+			u, _ := parseINI(checktest.ReadParserData(t, tc.file)).Get("Autologin", "User")
 			if (u != "") != tc.want {
 				t.Errorf("autologin = %v, want %v", u != "", tc.want)
 			}
@@ -192,9 +192,9 @@ func TestDisplayManagerName(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
 			b := checktest.ReadParserData(t, tc.file)
-			got := ParseDefaultDisplayManager(b)
+			got := parseDefaultDisplayManager(b)
 			if tc.unit {
-				got = ParseUnitExecStart(b)
+				got = parseUnitExecStart(b)
 			}
 			if got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
@@ -216,7 +216,7 @@ func TestGettyAutologin(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			if got := GettyAutologin(checktest.ReadParserData(t, tc.file)); got != tc.want {
+			if got := gettyAutologinDropIn(checktest.ReadParserData(t, tc.file)); got != tc.want {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})

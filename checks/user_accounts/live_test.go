@@ -90,7 +90,7 @@ func TestLiveFakeRoot(t *testing.T) {
 		name               string
 		files              map[string]string
 		user               *probe.User
-		guest, auto, admin State
+		guest, auto, admin state
 		humans             int
 		status             checks.Status
 		dm                 string
@@ -98,64 +98,64 @@ func TestLiveFakeRoot(t *testing.T) {
 		{"gdm autologin, sudo user", with(map[string]string{
 			"/etc/X11/default-display-manager": "/usr/sbin/gdm3\n",
 			"/etc/gdm3/custom.conf":            "[daemon]\nAutomaticLoginEnable=True\nAutomaticLogin=alice\n",
-		}), alice, Off, On, On, 3, checks.Fail, "gdm"},
+		}), alice, stateOff, stateOn, stateOn, 3, checks.Fail, "gdm"},
 		{"gdm via display-manager.service symlink, standard user", with(map[string]string{
 			"/lib/systemd/system/gdm3.service":            "[Service]\nExecStartPre=/usr/share/gdm/generate-config\nExecStart=/usr/sbin/gdm3\n",
 			"/etc/systemd/system/display-manager.service": "->/lib/systemd/system/gdm3.service",
 			"/etc/gdm3/daemon.conf":                       "[daemon]\n#  AutomaticLoginEnable = true\n#  AutomaticLogin = user1\n",
-		}), bob, Off, Off, Off, 3, checks.Pass, "gdm"},
+		}), bob, stateOff, stateOff, stateOff, 3, checks.Pass, "gdm"},
 		{"lightdm guest, nobody at the screen", with(map[string]string{
 			"/etc/X11/default-display-manager":          "/usr/sbin/lightdm\n",
 			"/etc/lightdm/lightdm.conf":                 "[LightDM]\n[Seat:*]\n#allow-guest=true\n",
 			"/etc/lightdm/lightdm.conf.d/50-guest.conf": "[Seat:*]\nallow-guest=true\n",
-		}), nil, On, Off, NotApplicable, 3, checks.Fail, "lightdm"},
+		}), nil, stateOn, stateOff, stateNotApplicable, 3, checks.Fail, "lightdm"},
 		{"lightdm default guest needs the guest-account script", with(map[string]string{
 			"/etc/X11/default-display-manager": "/usr/sbin/lightdm\n",
 			"/etc/lightdm/lightdm.conf":        "[Seat:*]\ngreeter-hide-users=true\n",
 			"/usr/sbin/guest-account":          "#!/bin/sh\n",
-		}), bob, On, Off, Off, 3, checks.Fail, "lightdm"},
+		}), bob, stateOn, stateOff, stateOff, 3, checks.Fail, "lightdm"},
 		{"sddm autologin, wheel by primary group", with(map[string]string{
 			"/usr/lib/systemd/system/sddm.service":        "[Service]\nExecStart=/usr/bin/sddm\n",
 			"/etc/systemd/system/display-manager.service": "->/usr/lib/systemd/system/sddm.service",
 			"/etc/sddm.conf.d/kde_settings.conf":          "[Autologin]\nRelogin=false\nSession=plasma\nUser=carol\n",
-		}), carol, Off, On, On, 3, checks.Fail, "sddm"},
+		}), carol, stateOff, stateOn, stateOn, 3, checks.Fail, "sddm"},
 		{"getty console autologin only", with(map[string]string{
 			"/etc/systemd/system/getty@tty1.service.d/autologin.conf": "[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin bob --noclear %I $TERM\n",
-		}), nil, Off, On, NotApplicable, 3, checks.Fail, "none"},
-		{"headless, no display manager", with(nil), nil, Off, Off, NotApplicable, 3, checks.Pass, "none"},
+		}), nil, stateOff, stateOn, stateNotApplicable, 3, checks.Fail, "none"},
+		{"headless, no display manager", with(nil), nil, stateOff, stateOff, stateNotApplicable, 3, checks.Pass, "none"},
 		{"sudoers.d grant to a user not in sudo", with(map[string]string{
 			"/etc/sudoers":                       "Defaults\tuse_pty\nroot\tALL=(ALL:ALL) ALL\n%sudo\tALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n",
 			"/etc/sudoers.d/README":              "# files holding a . are skipped\n",
 			"/etc/sudoers.d/90-cloud-init-users": "# User rules for bob\nbob ALL=(ALL) NOPASSWD:ALL\n",
 			"/etc/sudoers.d/old.bak":             "carol ALL=(ALL) ALL\n",
-		}), bob, Off, Off, On, 3, checks.Warn, "none"},
+		}), bob, stateOff, stateOff, stateOn, 3, checks.Warn, "none"},
 		{"sudoers.d file sudo skips", with(map[string]string{
 			"/etc/sudoers":           "#includedir /etc/sudoers.d\n",
 			"/etc/sudoers.d/bob.bak": "bob ALL=(ALL) ALL\n",
-		}), bob, Off, Off, Off, 3, checks.Pass, "none"},
+		}), bob, stateOff, stateOff, stateOff, 3, checks.Pass, "none"},
 		{"doas permit", with(map[string]string{
 			"/etc/doas.conf": "permit persist bob as root\n",
-		}), bob, Off, Off, On, 3, checks.Warn, "none"},
+		}), bob, stateOff, stateOff, stateOn, 3, checks.Warn, "none"},
 		{"polkit admin rule for a group", with(map[string]string{
 			"/usr/share/polkit-1/rules.d/50-default.rules": "polkit.addAdminRule(function(action, subject) {\n    return [\"unix-group:wheel\"];\n});\n",
 			"/etc/polkit-1/rules.d/49-it.rules":            "polkit.addAdminRule(function(action, subject) {\n    return [\"unix-group:bob\"];\n});\n",
-		}), bob, Off, Off, On, 3, checks.Warn, "none"},
+		}), bob, stateOff, stateOff, stateOn, 3, checks.Warn, "none"},
 		{"greetd initial session", with(map[string]string{
 			"/etc/greetd/config.toml": "[default_session]\ncommand = \"agreety --cmd /bin/sh\"\nuser = \"_greeter\"\n\n[initial_session]\ncommand = \"sway\"\nuser = \"bob\"\n",
-		}), bob, Off, On, Off, 3, checks.Fail, "unnamed"},
+		}), bob, stateOff, stateOn, stateOff, 3, checks.Fail, "unnamed"},
 		{"nodm named", with(map[string]string{
 			"/etc/X11/default-display-manager": "/usr/sbin/nodm\n",
 			"/etc/default/nodm":                "NODM_ENABLED=true\nNODM_USER=bob\n",
-		}), bob, Off, On, Off, 3, checks.Fail, "nodm"},
+		}), bob, stateOff, stateOn, stateOff, 3, checks.Fail, "nodm"},
 		{"lxdm named, autologin commented out", with(map[string]string{
 			"/usr/lib/systemd/system/lxdm.service":        "[Service]\nExecStart=/usr/sbin/lxdm\n",
 			"/etc/systemd/system/display-manager.service": "->/usr/lib/systemd/system/lxdm.service",
 			"/etc/lxdm/lxdm.conf":                         "[base]\n# autologin=dgod\ngreeter=/usr/lib/lxdm/lxdm-greeter-gtk\n",
-		}), bob, Off, Off, Off, 3, checks.Pass, "lxdm"},
+		}), bob, stateOff, stateOff, stateOff, 3, checks.Pass, "lxdm"},
 		{"passwd is a directory", map[string]string{
 			"/etc/passwd/x": "", "/etc/group": fakeGroup,
 			"/etc/X11/default-display-manager": "/usr/sbin/gdm3\n", "/etc/gdm3/custom.conf": "[daemon]\n",
-		}, alice, Off, Off, Unknown, -1, checks.Unknown, "gdm"},
+		}, alice, stateOff, stateOff, stateUnknown, -1, checks.Unknown, "gdm"},
 	}
 	live := live.New()
 	for _, tc := range tests {
@@ -178,7 +178,7 @@ func TestLiveFakeRoot(t *testing.T) {
 			if f.Linux == nil || f.Linux.DisplayManager != tc.dm {
 				t.Errorf("display manager = %+v, want %s", f.Linux, tc.dm)
 			}
-			if r := Evaluate(f, checks.Catalogue{Check}.Default()); r.Status != tc.status {
+			if r := evaluate(f, checks.Catalogue{Check}.Default()); r.Status != tc.status {
 				t.Errorf("status = %s, want %s: %s", r.Status, tc.status, r.Summary)
 			}
 			raw, _ := json.Marshal(f)
@@ -207,18 +207,18 @@ func TestLiveCheckOnThisMachine(t *testing.T) {
 	if r.Status == checks.Unknown && r.Reason == "" {
 		t.Error("unknown without a reason")
 	}
-	var f Facts
+	var f facts
 	if err := json.Unmarshal(r.Facts, &f); err != nil {
 		t.Fatal(err)
 	}
 	if f.OS != "linux" || f.HumanAccounts == nil {
 		t.Errorf("facts: %s", r.Facts)
 	}
-	if f.ConsoleUser == ConsoleNone && !strings.Contains(r.Summary, "nobody is signed in") {
+	if f.ConsoleUser == consoleNone && !strings.Contains(r.Summary, "nobody is signed in") {
 		t.Errorf("headless summary does not say the administrator part does not apply: %q", r.Summary)
 	}
 	if b, err := os.ReadFile("/etc/passwd"); err == nil {
-		entries, _ := ParsePasswd(b)
+		entries, _ := parsePasswd(b)
 		for _, e := range entries {
 			if e.UID >= 1000 && len(e.Name) >= 3 && slices.Contains(strings.FieldsFunc(string(r.Facts), func(r rune) bool {
 				return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-')

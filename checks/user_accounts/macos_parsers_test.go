@@ -23,7 +23,7 @@ func TestParseDsclUsers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			n, ok := ParseDsclUsers(checktest.ReadParserData(t, tc.file), tc.exit)
+			n, ok := parseDsclUsers(checktest.ReadParserData(t, tc.file), tc.exit)
 			if ok != tc.ok || n != tc.want {
 				t.Errorf("got %d (%v), want %d (%v)", n, ok, tc.want, tc.ok)
 			}
@@ -44,7 +44,7 @@ func TestParseDsmemberutil(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			m, ok := ParseDsmemberutil(checktest.ReadParserData(t, tc.file))
+			m, ok := parseDsmemberutil(checktest.ReadParserData(t, tc.file))
 			if m != tc.member || ok != tc.ok {
 				t.Errorf("got %v (%v), want %v (%v)", m, ok, tc.member, tc.ok)
 			}
@@ -67,7 +67,7 @@ func TestParseGroupMembership(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			got, ok := ParseGroupMembership(checktest.ReadParserData(t, tc.file), tc.exit)
+			got, ok := parseGroupMembership(checktest.ReadParserData(t, tc.file), tc.exit)
 			if ok != tc.ok || !slices.Equal(got, tc.want) {
 				t.Errorf("got %v (%v), want %v (%v)", got, ok, tc.want, tc.ok)
 			}
@@ -99,17 +99,17 @@ func TestParseDefaults(t *testing.T) {
 			} else {
 				stdout = b
 			}
-			got, ok := ParseDefaultsBool(stdout, stderr, tc.exit)
+			got, ok := parseDefaultsBool(stdout, stderr, tc.exit)
 			if ok != tc.ok || (got == nil) != (tc.want == nil) || (got != nil && *got != *tc.want) {
 				t.Errorf("got %v (%v), want %v (%v)", got, ok, tc.want, tc.ok)
 			}
 		})
 	}
-	present, ok := ParseDefaultsPresent(checktest.ReadParserData(t, "defaults/autologin_user_set.txt"), nil, 0)
+	present, ok := parseDefaultsPresent(checktest.ReadParserData(t, "defaults/autologin_user_set.txt"), nil, 0)
 	if !present || !ok {
 		t.Errorf("autoLoginUser set: got %v (%v)", present, ok)
 	}
-	present, ok = ParseDefaultsPresent(nil, checktest.ReadParserData(t, "defaults/autologin_not_set_stderr.txt"), 1)
+	present, ok = parseDefaultsPresent(nil, checktest.ReadParserData(t, "defaults/autologin_not_set_stderr.txt"), 1)
 	if present || !ok {
 		t.Errorf("autoLoginUser not set: got %v (%v)", present, ok)
 	}
@@ -132,7 +132,7 @@ func TestParseLoginwindowPlist(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			prefs, ok := ParseLoginwindowPlist(checktest.ReadParserData(t, tc.file))
+			prefs, ok := parseLoginwindowPlist(checktest.ReadParserData(t, tc.file))
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v", ok, tc.ok)
 			}

@@ -12,7 +12,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
-// Scrub keeps account names and people's details out of an evidence
+// scrub keeps account names and people's details out of an evidence
 // bundle. Every account name of a person becomes probe.Pseudonym("user",
 // name) — the name the recorder gives the console user too — so group
 // membership still matches on replay:
@@ -38,7 +38,7 @@ import (
 //     loginwindow plist's autoLoginUser and lastUserName.
 //
 // Anything else is returned unchanged.
-func Scrub(name string, args []string, out []byte) []byte {
+func scrub(name string, args []string, out []byte) []byte {
 	slashed := strings.ReplaceAll(name, `\`, "/")
 	base := path.Base(slashed)
 	switch {

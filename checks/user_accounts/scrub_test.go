@@ -18,31 +18,31 @@ import (
 func TestScrubPasswdAndGroup(t *testing.T) {
 	sam := evidence.Pseudonym("user", "sam")
 	in := []byte("root:x:0:0:root:/root:/bin/bash\nsam:x:1000:1000:Sam Taylor,,,07700 900123:/home/sam:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n# comment:a:b\n+::::::\n")
-	got := Scrub("/etc/passwd", nil, in)
+	got := scrub("/etc/passwd", nil, in)
 	want := "root:x:0:0:::/bin/bash\n" + sam + ":x:1000:1000:::/bin/bash\nnobody:x:65534:65534:::/usr/sbin/nologin\n# comment:a:b\n+::::::\n"
 	if string(got) != want {
 		t.Errorf("passwd: got\n%s\nwant\n%s", got, want)
 	}
-	a, okA := ParsePasswd(in)
-	b, okB := ParsePasswd(got)
+	a, okA := parsePasswd(in)
+	b, okB := parsePasswd(got)
 	if len(a) != len(b) || okA != okB || b[1].UID != 1000 || b[1].Shell != "/bin/bash" || b[1].Name != sam {
 		t.Errorf("parsed differently: %+v / %+v", a, b)
 	}
 
 	group := []byte("root:x:0:\nsudo:x:27:sam,root\nadm:x:4:syslog,sam\nsam:x:1000:\nnogroup:x:65534:\n")
-	got = Scrub("/etc/group", nil, group)
+	got = scrub("/etc/group", nil, group)
 	want = "root:x:0:\nsudo:x:27:" + sam + ",root\nadm:x:4:" + evidence.Pseudonym("user", "syslog") + "," + sam + "\n" + sam + ":x:1000:\nnogroup:x:65534:\n"
 	if string(got) != want {
 		t.Errorf("group: got\n%s\nwant\n%s", got, want)
 	}
 	// Membership still matches: the console user's pseudonymised account
 	// is in sudo after the scrub as sam was before.
-	before, _ := ParseGroup(group)
-	after, _ := ParseGroup(got)
-	if IsAdmin(a[1], before) != IsAdmin(b[1], after) || !IsAdmin(b[1], after) {
+	before, _ := parseGroup(group)
+	after, _ := parseGroup(got)
+	if isAdmin(a[1], before) != isAdmin(b[1], after) || !isAdmin(b[1], after) {
 		t.Error("admin membership changed with the scrub")
 	}
-	if out := Scrub("/etc/shells", nil, in); !bytes.Equal(out, in) {
+	if out := scrub("/etc/shells", nil, in); !bytes.Equal(out, in) {
 		t.Error("another file changed")
 	}
 }
@@ -60,7 +60,7 @@ func TestScrubMacAccounts(t *testing.T) {
 		{"defaults", []string{"read", "/Library/Preferences/com.apple.loginwindow", "autoLoginUser"}, "", ""},
 		{"dscl", []string{".", "-read", "/Users/sam", "RealName"}, "RealName: Sam\n", "RealName: Sam\n"},
 	} {
-		if got := string(Scrub(c.name, c.args, []byte(c.in))); got != c.want {
+		if got := string(scrub(c.name, c.args, []byte(c.in))); got != c.want {
 			t.Errorf("%s %v: got %q, want %q", c.name, c.args, got, c.want)
 		}
 	}
@@ -70,7 +70,7 @@ func TestScrubMacAccounts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := Scrub(loginwindowPlist, nil, in)
+		out := scrub(loginwindowPlist, nil, in)
 		var m map[string]any
 		got, err := plist.Unmarshal(out, &m)
 		if err != nil || got != format || m["autoLoginUser"] != sam || m["lastUserName"] != sam || m["GuestEnabled"] != true {
@@ -104,14 +104,14 @@ func TestScrubAdminAndLoginFiles(t *testing.T) {
 		{"/etc/polkit-1/rules.d/10-sam.rules", "    if (subject.user == \"sam\" || subject.user == 'root') {\n", "    if (subject.user == \"" + sam + "\" || subject.user == 'root') {\n"},
 		{"/etc/polkit-1/localauthority.conf.d/60-it.conf", "[Configuration]\nAdminIdentities=unix-user:sam;unix-group:sudo\n", "[Configuration]\nAdminIdentities=unix-user:" + sam + ";unix-group:sudo\n"},
 	} {
-		if got := string(Scrub(c.file, nil, []byte(c.in))); got != c.want {
+		if got := string(scrub(c.file, nil, []byte(c.in))); got != c.want {
 			t.Errorf("%s: got\n%s\nwant\n%s", c.file, got, c.want)
 		}
 	}
 	// The scrubbed sudoers still grants the pseudonymised account.
-	s := NewSudoers()
-	s.Parse(Scrub("/etc/sudoers.d/x", nil, []byte("sam ALL=(ALL) ALL\n")))
-	if s.AdminVia(Identity{Name: sam, UID: 1000}) != viaSudoersUser {
+	s := newSudoers()
+	s.Parse(scrub("/etc/sudoers.d/x", nil, []byte("sam ALL=(ALL) ALL\n")))
+	if s.AdminVia(identity{Name: sam, UID: 1000}) != viaSudoersUser {
 		t.Error("grant lost in the scrub")
 	}
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// WindowsFacts is what was seen on Windows.
-type WindowsFacts struct {
+// windowsFacts is what was seen on Windows.
+type windowsFacts struct {
 	// GuestAccount is the state of the built-in Guest account (RID 501):
 	// enabled, disabled or absent.
 	GuestAccount string `json:"guest_account,omitempty"`
@@ -41,7 +41,7 @@ type WindowsFacts struct {
 
 // Well-known SIDs and RIDs.
 const (
-	AdministratorsSID = "S-1-5-32-544"
+	administratorsSID = "S-1-5-32-544"
 	ridAdministrator  = 500
 	ridGuest          = 501
 	ridDefaultAccount = 503
@@ -51,11 +51,11 @@ const (
 
 // adminMembersScript lists the SIDs of the direct members of Administrators,
 // found by its SID so the localised group name never matters, as JSON.
-const adminMembersScript = "Get-LocalGroupMember -SID " + AdministratorsSID + " | ForEach-Object { $_.SID.Value } | ConvertTo-Json -Compress"
+const adminMembersScript = "Get-LocalGroupMember -SID " + administratorsSID + " | ForEach-Object { $_.SID.Value } | ConvertTo-Json -Compress"
 
-// Account is one local or domain account from Win32_UserAccount. Name and
+// account is one local or domain account from Win32_UserAccount. Name and
 // Domain stay in the collector.
-type Account struct {
+type account struct {
 	SID      string
 	Name     string
 	Domain   string
@@ -63,9 +63,9 @@ type Account struct {
 	Local    bool
 }
 
-// ParseUserAccounts reads Win32_UserAccount rows. Rows without a SID or a
+// parseUserAccounts reads Win32_UserAccount rows. Rows without a SID or a
 // Disabled flag are skipped; ok is false when no row was understood.
-func ParseUserAccounts(rows []map[string]any) (accounts []Account, ok bool) {
+func parseUserAccounts(rows []map[string]any) (accounts []account, ok bool) {
 	for _, row := range rows {
 		sid, _ := probe.AsString(row["SID"])
 		disabled, okD := probe.AsBool(row["Disabled"])
@@ -75,13 +75,13 @@ func ParseUserAccounts(rows []map[string]any) (accounts []Account, ok bool) {
 		local, okL := probe.AsBool(row["LocalAccount"])
 		name, _ := probe.AsString(row["Name"])
 		domain, _ := probe.AsString(row["Domain"])
-		accounts = append(accounts, Account{SID: sid, Name: name, Domain: domain, Disabled: disabled, Local: local || !okL})
+		accounts = append(accounts, account{SID: sid, Name: name, Domain: domain, Disabled: disabled, Local: local || !okL})
 	}
 	return accounts, len(accounts) > 0
 }
 
-// RID is the last part of a SID, -1 when there is none.
-func RID(sid string) int {
+// ridOf is the last part of a SID, -1 when there is none.
+func ridOf(sid string) int {
 	i := strings.LastIndexByte(sid, '-')
 	if i < 0 {
 		return -1
@@ -100,16 +100,16 @@ func sidPrefix(sid string) string {
 	return sid
 }
 
-// WindowsHumans counts enabled local accounts people sign in with: RID 1000
+// windowsHumans counts enabled local accounts people sign in with: RID 1000
 // and above, and the built-in Administrator when it is enabled. Guest (501),
 // DefaultAccount (503) and WDAGUtilityAccount (504) are not people.
-func WindowsHumans(accounts []Account) int {
+func windowsHumans(accounts []account) int {
 	n := 0
 	for _, a := range accounts {
 		if !a.Local || a.Disabled {
 			continue
 		}
-		if rid := RID(a.SID); rid >= 1000 || rid == ridAdministrator {
+		if rid := ridOf(a.SID); rid >= 1000 || rid == ridAdministrator {
 			n++
 		}
 	}
@@ -117,9 +117,9 @@ func WindowsHumans(accounts []Account) int {
 }
 
 // builtinState is enabled, disabled or absent for the local account with rid.
-func builtinState(accounts []Account, rid int) string {
+func builtinState(accounts []account, rid int) string {
 	for _, a := range accounts {
-		if a.Local && RID(a.SID) == rid && strings.HasPrefix(a.SID, "S-1-5-21-") {
+		if a.Local && ridOf(a.SID) == rid && strings.HasPrefix(a.SID, "S-1-5-21-") {
 			if a.Disabled {
 				return "disabled"
 			}
@@ -130,7 +130,7 @@ func builtinState(accounts []Account, rid int) string {
 }
 
 // machinePrefix is the SID prefix of this computer's local accounts.
-func machinePrefix(accounts []Account) string {
+func machinePrefix(accounts []account) string {
 	for _, a := range accounts {
 		if a.Local && strings.HasPrefix(a.SID, "S-1-5-21-") {
 			return sidPrefix(a.SID)
@@ -139,11 +139,11 @@ func machinePrefix(accounts []Account) string {
 	return ""
 }
 
-// ParseAdminSIDs reads the JSON the Get-LocalGroupMember script prints: an
+// parseAdminSIDs reads the JSON the Get-LocalGroupMember script prints: an
 // array of SID strings, or one string when the group has one member. ok is
 // false for errors (Get-LocalGroupMember fails on groups holding orphaned or
 // Entra ID SIDs) and anything not recognised.
-func ParseAdminSIDs(stdout []byte, exit int) ([]string, bool) {
+func parseAdminSIDs(stdout []byte, exit int) ([]string, bool) {
 	if exit != 0 {
 		return nil, false
 	}
@@ -167,28 +167,28 @@ func ParseAdminSIDs(stdout []byte, exit int) ([]string, bool) {
 	return list, len(list) > 0
 }
 
-// WMIRef is a parsed WMI object path such as
+// wmiRef is a parsed WMI object path such as
 // \\PC\root\cimv2:Win32_UserAccount.Domain="PC",Name="alice".
-type WMIRef struct {
+type wmiRef struct {
 	Class, Domain, Name string
 }
 
 var refRE = regexp.MustCompile(`:(Win32_\w+)\.Domain="((?:[^"\\]|\\.)*)",Name="((?:[^"\\]|\\.)*)"`)
 
-// ParseWMIRef parses a Win32_GroupUser GroupComponent or PartComponent.
-func ParseWMIRef(s string) (WMIRef, bool) {
+// parseWMIRef parses a Win32_GroupUser GroupComponent or PartComponent.
+func parseWMIRef(s string) (wmiRef, bool) {
 	m := refRE.FindStringSubmatch(s)
 	if m == nil {
-		return WMIRef{}, false
+		return wmiRef{}, false
 	}
 	unq := func(v string) string { return strings.ReplaceAll(strings.ReplaceAll(v, `\"`, `"`), `\\`, `\`) }
-	return WMIRef{Class: m[1], Domain: unq(m[2]), Name: unq(m[3])}, true
+	return wmiRef{Class: m[1], Domain: unq(m[2]), Name: unq(m[3])}, true
 }
 
-// GroupMembers returns the members of the group with the given SID from
+// groupMembers returns the members of the group with the given SID from
 // Win32_Group and Win32_GroupUser rows. ok is false when the group is not
 // found or no reference could be read.
-func GroupMembers(groups, groupUsers []map[string]any, sid string) ([]WMIRef, bool) {
+func groupMembers(groups, groupUsers []map[string]any, sid string) ([]wmiRef, bool) {
 	var name, domain string
 	found := false
 	for _, g := range groups {
@@ -202,13 +202,13 @@ func GroupMembers(groups, groupUsers []map[string]any, sid string) ([]WMIRef, bo
 	if !found {
 		return nil, false
 	}
-	var members []WMIRef
+	var members []wmiRef
 	parsed := 0
 	for _, gu := range groupUsers {
 		gc, _ := probe.AsString(gu["GroupComponent"])
 		pc, _ := probe.AsString(gu["PartComponent"])
-		g, ok1 := ParseWMIRef(gc)
-		m, ok2 := ParseWMIRef(pc)
+		g, ok1 := parseWMIRef(gc)
+		m, ok2 := parseWMIRef(pc)
 		if !ok1 || !ok2 {
 			continue
 		}
@@ -220,47 +220,47 @@ func GroupMembers(groups, groupUsers []map[string]any, sid string) ([]WMIRef, bo
 	return members, parsed > 0
 }
 
-// ParseAutoAdminLogon reads the Winlogon AutoAdminLogon value: "1" on, "0"
+// parseAutoAdminLogon reads the Winlogon AutoAdminLogon value: "1" on, "0"
 // or empty off (Windows also writes it as a DWORD sometimes).
-func ParseAutoAdminLogon(v any) (State, string) {
+func parseAutoAdminLogon(v any) (state, string) {
 	switch x := v.(type) {
 	case string:
 		switch strings.TrimSpace(x) {
 		case "1":
-			return On, "1"
+			return stateOn, "1"
 		case "0", "":
-			return Off, strings.TrimSpace(x)
+			return stateOff, strings.TrimSpace(x)
 		}
-		return Unknown, "unrecognised"
+		return stateUnknown, "unrecognised"
 	case uint64:
 		switch x {
 		case 1:
-			return On, "1"
+			return stateOn, "1"
 		case 0:
-			return Off, "0"
+			return stateOff, "0"
 		}
 	}
-	return Unknown, "unrecognised"
+	return stateUnknown, "unrecognised"
 }
 
-func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
-	wf := &WindowsFacts{}
+func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
+	wf := &windowsFacts{}
 	f.Windows = wf
 
 	// Accounts and the Guest account.
-	var accounts []Account
+	var accounts []account
 	rows, err := p.WMI("root/cimv2", "Win32_UserAccount")
 	if err != nil {
 		f.addError("Win32_UserAccount", err)
 	} else {
 		var ok bool
-		if accounts, ok = ParseUserAccounts(rows); ok {
-			f.HumanAccounts = intPtr(WindowsHumans(accounts))
+		if accounts, ok = parseUserAccounts(rows); ok {
+			f.HumanAccounts = intPtr(windowsHumans(accounts))
 			wf.GuestAccount = builtinState(accounts, ridGuest)
 			wf.BuiltinAdministrator = builtinState(accounts, ridAdministrator)
-			f.Guest, f.GuestSource = Off, "Win32_UserAccount"
+			f.Guest, f.GuestSource = stateOff, "Win32_UserAccount"
 			if wf.GuestAccount == "enabled" {
-				f.Guest = On
+				f.Guest = stateOn
 			}
 		} else {
 			f.Errors = append(f.Errors, "Win32_UserAccount: not recognised")
@@ -272,13 +272,13 @@ func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
 	v, err := p.Registry(winlogonKey, "AutoAdminLogon")
 	switch {
 	case errors.Is(err, probe.ErrNotFound):
-		f.AutoLogin, f.AutoLoginSource, wf.AutoAdminLogon = Off, "Winlogon", "absent"
+		f.AutoLogin, f.AutoLoginSource, wf.AutoAdminLogon = stateOff, "Winlogon", "absent"
 	case err != nil:
 		f.addError("Winlogon AutoAdminLogon", err)
 	default:
-		f.AutoLogin, wf.AutoAdminLogon = ParseAutoAdminLogon(v)
+		f.AutoLogin, wf.AutoAdminLogon = parseAutoAdminLogon(v)
 		f.AutoLoginSource = "Winlogon"
-		if f.AutoLogin == Unknown {
+		if f.AutoLogin == stateUnknown {
 			f.Errors = append(f.Errors, "Winlogon AutoAdminLogon: not recognised")
 		}
 	}
@@ -293,8 +293,8 @@ func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
 	if prefix != "" {
 		wf.ConsoleUserLocal = new(sidPrefix(sid) == prefix)
 	}
-	if RID(sid) == ridAdministrator && wf.ConsoleUserLocal != nil && *wf.ConsoleUserLocal {
-		f.ConsoleUserAdmin, f.AdminSource = On, "built-in Administrator"
+	if ridOf(sid) == ridAdministrator && wf.ConsoleUserLocal != nil && *wf.ConsoleUserLocal {
+		f.ConsoleUserAdmin, f.AdminSource = stateOn, "built-in Administrator"
 		return
 	}
 	local := prefix != "" && sidPrefix(sid) == prefix
@@ -307,12 +307,12 @@ func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
 			return
 		}
 	}
-	var state State
+	var state state
 	var source string
 	out, err := p.Run(ctx, probe.CmdPowershell, "-NoProfile", "-NonInteractive", "-Command", adminMembersScript)
 	members, listed := []string(nil), false
 	if err == nil {
-		if members, listed = ParseAdminSIDs(out.Stdout, out.ExitCode); !listed {
+		if members, listed = parseAdminSIDs(out.Stdout, out.ExitCode); !listed {
 			f.Errors = append(f.Errors, "Get-LocalGroupMember: failed or not recognised")
 		}
 	} else {
@@ -325,7 +325,7 @@ func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
 		state, source = adminByWMI(p, sid, prefix, accounts, wf, f)
 	}
 	switch {
-	case state == On || state == Off:
+	case state == stateOn || state == stateOff:
 		f.ConsoleUserAdmin, f.AdminSource, wf.AdminVia = state, source, "Administrators member list"
 	case local:
 		// The member list could not be read: the recorded groups decide.
@@ -334,35 +334,35 @@ func collectWindows(ctx context.Context, p probe.Probe, f *Facts) {
 				f.Errors = append(f.Errors, "console user: Administrators holds a group WMI does not name by SID (such as Authenticated Users, which holds every account)")
 			}
 			f.addError("signed-in groups", err)
-			f.ConsoleUserAdmin = Unknown
+			f.ConsoleUserAdmin = stateUnknown
 		}
 	case state == maybeAdmin:
 		f.Errors = append(f.Errors, "console user: may be an administrator through a domain or Microsoft Entra ID group whose members this computer cannot list, and the groups Windows recorded at sign-in could not be read ("+probe.ErrorKind(tokenErr)+")")
 		wf.AdminUnresolved = true
-		f.ConsoleUserAdmin, f.AdminSource = Unknown, source
+		f.ConsoleUserAdmin, f.AdminSource = stateUnknown, source
 	default:
 		f.addError("signed-in groups", tokenErr)
-		f.ConsoleUserAdmin = Unknown
+		f.ConsoleUserAdmin = stateUnknown
 	}
 }
 
 // tokenAdmin decides from the groups Windows recorded for the user at
 // sign-in; an error when they could not be read.
-func tokenAdmin(p probe.Probe, sid string, f *Facts) error {
-	groups, err := TokenGroups(p, sid)
+func tokenAdmin(p probe.Probe, sid string, f *facts) error {
+	groups, err := tokenGroups(p, sid)
 	if err != nil {
 		return err
 	}
-	f.ConsoleUserAdmin, f.AdminSource, f.Windows.AdminVia = Off, "GroupMembership", "signed-in groups"
-	if slices.Contains(groups, AdministratorsSID) {
-		f.ConsoleUserAdmin = On
+	f.ConsoleUserAdmin, f.AdminSource, f.Windows.AdminVia = stateOff, "GroupMembership", "signed-in groups"
+	if slices.Contains(groups, administratorsSID) {
+		f.ConsoleUserAdmin = stateOn
 	}
 	return nil
 }
 
 // maybeAdmin is the state of a console user whom Administrators may hold
 // through a group that cannot be listed here.
-const maybeAdmin State = "maybe"
+const maybeAdmin state = "maybe"
 
 // everyoneSIDs are well-known groups everyone signed in at the screen
 // belongs to: Everyone, Authenticated Users, INTERACTIVE, LOCAL, CONSOLE
@@ -377,27 +377,27 @@ const localAccountSID = "S-1-5-113"
 // Local groups do not nest, and a local account cannot be in a domain or
 // Entra ID group; a domain's Domain Users (RID 513) is its accounts'
 // primary group, which member lists never show.
-func memberHolds(m, sid, prefix string) State {
+func memberHolds(m, sid, prefix string) state {
 	local := prefix != "" && sidPrefix(sid) == prefix
 	switch {
 	case strings.EqualFold(m, sid), everyoneSIDs[m], m == localAccountSID && local:
-		return On
+		return stateOn
 	case strings.HasPrefix(m, "S-1-5-32-"), strings.HasPrefix(m, "S-1-5-") && !strings.HasPrefix(m, "S-1-5-21-"), local,
 		prefix != "" && sidPrefix(m) == prefix:
-		return Off
-	case RID(m) == 513 && sidPrefix(m) == sidPrefix(sid):
-		return On
+		return stateOff
+	case ridOf(m) == 513 && sidPrefix(m) == sidPrefix(sid):
+		return stateOn
 	}
 	return maybeAdmin
 }
 
 // adminBySID decides from the member SIDs of Administrators.
-func adminBySID(sid, prefix string, members []string) State {
-	state := Off
+func adminBySID(sid, prefix string, members []string) state {
+	state := stateOff
 	for _, m := range members {
 		switch memberHolds(m, sid, prefix) {
-		case On:
-			return On
+		case stateOn:
+			return stateOn
 		case maybeAdmin:
 			state = maybeAdmin
 		}
@@ -410,10 +410,10 @@ func adminBySID(sid, prefix string, members []string) State {
 // refresh): Count and Group0…GroupN-1, each a SID.
 const groupMembershipKey = `SOFTWARE\Microsoft\Windows\CurrentVersion\Group Policy\GroupMembership`
 
-// TokenGroups reads the groups Windows recorded for the user at sign-in:
+// tokenGroups reads the groups Windows recorded for the user at sign-in:
 // their effective groups, nested domain and Entra ID groups resolved and
 // the local groups (Administrators, S-1-5-32-544) they are in through them.
-func TokenGroups(p probe.Probe, sid string) ([]string, error) {
+func tokenGroups(p probe.Probe, sid string) ([]string, error) {
 	key := `HKU\` + sid + `\` + groupMembershipKey
 	v, err := p.Registry(key, "Count")
 	if err != nil {
@@ -443,24 +443,24 @@ func TokenGroups(p probe.Probe, sid string) ([]string, error) {
 // A group member of Administrators is classified by its SID in
 // Win32_Group; a domain group whose members WMI lists is searched for the
 // user (nested groups too). maybeAdmin when a group may hold the user.
-func adminByWMI(p probe.Probe, sid, prefix string, accounts []Account, wf *WindowsFacts, f *Facts) (State, string) {
+func adminByWMI(p probe.Probe, sid, prefix string, accounts []account, wf *windowsFacts, f *facts) (state, string) {
 	groups, err := p.WMI("root/cimv2", "Win32_Group")
 	if err != nil {
 		f.addError("Win32_Group", err)
-		return Unknown, ""
+		return stateUnknown, ""
 	}
 	groupUsers, err := p.WMI("root/cimv2", "Win32_GroupUser")
 	if err != nil {
 		f.addError("Win32_GroupUser", err)
-		return Unknown, ""
+		return stateUnknown, ""
 	}
-	members, ok := GroupMembers(groups, groupUsers, AdministratorsSID)
+	members, ok := groupMembers(groups, groupUsers, administratorsSID)
 	if !ok {
 		f.Errors = append(f.Errors, "Win32_GroupUser: Administrators not found or not recognised")
-		return Unknown, ""
+		return stateUnknown, ""
 	}
 	wf.AdministratorsMembers = intPtr(len(members))
-	var me *Account
+	var me *account
 	for i := range accounts {
 		if strings.EqualFold(accounts[i].SID, sid) {
 			me = &accounts[i]
@@ -471,13 +471,13 @@ func adminByWMI(p probe.Probe, sid, prefix string, accounts []Account, wf *Windo
 		f.Errors = append(f.Errors, "console user: not found in Win32_UserAccount")
 		return maybeAdmin, ""
 	}
-	isMe := func(m WMIRef) bool {
+	isMe := func(m wmiRef) bool {
 		return m.Class == "Win32_UserAccount" && strings.EqualFold(m.Name, me.Name) && strings.EqualFold(m.Domain, me.Domain)
 	}
-	state := Off
+	state := stateOff
 	for _, m := range members {
 		if isMe(m) {
-			return On, "Win32_GroupUser"
+			return stateOn, "Win32_GroupUser"
 		}
 		if m.Class == "Win32_UserAccount" {
 			continue
@@ -491,11 +491,11 @@ func adminByWMI(p probe.Probe, sid, prefix string, accounts []Account, wf *Windo
 			continue
 		}
 		switch memberHolds(gsid, sid, prefix) {
-		case On:
-			return On, "Win32_GroupUser"
+		case stateOn:
+			return stateOn, "Win32_GroupUser"
 		case maybeAdmin:
 			if nestedMember(groupUsers, m, isMe, 0) {
-				return On, "Win32_GroupUser"
+				return stateOn, "Win32_GroupUser"
 			}
 			state = maybeAdmin
 		}
@@ -504,7 +504,7 @@ func adminByWMI(p probe.Probe, sid, prefix string, accounts []Account, wf *Windo
 }
 
 // groupSID is the SID Win32_Group gives the referenced group, "" if none.
-func groupSID(groups []map[string]any, m WMIRef) string {
+func groupSID(groups []map[string]any, m wmiRef) string {
 	for _, g := range groups {
 		name, _ := probe.AsString(g["Name"])
 		domain, _ := probe.AsString(g["Domain"])
@@ -519,15 +519,15 @@ func groupSID(groups []map[string]any, m WMIRef) string {
 // nestedMember reports whether Win32_GroupUser lists the user in group g
 // or in a group it holds (not whether they are not: WMI may not list every
 // member of a directory group).
-func nestedMember(groupUsers []map[string]any, g WMIRef, isMe func(WMIRef) bool, depth int) bool {
+func nestedMember(groupUsers []map[string]any, g wmiRef, isMe func(wmiRef) bool, depth int) bool {
 	if depth > 8 {
 		return false
 	}
 	for _, gu := range groupUsers {
 		gc, _ := probe.AsString(gu["GroupComponent"])
 		pc, _ := probe.AsString(gu["PartComponent"])
-		parent, ok1 := ParseWMIRef(gc)
-		m, ok2 := ParseWMIRef(pc)
+		parent, ok1 := parseWMIRef(gc)
+		m, ok2 := parseWMIRef(pc)
 		if !ok1 || !ok2 || !strings.EqualFold(parent.Name, g.Name) || !strings.EqualFold(parent.Domain, g.Domain) {
 			continue
 		}

@@ -36,11 +36,11 @@ func TestParseUserAccounts(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			accounts, ok := ParseUserAccounts(wmiRows(t, tc.file))
+			accounts, ok := parseUserAccounts(wmiRows(t, tc.file))
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v", ok, tc.ok)
 			}
-			if got := WindowsHumans(accounts); got != tc.humans {
+			if got := windowsHumans(accounts); got != tc.humans {
 				t.Errorf("humans = %d, want %d", got, tc.humans)
 			}
 			if got := builtinState(accounts, ridGuest); got != tc.guest {
@@ -74,7 +74,7 @@ func TestParseAdminSIDs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			got, ok := ParseAdminSIDs(checktest.ReadParserData(t, tc.file), tc.exit)
+			got, ok := parseAdminSIDs(checktest.ReadParserData(t, tc.file), tc.exit)
 			if ok != tc.ok || len(got) != tc.want {
 				t.Errorf("got %v (%v), want %d members (%v)", got, ok, tc.want, tc.ok)
 			}
@@ -94,13 +94,13 @@ func TestGroupMembers(t *testing.T) {
 	tests := []struct {
 		file string
 		ok   bool
-		want []WMIRef
+		want []wmiRef
 	}{
-		{"wmi/german_group_user.json", true, []WMIRef{
+		{"wmi/german_group_user.json", true, []wmiRef{
 			{"Win32_UserAccount", "PRAXIS-PC", "Administrator"},
 			{"Win32_UserAccount", "PRAXIS-PC", "Praxis"},
 		}},
-		{"wmi/domain_group_user.json", true, []WMIRef{
+		{"wmi/domain_group_user.json", true, []wmiRef{
 			{"Win32_UserAccount", "CLINIC-LT07", "Administrator"},
 			{"Win32_Group", "CLINIC", "Domain Admins"},
 		}},
@@ -113,13 +113,13 @@ func TestGroupMembers(t *testing.T) {
 			if err := json.Unmarshal(checktest.ReadParserData(t, tc.file), &p); err != nil {
 				t.Fatal(err)
 			}
-			got, ok := GroupMembers(p.Groups, p.GroupUsers, AdministratorsSID)
+			got, ok := groupMembers(p.Groups, p.GroupUsers, administratorsSID)
 			if ok != tc.ok || !slices.Equal(got, tc.want) {
 				t.Errorf("got %v (%v), want %v (%v)", got, ok, tc.want, tc.ok)
 			}
 		})
 	}
-	ref, ok := ParseWMIRef(`\\PC\root\cimv2:Win32_UserAccount.Domain="PC",Name="o\"brien"`)
+	ref, ok := parseWMIRef(`\\PC\root\cimv2:Win32_UserAccount.Domain="PC",Name="o\"brien"`)
 	if !ok || ref.Name != `o"brien` {
 		t.Errorf("escaped quote: %+v %v", ref, ok)
 	}
@@ -128,20 +128,20 @@ func TestGroupMembers(t *testing.T) {
 func TestParseAutoAdminLogon(t *testing.T) {
 	tests := []struct {
 		v    any
-		want State
+		want state
 	}{
-		{"1", On},
-		{"0", Off},
-		{"", Off},
-		{" 1 ", On},
-		{uint64(1), On},
-		{uint64(0), Off},
-		{"yes", Unknown},
-		{[]string{"1"}, Unknown},
-		{uint64(7), Unknown},
+		{"1", stateOn},
+		{"0", stateOff},
+		{"", stateOff},
+		{" 1 ", stateOn},
+		{uint64(1), stateOn},
+		{uint64(0), stateOff},
+		{"yes", stateUnknown},
+		{[]string{"1"}, stateUnknown},
+		{uint64(7), stateUnknown},
 	}
 	for _, tc := range tests {
-		if got, _ := ParseAutoAdminLogon(tc.v); got != tc.want {
+		if got, _ := parseAutoAdminLogon(tc.v); got != tc.want {
 			t.Errorf("ParseAutoAdminLogon(%#v) = %s, want %s", tc.v, got, tc.want)
 		}
 	}
@@ -153,22 +153,22 @@ func TestMemberHolds(t *testing.T) {
 	local, domUser, entra := machine+"-1001", domain+"-1207", "S-1-12-1-3165184517-1283347270-2716355233-2918447357"
 	for _, tc := range []struct {
 		member, user string
-		want         State
+		want         state
 	}{
-		{local, local, On},
-		{machine + "-500", local, Off},
-		{"S-1-5-11", local, On},       // Authenticated Users
-		{"S-1-1-0", domUser, On},      // Everyone
-		{"S-1-5-4", entra, On},        // INTERACTIVE
-		{"S-1-5-113", local, On},      // Local account
-		{"S-1-5-113", domUser, Off},   // not a local account
-		{domain + "-512", local, Off}, // a local account is in no domain group
+		{local, local, stateOn},
+		{machine + "-500", local, stateOff},
+		{"S-1-5-11", local, stateOn},       // Authenticated Users
+		{"S-1-1-0", domUser, stateOn},      // Everyone
+		{"S-1-5-4", entra, stateOn},        // INTERACTIVE
+		{"S-1-5-113", local, stateOn},      // Local account
+		{"S-1-5-113", domUser, stateOff},   // not a local account
+		{domain + "-512", local, stateOff}, // a local account is in no domain group
 		{domain + "-512", domUser, maybeAdmin},
-		{domain + "-513", domUser, On}, // Domain Users: the primary group
+		{domain + "-513", domUser, stateOn}, // Domain Users: the primary group
 		{"S-1-12-1-1463580323-1176846178-1936376202-2711424093", entra, maybeAdmin},
-		{"S-1-12-1-1463580323-1176846178-1936376202-2711424093", local, Off},
-		{machine + "-500", domUser, Off},
-		{"S-1-5-32-545", domUser, Off},
+		{"S-1-12-1-1463580323-1176846178-1936376202-2711424093", local, stateOff},
+		{machine + "-500", domUser, stateOff},
+		{"S-1-5-32-545", domUser, stateOff},
 	} {
 		if got := memberHolds(tc.member, tc.user, machine); got != tc.want {
 			t.Errorf("memberHolds(%s, %s) = %s, want %s", tc.member, tc.user, got, tc.want)

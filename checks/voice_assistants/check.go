@@ -13,79 +13,79 @@ import (
 const ID = "voice_assistants"
 
 // Check is the voice assistants check.
-var Check checks.Check = checks.Definition[Facts]{
+var Check checks.Check = checks.Definition[facts]{
 	CheckID:    ID,
 	CheckTitle: "Voice assistants",
 	Meta:       checks.Meta{Required: true, Controls: []string{checks.ControlSecureConfig}},
-	Collect:    Collect,
-	Evaluate:   Evaluate,
+	Collect:    collect,
+	Evaluate:   evaluate,
 	UnknownFix: unknownFix,
 	// Mycroft and its kin run as python3: the module or script is in
 	// the arguments.
-	ProcessArgs: ArgsRead,
+	ProcessArgs: argsRead,
 }
 
 // Assistant identifiers used in facts.
 const (
-	Cortana             = "cortana"
-	Copilot             = "copilot"
-	Alexa               = "alexa"
-	Siri                = "siri"
-	Mycroft             = "mycroft"
-	OpenVoiceOS         = "openvoiceos"
-	Neon                = "neon"
-	Rhasspy             = "rhasspy"
-	WyomingSatellite    = "wyoming_satellite"
-	WyomingOpenWakeWord = "wyoming_openwakeword"
+	cortana             = "cortana"
+	copilot             = "copilot"
+	alexa               = "alexa"
+	siri                = "siri"
+	mycroft             = "mycroft"
+	openVoiceOS         = "openvoiceos"
+	neon                = "neon"
+	rhasspy             = "rhasspy"
+	wyomingSatellite    = "wyoming_satellite"
+	wyomingOpenWakeWord = "wyoming_openwakeword"
 )
 
 // Evidence says how an assistant was found.
 const (
 	// EvidenceProcess: a running program identified by its path or argv.
-	EvidenceProcess = "process"
+	evidenceProcess = "process"
 	// EvidenceProcessName: a running program identified by its name only,
 	// because its path could not be read.
-	EvidenceProcessName = "process_name"
+	evidenceProcessName = "process_name"
 	// EvidenceMicrophoneInUse: Windows records the app as using the
 	// microphone right now.
-	EvidenceMicrophoneInUse = "microphone_in_use"
+	evidenceMicrophoneInUse = "microphone_in_use"
 	// EvidenceInstalled: the app's package is installed (Windows).
-	EvidenceInstalled = "installed"
+	evidenceInstalled = "installed"
 	// EvidenceSetting: a setting says the assistant listens (macOS Siri).
-	EvidenceSetting = "setting"
+	evidenceSetting = "setting"
 )
 
-// State is a three-valued observation of a setting.
-type State string
+// state is a three-valued observation of a setting.
+type state string
 
 // Setting states. Default means the value is not set, so the system default
 // applies (documented per setting). NotRead means the value was not read
 // because one read before already decides without it (Siri off, a profile
 // that turns Siri off, voice activation denied by policy, the microphone
-// blocked for every app); Evaluate treats it like Unknown.
+// blocked for every app); evaluate treats it like Unknown.
 const (
-	On      State = "on"
-	Off     State = "off"
-	Default State = "default"
-	Unknown State = "unknown"
-	NotRead State = "not_read"
+	stateOn      state = "on"
+	stateOff     state = "off"
+	stateDefault state = "default"
+	stateUnknown state = "unknown"
+	stateNotRead state = "not_read"
 )
 
-// Finding is one known assistant and how it was found. Nothing else about
+// finding is one known assistant and how it was found. Nothing else about
 // the process (no PID, arguments or user) is kept.
-type Finding struct {
+type finding struct {
 	Assistant string `json:"assistant"`
 	Evidence  string `json:"evidence"`
 }
 
-// Facts are the raw observations: which known assistants were found and how,
+// facts are the raw observations: which known assistants were found and how,
 // and the settings that decide whether they may listen. Other processes are
 // never listed.
-type Facts struct {
+type facts struct {
 	OS string `json:"os"`
 	// Found lists the known assistants seen, one entry per assistant and
 	// kind of evidence.
-	Found []Finding `json:"found"`
+	Found []finding `json:"found"`
 	// ProcessListRead is whether the running programs could be listed.
 	ProcessListRead bool `json:"process_list_read"`
 	// ConsoleUser is signed_in, none or unknown (macOS and Windows).
@@ -93,20 +93,20 @@ type Facts struct {
 	// Errors lists what could not be read, without paths or names.
 	Errors []string `json:"errors,omitempty"`
 
-	Darwin  *DarwinFacts  `json:"darwin,omitempty"`
-	Windows *WindowsFacts `json:"windows,omitempty"`
+	Darwin  *darwinFacts  `json:"darwin,omitempty"`
+	Windows *windowsFacts `json:"windows,omitempty"`
 }
 
 // Console user presence.
 const (
-	ConsoleSignedIn = probe.ConsoleSignedIn
-	ConsoleNone     = probe.ConsoleNone
-	ConsoleUnknown  = probe.ConsoleUnknown
+	consoleSignedIn = probe.ConsoleSignedIn
+	consoleNone     = probe.ConsoleNone
+	consoleUnknown  = probe.ConsoleUnknown
 )
 
-// Collect gathers the facts for the probe's operating system.
-func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
-	f := Facts{OS: p.GOOS(), Found: []Finding{}}
+// collect gathers the facts for the probe's operating system.
+func collect(ctx context.Context, p probe.Probe) (facts, error) {
+	f := facts{OS: p.GOOS(), Found: []finding{}}
 	switch p.GOOS() {
 	case "linux":
 		collectLinux(p, &f)
@@ -120,23 +120,23 @@ func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
 	return f, nil
 }
 
-func (f *Facts) add(assistant, evidence string) {
-	fd := Finding{Assistant: assistant, Evidence: evidence}
+func (f *facts) add(assistant, evidence string) {
+	fd := finding{Assistant: assistant, Evidence: evidence}
 	if !slices.Contains(f.Found, fd) {
 		f.Found = append(f.Found, fd)
 	}
 }
 
-func (f *Facts) addError(what string, err error) {
+func (f *facts) addError(what string, err error) {
 	f.Errors = append(f.Errors, what+": "+probe.ErrorKind(err))
 }
 
 // consoleUser records whether someone is signed in at the screen.
-func consoleUser(p probe.Probe, f *Facts) (probe.User, bool) {
+func consoleUser(p probe.Probe, f *facts) (probe.User, bool) {
 	u, presence, err := probe.ConsolePresence(p)
 	f.ConsoleUser = presence
 	if err != nil {
 		f.addError("console user", err)
 	}
-	return u, presence == ConsoleSignedIn
+	return u, presence == consoleSignedIn
 }

@@ -13,16 +13,16 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// DarwinFacts are Siri's settings for the person at the screen and the
+// darwinFacts are Siri's settings for the person at the screen and the
 // managed-profile restrictions that override them.
-type DarwinFacts struct {
+type darwinFacts struct {
 	// SiriEnabled is com.apple.assistant.support "Assistant Enabled";
 	// default (not set) means Siri was never turned on: off.
-	SiriEnabled State `json:"siri_enabled"`
+	SiriEnabled state `json:"siri_enabled"`
 	// ListenFor is com.apple.Siri VoiceTriggerUserEnabled ("Listen for
 	// 'Siri'/'Hey Siri'"); default (not set) means it was never turned on,
 	// which needs a voice enrolment: off.
-	ListenFor State `json:"listen_for"`
+	ListenFor state `json:"listen_for"`
 	// ManagedDisabled is true when a managed profile turns Siri off
 	// (com.apple.ironwood.support "Ironwood Allowed"/"Assistant Allowed"
 	// false, or com.apple.applicationaccess allowAssistant false); nil when
@@ -38,29 +38,29 @@ const (
 	restrictManaged = "/Library/Managed Preferences/com.apple.applicationaccess.plist"
 )
 
-// ErrUnrecognised marks output a parser does not recognise.
-var ErrUnrecognised = errors.New("output not recognised")
+// errUnrecognised marks output a parser does not recognise.
+var errUnrecognised = errors.New("output not recognised")
 
-// ParseDefaultsBool reads the output of `defaults read DOMAIN KEY` for a
+// parseDefaultsBool reads the output of `defaults read DOMAIN KEY` for a
 // boolean: "1"/"0" (also true/false, YES/NO) on stdout with exit 0 is on/off;
 // exit 1 with "The domain/default pair of (…) does not exist" on stderr is
 // Default (the key is not set). Anything else is an error wrapping
 // ErrUnrecognised.
-func ParseDefaultsBool(stdout, stderr []byte, exitCode int) (State, error) {
+func parseDefaultsBool(stdout, stderr []byte, exitCode int) (state, error) {
 	if exitCode != 0 {
 		if macos.DefaultsMissing(stderr) &&
 			(bytes.Contains(stderr, []byte("domain/default pair")) || bytes.Contains(stderr, []byte("Domain "))) {
-			return Default, nil
+			return stateDefault, nil
 		}
-		return Unknown, fmt.Errorf("defaults exited %d: %w", exitCode, ErrUnrecognised)
+		return stateUnknown, fmt.Errorf("defaults exited %d: %w", exitCode, errUnrecognised)
 	}
 	if on, ok := macos.PlistBool(strings.TrimSpace(string(stdout))); ok {
 		if on {
-			return On, nil
+			return stateOn, nil
 		}
-		return Off, nil
+		return stateOff, nil
 	}
-	return Unknown, fmt.Errorf("defaults printed %q: %w", firstLine(stdout), ErrUnrecognised)
+	return stateUnknown, fmt.Errorf("defaults printed %q: %w", firstLine(stdout), errUnrecognised)
 }
 
 func firstLine(b []byte) string {
@@ -74,14 +74,14 @@ func firstLine(b []byte) string {
 	return s
 }
 
-// ParseManagedSiri reads a managed preferences plist (XML or binary) and
+// parseManagedSiri reads a managed preferences plist (XML or binary) and
 // reports whether it turns Siri off: disabled is true when any of keys is
 // false, found is false when none of them is present. A file that is not a
 // plist dictionary is an error wrapping ErrUnrecognised.
-func ParseManagedSiri(b []byte, keys ...string) (disabled, found bool, err error) {
+func parseManagedSiri(b []byte, keys ...string) (disabled, found bool, err error) {
 	var d map[string]any
 	if _, err := plist.Unmarshal(b, &d); err != nil {
-		return false, false, fmt.Errorf("managed preferences: %w", ErrUnrecognised)
+		return false, false, fmt.Errorf("managed preferences: %w", errUnrecognised)
 	}
 	for _, k := range keys {
 		v, ok := d[k]
@@ -90,7 +90,7 @@ func ParseManagedSiri(b []byte, keys ...string) (disabled, found bool, err error
 		}
 		on, ok := macos.PlistBool(v)
 		if !ok {
-			return false, false, fmt.Errorf("managed preference %q is %T: %w", k, v, ErrUnrecognised)
+			return false, false, fmt.Errorf("managed preference %q is %T: %w", k, v, errUnrecognised)
 		}
 		found = true
 		if !on {
@@ -100,8 +100,8 @@ func ParseManagedSiri(b []byte, keys ...string) (disabled, found bool, err error
 	return false, found, nil
 }
 
-func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
-	d := &DarwinFacts{SiriEnabled: Unknown, ListenFor: Unknown}
+func collectDarwin(ctx context.Context, p probe.Probe, f *facts) {
+	d := &darwinFacts{SiriEnabled: stateUnknown, ListenFor: stateUnknown}
 	f.Darwin = d
 	// Siri's processes (Siri, assistantd, corespeechd) run whether or not
 	// Siri listens, so the process list is not evidence on macOS.
@@ -119,7 +119,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 			}
 			continue
 		}
-		disabled, found, err := ParseManagedSiri(b, m.keys...)
+		disabled, found, err := parseManagedSiri(b, m.keys...)
 		if err != nil {
 			f.addError(m.source+" profile", err)
 			continue
@@ -135,30 +135,30 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *Facts) {
 	// A profile that turns Siri off decides whatever the person set, and so
 	// does Siri itself being off: what is not needed is not read (NotRead).
 	if d.ManagedDisabled != nil && *d.ManagedDisabled {
-		d.SiriEnabled, d.ListenFor = NotRead, NotRead
+		d.SiriEnabled, d.ListenFor = stateNotRead, stateNotRead
 		return
 	}
 	if _, ok := consoleUser(p, f); !ok {
 		return
 	}
 	d.SiriEnabled = readDefaultsBool(ctx, p, f, "com.apple.assistant.support", "Assistant Enabled")
-	if d.SiriEnabled == Off || d.SiriEnabled == Default {
-		d.ListenFor = NotRead
+	if d.SiriEnabled == stateOff || d.SiriEnabled == stateDefault {
+		d.ListenFor = stateNotRead
 		return
 	}
 	d.ListenFor = readDefaultsBool(ctx, p, f, "com.apple.Siri", "VoiceTriggerUserEnabled")
-	if d.SiriEnabled == On && d.ListenFor == On && (d.ManagedDisabled == nil || !*d.ManagedDisabled) {
-		f.add(Siri, EvidenceSetting)
+	if d.SiriEnabled == stateOn && d.ListenFor == stateOn && (d.ManagedDisabled == nil || !*d.ManagedDisabled) {
+		f.add(siri, evidenceSetting)
 	}
 }
 
-func readDefaultsBool(ctx context.Context, p probe.Probe, f *Facts, domain, key string) State {
+func readDefaultsBool(ctx context.Context, p probe.Probe, f *facts, domain, key string) state {
 	out, err := p.RunAsConsoleUser(ctx, probe.CmdDefaults, "read", domain, key)
 	if err != nil {
 		f.addError(domain+" "+key, err)
-		return Unknown
+		return stateUnknown
 	}
-	s, err := ParseDefaultsBool(out.Stdout, out.Stderr, out.ExitCode)
+	s, err := parseDefaultsBool(out.Stdout, out.Stderr, out.ExitCode)
 	if err != nil {
 		f.addError(domain+" "+key, err)
 	}

@@ -11,16 +11,16 @@ const unknownFix = "SessionGuard could not tell whether a voice assistant is lis
 
 // displayName is how an assistant is named to the practitioner.
 var displayName = map[string]string{
-	Cortana:             "Cortana",
-	Copilot:             "Copilot",
-	Alexa:               "the Alexa app",
-	Siri:                "Siri",
-	Mycroft:             "the Mycroft voice assistant",
-	OpenVoiceOS:         "the OpenVoiceOS voice assistant",
-	Neon:                "the Neon voice assistant",
-	Rhasspy:             "the Rhasspy voice assistant",
-	WyomingSatellite:    "a Home Assistant voice satellite (Wyoming)",
-	WyomingOpenWakeWord: "a Home Assistant wake-word listener (Wyoming)",
+	cortana:             "Cortana",
+	copilot:             "Copilot",
+	alexa:               "the Alexa app",
+	siri:                "Siri",
+	mycroft:             "the Mycroft voice assistant",
+	openVoiceOS:         "the OpenVoiceOS voice assistant",
+	neon:                "the Neon voice assistant",
+	rhasspy:             "the Rhasspy voice assistant",
+	wyomingSatellite:    "a Home Assistant voice satellite (Wyoming)",
+	wyomingOpenWakeWord: "a Home Assistant wake-word listener (Wyoming)",
 }
 
 func name(a string) string {
@@ -30,10 +30,10 @@ func name(a string) string {
 	return a
 }
 
-// Evaluate judges the facts. An assistant that runs, uses the microphone, or
+// evaluate judges the facts. An assistant that runs, uses the microphone, or
 // is set to listen for its wake word fails; none found passes; what could
 // not be read is unknown, never pass or fail.
-func Evaluate(f Facts, _ checks.Policy) checks.Result {
+func evaluate(f facts, _ checks.Policy) checks.Result {
 	switch f.OS {
 	case "linux":
 		return evaluateLinux(f)
@@ -45,14 +45,14 @@ func Evaluate(f Facts, _ checks.Policy) checks.Result {
 	return checks.Result{Status: checks.Unknown, Summary: "Voice assistants are not checked on this system.", Fix: unknownFix, Reason: "unsupported operating system " + f.OS}
 }
 
-func reason(f Facts) string {
+func reason(f facts) string {
 	if len(f.Errors) == 0 {
 		return "no source could be read"
 	}
 	return strings.Join(f.Errors, "; ")
 }
 
-func evaluateLinux(f Facts) checks.Result {
+func evaluateLinux(f facts) checks.Result {
 	var names []string
 	for _, fd := range f.Found {
 		if n := name(fd.Assistant); !contains(names, n) {
@@ -74,7 +74,7 @@ func evaluateLinux(f Facts) checks.Result {
 
 const siriFix = "Open System Settings > Siri & Spotlight (Apple Intelligence & Siri on newer Macs) and set \"Listen for\" to Off, or turn Siri off."
 
-func evaluateDarwin(f Facts) checks.Result {
+func evaluateDarwin(f facts) checks.Result {
 	d := f.Darwin
 	if d == nil {
 		return checks.Result{Status: checks.Unknown, Summary: "Could not read Siri's settings.", Fix: unknownFix, Reason: reason(f)}
@@ -82,22 +82,22 @@ func evaluateDarwin(f Facts) checks.Result {
 	if d.ManagedDisabled != nil && *d.ManagedDisabled {
 		return checks.Result{Status: checks.Pass, Summary: "Siri is turned off by your organisation's settings profile."}
 	}
-	siriOff := d.SiriEnabled == Off || d.SiriEnabled == Default
-	listenOff := d.ListenFor == Off || d.ListenFor == Default
+	siriOff := d.SiriEnabled == stateOff || d.SiriEnabled == stateDefault
+	listenOff := d.ListenFor == stateOff || d.ListenFor == stateDefault
 	switch {
-	case d.SiriEnabled == On && d.ListenFor == On:
+	case d.SiriEnabled == stateOn && d.ListenFor == stateOn:
 		return checks.Result{Status: checks.Fail, Summary: "Siri is on and listens for \"Siri\" or \"Hey Siri\" in the room.", Fix: siriFix}
 	case siriOff:
 		return checks.Result{Status: checks.Pass, Summary: "Siri is off."}
-	case d.SiriEnabled == On && listenOff:
+	case d.SiriEnabled == stateOn && listenOff:
 		return checks.Result{
 			Status:  checks.Warn,
 			Summary: "Siri is on but does not listen for \"Siri\" or \"Hey Siri\"; it only starts from its keyboard shortcut.",
 			Fix:     "If you do not need Siri, turn it off in System Settings > Siri & Spotlight (Apple Intelligence & Siri on newer Macs), so it cannot be started by accident during a session.",
 		}
-	case listenOff && d.ListenFor == Off:
+	case listenOff && d.ListenFor == stateOff:
 		return checks.Result{Status: checks.Pass, Summary: "Siri does not listen for \"Siri\" or \"Hey Siri\"."}
-	case f.ConsoleUser == ConsoleNone:
+	case f.ConsoleUser == consoleNone:
 		return checks.Result{Status: checks.Unknown, Summary: "Nobody is signed in at the screen, so Siri's settings could not be read.", Fix: "Sign in at the Mac's screen and check again.", Reason: "no console user"}
 	}
 	return checks.Result{Status: checks.Unknown, Summary: "Could not tell whether Siri listens for \"Siri\" or \"Hey Siri\".", Fix: siriFix + " Then check again.", Reason: reason(f)}
@@ -105,11 +105,11 @@ func evaluateDarwin(f Facts) checks.Result {
 
 func windowsFix(a string) string {
 	switch a {
-	case Cortana:
+	case cortana:
 		return "Close Cortana and turn off \"Let Cortana respond to 'Cortana' keyword\" (Settings > Privacy & security > Voice activation; on Windows 10, Settings > Privacy > Voice activation), or uninstall the Cortana app."
-	case Copilot:
+	case copilot:
 		return "Close the Copilot app (right-click its icon next to the clock and choose Quit), or in Copilot open Settings and turn off \"Listen for 'Hey, Copilot'\"."
-	case Alexa:
+	case alexa:
 		return "Close the Alexa app and turn off its \"Alexa\" wake word (Settings > Privacy & security > Voice activation; on Windows 10, Settings > Privacy > Voice activation), or uninstall the Alexa app."
 	}
 	return ""
@@ -117,7 +117,7 @@ func windowsFix(a string) string {
 
 const voiceActivationFix = "Open Settings > Privacy & security (Privacy on Windows 10) > Voice activation and turn off \"Let apps access voice activation services\"."
 
-func evaluateWindows(f Facts) checks.Result {
+func evaluateWindows(f facts) checks.Result {
 	w := f.Windows
 	if w == nil {
 		return checks.Result{Status: checks.Unknown, Summary: "Could not read the voice assistant settings.", Fix: unknownFix, Reason: reason(f)}
@@ -134,9 +134,9 @@ func evaluateWindows(f Facts) checks.Result {
 	}
 	for _, a := range w.Assistants {
 		n := text.Capitalise(name(a.Assistant))
-		wake := a.Assistant != Copilot
+		wake := a.Assistant != copilot
 		micBlocked := micAll || a.Microphone == "policy_deny" ||
-			(w.MicrophonePolicy != PolicyForceAllow && a.Microphone == ConsentDeny)
+			(w.MicrophonePolicy != policyForceAllow && a.Microphone == consentDeny)
 		// Windows' record of the app using the microphone now is direct
 		// evidence, so it decides first; when it could not be read, nothing
 		// short of a fail may stand in for it.
@@ -194,7 +194,7 @@ func evaluateWindows(f Facts) checks.Result {
 	switch {
 	case len(fails) > 0:
 		return checks.Result{Status: checks.Fail, Summary: text.Capitalise(text.JoinAnd(fails)) + ".", Fix: strings.Join(fixes, " ")}
-	case f.ConsoleUser == ConsoleNone:
+	case f.ConsoleUser == consoleNone:
 		// The settings and microphone records are the person's; the
 		// agent's own hive would stand in for nobody.
 		return checks.Result{Status: checks.Unknown, Summary: "Nobody is signed in at the screen, so the voice assistant settings could not be read.", Fix: "Sign in at the computer's screen and check again.", Reason: "no console user"}

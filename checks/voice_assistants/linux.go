@@ -19,31 +19,31 @@ type linuxMarker struct {
 }
 
 var linuxMarkers = []linuxMarker{
-	{"mycroft.skills", Mycroft, false},
-	{"mycroft.client.speech", Mycroft, false},
-	{"mycroft-speech-client", Mycroft, false},
-	{"mycroft-skills", Mycroft, false},
-	{"ovos-core", OpenVoiceOS, false},
-	{"ovos_core", OpenVoiceOS, false},
-	{"ovos-dinkum-listener", OpenVoiceOS, false},
-	{"ovos_dinkum_listener", OpenVoiceOS, false},
-	{"ovos-listener", OpenVoiceOS, false},
-	{"neon_speech", Neon, false},
-	{"neon-speech", Neon, false},
-	{"rhasspy", Rhasspy, true},
-	{"wyoming-satellite", WyomingSatellite, false},
-	{"wyoming_satellite", WyomingSatellite, false},
-	{"wyoming-openwakeword", WyomingOpenWakeWord, false},
-	{"wyoming_openwakeword", WyomingOpenWakeWord, false},
-	{"wyoming-microwakeword", WyomingOpenWakeWord, false},
-	{"wyoming_microwakeword", WyomingOpenWakeWord, false},
+	{"mycroft.skills", mycroft, false},
+	{"mycroft.client.speech", mycroft, false},
+	{"mycroft-speech-client", mycroft, false},
+	{"mycroft-skills", mycroft, false},
+	{"ovos-core", openVoiceOS, false},
+	{"ovos_core", openVoiceOS, false},
+	{"ovos-dinkum-listener", openVoiceOS, false},
+	{"ovos_dinkum_listener", openVoiceOS, false},
+	{"ovos-listener", openVoiceOS, false},
+	{"neon_speech", neon, false},
+	{"neon-speech", neon, false},
+	{"rhasspy", rhasspy, true},
+	{"wyoming-satellite", wyomingSatellite, false},
+	{"wyoming_satellite", wyomingSatellite, false},
+	{"wyoming-openwakeword", wyomingOpenWakeWord, false},
+	{"wyoming_openwakeword", wyomingOpenWakeWord, false},
+	{"wyoming-microwakeword", wyomingOpenWakeWord, false},
+	{"wyoming_microwakeword", wyomingOpenWakeWord, false},
 }
 
-// ClassifyArgv returns the assistant an argument list runs, or "". It looks
+// classifyArgvKind returns the assistant an argument list runs, or "". It looks
 // at the program itself (argv[0]), and, when the program is an interpreter
 // (python, pypy, a shell), at the module after -m or the script it runs.
 // Files an editor, pager or grep merely mentions never count.
-func ClassifyArgv(argv []string) string {
+func classifyArgvKind(argv []string) string {
 	a, _ := classifyArgv(argv)
 	return a
 }
@@ -90,14 +90,14 @@ func classifyArgv(argv []string) (string, int) {
 	return "", len(argv)
 }
 
-// ArgsRead is this check's probe.ArgsKeeper: an evidence bundle keeps a
+// argsRead is this check's probe.ArgsKeeper: an evidence bundle keeps a
 // process's arguments only up to the one that names an assistant, and
 // none of a process that names no assistant (by its arguments or, when
 // they are hidden, its name). The rest of a command line — a script's
 // options, files, addresses — is never kept.
-func ArgsRead(pr probe.Process) []string {
+func argsRead(pr probe.Process) []string {
 	a, n := classifyArgv(pr.Cmdline)
-	if a == "" && ClassifyArgv([]string{pr.Name}) == "" {
+	if a == "" && classifyArgvKind([]string{pr.Name}) == "" {
 		return nil
 	}
 	return pr.Cmdline[:n]
@@ -150,7 +150,7 @@ func takesValue(prog, opt string) bool {
 }
 
 // collectLinux scans the argument lists of running programs.
-func collectLinux(p probe.Probe, f *Facts) {
+func collectLinux(p probe.Probe, f *facts) {
 	procs, err := p.Processes()
 	if err != nil {
 		f.addError("process list", err)
@@ -162,8 +162,8 @@ func collectLinux(p probe.Probe, f *Facts) {
 		if len(argv) == 0 && pr.Name != "" {
 			argv = []string{pr.Name} // arguments hidden: the name alone
 		}
-		if a := ClassifyArgv(argv); a != "" {
-			f.add(a, EvidenceProcess)
+		if a := classifyArgvKind(argv); a != "" {
+			f.add(a, evidenceProcess)
 		}
 	}
 }

@@ -17,16 +17,16 @@ func TestClassifyArgv(t *testing.T) {
 		file string
 		want string
 	}{
-		{"wyoming_satellite_venv", WyomingSatellite},
-		{"wyoming_satellite_script_wrapper", WyomingSatellite},
-		{"wyoming_openwakeword", WyomingOpenWakeWord},
-		{"mycroft_skills_module", Mycroft},
-		{"mycroft_speech_client", Mycroft},
-		{"ovos_core_entrypoint", OpenVoiceOS},
-		{"ovos_dinkum_listener_warnings", OpenVoiceOS},
-		{"neon_speech_run", Neon},
-		{"rhasspy_voltron", Rhasspy},
-		{"rhasspy_wake_hermes", Rhasspy},
+		{"wyoming_satellite_venv", wyomingSatellite},
+		{"wyoming_satellite_script_wrapper", wyomingSatellite},
+		{"wyoming_openwakeword", wyomingOpenWakeWord},
+		{"mycroft_skills_module", mycroft},
+		{"mycroft_speech_client", mycroft},
+		{"ovos_core_entrypoint", openVoiceOS},
+		{"ovos_dinkum_listener_warnings", openVoiceOS},
+		{"neon_speech_run", neon},
+		{"rhasspy_voltron", rhasspy},
+		{"rhasspy_wake_hermes", rhasspy},
 		{"not_editor_on_satellite_readme", ""},
 		{"not_pip_install", ""},
 		{"not_systemctl_restart", ""},
@@ -48,7 +48,7 @@ func TestClassifyArgv(t *testing.T) {
 					argv = append(argv, string(a))
 				}
 			}
-			if got := ClassifyArgv(argv); got != tt.want {
+			if got := classifyArgvKind(argv); got != tt.want {
 				t.Errorf("ClassifyArgv(%q) = %q, want %q", argv, got, tt.want)
 			}
 		})
@@ -57,12 +57,12 @@ func TestClassifyArgv(t *testing.T) {
 
 func TestMatchMarkerForms(t *testing.T) {
 	tests := map[string]string{
-		"wyoming_satellite.__main__": WyomingSatellite,
-		"wyoming-satellite.py":       WyomingSatellite,
-		"Wyoming-Satellite":          WyomingSatellite,
+		"wyoming_satellite.__main__": wyomingSatellite,
+		"wyoming-satellite.py":       wyomingSatellite,
+		"Wyoming-Satellite":          wyomingSatellite,
 		"wyoming":                    "",
 		"wyoming_satellites_backup":  "",
-		"rhasspy3":                   Rhasspy,
+		"rhasspy3":                   rhasspy,
 		"mycroft":                    "",
 		"":                           "",
 	}
@@ -76,17 +76,17 @@ func TestMatchMarkerForms(t *testing.T) {
 func TestParseDefaultsBool(t *testing.T) {
 	tests := []struct {
 		file    string
-		want    State
+		want    state
 		wantErr bool
 	}{
-		{"assistant_enabled_on", On, false},
-		{"voicetrigger_off", Off, false},
-		{"voicetrigger_not_set", Default, false},
-		{"assistant_enabled_not_set_sonoma", Default, false},
-		{"string_yes_written_by_script", On, false},
-		{"dictionary_not_a_bool", Unknown, true},
-		{"sudo_unknown_user", Unknown, true},
-		{"launchctl_asuser_denied", Unknown, true},
+		{"assistant_enabled_on", stateOn, false},
+		{"voicetrigger_off", stateOff, false},
+		{"voicetrigger_not_set", stateDefault, false},
+		{"assistant_enabled_not_set_sonoma", stateDefault, false},
+		{"string_yes_written_by_script", stateOn, false},
+		{"dictionary_not_a_bool", stateUnknown, true},
+		{"sudo_unknown_user", stateUnknown, true},
+		{"launchctl_asuser_denied", stateUnknown, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -98,11 +98,11 @@ func TestParseDefaultsBool(t *testing.T) {
 			if err := json.Unmarshal(b, &c); err != nil {
 				t.Fatal(err)
 			}
-			got, err := ParseDefaultsBool([]byte(c.Stdout), []byte(c.Stderr), c.ExitCode)
+			got, err := parseDefaultsBool([]byte(c.Stdout), []byte(c.Stderr), c.ExitCode)
 			if got != tt.want || (err != nil) != tt.wantErr {
 				t.Errorf("got %q, %v; want %q, error %v", got, err, tt.want, tt.wantErr)
 			}
-			if err != nil && !errors.Is(err, ErrUnrecognised) {
+			if err != nil && !errors.Is(err, errUnrecognised) {
 				t.Errorf("error %v does not wrap ErrUnrecognised", err)
 			}
 		})
@@ -127,7 +127,7 @@ func TestParseManagedSiri(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			b := checktest.ReadParserData(t, "darwin/managed", tt.file)
-			disabled, found, err := ParseManagedSiri(b, tt.keys...)
+			disabled, found, err := parseManagedSiri(b, tt.keys...)
 			if disabled != tt.disabled || found != tt.found || (err != nil) != tt.e {
 				t.Errorf("got disabled=%v found=%v err=%v; want %v %v error %v", disabled, found, err, tt.disabled, tt.found, tt.e)
 			}
@@ -146,7 +146,7 @@ func TestClassifyWindowsProcess(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.Case, func(t *testing.T) {
-			a, ev := ClassifyWindowsProcess(c.Name, c.Exe)
+			a, ev := classifyWindowsProcess(c.Name, c.Exe)
 			if a != c.Assistant || ev != c.Evidence {
 				t.Errorf("ClassifyWindowsProcess(%q, %q) = %q, %q; want %q, %q", c.Name, c.Exe, a, ev, c.Assistant, c.Evidence)
 			}
@@ -167,16 +167,16 @@ func TestParseWindowsRegistry(t *testing.T) {
 			want    string
 			wantErr bool
 		}{
-			{uint64(2), nil, PolicyForceDeny, false},
-			{uint64(1), nil, PolicyForceAllow, false},
-			{uint64(0), nil, PolicyUserChoice, false},
-			{nil, errNotFound, PolicyUserChoice, false},
-			{uint64(7), nil, PolicyUnknown, true},
-			{"Force Deny", nil, PolicyUnknown, true},
-			{nil, errDenied, PolicyUnknown, true},
+			{uint64(2), nil, policyForceDeny, false},
+			{uint64(1), nil, policyForceAllow, false},
+			{uint64(0), nil, policyUserChoice, false},
+			{nil, errNotFound, policyUserChoice, false},
+			{uint64(7), nil, policyUnknown, true},
+			{"Force Deny", nil, policyUnknown, true},
+			{nil, errDenied, policyUnknown, true},
 		}
 		for _, tt := range tests {
-			got, err := ParsePolicy(tt.v, tt.err)
+			got, err := parsePolicy(tt.v, tt.err)
 			if got != tt.want || (err != nil) != tt.wantErr {
 				t.Errorf("ParsePolicy(%v, %v) = %q, %v; want %q", tt.v, tt.err, got, err, tt.want)
 			}
@@ -186,18 +186,18 @@ func TestParseWindowsRegistry(t *testing.T) {
 		tests := []struct {
 			v       any
 			err     error
-			want    State
+			want    state
 			wantErr bool
 		}{
-			{uint64(1), nil, On, false},
-			{uint64(0), nil, Off, false},
-			{nil, errNotFound, Default, false},
-			{uint64(3), nil, Unknown, true},
-			{"Ein", nil, Unknown, true}, // a localised-looking value is not a DWORD
-			{nil, errDenied, Unknown, true},
+			{uint64(1), nil, stateOn, false},
+			{uint64(0), nil, stateOff, false},
+			{nil, errNotFound, stateDefault, false},
+			{uint64(3), nil, stateUnknown, true},
+			{"Ein", nil, stateUnknown, true}, // a localised-looking value is not a DWORD
+			{nil, errDenied, stateUnknown, true},
 		}
 		for _, tt := range tests {
-			got, err := ParseDWORDSwitch(tt.v, tt.err)
+			got, err := parseDWORDSwitch(tt.v, tt.err)
 			if got != tt.want || (err != nil) != tt.wantErr {
 				t.Errorf("ParseDWORDSwitch(%v, %v) = %q, %v; want %q", tt.v, tt.err, got, err, tt.want)
 			}

@@ -10,10 +10,10 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// WindowsFacts are the Windows settings that decide whether an assistant may
+// windowsFacts are the Windows settings that decide whether an assistant may
 // listen, and what was seen of each known assistant. A value is not_read
 // when one read before already decides without it (see collectWindows).
-type WindowsFacts struct {
+type windowsFacts struct {
 	// VoiceActivationPolicy is HKLM\SOFTWARE\Policies\Microsoft\Windows\
 	// AppPrivacy LetAppsActivateWithVoice: user_choice (0 or not set),
 	// force_allow (1), force_deny (2) or unknown.
@@ -22,7 +22,7 @@ type WindowsFacts struct {
 	// (Speech_OneCore\Settings\VoiceActivation\UserPreferenceForAllApps
 	// AgentActivationEnabled); default (not set) is treated as on, which is
 	// what Windows shows until the user turns it off.
-	AgentActivation State `json:"agent_activation"`
+	AgentActivation state `json:"agent_activation"`
 	// MicrophonePolicy is AppPrivacy LetAppsAccessMicrophone, like
 	// VoiceActivationPolicy.
 	MicrophonePolicy string `json:"microphone_policy"`
@@ -37,11 +37,11 @@ type WindowsFacts struct {
 	// when it could not be, or was not needed (Installed not_read).
 	InstalledRead bool `json:"installed_read"`
 	// Assistants holds what was seen of each known assistant app.
-	Assistants []WindowsAssistant `json:"assistants"`
+	Assistants []windowsAssistant `json:"assistants"`
 }
 
-// WindowsAssistant is one known assistant app on Windows.
-type WindowsAssistant struct {
+// windowsAssistant is one known assistant app on Windows.
+type windowsAssistant struct {
 	Assistant string `json:"assistant"`
 	Running   bool   `json:"running"`
 	// Installed is yes, no, unknown, or not_read (voice activation denied
@@ -57,19 +57,19 @@ type WindowsAssistant struct {
 
 // Policy values of LetApps* (AppPrivacy).
 const (
-	PolicyUserChoice = "user_choice"
-	PolicyForceAllow = "force_allow"
-	PolicyForceDeny  = "force_deny"
-	PolicyUnknown    = "unknown"
+	policyUserChoice = "user_choice"
+	policyForceAllow = "force_allow"
+	policyForceDeny  = "force_deny"
+	policyUnknown    = "unknown"
 )
 
 // Consent values of the capability consent store.
 const (
-	ConsentAllow   = consentstore.Allow
-	ConsentDeny    = consentstore.Deny
-	ConsentPrompt  = consentstore.Prompt
-	ConsentNotSet  = consentstore.NotSet
-	ConsentUnknown = consentstore.Unknown
+	consentAllow   = consentstore.Allow
+	consentDeny    = consentstore.Deny
+	consentPrompt  = consentstore.Prompt
+	consentNotSet  = consentstore.NotSet
+	consentUnknown = consentstore.Unknown
 )
 
 // windowsApp is a known assistant: its package family name (stable across
@@ -89,11 +89,11 @@ type windowsApp struct {
 var windowsApps = []windowsApp{
 	// The Cortana app (2020 onwards). Not SearchApp.exe/SearchHost.exe/
 	// SearchUI.exe: those are Windows Search, even under a Cortana folder.
-	{Cortana, "Microsoft.549981C3F5F10_8wekyb3d8bbwe", []string{"cortana.exe"}, true, true},
+	{cortana, "Microsoft.549981C3F5F10_8wekyb3d8bbwe", []string{"cortana.exe"}, true, true},
 	// The Copilot app; "Hey, Copilot" is its own setting, not readable from
 	// the registry, so its microphone use is what tells.
-	{Copilot, "Microsoft.Copilot_8wekyb3d8bbwe", []string{"copilot.exe"}, false, false},
-	{Alexa, "57540AMZNMobileLLC.AmazonAlexa_22t9g3sebte08", []string{"alexa.exe"}, true, true},
+	{copilot, "Microsoft.Copilot_8wekyb3d8bbwe", []string{"copilot.exe"}, false, false},
+	{alexa, "57540AMZNMobileLLC.AmazonAlexa_22t9g3sebte08", []string{"alexa.exe"}, true, true},
 }
 
 // packagePrefix is the start of the package folder name under WindowsApps:
@@ -103,83 +103,83 @@ func (a windowsApp) packagePrefix() string {
 	return strings.ToLower(name) + "_"
 }
 
-// ClassifyWindowsProcess returns the assistant a Windows process is, and the
+// classifyWindowsProcess returns the assistant a Windows process is, and the
 // evidence (EvidenceProcess by package path, EvidenceProcessName by name when
 // the path is empty), or "" for anything else.
-func ClassifyWindowsProcess(name, exe string) (assistant, evidence string) {
+func classifyWindowsProcess(name, exe string) (assistant, evidence string) {
 	exeL := strings.ToLower(strings.ReplaceAll(exe, "/", `\`))
 	nameL := strings.ToLower(name)
 	for _, a := range windowsApps {
 		if exeL != "" {
 			dir := `\windowsapps\` + a.packagePrefix()
 			if strings.Contains(exeL, dir) && slices.Contains(a.exes, strings.ToLower(baseName(exeL))) {
-				return a.assistant, EvidenceProcess
+				return a.assistant, evidenceProcess
 			}
 			continue
 		}
 		if a.nameOnly && slices.Contains(a.exes, nameL) {
-			return a.assistant, EvidenceProcessName
+			return a.assistant, evidenceProcessName
 		}
 	}
 	return "", ""
 }
 
-// ParsePolicy reads a LetApps* AppPrivacy policy DWORD.
-func ParsePolicy(v any, err error) (string, error) {
+// parsePolicy reads a LetApps* AppPrivacy policy DWORD.
+func parsePolicy(v any, err error) (string, error) {
 	if errors.Is(err, probe.ErrNotFound) {
-		return PolicyUserChoice, nil
+		return policyUserChoice, nil
 	}
 	if err != nil {
-		return PolicyUnknown, err
+		return policyUnknown, err
 	}
 	n, ok := probe.AsInt(v)
 	if !ok {
-		return PolicyUnknown, fmt.Errorf("policy value %v: %w", v, ErrUnrecognised)
+		return policyUnknown, fmt.Errorf("policy value %v: %w", v, errUnrecognised)
 	}
 	switch n {
 	case 0:
-		return PolicyUserChoice, nil
+		return policyUserChoice, nil
 	case 1:
-		return PolicyForceAllow, nil
+		return policyForceAllow, nil
 	case 2:
-		return PolicyForceDeny, nil
+		return policyForceDeny, nil
 	}
-	return PolicyUnknown, fmt.Errorf("policy value %d: %w", n, ErrUnrecognised)
+	return policyUnknown, fmt.Errorf("policy value %d: %w", n, errUnrecognised)
 }
 
-// ParseDWORDSwitch reads an on/off DWORD (1 on, 0 off, not set Default).
-func ParseDWORDSwitch(v any, err error) (State, error) {
+// parseDWORDSwitch reads an on/off DWORD (1 on, 0 off, not set Default).
+func parseDWORDSwitch(v any, err error) (state, error) {
 	if errors.Is(err, probe.ErrNotFound) {
-		return Default, nil
+		return stateDefault, nil
 	}
 	if err != nil {
-		return Unknown, err
+		return stateUnknown, err
 	}
 	n, ok := probe.AsInt(v)
 	switch {
 	case ok && n == 0:
-		return Off, nil
+		return stateOff, nil
 	case ok && n == 1:
-		return On, nil
+		return stateOn, nil
 	}
-	return Unknown, fmt.Errorf("switch value %v: %w", v, ErrUnrecognised)
+	return stateUnknown, fmt.Errorf("switch value %v: %w", v, errUnrecognised)
 }
 
-// ParseConsent reads a capability consent store Value (Allow, Deny, Prompt).
-var ParseConsent = consentstore.ParseConsent
+// parseConsent reads a capability consent store Value (Allow, Deny, Prompt).
+var parseConsent = consentstore.ParseConsent
 
-// ParseInUse reads the LastUsedTimeStart/LastUsedTimeStop FILETIMEs of an
+// parseInUse reads the LastUsedTimeStart/LastUsedTimeStop FILETIMEs of an
 // app's consent store entry (see consentstore.InUse): "yes" when the app
 // is using the capability now, "no" or "unknown".
-var ParseInUse = consentstore.InUse
+var parseInUse = consentstore.InUse
 
 const (
 	appPrivacyKey    = `HKLM\SOFTWARE\Policies\Microsoft\Windows\AppPrivacy`
 	micConsentSuffix = consentstore.Suffix + `\microphone`
 	voiceUserSuffix  = `\Software\Microsoft\Speech_OneCore\Settings\VoiceActivation\UserPreferenceForAllApps`
-	// WindowsAppsDir holds every packaged app's folder; only administrators
+	// windowsAppsDir holds every packaged app's folder; only administrators
 	// and SYSTEM may list it.
-	WindowsAppsDir = `C:\Program Files\WindowsApps`
+	windowsAppsDir = `C:\Program Files\WindowsApps`
 )
 
 // errNoConsoleUser and errNobodySignedIn stand for a per-user value that was
@@ -204,10 +204,10 @@ var (
 //  4. the microphone settings, only when an assistant runs or may wake by
 //     voice; each assistant's own microphone permission only when apps may
 //     use the microphone at all.
-func collectWindows(p probe.Probe, f *Facts) {
-	w := &WindowsFacts{
-		VoiceActivationPolicy: string(NotRead), AgentActivation: NotRead,
-		MicrophonePolicy: string(NotRead), MicrophoneDevice: string(NotRead), MicrophoneUser: string(NotRead),
+func collectWindows(p probe.Probe, f *facts) {
+	w := &windowsFacts{
+		VoiceActivationPolicy: string(stateNotRead), AgentActivation: stateNotRead,
+		MicrophonePolicy: string(stateNotRead), MicrophoneDevice: string(stateNotRead), MicrophoneUser: string(stateNotRead),
 	}
 	f.Windows = w
 
@@ -221,7 +221,7 @@ func collectWindows(p probe.Probe, f *Facts) {
 	case err != nil:
 		f.addError("console user", err)
 		userRoot, userErr = "", errNoConsoleUser
-	case presence == ConsoleNone:
+	case presence == consoleNone:
 		userRoot, userErr = "", errNobodySignedIn
 	case u.UID != "":
 		userRoot = `HKU\` + u.UID
@@ -235,11 +235,11 @@ func collectWindows(p probe.Probe, f *Facts) {
 
 	// 2. Direct evidence: microphone in use now, and what runs.
 	for _, app := range windowsApps {
-		wa := WindowsAssistant{Assistant: app.assistant, Installed: string(NotRead), Microphone: string(NotRead)}
+		wa := windowsAssistant{Assistant: app.assistant, Installed: string(stateNotRead), Microphone: string(stateNotRead)}
 		key := micConsentSuffix + `\` + app.family
 		start, startErr := userValue(key, "LastUsedTimeStart")
 		stop, stopErr := userValue(key, "LastUsedTimeStop")
-		if wa.MicrophoneInUse, err = ParseInUse(start, startErr, stop, stopErr); err != nil {
+		if wa.MicrophoneInUse, err = parseInUse(start, startErr, stop, stopErr); err != nil {
 			f.addError(app.assistant+" microphone use", err)
 		}
 		w.Assistants = append(w.Assistants, wa)
@@ -247,7 +247,7 @@ func collectWindows(p probe.Probe, f *Facts) {
 	defer func() { // after what runs and what is installed, as Found lists them
 		for _, wa := range w.Assistants {
 			if wa.MicrophoneInUse == "yes" {
-				f.add(wa.Assistant, EvidenceMicrophoneInUse)
+				f.add(wa.Assistant, evidenceMicrophoneInUse)
 			}
 		}
 	}()
@@ -258,7 +258,7 @@ func collectWindows(p probe.Probe, f *Facts) {
 	}
 	running := map[string]string{}
 	for _, pr := range procs {
-		if a, ev := ClassifyWindowsProcess(pr.Name, pr.Exe); a != "" && running[a] != EvidenceProcess {
+		if a, ev := classifyWindowsProcess(pr.Name, pr.Exe); a != "" && running[a] != evidenceProcess {
 			running[a] = ev
 		}
 	}
@@ -270,11 +270,11 @@ func collectWindows(p probe.Probe, f *Facts) {
 	}
 
 	// 3. Whether a wake-word assistant may be woken by voice.
-	if w.VoiceActivationPolicy, err = ParsePolicy(p.Registry(appPrivacyKey, "LetAppsActivateWithVoice")); err != nil {
+	if w.VoiceActivationPolicy, err = parsePolicy(p.Registry(appPrivacyKey, "LetAppsActivateWithVoice")); err != nil {
 		f.addError("voice activation policy", err)
 	}
-	if w.VoiceActivationPolicy != PolicyForceDeny {
-		packages, dirErr := p.ReadDir(WindowsAppsDir)
+	if w.VoiceActivationPolicy != policyForceDeny {
+		packages, dirErr := p.ReadDir(windowsAppsDir)
 		w.InstalledRead = dirErr == nil || errors.Is(dirErr, probe.ErrNotFound)
 		if !w.InstalledRead {
 			f.addError("installed apps", dirErr)
@@ -282,15 +282,15 @@ func collectWindows(p probe.Probe, f *Facts) {
 		for i, app := range windowsApps {
 			w.Assistants[i].Installed = installed(app, packages, dirErr)
 			if w.Assistants[i].Installed == "yes" {
-				f.add(app.assistant, EvidenceInstalled)
+				f.add(app.assistant, evidenceInstalled)
 			}
 		}
 		wakeable := slices.ContainsFunc(windowsApps, func(app windowsApp) bool {
 			a := w.assistant(app.assistant)
 			return app.wakeWord && (a.Running || a.Installed != "no")
 		})
-		if w.VoiceActivationPolicy == PolicyUserChoice && wakeable {
-			if w.AgentActivation, err = ParseDWORDSwitch(userValue(voiceUserSuffix, "AgentActivationEnabled")); err != nil {
+		if w.VoiceActivationPolicy == policyUserChoice && wakeable {
+			if w.AgentActivation, err = parseDWORDSwitch(userValue(voiceUserSuffix, "AgentActivationEnabled")); err != nil {
 				f.addError("voice activation setting", err)
 			}
 		}
@@ -300,13 +300,13 @@ func collectWindows(p probe.Probe, f *Facts) {
 	if !slices.ContainsFunc(w.Assistants, w.mayListen) {
 		return
 	}
-	if w.MicrophonePolicy, err = ParsePolicy(p.Registry(appPrivacyKey, "LetAppsAccessMicrophone")); err != nil {
+	if w.MicrophonePolicy, err = parsePolicy(p.Registry(appPrivacyKey, "LetAppsAccessMicrophone")); err != nil {
 		f.addError("microphone policy", err)
 	}
-	if w.MicrophoneDevice, err = ParseConsent(p.Registry(`HKLM`+micConsentSuffix, "Value")); err != nil {
+	if w.MicrophoneDevice, err = parseConsent(p.Registry(`HKLM`+micConsentSuffix, "Value")); err != nil {
 		f.addError("microphone access", err)
 	}
-	if w.MicrophoneUser, err = ParseConsent(userValue(micConsentSuffix, "Value")); err != nil {
+	if w.MicrophoneUser, err = parseConsent(userValue(micConsentSuffix, "Value")); err != nil {
 		f.addError("microphone access for apps", err)
 	}
 	if w.microphoneBlocked() {
@@ -321,7 +321,7 @@ func collectWindows(p probe.Probe, f *Facts) {
 		if !w.mayListen(*wa) {
 			continue
 		}
-		if wa.Microphone, err = ParseConsent(userValue(micConsentSuffix+`\`+app.family, "Value")); err != nil {
+		if wa.Microphone, err = parseConsent(userValue(micConsentSuffix+`\`+app.family, "Value")); err != nil {
 			f.addError(app.assistant+" microphone access", err)
 		}
 		if slices.ContainsFunc(denyApps, func(s string) bool { return strings.EqualFold(strings.TrimSpace(s), app.family) }) {
@@ -348,33 +348,33 @@ func installed(app windowsApp, packages []string, dirErr error) string {
 	return "no"
 }
 
-func (w *WindowsFacts) assistant(id string) WindowsAssistant {
+func (w *windowsFacts) assistant(id string) windowsAssistant {
 	for _, a := range w.Assistants {
 		if a.Assistant == id {
 			return a
 		}
 	}
-	return WindowsAssistant{Assistant: id}
+	return windowsAssistant{Assistant: id}
 }
 
 // voiceOff reports whether voice activation is known to be off: denied by
 // policy, or left to the user, who turned it off.
-func (w *WindowsFacts) voiceOff() bool {
-	return w.VoiceActivationPolicy == PolicyForceDeny ||
-		(w.VoiceActivationPolicy == PolicyUserChoice && w.AgentActivation == Off)
+func (w *windowsFacts) voiceOff() bool {
+	return w.VoiceActivationPolicy == policyForceDeny ||
+		(w.VoiceActivationPolicy == policyUserChoice && w.AgentActivation == stateOff)
 }
 
 // voiceOn reports whether apps may listen for their wake word: forced by
 // policy, or left to the user, whose switch is on or not set.
-func (w *WindowsFacts) voiceOn() bool {
-	return w.VoiceActivationPolicy == PolicyForceAllow ||
-		(w.VoiceActivationPolicy == PolicyUserChoice && (w.AgentActivation == On || w.AgentActivation == Default))
+func (w *windowsFacts) voiceOn() bool {
+	return w.VoiceActivationPolicy == policyForceAllow ||
+		(w.VoiceActivationPolicy == policyUserChoice && (w.AgentActivation == stateOn || w.AgentActivation == stateDefault))
 }
 
 // mayListen reports whether an assistant runs, or may be woken by voice
 // (a wake-word app that is or may be installed while voice activation is
 // not known to be off): only then do the microphone settings matter.
-func (w *WindowsFacts) mayListen(a WindowsAssistant) bool {
+func (w *windowsFacts) mayListen(a windowsAssistant) bool {
 	if a.Running {
 		return true
 	}
@@ -385,7 +385,7 @@ func (w *WindowsFacts) mayListen(a WindowsAssistant) bool {
 // microphoneBlocked reports whether no app may use the microphone: denied by
 // policy, or the computer's or the user's switch off unless a policy forces
 // allow.
-func (w *WindowsFacts) microphoneBlocked() bool {
-	return w.MicrophonePolicy == PolicyForceDeny ||
-		(w.MicrophonePolicy != PolicyForceAllow && (w.MicrophoneDevice == ConsentDeny || w.MicrophoneUser == ConsentDeny))
+func (w *windowsFacts) microphoneBlocked() bool {
+	return w.MicrophonePolicy == policyForceDeny ||
+		(w.MicrophonePolicy != policyForceAllow && (w.MicrophoneDevice == consentDeny || w.MicrophoneUser == consentDeny))
 }

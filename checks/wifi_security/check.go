@@ -12,45 +12,45 @@ import (
 const ID = "wifi_security"
 
 // Check is the Wi-Fi security check.
-var Check checks.Check = checks.Definition[Facts]{
+var Check checks.Check = checks.Definition[facts]{
 	CheckID:    ID,
 	CheckTitle: "Wi-Fi security",
-	Meta:       checks.Meta{Required: true, Controls: []string{checks.ControlSecureConfig, checks.ControlFirewalls}, Settings: []checks.Setting{InsecureSetting}},
-	Collect:    Collect,
-	Evaluate:   Evaluate,
+	Meta:       checks.Meta{Required: true, Controls: []string{checks.ControlSecureConfig, checks.ControlFirewalls}, Settings: []checks.Setting{insecureSetting}},
+	Collect:    collect,
+	Evaluate:   evaluate,
 	UnknownFix: checks.GenericUnknownFix,
-	Scrub:      Scrub,
+	Scrub:      scrub,
 }
 
-// InsecureSetting grades a connection to an open, OWE, WEP, WPA1 or
+// insecureSetting grades a connection to an open, OWE, WEP, WPA1 or
 // WPA2-TKIP network.
-var InsecureSetting = checks.Grade{Name: "wifi_insecure", Label: "On open, WEP, WPA1 or WPA2-TKIP Wi-Fi", Default: checks.Fail}
+var insecureSetting = checks.Grade{Name: "wifi_insecure", Label: "On open, WEP, WPA1 or WPA2-TKIP Wi-Fi", Default: checks.Fail}
 
-// WiFi states of Facts.WiFi.
+// WiFi states of facts.WiFi.
 const (
 	// StateNone: the computer has no Wi-Fi interface.
-	StateNone = "none"
+	stateNone = "none"
 	// StateNotConnected: Wi-Fi exists but is off or not connected.
-	StateNotConnected = "not_connected"
+	stateNotConnected = "not_connected"
 	// StateConnected: at least one Wi-Fi interface is connected; see
 	// Connections.
-	StateConnected = "connected"
+	stateConnected = "connected"
 	// StateUnknown: the state could not be read; see Problem.
-	StateUnknown = "unknown"
+	stateUnknown = "unknown"
 )
 
-// Problems of Facts.Problem, set when WiFi is unknown or a connection's
+// Problems of facts.Problem, set when WiFi is unknown or a connection's
 // security was not recognised.
 const (
-	ProblemLocationPermission = "location_permission"
-	ProblemAccessDenied       = "access_denied"
-	ProblemUnrecognised       = "unrecognised"
-	ProblemNoSource           = "no_source"
+	problemLocationPermission = "location_permission"
+	problemAccessDenied       = "access_denied"
+	problemUnrecognised       = "unrecognised"
+	problemNoSource           = "no_source"
 )
 
-// Facts are the raw observations. The network name (SSID), the access
+// facts are the raw observations. The network name (SSID), the access
 // point's address (BSSID) and interface names are never kept.
-type Facts struct {
+type facts struct {
 	OS string `json:"os"`
 	// WiFi is "none", "not_connected", "connected" or "unknown".
 	WiFi string `json:"wifi"`
@@ -63,7 +63,7 @@ type Facts struct {
 	WirelessInterfaces *int `json:"wireless_interfaces,omitempty"`
 	// Connections are the connected Wi-Fi networks, one per connected
 	// interface.
-	Connections []Connection `json:"connections,omitempty"`
+	Connections []connection `json:"connections,omitempty"`
 	// Unread says what could not be read that may hold another connected
 	// Wi-Fi interface (never an interface name): a pass needs it empty.
 	Unread []string `json:"unread,omitempty"`
@@ -74,8 +74,8 @@ type Facts struct {
 	Tried []string `json:"tried,omitempty"`
 }
 
-// Connection is the security of one connected network.
-type Connection struct {
+// connection is the security of one connected network.
+type connection struct {
 	// Security is "open", "owe", "wep", "wpa" (version 1), "wpa2",
 	// "wpa3", or "" when the tool's words were not recognised.
 	Security string `json:"security"`
@@ -97,16 +97,16 @@ type Connection struct {
 
 // Security values of Connection.Security.
 const (
-	SecOpen = "open"
-	SecOWE  = "owe"
-	SecWEP  = "wep"
-	SecWPA  = "wpa"
-	SecWPA2 = "wpa2"
-	SecWPA3 = "wpa3"
+	secOpen = "open"
+	secOWE  = "owe"
+	secWEP  = "wep"
+	secWPA  = "wpa"
+	secWPA2 = "wpa2"
+	secWPA3 = "wpa3"
 )
 
-// Collect reads the Wi-Fi state for the probe's OS.
-func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
+// collect reads the Wi-Fi state for the probe's OS.
+func collect(ctx context.Context, p probe.Probe) (facts, error) {
 	switch p.GOOS() {
 	case "linux":
 		return collectLinux(ctx, p), nil
@@ -115,7 +115,7 @@ func Collect(ctx context.Context, p probe.Probe) (Facts, error) {
 	case "windows":
 		return collectWindows(ctx, p), nil
 	default:
-		return Facts{OS: p.GOOS(), WiFi: StateUnknown, Problem: ProblemNoSource}, fmt.Errorf("wifi_security: unsupported OS %q", p.GOOS())
+		return facts{OS: p.GOOS(), WiFi: stateUnknown, Problem: problemNoSource}, fmt.Errorf("wifi_security: unsupported OS %q", p.GOOS())
 	}
 }
 

@@ -8,8 +8,8 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// ProfilerWiFi is what system_profiler SPAirPortDataType -json said.
-type ProfilerWiFi struct {
+// profilerWiFi is what system_profiler SPAirPortDataType -json said.
+type profilerWiFi struct {
 	// Recognised is false for output that is not the SPAirPortDataType
 	// JSON document.
 	Recognised bool
@@ -21,7 +21,7 @@ type ProfilerWiFi struct {
 	// without a security mode).
 	State string
 	// Connections are the connected interfaces' networks.
-	Connections []Connection
+	Connections []connection
 	// Interface is the name of the first Wi-Fi interface (for wdutil and
 	// ipconfig); it is never put in the facts.
 	Interface string
@@ -29,17 +29,17 @@ type ProfilerWiFi struct {
 	Status string
 }
 
-// ParseSystemProfiler parses system_profiler SPAirPortDataType -json.
-func ParseSystemProfiler(b []byte) ProfilerWiFi {
+// parseSystemProfiler parses system_profiler SPAirPortDataType -json.
+func parseSystemProfiler(b []byte) profilerWiFi {
 	var doc struct {
 		Data []struct {
 			Interfaces []map[string]any `json:"spairport_airport_interfaces"`
 		} `json:"SPAirPortDataType"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil || !strings.Contains(string(b), "SPAirPortDataType") {
-		return ProfilerWiFi{}
+		return profilerWiFi{}
 	}
-	res := ProfilerWiFi{Recognised: true}
+	res := profilerWiFi{Recognised: true}
 	notConnected := false
 	for _, d := range doc.Data {
 		for _, iface := range d.Interfaces {
@@ -58,41 +58,41 @@ func ParseSystemProfiler(b []byte) ProfilerWiFi {
 				mode, _ := cur["spairport_security_mode"].(string)
 				if mode == "" {
 					res.Status = "connected without a security mode"
-					res.State = StateUnknown
+					res.State = stateUnknown
 					continue
 				}
-				res.Connections = append(res.Connections, AirPortSecurity(mode))
+				res.Connections = append(res.Connections, airPortSecurity(mode))
 			case "spairport_status_off", "spairport_status_disassociated", "spairport_status_inactive",
 				"spairport_status_disconnected", "spairport_status_not_associated", "spairport_status_init":
 				notConnected = true
 			default:
 				res.Status = status
-				res.State = StateUnknown
+				res.State = stateUnknown
 			}
 		}
 	}
 	switch {
 	case len(res.Connections) > 0:
-		res.State = StateConnected
-	case res.State == StateUnknown:
+		res.State = stateConnected
+	case res.State == stateUnknown:
 	case notConnected:
-		res.State = StateNotConnected
+		res.State = stateNotConnected
 	case res.Interfaces == 0:
-		res.State = StateNone
+		res.State = stateNone
 	default:
-		res.State = StateUnknown
+		res.State = stateUnknown
 	}
 	return res
 }
 
-// AirPortSecurity maps a spairport_security_mode value to a connection.
+// airPortSecurity maps a spairport_security_mode value to a connection.
 // The *_mixed modes are WPA/WPA2 mixed mode; WPA2/WPA3 is
 // "wpa3_transition" and is WPA3.
 // Apple writes the WPA3 transition mode as "pairport_security_mode_..."
 // (missing the leading s), so everything up to "security_mode_" is
 // dropped.
-func AirPortSecurity(mode string) Connection {
-	c := Connection{Raw: mode}
+func airPortSecurity(mode string) connection {
+	c := connection{Raw: mode}
 	m := mode
 	if i := strings.Index(m, "security_mode_"); i >= 0 {
 		m = m[i+len("security_mode_"):]
@@ -101,49 +101,49 @@ func AirPortSecurity(mode string) Connection {
 	}
 	switch m {
 	case "none":
-		c.Security = SecOpen
+		c.Security = secOpen
 	case "wep", "wep40", "wep128":
-		c.Security = SecWEP
+		c.Security = secWEP
 	case "8021x", "dynamic_wep":
-		c.Security, c.Enterprise = SecWEP, true
+		c.Security, c.Enterprise = secWEP, true
 	case "wpa_personal":
-		c.Security = SecWPA
+		c.Security = secWPA
 	case "wpa_enterprise":
-		c.Security, c.Enterprise = SecWPA, true
+		c.Security, c.Enterprise = secWPA, true
 	case "wpa2_personal":
-		c.Security = SecWPA2
+		c.Security = secWPA2
 	case "wpa2_enterprise":
-		c.Security, c.Enterprise = SecWPA2, true
+		c.Security, c.Enterprise = secWPA2, true
 	case "wpa_personal_mixed", "wpa2_personal_mixed":
 		// "WPA/WPA2 Personal" (CWSecurity wpaPersonalMixed): admits WPA1
 		// and TKIP.
-		c.Security, c.Mixed = SecWPA2, true
+		c.Security, c.Mixed = secWPA2, true
 	case "wpa_enterprise_mixed", "wpa2_enterprise_mixed":
-		c.Security, c.Enterprise, c.Mixed = SecWPA2, true, true
+		c.Security, c.Enterprise, c.Mixed = secWPA2, true, true
 	case "wpa3_personal", "wpa3_transition", "wpa3_personal_transition", "wpa2_wpa3_personal":
-		c.Security = SecWPA3
+		c.Security = secWPA3
 	case "wpa3_enterprise", "wpa2_wpa3_enterprise", "wpa3_enterprise_transition":
-		c.Security, c.Enterprise = SecWPA3, true
+		c.Security, c.Enterprise = secWPA3, true
 	case "owe", "owe_transition":
-		c.Security = SecOWE
+		c.Security = secOWE
 	}
 	return c
 }
 
-// KeyValueWiFi is what wdutil info or ipconfig getsummary said.
-type KeyValueWiFi struct {
+// keyValueWiFi is what wdutil info or ipconfig getsummary said.
+type keyValueWiFi struct {
 	Recognised bool
 	State      string // StateNotConnected, StateConnected, StateNone, or StateUnknown
-	Conn       Connection
+	Conn       connection
 	Denied     bool
 }
 
-// ParseWdutilInfo parses the WIFI section of wdutil info (run as root).
-func ParseWdutilInfo(stdout, stderr []byte, exitCode int) KeyValueWiFi {
+// parseWdutilInfo parses the WIFI section of wdutil info (run as root).
+func parseWdutilInfo(stdout, stderr []byte, exitCode int) keyValueWiFi {
 	text := string(stdout)
 	all := strings.ToLower(text + string(stderr))
 	if exitCode != 0 && (strings.Contains(all, "root") || strings.Contains(all, "sudo") || strings.Contains(all, "permission")) {
-		return KeyValueWiFi{Denied: true}
+		return keyValueWiFi{Denied: true}
 	}
 	kv := map[string]string{}
 	inWiFi := false
@@ -174,25 +174,25 @@ func ParseWdutilInfo(stdout, stderr []byte, exitCode int) KeyValueWiFi {
 	mode, hasMode := kv["Op Mode"]
 	sec, hasSec := kv["Security"]
 	if !hasMode && !hasSec {
-		return KeyValueWiFi{}
+		return keyValueWiFi{}
 	}
-	res := KeyValueWiFi{Recognised: true}
+	res := keyValueWiFi{Recognised: true}
 	power := strings.ToLower(kv["Power"])
 	switch {
 	case strings.HasPrefix(power, "off"):
-		res.State = StateNotConnected
+		res.State = stateNotConnected
 	case strings.EqualFold(mode, "STA"):
-		res.State, res.Conn = StateConnected, wordsSecurity(sec)
+		res.State, res.Conn = stateConnected, wordsSecurity(sec)
 	case mode == "None" || mode == "n/a" || mode == "":
-		res.State = StateNotConnected
+		res.State = stateNotConnected
 	default:
-		res.State = StateUnknown
+		res.State = stateUnknown
 	}
 	return res
 }
 
-// ParseIpconfigSummary parses ipconfig getsummary <interface>.
-func ParseIpconfigSummary(b []byte) KeyValueWiFi {
+// parseIpconfigSummary parses ipconfig getsummary <interface>.
+func parseIpconfigSummary(b []byte) keyValueWiFi {
 	kv := map[string]string{}
 	depth := 0
 	for _, line := range strings.Split(string(b), "\n") {
@@ -217,23 +217,23 @@ func ParseIpconfigSummary(b []byte) KeyValueWiFi {
 	}
 	typ, ok := kv["InterfaceType"]
 	if !ok {
-		return KeyValueWiFi{}
+		return keyValueWiFi{}
 	}
-	res := KeyValueWiFi{Recognised: true}
+	res := keyValueWiFi{Recognised: true}
 	if !strings.EqualFold(typ, "WiFi") {
-		res.State = StateNone // this interface is not Wi-Fi
+		res.State = stateNone // this interface is not Wi-Fi
 		return res
 	}
 	sec, hasSec := kv["Security"]
 	switch {
 	case kv["LinkStatusActive"] == "FALSE":
-		res.State = StateNotConnected
+		res.State = stateNotConnected
 	case hasSec:
-		res.State, res.Conn = StateConnected, wordsSecurity(sec)
+		res.State, res.Conn = stateConnected, wordsSecurity(sec)
 	case kv["LinkStatusActive"] == "TRUE":
-		res.State = StateUnknown
+		res.State = stateUnknown
 	default:
-		res.State = StateNotConnected
+		res.State = stateNotConnected
 	}
 	return res
 }
@@ -244,8 +244,8 @@ func ParseIpconfigSummary(b []byte) KeyValueWiFi {
 // "WPA-Personal" (also Japanese "WPA2-パーソナル"). WPA (version 1) named
 // beside WPA2 or WPA3 ("WPA/WPA2", "WPA1 WPA2"), or "mixed", is mixed
 // mode.
-func wordsSecurity(s string) Connection {
-	c := Connection{Raw: strings.TrimSpace(s)}
+func wordsSecurity(s string) connection {
+	c := connection{Raw: strings.TrimSpace(s)}
 	u := strings.ToUpper(c.Raw)
 	words := map[string]bool{}
 	for _, w := range strings.FieldsFunc(u, func(r rune) bool {
@@ -261,35 +261,35 @@ func wordsSecurity(s string) Connection {
 	switch {
 	case u == "":
 	case strings.Contains(u, "WPA3") || strings.Contains(u, "SAE"):
-		c.Security = SecWPA3
+		c.Security = secWPA3
 	case strings.Contains(u, "WPA2") || strings.Contains(u, "SHA256_8021X"):
-		c.Security = SecWPA2
+		c.Security = secWPA2
 	case strings.Contains(u, "OWE"):
-		c.Security = SecOWE
+		c.Security = secOWE
 	case strings.Contains(u, "WPA"):
-		c.Security = SecWPA
+		c.Security = secWPA
 	case strings.Contains(u, "WEP"):
-		c.Security = SecWEP
+		c.Security = secWEP
 	case u == "NONE" || u == "OPEN":
-		c.Security = SecOpen
+		c.Security = secOpen
 	}
 	return c
 }
 
-func collectDarwin(ctx context.Context, p probe.Probe) Facts {
-	f := Facts{OS: "darwin"}
+func collectDarwin(ctx context.Context, p probe.Probe) facts {
+	f := facts{OS: "darwin"}
 	var note sourceNote
 	iface := "en0"
 	out, err := p.Run(ctx, probe.CmdSystemProfiler, "SPAirPortDataType", "-json")
 	if err != nil {
 		note.runErr(&f, "system_profiler", err)
 	} else {
-		sp := ParseSystemProfiler(out.Stdout)
+		sp := parseSystemProfiler(out.Stdout)
 		switch {
 		case !sp.Recognised:
 			note.unrecognised = true
 			f.Tried = append(f.Tried, "system_profiler: output not recognised")
-		case sp.State == StateUnknown:
+		case sp.State == stateUnknown:
 			note.unrecognised = true
 			f.WirelessInterfaces = intp(sp.Interfaces)
 			f.Tried = append(f.Tried, "system_profiler: "+statusWord(sp.Status))
@@ -307,12 +307,12 @@ func collectDarwin(ctx context.Context, p probe.Probe) Facts {
 	if err != nil {
 		note.runErr(&f, "wdutil", err)
 	} else {
-		w := ParseWdutilInfo(out.Stdout, out.Stderr, out.ExitCode)
+		w := parseWdutilInfo(out.Stdout, out.Stderr, out.ExitCode)
 		switch {
 		case w.Denied:
 			note.denied = true
 			f.Tried = append(f.Tried, "wdutil: needs administrator rights")
-		case !w.Recognised || w.State == StateUnknown:
+		case !w.Recognised || w.State == stateUnknown:
 			note.unrecognised = true
 			f.Tried = append(f.Tried, "wdutil: output not recognised")
 		default:
@@ -324,12 +324,12 @@ func collectDarwin(ctx context.Context, p probe.Probe) Facts {
 	if err != nil {
 		note.runErr(&f, "ipconfig", err)
 	} else {
-		s := ParseIpconfigSummary(out.Stdout)
+		s := parseIpconfigSummary(out.Stdout)
 		switch {
-		case !s.Recognised || s.State == StateUnknown:
+		case !s.Recognised || s.State == stateUnknown:
 			note.unrecognised = true
 			f.Tried = append(f.Tried, "ipconfig: output not recognised")
-		case s.State == StateNone:
+		case s.State == stateNone:
 			// The interface asked about is not Wi-Fi: say nothing about
 			// the others.
 			note.unrecognised = true
@@ -339,7 +339,7 @@ func collectDarwin(ctx context.Context, p probe.Probe) Facts {
 			// ipconfig names the key management the Mac negotiated
 			// (WPA2_PSK, SHA256_8021X), which is the same on a WPA/WPA2
 			// mixed-mode network: its WPA2 cannot pass alone.
-			if s.State == StateConnected && s.Conn.Security == SecWPA2 && !s.Conn.Mixed {
+			if s.State == stateConnected && s.Conn.Security == secWPA2 && !s.Conn.Mixed {
 				f.Unread = append(f.Unread, "ipconfig: shows WPA2 but not whether the network also admits WPA (version 1) or TKIP; wdutil (run as administrator) or system_profiler can tell")
 			}
 			return f
@@ -349,10 +349,10 @@ func collectDarwin(ctx context.Context, p probe.Probe) Facts {
 	return f
 }
 
-func darwinResult(f Facts, source string, w KeyValueWiFi) Facts {
+func darwinResult(f facts, source string, w keyValueWiFi) facts {
 	f.Source, f.WiFi = source, w.State
-	if w.State == StateConnected {
-		f.Connections = []Connection{w.Conn}
+	if w.State == stateConnected {
+		f.Connections = []connection{w.Conn}
 	}
 	return f
 }

@@ -19,48 +19,48 @@ const (
 // WPA/WPA2 mixed mode (which admits WPA1 and TKIP) are insecure; WPA2 and
 // WPA3 otherwise (a WPA2/WPA3 transition network included) secure;
 // anything else unknown.
-func gradeOf(c Connection) grade {
-	if c.Mixed && (c.Security == SecWPA2 || c.Security == SecWPA3) {
+func gradeOf(c connection) grade {
+	if c.Mixed && (c.Security == secWPA2 || c.Security == secWPA3) {
 		return gradeInsecure
 	}
 	switch c.Security {
-	case SecOpen, SecOWE, SecWEP, SecWPA:
+	case secOpen, secOWE, secWEP, secWPA:
 		return gradeInsecure
-	case SecWPA2:
+	case secWPA2:
 		if c.Cipher == "tkip" || c.Cipher == "wep" || c.Cipher == "none" {
 			return gradeInsecure
 		}
 		return gradeSecure
-	case SecWPA3:
+	case secWPA3:
 		return gradeSecure
 	}
 	return gradeUnknown
 }
 
 // describe names a connection's security in plain words.
-func describe(c Connection) string {
+func describe(c connection) string {
 	ent := ""
 	if c.Enterprise {
 		ent = "-Enterprise"
 	}
 	switch c.Security {
-	case SecOpen:
+	case secOpen:
 		return "an open network with no password"
-	case SecOWE:
+	case secOWE:
 		return "an \"Enhanced Open\" (OWE) network: encrypted, but anyone can join without a password"
-	case SecWEP:
+	case secWEP:
 		return "a network with old WEP security, which can be broken in minutes"
-	case SecWPA:
+	case secWPA:
 		return "a network with old WPA (version 1)" + strings.ReplaceAll(ent, "-", " ") + " security"
-	case SecWPA2, SecWPA3:
+	case secWPA2, secWPA3:
 		if c.Mixed {
 			v := "WPA2"
-			if c.Security == SecWPA3 {
+			if c.Security == secWPA3 {
 				v = "WPA3"
 			}
 			return "a " + v + ent + " network in mixed mode, which still admits devices using the old WPA (version 1) or TKIP encryption"
 		}
-		if c.Security == SecWPA3 {
+		if c.Security == secWPA3 {
 			return "a WPA3" + ent + " network"
 		}
 		if gradeOf(c) == gradeInsecure {
@@ -71,22 +71,22 @@ func describe(c Connection) string {
 	return "a network whose security was not recognised"
 }
 
-// Evaluate judges the facts against the policy.
-func Evaluate(f Facts, pol checks.Policy) checks.Result {
+// evaluate judges the facts against the policy.
+func evaluate(f facts, pol checks.Policy) checks.Result {
 	switch f.WiFi {
-	case StateNone:
+	case stateNone:
 		return checks.Result{Status: checks.NotApplicable, Summary: "This computer has no Wi-Fi adapter."}
-	case StateNotConnected:
+	case stateNotConnected:
 		return checks.Result{Status: checks.NotApplicable, Summary: "Wi-Fi is not connected (wired network or offline)."}
-	case StateConnected:
+	case stateConnected:
 		return evaluateConnected(f, pol)
 	}
 	return unknownResult(f)
 }
 
-func evaluateConnected(f Facts, pol checks.Policy) checks.Result {
+func evaluateConnected(f facts, pol checks.Policy) checks.Result {
 	if len(f.Connections) == 0 {
-		f.Problem = ProblemUnrecognised
+		f.Problem = problemUnrecognised
 		f.Tried = append(f.Tried, "connected, but no network's security was read")
 		return unknownResult(f)
 	}
@@ -98,7 +98,7 @@ func evaluateConnected(f Facts, pol checks.Policy) checks.Result {
 	for _, c := range f.Connections {
 		switch gradeOf(c) {
 		case gradeInsecure:
-			status := InsecureSetting.Of(pol)
+			status := insecureSetting.Of(pol)
 			fix := insecureFix(f.OS)
 			if c.Mixed {
 				fix += mixedFix
@@ -117,13 +117,13 @@ func evaluateConnected(f Facts, pol checks.Policy) checks.Result {
 		u := f
 		switch {
 		case unrecognised && raw != "":
-			u.Problem = ProblemUnrecognised
+			u.Problem = problemUnrecognised
 			u.Tried = append(u.Tried, "security \""+raw+"\" not recognised")
 		case unrecognised:
-			u.Problem = ProblemUnrecognised
+			u.Problem = problemUnrecognised
 			u.Tried = append(u.Tried, "the security of the connected network was not reported")
 		default:
-			u.Problem = ProblemAccessDenied
+			u.Problem = problemAccessDenied
 		}
 		u.Tried = append(u.Tried, f.Unread...)
 		parts = append(parts, unknownResult(u))
@@ -131,16 +131,16 @@ func evaluateConnected(f Facts, pol checks.Policy) checks.Result {
 	return checks.AllOf(parts...)
 }
 
-func unknownResult(f Facts) checks.Result {
+func unknownResult(f facts) checks.Result {
 	reason := "the Wi-Fi state could not be read"
 	switch f.Problem {
-	case ProblemLocationPermission:
+	case problemLocationPermission:
 		reason = "Windows needs location permission before it shows Wi-Fi details to programs"
-	case ProblemAccessDenied:
+	case problemAccessDenied:
 		reason = "not allowed to read the Wi-Fi state"
-	case ProblemUnrecognised:
+	case problemUnrecognised:
 		reason = "the Wi-Fi tool's answer was not recognised"
-	case ProblemNoSource:
+	case problemNoSource:
 		reason = "no Wi-Fi tool could answer"
 	}
 	if len(f.Tried) > 0 {
@@ -171,9 +171,9 @@ func insecureFix(goos string) string {
 
 func unknownFix(goos, problem string) string {
 	switch {
-	case goos == "windows" && problem == ProblemLocationPermission:
+	case goos == "windows" && problem == problemLocationPermission:
 		return "Windows only shows Wi-Fi details to programs that may use location. Open Settings > Privacy & security > Location, turn on \"Location services\" and \"Let desktop apps access your location\", then click \"Check again\"."
-	case problem == ProblemAccessDenied:
+	case problem == problemAccessDenied:
 		return "SessionGuard was not allowed to read the Wi-Fi details. Make sure the SessionGuard agent is installed and running with administrator rights, then click \"Check again\"; if it stays unknown, ask your IT support."
 	}
 	return checks.GenericUnknownFix

@@ -12,40 +12,40 @@ func TestEvaluate(t *testing.T) {
 	warn = warn.With("wifi_insecure", checks.Warn)
 	tests := []struct {
 		name    string
-		f       Facts
+		f       facts
 		pol     checks.Policy
 		want    checks.Status
 		summary string
 		fix     string
 	}{
-		{"no wifi", Facts{OS: "linux", WiFi: StateNone}, checks.Catalogue{Check}.Default(), checks.NotApplicable, "no Wi-Fi adapter", ""},
-		{"not connected", Facts{OS: "darwin", WiFi: StateNotConnected}, checks.Catalogue{Check}.Default(), checks.NotApplicable, "not connected", ""},
-		{"open fails", Facts{OS: "windows", WiFi: StateConnected, Connections: []Connection{{Security: SecOpen}}}, checks.Catalogue{Check}.Default(), checks.Fail, "open network", "bottom right"},
-		{"open warns by policy", Facts{OS: "darwin", WiFi: StateConnected, Connections: []Connection{{Security: SecOpen}}}, warn, checks.Warn, "open network", "menu bar"},
-		{"owe fails", Facts{OS: "linux", WiFi: StateConnected, Connections: []Connection{{Security: SecOWE}}}, checks.Catalogue{Check}.Default(), checks.Fail, "Enhanced Open", "phone's hotspot"},
-		{"wep fails", Facts{OS: "linux", WiFi: StateConnected, Connections: []Connection{{Security: SecWEP}}}, checks.Catalogue{Check}.Default(), checks.Fail, "WEP", "WPA2 or WPA3"},
-		{"wpa1 enterprise fails", Facts{OS: "linux", WiFi: StateConnected, Connections: []Connection{{Security: SecWPA, Enterprise: true}}}, checks.Catalogue{Check}.Default(), checks.Fail, "WPA (version 1) Enterprise", ""},
-		{"wpa2 tkip fails", Facts{OS: "windows", WiFi: StateConnected, Connections: []Connection{{Security: SecWPA2, Cipher: "tkip"}}}, checks.Catalogue{Check}.Default(), checks.Fail, "TKIP", ""},
-		{"wpa2 ccmp passes", Facts{OS: "windows", WiFi: StateConnected, Connections: []Connection{{Security: SecWPA2, Cipher: "ccmp"}}}, checks.Catalogue{Check}.Default(), checks.Pass, "WPA2 network", ""},
-		{"wpa2 enterprise passes", Facts{OS: "linux", WiFi: StateConnected, Connections: []Connection{{Security: SecWPA2, Enterprise: true}}}, checks.Catalogue{Check}.Default(), checks.Pass, "WPA2-Enterprise", ""},
-		{"wpa3 passes", Facts{OS: "darwin", WiFi: StateConnected, Connections: []Connection{{Security: SecWPA3}}}, checks.Catalogue{Check}.Default(), checks.Pass, "WPA3", ""},
-		{"worst of two interfaces", Facts{OS: "windows", WiFi: StateConnected, Connections: []Connection{{Security: SecWPA3}, {Security: SecOpen}}}, checks.Catalogue{Check}.Default(), checks.Fail, "open network", ""},
-		{"unrecognised security is unknown", Facts{OS: "darwin", WiFi: StateConnected, Connections: []Connection{{Raw: "spairport_security_mode_wps"}}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
-		{"secure plus unrecognised is unknown", Facts{OS: "linux", WiFi: StateConnected, Connections: []Connection{{Security: SecWPA2}, {Raw: "FILS?"}}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
-		{"wpa/wpa2 mixed fails", Facts{OS: "darwin", WiFi: StateConnected, Connections: []Connection{{Security: SecWPA2, Mixed: true}}}, checks.Catalogue{Check}.Default(), checks.Fail, "WPA2 network in mixed mode", "WPA2 (AES)"},
-		{"wpa/wpa2 mixed warns by policy", Facts{OS: "linux", WiFi: StateConnected, Connections: []Connection{{Security: SecWPA2, Mixed: true, Cipher: "ccmp"}}}, warn, checks.Warn, "mixed mode", "WPA2/WPA3"},
-		{"wpa3 with wpa1 beside is mixed", Facts{OS: "linux", WiFi: StateConnected, Connections: []Connection{{Security: SecWPA3, Mixed: true}}}, checks.Catalogue{Check}.Default(), checks.Fail, "WPA3 network in mixed mode", ""},
-		{"secure with an interface unread is unknown", Facts{OS: "linux", WiFi: StateConnected, Connections: []Connection{{Security: SecWPA3}}, Unread: []string{"iwctl: not every Wi-Fi interface answered"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", "administrator rights"},
-		{"insecure decides with an interface unread", Facts{OS: "linux", WiFi: StateConnected, Connections: []Connection{{Security: SecOpen}}, Unread: []string{"iwctl: not every Wi-Fi interface answered"}}, checks.Catalogue{Check}.Default(), checks.Fail, "open network", ""},
-		{"insecure decides over an unrecognised one", Facts{OS: "linux", WiFi: StateConnected, Connections: []Connection{{Raw: "FILS?"}, {Security: SecWEP}}}, checks.Catalogue{Check}.Default(), checks.Fail, "WEP", ""},
-		{"connected without connections is unknown", Facts{OS: "linux", WiFi: StateConnected}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
-		{"location permission", Facts{OS: "windows", WiFi: StateUnknown, Problem: ProblemLocationPermission}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", "Privacy & security > Location"},
-		{"access denied", Facts{OS: "linux", WiFi: StateUnknown, Problem: ProblemAccessDenied}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", "administrator rights"},
-		{"empty facts are unknown", Facts{}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
+		{"no wifi", facts{OS: "linux", WiFi: stateNone}, checks.Catalogue{Check}.Default(), checks.NotApplicable, "no Wi-Fi adapter", ""},
+		{"not connected", facts{OS: "darwin", WiFi: stateNotConnected}, checks.Catalogue{Check}.Default(), checks.NotApplicable, "not connected", ""},
+		{"open fails", facts{OS: "windows", WiFi: stateConnected, Connections: []connection{{Security: secOpen}}}, checks.Catalogue{Check}.Default(), checks.Fail, "open network", "bottom right"},
+		{"open warns by policy", facts{OS: "darwin", WiFi: stateConnected, Connections: []connection{{Security: secOpen}}}, warn, checks.Warn, "open network", "menu bar"},
+		{"owe fails", facts{OS: "linux", WiFi: stateConnected, Connections: []connection{{Security: secOWE}}}, checks.Catalogue{Check}.Default(), checks.Fail, "Enhanced Open", "phone's hotspot"},
+		{"wep fails", facts{OS: "linux", WiFi: stateConnected, Connections: []connection{{Security: secWEP}}}, checks.Catalogue{Check}.Default(), checks.Fail, "WEP", "WPA2 or WPA3"},
+		{"wpa1 enterprise fails", facts{OS: "linux", WiFi: stateConnected, Connections: []connection{{Security: secWPA, Enterprise: true}}}, checks.Catalogue{Check}.Default(), checks.Fail, "WPA (version 1) Enterprise", ""},
+		{"wpa2 tkip fails", facts{OS: "windows", WiFi: stateConnected, Connections: []connection{{Security: secWPA2, Cipher: "tkip"}}}, checks.Catalogue{Check}.Default(), checks.Fail, "TKIP", ""},
+		{"wpa2 ccmp passes", facts{OS: "windows", WiFi: stateConnected, Connections: []connection{{Security: secWPA2, Cipher: "ccmp"}}}, checks.Catalogue{Check}.Default(), checks.Pass, "WPA2 network", ""},
+		{"wpa2 enterprise passes", facts{OS: "linux", WiFi: stateConnected, Connections: []connection{{Security: secWPA2, Enterprise: true}}}, checks.Catalogue{Check}.Default(), checks.Pass, "WPA2-Enterprise", ""},
+		{"wpa3 passes", facts{OS: "darwin", WiFi: stateConnected, Connections: []connection{{Security: secWPA3}}}, checks.Catalogue{Check}.Default(), checks.Pass, "WPA3", ""},
+		{"worst of two interfaces", facts{OS: "windows", WiFi: stateConnected, Connections: []connection{{Security: secWPA3}, {Security: secOpen}}}, checks.Catalogue{Check}.Default(), checks.Fail, "open network", ""},
+		{"unrecognised security is unknown", facts{OS: "darwin", WiFi: stateConnected, Connections: []connection{{Raw: "spairport_security_mode_wps"}}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
+		{"secure plus unrecognised is unknown", facts{OS: "linux", WiFi: stateConnected, Connections: []connection{{Security: secWPA2}, {Raw: "FILS?"}}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
+		{"wpa/wpa2 mixed fails", facts{OS: "darwin", WiFi: stateConnected, Connections: []connection{{Security: secWPA2, Mixed: true}}}, checks.Catalogue{Check}.Default(), checks.Fail, "WPA2 network in mixed mode", "WPA2 (AES)"},
+		{"wpa/wpa2 mixed warns by policy", facts{OS: "linux", WiFi: stateConnected, Connections: []connection{{Security: secWPA2, Mixed: true, Cipher: "ccmp"}}}, warn, checks.Warn, "mixed mode", "WPA2/WPA3"},
+		{"wpa3 with wpa1 beside is mixed", facts{OS: "linux", WiFi: stateConnected, Connections: []connection{{Security: secWPA3, Mixed: true}}}, checks.Catalogue{Check}.Default(), checks.Fail, "WPA3 network in mixed mode", ""},
+		{"secure with an interface unread is unknown", facts{OS: "linux", WiFi: stateConnected, Connections: []connection{{Security: secWPA3}}, Unread: []string{"iwctl: not every Wi-Fi interface answered"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", "administrator rights"},
+		{"insecure decides with an interface unread", facts{OS: "linux", WiFi: stateConnected, Connections: []connection{{Security: secOpen}}, Unread: []string{"iwctl: not every Wi-Fi interface answered"}}, checks.Catalogue{Check}.Default(), checks.Fail, "open network", ""},
+		{"insecure decides over an unrecognised one", facts{OS: "linux", WiFi: stateConnected, Connections: []connection{{Raw: "FILS?"}, {Security: secWEP}}}, checks.Catalogue{Check}.Default(), checks.Fail, "WEP", ""},
+		{"connected without connections is unknown", facts{OS: "linux", WiFi: stateConnected}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
+		{"location permission", facts{OS: "windows", WiFi: stateUnknown, Problem: problemLocationPermission}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", "Privacy & security > Location"},
+		{"access denied", facts{OS: "linux", WiFi: stateUnknown, Problem: problemAccessDenied}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", "administrator rights"},
+		{"empty facts are unknown", facts{}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := Evaluate(tt.f, tt.pol)
+			r := evaluate(tt.f, tt.pol)
 			if r.Status != tt.want {
 				t.Fatalf("status %s, want %s (%+v)", r.Status, tt.want, r)
 			}

@@ -17,22 +17,22 @@ type sourceNote struct {
 	denied, unrecognised bool
 }
 
-func (n *sourceNote) runErr(f *Facts, tool string, err error) {
+func (n *sourceNote) runErr(f *facts, tool string, err error) {
 	f.Tried = append(f.Tried, tool+": "+errWord(err))
 	if errors.Is(err, probe.ErrAccessDenied) {
 		n.denied = true
 	}
 }
 
-func (n *sourceNote) finish(f *Facts) {
-	f.WiFi = StateUnknown
+func (n *sourceNote) finish(f *facts) {
+	f.WiFi = stateUnknown
 	switch {
 	case n.denied:
-		f.Problem = ProblemAccessDenied
+		f.Problem = problemAccessDenied
 	case n.unrecognised:
-		f.Problem = ProblemUnrecognised
+		f.Problem = problemUnrecognised
 	default:
-		f.Problem = ProblemNoSource
+		f.Problem = problemNoSource
 	}
 }
 
@@ -65,7 +65,7 @@ func linuxWirelessInterfaces(p probe.Probe) (names []string, uncertain int, ok b
 		}
 		dir := "/sys/class/net/" + name
 		ue, ueErr := p.ReadFile(dir + "/uevent")
-		if ueErr == nil && SysfsWireless(ue) {
+		if ueErr == nil && sysfsWireless(ue) {
 			names = append(names, name)
 			continue
 		}
@@ -82,8 +82,8 @@ func linuxWirelessInterfaces(p probe.Probe) (names []string, uncertain int, ok b
 	return names, uncertain, true
 }
 
-func collectLinux(ctx context.Context, p probe.Probe) Facts {
-	f := Facts{OS: "linux"}
+func collectLinux(ctx context.Context, p probe.Probe) facts {
+	f := facts{OS: "linux"}
 	var note sourceNote
 	// The listing decides "no Wi-Fi" (not applicable), which devices iwctl
 	// is asked about and whether wpa_cli's one interface is all there is;
@@ -99,13 +99,13 @@ func collectLinux(ctx context.Context, p probe.Probe) Facts {
 	default:
 		f.WirelessInterfaces = intp(len(ifaces))
 		if len(ifaces) == 0 {
-			f.WiFi, f.Source = StateNone, "sysfs"
+			f.WiFi, f.Source = stateNone, "sysfs"
 			return f
 		}
 	}
 
 	// NetworkManager.
-	out, err := p.Run(ctx, probe.CmdNmcli, "-t", "-f", NmcliFields, "dev", "wifi", "list", "--rescan", "no")
+	out, err := p.Run(ctx, probe.CmdNmcli, "-t", "-f", nmcliFields, "dev", "wifi", "list", "--rescan", "no")
 	switch {
 	case err != nil:
 		note.runErr(&f, "nmcli", err)
@@ -114,7 +114,7 @@ func collectLinux(ctx context.Context, p probe.Probe) Facts {
 	case out.ExitCode != 0:
 		f.Tried = append(f.Tried, fmt.Sprintf("nmcli: exit status %d", out.ExitCode))
 	default:
-		list := ParseNmcliWifiList(out.Stdout)
+		list := parseNmcliWifiList(out.Stdout)
 		if !list.Recognised {
 			note.unrecognised = true
 			f.Tried = append(f.Tried, "nmcli: output not recognised")
@@ -122,10 +122,10 @@ func collectLinux(ctx context.Context, p probe.Probe) Facts {
 		}
 		f.Source = "nmcli"
 		if len(list.Active) == 0 {
-			f.WiFi = StateNotConnected
+			f.WiFi = stateNotConnected
 			return f
 		}
-		f.WiFi, f.Connections = StateConnected, list.Active
+		f.WiFi, f.Connections = stateConnected, list.Active
 		refineCipher(ctx, p, &f)
 		return f
 	}
@@ -135,14 +135,14 @@ func collectLinux(ctx context.Context, p probe.Probe) Facts {
 		f.Source = "wpa_cli"
 		switch {
 		case st.Connected:
-			f.WiFi, f.Connections = StateConnected, []Connection{st.Conn}
+			f.WiFi, f.Connections = stateConnected, []connection{st.Conn}
 			// wpa_cli status speaks for one interface only.
 			if !known || uncertain > 0 || len(ifaces) > 1 {
 				f.Unread = append(f.Unread, "wpa_cli: reports one Wi-Fi interface, and there may be others")
 			}
 			return f
 		case notConnectedWpaState[st.State] && known && uncertain == 0 && len(ifaces) <= 1:
-			f.WiFi = StateNotConnected
+			f.WiFi = stateNotConnected
 			return f
 		}
 		// Not connected on an interface that may not be the only one,
@@ -154,13 +154,13 @@ func collectLinux(ctx context.Context, p probe.Probe) Facts {
 	// iwd: asked about each Wi-Fi interface sysfs listed, so its answer
 	// is only complete when the listing is.
 	collectIwd(ctx, p, &f, &note, ifaces)
-	if f.WiFi == StateConnected {
+	if f.WiFi == stateConnected {
 		if !known || uncertain > 0 {
 			f.Unread = append(f.Unread, "iwctl: not every network interface could be checked for Wi-Fi")
 		}
 		return f
 	}
-	if f.WiFi == StateNotConnected && known && uncertain == 0 {
+	if f.WiFi == stateNotConnected && known && uncertain == 0 {
 		return f
 	}
 	f.WiFi, f.Source, f.Connections = "", "", nil
@@ -171,8 +171,8 @@ func collectLinux(ctx context.Context, p probe.Probe) Facts {
 // collectIwd asks iwd about every Wi-Fi interface in ifaces. WiFi is
 // connected when one is (an interface that did not answer is an unknown
 // connection), not_connected when every one answered disconnected.
-func collectIwd(ctx context.Context, p probe.Probe, f *Facts, note *sourceNote, ifaces []string) {
-	var conns []Connection
+func collectIwd(ctx context.Context, p probe.Probe, f *facts, note *sourceNote, ifaces []string) {
+	var conns []connection
 	disconnected, failed := 0, 0
 	for _, dev := range ifaces {
 		ictx, cancel := context.WithTimeout(ctx, iwctlTimeout)
@@ -183,7 +183,7 @@ func collectIwd(ctx context.Context, p probe.Probe, f *Facts, note *sourceNote, 
 			failed++
 			break
 		}
-		st := ParseIwctlStation(out.Stdout, out.Stderr)
+		st := parseIwctlStation(out.Stdout, out.Stderr)
 		switch {
 		case st.NotRunning:
 			f.Tried = append(f.Tried, "iwctl: iwd is not running")
@@ -206,13 +206,13 @@ func collectIwd(ctx context.Context, p probe.Probe, f *Facts, note *sourceNote, 
 	}
 	switch {
 	case len(conns) > 0:
-		f.Source, f.WiFi = "iwctl", StateConnected
+		f.Source, f.WiFi = "iwctl", stateConnected
 		f.Connections = conns
 		if failed > 0 || disconnected+len(conns) < len(ifaces) {
 			f.Unread = append(f.Unread, "iwctl: not every Wi-Fi interface answered")
 		}
 	case disconnected > 0 && disconnected == len(ifaces):
-		f.Source, f.WiFi = "iwctl", StateNotConnected
+		f.Source, f.WiFi = "iwctl", stateNotConnected
 	}
 }
 
@@ -222,13 +222,13 @@ var notConnectedWpaState = map[string]bool{
 	"DISCONNECTED": true, "INACTIVE": true, "SCANNING": true, "INTERFACE_DISABLED": true,
 }
 
-func runWpaCli(ctx context.Context, p probe.Probe, f *Facts, note *sourceNote) (WpaCliStatus, bool) {
+func runWpaCli(ctx context.Context, p probe.Probe, f *facts, note *sourceNote) (wpaCliStatus, bool) {
 	out, err := p.Run(ctx, probe.CmdWpaCli, "status")
 	if err != nil {
 		note.runErr(f, "wpa_cli", err)
-		return WpaCliStatus{}, false
+		return wpaCliStatus{}, false
 	}
-	st := ParseWpaCliStatus(out.Stdout, out.Stderr)
+	st := parseWpaCliStatus(out.Stdout, out.Stderr)
 	switch {
 	case st.Recognised:
 		return st, true
@@ -249,19 +249,19 @@ func runWpaCli(ctx context.Context, p probe.Probe, f *Facts, note *sourceNote) (
 // did not name the ciphers and it might be TKIP (WPA or WPA2 without
 // WPA3, not already known to be mixed mode). nmcli only lists what the
 // access point offers. Without wpa_cli the nmcli answer stands.
-func refineCipher(ctx context.Context, p probe.Probe, f *Facts) {
+func refineCipher(ctx context.Context, p probe.Probe, f *facts) {
 	if len(f.Connections) != 1 {
 		return
 	}
 	c := f.Connections[0]
-	if (c.Security != SecWPA && c.Security != SecWPA2) || c.Mixed || c.Cipher != "" {
+	if (c.Security != secWPA && c.Security != secWPA2) || c.Mixed || c.Cipher != "" {
 		return
 	}
 	out, err := p.Run(ctx, probe.CmdWpaCli, "status")
 	if err != nil {
 		return
 	}
-	st := ParseWpaCliStatus(out.Stdout, out.Stderr)
+	st := parseWpaCliStatus(out.Stdout, out.Stderr)
 	if !st.Connected || st.Conn.Security == "" {
 		return
 	}

@@ -7,21 +7,21 @@ import (
 	"strings"
 )
 
-// NmcliFields is the -f list the check asks nmcli dev wifi list for: the
+// nmcliFields is the -f list the check asks nmcli dev wifi list for: the
 // SECURITY summary and the WPA (version 1) and RSN (WPA2/WPA3) flags, which
 // name the ciphers the access point offers (TKIP among them).
-const NmcliFields = "ACTIVE,SSID,SECURITY,WPA-FLAGS,RSN-FLAGS"
+const nmcliFields = "ACTIVE,SSID,SECURITY,WPA-FLAGS,RSN-FLAGS"
 
-// NmcliList is what nmcli -t -f ACTIVE,SSID,SECURITY[,WPA-FLAGS,RSN-FLAGS]
+// nmcliList is what nmcli -t -f ACTIVE,SSID,SECURITY[,WPA-FLAGS,RSN-FLAGS]
 // dev wifi list said.
-type NmcliList struct {
+type nmcliList struct {
 	// Recognised is false when a line did not have three fields or an
 	// ACTIVE value was neither a known "yes" nor a known "no".
 	Recognised bool
 	// Networks is how many access points were listed.
 	Networks int
 	// Active are the networks marked active (the SSID is dropped).
-	Active []Connection
+	Active []connection
 }
 
 // nmcli translates the ACTIVE column (_("yes") / _("no")) even in terse
@@ -57,12 +57,12 @@ func splitTerse(line string) []string {
 	return append(fields, cur.String())
 }
 
-// ParseNmcliWifiList parses nmcli -t -f ACTIVE,SSID,SECURITY,WPA-FLAGS,RSN-FLAGS
+// parseNmcliWifiList parses nmcli -t -f ACTIVE,SSID,SECURITY,WPA-FLAGS,RSN-FLAGS
 // dev wifi list (or the three-field form without the flags). Every line
 // must have the same number of fields. Empty output (NetworkManager knows no Wi-Fi device, or the radio is off)
 // is recognised and lists nothing.
-func ParseNmcliWifiList(b []byte) NmcliList {
-	out := NmcliList{Recognised: true}
+func parseNmcliWifiList(b []byte) nmcliList {
+	out := nmcliList{Recognised: true}
 	width := 0
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
@@ -73,38 +73,38 @@ func ParseNmcliWifiList(b []byte) NmcliList {
 		}
 		f := splitTerse(line)
 		if (len(f) != 3 && len(f) != 5) || (width != 0 && len(f) != width) {
-			return NmcliList{}
+			return nmcliList{}
 		}
 		width = len(f)
 		active := strings.ToLower(strings.TrimSpace(f[0]))
 		out.Networks++
 		switch {
 		case nmcliYes[active]:
-			c := NmcliSecurity(f[2])
+			c := nmcliSecurity(f[2])
 			if len(f) == 5 {
-				c = NmcliFlags(c, f[3], f[4])
+				c = nmcliFlags(c, f[3], f[4])
 			}
 			out.Active = append(out.Active, c)
 		case nmcliNo[active]:
 		default:
-			return NmcliList{}
+			return nmcliList{}
 		}
 	}
 	return out
 }
 
-// NmcliSecurity maps nmcli's SECURITY words ("", "WEP", "WPA1", "WPA2",
+// nmcliSecurity maps nmcli's SECURITY words ("", "WEP", "WPA1", "WPA2",
 // "WPA3", "OWE", "802.1X", space-separated; NetworkManager before 1.0
 // printed "WPA" where later versions print "WPA1") to a connection. An
 // access point that offers several is graded by the strongest, which is
 // what NetworkManager's supplicant picks, except that one still offering
 // WPA1 beside WPA2 or WPA3 ("WPA1 WPA2", "WPA WPA2") is mixed mode: it
 // admits WPA1 and TKIP. WPA2 WPA3 (transition mode) is not mixed.
-func NmcliSecurity(s string) Connection {
+func nmcliSecurity(s string) connection {
 	s = strings.TrimSpace(s)
-	c := Connection{Raw: s}
+	c := connection{Raw: s}
 	if s == "" || s == "--" {
-		c.Security = SecOpen
+		c.Security = secOpen
 		if s == "" {
 			c.Raw = "(none)"
 		}
@@ -125,20 +125,20 @@ func NmcliSecurity(s string) Connection {
 	c.Mixed = has["WPA1"] && (has["WPA2"] || has["WPA3"])
 	switch {
 	case has["WPA3"]:
-		c.Security = SecWPA3
+		c.Security = secWPA3
 	case has["WPA2"]:
-		c.Security = SecWPA2
+		c.Security = secWPA2
 	case has["WPA1"]:
-		c.Security = SecWPA
+		c.Security = secWPA
 	case has["OWE"]:
-		c.Security = SecOWE
+		c.Security = secOWE
 	case has["WEP"]:
-		c.Security = SecWEP
+		c.Security = secWEP
 	}
 	return c
 }
 
-// NmcliFlags adds what nmcli's WPA-FLAGS and RSN-FLAGS columns say about
+// nmcliFlags adds what nmcli's WPA-FLAGS and RSN-FLAGS columns say about
 // the ciphers to c: flags such as "pair_tkip pair_ccmp group_tkip psk",
 // "pair_ccmp group_ccmp psk sae", or "(none)" (some versions translate it,
 // so any parenthesised word is "none"). An access point whose WPA1 flags
@@ -146,11 +146,11 @@ func NmcliSecurity(s string) Connection {
 // CCMP or GCMP is mixed too (the group key all devices share is TKIP);
 // TKIP alone is the TKIP cipher. Flags that name no cipher leave Cipher
 // unset.
-func NmcliFlags(c Connection, wpaFlags, rsnFlags string) Connection {
+func nmcliFlags(c connection, wpaFlags, rsnFlags string) connection {
 	wpa, wpaSet := nmcliFlagSet(wpaFlags)
 	rsn, rsnSet := nmcliFlagSet(rsnFlags)
-	if c.Security != SecWPA2 && c.Security != SecWPA3 {
-		if c.Security == SecWPA && (wpa["pair_tkip"] || wpa["group_tkip"]) {
+	if c.Security != secWPA2 && c.Security != secWPA3 {
+		if c.Security == secWPA && (wpa["pair_tkip"] || wpa["group_tkip"]) {
 			c.Cipher = "tkip"
 		}
 		return c
@@ -190,8 +190,8 @@ func nmcliFlagSet(s string) (flags map[string]bool, set bool) {
 	return flags, set
 }
 
-// WpaCliStatus is what wpa_cli status said.
-type WpaCliStatus struct {
+// wpaCliStatus is what wpa_cli status said.
+type wpaCliStatus struct {
 	// Recognised is true when a wpa_state line was found.
 	Recognised bool
 	// State is wpa_state, e.g. "COMPLETED", "DISCONNECTED", "SCANNING".
@@ -199,16 +199,16 @@ type WpaCliStatus struct {
 	// Connected is true for wpa_state=COMPLETED.
 	Connected bool
 	// Conn is the connection's security when Connected.
-	Conn Connection
+	Conn connection
 	// Denied is true when the control socket could not be opened for lack
 	// of permission.
 	Denied bool
 }
 
-// ParseWpaCliStatus parses wpa_cli status (key=value lines, optionally
+// parseWpaCliStatus parses wpa_cli status (key=value lines, optionally
 // after "Selected interface 'wlan0'").
-func ParseWpaCliStatus(stdout, stderr []byte) WpaCliStatus {
-	var st WpaCliStatus
+func parseWpaCliStatus(stdout, stderr []byte) wpaCliStatus {
+	var st wpaCliStatus
 	kv := map[string]string{}
 	for _, line := range strings.Split(string(stdout), "\n") {
 		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
@@ -230,45 +230,45 @@ func ParseWpaCliStatus(stdout, stderr []byte) WpaCliStatus {
 		return st
 	}
 	st.Connected = true
-	st.Conn = WpaKeyMgmt(kv["key_mgmt"], kv["pairwise_cipher"], kv["group_cipher"])
+	st.Conn = wpaKeyMgmt(kv["key_mgmt"], kv["pairwise_cipher"], kv["group_cipher"])
 	return st
 }
 
-// WpaKeyMgmt maps wpa_supplicant's key_mgmt and cipher names to a
+// wpaKeyMgmt maps wpa_supplicant's key_mgmt and cipher names to a
 // connection.
-func WpaKeyMgmt(keyMgmt, pairwise, group string) Connection {
-	c := Connection{Raw: strings.TrimSpace(keyMgmt + " " + pairwise)}
+func wpaKeyMgmt(keyMgmt, pairwise, group string) connection {
+	c := connection{Raw: strings.TrimSpace(keyMgmt + " " + pairwise)}
 	c.Cipher = wpaCipher(pairwise)
 	km := strings.ToUpper(strings.TrimSpace(keyMgmt))
 	switch km {
 	case "NONE":
 		if strings.HasPrefix(strings.ToUpper(pairwise), "WEP") || strings.HasPrefix(strings.ToUpper(group), "WEP") {
-			c.Security, c.Cipher = SecWEP, "wep"
+			c.Security, c.Cipher = secWEP, "wep"
 		} else {
-			c.Security = SecOpen
+			c.Security = secOpen
 		}
 	case "IEEE 802.1X (NO WPA)":
-		c.Security, c.Enterprise = SecWEP, true
+		c.Security, c.Enterprise = secWEP, true
 	case "WPA-PSK", "WPA-NONE":
-		c.Security = SecWPA
+		c.Security = secWPA
 	case "WPA/IEEE 802.1X/EAP":
-		c.Security, c.Enterprise = SecWPA, true
+		c.Security, c.Enterprise = secWPA, true
 	case "WPA2-PSK", "WPA2-PSK-SHA256", "FT-PSK":
-		c.Security = SecWPA2
+		c.Security = secWPA2
 	case "WPA2/IEEE 802.1X/EAP", "WPA2-EAP-SHA256", "FT-EAP", "FT-EAP-SHA384", "WPA2-EAP-SHA384",
 		"FILS-SHA256", "FILS-SHA384", "FT-FILS-SHA256", "FT-FILS-SHA384":
-		c.Security, c.Enterprise = SecWPA2, true
+		c.Security, c.Enterprise = secWPA2, true
 	case "SAE", "FT-SAE", "SAE-EXT-KEY", "FT-SAE-EXT-KEY":
-		c.Security = SecWPA3
+		c.Security = secWPA3
 	case "WPA2-EAP-SUITE-B", "WPA2-EAP-SUITE-B-192":
-		c.Security, c.Enterprise = SecWPA3, true
+		c.Security, c.Enterprise = secWPA3, true
 	case "OWE":
-		c.Security = SecOWE
+		c.Security = secOWE
 	}
 	// A WPA2 connection whose group key is TKIP (while its own key is not)
 	// is on a WPA/WPA2 mixed-mode network: the access point still admits
 	// WPA1 and TKIP devices.
-	if c.Security == SecWPA2 && c.Cipher != "tkip" && wpaCipher(group) == "tkip" {
+	if c.Security == secWPA2 && c.Cipher != "tkip" && wpaCipher(group) == "tkip" {
 		c.Mixed = true
 	}
 	return c
@@ -293,15 +293,15 @@ func wpaCipher(s string) string {
 	return ""
 }
 
-// IwctlStation is what iwctl station <dev> show said.
-type IwctlStation struct {
+// iwctlStation is what iwctl station <dev> show said.
+type iwctlStation struct {
 	// Recognised is true when a State row was found.
 	Recognised bool
 	State      string
 	Connected  bool
 	// Conn is the connection when Connected; Security is "" when iwd did
 	// not report it (older iwd, or an open network).
-	Conn Connection
+	Conn connection
 	// NotRunning is true when iwd was not reachable.
 	NotRunning bool
 }
@@ -311,9 +311,9 @@ var (
 	multiSpace = regexp.MustCompile(`\s{2,}`)
 )
 
-// ParseIwctlStation parses the property table of iwctl station <dev> show.
-func ParseIwctlStation(stdout, stderr []byte) IwctlStation {
-	var st IwctlStation
+// parseIwctlStation parses the property table of iwctl station <dev> show.
+func parseIwctlStation(stdout, stderr []byte) iwctlStation {
+	var st iwctlStation
 	text := ansiEscape.ReplaceAllString(string(stdout), "")
 	errText := ansiEscape.ReplaceAllString(string(stderr), "")
 	if strings.Contains(text+errText, "IWD") && (strings.Contains(text+errText, "Waiting for IWD") ||
@@ -346,43 +346,43 @@ func ParseIwctlStation(stdout, stderr []byte) IwctlStation {
 		return st
 	}
 	st.Connected = true
-	st.Conn = IwdSecurity(props["Security"])
+	st.Conn = iwdSecurity(props["Security"])
 	return st
 }
 
-// IwdSecurity maps iwd's diagnostic Security string ("WPA2-Personal",
+// iwdSecurity maps iwd's diagnostic Security string ("WPA2-Personal",
 // "WPA1-Personal", "WPA3-Personal + FT", "WPA2-Enterprise", "OWE") to a
 // connection. An empty string is not recognised: older iwd versions leave
 // it out, and so does iwd for open networks.
-func IwdSecurity(s string) Connection {
+func iwdSecurity(s string) connection {
 	s = strings.TrimSpace(s)
-	c := Connection{Raw: s}
+	c := connection{Raw: s}
 	base, _, _ := strings.Cut(s, " + ")
 	switch strings.TrimSpace(base) {
 	case "WPA1-Personal":
-		c.Security = SecWPA
+		c.Security = secWPA
 	case "WPA1-Enterprise":
-		c.Security, c.Enterprise = SecWPA, true
+		c.Security, c.Enterprise = secWPA, true
 	case "WPA2-Personal":
-		c.Security = SecWPA2
+		c.Security = secWPA2
 	case "WPA2-Enterprise", "FILS":
-		c.Security, c.Enterprise = SecWPA2, true
+		c.Security, c.Enterprise = secWPA2, true
 	case "WPA3-Personal":
-		c.Security = SecWPA3
+		c.Security = secWPA3
 	case "WPA3-Enterprise":
-		c.Security, c.Enterprise = SecWPA3, true
+		c.Security, c.Enterprise = secWPA3, true
 	case "OWE":
-		c.Security = SecOWE
+		c.Security = secOWE
 	case "Open", "open":
-		c.Security = SecOpen
+		c.Security = secOpen
 	}
 	return c
 }
 
-// SysfsWireless reports whether a /sys/class/net/<dev>/uevent names a
+// sysfsWireless reports whether a /sys/class/net/<dev>/uevent names a
 // wireless device (DEVTYPE=wlan, set by cfg80211 for every Wi-Fi
 // interface).
-func SysfsWireless(uevent []byte) bool {
+func sysfsWireless(uevent []byte) bool {
 	for _, line := range strings.Split(string(uevent), "\n") {
 		if strings.TrimSpace(line) == "DEVTYPE=wlan" {
 			return true

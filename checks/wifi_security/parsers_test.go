@@ -13,28 +13,28 @@ func TestParseNmcliWifiList(t *testing.T) {
 		file       string
 		recognised bool
 		networks   int
-		active     []Connection
+		active     []connection
 	}{
 		{"nmcli/ci_nm_running_no_wifi_device.txt", true, 0, nil},
-		{"nmcli/projection_open_active.txt", true, 11, []Connection{{Security: SecOpen, Raw: "(none)"}}},
-		{"nmcli/de_active_wpa2.txt", true, 4, []Connection{{Security: SecWPA2, Raw: "WPA2"}}},
-		{"nmcli/fr_active_wpa2_wpa3.txt", true, 3, []Connection{{Security: SecWPA3, Raw: "WPA2 WPA3"}}},
-		{"nmcli/ja_active.txt", true, 1, []Connection{{Security: SecWPA2, Raw: "WPA2"}}},
-		{"nmcli/owe_active_escaped.txt", true, 3, []Connection{{Security: SecOWE, Raw: "OWE"}}},
-		{"nmcli/enterprise_active.txt", true, 2, []Connection{{Security: SecWPA2, Enterprise: true, Raw: "WPA2 802.1X"}}},
-		{"nmcli/wep_active.txt", true, 2, []Connection{{Security: SecWEP, Raw: "WEP"}}},
+		{"nmcli/projection_open_active.txt", true, 11, []connection{{Security: secOpen, Raw: "(none)"}}},
+		{"nmcli/de_active_wpa2.txt", true, 4, []connection{{Security: secWPA2, Raw: "WPA2"}}},
+		{"nmcli/fr_active_wpa2_wpa3.txt", true, 3, []connection{{Security: secWPA3, Raw: "WPA2 WPA3"}}},
+		{"nmcli/ja_active.txt", true, 1, []connection{{Security: secWPA2, Raw: "WPA2"}}},
+		{"nmcli/owe_active_escaped.txt", true, 3, []connection{{Security: secOWE, Raw: "OWE"}}},
+		{"nmcli/enterprise_active.txt", true, 2, []connection{{Security: secWPA2, Enterprise: true, Raw: "WPA2 802.1X"}}},
+		{"nmcli/wep_active.txt", true, 2, []connection{{Security: secWEP, Raw: "WEP"}}},
 		{"nmcli/none_active.txt", true, 2, nil},
-		{"nmcli/old_nm_wpa_wpa2_active_flags.txt", true, 3, []Connection{{Security: SecWPA2, Mixed: true, Raw: "WPA WPA2"}}},
-		{"nmcli/wpa1_wpa2_active_flags.txt", true, 2, []Connection{{Security: SecWPA2, Mixed: true, Raw: "WPA1 WPA2"}}},
-		{"nmcli/wpa2_tkip_ccmp_active_flags.txt", true, 2, []Connection{{Security: SecWPA2, Mixed: true, Raw: "WPA2"}}},
-		{"nmcli/wpa2_wpa3_active_flags.txt", true, 2, []Connection{{Security: SecWPA3, Cipher: "ccmp", Raw: "WPA2 WPA3"}}},
+		{"nmcli/old_nm_wpa_wpa2_active_flags.txt", true, 3, []connection{{Security: secWPA2, Mixed: true, Raw: "WPA WPA2"}}},
+		{"nmcli/wpa1_wpa2_active_flags.txt", true, 2, []connection{{Security: secWPA2, Mixed: true, Raw: "WPA1 WPA2"}}},
+		{"nmcli/wpa2_tkip_ccmp_active_flags.txt", true, 2, []connection{{Security: secWPA2, Mixed: true, Raw: "WPA2"}}},
+		{"nmcli/wpa2_wpa3_active_flags.txt", true, 2, []connection{{Security: secWPA3, Cipher: "ccmp", Raw: "WPA2 WPA3"}}},
 		{"nmcli/mixed_widths.txt", false, 0, nil},
 		{"nmcli/all_fields_unrecognised.txt", false, 0, nil},
 		{"nmcli/unknown_active_word.txt", false, 0, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got := ParseNmcliWifiList(checktest.ReadParserData(t, tt.file))
+			got := parseNmcliWifiList(checktest.ReadParserData(t, tt.file))
 			if got.Recognised != tt.recognised || got.Networks != tt.networks || len(got.Active) != len(tt.active) {
 				t.Fatalf("got %+v, want recognised=%v networks=%d active=%v", got, tt.recognised, tt.networks, tt.active)
 			}
@@ -61,22 +61,22 @@ func TestSplitTerse(t *testing.T) {
 }
 
 func TestNmcliSecurity(t *testing.T) {
-	tests := map[string]Connection{
-		"":                {Security: SecOpen, Raw: "(none)"},
-		"WPA1":            {Security: SecWPA, Raw: "WPA1"},
-		"WPA1 WPA2":       {Security: SecWPA2, Mixed: true, Raw: "WPA1 WPA2"},
-		"WPA WPA2":        {Security: SecWPA2, Mixed: true, Raw: "WPA WPA2"},
-		"WPA":             {Security: SecWPA, Raw: "WPA"},
-		"WPA2":            {Security: SecWPA2, Raw: "WPA2"},
-		"WPA2 WPA3":       {Security: SecWPA3, Raw: "WPA2 WPA3"},
-		"WPA1 WPA2 WPA3":  {Security: SecWPA3, Mixed: true, Raw: "WPA1 WPA2 WPA3"},
-		"WPA WPA2 802.1X": {Security: SecWPA2, Enterprise: true, Mixed: true, Raw: "WPA WPA2 802.1X"},
-		"WPA1 802.1X":     {Security: SecWPA, Enterprise: true, Raw: "WPA1 802.1X"},
-		"WPA3":            {Security: SecWPA3, Raw: "WPA3"},
+	tests := map[string]connection{
+		"":                {Security: secOpen, Raw: "(none)"},
+		"WPA1":            {Security: secWPA, Raw: "WPA1"},
+		"WPA1 WPA2":       {Security: secWPA2, Mixed: true, Raw: "WPA1 WPA2"},
+		"WPA WPA2":        {Security: secWPA2, Mixed: true, Raw: "WPA WPA2"},
+		"WPA":             {Security: secWPA, Raw: "WPA"},
+		"WPA2":            {Security: secWPA2, Raw: "WPA2"},
+		"WPA2 WPA3":       {Security: secWPA3, Raw: "WPA2 WPA3"},
+		"WPA1 WPA2 WPA3":  {Security: secWPA3, Mixed: true, Raw: "WPA1 WPA2 WPA3"},
+		"WPA WPA2 802.1X": {Security: secWPA2, Enterprise: true, Mixed: true, Raw: "WPA WPA2 802.1X"},
+		"WPA1 802.1X":     {Security: secWPA, Enterprise: true, Raw: "WPA1 802.1X"},
+		"WPA3":            {Security: secWPA3, Raw: "WPA3"},
 		"WPA2 SAE?":       {Raw: "WPA2 SAE?"},
 	}
 	for in, want := range tests {
-		if got := NmcliSecurity(in); got != want {
+		if got := nmcliSecurity(in); got != want {
 			t.Errorf("NmcliSecurity(%q) = %+v, want %+v", in, got, want)
 		}
 	}
@@ -85,26 +85,26 @@ func TestNmcliSecurity(t *testing.T) {
 func TestNmcliFlags(t *testing.T) {
 	tests := []struct {
 		security, wpa, rsn string
-		want               Connection
+		want               connection
 		g                  grade
 	}{
-		{"WPA2", "(none)", "pair_ccmp group_ccmp psk", Connection{Security: SecWPA2, Cipher: "ccmp", Raw: "WPA2"}, gradeSecure},
-		{"WPA2", "(none)", "pair_tkip pair_ccmp group_tkip psk", Connection{Security: SecWPA2, Mixed: true, Raw: "WPA2"}, gradeInsecure},
-		{"WPA2", "(none)", "pair_ccmp group_tkip psk", Connection{Security: SecWPA2, Mixed: true, Raw: "WPA2"}, gradeInsecure},
-		{"WPA2", "(none)", "pair_tkip group_tkip psk", Connection{Security: SecWPA2, Cipher: "tkip", Raw: "WPA2"}, gradeInsecure},
-		{"WPA1 WPA2", "pair_ccmp group_ccmp psk", "pair_ccmp group_ccmp psk", Connection{Security: SecWPA2, Cipher: "ccmp", Mixed: true, Raw: "WPA1 WPA2"}, gradeInsecure},
-		{"WPA2 WPA3", "(none)", "pair_ccmp group_ccmp psk sae", Connection{Security: SecWPA3, Cipher: "ccmp", Raw: "WPA2 WPA3"}, gradeSecure},
-		{"WPA3", "(none)", "pair_ccmp group_ccmp sae", Connection{Security: SecWPA3, Cipher: "ccmp", Raw: "WPA3"}, gradeSecure},
-		{"WPA2 802.1X", "(none)", "pair_ccmp group_ccmp 802.1X", Connection{Security: SecWPA2, Enterprise: true, Cipher: "ccmp", Raw: "WPA2 802.1X"}, gradeSecure},
-		{"WPA1", "pair_tkip group_tkip psk", "(none)", Connection{Security: SecWPA, Cipher: "tkip", Raw: "WPA1"}, gradeInsecure},
-		{"", "(none)", "(none)", Connection{Security: SecOpen, Raw: "(none)"}, gradeInsecure},
+		{"WPA2", "(none)", "pair_ccmp group_ccmp psk", connection{Security: secWPA2, Cipher: "ccmp", Raw: "WPA2"}, gradeSecure},
+		{"WPA2", "(none)", "pair_tkip pair_ccmp group_tkip psk", connection{Security: secWPA2, Mixed: true, Raw: "WPA2"}, gradeInsecure},
+		{"WPA2", "(none)", "pair_ccmp group_tkip psk", connection{Security: secWPA2, Mixed: true, Raw: "WPA2"}, gradeInsecure},
+		{"WPA2", "(none)", "pair_tkip group_tkip psk", connection{Security: secWPA2, Cipher: "tkip", Raw: "WPA2"}, gradeInsecure},
+		{"WPA1 WPA2", "pair_ccmp group_ccmp psk", "pair_ccmp group_ccmp psk", connection{Security: secWPA2, Cipher: "ccmp", Mixed: true, Raw: "WPA1 WPA2"}, gradeInsecure},
+		{"WPA2 WPA3", "(none)", "pair_ccmp group_ccmp psk sae", connection{Security: secWPA3, Cipher: "ccmp", Raw: "WPA2 WPA3"}, gradeSecure},
+		{"WPA3", "(none)", "pair_ccmp group_ccmp sae", connection{Security: secWPA3, Cipher: "ccmp", Raw: "WPA3"}, gradeSecure},
+		{"WPA2 802.1X", "(none)", "pair_ccmp group_ccmp 802.1X", connection{Security: secWPA2, Enterprise: true, Cipher: "ccmp", Raw: "WPA2 802.1X"}, gradeSecure},
+		{"WPA1", "pair_tkip group_tkip psk", "(none)", connection{Security: secWPA, Cipher: "tkip", Raw: "WPA1"}, gradeInsecure},
+		{"", "(none)", "(none)", connection{Security: secOpen, Raw: "(none)"}, gradeInsecure},
 		// A translated "(none)" and flags naming no cipher leave it to
 		// the SECURITY words.
-		{"WPA2", "(aucun)", "psk", Connection{Security: SecWPA2, Raw: "WPA2"}, gradeSecure},
-		{"WPA2", "（なし）", "pair_ccmp group_ccmp psk", Connection{Security: SecWPA2, Cipher: "ccmp", Raw: "WPA2"}, gradeSecure},
+		{"WPA2", "(aucun)", "psk", connection{Security: secWPA2, Raw: "WPA2"}, gradeSecure},
+		{"WPA2", "（なし）", "pair_ccmp group_ccmp psk", connection{Security: secWPA2, Cipher: "ccmp", Raw: "WPA2"}, gradeSecure},
 	}
 	for _, tt := range tests {
-		got := NmcliFlags(NmcliSecurity(tt.security), tt.wpa, tt.rsn)
+		got := nmcliFlags(nmcliSecurity(tt.security), tt.wpa, tt.rsn)
 		if got != tt.want || gradeOf(got) != tt.g {
 			t.Errorf("NmcliFlags(%q, %q, %q) = %+v grade %d, want %+v grade %d", tt.security, tt.wpa, tt.rsn, got, gradeOf(got), tt.want, tt.g)
 		}
@@ -118,16 +118,16 @@ func TestWordsSecurityMixedMode(t *testing.T) {
 		mixed bool
 		g     grade
 	}{
-		{"WPA/WPA2 Personal", SecWPA2, true, gradeInsecure},
-		{"WPA/WPA2 Enterprise", SecWPA2, true, gradeInsecure},
-		{"WPA2 Personal", SecWPA2, false, gradeSecure},
-		{"WPA2/WPA3 Personal", SecWPA3, false, gradeSecure},
-		{"WPA3 Personal", SecWPA3, false, gradeSecure},
-		{"WPA Personal", SecWPA, false, gradeInsecure},
-		{"WPA2_PSK", SecWPA2, false, gradeSecure},
-		{"WPA3_SAE", SecWPA3, false, gradeSecure},
-		{"WPA-Personal", SecWPA, false, gradeInsecure},
-		{"WPA2-Personal", SecWPA2, false, gradeSecure},
+		{"WPA/WPA2 Personal", secWPA2, true, gradeInsecure},
+		{"WPA/WPA2 Enterprise", secWPA2, true, gradeInsecure},
+		{"WPA2 Personal", secWPA2, false, gradeSecure},
+		{"WPA2/WPA3 Personal", secWPA3, false, gradeSecure},
+		{"WPA3 Personal", secWPA3, false, gradeSecure},
+		{"WPA Personal", secWPA, false, gradeInsecure},
+		{"WPA2_PSK", secWPA2, false, gradeSecure},
+		{"WPA3_SAE", secWPA3, false, gradeSecure},
+		{"WPA-Personal", secWPA, false, gradeInsecure},
+		{"WPA2-Personal", secWPA2, false, gradeSecure},
 	}
 	for _, tt := range tests {
 		c := wordsSecurity(tt.words)
@@ -143,22 +143,22 @@ func TestParseWpaCliStatus(t *testing.T) {
 		recognised     bool
 		connected      bool
 		denied         bool
-		conn           Connection
+		conn           connection
 	}{
-		{"wpa_cli/completed_wpa2_psk_ccmp.txt", "", true, true, false, Connection{Security: SecWPA2, Cipher: "ccmp", Raw: "WPA2-PSK CCMP"}},
-		{"wpa_cli/completed_wpa1_psk.txt", "", true, true, false, Connection{Security: SecWPA, Cipher: "ccmp", Raw: "WPA-PSK CCMP"}},
-		{"wpa_cli/completed_wpa2_tkip.txt", "", true, true, false, Connection{Security: SecWPA2, Cipher: "tkip", Raw: "WPA2-PSK TKIP"}},
-		{"wpa_cli/completed_wpa2_eap.txt", "", true, true, false, Connection{Security: SecWPA2, Enterprise: true, Cipher: "ccmp", Raw: "WPA2/IEEE 802.1X/EAP CCMP"}},
-		{"wpa_cli/disconnected.txt", "", true, false, false, Connection{}},
-		{"", "wpa_cli/ci_no_supplicant.stderr", false, false, false, Connection{}},
-		{"", "wpa_cli/permission_denied.stderr", false, false, true, Connection{}},
-		{"wpa_cli/unrecognised.txt", "", false, false, false, Connection{}},
+		{"wpa_cli/completed_wpa2_psk_ccmp.txt", "", true, true, false, connection{Security: secWPA2, Cipher: "ccmp", Raw: "WPA2-PSK CCMP"}},
+		{"wpa_cli/completed_wpa1_psk.txt", "", true, true, false, connection{Security: secWPA, Cipher: "ccmp", Raw: "WPA-PSK CCMP"}},
+		{"wpa_cli/completed_wpa2_tkip.txt", "", true, true, false, connection{Security: secWPA2, Cipher: "tkip", Raw: "WPA2-PSK TKIP"}},
+		{"wpa_cli/completed_wpa2_eap.txt", "", true, true, false, connection{Security: secWPA2, Enterprise: true, Cipher: "ccmp", Raw: "WPA2/IEEE 802.1X/EAP CCMP"}},
+		{"wpa_cli/disconnected.txt", "", true, false, false, connection{}},
+		{"", "wpa_cli/ci_no_supplicant.stderr", false, false, false, connection{}},
+		{"", "wpa_cli/permission_denied.stderr", false, false, true, connection{}},
+		{"wpa_cli/unrecognised.txt", "", false, false, false, connection{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.stdout+tt.stderr, func(t *testing.T) {
 			out := checktest.ReadOptionalParserData(t, tt.stdout)
 			errb := checktest.ReadOptionalParserData(t, tt.stderr)
-			got := ParseWpaCliStatus(out, errb)
+			got := parseWpaCliStatus(out, errb)
 			if got.Recognised != tt.recognised || got.Connected != tt.connected || got.Denied != tt.denied || got.Conn != tt.conn {
 				t.Errorf("got %+v, want recognised=%v connected=%v denied=%v conn=%+v", got, tt.recognised, tt.connected, tt.denied, tt.conn)
 			}
@@ -172,21 +172,21 @@ func TestWpaKeyMgmt(t *testing.T) {
 		sec             string
 		grade           grade
 	}{
-		{"NONE", "NONE", "NONE", SecOpen, gradeInsecure},
-		{"NONE", "WEP-104", "WEP-104", SecWEP, gradeInsecure},
-		{"IEEE 802.1X (no WPA)", "WEP-104", "WEP-104", SecWEP, gradeInsecure},
-		{"SAE", "CCMP", "CCMP", SecWPA3, gradeSecure},
-		{"OWE", "CCMP", "CCMP", SecOWE, gradeInsecure},
-		{"WPA2-EAP-SUITE-B-192", "GCMP-256", "GCMP-256", SecWPA3, gradeSecure},
+		{"NONE", "NONE", "NONE", secOpen, gradeInsecure},
+		{"NONE", "WEP-104", "WEP-104", secWEP, gradeInsecure},
+		{"IEEE 802.1X (no WPA)", "WEP-104", "WEP-104", secWEP, gradeInsecure},
+		{"SAE", "CCMP", "CCMP", secWPA3, gradeSecure},
+		{"OWE", "CCMP", "CCMP", secOWE, gradeInsecure},
+		{"WPA2-EAP-SUITE-B-192", "GCMP-256", "GCMP-256", secWPA3, gradeSecure},
 		{"DPP", "CCMP", "CCMP", "", gradeUnknown},
-		{"WPA2-PSK", "CCMP", "CCMP", SecWPA2, gradeSecure},
+		{"WPA2-PSK", "CCMP", "CCMP", secWPA2, gradeSecure},
 		// A TKIP group key beside a CCMP pairwise one: the access point
 		// is in WPA/WPA2 mixed mode.
-		{"WPA2-PSK", "CCMP", "TKIP", SecWPA2, gradeInsecure},
-		{"WPA-PSK", "CCMP", "TKIP", SecWPA, gradeInsecure},
+		{"WPA2-PSK", "CCMP", "TKIP", secWPA2, gradeInsecure},
+		{"WPA-PSK", "CCMP", "TKIP", secWPA, gradeInsecure},
 	}
 	for _, tt := range tests {
-		c := WpaKeyMgmt(tt.km, tt.pair, tt.group)
+		c := wpaKeyMgmt(tt.km, tt.pair, tt.group)
 		if c.Security != tt.sec || gradeOf(c) != tt.grade {
 			t.Errorf("WpaKeyMgmt(%q, %q) = %+v grade %d, want %q grade %d", tt.km, tt.pair, c, gradeOf(c), tt.sec, tt.grade)
 		}
@@ -199,9 +199,9 @@ func TestParseIwctlStation(t *testing.T) {
 		recognised, connected, notRunning bool
 		sec                               string
 	}{
-		{"iwctl/connected_wpa2_personal.txt", true, true, false, SecWPA2},
-		{"iwctl/connected_wpa3_ft.txt", true, true, false, SecWPA3},
-		{"iwctl/connected_wpa1.txt", true, true, false, SecWPA},
+		{"iwctl/connected_wpa2_personal.txt", true, true, false, secWPA2},
+		{"iwctl/connected_wpa3_ft.txt", true, true, false, secWPA3},
+		{"iwctl/connected_wpa1.txt", true, true, false, secWPA},
 		{"iwctl/connected_no_security_row.txt", true, true, false, ""},
 		{"iwctl/disconnected.txt", true, false, false, ""},
 		{"iwctl/ci_iwd_not_running.txt", false, false, true, ""},
@@ -209,7 +209,7 @@ func TestParseIwctlStation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got := ParseIwctlStation(checktest.ReadParserData(t, tt.file), nil)
+			got := parseIwctlStation(checktest.ReadParserData(t, tt.file), nil)
 			if got.Recognised != tt.recognised || got.Connected != tt.connected || got.NotRunning != tt.notRunning || got.Conn.Security != tt.sec {
 				t.Errorf("got %+v", got)
 			}
@@ -218,10 +218,10 @@ func TestParseIwctlStation(t *testing.T) {
 }
 
 func TestSysfsWireless(t *testing.T) {
-	if !SysfsWireless([]byte("DEVTYPE=wlan\nINTERFACE=wlp2s0\nIFINDEX=3\n")) {
+	if !sysfsWireless([]byte("DEVTYPE=wlan\nINTERFACE=wlp2s0\nIFINDEX=3\n")) {
 		t.Error("DEVTYPE=wlan not recognised")
 	}
-	if SysfsWireless([]byte("INTERFACE=eth0\nIFINDEX=2\n")) {
+	if sysfsWireless([]byte("INTERFACE=eth0\nIFINDEX=2\n")) {
 		t.Error("ethernet taken for wireless")
 	}
 }
@@ -234,19 +234,19 @@ func TestParseSystemProfiler(t *testing.T) {
 		ifaces     int
 		sec        []string
 	}{
-		{"system_profiler/macos15_open.json", true, StateConnected, 1, []string{SecOpen}},
-		{"system_profiler/macos15_wpa2.json", true, StateConnected, 1, []string{SecWPA2}},
-		{"system_profiler/macos15_wpa2_personal_mixed.json", true, StateConnected, 1, []string{SecWPA2}},
-		{"system_profiler/macos15_wpa3_transition.json", true, StateConnected, 1, []string{SecWPA3}},
-		{"system_profiler/macos10_open.json", true, StateConnected, 1, []string{SecOpen}},
-		{"system_profiler/macos15_wifi_off.json", true, StateNotConnected, 1, nil},
-		{"system_profiler/macos12_not_associated.json", true, StateNotConnected, 1, nil},
-		{"system_profiler/no_wifi_hardware.json", true, StateNone, 0, nil},
+		{"system_profiler/macos15_open.json", true, stateConnected, 1, []string{secOpen}},
+		{"system_profiler/macos15_wpa2.json", true, stateConnected, 1, []string{secWPA2}},
+		{"system_profiler/macos15_wpa2_personal_mixed.json", true, stateConnected, 1, []string{secWPA2}},
+		{"system_profiler/macos15_wpa3_transition.json", true, stateConnected, 1, []string{secWPA3}},
+		{"system_profiler/macos10_open.json", true, stateConnected, 1, []string{secOpen}},
+		{"system_profiler/macos15_wifi_off.json", true, stateNotConnected, 1, nil},
+		{"system_profiler/macos12_not_associated.json", true, stateNotConnected, 1, nil},
+		{"system_profiler/no_wifi_hardware.json", true, stateNone, 0, nil},
 		{"system_profiler/unrecognised.txt", false, "", 0, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got := ParseSystemProfiler(checktest.ReadParserData(t, tt.file))
+			got := parseSystemProfiler(checktest.ReadParserData(t, tt.file))
 			if got.Recognised != tt.recognised || got.State != tt.state || got.Interfaces != tt.ifaces || len(got.Connections) != len(tt.sec) {
 				t.Fatalf("got %+v", got)
 			}
@@ -265,21 +265,21 @@ func TestAirPortSecurity(t *testing.T) {
 		sec string
 		g   grade
 	}{
-		"pairport_security_mode_wpa3_transition":        {SecWPA3, gradeSecure},
-		"spairport_security_mode_wpa2_personal_mixed":   {SecWPA2, gradeInsecure},
-		"spairport_security_mode_wpa_personal_mixed":    {SecWPA2, gradeInsecure},
-		"spairport_security_mode_wpa2_enterprise_mixed": {SecWPA2, gradeInsecure},
-		"spairport_security_mode_wpa2_personal":         {SecWPA2, gradeSecure},
-		"spairport_security_mode_wpa3_transition":       {SecWPA3, gradeSecure},
-		"spairport_security_mode_wpa_personal":          {SecWPA, gradeInsecure},
-		"spairport_security_mode_wep":                   {SecWEP, gradeInsecure},
-		"spairport_security_mode_owe":                   {SecOWE, gradeInsecure},
-		"spairport_security_mode_wpa2_enterprise":       {SecWPA2, gradeSecure},
+		"pairport_security_mode_wpa3_transition":        {secWPA3, gradeSecure},
+		"spairport_security_mode_wpa2_personal_mixed":   {secWPA2, gradeInsecure},
+		"spairport_security_mode_wpa_personal_mixed":    {secWPA2, gradeInsecure},
+		"spairport_security_mode_wpa2_enterprise_mixed": {secWPA2, gradeInsecure},
+		"spairport_security_mode_wpa2_personal":         {secWPA2, gradeSecure},
+		"spairport_security_mode_wpa3_transition":       {secWPA3, gradeSecure},
+		"spairport_security_mode_wpa_personal":          {secWPA, gradeInsecure},
+		"spairport_security_mode_wep":                   {secWEP, gradeInsecure},
+		"spairport_security_mode_owe":                   {secOWE, gradeInsecure},
+		"spairport_security_mode_wpa2_enterprise":       {secWPA2, gradeSecure},
 		"spairport_security_mode_wps":                   {"", gradeUnknown},
 		"spairport_security_mode_something_from_macos":  {"", gradeUnknown},
 	}
 	for in, want := range tests {
-		c := AirPortSecurity(in)
+		c := airPortSecurity(in)
 		if c.Security != want.sec || gradeOf(c) != want.g {
 			t.Errorf("AirPortSecurity(%q) = %+v, want %q", in, c, want.sec)
 		}
@@ -294,11 +294,11 @@ func TestParseWdutilInfo(t *testing.T) {
 		denied         bool
 		state, sec     string
 	}{
-		{"wdutil/macos15_wpa2.txt", "", 0, true, false, StateConnected, SecWPA2},
-		{"wdutil/macos15_wpa_wpa2_personal.txt", "", 0, true, false, StateConnected, SecWPA2},
-		{"wdutil/macos15_wpa2_wpa3_personal.txt", "", 0, true, false, StateConnected, SecWPA3},
-		{"wdutil/macos_open.txt", "", 0, true, false, StateConnected, SecOpen},
-		{"wdutil/not_associated.txt", "", 0, true, false, StateNotConnected, ""},
+		{"wdutil/macos15_wpa2.txt", "", 0, true, false, stateConnected, secWPA2},
+		{"wdutil/macos15_wpa_wpa2_personal.txt", "", 0, true, false, stateConnected, secWPA2},
+		{"wdutil/macos15_wpa2_wpa3_personal.txt", "", 0, true, false, stateConnected, secWPA3},
+		{"wdutil/macos_open.txt", "", 0, true, false, stateConnected, secOpen},
+		{"wdutil/not_associated.txt", "", 0, true, false, stateNotConnected, ""},
 		{"", "wdutil/not_root.stderr", 1, false, true, "", ""},
 		{"wdutil/unrecognised.txt", "", 64, false, false, "", ""},
 	}
@@ -306,7 +306,7 @@ func TestParseWdutilInfo(t *testing.T) {
 		t.Run(tt.stdout+tt.stderr, func(t *testing.T) {
 			out := checktest.ReadOptionalParserData(t, tt.stdout)
 			errb := checktest.ReadOptionalParserData(t, tt.stderr)
-			got := ParseWdutilInfo(out, errb, tt.exit)
+			got := parseWdutilInfo(out, errb, tt.exit)
 			if got.Recognised != tt.recognised || got.Denied != tt.denied || got.State != tt.state || got.Conn.Security != tt.sec {
 				t.Errorf("got %+v", got)
 			}
@@ -321,16 +321,16 @@ func TestParseIpconfigSummary(t *testing.T) {
 		state, sec string
 		enterprise bool
 	}{
-		{"ipconfig/wpa2_psk_ssid_redacted.txt", true, StateConnected, SecWPA2, false},
-		{"ipconfig/sha256_8021x_location_denied.txt", true, StateConnected, SecWPA2, true},
-		{"ipconfig/open_none.txt", true, StateConnected, SecOpen, false},
-		{"ipconfig/not_connected.txt", true, StateNotConnected, "", false},
-		{"ipconfig/ethernet.txt", true, StateNone, "", false},
+		{"ipconfig/wpa2_psk_ssid_redacted.txt", true, stateConnected, secWPA2, false},
+		{"ipconfig/sha256_8021x_location_denied.txt", true, stateConnected, secWPA2, true},
+		{"ipconfig/open_none.txt", true, stateConnected, secOpen, false},
+		{"ipconfig/not_connected.txt", true, stateNotConnected, "", false},
+		{"ipconfig/ethernet.txt", true, stateNone, "", false},
 		{"ipconfig/unrecognised.txt", false, "", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got := ParseIpconfigSummary(checktest.ReadParserData(t, tt.file))
+			got := parseIpconfigSummary(checktest.ReadParserData(t, tt.file))
 			if got.Recognised != tt.recognised || got.State != tt.state || got.Conn.Security != tt.sec || got.Conn.Enterprise != tt.enterprise {
 				t.Errorf("got %+v", got)
 			}
@@ -345,26 +345,26 @@ func TestParseNetshInterfaces(t *testing.T) {
 		state    string
 		problem  string
 		ifaces   int
-		conns    []Connection
+		conns    []connection
 	}{
-		{"netsh/en_wpa2_personal.txt", 0, StateConnected, "", 1, []Connection{{Security: SecWPA2, Cipher: "ccmp", Raw: "WPA2-Personal CCMP"}}},
-		{"netsh/de_wpa2_enterprise.txt", 0, StateConnected, "", 1, []Connection{{Security: SecWPA2, Enterprise: true, Cipher: "ccmp", Raw: "WPA2-Enterprise CCMP"}}},
-		{"netsh/de_wpa2_enterprise_cp850.bin", 850, StateConnected, "", 1, []Connection{{Security: SecWPA2, Enterprise: true, Cipher: "ccmp", Raw: "WPA2-Enterprise CCMP"}}},
-		{"netsh/fr_open.txt", 0, StateConnected, "", 1, []Connection{{Security: SecOpen, Raw: "Ouvrir Aucun"}}},
-		{"netsh/es_open.txt", 0, StateConnected, "", 1, []Connection{{Security: SecOpen, Raw: "Abierta Ninguna"}}},
-		{"netsh/it_wpa2_personal.txt", 0, StateConnected, "", 1, []Connection{{Security: SecWPA2, Cipher: "ccmp", Raw: "WPA2-Personal CCMP"}}},
-		{"netsh/en_wpa_personal_tkip.txt", 0, StateConnected, "", 1, []Connection{{Security: SecWPA, Cipher: "tkip", Raw: "WPA-Personal TKIP"}}},
-		{"netsh/en_two_adapters_tkip.txt", 0, StateConnected, "", 2, []Connection{{Security: SecWPA2, Cipher: "tkip", Raw: "WPA2-Personal TKIP"}}},
-		{"netsh/unknown_labels_known_values.txt", 0, StateConnected, "", 1, []Connection{{Security: SecWPA2, Cipher: "ccmp", Raw: "WPA2-Personal-X CCMP"}}},
-		{"netsh/en_no_wireless_interface.txt", 0, StateNone, "", 0, nil},
-		{"netsh/de_no_wireless_interface.txt", 0, StateNone, "", 0, nil},
-		{"netsh/location_denied_win11_24h2.txt", 0, StateUnknown, ProblemLocationPermission, 0, nil},
-		{"netsh/server_no_wlan_command.txt", 0, StateUnknown, ProblemUnrecognised, 0, nil},
+		{"netsh/en_wpa2_personal.txt", 0, stateConnected, "", 1, []connection{{Security: secWPA2, Cipher: "ccmp", Raw: "WPA2-Personal CCMP"}}},
+		{"netsh/de_wpa2_enterprise.txt", 0, stateConnected, "", 1, []connection{{Security: secWPA2, Enterprise: true, Cipher: "ccmp", Raw: "WPA2-Enterprise CCMP"}}},
+		{"netsh/de_wpa2_enterprise_cp850.bin", 850, stateConnected, "", 1, []connection{{Security: secWPA2, Enterprise: true, Cipher: "ccmp", Raw: "WPA2-Enterprise CCMP"}}},
+		{"netsh/fr_open.txt", 0, stateConnected, "", 1, []connection{{Security: secOpen, Raw: "Ouvrir Aucun"}}},
+		{"netsh/es_open.txt", 0, stateConnected, "", 1, []connection{{Security: secOpen, Raw: "Abierta Ninguna"}}},
+		{"netsh/it_wpa2_personal.txt", 0, stateConnected, "", 1, []connection{{Security: secWPA2, Cipher: "ccmp", Raw: "WPA2-Personal CCMP"}}},
+		{"netsh/en_wpa_personal_tkip.txt", 0, stateConnected, "", 1, []connection{{Security: secWPA, Cipher: "tkip", Raw: "WPA-Personal TKIP"}}},
+		{"netsh/en_two_adapters_tkip.txt", 0, stateConnected, "", 2, []connection{{Security: secWPA2, Cipher: "tkip", Raw: "WPA2-Personal TKIP"}}},
+		{"netsh/unknown_labels_known_values.txt", 0, stateConnected, "", 1, []connection{{Security: secWPA2, Cipher: "ccmp", Raw: "WPA2-Personal-X CCMP"}}},
+		{"netsh/en_no_wireless_interface.txt", 0, stateNone, "", 0, nil},
+		{"netsh/de_no_wireless_interface.txt", 0, stateNone, "", 0, nil},
+		{"netsh/location_denied_win11_24h2.txt", 0, stateUnknown, problemLocationPermission, 0, nil},
+		{"netsh/server_no_wlan_command.txt", 0, stateUnknown, problemUnrecognised, 0, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			text := probe.DecodeConsole(checktest.ReadParserData(t, tt.file), tt.codepage)
-			got := ParseNetshInterfaces(text)
+			got := parseNetshInterfaces(text)
 			if got.State != tt.state || got.Problem != tt.problem || got.Interfaces != tt.ifaces || len(got.Connections) != len(tt.conns) {
 				t.Fatalf("got %+v", got)
 			}
@@ -383,21 +383,21 @@ func TestNetshSecurity(t *testing.T) {
 		sec          string
 		g            grade
 	}{
-		{"Offen", "Keine", SecOpen, gradeInsecure},
-		{"Open", "WEP", SecWEP, gradeInsecure},
-		{"Shared", "WEP", SecWEP, gradeInsecure},
-		{"WPA-Personal", "TKIP", SecWPA, gradeInsecure},
-		{"WPA2-Personal", "CCMP", SecWPA2, gradeSecure},
-		{"WPA2-Personal", "TKIP", SecWPA2, gradeInsecure},
-		{"WPA2-Personal", "CCMP+TKIP", SecWPA2, gradeInsecure},
-		{"WPA3-Personal", "CCMP", SecWPA3, gradeSecure},
-		{"WPA3-Personal", "GCMP-256", SecWPA3, gradeSecure},
-		{"WPA2-パーソナル", "CCMP", SecWPA2, gradeSecure},
-		{"OWE", "CCMP", SecOWE, gradeInsecure},
+		{"Offen", "Keine", secOpen, gradeInsecure},
+		{"Open", "WEP", secWEP, gradeInsecure},
+		{"Shared", "WEP", secWEP, gradeInsecure},
+		{"WPA-Personal", "TKIP", secWPA, gradeInsecure},
+		{"WPA2-Personal", "CCMP", secWPA2, gradeSecure},
+		{"WPA2-Personal", "TKIP", secWPA2, gradeInsecure},
+		{"WPA2-Personal", "CCMP+TKIP", secWPA2, gradeInsecure},
+		{"WPA3-Personal", "CCMP", secWPA3, gradeSecure},
+		{"WPA3-Personal", "GCMP-256", secWPA3, gradeSecure},
+		{"WPA2-パーソナル", "CCMP", secWPA2, gradeSecure},
+		{"OWE", "CCMP", secOWE, gradeInsecure},
 		{"Something new", "CCMP", "", gradeUnknown},
 	}
 	for _, tt := range tests {
-		c := NetshSecurity(tt.auth, tt.cipher)
+		c := netshSecurity(tt.auth, tt.cipher)
 		if c.Security != tt.sec || gradeOf(c) != tt.g {
 			t.Errorf("NetshSecurity(%q, %q) = %+v, want %q", tt.auth, tt.cipher, c, tt.sec)
 		}

@@ -15,13 +15,13 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
-// Scrub takes network names (SSIDs, profile names), access-point and
+// scrub takes network names (SSIDs, profile names), access-point and
 // hardware addresses, IP addresses and network IDs out of the outputs this
 // check reads, putting pseudonyms in their place, before an evidence bundle
 // keeps them. What the parsers read — security, cipher, state, whether a
 // network is active — is kept, so a scrubbed bundle replays to the same
 // result (tested on every parser fixture and scenario).
-func Scrub(name string, args []string, out []byte) []byte {
+func scrub(name string, args []string, out []byte) []byte {
 	if len(out) == 0 {
 		return out
 	}

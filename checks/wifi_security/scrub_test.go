@@ -22,25 +22,25 @@ func parseAny(t *testing.T, tool, file string, b []byte) any {
 	stderr := strings.HasSuffix(file, ".stderr")
 	switch tool {
 	case "nmcli":
-		return ParseNmcliWifiList(b)
+		return parseNmcliWifiList(b)
 	case "wpa_cli":
 		if stderr {
-			return ParseWpaCliStatus(nil, b)
+			return parseWpaCliStatus(nil, b)
 		}
-		return ParseWpaCliStatus(b, nil)
+		return parseWpaCliStatus(b, nil)
 	case "iwctl":
-		return ParseIwctlStation(b, nil)
+		return parseIwctlStation(b, nil)
 	case "system_profiler":
-		return ParseSystemProfiler(b)
+		return parseSystemProfiler(b)
 	case "wdutil":
 		if stderr {
-			return ParseWdutilInfo(nil, b, 1)
+			return parseWdutilInfo(nil, b, 1)
 		}
-		return ParseWdutilInfo(b, nil, 0)
+		return parseWdutilInfo(b, nil, 0)
 	case "ipconfig":
-		return ParseIpconfigSummary(b)
+		return parseIpconfigSummary(b)
 	case "netsh":
-		return ParseNetshInterfaces(probe.DecodeConsole(b, 850))
+		return parseNetshInterfaces(probe.DecodeConsole(b, 850))
 	}
 	t.Fatalf("no parser for %s", tool)
 	return nil
@@ -48,7 +48,7 @@ func parseAny(t *testing.T, tool, file string, b []byte) any {
 
 // argsOf is how the check runs each tool (nmcli's -f list places the SSID).
 var argsOf = map[string][]string{
-	"nmcli":           {"-t", "-f", NmcliFields, "dev", "wifi", "list", "--rescan", "no"},
+	"nmcli":           {"-t", "-f", nmcliFields, "dev", "wifi", "list", "--rescan", "no"},
 	"system_profiler": {"SPAirPortDataType", "-json"},
 }
 
@@ -88,7 +88,7 @@ func TestScrubKeepsWhatTheParsersReadAndDropsIdentifiers(t *testing.T) {
 			t.Run(rel, func(t *testing.T) {
 				orig := checktest.ReadParserData(t, tool.Name(), f.Name())
 				keep := bytes.Clone(orig)
-				scrubbed := Scrub(tool.Name(), argsOf[tool.Name()], orig)
+				scrubbed := scrub(tool.Name(), argsOf[tool.Name()], orig)
 				if !bytes.Equal(orig, keep) {
 					t.Fatal("Scrub modified its input in place")
 				}
@@ -119,7 +119,7 @@ func TestScrubKeepsWhatTheParsersReadAndDropsIdentifiers(t *testing.T) {
 
 func TestScrubNmcliKeepsEscapesAndLayout(t *testing.T) {
 	in := []byte("no:Neighbour:WPA2\nyes:Cafe\\: upstairs:OWE\nno::WPA2 802.1X\n")
-	got := string(Scrub("nmcli", argsOf["nmcli"], in))
+	got := string(scrub("nmcli", argsOf["nmcli"], in))
 	want := "no:" + evidence.Pseudonym("network", "Neighbour") + ":WPA2\nyes:" + evidence.Pseudonym("network", "Cafe: upstairs") + ":OWE\nno::WPA2 802.1X\n"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
@@ -127,17 +127,17 @@ func TestScrubNmcliKeepsEscapesAndLayout(t *testing.T) {
 	// The flag columns, with their spaces and parentheses, stay as they are.
 	in5 := []byte("yes:Cafe\\: upstairs:WPA WPA2:pair_tkip pair_ccmp group_tkip psk:(none)\n")
 	want5 := "yes:" + evidence.Pseudonym("network", "Cafe: upstairs") + ":WPA WPA2:pair_tkip pair_ccmp group_tkip psk:(none)\n"
-	if got := string(Scrub("nmcli", argsOf["nmcli"], in5)); got != want5 {
+	if got := string(scrub("nmcli", argsOf["nmcli"], in5)); got != want5 {
 		t.Errorf("got\n%s\nwant\n%s", got, want5)
 	}
 	// Without SSID in the field list there is nothing to replace.
-	if got := Scrub("nmcli", []string{"-t", "-f", "ACTIVE,SECURITY"}, []byte("yes:WPA2\n")); string(got) != "yes:WPA2\n" {
+	if got := scrub("nmcli", []string{"-t", "-f", "ACTIVE,SECURITY"}, []byte("yes:WPA2\n")); string(got) != "yes:WPA2\n" {
 		t.Errorf("changed output without an SSID field: %q", got)
 	}
-	if got := Scrub("system_profiler", []string{"SPFirewallDataType", "-json"}, []byte("2026-11-01 10:00:00.000 system_profiler[812:4410] 10.0.0.1\n")); string(got) != "2026-11-01 10:00:00.000 system_profiler[812:4410] 10.0.0.1\n" {
+	if got := scrub("system_profiler", []string{"SPFirewallDataType", "-json"}, []byte("2026-11-01 10:00:00.000 system_profiler[812:4410] 10.0.0.1\n")); string(got) != "2026-11-01 10:00:00.000 system_profiler[812:4410] 10.0.0.1\n" {
 		t.Errorf("another system_profiler report was scrubbed: %q", got)
 	}
-	if got := Scrub("findmnt", nil, in); !bytes.Equal(got, in) {
+	if got := scrub("findmnt", nil, in); !bytes.Equal(got, in) {
 		t.Error("changed the output of a command it does not know")
 	}
 }
@@ -157,8 +157,8 @@ func BenchmarkScrub(b *testing.B) {
 	in := checktest.ReadParserData(b, "system_profiler", "macos15_wpa2.json")
 	netsh := checktest.ReadParserData(b, "netsh", "de_wpa2_enterprise.txt")
 	for b.Loop() {
-		Scrub("system_profiler", nil, in)
-		Scrub("netsh", nil, netsh)
+		scrub("system_profiler", nil, in)
+		scrub("netsh", nil, netsh)
 	}
 }
 

@@ -8,8 +8,8 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// NetshInterfaces is what netsh wlan show interfaces said.
-type NetshInterfaces struct {
+// netshInterfaces is what netsh wlan show interfaces said.
+type netshInterfaces struct {
 	// State is StateNone, StateNotConnected, StateConnected or
 	// StateUnknown.
 	State string
@@ -18,7 +18,7 @@ type NetshInterfaces struct {
 	// Interfaces is how many Wi-Fi interfaces were listed.
 	Interfaces int
 	// Connections are the connected interfaces' networks.
-	Connections []Connection
+	Connections []connection
 	// Detail says what was not recognised (never an SSID).
 	Detail string
 }
@@ -62,22 +62,22 @@ type netshBlock struct {
 	hasAuth, hasCipher  bool
 }
 
-// ParseNetshInterfaces parses netsh wlan show interfaces (already decoded
+// parseNetshInterfaces parses netsh wlan show interfaces (already decoded
 // to UTF-8).
-func ParseNetshInterfaces(text string) NetshInterfaces {
+func parseNetshInterfaces(text string) netshInterfaces {
 	lower := strings.ToLower(text)
 	if strings.Contains(lower, "ms-settings:privacy-location") ||
 		wlanQueryDenied.MatchString(lower) {
-		return NetshInterfaces{State: StateUnknown, Problem: ProblemLocationPermission}
+		return netshInterfaces{State: stateUnknown, Problem: problemLocationPermission}
 	}
 	for _, m := range netshNoInterface {
 		if strings.Contains(lower, m) {
-			return NetshInterfaces{State: StateNone, Interfaces: 0}
+			return netshInterfaces{State: stateNone, Interfaces: 0}
 		}
 	}
 	if strings.Contains(lower, "(wlansvc)") {
 		// The WLAN AutoConfig service is stopped: Windows is not on Wi-Fi.
-		return NetshInterfaces{State: StateNotConnected, Detail: "WLAN AutoConfig service not running"}
+		return netshInterfaces{State: stateNotConnected, Detail: "WLAN AutoConfig service not running"}
 	}
 	var blocks []*netshBlock
 	var cur *netshBlock
@@ -110,14 +110,14 @@ func ParseNetshInterfaces(text string) NetshInterfaces {
 		}
 	}
 	if len(blocks) == 0 {
-		return NetshInterfaces{State: StateUnknown, Problem: ProblemUnrecognised, Detail: "no interface found in the output"}
+		return netshInterfaces{State: stateUnknown, Problem: problemUnrecognised, Detail: "no interface found in the output"}
 	}
-	res := NetshInterfaces{Interfaces: len(blocks)}
+	res := netshInterfaces{Interfaces: len(blocks)}
 	unknown := ""
 	for _, b := range blocks {
 		switch {
 		case b.hasAuth && !netshDisconnected[b.state]:
-			res.Connections = append(res.Connections, NetshSecurity(b.auth, b.cipher))
+			res.Connections = append(res.Connections, netshSecurity(b.auth, b.cipher))
 		case netshDisconnected[b.state]:
 		case netshConnected[b.state]:
 			unknown = "connected, but no authentication line"
@@ -127,19 +127,19 @@ func ParseNetshInterfaces(text string) NetshInterfaces {
 	}
 	switch {
 	case len(res.Connections) > 0:
-		res.State = StateConnected
+		res.State = stateConnected
 	case unknown != "":
-		res.State, res.Problem, res.Detail = StateUnknown, ProblemUnrecognised, unknown
+		res.State, res.Problem, res.Detail = stateUnknown, problemUnrecognised, unknown
 	default:
-		res.State = StateNotConnected
+		res.State = stateNotConnected
 	}
 	return res
 }
 
-// NetshSecurity maps netsh's authentication and cipher values (which some
+// netshSecurity maps netsh's authentication and cipher values (which some
 // languages translate: "Offen"/"Keine", "Ouvrir"/"Aucun",
 // "WPA2-パーソナル") to a connection.
-func NetshSecurity(auth, cipher string) Connection {
+func netshSecurity(auth, cipher string) connection {
 	c := wordsSecurity(auth)
 	c.Raw = strings.TrimSpace(auth + " " + cipher)
 	a := strings.ToLower(strings.TrimSpace(auth))
@@ -159,24 +159,24 @@ func NetshSecurity(auth, cipher string) Connection {
 	if strings.Contains(ci, "TKIP") && (strings.Contains(ci, "CCMP") || strings.Contains(ci, "GCMP")) {
 		c.Mixed = true
 	}
-	if c.Security == SecOpen && c.Cipher == "wep" {
-		c.Security = SecWEP
+	if c.Security == secOpen && c.Cipher == "wep" {
+		c.Security = secWEP
 	}
 	if c.Security == "" {
 		switch {
 		case netshOpen[a] && c.Cipher == "wep":
-			c.Security = SecWEP
+			c.Security = secWEP
 		case netshOpen[a]:
-			c.Security = SecOpen
+			c.Security = secOpen
 		case netshShared[a]:
-			c.Security = SecWEP
+			c.Security = secWEP
 		}
 	}
 	return c
 }
 
-func collectWindows(ctx context.Context, p probe.Probe) Facts {
-	f := Facts{OS: "windows"}
+func collectWindows(ctx context.Context, p probe.Probe) facts {
+	f := facts{OS: "windows"}
 	var note sourceNote
 	out, err := p.Run(ctx, probe.CmdNetsh, "wlan", "show", "interfaces")
 	if err != nil {
@@ -185,16 +185,16 @@ func collectWindows(ctx context.Context, p probe.Probe) Facts {
 		return f
 	}
 	text := probe.ConsoleText(p, out.Stdout) + "\n" + probe.ConsoleText(p, out.Stderr)
-	r := ParseNetshInterfaces(text)
+	r := parseNetshInterfaces(text)
 	f.Source = "netsh"
-	if r.State != StateUnknown {
+	if r.State != stateUnknown {
 		f.WiFi, f.WirelessInterfaces, f.Connections = r.State, intp(r.Interfaces), r.Connections
 		if r.Detail != "" {
 			f.Tried = append(f.Tried, "netsh: "+r.Detail)
 		}
 		return f
 	}
-	f.WiFi, f.Problem = StateUnknown, r.Problem
+	f.WiFi, f.Problem = stateUnknown, r.Problem
 	if r.Interfaces > 0 {
 		f.WirelessInterfaces = intp(r.Interfaces)
 	}

@@ -14,11 +14,18 @@ import (
 	"github.com/sessionguard/sessionguard/agent/reporter"
 	"github.com/sessionguard/sessionguard/agent/spool"
 	"github.com/sessionguard/sessionguard/checks"
-	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
+	"github.com/sessionguard/sessionguard/checks/all"
+	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/api"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
+)
+
+// The check settings these tests use, found by their policy names (the
+// check packages export only ID and Check).
+var (
+	screenLockMax = checktest.SettingNamed[checks.Number](all.Catalogue(), "screen_lock_max_seconds")
 )
 
 // TestAgentEndToEnd drives the API with the agent's own code: enrolment as
@@ -164,8 +171,8 @@ func TestPolicyReachesAgent(t *testing.T) {
 	}
 	mu.Lock()
 	reached := gotAt[1].Sub(saved)
-	if screenlock.MaxSecondsSetting.Of(got[1]) != 120 {
-		t.Errorf("the agent applied screen_lock_max_seconds %d, want 120", screenlock.MaxSecondsSetting.Of(got[1]))
+	if screenLockMax.Of(got[1]) != 120 {
+		t.Errorf("the agent applied screen_lock_max_seconds %d, want 120", screenLockMax.Of(got[1]))
 	}
 	mu.Unlock()
 	waitFor(t, "the new policy to be confirmed", func() bool { return device().PolicyETag == team.ETag })

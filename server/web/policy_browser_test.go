@@ -14,8 +14,6 @@ import (
 
 	"github.com/sessionguard/sessionguard/agent/policysync"
 	"github.com/sessionguard/sessionguard/checks"
-	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
-	wifisecurity "github.com/sessionguard/sessionguard/checks/wifi_security"
 	"github.com/sessionguard/sessionguard/internal/artefacts"
 	"github.com/sessionguard/sessionguard/server/api"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
@@ -127,14 +125,14 @@ func TestBrowserPolicyForm(t *testing.T) {
 	}
 	for {
 		pol, _ := lastApplied()
-		if screenlock.MaxSecondsSetting.Of(pol) == 300 {
-			if wifisecurity.InsecureSetting.Of(pol) != checks.Warn || !pol.Required("smart_speakers") || !pol.Required("firewall") {
+		if screenLockMax.Of(pol) == 300 {
+			if wifiInsecure.Of(pol) != checks.Warn || !pol.Required("smart_speakers") || !pol.Required("firewall") {
 				t.Errorf("the agent applied %+v", pol)
 			}
 			break
 		}
 		if time.Since(saved) > 10*time.Second {
-			t.Fatalf("the agent still runs screen_lock_max_seconds %d 10 s after the save", screenlock.MaxSecondsSetting.Of(pol))
+			t.Fatalf("the agent still runs screen_lock_max_seconds %d 10 s after the save", screenLockMax.Of(pol))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -8,9 +8,15 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
-	remoteaccess "github.com/sessionguard/sessionguard/checks/remote_access"
-	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
-	wifisecurity "github.com/sessionguard/sessionguard/checks/wifi_security"
+	"github.com/sessionguard/sessionguard/checks/checktest"
+)
+
+// The check settings these tests use, found by their policy names (the
+// check packages export only ID and Check).
+var (
+	screenLockMax = checktest.SettingNamed[checks.Number](all.Catalogue(), "screen_lock_max_seconds")
+	wifiInsecure  = checktest.SettingNamed[checks.Grade](all.Catalogue(), "wifi_insecure")
+	remoteAllowed = checktest.SettingNamed[checks.Names](all.Catalogue(), "remote_access_allowed")
 )
 
 // TestPolicyFormCoversEveryField: every field of checks.Policy and every
@@ -42,8 +48,8 @@ func TestPolicyFormCoversEveryField(t *testing.T) {
 // changed; units convert.
 func TestPolicyFormRoundTrip(t *testing.T) {
 	changed := all.DefaultPolicy()
-	changed = changed.With(screenlock.MaxSecondsSetting.Name, 90).With(wifisecurity.InsecureSetting.Name, checks.Warn).
-		With(remoteaccess.Allowed.Name, []string{"Quick Assist", "TeamViewer"})
+	changed = changed.With(screenLockMax.Name, 90).With(wifiInsecure.Name, checks.Warn).
+		With(remoteAllowed.Name, []string{"Quick Assist", "TeamViewer"})
 	changed.ReportIntervalSeconds, changed.SessionReminderMinutes, changed.AllowOverride = 7200, 0, true
 	changed.CookieDomains, changed.CookieKeep = []string{"zoom.us"}, []string{"bank.example"}
 	changed.Checks = map[string]checks.CheckPolicy{}
@@ -74,7 +80,7 @@ func TestPolicyFormRoundTrip(t *testing.T) {
 		}
 	}
 	for _, f := range newPolicyForm(changed, func(id string) string { return id }).Fields {
-		if f.Name == screenlock.MaxSecondsSetting.Name && (f.Value != "90" || f.Unit != "seconds") {
+		if f.Name == screenLockMax.Name && (f.Value != "90" || f.Unit != "seconds") {
 			t.Errorf("90 s screen lock shown as %s %s, want 90 seconds", f.Value, f.Unit)
 		}
 	}

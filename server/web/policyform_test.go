@@ -12,9 +12,15 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
-	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
-	wifisecurity "github.com/sessionguard/sessionguard/checks/wifi_security"
+	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/server/store"
+)
+
+// The check settings these tests use, found by their policy names (the
+// check packages export only ID and Check).
+var (
+	screenLockMax = checktest.SettingNamed[checks.Number](all.Catalogue(), "screen_lock_max_seconds")
+	wifiInsecure  = checktest.SettingNamed[checks.Grade](all.Catalogue(), "wifi_insecure")
 )
 
 // defaultForm is the settings form as the page shows the default policy.
@@ -141,7 +147,7 @@ func TestPolicyForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if screenlock.MaxSecondsSetting.Of(pol) != 300 || wifisecurity.InsecureSetting.Of(pol) != checks.Warn || !pol.Required("smart_speakers") || pol.Required("antivirus") ||
+	if screenLockMax.Of(pol) != 300 || wifiInsecure.Of(pol) != checks.Warn || !pol.Required("smart_speakers") || pol.Required("antivirus") ||
 		!pol.Required("firewall") || strings.Join(pol.CookieDomains, " ") != "zoom.us teams.microsoft.com" || pol.SessionReminderMinutes != 120 {
 		t.Errorf("saved %s", cur.Policy)
 	}

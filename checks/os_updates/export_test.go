@@ -1,0 +1,28 @@
+package osupdates
+
+// The package exports only ID and Check; these are the internals its
+// external tests (package osupdates_test) use.
+
+type Auto = auto
+
+type Facts = facts
+
+type Release = release
+
+type Updates = updates
+
+const (
+	AutoManaged       = autoManaged
+	AutoOff           = autoOff
+	AutoOn            = autoOn
+	AutoPaused        = autoPaused
+	AutoUnknown       = autoUnknown
+	RebootNotRequired = rebootNotRequired
+	RebootRequired    = rebootIsRequired
+	SourceApt         = sourceApt
+)
+
+var (
+	Collect  = collect
+	Evaluate = evaluate
+)

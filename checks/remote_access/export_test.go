@@ -1,0 +1,49 @@
+package remoteaccess
+
+// The package exports only ID and Check; these are the internals its
+// external tests (package remoteaccess_test) use.
+
+type Facts = facts
+
+type Sessions = sessions
+
+type Socket = socket
+
+type Tool = tool
+
+const (
+	AnyDesk            = anyDesk
+	Closed             = closed
+	GnomeRemoteDesktop = gnomeRemoteDesktop
+	Loopback           = loopback
+	Network            = network
+	No                 = no
+	None               = none
+	Open               = open
+	QuickAssist        = quickAssist
+	RemoteManagement   = remoteManagement
+	ScreenSharing      = screenSharing
+	TeamViewer         = teamViewer
+	TigerVNC           = tigerVNC
+	Unknown            = unknown
+	Vino               = vino
+	WindowsRDP         = windowsRDP
+	X11VNC             = x11vnc
+	Yes                = yes
+)
+
+var (
+	Allowed                    = allowedSetting
+	ErrUnrecognised            = errUnrecognised
+	ClassifyProcess            = classifyProcess
+	Collect                    = collect
+	Evaluate                   = evaluate
+	ParseDeny                  = parseDeny
+	ParseFirewallRule          = parseFirewallRule
+	ParseLaunchctlDisabled     = parseLaunchctlDisabled
+	ParseNetstat               = parseNetstat
+	ParseQwinsta               = parseQwinsta
+	ParseRemoteManagementPlist = parseRemoteManagementPlist
+	ParseSS                    = parseSS
+	Scrub                      = scrub
+)

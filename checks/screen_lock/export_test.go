@@ -1,0 +1,75 @@
+package screenlock
+
+// The package exports only ID and Check; these are the internals its
+// external tests (package screenlock_test) use.
+
+type DarwinFacts = darwinFacts
+
+type Facts = facts
+
+type IdleLocker = idleLocker
+
+type IdleTimers = idleTimers
+
+type LinuxFacts = linuxFacts
+
+type WindowsFacts = windowsFacts
+
+const (
+	ConsoleNone         = consoleNone
+	ConsoleSignedIn     = consoleSignedIn
+	ConsoleUnknown      = consoleUnknown
+	DesktopBudgie       = desktopBudgie
+	DesktopCOSMIC       = desktopCOSMIC
+	DesktopCinnamon     = desktopCinnamon
+	DesktopGNOME        = desktopGNOME
+	DesktopHyprland     = desktopHyprland
+	DesktopI3           = desktopI3
+	DesktopKDE          = desktopKDE
+	DesktopLXQt         = desktopLXQt
+	DesktopMATE         = desktopMATE
+	DesktopOther        = desktopOther
+	DesktopRiver        = desktopRiver
+	DesktopSway         = desktopSway
+	DesktopUnknown      = desktopUnknown
+	DesktopXFCE         = desktopXFCE
+	LockerGSettings     = lockerGSettings
+	LockerIdleDaemon    = lockerIdleDaemon
+	LockerKScreenLocker = lockerKScreenLocker
+	LockerLightLocker   = lockerLightLocker
+	LockerNone          = lockerNone
+	LockerXfce          = lockerXfce
+	SessionElsewhere    = sessionElsewhere
+	SessionGraphical    = sessionGraphical
+	SessionNone         = sessionNone
+	SessionUnknown      = sessionUnknown
+)
+
+var (
+	AutostartHidden            = autostartHidden
+	Collect                    = collect
+	DesktopFamily              = desktopFamily
+	Evaluate                   = evaluate
+	GVariantBool               = gVariantBool
+	GVariantUint               = gVariantUint
+	KDEMinutes                 = kdeMinutes
+	ParseDconfKeyfile          = parseDconfKeyfile
+	ParseDconfLocks            = parseDconfLocks
+	ParseDconfProfile          = parseDconfProfile
+	ParseDefaultsInt           = parseDefaultsInt
+	ParseGSettingsList         = parseGSettingsList
+	ParseHypridle              = parseHypridle
+	ParseKDEConfig             = parseKDEConfig
+	ParseLoginctlProps         = parseLoginctlProps
+	ParseManagedScreensaver    = parseManagedScreensaver
+	ParsePmsetCustom           = parsePmsetCustom
+	ParsePowercfgQuery         = parsePowercfgQuery
+	ParseSwayidle              = parseSwayidle
+	ParseSysadminctlScreenLock = parseSysadminctlScreenLock
+	ParseXScreenSaver          = parseXScreenSaver
+	ParseXautolock             = parseXautolock
+	ParseXfconfChannel         = parseXfconfChannel
+	ParseXidlehook             = parseXidlehook
+	ParseXsetScreenSaver       = parseXsetScreenSaver
+	ShellWords                 = shellWords
+)
