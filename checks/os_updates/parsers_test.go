@@ -19,6 +19,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/checktest"
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // Cases from dpkg's own test suite (lib/dpkg/t/t-version.c) and Debian
@@ -391,5 +392,33 @@ func TestLZ4ReaderOnAptList(t *testing.T) {
 	got, err := io.ReadAll(newLZ4Reader(b))
 	if err != nil || !bytes.Equal(got, want) {
 		t.Errorf("%s: %d bytes, %v; lz4cat gives %d", lists[0], len(got), err, len(want))
+	}
+}
+
+func TestParseNeedsRestarting(t *testing.T) {
+	// dnf 5's (dnf5's behave test "Update core packages") and dnf 4's
+	// (dnf-plugins-core needs_restarting.py, RHEL 9) words.
+	required := "Core libraries or services have been updated since boot-up:\n  * glibc\n  * kernel\n  * kernel-core\n\n" +
+		"Reboot is required to fully utilize these updates.\nMore information: https://access.redhat.com/solutions/27943\n"
+	notRequired := "No core libraries or services have been updated since boot-up.\nReboot should not be necessary.\n"
+	for _, c := range []struct {
+		out  string
+		exit int
+		want string
+	}{
+		{required, 1, rebootIsRequired},
+		{"Core libraries or services have been updated since boot-up:\n  * kernel\n", 1, rebootIsRequired},
+		{notRequired, 0, rebootNotRequired},
+		// dnf exits 1 on its own errors: the words decide.
+		{"No such command: needs-restarting. Please use /usr/bin/dnf --help\n", 1, rebootUnknown},
+		{"", 1, rebootUnknown},
+		{"", 0, rebootUnknown},
+		{required, 0, rebootUnknown},
+		{notRequired, 1, rebootUnknown},
+		{"Keine Kernbibliotheken oder Dienste wurden seit dem Systemstart aktualisiert.\n", 0, rebootUnknown},
+	} {
+		if got := parseNeedsRestarting(probe.Output{Stdout: []byte(c.out), ExitCode: c.exit}); got != c.want {
+			t.Errorf("exit %d %q: %s, want %s", c.exit, c.out, got, c.want)
+		}
 	}
 }
