@@ -140,10 +140,22 @@ func installFix(f facts) string {
 	case "darwin":
 		return "Open System Settings > General > Software Update and click Update Now, then restart when asked."
 	}
+	switch f.Updates.Source {
+	case sourceDnf:
+		return "Open Software > Updates and install them, or run \"sudo dnf upgrade --refresh\" in a terminal; restart if asked."
+	case sourceZypper:
+		return "Open YaST Online Update (or Software Updates) and install the patches, or run \"sudo zypper patch\" in a terminal; restart if asked."
+	}
 	return "Open Software Updater (or Software > Updates) and install the updates, or run \"sudo apt update && sudo apt upgrade\" in a terminal; restart if asked."
 }
 
 func refreshFix(f facts) string {
+	switch f.Updates.Source {
+	case sourceDnf:
+		return "Let the computer look for updates: open Software > Updates (or run \"sudo dnf check-update --refresh\"), then install what it offers."
+	case sourceZypper:
+		return "Let the computer look for updates: run \"sudo zypper refresh\", then install what it offers."
+	}
 	return "Let the computer look for updates: open Software Updater (or run \"sudo apt update\"), then install what it offers."
 }
 
@@ -153,6 +165,9 @@ func autoFix(f facts) string {
 		return "Open Settings > Windows Update: if updates are paused click Resume updates, and under Advanced options let updates install automatically. If the settings are greyed out your organisation sets them: ask your IT support."
 	case "darwin":
 		return "Open System Settings > General > Software Update, click the (i) next to Automatic updates and turn on \"Install macOS updates\" and \"Install Security Responses and system files\"."
+	}
+	if f.Updates.Source == sourceDnf {
+		return "Turn on automatic updates: run \"sudo dnf install dnf-automatic\" (on Fedora 41 or later \"dnf5-plugin-automatic\"), set apply_updates = yes in /etc/dnf/automatic.conf and run \"sudo systemctl enable --now dnf-automatic.timer\" (dnf5-automatic.timer), or ask your IT support."
 	}
 	return "Turn on automatic security updates: in Software & Updates > Updates choose \"Download and install automatically\" for security updates, or run \"sudo apt install unattended-upgrades\" and then \"sudo dpkg-reconfigure --priority=low unattended-upgrades\" and answer Yes."
 }
