@@ -42,7 +42,7 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	installed, err := readWhole(p, dpkgStatusFile)
 	switch {
 	case errors.Is(err, probe.ErrNotFound):
-		if !collectRPM(ctx, p, f) {
+		if !collectRPM(ctx, p, f) && !collectPacman(ctx, p, f) {
 			f.Updates.Reason = otherPackageManager(p)
 			f.Auto.Reason = f.Updates.Reason
 		}
@@ -99,7 +99,7 @@ func linuxRelease(p probe.Probe, f *facts) map[string]string {
 // otherPackageManager names the package manager of a system without dpkg,
 // whose pending updates are not read yet.
 func otherPackageManager(p probe.Probe) string {
-	for _, c := range []struct{ dir, name string }{{"/var/lib/rpm", "rpm without dnf or zypper"}, {"/usr/lib/sysimage/rpm", "rpm without dnf or zypper"}, {"/var/lib/pacman", "pacman"}} {
+	for _, c := range []struct{ dir, name string }{{"/var/lib/rpm", "rpm without dnf or zypper"}, {"/usr/lib/sysimage/rpm", "rpm without dnf or zypper"}} {
 		if _, err := p.ReadDir(c.dir); err == nil {
 			return "this system installs software with " + c.name + ", whose pending updates SessionGuard does not read yet"
 		}

@@ -1,6 +1,7 @@
 package osupdates
 
 import (
+	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
@@ -419,6 +420,72 @@ func TestParseNeedsRestarting(t *testing.T) {
 	} {
 		if got := parseNeedsRestarting(probe.Output{Stdout: []byte(c.out), ExitCode: c.exit}); got != c.want {
 			t.Errorf("exit %d %q: %s, want %s", c.exit, c.out, got, c.want)
+		}
+	}
+}
+
+func TestParsePacmanUpgrades(t *testing.T) {
+	for _, c := range []struct {
+		out  string
+		exit int
+		n    int
+		ok   bool
+	}{
+		{"linux 6.9.1.arch1-1 -> 6.9.2.arch1-1\nfirefox 126.0-1 -> 126.0.1-1 [ignored]\n", 0, 2, true},
+		{"", 1, 0, true}, // nothing upgradable
+		{"", 0, 0, true},
+		{"error: failed to initialize alpm library:\n(root: /, dbpath: /var/lib/pacman/)\n", 1, 0, false},
+		{"linux 6.9.1.arch1-1 -> 6.9.2.arch1-1\n", 1, 0, false},
+		{"Paket linux wird aktualisiert\n", 0, 0, false},
+	} {
+		n, ok := parsePacmanUpgrades(probe.Output{Stdout: []byte(c.out), ExitCode: c.exit})
+		if n != c.n || ok != c.ok {
+			t.Errorf("exit %d %q: %d %v, want %d %v", c.exit, c.out, n, ok, c.n, c.ok)
+		}
+	}
+}
+
+// pacmanDB is a sync database as Arch's repositories publish it: a tar of
+// <name>-<version>/desc entries.
+func pacmanDB(t *testing.T, builds ...int64) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	for i, built := range builds {
+		desc := fmt.Sprintf("%%FILENAME%%\np%d-1.0-1-x86_64.pkg.tar.zst\n\n%%NAME%%\np%d\n\n%%VERSION%%\n1.0-1\n\n%%BUILDDATE%%\n%d\n\n%%PACKAGER%%\nArch Linux <noreply@archlinux.org>\n\n", i, i, built)
+		if err := tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("p%d-1.0-1/desc", i), Mode: 0o644, Size: int64(len(desc))}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(desc)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestNewestBuildDate(t *testing.T) {
+	plain := pacmanDB(t, 1715418104, 1717105203, 1712733150)
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write(plain)
+	w.Close()
+	for name, b := range map[string][]byte{"plain": plain, "gzip": gz.Bytes()} {
+		if got, err := newestBuildDate(b); err != nil || got.Unix() != 1717105203 {
+			t.Errorf("%s: %v %v, want the newest build date", name, got, err)
+		}
+	}
+	for name, b := range map[string][]byte{
+		"zstd":       {0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0},
+		"no dates":   pacmanDB(t),
+		"not a tar":  []byte("%NAME%\nlinux\n"),
+		"cut gzip":   gz.Bytes()[:gz.Len()/2],
+		"empty file": nil,
+	} {
+		if got, err := newestBuildDate(b); err == nil {
+			t.Errorf("%s: read as %v", name, got)
 		}
 	}
 }
