@@ -49,9 +49,19 @@ type Live struct {
 	// that asks while it runs (see Processes).
 	procsMu sync.Mutex
 	procs   *procListing
+	// last is the latest finished listing and when it finished: a caller
+	// within ProcessesFresh of it gets it again.
+	last   *procListing
+	lastAt time.Time
 	// list replaces listProcesses; only this package's tests set it.
 	list func() ([]probe.Process, error)
 }
+
+// ProcessesFresh is how long a finished process listing answers later
+// callers: the checks of one run ask for the table at different moments
+// within a few tens of milliseconds, and each reading is thousands of
+// file reads; a second later the table is read again.
+const ProcessesFresh = time.Second
 
 // procListing is one reading of the process table and who waits for it.
 type procListing struct {
@@ -330,11 +340,15 @@ func (l *Live) OEMCodePage() int { return l.os.oemCodePage() }
 func (l *Live) Processes() ([]probe.Process, error) {
 	l.procsMu.Lock()
 	cur := l.procs
-	if cur != nil {
+	switch {
+	case cur == nil && l.last != nil && time.Since(l.lastAt) < ProcessesFresh:
+		cur = l.last
+		l.procsMu.Unlock()
+	case cur != nil:
 		cur.waiters++
 		l.procsMu.Unlock()
 		<-cur.done
-	} else {
+	default:
 		cur = &procListing{done: make(chan struct{})}
 		l.procs = cur
 		l.procsMu.Unlock()
@@ -342,6 +356,9 @@ func (l *Live) Processes() ([]probe.Process, error) {
 			defer func() {
 				l.procsMu.Lock()
 				l.procs = nil
+				if cur.err == nil {
+					l.last, l.lastAt = cur, time.Now()
+				}
 				l.procsMu.Unlock()
 				close(cur.done)
 			}()

@@ -167,7 +167,8 @@ func BenchmarkLiveRun(b *testing.B) {
 }
 
 // TestProcessesShareAListing: callers that ask while a listing runs get
-// that listing, each its own copy; one that asks afterwards reads again.
+// that listing, each its own copy; one that asks within ProcessesFresh of
+// it gets it too, one that asks later reads again.
 func TestProcessesShareAListing(t *testing.T) {
 	release := make(chan struct{})
 	var calls atomic.Int32
@@ -210,6 +211,12 @@ func TestProcessesShareAListing(t *testing.T) {
 	if b[0].Name != "sleep" || b[0].Cmdline[1] != "600" {
 		t.Errorf("callers share one copy: %+v", b[0])
 	}
+	if _, err := l.Processes(); err != nil || calls.Load() != 1 {
+		t.Errorf("a caller right after: %v, %d listings, want still 1", err, calls.Load())
+	}
+	l.procsMu.Lock()
+	l.lastAt = l.lastAt.Add(-ProcessesFresh)
+	l.procsMu.Unlock()
 	if _, err := l.Processes(); err != nil || calls.Load() != 2 {
 		t.Errorf("a later caller: %v, %d listings, want 2", err, calls.Load())
 	}
