@@ -24,6 +24,9 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 	pending := evaluatePending(f, maxAgeSetting.Of(pol))
 	auto := evaluateAuto(f, autoOffSetting.Of(pol))
 	r := checks.AllOf(support, pending, auto)
+	if held, ok := evaluateSnaps(f, autoOffSetting.Of(pol)); ok {
+		r = checks.AllOf(r, held)
+	}
 	if r.Status == checks.Pass {
 		r.Summary = strings.TrimSuffix(support.Summary, ".") + "; " + lowerFirst(strings.TrimSuffix(pending.Summary, ".")) + "; " + lowerFirst(auto.Summary)
 	}
@@ -142,6 +145,26 @@ func updateNoun(f facts) string {
 		return "update"
 	}
 	return "security update"
+}
+
+// evaluateSnaps: snaps whose automatic refreshes are held do not get
+// their security updates (Firefox is a snap on Ubuntu), graded as paused
+// updates are. ok is false when nothing is held or snapd did not answer:
+// the rest of the system is judged alone.
+func evaluateSnaps(f facts, off checks.Status) (checks.Result, bool) {
+	s := f.Snaps
+	if s == nil || (!s.HeldAll && s.Held == 0) {
+		return checks.Result{}, false
+	}
+	fix := "Let snap apps update again: run \"sudo snap refresh --unhold\" in a terminal, or ask your IT support."
+	if s.HeldAll {
+		until := " indefinitely"
+		if s.HeldUntil != nil {
+			until = " until " + s.HeldUntil.Format("2 January 2006")
+		}
+		return checks.Result{Status: off, Summary: "Automatic updates of snap apps are held" + until + ".", Fix: fix}, true
+	}
+	return checks.Result{Status: off, Summary: plural(s.Held, "snap app has its", "snap apps have their") + " automatic updates held.", Fix: fix}, true
 }
 
 func installFix(f facts) string {

@@ -59,6 +59,7 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	if f.Updates.Source == sourceApt && aptESM(p) && osRelease["ID"] == "ubuntu" {
 		f.Release.Systems = append([]string{"ubuntu-esm"}, f.Release.Systems...)
 	}
+	collectSnaps(ctx, p, f)
 	switch _, err := p.ReadFileHead(rebootRequired, 1); {
 	case err == nil:
 		f.Updates.Reboot = rebootIsRequired

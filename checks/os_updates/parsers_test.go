@@ -489,3 +489,45 @@ func TestNewestBuildDate(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSnap(t *testing.T) {
+	// The shapes of snapd's cmd_refresh.go (showRefreshTimes, --abs-time
+	// prints RFC 3339) and cmd_list.go (Notes last).
+	now := time.Date(2024, 6, 1, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		out   string
+		all   bool
+		until string
+		ok    bool
+	}{
+		{"timer: 00:00~24:00/4\nlast: 2024-05-31T07:29:12+02:00\nnext: 2024-06-01T13:45:00+02:00\n", false, "", true},
+		{"timer: 00:00~24:00/4\nlast: 2024-05-31T07:29:12+02:00\nhold: forever\nnext: 2024-06-01T13:45:00+02:00\n", true, "", true},
+		{"schedule: mon,10:00\nlast: n/a\nhold: 2024-07-01T10:30:00+01:00\nnext: 2024-06-03T10:00:00+01:00\n", true, "2024-07-01T09:30:00Z", true},
+		{"timer: 00:00~24:00/4\nlast: 2024-05-01T07:29:12Z\nhold: 2024-05-20T10:30:00Z\nnext: n/a\n", false, "", true}, // expired
+		{"timer: 00:00~24:00/4\nhold: in 60 days, at 10:30 UTC\n", false, "", false},                                   // relative time
+		{"error: cannot communicate with server: connection refused\n", false, "", false},
+	} {
+		s, ok := parseSnapRefreshTime([]byte(c.out), now)
+		until := ""
+		if s.HeldUntil != nil {
+			until = s.HeldUntil.Format(time.RFC3339)
+		}
+		if ok != c.ok || s.HeldAll != c.all || until != c.until {
+			t.Errorf("%q: %+v %q %v, want held %v until %q ok %v", c.out, s, until, ok, c.all, c.until, c.ok)
+		}
+	}
+	list := "Name      Version   Rev    Tracking         Publisher   Notes\n" +
+		"core22    20240408  1380   latest/stable    canonical✓  base\n" +
+		"firefox   126.0-2   4259   latest/stable/…  mozilla✓    held\n" +
+		"thunderbird 115.11.0-1 489 latest/stable   canonical✓  disabled,held\n" +
+		"snapd     2.63      21759  latest/stable    canonical✓  snapd\n"
+	if n, ok := parseSnapListHeld([]byte(list)); !ok || n != 2 {
+		t.Errorf("snap list: %d %v, want 2 held", n, ok)
+	}
+	if n, ok := parseSnapListHeld(nil); !ok || n != 0 {
+		t.Errorf("no snaps installed: %d %v", n, ok)
+	}
+	if n, ok := parseSnapListHeld([]byte("No snaps are installed yet. Try 'snap install hello-world'.\n")); ok {
+		t.Errorf("an unrecognised answer read as %d held", n)
+	}
+}

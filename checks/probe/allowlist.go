@@ -55,6 +55,7 @@ var (
 	CmdDnf            = allow("dnf", on("linux", "/usr/bin/dnf"))
 	CmdZypper         = allow("zypper", on("linux", "/usr/bin/zypper"))
 	CmdPacman         = allow("pacman", on("linux", "/usr/bin/pacman"))
+	CmdSnap           = allow("snap", on("linux", "/usr/bin/snap"))
 	CmdPwDump         = allow("pw-dump", on("linux", "/usr/bin/pw-dump"))
 	CmdPactl          = allow("pactl", on("linux", "/usr/bin/pactl"))
 
