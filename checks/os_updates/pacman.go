@@ -43,6 +43,7 @@ func collectPacman(ctx context.Context, p probe.Probe, f *facts) bool {
 		f.Updates.Reason = "pacman could not be run (" + probe.ErrorKind(err) + ")"
 		return true
 	}
+	pacmanReboot(p, f)
 	pending, ok := parsePacmanUpgrades(out)
 	if !ok {
 		f.Updates.Reason = fmt.Sprintf("pacman's list of upgrades was not recognised (exit status %d)", out.ExitCode)
@@ -180,4 +181,23 @@ func pacmanLastSync(p probe.Probe, f *facts) *time.Time {
 		return nil
 	}
 	return timePtr(t)
+}
+
+// pacmanReboot: a kernel upgrade removes the running kernel's
+// /usr/lib/modules/<release> (the linux package owns it), so its absence
+// says a restart is due. A kernel pacman did not install (a container's
+// host kernel) also lacks it, which only warns.
+func pacmanReboot(p probe.Probe, f *facts) {
+	k := strings.TrimPrefix(f.Release.Build, "kernel ")
+	if k == "" || k == f.Release.Build || strings.ContainsAny(k, "/ ") || k == ".." {
+		return
+	}
+	switch _, err := p.ReadDir("/usr/lib/modules/" + k); {
+	case err == nil:
+		f.Updates.Reboot = rebootNotRequired
+	case errors.Is(err, probe.ErrNotFound):
+		f.Updates.Reboot = rebootIsRequired
+	default:
+		f.addError("kernel modules", err)
+	}
 }
