@@ -192,12 +192,6 @@ func pacmanReboot(p probe.Probe, f *facts) {
 	if k == "" || k == f.Release.Build || strings.ContainsAny(k, "/ ") || k == ".." {
 		return
 	}
-	switch _, err := p.ReadDir("/usr/lib/modules/" + k); {
-	case err == nil:
-		f.Updates.Reboot = rebootNotRequired
-	case errors.Is(err, probe.ErrNotFound):
-		f.Updates.Reboot = rebootIsRequired
-	default:
-		f.addError("kernel modules", err)
-	}
+	_, err := p.ReadDir("/usr/lib/modules/" + k)
+	rebootByPresence(f, "kernel modules", err, rebootNotRequired, rebootIsRequired)
 }

@@ -145,13 +145,20 @@ func parseNeedsRestarting(out probe.Output) string {
 // libzypp creates /run/reboot-needed when an update of a core library or
 // service is installed, and it goes with the next boot.
 func zypperReboot(p probe.Probe, f *facts) {
-	switch _, err := p.ReadFileHead(zypperRebootNeeded, 1); {
+	_, err := p.ReadFileHead(zypperRebootNeeded, 1)
+	rebootByPresence(f, "reboot-needed", err, rebootIsRequired, rebootNotRequired)
+}
+
+// rebootByPresence sets the restart state from whether a file or folder
+// was found (err nil), is missing (not found) or could not be read.
+func rebootByPresence(f *facts, what string, err error, found, missing string) {
+	switch {
 	case err == nil:
-		f.Updates.Reboot = rebootIsRequired
+		f.Updates.Reboot = found
 	case errors.Is(err, probe.ErrNotFound):
-		f.Updates.Reboot = rebootNotRequired
+		f.Updates.Reboot = missing
 	default:
-		f.addError("reboot-needed", err)
+		f.addError(what, err)
 	}
 }
 
