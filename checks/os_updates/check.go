@@ -69,6 +69,7 @@ type facts struct {
 	Release release   `json:"release"`
 	Updates updates   `json:"updates"`
 	Auto    auto      `json:"auto"`
+	Snaps   *snaps    `json:"snaps,omitempty"`
 	// Errors lists what could not be read, without paths or names.
 	Errors []string `json:"errors,omitempty"`
 }

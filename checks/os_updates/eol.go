@@ -47,6 +47,7 @@ var builtinEOL = []string{
 	"centos 7 2024-06-30", "centos 8 2024-05-31", "centos 9 2027-05-31",
 	"opensuse-leap 15.4 2023-12-07", "opensuse-leap 15.5 2024-12-31", "opensuse-leap 15.6 2026-04-30",
 	"opensuse-leap 16.0 2027-10-31", "opensuse-tumbleweed * rolling", "arch * rolling",
+	"manjaro * rolling", "endeavouros * rolling",
 	"macos 11 2023-09-26", "macos 12 2024-09-16", "macos 13 2025-09-15",
 	"macos 14 2026-09-15", "macos 15 2027-09-15", "macos 26 2028-09-15", // 14, 15, 26: planned
 	"windows-10 * 2025-10-14", "windows-10 21H2 2023-06-13", "windows-10 21H1 2022-12-13",

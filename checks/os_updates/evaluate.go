@@ -24,6 +24,9 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 	pending := evaluatePending(f, maxAgeSetting.Of(pol))
 	auto := evaluateAuto(f, autoOffSetting.Of(pol))
 	r := checks.AllOf(support, pending, auto)
+	if held, ok := evaluateSnaps(f, autoOffSetting.Of(pol)); ok {
+		r = checks.AllOf(r, held)
+	}
 	if r.Status == checks.Pass {
 		r.Summary = strings.TrimSuffix(support.Summary, ".") + "; " + lowerFirst(strings.TrimSuffix(pending.Summary, ".")) + "; " + lowerFirst(auto.Summary)
 	}
@@ -86,19 +89,20 @@ func evaluatePending(f facts, maxDays int) checks.Result {
 	var parts []checks.Result
 	switch {
 	case !u.Read:
-		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether security updates are waiting.", Fix: unknownFix, Reason: u.Reason})
+		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether " + updateNoun(f) + "s are waiting.", Fix: unknownFix, Reason: u.Reason})
 	case u.Security > 0 && u.Since != nil:
 		waited := days(f.At.Sub(*u.Since))
-		what := plural(u.Security, "security update has", "security updates have")
+		noun := updateNoun(f)
+		what := plural(u.Security, noun+" has", noun+"s have")
 		if waited >= maxDays {
 			parts = append(parts, checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s been waiting to be installed for at least %d days (the policy allows %d).", what, waited, maxDays), Fix: installFix(f)})
 		} else {
 			parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s been waiting to be installed for at least %s; install within %d days of publication.", what, plural(waited, "day", "days"), maxDays), Fix: installFix(f)})
 		}
 	case u.Security > 0:
-		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed (for how long cannot be told).", plural(u.Security, "security update is", "security updates are")), Fix: installFix(f)})
+		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed (for how long cannot be told).", plural(u.Security, updateNoun(f)+" is", updateNoun(f)+"s are")), Fix: installFix(f)})
 	default:
-		parts = append(parts, checks.Result{Status: checks.Pass, Summary: "No security updates are waiting."})
+		parts = append(parts, checks.Result{Status: checks.Pass, Summary: "No " + updateNoun(f) + "s are waiting."})
 	}
 	if u.Read || u.Checked != nil {
 		switch {
@@ -133,6 +137,36 @@ func evaluateAuto(f facts, off checks.Status) checks.Result {
 	return checks.Result{Status: checks.Unknown, Summary: "Could not tell whether updates install automatically.", Fix: unknownFix, Reason: a.Reason}
 }
 
+// updateNoun is what the waiting updates are: security updates, or, where
+// the package manager does not mark them (pacman), every update, since
+// any of them may carry the security fix.
+func updateNoun(f facts) string {
+	if f.Updates.Source == sourcePacman {
+		return "update"
+	}
+	return "security update"
+}
+
+// evaluateSnaps: snaps whose automatic refreshes are held do not get
+// their security updates (Firefox is a snap on Ubuntu), graded as paused
+// updates are. ok is false when nothing is held or snapd did not answer:
+// the rest of the system is judged alone.
+func evaluateSnaps(f facts, off checks.Status) (checks.Result, bool) {
+	s := f.Snaps
+	if s == nil || (!s.HeldAll && s.Held == 0) {
+		return checks.Result{}, false
+	}
+	fix := "Let snap apps update again: run \"sudo snap refresh --unhold\" in a terminal, or ask your IT support."
+	if s.HeldAll {
+		until := " indefinitely"
+		if s.HeldUntil != nil {
+			until = " until " + s.HeldUntil.Format("2 January 2006")
+		}
+		return checks.Result{Status: off, Summary: "Automatic updates of snap apps are held" + until + ".", Fix: fix}, true
+	}
+	return checks.Result{Status: off, Summary: plural(s.Held, "snap app has its", "snap apps have their") + " automatic updates held.", Fix: fix}, true
+}
+
 func installFix(f facts) string {
 	switch f.OS {
 	case "windows":
@@ -140,10 +174,26 @@ func installFix(f facts) string {
 	case "darwin":
 		return "Open System Settings > General > Software Update and click Update Now, then restart when asked."
 	}
+	switch f.Updates.Source {
+	case sourceDnf:
+		return "Open Software > Updates and install them, or run \"sudo dnf upgrade --refresh\" in a terminal; restart if asked."
+	case sourcePacman:
+		return "Run \"sudo pacman -Syu\" in a terminal (or use your system's update tool) and restart if the kernel was updated."
+	case sourceZypper:
+		return "Open YaST Online Update (or Software Updates) and install the patches, or run \"sudo zypper patch\" in a terminal; restart if asked."
+	}
 	return "Open Software Updater (or Software > Updates) and install the updates, or run \"sudo apt update && sudo apt upgrade\" in a terminal; restart if asked."
 }
 
 func refreshFix(f facts) string {
+	switch f.Updates.Source {
+	case sourceDnf:
+		return "Let the computer look for updates: open Software > Updates (or run \"sudo dnf check-update --refresh\"), then install what it offers."
+	case sourceZypper:
+		return "Let the computer look for updates: run \"sudo zypper refresh\", then install what it offers."
+	case sourcePacman:
+		return "Update the system: run \"sudo pacman -Syu\" in a terminal (or use your system's update tool)."
+	}
 	return "Let the computer look for updates: open Software Updater (or run \"sudo apt update\"), then install what it offers."
 }
 
@@ -153,6 +203,12 @@ func autoFix(f facts) string {
 		return "Open Settings > Windows Update: if updates are paused click Resume updates, and under Advanced options let updates install automatically. If the settings are greyed out your organisation sets them: ask your IT support."
 	case "darwin":
 		return "Open System Settings > General > Software Update, click the (i) next to Automatic updates and turn on \"Install macOS updates\" and \"Install Security Responses and system files\"."
+	}
+	if f.Updates.Source == sourcePacman {
+		return "This system does not install updates by itself: run \"sudo pacman -Syu\" at least once a week, or ask your IT support to set up automatic updates."
+	}
+	if f.Updates.Source == sourceDnf {
+		return "Turn on automatic updates: run \"sudo dnf install dnf-automatic\" (on Fedora 41 or later \"dnf5-plugin-automatic\"), set apply_updates = yes in /etc/dnf/automatic.conf and run \"sudo systemctl enable --now dnf-automatic.timer\" (dnf5-automatic.timer), or ask your IT support."
 	}
 	return "Turn on automatic security updates: in Software & Updates > Updates choose \"Download and install automatically\" for security updates, or run \"sudo apt install unattended-upgrades\" and then \"sudo dpkg-reconfigure --priority=low unattended-upgrades\" and answer Yes."
 }

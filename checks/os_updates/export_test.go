@@ -23,6 +23,8 @@ const (
 )
 
 var (
+	MaxWholeFile = &maxWholeFile
+
 	Collect  = collect
 	Evaluate = evaluate
 )

@@ -20,12 +20,29 @@ const (
 	rebootRequired = "/run/reboot-required"
 )
 
+// maxWholeFile bounds dpkg's status and a security package list, read
+// whole: far above the largest real ones (an uncompressed Ubuntu
+// security list is a few MB to tens of MB; ReadFile stops at 4 MB) and
+// the live probe's ReadFileHead limit. A file that fills it may have been
+// cut, so it is never judged as whole. A variable for the tests.
+var maxWholeFile = 64 << 20
+
+// readWhole reads a file that may be larger than ReadFile allows; a file
+// cut at maxWholeFile is an error, never a shorter list.
+func readWhole(p probe.Probe, name string) ([]byte, error) {
+	b, err := p.ReadFileHead(name, maxWholeFile)
+	if err == nil && len(b) >= maxWholeFile {
+		return nil, fmt.Errorf("reading %s: cut at %d MB, more than SessionGuard reads", name, maxWholeFile>>20)
+	}
+	return b, err
+}
+
 func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	osRelease := linuxRelease(p, f)
-	installed, err := p.ReadFile(dpkgStatusFile)
+	installed, err := readWhole(p, dpkgStatusFile)
 	switch {
 	case errors.Is(err, probe.ErrNotFound):
-		if !collectRPM(ctx, p, f) {
+		if !collectRPM(ctx, p, f) && !collectPacman(ctx, p, f) {
 			f.Updates.Reason = otherPackageManager(p)
 			f.Auto.Reason = f.Updates.Reason
 		}
@@ -42,6 +59,7 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	if f.Updates.Source == sourceApt && aptESM(p) && osRelease["ID"] == "ubuntu" {
 		f.Release.Systems = append([]string{"ubuntu-esm"}, f.Release.Systems...)
 	}
+	collectSnaps(ctx, p, f)
 	switch _, err := p.ReadFileHead(rebootRequired, 1); {
 	case err == nil:
 		f.Updates.Reboot = rebootIsRequired
@@ -82,7 +100,7 @@ func linuxRelease(p probe.Probe, f *facts) map[string]string {
 // otherPackageManager names the package manager of a system without dpkg,
 // whose pending updates are not read yet.
 func otherPackageManager(p probe.Probe) string {
-	for _, c := range []struct{ dir, name string }{{"/var/lib/rpm", "rpm without dnf or zypper"}, {"/usr/lib/sysimage/rpm", "rpm without dnf or zypper"}, {"/var/lib/pacman", "pacman"}} {
+	for _, c := range []struct{ dir, name string }{{"/var/lib/rpm", "rpm without dnf or zypper"}, {"/usr/lib/sysimage/rpm", "rpm without dnf or zypper"}} {
 		if _, err := p.ReadDir(c.dir); err == nil {
 			return "this system installs software with " + c.name + ", whose pending updates SessionGuard does not read yet"
 		}
@@ -97,7 +115,7 @@ type dpkgStatus struct {
 
 func parseDpkgStatus(b []byte) dpkgStatus {
 	s := dpkgStatus{versions: map[string]string{}}
-	_ = eachPackage(bytes.NewReader(b), func(pk debPackage) { // read whole: ReadFile bounds it
+	_ = eachPackage(bytes.NewReader(b), func(pk debPackage) { // read whole: readWhole bounds it
 		if !pk.installed() {
 			return
 		}
@@ -178,7 +196,7 @@ func aptPending(p probe.Probe, f *facts, installed map[string]string) {
 		if !ok || !rel.Security() {
 			continue
 		}
-		raw, err := p.ReadFile(path.Join(aptListsDir, n))
+		raw, err := readWhole(p, path.Join(aptListsDir, n))
 		var list io.Reader
 		if err == nil {
 			list, err = openList(n, raw)

@@ -172,7 +172,13 @@ func TestLiveAptSecurityPending(t *testing.T) {
 	if err := os.Rename(newer, filepath.Join(repo, "pool", filepath.Base(newer))); err != nil {
 		t.Fatal(err)
 	}
-	write(t, pkgs, run(t, repo, "dpkg-scanpackages", "--multiversion", "pool", "/dev/null"))
+	// Padded past ReadFile's 4 MB with packages nobody has installed, as
+	// an Ubuntu security list stored uncompressed is.
+	var pad strings.Builder
+	for i := 0; pad.Len() <= 2*live.MaxFileSize; i++ {
+		fmt.Fprintf(&pad, "\nPackage: sg-osupdates-pad%d\nVersion: 1.%d\nArchitecture: amd64\nMaintainer: SessionGuard tests <tests@invalid>\nFilename: pool/sg-osupdates-pad%d_1.%d_amd64.deb\nSize: 1000\nDescription: padding so the list is larger than the probe's ReadFile limit\n", i, i, i, i)
+	}
+	write(t, pkgs, run(t, repo, "dpkg-scanpackages", "--multiversion", "pool", "/dev/null")+pad.String())
 	published := time.Now().UTC().Add(-20 * 24 * time.Hour).Truncate(time.Second)
 	b, err := os.ReadFile(pkgs)
 	if err != nil {
@@ -192,7 +198,15 @@ func TestLiveAptSecurityPending(t *testing.T) {
 	run(t, dir, "apt-get",
 		"-o", "Dir::Etc::sourcelist="+filepath.Join(dir, "sources.list"), "-o", "Dir::Etc::sourceparts="+filepath.Join(dir, "parts"),
 		"-o", "Dir::State="+state, "-o", "Dir::State::status="+status, "-o", "Dir::Cache="+filepath.Join(dir, "cache"),
-		"-o", "Debug::NoLocking=1", "-o", "APT::Sandbox::User=root", "-o", "APT::Architecture=amd64", "-qq", "update")
+		"-o", "Debug::NoLocking=1", "-o", "APT::Sandbox::User=root", "-o", "APT::Architecture=amd64",
+		"-o", "Acquire::GzipIndexes=false", "-qq", "update")
+	lists, err := filepath.Glob(filepath.Join(state, "lists", "*_Packages"))
+	if err != nil || len(lists) != 1 {
+		t.Fatalf("apt stored lists %v (%v), want one uncompressed Packages list", lists, err)
+	}
+	if fi, err := os.Stat(lists[0]); err != nil || fi.Size() <= live.MaxFileSize {
+		t.Fatalf("stored list %v, %v: want one larger than ReadFile's %d bytes", fi, err, live.MaxFileSize)
+	}
 
 	p := moved{Probe: live.New(), lists: filepath.Join(state, "lists"), status: status}
 	pol := checks.Catalogue{osupdates.Check}.Default()
@@ -209,6 +223,16 @@ func TestLiveAptSecurityPending(t *testing.T) {
 	f.Auto = osupdates.Auto{State: osupdates.AutoOn, By: "test"}
 	if r := osupdates.Evaluate(f, pol); r.Status != checks.Fail || !strings.Contains(r.Summary, "1 security update has been waiting") || !strings.Contains(r.Summary, "at least 20 days") {
 		t.Errorf("pending judged %s %q, want fail: 1 security update waiting at least 20 days", r.Status, r.Summary)
+	}
+
+	// A list that fills the bound may have been cut: never judged whole.
+	saved := *osupdates.MaxWholeFile
+	*osupdates.MaxWholeFile = live.MaxFileSize
+	cut, err := osupdates.Collect(t.Context(), p)
+	*osupdates.MaxWholeFile = saved
+	cut.Auto = osupdates.Auto{State: osupdates.AutoOn, By: "test"}
+	if r := osupdates.Evaluate(cut, pol); err != nil || cut.Updates.Read || r.Status != checks.Unknown || !strings.Contains(r.Reason, "cut at 4 MB") {
+		t.Errorf("list cut at the bound: %s %q (%v, %v), want unknown saying it was cut", r.Status, r.Reason, cut.Updates, err)
 	}
 
 	// The newer version installed: nothing waits.

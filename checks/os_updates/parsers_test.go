@@ -1,6 +1,7 @@
 package osupdates
 
 import (
+	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/checktest"
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // Cases from dpkg's own test suite (lib/dpkg/t/t-version.c) and Debian
@@ -391,5 +393,141 @@ func TestLZ4ReaderOnAptList(t *testing.T) {
 	got, err := io.ReadAll(newLZ4Reader(b))
 	if err != nil || !bytes.Equal(got, want) {
 		t.Errorf("%s: %d bytes, %v; lz4cat gives %d", lists[0], len(got), err, len(want))
+	}
+}
+
+func TestParseNeedsRestarting(t *testing.T) {
+	// dnf 5's (dnf5's behave test "Update core packages") and dnf 4's
+	// (dnf-plugins-core needs_restarting.py, RHEL 9) words.
+	required := "Core libraries or services have been updated since boot-up:\n  * glibc\n  * kernel\n  * kernel-core\n\n" +
+		"Reboot is required to fully utilize these updates.\nMore information: https://access.redhat.com/solutions/27943\n"
+	notRequired := "No core libraries or services have been updated since boot-up.\nReboot should not be necessary.\n"
+	for _, c := range []struct {
+		out  string
+		exit int
+		want string
+	}{
+		{required, 1, rebootIsRequired},
+		{"Core libraries or services have been updated since boot-up:\n  * kernel\n", 1, rebootIsRequired},
+		{notRequired, 0, rebootNotRequired},
+		// dnf exits 1 on its own errors: the words decide.
+		{"No such command: needs-restarting. Please use /usr/bin/dnf --help\n", 1, rebootUnknown},
+		{"", 1, rebootUnknown},
+		{"", 0, rebootUnknown},
+		{required, 0, rebootUnknown},
+		{notRequired, 1, rebootUnknown},
+		{"Keine Kernbibliotheken oder Dienste wurden seit dem Systemstart aktualisiert.\n", 0, rebootUnknown},
+	} {
+		if got := parseNeedsRestarting(probe.Output{Stdout: []byte(c.out), ExitCode: c.exit}); got != c.want {
+			t.Errorf("exit %d %q: %s, want %s", c.exit, c.out, got, c.want)
+		}
+	}
+}
+
+func TestParsePacmanUpgrades(t *testing.T) {
+	for _, c := range []struct {
+		out  string
+		exit int
+		n    int
+		ok   bool
+	}{
+		{"linux 6.9.1.arch1-1 -> 6.9.2.arch1-1\nfirefox 126.0-1 -> 126.0.1-1 [ignored]\n", 0, 2, true},
+		{"", 1, 0, true}, // nothing upgradable
+		{"", 0, 0, true},
+		{"error: failed to initialize alpm library:\n(root: /, dbpath: /var/lib/pacman/)\n", 1, 0, false},
+		{"linux 6.9.1.arch1-1 -> 6.9.2.arch1-1\n", 1, 0, false},
+		{"Paket linux wird aktualisiert\n", 0, 0, false},
+	} {
+		n, ok := parsePacmanUpgrades(probe.Output{Stdout: []byte(c.out), ExitCode: c.exit})
+		if n != c.n || ok != c.ok {
+			t.Errorf("exit %d %q: %d %v, want %d %v", c.exit, c.out, n, ok, c.n, c.ok)
+		}
+	}
+}
+
+// pacmanDB is a sync database as Arch's repositories publish it: a tar of
+// <name>-<version>/desc entries.
+func pacmanDB(t *testing.T, builds ...int64) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	for i, built := range builds {
+		desc := fmt.Sprintf("%%FILENAME%%\np%d-1.0-1-x86_64.pkg.tar.zst\n\n%%NAME%%\np%d\n\n%%VERSION%%\n1.0-1\n\n%%BUILDDATE%%\n%d\n\n%%PACKAGER%%\nArch Linux <noreply@archlinux.org>\n\n", i, i, built)
+		if err := tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("p%d-1.0-1/desc", i), Mode: 0o644, Size: int64(len(desc))}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(desc)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestNewestBuildDate(t *testing.T) {
+	plain := pacmanDB(t, 1715418104, 1717105203, 1712733150)
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write(plain)
+	w.Close()
+	for name, b := range map[string][]byte{"plain": plain, "gzip": gz.Bytes()} {
+		if got, err := newestBuildDate(b); err != nil || got.Unix() != 1717105203 {
+			t.Errorf("%s: %v %v, want the newest build date", name, got, err)
+		}
+	}
+	for name, b := range map[string][]byte{
+		"zstd":       {0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0},
+		"no dates":   pacmanDB(t),
+		"not a tar":  []byte("%NAME%\nlinux\n"),
+		"cut gzip":   gz.Bytes()[:gz.Len()/2],
+		"empty file": nil,
+	} {
+		if got, err := newestBuildDate(b); err == nil {
+			t.Errorf("%s: read as %v", name, got)
+		}
+	}
+}
+
+func TestParseSnap(t *testing.T) {
+	// The shapes of snapd's cmd_refresh.go (showRefreshTimes, --abs-time
+	// prints RFC 3339) and cmd_list.go (Notes last).
+	now := time.Date(2024, 6, 1, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		out   string
+		all   bool
+		until string
+		ok    bool
+	}{
+		{"timer: 00:00~24:00/4\nlast: 2024-05-31T07:29:12+02:00\nnext: 2024-06-01T13:45:00+02:00\n", false, "", true},
+		{"timer: 00:00~24:00/4\nlast: 2024-05-31T07:29:12+02:00\nhold: forever\nnext: 2024-06-01T13:45:00+02:00\n", true, "", true},
+		{"schedule: mon,10:00\nlast: n/a\nhold: 2024-07-01T10:30:00+01:00\nnext: 2024-06-03T10:00:00+01:00\n", true, "2024-07-01T09:30:00Z", true},
+		{"timer: 00:00~24:00/4\nlast: 2024-05-01T07:29:12Z\nhold: 2024-05-20T10:30:00Z\nnext: n/a\n", false, "", true}, // expired
+		{"timer: 00:00~24:00/4\nhold: in 60 days, at 10:30 UTC\n", false, "", false},                                   // relative time
+		{"error: cannot communicate with server: connection refused\n", false, "", false},
+	} {
+		s, ok := parseSnapRefreshTime([]byte(c.out), now)
+		until := ""
+		if s.HeldUntil != nil {
+			until = s.HeldUntil.Format(time.RFC3339)
+		}
+		if ok != c.ok || s.HeldAll != c.all || until != c.until {
+			t.Errorf("%q: %+v %q %v, want held %v until %q ok %v", c.out, s, until, ok, c.all, c.until, c.ok)
+		}
+	}
+	list := "Name      Version   Rev    Tracking         Publisher   Notes\n" +
+		"core22    20240408  1380   latest/stable    canonical✓  base\n" +
+		"firefox   126.0-2   4259   latest/stable/…  mozilla✓    held\n" +
+		"thunderbird 115.11.0-1 489 latest/stable   canonical✓  disabled,held\n" +
+		"snapd     2.63      21759  latest/stable    canonical✓  snapd\n"
+	if n, ok := parseSnapListHeld([]byte(list)); !ok || n != 2 {
+		t.Errorf("snap list: %d %v, want 2 held", n, ok)
+	}
+	if n, ok := parseSnapListHeld(nil); !ok || n != 0 {
+		t.Errorf("no snaps installed: %d %v", n, ok)
+	}
+	if n, ok := parseSnapListHeld([]byte("No snaps are installed yet. Try 'snap install hello-world'.\n")); ok {
+		t.Errorf("an unrecognised answer read as %d held", n)
 	}
 }

@@ -21,6 +21,9 @@ var rpmCaches = map[string][]string{
 	"zypper": {"/var/cache/zypp/raw"},
 }
 
+// zypperRebootNeeded is libzypp's flag that a restart is due.
+const zypperRebootNeeded = "/run/reboot-needed"
+
 // SourceDnf and SourceZypper name the rpm package managers.
 const (
 	sourceDnf    = "dnf"
@@ -42,6 +45,8 @@ func collectRPM(ctx context.Context, p probe.Probe, f *facts) bool {
 			rpmPending(f, rows)
 		}
 		dnfAuto(ctx, p, f)
+		out, err := p.Run(ctx, probe.CmdDnf, "--cacheonly", "--quiet", "needs-restarting", "-r")
+		rpmReboot(f, "dnf needs-restarting", out, err)
 		return true
 	}
 	if !errors.Is(err, probe.ErrNotFound) {
@@ -63,6 +68,7 @@ func collectRPM(ctx context.Context, p probe.Probe, f *facts) bool {
 	case out.ExitCode != 0 && out.ExitCode != 100: // 100: patches needed
 		f.Updates.Reason = fmt.Sprintf("zypper could not list security patches (exit status %d)", out.ExitCode)
 	default:
+		zypperReboot(p, f)
 		rpmChecked(p, f, sourceZypper)
 		if rows, ok := parseZypperPatches(out.Stdout); !ok {
 			f.Updates.Reason = "zypper's list of patches was not recognised"
@@ -96,6 +102,64 @@ func rpmPending(f *facts, rows []rpmAdvisory) {
 		}
 	}
 	f.Updates.Since = timePtr(since)
+}
+
+// rpmReboot records whether installed updates wait for a restart, as
+// dnf's needs-restarting answers it (read from the rpm database and
+// the boot time; nothing is fetched). A tool that is missing, fails or
+// answers in words not recognised leaves it unknown.
+func rpmReboot(f *facts, what string, out probe.Output, err error) {
+	if err != nil {
+		f.addError(what, err)
+		return
+	}
+	if f.Updates.Reboot = parseNeedsRestarting(out); f.Updates.Reboot == rebootUnknown {
+		f.Errors = append(f.Errors, fmt.Sprintf("%s: answer not recognised (exit status %d)", what, out.ExitCode))
+	}
+}
+
+// parseNeedsRestarting reads `dnf needs-restarting -r` (dnf 4's
+// dnf-plugins-core and dnf 5's plugin): exit status 1 with "Core libraries
+// or services have been updated since boot-up:" or "Reboot is required"
+// when a restart is due, 0 with "Reboot should not be necessary." when
+// not. dnf also exits 1 on its own errors ("No such command:
+// needs-restarting"), so the words decide, never the status alone.
+func parseNeedsRestarting(out probe.Output) string {
+	var updated, required, unnecessary bool
+	for line := range strings.Lines(string(out.Stdout)) {
+		line = strings.TrimSpace(line)
+		updated = updated || strings.HasPrefix(line, "Core libraries or services have been updated")
+		required = required || strings.HasPrefix(line, "Reboot is required")
+		unnecessary = unnecessary || line == "Reboot should not be necessary."
+	}
+	switch {
+	case out.ExitCode == 1 && (updated || required) && !unnecessary:
+		return rebootIsRequired
+	case out.ExitCode == 0 && unnecessary && !updated && !required:
+		return rebootNotRequired
+	}
+	return rebootUnknown
+}
+
+// zypperReboot reads the flag `zypper needs-rebooting` itself tests:
+// libzypp creates /run/reboot-needed when an update of a core library or
+// service is installed, and it goes with the next boot.
+func zypperReboot(p probe.Probe, f *facts) {
+	_, err := p.ReadFileHead(zypperRebootNeeded, 1)
+	rebootByPresence(f, "reboot-needed", err, rebootIsRequired, rebootNotRequired)
+}
+
+// rebootByPresence sets the restart state from whether a file or folder
+// was found (err nil), is missing (not found) or could not be read.
+func rebootByPresence(f *facts, what string, err error, found, missing string) {
+	switch {
+	case err == nil:
+		f.Updates.Reboot = found
+	case errors.Is(err, probe.ErrNotFound):
+		f.Updates.Reboot = missing
+	default:
+		f.addError(what, err)
+	}
 }
 
 var advisoryID = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*-[0-9]{4}[-:][0-9A-Za-z]+`)

@@ -54,6 +54,8 @@ var (
 	CmdAptConfig      = allow("apt-config", on("linux", "/usr/bin/apt-config"))
 	CmdDnf            = allow("dnf", on("linux", "/usr/bin/dnf"))
 	CmdZypper         = allow("zypper", on("linux", "/usr/bin/zypper"))
+	CmdPacman         = allow("pacman", on("linux", "/usr/bin/pacman"))
+	CmdSnap           = allow("snap", on("linux", "/usr/bin/snap"))
 	CmdPwDump         = allow("pw-dump", on("linux", "/usr/bin/pw-dump"))
 	CmdPactl          = allow("pactl", on("linux", "/usr/bin/pactl"))
 

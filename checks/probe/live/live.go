@@ -26,6 +26,10 @@ const (
 	MaxOutput = 4 << 20
 	// MaxFileSize bounds ReadFile.
 	MaxFileSize = 4 << 20
+	// MaxHeadSize bounds ReadFileHead: a caller that reads a large file
+	// asks for exactly the bound it can hold (apt's uncompressed package
+	// lists run to tens of MB) and is told by the length when it was cut.
+	MaxHeadSize = 64 << 20
 	// MaxDirEntries bounds ReadDir (a folder a user filled to exhaust
 	// the agent's memory).
 	MaxDirEntries = 1 << 16
@@ -195,9 +199,10 @@ func (l *Live) ReadFile(p string) ([]byte, error) {
 	return b, nil
 }
 
-// ReadFileHead reads at most the first n bytes (n ≤ MaxFileSize).
+// ReadFileHead reads at most the first n bytes (n ≤ MaxHeadSize), within
+// FileReadTimeout as ReadFile.
 func (l *Live) ReadFileHead(p string, n int) ([]byte, error) {
-	if n < 0 || n > MaxFileSize {
+	if n < 0 || n > MaxHeadSize {
 		return nil, fmt.Errorf("reading %s: head of %d bytes is out of range", p, n)
 	}
 	b, err := readBounded(p, int64(n))
@@ -246,8 +251,33 @@ func readBounded(p string, max int64) ([]byte, error) {
 			return nil, err
 		}
 		defer f.Close()
-		return io.ReadAll(io.LimitReader(f, max))
+		return readUpTo(f, max)
 	})
+}
+
+// readUpTo reads at most max bytes of f into a buffer sized by the file's
+// length where it has one (a large list is not read through a run of
+// doubling copies); files that report no length (/proc) grow as read.
+func readUpTo(f *os.File, max int64) ([]byte, error) {
+	size := int64(512)
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 {
+		size = fi.Size() + 1 // one more byte to see the end
+	}
+	b := make([]byte, 0, min(size, max))
+	for int64(len(b)) < max {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := f.Read(b[len(b):min(int64(cap(b)), max)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 // ReadDir lists a directory's entry names, sorted (opened as openForRead

@@ -3,6 +3,7 @@
 package live
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -218,5 +219,33 @@ func TestProcessesShareAListing(t *testing.T) {
 	l.procsMu.Unlock()
 	if _, err := l.Processes(); err != nil || calls.Load() != 2 {
 		t.Errorf("a later caller: %v, %d listings, want 2", err, calls.Load())
+	}
+}
+
+// TestReadLargeFiles: ReadFile stops at MaxFileSize, ReadFileHead reads a
+// larger file whole up to MaxHeadSize (sized by the file, so a list is not
+// read through doubling copies), cuts it at n, and refuses n past the limit;
+// /proc files, which report no length, are read whole.
+func TestReadLargeFiles(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "Packages")
+	want := bytes.Repeat([]byte("Package: x\nVersion: 1\n\n"), MaxFileSize/8)
+	if err := os.WriteFile(p, want, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l := New()
+	if _, err := l.ReadFile(p); err == nil {
+		t.Errorf("ReadFile read %d bytes, over MaxFileSize", len(want))
+	}
+	if b, err := l.ReadFileHead(p, MaxHeadSize); err != nil || !bytes.Equal(b, want) {
+		t.Errorf("ReadFileHead(MaxHeadSize): %d bytes, %v; want the whole %d", len(b), err, len(want))
+	}
+	if b, err := l.ReadFileHead(p, len(want)-1); err != nil || !bytes.Equal(b, want[:len(want)-1]) {
+		t.Errorf("ReadFileHead(size-1): %d bytes, %v; want the file cut one byte short", len(b), err)
+	}
+	if _, err := l.ReadFileHead(p, MaxHeadSize+1); err == nil {
+		t.Error("ReadFileHead past MaxHeadSize was allowed")
+	}
+	if b, err := l.ReadFileHead("/proc/self/status", MaxHeadSize); err != nil || !bytes.Contains(b, []byte("VmRSS")) {
+		t.Errorf("/proc/self/status: %q, %v", b, err)
 	}
 }
