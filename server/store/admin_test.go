@@ -257,7 +257,7 @@ func fleet(t *testing.T, s store.Store, staleBefore time.Time) (red, blue store.
 func testSearchDevices(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	staleBefore := time.Now().Add(-24 * time.Hour)
-	red, blue, _ := fleet(t, s, staleBefore)
+	red, blue, ids := fleet(t, s, staleBefore)
 	names := func(q store.DeviceQuery) []string {
 		t.Helper()
 		q.StaleBefore = staleBefore
@@ -295,6 +295,35 @@ func testSearchDevices(t *testing.T, s store.Store) {
 		if got := names(c.q); !slices.Equal(got, c.want) {
 			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
 		}
+		if c.q.FailingCheck == "" {
+			continue
+		}
+		// The same when many devices fail the check (each device row
+		// tested in order instead of starting from devices_not_passing).
+		restore := store.SetManyNotPassing(1)
+		got := names(c.q)
+		restore()
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s, walking the fleet: got %q, want %q", c.name, got, c.want)
+		}
+	}
+	// A device's latest run decides: r1 fixes its firewall, r0 loses it.
+	res := func(id string, st checks.Status) report.CheckResult {
+		return report.CheckResult{ID: id, Status: st, Required: true}
+	}
+	for name, st := range map[string]checks.Status{"laptop-r1": checks.Pass, "Laptop-R0": checks.Fail} {
+		if _, err := s.SaveReport(ctx, ids[name], storetest.CheckRun(time.Now(), st == checks.Pass, res("firewall", st))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := names(store.DeviceQuery{FailingCheck: "firewall"}), []string{"Laptop-R0", "desk_b0", "laptop-r2"}; !slices.Equal(got, want) {
+		t.Errorf("failing firewall after new runs: got %q, want %q", got, want)
+	}
+	if got := names(store.DeviceQuery{FailingCheck: "antivirus"}); !slices.Equal(got, []string{"desk_b0"}) {
+		t.Errorf("failing antivirus after new runs: got %q, want desk_b0 (r1's warn is passing)", got)
+	}
+	if n, err := s.CountDevices(ctx, store.DeviceQuery{FailingCheck: "firewall", StaleBefore: staleBefore}); err != nil || n != 3 {
+		t.Errorf("counting devices failing firewall: %d (%v), want 3", n, err)
 	}
 	if _, err := s.SearchDevices(ctx, store.DeviceQuery{State: "bogus"}); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("bogus state: %v, want ErrInvalid", err)

@@ -39,3 +39,12 @@ var EncodeRun = func(rs []report.CheckResult) (results, statuses string, err err
 
 // TokenOwnerQuery is TokenOwner's query, for the test of its plan.
 const TokenOwnerQuery = tokenOwnerQuery
+
+// SetManyNotPassing sets how many devices not passing a check make its
+// device list walk the fleet instead of starting from devices_not_passing
+// (1: always walk), and returns the function that restores it.
+func SetManyNotPassing(n int) (restore func()) {
+	old := manyNotPassing
+	manyNotPassing = n
+	return func() { manyNotPassing = old }
+}

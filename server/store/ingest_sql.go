@@ -145,7 +145,7 @@ func (s *sqlStore) SaveReportsUnsynced(ctx context.Context, batch []DeviceReport
 			return nil, err
 		}
 		rows[i] = runRow{id: r.Envelope.ID, started: toMicros(notAfter(at, receivedAt)), results: results, statuses: encodeStatuses(run.Results),
-			aheadMS: agentAhead(r.Envelope, receivedAt).Milliseconds()}
+			notPassing: notPassingChecks(run.Results), aheadMS: agentAhead(r.Envelope, receivedAt).Milliseconds()}
 	}
 
 	tx, done, err := s.ingestTx(ctx)
@@ -344,6 +344,8 @@ type runRow struct {
 	results  string // check_runs.results
 	statuses string // devices.latest_statuses
 	aheadMS  int64  // devices.clock_ahead_ms
+	// notPassing: the check IDs of devices_not_passing (fail or unknown).
+	notPassing []string
 }
 
 // saveReportsByRow stores the batch with prepared single-row statements.
@@ -357,6 +359,16 @@ func (s *sqlStore) saveReportsByRow(ctx context.Context, tx *sql.Tx, batch []Dev
 	updDevice, err := s.stmt(ctx, tx, s.q(`UPDATE devices SET last_seen_at = ?, agent_version = ?, os = ?, os_version = ?, arch = ?,
 		latest_run_id = ?, latest_ready = ?, latest_statuses = ?, latest_run_at = ?, clock_ahead_ms = ?
 		WHERE id = ?`))
+	if err != nil {
+		return fmt.Errorf("saving reports: %w", err)
+	}
+	// devices_not_passing follows latest_statuses: the device's rows are
+	// replaced (a delete that finds nothing when it passed everything).
+	delNP, err := s.stmt(ctx, tx, s.q(`DELETE FROM devices_not_passing WHERE device_id = ?`))
+	if err != nil {
+		return fmt.Errorf("saving reports: %w", err)
+	}
+	insNP, err := s.stmt(ctx, tx, s.q(`INSERT INTO devices_not_passing (device_id, check_id) VALUES (?, ?) ON CONFLICT DO NOTHING`))
 	if err != nil {
 		return fmt.Errorf("saving reports: %w", err)
 	}
@@ -391,6 +403,14 @@ func (s *sqlStore) saveReportsByRow(ctx context.Context, tx *sql.Tx, batch []Dev
 		if _, err := updDevice.ExecContext(ctx, received, env.Agent.Version, h.OS, h.OSVersion, h.Arch,
 			row.id, run.Ready, row.statuses, received, row.aheadMS, r.DeviceID); err != nil {
 			return fmt.Errorf("saving report: %w", err)
+		}
+		if _, err := delNP.ExecContext(ctx, r.DeviceID); err != nil {
+			return fmt.Errorf("saving report: %w", err)
+		}
+		for _, c := range row.notPassing {
+			if _, err := insNP.ExecContext(ctx, r.DeviceID, c); err != nil {
+				return fmt.Errorf("saving report: %w", err)
+			}
 		}
 	}
 	return nil
@@ -499,6 +519,26 @@ func (s *sqlStore) saveReportsMultiRow(ctx context.Context, tx *sql.Tx, batch []
 		b.WriteString(`) AS v WHERE d.id = v.column1`)
 		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 			return fmt.Errorf("saving reports: updating devices: %w", err)
+		}
+		// devices_not_passing follows latest_statuses: the devices' rows
+		// are replaced.
+		ids := make([]any, len(chunk))
+		var np []any
+		for k, id := range chunk {
+			ids[k] = id
+			for _, c := range rows[newest[id]].notPassing {
+				np = append(np, id, c)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM devices_not_passing WHERE device_id IN (`+placeholders(len(ids))+`)`), ids...); err != nil {
+			return fmt.Errorf("saving reports: updating devices: %w", err)
+		}
+		for lo := 0; lo < len(np); lo += 2 * rowsPerStatement {
+			part := np[lo:min(lo+2*rowsPerStatement, len(np))]
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO devices_not_passing (device_id, check_id) VALUES `+valueRows(len(part)/2, 2)+
+				` ON CONFLICT DO NOTHING`), part...); err != nil {
+				return fmt.Errorf("saving reports: updating devices: %w", err)
+			}
 		}
 	}
 	return nil

@@ -44,6 +44,18 @@ func encodeStatuses(results []report.CheckResult) string {
 	return b.String()
 }
 
+// notPassingChecks is the IDs of the results that are not passing (the
+// rows of devices_not_passing), each once.
+func notPassingChecks(results []report.CheckResult) []string {
+	var ids []string
+	for _, r := range results {
+		if slices.Contains(notPassing, r.Status) && !slices.Contains(ids, r.ID) {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
 // statusEntry is the substring of latest_statuses that says check id had
 // status.
 func statusEntry(id string, status checks.Status) string {

@@ -35,7 +35,8 @@ func benchDevices(b *testing.B) int {
 
 // benchFleet is a store holding n devices in 10 teams, each having reported
 // one check run of all eight checks (1 in 7 with the firewall failing, 1 in
-// 11 with anti-virus unknown) except every 13th (never reported), and a
+// 11 with anti-virus unknown, 1 in 10,007 with the screen lock failing:
+// a check almost no device fails) except every 13th (never reported), and a
 // logged-in admin's session cookie.
 type benchFleet struct {
 	st     store.Store
@@ -84,6 +85,8 @@ func newBenchFleet(b *testing.B, st store.Store, n int) *benchFleet {
 				st, ready = checks.Fail, false
 			case c == "antivirus" && i%11 == 0:
 				st, ready = checks.Unknown, false
+			case c == "screen_lock" && i%10_007 == 1:
+				st, ready = checks.Fail, false
 			}
 			results = append(results, report.CheckResult{ID: c, Status: st, Required: true, Summary: "seeded", Facts: []byte(`{"os":"linux"}`)})
 		}
@@ -142,6 +145,9 @@ func benchPages(b *testing.B, st store.Store) {
 		{"devices_failing_firewall", "/devices?failing=firewall"},
 		{"devices_name_search", "/devices?q=no-such-name"},
 		{"check_firewall", "/checks/firewall"},
+		// A check almost no device fails: nothing to walk the fleet for.
+		{"check_screen_lock", "/checks/screen_lock"},
+		{"check_screen_lock_by_last_seen", "/checks/screen_lock?sort=last_seen&dir=desc"},
 		// Sorted lists (issue 17): each page also counts its rows.
 		{"devices_by_name_desc", "/devices?sort=name&dir=desc"},
 		{"devices_by_name_deep_page", "/devices?sort=name&after_v=seed-5000&after_id=0"},
