@@ -66,7 +66,7 @@ vet: tools
 		GOOS=$$os $(BIN)/staticcheck ./...; \
 		dead=$$(GOOS=$$os $(BIN)/deadcode -test ./...); \
 		if [ -n "$$dead" ]; then echo "deadcode ($$os):"; echo "$$dead"; exit 1; fi; \
-		GOOS=$$os $(BIN)/golangci-lint run ./...; \
+		GOOS=$$os $(BIN)/golangci-lint run --allow-parallel-runners ./...; \
 	done
 
 fmt-check:
