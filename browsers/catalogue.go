@@ -23,6 +23,12 @@ type Browser struct {
 	// OS: a lock held by a process whose name has none of any browser's
 	// is never asked to quit.
 	Processes []string
+	// Binaries are its program file names, lower case, without .exe, on
+	// every OS (what a process table or a sound server names it by).
+	Binaries []string
+	// MacApp is its macOS app bundle ("Google Chrome.app"); empty where it
+	// has none.
+	MacApp string
 	// dirs are where it keeps its data, per OS ("linux" standing for every
 	// Unix but macOS): the Chromium family's user data directories,
 	// Firefox's folders holding profiles.ini, Safari's folders holding its
@@ -54,12 +60,14 @@ func flatpak(app, path string) dir { return dir{home, ".var/app/" + app + "/conf
 var known = []Browser{
 	{ID: Chrome, Name: "Google Chrome", Engine: EngineChromium,
 		Aliases: []string{"google-chrome", "google chrome", "googlechrome"}, Processes: []string{"chrome"},
+		Binaries: []string{"chrome", "google-chrome", "google-chrome-stable"}, MacApp: "Google Chrome.app",
 		dirs: map[string][]dir{
 			"linux":   {{xdgConfig, "google-chrome"}, flatpak("com.google.Chrome", "google-chrome")},
 			"darwin":  {{appSupport, "Google/Chrome"}},
 			"windows": {{localAppData, "Google/Chrome/User Data"}},
 		}},
 	{ID: Chromium, Name: "Chromium", Engine: EngineChromium, Processes: []string{"chromium"},
+		Binaries: []string{"chromium", "chromium-browser"}, MacApp: "Chromium.app",
 		dirs: map[string][]dir{
 			"linux":   {{xdgConfig, "chromium"}, {home, "snap/chromium/common/chromium"}, flatpak("org.chromium.Chromium", "chromium")},
 			"darwin":  {{appSupport, "Chromium"}},
@@ -67,12 +75,14 @@ var known = []Browser{
 		}},
 	{ID: Edge, Name: "Microsoft Edge", Engine: EngineChromium,
 		Aliases: []string{"msedge", "microsoft-edge", "microsoft edge"}, Processes: []string{"msedge"},
+		Binaries: []string{"msedge", "microsoft-edge", "microsoft-edge-stable"}, MacApp: "Microsoft Edge.app",
 		dirs: map[string][]dir{
 			"linux":   {{xdgConfig, "microsoft-edge"}, flatpak("com.microsoft.Edge", "microsoft-edge")},
 			"darwin":  {{appSupport, "Microsoft Edge"}},
 			"windows": {{localAppData, "Microsoft/Edge/User Data"}},
 		}},
 	{ID: Brave, Name: "Brave", Engine: EngineChromium, Processes: []string{"brave"},
+		Binaries: []string{"brave", "brave-browser"}, MacApp: "Brave Browser.app",
 		dirs: map[string][]dir{
 			"linux": {{xdgConfig, "BraveSoftware/Brave-Browser"}, {home, "snap/brave/current/.config/BraveSoftware/Brave-Browser"},
 				flatpak("com.brave.Browser", "BraveSoftware/Brave-Browser")},
@@ -80,12 +90,14 @@ var known = []Browser{
 			"windows": {{localAppData, "BraveSoftware/Brave-Browser/User Data"}},
 		}},
 	{ID: Vivaldi, Name: "Vivaldi", Engine: EngineChromium, Processes: []string{"vivaldi"},
+		Binaries: []string{"vivaldi", "vivaldi-bin"}, MacApp: "Vivaldi.app",
 		dirs: map[string][]dir{
 			"linux":   {{xdgConfig, "vivaldi"}, flatpak("com.vivaldi.Vivaldi", "vivaldi")},
 			"darwin":  {{appSupport, "Vivaldi"}},
 			"windows": {{localAppData, "Vivaldi/User Data"}},
 		}},
 	{ID: Opera, Name: "Opera", Engine: EngineChromium, Processes: []string{"opera"},
+		Binaries: []string{"opera"}, MacApp: "Opera.app",
 		dirs: map[string][]dir{
 			"linux":   {{xdgConfig, "opera"}, {home, "snap/opera/current/.config/opera"}, flatpak("com.opera.Opera", "opera")},
 			"darwin":  {{appSupport, "com.operasoftware.Opera"}},
@@ -93,6 +105,7 @@ var known = []Browser{
 		}},
 	{ID: Firefox, Name: "Firefox", Engine: EngineFirefox,
 		Aliases: []string{"firefox-esr", "mozilla firefox"}, Processes: []string{"firefox"},
+		Binaries: []string{"firefox", "firefox-esr", "firefox-bin"}, MacApp: "Firefox.app",
 		dirs: map[string][]dir{
 			"linux": {
 				{home, ".mozilla/firefox"},
@@ -105,6 +118,7 @@ var known = []Browser{
 			"windows": {{roamingData, "Mozilla/Firefox"}},
 		}},
 	{ID: Safari, Name: "Safari", Engine: EngineSafari, Processes: []string{"safari"},
+		Binaries: []string{"safari"}, MacApp: "Safari.app",
 		dirs: map[string][]dir{
 			// The sandboxed store (Safari ≥ 13), then the old one.
 			"darwin": {{home, "Library/Containers/com.apple.Safari/Data/Library/Cookies"}, {home, "Library/Cookies"}},

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/browsers"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -57,12 +58,7 @@ var programs = []program{
 	{id: "skype", name: "Skype", kind: callApp, bins: []string{"skype", "skypeforlinux", "skypeapp", "skypebridge"},
 		apps: []string{"skype", "skypeforlinux"}, macApps: []string{"skype.app"}, packages: []string{"microsoft.skypeapp"}, policy: []string{"skype"}},
 	{id: "facetime", name: "FaceTime", kind: callApp, macApps: []string{"facetime.app"}, bins: []string{"facetime", "avconferenced"}, policy: []string{"facetime"}},
-	{id: "browser", name: "a web browser", kind: browser,
-		bins: []string{"chrome", "google-chrome", "google-chrome-stable", "chromium", "chromium-browser", "firefox", "firefox-esr", "firefox-bin",
-			"msedge", "microsoft-edge", "microsoft-edge-stable", "brave", "brave-browser", "opera", "vivaldi", "vivaldi-bin", "safari", "com.apple.webkit.gpu"},
-		apps:    []string{"google chrome", "chromium", "firefox", "microsoft edge", "brave", "opera", "vivaldi", "safari"},
-		macApps: []string{"google chrome.app", "firefox.app", "safari.app", "microsoft edge.app", "brave browser.app", "arc.app", "opera.app", "vivaldi.app"},
-		policy:  []string{"google meet", "whereby", "web browser", "browser"}},
+	webBrowsers(),
 
 	{id: "obs_studio", name: "OBS Studio", kind: recorder, records: "the screen", bins: []string{"obs", "obs64", "obs32"}, apps: []string{"obs", "obs studio"}, macApps: []string{"obs.app"}},
 	{id: "simplescreenrecorder", name: "SimpleScreenRecorder", kind: recorder, records: "the screen", bins: []string{"simplescreenrecorder", "ssr-glinject"}, apps: []string{"simplescreenrecorder"}},
@@ -259,4 +255,22 @@ func argsRead(pr probe.Process) []string {
 		}
 	}
 	return nil
+}
+
+// webBrowsers is every browser as one program, from the browser catalogue
+// (browsers.Known, the one place browsers are named) plus what only
+// capture needs: Safari's WebKit GPU process and Arc, which SessionGuard
+// does not clear cookies of.
+func webBrowsers() program {
+	p := program{id: "browser", name: "a web browser", kind: browser,
+		bins: []string{"com.apple.webkit.gpu"}, macApps: []string{"arc.app"},
+		policy: []string{"google meet", "whereby", "web browser", "browser"}}
+	for _, b := range browsers.Known() {
+		p.bins = append(p.bins, b.Binaries...)
+		p.apps = append(p.apps, strings.ToLower(b.Name))
+		if b.MacApp != "" {
+			p.macApps = append(p.macApps, strings.ToLower(b.MacApp))
+		}
+	}
+	return p
 }
