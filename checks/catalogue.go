@@ -83,6 +83,17 @@ func (c Catalogue) Default() Policy {
 	return p
 }
 
+// checkSettings are the settings the checks own, by name.
+func (c Catalogue) checkSettings() map[string]Setting {
+	owned := map[string]Setting{}
+	for _, ch := range c {
+		for _, s := range ch.Metadata().Settings {
+			owned[s.Describe().Name] = s
+		}
+	}
+	return owned
+}
+
 // Validate reports the first thing wrong with a policy, wrapping
 // ErrBadPolicy.
 func (c Catalogue) Validate(p Policy) error {
@@ -95,12 +106,7 @@ func (c Catalogue) Validate(p Policy) error {
 			return bad(fmt.Errorf("unknown check id %q in checks", id))
 		}
 	}
-	owned := map[string]Setting{}
-	for _, ch := range c {
-		for _, s := range ch.Metadata().Settings {
-			owned[s.Describe().Name] = s
-		}
-	}
+	owned := c.checkSettings()
 	for _, name := range slices.Sorted(maps.Keys(p.Settings)) {
 		s, ok := owned[name]
 		if !ok {
@@ -117,19 +123,11 @@ func (c Catalogue) Validate(p Policy) error {
 // fields, unknown check ids and out-of-range values are errors wrapping
 // ErrBadPolicy.
 func (c Catalogue) ParsePolicy(r io.Reader) (Policy, error) {
-	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	pol, err := c.overlay(r)
+	if err == nil {
+		err = c.Validate(pol)
+	}
 	if err != nil {
-		return Policy{}, fmt.Errorf("%w: %w", ErrBadPolicy, err)
-	}
-	pol := c.Default()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&pol); err != nil {
-		return Policy{}, fmt.Errorf("%w: %w", ErrBadPolicy, err)
-	}
-	if dec.More() {
-		return Policy{}, fmt.Errorf("%w: trailing data after the JSON object", ErrBadPolicy)
-	}
-	if err := c.Validate(pol); err != nil {
 		return Policy{}, err
 	}
 	return pol, nil
@@ -142,24 +140,12 @@ func (c Catalogue) ParsePolicy(r io.Reader) (Policy, error) {
 // older agent keeps following the rest of its team's policy. Everything it
 // does know is validated as strictly as ParsePolicy does.
 func (c Catalogue) ParseServerPolicy(r io.Reader) (pol Policy, ignored []string, err error) {
-	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
-	if err != nil {
-		return Policy{}, nil, fmt.Errorf("%w: %w", ErrBadPolicy, err)
+	if pol, err = c.overlay(r); err != nil {
+		return Policy{}, nil, err
 	}
-	pol = c.Default()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&pol); err != nil {
-		return Policy{}, nil, fmt.Errorf("%w: %w", ErrBadPolicy, err)
-	}
-	if dec.More() {
-		return Policy{}, nil, fmt.Errorf("%w: trailing data after the JSON object", ErrBadPolicy)
-	}
-	owned := map[string]bool{}
-	for _, s := range c.Settings() {
-		owned[s.Describe().Name] = true
-	}
+	owned := c.checkSettings()
 	for _, name := range slices.Sorted(maps.Keys(pol.Settings)) {
-		if !owned[name] {
+		if owned[name] == nil {
 			delete(pol.Settings, name)
 			ignored = append(ignored, name)
 		}
@@ -174,6 +160,24 @@ func (c Catalogue) ParseServerPolicy(r io.Reader) (pol Policy, ignored []string,
 		return Policy{}, ignored, err
 	}
 	return pol, ignored, nil
+}
+
+// overlay reads one JSON policy document (at most 1 MiB) and lays it over
+// the default, without validating what it named.
+func (c Catalogue) overlay(r io.Reader) (Policy, error) {
+	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return Policy{}, fmt.Errorf("%w: %w", ErrBadPolicy, err)
+	}
+	pol := c.Default()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&pol); err != nil {
+		return Policy{}, fmt.Errorf("%w: %w", ErrBadPolicy, err)
+	}
+	if dec.More() {
+		return Policy{}, fmt.Errorf("%w: trailing data after the JSON object", ErrBadPolicy)
+	}
+	return pol, nil
 }
 
 // LoadPolicy reads a policy file; its errors name the file.
