@@ -5,9 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os/user"
-	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"golang.org/x/sys/unix"
@@ -16,7 +14,8 @@ import (
 // listProcesses asks the kernel for the process table (sysctl
 // kern.proc.all: id, name cut at 16 bytes, real uid), then per process its
 // executable and arguments (kern.procargs2, readable for every process
-// by root); a name the kernel cut is completed from the executable's.
+// by root); a name the kernel cut is completed from argv[0], as on
+// Linux (fullProcName).
 // Each uid is looked up once per call.
 func listProcesses() ([]probe.Process, error) {
 	kps, err := unix.SysctlKinfoProcSlice("kern.proc.all")
@@ -34,9 +33,7 @@ func listProcesses() ([]probe.Process, error) {
 		if p.PID != 0 {
 			p.Exe, p.Cmdline = procArgs(int(p.PID))
 		}
-		if base := filepath.Base(p.Exe); len(p.Name) >= 15 && strings.HasPrefix(base, p.Name) {
-			p.Name = base
-		}
+		p.Name = fullProcName(p.Name, p.Cmdline)
 		uid := k.Eproc.Pcred.P_ruid
 		name, ok := users[uid]
 		if !ok {
