@@ -36,28 +36,8 @@ func TestNetnsListenTakesAnnouncementsWithoutBrowsing(t *testing.T) {
 		return
 	}
 	lp := &browseCounter{Live: live.New()}
-	w := New(lp, speakerServices(), time.Hour, time.Hour)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go w.Run(ctx)
-	waitFor(t, func() bool {
-		for _, svc := range speakerServices() {
-			if _, ok := w.latest(svc); !ok {
-				return false
-			}
-		}
-		return true
-	})
+	_, models := startWatcher(t, lp)
 	browses := lp.browses.Load()
-	p := w.Probe(lp)
-	models := func() []string {
-		r := smartspeakers.Check.Run(t.Context(), p, checks.Catalogue{smartspeakers.Check}.Default())
-		var out []string
-		for _, d := range facts(t, r).Devices {
-			out = append(out, d.Model)
-		}
-		return out
-	}
 	if got := models(); len(got) != 0 {
 		t.Fatalf("devices before any announcement: %v", got)
 	}
@@ -79,5 +59,61 @@ func TestNetnsListenTakesAnnouncementsWithoutBrowsing(t *testing.T) {
 	}
 	if n := lp.browses.Load(); n != browses {
 		t.Errorf("%d browses since the first; the announcements were to be heard without one", n-browses)
+	}
+}
+
+// TestNetnsListenHearsAvahi is the same with avahi-daemon as the
+// responder, publishing a Google speaker on IPv4, then on IPv6: the
+// Watcher hears avahi's announcements with no browse made since its first,
+// and avahi's goodbyes when it stops.
+func TestNetnsListenHearsAvahi(t *testing.T) {
+	netnstest.NeedAvahi(t)
+	if !netnstest.InLoopbackNetns(t, "SESSIONGUARD_LANWATCH_NETNS", netnstest.LoVeth, "the test runs avahi-daemon inside a network namespace it creates with unshare -n") {
+		return
+	}
+	lp := &browseCounter{Live: live.New()}
+	_, models := startWatcher(t, lp)
+	browses := lp.browses.Load()
+	for _, family := range []string{"udp4", "udp6"} {
+		t.Run(family, func(t *testing.T) {
+			avahi := netnstest.StartAvahi(t, netnstest.VethB, family, `<?xml version="1.0" standalone='no'?>
+<!DOCTYPE service-group SYSTEM "avahi-service.dtd">
+<service-group><name>Kitchen `+family+`</name><service><type>_googlecast._tcp</type><port>8009</port>
+<txt-record>md=Google Nest Mini</txt-record><txt-record>fn=Kitchen</txt-record></service></service-group>`)
+			waitFor(t, func() bool { return slices.Contains(models(), "Google Nest Mini") })
+			avahi.Stop(t)
+			waitFor(t, func() bool { return !slices.Contains(models(), "Google Nest Mini") })
+		})
+	}
+	if n := lp.browses.Load(); n != browses {
+		t.Errorf("%d browses since the first; avahi's announcements were to be heard without one", n-browses)
+	}
+}
+
+// startWatcher runs a Watcher of the smart speakers check's types on lp
+// until the test ends, waits for its first browse, and returns it with a
+// function that runs the check through it and lists the models found.
+func startWatcher(t *testing.T, lp *browseCounter) (*Watcher, func() []string) {
+	t.Helper()
+	w := New(lp, speakerServices(), time.Hour, time.Hour)
+	ctx, cancel := context.WithCancel(t.Context())
+	t.Cleanup(cancel)
+	go w.Run(ctx)
+	waitFor(t, func() bool {
+		for _, svc := range speakerServices() {
+			if _, ok := w.latest(svc); !ok {
+				return false
+			}
+		}
+		return true
+	})
+	p := w.Probe(lp)
+	return w, func() []string {
+		r := smartspeakers.Check.Run(t.Context(), p, checks.Catalogue{smartspeakers.Check}.Default())
+		var out []string
+		for _, d := range facts(t, r).Devices {
+			out = append(out, d.Model)
+		}
+		return out
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,8 @@ const (
 	// LoVeth is LoMulticast plus a veth pair, VethA and VethB, with IPv4
 	// (192.0.2.1 and .2/24) and IPv6 link-local addresses (fe80::1 and ::2,
 	// without duplicate address detection): lo carries no IPv6 multicast,
-	// a veth pair carries both families.
+	// a veth pair carries both families. The namespace has a mount
+	// namespace of its own too.
 	LoVeth = "lo-veth"
 )
 
@@ -90,7 +92,13 @@ func InLoopbackNetns(t *testing.T, env, setup, why string) bool {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	out, err := Command(ctx, unshare, "^"+t.Name()+"$", env+"="+setup).CombinedOutput()
+	cmd := Command(ctx, unshare, "^"+t.Name()+"$", env+"="+setup)
+	if setup == LoVeth {
+		// A mount namespace too (private, unshare's default), so the test
+		// can mount over configuration a daemon reads (StartAvahi).
+		cmd.Args = slices.Insert(cmd.Args, 1, "-m")
+	}
+	out, err := cmd.CombinedOutput()
 	if err != nil && strings.Contains(string(out), "unshare failed") {
 		t.Skipf("cannot create a network namespace here: %s", strings.TrimSpace(string(out)))
 	}
