@@ -3,13 +3,12 @@ package netnstest
 import (
 	"context"
 	"net"
-	"syscall"
 	"testing"
 
 	"github.com/miekg/dns"
+	"github.com/sessionguard/sessionguard/internal/reuseport"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
-	"golang.org/x/sys/unix"
 )
 
 // Announcer is an mDNS responder's sending half: it announces one service
@@ -33,18 +32,7 @@ func NewAnnouncer(t testing.TB, ifname, family, instance, service, host string, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		err := c.Control(func(fd uintptr) {
-			if serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); serr == nil {
-				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
-			}
-		})
-		if err != nil {
-			return err
-		}
-		return serr
-	}}
+	lc := net.ListenConfig{Control: reuseport.Control}
 	a := &Announcer{t: t}
 	if family == "udp6" {
 		a.conn, err = lc.ListenPacket(context.Background(), family, "[::]:5353")

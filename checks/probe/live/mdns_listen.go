@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/internal/reuseport"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
 )
@@ -87,7 +88,7 @@ func listenMDNS(ctx context.Context, services []string, heard func(probe.MDNSAnn
 // joinMDNSGroup binds the mDNS port of one family ("udp4" or "udp6") and
 // joins its group on each interface; it fails when no interface joined.
 func joinMDNSGroup(ctx context.Context, family string, ifaces []net.Interface) (net.PacketConn, error) {
-	lc := net.ListenConfig{Control: shareMDNSPort}
+	lc := net.ListenConfig{Control: reuseport.Control}
 	addr := fmt.Sprintf("0.0.0.0:%d", mdnsPort)
 	if family == "udp6" {
 		addr = fmt.Sprintf("[::]:%d", mdnsPort)

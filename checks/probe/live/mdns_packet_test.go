@@ -143,3 +143,15 @@ func FuzzMDNSAnnouncements(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkMDNSAnnouncements is the passive listener's cost per packet: a
+// speaker's announcement (PTR, SRV, TXT, A) read into one instance.
+func BenchmarkMDNSAnnouncements(b *testing.B) {
+	w, _ := newMDNSWatch([]string{"_googlecast._tcp", "_airplay._tcp", "_raop._tcp", "_amzn-wplay._tcp"})
+	pkt := pack(b, speakerMsg("Kitchen speaker", "_googlecast._tcp", 120, "id=e8b58877627a8cea281b68f6f4a17d69", "md=Google Nest Mini", "fn=Kitchen speaker"))
+	for b.Loop() {
+		if len(w.announcements(pkt)) != 1 {
+			b.Fatal("no announcement")
+		}
+	}
+}

@@ -1,6 +1,8 @@
 //go:build !windows
 
-package live
+// Package reuseport lets a UDP socket share its port with other programs'
+// sockets, as mDNS responders and listeners on one machine do (port 5353).
+package reuseport
 
 import (
 	"syscall"
@@ -8,9 +10,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// shareMDNSPort sets SO_REUSEADDR and SO_REUSEPORT on the listener's
-// socket, so it binds port 5353 beside avahi or mDNSResponder.
-func shareMDNSPort(_, _ string, c syscall.RawConn) error {
+// Control is a net.ListenConfig Control that sets SO_REUSEADDR and
+// SO_REUSEPORT on the socket before it binds.
+func Control(_, _ string, c syscall.RawConn) error {
 	var serr error
 	err := c.Control(func(fd uintptr) {
 		if serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); serr == nil {
