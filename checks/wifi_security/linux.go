@@ -254,12 +254,12 @@ func iwdWithIEs(ctx context.Context, p probe.Probe, f *facts, dev string, c conn
 	if !needsIEs(c) {
 		return c
 	}
-	assoc, denied, why := runIw(ctx, p, dev)
-	if why == "" && len(assoc) == 1 {
-		return withIEs(c, assoc[0])
+	bss, ok, denied, why := runIw(ctx, p, dev)
+	if ok {
+		return withIEs(c, bss)
 	}
 	if why == "" {
-		why = whyNotOne(len(assoc))
+		why = notInCache
 	}
 	cipherUnverified(f, "iwctl names the key management only", why, denied)
 	return c
@@ -279,12 +279,14 @@ func checkNmcliCiphers(ctx context.Context, p probe.Probe, f *facts, ifaces []st
 	var assoc []iwBSS
 	denied, why := false, ""
 	for _, dev := range ifaces {
-		a, d, w := runIw(ctx, p, dev)
+		b, ok, d, w := runIw(ctx, p, dev)
 		if w != "" {
 			denied, why = d, w
 			break
 		}
-		assoc = append(assoc, a...)
+		if ok {
+			assoc = append(assoc, b)
+		}
 	}
 	switch {
 	case len(ifaces) == 0:
@@ -300,8 +302,10 @@ func checkNmcliCiphers(ctx context.Context, p probe.Probe, f *facts, ifaces []st
 			f.Connections[i] = withIEs(connection{Raw: "nmcli"}, b)
 		}
 		return
+	case len(assoc) == 0:
+		why = notInCache
 	default:
-		why = whyNotOne(len(assoc))
+		why = "iw: the kernel lists another number of associated access points than NetworkManager"
 	}
 	backend, bwhy := nmBackend(p)
 	f.NMBackend = backend

@@ -268,36 +268,46 @@ func withIEs(c connection, b iwBSS) connection {
 	return r
 }
 
-// runIw reads the kernel's scan cache for one interface: the access
-// points it is associated with (none when it is not associated); why says
-// what went wrong when they could not be read.
-func runIw(ctx context.Context, p probe.Probe, dev string) (assoc []iwBSS, denied bool, why string) {
+// runIw reads the kernel's scan cache for one interface: the access point
+// it is associated with (ok false when none is); why says what went wrong
+// when that could not be read. A Wi-Fi 7 multi-link association marks one
+// access point per link: they are one connection, graded by the worst.
+func runIw(ctx context.Context, p probe.Probe, dev string) (bss iwBSS, ok, denied bool, why string) {
 	ictx, cancel := context.WithTimeout(ctx, iwTimeout)
 	out, err := p.Run(ictx, probe.CmdIw, "dev", dev, "scan", "dump")
 	cancel()
 	if err != nil {
-		return nil, errors.Is(err, probe.ErrAccessDenied), "iw: " + errWord(err)
+		return iwBSS{}, false, errors.Is(err, probe.ErrAccessDenied), "iw: " + errWord(err)
 	}
 	s := parseIwScanDump(out.Stdout, out.Stderr, out.ExitCode)
 	if !s.Recognised {
-		return nil, s.Denied, "iw: " + s.Problem
+		return iwBSS{}, false, s.Denied, "iw: " + s.Problem
 	}
-	for _, b := range s.Associated {
+	for i, b := range s.Associated {
 		if !b.CiphersKnown {
-			return nil, false, "iw: the associated access point's ciphers were not recognised"
+			return iwBSS{}, false, false, "iw: the associated access point's ciphers were not recognised"
+		}
+		raw := bss.Conn.Raw + " + " + b.Conn.Raw
+		if i == 0 || worse(b.Conn, bss.Conn) {
+			bss = b
+		}
+		if i > 0 {
+			bss.Conn.Raw = raw
 		}
 	}
-	return s.Associated, false, ""
+	return bss, len(s.Associated) > 0, false, ""
 }
 
-// whyNotOne says why a list of associated access points is not the one
-// expected.
-func whyNotOne(n int) string {
-	if n == 0 {
-		return "iw: the associated access point is not in the kernel's scan cache"
-	}
-	return "iw: the kernel lists another number of associated access points"
+// worse reports whether a is graded worse than b: insecure, then not
+// recognised, then secure.
+func worse(a, b connection) bool {
+	rank := map[grade]int{gradeSecure: 0, gradeUnknown: 1, gradeInsecure: 2}
+	return rank[gradeOf(a)] > rank[gradeOf(b)]
 }
+
+// notInCache is why, when iw read the cache but no access point in it is
+// marked associated.
+const notInCache = "iw: the associated access point is not in the kernel's scan cache"
 
 // nmBackend is which supplicant NetworkManager drives: NetworkManager
 // with iwd (wifi.backend=iwd) makes up every access point's flags

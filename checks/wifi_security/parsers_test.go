@@ -1,6 +1,7 @@
 package wifisecurity
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -510,4 +511,35 @@ func TestNmConfSaysIwd(t *testing.T) {
 			t.Errorf("nmConfSaysIwd(%q) = %v, want %v", in, got, want)
 		}
 	}
+}
+
+// TestRunIwMultiLink: a Wi-Fi 7 multi-link association marks one access
+// point per link "-- associated"; they are one connection, as bad as its
+// worst link, in either order. (The capture with both BSS lines marked is
+// built for this test.)
+func TestRunIwMultiLink(t *testing.T) {
+	capture := string(checktest.ReadParserData(t, "iw", "openwrt_tkip_group_associated_spaces.txt"))
+	both := strings.Replace(capture, "BSS c8:d5:fe:c8:61:b0(on wlan0)\n", "BSS c8:d5:fe:c8:61:b0(on wlan0) -- associated\n", 1)
+	first, second, _ := strings.Cut(both, "BSS f8:35")
+	for name, out := range map[string]string{"secure link first": both, "insecure link first": "BSS f8:35" + second + first} {
+		rp := fakeRun{out: map[string]probe.Output{probe.CmdIw.String(): {Stdout: []byte(out)}}}
+		bss, ok, _, why := runIw(t.Context(), rp, "wlan0")
+		if !ok || why != "" || !bss.Conn.Mixed || gradeOf(bss.Conn) != gradeInsecure || !strings.Contains(bss.Conn.Raw, " + ") {
+			t.Errorf("%s: got %+v ok=%v why=%q", name, bss, ok, why)
+		}
+	}
+}
+
+// fakeRun answers Run from a table by command name; nothing else.
+type fakeRun struct {
+	probe.Probe
+	out map[string]probe.Output
+}
+
+func (f fakeRun) Run(_ context.Context, name probe.Command, _ ...string) (probe.Output, error) {
+	o, ok := f.out[name.String()]
+	if !ok {
+		return probe.Output{}, probe.ErrNotFound
+	}
+	return o, nil
 }
