@@ -27,6 +27,9 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 	if held, ok := evaluateSnaps(f, autoOffSetting.Of(pol)); ok {
 		r = checks.AllOf(r, held)
 	}
+	if apps, ok := evaluateFlatpak(f, maxAgeSetting.Of(pol)); ok {
+		r = checks.AllOf(r, apps)
+	}
 	if r.Status == checks.Pass {
 		r.Summary = strings.TrimSuffix(support.Summary, ".") + "; " + lowerFirst(strings.TrimSuffix(pending.Summary, ".")) + "; " + lowerFirst(auto.Summary)
 	}
@@ -165,6 +168,43 @@ func evaluateSnaps(f facts, off checks.Status) (checks.Result, bool) {
 		return checks.Result{Status: off, Summary: "Automatic updates of snap apps are held" + until + ".", Fix: fix}, true
 	}
 	return checks.Result{Status: off, Summary: plural(s.Held, "snap app has its", "snap apps have their") + " automatic updates held.", Fix: fix}, true
+}
+
+// evaluateFlatpak judges the Flatpak apps and runtimes as the system's
+// packages are judged: waiting past the policy's days fails, less warns,
+// an out-of-date list warns. Flatpak marks no update as a security one,
+// so every update counts. ok is false when Flatpak holds nothing: the
+// machine is judged without it.
+func evaluateFlatpak(f facts, maxDays int) (checks.Result, bool) {
+	fp := f.Flatpak
+	if fp == nil {
+		return checks.Result{}, false
+	}
+	if !fp.Read {
+		return checks.Result{Status: checks.Unknown, Summary: "Could not tell whether updates of Flatpak apps are waiting.",
+			Fix: "Let Flatpak look for updates: open Software (or run \"flatpak update\" in a terminal), then check again. If it stays unknown, ask your IT support.", Reason: fp.Reason}, true
+	}
+	const fix = "Open Software (or your app store) and install the app updates, or run \"flatpak update\" in a terminal."
+	var parts []checks.Result
+	what := plural(fp.Pending, "Flatpak app or runtime has an update", "Flatpak apps and runtimes have updates")
+	switch {
+	case fp.Pending > 0 && fp.Since == nil:
+		parts = append(parts, checks.Result{Status: checks.Warn, Summary: what + " waiting to be installed (for how long cannot be told).", Fix: fix})
+	case fp.Pending > 0:
+		waited := days(f.At.Sub(*fp.Since))
+		if waited >= maxDays {
+			parts = append(parts, checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s waiting for at least %d days (the policy allows %d).", what, waited, maxDays), Fix: fix})
+		} else {
+			parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting for at least %s; install within %d days of publication.", what, plural(waited, "day", "days"), maxDays), Fix: fix})
+		}
+	}
+	if fp.Checked != nil && f.At.Sub(*fp.Checked) > staleAfter {
+		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("Flatpak's list of app updates was last refreshed at least %d days ago, so newer updates may be missing from it.", days(f.At.Sub(*fp.Checked))), Fix: fix})
+	}
+	if len(parts) == 0 {
+		return checks.Result{Status: checks.Pass, Summary: "No updates of Flatpak apps are waiting."}, true
+	}
+	return checks.AllOf(parts...), true
 }
 
 func installFix(f facts) string {
