@@ -94,14 +94,8 @@ func evaluatePending(f facts, maxDays int) checks.Result {
 	case !u.Read:
 		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether " + updateNoun(f) + "s are waiting.", Fix: unknownFix, Reason: u.Reason})
 	case u.Security > 0 && u.Since != nil:
-		waited := days(f.At.Sub(*u.Since))
 		noun := updateNoun(f)
-		what := plural(u.Security, noun+" has", noun+"s have")
-		if waited >= maxDays {
-			parts = append(parts, checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s been waiting to be installed for at least %d days (the policy allows %d).", what, waited, maxDays), Fix: installFix(f)})
-		} else {
-			parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s been waiting to be installed for at least %s; install within %d days of publication.", what, plural(waited, "day", "days"), maxDays), Fix: installFix(f)})
-		}
+		parts = append(parts, waitedResult(f, plural(u.Security, noun+" has been", noun+"s have been"), *u.Since, maxDays, installFix(f)))
 	case u.Security > 0:
 		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed (for how long cannot be told).", plural(u.Security, updateNoun(f)+" is", updateNoun(f)+"s are")), Fix: installFix(f)})
 	default:
@@ -138,6 +132,17 @@ func evaluateAuto(f facts, off checks.Status) checks.Result {
 		return checks.Result{Status: off, Summary: "Updates are paused" + until + ".", Fix: autoFix(f)}
 	}
 	return checks.Result{Status: checks.Unknown, Summary: "Could not tell whether updates install automatically.", Fix: unknownFix, Reason: a.Reason}
+}
+
+// waitedResult judges updates waiting at least since since: fail from
+// the policy's days on, warn before. what says what waits ("2 security
+// updates have been").
+func waitedResult(f facts, what string, since time.Time, maxDays int, fix string) checks.Result {
+	waited := days(f.At.Sub(since))
+	if waited >= maxDays {
+		return checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s waiting to be installed for at least %d days (the policy allows %d).", what, waited, maxDays), Fix: fix}
+	}
+	return checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed for at least %s; install within %d days of publication.", what, plural(waited, "day", "days"), maxDays), Fix: fix}
 }
 
 // updateNoun is what the waiting updates are: security updates, or, where
@@ -191,12 +196,8 @@ func evaluateFlatpak(f facts, maxDays int) (checks.Result, bool) {
 	case fp.Pending > 0 && fp.Since == nil:
 		parts = append(parts, checks.Result{Status: checks.Warn, Summary: what + " waiting to be installed (for how long cannot be told).", Fix: fix})
 	case fp.Pending > 0:
-		waited := days(f.At.Sub(*fp.Since))
-		if waited >= maxDays {
-			parts = append(parts, checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s waiting for at least %d days (the policy allows %d).", what, waited, maxDays), Fix: fix})
-		} else {
-			parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting for at least %s; install within %d days of publication.", what, plural(waited, "day", "days"), maxDays), Fix: fix})
-		}
+		what = plural(fp.Pending, "Flatpak app or runtime has had an update", "Flatpak apps and runtimes have had updates")
+		parts = append(parts, waitedResult(f, what, *fp.Since, maxDays, fix))
 	}
 	if fp.Checked != nil && f.At.Sub(*fp.Checked) > staleAfter {
 		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("Flatpak's list of app updates was last refreshed at least %d days ago, so newer updates may be missing from it.", days(f.At.Sub(*fp.Checked))), Fix: fix})

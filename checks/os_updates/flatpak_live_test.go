@@ -173,12 +173,12 @@ func TestLiveFlatpakPending(t *testing.T) {
 	if f.Flatpak.Since == nil || published.Sub(*f.Flatpak.Since) > time.Minute || f.Flatpak.Since.After(published) {
 		t.Errorf("waiting since %v, want the list's time, just before %v", f.Flatpak.Since, published)
 	}
-	if r, _ := osupdates.EvaluateFlatpak(f, 14); r.Status != "warn" || !strings.Contains(r.Summary, "1 Flatpak app or runtime has an update waiting for at least 0 days") {
+	if r, _ := osupdates.EvaluateFlatpak(f, 14); r.Status != "warn" || !strings.Contains(r.Summary, "1 Flatpak app or runtime has had an update waiting to be installed for at least 0 days") {
 		t.Errorf("just published: %s %q, want warn", r.Status, r.Summary)
 	}
 	later := p
 	later.later = 20*24*time.Hour + time.Hour
-	if r, _ := osupdates.EvaluateFlatpak(collect(later), 14); r.Status != "fail" || !strings.Contains(r.Summary, "waiting for at least 20 days (the policy allows 14)") {
+	if r, _ := osupdates.EvaluateFlatpak(collect(later), 14); r.Status != "fail" || !strings.Contains(r.Summary, "waiting to be installed for at least 20 days (the policy allows 14)") {
 		t.Errorf("20 days on: %s %q, want fail", r.Status, r.Summary)
 	}
 
