@@ -35,6 +35,9 @@
 #   dpkg-dev apt lz4 os_updates: a real security archive made with
 #                    dpkg-scanpackages, fetched by apt-get into a private state;
 #                    lz4cat as the reference for apt's lz4 lists
+#   flatpak          os_updates: a runtime and an app built with flatpak's own
+#                    tools, served over HTTP and installed into private
+#                    installations, read for pending updates
 #   x11vnc (with xvfb) a real VNC server sharing a private Xvfb display inside
 #                    `unshare -n`, for the remote_access check's live test
 #   pulseaudio pulseaudio-utils pipewire pipewire-bin
@@ -50,7 +53,7 @@ packages=(
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
 	rpm wixl msitools osslsigncode openssl systemd
 	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs sqlite3 x11vnc
-	dpkg-dev apt lz4
+	dpkg-dev apt lz4 flatpak
 	pulseaudio pulseaudio-utils pipewire pipewire-bin
 )
 
