@@ -70,6 +70,7 @@ type facts struct {
 	Updates updates   `json:"updates"`
 	Auto    auto      `json:"auto"`
 	Snaps   *snaps    `json:"snaps,omitempty"`
+	Flatpak *flatpak  `json:"flatpak,omitempty"`
 	// Errors lists what could not be read, without paths or names.
 	Errors []string `json:"errors,omitempty"`
 }

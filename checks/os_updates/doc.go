@@ -15,7 +15,11 @@
 //
 // Linux reads apt's lists and dpkg's status directly (apt-get -s takes
 // ten seconds or more without apt's binary cache), /run/reboot-required
-// and apt-config for APT::Periodic. Windows reads the registry (version,
+// and apt-config for APT::Periodic; dnf, zypper and pacman from their
+// caches, openSUSE's automatic updates from its timers' enablement links
+// and YaST's cron job (zypperauto.go); snap holds from snapd; Flatpak's
+// installations from their ostree refs and the remotes' saved lists
+// (flatpak.go, gvariant.go), nothing run. Windows reads the registry (version,
 // Windows Update policy, pauses, WSUS/Intune management, the last install)
 // and the installed updates (Win32_QuickFixEngineering) against the monthly
 // security release. macOS reads com.apple.SoftwareUpdate (the last

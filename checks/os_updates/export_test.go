@@ -25,6 +25,7 @@ const (
 var (
 	MaxWholeFile = &maxWholeFile
 
-	Collect  = collect
-	Evaluate = evaluate
+	Collect         = collect
+	Evaluate        = evaluate
+	EvaluateFlatpak = evaluateFlatpak
 )
