@@ -2,8 +2,11 @@ package netnstest
 
 import (
 	"context"
+	"errors"
 	"net"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 	"github.com/sessionguard/sessionguard/internal/reuseport"
@@ -97,7 +100,16 @@ func (a *Announcer) send(m *dns.Msg) {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	if _, err := a.conn.WriteTo(pkt, a.group); err != nil {
-		a.t.Fatalf("sending to %v: %v", a.group, err)
+	// A veth just brought up may not route IPv6 multicast for a moment.
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		_, err := a.conn.WriteTo(pkt, a.group)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, syscall.ENETUNREACH) || time.Now().After(deadline) {
+			a.t.Fatalf("sending to %v: %v", a.group, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -14,13 +14,17 @@ import (
 // SO_REUSEPORT on the socket before it binds.
 func Control(_, _ string, c syscall.RawConn) error {
 	var serr error
-	err := c.Control(func(fd uintptr) {
-		if serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); serr == nil {
-			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
-		}
-	})
+	err := c.Control(func(fd uintptr) { serr = Set(int(fd)) })
 	if err != nil {
 		return err
 	}
 	return serr
+}
+
+// Set sets SO_REUSEADDR and SO_REUSEPORT on the socket fd.
+func Set(fd int) error {
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return err
+	}
+	return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
 }

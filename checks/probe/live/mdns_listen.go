@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
-	"github.com/sessionguard/sessionguard/internal/reuseport"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
 )
@@ -32,7 +32,7 @@ func (l *Live) ListenMDNS(ctx context.Context, services []string, heard func(pro
 // listenMDNS binds port 5353 on each family with SO_REUSEADDR (and
 // SO_REUSEPORT where there is one), so it shares the port with avahi,
 // mDNSResponder or another listener, and joins 224.0.0.251 and ff02::fb on
-// every interface a browse would use. A family that cannot listen (no
+// every interface a browse would use (see mdnsSockets). A family that cannot listen (no
 // IPv6 on the host) is left out; when neither can, the error wraps
 // ErrUnavailable. Nothing is ever sent.
 func listenMDNS(ctx context.Context, services []string, heard func(probe.MDNSAnnouncement)) error {
@@ -50,12 +50,14 @@ func listenMDNS(ctx context.Context, services []string, heard func(probe.MDNSAnn
 	var conns []net.PacketConn
 	var errs []error
 	for _, family := range []string{"udp4", "udp6"} {
-		c, err := joinMDNSGroup(ctx, family, ifaces)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+		for _, sock := range mdnsSockets(runtime.GOOS, family, ifaces) {
+			c, err := joinMDNSGroup(ctx, family, sock.addr, sock.ifaces)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			conns = append(conns, c)
 		}
-		conns = append(conns, c)
 	}
 	if len(conns) == 0 {
 		return fmt.Errorf("mdns listen: %w: %w", errors.Join(errs...), probe.ErrUnavailable)
@@ -85,17 +87,45 @@ func listenMDNS(ctx context.Context, services []string, heard func(probe.MDNSAnn
 	return nil
 }
 
-// joinMDNSGroup binds the mDNS port of one family ("udp4" or "udp6") and
-// joins its group on each interface; it fails when no interface joined.
-func joinMDNSGroup(ctx context.Context, family string, ifaces []net.Interface) (net.PacketConn, error) {
-	lc := net.ListenConfig{Control: reuseport.Control}
-	addr := fmt.Sprintf("0.0.0.0:%d", mdnsPort)
-	if family == "udp6" {
-		addr = fmt.Sprintf("[::]:%d", mdnsPort)
+// mdnsSocket is one listening socket: the address it binds and the
+// interfaces it joins the group on.
+type mdnsSocket struct {
+	addr   string
+	ifaces []net.Interface
+}
+
+// mdnsSockets says which sockets listen for one family ("udp4" or
+// "udp6"). On Linux they bind the group address itself, so they receive
+// only what is sent to the group: a socket bound to the wildcard address
+// and shared with SO_REUSEADDR would take unicast datagrams to port 5353
+// (answers to avahi's unicast-response questions, unicast queries) away
+// from avahi, as Linux hands each to one socket only, the last bound. An
+// IPv6 link-local group is bound per interface. Elsewhere the wildcard
+// address is bound (Windows and macOS do not bind multicast addresses
+// that way; mDNSResponder and the Windows mDNS service share it so).
+func mdnsSockets(goos, family string, ifaces []net.Interface) []mdnsSocket {
+	switch {
+	case goos != "linux" && family == "udp4":
+		return []mdnsSocket{{fmt.Sprintf("0.0.0.0:%d", mdnsPort), ifaces}}
+	case goos != "linux":
+		return []mdnsSocket{{fmt.Sprintf("[::]:%d", mdnsPort), ifaces}}
+	case family == "udp4":
+		return []mdnsSocket{{net.JoinHostPort(mdnsGroupV4.String(), fmt.Sprint(mdnsPort)), ifaces}}
 	}
-	c, err := lc.ListenPacket(ctx, family, addr)
+	var out []mdnsSocket
+	for _, ifi := range ifaces {
+		out = append(out, mdnsSocket{net.JoinHostPort(mdnsGroupV6.String()+"%"+ifi.Name, fmt.Sprint(mdnsPort)), []net.Interface{ifi}})
+	}
+	return out
+}
+
+// joinMDNSGroup binds addr (family "udp4" or "udp6") sharing the port,
+// and joins the family's group on each interface; it fails when no
+// interface joined.
+func joinMDNSGroup(ctx context.Context, family, addr string, ifaces []net.Interface) (net.PacketConn, error) {
+	c, err := bindMDNS(ctx, family, addr)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", family, err)
+		return nil, fmt.Errorf("%s %s: %w", family, addr, err)
 	}
 	join := func(ifi *net.Interface) error {
 		return ipv4.NewPacketConn(c).JoinGroup(ifi, &net.UDPAddr{IP: mdnsGroupV4})

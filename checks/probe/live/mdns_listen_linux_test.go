@@ -10,6 +10,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/internal/netnstest"
+	"github.com/sessionguard/sessionguard/internal/reuseport"
 )
 
 // TestMDNSListenNetnsHearsAnnouncementsAndGoodbyes listens inside a network
@@ -21,13 +22,21 @@ func TestMDNSListenNetnsHearsAnnouncementsAndGoodbyes(t *testing.T) {
 	if !inMDNSNetns(t, netnstest.LoVeth) {
 		return
 	}
-	// A resident responder's socket (Go sets SO_REUSEADDR on it, as
-	// avahi does): the listener must bind beside it.
-	resident, err := net.ListenMulticastUDP("udp4", nil, &net.UDPAddr{IP: mdnsGroupV4, Port: mdnsPort})
+	// A resident responder's sockets, bound as avahi binds them (the
+	// wildcard address, SO_REUSEADDR and SO_REUSEPORT): the listener must
+	// bind beside them, and take none of the unicast datagrams to port
+	// 5353 meant for them.
+	lc := net.ListenConfig{Control: reuseport.Control}
+	resident4, err := lc.ListenPacket(t.Context(), "udp4", "0.0.0.0:5353")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resident.Close()
+	defer resident4.Close()
+	resident6, err := lc.ListenPacket(t.Context(), "udp6", "[::]:5353")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resident6.Close()
 
 	heard := make(chan probe.MDNSAnnouncement, 256)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -60,6 +69,16 @@ func TestMDNSListenNetnsHearsAnnouncementsAndGoodbyes(t *testing.T) {
 	for len(heard) > 0 {
 		if a := <-heard; a.Service != "_googlecast._tcp" {
 			t.Errorf("heard an announcement of a type not listened for: %+v", a)
+		}
+	}
+	// The listener is running (it heard both families): unicast to port
+	// 5353 still reaches the resident, every datagram.
+	for _, r := range []struct {
+		conn net.PacketConn
+		to   string
+	}{{resident4, "192.0.2.1:5353"}, {resident6, "[fe80::1%" + netnstest.VethA + "]:5353"}} {
+		if got := unicastReceived(t, r.conn, r.to, 20); got != 20 {
+			t.Errorf("%s: the resident received %d of 20 unicast datagrams; the listener took the rest", r.to, got)
 		}
 	}
 	cancel()
@@ -106,4 +125,37 @@ func TestMDNSListenNetnsNoInterface(t *testing.T) {
 	if !errors.Is(err, probe.ErrUnavailable) {
 		t.Fatalf("listening with no multicast interface = %v, want ErrUnavailable", err)
 	}
+}
+
+// unicastReceived sends n datagrams to addr from an ephemeral port and
+// counts how many conn receives within a second.
+func unicastReceived(t *testing.T, conn net.PacketConn, addr string, n int) int {
+	t.Helper()
+	to, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := net.ListenUDP("udp", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	for range n {
+		if _, err := out.WriteTo([]byte("unicast"), to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := 0
+	buf := make([]byte, mdnsMaxPacket)
+	conn.SetReadDeadline(time.Now().Add(time.Second))
+	for got < n {
+		k, _, err := conn.ReadFrom(buf)
+		if err != nil {
+			break
+		}
+		if string(buf[:k]) == "unicast" { // not the announcements it also gets
+			got++
+		}
+	}
+	return got
 }

@@ -155,3 +155,29 @@ func BenchmarkMDNSAnnouncements(b *testing.B) {
 		}
 	}
 }
+
+func TestMDNSSockets(t *testing.T) {
+	ifaces := []net.Interface{{Index: 2, Name: "eth0"}, {Index: 3, Name: "wlan0"}}
+	cases := []struct {
+		goos, family string
+		want         string
+	}{
+		{"linux", "udp4", "[{224.0.0.251:5353 [eth0 wlan0]}]"},
+		{"linux", "udp6", "[{[ff02::fb%eth0]:5353 [eth0]} {[ff02::fb%wlan0]:5353 [wlan0]}]"},
+		{"windows", "udp4", "[{0.0.0.0:5353 [eth0 wlan0]}]"},
+		{"darwin", "udp6", "[{[::]:5353 [eth0 wlan0]}]"},
+	}
+	for _, tc := range cases {
+		var got []string
+		for _, s := range mdnsSockets(tc.goos, tc.family, ifaces) {
+			var names []string
+			for _, ifi := range s.ifaces {
+				names = append(names, ifi.Name)
+			}
+			got = append(got, fmt.Sprintf("{%s %v}", s.addr, names))
+		}
+		if g := fmt.Sprint(got); g != tc.want {
+			t.Errorf("%s %s: %s, want %s", tc.goos, tc.family, g, tc.want)
+		}
+	}
+}
