@@ -40,27 +40,34 @@ type Avahi struct {
 // ("udp4" or "udp6"), publishing the static service group serviceXML (an
 // avahi.service(5) document), without D-Bus, and returns once it says the service is established. It runs
 // inside a namespace prepared with LoVeth, whose private mount namespace
-// lets it mount an empty /etc/avahi/services and /run/avahi-daemon of its
-// own: the host's avahi configuration and state are never touched.
+// lets it mount an /etc/avahi/services and a /run of its own: the host's
+// avahi configuration and state are never touched.
 func StartAvahi(t *testing.T, iface, family, serviceXML string) *Avahi {
 	t.Helper()
 	dir := t.TempDir()
-	for _, m := range []struct{ target, src string }{
-		{"/etc/avahi/services", filepath.Join(dir, "services")},
-		{"/run/avahi-daemon", filepath.Join(dir, "run")},
+	services := filepath.Join(dir, "services")
+	if err := os.Mkdir(services, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	// A fresh /run (avahi's pid file and socket go to /run/avahi-daemon)
+	// and an /etc/avahi/services of the test's own, in this namespace only.
+	for _, m := range []struct{ src, target, fstype string }{
+		{"tmpfs", "/run", "tmpfs"},
+		{services, "/etc/avahi/services", ""},
 	} {
-		if err := os.MkdirAll(m.src, 0o755); err != nil {
-			t.Fatal(err)
+		flags := uintptr(0)
+		if m.fstype == "" {
+			flags = unix.MS_BIND
 		}
-		if err := os.MkdirAll(m.target, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := unix.Mount(m.src, m.target, "", unix.MS_BIND, ""); err != nil {
+		if err := unix.Mount(m.src, m.target, m.fstype, flags, "mode=0755"); err != nil {
 			t.Fatalf("mounting over %s (is this a LoVeth namespace?): %v", m.target, err)
 		}
 		t.Cleanup(func() { _ = unix.Unmount(m.target, unix.MNT_DETACH) })
 	}
-	if err := os.WriteFile(filepath.Join(dir, "services", "test.service"), []byte(serviceXML), 0o644); err != nil {
+	if err := os.Mkdir("/run/avahi-daemon", 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "services", "test.service"), []byte(serviceXML), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	conf := filepath.Join(dir, "avahi-daemon.conf")
@@ -78,7 +85,7 @@ enable-wide-area=no
 [publish]
 publish-hinfo=no
 publish-workstation=no
-`), 0o644); err != nil {
+`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(AvahiDaemon, "-f", conf, "--no-drop-root", "--no-chroot", "--no-rlimits", "--debug")
@@ -121,7 +128,10 @@ func (a *Avahi) Stop(t *testing.T) {
 		t.Errorf("stopping avahi-daemon: %v", err)
 	}
 	select {
-	case <-a.done:
+	case err := <-a.done:
+		if err != nil {
+			t.Logf("avahi-daemon exited: %v", err)
+		}
 	case <-time.After(10 * time.Second):
 		_ = a.cmd.Process.Kill()
 		t.Errorf("avahi-daemon did not stop within 10 s of SIGTERM")
