@@ -88,6 +88,9 @@ type release struct {
 	// Build is the patch level: Linux kernel, Windows CurrentBuild.UBR,
 	// macOS build.
 	Build string `json:"build,omitempty"`
+	// ESU says how a Windows 10 was shown enrolled in Extended Security
+	// Updates: "update installed" or "licence year N".
+	ESU string `json:"esu,omitempty"`
 	// Reason says why the release could not be read.
 	Reason string `json:"reason,omitempty"`
 }

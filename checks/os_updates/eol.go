@@ -51,6 +51,8 @@ var builtinEOL = []string{
 	"macos 11 2023-09-26", "macos 12 2024-09-16", "macos 13 2025-09-15",
 	"macos 14 2026-09-15", "macos 15 2027-09-15", "macos 26 2028-09-15", // 14, 15, 26: planned
 	"windows-10 * 2025-10-14", "windows-10 21H2 2023-06-13", "windows-10 21H1 2022-12-13",
+	"windows-10-esu 22H2 2028-10-10", "windows-10-esu-year1 22H2 2026-10-13",
+	"windows-10-esu-year2 22H2 2027-10-12", "windows-10-esu-year3 22H2 2028-10-10",
 	"windows-10-ltsc 1607 2026-10-13", "windows-10-ltsc 1809 2029-01-09", "windows-10-ltsc 21H2 2027-01-12",
 	"windows-10-iot-ltsc 21H2 2032-01-13",
 	"windows-11 21H2 2023-10-10", "windows-11 22H2 2024-10-08", "windows-11 23H2 2025-11-11",

@@ -51,6 +51,10 @@ func plural(n int, one, many string) string {
 
 func releaseName(r release) string {
 	switch {
+	case r.Name != "" && r.ESU == esuByUpdate:
+		return r.Name + " with Extended Security Updates (an update only enrolled PCs get is installed)"
+	case r.Name != "" && r.ESU != "":
+		return r.Name + " with Extended Security Updates (" + r.ESU + ")"
 	case r.Name != "":
 		return r.Name
 	case len(r.Systems) > 0:
@@ -80,6 +84,12 @@ func evaluateSupport(f facts, table []eolEntry) checks.Result {
 		return checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s no longer gets security updates: support ended on %s.", name, end), Fix: unsupportedFix(f)}
 	case f.At.Add(endingSoon).After(e.End):
 		return checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s stops getting security updates on %s.", name, end), Fix: unsupportedFix(f)}
+	}
+	if f.Release.ESU == esuByUpdate {
+		// The build shows enrolment, not which ESU year was bought: the
+		// end is the programme's last day, and whether updates still
+		// arrive is judged by how long the monthly one has waited.
+		return checks.Result{Status: checks.Pass, Summary: fmt.Sprintf("%s gets security updates (ESU ends by %s at the latest).", name, end)}
 	}
 	return checks.Result{Status: checks.Pass, Summary: fmt.Sprintf("%s gets security updates until %s.", name, end)}
 }

@@ -28,3 +28,7 @@ var (
 	Collect  = collect
 	Evaluate = evaluate
 )
+
+var ESULicenceYear = esuLicenceYear
+
+const ESUByUpdate = esuByUpdate
