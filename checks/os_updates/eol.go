@@ -11,7 +11,7 @@ import (
 
 // eolTableDate is when the built-in end-of-life table was last brought up
 // to date. The policy's updates_eol_table carries anything newer.
-const eolTableDate = "2026-12-01"
+const eolTableDate = "2026-12-06"
 
 // builtinEOL is the built-in end-of-life table: system, version and the
 // last day the vendor publishes security updates for it ("rolling": a
@@ -113,9 +113,15 @@ func tableWord(s string, upper bool) bool {
 	return true
 }
 
-// eolTableSetting is updates_eol_table: lines the policy adds to the
-// built-in table, each checked by parseEOLLine.
-type eolTableSetting struct{ checks.Names }
+// eolTableSetting is a dated table the policy extends: updates_eol_table
+// (support ends) and updates_release_dates (macOS release dates). Its
+// lines are added to the built-in ones, each checked by parseEOLLine.
+type eolTableSetting struct {
+	checks.Names
+	builtin []string
+	// datesOnly: every line has a date ("rolling" is refused).
+	datesOnly bool
+}
 
 // Check implements checks.Setting.
 func (s eolTableSetting) Check(raw json.RawMessage) error {
@@ -129,7 +135,11 @@ func (s eolTableSetting) Check(raw json.RawMessage) error {
 		return fmt.Errorf("%s: %w", s.Name, err)
 	}
 	for _, l := range lines {
-		if _, err := parseEOLLine(l); err != nil {
+		e, err := parseEOLLine(l)
+		if err == nil && s.datesOnly && e.Rolling {
+			err = fmt.Errorf("%q: the date is YYYY-MM-DD", l)
+		}
+		if err != nil {
 			return fmt.Errorf("%s: %w", s.Name, err)
 		}
 	}
@@ -154,7 +164,7 @@ func eolLines(entries []string) ([]string, error) {
 // Table is the built-in table with the policy's lines laid over it.
 func (s eolTableSetting) Table(pol checks.Policy) []eolEntry {
 	var out []eolEntry
-	for _, l := range builtinEOL {
+	for _, l := range s.builtin {
 		e, err := parseEOLLine(l)
 		if err != nil {
 			panic(err) // the built-in table is tested

@@ -20,6 +20,7 @@ const unknownFix = "SessionGuard could not read the update state. Try \"Check ag
 
 // evaluate judges the facts against the policy.
 func evaluate(f facts, pol checks.Policy) checks.Result {
+	f = macAge(f, releaseSetting.Table(pol))
 	support := evaluateSupport(f, eolSetting.Table(pol))
 	pending := evaluatePending(f, maxAgeSetting.Of(pol))
 	auto := evaluateAuto(f, autoOffSetting.Of(pol))
@@ -104,13 +105,21 @@ func evaluatePending(f facts, maxDays int) checks.Result {
 		waited := days(f.At.Sub(*u.Since))
 		noun := updateNoun(f)
 		what := plural(u.Security, noun+" has", noun+"s have")
+		basis, allows := "", fmt.Sprintf(" (the policy allows %d)", maxDays)
+		if u.basis != "" {
+			basis, allows = " ("+u.basis+")", fmt.Sprintf("; the policy allows %d", maxDays)
+		}
 		if waited >= maxDays {
-			parts = append(parts, checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s been waiting to be installed for at least %d days (the policy allows %d).", what, waited, maxDays), Fix: installFix(f)})
+			parts = append(parts, checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s been waiting to be installed for at least %d days%s%s.", what, waited, basis, allows), Fix: installFix(f)})
 		} else {
-			parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s been waiting to be installed for at least %s; install within %d days of publication.", what, plural(waited, "day", "days"), maxDays), Fix: installFix(f)})
+			parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s been waiting to be installed for at least %s%s; install within %d days of publication.", what, plural(waited, "day", "days"), basis, maxDays), Fix: installFix(f)})
 		}
 	case u.Security > 0:
-		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed (for how long cannot be told).", plural(u.Security, updateNoun(f)+" is", updateNoun(f)+"s are")), Fix: installFix(f)})
+		why := "for how long cannot be told"
+		if u.basis != "" {
+			why += ": " + u.basis
+		}
+		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed (%s).", plural(u.Security, updateNoun(f)+" is", updateNoun(f)+"s are"), why), Fix: installFix(f)})
 	default:
 		parts = append(parts, checks.Result{Status: checks.Pass, Summary: "No " + updateNoun(f) + "s are waiting."})
 	}

@@ -32,3 +32,13 @@ var (
 var ESULicenceYear = esuLicenceYear
 
 const ESUByUpdate = esuByUpdate
+
+var (
+	MacAge                   = macAge
+	MacPending               = macPending
+	ParseSoftwareUpdatePlist = parseSoftwareUpdatePlist
+	ReleaseTable             = releaseSetting.Table
+	ReleaseSetting           = releaseSetting
+)
+
+type PendingUpdate = pendingUpdate
