@@ -67,3 +67,26 @@ func TestEvaluateWindows10ESU(t *testing.T) {
 		})
 	}
 }
+
+// Lines checked against the vendors on the table's date: a Mac on macOS
+// 27 and the Windows 10 editions with their own lifecycle are judged,
+// not unknown.
+func TestEOLTableChecked(t *testing.T) {
+	for _, tc := range []struct {
+		release osupdates.Release
+		at      time.Time
+		want    checks.Status
+	}{
+		{osupdates.Release{Systems: []string{"macos"}, Version: "27.1"}, at, checks.Pass},
+		{osupdates.Release{Systems: []string{"macos"}, Version: "14.8.7"}, at, checks.Fail},
+		{osupdates.Release{Systems: []string{"windows-10-enterprise", "windows-10"}, Version: "21H2"}, time.Date(2024, 1, 10, 0, 0, 0, 0, time.UTC), checks.Pass},
+		{osupdates.Release{Systems: []string{"windows-10-iot-ltsc"}, Version: "1809"}, at, checks.Pass},
+		{osupdates.Release{Systems: []string{"windows-11-enterprise", "windows-11"}, Version: "23H2"}, at, checks.Fail},
+	} {
+		f := good()
+		f.At, f.Updates.Checked, f.Release = tc.at, nil, tc.release
+		if r := osupdates.Evaluate(f, policy(nil)); r.Status != tc.want {
+			t.Errorf("%v %s at %s: %s %q, want %s", tc.release.Systems, tc.release.Version, tc.at.Format(time.DateOnly), r.Status, r.Summary, tc.want)
+		}
+	}
+}
