@@ -30,14 +30,7 @@ func TestRegistryKeyRecordReplay(t *testing.T) {
 	if _, err := rec.Registry(`HKLM\SOFTWARE\Read`, "V"); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), "b")
-	if err := rec.WriteBundle(out); err != nil {
-		t.Fatal(err)
-	}
-	rp, err := OpenReplay(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rp := replayOf(t, rec)
 	for _, tc := range []struct {
 		key  string
 		want bool
@@ -57,6 +50,20 @@ func TestRegistryKeyRecordReplay(t *testing.T) {
 	if _, err := probe.RegistryKeyExists(inner.Probe, `HKLM\SOFTWARE\Found`); !errors.Is(err, probe.ErrUnavailable) {
 		t.Errorf("a probe that cannot tell: %v, want unavailable", err)
 	}
+}
+
+// replayOf writes what rec recorded as a bundle and opens it for replay.
+func replayOf(t *testing.T, rec *Recorder) *Replay {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "b")
+	if err := rec.WriteBundle(out); err != nil {
+		t.Fatal(err)
+	}
+	rp, err := OpenReplay(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rp
 }
 
 type fakeKeys struct {
