@@ -20,6 +20,7 @@ const unknownFix = "SessionGuard could not read the update state. Try \"Check ag
 
 // evaluate judges the facts against the policy.
 func evaluate(f facts, pol checks.Policy) checks.Result {
+	f = macAge(f, releaseSetting.Table(pol))
 	support := evaluateSupport(f, eolSetting.Table(pol))
 	pending := evaluatePending(f, maxAgeSetting.Of(pol))
 	auto := evaluateAuto(f, autoOffSetting.Of(pol))
@@ -54,6 +55,10 @@ func plural(n int, one, many string) string {
 
 func releaseName(r release) string {
 	switch {
+	case r.Name != "" && r.ESU == esuByUpdate:
+		return r.Name + " with Extended Security Updates (an update only enrolled PCs get is installed)"
+	case r.Name != "" && r.ESU != "":
+		return r.Name + " with Extended Security Updates (" + r.ESU + ")"
 	case r.Name != "":
 		return r.Name
 	case len(r.Systems) > 0:
@@ -84,6 +89,12 @@ func evaluateSupport(f facts, table []eolEntry) checks.Result {
 	case f.At.Add(endingSoon).After(e.End):
 		return checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s stops getting security updates on %s.", name, end), Fix: unsupportedFix(f)}
 	}
+	if f.Release.ESU == esuByUpdate {
+		// The build shows enrolment, not which ESU year was bought: the
+		// end is the programme's last day, and whether updates still
+		// arrive is judged by how long the monthly one has waited.
+		return checks.Result{Status: checks.Pass, Summary: fmt.Sprintf("%s gets security updates (ESU ends by %s at the latest).", name, end)}
+	}
 	return checks.Result{Status: checks.Pass, Summary: fmt.Sprintf("%s gets security updates until %s.", name, end)}
 }
 
@@ -95,9 +106,13 @@ func evaluatePending(f facts, maxDays int) checks.Result {
 		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether " + updateNoun(f) + "s are waiting.", Fix: unknownFix, Reason: u.Reason})
 	case u.Security > 0 && u.Since != nil:
 		noun := updateNoun(f)
-		parts = append(parts, waitedResult(f, plural(u.Security, noun+" has been", noun+"s have been"), *u.Since, maxDays, installFix(f)))
+		parts = append(parts, waitedResult(f, plural(u.Security, noun+" has been", noun+"s have been"), *u.Since, u.basis, maxDays, installFix(f)))
 	case u.Security > 0:
-		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed (for how long cannot be told).", plural(u.Security, updateNoun(f)+" is", updateNoun(f)+"s are")), Fix: installFix(f)})
+		why := "for how long cannot be told"
+		if u.basis != "" {
+			why += ": " + u.basis
+		}
+		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed (%s).", plural(u.Security, updateNoun(f)+" is", updateNoun(f)+"s are"), why), Fix: installFix(f)})
 	default:
 		parts = append(parts, checks.Result{Status: checks.Pass, Summary: "No " + updateNoun(f) + "s are waiting."})
 	}
@@ -137,12 +152,16 @@ func evaluateAuto(f facts, off checks.Status) checks.Result {
 // waitedResult judges updates waiting at least since since: fail from
 // the policy's days on, warn before. what says what waits ("2 security
 // updates have been").
-func waitedResult(f facts, what string, since time.Time, maxDays int, fix string) checks.Result {
+func waitedResult(f facts, what string, since time.Time, basis string, maxDays int, fix string) checks.Result {
 	waited := days(f.At.Sub(since))
-	if waited >= maxDays {
-		return checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s waiting to be installed for at least %d days (the policy allows %d).", what, waited, maxDays), Fix: fix}
+	allows := fmt.Sprintf(" (the policy allows %d)", maxDays)
+	if basis != "" {
+		basis, allows = " ("+basis+")", fmt.Sprintf("; the policy allows %d", maxDays)
 	}
-	return checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed for at least %s; install within %d days of publication.", what, plural(waited, "day", "days"), maxDays), Fix: fix}
+	if waited >= maxDays {
+		return checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s waiting to be installed for at least %d days%s%s.", what, waited, basis, allows), Fix: fix}
+	}
+	return checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed for at least %s%s; install within %d days of publication.", what, plural(waited, "day", "days"), basis, maxDays), Fix: fix}
 }
 
 // updateNoun is what the waiting updates are: security updates, or, where
@@ -197,7 +216,7 @@ func evaluateFlatpak(f facts, maxDays int) (checks.Result, bool) {
 		parts = append(parts, checks.Result{Status: checks.Warn, Summary: what + " waiting to be installed (for how long cannot be told).", Fix: fix})
 	case fp.Pending > 0:
 		what = plural(fp.Pending, "Flatpak app or runtime has had an update", "Flatpak apps and runtimes have had updates")
-		parts = append(parts, waitedResult(f, what, *fp.Since, maxDays, fix))
+		parts = append(parts, waitedResult(f, what, *fp.Since, "", maxDays, fix))
 	}
 	if fp.Checked != nil && f.At.Sub(*fp.Checked) > staleAfter {
 		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("Flatpak's list of app updates was last refreshed at least %d days ago, so newer updates may be missing from it.", days(f.At.Sub(*fp.Checked))), Fix: fix})

@@ -29,3 +29,17 @@ var (
 	Evaluate        = evaluate
 	EvaluateFlatpak = evaluateFlatpak
 )
+
+var ESULicenceYear = esuLicenceYear
+
+const ESUByUpdate = esuByUpdate
+
+var (
+	MacAge                   = macAge
+	MacPending               = macPending
+	ParseSoftwareUpdatePlist = parseSoftwareUpdatePlist
+	ReleaseTable             = releaseSetting.Table
+	ReleaseSetting           = releaseSetting
+)
+
+type PendingUpdate = pendingUpdate
