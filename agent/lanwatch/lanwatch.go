@@ -21,6 +21,7 @@ package lanwatch
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -158,6 +159,9 @@ func (w *Watcher) Listen(ctx context.Context, l probe.MDNSListener) {
 		start := time.Now()
 		err := l.ListenMDNS(lctx, w.services, w.heard)
 		cancel()
+		if errors.Is(err, errors.ErrUnsupported) {
+			return // not on this system: the periodic browse stands in
+		}
 		wait := listenPause - time.Since(start)
 		if err != nil {
 			wait = w.interval

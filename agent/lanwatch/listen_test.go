@@ -2,6 +2,7 @@ package lanwatch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -134,5 +135,22 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met within 5 s")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A system where the probe does not listen (macOS, Windows) is not asked
+// again every interval: the periodic browse stands in.
+func TestListenStopsWhereUnsupported(t *testing.T) {
+	w := New(&lan{answers: map[string][]probe.MDNSInstance{}}, []string{"_googlecast._tcp"}, 20*time.Millisecond, time.Hour)
+	unsupported := &listener{fail: fmt.Errorf("mdns listen: %w on plan9", errors.ErrUnsupported)}
+	done := make(chan struct{})
+	go func() { w.Listen(t.Context(), unsupported); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Listen kept retrying a listener that is not supported")
+	}
+	if n := unsupported.listens.Load(); n != 1 {
+		t.Errorf("asked %d times, want once", n)
 	}
 }

@@ -36,6 +36,9 @@ func (l *Live) ListenMDNS(ctx context.Context, services []string, heard func(pro
 // IPv6 on the host) is left out; when neither can, the error wraps
 // ErrUnavailable. Nothing is ever sent.
 func listenMDNS(ctx context.Context, services []string, heard func(probe.MDNSAnnouncement)) error {
+	if !passiveMDNS(runtime.GOOS) {
+		return fmt.Errorf("mdns listen: %w on %s: listening is tested on Linux only, and elsewhere a socket sharing port 5353 could take unicast answers meant for the system's own mDNS responder; the periodic browse stands in", errors.ErrUnsupported, runtime.GOOS)
+	}
 	watch, err := newMDNSWatch(services)
 	if err != nil {
 		return fmt.Errorf("mdns listen: %w: %w", err, probe.ErrUnavailable)
@@ -86,6 +89,13 @@ func listenMDNS(ctx context.Context, services []string, heard func(probe.MDNSAnn
 	wg.Wait()
 	return nil
 }
+
+// passiveMDNS says whether the agent listens to the mDNS group on goos.
+// Only Linux, where the sockets bind the group addresses and the tests run
+// real responders beside the listener: macOS and Windows would bind the
+// wildcard address beside mDNSResponder or the Windows mDNS service, and
+// whether that takes their unicast answers cannot be tried here.
+func passiveMDNS(goos string) bool { return goos == "linux" }
 
 // mdnsSocket is one listening socket: the address it binds and the
 // interfaces it joins the group on.
