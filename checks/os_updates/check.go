@@ -153,6 +153,9 @@ type auto struct {
 	// nothing carries it out) or unread.
 	Centre        string `json:"centre,omitempty"`
 	CentreSetting string `json:"centre_setting,omitempty"`
+	// Ostree: the system is an rpm-ostree one (Fedora Silverblue, Kinoite),
+	// updated as a whole image rather than package by package.
+	Ostree bool `json:"ostree,omitempty"`
 }
 
 // collect gathers the facts for the probe's operating system.

@@ -106,6 +106,7 @@ func desktopAuto(ctx context.Context, p probe.Probe, f *facts) {
 	}
 	_, err := p.ReadFileHead(ostreeBooted, 1)
 	ostree := err == nil
+	f.Auto.Ostree = ostree
 	var offs, unknowns []string
 	for _, find := range []func() autoFinding{
 		func() autoFinding { return rpmOstreeAuto(p, ostree, err) },
@@ -115,7 +116,7 @@ func desktopAuto(ctx context.Context, p probe.Probe, f *facts) {
 		r := find()
 		switch {
 		case r.on != "":
-			f.Auto = auto{State: autoOn, By: r.on, Centre: f.Auto.Centre, CentreSetting: f.Auto.CentreSetting}
+			f.Auto = auto{State: autoOn, By: r.on, Centre: f.Auto.Centre, CentreSetting: f.Auto.CentreSetting, Ostree: ostree}
 			return
 		case r.unknown != "":
 			unknowns = append(unknowns, r.unknown)

@@ -277,6 +277,9 @@ func autoFix(f facts) string {
 // linuxAutoFix is how to turn automatic updates on with the system's
 // package manager.
 func linuxAutoFix(f facts) string {
+	if f.Auto.Ostree {
+		return "Turn on automatic updates: set AutomaticUpdatePolicy=stage under [Daemon] in /etc/rpm-ostreed.conf, then run \"sudo rpm-ostree reload\" and \"sudo systemctl enable --now rpm-ostreed-automatic.timer\" (updates then install when the computer restarts), or ask your IT support."
+	}
 	if f.Updates.Source == sourcePacman {
 		return "This system does not install updates by itself: run \"sudo pacman -Syu\" at least once a week, or ask your IT support to set up automatic updates."
 	}
