@@ -247,6 +247,7 @@ func centreAuto(ctx context.Context, p probe.Probe, f *facts, ostree bool) autoF
 		return autoFinding{off: who + ", so " + centreName(centres[0]) + "'s own automatic-update setting could not be read"}
 	}
 	var offs []string
+	var unread *autoFinding
 	for _, c := range centres {
 		var r autoFinding
 		var setting string
@@ -255,16 +256,26 @@ func centreAuto(ctx context.Context, p probe.Probe, f *facts, ostree bool) autoF
 		} else {
 			r, setting = gnomeSoftwareAuto(ctx, p, ostree)
 		}
-		if r == (autoFinding{}) {
+		switch {
+		case r == (autoFinding{}):
 			continue
-		}
-		f.Auto.Centre, f.Auto.CentreSetting = c, setting
-		if r.on != "" || r.unknown != "" {
+		case r.on != "":
+			f.Auto.Centre, f.Auto.CentreSetting = c, setting
 			return r
+		case r.unknown != "" && unread == nil:
+			f.Auto.Centre, f.Auto.CentreSetting = c, setting
+			unread = &r
+		case r.off != "":
+			if unread == nil {
+				f.Auto.Centre, f.Auto.CentreSetting = c, setting
+			}
+			offs = append(offs, r.off)
 		}
-		offs = append(offs, r.off)
 	}
-	if len(offs) == 0 { // GNOME Software's binary without its settings
+	switch {
+	case unread != nil: // the other centre might have said on
+		return *unread
+	case len(offs) == 0: // GNOME Software's binary without its settings
 		f.Auto.Centre, f.Auto.CentreSetting = "", ""
 		return autoFinding{}
 	}
