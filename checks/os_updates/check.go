@@ -147,6 +147,15 @@ type auto struct {
 	// PausedUntil is when a pause of updates ends.
 	PausedUntil *time.Time `json:"paused_until,omitempty"`
 	Reason      string     `json:"reason,omitempty"`
+	// Centre is the Linux console user's software centre (discover,
+	// gnome-software) and CentreSetting what its automatic updates do:
+	// install, download (and wait for a person), off, not_run (on, but
+	// nothing carries it out) or unread.
+	Centre        string `json:"centre,omitempty"`
+	CentreSetting string `json:"centre_setting,omitempty"`
+	// Ostree: the system is an rpm-ostree one (Fedora Silverblue, Kinoite),
+	// updated as a whole image rather than package by package.
+	Ostree bool `json:"ostree,omitempty"`
 }
 
 // collect gathers the facts for the probe's operating system.

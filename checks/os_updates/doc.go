@@ -17,7 +17,9 @@
 // ten seconds or more without apt's binary cache), /run/reboot-required
 // and apt-config for APT::Periodic; dnf, zypper and pacman from their
 // caches, openSUSE's automatic updates from its timers' enablement links
-// and YaST's cron job (zypperauto.go); snap holds from snapd; Flatpak's
+// and YaST's cron job (zypperauto.go); desktop automatic updates
+// (rpm-ostree's policy, PackageKit's cron job, the console user's KDE
+// Discover and GNOME Software: desktopauto.go); snap holds from snapd; Flatpak's
 // installations from their ostree refs and the remotes' saved lists
 // (flatpak.go, gvariant.go), nothing run. Windows reads the registry
 // (version, Windows Update policy, pauses, WSUS/Intune management, the

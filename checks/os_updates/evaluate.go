@@ -264,6 +264,22 @@ func autoFix(f facts) string {
 	case "darwin":
 		return "Open System Settings > General > Software Update, click the (i) next to Automatic updates and turn on \"Install macOS updates\" and \"Install Security Responses and system files\"."
 	}
+	fix := linuxAutoFix(f)
+	switch {
+	case f.Auto.Centre == centreDiscover && (f.Auto.CentreSetting == centreOff || f.Auto.CentreSetting == centreUnread):
+		return "Turn on automatic updates in KDE: open System Settings > Software Update and set Update software to Automatically (daily or weekly). Or: " + lowerFirst(fix)
+	case f.Auto.Centre == centreGNOMESoftware && f.Auto.CentreSetting == centreDownload:
+		return "GNOME Software downloads system updates but does not install them by itself: until automatic updates are on, click Restart & Update in Software > Updates whenever it offers it. " + fix
+	}
+	return fix
+}
+
+// linuxAutoFix is how to turn automatic updates on with the system's
+// package manager.
+func linuxAutoFix(f facts) string {
+	if f.Auto.Ostree {
+		return "Turn on automatic updates: set AutomaticUpdatePolicy=stage under [Daemon] in /etc/rpm-ostreed.conf, then run \"sudo rpm-ostree reload\" and \"sudo systemctl enable --now rpm-ostreed-automatic.timer\" (updates then install when the computer restarts), or ask your IT support."
+	}
 	if f.Updates.Source == sourcePacman {
 		return "This system does not install updates by itself: run \"sudo pacman -Syu\" at least once a week, or ask your IT support to set up automatic updates."
 	}
