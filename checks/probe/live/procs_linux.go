@@ -129,12 +129,12 @@ type procOwners struct {
 // the process listed under name (it ran another program since, or its
 // number was given to a new one).
 func (o *procOwners) owner(pid, name string) string {
-	b, err := readProcFile(unix.AT_FDCWD, o.root+"/"+pid+"/status", nil)
-	if err != nil {
-		return ""
-	}
+	bp := statusBufs.Get().(*[]byte)
+	b, err := readProcFile(unix.AT_FDCWD, o.root+"/"+pid+"/status", (*bp)[:0])
 	now, uid, ok := parseProcStatus(b)
-	if !ok || now != name {
+	*bp = b
+	statusBufs.Put(bp)
+	if err != nil || !ok || now != name {
 		return ""
 	}
 	o.mu.Lock()
@@ -146,6 +146,9 @@ func (o *procOwners) owner(pid, name string) string {
 	}
 	return u
 }
+
+// statusBufs are buffers for status files, which owners are read from.
+var statusBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // lazyOwner is one listed process's owner, read on first use.
 type lazyOwner struct {
