@@ -21,3 +21,9 @@ func BenchmarkReplayLinux(b *testing.B) {
 func BenchmarkLive(b *testing.B) {
 	checktest.BenchLiveLinux(b, osupdates.Check)
 }
+
+// BenchmarkReplayFlatpak is BenchmarkReplayLinux with a Flatpak system
+// installation whose saved list offers an update.
+func BenchmarkReplayFlatpak(b *testing.B) {
+	checktest.BenchReplay(b, "testdata/linux/debian12_flatpak_update_waiting_20_days", osupdates.Collect, osupdates.Evaluate, checks.Fail)
+}

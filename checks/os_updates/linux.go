@@ -60,6 +60,7 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 		f.Release.Systems = append([]string{"ubuntu-esm"}, f.Release.Systems...)
 	}
 	collectSnaps(ctx, p, f)
+	collectFlatpak(p, f)
 	switch _, err := p.ReadFileHead(rebootRequired, 1); {
 	case err == nil:
 		f.Updates.Reboot = rebootIsRequired

@@ -28,6 +28,6 @@ var basis = checktest.Basis{Informational: map[string]string{
 	"run snap list":                                             "a snap hold only adds a warning or failure; without snapd the system is judged alone",
 	"run dnf --cacheonly --quiet needs-restarting":              "a pending restart only adds a warning; dnf 5 without its plugins has no needs-restarting",
 	"file /proc/sys/kernel/osrelease":                           "the kernel release is reported; on Arch it only tells a pending restart, which only warns",
-	`reg HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\UBR`: "the update build revision is reported, not judged",
+	`reg HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\UBR`: "the update build revision is reported; it is judged only on Windows 10 22H2, where without it the ESU licence decides or support has ended",
 	`reg HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\Results\Detect\LastSuccessTime`: "the last scan time only adds a warning when it is old; Windows 11 may not write it",
 }}

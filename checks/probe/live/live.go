@@ -320,6 +320,10 @@ func fileError(verb, p string, err error) error {
 // Registry reads a Windows registry value.
 func (l *Live) Registry(key, value string) (any, error) { return l.os.registry(key, value) }
 
+// RegistryKeyExists implements probe.RegistryKeyChecker (Windows; elsewhere
+// not available).
+func (l *Live) RegistryKeyExists(key string) (bool, error) { return l.os.registryKeyExists(key) }
+
 // WMI returns every instance of a WMI class (the columns of WMIQuery).
 func (l *Live) WMI(namespace, class string) ([]map[string]any, error) {
 	return l.os.wmi(namespace, class)
