@@ -3,10 +3,7 @@ package all
 import (
 	"fmt"
 	"go/ast"
-	"go/parser"
-	"go/token"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -18,19 +15,8 @@ import (
 // another name.
 func TestChecksAskProcessOwners(t *testing.T) {
 	for _, c := range Checks() {
-		files, err := filepath.Glob(filepath.Join("..", c.ID(), "*.go"))
-		if err != nil || len(files) == 0 {
-			t.Fatalf("no Go files for %s (%v)", c.ID(), err)
-		}
-		fset := token.NewFileSet()
-		for _, file := range files {
-			if strings.HasSuffix(file, "_test.go") {
-				continue
-			}
-			f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
-			if err != nil {
-				t.Fatal(err)
-			}
+		fset, files := parseSources(t, filepath.Join("..", c.ID()))
+		for _, f := range files {
 			ast.Inspect(f, func(n ast.Node) bool {
 				sel, ok := n.(*ast.SelectorExpr)
 				if !ok || sel.Sel.Name != "User" {
