@@ -426,6 +426,22 @@ func TestProcessNamesAndOwnersAsStatusHasThem(t *testing.T) {
 	if r := self.Resolved(); r.User != me.Username || r.Owner() != me.Username {
 		t.Errorf("resolved: %+v", r)
 	}
+	// Checks ask at the same time, each from its own copy of the listing:
+	// every owner is read once and both get the same answer.
+	a, b := cloneProcesses(ps), cloneProcesses(ps)
+	var wg sync.WaitGroup
+	owners := make([][]string, 2)
+	for i, list := range [][]probe.Process{a, b} {
+		wg.Go(func() {
+			for _, p := range list {
+				owners[i] = append(owners[i], p.Owner())
+			}
+		})
+	}
+	wg.Wait()
+	if !slices.Equal(owners[0], owners[1]) {
+		t.Errorf("two callers were told different owners")
+	}
 }
 
 // TestProcessOwnerOfAChangedProcess: an owner asked after the process ran
