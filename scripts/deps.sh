@@ -6,6 +6,8 @@
 #   cryptsetup-bin   LUKS headers made with luksFormat on a loop file
 #   util-linux       unshare, lsblk, findmnt, blkid
 #   iproute2         lo up and multicast routes in the mDNS namespace test
+#   avahi-daemon     a real mDNS responder (without D-Bus) announcing a speaker
+#                    and saying goodbye to the agent's passive listener
 #   clamav           clamscan/sigtool read a real ClamAV database header
 #   libglib2.0-bin gsettings-desktop-schemas dconf-service dconf-gsettings-backend dbus-daemon
 #                    GNOME screen-lock settings through real gsettings on a private bus
@@ -47,7 +49,7 @@
 set -euo pipefail
 
 packages=(
-	nftables iptables cryptsetup-bin util-linux iproute2 clamav
+	nftables iptables cryptsetup-bin util-linux iproute2 clamav avahi-daemon
 	libglib2.0-bin gsettings-desktop-schemas dconf-service dconf-gsettings-backend dbus-daemon
 	network-manager iw chromium firefox-esr gcc git make postgresql
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
