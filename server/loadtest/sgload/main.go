@@ -151,7 +151,7 @@ func run(ctx context.Context, o options) error {
 		var duplicates atomic.Int64
 		stopViews := dash.viewWhile()
 		stopProfile := srv.profileWhile(o.profile, o.profileSeconds)
-		serverCPU, clientCPU := srv.cpu(), selfCPU()
+		serverCPU, clientCPU, dbCPU := srv.cpu(), selfCPU(), postgresCPU()
 		r := loadtest.DriveOn(addrs, o.clients, o.rate, requests, func(_, status int, body []byte) error {
 			var ack report.Ack
 			if status != http.StatusOK || json.Unmarshal(body, &ack) != nil {
@@ -162,13 +162,14 @@ func run(ctx context.Context, o options) error {
 			}
 			return nil
 		})
-		serverCPU, clientCPU = srv.cpu()-serverCPU, selfCPU()-clientCPU
+		serverCPU, clientCPU, dbCPU = srv.cpu()-serverCPU, selfCPU()-clientCPU, postgresCPU()-dbCPU
 		stopViews()
 		stopProfile()
 		fmt.Printf("ingest: %d reports of %d bytes, %d clients, %d server(s): %.0f reports/s, p50 %.1f ms, p99 %.1f ms, failed %d, answered as duplicates %d\n",
 			o.reports, len(body(0)), o.clients, len(addrs), r.PerSecond(), r.Percentile(0.5), r.Percentile(0.99), r.Failed, duplicates.Load())
-		fmt.Printf("ingest CPU per report: server %.0f µs (first server), load client %.0f µs; load average %s\n",
-			float64(serverCPU.Microseconds())/float64(o.reports/len(addrs)), float64(clientCPU.Microseconds())/float64(o.reports), loadAverage())
+		perReport := func(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(n) }
+		fmt.Printf("ingest CPU per report: server %.0f µs (first server), load client %.0f µs, PostgreSQL processes %.0f µs; load average %s\n",
+			perReport(serverCPU, o.reports/len(addrs)), perReport(clientCPU, o.reports), perReport(dbCPU, o.reports), loadAverage())
 		if err := countStored(ctx, o, r.Failed); err != nil {
 			return err
 		}
@@ -402,6 +403,20 @@ func loadAverage() string {
 		return "unknown"
 	}
 	return strings.Fields(string(b))[0]
+}
+
+// postgresCPU is the CPU time of every process named postgres on this
+// machine (the database's backends and workers, when it runs here), 0
+// when there are none.
+func postgresCPU() time.Duration {
+	procs, _ := filepath.Glob("/proc/[0-9]*/comm")
+	var sum time.Duration
+	for _, comm := range procs {
+		if b, err := os.ReadFile(comm); err == nil && strings.TrimSpace(string(b)) == "postgres" {
+			sum += cpuOf(filepath.Base(filepath.Dir(comm)))
+		}
+	}
+	return sum
 }
 
 // freePort returns a loopback address no one listens on.
