@@ -114,6 +114,36 @@ func TestPostgres(t *testing.T) {
 // its trigram index (the tests' role owns its database, so it may create
 // pg_trgm), and the planner uses it for a substring search once the table
 // is large enough for an index to beat a scan.
+// TestPostgresResultsLZ4: check run results are compressed with lz4
+// (migration 00015; this machine's PostgreSQL has it), and a stored run
+// reads back whole.
+func TestPostgresResultsLZ4(t *testing.T) {
+	s := openPostgres(t)
+	ctx := t.Context()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db := s.(interface{ DB() *sql.DB }).DB()
+	var method string
+	if err := db.QueryRowContext(ctx, `SELECT attcompression FROM pg_attribute WHERE attrelid = 'check_runs'::regclass AND attname = 'results'`).Scan(&method); err != nil || method != "l" {
+		t.Fatalf("check_runs.results compression %q, %v; want l (lz4)", method, err)
+	}
+	_, device, _ := storetest.Enrolled(t, s, "lz4")
+	run := storetest.CheckRun(time.Now(), true, report.CheckResult{ID: "firewall", Status: checks.Pass, Summary: "On.",
+		Facts: json.RawMessage(`{"detail":"` + strings.Repeat("compressible ", 400) + `"}`)})
+	if _, err := s.SaveReport(ctx, device, run); err != nil {
+		t.Fatal(err)
+	}
+	var compressed string
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(pg_column_compression(results), '') FROM check_runs WHERE id = $1`, run.ID).Scan(&compressed); err != nil || compressed != "lz4" {
+		t.Errorf("the stored results: compression %q, %v; want lz4", compressed, err)
+	}
+	results, err := s.LatestResults(ctx, device)
+	if err != nil || len(results) == 0 || !strings.Contains(string(results[0].Facts), "compressible compressible") {
+		t.Errorf("the stored results read back: %v, %v", results, err)
+	}
+}
+
 func TestPostgresNameSearchIndex(t *testing.T) {
 	s := openPostgres(t)
 	ctx := t.Context()
