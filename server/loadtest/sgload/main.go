@@ -168,8 +168,12 @@ func run(ctx context.Context, o options) error {
 		fmt.Printf("ingest: %d reports of %d bytes, %d clients, %d server(s): %.0f reports/s, p50 %.1f ms, p99 %.1f ms, failed %d, answered as duplicates %d\n",
 			o.reports, len(body(0)), o.clients, len(addrs), r.PerSecond(), r.Percentile(0.5), r.Percentile(0.99), r.Failed, duplicates.Load())
 		perReport := func(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(n) }
-		fmt.Printf("ingest CPU per report: server %.0f µs (first server), load client %.0f µs, PostgreSQL processes %.0f µs; load average %s\n",
-			perReport(serverCPU, o.reports/len(addrs)), perReport(clientCPU, o.reports), perReport(dbCPU, o.reports), loadAverage())
+		server := fmt.Sprintf("server %.0f µs", perReport(serverCPU, o.reports))
+		if len(addrs) > 1 {
+			server = fmt.Sprintf("first server %.1f s in all", serverCPU.Seconds())
+		}
+		fmt.Printf("ingest CPU per report: %s, load client %.0f µs, PostgreSQL processes %.0f µs; load average %s\n",
+			server, perReport(clientCPU, o.reports), perReport(dbCPU, o.reports), loadAverage())
 		if err := countStored(ctx, o, r.Failed); err != nil {
 			return err
 		}
