@@ -174,4 +174,24 @@ func TestChromiumRealProfile(t *testing.T) {
 		}
 	}
 	srv.assertSent(t, "c4", rest)
+
+	// 5. Keeping the bank again, its rows copied aside while the table is
+	// emptied: they come back byte for byte, and only they remain.
+	kept, _ := keptAndGone(t, db(), "cookies", "host_key", selector{keep: []string{"mybank.co.uk"}})
+	withCopyAside(true, func() {
+		rep = clearNow(t, Options{Env: env, Browsers: []string{Chromium}, Keep: []string{"mybank.co.uk"}})
+	})
+	if r := resultFor(t, rep, Chromium); r.Status != StatusCleared || r.Kept != len(bank) || r.Removed != len(rest)-len(bank) {
+		t.Fatalf("keeping the bank, copied aside: got %+v, want %d kept", r, len(bank))
+	}
+	if got := tableRows(t, db(), "cookies"); !slices.Equal(got, kept) {
+		t.Errorf("kept rows changed:\n got %q\nwant %q", got, kept)
+	}
+	goneNames := map[string][]byte{}
+	for _, n := range rest {
+		if !slices.Contains(bank, n) {
+			goneNames[n] = nil
+		}
+	}
+	assertGone(t, db(), goneNames, bank[0])
 }

@@ -144,6 +144,26 @@ func TestFirefoxRealProfile(t *testing.T) {
 		}
 	}
 	srv.assertSent(t, "f4-close", rest)
+
+	// 5. Keeping the bank again, its rows copied aside while the table is
+	// emptied: they come back byte for byte, and only they remain.
+	kept, _ := keptAndGone(t, db, "moz_cookies", "host", selector{keep: []string{"mybank.co.uk"}})
+	withCopyAside(true, func() {
+		rep = clearNow(t, Options{Env: env, Browsers: []string{Firefox}, Keep: []string{"mybank.co.uk"}})
+	})
+	if r := resultFor(t, rep, Firefox); r.Status != StatusCleared || r.Kept != len(bank) || r.Removed != len(rest)-len(bank) {
+		t.Fatalf("keeping the bank, copied aside: got %+v, want %d kept", r, len(bank))
+	}
+	if got := tableRows(t, db, "moz_cookies"); !slices.Equal(got, kept) {
+		t.Errorf("kept rows changed:\n got %q\nwant %q", got, kept)
+	}
+	goneNames := map[string][]byte{}
+	for _, n := range rest {
+		if !slices.Contains(bank, n) {
+			goneNames[n] = nil
+		}
+	}
+	assertGone(t, db, goneNames, bank[0])
 }
 
 // sortedKeys lists a set's members in order, for messages.

@@ -206,7 +206,8 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 	}
 
 	mode = strings.ToLower(mode)
-	pragmas := []string{"PRAGMA secure_delete=ON"}
+	// temp_store: a kept cookie copied aside stays in memory.
+	pragmas := []string{"PRAGMA secure_delete=ON", "PRAGMA temp_store=MEMORY"}
 	if mode != "wal" {
 		// A persisted rollback journal keeps old pages; TRUNCATE empties
 		// it at every commit. It is a per-connection setting.
@@ -238,9 +239,19 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 }
 
 // deleteSelected counts the cookies and removes the selected ones in one
-// transaction, with one statement: every cookie, or those the selector
-// picks, asked row by row of the selector through a SQL function (no
-// rows read into Go, no statement built per batch of ids).
+// write transaction, choosing per store the cheaper of two ways:
+//
+//   - Clearing every cookie, and keeping few: the kept rows are copied
+//     aside (a temporary table in memory), the table is emptied by one
+//     DELETE without WHERE — SQLite's truncate shortcut, which frees whole
+//     pages instead of removing row by row from the table and each of its
+//     indexes — and the kept rows are put back with their rowids.
+//   - Otherwise one DELETE asks the selector row by row through a SQL
+//     function (no rows read into Go, no statement built per batch of ids),
+//     which costs per row removed.
+//
+// Either way secure_delete overwrites what is freed and the caller's
+// VACUUM rebuilds the file, and a kept row goes back exactly as it was.
 func deleteSelected(ctx context.Context, conn *sql.Conn, e Engine, sel selector) (clearResult, error) {
 	var res clearResult
 	table, col := cookieTable(e)
@@ -249,13 +260,28 @@ func deleteSelected(ctx context.Context, conn *sql.Conn, e Engine, sel selector)
 		return res, classify(err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&res.before); err != nil {
-		return res, classify(err)
-	}
 	var r sql.Result
-	if sel.all() {
+	switch {
+	case sel.all():
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&res.before); err != nil {
+			return res, classify(err)
+		}
 		r, err = tx.ExecContext(ctx, "DELETE FROM "+table)
-	} else {
+	default:
+		var plan keepPlan
+		if plan, err = planKeep(ctx, tx, table, col, sel); err != nil {
+			return res, err
+		}
+		res.before = plan.rows
+		if plan.copyAside {
+			if res.removed, err = clearKeeping(ctx, tx, table, col, plan); err != nil {
+				return res, err
+			}
+			if err := tx.Commit(); err != nil {
+				return res, classify(err)
+			}
+			return res, nil
+		}
 		id := selectors.add(sel)
 		defer selectors.remove(id)
 		r, err = tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE "+selectorFunc+"(?, "+col+")", id)
@@ -272,6 +298,160 @@ func deleteSelected(ctx context.Context, conn *sql.Conn, e Engine, sel selector)
 	}
 	res.removed = int(n)
 	return res, nil
+}
+
+// copyAsideMaxShare is the largest share of a store's cookies kept by
+// copying them aside and clearing the table; past it, removing row by row
+// is cheaper (BenchmarkClearKeepShare measures the cross-over).
+var copyAsideMaxShare = 0.25
+
+// keepPlan is how deleteSelected clears a store that keeps some cookies.
+type keepPlan struct {
+	rows      int    // cookies in the store
+	copyAside bool   // copy the kept rows aside and clear the table
+	hosts     []any  // the hosts whose cookies stay, as stored
+	cols      string // the table's columns, quoted, for copying aside
+}
+
+// planKeep counts the store's cookies per host and asks the selector once
+// per distinct host which stay. Copying aside is chosen when few rows stay
+// and nothing stands in the way of emptying the table wholesale: a trigger
+// on the table (the truncate shortcut is off, and putting rows back would
+// fire inserts), a kept cookie without a host (no IN matches NULL), or a
+// column copying could not carry (see columnList).
+func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) (keepPlan, error) {
+	var plan keepPlan
+	rows, err := tx.QueryContext(ctx, "SELECT "+col+", count(*) FROM "+table+" GROUP BY "+col)
+	if err != nil {
+		return plan, classify(err)
+	}
+	defer rows.Close()
+	kept, nullKept := 0, false
+	for rows.Next() {
+		var host any
+		var n int
+		if err := rows.Scan(&host, &n); err != nil {
+			return plan, classify(err)
+		}
+		plan.rows += n
+		if sel.remove(hostString(host)) {
+			continue
+		}
+		kept += n
+		if host == nil {
+			nullKept = true
+		}
+		plan.hosts = append(plan.hosts, host)
+	}
+	if err := rows.Err(); err != nil {
+		return plan, classify(err)
+	}
+	if nullKept || float64(kept) > copyAsideMaxShare*float64(plan.rows) {
+		return plan, nil
+	}
+	var triggers int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?", table).Scan(&triggers); err != nil {
+		return plan, classify(err)
+	}
+	if triggers > 0 {
+		return plan, nil
+	}
+	plan.cols, err = columnList(ctx, tx, table)
+	plan.copyAside = err == nil && plan.cols != ""
+	return plan, err
+}
+
+// hostString is a host column value as the selector reads it.
+func hostString(v any) string {
+	switch h := v.(type) {
+	case string:
+		return h
+	case []byte:
+		return string(h)
+	}
+	return ""
+}
+
+// clearKeeping empties table and puts back the rows whose host is one of
+// hosts, in the caller's transaction, and returns how many rows went. The
+// copy lives in a temporary table in memory (temp_store is MEMORY on this
+// connection), so the kept values are never written elsewhere on disk.
+func clearKeeping(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan) (int, error) {
+	cols := plan.cols
+	steps := []string{
+		"CREATE TEMP TABLE sessionguard_kept_hosts(host)",
+		"CREATE TEMP TABLE sessionguard_kept AS SELECT rowid AS sessionguard_rowid, " + cols + " FROM main." + table + " WHERE 0",
+	}
+	for _, q := range steps {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return 0, classify(err)
+		}
+	}
+	ins, err := tx.PrepareContext(ctx, "INSERT INTO temp.sessionguard_kept_hosts VALUES(?)")
+	if err != nil {
+		return 0, classify(err)
+	}
+	defer ins.Close()
+	for _, h := range plan.hosts {
+		if _, err := ins.ExecContext(ctx, h); err != nil {
+			return 0, classify(err)
+		}
+	}
+	var cleared, putBack int64
+	for _, q := range []struct {
+		sql string
+		n   *int64
+	}{
+		{"INSERT INTO temp.sessionguard_kept SELECT rowid, " + cols + " FROM main." + table + " WHERE " + col + " IN temp.sessionguard_kept_hosts", nil},
+		{"DELETE FROM main." + table, &cleared},
+		{"INSERT INTO main." + table + "(rowid, " + cols + ") SELECT * FROM temp.sessionguard_kept", &putBack},
+		{"DROP TABLE temp.sessionguard_kept", nil},
+		{"DROP TABLE temp.sessionguard_kept_hosts", nil},
+	} {
+		r, err := tx.ExecContext(ctx, q.sql)
+		if err != nil {
+			return 0, classify(err)
+		}
+		if q.n != nil {
+			if *q.n, err = r.RowsAffected(); err != nil {
+				return 0, classify(err)
+			}
+		}
+	}
+	return int(cleared - putBack), nil
+}
+
+// columnList is the quoted, comma-separated columns of table, or "" when
+// a row could not be copied aside and back by them: a hidden or generated
+// column (table_xinfo lists those), or a column named like the rowid.
+func columnList(ctx context.Context, tx *sql.Tx, table string) (string, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT name, hidden FROM pragma_table_xinfo(?)", table)
+	if err != nil {
+		return "", classify(err)
+	}
+	defer rows.Close()
+	var names []string
+	copyable := true
+	for rows.Next() {
+		var name string
+		var hidden int
+		if err := rows.Scan(&name, &hidden); err != nil {
+			return "", classify(err)
+		}
+		switch strings.ToLower(name) {
+		case "rowid", "oid", "_rowid_":
+			copyable = false
+		}
+		copyable = copyable && hidden == 0
+		names = append(names, `"`+strings.ReplaceAll(name, `"`, `""`)+`"`)
+	}
+	if err := rows.Err(); err != nil {
+		return "", classify(err)
+	}
+	if !copyable {
+		return "", nil
+	}
+	return strings.Join(names, ", "), nil
 }
 
 // selectorFunc is the SQL function deleteSelected asks: (selector id,

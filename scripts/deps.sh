@@ -6,10 +6,13 @@
 #   cryptsetup-bin   LUKS headers made with luksFormat on a loop file
 #   util-linux       unshare, lsblk, findmnt, blkid
 #   iproute2         lo up and multicast routes in the mDNS namespace test
+#   avahi-daemon     a real mDNS responder (without D-Bus) announcing a speaker
+#                    and saying goodbye to the agent's passive listener
 #   clamav           clamscan/sigtool read a real ClamAV database header
 #   libglib2.0-bin gsettings-desktop-schemas dconf-service dconf-gsettings-backend dbus-daemon
 #                    GNOME screen-lock settings through real gsettings on a private bus
 #   network-manager  nmcli's real answers when NetworkManager is not running
+#   iw               wifi_security: iw scan dump's real answer without Wi-Fi
 #   chromium firefox-esr  real browser profiles for cookie clearing
 #   gcc              go test -race (cgo)
 #   postgresql       the server store suite's PostgreSQL half (a real cluster,
@@ -34,6 +37,9 @@
 #   dpkg-dev apt lz4 os_updates: a real security archive made with
 #                    dpkg-scanpackages, fetched by apt-get into a private state;
 #                    lz4cat as the reference for apt's lz4 lists
+#   flatpak          os_updates: a runtime and an app built with flatpak's own
+#                    tools, served over HTTP and installed into private
+#                    installations, read for pending updates
 #   x11vnc (with xvfb) a real VNC server sharing a private Xvfb display inside
 #                    `unshare -n`, for the remote_access check's live test
 #   pulseaudio pulseaudio-utils pipewire pipewire-bin
@@ -43,13 +49,13 @@
 set -euo pipefail
 
 packages=(
-	nftables iptables cryptsetup-bin util-linux iproute2 clamav
+	nftables iptables cryptsetup-bin util-linux iproute2 clamav avahi-daemon
 	libglib2.0-bin gsettings-desktop-schemas dconf-service dconf-gsettings-backend dbus-daemon
-	network-manager chromium firefox-esr gcc git make postgresql
+	network-manager iw chromium firefox-esr gcc git make postgresql
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
 	rpm wixl msitools osslsigncode openssl systemd
 	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs sqlite3 x11vnc
-	dpkg-dev apt lz4
+	dpkg-dev apt lz4 flatpak
 	pulseaudio pulseaudio-utils pipewire pipewire-bin
 )
 

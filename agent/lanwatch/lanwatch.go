@@ -9,10 +9,22 @@
 // answers MDNS from the latest browse while it is younger than MaxAge
 // (saying how old it is through ObservedAt); older, or never browsed, it
 // browses live as before. Everything else the wrapper passes through.
+//
+// Between browses the Watcher also listens to the mDNS group passively
+// (when the probe is a probe.MDNSListener, as the live one is): a device
+// announcing itself, or answering another host's query, joins the latest
+// browse's answer at once, and one saying goodbye leaves it. What is heard
+// only adds to or takes from a browse; it never stands in for one, so a
+// check never reads "nothing here" from listening alone, and the age a
+// check is told stays the browse's.
 package lanwatch
 
 import (
 	"context"
+	"errors"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,13 +39,41 @@ const (
 	// DefaultMaxAge is the oldest browse answered from: past it (the
 	// computer slept, the browse failed twice) a check browses live.
 	DefaultMaxAge = 3 * time.Minute
+	// MaxInstances bounds the instances kept for one service type: a noisy
+	// network cannot make the Watcher grow past it.
+	MaxInstances = 256
+	// listenPause is the least time between two passive listeners, so one
+	// that keeps ending at once cannot spin.
+	listenPause = 100 * time.Millisecond
 )
 
-// observation is one service type's latest browse.
+// observation is one service type's latest browse, with what was heard
+// since.
 type observation struct {
-	at        time.Time
-	instances []probe.MDNSInstance
-	err       error
+	at    time.Time
+	found map[string]entry // by lower-case instance name
+	err   error
+}
+
+// entry is one instance of an observation.
+type entry struct {
+	inst probe.MDNSInstance
+	// expires is when an instance that was heard, not browsed, lapses (its
+	// announced TTL); zero for what the browse found, which stays until
+	// the next browse.
+	expires time.Time
+}
+
+// instances lists what the observation holds at now, by name.
+func (o observation) instances(now time.Time) []probe.MDNSInstance {
+	var out []probe.MDNSInstance
+	for _, e := range o.found {
+		if e.expires.IsZero() || now.Before(e.expires) {
+			out = append(out, e.inst)
+		}
+	}
+	slices.SortFunc(out, func(a, b probe.MDNSInstance) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // Watcher browses a set of service types in the background.
@@ -46,6 +86,9 @@ type Watcher struct {
 
 	mu  sync.Mutex
 	obs map[string]observation
+	// relisten ends the passive listener so it joins the groups afresh
+	// (nil when none runs).
+	relisten context.CancelFunc
 }
 
 // New returns a Watcher of services through p; zero durations take the
@@ -60,8 +103,12 @@ func New(p probe.Probe, services []string, interval, maxAge time.Duration) *Watc
 	return &Watcher{p: p, services: services, interval: interval, maxAge: maxAge, now: time.Now, obs: map[string]observation{}}
 }
 
-// Run browses at once and then every interval until ctx ends.
+// Run browses at once and then every interval until ctx ends, and listens
+// passively in between when the probe can.
 func (w *Watcher) Run(ctx context.Context) {
+	if l, ok := w.p.(probe.MDNSListener); ok {
+		go w.Listen(ctx, l)
+	}
 	t := time.NewTicker(w.interval)
 	defer t.Stop()
 	for {
@@ -87,26 +134,99 @@ func (w *Watcher) BrowseAll(ctx context.Context) {
 			if ctx.Err() != nil {
 				return // cut short by shutdown: not an observation
 			}
+			o := observation{at: w.now(), found: map[string]entry{}, err: err}
+			for _, inst := range found {
+				o.found[strings.ToLower(inst.Name)] = entry{inst: inst}
+			}
 			w.mu.Lock()
-			w.obs[svc] = observation{at: w.now(), instances: found, err: err}
+			w.obs[svc] = o
 			w.mu.Unlock()
 		}()
 	}
 	wg.Wait()
 }
 
+// Listen listens to the mDNS group through l until ctx ends, taking what
+// is heard into the observations (see heard). After Forget it joins the
+// groups again, on the interfaces of the new network; after a failure (no
+// interface yet), at the next interval.
+func (w *Watcher) Listen(ctx context.Context, l probe.MDNSListener) {
+	for {
+		lctx, cancel := context.WithCancel(ctx)
+		w.mu.Lock()
+		w.relisten = cancel
+		w.mu.Unlock()
+		start := time.Now()
+		err := l.ListenMDNS(lctx, w.services, w.heard)
+		cancel()
+		if errors.Is(err, errors.ErrUnsupported) {
+			return // not on this system: the periodic browse stands in
+		}
+		wait := listenPause - time.Since(start)
+		if err != nil {
+			wait = w.interval
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// heard takes one announcement into the observation of its service type:
+// a goodbye removes the instance, anything else adds or refreshes it until
+// its TTL lapses (at most MaxInstances per type). Only a browse that
+// answered is added to: with no browse, or a failed one, a check browses
+// live (or reports the failure) as before.
+func (w *Watcher) heard(a probe.MDNSAnnouncement) {
+	key := strings.ToLower(a.Instance.Name)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	o, ok := w.obs[a.Service]
+	if !ok || o.err != nil {
+		return
+	}
+	now := w.now()
+	if a.Goodbye() {
+		delete(o.found, key)
+		return
+	}
+	if _, known := o.found[key]; !known && len(o.found) >= MaxInstances {
+		for k, e := range o.found { // make room from lapsed entries only
+			if !e.expires.IsZero() && !now.Before(e.expires) {
+				delete(o.found, k)
+			}
+		}
+		if len(o.found) >= MaxInstances {
+			return
+		}
+	}
+	a.Instance.TXT = slices.Clone(a.Instance.TXT)
+	o.found[key] = entry{inst: a.Instance, expires: now.Add(a.TTL)}
+}
+
 // Forget drops every observation (the computer joined another network):
-// until the next browse, checks browse live.
+// until the next browse, checks browse live. The passive listener joins
+// the groups again.
 func (w *Watcher) Forget() {
 	w.mu.Lock()
 	clear(w.obs)
+	relisten := w.relisten
 	w.mu.Unlock()
+	if relisten != nil {
+		relisten()
+	}
 }
 
 // latest is the browse of svc if it is younger than maxAge.
 func (w *Watcher) latest(svc string) (observation, bool) {
 	w.mu.Lock()
 	o, ok := w.obs[svc]
+	if ok {
+		// A copy: heard changes the map under the lock.
+		o.found = maps.Clone(o.found)
+	}
 	w.mu.Unlock()
 	if !ok || w.now().Sub(o.at) > w.maxAge || w.now().Before(o.at) {
 		return observation{}, false
@@ -127,7 +247,7 @@ type watched struct {
 // fresh, else browses live.
 func (p *watched) MDNS(ctx context.Context, service string) ([]probe.MDNSInstance, error) {
 	if o, ok := p.w.latest(service); ok {
-		return append([]probe.MDNSInstance(nil), o.instances...), o.err
+		return o.instances(p.w.now()), o.err
 	}
 	return p.Probe.MDNS(ctx, service)
 }

@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,29 +28,15 @@ func TestCheckPackagesExportOnlyIDAndCheck(t *testing.T) {
 // (build constraints are not applied).
 func exportedBeyondIDAndCheck(t *testing.T, dir string) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no Go files in %s (%v): the check's package directory must be named by its ID", dir, err)
-	}
 	var bad []string
 	note := func(file string, id *ast.Ident) {
 		if id.IsExported() && id.Name != "ID" && id.Name != "Check" {
 			bad = append(bad, filepath.Base(file)+":"+id.Name)
 		}
 	}
-	fset := token.NewFileSet()
-	for _, file := range files {
-		if strings.HasSuffix(file, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := parser.ParseFile(fset, file, src, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
+	fset, parsed := parseSources(t, dir)
+	for _, f := range parsed {
+		file := fset.Position(f.Package).Filename
 		for _, d := range f.Decls {
 			switch d := d.(type) {
 			case *ast.FuncDecl:
@@ -73,4 +58,27 @@ func exportedBeyondIDAndCheck(t *testing.T, dir string) []string {
 		}
 	}
 	return bad
+}
+
+// parseSources parses the non-test Go files in dir, for every OS (build
+// constraints are not applied).
+func parseSources(t *testing.T, dir string) (*token.FileSet, []*ast.File) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no Go files in %s (%v): the check's package directory must be named by its ID", dir, err)
+	}
+	fset := token.NewFileSet()
+	var out []*ast.File
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, f)
+	}
+	return fset, out
 }

@@ -156,6 +156,21 @@ func (d *Denying) HeldOpen(paths []string) ([]probe.Holder, error) {
 	return hs, err
 }
 
+// RegistryKeyExists implements probe.RegistryKeyChecker. As with a file
+// that is not there, a key found absent is no source read: only a key
+// found counts as answered.
+func (d *Denying) RegistryKeyExists(k string) (bool, error) {
+	key := SourceKey("regkey", k)
+	if err := d.ask(key); err != nil {
+		return false, err
+	}
+	ok, err := probe.RegistryKeyExists(d.Probe, k)
+	if ok || err != nil {
+		d.note(key, err)
+	}
+	return ok, err
+}
+
 // ConsoleUser implements probe.Probe.
 func (d *Denying) ConsoleUser() (probe.User, error) {
 	key := SourceKey("consoleuser")

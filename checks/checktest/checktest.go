@@ -169,6 +169,7 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 		mdns      []json.RawMessage
 		processes json.RawMessage
 		heldOpen  json.RawMessage
+		regKeys   = map[string]json.RawMessage{}
 		dirList   = map[string][]string{}
 	)
 	read := func(dir, name string, v any) bool {
@@ -205,6 +206,13 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 				if _, ok := registry[k][name]; !ok {
 					registry[k][name] = v
 				}
+			}
+		}
+		var keys map[string]json.RawMessage
+		read(dir, evidence.RegistryKeysFile, &keys)
+		for k, v := range keys {
+			if _, ok := regKeys[k]; !ok {
+				regKeys[k] = v
 			}
 		}
 		if processes == nil {
@@ -245,6 +253,7 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 	write(evidence.ProcessesFile, processes, processes != nil)
 	write(evidence.DirsFile, dirList, len(dirList) > 0)
 	write(evidence.HeldOpenFile, heldOpen, heldOpen != nil)
+	write(evidence.RegistryKeysFile, regKeys, len(regKeys) > 0)
 	return dst
 }
 

@@ -21,3 +21,22 @@ func BenchmarkReplayLinux(b *testing.B) {
 func BenchmarkLive(b *testing.B) {
 	checktest.BenchLiveLinux(b, osupdates.Check)
 }
+
+// BenchmarkReplayFlatpak is BenchmarkReplayLinux with a Flatpak system
+// installation whose saved list offers an update.
+func BenchmarkReplayFlatpak(b *testing.B) {
+	checktest.BenchReplay(b, "testdata/linux/debian12_flatpak_update_waiting_20_days", osupdates.Collect, osupdates.Evaluate, checks.Fail)
+}
+
+// BenchmarkReplayDiscover is the whole check on a Fedora KDE machine whose
+// automatic updates come from KDE Discover (dnf-automatic off): the
+// desktop mechanisms are read after the package manager's.
+func BenchmarkReplayDiscover(b *testing.B) {
+	checktest.BenchReplay(b, "testdata/linux/fedora40_kde_discover_automatic_updates_on", osupdates.Collect, osupdates.Evaluate, checks.Pass)
+}
+
+// BenchmarkReplayDnfAutoOff is the same Fedora machine without a desktop:
+// BenchmarkReplayDiscover's baseline.
+func BenchmarkReplayDnfAutoOff(b *testing.B) {
+	checktest.BenchReplay(b, "testdata/linux/fedora40_dnf5_up_to_date_automatic_off", osupdates.Collect, osupdates.Evaluate, checks.Fail)
+}

@@ -17,7 +17,7 @@ var Check checks.Check = checks.Definition[facts]{
 	CheckID:    ID,
 	CheckTitle: "Security updates",
 	Meta: checks.Meta{Required: true, Controls: []string{checks.ControlSecurityUpdates},
-		Settings: []checks.Setting{maxAgeSetting, autoOffSetting, eolSetting}},
+		Settings: []checks.Setting{maxAgeSetting, autoOffSetting, eolSetting, releaseSetting}},
 	Collect:    collect,
 	Evaluate:   evaluate,
 	UnknownFix: unknownFix,
@@ -29,10 +29,14 @@ var (
 	maxAgeSetting = checks.Number{Name: "updates_max_age_days", Label: "Security updates are installed within", After: "of being published",
 		Hint: "Cyber Essentials asks for 14 days. A security update waiting less long is a warning.", Units: []checks.Unit{checks.Days}, Default: 14, Min: 1, Max: 90}
 	autoOffSetting = checks.Grade{Name: "updates_auto_off", Label: "When automatic updates are off or paused", Default: checks.Fail}
-	eolSetting     = eolTableSetting{checks.Names{Name: "updates_eol_table",
+	eolSetting     = eolTableSetting{Names: checks.Names{Name: "updates_eol_table",
 		Label:    "Support end dates to add to or correct in SessionGuard's own table",
 		Hint:     "One line each: system version end-date, e.g. \"debian 12 2028-06-30\" or \"opensuse-tumbleweed * rolling\". A line replaces the built-in date of the same system and version.",
-		MaxNames: 500}}
+		MaxNames: 500}, builtin: builtinEOL}
+	releaseSetting = eolTableSetting{Names: checks.Names{Name: "updates_release_dates",
+		Label:    "macOS release dates to add to or correct in SessionGuard's own table",
+		Hint:     "One line each: macos version release-date, e.g. \"macos 26.2 2025-12-12\". A Mac waiting for that version has waited since then; a version in neither table is judged by when the Mac was first offered it.",
+		MaxNames: 500}, builtin: builtinMacReleases, datesOnly: true}
 )
 
 // Update sources (facts.Updates.Source).
@@ -70,6 +74,7 @@ type facts struct {
 	Updates updates   `json:"updates"`
 	Auto    auto      `json:"auto"`
 	Snaps   *snaps    `json:"snaps,omitempty"`
+	Flatpak *flatpak  `json:"flatpak,omitempty"`
 	// Errors lists what could not be read, without paths or names.
 	Errors []string `json:"errors,omitempty"`
 }
@@ -88,6 +93,9 @@ type release struct {
 	// Build is the patch level: Linux kernel, Windows CurrentBuild.UBR,
 	// macOS build.
 	Build string `json:"build,omitempty"`
+	// ESU says how a Windows 10 was shown enrolled in Extended Security
+	// Updates: "update installed" or "licence year N".
+	ESU string `json:"esu,omitempty"`
 	// Reason says why the release could not be read.
 	Reason string `json:"reason,omitempty"`
 }
@@ -114,8 +122,20 @@ type updates struct {
 	Stale bool `json:"stale,omitempty"`
 	// Reboot is required, not_required or unknown.
 	Reboot string `json:"reboot"`
+	// Items are the waiting updates as far as they are told apart (macOS:
+	// each recommended update's version and when it was first offered).
+	Items []pendingUpdate `json:"items,omitempty"`
 	// Reason says why the pending updates could not be told.
 	Reason string `json:"reason,omitempty"`
+	// basis says what Since was judged from (evaluation only).
+	basis string
+}
+
+// pendingUpdate is one waiting update: its macOS version (empty for other
+// software) and when this machine was first offered it.
+type pendingUpdate struct {
+	Version string     `json:"version,omitempty"`
+	Offered *time.Time `json:"offered,omitempty"`
 }
 
 // auto is whether updates install by themselves.
@@ -127,6 +147,15 @@ type auto struct {
 	// PausedUntil is when a pause of updates ends.
 	PausedUntil *time.Time `json:"paused_until,omitempty"`
 	Reason      string     `json:"reason,omitempty"`
+	// Centre is the Linux console user's software centre (discover,
+	// gnome-software) and CentreSetting what its automatic updates do:
+	// install, download (and wait for a person), off, not_run (on, but
+	// nothing carries it out) or unread.
+	Centre        string `json:"centre,omitempty"`
+	CentreSetting string `json:"centre_setting,omitempty"`
+	// Ostree: the system is an rpm-ostree one (Fedora Silverblue, Kinoite),
+	// updated as a whole image rather than package by package.
+	Ostree bool `json:"ostree,omitempty"`
 }
 
 // collect gathers the facts for the probe's operating system.

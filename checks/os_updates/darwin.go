@@ -25,6 +25,9 @@ type macSoftwareUpdate struct {
 	LastSuccessfulDate  *time.Time       `plist:"LastSuccessfulDate"`
 	RecommendedUpdates  []map[string]any `plist:"RecommendedUpdates"`
 	LastRecommendedSeen *int             `plist:"LastRecommendedUpdatesAvailable"`
+	// FirstOffered is when Software Update first offered each update on
+	// this Mac, by its Identifier ("MSU_UPDATE_24G325_patch_15.7.2_minor").
+	FirstOffered map[string]time.Time `plist:"FirstOfferDateDictionary"`
 
 	AutomaticCheckEnabled            *bool `plist:"AutomaticCheckEnabled"`
 	AutomaticallyInstallMacOSUpdates *bool `plist:"AutomaticallyInstallMacOSUpdates"`
@@ -110,7 +113,10 @@ func macReleaseFrom(out []byte, f *facts) {
 }
 
 // macPending counts the recommended updates the last background check
-// found. How long they have waited is not recorded.
+// found, leaving out an upgrade to a newer major macOS (Apple keeps
+// updating the older ones, so not taking it is no update left waiting).
+// Each macOS update keeps its version, for its release date, and when this
+// Mac was first offered it; evaluation judges the age from those.
 func macPending(su macSoftwareUpdate, f *facts) {
 	if su.LastSuccessfulDate == nil {
 		f.Updates.Reason = "Software Update has never completed a check on this Mac"
@@ -118,10 +124,49 @@ func macPending(su macSoftwareUpdate, f *facts) {
 	}
 	f.Updates.Checked = timePtr(*su.LastSuccessfulDate)
 	f.Updates.Read = true
-	f.Updates.Security = len(su.RecommendedUpdates)
-	if f.Updates.Security == 0 && su.LastRecommendedSeen != nil {
+	for _, u := range su.RecommendedUpdates {
+		item, counts := macUpdateItem(u, su.FirstOffered, f.Release.Version)
+		if !counts {
+			continue
+		}
+		f.Updates.Security++
+		f.Updates.Items = append(f.Updates.Items, item)
+	}
+	if len(su.RecommendedUpdates) == 0 && su.LastRecommendedSeen != nil {
 		f.Updates.Security = *su.LastRecommendedSeen
 	}
+}
+
+// macUpdateItem reads one RecommendedUpdates entry: a macOS update
+// (MobileSoftwareUpdate, or an MSU_UPDATE_ identifier) carries its
+// "Display Version" (a string, or an integer for a major version: 27);
+// others (Safari, command line tools) only when they were first offered.
+// counts is false for an upgrade to a newer major macOS than running.
+func macUpdateItem(u map[string]any, offered map[string]time.Time, running string) (pendingUpdate, bool) {
+	id, _ := u["Identifier"].(string)
+	key, _ := u["Product Key"].(string)
+	var item pendingUpdate
+	for _, k := range []string{id, key} {
+		if t, ok := offered[k]; ok && k != "" {
+			item.Offered = timePtr(t)
+			break
+		}
+	}
+	msu, _ := u["MobileSoftwareUpdate"].(bool)
+	if !msu && !strings.HasPrefix(id, "MSU_UPDATE_") {
+		return item, true
+	}
+	switch v := u["Display Version"].(type) {
+	case string:
+		item.Version = strings.TrimSpace(v)
+	case uint64, int64:
+		item.Version = fmt.Sprint(v)
+	}
+	major := func(v string) string { m, _, _ := strings.Cut(v, "."); return m }
+	if strings.HasSuffix(id, "_major") || item.Version != "" && running != "" && major(item.Version) != major(running) {
+		return item, false
+	}
+	return item, true
 }
 
 // macAuto: macOS installs its updates by itself only with automatic

@@ -15,10 +15,22 @@
 //
 // Linux reads apt's lists and dpkg's status directly (apt-get -s takes
 // ten seconds or more without apt's binary cache), /run/reboot-required
-// and apt-config for APT::Periodic. Windows reads the registry (version,
-// Windows Update policy, pauses, WSUS/Intune management, the last install)
-// and the installed updates (Win32_QuickFixEngineering) against the monthly
-// security release. macOS reads com.apple.SoftwareUpdate (the last
-// background check's recommended updates and the automatic-update
-// settings, managed profiles first) and sw_vers.
+// and apt-config for APT::Periodic; dnf, zypper and pacman from their
+// caches, openSUSE's automatic updates from its timers' enablement links
+// and YaST's cron job (zypperauto.go); desktop automatic updates
+// (rpm-ostree's policy, PackageKit's cron job, the console user's KDE
+// Discover and GNOME Software: desktopauto.go); snap holds from snapd; Flatpak's
+// installations from their ostree refs and the remotes' saved lists
+// (flatpak.go, gvariant.go), nothing run. Windows reads the registry
+// (version, Windows Update policy, pauses, WSUS/Intune management, the
+// last install, the RebootRequired and RebootPending keys) and the
+// installed updates (Win32_QuickFixEngineering) against the monthly
+// security release; a Windows 10 22H2 counts as enrolled in Extended
+// Security Updates when its build is one only enrolled PCs get, or else
+// when an ESU licence is activated (SoftwareLicensingProduct). macOS reads
+// com.apple.SoftwareUpdate (the last background check's recommended
+// updates, when each was first offered, and the automatic-update settings,
+// managed profiles first) and sw_vers; a pending macOS update's age comes
+// from a dated table of macOS release dates (policy:
+// updates_release_dates).
 package osupdates

@@ -11,7 +11,7 @@ import (
 
 // eolTableDate is when the built-in end-of-life table was last brought up
 // to date. The policy's updates_eol_table carries anything newer.
-const eolTableDate = "2026-12-01"
+const eolTableDate = "2026-12-06"
 
 // builtinEOL is the built-in end-of-life table: system, version and the
 // last day the vendor publishes security updates for it ("rolling": a
@@ -25,9 +25,35 @@ const eolTableDate = "2026-12-01"
 // sources. RHEL and clones: end of maintenance support. macOS: Apple
 // updates the three newest major versions, so a version ends when the one
 // three newer ships (planned: September). Windows: Microsoft's lifecycle
-// dates for Home/Pro, Enterprise/Education, LTSC and Server (by build). An
-// organisation that bought Windows 10 Extended Security Updates sets the
-// end of its ESU year in its policy ("windows-10 * 2027-10-12").
+// dates for Home/Pro, Enterprise/Education, LTSC and Server (by build).
+// Windows 10 enrolled in Extended Security Updates is windows-10-esu (shown
+// by its build: the programme's last day) or windows-10-esu-yearN (shown
+// by an activated licence: the end of that year); an organisation whose
+// ESU the check cannot see sets its end in the policy
+// ("windows-10 * 2027-10-12").
+//
+// Windows and macOS lines were checked on 2026-12-06 against (the notes of
+// issue 19 list what was found where):
+//   - Windows 10 and its ESU: learn.microsoft.com/lifecycle/products/
+//     windows-10-home-and-pro, .../windows-10-enterprise-and-education,
+//     learn.microsoft.com/windows/whats-new/extended-security-updates
+//     (consumer year to 2026-10-13; organisations up to three years, to
+//     2028-10-10);
+//   - Windows 10 LTSB/LTSC and IoT LTSC: learn.microsoft.com/lifecycle/
+//     products/windows-10-enterprise-ltsc-2019 (-2021, -2016) and
+//     .../windows-10-iot-enterprise-ltsc-2019 (-2021);
+//   - Windows 11: learn.microsoft.com/lifecycle/products/windows-11-home-
+//     and-pro, .../windows-11-enterprise-and-education, .../windows-11-
+//     enterprise-ltsc-2024, .../windows-11-iot-enterprise-ltsc-2024 (as
+//     also listed by pureinfotech.com/windows-11-lifecycle);
+//   - Windows Server: learn.microsoft.com/lifecycle/products/windows-
+//     server-2016 (-2019, -2022, -2025), as listed by vinfrastructure.it;
+//     2025's extended end is "2034" in every source found, the day was
+//     not confirmed;
+//   - macOS: endoflife.date/macos and Apple's security releases
+//     (support.apple.com/100100); macOS 27 shipped on 2026-09-15 (Software
+//     Update's first offer of 27.0 on a real Mac, eclecticlight.co's
+//     schedule), which ended macOS 14.
 var builtinEOL = []string{
 	"debian 9 2022-06-30", "debian 10 2024-06-30", "debian 11 2026-08-31",
 	"debian 12 2028-06-30", "debian 13 2030-06-30",
@@ -48,11 +74,14 @@ var builtinEOL = []string{
 	"opensuse-leap 15.4 2023-12-07", "opensuse-leap 15.5 2024-12-31", "opensuse-leap 15.6 2026-04-30",
 	"opensuse-leap 16.0 2027-10-31", "opensuse-tumbleweed * rolling", "arch * rolling",
 	"manjaro * rolling", "endeavouros * rolling",
-	"macos 11 2023-09-26", "macos 12 2024-09-16", "macos 13 2025-09-15",
-	"macos 14 2026-09-15", "macos 15 2027-09-15", "macos 26 2028-09-15", // 14, 15, 26: planned
+	"macos 11 2023-09-26", "macos 12 2024-09-16", "macos 13 2025-09-15", "macos 14 2026-09-15",
+	"macos 15 2027-09-15", "macos 26 2028-09-15", "macos 27 2029-09-15", // 15, 26, 27: planned
 	"windows-10 * 2025-10-14", "windows-10 21H2 2023-06-13", "windows-10 21H1 2022-12-13",
+	"windows-10-esu 22H2 2028-10-10", "windows-10-esu-year1 22H2 2026-10-13",
+	"windows-10-esu-year2 22H2 2027-10-12", "windows-10-esu-year3 22H2 2028-10-10",
+	"windows-10-enterprise 21H2 2024-06-11",
 	"windows-10-ltsc 1607 2026-10-13", "windows-10-ltsc 1809 2029-01-09", "windows-10-ltsc 21H2 2027-01-12",
-	"windows-10-iot-ltsc 21H2 2032-01-13",
+	"windows-10-iot-ltsc 1809 2029-01-09", "windows-10-iot-ltsc 21H2 2032-01-13",
 	"windows-11 21H2 2023-10-10", "windows-11 22H2 2024-10-08", "windows-11 23H2 2025-11-11",
 	"windows-11 24H2 2026-10-13", "windows-11 25H2 2027-10-12",
 	"windows-11-enterprise 21H2 2024-10-08", "windows-11-enterprise 22H2 2025-10-14",
@@ -111,9 +140,15 @@ func tableWord(s string, upper bool) bool {
 	return true
 }
 
-// eolTableSetting is updates_eol_table: lines the policy adds to the
-// built-in table, each checked by parseEOLLine.
-type eolTableSetting struct{ checks.Names }
+// eolTableSetting is a dated table the policy extends: updates_eol_table
+// (support ends) and updates_release_dates (macOS release dates). Its
+// lines are added to the built-in ones, each checked by parseEOLLine.
+type eolTableSetting struct {
+	checks.Names
+	builtin []string
+	// datesOnly: every line has a date ("rolling" is refused).
+	datesOnly bool
+}
 
 // Check implements checks.Setting.
 func (s eolTableSetting) Check(raw json.RawMessage) error {
@@ -127,7 +162,11 @@ func (s eolTableSetting) Check(raw json.RawMessage) error {
 		return fmt.Errorf("%s: %w", s.Name, err)
 	}
 	for _, l := range lines {
-		if _, err := parseEOLLine(l); err != nil {
+		e, err := parseEOLLine(l)
+		if err == nil && s.datesOnly && e.Rolling {
+			err = fmt.Errorf("%q: the date is YYYY-MM-DD", l)
+		}
+		if err != nil {
 			return fmt.Errorf("%s: %w", s.Name, err)
 		}
 	}
@@ -152,7 +191,7 @@ func eolLines(entries []string) ([]string, error) {
 // Table is the built-in table with the policy's lines laid over it.
 func (s eolTableSetting) Table(pol checks.Policy) []eolEntry {
 	var out []eolEntry
-	for _, l := range builtinEOL {
+	for _, l := range s.builtin {
 		e, err := parseEOLLine(l)
 		if err != nil {
 			panic(err) // the built-in table is tested

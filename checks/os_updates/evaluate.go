@@ -20,12 +20,16 @@ const unknownFix = "SessionGuard could not read the update state. Try \"Check ag
 
 // evaluate judges the facts against the policy.
 func evaluate(f facts, pol checks.Policy) checks.Result {
+	f = macAge(f, releaseSetting.Table(pol))
 	support := evaluateSupport(f, eolSetting.Table(pol))
 	pending := evaluatePending(f, maxAgeSetting.Of(pol))
 	auto := evaluateAuto(f, autoOffSetting.Of(pol))
 	r := checks.AllOf(support, pending, auto)
 	if held, ok := evaluateSnaps(f, autoOffSetting.Of(pol)); ok {
 		r = checks.AllOf(r, held)
+	}
+	if apps, ok := evaluateFlatpak(f, maxAgeSetting.Of(pol)); ok {
+		r = checks.AllOf(r, apps)
 	}
 	if r.Status == checks.Pass {
 		r.Summary = strings.TrimSuffix(support.Summary, ".") + "; " + lowerFirst(strings.TrimSuffix(pending.Summary, ".")) + "; " + lowerFirst(auto.Summary)
@@ -51,6 +55,10 @@ func plural(n int, one, many string) string {
 
 func releaseName(r release) string {
 	switch {
+	case r.Name != "" && r.ESU == esuByUpdate:
+		return r.Name + " with Extended Security Updates (an update only enrolled PCs get is installed)"
+	case r.Name != "" && r.ESU != "":
+		return r.Name + " with Extended Security Updates (" + r.ESU + ")"
 	case r.Name != "":
 		return r.Name
 	case len(r.Systems) > 0:
@@ -81,6 +89,12 @@ func evaluateSupport(f facts, table []eolEntry) checks.Result {
 	case f.At.Add(endingSoon).After(e.End):
 		return checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s stops getting security updates on %s.", name, end), Fix: unsupportedFix(f)}
 	}
+	if f.Release.ESU == esuByUpdate {
+		// The build shows enrolment, not which ESU year was bought: the
+		// end is the programme's last day, and whether updates still
+		// arrive is judged by how long the monthly one has waited.
+		return checks.Result{Status: checks.Pass, Summary: fmt.Sprintf("%s gets security updates (ESU ends by %s at the latest).", name, end)}
+	}
 	return checks.Result{Status: checks.Pass, Summary: fmt.Sprintf("%s gets security updates until %s.", name, end)}
 }
 
@@ -91,16 +105,14 @@ func evaluatePending(f facts, maxDays int) checks.Result {
 	case !u.Read:
 		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether " + updateNoun(f) + "s are waiting.", Fix: unknownFix, Reason: u.Reason})
 	case u.Security > 0 && u.Since != nil:
-		waited := days(f.At.Sub(*u.Since))
 		noun := updateNoun(f)
-		what := plural(u.Security, noun+" has", noun+"s have")
-		if waited >= maxDays {
-			parts = append(parts, checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s been waiting to be installed for at least %d days (the policy allows %d).", what, waited, maxDays), Fix: installFix(f)})
-		} else {
-			parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s been waiting to be installed for at least %s; install within %d days of publication.", what, plural(waited, "day", "days"), maxDays), Fix: installFix(f)})
-		}
+		parts = append(parts, waitedResult(f, plural(u.Security, noun+" has been", noun+"s have been"), *u.Since, u.basis, maxDays, installFix(f)))
 	case u.Security > 0:
-		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed (for how long cannot be told).", plural(u.Security, updateNoun(f)+" is", updateNoun(f)+"s are")), Fix: installFix(f)})
+		why := "for how long cannot be told"
+		if u.basis != "" {
+			why += ": " + u.basis
+		}
+		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed (%s).", plural(u.Security, updateNoun(f)+" is", updateNoun(f)+"s are"), why), Fix: installFix(f)})
 	default:
 		parts = append(parts, checks.Result{Status: checks.Pass, Summary: "No " + updateNoun(f) + "s are waiting."})
 	}
@@ -137,6 +149,21 @@ func evaluateAuto(f facts, off checks.Status) checks.Result {
 	return checks.Result{Status: checks.Unknown, Summary: "Could not tell whether updates install automatically.", Fix: unknownFix, Reason: a.Reason}
 }
 
+// waitedResult judges updates waiting at least since since: fail from
+// the policy's days on, warn before. what says what waits ("2 security
+// updates have been").
+func waitedResult(f facts, what string, since time.Time, basis string, maxDays int, fix string) checks.Result {
+	waited := days(f.At.Sub(since))
+	allows := fmt.Sprintf(" (the policy allows %d)", maxDays)
+	if basis != "" {
+		basis, allows = " ("+basis+")", fmt.Sprintf("; the policy allows %d", maxDays)
+	}
+	if waited >= maxDays {
+		return checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s waiting to be installed for at least %d days%s%s.", what, waited, basis, allows), Fix: fix}
+	}
+	return checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed for at least %s%s; install within %d days of publication.", what, plural(waited, "day", "days"), basis, maxDays), Fix: fix}
+}
+
 // updateNoun is what the waiting updates are: security updates, or, where
 // the package manager does not mark them (pacman), every update, since
 // any of them may carry the security fix.
@@ -165,6 +192,39 @@ func evaluateSnaps(f facts, off checks.Status) (checks.Result, bool) {
 		return checks.Result{Status: off, Summary: "Automatic updates of snap apps are held" + until + ".", Fix: fix}, true
 	}
 	return checks.Result{Status: off, Summary: plural(s.Held, "snap app has its", "snap apps have their") + " automatic updates held.", Fix: fix}, true
+}
+
+// evaluateFlatpak judges the Flatpak apps and runtimes as the system's
+// packages are judged: waiting past the policy's days fails, less warns,
+// an out-of-date list warns. Flatpak marks no update as a security one,
+// so every update counts. ok is false when Flatpak holds nothing: the
+// machine is judged without it.
+func evaluateFlatpak(f facts, maxDays int) (checks.Result, bool) {
+	fp := f.Flatpak
+	if fp == nil {
+		return checks.Result{}, false
+	}
+	if !fp.Read {
+		return checks.Result{Status: checks.Unknown, Summary: "Could not tell whether updates of Flatpak apps are waiting.",
+			Fix: "Let Flatpak look for updates: open Software (or run \"flatpak update\" in a terminal), then check again. If it stays unknown, ask your IT support.", Reason: fp.Reason}, true
+	}
+	const fix = "Open Software (or your app store) and install the app updates, or run \"flatpak update\" in a terminal."
+	var parts []checks.Result
+	what := plural(fp.Pending, "Flatpak app or runtime has an update", "Flatpak apps and runtimes have updates")
+	switch {
+	case fp.Pending > 0 && fp.Since == nil:
+		parts = append(parts, checks.Result{Status: checks.Warn, Summary: what + " waiting to be installed (for how long cannot be told).", Fix: fix})
+	case fp.Pending > 0:
+		what = plural(fp.Pending, "Flatpak app or runtime has had an update", "Flatpak apps and runtimes have had updates")
+		parts = append(parts, waitedResult(f, what, *fp.Since, "", maxDays, fix))
+	}
+	if fp.Checked != nil && f.At.Sub(*fp.Checked) > staleAfter {
+		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("Flatpak's list of app updates was last refreshed at least %d days ago, so newer updates may be missing from it.", days(f.At.Sub(*fp.Checked))), Fix: fix})
+	}
+	if len(parts) == 0 {
+		return checks.Result{Status: checks.Pass, Summary: "No updates of Flatpak apps are waiting."}, true
+	}
+	return checks.AllOf(parts...), true
 }
 
 func installFix(f facts) string {
@@ -204,8 +264,27 @@ func autoFix(f facts) string {
 	case "darwin":
 		return "Open System Settings > General > Software Update, click the (i) next to Automatic updates and turn on \"Install macOS updates\" and \"Install Security Responses and system files\"."
 	}
+	fix := linuxAutoFix(f)
+	switch {
+	case f.Auto.Centre == centreDiscover && (f.Auto.CentreSetting == centreOff || f.Auto.CentreSetting == centreUnread):
+		return "Turn on automatic updates in KDE: open System Settings > Software Update and set Update software to Automatically (daily or weekly). Or: " + lowerFirst(fix)
+	case f.Auto.Centre == centreGNOMESoftware && f.Auto.CentreSetting == centreDownload:
+		return "GNOME Software downloads system updates but does not install them by itself: until automatic updates are on, click Restart & Update in Software > Updates whenever it offers it. " + fix
+	}
+	return fix
+}
+
+// linuxAutoFix is how to turn automatic updates on with the system's
+// package manager.
+func linuxAutoFix(f facts) string {
+	if f.Auto.Ostree {
+		return "Turn on automatic updates: set AutomaticUpdatePolicy=stage under [Daemon] in /etc/rpm-ostreed.conf, then run \"sudo rpm-ostree reload\" and \"sudo systemctl enable --now rpm-ostreed-automatic.timer\" (updates then install when the computer restarts), or ask your IT support."
+	}
 	if f.Updates.Source == sourcePacman {
 		return "This system does not install updates by itself: run \"sudo pacman -Syu\" at least once a week, or ask your IT support to set up automatic updates."
+	}
+	if f.Updates.Source == sourceZypper {
+		return "Turn on automatic updates: run \"sudo zypper install os-update\" and then \"sudo systemctl enable --now os-update.timer\" (on Aeon or MicroOS: transactional-update.timer); on Leap 15 you can instead open YaST > Online Update Configuration and tick Automatic Online Update. Or ask your IT support."
 	}
 	if f.Updates.Source == sourceDnf {
 		return "Turn on automatic updates: run \"sudo dnf install dnf-automatic\" (on Fedora 41 or later \"dnf5-plugin-automatic\"), set apply_updates = yes in /etc/dnf/automatic.conf and run \"sudo systemctl enable --now dnf-automatic.timer\" (dnf5-automatic.timer), or ask your IT support."

@@ -25,6 +25,21 @@ const (
 var (
 	MaxWholeFile = &maxWholeFile
 
-	Collect  = collect
-	Evaluate = evaluate
+	Collect         = collect
+	Evaluate        = evaluate
+	EvaluateFlatpak = evaluateFlatpak
 )
+
+var ESULicenceYear = esuLicenceYear
+
+const ESUByUpdate = esuByUpdate
+
+var (
+	MacAge                   = macAge
+	MacPending               = macPending
+	ParseSoftwareUpdatePlist = parseSoftwareUpdatePlist
+	ReleaseTable             = releaseSetting.Table
+	ReleaseSetting           = releaseSetting
+)
+
+type PendingUpdate = pendingUpdate

@@ -59,7 +59,9 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	if f.Updates.Source == sourceApt && aptESM(p) && osRelease["ID"] == "ubuntu" {
 		f.Release.Systems = append([]string{"ubuntu-esm"}, f.Release.Systems...)
 	}
+	desktopAuto(ctx, p, f)
 	collectSnaps(ctx, p, f)
+	collectFlatpak(p, f)
 	switch _, err := p.ReadFileHead(rebootRequired, 1); {
 	case err == nil:
 		f.Updates.Reboot = rebootIsRequired

@@ -32,9 +32,9 @@ func need(t *testing.T, tools ...string) {
 	}
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") == "true" {
-			t.Fatal("the live apt test needs root (dpkg --root, apt-get update into a private state)")
+			t.Fatal("the live tests need root (dpkg --root, apt-get update into a private state, flatpak --system into a private installation)")
 		}
-		t.Skip("the live apt test needs root")
+		t.Skip("the live tests need root")
 	}
 }
 

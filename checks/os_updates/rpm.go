@@ -60,7 +60,7 @@ func collectRPM(ctx context.Context, p probe.Probe, f *facts) bool {
 		return false
 	}
 	f.Updates.Source = sourceZypper
-	f.Auto.Reason = "SessionGuard does not read openSUSE's automatic update setting yet: ask your IT support whether updates install by themselves"
+	zypperAuto(p, f)
 	switch {
 	case err != nil:
 		f.addError("zypper", err)

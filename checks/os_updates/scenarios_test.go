@@ -28,6 +28,13 @@ var basis = checktest.Basis{Informational: map[string]string{
 	"run snap list":                                             "a snap hold only adds a warning or failure; without snapd the system is judged alone",
 	"run dnf --cacheonly --quiet needs-restarting":              "a pending restart only adds a warning; dnf 5 without its plugins has no needs-restarting",
 	"file /proc/sys/kernel/osrelease":                           "the kernel release is reported; on Arch it only tells a pending restart, which only warns",
-	`reg HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\UBR`: "the update build revision is reported, not judged",
+	`reg HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\UBR`: "the update build revision is reported; it is judged only on Windows 10 22H2, where without it the ESU licence decides or support has ended",
 	`reg HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\Results\Detect\LastSuccessTime`: "the last scan time only adds a warning when it is old; Windows 11 may not write it",
-}}
+},
+	Alternatives: []checktest.Alternative{{
+		Sources: []string{"dir /run/systemd/system", "run systemctl is-enabled dnf",
+			"file /usr/bin/plasma-discover", "file /home/counsellor/.config/PlasmaDiscoverUpdates",
+			"file /etc/xdg/autostart/org.kde.discover.notifier.desktop", "dir /usr/lib64/qt6/plugins/discover"},
+		Reason: "any one mechanism that installs updates by itself turns automatic updates on: dnf-automatic's timers unread leave KDE Discover's automatic updates deciding, and the other way round",
+	}},
+}

@@ -21,9 +21,44 @@ const (
 	winWUService      = `HKLM\SYSTEM\CurrentControlSet\Services\wuauserv`
 )
 
+// winRebootKeys are the keys whose mere presence says installed updates
+// wait for a restart: Windows Update's (its values are GUIDs of the
+// updates) and the component store's. PendingFileRenameOperations is not
+// read: any installer leaves entries there, so it says nothing about
+// updates. Sources: Configuration Manager's prerequisite check "Pending
+// system restart" (learn.microsoft.com/mem/configmgr/core/servers/deploy/
+// install/list-of-prerequisite-checks#pending-system-restart) and the
+// ComputerManagementDsc PendingReboot resource, which read these keys.
+var winRebootKeys = []string{
+	`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired`,
+	`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending`,
+}
+
+// Windows 10 Extended Security Updates (ESU). Version 22H2 (build 19045)
+// is the only release ESU covers (LTSC editions have their own lifecycle).
+// The last update published to every Windows 10 PC was KB5071959
+// (19045.6466, out of band on 11 November 2025, after October's
+// KB5066791, 19045.6456); the first one only ESU-enrolled PCs get was
+// KB5068781 (19045.6575, 11 November 2025). So a 22H2 at 6575 or beyond
+// has installed an ESU update. The activation IDs are those of the ESU
+// add-on licences Microsoft lists for slmgr /ato in "Enable Windows 10
+// Extended Security Updates" (learn.microsoft.com/windows/whats-new/
+// enable-extended-security-updates).
+const (
+	win10ESUBuild    = 19045
+	win10FirstESUUBR = 6575
+)
+
+var win10ESULicences = map[string]int{
+	"f520e45e-7413-4a34-a497-d2765967d094": 1,
+	"1043add5-23b1-4afb-9a0f-64343c8f3f8d": 2,
+	"83d49986-add3-41d7-ba33-87c7bfb5c0fb": 3,
+}
+
 func collectWindows(p probe.Probe, f *facts) {
 	windowsRelease(p, f)
 	windowsPending(p, f)
+	windowsReboot(p, f)
 	windowsAuto(p, f)
 }
 
@@ -105,6 +140,71 @@ func windowsRelease(p probe.Probe, f *facts) {
 		f.Release.Systems = []string{base + "-enterprise", base}
 	default:
 		f.Release.Systems = []string{base}
+	}
+	if base == "windows-10" && build == win10ESUBuild && !strings.HasSuffix(f.Release.Systems[0], "ltsc") {
+		windowsESU(p, f, v)
+	}
+}
+
+// windowsESU tells a Windows 10 22H2 enrolled in Extended Security
+// Updates, from evidence only: an update only ESU PCs get is installed
+// (the build), or else an ESU licence is activated (LicenseStatus 1; the
+// WMI class is read only then, as it is slow). Neither: the release is
+// judged as Windows 10, whose support has ended unless the policy says
+// otherwise.
+func windowsESU(p probe.Probe, f *facts, v probe.WindowsVersion) {
+	if v.HasUBR && v.UBR >= win10FirstESUUBR {
+		f.Release.ESU = esuByUpdate
+		f.Release.Systems = append([]string{"windows-10-esu"}, f.Release.Systems...)
+		return
+	}
+	rows, err := p.WMI("root/cimv2", "SoftwareLicensingProduct")
+	if err != nil {
+		f.addError("ESU licence", err)
+		return
+	}
+	if year := esuLicenceYear(rows); year > 0 {
+		f.Release.ESU = fmt.Sprintf("licence year %d", year)
+		f.Release.Systems = append([]string{fmt.Sprintf("windows-10-esu-year%d", year)}, f.Release.Systems...)
+	}
+}
+
+// esuByUpdate is Release.ESU for a PC shown enrolled by its build.
+const esuByUpdate = "update installed"
+
+// esuLicenceYear is the latest ESU year whose licence is activated
+// (LicenseStatus 1, "licensed"; a key installed but not activated is 0 or
+// a grace state), 0 when none is.
+func esuLicenceYear(rows []map[string]any) int {
+	year := 0
+	for _, r := range rows {
+		id, _ := r["ID"].(string)
+		status, ok := probe.AsInt(r["LicenseStatus"])
+		if y := win10ESULicences[strings.ToLower(strings.Trim(id, "{} "))]; y > year && ok && status == 1 {
+			year = y
+		}
+	}
+	return year
+}
+
+// windowsReboot: either key present means a restart is due; both absent,
+// none is; a key that could not be opened leaves it unknown (a denied key
+// may well be there).
+func windowsReboot(p probe.Probe, f *facts) {
+	var failed error
+	for _, key := range winRebootKeys {
+		ok, err := probe.RegistryKeyExists(p, key)
+		switch {
+		case err != nil:
+			f.addError("restart flag", err)
+			failed = err
+		case ok:
+			f.Updates.Reboot = rebootIsRequired
+			return
+		}
+	}
+	if failed == nil {
+		f.Updates.Reboot = rebootNotRequired
 	}
 }
 

@@ -45,6 +45,7 @@ var (
 	CmdNmcli          = allow("nmcli", on("linux", "/usr/bin/nmcli"))
 	CmdWpaCli         = allow("wpa_cli", on("linux", "/usr/sbin/wpa_cli", "/sbin/wpa_cli"))
 	CmdIwctl          = allow("iwctl", on("linux", "/usr/bin/iwctl"))
+	CmdIw             = allow("iw", on("linux", "/usr/sbin/iw", "/sbin/iw"))
 	CmdFalconctl      = allow("falconctl", on("linux", "/opt/CrowdStrike/falconctl"))
 	CmdSentinelctl    = allow("sentinelctl", on("linux", "/opt/sentinelone/bin/sentinelctl"))
 	CmdBduitool       = allow("bduitool", on("linux", "/opt/bitdefender-security-tools/bin/bduitool"))

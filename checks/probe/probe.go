@@ -53,7 +53,38 @@ type Process struct {
 	Name    string   `json:"name"`
 	Exe     string   `json:"exe"`
 	Cmdline []string `json:"cmdline,omitempty"`
-	User    string   `json:"user"`
+	// User is the account the process runs as. Read it with Owner: a live
+	// listing may leave it empty and read it only when asked.
+	User string `json:"user"`
+
+	// readOwner, when set, reads the owner on first use (see WithOwnerReader).
+	readOwner func() string
+}
+
+// Owner is the account the process runs as (its real user; "" for an
+// account without a name, or a process that has gone since it was listed).
+// The live Linux listing reads it on first use — a file per process — so a
+// check asks it of the processes it matched by name or program, not of all.
+func (p Process) Owner() string {
+	if p.readOwner != nil {
+		return p.readOwner()
+	}
+	return p.User
+}
+
+// WithOwnerReader returns p with its owner read by read when Owner is first
+// asked. Read must be safe to call from several goroutines and give the
+// same answer each time.
+func (p Process) WithOwnerReader(read func() string) Process {
+	p.readOwner = read
+	return p
+}
+
+// Resolved returns p with User read (see Owner) and nothing left to read
+// later: what an evidence bundle records.
+func (p Process) Resolved() Process {
+	p.User, p.readOwner = p.Owner(), nil
+	return p
 }
 
 // Probe answers a check's questions about the machine.

@@ -4,10 +4,11 @@ import (
 	"strings"
 )
 
-// WMIColumns names, for the WMI classes that describe people, the only
-// properties the live probe asks for and a Recorder keeps: what the checks
-// read, so that full names, descriptions and captions of accounts are
-// never read at all. Classes not listed are asked for whole (SELECT *).
+// WMIColumns names, for the WMI classes that describe people (or are slow
+// to read whole), the only properties the live probe asks for and a
+// Recorder keeps: what the checks read, so that full names, descriptions
+// and captions of accounts are never read at all. Classes not listed are
+// asked for whole (SELECT *).
 var WMIColumns = map[string][]string{
 	// user_accounts reads who is a person (SID, RID), whether the account
 	// is on and local, and Name/Domain to match group members.
@@ -17,6 +18,10 @@ var WMIColumns = map[string][]string{
 	// os_updates reads when updates were installed; InstalledBy names
 	// the account that installed them.
 	"win32_quickfixengineering": {"HotFixID", "Description", "InstalledOn"},
+	// os_updates reads Windows 10's ESU licence: a few of the many
+	// properties, some of which are slow to compute (OfflineInstallationId)
+	// or identify the machine (PartialProductKey).
+	"softwarelicensingproduct": {"ID", "LicenseStatus"},
 }
 
 // WMIQuery is the WQL query the live probe runs for class: its columns

@@ -7,6 +7,17 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/internal/xdgconf"
+)
+
+// The KDE config and autostart readers are shared with os_updates.
+type kdeGroup = xdgconf.KDEGroup
+
+var (
+	parseKDEConfig  = xdgconf.ParseKDE
+	kdeBool         = xdgconf.KDEBool
+	autostartHidden = xdgconf.AutostartHidden
 )
 
 // parseGSettingsList reads `gsettings list-recursively SCHEMA` output, one
@@ -182,68 +193,6 @@ func desktopFamily(name string) string {
 	return desktopOther
 }
 
-// kdeGroup is one group of a KDE config file: its entries and which of them
-// an administrator made immutable ("[Daemon][$i]" or "Timeout[$i]=").
-type kdeGroup struct {
-	Values    map[string]string
-	Immutable map[string]bool
-	// AllImmutable is set by "[Daemon][$i]" or a file-wide "[$i]".
-	AllImmutable bool
-}
-
-// parseKDEConfig reads one group of a KDE config file such as
-// kscreenlockerrc. Entries with a locale suffix ("Key[de]=") are skipped.
-func parseKDEConfig(b []byte, group string) kdeGroup {
-	g := kdeGroup{Values: map[string]string{}, Immutable: map[string]bool{}}
-	in := false
-	for i, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if strings.HasPrefix(line, "[") {
-			if line == "[$i]" && i == 0 {
-				g.AllImmutable = true
-				continue
-			}
-			name, flags, _ := strings.Cut(line, "]")
-			in = strings.TrimPrefix(name, "[") == group
-			if in && strings.Contains(flags, "[$i]") {
-				g.AllImmutable = true
-			}
-			continue
-		}
-		if !in {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			continue
-		}
-		k = strings.TrimSpace(k)
-		if base, suffix, found := strings.Cut(k, "["); found {
-			if !strings.Contains(suffix, "$i") {
-				continue // a translated value
-			}
-			k = base
-			g.Immutable[k] = true
-		}
-		g.Values[k] = strings.TrimSpace(v)
-	}
-	return g
-}
-
-// kdeBool reads a KDE boolean ("true", "false", "1", "0", "on", "off").
-func kdeBool(s string) (bool, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true", "1", "on", "yes":
-		return true, true
-	case "false", "0", "off", "no":
-		return false, true
-	}
-	return false, false
-}
-
 // kdeMinutes reads kscreenlocker's Timeout (minutes, a double) as seconds.
 func kdeMinutes(s string) (int, bool) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
@@ -292,27 +241,4 @@ func parseXfconfChannel(b []byte) (map[string]xfconfProperty, bool) {
 	}
 	walk("", ch.Props)
 	return out, true
-}
-
-// autostartHidden reports whether a .desktop autostart entry is turned
-// off (Hidden=true, or X-GNOME-Autostart-enabled=false).
-func autostartHidden(b []byte) bool {
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
-		if !ok {
-			continue
-		}
-		v = strings.ToLower(strings.TrimSpace(v))
-		switch strings.TrimSpace(k) {
-		case "Hidden":
-			if v == "true" {
-				return true
-			}
-		case "X-GNOME-Autostart-enabled", "X-MATE-Autostart-enabled":
-			if v == "false" {
-				return true
-			}
-		}
-	}
-	return false
 }

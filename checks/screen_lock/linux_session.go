@@ -116,15 +116,19 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *linuxFac
 		lf.Session, lf.Desktop = sessionGraphical, desktopOther
 		return mine
 	}
-	// This account has no graphical session. Is there one at all?
+	// This account has no graphical session. Is there one at all? (Names
+	// first: the owner is read only of the processes that can tell.)
 	othersVisible, elsewhere := false, false
 	for _, pr := range procs {
-		if isMine(pr, u) {
+		_, desktop := graphicalProcs[procName(pr)]
+		graphical := desktop || displayServers[procName(pr)]
+		if othersVisible && !graphical || isMine(pr, u) {
 			continue
 		}
-		othersVisible = othersVisible || pr.User == "root"
-		if _, ok := graphicalProcs[procName(pr)]; ok || displayServers[procName(pr)] {
-			elsewhere = elsewhere || pr.User != "gdm" && pr.User != "sddm" && pr.User != "lightdm" && pr.User != "Debian-gdm"
+		owner := pr.Owner()
+		othersVisible = othersVisible || owner == "root"
+		if graphical {
+			elsewhere = elsewhere || owner != "gdm" && owner != "sddm" && owner != "lightdm" && owner != "Debian-gdm"
 		}
 	}
 	switch {
@@ -158,15 +162,19 @@ func graphicalType(t string) bool { return t == "x11" || t == "wayland" || t == 
 
 func isMine(pr probe.Process, u probe.User) bool {
 	if u.Name != "" {
-		return pr.User == u.Name
+		return pr.Owner() == u.Name
 	}
-	return pr.User == u.UID
+	return pr.Owner() == u.UID
 }
 
+// userProcesses lists the user's processes among those whose names this
+// check reads (desktops, compositors, idle daemons): the owner is read
+// only of those. Not nil: the list was read.
 func userProcesses(procs []probe.Process, u probe.User) []probe.Process {
-	var out []probe.Process
+	out := []probe.Process{}
 	for _, pr := range procs {
-		if isMine(pr, u) {
+		name := procName(pr)
+		if _, ok := graphicalProcs[name]; (ok || slices.Contains(idleLockerNames, name)) && isMine(pr, u) {
 			out = append(out, pr)
 		}
 	}

@@ -46,6 +46,10 @@ const (
 	problemAccessDenied       = "access_denied"
 	problemUnrecognised       = "unrecognised"
 	problemNoSource           = "no_source"
+	// problemCipherUnverified: connected, but the group cipher every
+	// device on the network shares could not be read (NetworkManager with
+	// iwd, or iwd, and the kernel's scan cache unreadable).
+	problemCipherUnverified = "cipher_unverified"
 )
 
 // facts are the raw observations. The network name (SSID), the access
@@ -67,6 +71,14 @@ type facts struct {
 	// Unread says what could not be read that may hold another connected
 	// Wi-Fi interface (never an interface name): a pass needs it empty.
 	Unread []string `json:"unread,omitempty"`
+	// NMBackend is the supplicant NetworkManager drives ("wpa_supplicant",
+	// "iwd"; "" when not asked or not known), read when the kernel's scan
+	// cache could not confirm NetworkManager's cipher flags.
+	NMBackend string `json:"nm_backend,omitempty"`
+	// Unverified says what the source cannot show that could make a
+	// passing connection insecure (Windows: the access point's group
+	// cipher); unlike Unread it does not stop a pass.
+	Unverified []string `json:"unverified,omitempty"`
 	// Problem says why the state is unknown.
 	Problem string `json:"problem,omitempty"`
 	// Tried lists what each source answered, in order, for the reason of

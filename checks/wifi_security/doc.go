@@ -21,12 +21,22 @@
 //     Wi-Fi is recognised without running anything; then NetworkManager
 //     (nmcli -t -f ACTIVE,SSID,SECURITY,WPA-FLAGS,RSN-FLAGS dev wifi list
 //     --rescan no, whose ACTIVE column is translated when nmcli runs
-//     localised, and whose flags name the ciphers the access point offers),
-//     with wpa_cli status to learn the ciphers when the flags do not; wpa_cli
-//     status alone, then iwctl station <dev> show for every Wi-Fi interface,
-//     when NetworkManager is not there. nmcli speaks for every interface;
-//     wpa_cli and iwctl pass only when the interface listing was read whole
-//     (wpa_cli only with one Wi-Fi interface).
+//     localised, and whose flags name the ciphers the access point offers);
+//     wpa_cli status alone, then iwctl station <dev> show for every Wi-Fi
+//     interface, when NetworkManager is not there. nmcli speaks for every
+//     interface; wpa_cli and iwctl pass only when the interface listing was
+//     read whole (wpa_cli only with one Wi-Fi interface).
+//   - Linux, WPA2 from nmcli or iwctl: the associated access point's own RSN
+//     and WPA elements from the kernel's scan cache (iw dev <if> scan dump,
+//     no privilege, no scan triggered; the associated entry is held while
+//     associated). NetworkManager with iwd makes its flags up ("pair_ccmp
+//     group_ccmp" for every access point) and iwctl names the negotiated
+//     key management only, so a TKIP group cipher, TKIP beside CCMP or a WPA
+//     element beside RSN is only seen there. Without iw, NetworkManager's
+//     flags stand when it drives wpa_supplicant (the process list; its
+//     configuration's wifi.backend when both supplicants run), or when
+//     wpa_cli status names the group cipher; otherwise, and for iwd, the
+//     result is unknown (cipher_unverified).
 //   - macOS: system_profiler SPAirPortDataType -json (the security mode is
 //     reported even when macOS redacts the network name), then wdutil info
 //     (root only) and ipconfig getsummary <interface>. ipconfig names the
@@ -35,7 +45,10 @@
 //   - Windows: netsh wlan show interfaces, decoded from the console code
 //     page, with localised labels and values, several interfaces (only the
 //     connected ones are judged), "no wireless interface" and the Windows 11
-//     24H2 location-permission message.
+//     24H2 location-permission message. It shows the negotiated
+//     authentication and pairwise cipher only: a WPA2 pass says that the
+//     access point's group cipher (mixed mode) could not be seen
+//     (facts.Unverified), without turning the result unknown.
 //
 // The network name (SSID) and access point address (BSSID) never enter the
 // facts: they say where the practitioner is. Nor do they enter an evidence

@@ -110,7 +110,11 @@ func evaluateConnected(f facts, pol checks.Policy) checks.Result {
 			}
 			unrecognised = true
 		default:
-			parts = append(parts, checks.Result{Status: checks.Pass, Summary: "Connected to " + describe(c) + "."})
+			summary := "Connected to " + describe(c) + "."
+			if f.OS == "windows" && len(f.Unverified) > 0 && needsIEs(c) {
+				summary = "Connected to " + describe(c) + " (" + unverifiedNote + ")."
+			}
+			parts = append(parts, checks.Result{Status: checks.Pass, Summary: summary})
 		}
 	}
 	if unrecognised || len(f.Unread) > 0 {
@@ -122,7 +126,7 @@ func evaluateConnected(f facts, pol checks.Policy) checks.Result {
 		case unrecognised:
 			u.Problem = problemUnrecognised
 			u.Tried = append(u.Tried, "the security of the connected network was not reported")
-		default:
+		case u.Problem != problemCipherUnverified:
 			u.Problem = problemAccessDenied
 		}
 		u.Tried = append(u.Tried, f.Unread...)
@@ -142,6 +146,8 @@ func unknownResult(f facts) checks.Result {
 		reason = "the Wi-Fi tool's answer was not recognised"
 	case problemNoSource:
 		reason = "no Wi-Fi tool could answer"
+	case problemCipherUnverified:
+		reason = "could not read which encryption the Wi-Fi access point lets every device share (its group cipher)"
 	}
 	if len(f.Tried) > 0 {
 		reason += " (" + strings.Join(f.Tried, "; ") + ")"
@@ -155,6 +161,10 @@ func unknownResult(f facts) checks.Result {
 }
 
 const insecureBase = "You are connected to a Wi-Fi network without a password, or with old, weak security, so others nearby could see or tamper with what you send. Connect to a network that asks for a password (WPA2 or WPA3), use your phone's hotspot with a password, or turn on the VPN your organisation gives you. "
+
+// unverifiedNote is added to a WPA2 pass whose source cannot show the
+// access point's group cipher (facts.Unverified).
+const unverifiedNote = "Windows does not show whether the router also still admits devices using the old WPA or TKIP encryption"
 
 const mixedFix = " If this is your own router, change its Wi-Fi security from \"WPA/WPA2\" (mixed, or TKIP) to \"WPA2 (AES)\" or \"WPA2/WPA3\"."
 
@@ -173,6 +183,8 @@ func unknownFix(goos, problem string) string {
 	switch {
 	case goos == "windows" && problem == problemLocationPermission:
 		return "Windows only shows Wi-Fi details to programs that may use location. Open Settings > Privacy & security > Location, turn on \"Location services\" and \"Let desktop apps access your location\", then click \"Check again\"."
+	case problem == problemCipherUnverified:
+		return "SessionGuard could not check whether this Wi-Fi network still admits devices with the old WPA or TKIP encryption: the Wi-Fi service in use (iwd) does not report it, and SessionGuard reads it with the \"iw\" tool. If \"iw\" is not installed, install it (for example \"sudo apt install iw\"), then click \"Check again\"; if it stays unknown, ask your IT support."
 	case problem == problemAccessDenied:
 		return "SessionGuard was not allowed to read the Wi-Fi details. Make sure the SessionGuard agent is installed and running with administrator rights, then click \"Check again\"; if it stays unknown, ask your IT support."
 	}

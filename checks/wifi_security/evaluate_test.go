@@ -41,6 +41,10 @@ func TestEvaluate(t *testing.T) {
 		{"connected without connections is unknown", facts{OS: "linux", WiFi: stateConnected}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
 		{"location permission", facts{OS: "windows", WiFi: stateUnknown, Problem: problemLocationPermission}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", "Privacy & security > Location"},
 		{"access denied", facts{OS: "linux", WiFi: stateUnknown, Problem: problemAccessDenied}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", "administrator rights"},
+		{"group cipher unread is unknown", facts{OS: "linux", WiFi: stateConnected, Connections: []connection{{Security: secWPA2, Cipher: "ccmp"}}, Unread: []string{"NetworkManager with iwd makes up the access point's cipher flags; iw: not installed"}, Problem: problemCipherUnverified}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", "sudo apt install iw"},
+		{"group cipher unread, another open, fails", facts{OS: "linux", WiFi: stateConnected, Connections: []connection{{Security: secWPA2}, {Security: secOpen}}, Unread: []string{"iwctl names the key management only; iw: not installed"}, Problem: problemCipherUnverified}, checks.Catalogue{Check}.Default(), checks.Fail, "open network", ""},
+		{"windows wpa2 passes saying what it could not read", facts{OS: "windows", WiFi: stateConnected, Connections: []connection{{Security: secWPA2, Cipher: "ccmp"}}, Unverified: []string{"netsh: group cipher not shown"}}, checks.Catalogue{Check}.Default(), checks.Pass, "Windows does not show whether the router also still admits", ""},
+		{"windows wpa3 needs no note", facts{OS: "windows", WiFi: stateConnected, Connections: []connection{{Security: secWPA3, Cipher: "ccmp"}}, Unverified: []string{"netsh: group cipher not shown"}}, checks.Catalogue{Check}.Default(), checks.Pass, "WPA3 network.", ""},
 		{"empty facts are unknown", facts{}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
 	}
 	for _, tt := range tests {

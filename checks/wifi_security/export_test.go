@@ -17,3 +17,10 @@ var (
 	Collect  = collect
 	Evaluate = evaluate
 )
+
+// IwScanDumpProblem parses iw dev <if> scan dump and says whether the
+// cache was read and, when not, what iw said.
+func IwScanDumpProblem(stdout, stderr []byte, exit int) (recognised bool, problem string) {
+	s := parseIwScanDump(stdout, stderr, exit)
+	return s.Recognised, s.Problem
+}

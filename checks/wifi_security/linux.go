@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -126,7 +127,7 @@ func collectLinux(ctx context.Context, p probe.Probe) facts {
 			return f
 		}
 		f.WiFi, f.Connections = stateConnected, list.Active
-		refineCipher(ctx, p, &f)
+		checkNmcliCiphers(ctx, p, &f, ifaces)
 		return f
 	}
 
@@ -191,7 +192,7 @@ func collectIwd(ctx context.Context, p probe.Probe, f *facts, note *sourceNote, 
 			note.unrecognised = true
 			f.Tried = append(f.Tried, "iwctl: output not recognised")
 		case st.Connected:
-			conns = append(conns, st.Conn)
+			conns = append(conns, iwdWithIEs(ctx, p, f, dev, st.Conn))
 			continue
 		case st.State == "disconnected":
 			disconnected++
@@ -244,29 +245,122 @@ func runWpaCli(ctx context.Context, p probe.Probe, f *facts, note *sourceNote) (
 	return st, false
 }
 
-// refineCipher asks wpa_supplicant which key management and ciphers the
-// one connection NetworkManager reports actually uses, when nmcli's flags
-// did not name the ciphers and it might be TKIP (WPA or WPA2 without
-// WPA3, not already known to be mixed mode). nmcli only lists what the
-// access point offers. Without wpa_cli the nmcli answer stands.
-func refineCipher(ctx context.Context, p probe.Probe, f *facts) {
-	if len(f.Connections) != 1 {
+// iwdWithIEs adds the kernel's view of the access point to iwd's: iwctl's
+// Security row names the negotiated key management only ("WPA2-Personal"
+// on a WPA/WPA2 mixed-mode network too), so a WPA2 connection is graded by
+// the access point's RSN and WPA elements, and is unverified (a pass
+// cannot stand) when they cannot be read.
+func iwdWithIEs(ctx context.Context, p probe.Probe, f *facts, dev string, c connection) connection {
+	if !needsIEs(c) {
+		return c
+	}
+	bss, ok, denied, why := runIw(ctx, p, dev)
+	if ok {
+		return withIEs(c, bss)
+	}
+	if why == "" {
+		why = notInCache
+	}
+	cipherUnverified(f, "iwctl names the key management only", why, denied)
+	return c
+}
+
+// checkNmcliCiphers checks the NetworkManager connections whose grade
+// rests on a group cipher against the kernel's scan cache (iw), which
+// holds the access points' own RSN and WPA elements. Without it,
+// NetworkManager's flags stand only when it drives wpa_supplicant (which
+// reads them from the access point); with iwd they are made up, and
+// wpa_supplicant's own report (wpa_cli status, which names the group
+// cipher) is the one other source.
+func checkNmcliCiphers(ctx context.Context, p probe.Probe, f *facts, ifaces []string) {
+	if !slices.ContainsFunc(f.Connections, needsIEs) {
 		return
+	}
+	var assoc []iwBSS
+	denied, why := false, ""
+	for _, dev := range ifaces {
+		b, ok, d, w := runIw(ctx, p, dev)
+		if w != "" {
+			denied, why = d, w
+			break
+		}
+		if ok {
+			assoc = append(assoc, b)
+		}
+	}
+	switch {
+	case len(ifaces) == 0:
+		why = "iw: no Wi-Fi interface to ask about"
+	case why != "":
+	case len(assoc) == 1 && len(f.Connections) == 1:
+		f.Connections[0] = withIEs(f.Connections[0], assoc[0])
+		return
+	case len(assoc) == len(f.Connections):
+		// Several Wi-Fi connections: the kernel's view of each
+		// associated access point stands in for NetworkManager's.
+		for i, b := range assoc {
+			f.Connections[i] = withIEs(connection{Raw: "nmcli"}, b)
+		}
+		return
+	case len(assoc) == 0:
+		why = notInCache
+	default:
+		why = "iw: the kernel lists another number of associated access points than NetworkManager"
+	}
+	backend, bwhy := nmBackend(p)
+	f.NMBackend = backend
+	switch {
+	case backend == "wpa_supplicant":
+		f.Tried = append(f.Tried, why)
+		if f.Connections[0].Cipher == "" {
+			refineWithWpaCli(ctx, p, f, false)
+		}
+		return
+	case backend == "":
+		if refineWithWpaCli(ctx, p, f, true) {
+			f.Tried = append(f.Tried, why, "NetworkManager's Wi-Fi backend: "+bwhy)
+			return
+		}
+		why += "; NetworkManager's Wi-Fi backend: " + bwhy
+	}
+	what := "NetworkManager with iwd makes up the access point's cipher flags"
+	if backend == "" {
+		what = "NetworkManager's cipher flags are made up when it uses iwd, and which it uses is not known"
+	}
+	cipherUnverified(f, what, why, denied)
+}
+
+// cipherUnverified notes that a connection's group cipher could not be
+// read: a pass cannot stand on it.
+func cipherUnverified(f *facts, what, why string, denied bool) {
+	f.Unread = append(f.Unread, what+"; "+why)
+	if denied {
+		f.Problem = problemAccessDenied
+	} else if f.Problem == "" {
+		f.Problem = problemCipherUnverified
+	}
+}
+
+// refineWithWpaCli replaces the one connection NetworkManager reports with
+// wpa_supplicant's own view of it (key management, pairwise and group
+// cipher: a TKIP group key is mixed mode). needGroup asks for a reported
+// group cipher. False when wpa_cli could not say.
+func refineWithWpaCli(ctx context.Context, p probe.Probe, f *facts, needGroup bool) bool {
+	if len(f.Connections) != 1 {
+		return false
 	}
 	c := f.Connections[0]
-	if (c.Security != secWPA && c.Security != secWPA2) || c.Mixed || c.Cipher != "" {
-		return
-	}
 	out, err := p.Run(ctx, probe.CmdWpaCli, "status")
 	if err != nil {
-		return
+		return false
 	}
 	st := parseWpaCliStatus(out.Stdout, out.Stderr)
-	if !st.Connected || st.Conn.Security == "" {
-		return
+	if !st.Connected || st.Conn.Security == "" || (needGroup && wpaCipher(st.Group) == "") {
+		return false
 	}
 	refined := st.Conn
 	refined.Raw = c.Raw + " / " + st.Conn.Raw
 	refined.Mixed = refined.Mixed || c.Mixed
 	f.Connections[0] = refined
+	return true
 }

@@ -200,6 +200,8 @@ type wpaCliStatus struct {
 	Connected bool
 	// Conn is the connection's security when Connected.
 	Conn connection
+	// Group is the group cipher wpa_supplicant reports ("CCMP", "TKIP").
+	Group string
 	// Denied is true when the control socket could not be opened for lack
 	// of permission.
 	Denied bool
@@ -229,7 +231,7 @@ func parseWpaCliStatus(stdout, stderr []byte) wpaCliStatus {
 	if state != "COMPLETED" {
 		return st
 	}
-	st.Connected = true
+	st.Connected, st.Group = true, kv["group_cipher"]
 	st.Conn = wpaKeyMgmt(kv["key_mgmt"], kv["pairwise_cipher"], kv["group_cipher"])
 	return st
 }

@@ -1,6 +1,7 @@
 package wifisecurity_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -96,5 +97,31 @@ func TestLiveNmcliNotRunning(t *testing.T) {
 	}
 	if !slices.Contains([]int{1, 8}, out.ExitCode) {
 		t.Errorf("nmcli exit %d, want 1 (no D-Bus) or 8 (NetworkManager not running): %s", out.ExitCode, out.Stderr)
+	}
+}
+
+// TestLiveIwNoWirelessInterface runs the real iw scan dump, as the check
+// runs it, on an interface that is not Wi-Fi: without cfg80211 (CI) iw
+// says "nl80211 not found.", with it "No such device"; either way the
+// collector must not take it for a read cache (which could let a pass
+// stand on it).
+func TestLiveIwNoWirelessInterface(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("live test on Linux only")
+	}
+	p := live.New()
+	if _, err := p.Resolve(probe.CmdIw); errors.Is(err, probe.ErrNotFound) {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("iw is missing: scripts/deps.sh installs iw")
+		}
+		t.Skip("needs iw (apt install iw)")
+	}
+	out, err := p.Run(t.Context(), probe.CmdIw, "dev", "sgnowifi0", "scan", "dump")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recognised, problem := wifisecurity.IwScanDumpProblem(out.Stdout, out.Stderr, out.ExitCode)
+	if out.ExitCode == 0 || recognised || (problem != "nl80211 not found" && problem != "no such device") {
+		t.Errorf("iw exit %d, stderr %q: recognised=%v problem %q, want an unread cache (nl80211 not found or no such device)", out.ExitCode, out.Stderr, recognised, problem)
 	}
 }

@@ -1,6 +1,7 @@
 package wifisecurity
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -402,4 +403,143 @@ func TestNetshSecurity(t *testing.T) {
 			t.Errorf("NetshSecurity(%q, %q) = %+v, want %q", tt.auth, tt.cipher, c, tt.sec)
 		}
 	}
+}
+
+func TestParseIwScanDump(t *testing.T) {
+	tests := []struct {
+		stdout, stderr string
+		exit           int
+		recognised     bool
+		denied         bool
+		associated     []connection
+	}{
+		{"iw/wpa2_ccmp_associated.txt", "", 0, true, false, []connection{{Security: secWPA2, Cipher: "ccmp", Raw: "iw: RSN group CCMP, pairwise CCMP, PSK"}}},
+		{"iw/openwrt_ccmp_associated_spaces.txt", "", 0, true, false, []connection{{Security: secWPA2, Cipher: "ccmp", Raw: "iw: RSN group CCMP, pairwise CCMP, PSK"}}},
+		{"iw/openwrt_tkip_group_associated_spaces.txt", "", 0, true, false, []connection{{Security: secWPA2, Mixed: true, Raw: "iw: RSN group TKIP, pairwise TKIP CCMP, PSK"}}},
+		{"iw/wpa_and_rsn_tkip_associated.txt", "", 0, true, false, []connection{{Security: secWPA2, Mixed: true, Raw: "iw: RSN group TKIP, pairwise CCMP TKIP, PSK; WPA group TKIP, pairwise TKIP 00-00-00:0, PSK"}}},
+		{"iw/wpa_and_rsn_tkip_not_associated.txt", "", 0, true, false, nil},
+		{"", "", 0, true, false, nil},
+		{"", "iw/ci_nl80211_not_found.stderr", 1, false, false, nil},
+		{"", "iw/no_such_device.stderr", 237, false, false, nil},
+		{"", "iw/operation_not_permitted.stderr", 255, false, true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.stdout+tt.stderr, func(t *testing.T) {
+			got := parseIwScanDump(checktest.ReadOptionalParserData(t, tt.stdout), checktest.ReadOptionalParserData(t, tt.stderr), tt.exit)
+			if got.Recognised != tt.recognised || got.Denied != tt.denied || len(got.Associated) != len(tt.associated) {
+				t.Fatalf("got %+v", got)
+			}
+			for i, want := range tt.associated {
+				if b := got.Associated[i]; b.Conn != want || !b.CiphersKnown {
+					t.Errorf("associated[%d] = %+v, want %+v", i, b, want)
+				}
+			}
+		})
+	}
+}
+
+func TestIwSecurity(t *testing.T) {
+	rsn := func(group, pair, akm string) *iwIE { return &iwIE{group: group, pairwise: pair, akm: akm} }
+	tests := []struct {
+		name     string
+		rsn, wpa *iwIE
+		privacy  bool
+		sec      string
+		ent      bool
+		mixed    bool
+		known    bool
+		g        grade
+	}{
+		{"wpa2 psk ccmp", rsn("CCMP", "CCMP", "PSK"), nil, true, secWPA2, false, false, true, gradeSecure},
+		{"wpa2 ft psk gcmp", rsn("GCMP-256", "GCMP-256", "FT/PSK PSK/SHA-256"), nil, true, secWPA2, false, false, true, gradeSecure},
+		{"transition", rsn("CCMP", "CCMP", "PSK SAE"), nil, true, secWPA3, false, false, true, gradeSecure},
+		{"wpa3 ft sae", rsn("CCMP", "CCMP", "FT/SAE"), nil, true, secWPA3, false, false, true, gradeSecure},
+		{"enterprise", rsn("CCMP", "CCMP", "IEEE 802.1X FT/IEEE 802.1X"), nil, true, secWPA2, true, false, true, gradeSecure},
+		{"suite b", rsn("GCMP-256", "GCMP-256", "IEEE 802.1X/SUITE-B-192"), nil, true, secWPA3, true, false, true, gradeSecure},
+		{"owe", rsn("CCMP", "CCMP", "OWE"), nil, true, secOWE, false, false, true, gradeInsecure},
+		{"group tkip only", rsn("TKIP", "CCMP", "PSK"), nil, true, secWPA2, false, true, true, gradeInsecure},
+		{"pairwise tkip beside ccmp", rsn("CCMP", "CCMP TKIP", "PSK"), nil, true, secWPA2, false, true, true, gradeInsecure},
+		{"wep group", rsn("WEP-104", "CCMP", "PSK"), nil, true, secWPA2, false, true, true, gradeInsecure},
+		{"tkip alone", rsn("TKIP", "TKIP", "PSK"), nil, true, secWPA2, false, false, true, gradeInsecure},
+		{"wpa element beside rsn", rsn("CCMP", "CCMP", "PSK"), rsn("CCMP", "CCMP", "PSK"), true, secWPA2, false, true, true, gradeInsecure},
+		{"wpa1 only", nil, rsn("TKIP", "TKIP", "PSK"), true, secWPA, false, false, true, gradeInsecure},
+		{"wep", nil, nil, true, secWEP, false, false, true, gradeInsecure},
+		{"open", nil, nil, false, secOpen, false, false, true, gradeInsecure},
+		// A key management iw does not name: the ciphers still count.
+		{"unknown akm", rsn("CCMP", "CCMP", "00-0f-ac:24"), nil, true, "", false, false, true, gradeUnknown},
+		{"unknown akm, tkip group", rsn("TKIP", "CCMP", "00-0f-ac:24"), nil, true, "", false, true, true, gradeUnknown},
+		{"unknown group cipher", rsn("00-0f-ac:14", "CCMP", "PSK"), nil, true, secWPA2, false, false, false, gradeSecure},
+	}
+	for _, tt := range tests {
+		b := iwSecurity(tt.rsn, tt.wpa, tt.privacy, true)
+		if b.Conn.Security != tt.sec || b.Conn.Enterprise != tt.ent || b.Conn.Mixed != tt.mixed || b.CiphersKnown != tt.known || gradeOf(b.Conn) != tt.g {
+			t.Errorf("%s: got %+v grade %d", tt.name, b, gradeOf(b.Conn))
+		}
+	}
+	if b := iwSecurity(nil, nil, false, false); b.CiphersKnown || b.Conn.Security != "" {
+		t.Errorf("a block without a capability line: %+v", b)
+	}
+}
+
+func TestWithIEs(t *testing.T) {
+	nm := connection{Security: secWPA2, Cipher: "ccmp", Raw: "WPA2"}
+	mixed := iwBSS{Conn: connection{Security: secWPA2, Mixed: true, Raw: "iw: RSN group TKIP, pairwise CCMP, PSK"}, CiphersKnown: true}
+	if got := withIEs(nm, mixed); !got.Mixed || got.Cipher != "" || gradeOf(got) != gradeInsecure || got.Raw != "WPA2 / iw: RSN group TKIP, pairwise CCMP, PSK" {
+		t.Errorf("mixed: %+v", got)
+	}
+	// NetworkManager with iwd says WPA2 for a WPA3 (SAE) network too.
+	sae := iwBSS{Conn: connection{Security: secWPA3, Cipher: "ccmp", Raw: "iw: RSN group CCMP, pairwise CCMP, SAE"}, CiphersKnown: true}
+	if got := withIEs(nm, sae); got.Security != secWPA3 {
+		t.Errorf("sae: %+v", got)
+	}
+	unknownAKM := iwBSS{Conn: connection{Mixed: true, Raw: "iw: RSN group TKIP, pairwise CCMP, 00-0f-ac:24"}, CiphersKnown: true}
+	if got := withIEs(nm, unknownAKM); got.Security != secWPA2 || !got.Mixed || gradeOf(got) != gradeInsecure {
+		t.Errorf("unknown key management: %+v", got)
+	}
+}
+
+func TestNmConfSaysIwd(t *testing.T) {
+	tests := map[string]bool{
+		"[device]\nwifi.backend=iwd\n":                                 true,
+		"[device-iwd]\nmatch-device=type:wifi\nwifi.backend = IWD\n":   true,
+		"[device]\n#wifi.backend=iwd\nwifi.scan-rand-mac-address=no\n": false,
+		"[device]\nwifi.backend=wpa_supplicant\n":                      false,
+		"": false,
+	}
+	for in, want := range tests {
+		if got := nmConfSaysIwd([]byte(in)); got != want {
+			t.Errorf("nmConfSaysIwd(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// TestRunIwMultiLink: a Wi-Fi 7 multi-link association marks one access
+// point per link "-- associated"; they are one connection, as bad as its
+// worst link, in either order. (The capture with both BSS lines marked is
+// built for this test.)
+func TestRunIwMultiLink(t *testing.T) {
+	capture := string(checktest.ReadParserData(t, "iw", "openwrt_tkip_group_associated_spaces.txt"))
+	both := strings.Replace(capture, "BSS c8:d5:fe:c8:61:b0(on wlan0)\n", "BSS c8:d5:fe:c8:61:b0(on wlan0) -- associated\n", 1)
+	first, second, _ := strings.Cut(both, "BSS f8:35")
+	for name, out := range map[string]string{"secure link first": both, "insecure link first": "BSS f8:35" + second + first} {
+		rp := fakeRun{out: map[string]probe.Output{probe.CmdIw.String(): {Stdout: []byte(out)}}}
+		bss, ok, _, why := runIw(t.Context(), rp, "wlan0")
+		if !ok || why != "" || !bss.Conn.Mixed || gradeOf(bss.Conn) != gradeInsecure || !strings.Contains(bss.Conn.Raw, " + ") {
+			t.Errorf("%s: got %+v ok=%v why=%q", name, bss, ok, why)
+		}
+	}
+}
+
+// fakeRun answers Run from a table by command name; nothing else.
+type fakeRun struct {
+	probe.Probe
+	out map[string]probe.Output
+}
+
+func (f fakeRun) Run(_ context.Context, name probe.Command, _ ...string) (probe.Output, error) {
+	o, ok := f.out[name.String()]
+	if !ok {
+		return probe.Output{}, probe.ErrNotFound
+	}
+	return o, nil
 }

@@ -34,6 +34,8 @@ func scrub(name string, args []string, out []byte) []byte {
 		out = scrubLines(out, ":", colonKeys)
 	case "iwctl":
 		out = scrubIwctl(out)
+	case "iw":
+		out = scrubIw(out)
 	case "system_profiler":
 		// Only the Wi-Fi report: other checks read other data types
 		// (the firewall's), which hold nothing of this check's.
@@ -147,6 +149,47 @@ func scrubIwctl(out []byte) []byte {
 		}
 	}
 	return []byte(strings.Join(lines, ""))
+}
+
+// iwKeep are the iw scan dump lines kept (trimmed, by prefix): the
+// parser reads the BSS lines, capability and the RSN and WPA elements;
+// the rest are kept for a reader. Everything else (WPS device names and
+// serial numbers, vendor elements, country) is dropped.
+var iwKeep = []string{"capability:", "RSN:", "WPA:", "freq:", "signal:", "last seen:", "TSF:", "beacon interval:", "Information elements from"}
+
+// scrubIw keeps from iw scan dump (every access point in range) only what
+// says how each is secured, with network names pseudonymised; the access
+// points' addresses are replaced with the other hardware addresses.
+func scrubIw(out []byte) []byte {
+	lines := strings.SplitAfter(string(out), "\n")
+	kept := lines[:0:0]
+	inBSS, inIE := false, false
+	for _, line := range lines {
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "BSS "):
+			inBSS, inIE = true, false
+		case !inBSS:
+			// Before the first access point: iw's messages.
+		case strings.HasPrefix(t, "* "):
+			if !inIE {
+				continue
+			}
+		case strings.HasPrefix(t, "SSID:"):
+			inIE = false
+			body := strings.TrimRight(line, "\r\n")
+			i := strings.Index(body, "SSID:") + len("SSID:")
+			value := strings.TrimLeft(body[i:], " \t")
+			line = body[:len(body)-len(value)] + pseudonymFor("network", value) + line[len(body):]
+		default:
+			inIE = strings.HasPrefix(t, "RSN:") || strings.HasPrefix(t, "WPA:")
+			if !slices.ContainsFunc(iwKeep, func(k string) bool { return strings.HasPrefix(t, k) }) {
+				continue
+			}
+		}
+		kept = append(kept, line)
+	}
+	return []byte(strings.Join(kept, ""))
 }
 
 // scrubNmcli replaces the SSID field of nmcli's terse lines, found by its

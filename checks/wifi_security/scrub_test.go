@@ -30,6 +30,11 @@ func parseAny(t *testing.T, tool, file string, b []byte) any {
 		return parseWpaCliStatus(b, nil)
 	case "iwctl":
 		return parseIwctlStation(b, nil)
+	case "iw":
+		if stderr {
+			return parseIwScanDump(nil, b, 1)
+		}
+		return parseIwScanDump(b, nil, 0)
 	case "system_profiler":
 		return parseSystemProfiler(b)
 	case "wdutil":
@@ -65,6 +70,9 @@ var mustBeGone = map[string][]string{
 	"ipconfig/wpa2_psk_ssid_redacted.txt":         {"192.168.1.1", "192.168.1.164"},
 	"wdutil/macos15_wpa2.txt":                     {"36455631-2A6F-48BC-AD49-1F131B034DCE", "192.168.0.133"},
 	"netsh/en_two_adapters_tkip.txt":              {},
+	"iw/wpa2_ccmp_associated.txt":                 {"knowhere", "f0:99:bf", "Country: US"},
+	"iw/openwrt_tkip_group_associated_spaces.txt": {"Violetta", "GOinternet_EB20FB"},
+	"iw/wpa_and_rsn_tkip_associated.txt":          {"UPC6276F16", "12345678", "RalinkAPS", "8985a700", "RT2860"},
 	"system_profiler/macos12_not_associated.json": {},
 }
 

@@ -3,6 +3,7 @@ package wifisecurity
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -189,6 +190,12 @@ func collectWindows(ctx context.Context, p probe.Probe) facts {
 	f.Source = "netsh"
 	if r.State != stateUnknown {
 		f.WiFi, f.WirelessInterfaces, f.Connections = r.State, intp(r.Interfaces), r.Connections
+		if slices.ContainsFunc(r.Connections, needsIEs) {
+			// netsh shows what this computer negotiated, not what the
+			// access point offers others: a WPA/WPA2 mixed-mode router's
+			// TKIP group key and WPA element are not shown.
+			f.Unverified = append(f.Unverified, "netsh: shows the negotiated authentication and pairwise cipher only, not the access point's group cipher")
+		}
 		if r.Detail != "" {
 			f.Tried = append(f.Tried, "netsh: "+r.Detail)
 		}

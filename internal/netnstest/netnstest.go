@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,18 @@ const (
 	// LoMulticast brings lo up with the multicast flag and a route for
 	// 224.0.0.0/4, which is what an mDNS browse needs.
 	LoMulticast = "lo-multicast"
+	// LoVeth is LoMulticast plus a veth pair, VethA and VethB, with IPv4
+	// (192.0.2.1 and .2/24) and IPv6 link-local addresses (fe80::1 and ::2,
+	// without duplicate address detection): lo carries no IPv6 multicast,
+	// a veth pair carries both families. The namespace has a mount
+	// namespace of its own too.
+	LoVeth = "lo-veth"
+)
+
+// The veth pair LoVeth makes.
+const (
+	VethA = "sg0"
+	VethB = "sg1"
 )
 
 // Unshare returns the path of unshare, or skips t when it cannot create a
@@ -79,7 +92,13 @@ func InLoopbackNetns(t *testing.T, env, setup, why string) bool {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	out, err := Command(ctx, unshare, "^"+t.Name()+"$", env+"="+setup).CombinedOutput()
+	cmd := Command(ctx, unshare, "^"+t.Name()+"$", env+"="+setup)
+	if setup == LoVeth {
+		// A mount namespace too (private, unshare's default), so the test
+		// can mount over configuration a daemon reads (StartAvahi).
+		cmd.Args = slices.Insert(cmd.Args, 1, "-m")
+	}
+	out, err := cmd.CombinedOutput()
 	if err != nil && strings.Contains(string(out), "unshare failed") {
 		t.Skipf("cannot create a network namespace here: %s", strings.TrimSpace(string(out)))
 	}
@@ -122,6 +141,19 @@ func prepareLoopback(t *testing.T, setup string) {
 			{"link", "set", "lo", "up"},
 			{"link", "set", "lo", "multicast", "on"},
 			{"route", "add", "224.0.0.0/4", "dev", "lo"},
+		}
+	case LoVeth:
+		cmds = [][]string{
+			{"link", "set", "lo", "up"},
+			{"link", "set", "lo", "multicast", "on"},
+			{"route", "add", "224.0.0.0/4", "dev", "lo"},
+			{"link", "add", VethA, "type", "veth", "peer", "name", VethB},
+			{"addr", "add", "192.0.2.1/24", "dev", VethA},
+			{"addr", "add", "192.0.2.2/24", "dev", VethB},
+			{"-6", "addr", "add", "fe80::1/64", "dev", VethA, "nodad"},
+			{"-6", "addr", "add", "fe80::2/64", "dev", VethB, "nodad"},
+			{"link", "set", VethA, "up"},
+			{"link", "set", VethB, "up"},
 		}
 	default:
 		t.Fatalf("unknown setup %q", setup)

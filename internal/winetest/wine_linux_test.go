@@ -352,8 +352,8 @@ func TestWine(t *testing.T) {
 
 // testProbeFileReads runs the live probe's Windows-only tests (a plain file
 // opens, one reached through a symbolic link is refused; the process table
-// read through Toolhelp and per-process queries) as a Windows test binary
-// in the prefix.
+// read through Toolhelp and per-process queries; a registry key found,
+// absent and gone again) as a Windows test binary in the prefix.
 func testProbeFileReads(t *testing.T, e *env) {
 	exe := filepath.Join(t.TempDir(), "probe.test.exe")
 	build := exec.CommandContext(t.Context(), "go", "test", "-c", "-o", exe, "../../checks/probe/live")
@@ -361,12 +361,12 @@ func testProbeFileReads(t *testing.T, e *env) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the probe's Windows tests: %v\n%s", err, out)
 	}
-	out, errOut, err := e.wine(2*time.Minute, exe, "-test.run", "^TestLiveWindows(FileReads|Processes)$", "-test.v")
+	out, errOut, err := e.wine(2*time.Minute, exe, "-test.run", "^TestLiveWindows(FileReads|Processes|RegistryKeys)$", "-test.v")
 	if err != nil || !strings.Contains(string(out), "--- PASS: TestLiveWindowsFileReads") && !strings.Contains(string(out), "--- SKIP: TestLiveWindowsFileReads") ||
-		!strings.Contains(string(out), "--- PASS: TestLiveWindowsProcesses") {
+		!strings.Contains(string(out), "--- PASS: TestLiveWindowsProcesses") || !strings.Contains(string(out), "--- PASS: TestLiveWindowsRegistryKeys") {
 		t.Fatalf("the probe's Windows tests under Wine: %v\n%s%s", err, out, errOut)
 	}
-	t.Logf("%s; %s", firstLine(string(out), "TestLiveWindowsFileReads"), firstLine(string(out), "TestLiveWindowsProcesses"))
+	t.Logf("%s; %s; %s", firstLine(string(out), "TestLiveWindowsFileReads"), firstLine(string(out), "TestLiveWindowsProcesses"), firstLine(string(out), "TestLiveWindowsRegistryKeys"))
 }
 
 // firstLine is the first line of s that holds want, for the log.

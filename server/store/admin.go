@@ -154,6 +154,11 @@ type DeviceQuery struct {
 	FailingCheck string
 	// NameContains is a case-insensitive substring of the device name.
 	NameContains string
+	// SystemContains is a case-insensitive substring of the device's
+	// system as its agent last reported it: OS, version with build, and
+	// architecture ("windows 10", "19045", "debian 12", "arm64"), so the
+	// machines on an old build can be found.
+	SystemContains string
 	// AfterID continues after the last device of the previous page (in ID
 	// order; see Sort and After for the other orders).
 	AfterID string

@@ -258,6 +258,8 @@ func testSearchDevices(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	staleBefore := time.Now().Add(-24 * time.Hour)
 	red, blue, ids := fleet(t, s, staleBefore)
+	// desk_b0's agent last reported a Windows 10 22H2 on an ESU build.
+	rawExec(t, s, `UPDATE devices SET os = 'windows', os_version = 'Windows 10 Pro 22H2 (build 19045.6575)', arch = 'arm64' WHERE id = ?`, ids["desk_b0"])
 	names := func(q store.DeviceQuery) []string {
 		t.Helper()
 		q.StaleBefore = staleBefore
@@ -291,6 +293,12 @@ func testSearchDevices(t *testing.T, s store.Store) {
 		{"name wildcard is literal", store.DeviceQuery{NameContains: "_"}, []string{"desk_b0"}},
 		{"name percent is literal", store.DeviceQuery{NameContains: "%"}, nil},
 		{"combined", store.DeviceQuery{NameContains: "r", FailingCheck: "firewall", State: store.StateNotReady}, []string{"laptop-r1"}},
+		{"system build", store.DeviceQuery{SystemContains: "19045"}, []string{"desk_b0"}},
+		{"system, any case", store.DeviceQuery{SystemContains: "WINDOWS 10"}, []string{"desk_b0"}},
+		{"system release", store.DeviceQuery{SystemContains: "debian 12"}, []string{"Laptop-R0", "laptop-r1", "laptop-r2", "laptop-r3"}},
+		{"system architecture", store.DeviceQuery{SystemContains: "arm64"}, []string{"desk_b0"}},
+		{"system wildcard is literal", store.DeviceQuery{SystemContains: "10_pro"}, nil},
+		{"system and state", store.DeviceQuery{SystemContains: "debian", State: store.StateStale}, []string{"laptop-r2"}},
 	} {
 		if got := names(c.q); !slices.Equal(got, c.want) {
 			t.Errorf("%s: got %q, want %q", c.name, got, c.want)

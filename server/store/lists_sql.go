@@ -278,6 +278,9 @@ func (s *sqlStore) deviceFilter(ctx context.Context, q DeviceQuery) (*conditions
 		// fetched.
 		c.add(`d.id IN (SELECT n.id FROM devices n WHERE LOWER(n.name) LIKE ? ESCAPE '\')`, likeContains(q.NameContains))
 	}
+	if q.SystemContains != "" {
+		c.add(`LOWER(d.os || ' ' || d.os_version || ' ' || d.arch) LIKE ? ESCAPE '\'`, likeContains(q.SystemContains))
+	}
 	return c, nil
 }
 

@@ -56,10 +56,10 @@ func (d *dashboard) devicePage(ctx context.Context, f store.DeviceQuery, s listS
 
 // countDevices is the total of a device list. Filtered by team and state
 // only, it is the overview's cached fleet figure (counting 100k rows by
-// state reads every row: half a second); filtered by name or failing
-// check, counting stops after countCap.
+// state reads every row: half a second); filtered by name, system or
+// failing check, counting stops after countCap.
 func (d *dashboard) countDevices(ctx context.Context, f store.DeviceQuery) (n int, atLeast bool, err error) {
-	if f.NameContains == "" && f.FailingCheck == "" && f.State != store.StateRevoked {
+	if f.NameContains == "" && f.SystemContains == "" && f.FailingCheck == "" && f.State != store.StateRevoked {
 		figs, err := d.fleet.Get(ctx, f.TeamID)
 		if err != nil {
 			return 0, false, err
@@ -102,7 +102,8 @@ func (d *dashboard) devices(w http.ResponseWriter, r *http.Request) {
 	}
 	f := store.DeviceQuery{
 		TeamID: ts.Chosen, State: q.Get("state"), StaleBefore: d.staleBefore(),
-		NameContains: limitString(strings.TrimSpace(q.Get("q")), 100),
+		NameContains:   limitString(strings.TrimSpace(q.Get("q")), 100),
+		SystemContains: limitString(strings.TrimSpace(q.Get("system")), 100),
 	}
 	if _, ok := d.catalog.byID[q.Get("failing")]; ok {
 		f.FailingCheck = q.Get("failing")

@@ -340,6 +340,14 @@ func TestDeviceTotalCapped(t *testing.T) {
 	if p := c.get("/devices?q=laptop"); !strings.Contains(p.body, "4 devices in all") {
 		t.Error("name-filtered total wrong")
 	}
+	// The system filter (OS, version and build) counts like the name's.
+	if p := c.get("/devices?system=DEBIAN+12"); !strings.Contains(p.body, "more than 1000 devices in all") {
+		t.Error("system-filtered total wrong")
+	}
+	if p := c.get("/devices?system=windows"); !strings.Contains(p.body, "No devices match.") ||
+		!strings.Contains(p.body, `name="system" value="windows"`) {
+		t.Errorf("a system no device has: %s", p.body[strings.Index(p.body, "<form"):])
+	}
 }
 
 // The filter form keeps the chosen order.

@@ -28,6 +28,9 @@ const (
 	DirsFile      = "dirs.json"
 	HeldOpenFile  = "held_open.json"
 	FilesDir      = "files"
+
+	// RegistryKeysFile records which registry keys exist: key → true/false.
+	RegistryKeysFile = "registry_keys.json"
 )
 
 // Manifest is DIR/manifest.json.
@@ -104,7 +107,8 @@ type WMIClass struct {
 // Denied is one entry of DIR/denied.json: a source that exists but that the
 // recording user was not allowed to read. Replay answers it with
 // ErrAccessDenied. Kind is "command" (Argv), "file" or "dir" (Path),
-// "registry" (Key, Value), "wmi" (Namespace, Class), "processes" or "held_open".
+// "registry" (Key, Value), "registry_key" (Key), "wmi" (Namespace, Class),
+// "processes" or "held_open".
 type Denied struct {
 	Kind      string   `json:"kind"`
 	Argv      []string `json:"argv,omitempty"`
@@ -134,6 +138,8 @@ func (d Denied) matchKey() string {
 		return d.Kind + ":" + BundlePath(d.Path)
 	case "registry":
 		return "registry:" + NormalizeRegistryKey(d.Key) + "\x00" + strings.ToLower(d.Value)
+	case "registry_key":
+		return "registry_key:" + NormalizeRegistryKey(d.Key)
 	case "wmi":
 		return "wmi:" + wmiKey(d.Namespace, d.Class)
 	default:

@@ -2,7 +2,6 @@ package evidence
 
 import (
 	"errors"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -19,14 +18,7 @@ func TestHeldOpenRecordReplay(t *testing.T) {
 	if _, err := rec.HeldOpen([]string{"/dev/video0", "/dev/snd/pcmC0D0c"}); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), "b")
-	if err := rec.WriteBundle(out); err != nil {
-		t.Fatal(err)
-	}
-	rp, err := OpenReplay(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rp := replayOf(t, rec)
 	hs, err := probe.HeldOpen(rp, []string{"/dev/video0"})
 	if err != nil || !slices.Equal(hs, inner.holders) {
 		t.Errorf("replayed %v, %v; want %v", hs, err, inner.holders)
@@ -40,13 +32,7 @@ func TestHeldOpenRecordReplay(t *testing.T) {
 	if _, err := rec.HeldOpen([]string{"/dev/video0"}); !errors.Is(err, probe.ErrAccessDenied) {
 		t.Fatal(err)
 	}
-	out = filepath.Join(t.TempDir(), "b")
-	if err := rec.WriteBundle(out); err != nil {
-		t.Fatal(err)
-	}
-	if rp, err = OpenReplay(out); err != nil {
-		t.Fatal(err)
-	}
+	rp = replayOf(t, rec)
 	if hs, err := probe.HeldOpen(rp, []string{"/dev/video0"}); !errors.Is(err, probe.ErrAccessDenied) || len(hs) != 1 {
 		t.Errorf("denied scan replayed as %v, %v; want the partial answer and access denied", hs, err)
 	}

@@ -18,7 +18,7 @@ func (r *Recorder) KeepProcessArgs(keep ...probe.ArgsKeeper) {
 
 // minimalProcess is pr as a bundle keeps it (see KeepProcessArgs).
 func minimalProcess(pr probe.Process, keep []probe.ArgsKeeper) probe.Process {
-	out := probe.Process{PID: pr.PID, Name: pr.Name, Exe: pr.Exe, User: pr.User}
+	out := probe.Process{PID: pr.PID, Name: pr.Name, Exe: pr.Exe, User: pr.Owner()}
 	for _, k := range keep {
 		args := k(pr)
 		if len(args) > len(out.Cmdline) && len(args) <= len(pr.Cmdline) && slices.Equal(args, pr.Cmdline[:len(args)]) {

@@ -44,6 +44,8 @@ type Recorder struct {
 	consoleUser *probe.User
 	mdns        []MDNSBrowse
 	heldOpen    *HeldOpenScan
+
+	registryKeys map[string]bool // key → whether it exists
 	// renamed is set once the console user's account is pseudonymised
 	// (by the first WriteBundle).
 	renamed bool
@@ -61,6 +63,8 @@ func NewRecorder(inner probe.Probe, scrub ...probe.Scrubber) *Recorder {
 		files:    map[string][]byte{},
 		dirs:     map[string][]string{},
 		registry: map[string]map[string]any{},
+
+		registryKeys: map[string]bool{},
 	}
 }
 
@@ -322,6 +326,9 @@ func (r *Recorder) bundleFiles() (map[string][]byte, error) {
 	add(CommandsFile, commands)
 	if len(r.registry) > 0 {
 		add(RegistryFile, r.registry)
+	}
+	if len(r.registryKeys) > 0 {
+		add(RegistryKeysFile, r.registryKeys)
 	}
 	if len(r.wmi) > 0 {
 		add(WMIFile, r.wmi)

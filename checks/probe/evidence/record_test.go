@@ -316,15 +316,7 @@ func TestRecordWMIFailureReplaysAsFailure(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := NewRecorder(failingWMI{inner, tc.err})
 			_, live := rec.WMI("root/SecurityCenter2", "FirewallProduct")
-			dir := filepath.Join(t.TempDir(), "b")
-			if err := rec.WriteBundle(dir); err != nil {
-				t.Fatal(err)
-			}
-			replay, err := OpenReplay(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, got := replay.WMI("root/SecurityCenter2", "FirewallProduct")
+			_, got := replayOf(t, rec).WMI("root/SecurityCenter2", "FirewallProduct")
 			switch {
 			case got == nil:
 				t.Fatal("replay answered a failed query")

@@ -35,6 +35,9 @@ type Replay struct {
 	mdnsErr   map[string]string
 	dirs      map[string][]string // BundlePath → names, from dirs.json
 	heldOpen  *HeldOpenScan       // nil: no held_open.json
+
+	// registryKeys: normalised key → whether it exists (registry_keys.json).
+	registryKeys map[string]bool
 }
 
 // OpenReplay loads the bundle in dir. Every file is parsed up front, so a
@@ -68,6 +71,14 @@ func OpenReplay(dir string) (*Replay, error) {
 	}
 	if err := r.loadRegistry(); err != nil {
 		return nil, err
+	}
+	var keys map[string]bool
+	if err := readJSON(dir, RegistryKeysFile, &keys, false); err != nil {
+		return nil, err
+	}
+	r.registryKeys = make(map[string]bool, len(keys))
+	for k, ok := range keys {
+		r.registryKeys[NormalizeRegistryKey(k)] = ok
 	}
 	if err := r.loadWMI(); err != nil {
 		return nil, err

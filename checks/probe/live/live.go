@@ -320,6 +320,10 @@ func fileError(verb, p string, err error) error {
 // Registry reads a Windows registry value.
 func (l *Live) Registry(key, value string) (any, error) { return l.os.registry(key, value) }
 
+// RegistryKeyExists implements probe.RegistryKeyChecker (Windows; elsewhere
+// not available).
+func (l *Live) RegistryKeyExists(key string) (bool, error) { return l.os.registryKeyExists(key) }
+
 // WMI returns every instance of a WMI class (the columns of WMIQuery).
 func (l *Live) WMI(namespace, class string) ([]map[string]any, error) {
 	return l.os.wmi(namespace, class)
@@ -331,7 +335,7 @@ func (l *Live) OEMCodePage() int { return l.os.oemCodePage() }
 // Processes lists running processes. Fields that cannot be read for a
 // process (another user's executable as non-root, on macOS another user's
 // arguments) are left empty; a process that exits while the list is read
-// is left out.
+// is left out. On Linux the owner is read when Process.Owner is asked.
 //
 // Checks run at the same time and several list processes: a caller that
 // asks while a listing is under way gets that listing instead of reading

@@ -52,13 +52,22 @@ var hives = map[string]registry.Key{
 	"HKCR": registry.CLASSES_ROOT,
 }
 
-func (liveOS) registry(key, value string) (any, error) {
+// splitKey is a key's hive and its path below the hive.
+func splitKey(key string) (registry.Key, string, error) {
 	key = strings.ReplaceAll(key, "/", `\`)
 	hiveName, path, _ := strings.Cut(key, `\`)
 	hiveName = probe.ShortHive(hiveName)
 	hive, ok := hives[strings.ToUpper(hiveName)]
 	if !ok {
-		return nil, fmt.Errorf("registry %s: unknown hive %q", key, hiveName)
+		return 0, "", fmt.Errorf("registry %s: unknown hive %q", key, hiveName)
+	}
+	return hive, path, nil
+}
+
+func (liveOS) registry(key, value string) (any, error) {
+	hive, path, err := splitKey(key)
+	if err != nil {
+		return nil, err
 	}
 	k, err := registry.OpenKey(hive, path, registry.QUERY_VALUE|registry.WOW64_64KEY)
 	if err != nil {
@@ -91,6 +100,29 @@ func (liveOS) registry(key, value string) (any, error) {
 	default:
 		return nil, fmt.Errorf("registry %s\\%s: value type %d is not read", key, value, typ)
 	}
+}
+
+// registryKeyExists opens the key for reading its values (the least a
+// reader asks): opened, it exists; "file not found" is the one answer that
+// means absent. Access denied means it exists but may not be read, so it
+// stays an error, as does anything else.
+func (liveOS) registryKeyExists(key string) (bool, error) {
+	hive, path, err := splitKey(key)
+	if err != nil {
+		return false, err
+	}
+	k, err := registry.OpenKey(hive, path, registry.QUERY_VALUE|registry.WOW64_64KEY)
+	if err == nil {
+		k.Close()
+		return true, nil
+	}
+	switch {
+	case errors.Is(err, registry.ErrNotExist), errors.Is(err, windows.ERROR_FILE_NOT_FOUND):
+		return false, nil
+	case errors.Is(err, windows.ERROR_ACCESS_DENIED):
+		return false, fmt.Errorf("registry key %s: %w", key, probe.ErrAccessDenied)
+	}
+	return false, fmt.Errorf("registry key %s: %w", key, err)
 }
 
 func registryError(key, value string, err error) error {

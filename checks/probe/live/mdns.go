@@ -213,17 +213,26 @@ func instanceOf(e *mdns.ServiceEntry, suffix string) (probe.MDNSInstance, bool) 
 	if e == nil {
 		return probe.MDNSInstance{}, false
 	}
-	lower := strings.ToLower(e.Name)
-	if !strings.HasSuffix(lower, suffix) || len(e.Name) == len(suffix) {
+	name, ok := instanceName(e.Name, suffix)
+	if !ok {
 		return probe.MDNSInstance{}, false
 	}
-	name := unescapeDNSLabel(e.Name[:len(e.Name)-len(suffix)])
 	return probe.MDNSInstance{
 		Name: name,
 		Host: strings.TrimSuffix(e.Host, "."),
 		Port: e.Port,
 		TXT:  append([]string(nil), e.InfoFields...),
 	}, true
+}
+
+// instanceName is the instance part of a service instance's full name
+// (presentation format, as github.com/miekg/dns gives it) when the name
+// ends with suffix (".<service>.local.", lower case), unescaped.
+func instanceName(fqdn, suffix string) (string, bool) {
+	if len(fqdn) <= len(suffix) || !strings.EqualFold(fqdn[len(fqdn)-len(suffix):], suffix) {
+		return "", false
+	}
+	return unescapeDNSLabel(fqdn[:len(fqdn)-len(suffix)]), true
 }
 
 // unescapeDNSLabel undoes the presentation-format escapes of a DNS name

@@ -41,6 +41,35 @@ func parseProcStatus(b []byte) (name string, uid uint32, ok bool) {
 	return name, uid, haveName && haveUID
 }
 
+// commName is a process name as /proc/PID/comm holds it (one line), with
+// newline and backslash escaped as status shows it.
+func commName(b []byte) string {
+	b = bytes.TrimSuffix(b, []byte{'\n'})
+	if bytes.IndexByte(b, '\n') < 0 && bytes.IndexByte(b, '\\') < 0 {
+		return string(b)
+	}
+	return escapeProcName(b)
+}
+
+// escapeProcName escapes a process name as the kernel does in
+// /proc/PID/status (a newline as \n, a backslash doubled), so names read
+// from comm and from status compare equal.
+func escapeProcName(b []byte) string {
+	var sb strings.Builder
+	sb.Grow(len(b) + 4)
+	for _, c := range b {
+		switch c {
+		case '\n':
+			sb.WriteString(`\n`)
+		case '\\':
+			sb.WriteString(`\\`)
+		default:
+			sb.WriteByte(c)
+		}
+	}
+	return sb.String()
+}
+
 // splitCmdline splits /proc/PID/cmdline at its NULs, trailing NULs
 // dropped (nil when empty: a kernel thread, a zombie).
 func splitCmdline(b []byte) []string {

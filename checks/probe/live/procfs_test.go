@@ -71,3 +71,17 @@ func TestLinuxOSVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestCommName(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"sleep\n", "sleep"},
+		{"my sleeper\n", "my sleeper"},
+		{"a\\b\nc\n", `a\\b\nc`}, // as status shows it
+		{"kworker/0:1-events\n", "kworker/0:1-events"},
+		{"", ""},
+	} {
+		if got := commName([]byte(tc.in)); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package live
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"os"
@@ -101,9 +102,9 @@ func TestProcessesFromProc(t *testing.T) {
 			t.Errorf("process %d (%s) not listed", w.PID, w.Name)
 			continue
 		}
-		if got.Name != w.Name || got.Exe != w.Exe || got.User != w.User || !slices.Equal(got.Cmdline, w.Cmdline) {
+		if got.Name != w.Name || got.Exe != w.Exe || got.Owner() != w.User || !slices.Equal(got.Cmdline, w.Cmdline) {
 			t.Errorf("process %d: name %q exe %q user %q %d args, want %q %q %q %d args",
-				w.PID, got.Name, got.Exe, got.User, len(got.Cmdline), w.Name, w.Exe, w.User, len(w.Cmdline))
+				w.PID, got.Name, got.Exe, got.Owner(), len(got.Cmdline), w.Name, w.Exe, w.User, len(w.Cmdline))
 		}
 	}
 	self, ok := findPID(ps, os.Getpid())
@@ -124,6 +125,10 @@ func TestProcessesWhileProcessesExit(t *testing.T) {
 	spaced := copySleep(t, dir, "my sleeper")
 	keep := startProc(t, spaced, "600")
 	waitExec(t, keep.Process.Pid, spaced)
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -156,12 +161,16 @@ func TestProcessesWhileProcessesExit(t *testing.T) {
 		if err != nil {
 			t.Fatalf("round %d: %v", rounds, err)
 		}
-		if p, ok := findPID(ps, keep.Process.Pid); !ok || p.Name != "my sleeper" {
-			t.Fatalf("round %d: the long-lived process: %+v %v", rounds, p, ok)
+		if p, ok := findPID(ps, keep.Process.Pid); !ok || p.Name != "my sleeper" || p.Owner() != me.Username {
+			t.Fatalf("round %d: the long-lived process: %+v %v owner %q", rounds, p, ok, p.Owner())
 		}
 		for _, p := range ps {
 			if p.Name == "" || p.PID <= 0 {
 				t.Fatalf("round %d: half-read process %+v", rounds, p)
+			}
+			// Owners asked while processes die: a name or "", never another's.
+			if o := p.Owner(); o != "" && o != me.Username && p.Name == "my sleeper" {
+				t.Fatalf("round %d: %+v owned by %q", rounds, p, o)
 			}
 		}
 	}
@@ -181,7 +190,7 @@ func TestProcessesAsOtherUser(t *testing.T) {
 		}
 		pid, _ := strconv.Atoi(os.Getenv("SG_PROCS_CHILD"))
 		p, _ := findPID(ps, pid)
-		json.NewEncoder(os.Stdout).Encode(p)
+		json.NewEncoder(os.Stdout).Encode(p.Resolved())
 		return
 	}
 	if os.Geteuid() != 0 {
@@ -261,7 +270,7 @@ func TestProcessesRealUID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p, ok := findPID(ps, c.Process.Pid); !ok || p.User != nobody.Username {
+	if p, ok := findPID(ps, c.Process.Pid); !ok || p.Owner() != nobody.Username {
 		t.Errorf("process started by %s: %+v", nobody.Username, p)
 	}
 }
@@ -329,7 +338,7 @@ func TestProcessesManyReaders(t *testing.T) {
 		}
 		seen[p.PID] = true
 		if arg, ok := started[int(p.PID)]; ok {
-			if p.Name != "my sleeper" || !slices.Equal(p.Cmdline, []string{spaced, arg}) || p.User == "" {
+			if p.Name != "my sleeper" || !slices.Equal(p.Cmdline, []string{spaced, arg}) || p.Owner() == "" {
 				t.Errorf("process %d: %+v", p.PID, p)
 			}
 			delete(started, int(p.PID))
@@ -370,10 +379,110 @@ func TestRecordLiveProcessArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, ok := findPID(ps, kept.Process.Pid)
-	if !ok || p.Name != "my sleeper" || p.Exe != spaced || !slices.Equal(p.Cmdline, []string{spaced, "600"}) {
+	// The owner, which the live list reads only when asked, is recorded.
+	if !ok || p.Name != "my sleeper" || p.Exe != spaced || !slices.Equal(p.Cmdline, []string{spaced, "600"}) || p.User == "" {
 		t.Errorf("kept process replays as %+v", p)
 	}
 	if self, ok := findPID(ps, os.Getpid()); !ok || self.Cmdline != nil || self.Exe == "" {
 		t.Errorf("this test's process replays as %+v, want no arguments", self)
+	}
+}
+
+// TestProcessNamesAndOwnersAsStatusHasThem: the name comes from comm,
+// escaped as status shows it (a newline as \n, a backslash doubled), and
+// the owner, read when asked, is the real user status names.
+func TestProcessNamesAndOwnersAsStatusHasThem(t *testing.T) {
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile("/proc/self/comm")
+	if err != nil {
+		t.Skip(err)
+	}
+	if err := os.WriteFile("/proc/self/comm", []byte("sg a\\b\nc"), 0); err != nil {
+		t.Skip("cannot rename this process:", err)
+	}
+	t.Cleanup(func() { os.WriteFile("/proc/self/comm", bytes.TrimSuffix(old, []byte("\n")), 0) })
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := parseProcStatus(status)
+	if want != `sg a\\b\nc` {
+		t.Fatalf("status names this process %q", want)
+	}
+	ps, err := New().Processes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, ok := findPID(ps, os.Getpid())
+	if !ok || self.Name != want || self.Owner() != me.Username || self.User != "" {
+		t.Errorf("this process: name %q owner %q user field %q, want %q %q and the field left to Owner", self.Name, self.Owner(), self.User, want, me.Username)
+	}
+	if k, ok := findPID(ps, 2); ok && k.Name == "kthreadd" && k.Owner() != "root" {
+		t.Errorf("kthreadd owned by %q", k.Owner())
+	}
+	if r := self.Resolved(); r.User != me.Username || r.Owner() != me.Username {
+		t.Errorf("resolved: %+v", r)
+	}
+	// Checks ask at the same time, each from its own copy of the listing:
+	// every owner is read once and both get the same answer.
+	a, b := cloneProcesses(ps), cloneProcesses(ps)
+	var wg sync.WaitGroup
+	owners := make([][]string, 2)
+	for i, list := range [][]probe.Process{a, b} {
+		wg.Go(func() {
+			for _, p := range list {
+				owners[i] = append(owners[i], p.Owner())
+			}
+		})
+	}
+	wg.Wait()
+	if !slices.Equal(owners[0], owners[1]) {
+		t.Errorf("two callers were told different owners")
+	}
+}
+
+// TestProcessOwnerOfAChangedProcess: an owner asked after the process ran
+// another program, or exited, is not told (the number may be another
+// process's by then).
+func TestProcessOwnerOfAChangedProcess(t *testing.T) {
+	sh, err1 := filepath.EvalSymlinks("/bin/sh")
+	sleep, err2 := filepath.EvalSymlinks("/bin/sleep")
+	if err1 != nil || err2 != nil {
+		t.Skip(err1, err2)
+	}
+	c := exec.Command("/bin/sh", "-c", "read x; exec /bin/sleep 600")
+	in, err := c.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	waitExec(t, c.Process.Pid, sh)
+	dying := startProc(t, copySleep(t, t.TempDir(), "my sleeper"), "600")
+	waitExec(t, dying.Process.Pid, dying.Path)
+
+	ps, err := New().Processes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed, ok1 := findPID(ps, c.Process.Pid)
+	exited, ok2 := findPID(ps, dying.Process.Pid)
+	if !ok1 || !ok2 || changed.Name != filepath.Base(sh) && changed.Name != "sh" {
+		t.Fatalf("listed %+v %v, %+v %v", changed, ok1, exited, ok2)
+	}
+	in.Write([]byte("\n"))
+	waitExec(t, c.Process.Pid, sleep)
+	dying.Process.Kill()
+	dying.Wait()
+	if o := changed.Owner(); o != "" {
+		t.Errorf("owner of a process that ran another program since: %q", o)
+	}
+	if o := exited.Owner(); o != "" {
+		t.Errorf("owner of a process that exited: %q", o)
 	}
 }
