@@ -110,10 +110,6 @@ func TestPostgres(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openPostgres(t) })
 }
 
-// TestPostgresNameSearchIndex: migration 00006 gives device name search
-// its trigram index (the tests' role owns its database, so it may create
-// pg_trgm), and the planner uses it for a substring search once the table
-// is large enough for an index to beat a scan.
 // TestPostgresResultsLZ4: check run results are compressed with lz4
 // (migration 00015; this machine's PostgreSQL has it), and a stored run
 // reads back whole.
@@ -144,6 +140,10 @@ func TestPostgresResultsLZ4(t *testing.T) {
 	}
 }
 
+// TestPostgresNameSearchIndex: migration 00006 gives device name search
+// its trigram index (the tests' role owns its database, so it may create
+// pg_trgm), and the planner uses it for a substring search once the table
+// is large enough for an index to beat a scan.
 func TestPostgresNameSearchIndex(t *testing.T) {
 	s := openPostgres(t)
 	ctx := t.Context()
