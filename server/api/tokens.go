@@ -170,7 +170,7 @@ func (c *TokenCache) Len() int {
 // coalesces reports: the first look-up asks the database at once, alone
 // (store.TokenOwner: an idle server adds no delay); those that miss while
 // a query runs wait and are asked together in the next one
-// (store.TokenOwners), led by the first of them, and so on. Under sgload
+// (store.TokenOwners), led by one of them, and so on. Under sgload
 // (64 agents, each report from another device) a look-up was 13-18 % of
 // the server's CPU on SQLite and 18 % on PostgreSQL, plus a round trip
 // and a backend's work each there; most of it is the query's fixed cost
@@ -178,7 +178,10 @@ func (c *TokenCache) Len() int {
 // commit; database/sql's work), which a batch pays once.
 //
 // A query is not tied to any one request's context (a batch serves
-// several); it is bounded by lookupTimeout instead.
+// several); it is bounded by lookupTimeout instead. Revocation stays
+// immediate: a look-up joins only a batch whose query has not started,
+// so a look-up that begins after a revocation committed is answered by a
+// query that began after it too.
 type lookups struct {
 	st store.Store
 
