@@ -232,16 +232,28 @@ func BenchmarkTokenLookup(b *testing.B) {
 		b.Fatal(err)
 	}
 	team, _, _ := storetest.Enrolled(b, st, "tokens")
-	_, tokens := storetest.SeedDevices(b, st, team.ID, benchEnvInt("SG_BENCH_DEVICES", 10_000))
+	ids, tokens := storetest.SeedDevices(b, st, team.ID, benchEnvInt("SG_BENCH_DEVICES", 10_000))
 	for _, c := range []struct {
 		name    string
 		ttl     time.Duration
 		unknown bool
-	}{{"hit", time.Hour, false}, {"miss", -1, false}, {"unknown", time.Hour, true}} {
+		// afterCommit: a report is committed (untimed) before each
+		// look-up, as under load.
+		afterCommit bool
+	}{{"hit", time.Hour, false, false}, {"miss", -1, false, false}, {"unknown", time.Hour, true, false},
+		{"miss_after_commit", -1, false, true}} {
 		b.Run(c.name, func(b *testing.B) {
 			cache := api.NewTokenCache(st, c.ttl, nil)
 			i := 0
 			for b.Loop() {
+				if c.afterCommit {
+					b.StopTimer()
+					env := storetest.CheckRun(time.Now(), true, report.CheckResult{ID: "firewall", Status: checks.Pass, Summary: "on"})
+					if _, err := st.SaveReportsUnsynced(b.Context(), []store.DeviceReport{{DeviceID: ids[(i*7919)%len(ids)], Envelope: env}}); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+				}
 				tok := tokens[i%min(len(tokens), api.DefaultTokenCacheEntries)]
 				if c.unknown {
 					tok += "x"

@@ -885,6 +885,30 @@ func testTokenOwners(t *testing.T, s store.Store) {
 	if got, err := s.TokenOwners(ctx, nil); err != nil || len(got) != 0 {
 		t.Errorf("TokenOwners(none): %v, %v", got, err)
 	}
+	// A revocation is seen at once by the next look-up, also after
+	// look-ups and a report commit read the device (on SQLite the
+	// look-ups run on the writer's connection, whose page cache holds
+	// the device's pages; another connection revokes).
+	env := CheckRun(time.Now(), true, report.CheckResult{ID: "firewall", Status: checks.Pass, Summary: "on"})
+	if _, err := s.SaveReport(ctx, ids[150], env); err != nil {
+		t.Fatal(err)
+	}
+	h150 := sha256.Sum256([]byte(tokens[150]))
+	if got, err := s.TokenOwners(ctx, [][32]byte{h150, hashes[0]}); err != nil || got[0].DeviceID != ids[150] {
+		t.Fatalf("TokenOwners before revoking: %v, %v", got, err)
+	}
+	if id, _, err := s.TokenOwner(ctx, h150); err != nil || id != ids[150] {
+		t.Fatalf("TokenOwner before revoking: %q, %v", id, err)
+	}
+	if err := s.RevokeDevice(ctx, ids[150]); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.TokenOwners(ctx, [][32]byte{h150, hashes[0]}); err != nil || got[0].DeviceID != "" || got[1].DeviceID != ids[299] {
+		t.Errorf("TokenOwners after revoking: %v, %v; want the revoked device not found", got, err)
+	}
+	if _, _, err := s.TokenOwner(ctx, h150); !errors.Is(err, store.ErrUnauthorized) {
+		t.Errorf("TokenOwner after revoking: err %v, want ErrUnauthorized", err)
+	}
 }
 
 // testDevicePolicyApplied: a device's applied policy is recorded once per
