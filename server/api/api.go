@@ -39,6 +39,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -301,6 +302,11 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 // readBody checks the content type and reads a bounded body, or says why
 // not.
 func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *outcome) {
+	return a.readBodyInto(w, r, nil)
+}
+
+// readBodyInto is readBody reading into buf when it is large enough.
+func (a *API) readBodyInto(w http.ResponseWriter, r *http.Request, buf []byte) ([]byte, *outcome) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
 		o := refuse(http.StatusUnsupportedMediaType, "the body must be JSON sent as Content-Type: application/json")
@@ -310,7 +316,7 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *outcome
 		o := refuse(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", a.maxBody))
 		return nil, &o
 	}
-	body, err := readAll(http.MaxBytesReader(w, r.Body, a.maxBody), r.ContentLength)
+	body, err := readAll(http.MaxBytesReader(w, r.Body, a.maxBody), r.ContentLength, buf)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -327,15 +333,19 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *outcome
 // declared (at most the body limit, checked before), so a report's body
 // is one allocation of its size rather than io.ReadAll's doubling from
 // 512 bytes (6.5 KiB allocated for a 3 KB report, the second largest
-// allocation of ingest in the profile). A body that is not the length
-// it declared is read on (or refused by net/http) as before.
-func readAll(r io.Reader, declared int64) ([]byte, error) {
+// allocation of ingest in the profile); into buf instead when it has
+// room for that. A body that is not the length it declared is read on
+// (or refused by net/http) as before.
+func readAll(r io.Reader, declared int64, buf []byte) ([]byte, error) {
 	if declared <= 0 {
 		return io.ReadAll(r)
 	}
 	// One byte more than declared, so the end is seen by the read and no
 	// second buffer is made.
-	b := make([]byte, 0, declared+1)
+	b := buf[:0]
+	if int64(cap(b)) < declared+1 {
+		b = make([]byte, 0, declared+1)
+	}
 	for {
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
@@ -349,6 +359,21 @@ func readAll(r io.Reader, declared int64) ([]byte, error) {
 			b = append(b, 0)[:len(b)] // grow: more than declared
 		}
 	}
+}
+
+// bodyBuffers holds report bodies' buffers for reuse (*[]byte), so a
+// report's body costs no allocation in steady state; putBodyBuffer keeps
+// only buffers of at most maxPooledBody bytes, so a few large bodies do
+// not stay in memory.
+var bodyBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledBody = 64 << 10
+
+func putBodyBuffer(pooled *[]byte, body []byte) {
+	if cap(body) > cap(*pooled) && cap(body) <= maxPooledBody {
+		*pooled = body[:0]
+	}
+	bodyBuffers.Put(pooled)
 }
 
 // authenticate checks the bearer token.
@@ -421,7 +446,12 @@ func (a *API) ingest(w http.ResponseWriter, r *http.Request, kind string) outcom
 	if bad != nil {
 		return *bad
 	}
-	body, bad := a.readBody(w, r)
+	// The body is read into a pooled buffer, given back when this
+	// returns: nothing keeps it (decoding copies what it keeps; the
+	// writer is handed the decoded envelope).
+	pooled := bodyBuffers.Get().(*[]byte)
+	body, bad := a.readBodyInto(w, r, *pooled)
+	defer putBodyBuffer(pooled, body)
 	if bad != nil {
 		return *bad
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/sessionguard/sessionguard/report"
 )
@@ -73,7 +74,9 @@ func encodeResults(results []report.CheckResult) (string, error) {
 		b = append(b, '}')
 	}
 	b = append(b, ']')
-	return string(b), nil
+	// The text is b's bytes, not a copy of them (as strings.Builder
+	// does): b is not written to again.
+	return unsafe.String(unsafe.SliceData(b), len(b)), nil
 }
 
 // appendJSONString appends s as a JSON string.
