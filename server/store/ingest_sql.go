@@ -273,60 +273,12 @@ func (s *sqlStore) ingestTx(ctx context.Context) (tx *sql.Tx, done func(), err e
 	tx, err = s.ingestConn.BeginTx(ctx, nil)
 	if err != nil {
 		// Start afresh next time: the connection may be broken.
-		s.dropIngestConn()
+		discardConn(s.ingestConn)
+		s.ingestConn = nil
 		s.ingestMu.Unlock()
 		return nil, nil, err
 	}
 	return tx, s.ingestMu.Unlock, nil
-}
-
-// dropIngestConn discards the ingest connection and the statements
-// prepared on it; call it with ingestMu held.
-func (s *sqlStore) dropIngestConn() {
-	if s.ingestConn == nil {
-		return
-	}
-	for _, st := range s.ingestStmts {
-		st.Close()
-	}
-	s.ingestStmts = nil
-	discardConn(s.ingestConn)
-	s.ingestConn = nil
-}
-
-// onIngestConn runs f with query (SQLite; prepared once) on the ingest
-// connection, between its transactions: the token look-ups run there.
-// Any other connection's page cache is thrown away at its next read
-// transaction after every group commit (another connection wrote), so a
-// look-up on a reader read its pages afresh each time: half of the
-// look-up's cost under sgload. The writer's own commits leave its cache
-// valid, so there the devices' index pages are found in memory. A
-// look-up waits for at most the transaction under way; f must read to
-// its end, and a read committed revocation is seen as on any
-// connection.
-func (s *sqlStore) onIngestConn(ctx context.Context, query string, f func(*sql.Stmt) error) error {
-	s.ingestMu.Lock()
-	defer s.ingestMu.Unlock()
-	if s.ingestConn == nil {
-		conn, err := s.ingestConnection(ctx)
-		if err != nil {
-			return err
-		}
-		s.ingestConn = conn
-	}
-	st, ok := s.ingestStmts[query]
-	if !ok {
-		var err error
-		if st, err = s.ingestConn.PrepareContext(ctx, query); err != nil {
-			s.dropIngestConn()
-			return err
-		}
-		if s.ingestStmts == nil {
-			s.ingestStmts = map[string]*sql.Stmt{}
-		}
-		s.ingestStmts[query] = st
-	}
-	return f(st)
 }
 
 // ingestConnection opens the SQLite ingest connection, the writer, with

@@ -49,9 +49,6 @@ type sqlStore struct {
 	// SQLite ingest runs on one connection of its own (see ingestTx).
 	ingestMu   sync.Mutex
 	ingestConn *sql.Conn
-	// ingestStmts: statements prepared on ingestConn (query → *sql.Stmt),
-	// for the token look-ups that run there (see onIngestConn).
-	ingestStmts map[string]*sql.Stmt
 	// walPath is SQLite's WAL file when the database is in WAL mode
 	// (see SyncReports).
 	walPath string
@@ -139,7 +136,10 @@ func (s *sqlStore) Close() error {
 		<-s.checkpointsDone
 	}
 	s.ingestMu.Lock()
-	s.dropIngestConn()
+	if s.ingestConn != nil {
+		discardConn(s.ingestConn)
+		s.ingestConn = nil
+	}
 	s.ingestMu.Unlock()
 	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	return s.db.Close()
@@ -453,8 +453,11 @@ func (s *sqlStore) DeviceByToken(ctx context.Context, token string) (Device, err
 const tokenOwnerQuery = `SELECT id, team_id FROM devices WHERE token_hash = ? AND revoked_at IS NULL`
 
 func (s *sqlStore) TokenOwner(ctx context.Context, tokenHash [32]byte) (deviceID, teamID string, err error) {
-	query := func(st *sql.Stmt) error {
-		return st.QueryRowContext(ctx, hex.EncodeToString(tokenHash[:])).Scan(&deviceID, &teamID)
+	// Prepared: every report of a device not in the API's token cache
+	// asks this.
+	st, err := s.prepared(ctx, s.q(tokenOwnerQuery))
+	if err != nil {
+		return "", "", fmt.Errorf("authenticating device: %w", err)
 	}
 	if s.d.name == "sqlite" {
 		// Not cancellable: a context that can end makes database/sql and
@@ -462,15 +465,8 @@ func (s *sqlStore) TokenOwner(ctx context.Context, tokenHash [32]byte) (deviceID
 		// few index pages that never waits on a lock under WAL (those
 		// watchers were a quarter of the look-up's CPU under sgload).
 		ctx = context.WithoutCancel(ctx)
-		err = s.onIngestConn(ctx, tokenOwnerQuery, query)
-	} else {
-		// Prepared: every report of a device not in the API's token
-		// cache asks this.
-		var st *sql.Stmt
-		if st, err = s.prepared(ctx, s.q(tokenOwnerQuery)); err == nil {
-			err = query(st)
-		}
 	}
+	err = st.QueryRowContext(ctx, hex.EncodeToString(tokenHash[:])).Scan(&deviceID, &teamID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", ErrUnauthorized
 	}
@@ -520,36 +516,30 @@ func (s *sqlStore) TokenOwners(ctx context.Context, hashes [][32]byte) ([]TokenH
 		}
 		at[x] = append(at[x], i)
 	}
-	query := func(st *sql.Stmt) error {
-		rows, err := st.QueryContext(ctx, string(list))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var x string
-			var h TokenHolder
-			if err := rows.Scan(&x, &h.DeviceID, &h.TeamID); err != nil {
-				return err
-			}
-			for _, i := range at[x] {
-				holders[i] = h
-			}
-		}
-		return rows.Err()
-	}
-	var err error
 	if s.d.name == "sqlite" {
 		list = append(list, ']')
 		ctx = context.WithoutCancel(ctx) // as in TokenOwner
-		err = s.onIngestConn(ctx, tokenOwnersQuery(s.d.name), query)
-	} else {
-		var st *sql.Stmt
-		if st, err = s.prepared(ctx, s.q(tokenOwnersQuery(s.d.name))); err == nil {
-			err = query(st)
+	}
+	st, err := s.prepared(ctx, s.q(tokenOwnersQuery(s.d.name)))
+	if err != nil {
+		return nil, fmt.Errorf("authenticating devices: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("authenticating devices: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var x string
+		var h TokenHolder
+		if err := rows.Scan(&x, &h.DeviceID, &h.TeamID); err != nil {
+			return nil, fmt.Errorf("authenticating devices: %w", err)
+		}
+		for _, i := range at[x] {
+			holders[i] = h
 		}
 	}
-	if err != nil {
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("authenticating devices: %w", err)
 	}
 	return holders, nil

@@ -886,9 +886,8 @@ func testTokenOwners(t *testing.T, s store.Store) {
 		t.Errorf("TokenOwners(none): %v, %v", got, err)
 	}
 	// A revocation is seen at once by the next look-up, also after
-	// look-ups and a report commit read the device (on SQLite the
-	// look-ups run on the writer's connection, whose page cache holds
-	// the device's pages; another connection revokes).
+	// look-ups and a report commit read the device (whichever SQLite
+	// connection's page cache holds its pages; another one revokes).
 	env := CheckRun(time.Now(), true, report.CheckResult{ID: "firewall", Status: checks.Pass, Summary: "on"})
 	if _, err := s.SaveReport(ctx, ids[150], env); err != nil {
 		t.Fatal(err)
