@@ -1,0 +1,449 @@
+package live
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+	"golang.org/x/sys/unix"
+)
+
+// These tests follow the real kernel's process events (root in the
+// initial namespaces, as the agent runs). Without them they skip, except
+// under CI=true, where this machine is expected to have them.
+
+// following returns a probe that keeps its process table from events,
+// after its first listing (which subscribes and scans).
+func following(t *testing.T, rcvBuf int) (*Live, *procEvents) {
+	t.Helper()
+	l := New()
+	ev := newProcEvents()
+	if rcvBuf > 0 {
+		ev.rcvBuf = rcvBuf
+	}
+	l.events.Store(ev)
+	t.Cleanup(func() {
+		ev.mu.Lock()
+		ev.stopped = true
+		ev.close(nil)
+		ev.mu.Unlock()
+	})
+	if _, err := l.Processes(); err != nil {
+		t.Fatal(err)
+	}
+	ev.mu.Lock()
+	fd, why := ev.fd, ev.err
+	ev.mu.Unlock()
+	if fd < 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("process events unavailable under CI: %v", why)
+		}
+		t.Skipf("process events unavailable (needs root in the initial namespaces): %v", why)
+	}
+	return l, ev
+}
+
+func rescans(ev *procEvents) int {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	return ev.rescans
+}
+
+func sameProc(a, b probe.Process) bool {
+	return a.PID == b.PID && a.Name == b.Name && a.Exe == b.Exe && slices.Equal(a.Cmdline, b.Cmdline)
+}
+
+func byPID(ps []probe.Process) map[int32]probe.Process {
+	m := make(map[int32]probe.Process, len(ps))
+	for _, p := range ps {
+		m[p.PID] = p
+	}
+	return m
+}
+
+func scanNow(t *testing.T) map[int32]probe.Process {
+	t.Helper()
+	ps, err := listProcesses()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return byPID(ps)
+}
+
+// assertLikeScan checks that a listing from the table equals a full scan.
+// Other processes on the machine come and go meanwhile, so it compares
+// the listing with a scan before and one after it: a process the two
+// scans agree on must be listed as they have it, and a listed process
+// must be in one of them. A round that finds a difference is tried
+// again; a stale table stays stale, and fails every round.
+//
+// No event says that a process rewrote its arguments in memory
+// (setproctitle: a postgres backend shows its query there), so the table
+// has them as they were when it last read the process. Such differences
+// (the same program, other arguments) are logged for the machine's other
+// processes; the test's own (own) must match exactly.
+func assertLikeScan(t *testing.T, l *Live, own ...int) []probe.Process {
+	t.Helper()
+	var diffs, rewritten []string
+	for range 8 {
+		diffs, rewritten = diffs[:0], rewritten[:0]
+		before := scanNow(t)
+		ps, err := l.Processes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := scanNow(t)
+		listed := byPID(ps)
+		if len(listed) != len(ps) {
+			diffs = append(diffs, "a PID listed twice")
+		}
+		for pid, a := range before {
+			if b, ok := after[pid]; !ok || !sameProc(a, b) {
+				continue
+			}
+			if got, ok := listed[pid]; !ok {
+				diffs = append(diffs, fmt.Sprintf("missing %+v", a))
+			} else if !sameProc(got, a) {
+				d := fmt.Sprintf("listed %+v, scanned %+v", got, a)
+				if got.Exe == a.Exe && a.Exe != "" && !slices.Equal(got.Cmdline, a.Cmdline) && !slices.Contains(own, int(pid)) {
+					rewritten = append(rewritten, d)
+				} else {
+					diffs = append(diffs, d)
+				}
+			}
+		}
+		for pid, p := range listed {
+			_, b := before[pid]
+			_, a := after[pid]
+			if !a && !b {
+				diffs = append(diffs, fmt.Sprintf("listed %+v, in neither scan", p))
+			}
+		}
+		if len(diffs) == 0 {
+			for _, d := range rewritten {
+				t.Logf("arguments rewritten in memory since read (no event): %s", d)
+			}
+			return ps
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("the event table differs from a full scan:\n%s", strings.Join(diffs, "\n"))
+	return nil
+}
+
+// listed lists from the table and returns pid's entry.
+func listed(t *testing.T, l *Live, pid int) (probe.Process, bool) {
+	t.Helper()
+	ps, err := l.Processes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return findPID(ps, pid)
+}
+
+func waitComm(t *testing.T, pid int, want string) {
+	t.Helper()
+	for range 1000 {
+		if b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm"); strings.TrimSpace(string(b)) == want {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("process %d never named itself %q", pid, want)
+}
+
+func TestProcessEventsFollowChanges(t *testing.T) {
+	l, ev := following(t, 0)
+	dir := t.TempDir()
+	var own []int // compared exactly
+	assertLikeScan(t, l, own...)
+
+	// Started: in the very next listing, with its program and arguments.
+	sleeper := copySleep(t, dir, "sg events sleeper")
+	cmd := startProc(t, sleeper, "600", "1")
+	// Start returns once exec has closed the descriptors, before the
+	// kernel has set the program's arguments (and sent the event).
+	waitExec(t, cmd.Process.Pid, sleeper)
+	own = append(own, cmd.Process.Pid)
+	p, ok := listed(t, l, cmd.Process.Pid)
+	if !ok || p.Exe != sleeper || !slices.Equal(p.Cmdline, []string{sleeper, "600", "1"}) || p.Name != "sg events sleeper" {
+		t.Fatalf("started process listed as %+v, %v", p, ok)
+	}
+	assertLikeScan(t, l, own...)
+
+	// A shell that runs another program in its place (exec).
+	sh := exec.Command("/bin/sh", "-c", "read x; exec \"$0\" 601", sleeper)
+	in, err := sh.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sh.Process.Kill(); sh.Wait() })
+	own = append(own, sh.Process.Pid)
+	waitExec(t, sh.Process.Pid, "/usr/bin/dash")
+	if p, ok := listed(t, l, sh.Process.Pid); !ok || p.Name != "sh" {
+		t.Fatalf("shell listed as %+v, %v", p, ok)
+	}
+	in.Write([]byte("go\n"))
+	waitExec(t, sh.Process.Pid, sleeper)
+	if p, ok := listed(t, l, sh.Process.Pid); !ok || p.Exe != sleeper || !slices.Equal(p.Cmdline, []string{sleeper, "601"}) {
+		t.Fatalf("after exec listed as %+v, %v", p, ok)
+	}
+	assertLikeScan(t, l, own...)
+
+	// A fork without exec: a subshell (which waits for its sleep).
+	sub := startProc(t, "/bin/sh", "-c", "(sleep 600; :) & wait")
+	var child int
+	for range 1000 {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", sub.Process.Pid, sub.Process.Pid))
+		if f := strings.Fields(string(b)); len(f) == 1 {
+			child, _ = strconv.Atoi(f[0])
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if child == 0 {
+		t.Fatal("the subshell was not forked")
+	}
+	own = append(own, sub.Process.Pid, child)
+	if p, ok := listed(t, l, child); !ok || p.Name != "sh" || !slices.Equal(p.Cmdline, []string{"/bin/sh", "-c", "(sleep 600; :) & wait"}) {
+		t.Fatalf("forked child listed as %+v, %v", p, ok)
+	}
+	assertLikeScan(t, l, own...)
+
+	// Renamed by prctl(PR_SET_NAME) and through /proc/PID/comm.
+	renamer := startProc(t, "/bin/sh", "-c", "printf %s 'sg renamed' > /proc/$$/comm; sleep 600; :")
+	own = append(own, renamer.Process.Pid)
+	waitComm(t, renamer.Process.Pid, "sg renamed")
+	if p, ok := listed(t, l, renamer.Process.Pid); !ok || p.Name != "sg renamed" {
+		t.Fatalf("renamed through /proc listed as %+v, %v", p, ok)
+	}
+	if py, err := exec.LookPath("python3"); err == nil {
+		pr := startProc(t, py, "-c", "import ctypes, time; ctypes.CDLL(None).prctl(15, b'sg prctl name', 0, 0, 0); time.sleep(600)")
+		own = append(own, pr.Process.Pid)
+		waitComm(t, pr.Process.Pid, "sg prctl name")
+		if p, ok := listed(t, l, pr.Process.Pid); !ok || p.Name != "sg prctl name" {
+			t.Fatalf("renamed by prctl listed as %+v, %v", p, ok)
+		}
+	} else {
+		t.Log("no python3: prctl rename not tried (the /proc rename was)")
+	}
+	assertLikeScan(t, l, own...)
+
+	// Exited: a zombie while not reaped (as a full scan lists it), then gone.
+	cmd.Process.Kill()
+	for range 1000 {
+		if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid)); strings.Contains(string(b), ") Z ") {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if p, ok := listed(t, l, cmd.Process.Pid); !ok || p.Exe != "" || p.Cmdline != nil {
+		t.Fatalf("zombie listed as %+v, %v", p, ok)
+	}
+	assertLikeScan(t, l, own...)
+	cmd.Wait()
+	if p, ok := listed(t, l, cmd.Process.Pid); ok {
+		t.Fatalf("reaped process still listed: %+v", p)
+	}
+	assertLikeScan(t, l, own...)
+	if n := rescans(ev); n != 1 {
+		t.Errorf("%d full scans; want only the first (no events lost here)", n)
+	}
+}
+
+// TestProcessEventsOwner: owners are read when asked, as from a scan.
+func TestProcessEventsOwner(t *testing.T) {
+	l, _ := following(t, 0)
+	cmd := startProc(t, "/bin/sleep", "600")
+	p, ok := listed(t, l, cmd.Process.Pid)
+	if !ok || p.Owner() != "root" || p.User != "" {
+		t.Fatalf("listed %+v (owner %q), %v", p, p.Owner(), ok)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if p.Owner() != "root" {
+		t.Error("an owner read once changed")
+	}
+}
+
+// TestProcessEventsManyShortLived lists while thousands of processes
+// start and exit, and compares with full scans at the end.
+func TestProcessEventsManyShortLived(t *testing.T) {
+	l, ev := following(t, 0)
+	n := 3000
+	if testing.Short() {
+		n = 300
+	}
+	var wg sync.WaitGroup
+	var errs sync.Map
+	work := make(chan int)
+	for range 8 {
+		wg.Go(func() {
+			for i := range work {
+				if err := exec.Command("/bin/true").Run(); err != nil {
+					errs.Store(i, err)
+				}
+			}
+		})
+	}
+	stop := make(chan struct{})
+	lists := 0
+	var lister sync.WaitGroup
+	lister.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := l.Processes(); err != nil {
+				errs.Store(-1, err)
+				return
+			}
+			lists++
+			time.Sleep(time.Millisecond)
+		}
+	})
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	close(stop)
+	lister.Wait()
+	errs.Range(func(k, v any) bool { t.Errorf("%v: %v", k, v); return true })
+	assertLikeScan(t, l)
+	t.Logf("%d processes, %d listings meanwhile, %d full scans", n, lists, rescans(ev))
+}
+
+// TestProcessEventsOverflow: with a tiny receive buffer a burst of
+// processes overflows the queue; the listing must notice, answer from a
+// full scan and subscribe again.
+func TestProcessEventsOverflow(t *testing.T) {
+	l, ev := following(t, 4096)
+	before := rescans(ev)
+	for range 200 {
+		if err := exec.Command("/bin/true").Run(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := startProc(t, "/bin/sleep", "600")
+	ps, err := l.Processes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rescans(ev) == before {
+		t.Fatal("no full scan after a burst that overflowed a tiny queue")
+	}
+	if _, ok := findPID(ps, cmd.Process.Pid); !ok {
+		t.Fatal("the process started last is not in the full scan")
+	}
+	ev.mu.Lock()
+	fd := ev.fd
+	ev.mu.Unlock()
+	if fd < 0 {
+		t.Fatal("not subscribed again after the overflow")
+	}
+	assertLikeScan(t, l)
+}
+
+// TestProcessEventsSequenceGap: a number skipped in a CPU's sequence is a
+// lost event.
+func TestProcessEventsSequenceGap(t *testing.T) {
+	e := newProcEvents()
+	for _, s := range []struct {
+		cpu, seq uint32
+		lost     bool
+	}{{0, 7, false}, {1, 3, false}, {0, 8, false}, {1, 4, false}, {0, 10, true}} {
+		if err := e.sequence(s.cpu, s.seq); (err != nil) != s.lost {
+			t.Fatalf("cpu %d seq %d: %v", s.cpu, s.seq, err)
+		}
+	}
+	e = newProcEvents()
+	if e.sequence(0, 1<<32-1) != nil || e.sequence(0, 0) != nil {
+		t.Error("the counter wrapping around is not a gap")
+	}
+}
+
+// TestProcessEventsFromProcessesIgnored: a process can send to the
+// socket's port, but only the kernel's messages count (a forged gap
+// would otherwise force a full scan, a forged event a read).
+func TestProcessEventsFromProcessesIgnored(t *testing.T) {
+	l, ev := following(t, 0)
+	ev.mu.Lock()
+	sa, err := unix.Getsockname(ev.fd)
+	ev.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_CONNECTOR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	// An EXEC event from CPU 0 with a number far from the kernel's.
+	msg := make([]byte, nlmsgHdrLen+cnMsgLen+procEventHead+8)
+	put := func(off int, v uint32) { copy(msg[off:], []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)}) }
+	put(0, uint32(len(msg)))
+	msg[4] = unix.NLMSG_DONE
+	put(16, cnIdxProc)
+	put(20, cnValProc)
+	put(24, 1<<31)
+	msg[32] = procEventHead + 8
+	put(36, procEventExec)
+	if err := unix.Sendto(fd, msg, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Pid: sa.(*unix.SockaddrNetlink).Pid}); err != nil {
+		t.Skipf("cannot send to the socket: %v", err)
+	}
+	before := rescans(ev)
+	assertLikeScan(t, l)
+	if rescans(ev) != before {
+		t.Error("a message from a process was taken for the kernel's")
+	}
+}
+
+// TestProcessEventsUnavailable: in a network namespace of its own the
+// connector does not exist; listings are full scans.
+func TestProcessEventsUnavailable(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to make a network namespace")
+	}
+	l := New()
+	ev := newProcEvents()
+	l.events.Store(ev)
+	cmd := startProc(t, "/bin/sleep", "600")
+	done := make(chan error, 1)
+	var ps []probe.Process
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			done <- err
+			return
+		}
+		var err error
+		ps, err = l.Processes()
+		done <- err
+	}()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := findPID(ps, cmd.Process.Pid); !ok {
+		t.Fatal("the full scan misses a running process")
+	}
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if ev.fd >= 0 || ev.err == nil || ev.table != nil {
+		t.Fatalf("subscribed in a network namespace of its own (fd %d, err %v)", ev.fd, ev.err)
+	}
+	t.Logf("reason: %v", ev.err)
+}
