@@ -1,7 +1,7 @@
 package live
 
 import (
-	"cmp"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -79,10 +79,16 @@ const (
 	// procEventsRetry is how long after a failed subscription listings
 	// are full scans before subscribing is tried again.
 	procEventsRetry = time.Minute
+	// procEventsRetryKernel is that wait when it is the kernel that does
+	// not give the events (each attempt waits procEventsAckWait).
+	procEventsRetryKernel = 24 * time.Hour
 )
 
 // errEventsLost: the table may have missed a change.
 var errEventsLost = errors.New("process events lost")
+
+// errNoProcEvents: this kernel does not give the events the table needs.
+var errNoProcEvents = errors.New("process events unavailable")
 
 // procEvents is the process table kept from events.
 type procEvents struct {
@@ -91,8 +97,11 @@ type procEvents struct {
 	fd int
 	// procfd is /proc, open while subscribed.
 	procfd int
-	// table holds every process by PID.
-	table map[int32]procRead
+	// table holds every process by PID; sorted is it in PID order (nil
+	// when it changed since), with nargs arguments in all.
+	table  map[int32]procRead
+	sorted []procRead
+	nargs  int
 	// dirty are the processes to read again before the next answer.
 	dirty map[int32]struct{}
 	// seq is the last sequence number seen from each CPU (seen[cpu]).
@@ -101,9 +110,11 @@ type procEvents struct {
 	// retryAt: no subscribing before then (the last attempt failed).
 	retryAt time.Time
 	// err is why the last subscription failed or ended.
-	err     error
-	buf     []byte
-	stopped bool
+	err error
+	// listening: a subscription was asked for on fd (and is to be ended).
+	listening bool
+	buf       []byte
+	stopped   bool
 
 	// rcvBuf is the receive buffer to ask for; tests make it tiny.
 	rcvBuf int
@@ -169,6 +180,9 @@ func (e *procEvents) processes() (ps []probe.Process, ok bool, err error) {
 		if err := e.subscribe(); err != nil {
 			e.close(err)
 			e.retryAt = time.Now().Add(procEventsRetry)
+			if errors.Is(err, errNoProcEvents) {
+				e.retryAt = time.Now().Add(procEventsRetryKernel)
+			}
 			return nil, false, nil
 		}
 	}
@@ -179,6 +193,7 @@ func (e *procEvents) processes() (ps []probe.Process, ok bool, err error) {
 		return nil, true, err
 	}
 	e.rescans++
+	e.sorted = nil
 	e.table = make(map[int32]procRead, len(rs))
 	for _, r := range rs {
 		e.table[r.p.PID] = r
@@ -206,6 +221,7 @@ func (e *procEvents) subscribe() error {
 	if err := e.send(procCnMcastListen, nonce); err != nil {
 		return fmt.Errorf("process events: %w", err)
 	}
+	e.listening = true
 	e.table, e.dirty = nil, map[int32]struct{}{}
 	clear(e.seen)
 	var acked bool
@@ -219,7 +235,7 @@ func (e *procEvents) subscribe() error {
 		return err
 	}
 	if !acked {
-		return errors.New("process events: the kernel refused the subscription")
+		return fmt.Errorf("%w: no subscription (a kernel without CONFIG_PROC_EVENTS, or not in the initial namespaces)", errNoProcEvents)
 	}
 	if err := e.checkRenameEvent(); err != nil {
 		return err
@@ -244,7 +260,7 @@ func (e *procEvents) checkRenameEvent() error {
 		p := fmt.Sprintf("%s/%d/task/%d/comm", procRoot, os.Getpid(), tid)
 		name, err := os.ReadFile(p)
 		if err == nil {
-			err = os.WriteFile(p, name, 0)
+			err = os.WriteFile(p, bytes.TrimSuffix(name, []byte{'\n'}), 0)
 		}
 		done <- err
 	}()
@@ -261,7 +277,7 @@ func (e *procEvents) checkRenameEvent() error {
 		return err
 	}
 	if !seen {
-		return errors.New("process events: the kernel does not report renames through /proc")
+		return fmt.Errorf("%w: the kernel does not report a rename through /proc/PID/comm", errNoProcEvents)
 	}
 	return nil
 }
@@ -308,13 +324,16 @@ func (e *procEvents) send(op, ack uint32) error {
 // close ends the subscription (err: why; nil when asked to stop).
 func (e *procEvents) close(err error) {
 	if e.fd >= 0 {
-		e.send(procCnMcastIgnore, 0)
+		if e.listening {
+			e.send(procCnMcastIgnore, 0)
+		}
 		unix.Close(e.fd)
 	}
+	e.listening = false
 	if e.procfd >= 0 {
 		unix.Close(e.procfd)
 	}
-	e.fd, e.procfd, e.table, e.dirty, e.err = -1, -1, nil, nil, err
+	e.fd, e.procfd, e.table, e.sorted, e.dirty, e.err = -1, -1, nil, nil, nil, err
 }
 
 // drain applies every queued event.
@@ -410,22 +429,41 @@ func (e *procEvents) apply(what uint32, d []byte, _ uint32) {
 	}
 }
 
-// refresh reads again the processes events named and those without a
-// program, and drops those that have gone.
+// refresh reads again the processes events named, and the names of
+// those without a program, and drops those that have gone.
 func (e *procEvents) refresh() {
-	names := make([]string, 0, len(e.dirty)+64)
+	names := make([]string, 0, len(e.dirty))
 	for pid := range e.dirty {
 		names = append(names, strconv.Itoa(int(pid)))
 	}
+	var buf []byte
 	for pid, r := range e.table {
-		if _, d := e.dirty[pid]; !d && r.p.Exe == "" {
+		if _, d := e.dirty[pid]; d || r.p.Exe != "" {
+			continue
+		}
+		if r.p.Cmdline != nil {
 			names = append(names, r.pid)
+			continue
+		}
+		// A kernel thread, a zombie, a process whose main thread has
+		// ended, one caught between fork and exec: only the name changes
+		// without an event (exec sends one).
+		var err error
+		buf, err = readProcFile(e.procfd, r.pid+"/comm", buf[:0])
+		if err != nil {
+			delete(e.table, pid)
+			e.sorted = nil
+		} else if name := commName(buf); name != r.comm {
+			r.comm, r.p.Name = name, name
+			e.table[pid] = r
+			e.sorted = nil
 		}
 	}
 	clear(e.dirty)
 	if len(names) == 0 {
 		return
 	}
+	e.sorted = nil
 	read := readProcs(e.procfd, names)
 	for _, n := range names {
 		pid, _ := strconv.Atoi(n)
@@ -439,20 +477,27 @@ func (e *procEvents) refresh() {
 // snapshot is the table as a listing, in PID order: the caller's own
 // copy, owners read when asked (as listProcesses has them).
 func (e *procEvents) snapshot() []probe.Process {
-	rs := make([]procRead, 0, len(e.table))
-	nargs := 0
-	for _, r := range e.table {
-		rs = append(rs, r)
-		nargs += len(r.p.Cmdline)
-	}
-	slices.SortFunc(rs, func(a, b procRead) int { return cmp.Compare(a.p.PID, b.p.PID) })
-	args := make([]string, 0, nargs) // one allocation for every copy
-	for i := range rs {
-		if c := rs[i].p.Cmdline; c != nil {
-			n := len(args)
-			args = append(args, c...)
-			rs[i].p.Cmdline = args[n:len(args):len(args)]
+	if e.sorted == nil {
+		pids := make([]int32, 0, len(e.table))
+		for pid := range e.table {
+			pids = append(pids, pid)
+		}
+		slices.Sort(pids)
+		e.sorted = make([]procRead, len(pids))
+		e.nargs = 0
+		for i, pid := range pids {
+			e.sorted[i] = e.table[pid]
+			e.nargs += len(e.sorted[i].p.Cmdline)
 		}
 	}
-	return withOwners(rs, procRoot, lookupUserName)
+	out := withOwners(e.sorted, procRoot, lookupUserName)
+	args := make([]string, 0, e.nargs) // one allocation for every copy
+	for i := range out {
+		if c := out[i].Cmdline; c != nil {
+			n := len(args)
+			args = append(args, c...)
+			out[i].Cmdline = args[n:len(args):len(args)]
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package live
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -446,4 +447,51 @@ func TestProcessEventsUnavailable(t *testing.T) {
 		t.Fatalf("subscribed in a network namespace of its own (fd %d, err %v)", ev.fd, ev.err)
 	}
 	t.Logf("reason: %v", ev.err)
+}
+
+// TestFollowProcessesStops: FollowProcesses drains in the background
+// until its context ends; then the subscription is closed and listings
+// are full scans again.
+func TestFollowProcessesStops(t *testing.T) {
+	l := New()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	l.FollowProcesses(ctx)
+	l.FollowProcesses(ctx) // a second call changes nothing
+	ev := l.events.Load()
+	if _, err := l.Processes(); err != nil {
+		t.Fatal(err)
+	}
+	ev.mu.Lock()
+	fd := ev.fd
+	ev.mu.Unlock()
+	if fd < 0 {
+		t.Skipf("process events unavailable: %v", ev.err)
+	}
+	cmd := startProc(t, "/bin/sleep", "600")
+	waitExec(t, cmd.Process.Pid, "/usr/bin/sleep")
+	time.Sleep(2 * procEventsDrainEvery)
+	ev.mu.Lock()
+	dirty := len(ev.dirty)
+	ev.mu.Unlock()
+	if dirty == 0 {
+		t.Error("the background drain did not take the new process's events")
+	}
+	if _, ok := listed(t, l, cmd.Process.Pid); !ok {
+		t.Fatal("a started process is not listed")
+	}
+	cancel()
+	for range 500 {
+		ev.mu.Lock()
+		stopped, fd := ev.stopped, ev.fd
+		ev.mu.Unlock()
+		if stopped && fd < 0 {
+			if _, ok := listed(t, l, cmd.Process.Pid); !ok {
+				t.Fatal("the full scan after stopping misses a process")
+			}
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatal("the subscription outlived its context")
 }
