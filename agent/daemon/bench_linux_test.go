@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,7 +10,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
-	"golang.org/x/sys/unix"
+	"github.com/sessionguard/sessionguard/internal/proctest"
 )
 
 // BenchmarkCheckThroughAgent is "Check again" as the tray asks it of the
@@ -31,20 +30,7 @@ func BenchmarkCheckThroughAgentSpaced(b *testing.B) { benchCheckThroughAgent(b, 
 // BenchmarkCheckThroughAgentSpaced4000 is BenchmarkCheckThroughAgentSpaced
 // with 4,000 more processes (sleep) on the machine.
 func BenchmarkCheckThroughAgentSpaced4000(b *testing.B) {
-	var cmds []*exec.Cmd
-	defer func() {
-		for _, c := range cmds {
-			c.Process.Kill()
-			c.Wait()
-		}
-	}()
-	for range 4000 {
-		c := exec.Command("/bin/sleep", "600")
-		if err := c.Start(); err != nil {
-			b.Fatal(err)
-		}
-		cmds = append(cmds, c)
-	}
+	proctest.StartSleepers(b, 4000)
 	benchCheckThroughAgent(b, true)
 }
 
@@ -90,14 +76,12 @@ func benchCheckThroughAgent(b *testing.B, spaced bool) {
 			time.Sleep(live.ProcessesFresh + 100*time.Millisecond)
 			b.StartTimer()
 		}
-		var before, after unix.Rusage
-		unix.Getrusage(unix.RUSAGE_SELF, &before)
+		before := proctest.CPUTime()
 		rep, err := c.Run(ctx)
 		if err != nil || len(rep.Results) != len(all.Checks()) {
 			b.Fatal(len(rep.Results), err)
 		}
-		unix.Getrusage(unix.RUSAGE_SELF, &after)
-		cpu += after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano()
+		cpu += proctest.CPUTime() - before
 	}
 	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 }

@@ -1,11 +1,10 @@
 package live
 
 import (
-	"os/exec"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
-	"golang.org/x/sys/unix"
+	"github.com/sessionguard/sessionguard/internal/proctest"
 )
 
 // BenchmarkProcesses lists the machine's processes, then the same with
@@ -31,20 +30,7 @@ func BenchmarkProcesses(b *testing.B) {
 	}
 	b.Run("machine", benchList(listProcesses, false))
 	b.Run("machine-events", benchList(fromEvents, false))
-	var cmds []*exec.Cmd
-	defer func() {
-		for _, c := range cmds {
-			c.Process.Kill()
-			c.Wait()
-		}
-	}()
-	for range 4000 {
-		c := exec.Command("/bin/sleep", "600")
-		if err := c.Start(); err != nil {
-			b.Fatal(err)
-		}
-		cmds = append(cmds, c)
-	}
+	proctest.StartSleepers(b, 4000)
 	b.Run("4000-extra", benchList(listProcesses, false))
 	b.Run("4000-extra-owners", benchList(listProcesses, true))
 	b.Run("4000-extra-events", benchList(fromEvents, false))
@@ -54,8 +40,7 @@ func BenchmarkProcesses(b *testing.B) {
 // machine is shared, so wall time includes waiting for a core.
 func benchList(list func() ([]probe.Process, error), owners bool) func(b *testing.B) {
 	return func(b *testing.B) {
-		var before, after unix.Rusage
-		unix.Getrusage(unix.RUSAGE_SELF, &before)
+		before := proctest.CPUTime()
 		n := 0
 		for b.Loop() {
 			ps, err := list()
@@ -69,8 +54,7 @@ func benchList(list func() ([]probe.Process, error), owners bool) func(b *testin
 			}
 			n = len(ps)
 		}
-		unix.Getrusage(unix.RUSAGE_SELF, &after)
-		cpu := after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano()
+		cpu := proctest.CPUTime() - before
 		b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 		b.ReportMetric(float64(n), "procs")
 	}
