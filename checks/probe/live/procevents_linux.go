@@ -55,6 +55,7 @@ const (
 	procEventNone = 0x00000000
 	procEventFork = 0x00000001
 	procEventExec = 0x00000002
+	procEventUID  = 0x00000004
 	procEventComm = 0x00000200
 	procEventExit = 0x80000000
 
@@ -102,6 +103,10 @@ type procEvents struct {
 	table  map[int32]procRead
 	sorted []procRead
 	nargs  int
+	// listed is sorted as a listing, with its owner readers, made at
+	// listedAt: shared for at most ProcessesFresh, as a listing was.
+	listed   []probe.Process
+	listedAt time.Time
 	// dirty are the processes to read again before the next answer.
 	dirty map[int32]struct{}
 	// seq is the last sequence number seen from each CPU (seen[cpu]).
@@ -193,7 +198,7 @@ func (e *procEvents) processes() (ps []probe.Process, ok bool, err error) {
 		return nil, true, err
 	}
 	e.rescans++
-	e.sorted = nil
+	e.sorted, e.listed = nil, nil
 	e.table = make(map[int32]procRead, len(rs))
 	for _, r := range rs {
 		e.table[r.p.PID] = r
@@ -333,7 +338,7 @@ func (e *procEvents) close(err error) {
 	if e.procfd >= 0 {
 		unix.Close(e.procfd)
 	}
-	e.fd, e.procfd, e.table, e.sorted, e.dirty, e.err = -1, -1, nil, nil, nil, err
+	e.fd, e.procfd, e.table, e.sorted, e.listed, e.dirty, e.err = -1, -1, nil, nil, nil, nil, err
 }
 
 // drain applies every queued event.
@@ -401,7 +406,9 @@ func (e *procEvents) sequence(cpu, seq uint32) error {
 // apply marks the process an event is about for reading again. A thread
 // that starts or ends is not a process; a thread that runs another
 // program or is renamed changes its process (its PID is then the
-// process's). An exiting process is read again too, not dropped: its
+// process's), and so does a change of its user (read again, so that
+// no owner read before is given for it). An exiting process is read
+// again too, not dropped: its
 // main thread may end while others run on, and a zombie stays listed
 // until it is reaped.
 func (e *procEvents) apply(what uint32, d []byte, _ uint32) {
@@ -413,12 +420,12 @@ func (e *procEvents) apply(what uint32, d []byte, _ uint32) {
 			return
 		}
 		pid, tgid = ne.Uint32(d[8:]), ne.Uint32(d[12:])
-	case procEventExec, procEventComm, procEventExit:
+	case procEventExec, procEventComm, procEventUID, procEventExit:
 		if len(d) < 8 {
 			return
 		}
 		pid, tgid = ne.Uint32(d), ne.Uint32(d[4:])
-		if what == procEventExec || what == procEventComm {
+		if what != procEventExit {
 			pid = tgid
 		}
 	default:
@@ -452,18 +459,18 @@ func (e *procEvents) refresh() {
 		buf, err = readProcFile(e.procfd, r.pid+"/comm", buf[:0])
 		if err != nil {
 			delete(e.table, pid)
-			e.sorted = nil
+			e.sorted, e.listed = nil, nil
 		} else if name := commName(buf); name != r.comm {
 			r.comm, r.p.Name = name, name
 			e.table[pid] = r
-			e.sorted = nil
+			e.sorted, e.listed = nil, nil
 		}
 	}
 	clear(e.dirty)
 	if len(names) == 0 {
 		return
 	}
-	e.sorted = nil
+	e.sorted, e.listed = nil, nil
 	read := readProcs(e.procfd, names)
 	for _, n := range names {
 		pid, _ := strconv.Atoi(n)
@@ -475,7 +482,9 @@ func (e *procEvents) refresh() {
 }
 
 // snapshot is the table as a listing, in PID order: the caller's own
-// copy, owners read when asked (as listProcesses has them).
+// copy, owners read when asked (as listProcesses has them). While the
+// table is unchanged, callers within ProcessesFresh share the owners
+// read, as the callers of one listing do (a change of uid is an event).
 func (e *procEvents) snapshot() []probe.Process {
 	if e.sorted == nil {
 		pids := make([]int32, 0, len(e.table))
@@ -483,14 +492,17 @@ func (e *procEvents) snapshot() []probe.Process {
 			pids = append(pids, pid)
 		}
 		slices.Sort(pids)
-		e.sorted = make([]procRead, len(pids))
+		e.sorted, e.listed = make([]procRead, len(pids)), nil
 		e.nargs = 0
 		for i, pid := range pids {
 			e.sorted[i] = e.table[pid]
 			e.nargs += len(e.sorted[i].p.Cmdline)
 		}
 	}
-	out := withOwners(e.sorted, procRoot, lookupUserName)
+	if e.listed == nil || time.Since(e.listedAt) >= ProcessesFresh {
+		e.listed, e.listedAt = withOwners(e.sorted, procRoot, lookupUserName), time.Now()
+	}
+	out := slices.Clone(e.listed)
 	args := make([]string, 0, e.nargs) // one allocation for every copy
 	for i := range out {
 		if c := out[i].Cmdline; c != nil {

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
@@ -276,6 +277,37 @@ func TestProcessEventsOwner(t *testing.T) {
 	if p.Owner() != "root" {
 		t.Error("an owner read once changed")
 	}
+
+	// A process that changes its user: the next listing, within a
+	// second of the last, has the new owner.
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 to change a process's user")
+	}
+	sw := exec.Command(py, "-c", "import os, sys, time; sys.stdin.readline(); os.setresuid(65534, 65534, 65534); time.sleep(600)")
+	in, err := sw.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sw.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sw.Process.Kill(); sw.Wait() })
+	time.Sleep(100 * time.Millisecond) // past the pyenv shim's exec
+	if p, ok := listed(t, l, sw.Process.Pid); !ok || p.Owner() != "root" {
+		t.Fatalf("before setuid listed %+v (owner %q), %v", p, p.Owner(), ok)
+	}
+	in.Write([]byte("go\n"))
+	for range 1000 {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", sw.Process.Pid))
+		if strings.Contains(string(b), "\nUid:\t65534\t") {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if p, ok := listed(t, l, sw.Process.Pid); !ok || p.Owner() != "nobody" {
+		t.Fatalf("after setuid listed %+v (owner %q), %v", p, p.Owner(), ok)
+	}
 }
 
 // TestProcessEventsManyShortLived lists while thousands of processes
@@ -494,4 +526,42 @@ func TestFollowProcessesStops(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	t.Fatal("the subscription outlived its context")
+}
+
+// TestProcessEventsApply: which events name a process to read again.
+func TestProcessEventsApply(t *testing.T) {
+	data := func(v ...uint32) []byte {
+		b := make([]byte, 0, 4*len(v))
+		for _, x := range v {
+			b = binary.NativeEndian.AppendUint32(b, x)
+		}
+		return b
+	}
+	for _, c := range []struct {
+		name string
+		what uint32
+		data []byte
+		want []int32
+	}{
+		{"fork of a process", procEventFork, data(10, 10, 11, 11), []int32{11}},
+		{"a new thread", procEventFork, data(10, 10, 12, 10), nil},
+		{"exec by a thread", procEventExec, data(13, 10), []int32{10}},
+		{"a thread renamed", procEventComm, data(13, 10), []int32{10}},
+		{"a thread's user changed", procEventUID, data(13, 10, 0, 0), []int32{10}},
+		{"a thread ended", procEventExit, data(13, 10, 0, 0), nil},
+		{"the main thread ended", procEventExit, data(10, 10, 0, 0), []int32{10}},
+		{"a session started", 0x80, data(10, 10), nil},
+		{"short", procEventFork, data(10, 10), nil},
+	} {
+		e := newProcEvents()
+		e.dirty = map[int32]struct{}{}
+		e.apply(c.what, c.data, 0)
+		var got []int32
+		for pid := range e.dirty {
+			got = append(got, pid)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: read again %v, want %v", c.name, got, c.want)
+		}
+	}
 }
