@@ -139,3 +139,28 @@ func TestCatalogueControlsAndReference(t *testing.T) {
 		}
 	}
 }
+
+// A Grade with its own choices accepts those and no others, and offers
+// them in the editor in its order; a plain Grade stays fail or warn.
+func TestGradeChoices(t *testing.T) {
+	mac := Grade{Name: "toy_unreadable", Default: Unknown, Choices: []Status{Unknown, Warn}}
+	for raw, ok := range map[string]bool{`"unknown"`: true, `"warn"`: true, `"fail"`: false, `"pass"`: false, `1`: false} {
+		if err := mac.Check(json.RawMessage(raw)); (err == nil) != ok {
+			t.Errorf("%s: %v, want accepted %v", raw, err, ok)
+		}
+	}
+	if err := mac.Check(json.RawMessage(`"fail"`)); err == nil || err.Error() != `toy_unreadable must be "unknown" or "warn", got "fail"` {
+		t.Errorf("message: %v", err)
+	}
+	if err := toyGrade.Check(json.RawMessage(`"unknown"`)); err == nil {
+		t.Error("a plain grade took unknown")
+	}
+	d := mac.Describe()
+	if len(d.Choices) != 2 || d.Choices[0].Value != "unknown" || d.Choices[1].Value != "warn" || d.Choices[0].Label == "" || string(d.Default) != `"unknown"` {
+		t.Errorf("editor: %+v", d)
+	}
+	pol := Policy{Settings: map[string]json.RawMessage{"toy_unreadable": json.RawMessage(`"fail"`)}}
+	if got := mac.Of(pol); got != Unknown {
+		t.Errorf("a refused value read as %q, want the default", got)
+	}
+}

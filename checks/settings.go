@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -152,15 +153,42 @@ func (n Number) Check(raw json.RawMessage) error {
 // Of is the setting's value in pol: the default when pol does not set it.
 func (n Number) Of(pol Policy) int { return valueOf(pol, n, n.Name, n.Default) }
 
-// Grade is a setting that grades a finding: fail or warn.
+// Grade is a setting that grades a finding: fail or warn, or the statuses
+// Choices lists.
 type Grade struct {
 	Name, Label, Hint string
 	Default           Status
+	// Choices are the statuses an admin may choose, in the editor's order
+	// (nil: fail and warn). Unknown is for what a check cannot read on
+	// some system: keeping it unknown is the honest default, warn is the
+	// organisation's decision to let a session start regardless.
+	Choices []Status
+}
+
+// gradeLabels are the editor's words for each status a Grade offers.
+var gradeLabels = map[Status]string{
+	Fail:    StatusChoices[0].Label,
+	Warn:    StatusChoices[1].Label,
+	Unknown: "Unknown (blocks a session when the check is required, as a check that could not tell)",
+}
+
+func (g Grade) choices() []Status {
+	if g.Choices == nil {
+		return []Status{Fail, Warn}
+	}
+	return g.Choices
 }
 
 // Describe implements Setting.
 func (g Grade) Describe() SettingDoc {
-	return SettingDoc{Name: g.Name, Label: g.Label, Hint: g.Hint, Kind: ChoiceSetting, Choices: StatusChoices, Default: g.DefaultJSON()}
+	choices := StatusChoices
+	if g.Choices != nil {
+		choices = nil
+		for _, s := range g.Choices {
+			choices = append(choices, Choice{string(s), gradeLabels[s]})
+		}
+	}
+	return SettingDoc{Name: g.Name, Label: g.Label, Hint: g.Hint, Kind: ChoiceSetting, Choices: choices, Default: g.DefaultJSON()}
 }
 
 // DefaultJSON implements Setting.
@@ -169,8 +197,13 @@ func (g Grade) DefaultJSON() json.RawMessage { return mustJSON(g.Default) }
 // Check implements Setting.
 func (g Grade) Check(raw json.RawMessage) error {
 	var s Status
-	if err := json.Unmarshal(raw, &s); err != nil || (s != Fail && s != Warn) {
-		return fmt.Errorf("%s must be \"fail\" or \"warn\", got %s", g.Name, raw)
+	allowed := g.choices()
+	if err := json.Unmarshal(raw, &s); err != nil || !slices.Contains(allowed, s) {
+		quoted := make([]string, len(allowed))
+		for i, a := range allowed {
+			quoted[i] = strconv.Quote(string(a))
+		}
+		return fmt.Errorf("%s must be %s, got %s", g.Name, strings.Join(quoted, " or "), raw)
 	}
 	return nil
 }

@@ -140,11 +140,20 @@ func (o *Options) AgentInfo(arch, stageDir string) (*nfpm.Info, error) {
 	if err != nil {
 		return nil, err
 	}
-	return o.info(AgentBinary, arch, "Keeps this computer fit for confidential 1:1 video sessions\n"+
+	info := o.info(AgentBinary, arch, "Keeps this computer fit for confidential 1:1 video sessions\n"+
 		"SessionGuard checks disk encryption, firewall, anti-virus, Wi-Fi, screen lock,\n"+
 		"user accounts and listening devices, says in plain English what to fix, keeps\n"+
-		"a tamper-evident session log and reports to your organisation's server.", payload, scripts), nil
+		"a tamper-evident session log and reports to your organisation's server.", payload, scripts)
+	info.Recommends = agentRecommends
+	return info, nil
 }
+
+// agentRecommends are the packages the agent reads with when they are
+// there: iw shows the Wi-Fi access point's own security elements, without
+// which a WPA2 connection behind NetworkManager with iwd (or iwd alone)
+// cannot be told from WPA/WPA2 mixed mode and is unknown. The same
+// package name on Debian, Fedora, openSUSE and Arch.
+var agentRecommends = []string{"iw"}
 
 // ServerInfo describes the sessionguard-server package for arch.
 func (o *Options) ServerInfo(arch, stageDir string) (*nfpm.Info, error) {

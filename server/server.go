@@ -321,18 +321,24 @@ func (c *fleetCollector) Collect(ch chan<- prometheus.Metric) {
 // ServeMetrics serves MetricsHandler on ln (plain http, for a monitoring
 // network or loopback) until ctx ends.
 func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	return serveAside(ctx, ln, s.MetricsHandler(), 30*time.Second, s.cfg.Logger, "metrics")
+}
+
+// serveAside serves h on a listener of its own (plain http: metrics,
+// profiles) until ctx ends.
+func serveAside(ctx context.Context, ln net.Listener, h http.Handler, writeTimeout time.Duration, log *slog.Logger, what string) error {
 	srv := &http.Server{
-		Handler:           s.MetricsHandler(),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		WriteTimeout:      writeTimeout,
 		MaxHeaderBytes:    8 << 10,
-		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelDebug),
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serving metrics: %w", err)
+		return fmt.Errorf("serving %s: %w", what, err)
 	case <-ctx.Done():
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()

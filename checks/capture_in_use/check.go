@@ -29,6 +29,18 @@ var (
 		Label:   "When another program records the microphone, camera or screen, or a recorder or AI note-taker runs",
 		Default: checks.Fail,
 	}
+	// macUnreadableSetting grades what macOS does not let the check read:
+	// which app uses the microphone or camera. Unknown by default (a Mac
+	// is then never ready while the check is required); an organisation
+	// may choose warn, so the session starts with the practitioner told
+	// to look at the menu bar's recording dots.
+	macUnreadableSetting = checks.Grade{
+		Name:    "capture_mac_unreadable",
+		Label:   "On a Mac, where macOS does not tell which app uses the microphone or camera",
+		Hint:    "Unknown keeps a Mac from being ready while this check is required. Warn lets the session start, with the practitioner told to look for the orange (microphone) and green (camera) dots in the menu bar. Recorders and note-takers found running still count either way",
+		Default: checks.Unknown,
+		Choices: []checks.Status{checks.Unknown, checks.Warn},
+	}
 )
 
 // Check is the capture in use check.
@@ -36,7 +48,7 @@ var Check checks.Check = checks.Definition[facts]{
 	CheckID:    ID,
 	CheckTitle: "Recording and capture",
 	Meta: checks.Meta{Required: true, Controls: []string{checks.ControlSecureConfig},
-		Settings: []checks.Setting{callAppsSetting, otherCaptureSetting}},
+		Settings: []checks.Setting{callAppsSetting, otherCaptureSetting, macUnreadableSetting}},
 	Collect:    collect,
 	Evaluate:   evaluate,
 	UnknownFix: unknownFix,

@@ -108,7 +108,7 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 			Fix:     fixFor(f.OS, names),
 		})
 	}
-	if r, ok := unread(f); ok {
+	if r, ok := unread(f, pol); ok {
 		parts = append(parts, r)
 	}
 	if len(parts) == 0 {
@@ -121,8 +121,11 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 	return checks.AllOf(parts...)
 }
 
-// unread is the unknown part when a source this OS needs was not read.
-func unread(f facts) (checks.Result, bool) {
+// unread is the unknown part when a source this OS needs was not read. On
+// a Mac, whose microphone and camera users cannot be read, the policy may
+// make that part a warning (capture_mac_unreadable), but only when what
+// could be read was: an error still makes it unknown.
+func unread(f facts, pol checks.Policy) (checks.Result, bool) {
 	var missing []string
 	fix := unknownFix
 	if !f.ProcessListRead {
@@ -148,6 +151,11 @@ func unread(f facts) (checks.Result, bool) {
 			missing = append(missing, "which apps use the microphone, camera or screen capture")
 		}
 	case "darwin":
+		if macUnreadableSetting.Of(pol) == checks.Warn && len(f.Errors) == 0 {
+			return checks.Result{Status: checks.Warn,
+				Summary: "macOS does not let SessionGuard see which app is using the microphone or camera; your organisation lets the session start with this warning.",
+				Fix:     macFix}, true
+		}
 		return checks.Result{Status: checks.Unknown,
 			Summary: "macOS does not let SessionGuard see which app is using the microphone or camera.",
 			Fix:     macFix,

@@ -49,7 +49,11 @@ file holding a token that scrapers send as "Authorization: Bearer TOKEN";
 --metrics-listen serves it on an address of its own (a monitoring network
 or loopback). Behind a reverse proxy, list it in --trusted-proxies so the
 dashboard's sign-in limits count the client's address from
-X-Forwarded-For instead of the proxy's.`,
+X-Forwarded-For instead of the proxy's.
+
+--pprof-listen serves Go's runtime profiles (/debug/pprof/: CPU, heap,
+goroutines, trace) on a loopback address of its own, for profiling the
+server under load; it is off by default and never on the main address.`,
 		Example: `  sessionguard-server serve
   sessionguard-server serve --listen :8443 --tls-cert /etc/sessionguard-server/cert.pem --tls-key /etc/sessionguard-server/key.pem
   SESSIONGUARD_SERVER_DB=postgres://sg:…@db/sessionguard sessionguard-server serve --listen 127.0.0.1:8080 --public-url https://sg.example.org --trusted-proxies 127.0.0.1 --metrics-listen 10.0.9.5:9464`,
@@ -65,6 +69,10 @@ X-Forwarded-For instead of the proxy's.`,
 				return fmt.Errorf("--listen %s is not a loopback address and no --tls-cert is given: admins' passwords, "+
 					"device tokens and reports would cross the network in plain text. Give --tls-cert and --tls-key, or listen on "+
 					"127.0.0.1 behind a TLS proxy, or (on a network you trust) add --insecure-http", o.listen)
+			}
+			if o.pprofListen != "" && !server.Loopback(o.pprofListen) {
+				return fmt.Errorf("--pprof-listen %s is not a loopback address: profiles show the server's memory; "+
+					"give 127.0.0.1:PORT (or [::1]:PORT) and reach it over SSH if need be", o.pprofListen)
 			}
 			var err error
 			if o.trustedProxies, err = web.ParseTrustedProxies(trustedProxies); err != nil {
@@ -92,6 +100,7 @@ X-Forwarded-For instead of the proxy's.`,
 	f.BoolVar(&o.insecureHTTP, "insecure-http", false, "allow plain http on an address that is not loopback (warns at start)")
 	f.StringVar(&o.metricsListen, "metrics-listen", "", "serve /metrics on this address of its own, host:port (plain http: a monitoring network or loopback)")
 	f.StringVar(&o.metricsTokenFile, "metrics-token-file", "", "file holding a token (16+ characters): /metrics on the main address for requests with Authorization: Bearer TOKEN")
+	f.StringVar(&o.pprofListen, "pprof-listen", "", "serve Go's runtime profiles (/debug/pprof/) on this loopback address, host:port (off when empty)")
 	f.StringVar(&trustedProxies, "trusted-proxies", "", "reverse proxies (addresses or CIDR prefixes, comma-separated) whose X-Forwarded-For names the client for the sign-in limits")
 	return cmd
 }
@@ -103,6 +112,7 @@ type serveOptions struct {
 	insecureHTTP                       bool
 	metricsListen, metricsTokenFile    string
 	metricsToken                       string
+	pprofListen                        string
 	trustedProxies                     []netip.Prefix
 }
 
@@ -133,6 +143,18 @@ func (e *env) serve(ctx context.Context, o serveOptions) error {
 		}
 		log.Info("serving_metrics", "metrics_at", "http://"+metricsLn.Addr().String()+"/metrics")
 	}
+	var pprofLn net.Listener
+	if o.pprofListen != "" {
+		if pprofLn, err = net.Listen("tcp", o.pprofListen); err != nil {
+			ln.Close()
+			if metricsLn != nil {
+				metricsLn.Close()
+			}
+			srv.Close()
+			return fmt.Errorf("listening on --pprof-listen %s: %w", o.pprofListen, err)
+		}
+		log.Info("serving_profiles", "pprof_at", "http://"+pprofLn.Addr().String()+"/debug/pprof/")
+	}
 	if o.tlsCert == "" && !server.Loopback(o.listen) {
 		log.Warn("plain_http_on_the_network", "addr", ln.Addr().String(),
 			"why", "--insecure-http: passwords, device tokens and reports cross the network unencrypted; use --tls-cert or a TLS proxy")
@@ -162,6 +184,9 @@ func (e *env) serve(ctx context.Context, o serveOptions) error {
 	})
 	if metricsLn != nil {
 		runJob("metrics", func(ctx context.Context) error { return srv.ServeMetrics(ctx, metricsLn) })
+	}
+	if pprofLn != nil {
+		runJob("pprof", func(ctx context.Context) error { return server.ServeProfiling(ctx, pprofLn, log) })
 	}
 	err = srv.Serve(ctx, ln)
 	stopJobs()

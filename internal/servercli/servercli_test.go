@@ -109,6 +109,12 @@ func TestServeFlags(t *testing.T) {
 			t.Errorf("serve --listen %s without TLS: exit %d, stderr %q; want a refusal naming --insecure-http", listen, code, errOut)
 		}
 	}
+	// Profiles are served on loopback only.
+	for _, listen := range []string{":6060", "0.0.0.0:6060", "[::]:6060", "192.0.2.1:6060"} {
+		if code, _, errOut := run(t, dsn, "serve", "--pprof-listen", listen); code != ExitError || !strings.Contains(errOut, "not a loopback") {
+			t.Errorf("serve --pprof-listen %s: exit %d, stderr %q; want a refusal", listen, code, errOut)
+		}
+	}
 	// The same flags from the environment.
 	t.Setenv("SESSIONGUARD_SERVER_RETENTION_DAYS", "0")
 	if code, _, errOut := run(t, dsn, "serve"); code != ExitError || !strings.Contains(errOut, "--retention-days") {
@@ -129,7 +135,8 @@ func TestServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- e.serve(ctx, serveOptions{listen: "127.0.0.1:0", retentionDays: 90, staleAfter: time.Hour, metricsListen: "127.0.0.1:0"})
+		done <- e.serve(ctx, serveOptions{listen: "127.0.0.1:0", retentionDays: 90, staleAfter: time.Hour, metricsListen: "127.0.0.1:0",
+			pprofListen: "127.0.0.1:0"})
 	}()
 	addr := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
 	var base string
@@ -208,6 +215,23 @@ func TestServe(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+	// Profiles: on their own loopback address, not on the main one.
+	if code := getStatus(t, base+"/debug/pprof/goroutine?debug=1"); code == http.StatusOK {
+		t.Errorf("/debug/pprof/ on the main address: %d", code)
+	}
+	p := regexp.MustCompile(`pprof_at=(http://127\.0\.0\.1:\d+/debug/pprof/)`).FindStringSubmatch(stderr.String())
+	if p == nil {
+		t.Fatalf("no profiles address in the log: %s", stderr.String())
+	}
+	resp, err = http.Get(p[1] + "goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goroutines, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(goroutines), "goroutine profile:") {
+		t.Errorf("goroutine profile: %d %.200s", resp.StatusCode, goroutines)
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -246,6 +270,18 @@ func TestEnrollSecretLimits(t *testing.T) {
 			t.Errorf("create %v: %d %q, want a clear error", args, code, errOut)
 		}
 	}
+}
+
+// getStatus GETs url without following redirects and returns the status.
+func getStatus(t *testing.T, url string) int {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func openForTest(t *testing.T, dsn string) store.Store {

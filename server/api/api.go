@@ -310,7 +310,7 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *outcome
 		o := refuse(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", a.maxBody))
 		return nil, &o
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
+	body, err := readAll(http.MaxBytesReader(w, r.Body, a.maxBody), r.ContentLength)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -321,6 +321,34 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *outcome
 		return nil, &o
 	}
 	return body, nil
+}
+
+// readAll reads r to its end into a buffer of the size the request
+// declared (at most the body limit, checked before), so a report's body
+// is one allocation of its size rather than io.ReadAll's doubling from
+// 512 bytes (6.5 KiB allocated for a 3 KB report, the second largest
+// allocation of ingest in the profile). A body that is not the length
+// it declared is read on (or refused by net/http) as before.
+func readAll(r io.Reader, declared int64) ([]byte, error) {
+	if declared <= 0 {
+		return io.ReadAll(r)
+	}
+	// One byte more than declared, so the end is seen by the read and no
+	// second buffer is made.
+	b := make([]byte, 0, declared+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow: more than declared
+		}
+	}
 }
 
 // authenticate checks the bearer token.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +23,11 @@ type queryCountingStore struct {
 func (s *queryCountingStore) TokenOwner(ctx context.Context, h [32]byte) (string, string, error) {
 	s.queries.Add(1)
 	return s.Store.TokenOwner(ctx, h)
+}
+
+func (s *queryCountingStore) TokenOwners(ctx context.Context, hashes [][32]byte) ([]store.TokenHolder, error) {
+	s.queries.Add(1)
+	return s.Store.TokenOwners(ctx, hashes)
 }
 
 // TestTokenCacheNeverScansTheFleet: a lookup asks the database for that one
@@ -128,4 +134,79 @@ func TestTokenCacheBounded(t *testing.T) {
 	if _, err := cache.Lookup(ctx, tokens[5]); !errors.Is(err, store.ErrUnauthorized) {
 		t.Errorf("revoked device: %v, want ErrUnauthorized", err)
 	}
+}
+
+// gatedStore holds its first token look-up until gate is closed, and
+// counts the look-up queries and the tokens each asked.
+type gatedStore struct {
+	store.Store
+	gate    chan struct{}
+	first   sync.Once
+	queries atomic.Int64
+	batches chan int
+}
+
+func (s *gatedStore) TokenOwner(ctx context.Context, h [32]byte) (string, string, error) {
+	s.first.Do(func() { <-s.gate })
+	s.queries.Add(1)
+	s.batches <- 1
+	return s.Store.TokenOwner(ctx, h)
+}
+
+func (s *gatedStore) TokenOwners(ctx context.Context, hashes [][32]byte) ([]store.TokenHolder, error) {
+	s.queries.Add(1)
+	s.batches <- len(hashes)
+	return s.Store.TokenOwners(ctx, hashes)
+}
+
+// TestTokenLookupsCoalesce: look-ups that miss the cache while a query
+// runs are asked together in the next query, each answered as alone:
+// known devices found, unknown tokens and a revoked device refused.
+func TestTokenLookupsCoalesce(t *testing.T) {
+	backends(t, func(t *testing.T, st store.Store) {
+		team, _, _ := storetest.Enrolled(t, st, "coalesce-"+time.Now().Format("150405.000000"))
+		ids, tokens := storetest.SeedDevices(t, st, team.ID, 60)
+		if err := st.RevokeDevice(t.Context(), ids[5]); err != nil {
+			t.Fatal(err)
+		}
+		gated := &gatedStore{Store: st, gate: make(chan struct{}), batches: make(chan int, 100)}
+		cache := api.NewTokenCache(gated, time.Minute, nil)
+		const n = 40
+		errs := make([]error, n)
+		got := make([]api.Principal, n)
+		var wg sync.WaitGroup
+		lookup := func(i int) {
+			tok := tokens[i]
+			if i%10 == 9 {
+				tok = fmt.Sprintf("unknown-%d", i)
+			}
+			got[i], errs[i] = cache.Lookup(t.Context(), tok)
+		}
+		wg.Go(func() { lookup(0) }) // held at the gate
+		time.Sleep(50 * time.Millisecond)
+		for i := 1; i < n; i++ {
+			wg.Go(func() { lookup(i) })
+		}
+		time.Sleep(200 * time.Millisecond) // all of them waiting behind the first
+		close(gated.gate)
+		wg.Wait()
+		close(gated.batches)
+		var sizes []int
+		for b := range gated.batches {
+			sizes = append(sizes, b)
+		}
+		for i := range n {
+			switch {
+			case i%10 == 9 || i == 5:
+				if !errors.Is(errs[i], store.ErrUnauthorized) {
+					t.Errorf("look-up %d (unknown or revoked): %+v %v, want ErrUnauthorized", i, got[i], errs[i])
+				}
+			case errs[i] != nil || got[i].DeviceID != ids[i] || got[i].TeamID != team.ID:
+				t.Errorf("look-up %d: %+v %v, want %s", i, got[i], errs[i], ids[i])
+			}
+		}
+		if len(sizes) != 2 || sizes[0] != 1 || sizes[1] != n-1 {
+			t.Errorf("queries asked for %v tokens; want [1 %d]: the first alone, the rest together", sizes, n-1)
+		}
+	})
 }

@@ -40,6 +40,9 @@ var EncodeRun = func(rs []report.CheckResult) (results, statuses string, err err
 // TokenOwnerQuery is TokenOwner's query, for the test of its plan.
 const TokenOwnerQuery = tokenOwnerQuery
 
+// TokenOwnersQuery is TokenOwners' query in a dialect.
+var TokenOwnersQuery = tokenOwnersQuery
+
 // SetManyNotPassing sets how many devices not passing a check make its
 // device list walk the fleet instead of starting from devices_not_passing
 // (1: always walk), and returns the function that restores it.

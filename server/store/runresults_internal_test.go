@@ -3,9 +3,11 @@ package store
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -54,5 +56,34 @@ func TestStoredResultsRoundTrip(t *testing.T) {
 	var viaJSON []report.CheckResult
 	if err := json.Unmarshal([]byte(text), &viaJSON); err != nil || !reflect.DeepEqual(viaJSON[0], sent) {
 		t.Errorf("encoding/json reads %+v (%v)", viaJSON, err)
+	}
+}
+
+// TestEncodeResultsAllocations: a run's results are written into one
+// buffer sized up front (a 3 KB run cost 10 KiB of allocations when the
+// buffer grew from 1 KiB: issue 21 item 6), plus the string stored; a run
+// sent out of order costs the sorted copy too.
+func TestEncodeResultsAllocations(t *testing.T) {
+	if raceDetector {
+		t.Skip("allocations are not counted under the race detector, whose instrumentation allocates")
+	}
+	facts := json.RawMessage(`{"source":"probe","state":"on","detail":"` + strings.Repeat("x", 300) + `"}`)
+	var results []report.CheckResult
+	for _, id := range []string{"antivirus", "disk_encryption", "firewall", "screen_lock", "smart_speakers", "user_accounts", "voice_assistants", "wifi_security"} {
+		results = append(results, report.CheckResult{ID: id, Status: checks.Pass, Required: true, Summary: "Looks fine.", Facts: facts})
+	}
+	for _, c := range []struct {
+		name    string
+		results []report.CheckResult
+		want    float64
+	}{{"sorted", results, 2}, {"unsorted", append(results[4:len(results):len(results)], results[:4]...), 3}} {
+		got := testing.AllocsPerRun(20, func() {
+			if _, err := encodeResults(c.results); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if got > c.want {
+			t.Errorf("%s: %v allocations, want at most %v", c.name, got, c.want)
+		}
 	}
 }

@@ -109,6 +109,11 @@ type Store interface {
 	// the unique index on devices.token_hash (never a scan: an unknown
 	// token costs that one lookup), or ErrUnauthorized.
 	TokenOwner(ctx context.Context, tokenHash [32]byte) (deviceID, teamID string, err error)
+	// TokenOwners is TokenOwner for several tokens in one query (the API
+	// coalesces the look-ups that arrive together): holders[i] is the
+	// device holding hashes[i], or the zero TokenHolder when that token is
+	// unknown or its device revoked. An error is the query's.
+	TokenOwners(ctx context.Context, hashes [][32]byte) (holders []TokenHolder, err error)
 	// Device returns one device, revoked or not.
 	Device(ctx context.Context, id string) (Device, error)
 	// RevokeDevice makes the device's token refused from now on.

@@ -110,6 +110,36 @@ func TestPostgres(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openPostgres(t) })
 }
 
+// TestPostgresResultsLZ4: check run results are compressed with lz4
+// (migration 00015; this machine's PostgreSQL has it), and a stored run
+// reads back whole.
+func TestPostgresResultsLZ4(t *testing.T) {
+	s := openPostgres(t)
+	ctx := t.Context()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db := s.(interface{ DB() *sql.DB }).DB()
+	var method string
+	if err := db.QueryRowContext(ctx, `SELECT attcompression FROM pg_attribute WHERE attrelid = 'check_runs'::regclass AND attname = 'results'`).Scan(&method); err != nil || method != "l" {
+		t.Fatalf("check_runs.results compression %q, %v; want l (lz4)", method, err)
+	}
+	_, device, _ := storetest.Enrolled(t, s, "lz4")
+	run := storetest.CheckRun(time.Now(), true, report.CheckResult{ID: "firewall", Status: checks.Pass, Summary: "On.",
+		Facts: json.RawMessage(`{"detail":"` + strings.Repeat("compressible ", 400) + `"}`)})
+	if _, err := s.SaveReport(ctx, device, run); err != nil {
+		t.Fatal(err)
+	}
+	var compressed string
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(pg_column_compression(results), '') FROM check_runs WHERE id = $1`, run.ID).Scan(&compressed); err != nil || compressed != "lz4" {
+		t.Errorf("the stored results: compression %q, %v; want lz4", compressed, err)
+	}
+	results, err := s.LatestResults(ctx, device)
+	if err != nil || len(results) == 0 || !strings.Contains(string(results[0].Facts), "compressible compressible") {
+		t.Errorf("the stored results read back: %v, %v", results, err)
+	}
+}
+
 // TestPostgresNameSearchIndex: migration 00006 gives device name search
 // its trigram index (the tests' role owns its database, so it may create
 // pg_trgm), and the planner uses it for a substring search once the table
@@ -371,29 +401,38 @@ func TestTokenOwnerUsesIndex(t *testing.T) {
 				}
 				explain, index, scan = `EXPLAIN `, "devices_token_hash_key", "Seq Scan"
 			}
-			rows, err := db.QueryContext(ctx, rawQuery(t, s, explain+store.TokenOwnerQuery), strings.Repeat("ab", 32))
-			if err != nil {
-				t.Fatal(err)
+			list := `["` + strings.Repeat("ab", 32) + `","` + strings.Repeat("cd", 32) + `"]`
+			if be.name == "postgres" {
+				list = strings.Repeat("ab", 32) + "," + strings.Repeat("cd", 32)
 			}
-			defer rows.Close()
-			cols, _ := rows.Columns()
-			var plan strings.Builder
-			for rows.Next() {
-				vals := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
-				if err := rows.Scan(ptrs...); err != nil {
+			for _, q := range []struct{ query, arg string }{
+				{store.TokenOwnerQuery, strings.Repeat("ab", 32)},
+				{store.TokenOwnersQuery(be.name), list},
+			} {
+				rows, err := db.QueryContext(ctx, rawQuery(t, s, explain+q.query), q.arg)
+				if err != nil {
 					t.Fatal(err)
 				}
-				plan.WriteString(fmt.Sprintln(vals...))
-			}
-			if err := rows.Err(); err != nil {
-				t.Fatal(err)
-			}
-			if p := plan.String(); !strings.Contains(p, index) || strings.Contains(p, scan) {
-				t.Errorf("the token lookup's plan is not one index lookup:\n%s", p)
+				cols, _ := rows.Columns()
+				var plan strings.Builder
+				for rows.Next() {
+					vals := make([]any, len(cols))
+					ptrs := make([]any, len(cols))
+					for i := range vals {
+						ptrs[i] = &vals[i]
+					}
+					if err := rows.Scan(ptrs...); err != nil {
+						t.Fatal(err)
+					}
+					plan.WriteString(fmt.Sprintln(vals...))
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					t.Fatal(err)
+				}
+				if p := plan.String(); !strings.Contains(p, index) || strings.Contains(p, scan+" devices") || strings.Contains(p, scan+" on devices") {
+					t.Errorf("the plan of %s is not index look-ups:\n%s", q.query, p)
+				}
 			}
 		})
 	}

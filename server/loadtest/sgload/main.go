@@ -57,6 +57,8 @@ func main() {
 	flag.IntVar(&o.reportBytes, "report-bytes", 3000, "approximate size of a report's JSON body")
 	flag.IntVar(&o.replicas, "replicas", 1, "server processes on the one database, the reports sent round robin (issue 21 item 9; PostgreSQL)")
 	flag.DurationVar(&o.killAfter, "kill-after", 0, "with -replicas 2 or more: SIGKILL the last replica this long after the reports start; its clients go on to the others and send again what was not answered")
+	flag.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the (first) server, taken while the reports arrive, to this file (serve --pprof-listen)")
+	flag.IntVar(&o.profileSeconds, "cpuprofile-seconds", 5, "how long -cpuprofile profiles, from the first report on")
 	flag.BoolVar(&o.dashboard, "dashboard", true, "sign in to the dashboard: time each page's first view after the start, and view pages in a loop while reports arrive")
 	flag.Parse()
 	if o.server == "" || o.db == "" {
@@ -77,6 +79,8 @@ type options struct {
 	dashboard                    bool
 	replicas                     int
 	killAfter                    time.Duration
+	profile                      string
+	profileSeconds               int
 }
 
 func run(ctx context.Context, o options) error {
@@ -146,6 +150,8 @@ func run(ctx context.Context, o options) error {
 		// stored already: the server answers it as a duplicate.
 		var duplicates atomic.Int64
 		stopViews := dash.viewWhile()
+		stopProfile := srv.profileWhile(o.profile, o.profileSeconds)
+		serverCPU, clientCPU, dbCPU := srv.cpu(), selfCPU(), postgresCPU()
 		r := loadtest.DriveOn(addrs, o.clients, o.rate, requests, func(_, status int, body []byte) error {
 			var ack report.Ack
 			if status != http.StatusOK || json.Unmarshal(body, &ack) != nil {
@@ -156,9 +162,18 @@ func run(ctx context.Context, o options) error {
 			}
 			return nil
 		})
+		serverCPU, clientCPU, dbCPU = srv.cpu()-serverCPU, selfCPU()-clientCPU, postgresCPU()-dbCPU
 		stopViews()
+		stopProfile()
 		fmt.Printf("ingest: %d reports of %d bytes, %d clients, %d server(s): %.0f reports/s, p50 %.1f ms, p99 %.1f ms, failed %d, answered as duplicates %d\n",
 			o.reports, len(body(0)), o.clients, len(addrs), r.PerSecond(), r.Percentile(0.5), r.Percentile(0.99), r.Failed, duplicates.Load())
+		perReport := func(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(n) }
+		server := fmt.Sprintf("server %.0f µs", perReport(serverCPU, o.reports))
+		if len(addrs) > 1 {
+			server = fmt.Sprintf("first server %.1f s in all", serverCPU.Seconds())
+		}
+		fmt.Printf("ingest CPU per report: %s, load client %.0f µs, PostgreSQL processes %.0f µs; load average %s\n",
+			server, perReport(clientCPU, o.reports), perReport(dbCPU, o.reports), loadAverage())
 		if err := countStored(ctx, o, r.Failed); err != nil {
 			return err
 		}
@@ -287,9 +302,10 @@ func expect(status int) func(i, got int, body []byte) error {
 }
 
 type server struct {
-	cmd  *exec.Cmd
-	addr string
-	done chan error
+	cmd       *exec.Cmd
+	addr      string
+	pprofAddr string
+	done      chan error
 	// exit is how the server process ended, once stop has waited for it.
 	exit error
 	once sync.Once
@@ -298,12 +314,10 @@ type server struct {
 // startServer runs `sessionguard-server serve` on a free loopback port and
 // waits until it answers.
 func startServer(ctx context.Context, o options) (*server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	dir, err := os.MkdirTemp("", "sgload")
 	if err != nil {
 		return nil, err
@@ -316,12 +330,20 @@ func startServer(ctx context.Context, o options) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, o.server, "--config", config, "--db", o.db, "serve", "--listen", addr)
+	args := []string{"--config", config, "--db", o.db, "serve", "--listen", addr}
+	var pprofAddr string
+	if o.profile != "" {
+		if pprofAddr, err = freePort(); err != nil {
+			return nil, err
+		}
+		args = append(args, "--pprof-listen", pprofAddr)
+	}
+	cmd := exec.CommandContext(ctx, o.server, args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &server{cmd: cmd, addr: addr, done: make(chan error, 1)}
+	s := &server{cmd: cmd, addr: addr, pprofAddr: pprofAddr, done: make(chan error, 1)}
 	go func() { s.done <- cmd.Wait(); log.Close() }()
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		select {
@@ -351,6 +373,108 @@ func (s *server) stop() {
 			s.exit = <-s.done
 		}
 	})
+}
+
+// cpu is the CPU time the server process has used (user and system).
+func (s *server) cpu() time.Duration { return cpuOf(strconv.Itoa(s.cmd.Process.Pid)) }
+
+// selfCPU is the CPU time this process (the load client) has used.
+func selfCPU() time.Duration { return cpuOf("self") }
+
+// cpuOf reads a process's CPU time from /proc (Linux; 0 elsewhere).
+func cpuOf(pid string) time.Duration {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (in parentheses, which may hold
+	// spaces): utime and stime are the 12th and 13th, in clock ticks
+	// (100 a second on Linux).
+	_, rest, _ := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// loadAverage is the machine's load average over the last minute.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(b))[0]
+}
+
+// postgresCPU is the CPU time of every process named postgres on this
+// machine (the database's backends and workers, when it runs here), 0
+// when there are none.
+func postgresCPU() time.Duration {
+	procs, _ := filepath.Glob("/proc/[0-9]*/comm")
+	var sum time.Duration
+	for _, comm := range procs {
+		if b, err := os.ReadFile(comm); err == nil && strings.TrimSpace(string(b)) == "postgres" {
+			sum += cpuOf(filepath.Base(filepath.Dir(comm)))
+		}
+	}
+	return sum
+}
+
+// freePort returns a loopback address no one listens on.
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// profileWhile takes a CPU profile of the server (its --pprof-listen)
+// over the next seconds and writes it to file; the function it returns
+// waits for it. Nothing when file is empty.
+func (s *server) profileWhile(file string, seconds int) (wait func()) {
+	if file == "" || s.pprofAddr == "" {
+		return func() {}
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.fetch(fmt.Sprintf("/debug/pprof/profile?seconds=%d", seconds), file) }()
+	return func() {
+		if err := <-done; err != nil {
+			fmt.Println("cpu profile:", err)
+			return
+		}
+		fmt.Printf("cpu profile of the server's first %d s of reports: %s\n", seconds, file)
+		// And what it allocated since it started (go tool pprof
+		// -sample_index=alloc_space).
+		if err := s.fetch("/debug/pprof/allocs", file+".allocs"); err != nil {
+			fmt.Println("allocation profile:", err)
+		}
+	}
+}
+
+// fetch GETs path from the server's --pprof-listen into file.
+func (s *server) fetch(path, file string) error {
+	resp, err := http.Get("http://" + s.pprofAddr + path)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", path, resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, resp.Body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 type memory struct{ rss, hwm, anon, file float64 } // MiB

@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 		{"SaveReportsUnsyncedThenSync", testSaveReportsUnsyncedThenSync},
 		{"SeedDevices", testSeedDevices},
 		{"TokenOwner", testTokenOwner},
+		{"TokenOwners", testTokenOwners},
 		{"DevicePolicyApplied", testDevicePolicyApplied},
 		{"FutureDatedReport", testFutureDatedReport},
 		{"ReportIDsPerDevice", testReportIDsPerDevice},
@@ -853,6 +854,36 @@ func testTokenOwner(t *testing.T, s store.Store) {
 	}
 	if _, _, err := s.TokenOwner(ctx, sha256.Sum256([]byte(tokens[7]))); !errors.Is(err, store.ErrUnauthorized) {
 		t.Errorf("revoked device: err %v, want ErrUnauthorized", err)
+	}
+}
+
+// testTokenOwners: several tokens at once find their devices, in the
+// order asked, a token asked twice twice; unknown tokens and a revoked
+// device's get the zero holder; none asked, none found.
+func testTokenOwners(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, _, _ := Enrolled(t, s, "owners")
+	ids, tokens := SeedDevices(t, s, team.ID, 300)
+	if err := s.RevokeDevice(ctx, ids[7]); err != nil {
+		t.Fatal(err)
+	}
+	ask := []string{tokens[299], "unknown", tokens[0], tokens[7], tokens[150], tokens[0], tokens[0] + "x"}
+	want := []string{ids[299], "", ids[0], "", ids[150], ids[0], ""}
+	hashes := make([][32]byte, len(ask))
+	for i, tok := range ask {
+		hashes[i] = sha256.Sum256([]byte(tok))
+	}
+	got, err := s.TokenOwners(ctx, hashes)
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("TokenOwners: %v, %v; want %d holders", got, err, len(want))
+	}
+	for i := range want {
+		if got[i].DeviceID != want[i] || (want[i] != "" && got[i].TeamID != team.ID) || (want[i] == "" && got[i].TeamID != "") {
+			t.Errorf("holder %d: %+v, want device %q in team %s", i, got[i], want[i], team.ID)
+		}
+	}
+	if got, err := s.TokenOwners(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("TokenOwners(none): %v, %v", got, err)
 	}
 }
 
