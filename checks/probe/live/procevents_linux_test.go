@@ -1,11 +1,14 @@
 package live
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -151,15 +154,61 @@ func listed(t *testing.T, l *Live, pid int) (probe.Process, bool) {
 	return findPID(ps, pid)
 }
 
-func waitComm(t *testing.T, pid int, want string) {
+// copyProgram copies the program at src to dir/name, executable.
+func copyProgram(t *testing.T, src, dir, name string) string {
 	t.Helper()
-	for range 1000 {
-		if b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm"); strings.TrimSpace(string(b)) == want {
-			return
-		}
-		time.Sleep(2 * time.Millisecond)
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Skip(err)
 	}
-	t.Fatalf("process %d never named itself %q", pid, want)
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// piped is a started program that echoes the lines written to it.
+type piped struct {
+	cmd *exec.Cmd
+	in  io.Writer
+	out *bufio.Reader
+}
+
+func startPiped(t *testing.T, path string, args ...string) *piped {
+	t.Helper()
+	cmd := exec.Command(path, args...)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return &piped{cmd: cmd, in: in, out: bufio.NewReader(out)}
+}
+
+// echo writes line and waits for it to come back: the program runs.
+func (p *piped) echo(t *testing.T, line string) {
+	t.Helper()
+	if _, err := p.in.Write([]byte(line + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	p.expect(t, line)
+}
+
+// expect reads the program's next line, which must be line.
+func (p *piped) expect(t *testing.T, line string) {
+	t.Helper()
+	got, err := p.out.ReadString('\n')
+	if err != nil || got != line+"\n" {
+		t.Fatalf("read %q, %v; want %q", got, err, line)
+	}
 }
 
 func TestProcessEventsFollowChanges(t *testing.T) {
@@ -168,46 +217,43 @@ func TestProcessEventsFollowChanges(t *testing.T) {
 	var own []int // compared exactly
 	assertLikeScan(t, l, own...)
 
-	// Started: in the very next listing, with its program and arguments.
-	sleeper := copySleep(t, dir, "sg events sleeper")
-	cmd := startProc(t, sleeper, "600", "1")
-	// Start returns once exec has closed the descriptors, before the
-	// kernel has set the program's arguments (and sent the event).
-	waitExec(t, cmd.Process.Pid, sleeper)
-	own = append(own, cmd.Process.Pid)
-	p, ok := listed(t, l, cmd.Process.Pid)
-	if !ok || p.Exe != sleeper || !slices.Equal(p.Cmdline, []string{sleeper, "600", "1"}) || p.Name != "sg events sleeper" {
+	// Started: in the very next listing once it runs (has echoed a
+	// line), with its program and arguments. (exec.Cmd.Start returns
+	// while the child is still inside exec, before the kernel has set
+	// its arguments and sent the event; a listing then has the process
+	// as /proc shows it at that moment.)
+	catPath := copyProgram(t, "/bin/cat", dir, "sg events cat")
+	cat := startPiped(t, catPath, "-u", "-")
+	cat.echo(t, "ping")
+	own = append(own, cat.cmd.Process.Pid)
+	p, ok := listed(t, l, cat.cmd.Process.Pid)
+	if !ok || p.Exe != catPath || !slices.Equal(p.Cmdline, []string{catPath, "-u", "-"}) || p.Name != "sg events cat" {
 		t.Fatalf("started process listed as %+v, %v", p, ok)
 	}
 	assertLikeScan(t, l, own...)
 
 	// A shell that runs another program in its place (exec).
-	sh := exec.Command("/bin/sh", "-c", "read x; exec \"$0\" 601", sleeper)
-	in, err := sh.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sh.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sh.Process.Kill(); sh.Wait() })
-	own = append(own, sh.Process.Pid)
-	waitExec(t, sh.Process.Pid, "/usr/bin/dash")
-	if p, ok := listed(t, l, sh.Process.Pid); !ok || p.Name != "sh" {
+	sh := startPiped(t, "/bin/sh", "-c", `while read l; do [ "$l" = exec ] && exec "$0" -u -; echo "$l"; done`, catPath)
+	sh.echo(t, "hello")
+	own = append(own, sh.cmd.Process.Pid)
+	if p, ok := listed(t, l, sh.cmd.Process.Pid); !ok || p.Name != "sh" || p.Exe != "/usr/bin/dash" {
 		t.Fatalf("shell listed as %+v, %v", p, ok)
 	}
-	in.Write([]byte("go\n"))
-	waitExec(t, sh.Process.Pid, sleeper)
-	if p, ok := listed(t, l, sh.Process.Pid); !ok || p.Exe != sleeper || !slices.Equal(p.Cmdline, []string{sleeper, "601"}) {
+	sh.in.Write([]byte("exec\n"))
+	sh.echo(t, "ping")
+	if p, ok := listed(t, l, sh.cmd.Process.Pid); !ok || p.Exe != catPath || !slices.Equal(p.Cmdline, []string{catPath, "-u", "-"}) {
 		t.Fatalf("after exec listed as %+v, %v", p, ok)
 	}
 	assertLikeScan(t, l, own...)
 
 	// A fork without exec: a subshell (which waits for its sleep).
-	sub := startProc(t, "/bin/sh", "-c", "(sleep 600; :) & wait")
+	// It says so once it runs: the kernel queued the fork's event before
+	// letting it run.
+	sub := startPiped(t, "/bin/sh", "-c", "(echo forked; sleep 600; :) & wait")
+	sub.expect(t, "forked")
 	var child int
 	for range 1000 {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", sub.Process.Pid, sub.Process.Pid))
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", sub.cmd.Process.Pid, sub.cmd.Process.Pid))
 		if f := strings.Fields(string(b)); len(f) == 1 {
 			child, _ = strconv.Atoi(f[0])
 			break
@@ -217,24 +263,36 @@ func TestProcessEventsFollowChanges(t *testing.T) {
 	if child == 0 {
 		t.Fatal("the subshell was not forked")
 	}
-	own = append(own, sub.Process.Pid, child)
-	if p, ok := listed(t, l, child); !ok || p.Name != "sh" || !slices.Equal(p.Cmdline, []string{"/bin/sh", "-c", "(sleep 600; :) & wait"}) {
+	own = append(own, sub.cmd.Process.Pid, child)
+	if p, ok := listed(t, l, child); !ok || p.Name != "sh" || !slices.Equal(p.Cmdline, []string{"/bin/sh", "-c", "(echo forked; sleep 600; :) & wait"}) {
 		t.Fatalf("forked child listed as %+v, %v", p, ok)
 	}
 	assertLikeScan(t, l, own...)
 
 	// Renamed by prctl(PR_SET_NAME) and through /proc/PID/comm.
-	renamer := startProc(t, "/bin/sh", "-c", "printf %s 'sg renamed' > /proc/$$/comm; sleep 600; :")
-	own = append(own, renamer.Process.Pid)
-	waitComm(t, renamer.Process.Pid, "sg renamed")
-	if p, ok := listed(t, l, renamer.Process.Pid); !ok || p.Name != "sg renamed" {
+	// Each says when its rename has returned (the event is queued by
+	// then; /proc shows the new name a moment before).
+	renamer := startPiped(t, "/bin/sh", "-c", "echo ready; read x; printf %s 'sg renamed' > /proc/$$/comm; echo renamed; sleep 600; :")
+	own = append(own, renamer.cmd.Process.Pid)
+	renamer.expect(t, "ready")
+	if p, ok := listed(t, l, renamer.cmd.Process.Pid); !ok || p.Name != "sh" {
+		t.Fatalf("before the rename listed as %+v, %v", p, ok)
+	}
+	renamer.in.Write([]byte("go\n"))
+	renamer.expect(t, "renamed")
+	if p, ok := listed(t, l, renamer.cmd.Process.Pid); !ok || p.Name != "sg renamed" {
 		t.Fatalf("renamed through /proc listed as %+v, %v", p, ok)
 	}
 	if py, err := exec.LookPath("python3"); err == nil {
-		pr := startProc(t, py, "-c", "import ctypes, time; ctypes.CDLL(None).prctl(15, b'sg prctl name', 0, 0, 0); time.sleep(600)")
-		own = append(own, pr.Process.Pid)
-		waitComm(t, pr.Process.Pid, "sg prctl name")
-		if p, ok := listed(t, l, pr.Process.Pid); !ok || p.Name != "sg prctl name" {
+		pr := startPiped(t, py, "-c", "import ctypes, sys, time; print('ready', flush=True); sys.stdin.readline(); ctypes.CDLL(None).prctl(15, b'sg prctl name', 0, 0, 0); print('renamed', flush=True); time.sleep(600)")
+		own = append(own, pr.cmd.Process.Pid)
+		pr.expect(t, "ready")
+		if p, ok := listed(t, l, pr.cmd.Process.Pid); !ok || p.Name == "sg prctl name" {
+			t.Fatalf("before the rename listed as %+v, %v", p, ok)
+		}
+		pr.in.Write([]byte("go\n"))
+		pr.expect(t, "renamed")
+		if p, ok := listed(t, l, pr.cmd.Process.Pid); !ok || p.Name != "sg prctl name" {
 			t.Fatalf("renamed by prctl listed as %+v, %v", p, ok)
 		}
 	} else {
@@ -243,6 +301,7 @@ func TestProcessEventsFollowChanges(t *testing.T) {
 	assertLikeScan(t, l, own...)
 
 	// Exited: a zombie while not reaped (as a full scan lists it), then gone.
+	cmd := cat.cmd
 	cmd.Process.Kill()
 	for range 1000 {
 		if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid)); strings.Contains(string(b), ") Z ") {
@@ -284,28 +343,14 @@ func TestProcessEventsOwner(t *testing.T) {
 	if err != nil {
 		t.Skip("no python3 to change a process's user")
 	}
-	sw := exec.Command(py, "-c", "import os, sys, time; sys.stdin.readline(); os.setresuid(65534, 65534, 65534); time.sleep(600)")
-	in, err := sw.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sw.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sw.Process.Kill(); sw.Wait() })
+	sw := startPiped(t, py, "-c", "import os, sys, time; sys.stdin.readline(); os.setresuid(65534, 65534, 65534); print('switched', flush=True); time.sleep(600)")
 	time.Sleep(100 * time.Millisecond) // past the pyenv shim's exec
-	if p, ok := listed(t, l, sw.Process.Pid); !ok || p.Owner() != "root" {
+	if p, ok := listed(t, l, sw.cmd.Process.Pid); !ok || p.Owner() != "root" {
 		t.Fatalf("before setuid listed %+v (owner %q), %v", p, p.Owner(), ok)
 	}
-	in.Write([]byte("go\n"))
-	for range 1000 {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", sw.Process.Pid))
-		if strings.Contains(string(b), "\nUid:\t65534\t") {
-			break
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	if p, ok := listed(t, l, sw.Process.Pid); !ok || p.Owner() != "nobody" {
+	sw.in.Write([]byte("go\n"))
+	sw.expect(t, "switched")
+	if p, ok := listed(t, l, sw.cmd.Process.Pid); !ok || p.Owner() != "nobody" {
 		t.Fatalf("after setuid listed %+v (owner %q), %v", p, p.Owner(), ok)
 	}
 }
