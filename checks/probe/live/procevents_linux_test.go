@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -186,10 +187,12 @@ func startPiped(t *testing.T, path string, args ...string) *piped {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A group of its own, ended whole: shells here leave children.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { unix.Kill(-cmd.Process.Pid, unix.SIGKILL); cmd.Wait() })
 	return &piped{cmd: cmd, in: in, out: bufio.NewReader(out)}
 }
 
