@@ -74,6 +74,11 @@ const (
 	// procEventsDrainEvery is how often the queue is emptied between
 	// listings, so a burst of processes does not overflow it.
 	procEventsDrainEvery = 250 * time.Millisecond
+	// procEventsRescanEvery bounds how old the table's arguments may be:
+	// no event tells that a process rewrote its arguments in memory
+	// (setproctitle, as PostgreSQL's backends do), so the table is read
+	// afresh this often, between listings, off their path.
+	procEventsRescanEvery = 5 * time.Minute
 	// procEventsAckWait bounds the wait for the kernel's answer to the
 	// subscription (it is queued before the request returns).
 	procEventsAckWait = time.Second
@@ -123,8 +128,10 @@ type procEvents struct {
 
 	// rcvBuf is the receive buffer to ask for; tests make it tiny.
 	rcvBuf int
-	// rescans counts the full scans the table was (re)built from.
-	rescans int
+	// rescans counts the full scans the table was (re)built from, the
+	// last at scannedAt.
+	rescans   int
+	scannedAt time.Time
 }
 
 func newProcEvents() *procEvents {
@@ -145,14 +152,25 @@ func (e *procEvents) run(ctx context.Context) {
 			e.mu.Unlock()
 			return
 		case <-t.C:
-			e.mu.Lock()
-			if e.fd >= 0 {
-				if err := e.drain(); err != nil {
-					e.close(err)
-				}
-			}
-			e.mu.Unlock()
+			e.tick()
 		}
+	}
+}
+
+// tick empties the queue and, when the table is older than
+// procEventsRescanEvery, reads it afresh.
+func (e *procEvents) tick() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.fd < 0 {
+		return
+	}
+	if err := e.drain(); err != nil {
+		e.close(err)
+		return
+	}
+	if time.Since(e.scannedAt) > procEventsRescanEvery {
+		e.scan() //nolint:errcheck // a failed scan closes the subscription: listings then scan in full
 	}
 }
 
@@ -191,19 +209,30 @@ func (e *procEvents) processes() (ps []probe.Process, ok bool, err error) {
 			return nil, false, nil
 		}
 	}
+	rs, err := e.scan()
+	if err != nil {
+		return nil, true, err
+	}
+	return withOwners(rs, procRoot, lookupUserName), true, nil
+}
+
+// scan rebuilds the table from a full reading of /proc (still subscribed:
+// the queue holds everything after it).
+func (e *procEvents) scan() ([]procRead, error) {
 	clear(e.dirty)
 	rs, err := scanProcs(procRoot)
 	if err != nil {
 		e.close(err)
-		return nil, true, err
+		return nil, err
 	}
 	e.rescans++
+	e.scannedAt = time.Now()
 	e.sorted, e.listed = nil, nil
 	e.table = make(map[int32]procRead, len(rs))
 	for _, r := range rs {
 		e.table[r.p.PID] = r
 	}
-	return withOwners(rs, procRoot, lookupUserName), true, nil
+	return rs, nil
 }
 
 // subscribe opens the socket, joins the process events and checks that

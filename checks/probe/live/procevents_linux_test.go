@@ -613,3 +613,45 @@ func TestProcessEventsApply(t *testing.T) {
 		}
 	}
 }
+
+// TestProcessEventsRescanBoundsStaleness: no event tells of arguments
+// rewritten in memory, so a table older than procEventsRescanEvery is read
+// afresh between listings; a younger one is kept.
+func TestProcessEventsRescanBoundsStaleness(t *testing.T) {
+	l, ev := following(t, 0)
+	cmd := startProc(t, "/bin/sleep", "600")
+	if _, err := l.Processes(); err != nil {
+		t.Fatal(err)
+	}
+	// What a missed rewrite leaves: the table's arguments differ from
+	// what /proc shows.
+	forge := func() {
+		ev.mu.Lock()
+		defer ev.mu.Unlock()
+		r := ev.table[int32(cmd.Process.Pid)]
+		r.p.Cmdline = []string{"rewritten"}
+		ev.table[int32(cmd.Process.Pid)] = r
+		ev.sorted, ev.listed = nil, nil
+	}
+	argsOf := func() []string {
+		ev.mu.Lock()
+		defer ev.mu.Unlock()
+		return ev.table[int32(cmd.Process.Pid)].p.Cmdline
+	}
+	forge()
+	before := rescans(ev)
+	ev.tick()
+	if rescans(ev) != before || argsOf()[0] != "rewritten" {
+		t.Fatal("a young table was read afresh")
+	}
+	ev.mu.Lock()
+	ev.scannedAt = time.Now().Add(-procEventsRescanEvery - time.Second)
+	ev.mu.Unlock()
+	ev.tick()
+	if rescans(ev) != before+1 {
+		t.Fatal("an old table was not read afresh")
+	}
+	if got := argsOf(); len(got) != 2 || got[0] != "/bin/sleep" || got[1] != "600" {
+		t.Errorf("after the rescan the arguments are %q, want /proc's", got)
+	}
+}
