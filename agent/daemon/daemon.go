@@ -79,6 +79,11 @@ func Run(ctx context.Context, c Config) error {
 	}
 	defer log.Close()
 	cfg.Logger = logger
+	if l, ok := cfg.Probe.(*live.Live); ok {
+		// Long-lived: the process table is kept from the kernel's events
+		// rather than read whole for every check run.
+		l.FollowProcesses(ctx)
+	}
 	sessions := cfg.Log.(sessionLogAdapter)
 	rep, err := startReporter(ctx, c, logger, sessions, cfg.Probe)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -55,6 +56,9 @@ type Live struct {
 	lastAt time.Time
 	// list replaces listProcesses; only this package's tests set it.
 	list func() ([]probe.Process, error)
+	// events, once FollowProcesses is called, keeps the table from the
+	// kernel's process events (Linux).
+	events atomic.Pointer[procEvents]
 }
 
 // ProcessesFresh is how long a finished process listing answers later
@@ -341,7 +345,14 @@ func (l *Live) OEMCodePage() int { return l.os.oemCodePage() }
 // asks while a listing is under way gets that listing instead of reading
 // the table again. Nothing is kept once it is done, so no caller gets a
 // list that was finished before it asked. Every caller gets its own copy.
+// After FollowProcesses, a listing comes from the table kept from events,
+// as it is when asked (see there).
 func (l *Live) Processes() ([]probe.Process, error) {
+	if ev := l.events.Load(); ev != nil {
+		if ps, ok, err := ev.processes(); ok {
+			return ps, err
+		}
+	}
 	l.procsMu.Lock()
 	cur := l.procs
 	switch {
@@ -378,6 +389,22 @@ func (l *Live) Processes() ([]probe.Process, error) {
 		return nil, cur.err
 	}
 	return cloneProcesses(cur.ps), nil
+}
+
+// FollowProcesses has Processes keep the process table from the kernel's
+// process events until ctx ends, for a long-lived probe (the running
+// agent): a listing then reads from /proc only the processes that
+// started, ran another program or were renamed since the last, and
+// answers what the table holds now, not a listing up to ProcessesFresh
+// old. Where the events cannot be had (Linux's netlink process connector
+// needs root in the initial namespaces), or may have been lost, listings
+// are full scans as without it. Only on Linux; elsewhere it does nothing.
+func (l *Live) FollowProcesses(ctx context.Context) {
+	ev := newProcEvents()
+	if ev == nil || !l.events.CompareAndSwap(nil, ev) {
+		return
+	}
+	go ev.run(ctx)
 }
 
 func cloneProcesses(ps []probe.Process) []probe.Process {

@@ -1,46 +1,49 @@
 package live
 
 import (
-	"os/exec"
 	"testing"
 
-	"golang.org/x/sys/unix"
+	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/internal/proctest"
 )
 
 // BenchmarkProcesses lists the machine's processes, then the same with
 // 4,000 more (sleep) that the benchmark starts. gopsutil's path, measured
 // beside it until commit 29ebb5d, took 14.6 ms and 584 ms. The -owners
 // runs also ask every process its owner, as recording a bundle does
-// (checks ask only the processes they matched).
+// (checks ask only the processes they matched). The -events runs list
+// from the table the running agent keeps from process events
+// (FollowProcesses): a listing after nothing changed.
 func BenchmarkProcesses(b *testing.B) {
-	b.Run("machine", benchList(false))
-	var cmds []*exec.Cmd
+	ev := newProcEvents()
 	defer func() {
-		for _, c := range cmds {
-			c.Process.Kill()
-			c.Wait()
-		}
+		ev.mu.Lock()
+		ev.close(nil)
+		ev.mu.Unlock()
 	}()
-	for range 4000 {
-		c := exec.Command("/bin/sleep", "600")
-		if err := c.Start(); err != nil {
-			b.Fatal(err)
+	fromEvents := func() ([]probe.Process, error) {
+		ps, ok, err := ev.processes()
+		if !ok {
+			b.Skip("process events unavailable:", ev.err)
 		}
-		cmds = append(cmds, c)
+		return ps, err
 	}
-	b.Run("4000-extra", benchList(false))
-	b.Run("4000-extra-owners", benchList(true))
+	b.Run("machine", benchList(listProcesses, false))
+	b.Run("machine-events", benchList(fromEvents, false))
+	proctest.StartSleepers(b, 4000)
+	b.Run("4000-extra", benchList(listProcesses, false))
+	b.Run("4000-extra-owners", benchList(listProcesses, true))
+	b.Run("4000-extra-events", benchList(fromEvents, false))
 }
 
 // benchList also reports the CPU time (user and system) per list: the
 // machine is shared, so wall time includes waiting for a core.
-func benchList(owners bool) func(b *testing.B) {
+func benchList(list func() ([]probe.Process, error), owners bool) func(b *testing.B) {
 	return func(b *testing.B) {
-		var before, after unix.Rusage
-		unix.Getrusage(unix.RUSAGE_SELF, &before)
+		before := proctest.CPUTime()
 		n := 0
 		for b.Loop() {
-			ps, err := listProcesses()
+			ps, err := list()
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -51,8 +54,7 @@ func benchList(owners bool) func(b *testing.B) {
 			}
 			n = len(ps)
 		}
-		unix.Getrusage(unix.RUSAGE_SELF, &after)
-		cpu := after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano()
+		cpu := proctest.CPUTime() - before
 		b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 		b.ReportMetric(float64(n), "procs")
 	}

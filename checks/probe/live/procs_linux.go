@@ -37,6 +37,22 @@ func lookupUserName(uid uint32) string {
 }
 
 func readProcTable(root string, userName func(uint32) string) ([]probe.Process, error) {
+	rs, err := scanProcs(root)
+	if err != nil {
+		return nil, err
+	}
+	return withOwners(rs, root, userName), nil
+}
+
+// procRead is one process as read from /proc, its owner not yet read.
+type procRead struct {
+	p    probe.Process
+	pid  string // its /proc entry
+	comm string // its name as comm has it (escaped): see procOwners.owner
+}
+
+// scanProcs reads every process in the /proc folder root.
+func scanProcs(root string) ([]procRead, error) {
 	names, err := readDirNames(root)
 	if err != nil {
 		return nil, fmt.Errorf("listing processes: %w", err)
@@ -47,21 +63,33 @@ func readProcTable(root string, userName func(uint32) string) ([]probe.Process, 
 		return nil, fmt.Errorf("listing processes: %w", err)
 	}
 	defer unix.Close(dirfd)
-	owners := &procOwners{root: root, userName: userName, names: map[uint32]string{}}
 	// Each process costs some eight system calls: with thousands, the
 	// cores share them (each part keeps its order, so the list does too).
 	parts := min(runtime.GOMAXPROCS(0), len(names)/procsPerWorker+1)
 	if parts <= 1 {
-		return readProcs(dirfd, names, owners), nil
+		return readProcs(dirfd, names), nil
 	}
-	lists := make([][]probe.Process, parts)
+	lists := make([][]procRead, parts)
 	var wg sync.WaitGroup
 	for i := range parts {
 		chunk := names[i*len(names)/parts : (i+1)*len(names)/parts]
-		wg.Go(func() { lists[i] = readProcs(dirfd, chunk, owners) })
+		wg.Go(func() { lists[i] = readProcs(dirfd, chunk) })
 	}
 	wg.Wait()
 	return slices.Concat(lists...), nil
+}
+
+// withOwners gives the processes read their owners, read from the /proc
+// folder root when first asked and named by userName.
+func withOwners(rs []procRead, root string, userName func(uint32) string) []probe.Process {
+	owners := &procOwners{root: root, userName: userName, names: map[uint32]string{}}
+	out := make([]probe.Process, len(rs))
+	lazy := make([]lazyOwner, len(rs)) // one allocation for the lot
+	for i := range rs {
+		lazy[i] = lazyOwner{owners: owners, pid: rs[i].pid, name: rs[i].comm}
+		out[i] = rs[i].p.WithOwnerReader(lazy[i].read)
+	}
+	return out
 }
 
 // readDirNames lists a folder's names, unsorted (/proc: the processes).
@@ -80,12 +108,11 @@ const procsPerWorker = 500
 
 // readProcs reads the processes among the entries names of the /proc
 // folder open as dirfd.
-func readProcs(dirfd int, names []string, owners *procOwners) []probe.Process {
-	out := make([]probe.Process, 0, len(names))
-	lazy := make([]lazyOwner, len(names)) // one allocation for the lot
+func readProcs(dirfd int, names []string) []procRead {
+	out := make([]procRead, 0, len(names))
 	var buf []byte
 	var link [unix.PathMax]byte
-	for i, n := range names {
+	for _, n := range names {
 		pid, err := strconv.ParseInt(n, 10, 32)
 		if err != nil || pid <= 0 || n[0] == '+' {
 			continue // not a process: self, sys, meminfo…
@@ -106,9 +133,8 @@ func readProcs(dirfd int, names []string, owners *procOwners) []probe.Process {
 		if m, err := unix.Readlinkat(dirfd, n+"/exe", link[:]); err == nil && m < len(link) {
 			exe = string(link[:m])
 		}
-		lazy[i] = lazyOwner{owners: owners, pid: n, name: name}
 		p := probe.Process{PID: int32(pid), Name: fullProcName(name, cmdline), Exe: exe, Cmdline: cmdline}
-		out = append(out, p.WithOwnerReader(lazy[i].read))
+		out = append(out, procRead{p: p, pid: n, comm: name})
 	}
 	return out
 }
