@@ -246,7 +246,9 @@ func (e *procEvents) subscribe() error {
 	}
 	e.fd = fd
 	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, e.rcvBuf) != nil {
-		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, e.rcvBuf)
+		// Without CAP_NET_ADMIN the kernel's limit applies; a smaller
+		// buffer only makes an overflow (then a full scan) likelier.
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, e.rcvBuf)
 	}
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: cnIdxProc}); err != nil {
 		return fmt.Errorf("process events: %w", err)
@@ -359,7 +361,9 @@ func (e *procEvents) send(op, ack uint32) error {
 func (e *procEvents) close(err error) {
 	if e.fd >= 0 {
 		if e.listening {
-			e.send(procCnMcastIgnore, 0)
+			// Closing the socket ends the subscription anyway; the
+			// message only tells the kernel sooner.
+			_ = e.send(procCnMcastIgnore, 0)
 		}
 		unix.Close(e.fd)
 	}
@@ -502,7 +506,7 @@ func (e *procEvents) refresh() {
 	e.sorted, e.listed = nil, nil
 	read := readProcs(e.procfd, names)
 	for _, n := range names {
-		pid, _ := strconv.Atoi(n)
+		pid, _ := strconv.ParseInt(n, 10, 32)
 		delete(e.table, int32(pid))
 	}
 	for _, r := range read {
