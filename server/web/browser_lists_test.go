@@ -278,3 +278,41 @@ func TestBrowserRolloutStateDeviceSorts(t *testing.T) {
 	}
 	shot(t, ctx, "dashboard-device-runs.png")
 }
+
+// TestBrowserSystemFilter meets the device list's System field as an
+// admin does, in real headless Chromium: typing a Windows build finds the
+// one device whose agent last reported it, the field keeps what was typed,
+// and the column headings keep the filter when the list is sorted.
+func TestBrowserSystemFilter(t *testing.T) {
+	f := newFixture(t)
+	env := storetest.CheckRun(time.Now(), true)
+	env.Agent.Host.OS, env.Agent.Host.OSVersion = "windows", "Windows 10 Pro 22H2 (build 19045.6575)"
+	if _, err := f.st.SaveReport(t.Context(), f.ids["desk-ready"], env); err != nil {
+		t.Fatal(err)
+	}
+	ctx := headless(t)
+	signIn(t, ctx, f.srv.URL+"/devices", "devices")
+	field := chromedp.CSS(`form.filters input[name="system"]`)
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(field, "19045"),
+		chromedp.Submit(field),
+		chromedp.WaitVisible(chromedp.CSS(`#devices th a[href*="system=19045"]`)),
+	); err != nil {
+		t.Fatalf("filtering by system: %v", err)
+	}
+	if rows := text(t, ctx, "#devices tbody"); strings.Count(rows, "\n") != 0 || !strings.HasPrefix(rows, "desk-ready") || !strings.Contains(rows, "19045.6575") {
+		t.Errorf("devices on build 19045: %q, want desk-ready alone", rows)
+	}
+	if typed, err := chromedp.Run(ctx, chromedp.Value(field)); err != nil || typed != "19045" {
+		t.Errorf("the System field holds %q (%v), want what was typed", typed, err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#devices th:nth-child(6) a`)),
+		chromedp.WaitVisible(chromedp.CSS(`#devices th:nth-child(6)[aria-sort="descending"]`)),
+	); err != nil {
+		t.Fatalf("sorting the filtered list: %v", err)
+	}
+	if rows := text(t, ctx, "#devices tbody"); !strings.HasPrefix(rows, "desk-ready") || strings.Count(rows, "\n") != 0 {
+		t.Errorf("sorted by last seen, the filter was lost: %q", rows)
+	}
+}
