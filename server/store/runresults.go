@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -65,7 +67,7 @@ func encodeResults(results []report.CheckResult) (string, error) {
 		b = append(b, `,"reason":`...)
 		b = appendJSONString(b, r.Reason)
 		if len(r.Facts) > 0 {
-			if !json.Valid(r.Facts) {
+			if !factsValid(r.Facts) {
 				return "", fmt.Errorf("%w: the facts of check %q are not JSON", ErrInvalid, r.ID)
 			}
 			b = append(b, `,"facts":`...)
@@ -77,6 +79,16 @@ func encodeResults(results []report.CheckResult) (string, error) {
 	// The text is b's bytes, not a copy of them (as strings.Builder
 	// does): b is not written to again.
 	return unsafe.String(unsafe.SliceData(b), len(b)), nil //nolint:gosec // b is complete and never written again, as the comment above says
+}
+
+// factsValid reports whether facts is one JSON value, as json.Valid does
+// (duplicate names and invalid UTF-8 inside strings are let through, as
+// there) but with jsontext's decoder: about three times faster, and this
+// runs on the single ingest writer for every result of every report
+// (json.Valid was 4% of the server's CPU under sgload).
+// TestFactsValidAsJSONValid holds the two to the same answers.
+func factsValid(facts []byte) bool {
+	return jsontext.Value(facts).IsValid(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 }
 
 // appendJSONString appends s as a JSON string.

@@ -87,3 +87,18 @@ func TestEncodeResultsAllocations(t *testing.T) {
 		}
 	}
 }
+
+// TestFactsValidAsJSONValid: the facts check answers as json.Valid does,
+// on the cases where jsontext's defaults differ from it (duplicate names,
+// invalid UTF-8, unpaired surrogates, surrounding space, depth) and on
+// plainly broken JSON.
+func TestFactsValidAsJSONValid(t *testing.T) {
+	deep := strings.Repeat("[", 10001) + strings.Repeat("]", 10001)
+	for _, s := range []string{`{"a":1}`, " {\"a\":1}\n", `{"a":1,"a":2}`, "{\"a\":\"\xff\"}", `{"a":"\ud800"}`,
+		`{"a":"\udc00\ud800"}`, `"\uD834\uDD1E"`, `1e999`, `-0`, `01`, `[1,]`, `{"a":1}{}`, `{"a":1} x`, ``, ` `, `nul`,
+		`{"a":"\u0000"}`, `{"a":"` + "\x01" + `"}`, `[` + deep + `]`, deep[1 : len(deep)-1]} {
+		if got, want := factsValid([]byte(s)), json.Valid([]byte(s)); got != want {
+			t.Errorf("factsValid(%.40q) = %v, json.Valid says %v", s, got, want)
+		}
+	}
+}
