@@ -162,14 +162,50 @@ func withCopyAside(copyAside bool, f func()) {
 	f()
 }
 
-// TestKeepWaysAgree clears the same stores keeping some sites both ways
-// (copying the kept rows aside and emptying the table, or removing row by
-// row): the kept rows come out byte for byte as they were, rowids
-// included, nothing else is left, and no removed value is in the files. A
-// table with a trigger, or a kept cookie without a host, is cleared row by
-// row whatever the share.
+// keepWay is one way of clearing a store that keeps some cookies.
+type keepWay struct {
+	copyAside bool
+	chunk     int // hosts per statement
+}
+
+func (w keepWay) String() string {
+	return fmt.Sprintf("copy aside %v, %d hosts a statement", w.copyAside, w.chunk)
+}
+
+// keepWays are every way a keeping clear can go: copying aside or row by
+// row, with the hosts in one statement or in several.
+var keepWays = []keepWay{{true, hostChunk}, {false, hostChunk}, {true, 2}, {false, 2}}
+
+// run runs f with clearing forced to w.
+func (w keepWay) run(f func()) {
+	defer func(old int) { hostChunk = old }(hostChunk)
+	hostChunk = w.chunk
+	withCopyAside(w.copyAside, f)
+}
+
+// variantCookies are hosts the selector reads alike though they are
+// stored differently (case, a leading dot, spaces, an empty host), beside
+// sites that only look alike.
+var variantCookies = []fakeCookie{
+	{".MyBank.CO.UK", "bankupper", "VALUEbankupper0123456789"},
+	{"MYBANK.co.uk", "bankhostupper", "VALUEbankhostupper0123456789"},
+	{" www.mybank.co.uk ", "bankspaces", "VALUEbankspaces0123456789"},
+	{"notmybank.co.uk", "notbank", "VALUEnotbank0123456789"},
+	{".ZOOM.us", "zoomupper", "VALUEzoomupper0123456789"},
+	{"Us02Web.Zoom.Us", "zoomsubupper", "VALUEzoomsubupper0123456789"},
+	{"", "emptyhost", "VALUEemptyhost0123456789"},
+	{".", "dothost", "VALUEdothost0123456789"},
+}
+
+// TestKeepWaysAgree clears the same stores keeping some sites every way
+// (copying the kept rows aside and emptying the table, or removing the
+// rows of the hosts that go; the hosts named in one statement or in
+// several): the rows that stay are byte for byte those the selector keeps
+// asked row by row (as clearing did before it was planned per host),
+// rowids included; nothing else is left, and no removed value is in the
+// files. A table with a trigger is cleared row by row whatever the share.
 func TestKeepWaysAgree(t *testing.T) {
-	cookies := append([]fakeCookie{}, sampleCookies...)
+	cookies := append(append([]fakeCookie{}, sampleCookies...), variantCookies...)
 	for i := range 300 {
 		cookies = append(cookies, fakeCookie{fmt.Sprintf("w%d.site%d.example", i, i%40), fmt.Sprintf("n%d", i), fmt.Sprintf("VALUEsite%04d-0123456789", i)})
 	}
@@ -185,12 +221,27 @@ func TestKeepWaysAgree(t *testing.T) {
 		{"chromium delete journal", EngineChromium, "delete", keepBank, ""},
 		{"firefox wal", EngineFirefox, "wal", keepBank, ""},
 		{"firefox, domains and keep", EngineFirefox, "wal", selector{domains: []string{"zoom.us", "example"}, keep: []string{"us02web.zoom.us", "site3.example"}}, ""},
+		{"chromium, domains only", EngineChromium, "wal", selector{domains: []string{"zoom.us", "mybank.co.uk"}}, ""},
 		{"chromium blob and integer hosts", EngineChromium, "wal", keepBank,
-			"INSERT INTO cookies(creation_utc, host_key, name, value) VALUES(1, CAST('x.mybank.co.uk' AS BLOB), 'blobkept', 'VALUEblobkept0123'), (2, CAST('elsewhere.example' AS BLOB), 'blobgone', 'VALUEblobgone0123'), (3, 42, 'intgone', 'VALUEintgone0123')"},
-		{"firefox kept null host", EngineFirefox, "wal", selector{domains: []string{"zoom.us"}},
-			"INSERT INTO moz_cookies(host, name, value) VALUES(NULL, 'nullhost', 'VALUEnullhost0123')"},
+			"INSERT INTO cookies(creation_utc, host_key, name, value) VALUES(1, CAST('x.mybank.co.uk' AS BLOB), 'blobkept', 'VALUEblobkept0123'), (2, CAST('elsewhere.example' AS BLOB), 'blobgone', 'VALUEblobgone0123'), (3, 42, 'intgone', 'VALUEintgone0123'), (4, CAST('.MyBank.co.uk' AS BLOB), 'blobupper', 'VALUEblobupper0123')"},
+		{"chromium, host column without a type: NULL, integer, real and blob hosts", EngineChromium, "wal", keepBank,
+			`CREATE TABLE c2(creation_utc INTEGER NOT NULL, host_key, top_frame_site_key TEXT NOT NULL DEFAULT '',
+ name TEXT NOT NULL, value TEXT NOT NULL, encrypted_value BLOB NOT NULL DEFAULT x'', path TEXT NOT NULL DEFAULT '/',
+ expires_utc INTEGER NOT NULL DEFAULT 0, is_secure INTEGER NOT NULL DEFAULT 0, is_httponly INTEGER NOT NULL DEFAULT 0,
+ UNIQUE (host_key, top_frame_site_key, name, path));
+INSERT INTO c2 SELECT * FROM cookies; DROP TABLE cookies; ALTER TABLE c2 RENAME TO cookies;
+INSERT INTO cookies(creation_utc, host_key, name, value) VALUES(1, NULL, 'nullhost', 'VALUEnullhost0123'), (2, 7, 'inthost', 'VALUEinthost0123'),
+ (3, 7.0, 'realhost', 'VALUErealhost0123'), (4, '7', 'texthost', 'VALUEtexthost0123'), (5, CAST('www.MyBank.co.uk' AS BLOB), 'blobbank', 'VALUEblobbank0123')`},
+		{"firefox kept null host, domains", EngineFirefox, "wal", selector{domains: []string{"zoom.us"}},
+			"INSERT INTO moz_cookies(host, name, value) VALUES(NULL, 'nullhost', 'VALUEnullhost0123'), (CAST('Zoom.US' AS BLOB), 'blobzoom', 'VALUEblobzoom0123')"},
+		{"chromium, host column NOCASE", EngineChromium, "wal", keepBank,
+			`CREATE TABLE c2(creation_utc INTEGER NOT NULL, host_key TEXT NOT NULL COLLATE NOCASE, top_frame_site_key TEXT NOT NULL DEFAULT '',
+ name TEXT NOT NULL, value TEXT NOT NULL, encrypted_value BLOB NOT NULL DEFAULT x'', path TEXT NOT NULL DEFAULT '/',
+ expires_utc INTEGER NOT NULL DEFAULT 0, is_secure INTEGER NOT NULL DEFAULT 0, is_httponly INTEGER NOT NULL DEFAULT 0,
+ UNIQUE (host_key, top_frame_site_key, name, path));
+INSERT INTO c2 SELECT * FROM cookies; DROP TABLE cookies; ALTER TABLE c2 RENAME TO cookies`},
 		{"chromium with a trigger", EngineChromium, "wal", keepBank,
-			"CREATE TABLE log(n); CREATE TRIGGER cookie_gone AFTER DELETE ON cookies BEGIN INSERT INTO log VALUES(old.name); END"},
+			"CREATE TABLE log(n); CREATE TRIGGER cookie_gone AFTER DELETE ON COOKIES BEGIN INSERT INTO log VALUES(old.name); END"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -198,7 +249,7 @@ func TestKeepWaysAgree(t *testing.T) {
 			var want []string // the kept rows, as before the clear
 			var results []clearResult
 			var gone [][]byte
-			for _, copyAside := range []bool{true, false} {
+			for _, way := range keepWays {
 				path := filepath.Join(t.TempDir(), "Cookies")
 				writeCookieDB(t, path, tc.engine, tc.mode, cookies)
 				if tc.setup != "" {
@@ -216,34 +267,65 @@ func TestKeepWaysAgree(t *testing.T) {
 				}
 				var res clearResult
 				var err error
-				withCopyAside(copyAside, func() { res, err = clearStore(t.Context(), path, tc.engine, tc.sel, false) })
+				way.run(func() { res, err = clearStore(t.Context(), path, tc.engine, tc.sel, false) })
 				if err != nil {
 					t.Fatal(err)
 				}
 				results = append(results, res)
 				if got := tableRows(t, path, table); !slices.Equal(got, want) {
-					t.Errorf("copy aside %v: rows after clearing differ from the kept rows before:\n got %d %q\nwant %d %q", copyAside, len(got), got, len(want), want)
+					t.Errorf("%v: rows after clearing differ from the kept rows before:\n got %d %q\nwant %d %q", way, len(got), got, len(want), want)
 				}
 				if res.before-res.removed != len(want) {
-					t.Errorf("copy aside %v: %+v, want %d kept", copyAside, res, len(want))
+					t.Errorf("%v: %+v, want %d kept", way, res, len(want))
 				}
 				if strings.Contains(tc.setup, "TRIGGER") {
 					// The trigger sees each removed row once, and no kept one.
 					if logged := len(tableRows(t, path, "log")); logged != res.removed {
-						t.Errorf("copy aside %v: the delete trigger fired %d times for %d removed rows", copyAside, logged, res.removed)
+						t.Errorf("%v: the delete trigger fired %d times for %d removed rows", way, logged, res.removed)
 					}
 				}
 				all := storeBytes(t, path)
 				for _, v := range gone {
 					if bytes.Contains(all, v) {
-						t.Errorf("copy aside %v: removed value %s still in the files", copyAside, v)
+						t.Errorf("%v: removed value %s still in the files", way, v)
 					}
 				}
 			}
-			if results[0] != results[1] {
-				t.Errorf("the two ways counted differently: %+v and %+v", results[0], results[1])
+			for i, r := range results {
+				if r != results[0] {
+					t.Errorf("%v counted %+v, %v %+v", keepWays[i], r, keepWays[0], results[0])
+				}
 			}
 		})
+	}
+}
+
+// TestKeepRefusesUTF16 shows that a store in UTF-16 (no browser writes
+// one) is refused untouched when some cookies are to stay — hosts are
+// matched back by value, which only UTF-8 text survives byte for byte —
+// and still cleared when every cookie goes.
+func TestKeepRefusesUTF16(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "Cookies")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"PRAGMA encoding = 'UTF-16le'", "CREATE TABLE cookies(host_key TEXT, name TEXT, value TEXT)",
+		"INSERT INTO cookies VALUES('.mybank.co.uk', 'bank', 'VALUEbank0123'), ('zoom.us', 'zoom', 'VALUEzoom0123')"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	before := tableRows(t, path, "cookies")
+	if _, err := clearStore(t.Context(), path, EngineChromium, selector{keep: []string{"mybank.co.uk"}}, false); !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), "UTF-16") {
+		t.Fatalf("keeping in a UTF-16 store: %v, want ErrSchema naming the encoding", err)
+	}
+	if got := tableRows(t, path, "cookies"); !slices.Equal(got, before) {
+		t.Fatalf("the refused store changed: %q", got)
+	}
+	if res, err := clearStore(t.Context(), path, EngineChromium, selector{}, false); err != nil || res != (clearResult{before: 2, removed: 2}) {
+		t.Fatalf("clearing all of a UTF-16 store: %+v, %v", res, err)
 	}
 }
 
