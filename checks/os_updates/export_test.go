@@ -11,6 +11,8 @@ type Release = release
 
 type Updates = updates
 
+type Unread = unread
+
 const (
 	AutoManaged       = autoManaged
 	AutoOff           = autoOff
