@@ -21,6 +21,7 @@ var Check checks.Check = checks.Definition[facts]{
 	Collect:    collect,
 	Evaluate:   evaluate,
 	UnknownFix: unknownFix,
+	Scrub:      scrub,
 }
 
 // The policy settings the check owns.

@@ -1,10 +1,16 @@
 package osupdates_test
 
 import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks/checktest"
 	osupdates "github.com/sessionguard/sessionguard/checks/os_updates"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 func TestScenarios(t *testing.T) {
@@ -15,8 +21,18 @@ func TestNoPassWithoutEvidence(t *testing.T) {
 	checktest.RunBasisProperty(t, osupdates.Check, "testdata", basis)
 }
 
+// TestScrubbedScenarios: a bundle keeps GNOME Software's own settings,
+// never its child schemas' (an account's id).
 func TestScrubbedScenarios(t *testing.T) {
-	checktest.RunScrubbedScenarios(t, osupdates.Check, "testdata", nil)
+	checktest.RunScrubbedScenarios(t, osupdates.Check, "testdata", func(t *testing.T, bundle string) {
+		b, err := os.ReadFile(filepath.Join(bundle, evidence.CommandsFile))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte("org.gnome.software.auth")) {
+			t.Errorf("the bundle keeps org.gnome.software.auth:\n%s", b)
+		}
+	})
 }
 
 // basis: the kernel release is shown in the report, never judged, but on
