@@ -166,7 +166,7 @@ func evaluateUnread(f facts) (checks.Result, bool) {
 	}
 	if u := f.Updates.CheckedUnread; u != nil {
 		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether the list of available updates is up to date.",
-			Fix: "Open Settings > Windows Update and click Check for updates, then choose \"Check again\". If it stays unknown, ask your IT support: " + serviceReads(f, *u), Reason: u.reason()})
+			Fix: "Open Settings > Windows Update and click Check for updates, then choose \"Check again\". If it stays unknown, ask your IT support: " + askIT(f, *u), Reason: u.reason()})
 	}
 	if len(parts) == 0 {
 		return checks.Result{}, false
@@ -183,11 +183,18 @@ func restartUnreadFix(f facts, u unread) string {
 	if u.What == dnfNeedsRestarting {
 		return restart + "SessionGuard reads the answer of \"sudo dnf needs-restarting -r\", which failed here; running it in a terminal shows why."
 	}
-	return restart + serviceReads(f, u)
+	return restart + askIT(f, u)
 }
 
-// serviceReads says what SessionGuard's service needs to read u.
-func serviceReads(f facts, u unread) string {
+// accessDenied is probe.ErrorKind of a denial (unread.Why).
+const accessDenied = "access denied"
+
+// askIT is what IT support can do about u: let SessionGuard's service
+// read it, or, for anything else, look at an evidence bundle.
+func askIT(f facts, u unread) string {
+	if u.Why != accessDenied {
+		return "send them an evidence bundle (sessionguard evidence record): SessionGuard could not make sense of " + u.What + ", and the bundle shows what it read."
+	}
 	account := "root"
 	if f.OS == "windows" {
 		account = "Local System"

@@ -2,12 +2,14 @@ package osupdates_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
 	osupdates "github.com/sessionguard/sessionguard/checks/os_updates"
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 var at = time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
@@ -25,7 +27,15 @@ func good() osupdates.Facts {
 }
 
 func denied() *osupdates.Unread {
-	return &osupdates.Unread{What: "the restart flag /run/reboot-required", Why: "access denied"}
+	return &osupdates.Unread{What: "the restart flag /run/reboot-required", Why: probe.ErrorKind(probe.ErrAccessDenied)}
+}
+
+// TestAccessDenied: evaluation knows a denial by the words the probe
+// gives it.
+func TestAccessDenied(t *testing.T) {
+	if got := probe.ErrorKind(fmt.Errorf("x: %w", probe.ErrAccessDenied)); got != osupdates.AccessDenied {
+		t.Errorf("probe says %q, evaluation looks for %q", got, osupdates.AccessDenied)
+	}
 }
 
 func policy(settings map[string]string) checks.Policy {

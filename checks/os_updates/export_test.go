@@ -13,6 +13,8 @@ type Updates = updates
 
 type Unread = unread
 
+const AccessDenied = accessDenied
+
 const (
 	AutoManaged       = autoManaged
 	AutoOff           = autoOff
