@@ -39,9 +39,10 @@ import (
 //     installed at once or at the next restart (discoverrc UseOfflineUpdates),
 //     without anyone asked;
 //   - GNOME Software (org.gnome.software download-updates, with
-//     allow-updates, from one `gsettings list-recursively`): it installs Flatpak apps by itself but only downloads
-//     system packages and prepares an offline update that waits for someone
-//     to choose Restart & Update (gs-update-monitor.c: only
+//     allow-updates, both from one `gsettings list-recursively`): it
+//     installs Flatpak apps by itself but only downloads system packages
+//     and prepares an offline update that waits for someone to choose
+//     Restart & Update (gs-update-monitor.c: only
 //     GS_APP_STATE_UPDATABLE_LIVE apps are installed; the PackageKit plugin
 //     downloads with PK's ONLY_DOWNLOAD). That is download-and-notify, graded
 //     off as Windows' AUOptions 3 is.
