@@ -47,11 +47,10 @@ func (l *Live) WLANAssociations() ([]probe.WLANAssociation, error) {
 	}
 	var version uint32
 	var h windows.Handle
-	if err := wlanCall("WlanOpenHandle", procWlanOpenHandle, wlanClientVersion, 0,
-		uintptr(unsafe.Pointer(&version)), uintptr(unsafe.Pointer(&h))); err != nil {
+	if err := wlanOpen(&version, &h); err != nil {
 		return nil, err
 	}
-	defer func() { _, _, _ = procWlanCloseHandle.Call(uintptr(h), 0) }()
+	defer wlanClose(h)
 	var list *wlanInterfaceInfoList
 	if err := wlanCall("WlanEnumInterfaces", procWlanEnumInterfaces, uintptr(h), 0, uintptr(unsafe.Pointer(&list))); err != nil {
 		return nil, err
@@ -73,6 +72,16 @@ func (l *Live) WLANAssociations() ([]probe.WLANAssociation, error) {
 	}
 	return out, nil
 }
+
+// wlanOpen opens a WLAN client handle (WlanOpenHandle).
+func wlanOpen(version *uint32, h *windows.Handle) error {
+	return wlanCall("WlanOpenHandle", procWlanOpenHandle, wlanClientVersion, 0,
+		uintptr(unsafe.Pointer(version)), uintptr(unsafe.Pointer(h)))
+}
+
+// wlanClose closes it (WlanCloseHandle); nothing is to be done about a
+// handle that will not close.
+func wlanClose(h windows.Handle) { _, _, _ = procWlanCloseHandle.Call(uintptr(h), 0) }
 
 // wlanAssociation reads one connected interface's access point: its BSSID
 // from the current connection, its elements from the BSS list of its
