@@ -166,6 +166,14 @@ func TestScrubbedScenariosReplayTheSame(t *testing.T) {
 		if m := macAddress.Find(cmds); m != nil {
 			t.Errorf("a hardware address is left in commands.json: %s", m)
 		}
+		// The WLAN API's answer: pseudonyms only (the windows/wlanapi_*
+		// scenarios' SSID-1 and fe:dc:ba:09:87:02), and the verdict above
+		// shows they still match netsh's.
+		if wlan, err := os.ReadFile(filepath.Join(bundle, evidence.WLANFile)); err == nil {
+			if m := macAddress.Find(wlan); m != nil || bytes.Contains(wlan, []byte("SSID-1")) {
+				t.Errorf("an address or network name is left in %s:\n%s", evidence.WLANFile, wlan)
+			}
+		}
 	})
 }
 
