@@ -115,6 +115,22 @@ type wlanBSSList struct {
 	Entries       [1]wlanBSSEntry
 }
 
+// The sizes and offsets the calls depend on, checked when this file is
+// compiled for any architecture (a negative array length does not
+// compile); wlanapi_layout_test.go checks every member.
+var (
+	_ [unsafe.Sizeof(wlanBSSEntry{}) - 360]byte
+	_ [360 - unsafe.Sizeof(wlanBSSEntry{})]byte
+	_ [unsafe.Offsetof(wlanBSSEntry{}.IEOffset) - 352]byte
+	_ [352 - unsafe.Offsetof(wlanBSSEntry{}.IEOffset)]byte
+	_ [unsafe.Offsetof(wlanBSSList{}.Entries) - 8]byte
+	_ [8 - unsafe.Offsetof(wlanBSSList{}.Entries)]byte
+	_ [unsafe.Sizeof(wlanConnectionAttributes{}) - 604]byte
+	_ [604 - unsafe.Sizeof(wlanConnectionAttributes{})]byte
+	_ [unsafe.Sizeof(wlanInterfaceInfo{}) - 532]byte
+	_ [532 - unsafe.Sizeof(wlanInterfaceInfo{})]byte
+)
+
 // interfaceInfos are the entries of a WLAN_INTERFACE_INFO_LIST.
 func interfaceInfos(l *wlanInterfaceInfoList) []wlanInterfaceInfo {
 	if l == nil || l.NumberOfItems == 0 {
