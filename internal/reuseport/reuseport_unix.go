@@ -10,8 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Control is a net.ListenConfig Control that sets SO_REUSEADDR and
-// SO_REUSEPORT on the socket before it binds.
+// Control is a net.ListenConfig Control that sets what Set sets on the
+// socket before it binds.
 func Control(_, _ string, c syscall.RawConn) error {
 	var serr error
 	err := c.Control(func(fd uintptr) { serr = Set(int(fd)) })
@@ -21,10 +21,14 @@ func Control(_, _ string, c syscall.RawConn) error {
 	return serr
 }
 
-// Set sets SO_REUSEADDR and SO_REUSEPORT on the socket fd.
+// Set sets SO_REUSEADDR and SO_REUSEPORT on the socket fd, and on macOS
+// SO_REUSESHAREUID (see shareWithOtherUsers).
 func Set(fd int) error {
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 		return err
 	}
-	return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+		return err
+	}
+	return shareWithOtherUsers(fd)
 }
