@@ -94,10 +94,14 @@ func listenMDNS(ctx context.Context, services []string, heard func(probe.MDNSAnn
 // passiveMDNS says whether the agent listens to the mDNS group on goos:
 // where its sockets can bind the group addresses themselves (see
 // mdnsSockets), so that no unicast datagram to port 5353 can reach them.
-// Linux and macOS can; Windows refuses to bind a multicast address, and
-// its sockets sharing the wildcard address with SO_REUSEADDR may each be
-// handed the unicast datagrams meant for the DNS Client service's
-// responder, so there the periodic browse stands in.
+// Linux and macOS can. Windows refuses to bind a multicast address
+// (WSAEADDRNOTAVAIL), and which of the sockets sharing the wildcard
+// address with SO_REUSEADDR gets a unicast datagram is not determined, so
+// one could take the answers meant for the DNS Client service's
+// responder. SO_REUSE_MULTICASTPORT ("enable port reuse and disable
+// unicast reception", ws2def.h) is the documented way out, but nothing
+// here can try it: Wine 8 ignores the option and binds multicast
+// addresses as Linux does. So on Windows the periodic browse stands in.
 func passiveMDNS(goos string) bool { return goos == "linux" || goos == "darwin" }
 
 // mdnsSocket is one listening socket: the address it binds and the
