@@ -139,20 +139,7 @@ func TestMDNSListenNetnsNoInterface(t *testing.T) {
 // counts how many conn receives within a second.
 func unicastReceived(t *testing.T, conn net.PacketConn, addr string, n int) int {
 	t.Helper()
-	to, err := net.ResolveUDPAddr("udp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := net.ListenUDP("udp", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	for range n {
-		if _, err := out.WriteTo([]byte("unicast"), to); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sendUnicast(t, addr, n)
 	got := 0
 	buf := make([]byte, mdnsMaxPacket)
 	conn.SetReadDeadline(time.Now().Add(time.Second))
@@ -242,24 +229,8 @@ func TestMDNSListenNetnsResponderRebindsAsAnotherUser(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("the responder could not bind beside the listener:\n%s", strings.Join(lines, "\n"))
 	}
-	send := func(to string) {
-		dst, err := net.ResolveUDPAddr("udp", to)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := net.ListenUDP("udp", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		for range 20 {
-			if _, err := c.WriteTo([]byte("unicast"), dst); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	send("192.0.2.1:5353")
-	send("[fe80::1%" + netnstest.VethA + "]:5353")
+	sendUnicast(t, "192.0.2.1:5353", 20)
+	sendUnicast(t, "[fe80::1%"+netnstest.VethA+"]:5353", 20)
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
 	}
@@ -312,4 +283,24 @@ func TestMDNSListenNetnsResponderRebindsAsAnotherUserChild(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// sendUnicast sends n datagrams saying "unicast" to addr from an
+// ephemeral port.
+func sendUnicast(t *testing.T, addr string, n int) {
+	t.Helper()
+	to, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := net.ListenUDP("udp", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	for range n {
+		if _, err := out.WriteTo([]byte("unicast"), to); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
