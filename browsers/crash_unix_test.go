@@ -67,7 +67,7 @@ func TestClearCrashLosesNothingKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	cookies := append([]fakeCookie{}, sampleCookies...)
-	for i := range 2000 {
+	for i := range 600 {
 		cookies = append(cookies, fakeCookie{fmt.Sprintf("w%d.site%d.example", i, i%60), fmt.Sprintf("n%d", i), fmt.Sprintf("VALUEsite%04d-0123456789abcdef", i)})
 	}
 	stores := []struct {
