@@ -185,6 +185,9 @@ func TestChromiumRealProfile(t *testing.T) {
 	for i, way := range keepWays {
 		run("set", fmt.Sprintf("c5-%d", i), false)
 		before := tableRows(t, db(), "cookies")
+		if len(before) != len(testCookies) {
+			t.Fatalf("%v: the browser stored %d of %d cookies before the clear", way, len(before), len(testCookies))
+		}
 		kept, _ := keptAndGone(t, db(), "cookies", "host_key", selector{keep: []string{"mybank.co.uk"}})
 		way.run(func() {
 			rep = clearNow(t, Options{Env: env, Browsers: []string{Chromium}, Keep: []string{"mybank.co.uk"}})

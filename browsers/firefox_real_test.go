@@ -155,6 +155,9 @@ func TestFirefoxRealProfile(t *testing.T) {
 	for i, way := range keepWays {
 		run("set", fmt.Sprintf("f5-%d", i), false)
 		before := tableRows(t, db, "moz_cookies")
+		if len(before) != len(testCookies) {
+			t.Fatalf("%v: the browser stored %d of %d cookies before the clear", way, len(before), len(testCookies))
+		}
 		kept, _ := keptAndGone(t, db, "moz_cookies", "host", selector{keep: []string{"mybank.co.uk"}})
 		way.run(func() {
 			rep = clearNow(t, Options{Env: env, Browsers: []string{Firefox}, Keep: []string{"mybank.co.uk"}})
