@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,34 +32,13 @@ func TestRunFollowsProcesses(t *testing.T) {
 	if n := procEventSockets(t); n != 0 {
 		t.Fatalf("%d process event sockets before the agent started", n)
 	}
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "run", "agent.sock")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
 	// One check that lists processes is enough to make the probe list.
-	list := []checks.Check{voiceassistants.Check}
-	go func() {
-		done <- Run(ctx, Config{StateDir: filepath.Join(dir, "state"), Socket: sock, Policy: all.DefaultPolicy(), Checks: list, Version: "test"})
-	}()
-	c := localapi.NewClient(sock)
-	defer c.Close()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, err := c.Status(ctx); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the agent did not answer on its socket")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if _, err := c.Run(ctx); err != nil {
+	c, stop := startAgent(t, []checks.Check{voiceassistants.Check})
+	if _, err := c.Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	following := procEventSockets(t)
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	// The table stops with the agent's context (its drain loop closes the
@@ -96,6 +76,43 @@ func TestRunFollowsProcesses(t *testing.T) {
 		t.Fatal(why + ", under CI=true")
 	}
 	t.Skip(why)
+}
+
+// startAgent runs the agent (Run) with these checks over a new state
+// folder, waits until it answers on its socket and returns a client.
+// stop ends it and gives Run's error; it is called when tb ends too.
+func startAgent(tb testing.TB, list []checks.Check) (c *localapi.Client, stop func() error) {
+	tb.Helper()
+	dir := tb.TempDir()
+	sock := filepath.Join(dir, "run", "agent.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{StateDir: filepath.Join(dir, "state"), Socket: sock, Policy: all.DefaultPolicy(), Checks: list, Version: "test"})
+	}()
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() { cancel(); err = <-done })
+		return err
+	}
+	c = localapi.NewClient(sock)
+	tb.Cleanup(func() {
+		c.Close()
+		if err := stop(); err != nil {
+			tb.Error(err)
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := c.Status(ctx); err == nil {
+			return c, stop
+		}
+		if time.Now().After(deadline) {
+			tb.Fatal("the agent did not answer on its socket")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // procEventSockets counts this process's netlink connector sockets that
