@@ -13,6 +13,12 @@
 //     for;
 //   - automatic updates on (updates_auto_off grades them off: fail or warn).
 //
+// A source that could only add a warning (a restart flag, Windows Update's
+// last scan time) but is there and cannot be read (denied, or an answer
+// not recognised) turns what would pass unknown, saying what could not be
+// read; a warning or failure from the rest stands. A flag that is not
+// there is no restart due.
+//
 // Linux reads apt's lists and dpkg's status directly (apt-get -s takes
 // ten seconds or more without apt's binary cache), /run/reboot-required
 // and apt-config for APT::Periodic; dnf, zypper and pacman from their

@@ -32,6 +32,9 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 		r = checks.AllOf(r, apps)
 	}
 	if r.Status == checks.Pass {
+		if u, ok := evaluateUnread(f); ok {
+			return u
+		}
 		r.Summary = strings.TrimSuffix(support.Summary, ".") + "; " + lowerFirst(strings.TrimSuffix(pending.Summary, ".")) + "; " + lowerFirst(auto.Summary)
 	}
 	return r
@@ -147,6 +150,56 @@ func evaluateAuto(f facts, off checks.Status) checks.Result {
 		return checks.Result{Status: off, Summary: "Updates are paused" + until + ".", Fix: autoFix(f)}
 	}
 	return checks.Result{Status: checks.Unknown, Summary: "Could not tell whether updates install automatically.", Fix: unknownFix, Reason: a.Reason}
+}
+
+// evaluateUnread judges the sources that could only have added a warning
+// (a restart due, an out-of-date list) but are there and were not read.
+// It is asked only when everything else passed: a warning or failure
+// elsewhere stands whatever they would have said, but a pass cannot, so
+// the verdict is unknown, saying what could not be read and what to do.
+// ok is false when every such source was read.
+func evaluateUnread(f facts) (checks.Result, bool) {
+	var parts []checks.Result
+	if u := f.Updates.RebootUnread; u != nil && f.Updates.Reboot != rebootIsRequired {
+		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether installed updates wait for a restart.",
+			Fix: restartUnreadFix(f, *u), Reason: u.reason()})
+	}
+	if u := f.Updates.CheckedUnread; u != nil {
+		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether the list of available updates is up to date.",
+			Fix: "Open Settings > Windows Update and click Check for updates, then choose \"Check again\". If it stays unknown, ask your IT support: " + askIT(f, *u), Reason: u.reason()})
+	}
+	if len(parts) == 0 {
+		return checks.Result{}, false
+	}
+	return checks.AllOf(parts...), true
+}
+
+func (u unread) reason() string { return "SessionGuard could not read " + u.What + ": " + u.Why }
+
+// restartUnreadFix: a restart finishes whatever updates wait for one, and
+// then the flag is gone; if reading it keeps failing, someone has to look.
+func restartUnreadFix(f facts, u unread) string {
+	const restart = "Restart the computer to finish installing any updates, then choose \"Check again\". If it stays unknown, ask your IT support: "
+	if u.What == dnfNeedsRestarting {
+		return restart + "SessionGuard reads the answer of \"sudo dnf needs-restarting -r\", which failed here; running it in a terminal shows why."
+	}
+	return restart + askIT(f, u)
+}
+
+// accessDenied is probe.ErrorKind of a denial (unread.Why).
+const accessDenied = "access denied"
+
+// askIT is what IT support can do about u: let SessionGuard's service
+// read it, or, for anything else, look at an evidence bundle.
+func askIT(f facts, u unread) string {
+	if u.Why != accessDenied {
+		return "send them an evidence bundle (sessionguard evidence record): SessionGuard could not make sense of " + u.What + ", and the bundle shows what it read."
+	}
+	account := "root"
+	if f.OS == "windows" {
+		account = "Local System"
+	}
+	return "SessionGuard's service must run as " + account + " (as it is installed) and be allowed to read " + u.What + "."
 }
 
 // waitedResult judges updates waiting at least since since: fail from

@@ -11,6 +11,10 @@ type Release = release
 
 type Updates = updates
 
+type Unread = unread
+
+const AccessDenied = accessDenied
+
 const (
 	AutoManaged       = autoManaged
 	AutoOff           = autoOff

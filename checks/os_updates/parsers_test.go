@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -420,6 +421,37 @@ func TestParseNeedsRestarting(t *testing.T) {
 	} {
 		if got := parseNeedsRestarting(probe.Output{Stdout: []byte(c.out), ExitCode: c.exit}); got != c.want {
 			t.Errorf("exit %d %q: %s, want %s", c.exit, c.out, got, c.want)
+		}
+	}
+}
+
+// TestRpmReboot: dnf without needs-restarting tells nothing (as macOS);
+// one that fails or answers in words not recognised is a source unread.
+func TestRpmReboot(t *testing.T) {
+	dnf4 := "No such command: needs-restarting. Please use /usr/bin/dnf --help\nIt could be a DNF plugin command, try: \"dnf install 'dnf-command(needs-restarting)'\"\n"
+	dnf5 := "Unknown argument \"needs-restarting\" for command \"dnf5\". Add \"--help\" for more information about the arguments.\nIt could be a command provided by a plugin, try: dnf5 install 'dnf5-command(needs-restarting)'\n"
+	for _, c := range []struct {
+		name   string
+		out    probe.Output
+		err    error
+		reboot string
+		unread string // unread.Why, "" for none
+	}{
+		{"dnf 4 without the plugin", probe.Output{Stderr: []byte(dnf4), ExitCode: 1}, nil, rebootUnknown, ""},
+		{"dnf 5 without the plugin", probe.Output{Stderr: []byte(dnf5), ExitCode: 2}, nil, rebootUnknown, ""},
+		{"not required", probe.Output{Stdout: []byte("Reboot should not be necessary.\n")}, nil, rebootNotRequired, ""},
+		{"no cache", probe.Output{Stderr: []byte("Error: Cache-only enabled but no cache for repository \"fedora\"\n"), ExitCode: 1}, nil, rebootUnknown, "answer not recognised (exit status 1)"},
+		{"timed out", probe.Output{}, fmt.Errorf("dnf: %w", context.DeadlineExceeded), rebootUnknown, "timed out"},
+		{"denied", probe.Output{}, fmt.Errorf("dnf: %w", probe.ErrAccessDenied), rebootUnknown, "access denied"},
+	} {
+		f := facts{Updates: updates{Reboot: rebootUnknown}}
+		rpmReboot(&f, "dnf needs-restarting", c.out, c.err)
+		why := ""
+		if f.Updates.RebootUnread != nil {
+			why = f.Updates.RebootUnread.Why
+		}
+		if f.Updates.Reboot != c.reboot || why != c.unread || len(f.Errors) != 1 && c.reboot == rebootUnknown {
+			t.Errorf("%s: reboot %s, unread %q, errors %q; want %s, %q", c.name, f.Updates.Reboot, why, f.Errors, c.reboot, c.unread)
 		}
 	}
 }

@@ -1,10 +1,16 @@
 package osupdates_test
 
 import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks/checktest"
 	osupdates "github.com/sessionguard/sessionguard/checks/os_updates"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 func TestScenarios(t *testing.T) {
@@ -15,21 +21,29 @@ func TestNoPassWithoutEvidence(t *testing.T) {
 	checktest.RunBasisProperty(t, osupdates.Check, "testdata", basis)
 }
 
+// TestScrubbedScenarios: a bundle keeps GNOME Software's own settings,
+// never its child schemas' (an account's id).
 func TestScrubbedScenarios(t *testing.T) {
-	checktest.RunScrubbedScenarios(t, osupdates.Check, "testdata", nil)
+	checktest.RunScrubbedScenarios(t, osupdates.Check, "testdata", func(t *testing.T, bundle string) {
+		b, err := os.ReadFile(filepath.Join(bundle, evidence.CommandsFile))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte("org.gnome.software.auth")) {
+			t.Errorf("the bundle keeps org.gnome.software.auth:\n%s", b)
+		}
+	})
 }
 
-// basis: the kernel release is shown in the report, never judged; dnf's
-// needs-restarting can only add a restart warning, and many Fedora
-// machines lack it (dnf 5 without its plugins), so updates are judged
-// without it, as apt's without /run/reboot-required.
+// basis: the kernel release is shown in the report, never judged, but on
+// Arch, where it tells a pending restart; a restart flag or scan time that
+// is there but unread makes a pass unknown, so only the sources whose loss
+// leaves the rest judged alone are listed.
 var basis = checktest.Basis{Informational: map[string]string{
-	"run snap refresh --time":                                   "a snap hold only adds a warning or failure; without snapd the system is judged alone",
-	"run snap list":                                             "a snap hold only adds a warning or failure; without snapd the system is judged alone",
-	"run dnf --cacheonly --quiet needs-restarting":              "a pending restart only adds a warning; dnf 5 without its plugins has no needs-restarting",
-	"file /proc/sys/kernel/osrelease":                           "the kernel release is reported; on Arch it only tells a pending restart, which only warns",
+	"run snap refresh --time":         "a snap hold only adds a warning or failure; without snapd the system is judged alone",
+	"run snap list":                   "a snap hold only adds a warning or failure; without snapd the system is judged alone",
+	"file /proc/sys/kernel/osrelease": "the kernel release is reported; on Arch, where it tells a pending restart, an unread one makes a pass unknown",
 	`reg HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\UBR`: "the update build revision is reported; it is judged only on Windows 10 22H2, where without it the ESU licence decides or support has ended",
-	`reg HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\Results\Detect\LastSuccessTime`: "the last scan time only adds a warning when it is old; Windows 11 may not write it",
 },
 	Alternatives: []checktest.Alternative{{
 		Sources: []string{"dir /run/systemd/system", "run systemctl is-enabled dnf",

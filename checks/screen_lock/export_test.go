@@ -50,14 +50,11 @@ var (
 	Collect                    = collect
 	DesktopFamily              = desktopFamily
 	Evaluate                   = evaluate
-	GVariantBool               = gVariantBool
-	GVariantUint               = gVariantUint
 	KDEMinutes                 = kdeMinutes
 	ParseDconfKeyfile          = parseDconfKeyfile
 	ParseDconfLocks            = parseDconfLocks
 	ParseDconfProfile          = parseDconfProfile
 	ParseDefaultsInt           = parseDefaultsInt
-	ParseGSettingsList         = parseGSettingsList
 	ParseHypridle              = parseHypridle
 	ParseKDEConfig             = parseKDEConfig
 	ParseLoginctlProps         = parseLoginctlProps

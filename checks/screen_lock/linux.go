@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks/internal/gsettings"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -169,7 +170,7 @@ func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *linuxFa
 		f.addError("gsettings "+fam.lockdownSchema, err)
 	case out.ExitCode == 0:
 		vals[fam.lockdownPath+"disable-lock-screen"] = strings.TrimSpace(string(out.Stdout))
-	case gsettingsProblem(out) == "schema not installed":
+	case gsettingsProblem(out) == gsettings.SchemaMissing:
 		// Without the lockdown schema nothing can disable the lock.
 		vals[fam.lockdownPath+"disable-lock-screen"] = "false"
 	default:
@@ -218,18 +219,6 @@ func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *linuxFa
 	if n, ok := gVariantUint(vals[fam.saverPath+"lock-delay"]); ok {
 		lf.LockDelaySeconds = intPtr(n * scale)
 	}
-}
-
-// gsettingsProblem says why gsettings gave no values.
-func gsettingsProblem(out probe.Output) string {
-	msg := strings.ToLower(string(out.Stderr))
-	switch {
-	case strings.Contains(msg, "schema"):
-		return "schema not installed"
-	case out.ExitCode != 0:
-		return "failed"
-	}
-	return "not recognised"
 }
 
 // Where dconf keeps the administrator's settings.
