@@ -30,7 +30,9 @@ func TestLazyArgsClassifyAsEager(t *testing.T) {
 	sleep := copyProgram(t, "/bin/sleep", filepath.Join(dir, "sg sleeper"))
 	cut := copyProgram(t, "/bin/sleep", filepath.Join(dir, "rhasspy speaker x"))
 	shScript := filepath.Join(dir, "wyoming-satellite")
-	writeScript(t, shScript, "#!/bin/sh\nsleep 600\n")
+	// The shells wait on their input, a pipe held until they are killed:
+	// no child of theirs to outlive them.
+	writeScript(t, shScript, "#!/bin/sh\nread x\n")
 	followed := filepath.Join(dir, "rhasspy") // a file for tail to follow
 	writeScript(t, followed, "")
 	started := map[string]struct {
@@ -44,7 +46,7 @@ func TestLazyArgsClassifyAsEager(t *testing.T) {
 		"cut name":            {exec.Command(cut, "600"), rhasspy},
 		"sh script":           {exec.Command(shScript), wyomingSatellite},
 		"sh script by its sh": {exec.Command("/bin/sh", shScript), wyomingSatellite},
-		"sh inline":           {exec.Command("/bin/sh", "-c", "sleep 600; : ovos-core"), ""},
+		"sh inline":           {exec.Command("/bin/sh", "-c", "read x; : ovos-core"), ""},
 	}
 	if py := "/usr/bin/python3"; fileExists(py) {
 		pyScript := filepath.Join(dir, "mycroft-skills.py")
@@ -58,6 +60,9 @@ func TestLazyArgsClassifyAsEager(t *testing.T) {
 	}
 	for name, s := range started {
 		s.cmd.Env = []string{"PATH=/usr/bin:/bin"}
+		if _, err := s.cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
 		if err := s.cmd.Start(); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
