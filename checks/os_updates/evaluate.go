@@ -270,8 +270,10 @@ func evaluateSnaps(f facts, off checks.Status) (checks.Result, bool) {
 // evaluateFlatpak judges the Flatpak apps and runtimes as the system's
 // packages are judged: waiting past the policy's days fails, less warns,
 // an out-of-date list warns. Flatpak marks no update as a security one,
-// so every update counts. ok is false when Flatpak holds nothing: the
-// machine is judged without it.
+// so every update counts. The console user's installation not looked
+// for (who is at the screen could not be told) is unknown, which a
+// failure elsewhere outranks: its updates could fail too. ok is false
+// when Flatpak holds nothing: the machine is judged without it.
 func evaluateFlatpak(f facts, maxDays int) (checks.Result, bool) {
 	fp := f.Flatpak
 	if fp == nil {
@@ -293,6 +295,10 @@ func evaluateFlatpak(f facts, maxDays int) (checks.Result, bool) {
 	}
 	if fp.Checked != nil && f.At.Sub(*fp.Checked) > staleAfter {
 		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("Flatpak's list of app updates was last refreshed at least %d days ago, so newer updates may be missing from it.", days(f.At.Sub(*fp.Checked))), Fix: fix})
+	}
+	if fp.UserUnread != "" {
+		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether updates of the signed-in person's own Flatpak apps are waiting.",
+			Fix: "Choose \"Check again\" while signed in at the screen. If it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record).", Reason: "SessionGuard could not read the signed-in person's Flatpak apps: " + fp.UserUnread})
 	}
 	if len(parts) == 0 {
 		return checks.Result{Status: checks.Pass, Summary: "No updates of Flatpak apps are waiting."}, true

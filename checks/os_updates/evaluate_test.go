@@ -97,6 +97,18 @@ func TestEvaluate(t *testing.T) {
 		}, nil, checks.Fail, "Automatic updates are off"},
 		{"snap list unread, all held", func(f *osupdates.Facts) { f.Snaps = &osupdates.Snaps{HeldAll: true, Unread: snapdTimeout()} }, nil, checks.Fail, "held indefinitely"},
 		{"snapd answered, nothing held", func(f *osupdates.Facts) { f.Snaps = &osupdates.Snaps{} }, nil, checks.Pass, "gets security updates"},
+		// The console user's Flatpak apps not looked for: their updates
+		// could warn or fail, so only a failure elsewhere stands.
+		{"user's flatpak unread", func(f *osupdates.Facts) { f.Flatpak = &osupdates.Flatpak{Read: true, UserUnread: "who"} }, nil, checks.Unknown, "signed-in person's own Flatpak apps"},
+		{"user's flatpak unread, system's waiting 3 days", func(f *osupdates.Facts) {
+			f.Flatpak = &osupdates.Flatpak{Installed: 2, Read: true, Pending: 1, Since: ago(3 * day), UserUnread: "who"}
+		}, nil, checks.Unknown, "signed-in person's own Flatpak apps"},
+		{"user's flatpak unread, system's waiting 20 days", func(f *osupdates.Facts) {
+			f.Flatpak = &osupdates.Flatpak{Installed: 2, Read: true, Pending: 1, Since: ago(20 * day), UserUnread: "who"}
+		}, nil, checks.Fail, "at least 20 days"},
+		{"user's flatpak unread, auto off", func(f *osupdates.Facts) {
+			f.Flatpak, f.Auto = &osupdates.Flatpak{Read: true, UserUnread: "who"}, osupdates.Auto{State: osupdates.AutoOff, By: "x"}
+		}, nil, checks.Fail, "Automatic updates are off"},
 		{"auto off", func(f *osupdates.Facts) { f.Auto = osupdates.Auto{State: osupdates.AutoOff, By: "x"} }, nil, checks.Fail, "Automatic updates are off"},
 		{"auto off graded warn", func(f *osupdates.Facts) { f.Auto = osupdates.Auto{State: osupdates.AutoOff, By: "x"} }, map[string]string{"updates_auto_off": `"warn"`}, checks.Warn, "Automatic updates are off"},
 		{"paused", func(f *osupdates.Facts) {

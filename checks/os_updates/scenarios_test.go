@@ -6,8 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/checktest"
 	osupdates "github.com/sessionguard/sessionguard/checks/os_updates"
 	"github.com/sessionguard/sessionguard/checks/probe/evidence"
@@ -54,4 +56,32 @@ var basis = checktest.Basis{Informational: map[string]string{
 		Sources: []string{"run snap refresh --time", "dir /var/lib/snapd/snaps"},
 		Reason:  "snapd not answering matters only when snaps are installed, and the snap files on disk tell that without snapd",
 	}},
+}
+
+// TestFlatpakConsoleUserNotTold: when who is at the screen cannot be told
+// (other than nobody signed in), their own Flatpak installation may hold
+// apps waiting for updates: with Flatpak installed that is unknown, not
+// skipped; without Flatpak no user can have one.
+func TestFlatpakConsoleUserNotTold(t *testing.T) {
+	for _, c := range []struct {
+		scenario string
+		want     checks.Status
+		words    string
+	}{
+		{"linux/debian12_flatpak_up_to_date", checks.Unknown, "who is signed in at the screen could not be told (access denied), so their own Flatpak apps (~/.local/share/flatpak) could not be read"},
+		{"linux/debian12_flatpak_update_waiting_20_days", checks.Fail, "at least"},
+		{"linux/debian12_up_to_date_unattended_on", checks.Pass, ""},
+	} {
+		t.Run(c.scenario, func(t *testing.T) {
+			rp, err := evidence.OpenReplay(filepath.Join("testdata", c.scenario))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := checktest.NewDenying(rp, map[string]bool{checktest.SourceKey("consoleuser"): true})
+			r := checks.Run(t.Context(), d, checktest.PolicyOf(t, osupdates.Check, filepath.Join("testdata", c.scenario)), []checks.Check{osupdates.Check}).Results[0]
+			if r.Status != c.want || !strings.Contains(r.Summary+" "+r.Reason, c.words) {
+				t.Errorf("%s %q (reason %q), want %s with %q", r.Status, r.Summary, r.Reason, c.want, c.words)
+			}
+		})
+	}
 }
