@@ -1,7 +1,11 @@
 package screenlock_test
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks/checktest"
@@ -266,6 +270,53 @@ func TestParsePowercfgQuery(t *testing.T) {
 		}
 		if ok && (*ac != tc.ac || *dc != tc.dc) {
 			t.Errorf("%s: ac=%d dc=%d, want %d %d", tc.file, *ac, *dc, tc.ac, tc.dc)
+		}
+	}
+}
+
+// TestScrubKeepsWhatIsRead: every kscreenlockerrc and ~/.xscreensaver
+// reads the same scrubbed, immutability markers included, and the scrub
+// of a file it does not know changes nothing.
+func TestScrubKeepsWhatIsRead(t *testing.T) {
+	dir := filepath.Join("testdata", "parsers", "kscreenlockerrc")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{
+		// A file-wide [$i] on the first line, [Daemon] split in two, a
+		// translated key and a stray "[$i]" later that ends the group.
+		"file-wide immutable": []byte("[$i]\n[Greeter]\nTheme=x\n[Daemon]\nAutolock=false\n"),
+		"mixed":               []byte("[$i]\n[Greeter]\nTheme=x\n[Daemon]\nAutolock=false\nTimeout[de]=9\n\n[Greeter][Wallpaper][org.kde.image][General]\nImage=file:///home/sam/Pictures/a.jpg\n[Daemon][$i]\nTimeout[$i]=3\n[$i]\nLockGrace=7\n"),
+	}
+	for _, e := range entries {
+		files[e.Name()] = checktest.ReadParserData(t, "kscreenlockerrc/"+e.Name())
+	}
+	for name, b := range files {
+		orig := slices.Clone(b)
+		out := screenlock.Scrub("/home/sam/.config/kscreenlockerrc", nil, b)
+		if !bytes.Equal(b, orig) {
+			t.Errorf("%s: modified in place", name)
+		}
+		if want, got := screenlock.ParseKDEConfig(b, "Daemon"), screenlock.ParseKDEConfig(out, "Daemon"); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: scrubbed reads %+v, want %+v:\n%s", name, got, want, out)
+		}
+		if bytes.Contains(out, []byte("Image=")) || bytes.Contains(out, []byte("Greeter")) {
+			t.Errorf("%s: the greeter's settings stay:\n%s", name, out)
+		}
+	}
+	xs := []byte("# XScreenSaver Preferences File\n# Written by xscreensaver-settings 6.06 for sam on Tue Oct  1 09:12:40 2024.\n\ntimeout:\t0:05:00\ncycle:\t\t0:10:00\nlock:\t\tTrue\nlockTimeout:\t0:01:00\nimageDirectory:\t/home/sam/Pictures\nmode:\t\tblank\nprograms:\t\t\t\t\t\t      \\\n  GL: gears -root  \\n\\\n")
+	out := screenlock.Scrub("/home/sam/.xscreensaver", nil, xs)
+	want, wantOK := screenlock.ParseXScreenSaver(xs)
+	if got, ok := screenlock.ParseXScreenSaver(out); ok != wantOK || got != want || bytes.Contains(out, []byte("sam")) {
+		t.Errorf("~/.xscreensaver scrubbed to %q: reads %+v %v, want %+v %v", out, got, ok, want, wantOK)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+	}{{"/etc/X11/app-defaults/XScreenSaver", nil}, {"gsettings", []string{"list-recursively", "org.gnome.software"}}, {"gsettings", []string{"get", "org.gnome.desktop.screensaver", "picture-uri"}}} {
+		if out := screenlock.Scrub(c.name, c.args, xs); !bytes.Equal(out, xs) {
+			t.Errorf("%s %v: changed, but the scrub does not know it", c.name, c.args)
 		}
 	}
 }
