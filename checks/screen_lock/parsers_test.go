@@ -311,10 +311,24 @@ func TestScrubKeepsWhatIsRead(t *testing.T) {
 	if got, ok := screenlock.ParseXScreenSaver(out); ok != wantOK || got != want || bytes.Contains(out, []byte("sam")) {
 		t.Errorf("~/.xscreensaver scrubbed to %q: reads %+v %v, want %+v %v", out, got, ok, want, wantOK)
 	}
+	keyfile := []byte("key-before-any-group=1\n[org/gnome/system/proxy/http]\nauthentication-password='x'\n# Lock the screen\n[org/gnome/desktop/screensaver]\nlock-enabled=true\npicture-uri='file:///usr/share/backgrounds/org.png'\n[org/mate/desktop/session/]\nidle-delay=5\n[org/gnome/desktop/lockdown]\ndisable-lock-screen=false")
+	scrubbed := screenlock.Scrub("/etc/dconf/db/local.d/00-site", nil, keyfile)
+	all, kept := screenlock.ParseDconfKeyfile(keyfile), screenlock.ParseDconfKeyfile(scrubbed)
+	for k, v := range all {
+		// Every key under a lock path is kept: a locked one is named in
+		// the facts' system_locked.
+		read := k != "/org/gnome/system/proxy/http/authentication-password" && k != "/key-before-any-group"
+		if got, ok := kept[k]; read != ok || (ok && got != v) {
+			t.Errorf("dconf keyfile: %s scrubbed to %q (kept %v), want kept %v", k, got, ok, read)
+		}
+	}
+	if len(kept) != 4 || bytes.Contains(scrubbed, []byte("proxy")) {
+		t.Errorf("dconf keyfile scrubbed to %v, want the 4 keys under the lock paths:\n%s", kept, scrubbed)
+	}
 	for _, c := range []struct {
 		name string
 		args []string
-	}{{"/etc/X11/app-defaults/XScreenSaver", nil}, {"gsettings", []string{"list-recursively", "org.gnome.software"}}, {"gsettings", []string{"get", "org.gnome.desktop.screensaver", "picture-uri"}}} {
+	}{{"/etc/X11/app-defaults/XScreenSaver", nil}, {"/etc/dconf/db/local.d/locks/screensaver", nil}, {"/etc/dconf/profile/user", nil}, {"gsettings", []string{"list-recursively", "org.gnome.software"}}, {"gsettings", []string{"get", "org.gnome.desktop.screensaver", "picture-uri"}}} {
 		if out := screenlock.Scrub(c.name, c.args, xs); !bytes.Equal(out, xs) {
 			t.Errorf("%s %v: changed, but the scrub does not know it", c.name, c.args)
 		}

@@ -33,6 +33,12 @@ var gsReadKeys = func() map[string][]string {
 //     file's first comment names the account it was written for, and
 //     imageDirectory, textFile, textURL and the programs list can point
 //     into the home folder or at a person's feed.
+//   - the dconf system databases' keyfiles (/etc/dconf/db/<db>.d/*, not
+//     their locks): the keys under the screensaver, session and lockdown
+//     paths, the only ones readGSettings takes from them (a locked one is
+//     named in the facts, so all of them stay). The rest is
+//     whatever an administrator set for everyone, a proxy's password
+//     (org/gnome/system/proxy/http authentication-password) included.
 //
 // What is kept reads to the same result. Anything else is returned
 // unchanged; out is never modified.
@@ -45,6 +51,8 @@ func scrub(name string, args []string, out []byte) []byte {
 		})
 	case args == nil && base == path.Base(kdeSystemFile):
 		return scrubKDE(out)
+	case args == nil && isDconfKeyfile(name):
+		return scrubDconfKeyfile(out)
 	case base == "gsettings" && len(args) == 2 && args[0] == "list-recursively":
 		if keys, ok := gsReadKeys[args[1]]; ok {
 			return gsettings.ScrubList(out, args[1], func(k string) bool { return slices.Contains(keys, k) })
@@ -73,6 +81,52 @@ func scrubKDE(out []byte) []byte {
 		in = strings.TrimPrefix(name, "[") == kdeDaemonGroup
 		return in
 	})
+}
+
+// isDconfKeyfile: name is a keyfile of a dconf system database,
+// /etc/dconf/db/<db>.d/<file>.
+func isDconfKeyfile(name string) bool {
+	dir, _ := path.Split(name)
+	parent, db := path.Split(strings.TrimSuffix(dir, "/"))
+	return path.Clean(parent) == dconfDBDir && strings.HasSuffix(db, ".d")
+}
+
+// dconfPathsRead are the dconf paths readGSettings takes locked values
+// from.
+var dconfPathsRead = func() []string {
+	var paths []string
+	for _, fam := range gsFamilies {
+		paths = append(paths, fam.saverPath, fam.sessionPath, fam.lockdownPath)
+	}
+	return paths
+}()
+
+// scrubDconfKeyfile keeps the lines of a dconf keyfile whose keys, as
+// parseDconfKeyfile names them, are under dconfPathsRead, each after
+// its group's header.
+func scrubDconfKeyfile(out []byte) []byte {
+	var kept bytes.Buffer
+	group, header, written := "", "", false
+	for line := range strings.Lines(string(out)) {
+		t := strings.TrimSpace(line)
+		switch {
+		case t == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";"):
+		case strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]"):
+			group, header, written = strings.Trim(strings.TrimSpace(t[1:len(t)-1]), "/"), line, false
+		default:
+			k, _, ok := strings.Cut(t, "=")
+			key := "/" + group + "/" + strings.TrimSpace(k)
+			if !ok || group == "" || !slices.ContainsFunc(dconfPathsRead, func(p string) bool { return strings.HasPrefix(key, p) }) {
+				continue
+			}
+			if !written {
+				kept.WriteString(header)
+				written = true
+			}
+			kept.WriteString(line)
+		}
+	}
+	return kept.Bytes()
 }
 
 // keepLines is out with only the lines keep reports true.
