@@ -311,6 +311,15 @@ func TestScrubKeepsWhatIsRead(t *testing.T) {
 	if got, ok := screenlock.ParseXScreenSaver(out); ok != wantOK || got != want || bytes.Contains(out, []byte("sam")) {
 		t.Errorf("~/.xscreensaver scrubbed to %q: reads %+v %v, want %+v %v", out, got, ok, want, wantOK)
 	}
+	xsetQ := []byte("Pointer Control:\n  acceleration:  2/1    threshold:  4\nScreen Saver:\n  prefer blanking:  yes    allow exposures:  yes\n  timeout:  600    cycle:  600\nFont Path:\n  /usr/share/fonts/X11/misc,/home/sam/.fonts,built-ins\nDPMS (Energy Star):\n  Standby: 600    Suspend: 600    Off: 600\n")
+	if out := screenlock.Scrub("xset", []string{"q"}, xsetQ); bytes.Contains(out, []byte("/home/sam")) || !bytes.HasPrefix(out, []byte("Screen Saver:")) {
+		t.Errorf("xset q scrubbed to %q", out)
+	} else if n, ok := screenlock.ParseXsetScreenSaver(out); !ok || n != 600 {
+		t.Errorf("xset q scrubbed reads %d %v, want 600", n, ok)
+	}
+	if noDisplay := []byte("xset:  unable to open display \"\"\n"); !bytes.Equal(screenlock.Scrub("xset", []string{"q"}, noDisplay), noDisplay) {
+		t.Error("xset's error should be kept whole")
+	}
 	keyfile := []byte("key-before-any-group=1\n[org/gnome/system/proxy/http]\nauthentication-password='x'\n# Lock the screen\n[org/gnome/desktop/screensaver]\nlock-enabled=true\npicture-uri='file:///usr/share/backgrounds/org.png'\n[org/mate/desktop/session/]\nidle-delay=5\n[org/gnome/desktop/lockdown]\ndisable-lock-screen=false")
 	scrubbed := screenlock.Scrub("/etc/dconf/db/local.d/00-site", nil, keyfile)
 	all, kept := screenlock.ParseDconfKeyfile(keyfile), screenlock.ParseDconfKeyfile(scrubbed)

@@ -76,10 +76,10 @@ func TestNoPassWithoutEvidence(t *testing.T) {
 // same listings and files say about the person: the lock screen's picture
 // under their home (GNOME's picture-uri, KDE's [Greeter] wallpaper),
 // Cinnamon's away message, the account ~/.xscreensaver was written for and
-// the folders and feeds it points at; nor the rest of an administrator's
+// the folders and feeds it points at, xset's font folders; nor the rest of an administrator's
 // dconf settings (a proxy password).
 func TestScrubbedScenarios(t *testing.T) {
-	personal := []string{"Pictures", "picture-uri", "Sam is in a session", "Written by xscreensaver", "imageDirectory", "example.org/feeds", "s3cret-proxy"}
+	personal := []string{"Pictures", "picture-uri", "Sam is in a session", "Written by xscreensaver", "imageDirectory", "example.org/feeds", "s3cret-proxy", "/.fonts"}
 	checktest.RunScrubbedScenarios(t, screenlock.Check, "testdata", func(t *testing.T, bundle string) {
 		err := filepath.WalkDir(bundle, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {

@@ -33,6 +33,8 @@ var gsReadKeys = func() map[string][]string {
 //     file's first comment names the account it was written for, and
 //     imageDirectory, textFile, textURL and the programs list can point
 //     into the home folder or at a person's feed.
+//   - `xset q`: its Screen Saver section. Its Font Path can name folders
+//     in the home folder.
 //   - the dconf system databases' keyfiles (/etc/dconf/db/<db>.d/*, not
 //     their locks): the keys under the screensaver, session and lockdown
 //     paths, the only ones readGSettings takes from them (a locked one is
@@ -51,6 +53,8 @@ func scrub(name string, args []string, out []byte) []byte {
 		})
 	case args == nil && base == path.Base(kdeSystemFile):
 		return scrubKDE(out)
+	case base == "xset" && slices.Equal(args, []string{"q"}):
+		return scrubXsetQ(out)
 	case args == nil && isDconfKeyfile(name):
 		return scrubDconfKeyfile(out)
 	case base == "gsettings" && len(args) == 2 && args[0] == "list-recursively":
@@ -127,6 +131,23 @@ func scrubDconfKeyfile(out []byte) []byte {
 		}
 	}
 	return kept.Bytes()
+}
+
+// scrubXsetQ keeps the Screen Saver section of `xset q`, which is all
+// parseXsetScreenSaver reads; output without one (an error) stays whole.
+func scrubXsetQ(out []byte) []byte {
+	if !bytes.Contains(out, []byte("Screen Saver:")) {
+		return out
+	}
+	in := false
+	return keepLines(out, func(line string) bool {
+		if strings.HasPrefix(line, "Screen Saver:") {
+			in = true
+		} else if len(line) > 0 && line[0] != ' ' {
+			in = false
+		}
+		return in
+	})
 }
 
 // keepLines is out with only the lines keep reports true.
