@@ -102,6 +102,11 @@ type connection struct {
 	// "WPA WPA2", TKIP among the offered ciphers, or a TKIP group cipher):
 	// every device on it shares a key that WPA1/TKIP protects.
 	Mixed bool `json:"mixed,omitempty"`
+	// GroupCipher is the cipher every device on the network shares (the
+	// access point's group cipher: "ccmp", "tkip", "gcmp-256", …), when
+	// its own RSN/WPA element was read on Windows (the WLAN API); "" when
+	// not read there (netsh alone does not show it).
+	GroupCipher string `json:"group_cipher,omitempty"`
 	// Raw is the tool's own security words, e.g. "WPA1 WPA2",
 	// "spairport_security_mode_wpa2_personal", "WPA2-Personal".
 	Raw string `json:"raw,omitempty"`

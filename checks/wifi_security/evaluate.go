@@ -1,6 +1,7 @@
 package wifisecurity
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
@@ -111,8 +112,12 @@ func evaluateConnected(f facts, pol checks.Policy) checks.Result {
 			unrecognised = true
 		default:
 			summary := "Connected to " + describe(c) + "."
-			if f.OS == "windows" && len(f.Unverified) > 0 && needsIEs(c) {
-				summary = "Connected to " + describe(c) + " (" + unverifiedNote + ")."
+			if f.OS == "windows" && len(f.Unverified) > 0 && needsIEs(c) && c.GroupCipher == "" {
+				note := unverifiedNote
+				if slices.Contains(f.Unverified, wlanDenied) {
+					note += unverifiedDeniedNote
+				}
+				summary = "Connected to " + describe(c) + " (" + note + ")."
 			}
 			parts = append(parts, checks.Result{Status: checks.Pass, Summary: summary})
 		}
@@ -165,6 +170,11 @@ const insecureBase = "You are connected to a Wi-Fi network without a password, o
 // unverifiedNote is added to a WPA2 pass whose source cannot show the
 // access point's group cipher (facts.Unverified).
 const unverifiedNote = "Windows does not show whether the router also still admits devices using the old WPA or TKIP encryption"
+
+// unverifiedDeniedNote follows unverifiedNote when Windows refused the
+// WLAN API, which would show it (Windows 11 24H2 without location
+// permission).
+const unverifiedDeniedNote = "; to let SessionGuard check it, turn on Settings > Privacy & security > Location > \"Let desktop apps access your location\""
 
 const mixedFix = " If this is your own router, change its Wi-Fi security from \"WPA/WPA2\" (mixed, or TKIP) to \"WPA2 (AES)\" or \"WPA2/WPA3\"."
 

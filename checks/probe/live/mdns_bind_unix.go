@@ -1,3 +1,5 @@
+//go:build linux || darwin
+
 package live
 
 import (
@@ -15,8 +17,8 @@ import (
 // multicast group and port (with the interface as zone for IPv6), sharing
 // the port. It makes the socket itself: the net package binds the
 // wildcard address whenever it is given a multicast one, and a socket
-// bound so would take unicast datagrams to port 5353 from avahi (see
-// mdnsSockets).
+// bound so would take unicast datagrams to port 5353 from the system's
+// responder (see mdnsSockets).
 func bindMDNS(_ context.Context, family, addr string) (net.PacketConn, error) {
 	ap, err := netip.ParseAddrPort(addr)
 	if err != nil {
@@ -27,6 +29,10 @@ func bindMDNS(_ context.Context, family, addr string) (net.PacketConn, error) {
 		sa     unix.Sockaddr
 	)
 	switch ip := ap.Addr(); {
+	case !ip.IsMulticast():
+		// Never the wildcard or a unicast address: either would share
+		// unicast 5353 with the responder.
+		return nil, fmt.Errorf("%s is not a multicast group", addr)
 	case family == "udp4" && ip.Is4():
 		domain, sa = unix.AF_INET, &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ip.As4()}
 	case family == "udp6" && ip.Is6():
@@ -38,7 +44,7 @@ func bindMDNS(_ context.Context, family, addr string) (net.PacketConn, error) {
 	default:
 		return nil, fmt.Errorf("%s is not a %s address", addr, family)
 	}
-	fd, err := unix.Socket(domain, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.IPPROTO_UDP)
+	fd, err := udpSocket(domain)
 	if err != nil {
 		return nil, fmt.Errorf("socket: %w", err)
 	}
