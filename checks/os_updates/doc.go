@@ -25,8 +25,11 @@
 // caches, openSUSE's automatic updates from its timers' enablement links
 // and YaST's cron job (zypperauto.go); desktop automatic updates
 // (rpm-ostree's policy, PackageKit's cron job, the console user's KDE
-// Discover and GNOME Software: desktopauto.go); snap holds from snapd; Flatpak's
-// installations from their ostree refs and the remotes' saved lists
+// Discover and GNOME Software: desktopauto.go); snap holds from snapd, and
+// when snapd does not answer, the snap files in /var/lib/snapd/snaps
+// (snapd not running with snaps installed refreshes nothing: graded as a
+// hold; any other failure: unknown where a hold could change the
+// verdict); Flatpak's installations from their ostree refs and the remotes' saved lists
 // (flatpak.go, gvariant.go), nothing run. Windows reads the registry
 // (version, Windows Update policy, pauses, WSUS/Intune management, the
 // last install, the RebootRequired and RebootPending keys) and the

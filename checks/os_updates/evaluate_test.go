@@ -38,6 +38,10 @@ func TestAccessDenied(t *testing.T) {
 	}
 }
 
+func snapdTimeout() *osupdates.Unread {
+	return &osupdates.Unread{What: `snapd's answer to "snap refresh --time"`, Why: "timed out"}
+}
+
 func policy(settings map[string]string) checks.Policy {
 	pol := checks.Catalogue{osupdates.Check}.Default()
 	for k, v := range settings {
@@ -76,6 +80,35 @@ func TestEvaluate(t *testing.T) {
 			f.Updates.Reboot, f.Updates.RebootUnread = osupdates.RebootRequired, denied()
 		}, nil, checks.Warn, "restart"},
 		{"scan time unread", func(f *osupdates.Facts) { f.Updates.Checked, f.Updates.CheckedUnread = nil, denied() }, nil, checks.Unknown, "up to date"},
+		// Snaps: snapd not running refreshes nothing, graded as a hold;
+		// snapd not answering otherwise is unknown where a hold could
+		// have changed the verdict.
+		{"snapd not running", func(f *osupdates.Facts) { f.Snaps = &osupdates.Snaps{NotRunning: true, Installed: 4} }, nil, checks.Fail, "snapd, which updates them, is not running (4 snaps are installed)"},
+		{"snapd not running graded warn", func(f *osupdates.Facts) { f.Snaps = &osupdates.Snaps{NotRunning: true, Installed: 1} }, map[string]string{"updates_auto_off": `"warn"`}, checks.Warn, "(1 snap is installed)"},
+		{"snapd unread", func(f *osupdates.Facts) { f.Snaps = &osupdates.Snaps{Installed: 4, Unread: snapdTimeout()} }, nil, checks.Unknown, "snap apps get their updates"},
+		{"snapd unread, lists old", func(f *osupdates.Facts) {
+			f.Snaps, f.Updates.Checked = &osupdates.Snaps{Installed: 4, Unread: snapdTimeout()}, ago(8*day)
+		}, nil, checks.Unknown, "snap apps get their updates"},
+		{"snapd unread, lists old, holds graded warn", func(f *osupdates.Facts) {
+			f.Snaps, f.Updates.Checked = &osupdates.Snaps{Installed: 4, Unread: snapdTimeout()}, ago(8*day)
+		}, map[string]string{"updates_auto_off": `"warn"`}, checks.Warn, "at least 8 days ago"},
+		{"snapd unread, auto off", func(f *osupdates.Facts) {
+			f.Snaps, f.Auto = &osupdates.Snaps{Installed: 4, Unread: snapdTimeout()}, osupdates.Auto{State: osupdates.AutoOff, By: "x"}
+		}, nil, checks.Fail, "Automatic updates are off"},
+		{"snap list unread, all held", func(f *osupdates.Facts) { f.Snaps = &osupdates.Snaps{HeldAll: true, Unread: snapdTimeout()} }, nil, checks.Fail, "held indefinitely"},
+		{"snapd answered, nothing held", func(f *osupdates.Facts) { f.Snaps = &osupdates.Snaps{} }, nil, checks.Pass, "gets security updates"},
+		// The console user's Flatpak apps not looked for: their updates
+		// could warn or fail, so only a failure elsewhere stands.
+		{"user's flatpak unread", func(f *osupdates.Facts) { f.Flatpak = &osupdates.Flatpak{Read: true, UserUnread: "who"} }, nil, checks.Unknown, "signed-in person's own Flatpak apps"},
+		{"user's flatpak unread, system's waiting 3 days", func(f *osupdates.Facts) {
+			f.Flatpak = &osupdates.Flatpak{Installed: 2, Read: true, Pending: 1, Since: ago(3 * day), UserUnread: "who"}
+		}, nil, checks.Unknown, "signed-in person's own Flatpak apps"},
+		{"user's flatpak unread, system's waiting 20 days", func(f *osupdates.Facts) {
+			f.Flatpak = &osupdates.Flatpak{Installed: 2, Read: true, Pending: 1, Since: ago(20 * day), UserUnread: "who"}
+		}, nil, checks.Fail, "at least 20 days"},
+		{"user's flatpak unread, auto off", func(f *osupdates.Facts) {
+			f.Flatpak, f.Auto = &osupdates.Flatpak{Read: true, UserUnread: "who"}, osupdates.Auto{State: osupdates.AutoOff, By: "x"}
+		}, nil, checks.Fail, "Automatic updates are off"},
 		{"auto off", func(f *osupdates.Facts) { f.Auto = osupdates.Auto{State: osupdates.AutoOff, By: "x"} }, nil, checks.Fail, "Automatic updates are off"},
 		{"auto off graded warn", func(f *osupdates.Facts) { f.Auto = osupdates.Auto{State: osupdates.AutoOff, By: "x"} }, map[string]string{"updates_auto_off": `"warn"`}, checks.Warn, "Automatic updates are off"},
 		{"paused", func(f *osupdates.Facts) {

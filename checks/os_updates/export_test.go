@@ -13,6 +13,10 @@ type Updates = updates
 
 type Unread = unread
 
+type Snaps = snaps
+
+type Flatpak = flatpak
+
 const AccessDenied = accessDenied
 
 const (

@@ -563,3 +563,26 @@ func TestParseSnap(t *testing.T) {
 		t.Errorf("an unrecognised answer read as %d held", n)
 	}
 }
+
+// TestSnapdAnswer: only nothing listening on snapd's socket is "not
+// running"; any other failure is an answer missing, whose reason says so.
+func TestSnapdAnswer(t *testing.T) {
+	const dial = `error: cannot communicate with server: Get "http://localhost/v2/system-info": dial unix /run/snapd.socket: connect: `
+	for _, c := range []struct {
+		name string
+		out  probe.Output
+		err  error
+		want string
+	}{
+		{"answered", probe.Output{Stdout: []byte("timer: 00:00~24:00/4\n")}, nil, ""},
+		{"no socket", probe.Output{Stderr: []byte(dial + "no such file or directory\n"), ExitCode: 1}, nil, snapdNotRunning},
+		{"refused", probe.Output{Stderr: []byte(dial + "connection refused\n"), ExitCode: 1}, nil, snapdNotRunning},
+		{"server went away", probe.Output{Stderr: []byte(`error: cannot communicate with server: Get "http://localhost/v2/system-info": EOF` + "\n"), ExitCode: 1}, nil, "answer not recognised (exit status 1)"},
+		{"old snap", probe.Output{Stderr: []byte("error: unknown flag `abs-time'\n"), ExitCode: 1}, nil, "answer not recognised (exit status 1)"},
+		{"denied", probe.Output{}, fmt.Errorf("running snap: %w", probe.ErrAccessDenied), accessDenied},
+	} {
+		if got := snapdAnswer(c.out, c.err); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}

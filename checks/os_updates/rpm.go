@@ -121,7 +121,7 @@ func rpmReboot(f *facts, key string, out probe.Output, err error) {
 		f.Errors = append(f.Errors, key+": not installed")
 	default:
 		if f.Updates.Reboot = parseNeedsRestarting(out); f.Updates.Reboot == rebootUnknown {
-			f.rebootUnread(key, dnfNeedsRestarting, fmt.Sprintf("answer not recognised (exit status %d)", out.ExitCode))
+			f.rebootUnread(key, dnfNeedsRestarting, notRecognised(out))
 		}
 	}
 }

@@ -1,10 +1,10 @@
 package osupdates
 
 import (
-	"bytes"
 	"path"
 	"slices"
-	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/internal/gsettings"
 )
 
 // scrub keeps an evidence bundle's record of GNOME Software's settings to
@@ -18,16 +18,5 @@ func scrub(name string, args []string, out []byte) []byte {
 	if path.Base(name) != "gsettings" || !slices.Equal(args, []string{"list-recursively", gnomeSoftwareSchema}) {
 		return out
 	}
-	var kept bytes.Buffer
-	own := false
-	for line := range strings.Lines(string(out)) {
-		if schema, _, _ := strings.Cut(strings.TrimSpace(line), " "); schema == gnomeSoftwareSchema {
-			kept.WriteString(line)
-			own = true
-		}
-	}
-	if !own {
-		return out
-	}
-	return kept.Bytes()
+	return gsettings.ScrubList(out, gnomeSoftwareSchema, nil)
 }

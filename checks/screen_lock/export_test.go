@@ -57,6 +57,7 @@ var (
 	ParseDefaultsInt           = parseDefaultsInt
 	ParseHypridle              = parseHypridle
 	ParseKDEConfig             = parseKDEConfig
+	Scrub                      = scrub
 	ParseLoginctlProps         = parseLoginctlProps
 	ParseManagedScreensaver    = parseManagedScreensaver
 	ParsePmsetCustom           = parsePmsetCustom

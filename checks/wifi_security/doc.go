@@ -51,9 +51,12 @@
 //     list (probe.WLANAssociations: the current connection's BSSID, its
 //     entry's elements; nothing is scanned) and graded by the iw rules
 //     (checks/internal/wlanie names the suites in iw's words). When they
-//     cannot be read (denied, not listed, an older bundle), a WPA2 pass
-//     says that the group cipher (mixed mode) could not be seen
-//     (facts.Unverified), without turning the result unknown.
+//     cannot be read (denied without location permission, the access
+//     point not in the BSS list, the WLAN service failing, an evidence
+//     bundle or an older agent's facts without the WLAN API's answer),
+//     that WPA2 connection is unknown (cipher_unverified, the why in
+//     facts.Unread): netsh alone cannot show mixed mode or a TKIP group
+//     key. What netsh shows insecure (WPA, TKIP) still fails.
 //
 // The network name (SSID) and access point address (BSSID) never enter the
 // facts: they say where the practitioner is. Nor do they enter an evidence

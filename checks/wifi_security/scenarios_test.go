@@ -24,13 +24,10 @@ func TestNoPassWithoutEvidence(t *testing.T) {
 			// scenarios deny it and replay.
 			"dir /sys/class/net":  "only decides not_applicable; an iwctl/wpa_cli pass needs it whole (see the scenarios denying it)",
 			"file /sys/class/net": "only decides not_applicable; an iwctl/wpa_cli pass needs it whole (see the scenarios denying it)",
-			// Windows: a WPA2 pass rests on netsh, as it did before the
-			// WLAN API was read; the access point's elements can only
-			// turn it into a fail (mixed mode, TKIP group). Without them
-			// the pass says the group cipher was not seen (facts.
-			// unverified, the summary's note): a decision the lead keeps
-			// (see the wlanapi_* scenarios and README's wifi_security row).
-			"wlan": "Windows WPA2 passes on netsh with the unverified note when the WLAN API cannot answer (a policy decision, see the comment)",
+			// Not "wlan": a Windows WPA2 pass needs the access point's
+			// elements (netsh cannot show mixed mode or a TKIP group
+			// key), so wlanapi_wpa2_ccmp must not pass with the WLAN
+			// API denied.
 		},
 		Alternatives: []checktest.Alternative{{
 			// Linux: wpa_cli is asked when nmcli cannot answer

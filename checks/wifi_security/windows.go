@@ -183,8 +183,8 @@ func netshSecurity(auth, cipher string) connection {
 	return c
 }
 
-// netshUnverified is facts.Unverified's entry for a WPA2 connection whose
-// access point's elements could not be read.
+// netshUnverified begins facts.Unread's entry for a WPA2 connection whose
+// access point's elements could not be read (the why follows).
 const netshUnverified = "netsh: shows the negotiated authentication and pairwise cipher only, not the access point's group cipher"
 
 func collectWindows(ctx context.Context, p probe.Probe) facts {
@@ -205,9 +205,10 @@ func collectWindows(ctx context.Context, p probe.Probe) facts {
 			// netsh shows what this computer negotiated, not what the
 			// access point offers others: a WPA/WPA2 mixed-mode router's
 			// TKIP group key and WPA element are not shown. The WLAN
-			// API's BSS list holds the access point's own elements.
+			// API's BSS list holds the access point's own elements;
+			// without them such a connection cannot pass.
 			if why := withWLANElements(p, f.Connections, r.BSSIDs); why != nil {
-				f.Unverified = append(append(f.Unverified, netshUnverified), why...)
+				cipherUnverified(&f, netshUnverified, strings.Join(why, "; "), false)
 			}
 		}
 		if r.Detail != "" {

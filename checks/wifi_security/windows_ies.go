@@ -17,27 +17,32 @@ import (
 // still offered. They are graded by the rules iw's text gets on Linux
 // (wlanie names the suites in iw's words).
 
-// Why a WPA2 connection's elements were not read (facts.Unverified, after
-// netshUnverified).
+// Why a WPA2 connection's elements were not read (facts.Unread, after
+// netshUnverified): the connection is unknown (cipher_unverified).
 const (
 	wlanDenied     = "wlanapi: access denied (Windows location permission)"
 	wlanNotListed  = "wlanapi: the access point is not in Windows' list of networks in range"
 	wlanNoElements = "wlanapi: the access point's RSN/WPA elements were not recognised"
 	wlanNoMatch    = "wlanapi: no association matched netsh's access point"
+	wlanNoService  = "wlanapi: no WLAN service (WLAN AutoConfig not running, or no wlanapi.dll)"
+	// wlanNotAsked: the facts or the evidence bundle come from an agent
+	// older than the WLAN API route (probe.ErrUnavailable in a replay).
+	wlanNotAsked = "wlanapi: not asked (an agent or evidence bundle older than SessionGuard's reading of the access point's elements)"
 )
 
 // withWLANElements grades every WPA2 connection of conns (bssids: netsh's
 // access point address of each) by its access point's elements, in place.
-// It returns why some could not be (nil when all were). A probe or bundle
-// that cannot tell (ErrUnavailable: not Windows, or a bundle recorded
-// before the WLAN API was asked) gives netsh's answer alone, as before.
+// It returns why some could not be (nil when all were); netsh's answer
+// alone cannot pass them.
 func withWLANElements(p probe.Probe, conns []connection, bssids []string) []string {
 	as, err := probe.WLANAssociations(p)
 	switch {
 	case errors.Is(err, probe.ErrUnavailable):
-		return []string{}
+		return []string{wlanNotAsked}
 	case errors.Is(err, probe.ErrAccessDenied):
 		return []string{wlanDenied}
+	case errors.Is(err, probe.ErrNotFound):
+		return []string{wlanNoService}
 	case err != nil:
 		return []string{"wlanapi: " + errWord(err)}
 	}

@@ -2,8 +2,8 @@
 // that ask it for a desktop's settings as the console user (screen_lock:
 // the GNOME-family lock settings; os_updates: GNOME Software's automatic
 // updates): `gsettings list-recursively SCHEMA` listings, the GVariant
-// text of their values, and why a run gave no values. It runs nothing
-// itself.
+// text of their values, why a run gave no values, and how an evidence
+// bundle keeps a listing (ScrubList). It runs nothing itself.
 package gsettings
 
 import (
@@ -38,6 +38,39 @@ func ParseList(b []byte, schema string) (map[string]string, bool) {
 		vals[key] = strings.TrimSpace(value)
 	}
 	return vals, len(vals) > 0
+}
+
+// ScrubList is a `gsettings list-recursively SCHEMA` output as an evidence
+// bundle keeps it: only the lines of schema's keys that keep reports true
+// (nil: all of schema's own keys), never its children's. A listing holds
+// whatever else the schema keeps (a picture under the user's home, an
+// online account's id). ParseList reads the result as it read out: when
+// schema has lines but none is kept, its first key stays with an empty
+// value, so the listing still belongs to schema; output with no line of
+// schema (stderr, a failure) is returned whole. out is never modified.
+func ScrubList(out []byte, schema string, keep func(key string) bool) []byte {
+	var kept bytes.Buffer
+	first := ""
+	for line := range strings.Lines(string(out)) {
+		s, rest, _ := strings.Cut(strings.TrimSpace(line), " ")
+		if s != schema {
+			continue
+		}
+		key, _, _ := strings.Cut(rest, " ")
+		if first == "" {
+			first = key
+		}
+		if keep == nil || keep(key) {
+			kept.WriteString(line)
+		}
+	}
+	switch {
+	case first == "":
+		return out
+	case kept.Len() == 0:
+		return []byte(schema + " " + first + " ''\n")
+	}
+	return kept.Bytes()
 }
 
 // Uint reads a non-negative integer in GVariant text form: "uint32 300"

@@ -1,8 +1,10 @@
 package gsettings_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -110,5 +112,49 @@ func TestProblem(t *testing.T) {
 	}
 	if got := gsettings.Problem(probe.Output{Stderr: []byte("failed to commit changes to dconf\n"), ExitCode: 1}); got != "failed" {
 		t.Errorf("a failure: %q", got)
+	}
+}
+
+// TestScrubList: a scrubbed listing keeps the keys asked for and reads as
+// it did; whatever else the schema held is gone.
+func TestScrubList(t *testing.T) {
+	read := func(name string) []byte { return read(t, name) }
+	lockKeys := func(k string) bool { return k == "lock-enabled" || k == "lock-delay" }
+	for _, c := range []struct {
+		name, file, schema string
+		keep               func(string) bool
+		gone               string
+	}{
+		{"GNOME screensaver", "gnome_screensaver_defaults.stdout", "org.gnome.desktop.screensaver", lockKeys, "picture-uri"},
+		{"Cinnamon screensaver", "cinnamon_screensaver_defaults.stdout", "org.cinnamon.desktop.screensaver", lockKeys, "default-message"},
+		{"GNOME Software, own keys", "gnome_software_debian12.stdout", "org.gnome.software", nil, "org.gnome.software.auth"},
+		{"none of the keys", "gnome_session_defaults.stdout", "org.gnome.desktop.session", func(string) bool { return false }, "uint32"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := read(c.file)
+			orig := slices.Clone(in)
+			out := gsettings.ScrubList(in, c.schema, c.keep)
+			if !bytes.Equal(in, orig) {
+				t.Error("the output was modified in place")
+			}
+			if !bytes.Contains(in, []byte(c.gone)) || bytes.Contains(out, []byte(c.gone)) {
+				t.Errorf("%q should be in the listing and gone from the scrubbed one:\n%s", c.gone, out)
+			}
+			want, wantOK := gsettings.ParseList(in, c.schema)
+			got, gotOK := gsettings.ParseList(out, c.schema)
+			if gotOK != wantOK {
+				t.Fatalf("scrubbed listing reads ok=%v, the listing ok=%v", gotOK, wantOK)
+			}
+			for k, v := range want {
+				if (c.keep == nil || c.keep(k)) && got[k] != v {
+					t.Errorf("%s: %q after scrubbing, want %q", k, got[k], v)
+				}
+			}
+		})
+	}
+	for _, f := range []string{"no_such_schema.stderr", "version_not_a_listing.stdout"} {
+		if in := read(f); !bytes.Equal(gsettings.ScrubList(in, "org.cinnamon.desktop.screensaver", lockKeys), in) {
+			t.Errorf("%s: output with no line of the schema should be kept whole", f)
+		}
 	}
 }
