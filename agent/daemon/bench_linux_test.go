@@ -1,13 +1,9 @@
 package daemon
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
 	"github.com/sessionguard/sessionguard/internal/proctest"
@@ -35,35 +31,8 @@ func BenchmarkCheckThroughAgentSpaced4000(b *testing.B) {
 }
 
 func benchCheckThroughAgent(b *testing.B, spaced bool) {
-	dir, err := os.MkdirTemp("", "sg-bench-agent-")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	sock := filepath.Join(dir, "run", "agent.sock")
-	go func() {
-		done <- Run(ctx, Config{StateDir: filepath.Join(dir, "state"), Socket: sock, Policy: all.DefaultPolicy(), Checks: all.Checks(), Version: "bench"})
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			b.Error(err)
-		}
-	}()
-	c := localapi.NewClient(sock)
-	defer c.Close()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, err := c.Status(ctx); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatal("the agent did not answer on its socket")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	c, _ := startAgent(b, all.Checks())
+	ctx := b.Context()
 	// The first run (at start) and the background browse beside it.
 	if _, err := c.Run(ctx); err != nil {
 		b.Fatal(err)

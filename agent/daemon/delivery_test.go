@@ -141,8 +141,17 @@ func TestCrashBetweenLogAndSpool(t *testing.T) {
 		if err != nil || rep == nil {
 			t.Fatalf("startReporter: %v", err)
 		}
+		// The spool empties (Ack) before the delivery marker moves, so
+		// a run that sends another envelope first may see an empty
+		// spool and a sent count with the marker not yet written: wait
+		// for the marker too.
+		marker := filepath.Join(state, statedir.DeliveredFile)
+		moved := func() bool {
+			b, _ := os.ReadFile(marker)
+			return strings.TrimSpace(string(b)) == "1"
+		}
 		deadline := time.Now().Add(10 * time.Second)
-		for rep.reporter.Len() > 0 || rep.reporter.State().Sent == 0 {
+		for rep.reporter.Len() > 0 || rep.reporter.State().Sent == 0 || !moved() {
 			if time.Now().After(deadline) {
 				t.Fatalf("the record did not reach the server after a restart: %d pending, state %+v, %d on the server", rep.reporter.Len(), rep.reporter.State(), sessionsOnServer(t, st))
 			}

@@ -49,7 +49,7 @@ var suites = map[string]map[string]string{
 		"firewall":         "wmi_public_network_on",
 		"disk_encryption":  "wmi_protected_xts_aes_128",
 		"antivirus":        "defender_on_current",
-		"wifi_security":    "en_wpa2_personal",
+		"wifi_security":    "wlanapi_wpa2_ccmp",
 		"user_accounts":    "win11_home_standard_user",
 		"smart_speakers":   "echo_show_homepod_and_nest_hub",
 		"voice_assistants": "win11_search_only_nothing_installed",

@@ -172,7 +172,7 @@ func recorderOf(goos string, pr probe.Process) string {
 		case "gnome_screen_recorder", "kde_screen_recorder":
 			return "" // always running; seen by their capture streams only
 		case "ffmpeg", "gstreamer", "screenshot_recording":
-			if _, n := recordingArgs(p.id, pr.Cmdline); n == 0 {
+			if _, n := recordingArgs(p.id, pr.Args()); n == 0 {
 				return ""
 			}
 		}
@@ -249,8 +249,9 @@ func argsRead(pr probe.Process) []string {
 	for _, id := range []string{"ffmpeg", "gstreamer", "screenshot_recording"} {
 		p, _ := byID(id)
 		if slices.Contains(p.bins, bin) {
-			if _, n := recordingArgs(id, pr.Cmdline); n > 0 {
-				return pr.Cmdline[:n]
+			argv := pr.Args()
+			if _, n := recordingArgs(id, argv); n > 0 {
+				return argv[:n]
 			}
 		}
 	}

@@ -171,6 +171,17 @@ func (d *Denying) RegistryKeyExists(k string) (bool, error) {
 	return ok, err
 }
 
+// WLANAssociations implements probe.WLANReader.
+func (d *Denying) WLANAssociations() ([]probe.WLANAssociation, error) {
+	key := SourceKey("wlan")
+	if err := d.ask(key); err != nil {
+		return nil, err
+	}
+	as, err := probe.WLANAssociations(d.Probe)
+	d.note(key, err)
+	return as, err
+}
+
 // ConsoleUser implements probe.Probe.
 func (d *Denying) ConsoleUser() (probe.User, error) {
 	key := SourceKey("consoleuser")

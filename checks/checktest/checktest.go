@@ -156,7 +156,7 @@ func normalise(t testing.TB, b []byte) []byte {
 // it lacks, such as console_user, taken from the later ones), the union of
 // their commands, registry values, WMI classes, denied entries, mDNS
 // browses, directory listings and files (the first bundle wins where two hold the same thing),
-// the first process list and the first open-file scan. It is how the whole suite is replayed at once.
+// the first process list, open-file scan and WLAN association list. It is how the whole suite is replayed at once.
 func MergeBundles(t testing.TB, dirs ...string) string {
 	t.Helper()
 	dst := t.TempDir()
@@ -169,6 +169,7 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 		mdns      []json.RawMessage
 		processes json.RawMessage
 		heldOpen  json.RawMessage
+		wlan      json.RawMessage
 		regKeys   = map[string]json.RawMessage{}
 		dirList   = map[string][]string{}
 	)
@@ -221,6 +222,9 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 		if heldOpen == nil {
 			read(dir, evidence.HeldOpenFile, &heldOpen)
 		}
+		if wlan == nil {
+			read(dir, evidence.WLANFile, &wlan)
+		}
 		var ds2 map[string][]string
 		read(dir, evidence.DirsFile, &ds2)
 		for p, names := range ds2 {
@@ -253,6 +257,7 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 	write(evidence.ProcessesFile, processes, processes != nil)
 	write(evidence.DirsFile, dirList, len(dirList) > 0)
 	write(evidence.HeldOpenFile, heldOpen, heldOpen != nil)
+	write(evidence.WLANFile, wlan, wlan != nil)
 	write(evidence.RegistryKeysFile, regKeys, len(regKeys) > 0)
 	return dst
 }

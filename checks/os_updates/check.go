@@ -21,6 +21,7 @@ var Check checks.Check = checks.Definition[facts]{
 	Collect:    collect,
 	Evaluate:   evaluate,
 	UnknownFix: unknownFix,
+	Scrub:      scrub,
 }
 
 // The policy settings the check owns.
@@ -77,6 +78,9 @@ type facts struct {
 	Flatpak *flatpak  `json:"flatpak,omitempty"`
 	// Errors lists what could not be read, without paths or names.
 	Errors []string `json:"errors,omitempty"`
+	// kernelErr is why the running kernel's release could not be read
+	// (collection only: on Arch it tells a pending restart).
+	kernelErr error
 }
 
 // release is the operating-system release as the end-of-life table names
@@ -122,6 +126,16 @@ type updates struct {
 	Stale bool `json:"stale,omitempty"`
 	// Reboot is required, not_required or unknown.
 	Reboot string `json:"reboot"`
+	// RebootUnread is a source that tells a pending restart which is
+	// there but could not be read (a flag file or registry key denied,
+	// dnf's needs-restarting failing): a restart may be due, so nothing
+	// else wrong is no pass. Nil when every source answered or none is
+	// there (a missing flag is no restart due).
+	RebootUnread *unread `json:"reboot_unread,omitempty"`
+	// CheckedUnread: when the list of available updates was last
+	// refreshed is kept (Windows Update's last scan time) but could not
+	// be read, so whether the list is out of date cannot be told.
+	CheckedUnread *unread `json:"checked_unread,omitempty"`
 	// Items are the waiting updates as far as they are told apart (macOS:
 	// each recommended update's version and when it was first offered).
 	Items []pendingUpdate `json:"items,omitempty"`
@@ -129,6 +143,15 @@ type updates struct {
 	Reason string `json:"reason,omitempty"`
 	// basis says what Since was judged from (evaluation only).
 	basis string
+}
+
+// unread is a source that could only have added a warning, there but
+// not read: what it is, as people read it ("the restart flag
+// /run/reboot-required"), and why (probe.ErrorKind, or what was wrong
+// with its answer).
+type unread struct {
+	What string `json:"what"`
+	Why  string `json:"why"`
 }
 
 // pendingUpdate is one waiting update: its macOS version (empty for other
@@ -176,6 +199,16 @@ func collect(ctx context.Context, p probe.Probe) (facts, error) {
 
 func (f *facts) addError(what string, err error) {
 	f.Errors = append(f.Errors, what+": "+probe.ErrorKind(err))
+}
+
+// rebootUnread notes a source of the restart state that is there but
+// could not be read: key names it in Errors, what for people, why says
+// what went wrong (probe.ErrorKind). The first one noted is kept.
+func (f *facts) rebootUnread(key, what, why string) {
+	f.Errors = append(f.Errors, key+": "+why)
+	if f.Updates.RebootUnread == nil {
+		f.Updates.RebootUnread = &unread{What: what, Why: why}
+	}
 }
 
 // run runs a command that must exit 0 and returns its output; a failure

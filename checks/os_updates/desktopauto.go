@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sessionguard/sessionguard/checks/internal/gsettings"
 	"github.com/sessionguard/sessionguard/checks/internal/xdgconf"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
@@ -38,9 +39,10 @@ import (
 //     installed at once or at the next restart (discoverrc UseOfflineUpdates),
 //     without anyone asked;
 //   - GNOME Software (org.gnome.software download-updates, with
-//     allow-updates): it installs Flatpak apps by itself but only downloads
-//     system packages and prepares an offline update that waits for someone
-//     to choose Restart & Update (gs-update-monitor.c: only
+//     allow-updates, both from one `gsettings list-recursively`): it
+//     installs Flatpak apps by itself but only downloads system packages
+//     and prepares an offline update that waits for someone to choose
+//     Restart & Update (gs-update-monitor.c: only
 //     GS_APP_STATE_UPDATABLE_LIVE apps are installed; the PackageKit plugin
 //     downloads with PK's ONLY_DOWNLOAD). That is download-and-notify, graded
 //     off as Windows' AUOptions 3 is.
@@ -361,29 +363,32 @@ func daysText(d time.Duration) string {
 	return "day"
 }
 
-// gnomeSoftwareAuto reads GNOME Software's settings as the console user
-// (gsettings, which applies an administrator's locked values itself).
-// Automatic updates on only download system updates: off by this check's
-// rule. An uninstalled schema is no GNOME Software.
+// gnomeSoftwareAuto reads GNOME Software's settings as the console user,
+// all in one gsettings run (which applies an administrator's locked
+// values itself). Automatic updates on only download system updates: off
+// by this check's rule. An uninstalled schema is no GNOME Software.
 func gnomeSoftwareAuto(ctx context.Context, p probe.Probe, ostree bool) (autoFinding, string) {
+	out, err := p.RunAsConsoleUser(ctx, probe.CmdGsettings, "list-recursively", gnomeSoftwareSchema)
+	if errors.Is(err, probe.ErrNotFound) {
+		return autoFinding{}, ""
+	}
+	if err != nil {
+		return autoFinding{unknown: "GNOME Software's settings could not be read (gsettings: " + probe.ErrorKind(err) + ")"}, centreUnread
+	}
+	list, ok := gsettings.ParseList(out.Stdout, gnomeSoftwareSchema)
+	switch {
+	case !ok && gsettings.Problem(out) == gsettings.SchemaMissing:
+		return autoFinding{}, ""
+	case !ok || out.ExitCode != 0:
+		return autoFinding{unknown: fmt.Sprintf("GNOME Software's settings were not recognised (gsettings: %s, exit status %d)", gsettings.Problem(out), out.ExitCode)}, centreUnread
+	}
 	vals := map[string]bool{}
 	for _, key := range []string{"allow-updates", "download-updates"} {
-		out, err := p.RunAsConsoleUser(ctx, probe.CmdGsettings, "get", gnomeSoftwareSchema, key)
-		if errors.Is(err, probe.ErrNotFound) {
-			return autoFinding{}, ""
+		v, ok := gsettings.Bool(list[key])
+		if !ok {
+			return autoFinding{unknown: "GNOME Software's " + key + " setting was not recognised"}, centreUnread
 		}
-		if err != nil {
-			return autoFinding{unknown: "GNOME Software's settings could not be read (gsettings: " + probe.ErrorKind(err) + ")"}, centreUnread
-		}
-		v := strings.TrimSpace(string(out.Stdout))
-		switch {
-		case out.ExitCode != 0 && strings.Contains(strings.ToLower(string(out.Stderr)), "schema"):
-			return autoFinding{}, ""
-		case out.ExitCode == 0 && (v == "true" || v == "false"):
-			vals[key] = v == "true"
-		default:
-			return autoFinding{unknown: fmt.Sprintf("GNOME Software's %s setting was not recognised (gsettings exit status %d)", key, out.ExitCode)}, centreUnread
-		}
+		vals[key] = v
 	}
 	if !vals["allow-updates"] || !vals["download-updates"] {
 		return autoFinding{off: "GNOME Software's automatic updates are off"}, centreOff

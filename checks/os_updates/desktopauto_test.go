@@ -69,13 +69,38 @@ func TestMetainfoMajor(t *testing.T) {
 }
 
 // bundle is a small evidence bundle for desktopAuto: files by path, the
-// console user's gsettings answers (key → stdout, "" for a missing
-// schema), sources denied.
+// console user's GNOME Software settings (key → GVariant text laid over
+// GNOME Software 43's own listing, "" to leave the key out; nil: no
+// gsettings run), or else gsettings failing with gsFailed on stderr,
+// sources denied.
 type bundle struct {
 	files     map[string]string
 	gsettings map[string]string
+	gsFailed  string
 	denied    []string
 	nobody    bool
+}
+
+// gnomeSoftwareListing is `gsettings list-recursively org.gnome.software`
+// as GNOME Software 43.5 (Debian 12) ships it, with keys set as in vals.
+func gnomeSoftwareListing(t *testing.T, vals map[string]string) string {
+	t.Helper()
+	b, err := os.ReadFile("../internal/gsettings/testdata/gnome_software_debian12.stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for line := range strings.Lines(string(b)) {
+		f := strings.SplitN(line, " ", 3)
+		if v, ok := vals[f[1]]; ok && f[0] == gnomeSoftwareSchema {
+			if v != "" {
+				out.WriteString(f[0] + " " + f[1] + " " + v + "\n")
+			}
+			continue
+		}
+		out.WriteString(line)
+	}
+	return out.String()
 }
 
 func (b bundle) open(t *testing.T) *evidence.Replay {
@@ -86,10 +111,10 @@ func (b bundle) open(t *testing.T) *evidence.Replay {
 		manifest["console_user"] = map[string]string{"uid": "1000", "name": "counsellor", "home": "/home/counsellor"}
 	}
 	var cmds, denied []map[string]any
-	for key, out := range b.gsettings {
-		c := map[string]any{"argv": []string{"/usr/bin/gsettings", "get", gnomeSoftwareSchema, key}, "stdout": out, "stderr": "", "exit_code": 0, "as": evidence.AsConsoleUser}
-		if out == "" {
-			c["stderr"], c["exit_code"] = "No such schema \u201corg.gnome.software\u201d\n", 1
+	if b.gsettings != nil || b.gsFailed != "" {
+		c := map[string]any{"argv": []string{"/usr/bin/gsettings", "list-recursively", gnomeSoftwareSchema}, "stdout": "", "stderr": b.gsFailed, "exit_code": 1, "as": evidence.AsConsoleUser}
+		if b.gsFailed == "" {
+			c["stdout"], c["exit_code"] = gnomeSoftwareListing(t, b.gsettings), 0
 		}
 		cmds = append(cmds, c)
 	}
@@ -156,7 +181,7 @@ func TestDesktopAuto(t *testing.T) {
 		"/usr/lib/systemd/system/" + rpmOstreeTimer:                 "[Timer]\nOnBootSec=1h\n",
 	}
 	gs := map[string]string{gnomeSoftwareBin: elf}
-	gsOn := map[string]string{"allow-updates": "true\n", "download-updates": "true\n"}
+	gsOn := map[string]string{"allow-updates": "true", "download-updates": "true"}
 	for _, tc := range []struct {
 		name            string
 		b               bundle
@@ -180,10 +205,13 @@ func TestDesktopAuto(t *testing.T) {
 		{"Discover settings denied", bundle{files: discover, denied: []string{"file /home/counsellor/" + discoverUpdatesUser}}, autoUnknown, "test: off, but KDE Discover's update settings could not be read (access denied)", centreDiscover, centreUnread},
 		{"Discover, nobody signed in", bundle{files: discover, nobody: true}, autoOff, "test: off; nobody is signed in at the screen, so KDE Discover's own automatic-update setting could not be read", centreDiscover, centreUnread},
 		{"GNOME Software downloads only", bundle{files: gs, gsettings: gsOn}, autoOff, "GNOME Software only downloads system updates", centreGNOMESoftware, centreDownload},
-		{"GNOME Software off", bundle{files: gs, gsettings: with(gsOn, "download-updates", "false\n")}, autoOff, "GNOME Software's automatic updates are off", centreGNOMESoftware, centreOff},
-		{"GNOME Software updates not allowed", bundle{files: gs, gsettings: with(gsOn, "allow-updates", "false\n")}, autoOff, "GNOME Software's automatic updates are off", centreGNOMESoftware, centreOff},
-		{"GNOME Software's schema missing", bundle{files: gs, gsettings: map[string]string{"allow-updates": ""}}, autoOff, "test: off", "", ""},
-		{"GNOME Software answer not recognised", bundle{files: gs, gsettings: with(gsOn, "download-updates", "@mb nothing\n")}, autoUnknown, "download-updates setting was not recognised", centreGNOMESoftware, centreUnread},
+		{"GNOME Software off", bundle{files: gs, gsettings: with(gsOn, "download-updates", "false")}, autoOff, "GNOME Software's automatic updates are off", centreGNOMESoftware, centreOff},
+		{"GNOME Software updates not allowed", bundle{files: gs, gsettings: with(gsOn, "allow-updates", "false")}, autoOff, "GNOME Software's automatic updates are off", centreGNOMESoftware, centreOff},
+		{"GNOME Software's schema missing", bundle{files: gs, gsFailed: "No such schema \u201corg.gnome.software\u201d\n"}, autoOff, "test: off", "", ""},
+		{"GNOME Software's schema missing (German)", bundle{files: gs, gsFailed: "Kein derartiges Schema \u00bborg.gnome.software\u00ab\n"}, autoOff, "test: off", "", ""},
+		{"gsettings fails", bundle{files: gs, gsFailed: "error: Cannot autolaunch D-Bus without X11 $DISPLAY\n"}, autoUnknown, "settings were not recognised (gsettings: failed, exit status 1)", centreGNOMESoftware, centreUnread},
+		{"GNOME Software answer not recognised", bundle{files: gs, gsettings: with(gsOn, "download-updates", "@mb nothing")}, autoUnknown, "download-updates setting was not recognised", centreGNOMESoftware, centreUnread},
+		{"GNOME Software without allow-updates", bundle{files: gs, gsettings: with(gsOn, "allow-updates", "")}, autoUnknown, "allow-updates setting was not recognised", centreGNOMESoftware, centreUnread},
 		{"Discover off, GNOME Software downloads", bundle{files: with(discover, "/home/counsellor/"+discoverUpdatesUser, "-", gnomeSoftwareBin, elf), gsettings: gsOn}, autoOff, "Discover's automatic updates are off (System Settings > Software Update > Manually); GNOME Software only downloads", centreGNOMESoftware, centreDownload},
 		{"Discover unreadable, GNOME Software stages on rpm-ostree", bundle{files: with(ostree, rpmOstreedConf, "", discoverBin, elf, "/home/counsellor/"+discoverUpdatesUser, "x", gnomeSoftwareBin, elf, gnomeSoftwareMetainfo, `<release version="48.0">`), gsettings: gsOn, denied: []string{"file /home/counsellor/" + discoverUpdatesUser}}, autoOn, "GNOME Software's automatic updates, staged", centreGNOMESoftware, centreInstall},
 		{"Discover unreadable, GNOME Software downloads", bundle{files: with(discover, "/home/counsellor/"+discoverUpdatesUser, "x", gnomeSoftwareBin, elf), gsettings: gsOn, denied: []string{"file /home/counsellor/" + discoverUpdatesUser}}, autoUnknown, "KDE Discover's update settings could not be read", centreDiscover, centreUnread},

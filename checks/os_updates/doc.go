@@ -13,14 +13,23 @@
 //     for;
 //   - automatic updates on (updates_auto_off grades them off: fail or warn).
 //
+// A source that could only add a warning (a restart flag, Windows Update's
+// last scan time) but is there and cannot be read (denied, or an answer
+// not recognised) turns what would pass unknown, saying what could not be
+// read; a warning or failure from the rest stands. A flag that is not
+// there is no restart due.
+//
 // Linux reads apt's lists and dpkg's status directly (apt-get -s takes
 // ten seconds or more without apt's binary cache), /run/reboot-required
 // and apt-config for APT::Periodic; dnf, zypper and pacman from their
 // caches, openSUSE's automatic updates from its timers' enablement links
 // and YaST's cron job (zypperauto.go); desktop automatic updates
 // (rpm-ostree's policy, PackageKit's cron job, the console user's KDE
-// Discover and GNOME Software: desktopauto.go); snap holds from snapd; Flatpak's
-// installations from their ostree refs and the remotes' saved lists
+// Discover and GNOME Software: desktopauto.go); snap holds from snapd, and
+// when snapd does not answer, the snap files in /var/lib/snapd/snaps
+// (snapd not running with snaps installed refreshes nothing: graded as a
+// hold; any other failure: unknown where a hold could change the
+// verdict); Flatpak's installations from their ostree refs and the remotes' saved lists
 // (flatpak.go, gvariant.go), nothing run. Windows reads the registry
 // (version, Windows Update policy, pauses, WSUS/Intune management, the
 // last install, the RebootRequired and RebootPending keys) and the

@@ -25,16 +25,27 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 	pending := evaluatePending(f, maxAgeSetting.Of(pol))
 	auto := evaluateAuto(f, autoOffSetting.Of(pol))
 	r := checks.AllOf(support, pending, auto)
-	if held, ok := evaluateSnaps(f, autoOffSetting.Of(pol)); ok {
+	off := autoOffSetting.Of(pol)
+	if held, ok := evaluateSnaps(f, off); ok && (held.Status != checks.Unknown || couldWorsen(r, off)) {
 		r = checks.AllOf(r, held)
 	}
 	if apps, ok := evaluateFlatpak(f, maxAgeSetting.Of(pol)); ok {
 		r = checks.AllOf(r, apps)
 	}
 	if r.Status == checks.Pass {
+		if u, ok := evaluateUnread(f); ok {
+			return u
+		}
 		r.Summary = strings.TrimSuffix(support.Summary, ".") + "; " + lowerFirst(strings.TrimSuffix(pending.Summary, ".")) + "; " + lowerFirst(auto.Summary)
 	}
 	return r
+}
+
+// couldWorsen: a part that could not be read, whose answer would at worst
+// have been worst, changes r only if worst is worse than r; a warning or
+// failure it could not have changed stands.
+func couldWorsen(r checks.Result, worst checks.Status) bool {
+	return r.Status == checks.Pass || (r.Status == checks.Warn && worst == checks.Fail)
 }
 
 func lowerFirst(s string) string {
@@ -149,6 +160,56 @@ func evaluateAuto(f facts, off checks.Status) checks.Result {
 	return checks.Result{Status: checks.Unknown, Summary: "Could not tell whether updates install automatically.", Fix: unknownFix, Reason: a.Reason}
 }
 
+// evaluateUnread judges the sources that could only have added a warning
+// (a restart due, an out-of-date list) but are there and were not read.
+// It is asked only when everything else passed: a warning or failure
+// elsewhere stands whatever they would have said, but a pass cannot, so
+// the verdict is unknown, saying what could not be read and what to do.
+// ok is false when every such source was read.
+func evaluateUnread(f facts) (checks.Result, bool) {
+	var parts []checks.Result
+	if u := f.Updates.RebootUnread; u != nil && f.Updates.Reboot != rebootIsRequired {
+		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether installed updates wait for a restart.",
+			Fix: restartUnreadFix(f, *u), Reason: u.reason()})
+	}
+	if u := f.Updates.CheckedUnread; u != nil {
+		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether the list of available updates is up to date.",
+			Fix: "Open Settings > Windows Update and click Check for updates, then choose \"Check again\". If it stays unknown, ask your IT support: " + askIT(f, *u), Reason: u.reason()})
+	}
+	if len(parts) == 0 {
+		return checks.Result{}, false
+	}
+	return checks.AllOf(parts...), true
+}
+
+func (u unread) reason() string { return "SessionGuard could not read " + u.What + ": " + u.Why }
+
+// restartUnreadFix: a restart finishes whatever updates wait for one, and
+// then the flag is gone; if reading it keeps failing, someone has to look.
+func restartUnreadFix(f facts, u unread) string {
+	const restart = "Restart the computer to finish installing any updates, then choose \"Check again\". If it stays unknown, ask your IT support: "
+	if u.What == dnfNeedsRestarting {
+		return restart + "SessionGuard reads the answer of \"sudo dnf needs-restarting -r\", which failed here; running it in a terminal shows why."
+	}
+	return restart + askIT(f, u)
+}
+
+// accessDenied is probe.ErrorKind of a denial (unread.Why).
+const accessDenied = "access denied"
+
+// askIT is what IT support can do about u: let SessionGuard's service
+// read it, or, for anything else, look at an evidence bundle.
+func askIT(f facts, u unread) string {
+	if u.Why != accessDenied {
+		return "send them an evidence bundle (sessionguard evidence record): SessionGuard could not make sense of " + u.What + ", and the bundle shows what it read."
+	}
+	account := "root"
+	if f.OS == "windows" {
+		account = "Local System"
+	}
+	return "SessionGuard's service must run as " + account + " (as it is installed) and be allowed to read " + u.What + "."
+}
+
 // waitedResult judges updates waiting at least since since: fail from
 // the policy's days on, warn before. what says what waits ("2 security
 // updates have been").
@@ -176,29 +237,43 @@ func updateNoun(f facts) string {
 
 // evaluateSnaps: snaps whose automatic refreshes are held do not get
 // their security updates (Firefox is a snap on Ubuntu), graded as paused
-// updates are. ok is false when nothing is held or snapd did not answer:
-// the rest of the system is judged alone.
+// updates are. A snapd that is not running refreshes nothing: that is a
+// hold of every snap with no end, graded the same. When snapd did not
+// answer otherwise, whether snaps are held cannot be told: unknown, which
+// the caller weighs only where a hold could have changed the verdict. ok
+// is false when nothing is held or no snap is installed: the rest of the
+// system is judged alone.
 func evaluateSnaps(f facts, off checks.Status) (checks.Result, bool) {
 	s := f.Snaps
-	if s == nil || (!s.HeldAll && s.Held == 0) {
+	const fix = "Let snap apps update again: run \"sudo snap refresh --unhold\" in a terminal, or ask your IT support."
+	switch {
+	case s == nil:
 		return checks.Result{}, false
-	}
-	fix := "Let snap apps update again: run \"sudo snap refresh --unhold\" in a terminal, or ask your IT support."
-	if s.HeldAll {
+	case s.HeldAll:
 		until := " indefinitely"
 		if s.HeldUntil != nil {
 			until = " until " + s.HeldUntil.Format("2 January 2006")
 		}
 		return checks.Result{Status: off, Summary: "Automatic updates of snap apps are held" + until + ".", Fix: fix}, true
+	case s.NotRunning:
+		return checks.Result{Status: off, Summary: "Snap apps get no updates: snapd, which updates them, is not running (" + plural(s.Installed, "snap is", "snaps are") + " installed).",
+			Fix: "Start snapd so snap apps update again: run \"sudo systemctl enable --now snapd.socket snapd.service\" in a terminal, then choose \"Check again\". If it does not start, ask your IT support: \"systemctl status snapd\" shows why."}, true
+	case s.Unread != nil:
+		return checks.Result{Status: checks.Unknown, Summary: "Could not tell whether snap apps get their updates.",
+			Fix: "Make sure snapd runs: run \"sudo systemctl start snapd.socket\" in a terminal, then choose \"Check again\". If it stays unknown, ask your IT support: " + askIT(f, *s.Unread), Reason: s.Unread.reason()}, true
+	case s.Held > 0:
+		return checks.Result{Status: off, Summary: plural(s.Held, "snap app has its", "snap apps have their") + " automatic updates held.", Fix: fix}, true
 	}
-	return checks.Result{Status: off, Summary: plural(s.Held, "snap app has its", "snap apps have their") + " automatic updates held.", Fix: fix}, true
+	return checks.Result{}, false
 }
 
 // evaluateFlatpak judges the Flatpak apps and runtimes as the system's
 // packages are judged: waiting past the policy's days fails, less warns,
 // an out-of-date list warns. Flatpak marks no update as a security one,
-// so every update counts. ok is false when Flatpak holds nothing: the
-// machine is judged without it.
+// so every update counts. The console user's installation not looked
+// for (who is at the screen could not be told) is unknown, which a
+// failure elsewhere outranks: its updates could fail too. ok is false
+// when Flatpak holds nothing: the machine is judged without it.
 func evaluateFlatpak(f facts, maxDays int) (checks.Result, bool) {
 	fp := f.Flatpak
 	if fp == nil {
@@ -220,6 +295,10 @@ func evaluateFlatpak(f facts, maxDays int) (checks.Result, bool) {
 	}
 	if fp.Checked != nil && f.At.Sub(*fp.Checked) > staleAfter {
 		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("Flatpak's list of app updates was last refreshed at least %d days ago, so newer updates may be missing from it.", days(f.At.Sub(*fp.Checked))), Fix: fix})
+	}
+	if fp.UserUnread != "" {
+		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether updates of the signed-in person's own Flatpak apps are waiting.",
+			Fix: "Choose \"Check again\" while signed in at the screen. If it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record).", Reason: "SessionGuard could not read the signed-in person's Flatpak apps: " + fp.UserUnread})
 	}
 	if len(parts) == 0 {
 		return checks.Result{Status: checks.Pass, Summary: "No updates of Flatpak apps are waiting."}, true

@@ -2,12 +2,14 @@ package osupdates_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
 	osupdates "github.com/sessionguard/sessionguard/checks/os_updates"
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 var at = time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
@@ -22,6 +24,22 @@ func good() osupdates.Facts {
 		Release: osupdates.Release{Systems: []string{"debian"}, Version: "12", Name: "Debian GNU/Linux 12 (bookworm)"},
 		Updates: osupdates.Updates{Source: osupdates.SourceApt, Read: true, Checked: ago(day), Reboot: osupdates.RebootNotRequired},
 		Auto:    osupdates.Auto{State: osupdates.AutoOn, By: "unattended-upgrades"}}
+}
+
+func denied() *osupdates.Unread {
+	return &osupdates.Unread{What: "the restart flag /run/reboot-required", Why: probe.ErrorKind(probe.ErrAccessDenied)}
+}
+
+// TestAccessDenied: evaluation knows a denial by the words the probe
+// gives it.
+func TestAccessDenied(t *testing.T) {
+	if got := probe.ErrorKind(fmt.Errorf("x: %w", probe.ErrAccessDenied)); got != osupdates.AccessDenied {
+		t.Errorf("probe says %q, evaluation looks for %q", got, osupdates.AccessDenied)
+	}
+}
+
+func snapdTimeout() *osupdates.Unread {
+	return &osupdates.Unread{What: `snapd's answer to "snap refresh --time"`, Why: "timed out"}
 }
 
 func policy(settings map[string]string) checks.Policy {
@@ -48,6 +66,49 @@ func TestEvaluate(t *testing.T) {
 		{"lists 8 days old", func(f *osupdates.Facts) { f.Updates.Checked = ago(8 * day) }, nil, checks.Warn, "at least 8 days ago"},
 		{"lists past valid-until", func(f *osupdates.Facts) { f.Updates.Stale = true }, nil, checks.Warn, "out of date"},
 		{"reboot", func(f *osupdates.Facts) { f.Updates.Reboot = osupdates.RebootRequired }, nil, checks.Warn, "restart"},
+		// A restart flag there but unread: no pass, but a warning or
+		// failure elsewhere stands (the flag could only have warned).
+		{"restart flag unread", func(f *osupdates.Facts) { f.Updates.Reboot, f.Updates.RebootUnread = "unknown", denied() }, nil, checks.Unknown, "wait for a restart"},
+		{"restart flag unread, lists old", func(f *osupdates.Facts) {
+			f.Updates.Reboot, f.Updates.RebootUnread, f.Updates.Checked = "unknown", denied(), ago(8*day)
+		}, nil, checks.Warn, "at least 8 days ago"},
+		{"restart flag unread, auto off", func(f *osupdates.Facts) {
+			f.Updates.Reboot, f.Updates.RebootUnread = "unknown", denied()
+			f.Auto = osupdates.Auto{State: osupdates.AutoOff, By: "x"}
+		}, nil, checks.Fail, "Automatic updates are off"},
+		{"one restart flag unread, the other set", func(f *osupdates.Facts) {
+			f.Updates.Reboot, f.Updates.RebootUnread = osupdates.RebootRequired, denied()
+		}, nil, checks.Warn, "restart"},
+		{"scan time unread", func(f *osupdates.Facts) { f.Updates.Checked, f.Updates.CheckedUnread = nil, denied() }, nil, checks.Unknown, "up to date"},
+		// Snaps: snapd not running refreshes nothing, graded as a hold;
+		// snapd not answering otherwise is unknown where a hold could
+		// have changed the verdict.
+		{"snapd not running", func(f *osupdates.Facts) { f.Snaps = &osupdates.Snaps{NotRunning: true, Installed: 4} }, nil, checks.Fail, "snapd, which updates them, is not running (4 snaps are installed)"},
+		{"snapd not running graded warn", func(f *osupdates.Facts) { f.Snaps = &osupdates.Snaps{NotRunning: true, Installed: 1} }, map[string]string{"updates_auto_off": `"warn"`}, checks.Warn, "(1 snap is installed)"},
+		{"snapd unread", func(f *osupdates.Facts) { f.Snaps = &osupdates.Snaps{Installed: 4, Unread: snapdTimeout()} }, nil, checks.Unknown, "snap apps get their updates"},
+		{"snapd unread, lists old", func(f *osupdates.Facts) {
+			f.Snaps, f.Updates.Checked = &osupdates.Snaps{Installed: 4, Unread: snapdTimeout()}, ago(8*day)
+		}, nil, checks.Unknown, "snap apps get their updates"},
+		{"snapd unread, lists old, holds graded warn", func(f *osupdates.Facts) {
+			f.Snaps, f.Updates.Checked = &osupdates.Snaps{Installed: 4, Unread: snapdTimeout()}, ago(8*day)
+		}, map[string]string{"updates_auto_off": `"warn"`}, checks.Warn, "at least 8 days ago"},
+		{"snapd unread, auto off", func(f *osupdates.Facts) {
+			f.Snaps, f.Auto = &osupdates.Snaps{Installed: 4, Unread: snapdTimeout()}, osupdates.Auto{State: osupdates.AutoOff, By: "x"}
+		}, nil, checks.Fail, "Automatic updates are off"},
+		{"snap list unread, all held", func(f *osupdates.Facts) { f.Snaps = &osupdates.Snaps{HeldAll: true, Unread: snapdTimeout()} }, nil, checks.Fail, "held indefinitely"},
+		{"snapd answered, nothing held", func(f *osupdates.Facts) { f.Snaps = &osupdates.Snaps{} }, nil, checks.Pass, "gets security updates"},
+		// The console user's Flatpak apps not looked for: their updates
+		// could warn or fail, so only a failure elsewhere stands.
+		{"user's flatpak unread", func(f *osupdates.Facts) { f.Flatpak = &osupdates.Flatpak{Read: true, UserUnread: "who"} }, nil, checks.Unknown, "signed-in person's own Flatpak apps"},
+		{"user's flatpak unread, system's waiting 3 days", func(f *osupdates.Facts) {
+			f.Flatpak = &osupdates.Flatpak{Installed: 2, Read: true, Pending: 1, Since: ago(3 * day), UserUnread: "who"}
+		}, nil, checks.Unknown, "signed-in person's own Flatpak apps"},
+		{"user's flatpak unread, system's waiting 20 days", func(f *osupdates.Facts) {
+			f.Flatpak = &osupdates.Flatpak{Installed: 2, Read: true, Pending: 1, Since: ago(20 * day), UserUnread: "who"}
+		}, nil, checks.Fail, "at least 20 days"},
+		{"user's flatpak unread, auto off", func(f *osupdates.Facts) {
+			f.Flatpak, f.Auto = &osupdates.Flatpak{Read: true, UserUnread: "who"}, osupdates.Auto{State: osupdates.AutoOff, By: "x"}
+		}, nil, checks.Fail, "Automatic updates are off"},
 		{"auto off", func(f *osupdates.Facts) { f.Auto = osupdates.Auto{State: osupdates.AutoOff, By: "x"} }, nil, checks.Fail, "Automatic updates are off"},
 		{"auto off graded warn", func(f *osupdates.Facts) { f.Auto = osupdates.Auto{State: osupdates.AutoOff, By: "x"} }, map[string]string{"updates_auto_off": `"warn"`}, checks.Warn, "Automatic updates are off"},
 		{"paused", func(f *osupdates.Facts) {
@@ -88,6 +149,10 @@ func TestEvaluate(t *testing.T) {
 			}
 			if r.Status == checks.Unknown && r.Reason == "" {
 				t.Error("unknown without a reason")
+			}
+			if f.Updates.RebootUnread != nil && r.Status == checks.Unknown &&
+				(!strings.Contains(r.Reason, "could not read the restart flag /run/reboot-required: access denied") || !strings.Contains(r.Fix, "allowed to read the restart flag /run/reboot-required")) {
+				t.Errorf("reason %q, fix %q: they should say what could not be read and what to do", r.Reason, r.Fix)
 			}
 		})
 	}

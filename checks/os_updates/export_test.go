@@ -11,6 +11,14 @@ type Release = release
 
 type Updates = updates
 
+type Unread = unread
+
+type Snaps = snaps
+
+type Flatpak = flatpak
+
+const AccessDenied = accessDenied
+
 const (
 	AutoManaged       = autoManaged
 	AutoOff           = autoOff

@@ -30,6 +30,11 @@ type flatpak struct {
 	// Checked is when the oldest of the remotes' lists in use was made.
 	Checked *time.Time `json:"checked,omitempty"`
 	Reason  string     `json:"reason,omitempty"`
+	// UserUnread says why the console user's own installation could not
+	// be looked for: who is at the screen could not be told (other than
+	// nobody being signed in) while Flatpak is installed. Its updates
+	// could warn or fail, so it is unknown unless the rest fails.
+	UserUnread string `json:"user_unread,omitempty"`
 }
 
 // Flatpak keeps no record of an update's age and `flatpak remote-ls
@@ -55,6 +60,7 @@ const (
 	flatpakSummaries  = "summaries"
 	flatpakRepoCache  = "repo/tmp/cache"
 	flatpakDeployRefs = "repo/refs/heads/deploy"
+	flatpakBin        = "/usr/bin/flatpak"
 )
 
 // flatpakInstallation is a Flatpak installation and where its remotes'
@@ -78,12 +84,15 @@ type flatpakListing struct {
 // collectFlatpak reads the system installation and the console user's.
 func collectFlatpak(p probe.Probe, f *facts) {
 	insts := []flatpakInstallation{{dir: flatpakSystem, caches: []string{path.Join(flatpakSystem, flatpakRepoCache)}}}
-	if u, err := p.ConsoleUser(); err == nil && u.Home != "" {
+	var fp flatpak
+	switch u, err := p.ConsoleUser(); {
+	case err == nil && u.Home != "":
 		insts[0].caches = append(insts[0].caches, path.Join(u.Home, flatpakUserCache))
 		userDir := path.Join(u.Home, flatpakUser)
 		insts = append(insts, flatpakInstallation{dir: userDir, caches: []string{path.Join(userDir, flatpakRepoCache)}})
+	case err != nil && !errors.Is(err, probe.ErrNotFound):
+		fp.UserUnread = flatpakUserUnread(p, err)
 	}
-	var fp flatpak
 	var oldest time.Time
 	for _, inst := range insts {
 		refs, err := flatpakInstalled(p, inst.dir)
@@ -136,7 +145,7 @@ func collectFlatpak(p probe.Probe, f *facts) {
 			break
 		}
 	}
-	if fp.Installed == 0 && fp.Reason == "" {
+	if fp.Installed == 0 && fp.Reason == "" && fp.UserUnread == "" {
 		return // not installed, or nothing installed with it
 	}
 	fp.Read = fp.Reason == ""
@@ -145,6 +154,20 @@ func collectFlatpak(p probe.Probe, f *facts) {
 		fp.Pending, fp.Since, fp.Checked = 0, nil, nil
 	}
 	f.Flatpak = &fp
+}
+
+// flatpakUserUnread is why the console user's installation could not be
+// looked for when who is at the screen could not be told (err): "" when
+// Flatpak is not installed, so no user can have an installation.
+func flatpakUserUnread(p probe.Probe, err error) string {
+	who := "who is signed in at the screen could not be told (" + probe.ErrorKind(err) + ")"
+	switch _, binErr := p.ReadFileHead(flatpakBin, 1); {
+	case errors.Is(binErr, probe.ErrNotFound):
+		return ""
+	case binErr != nil:
+		return who + ", nor whether Flatpak is installed (" + probe.ErrorKind(binErr) + "), so their own Flatpak apps (~/" + flatpakUser + ") could not be read"
+	}
+	return who + ", so their own Flatpak apps (~/" + flatpakUser + ") could not be read"
 }
 
 // refArch is a ref's architecture: app/org.example.App/x86_64/stable.

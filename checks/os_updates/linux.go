@@ -18,6 +18,7 @@ const (
 	aptListsDir    = "/var/lib/apt/lists"
 	dpkgStatusFile = "/var/lib/dpkg/status"
 	rebootRequired = "/run/reboot-required"
+	kernelRelease  = "/proc/sys/kernel/osrelease"
 )
 
 // maxWholeFile bounds dpkg's status and a security package list, read
@@ -69,8 +70,8 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 		if f.Updates.Source == sourceApt { // only apt's hooks write the file
 			f.Updates.Reboot = rebootNotRequired
 		}
-	default:
-		f.addError("reboot-required", err)
+	default: // denied: the flag may well be there
+		f.rebootUnread("reboot-required", "the restart flag "+rebootRequired, probe.ErrorKind(err))
 	}
 }
 
@@ -93,9 +94,11 @@ func linuxRelease(p probe.Probe, f *facts) map[string]string {
 	}
 	f.Release.Version = vals["VERSION_ID"]
 	f.Release.Name = vals["PRETTY_NAME"]
-	if k, err := p.ReadFileHead("/proc/sys/kernel/osrelease", 256); err == nil {
+	k, err := p.ReadFileHead(kernelRelease, 256)
+	if err == nil {
 		f.Release.Build = "kernel " + strings.TrimSpace(string(k))
 	}
+	f.kernelErr = err
 	return vals
 }
 

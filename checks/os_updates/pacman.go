@@ -186,12 +186,18 @@ func pacmanLastSync(p probe.Probe, f *facts) *time.Time {
 // pacmanReboot: a kernel upgrade removes the running kernel's
 // /usr/lib/modules/<release> (the linux package owns it), so its absence
 // says a restart is due. A kernel pacman did not install (a container's
-// host kernel) also lacks it, which only warns.
+// host kernel) also lacks it, which only warns. Without the running
+// kernel's release nothing tells whether a restart is due.
 func pacmanReboot(p probe.Probe, f *facts) {
+	if f.kernelErr != nil {
+		f.rebootUnread("kernel release", "the running kernel's release ("+kernelRelease+")", probe.ErrorKind(f.kernelErr))
+		return
+	}
 	k := strings.TrimPrefix(f.Release.Build, "kernel ")
 	if k == "" || k == f.Release.Build || strings.ContainsAny(k, "/ ") || k == ".." {
 		return
 	}
-	_, err := p.ReadDir("/usr/lib/modules/" + k)
-	rebootByPresence(f, "kernel modules", err, rebootNotRequired, rebootIsRequired)
+	dir := "/usr/lib/modules/" + k
+	_, err := p.ReadDir(dir)
+	rebootByPresence(f, "kernel modules", "the running kernel's modules folder "+dir, err, rebootNotRequired, rebootIsRequired)
 }

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -424,6 +425,37 @@ func TestParseNeedsRestarting(t *testing.T) {
 	}
 }
 
+// TestRpmReboot: dnf without needs-restarting tells nothing (as macOS);
+// one that fails or answers in words not recognised is a source unread.
+func TestRpmReboot(t *testing.T) {
+	dnf4 := "No such command: needs-restarting. Please use /usr/bin/dnf --help\nIt could be a DNF plugin command, try: \"dnf install 'dnf-command(needs-restarting)'\"\n"
+	dnf5 := "Unknown argument \"needs-restarting\" for command \"dnf5\". Add \"--help\" for more information about the arguments.\nIt could be a command provided by a plugin, try: dnf5 install 'dnf5-command(needs-restarting)'\n"
+	for _, c := range []struct {
+		name   string
+		out    probe.Output
+		err    error
+		reboot string
+		unread string // unread.Why, "" for none
+	}{
+		{"dnf 4 without the plugin", probe.Output{Stderr: []byte(dnf4), ExitCode: 1}, nil, rebootUnknown, ""},
+		{"dnf 5 without the plugin", probe.Output{Stderr: []byte(dnf5), ExitCode: 2}, nil, rebootUnknown, ""},
+		{"not required", probe.Output{Stdout: []byte("Reboot should not be necessary.\n")}, nil, rebootNotRequired, ""},
+		{"no cache", probe.Output{Stderr: []byte("Error: Cache-only enabled but no cache for repository \"fedora\"\n"), ExitCode: 1}, nil, rebootUnknown, "answer not recognised (exit status 1)"},
+		{"timed out", probe.Output{}, fmt.Errorf("dnf: %w", context.DeadlineExceeded), rebootUnknown, "timed out"},
+		{"denied", probe.Output{}, fmt.Errorf("dnf: %w", probe.ErrAccessDenied), rebootUnknown, "access denied"},
+	} {
+		f := facts{Updates: updates{Reboot: rebootUnknown}}
+		rpmReboot(&f, "dnf needs-restarting", c.out, c.err)
+		why := ""
+		if f.Updates.RebootUnread != nil {
+			why = f.Updates.RebootUnread.Why
+		}
+		if f.Updates.Reboot != c.reboot || why != c.unread || len(f.Errors) != 1 && c.reboot == rebootUnknown {
+			t.Errorf("%s: reboot %s, unread %q, errors %q; want %s, %q", c.name, f.Updates.Reboot, why, f.Errors, c.reboot, c.unread)
+		}
+	}
+}
+
 func TestParsePacmanUpgrades(t *testing.T) {
 	for _, c := range []struct {
 		out  string
@@ -529,5 +561,28 @@ func TestParseSnap(t *testing.T) {
 	}
 	if n, ok := parseSnapListHeld([]byte("No snaps are installed yet. Try 'snap install hello-world'.\n")); ok {
 		t.Errorf("an unrecognised answer read as %d held", n)
+	}
+}
+
+// TestSnapdAnswer: only nothing listening on snapd's socket is "not
+// running"; any other failure is an answer missing, whose reason says so.
+func TestSnapdAnswer(t *testing.T) {
+	const dial = `error: cannot communicate with server: Get "http://localhost/v2/system-info": dial unix /run/snapd.socket: connect: `
+	for _, c := range []struct {
+		name string
+		out  probe.Output
+		err  error
+		want string
+	}{
+		{"answered", probe.Output{Stdout: []byte("timer: 00:00~24:00/4\n")}, nil, ""},
+		{"no socket", probe.Output{Stderr: []byte(dial + "no such file or directory\n"), ExitCode: 1}, nil, snapdNotRunning},
+		{"refused", probe.Output{Stderr: []byte(dial + "connection refused\n"), ExitCode: 1}, nil, snapdNotRunning},
+		{"server went away", probe.Output{Stderr: []byte(`error: cannot communicate with server: Get "http://localhost/v2/system-info": EOF` + "\n"), ExitCode: 1}, nil, "answer not recognised (exit status 1)"},
+		{"old snap", probe.Output{Stderr: []byte("error: unknown flag `abs-time'\n"), ExitCode: 1}, nil, "answer not recognised (exit status 1)"},
+		{"denied", probe.Output{}, fmt.Errorf("running snap: %w", probe.ErrAccessDenied), accessDenied},
+	} {
+		if got := snapdAnswer(c.out, c.err); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
 	}
 }

@@ -21,6 +21,9 @@ var rpmCaches = map[string][]string{
 	"zypper": {"/var/cache/zypp/raw"},
 }
 
+// dnfNeedsRestarting is the restart state dnf tells, as people read it.
+const dnfNeedsRestarting = "dnf's answer to needs-restarting -r"
+
 // zypperRebootNeeded is libzypp's flag that a restart is due.
 const zypperRebootNeeded = "/run/reboot-needed"
 
@@ -106,16 +109,31 @@ func rpmPending(f *facts, rows []rpmAdvisory) {
 
 // rpmReboot records whether installed updates wait for a restart, as
 // dnf's needs-restarting answers it (read from the rpm database and
-// the boot time; nothing is fetched). A tool that is missing, fails or
-// answers in words not recognised leaves it unknown.
-func rpmReboot(f *facts, what string, out probe.Output, err error) {
-	if err != nil {
-		f.addError(what, err)
-		return
+// the boot time; nothing is fetched). Without the command (dnf 5 without
+// its plugins, dnf 4 without dnf-plugins-core) nothing tells, as on
+// macOS; one that fails or answers in words not recognised is a source
+// unread.
+func rpmReboot(f *facts, key string, out probe.Output, err error) {
+	switch {
+	case err != nil:
+		f.rebootUnread(key, dnfNeedsRestarting, probe.ErrorKind(err))
+	case noNeedsRestarting(out):
+		f.Errors = append(f.Errors, key+": not installed")
+	default:
+		if f.Updates.Reboot = parseNeedsRestarting(out); f.Updates.Reboot == rebootUnknown {
+			f.rebootUnread(key, dnfNeedsRestarting, notRecognised(out))
+		}
 	}
-	if f.Updates.Reboot = parseNeedsRestarting(out); f.Updates.Reboot == rebootUnknown {
-		f.Errors = append(f.Errors, fmt.Sprintf("%s: answer not recognised (exit status %d)", what, out.ExitCode))
-	}
+}
+
+// noNeedsRestarting reports dnf saying it has no needs-restarting command:
+// dnf 4's "No such command: needs-restarting." and dnf 5's "Unknown
+// argument "needs-restarting" for command "dnf5"." (both then suggest
+// installing the plugin that provides it).
+func noNeedsRestarting(out probe.Output) bool {
+	msg := string(out.Stderr)
+	return out.ExitCode != 0 && len(strings.TrimSpace(string(out.Stdout))) == 0 &&
+		(strings.Contains(msg, "No such command: needs-restarting") || strings.Contains(msg, `Unknown argument "needs-restarting"`))
 }
 
 // parseNeedsRestarting reads `dnf needs-restarting -r` (dnf 4's
@@ -146,19 +164,20 @@ func parseNeedsRestarting(out probe.Output) string {
 // service is installed, and it goes with the next boot.
 func zypperReboot(p probe.Probe, f *facts) {
 	_, err := p.ReadFileHead(zypperRebootNeeded, 1)
-	rebootByPresence(f, "reboot-needed", err, rebootIsRequired, rebootNotRequired)
+	rebootByPresence(f, "reboot-needed", "the restart flag "+zypperRebootNeeded, err, rebootIsRequired, rebootNotRequired)
 }
 
 // rebootByPresence sets the restart state from whether a file or folder
-// was found (err nil), is missing (not found) or could not be read.
-func rebootByPresence(f *facts, what string, err error, found, missing string) {
+// was found (err nil), is missing (not found) or could not be read (key
+// names it in Errors, what for people).
+func rebootByPresence(f *facts, key, what string, err error, found, missing string) {
 	switch {
 	case err == nil:
 		f.Updates.Reboot = found
 	case errors.Is(err, probe.ErrNotFound):
 		f.Updates.Reboot = missing
 	default:
-		f.addError(what, err)
+		f.rebootUnread(key, what, probe.ErrorKind(err))
 	}
 }
 

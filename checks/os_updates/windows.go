@@ -21,6 +21,9 @@ const (
 	winWUService      = `HKLM\SYSTEM\CurrentControlSet\Services\wuauserv`
 )
 
+// winLastScan is Detect LastSuccessTime, as people read it.
+const winLastScan = "when Windows Update last looked for updates (Detect LastSuccessTime in the registry)"
+
 // winRebootKeys are the keys whose mere presence says installed updates
 // wait for a restart: Windows Update's (its values are GUIDs of the
 // updates) and the component store's. PendingFileRenameOperations is not
@@ -29,9 +32,10 @@ const (
 // system restart" (learn.microsoft.com/mem/configmgr/core/servers/deploy/
 // install/list-of-prerequisite-checks#pending-system-restart) and the
 // ComputerManagementDsc PendingReboot resource, which read these keys.
-var winRebootKeys = []string{
-	`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired`,
-	`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending`,
+// what names each for people.
+var winRebootKeys = []struct{ key, what string }{
+	{`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired`, "Windows Update's restart flag, the RebootRequired registry key"},
+	{`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending`, "the component store's restart flag, the RebootPending registry key"},
 }
 
 // Windows 10 Extended Security Updates (ESU). Version 22H2 (build 19045)
@@ -188,15 +192,15 @@ func esuLicenceYear(rows []map[string]any) int {
 }
 
 // windowsReboot: either key present means a restart is due; both absent,
-// none is; a key that could not be opened leaves it unknown (a denied key
-// may well be there).
+// none is; a key that could not be opened leaves it unknown and unread (a
+// denied key may well be there).
 func windowsReboot(p probe.Probe, f *facts) {
 	var failed error
-	for _, key := range winRebootKeys {
-		ok, err := probe.RegistryKeyExists(p, key)
+	for _, k := range winRebootKeys {
+		ok, err := probe.RegistryKeyExists(p, k.key)
 		switch {
 		case err != nil:
-			f.addError("restart flag", err)
+			f.rebootUnread("restart flag", k.what, probe.ErrorKind(err))
 			failed = err
 		case ok:
 			f.Updates.Reboot = rebootIsRequired
@@ -255,10 +259,20 @@ func parseInstalledOn(s string) (time.Time, bool) {
 func windowsPending(p probe.Probe, f *facts) {
 	f.Updates.Source = sourceWindowsUpdate
 	due := patchTuesday(f.At)
-	if v, err := regValue(p, winAUResults+`\Detect`, "LastSuccessTime"); err == nil {
-		if t, ok := parseWUTime(regString(v)); ok {
-			f.Updates.Checked = timePtr(t)
+	// Missing (Windows 11 may not write it): no staleness to judge.
+	// Denied: whether the list is stale cannot be told.
+	switch v, err := regValue(p, winAUResults+`\Detect`, "LastSuccessTime"); {
+	case err != nil:
+		f.addError("Windows Update last scan", err)
+		f.Updates.CheckedUnread = &unread{What: winLastScan, Why: probe.ErrorKind(err)}
+	case v != nil:
+		t, ok := parseWUTime(regString(v))
+		if !ok {
+			f.Errors = append(f.Errors, "Windows Update last scan: not recognised")
+			f.Updates.CheckedUnread = &unread{What: winLastScan, Why: "not recognised"}
+			break
 		}
+		f.Updates.Checked = timePtr(t)
 	}
 	rows, err := p.WMI("root/cimv2", "Win32_QuickFixEngineering")
 	var newest time.Time

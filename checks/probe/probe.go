@@ -49,9 +49,11 @@ type Output struct {
 
 // Process is one running process.
 type Process struct {
-	PID     int32    `json:"pid"`
-	Name    string   `json:"name"`
-	Exe     string   `json:"exe"`
+	PID  int32  `json:"pid"`
+	Name string `json:"name"`
+	Exe  string `json:"exe"`
+	// Cmdline is the process's arguments, argv[0] first: read them with
+	// Args.
 	Cmdline []string `json:"cmdline,omitempty"`
 	// User is the account the process runs as. Read it with Owner: a live
 	// listing may leave it empty and read it only when asked.
@@ -78,6 +80,15 @@ func (p Process) Owner() string {
 func (p Process) WithOwnerReader(read func() string) Process {
 	p.readOwner = read
 	return p
+}
+
+// Args is the process's arguments, argv[0] first (nil for a kernel
+// thread or a zombie). Checks ask Args rather than read Cmdline, so a
+// listing may read the arguments (a file a process on Linux) only of the
+// processes a check asks about, as it reads owners. It may be shared: do
+// not change it.
+func (p Process) Args() []string {
+	return p.Cmdline
 }
 
 // Resolved returns p with User read (see Owner) and nothing left to read

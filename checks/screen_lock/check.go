@@ -19,6 +19,7 @@ var Check checks.Check = checks.Definition[facts]{
 	Collect:    collect,
 	Evaluate:   evaluate,
 	UnknownFix: unknownFix,
+	Scrub:      scrub,
 	// swayidle, xautolock and xidlehook take their timeouts as
 	// arguments.
 	ProcessArgs: argsRead,

@@ -50,16 +50,14 @@ var (
 	Collect                    = collect
 	DesktopFamily              = desktopFamily
 	Evaluate                   = evaluate
-	GVariantBool               = gVariantBool
-	GVariantUint               = gVariantUint
 	KDEMinutes                 = kdeMinutes
 	ParseDconfKeyfile          = parseDconfKeyfile
 	ParseDconfLocks            = parseDconfLocks
 	ParseDconfProfile          = parseDconfProfile
 	ParseDefaultsInt           = parseDefaultsInt
-	ParseGSettingsList         = parseGSettingsList
 	ParseHypridle              = parseHypridle
 	ParseKDEConfig             = parseKDEConfig
+	Scrub                      = scrub
 	ParseLoginctlProps         = parseLoginctlProps
 	ParseManagedScreensaver    = parseManagedScreensaver
 	ParsePmsetCustom           = parsePmsetCustom

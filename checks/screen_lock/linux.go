@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks/internal/gsettings"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -141,6 +142,15 @@ var gsFamilies = map[string]gsFamily{
 	},
 }
 
+// The keys readGSettings reads from the screensaver and the session
+// schema (an evidence bundle keeps no others: scrub).
+const (
+	gsLockEnabled    = "lock-enabled"
+	gsIdleActivation = "idle-activation-enabled"
+	gsLockDelay      = "lock-delay"
+	gsIdleDelay      = "idle-delay"
+)
+
 // readGSettings asks gsettings, as the console user, for the lock settings
 // and lays the administrator's locked dconf values over them.
 func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *linuxFacts, f *facts) {
@@ -169,7 +179,7 @@ func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *linuxFa
 		f.addError("gsettings "+fam.lockdownSchema, err)
 	case out.ExitCode == 0:
 		vals[fam.lockdownPath+"disable-lock-screen"] = strings.TrimSpace(string(out.Stdout))
-	case gsettingsProblem(out) == "schema not installed":
+	case gsettingsProblem(out) == gsettings.SchemaMissing:
 		// Without the lockdown schema nothing can disable the lock.
 		vals[fam.lockdownPath+"disable-lock-screen"] = "false"
 	default:
@@ -204,32 +214,20 @@ func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *linuxFa
 	if b, ok := gVariantBool(vals[fam.lockdownPath+"disable-lock-screen"]); ok {
 		lf.LockdownDisabled = boolPtr(b)
 	}
-	if b, ok := gVariantBool(vals[fam.saverPath+"lock-enabled"]); ok {
+	if b, ok := gVariantBool(vals[fam.saverPath+gsLockEnabled]); ok {
 		lf.LockEnabled = boolPtr(b)
 	}
 	if fam.idleActivation {
-		if b, ok := gVariantBool(vals[fam.saverPath+"idle-activation-enabled"]); ok {
+		if b, ok := gVariantBool(vals[fam.saverPath+gsIdleActivation]); ok {
 			lf.IdleActivation = boolPtr(b)
 		}
 	}
-	if n, ok := gVariantUint(vals[fam.sessionPath+"idle-delay"]); ok {
+	if n, ok := gVariantUint(vals[fam.sessionPath+gsIdleDelay]); ok {
 		lf.IdleDelaySeconds = intPtr(n * scale)
 	}
-	if n, ok := gVariantUint(vals[fam.saverPath+"lock-delay"]); ok {
+	if n, ok := gVariantUint(vals[fam.saverPath+gsLockDelay]); ok {
 		lf.LockDelaySeconds = intPtr(n * scale)
 	}
-}
-
-// gsettingsProblem says why gsettings gave no values.
-func gsettingsProblem(out probe.Output) string {
-	msg := strings.ToLower(string(out.Stderr))
-	switch {
-	case strings.Contains(msg, "schema"):
-		return "schema not installed"
-	case out.ExitCode != 0:
-		return "failed"
-	}
-	return "not recognised"
 }
 
 // Where dconf keeps the administrator's settings.
@@ -318,6 +316,7 @@ func dconfSystemLocks(p probe.Probe, f *facts) (map[string]string, bool) {
 const (
 	kdeUserFile      = ".config/kscreenlockerrc"
 	kdeSystemFile    = "/etc/xdg/kscreenlockerrc"
+	kdeDaemonGroup   = "Daemon" // the group of kscreenlockerrc read
 	xfceUserFile     = ".config/xfce4/xfconf/xfce-perchannel-xml/xfce4-screensaver.xml"
 	xfceSystemFile   = "/etc/xdg/xfce4/xfconf/xfce-perchannel-xml/xfce4-screensaver.xml"
 	autostartDir     = "/etc/xdg/autostart/"
@@ -335,7 +334,7 @@ func readKDE(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
 	sys, sysErr := p.ReadFile(kdeSystemFile)
 	var sysGroup kdeGroup
 	if sysErr == nil {
-		sysGroup = parseKDEConfig(sys, "Daemon")
+		sysGroup = parseKDEConfig(sys, kdeDaemonGroup)
 		for k, v := range sysGroup.Values {
 			vals[k] = v
 		}
@@ -350,7 +349,7 @@ func readKDE(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
 	user, err := p.ReadFile(path.Join(u.Home, kdeUserFile))
 	switch {
 	case err == nil:
-		g := parseKDEConfig(user, "Daemon")
+		g := parseKDEConfig(user, kdeDaemonGroup)
 		for k, v := range g.Values {
 			if sysGroup.AllImmutable || sysGroup.Immutable[k] {
 				continue

@@ -275,17 +275,10 @@ func parseXScreenSaver(b []byte) (xScreenSaverSettings, bool) {
 	x := xScreenSaverSettings{TimeoutSeconds: 600}
 	found := false
 	for _, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || line[0] == '!' || line[0] == '#' {
-			continue
-		}
-		k, v, ok := strings.Cut(line, ":")
+		k, v, ok := xsEntry(line)
 		if !ok {
 			continue
 		}
-		k = strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(k), "XScreenSaver"), "*")
-		k = strings.TrimPrefix(k, ".")
-		v = strings.TrimSpace(v)
 		switch k {
 		case "timeout":
 			if n, ok := xsTime(v); ok {
@@ -302,6 +295,25 @@ func parseXScreenSaver(b []byte) (xScreenSaverSettings, bool) {
 		}
 	}
 	return x, found
+}
+
+// xsKeys are the XScreenSaver resources parseXScreenSaver reads.
+var xsKeys = []string{"timeout", "lockTimeout", "lock", "mode"}
+
+// xsEntry reads one line of an XScreenSaver resource file: the resource
+// name without its "XScreenSaver*" or "*" prefix, and its value. ok is
+// false for a comment, a blank line or a line without a colon.
+func xsEntry(line string) (k, v string, ok bool) {
+	line = strings.TrimSpace(line)
+	if line == "" || line[0] == '!' || line[0] == '#' {
+		return "", "", false
+	}
+	k, v, ok = strings.Cut(line, ":")
+	if !ok {
+		return "", "", false
+	}
+	k = strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(k), "XScreenSaver"), "*")
+	return strings.TrimPrefix(k, "."), strings.TrimSpace(v), true
 }
 
 // xsTime reads "H:MM:SS", "MM:SS" or whole minutes.

@@ -1,75 +1,29 @@
 package screenlock
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/xml"
 	"math"
 	"strconv"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks/internal/gsettings"
 	"github.com/sessionguard/sessionguard/checks/internal/xdgconf"
 )
 
-// The KDE config and autostart readers are shared with os_updates.
+// The KDE config and autostart readers and the gsettings readers are
+// shared with os_updates.
 type kdeGroup = xdgconf.KDEGroup
 
 var (
 	parseKDEConfig  = xdgconf.ParseKDE
 	kdeBool         = xdgconf.KDEBool
 	autostartHidden = xdgconf.AutostartHidden
+
+	parseGSettingsList = gsettings.ParseList
+	gsettingsProblem   = gsettings.Problem
+	gVariantUint       = gsettings.Uint
+	gVariantBool       = gsettings.Bool
 )
-
-// parseGSettingsList reads `gsettings list-recursively SCHEMA` output, one
-// "schema key value" line per key, and returns the values of schema's keys
-// as GVariant text ("uint32 300", "true", "5"). ok is false when no line
-// belongs to schema: the schema is not installed ("No such schema" goes to
-// stderr, in the user's language) or the output is not recognised.
-func parseGSettingsList(b []byte, schema string) (map[string]string, bool) {
-	vals := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		s, rest, ok := strings.Cut(line, " ")
-		if !ok || s != schema {
-			continue
-		}
-		key, value, ok := strings.Cut(rest, " ")
-		if !ok || key == "" {
-			continue
-		}
-		vals[key] = strings.TrimSpace(value)
-	}
-	return vals, len(vals) > 0
-}
-
-// gVariantUint reads a non-negative integer in GVariant text form:
-// "uint32 300" (how gsettings prints a u), "300" (an i), "@u 300".
-func gVariantUint(s string) (int, bool) {
-	s = strings.TrimSpace(s)
-	for _, prefix := range []string{"uint32 ", "int32 ", "uint64 ", "int64 ", "@u ", "@i "} {
-		if strings.HasPrefix(s, prefix) {
-			s = strings.TrimSpace(s[len(prefix):])
-			break
-		}
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return 0, false
-	}
-	return n, true
-}
-
-// gVariantBool reads "true" or "false".
-func gVariantBool(s string) (bool, bool) {
-	switch strings.TrimSpace(s) {
-	case "true":
-		return true, true
-	case "false":
-		return false, true
-	}
-	return false, false
-}
 
 // parseDconfProfile reads a dconf profile (/etc/dconf/profile/user) and
 // returns its system databases in order ("system-db:local" → "local").

@@ -208,7 +208,7 @@ var idleLockerNames = []string{"swayidle", "hypridle", "xss-lock", "xautolock", 
 // process.
 func argsRead(pr probe.Process) []string {
 	if slices.Contains(idleLockerNames, procName(pr)) {
-		return pr.Cmdline
+		return pr.Args()
 	}
 	return nil
 }
@@ -224,8 +224,8 @@ func readIdleLockers(ctx context.Context, p probe.Probe, u probe.User, mine []pr
 		}
 		il := idleLocker{Name: name}
 		args := []string{}
-		if len(pr.Cmdline) > 1 {
-			args = pr.Cmdline[1:]
+		if argv := pr.Args(); len(argv) > 1 {
+			args = argv[1:]
 		}
 		switch name {
 		case "swayidle":

@@ -1,79 +1,17 @@
 package screenlock_test
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
 )
-
-func TestParseGSettingsList(t *testing.T) {
-	tests := []struct {
-		file, schema string
-		ok           bool
-		want         map[string]string // keys that must have these values
-	}{
-		{"gnome_screensaver_defaults.stdout", "org.gnome.desktop.screensaver", true, map[string]string{"lock-enabled": "true", "lock-delay": "uint32 0"}},
-		{"gnome_screensaver_lock_off_delay30.stdout", "org.gnome.desktop.screensaver", true, map[string]string{"lock-enabled": "false", "lock-delay": "uint32 30"}},
-		{"gnome_session_defaults.stdout", "org.gnome.desktop.session", true, map[string]string{"idle-delay": "uint32 300"}},
-		{"gnome_session_idle0.stdout", "org.gnome.desktop.session", true, map[string]string{"idle-delay": "uint32 0"}},
-		{"cinnamon_screensaver_defaults.stdout", "org.cinnamon.desktop.screensaver", true, map[string]string{"lock-enabled": "true", "idle-activation-enabled": "true", "lock-delay": "uint32 0"}},
-		{"cinnamon_session_defaults.stdout", "org.cinnamon.desktop.session", true, map[string]string{"idle-delay": "uint32 900"}},
-		{"mate_screensaver_idle_activation_off.stdout", "org.mate.screensaver", true, map[string]string{"idle-activation-enabled": "false", "lock-delay": "2"}},
-		// Without a session bus the dconf backend still reads the database.
-		{"no_bus_memory_backend.stdout", "org.gnome.desktop.session", true, map[string]string{"idle-delay": "uint32 300"}},
-		// Schema missing: nothing on stdout, message on stderr (C and German).
-		{"no_such_schema.stdout", "org.cinnamon.desktop.screensaver", false, nil},
-		{"no_such_schema_de.stdout", "org.mate.screensaver", false, nil},
-		{"no_such_schema.stderr", "org.cinnamon.desktop.screensaver", false, nil},
-		{"no_such_schema_de.stderr", "org.mate.screensaver", false, nil},
-		// Output of another schema or not a listing at all.
-		{"gnome_session_defaults.stdout", "org.gnome.desktop.screensaver", false, nil},
-		{"version_not_a_listing.stdout", "org.gnome.desktop.session", false, nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.file+"/"+tc.schema, func(t *testing.T) {
-			got, ok := screenlock.ParseGSettingsList(checktest.ReadParserData(t, "gsettings/"+tc.file), tc.schema)
-			if ok != tc.ok {
-				t.Fatalf("ok = %v, want %v (%v)", ok, tc.ok, got)
-			}
-			for k, v := range tc.want {
-				if got[k] != v {
-					t.Errorf("%s = %q, want %q", k, got[k], v)
-				}
-			}
-		})
-	}
-}
-
-func TestGVariant(t *testing.T) {
-	uints := []struct {
-		in   string
-		want int
-		ok   bool
-	}{
-		{"uint32 300", 300, true}, {"uint32 0", 0, true}, {"5", 5, true}, {"@u 60", 60, true},
-		{"int32 -1", 0, false}, {"'solid'", 0, false}, {"", 0, false}, {"uint32", 0, false},
-	}
-	for _, tc := range uints {
-		n, ok := screenlock.GVariantUint(tc.in)
-		if n != tc.want || ok != tc.ok {
-			t.Errorf("GVariantUint(%q) = %d, %v; want %d, %v", tc.in, n, ok, tc.want, tc.ok)
-		}
-	}
-	bools := []struct {
-		in       string
-		want, ok bool
-	}{{"true", true, true}, {"false", false, true}, {" true\n", true, true}, {"1", false, false}, {"True", false, false}}
-	for _, tc := range bools {
-		b, ok := screenlock.GVariantBool(tc.in)
-		if b != tc.want || ok != tc.ok {
-			t.Errorf("GVariantBool(%q) = %v, %v; want %v, %v", tc.in, b, ok, tc.want, tc.ok)
-		}
-	}
-}
 
 func TestParseDconf(t *testing.T) {
 	if got := screenlock.ParseDconfProfile(checktest.ReadParserData(t, "dconf/profile_user_local")); !reflect.DeepEqual(got, []string{"local"}) {
@@ -332,6 +270,76 @@ func TestParsePowercfgQuery(t *testing.T) {
 		}
 		if ok && (*ac != tc.ac || *dc != tc.dc) {
 			t.Errorf("%s: ac=%d dc=%d, want %d %d", tc.file, *ac, *dc, tc.ac, tc.dc)
+		}
+	}
+}
+
+// TestScrubKeepsWhatIsRead: every kscreenlockerrc and ~/.xscreensaver
+// reads the same scrubbed, immutability markers included, and the scrub
+// of a file it does not know changes nothing.
+func TestScrubKeepsWhatIsRead(t *testing.T) {
+	dir := filepath.Join("testdata", "parsers", "kscreenlockerrc")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{
+		// A file-wide [$i] on the first line, [Daemon] split in two, a
+		// translated key and a stray "[$i]" later that ends the group.
+		"file-wide immutable": []byte("[$i]\n[Greeter]\nTheme=x\n[Daemon]\nAutolock=false\n"),
+		"mixed":               []byte("[$i]\n[Greeter]\nTheme=x\n[Daemon]\nAutolock=false\nTimeout[de]=9\n\n[Greeter][Wallpaper][org.kde.image][General]\nImage=file:///home/sam/Pictures/a.jpg\n[Daemon][$i]\nTimeout[$i]=3\n[$i]\nLockGrace=7\n"),
+	}
+	for _, e := range entries {
+		files[e.Name()] = checktest.ReadParserData(t, "kscreenlockerrc/"+e.Name())
+	}
+	for name, b := range files {
+		orig := slices.Clone(b)
+		out := screenlock.Scrub("/home/sam/.config/kscreenlockerrc", nil, b)
+		if !bytes.Equal(b, orig) {
+			t.Errorf("%s: modified in place", name)
+		}
+		if want, got := screenlock.ParseKDEConfig(b, "Daemon"), screenlock.ParseKDEConfig(out, "Daemon"); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: scrubbed reads %+v, want %+v:\n%s", name, got, want, out)
+		}
+		if bytes.Contains(out, []byte("Image=")) || bytes.Contains(out, []byte("Greeter")) {
+			t.Errorf("%s: the greeter's settings stay:\n%s", name, out)
+		}
+	}
+	xs := []byte("# XScreenSaver Preferences File\n# Written by xscreensaver-settings 6.06 for sam on Tue Oct  1 09:12:40 2024.\n\ntimeout:\t0:05:00\ncycle:\t\t0:10:00\nlock:\t\tTrue\nlockTimeout:\t0:01:00\nimageDirectory:\t/home/sam/Pictures\nmode:\t\tblank\nprograms:\t\t\t\t\t\t      \\\n  GL: gears -root  \\n\\\n")
+	out := screenlock.Scrub("/home/sam/.xscreensaver", nil, xs)
+	want, wantOK := screenlock.ParseXScreenSaver(xs)
+	if got, ok := screenlock.ParseXScreenSaver(out); ok != wantOK || got != want || bytes.Contains(out, []byte("sam")) {
+		t.Errorf("~/.xscreensaver scrubbed to %q: reads %+v %v, want %+v %v", out, got, ok, want, wantOK)
+	}
+	xsetQ := []byte("Pointer Control:\n  acceleration:  2/1    threshold:  4\nScreen Saver:\n  prefer blanking:  yes    allow exposures:  yes\n  timeout:  600    cycle:  600\nFont Path:\n  /usr/share/fonts/X11/misc,/home/sam/.fonts,built-ins\nDPMS (Energy Star):\n  Standby: 600    Suspend: 600    Off: 600\n")
+	if out := screenlock.Scrub("xset", []string{"q"}, xsetQ); bytes.Contains(out, []byte("/home/sam")) || !bytes.HasPrefix(out, []byte("Screen Saver:")) {
+		t.Errorf("xset q scrubbed to %q", out)
+	} else if n, ok := screenlock.ParseXsetScreenSaver(out); !ok || n != 600 {
+		t.Errorf("xset q scrubbed reads %d %v, want 600", n, ok)
+	}
+	if noDisplay := []byte("xset:  unable to open display \"\"\n"); !bytes.Equal(screenlock.Scrub("xset", []string{"q"}, noDisplay), noDisplay) {
+		t.Error("xset's error should be kept whole")
+	}
+	keyfile := []byte("key-before-any-group=1\n[org/gnome/system/proxy/http]\nauthentication-password='x'\n# Lock the screen\n[org/gnome/desktop/screensaver]\nlock-enabled=true\npicture-uri='file:///usr/share/backgrounds/org.png'\n[org/mate/desktop/session/]\nidle-delay=5\n[org/gnome/desktop/lockdown]\ndisable-lock-screen=false")
+	scrubbed := screenlock.Scrub("/etc/dconf/db/local.d/00-site", nil, keyfile)
+	all, kept := screenlock.ParseDconfKeyfile(keyfile), screenlock.ParseDconfKeyfile(scrubbed)
+	for k, v := range all {
+		// Every key under a lock path is kept: a locked one is named in
+		// the facts' system_locked.
+		read := k != "/org/gnome/system/proxy/http/authentication-password" && k != "/key-before-any-group"
+		if got, ok := kept[k]; read != ok || (ok && got != v) {
+			t.Errorf("dconf keyfile: %s scrubbed to %q (kept %v), want kept %v", k, got, ok, read)
+		}
+	}
+	if len(kept) != 4 || bytes.Contains(scrubbed, []byte("proxy")) {
+		t.Errorf("dconf keyfile scrubbed to %v, want the 4 keys under the lock paths:\n%s", kept, scrubbed)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+	}{{"/etc/X11/app-defaults/XScreenSaver", nil}, {"/etc/dconf/db/local.d/locks/screensaver", nil}, {"/etc/dconf/profile/user", nil}, {"gsettings", []string{"list-recursively", "org.gnome.software"}}, {"gsettings", []string{"get", "org.gnome.desktop.screensaver", "picture-uri"}}} {
+		if out := screenlock.Scrub(c.name, c.args, xs); !bytes.Equal(out, xs) {
+			t.Errorf("%s %v: changed, but the scrub does not know it", c.name, c.args)
 		}
 	}
 }

@@ -1,6 +1,10 @@
 package screenlock_test
 
 import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks/checktest"
@@ -65,5 +69,35 @@ func TestNoPassWithoutEvidence(t *testing.T) {
 				Reason: "Windows' ways of locking: the earliest counts",
 			},
 		},
+	})
+}
+
+// TestScrubbedScenarios: a bundle keeps the lock settings, never what the
+// same listings and files say about the person: the lock screen's picture
+// under their home (GNOME's picture-uri, KDE's [Greeter] wallpaper),
+// Cinnamon's away message, the account ~/.xscreensaver was written for and
+// the folders and feeds it points at, xset's font folders; nor the rest of an administrator's
+// dconf settings (a proxy password).
+func TestScrubbedScenarios(t *testing.T) {
+	personal := []string{"Pictures", "picture-uri", "Sam is in a session", "Written by xscreensaver", "imageDirectory", "example.org/feeds", "s3cret-proxy", "/.fonts"}
+	checktest.RunScrubbedScenarios(t, screenlock.Check, "testdata", func(t *testing.T, bundle string) {
+		err := filepath.WalkDir(bundle, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			for _, s := range personal {
+				if bytes.Contains(b, []byte(s)) {
+					t.Errorf("%s keeps %q", filepath.ToSlash(p[len(bundle):]), s)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	})
 }

@@ -96,11 +96,12 @@ func classifyArgv(argv []string) (string, int) {
 // they are hidden, its name). The rest of a command line — a script's
 // options, files, addresses — is never kept.
 func argsRead(pr probe.Process) []string {
-	a, n := classifyArgv(pr.Cmdline)
+	argv := pr.Args()
+	a, n := classifyArgv(argv)
 	if a == "" && classifyArgvKind([]string{pr.Name}) == "" {
 		return nil
 	}
-	return pr.Cmdline[:n]
+	return argv[:n]
 }
 
 // matchMarker matches a program, script or module name: exactly, as a
@@ -158,12 +159,18 @@ func collectLinux(p probe.Probe, f *facts) {
 	}
 	f.ProcessListRead = true
 	for _, pr := range procs {
-		argv := pr.Cmdline
-		if len(argv) == 0 && pr.Name != "" {
-			argv = []string{pr.Name} // arguments hidden: the name alone
-		}
-		if a := classifyArgvKind(argv); a != "" {
+		if a := processAssistant(pr); a != "" {
 			f.add(a, evidenceProcess)
 		}
 	}
+}
+
+// processAssistant is the assistant a running process is, or "": by its
+// arguments, or its name when they are hidden.
+func processAssistant(pr probe.Process) string {
+	argv := pr.Args()
+	if len(argv) == 0 && pr.Name != "" {
+		argv = []string{pr.Name} // arguments hidden: the name alone
+	}
+	return classifyArgvKind(argv)
 }

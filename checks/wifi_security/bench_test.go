@@ -34,3 +34,9 @@ func BenchmarkReplayWindows(b *testing.B) {
 func BenchmarkLiveLinux(b *testing.B) {
 	checktest.BenchLiveLinux(b, wifisecurity.Check)
 }
+
+// BenchmarkReplayWindowsWLAN: netsh plus the WLAN API's elements (a
+// mixed-mode access point).
+func BenchmarkReplayWindowsWLAN(b *testing.B) {
+	checktest.BenchReplay(b, "testdata/windows/wlanapi_wpa_wpa2_mixed", wifisecurity.Collect, wifisecurity.Evaluate, checks.Fail)
+}

@@ -48,7 +48,8 @@ const (
 	problemNoSource           = "no_source"
 	// problemCipherUnverified: connected, but the group cipher every
 	// device on the network shares could not be read (NetworkManager with
-	// iwd, or iwd, and the kernel's scan cache unreadable).
+	// iwd, or iwd, and the kernel's scan cache unreadable; Windows, netsh
+	// and not the WLAN API's access point elements).
 	problemCipherUnverified = "cipher_unverified"
 )
 
@@ -69,16 +70,13 @@ type facts struct {
 	// interface.
 	Connections []connection `json:"connections,omitempty"`
 	// Unread says what could not be read that may hold another connected
-	// Wi-Fi interface (never an interface name): a pass needs it empty.
+	// Wi-Fi interface, or a connection's group cipher (never an interface
+	// name): a pass needs it empty.
 	Unread []string `json:"unread,omitempty"`
 	// NMBackend is the supplicant NetworkManager drives ("wpa_supplicant",
 	// "iwd"; "" when not asked or not known), read when the kernel's scan
 	// cache could not confirm NetworkManager's cipher flags.
 	NMBackend string `json:"nm_backend,omitempty"`
-	// Unverified says what the source cannot show that could make a
-	// passing connection insecure (Windows: the access point's group
-	// cipher); unlike Unread it does not stop a pass.
-	Unverified []string `json:"unverified,omitempty"`
 	// Problem says why the state is unknown.
 	Problem string `json:"problem,omitempty"`
 	// Tried lists what each source answered, in order, for the reason of
@@ -102,6 +100,12 @@ type connection struct {
 	// "WPA WPA2", TKIP among the offered ciphers, or a TKIP group cipher):
 	// every device on it shares a key that WPA1/TKIP protects.
 	Mixed bool `json:"mixed,omitempty"`
+	// GroupCipher is the cipher every device on the network shares (the
+	// access point's group cipher: "ccmp", "tkip", "gcmp-256", …), when
+	// its own RSN/WPA element was read on Windows (the WLAN API); "" when
+	// not read there (netsh alone does not show it, and a Windows WPA2
+	// connection without it does not pass).
+	GroupCipher string `json:"group_cipher,omitempty"`
 	// Raw is the tool's own security words, e.g. "WPA1 WPA2",
 	// "spairport_security_mode_wpa2_personal", "WPA2-Personal".
 	Raw string `json:"raw,omitempty"`

@@ -46,9 +46,17 @@
 //     page, with localised labels and values, several interfaces (only the
 //     connected ones are judged), "no wireless interface" and the Windows 11
 //     24H2 location-permission message. It shows the negotiated
-//     authentication and pairwise cipher only: a WPA2 pass says that the
-//     access point's group cipher (mixed mode) could not be seen
-//     (facts.Unverified), without turning the result unknown.
+//     authentication and pairwise cipher only, so for WPA2 the access
+//     point's own RSN and WPA elements are read from the WLAN API's BSS
+//     list (probe.WLANAssociations: the current connection's BSSID, its
+//     entry's elements; nothing is scanned) and graded by the iw rules
+//     (checks/internal/wlanie names the suites in iw's words). When they
+//     cannot be read (denied without location permission, the access
+//     point not in the BSS list, the WLAN service failing, an evidence
+//     bundle or an older agent's facts without the WLAN API's answer),
+//     that WPA2 connection is unknown (cipher_unverified, the why in
+//     facts.Unread): netsh alone cannot show mixed mode or a TKIP group
+//     key. What netsh shows insecure (WPA, TKIP) still fails.
 //
 // The network name (SSID) and access point address (BSSID) never enter the
 // facts: they say where the practitioner is. Nor do they enter an evidence

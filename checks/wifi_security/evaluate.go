@@ -1,6 +1,7 @@
 package wifisecurity
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
@@ -85,6 +86,7 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 }
 
 func evaluateConnected(f facts, pol checks.Policy) checks.Result {
+	f = netshOnly(f)
 	if len(f.Connections) == 0 {
 		f.Problem = problemUnrecognised
 		f.Tried = append(f.Tried, "connected, but no network's security was read")
@@ -110,11 +112,7 @@ func evaluateConnected(f facts, pol checks.Policy) checks.Result {
 			}
 			unrecognised = true
 		default:
-			summary := "Connected to " + describe(c) + "."
-			if f.OS == "windows" && len(f.Unverified) > 0 && needsIEs(c) {
-				summary = "Connected to " + describe(c) + " (" + unverifiedNote + ")."
-			}
-			parts = append(parts, checks.Result{Status: checks.Pass, Summary: summary})
+			parts = append(parts, checks.Result{Status: checks.Pass, Summary: "Connected to " + describe(c) + "."})
 		}
 	}
 	if unrecognised || len(f.Unread) > 0 {
@@ -133,6 +131,21 @@ func evaluateConnected(f facts, pol checks.Policy) checks.Result {
 		parts = append(parts, unknownResult(u))
 	}
 	return checks.AllOf(parts...)
+}
+
+// netshOnly makes sure a Windows WPA2 connection graded by netsh alone
+// (no group cipher read from the access point's elements) cannot pass:
+// netsh cannot show mixed mode or a TKIP group key. The collector says
+// why in Unread; facts from an agent older than the WLAN API route (which
+// passed such a connection) say nothing, and get wlanNotAsked.
+func netshOnly(f facts) facts {
+	if f.OS != "windows" || len(f.Unread) > 0 {
+		return f
+	}
+	if slices.ContainsFunc(f.Connections, func(c connection) bool { return needsIEs(c) && c.GroupCipher == "" }) {
+		cipherUnverified(&f, netshUnverified, wlanNotAsked, false)
+	}
+	return f
 }
 
 func unknownResult(f facts) checks.Result {
@@ -155,16 +168,12 @@ func unknownResult(f facts) checks.Result {
 	return checks.Result{
 		Status:  checks.Unknown,
 		Summary: "Could not tell how the Wi-Fi network is secured.",
-		Fix:     unknownFix(f.OS, f.Problem),
+		Fix:     unknownFix(f),
 		Reason:  reason,
 	}
 }
 
 const insecureBase = "You are connected to a Wi-Fi network without a password, or with old, weak security, so others nearby could see or tamper with what you send. Connect to a network that asks for a password (WPA2 or WPA3), use your phone's hotspot with a password, or turn on the VPN your organisation gives you. "
-
-// unverifiedNote is added to a WPA2 pass whose source cannot show the
-// access point's group cipher (facts.Unverified).
-const unverifiedNote = "Windows does not show whether the router also still admits devices using the old WPA or TKIP encryption"
 
 const mixedFix = " If this is your own router, change its Wi-Fi security from \"WPA/WPA2\" (mixed, or TKIP) to \"WPA2 (AES)\" or \"WPA2/WPA3\"."
 
@@ -179,10 +188,20 @@ func insecureFix(goos string) string {
 	}
 }
 
-func unknownFix(goos, problem string) string {
+// locationFix: Windows 11 24H2 shows Wi-Fi details (netsh's, the WLAN
+// API's) only to programs allowed to use location.
+const locationFix = "Windows only shows Wi-Fi details to programs that may use location. Open Settings > Privacy & security > Location, turn on \"Location services\" and \"Let desktop apps access your location\", then click \"Check again\"."
+
+func unknownFix(f facts) string {
+	goos, problem := f.OS, f.Problem
 	switch {
 	case goos == "windows" && problem == problemLocationPermission:
-		return "Windows only shows Wi-Fi details to programs that may use location. Open Settings > Privacy & security > Location, turn on \"Location services\" and \"Let desktop apps access your location\", then click \"Check again\"."
+		return locationFix
+	case goos == "windows" && problem == problemCipherUnverified:
+		if slices.ContainsFunc(f.Unread, func(s string) bool { return strings.Contains(s, wlanDenied) }) {
+			return locationFix
+		}
+		return "SessionGuard could not read the Wi-Fi router's security details from Windows, so it cannot tell whether the router still admits devices with the old WPA or TKIP encryption. Click \"Check again\"; if it stays unknown, ask your IT support to check that the \"WLAN AutoConfig\" service is running and that the SessionGuard agent is up to date."
 	case problem == problemCipherUnverified:
 		return "SessionGuard could not check whether this Wi-Fi network still admits devices with the old WPA or TKIP encryption: the Wi-Fi service in use (iwd) does not report it, and SessionGuard reads it with the \"iw\" tool. If \"iw\" is not installed, install it (for example \"sudo apt install iw\"), then click \"Check again\"; if it stays unknown, ask your IT support."
 	case problem == problemAccessDenied:

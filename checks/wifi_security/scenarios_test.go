@@ -24,6 +24,10 @@ func TestNoPassWithoutEvidence(t *testing.T) {
 			// scenarios deny it and replay.
 			"dir /sys/class/net":  "only decides not_applicable; an iwctl/wpa_cli pass needs it whole (see the scenarios denying it)",
 			"file /sys/class/net": "only decides not_applicable; an iwctl/wpa_cli pass needs it whole (see the scenarios denying it)",
+			// Not "wlan": a Windows WPA2 pass needs the access point's
+			// elements (netsh cannot show mixed mode or a TKIP group
+			// key), so wlanapi_wpa2_ccmp must not pass with the WLAN
+			// API denied.
 		},
 		Alternatives: []checktest.Alternative{{
 			// Linux: wpa_cli is asked when nmcli cannot answer

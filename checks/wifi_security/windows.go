@@ -20,6 +20,10 @@ type netshInterfaces struct {
 	Interfaces int
 	// Connections are the connected interfaces' networks.
 	Connections []connection
+	// BSSIDs are the connections' access point addresses as netsh printed
+	// them ("" when it did not), to find each one's elements (never kept
+	// in the facts).
+	BSSIDs []string
 	// Detail says what was not recognised (never an SSID).
 	Detail string
 }
@@ -59,8 +63,8 @@ var (
 )
 
 type netshBlock struct {
-	state, auth, cipher string
-	hasAuth, hasCipher  bool
+	state, auth, cipher, bssid string
+	hasAuth, hasCipher         bool
 }
 
 // parseNetshInterfaces parses netsh wlan show interfaces (already decoded
@@ -100,6 +104,8 @@ func parseNetshInterfaces(text string) netshInterfaces {
 		switch {
 		case netshStateLabels[key] && cur.state == "":
 			cur.state = strings.ToLower(val)
+		case key == "bssid" || key == "ap bssid":
+			cur.bssid = strings.ToLower(val)
 		case netshAuthLabels[key]:
 			cur.auth, cur.hasAuth = val, true
 		case netshCipherLabels[key]:
@@ -119,6 +125,7 @@ func parseNetshInterfaces(text string) netshInterfaces {
 		switch {
 		case b.hasAuth && !netshDisconnected[b.state]:
 			res.Connections = append(res.Connections, netshSecurity(b.auth, b.cipher))
+			res.BSSIDs = append(res.BSSIDs, b.bssid)
 		case netshDisconnected[b.state]:
 		case netshConnected[b.state]:
 			unknown = "connected, but no authentication line"
@@ -176,6 +183,10 @@ func netshSecurity(auth, cipher string) connection {
 	return c
 }
 
+// netshUnverified begins facts.Unread's entry for a WPA2 connection whose
+// access point's elements could not be read (the why follows).
+const netshUnverified = "netsh: shows the negotiated authentication and pairwise cipher only, not the access point's group cipher"
+
 func collectWindows(ctx context.Context, p probe.Probe) facts {
 	f := facts{OS: "windows"}
 	var note sourceNote
@@ -193,8 +204,12 @@ func collectWindows(ctx context.Context, p probe.Probe) facts {
 		if slices.ContainsFunc(r.Connections, needsIEs) {
 			// netsh shows what this computer negotiated, not what the
 			// access point offers others: a WPA/WPA2 mixed-mode router's
-			// TKIP group key and WPA element are not shown.
-			f.Unverified = append(f.Unverified, "netsh: shows the negotiated authentication and pairwise cipher only, not the access point's group cipher")
+			// TKIP group key and WPA element are not shown. The WLAN
+			// API's BSS list holds the access point's own elements;
+			// without them such a connection cannot pass.
+			if why := withWLANElements(p, f.Connections, r.BSSIDs); why != nil {
+				cipherUnverified(&f, netshUnverified, strings.Join(why, "; "), false)
+			}
 		}
 		if r.Detail != "" {
 			f.Tried = append(f.Tried, "netsh: "+r.Detail)

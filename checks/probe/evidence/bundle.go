@@ -108,7 +108,7 @@ type WMIClass struct {
 // recording user was not allowed to read. Replay answers it with
 // ErrAccessDenied. Kind is "command" (Argv), "file" or "dir" (Path),
 // "registry" (Key, Value), "registry_key" (Key), "wmi" (Namespace, Class),
-// "processes" or "held_open".
+// "processes", "held_open" or "wlan".
 type Denied struct {
 	Kind      string   `json:"kind"`
 	Argv      []string `json:"argv,omitempty"`

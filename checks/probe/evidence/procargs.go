@@ -19,9 +19,10 @@ func (r *Recorder) KeepProcessArgs(keep ...probe.ArgsKeeper) {
 // minimalProcess is pr as a bundle keeps it (see KeepProcessArgs).
 func minimalProcess(pr probe.Process, keep []probe.ArgsKeeper) probe.Process {
 	out := probe.Process{PID: pr.PID, Name: pr.Name, Exe: pr.Exe, User: pr.Owner()}
+	argv := pr.Args()
 	for _, k := range keep {
 		args := k(pr)
-		if len(args) > len(out.Cmdline) && len(args) <= len(pr.Cmdline) && slices.Equal(args, pr.Cmdline[:len(args)]) {
+		if len(args) > len(out.Cmdline) && len(args) <= len(argv) && slices.Equal(args, argv[:len(args)]) {
 			out.Cmdline = slices.Clone(args)
 		}
 	}

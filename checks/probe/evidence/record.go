@@ -46,6 +46,7 @@ type Recorder struct {
 	heldOpen    *HeldOpenScan
 
 	registryKeys map[string]bool // key → whether it exists
+	wlan         *WLANRecord     // nil: never asked
 	// renamed is set once the console user's account is pseudonymised
 	// (by the first WriteBundle).
 	renamed bool
@@ -347,6 +348,9 @@ func (r *Recorder) bundleFiles() (map[string][]byte, error) {
 	}
 	if r.heldOpen != nil {
 		add(HeldOpenFile, r.heldOpen)
+	}
+	if r.wlan != nil {
+		add(WLANFile, r.wlan)
 	}
 	for p, b := range r.files {
 		out[BundlePath(r.key.resolveString(p))] = r.key.resolve(b)

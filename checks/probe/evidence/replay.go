@@ -38,6 +38,7 @@ type Replay struct {
 
 	// registryKeys: normalised key → whether it exists (registry_keys.json).
 	registryKeys map[string]bool
+	wlan         *WLANRecord // nil: no wlan_bss.json
 }
 
 // OpenReplay loads the bundle in dir. Every file is parsed up front, so a
@@ -110,6 +111,12 @@ func OpenReplay(dir string) (*Replay, error) {
 	}
 	if err := readJSON(dir, HeldOpenFile, &r.heldOpen, false); err != nil {
 		return nil, err
+	}
+	if err := readJSON(dir, WLANFile, &r.wlan, false); err != nil {
+		return nil, err
+	}
+	if err := r.wlan.check(); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrBadBundle, filepath.Join(dir, WLANFile), err)
 	}
 	var denied []Denied
 	if err := readJSON(dir, DeniedFile, &denied, false); err != nil {

@@ -1,17 +1,17 @@
-//go:build !linux
+//go:build !linux && !darwin
 
 package live
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
-
-	"github.com/sessionguard/sessionguard/internal/reuseport"
 )
 
-// bindMDNS binds a UDP socket of family ("udp4" or "udp6") to addr,
-// sharing the port.
-func bindMDNS(ctx context.Context, family, addr string) (net.PacketConn, error) {
-	lc := net.ListenConfig{Control: reuseport.Control}
-	return lc.ListenPacket(ctx, family, addr)
+// bindMDNS refuses: only Linux and macOS bind the group address itself
+// (see passiveMDNS), and a wildcard socket sharing port 5353 could take
+// the system responder's unicast answers.
+func bindMDNS(_ context.Context, family, addr string) (net.PacketConn, error) {
+	return nil, fmt.Errorf("%s %s: %w", family, addr, errors.ErrUnsupported)
 }

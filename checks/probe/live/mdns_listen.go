@@ -29,15 +29,16 @@ func (l *Live) ListenMDNS(ctx context.Context, services []string, heard func(pro
 	return listenMDNS(ctx, services, heard)
 }
 
-// listenMDNS binds port 5353 on each family with SO_REUSEADDR (and
-// SO_REUSEPORT where there is one), so it shares the port with avahi,
-// mDNSResponder or another listener, and joins 224.0.0.251 and ff02::fb on
-// every interface a browse would use (see mdnsSockets). A family that cannot listen (no
+// listenMDNS binds the mDNS groups on port 5353 with SO_REUSEADDR and
+// SO_REUSEPORT, so it shares the port with avahi, mDNSResponder or another
+// listener, and joins 224.0.0.251 and ff02::fb on every interface a browse
+// would use (see mdnsSockets). Elsewhere than Linux and macOS it returns
+// errors.ErrUnsupported (see passiveMDNS). A family that cannot listen (no
 // IPv6 on the host) is left out; when neither can, the error wraps
 // ErrUnavailable. Nothing is ever sent.
 func listenMDNS(ctx context.Context, services []string, heard func(probe.MDNSAnnouncement)) error {
 	if !passiveMDNS(runtime.GOOS) {
-		return fmt.Errorf("mdns listen: %w on %s: listening is tested on Linux only, and elsewhere a socket sharing port 5353 could take unicast answers meant for the system's own mDNS responder; the periodic browse stands in", errors.ErrUnsupported, runtime.GOOS)
+		return fmt.Errorf("mdns listen: %w on %s: a socket here could only bind the wildcard address, sharing port 5353 with the system's own mDNS responder and perhaps taking its unicast answers; the periodic browse stands in", errors.ErrUnsupported, runtime.GOOS)
 	}
 	watch, err := newMDNSWatch(services)
 	if err != nil {
@@ -90,12 +91,18 @@ func listenMDNS(ctx context.Context, services []string, heard func(probe.MDNSAnn
 	return nil
 }
 
-// passiveMDNS says whether the agent listens to the mDNS group on goos.
-// Only Linux, where the sockets bind the group addresses and the tests run
-// real responders beside the listener: macOS and Windows would bind the
-// wildcard address beside mDNSResponder or the Windows mDNS service, and
-// whether that takes their unicast answers cannot be tried here.
-func passiveMDNS(goos string) bool { return goos == "linux" }
+// passiveMDNS says whether the agent listens to the mDNS group on goos:
+// where its sockets can bind the group addresses themselves (see
+// mdnsSockets), so that no unicast datagram to port 5353 can reach them.
+// Linux and macOS can. Windows refuses to bind a multicast address
+// (WSAEADDRNOTAVAIL), and which of the sockets sharing the wildcard
+// address with SO_REUSEADDR gets a unicast datagram is not determined, so
+// one could take the answers meant for the DNS Client service's
+// responder. SO_REUSE_MULTICASTPORT ("enable port reuse and disable
+// unicast reception", ws2def.h) is the documented way out, but nothing
+// here can try it: Wine 8 ignores the option and binds multicast
+// addresses as Linux does. So on Windows the periodic browse stands in.
+func passiveMDNS(goos string) bool { return goos == "linux" || goos == "darwin" }
 
 // mdnsSocket is one listening socket: the address it binds and the
 // interfaces it joins the group on.
@@ -105,20 +112,24 @@ type mdnsSocket struct {
 }
 
 // mdnsSockets says which sockets listen for one family ("udp4" or
-// "udp6"). On Linux they bind the group address itself, so they receive
-// only what is sent to the group: a socket bound to the wildcard address
-// and shared with SO_REUSEADDR would take unicast datagrams to port 5353
-// (answers to avahi's unicast-response questions, unicast queries) away
-// from avahi, as Linux hands each to one socket only, the last bound. An
-// IPv6 link-local group is bound per interface. Elsewhere the wildcard
-// address is bound (Windows and macOS do not bind multicast addresses
-// that way; mDNSResponder and the Windows mDNS service share it so).
+// "udp6"): none where passiveMDNS says no. They bind the group address
+// itself, so they receive only what is sent to the group. A socket bound
+// to the wildcard address and sharing the port would take unicast
+// datagrams to port 5353 (answers to questions asking for a unicast
+// response, unicast queries) from the system's responder: Linux hands
+// each to one socket only, the last bound (measured: avahi got 0 of 20);
+// XNU likewise to one wildcard socket (in_pcblookup_hash keeps the last
+// match of its chain). On both, a socket bound to the group address is
+// never a unicast datagram's match (its local address is neither the
+// destination nor the wildcard), while every socket that joined the group
+// on the receiving interface and shares the port gets each multicast one
+// (XNU udp_input, udp6_input). mDNSResponder binds *:5353 with
+// SO_REUSEPORT (mDNSMacOSX.c SetupSocket), avahi *:5353 with
+// SO_REUSEADDR. An IPv6 link-local group is bound per interface.
 func mdnsSockets(goos, family string, ifaces []net.Interface) []mdnsSocket {
 	switch {
-	case goos != "linux" && family == "udp4":
-		return []mdnsSocket{{fmt.Sprintf("0.0.0.0:%d", mdnsPort), ifaces}}
-	case goos != "linux":
-		return []mdnsSocket{{fmt.Sprintf("[::]:%d", mdnsPort), ifaces}}
+	case !passiveMDNS(goos):
+		return nil
 	case family == "udp4":
 		return []mdnsSocket{{net.JoinHostPort(mdnsGroupV4.String(), fmt.Sprint(mdnsPort)), ifaces}}
 	}

@@ -1,10 +1,18 @@
 package live
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -131,6 +139,156 @@ func TestMDNSListenNetnsNoInterface(t *testing.T) {
 // counts how many conn receives within a second.
 func unicastReceived(t *testing.T, conn net.PacketConn, addr string, n int) int {
 	t.Helper()
+	sendUnicast(t, addr, n)
+	got := 0
+	buf := make([]byte, mdnsMaxPacket)
+	conn.SetReadDeadline(time.Now().Add(time.Second))
+	for got < n {
+		k, _, err := conn.ReadFrom(buf)
+		if err != nil {
+			break
+		}
+		if string(buf[:k]) == "unicast" { // not the announcements it also gets
+			got++
+		}
+	}
+	return got
+}
+
+// rebindChildEnv makes the test binary, run again by
+// TestMDNSListenNetnsResponderRebindsAsAnotherUser, the restarted
+// responder.
+const rebindChildEnv = "SG_TEST_MDNS_REBIND_CHILD"
+
+// TestMDNSListenNetnsResponderRebindsAsAnotherUser is a responder
+// restarting while the agent listens: avahi (like mDNSResponder on a Mac)
+// runs as its own user and binds *:5353 afresh. The agent's sockets, bound
+// by root to the groups, must not refuse that bind, and the unicast
+// datagrams to port 5353 must all go to the responder again.
+func TestMDNSListenNetnsResponderRebindsAsAnotherUser(t *testing.T) {
+	if os.Getenv(rebindChildEnv) != "" {
+		t.Skip("the responder's half, run by the parent test")
+	}
+	if !inMDNSNetns(t, netnstest.LoVeth) {
+		return
+	}
+	ifaces, err := multicastInterfaces()
+	if err != nil || len(ifaces) == 0 {
+		t.Fatalf("interfaces: %v %v", ifaces, err)
+	}
+	for _, family := range []string{"udp4", "udp6"} {
+		for _, s := range mdnsSockets("linux", family, ifaces) {
+			c, err := joinMDNSGroup(t.Context(), family, s.addr, s.ifaces)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+		}
+	}
+
+	// The test binary, where user nobody can run it.
+	dir, err := os.MkdirTemp("", "sg-rebind-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "live.test")
+	data, err := os.ReadFile(os.Args[0])
+	if err == nil {
+		err = os.WriteFile(bin, data, 0o755) //nolint:gosec // run by another user
+	}
+	if err == nil {
+		err = os.Chmod(dir, 0o755) //nolint:gosec // likewise
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-test.run=^"+t.Name()+"Child$", "-test.v")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), rebindChildEnv+"=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if sc.Text() == "rebind: bound" {
+			break
+		}
+	}
+	if len(lines) == 0 || lines[len(lines)-1] != "rebind: bound" {
+		cmd.Wait()
+		t.Fatalf("the responder could not bind beside the listener:\n%s", strings.Join(lines, "\n"))
+	}
+	sendUnicast(t, "192.0.2.1:5353", 20)
+	sendUnicast(t, "[fe80::1%"+netnstest.VethA+"]:5353", 20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("responder: %v\n%s", err, strings.Join(lines, "\n"))
+	}
+	t.Logf("the responder (uid 65534):\n%s", strings.Join(lines, "\n"))
+	for _, want := range []string{"rebind: udp4 20", "rebind: udp6 20"} {
+		if !slices.Contains(lines, want) {
+			t.Errorf("want %q from the responder; it said:\n%s", want, strings.Join(lines, "\n"))
+		}
+	}
+}
+
+// TestMDNSListenNetnsResponderRebindsAsAnotherUserChild is the restarted
+// responder: as user nobody it binds *:5353 on both families as avahi
+// does, says so, and counts the unicast datagrams it receives in 2 s.
+func TestMDNSListenNetnsResponderRebindsAsAnotherUserChild(t *testing.T) {
+	if os.Getenv(rebindChildEnv) == "" {
+		t.Skip("run by TestMDNSListenNetnsResponderRebindsAsAnotherUser")
+	}
+	lc := net.ListenConfig{Control: reuseport.Control}
+	conns := map[string]net.PacketConn{}
+	for family, addr := range map[string]string{"udp4": "0.0.0.0:5353", "udp6": "[::]:5353"} {
+		c, err := lc.ListenPacket(t.Context(), family, addr)
+		if err != nil {
+			fmt.Printf("rebind: %s as uid %d: %v\n", addr, os.Getuid(), err)
+			t.FailNow()
+		}
+		defer c.Close()
+		conns[family] = c
+	}
+	fmt.Println("rebind: bound")
+	var wg sync.WaitGroup
+	for family, c := range conns {
+		wg.Go(func() {
+			got := 0
+			buf := make([]byte, 64)
+			c.SetReadDeadline(time.Now().Add(2 * time.Second))
+			for got < 20 {
+				n, _, err := c.ReadFrom(buf)
+				if err != nil {
+					break
+				}
+				if string(buf[:n]) == "unicast" {
+					got++
+				}
+			}
+			fmt.Printf("rebind: %s %d\n", family, got)
+		})
+	}
+	wg.Wait()
+}
+
+// sendUnicast sends n datagrams saying "unicast" to addr from an
+// ephemeral port.
+func sendUnicast(t *testing.T, addr string, n int) {
+	t.Helper()
 	to, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -145,17 +303,4 @@ func unicastReceived(t *testing.T, conn net.PacketConn, addr string, n int) int 
 			t.Fatal(err)
 		}
 	}
-	got := 0
-	buf := make([]byte, mdnsMaxPacket)
-	conn.SetReadDeadline(time.Now().Add(time.Second))
-	for got < n {
-		k, _, err := conn.ReadFrom(buf)
-		if err != nil {
-			break
-		}
-		if string(buf[:k]) == "unicast" { // not the announcements it also gets
-			got++
-		}
-	}
-	return got
 }

@@ -164,8 +164,13 @@ func TestMDNSSockets(t *testing.T) {
 	}{
 		{"linux", "udp4", "[{224.0.0.251:5353 [eth0 wlan0]}]"},
 		{"linux", "udp6", "[{[ff02::fb%eth0]:5353 [eth0]} {[ff02::fb%wlan0]:5353 [wlan0]}]"},
-		{"windows", "udp4", "[{0.0.0.0:5353 [eth0 wlan0]}]"},
-		{"darwin", "udp6", "[{[::]:5353 [eth0 wlan0]}]"},
+		{"darwin", "udp4", "[{224.0.0.251:5353 [eth0 wlan0]}]"},
+		{"darwin", "udp6", "[{[ff02::fb%eth0]:5353 [eth0]} {[ff02::fb%wlan0]:5353 [wlan0]}]"},
+		// Windows cannot bind a group address: no socket at all, never
+		// the wildcard beside the DNS Client service.
+		{"windows", "udp4", "[]"},
+		{"windows", "udp6", "[]"},
+		{"freebsd", "udp4", "[]"},
 	}
 	for _, tc := range cases {
 		var got []string

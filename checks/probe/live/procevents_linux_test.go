@@ -64,7 +64,7 @@ func rescans(ev *procEvents) int {
 }
 
 func sameProc(a, b probe.Process) bool {
-	return a.PID == b.PID && a.Name == b.Name && a.Exe == b.Exe && slices.Equal(a.Cmdline, b.Cmdline)
+	return a.PID == b.PID && a.Name == b.Name && a.Exe == b.Exe && slices.Equal(a.Args(), b.Args())
 }
 
 func byPID(ps []probe.Process) map[int32]probe.Process {
@@ -119,7 +119,7 @@ func assertLikeScan(t *testing.T, l *Live, own ...int) []probe.Process {
 				diffs = append(diffs, fmt.Sprintf("missing %+v", a))
 			} else if !sameProc(got, a) {
 				d := fmt.Sprintf("listed %+v, scanned %+v", got, a)
-				if got.Exe == a.Exe && a.Exe != "" && !slices.Equal(got.Cmdline, a.Cmdline) && !slices.Contains(own, int(pid)) {
+				if got.Exe == a.Exe && a.Exe != "" && !slices.Equal(got.Args(), a.Args()) && !slices.Contains(own, int(pid)) {
 					rewritten = append(rewritten, d)
 				} else {
 					diffs = append(diffs, d)
@@ -230,7 +230,7 @@ func TestProcessEventsFollowChanges(t *testing.T) {
 	cat.echo(t, "ping")
 	own = append(own, cat.cmd.Process.Pid)
 	p, ok := listed(t, l, cat.cmd.Process.Pid)
-	if !ok || p.Exe != catPath || !slices.Equal(p.Cmdline, []string{catPath, "-u", "-"}) || p.Name != "sg events cat" {
+	if !ok || p.Exe != catPath || !slices.Equal(p.Args(), []string{catPath, "-u", "-"}) || p.Name != "sg events cat" {
 		t.Fatalf("started process listed as %+v, %v", p, ok)
 	}
 	assertLikeScan(t, l, own...)
@@ -244,7 +244,7 @@ func TestProcessEventsFollowChanges(t *testing.T) {
 	}
 	sh.in.Write([]byte("exec\n"))
 	sh.echo(t, "ping")
-	if p, ok := listed(t, l, sh.cmd.Process.Pid); !ok || p.Exe != catPath || !slices.Equal(p.Cmdline, []string{catPath, "-u", "-"}) {
+	if p, ok := listed(t, l, sh.cmd.Process.Pid); !ok || p.Exe != catPath || !slices.Equal(p.Args(), []string{catPath, "-u", "-"}) {
 		t.Fatalf("after exec listed as %+v, %v", p, ok)
 	}
 	assertLikeScan(t, l, own...)
@@ -267,7 +267,7 @@ func TestProcessEventsFollowChanges(t *testing.T) {
 		t.Fatal("the subshell was not forked")
 	}
 	own = append(own, sub.cmd.Process.Pid, child)
-	if p, ok := listed(t, l, child); !ok || p.Name != "sh" || !slices.Equal(p.Cmdline, []string{"/bin/sh", "-c", "(echo forked; sleep 600; :) & wait"}) {
+	if p, ok := listed(t, l, child); !ok || p.Name != "sh" || !slices.Equal(p.Args(), []string{"/bin/sh", "-c", "(echo forked; sleep 600; :) & wait"}) {
 		t.Fatalf("forked child listed as %+v, %v", p, ok)
 	}
 	assertLikeScan(t, l, own...)
@@ -312,7 +312,7 @@ func TestProcessEventsFollowChanges(t *testing.T) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-	if p, ok := listed(t, l, cmd.Process.Pid); !ok || p.Exe != "" || p.Cmdline != nil {
+	if p, ok := listed(t, l, cmd.Process.Pid); !ok || p.Exe != "" || p.Args() != nil {
 		t.Fatalf("zombie listed as %+v, %v", p, ok)
 	}
 	assertLikeScan(t, l, own...)
@@ -636,7 +636,7 @@ func TestProcessEventsRescanBoundsStaleness(t *testing.T) {
 	argsOf := func() []string {
 		ev.mu.Lock()
 		defer ev.mu.Unlock()
-		return ev.table[int32(cmd.Process.Pid)].p.Cmdline
+		return ev.table[int32(cmd.Process.Pid)].p.Args()
 	}
 	forge()
 	before := rescans(ev)

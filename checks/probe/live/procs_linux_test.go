@@ -102,9 +102,9 @@ func TestProcessesFromProc(t *testing.T) {
 			t.Errorf("process %d (%s) not listed", w.PID, w.Name)
 			continue
 		}
-		if got.Name != w.Name || got.Exe != w.Exe || got.Owner() != w.User || !slices.Equal(got.Cmdline, w.Cmdline) {
+		if got.Name != w.Name || got.Exe != w.Exe || got.Owner() != w.User || !slices.Equal(got.Args(), w.Args()) {
 			t.Errorf("process %d: name %q exe %q user %q %d args, want %q %q %q %d args",
-				w.PID, got.Name, got.Exe, got.Owner(), len(got.Cmdline), w.Name, w.Exe, w.User, len(w.Cmdline))
+				w.PID, got.Name, got.Exe, got.Owner(), len(got.Args()), w.Name, w.Exe, w.User, len(w.Args()))
 		}
 	}
 	self, ok := findPID(ps, os.Getpid())
@@ -113,7 +113,7 @@ func TestProcessesFromProc(t *testing.T) {
 	}
 	// Kernel threads (kthreadd is PID 2 where this runs in its own VM) have
 	// no executable and no arguments.
-	if k, ok := findPID(ps, 2); ok && k.Name == "kthreadd" && (k.Exe != "" || k.Cmdline != nil) {
+	if k, ok := findPID(ps, 2); ok && k.Name == "kthreadd" && (k.Exe != "" || k.Args() != nil) {
 		t.Errorf("kthreadd: %+v", k)
 	}
 }
@@ -234,7 +234,7 @@ func TestProcessesAsOtherUser(t *testing.T) {
 	}
 	root, _ := user.LookupId("0")
 	want := probe.Process{PID: int32(keep.Process.Pid), Name: "my sleeper", Exe: "", Cmdline: []string{spaced, "600"}, User: root.Username}
-	if got.PID != want.PID || got.Name != want.Name || got.Exe != want.Exe || got.User != want.User || !slices.Equal(got.Cmdline, want.Cmdline) {
+	if got.PID != want.PID || got.Name != want.Name || got.Exe != want.Exe || got.User != want.User || !slices.Equal(got.Args(), want.Cmdline) {
 		t.Errorf("as nobody: %+v, want %+v", got, want)
 	}
 }
@@ -338,7 +338,7 @@ func TestProcessesManyReaders(t *testing.T) {
 		}
 		seen[p.PID] = true
 		if arg, ok := started[int(p.PID)]; ok {
-			if p.Name != "my sleeper" || !slices.Equal(p.Cmdline, []string{spaced, arg}) || p.Owner() == "" {
+			if p.Name != "my sleeper" || !slices.Equal(p.Args(), []string{spaced, arg}) || p.Owner() == "" {
 				t.Errorf("process %d: %+v", p.PID, p)
 			}
 			delete(started, int(p.PID))
@@ -358,8 +358,8 @@ func TestRecordLiveProcessArgs(t *testing.T) {
 	waitExec(t, kept.Process.Pid, spaced)
 	rec := evidence.NewRecorder(New())
 	rec.KeepProcessArgs(func(pr probe.Process) []string {
-		if pr.Name == "my sleeper" && len(pr.Cmdline) >= 2 {
-			return pr.Cmdline[:2]
+		if pr.Name == "my sleeper" && len(pr.Args()) >= 2 {
+			return pr.Args()[:2]
 		}
 		return nil
 	})
@@ -380,10 +380,10 @@ func TestRecordLiveProcessArgs(t *testing.T) {
 	}
 	p, ok := findPID(ps, kept.Process.Pid)
 	// The owner, which the live list reads only when asked, is recorded.
-	if !ok || p.Name != "my sleeper" || p.Exe != spaced || !slices.Equal(p.Cmdline, []string{spaced, "600"}) || p.User == "" {
+	if !ok || p.Name != "my sleeper" || p.Exe != spaced || !slices.Equal(p.Args(), []string{spaced, "600"}) || p.User == "" {
 		t.Errorf("kept process replays as %+v", p)
 	}
-	if self, ok := findPID(ps, os.Getpid()); !ok || self.Cmdline != nil || self.Exe == "" {
+	if self, ok := findPID(ps, os.Getpid()); !ok || self.Args() != nil || self.Exe == "" {
 		t.Errorf("this test's process replays as %+v, want no arguments", self)
 	}
 }

@@ -1,0 +1,149 @@
+//go:build windows
+
+package live
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+	"golang.org/x/sys/windows"
+)
+
+// Native Wifi (wlanapi.dll), loaded from System32 on first use: Windows
+// Server without the Wireless LAN Service feature has no wlanapi.dll.
+var (
+	wlanapi                   = windows.NewLazySystemDLL("wlanapi.dll")
+	procWlanOpenHandle        = wlanapi.NewProc("WlanOpenHandle")
+	procWlanCloseHandle       = wlanapi.NewProc("WlanCloseHandle")
+	procWlanEnumInterfaces    = wlanapi.NewProc("WlanEnumInterfaces")
+	procWlanQueryInterface    = wlanapi.NewProc("WlanQueryInterface")
+	procWlanGetNetworkBssList = wlanapi.NewProc("WlanGetNetworkBssList")
+	procWlanFreeMemory        = wlanapi.NewProc("WlanFreeMemory")
+)
+
+const (
+	// wlanClientVersion 2: Windows Vista and later.
+	wlanClientVersion = 2
+	// wlanIntfOpcodeCurrentConnection is wlan_intf_opcode_current_connection
+	// (WLAN_INTF_OPCODE: autoconf_start 0, autoconf_enabled,
+	// background_scan_enabled, media_streaming_mode, radio_state,
+	// bss_type, interface_state, current_connection = 7).
+	wlanIntfOpcodeCurrentConnection = 7
+	// errorServiceNotActive: the WLAN AutoConfig service is not running.
+	errorServiceNotActive = windows.Errno(1062)
+)
+
+// WLANAssociations implements probe.WLANReader: for every connected Wi-Fi
+// interface, the access point it is associated with and that access
+// point's information elements from the interface's BSS list (what the
+// WLAN service kept from its last beacon or probe response; nothing is
+// scanned). A denial anywhere (Windows 11 24H2 gives programs without
+// location permission ERROR_ACCESS_DENIED) fails the whole answer.
+func (l *Live) WLANAssociations() ([]probe.WLANAssociation, error) {
+	if err := wlanapi.Load(); err != nil {
+		return nil, fmt.Errorf("wlanapi.dll: %w", probe.ErrNotFound)
+	}
+	var version uint32
+	var h windows.Handle
+	if err := wlanOpen(&version, &h); err != nil {
+		return nil, err
+	}
+	defer wlanClose(h)
+	var list *wlanInterfaceInfoList
+	if err := wlanCall("WlanEnumInterfaces", procWlanEnumInterfaces, uintptr(h), 0, uintptr(unsafe.Pointer(&list))); err != nil {
+		return nil, err
+	}
+	defer wlanFree(unsafe.Pointer(list))
+	out := []probe.WLANAssociation{}
+	for _, itf := range interfaceInfos(list) {
+		if itf.State != wlanInterfaceStateConnected {
+			continue
+		}
+		a, err := wlanAssociation(h, &itf.InterfaceGUID)
+		if errors.Is(err, probe.ErrAccessDenied) {
+			return nil, err
+		}
+		if err != nil {
+			a.Error = err.Error()
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// wlanOpen opens a WLAN client handle (WlanOpenHandle).
+func wlanOpen(version *uint32, h *windows.Handle) error {
+	return wlanCall("WlanOpenHandle", procWlanOpenHandle, wlanClientVersion, 0,
+		uintptr(unsafe.Pointer(version)), uintptr(unsafe.Pointer(h)))
+}
+
+// wlanClose closes it (WlanCloseHandle); nothing is to be done about a
+// handle that will not close.
+func wlanClose(h windows.Handle) { _, _, _ = procWlanCloseHandle.Call(uintptr(h), 0) }
+
+// wlanAssociation reads one connected interface's access point: its BSSID
+// from the current connection, its elements from the BSS list of its
+// network (matched by BSSID).
+func wlanAssociation(h windows.Handle, guid *[16]byte) (probe.WLANAssociation, error) {
+	var size uint32
+	var conn *wlanConnectionAttributes
+	if err := wlanCall("WlanQueryInterface", procWlanQueryInterface, uintptr(h), uintptr(unsafe.Pointer(guid)),
+		wlanIntfOpcodeCurrentConnection, 0, uintptr(unsafe.Pointer(&size)), uintptr(unsafe.Pointer(&conn)), 0); err != nil {
+		return probe.WLANAssociation{}, err
+	}
+	defer wlanFree(unsafe.Pointer(conn))
+	if uintptr(size) < unsafe.Sizeof(*conn) {
+		return probe.WLANAssociation{}, fmt.Errorf("WlanQueryInterface: %d bytes of connection attributes, want %d", size, unsafe.Sizeof(*conn))
+	}
+	as := conn.Association
+	a := probe.WLANAssociation{SSID: string(as.SSID.bytes()), BSSID: macString(as.BSSID)}
+	// The BSS list of this network only, when it has a name; a hidden one
+	// is found among all.
+	var ssid *dot11SSID
+	if as.SSID.Length > 0 {
+		ssid = &as.SSID
+	}
+	var list *wlanBSSList
+	if err := wlanCall("WlanGetNetworkBssList", procWlanGetNetworkBssList, uintptr(h), uintptr(unsafe.Pointer(guid)),
+		uintptr(unsafe.Pointer(ssid)), uintptr(as.BSSType), uintptr(conn.Security.SecurityEnabled), 0,
+		uintptr(unsafe.Pointer(&list))); err != nil {
+		return a, err
+	}
+	defer wlanFree(unsafe.Pointer(list))
+	for i, e := range bssEntries(list) {
+		if e.BSSID == as.BSSID {
+			a.Listed, a.IEs = true, list.ies(i)
+			break
+		}
+	}
+	return a, nil
+}
+
+// wlanCall calls a Native Wifi function, which returns a Win32 error
+// code: ERROR_ACCESS_DENIED is probe.ErrAccessDenied, a stopped WLAN
+// AutoConfig service probe.ErrNotFound (no Wi-Fi in use).
+func wlanCall(name string, proc *windows.LazyProc, args ...uintptr) error {
+	if err := proc.Find(); err != nil {
+		return fmt.Errorf("wlanapi.dll has no %s: %w", name, probe.ErrNotFound)
+	}
+	r, _, _ := proc.Call(args...)
+	switch errno := windows.Errno(r); {
+	case r == 0:
+		return nil
+	case errno == windows.ERROR_ACCESS_DENIED:
+		return fmt.Errorf("%s: %w (Windows location permission)", name, probe.ErrAccessDenied)
+	case errno == errorServiceNotActive:
+		return fmt.Errorf("%s: WLAN AutoConfig service not running: %w", name, probe.ErrNotFound)
+	default:
+		return fmt.Errorf("%s: %w", name, errno)
+	}
+}
+
+// wlanFree releases memory wlanapi.dll allocated.
+func wlanFree(p unsafe.Pointer) {
+	if p != nil {
+		_, _, _ = procWlanFreeMemory.Call(uintptr(p)) // WlanFreeMemory returns nothing
+	}
+}

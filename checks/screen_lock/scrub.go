@@ -1,0 +1,162 @@
+package screenlock
+
+import (
+	"bytes"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/internal/gsettings"
+)
+
+// gsReadKeys are, per schema the check lists, the keys it reads.
+var gsReadKeys = func() map[string][]string {
+	m := map[string][]string{}
+	for _, fam := range gsFamilies {
+		m[fam.saverSchema] = []string{gsLockEnabled, gsIdleActivation, gsLockDelay}
+		m[fam.sessionSchema] = []string{gsIdleDelay}
+	}
+	return m
+}()
+
+// scrub keeps, of what an evidence bundle records for this check, only
+// what it reads where the rest can name or describe the person at the
+// screen:
+//   - `gsettings list-recursively` of a screensaver or session schema:
+//     the lock and idle keys. The rest holds the lock screen's picture-uri
+//     (a picture under the user's home names their account, and the
+//     picture itself), Cinnamon's default away message, logout and
+//     keyboard commands.
+//   - kscreenlockerrc: the [Daemon] group. [Greeter] holds the lock
+//     screen's wallpaper (Image=file:///home/<account>/Pictures/…).
+//   - ~/.xscreensaver: the timeout, lock, lockTimeout and mode lines. The
+//     file's first comment names the account it was written for, and
+//     imageDirectory, textFile, textURL and the programs list can point
+//     into the home folder or at a person's feed.
+//   - `xset q`: its Screen Saver section. Its Font Path can name folders
+//     in the home folder.
+//   - the dconf system databases' keyfiles (/etc/dconf/db/<db>.d/*, not
+//     their locks): the keys under the screensaver, session and lockdown
+//     paths, the only ones readGSettings takes from them (a locked one is
+//     named in the facts, so all of them stay). The rest is
+//     whatever an administrator set for everyone, a proxy's password
+//     (org/gnome/system/proxy/http authentication-password) included.
+//
+// What is kept reads to the same result. Anything else is returned
+// unchanged; out is never modified.
+func scrub(name string, args []string, out []byte) []byte {
+	switch base := path.Base(name); {
+	case args == nil && base == xscreensaverUserFile:
+		return keepLines(out, func(line string) bool {
+			k, _, ok := xsEntry(line)
+			return ok && slices.Contains(xsKeys, k)
+		})
+	case args == nil && base == path.Base(kdeSystemFile):
+		return scrubKDE(out)
+	case base == "xset" && slices.Equal(args, []string{"q"}):
+		return scrubXsetQ(out)
+	case args == nil && isDconfKeyfile(name):
+		return scrubDconfKeyfile(out)
+	case base == "gsettings" && len(args) == 2 && args[0] == "list-recursively":
+		if keys, ok := gsReadKeys[args[1]]; ok {
+			return gsettings.ScrubList(out, args[1], func(k string) bool { return slices.Contains(keys, k) })
+		}
+	}
+	return out
+}
+
+// scrubKDE keeps a kscreenlockerrc's [Daemon] group, which is all
+// parseKDEConfig reads: its header (with any [$i]), its lines, and a
+// file-wide [$i] on the first line.
+func scrubKDE(out []byte) []byte {
+	in := false
+	first := true
+	return keepLines(out, func(line string) bool {
+		line = strings.TrimSpace(line)
+		wasFirst := first
+		first = false
+		if !strings.HasPrefix(line, "[") {
+			return in && line != "" && !strings.HasPrefix(line, "#")
+		}
+		if line == "[$i]" && wasFirst {
+			return true
+		}
+		name, _, _ := strings.Cut(line, "]")
+		in = strings.TrimPrefix(name, "[") == kdeDaemonGroup
+		return in
+	})
+}
+
+// isDconfKeyfile: name is a keyfile of a dconf system database,
+// /etc/dconf/db/<db>.d/<file>.
+func isDconfKeyfile(name string) bool {
+	dir, _ := path.Split(name)
+	parent, db := path.Split(strings.TrimSuffix(dir, "/"))
+	return path.Clean(parent) == dconfDBDir && strings.HasSuffix(db, ".d")
+}
+
+// dconfPathsRead are the dconf paths readGSettings takes locked values
+// from.
+var dconfPathsRead = func() []string {
+	var paths []string
+	for _, fam := range gsFamilies {
+		paths = append(paths, fam.saverPath, fam.sessionPath, fam.lockdownPath)
+	}
+	return paths
+}()
+
+// scrubDconfKeyfile keeps the lines of a dconf keyfile whose keys, as
+// parseDconfKeyfile names them, are under dconfPathsRead, each after
+// its group's header.
+func scrubDconfKeyfile(out []byte) []byte {
+	var kept bytes.Buffer
+	group, header, written := "", "", false
+	for line := range strings.Lines(string(out)) {
+		t := strings.TrimSpace(line)
+		switch {
+		case t == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";"):
+		case strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]"):
+			group, header, written = strings.Trim(strings.TrimSpace(t[1:len(t)-1]), "/"), line, false
+		default:
+			k, _, ok := strings.Cut(t, "=")
+			key := "/" + group + "/" + strings.TrimSpace(k)
+			if !ok || group == "" || !slices.ContainsFunc(dconfPathsRead, func(p string) bool { return strings.HasPrefix(key, p) }) {
+				continue
+			}
+			if !written {
+				kept.WriteString(header)
+				written = true
+			}
+			kept.WriteString(line)
+		}
+	}
+	return kept.Bytes()
+}
+
+// scrubXsetQ keeps the Screen Saver section of `xset q`, which is all
+// parseXsetScreenSaver reads; output without one (an error) stays whole.
+func scrubXsetQ(out []byte) []byte {
+	if !bytes.Contains(out, []byte("Screen Saver:")) {
+		return out
+	}
+	in := false
+	return keepLines(out, func(line string) bool {
+		if strings.HasPrefix(line, "Screen Saver:") {
+			in = true
+		} else if len(line) > 0 && line[0] != ' ' {
+			in = false
+		}
+		return in
+	})
+}
+
+// keepLines is out with only the lines keep reports true.
+func keepLines(out []byte, keep func(line string) bool) []byte {
+	var kept bytes.Buffer
+	for line := range strings.Lines(string(out)) {
+		if keep(line) {
+			kept.WriteString(line)
+		}
+	}
+	return kept.Bytes()
+}
