@@ -58,11 +58,14 @@ const (
 	// (pcache1TruncateUnsafe) whenever the database is under 1 GiB. Under
 	// sgload that was nearly every commit (rows of the devices table grow
 	// at a device's first report and split their pages): 6–8% of the
-	// server's CPU with 32 MiB. At 8 MiB the walk is a quarter as long and
-	// the pages it no longer holds are mostly random leaves a 32 MiB cache
+	// server's CPU with 32 MiB. At 16 MiB the walk is half as long and the
+	// pages it no longer holds are mostly random leaves a 32 MiB cache
 	// missed too: the writer's own CPU a report (thread CPU time, sgload,
-	// 100k devices) went from 29–38 µs to 23–32 µs.
-	writerCacheKiB = 8 << 10
+	// 100k devices, loaded machine) went from 29–38 µs to 25.5–26.9 µs.
+	// 8 MiB was about as good on CPU (22.8–31.9 µs) but reads more pages
+	// again, each a system call on the one writer, which then waits for
+	// the CPU behind the request handlers.
+	writerCacheKiB = 16 << 10
 )
 
 // sqliteMaxConns bounds one store's SQLite connections.
