@@ -1,0 +1,291 @@
+package evidence
+
+import (
+	"bytes"
+	"maps"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"howett.net/plist"
+)
+
+// homePaths rewrites every path under a home folder wherever it occurs —
+// a whole path, a path inside an argument (`--config=/home/sam/x`,
+// `swaylock -f -i /home/sam/a.png`, `"C:\Users\Sam\AppData\…\x.exe" /s`),
+// a line of a text file — the same way: the console user's home folder
+// becomes its pseudonymised form (see accountNames), and the account name
+// in any other home folder (/home/<name>, /var/home/<name>,
+// /home/.ecryptfs/<name>, /Users/<name>, <drive>:\Users\<name> and
+// <drive>:/Users/<name>) becomes Pseudonym("user", name), as homeOwner
+// does; the system's own entries (Shared, Public, Default, dot-folders,
+// pseudonyms) stay. The rest of the text is kept byte for byte, so a
+// path a check reads from one source (an argument, a config line, a
+// registry value) still names the file the bundle keeps under the same
+// rewritten path.
+//
+// Boundaries: a name runs to the next separator, quote, whitespace or
+// other character a name cannot hold (see nameEnd), so /home/sam2 is
+// sam2's, never sam's followed by "2"; the console user's home matches
+// only when followed by such a character or the end. /home/ and /Users/
+// match as written (Linux file systems tell case, and macOS names the
+// folder so); the Windows form ignores case, as Windows does.
+//
+// One pass: the text is searched for its separators only (IndexByte, no
+// regular expression) and each is looked at once.
+type homePaths struct {
+	home, newHome string // the console user's home folder, and its pseudonymised form ("" when none)
+	homeSep       int    // where home's first separator is (2 for C:\…)
+	fold          bool   // home matches ignoring case (Windows)
+}
+
+func newHomePaths(a accountNames, ok bool) homePaths {
+	if !ok || a.home == "" || a.newHome == "" {
+		return homePaths{}
+	}
+	sep := strings.IndexAny(a.home, `/\`)
+	if sep < 0 {
+		return homePaths{}
+	}
+	return homePaths{home: a.home, newHome: a.newHome, homeSep: sep, fold: a.foldCase}
+}
+
+// str is s with its home paths rewritten.
+func (h homePaths) str(s string) string {
+	if strings.IndexByte(s, '/') < 0 && strings.IndexByte(s, '\\') < 0 {
+		return s
+	}
+	if out, changed := h.rewrite([]byte(s)); changed {
+		return string(out)
+	}
+	return s
+}
+
+// strs applies str to each of in, in a new slice.
+func (h homePaths) strs(in []string) []string { return mapStrings(in, h.str) }
+
+// file is a kept file's content with its home paths rewritten: a text
+// file's (see text), or the strings of a binary property list, decoded
+// and encoded again in the same format; any other file as it is.
+func (h homePaths) file(b []byte) []byte {
+	if !bytes.HasPrefix(b, []byte("bplist")) {
+		return h.text(b)
+	}
+	var v any
+	format, err := plist.Unmarshal(b, &v)
+	if err != nil {
+		return b
+	}
+	v, changed := h.value(v)
+	if !changed {
+		return b
+	}
+	out, err := plist.Marshal(v, format)
+	if err != nil {
+		return b
+	}
+	return out
+}
+
+// value is v with the home paths in its strings rewritten — a string, a
+// list, a map (its keys too), as registry values, WMI rows and property
+// lists hold them — and whether anything changed; v itself is never
+// modified (the checks were given it).
+func (h homePaths) value(v any) (any, bool) {
+	switch x := v.(type) {
+	case string:
+		y := h.str(x)
+		return y, y != x
+	case []string:
+		out := h.strs(x)
+		return out, !slices.Equal(out, x)
+	case []any:
+		var out []any
+		for i, e := range x {
+			if y, changed := h.value(e); changed {
+				if out == nil {
+					out = slices.Clone(x)
+				}
+				out[i] = y
+			}
+		}
+		if out == nil {
+			return v, false
+		}
+		return out, true
+	case map[string]any:
+		var out map[string]any
+		for k, e := range x {
+			y, changed := h.value(e)
+			nk := h.str(k)
+			if !changed && nk == k {
+				continue
+			}
+			if out == nil {
+				out = maps.Clone(x)
+			}
+			delete(out, k)
+			out[nk] = y
+		}
+		if out == nil {
+			return v, false
+		}
+		return out, true
+	}
+	return v, false
+}
+
+// rows is WMI rows with their home paths rewritten (see value): the rows
+// that change are copies, in a copy of the slice.
+func (h homePaths) rows(rows []map[string]any) []map[string]any {
+	var out []map[string]any
+	for i, row := range rows {
+		if y, changed := h.value(row); changed {
+			if out == nil {
+				out = slices.Clone(rows)
+			}
+			out[i] = y.(map[string]any)
+		}
+	}
+	if out == nil {
+		return rows
+	}
+	return out
+}
+
+// text is b with its home paths rewritten when b is text (valid UTF-8
+// without NUL bytes), else b itself: a binary file's bytes are never
+// changed, since a name and its pseudonym differ in length.
+func (h homePaths) text(b []byte) []byte {
+	out, changed := h.rewrite(b)
+	if !changed || bytes.IndexByte(b, 0) >= 0 || !utf8.Valid(b) {
+		return b
+	}
+	return out
+}
+
+// rewrite returns b with its home paths rewritten and true, or b itself
+// (not a copy) and false when it holds none.
+func (h homePaths) rewrite(b []byte) ([]byte, bool) {
+	var out []byte
+	last := 0
+	slash, back := -1, -1 // the next / and \ at or after i (-1: look again)
+	for i := 0; i < len(b); {
+		if slash < i && slash != len(b) {
+			slash = nextByte(b, i, '/')
+		}
+		if back < i && back != len(b) {
+			back = nextByte(b, i, '\\')
+		}
+		j := min(slash, back)
+		if j == len(b) {
+			break
+		}
+		start, end, repl := h.match(b, j, last)
+		if repl == "" {
+			i = j + 1
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(b)+64)
+		}
+		out = append(out, b[last:start]...)
+		out = append(out, repl...)
+		last, i = end, end
+	}
+	if out == nil {
+		return b, false
+	}
+	return append(out, b[last:]...), true
+}
+
+// nextByte is the index of c in b at or after i, or len(b).
+func nextByte(b []byte, i int, c byte) int {
+	if k := bytes.IndexByte(b[i:], c); k >= 0 {
+		return i + k
+	}
+	return len(b)
+}
+
+// match looks at the separator at b[j]: when it begins a home root (or,
+// for the Windows form, follows its drive), it returns the part to
+// replace, b[start:end], and what replaces it; repl is "" when there is
+// nothing to rewrite. Nothing before from is touched.
+func (h homePaths) match(b []byte, j, from int) (start, end int, repl string) {
+	if h.home != "" && j-h.homeSep >= from && b[j] == h.home[h.homeSep] {
+		s := j - h.homeSep
+		e := s + len(h.home)
+		if e <= len(b) && h.equal(b[s:e], h.home) && (e == len(b) || endsName(b[e], h.fold)) {
+			return s, e, h.newHome
+		}
+	}
+	rest := b[j+1:]
+	windows := false
+	switch {
+	case j >= 2 && b[j-1] == ':' && isLetter(b[j-2]) && len(rest) > 6 && equalFoldASCII(rest[:5], "users") && rest[5] == b[j]:
+		windows, start = true, j+7
+	case b[j] != '/':
+		return 0, 0, ""
+	case bytes.HasPrefix(rest, []byte("home/")):
+		start = j + 6
+		if n := len(".ecryptfs/"); bytes.HasPrefix(b[start:], []byte(".ecryptfs/")) {
+			start += n
+		}
+	case bytes.HasPrefix(rest, []byte("Users/")):
+		start = j + 7
+	default:
+		return 0, 0, ""
+	}
+	end = start
+	for end < len(b) && !endsName(b[end], windows) {
+		end++
+	}
+	// A name does not end in a dot (or, on Windows, a space): a sentence's
+	// full stop, a space before the next word.
+	for end > start && (b[end-1] == '.' || windows && b[end-1] == ' ') {
+		end--
+	}
+	name := string(b[start:end])
+	if !isPersonEntry(name) {
+		return 0, 0, ""
+	}
+	return start, end, Pseudonym("user", name)
+}
+
+func (h homePaths) equal(b []byte, s string) bool {
+	if h.fold {
+		return equalFoldASCII(b, s)
+	}
+	return string(b) == s
+}
+
+// endsName: c cannot be part of an account name in a path. Unix names
+// end at a separator, whitespace or control character, a quote, and the
+// shell's and lists' punctuation; Windows names (which may hold spaces)
+// at the characters Windows forbids in them and control characters.
+func endsName(c byte, windows bool) bool {
+	if c < ' ' || c == 0x7f {
+		return true
+	}
+	if windows {
+		return strings.IndexByte(`\/"'[]:;|=,+*?<>`, c) >= 0
+	}
+	return c == ' ' || strings.IndexByte("/\\\"'`:;,|&<>()[]{}=*?", c) >= 0
+}
+
+func isLetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// equalFoldASCII compares b with s ignoring ASCII case (a Windows path's
+// folder names; a name's other bytes compared exactly).
+func equalFoldASCII(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		x, y := b[i], s[i]
+		if x != y && !(isLetter(x) && x|0x20 == y|0x20) {
+			return false
+		}
+	}
+	return true
+}
