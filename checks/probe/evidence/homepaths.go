@@ -55,7 +55,7 @@ func (h homePaths) str(s string) string {
 	if strings.IndexByte(s, '/') < 0 && strings.IndexByte(s, '\\') < 0 {
 		return s
 	}
-	if out, changed := h.rewrite([]byte(s)); changed {
+	if out, changed := h.rewrite([]byte(s), false); changed {
 		return string(out)
 	}
 	return s
@@ -157,16 +157,15 @@ func (h homePaths) rows(rows []map[string]any) []map[string]any {
 // without NUL bytes), else b itself: a binary file's bytes are never
 // changed, since a name and its pseudonym differ in length.
 func (h homePaths) text(b []byte) []byte {
-	out, changed := h.rewrite(b)
-	if !changed || bytes.IndexByte(b, 0) >= 0 || !utf8.Valid(b) {
-		return b
-	}
+	out, _ := h.rewrite(b, true)
 	return out
 }
 
 // rewrite returns b with its home paths rewritten and true, or b itself
-// (not a copy) and false when it holds none.
-func (h homePaths) rewrite(b []byte) ([]byte, bool) {
+// (not a copy) and false when it holds none — or, when textOnly, when b is
+// not text (valid UTF-8 without NUL bytes; looked at only once a home
+// path is found).
+func (h homePaths) rewrite(b []byte, textOnly bool) ([]byte, bool) {
 	var out []byte
 	last := 0
 	slash, back := -1, -1 // the next / and \ at or after i (-1: look again)
@@ -181,13 +180,20 @@ func (h homePaths) rewrite(b []byte) ([]byte, bool) {
 		if j == len(b) {
 			break
 		}
+		if !h.mayBegin(b[j+1:]) {
+			i = j + 1
+			continue
+		}
 		start, end, repl := h.match(b, j, last)
 		if repl == "" {
 			i = j + 1
 			continue
 		}
 		if out == nil {
-			out = make([]byte, 0, len(b)+64)
+			if textOnly && !isText(b) {
+				return b, false
+			}
+			out = make([]byte, 0, len(b)+len(b)/4+64)
 		}
 		out = append(out, b[last:start]...)
 		out = append(out, repl...)
@@ -197,6 +203,40 @@ func (h homePaths) rewrite(b []byte) ([]byte, bool) {
 		return b, false
 	}
 	return append(out, b[last:]...), true
+}
+
+// mayBegin: rest, what follows a separator, may begin a home root
+// (home/, Users/) or the rest of the console user's home — a quick test
+// that passes most separators by (a path's other folders, /usr).
+func (h homePaths) mayBegin(rest []byte) bool {
+	if len(rest) < 3 {
+		return false
+	}
+	if rest[0] == 'h' && rest[1] == 'o' && rest[2] == 'm' || rest[0]|0x20 == 'u' && rest[1]|0x20 == 's' && rest[2]|0x20 == 'e' {
+		return true
+	}
+	if h.home == "" || h.homeSep+1 >= len(h.home) {
+		return false
+	}
+	c, d := rest[0], h.home[h.homeSep+1]
+	return c == d || h.fold && isLetter(c) && c|0x20 == d|0x20
+}
+
+// isText: b is valid UTF-8 without NUL bytes, but for a character cut
+// short at its very end (the head of a file).
+func isText(b []byte) bool {
+	if bytes.IndexByte(b, 0) >= 0 {
+		return false
+	}
+	if utf8.Valid(b) {
+		return true
+	}
+	for k := 1; k <= 3 && k <= len(b); k++ {
+		if utf8.RuneStart(b[len(b)-k]) {
+			return !utf8.FullRune(b[len(b)-k:]) && utf8.Valid(b[:len(b)-k])
+		}
+	}
+	return false
 }
 
 // nextByte is the index of c in b at or after i, or len(b).

@@ -72,6 +72,9 @@ func TestHomePathsInsideStrings(t *testing.T) {
 	if got := h.file([]byte("a\xffb /home/sam/x")); string(got) != "a\xffb /home/sam/x" {
 		t.Errorf("content not UTF-8 changed: %q", got)
 	}
+	if got, want := string(h.file([]byte("/home/sam/zo\xc3"))), sam+"/zo\xc3"; got != want {
+		t.Errorf("a head cut inside a character: %q, want %q", got, want)
+	}
 	bp, err := plist.Marshal(map[string]any{"path": "/Users/sam/Library/Screen Savers/x.saver", "n": 3}, plist.BinaryFormat)
 	if err != nil {
 		t.Fatal(err)
