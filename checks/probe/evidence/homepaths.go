@@ -2,7 +2,9 @@ package evidence
 
 import (
 	"bytes"
+	"encoding/binary"
 	"maps"
+	"math/bits"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -168,15 +170,8 @@ func (h homePaths) text(b []byte) []byte {
 func (h homePaths) rewrite(b []byte, textOnly bool) ([]byte, bool) {
 	var out []byte
 	last := 0
-	slash, back := -1, -1 // the next / and \ at or after i (-1: look again)
 	for i := 0; i < len(b); {
-		if slash < i && slash != len(b) {
-			slash = nextByte(b, i, '/')
-		}
-		if back < i && back != len(b) {
-			back = nextByte(b, i, '\\')
-		}
-		j := min(slash, back)
+		j := nextSep(b, i)
 		if j == len(b) {
 			break
 		}
@@ -239,10 +234,24 @@ func isText(b []byte) bool {
 	return false
 }
 
-// nextByte is the index of c in b at or after i, or len(b).
-func nextByte(b []byte, i int, c byte) int {
-	if k := bytes.IndexByte(b[i:], c); k >= 0 {
-		return i + k
+// nextSep is the index of the first / or \ in b at or after i, or
+// len(b). It looks at eight bytes at a time: most of a large file holds
+// neither, and a path's separators are mostly a few bytes apart, where a
+// call to bytes.IndexByte for each costs more than the search.
+func nextSep(b []byte, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		s, bs := x^('/'*ones), x^('\\'*ones)
+		// The lowest byte of s or bs that is zero sets the lowest bit.
+		if m := ((s-ones)&^s | (bs-ones)&^bs) & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == '/' || b[i] == '\\' {
+			return i
+		}
 	}
 	return len(b)
 }

@@ -54,3 +54,17 @@ func BenchmarkBundleFilesLarge(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkHomePathsScan: looking for home paths in 8 MB of text that
+// holds none but many other paths (a dpkg status).
+func BenchmarkHomePathsScan(b *testing.B) {
+	status := bytes.Repeat([]byte("Package: libfoo1\nStatus: install ok installed\nFilename: pool/main/f/foo/libfoo1_1.2-3_amd64.deb\nDescription: a library /usr/share/doc/foo\n"), (8<<20)/128)
+	a, ok := newAccountNames("linux", &probe.User{UID: "1000", Name: "sam", Home: "/home/sam"})
+	h := newHomePaths(a, ok)
+	b.SetBytes(int64(len(status)))
+	for b.Loop() {
+		if _, changed := h.rewrite(status, true); changed {
+			b.Fatal("changed")
+		}
+	}
+}
