@@ -130,6 +130,9 @@ func rewriteHomes(r *Recorder, h homePaths) {
 		c := &r.commands[i]
 		c.Argv = h.strs(c.Argv)
 		c.Stdout, c.Stderr = h.str(c.Stdout), h.str(c.Stderr)
+		if r.GOOS() == "windows" {
+			c.StdoutB64, c.StderrB64 = h.oemText(c.StdoutB64), h.oemText(c.StderrB64)
+		}
 	}
 	for i := range r.denied {
 		r.denied[i].Path = h.str(r.denied[i].Path)

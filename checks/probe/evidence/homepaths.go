@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"maps"
 	"math/bits"
@@ -161,6 +162,22 @@ func (h homePaths) rows(rows []map[string]any) []map[string]any {
 func (h homePaths) text(b []byte) []byte {
 	out, _ := h.rewrite(b, true)
 	return out
+}
+
+// oemText is a Windows command's output kept as base64 (not UTF-8: the
+// console's OEM code page, whose first 128 characters are ASCII's, so a
+// path's separators and root read as they do in UTF-8) with its home
+// paths rewritten; output holding NUL bytes (UTF-16, binary) stays as it
+// is.
+func (h homePaths) oemText(b64 string) string {
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil || bytes.IndexByte(raw, 0) >= 0 {
+		return b64
+	}
+	if out, changed := h.rewrite(raw, false); changed {
+		return base64.StdEncoding.EncodeToString(out)
+	}
+	return b64
 }
 
 // rewrite returns b with its home paths rewritten and true, or b itself

@@ -228,3 +228,47 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestRecordRewritesWindowsConsoleOutput: Windows output in the OEM code
+// page (kept as base64) has its home paths rewritten, its other bytes
+// kept; UTF-16 output is left as it is.
+func TestRecordRewritesWindowsConsoleOutput(t *testing.T) {
+	oem := "Caf\x82 C:\\Users\\Sam\\AppData\\x.scr\r\n"
+	utf16 := "C\x00:\x00\\\x00U\x00s\x00e\x00r\x00s\x00\\\x00S\x00a\x00m\x00"
+	inner, err := OpenReplay(writeBundle(t, map[string]string{
+		ManifestFile: `{"format":"sessionguard.evidence/v1","goos":"windows","recorded_at":"2026-11-01T10:00:00Z","oem_codepage":850,
+ "console_user":{"uid":"S-1-5-21-1-2-3-1001","name":"Sam","home":"C:\\Users\\Sam"}}`,
+		CommandsFile: mustJSON(t, []Command{
+			NewCommand([]string{`C:\Windows\System32\powercfg.exe`, "/q"}, probe.Output{Stdout: []byte(oem)}),
+			NewCommand([]string{`C:\Windows\System32\reg.exe`, "query"}, probe.Output{Stdout: []byte(utf16)}),
+		}),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := NewRecorder(inner)
+	if _, err := rec.ConsoleUser(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Run(t.Context(), probe.CmdPowercfg, "/q"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Run(t.Context(), probe.CmdReg, "query"); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "b")
+	if err := rec.WriteBundle(dir); err != nil {
+		t.Fatal(err)
+	}
+	rp, err := OpenReplay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := rp.ConsoleUser()
+	if out, err := rp.Run(t.Context(), probe.CmdPowercfg, "/q"); err != nil || string(out.Stdout) != "Caf\x82 "+u.Home+"\\AppData\\x.scr\r\n" {
+		t.Errorf("OEM output replays as %q, %v; console home %s", out.Stdout, err, u.Home)
+	}
+	if out, err := rp.Run(t.Context(), probe.CmdReg, "query"); err != nil || string(out.Stdout) != utf16 {
+		t.Errorf("UTF-16 output replays as %q, %v", out.Stdout, err)
+	}
+}
