@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"sync"
 
-	"modernc.org/sqlite" // the "sqlite" driver, and selectorFunc
+	_ "modernc.org/sqlite" // the "sqlite" driver
 )
 
 // sqliteHeader starts every SQLite 3 database file.
@@ -76,6 +74,9 @@ func openStore(ctx context.Context, path string, readOnly bool) (*sql.DB, *sql.C
 
 // classify turns SQLite's messages about broken files into our sentinels.
 func classify(err error) error {
+	if err == nil {
+		return nil
+	}
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "file is not a database") || strings.Contains(msg, "SQLITE_NOTADB"):
@@ -226,6 +227,7 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 	if _, err := conn.ExecContext(ctx, "VACUUM"); err != nil {
 		return res, fmt.Errorf("compacting %s: %w", path, classify(err))
 	}
+	clearStep("vacuumed")
 	if mode == "wal" {
 		var busy, logFrames, done int
 		if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done); err != nil {
@@ -238,20 +240,28 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 	return res, nil
 }
 
+// clearStep marks the steps of a clear: "planned", "copied", "emptied",
+// "put back" and "deleted" inside the write transaction, "committed" and
+// "vacuumed" after it. Tests replace it to kill the process at a step: a
+// crash anywhere must lose nothing that is kept.
+var clearStep = func(string) {}
+
 // deleteSelected counts the cookies and removes the selected ones in one
-// write transaction, choosing per store the cheaper of two ways:
+// write transaction (BEGIN IMMEDIATE, so a browser helper still writing
+// cannot slip rows in between). Clearing every cookie is one DELETE
+// without WHERE: SQLite's truncate shortcut, which frees whole pages
+// instead of removing row by row from the table and each of its indexes.
+// Keeping some is planned first (planKeep, which asks the selector once
+// per distinct host) and then done the cheaper of two ways:
 //
-//   - Clearing every cookie, and keeping few: the kept rows are copied
-//     aside (a temporary table in memory), the table is emptied by one
-//     DELETE without WHERE — SQLite's truncate shortcut, which frees whole
-//     pages instead of removing row by row from the table and each of its
-//     indexes — and the kept rows are put back with their rowids.
-//   - Otherwise one DELETE asks the selector row by row through a SQL
-//     function (no rows read into Go, no statement built per batch of ids),
-//     which costs per row removed.
+//   - keeping few: the kept rows are copied aside (a temporary table in
+//     memory), the table is emptied by the same DELETE as clearing all,
+//     and the kept rows are put back with their rowids;
+//   - otherwise: the rows of the hosts that go are deleted, found by host
+//     (through the table's index where it has one).
 //
-// Either way secure_delete overwrites what is freed and the caller's
-// VACUUM rebuilds the file, and a kept row goes back exactly as it was.
+// Either way secure_delete overwrites what is freed, the caller's VACUUM
+// rebuilds the file, and a kept row goes back exactly as it was.
 func deleteSelected(ctx context.Context, conn *sql.Conn, e Engine, sel selector) (clearResult, error) {
 	var res clearResult
 	table, col := cookieTable(e)
@@ -260,105 +270,184 @@ func deleteSelected(ctx context.Context, conn *sql.Conn, e Engine, sel selector)
 		return res, classify(err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
-	var r sql.Result
-	switch {
-	case sel.all():
+	if sel.all() {
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&res.before); err != nil {
 			return res, classify(err)
 		}
-		r, err = tx.ExecContext(ctx, "DELETE FROM "+table)
-	default:
-		var plan keepPlan
-		if plan, err = planKeep(ctx, tx, table, col, sel); err != nil {
-			return res, err
-		}
-		res.before = plan.rows
-		if plan.copyAside {
-			if res.removed, err = clearKeeping(ctx, tx, table, col, plan); err != nil {
-				return res, err
-			}
-			if err := tx.Commit(); err != nil {
-				return res, classify(err)
-			}
-			return res, nil
-		}
-		id := selectors.add(sel)
-		defer selectors.remove(id)
-		r, err = tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE "+selectorFunc+"(?, "+col+")", id)
+		res.removed, err = execCount(ctx, tx, "DELETE FROM "+table)
+	} else {
+		res, err = clearSome(ctx, tx, table, col, sel)
 	}
 	if err != nil {
-		return res, classify(err)
-	}
-	n, err := r.RowsAffected()
-	if err != nil {
-		return res, classify(err)
+		return res, err
 	}
 	if err := tx.Commit(); err != nil {
 		return res, classify(err)
 	}
-	res.removed = int(n)
+	clearStep("committed")
 	return res, nil
 }
 
-// copyAsideMaxShare is the largest share of a store's cookies kept by
-// copying them aside and clearing the table; past it, removing row by row
-// is cheaper (BenchmarkClearKeepShare measures the cross-over).
-var copyAsideMaxShare = 0.25
-
-// keepPlan is how deleteSelected clears a store that keeps some cookies.
-type keepPlan struct {
-	rows      int    // cookies in the store
-	copyAside bool   // copy the kept rows aside and clear the table
-	hosts     []any  // the hosts whose cookies stay, as stored
-	cols      string // the table's columns, quoted, for copying aside
+// clearSome removes the cookies sel selects, in the caller's transaction.
+func clearSome(ctx context.Context, tx *sql.Tx, table, col string, sel selector) (clearResult, error) {
+	plan, err := planKeep(ctx, tx, table, col, sel)
+	res := clearResult{before: plan.rows}
+	if err != nil {
+		return res, err
+	}
+	clearStep("planned")
+	switch {
+	case len(plan.gone) == 0:
+		return res, nil
+	case len(plan.keep) == 0:
+		res.removed, err = execCount(ctx, tx, "DELETE FROM "+table)
+	case plan.copyAside:
+		res.removed, err = clearKeeping(ctx, tx, table, col, plan)
+	default:
+		res.removed, err = forHosts(col, plan.gone, func(in string, args []any) (int, error) {
+			return execCount(ctx, tx, "DELETE FROM "+table+" WHERE "+in, args...)
+		})
+		clearStep("deleted")
+	}
+	if err == nil && res.removed != plan.rows-plan.kept {
+		// Cannot happen in one transaction; if it did, roll back.
+		err = fmt.Errorf("%w: planned to keep %d of %d cookies, removed %d", ErrDamaged, plan.kept, plan.rows, res.removed)
+	}
+	return res, err
 }
 
-// planKeep counts the store's cookies per host and asks the selector once
-// per distinct host which stay. Copying aside is chosen when few rows stay
-// and nothing stands in the way of emptying the table wholesale: a trigger
-// on the table (the truncate shortcut is off, and putting rows back would
-// fire inserts), a kept cookie without a host (no IN matches NULL), or a
-// column copying could not carry (see columnList).
+// execCount runs a statement and returns the rows it changed.
+func execCount(ctx context.Context, tx *sql.Tx, q string, args ...any) (int, error) {
+	r, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, classify(err)
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return 0, classify(err)
+	}
+	return int(n), nil
+}
+
+// copyAsideMaxShare is the largest share of a store's cookies kept by
+// copying them aside and clearing the table; past it, deleting the rows of
+// the hosts that go is cheaper (BenchmarkClearKeepShare measures the
+// cross-over: even at 20 %).
+var copyAsideMaxShare = 0.2
+
+// keepPlan is how clearSome clears a store that keeps some cookies.
+type keepPlan struct {
+	rows, kept int    // cookies in the store, and those of them that stay
+	keep, gone []any  // the distinct hosts whose cookies stay / go, as stored
+	copyAside  bool   // copy the kept rows aside and clear the table
+	cols       string // the table's columns, quoted, for copying aside
+}
+
+// planKeep reads the distinct hosts of the store and asks the selector
+// once per host which stay (each exact stored value on its own: ".Zoom.us"
+// and "zoom.us", or a TEXT and a BLOB host, are asked separately and
+// matched back exactly, so no host is decided for another), then counts
+// the rows that stay. Copying aside is chosen when few rows stay and
+// nothing stands in the way of emptying the table wholesale: a trigger on
+// the table (the truncate shortcut is off, and putting rows back would
+// fire inserts), or a column copying could not carry (see copyColumns).
 func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) (keepPlan, error) {
 	var plan keepPlan
-	rows, err := tx.QueryContext(ctx, "SELECT "+col+", count(*) FROM "+table+" GROUP BY "+col)
+	// Hosts are matched back by value; only UTF-8 text comes back from Go
+	// byte for byte (browsers write UTF-8).
+	var enc string
+	if err := tx.QueryRowContext(ctx, "PRAGMA encoding").Scan(&enc); err != nil {
+		return plan, classify(err)
+	}
+	if enc != "UTF-8" {
+		return plan, fmt.Errorf("%w: text encoding %s, not a browser's UTF-8", ErrSchema, enc)
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&plan.rows); err != nil {
+		return plan, classify(err)
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT DISTINCT "+col+" COLLATE BINARY FROM "+table)
 	if err != nil {
 		return plan, classify(err)
 	}
 	defer rows.Close()
-	kept, nullKept := 0, false
 	for rows.Next() {
 		var host any
-		var n int
-		if err := rows.Scan(&host, &n); err != nil {
+		if err := rows.Scan(&host); err != nil {
 			return plan, classify(err)
 		}
-		plan.rows += n
 		if sel.remove(hostString(host)) {
-			continue
+			plan.gone = append(plan.gone, host)
+		} else {
+			plan.keep = append(plan.keep, host)
 		}
-		kept += n
-		if host == nil {
-			nullKept = true
-		}
-		plan.hosts = append(plan.hosts, host)
 	}
 	if err := rows.Err(); err != nil {
 		return plan, classify(err)
 	}
-	if nullKept || float64(kept) > copyAsideMaxShare*float64(plan.rows) {
+	if len(plan.gone) == 0 {
+		plan.kept = plan.rows
+	}
+	if len(plan.keep) == 0 || len(plan.gone) == 0 {
 		return plan, nil
 	}
-	var triggers int
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?", table).Scan(&triggers); err != nil {
-		return plan, classify(err)
+	// Count by the shorter list of hosts.
+	count := func(in string, args []any) (int, error) {
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table+" WHERE "+in, args...).Scan(&n); err != nil {
+			return 0, classify(err)
+		}
+		return n, nil
 	}
-	if triggers > 0 {
-		return plan, nil
+	if len(plan.keep) <= len(plan.gone) {
+		plan.kept, err = forHosts(col, plan.keep, count)
+	} else {
+		var gone int
+		gone, err = forHosts(col, plan.gone, count)
+		plan.kept = plan.rows - gone
 	}
-	plan.cols, err = columnList(ctx, tx, table)
+	if err != nil || float64(plan.kept) > copyAsideMaxShare*float64(plan.rows) {
+		return plan, err
+	}
+	plan.cols, err = copyColumns(ctx, tx, table)
 	plan.copyAside = err == nil && plan.cols != ""
 	return plan, err
+}
+
+// hostChunk is the most hosts one statement names (SQLite allows 32,766
+// parameters; a browser keeps at most ~3,300 cookies).
+var hostChunk = 10000
+
+// forHosts calls f with the condition that col holds one of hosts (exact
+// stored values, compared byte for byte) and its arguments, once per chunk
+// of hosts, and once more for NULL if nil is among them (on its own, so
+// that an IN list can still use the table's index), and sums what f
+// returns.
+func forHosts(col string, hosts []any, f func(in string, args []any) (int, error)) (int, error) {
+	values := make([]any, 0, len(hosts))
+	null := false
+	for _, h := range hosts {
+		if h == nil {
+			null = true
+		} else {
+			values = append(values, h)
+		}
+	}
+	total := 0
+	for len(values) > 0 {
+		chunk := values[:min(len(values), hostChunk)]
+		values = values[len(chunk):]
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")
+		n, err := f(col+" COLLATE BINARY IN ("+marks+")", chunk)
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	if null {
+		n, err := f(col+" IS NULL", nil)
+		return total + n, err
+	}
+	return total, nil
 }
 
 // hostString is a host column value as the selector reads it.
@@ -372,60 +461,45 @@ func hostString(v any) string {
 	return ""
 }
 
-// clearKeeping empties table and puts back the rows whose host is one of
-// hosts, in the caller's transaction, and returns how many rows went. The
-// copy lives in a temporary table in memory (temp_store is MEMORY on this
+// clearKeeping empties table and puts back the rows of plan.keep's hosts,
+// in the caller's transaction, and returns how many rows went. The copy
+// lives in a temporary table in memory (temp_store is MEMORY on this
 // connection), so the kept values are never written elsewhere on disk.
 func clearKeeping(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan) (int, error) {
-	cols := plan.cols
-	steps := []string{
-		"CREATE TEMP TABLE sessionguard_kept_hosts(host)",
-		"CREATE TEMP TABLE sessionguard_kept AS SELECT rowid AS sessionguard_rowid, " + cols + " FROM main." + table + " WHERE 0",
+	copyAside := "CREATE TEMP TABLE sessionguard_kept AS SELECT rowid AS sessionguard_rowid, " + plan.cols + " FROM main." + table + " WHERE "
+	if _, err := forHosts(col, plan.keep, func(in string, args []any) (int, error) {
+		_, err := tx.ExecContext(ctx, copyAside+in, args...)
+		copyAside = "INSERT INTO temp.sessionguard_kept SELECT rowid, " + plan.cols + " FROM main." + table + " WHERE "
+		return 0, classify(err)
+	}); err != nil {
+		return 0, err
 	}
-	for _, q := range steps {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return 0, classify(err)
-		}
-	}
-	ins, err := tx.PrepareContext(ctx, "INSERT INTO temp.sessionguard_kept_hosts VALUES(?)")
+	clearStep("copied")
+	cleared, err := execCount(ctx, tx, "DELETE FROM main."+table)
 	if err != nil {
+		return 0, err
+	}
+	clearStep("emptied")
+	putBack, err := execCount(ctx, tx, "INSERT INTO main."+table+"(rowid, "+plan.cols+") SELECT * FROM temp.sessionguard_kept")
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, "DROP TABLE temp.sessionguard_kept"); err != nil {
 		return 0, classify(err)
 	}
-	defer ins.Close()
-	for _, h := range plan.hosts {
-		if _, err := ins.ExecContext(ctx, h); err != nil {
-			return 0, classify(err)
-		}
+	if putBack != plan.kept {
+		return 0, fmt.Errorf("%w: planned to keep %d cookies, put back %d", ErrDamaged, plan.kept, putBack)
 	}
-	var cleared, putBack int64
-	for _, q := range []struct {
-		sql string
-		n   *int64
-	}{
-		{"INSERT INTO temp.sessionguard_kept SELECT rowid, " + cols + " FROM main." + table + " WHERE " + col + " IN temp.sessionguard_kept_hosts", nil},
-		{"DELETE FROM main." + table, &cleared},
-		{"INSERT INTO main." + table + "(rowid, " + cols + ") SELECT * FROM temp.sessionguard_kept", &putBack},
-		{"DROP TABLE temp.sessionguard_kept", nil},
-		{"DROP TABLE temp.sessionguard_kept_hosts", nil},
-	} {
-		r, err := tx.ExecContext(ctx, q.sql)
-		if err != nil {
-			return 0, classify(err)
-		}
-		if q.n != nil {
-			if *q.n, err = r.RowsAffected(); err != nil {
-				return 0, classify(err)
-			}
-		}
-	}
-	return int(cleared - putBack), nil
+	clearStep("put back")
+	return cleared - putBack, nil
 }
 
-// columnList is the quoted, comma-separated columns of table, or "" when
-// a row could not be copied aside and back by them: a hidden or generated
-// column (table_xinfo lists those), or a column named like the rowid.
-func columnList(ctx context.Context, tx *sql.Tx, table string) (string, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT name, hidden FROM pragma_table_xinfo(?)", table)
+// copyColumns is the quoted, comma-separated columns of table, or "" when
+// its rows cannot be copied aside and back by them: a hidden or generated
+// column (table_xinfo lists those), a column named like the rowid, or a
+// trigger on the table.
+func copyColumns(ctx context.Context, tx *sql.Tx, table string) (string, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT name, hidden, (SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?1 COLLATE NOCASE) FROM pragma_table_xinfo(?1)", table)
 	if err != nil {
 		return "", classify(err)
 	}
@@ -434,15 +508,15 @@ func columnList(ctx context.Context, tx *sql.Tx, table string) (string, error) {
 	copyable := true
 	for rows.Next() {
 		var name string
-		var hidden int
-		if err := rows.Scan(&name, &hidden); err != nil {
+		var hidden, triggers int
+		if err := rows.Scan(&name, &hidden, &triggers); err != nil {
 			return "", classify(err)
 		}
 		switch strings.ToLower(name) {
 		case "rowid", "oid", "_rowid_":
 			copyable = false
 		}
-		copyable = copyable && hidden == 0
+		copyable = copyable && hidden == 0 && triggers == 0
 		names = append(names, `"`+strings.ReplaceAll(name, `"`, `""`)+`"`)
 	}
 	if err := rows.Err(); err != nil {
@@ -452,60 +526,4 @@ func columnList(ctx context.Context, tx *sql.Tx, table string) (string, error) {
 		return "", nil
 	}
 	return strings.Join(names, ", "), nil
-}
-
-// selectorFunc is the SQL function deleteSelected asks: (selector id,
-// host) → whether the cookie goes.
-const selectorFunc = "sessionguard_cookie_goes"
-
-// selectorTable holds the selectors of the clears under way, by id, for
-// selectorFunc (registered once, for every connection of the driver).
-type selectorTable struct {
-	mu   sync.Mutex
-	next int64
-	m    map[int64]selector
-}
-
-var selectors = &selectorTable{m: map[int64]selector{}}
-
-func (t *selectorTable) add(s selector) int64 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.next++
-	t.m[t.next] = s
-	return t.next
-}
-
-func (t *selectorTable) remove(id int64) {
-	t.mu.Lock()
-	delete(t.m, id)
-	t.mu.Unlock()
-}
-
-func (t *selectorTable) get(id int64) (selector, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	s, ok := t.m[id]
-	return s, ok
-}
-
-func init() {
-	sqlite.MustRegisterDeterministicScalarFunction(selectorFunc, 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		id, _ := args[0].(int64)
-		sel, ok := selectors.get(id)
-		if !ok {
-			return nil, fmt.Errorf("%s: no clear %d under way", selectorFunc, id)
-		}
-		var host string
-		switch h := args[1].(type) {
-		case string:
-			host = h
-		case []byte:
-			host = string(h)
-		}
-		if sel.remove(host) {
-			return int64(1), nil
-		}
-		return int64(0), nil
-	})
 }
