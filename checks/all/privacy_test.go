@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
@@ -44,7 +45,8 @@ func TestBundleKeepsNoPlantedSecrets(t *testing.T) {
 		probe.Process{PID: 4003, Name: "soffice.bin", Exe: "/usr/lib/libreoffice/program/soffice.bin", User: "sam", Cmdline: []string{"soffice.bin", "--writer", "/home/sam/Clients/Smithson Family/session notes.odt"}},
 		probe.Process{PID: 4004, Name: "mysql", Exe: "/usr/bin/mysql", User: "sam", Cmdline: []string{"mysql", "-uadmin", "-pSuperSecretPw"}},
 		probe.Process{PID: 4006, Name: "syncthing", Exe: "/home/bobsmith/.local/bin/syncthing", User: "bobsmith", Cmdline: []string{"syncthing", "-home", "/home/bobsmith/.config/syncthing"}},
-		probe.Process{PID: 4005, Name: "swayidle", Exe: "/usr/bin/swayidle", User: "sam", Cmdline: []string{"swayidle", "-w", "timeout", "300", "swaylock -f"}},
+		probe.Process{PID: 4005, Name: "swayidle", Exe: "/usr/bin/swayidle", User: "sam", Cmdline: []string{"swayidle", "-w", "timeout", "300", "swaylock -f -i /home/sam/Pictures/kids.png"}},
+		probe.Process{PID: 4007, Name: "xautolock", Exe: "/usr/bin/xautolock", User: "bobsmith", Cmdline: []string{"xautolock", "-time", "5", "-locker", `i3lock -i "/home/bobsmith/x.png"`}},
 	)
 	writeJSON(t, filepath.Join(src, evidence.ProcessesFile), procs)
 
@@ -115,8 +117,12 @@ func TestBundleKeepsNoPlantedSecrets(t *testing.T) {
 	if got := strings.Join(args["python3"], " "); got != "python3 -m mycroft.skills" {
 		t.Errorf("Mycroft's command line kept as %q, want up to the module the check reads", got)
 	}
-	if got := strings.Join(args["swayidle"], " "); got != "swayidle -w timeout 300 swaylock -f" {
-		t.Errorf("swayidle's command line kept as %q, want all of it (the check reads its timeouts)", got)
+	sam := rec.BundlePseudonym("user", "sam")
+	if got := strings.Join(args["swayidle"], " "); got != "swayidle -w timeout 300 swaylock -f -i /home/"+sam+"/Pictures/kids.png" {
+		t.Errorf("swayidle's command line kept as %q, want all of it (the check reads its timeouts), the home path in its locker pseudonymised", got)
+	}
+	for _, left := range checktest.HomeNamesLeft(t, out) {
+		t.Errorf("the bundle still names a person in a home path: %s", left)
 	}
 	if len(args["zoom"]) != 0 || len(args["mysql"]) != 0 {
 		t.Errorf("arguments no check reads were kept: %v", args)

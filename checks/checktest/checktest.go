@@ -66,7 +66,8 @@ func RunScenarios(t *testing.T, c checks.Check, testdata string, oses []string, 
 // RunScrubbedScenarios records every scenario under testdata again through
 // a Recorder with c's scrubber, writes that bundle, replays it and requires
 // the same status, summary and facts as the original: scrubbing never
-// changes a verdict. inspect, when not nil, looks at each scrubbed bundle
+// changes a verdict, and no account name is left in a home path (see
+// HomeNamesLeft). inspect, when not nil, looks at each scrubbed bundle
 // (to assert what must be gone).
 func RunScrubbedScenarios(t *testing.T, c checks.Check, testdata string, inspect func(t *testing.T, bundle string)) {
 	t.Helper()
@@ -99,6 +100,9 @@ func RunScrubbedScenariosWith(t *testing.T, c checks.Check, all []checks.Check, 
 			got := c.Run(t.Context(), again, pol)
 			if got.Status != want.Status || got.Summary != want.Summary || !bytes.Equal(normalise(t, got.Facts), normalise(t, want.Facts)) {
 				t.Errorf("the scrubbed bundle replays to %s %q %s, want %s %q %s", got.Status, got.Summary, got.Facts, want.Status, want.Summary, want.Facts)
+			}
+			for _, left := range HomeNamesLeft(t, out) {
+				t.Errorf("the scrubbed bundle still names a person in a home path: %s", left)
 			}
 			if inspect != nil {
 				inspect(t, out)

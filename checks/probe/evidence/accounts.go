@@ -63,18 +63,6 @@ func (a accountNames) equal(x, y string) bool {
 	return x == y
 }
 
-// path moves a path under the home folder to the pseudonymised one.
-func (a accountNames) path(p string) string {
-	if a.home == "" || len(p) < len(a.home) || !a.equal(p[:len(a.home)], a.home) {
-		return p
-	}
-	rest := p[len(a.home):]
-	if rest != "" && !strings.HasPrefix(rest, a.sep) {
-		return p // /home/sam2 is not under /home/sam
-	}
-	return a.newHome + rest
-}
-
 // processUser pseudonymises the user a process runs as.
 func processUser(u string) string {
 	if u == "" || isSystemUser(u) {
@@ -86,31 +74,6 @@ func processUser(u string) string {
 // homeRoots are the folders whose entries are people's home folders (or,
 // for eCryptfs, named after them).
 var homeRoots = []string{"/home/.ecryptfs/", "/home/", "/var/home/", "/Users/", `C:\Users\`}
-
-// homeOwner pseudonymises the account name in a path under any home
-// folder (/home/bob/…, /Users/bob/…, C:\Users\bob\…, eCryptfs'
-// /home/.ecryptfs/bob/…), as the console user's home is: a program run
-// from another person's home, a file read there, names them. The rest of
-// the path stays, so a check still sees where a program lives.
-func homeOwner(p string) string {
-	for _, prefix := range homeRoots {
-		rest, ok := cutPrefixFold(p, prefix)
-		if !ok {
-			continue
-		}
-		sep := prefix[len(prefix)-1:]
-		name, tail, found := strings.Cut(rest, sep)
-		if !isPersonEntry(name) {
-			return p
-		}
-		out := p[:len(prefix)] + Pseudonym("user", name)
-		if found {
-			out += sep + tail
-		}
-		return out
-	}
-	return p
-}
 
 // isPersonEntry: an entry of a home root that names a person, not the
 // system's own (Shared, Public, Default, dot-folders) nor a pseudonym.
@@ -132,18 +95,20 @@ func isHomeRoot(p string) bool {
 	return false
 }
 
-// rewriteHomes applies homeOwner to every path the recorder kept, and
-// pseudonymises the people in listings of the home roots; the caller holds
-// r.mu.
-func rewriteHomes(r *Recorder) {
+// rewriteHomes rewrites every home path the recorder kept (see
+// homePaths): in the paths of files, listings and denied sources, in
+// command lines, command output kept as text, text files, registry
+// strings and WMI strings; and pseudonymises the people in listings of
+// the home roots. The caller holds r.mu.
+func rewriteHomes(r *Recorder, h homePaths) {
 	if r.consoleUser != nil {
 		cu := *r.consoleUser
-		cu.Home = homeOwner(cu.Home)
+		cu.Home = h.str(cu.Home)
 		r.consoleUser = &cu
 	}
 	files := make(map[string][]byte, len(r.files))
 	for p, b := range r.files {
-		files[homeOwner(p)] = b
+		files[h.str(p)] = h.file(b)
 	}
 	r.files = files
 	dirs := make(map[string][]string, len(r.dirs))
@@ -158,19 +123,32 @@ func rewriteHomes(r *Recorder) {
 			}
 			names = renamed
 		}
-		dirs[homeOwner(p)] = names
+		dirs[h.str(p)] = names
 	}
 	r.dirs = dirs
 	for i := range r.commands {
-		r.commands[i].Argv = mapStrings(r.commands[i].Argv, homeOwner)
+		c := &r.commands[i]
+		c.Argv = h.strs(c.Argv)
+		c.Stdout, c.Stderr = h.str(c.Stdout), h.str(c.Stderr)
+		if r.GOOS() == "windows" {
+			c.StdoutB64, c.StderrB64 = h.oemText(c.StdoutB64), h.oemText(c.StderrB64)
+		}
 	}
 	for i := range r.denied {
-		r.denied[i].Path = homeOwner(r.denied[i].Path)
-		r.denied[i].Argv = mapStrings(r.denied[i].Argv, homeOwner)
+		r.denied[i].Path = h.str(r.denied[i].Path)
+		r.denied[i].Argv = h.strs(r.denied[i].Argv)
 	}
 	for i := range r.processes {
-		r.processes[i].Exe = homeOwner(r.processes[i].Exe)
-		r.processes[i].Cmdline = mapStrings(r.processes[i].Cmdline, homeOwner)
+		r.processes[i].Exe = h.str(r.processes[i].Exe)
+		r.processes[i].Cmdline = h.strs(r.processes[i].Cmdline)
+	}
+	for _, values := range r.registry {
+		for name, v := range values {
+			values[name], _ = h.value(v)
+		}
+	}
+	for i := range r.wmi {
+		r.wmi[i].Rows = h.rows(r.wmi[i].Rows)
 	}
 }
 
@@ -185,13 +163,6 @@ func mapStrings(in []string, f func(string) string) []string {
 	return out
 }
 
-func cutPrefixFold(s, prefix string) (string, bool) {
-	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
-		return s, false
-	}
-	return s[len(prefix):], true
-}
-
 // pseudonymiseAccounts rewrites every account name the recorder kept; the
 // caller holds r.mu. The console user first (see accountNames), then the
 // users processes run as, then Windows' account classes: in
@@ -201,7 +172,8 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 // people are renamed the same way, so group membership still matches.
 func pseudonymiseAccounts(r *Recorder) {
 	people := map[string]bool{}
-	if names, ok := newAccountNames(r.GOOS(), r.consoleUser); ok {
+	names, ok := newAccountNames(r.GOOS(), r.consoleUser)
+	if ok {
 		people[strings.ToLower(names.name)] = true
 		names.apply(r)
 	}
@@ -209,7 +181,7 @@ func pseudonymiseAccounts(r *Recorder) {
 	for i := range r.processes {
 		r.processes[i].User = processUser(r.processes[i].User)
 	}
-	rewriteHomes(r)
+	rewriteHomes(r, newHomePaths(names, ok))
 	// The rows are the maps the checks were given: rewrite copies.
 	for i := range r.wmi {
 		if strings.EqualFold(r.wmi[i].Class, "Win32_UserAccount") || strings.EqualFold(r.wmi[i].Class, "Win32_GroupUser") {
@@ -309,7 +281,9 @@ func isSystemUser(u string) bool {
 	return strings.HasPrefix(u, "_") || strings.HasPrefix(strings.ToUpper(u), `NT AUTHORITY\`)
 }
 
-// apply rewrites the recorder's state in place; the caller holds r.mu.
+// apply renames the console user in the manifest and their home
+// folder's entry in its parent's listing (rewriteHomes moves every path
+// under it); the caller holds r.mu.
 func (a accountNames) apply(r *Recorder) {
 	cu := *r.consoleUser
 	cu.Name = a.newName
@@ -317,54 +291,22 @@ func (a accountNames) apply(r *Recorder) {
 		cu.Home = a.newHome
 	}
 	r.consoleUser = &cu
-	files := make(map[string][]byte, len(r.files))
-	for p, b := range r.files {
-		files[a.path(p)] = b
+	if a.home == "" {
+		return
 	}
-	r.files = files
-	dirs := make(map[string][]string, len(r.dirs))
+	parent, oldBase := a.home[:strings.LastIndex(a.home, a.sep)], a.home[strings.LastIndex(a.home, a.sep)+1:]
+	newBase := a.newHome[strings.LastIndex(a.newHome, a.sep)+1:]
 	for p, names := range r.dirs {
-		dirs[a.path(p)] = names
-	}
-	r.dirs = dirs
-	if a.home != "" {
-		// The home folder's own entry in its parent's listing.
-		parent, oldBase := a.home[:strings.LastIndex(a.home, a.sep)], a.home[strings.LastIndex(a.home, a.sep)+1:]
-		newBase := a.newHome[strings.LastIndex(a.newHome, a.sep)+1:]
-		for p, names := range r.dirs {
-			if !a.equal(strings.TrimRight(p, a.sep), parent) {
-				continue
-			}
-			renamed := make([]string, len(names))
-			for i, n := range names {
-				renamed[i] = n
-				if a.equal(n, oldBase) {
-					renamed[i] = newBase
-				}
-			}
-			r.dirs[p] = renamed
+		if !a.equal(strings.TrimRight(p, a.sep), parent) {
+			continue
 		}
+		renamed := make([]string, len(names))
+		for i, n := range names {
+			renamed[i] = n
+			if a.equal(n, oldBase) {
+				renamed[i] = newBase
+			}
+		}
+		r.dirs[p] = renamed
 	}
-	for i := range r.commands {
-		r.commands[i].Argv = a.argv(r.commands[i].Argv)
-	}
-	for i := range r.processes {
-		r.processes[i].Exe = a.path(r.processes[i].Exe)
-		r.processes[i].Cmdline = a.argv(r.processes[i].Cmdline)
-	}
-	for i := range r.denied {
-		r.denied[i].Path = a.path(r.denied[i].Path)
-		r.denied[i].Argv = a.argv(r.denied[i].Argv)
-	}
-}
-
-func (a accountNames) argv(argv []string) []string {
-	if argv == nil {
-		return nil
-	}
-	out := make([]string, len(argv))
-	for i, s := range argv {
-		out[i] = a.path(s)
-	}
-	return out
 }

@@ -148,6 +148,9 @@ func (k *pseudonymKey) resolve(b []byte) []byte {
 				name = k.name(in.kind, []byte(in.value))
 				names[string(stand)] = name
 			}
+			if out == nil {
+				out = make([]byte, 0, len(b)+len(b)/8)
+			}
 			out = append(out, b[last:s]...)
 			out = append(out, name...)
 			last = dash + 1 + hexLen
