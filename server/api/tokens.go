@@ -186,10 +186,14 @@ type lookups struct {
 	st store.Store
 
 	mu sync.Mutex
-	// running: a query is being asked; next gathers the look-ups that
-	// arrive meanwhile.
+	// running: a query is being asked (or a batch gathered, see
+	// lingering); next gathers the look-ups that arrive meanwhile.
 	running bool
 	next    *lookupBatch
+	// last is when the last look-up arrived, gap the moving average of
+	// the time between look-ups (see lingering).
+	last time.Time
+	gap  time.Duration
 }
 
 // lookupBatch is one query's look-ups and, once done is closed, its
@@ -202,6 +206,10 @@ type lookupBatch struct {
 	// receives it asks this batch's query.
 	lead chan struct{}
 	done chan struct{}
+	// full, for a batch its first look-up gathers (lingering), is closed
+	// when the batch reaches lingerBatch look-ups; that look-up asks the
+	// query, and lead is nil.
+	full chan struct{}
 }
 
 // Bounds of a look-up query.
@@ -210,12 +218,33 @@ const (
 	lookupTimeout  = 10 * time.Second
 )
 
+// Lingering: when look-ups arrive less than lingerBelow apart on average
+// (over 2,500 a second), the one that finds no query running does not
+// ask at once but gathers the look-ups of the next linger (at most
+// lingerBatch) and asks them together. A query's fixed cost dominates on
+// SQLite under ingest: each commit empties a reader's page cache, so a
+// look-up alone cost 37.6 µs, four together 19.9 µs each, eight 14.5 µs
+// (100k devices, a report committed before each query). Reports wait
+// milliseconds for their group commit and its flush anyway; a server
+// that is not that busy never lingers, and lingerBelow < linger, so
+// look-ups one after another (each waiting out the linger) soon stop
+// lingering.
+const (
+	linger      = 500 * time.Microsecond
+	lingerBelow = 400 * time.Microsecond
+	lingerBatch = 32
+)
+
 // owner returns the device holding the token with hash h, or
 // store.ErrUnauthorized.
 func (l *lookups) owner(ctx context.Context, h [32]byte) (store.TokenHolder, error) {
 	l.mu.Lock()
+	busy := l.arrived(time.Now())
 	if !l.running {
 		l.running = true
+		if busy {
+			return l.gather(ctx, h)
+		}
 		l.mu.Unlock()
 		b := &lookupBatch{hashes: [][32]byte{h}}
 		l.ask(ctx, b)
@@ -229,19 +258,57 @@ func (l *lookups) owner(ctx context.Context, h [32]byte) (store.TokenHolder, err
 	}
 	i := len(b.hashes)
 	b.hashes = append(b.hashes, h)
-	if len(b.hashes) == maxLookupBatch {
+	switch {
+	case b.full != nil && len(b.hashes) == lingerBatch:
+		l.next = nil // gathered enough: later look-ups start the next batch
+		close(b.full)
+	case b.full == nil && len(b.hashes) == maxLookupBatch:
 		l.next = nil // full: later look-ups start the batch after it
 		b.lead <- struct{}{}
 	}
 	l.mu.Unlock()
 	select {
-	case <-b.lead:
+	case <-b.lead: // nil (never ready) for a gathered batch
 		l.ask(ctx, b)
 		close(b.done)
 		l.handOver()
 	case <-b.done:
 	}
 	return b.answer(i)
+}
+
+// arrived notes a look-up's arrival at now (l.mu held) and reports
+// whether look-ups are arriving fast enough to linger.
+func (l *lookups) arrived(now time.Time) bool {
+	gap := min(max(now.Sub(l.last), 0), time.Second)
+	l.last = now
+	// A moving average over about eight look-ups.
+	l.gap += (gap - l.gap) / 8
+	return l.gap < lingerBelow
+}
+
+// gather is owner for the look-up that lingers (called with l.mu held
+// and l.running set): it opens a batch for the look-ups of the next
+// linger, then asks them all.
+func (l *lookups) gather(ctx context.Context, h [32]byte) (store.TokenHolder, error) {
+	b := &lookupBatch{hashes: [][32]byte{h}, done: make(chan struct{}), full: make(chan struct{})}
+	l.next = b
+	l.mu.Unlock()
+	t := time.NewTimer(linger)
+	select {
+	case <-b.full:
+	case <-t.C:
+	}
+	t.Stop()
+	l.mu.Lock()
+	if l.next == b {
+		l.next = nil
+	}
+	l.mu.Unlock()
+	l.ask(ctx, b)
+	close(b.done)
+	l.handOver()
+	return b.answer(0)
 }
 
 // handOver ends a query: the batch gathered meanwhile is asked next, by

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sync"
@@ -209,4 +210,118 @@ func TestTokenLookupsCoalesce(t *testing.T) {
 			t.Errorf("queries asked for %v tokens; want [1 %d]: the first alone, the rest together", sizes, n-1)
 		}
 	})
+}
+
+// TestLingeringOnlyWhenBusy: look-ups linger only while they arrive
+// faster than one every 400 µs on average: not the first after a quiet
+// spell, not at hundreds a second, and not for long when each arrives
+// only after the last one's linger.
+func TestLingeringOnlyWhenBusy(t *testing.T) {
+	start := time.Now()
+	every := func(n int, gap time.Duration, from time.Time) []time.Time {
+		at := make([]time.Time, n)
+		for i := range at {
+			at[i] = from.Add(time.Duration(i) * gap)
+		}
+		return at
+	}
+	count := func(b []bool) (n int) {
+		for _, x := range b {
+			if x {
+				n++
+			}
+		}
+		return n
+	}
+	if got := api.Lingering(every(100, 2*time.Millisecond, start)); count(got) != 0 {
+		t.Errorf("500 look-ups a second: %d of 100 lingered, want none", count(got))
+	}
+	busy := api.Lingering(every(100, 100*time.Microsecond, start))
+	if busy[0] {
+		t.Error("the first look-up lingered")
+	}
+	if count(busy[50:]) != 50 {
+		t.Errorf("10,000 look-ups a second: %d of the last 50 lingered, want all", count(busy[50:]))
+	}
+	// Busy, then one after a second's quiet.
+	at := append(every(100, 100*time.Microsecond, start), start.Add(10*time.Millisecond+time.Second))
+	if got := api.Lingering(at); got[100] {
+		t.Error("a look-up after a second's quiet lingered")
+	}
+	// One after another, each after the last one's linger (and query).
+	if got := api.Lingering(every(100, 550*time.Microsecond, start)); count(got) != 0 {
+		t.Errorf("look-ups 550 µs apart: %d of 100 lingered, want none", count(got))
+	}
+}
+
+// instantStore answers token look-ups from memory at once, and counts
+// the queries and the tokens each asked.
+type instantStore struct {
+	store.Store
+	owners  map[[32]byte]store.TokenHolder
+	mu      sync.Mutex
+	batches []int
+}
+
+func (s *instantStore) TokenOwner(_ context.Context, h [32]byte) (string, string, error) {
+	s.mu.Lock()
+	s.batches = append(s.batches, 1)
+	s.mu.Unlock()
+	o, ok := s.owners[h]
+	if !ok {
+		return "", "", store.ErrUnauthorized
+	}
+	return o.DeviceID, o.TeamID, nil
+}
+
+func (s *instantStore) TokenOwners(_ context.Context, hashes [][32]byte) ([]store.TokenHolder, error) {
+	s.mu.Lock()
+	s.batches = append(s.batches, len(hashes))
+	s.mu.Unlock()
+	out := make([]store.TokenHolder, len(hashes))
+	for i, h := range hashes {
+		out[i] = s.owners[h]
+	}
+	return out, nil
+}
+
+// TestTokenLookupsGatherWhenBusy: look-ups arriving thousands a second
+// are asked in batches even when each query ends before the next look-up
+// arrives (a store that answers at once), each answered as alone.
+func TestTokenLookupsGatherWhenBusy(t *testing.T) {
+	st := &instantStore{owners: map[[32]byte]store.TokenHolder{}}
+	const devices, clients, each = 100, 16, 50
+	for i := range devices {
+		st.owners[sha256.Sum256([]byte(fmt.Sprint("token-", i)))] = store.TokenHolder{DeviceID: fmt.Sprint("device-", i), TeamID: "team"}
+	}
+	cache := api.NewTokenCache(st, -1, nil) // no cache: every look-up asks
+	var wg sync.WaitGroup
+	var wrong atomic.Int64
+	for c := range clients {
+		wg.Go(func() {
+			for j := range each {
+				i := (c*each + j) % (devices + 7) // some unknown
+				p, err := cache.Lookup(t.Context(), fmt.Sprint("token-", i))
+				switch {
+				case i >= devices && !errors.Is(err, store.ErrUnauthorized),
+					i < devices && (err != nil || p.DeviceID != fmt.Sprint("device-", i) || p.TeamID != "team"):
+					wrong.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := wrong.Load(); n > 0 {
+		t.Errorf("%d look-ups answered wrongly", n)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	asked := 0
+	for _, b := range st.batches {
+		asked += b
+	}
+	// Without lingering, 70-100 % of these look-ups were asked alone.
+	if asked != clients*each || len(st.batches) > clients*each/3 {
+		t.Errorf("%d look-ups took %d queries asking %d tokens; want them asked once each, in batches of 3 or more on average", clients*each, len(st.batches), asked)
+	}
 }
