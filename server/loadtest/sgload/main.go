@@ -13,6 +13,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -28,6 +29,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,6 +61,7 @@ func main() {
 	flag.DurationVar(&o.killAfter, "kill-after", 0, "with -replicas 2 or more: SIGKILL the last replica this long after the reports start; its clients go on to the others and send again what was not answered")
 	flag.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the (first) server, taken while the reports arrive, to this file (serve --pprof-listen)")
 	flag.IntVar(&o.profileSeconds, "cpuprofile-seconds", 5, "how long -cpuprofile profiles, from the first report on")
+	flag.StringVar(&o.clientProfile, "client-cpuprofile", "", "write a CPU profile of this load client, taken while it sends the reports, to this file")
 	flag.BoolVar(&o.dashboard, "dashboard", true, "sign in to the dashboard: time each page's first view after the start, and view pages in a loop while reports arrive")
 	flag.Parse()
 	if o.server == "" || o.db == "" {
@@ -81,6 +84,7 @@ type options struct {
 	killAfter                    time.Duration
 	profile                      string
 	profileSeconds               int
+	clientProfile                string
 }
 
 func run(ctx context.Context, o options) error {
@@ -127,8 +131,18 @@ func run(ctx context.Context, o options) error {
 	if o.reports > 0 {
 		body := reportBody(o.reportBytes)
 		requests := make([][]byte, o.reports)
+		// acks[i] is the answer that stores report i as new, byte for byte
+		// (the server's report.Ack, encoding/json's order, a newline): a
+		// comparison checks it for a fraction of json.Unmarshal's CPU (15 %
+		// of this client's), which is the machine's CPU the server is
+		// measured without. Any other answer is decoded and checked.
+		acks := make([][]byte, o.reports)
+		bodyBytes := 0
 		for i := range requests {
-			requests[i] = loadtest.Post(srv.addr, report.PathReports, tokens[i%len(tokens)], body(i))
+			b, id := body(i)
+			bodyBytes = len(b)
+			requests[i] = loadtest.Post(srv.addr, report.PathReports, tokens[i%len(tokens)], b)
+			acks[i] = []byte(`{"id":"` + id + `","duplicate":false}` + "\n")
 		}
 		addrs := []string{srv.addr}
 		for range o.replicas - 1 {
@@ -151,10 +165,17 @@ func run(ctx context.Context, o options) error {
 		var duplicates atomic.Int64
 		stopViews := dash.viewWhile()
 		stopProfile := srv.profileWhile(o.profile, o.profileSeconds)
+		stopClientProfile, err := profileSelf(o.clientProfile)
+		if err != nil {
+			return err
+		}
 		serverCPU, clientCPU, dbCPU := srv.cpu(), selfCPU(), postgresCPU()
-		r := loadtest.DriveOn(addrs, o.clients, o.rate, requests, func(_, status int, body []byte) error {
+		r := loadtest.DriveOn(addrs, o.clients, o.rate, requests, func(i, status int, body []byte) error {
+			if status == http.StatusOK && bytes.Equal(body, acks[i]) {
+				return nil
+			}
 			var ack report.Ack
-			if status != http.StatusOK || json.Unmarshal(body, &ack) != nil {
+			if status != http.StatusOK || json.Unmarshal(body, &ack) != nil || !bytes.Equal(acks[i], []byte(`{"id":"`+ack.ID+`","duplicate":false}`+"\n")) {
 				return fmt.Errorf("status %d: %s", status, body)
 			}
 			if ack.Duplicate {
@@ -163,10 +184,13 @@ func run(ctx context.Context, o options) error {
 			return nil
 		})
 		serverCPU, clientCPU, dbCPU = srv.cpu()-serverCPU, selfCPU()-clientCPU, postgresCPU()-dbCPU
+		if err := stopClientProfile(); err != nil {
+			return err
+		}
 		stopViews()
 		stopProfile()
 		fmt.Printf("ingest: %d reports of %d bytes, %d clients, %d server(s): %.0f reports/s, p50 %.1f ms, p99 %.1f ms, failed %d, answered as duplicates %d\n",
-			o.reports, len(body(0)), o.clients, len(addrs), r.PerSecond(), r.Percentile(0.5), r.Percentile(0.99), r.Failed, duplicates.Load())
+			o.reports, bodyBytes, o.clients, len(addrs), r.PerSecond(), r.Percentile(0.5), r.Percentile(0.99), r.Failed, duplicates.Load())
 		perReport := func(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(n) }
 		server := fmt.Sprintf("server %.0f µs", perReport(serverCPU, o.reports))
 		if len(addrs) > 1 {
@@ -273,11 +297,12 @@ func seed(ctx context.Context, o options) (secret string, tokens []string, err e
 	return secret, tokens, nil
 }
 
-// reportBody returns report i's body: a check run of the eight checks
-// whose facts are padded so that the body is about size bytes.
-func reportBody(size int) func(i int) []byte {
+// reportBody returns report i's body and envelope ID: a check run of the
+// eight checks whose facts are padded so that the body is about size
+// bytes.
+func reportBody(size int) func(i int) ([]byte, string) {
 	ids := []string{"disk_encryption", "firewall", "antivirus", "wifi_security", "screen_lock", "user_accounts", "voice_assistants", "smart_speakers"}
-	build := func(pad int) []byte {
+	build := func(pad int) ([]byte, string) {
 		results := make([]report.CheckResult, len(ids))
 		for i, id := range ids {
 			facts, _ := json.Marshal(map[string]any{"source": "probe", "state": "on", "age_days": 1, "detail": strings.Repeat("x", pad)})
@@ -286,10 +311,11 @@ func reportBody(size int) func(i int) []byte {
 		env := report.NewCheckRun(storetest.Agent, checks.Report{StartedAt: time.Now(), DurationMS: 270, Ready: true})
 		env.CheckRun.Results = results
 		b, _ := json.Marshal(env)
-		return b
+		return b, env.ID
 	}
-	pad := max(0, (size-len(build(0)))/len(ids))
-	return func(int) []byte { return build(pad) }
+	empty, _ := build(0)
+	pad := max(0, (size-len(empty))/len(ids))
+	return func(int) ([]byte, string) { return build(pad) }
 }
 
 func expect(status int) func(i, got int, body []byte) error {
@@ -454,6 +480,27 @@ func (s *server) profileWhile(file string, seconds int) (wait func()) {
 			fmt.Println("allocation profile:", err)
 		}
 	}
+}
+
+// profileSelf starts a CPU profile of this process into file (nothing
+// when file is empty); the function it returns stops it.
+func profileSelf(file string) (stop func() error, err error) {
+	if file == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		fmt.Printf("cpu profile of the load client while it sent the reports: %s\n", file)
+		return f.Close()
+	}, nil
 }
 
 // fetch GETs path from the server's --pprof-listen into file.
