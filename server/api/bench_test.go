@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -263,6 +264,46 @@ func BenchmarkTokenLookup(b *testing.B) {
 				}
 				i++
 			}
+		})
+	}
+}
+
+// BenchmarkTokenOwnersAfterCommit measures a token look-up query on
+// SQLite asking 1, 4, 8 or 16 tokens (ns/token) with a report committed,
+// untimed, before each query, as under load: the case for gathering
+// look-ups (lookups.gather). SG_BENCH_DEVICES devices (10,000 by
+// default).
+func BenchmarkTokenOwnersAfterCommit(b *testing.B) {
+	st := storetest.OpenSQLite(b)
+	if err := st.Migrate(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	team, _, _ := storetest.Enrolled(b, st, "tokens")
+	ids, tokens := storetest.SeedDevices(b, st, team.ID, benchEnvInt("SG_BENCH_DEVICES", 10_000))
+	for _, k := range []int{1, 4, 8, 16} {
+		b.Run(fmt.Sprintf("tokens_%d", k), func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				b.StopTimer()
+				env := storetest.CheckRun(time.Now(), true, report.CheckResult{ID: "firewall", Status: checks.Pass, Summary: "on"})
+				if _, err := st.SaveReportsUnsynced(b.Context(), []store.DeviceReport{{DeviceID: ids[(i*7919)%len(ids)], Envelope: env}}); err != nil {
+					b.Fatal(err)
+				}
+				hashes := make([][32]byte, k)
+				for j := range hashes {
+					hashes[j] = sha256.Sum256([]byte(tokens[(i*31+j*104729)%len(tokens)]))
+				}
+				b.StartTimer()
+				if k == 1 {
+					if _, _, err := st.TokenOwner(b.Context(), hashes[0]); err != nil {
+						b.Fatal(err)
+					}
+				} else if _, err := st.TokenOwners(b.Context(), hashes); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*k), "ns/token")
 		})
 	}
 }
