@@ -14,6 +14,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
+	"github.com/sessionguard/sessionguard/internal/proctest"
 )
 
 // TestLazyArgsClassifyAsEager: however the live listing reads a
@@ -27,8 +28,8 @@ func TestLazyArgsClassifyAsEager(t *testing.T) {
 		t.Skip("the arguments are read when asked on Linux only")
 	}
 	dir := t.TempDir()
-	sleep := copyProgram(t, "/bin/sleep", filepath.Join(dir, "sg sleeper"))
-	cut := copyProgram(t, "/bin/sleep", filepath.Join(dir, "rhasspy speaker x"))
+	sleep := proctest.CopyProgram(t, "/bin/sleep", filepath.Join(dir, "sg sleeper"))
+	cut := proctest.CopyProgram(t, "/bin/sleep", filepath.Join(dir, "rhasspy speaker x"))
 	shScript := filepath.Join(dir, "wyoming-satellite")
 	// The shells wait on their input, a pipe held until they are killed:
 	// no child of theirs to outlive them.
@@ -110,18 +111,6 @@ func TestLazyArgsClassifyAsEager(t *testing.T) {
 			t.Errorf("%s (%q, %q): %q, want %q", name, ps[i].Name, ps[i].Args(), got, s.want)
 		}
 	}
-}
-
-func copyProgram(t *testing.T, src, dst string) string {
-	t.Helper()
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Skip(err)
-	}
-	if err := os.WriteFile(dst, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }
 
 func writeScript(t *testing.T, p, text string) {

@@ -1,7 +1,5 @@
 //go:build linux
 
-// Package proctest is what the process-table benchmarks share: many
-// processes to list, and the CPU time a benchmark spent.
 package proctest
 
 import (

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/internal/proctest"
 	"golang.org/x/sys/unix"
 )
 
@@ -155,20 +156,6 @@ func listed(t *testing.T, l *Live, pid int) (probe.Process, bool) {
 	return findPID(ps, pid)
 }
 
-// copyProgram copies the program at src to dir/name, executable.
-func copyProgram(t *testing.T, src, dir, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Skip(err)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // piped is a started program that echoes the lines written to it.
 type piped struct {
 	cmd *exec.Cmd
@@ -225,7 +212,7 @@ func TestProcessEventsFollowChanges(t *testing.T) {
 	// while the child is still inside exec, before the kernel has set
 	// its arguments and sent the event; a listing then has the process
 	// as /proc shows it at that moment.)
-	catPath := copyProgram(t, "/bin/cat", dir, "sg events cat")
+	catPath := proctest.CopyProgram(t, "/bin/cat", filepath.Join(dir, "sg events cat"))
 	cat := startPiped(t, catPath, "-u", "-")
 	cat.echo(t, "ping")
 	own = append(own, cat.cmd.Process.Pid)

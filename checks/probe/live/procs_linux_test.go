@@ -19,21 +19,14 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/checks/probe/evidence"
+	"github.com/sessionguard/sessionguard/internal/proctest"
 	"golang.org/x/sys/unix"
 )
 
 // copySleep copies /bin/sleep to dir/name, executable by everybody.
 func copySleep(t testing.TB, dir, name string) string {
 	t.Helper()
-	src, err := os.ReadFile("/bin/sleep")
-	if err != nil {
-		t.Skip("no /bin/sleep:", err)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, src, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return proctest.CopyProgram(t, "/bin/sleep", filepath.Join(dir, name))
 }
 
 // startProc starts path with args and stops it when the test ends.
