@@ -470,8 +470,16 @@ func (a *API) ingest(w http.ResponseWriter, r *http.Request, kind string) outcom
 	if o := a.screenSession(r.Context(), p.TeamID, env.Session); o != nil {
 		return *o
 	}
+	rep := store.DeviceReport{DeviceID: p.DeviceID, Envelope: env}
+	if env.CheckRun != nil {
+		// Prepared here, on this request's goroutine, not on the group
+		// commit's single writer, which every report waits for.
+		if rep.Run, err = store.PrepareRun(env.CheckRun); err != nil {
+			return refuse(http.StatusUnprocessableEntity, err.Error())
+		}
+	}
 	// Check runs and session records share the group commit.
-	dup, err := a.writer.save(r.Context(), store.DeviceReport{DeviceID: p.DeviceID, Envelope: env})
+	dup, err := a.writer.save(r.Context(), rep)
 	switch {
 	case errors.Is(err, errClosed):
 		o := refuse(http.StatusServiceUnavailable, "the server is shutting down; try again")

@@ -140,12 +140,15 @@ func (s *sqlStore) SaveReportsUnsynced(ctx context.Context, batch []DeviceReport
 		if at.IsZero() {
 			at = r.Envelope.CreatedAt
 		}
-		results, err := encodeResults(run.Results)
-		if err != nil {
-			return nil, err
+		prep := r.Run
+		if prep == nil {
+			var err error
+			if prep, err = PrepareRun(run); err != nil {
+				return nil, err
+			}
 		}
-		rows[i] = runRow{id: r.Envelope.ID, started: toMicros(notAfter(at, receivedAt)), results: results, statuses: encodeStatuses(run.Results),
-			notPassing: notPassingChecks(run.Results), aheadMS: agentAhead(r.Envelope, receivedAt).Milliseconds()}
+		rows[i] = runRow{id: r.Envelope.ID, started: toMicros(notAfter(at, receivedAt)), PreparedRun: *prep,
+			aheadMS: agentAhead(r.Envelope, receivedAt).Milliseconds()}
 	}
 
 	tx, done, err := s.ingestTx(ctx)
@@ -339,13 +342,10 @@ func (s *sqlStore) SyncReports(ctx context.Context) error {
 
 // runRow is what a report stores beyond its envelope's fields.
 type runRow struct {
-	id       string // check_runs.id: the envelope's, or scopedID
-	started  int64  // the run's start, Unix µs (never after its receipt)
-	results  string // check_runs.results
-	statuses string // devices.latest_statuses
-	aheadMS  int64  // devices.clock_ahead_ms
-	// notPassing: the check IDs of devices_not_passing (fail or unknown).
-	notPassing []string
+	id      string // check_runs.id: the envelope's, or scopedID
+	started int64  // the run's start, Unix µs (never after its receipt)
+	aheadMS int64  // devices.clock_ahead_ms
+	PreparedRun
 }
 
 // saveReportsByRow stores the batch with prepared single-row statements.

@@ -240,6 +240,35 @@ type PolicyRollout struct {
 type DeviceReport struct {
 	DeviceID string
 	Envelope report.Envelope
+	// Run, when not nil, is PrepareRun(Envelope.CheckRun), made before the
+	// report is queued: the API prepares each report on its request's
+	// goroutine, so the group commit's single writer does not. Nil: the
+	// store prepares the run itself.
+	Run *PreparedRun
+}
+
+// PreparedRun is what storing a check run derives from it without the
+// database: the stored results text, the device's latest statuses and the
+// checks it does not pass. Make one with PrepareRun.
+type PreparedRun struct {
+	results  string // check_runs.results
+	statuses string // devices.latest_statuses
+	// notPassing: the check IDs of devices_not_passing (fail or unknown).
+	notPassing []string
+}
+
+// PrepareRun prepares a check run for SaveReports (see DeviceReport.Run).
+// It fails with ErrInvalid, as SaveReports would, when the run holds the
+// same check twice or facts that are not JSON.
+func PrepareRun(run *report.CheckRun) (*PreparedRun, error) {
+	if run == nil {
+		return nil, fmt.Errorf("%w: no check run", ErrInvalid)
+	}
+	results, err := encodeResults(run.Results)
+	if err != nil {
+		return nil, err
+	}
+	return &PreparedRun{results: results, statuses: encodeStatuses(run.Results), notPassing: notPassingChecks(run.Results)}, nil
 }
 
 // Team owns devices and a policy.

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"FleetCounts", testFleetCounts},
 		{"FleetSummaryWholeFleet", testFleetSummaryWholeFleet},
 		{"SaveReportsUnsyncedThenSync", testSaveReportsUnsyncedThenSync},
+		{"SaveReportsPrepared", testSaveReportsPrepared},
 		{"SeedDevices", testSeedDevices},
 		{"TokenOwner", testTokenOwner},
 		{"TokenOwners", testTokenOwners},
@@ -817,6 +818,55 @@ func testSaveReportsUnsyncedThenSync(t *testing.T, s store.Store) {
 	}
 	if dup, err := s.SaveReport(ctx, device, env); err != nil || !dup {
 		t.Errorf("the same report again: duplicate %v, %v; want a duplicate", dup, err)
+	}
+}
+
+// testSaveReportsPrepared: a report whose run was prepared before it was
+// queued (store.PrepareRun, as the API does) is stored as one the store
+// prepares itself: the same results, statuses and checks not passing.
+func testSaveReportsPrepared(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, _, _ := Enrolled(t, s, "prepared")
+	ids, _ := SeedDevices(t, s, team.ID, 2)
+	results := []report.CheckResult{
+		{ID: "screen_lock", Status: checks.Unknown, Summary: "could not tell", Reason: "no session", Facts: json.RawMessage(`{"idle":null}`)},
+		{ID: "firewall", Status: checks.Fail, Summary: "off", Required: true},
+		{ID: "antivirus", Status: checks.Pass, Summary: "on"},
+	}
+	prepared, plain := CheckRun(time.Now(), false, results...), CheckRun(time.Now(), false, results...)
+	run, err := store.PrepareRun(prepared.CheckRun)
+	if err != nil {
+		t.Fatalf("PrepareRun: %v", err)
+	}
+	dups, err := s.SaveReports(ctx, []store.DeviceReport{{DeviceID: ids[0], Envelope: prepared, Run: run}, {DeviceID: ids[1], Envelope: plain}})
+	if err != nil || dups[0] || dups[1] {
+		t.Fatalf("SaveReports = %v, %v", dups, err)
+	}
+	var stored [2][]report.CheckResult
+	for i, id := range ids {
+		rs, err := s.LatestResults(ctx, id)
+		if err != nil {
+			t.Fatalf("LatestResults: %v", err)
+		}
+		for _, r := range rs {
+			stored[i] = append(stored[i], r.CheckResult)
+		}
+	}
+	if len(stored[0]) != len(results) || !reflect.DeepEqual(stored[0], stored[1]) {
+		t.Errorf("results stored from a prepared run:\n%+v\nfrom the store's own:\n%+v", stored[0], stored[1])
+	}
+	for check, want := range map[string]int{"firewall": 2, "screen_lock": 2, "antivirus": 0} {
+		ds, err := s.SearchDevices(ctx, store.DeviceQuery{TeamID: team.ID, FailingCheck: check})
+		if err != nil || len(ds) != want {
+			t.Errorf("devices not passing %s: %d, %v; want %d", check, len(ds), err, want)
+		}
+	}
+	twice := CheckRun(time.Now(), true, results[2], results[2])
+	if _, err := store.PrepareRun(twice.CheckRun); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("PrepareRun of a run with one check twice: %v, want ErrInvalid", err)
+	}
+	if _, err := store.PrepareRun(nil); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("PrepareRun(nil): %v, want ErrInvalid", err)
 	}
 }
 
