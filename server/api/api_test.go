@@ -221,6 +221,11 @@ func TestRefusals(t *testing.T) {
 			tooMany.CheckRun.Results = append(tooMany.CheckRun.Results, report.CheckResult{ID: fmt.Sprintf("c%d", i), Status: checks.Pass})
 		}
 		tooManyBody, _ := json.Marshal(tooMany)
+		// The schema lets the same check come twice; storing refuses it
+		// (store.PrepareRun, before the report joins a group commit).
+		twice := checkRun(true)
+		twice.CheckRun.Results = []report.CheckResult{{ID: "firewall", Status: checks.Pass}, {ID: "firewall", Status: checks.Fail}}
+		twiceBody, _ := json.Marshal(twice)
 		huge := withField(`"pad":"` + strings.Repeat("x", 20<<10) + `"`)
 
 		for _, c := range []struct {
@@ -250,6 +255,7 @@ func TestRefusals(t *testing.T) {
 			{"report to sessions", "POST", report.PathSessions, "application/json", f.token, good, 422},
 			{"schema broken", "POST", report.PathReports, "application/json", f.token, invalidBody, 422},
 			{"too many results", "POST", report.PathReports, "application/json", f.token, tooManyBody, 422},
+			{"same check twice", "POST", report.PathReports, "application/json", f.token, twiceBody, 422},
 			{"unknown endpoint", "POST", "/api/v1/nothing", "application/json", f.token, good, 404},
 			{"bad enrol secret", "POST", report.PathEnroll, "application/json", "",
 				[]byte(`{"schema":"` + report.Schema + `","secret":"sges_wrong","device_name":"x","agent":{"version":"1","host":{"os":"linux","os_version":"12","arch":"amd64"}}}`), 401},
