@@ -78,8 +78,8 @@ func TestClearCrashLosesNothingKept(t *testing.T) {
 		copyAside bool
 		steps     []string
 	}{
-		{true, []string{"planned", "copied", "emptied", "put back", "committed", "vacuumed"}},
-		{false, []string{"planned", "deleted", "committed", "vacuumed"}},
+		{true, []string{"locked", "planned", "copied", "emptied", "put back", "committed", "vacuumed"}},
+		{false, []string{"locked", "planned", "deleted", "committed", "vacuumed"}},
 	}
 	for _, st := range stores {
 		table, hostCol := cookieTable(st.engine)

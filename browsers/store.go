@@ -52,12 +52,13 @@ func checkHeader(path string) (empty bool, err error) {
 }
 
 // openStore opens one connection to a cookie database.
-// A read-only open only counts and gives up quickly on a locked database
-// (Firefox holds its store exclusively while it runs).
+// A read-only open only reads and gives up quickly on a locked database
+// (Firefox holds its store exclusively while it runs); what it sorts stays
+// in memory.
 func openStore(ctx context.Context, path string, readOnly bool) (*sql.DB, *sql.Conn, error) {
 	dsn := path + "?_pragma=busy_timeout(5000)&_txlock=immediate"
 	if readOnly {
-		dsn = path + "?_pragma=busy_timeout(300)&_pragma=query_only(1)"
+		dsn = path + "?_pragma=busy_timeout(300)&_pragma=query_only(1)&_pragma=temp_store(2)"
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -122,9 +123,11 @@ func readHosts(ctx context.Context, conn *sql.Conn, e Engine) ([]storedCookie, e
 
 // quickCheck runs SQLite's structural check so a damaged file is reported
 // instead of half-cleared.
-func quickCheck(ctx context.Context, conn *sql.Conn) error {
+func quickCheck(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) error {
 	var res string
-	if err := conn.QueryRowContext(ctx, "PRAGMA quick_check(1)").Scan(&res); err != nil {
+	if err := q.QueryRowContext(ctx, "PRAGMA quick_check(1)").Scan(&res); err != nil {
 		return classify(err)
 	}
 	if res != "ok" {
@@ -178,7 +181,17 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 	if err != nil || empty {
 		return res, err
 	}
-	db, conn, err := openStore(ctx, path, dryRun)
+	if dryRun {
+		return countSelected(ctx, path, e, sel)
+	}
+	var plans *planner
+	if !sel.all() {
+		// Opened beside the writer's connection, planning once the
+		// writer holds the lock (see deleteSelected).
+		plans = startPlanner(ctx, path, e, sel)
+		defer plans.wait(true) //nolint:errcheck // only ends it, on early returns
+	}
+	db, conn, err := openStore(ctx, path, false)
 	if err != nil {
 		return res, err
 	}
@@ -189,29 +202,13 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
 		return res, fmt.Errorf("reading %s: %w", path, classify(err))
 	}
-	if err := quickCheck(ctx, conn); err != nil {
-		return res, fmt.Errorf("checking %s: %w", path, err)
-	}
-	if dryRun {
-		cookies, err := readHosts(ctx, conn, e)
-		if err != nil {
-			return res, fmt.Errorf("reading %s: %w", path, err)
-		}
-		res.before = len(cookies)
-		for _, c := range cookies {
-			if sel.remove(c.host) {
-				res.removed++
-			}
-		}
-		return res, nil
-	}
-
 	mode = strings.ToLower(mode)
-	// temp_store: a kept cookie copied aside stays in memory.
+	// temp_store: a kept cookie copied aside stays in memory. These are
+	// settings of this connection: the file is not changed by them.
 	pragmas := []string{"PRAGMA secure_delete=ON", "PRAGMA temp_store=MEMORY"}
 	if mode != "wal" {
 		// A persisted rollback journal keeps old pages; TRUNCATE empties
-		// it at every commit. It is a per-connection setting.
+		// it at every commit.
 		pragmas = append(pragmas, "PRAGMA journal_mode=TRUNCATE")
 	}
 	for _, p := range pragmas {
@@ -219,10 +216,8 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 			return res, fmt.Errorf("preparing %s: %w", path, classify(err))
 		}
 	}
-	// Read and delete in one write transaction (BEGIN IMMEDIATE), so a
-	// browser helper still writing cannot slip rows in between.
-	if res, err = deleteSelected(ctx, conn, e, sel); err != nil {
-		return res, fmt.Errorf("deleting cookies from %s: %w", path, err)
+	if res, err = deleteSelected(ctx, conn, e, sel, plans); err != nil {
+		return res, fmt.Errorf("%s: %w", path, err)
 	}
 	if _, err := conn.ExecContext(ctx, "VACUUM"); err != nil {
 		return res, fmt.Errorf("compacting %s: %w", path, classify(err))
@@ -240,19 +235,54 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 	return res, nil
 }
 
-// clearStep marks the steps of a clear: "planned", "copied", "emptied",
-// "put back" and "deleted" inside the write transaction, "committed" and
-// "vacuumed" after it. Tests replace it to kill the process at a step: a
-// crash anywhere must lose nothing that is kept.
+// countSelected is a dry run: it checks the store and counts what a clear
+// would remove, read-only.
+func countSelected(ctx context.Context, path string, e Engine, sel selector) (clearResult, error) {
+	var res clearResult
+	db, conn, err := openStore(ctx, path, true)
+	if err != nil {
+		return res, err
+	}
+	defer db.Close()
+	defer conn.Close()
+	if err := quickCheck(ctx, conn); err != nil {
+		return res, fmt.Errorf("checking %s: %w", path, err)
+	}
+	cookies, err := readHosts(ctx, conn, e)
+	if err != nil {
+		return res, fmt.Errorf("reading %s: %w", path, err)
+	}
+	res.before = len(cookies)
+	for _, c := range cookies {
+		if sel.remove(c.host) {
+			res.removed++
+		}
+	}
+	return res, nil
+}
+
+// clearStep marks the steps of a clear: "locked", "planned", "copied",
+// "emptied", "put back" and "deleted" inside the write transaction,
+// "committed" and "vacuumed" after it; "planning" is the planner's
+// (another goroutine), once the writer holds the lock. Tests replace it
+// to kill the process at a step (a crash anywhere must lose nothing that
+// is kept) or to act while the clear holds the lock.
 var clearStep = func(string) {}
 
-// deleteSelected counts the cookies and removes the selected ones in one
-// write transaction (BEGIN IMMEDIATE, so a browser helper still writing
-// cannot slip rows in between). Clearing every cookie is one DELETE
-// without WHERE: SQLite's truncate shortcut, which frees whole pages
-// instead of removing row by row from the table and each of its indexes.
-// Keeping some is planned first (planKeep, which asks the selector once
-// per distinct host) and then done the cheaper of two ways:
+// deleteSelected checks the store and removes the selected cookies in one
+// write transaction: BEGIN IMMEDIATE takes the store's write lock first,
+// so nobody else can commit until we do, and quick_check and everything
+// after it see the state that is changed. Clearing every cookie is one
+// DELETE without WHERE: SQLite's truncate shortcut, which frees whole
+// pages instead of removing row by row from the table and each of its
+// indexes. Keeping some needs a plan (planKeep asks the selector once per
+// distinct host), read by plans on its own read-only connection while
+// quick_check runs on this one: with the write lock held that connection
+// reads exactly the state this transaction changes (in WAL mode the
+// newest commit, which is this transaction's snapshot; with a rollback
+// journal our RESERVED lock still lets readers in and keeps writers
+// out), and it ends its read before anything is written. The plan is
+// then carried out the cheaper of two ways:
 //
 //   - keeping few: the kept rows are copied aside (a temporary table in
 //     memory), the table is emptied by the same DELETE as clearing all,
@@ -261,40 +291,113 @@ var clearStep = func(string) {}
 //     (through the table's index where it has one).
 //
 // Either way secure_delete overwrites what is freed, the caller's VACUUM
-// rebuilds the file, and a kept row goes back exactly as it was.
-func deleteSelected(ctx context.Context, conn *sql.Conn, e Engine, sel selector) (clearResult, error) {
+// rebuilds the file, a kept row goes back exactly as it was, and the
+// counts must come out as planned or everything is rolled back.
+func deleteSelected(ctx context.Context, conn *sql.Conn, e Engine, sel selector, plans *planner) (clearResult, error) {
 	var res clearResult
 	table, col := cookieTable(e)
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return res, classify(err)
+		return res, fmt.Errorf("locking: %w", classify(err))
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	if plans != nil {
+		close(plans.locked)
+	}
+	clearStep("locked")
+	checked := quickCheck(ctx, tx)
+	if checked != nil {
+		plans.wait(true) //nolint:errcheck // the store is refused either way
+		return res, fmt.Errorf("checking: %w", checked)
+	}
 	if sel.all() {
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&res.before); err != nil {
-			return res, classify(err)
+			return res, fmt.Errorf("counting cookies: %w", classify(err))
 		}
 		res.removed, err = execCount(ctx, tx, "DELETE FROM "+table)
 	} else {
-		res, err = clearSome(ctx, tx, table, col, sel)
+		var plan keepPlan
+		if plan, err = plans.wait(false); err != nil {
+			return clearResult{before: plan.rows}, fmt.Errorf("planning: %w", err)
+		}
+		res, err = clearSome(ctx, tx, table, col, plan)
 	}
 	if err != nil {
-		return res, err
+		return res, fmt.Errorf("deleting cookies: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return res, classify(err)
+		return res, fmt.Errorf("committing: %w", classify(err))
 	}
 	clearStep("committed")
 	return res, nil
 }
 
-// clearSome removes the cookies sel selects, in the caller's transaction.
-func clearSome(ctx context.Context, tx *sql.Tx, table, col string, sel selector) (clearResult, error) {
-	plan, err := planKeep(ctx, tx, table, col, sel)
-	res := clearResult{before: plan.rows}
+// planner plans a clear that keeps some cookies on a second, read-only
+// connection to the store, so that the plan is read while the writer's
+// connection runs quick_check (see deleteSelected). The connection is
+// opened at once, beside the writer's; the plan is read once locked is
+// closed, in one read transaction, and the connection closed before wait
+// returns.
+type planner struct {
+	locked chan struct{} // closed when the writer holds the write lock
+	cancel context.CancelFunc
+	done   chan struct{} // closed when plan and err are set, all closed
+	plan   keepPlan
+	err    error
+}
+
+func startPlanner(ctx context.Context, path string, e Engine, sel selector) *planner {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &planner{locked: make(chan struct{}), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.plan, p.err = p.run(ctx, path, e, sel)
+	}()
+	return p
+}
+
+func (p *planner) run(ctx context.Context, path string, e Engine, sel selector) (keepPlan, error) {
+	db, conn, err := openStore(ctx, path, true)
 	if err != nil {
-		return res, err
+		return keepPlan{}, err
 	}
+	defer db.Close()
+	defer conn.Close()
+	select {
+	case <-p.locked:
+	case <-ctx.Done():
+		return keepPlan{}, ctx.Err()
+	}
+	clearStep("planning")
+	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // a deferred BEGIN
+	if err != nil {
+		return keepPlan{}, classify(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // it only read
+	table, col := cookieTable(e)
+	return planKeep(ctx, tx, table, col, sel)
+}
+
+// wait returns the plan once the planner has finished and closed its
+// connection; stop cancels whatever it is still doing first. A nil
+// planner has nothing to wait for.
+func (p *planner) wait(stop bool) (keepPlan, error) {
+	if p == nil {
+		return keepPlan{}, nil
+	}
+	if stop {
+		p.cancel()
+	}
+	<-p.done
+	p.cancel()
+	return p.plan, p.err
+}
+
+// clearSome removes the cookies the plan says go, in the caller's
+// transaction (which holds the write lock the plan was read under).
+func clearSome(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan) (clearResult, error) {
+	res := clearResult{before: plan.rows}
+	var err error
 	clearStep("planned")
 	switch {
 	case len(plan.gone) == 0:
@@ -307,10 +410,19 @@ func clearSome(ctx context.Context, tx *sql.Tx, table, col string, sel selector)
 		res.removed, err = forHosts(col, plan.gone, func(in string, args []any) (int, error) {
 			return execCount(ctx, tx, "DELETE FROM "+table+" WHERE "+in, args...)
 		})
+		if err == nil {
+			// Every row left is one the plan keeps.
+			var left int
+			if err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&left); err != nil {
+				err = classify(err)
+			} else if left != plan.kept {
+				err = fmt.Errorf("%w: planned to keep %d cookies, %d left", ErrDamaged, plan.kept, left)
+			}
+		}
 		clearStep("deleted")
 	}
 	if err == nil && res.removed != plan.rows-plan.kept {
-		// Cannot happen in one transaction; if it did, roll back.
+		// Cannot happen under the write lock; if it did, roll back.
 		err = fmt.Errorf("%w: planned to keep %d of %d cookies, removed %d", ErrDamaged, plan.kept, plan.rows, res.removed)
 	}
 	return res, err

@@ -470,6 +470,42 @@ func BenchmarkClearFirefox10000(b *testing.B) {
 	benchKeepAndAll(b, path, EngineFirefox, fresh)
 }
 
+// BenchmarkClearKeepVsAll alternates BenchmarkClear10000's keep and all
+// clear by clear (Chromium's and Firefox's schema), so both meet the same
+// load, and reports the median wall and CPU time of each and their ratio
+// (keep/all, of the medians): the figure issue 21 asks to be ~1.
+func BenchmarkClearKeepVsAll(b *testing.B) {
+	for _, e := range []Engine{EngineChromium, EngineFirefox} {
+		path, fresh := benchStore(b, e)
+		b.Run(string(e), func(b *testing.B) {
+			sels := []selector{{keep: []string{"site1.example"}}, {}}
+			var wall, cpu [2][]float64
+			for b.Loop() {
+				for i, sel := range sels {
+					fresh(b)
+					t0, c0 := time.Now(), cpuTime()
+					res, err := clearStore(context.Background(), path, e, sel, false)
+					cpu[i] = append(cpu[i], float64(cpuTime()-c0)/1e6)
+					wall[i] = append(wall[i], float64(time.Since(t0))/1e6)
+					if err != nil || res.removed == 0 {
+						b.Fatal(res, err)
+					}
+				}
+			}
+			median := func(v []float64) float64 {
+				slices.Sort(v)
+				return v[len(v)/2]
+			}
+			for i, name := range []string{"keep", "all"} {
+				b.ReportMetric(median(wall[i]), name+"-wall-ms")
+				b.ReportMetric(median(cpu[i]), name+"-cpu-ms")
+			}
+			b.ReportMetric(median(wall[0])/median(wall[1]), "keep/all-wall")
+			b.ReportMetric(median(cpu[0])/median(cpu[1]), "keep/all-cpu")
+		})
+	}
+}
+
 // benchStore writes the benchmarks' 10,000 cookies (700 sites) in e's
 // schema, WAL mode, and returns the store's path and a function that
 // puts it back as written, outside the timer.
