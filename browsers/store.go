@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 
 	_ "modernc.org/sqlite" // the "sqlite" driver
@@ -185,7 +186,7 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 		return countSelected(ctx, path, e, sel)
 	}
 	var plans *planner
-	if !sel.all() {
+	if !sel.all() && planBeside() {
 		// Opened beside the writer's connection, planning once the
 		// writer holds the lock (see deleteSelected).
 		plans = startPlanner(ctx, path, e, sel)
@@ -276,8 +277,9 @@ var clearStep = func(string) {}
 // DELETE without WHERE: SQLite's truncate shortcut, which frees whole
 // pages instead of removing row by row from the table and each of its
 // indexes. Keeping some needs a plan (planKeep asks the selector once per
-// distinct host), read by plans on its own read-only connection while
-// quick_check runs on this one: with the write lock held that connection
+// distinct host), read after quick_check or, given plans, on the
+// planner's own read-only connection while quick_check runs on this one
+// (see planBeside): with the write lock held that connection
 // reads exactly the state this transaction changes (in WAL mode the
 // newest commit, which is this transaction's snapshot; with a rollback
 // journal our RESERVED lock still lets readers in and keeps writers
@@ -317,7 +319,12 @@ func deleteSelected(ctx context.Context, conn *sql.Conn, e Engine, sel selector,
 		res.removed, err = execCount(ctx, tx, "DELETE FROM "+table)
 	} else {
 		var plan keepPlan
-		if plan, err = plans.wait(false); err != nil {
+		if plans != nil {
+			plan, err = plans.wait(false)
+		} else {
+			plan, err = planKeep(ctx, tx, table, col, sel)
+		}
+		if err != nil {
 			return clearResult{before: plan.rows}, fmt.Errorf("planning: %w", err)
 		}
 		res, err = clearSome(ctx, tx, table, col, plan)
@@ -331,6 +338,12 @@ func deleteSelected(ctx context.Context, conn *sql.Conn, e Engine, sel selector,
 	clearStep("committed")
 	return res, nil
 }
+
+// planBeside says whether a clear that keeps some cookies reads its plan
+// on a planner's connection while quick_check runs, or after it in the
+// write transaction: beside only pays with a second CPU to run it on (it
+// costs the second connection's open and its own reads of the pages).
+var planBeside = func() bool { return runtime.GOMAXPROCS(0) > 1 }
 
 // planner plans a clear that keeps some cookies on a second, read-only
 // connection to the store, so that the plan is read while the writer's

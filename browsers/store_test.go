@@ -168,21 +168,25 @@ func withCopyAside(copyAside bool, f func()) {
 // keepWay is one way of clearing a store that keeps some cookies.
 type keepWay struct {
 	copyAside bool
-	chunk     int // hosts per statement
+	chunk     int  // hosts per statement
+	beside    bool // plan on the planner's connection
 }
 
 func (w keepWay) String() string {
-	return fmt.Sprintf("copy aside %v, %d hosts a statement", w.copyAside, w.chunk)
+	return fmt.Sprintf("copy aside %v, %d hosts a statement, planned beside %v", w.copyAside, w.chunk, w.beside)
 }
 
 // keepWays are every way a keeping clear can go: copying aside or row by
-// row, with the hosts in one statement or in several.
-var keepWays = []keepWay{{true, hostChunk}, {false, hostChunk}, {true, 2}, {false, 2}}
+// row, with the hosts in one statement or in several, planned on the
+// planner's connection while quick_check runs or after it.
+var keepWays = []keepWay{{true, hostChunk, true}, {false, hostChunk, true}, {true, 2, true}, {false, 2, true},
+	{true, hostChunk, false}, {false, 2, false}}
 
 // run runs f with clearing forced to w.
 func (w keepWay) run(f func()) {
-	defer func(old int) { hostChunk = old }(hostChunk)
+	defer func(old int, beside func() bool) { hostChunk, planBeside = old, beside }(hostChunk, planBeside)
 	hostChunk = w.chunk
+	planBeside = func() bool { return w.beside }
 	withCopyAside(w.copyAside, f)
 }
 
@@ -470,21 +474,30 @@ func BenchmarkClearFirefox10000(b *testing.B) {
 	benchKeepAndAll(b, path, EngineFirefox, fresh)
 }
 
-// BenchmarkClearKeepVsAll alternates BenchmarkClear10000's keep and all
-// clear by clear (Chromium's and Firefox's schema), so both meet the same
-// load, and reports the median wall and CPU time of each and their ratio
-// (keep/all, of the medians): the figure issue 21 asks to be ~1.
+// BenchmarkClearKeepVsAll alternates BenchmarkClear10000's keep (planned
+// beside quick_check, and after it: "inline") and all clear by clear
+// (Chromium's and Firefox's schema), so all three meet the same load,
+// and reports the median wall and CPU time of each and their ratios to
+// all's (of the medians): the figure issue 21 asks to be ~1.
 func BenchmarkClearKeepVsAll(b *testing.B) {
+	keep := selector{keep: []string{"site1.example"}}
+	ways := []struct {
+		name   string
+		sel    selector
+		beside bool
+	}{{"keep", keep, true}, {"keep-inline", keep, false}, {"all", selector{}, false}}
+	defer func(old func() bool) { planBeside = old }(planBeside)
 	for _, e := range []Engine{EngineChromium, EngineFirefox} {
 		path, fresh := benchStore(b, e)
 		b.Run(string(e), func(b *testing.B) {
-			sels := []selector{{keep: []string{"site1.example"}}, {}}
-			var wall, cpu [2][]float64
+			wall := make([][]float64, len(ways))
+			cpu := make([][]float64, len(ways))
 			for b.Loop() {
-				for i, sel := range sels {
+				for i, w := range ways {
+					planBeside = func() bool { return w.beside }
 					fresh(b)
 					t0, c0 := time.Now(), cpuTime()
-					res, err := clearStore(context.Background(), path, e, sel, false)
+					res, err := clearStore(context.Background(), path, e, w.sel, false)
 					cpu[i] = append(cpu[i], float64(cpuTime()-c0)/1e6)
 					wall[i] = append(wall[i], float64(time.Since(t0))/1e6)
 					if err != nil || res.removed == 0 {
@@ -496,12 +509,15 @@ func BenchmarkClearKeepVsAll(b *testing.B) {
 				slices.Sort(v)
 				return v[len(v)/2]
 			}
-			for i, name := range []string{"keep", "all"} {
-				b.ReportMetric(median(wall[i]), name+"-wall-ms")
-				b.ReportMetric(median(cpu[i]), name+"-cpu-ms")
+			all := len(ways) - 1
+			for i, w := range ways {
+				b.ReportMetric(median(wall[i]), w.name+"-wall-ms")
+				b.ReportMetric(median(cpu[i]), w.name+"-cpu-ms")
+				if i != all {
+					b.ReportMetric(median(wall[i])/median(wall[all]), w.name+"/all-wall")
+					b.ReportMetric(median(cpu[i])/median(cpu[all]), w.name+"/all-cpu")
+				}
 			}
-			b.ReportMetric(median(wall[0])/median(wall[1]), "keep/all-wall")
-			b.ReportMetric(median(cpu[0])/median(cpu[1]), "keep/all-cpu")
 		})
 	}
 }
