@@ -108,32 +108,35 @@ func TestClearPlansWhatItLocked(t *testing.T) {
 					err error
 				}
 				done := make(chan outcome, 1)
+				// The way's settings stay until the clear has returned.
 				withClearStep(step, func() {
-					go way.run(func() {
-						res, err := clearStore(t.Context(), path, st.engine, sel, false)
-						done <- outcome{res, err}
+					way.run(func() {
+						go func() {
+							res, err := clearStore(t.Context(), path, st.engine, sel, false)
+							done <- outcome{res, err}
+						}()
+						time.Sleep(200 * time.Millisecond)
+						mu.Lock()
+						early := slices.Clone(steps)
+						mu.Unlock()
+						if len(early) > 0 {
+							t.Errorf("the clear went on while the browser held the write lock: %q", early)
+						}
+						committed := time.Now()
+						if _, err := bc.ExecContext(t.Context(), "COMMIT"); err != nil {
+							t.Fatal(err)
+						}
+						out := <-done
+						if out.err != nil {
+							t.Fatal(out.err)
+						}
+						if lockedAt.Before(committed) {
+							t.Error("the clear took the lock before the browser committed")
+						}
+						if out.res != (clearResult{before: rows, removed: rows - len(kept)}) {
+							t.Errorf("clear counted %+v, the store as committed holds %d of which %d stay", out.res, rows, len(kept))
+						}
 					})
-					time.Sleep(200 * time.Millisecond)
-					mu.Lock()
-					early := slices.Clone(steps)
-					mu.Unlock()
-					if len(early) > 0 {
-						t.Errorf("the clear went on while the browser held the write lock: %q", early)
-					}
-					committed := time.Now()
-					if _, err := bc.ExecContext(t.Context(), "COMMIT"); err != nil {
-						t.Fatal(err)
-					}
-					out := <-done
-					if out.err != nil {
-						t.Fatal(out.err)
-					}
-					if lockedAt.Before(committed) {
-						t.Error("the clear took the lock before the browser committed")
-					}
-					if out.res != (clearResult{before: rows, removed: rows - len(kept)}) {
-						t.Errorf("clear counted %+v, the store as committed holds %d of which %d stay", out.res, rows, len(kept))
-					}
 				})
 				if othersBlocked != nil {
 					t.Errorf("another connection could write while the clear held the lock: %v", othersBlocked)
