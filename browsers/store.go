@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 
 	_ "modernc.org/sqlite" // the "sqlite" driver
@@ -417,9 +418,22 @@ func clearSome(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan
 		return res, nil
 	case len(plan.keep) == 0:
 		res.removed, err = execCount(ctx, tx, "DELETE FROM "+table)
-	case plan.copyAside:
-		res.removed, err = clearKeeping(ctx, tx, table, col, plan)
 	default:
+		if plan.copyAside {
+			var kept int
+			var copied bool
+			if res.removed, kept, copied, err = clearKeeping(ctx, tx, table, col, plan); err != nil {
+				break
+			}
+			if copied {
+				plan.kept = kept
+				break
+			}
+			// More stay than copying aside pays for.
+			if plan.kept, err = countKept(ctx, tx, table, col, plan); err != nil {
+				break
+			}
+		}
 		res.removed, err = forHosts(col, plan.gone, func(in string, args []any) (int, error) {
 			return execCount(ctx, tx, "DELETE FROM "+table+" WHERE "+in, args...)
 		})
@@ -462,22 +476,25 @@ var copyAsideMaxShare = 0.2
 
 // keepPlan is how clearSome clears a store that keeps some cookies.
 type keepPlan struct {
-	rows, kept int    // cookies in the store, and those of them that stay
+	rows, kept int    // cookies in the store, and those of them that stay (-1: counted when copied)
 	keep, gone []any  // the distinct hosts whose cookies stay / go, as stored
-	copyAside  bool   // copy the kept rows aside and clear the table
+	copyAside  bool   // copy the kept rows aside and clear the table, if at most maxKept
+	maxKept    int    // the most kept rows copied aside
 	cols       string // the table's columns, quoted, for copying aside
 }
 
 // planKeep reads the distinct hosts of the store and asks the selector
 // once per host which stay (each exact stored value on its own: ".Zoom.us"
 // and "zoom.us", or a TEXT and a BLOB host, are asked separately and
-// matched back exactly, so no host is decided for another), then counts
-// the rows that stay. Copying aside is chosen when few rows stay and
-// nothing stands in the way of emptying the table wholesale: a trigger on
-// the table (the truncate shortcut is off, and putting rows back would
-// fire inserts), or a column copying could not carry (see copyColumns).
+// matched back exactly, so no host is decided for another). Copying aside
+// is planned when the share allows it and nothing stands in the way of
+// emptying the table wholesale: a trigger on the table (the truncate
+// shortcut is off, and putting rows back would fire inserts), or a column
+// copying could not carry (see copyColumns). The kept rows are then
+// counted as they are copied (clearKeeping: one pass, not two, which is a
+// whole scan each where no index leads with the host); otherwise here.
 func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) (keepPlan, error) {
-	var plan keepPlan
+	plan := keepPlan{kept: -1}
 	// Hosts are matched back by value; only UTF-8 text comes back from Go
 	// byte for byte (browsers write UTF-8).
 	var enc string
@@ -509,13 +526,29 @@ func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) 
 	if err := rows.Err(); err != nil {
 		return plan, classify(err)
 	}
-	if len(plan.gone) == 0 {
+	switch {
+	case len(plan.gone) == 0:
 		plan.kept = plan.rows
-	}
-	if len(plan.keep) == 0 || len(plan.gone) == 0 {
+		return plan, nil
+	case len(plan.keep) == 0:
+		plan.kept = 0
 		return plan, nil
 	}
-	// Count by the shorter list of hosts.
+	if plan.maxKept = int(copyAsideMaxShare * float64(plan.rows)); plan.maxKept > 0 {
+		if plan.cols, err = copyColumns(ctx, tx, table); err != nil {
+			return plan, err
+		}
+		plan.copyAside = plan.cols != ""
+	}
+	if !plan.copyAside {
+		plan.kept, err = countKept(ctx, tx, table, col, plan)
+	}
+	return plan, err
+}
+
+// countKept counts the rows of the plan's kept hosts, by the shorter list
+// of hosts.
+func countKept(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan) (int, error) {
 	count := func(in string, args []any) (int, error) {
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table+" WHERE "+in, args...).Scan(&n); err != nil {
@@ -524,18 +557,10 @@ func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) 
 		return n, nil
 	}
 	if len(plan.keep) <= len(plan.gone) {
-		plan.kept, err = forHosts(col, plan.keep, count)
-	} else {
-		var gone int
-		gone, err = forHosts(col, plan.gone, count)
-		plan.kept = plan.rows - gone
+		return forHosts(col, plan.keep, count)
 	}
-	if err != nil || float64(plan.kept) > copyAsideMaxShare*float64(plan.rows) {
-		return plan, err
-	}
-	plan.cols, err = copyColumns(ctx, tx, table)
-	plan.copyAside = err == nil && plan.cols != ""
-	return plan, err
+	gone, err := forHosts(col, plan.gone, count)
+	return plan.rows - gone, err
 }
 
 // hostChunk is the most hosts one statement names (SQLite allows 32,766
@@ -586,37 +611,47 @@ func hostString(v any) string {
 	return ""
 }
 
-// clearKeeping empties table and puts back the rows of plan.keep's hosts,
-// in the caller's transaction, and returns how many rows went. The copy
-// lives in a temporary table in memory (temp_store is MEMORY on this
-// connection), so the kept values are never written elsewhere on disk.
-func clearKeeping(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan) (int, error) {
+// clearKeeping copies the rows of plan.keep's hosts aside, and if there
+// are at most plan.maxKept of them empties table and puts them back, in
+// the caller's transaction: it returns how many rows went, how many were
+// kept, and whether it did (otherwise nothing changed). The copy lives in
+// a temporary table in memory (temp_store is MEMORY on this connection),
+// so the kept values are never written elsewhere on disk.
+func clearKeeping(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan) (removed, kept int, done bool, err error) {
+	limit := " LIMIT " + strconv.Itoa(plan.maxKept+1) // one more tells it is too many
 	copyAside := "CREATE TEMP TABLE sessionguard_kept AS SELECT rowid AS sessionguard_rowid, " + plan.cols + " FROM main." + table + " WHERE "
 	if _, err := forHosts(col, plan.keep, func(in string, args []any) (int, error) {
-		_, err := tx.ExecContext(ctx, copyAside+in, args...)
+		_, err := tx.ExecContext(ctx, copyAside+in+limit, args...)
 		copyAside = "INSERT INTO temp.sessionguard_kept SELECT rowid, " + plan.cols + " FROM main." + table + " WHERE "
 		return 0, classify(err)
 	}); err != nil {
-		return 0, err
+		return 0, 0, false, err
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM temp.sessionguard_kept").Scan(&kept); err != nil {
+		return 0, 0, false, classify(err)
+	}
+	if kept > plan.maxKept {
+		_, err := tx.ExecContext(ctx, "DROP TABLE temp.sessionguard_kept")
+		return 0, 0, false, classify(err)
 	}
 	clearStep("copied")
 	cleared, err := execCount(ctx, tx, "DELETE FROM main."+table)
 	if err != nil {
-		return 0, err
+		return 0, 0, false, err
 	}
 	clearStep("emptied")
 	putBack, err := execCount(ctx, tx, "INSERT INTO main."+table+"(rowid, "+plan.cols+") SELECT * FROM temp.sessionguard_kept")
 	if err != nil {
-		return 0, err
+		return 0, 0, false, err
 	}
 	if _, err := tx.ExecContext(ctx, "DROP TABLE temp.sessionguard_kept"); err != nil {
-		return 0, classify(err)
+		return 0, 0, false, classify(err)
 	}
-	if putBack != plan.kept {
-		return 0, fmt.Errorf("%w: planned to keep %d cookies, put back %d", ErrDamaged, plan.kept, putBack)
+	if putBack != kept {
+		return 0, 0, false, fmt.Errorf("%w: copied %d cookies aside, put back %d", ErrDamaged, kept, putBack)
 	}
 	clearStep("put back")
-	return cleared - putBack, nil
+	return cleared - putBack, kept, true, nil
 }
 
 // copyColumns is the quoted, comma-separated columns of table, or "" when
