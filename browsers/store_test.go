@@ -154,17 +154,6 @@ func tableRows(t testing.TB, db, table string) []string {
 	return out
 }
 
-// withCopyAside runs f with clearing forced to one way: copying kept rows
-// aside (true) or removing row by row (false).
-func withCopyAside(copyAside bool, f func()) {
-	defer func(old float64) { copyAsideMaxShare = old }(copyAsideMaxShare)
-	copyAsideMaxShare = 0
-	if copyAside {
-		copyAsideMaxShare = 1
-	}
-	f()
-}
-
 // keepWay is one way of clearing a store that keeps some cookies.
 type keepWay struct {
 	share  float64 // copyAsideMaxShare: 1 copies aside, 0 deletes by host
