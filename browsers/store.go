@@ -425,13 +425,19 @@ func clearSome(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan
 			if res.removed, kept, copied, err = clearKeeping(ctx, tx, table, col, plan); err != nil {
 				break
 			}
+			if copied && plan.kept >= 0 && kept != plan.kept {
+				err = fmt.Errorf("%w: planned to keep %d cookies, copied %d aside", ErrDamaged, plan.kept, kept)
+				break
+			}
 			if copied {
 				plan.kept = kept
 				break
 			}
 			// More stay than copying aside pays for.
-			if plan.kept, err = countKept(ctx, tx, table, col, plan); err != nil {
-				break
+			if plan.kept < 0 {
+				if plan.kept, err = countKept(ctx, tx, table, col, plan); err != nil {
+					break
+				}
 			}
 		}
 		res.removed, err = forHosts(col, plan.gone, func(in string, args []any) (int, error) {
@@ -492,7 +498,8 @@ type keepPlan struct {
 // shortcut is off, and putting rows back would fire inserts), or a column
 // copying could not carry (see copyColumns). The kept rows are then
 // counted as they are copied (clearKeeping: one pass, not two, which is a
-// whole scan each where no index leads with the host); otherwise here.
+// whole scan each where no index leads with the host); otherwise, and
+// where an index leads with the host, here.
 func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) (keepPlan, error) {
 	plan := keepPlan{kept: -1}
 	// Hosts are matched back by value; only UTF-8 text comes back from Go
@@ -540,10 +547,25 @@ func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) 
 		}
 		plan.copyAside = plan.cols != ""
 	}
-	if !plan.copyAside {
+	indexed, err := hostIndexed(ctx, tx, table, col)
+	if err != nil {
+		return plan, err
+	}
+	if !plan.copyAside || indexed {
+		// Counting is a few index seeks, or needed anyway.
 		plan.kept, err = countKept(ctx, tx, table, col, plan)
+		plan.copyAside = plan.copyAside && plan.kept <= plan.maxKept
 	}
 	return plan, err
+}
+
+// hostIndexed reports whether an index of table leads with the host
+// column col, so that counting the rows of some hosts takes a few index
+// seeks rather than a scan of the table.
+func hostIndexed(ctx context.Context, tx *sql.Tx, table, col string) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, "SELECT count(*) FROM pragma_index_list(?1) AS l, pragma_index_info(l.name) AS i WHERE i.seqno = 0 AND i.name = ?2 COLLATE NOCASE", table, col).Scan(&n)
+	return n > 0, classify(err)
 }
 
 // countKept counts the rows of the plan's kept hosts, by the shorter list
