@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"howett.net/plist"
@@ -32,7 +33,9 @@ import (
 // sam2's, never sam's followed by "2"; the console user's home matches
 // only when followed by such a character or the end. /home/ and /Users/
 // match as written (Linux file systems tell case, and macOS names the
-// folder so); the Windows form ignores case, as Windows does.
+// folder so); the Windows form ignores case, as Windows does (the
+// console user's home, which may lie outside the roots and hold any
+// letter, by Unicode's case folding; the roots' own names by ASCII's).
 //
 // One pass: the text is searched for its separators only (IndexByte, no
 // regular expression) and each is looked at once.
@@ -231,7 +234,7 @@ func (h homePaths) mayBegin(rest []byte) bool {
 		return false
 	}
 	c, d := rest[0], h.home[h.homeSep+1]
-	return c == d || h.fold && isLetter(c) && c|0x20 == d|0x20
+	return c == d || h.fold && (isLetter(c) && c|0x20 == d|0x20 || c >= utf8.RuneSelf || d >= utf8.RuneSelf)
 }
 
 // isText: b is valid UTF-8 without NUL bytes, but for a character cut
@@ -280,9 +283,8 @@ func nextSep(b []byte, i int) int {
 func (h homePaths) match(b []byte, j, from int) (start, end int, repl string) {
 	if h.home != "" && j-h.homeSep >= from && b[j] == h.home[h.homeSep] {
 		s := j - h.homeSep
-		e := s + len(h.home)
-		if e <= len(b) && h.equal(b[s:e], h.home) && (e == len(b) || endsName(b[e], h.fold)) {
-			return s, e, h.newHome
+		if n, ok := h.prefix(b[s:]); ok && (s+n == len(b) || endsName(b[s+n], h.fold)) {
+			return s, s + n, h.newHome
 		}
 	}
 	rest := b[j+1:]
@@ -318,11 +320,42 @@ func (h homePaths) match(b []byte, j, from int) (start, end int, repl string) {
 	return start, end, Pseudonym("user", name)
 }
 
-func (h homePaths) equal(b []byte, s string) bool {
-	if h.fold {
-		return equalFoldASCII(b, s)
+// prefix: b begins with the console user's home, as given or (Windows)
+// in another case, Unicode's simple folding as strings.EqualFold: the
+// length of that beginning in b, which folding may make differ from the
+// home's (K and the Kelvin sign).
+func (h homePaths) prefix(b []byte) (int, bool) {
+	if !h.fold {
+		return len(h.home), bytes.HasPrefix(b, []byte(h.home))
 	}
-	return string(b) == s
+	i := 0
+	for _, want := range h.home {
+		if i >= len(b) {
+			return 0, false
+		}
+		got, size := rune(b[i]), 1
+		if got >= utf8.RuneSelf {
+			got, size = utf8.DecodeRune(b[i:])
+		}
+		if got != want && !sameFold(got, want) {
+			return 0, false
+		}
+		i += size
+	}
+	return i, true
+}
+
+// sameFold: a and b are one letter in Unicode's simple case folding.
+func sameFold(a, b rune) bool {
+	if a < utf8.RuneSelf && b < utf8.RuneSelf {
+		return isLetter(byte(a)) && a|0x20 == b|0x20
+	}
+	for r := unicode.SimpleFold(a); r != a; r = unicode.SimpleFold(r) {
+		if r == b {
+			return true
+		}
+	}
+	return false
 }
 
 // endsName: c cannot be part of an account name in a path. Unix names

@@ -58,6 +58,25 @@ func TestHomePathsInsideStrings(t *testing.T) {
 	if got, want := hw.str(`"C:\USERS\SAM\AppData\x.exe" --flag C:\Users\Sam`), `"C:\Users\`+u("sam")+`\AppData\x.exe" --flag C:\Users\`+u("sam"); got != want {
 		t.Errorf("Windows console user: %q, want %q", got, want)
 	}
+	// Outside the home roots, a Windows home in another case is matched
+	// by Unicode's folding (Ö for ö; the Kelvin sign, three bytes, for k).
+	jorg, ok := newAccountNames("windows", &probe.User{UID: "S-1-5-21-1-2-3-1002", Name: "Jörg", Home: `D:\Profiles\Jörg`})
+	hj := newHomePaths(jorg, ok)
+	for in, want := range map[string]string{
+		`D:\PROFILES\JÖRG\AppData\x.exe /s`: `D:\Profiles\` + u("jörg") + `\AppData\x.exe /s`,
+		`d:\profiles\jörg`:                  `D:\Profiles\` + u("jörg"),
+		`D:\Profiles\JÖRG2\x`:               `D:\Profiles\JÖRG2\x`,
+		`D:\Profiles\Jorg\x`:                `D:\Profiles\Jorg\x`,
+	} {
+		if got := hj.str(in); got != want {
+			t.Errorf("Windows home outside the roots: %q gave %q, want %q", in, got, want)
+		}
+	}
+	kai, ok := newAccountNames("windows", &probe.User{UID: "S-1-5-21-1-2-3-1003", Name: "kai", Home: `E:\kai`})
+	if got, want := newHomePaths(kai, ok).str("E:\\\u212aAI\\x"), `E:\`+u("kai")+`\x`; got != want {
+		t.Errorf("Kelvin sign: %q, want %q", got, want)
+	}
+
 	srv, ok := newAccountNames("linux", &probe.User{UID: "1000", Name: "sam", Home: "/srv/people/sam"})
 	hs := newHomePaths(srv, ok)
 	if got, want := hs.str("-c /srv/people/sam/.config/x /srv/people/sam2/x"), "-c /srv/people/"+u("sam")+"/.config/x /srv/people/sam2/x"; got != want {
@@ -82,6 +101,19 @@ func TestHomePathsInsideStrings(t *testing.T) {
 	var got map[string]any
 	if format, err := plist.Unmarshal(h.file(bp), &got); err != nil || format != plist.BinaryFormat || got["path"] != "/Users/"+u("sam")+"/Library/Screen Savers/x.saver" || got["n"] != uint64(3) {
 		t.Errorf("binary plist: %v, %v, format %d", got, err, format)
+	}
+}
+
+// TestHomeRootsAllRewritten ties the two descriptions of the home roots
+// together: every root the listings know (homeRoots) is one the string
+// scanner rewrites a name under.
+func TestHomeRootsAllRewritten(t *testing.T) {
+	var h homePaths
+	for _, root := range homeRoots {
+		in := root + "robin" + root[len(root)-1:] + "x"
+		if got := h.str(in); strings.Contains(got, "robin") || !strings.Contains(got, Pseudonym("user", "robin")) {
+			t.Errorf("%q rewritten as %q", in, got)
+		}
 	}
 }
 

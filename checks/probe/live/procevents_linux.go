@@ -132,6 +132,10 @@ type procEvents struct {
 	// last at scannedAt.
 	rescans   int
 	scannedAt time.Time
+	// losses counts the subscriptions ended by a lost event (each is
+	// followed by a full scan), the last for lastLoss.
+	losses   int
+	lastLoss error
 }
 
 func newProcEvents() *procEvents {
@@ -359,6 +363,10 @@ func (e *procEvents) send(op, ack uint32) error {
 
 // close ends the subscription (err: why; nil when asked to stop).
 func (e *procEvents) close(err error) {
+	if errors.Is(err, errEventsLost) {
+		e.losses++
+		e.lastLoss = err
+	}
 	if e.fd >= 0 {
 		if e.listening {
 			// Closing the socket ends the subscription anyway; the
