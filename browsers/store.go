@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 
 	_ "modernc.org/sqlite" // the "sqlite" driver
@@ -52,12 +54,13 @@ func checkHeader(path string) (empty bool, err error) {
 }
 
 // openStore opens one connection to a cookie database.
-// A read-only open only counts and gives up quickly on a locked database
-// (Firefox holds its store exclusively while it runs).
+// A read-only open only reads and gives up quickly on a locked database
+// (Firefox holds its store exclusively while it runs); what it sorts stays
+// in memory.
 func openStore(ctx context.Context, path string, readOnly bool) (*sql.DB, *sql.Conn, error) {
 	dsn := path + "?_pragma=busy_timeout(5000)&_txlock=immediate"
 	if readOnly {
-		dsn = path + "?_pragma=busy_timeout(300)&_pragma=query_only(1)"
+		dsn = path + "?_pragma=busy_timeout(300)&_pragma=query_only(1)&_pragma=temp_store(2)"
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -122,9 +125,11 @@ func readHosts(ctx context.Context, conn *sql.Conn, e Engine) ([]storedCookie, e
 
 // quickCheck runs SQLite's structural check so a damaged file is reported
 // instead of half-cleared.
-func quickCheck(ctx context.Context, conn *sql.Conn) error {
+func quickCheck(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) error {
 	var res string
-	if err := conn.QueryRowContext(ctx, "PRAGMA quick_check(1)").Scan(&res); err != nil {
+	if err := q.QueryRowContext(ctx, "PRAGMA quick_check(1)").Scan(&res); err != nil {
 		return classify(err)
 	}
 	if res != "ok" {
@@ -178,7 +183,17 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 	if err != nil || empty {
 		return res, err
 	}
-	db, conn, err := openStore(ctx, path, dryRun)
+	if dryRun {
+		return countSelected(ctx, path, e, sel)
+	}
+	var plans *planner
+	if !sel.all() && planBeside() {
+		// Opened beside the writer's connection, planning once the
+		// writer holds the lock (see deleteSelected).
+		plans = startPlanner(ctx, path, e, sel)
+		defer plans.wait(true) //nolint:errcheck // only ends it, on early returns
+	}
+	db, conn, err := openStore(ctx, path, false)
 	if err != nil {
 		return res, err
 	}
@@ -189,29 +204,13 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
 		return res, fmt.Errorf("reading %s: %w", path, classify(err))
 	}
-	if err := quickCheck(ctx, conn); err != nil {
-		return res, fmt.Errorf("checking %s: %w", path, err)
-	}
-	if dryRun {
-		cookies, err := readHosts(ctx, conn, e)
-		if err != nil {
-			return res, fmt.Errorf("reading %s: %w", path, err)
-		}
-		res.before = len(cookies)
-		for _, c := range cookies {
-			if sel.remove(c.host) {
-				res.removed++
-			}
-		}
-		return res, nil
-	}
-
 	mode = strings.ToLower(mode)
-	// temp_store: a kept cookie copied aside stays in memory.
+	// temp_store: a kept cookie copied aside stays in memory. These are
+	// settings of this connection: the file is not changed by them.
 	pragmas := []string{"PRAGMA secure_delete=ON", "PRAGMA temp_store=MEMORY"}
 	if mode != "wal" {
 		// A persisted rollback journal keeps old pages; TRUNCATE empties
-		// it at every commit. It is a per-connection setting.
+		// it at every commit.
 		pragmas = append(pragmas, "PRAGMA journal_mode=TRUNCATE")
 	}
 	for _, p := range pragmas {
@@ -219,10 +218,8 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 			return res, fmt.Errorf("preparing %s: %w", path, classify(err))
 		}
 	}
-	// Read and delete in one write transaction (BEGIN IMMEDIATE), so a
-	// browser helper still writing cannot slip rows in between.
-	if res, err = deleteSelected(ctx, conn, e, sel); err != nil {
-		return res, fmt.Errorf("deleting cookies from %s: %w", path, err)
+	if res, err = deleteSelected(ctx, conn, e, sel, plans); err != nil {
+		return res, fmt.Errorf("%s: %w", path, err)
 	}
 	if _, err := conn.ExecContext(ctx, "VACUUM"); err != nil {
 		return res, fmt.Errorf("compacting %s: %w", path, classify(err))
@@ -240,19 +237,55 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 	return res, nil
 }
 
-// clearStep marks the steps of a clear: "planned", "copied", "emptied",
-// "put back" and "deleted" inside the write transaction, "committed" and
-// "vacuumed" after it. Tests replace it to kill the process at a step: a
-// crash anywhere must lose nothing that is kept.
+// countSelected is a dry run: it checks the store and counts what a clear
+// would remove, read-only.
+func countSelected(ctx context.Context, path string, e Engine, sel selector) (clearResult, error) {
+	var res clearResult
+	db, conn, err := openStore(ctx, path, true)
+	if err != nil {
+		return res, err
+	}
+	defer db.Close()
+	defer conn.Close()
+	if err := quickCheck(ctx, conn); err != nil {
+		return res, fmt.Errorf("checking %s: %w", path, err)
+	}
+	cookies, err := readHosts(ctx, conn, e)
+	if err != nil {
+		return res, fmt.Errorf("reading %s: %w", path, err)
+	}
+	res.before = len(cookies)
+	for _, c := range cookies {
+		if sel.remove(c.host) {
+			res.removed++
+		}
+	}
+	return res, nil
+}
+
+// clearStep marks the steps of a clear: "locked", "planned", "copied",
+// "emptied", "put back" and "deleted" inside the write transaction,
+// "committed" and "vacuumed" after it; "planning" is the planner's
+// (another goroutine), once the writer holds the lock. Tests replace it
+// to kill the process at a step (a crash anywhere must lose nothing that
+// is kept) or to act while the clear holds the lock.
 var clearStep = func(string) {}
 
-// deleteSelected counts the cookies and removes the selected ones in one
-// write transaction (BEGIN IMMEDIATE, so a browser helper still writing
-// cannot slip rows in between). Clearing every cookie is one DELETE
-// without WHERE: SQLite's truncate shortcut, which frees whole pages
-// instead of removing row by row from the table and each of its indexes.
-// Keeping some is planned first (planKeep, which asks the selector once
-// per distinct host) and then done the cheaper of two ways:
+// deleteSelected checks the store and removes the selected cookies in one
+// write transaction: BEGIN IMMEDIATE takes the store's write lock first,
+// so nobody else can commit until we do, and quick_check and everything
+// after it see the state that is changed. Clearing every cookie is one
+// DELETE without WHERE: SQLite's truncate shortcut, which frees whole
+// pages instead of removing row by row from the table and each of its
+// indexes. Keeping some needs a plan (planKeep asks the selector once per
+// distinct host), read after quick_check or, given plans, on the
+// planner's own read-only connection while quick_check runs on this one
+// (see planBeside): with the write lock held that connection
+// reads exactly the state this transaction changes (in WAL mode the
+// newest commit, which is this transaction's snapshot; with a rollback
+// journal our RESERVED lock still lets readers in and keeps writers
+// out), and it ends its read before anything is written. The plan is
+// then carried out the cheaper of two ways:
 //
 //   - keeping few: the kept rows are copied aside (a temporary table in
 //     memory), the table is emptied by the same DELETE as clearing all,
@@ -261,56 +294,168 @@ var clearStep = func(string) {}
 //     (through the table's index where it has one).
 //
 // Either way secure_delete overwrites what is freed, the caller's VACUUM
-// rebuilds the file, and a kept row goes back exactly as it was.
-func deleteSelected(ctx context.Context, conn *sql.Conn, e Engine, sel selector) (clearResult, error) {
+// rebuilds the file, a kept row goes back exactly as it was, and the
+// counts must come out as planned or everything is rolled back.
+func deleteSelected(ctx context.Context, conn *sql.Conn, e Engine, sel selector, plans *planner) (clearResult, error) {
 	var res clearResult
 	table, col := cookieTable(e)
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return res, classify(err)
+		return res, fmt.Errorf("locking: %w", classify(err))
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	if plans != nil {
+		close(plans.locked)
+	}
+	clearStep("locked")
+	checked := quickCheck(ctx, tx)
+	if checked != nil {
+		plans.wait(true) //nolint:errcheck // the store is refused either way
+		return res, fmt.Errorf("checking: %w", checked)
+	}
 	if sel.all() {
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&res.before); err != nil {
-			return res, classify(err)
+			return res, fmt.Errorf("counting cookies: %w", classify(err))
 		}
 		res.removed, err = execCount(ctx, tx, "DELETE FROM "+table)
 	} else {
-		res, err = clearSome(ctx, tx, table, col, sel)
+		var plan keepPlan
+		if plans != nil {
+			plan, err = plans.wait(false)
+		} else {
+			plan, err = planKeep(ctx, tx, table, col, sel)
+		}
+		if err != nil {
+			return clearResult{before: plan.rows}, fmt.Errorf("planning: %w", err)
+		}
+		res, err = clearSome(ctx, tx, table, col, plan)
 	}
 	if err != nil {
-		return res, err
+		return res, fmt.Errorf("deleting cookies: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return res, classify(err)
+		return res, fmt.Errorf("committing: %w", classify(err))
 	}
 	clearStep("committed")
 	return res, nil
 }
 
-// clearSome removes the cookies sel selects, in the caller's transaction.
-func clearSome(ctx context.Context, tx *sql.Tx, table, col string, sel selector) (clearResult, error) {
-	plan, err := planKeep(ctx, tx, table, col, sel)
-	res := clearResult{before: plan.rows}
+// planBeside says whether a clear that keeps some cookies reads its plan
+// on a planner's connection while quick_check runs, or after it in the
+// write transaction: beside only pays with a second CPU to run it on (it
+// costs the second connection's open and its own reads of the pages).
+var planBeside = func() bool { return runtime.GOMAXPROCS(0) > 1 }
+
+// planner plans a clear that keeps some cookies on a second, read-only
+// connection to the store, so that the plan is read while the writer's
+// connection runs quick_check (see deleteSelected). The connection is
+// opened at once, beside the writer's; the plan is read once locked is
+// closed, in one read transaction, and the connection closed before wait
+// returns.
+type planner struct {
+	locked chan struct{} // closed when the writer holds the write lock
+	cancel context.CancelFunc
+	done   chan struct{} // closed when plan and err are set, all closed
+	plan   keepPlan
+	err    error
+}
+
+func startPlanner(ctx context.Context, path string, e Engine, sel selector) *planner {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &planner{locked: make(chan struct{}), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.plan, p.err = p.run(ctx, path, e, sel)
+	}()
+	return p
+}
+
+func (p *planner) run(ctx context.Context, path string, e Engine, sel selector) (keepPlan, error) {
+	db, conn, err := openStore(ctx, path, true)
 	if err != nil {
-		return res, err
+		return keepPlan{}, err
 	}
+	defer db.Close()
+	defer conn.Close()
+	select {
+	case <-p.locked:
+	case <-ctx.Done():
+		return keepPlan{}, ctx.Err()
+	}
+	clearStep("planning")
+	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // a deferred BEGIN
+	if err != nil {
+		return keepPlan{}, classify(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // it only read
+	table, col := cookieTable(e)
+	return planKeep(ctx, tx, table, col, sel)
+}
+
+// wait returns the plan once the planner has finished and closed its
+// connection; stop cancels whatever it is still doing first. A nil
+// planner has nothing to wait for.
+func (p *planner) wait(stop bool) (keepPlan, error) {
+	if p == nil {
+		return keepPlan{}, nil
+	}
+	if stop {
+		p.cancel()
+	}
+	<-p.done
+	p.cancel()
+	return p.plan, p.err
+}
+
+// clearSome removes the cookies the plan says go, in the caller's
+// transaction (which holds the write lock the plan was read under).
+func clearSome(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan) (clearResult, error) {
+	res := clearResult{before: plan.rows}
+	var err error
 	clearStep("planned")
 	switch {
 	case len(plan.gone) == 0:
 		return res, nil
 	case len(plan.keep) == 0:
 		res.removed, err = execCount(ctx, tx, "DELETE FROM "+table)
-	case plan.copyAside:
-		res.removed, err = clearKeeping(ctx, tx, table, col, plan)
 	default:
+		if plan.copyAside {
+			var kept int
+			var copied bool
+			if res.removed, kept, copied, err = clearKeeping(ctx, tx, table, col, plan); err != nil {
+				break
+			}
+			if copied && plan.kept >= 0 && kept != plan.kept {
+				err = fmt.Errorf("%w: planned to keep %d cookies, copied %d aside", ErrDamaged, plan.kept, kept)
+				break
+			}
+			if copied {
+				plan.kept = kept
+				break
+			}
+			// More stay than copying aside pays for.
+			if plan.kept < 0 {
+				if plan.kept, err = countKept(ctx, tx, table, col, plan); err != nil {
+					break
+				}
+			}
+		}
 		res.removed, err = forHosts(col, plan.gone, func(in string, args []any) (int, error) {
 			return execCount(ctx, tx, "DELETE FROM "+table+" WHERE "+in, args...)
 		})
+		if err == nil {
+			// Every row left is one the plan keeps.
+			var left int
+			if err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&left); err != nil {
+				err = classify(err)
+			} else if left != plan.kept {
+				err = fmt.Errorf("%w: planned to keep %d cookies, %d left", ErrDamaged, plan.kept, left)
+			}
+		}
 		clearStep("deleted")
 	}
 	if err == nil && res.removed != plan.rows-plan.kept {
-		// Cannot happen in one transaction; if it did, roll back.
+		// Cannot happen under the write lock; if it did, roll back.
 		err = fmt.Errorf("%w: planned to keep %d of %d cookies, removed %d", ErrDamaged, plan.kept, plan.rows, res.removed)
 	}
 	return res, err
@@ -337,22 +482,26 @@ var copyAsideMaxShare = 0.2
 
 // keepPlan is how clearSome clears a store that keeps some cookies.
 type keepPlan struct {
-	rows, kept int    // cookies in the store, and those of them that stay
+	rows, kept int    // cookies in the store, and those of them that stay (-1: counted when copied)
 	keep, gone []any  // the distinct hosts whose cookies stay / go, as stored
-	copyAside  bool   // copy the kept rows aside and clear the table
+	copyAside  bool   // copy the kept rows aside and clear the table, if at most maxKept
+	maxKept    int    // the most kept rows copied aside
 	cols       string // the table's columns, quoted, for copying aside
 }
 
 // planKeep reads the distinct hosts of the store and asks the selector
 // once per host which stay (each exact stored value on its own: ".Zoom.us"
 // and "zoom.us", or a TEXT and a BLOB host, are asked separately and
-// matched back exactly, so no host is decided for another), then counts
-// the rows that stay. Copying aside is chosen when few rows stay and
-// nothing stands in the way of emptying the table wholesale: a trigger on
-// the table (the truncate shortcut is off, and putting rows back would
-// fire inserts), or a column copying could not carry (see copyColumns).
+// matched back exactly, so no host is decided for another). Copying aside
+// is planned when the share allows it and nothing stands in the way of
+// emptying the table wholesale: a trigger on the table (the truncate
+// shortcut is off, and putting rows back would fire inserts), or a column
+// copying could not carry (see copyColumns). The kept rows are then
+// counted as they are copied (clearKeeping: one pass, not two, which is a
+// whole scan each where no index leads with the host); otherwise, and
+// where an index leads with the host, here.
 func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) (keepPlan, error) {
-	var plan keepPlan
+	plan := keepPlan{kept: -1}
 	// Hosts are matched back by value; only UTF-8 text comes back from Go
 	// byte for byte (browsers write UTF-8).
 	var enc string
@@ -384,13 +533,44 @@ func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) 
 	if err := rows.Err(); err != nil {
 		return plan, classify(err)
 	}
-	if len(plan.gone) == 0 {
+	switch {
+	case len(plan.gone) == 0:
 		plan.kept = plan.rows
-	}
-	if len(plan.keep) == 0 || len(plan.gone) == 0 {
+		return plan, nil
+	case len(plan.keep) == 0:
+		plan.kept = 0
 		return plan, nil
 	}
-	// Count by the shorter list of hosts.
+	if plan.maxKept = int(copyAsideMaxShare * float64(plan.rows)); plan.maxKept > 0 {
+		if plan.cols, err = copyColumns(ctx, tx, table); err != nil {
+			return plan, err
+		}
+		plan.copyAside = plan.cols != ""
+	}
+	indexed, err := hostIndexed(ctx, tx, table, col)
+	if err != nil {
+		return plan, err
+	}
+	if !plan.copyAside || indexed {
+		// Counting is a few index seeks, or needed anyway.
+		plan.kept, err = countKept(ctx, tx, table, col, plan)
+		plan.copyAside = plan.copyAside && plan.kept <= plan.maxKept
+	}
+	return plan, err
+}
+
+// hostIndexed reports whether an index of table leads with the host
+// column col, so that counting the rows of some hosts takes a few index
+// seeks rather than a scan of the table.
+func hostIndexed(ctx context.Context, tx *sql.Tx, table, col string) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, "SELECT count(*) FROM pragma_index_list(?1) AS l, pragma_index_info(l.name) AS i WHERE i.seqno = 0 AND i.name = ?2 COLLATE NOCASE", table, col).Scan(&n)
+	return n > 0, classify(err)
+}
+
+// countKept counts the rows of the plan's kept hosts, by the shorter list
+// of hosts.
+func countKept(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan) (int, error) {
 	count := func(in string, args []any) (int, error) {
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table+" WHERE "+in, args...).Scan(&n); err != nil {
@@ -399,18 +579,10 @@ func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) 
 		return n, nil
 	}
 	if len(plan.keep) <= len(plan.gone) {
-		plan.kept, err = forHosts(col, plan.keep, count)
-	} else {
-		var gone int
-		gone, err = forHosts(col, plan.gone, count)
-		plan.kept = plan.rows - gone
+		return forHosts(col, plan.keep, count)
 	}
-	if err != nil || float64(plan.kept) > copyAsideMaxShare*float64(plan.rows) {
-		return plan, err
-	}
-	plan.cols, err = copyColumns(ctx, tx, table)
-	plan.copyAside = err == nil && plan.cols != ""
-	return plan, err
+	gone, err := forHosts(col, plan.gone, count)
+	return plan.rows - gone, err
 }
 
 // hostChunk is the most hosts one statement names (SQLite allows 32,766
@@ -461,37 +633,47 @@ func hostString(v any) string {
 	return ""
 }
 
-// clearKeeping empties table and puts back the rows of plan.keep's hosts,
-// in the caller's transaction, and returns how many rows went. The copy
-// lives in a temporary table in memory (temp_store is MEMORY on this
-// connection), so the kept values are never written elsewhere on disk.
-func clearKeeping(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan) (int, error) {
+// clearKeeping copies the rows of plan.keep's hosts aside, and if there
+// are at most plan.maxKept of them empties table and puts them back, in
+// the caller's transaction: it returns how many rows went, how many were
+// kept, and whether it did (otherwise nothing changed). The copy lives in
+// a temporary table in memory (temp_store is MEMORY on this connection),
+// so the kept values are never written elsewhere on disk.
+func clearKeeping(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan) (removed, kept int, done bool, err error) {
+	limit := " LIMIT " + strconv.Itoa(plan.maxKept+1) // one more tells it is too many
 	copyAside := "CREATE TEMP TABLE sessionguard_kept AS SELECT rowid AS sessionguard_rowid, " + plan.cols + " FROM main." + table + " WHERE "
 	if _, err := forHosts(col, plan.keep, func(in string, args []any) (int, error) {
-		_, err := tx.ExecContext(ctx, copyAside+in, args...)
+		_, err := tx.ExecContext(ctx, copyAside+in+limit, args...)
 		copyAside = "INSERT INTO temp.sessionguard_kept SELECT rowid, " + plan.cols + " FROM main." + table + " WHERE "
 		return 0, classify(err)
 	}); err != nil {
-		return 0, err
+		return 0, 0, false, err
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM temp.sessionguard_kept").Scan(&kept); err != nil {
+		return 0, 0, false, classify(err)
+	}
+	if kept > plan.maxKept {
+		_, err := tx.ExecContext(ctx, "DROP TABLE temp.sessionguard_kept")
+		return 0, 0, false, classify(err)
 	}
 	clearStep("copied")
 	cleared, err := execCount(ctx, tx, "DELETE FROM main."+table)
 	if err != nil {
-		return 0, err
+		return 0, 0, false, err
 	}
 	clearStep("emptied")
 	putBack, err := execCount(ctx, tx, "INSERT INTO main."+table+"(rowid, "+plan.cols+") SELECT * FROM temp.sessionguard_kept")
 	if err != nil {
-		return 0, err
+		return 0, 0, false, err
 	}
 	if _, err := tx.ExecContext(ctx, "DROP TABLE temp.sessionguard_kept"); err != nil {
-		return 0, classify(err)
+		return 0, 0, false, classify(err)
 	}
-	if putBack != plan.kept {
-		return 0, fmt.Errorf("%w: planned to keep %d cookies, put back %d", ErrDamaged, plan.kept, putBack)
+	if putBack != kept {
+		return 0, 0, false, fmt.Errorf("%w: copied %d cookies aside, put back %d", ErrDamaged, kept, putBack)
 	}
 	clearStep("put back")
-	return cleared - putBack, nil
+	return cleared - putBack, kept, true, nil
 }
 
 // copyColumns is the quoted, comma-separated columns of table, or "" when
