@@ -62,6 +62,8 @@ func main() {
 	flag.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the (first) server, taken while the reports arrive, to this file (serve --pprof-listen)")
 	flag.IntVar(&o.profileSeconds, "cpuprofile-seconds", 5, "how long -cpuprofile profiles, from the first report on")
 	flag.StringVar(&o.clientProfile, "client-cpuprofile", "", "write a CPU profile of this load client, taken while it sends the reports, to this file")
+	flag.StringVar(&o.wrk, "wrk", "", "send the reports with this wrk binary (apt wrk) for -wrk-seconds instead of this program's client; -reports must outlast the run")
+	flag.IntVar(&o.wrkSeconds, "wrk-seconds", 6, "with -wrk: how long wrk sends reports")
 	flag.BoolVar(&o.dashboard, "dashboard", true, "sign in to the dashboard: time each page's first view after the start, and view pages in a loop while reports arrive")
 	flag.Parse()
 	if o.server == "" || o.db == "" {
@@ -85,6 +87,8 @@ type options struct {
 	profile                      string
 	profileSeconds               int
 	clientProfile                string
+	wrk                          string
+	wrkSeconds                   int
 }
 
 func run(ctx context.Context, o options) error {
@@ -128,7 +132,11 @@ func run(ctx context.Context, o options) error {
 			o.enrol, o.enrolClients, r.PerSecond(), r.Percentile(0.5), r.Percentile(0.99), r.Failed, srv.mem().hwm)
 	}
 
-	if o.reports > 0 {
+	if o.reports > 0 && o.wrk != "" {
+		if err := ingestWithWrk(ctx, o, srv, tokens); err != nil {
+			return err
+		}
+	} else if o.reports > 0 {
 		body := reportBody(o.reportBytes)
 		requests := make([][]byte, o.reports)
 		// acks[i] is the answer that stores report i as new, byte for byte
@@ -241,13 +249,8 @@ func (d *dashboard) time(what string, pages []string) error {
 // countStored checks that every report sent is stored exactly once (all
 // but the failed ones at least, none twice: each has an id of its own).
 func countStored(ctx context.Context, o options, failed int) error {
-	st, err := store.Open(ctx, o.db)
+	runs, distinct, err := storedRuns(ctx, o)
 	if err != nil {
-		return err
-	}
-	defer st.Close()
-	var runs, distinct int
-	if err := st.(interface{ DB() *sql.DB }).DB().QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT id) FROM check_runs`).Scan(&runs, &distinct); err != nil {
 		return err
 	}
 	fmt.Printf("stored: %d check runs (%d distinct) of %d reports sent, %d not acknowledged\n", runs, distinct, o.reports, failed)
@@ -255,6 +258,17 @@ func countStored(ctx context.Context, o options, failed int) error {
 		return fmt.Errorf("%d reports sent, %d not acknowledged, but %d stored (%d distinct)", o.reports, failed, runs, distinct)
 	}
 	return nil
+}
+
+// storedRuns counts the check runs in the database, and their distinct IDs.
+func storedRuns(ctx context.Context, o options) (runs, distinct int, err error) {
+	st, err := store.Open(ctx, o.db)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer st.Close()
+	err = st.(interface{ DB() *sql.DB }).DB().QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT id) FROM check_runs`).Scan(&runs, &distinct)
+	return runs, distinct, err
 }
 
 // seed creates a team, an enrol secret and o.devices devices straight in
