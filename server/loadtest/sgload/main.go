@@ -10,6 +10,11 @@
 //
 // The database must be new (a SQLite file that does not exist yet, or an
 // empty PostgreSQL database): the fleet is seeded straight into it.
+//
+// With -wrk (apt wrk), the reports are sent by wrk for -wrk-seconds
+// instead of by this program's client; -reports must outlast the run:
+//
+//	sgload -server /tmp/sg-server -db sqlite:/tmp/sgload/sg.sqlite -enrol 0 -dashboard=false -reports 100000 -wrk /usr/bin/wrk
 package main
 
 import (
