@@ -363,8 +363,11 @@ func (s *sqlStore) saveReportsByRow(ctx context.Context, tx *sql.Tx, batch []Dev
 		return fmt.Errorf("saving reports: %w", err)
 	}
 	// devices_not_passing follows latest_statuses: the device's rows are
-	// replaced (a delete that finds nothing when it passed everything).
-	delNP, err := s.stmt(ctx, tx, s.q(`DELETE FROM devices_not_passing WHERE device_id = ?`))
+	// replaced when its statuses change (before latest_statuses is
+	// updated), and the insert finds them there when they did not — the
+	// steady state of a fleet, whose reports then rewrite no page of the
+	// table or its check index.
+	delNP, err := s.stmt(ctx, tx, s.q(`DELETE FROM devices_not_passing WHERE device_id = ? AND (SELECT latest_statuses FROM devices WHERE id = ?) IS NOT ?`))
 	if err != nil {
 		return fmt.Errorf("saving reports: %w", err)
 	}
@@ -399,12 +402,12 @@ func (s *sqlStore) saveReportsByRow(ctx context.Context, tx *sql.Tx, batch []Dev
 			dups[i] = true
 			continue
 		}
+		if _, err := delNP.ExecContext(ctx, r.DeviceID, r.DeviceID, row.statuses); err != nil {
+			return fmt.Errorf("saving report: %w", err)
+		}
 		h := env.Agent.Host
 		if _, err := updDevice.ExecContext(ctx, received, env.Agent.Version, h.OS, h.OSVersion, h.Arch,
 			row.id, run.Ready, row.statuses, received, row.aheadMS, r.DeviceID); err != nil {
-			return fmt.Errorf("saving report: %w", err)
-		}
-		if _, err := delNP.ExecContext(ctx, r.DeviceID); err != nil {
 			return fmt.Errorf("saving report: %w", err)
 		}
 		for _, c := range row.notPassing {
@@ -505,33 +508,33 @@ func (s *sqlStore) saveReportsMultiRow(ctx context.Context, tx *sql.Tx, batch []
 			h := env.Agent.Host
 			args = append(args, id, received, env.Agent.Version, h.OS, h.OSVersion, h.Arch, rows[i].aheadMS, rows[i].id, env.CheckRun.Ready, rows[i].statuses)
 		}
+		// devices_not_passing follows latest_statuses: a device's rows are
+		// replaced when its statuses change, so they are deleted first,
+		// while latest_statuses still holds the old ones; when they did
+		// not change the insert below finds them there (see
+		// saveReportsByRow).
+		changed := make([]any, 0, 2*len(chunk))
+		for _, id := range chunk {
+			changed = append(changed, id, rows[newest[id]].statuses)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM devices_not_passing AS n USING devices AS d, (VALUES `+typedRows(len(chunk), "TEXT", "TEXT")+
+			`) AS v WHERE n.device_id = v.column1 AND d.id = v.column1 AND d.latest_statuses IS DISTINCT FROM v.column2`), changed...); err != nil {
+			return fmt.Errorf("saving reports: updating devices: %w", err)
+		}
 		var b strings.Builder
 		b.WriteString(`UPDATE devices AS d SET last_seen_at = v.column2, agent_version = v.column3, os = v.column4, os_version = v.column5, arch = v.column6,
 			clock_ahead_ms = v.column7, latest_run_id = v.column8, latest_ready = v.column9, latest_statuses = v.column10, latest_run_at = v.column2
 			FROM (VALUES `)
-		for k := range chunk {
-			if k > 0 {
-				b.WriteString(", ")
-			}
-			// Typed, so PostgreSQL knows what the parameters are.
-			b.WriteString(`(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BOOLEAN), CAST(? AS TEXT))`)
-		}
+		b.WriteString(typedRows(len(chunk), "TEXT", "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "TEXT", "BOOLEAN", "TEXT"))
 		b.WriteString(`) AS v WHERE d.id = v.column1`)
 		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 			return fmt.Errorf("saving reports: updating devices: %w", err)
 		}
-		// devices_not_passing follows latest_statuses: the devices' rows
-		// are replaced.
-		ids := make([]any, len(chunk))
 		var np []any
-		for k, id := range chunk {
-			ids[k] = id
+		for _, id := range chunk {
 			for _, c := range rows[newest[id]].notPassing {
 				np = append(np, id, c)
 			}
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM devices_not_passing WHERE device_id IN (`+placeholders(len(ids))+`)`), ids...); err != nil {
-			return fmt.Errorf("saving reports: updating devices: %w", err)
 		}
 		for lo := 0; lo < len(np); lo += 2 * rowsPerStatement {
 			part := np[lo:min(lo+2*rowsPerStatement, len(np))]
@@ -567,6 +570,26 @@ func (s *sqlStore) insertRuns(ctx context.Context, tx *sql.Tx, batch []DeviceRep
 		}
 	}
 	return inserted, nil
+}
+
+// typedRows is VALUES rows of CAST(? AS type) for the given column types,
+// so PostgreSQL knows what the parameters are.
+func typedRows(rows int, types ...string) string {
+	var b strings.Builder
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c, t := range types {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("CAST(? AS " + t + ")")
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
 }
 
 // valueRows returns "(?, ?), (?, ?)" for rows rows of cols parameters.

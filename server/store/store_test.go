@@ -257,33 +257,103 @@ func BenchmarkSaveReportPostgres(b *testing.B) {
 // production. Reports CPU µs a report of the store alone.
 func BenchmarkSaveReportsFleet(b *testing.B) {
 	fleetBackends(b, func(b *testing.B, s store.Store, devices int) {
-		ctx := context.Background()
-		team, _, _ := storetest.Enrolled(b, s, "fleet")
-		ids, _ := storetest.SeedDevices(b, s, team.ID, devices)
-		ids = slices.Clone(ids)
-		rand.New(rand.NewPCG(1, 2)).Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
-		results := make([]report.CheckResult, 8)
-		for i := range results {
-			results[i] = report.CheckResult{ID: all.Catalogue().IDs()[i%len(all.Catalogue().IDs())] + strconv.Itoa(i), Status: checks.Pass, Required: i < 7,
-				Summary: "Looks fine.", Facts: json.RawMessage(`{"source":"probe","state":"on","age_days":1}`)}
-		}
-		const batch = 32
+		ids := shuffledFleet(b, s, devices)
+		results := fleetResults(0)
 		envs := make([]store.DeviceReport, b.N)
 		for i := range envs {
 			envs[i] = store.DeviceReport{DeviceID: ids[i%len(ids)], Envelope: storetest.CheckRun(time.Now(), true, results...)}
 		}
-		storetest.ProfileCPU(b)
-		cpu := storetest.CPUTime()
-		b.ResetTimer()
-		for i := 0; i < len(envs); i += batch {
-			if _, err := s.SaveReports(ctx, envs[i:min(i+batch, len(envs))]); err != nil {
+		saveTimed(b, s, envs)
+	})
+}
+
+// BenchmarkSaveReportsSteady is the fleet's steady state: every device has
+// reported before, with two checks not passing, and reports the same
+// again (SG_BENCH_DEVICES devices, 100,000 by default). Beside the CPU it
+// reports the bytes the database wrote a report (SQLite: this process's
+// writes; PostgreSQL: its WAL).
+func BenchmarkSaveReportsSteady(b *testing.B) {
+	fleetBackends(b, func(b *testing.B, s store.Store, devices int) {
+		ids := shuffledFleet(b, s, devices)
+		results := fleetResults(2)
+		reports := func(n int) []store.DeviceReport {
+			envs := make([]store.DeviceReport, n)
+			for i := range envs {
+				envs[i] = store.DeviceReport{DeviceID: ids[i%len(ids)], Envelope: storetest.CheckRun(time.Now(), false, results...)}
+			}
+			return envs
+		}
+		for _, chunk := range slices.Collect(slices.Chunk(reports(len(ids)), 512)) {
+			if _, err := s.SaveReports(context.Background(), chunk); err != nil {
 				b.Fatal(err)
 			}
 		}
-		b.StopTimer()
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
-		b.ReportMetric(float64((storetest.CPUTime()-cpu).Microseconds())/float64(b.N), "cpu_µs/report")
+		written := writtenBytes(b, s)
+		saveTimed(b, s, reports(b.N))
+		b.ReportMetric(float64(writtenBytes(b, s)-written)/float64(b.N), "written_B/report")
 	})
+}
+
+// shuffledFleet seeds devices and returns their IDs in a random order.
+func shuffledFleet(b *testing.B, s store.Store, devices int) []string {
+	team, _, _ := storetest.Enrolled(b, s, "fleet")
+	ids, _ := storetest.SeedDevices(b, s, team.ID, devices)
+	ids = slices.Clone(ids)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	return ids
+}
+
+// fleetResults are a run's 8 results, the first failing of them failed.
+func fleetResults(failing int) []report.CheckResult {
+	results := make([]report.CheckResult, 8)
+	for i := range results {
+		status := checks.Pass
+		if i < failing {
+			status = checks.Fail
+		}
+		results[i] = report.CheckResult{ID: all.Catalogue().IDs()[i%len(all.Catalogue().IDs())] + strconv.Itoa(i), Status: status, Required: i < 7,
+			Summary: "Looks fine.", Facts: json.RawMessage(`{"source":"probe","state":"on","age_days":1}`)}
+	}
+	return results
+}
+
+// saveTimed stores envs in batches of 32 under the benchmark's clock and
+// reports the rate and the CPU a report.
+func saveTimed(b *testing.B, s store.Store, envs []store.DeviceReport) {
+	const batch = 32
+	storetest.ProfileCPU(b)
+	cpu := storetest.CPUTime()
+	b.ResetTimer()
+	for i := 0; i < len(envs); i += batch {
+		if _, err := s.SaveReports(context.Background(), envs[i:min(i+batch, len(envs))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(envs))/b.Elapsed().Seconds(), "reports/s")
+	b.ReportMetric(float64((storetest.CPUTime()-cpu).Microseconds())/float64(len(envs)), "cpu_µs/report")
+}
+
+// writtenBytes is what the database has written so far: SQLite's, this
+// process's writes (/proc/self/io wchar); PostgreSQL's, its WAL position.
+func writtenBytes(b *testing.B, s store.Store) int64 {
+	var n int64
+	if s.(raw).Dialect() == "postgres" {
+		if err := s.(raw).DB().QueryRowContext(context.Background(), `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint`).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		return n
+	}
+	io, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		b.Skip("no /proc/self/io:", err)
+	}
+	for line := range strings.Lines(string(io)) {
+		if v, ok := strings.CutPrefix(line, "wchar: "); ok {
+			n, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	return n
 }
 
 // TestSQLiteCheckpointsInBackground: committed pages reach the database

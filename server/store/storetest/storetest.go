@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -52,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 		{"FleetSummaryWholeFleet", testFleetSummaryWholeFleet},
 		{"SaveReportsUnsyncedThenSync", testSaveReportsUnsyncedThenSync},
 		{"SaveReportsPrepared", testSaveReportsPrepared},
+		{"NotPassingFollowsStatuses", testNotPassingFollowsStatuses},
 		{"SeedDevices", testSeedDevices},
 		{"TokenOwner", testTokenOwner},
 		{"TokenOwners", testTokenOwners},
@@ -868,6 +870,57 @@ func testSaveReportsPrepared(t *testing.T, s store.Store) {
 	if _, err := store.PrepareRun(nil); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("PrepareRun(nil): %v, want ErrInvalid", err)
 	}
+}
+
+// testNotPassingFollowsStatuses: the device lists' "not passing" index
+// follows each device's latest statuses through reports that change them,
+// repeat them (the steady state, where the rows are left in place), clear
+// them, and change them twice in one batch.
+func testNotPassingFollowsStatuses(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, _, _ := Enrolled(t, s, "not passing")
+	ids, _ := SeedDevices(t, s, team.ID, 2)
+	run := func(fw, av checks.Status) report.Envelope {
+		return CheckRun(time.Now(), false, report.CheckResult{ID: "firewall", Status: fw, Summary: "x", Required: true},
+			report.CheckResult{ID: "antivirus", Status: av, Summary: "x", Required: true})
+	}
+	failing := func(step string, want map[string][]string) {
+		t.Helper()
+		for _, check := range []string{"firewall", "antivirus"} {
+			ds, err := s.SearchDevices(ctx, store.DeviceQuery{TeamID: team.ID, FailingCheck: check})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range ds {
+				got = append(got, d.ID)
+			}
+			slices.Sort(got)
+			w := slices.Sorted(slices.Values(want[check]))
+			if !slices.Equal(got, w) {
+				t.Errorf("%s: not passing %s: %v, want %v", step, check, got, w)
+			}
+		}
+	}
+	a, b := ids[0], ids[1]
+	save := func(reps ...store.DeviceReport) {
+		t.Helper()
+		if _, err := s.SaveReports(ctx, reps); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(store.DeviceReport{DeviceID: a, Envelope: run(checks.Fail, checks.Pass)}, store.DeviceReport{DeviceID: b, Envelope: run(checks.Pass, checks.Unknown)})
+	failing("first reports", map[string][]string{"firewall": {a}, "antivirus": {b}})
+	save(store.DeviceReport{DeviceID: a, Envelope: run(checks.Fail, checks.Pass)}, store.DeviceReport{DeviceID: b, Envelope: run(checks.Pass, checks.Unknown)})
+	failing("the same again", map[string][]string{"firewall": {a}, "antivirus": {b}})
+	save(store.DeviceReport{DeviceID: a, Envelope: run(checks.Unknown, checks.Fail)})
+	failing("a's changed", map[string][]string{"firewall": {a}, "antivirus": {a, b}})
+	save(store.DeviceReport{DeviceID: a, Envelope: run(checks.Pass, checks.Pass)}, store.DeviceReport{DeviceID: b, Envelope: run(checks.Fail, checks.Pass)})
+	failing("a passes, b's swapped", map[string][]string{"firewall": {b}})
+	save(store.DeviceReport{DeviceID: b, Envelope: run(checks.Pass, checks.Fail)}, store.DeviceReport{DeviceID: b, Envelope: run(checks.Fail, checks.Pass)})
+	failing("b twice in one batch", map[string][]string{"firewall": {b}})
+	save(store.DeviceReport{DeviceID: b, Envelope: run(checks.Pass, checks.Pass)})
+	failing("all pass", nil)
 }
 
 func testSeedDevices(t *testing.T, s store.Store) {
