@@ -21,15 +21,15 @@ import (
 // becomes its pseudonymised form (see accountNames), and the account name
 // in any other home folder (/home/<name>, /var/home/<name>,
 // /home/.ecryptfs/<name>, /Users/<name>, <drive>:\Users\<name> and
-// <drive>:/Users/<name>) becomes Pseudonym("user", name), as homeOwner
-// does; the system's own entries (Shared, Public, Default, dot-folders,
+// <drive>:/Users/<name>) becomes Pseudonym("user", name); the system's
+// own entries (Shared, Public, Default, dot-folders,
 // pseudonyms) stay. The rest of the text is kept byte for byte, so a
 // path a check reads from one source (an argument, a config line, a
 // registry value) still names the file the bundle keeps under the same
 // rewritten path.
 //
 // Boundaries: a name runs to the next separator, quote, whitespace or
-// other character a name cannot hold (see nameEnd), so /home/sam2 is
+// other character a name cannot hold (see endsName), so /home/sam2 is
 // sam2's, never sam's followed by "2"; the console user's home matches
 // only when followed by such a character or the end. /home/ and /Users/
 // match as written (Linux file systems tell case, and macOS names the
@@ -326,7 +326,7 @@ func (h homePaths) match(b []byte, j, from int) (start, end int, repl string) {
 // home's (K and the Kelvin sign).
 func (h homePaths) prefix(b []byte) (int, bool) {
 	if !h.fold {
-		return len(h.home), bytes.HasPrefix(b, []byte(h.home))
+		return len(h.home), len(b) >= len(h.home) && string(b[:len(h.home)]) == h.home
 	}
 	i := 0
 	for _, want := range h.home {
