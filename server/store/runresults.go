@@ -95,8 +95,9 @@ const maxSortedOnStack = 64
 // factsValid reports whether facts is one JSON value, as json.Valid does
 // (duplicate names and invalid UTF-8 inside strings are let through, as
 // there) but with jsontext's decoder: about three times faster, and this
-// runs on the single ingest writer for every result of every report
-// (json.Valid was 4% of the server's CPU under sgload).
+// runs for every result of every report (json.Valid was 4% of the
+// server's CPU under sgload, when runs were still prepared on the single
+// ingest writer; the API now prepares them on each request, PrepareRun).
 // TestFactsValidAsJSONValid holds the two to the same answers.
 func factsValid(facts []byte) bool {
 	return jsontext.Value(facts).IsValid(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
