@@ -155,7 +155,7 @@ func run(ctx context.Context, o options) error {
 			b, id := body(i)
 			bodyBytes = len(b)
 			requests[i] = loadtest.Post(srv.addr, report.PathReports, tokens[i%len(tokens)], b)
-			acks[i] = []byte(`{"id":"` + id + `","duplicate":false}` + "\n")
+			acks[i] = newAck(id)
 		}
 		addrs := []string{srv.addr}
 		for range o.replicas - 1 {
@@ -188,7 +188,7 @@ func run(ctx context.Context, o options) error {
 				return nil
 			}
 			var ack report.Ack
-			if status != http.StatusOK || json.Unmarshal(body, &ack) != nil || !bytes.Equal(acks[i], []byte(`{"id":"`+ack.ID+`","duplicate":false}`+"\n")) {
+			if status != http.StatusOK || json.Unmarshal(body, &ack) != nil || !bytes.Equal(acks[i], newAck(ack.ID)) {
 				return fmt.Errorf("status %d: %s", status, body)
 			}
 			if ack.Duplicate {
@@ -264,6 +264,11 @@ func countStored(ctx context.Context, o options, failed int) error {
 	}
 	return nil
 }
+
+// newAck is the answer that stores the report with this envelope ID as
+// new, byte for byte: the server's report.Ack as encoding/json writes it,
+// and a newline.
+func newAck(id string) []byte { return []byte(`{"id":"` + id + `","duplicate":false}` + "\n") }
 
 // storedRuns counts the check runs in the database, and their distinct IDs.
 func storedRuns(ctx context.Context, o options) (runs, distinct int, err error) {

@@ -16,27 +16,17 @@ import (
 )
 
 // wrkScript sends the reports of a file, one a line (token, a tab, the
-// body), each thread the lines of its own share, each line once; a thread
-// that runs out stops (the run is sized so that none does: see wrkIngest).
+// body), each once, to the path given; it stops when it runs out (the run
+// is sized so that it does not: see wrkIngest).
 const wrkScript = `
-local threads, counter = 0, 0
-function setup(thread)
-  thread:set("id", counter)
-  counter = counter + 1
-end
 local reqs, next = {}, 0
 function init(args)
-  local share, of = id, tonumber(args[2])
-  local k = 0
   for line in io.lines(args[1]) do
-    if k % of == share then
-      local tab = line:find("\t", 1, true)
-      reqs[#reqs + 1] = wrk.format("POST", args[3], {
-        ["Authorization"] = "Bearer " .. line:sub(1, tab - 1),
-        ["Content-Type"] = "application/json",
-      }, line:sub(tab + 1))
-    end
-    k = k + 1
+    local tab = line:find("\t", 1, true)
+    reqs[#reqs + 1] = wrk.format("POST", args[2], {
+      ["Authorization"] = "Bearer " .. line:sub(1, tab - 1),
+      ["Content-Type"] = "application/json",
+    }, line:sub(tab + 1))
   end
 end
 function request()
@@ -139,10 +129,9 @@ func wrkIngest(ctx context.Context, o options, addr string, serverCPU func() tim
 	// after all of them; with two, the first would send while the second
 	// read, and those reports would count against a shorter time. One
 	// thread of wrk keeps up with this server many times over.
-	const threads = 1
-	cmd := exec.CommandContext(ctx, o.wrk, "-t", strconv.Itoa(threads), "-c", strconv.Itoa(o.clients),
+	cmd := exec.CommandContext(ctx, o.wrk, "-t", "1", "-c", strconv.Itoa(o.clients),
 		"-d", strconv.Itoa(o.wrkSeconds)+"s", "--timeout", "10s", "--latency", "-s", script,
-		"http://"+addr, "--", data, strconv.Itoa(threads), report.PathReports)
+		"http://"+addr, "--", data, report.PathReports)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -150,29 +139,36 @@ func wrkIngest(ctx context.Context, o options, addr string, serverCPU func() tim
 	}
 	// wrk reads the reports before it sends any: its CPU until the
 	// server gets busy is that loading, not the load.
-	loading := make(chan time.Duration, 1)
+	loading, stop := make(chan time.Duration, 1), make(chan struct{})
 	go func() {
+		defer close(loading)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
 		pid, last := strconv.Itoa(cmd.Process.Pid), serverCPU()
-		for range time.Tick(10 * time.Millisecond) {
-			before := cpuOf(pid)
-			if now := serverCPU(); now-last > 5*time.Millisecond {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			before, now := cpuOf(pid), serverCPU()
+			if now-last > 5*time.Millisecond {
 				loading <- before
 				return
-			} else {
-				last = now
 			}
+			last = now
 		}
 	}()
-	if err := cmd.Wait(); err != nil {
+	err = cmd.Wait()
+	close(stop)
+	loaded, busy := <-loading
+	if err != nil {
 		return wrkResult{}, 0, fmt.Errorf("wrk: %w\n%s", err, out.Bytes())
 	}
-	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	select {
-	case l := <-loading:
-		cpu -= l
-	case <-time.After(time.Second):
+	if !busy {
 		return wrkResult{}, 0, fmt.Errorf("the server never got busy:\n%s", out.Bytes())
 	}
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime() - loaded
 	r, err := parseWrk(out.String())
 	if err != nil {
 		return r, cpu, err
