@@ -283,7 +283,7 @@ func BenchmarkSaveReportsSteady(b *testing.B) {
 			}
 			return envs
 		}
-		for _, chunk := range slices.Collect(slices.Chunk(reports(len(ids)), 512)) {
+		for chunk := range slices.Chunk(reports(len(ids)), 512) {
 			if _, err := s.SaveReports(context.Background(), chunk); err != nil {
 				b.Fatal(err)
 			}
