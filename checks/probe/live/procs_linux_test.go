@@ -48,13 +48,19 @@ func findPID(ps []probe.Process, pid int) (probe.Process, bool) {
 	return ps[i], true
 }
 
-// waitExec waits until the started process runs its own program (between
-// fork and exec /proc shows the test binary).
+// waitExec waits until the started process runs its own program with its
+// arguments in place. Between fork and exec /proc shows the test binary;
+// during exec the kernel points exe (and comm) at the new program before
+// the loader has set the new arguments up, so for a moment cmdline reads
+// empty.
 func waitExec(t testing.TB, pid int, exe string) {
 	t.Helper()
+	dir := "/proc/" + strconv.Itoa(pid)
 	for range 500 {
-		if got, _ := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe"); got == exe {
-			return
+		if got, _ := os.Readlink(dir + "/exe"); got == exe {
+			if args, _ := os.ReadFile(dir + "/cmdline"); len(args) > 0 {
+				return
+			}
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
