@@ -9,7 +9,12 @@
 //	go run ./server/loadtest/sgload -server /tmp/sg-server -db 'postgres://sgtest:sgtest@127.0.0.1:5432/sgload?sslmode=disable'
 //
 // The database must be new (a SQLite file that does not exist yet, or an
-// empty PostgreSQL database): the fleet is seeded straight into it.
+// empty PostgreSQL database): the fleet is seeded straight into it. With
+// -history, every seeded device has also reported once before the server
+// starts (a fleet in service, whose devices send what they sent last
+// time); without it every report sent is its device's first (a fleet
+// that has just enrolled, the heavier case for the database: each device's
+// row grows at its first report).
 //
 // With -wrk (apt wrk), the reports are sent by wrk for -wrk-seconds
 // instead of by this program's client; -reports must outlast the run:
@@ -62,6 +67,7 @@ func main() {
 	flag.IntVar(&o.clients, "clients", 64, "keep-alive connections sending reports at once")
 	flag.IntVar(&o.rate, "rate", 0, "pace the reports at this many a second (0: as fast as answered)")
 	flag.IntVar(&o.reportBytes, "report-bytes", 3000, "approximate size of a report's JSON body")
+	flag.BoolVar(&o.history, "history", false, "seed a fleet in service: every seeded device has reported once, with what it will send again (without it, each report sent is its device's first)")
 	flag.IntVar(&o.replicas, "replicas", 1, "server processes on the one database, the reports sent round robin (issue 21 item 9; PostgreSQL)")
 	flag.DurationVar(&o.killAfter, "kill-after", 0, "with -replicas 2 or more: SIGKILL the last replica this long after the reports start; its clients go on to the others and send again what was not answered")
 	flag.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the (first) server, taken while the reports arrive, to this file (serve --pprof-listen)")
@@ -86,6 +92,7 @@ type options struct {
 	devices, enrol, enrolClients int
 	reports, clients, rate       int
 	reportBytes                  int
+	history                      bool
 	dashboard                    bool
 	replicas                     int
 	killAfter                    time.Duration
@@ -270,7 +277,8 @@ func countStored(ctx context.Context, o options, failed int) error {
 // and a newline.
 func newAck(id string) []byte { return []byte(`{"id":"` + id + `","duplicate":false}` + "\n") }
 
-// storedRuns counts the check runs in the database, and their distinct IDs.
+// storedRuns counts the check runs in the database that the load sent,
+// and their distinct IDs: those stored less the ones seeded.
 func storedRuns(ctx context.Context, o options) (runs, distinct int, err error) {
 	st, err := store.Open(ctx, o.db)
 	if err != nil {
@@ -278,7 +286,15 @@ func storedRuns(ctx context.Context, o options) (runs, distinct int, err error) 
 	}
 	defer st.Close()
 	err = st.(interface{ DB() *sql.DB }).DB().QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT id) FROM check_runs`).Scan(&runs, &distinct)
-	return runs, distinct, err
+	return runs - o.seededRuns(), distinct - o.seededRuns(), err
+}
+
+// seededRuns is how many check runs seed stores (-history: one a device).
+func (o options) seededRuns() int {
+	if o.history {
+		return max(o.devices, 1)
+	}
+	return 0
 }
 
 // seed creates a team, an enrol secret and o.devices devices straight in
@@ -307,8 +323,17 @@ func seed(ctx context.Context, o options) (secret string, tokens []string, err e
 		return "", nil, err
 	}
 	start := time.Now()
-	if _, tokens, err = storetest.SeedDevicesContext(ctx, st, team.ID, max(o.devices, 1)); err != nil {
+	ids, tokens, err := storetest.SeedDevicesContext(ctx, st, team.ID, max(o.devices, 1))
+	if err != nil {
 		return "", nil, err
+	}
+	fmt.Printf("seeded %d devices in %v\n", len(tokens), time.Since(start).Round(time.Millisecond))
+	if o.history {
+		start = time.Now()
+		if err := seedHistory(ctx, st, ids, o.reportBytes); err != nil {
+			return "", nil, err
+		}
+		fmt.Printf("seeded one report from each device in %v\n", time.Since(start).Round(time.Millisecond))
 	}
 	if x, ok := st.(interface{ Dialect() string }); ok && x.Dialect() == "sqlite" {
 		// Copy the seeding's WAL into the database before the server
@@ -317,16 +342,43 @@ func seed(ctx context.Context, o options) (secret string, tokens []string, err e
 			return "", nil, err
 		}
 	}
-	fmt.Printf("seeded %d devices in %v\n", len(tokens), time.Since(start).Round(time.Millisecond))
 	return secret, tokens, nil
 }
 
-// reportBody returns report i's body and envelope ID: a check run of the
-// eight checks whose facts are padded so that the body is about size
-// bytes.
+// seedHistory stores one check run from each device, the run the load
+// sends (reportRun), straight through the store.
+func seedHistory(ctx context.Context, st store.Store, ids []string, size int) error {
+	run := reportRun(size)
+	const batch = 512
+	for chunk := range slices.Chunk(ids, batch) {
+		reports := make([]store.DeviceReport, len(chunk))
+		for i, id := range chunk {
+			reports[i] = store.DeviceReport{DeviceID: id, Envelope: run()}
+		}
+		if _, err := st.SaveReports(ctx, reports); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reportBody returns report i's body and envelope ID: reportRun's check
+// run, marshalled.
 func reportBody(size int) func(i int) ([]byte, string) {
+	run := reportRun(size)
+	return func(int) ([]byte, string) {
+		env := run()
+		b, _ := json.Marshal(env)
+		return b, env.ID
+	}
+}
+
+// reportRun returns a maker of new check runs (a new envelope ID, started
+// now) of the eight checks, all passing, whose facts are padded so that
+// the run's JSON is about size bytes.
+func reportRun(size int) func() report.Envelope {
 	ids := []string{"disk_encryption", "firewall", "antivirus", "wifi_security", "screen_lock", "user_accounts", "voice_assistants", "smart_speakers"}
-	build := func(pad int) ([]byte, string) {
+	build := func(pad int) report.Envelope {
 		results := make([]report.CheckResult, len(ids))
 		for i, id := range ids {
 			facts, _ := json.Marshal(map[string]any{"source": "probe", "state": "on", "age_days": 1, "detail": strings.Repeat("x", pad)})
@@ -334,12 +386,11 @@ func reportBody(size int) func(i int) ([]byte, string) {
 		}
 		env := report.NewCheckRun(storetest.Agent, checks.Report{StartedAt: time.Now(), DurationMS: 270, Ready: true})
 		env.CheckRun.Results = results
-		b, _ := json.Marshal(env)
-		return b, env.ID
+		return env
 	}
-	empty, _ := build(0)
+	empty, _ := json.Marshal(build(0))
 	pad := max(0, (size-len(empty))/len(ids))
-	return func(int) ([]byte, string) { return build(pad) }
+	return func() report.Envelope { return build(pad) }
 }
 
 func expect(status int) func(i, got int, body []byte) error {

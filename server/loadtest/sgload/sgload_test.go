@@ -1,0 +1,50 @@
+package main
+
+import (
+	"database/sql"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/server/store"
+)
+
+// TestSmallLoad runs the whole load test, small, against the real server
+// binary on SQLite: a fleet that has just enrolled and one in service
+// (-history). run fails when a report sent is not stored exactly once;
+// the database then holds the seeded runs beside the sent ones.
+func TestSmallLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server (not in -short)")
+	}
+	server := filepath.Join(t.TempDir(), "sessionguard-server")
+	build := exec.CommandContext(t.Context(), "go", "build", "-o", server, "../../../cmd/sessionguard-server")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, history := range []bool{false, true} {
+		o := options{server: server, db: "sqlite:" + filepath.Join(t.TempDir(), "sg.sqlite"), devices: 300, enrol: 20, enrolClients: 4,
+			reports: 200, clients: 8, reportBytes: 3000, history: history, dashboard: true}
+		if err := run(t.Context(), o); err != nil {
+			t.Fatalf("history %v: %v", history, err)
+		}
+		st, err := store.Open(t.Context(), o.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var runs, devices int
+		db := st.(interface{ DB() *sql.DB }).DB()
+		if err := db.QueryRowContext(t.Context(), `SELECT (SELECT COUNT(*) FROM check_runs), (SELECT COUNT(*) FROM devices WHERE last_seen_at IS NOT NULL)`).Scan(&runs, &devices); err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+		if want := o.reports + o.seededRuns(); runs != want {
+			t.Errorf("history %v: %d check runs stored, want %d", history, runs, want)
+		}
+		if history && devices < o.devices {
+			t.Errorf("history: %d of %d seeded devices have reported", devices, o.devices)
+		}
+	}
+}
