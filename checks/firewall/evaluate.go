@@ -27,6 +27,7 @@ const (
 	fixLinuxLegacy      = "Some firewall rules on this computer were set up in an older way SessionGuard cannot read. Ask your IT support to confirm the firewall is on (for example with 'sudo ufw enable')."
 	fixLinuxFrontEnd    = "A firewall program is on, but its rules let incoming connections in (another program, such as Docker, may have changed them). Restart the computer and check again; if it still fails, ask your IT support to check the firewall settings."
 	fixLinuxUnknown     = "SessionGuard could not read the firewall settings. Ask your IT support to confirm the firewall is on (for example with 'sudo ufw enable')."
+	fixLinuxUnsureRule  = "The firewall is on, but SessionGuard cannot tell what one of its rules lets in (%s): it may let every incoming connection in. Ask your IT support to check that rule; a rule that names ports or addresses (such as 'tcp dport 22 accept') can be checked."
 
 	fixMacOff     = "Open System Settings > Network > Firewall and turn it on (on older Macs: System Preferences > Security & Privacy > Firewall > Turn On Firewall), then check again."
 	fixMacManaged = "Your organisation's settings for this Mac turn the firewall off, so you cannot turn it on yourself. Ask your IT support to turn the firewall on."
@@ -134,7 +135,7 @@ func linuxFamily(f linuxFacts, fam string) (checks.Result, string) {
 	name := familyName(fam)
 	// A chain that filters but accepts everything arriving on an
 	// interface that reaches outside does not filter that network.
-	var openOn, openIfaces, uncertain []string
+	var openOn, openIfaces, uncertain, unsureRules []string
 	judge := func(what string, acceptsOn []string) bool {
 		open, known := f.outsideAccepted(acceptsOn)
 		switch {
@@ -153,12 +154,14 @@ func linuxFamily(f linuxFacts, fam string) (checks.Result, string) {
 		return false
 	}
 	for _, c := range f.InputChains {
+		what := fmt.Sprintf("nftables %s %s %s", c.Family, c.Table, c.Chain)
 		if c.FiltersFamily(fam) {
-			what := fmt.Sprintf("nftables %s %s %s", c.Family, c.Table, c.Chain)
 			if judge(what, c.AcceptsOn) {
 				by := fmt.Sprintf("%s %ss what no rule allows", what, c.Default)
 				return pass(by), by
 			}
+		} else if containsString(c.UnsureFor, fam) {
+			unsureRules = append(unsureRules, fmt.Sprintf("%s: %s", what, c.UnsureRule))
 		}
 	}
 	ipt := f.source(iptablesName(fam))
@@ -179,6 +182,10 @@ func linuxFamily(f linuxFacts, fam string) (checks.Result, string) {
 		return fail(fmt.Sprintf("The firewall is on, but lets in every incoming connection arriving on %s (%s).", ifs, strings.Join(openOn, "; ")), fix), ""
 	case len(uncertain) > 0:
 		return unknown(summaryUnknown, fixLinuxUnknown, strings.Join(uncertain, "; ")), ""
+	case len(unsureRules) > 0:
+		return unknown("Could not tell whether the firewall lets incoming connections in: a rule accepts packets on a condition SessionGuard cannot judge.",
+			fmt.Sprintf(fixLinuxUnsureRule, strings.Join(unsureRules, "; ")),
+			"the input chain drops what no rule allows, but before that a rule accepts packets on a condition that cannot be judged from the ruleset: "+strings.Join(unsureRules, "; ")), ""
 	}
 	nft := f.source("nft")
 	rulesRead := (nft != nil && nft.State == stateRead) || (ipt != nil && ipt.State == stateRead)

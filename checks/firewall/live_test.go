@@ -40,6 +40,13 @@ var ipv6Link = [][]string{
 	{"ip", "-6", "addr", "add", "fd00:5e55::1/64", "dev", "sg0", "nodad"},
 }
 
+// inputRules is an inet table whose input chain drops what its rules do
+// not accept, beside a chain "allowall" that accepts everything.
+func inputRules(rules ...string) liveSetup {
+	return liveSetup{Rules: "table inet f {\n\tchain allowall {\n\t\taccept\n\t}\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\t" +
+		strings.Join(rules, "\n\t\t") + "\n\t}\n}\n"}
+}
+
 func iptablesDrop(cmd string) [][]string {
 	return [][]string{
 		{cmd, "-P", "INPUT", "DROP"},
@@ -89,6 +96,20 @@ func TestLiveNetns(t *testing.T) {
 		{name: "ip and ip6 drop, IPv6 present", setup: liveSetup{Rules: ipDrop + ip6Drop, Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Pass},
 		{name: "drop policy then iifname != lo accept", setup: liveSetup{Rules: "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tiif \"lo\" accept\n\t\tiifname != \"lo\" accept\n\t}\n}\n", Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Fail},
 		{name: "drop policy, everything accepted on the uplink", setup: liveSetup{Rules: "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tiif \"lo\" accept\n\t\tiifname \"sg0\" accept\n\t}\n}\n", Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Fail},
+		// Rules that let everything in through what the check once took
+		// for narrowing conditions, and their narrowing look-alikes.
+		{name: "every port accepted", setup: inputRules("tcp dport 1-65535 accept", "udp dport 0-65535 accept"), want: checks.Fail},
+		{name: "every port accepted, two protocols at once", setup: inputRules("meta l4proto { tcp, udp } th dport 0-65535 accept"), want: checks.Fail},
+		{name: "every port accepted through a named set", setup: liveSetup{Rules: "table inet f {\n\tset ports {\n\t\ttype inet_service; flags interval;\n\t\telements = { 1-65535 }\n\t}\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\ttcp dport @ports accept\n\t}\n}\n"}, want: checks.Fail},
+		{name: "two ports accepted through a named set", setup: liveSetup{Rules: "table inet f {\n\tset few {\n\t\ttype inet_service;\n\t\telements = { 22, 443 }\n\t}\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\ttcp dport @few accept\n\t}\n}\n"}, want: checks.Pass},
+		{name: "verdict map sends TCP and UDP to an accepting chain", setup: inputRules("meta l4proto vmap { tcp : goto allowall, udp : goto allowall }"), want: checks.Fail},
+		{name: "TCP jumps to an accepting chain", setup: inputRules("meta l4proto tcp jump allowall"), want: checks.Fail},
+		{name: "ct state verdict map, lo and ssh", setup: inputRules("ct state vmap { established : accept, related : accept, invalid : drop }", "iif lo accept", "tcp dport 22 accept"), want: checks.Pass},
+		{name: "every unmarked packet accepted", setup: inputRules("meta mark 0 accept"), want: checks.Fail},
+		{name: "every packet for this computer accepted", setup: inputRules("fib daddr type local accept"), want: checks.Fail},
+		{name: "a rate limit accepts everything under it", setup: inputRules("limit rate 10/second accept"), want: checks.Fail},
+		{name: "TCP flags cannot be judged", setup: inputRules("tcp flags syn accept"), want: checks.Unknown},
+		{name: "TCP flags and a port", setup: inputRules("tcp flags syn tcp dport 22 accept"), want: checks.Pass},
 		{name: "iptables drop, ip6tables accept", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"))}, needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
 		{name: "iptables and ip6tables drop", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"))}, needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Pass},
 		{name: "iptables drop then ! -i lo accept", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),

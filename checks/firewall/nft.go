@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -42,6 +43,13 @@ type inputChain struct {
 	// the chain filters: an ip chain covers IPv4 only, ip6 IPv6 only,
 	// inet both.
 	Filters []string `json:"filters,omitempty"`
+	// UnsureRule describes a rule before the chain's drop or reject that
+	// accepts (or jumps to a chain that accepts) packets on a condition
+	// that cannot be judged from the ruleset (`tcp flags syn accept`): it
+	// may let every outside packet in, so the families in UnsureFor are
+	// not counted as filtered.
+	UnsureRule string   `json:"unsure_rule,omitempty"`
+	UnsureFor  []string `json:"unsure_for,omitempty"`
 }
 
 // Address families.
@@ -140,6 +148,17 @@ type nftObject struct {
 	} `json:"table"`
 	Chain *nftChain `json:"chain"`
 	Rule  *nftRule  `json:"rule"`
+	Set   *nftSet   `json:"set"`
+	Map   *nftSet   `json:"map"`
+}
+
+// nftSet is a named set or map: its elements are values (a set) or
+// [value, verdict] pairs (a verdict map).
+type nftSet struct {
+	Family string            `json:"family"`
+	Table  string            `json:"table"`
+	Name   string            `json:"name"`
+	Elem   []json.RawMessage `json:"elem"`
 }
 
 // parseNftJSON reads the output of `nft -j list ruleset`.
@@ -155,6 +174,14 @@ func parseNftJSON(b []byte) (ruleset, error) {
 	}
 	var rs ruleset
 	type key struct{ family, table, chain string }
+	named := map[key][]json.RawMessage{}
+	for _, o := range doc.Nftables {
+		for _, set := range []*nftSet{o.Set, o.Map} {
+			if set != nil {
+				named[key{set.Family, set.Table, set.Name}] = set.Elem
+			}
+		}
+	}
 	rules := map[key][]verdictRule{}
 	var chains []nftChain
 	fronts := map[string]bool{}
@@ -178,7 +205,11 @@ func parseNftJSON(b []byte) (ruleset, error) {
 			}
 		case o.Rule != nil:
 			k := key{o.Rule.Family, o.Rule.Table, o.Rule.Chain}
-			rules[k] = append(rules[k], classifyRule(o.Rule.Expr))
+			sets := func(name string) ([]json.RawMessage, bool) {
+				elems, ok := named[key{o.Rule.Family, o.Rule.Table, name}]
+				return elems, ok
+			}
+			rules[k] = append(rules[k], classifyRule(o.Rule.Expr, sets)...)
 			if pp, ok := publishedPort(o.Rule.Family, o.Rule.Expr); ok && !containsPort(rs.Published, pp) {
 				rs.Published = append(rs.Published, pp)
 			}
@@ -211,7 +242,14 @@ func parseNftJSON(b []byte) (ruleset, error) {
 					ic.AcceptsOn = append(ic.AcceptsOn, i)
 				}
 			}
-			if !d.acceptsAll && (d.verdict == "drop" || d.verdict == "reject") {
+			switch {
+			case d.acceptsAll || d.verdict != "drop" && d.verdict != "reject":
+			case d.unsure != "":
+				ic.UnsureFor = append(ic.UnsureFor, fam)
+				if ic.UnsureRule == "" {
+					ic.UnsureRule = d.unsure
+				}
+			default:
 				ic.Filters = append(ic.Filters, fam)
 			}
 		}
@@ -236,6 +274,11 @@ type verdictRule struct {
 	// (with its verdict: `iifname != "lo" accept`). Empty when some
 	// condition narrows the rule.
 	wide string
+	// unsure describes a rule none of whose conditions narrows it but
+	// some of which cannot be judged from the ruleset (`tcp flags syn`, a
+	// named set the ruleset does not list, a packet queued to a program):
+	// it may let every outside packet in.
+	unsure string
 	// nfproto limits the rule to one family ("ipv4", "ipv6") in an inet
 	// chain (`meta nfproto ipv4`); empty for both.
 	nfproto string
@@ -253,193 +296,170 @@ type verdictRule struct {
 // matches reports whether the rule applies to packets of family fam at all.
 func (r verdictRule) matches(fam string) bool { return r.nfproto == "" || r.nfproto == fam }
 
-// Statements that neither match packets nor end them.
-var passiveStatements = map[string]bool{"counter": true, "log": true, "comment": true}
-
-type nftMatch struct {
-	Op    string          `json:"op"`
-	Left  json.RawMessage `json:"left"`
-	Right json.RawMessage `json:"right"`
-}
-
-type nftLeft struct {
-	Meta *struct {
-		Key string `json:"key"`
-	} `json:"meta"`
-	Ct *struct {
-		Key string `json:"key"`
-	} `json:"ct"`
-	Payload *struct {
-		Protocol string `json:"protocol"`
-		Field    string `json:"field"`
-	} `json:"payload"`
-}
-
-// rightValues flattens a match's right side: a string, a number, a list, an
-// anonymous set, or a prefix ("0.0.0.0/0").
-func rightValues(raw json.RawMessage) []string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return []string{s}
-	}
-	var n json.Number
-	if json.Unmarshal(raw, &n) == nil {
-		return []string{n.String()}
-	}
-	var list []json.RawMessage
-	if json.Unmarshal(raw, &list) == nil {
-		var out []string
-		for _, x := range list {
-			out = append(out, rightValues(x)...)
-		}
-		return out
-	}
-	var obj struct {
-		Set    json.RawMessage `json:"set"`
-		Prefix *struct {
-			Addr string `json:"addr"`
-			Len  int    `json:"len"`
-		} `json:"prefix"`
-	}
-	if json.Unmarshal(raw, &obj) == nil {
-		switch {
-		case obj.Set != nil:
-			return rightValues(obj.Set)
-		case obj.Prefix != nil:
-			return []string{fmt.Sprintf("%s/%d", obj.Prefix.Addr, obj.Prefix.Len)}
-		}
-	}
-	return []string{"?"}
-}
-
-// wideMatch describes a match every outside packet (or every TCP or UDP
-// packet) meets, or returns "" for one that narrows the rule. nfproto is
-// set for `meta nfproto ipv4|ipv6`.
-func wideMatch(m nftMatch) (desc, nfproto string) {
-	var left nftLeft
-	if json.Unmarshal(m.Left, &left) != nil {
-		return "", ""
-	}
-	vals := rightValues(m.Right)
-	op := m.Op
-	eq := op == "==" || op == "in"
-	switch {
-	case left.Meta != nil && (left.Meta.Key == "iifname" || left.Meta.Key == "iif"):
-		if op == "!=" && len(vals) == 1 && vals[0] == "lo" {
-			return left.Meta.Key + ` != "lo"`, ""
-		}
-		if eq && len(vals) == 1 && (vals[0] == "*" || vals[0] == `\*`) {
-			return left.Meta.Key + ` "*"`, ""
-		}
-	case left.Meta != nil && left.Meta.Key == "nfproto":
-		if op == "==" && len(vals) == 1 && (vals[0] == iPv4 || vals[0] == iPv6) {
-			return "", vals[0]
-		}
-	case left.Meta != nil && left.Meta.Key == "l4proto",
-		left.Payload != nil && left.Payload.Protocol == "ip" && left.Payload.Field == "protocol",
-		left.Payload != nil && left.Payload.Protocol == "ip6" && left.Payload.Field == "nexthdr":
-		if eq && (containsString(vals, "tcp") || containsString(vals, "udp")) {
-			return "l4proto { " + strings.Join(vals, ", ") + " }", ""
-		}
-	case left.Ct != nil && left.Ct.Key == "state":
-		if (eq && containsString(vals, "new")) || (op == "!=" && !containsString(vals, "new")) {
-			if op == "!=" {
-				return "ct state != " + strings.Join(vals, ","), ""
-			}
-			return "ct state " + strings.Join(vals, ","), ""
-		}
-	case left.Payload != nil && (left.Payload.Field == "saddr" || left.Payload.Field == "daddr"):
-		if eq && len(vals) == 1 && (vals[0] == "0.0.0.0/0" || vals[0] == "::/0") {
-			return left.Payload.Protocol + " " + left.Payload.Field + " " + vals[0], ""
-		}
-	}
-	return "", ""
-}
-
-// ifaceMatch returns the interfaces of an `iifname == X` or `iifname in
-// {…}` match, nil for any other match.
-func ifaceMatch(m nftMatch) []string {
-	var left nftLeft
-	if json.Unmarshal(m.Left, &left) != nil || left.Meta == nil || (left.Meta.Key != "iifname" && left.Meta.Key != "iif") {
-		return nil
-	}
-	if m.Op != "==" && m.Op != "in" {
-		return nil
-	}
-	return rightValues(m.Right)
-}
-
-func classifyRule(expr []json.RawMessage) verdictRule {
-	r := verdictRule{unconditional: true}
-	narrowed, otherNarrowing := false, false
-	var wide, ifaces []string
+// classifyRule reduces a rule to what chainDefault needs. A rule ending in
+// a verdict map (`meta l4proto vmap { tcp : accept, udp : jump x }`)
+// becomes one rule for each of the map's elements.
+func classifyRule(expr []json.RawMessage, sets elemLookup) []verdictRule {
+	var b ruleBuilder
 	for _, raw := range expr {
 		var stmt map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &stmt); err != nil || len(stmt) != 1 {
-			r.unconditional, narrowed = false, true
+			b.conds = append(b.conds, condition{kind: condUnsure, desc: "a statement not recognised"})
 			continue
 		}
 		for name, val := range stmt {
 			switch {
 			case passiveStatements[name]:
 			case name == "accept" || name == "drop" || name == "reject" || name == "return":
-				r.verdict = name
+				b.verdict = name
 			case name == "jump" || name == "goto":
-				var t struct {
-					Target string `json:"target"`
-				}
-				_ = json.Unmarshal(val, &t)
-				r.verdict, r.target = name, t.Target
+				b.verdict, b.target = name, jumpTarget(val)
+			case name == "queue":
+				// A program decides: it may accept anything.
+				b.conds = append(b.conds, condition{kind: condUnsure, desc: "queue to a program"})
+				b.verdict = "accept"
 			case name == "match":
 				var m nftMatch
 				_ = json.Unmarshal(val, &m)
-				d, fam := wideMatch(m)
-				switch {
-				case fam != "":
-					r.nfproto = fam // narrows to a family, which chainDefault handles
-				case d != "":
-					r.unconditional = false
-					wide = append(wide, d)
-				default:
-					r.unconditional, narrowed = false, true
-					if ifs := ifaceMatch(m); ifs != nil {
-						ifaces = append(ifaces, ifs...)
-					} else {
-						otherNarrowing = true
-					}
-				}
+				b.conds = append(b.conds, judgeMatch(m, sets))
+			case name == "vmap":
+				return b.verdictMap(val, sets)
 			case name == "xt":
 				// iptables-nft compat expressions: targets DROP/REJECT/ACCEPT
 				// are verdicts, anything else (matches, unknown) a condition.
+				// The JSON names an xt match without its arguments; the
+				// ones iptables front ends (ufw, Docker, RHEL) put in
+				// accepting rules are conntrack RELATED,ESTABLISHED, icmp
+				// and addrtype, all narrowing, so an xt match counts as one.
 				var xt struct {
 					Type string `json:"type"`
 					Name string `json:"name"`
 				}
 				_ = json.Unmarshal(val, &xt)
-				if xt.Type == "target" {
-					switch xt.Name {
-					case "REJECT":
-						r.verdict = "reject"
-						continue
-					case "DROP":
-						r.verdict = "drop"
-						continue
-					case "ACCEPT":
-						r.verdict = "accept"
-						continue
-					}
+				if v, ok := xtVerdicts[xt.Name]; ok && xt.Type == "target" {
+					b.verdict = v
+					continue
 				}
-				r.unconditional, narrowed, otherNarrowing = false, true, true
+				b.conds = append(b.conds, condition{kind: condNarrow})
 			default:
-				r.unconditional, narrowed, otherNarrowing = false, true, true
+				b.conds = append(b.conds, condition{kind: condUnsure, desc: name})
 			}
 		}
 	}
-	if !narrowed && len(wide) > 0 {
-		r.wide = strings.Join(wide, " ") + " " + r.verdict
+	return []verdictRule{b.rule()}
+}
+
+// xtVerdicts are the iptables-nft targets that are verdicts.
+var xtVerdicts = map[string]string{"ACCEPT": "accept", "DROP": "drop", "REJECT": "reject"}
+
+func jumpTarget(val json.RawMessage) string {
+	var t struct {
+		Target string `json:"target"`
 	}
-	if !otherNarrowing {
-		r.ifaces = outsideIfaces(ifaces)
+	_ = json.Unmarshal(val, &t)
+	return t.Target
+}
+
+// ruleBuilder gathers a rule's conditions and verdict.
+type ruleBuilder struct {
+	conds           []condition
+	verdict, target string
+}
+
+// verdictMap expands `KEY vmap { V1 : VERDICT1, … }` (or a named verdict
+// map) into one rule for each element: the conditions so far, KEY == V,
+// and that element's verdict. A map the ruleset does not list is a rule
+// that may accept anything.
+func (b ruleBuilder) verdictMap(val json.RawMessage, sets elemLookup) []verdictRule {
+	var vm struct {
+		Key  json.RawMessage `json:"key"`
+		Data json.RawMessage `json:"data"`
+	}
+	_ = json.Unmarshal(val, &vm)
+	var elems []json.RawMessage
+	var name string
+	var anon struct {
+		Set []json.RawMessage `json:"set"`
+	}
+	switch {
+	case json.Unmarshal(vm.Data, &name) == nil && strings.HasPrefix(name, "@"):
+		var ok bool
+		if elems, ok = sets(strings.TrimPrefix(name, "@")); !ok {
+			b.conds = append(b.conds, condition{kind: condUnsure, desc: "vmap " + name})
+			b.verdict = "accept"
+			return []verdictRule{b.rule()}
+		}
+	case json.Unmarshal(vm.Data, &anon) == nil:
+		elems = anon.Set
+	}
+	var out []verdictRule
+	for _, e := range elems {
+		var pair []json.RawMessage
+		var verdict map[string]json.RawMessage
+		if json.Unmarshal(e, &pair) != nil || len(pair) != 2 || json.Unmarshal(pair[1], &verdict) != nil || len(verdict) != 1 {
+			u := b
+			u.conds = append(slices.Clone(b.conds), condition{kind: condUnsure, desc: "a verdict map element not recognised"})
+			u.verdict = "accept"
+			out = append(out, u.rule())
+			continue
+		}
+		r := b
+		r.conds = append(slices.Clone(b.conds), judgeMatch(nftMatch{Op: "==", Left: vm.Key, Right: pair[0]}, sets))
+		for v, arg := range verdict {
+			r.verdict, r.target = v, ""
+			if v == "jump" || v == "goto" {
+				r.target = jumpTarget(arg)
+			}
+		}
+		out = append(out, r.rule())
+	}
+	return out
+}
+
+// rule makes the verdictRule: unconditional without conditions; narrowing
+// when some condition narrows it (an interface other than lo with nothing
+// else narrowing is kept as ifaces); else unsure when some condition
+// cannot be judged; else wide when it has conditions, all wide.
+func (b ruleBuilder) rule() verdictRule {
+	r := verdictRule{unconditional: true, verdict: b.verdict, target: b.target}
+	var wide, unsure, ifaces []string
+	narrows, byIface := false, false
+	for _, c := range b.conds {
+		if c.kind == condFamily {
+			r.nfproto = c.family // narrows to a family, which chainDefault handles
+			continue
+		}
+		r.unconditional = false
+		switch c.kind {
+		case condNarrow:
+			narrows = true
+		case condIface:
+			byIface = true
+			ifaces = append(ifaces, c.ifaces...)
+		case condWide:
+			wide = append(wide, c.desc)
+		case condUnsure:
+			unsure = append(unsure, c.desc)
+		}
+	}
+	verdict := b.verdict
+	if b.target != "" {
+		verdict += " " + b.target
+	}
+	outside := outsideIfaces(ifaces)
+	switch {
+	case narrows, byIface && len(outside) == 0:
+		// Some condition picks out a part of the traffic (on lo only, at
+		// most): what the rule accepts is filtered.
+	case len(unsure) > 0:
+		if byIface {
+			unsure = append([]string{describeMatch("iifname", "==", outside)}, unsure...)
+		}
+		r.unsure = strings.Join(unsure, " ") + " " + verdict
+	case byIface:
+		r.ifaces = outside
+	case len(wide) > 0:
+		r.wide = strings.Join(wide, " ") + " " + verdict
 	}
 	return r
 }
@@ -499,7 +519,7 @@ func publishedPort(family string, expr []json.RawMessage) (pubPort, bool) {
 		switch left.Payload.Field {
 		case "dport":
 			if m.Op == "==" || m.Op == "in" {
-				pp.Proto, pp.Port = left.Payload.Protocol, strings.Join(rightValues(m.Right), ",")
+				pp.Proto, pp.Port = left.Payload.Protocol, strings.Join(rightValues(m.Right, noSets), ",")
 			}
 		case "daddr":
 			if m.Op == "==" || m.Op == "in" {
@@ -512,6 +532,10 @@ func publishedPort(family string, expr []json.RawMessage) (pubPort, bool) {
 	}
 	return pp, dnat && pp.Port != ""
 }
+
+// noSets looks up no named set: a port published through one is shown as
+// "?".
+func noSets(string) ([]json.RawMessage, bool) { return nil, false }
 
 func containsPort(list []pubPort, p pubPort) bool {
 	for _, x := range list {
@@ -532,6 +556,10 @@ type chainVerdict struct {
 	// before the default (`iifname "wlp2s0" accept`, or a jump or goto on
 	// that interface to a chain that accepts everything).
 	acceptsOn []string
+	// unsure describes the first rule before the verdict that accepts, or
+	// jumps to a chain that accepts, packets on a condition that cannot
+	// be judged (verdictRule.unsure).
+	unsure string
 }
 
 // chainDefault walks a chain's rules for packets of family fam and returns
@@ -543,28 +571,59 @@ type chainVerdict struct {
 // policy.
 func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, depth int) chainVerdict {
 	var on []string
+	unsure := ""
+	noteUnsure := func(desc string) {
+		if unsure == "" {
+			unsure = desc
+		}
+	}
 	done := func(v chainVerdict) chainVerdict {
 		v.acceptsOn = append(on, v.acceptsOn...)
+		if unsure != "" {
+			v.unsure = unsure
+		}
 		return v
+	}
+	// target is what the chain a conditional jump or goto leads to does.
+	target := func(r verdictRule) (chainVerdict, bool) {
+		if depth >= 8 || r.target == "" || r.verdict != "jump" && r.verdict != "goto" {
+			return chainVerdict{}, false
+		}
+		return chainDefault(lookup, r.target, "", fam, depth+1), true
 	}
 	for _, r := range lookup(chain) {
 		if !r.matches(fam) {
 			continue
 		}
 		if !r.unconditional {
-			if r.wide != "" && r.verdict == "accept" {
+			switch {
+			case r.wide != "" && r.verdict == "accept":
 				return done(chainVerdict{verdict: "accept", acceptsAll: true, rule: r.wide})
-			}
-			if len(r.ifaces) > 0 {
-				switch r.verdict {
-				case "accept":
-					on = append(on, r.ifaces...)
-				case "jump", "goto":
-					if depth < 8 && r.target != "" {
-						if v := chainDefault(lookup, r.target, "", fam, depth+1); v.acceptsAll {
-							on = append(on, r.ifaces...)
-						}
+			case r.wide != "":
+				// Every outside packet of a kind goes to a chain: what
+				// that chain accepts for all, or on an interface, or
+				// may accept, is accepted here (its drop is not: the
+				// packets of other kinds go on).
+				if v, ok := target(r); ok {
+					if v.acceptsAll {
+						return done(chainVerdict{verdict: "accept", acceptsAll: true, rule: r.wide + ": " + v.rule})
 					}
+					on = append(on, v.acceptsOn...)
+					if v.unsure != "" {
+						noteUnsure(r.wide + ": " + v.unsure)
+					}
+				}
+			case r.unsure != "" && r.verdict == "accept":
+				noteUnsure(r.unsure)
+			case r.unsure != "":
+				if v, ok := target(r); ok && (v.acceptsAll || len(v.acceptsOn) > 0 || v.unsure != "") {
+					noteUnsure(r.unsure)
+				}
+			case len(r.ifaces) > 0 && r.verdict == "accept":
+				on = append(on, r.ifaces...)
+			case len(r.ifaces) > 0:
+				if v, ok := target(r); ok && v.acceptsAll {
+					on = append(on, r.ifaces...)
 				}
 			}
 			if depth > 0 && r.verdict == "return" {
@@ -590,6 +649,9 @@ func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, 
 				return done(v)
 			}
 			on = append(on, v.acceptsOn...)
+			if v.unsure != "" {
+				noteUnsure(v.unsure)
+			}
 			if r.verdict == "goto" {
 				return done(chainVerdict{verdict: policy})
 			}

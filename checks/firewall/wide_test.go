@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/sessionguard/sessionguard/checks"
 )
 
 func TestClassifyRuleWide(t *testing.T) {
@@ -24,14 +26,118 @@ func TestClassifyRuleWide(t *testing.T) {
 		{`[{"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": "tcp"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 22}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": {"set": ["icmp", "ipv6-icmp"]}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "192.168.1.0", "len": 24}}}}, {"accept": null}]`, ""},
+		// Every port, every unmarked packet, every packet for this host:
+		// wide (all taken from nft -j list ruleset).
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"range": [1, 65535]}}}, {"accept": null}]`, "tcp dport 1-65535 accept"},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "th", "field": "dport"}}, "right": {"set": [{"range": [0, 1023]}, {"range": [1024, 65535]}]}}}, {"accept": null}]`, "th dport { 0-1023, 1024-65535 } accept"},
+		{`[{"match": {"op": "!=", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 22}}, {"accept": null}]`, "tcp dport != 22 accept"},
+		{`[{"match": {"op": "==", "left": {"meta": {"key": "mark"}}, "right": 0}}, {"accept": null}]`, "meta mark 0 accept"},
+		{`[{"match": {"op": "==", "left": {"meta": {"key": "pkttype"}}, "right": "host"}}, {"accept": null}]`, "meta pkttype host accept"},
+		{`[{"match": {"op": "==", "left": {"fib": {"result": "type", "flags": ["daddr"]}}, "right": "local"}}, {"accept": null}]`, "fib daddr type local accept"},
+		{`[{"match": {"op": "!=", "left": {"meta": {"key": "iifname"}}, "right": "eth0"}}, {"accept": null}]`, `iifname != "eth0" accept`},
+		{`[{"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": "tcp"}}, {"jump": {"target": "allowall"}}]`, "l4proto { tcp } jump allowall"},
+		// A rate limit or a mark set narrows nothing.
+		{`[{"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": "new"}}, {"limit": {"rate": 10, "burst": 5, "per": "second"}}, {"accept": null}]`, "ct state new accept"},
+		// Narrowing.
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"set": [22, {"range": [1000, 2000]}]}}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"range": [2, 65535]}}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"meta": {"key": "mark"}}, "right": 5}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"meta": {"key": "oifname"}}, "right": "eth0"}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"concat": [{"payload": {"protocol": "ip", "field": "saddr"}}, {"payload": {"protocol": "tcp", "field": "dport"}}]}, "right": {"set": [{"concat": ["10.0.0.1", 22]}]}}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "in", "left": {"payload": {"protocol": "tcp", "field": "flags"}}, "right": "syn"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 22}}, {"accept": null}]`, ""},
 	}
 	for _, tc := range tests {
 		var expr []json.RawMessage
 		if err := json.Unmarshal([]byte(tc.expr), &expr); err != nil {
 			t.Fatal(err)
 		}
-		if got := classifyRule(expr).wide; got != tc.wide {
+		if got := classifyRule(expr, noSets)[0].wide; got != tc.wide {
 			t.Errorf("%s: wide %q, want %q", tc.expr, got, tc.wide)
+		}
+	}
+}
+
+// TestClassifyRuleUnsure: a rule that no condition narrows but one cannot
+// be judged from the ruleset is unsure, never wide or narrowing.
+func TestClassifyRuleUnsure(t *testing.T) {
+	tests := []struct{ expr, unsure string }{
+		{`[{"match": {"op": "in", "left": {"payload": {"protocol": "tcp", "field": "flags"}}, "right": "syn"}}, {"accept": null}]`, "tcp flags syn accept"},
+		{`[{"match": {"op": "==", "left": {"&": [{"payload": {"protocol": "tcp", "field": "flags"}}, ["fin", "syn", "rst", "ack"]]}, "right": "syn"}}, {"accept": null}]`, "an expression syn accept"},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": "@unlisted"}}, {"accept": null}]`, "tcp dport ? accept"},
+		{`[{"match": {"op": ">=", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 1024}}, {"accept": null}]`, "tcp dport >= 1024 accept"},
+		{`[{"queue": {"num": 0}}]`, "queue to a program accept"},
+		{`[{"vmap": {"key": {"meta": {"key": "l4proto"}}, "data": "@unlisted"}}]`, "vmap @unlisted accept"},
+		{`[{"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "wlan0"}}, {"match": {"op": "in", "left": {"payload": {"protocol": "tcp", "field": "flags"}}, "right": "syn"}}, {"accept": null}]`, `iifname "wlan0" tcp flags syn accept`},
+	}
+	for _, tc := range tests {
+		var expr []json.RawMessage
+		if err := json.Unmarshal([]byte(tc.expr), &expr); err != nil {
+			t.Fatal(err)
+		}
+		r := classifyRule(expr, noSets)[0]
+		if r.unsure != tc.unsure || r.wide != "" || r.unconditional || len(r.ifaces) > 0 {
+			t.Errorf("%s: %+v, want unsure %q", tc.expr, r, tc.unsure)
+		}
+	}
+}
+
+// TestVerdictMapRules: a verdict map is one rule an element, named maps
+// and sets looked up in the rule's table.
+func TestVerdictMapRules(t *testing.T) {
+	doc := `{"nftables": [{"table": {"family": "inet", "name": "f", "handle": 1}},
+	{"set": {"family": "inet", "name": "few", "table": "f", "type": "inet_service", "handle": 4, "elem": [22, 443]}},
+	{"map": {"family": "inet", "name": "vm", "table": "f", "type": "inet_proto", "handle": 5, "map": "verdict", "elem": [["icmp", {"accept": null}]]}},
+	{"chain": {"family": "inet", "table": "f", "name": "in", "handle": 1, "type": "filter", "hook": "input", "prio": 0, "policy": "drop"}},
+	{"rule": {"family": "inet", "table": "f", "chain": "in", "handle": 2, "expr": [{"vmap": {"key": {"ct": {"key": "state"}}, "data": {"set": [["invalid", {"drop": null}], ["established", {"accept": null}], ["related", {"accept": null}]]}}}]}},
+	{"rule": {"family": "inet", "table": "f", "chain": "in", "handle": 3, "expr": [{"vmap": {"key": {"meta": {"key": "l4proto"}}, "data": "@vm"}}]}},
+	{"rule": {"family": "inet", "table": "f", "chain": "in", "handle": 4, "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": "@few"}}, {"accept": null}]}}]}`
+	rs, err := parseNftJSON([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rs.Filtering() || len(rs.InputChains) != 1 || rs.InputChains[0].UnsureRule != "" {
+		t.Errorf("ct state vmap, a named verdict map and a named set, all narrowing: want filtering, got %+v", rs.InputChains)
+	}
+	open := strings.Replace(doc, `["icmp", {"accept": null}]`, `["icmp", {"accept": null}], ["udp", {"accept": null}]`, 1)
+	if rs, err = parseNftJSON([]byte(open)); err != nil {
+		t.Fatal(err)
+	}
+	if rs.Filtering() || !rs.InputChains[0].AcceptsAll || rs.InputChains[0].AcceptRule != "l4proto { udp } accept" {
+		t.Errorf("udp : accept in the named verdict map: want every UDP packet accepted, got %+v", rs.InputChains)
+	}
+}
+
+// TestUnsureRuleIsNotFiltering: a chain whose drop comes after a rule
+// that may accept everything counts as filtering neither family, and the
+// check says unknown, naming the rule.
+func TestUnsureRuleIsNotFiltering(t *testing.T) {
+	doc := `{"nftables": [{"table": {"family": "inet", "name": "f", "handle": 1}},
+	{"chain": {"family": "inet", "table": "f", "name": "in", "handle": 1, "type": "filter", "hook": "input", "prio": 0, "policy": "drop"}},
+	{"rule": {"family": "inet", "table": "f", "chain": "in", "handle": 2, "expr": [{"match": {"op": "in", "left": {"payload": {"protocol": "tcp", "field": "flags"}}, "right": "syn"}}, {"accept": null}]}}]}`
+	rs, err := parseNftJSON([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rs.InputChains[0]
+	if rs.FilteringFamily(iPv4) || rs.FilteringFamily(iPv6) || c.UnsureRule != "tcp flags syn accept" || len(c.UnsureFor) != 2 {
+		t.Fatalf("want an unsure chain for both families, got %+v", c)
+	}
+	f := linuxFacts{InputChains: rs.InputChains, IPv6: iPv6Present, Sources: []source{{Name: "nft", State: stateRead, Filtering: boolPtr(false)}}}
+	r := evaluateLinux(f)
+	if r.Status != checks.Unknown || !strings.Contains(r.Fix, "tcp flags syn accept") {
+		t.Errorf("got %s: %s (fix %q)", r.Status, r.Summary, r.Fix)
+	}
+}
+
+// TestCoversEveryPort: ports and ranges, in any order, overlapping or
+// touching, cover 1-65535 or not.
+func TestCoversEveryPort(t *testing.T) {
+	for vals, want := range map[string]bool{
+		"1-65535": true, "0-65535": true, "22,1-21,23-65535": true, "1-40000,30000-65535": true,
+		"2-65535": false, "1-65534": false, "1-1000,1002-65535": false, "ssh": false, "": false,
+	} {
+		if got := coversEveryPort(strings.Split(vals, ",")); got != want {
+			t.Errorf("%q: %v, want %v", vals, got, want)
 		}
 	}
 }

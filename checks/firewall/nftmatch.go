@@ -1,0 +1,324 @@
+package firewall
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// This file judges the rules of an nftables input chain one condition at a
+// time: which packets a rule that accepts (or jumps) lets through. A
+// condition that picks out some packets narrows the rule; one every
+// outside packet meets (or every TCP or UDP packet) leaves it wide; and
+// one SessionGuard has no way to judge from the ruleset alone leaves it
+// unsure, so that a chain behind such a rule is never taken for a
+// filtering one (a firewall that may let everything in is not a pass).
+
+// condKind is what one condition of a rule does to the packets the rule
+// applies to.
+type condKind int
+
+const (
+	condNarrow condKind = iota // picks out some packets only
+	condWide                   // every outside packet, or every TCP or UDP packet, meets it
+	condFamily                 // limits an inet rule to one address family
+	condIface                  // picks out input interfaces
+	condUnsure                 // cannot be judged from the ruleset
+)
+
+// condition is one judged condition.
+type condition struct {
+	kind   condKind
+	desc   string   // condWide, condUnsure: the condition as nft shows it, roughly
+	family string   // condFamily: "ipv4" or "ipv6"
+	ifaces []string // condIface
+}
+
+// elemLookup returns the elements of a named set or map of the rule's
+// table ("@name" without the @), false when the ruleset does not list it.
+type elemLookup func(name string) ([]json.RawMessage, bool)
+
+// Statements that neither match packets nor end them: they count, log,
+// limit the rate of what the rule accepts, or set a mark or a set element.
+// A rule whose only conditions are these applies to every packet.
+var passiveStatements = map[string]bool{"counter": true, "log": true, "comment": true, "limit": true, "quota": true,
+	"meter": true, "mangle": true, "set": true, "notrack": true}
+
+type nftMatch struct {
+	Op    string          `json:"op"`
+	Left  json.RawMessage `json:"left"`
+	Right json.RawMessage `json:"right"`
+}
+
+type nftLeft struct {
+	Meta *struct {
+		Key string `json:"key"`
+	} `json:"meta"`
+	Ct *struct {
+		Key string `json:"key"`
+	} `json:"ct"`
+	Payload *struct {
+		Protocol string `json:"protocol"`
+		Field    string `json:"field"`
+	} `json:"payload"`
+	Fib *struct {
+		Result string   `json:"result"`
+		Flags  []string `json:"flags"`
+	} `json:"fib"`
+	Concat []nftLeft `json:"concat"`
+}
+
+// name is the left side as nft writes it: "iifname", "ct state", "tcp
+// dport", "fib daddr type"; "" for one not recognised.
+func (l nftLeft) name() string {
+	switch {
+	case l.Meta != nil:
+		return l.Meta.Key
+	case l.Ct != nil:
+		return "ct " + l.Ct.Key
+	case l.Payload != nil:
+		return l.Payload.Protocol + " " + l.Payload.Field
+	case l.Fib != nil:
+		return "fib " + strings.Join(l.Fib.Flags, " . ") + " " + l.Fib.Result
+	case len(l.Concat) > 0:
+		names := make([]string, len(l.Concat))
+		for i, c := range l.Concat {
+			if names[i] = c.name(); names[i] == "" {
+				return ""
+			}
+		}
+		return strings.Join(names, " . ")
+	}
+	return ""
+}
+
+// unknownValue stands for a right-hand value that could not be read (a
+// named set the ruleset does not list, a concatenation).
+const unknownValue = "?"
+
+// rightValues flattens a match's right side: a string, a number, a list,
+// an anonymous or named set, a range ("1-65535") or a prefix
+// ("0.0.0.0/0"); unknownValue for anything else.
+func rightValues(raw json.RawMessage, sets elemLookup) []string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		if name, ok := strings.CutPrefix(s, "@"); ok {
+			elems, found := sets(name)
+			if !found {
+				return []string{unknownValue}
+			}
+			var out []string
+			for _, e := range elems {
+				out = append(out, rightValues(e, sets)...)
+			}
+			return out
+		}
+		return []string{s}
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return []string{n.String()}
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) == nil {
+		var out []string
+		for _, x := range list {
+			out = append(out, rightValues(x, sets)...)
+		}
+		return out
+	}
+	var obj struct {
+		Concat []json.RawMessage              `json:"concat"`
+		Set    json.RawMessage                `json:"set"`
+		Range  []json.RawMessage              `json:"range"`
+		Elem   *struct{ Val json.RawMessage } `json:"elem"`
+		Prefix *struct {
+			Addr string `json:"addr"`
+			Len  int    `json:"len"`
+		} `json:"prefix"`
+	}
+	if json.Unmarshal(raw, &obj) == nil {
+		switch {
+		case len(obj.Concat) > 0:
+			parts := make([]string, len(obj.Concat))
+			for i, c := range obj.Concat {
+				v := rightValues(c, sets)
+				if len(v) != 1 {
+					return []string{unknownValue}
+				}
+				parts[i] = v[0]
+			}
+			return []string{strings.Join(parts, " . ")}
+		case obj.Set != nil:
+			return rightValues(obj.Set, sets)
+		case obj.Elem != nil:
+			return rightValues(obj.Elem.Val, sets)
+		case len(obj.Range) == 2:
+			lo, hi := rightValues(obj.Range[0], sets), rightValues(obj.Range[1], sets)
+			if len(lo) == 1 && len(hi) == 1 {
+				return []string{lo[0] + "-" + hi[0]}
+			}
+		case obj.Prefix != nil:
+			return []string{fmt.Sprintf("%s/%d", obj.Prefix.Addr, obj.Prefix.Len)}
+		}
+	}
+	return []string{unknownValue}
+}
+
+// judgeMatch judges one match of a rule.
+func judgeMatch(m nftMatch, sets elemLookup) condition {
+	var left nftLeft
+	_ = json.Unmarshal(m.Left, &left)
+	return judgeValues(left, m.Op, rightValues(m.Right, sets))
+}
+
+// judgeValues judges the match of left against vals with op.
+func judgeValues(left nftLeft, op string, vals []string) condition {
+	name := left.name()
+	desc := describeMatch(name, op, vals)
+	eq, ne := op == "==" || op == "in", op == "!="
+	if name == "" || slices.Contains(vals, unknownValue) || !eq && !ne {
+		return condition{kind: condUnsure, desc: desc}
+	}
+	if len(left.Concat) > 0 {
+		// `ip saddr . tcp dport { 10.0.0.1 . 22 }`: a packet matches
+		// when all its parts match one element, so a part whose values
+		// narrow narrows the whole. Parts that are each wide may still
+		// narrow together: that is not judged.
+		if eq {
+			for i, part := range left.Concat {
+				var partVals []string
+				for _, v := range vals {
+					if p := strings.Split(v, " . "); len(p) == len(left.Concat) {
+						partVals = append(partVals, p[i])
+					} else {
+						return condition{kind: condUnsure, desc: desc}
+					}
+				}
+				if c := judgeValues(part, op, partVals); c.kind == condNarrow {
+					return c
+				}
+			}
+		}
+		return condition{kind: condUnsure, desc: desc}
+	}
+	wide := condition{kind: condWide, desc: desc}
+	narrow := condition{kind: condNarrow}
+	either := func(isWide bool) condition {
+		if isWide {
+			return wide
+		}
+		return narrow
+	}
+	switch {
+	case left.Meta != nil && (name == "iifname" || name == "iif"):
+		if ne || slices.Contains(vals, "*") || slices.Contains(vals, `\*`) {
+			return wide // != "lo" or != anything: every other interface
+		}
+		return condition{kind: condIface, ifaces: vals}
+	case left.Meta != nil && (name == "oifname" || name == "oif"):
+		// An incoming packet has no output interface.
+		return either(ne)
+	case left.Meta != nil && name == "nfproto":
+		if len(vals) == 1 && (vals[0] == iPv4 || vals[0] == iPv6) {
+			fam := vals[0]
+			if ne {
+				fam = otherFamily(fam)
+			}
+			return condition{kind: condFamily, family: fam}
+		}
+	case left.Meta != nil && name == "l4proto", name == "ip protocol", name == "ip6 nexthdr":
+		tcpOrUDP := slices.Contains(vals, "tcp") || slices.Contains(vals, "udp")
+		if eq {
+			if tcpOrUDP {
+				return condition{kind: condWide, desc: "l4proto { " + strings.Join(vals, ", ") + " }"}
+			}
+			return narrow
+		}
+		return either(!slices.Contains(vals, "tcp") || !slices.Contains(vals, "udp"))
+	case name == "ct state":
+		return either(eq == slices.Contains(vals, "new"))
+	case name == "ct status":
+		return either(ne)
+	case name == "mark", name == "ct mark":
+		// Mark 0 is every packet no rule marked.
+		return either(ne || slices.Contains(vals, "0"))
+	case left.Meta != nil && name == "pkttype":
+		return either(eq == slices.Contains(vals, "host"))
+	case left.Payload != nil && (left.Payload.Field == "saddr" || left.Payload.Field == "daddr") &&
+		(left.Payload.Protocol == "ip" || left.Payload.Protocol == "ip6"):
+		return either(ne || slices.Contains(vals, "0.0.0.0/0") || slices.Contains(vals, "::/0"))
+	case left.Payload != nil && (left.Payload.Field == "dport" || left.Payload.Field == "sport") && portProtocols[left.Payload.Protocol]:
+		return either(ne || coversEveryPort(vals))
+	case left.Payload != nil && (left.Payload.Protocol == "icmp" || left.Payload.Protocol == "icmpv6" || left.Payload.Protocol == "igmp"):
+		return narrow
+	case left.Fib != nil && left.Fib.Result == "type" && slices.Contains(left.Fib.Flags, "daddr") && eq:
+		// "local": every packet addressed to this computer.
+		return either(slices.Contains(vals, "local"))
+	}
+	return condition{kind: condUnsure, desc: desc}
+}
+
+// portProtocols are the payload protocols with source and destination ports.
+var portProtocols = map[string]bool{"tcp": true, "udp": true, "th": true, "sctp": true, "dccp": true, "udplite": true}
+
+// coversEveryPort reports whether port values ("22", "1000-2000", "ssh")
+// together cover every port from 1 to 65535.
+func coversEveryPort(vals []string) bool {
+	type span struct{ lo, hi int }
+	var spans []span
+	for _, v := range vals {
+		lo, hi, isRange := strings.Cut(v, "-")
+		if !isRange {
+			hi = lo
+		}
+		l, err1 := strconv.Atoi(lo)
+		h, err2 := strconv.Atoi(hi)
+		if err1 == nil && err2 == nil {
+			spans = append(spans, span{l, h})
+		}
+	}
+	slices.SortFunc(spans, func(a, b span) int { return a.lo - b.lo })
+	next := 1 // the lowest port not yet covered
+	for _, s := range spans {
+		if s.lo > next {
+			return false
+		}
+		next = max(next, s.hi+1)
+	}
+	return next > 65535
+}
+
+// describeMatch writes a match roughly as nft shows it: `iifname != "lo"`,
+// `ct state new`, `tcp dport 1-65535`, `meta mark { 0, 5 }`.
+func describeMatch(name, op string, vals []string) string {
+	if name == "" {
+		name = "an expression"
+	}
+	quoted := slices.Clone(vals)
+	if name == "iifname" || name == "oifname" {
+		for i, v := range quoted {
+			quoted[i] = strconv.Quote(v)
+		}
+	}
+	v := strings.Join(quoted, ", ")
+	if len(quoted) > 1 {
+		v = "{ " + v + " }"
+	}
+	if name == "mark" || name == "pkttype" {
+		name = "meta " + name
+	}
+	if op == "==" || op == "in" {
+		return name + " " + v
+	}
+	return name + " " + op + " " + v
+}
+
+func otherFamily(fam string) string {
+	if fam == iPv4 {
+		return iPv6
+	}
+	return iPv4
+}
