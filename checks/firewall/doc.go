@@ -13,17 +13,30 @@
 //     reject, unless a rule accepting every outside packet comes first: no
 //     condition at all, or only conditions every outside packet meets
 //     (iifname != "lo", iifname "*", meta l4proto tcp/udp with no port,
-//     ct state new, 0.0.0.0/0 or ::/0). meta nfproto limits an inet rule to
-//     its family. A rule accepting everything on an input interface
+//     ports covering 1-65535, any != on a port or address, ct state new,
+//     0.0.0.0/0 or ::/0, meta mark 0, meta pkttype host, fib daddr type
+//     local; a rate limit narrows nothing), or a jump or goto on such
+//     conditions to a chain that accepts everything. Every condition is
+//     judged narrowing, wide or unsure: named sets are looked up, a
+//     verdict map is one rule for each element, and a rule that no
+//     condition narrows but one cannot be judged from the ruleset (tcp
+//     flags, a concatenation whose parts are each wide, a packet queued to
+//     a program, an iptables-nft compat match, whose arguments nft -j does
+//     not show) makes the chain not count as filtering: the verdict is
+//     unknown and names the rule, unless iptables -S, which shows compat
+//     matches whole, judges the same rules. meta nfproto limits an inet
+//     rule to its family. A rule accepting everything on an input interface
 //     (`iifname "wlp2s0" accept`, or a jump there to a chain that accepts
 //     everything: firewalld's trusted zone) makes the chain not filter
 //     when the interface reaches outside: the interfaces are then read
 //     from /proc/net/dev (lo and container or VM bridges by name do not).
-//     One filtering chain is enough: every base chain sees every packet. When no chain filters IPv4, iptables -S (policy DROP or
-//     a final DROP/REJECT, the same accept-everything rules: -j ACCEPT,
-//     ! -i lo, -i +, -p tcp/udp with no port, --state NEW, 0.0.0.0/0, and
-//     the iptables-nft warning that iptables-legacy tables exist, which nft
-//     cannot show). When none filters IPv6, whether the computer has IPv6
+//     One filtering chain is enough: every base chain sees every packet.
+//     When no chain filters IPv4, iptables -S (policy DROP or a final
+//     DROP/REJECT, its conditions judged the same way: -j ACCEPT, ! -i lo,
+//     -i +, -p tcp/udp with no port, --dport/--dports covering every port,
+//     --state NEW, 0.0.0.0/0, --dst-type LOCAL, --mark 0x0, --pkt-type
+//     host are wide, an option not known here unsure; and the iptables-nft
+//     warning that iptables-legacy tables exist, which nft cannot show). When none filters IPv6, whether the computer has IPv6
 //     (/proc/net/if_inet6: an address on an interface other than lo; else
 //     net.ipv6.conf.all.disable_ipv6; both absent is a kernel without
 //     IPv6), and when it may, ip6tables -S likewise. A computer without

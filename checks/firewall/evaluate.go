@@ -135,7 +135,7 @@ func linuxFamily(f linuxFacts, fam string) (checks.Result, string) {
 	name := familyName(fam)
 	// A chain that filters but accepts everything arriving on an
 	// interface that reaches outside does not filter that network.
-	var openOn, openIfaces, uncertain, unsureRules []string
+	var openOn, openIfaces, uncertain, unsureRules, compatUnread []string
 	judge := func(what string, acceptsOn []string) bool {
 		open, known := f.outsideAccepted(acceptsOn)
 		switch {
@@ -161,13 +161,31 @@ func linuxFamily(f linuxFacts, fam string) (checks.Result, string) {
 				return pass(by), by
 			}
 		} else if containsString(c.UnsureFor, fam) {
-			unsureRules = append(unsureRules, fmt.Sprintf("%s: %s", what, c.UnsureRule))
+			ipt := f.source(iptablesName(fam))
+			switch {
+			case !c.UnsureIptables:
+				unsureRules = append(unsureRules, fmt.Sprintf("%s: %s", what, c.UnsureRule))
+			case ipt == nil || ipt.State != stateRead:
+				// iptables -S shows these rules whole, but was not read.
+				state := "not run"
+				if ipt != nil {
+					state = ipt.State + orEmpty(": ", ipt.Detail)
+				}
+				compatUnread = append(compatUnread, fmt.Sprintf("%s has iptables-nft rules whose matches only %s -S shows (%s), and that could not be read (%s)",
+					what, iptablesName(fam), c.UnsureRule, state))
+			}
+			// Else iptables -S, read, judges the same rules below.
 		}
 	}
 	ipt := f.source(iptablesName(fam))
 	if ipt != nil && isTrue(ipt.Filtering) && judge(ipt.Name+" INPUT", ipt.AcceptsOn) {
 		by := ipt.Name + " " + ipt.Detail
 		return pass(by), by
+	}
+	if ipt != nil && ipt.State == stateRead {
+		if _, rule, ok := strings.Cut(ipt.Detail, unsureDetail); ok {
+			unsureRules = append(unsureRules, ipt.Name+" INPUT: "+rule)
+		}
 	}
 	if fam == iPv6 && f.IPv6Absent() {
 		return checks.Result{Status: checks.NotApplicable, Summary: "This computer has no IPv6: " + f.IPv6Detail + "."}, ""
@@ -182,6 +200,12 @@ func linuxFamily(f linuxFacts, fam string) (checks.Result, string) {
 		return fail(fmt.Sprintf("The firewall is on, but lets in every incoming connection arriving on %s (%s).", ifs, strings.Join(openOn, "; ")), fix), ""
 	case len(uncertain) > 0:
 		return unknown(summaryUnknown, fixLinuxUnknown, strings.Join(uncertain, "; ")), ""
+	case len(compatUnread) > 0:
+		fix := fixLinuxUnknown
+		if ipt != nil && ipt.State == stateDenied {
+			fix = fixLinuxRoot
+		}
+		return unknown(summaryUnknown, fix, strings.Join(compatUnread, "; ")), ""
 	case len(unsureRules) > 0:
 		return unknown("Could not tell whether the firewall lets incoming connections in: a rule accepts packets on a condition SessionGuard cannot judge.",
 			fmt.Sprintf(fixLinuxUnsureRule, strings.Join(unsureRules, "; ")),

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -24,7 +26,12 @@ type iptablesInput struct {
 	// AcceptsOn are the interfaces on which INPUT accepts every packet
 	// before its default ("-i wlp2s0 -j ACCEPT"; "wl+" a wildcard).
 	AcceptsOn []string
-	Filtering bool
+	// UnsureRule describes a rule before the default that accepts (or
+	// jumps to a chain that accepts) packets on a condition that cannot
+	// be judged ("--tcp-flags FIN,SYN,RST,ACK SYN -j ACCEPT"): INPUT then
+	// does not count as filtering.
+	UnsureRule string
+	Filtering  bool
 	// LegacyTablesPresent is true when iptables-nft warned that
 	// iptables-legacy tables exist, which it cannot show.
 	LegacyTablesPresent bool
@@ -90,34 +97,39 @@ func parseIptablesS(stdout, stderr []byte) (iptablesInput, error) {
 	d := chainDefault(lookup, "INPUT", policy, "", 0)
 	in.Default, in.AcceptsAll, in.AcceptRule, in.AcceptsOn = d.verdict, d.acceptsAll, d.rule, d.acceptsOn
 	in.Filtering = !in.AcceptsAll && (in.Default == "drop" || in.Default == "reject")
+	if in.Filtering && d.unsure != "" {
+		in.Filtering, in.UnsureRule = false, d.unsure
+	}
 	return in, nil
 }
 
-// Options that only qualify a target, not the packets matched.
+// Options that only qualify a target, not the packets matched, and
+// whether each takes a value.
 var targetOptions = map[string]bool{
 	"--reject-with": true, "--log-prefix": true, "--log-level": true,
 	"--log-tcp-sequence": false, "--log-tcp-options": false, "--log-ip-options": false, "--log-uid": false,
 }
 
-// classifyIptablesRule reduces the words after "-A CHAIN" to a verdict rule.
-// A rule is unconditional when it has nothing but a target (-j/-g) and the
-// target's own options, or a comment; wide when its only conditions are
-// ones every outside packet (or every TCP or UDP packet) meets: ! -i lo,
-// -i +, -p tcp/udp/all with no port, a NEW connection state, 0.0.0.0/0.
+// Options that neither match packets nor narrow what a rule accepts, with
+// a value each: a rate limit accepts every packet under the rate.
+var passiveOptions = map[string]bool{"--limit": true, "--limit-burst": true}
+
+// classifyIptablesRule reduces the words after "-A CHAIN" to a verdict
+// rule, judging each condition as classifyRule does an nftables one:
+// narrowing (-p icmp, --dport 22, -s 192.168.1.0/24, --ctstate
+// RELATED,ESTABLISHED), wide (! -i lo, -i +, -p tcp with no port,
+// --dport 1:65535, --ctstate NEW, 0.0.0.0/0, --dst-type LOCAL, --mark
+// 0x0, --pkt-type host, any negated address or port), or unsure (an
+// option not known here, --tcp-flags).
 func classifyIptablesRule(words []string) verdictRule {
-	r := verdictRule{unconditional: true}
-	narrowed, otherNarrowing := false, false
-	var wide, ifaces []string
-	cond := func(desc string) {
-		if desc == "" {
-			otherNarrowing = true
+	var b ruleBuilder
+	not, queued := false, false
+	judge := func(isWide bool, desc string) {
+		if isWide {
+			b.conds = append(b.conds, condition{kind: condWide, desc: desc})
+		} else {
+			b.conds = append(b.conds, condition{kind: condNarrow})
 		}
-		r.unconditional = false
-		if desc == "" {
-			narrowed = true
-			return
-		}
-		wide = append(wide, desc)
 	}
 	for i := 0; i < len(words); i++ {
 		w := words[i]
@@ -125,77 +137,113 @@ func classifyIptablesRule(words []string) verdictRule {
 		if i+1 < len(words) {
 			next = words[i+1]
 		}
+		desc := w + " " + next
+		if not {
+			desc = "! " + desc
+		}
+		negated := not
+		not = false
 		switch {
+		case w == "!":
+			not = true
 		case w == "-j" || w == "-g":
-			if i+1 >= len(words) {
-				cond("")
+			if next == "" {
+				b.conds = append(b.conds, condition{kind: condUnsure, desc: w})
 				continue
 			}
 			i++
-			t := words[i]
-			switch t {
+			switch next {
 			case "ACCEPT", "DROP", "REJECT", "RETURN":
-				r.verdict = strings.ToLower(t)
+				b.verdict = strings.ToLower(next)
 			case "LOG", "NFLOG":
 				// passive
+			case "NFQUEUE", "QUEUE":
+				// A program decides: it may accept anything.
+				b.conds = append(b.conds, condition{kind: condUnsure, desc: desc})
+				b.verdict, queued = "accept", true
 			default:
-				r.verdict, r.target = "jump", t
+				b.verdict, b.target = "jump", next
 				if w == "-g" {
-					r.verdict = "goto"
+					b.verdict = "goto"
 				}
 			}
-		case w == "-m" && next == "comment":
-			i++
-		case w == "-m" && (next == "tcp" || next == "udp" || next == "state" || next == "conntrack"):
+		case w == "-m" && next != "":
 			i++ // loads a match module; its options are the conditions
 		case w == "--comment":
 			i = skipQuoted(words, i+1)
-		case w == "!" && next == "-i" && i+2 < len(words) && words[i+2] == "lo":
-			i += 2
-			cond("! -i lo")
-		case w == "-i" && next == "+":
+		case (w == "-i" || w == "--in-interface") && next != "":
 			i++
-			cond("-i +")
-		case w == "-i" && next != "":
+			switch {
+			case negated || next == "+":
+				judge(true, desc)
+			default:
+				b.conds = append(b.conds, condition{kind: condIface, ifaces: []string{next}})
+			}
+		case (w == "-o" || w == "--out-interface") && next != "":
 			i++
-			r.unconditional, narrowed = false, true
-			ifaces = append(ifaces, next)
-		case w == "-p" && (next == "tcp" || next == "udp" || next == "6" || next == "17" || next == "all"):
+			judge(negated, desc) // an incoming packet has no output interface
+		case (w == "-p" || w == "--protocol") && next != "":
 			i++
-			cond("-p " + next)
+			every := next == "all" || next == "0"
+			tcpOrUDP := every || slices.Contains([]string{"tcp", "udp", "6", "17"}, next)
+			judge(negated && !every || !negated && tcpOrUDP, desc)
+		case (w == "-s" || w == "-d" || w == "--source" || w == "--destination") && next != "":
+			i++
+			judge(negated || next == "0.0.0.0/0" || next == "::/0", desc)
+		case (w == "--dport" || w == "--sport" || w == "--destination-port" || w == "--source-port" ||
+			w == "--dports" || w == "--sports" || w == "--ports") && next != "":
+			i++
+			judge(negated || coversEveryPort(strings.Split(strings.ReplaceAll(next, ":", "-"), ",")), desc)
 		case (w == "--state" || w == "--ctstate") && next != "":
 			i++
-			if containsString(strings.Split(next, ","), "NEW") {
-				cond(w + " " + next)
-			} else {
-				cond("")
-			}
-		case (w == "-s" || w == "-d") && (next == "0.0.0.0/0" || next == "::/0"):
+			judge(slices.Contains(strings.Split(next, ","), "NEW") != negated, desc)
+		case (w == "--ctstatus" || w == "--icmp-type" || w == "--icmpv6-type") && next != "":
 			i++
-			cond(w + " " + next)
+			judge(w == "--ctstatus" && negated, desc)
+		case w == "--dst-type" && next != "":
+			i++
+			judge(slices.Contains(strings.Split(next, ","), "LOCAL") != negated, desc)
+		case w == "--pkt-type" && next != "":
+			i++
+			judge((next == "host") != negated, desc)
+		case w == "--mark" && next != "":
+			i++
+			value, _, _ := strings.Cut(next, "/")
+			n, err := strconv.ParseUint(strings.TrimPrefix(value, "0x"), 16, 32)
+			judge(negated || err == nil && n == 0, desc)
+		case passiveOptions[w]:
+			i++
 		case strings.HasPrefix(w, "--"):
-			takesValue, known := targetOptions[w]
-			if !known {
-				cond("")
+			if takesValue, known := targetOptions[w]; known {
+				if takesValue {
+					i = skipQuoted(words, i+1)
+				}
 				continue
 			}
-			if takesValue {
-				i = skipQuoted(words, i+1)
+			// Not known here: its values are the words up to the next
+			// option.
+			shown := []string{w}
+			if negated {
+				shown = []string{"!", w}
 			}
+			for i+1 < len(words) && !strings.HasPrefix(words[i+1], "-") && words[i+1] != "!" {
+				i++
+				shown = append(shown, words[i])
+			}
+			b.conds = append(b.conds, condition{kind: condUnsure, desc: strings.Join(shown, " ")})
 		default:
-			cond("")
+			b.conds = append(b.conds, condition{kind: condUnsure, desc: w})
 		}
 	}
-	if !narrowed && len(wide) > 0 {
-		r.wide = strings.Join(wide, " ")
+	switch {
+	case queued:
+		b.shown = queuedShown
+	case b.target != "":
+		b.shown = map[string]string{"jump": "-j ", "goto": "-g "}[b.verdict] + b.target
+	default:
+		b.shown = "-j " + strings.ToUpper(b.verdict)
 	}
-	if !otherNarrowing {
-		r.ifaces = outsideIfaces(ifaces)
-	}
-	if r.wide != "" {
-		r.wide += " -j " + strings.ToUpper(r.verdict)
-	}
-	return r
+	return b.rule()
 }
 
 // skipQuoted returns the index of the last word of the (possibly quoted,

@@ -171,6 +171,8 @@ func iptablesSource(ctx context.Context, p probe.Probe, f *linuxFacts, fam strin
 	switch {
 	case in.AcceptsAll:
 		s.Detail += acceptsAllDetail + in.AcceptRule
+	case in.UnsureRule != "":
+		s.Detail += ", ends in " + in.Default + unsureDetail + in.UnsureRule
 	case in.Default != strings.ToLower(in.Policy):
 		s.Detail += ", ends in " + in.Default
 	}
@@ -210,6 +212,10 @@ func natPorts(ctx context.Context, p probe.Probe, f *linuxFacts, fam string) {
 		}
 	}
 }
+
+// unsureDetail introduces, in an iptables source's Detail, a rule that
+// accepts packets on a condition that cannot be judged.
+const unsureDetail = ", but before that accepts packets on a condition that cannot be judged: "
 
 // acceptsAllDetail introduces, in an iptables source's Detail, the rule that
 // accepts every outside packet.

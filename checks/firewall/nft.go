@@ -50,6 +50,10 @@ type inputChain struct {
 	// not counted as filtered.
 	UnsureRule string   `json:"unsure_rule,omitempty"`
 	UnsureFor  []string `json:"unsure_for,omitempty"`
+	// UnsureIptables is true when every such doubt is an iptables-nft
+	// compat match, which `iptables -S` shows whole: then its judgement
+	// of the same rules stands.
+	UnsureIptables bool `json:"unsure_iptables,omitempty"`
 }
 
 // Address families.
@@ -245,10 +249,11 @@ func parseNftJSON(b []byte) (ruleset, error) {
 			switch {
 			case d.acceptsAll || d.verdict != "drop" && d.verdict != "reject":
 			case d.unsure != "":
-				ic.UnsureFor = append(ic.UnsureFor, fam)
 				if ic.UnsureRule == "" {
-					ic.UnsureRule = d.unsure
+					ic.UnsureRule, ic.UnsureIptables = d.unsure, true
 				}
+				ic.UnsureFor = append(ic.UnsureFor, fam)
+				ic.UnsureIptables = ic.UnsureIptables && !d.unsureNative
 			default:
 				ic.Filters = append(ic.Filters, fam)
 			}
@@ -279,6 +284,9 @@ type verdictRule struct {
 	// named set the ruleset does not list, a packet queued to a program):
 	// it may let every outside packet in.
 	unsure string
+	// unsureIptables is true when what is unsure are iptables-nft compat
+	// matches only (condition.iptables).
+	unsureIptables bool
 	// nfproto limits the rule to one family ("ipv4", "ipv6") in an inet
 	// chain (`meta nfproto ipv4`); empty for both.
 	nfproto string
@@ -316,8 +324,8 @@ func classifyRule(expr []json.RawMessage, sets elemLookup) []verdictRule {
 				b.verdict, b.target = name, jumpTarget(val)
 			case name == "queue":
 				// A program decides: it may accept anything.
-				b.conds = append(b.conds, condition{kind: condUnsure, desc: "queue to a program"})
-				b.verdict = "accept"
+				b.conds = append(b.conds, condition{kind: condUnsure, desc: "queue"})
+				b.verdict, b.shown = "accept", queuedShown
 			case name == "match":
 				var m nftMatch
 				_ = json.Unmarshal(val, &m)
@@ -326,11 +334,11 @@ func classifyRule(expr []json.RawMessage, sets elemLookup) []verdictRule {
 				return b.verdictMap(val, sets)
 			case name == "xt":
 				// iptables-nft compat expressions: targets DROP/REJECT/ACCEPT
-				// are verdicts, anything else (matches, unknown) a condition.
-				// The JSON names an xt match without its arguments; the
-				// ones iptables front ends (ufw, Docker, RHEL) put in
-				// accepting rules are conntrack RELATED,ESTABLISHED, icmp
-				// and addrtype, all narrowing, so an xt match counts as one.
+				// are verdicts, anything else (matches, unknown) a
+				// condition. The JSON names an xt match without its
+				// arguments (conntrack, multiport, addrtype…), so it
+				// cannot be judged here; `iptables -S` shows the same
+				// rule whole, and judges it (see UnsureIptables).
 				var xt struct {
 					Type string `json:"type"`
 					Name string `json:"name"`
@@ -340,7 +348,7 @@ func classifyRule(expr []json.RawMessage, sets elemLookup) []verdictRule {
 					b.verdict = v
 					continue
 				}
-				b.conds = append(b.conds, condition{kind: condNarrow})
+				b.conds = append(b.conds, condition{kind: condUnsure, desc: "xt " + xt.Type + " " + xt.Name, iptables: true})
 			default:
 				b.conds = append(b.conds, condition{kind: condUnsure, desc: name})
 			}
@@ -348,6 +356,10 @@ func classifyRule(expr []json.RawMessage, sets elemLookup) []verdictRule {
 	}
 	return []verdictRule{b.rule()}
 }
+
+// queuedShown ends the description of a rule that hands packets to a
+// program (nft queue, iptables NFQUEUE).
+const queuedShown = "(a program decides)"
 
 // xtVerdicts are the iptables-nft targets that are verdicts.
 var xtVerdicts = map[string]string{"ACCEPT": "accept", "DROP": "drop", "REJECT": "reject"}
@@ -364,6 +376,9 @@ func jumpTarget(val json.RawMessage) string {
 type ruleBuilder struct {
 	conds           []condition
 	verdict, target string
+	// shown is how a description ends (the verdict as the rule writes
+	// it); verdict and target when empty.
+	shown string
 }
 
 // verdictMap expands `KEY vmap { V1 : VERDICT1, … }` (or a named verdict
@@ -423,7 +438,7 @@ func (b ruleBuilder) verdictMap(val json.RawMessage, sets elemLookup) []verdictR
 func (b ruleBuilder) rule() verdictRule {
 	r := verdictRule{unconditional: true, verdict: b.verdict, target: b.target}
 	var wide, unsure, ifaces []string
-	narrows, byIface := false, false
+	narrows, byIface, native := false, false, false
 	for _, c := range b.conds {
 		if c.kind == condFamily {
 			r.nfproto = c.family // narrows to a family, which chainDefault handles
@@ -440,11 +455,12 @@ func (b ruleBuilder) rule() verdictRule {
 			wide = append(wide, c.desc)
 		case condUnsure:
 			unsure = append(unsure, c.desc)
+			native = native || !c.iptables
 		}
 	}
-	verdict := b.verdict
-	if b.target != "" {
-		verdict += " " + b.target
+	verdict := b.shown
+	if verdict == "" {
+		verdict = strings.TrimSpace(b.verdict + " " + b.target)
 	}
 	outside := outsideIfaces(ifaces)
 	switch {
@@ -455,7 +471,7 @@ func (b ruleBuilder) rule() verdictRule {
 		if byIface {
 			unsure = append([]string{describeMatch("iifname", "==", outside)}, unsure...)
 		}
-		r.unsure = strings.Join(unsure, " ") + " " + verdict
+		r.unsure, r.unsureIptables = strings.Join(unsure, " ")+" "+verdict, !native
 	case byIface:
 		r.ifaces = outside
 	case len(wide) > 0:
@@ -558,8 +574,10 @@ type chainVerdict struct {
 	acceptsOn []string
 	// unsure describes the first rule before the verdict that accepts, or
 	// jumps to a chain that accepts, packets on a condition that cannot
-	// be judged (verdictRule.unsure).
-	unsure string
+	// be judged (verdictRule.unsure); unsureNative when some such rule's
+	// doubt is not an iptables-nft compat match.
+	unsure       string
+	unsureNative bool
 }
 
 // chainDefault walks a chain's rules for packets of family fam and returns
@@ -571,17 +589,19 @@ type chainVerdict struct {
 // policy.
 func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, depth int) chainVerdict {
 	var on []string
-	unsure := ""
-	noteUnsure := func(desc string) {
+	unsure, native := "", false
+	noteUnsure := func(desc string, isNative bool) {
 		if unsure == "" {
 			unsure = desc
 		}
+		native = native || isNative
 	}
 	done := func(v chainVerdict) chainVerdict {
 		v.acceptsOn = append(on, v.acceptsOn...)
 		if unsure != "" {
 			v.unsure = unsure
 		}
+		v.unsureNative = v.unsureNative || native
 		return v
 	}
 	// target is what the chain a conditional jump or goto leads to does.
@@ -610,14 +630,14 @@ func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, 
 					}
 					on = append(on, v.acceptsOn...)
 					if v.unsure != "" {
-						noteUnsure(r.wide + ": " + v.unsure)
+						noteUnsure(r.wide+": "+v.unsure, v.unsureNative)
 					}
 				}
 			case r.unsure != "" && r.verdict == "accept":
-				noteUnsure(r.unsure)
+				noteUnsure(r.unsure, !r.unsureIptables)
 			case r.unsure != "":
 				if v, ok := target(r); ok && (v.acceptsAll || len(v.acceptsOn) > 0 || v.unsure != "") {
-					noteUnsure(r.unsure)
+					noteUnsure(r.unsure, !r.unsureIptables || v.unsureNative)
 				}
 			case len(r.ifaces) > 0 && r.verdict == "accept":
 				on = append(on, r.ifaces...)
@@ -650,7 +670,7 @@ func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, 
 			}
 			on = append(on, v.acceptsOn...)
 			if v.unsure != "" {
-				noteUnsure(v.unsure)
+				noteUnsure(v.unsure, v.unsureNative)
 			}
 			if r.verdict == "goto" {
 				return done(chainVerdict{verdict: policy})

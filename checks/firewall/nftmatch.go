@@ -34,6 +34,9 @@ type condition struct {
 	desc   string   // condWide, condUnsure: the condition as nft shows it, roughly
 	family string   // condFamily: "ipv4" or "ipv6"
 	ifaces []string // condIface
+	// iptables marks a condUnsure that is an iptables-nft compat match
+	// (xt): `iptables -S` shows it with its arguments.
+	iptables bool
 }
 
 // elemLookup returns the elements of a named set or map of the rule's

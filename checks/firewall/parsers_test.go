@@ -17,6 +17,9 @@ func TestParseNftJSON(t *testing.T) {
 		def        string // Default of the first input chain
 		acceptsAll bool
 		fronts     []string
+		// unsureIptables: iptables-nft compat matches (xt) in accepting
+		// rules, which only iptables -S shows whole.
+		unsureIptables bool
 	}{
 		{file: "nft/empty_netns.json", tables: 0, chains: 0},
 		{file: "nft/legacy_only_empty.json", tables: 0, chains: 0},
@@ -30,9 +33,9 @@ func TestParseNftJSON(t *testing.T) {
 		{file: "nft/ip6_only.json", tables: 1, chains: 1, filtering: true, def: "drop"},
 		{file: "nft/netdev_and_nat.json", tables: 2, chains: 0},
 		{file: "nft/jump_to_drop_chain.json", tables: 1, chains: 1, filtering: true, def: "drop"},
-		{file: "nft/ufw_iptables_nft.json", tables: 1, chains: 1, filtering: true, def: "drop", fronts: []string{"ufw"}},
+		{file: "nft/ufw_iptables_nft.json", tables: 1, chains: 1, def: "drop", fronts: []string{"ufw"}, unsureIptables: true},
 		{file: "nft/docker_iptables_nft.json", tables: 2, chains: 1, def: "accept", fronts: []string{"docker"}},
-		{file: "nft/rhel_reject_iptables_nft.json", tables: 1, chains: 1, filtering: true, def: "reject"},
+		{file: "nft/rhel_reject_iptables_nft.json", tables: 1, chains: 1, def: "reject", unsureIptables: true},
 		{file: "nft/ufw_docker_iptables_nft.json", tables: 2, chains: 1, def: "accept", fronts: []string{"docker", "ufw"}},
 		{file: "nft/text_not_json.txt", wantErr: true},
 		{file: "nft/denied_stderr.txt", wantErr: true},
@@ -58,8 +61,8 @@ func TestParseNftJSON(t *testing.T) {
 			}
 			if tc.chains > 0 {
 				c := rs.InputChains[0]
-				if c.Default != tc.def || c.AcceptsAll != tc.acceptsAll {
-					t.Errorf("chain %+v, want default %q acceptsAll %v", c, tc.def, tc.acceptsAll)
+				if c.Default != tc.def || c.AcceptsAll != tc.acceptsAll || c.UnsureIptables != tc.unsureIptables {
+					t.Errorf("chain %+v, want default %q acceptsAll %v unsureIptables %v", c, tc.def, tc.acceptsAll, tc.unsureIptables)
 				}
 			}
 			if len(rs.FrontEnds) != len(tc.fronts) {

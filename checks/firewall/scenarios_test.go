@@ -29,6 +29,9 @@ var windowsFirewallSources = []string{
 	`run netsh`,
 }
 
+// nftOrIptables is why nft and iptables -S are alternatives.
+const nftOrIptables = "nft's ruleset and iptables -S (iptables-nft) show the same kernel rules, and an accept in one table cannot undo another's drop, so INPUT filtering in iptables -S is a pass without nft; the check reads iptables -S when nft does not show the family filtered, which includes nft showing iptables-nft compat matches it cannot judge"
+
 var basis = func() checktest.Basis {
 	b := checktest.Basis{
 		Informational: map[string]string{
@@ -40,6 +43,12 @@ var basis = func() checktest.Basis {
 		}, {
 			Sources: []string{"file /proc/net/if_inet6", "file /proc/sys/net/ipv6/conf/all/disable_ipv6", "run ip6tables -S"},
 			Reason:  "IPv6 is settled by either of two routes: the computer has no IPv6 (if_inet6, else disable_ipv6), or ip6tables filters it; the check reads whether IPv6 exists before ip6tables, so a pass by ip6tables has read the IPv6 files too, and a pass by no IPv6 needs no ip6tables",
+		}, {
+			Sources: []string{"run nft -j list ruleset", "run iptables -S"},
+			Reason:  nftOrIptables,
+		}, {
+			Sources: []string{"run nft -j list ruleset", "run ip6tables -S"},
+			Reason:  nftOrIptables,
 		}},
 	}
 	for _, src := range windowsFirewallSources {

@@ -65,7 +65,7 @@ func TestClassifyRuleUnsure(t *testing.T) {
 		{`[{"match": {"op": "==", "left": {"&": [{"payload": {"protocol": "tcp", "field": "flags"}}, ["fin", "syn", "rst", "ack"]]}, "right": "syn"}}, {"accept": null}]`, "an expression syn accept"},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": "@unlisted"}}, {"accept": null}]`, "tcp dport ? accept"},
 		{`[{"match": {"op": ">=", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 1024}}, {"accept": null}]`, "tcp dport >= 1024 accept"},
-		{`[{"queue": {"num": 0}}]`, "queue to a program accept"},
+		{`[{"queue": {"num": 0}}]`, "queue (a program decides)"},
 		{`[{"vmap": {"key": {"meta": {"key": "l4proto"}}, "data": "@unlisted"}}]`, "vmap @unlisted accept"},
 		{`[{"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "wlan0"}}, {"match": {"op": "in", "left": {"payload": {"protocol": "tcp", "field": "flags"}}, "right": "syn"}}, {"accept": null}]`, `iifname "wlan0" tcp flags syn accept`},
 	}
@@ -171,10 +171,44 @@ func TestClassifyIptablesRuleWide(t *testing.T) {
 		{"-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", ""},
 		{"-p icmp -j ACCEPT", ""},
 		{"-s 192.168.1.0/24 -j ACCEPT", ""},
+		// Every port, every packet for this host, every unmarked packet,
+		// everything under a rate: wide (as iptables -S prints them).
+		{"-p tcp -m tcp --dport 1:65535 -j ACCEPT", "-p tcp --dport 1:65535 -j ACCEPT"},
+		{"-p tcp -m multiport --dports 1:65535 -j ACCEPT", "-p tcp --dports 1:65535 -j ACCEPT"},
+		{"-p udp -m multiport --dports 0:1023,1024:65535 -j ACCEPT", "-p udp --dports 0:1023,1024:65535 -j ACCEPT"},
+		{"-p tcp -m tcp ! --dport 22 -j ACCEPT", "-p tcp ! --dport 22 -j ACCEPT"},
+		{"-m addrtype --dst-type LOCAL -j ACCEPT", "--dst-type LOCAL -j ACCEPT"},
+		{"-m pkttype --pkt-type host -j ACCEPT", "--pkt-type host -j ACCEPT"},
+		{"-m mark --mark 0x0 -j ACCEPT", "--mark 0x0 -j ACCEPT"},
+		{"! -s 10.0.0.0/8 -j ACCEPT", "! -s 10.0.0.0/8 -j ACCEPT"},
+		{"-p tcp -m conntrack --ctstate NEW -m limit --limit 10/sec --limit-burst 20 -j ACCEPT", "-p tcp --ctstate NEW -j ACCEPT"},
+		{"-p tcp -j ufw-user-input", "-p tcp -j ufw-user-input"},
+		// Narrowing.
+		{"-p tcp -m multiport --dports 22,80,1000:2000 -j ACCEPT", ""},
+		{"-m addrtype --dst-type BROADCAST -j ACCEPT", ""},
+		{"-m mark --mark 0x1 -j ACCEPT", ""},
+		{"-p ipv6-icmp -m icmp6 --icmpv6-type 128 -j ACCEPT", ""},
+		{"-m conntrack ! --ctstate NEW -j ACCEPT", ""},
 	}
 	for _, tc := range tests {
 		if got := classifyIptablesRule(strings.Fields(tc.rule)).wide; got != tc.wide {
 			t.Errorf("%q: wide %q, want %q", tc.rule, got, tc.wide)
+		}
+	}
+}
+
+// TestClassifyIptablesRuleUnsure: options not known here, or a packet
+// handed to a program, leave an otherwise unnarrowed rule unsure.
+func TestClassifyIptablesRuleUnsure(t *testing.T) {
+	for rule, want := range map[string]string{
+		"-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j ACCEPT": "--tcp-flags FIN,SYN,RST,ACK SYN -j ACCEPT",
+		"-m recent --rcheck --seconds 60 -j ACCEPT":               "--rcheck --seconds 60 -j ACCEPT",
+		"-j NFQUEUE --queue-num 0":                                "-j NFQUEUE --queue-num 0 (a program decides)",
+		"-p tcp -m tcp --dport 22 --tcp-flags SYN SYN -j ACCEPT":  "",
+	} {
+		r := classifyIptablesRule(strings.Fields(rule))
+		if r.unsure != want || r.wide != "" || r.unconditional {
+			t.Errorf("%q: %+v, want unsure %q", rule, r, want)
 		}
 	}
 }
