@@ -53,8 +53,20 @@ type facts struct {
 	// connections from the network where the program behind them could not
 	// be seen (not run as root or administrator).
 	UnownedListeners []string `json:"unowned_listeners,omitempty"`
+	// OtherListeners are programs the catalogue does not know that accept
+	// connections from the network on a remote-desktop port (a VNC server
+	// such as wayvnc under another name, an RDP server).
+	OtherListeners []otherListener `json:"other_listeners,omitempty"`
 	// Errors lists what could not be read, without paths or names.
 	Errors []string `json:"errors,omitempty"`
+}
+
+// otherListener is a program, by its name (the kernel's, cut to 15 bytes),
+// listening on a remote-desktop port of kind vnc or rdp.
+type otherListener struct {
+	Program string `json:"program"`
+	Kind    string `json:"kind"`
+	Port    int    `json:"port"`
 }
 
 // tool is one remote-control tool or built-in remote desktop. Empty

@@ -10,12 +10,14 @@
 // machine id, an address or a user name).
 //
 // Tools: TeamViewer, AnyDesk, RustDesk, ConnectWise ScreenConnect,
-// Splashtop, LogMeIn, Chrome Remote Desktop, Parsec and Quick Assist /
-// Windows Remote Assistance reach out through their vendor's servers, so
+// Splashtop, LogMeIn, Chrome Remote Desktop, Parsec, the MeshCentral agent
+// and Quick Assist / Windows Remote Assistance reach out through their
+// vendor's (or organisation's) servers, so
 // running is reachable from anywhere (Quick Assist and Remote Assistance
 // run only while someone helps, so running is a session now); the VNC
-// servers (RealVNC, TigerVNC, x11vnc, TightVNC, UltraVNC), NoMachine,
-// xrdp, GNOME Remote Desktop, Vino and krfb are reachable when they listen on an
+// servers (RealVNC, TigerVNC, x11vnc, wayvnc, TightVNC, UltraVNC),
+// NoMachine, xrdp, FreeRDP's shadow server, Sunshine, GNOME Remote
+// Desktop, Vino and krfb are reachable when they listen on an
 // address other computers reach. A server that runs while where it listens
 // could not be read is taken at its default: reachable. GNOME Remote
 // Desktop, Vino and krfb may run without sharing anything: listening
@@ -23,10 +25,14 @@
 //
 // Sources, per operating system:
 //
-//   - Linux: the process list (name and program path); when a tool that
-//     listens runs, `ss -tanp` with LC_ALL=C (netlink; listening and
+//   - Linux: the process list (name and program path); `ss -tln` (the
+//     listening TCP sockets, no programs: no walk of /proc) for a VNC or
+//     RDP port open to the network; when a tool that listens runs, or such
+//     a port is open, `ss -tanp` with LC_ALL=C (netlink; listening and
 //     connected TCP sockets with the programs holding them, which needs
-//     root for other users' programs).
+//     root for other users' programs). A program the catalogue does not
+//     know that listens on a VNC or RDP port open to the network fails,
+//     named (a VNC server under another name).
 //     A running server with no listening socket listens nowhere, unless
 //     some sockets' programs could not be seen; a connection to a port the
 //     tool listens on is someone connected now; a VNC (5900–5909) or RDP
@@ -60,9 +66,9 @@
 // `ss -tln` ~5 ms (mostly starting ss); reading /proc/net/tcp and tcp6
 // took 8–18 ms there (the kernel walks its whole connection table) and
 // mapping inodes through /proc/*/fd is the same walk ss does, so netlink
-// through ss is faster, and it is what the probe can run. Sockets only
-// say where a tool that listens does so, so they are read only when one
-// runs or is turned on: otherwise the check costs one process list
-// (3 ms quiet, 20 ms under that load) and half a millisecond of file
-// reads.
+// through ss is faster, and it is what the probe can run. The sockets'
+// programs are read only when a tool that listens runs or is turned on,
+// or a remote-desktop port is open: otherwise the check costs one process
+// list (3 ms quiet, 20 ms under that load), `ss -tln` and half a
+// millisecond of file reads.
 package remoteaccess

@@ -1,6 +1,7 @@
 package remoteaccess
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
@@ -173,6 +174,10 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 		case lv == levelIdle:
 			notes = append(notes, text.Capitalise(clause)+".")
 		}
+	}
+	for _, o := range f.OtherListeners {
+		fails = append(fails, fmt.Sprintf("a program, %s, accepts %s connections from other computers (port %d)", o.Program, protocolName(o.Kind), o.Port))
+		addFix(fmt.Sprintf("If %s shares this screen, quit it or ask IT to turn it off; if it is something else, ask IT to move it off the %s port.", o.Program, protocolName(o.Kind)))
 	}
 	for _, k := range f.UnownedListeners {
 		unknowns = append(unknowns, "which program accepts "+protocolName(k)+" connections from other computers")

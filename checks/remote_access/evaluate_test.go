@@ -24,6 +24,11 @@ func TestEvaluate(t *testing.T) {
 		in   string
 	}{
 		{"nothing", read("linux"), def, checks.Pass, "No remote-control tool or remote desktop is accepting connections"},
+		{"a program the catalogue does not know on the VNC port", func() remoteaccess.Facts {
+			f := read("linux")
+			f.OtherListeners = []remoteaccess.OtherListener{{Program: "screenshared", Kind: "vnc", Port: 5901}}
+			return f
+		}(), def, checks.Fail, "A program, screenshared, accepts VNC connections from other computers (port 5901)"},
 		{"relay tool running", read("windows", tv), def, checks.Fail, "TeamViewer is running"},
 		{"relay tool allowed", read("windows", tv), allowTV, checks.Warn, "your organisation's support tool"},
 		{"allowed but connected now", read("windows", remoteaccess.Tool{Tool: remoteaccess.TeamViewer, Running: true, Connected: remoteaccess.Yes}), allowTV, checks.Fail, "right now"},

@@ -11,6 +11,8 @@ type Socket = socket
 
 type Tool = tool
 
+type OtherListener = otherListener
+
 const (
 	AnyDesk            = anyDesk
 	Closed             = closed

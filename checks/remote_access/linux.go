@@ -25,11 +25,12 @@ var systemdWants = []string{
 func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	pids := runningTools(p, f, "linux")
 
-	// Sockets cost ss and its walk of every process's /proc/*/fd (10–20
-	// ms under load), and only tell where a tool that listens does so:
-	// read only when one runs. A program the catalogue does not know is
-	// not judged by its sockets either way (as root ss would name it).
-	if needSockets(f) {
+	// Sockets with their programs cost ss's walk of every process's
+	// /proc/*/fd (10–20 ms under load): read when a tool that listens
+	// runs, or when something listens on a remote-desktop port where other
+	// computers reach it (`ss -tln`, no walk): a VNC or RDP server the
+	// catalogue does not know, which is then named.
+	if needSockets(f) || remotePortOpen(ctx, p, f) {
 		if socks, ok := readSockets(ctx, p, f, parseSS, probe.CmdSs, "-tanp"); ok {
 			judgeSockets(f, socks, pids)
 		}
@@ -49,6 +50,33 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	if len(f.Tools) > 0 {
 		readAutostart(p, f, systemdWants, func(t toolInfo) []string { return t.units })
 	}
+}
+
+// remotePortOpen reports whether some program listens on a remote-desktop
+// port (VNC 5900–5909, RDP 3389) on an address other computers reach.
+// Without ss (an evidence bundle recorded before this was read) nothing is
+// known and nothing is noted; another failure is noted in the facts. The
+// process list stays the main source: this only catches a server the
+// catalogue does not name.
+func remotePortOpen(ctx context.Context, p probe.Probe, f *facts) bool {
+	out, err := p.Run(ctx, probe.CmdSs, "-tln")
+	if errors.Is(err, probe.ErrNotFound) {
+		return false
+	}
+	if err == nil && out.ExitCode != 0 {
+		err = fmt.Errorf("%s exit status %d", probe.CmdSs, out.ExitCode)
+	}
+	var socks []socket
+	if err == nil {
+		socks, err = parseSS(out.Stdout)
+	}
+	if err != nil {
+		f.addError("listening sockets", err)
+		return false
+	}
+	return slices.ContainsFunc(socks, func(s socket) bool {
+		return s.Listen && remotePortKind(s.LocalPort) != "" && s.Reach() == network
+	})
 }
 
 // needSockets reports whether a tool that listens for connections (not
@@ -140,6 +168,10 @@ func judgeSockets(f *facts, socks []socket, pids map[string][]int) {
 		for _, o := range s.Owners {
 			id := ownerTool(o)
 			if id == "" {
+				other := otherListener{Program: o.Name, Kind: remotePortKind(s.LocalPort), Port: s.LocalPort}
+				if other.Kind != "" && s.Reach() == network && !slices.Contains(f.OtherListeners, other) {
+					f.OtherListeners = append(f.OtherListeners, other)
+				}
 				continue
 			}
 			t := f.tool(id)

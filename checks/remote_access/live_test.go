@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +137,42 @@ func TestLiveX11VNC(t *testing.T) {
 	}
 	if base.Status == checks.Pass && !contains(r.Summary, "Installed but not running: x11vnc") {
 		t.Errorf("after stopping: summary %q does not note x11vnc installed", r.Summary)
+	}
+
+	// The same server under a name the catalogue does not know (a VNC
+	// server SessionGuard has never heard of): the process list does not
+	// show it, but it listens on a VNC port where other computers reach
+	// it, so the check finds it there and names the program.
+	renamed := filepath.Join(dir, "screenshared")
+	if b, err := os.ReadFile(x11vnc); err != nil || os.WriteFile(renamed, b, 0o755) != nil {
+		t.Fatalf("copying x11vnc: %v", err)
+	}
+	other := exec.Command(renamed, "-display", display, "-rfbport", "5901", "-forever", "-shared", "-nopw", "-quiet", "-noshm")
+	other.Env = append(os.Environ(), "HOME="+dir)
+	stopOther := start(t, other)
+	waitFor(t, "the renamed server to listen", func() bool {
+		c, err := net.Dial("tcp", "127.0.0.1:5901")
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	f, r = liveCollect(t)
+	if x, ok := toolOf(f, remoteaccess.X11VNC); ok && x.Running {
+		t.Errorf("renamed server taken for x11vnc: %+v", x)
+	}
+	// (x11vnc also opens 5900 beside the port asked for.)
+	if !slices.ContainsFunc(f.OtherListeners, func(o remoteaccess.OtherListener) bool {
+		return o.Program == "screenshared" && o.Kind == "vnc" && o.Port == 5901
+	}) {
+		t.Errorf("renamed server: other listeners %+v", f.OtherListeners)
+	}
+	if r.Status != checks.Fail || !contains(r.Summary, "program, screenshared, accepts VNC connections from other computers (port 5901)") {
+		t.Errorf("renamed server: %s %q, want fail naming screenshared", r.Status, r.Summary)
+	}
+	stopOther()
+	if f, _ = liveCollect(t); len(f.OtherListeners) != 0 {
+		t.Errorf("after stopping the renamed server: other listeners %+v", f.OtherListeners)
 	}
 }
 

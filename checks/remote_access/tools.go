@@ -30,6 +30,10 @@ const (
 	gnomeRemoteDesktop  = "gnome_remote_desktop"
 	vino                = "vino"
 	krfb                = "krfb"
+	wayVNC              = "wayvnc"
+	freeRDPShadow       = "freerdp_shadow"
+	sunshine            = "sunshine"
+	meshCentral         = "meshcentral"
 )
 
 // toolInfo is one known tool: how it is named to people and found per OS.
@@ -143,6 +147,19 @@ var catalogue = []toolInfo{
 	{id: vino, name: "GNOME Desktop Sharing (Vino)", idle: true, linux: []string{"vino-server"},
 		linuxFiles: []string{"/usr/lib/vino/vino-server", "/usr/libexec/vino-server"}},
 	{id: krfb, name: "KDE Desktop Sharing (krfb)", idle: true, linux: []string{"krfb"}, linuxFiles: []string{"/usr/bin/krfb"}},
+	// wayvnc shares a wlroots (Sway, Hyprland) screen over VNC.
+	{id: wayVNC, name: "wayvnc", linux: []string{"wayvnc"}, units: []string{"wayvnc"}, linuxFiles: []string{"/usr/bin/wayvnc"}},
+	// FreeRDP's shadow server shares this screen over RDP (port 3389).
+	{id: freeRDPShadow, name: "FreeRDP shadow server", linux: []string{"freerdp-shadow*"},
+		linuxFiles: []string{"/usr/bin/freerdp-shadow-cli", "/usr/bin/freerdp-shadow-cli3"}},
+	// Sunshine streams the screen, with keyboard and mouse, to Moonlight.
+	{id: sunshine, name: "Sunshine", linux: []string{"sunshine"}, windows: []string{"sunshine.exe"},
+		units: []string{"sunshine"}, linuxFiles: []string{"/usr/bin/sunshine"}},
+	// The MeshCentral agent connects out to its organisation's server,
+	// from which the screen can be viewed and controlled.
+	{id: meshCentral, name: "MeshCentral agent", relay: true, linux: []string{"meshagent"}, windows: []string{"meshagent.exe"},
+		services: []string{"mesh agent"}, units: []string{"meshagent.service"},
+		linuxFiles: []string{"/usr/local/mesh_services/meshagent/meshagent"}},
 }
 
 func info(id string) toolInfo {
