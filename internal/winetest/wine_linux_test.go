@@ -166,7 +166,23 @@ func (e *env) wine(timeout time.Duration, args ...string) (stdout, stderr []byte
 	return out, errOut, err
 }
 
+// wineCode runs a Windows program under Wine and returns its output and
+// exit code. When Wine's own client lost its wineserver ("wine client
+// error: … Connection reset by peer": seen once under a full CI run, the
+// service's agent then running again under a new wineserver), the program
+// never ran as asked: it is run once more, and its stderr says so.
 func (e *env) wineCode(timeout time.Duration, args ...string) (stdout, stderr []byte, code int, err error) {
+	stdout, stderr, code, err = e.wineOnce(timeout, args...)
+	if i := bytes.Index(stderr, []byte("wine client error:")); i >= 0 {
+		first, _, _ := bytes.Cut(stderr[i:], []byte("\n"))
+		time.Sleep(3 * time.Second)
+		stdout, stderr, code, err = e.wineOnce(timeout, args...)
+		stderr = append([]byte("(run again after Wine's client lost its server: "+string(first)+")\n"), stderr...)
+	}
+	return stdout, stderr, code, err
+}
+
+func (e *env) wineOnce(timeout time.Duration, args ...string) (stdout, stderr []byte, code int, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "wine", args...)
