@@ -90,13 +90,7 @@ func TestLiveX11VNC(t *testing.T) {
 	vnc := exec.Command(x11vnc, "-display", display, "-rfbport", "5900", "-forever", "-shared", "-nopw", "-quiet", "-noshm")
 	vnc.Env = append(os.Environ(), "HOME="+dir)
 	stopVNC := start(t, vnc)
-	waitFor(t, "x11vnc to listen", func() bool {
-		c, err := net.Dial("tcp", "127.0.0.1:5900")
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
+	waitListening(t, "x11vnc", "127.0.0.1:5900")
 
 	f, r := liveCollect(t)
 	x, ok := toolOf(f, remoteaccess.X11VNC)
@@ -150,13 +144,7 @@ func TestLiveX11VNC(t *testing.T) {
 	other := exec.Command(renamed, "-display", display, "-rfbport", "5901", "-forever", "-shared", "-nopw", "-quiet", "-noshm")
 	other.Env = append(os.Environ(), "HOME="+dir)
 	stopOther := start(t, other)
-	waitFor(t, "the renamed server to listen", func() bool {
-		c, err := net.Dial("tcp", "127.0.0.1:5901")
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
+	waitListening(t, "the renamed server", "127.0.0.1:5901")
 	f, r = liveCollect(t)
 	if x, ok := toolOf(f, remoteaccess.X11VNC); ok && x.Running {
 		t.Errorf("renamed server taken for x11vnc: %+v", x)
@@ -203,6 +191,18 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		}
 	}
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+// waitListening waits until something accepts connections at addr.
+func waitListening(t *testing.T, what, addr string) {
+	t.Helper()
+	waitFor(t, what+" to listen", func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
 }
 
 // freeDisplay picks an X display number nobody uses.
