@@ -340,13 +340,40 @@ func parseUnitExecStart(b []byte) string {
 }
 
 // gettyAutologinDropIn reports whether a systemd drop-in for a getty starts it
-// with --autologin (or -a).
+// with --autologin, or -a in any of getopt's short forms: "-a kiosk",
+// "-akiosk", bundled after other flags ("-Lna kiosk").
 func gettyAutologinDropIn(b []byte) bool {
 	for _, v := range execStarts(b) {
-		for _, f := range strings.Fields(v) {
-			if f == "-a" || f == "--autologin" || strings.HasPrefix(f, "--autologin=") {
+		fields := strings.Fields(v)
+		if len(fields) > 0 {
+			fields = fields[1:] // the program, after systemd's -@:+! prefixes
+		}
+		for _, f := range fields {
+			if f == "--autologin" || strings.HasPrefix(f, "--autologin=") || shortAutologin(f) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// agettyShortArgs are agetty's short options that take a value: in
+// "-t60" or "-o…" what follows is that value, not more options.
+const agettyShortArgs = "fHIlort"
+
+// shortAutologin reports whether a word of short options ("-Lna") holds
+// -a, agetty's autologin.
+func shortAutologin(word string) bool {
+	opts, ok := strings.CutPrefix(word, "-")
+	if !ok || strings.HasPrefix(opts, "-") {
+		return false
+	}
+	for _, c := range opts {
+		switch {
+		case c == 'a':
+			return true
+		case strings.ContainsRune(agettyShortArgs, c):
+			return false
 		}
 	}
 	return false

@@ -211,6 +211,10 @@ func TestGettyAutologin(t *testing.T) {
 		{"getty/raspios_autologin.conf", true},
 		{"getty/arch_wiki_autologin.conf", true},
 		{"getty/short_flag.conf", true},
+		{"getty/short_flag_attached.conf", true},
+		{"getty/short_flags_bundled.conf", true},
+		{"getty/login_options_not_autologin.conf", false},
+		{"getty/timeout_attached.conf", false},
 		{"getty/noclear_only.conf", false},
 		{"getty/serial_keep_baud.conf", false},
 	}
