@@ -43,7 +43,8 @@
 //     ([base] autologin in /etc/lxdm/lxdm.conf) and nodm (always signs
 //     NODM_USER in unless /etc/default/nodm says NODM_ENABLED=false). When no
 //     display manager is named, every one whose configuration is present is
-//     judged. A text-console autologin (agetty --autologin in a systemd
+//     judged. A text-console autologin (agetty --autologin, or -a in any
+//     getopt short form: "-a kiosk", "-akiosk", "-Lna kiosk", in a systemd
 //     drop-in for getty@, serial-getty@ or autovt@) counts as automatic
 //     login too.
 //   - macOS: dscl . -list /Users UniqueID (humans have UniqueID >= 501 and a
