@@ -20,7 +20,7 @@ import (
 var suites = map[string]map[string]string{
 	"linux": {
 		"screen_lock":      "gnome_logind_defaults_pass",
-		"firewall":         "ubuntu_ufw_iptables_nft",
+		"firewall":         "debian_ufw_iptables_nft",
 		"disk_encryption":  "ubuntu_lvm_on_luks_swapfile",
 		"antivirus":        "clamav_clamd_running_current",
 		"wifi_security":    "nmcli_german_wpa2_wpa_cli_ccmp",

@@ -160,7 +160,9 @@ func normalise(t testing.TB, b []byte) []byte {
 // it lacks, such as console_user, taken from the later ones), the union of
 // their commands, registry values, WMI classes, denied entries, mDNS
 // browses, directory listings and files (the first bundle wins where two hold the same thing),
-// the first process list, open-file scan and WLAN association list. It is how the whole suite is replayed at once.
+// their process lists joined (a process id met twice is the first
+// bundle's), the first open-file scan and WLAN association list. It is how
+// the whole suite is replayed at once.
 func MergeBundles(t testing.TB, dirs ...string) string {
 	t.Helper()
 	dst := t.TempDir()
@@ -171,7 +173,8 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 		wmi       []json.RawMessage
 		denied    []json.RawMessage
 		mdns      []json.RawMessage
-		processes json.RawMessage
+		processes []json.RawMessage
+		pids      []int
 		heldOpen  json.RawMessage
 		wlan      json.RawMessage
 		regKeys   = map[string]json.RawMessage{}
@@ -220,8 +223,16 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 				regKeys[k] = v
 			}
 		}
-		if processes == nil {
-			read(dir, evidence.ProcessesFile, &processes)
+		// The process lists are joined: one laptop runs what each check
+		// saw (a process id met twice is the first bundle's).
+		var procs []json.RawMessage
+		if read(dir, evidence.ProcessesFile, &procs) {
+			for _, pr := range procs {
+				var id struct{ PID int }
+				if json.Unmarshal(pr, &id) == nil && !slices.Contains(pids, id.PID) {
+					pids, processes = append(pids, id.PID), append(processes, pr)
+				}
+			}
 		}
 		if heldOpen == nil {
 			read(dir, evidence.HeldOpenFile, &heldOpen)

@@ -179,6 +179,9 @@ type auto struct {
 	// Ostree: the system is an rpm-ostree one (Fedora Silverblue, Kinoite),
 	// updated as a whole image rather than package by package.
 	Ostree bool `json:"ostree,omitempty"`
+	// NoCron: without systemd, apt's daily job would run from cron, and
+	// no cron daemon runs.
+	NoCron bool `json:"no_cron,omitempty"`
 }
 
 // collect gathers the facts for the probe's operating system.

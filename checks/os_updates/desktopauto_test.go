@@ -79,6 +79,9 @@ type bundle struct {
 	gsFailed  string
 	denied    []string
 	nobody    bool
+	// processes are the names of the programs running (none: no
+	// process list in the bundle).
+	processes []string
 }
 
 // gnomeSoftwareListing is `gsettings list-recursively org.gnome.software`
@@ -122,7 +125,15 @@ func (b bundle) open(t *testing.T) *evidence.Replay {
 		kind, p, _ := strings.Cut(d, " ")
 		denied = append(denied, map[string]any{"kind": kind, "path": p})
 	}
-	for name, v := range map[string]any{"manifest.json": manifest, "commands.json": cmds, "denied.json": denied} {
+	files := map[string]any{"manifest.json": manifest, "commands.json": cmds, "denied.json": denied}
+	if b.processes != nil {
+		var procs []map[string]any
+		for i, name := range b.processes {
+			procs = append(procs, map[string]any{"pid": 100 + i, "name": name, "exe": "/usr/sbin/" + name, "user": "root"})
+		}
+		files[evidence.ProcessesFile] = procs
+	}
+	for name, v := range files {
 		j, _ := json.Marshal(v)
 		if err := os.WriteFile(filepath.Join(dir, name), j, 0o644); err != nil {
 			t.Fatal(err)
@@ -172,7 +183,8 @@ func TestDesktopAuto(t *testing.T) {
 		"/usr/lib/x86_64-linux-gnu/qt6/plugins/discover/flatpak-backend.so":    elf,
 	}
 	pkCron := readParser(t, "sysconfig.packagekit-background")
-	pk := map[string]string{pkCronJob: "#!/bin/bash\n", "/usr/sbin/cron": elf}
+	pk := map[string]string{pkCronJob: "#!/bin/bash\n"}
+	cronRunning := []string{"init", "cron"}
 	ostree := map[string]string{
 		ostreeBooted:                "",
 		rpmOstreedConf:              strings.Replace(readParser(t, "rpm-ostreed.conf"), "#AutomaticUpdatePolicy=none", "AutomaticUpdatePolicy=stage", 1),
@@ -215,12 +227,14 @@ func TestDesktopAuto(t *testing.T) {
 		{"Discover off, GNOME Software downloads", bundle{files: with(discover, "/home/counsellor/"+discoverUpdatesUser, "-", gnomeSoftwareBin, elf), gsettings: gsOn}, autoOff, "Discover's automatic updates are off (System Settings > Software Update > Manually); GNOME Software only downloads", centreGNOMESoftware, centreDownload},
 		{"Discover unreadable, GNOME Software stages on rpm-ostree", bundle{files: with(ostree, rpmOstreedConf, "", discoverBin, elf, "/home/counsellor/"+discoverUpdatesUser, "x", gnomeSoftwareBin, elf, gnomeSoftwareMetainfo, `<release version="48.0">`), gsettings: gsOn, denied: []string{"file /home/counsellor/" + discoverUpdatesUser}}, autoOn, "GNOME Software's automatic updates, staged", centreGNOMESoftware, centreInstall},
 		{"Discover unreadable, GNOME Software downloads", bundle{files: with(discover, "/home/counsellor/"+discoverUpdatesUser, "x", gnomeSoftwareBin, elf), gsettings: gsOn, denied: []string{"file /home/counsellor/" + discoverUpdatesUser}}, autoUnknown, "KDE Discover's update settings could not be read", centreDiscover, centreUnread},
-		{"PackageKit's cron job as shipped: ENABLED=no", bundle{files: with(pk, pkCronConf, pkCron)}, autoOff, "switched off (ENABLED=no", "", ""},
-		{"PackageKit's cron job enabled", bundle{files: with(pk, pkCronConf, strings.Replace(pkCron, "ENABLED=no", "ENABLED=yes", 1))}, autoOn, "PackageKit's daily update job", "", ""},
-		{"PackageKit's cron job without settings runs", bundle{files: pk}, autoOn, "PackageKit's daily update job", "", ""},
-		{"PackageKit's cron job offline", bundle{files: with(pk, pkCronConf, strings.NewReplacer("ENABLED=no", "ENABLED=yes", "UPDATE_OFFLINE=no", "UPDATE_OFFLINE=yes").Replace(pkCron))}, autoOn, "installing at the next restart", "", ""},
-		{"PackageKit's cron job checks only", bundle{files: with(pk, pkCronConf, strings.NewReplacer("ENABLED=no", "ENABLED=yes", "CHECK_ONLY=no", "CHECK_ONLY=yes").Replace(pkCron))}, autoOff, "only checks", "", ""},
-		{"PackageKit's cron job, no cron", bundle{files: with(pk, "/usr/sbin/cron", "-")}, autoOff, "no cron service", "", ""},
+		{"PackageKit's cron job as shipped: ENABLED=no", bundle{files: with(pk, pkCronConf, pkCron), processes: cronRunning}, autoOff, "switched off (ENABLED=no", "", ""},
+		{"PackageKit's cron job enabled", bundle{files: with(pk, pkCronConf, strings.Replace(pkCron, "ENABLED=no", "ENABLED=yes", 1)), processes: cronRunning}, autoOn, "PackageKit's daily update job", "", ""},
+		{"PackageKit's cron job without settings runs", bundle{files: pk, processes: cronRunning}, autoOn, "PackageKit's daily update job", "", ""},
+		{"PackageKit's cron job offline", bundle{files: with(pk, pkCronConf, strings.NewReplacer("ENABLED=no", "ENABLED=yes", "UPDATE_OFFLINE=no", "UPDATE_OFFLINE=yes").Replace(pkCron)), processes: cronRunning}, autoOn, "installing at the next restart", "", ""},
+		{"PackageKit's cron job checks only", bundle{files: with(pk, pkCronConf, strings.NewReplacer("ENABLED=no", "ENABLED=yes", "CHECK_ONLY=no", "CHECK_ONLY=yes").Replace(pkCron)), processes: cronRunning}, autoOff, "only checks", "", ""},
+		{"PackageKit's cron job, no cron", bundle{files: pk, processes: []string{"init"}}, autoOff, "no cron service", "", ""},
+		{"PackageKit's cron job, cron installed but not running", bundle{files: with(pk, "/usr/sbin/cron", elf), processes: []string{"init"}}, autoOff, "no cron service", "", ""},
+		{"PackageKit's cron job, processes unread", bundle{files: pk}, autoUnknown, "", "", ""},
 		{"PackageKit's settings denied", bundle{files: with(pk, pkCronConf, pkCron), denied: []string{"file " + pkCronConf}}, autoUnknown, "could not be read (access denied)", "", ""},
 		{"rpm-ostree stage", bundle{files: ostree}, autoOn, "rpm-ostree automatic updates, AutomaticUpdatePolicy=stage", "", ""},
 		{"rpm-ostree stage, timer off", bundle{files: with(ostree, "/etc/systemd/system/timers.target.wants/"+rpmOstreeTimer, "-")}, autoOff, "is not enabled, so it never runs", "", ""},

@@ -21,7 +21,9 @@
 //
 // Linux reads apt's lists and dpkg's status directly (apt-get -s takes
 // ten seconds or more without apt's binary cache), /run/reboot-required
-// and apt-config for APT::Periodic; dnf, zypper and pacman from their
+// and apt-config for APT::Periodic (and, without systemd, whether a cron
+// daemon runs to start /etc/cron.daily/apt-compat: the process list, as
+// for PackageKit's and YaST's cron jobs); dnf, zypper and pacman from their
 // caches, openSUSE's automatic updates from its timers' enablement links
 // and YaST's cron job (zypperauto.go); desktop automatic updates
 // (rpm-ostree's policy, PackageKit's cron job, the console user's KDE

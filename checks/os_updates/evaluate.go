@@ -365,6 +365,9 @@ func linuxAutoFix(f facts) string {
 	if f.Updates.Source == sourceZypper {
 		return "Turn on automatic updates: run \"sudo zypper install os-update\" and then \"sudo systemctl enable --now os-update.timer\" (on Aeon or MicroOS: transactional-update.timer); on Leap 15 you can instead open YaST > Online Update Configuration and tick Automatic Online Update. Or ask your IT support."
 	}
+	if f.Auto.NoCron {
+		return "Nothing runs apt's daily job on this computer: it has no systemd, and no cron daemon runs. Install and start one (\"sudo apt install cron\", then start it with your init system, for example \"sudo service cron start\"), or ask your IT support."
+	}
 	if f.Updates.Source == sourceDnf {
 		return "Turn on automatic updates: run \"sudo dnf install dnf-automatic\" (on Fedora 41 or later \"dnf5-plugin-automatic\"), set apply_updates = yes in /etc/dnf/automatic.conf and run \"sudo systemctl enable --now dnf-automatic.timer\" (dnf5-automatic.timer), or ask your IT support."
 	}

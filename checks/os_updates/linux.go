@@ -316,6 +316,12 @@ func aptAuto(ctx context.Context, p probe.Probe, f *facts, unattended bool) {
 	} else if _, err := p.ReadFileHead("/etc/cron.daily/apt-compat", 1); err != nil {
 		f.Auto.State, f.Auto.By = autoOff, "without systemd, nothing runs apt's daily job (/etc/cron.daily/apt-compat is missing)"
 		return
+	} else if runs, err := cronRuns(p, false); err != nil {
+		f.Auto.Reason = "without systemd, apt's daily job runs from cron, and whether a cron daemon runs could not be read (" + probe.ErrorKind(err) + ")"
+		return
+	} else if !runs {
+		f.Auto.State, f.Auto.By, f.Auto.NoCron = autoOff, "without systemd, apt's daily job runs from cron (/etc/cron.daily/apt-compat), and no cron daemon runs", true
+		return
 	}
 	f.Auto.State, f.Auto.By = autoOn, "unattended-upgrades"
 }

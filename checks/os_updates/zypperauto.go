@@ -30,7 +30,10 @@ var (
 	aouSysconfig    = "/etc/sysconfig/automatic_online_update"
 	cronServiceWant = "/etc/systemd/system/multi-user.target.wants"
 	cronServices    = []string{"cron.service", "crond.service"}
-	cronDaemons     = []string{"/usr/sbin/cron", "/usr/sbin/crond"}
+	// cronDaemons are the programs that run /etc/cron.daily: Debian's
+	// cron, cronie's and busybox's crond, fcron, bcron, and anacron
+	// while it runs.
+	cronDaemons = []string{"cron", "crond", "fcron", "bcron-sched", "anacron"}
 )
 
 // zypperAuto judges openSUSE's automatic updates: a timer that updates the
@@ -168,7 +171,9 @@ func unitUsable(p probe.Probe, unit string) (ok, masked bool, err error) {
 }
 
 // cronRuns: with systemd, cron.service (cronie) is enabled; without it,
-// a cron daemon is installed.
+// a cron daemon runs (the process list): one that is installed but not
+// started runs nothing, which in containers and on sysvinit systems set
+// up without cron is what happens.
 func cronRuns(p probe.Probe, systemd bool) (bool, error) {
 	if systemd {
 		names, err := p.ReadDir(cronServiceWant)
@@ -184,10 +189,9 @@ func cronRuns(p probe.Probe, systemd bool) (bool, error) {
 		}
 		return false, nil
 	}
-	for _, d := range cronDaemons {
-		if _, err := p.ReadFileHead(d, 1); err == nil {
-			return true, nil
-		}
+	procs, err := p.Processes()
+	if err != nil {
+		return false, err
 	}
-	return false, nil
+	return slices.ContainsFunc(procs, func(pr probe.Process) bool { return slices.Contains(cronDaemons, pr.Name) }), nil
 }
