@@ -24,8 +24,11 @@
 //     a program, an iptables-nft compat match, whose arguments nft -j does
 //     not show) makes the chain not count as filtering: the verdict is
 //     unknown and names the rule, unless iptables -S, which shows compat
-//     matches whole, judges the same rules. meta nfproto limits an inet
-//     rule to its family. A rule accepting everything on an input interface
+//     matches whole, judges the same rules. A dormant table (flags
+//     dormant) runs none of its chains: they filter nothing (nft 1.0.6's
+//     JSON prints table flags as stray text; then `nft list ruleset`, the
+//     text listing, says which tables are dormant, and unread they are
+//     unsure). meta nfproto limits an inet rule to its family. A rule accepting everything on an input interface
 //     (`iifname "wlp2s0" accept`, or a jump there to a chain that accepts
 //     everything: firewalld's trusted zone) makes the chain not filter
 //     when the interface reaches outside: the interfaces are then read

@@ -27,6 +27,7 @@ const (
 	fixLinuxLegacy      = "Some firewall rules on this computer were set up in an older way SessionGuard cannot read. Ask your IT support to confirm the firewall is on (for example with 'sudo ufw enable')."
 	fixLinuxFrontEnd    = "A firewall program is on, but its rules let incoming connections in (another program, such as Docker, may have changed them). Restart the computer and check again; if it still fails, ask your IT support to check the firewall settings."
 	fixLinuxUnknown     = "SessionGuard could not read the firewall settings. Ask your IT support to confirm the firewall is on (for example with 'sudo ufw enable')."
+	fixLinuxDormant     = "The firewall's rules are loaded but switched off: the nftables table %s is marked dormant, so its rules do not run. Reload the firewall (\"sudo systemctl restart nftables\" loads /etc/nftables.conf again), or ask your IT support."
 	fixLinuxUnsureRule  = "The firewall is on, but SessionGuard cannot tell what one of its rules lets in (%s): it may let every incoming connection in. Ask your IT support to check that rule; a rule that names ports or addresses (such as 'tcp dport 22 accept') can be checked."
 
 	fixMacOff     = "Open System Settings > Network > Firewall and turn it on (on older Macs: System Preferences > Security & Privacy > Firewall > Turn On Firewall), then check again."
@@ -274,6 +275,12 @@ func linuxOpen(f linuxFacts, fam string) checks.Result {
 	}
 	if accepting != "" {
 		return fail(fmt.Sprintf("The firewall is on, but a rule lets incoming connections in without filtering them (%s).", accepting), fmt.Sprintf(fixLinuxAcceptAll, accepting))
+	}
+	for _, c := range f.InputChains {
+		if c.Covers(fam) && c.Dormant {
+			table := c.Family + " " + c.Table
+			return fail(fmt.Sprintf("The firewall's rules are switched off: nftables table %s is dormant, so nothing filters incoming %s connections.", table, name), fmt.Sprintf(fixLinuxDormant, table))
+		}
 	}
 	other := iPv4
 	if fam == iPv4 {

@@ -124,6 +124,15 @@ func nftSource(ctx context.Context, p probe.Probe, f *linuxFacts) source {
 		s.State, s.Detail = stateUnrecognised, err.Error()
 		return s
 	}
+	if len(rs.FlagsUnread) > 0 {
+		// Whether a table is dormant, from the text listing (nft 1.0.6's
+		// JSON garbles table flags); unread, its chains stay unsure.
+		if text, err := p.Run(ctx, probe.CmdNft, "list", "ruleset"); err == nil && text.ExitCode == 0 {
+			if again, err := parseNftJSONFlags(out.Stdout, tableFlagsFromText(text.Stdout)); err == nil {
+				rs = again
+			}
+		}
+	}
 	s.State, s.Filtering = stateRead, boolPtr(rs.Filtering())
 	for _, fam := range []string{iPv4, iPv6} {
 		if rs.FilteringFamily(fam) {

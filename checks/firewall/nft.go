@@ -50,6 +50,9 @@ type inputChain struct {
 	// not counted as filtered.
 	UnsureRule string   `json:"unsure_rule,omitempty"`
 	UnsureFor  []string `json:"unsure_for,omitempty"`
+	// Dormant is true when the chain's table is dormant (flags dormant):
+	// its chains do not run, so it filters nothing whatever its rules.
+	Dormant bool `json:"dormant,omitempty"`
 	// UnsureIptables is true when every such doubt is an iptables-nft
 	// compat match, which `iptables -S` shows whole: then its judgement
 	// of the same rules stands.
@@ -108,6 +111,58 @@ type ruleset struct {
 	FrontEnds []string
 	// Published are the ports DNAT rules publish (containers).
 	Published []pubPort
+	// FlagsUnread are the tables ("inet filter") whose flags nft's JSON
+	// did not give readably (nft 1.0.6, Debian 12's, prints a table's
+	// flags as stray text): whether they are dormant comes from `nft
+	// list ruleset` (tableFlagsFromText) or stays unknown.
+	FlagsUnread []string
+}
+
+// tableFlags is what a table's flags say: dormant (its chains do not
+// run), and whether they were read (known flags only).
+func tableFlags(raw json.RawMessage) (dormant, known bool) {
+	if len(raw) == 0 {
+		return false, true
+	}
+	var list []string
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		list = []string{one}
+	} else if json.Unmarshal(raw, &list) != nil {
+		return false, false
+	}
+	for _, f := range list {
+		switch f {
+		case "dormant":
+			dormant = true
+		case "owner", "persist":
+		default:
+			return false, false
+		}
+	}
+	return dormant, true
+}
+
+// tableFlagsFromText reads the "flags" line of each table in `nft list
+// ruleset`: "inet filter" → its flags ("dormant").
+func tableFlagsFromText(b []byte) map[string][]string {
+	out := map[string][]string{}
+	table := ""
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 4 && f[0] == "table" && f[3] == "{":
+			table = f[1] + " " + f[2]
+			out[table] = nil
+		case len(f) >= 2 && f[0] == "flags" && table != "" && !strings.HasPrefix(line, "\t\t"):
+			for _, fl := range strings.Split(strings.Join(f[1:], ""), ",") {
+				out[table] = append(out[table], strings.TrimSpace(fl))
+			}
+		case len(f) == 1 && f[0] == "}" && !strings.HasPrefix(line, "\t"):
+			table = ""
+		}
+	}
+	return out
 }
 
 // Filtering reports whether incoming traffic of every family is filtered
@@ -147,8 +202,9 @@ type nftRule struct {
 type nftObject struct {
 	Metainfo *json.RawMessage `json:"metainfo"`
 	Table    *struct {
-		Family string `json:"family"`
-		Name   string `json:"name"`
+		Family string          `json:"family"`
+		Name   string          `json:"name"`
+		Flags  json.RawMessage `json:"flags"`
 	} `json:"table"`
 	Chain *nftChain `json:"chain"`
 	Rule  *nftRule  `json:"rule"`
@@ -166,7 +222,12 @@ type nftSet struct {
 }
 
 // parseNftJSON reads the output of `nft -j list ruleset`.
-func parseNftJSON(b []byte) (ruleset, error) {
+func parseNftJSON(b []byte) (ruleset, error) { return parseNftJSONFlags(b, nil) }
+
+// parseNftJSONFlags is parseNftJSON with the tables' flags as `nft list
+// ruleset` gave them ("inet filter" → flags), for those the JSON did not
+// give readably; nil when there are none.
+func parseNftJSONFlags(b []byte, textFlags map[string][]string) (ruleset, error) {
 	var doc struct {
 		Nftables []nftObject `json:"nftables"`
 	}
@@ -189,10 +250,23 @@ func parseNftJSON(b []byte) (ruleset, error) {
 	rules := map[key][]verdictRule{}
 	var chains []nftChain
 	fronts := map[string]bool{}
+	// The tables that are dormant, or whose flags could not be read.
+	dormant, unread := map[string]bool{}, map[string]bool{}
 	for _, o := range doc.Nftables {
 		switch {
 		case o.Table != nil:
 			rs.Tables++
+			name := o.Table.Family + " " + o.Table.Name
+			isDormant, known := tableFlags(o.Table.Flags)
+			if text, ok := textFlags[name]; !known && ok {
+				b, _ := json.Marshal(text)
+				isDormant, known = tableFlags(b)
+			}
+			dormant[name] = isDormant
+			if !known {
+				unread[name] = true
+				rs.FlagsUnread = append(rs.FlagsUnread, name)
+			}
 			switch o.Table.Name {
 			case "firewalld":
 				fronts["firewalld"] = true
@@ -233,6 +307,12 @@ func parseNftJSON(b []byte) (ruleset, error) {
 		if ic.Policy == "" {
 			ic.Policy = "accept" // nft omits nothing, but the kernel default is accept
 		}
+		if dormant[c.Family+" "+c.Table] {
+			// A dormant table's chains do not run: they filter nothing.
+			ic.Dormant, ic.Default = true, "dormant"
+			rs.InputChains = append(rs.InputChains, ic)
+			continue
+		}
 		lookup := func(chain string) []verdictRule { return rules[key{c.Family, c.Table, chain}] }
 		covers := familiesOf(c.Family)
 		for _, fam := range covers {
@@ -245,6 +325,9 @@ func parseNftJSON(b []byte) (ruleset, error) {
 				if !containsString(ic.AcceptsOn, i) {
 					ic.AcceptsOn = append(ic.AcceptsOn, i)
 				}
+			}
+			if unread[c.Family+" "+c.Table] && d.unsure == "" {
+				d.unsure, d.unsureNative = "the table's flags, which say whether its chains run (dormant), could not be read", true
 			}
 			switch {
 			case d.acceptsAll || d.verdict != "drop" && d.verdict != "reject":

@@ -2,10 +2,12 @@ package firewall
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/checktest"
 )
 
 func TestClassifyRuleWide(t *testing.T) {
@@ -313,5 +315,50 @@ func TestNatUnreadIsWarn(t *testing.T) {
 	}
 	if r := evaluateLinux(f); r.Status != "warn" || !strings.Contains(r.Fix, "containers") {
 		t.Errorf("nat unread: %s %q", r.Status, r.Fix)
+	}
+}
+
+// TestDormantTables: a dormant table's chains filter nothing. nft 1.0.6
+// (Debian 12) prints a table's flags in JSON as stray text, so the text
+// listing says which tables are dormant; without it, such a table's
+// chains are unsure. Real output of nft 1.0.6 in a network namespace.
+func TestDormantTables(t *testing.T) {
+	for raw, want := range map[string][2]bool{
+		``: {false, true}, `"dormant"`: {true, true}, `["dormant", "owner"]`: {true, true}, `"owner"`: {false, true},
+		`"f"`: {false, false}, `"Lester Gooch #5"`: {false, false},
+	} {
+		if dormant, known := tableFlags(json.RawMessage(raw)); dormant != want[0] || known != want[1] {
+			t.Errorf("flags %s: dormant %v known %v, want %v", raw, dormant, known, want)
+		}
+	}
+	for _, tc := range []struct {
+		name      string
+		filtering bool
+	}{{"dormant_only_nft106", false}, {"dormant_table_nft106", true}} {
+		doc := checktest.ReadParserData(t, "nft/"+tc.name+".json")
+		rs, err := parseNftJSON(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(rs.FlagsUnread, "inet f") || rs.InputChains[0].UnsureRule == "" || rs.InputChains[0].Dormant {
+			t.Errorf("%s without the text listing: %+v, flags unread %v", tc.name, rs.InputChains, rs.FlagsUnread)
+		}
+		flags := tableFlagsFromText(checktest.ReadParserData(t, "nft/"+tc.name+".txt"))
+		if !slices.Equal(flags["inet f"], []string{"dormant"}) || flags["inet g"] != nil {
+			t.Errorf("%s: flags from the text listing %v", tc.name, flags)
+		}
+		if rs, err = parseNftJSONFlags(doc, flags); err != nil {
+			t.Fatal(err)
+		}
+		if !rs.InputChains[0].Dormant || len(rs.InputChains[0].Filters) > 0 || rs.Filtering() != tc.filtering {
+			t.Errorf("%s with the text listing: %+v", tc.name, rs.InputChains)
+		}
+		if tc.filtering {
+			continue
+		}
+		f := linuxFacts{InputChains: rs.InputChains, IPv6: iPv6Present, Sources: []source{{Name: "nft", State: stateRead, Filtering: boolPtr(false)}}}
+		if r := evaluateLinux(f); r.Status != checks.Fail || !strings.Contains(r.Summary, "inet f is dormant") {
+			t.Errorf("%s: %s %q", tc.name, r.Status, r.Summary)
+		}
 	}
 }
