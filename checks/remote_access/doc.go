@@ -10,7 +10,9 @@
 // machine id, an address or a user name).
 //
 // Tools: TeamViewer, AnyDesk, RustDesk, ConnectWise ScreenConnect,
-// Splashtop, LogMeIn, Chrome Remote Desktop, Parsec, the MeshCentral agent
+// Splashtop, LogMeIn, Chrome Remote Desktop, Parsec, the MeshCentral agent,
+// HopToDesk, and on Windows UltraViewer, Supremo, AeroAdmin, Ammyy Admin
+// and Remote Utilities (tools a caller posing as support often asks for),
 // and Quick Assist / Windows Remote Assistance reach out through their
 // vendor's (or organisation's) servers, so
 // running is reachable from anywhere (Quick Assist and Remote Assistance

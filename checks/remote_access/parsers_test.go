@@ -214,6 +214,10 @@ func TestClassifyProcess(t *testing.T) {
 		{"windows", "TeamViewer_Service.exe", `C:\Program Files\TeamViewer\TeamViewer_Service.exe`, remoteaccess.TeamViewer},
 		{"windows", "QuickAssist.exe", `C:\Program Files\WindowsApps\MicrosoftCorporationII.QuickAssist_2.0.30.0_x64__8wekyb3d8bbwe\Microsoft.RemoteAssistance.QuickAssist\QuickAssist.exe`, remoteaccess.QuickAssist},
 		{"windows", "mstsc.exe", `C:\Windows\System32\mstsc.exe`, ""},
+		{"windows", "UltraViewer_Desktop.exe", `C:\Program Files (x86)\UltraViewer\UltraViewer_Desktop.exe`, "ultraviewer"},
+		{"windows", "AA_v3.exe", `C:\Users\Public\Downloads\AA_v3.exe`, "ammyy_admin"},
+		{"linux", "wayvnc", "/usr/bin/wayvnc", "wayvnc"},
+		{"linux", "freerdp-shadow-", "/usr/bin/freerdp-shadow-cli", "freerdp_shadow"},
 		{"darwin", "ARDAgent", "/System/Library/CoreServices/RemoteManagement/ARDAgent.app/Contents/MacOS/ARDAgent", remoteaccess.RemoteManagement},
 		{"darwin", "Screen Sharing", "/System/Applications/Utilities/Screen Sharing.app/Contents/MacOS/Screen Sharing", ""},
 	}

@@ -34,6 +34,12 @@ const (
 	freeRDPShadow       = "freerdp_shadow"
 	sunshine            = "sunshine"
 	meshCentral         = "meshcentral"
+	ultraViewer         = "ultraviewer"
+	supremo             = "supremo"
+	aeroAdmin           = "aeroadmin"
+	ammyyAdmin          = "ammyy_admin"
+	hopToDesk           = "hoptodesk"
+	remoteUtilities     = "remote_utilities"
 )
 
 // toolInfo is one known tool: how it is named to people and found per OS.
@@ -160,6 +166,16 @@ var catalogue = []toolInfo{
 	{id: meshCentral, name: "MeshCentral agent", relay: true, linux: []string{"meshagent"}, windows: []string{"meshagent.exe"},
 		services: []string{"mesh agent"}, units: []string{"meshagent.service"},
 		linuxFiles: []string{"/usr/local/mesh_services/meshagent/meshagent"}},
+	// Tools that connect out through their vendor's servers, often the
+	// ones a caller pretending to be support asks someone to install.
+	{id: ultraViewer, name: "UltraViewer", relay: true, windows: []string{"ultraviewer_desktop.exe", "ultraviewer_service.exe"},
+		services: []string{"ultraviewservice"}},
+	{id: supremo, name: "Supremo", relay: true, windows: []string{"supremo.exe", "supremoservice.exe"}, services: []string{"supremoservice"}},
+	{id: aeroAdmin, name: "AeroAdmin", relay: true, windows: []string{"aeroadmin.exe"}},
+	{id: ammyyAdmin, name: "Ammyy Admin", relay: true, windows: []string{"aa_v3.exe"}},
+	{id: hopToDesk, name: "HopToDesk", relay: true, linux: []string{"hoptodesk"}, darwin: []string{"hoptodesk"}, windows: []string{"hoptodesk.exe"},
+		linuxFiles: []string{"/usr/bin/hoptodesk"}, apps: []string{"HopToDesk.app"}},
+	{id: remoteUtilities, name: "Remote Utilities", relay: true, windows: []string{"rutserv.exe", "rfusclient.exe"}, services: []string{"rmanservice"}},
 }
 
 func info(id string) toolInfo {
