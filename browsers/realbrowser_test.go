@@ -476,6 +476,11 @@ func (p *browserProc) stop(t *testing.T, timeout time.Duration) {
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 }
 
+// roundTimeout bounds one round of a real browser: its first start makes
+// the profile, and under a full test run (race builds of every package
+// on two cores) Chromium's first round once took more than 20 s.
+const roundTimeout = 45 * time.Second
+
 // waitRound waits for the browser to reach the end of a round.
 func waitRound(t *testing.T, ch <-chan struct{}, p *browserProc, what string) {
 	t.Helper()
@@ -483,8 +488,8 @@ func waitRound(t *testing.T, ch <-chan struct{}, p *browserProc, what string) {
 	case <-ch:
 	case <-p.done:
 		t.Fatalf("browser exited before finishing %s: %v", what, p.err)
-	case <-time.After(20 * time.Second):
-		t.Fatalf("browser did not finish %s within 45s", what)
+	case <-time.After(roundTimeout):
+		t.Fatalf("browser did not finish %s within %s", what, roundTimeout)
 	}
 }
 
