@@ -118,8 +118,8 @@ type ruleset struct {
 	FlagsUnread []string
 }
 
-// tableFlags is what a table's flags say: dormant (its chains do not
-// run), and whether they were read (known flags only).
+// tableFlags is what a table's flags in nft's JSON say: dormant (its
+// chains do not run), and whether they were read (known flags only).
 func tableFlags(raw json.RawMessage) (dormant, known bool) {
 	if len(raw) == 0 {
 		return false, true
@@ -131,6 +131,12 @@ func tableFlags(raw json.RawMessage) (dormant, known bool) {
 	} else if json.Unmarshal(raw, &list) != nil {
 		return false, false
 	}
+	return judgeTableFlags(list)
+}
+
+// judgeTableFlags says whether flags make a table dormant, and whether
+// each flag is one known here.
+func judgeTableFlags(list []string) (dormant, known bool) {
 	for _, f := range list {
 		switch f {
 		case "dormant":
@@ -250,21 +256,20 @@ func parseNftJSONFlags(b []byte, textFlags map[string][]string) (ruleset, error)
 	rules := map[key][]verdictRule{}
 	var chains []nftChain
 	fronts := map[string]bool{}
-	// The tables that are dormant, or whose flags could not be read.
-	dormant, unread := map[string]bool{}, map[string]bool{}
+	dormant := map[string]bool{}
 	for _, o := range doc.Nftables {
 		switch {
 		case o.Table != nil:
 			rs.Tables++
 			name := o.Table.Family + " " + o.Table.Name
 			isDormant, known := tableFlags(o.Table.Flags)
-			if text, ok := textFlags[name]; !known && ok {
-				b, _ := json.Marshal(text)
-				isDormant, known = tableFlags(b)
+			if text := textFlags[name]; !known && len(text) > 0 {
+				// The JSON shows flags; a text listing that shows none
+				// for the table leaves them unread.
+				isDormant, known = judgeTableFlags(text)
 			}
 			dormant[name] = isDormant
 			if !known {
-				unread[name] = true
 				rs.FlagsUnread = append(rs.FlagsUnread, name)
 			}
 			switch o.Table.Name {
@@ -326,7 +331,7 @@ func parseNftJSONFlags(b []byte, textFlags map[string][]string) (ruleset, error)
 					ic.AcceptsOn = append(ic.AcceptsOn, i)
 				}
 			}
-			if unread[c.Family+" "+c.Table] && d.unsure == "" {
+			if slices.Contains(rs.FlagsUnread, c.Family+" "+c.Table) && d.unsure == "" {
 				d.unsure, d.unsureNative = "the table's flags, which say whether its chains run (dormant), could not be read", true
 			}
 			switch {
@@ -367,9 +372,9 @@ type verdictRule struct {
 	// named set the ruleset does not list, a packet queued to a program):
 	// it may let every outside packet in.
 	unsure string
-	// unsureIptables is true when what is unsure are iptables-nft compat
-	// matches only (condition.iptables).
-	unsureIptables bool
+	// unsureNative is true when something unsure is not an iptables-nft
+	// compat match (condition.iptables), which `iptables -S` would judge.
+	unsureNative bool
 	// nfproto limits the rule to one family ("ipv4", "ipv6") in an inet
 	// chain (`meta nfproto ipv4`); empty for both.
 	nfproto string
@@ -474,6 +479,13 @@ func (b ruleBuilder) verdictMap(val json.RawMessage, sets elemLookup) []verdictR
 		Data json.RawMessage `json:"data"`
 	}
 	_ = json.Unmarshal(val, &vm)
+	// with is the rule of one element: the conditions so far and c.
+	with := func(c condition, verdict, target string) verdictRule {
+		r := b
+		r.conds = append(slices.Clone(b.conds), c)
+		r.verdict, r.target = verdict, target
+		return r.rule()
+	}
 	var elems []json.RawMessage
 	var name string
 	var anon struct {
@@ -483,9 +495,7 @@ func (b ruleBuilder) verdictMap(val json.RawMessage, sets elemLookup) []verdictR
 	case json.Unmarshal(vm.Data, &name) == nil && strings.HasPrefix(name, "@"):
 		var ok bool
 		if elems, ok = sets(strings.TrimPrefix(name, "@")); !ok {
-			b.conds = append(b.conds, condition{kind: condUnsure, desc: "vmap " + name})
-			b.verdict = "accept"
-			return []verdictRule{b.rule()}
+			return []verdictRule{with(condition{kind: condUnsure, desc: "vmap " + name}, "accept", "")}
 		}
 	case json.Unmarshal(vm.Data, &anon) == nil:
 		elems = anon.Set
@@ -495,21 +505,16 @@ func (b ruleBuilder) verdictMap(val json.RawMessage, sets elemLookup) []verdictR
 		var pair []json.RawMessage
 		var verdict map[string]json.RawMessage
 		if json.Unmarshal(e, &pair) != nil || len(pair) != 2 || json.Unmarshal(pair[1], &verdict) != nil || len(verdict) != 1 {
-			u := b
-			u.conds = append(slices.Clone(b.conds), condition{kind: condUnsure, desc: "a verdict map element not recognised"})
-			u.verdict = "accept"
-			out = append(out, u.rule())
+			out = append(out, with(condition{kind: condUnsure, desc: "a verdict map element not recognised"}, "accept", ""))
 			continue
 		}
-		r := b
-		r.conds = append(slices.Clone(b.conds), judgeMatch(nftMatch{Op: "==", Left: vm.Key, Right: pair[0]}, sets))
 		for v, arg := range verdict {
-			r.verdict, r.target = v, ""
+			target := ""
 			if v == "jump" || v == "goto" {
-				r.target = jumpTarget(arg)
+				target = jumpTarget(arg)
 			}
+			out = append(out, with(judgeMatch(nftMatch{Op: "==", Left: vm.Key, Right: pair[0]}, sets), v, target))
 		}
-		out = append(out, r.rule())
 	}
 	return out
 }
@@ -554,7 +559,7 @@ func (b ruleBuilder) rule() verdictRule {
 		if byIface {
 			unsure = append([]string{describeMatch("iifname", "==", outside)}, unsure...)
 		}
-		r.unsure, r.unsureIptables = strings.Join(unsure, " ")+" "+verdict, !native
+		r.unsure, r.unsureNative = strings.Join(unsure, " ")+" "+verdict, native
 	case byIface:
 		r.ifaces = outside
 	case len(wide) > 0:
@@ -717,10 +722,10 @@ func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, 
 					}
 				}
 			case r.unsure != "" && r.verdict == "accept":
-				noteUnsure(r.unsure, !r.unsureIptables)
+				noteUnsure(r.unsure, r.unsureNative)
 			case r.unsure != "":
 				if v, ok := target(r); ok && (v.acceptsAll || len(v.acceptsOn) > 0 || v.unsure != "") {
-					noteUnsure(r.unsure, !r.unsureIptables || v.unsureNative)
+					noteUnsure(r.unsure, r.unsureNative || v.unsureNative)
 				}
 			case len(r.ifaces) > 0 && r.verdict == "accept":
 				on = append(on, r.ifaces...)
@@ -744,10 +749,10 @@ func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, 
 		case "return":
 			return done(chainVerdict{verdict: policy})
 		case "jump", "goto":
-			if depth >= 8 || r.target == "" {
+			v, ok := target(r)
+			if !ok {
 				continue
 			}
-			v := chainDefault(lookup, r.target, "", fam, depth+1)
 			if v.verdict != "" || v.acceptsAll {
 				return done(v)
 			}
