@@ -131,6 +131,19 @@ func classifyIptablesRule(words []string) verdictRule {
 			b.conds = append(b.conds, condition{kind: condNarrow})
 		}
 	}
+	// judgeAs judges a condition as the nftables match it is
+	// (judgeValues), described in iptables' words.
+	judgeAs := func(left nftLeft, negated bool, vals []string, desc string) {
+		op := "=="
+		if negated {
+			op = "!="
+		}
+		c := judgeValues(left, op, vals)
+		if c.kind != condNarrow {
+			c.desc = desc
+		}
+		b.conds = append(b.conds, c)
+	}
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		next := ""
@@ -181,36 +194,49 @@ func classifyIptablesRule(words []string) verdictRule {
 			}
 		case (w == "-o" || w == "--out-interface") && next != "":
 			i++
-			judge(negated, desc) // an incoming packet has no output interface
+			judgeAs(metaLeft("oifname"), negated, []string{next}, desc)
 		case (w == "-p" || w == "--protocol") && next != "":
 			i++
 			every := next == "all" || next == "0"
 			tcpOrUDP := every || slices.Contains([]string{"tcp", "udp", "6", "17"}, next)
 			judge(negated && !every || !negated && tcpOrUDP, desc)
-		case (w == "-s" || w == "-d" || w == "--source" || w == "--destination") && next != "":
+		case (w == "-s" || w == "--source") && next != "":
 			i++
-			judge(negated || next == "0.0.0.0/0" || next == "::/0", desc)
+			judgeAs(payloadLeft("ip", "saddr"), negated, []string{next}, desc)
+		case (w == "-d" || w == "--destination") && next != "":
+			i++
+			judgeAs(payloadLeft("ip", "daddr"), negated, []string{next}, desc)
 		case (w == "--dport" || w == "--sport" || w == "--destination-port" || w == "--source-port" ||
 			w == "--dports" || w == "--sports" || w == "--ports") && next != "":
 			i++
-			judge(negated || coversEveryPort(strings.Split(strings.ReplaceAll(next, ":", "-"), ",")), desc)
-		case (w == "--state" || w == "--ctstate") && next != "":
+			field := "dport"
+			if w == "--sport" || w == "--source-port" || w == "--sports" {
+				field = "sport"
+			}
+			judgeAs(payloadLeft("th", field), negated, strings.Split(strings.ReplaceAll(next, ":", "-"), ","), desc)
+		case (w == "--state" || w == "--ctstate" || w == "--ctstatus") && next != "":
 			i++
-			judge(slices.Contains(strings.Split(next, ","), "NEW") != negated, desc)
-		case (w == "--ctstatus" || w == "--icmp-type" || w == "--icmpv6-type") && next != "":
+			key := "state"
+			if w == "--ctstatus" {
+				key = "status"
+			}
+			judgeAs(ctLeft(key), negated, strings.Split(strings.ToLower(next), ","), desc)
+		case (w == "--icmp-type" || w == "--icmpv6-type") && next != "":
 			i++
-			judge(w == "--ctstatus" && negated, desc)
+			judgeAs(payloadLeft("icmp", "type"), negated, []string{next}, desc)
 		case w == "--dst-type" && next != "":
 			i++
 			judge(slices.Contains(strings.Split(next, ","), "LOCAL") != negated, desc)
 		case w == "--pkt-type" && next != "":
 			i++
-			judge((next == "host") != negated, desc)
+			judgeAs(metaLeft("pkttype"), negated, []string{next}, desc)
 		case w == "--mark" && next != "":
 			i++
 			value, _, _ := strings.Cut(next, "/")
-			n, err := strconv.ParseUint(strings.TrimPrefix(value, "0x"), 16, 32)
-			judge(negated || err == nil && n == 0, desc)
+			if n, err := strconv.ParseUint(strings.TrimPrefix(value, "0x"), 16, 32); err == nil {
+				value = strconv.FormatUint(n, 10)
+			}
+			judgeAs(metaLeft("mark"), negated, []string{value}, desc)
 		case passiveOptions[w]:
 			i++
 		case strings.HasPrefix(w, "--"):

@@ -73,6 +73,33 @@ type nftLeft struct {
 	Concat []nftLeft `json:"concat"`
 }
 
+// metaLeft, ctLeft and payloadLeft are the left sides `meta KEY`, `ct
+// KEY` and `PROTOCOL FIELD`.
+func metaLeft(key string) nftLeft {
+	var l nftLeft
+	l.Meta = &struct {
+		Key string `json:"key"`
+	}{key}
+	return l
+}
+
+func ctLeft(key string) nftLeft {
+	var l nftLeft
+	l.Ct = &struct {
+		Key string `json:"key"`
+	}{key}
+	return l
+}
+
+func payloadLeft(protocol, field string) nftLeft {
+	var l nftLeft
+	l.Payload = &struct {
+		Protocol string `json:"protocol"`
+		Field    string `json:"field"`
+	}{protocol, field}
+	return l
+}
+
 // name is the left side as nft writes it: "iifname", "ct state", "tcp
 // dport", "fib daddr type"; "" for one not recognised.
 func (l nftLeft) name() string {
