@@ -331,8 +331,13 @@ func parseNftJSONFlags(b []byte, textFlags map[string][]string) (ruleset, error)
 					ic.AcceptsOn = append(ic.AcceptsOn, i)
 				}
 			}
-			if slices.Contains(rs.FlagsUnread, c.Family+" "+c.Table) && d.unsure == "" {
-				d.unsure, d.unsureNative = "the table's flags, which say whether its chains run (dormant), could not be read", true
+			if slices.Contains(rs.FlagsUnread, c.Family+" "+c.Table) {
+				// Not iptables' to settle: iptables -S lists a dormant
+				// table's rules as if they ran.
+				if d.unsure == "" {
+					d.unsure = "the table's flags, which say whether its chains run (dormant), could not be read"
+				}
+				d.unsureNative = true
 			}
 			switch {
 			case d.acceptsAll || d.verdict != "drop" && d.verdict != "reject":

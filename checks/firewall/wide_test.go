@@ -362,3 +362,20 @@ func TestDormantTables(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreadFlagsNotLeftToIptables: when a table's flags are unread, its
+// chains' doubt is not one iptables -S may settle, even if the rest of
+// the doubt is an iptables-nft compat match (iptables lists a dormant
+// table's rules as if they ran).
+func TestUnreadFlagsNotLeftToIptables(t *testing.T) {
+	doc := `{"nftables": [{"table": {"family": "ip", "name": "filter", "handle": 1, "flags": "f"}},
+	{"chain": {"family": "ip", "table": "filter", "name": "INPUT", "handle": 1, "type": "filter", "hook": "input", "prio": 0, "policy": "drop"}},
+	{"rule": {"family": "ip", "table": "filter", "chain": "INPUT", "handle": 2, "expr": [{"xt": {"type": "match", "name": "conntrack"}}, {"accept": null}]}}]}`
+	rs, err := parseNftJSON([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rs.InputChains[0]; len(c.UnsureFor) != 1 || c.UnsureIptables {
+		t.Errorf("flags unread and an xt match: %+v, want unsure and not left to iptables", c)
+	}
+}
