@@ -59,24 +59,15 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 // process list stays the main source: this only catches a server the
 // catalogue does not name.
 func remotePortOpen(ctx context.Context, p probe.Probe, f *facts) bool {
-	out, err := p.Run(ctx, probe.CmdSs, "-tln")
+	socks, err := runSockets(ctx, p, parseSS, probe.CmdSs, "-tln")
 	if errors.Is(err, probe.ErrNotFound) {
 		return false
-	}
-	if err == nil && out.ExitCode != 0 {
-		err = fmt.Errorf("%s exit status %d", probe.CmdSs, out.ExitCode)
-	}
-	var socks []socket
-	if err == nil {
-		socks, err = parseSS(out.Stdout)
 	}
 	if err != nil {
 		f.addError("listening sockets", err)
 		return false
 	}
-	return slices.ContainsFunc(socks, func(s socket) bool {
-		return s.Listen && remotePortKind(s.LocalPort) != "" && s.Reach() == network
-	})
+	return slices.ContainsFunc(socks, func(s socket) bool { return s.openRemotePort() != "" })
 }
 
 // needSockets reports whether a tool that listens for connections (not
@@ -93,20 +84,25 @@ func needSockets(f *facts) bool {
 // readSockets runs a socket-listing command and parses its output; a
 // failure is noted in the facts.
 func readSockets(ctx context.Context, p probe.Probe, f *facts, parse func([]byte) ([]socket, error), name probe.Command, args ...string) ([]socket, bool) {
-	out, err := p.Run(ctx, name, args...)
-	if err == nil && out.ExitCode != 0 {
-		err = fmt.Errorf("%s exit status %d", name, out.ExitCode)
-	}
-	var socks []socket
-	if err == nil {
-		socks, err = parse(out.Stdout)
-	}
+	socks, err := runSockets(ctx, p, parse, name, args...)
 	if err != nil {
 		f.addError("sockets", err)
 		return nil, false
 	}
 	f.SocketsRead = true
 	return socks, true
+}
+
+// runSockets runs a socket-listing command and parses its output.
+func runSockets(ctx context.Context, p probe.Probe, parse func([]byte) ([]socket, error), name probe.Command, args ...string) ([]socket, error) {
+	out, err := p.Run(ctx, name, args...)
+	if err == nil && out.ExitCode != 0 {
+		err = fmt.Errorf("%s exit status %d", name, out.ExitCode)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return parse(out.Stdout)
 }
 
 // runningTools marks the known tools the process list shows running and
@@ -159,7 +155,7 @@ func judgeSockets(f *facts, socks []socket, pids map[string][]int) {
 		}
 		if len(s.Owners) == 0 {
 			unowned = true
-			if k := remotePortKind(s.LocalPort); k != "" && s.Reach() == network && !slices.Contains(f.UnownedListeners, k) {
+			if k := s.openRemotePort(); k != "" && !slices.Contains(f.UnownedListeners, k) {
 				f.UnownedListeners = append(f.UnownedListeners, k)
 				f.Errors = append(f.Errors, "program listening on port "+strconv.Itoa(s.LocalPort)+": not visible without root")
 			}
@@ -168,8 +164,8 @@ func judgeSockets(f *facts, socks []socket, pids map[string][]int) {
 		for _, o := range s.Owners {
 			id := ownerTool(o)
 			if id == "" {
-				other := otherListener{Program: o.Name, Kind: remotePortKind(s.LocalPort), Port: s.LocalPort}
-				if other.Kind != "" && s.Reach() == network && !slices.Contains(f.OtherListeners, other) {
+				other := otherListener{Program: o.Name, Kind: s.openRemotePort(), Port: s.LocalPort}
+				if other.Kind != "" && !slices.Contains(f.OtherListeners, other) {
 					f.OtherListeners = append(f.OtherListeners, other)
 				}
 				continue

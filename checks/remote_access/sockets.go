@@ -133,6 +133,16 @@ func parseNetstat(b []byte) ([]socket, error) {
 	return out, nil
 }
 
+// openRemotePort is the remote-desktop protocol (vnc, rdp) of a socket
+// listening on that protocol's port where other computers reach it, or
+// "".
+func (s socket) openRemotePort() string {
+	if !s.Listen || s.Reach() != network {
+		return ""
+	}
+	return remotePortKind(s.LocalPort)
+}
+
 // remotePortKind names the remote-desktop protocol a well-known port
 // serves: vnc (5900–5909) or rdp (3389), else "".
 func remotePortKind(port int) string {
