@@ -12,13 +12,13 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe/live"
 	"github.com/sessionguard/sessionguard/packaging"
 )
 
@@ -504,23 +504,14 @@ func stopService(t *testing.T, e *env, run func(args ...string) (string, int)) b
 // sessionguard.exe as the service does ("agent run").
 func agentProcesses(t *testing.T) []int {
 	t.Helper()
-	entries, err := os.ReadDir("/proc")
+	ps, err := live.New().Processes()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var pids []int
-	for _, d := range entries {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline"))
-		if err != nil {
-			continue
-		}
-		args := strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")
-		if len(args) >= 3 && strings.HasSuffix(strings.ToLower(args[0]), "sessionguard.exe") && args[1] == "agent" && args[2] == "run" {
-			pids = append(pids, pid)
+	for _, p := range ps {
+		if args := p.Args(); len(args) >= 3 && strings.HasSuffix(strings.ToLower(args[0]), "sessionguard.exe") && args[1] == "agent" && args[2] == "run" {
+			pids = append(pids, int(p.PID))
 		}
 	}
 	return pids
