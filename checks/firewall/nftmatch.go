@@ -56,48 +56,35 @@ type nftMatch struct {
 }
 
 type nftLeft struct {
-	Meta *struct {
-		Key string `json:"key"`
-	} `json:"meta"`
-	Ct *struct {
-		Key string `json:"key"`
-	} `json:"ct"`
-	Payload *struct {
-		Protocol string `json:"protocol"`
-		Field    string `json:"field"`
-	} `json:"payload"`
-	Fib *struct {
+	Meta    *nftKey     `json:"meta"`
+	Ct      *nftKey     `json:"ct"`
+	Payload *nftPayload `json:"payload"`
+	Fib     *struct {
 		Result string   `json:"result"`
 		Flags  []string `json:"flags"`
 	} `json:"fib"`
 	Concat []nftLeft `json:"concat"`
 }
 
+// nftKey is the key of a meta or ct expression ("iifname", "state").
+type nftKey struct {
+	Key string `json:"key"`
+}
+
+// nftPayload is a header field: protocol "tcp", field "dport".
+type nftPayload struct {
+	Protocol string `json:"protocol"`
+	Field    string `json:"field"`
+}
+
 // metaLeft, ctLeft and payloadLeft are the left sides `meta KEY`, `ct
 // KEY` and `PROTOCOL FIELD`.
-func metaLeft(key string) nftLeft {
-	var l nftLeft
-	l.Meta = &struct {
-		Key string `json:"key"`
-	}{key}
-	return l
-}
+func metaLeft(key string) nftLeft { return nftLeft{Meta: &nftKey{key}} }
 
-func ctLeft(key string) nftLeft {
-	var l nftLeft
-	l.Ct = &struct {
-		Key string `json:"key"`
-	}{key}
-	return l
-}
+func ctLeft(key string) nftLeft { return nftLeft{Ct: &nftKey{key}} }
 
 func payloadLeft(protocol, field string) nftLeft {
-	var l nftLeft
-	l.Payload = &struct {
-		Protocol string `json:"protocol"`
-		Field    string `json:"field"`
-	}{protocol, field}
-	return l
+	return nftLeft{Payload: &nftPayload{protocol, field}}
 }
 
 // name is the left side as nft writes it: "iifname", "ct state", "tcp
