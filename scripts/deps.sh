@@ -9,6 +9,8 @@
 #   avahi-daemon     a real mDNS responder (without D-Bus) announcing a speaker
 #                    and saying goodbye to the agent's passive listener
 #   clamav           clamscan/sigtool read a real ClamAV database header
+#   clamav-daemon    a real clamd and clamonacc (fanotify) scanning a test file
+#                    in a person's folder, for what on-access scanning watches
 #   libglib2.0-bin gsettings-desktop-schemas dconf-service dconf-gsettings-backend dbus-daemon
 #                    GNOME screen-lock settings through real gsettings on a private bus
 #   network-manager  nmcli's real answers when NetworkManager is not running
@@ -49,7 +51,7 @@
 set -euo pipefail
 
 packages=(
-	nftables iptables cryptsetup-bin util-linux iproute2 clamav avahi-daemon
+	nftables iptables cryptsetup-bin util-linux iproute2 clamav clamav-daemon avahi-daemon
 	libglib2.0-bin gsettings-desktop-schemas dconf-service dconf-gsettings-backend dbus-daemon
 	network-manager iw chromium firefox-esr gcc git make postgresql
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps

@@ -18,9 +18,10 @@ var Check checks.Check = checks.Definition[facts]{
 	CheckTitle: "Anti-virus",
 	Meta: checks.Meta{Required: true, Controls: []string{checks.ControlMalwareProtection},
 		Settings: []checks.Setting{missingSetting, maxSignatureAgeSetting, xProtectMaxAgeSetting}},
-	Collect:    collect,
-	Evaluate:   evaluate,
-	UnknownFix: unknownFix,
+	Collect:     collect,
+	Evaluate:    evaluate,
+	UnknownFix:  unknownFix,
+	ProcessArgs: clamonaccArgsRead,
 }
 
 // The policy settings the anti-virus check owns.
@@ -194,6 +195,39 @@ type clamAVFacts struct {
 	// the process list could not be read (see ClamonaccError).
 	ClamonaccRunning *bool  `json:"clamonacc_running,omitempty"`
 	ClamonaccError   string `json:"clamonacc_error,omitempty"`
+	// OnAccess is what the running clamonacc watches, judged for the
+	// person's folder; nil when clamonacc does not run (or clamd.conf,
+	// which it reads, could not be).
+	OnAccess *onAccessFacts `json:"on_access,omitempty"`
+}
+
+// onAccessFacts is what clamonacc watches and how much of the person's
+// folder that takes in. Paths inside the person's home are written ~/…;
+// excluded accounts are only counted.
+type onAccessFacts struct {
+	// Config is the configuration clamonacc reads: clamd's, or the one
+	// its -c names (ConfigError: why that could not be read).
+	Config      string `json:"config,omitempty"`
+	ConfigError string `json:"config_error,omitempty"`
+	// WatchListPaths are the folders its -W lists add; ExcludePaths every
+	// folder it leaves out (OnAccessExcludePath and -e lists).
+	WatchListPaths []string `json:"watch_list_paths,omitempty"`
+	ExcludePaths   []string `json:"exclude_paths,omitempty"`
+	// DisableDDD is OnAccessDisableDDD: included folders are watched
+	// without the folders below them.
+	DisableDDD bool `json:"ddd_disabled,omitempty"`
+	// ExcludedAccounts counts OnAccessExcludeUID and OnAccessExcludeUname
+	// lines.
+	ExcludedAccounts int `json:"excluded_accounts,omitempty"`
+	// Folder is whose files were judged: "~" (the person at the screen's
+	// home) or "/home" (nobody signed in).
+	Folder string `json:"folder,omitempty"`
+	// Gap says why Folder is not watched whole ("" when it is; see the
+	// gap constants), GapPath the setting it is about.
+	Gap     string `json:"gap,omitempty"`
+	GapPath string `json:"gap_path,omitempty"`
+	// Unread says what could not be read to judge it.
+	Unread string `json:"unread,omitempty"`
 }
 
 // cvdInfo is the header of a ClamAV signature database.

@@ -25,7 +25,12 @@
 //     runs (its pid file and /proc/<pid>/comm, else the process list), and
 //     on-access scanning: OnAccessIncludePath/OnAccessMountPath in
 //     clamd.conf and clamonacc running. Only on-access scanning protects;
-//     clamd alone is a warning. Microsoft Defender for Endpoint (mdatp
+//     clamd alone is a warning. What the running clamonacc watches (its
+//     -c configuration, -W and -e lists, OnAccessExcludePath,
+//     OnAccessDisableDDD, OnAccessExcludeUname/UID, mount watches by
+//     /proc/self/mounts) must take in the whole home folder of the person
+//     at the screen (nobody signed in: /home); a gap is a warning naming
+//     it (onaccess.go says how clamonacc behaves, tried for real). Microsoft Defender for Endpoint (mdatp
 //     health: healthy: false or real-time protection off/unavailable is not
 //     protecting). Endpoint products (CrowdStrike Falcon, SentinelOne,
 //     Sophos, ESET, Trellix, Bitdefender, Kaspersky, Trend Micro, Elastic

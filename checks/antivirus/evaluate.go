@@ -14,23 +14,24 @@ const unknownFix = "SessionGuard could not read the anti-virus status. Try \"Che
 
 // Fix texts per OS, for a counsellor.
 const (
-	winTurnOnFix       = "Open Windows Security > Virus & threat protection, click Manage settings and turn on Real-time protection; then click Check for updates under Protection updates."
-	winUpdateFix       = "Open Windows Security > Virus & threat protection > Protection updates and click Check for updates. Make sure the computer is connected to the internet."
-	winMissingFix      = "Open Windows Security > Virus & threat protection and turn on Real-time protection. If that is not possible, ask your IT support to install anti-virus on this computer."
-	winPassiveFix      = "Microsoft Defender is set to stand aside for another anti-virus, but no other anti-virus is protecting this computer. Ask your IT support to turn the organisation's anti-virus back on, or to switch Microsoft Defender back to normal."
-	macGatekeeperFix   = "Open System Settings > Privacy & Security and, under Security, set \"Allow applications from\" to \"App Store and identified developers\". If you cannot change it, ask your IT support."
-	macUpdateFix       = "Open System Settings > General > Software Update, click the (i) next to Automatic updates and turn on \"Install Security Responses and system files\". Leave the Mac connected to the internet for a while, then check again."
-	macMDATPFix        = "Open Microsoft Defender from the menu bar, turn on Real-time protection and check for updates. If it stays off, ask your IT support."
-	linuxMissingFix    = "Ask your IT support to install and turn on anti-virus (for example ClamAV) on this computer."
-	linuxNoDBFix       = "ClamAV is installed but has never downloaded its virus definitions. Ask your IT support to set up its automatic updates (the freshclam service) and turn on its background scanner."
-	linuxUpdateFix     = "Ask your IT support to make sure the anti-virus updates its virus definitions automatically (for ClamAV: the freshclam update service must be running and able to reach the internet)."
-	linuxClamdFix      = "ClamAV only scans when someone asks it to. Ask your IT support to turn on its on-access scanning: start clamd (the clamav-daemon or clamd@scan service), set OnAccessIncludePath (for example /home) in clamd.conf, and start clamonacc (the clamav-clamonacc service), so files are checked as they are opened."
-	linuxOnAccessFix   = "ClamAV only scans files when a program asks it to: on-access scanning is not set up, so nothing checks files as they are downloaded or opened. Ask your IT support to turn it on: keep clamd running (the clamav-daemon or clamd@scan service), set OnAccessIncludePath (for example /home) or OnAccessMountPath in clamd.conf, and start clamonacc (the clamav-clamonacc service)."
-	linuxClamonaccFix  = "ClamAV is set up to check files as they are opened, but its on-access scanner (clamonacc) is not running. Ask your IT support to start it (the clamav-clamonacc service) and make it start at boot."
-	linuxMDATPFix      = "Ask your IT support to turn on real-time protection in Microsoft Defender for Endpoint (mdatp health must say healthy: true and real_time_protection_enabled: true) and to check that it updates its definitions."
-	winServerFix       = "This is a Windows Server, where SessionGuard cannot see anti-virus other than Microsoft Defender. Ask your IT support to confirm which anti-virus protects it."
-	winNoWSCFix        = "Windows Security Center does not answer on this computer, so SessionGuard cannot see which anti-virus protects it. Restart the computer; if it stays unknown, ask your IT support to check the Security Center service (wscsvc) and which anti-virus is installed."
-	mixedBuiltinDefFix = "Microsoft Defender is installed but not protecting. Open Microsoft Defender from the menu bar, turn on Real-time protection and check for updates, or ask your IT support."
+	winTurnOnFix        = "Open Windows Security > Virus & threat protection, click Manage settings and turn on Real-time protection; then click Check for updates under Protection updates."
+	winUpdateFix        = "Open Windows Security > Virus & threat protection > Protection updates and click Check for updates. Make sure the computer is connected to the internet."
+	winMissingFix       = "Open Windows Security > Virus & threat protection and turn on Real-time protection. If that is not possible, ask your IT support to install anti-virus on this computer."
+	winPassiveFix       = "Microsoft Defender is set to stand aside for another anti-virus, but no other anti-virus is protecting this computer. Ask your IT support to turn the organisation's anti-virus back on, or to switch Microsoft Defender back to normal."
+	macGatekeeperFix    = "Open System Settings > Privacy & Security and, under Security, set \"Allow applications from\" to \"App Store and identified developers\". If you cannot change it, ask your IT support."
+	macUpdateFix        = "Open System Settings > General > Software Update, click the (i) next to Automatic updates and turn on \"Install Security Responses and system files\". Leave the Mac connected to the internet for a while, then check again."
+	macMDATPFix         = "Open Microsoft Defender from the menu bar, turn on Real-time protection and check for updates. If it stays off, ask your IT support."
+	linuxMissingFix     = "Ask your IT support to install and turn on anti-virus (for example ClamAV) on this computer."
+	linuxNoDBFix        = "ClamAV is installed but has never downloaded its virus definitions. Ask your IT support to set up its automatic updates (the freshclam service) and turn on its background scanner."
+	linuxUpdateFix      = "Ask your IT support to make sure the anti-virus updates its virus definitions automatically (for ClamAV: the freshclam update service must be running and able to reach the internet)."
+	linuxClamdFix       = "ClamAV only scans when someone asks it to. Ask your IT support to turn on its on-access scanning: start clamd (the clamav-daemon or clamd@scan service), set OnAccessIncludePath (for example /home) in clamd.conf, and start clamonacc (the clamav-clamonacc service), so files are checked as they are opened."
+	linuxOnAccessGapFix = "Ask your IT support to make ClamAV's on-access scanner watch the folders people keep their files in: OnAccessIncludePath /home in clamd.conf (with OnAccessDisableDDD no, its default, so the folders inside are watched too), or OnAccessMountPath for the disk /home is on; no OnAccessExcludePath over a person's folder and no OnAccessExcludeUname or OnAccessExcludeUID for a person's account; then restart clamonacc."
+	linuxOnAccessFix    = "ClamAV only scans files when a program asks it to: on-access scanning is not set up, so nothing checks files as they are downloaded or opened. Ask your IT support to turn it on: keep clamd running (the clamav-daemon or clamd@scan service), set OnAccessIncludePath (for example /home) or OnAccessMountPath in clamd.conf, and start clamonacc (the clamav-clamonacc service)."
+	linuxClamonaccFix   = "ClamAV is set up to check files as they are opened, but its on-access scanner (clamonacc) is not running. Ask your IT support to start it (the clamav-clamonacc service) and make it start at boot."
+	linuxMDATPFix       = "Ask your IT support to turn on real-time protection in Microsoft Defender for Endpoint (mdatp health must say healthy: true and real_time_protection_enabled: true) and to check that it updates its definitions."
+	winServerFix        = "This is a Windows Server, where SessionGuard cannot see anti-virus other than Microsoft Defender. Ask your IT support to confirm which anti-virus protects it."
+	winNoWSCFix         = "Windows Security Center does not answer on this computer, so SessionGuard cannot see which anti-virus protects it. Restart the computer; if it stays unknown, ask your IT support to check the Security Center service (wscsvc) and which anti-virus is installed."
+	mixedBuiltinDefFix  = "Microsoft Defender is installed but not protecting. Open Microsoft Defender from the menu bar, turn on Real-time protection and check for updates, or ask your IT support."
 )
 
 // verdict is the judgement of one product.
@@ -376,6 +377,8 @@ func clamVerdict(c *clamAVFacts, pol checks.Policy, maxAge float64) verdict {
 		return verdict{status: checks.Warn, summary: "ClamAV's definitions are current, but it only scans when asked: its scanner (clamd) is not running.", fix: linuxClamdFix}
 	case c.ClamdConfError != "":
 		return unknown("ClamAV's definitions are current; whether it scans files as they are opened could not be read.", c.ClamdConf+": "+c.ClamdConfError)
+	case c.OnAccess != nil && c.OnAccess.ConfigError != "":
+		return unknown("ClamAV's definitions are current; what its on-access scanner watches could not be read.", "clamonacc's configuration "+c.OnAccess.Config+": "+c.OnAccess.ConfigError)
 	case !onAccess:
 		return verdict{status: checks.Warn, summary: "ClamAV only scans files when asked: on-access scanning (clamonacc) is not set up in " + orDash(c.ClamdConf) + ".", fix: linuxOnAccessFix}
 	case c.ClamdRunning == nil:
@@ -384,7 +387,37 @@ func clamVerdict(c *clamAVFacts, pol checks.Policy, maxAge float64) verdict {
 		return unknown("ClamAV's definitions are current; whether its on-access scanner runs could not be read.", "clamonacc: "+orDash(c.ClamonaccError))
 	case !*c.ClamonaccRunning:
 		return verdict{status: checks.Warn, summary: "ClamAV is set up to scan files as they are opened, but its on-access scanner (clamonacc) is not running.", fix: linuxClamonaccFix}
+	case c.OnAccess == nil:
+		return unknown("ClamAV's on-access scanner runs; which folders it watches was not told.", "an older agent's facts: the folders clamonacc watches were not judged")
+	case c.OnAccess.Unread != "":
+		return unknown("ClamAV's on-access scanner runs; whether it watches your files could not be read.", c.OnAccess.Unread)
+	case c.OnAccess.Gap != gapNone:
+		return verdict{status: checks.Warn, summary: onAccessGapSummary(c.OnAccess), fix: linuxOnAccessGapFix}
 	default:
 		return verdict{status: checks.Pass, summary: "ClamAV scans files as they are opened (clamonacc) and its virus definitions are " + days(*c.DatabaseAgeDays) + " old."}
+	}
+}
+
+// onAccessGapSummary says in plain words what clamonacc leaves out of the
+// person's folder.
+func onAccessGapSummary(oa *onAccessFacts) string {
+	folder := "your home folder"
+	if oa.Folder != "~" {
+		folder = "the home folders in " + oa.Folder
+	}
+	const lead = "ClamAV's on-access scanner runs, but "
+	switch oa.Gap {
+	case gapAccountExcluded:
+		return lead + "it skips every file your account opens (OnAccessExcludeUname or OnAccessExcludeUID names it)."
+	case gapExcluded:
+		return lead + "it skips " + folder + ": OnAccessExcludePath " + oa.GapPath + " leaves it out."
+	case gapExcludedInside:
+		return lead + "it skips " + oa.GapPath + " in " + folder + " (OnAccessExcludePath)."
+	case gapTopOnly:
+		return lead + "it only watches the files directly in " + oa.GapPath + ", not the folders inside it, so files in " + folder + " are not scanned (OnAccessDisableDDD is on)."
+	case gapRootRefused:
+		return lead + "it refuses to watch / through OnAccessIncludePath (only OnAccessMountPath / watches it), so " + folder + " is not watched."
+	default:
+		return lead + "it does not watch " + folder + ": no watched folder or disk holds it."
 	}
 }

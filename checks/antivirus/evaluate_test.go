@@ -25,6 +25,14 @@ func TestEvaluate(t *testing.T) {
 		if clamonacc == nil {
 			c.ClamonaccError = "process list: unavailable"
 		}
+		if clamonacc != nil && *clamonacc {
+			c.OnAccess = &onAccessFacts{Config: "/etc/clamav/clamd.conf", Folder: "~"}
+		}
+		return c
+	}
+	gap := func(oa onAccessFacts) *clamAVFacts {
+		c := onAccess(clam(2, yes), yes)
+		c.OnAccess = &oa
 		return c
 	}
 	confDenied := func(c *clamAVFacts) *clamAVFacts {
@@ -87,6 +95,16 @@ func TestEvaluate(t *testing.T) {
 
 		{"linux clamd only (no on-access) is a warning", linux(clam(2, yes)), checks.Catalogue{Check}.Default(), checks.Warn, "only scans files when asked", "OnAccessIncludePath"},
 		{"linux clamd and clamonacc", linux(onAccess(clam(2, yes), yes)), checks.Catalogue{Check}.Default(), checks.Pass, "clamonacc", ""},
+		{"linux clamonacc skips the person's account", linux(gap(onAccessFacts{Folder: "~", Gap: gapAccountExcluded})), checks.Catalogue{Check}.Default(), checks.Warn, "skips every file your account opens", "OnAccessExcludeUname"},
+		{"linux clamonacc excludes the home", linux(gap(onAccessFacts{Folder: "~", Gap: gapExcluded, GapPath: "~"})), checks.Catalogue{Check}.Default(), checks.Warn, "it skips your home folder: OnAccessExcludePath ~ leaves it out", "OnAccessExcludePath"},
+		{"linux clamonacc excludes Downloads", linux(gap(onAccessFacts{Folder: "~", Gap: gapExcludedInside, GapPath: "~/Downloads"})), checks.Catalogue{Check}.Default(), checks.Warn, "skips ~/Downloads in your home folder", ""},
+		{"linux clamonacc without DDD", linux(gap(onAccessFacts{Folder: "/home", Gap: gapTopOnly, GapPath: "/home"})), checks.Catalogue{Check}.Default(), checks.Warn, "only watches the files directly in /home", "OnAccessDisableDDD no"},
+		{"linux clamonacc refuses /", linux(gap(onAccessFacts{Folder: "~", Gap: gapRootRefused, GapPath: "/"})), checks.Catalogue{Check}.Default(), checks.Warn, "refuses to watch /", ""},
+		{"linux clamonacc watches elsewhere", linux(gap(onAccessFacts{Folder: "~", Gap: gapNotIncluded})), checks.Catalogue{Check}.Default(), checks.Warn, "does not watch your home folder", "OnAccessIncludePath /home"},
+		{"linux clamonacc mounts unread", linux(gap(onAccessFacts{Folder: "~", Unread: "the mount table (/proc/self/mounts)"})), checks.Catalogue{Check}.Default(), checks.Unknown, "could not be read", ""},
+		{"linux clamonacc's own config unreadable", linux(gap(onAccessFacts{Config: "/srv/onacc.conf", ConfigError: "access_denied"})), checks.Catalogue{Check}.Default(), checks.Unknown, "could not be read", ""},
+		{"linux clamonacc console user unread", linux(gap(onAccessFacts{Unread: "who is at the screen: unavailable"})), checks.Catalogue{Check}.Default(), checks.Unknown, "whether it watches your files", ""},
+		{"linux clamonacc from an older agent", linux(func() *clamAVFacts { c := onAccess(clam(2, yes), yes); c.OnAccess = nil; return c }()), checks.Catalogue{Check}.Default(), checks.Unknown, "which folders it watches was not told", ""},
 		{"linux on-access set, clamonacc not running", linux(onAccess(clam(2, yes), no)), checks.Catalogue{Check}.Default(), checks.Warn, "clamonacc) is not running", "clamav-clamonacc"},
 		{"linux on-access set, process list unreadable", linux(onAccess(clam(2, yes), nil)), checks.Catalogue{Check}.Default(), checks.Unknown, "on-access scanner", ""},
 		{"linux clamd.conf unreadable", linux(confDenied(clam(2, yes))), checks.Catalogue{Check}.Default(), checks.Unknown, "as they are opened", ""},

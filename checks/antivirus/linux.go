@@ -129,11 +129,121 @@ func collectClamAV(ctx context.Context, p probe.Probe, procs []probe.Process, pr
 		for _, pr := range procs {
 			if isProgram(pr, "clamonacc", clamBinDirs) {
 				c.ClamonaccRunning = ptr(true)
+				if clamdRead || c.ClamdConfError != "" {
+					c.OnAccess = collectOnAccess(p, c, clamd, pr.Args())
+				}
 				break
 			}
 		}
 	}
 	return c
+}
+
+// collectOnAccess reads what the running clamonacc watches — its own
+// configuration when its command line names one, its watch and exclude
+// lists — and judges it for the folder of the person at the screen (with
+// nobody signed in, /home). It sets c's on-access settings to the ones
+// clamonacc reads.
+func collectOnAccess(p probe.Probe, c *clamAVFacts, clamd clamConf, argv []string) *onAccessFacts {
+	oa := &onAccessFacts{Config: c.ClamdConf}
+	var opts clamonaccOptions
+	if len(argv) > 1 {
+		opts = parseClamonaccArgs(argv[1:])
+	}
+	conf := clamd
+	if opts.Config != "" && opts.Config != c.ClamdConf {
+		oa.Config = opts.Config
+		b, err := p.ReadFile(opts.Config)
+		if err != nil {
+			oa.ConfigError = errKind(err)
+			return oa
+		}
+		conf = parseClamConf(b)
+		c.OnAccessIncludePaths, c.OnAccessMountPaths = conf.OnAccessIncludePaths, conf.OnAccessMountPaths
+		c.OnAccessPrevention = conf.OnAccessPrevention
+	} else if c.ClamdConfError != "" {
+		return nil // clamd.conf's error says it
+	}
+	s := onAccessSettings{Include: slices.Clone(conf.OnAccessIncludePaths), Mount: conf.OnAccessMountPaths,
+		Exclude: slices.Clone(conf.OnAccessExcludePaths), DisableDDD: conf.OnAccessDisableDDD,
+		ExcludeUIDs: conf.OnAccessExcludeUIDs, ExcludeUnames: conf.OnAccessExcludeUnames}
+	readLists := func(files []string, into *[]string) bool {
+		for _, f := range files {
+			b, err := p.ReadFile(f)
+			if err != nil {
+				oa.Unread = "the list " + f + ": " + errKind(err)
+				return false
+			}
+			*into = append(*into, parsePathList(b)...)
+		}
+		return true
+	}
+	if !readLists(opts.WatchLists, &s.Include) || !readLists(opts.ExcludeLists, &s.Exclude) {
+		return oa
+	}
+	oa.WatchListPaths = s.Include[len(conf.OnAccessIncludePaths):]
+	oa.DisableDDD = s.DisableDDD
+	oa.ExcludedAccounts = len(s.ExcludeUIDs) + len(s.ExcludeUnames)
+
+	who := onAccessSubject{Home: "/home"}
+	switch u, err := p.ConsoleUser(); {
+	case err == nil && u.Home != "":
+		who = onAccessSubject{Home: u.Home, UID: u.UID, Name: u.Name, Account: true}
+		oa.Folder = "~"
+	case err == nil || errors.Is(err, probe.ErrNotFound):
+		oa.Folder = "/home" // nobody signed in (or no home told): where people's folders are
+	default:
+		oa.Unread = "who is at the screen: " + errKind(err)
+		return oa
+	}
+	var targets []string
+	mountsRead, mountsOK := false, false
+	mountOf := func(q string) (string, bool) {
+		if !mountsRead {
+			mountsRead = true
+			b, err := p.ReadFile("/proc/self/mounts")
+			if targets = mountTargets(b); err == nil && len(targets) > 0 {
+				mountsOK = true
+			}
+		}
+		return mountPointOf(targets, q), mountsOK
+	}
+	j := judgeOnAccess(s, who, mountOf)
+	if j.Gap == gapMountsUnread {
+		oa.Unread = "the mount table (/proc/self/mounts), to tell which filesystem OnAccessMountPath watches"
+		j = onAccessJudgement{}
+	}
+	oa.Gap = j.Gap
+	oa.GapPath = homeRelative(j.Path, who)
+	oa.WatchListPaths = homeRelativeAll(oa.WatchListPaths, who)
+	oa.ExcludePaths = homeRelativeAll(s.Exclude, who)
+	c.OnAccessIncludePaths = homeRelativeAll(c.OnAccessIncludePaths, who)
+	c.OnAccessMountPaths = homeRelativeAll(c.OnAccessMountPaths, who)
+	return oa
+}
+
+// homeRelative writes a path inside the person's home as ~/…, so facts
+// never hold their folder's name.
+func homeRelative(p string, who onAccessSubject) string {
+	if !who.Account || p == "" {
+		return p
+	}
+	home := path.Clean(who.Home)
+	if c := path.Clean(p); within(c, home) {
+		return "~" + strings.TrimPrefix(c, home)
+	}
+	return p
+}
+
+func homeRelativeAll(ps []string, who onAccessSubject) []string {
+	if len(ps) == 0 {
+		return nil
+	}
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = homeRelative(p, who)
+	}
+	return out
 }
 
 // clamBinDirs are where distributions and source builds install clamd and
@@ -281,6 +391,12 @@ type clamConf struct {
 	// OnAccessPrevention is true when clamonacc blocks access to an
 	// infected file rather than only reporting it.
 	OnAccessPrevention bool
+	// What clamonacc leaves out: folders, accounts, and with
+	// OnAccessDisableDDD the folders below an included one.
+	OnAccessExcludePaths  []string
+	OnAccessExcludeUIDs   []string
+	OnAccessExcludeUnames []string
+	OnAccessDisableDDD    bool
 }
 
 // parseClamConf reads a clamd.conf or freshclam.conf.
@@ -313,6 +429,20 @@ func parseClamConf(b []byte) clamConf {
 			}
 		case "OnAccessPrevention":
 			c.OnAccessPrevention = isClamYes(val)
+		case "OnAccessExcludePath":
+			if val != "" {
+				c.OnAccessExcludePaths = append(c.OnAccessExcludePaths, val)
+			}
+		case "OnAccessExcludeUID":
+			if val != "" {
+				c.OnAccessExcludeUIDs = append(c.OnAccessExcludeUIDs, val)
+			}
+		case "OnAccessExcludeUname":
+			if val != "" {
+				c.OnAccessExcludeUnames = append(c.OnAccessExcludeUnames, val)
+			}
+		case "OnAccessDisableDDD":
+			c.OnAccessDisableDDD = isClamYes(val)
 		}
 	}
 	return c

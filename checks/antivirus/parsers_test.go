@@ -326,19 +326,21 @@ func TestParseClamConf(t *testing.T) {
 		dbDir, pid, socket string
 		include, mount     []string
 		prevention         bool
+		excludeUnames      []string
 	}{
-		{"debian_freshclam.conf", false, "/var/lib/clamav", "", "", nil, nil, false},
-		{"freshclam_sample_unedited.conf", true, "", "", "", nil, nil, false},
-		{"debian_clamd.conf", false, "/var/lib/clamav", "", "/var/run/clamav/clamd.ctl", nil, nil, false},
-		{"fedora_scan.conf", false, "", "", "/run/clamd.scan/clamd.sock", nil, nil, false},
-		{"custom_dir_pidfile.conf", false, "/srv/clamav/db", "/run/clamav/clamd-custom.pid", "/run/clamav/clamd.ctl", nil, nil, false},
-		{"debian_clamd_onaccess.conf", false, "/var/lib/clamav", "", "/var/run/clamav/clamd.ctl", []string{"/home", "/tmp"}, nil, true},
-		{"fedora_scan_onaccess_mount.conf", false, "", "", "/run/clamd.scan/clamd.sock", nil, []string{"/home"}, false},
+		{"debian_freshclam.conf", false, "/var/lib/clamav", "", "", nil, nil, false, nil},
+		{"freshclam_sample_unedited.conf", true, "", "", "", nil, nil, false, nil},
+		{"debian_clamd.conf", false, "/var/lib/clamav", "", "/var/run/clamav/clamd.ctl", nil, nil, false, nil},
+		{"fedora_scan.conf", false, "", "", "/run/clamd.scan/clamd.sock", nil, nil, false, nil},
+		{"custom_dir_pidfile.conf", false, "/srv/clamav/db", "/run/clamav/clamd-custom.pid", "/run/clamav/clamd.ctl", nil, nil, false, nil},
+		{"debian_clamd_onaccess.conf", false, "/var/lib/clamav", "", "/var/run/clamav/clamd.ctl", []string{"/home", "/tmp"}, nil, true, []string{"clamav"}},
+		{"fedora_scan_onaccess_mount.conf", false, "", "", "/run/clamd.scan/clamd.sock", nil, []string{"/home"}, false, []string{"clamscan"}},
 	}
 	for _, tt := range tests {
 		c := parseClamConf(checktest.ReadParserData(t, "clamconf", tt.file))
 		want := clamConf{Example: tt.example, DatabaseDirectory: tt.dbDir, PidFile: tt.pid, LocalSocket: tt.socket,
-			OnAccessIncludePaths: tt.include, OnAccessMountPaths: tt.mount, OnAccessPrevention: tt.prevention}
+			OnAccessIncludePaths: tt.include, OnAccessMountPaths: tt.mount, OnAccessPrevention: tt.prevention,
+			OnAccessExcludeUnames: tt.excludeUnames}
 		if !reflect.DeepEqual(c, want) {
 			t.Errorf("%s: got %+v, want %+v", tt.file, c, want)
 		}
