@@ -22,6 +22,7 @@ func (c Command) String() string { return c.name }
 var (
 	// Linux
 	CmdLoginctl       = allow("loginctl", on("linux", "/usr/bin/loginctl", "/bin/loginctl"))
+	CmdPasswd         = allow("passwd", on("linux", "/usr/bin/passwd", "/bin/passwd"))
 	CmdFindmnt        = allow("findmnt", on("linux", "/usr/bin/findmnt", "/bin/findmnt"))
 	CmdLsblk          = allow("lsblk", on("linux", "/usr/bin/lsblk", "/bin/lsblk"))
 	CmdBlkid          = allow("blkid", on("linux", "/usr/sbin/blkid", "/sbin/blkid"))

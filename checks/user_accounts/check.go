@@ -58,6 +58,12 @@ type facts struct {
 	// administrator, not_applicable when nobody is signed in there.
 	ConsoleUserAdmin state  `json:"console_user_admin"`
 	AdminSource      string `json:"admin_source,omitempty"`
+	// ConsolePassword is whether the person at the screen's account has a
+	// password (Linux, passwd -S as that person): set, empty, locked (no
+	// password sign-in), directory (not a local account: its directory
+	// keeps the password), unknown; "" when not read (nobody signed in,
+	// another operating system).
+	ConsolePassword string `json:"console_password,omitempty"`
 	// HumanAccounts is how many accounts people sign in with; nil when the
 	// account list could not be read.
 	HumanAccounts *int `json:"human_accounts,omitempty"`

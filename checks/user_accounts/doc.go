@@ -46,7 +46,14 @@
 //     judged. A text-console autologin (agetty --autologin, or -a in any
 //     getopt short form: "-a kiosk", "-akiosk", "-Lna kiosk", in a systemd
 //     drop-in for getty@, serial-getty@ or autovt@) counts as automatic
-//     login too.
+//     login too. Whether the person at the screen's account has a
+//     password: passwd -S, run as that person (shadow-utils answers its
+//     own user), else as the agent naming the account (Fedora's and
+//     RHEL's passwd answers root only); NP, an empty password, fails
+//     (signing in and unlocking the screen take none; GNOME's "log in
+//     without a password" sets it); L/LK (locked) and P/PS pass; an
+//     account not in /etc/passwd (a directory's) is not asked; unread is
+//     unknown.
 //   - macOS: dscl . -list /Users UniqueID (humans have UniqueID >= 501 and a
 //     name not starting with "_"); dsmemberutil checkmembership -u <uid> -G
 //     admin for the console user, falling back to dscl . -read /Groups/admin

@@ -25,6 +25,13 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 		failed = append(failed, "the guest account is on")
 		fixes = append(fixes, guestFix(f))
 	}
+	switch f.ConsolePassword {
+	case passwordEmpty:
+		failed = append(failed, "your account has no password, so anyone at this computer can sign in as you and unlock your screen")
+		fixes = append(fixes, noPasswordFix)
+	case passwordUnknown:
+		unknown = append(unknown, "whether your account has a password")
+	}
 	if f.AutoLogin != stateOn && f.AutoLogin != stateOff {
 		unknown = append(unknown, "whether automatic login is on")
 	}
@@ -62,7 +69,11 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 		r.Fix = strings.Join(fixes, " ")
 	case len(unknown) > 0:
 		r.Status = checks.Unknown
-		r.Summary = "Could not tell " + text.JoinAnd(unknown) + "." + count
+		r.Summary = "Could not tell " + text.JoinAnd(unknown) + "."
+		if admin {
+			r.Summary += " You are using an administrator account for everyday work."
+		}
+		r.Summary += count
 		r.Reason = joinErrors(f.Errors)
 		if f.Linux != nil && f.Linux.AdminNeedsRoot {
 			fixes = append(fixes, rootOnlyFix)
@@ -171,6 +182,8 @@ func adminFix(os string) string {
 	}
 	return lead + " Ask your IT support to give you a standard account for sessions (one that is not in the sudo or wheel group and that no sudoers, doas or polkit rule makes an administrator) and keep the administrator account for installing software."
 }
+
+const noPasswordFix = "Give your account a password: open Settings > Users (or System Settings > Users), choose your account and set a password (turn off \"log in without a password\"), or type passwd in a terminal."
 
 const directoryGroupFix = "You sign in with a domain or Microsoft Entra ID account, and this computer could not tell which of its groups you are in: ask your IT support whether your account is an administrator here (for example through \"Device Local Administrators\" or \"Domain Admins\"); signing out and in again lets Windows record your groups for the next check."
 

@@ -21,6 +21,32 @@ func TestEvaluate(t *testing.T) {
 		noReason bool
 	}{
 		{"all off standard user", func() facts { return base("linux") }, checks.Pass, "standard account. 2 user accounts", "", true},
+		{"empty password fails", func() facts {
+			f := base("linux")
+			f.ConsolePassword = passwordEmpty
+			return f
+		}, checks.Fail, "Your account has no password, so anyone at this computer can sign in as you", "Give your account a password", true},
+		{"empty password and an admin", func() facts {
+			f := base("linux")
+			f.ConsolePassword, f.ConsoleUserAdmin = passwordEmpty, stateOn
+			return f
+		}, checks.Fail, "You are also using an administrator account", "Give your account a password", true},
+		{"password status unread", func() facts {
+			f := base("linux")
+			f.ConsolePassword = passwordUnknown
+			f.Errors = []string{"passwd -S: exit status 1"}
+			return f
+		}, checks.Unknown, "whether your account has a password", "Check again", false},
+		{"password set, locked or a directory's pass", func() facts {
+			f := base("linux")
+			f.ConsolePassword = passwordDirectory
+			return f
+		}, checks.Pass, "standard account", "", true},
+		{"locked password passes", func() facts {
+			f := base("linux")
+			f.ConsolePassword = passwordLocked
+			return f
+		}, checks.Pass, "standard account", "", true},
 		{"headless", func() facts {
 			f := base("linux")
 			f.ConsoleUser, f.ConsoleUserAdmin = consoleNone, stateNotApplicable

@@ -64,6 +64,7 @@ func collectLinux(ctx context.Context, p probe.Probe, root string, f *facts) {
 	// The person at the screen.
 	if u, ok := consoleUser(p, f); ok {
 		f.ConsoleUserAdmin = linuxAdmin(p, root, u, passwd, passwdOK, f)
+		f.ConsolePassword = consolePassword(ctx, p, u, passwd, passwdOK, f)
 	}
 
 	// Display manager, and text consoles.
@@ -126,7 +127,40 @@ func collectLinux(ctx context.Context, p probe.Probe, root string, f *facts) {
 			f.GuestSource = "no display manager"
 		}
 	}
-	_ = ctx
+}
+
+// consolePassword asks passwd -S whether the account of the person at
+// the screen has a password: as that person first (shadow-utils' passwd
+// answers its own user, so an agent run by the person can ask), then as
+// the agent naming the account (Fedora's and RHEL's passwd answers root
+// only). Only a local account (in /etc/passwd) is asked: a directory
+// account's password is its directory's.
+func consolePassword(ctx context.Context, p probe.Probe, u probe.User, passwd []passwdEntry, passwdOK bool, f *facts) string {
+	if !passwdOK {
+		return passwordUnknown
+	}
+	if !slices.ContainsFunc(passwd, func(e passwdEntry) bool { return e.Name == u.Name || strconv.Itoa(e.UID) == u.UID }) {
+		return passwordDirectory
+	}
+	out, err := p.RunAsConsoleUser(ctx, probe.CmdPasswd, "-S")
+	if (err != nil || out.ExitCode != 0) && u.Name != "" {
+		out, err = p.Run(ctx, probe.CmdPasswd, "-S", u.Name)
+	}
+	if err != nil {
+		f.addError("passwd -S", err)
+		return passwordUnknown
+	}
+	if out.ExitCode != 0 {
+		// stderr is left out: it names the account.
+		f.Errors = append(f.Errors, "passwd -S: exit status "+strconv.Itoa(out.ExitCode))
+		return passwordUnknown
+	}
+	st, err := parsePasswdStatus(out.Stdout)
+	if err != nil {
+		f.Errors = append(f.Errors, "passwd -S: "+err.Error())
+		return passwordUnknown
+	}
+	return st
 }
 
 func verdict(via []string, unknown bool) state {

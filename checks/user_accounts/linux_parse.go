@@ -2,6 +2,7 @@ package useraccounts
 
 import (
 	"bytes"
+	"errors"
 	"path"
 	"strconv"
 	"strings"
@@ -450,4 +451,37 @@ func nodmAutoLogin(b []byte) bool {
 		return false
 	}
 	return true
+}
+
+// The password states of ConsolePassword.
+const (
+	passwordSet       = "set"
+	passwordEmpty     = "empty"
+	passwordLocked    = "locked"
+	passwordDirectory = "directory"
+	passwordUnknown   = "unknown"
+)
+
+var errPasswdStatus = errors.New("password status not recognised")
+
+// parsePasswdStatus reads the status word of passwd -S: shadow-utils
+// (Debian, Ubuntu, Arch, openSUSE) prints "NAME P|NP|L DATE MIN MAX WARN
+// INACTIVE", Fedora's and RHEL's passwd "NAME PS|NP|LK DATE … (Password
+// set, SHA512 crypt.)". NP is an empty password: signing in, and
+// unlocking the screen, takes none.
+func parsePasswdStatus(b []byte) (string, error) {
+	line, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	f := strings.Fields(line)
+	if len(f) < 2 {
+		return "", errPasswdStatus
+	}
+	switch f[1] {
+	case "P", "PS":
+		return passwordSet, nil
+	case "NP":
+		return passwordEmpty, nil
+	case "L", "LK":
+		return passwordLocked, nil
+	}
+	return "", errPasswdStatus
 }

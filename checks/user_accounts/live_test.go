@@ -1,12 +1,16 @@
 package useraccounts
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
+	"os/user"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,9 +21,19 @@ import (
 
 // atScreen is the live probe with the console user replaced, so the fake
 // root's accounts can be "signed in" without touching the machine's users.
+// Their passwd -S answer (they are not accounts of this machine) is
+// shadow-utils' line for a password that is set, as recorded here;
+// TestLivePasswdStatus asks the real passwd about a real account.
 type atScreen struct {
 	probe.Probe
 	user *probe.User
+}
+
+func (a atScreen) RunAsConsoleUser(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
+	if name == probe.CmdPasswd && a.user != nil {
+		return probe.Output{Stdout: []byte(a.user.Name + " P 2026-12-06 0 99999 7 -1\n")}, nil
+	}
+	return a.Probe.RunAsConsoleUser(ctx, name, args...)
 }
 
 func (a atScreen) ConsoleUser() (probe.User, error) {
@@ -228,4 +242,112 @@ func TestLiveCheckOnThisMachine(t *testing.T) {
 		}
 	}
 	t.Logf("live: %s — %s %s %s", r.Status, r.Summary, r.Reason, r.Facts)
+}
+
+// TestLivePasswdStatus asks the real passwd -S about a real account the
+// test makes (root only), with no password, a password and a locked one,
+// both as root naming it and as the account itself without a name (as the
+// check asks it).
+func TestLivePasswdStatus(t *testing.T) {
+	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
+		t.Skip("needs Linux and root (makes an account)")
+	}
+	for _, tool := range []string{"/usr/sbin/useradd", "/usr/sbin/userdel", "/usr/sbin/chpasswd", "/usr/bin/passwd"} {
+		if _, err := os.Stat(tool); err != nil {
+			t.Skipf("%s missing", tool)
+		}
+	}
+	name := fmt.Sprintf("sgpw%d", os.Getpid()%100000)
+	if out, err := exec.Command("/usr/sbin/useradd", "-M", "-s", "/usr/sbin/nologin", name).CombinedOutput(); err != nil {
+		t.Fatalf("useradd: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("/usr/sbin/userdel", name).Run() })
+	uid, err := user.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(uid.Uid)
+	g, _ := strconv.Atoi(uid.Gid)
+	p := live.New()
+	steps := []struct {
+		do   []string // a command making the state
+		in   string   // its standard input
+		want string
+	}{
+		{nil, "", passwordLocked}, // useradd leaves "!"
+		{[]string{"/usr/bin/passwd", "-d", name}, "", passwordEmpty},
+		{[]string{"/usr/sbin/chpasswd"}, name + ":correct horse battery\n", passwordSet},
+		{[]string{"/usr/bin/passwd", "-l", name}, "", passwordLocked},
+	}
+	for _, st := range steps {
+		if st.do != nil {
+			cmd := exec.Command(st.do[0], st.do[1:]...)
+			cmd.Stdin = strings.NewReader(st.in)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%v: %v: %s", st.do, err, out)
+			}
+		}
+		out, err := p.Run(t.Context(), probe.CmdPasswd, "-S", name)
+		if err != nil || out.ExitCode != 0 {
+			t.Fatalf("passwd -S %s: %v %+v", name, err, out)
+		}
+		if got, err := parsePasswdStatus(out.Stdout); got != st.want || err != nil {
+			t.Errorf("after %v: %q -> %q, %v; want %q", st.do, out.Stdout, got, err, st.want)
+		}
+		self := exec.Command("/usr/bin/passwd", "-S")
+		self.SysProcAttr = asUser(n, g)
+		b, err := self.Output()
+		if err != nil {
+			t.Fatalf("passwd -S as %s: %v", name, err)
+		}
+		if got, _ := parsePasswdStatus(b); got != st.want || !strings.HasPrefix(string(b), name+" ") {
+			t.Errorf("as the account itself: %q -> %q, want %q", b, got, st.want)
+		}
+	}
+}
+
+// rootOnlyPasswd answers passwd -S as Fedora's and RHEL's passwd does:
+// refused to the account itself, answered to root naming it.
+type rootOnlyPasswd struct {
+	atScreen
+	asked []string
+}
+
+func (r *rootOnlyPasswd) RunAsConsoleUser(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
+	if name == probe.CmdPasswd {
+		r.asked = append(r.asked, "as the person")
+		return probe.Output{Stderr: []byte("Only root can do that.\n"), ExitCode: 1}, nil
+	}
+	return r.atScreen.RunAsConsoleUser(ctx, name, args...)
+}
+
+func (r *rootOnlyPasswd) Run(ctx context.Context, name probe.Command, args ...string) (probe.Output, error) {
+	if name == probe.CmdPasswd {
+		r.asked = append(r.asked, strings.Join(args, " "))
+		return probe.Output{Stdout: []byte(args[len(args)-1] + " NP 2026-12-06 0 99999 7 -1 (Empty password.)\n")}, nil
+	}
+	return r.atScreen.Run(ctx, name, args...)
+}
+
+// TestPasswordAskedAsRootWhenRefused: where passwd answers root only, the
+// check asks again naming the account, and an empty password fails.
+func TestPasswordAskedAsRootWhenRefused(t *testing.T) {
+	root := writeRoot(t, map[string]string{"/etc/passwd": fakePasswd, "/etc/group": fakeGroup})
+	bob := &probe.User{UID: "1001", Name: "bob", Home: "/home/bob"}
+	p := &rootOnlyPasswd{atScreen: atScreen{Probe: live.New(), user: bob}}
+	f, err := collect(t.Context(), p, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.ConsolePassword != passwordEmpty || !slices.Equal(p.asked, []string{"as the person", "-S bob"}) {
+		t.Errorf("password %q, asked %q", f.ConsolePassword, p.asked)
+	}
+	if r := evaluate(f, checks.Catalogue{Check}.Default()); r.Status != checks.Fail {
+		t.Errorf("status %s: %s", r.Status, r.Summary)
+	}
+	// A directory account (not in /etc/passwd) is not asked.
+	p = &rootOnlyPasswd{atScreen: atScreen{Probe: live.New(), user: &probe.User{UID: "50123", Name: "dana", Home: "/home/dana"}}}
+	if f, _ := collect(t.Context(), p, root); f.ConsolePassword != passwordDirectory || len(p.asked) != 0 {
+		t.Errorf("directory account: %q, asked %q", f.ConsolePassword, p.asked)
+	}
 }

@@ -27,6 +27,8 @@ import (
 //     User_Alias and Runas_Alias members, Defaults:user, doas identities
 //     and targets); group names stay, as in /etc/group.
 //   - polkit rules and localauthority files: unix-user:NAME.
+//   - passwd -S: the account name its answer starts with (the recorder
+//     renames the console user where a command names them).
 //   - display manager and getty settings: the auto-login user of GDM
 //     (AutomaticLogin, TimedLogin), LightDM (autologin-user), SDDM
 //     ([Autologin] User), LXDM (autologin), greetd (user = in
@@ -48,6 +50,15 @@ func scrub(name string, args []string, out []byte) []byte {
 			if uid, err := strconv.Atoi(f[2]); err == nil && isPersonID(uid, 1000) {
 				f[0] = pseudonym(f[0])
 			}
+		})
+	case base == "passwd" && len(args) >= 1 && args[0] == "-S":
+		// passwd -S: "NAME STATUS DATE …".
+		return scrubLines(out, func(line string) string {
+			name, rest, ok := strings.Cut(line, " ")
+			if !ok || name == "" || name == "root" {
+				return line
+			}
+			return pseudonym(name) + " " + rest
 		})
 	case args == nil && base == "group":
 		return scrubColonFile(out, 4, func(f []string) {

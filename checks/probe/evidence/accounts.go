@@ -281,9 +281,10 @@ func isSystemUser(u string) bool {
 	return strings.HasPrefix(u, "_") || strings.HasPrefix(strings.ToUpper(u), `NT AUTHORITY\`)
 }
 
-// apply renames the console user in the manifest and their home
-// folder's entry in its parent's listing (rewriteHomes moves every path
-// under it); the caller holds r.mu.
+// apply renames the console user in the manifest, in the argument lists
+// of commands that name them as a word of its own (passwd -S NAME), and
+// their home folder's entry in its parent's listing (rewriteHomes moves
+// every path under it); the caller holds r.mu.
 func (a accountNames) apply(r *Recorder) {
 	cu := *r.consoleUser
 	cu.Name = a.newName
@@ -291,6 +292,24 @@ func (a accountNames) apply(r *Recorder) {
 		cu.Home = a.newHome
 	}
 	r.consoleUser = &cu
+	rename := func(argv []string) []string {
+		return mapStrings(argv, func(s string) string {
+			if a.equal(s, a.name) {
+				return a.newName
+			}
+			return s
+		})
+	}
+	for i := range r.commands {
+		if len(r.commands[i].Argv) > 1 {
+			r.commands[i].Argv = append(r.commands[i].Argv[:1:1], rename(r.commands[i].Argv[1:])...)
+		}
+	}
+	for i := range r.denied {
+		if len(r.denied[i].Argv) > 1 {
+			r.denied[i].Argv = append(r.denied[i].Argv[:1:1], rename(r.denied[i].Argv[1:])...)
+		}
+	}
 	if a.home == "" {
 		return
 	}

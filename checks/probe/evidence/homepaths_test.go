@@ -304,3 +304,50 @@ func TestRecordRewritesWindowsConsoleOutput(t *testing.T) {
 		t.Errorf("UTF-16 output replays as %q, %v", out.Stdout, err)
 	}
 }
+
+// TestRecordRenamesConsoleUserArgument: a command naming the console user
+// as an argument of its own (passwd -S NAME) is kept with the pseudonym,
+// and the written bundle answers the check asking for the pseudonym, as
+// replay's console user is.
+func TestRecordRenamesConsoleUserArgument(t *testing.T) {
+	files := map[string]string{
+		ManifestFile: `{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-11-01T10:00:00Z","console_user":{"uid":"1000","name":"sam","home":"/home/sam"}}`,
+		CommandsFile: mustJSON(t, []Command{{Argv: []string{"/usr/bin/passwd", "-S", "sam"}, Stdout: "sam P 2026-12-06 0 99999 7 -1\n"},
+			{Argv: []string{"/usr/bin/passwd", "-S", "samuel"}, Stdout: "samuel P 2026-12-06 0 99999 7 -1\n"}}),
+	}
+	inner, err := OpenReplay(writeBundle(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := NewRecorder(inner)
+	if _, err := rec.ConsoleUser(); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"sam", "samuel"} {
+		if _, err := rec.Run(t.Context(), probe.CmdPasswd, "-S", name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "b")
+	if err := rec.WriteBundle(dir); err != nil {
+		t.Fatal(err)
+	}
+	replay, err := OpenReplay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := replay.ConsoleUser()
+	if err != nil || u.Name == "sam" || !strings.HasPrefix(u.Name, "user-") {
+		t.Fatalf("console user %+v, %v", u, err)
+	}
+	if _, err := replay.Run(t.Context(), probe.CmdPasswd, "-S", u.Name); err != nil {
+		t.Errorf("the pseudonymised command is not answered: %v", err)
+	}
+	if _, err := replay.Run(t.Context(), probe.CmdPasswd, "-S", "sam"); err == nil {
+		t.Error("the bundle still answers for the real name")
+	}
+	// Another account whose name merely starts the same is not renamed.
+	if _, err := replay.Run(t.Context(), probe.CmdPasswd, "-S", "samuel"); err != nil {
+		t.Errorf("another account's command was renamed: %v", err)
+	}
+}
