@@ -44,6 +44,13 @@ type linuxFacts struct {
 	// Swap lists the active swap areas (zram, which lives in memory, is
 	// left out).
 	Swap []volume `json:"swap,omitempty"`
+	// UserHome is the filesystem holding the home folder of the person at
+	// the screen when it is neither / nor /home (another disk, reached
+	// through a symlink or a home set elsewhere, or a home of its own:
+	// systemd-homed); UserHomeUnread says why where it is could not be
+	// read. Its Mount is "home folder": the path is never kept.
+	UserHome       *volume `json:"user_home,omitempty"`
+	UserHomeUnread string  `json:"user_home_unread,omitempty"`
 	// HomeEncryption names per-folder encryption found for home folders:
 	// "ecryptfs", "fscrypt", "zfs".
 	HomeEncryption []string `json:"home_encryption,omitempty"`
@@ -56,7 +63,7 @@ type linuxFacts struct {
 
 // volume is one filesystem or swap area and the block devices under it.
 type volume struct {
-	// Mount is "/", "/home" or "swap".
+	// Mount is "/", "/home", "swap" or "home folder".
 	Mount string `json:"mount"`
 	// FSType is the filesystem type ("ext4", "overlay", ...).
 	FSType string `json:"fstype,omitempty"`

@@ -14,7 +14,14 @@
 //     parent, for the wording only. /proc/swaps lists every active swap area:
 //     unreadable, or a swap area whose device cannot be followed, leaves the
 //     verdict unknown, as does a separate /home whose device cannot be
-//     seen. Home-only encryption (eCryptfs, fscrypt policies, an encrypted
+//     seen. The home folder of the person at the screen is followed to
+//     the filesystem really holding it (findmnt -T, which resolves
+//     symlinks such as /home/sam → /data/sam; without findmnt, the mount
+//     table's longest prefix): when that is neither / nor /home it is
+//     judged as a separate /home is (unencrypted next to an encrypted
+//     root fails; encrypted on its own, as systemd-homed's LUKS homes,
+//     is home-only), and where it is that cannot be read is unknown.
+//     Home-only encryption (eCryptfs, fscrypt policies, an encrypted
 //     ZFS home dataset via zfs get) without an encrypted root is
 //     policy.HomeOnlyEncryption (warn by default), never pass; an
 //     unencrypted swap next to an encrypted root is a warn. A root that is

@@ -15,6 +15,7 @@ const (
 	fixLinuxHomeOnly    = "Only your home folder is encrypted, not the whole disk, so copies of client files (temporary files, swap, print spools) can still end up unencrypted. Ask your IT support to reinstall with 'Encrypt the new installation' ticked when convenient."
 	fixLinuxSwap        = "The disk is encrypted but its swap space is not, so pieces of open files can be written to the disk unencrypted. Ask your IT support to encrypt the swap space (or switch it to zram)."
 	fixLinuxHome        = "The system part of the disk is encrypted but the separate /home partition, where your files live, is not. Ask your IT support to encrypt the /home partition."
+	fixLinuxUserHome    = "The system part of the disk is encrypted but your home folder, where your files live, is on another disk or partition that is not. Ask your IT support to encrypt that disk or move your home folder onto the encrypted one."
 	fixLinuxSwapUnknown = "The disk is encrypted, but SessionGuard could not see whether its swap space is, and pieces of open files can be written to swap. Try \"Check again\"; if it stays unknown, ask your IT support to confirm the swap space is encrypted (or zram, or switched off) and send them an evidence bundle (sessionguard evidence record)."
 	fixLinuxUnknown     = "SessionGuard could not see the disk this system runs from (for example inside a container, a virtual machine's shared folder or a live USB). Run SessionGuard on the computer itself, or ask your IT support to confirm the disk is encrypted."
 
@@ -134,8 +135,10 @@ func encryptedBy(v *volume) string {
 func evaluateLinux(f linuxFacts, pol checks.Policy) checks.Result {
 	rootState, why := judge(f.Root)
 	homeOnly := len(f.HomeEncryption) > 0
-	if hs, _ := judge(f.Home); f.Home != nil && hs == stateEncrypted {
-		homeOnly = true
+	for _, h := range []*volume{f.Home, f.UserHome} {
+		if hs, _ := judge(h); h != nil && hs == stateEncrypted {
+			homeOnly = true
+		}
 	}
 	switch rootState {
 	case stateUnknown:
@@ -157,7 +160,7 @@ func evaluateLinux(f linuxFacts, pol checks.Policy) checks.Result {
 	// Root is encrypted: /home and swap must not leak. Each is a part the
 	// machine needs; one that could not be judged keeps it from passing.
 	root := checks.Result{Status: checks.Pass, Summary: "The system disk is encrypted (" + encryptedBy(f.Root) + ")."}
-	parts := []checks.Result{root, homePart(f.Home)}
+	parts := []checks.Result{root, homePart(f.Home), userHomePart(f)}
 	if f.SwapUnread != "" {
 		parts = append(parts, unknown("Could not tell whether the swap space is encrypted.", fixLinuxSwapUnknown,
 			"the list of active swap areas could not be read ("+f.SwapUnread+"); a swap file or partition on an unencrypted disk would hold pieces of open files"))
@@ -183,6 +186,26 @@ func homePart(home *volume) checks.Result {
 	}
 }
 
+// userHomePart judges the filesystem holding the person's home folder
+// when it is neither / nor /home, next to an encrypted root.
+func userHomePart(f linuxFacts) checks.Result {
+	if f.UserHomeUnread != "" {
+		return unknown("Could not tell whether the disk your home folder is on is encrypted.", fixLinuxUnknown,
+			"where your home folder is could not be read ("+f.UserHomeUnread+"); it may be on another disk")
+	}
+	if f.UserHome == nil {
+		return checks.Result{Status: checks.NotApplicable}
+	}
+	switch hs, why := judge(f.UserHome); hs {
+	case stateEncrypted:
+		return checks.Result{Status: checks.Pass}
+	case stateUnencrypted:
+		return checks.Result{Status: checks.Fail, Summary: "The system disk is encrypted but your home folder is on another disk or partition that is not.", Fix: fixLinuxUserHome}
+	default:
+		return unknown("Could not tell whether the disk your home folder is on is encrypted.", fixLinuxUnknown, "could not tell whether your home folder's filesystem is encrypted: "+why)
+	}
+}
+
 // swapPart judges one active swap area next to an encrypted root.
 func swapPart(f linuxFacts, v *volume) checks.Result {
 	switch s, why := judge(v); s {
@@ -204,6 +227,11 @@ func homeKinds(f linuxFacts) string {
 	if f.Home != nil {
 		if hs, _ := judge(f.Home); hs == stateEncrypted {
 			kinds = append(kinds, "/home partition "+encryptedBy(f.Home))
+		}
+	}
+	if f.UserHome != nil {
+		if hs, _ := judge(f.UserHome); hs == stateEncrypted {
+			kinds = append(kinds, "your home folder's own filesystem "+encryptedBy(f.UserHome))
 		}
 	}
 	return strings.Join(kinds, ", ")

@@ -35,6 +35,11 @@ func TestEvaluate(t *testing.T) {
 		{name: "linux plain root, ecryptfs home, policy fail", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: plainStack}, HomeEncryption: []string{"ecryptfs"}}}, pol: &failHome, want: checks.Fail},
 		{name: "linux plain root, luks /home", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: plainStack}, Home: &volume{Mount: "/home", Stack: luksStack}}}, want: checks.Warn, inSum: "/home partition"},
 		{name: "linux luks root, plain /home", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, Home: &volume{Mount: "/home", Stack: plainStack}}}, want: checks.Fail, inSum: "/home"},
+		{name: "linux luks root, home on a plain disk", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, UserHome: &volume{Mount: "home folder", FSType: "ext4", Stack: plainStack}}}, want: checks.Fail, inSum: "your home folder is on another disk or partition that is not", fixHas: "move your home folder"},
+		{name: "linux luks root, home on a luks disk", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, UserHome: &volume{Mount: "home folder", FSType: "ext4", Stack: luksStack}}}, want: checks.Pass, inSum: "LUKS"},
+		{name: "linux luks root, home's filesystem unread", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, UserHomeUnread: "findmnt -T: access_denied"}}, want: checks.Unknown, reasonIn: "findmnt -T"},
+		{name: "linux luks root, home on a network share", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, UserHome: &volume{Mount: "home folder", FSType: "nfs4"}}}, want: checks.Unknown, reasonIn: "network"},
+		{name: "linux plain root, systemd-homed luks home", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: plainStack}, UserHome: &volume{Mount: "home folder", FSType: "ext4", Stack: luksStack}}}, want: checks.Warn, inSum: "your home folder's own filesystem"},
 		{name: "linux luks root, plain swap", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, Swap: []volume{{Mount: "swap", Kind: "partition", Stack: plainStack}}}}, want: checks.Warn, inSum: "swap"},
 		// A swap file whose filesystem was not found could be on an
 		// unencrypted disk: not a pass.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -87,6 +88,19 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 	}
 	if m, ok := lastMountAt(mounts, "/home"); ok {
 		f.Home = volumeFor("/home", m)
+	}
+	// The person's home folder, where it really is: findmnt -T follows
+	// symlinks (/home/sam → /data/sam) to the filesystem holding it.
+	if u, err := p.ConsoleUser(); err == nil && u.Home != "" {
+		m, err := homeMount(ctx, p, mounts, u.Home)
+		switch {
+		case err != nil:
+			f.UserHomeUnread = err.Error()
+			f.Errors = append(f.Errors, "the home folder's filesystem: "+err.Error())
+		case m.Target != "/" && m.Target != "/home" && m.FSType != "ecryptfs":
+			// ecryptfs is a home folder's own encryption, seen below.
+			f.UserHome = volumeFor("home folder", m)
+		}
 	}
 
 	// Swap: /proc/swaps lists every active swap area; partitions take
@@ -172,6 +186,30 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 		}
 	}
 	return f, nil
+}
+
+// homeMount returns the mount holding home: findmnt -T, which follows
+// symlinks; without findmnt, the mount table's longest prefix of the path
+// as written. Errors never hold the path (it names the person).
+func homeMount(ctx context.Context, p probe.Probe, mounts []mount, home string) (mount, error) {
+	out, err := p.Run(ctx, probe.CmdFindmnt, append(slices.Clone(findmntArgs), "-T", home)...)
+	switch {
+	case errors.Is(err, probe.ErrNotFound):
+		if m, ok := mountContaining(mounts, home); ok {
+			return m, nil
+		}
+		return mount{}, errors.New("no mount holds it")
+	case err != nil:
+		return mount{}, fmt.Errorf("findmnt -T: %s", probe.ErrorKind(err))
+	case out.ExitCode != 0:
+		return mount{}, fmt.Errorf("findmnt -T: exit status %d", out.ExitCode)
+	}
+	ms, err := parseFindmnt(out.Stdout)
+	if err != nil || len(ms) == 0 {
+		return mount{}, errors.New("findmnt -T: output not recognised")
+	}
+	// A mount point mounted over twice is listed twice: the last is seen.
+	return ms[len(ms)-1], nil
 }
 
 // readMounts asks findmnt for the mount table and falls back on the

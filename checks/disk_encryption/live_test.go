@@ -1,9 +1,11 @@
 package diskencryption_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
@@ -112,4 +114,60 @@ func TestLiveCheckNotPass(t *testing.T) {
 		t.Errorf("unknown without reason")
 	}
 	t.Logf("live: %s — %s %s", r.Status, r.Summary, r.Reason)
+}
+
+// personAt is the live probe with a given person at the screen: this
+// machine has no graphical session.
+type personAt struct {
+	probe.Probe
+	user probe.User
+}
+
+func (p personAt) ConsoleUser() (probe.User, error) { return p.user, nil }
+
+// TestLiveHomeFollowedThroughSymlink: a home folder that is a symlink onto
+// another filesystem (here the tmpfs at /dev/shm, standing in for a
+// second disk) is judged where it really is; the mount table alone puts
+// the symlink's path on the filesystem it is written under.
+func TestLiveHomeFollowedThroughSymlink(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("needs Linux")
+	}
+	l := live.New()
+	out, err := l.Run(t.Context(), probe.CmdFindmnt, "-n", "-o", "TARGET", "-T", "/dev/shm")
+	// Mounted over twice, it is listed twice.
+	if targets := strings.Fields(string(out.Stdout)); err != nil || len(targets) == 0 || targets[len(targets)-1] != "/dev/shm" {
+		t.Skipf("/dev/shm is not a filesystem of its own here: %v %q", err, out.Stdout)
+	}
+	real, err := os.MkdirTemp("/dev/shm", "sg-home-")
+	if err != nil {
+		t.Skipf("cannot write /dev/shm: %v", err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(real) })
+	home := filepath.Join(t.TempDir(), "person")
+	if err := os.Symlink(real, home); err != nil {
+		t.Fatal(err)
+	}
+	facts := func(home string) map[string]any {
+		r := diskencryption.Check.Run(t.Context(), personAt{Probe: l, user: probe.User{UID: "1000", Name: "person", Home: home}}, checks.Catalogue{diskencryption.Check}.Default())
+		if strings.Contains(string(r.Facts), home) || strings.Contains(string(r.Facts), real) {
+			t.Errorf("facts hold the home's path: %s", r.Facts)
+		}
+		var f struct {
+			Linux map[string]any `json:"linux"`
+		}
+		if err := json.Unmarshal(r.Facts, &f); err != nil {
+			t.Fatal(err)
+		}
+		return f.Linux
+	}
+	got := facts(home)
+	uh, _ := got["user_home"].(map[string]any)
+	if uh == nil || uh["fstype"] != "tmpfs" || uh["mount"] != "home folder" {
+		t.Errorf("the symlinked home was not followed to the tmpfs: %v", got)
+	}
+	// The real folder itself, named directly, is judged the same way.
+	if uh, _ := facts(real)["user_home"].(map[string]any); uh == nil || uh["fstype"] != "tmpfs" {
+		t.Errorf("a home on the tmpfs itself: %v", uh)
+	}
 }

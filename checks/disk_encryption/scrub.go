@@ -25,7 +25,7 @@ func scrub(name string, args []string, out []byte) []byte {
 	switch {
 	case len(out) == 0:
 		return out
-	case name == "findmnt" && slices.Equal(args, findmntArgs):
+	case name == "findmnt" && (slices.Equal(args, findmntArgs) || isFindmntTarget(args)):
 		return scrubFindmnt(out)
 	case args == nil && (name == "/proc/self/mounts" || name == "/proc/mounts"):
 		return scrubProcMounts(out)
@@ -43,6 +43,13 @@ func scrub(name string, args []string, out []byte) []byte {
 		})
 	}
 	return out
+}
+
+// isFindmntTarget: findmnt -T for the home folder (its path is rewritten
+// by the recorder; its answer is scrubbed as the mount table is).
+func isFindmntTarget(args []string) bool {
+	n := len(findmntArgs)
+	return len(args) == n+2 && slices.Equal(args[:n], findmntArgs) && args[n] == "-T"
 }
 
 // fdesetupUser is the account fdesetup names in its status.

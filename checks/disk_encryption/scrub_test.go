@@ -48,3 +48,29 @@ func TestMountPointKeepsTheTree(t *testing.T) {
 		t.Error("the system's part of a path must stay")
 	}
 }
+
+// TestScrubFindmntTarget: findmnt -T's answer for the home folder is cut
+// and renamed as the mount table is, so both still name the same mount.
+func TestScrubFindmntTarget(t *testing.T) {
+	out := []byte(`{"filesystems": [{"source": "/dev/sdb1", "target": "/media/sam/Client Archive", "fstype": "ext4"}]}`)
+	args := append(append([]string(nil), findmntArgs...), "-T", "/home/user-0123456789abcdef")
+	got := scrub("findmnt", args, out)
+	table := scrub("findmnt", findmntArgs, []byte(`{"filesystems": [{"source": "/dev/sda2", "target": "/", "fstype": "ext4", "children": [`+string(out[len(`{"filesystems": [`):len(out)-2])+`]}]}`))
+	if bytes.Contains(got, []byte("sam")) || bytes.Contains(got, []byte("Client")) {
+		t.Errorf("findmnt -T kept names: %s", got)
+	}
+	m, err := parseFindmnt(got)
+	if err != nil || len(m) != 1 {
+		t.Fatalf("scrubbed answer: %v %s", err, got)
+	}
+	all, err := parseFindmnt(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := lastMountAt(all, m[0].Target); !ok || m[0].Source != "/dev/sdb1" {
+		t.Errorf("the scrubbed target %q is not in the scrubbed table %+v", m[0].Target, all)
+	}
+	if other := scrub("findmnt", append(append([]string(nil), findmntArgs...), "-T"), out); !bytes.Equal(other, out) {
+		t.Error("an argument list that is not findmnt -T PATH was scrubbed")
+	}
+}
