@@ -124,8 +124,11 @@ type updates struct {
 	// Stale says the list of available updates is known to be out of
 	// date (apt lists past their Valid-Until).
 	Stale bool `json:"stale,omitempty"`
-	// Reboot is required, not_required or unknown.
-	Reboot string `json:"reboot"`
+	// Reboot is required, not_required or unknown; RebootBy says how a
+	// restart was told when it was not a flag (a newer kernel installed
+	// than the one running, on apt).
+	Reboot   string `json:"reboot"`
+	RebootBy string `json:"reboot_by,omitempty"`
 	// RebootUnread is a source that tells a pending restart which is
 	// there but could not be read (a flag file or registry key denied,
 	// dnf's needs-restarting failing): a restart may be due, so nothing

@@ -21,7 +21,8 @@
 //
 // Linux reads apt's lists and dpkg's status directly (apt-get -s takes
 // ten seconds or more without apt's binary cache), /run/reboot-required
-// and apt-config for APT::Periodic (and, without systemd, whether a cron
+// (and, since only some hooks write it, the running kernel against the
+// installed ones: aptkernel.go) and apt-config for APT::Periodic (and, without systemd, whether a cron
 // daemon runs to start /etc/cron.daily/apt-compat: the process list, as
 // for PackageKit's and YaST's cron jobs); dnf, zypper and pacman from their
 // caches, openSUSE's automatic updates from its timers' enablement links

@@ -136,7 +136,11 @@ func evaluatePending(f facts, maxDays int) checks.Result {
 		}
 	}
 	if u.Reboot == rebootIsRequired {
-		parts = append(parts, checks.Result{Status: checks.Warn, Summary: "Installed updates wait for a restart to take effect.", Fix: "Restart the computer to finish installing updates."})
+		s := "Installed updates wait for a restart to take effect."
+		if u.RebootBy != "" {
+			s = "Installed updates wait for a restart to take effect: " + u.RebootBy + "."
+		}
+		parts = append(parts, checks.Result{Status: checks.Warn, Summary: s, Fix: "Restart the computer to finish installing updates."})
 	}
 	return checks.AllOf(parts...)
 }

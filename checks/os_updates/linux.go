@@ -40,6 +40,7 @@ func readWhole(p probe.Probe, name string) ([]byte, error) {
 
 func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	osRelease := linuxRelease(p, f)
+	var aptVersions map[string]string // dpkg's installed versions, by package
 	installed, err := readWhole(p, dpkgStatusFile)
 	switch {
 	case errors.Is(err, probe.ErrNotFound):
@@ -54,6 +55,7 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	default:
 		f.Updates.Source = sourceApt
 		status := parseDpkgStatus(installed)
+		aptVersions = status.versions
 		aptPending(p, f, status.versions)
 		aptAuto(ctx, p, f, status.unattended)
 	}
@@ -67,8 +69,8 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	case err == nil:
 		f.Updates.Reboot = rebootIsRequired
 	case errors.Is(err, probe.ErrNotFound):
-		if f.Updates.Source == sourceApt { // only apt's hooks write the file
-			f.Updates.Reboot = rebootNotRequired
+		if f.Updates.Source == sourceApt { // only apt's hooks write the file, where they are installed
+			aptRestart(p, f, aptVersions)
 		}
 	default: // denied: the flag may well be there
 		f.rebootUnread("reboot-required", "the restart flag "+rebootRequired, probe.ErrorKind(err))
