@@ -36,7 +36,7 @@ var crashSelector = selector{keep: []string{"mybank.co.uk", "site7.example"}}
 // clear spills pages into the WAL or the database file (behind a hot
 // journal) before it commits: the kill leaves a write half done.
 func crashChild(step string) {
-	sqlite.RegisterConnectionHook(func(conn sqlite.ExecQuerierContext, _ string) error {
+	storeSQLite.RegisterConnectionHook(func(conn sqlite.ExecQuerierContext, _ string) error {
 		_, err := conn.ExecContext(context.Background(), "PRAGMA cache_size = 10", []driver.NamedValue{})
 		return err
 	})

@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
-	_ "modernc.org/sqlite" // the "sqlite" driver
+	"modernc.org/sqlite"
 )
 
 // sqliteHeader starts every SQLite 3 database file.
@@ -62,7 +66,7 @@ func openStore(ctx context.Context, path string, readOnly bool) (*sql.DB, *sql.C
 	if readOnly {
 		dsn = path + "?_pragma=busy_timeout(300)&_pragma=query_only(1)&_pragma=temp_store(2)"
 	}
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sql.Open(storeDriver, dsn)
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening %s: %w", path, err)
 	}
@@ -482,11 +486,12 @@ var copyAsideMaxShare = 0.2
 
 // keepPlan is how clearSome clears a store that keeps some cookies.
 type keepPlan struct {
-	rows, kept int    // cookies in the store, and those of them that stay (-1: counted when copied)
-	keep, gone []any  // the distinct hosts whose cookies stay / go, as stored
-	copyAside  bool   // copy the kept rows aside and clear the table, if at most maxKept
-	maxKept    int    // the most kept rows copied aside
-	cols       string // the table's columns, quoted, for copying aside
+	rows, kept int     // cookies in the store, and those of them that stay (-1: counted when copied)
+	keep, gone []any   // the distinct hosts whose cookies stay / go, as stored
+	copyAside  bool    // copy the kept rows aside and clear the table, if at most maxKept
+	maxKept    int     // the most kept rows copied aside
+	cols       string  // the table's columns, quoted, for copying aside
+	keptRowids []int64 // the kept rows, when copied aside by rowid (see scanHosts)
 }
 
 // planKeep reads the distinct hosts of the store and asks the selector
@@ -496,10 +501,17 @@ type keepPlan struct {
 // is planned when the share allows it and nothing stands in the way of
 // emptying the table wholesale: a trigger on the table (the truncate
 // shortcut is off, and putting rows back would fire inserts), or a column
-// copying could not carry (see copyColumns). The kept rows are then
-// counted as they are copied (clearKeeping: one pass, not two, which is a
-// whole scan each where no index leads with the host); otherwise, and
-// where an index leads with the host, here.
+// copying could not carry (see copyColumns). Where an index leads with the
+// host, the distinct hosts are read from it in order and the kept rows
+// counted by a few index seeks. Where none does (Firefox's), SELECT
+// DISTINCT would sort every row's host into a temporary b-tree; instead
+// one scan (scanHosts) hands every row's host to Go, which tells the
+// hosts apart, and returns the rowids of the kept rows: they are counted
+// here, and clearKeeping copies them aside by rowid rather than scanning
+// the table again. A store where that scan meets a numeric host (only a
+// column without TEXT affinity holds one) is planned by SELECT DISTINCT,
+// and its kept rows counted as they are copied (clearKeeping: one pass,
+// not two), or here when they are not.
 func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) (keepPlan, error) {
 	plan := keepPlan{kept: -1}
 	// Hosts are matched back by value; only UTF-8 text comes back from Go
@@ -511,31 +523,24 @@ func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) 
 	if enc != "UTF-8" {
 		return plan, fmt.Errorf("%w: text encoding %s, not a browser's UTF-8", ErrSchema, enc)
 	}
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&plan.rows); err != nil {
-		return plan, classify(err)
-	}
-	rows, err := tx.QueryContext(ctx, "SELECT DISTINCT "+col+" COLLATE BINARY FROM "+table)
+	indexed, err := hostIndexed(ctx, tx, table, col)
 	if err != nil {
-		return plan, classify(err)
+		return plan, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var host any
-		if err := rows.Scan(&host); err != nil {
-			return plan, classify(err)
-		}
-		if sel.remove(hostString(host)) {
-			plan.gone = append(plan.gone, host)
-		} else {
-			plan.keep = append(plan.keep, host)
+	scanned := false
+	if !indexed {
+		if scanned, err = scanHosts(ctx, tx, table, col, sel, &plan); err != nil {
+			return plan, err
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return plan, classify(err)
+	if !scanned {
+		if err := distinctHosts(ctx, tx, table, col, sel, &plan); err != nil {
+			return plan, err
+		}
 	}
 	switch {
 	case len(plan.gone) == 0:
-		plan.kept = plan.rows
+		plan.kept, plan.keptRowids = plan.rows, nil
 		return plan, nil
 	case len(plan.keep) == 0:
 		plan.kept = 0
@@ -547,16 +552,191 @@ func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) 
 		}
 		plan.copyAside = plan.cols != ""
 	}
-	indexed, err := hostIndexed(ctx, tx, table, col)
-	if err != nil {
-		return plan, err
-	}
-	if !plan.copyAside || indexed {
+	switch {
+	case scanned:
+		// Counted by the scan.
+		plan.copyAside = plan.copyAside && plan.kept <= plan.maxKept
+		if !plan.copyAside {
+			plan.keptRowids = nil
+		}
+	case !plan.copyAside || indexed:
 		// Counting is a few index seeks, or needed anyway.
 		plan.kept, err = countKept(ctx, tx, table, col, plan)
 		plan.copyAside = plan.copyAside && plan.kept <= plan.maxKept
 	}
 	return plan, err
+}
+
+// distinctHosts reads the rows of the store and its distinct hosts into
+// plan, each host asked of sel once.
+func distinctHosts(ctx context.Context, tx *sql.Tx, table, col string, sel selector, plan *keepPlan) error {
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&plan.rows); err != nil {
+		return classify(err)
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT DISTINCT "+col+" COLLATE BINARY FROM "+table)
+	if err != nil {
+		return classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var host any
+		if err := rows.Scan(&host); err != nil {
+			return classify(err)
+		}
+		if sel.remove(hostString(host)) {
+			plan.gone = append(plan.gone, host)
+		} else {
+			plan.keep = append(plan.keep, host)
+		}
+	}
+	return classify(rows.Err())
+}
+
+// storeDriver is the driver every connection to a cookie store is opened
+// with: modernc's SQLite, with hostStaysFunc defined on its connections
+// alone.
+const storeDriver = "sessionguard-sqlite"
+
+// hostStaysFunc is the SQL function scanHosts reads the store with:
+// hostStaysFunc(scan, host) hands a row's host to the hostScan registered
+// as scan and returns whether the row stays. A scalar function: SQLite
+// calls an aggregate's step through more of the driver's bookkeeping.
+const hostStaysFunc = "sessionguard_host_stays"
+
+// storeSQLite is the driver registered as storeDriver.
+var storeSQLite = func() *sqlite.Driver {
+	d := &sqlite.Driver{}
+	d.MustRegisterFunction(hostStaysFunc, &sqlite.FunctionImpl{
+		NArgs: 2,
+		// The host is read in place; hostStays copies it before keeping it.
+		VolatileArgs: true,
+		Scalar:       hostStays,
+	})
+	sql.Register(storeDriver, d)
+	return d
+}()
+
+// hostScans are the scans under way, by the number their query names;
+// hostScanLatest is the one begun last (found without the map when clears
+// do not overlap).
+var (
+	hostScans      sync.Map // int64 → *hostScan
+	hostScanLatest atomic.Pointer[hostScan]
+	hostScanLast   atomic.Int64
+)
+
+// hostScan is what scanHosts gathers of a store: each distinct host,
+// whether it stays, and the rows read. Hosts are told apart as SQLite
+// does under BINARY collation: by storage class (TEXT, BLOB or NULL) and
+// exact bytes.
+type hostScan struct {
+	id         int64
+	sel        selector
+	text, blob map[string]bool // whether the rows of a host stay
+	null       int             // NULL: 0 not seen, 1 stays, 2 goes
+	keep, gone []any
+	rows       int
+	numeric    bool // a host was an INTEGER or REAL: the scan does not count
+}
+
+func hostStays(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	s := hostScanLatest.Load()
+	if id, _ := args[0].(int64); s == nil || s.id != id {
+		v, _ := hostScans.Load(id)
+		if s, _ = v.(*hostScan); s == nil {
+			return nil, fmt.Errorf("%s: no scan %v", hostStaysFunc, args[0])
+		}
+	}
+	s.rows++
+	var stays, seen bool
+	switch h := args[1].(type) {
+	case string: // SQLite's memory, until the call returns
+		if stays, seen = s.text[h]; !seen {
+			h = strings.Clone(h)
+			stays = s.decide(h, h)
+			s.text[h] = stays
+		}
+	case []byte: // likewise
+		if stays, seen = s.blob[string(h)]; !seen {
+			stays = s.decide(slices.Clone(h), string(h))
+			s.blob[string(h)] = stays
+		}
+	case nil:
+		if s.null == 0 {
+			s.null = 2
+			if s.decide(nil, "") {
+				s.null = 1
+			}
+		}
+		stays = s.null == 1
+	default:
+		s.numeric = true
+	}
+	if stays {
+		return int64(1), nil
+	}
+	return int64(0), nil
+}
+
+// decide asks the selector about a host seen for the first time, as
+// stored and as the selector reads it, and lists it.
+func (s *hostScan) decide(stored any, host string) bool {
+	if s.sel.remove(host) {
+		s.gone = append(s.gone, stored)
+		return false
+	}
+	s.keep = append(s.keep, stored)
+	return true
+}
+
+// scanHosts reads every row's host in one scan (of the smallest index
+// that holds the host, or the table) into plan: the rows, the distinct
+// hosts each asked of sel once, and the rowids of the rows that stay.
+// Every row must have been asked about, once. It reports false, and
+// leaves plan as it was, if a host is an INTEGER or REAL: SQLite compares
+// those by number (7 = 7.0), which hostScan does not.
+func scanHosts(ctx context.Context, tx *sql.Tx, table, col string, sel selector, plan *keepPlan) (bool, error) {
+	var rows int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&rows); err != nil {
+		return false, classify(err)
+	}
+	scan := &hostScan{id: hostScanLast.Add(1), sel: sel, text: map[string]bool{}, blob: map[string]bool{}}
+	hostScans.Store(scan.id, scan)
+	hostScanLatest.Store(scan)
+	defer func() {
+		hostScans.Delete(scan.id)
+		hostScanLatest.CompareAndSwap(scan, nil)
+	}()
+	kept, err := tx.QueryContext(ctx, "SELECT rowid FROM "+table+" WHERE "+hostStaysFunc+"(?1, "+col+")", scan.id)
+	if err != nil {
+		return false, classify(err)
+	}
+	defer kept.Close()
+	var rowids []int64
+	rowidsOK := true
+	for kept.Next() {
+		var rowid any
+		if err := kept.Scan(&rowid); err != nil {
+			return false, classify(err)
+		}
+		r, ok := rowid.(int64)
+		rowidsOK = rowidsOK && ok // not, under a column named "rowid"
+		rowids = append(rowids, r)
+	}
+	if err := kept.Err(); err != nil {
+		return false, classify(err)
+	}
+	if scan.numeric {
+		return false, nil
+	}
+	if scan.rows != rows {
+		return false, fmt.Errorf("%w: %d rows, %d asked about", ErrDamaged, rows, scan.rows)
+	}
+	plan.rows, plan.keep, plan.gone, plan.kept = rows, scan.keep, scan.gone, len(rowids)
+	if rowidsOK {
+		plan.keptRowids = rowids
+	}
+	return true, nil
 }
 
 // hostIndexed reports whether an index of table leads with the host
@@ -585,8 +765,8 @@ func countKept(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan
 	return plan.rows - gone, err
 }
 
-// hostChunk is the most hosts one statement names (SQLite allows 32,766
-// parameters; a browser keeps at most ~3,300 cookies).
+// hostChunk is the most hosts, or rowids, one statement names (SQLite
+// allows 32,766 parameters; a browser keeps at most ~3,300 cookies).
 var hostChunk = 10000
 
 // forHosts calls f with the condition that col holds one of hosts (exact
@@ -638,15 +818,24 @@ func hostString(v any) string {
 // the caller's transaction: it returns how many rows went, how many were
 // kept, and whether it did (otherwise nothing changed). The copy lives in
 // a temporary table in memory (temp_store is MEMORY on this connection),
-// so the kept values are never written elsewhere on disk.
+// so the kept values are never written elsewhere on disk. Given the kept
+// rows' rowids (plan.keptRowids), it copies those rows, and every one of
+// them must hold one of plan.keep's hosts; otherwise it finds the rows by
+// host.
 func clearKeeping(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan) (removed, kept int, done bool, err error) {
 	limit := " LIMIT " + strconv.Itoa(plan.maxKept+1) // one more tells it is too many
 	copyAside := "CREATE TEMP TABLE sessionguard_kept AS SELECT rowid AS sessionguard_rowid, " + plan.cols + " FROM main." + table + " WHERE "
-	if _, err := forHosts(col, plan.keep, func(in string, args []any) (int, error) {
+	copyWhere := func(in string, args []any) (int, error) {
 		_, err := tx.ExecContext(ctx, copyAside+in+limit, args...)
 		copyAside = "INSERT INTO temp.sessionguard_kept SELECT rowid, " + plan.cols + " FROM main." + table + " WHERE "
 		return 0, classify(err)
-	}); err != nil {
+	}
+	if plan.keptRowids != nil {
+		err = forRowids(plan.keptRowids, copyWhere)
+	} else {
+		_, err = forHosts(col, plan.keep, copyWhere)
+	}
+	if err != nil {
 		return 0, 0, false, err
 	}
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM temp.sessionguard_kept").Scan(&kept); err != nil {
@@ -655,6 +844,20 @@ func clearKeeping(ctx context.Context, tx *sql.Tx, table, col string, plan keepP
 	if kept > plan.maxKept {
 		_, err := tx.ExecContext(ctx, "DROP TABLE temp.sessionguard_kept")
 		return 0, 0, false, classify(err)
+	}
+	if plan.keptRowids != nil {
+		// The rows copied by rowid are those of the kept hosts.
+		ofKept, err := forHosts(col, plan.keep, func(in string, args []any) (int, error) {
+			var n int
+			err := tx.QueryRowContext(ctx, "SELECT count(*) FROM temp.sessionguard_kept WHERE "+in, args...).Scan(&n)
+			return n, classify(err)
+		})
+		if err != nil {
+			return 0, 0, false, err
+		}
+		if ofKept != kept {
+			return 0, 0, false, fmt.Errorf("%w: copied %d cookies aside by rowid, %d of them of kept hosts", ErrDamaged, kept, ofKept)
+		}
 	}
 	clearStep("copied")
 	cleared, err := execCount(ctx, tx, "DELETE FROM main."+table)
@@ -674,6 +877,23 @@ func clearKeeping(ctx context.Context, tx *sql.Tx, table, col string, plan keepP
 	}
 	clearStep("put back")
 	return cleared - putBack, kept, true, nil
+}
+
+// forRowids calls f with the condition that the rowid is one of rowids,
+// and its arguments, once per hostChunk of them.
+func forRowids(rowids []int64, f func(in string, args []any) (int, error)) error {
+	for len(rowids) > 0 {
+		chunk := rowids[:min(len(rowids), hostChunk)]
+		rowids = rowids[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, r := range chunk {
+			args[i] = r
+		}
+		if _, err := f("rowid IN ("+strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+")", args); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // copyColumns is the quoted, comma-separated columns of table, or "" when

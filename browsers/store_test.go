@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // fakeCookie is a row for a generated cookie database.
@@ -247,6 +249,16 @@ INSERT INTO cookies(creation_utc, host_key, name, value) VALUES(1, NULL, 'nullho
 INSERT INTO c2 SELECT * FROM cookies; DROP TABLE cookies; ALTER TABLE c2 RENAME TO cookies`},
 		{"chromium with a trigger", EngineChromium, "wal", keepBank,
 			"CREATE TABLE log(n); CREATE TRIGGER cookie_gone AFTER DELETE ON COOKIES BEGIN INSERT INTO log VALUES(old.name); END"},
+		{"firefox blob and text hosts of the same bytes, null host", EngineFirefox, "wal", keepBank,
+			"INSERT INTO moz_cookies(host, name, value) VALUES(CAST('x.mybank.co.uk' AS BLOB), 'blobkept', 'VALUEblobkept0123'), ('x.mybank.co.uk', 'textkept', 'VALUEtextkept0123'), " +
+				"(CAST('elsewhere.example' AS BLOB), 'blobgone', 'VALUEblobgone0123'), ('elsewhere.example', 'textgone', 'VALUEtextgone0123'), " +
+				"(CAST('.MyBank.co.uk' AS BLOB), 'blobupper', 'VALUEblobupper0123'), (NULL, 'nullhost', 'VALUEnullhost0123'), " +
+				// A NUL inside a host: read up to it, the first would stay and the second go.
+				"('x.mybank.co.uk' || char(0) || '.evil.example', 'nulgone', 'VALUEnulgone0123'), ('evil.example' || char(0) || '.mybank.co.uk', 'nulkept', 'VALUEnulkept0123')"},
+		{"firefox, host column without a type: numeric hosts", EngineFirefox, "wal", keepBank, firefoxUntypedHost},
+		{"firefox, host column without a type: numeric hosts kept", EngineFirefox, "wal", selector{domains: []string{"zoom.us", "example"}, keep: []string{"site3.example"}}, firefoxUntypedHost},
+		{"firefox with a trigger", EngineFirefox, "wal", keepBank,
+			"CREATE TABLE log(n); CREATE TRIGGER cookie_gone AFTER DELETE ON moz_cookies BEGIN INSERT INTO log VALUES(old.name); END"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -302,6 +314,122 @@ INSERT INTO c2 SELECT * FROM cookies; DROP TABLE cookies; ALTER TABLE c2 RENAME 
 				}
 			}
 		})
+	}
+}
+
+// firefoxUntypedHost gives a Firefox store a host column without a type
+// (no browser's), holding NULL, integer, real, text and blob hosts: the
+// scan of the hosts (scanHosts) gives way to SELECT DISTINCT, which
+// compares numbers as SQLite does (7 = 7.0).
+const firefoxUntypedHost = `CREATE TABLE m2(id INTEGER PRIMARY KEY, originAttributes TEXT NOT NULL DEFAULT '', name TEXT, value TEXT,
+ host, path TEXT DEFAULT '/', expiry INTEGER, lastAccessed INTEGER, creationTime INTEGER, isSecure INTEGER, isHttpOnly INTEGER,
+ inBrowserElement INTEGER DEFAULT 0, sameSite INTEGER DEFAULT 0, rawSameSite INTEGER DEFAULT 0, schemeMap INTEGER DEFAULT 0,
+ isPartitionedAttributeSet INTEGER DEFAULT 0, CONSTRAINT moz_uniqueid UNIQUE (name, host, path, originAttributes));
+INSERT INTO m2 SELECT * FROM moz_cookies; DROP TABLE moz_cookies; ALTER TABLE m2 RENAME TO moz_cookies;
+INSERT INTO moz_cookies(host, name, value) VALUES(NULL, 'nullhost', 'VALUEnullhost0123'), (7, 'inthost', 'VALUEinthost0123'),
+ (7.0, 'realhost', 'VALUErealhost0123'), ('7', 'texthost', 'VALUEtexthost0123'), (CAST('www.MyBank.co.uk' AS BLOB), 'blobbank', 'VALUEblobbank0123')`
+
+// TestKeepByRowidChecksTheHosts gives a Firefox store's clear (whose plan
+// notes the kept rows' rowids) a plan that names a row of a host that
+// goes, or one kept row fewer: the clear fails as damaged and changes
+// nothing, rather than keeping the wrong rows.
+func TestKeepByRowidChecksTheHosts(t *testing.T) {
+	sel := selector{keep: []string{"mybank.co.uk", "site7.example"}}
+	cookies := append([]fakeCookie{}, sampleCookies...)
+	for i := range 40 {
+		cookies = append(cookies, fakeCookie{fmt.Sprintf("w%d.site%d.example", i, i%10), fmt.Sprintf("n%d", i), fmt.Sprintf("VALUEsite%04d-0123456789", i)})
+	}
+	for _, tamper := range []struct {
+		name string
+		f    func(rowids []int64, gone int64) []int64
+	}{
+		{"a row of a host that goes", func(r []int64, gone int64) []int64 { return append([]int64{gone}, r[1:]...) }},
+		{"a kept row fewer", func(r []int64, _ int64) []int64 { return r[1:] }},
+	} {
+		t.Run(tamper.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "cookies.sqlite")
+			writeCookieDB(t, path, EngineFirefox, "wal", cookies)
+			before := tableRows(t, path, "moz_cookies")
+			db, conn, err := openStore(t.Context(), path, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			defer conn.Close()
+			tx, err := conn.BeginTx(t.Context(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback() //nolint:errcheck // it is meant to fail
+			plan, err := planKeep(t.Context(), tx, "moz_cookies", "host", sel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !plan.copyAside || len(plan.keptRowids) != plan.kept || plan.kept < 2 {
+				t.Fatalf("plan %+v: want the kept rows copied aside by rowid", plan)
+			}
+			var gone int64
+			if err := tx.QueryRowContext(t.Context(), "SELECT rowid FROM moz_cookies WHERE name = 'teams'").Scan(&gone); err != nil {
+				t.Fatal(err)
+			}
+			plan.keptRowids = tamper.f(plan.keptRowids, gone)
+			if res, err := clearSome(t.Context(), tx, "moz_cookies", "host", plan); !errors.Is(err, ErrDamaged) {
+				t.Fatalf("clearing by a wrong plan: %+v, %v; want ErrDamaged", res, err)
+			}
+			if err := tx.Rollback(); err != nil {
+				t.Fatal(err)
+			}
+			if got := tableRows(t, path, "moz_cookies"); !slices.Equal(got, before) {
+				t.Fatal("the store changed")
+			}
+		})
+	}
+}
+
+// TestHostStaysFindsItsScan has the SQL function of the host scan asked
+// for an older scan than the latest (two clears planning at once), and
+// for one that is over, and shows that a host is kept as it was stored
+// after SQLite reuses the memory it was handed in.
+func TestHostStaysFindsItsScan(t *testing.T) {
+	newScan := func(sel selector) *hostScan {
+		s := &hostScan{id: hostScanLast.Add(1), sel: sel, text: map[string]bool{}, blob: map[string]bool{}}
+		hostScans.Store(s.id, s)
+		return s
+	}
+	older, newer := newScan(selector{keep: []string{"a.example"}}), newScan(selector{})
+	hostScanLatest.Store(newer)
+	defer func() {
+		hostScans.Delete(older.id)
+		hostScans.Delete(newer.id)
+		hostScanLatest.CompareAndSwap(newer, nil)
+	}()
+	text, blob := []byte("www.a.example"), []byte("b.a.example")
+	for _, c := range []struct {
+		scan *hostScan
+		host driver.Value
+		want int64
+	}{
+		{older, unsafe.String(&text[0], len(text)), 1}, {newer, unsafe.String(&text[0], len(text)), 0},
+		{older, blob, 1}, {older, nil, 0}, {older, "other.example", 0},
+	} {
+		got, err := hostStays(nil, []driver.Value{c.scan.id, c.host})
+		if err != nil || got != c.want {
+			t.Errorf("scan %d, host %#v: %v, %v; want %d", c.scan.id, c.host, got, err, c.want)
+		}
+	}
+	copy(text, "XXXXXXXXXXXXX")
+	copy(blob, "XXXXXXXXXXX")
+	if want := []any{"www.a.example", []byte("b.a.example")}; fmt.Sprint(older.keep) != fmt.Sprint(want) || older.rows != 4 {
+		t.Errorf("older scan kept %q of %d rows, want %q of 4", older.keep, older.rows, want)
+	}
+	if _, isText := older.keep[0].(string); !isText {
+		t.Errorf("a text host is kept as %T", older.keep[0])
+	}
+	if fmt.Sprint(newer.gone) != "[www.a.example]" || newer.rows != 1 {
+		t.Errorf("newer scan: gone %q of %d rows", newer.gone, newer.rows)
+	}
+	if _, err := hostStays(nil, []driver.Value{hostScanLast.Load() + 1, "a.example"}); err == nil {
+		t.Error("a scan that is not under way was found")
 	}
 }
 
@@ -466,7 +594,7 @@ func BenchmarkClear10000(b *testing.B) {
 
 // BenchmarkClearFirefox10000 is BenchmarkClear10000's keep and all on
 // Firefox's schema, where no index leads with the host: finding the
-// distinct hosts and the kept rows takes whole scans.
+// distinct hosts and the kept rows takes a whole scan.
 func BenchmarkClearFirefox10000(b *testing.B) {
 	path, fresh := benchStore(b, EngineFirefox)
 	benchKeepAndAll(b, path, EngineFirefox, fresh)
