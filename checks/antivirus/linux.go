@@ -403,6 +403,12 @@ type clamConf struct {
 func parseClamConf(b []byte) clamConf {
 	var c clamConf
 	sc := bufio.NewScanner(bytes.NewReader(b))
+	// The options that may be given many times, one value a line.
+	lists := map[string]*[]string{
+		"OnAccessIncludePath": &c.OnAccessIncludePaths, "OnAccessMountPath": &c.OnAccessMountPaths,
+		"OnAccessExcludePath": &c.OnAccessExcludePaths, "OnAccessExcludeUID": &c.OnAccessExcludeUIDs,
+		"OnAccessExcludeUname": &c.OnAccessExcludeUnames,
+	}
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -410,6 +416,12 @@ func parseClamConf(b []byte) clamConf {
 		}
 		key, val, _ := strings.Cut(line, " ")
 		val = strings.Trim(strings.TrimSpace(val), `"`)
+		if list, ok := lists[key]; ok {
+			if val != "" {
+				*list = append(*list, val)
+			}
+			continue
+		}
 		switch key {
 		case "Example":
 			c.Example = true
@@ -419,28 +431,8 @@ func parseClamConf(b []byte) clamConf {
 			c.PidFile = val
 		case "LocalSocket":
 			c.LocalSocket = val
-		case "OnAccessIncludePath":
-			if val != "" {
-				c.OnAccessIncludePaths = append(c.OnAccessIncludePaths, val)
-			}
-		case "OnAccessMountPath":
-			if val != "" {
-				c.OnAccessMountPaths = append(c.OnAccessMountPaths, val)
-			}
 		case "OnAccessPrevention":
 			c.OnAccessPrevention = isClamYes(val)
-		case "OnAccessExcludePath":
-			if val != "" {
-				c.OnAccessExcludePaths = append(c.OnAccessExcludePaths, val)
-			}
-		case "OnAccessExcludeUID":
-			if val != "" {
-				c.OnAccessExcludeUIDs = append(c.OnAccessExcludeUIDs, val)
-			}
-		case "OnAccessExcludeUname":
-			if val != "" {
-				c.OnAccessExcludeUnames = append(c.OnAccessExcludeUnames, val)
-			}
 		case "OnAccessDisableDDD":
 			c.OnAccessDisableDDD = isClamYes(val)
 		}

@@ -1,13 +1,11 @@
 package antivirus
 
 import (
-	"bufio"
-	"bytes"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks/internal/procmounts"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -182,39 +180,15 @@ func mountPointOf(targets []string, p string) string {
 	return best
 }
 
-// mountTargets reads the mount points of /proc/self/mounts (its second
-// field, with the kernel's octal escapes for space, tab, newline and
-// backslash undone).
+// mountTargets reads the mount points of /proc/self/mounts.
 func mountTargets(b []byte) []string {
 	var out []string
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) >= 2 && strings.HasPrefix(f[1], "/") {
-			out = append(out, unescapeMount(f[1]))
+	for _, e := range procmounts.Parse(b) {
+		if strings.HasPrefix(e.Target, "/") {
+			out = append(out, e.Target)
 		}
 	}
 	return out
-}
-
-// unescapeMount undoes the \ooo escapes of a /proc/self/mounts field.
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // clamonaccOptions are the options of clamonacc's command line that

@@ -13,13 +13,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
+	"github.com/sessionguard/sessionguard/internal/syncbuf"
 )
 
 // eicar is the anti-virus test file; the test gives clamd a signature of
@@ -71,7 +71,7 @@ func TestLiveOnAccessCoverage(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	clamd := exec.CommandContext(ctx, "/usr/sbin/clamd", "-c", filepath.Join(dir, "clamd.conf"))
-	var clamdOut syncBuffer
+	var clamdOut syncbuf.Buffer
 	clamd.Stdout, clamd.Stderr = &clamdOut, &clamdOut
 	if err := clamd.Start(); err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func TestLiveOnAccessCoverage(t *testing.T) {
 			logFile := filepath.Join(dir, fmt.Sprintf("onaccess%d.log", i))
 			args := append([]string{"-F", "-v", "--fdpass", "-c", conf, "-l", logFile}, tc.args...)
 			acc := exec.CommandContext(ctx, "/usr/sbin/clamonacc", args...)
-			var accOut syncBuffer
+			var accOut syncbuf.Buffer
 			acc.Stdout, acc.Stderr = &accOut, &accOut
 			if err := acc.Start(); err != nil {
 				t.Fatal(err)
@@ -236,22 +236,4 @@ func waitFor(t *testing.T, limit time.Duration, ok func() bool, what func() stri
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// syncBuffer is a buffer a process writes while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

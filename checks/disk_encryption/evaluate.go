@@ -173,36 +173,35 @@ func evaluateLinux(f linuxFacts, pol checks.Policy) checks.Result {
 
 // homePart judges a separate /home next to an encrypted root.
 func homePart(home *volume) checks.Result {
-	if home == nil {
-		return checks.Result{Status: checks.NotApplicable}
-	}
-	switch hs, why := judge(home); hs {
-	case stateEncrypted:
-		return checks.Result{Status: checks.Pass}
-	case stateUnencrypted:
-		return checks.Result{Status: checks.Fail, Summary: "The system disk is encrypted but the /home partition is not.", Fix: fixLinuxHome}
-	default:
-		return unknown("Could not tell whether the /home partition is encrypted.", fixLinuxUnknown, "could not tell whether /home is encrypted: "+why)
-	}
+	return separatePart(home, "", "the /home partition", "The system disk is encrypted but the /home partition is not.", fixLinuxHome)
 }
 
 // userHomePart judges the filesystem holding the person's home folder
 // when it is neither / nor /home, next to an encrypted root.
 func userHomePart(f linuxFacts) checks.Result {
-	if f.UserHomeUnread != "" {
-		return unknown("Could not tell whether the disk your home folder is on is encrypted.", fixLinuxUnknown,
-			"where your home folder is could not be read ("+f.UserHomeUnread+"); it may be on another disk")
+	return separatePart(f.UserHome, f.UserHomeUnread, "the disk your home folder is on",
+		"The system disk is encrypted but your home folder is on another disk or partition that is not.", fixLinuxUserHome)
+}
+
+// separatePart judges a filesystem other than / that holds people's files
+// (what, for the wording), next to an encrypted root: unencrypted fails
+// with fix; where it is that could not be read (unread) or what it is
+// (judge) is unknown.
+func separatePart(v *volume, unread, what, failSummary, fix string) checks.Result {
+	summary := "Could not tell whether " + what + " is encrypted."
+	if unread != "" {
+		return unknown(summary, fixLinuxUnknown, "where your home folder is could not be read ("+unread+"); it may be on another disk")
 	}
-	if f.UserHome == nil {
+	if v == nil {
 		return checks.Result{Status: checks.NotApplicable}
 	}
-	switch hs, why := judge(f.UserHome); hs {
+	switch st, why := judge(v); st {
 	case stateEncrypted:
 		return checks.Result{Status: checks.Pass}
 	case stateUnencrypted:
-		return checks.Result{Status: checks.Fail, Summary: "The system disk is encrypted but your home folder is on another disk or partition that is not.", Fix: fixLinuxUserHome}
+		return checks.Result{Status: checks.Fail, Summary: failSummary, Fix: fix}
 	default:
-		return unknown("Could not tell whether the disk your home folder is on is encrypted.", fixLinuxUnknown, "could not tell whether your home folder's filesystem is encrypted: "+why)
+		return unknown(summary, fixLinuxUnknown, "could not tell whether "+what+" is encrypted: "+why)
 	}
 }
 

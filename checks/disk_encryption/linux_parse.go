@@ -1,13 +1,13 @@
 package diskencryption
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/internal/procmounts"
 )
 
 // mount is one entry of the mount table.
@@ -60,38 +60,13 @@ func stripSubvol(src string) string {
 // parseProcMounts reads /proc/self/mounts (fstab format, octal escapes).
 func parseProcMounts(b []byte) ([]mount, error) {
 	var out []mount
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 3 {
-			continue
-		}
-		out = append(out, mount{Source: unescapeOctal(fields[0]), Target: unescapeOctal(fields[1]), FSType: fields[2]})
+	for _, e := range procmounts.Parse(b) {
+		out = append(out, mount{Source: e.Source, Target: e.Target, FSType: e.FSType})
 	}
 	if len(out) == 0 {
 		return nil, errors.New("mount table is empty")
 	}
 	return out, nil
-}
-
-// unescapeOctal undoes the \040-style escapes of the kernel mount table.
-func unescapeOctal(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // lastMountAt returns the mount covering target (the last one in table
@@ -207,7 +182,7 @@ func parseProcSwaps(b []byte) ([]swapEntry, error) {
 		if len(f) < 2 {
 			continue
 		}
-		out = append(out, swapEntry{Path: unescapeOctal(f[0]), Type: f[1]})
+		out = append(out, swapEntry{Path: procmounts.Unescape(f[0]), Type: f[1]})
 	}
 	return out, nil
 }

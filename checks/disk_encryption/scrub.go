@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks/internal/procmounts"
 	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
@@ -184,7 +185,7 @@ func scrubProcMounts(out []byte) []byte {
 		if len(f) < 3 {
 			continue
 		}
-		src, target := unescapeOctal(f[0]), unescapeOctal(f[1])
+		src, target := procmounts.Unescape(f[0]), procmounts.Unescape(f[1])
 		if !keepMount(src, target, f[2]) {
 			continue
 		}
@@ -250,7 +251,7 @@ func scrubProcSwaps(out []byte) []byte {
 		if i == 0 || len(f) < 2 || f[1] != "file" {
 			continue
 		}
-		p := unescapeOctal(f[0])
+		p := procmounts.Unescape(f[0])
 		if mapped := mountPoint(p); mapped != p {
 			lines[i] = strings.Replace(line, f[0], escapeOctal(mapped), 1)
 		}
