@@ -603,18 +603,18 @@ const storeDriver = "sessionguard-sqlite"
 // calls an aggregate's step through more of the driver's bookkeeping.
 const hostStaysFunc = "sessionguard_host_stays"
 
-// storeSQLite is the driver registered as storeDriver.
-var storeSQLite = func() *sqlite.Driver {
-	d := &sqlite.Driver{}
-	d.MustRegisterFunction(hostStaysFunc, &sqlite.FunctionImpl{
+// storeSQLite is the driver registered as storeDriver (by init).
+var storeSQLite = &sqlite.Driver{}
+
+func init() {
+	storeSQLite.MustRegisterFunction(hostStaysFunc, &sqlite.FunctionImpl{
 		NArgs: 2,
 		// The host is read in place; hostStays copies it before keeping it.
 		VolatileArgs: true,
 		Scalar:       hostStays,
 	})
-	sql.Register(storeDriver, d)
-	return d
-}()
+	sql.Register(storeDriver, storeSQLite)
+}
 
 // hostScans are the scans under way, by the number their query names;
 // hostScanLatest is the one begun last (found without the map when clears
