@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/sessionguard/sessionguard/internal/gobuild"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -102,12 +103,8 @@ func buildAgent(t *testing.T, bin string) {
 // goBuild builds pkg (relative to this directory) into exe.
 func goBuild(t *testing.T, exe, pkg string) {
 	t.Helper()
-	goTool := need(t, "go", "golang")
-	cmd := exec.CommandContext(t.Context(), goTool, "build", "-trimpath", "-o", exe, pkg)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building %s: %v\n%s", pkg, err, out)
-	}
+	need(t, "go", "golang")
+	gobuild.Must(t, gobuild.Program{Pkg: pkg, Out: exe})
 }
 
 // notInstalled fails when pkg or any of paths is on this machine already:

@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/sessionguard/sessionguard/internal/gobuild"
 )
 
 // TestEveryProgramSaysItsVersion builds the three programs as the Makefile
@@ -18,11 +20,7 @@ func TestEveryProgramSaysItsVersion(t *testing.T) {
 	dir := t.TempDir()
 	for _, prog := range []string{"sessionguard", "sessionguard-server", "sessionguard-tray"} {
 		bin := filepath.Join(dir, prog)
-		build := exec.Command("go", "build", "-ldflags", ldflags, "-o", bin, "github.com/sessionguard/sessionguard/cmd/"+prog)
-		build.Env = append(build.Environ(), "CGO_ENABLED=0")
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("building %s: %v\n%s", prog, err, out)
-		}
+		gobuild.Must(t, gobuild.Program{Pkg: "cmd/" + prog, Out: bin, LDFlags: ldflags})
 		out, err := exec.Command(bin, "--version").Output()
 		if want := prog + " " + v + "\n"; err != nil || string(out) != want {
 			t.Errorf("%s --version: %q, %v; want %q", prog, out, err, want)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/checks/all"
+	"github.com/sessionguard/sessionguard/internal/gobuild"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -146,11 +147,7 @@ func TestAgentIdleMemory(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := filepath.Join(t.TempDir(), "sessionguard")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, "github.com/sessionguard/sessionguard/cmd/sessionguard")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	gobuild.Must(t, gobuild.Program{Pkg: "cmd/sessionguard", Out: bin})
 	state, socket := agentDirs(t)
 	cmd := exec.Command(bin, "agent", "run", "--state-dir", state, "--socket", socket)
 	var logs bytes.Buffer

@@ -21,6 +21,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
+	"github.com/sessionguard/sessionguard/internal/gobuild"
 	"github.com/sessionguard/sessionguard/internal/syncbuf"
 )
 
@@ -66,11 +67,7 @@ func startInstalledAgent(t *testing.T) *installedAgent {
 		t.Fatal(err)
 	}
 	ia := &installedAgent{bin: filepath.Join(base, "sessionguard"), base: base, state: "/var/lib/sessionguard"}
-	build := exec.Command("go", "build", "-trimpath", "-o", ia.bin, "github.com/sessionguard/sessionguard/cmd/sessionguard")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	gobuild.Must(t, gobuild.Program{Pkg: "cmd/sessionguard", Out: ia.bin})
 	// The console user's session bus, as the agent looks for it.
 	userRun := filepath.Join(base, "user-run")
 	if err := os.Mkdir(userRun, 0o700); err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
+	"github.com/sessionguard/sessionguard/internal/gobuild"
 	"github.com/sessionguard/sessionguard/packaging"
 )
 
@@ -111,11 +112,8 @@ func setup() (*env, string, error) {
 		{"linux", e.linux, "./cmd/sessionguard"},
 	}
 	for _, b := range builds {
-		cmd := exec.Command("go", "build", "-trimpath", "-o", b.out, b.pkg)
-		cmd.Dir = "../.."
-		cmd.Env = append(os.Environ(), "GOOS="+b.goos, "GOARCH=amd64", "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fail(fmt.Errorf("go build %s for %s: %w\n%s", b.pkg, b.goos, err, out))
+		if err := gobuild.Build(context.Background(), gobuild.Program{Pkg: b.pkg, Out: b.out, Dir: "../..", GOOS: b.goos}); err != nil {
+			return fail(fmt.Errorf("for %s: %w", b.goos, err))
 		}
 	}
 	dll := filepath.Join(dir, "bcryptprimitives.dll")

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/sessionguard/sessionguard/internal/gobuild"
 )
 
 // buildBinaries builds sessionguard and sessionguard-server, as `make run`
@@ -27,11 +29,7 @@ func buildBinaries(t *testing.T) string {
 	}
 	bin := t.TempDir()
 	for _, cmd := range []string{"sessionguard", "sessionguard-server"} {
-		build := exec.Command("go", "build", "-o", filepath.Join(bin, cmd), "../../cmd/"+cmd)
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", cmd, err, out)
-		}
+		gobuild.Must(t, gobuild.Program{Pkg: "cmd/" + cmd, Out: filepath.Join(bin, cmd)})
 	}
 	return bin
 }

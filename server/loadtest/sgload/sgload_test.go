@@ -2,11 +2,10 @@ package main
 
 import (
 	"database/sql"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
+	"github.com/sessionguard/sessionguard/internal/gobuild"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -19,11 +18,7 @@ func TestSmallLoad(t *testing.T) {
 		t.Skip("builds and runs the server (not in -short)")
 	}
 	server := filepath.Join(t.TempDir(), "sessionguard-server")
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", server, "../../../cmd/sessionguard-server")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	gobuild.Must(t, gobuild.Program{Pkg: "cmd/sessionguard-server", Out: server})
 	for _, history := range []bool{false, true} {
 		o := options{server: server, db: "sqlite:" + filepath.Join(t.TempDir(), "sg.sqlite"), devices: 300, enrol: 20, enrolClients: 4,
 			reports: 200, clients: 8, reportBytes: 3000, history: history, dashboard: true}
