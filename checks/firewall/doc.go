@@ -14,8 +14,11 @@
 //     condition at all, or only conditions every outside packet meets
 //     (iifname != "lo", iifname "*", meta l4proto tcp/udp with no port,
 //     ports covering 1-65535, any != on a port or address, ct state new,
-//     0.0.0.0/0 or ::/0, meta mark 0, meta pkttype host, fib daddr type
-//     local; a rate limit narrows nothing), or a jump or goto on such
+//     0.0.0.0/0 or ::/0, a whole local network — a source or destination
+//     in the private, link-local or unique-local ranges and at least a /24
+//     (IPv4) or /64 (IPv6), since every device on a Wi-Fi using those
+//     addresses, a café's too, is in it — meta mark 0, meta pkttype host,
+//     fib daddr type local; a rate limit narrows nothing), or a jump or goto on such
 //     conditions to a chain that accepts everything. Every condition is
 //     judged narrowing, wide or unsure: named sets are looked up, a
 //     verdict map is one rule for each element, and a rule that no

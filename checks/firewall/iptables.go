@@ -140,7 +140,12 @@ func classifyIptablesRule(words []string) verdictRule {
 		}
 		c := judgeValues(left, op, vals)
 		if c.kind != condNarrow {
-			c.desc = desc
+			// iptables' own words, with judgeValues' note kept.
+			note := ""
+			if strings.HasSuffix(c.desc, localNetworkNote) {
+				note = localNetworkNote
+			}
+			c.desc = desc + note
 		}
 		b.conds = append(b.conds, c)
 	}

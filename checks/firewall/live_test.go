@@ -108,6 +108,8 @@ func TestLiveNetns(t *testing.T) {
 		{name: "every unmarked packet accepted", setup: inputRules("meta mark 0 accept"), want: checks.Fail},
 		{name: "every packet for this computer accepted", setup: inputRules("fib daddr type local accept"), want: checks.Fail},
 		{name: "a rate limit accepts everything under it", setup: inputRules("limit rate 10/second accept"), want: checks.Fail},
+		{name: "everything from a whole local network accepted", setup: inputRules("ip saddr 192.168.0.0/16 accept", "ip6 saddr fe80::/10 accept"), want: checks.Fail},
+		{name: "one host of the local network accepted", setup: inputRules("ip saddr 192.168.1.10 accept", "ip saddr 192.168.1.0/24 tcp dport 445 accept"), want: checks.Pass},
 		{name: "TCP flags cannot be judged", setup: inputRules("tcp flags syn accept"), want: checks.Unknown},
 		{name: "TCP flags and a port", setup: inputRules("tcp flags syn tcp dport 22 accept"), want: checks.Pass},
 		// A dormant table's chains do not run (nft 1.0.6 garbles the flag
@@ -121,6 +123,9 @@ func TestLiveNetns(t *testing.T) {
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
 		{name: "iptables drop, everything for this computer accepted", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			[][]string{{"ip6tables", "-A", "INPUT", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "ACCEPT"}})},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
+		{name: "iptables drop, everything from the local network accepted", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
+			[][]string{{"iptables", "-A", "INPUT", "-s", "192.168.1.0/24", "-j", "ACCEPT"}})},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
 		{name: "iptables drop, TCP flags cannot be judged", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			[][]string{{"iptables", "-A", "INPUT", "-p", "tcp", "--tcp-flags", "SYN,RST,ACK", "SYN", "-j", "ACCEPT"}})},

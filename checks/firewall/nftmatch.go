@@ -3,6 +3,7 @@ package firewall
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -266,7 +267,15 @@ func judgeValues(left nftLeft, op string, vals []string) condition {
 		return either(eq == slices.Contains(vals, "host"))
 	case left.Payload != nil && (left.Payload.Field == "saddr" || left.Payload.Field == "daddr") &&
 		(left.Payload.Protocol == "ip" || left.Payload.Protocol == "ip6"):
-		return either(ne || slices.Contains(vals, "0.0.0.0/0") || slices.Contains(vals, "::/0"))
+		if ne || slices.Contains(vals, "0.0.0.0/0") || slices.Contains(vals, "::/0") {
+			return wide
+		}
+		if slices.ContainsFunc(vals, isLocalNetwork) {
+			// Every device on the network the computer is on, wherever
+			// it uses such addresses (a café's Wi-Fi as well as home).
+			return condition{kind: condWide, desc: desc + localNetworkNote}
+		}
+		return narrow
 	case left.Payload != nil && (left.Payload.Field == "dport" || left.Payload.Field == "sport") && portProtocols[left.Payload.Protocol]:
 		return either(ne || coversEveryPort(vals))
 	case left.Payload != nil && (left.Payload.Protocol == "icmp" || left.Payload.Protocol == "icmpv6" || left.Payload.Protocol == "igmp"):
@@ -338,4 +347,60 @@ func otherFamily(fam string) string {
 		return iPv6
 	}
 	return iPv4
+}
+
+// localNetworkNote marks a wide address match in a rule's description.
+const localNetworkNote = " (a whole local network)"
+
+// localRanges are the address ranges local networks use: private IPv4
+// (RFC 1918), link-local IPv4 and IPv6, and IPv6 unique local addresses.
+var localRanges = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("169.254.0.0/16"),
+	netip.MustParsePrefix("fc00::/7"), netip.MustParsePrefix("fe80::/10"),
+}
+
+// isLocalNetwork reports whether an address match's value (an address, a
+// prefix "192.168.0.0/16" or a range "10.0.0.1-10.0.3.254") takes in a
+// whole local network: at least a /24 of IPv4 or a /64 of IPv6 (a network
+// of its own, not a few hosts) in a range local networks use. A public
+// prefix (an office's) or a single host narrows.
+func isLocalNetwork(v string) bool {
+	if lo, hi, ok := strings.Cut(v, "-"); ok {
+		a, err1 := netip.ParseAddr(lo)
+		b, err2 := netip.ParseAddr(hi)
+		if err1 != nil || err2 != nil || a.Is4() != b.Is4() || b.Less(a) {
+			return false
+		}
+		// The smallest prefix holding both ends stands for the range.
+		bits := a.BitLen()
+		for bits > 0 {
+			if p, _ := a.Prefix(bits); p.Contains(b) {
+				break
+			}
+			bits--
+		}
+		p, _ := a.Prefix(bits)
+		return wholeLocalNetwork(p)
+	}
+	p, err := netip.ParsePrefix(v)
+	if err != nil {
+		a, aerr := netip.ParseAddr(v)
+		if aerr != nil {
+			return false
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	return wholeLocalNetwork(p.Masked())
+}
+
+func wholeLocalNetwork(p netip.Prefix) bool {
+	limit := 24
+	if p.Addr().Is6() && !p.Addr().Is4In6() {
+		limit = 64
+	}
+	if p.Bits() > limit {
+		return false
+	}
+	return slices.ContainsFunc(localRanges, p.Overlaps)
 }

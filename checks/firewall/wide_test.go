@@ -27,7 +27,22 @@ func TestClassifyRuleWide(t *testing.T) {
 		{`[{"match": {"op": "==", "left": {"meta": {"key": "iif"}}, "right": "lo"}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": "tcp"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 22}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": {"set": ["icmp", "ipv6-icmp"]}}}, {"accept": null}]`, ""},
-		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "192.168.1.0", "len": 24}}}}, {"accept": null}]`, ""},
+		// A whole local network is every device on the network the
+		// computer is on (a café's Wi-Fi uses these addresses too); a
+		// host, a few hosts or a public network narrow.
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "192.168.1.0", "len": 24}}}}, {"accept": null}]`, "ip saddr 192.168.1.0/24 (a whole local network) accept"},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"set": [{"prefix": {"addr": "10.0.0.0", "len": 8}}, {"prefix": {"addr": "192.168.0.0", "len": 16}}]}}}, {"accept": null}]`, "ip saddr { 10.0.0.0/8, 192.168.0.0/16 } (a whole local network) accept"},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"range": ["192.168.1.1", "192.168.1.254"]}}}, {"accept": null}]`, "ip saddr 192.168.1.1-192.168.1.254 (a whole local network) accept"},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "saddr"}}, "right": {"prefix": {"addr": "fe80::", "len": 10}}}}, {"accept": null}]`, "ip6 saddr fe80::/10 (a whole local network) accept"},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "saddr"}}, "right": {"prefix": {"addr": "fd00::", "len": 8}}}}, {"accept": null}]`, "ip6 saddr fd00::/8 (a whole local network) accept"},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": {"prefix": {"addr": "192.168.1.0", "len": 24}}}}, {"accept": null}]`, "ip daddr 192.168.1.0/24 (a whole local network) accept"},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": "192.168.1.10"}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "192.168.1.16", "len": 28}}}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"range": ["192.168.1.10", "192.168.1.20"]}}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "203.0.113.0", "len": 24}}}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "224.0.0.251"}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "saddr"}}, "right": {"prefix": {"addr": "fe80::1", "len": 128}}}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "192.168.1.0", "len": 24}}}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 445}}, {"accept": null}]`, ""},
 		// Every port, every unmarked packet, every packet for this host:
 		// wide (all taken from nft -j list ruleset).
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"range": [1, 65535]}}}, {"accept": null}]`, "tcp dport 1-65535 accept"},
@@ -172,7 +187,9 @@ func TestClassifyIptablesRuleWide(t *testing.T) {
 		{"-p tcp -m tcp --dport 22 -j ACCEPT", ""},
 		{"-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", ""},
 		{"-p icmp -j ACCEPT", ""},
-		{"-s 192.168.1.0/24 -j ACCEPT", ""},
+		{"-s 192.168.1.0/24 -j ACCEPT", "-s 192.168.1.0/24 (a whole local network) -j ACCEPT"},
+		{"-s 192.168.1.10/32 -j ACCEPT", ""},
+		{"-s 192.168.1.0/24 -p tcp -m tcp --dport 445 -j ACCEPT", ""},
 		// Every port, every packet for this host, every unmarked packet,
 		// everything under a rate: wide (as iptables -S prints them).
 		{"-p tcp -m tcp --dport 1:65535 -j ACCEPT", "-p tcp --dport 1:65535 -j ACCEPT"},
