@@ -22,6 +22,7 @@ var Check checks.Check = checks.Definition[facts]{
 	Evaluate:    evaluate,
 	UnknownFix:  unknownFix,
 	ProcessArgs: clamonaccArgsRead,
+	Scrub:       scrub,
 }
 
 // The policy settings the anti-virus check owns.

@@ -1,0 +1,52 @@
+package antivirus
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/checktest"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
+)
+
+// TestScrubbedScenariosReplayTheSame records every scenario through the
+// scrubbers: the same verdict and facts, no person's name in a home path.
+func TestScrubbedScenariosReplayTheSame(t *testing.T) {
+	checktest.RunScrubbedScenarios(t, Check, "testdata", nil)
+}
+
+func TestScrubClamConf(t *testing.T) {
+	in := "# Comment naming /home/bob\nLogFile /var/log/clamav/bob.log\nTCPAddr 10.0.0.5\nLocalSocket /run/clamav/clamd.ctl\n" +
+		"OnAccessIncludePath /home\nOnAccessExcludePath /home/bob\nOnAccessExcludePath /home/sam/Downloads/\nOnAccessExcludePath /home//sam\n" +
+		"OnAccessExcludeUname clamav\nOnAccessExcludeUname sam\nOnAccessExcludeUID 1001\nOnAccessPrevention yes\n"
+	sam, bob := evidence.Pseudonym("user", "sam"), evidence.Pseudonym("user", "bob")
+	want := "LocalSocket /run/clamav/clamd.ctl\nOnAccessIncludePath /home\nOnAccessExcludePath /home/" + bob +
+		"\nOnAccessExcludePath /home/" + sam + "/Downloads/\nOnAccessExcludePath /home//" + sam +
+		"\nOnAccessExcludeUname clamav\nOnAccessExcludeUname " + sam + "\nOnAccessExcludeUID 1001\nOnAccessPrevention yes\n"
+	got := string(scrub("/etc/clamav/clamd.conf", nil, []byte(in)))
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	// The same file under another name, as clamonacc's -c, is told by
+	// its on-access lines; a file without them is not touched.
+	if string(scrub("/srv/onacc.conf", nil, []byte(in))) != want {
+		t.Error("clamonacc's own configuration was not scrubbed")
+	}
+	other := "user = sam\npath = /home/sam\n"
+	if string(scrub("/etc/other.conf", nil, []byte(other))) != other || string(scrub("/etc/clamav/clamd.conf", []string{"x"}, []byte(in))) != in {
+		t.Error("scrubbed what is not a ClamAV configuration")
+	}
+	// What the check reads of it is what it read before, names aside.
+	before, after := parseClamConf([]byte(in)), parseClamConf([]byte(got))
+	who := onAccessSubject{Home: "/home/sam", Name: "sam", UID: "1002", Account: true}
+	pseud := onAccessSubject{Home: "/home/" + sam, Name: sam, UID: "1002", Account: true}
+	s := func(c clamConf) onAccessSettings {
+		return onAccessSettings{Include: c.OnAccessIncludePaths, Exclude: c.OnAccessExcludePaths, ExcludeUIDs: c.OnAccessExcludeUIDs, ExcludeUnames: c.OnAccessExcludeUnames}
+	}
+	none := func(string) (string, bool) { return "", false }
+	if a, b := judgeOnAccess(s(before), who, none), judgeOnAccess(s(after), pseud, none); a.Gap != b.Gap || a.Gap != gapAccountExcluded {
+		t.Errorf("judged %+v before, %+v after", a, b)
+	}
+	if strings.Contains(got, "bob.log") || strings.Contains(got, "10.0.0.5") {
+		t.Error("lines the check does not read were kept")
+	}
+}
