@@ -33,6 +33,33 @@ func (r aptReleaseFile) Security() bool {
 	return false
 }
 
+// thirdParty reports whether the archive is not the distribution's own
+// (Debian, Ubuntu and the derivatives that publish under those origins,
+// or Linux Mint's, elementary's and Pop!_OS's): a maker's own source, as
+// Google's for Chrome.
+func (r aptReleaseFile) thirdParty() bool {
+	switch strings.ToLower(r.Origin) {
+	case "", "debian", "ubuntu", "linuxmint", "elementary", "pop", "system76", "kali", "raspbian", "raspberry pi foundation", "devuan":
+		return false
+	}
+	return true
+}
+
+// vendorBrowsers are the web browsers their makers publish in apt sources
+// of their own. Every release of a browser carries security fixes, and
+// unattended-upgrades installs only the distribution's security archive
+// by default, so a browser from its maker's source waits for someone to
+// upgrade it: its waiting updates count as security updates. (Debian's
+// and Ubuntu's own chromium and firefox-esr come through the security
+// archive.)
+var vendorBrowsers = map[string]bool{
+	"google-chrome-stable": true, "google-chrome-beta": true, "google-chrome-unstable": true,
+	"microsoft-edge-stable": true, "microsoft-edge-beta": true, "microsoft-edge-dev": true,
+	"brave-browser": true, "brave-browser-beta": true, "brave-browser-nightly": true,
+	"vivaldi-stable": true, "vivaldi-snapshot": true, "opera-stable": true, "opera-beta": true,
+	"firefox": true, "firefox-esr": true, "firefox-beta": true, "firefox-nightly": true,
+}
+
 // parseAptRelease reads the fields of a Release or InRelease file (the
 // clear-signed armour of InRelease skipped).
 func parseAptRelease(b []byte) (aptReleaseFile, error) {

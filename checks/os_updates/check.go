@@ -111,6 +111,11 @@ type updates struct {
 	Read bool `json:"read"`
 	// Security is how many security updates wait to be installed.
 	Security int `json:"security"`
+	// Browsers names the web browsers among them that come from their
+	// maker's own package source (apt: Google Chrome, Microsoft Edge,
+	// Brave, Vivaldi, Opera, Mozilla's Firefox), whose every release
+	// carries security fixes.
+	Browsers []string `json:"browsers,omitempty"`
 	// Since: the waiting updates were published no later than this, so
 	// they have waited at least since then. Nil when none wait or it
 	// cannot be told.

@@ -19,7 +19,8 @@
 // read; a warning or failure from the rest stands. A flag that is not
 // there is no restart due.
 //
-// Linux reads apt's lists and dpkg's status directly (apt-get -s takes
+// Linux reads apt's lists (the security archives', and of a browser
+// maker's own source only its browsers: vendorBrowsers) and dpkg's status directly (apt-get -s takes
 // ten seconds or more without apt's binary cache), /run/reboot-required
 // (and, since only some hooks write it, the running kernel against the
 // installed ones: aptkernel.go) and apt-config for APT::Periodic (and, without systemd, whether a cron

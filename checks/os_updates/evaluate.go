@@ -117,13 +117,15 @@ func evaluatePending(f facts, maxDays int) checks.Result {
 		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether " + updateNoun(f) + "s are waiting.", Fix: unknownFix, Reason: u.Reason})
 	case u.Security > 0 && u.Since != nil:
 		noun := updateNoun(f)
-		parts = append(parts, waitedResult(f, plural(u.Security, noun+" has been", noun+"s have been"), *u.Since, u.basis, maxDays, installFix(f)))
+		among := browsersAmong(u)
+		parts = append(parts, waitedResult(f, plural(u.Security, noun+among+" has been", noun+"s"+among+" have been"), *u.Since, u.basis, maxDays, installFix(f)))
 	case u.Security > 0:
 		why := "for how long cannot be told"
 		if u.basis != "" {
 			why += ": " + u.basis
 		}
-		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed (%s).", plural(u.Security, updateNoun(f)+" is", updateNoun(f)+"s are"), why), Fix: installFix(f)})
+		noun, among := updateNoun(f), browsersAmong(u)
+		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed (%s).", plural(u.Security, noun+among+" is", noun+"s"+among+" are"), why), Fix: installFix(f)})
 	default:
 		parts = append(parts, checks.Result{Status: checks.Pass, Summary: "No " + updateNoun(f) + "s are waiting."})
 	}
@@ -227,6 +229,18 @@ func waitedResult(f facts, what string, since time.Time, basis string, maxDays i
 		return checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s waiting to be installed for at least %d days%s%s.", what, waited, basis, allows), Fix: fix}
 	}
 	return checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed for at least %s%s; install within %d days of publication.", what, plural(waited, "day", "days"), basis, maxDays), Fix: fix}
+}
+
+// browsersAmong names the web browsers among the waiting updates, for the
+// summary: " (including the web browser google-chrome-stable)".
+func browsersAmong(u updates) string {
+	switch len(u.Browsers) {
+	case 0:
+		return ""
+	case 1:
+		return " (including the web browser " + u.Browsers[0] + ")"
+	}
+	return " (including the web browsers " + strings.Join(u.Browsers, ", ") + ")"
 }
 
 // updateNoun is what the waiting updates are: security updates, or, where

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -200,7 +201,9 @@ func aptPending(p probe.Probe, f *facts, installed map[string]string) {
 			continue
 		}
 		rel, ok := releaseOf(releases, n)
-		if !ok || !rel.Security() {
+		// A browser maker's own source: only its browsers are read.
+		vendor := ok && !rel.Security() && rel.thirdParty()
+		if !ok || !rel.Security() && !vendor {
 			continue
 		}
 		raw, err := readWhole(p, path.Join(aptListsDir, n))
@@ -213,7 +216,7 @@ func aptPending(p probe.Probe, f *facts, installed map[string]string) {
 			// never kept.
 			err = eachPackage(list, func(pk debPackage) {
 				key := pk.Name + "\x00" + pk.Arch
-				if _, ok := installed[key]; !ok {
+				if _, ok := installed[key]; !ok || vendor && !vendorBrowsers[pk.Name] {
 					return
 				}
 				if old, ok := candidates[key]; !ok || compareDebVersions(pk.Version, old) > 0 {
@@ -234,11 +237,15 @@ func aptPending(p probe.Probe, f *facts, installed map[string]string) {
 			continue
 		}
 		f.Updates.Security++
+		if name, _, _ := strings.Cut(key, "\x00"); vendorBrowsers[name] && !slices.Contains(f.Updates.Browsers, name) {
+			f.Updates.Browsers = append(f.Updates.Browsers, name)
+		}
 		if d := dated[key]; !d.IsZero() && (since.IsZero() || d.Before(since)) {
 			since = d
 		}
 	}
 	f.Updates.Read = true
+	slices.Sort(f.Updates.Browsers)
 	if f.Updates.Security > 0 {
 		f.Updates.Since = timePtr(since)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -112,19 +113,89 @@ func (m moved) ReadDir(p string) ([]string, error) { return m.Probe.ReadDir(m.pa
 // buildDeb builds sg-osupdates-probe at version v with dpkg-deb.
 func buildDeb(t *testing.T, dir, v string) string {
 	t.Helper()
-	root := filepath.Join(dir, "build-"+v)
-	doc := filepath.Join(root, "usr/share/doc/sg-osupdates-probe")
+	return buildNamedDeb(t, dir, "sg-osupdates-probe", v)
+}
+
+// buildNamedDeb builds an empty package name at version v with dpkg-deb.
+func buildNamedDeb(t *testing.T, dir, name, v string) string {
+	t.Helper()
+	root := filepath.Join(dir, "build-"+name+"-"+v)
+	doc := filepath.Join(root, "usr/share/doc", name)
 	for _, d := range []string{filepath.Join(root, "DEBIAN"), doc} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	control := "Package: sg-osupdates-probe\nVersion: " + v + "\nArchitecture: all\nMaintainer: SessionGuard tests <tests@example.invalid>\nDescription: os_updates live test package\n"
+	control := "Package: " + name + "\nVersion: " + v + "\nArchitecture: all\nMaintainer: SessionGuard tests <tests@example.invalid>\nDescription: os_updates live test package\n"
 	write(t, filepath.Join(root, "DEBIAN/control"), control)
 	write(t, filepath.Join(doc, "README"), "a package the os_updates live test installs into a private root\n")
-	deb := filepath.Join(dir, "sg-osupdates-probe_"+v+"_all.deb")
+	deb := filepath.Join(dir, name+"_"+v+"_all.deb")
 	run(t, dir, "dpkg-deb", "--root-owner-group", "-b", root, deb)
 	return deb
+}
+
+// privateRoot makes an empty dpkg root in dir and installs debs into it;
+// it returns the root's status file.
+func privateRoot(t *testing.T, dir string, debs ...string) (root, status string) {
+	t.Helper()
+	root = filepath.Join(dir, "root")
+	for _, d := range []string{"info", "updates", "triggers"} {
+		if err := os.MkdirAll(filepath.Join(root, "var/lib/dpkg", d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status = filepath.Join(root, "var/lib/dpkg/status")
+	write(t, status, "")
+	for _, deb := range debs {
+		run(t, dir, "dpkg", "--root="+root, "--log=/dev/null", "-i", deb)
+	}
+	return root, status
+}
+
+// aptRepo publishes debs in a file: repository at repo under dists/dist,
+// with a Release file of header (its Origin, Label, Suite … lines; the
+// date, architectures and checksum are added) dated published, and
+// pad appended to the Packages list.
+func aptRepo(t *testing.T, repo, dist, header string, published time.Time, pad string, debs ...string) {
+	t.Helper()
+	pkgs := filepath.Join(repo, "dists", dist, "main/binary-amd64/Packages")
+	pool := filepath.Join(repo, "pool")
+	if err := os.MkdirAll(pool, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, deb := range debs {
+		if err := os.Rename(deb, filepath.Join(pool, filepath.Base(deb))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(t, pkgs, run(t, repo, "dpkg-scanpackages", "--multiversion", "pool", "/dev/null")+pad)
+	b, err := os.ReadFile(pkgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	write(t, filepath.Join(repo, "dists", dist, "Release"), fmt.Sprintf(
+		"%sDate: %s\nValid-Until: %s\nArchitectures: amd64\nComponents: main\nSHA256:\n %x %d main/binary-amd64/Packages\n",
+		header, published.Format(time.RFC1123), time.Now().UTC().Add(7*24*time.Hour).Format(time.RFC1123), sum, len(b)))
+}
+
+// aptUpdate lets the real apt-get fetch the lists of sources (sources.list
+// lines) into a private state directory; it returns the lists folder.
+func aptUpdate(t *testing.T, dir, sources, status string) string {
+	t.Helper()
+	write(t, filepath.Join(dir, "sources.list"), sources)
+	state := filepath.Join(dir, "state")
+	for _, d := range []string{filepath.Join(state, "lists/partial"), filepath.Join(dir, "cache"), filepath.Join(dir, "parts")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, dir, "apt-get",
+		"-o", "Dir::Etc::sourcelist="+filepath.Join(dir, "sources.list"), "-o", "Dir::Etc::sourceparts="+filepath.Join(dir, "parts"),
+		"-o", "Dir::State="+state, "-o", "Dir::State::status="+status, "-o", "Dir::Cache="+filepath.Join(dir, "cache"),
+		"-o", "Debug::NoLocking=1", "-o", "APT::Sandbox::User=root", "-o", "APT::Architecture=amd64",
+		"-o", "Acquire::GzipIndexes=false", "-qq", "update")
+	return filepath.Join(state, "lists")
 }
 
 func write(t *testing.T, p, s string) {
@@ -154,53 +225,18 @@ func TestLiveAptSecurityPending(t *testing.T) {
 
 	dir := t.TempDir()
 	old, newer := buildDeb(t, dir, "1.0"), buildDeb(t, dir, "1.1")
-	root := filepath.Join(dir, "root")
-	for _, d := range []string{"info", "updates", "triggers"} {
-		if err := os.MkdirAll(filepath.Join(root, "var/lib/dpkg", d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	status := filepath.Join(root, "var/lib/dpkg/status")
-	write(t, status, "")
-	run(t, dir, "dpkg", "--root="+root, "--log=/dev/null", "-i", old)
-
+	root, status := privateRoot(t, dir, old)
 	repo := filepath.Join(dir, "repo")
-	pkgs := filepath.Join(repo, "dists/bookworm-security/main/binary-amd64/Packages")
-	if err := os.MkdirAll(filepath.Join(repo, "pool"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(newer, filepath.Join(repo, "pool", filepath.Base(newer))); err != nil {
-		t.Fatal(err)
-	}
 	// Padded past ReadFile's 4 MB with packages nobody has installed, as
 	// an Ubuntu security list stored uncompressed is.
 	var pad strings.Builder
 	for i := 0; pad.Len() <= 2*live.MaxFileSize; i++ {
 		fmt.Fprintf(&pad, "\nPackage: sg-osupdates-pad%d\nVersion: 1.%d\nArchitecture: amd64\nMaintainer: SessionGuard tests <tests@invalid>\nFilename: pool/sg-osupdates-pad%d_1.%d_amd64.deb\nSize: 1000\nDescription: padding so the list is larger than the probe's ReadFile limit\n", i, i, i, i)
 	}
-	write(t, pkgs, run(t, repo, "dpkg-scanpackages", "--multiversion", "pool", "/dev/null")+pad.String())
 	published := time.Now().UTC().Add(-20 * 24 * time.Hour).Truncate(time.Second)
-	b, err := os.ReadFile(pkgs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(b)
-	write(t, filepath.Join(repo, "dists/bookworm-security/Release"), fmt.Sprintf(
-		"Origin: Debian\nLabel: Debian-Security\nSuite: stable-security\nCodename: bookworm-security\nDate: %s\nValid-Until: %s\nArchitectures: amd64\nComponents: main\nSHA256:\n %x %d main/binary-amd64/Packages\n",
-		published.Format(time.RFC1123), time.Now().UTC().Add(7*24*time.Hour).Format(time.RFC1123), sum, len(b)))
-	write(t, filepath.Join(dir, "sources.list"), "deb [trusted=yes] file:"+repo+" bookworm-security main\n")
-	state := filepath.Join(dir, "state")
-	for _, d := range []string{filepath.Join(state, "lists/partial"), filepath.Join(dir, "cache"), filepath.Join(dir, "parts")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	run(t, dir, "apt-get",
-		"-o", "Dir::Etc::sourcelist="+filepath.Join(dir, "sources.list"), "-o", "Dir::Etc::sourceparts="+filepath.Join(dir, "parts"),
-		"-o", "Dir::State="+state, "-o", "Dir::State::status="+status, "-o", "Dir::Cache="+filepath.Join(dir, "cache"),
-		"-o", "Debug::NoLocking=1", "-o", "APT::Sandbox::User=root", "-o", "APT::Architecture=amd64",
-		"-o", "Acquire::GzipIndexes=false", "-qq", "update")
-	lists, err := filepath.Glob(filepath.Join(state, "lists", "*_Packages"))
+	aptRepo(t, repo, "bookworm-security", "Origin: Debian\nLabel: Debian-Security\nSuite: stable-security\nCodename: bookworm-security\n", published, pad.String(), newer)
+	listsDir := aptUpdate(t, dir, "deb [trusted=yes] file:"+repo+" bookworm-security main\n", status)
+	lists, err := filepath.Glob(filepath.Join(listsDir, "*_Packages"))
 	if err != nil || len(lists) != 1 {
 		t.Fatalf("apt stored lists %v (%v), want one uncompressed Packages list", lists, err)
 	}
@@ -208,7 +244,7 @@ func TestLiveAptSecurityPending(t *testing.T) {
 		t.Fatalf("stored list %v, %v: want one larger than ReadFile's %d bytes", fi, err, live.MaxFileSize)
 	}
 
-	p := moved{Probe: live.New(), lists: filepath.Join(state, "lists"), status: status}
+	p := moved{Probe: live.New(), lists: listsDir, status: status}
 	pol := checks.Catalogue{osupdates.Check}.Default()
 	f, err := osupdates.Collect(t.Context(), p)
 	if err != nil {
@@ -275,4 +311,47 @@ func equalSnapshots(t *testing.T, a, b map[string]string) bool {
 		}
 	}
 	return same
+}
+
+// TestLiveAptBrowserFromItsMaker: a browser installed from its maker's own
+// apt source (an archive with Google's Origin, as dl.google.com publishes
+// Chrome) whose newer release waits counts as a security update, named in
+// the summary — unattended-upgrades leaves it alone by default; a newer
+// package of any other name in that source does not count. Real apt-get
+// fetches both archives' lists into a private state.
+func TestLiveAptBrowserFromItsMaker(t *testing.T) {
+	need(t, "dpkg", "dpkg-deb", "dpkg-scanpackages", "apt-get")
+	if _, err := os.Stat("/var/lib/dpkg/status"); err != nil {
+		t.Skip("not a dpkg system")
+	}
+	before := snapshot(t, "/var/lib/apt", "/var/lib/dpkg")
+	dir := t.TempDir()
+	chromeOld, chromeNew := buildNamedDeb(t, dir, "google-chrome-stable", "140.0.7339.80-1"), buildNamedDeb(t, dir, "google-chrome-stable", "140.0.7339.127-1")
+	toolOld, toolNew := buildNamedDeb(t, dir, "sg-vendor-tool", "1.0"), buildNamedDeb(t, dir, "sg-vendor-tool", "2.0")
+	secOld, secNew := buildDeb(t, dir, "1.0"), buildDeb(t, dir, "1.0+deb12u1")
+	_, status := privateRoot(t, dir, chromeOld, toolOld, secOld)
+	published := time.Now().UTC().Add(-12 * 24 * time.Hour).Truncate(time.Second)
+	vendor, security := filepath.Join(dir, "vendor"), filepath.Join(dir, "security")
+	aptRepo(t, vendor, "stable", "Origin: Google LLC\nLabel: Google\nSuite: stable\nCodename: stable\n", published, "", chromeNew, toolNew)
+	aptRepo(t, security, "bookworm-security", "Origin: Debian\nLabel: Debian-Security\nSuite: stable-security\nCodename: bookworm-security\n", time.Now().UTC().Add(-2*24*time.Hour), "", secNew)
+	sources := "deb [trusted=yes] file:" + vendor + " stable main\ndeb [trusted=yes] file:" + security + " bookworm-security main\n"
+	p := moved{Probe: live.New(), lists: aptUpdate(t, dir, sources, status), status: status}
+
+	f, err := osupdates.Collect(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The Debian security update and Chrome's; not the vendor's tool.
+	if !f.Updates.Read || f.Updates.Security != 2 || !slices.Equal(f.Updates.Browsers, []string{"google-chrome-stable"}) ||
+		f.Updates.Since == nil || !f.Updates.Since.Equal(published) {
+		t.Fatalf("updates %+v (%v), want 2 security updates including google-chrome-stable, waiting since %s", f.Updates, f.Errors, published)
+	}
+	f.Auto = osupdates.Auto{State: osupdates.AutoOn, By: "test"}
+	r := osupdates.Evaluate(f, checks.Catalogue{osupdates.Check}.Default())
+	if r.Status != checks.Warn || !strings.Contains(r.Summary, "2 security updates (including the web browser google-chrome-stable) have been waiting") {
+		t.Errorf("judged %s %q", r.Status, r.Summary)
+	}
+	if after := snapshot(t, "/var/lib/apt", "/var/lib/dpkg"); !equalSnapshots(t, before, after) {
+		t.Error("the system's apt or dpkg state changed")
+	}
 }
