@@ -59,7 +59,25 @@ type Live struct {
 	// events, once FollowProcesses is called, keeps the table from the
 	// kernel's process events (Linux).
 	events atomic.Pointer[procEvents]
+
+	// console is the latest answer to ConsoleUser and when it came (see
+	// ConsoleUserFresh); consoleMu also makes callers who ask at once
+	// wait for one look-up.
+	consoleMu   sync.Mutex
+	console     probe.User
+	consoleErr  error
+	consoleAt   time.Time
+	consoleRead bool
+	// lookUpConsole replaces the operating system's look-up; only this
+	// package's tests set it.
+	lookUpConsole func() (probe.User, error)
 }
+
+// ConsoleUserFresh is how long an answer to ConsoleUser answers later
+// callers: the checks of one run ask who is at the screen several times
+// within milliseconds, and each asking runs loginctl (a session start or
+// end is seen by the next run).
+const ConsoleUserFresh = 2 * time.Second
 
 // ProcessesFresh is how long a finished process listing answers later
 // callers: the checks of one run ask for the table at different moments
@@ -133,8 +151,21 @@ func (l *Live) runAsConsoleUser(ctx context.Context, name string, args []string)
 	return l.run(ctx, name, args, &u)
 }
 
-// ConsoleUser is the user at the screen (see Probe).
-func (l *Live) ConsoleUser() (probe.User, error) { return l.os.consoleUser() }
+// ConsoleUser is the user at the screen (see Probe), looked up at most
+// once within ConsoleUserFresh.
+func (l *Live) ConsoleUser() (probe.User, error) {
+	l.consoleMu.Lock()
+	defer l.consoleMu.Unlock()
+	if !l.consoleRead || time.Since(l.consoleAt) >= ConsoleUserFresh {
+		lookUp := l.os.consoleUser
+		if l.lookUpConsole != nil {
+			lookUp = l.lookUpConsole
+		}
+		l.console, l.consoleErr = lookUp()
+		l.consoleAt, l.consoleRead = time.Now(), true
+	}
+	return l.console, l.consoleErr
+}
 
 func (l *Live) run(ctx context.Context, name string, args []string, as *probe.User) (probe.Output, error) {
 	path, err := l.resolve(name)

@@ -249,3 +249,35 @@ func TestReadLargeFiles(t *testing.T) {
 		t.Errorf("/proc/self/status: %q, %v", b, err)
 	}
 }
+
+// TestConsoleUserAskedOnceARun: the checks of one run ask who is at the
+// screen many times at once; one look-up answers them, an error too, and
+// the next after ConsoleUserFresh looks again.
+func TestConsoleUserAskedOnceARun(t *testing.T) {
+	var calls atomic.Int32
+	l := New()
+	l.lookUpConsole = func() (probe.User, error) {
+		calls.Add(1)
+		time.Sleep(20 * time.Millisecond)
+		return probe.User{}, probe.ErrNotFound
+	}
+	done := make(chan error, 8)
+	for range 8 {
+		go func() { _, err := l.ConsoleUser(); done <- err }()
+	}
+	for range 8 {
+		if err := <-done; !errors.Is(err, probe.ErrNotFound) {
+			t.Errorf("err %v, want not found", err)
+		}
+	}
+	if calls.Load() != 1 {
+		t.Errorf("%d look-ups for 8 callers at once, want 1", calls.Load())
+	}
+	l.consoleMu.Lock()
+	l.consoleAt = time.Now().Add(-ConsoleUserFresh)
+	l.consoleMu.Unlock()
+	l.lookUpConsole = func() (probe.User, error) { calls.Add(1); return probe.User{UID: "1000", Name: "sam"}, nil }
+	if u, err := l.ConsoleUser(); err != nil || u.Name != "sam" || calls.Load() != 2 {
+		t.Errorf("after ConsoleUserFresh: %+v %v, %d look-ups; want sam from a second look-up", u, err, calls.Load())
+	}
+}
