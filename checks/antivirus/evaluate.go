@@ -363,7 +363,7 @@ func productByID(id string) endpointProduct {
 }
 
 func clamVerdict(c *clamAVFacts, pol checks.Policy, maxAge float64) verdict {
-	onAccess := len(c.OnAccessIncludePaths)+len(c.OnAccessMountPaths) > 0
+	onAccess := len(c.OnAccessIncludePaths)+len(c.OnAccessMountPaths) > 0 || c.OnAccess != nil && len(c.OnAccess.WatchListPaths) > 0
 	switch {
 	case c.Daily == nil && c.DatabaseError == errNoDatabase.Error():
 		return missing(pol, "ClamAV is installed but has no virus definitions, so it cannot find anything.", linuxNoDBFix)

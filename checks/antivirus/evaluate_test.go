@@ -102,6 +102,11 @@ func TestEvaluate(t *testing.T) {
 		{"linux clamonacc refuses /", linux(gap(onAccessFacts{Folder: "~", Gap: gapRootRefused, GapPath: "/"})), checks.Catalogue{Check}.Default(), checks.Warn, "refuses to watch /", ""},
 		{"linux clamonacc watches elsewhere", linux(gap(onAccessFacts{Folder: "~", Gap: gapNotIncluded})), checks.Catalogue{Check}.Default(), checks.Warn, "does not watch your home folder", "OnAccessIncludePath /home"},
 		{"linux clamonacc mounts unread", linux(gap(onAccessFacts{Folder: "~", Unread: "the mount table (/proc/self/mounts)"})), checks.Catalogue{Check}.Default(), checks.Unknown, "could not be read", ""},
+		{"linux clamonacc watching only a -W list", linux(func() *clamAVFacts {
+			c := gap(onAccessFacts{Folder: "~", WatchListPaths: []string{"/home"}})
+			c.OnAccessIncludePaths = nil
+			return c
+		}()), checks.Catalogue{Check}.Default(), checks.Pass, "clamonacc", ""},
 		{"linux clamonacc's own config unreadable", linux(gap(onAccessFacts{Config: "/srv/onacc.conf", ConfigError: "access_denied"})), checks.Catalogue{Check}.Default(), checks.Unknown, "could not be read", ""},
 		{"linux clamonacc console user unread", linux(gap(onAccessFacts{Unread: "who is at the screen: unavailable"})), checks.Catalogue{Check}.Default(), checks.Unknown, "whether it watches your files", ""},
 		{"linux clamonacc from an older agent", linux(func() *clamAVFacts { c := onAccess(clam(2, yes), yes); c.OnAccess = nil; return c }()), checks.Catalogue{Check}.Default(), checks.Unknown, "which folders it watches was not told", ""},
