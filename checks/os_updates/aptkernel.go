@@ -53,12 +53,41 @@ var debKernelRelease = regexp.MustCompile(`^(\d+\.\d+\.\d+-\d+)-([a-z0-9][a-z0-9
 // Debian 6.1.192-3 (2026-11-26)").
 var debianBuild = regexp.MustCompile(`\bDebian ([0-9][^\s()]*) \(`)
 
+// kernelPackages are the packages that install a kernel release's
+// modules: Debian's and Ubuntu's linux-image-<release>, Ubuntu's unsigned
+// image and its separate modules package.
+var kernelPackages = []string{"linux-image-", "linux-image-unsigned-", "linux-modules-"}
+
+// installedVersion is dpkg's version of the package name, whatever its
+// architecture ("" when it is not installed); versions is keyed by name
+// and architecture.
+func installedVersion(versions map[string]string, name string) string {
+	for key, v := range versions {
+		if n, _, _ := strings.Cut(key, "\x00"); n == name {
+			return v
+		}
+	}
+	return ""
+}
+
+// kernelInstalled reports whether a package installing release's
+// modules is installed: a modules folder left behind by a removed kernel
+// (DKMS leaves its builds) is no kernel.
+func kernelInstalled(versions map[string]string, release string) bool {
+	for _, prefix := range kernelPackages {
+		if installedVersion(versions, prefix+release) != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // kernelRestart says whether the running kernel release is older than
 // what is installed: required, not_required, or "" when nothing tells.
-// modules lists /lib/modules; build is the running kernel's package
-// version from /proc/version ("" when not named); installed is dpkg's
-// version of its linux-image package ("" when not installed). by says
-// which way it was told.
+// modules lists /lib/modules, those of kernels dpkg has installed; build
+// is the running kernel's package version from /proc/version ("" when
+// not named); installed is dpkg's version of its linux-image package (""
+// when not installed). by says which way it was told.
 func kernelRestart(release string, modules []string, build, installed string) (state, by string) {
 	m := debKernelRelease.FindStringSubmatch(release)
 	if m == nil {
@@ -112,7 +141,11 @@ func aptRestart(p probe.Probe, f *facts, versions map[string]string) {
 					build = string(all[len(all)-1][1])
 				}
 			}
-			state, by = kernelRestart(release, modules, build, versions["linux-image-"+release])
+			// The running release's folder stays even if its package went
+			// (a kernel runs on after its removal); the others count only
+			// with their package installed.
+			modules = slices.DeleteFunc(modules, func(m string) bool { return m != release && !kernelInstalled(versions, m) })
+			state, by = kernelRestart(release, modules, build, installedVersion(versions, "linux-image-"+release))
 		}
 	}
 	hook := slices.ContainsFunc(aptRestartHooks, func(h string) bool {

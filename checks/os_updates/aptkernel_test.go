@@ -70,8 +70,14 @@ func (k kernelFiles) ReadFileHead(p string, n int) ([]byte, error) {
 	return nil, fmt.Errorf("%s: %w", p, probe.ErrNotFound)
 }
 
+// dpkgKernels is dpkg's status of two Debian kernels' packages, as
+// /var/lib/dpkg/status lists them (cut to the fields read).
+const dpkgKernels = "Package: linux-image-6.1.0-52-amd64\nStatus: install ok installed\nArchitecture: amd64\nVersion: 6.1.180-1\n\n" +
+	"Package: linux-image-6.1.0-57-amd64\nStatus: install ok installed\nArchitecture: amd64\nVersion: 6.1.192-3\n\n" +
+	"Package: linux-image-6.1.0-40-amd64\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 6.1.153-1\n"
+
 func TestAptRestart(t *testing.T) {
-	versions := map[string]string{"linux-image-6.1.0-57-amd64": "6.1.192-3"}
+	versions := parseDpkgStatus([]byte(dpkgKernels)).versions
 	tests := []struct {
 		name    string
 		running string
@@ -84,6 +90,8 @@ func TestAptRestart(t *testing.T) {
 			files: map[string]string{"/etc/kernel/postinst.d/unattended-upgrades": "#!/bin/sh\n"}}, rebootIsRequired},
 		{"rebuilt in its ABI", "6.1.0-57-amd64", kernelFiles{modules: map[string][]string{"/lib/modules": {"6.1.0-57-amd64"}},
 			files: map[string]string{"/proc/version": strings.Replace(procVersionDebian12, "6.1.192-3", "6.1.192-2", 1)}}, rebootIsRequired},
+		{"a newer kernel's modules left, its package removed", "6.1.0-57-amd64", kernelFiles{modules: map[string][]string{"/lib/modules": {"6.1.0-57-amd64", "6.1.0-60-amd64"}}}, rebootNotRequired},
+		{"the running kernel's package removed, a newer one installed", "6.1.0-40-amd64", kernelFiles{modules: map[string][]string{"/lib/modules": {"6.1.0-40-amd64", "6.1.0-57-amd64"}}}, rebootIsRequired},
 		{"no modules, no hook: not told", "6.1.0-57-amd64", kernelFiles{}, rebootUnknown},
 		{"no modules, a hook: no flag, no restart", "6.1.0-57-amd64", kernelFiles{files: map[string]string{"/etc/kernel/postinst.d/update-notifier": "#!/bin/sh\n"}}, rebootNotRequired},
 	}
