@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -372,7 +373,15 @@ func isLocalNetwork(v string) bool {
 		if err1 != nil || err2 != nil || a.Is4() != b.Is4() || b.Less(a) {
 			return false
 		}
-		// The smallest prefix holding both ends stands for the range.
+		if a.Is4() {
+			// At least a /24's worth of hosts (254), overlapping a local range.
+			lo4, hi4 := a.As4(), b.As4()
+			n := uint64(binary.BigEndian.Uint32(hi4[:])) - uint64(binary.BigEndian.Uint32(lo4[:])) + 1
+			return n >= 254 && slices.ContainsFunc(localRanges, func(r netip.Prefix) bool {
+				return r.Contains(a) || r.Contains(b) || a.Less(r.Addr()) && r.Addr().Less(b)
+			})
+		}
+		// IPv6: the smallest prefix holding both ends stands for the range.
 		bits := a.BitLen()
 		for bits > 0 {
 			if p, _ := a.Prefix(bits); p.Contains(b) {

@@ -39,6 +39,7 @@ func TestClassifyRuleWide(t *testing.T) {
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": "192.168.1.10"}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "192.168.1.16", "len": 28}}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"range": ["192.168.1.10", "192.168.1.20"]}}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"range": ["192.168.0.255", "192.168.1.0"]}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "203.0.113.0", "len": 24}}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "224.0.0.251"}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "saddr"}}, "right": {"prefix": {"addr": "fe80::1", "len": 128}}}}, {"accept": null}]`, ""},
