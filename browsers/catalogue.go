@@ -29,6 +29,10 @@ type Browser struct {
 	// MacApp is its macOS app bundle ("Google Chrome.app"); empty where it
 	// has none.
 	MacApp string
+	// DebPackages are the Debian packages its maker's own apt source
+	// ships it as (the updates check counts a newer one waiting there as
+	// a security update); empty where the distributions ship it.
+	DebPackages []string
 	// dirs are where it keeps its data, per OS ("linux" standing for every
 	// Unix but macOS): the Chromium family's user data directories,
 	// Firefox's folders holding profiles.ini, Safari's folders holding its
@@ -61,6 +65,7 @@ var known = []Browser{
 	{ID: Chrome, Name: "Google Chrome", Engine: EngineChromium,
 		Aliases: []string{"google-chrome", "google chrome", "googlechrome"}, Processes: []string{"chrome"},
 		Binaries: []string{"chrome", "google-chrome", "google-chrome-stable"}, MacApp: "Google Chrome.app",
+		DebPackages: []string{"google-chrome-stable", "google-chrome-beta", "google-chrome-unstable"},
 		dirs: map[string][]dir{
 			"linux":   {{xdgConfig, "google-chrome"}, flatpak("com.google.Chrome", "google-chrome")},
 			"darwin":  {{appSupport, "Google/Chrome"}},
@@ -76,6 +81,7 @@ var known = []Browser{
 	{ID: Edge, Name: "Microsoft Edge", Engine: EngineChromium,
 		Aliases: []string{"msedge", "microsoft-edge", "microsoft edge"}, Processes: []string{"msedge"},
 		Binaries: []string{"msedge", "microsoft-edge", "microsoft-edge-stable"}, MacApp: "Microsoft Edge.app",
+		DebPackages: []string{"microsoft-edge-stable", "microsoft-edge-beta", "microsoft-edge-dev"},
 		dirs: map[string][]dir{
 			"linux":   {{xdgConfig, "microsoft-edge"}, flatpak("com.microsoft.Edge", "microsoft-edge")},
 			"darwin":  {{appSupport, "Microsoft Edge"}},
@@ -83,6 +89,7 @@ var known = []Browser{
 		}},
 	{ID: Brave, Name: "Brave", Engine: EngineChromium, Processes: []string{"brave"},
 		Binaries: []string{"brave", "brave-browser"}, MacApp: "Brave Browser.app",
+		DebPackages: []string{"brave-browser", "brave-browser-beta", "brave-browser-nightly"},
 		dirs: map[string][]dir{
 			"linux": {{xdgConfig, "BraveSoftware/Brave-Browser"}, {home, "snap/brave/current/.config/BraveSoftware/Brave-Browser"},
 				flatpak("com.brave.Browser", "BraveSoftware/Brave-Browser")},
@@ -91,6 +98,7 @@ var known = []Browser{
 		}},
 	{ID: Vivaldi, Name: "Vivaldi", Engine: EngineChromium, Processes: []string{"vivaldi"},
 		Binaries: []string{"vivaldi", "vivaldi-bin"}, MacApp: "Vivaldi.app",
+		DebPackages: []string{"vivaldi-stable", "vivaldi-snapshot"},
 		dirs: map[string][]dir{
 			"linux":   {{xdgConfig, "vivaldi"}, flatpak("com.vivaldi.Vivaldi", "vivaldi")},
 			"darwin":  {{appSupport, "Vivaldi"}},
@@ -98,6 +106,7 @@ var known = []Browser{
 		}},
 	{ID: Opera, Name: "Opera", Engine: EngineChromium, Processes: []string{"opera"},
 		Binaries: []string{"opera"}, MacApp: "Opera.app",
+		DebPackages: []string{"opera-stable", "opera-beta"},
 		dirs: map[string][]dir{
 			"linux":   {{xdgConfig, "opera"}, {home, "snap/opera/current/.config/opera"}, flatpak("com.opera.Opera", "opera")},
 			"darwin":  {{appSupport, "com.operasoftware.Opera"}},
@@ -106,6 +115,7 @@ var known = []Browser{
 	{ID: Firefox, Name: "Firefox", Engine: EngineFirefox,
 		Aliases: []string{"firefox-esr", "mozilla firefox"}, Processes: []string{"firefox"},
 		Binaries: []string{"firefox", "firefox-esr", "firefox-bin"}, MacApp: "Firefox.app",
+		DebPackages: []string{"firefox", "firefox-esr", "firefox-beta", "firefox-nightly"},
 		dirs: map[string][]dir{
 			"linux": {
 				{home, ".mozilla/firefox"},

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/sessionguard/sessionguard/browsers"
 )
 
 // aptReleaseFile is the head of a list's Release or InRelease file.
@@ -45,20 +47,23 @@ func (r aptReleaseFile) thirdParty() bool {
 	return true
 }
 
-// vendorBrowsers are the web browsers their makers publish in apt sources
-// of their own. Every release of a browser carries security fixes, and
+// vendorBrowsers are the Debian packages web browsers' makers publish in
+// apt sources of their own (browsers.Known, the one place browsers are
+// named). Every release of a browser carries security fixes, and
 // unattended-upgrades installs only the distribution's security archive
 // by default, so a browser from its maker's source waits for someone to
 // upgrade it: its waiting updates count as security updates. (Debian's
 // and Ubuntu's own chromium and firefox-esr come through the security
 // archive.)
-var vendorBrowsers = map[string]bool{
-	"google-chrome-stable": true, "google-chrome-beta": true, "google-chrome-unstable": true,
-	"microsoft-edge-stable": true, "microsoft-edge-beta": true, "microsoft-edge-dev": true,
-	"brave-browser": true, "brave-browser-beta": true, "brave-browser-nightly": true,
-	"vivaldi-stable": true, "vivaldi-snapshot": true, "opera-stable": true, "opera-beta": true,
-	"firefox": true, "firefox-esr": true, "firefox-beta": true, "firefox-nightly": true,
-}
+var vendorBrowsers = func() map[string]bool {
+	m := map[string]bool{}
+	for _, b := range browsers.Known() {
+		for _, p := range b.DebPackages {
+			m[p] = true
+		}
+	}
+	return m
+}()
 
 // parseAptRelease reads the fields of a Release or InRelease file (the
 // clear-signed armour of InRelease skipped).
