@@ -51,6 +51,10 @@ type linuxFacts struct {
 	// read. Its Mount is "home folder": the path is never kept.
 	UserHome       *volume `json:"user_home,omitempty"`
 	UserHomeUnread string  `json:"user_home_unread,omitempty"`
+	// Others are the other disks mounted where files may be kept (a /data
+	// partition, a second drive in fstab), one mount a device; their Mount
+	// is the mount point, or "a folder under /home" for one inside a home.
+	Others []volume `json:"other_disks,omitempty"`
 	// HomeEncryption names per-folder encryption found for home folders:
 	// "ecryptfs", "fscrypt", "zfs".
 	HomeEncryption []string `json:"home_encryption,omitempty"`

@@ -21,6 +21,11 @@
 //     judged as a separate /home is (unencrypted next to an encrypted
 //     root fails; encrypted on its own, as systemd-homed's LUKS homes,
 //     is home-only), and where it is that cannot be read is unknown.
+//     Other disks mounted for good (a /data partition, a second drive in
+//     fstab; not the boot partitions, removable media under /media or
+//     /run/media, the system's own folders, loop images), one mount a
+//     device: unencrypted beside an encrypted root is a warning (files
+//     may be kept there), named by their first folder only.
 //     Home-only encryption (eCryptfs, fscrypt policies, an encrypted
 //     ZFS home dataset via zfs get) without an encrypted root is
 //     policy.HomeOnlyEncryption (warn by default), never pass; an

@@ -16,6 +16,7 @@ const (
 	fixLinuxSwap        = "The disk is encrypted but its swap space is not, so pieces of open files can be written to the disk unencrypted. Ask your IT support to encrypt the swap space (or switch it to zram)."
 	fixLinuxHome        = "The system part of the disk is encrypted but the separate /home partition, where your files live, is not. Ask your IT support to encrypt the /home partition."
 	fixLinuxUserHome    = "The system part of the disk is encrypted but your home folder, where your files live, is on another disk or partition that is not. Ask your IT support to encrypt that disk or move your home folder onto the encrypted one."
+	fixLinuxOtherDisk   = "Another disk or partition in this computer is not encrypted, and files kept there are not protected if the computer is lost. Keep client files off it, or ask your IT support to encrypt it (or to stop mounting it)."
 	fixLinuxSwapUnknown = "The disk is encrypted, but SessionGuard could not see whether its swap space is, and pieces of open files can be written to swap. Try \"Check again\"; if it stays unknown, ask your IT support to confirm the swap space is encrypted (or zram, or switched off) and send them an evidence bundle (sessionguard evidence record)."
 	fixLinuxUnknown     = "SessionGuard could not see the disk this system runs from (for example inside a container, a virtual machine's shared folder or a live USB). Run SessionGuard on the computer itself, or ask your IT support to confirm the disk is encrypted."
 
@@ -161,6 +162,12 @@ func evaluateLinux(f linuxFacts, pol checks.Policy) checks.Result {
 	// machine needs; one that could not be judged keeps it from passing.
 	root := checks.Result{Status: checks.Pass, Summary: "The system disk is encrypted (" + encryptedBy(f.Root) + ")."}
 	parts := []checks.Result{root, homePart(f.Home), userHomePart(f)}
+	for i := range f.Others {
+		v := &f.Others[i]
+		// Files may or may not be kept there: a warning.
+		parts = append(parts, separatePart(v, "", "the disk mounted at "+v.Mount, checks.Warn,
+			"The system disk is encrypted, but another disk mounted at "+v.Mount+" is not: files kept there are not protected.", fixLinuxOtherDisk))
+	}
 	if f.SwapUnread != "" {
 		parts = append(parts, unknown("Could not tell whether the swap space is encrypted.", fixLinuxSwapUnknown,
 			"the list of active swap areas could not be read ("+f.SwapUnread+"); a swap file or partition on an unencrypted disk would hold pieces of open files"))
@@ -173,24 +180,24 @@ func evaluateLinux(f linuxFacts, pol checks.Policy) checks.Result {
 
 // homePart judges a separate /home next to an encrypted root.
 func homePart(home *volume) checks.Result {
-	return separatePart(home, "", "the /home partition", "The system disk is encrypted but the /home partition is not.", fixLinuxHome)
+	return separatePart(home, "", "the /home partition", checks.Fail, "The system disk is encrypted but the /home partition is not.", fixLinuxHome)
 }
 
 // userHomePart judges the filesystem holding the person's home folder
 // when it is neither / nor /home, next to an encrypted root.
 func userHomePart(f linuxFacts) checks.Result {
-	return separatePart(f.UserHome, f.UserHomeUnread, "the disk your home folder is on",
+	return separatePart(f.UserHome, f.UserHomeUnread, "the disk your home folder is on", checks.Fail,
 		"The system disk is encrypted but your home folder is on another disk or partition that is not.", fixLinuxUserHome)
 }
 
 // separatePart judges a filesystem other than / that holds people's files
-// (what, for the wording), next to an encrypted root: unencrypted fails
-// with fix; where it is that could not be read (unread) or what it is
-// (judge) is unknown.
-func separatePart(v *volume, unread, what, failSummary, fix string) checks.Result {
-	summary := "Could not tell whether " + what + " is encrypted."
+// (what, for the wording), next to an encrypted root: unencrypted is
+// plain (fail or warn) with summary and fix; where it is that could not
+// be read (unread) or what it is (judge) is unknown.
+func separatePart(v *volume, unread, what string, plain checks.Status, summary, fix string) checks.Result {
+	unsure := "Could not tell whether " + what + " is encrypted."
 	if unread != "" {
-		return unknown(summary, fixLinuxUnknown, "where your home folder is could not be read ("+unread+"); it may be on another disk")
+		return unknown(unsure, fixLinuxUnknown, "where your home folder is could not be read ("+unread+"); it may be on another disk")
 	}
 	if v == nil {
 		return checks.Result{Status: checks.NotApplicable}
@@ -199,9 +206,9 @@ func separatePart(v *volume, unread, what, failSummary, fix string) checks.Resul
 	case stateEncrypted:
 		return checks.Result{Status: checks.Pass}
 	case stateUnencrypted:
-		return checks.Result{Status: checks.Fail, Summary: failSummary, Fix: fix}
+		return checks.Result{Status: plain, Summary: summary, Fix: fix}
 	default:
-		return unknown(summary, fixLinuxUnknown, "could not tell whether "+what+" is encrypted: "+why)
+		return unknown(unsure, fixLinuxUnknown, "could not tell whether "+what+" is encrypted: "+why)
 	}
 }
 

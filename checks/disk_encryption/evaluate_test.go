@@ -40,6 +40,10 @@ func TestEvaluate(t *testing.T) {
 		{name: "linux luks root, home's filesystem unread", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, UserHomeUnread: "findmnt -T: access_denied"}}, want: checks.Unknown, reasonIn: "findmnt -T"},
 		{name: "linux luks root, home on a network share", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, UserHome: &volume{Mount: "home folder", FSType: "nfs4"}}}, want: checks.Unknown, reasonIn: "network"},
 		{name: "linux plain root, systemd-homed luks home", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: plainStack}, UserHome: &volume{Mount: "home folder", FSType: "ext4", Stack: luksStack}}}, want: checks.Warn, inSum: "your home folder's own filesystem"},
+		{name: "linux luks root, a plain /data disk", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, Others: []volume{{Mount: "/data", FSType: "ext4", Stack: plainStack}}}}, want: checks.Warn, inSum: "another disk mounted at /data is not", fixHas: "Keep client files off it"},
+		{name: "linux luks root, a luks /data disk", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, Others: []volume{{Mount: "/data", FSType: "ext4", Stack: luksStack}}}}, want: checks.Pass},
+		{name: "linux luks root, a /data disk not seen", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, Others: []volume{{Mount: "/data", FSType: "ext4"}}}}, want: checks.Unknown, reasonIn: "/data"},
+		{name: "linux plain root and a plain /data disk", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: plainStack}, Others: []volume{{Mount: "/data", FSType: "ext4", Stack: plainStack}}}}, want: checks.Fail, inSum: "system disk is not encrypted"},
 		{name: "linux luks root, plain swap", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, Swap: []volume{{Mount: "swap", Kind: "partition", Stack: plainStack}}}}, want: checks.Warn, inSum: "swap"},
 		// A swap file whose filesystem was not found could be on an
 		// unencrypted disk: not a pass.
@@ -139,5 +143,37 @@ func BenchmarkEvaluate(b *testing.B) {
 	pol := checks.Catalogue{Check}.Default()
 	for b.Loop() {
 		_ = evaluate(f, pol)
+	}
+}
+
+func TestOtherDisks(t *testing.T) {
+	tests := []struct {
+		m    mount
+		want bool
+	}{
+		{mount{Source: "/dev/sdb1", Target: "/data", FSType: "ext4"}, true},
+		{mount{Source: "/dev/nvme0n1p4", Target: "/srv/clients", FSType: "xfs"}, true},
+		{mount{Source: "/dev/sdc1", Target: "/mnt/shared", FSType: "ntfs3"}, true},
+		{mount{Source: "/dev/nvme0n1p1", Target: "/boot/efi", FSType: "vfat"}, false},
+		{mount{Source: "/dev/nvme0n1p2", Target: "/boot", FSType: "ext4"}, false},
+		{mount{Source: "/dev/sdb1", Target: "/media/sam/USB", FSType: "vfat"}, false},
+		{mount{Source: "/dev/sdb1", Target: "/run/media/sam/USB", FSType: "vfat"}, false},
+		{mount{Source: "/dev/loop0", Target: "/snap/core22/1380", FSType: "squashfs"}, false},
+		{mount{Source: "/dev/sda1", Target: "/etc/resolv.conf", FSType: "ext4"}, false},
+		{mount{Source: "tmpfs", Target: "/data", FSType: "tmpfs"}, false},
+		{mount{Source: "server:/export", Target: "/data", FSType: "nfs4"}, false},
+	}
+	for _, tt := range tests {
+		if got := otherDisk(tt.m); got != tt.want {
+			t.Errorf("%+v: %v, want %v", tt.m, got, tt.want)
+		}
+	}
+	if got := mountLabel("/home/sam/Clients"); got != "a folder under /home" {
+		t.Errorf("label of a folder in a home: %q", got)
+	}
+	for in, want := range map[string]string{"/data": "/data", "/srv/clients": "/srv/…", "/mnt/Sam Archive/x": "/mnt/…", "/var/home/sam": "a folder under /var/home"} {
+		if got := mountLabel(in); got != want {
+			t.Errorf("label of %s: %q, want %q", in, got, want)
+		}
 	}
 }

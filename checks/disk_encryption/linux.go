@@ -91,6 +91,7 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 	}
 	// The person's home folder, where it really is: findmnt -T follows
 	// symlinks (/home/sam → /data/sam) to the filesystem holding it.
+	judged := map[string]bool{"/": true, "/home": true}
 	if u, err := p.ConsoleUser(); err == nil && u.Home != "" {
 		m, err := homeMount(ctx, p, mounts, u.Home)
 		switch {
@@ -100,7 +101,25 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 		case m.Target != "/" && m.Target != "/home" && m.FSType != "ecryptfs":
 			// ecryptfs is a home folder's own encryption, seen below.
 			f.UserHome = volumeFor("home folder", m)
+			judged[m.Target] = true
 		}
+	}
+	// The other disks mounted for good (fstab: /data, /srv): files are
+	// kept there too. One mount a device; the boot partitions, removable
+	// media mounted by the desktop and loop images are not.
+	seen := map[string]bool{} // devices already judged
+	for _, m := range mounts {
+		if judged[m.Target] {
+			seen[stripSubvol(m.Source)] = true
+		}
+	}
+	for _, m := range mounts {
+		dev := stripSubvol(m.Source)
+		if judged[m.Target] || seen[dev] || !otherDisk(m) {
+			continue
+		}
+		seen[dev] = true
+		f.Others = append(f.Others, *volumeFor(mountLabel(m.Target), m))
 	}
 
 	// Swap: /proc/swaps lists every active swap area; partitions take
@@ -186,6 +205,39 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 		}
 	}
 	return f, nil
+}
+
+// otherDisk reports whether m is a filesystem on a block device of this
+// computer, mounted where files may be kept: not a boot partition, not a
+// disk the desktop mounted under /media or /run/media (a USB stick), not
+// the system's own folders, not a loop image (snaps, ISOs) or zram.
+func otherDisk(m mount) bool {
+	if !strings.HasPrefix(m.Source, "/dev/") || strings.HasPrefix(m.Source, "/dev/loop") || strings.HasPrefix(m.Source, "/dev/zram") {
+		return false
+	}
+	// The system's own folders hold no one's files (a container's
+	// /etc/resolv.conf is a file bind-mounted from its host's disk).
+	for _, dir := range []string{"/boot", "/efi", "/media", "/run", "/etc", "/proc", "/sys", "/dev"} {
+		if m.Target == dir || strings.HasPrefix(m.Target, dir+"/") {
+			return false
+		}
+	}
+	return m.Target != "/" && m.Target != "/home"
+}
+
+// mountLabel is how facts and summaries name a mount point: its first
+// folder only ("/data", "/srv/…", "/mnt/…": a deeper name can be a
+// person's or a client's), and one in a person's home only as that.
+func mountLabel(target string) string {
+	for _, people := range []string{"/home/", "/var/home/", "/Users/"} {
+		if strings.HasPrefix(target, people) {
+			return "a folder under " + strings.TrimSuffix(people, "/")
+		}
+	}
+	if top, rest, deeper := strings.Cut(strings.TrimPrefix(target, "/"), "/"); deeper && rest != "" {
+		return "/" + top + "/…"
+	}
+	return target
 }
 
 // homeMount returns the mount holding home: findmnt -T, which follows
