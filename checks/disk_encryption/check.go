@@ -153,6 +153,18 @@ type windowsFacts struct {
 	ManageBDEError string `json:"manage_bde_error,omitempty"`
 	// AccessDenied is true when the state needs administrator rights.
 	AccessDenied bool `json:"access_denied,omitempty"`
+	// DataDrives are the computer's fixed data drives
+	// (Win32_EncryptableVolume VolumeType 1, D: and the like; removable
+	// ones are left out), from the same rows.
+	DataDrives []dataDrive `json:"data_drives,omitempty"`
+}
+
+// dataDrive is a fixed data drive's BitLocker state; nil when the row
+// did not say.
+type dataDrive struct {
+	Drive            string `json:"drive"`
+	ProtectionStatus *int64 `json:"protection_status,omitempty"`
+	ConversionStatus *int64 `json:"conversion_status,omitempty"`
 }
 
 // collect gathers the facts for the probe's operating system.

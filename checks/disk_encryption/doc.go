@@ -52,5 +52,9 @@
 //     only encrypted" is encrypted. Win32_OperatingSystem SystemDrive (else
 //     the registry's SystemRoot, else C:) only names the drive: a pass or
 //     warn needs the volume shown to be the system volume by VolumeType 0
-//     or manage-bde's "[OS Volume]" line.
+//     or manage-bde's "[OS Volume]" line. The computer's fixed data drives
+//     (VolumeType 1 with a letter, from the same rows; removable drives
+//     are left out) are judged as the Linux check judges other disks:
+//     protection on, or a locked drive (ProtectionStatus 2), passes; off
+//     is a warning (files may be kept there); not told is unknown.
 package diskencryption

@@ -348,7 +348,34 @@ func percentParen(p *float64) string {
 
 func evaluateWindows(f windowsFacts) checks.Result {
 	state := bitLockerState(f)
-	return checks.AllOf(state, osVolumePart(f, state))
+	parts := []checks.Result{state, osVolumePart(f, state)}
+	for _, d := range f.DataDrives {
+		parts = append(parts, dataDrivePart(d))
+	}
+	return checks.AllOf(parts...)
+}
+
+// dataDrivePart judges a fixed data drive beside the system drive, as the
+// Linux check judges another disk: BitLocker protection on (or locked)
+// passes; off
+// while fully decrypted, or off with the drive encrypted (its key kept in
+// the clear), is a warning — files may be kept there; a state not read
+// is unknown.
+func dataDrivePart(d dataDrive) checks.Result {
+	switch {
+	case d.ProtectionStatus != nil && (*d.ProtectionStatus == protOn || *d.ProtectionStatus == protUnknown):
+		// 2 is what a locked drive reports: encrypted, and nothing on it
+		// can be read until it is unlocked with its key.
+		return checks.Result{Status: checks.Pass}
+	case d.ProtectionStatus != nil && *d.ProtectionStatus == protOff && d.ConversionStatus != nil:
+		what := "is not encrypted"
+		if *d.ConversionStatus != convFullyDecrypted {
+			what = "is not protected by BitLocker"
+		}
+		return checks.Result{Status: checks.Warn, Summary: "Drive " + d.Drive + ", another drive in this PC, " + what + ": files kept there are not protected.",
+			Fix: "Drive " + d.Drive + " is not protected by BitLocker. Keep client files off it, or open Control Panel > BitLocker Drive Encryption and turn BitLocker on for " + d.Drive + " (or ask your IT support)."}
+	}
+	return unknown("Could not tell whether drive "+d.Drive+" is encrypted.", unknownFix, "Win32_EncryptableVolume did not say drive "+d.Drive+"'s BitLocker protection and conversion state")
 }
 
 // osVolumePart is what is known about the volume read being the one

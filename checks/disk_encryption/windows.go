@@ -39,6 +39,7 @@ const (
 func collectWindows(ctx context.Context, p probe.Probe) (*windowsFacts, error) {
 	f := &windowsFacts{SystemDrive: systemDrive(p)}
 	rows, err := p.WMI(bitLockerNamespace, bitLockerClass)
+	f.DataDrives = dataDrives(rows)
 	if err != nil {
 		f.WMIError = err.Error()
 		f.AccessDenied = errors.Is(err, probe.ErrAccessDenied)
@@ -141,6 +142,31 @@ func systemDrive(p probe.Probe) string {
 
 func isDrive(s string) bool {
 	return len(s) == 2 && s[1] == ':' && (s[0]|0x20) >= 'a' && (s[0]|0x20) <= 'z'
+}
+
+// Win32_EncryptableVolume VolumeType of a fixed data drive.
+const volumeFixedData = 1
+
+// dataDrives lists the fixed data drives with a letter (a volume without
+// one is not where files are kept) and their state.
+func dataDrives(rows []map[string]any) []dataDrive {
+	var out []dataDrive
+	for _, r := range rows {
+		t, ok := probe.AsInt(r["VolumeType"])
+		letter, _ := probe.AsString(r["DriveLetter"])
+		if !ok || t != volumeFixedData || !isDrive(letter) {
+			continue
+		}
+		d := dataDrive{Drive: strings.ToUpper(letter)}
+		if ps, ok := probe.AsInt(r["ProtectionStatus"]); ok {
+			d.ProtectionStatus = &ps
+		}
+		if cs, ok := probe.AsInt(r["ConversionStatus"]); ok {
+			d.ConversionStatus = &cs
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // pickVolume returns the Win32_EncryptableVolume row of the operating

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
@@ -88,5 +90,49 @@ func TestWindowsWMISources(t *testing.T) {
 				t.Errorf("os volume %q for source %q", w.OSVolume, tc.source)
 			}
 		})
+	}
+}
+
+func TestDataDrives(t *testing.T) {
+	rows := []map[string]any{
+		{"DriveLetter": "C:", "VolumeType": int64(0), "ProtectionStatus": int64(1), "ConversionStatus": int64(1)},
+		{"DriveLetter": "d:", "VolumeType": int64(1), "ProtectionStatus": int64(0), "ConversionStatus": int64(0)},
+		{"DriveLetter": "E:", "VolumeType": int64(2), "ProtectionStatus": int64(0), "ConversionStatus": int64(0)}, // a USB stick
+		{"DriveLetter": nil, "VolumeType": int64(1), "ProtectionStatus": int64(0), "ConversionStatus": int64(0)},  // no letter
+		{"DriveLetter": "F:", "VolumeType": int64(1)},
+	}
+	got := dataDrives(rows)
+	if len(got) != 2 || got[0].Drive != "D:" || *got[0].ProtectionStatus != 0 || got[1].Drive != "F:" || got[1].ProtectionStatus != nil {
+		t.Fatalf("data drives %+v", got)
+	}
+	i := func(v int64) *int64 { return &v }
+	tests := []struct {
+		d    dataDrive
+		want checks.Status
+		sum  string
+	}{
+		{dataDrive{Drive: "D:", ProtectionStatus: i(1), ConversionStatus: i(1)}, checks.Pass, ""},
+		{dataDrive{Drive: "D:", ProtectionStatus: i(2)}, checks.Pass, ""},
+		{dataDrive{Drive: "D:", ProtectionStatus: i(0), ConversionStatus: i(0)}, checks.Warn, "Drive D:, another drive in this PC, is not encrypted"},
+		{dataDrive{Drive: "D:", ProtectionStatus: i(0), ConversionStatus: i(1)}, checks.Warn, "is not protected by BitLocker"},
+		{dataDrive{Drive: "F:"}, checks.Unknown, "drive F:"},
+	}
+	for _, tt := range tests {
+		r := dataDrivePart(tt.d)
+		if r.Status != tt.want || !strings.Contains(r.Summary, tt.sum) {
+			t.Errorf("%+v: %s %q", tt.d, r.Status, r.Summary)
+		}
+	}
+	// Beside a protected C:, a plain D: is a warning; beside an
+	// unprotected C:, the fail stands.
+	on, off, full, none := i(1), i(0), i(1), i(0)
+	base := windowsFacts{SystemDrive: "C:", Source: "wmi", OSVolume: "wmi", ProtectionStatus: on, ConversionStatus: full, EncryptionMethod: i(6)}
+	base.DataDrives = []dataDrive{{Drive: "D:", ProtectionStatus: off, ConversionStatus: none}}
+	if r := evaluateWindows(base); r.Status != checks.Warn || !strings.Contains(r.Summary, "D:") {
+		t.Errorf("protected C:, plain D: %s %q", r.Status, r.Summary)
+	}
+	base.ProtectionStatus, base.ConversionStatus = off, none
+	if r := evaluateWindows(base); r.Status != checks.Fail {
+		t.Errorf("plain C: and D: %s %q", r.Status, r.Summary)
 	}
 }
