@@ -14,11 +14,19 @@ import (
 // and an account clamonacc skips (OnAccessExcludeUname sam) become
 // evidence pseudonyms — the ones the recorder gives the person at the
 // screen, so the judgement of their folder and account replays the same.
-// ClamAV's own accounts keep their names. Anything else is returned
-// unchanged. (clamonacc's -W/-e lists are not recognised by their
-// content, and are kept as they are.)
+// ClamAV's own accounts keep their names. A file that is a list of
+// folders, one a line (clamonacc's -W and -e lists), has the account
+// folders in its paths pseudonymised the same way: whatever file it is,
+// a person's name in a home path is never kept. Anything else is
+// returned unchanged.
 func scrub(name string, args []string, out []byte) []byte {
-	if args != nil || len(out) == 0 || !isClamConf(name, out) {
+	if args != nil || len(out) == 0 {
+		return out
+	}
+	if !isClamConf(name, out) {
+		if isPathList(out) {
+			return scrubPathList(out)
+		}
 		return out
 	}
 	var b strings.Builder
@@ -87,4 +95,36 @@ func pseudonymiseHome(p string) string {
 		return out
 	}
 	return p
+}
+
+// isPathList reports whether every line of b that is not blank or a
+// comment is an absolute path, and one at least is.
+func isPathList(b []byte) bool {
+	paths := 0
+	for line := range strings.Lines(string(b)) {
+		l := strings.TrimSpace(line)
+		switch {
+		case l == "" || strings.HasPrefix(l, "#"):
+		case strings.HasPrefix(l, "/"):
+			paths++
+		default:
+			return false
+		}
+	}
+	return paths > 0
+}
+
+// scrubPathList pseudonymises the account folders in a list of paths,
+// keeping every line and its ending.
+func scrubPathList(b []byte) []byte {
+	var out strings.Builder
+	for line := range strings.Lines(string(b)) {
+		body := strings.TrimRight(line, "\r\n")
+		if strings.HasPrefix(body, "/") {
+			out.WriteString(pseudonymiseHome(body) + line[len(body):])
+			continue
+		}
+		out.WriteString(line)
+	}
+	return []byte(out.String())
 }

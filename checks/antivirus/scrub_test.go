@@ -50,3 +50,23 @@ func TestScrubClamConf(t *testing.T) {
 		t.Error("lines the check does not read were kept")
 	}
 }
+
+// TestScrubPathList: clamonacc's -W/-e lists, wherever they are, keep no
+// person's name; a list without home paths and a file that is not a list
+// are left alone.
+func TestScrubPathList(t *testing.T) {
+	bob := evidence.Pseudonym("user", "bob")
+	in := "# folders\n/home/bob/Downloads\n\n/srv/shared\r\n/home//bob\n"
+	want := "# folders\n/home/" + bob + "/Downloads\n\n/srv/shared\r\n/home//" + bob + "\n"
+	if got := string(scrub("/etc/clamav/watch.list", nil, []byte(in))); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got := parsePathList(scrub("/x", nil, []byte(in))); len(got) != 3 || got[0] != "/home/"+bob+"/Downloads" {
+		t.Errorf("the scrubbed list reads %q", got)
+	}
+	for _, keep := range []string{"/bin/sh\n/bin/bash\n/usr/bin/zsh\n", "user = bob\n/home/bob\n", "# only a comment\n"} {
+		if got := string(scrub("/etc/shells", nil, []byte(keep))); got != keep {
+			t.Errorf("%q was changed to %q", keep, got)
+		}
+	}
+}
