@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sessionguard/sessionguard/checks/internal/procmounts"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -196,17 +197,17 @@ func collectOnAccess(p probe.Probe, c *clamAVFacts, clamd clamConf, argv []strin
 		oa.Unread = "who is at the screen: " + errKind(err)
 		return oa
 	}
-	var targets []string
+	var mounts []procmounts.Entry
 	mountsRead, mountsOK := false, false
 	mountOf := func(q string) (string, bool) {
 		if !mountsRead {
 			mountsRead = true
 			b, err := p.ReadFile("/proc/self/mounts")
-			if targets = mountTargets(b); err == nil && len(targets) > 0 {
-				mountsOK = true
-			}
+			mounts = procmounts.Parse(b)
+			mountsOK = err == nil && len(mounts) > 0
 		}
-		return mountPointOf(targets, q), mountsOK
+		m, ok := procmounts.Containing(mounts, q)
+		return m.Target, mountsOK && ok
 	}
 	j := judgeOnAccess(s, who, mountOf)
 	if j.Gap == gapMountsUnread {

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/sessionguard/sessionguard/checks/internal/procmounts"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -166,29 +165,6 @@ func within(p, dir string) bool {
 		return strings.HasPrefix(p, "/")
 	}
 	return p == dir || strings.HasPrefix(p, dir+"/")
-}
-
-// mountPointOf returns the mount point in targets that holds p: the
-// longest one p is within.
-func mountPointOf(targets []string, p string) string {
-	best := ""
-	for _, t := range targets {
-		if within(p, t) && len(t) > len(best) {
-			best = t
-		}
-	}
-	return best
-}
-
-// mountTargets reads the mount points of /proc/self/mounts.
-func mountTargets(b []byte) []string {
-	var out []string
-	for _, e := range procmounts.Parse(b) {
-		if strings.HasPrefix(e.Target, "/") {
-			out = append(out, e.Target)
-		}
-	}
-	return out
 }
 
 // clamonaccOptions are the options of clamonacc's command line that

@@ -3,14 +3,16 @@ package antivirus
 import (
 	"reflect"
 	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/internal/procmounts"
 )
 
 func TestJudgeOnAccess(t *testing.T) {
 	alice := onAccessSubject{Home: "/home/alice", UID: "1001", Name: "alice", Account: true}
 	nobody := onAccessSubject{Home: "/home"}
 	// This machine's layout: / on one filesystem, /home/alice/mnt another.
-	mounts := []string{"/", "/proc", "/home/alice/mnt"}
-	mountOf := func(p string) (string, bool) { return mountPointOf(mounts, p), true }
+	mounts := []procmounts.Entry{{Source: "/dev/vda", Target: "/"}, {Source: "proc", Target: "/proc"}, {Source: "/dev/vdb", Target: "/home/alice/mnt"}}
+	mountOf := func(p string) (string, bool) { m, ok := procmounts.Containing(mounts, p); return m.Target, ok }
 	unread := func(string) (string, bool) { return "", false }
 	tests := []struct {
 		name    string
@@ -80,19 +82,8 @@ func TestParseClamonaccArgs(t *testing.T) {
 	}
 }
 
-func TestParsePathListAndMounts(t *testing.T) {
+func TestParsePathList(t *testing.T) {
 	if got := parsePathList([]byte("# folders\n\n/home\r\n/srv/shared folder\n")); !reflect.DeepEqual(got, []string{"/home", "/srv/shared folder"}) {
 		t.Errorf("path list: %q", got)
-	}
-	mounts := []byte("overlay / overlay rw 0 0\nproc /proc proc rw 0 0\n/dev/sdb1 /media/usb\\040stick vfat rw 0 0\n")
-	got := mountTargets(mounts)
-	if !reflect.DeepEqual(got, []string{"/", "/proc", "/media/usb stick"}) {
-		t.Errorf("mount targets: %q", got)
-	}
-	if at := mountPointOf(got, "/media/usb stick/a"); at != "/media/usb stick" {
-		t.Errorf("mount of a file on the stick: %q", at)
-	}
-	if at := mountPointOf(got, "/media/usb"); at != "/" {
-		t.Errorf("mount of /media/usb: %q", at)
 	}
 }

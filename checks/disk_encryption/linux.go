@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks/internal/procmounts"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -163,7 +164,7 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 	for _, e := range entries {
 		switch {
 		case e.Type == "file":
-			if m, ok := mountContaining(mounts, e.Path); ok {
+			if m, ok := procmounts.Containing(mounts, e.Path); ok {
 				v := volumeFor("swap", m)
 				v.Kind = "file"
 				f.Swap = append(f.Swap, *v)
@@ -247,7 +248,7 @@ func homeMount(ctx context.Context, p probe.Probe, mounts []mount, home string) 
 	out, err := p.Run(ctx, probe.CmdFindmnt, append(slices.Clone(findmntArgs), "-T", home)...)
 	switch {
 	case errors.Is(err, probe.ErrNotFound):
-		if m, ok := mountContaining(mounts, home); ok {
+		if m, ok := procmounts.Containing(mounts, home); ok {
 			return m, nil
 		}
 		return mount{}, errors.New("no mount holds it")

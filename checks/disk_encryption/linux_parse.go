@@ -11,11 +11,7 @@ import (
 )
 
 // mount is one entry of the mount table.
-type mount struct {
-	Source string
-	Target string
-	FSType string
-}
+type mount = procmounts.Entry
 
 // parseFindmnt reads `findmnt -J -o SOURCE,TARGET,FSTYPE` output, in tree
 // form (nested "children") or list form (-l), into a flat list in table
@@ -59,10 +55,7 @@ func stripSubvol(src string) string {
 
 // parseProcMounts reads /proc/self/mounts (fstab format, octal escapes).
 func parseProcMounts(b []byte) ([]mount, error) {
-	var out []mount
-	for _, e := range procmounts.Parse(b) {
-		out = append(out, mount{Source: e.Source, Target: e.Target, FSType: e.FSType})
-	}
+	out := procmounts.Parse(b)
 	if len(out) == 0 {
 		return nil, errors.New("mount table is empty")
 	}
@@ -78,21 +71,6 @@ func lastMountAt(mounts []mount, target string) (mount, bool) {
 		}
 	}
 	return mount{}, false
-}
-
-// mountContaining returns the mount whose target is the longest prefix of
-// path.
-func mountContaining(mounts []mount, path string) (mount, bool) {
-	best, found := mount{}, false
-	for _, m := range mounts {
-		t := m.Target
-		if path == t || t == "/" || strings.HasPrefix(path, strings.TrimSuffix(t, "/")+"/") {
-			if !found || len(t) >= len(best.Target) {
-				best, found = m, true
-			}
-		}
-	}
-	return best, found
 }
 
 // blockMount is a mount point lsblk reports and the device stack under it,

@@ -25,13 +25,13 @@ func TestParseFindmnt(t *testing.T) {
 		home     *mount
 		minCount int
 	}{
-		{file: "findmnt/live_debian12_vm_tree.json", root: mount{"/dev/vda", "/", "ext4"}, minCount: 10},
-		{file: "findmnt/live_debian12_vm_list.json", root: mount{"/dev/vda", "/", "ext4"}, minCount: 10},
+		{file: "findmnt/live_debian12_vm_tree.json", root: mount{Source: "/dev/vda", Target: "/", FSType: "ext4"}, minCount: 10},
+		{file: "findmnt/live_debian12_vm_list.json", root: mount{Source: "/dev/vda", Target: "/", FSType: "ext4"}, minCount: 10},
 		{file: "findmnt/fedora_btrfs_subvol_tree.json",
-			root:     mount{"/dev/mapper/luks-6a1c0f52-3d2b-4f7e-9c1a-2b8e5d4f7a10", "/", "btrfs"},
-			home:     &mount{"/dev/mapper/luks-6a1c0f52-3d2b-4f7e-9c1a-2b8e5d4f7a10", "/home", "btrfs"},
+			root:     mount{Source: "/dev/mapper/luks-6a1c0f52-3d2b-4f7e-9c1a-2b8e5d4f7a10", Target: "/", FSType: "btrfs"},
+			home:     &mount{Source: "/dev/mapper/luks-6a1c0f52-3d2b-4f7e-9c1a-2b8e5d4f7a10", Target: "/home", FSType: "btrfs"},
 			minCount: 7},
-		{file: "findmnt/ubuntu_zfs_tree.json", root: mount{"rpool/ROOT/ubuntu_k3x9qa", "/", "zfs"}, minCount: 5},
+		{file: "findmnt/ubuntu_zfs_tree.json", root: mount{Source: "rpool/ROOT/ubuntu_k3x9qa", Target: "/", FSType: "zfs"}, minCount: 5},
 		{file: "findmnt/unknown_column.txt", wantErr: true},
 		{file: "findmnt/empty_list.json", root: mount{}, minCount: 0},
 	}
@@ -67,9 +67,9 @@ func TestParseProcMounts(t *testing.T) {
 		root    mount
 		check   func(t *testing.T, m []mount)
 	}{
-		{file: "procmounts/live_debian12_vm.txt", root: mount{"/dev/vda", "/", "ext4"}},
-		{file: "procmounts/docker_overlay.txt", root: mount{"overlay", "/", "overlay"}},
-		{file: "procmounts/ubuntu_ecryptfs_home.txt", root: mount{"/dev/sda2", "/", "ext4"}, check: func(t *testing.T, m []mount) {
+		{file: "procmounts/live_debian12_vm.txt", root: mount{Source: "/dev/vda", Target: "/", FSType: "ext4"}},
+		{file: "procmounts/docker_overlay.txt", root: mount{Source: "overlay", Target: "/", FSType: "overlay"}},
+		{file: "procmounts/ubuntu_ecryptfs_home.txt", root: mount{Source: "/dev/sda2", Target: "/", FSType: "ext4"}, check: func(t *testing.T, m []mount) {
 			if _, ok := lastMountAt(m, "/media/counsellor/USB STICK"); !ok {
 				t.Error("octal escape \\040 not decoded")
 			}

@@ -35,6 +35,22 @@ func Parse(b []byte) []Entry {
 	return out
 }
 
+// Containing returns the mount holding path: the one whose mount point
+// is path or the longest above it; of mounts at the same point, the last,
+// which hides the ones before it.
+func Containing(mounts []Entry, path string) (Entry, bool) {
+	best, found := Entry{}, false
+	for _, m := range mounts {
+		t := m.Target
+		if path == t || t == "/" || strings.HasPrefix(path, strings.TrimSuffix(t, "/")+"/") {
+			if !found || len(t) >= len(best.Target) {
+				best, found = m, true
+			}
+		}
+	}
+	return best, found
+}
+
 // Unescape undoes the \ooo escapes of a mount table field.
 func Unescape(s string) string {
 	if !strings.Contains(s, `\`) {

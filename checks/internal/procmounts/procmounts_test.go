@@ -19,3 +19,15 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+func TestContaining(t *testing.T) {
+	mounts := Parse([]byte("overlay / overlay rw 0 0\nproc /proc proc rw 0 0\n/dev/sdb1 /media/usb\\040stick vfat rw 0 0\n/dev/sdc1 /media/usb\\040stick vfat rw 0 0\n"))
+	for path, want := range map[string]string{"/media/usb stick/a": "/dev/sdc1", "/media/usb stick": "/dev/sdc1", "/media/usb": "overlay", "/": "overlay", "/proc/1": "proc"} {
+		if m, ok := Containing(mounts, path); !ok || m.Source != want {
+			t.Errorf("%s: %+v %v, want %s (the last mounted over the stick)", path, m, ok, want)
+		}
+	}
+	if _, ok := Containing(nil, "/x"); ok {
+		t.Error("found a mount in an empty table")
+	}
+}
