@@ -210,9 +210,8 @@ func collectOnAccess(p probe.Probe, c *clamAVFacts, clamd clamConf, argv []strin
 		return m.Target, mountsOK && ok
 	}
 	j := judgeOnAccess(s, who, mountOf)
-	if j.Gap == gapMountsUnread {
+	if j.MountsUnread {
 		oa.Unread = "the mount table (/proc/self/mounts), to tell which filesystem OnAccessMountPath watches"
-		j = onAccessJudgement{}
 	}
 	oa.Gap = j.Gap
 	oa.GapPath = homeRelative(j.Path, who)

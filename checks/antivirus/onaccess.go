@@ -57,13 +57,15 @@ const (
 	gapTopOnly         = "top_only"         // DDD off: only the files directly in it
 	gapRootRefused     = "root_refused"     // OnAccessIncludePath / with DDD on
 	gapNotIncluded     = "not_included"     // no watched folder or mount holds it
-	gapMountsUnread    = "mounts_unread"    // a mount watch could hold it, but the mount table is unread (unknown, not a gap)
 )
 
 // onAccessJudgement is how much of the subject's folder clamonacc scans.
+// MountsUnread: a mount watch could hold it, but the mount table could
+// not be read (unknown, not a gap).
 type onAccessJudgement struct {
-	Gap  string
-	Path string // the exclusion or include path the gap is about
+	Gap          string
+	Path         string // the exclusion or include path the gap is about
+	MountsUnread bool
 }
 
 // judgeOnAccess decides whether clamonacc scans every file in the
@@ -105,7 +107,7 @@ func judgeOnAccess(s onAccessSettings, who onAccessSubject, mountOf func(string)
 	if len(s.Mount) > 0 {
 		at, ok := mountOf(home)
 		if !ok {
-			return onAccessJudgement{Gap: gapMountsUnread}
+			return onAccessJudgement{MountsUnread: true}
 		}
 		for _, m := range s.Mount {
 			if mt, ok := mountOf(path.Clean(m)); ok && mt == at {
@@ -125,7 +127,7 @@ func accountExcluded(s onAccessSettings, who onAccessSubject) bool {
 	if who.Name != "" && slices.Contains(s.ExcludeUnames, who.Name) {
 		return true
 	}
-	if slices.ContainsFunc(s.ExcludeUIDs, func(u string) bool { return u == "0" }) {
+	if slices.Contains(s.ExcludeUIDs, "0") {
 		return false
 	}
 	return who.UID != "" && slices.Contains(s.ExcludeUIDs, who.UID)
