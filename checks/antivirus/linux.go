@@ -137,6 +137,10 @@ func collectClamAV(ctx context.Context, p probe.Probe, procs []probe.Process, pr
 			}
 		}
 	}
+	// Whatever was judged, no person's folder is named in the facts
+	// (collectOnAccess has written the one at the screen's as ~).
+	c.OnAccessIncludePaths = homeRelativeAll(c.OnAccessIncludePaths, onAccessSubject{})
+	c.OnAccessMountPaths = homeRelativeAll(c.OnAccessMountPaths, onAccessSubject{})
 	return c
 }
 
@@ -153,7 +157,7 @@ func collectOnAccess(p probe.Probe, c *clamAVFacts, clamd clamConf, argv []strin
 	}
 	conf := clamd
 	if opts.Config != "" && opts.Config != c.ClamdConf {
-		oa.Config = opts.Config
+		oa.Config = hideHome(opts.Config)
 		b, err := p.ReadFile(opts.Config)
 		if err != nil {
 			oa.ConfigError = errKind(err)
@@ -172,7 +176,7 @@ func collectOnAccess(p probe.Probe, c *clamAVFacts, clamd clamConf, argv []strin
 		for _, f := range files {
 			b, err := p.ReadFile(f)
 			if err != nil {
-				oa.Unread = "the list " + f + ": " + errKind(err)
+				oa.Unread = "the list " + hideHome(f) + ": " + errKind(err)
 				return false
 			}
 			*into = append(*into, parsePathList(b)...)
@@ -222,17 +226,26 @@ func collectOnAccess(p probe.Probe, c *clamAVFacts, clamd clamConf, argv []strin
 	return oa
 }
 
-// homeRelative writes a path inside the person's home as ~/…, so facts
-// never hold their folder's name.
+// homeRelative writes a path inside the person at the screen's home as
+// ~/…, and one in anybody else's home with their folder as …, so facts
+// never hold a person's folder name.
 func homeRelative(p string, who onAccessSubject) string {
-	if !who.Account || p == "" {
+	if p == "" {
 		return p
 	}
-	home := path.Clean(who.Home)
-	if c := path.Clean(p); within(c, home) {
-		return "~" + strings.TrimPrefix(c, home)
+	if who.Account {
+		home := path.Clean(who.Home)
+		if c := path.Clean(p); within(c, home) {
+			return "~" + strings.TrimPrefix(c, home)
+		}
 	}
-	return p
+	return hideHome(p)
+}
+
+// hideHome writes the account folder of a home path as … (see
+// replaceHomeName).
+func hideHome(p string) string {
+	return replaceHomeName(p, func(string) string { return "…" })
 }
 
 func homeRelativeAll(ps []string, who onAccessSubject) []string {

@@ -73,12 +73,21 @@ func isClamConf(name string, out []byte) bool {
 	return false
 }
 
-// pseudonymiseHome replaces the account folder in /home/<name>/… or
-// /Users/<name>/… with its pseudonym, keeping the rest of the path as
-// written (clamonacc compares exclusions as written: a doubled or
-// trailing slash changes what they match).
+// pseudonymiseHome replaces the account folder in a home path with its
+// pseudonym, keeping the rest of the path as written (clamonacc compares
+// exclusions as written: a doubled or trailing slash changes what they
+// match).
 func pseudonymiseHome(p string) string {
-	for _, root := range []string{"/home/", "/Users/"} {
+	return replaceHomeName(p, func(name string) string { return evidence.Pseudonym("user", name) })
+}
+
+// replaceHomeName replaces the account folder of /home/<name>/…,
+// /home/.ecryptfs/<name>/…, /var/home/<name>/… or /Users/<name>/… with
+// to(name), keeping the rest
+// of the path as written; other paths (and dot-folders, not a person's)
+// are returned as they are.
+func replaceHomeName(p string, to func(name string) string) string {
+	for _, root := range []string{"/home/.ecryptfs/", "/home/", "/var/home/", "/Users/"} {
 		rest, ok := strings.CutPrefix(p, root)
 		if !ok {
 			continue
@@ -88,7 +97,7 @@ func pseudonymiseHome(p string) string {
 		if name == "" || strings.HasPrefix(name, ".") {
 			return p
 		}
-		out := root + rest[:slashes] + evidence.Pseudonym("user", name)
+		out := root + rest[:slashes] + to(name)
 		if hasTail {
 			out += "/" + tail
 		}

@@ -70,3 +70,20 @@ func TestScrubPathList(t *testing.T) {
 		}
 	}
 }
+
+// TestFactsHideHomes: on-access facts name the person at the screen's
+// folder as ~ and anybody else's as …; paths outside homes stay.
+func TestFactsHideHomes(t *testing.T) {
+	sam := onAccessSubject{Home: "/home/sam", Name: "sam", UID: "1000", Account: true}
+	for in, want := range map[string]string{
+		"/home/sam/Downloads": "~/Downloads", "/home/sam": "~", "/home/bob/Downloads": "/home/…/Downloads",
+		"/home//bob": "/home//…", "/var/home/bob": "/var/home/…", "/home": "/home", "/srv/x": "/srv/x", "/home/.ecryptfs/bob/.Private": "/home/.ecryptfs/…/.Private", "/home/.cache": "/home/.cache",
+	} {
+		if got := homeRelative(in, sam); got != want {
+			t.Errorf("homeRelative(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := homeRelative("/home/sam/x", onAccessSubject{Home: "/home"}); got != "/home/…/x" {
+		t.Errorf("nobody at the screen: %q", got)
+	}
+}
