@@ -58,28 +58,25 @@ var debianBuild = regexp.MustCompile(`\bDebian ([0-9][^\s()]*) \(`)
 // image and its separate modules package.
 var kernelPackages = []string{"linux-image-", "linux-image-unsigned-", "linux-modules-"}
 
-// installedVersion is dpkg's version of the package name, whatever its
-// architecture ("" when it is not installed); versions is keyed by name
-// and architecture.
-func installedVersion(versions map[string]string, name string) string {
+// kernelVersions picks dpkg's installed kernel packages (linux-…) out of
+// versions, keyed by name and architecture, by name alone: one pass, and
+// the look-ups after it are the map's.
+func kernelVersions(versions map[string]string) map[string]string {
+	out := map[string]string{}
 	for key, v := range versions {
-		if n, _, _ := strings.Cut(key, "\x00"); n == name {
-			return v
+		if name, _, _ := strings.Cut(key, "\x00"); strings.HasPrefix(name, "linux-") {
+			out[name] = v
 		}
 	}
-	return ""
+	return out
 }
 
 // kernelInstalled reports whether a package installing release's
-// modules is installed: a modules folder left behind by a removed kernel
-// (DKMS leaves its builds) is no kernel.
-func kernelInstalled(versions map[string]string, release string) bool {
-	for _, prefix := range kernelPackages {
-		if installedVersion(versions, prefix+release) != "" {
-			return true
-		}
-	}
-	return false
+// modules is installed (kernels by name: kernelVersions): a modules
+// folder left behind by a removed kernel (DKMS leaves its builds) is no
+// kernel.
+func kernelInstalled(kernels map[string]string, release string) bool {
+	return slices.ContainsFunc(kernelPackages, func(prefix string) bool { return kernels[prefix+release] != "" })
 }
 
 // kernelRestart says whether the running kernel release is older than
@@ -144,18 +141,25 @@ func aptRestart(p probe.Probe, f *facts, versions map[string]string) {
 			// The running release's folder stays even if its package went
 			// (a kernel runs on after its removal); the others count only
 			// with their package installed.
-			modules = slices.DeleteFunc(modules, func(m string) bool { return m != release && !kernelInstalled(versions, m) })
-			state, by = kernelRestart(release, modules, build, installedVersion(versions, "linux-image-"+release))
+			kernels := kernelVersions(versions)
+			modules = slices.DeleteFunc(modules, func(m string) bool { return m != release && !kernelInstalled(kernels, m) })
+			state, by = kernelRestart(release, modules, build, kernels["linux-image-"+release])
 		}
 	}
-	hook := slices.ContainsFunc(aptRestartHooks, func(h string) bool {
-		_, err := p.ReadFileHead(h, 1)
-		return err == nil
-	})
 	switch {
 	case state == rebootIsRequired:
 		f.Updates.Reboot, f.Updates.RebootBy = rebootIsRequired, by
-	case state == rebootNotRequired || hook:
+	case state == rebootNotRequired || restartHookInstalled(p):
 		f.Updates.Reboot = rebootNotRequired
 	}
+}
+
+// restartHookInstalled reports whether a hook that writes
+// /run/reboot-required after a kernel install is there (read only when
+// the kernels did not already tell).
+func restartHookInstalled(p probe.Probe) bool {
+	return slices.ContainsFunc(aptRestartHooks, func(h string) bool {
+		_, err := p.ReadFileHead(h, 1)
+		return err == nil
+	})
 }
