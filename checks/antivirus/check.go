@@ -59,6 +59,10 @@ type windowsFacts struct {
 	// could not be read (see DefenderError).
 	Defender      *defenderStatus `json:"defender,omitempty"`
 	DefenderError string          `json:"defender_error,omitempty"`
+	// DefenderExclusions is what Defender's exclusion lists leave
+	// unscanned for the person at the screen; read when Defender is
+	// installed (its status or a Security Center row of Microsoft's).
+	DefenderExclusions *defenderExclusions `json:"defender_exclusions,omitempty"`
 	// Edition is workstation, server or domain_controller, from the
 	// product type (registry ProductOptions, else Win32_OperatingSystem);
 	// read only when Security Center is missing, "" when unread.
@@ -84,6 +88,13 @@ type defenderStatus struct {
 	AntivirusEnabled          *bool  `json:"antivirus_enabled,omitempty"`
 	RealTimeProtectionEnabled *bool  `json:"real_time_protection_enabled,omitempty"`
 	AMRunningMode             string `json:"am_running_mode,omitempty"`
+	// The parts of real-time protection a policy can turn off on their
+	// own: checking files as they are opened or saved ("Monitor file and
+	// program activity"), downloads and attachments (IOAV), and behaviour
+	// monitoring. nil when the row lacks them.
+	OnAccessProtectionEnabled *bool `json:"on_access_protection_enabled,omitempty"`
+	IoavProtectionEnabled     *bool `json:"ioav_protection_enabled,omitempty"`
+	BehaviorMonitorEnabled    *bool `json:"behavior_monitor_enabled,omitempty"`
 	// SignatureAgeRaw is AntivirusSignatureAge as reported (days; 65535 or
 	// 4294967295 mean never updated).
 	SignatureAgeRaw *int64 `json:"signature_age_raw,omitempty"`

@@ -7,8 +7,10 @@
 //     whose productState bit field, decoded by checks/internal/wsc, says
 //     on/off/snoozed/expired and whether signatures are up to date), and Microsoft Defender's own status (WMI
 //     root/Microsoft/Windows/Defender MSFT_MpComputerStatus: service,
-//     real-time protection, running mode — passive mode is not protection —
-//     and signature age, where 65535 and 4294967295 mean "never updated").
+//     real-time protection and its parts, running mode — passive mode is
+//     not protection — and signature age, where 65535 and 4294967295 mean
+//     "never updated"). Defender on is judged with its exclusion lists
+//     (MSFT_MpPreference) for the person at the screen (exclusions.go).
 //     When Security Center is missing, the product type (registry
 //     ProductOptions\ProductType, else Win32_OperatingSystem.ProductType)
 //     says whether this is a Windows Server (which has none) — a missing

@@ -14,24 +14,27 @@ const unknownFix = "SessionGuard could not read the anti-virus status. Try \"Che
 
 // Fix texts per OS, for a counsellor.
 const (
-	winTurnOnFix        = "Open Windows Security > Virus & threat protection, click Manage settings and turn on Real-time protection; then click Check for updates under Protection updates."
-	winUpdateFix        = "Open Windows Security > Virus & threat protection > Protection updates and click Check for updates. Make sure the computer is connected to the internet."
-	winMissingFix       = "Open Windows Security > Virus & threat protection and turn on Real-time protection. If that is not possible, ask your IT support to install anti-virus on this computer."
-	winPassiveFix       = "Microsoft Defender is set to stand aside for another anti-virus, but no other anti-virus is protecting this computer. Ask your IT support to turn the organisation's anti-virus back on, or to switch Microsoft Defender back to normal."
-	macGatekeeperFix    = "Open System Settings > Privacy & Security and, under Security, set \"Allow applications from\" to \"App Store and identified developers\". If you cannot change it, ask your IT support."
-	macUpdateFix        = "Open System Settings > General > Software Update, click the (i) next to Automatic updates and turn on \"Install Security Responses and system files\". Leave the Mac connected to the internet for a while, then check again."
-	macMDATPFix         = "Open Microsoft Defender from the menu bar, turn on Real-time protection and check for updates. If it stays off, ask your IT support."
-	linuxMissingFix     = "Ask your IT support to install and turn on anti-virus (for example ClamAV) on this computer."
-	linuxNoDBFix        = "ClamAV is installed but has never downloaded its virus definitions. Ask your IT support to set up its automatic updates (the freshclam service) and turn on its background scanner."
-	linuxUpdateFix      = "Ask your IT support to make sure the anti-virus updates its virus definitions automatically (for ClamAV: the freshclam update service must be running and able to reach the internet)."
-	linuxClamdFix       = "ClamAV only scans when someone asks it to. Ask your IT support to turn on its on-access scanning: start clamd (the clamav-daemon or clamd@scan service), set OnAccessIncludePath (for example /home) in clamd.conf, and start clamonacc (the clamav-clamonacc service), so files are checked as they are opened."
-	linuxOnAccessGapFix = "Ask your IT support to make ClamAV's on-access scanner watch the folders people keep their files in: OnAccessIncludePath /home in clamd.conf (with OnAccessDisableDDD no, its default, so the folders inside are watched too), or OnAccessMountPath for the disk /home is on; no OnAccessExcludePath over a person's folder and no OnAccessExcludeUname or OnAccessExcludeUID for a person's account; then restart clamonacc."
-	linuxOnAccessFix    = "ClamAV only scans files when a program asks it to: on-access scanning is not set up, so nothing checks files as they are downloaded or opened. Ask your IT support to turn it on: keep clamd running (the clamav-daemon or clamd@scan service), set OnAccessIncludePath (for example /home) or OnAccessMountPath in clamd.conf, and start clamonacc (the clamav-clamonacc service)."
-	linuxClamonaccFix   = "ClamAV is set up to check files as they are opened, but its on-access scanner (clamonacc) is not running. Ask your IT support to start it (the clamav-clamonacc service) and make it start at boot."
-	linuxMDATPFix       = "Ask your IT support to turn on real-time protection in Microsoft Defender for Endpoint (mdatp health must say healthy: true and real_time_protection_enabled: true) and to check that it updates its definitions."
-	winServerFix        = "This is a Windows Server, where SessionGuard cannot see anti-virus other than Microsoft Defender. Ask your IT support to confirm which anti-virus protects it."
-	winNoWSCFix         = "Windows Security Center does not answer on this computer, so SessionGuard cannot see which anti-virus protects it. Restart the computer; if it stays unknown, ask your IT support to check the Security Center service (wscsvc) and which anti-virus is installed."
-	mixedBuiltinDefFix  = "Microsoft Defender is installed but not protecting. Open Microsoft Defender from the menu bar, turn on Real-time protection and check for updates, or ask your IT support."
+	winTurnOnFix           = "Open Windows Security > Virus & threat protection, click Manage settings and turn on Real-time protection; then click Check for updates under Protection updates."
+	winUpdateFix           = "Open Windows Security > Virus & threat protection > Protection updates and click Check for updates. Make sure the computer is connected to the internet."
+	winMissingFix          = "Open Windows Security > Virus & threat protection and turn on Real-time protection. If that is not possible, ask your IT support to install anti-virus on this computer."
+	winPassiveFix          = "Microsoft Defender is set to stand aside for another anti-virus, but no other anti-virus is protecting this computer. Ask your IT support to turn the organisation's anti-virus back on, or to switch Microsoft Defender back to normal."
+	macGatekeeperFix       = "Open System Settings > Privacy & Security and, under Security, set \"Allow applications from\" to \"App Store and identified developers\". If you cannot change it, ask your IT support."
+	macUpdateFix           = "Open System Settings > General > Software Update, click the (i) next to Automatic updates and turn on \"Install Security Responses and system files\". Leave the Mac connected to the internet for a while, then check again."
+	macMDATPFix            = "Open Microsoft Defender from the menu bar, turn on Real-time protection and check for updates. If it stays off, ask your IT support."
+	linuxMissingFix        = "Ask your IT support to install and turn on anti-virus (for example ClamAV) on this computer."
+	linuxNoDBFix           = "ClamAV is installed but has never downloaded its virus definitions. Ask your IT support to set up its automatic updates (the freshclam service) and turn on its background scanner."
+	linuxUpdateFix         = "Ask your IT support to make sure the anti-virus updates its virus definitions automatically (for ClamAV: the freshclam update service must be running and able to reach the internet)."
+	linuxClamdFix          = "ClamAV only scans when someone asks it to. Ask your IT support to turn on its on-access scanning: start clamd (the clamav-daemon or clamd@scan service), set OnAccessIncludePath (for example /home) in clamd.conf, and start clamonacc (the clamav-clamonacc service), so files are checked as they are opened."
+	linuxOnAccessGapFix    = "Ask your IT support to make ClamAV's on-access scanner watch the folders people keep their files in: OnAccessIncludePath /home in clamd.conf (with OnAccessDisableDDD no, its default, so the folders inside are watched too), or OnAccessMountPath for the disk /home is on; no OnAccessExcludePath over a person's folder and no OnAccessExcludeUname or OnAccessExcludeUID for a person's account; then restart clamonacc."
+	linuxOnAccessFix       = "ClamAV only scans files when a program asks it to: on-access scanning is not set up, so nothing checks files as they are downloaded or opened. Ask your IT support to turn it on: keep clamd running (the clamav-daemon or clamd@scan service), set OnAccessIncludePath (for example /home) or OnAccessMountPath in clamd.conf, and start clamonacc (the clamav-clamonacc service)."
+	linuxClamonaccFix      = "ClamAV is set up to check files as they are opened, but its on-access scanner (clamonacc) is not running. Ask your IT support to start it (the clamav-clamonacc service) and make it start at boot."
+	linuxMDATPFix          = "Ask your IT support to turn on real-time protection in Microsoft Defender for Endpoint (mdatp health must say healthy: true and real_time_protection_enabled: true) and to check that it updates its definitions."
+	winServerFix           = "This is a Windows Server, where SessionGuard cannot see anti-virus other than Microsoft Defender. Ask your IT support to confirm which anti-virus protects it."
+	winNoWSCFix            = "Windows Security Center does not answer on this computer, so SessionGuard cannot see which anti-virus protects it. Restart the computer; if it stays unknown, ask your IT support to check the Security Center service (wscsvc) and which anti-virus is installed."
+	winPartOffFix          = "Part of Microsoft Defender's protection is turned off, usually by a policy or a setting your IT support made. Ask them to turn it back on (Group Policy: Microsoft Defender Antivirus > Real-time Protection)."
+	winExclusionsFix       = "Open Windows Security > Virus & threat protection > Manage settings > Add or remove exclusions, and remove the exclusions named here (leave only ones your IT support gave you for a program, and never your own folders, a whole drive, common file types or a web browser). If you cannot, ask your IT support."
+	winExclusionsHiddenFix = "Windows shows Microsoft Defender's exclusions only to administrators. Use Check again in the SessionGuard tray (the SessionGuard service can read them), or run sessionguard check from a terminal opened as administrator."
+	mixedBuiltinDefFix     = "Microsoft Defender is installed but not protecting. Open Microsoft Defender from the menu bar, turn on Real-time protection and check for updates, or ask your IT support."
 )
 
 // verdict is the judgement of one product.
@@ -114,10 +117,14 @@ func evalWindows(w *windowsFacts, pol checks.Policy, maxAge float64) verdict {
 		if p.Microsoft && w.Defender != nil {
 			continue // judged from Defender's own status below
 		}
-		vs = append(vs, wscVerdict(p))
+		v := wscVerdict(p)
+		if p.Microsoft {
+			v = withDefenderSettings(v, w)
+		}
+		vs = append(vs, v)
 	}
 	if w.Defender != nil {
-		vs = append(vs, defenderVerdict(w.Defender, w.SecurityCenter != nil, maxAge))
+		vs = append(vs, withDefenderSettings(defenderVerdict(w.Defender, w.SecurityCenter != nil, maxAge), w))
 	}
 	if v, ok := best(vs); ok {
 		return v
@@ -213,6 +220,81 @@ func defenderVerdict(d *defenderStatus, haveWSC bool, maxAge float64) verdict {
 	default:
 		return verdict{status: checks.Pass, summary: "Microsoft Defender is on and its virus definitions are up to date."}
 	}
+}
+
+// withDefenderSettings judges what Defender on (v passes or warns) leaves
+// unscanned: a part of real-time protection turned off, or exclusions over
+// the person's files. A failure from them fails; a gap makes a pass a
+// warning (a warning already there stands, with the gap added); exclusions
+// that could not be read make a pass unknown.
+func withDefenderSettings(v verdict, w *windowsFacts) verdict {
+	if v.status != checks.Pass && v.status != checks.Warn {
+		return v
+	}
+	var parts []string // what Defender on leaves undone
+	fix := ""
+	if d := w.Defender; d != nil {
+		if d.OnAccessProtectionEnabled != nil && !*d.OnAccessProtectionEnabled {
+			return verdict{status: checks.Fail, summary: "Microsoft Defender is on, but it does not check files as they are opened or saved (on-access protection is off).", fix: winPartOffFix}
+		}
+		if d.IoavProtectionEnabled != nil && !*d.IoavProtectionEnabled {
+			parts, fix = append(parts, "it does not scan downloaded files and email attachments"), winPartOffFix
+		}
+		if d.BehaviorMonitorEnabled != nil && !*d.BehaviorMonitorEnabled {
+			parts, fix = append(parts, "its behaviour monitoring is off"), winPartOffFix
+		}
+	}
+	var unread string
+	switch ex := w.DefenderExclusions; {
+	case ex == nil:
+		unread = "Defender's exclusions were not read"
+	case ex.Unread != "":
+		unread = ex.Unread
+	case len(ex.Gaps) > 0:
+		parts = append(parts, "its exclusions leave files unscanned: "+gapList(ex))
+		fix = strings.TrimSpace(fix + " " + winExclusionsFix)
+	case len(ex.Unresolved) > 0:
+		unread = "Defender excludes " + strings.Join(ex.Unresolved, ", ") + ", which names an environment variable SessionGuard cannot resolve as Defender does"
+	}
+	if len(parts) > 0 {
+		if v.status == checks.Pass {
+			return verdict{status: checks.Warn, summary: "Microsoft Defender is on, but " + strings.Join(parts, "; ") + ".", fix: fix}
+		}
+		return verdict{status: checks.Warn, summary: v.summary + " Also, " + strings.Join(parts, "; ") + ".", fix: v.fix + " " + fix}
+	}
+	if unread != "" && v.status == checks.Pass {
+		u := unknown("Microsoft Defender is on; whether it skips your files could not be read.", unread)
+		if unread == exclusionsHidden {
+			u.fix = winExclusionsHiddenFix
+		}
+		return u
+	}
+	return v
+}
+
+// gapList names the exclusion gaps for a person.
+func gapList(ex *defenderExclusions) string {
+	var out []string
+	for _, g := range ex.Gaps {
+		switch g.Kind {
+		case "home":
+			switch {
+			case ex.Folder != "~":
+				out = append(out, "every person's folder ("+g.Value+")")
+			case g.Value == "~":
+				out = append(out, "your whole user folder")
+			default:
+				out = append(out, g.Value+", which holds your user folder")
+			}
+		case "inside":
+			out = append(out, "the folder "+g.Value)
+		case "extension":
+			out = append(out, "every ."+strings.TrimLeft(g.Value, "*.")+" file")
+		case "process":
+			out = append(out, "files opened by "+g.Value)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 func mdatpVerdict(h *mdatpHealth, fix string) verdict {

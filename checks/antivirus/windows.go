@@ -3,6 +3,7 @@ package antivirus
 import (
 	"context"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +50,9 @@ func collectWindows(ctx context.Context, p probe.Probe) (*windowsFacts, error) {
 		wf.DefenderError = "not_found"
 	default:
 		wf.Defender = parseDefenderStatus(drows[0], p.Now())
+	}
+	if wf.Defender != nil || slices.ContainsFunc(wf.SecurityCenter, func(p wscProduct) bool { return p.Microsoft }) {
+		wf.DefenderExclusions = collectExclusions(p)
 	}
 	if wf.SecurityCenterError == "not_found" {
 		wf.Edition, wf.EditionError = windowsEdition(p)
@@ -126,6 +130,9 @@ func parseDefenderStatus(row map[string]any, now time.Time) *defenderStatus {
 	d.AMServiceEnabled = boolOf("AMServiceEnabled")
 	d.AntivirusEnabled = boolOf("AntivirusEnabled")
 	d.RealTimeProtectionEnabled = boolOf("RealTimeProtectionEnabled")
+	d.OnAccessProtectionEnabled = boolOf("OnAccessProtectionEnabled")
+	d.IoavProtectionEnabled = boolOf("IoavProtectionEnabled")
+	d.BehaviorMonitorEnabled = boolOf("BehaviorMonitorEnabled")
 	d.AMRunningMode, _ = probe.AsString(row["AMRunningMode"])
 	d.AMRunningMode = strings.TrimSpace(d.AMRunningMode)
 	if age, ok := probe.AsInt(row["AntivirusSignatureAge"]); ok {

@@ -22,6 +22,16 @@ var WMIColumns = map[string][]string{
 	// properties, some of which are slow to compute (OfflineInstallationId)
 	// or identify the machine (PartialProductKey).
 	"softwarelicensingproduct": {"ID", "LicenseStatus"},
+	// antivirus reads Defender's exclusion lists, of its many settings.
+	"msft_mppreference": {"ExclusionPath", "ExclusionExtension", "ExclusionProcess"},
+}
+
+// WMIPersonPaths names, per WMI class, the properties that hold paths
+// which may be in anybody's folder (C:\Users\<name>\…): a Recorder keeps
+// them with the name of every such folder pseudonymised, whoever's it is,
+// not only the person at the screen's.
+var WMIPersonPaths = map[string][]string{
+	"msft_mppreference": {"ExclusionPath", "ExclusionProcess"},
 }
 
 // WMIQuery is the WQL query the live probe runs for class: its columns

@@ -243,7 +243,7 @@ func (r *Recorder) WMI(namespace, class string) ([]map[string]any, error) {
 			return rows, nil
 		}
 	}
-	r.wmi = append(r.wmi, WMIClass{Namespace: namespace, Class: class, Rows: probe.WMIKeptColumns(class, rows)})
+	r.wmi = append(r.wmi, WMIClass{Namespace: namespace, Class: class, Rows: pseudonymiseProfileFolders(class, probe.WMIKeptColumns(class, rows))})
 	return rows, nil
 }
 

@@ -78,3 +78,64 @@ func TestWMIQueryColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestDefenderExclusionsNameNobody: Defender's exclusion paths are kept
+// with every person's folder pseudonymised, not only the person at the
+// screen's — and theirs as their home is, so it still matches on replay;
+// shared folders, wildcards and variables stay as written.
+func TestDefenderExclusionsNameNobody(t *testing.T) {
+	inner, err := OpenReplay(writeBundle(t, map[string]string{
+		ManifestFile: `{"format":"sessionguard.evidence/v1","goos":"windows","recorded_at":"2026-11-01T10:00:00Z",` +
+			`"console_user":{"uid":"S-1-5-21-1-2-3-1001","name":"SamJones","home":"C:\\Users\\SamJones"}}`,
+		WMIFile: `[{"namespace":"root/Microsoft/Windows/Defender","class":"MSFT_MpPreference","rows":[{` +
+			`"ExclusionPath":["C:\\Users\\SamJones\\Downloads","C:\\Users\\AlexKim\\Music","C:\\Users\\Public\\Videos","C:\\Users\\*\\Temp","%USERPROFILE%\\x"],` +
+			`"ExclusionExtension":[".pdf"],"ExclusionProcess":["C:\\Users\\AlexKim\\AppData\\Local\\tool.exe"],"DisableRealtimeMonitoring":false}]}]`,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := NewRecorder(inner)
+	u, _ := rec.ConsoleUser()
+	rows, err := rec.WMI("root/Microsoft/Windows/Defender", "MSFT_MpPreference")
+	if err != nil || len(rows) != 1 {
+		t.Fatal(rows, err)
+	}
+	if got := rows[0]["ExclusionPath"].([]any)[1]; got != `C:\Users\AlexKim\Music` {
+		t.Fatalf("the check was given %v, not what Defender said", got)
+	}
+	dir := filepath.Join(t.TempDir(), "b")
+	if err := rec.WriteBundle(dir); err != nil {
+		t.Fatal(err)
+	}
+	again, err := OpenReplay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := again.WMI("root/Microsoft/Windows/Defender", "MSFT_MpPreference")
+	if err != nil || len(kept) != 1 {
+		t.Fatal(kept, err)
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, WMIFile))
+	for _, name := range []string{"SamJones", "AlexKim", "DisableRealtimeMonitoring"} {
+		if strings.Contains(string(raw), name) {
+			t.Errorf("the bundle keeps %s: %s", name, raw)
+		}
+	}
+	home, _ := again.ConsoleUser()
+	paths := kept[0]["ExclusionPath"].([]any)
+	if paths[0] != home.Home+`\Downloads` {
+		t.Errorf("the person's own exclusion %v no longer lies in their home %s", paths[0], home.Home)
+	}
+	alex := rec.BundlePseudonym("user", "AlexKim")
+	if paths[1] != `C:\Users\`+alex+`\Music` || kept[0]["ExclusionProcess"].([]any)[0] != `C:\Users\`+alex+`\AppData\Local\tool.exe` {
+		t.Errorf("another person's folder: %v, %v", paths[1], kept[0]["ExclusionProcess"])
+	}
+	for i, want := range map[int]string{2: `C:\Users\Public\Videos`, 3: `C:\Users\*\Temp`, 4: `%USERPROFILE%\x`} {
+		if paths[i] != want {
+			t.Errorf("%v was changed, want %s", paths[i], want)
+		}
+	}
+	if u.Name != "SamJones" {
+		t.Errorf("console user %+v", u)
+	}
+}
