@@ -40,6 +40,9 @@
 //     lock-enabled false = never; a lock-delay alone over the limit fails
 //     whatever else was unread. GNOME Shell ignores
 //     idle-activation-enabled, so it is not read there.
+//   - MATE, Cinnamon, Budgie and Xfce lock through a screensaver daemon
+//     (screensaverDaemons): the settings count only while it runs for the
+//     person (the process list); GNOME Shell and KDE lock by themselves.
 //   - KDE Plasma: kscreenlockerrc [Daemon] (Autolock, Timeout in minutes,
 //     LockGrace in seconds, RequirePassword) from /etc/xdg (its [$i]
 //     entries cannot be overridden) under ~/.config; defaults true, 5 min,

@@ -236,10 +236,26 @@ func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 			gates = append(gates, unknownGate("whether locking the screen is disabled for this account (disable-lock-screen) could not be read", fix))
 		}
 	}
+	if l.LockerDaemon != "" && r.kind != kindNever {
+		switch {
+		case l.LockerDaemonRunning == nil:
+			gates = append(gates, unknownGate("whether the screensaver that locks the screen ("+l.LockerDaemon+") runs could not be read", fix))
+		case *l.LockerDaemonRunning:
+		case l.Desktop == desktopBudgie:
+			gates = append(gates, unknownGate("neither "+l.LockerDaemon+" runs, and SessionGuard does not know what else locks this version of Budgie", fix))
+		default:
+			gates = append(gates, neverGate("the screensaver that locks it ("+l.LockerDaemon+") is not running", daemonFix(l.LockerDaemon)))
+		}
+	}
 	if l.LockDelaySeconds != nil && *l.LockDelaySeconds > max {
 		gates = append(gates, lateGate(fmt.Sprintf("The password is asked only %s after the screen blanks; the limit is %s.", duration(*l.LockDelaySeconds), duration(max)), fix))
 	}
 	return []route{r}, gates
+}
+
+// daemonFix is the fix for a desktop screensaver that does not run.
+func daemonFix(name string) string {
+	return "Sign out and sign in again: the screensaver (" + name + ") starts with the desktop. If the screen still does not lock, ask your IT support to install " + name + " and make it start at sign-in."
 }
 
 // idleDaemonRoutes: each idle daemon that runs is a way the screen locks;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -58,6 +59,13 @@ type linuxFacts struct {
 	// SystemLocked names the settings an administrator fixed for every
 	// user (dconf locks, xfconf locked, KDE [$i]).
 	SystemLocked []string `json:"system_locked,omitempty"`
+	// LockerDaemon is the screensaver program that blanks and locks the
+	// screen on a desktop whose settings are read but that does not lock
+	// by itself (MATE, Cinnamon, Budgie, Xfce: see screensaverDaemons);
+	// LockerDaemonRunning says whether it runs for the person, nil when
+	// the process list could not be read.
+	LockerDaemon        string `json:"locker_daemon,omitempty"`
+	LockerDaemonRunning *bool  `json:"locker_daemon_running,omitempty"`
 }
 
 // Lockers.
@@ -85,10 +93,12 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	switch lf.Desktop {
 	case desktopGNOME, desktopBudgie, desktopCinnamon, desktopMATE:
 		readGSettings(ctx, p, gsFamilies[lf.Desktop], lf, f)
+		findLockerDaemon(p, u, mine, lf, f)
 	case desktopKDE:
 		readKDE(p, u, lf, f)
 	case desktopXFCE:
 		readXfce(p, u, lf, f)
+		findLockerDaemon(p, u, mine, lf, f)
 	case desktopSway, desktopRiver, desktopHyprland, desktopI3, desktopLXQt, desktopOther:
 		if mine == nil {
 			procs, err := p.Processes()
@@ -100,6 +110,62 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 		}
 		readIdleLockers(ctx, p, u, mine, lf)
 	}
+}
+
+// screensaverDaemons are, per desktop, the programs that blank and lock
+// its screen when idle: its settings say when, but nothing locks unless
+// one runs for the person (stopped, crashed, removed with its settings
+// left behind: the settings still read "lock after 5 minutes"). GNOME
+// Shell and KDE's kscreenlocker (in its session manager) lock by
+// themselves. Cinnamon's is a Python program that names itself
+// cinnamon-screensaver (seen running here: comm "cinnamon-screen"). Budgie
+// has shipped budgie-screensaver (a gnome-screensaver fork) and
+// gnome-screensaver. Names as the kernel keeps them (15 characters).
+var screensaverDaemons = map[string][]string{
+	desktopMATE:     {"mate-screensaver"},
+	desktopCinnamon: {"cinnamon-screensaver"},
+	desktopBudgie:   {"budgie-screensaver", "gnome-screensaver"},
+	desktopXFCE:     {lockerXfce},
+}
+
+// commName is name as /proc/<pid>/comm holds it.
+func commName(name string) string { return name[:min(len(name), 15)] }
+
+// isScreensaverDaemon reports whether a process name is one of
+// screensaverDaemons'.
+func isScreensaverDaemon(name string) bool {
+	for _, ds := range screensaverDaemons {
+		for _, d := range ds {
+			if name == commName(d) || name == d {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// findLockerDaemon looks for the desktop's screensaver among the person's
+// processes (mine, when the session was found through them; else the
+// process list is read), where the desktop needs one to lock.
+func findLockerDaemon(p probe.Probe, u probe.User, mine []probe.Process, lf *linuxFacts, f *facts) {
+	daemons := screensaverDaemons[lf.Desktop]
+	if len(daemons) == 0 || (lf.Desktop == desktopXFCE && lf.Locker != lockerXfce) {
+		return
+	}
+	lf.LockerDaemon = strings.Join(daemons, " or ")
+	if mine == nil {
+		procs, err := p.Processes()
+		if err != nil {
+			f.addError("process list", err)
+			return
+		}
+		mine = userProcesses(procs, u)
+	}
+	running := slices.ContainsFunc(mine, func(pr probe.Process) bool {
+		name := procName(pr)
+		return slices.ContainsFunc(daemons, func(d string) bool { return name == commName(d) || name == d })
+	})
+	lf.LockerDaemonRunning = &running
 }
 
 // gsFamily names where a GSettings-based desktop keeps its lock settings.

@@ -174,7 +174,7 @@ func userProcesses(procs []probe.Process, u probe.User) []probe.Process {
 	out := []probe.Process{}
 	for _, pr := range procs {
 		name := procName(pr)
-		if _, ok := graphicalProcs[name]; (ok || slices.Contains(idleLockerNames, name)) && isMine(pr, u) {
+		if _, ok := graphicalProcs[name]; (ok || slices.Contains(idleLockerNames, name) || isScreensaverDaemon(name)) && isMine(pr, u) {
 			out = append(out, pr)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -24,13 +25,18 @@ import (
 // liveCaseEnv names the case a re-executed child test runs.
 const liveCaseEnv = "SESSIONGUARD_SCREENLOCK_LIVE_CASE"
 
-// liveCases are GNOME settings written with the real gsettings into a
-// private dconf database, and the verdict the live check must give.
+// liveCases are desktop settings written with the real gsettings into a
+// private dconf database (GNOME's, or MATE's whose screensaver must run
+// too), and the verdict the live check must give.
 var liveCases = map[string]struct {
 	set  [][]string // gsettings set arguments
 	want checks.Status
 	// lockSecs is the expected effective time (pass and late fail only).
 	lockSecs int
+	// desktop is the desktop's session process, stood in by a copy of
+	// sleep (gnome-shell when empty); screensaver, when set, is the real
+	// screensaver program started on the test's Xvfb display.
+	desktop, screensaver string
 }{
 	"lock_disabled": {set: [][]string{{"org.gnome.desktop.screensaver", "lock-enabled", "false"}}, want: checks.Fail},
 	"idle_0":        {set: [][]string{{"org.gnome.desktop.session", "idle-delay", "0"}}, want: checks.Fail},
@@ -40,14 +46,26 @@ var liveCases = map[string]struct {
 		{"org.gnome.desktop.session", "idle-delay", "300"},
 		{"org.gnome.desktop.screensaver", "lock-delay", "400"},
 	}, want: checks.Fail, lockSecs: 700},
+	// MATE's settings say the screen locks after 6 minutes; it does only
+	// while mate-screensaver runs.
+	"mate_screensaver_running": {set: mateSettings, want: checks.Pass, lockSecs: 360, desktop: "mate-session", screensaver: "/usr/bin/mate-screensaver"},
+	"mate_screensaver_stopped": {set: mateSettings, want: checks.Fail, desktop: "mate-session"},
 }
 
-// TestLiveGNOMESettings runs the check with the live probe against real
-// gsettings and the real GNOME schemas, inside a private D-Bus session
-// (dbus-run-session) with the dconf backend and a throwaway HOME and
-// XDG_CONFIG_HOME, so the machine's own settings are never touched. Each
-// case re-executes this test binary under dbus-run-session.
-func TestLiveGNOMESettings(t *testing.T) {
+var mateSettings = [][]string{
+	{"org.mate.screensaver", "idle-activation-enabled", "true"},
+	{"org.mate.screensaver", "lock-enabled", "true"},
+	{"org.mate.screensaver", "lock-delay", "1"},
+	{"org.mate.session", "idle-delay", "5"},
+}
+
+// TestLiveGSettingsDesktops runs the check with the live probe against real
+// gsettings and the real GNOME and MATE schemas, inside a private D-Bus
+// session (dbus-run-session) with the dconf backend and a throwaway HOME
+// and XDG_CONFIG_HOME, so the machine's own settings are never touched;
+// MATE's cases run the real mate-screensaver on a private Xvfb display, or
+// not. Each case re-executes this test binary under dbus-run-session.
+func TestLiveGSettingsDesktops(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("live GNOME test on Linux only")
 	}
@@ -65,8 +83,19 @@ func TestLiveGNOMESettings(t *testing.T) {
 	if !dconfBackend() {
 		t.Skip("the dconf GSettings backend is not installed (apt-get install dconf-gsettings-backend dconf-service)")
 	}
+	display := ""
 	for name, tc := range liveCases {
 		t.Run(name, func(t *testing.T) {
+			if strings.HasPrefix(name, "mate_") {
+				for _, f := range []string{"/usr/bin/mate-screensaver", "/usr/share/glib-2.0/schemas/org.mate.screensaver.gschema.xml", "/usr/bin/Xvfb"} {
+					if _, err := os.Stat(f); err != nil {
+						t.Skipf("%s is not installed (apt-get install mate-screensaver xvfb)", f)
+					}
+				}
+				if display == "" {
+					display = startXvfb(t)
+				}
+			}
 			dir := t.TempDir()
 			home, cfg, run := filepath.Join(dir, "home"), filepath.Join(dir, "config"), filepath.Join(dir, "run")
 			for _, d := range []string{home, cfg, run} {
@@ -75,11 +104,11 @@ func TestLiveGNOMESettings(t *testing.T) {
 				}
 			}
 			cmd := exec.CommandContext(t.Context(), "/usr/bin/dbus-run-session", "--", os.Args[0],
-				"-test.run=^TestLiveGNOMEChild$", "-test.v", "-test.count=1")
+				"-test.run=^TestLiveGSettingsChild$", "-test.v", "-test.count=1")
 			cmd.Env = []string{
 				"PATH=/usr/bin:/bin", "LC_ALL=C",
 				"HOME=" + home, "XDG_CONFIG_HOME=" + cfg, "XDG_RUNTIME_DIR=" + run,
-				liveCaseEnv + "=" + name,
+				liveCaseEnv + "=" + name, "DISPLAY=" + display,
 			}
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
@@ -94,8 +123,17 @@ func TestLiveGNOMESettings(t *testing.T) {
 			if err := json.Unmarshal(res.Facts, &f); err != nil {
 				t.Fatal(err)
 			}
-			if f.Linux == nil || f.Linux.Source != "gsettings" || f.Linux.Desktop != screenlock.DesktopGNOME {
-				t.Fatalf("facts did not come from gsettings on GNOME: %s", res.Facts)
+			desktop := screenlock.DesktopGNOME
+			if tc.desktop == "mate-session" {
+				desktop = screenlock.DesktopMATE
+			}
+			if f.Linux == nil || f.Linux.Source != "gsettings" || f.Linux.Desktop != desktop {
+				t.Fatalf("facts did not come from gsettings on %s: %s", desktop, res.Facts)
+			}
+			if desktop == screenlock.DesktopMATE {
+				if r := f.Linux.LockerDaemonRunning; r == nil || *r != (tc.screensaver != "") {
+					t.Fatalf("mate-screensaver seen running: %v, started: %v (%s)", r, tc.screensaver != "", res.Facts)
+				}
 			}
 			if tc.lockSecs > 0 {
 				got := *f.Linux.IdleDelaySeconds + *f.Linux.LockDelaySeconds
@@ -110,12 +148,12 @@ func TestLiveGNOMESettings(t *testing.T) {
 	}
 }
 
-// TestLiveGNOMEChild is the part that runs inside dbus-run-session: it
+// TestLiveGSettingsChild is the part that runs inside dbus-run-session: it
 // writes the case's settings with gsettings and prints the check result.
-func TestLiveGNOMEChild(t *testing.T) {
+func TestLiveGSettingsChild(t *testing.T) {
 	name := os.Getenv(liveCaseEnv)
 	if name == "" {
-		t.Skip("only run by TestLiveGNOMESettings")
+		t.Skip("only run by TestLiveGSettingsDesktops")
 	}
 	tc, ok := liveCases[name]
 	if !ok {
@@ -131,8 +169,13 @@ func TestLiveGNOMEChild(t *testing.T) {
 		}
 	}
 	// The desktop is found from the processes the user runs (there is no
-	// logind here): a stand-in named gnome-shell, a copy of sleep.
-	fake := filepath.Join(t.TempDir(), "gnome-shell")
+	// logind here): a stand-in named gnome-shell (or tc.desktop), a copy
+	// of sleep.
+	desktop := tc.desktop
+	if desktop == "" {
+		desktop = "gnome-shell"
+	}
+	fake := filepath.Join(t.TempDir(), desktop)
 	sleep, err := os.ReadFile("/bin/sleep")
 	if err != nil {
 		t.Fatal(err)
@@ -145,12 +188,56 @@ func TestLiveGNOMEChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = shell.Process.Kill(); _ = shell.Wait() }()
+	if tc.screensaver != "" {
+		saver := exec.CommandContext(t.Context(), tc.screensaver, "--no-daemon")
+		if err := saver.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = saver.Process.Kill(); _ = saver.Wait() }()
+		waitForComm(t, saver.Process.Pid, filepath.Base(tc.screensaver)[:15])
+	}
 	res := screenlock.Check.Run(t.Context(), live.New(), checks.Catalogue{screenlock.Check}.Default())
 	b, err := json.Marshal(res)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fmt.Printf("RESULT %s\n", b)
+}
+
+// waitForComm waits until the process pid names itself comm (a program's
+// name is set as it starts), at most 5 s.
+func waitForComm(t *testing.T, pid int, comm string) {
+	t.Helper()
+	for range 100 {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil && strings.TrimSpace(string(b)) == comm {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("process %d never named itself %s", pid, comm)
+}
+
+// startXvfb starts a private Xvfb display for the test and returns its
+// name (":N").
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := exec.Command("/usr/bin/Xvfb", "-displayfd", "3", "-nolisten", "tcp", "-screen", "0", "640x480x24")
+	x.ExtraFiles = []*os.File{w}
+	if err := x.Start(); err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Close()
+	t.Cleanup(func() { _ = x.Process.Kill(); _ = x.Wait() })
+	line, err := bufio.NewReader(r).ReadString('\n')
+	_ = r.Close()
+	if err != nil {
+		t.Fatalf("Xvfb gave no display: %v", err)
+	}
+	return ":" + strings.TrimSpace(line)
 }
 
 func childResult(t *testing.T, out []byte) checks.Result {
