@@ -55,6 +55,10 @@ type linuxFacts struct {
 	// partition, a second drive in fstab), one mount a device; their Mount
 	// is the mount point, or "a folder under /home" for one inside a home.
 	Others []volume `json:"other_disks,omitempty"`
+	// RootKey is what was seen of a key to an encrypted / built into the
+	// start-up image (rootkey.go); nil when / is not encrypted by a
+	// crypt layer.
+	RootKey *rootKey `json:"root_key,omitempty"`
 	// HomeEncryption names per-folder encryption found for home folders:
 	// "ecryptfs", "fscrypt", "zfs".
 	HomeEncryption []string `json:"home_encryption,omitempty"`

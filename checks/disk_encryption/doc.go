@@ -21,6 +21,8 @@
 //     judged as a separate /home is (unencrypted next to an encrypted
 //     root fails; encrypted on its own, as systemd-homed's LUKS homes,
 //     is home-only), and where it is that cannot be read is unknown.
+//     An encrypted / whose key is built into the start-up image on an
+//     unencrypted /boot fails (rootkey.go).
 //     Other disks mounted for good (a /data partition, a second drive in
 //     fstab; not the boot partitions, removable media under /media or
 //     /run/media, the system's own folders, loop images), one mount a

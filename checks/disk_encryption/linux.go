@@ -123,6 +123,16 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 		f.Others = append(f.Others, *volumeFor(mountLabel(m.Target), m))
 	}
 
+	// A key to / built into the start-up image on an unencrypted /boot.
+	if f.Root != nil {
+		for _, l := range f.Root.Stack {
+			if l.Type == "crypt" {
+				f.RootKey = readRootKey(p, l.Name, mounts, volumeFor)
+				break
+			}
+		}
+	}
+
 	// Swap: /proc/swaps lists every active swap area; partitions take
 	// their stack from lsblk's [SWAP] mount points, else from /sys.
 	var entries []swapEntry

@@ -34,6 +34,14 @@ func scrub(name string, args []string, out []byte) []byte {
 		return scrubLsblk(out)
 	case args == nil && name == "/proc/swaps":
 		return scrubProcSwaps(out)
+	case args == nil && name == cmdlinePath:
+		return keepLines(strings.Fields(string(out)), func(arg string) bool {
+			return strings.HasPrefix(arg, "cryptkey=") || strings.HasPrefix(arg, "rd.luks.key=")
+		}, " ")
+	case args == nil && name == confHookPath:
+		return keepLines(strings.Split(string(out), "\n"), func(line string) bool {
+			return strings.Contains(line, "KEYFILE_PATTERN=") && !strings.HasPrefix(strings.TrimSpace(line), "#")
+		}, "\n")
 	case name == "zfs" && slices.Equal(args, zfsArgs):
 		return scrubZFS(out)
 	case name == "fdesetup":
@@ -44,6 +52,19 @@ func scrub(name string, args []string, out []byte) []byte {
 		})
 	}
 	return out
+}
+
+// keepLines joins the parts of a file this check reads (the kernel's
+// command line: its key arguments; Debian's conf-hook: its KEYFILE_PATTERN
+// lines), each followed by sep.
+func keepLines(parts []string, keep func(string) bool, sep string) []byte {
+	var b strings.Builder
+	for _, part := range parts {
+		if keep(part) {
+			b.WriteString(part + sep)
+		}
+	}
+	return []byte(b.String())
 }
 
 // isFindmntTarget: findmnt -T for the home folder (its path is rewritten

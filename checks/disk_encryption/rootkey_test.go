@@ -1,0 +1,81 @@
+package diskencryption
+
+import (
+	"os"
+	"testing"
+)
+
+func TestKeyOnCmdline(t *testing.T) {
+	for in, want := range map[string]string{
+		"BOOT_IMAGE=/vmlinuz root=/dev/mapper/vg-root ro quiet splash":                        "",
+		"cryptdevice=UUID=1234:cryptroot cryptkey=rootfs:/crypto_keyfile.bin root=/dev/x":     "cryptkey_rootfs",
+		"cryptdevice=UUID=1234:cryptroot cryptkey=UUID=abcd:ext4:/key.bin root=/dev/x":        "", // on another device
+		"rd.luks.uuid=1234 rd.luks.key=/etc/cryptsetup-keys.d/root.key quiet":                 "rd_luks_key",
+		"rd.luks.key=/key.bin:UUID=abcd quiet":                                                "", // on a USB stick
+		"rd.luks.key=1234=/key.bin quiet":                                                     "", // one volume, not followed
+		"rd.luks.name=1234=root rd.luks.options=tpm2-device=auto root=/dev/mapper/root quiet": "",
+	} {
+		if got := keyOnCmdline(in); got != want {
+			t.Errorf("keyOnCmdline(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCrypttabKeyFile(t *testing.T) {
+	tab := `# <target name> <source device> <key file> <options>
+dm_crypt-0 UUID=8c1a none luks,discard
+home\040crypt UUID=77aa /etc/keys/home.key luks
+usbkey UUID=99bb /dev/disk/by-label/KEY:/root.key luks,keyscript=/lib/cryptsetup/scripts/passdev
+swap /dev/nvme0n1p4 /dev/urandom swap,cipher=aes-xts-plain64
+dash UUID=1 - luks
+`
+	for name, want := range map[string]string{"dm_crypt-0": "", "home crypt": "/etc/keys/home.key", "usbkey": "", "swap": "/dev/urandom", "dash": "", "missing": ""} {
+		got, ok := crypttabKeyFile(tab, name)
+		if got != want || ok != (want != "") {
+			t.Errorf("crypttabKeyFile(%q) = %q, %v; want %q", name, got, ok, want)
+		}
+	}
+}
+
+func TestKeyfilePattern(t *testing.T) {
+	// The conf-hook Debian 12's cryptsetup-initramfs installs: unset.
+	def, err := os.ReadFile("testdata/linux/ubuntu_luks_passphrase_at_start/files/etc/cryptsetup-initramfs/conf-hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := keyfilePattern(string(def)); p != "" {
+		t.Errorf("the package's conf-hook sets %q", p)
+	}
+	for in, want := range map[string]string{
+		`KEYFILE_PATTERN="/etc/keys/*.key"`:                "/etc/keys/*.key",
+		"KEYFILE_PATTERN='/etc/luks/*'\n":                  "/etc/luks/*",
+		"KEYFILE_PATTERN=/etc/k/*.bin # keys\n":            "/etc/k/*.bin",
+		"#KEYFILE_PATTERN=/etc/k/*\n":                      "",
+		"KEYFILE_PATTERN=/a/*\nKEYFILE_PATTERN=\n":         "",
+		"export KEYFILE_PATTERN=\"/crypto_keyfile.bin\"\n": "/crypto_keyfile.bin",
+	} {
+		if got := keyfilePattern(in); got != want {
+			t.Errorf("keyfilePattern(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestShellMatch(t *testing.T) {
+	for _, c := range []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"/etc/keys/*.key", "/etc/keys/root.key", true},
+		{"/etc/*", "/etc/keys/root.key", true}, // a case pattern's * takes slashes too
+		{"/etc/keys/*.key", "/etc/keys/root.bin", false},
+		{"/etc/keys/root?.key", "/etc/keys/root1.key", true},
+		{"/etc/keys/[rh]*.key", "/etc/keys/home.key", true},
+		{"/etc/keys/[!rh]*.key", "/etc/keys/home.key", false},
+		{"/crypto_keyfile.bin", "/crypto_keyfile.bin", true},
+		{"/crypto_keyfile.bin", "/crypto_keyfileXbin", false},
+	} {
+		if got := shellMatch(c.pattern, c.s); got != c.want {
+			t.Errorf("shellMatch(%q, %q) = %v, want %v", c.pattern, c.s, got, c.want)
+		}
+	}
+}
