@@ -71,16 +71,31 @@ type Keyring interface {
 	Delete(service, user string) error
 }
 
-// SystemKeyring is the OS keyring through go-keyring.
+// SystemKeyring is the OS keyring through go-keyring. On Linux that is
+// the Secret Service on the session bus, asked only when a session bus is
+// there to ask (see sessionBusKnown): with none, go-keyring's D-Bus
+// library would run dbus-launch, found on PATH, which starts a session
+// bus of its own — as root, from the agent's service.
 type SystemKeyring struct{}
 
 func (SystemKeyring) Set(service, user, secret string) error {
+	if !sessionBusKnown() {
+		return ErrKeyringUnavailable
+	}
 	return keyring.Set(service, user, secret)
 }
 func (SystemKeyring) Get(service, user string) (string, error) {
+	if !sessionBusKnown() {
+		return "", ErrKeyringUnavailable
+	}
 	return keyring.Get(service, user)
 }
-func (SystemKeyring) Delete(service, user string) error { return keyring.Delete(service, user) }
+func (SystemKeyring) Delete(service, user string) error {
+	if !sessionBusKnown() {
+		return ErrKeyringUnavailable
+	}
+	return keyring.Delete(service, user)
+}
 
 // FuncKeyring is a Keyring made of functions (a nil function fails with
 // ErrKeyringUnavailable), for tests and for platforms that need glue.

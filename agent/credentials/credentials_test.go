@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -393,5 +394,39 @@ func TestParseServerURL(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "pw@") {
 			t.Errorf("password echoed: %v", err)
 		}
+	}
+}
+
+// Without a session bus the system keyring is not asked: go-keyring's
+// D-Bus library would otherwise run dbus-launch from PATH (as root, from
+// the agent's service) to start a bus of its own. A dbus-launch that
+// notes being run stands first on PATH; it must never run.
+func TestSystemKeyringStartsNoBus(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the Secret Service is Linux's")
+	}
+	bin, marker := t.TempDir(), filepath.Join(t.TempDir(), "ran")
+	script := "#!/bin/sh\necho ran > " + marker + "\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "dbus-launch"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir()) // no bus socket in it
+	s, err := credentials.New(credentials.Options{Path: filepath.Join(t.TempDir(), "c.json"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Save(creds); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Load(); err != nil || got != creds {
+		t.Fatalf("Load = %+v, %v", got, err)
+	}
+	if f, _ := readFile(t, s); f.TokenIn != "file" {
+		t.Errorf("token in %q, want the file", f.TokenIn)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("dbus-launch was run from PATH")
 	}
 }
