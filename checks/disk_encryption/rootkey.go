@@ -83,7 +83,12 @@ func readRootKey(p probe.Probe, name string, mounts []mount, volumeFor func(stri
 			rk.Unread = crypttabPath + ": " + err.Error()
 			return rk
 		}
-		if key, ok := crypttabKeyFile(string(tab), name); ok && shellMatch(pat, key) {
+		target, ok := mapperName(p, name)
+		if !ok {
+			rk.Unread = "the name /'s encrypted layer is mapped as (/sys/class/block/" + name + "/dm/name)"
+			return rk
+		}
+		if key, ok := crypttabKeyFile(string(tab), target); ok && shellMatch(pat, key) {
 			rk.InImage = "keyfile_pattern"
 		}
 	}
@@ -93,6 +98,18 @@ func readRootKey(p probe.Probe, name string, mounts []mount, volumeFor func(stri
 		}
 	}
 	return rk
+}
+
+// mapperName is the device-mapper name of a crypt layer, which crypttab
+// names it by: lsblk gives it; the sysfs walk gives the kernel's dm-N,
+// whose dm/name holds it.
+func mapperName(p probe.Probe, name string) (string, bool) {
+	if !strings.HasPrefix(name, "dm-") {
+		return name, name != ""
+	}
+	b, err := p.ReadFile("/sys/class/block/" + name + "/dm/name")
+	target := strings.TrimSpace(string(b))
+	return target, err == nil && target != ""
 }
 
 // keyOnCmdline finds a key file in the image named on the kernel's command

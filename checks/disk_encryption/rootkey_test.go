@@ -2,7 +2,11 @@ package diskencryption
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 func TestKeyOnCmdline(t *testing.T) {
@@ -77,5 +81,45 @@ func TestShellMatch(t *testing.T) {
 		if got := shellMatch(c.pattern, c.s); got != c.want {
 			t.Errorf("shellMatch(%q, %q) = %v, want %v", c.pattern, c.s, got, c.want)
 		}
+	}
+}
+
+// A root found through /sys (no lsblk) is named dm-N there; crypttab names
+// it by its mapper name, which dm/name holds.
+func TestRootKeyThroughSysfsName(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"manifest.json":                            `{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-12-06T10:00:00Z"}`,
+		"files/proc/cmdline":                       "root=/dev/mapper/cryptroot ro quiet\n",
+		"files/etc/cryptsetup-initramfs/conf-hook": "KEYFILE_PATTERN=\"/etc/keys/*.key\"\n",
+		"files/etc/crypttab":                       "cryptroot UUID=1 /etc/keys/root.key luks\n",
+		"files/sys/class/block/dm-0/dm/name":       "cryptroot\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := evidence.OpenReplay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := func(string, mount) *volume {
+		return &volume{Mount: "/boot", FSType: "ext4", Stack: []layer{{Type: "part"}, {Type: "disk"}}}
+	}
+	boot := []mount{{Source: "/dev/sda1", Target: "/boot", FSType: "ext4"}}
+	rk := readRootKey(p, "dm-0", boot, plain)
+	if rk.InImage != "keyfile_pattern" || rk.Boot == nil || rk.Unread != "" {
+		t.Fatalf("%+v", rk)
+	}
+	if r := rootKeyPart(rk); r.Status != checks.Fail {
+		t.Fatalf("%s: %s", r.Status, r.Summary)
+	}
+	if rk := readRootKey(p, "dm-1", boot, plain); rk.Unread == "" {
+		t.Fatalf("an unnamed layer must leave it unread: %+v", rk)
 	}
 }
