@@ -206,7 +206,14 @@ func judgeExclusions(l exclusionLists, who exclusionSubject, systemDrive string)
 		name := parts[len(parts)-1]
 		for _, prog := range intakePrograms {
 			if wildMatch(name, prog) && (len(parts) == 1 || !strings.ContainsAny(name, "*?") || broadFolder(parts[:len(parts)-1])) {
-				de.Gaps = append(de.Gaps, exclusionGap{Kind: "process", Value: who.shown(raw)})
+				// The program's name; its folder only when the name is a
+				// wildcard (then a drive, Program Files or Windows).
+				shown := who.shown(raw)
+				if !strings.ContainsAny(name, "*?") {
+					written := winPartsAsWritten(raw)
+					shown = written[len(written)-1]
+				}
+				de.Gaps = append(de.Gaps, exclusionGap{Kind: "process", Value: shown})
 				break
 			}
 		}
@@ -240,28 +247,68 @@ func sharedProfile(name string) bool {
 }
 
 // shown is an exclusion as facts may hold it: inside the person's folder
-// as ~\…, other people's folder names as ….
+// as ~\…, other people's folder names as …, and below a home folder only
+// a folder every account has (homeTail).
 func (who exclusionSubject) shown(raw string) string {
+	if parts := winPartsAsWritten(raw); len(parts) > 1 && strings.HasPrefix(parts[0], "%") &&
+		!strings.EqualFold(parts[0], "%SystemDrive%") {
+		// Another variable than the system drive: it and no more (a
+		// system variable's folder is the system's, another's may be
+		// anybody's).
+		return parts[0] + `\…`
+	}
 	if who.Account {
 		home, p := winParts(who.Home), winParts(raw)
 		if len(p) >= len(home) && partsEqual(p[:len(home)], home) {
-			return strings.Join(append([]string{"~"}, winPartsAsWritten(raw)[len(home):]...), `\`)
+			return "~" + homeTail(winPartsAsWritten(raw)[len(home):], `\`)
 		}
 	}
 	return hideWindowsProfile(raw)
 }
 
-// hideWindowsProfile writes the folder after a drive's Users folder as ….
+// hideWindowsProfile writes the folder after a drive's Users folder as …
+// (a shared one or a wildcard as written), and what is below it as
+// homeTail does.
 func hideWindowsProfile(p string) string {
 	parts := strings.Split(strings.ReplaceAll(p, "/", `\`), `\`)
 	for i := 0; i+2 < len(parts); i++ {
-		if len(parts[i]) == 2 && parts[i][1] == ':' && strings.EqualFold(parts[i+1], "Users") &&
-			!sharedProfile(strings.ToLower(parts[i+2])) && !strings.ContainsAny(parts[i+2], "*?%") && parts[i+2] != "" {
-			parts[i+2] = "…"
-			return strings.Join(parts, `\`)
+		drive := len(parts[i]) == 2 && parts[i][1] == ':' || strings.EqualFold(parts[i], "%SystemDrive%")
+		if drive && strings.EqualFold(parts[i+1], "Users") && parts[i+2] != "" {
+			if !sharedProfile(strings.ToLower(parts[i+2])) && !strings.ContainsAny(parts[i+2], "*?%") {
+				parts[i+2] = "…"
+			}
+			return strings.Join(parts[:i+3], `\`) + homeTail(parts[i+3:], `\`)
 		}
 	}
 	return p
+}
+
+// homeTail writes the folders below a home folder (rest, as split by sep)
+// as facts may hold them: the first when every account has one of that
+// name (Documents, Downloads, AppData …), anything below it as …; a
+// folder people name themselves can name the people they work with.
+func homeTail(rest []string, sep string) string {
+	rest = nonEmpty(rest)
+	if len(rest) == 0 {
+		return ""
+	}
+	first := "…"
+	if standardHomeFolders[strings.ToLower(rest[0])] {
+		first = rest[0]
+	}
+	out := sep + first
+	if len(rest) > 1 && first != "…" {
+		out += sep + "…"
+	}
+	return out
+}
+
+// standardHomeFolders are the folders (lower case) a home folder has
+// whoever it belongs to, on Windows, macOS and the Linux desktops.
+var standardHomeFolders = map[string]bool{
+	"desktop": true, "documents": true, "downloads": true, "music": true, "pictures": true, "videos": true,
+	"movies": true, "public": true, "templates": true, "appdata": true, "onedrive": true, "library": true,
+	"snap": true, ".private": true, ".ecryptfs": true, ".cache": true, ".config": true, ".local": true, ".mozilla": true, ".var": true, "tmp": true,
 }
 
 // expandSystemVariables replaces the SYSTEM account's %variables% in p;

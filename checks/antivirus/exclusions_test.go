@@ -54,7 +54,7 @@ func TestJudgeExclusions(t *testing.T) {
 		{"one folder wild-carded, then everything below", exclusionLists{Paths: []string{`C:\*`}}, sam, "C:", []string{`home C:\*`}, nil},
 		{"a folder inside", exclusionLists{Paths: []string{`C:\Users\sam\Downloads`}}, sam, "C:", []string{`inside ~\Downloads`}, nil},
 		{"everyone's Downloads", exclusionLists{Paths: []string{`C:\Users\*\Downloads`}}, sam, "C:", []string{`inside C:\Users\*\Downloads`}, nil},
-		{"documents by a file pattern", exclusionLists{Paths: []string{`C:\Users\sam\Documents\*.docx`}}, sam, "C:", []string{`inside ~\Documents\*.docx`}, nil},
+		{"documents by a file pattern", exclusionLists{Paths: []string{`C:\Users\sam\Documents\*.docx`}}, sam, "C:", []string{`inside ~\Documents\…`}, nil},
 		{"a long path prefix", exclusionLists{Paths: []string{`\\?\C:\Users\sam\Desktop`}}, sam, "C:", []string{`inside ~\Desktop`}, nil},
 		{"another person's folder is not this person's gap", exclusionLists{Paths: []string{`C:\Users\alex\Music`}}, sam, "C:", nil, nil},
 		{"a name that only begins like the home", exclusionLists{Paths: []string{`C:\Users\samantha`}}, sam, "C:", nil, nil},
@@ -64,13 +64,13 @@ func TestJudgeExclusions(t *testing.T) {
 		{"the system drive by its variable", exclusionLists{Paths: []string{`%SystemDrive%\Users`}}, sam, "C:", []string{`home %SystemDrive%\Users`}, nil},
 		{"Public by its variable, someone signed in", exclusionLists{Paths: []string{`%PUBLIC%\Documents`}}, sam, "C:", nil, nil},
 		{"a variable without the system drive", exclusionLists{Paths: []string{`%SystemDrive%\Users`}}, sam, "", nil, []string{`%SystemDrive%\Users`}},
-		{"a variable Defender does not resolve", exclusionLists{Paths: []string{`%OneDrive%\Work`}}, sam, "C:", nil, []string{`%OneDrive%\Work`}},
+		{"a variable Defender does not resolve", exclusionLists{Paths: []string{`%OneDrive%\Work`}}, sam, "C:", nil, []string{`%OneDrive%\…`}},
 		{"nobody signed in: a person's folder", exclusionLists{Paths: []string{`C:\Users\alex\Downloads`}}, nobody, "C:", []string{`inside C:\Users\…\Downloads`}, nil},
 		{"nobody signed in: Public", exclusionLists{Paths: []string{`C:\Users\Public\Documents`}}, nobody, "C:", nil, nil},
 		{"extensions: risky, with or without dot or star", exclusionLists{Extensions: []string{".exe", "PDF", "*.docm", "vhdx", "log"}}, sam, "C:", []string{"extension .exe", "extension PDF", "extension *.docm"}, nil},
 		{"extensions: every file", exclusionLists{Extensions: []string{"*"}}, sam, "C:", []string{"extension *"}, nil},
 		{"extensions: a wildcard catching a risky one", exclusionLists{Extensions: []string{"ex?"}}, sam, "C:", []string{"extension ex?"}, nil},
-		{"processes: a browser by name or path", exclusionLists{Processes: []string{"msedge.exe", `C:\Program Files\Mozilla Firefox\firefox.exe`}}, sam, "C:", []string{"process msedge.exe", `process C:\Program Files\Mozilla Firefox\firefox.exe`}, nil},
+		{"processes: a browser by name or path", exclusionLists{Processes: []string{"msedge.exe", `C:\Program Files\Mozilla Firefox\firefox.exe`}}, sam, "C:", []string{"process msedge.exe", "process firefox.exe"}, nil},
 		{"processes: the file manager and mail", exclusionLists{Processes: []string{"Explorer.EXE", "outlook.exe"}}, sam, "C:", []string{"process Explorer.EXE", "process outlook.exe"}, nil},
 		{"processes: every program", exclusionLists{Processes: []string{"*", `C:\Program Files\*`, `C:\*.exe`}}, sam, "C:", []string{"process *", `process C:\Program Files\*`, `process C:\*.exe`}, nil},
 		{"processes: a narrow folder or tool", exclusionLists{Processes: []string{`C:\Tools\*`, "contoso-agent.exe", `C:\Users\sam\AppData\Local\Programs\Tool\tool.exe`}}, sam, "C:", nil, nil},
@@ -107,12 +107,16 @@ func TestReadExclusionLists(t *testing.T) {
 func TestExclusionShownHidesNames(t *testing.T) {
 	sam := exclusionSubject{Home: `C:\Users\sam`, Account: true}
 	for in, want := range map[string]string{
-		`C:\Users\sam\Downloads`:   `~\Downloads`,
-		`C:\Users\SAM`:             `~`,
-		`C:\Users\alex\Downloads`:  `C:\Users\…\Downloads`,
-		`C:\Users\*\Downloads`:     `C:\Users\*\Downloads`,
-		`C:\Users\Public\Pictures`: `C:\Users\Public\Pictures`,
-		`D:\Data`:                  `D:\Data`,
+		`C:\Users\sam\Downloads`:            `~\Downloads`,
+		`C:\Users\sam\Clients\Jo`:           `~\…`, // a folder people name themselves
+		`C:\Users\sam\Documents\Clients\Jo`: `~\Documents\…`,
+		`C:\Users\alex\Clients`:             `C:\Users\…\…`,
+		`C:\Users\*\Clients\Jo`:             `C:\Users\*\…`,
+		`C:\Users\SAM`:                      `~`,
+		`C:\Users\alex\Downloads`:           `C:\Users\…\Downloads`,
+		`C:\Users\*\Downloads`:              `C:\Users\*\Downloads`,
+		`C:\Users\Public\Pictures`:          `C:\Users\Public\Pictures`,
+		`D:\Data`:                           `D:\Data`,
 	} {
 		if got := sam.shown(in); got != want {
 			t.Errorf("shown(%q) = %q, want %q", in, got, want)

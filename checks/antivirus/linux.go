@@ -228,7 +228,8 @@ func collectOnAccess(p probe.Probe, c *clamAVFacts, clamd clamConf, argv []strin
 
 // homeRelative writes a path inside the person at the screen's home as
 // ~/…, and one in anybody else's home with their folder as …, so facts
-// never hold a person's folder name.
+// never hold a person's folder name; below a home folder only a folder
+// every account has is kept (see homeTail).
 func homeRelative(p string, who onAccessSubject) string {
 	if p == "" {
 		return p
@@ -236,16 +237,21 @@ func homeRelative(p string, who onAccessSubject) string {
 	if who.Account {
 		home := path.Clean(who.Home)
 		if c := path.Clean(p); within(c, home) {
-			return "~" + strings.TrimPrefix(c, home)
+			return "~" + homeTail(strings.Split(strings.TrimPrefix(c, home), "/"), "/")
 		}
 	}
 	return hideHome(p)
 }
 
 // hideHome writes the account folder of a home path as … (see
-// replaceHomeName).
+// replaceHomeName), and what is below it as homeTail does.
 func hideHome(p string) string {
-	return replaceHomeName(p, func(string) string { return "…" })
+	const mark = "\x00" // no path holds a NUL
+	head, rest, ok := strings.Cut(replaceHomeName(p, func(string) string { return mark }), mark)
+	if !ok {
+		return p
+	}
+	return head + "…" + homeTail(strings.Split(rest, "/"), "/")
 }
 
 func homeRelativeAll(ps []string, who onAccessSubject) []string {

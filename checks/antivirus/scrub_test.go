@@ -72,7 +72,8 @@ func TestScrubPathList(t *testing.T) {
 }
 
 // TestFactsHideHomes: on-access facts name the person at the screen's
-// folder as ~ and anybody else's as …; paths outside homes stay.
+// folder as ~ and anybody else's as …, and below them only folders every
+// account has; paths outside homes stay.
 func TestFactsHideHomes(t *testing.T) {
 	sam := onAccessSubject{Home: "/home/sam", Name: "sam", UID: "1000", Account: true}
 	for in, want := range map[string]string{
@@ -83,7 +84,13 @@ func TestFactsHideHomes(t *testing.T) {
 			t.Errorf("homeRelative(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := homeRelative("/home/sam/x", onAccessSubject{Home: "/home"}); got != "/home/…/x" {
+	// Below a home folder, only folders every account has keep their name.
+	for in, want := range map[string]string{"/home/sam/Clients/Jo": "~/…", "/home/sam/Documents/Clients/Jo": "~/Documents/…", "/home/bob/Clients": "/home/…/…"} {
+		if got := homeRelative(in, sam); got != want {
+			t.Errorf("homeRelative(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := homeRelative("/home/sam/x", onAccessSubject{Home: "/home"}); got != "/home/…/…" {
 		t.Errorf("nobody at the screen: %q", got)
 	}
 }
