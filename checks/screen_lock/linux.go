@@ -100,15 +100,9 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 		readXfce(p, u, lf, f)
 		findLockerDaemon(p, u, mine, lf, f)
 	case desktopSway, desktopRiver, desktopHyprland, desktopI3, desktopLXQt, desktopOther:
-		if mine == nil {
-			procs, err := p.Processes()
-			if err != nil {
-				f.addError("process list", err)
-				return
-			}
-			mine = userProcesses(procs, u)
+		if mine, ok := personProcesses(p, u, mine, f); ok {
+			readIdleLockers(ctx, p, u, mine, lf)
 		}
-		readIdleLockers(ctx, p, u, mine, lf)
 	}
 }
 
@@ -153,19 +147,30 @@ func findLockerDaemon(p probe.Probe, u probe.User, mine []probe.Process, lf *lin
 		return
 	}
 	lf.LockerDaemon = strings.Join(daemons, " or ")
-	if mine == nil {
-		procs, err := p.Processes()
-		if err != nil {
-			f.addError("process list", err)
-			return
-		}
-		mine = userProcesses(procs, u)
+	mine, ok := personProcesses(p, u, mine, f)
+	if !ok {
+		return
 	}
 	running := slices.ContainsFunc(mine, func(pr probe.Process) bool {
 		name := procName(pr)
 		return slices.ContainsFunc(daemons, func(d string) bool { return name == commName(d) || name == d })
 	})
 	lf.LockerDaemonRunning = &running
+}
+
+// personProcesses is mine when the session was found through the
+// person's processes, else those the process list holds; ok is false
+// (and the error noted) when it cannot be read.
+func personProcesses(p probe.Probe, u probe.User, mine []probe.Process, f *facts) ([]probe.Process, bool) {
+	if mine != nil {
+		return mine, true
+	}
+	procs, err := p.Processes()
+	if err != nil {
+		f.addError("process list", err)
+		return nil, false
+	}
+	return userProcesses(procs, u), true
 }
 
 // gsFamily names where a GSettings-based desktop keeps its lock settings.
