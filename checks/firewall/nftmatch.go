@@ -278,7 +278,7 @@ func judgeValues(left nftLeft, op string, vals []string) condition {
 		}
 		return narrow
 	case left.Payload != nil && (left.Payload.Field == "dport" || left.Payload.Field == "sport") && portProtocols[left.Payload.Protocol]:
-		return either(ne || coversEveryPort(vals))
+		return either(ne || coversManyPorts(vals))
 	case left.Payload != nil && (left.Payload.Protocol == "icmp" || left.Payload.Protocol == "icmpv6" || left.Payload.Protocol == "igmp"):
 		return narrow
 	case left.Fib != nil && left.Fib.Result == "type" && slices.Contains(left.Fib.Flags, "daddr") && eq:
@@ -291,31 +291,46 @@ func judgeValues(left nftLeft, op string, vals []string) condition {
 // portProtocols are the payload protocols with source and destination ports.
 var portProtocols = map[string]bool{"tcp": true, "udp": true, "th": true, "sctp": true, "dccp": true, "udplite": true}
 
-// coversEveryPort reports whether port values ("22", "1000-2000", "ssh")
-// together cover every port from 1 to 65535.
-func coversEveryPort(vals []string) bool {
+// wideRangePorts is how many ports a rule may accept before it counts as
+// open to every program rather than to chosen services: a service's own
+// range is small (KDE Connect 51 ports, mosh about 1,000), while what
+// opens every port but one, or every port above 1024 as Fedora
+// Workstation's firewalld zone does (1025–65535), reaches whatever
+// program the person runs, each of which may listen on any port.
+const wideRangePorts = 4096
+
+// coversManyPorts reports whether port values ("22", "1000-2000",
+// "1025-" and "-1024" as iptables' open-ended "1025:" and ":1024", "ssh")
+// together cover wideRangePorts ports or more.
+func coversManyPorts(vals []string) bool {
 	type span struct{ lo, hi int }
 	var spans []span
 	for _, v := range vals {
 		lo, hi, isRange := strings.Cut(v, "-")
-		if !isRange {
+		switch {
+		case !isRange:
 			hi = lo
+		case lo == "":
+			lo = "0"
+		case hi == "":
+			hi = "65535"
 		}
 		l, err1 := strconv.Atoi(lo)
 		h, err2 := strconv.Atoi(hi)
 		if err1 == nil && err2 == nil {
-			spans = append(spans, span{l, h})
+			spans = append(spans, span{max(l, 1), min(h, 65535)})
 		}
 	}
 	slices.SortFunc(spans, func(a, b span) int { return a.lo - b.lo })
-	next := 1 // the lowest port not yet covered
+	covered, next := 0, 1 // next: the lowest port not yet counted
 	for _, s := range spans {
-		if s.lo > next {
-			return false
+		lo := max(s.lo, next)
+		if s.hi >= lo {
+			covered += s.hi - lo + 1
+			next = s.hi + 1
 		}
-		next = max(next, s.hi+1)
 	}
-	return next > 65535
+	return covered >= wideRangePorts
 }
 
 // describeMatch writes a match roughly as nft shows it: `iifname != "lo"`,

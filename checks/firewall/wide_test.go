@@ -49,6 +49,10 @@ func TestClassifyRuleWide(t *testing.T) {
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"range": [1, 65535]}}}, {"accept": null}]`, "tcp dport 1-65535 accept"},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "th", "field": "dport"}}, "right": {"set": [{"range": [0, 1023]}, {"range": [1024, 65535]}]}}}, {"accept": null}]`, "th dport { 0-1023, 1024-65535 } accept"},
 		{`[{"match": {"op": "!=", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 22}}, {"accept": null}]`, "tcp dport != 22 accept"},
+		// Every port but one, and every port above 1024 (Fedora
+		// Workstation's firewalld zone): open to whatever program runs.
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"range": [2, 65535]}}}, {"accept": null}]`, "tcp dport 2-65535 accept"},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "dport"}}, "right": {"range": [1025, 65535]}}}, {"accept": null}]`, "udp dport 1025-65535 accept"},
 		{`[{"match": {"op": "==", "left": {"meta": {"key": "mark"}}, "right": 0}}, {"accept": null}]`, "meta mark 0 accept"},
 		{`[{"match": {"op": "==", "left": {"meta": {"key": "pkttype"}}, "right": "host"}}, {"accept": null}]`, "meta pkttype host accept"},
 		{`[{"match": {"op": "==", "left": {"fib": {"result": "type", "flags": ["daddr"]}}, "right": "local"}}, {"accept": null}]`, "fib daddr type local accept"},
@@ -58,7 +62,7 @@ func TestClassifyRuleWide(t *testing.T) {
 		{`[{"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": "new"}}, {"limit": {"rate": 10, "burst": 5, "per": "second"}}, {"accept": null}]`, "ct state new accept"},
 		// Narrowing.
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"set": [22, {"range": [1000, 2000]}]}}}, {"accept": null}]`, ""},
-		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"range": [2, 65535]}}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"range": [1714, 1764]}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"meta": {"key": "mark"}}, "right": 5}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"meta": {"key": "oifname"}}, "right": "eth0"}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"concat": [{"payload": {"protocol": "ip", "field": "saddr"}}, {"payload": {"protocol": "tcp", "field": "dport"}}]}, "right": {"set": [{"concat": ["10.0.0.1", 22]}]}}}, {"accept": null}]`, ""},
@@ -147,14 +151,19 @@ func TestUnsureRuleIsNotFiltering(t *testing.T) {
 	}
 }
 
-// TestCoversEveryPort: ports and ranges, in any order, overlapping or
-// touching, cover 1-65535 or not.
-func TestCoversEveryPort(t *testing.T) {
+// TestCoversManyPorts: ports and ranges, in any order, overlapping or
+// touching, open to every program (wideRangePorts or more) or to chosen
+// services.
+func TestCoversManyPorts(t *testing.T) {
 	for vals, want := range map[string]bool{
 		"1-65535": true, "0-65535": true, "22,1-21,23-65535": true, "1-40000,30000-65535": true,
-		"2-65535": false, "1-65534": false, "1-1000,1002-65535": false, "ssh": false, "": false,
+		"2-65535": true, "1-65534": true, "1-1000,1002-65535": true, // every port but one
+		"1025-65535": true, "1025-": true, "1024-49151": true, // Fedora Workstation's zone; iptables' 1025:
+		"22": false, "1714-1764": false, "60000-61000": false, "5900-5909,3389": false, "-1024": false,
+		"1000-2000,1500-3000,3001-5095": true, "1000-2000,1500-3000,3001-5094": false, // 4,096 ports: the bound
+		"ssh": false, "": false,
 	} {
-		if got := coversEveryPort(strings.Split(vals, ",")); got != want {
+		if got := coversManyPorts(strings.Split(vals, ",")); got != want {
 			t.Errorf("%q: %v, want %v", vals, got, want)
 		}
 	}
