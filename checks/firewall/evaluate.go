@@ -20,6 +20,7 @@ const (
 	fixLinuxFamily      = "The firewall filters one address family (IPv4 or IPv6) only. Ask your IT support to filter both (with ip6tables rules as well as iptables ones, or an nftables 'inet' table)."
 	fixLinuxAcceptAll   = "The firewall is on, but one of its rules lets every incoming connection in (%s). Ask your IT support to remove that rule, then check again."
 	fixLinuxAcceptLocal = "The firewall is on, but one of its rules lets in every connection from a whole local network (%s): on any Wi-Fi that uses those addresses, a café's as well as home, every device there can reach this computer. Ask your IT support to replace it with rules for just the services needed (for example one port from one printer or file server), then check again."
+	fixLinuxAcceptPorts = "The firewall is on, but one of its rules lets in connections on thousands of ports (%s): any program that listens on one of them can be reached by every device on the same network. On Fedora this is the 'FedoraWorkstation' firewalld zone: open a terminal and run 'sudo firewall-cmd --set-default-zone=public'. Otherwise ask your IT support to replace the rule with ones for just the ports needed, then check again."
 	fixLinuxAcceptOn    = "The firewall lets in every incoming connection arriving on %s (a rule accepts everything on that network connection). Ask your IT support to remove that rule, then check again."
 	fixLinuxTrustedZone = "firewalld lets in every incoming connection arriving on %s: that network connection is in a zone that accepts everything (such as 'trusted'). Open a terminal and run 'sudo firewall-cmd --get-active-zones' to see it; move the connection to the 'public' zone (for example 'sudo firewall-cmd --permanent --zone=public --change-interface=NAME', then 'sudo firewall-cmd --reload'), or ask your IT support."
 	fixLinuxNatUnread   = "SessionGuard could not read whether containers (Docker or Podman) publish ports that the firewall does not filter. If you run containers, stop them before the session; otherwise try \"Check again\", or ask your IT support."
@@ -276,8 +277,11 @@ func linuxOpen(f linuxFacts, fam string) checks.Result {
 	}
 	if accepting != "" {
 		fix := fixLinuxAcceptAll
-		if strings.Contains(accepting, localNetworkNote) {
+		switch {
+		case strings.Contains(accepting, localNetworkNote):
 			fix = fixLinuxAcceptLocal
+		case strings.Contains(accepting, manyPortsNote):
+			fix = fixLinuxAcceptPorts
 		}
 		return fail(fmt.Sprintf("The firewall is on, but a rule lets incoming connections in without filtering them (%s).", accepting), fmt.Sprintf(fix, accepting))
 	}

@@ -46,6 +46,11 @@ func TestEvaluate(t *testing.T) {
 			InputChains: []inputChain{{Family: "inet", Table: "filter", Chain: "input", Policy: "drop", Default: "accept", AcceptsAll: true, AcceptRule: `iifname != "lo" accept`}},
 			IPv6:        iPv6Present,
 		}}, checks.Fail, `iifname != "lo" accept`},
+		{"linux Fedora Workstation's zone: every port above 1024", facts{OS: "linux", Linux: &linuxFacts{
+			Sources:     []source{src("nft", stateRead, no, nil), src("iptables", stateRead, no, nil), src("ip6tables", stateRead, no, nil)},
+			InputChains: []inputChain{{Family: "inet", Table: "firewalld", Chain: "filter_INPUT", Policy: "accept", Default: "accept", AcceptsAll: true, AcceptRule: "tcp dport 1025-65535" + manyPortsNote + " accept"}},
+			IPv6:        iPv6Present,
+		}}, checks.Fail, "firewall-cmd --set-default-zone=public"},
 		{"linux iptables and ip6tables reject", facts{OS: "linux", Linux: &linuxFacts{Sources: []source{
 			src("nft", stateNotInstalled, nil, nil), src("iptables", stateRead, yes, nil), src("ip6tables", stateRead, yes, nil)}}}, checks.Pass, ""},
 		{"linux iptables reject, ip6tables accept", facts{OS: "linux", Linux: &linuxFacts{IPv6: iPv6Present, Sources: []source{

@@ -142,8 +142,10 @@ func classifyIptablesRule(words []string) verdictRule {
 		if c.kind != condNarrow {
 			// iptables' own words, with judgeValues' note kept.
 			note := ""
-			if strings.HasSuffix(c.desc, localNetworkNote) {
-				note = localNetworkNote
+			for _, n := range []string{localNetworkNote, manyPortsNote} {
+				if strings.HasSuffix(c.desc, n) {
+					note = n
+				}
 			}
 			c.desc = desc + note
 		}

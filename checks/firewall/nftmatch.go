@@ -278,7 +278,13 @@ func judgeValues(left nftLeft, op string, vals []string) condition {
 		}
 		return narrow
 	case left.Payload != nil && (left.Payload.Field == "dport" || left.Payload.Field == "sport") && portProtocols[left.Payload.Protocol]:
-		return either(ne || coversManyPorts(vals))
+		switch {
+		case ne:
+			return wide
+		case coversManyPorts(vals) && !coversEveryPort(vals):
+			return condition{kind: condWide, desc: desc + manyPortsNote}
+		}
+		return either(coversManyPorts(vals))
 	case left.Payload != nil && (left.Payload.Protocol == "icmp" || left.Payload.Protocol == "icmpv6" || left.Payload.Protocol == "igmp"):
 		return narrow
 	case left.Fib != nil && left.Fib.Result == "type" && slices.Contains(left.Fib.Flags, "daddr") && eq:
@@ -299,10 +305,16 @@ var portProtocols = map[string]bool{"tcp": true, "udp": true, "th": true, "sctp"
 // program the person runs, each of which may listen on any port.
 const wideRangePorts = 4096
 
-// coversManyPorts reports whether port values ("22", "1000-2000",
-// "1025-" and "-1024" as iptables' open-ended "1025:" and ":1024", "ssh")
-// together cover wideRangePorts ports or more.
+// coversManyPorts reports whether port values cover wideRangePorts ports
+// or more.
 func coversManyPorts(vals []string) bool {
+	return portsCovered(vals) >= wideRangePorts
+}
+
+// portsCovered counts the ports from 1 to 65535 that port values ("22",
+// "1000-2000", "1025-" and "-1024" as iptables' open-ended "1025:" and
+// ":1024", "ssh") cover together.
+func portsCovered(vals []string) int {
 	type span struct{ lo, hi int }
 	var spans []span
 	for _, v := range vals {
@@ -330,7 +342,7 @@ func coversManyPorts(vals []string) bool {
 			next = s.hi + 1
 		}
 	}
-	return covered >= wideRangePorts
+	return covered
 }
 
 // describeMatch writes a match roughly as nft shows it: `iifname != "lo"`,
@@ -363,6 +375,15 @@ func otherFamily(fam string) string {
 		return iPv6
 	}
 	return iPv4
+}
+
+// manyPortsNote marks a port match that is wide for the number of ports it
+// opens, not because it opens every one.
+const manyPortsNote = " (thousands of ports)"
+
+// coversEveryPort reports whether port values cover 1–65535.
+func coversEveryPort(vals []string) bool {
+	return portsCovered(vals) == 65535
 }
 
 // localNetworkNote marks a wide address match in a rule's description.

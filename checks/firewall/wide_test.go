@@ -51,8 +51,8 @@ func TestClassifyRuleWide(t *testing.T) {
 		{`[{"match": {"op": "!=", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 22}}, {"accept": null}]`, "tcp dport != 22 accept"},
 		// Every port but one, and every port above 1024 (Fedora
 		// Workstation's firewalld zone): open to whatever program runs.
-		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"range": [2, 65535]}}}, {"accept": null}]`, "tcp dport 2-65535 accept"},
-		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "dport"}}, "right": {"range": [1025, 65535]}}}, {"accept": null}]`, "udp dport 1025-65535 accept"},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"range": [2, 65535]}}}, {"accept": null}]`, "tcp dport 2-65535 (thousands of ports) accept"},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "dport"}}, "right": {"range": [1025, 65535]}}}, {"accept": null}]`, "udp dport 1025-65535 (thousands of ports) accept"},
 		{`[{"match": {"op": "==", "left": {"meta": {"key": "mark"}}, "right": 0}}, {"accept": null}]`, "meta mark 0 accept"},
 		{`[{"match": {"op": "==", "left": {"meta": {"key": "pkttype"}}, "right": "host"}}, {"accept": null}]`, "meta pkttype host accept"},
 		{`[{"match": {"op": "==", "left": {"fib": {"result": "type", "flags": ["daddr"]}}, "right": "local"}}, {"accept": null}]`, "fib daddr type local accept"},
