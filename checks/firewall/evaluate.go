@@ -21,6 +21,7 @@ const (
 	fixLinuxAcceptAll   = "The firewall is on, but one of its rules lets every incoming connection in (%s). Ask your IT support to remove that rule, then check again."
 	fixLinuxAcceptLocal = "The firewall is on, but one of its rules lets in every connection from a whole local network (%s): on any Wi-Fi that uses those addresses, a café's as well as home, every device there can reach this computer. Ask your IT support to replace it with rules for just the services needed (for example one port from one printer or file server), then check again."
 	fixLinuxAcceptPorts = "The firewall is on, but one of its rules lets in connections on thousands of ports (%s): any program that listens on one of them can be reached by every device on the same network. On Fedora this is the 'FedoraWorkstation' firewalld zone: open a terminal and run 'sudo firewall-cmd --set-default-zone=public'. Otherwise ask your IT support to replace the rule with ones for just the ports needed, then check again."
+	fixLinuxAcceptSport = "The firewall is on, but one of its rules lets in whatever is sent from a given source port (%s): the sender chooses its source port, so anyone can reach every port of this computer that way. Such rules are usually meant to let answers in (to DNS or web requests); ask your IT support to replace them with 'ct state established,related accept' (or '-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT'), then check again."
 	fixLinuxAcceptOn    = "The firewall lets in every incoming connection arriving on %s (a rule accepts everything on that network connection). Ask your IT support to remove that rule, then check again."
 	fixLinuxTrustedZone = "firewalld lets in every incoming connection arriving on %s: that network connection is in a zone that accepts everything (such as 'trusted'). Open a terminal and run 'sudo firewall-cmd --get-active-zones' to see it; move the connection to the 'public' zone (for example 'sudo firewall-cmd --permanent --zone=public --change-interface=NAME', then 'sudo firewall-cmd --reload'), or ask your IT support."
 	fixLinuxNatUnread   = "SessionGuard could not read whether containers (Docker or Podman) publish ports that the firewall does not filter. If you run containers, stop them before the session; otherwise try \"Check again\", or ask your IT support."
@@ -282,6 +283,8 @@ func linuxOpen(f linuxFacts, fam string) checks.Result {
 			fix = fixLinuxAcceptLocal
 		case strings.Contains(accepting, manyPortsNote):
 			fix = fixLinuxAcceptPorts
+		case strings.Contains(accepting, sourcePortNote):
+			fix = fixLinuxAcceptSport
 		}
 		return fail(fmt.Sprintf("The firewall is on, but a rule lets incoming connections in without filtering them (%s).", accepting), fmt.Sprintf(fix, accepting))
 	}

@@ -51,6 +51,11 @@ func TestEvaluate(t *testing.T) {
 			InputChains: []inputChain{{Family: "inet", Table: "firewalld", Chain: "filter_INPUT", Policy: "accept", Default: "accept", AcceptsAll: true, AcceptRule: "tcp dport 1025-65535" + manyPortsNote + " accept"}},
 			IPv6:        iPv6Present,
 		}}, checks.Fail, "firewall-cmd --set-default-zone=public"},
+		{"linux DNS answers let in by source port", facts{OS: "linux", Linux: &linuxFacts{
+			Sources:     []source{src("nft", stateRead, no, nil), src("iptables", stateRead, no, nil), src("ip6tables", stateRead, no, nil)},
+			InputChains: []inputChain{{Family: "inet", Table: "filter", Chain: "input", Policy: "drop", Default: "accept", AcceptsAll: true, AcceptRule: "udp sport 53" + sourcePortNote + " accept"}},
+			IPv6:        iPv6Present,
+		}}, checks.Fail, "ct state established,related accept"},
 		{"linux iptables and ip6tables reject", facts{OS: "linux", Linux: &linuxFacts{Sources: []source{
 			src("nft", stateNotInstalled, nil, nil), src("iptables", stateRead, yes, nil), src("ip6tables", stateRead, yes, nil)}}}, checks.Pass, ""},
 		{"linux iptables reject, ip6tables accept", facts{OS: "linux", Linux: &linuxFacts{IPv6: iPv6Present, Sources: []source{

@@ -103,6 +103,8 @@ func TestLiveNetns(t *testing.T) {
 		{name: "every port accepted through a named set", setup: liveSetup{Rules: "table inet f {\n\tset ports {\n\t\ttype inet_service; flags interval;\n\t\telements = { 1-65535 }\n\t}\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\ttcp dport @ports accept\n\t}\n}\n"}, want: checks.Fail},
 		// Fedora Workstation's firewalld zone: ssh, and every port above 1024.
 		{name: "every port above 1024 accepted", setup: inputRules("tcp dport 22 accept", "udp dport 1025-65535 accept", "tcp dport 1025-65535 accept"), want: checks.Fail},
+		{name: "whatever comes from port 53 accepted", setup: inputRules("udp sport 53 accept"), want: checks.Fail},
+		{name: "DHCP answers: from port 67 to port 68", setup: inputRules("udp sport 67 udp dport 68 accept"), want: checks.Pass},
 		{name: "a service's own port range accepted", setup: inputRules("tcp dport 1714-1764 accept", "udp dport 1714-1764 accept"), want: checks.Pass},
 		{name: "two ports accepted through a named set", setup: liveSetup{Rules: "table inet f {\n\tset few {\n\t\ttype inet_service;\n\t\telements = { 22, 443 }\n\t}\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\ttcp dport @few accept\n\t}\n}\n"}, want: checks.Pass},
 		{name: "verdict map sends TCP and UDP to an accepting chain", setup: inputRules("meta l4proto vmap { tcp : goto allowall, udp : goto allowall }"), want: checks.Fail},
@@ -126,6 +128,9 @@ func TestLiveNetns(t *testing.T) {
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
 		{name: "iptables drop, every port above 1024 accepted (open-ended range)", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			[][]string{{"ip6tables", "-A", "INPUT", "-p", "udp", "--dport", "1025:", "-j", "ACCEPT"}})},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
+		{name: "iptables drop, whatever comes from port 80 accepted", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
+			[][]string{{"iptables", "-A", "INPUT", "-p", "tcp", "--sport", "80", "-j", "ACCEPT"}})},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
 		{name: "iptables drop, everything for this computer accepted", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			[][]string{{"ip6tables", "-A", "INPUT", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "ACCEPT"}})},

@@ -281,6 +281,11 @@ func judgeValues(left nftLeft, op string, vals []string) condition {
 		switch {
 		case ne:
 			return wide
+		case left.Payload.Field == "sport":
+			// Whoever sends picks the source port: "udp sport 53 accept"
+			// (letting DNS answers in without connection tracking) lets
+			// anyone reach any port by sending from port 53.
+			return condition{kind: condWide, desc: desc + sourcePortNote}
 		case coversManyPorts(vals) && !coversEveryPort(vals):
 			return condition{kind: condWide, desc: desc + manyPortsNote}
 		}
@@ -376,6 +381,9 @@ func otherFamily(fam string) string {
 	}
 	return iPv4
 }
+
+// sourcePortNote marks a source-port match, which narrows nothing.
+const sourcePortNote = " (a source port, which the sender chooses)"
 
 // manyPortsNote marks a port match that is wide for the number of ports it
 // opens, not because it opens every one.

@@ -49,6 +49,8 @@ func TestClassifyRuleWide(t *testing.T) {
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"range": [1, 65535]}}}, {"accept": null}]`, "tcp dport 1-65535 accept"},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "th", "field": "dport"}}, "right": {"set": [{"range": [0, 1023]}, {"range": [1024, 65535]}]}}}, {"accept": null}]`, "th dport { 0-1023, 1024-65535 } accept"},
 		{`[{"match": {"op": "!=", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 22}}, {"accept": null}]`, "tcp dport != 22 accept"},
+		// A source port narrows nothing: the sender picks it.
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "sport"}}, "right": 53}}, {"accept": null}]`, "udp sport 53 (a source port, which the sender chooses) accept"},
 		// Every port but one, and every port above 1024 (Fedora
 		// Workstation's firewalld zone): open to whatever program runs.
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"range": [2, 65535]}}}, {"accept": null}]`, "tcp dport 2-65535 (thousands of ports) accept"},
@@ -63,6 +65,7 @@ func TestClassifyRuleWide(t *testing.T) {
 		// Narrowing.
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"set": [22, {"range": [1000, 2000]}]}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"range": [1714, 1764]}}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "sport"}}, "right": 67}}, {"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "dport"}}, "right": 68}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"meta": {"key": "mark"}}, "right": 5}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"meta": {"key": "oifname"}}, "right": "eth0"}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"concat": [{"payload": {"protocol": "ip", "field": "saddr"}}, {"payload": {"protocol": "tcp", "field": "dport"}}]}, "right": {"set": [{"concat": ["10.0.0.1", 22]}]}}}, {"accept": null}]`, ""},
