@@ -271,6 +271,12 @@ func judgeValues(left nftLeft, op string, vals []string) condition {
 		if ne || slices.Contains(vals, "0.0.0.0/0") || slices.Contains(vals, "::/0") {
 			return wide
 		}
+		if left.Payload.Field == "daddr" && !slices.ContainsFunc(vals, notForThisComputer) {
+			// An incoming packet is addressed to this computer: its own
+			// address picks out no sender (Linux takes a packet for any
+			// of its addresses on any interface).
+			return condition{kind: condWide, desc: desc + ownAddressNote}
+		}
 		if slices.ContainsFunc(vals, isLocalNetwork) {
 			// Every device on the network the computer is on, wherever
 			// it uses such addresses (a café's Wi-Fi as well as home).
@@ -380,6 +386,46 @@ func otherFamily(fam string) string {
 		return iPv6
 	}
 	return iPv4
+}
+
+// ownAddressNote marks a destination-address match in an input chain.
+const ownAddressNote = " (this computer's own address)"
+
+// notForThisComputer reports whether a destination address value (an
+// address, prefix or range) is only multicast, broadcast or loopback:
+// packets no other computer can send to this one's own unicast address.
+// Anything not read as such counts as this computer's address.
+func notForThisComputer(v string) bool {
+	special := func(a netip.Addr) bool {
+		return a.IsMulticast() || a.IsLoopback() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255})
+	}
+	if lo, hi, ok := strings.Cut(v, "-"); ok {
+		a, err1 := netip.ParseAddr(lo)
+		b, err2 := netip.ParseAddr(hi)
+		return err1 == nil && err2 == nil && special(a) && special(b) &&
+			(a.IsMulticast() == b.IsMulticast()) && (a.IsLoopback() == b.IsLoopback())
+	}
+	if p, err := netip.ParsePrefix(v); err == nil {
+		a := p.Masked().Addr()
+		// The whole prefix lies in the multicast or loopback block.
+		return a.IsMulticast() && p.Bits() >= prefixBits(a, true) || a.IsLoopback() && p.Bits() >= prefixBits(a, false)
+	}
+	a, err := netip.ParseAddr(v)
+	return err == nil && special(a)
+}
+
+// prefixBits is how long a prefix must be to lie within the multicast
+// (224.0.0.0/4, ff00::/8) or loopback (127.0.0.0/8, ::1/128) block.
+func prefixBits(a netip.Addr, multicast bool) int {
+	switch {
+	case multicast && a.Is4():
+		return 4
+	case multicast:
+		return 8
+	case a.Is4():
+		return 8
+	}
+	return 128
 }
 
 // sourcePortNote marks a source-port match, which narrows nothing.
