@@ -142,7 +142,7 @@ func classifyIptablesRule(words []string) verdictRule {
 		if c.kind != condNarrow {
 			// iptables' own words, with judgeValues' note kept.
 			note := ""
-			for _, n := range []string{localNetworkNote, manyPortsNote, sourcePortNote, ownAddressNote} {
+			for _, n := range []string{localNetworkNote, manyPortsNote, sourcePortNote, ownAddressNote, hugeNetworkNote} {
 				if strings.HasSuffix(c.desc, n) {
 					note = n
 				}

@@ -105,6 +105,8 @@ func TestLiveNetns(t *testing.T) {
 		{name: "every port above 1024 accepted", setup: inputRules("tcp dport 22 accept", "udp dport 1025-65535 accept", "tcp dport 1025-65535 accept"), want: checks.Fail},
 		{name: "everything for this computer's own address accepted", setup: inputRules("ip daddr 10.254.0.1 accept", "ip6 daddr fd00:5e5::1 accept"), want: checks.Fail},
 		{name: "mDNS multicast accepted", setup: inputRules("ip daddr 224.0.0.251 accept", "ip6 daddr ff02::fb accept"), want: checks.Pass},
+		{name: "every IPv6 address on the Internet accepted", setup: inputRules("ip6 saddr 2000::/3 accept"), want: checks.Fail},
+		{name: "one company's IPv6 network accepted", setup: inputRules("ip6 saddr 2001:db8::/32 tcp dport 22 accept", "ip6 saddr 2001:db8::/32 accept"), want: checks.Pass},
 		{name: "whatever comes from port 53 accepted", setup: inputRules("udp sport 53 accept"), want: checks.Fail},
 		{name: "DHCP answers: from port 67 to port 68", setup: inputRules("udp sport 67 udp dport 68 accept"), want: checks.Pass},
 		{name: "a service's own port range accepted", setup: inputRules("tcp dport 1714-1764 accept", "udp dport 1714-1764 accept"), want: checks.Pass},

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -282,6 +283,11 @@ func judgeValues(left nftLeft, op string, vals []string) condition {
 			// it uses such addresses (a café's Wi-Fi as well as home).
 			return condition{kind: condWide, desc: desc + localNetworkNote}
 		}
+		if left.Payload.Field == "saddr" && slices.ContainsFunc(vals, isHugeNetwork) {
+			// 2000::/3 is every IPv6 address on the Internet, a café's
+			// devices' own among them.
+			return condition{kind: condWide, desc: desc + hugeNetworkNote}
+		}
 		return narrow
 	case left.Payload != nil && (left.Payload.Field == "dport" || left.Payload.Field == "sport") && portProtocols[left.Payload.Protocol]:
 		switch {
@@ -386,6 +392,38 @@ func otherFamily(fam string) string {
 		return iPv6
 	}
 	return iPv4
+}
+
+// hugeNetworkNote marks a source match of a large part of the Internet.
+const hugeNetworkNote = " (a large part of the Internet)"
+
+// isHugeNetwork reports whether a source address value covers at least a
+// /8 of IPv4 (16 million addresses) or a /16 of IPv6: not a network
+// someone chose to trust but a large part of the Internet, whose devices
+// on any network the computer joins may be among it.
+func isHugeNetwork(v string) bool {
+	if lo, hi, ok := strings.Cut(v, "-"); ok {
+		a, err1 := netip.ParseAddr(lo)
+		b, err2 := netip.ParseAddr(hi)
+		if err1 != nil || err2 != nil || a.Is4() != b.Is4() || b.Less(a) {
+			return false
+		}
+		// At least as many addresses as such a prefix holds.
+		n := new(big.Int).Sub(new(big.Int).SetBytes(b.AsSlice()), new(big.Int).SetBytes(a.AsSlice()))
+		size := uint(24)
+		if a.Is6() {
+			size = 112
+		}
+		return n.Add(n, big.NewInt(1)).Cmp(new(big.Int).Lsh(big.NewInt(1), size)) >= 0
+	}
+	p, err := netip.ParsePrefix(v)
+	if err != nil {
+		return false
+	}
+	if p.Addr().Is4() {
+		return p.Bits() <= 8
+	}
+	return p.Bits() <= 16
 }
 
 // ownAddressNote marks a destination-address match in an input chain.

@@ -42,6 +42,8 @@ func TestClassifyRuleWide(t *testing.T) {
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"range": ["192.168.0.255", "192.168.1.0"]}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "203.0.113.0", "len": 24}}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "224.0.0.251"}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "saddr"}}, "right": {"prefix": {"addr": "2001:db8::", "len": 32}}}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "198.51.100.0", "len": 24}}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "saddr"}}, "right": {"prefix": {"addr": "fe80::1", "len": 128}}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "192.168.1.0", "len": 24}}}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 445}}, {"accept": null}]`, ""},
 		// Every port, every unmarked packet, every packet for this host:
@@ -52,6 +54,9 @@ func TestClassifyRuleWide(t *testing.T) {
 		// In an input chain the destination is this computer: its own
 		// address picks out no sender; multicast and loopback do.
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "203.0.113.7"}}, {"accept": null}]`, "ip daddr 203.0.113.7 (this computer's own address) accept"},
+		// Every IPv6 address on the Internet, a café's devices' among them.
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "saddr"}}, "right": {"prefix": {"addr": "2000::", "len": 3}}}}, {"accept": null}]`, "ip6 saddr 2000::/3 (a large part of the Internet) accept"},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "64.0.0.0", "len": 2}}}}, {"accept": null}]`, "ip saddr 64.0.0.0/2 (a large part of the Internet) accept"},
 		// A source port narrows nothing: the sender picks it.
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "sport"}}, "right": 53}}, {"accept": null}]`, "udp sport 53 (a source port, which the sender chooses) accept"},
 		// Every port but one, and every port above 1024 (Fedora
@@ -69,6 +74,8 @@ func TestClassifyRuleWide(t *testing.T) {
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"set": [22, {"range": [1000, 2000]}]}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"range": [1714, 1764]}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "224.0.0.251"}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "saddr"}}, "right": {"prefix": {"addr": "2001:db8::", "len": 32}}}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "198.51.100.0", "len": 24}}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "daddr"}}, "right": {"prefix": {"addr": "ff02::", "len": 16}}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": {"prefix": {"addr": "127.0.0.0", "len": 8}}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "sport"}}, "right": 67}}, {"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "dport"}}, "right": 68}}, {"accept": null}]`, ""},
@@ -174,6 +181,20 @@ func TestCoversManyPorts(t *testing.T) {
 	} {
 		if got := coversManyPorts(strings.Split(vals, ",")); got != want {
 			t.Errorf("%q: %v, want %v", vals, got, want)
+		}
+	}
+}
+
+// TestIsHugeNetwork: a /8 of IPv4 or a /16 of IPv6, as prefixes or
+// ranges, is a large part of the Internet.
+func TestIsHugeNetwork(t *testing.T) {
+	for v, want := range map[string]bool{
+		"0.0.0.0/1": true, "17.0.0.0/8": true, "17.0.0.0/9": false, "2000::/3": true, "2a00::/16": true, "2a00::/17": false,
+		"1.0.0.0-1.255.255.255": true, "1.0.0.0-1.255.255.254": false, "2000::-2000:ffff:ffff:ffff:ffff:ffff:ffff:ffff": true,
+		"198.51.100.7": false, "junk": false, "9.0.0.0-1.0.0.0": false,
+	} {
+		if got := isHugeNetwork(v); got != want {
+			t.Errorf("isHugeNetwork(%q) = %v, want %v", v, got, want)
 		}
 	}
 }
