@@ -109,6 +109,7 @@ func TestLiveNetns(t *testing.T) {
 		{name: "one company's IPv6 network accepted", setup: inputRules("ip6 saddr 2001:db8::/32 tcp dport 22 accept", "ip6 saddr 2001:db8::/32 accept"), want: checks.Pass},
 		{name: "whatever comes from port 53 accepted", setup: inputRules("udp sport 53 accept"), want: checks.Fail},
 		{name: "DHCP answers: from port 67 to port 68", setup: inputRules("udp sport 67 udp dport 68 accept"), want: checks.Pass},
+		{name: "every port from 1024 up accepted by a comparison", setup: inputRules("tcp dport >= 1024 accept"), want: checks.Fail},
 		{name: "a service's own port range accepted", setup: inputRules("tcp dport 1714-1764 accept", "udp dport 1714-1764 accept"), want: checks.Pass},
 		{name: "two ports accepted through a named set", setup: liveSetup{Rules: "table inet f {\n\tset few {\n\t\ttype inet_service;\n\t\telements = { 22, 443 }\n\t}\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\ttcp dport @few accept\n\t}\n}\n"}, want: checks.Pass},
 		{name: "verdict map sends TCP and UDP to an accepting chain", setup: inputRules("meta l4proto vmap { tcp : goto allowall, udp : goto allowall }"), want: checks.Fail},

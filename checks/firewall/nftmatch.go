@@ -198,6 +198,12 @@ func judgeMatch(m nftMatch, sets elemLookup) condition {
 func judgeValues(left nftLeft, op string, vals []string) condition {
 	name := left.name()
 	desc := describeMatch(name, op, vals)
+	if left.Payload != nil && portProtocols[left.Payload.Protocol] && len(vals) == 1 {
+		// "tcp dport >= 1024": the ports as a range.
+		if r, ok := portComparison(op, vals[0]); ok {
+			op, vals = "==", []string{r}
+		}
+	}
 	eq, ne := op == "==" || op == "in", op == "!="
 	if name == "" || slices.Contains(vals, unknownValue) || !eq && !ne {
 		return condition{kind: condUnsure, desc: desc}
@@ -321,6 +327,26 @@ var portProtocols = map[string]bool{"tcp": true, "udp": true, "th": true, "sctp"
 // Workstation's firewalld zone does (1025–65535), reaches whatever
 // program the person runs, each of which may listen on any port.
 const wideRangePorts = 4096
+
+// portComparison writes a comparison with one port (>, >=, <, <=) as the
+// range of ports it matches.
+func portComparison(op, v string) (string, bool) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > 65535 {
+		return "", false
+	}
+	switch op {
+	case ">":
+		return strconv.Itoa(n+1) + "-65535", n < 65535
+	case ">=":
+		return strconv.Itoa(n) + "-65535", true
+	case "<":
+		return "0-" + strconv.Itoa(n-1), n > 0
+	case "<=":
+		return "0-" + strconv.Itoa(n), true
+	}
+	return "", false
+}
 
 // coversManyPorts reports whether port values cover wideRangePorts ports
 // or more.

@@ -42,6 +42,7 @@ func TestClassifyRuleWide(t *testing.T) {
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"range": ["192.168.0.255", "192.168.1.0"]}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "203.0.113.0", "len": 24}}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "224.0.0.251"}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "<", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 1024}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "saddr"}}, "right": {"prefix": {"addr": "2001:db8::", "len": 32}}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "198.51.100.0", "len": 24}}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "saddr"}}, "right": {"prefix": {"addr": "fe80::1", "len": 128}}}}, {"accept": null}]`, ""},
@@ -57,6 +58,8 @@ func TestClassifyRuleWide(t *testing.T) {
 		// Every IPv6 address on the Internet, a café's devices' among them.
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "saddr"}}, "right": {"prefix": {"addr": "2000::", "len": 3}}}}, {"accept": null}]`, "ip6 saddr 2000::/3 (a large part of the Internet) accept"},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "64.0.0.0", "len": 2}}}}, {"accept": null}]`, "ip saddr 64.0.0.0/2 (a large part of the Internet) accept"},
+		// A comparison with a port is the range it matches.
+		{`[{"match": {"op": ">=", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 1024}}, {"accept": null}]`, "tcp dport >= 1024 (thousands of ports) accept"},
 		// A source port narrows nothing: the sender picks it.
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "sport"}}, "right": 53}}, {"accept": null}]`, "udp sport 53 (a source port, which the sender chooses) accept"},
 		// Every port but one, and every port above 1024 (Fedora
@@ -74,6 +77,7 @@ func TestClassifyRuleWide(t *testing.T) {
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"set": [22, {"range": [1000, 2000]}]}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"range": [1714, 1764]}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "224.0.0.251"}}, {"accept": null}]`, ""},
+		{`[{"match": {"op": "<", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 1024}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "saddr"}}, "right": {"prefix": {"addr": "2001:db8::", "len": 32}}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "198.51.100.0", "len": 24}}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "daddr"}}, "right": {"prefix": {"addr": "ff02::", "len": 16}}}}, {"accept": null}]`, ""},
@@ -102,7 +106,7 @@ func TestClassifyRuleUnsure(t *testing.T) {
 		{`[{"match": {"op": "in", "left": {"payload": {"protocol": "tcp", "field": "flags"}}, "right": "syn"}}, {"accept": null}]`, "tcp flags syn accept"},
 		{`[{"match": {"op": "==", "left": {"&": [{"payload": {"protocol": "tcp", "field": "flags"}}, ["fin", "syn", "rst", "ack"]]}, "right": "syn"}}, {"accept": null}]`, "an expression syn accept"},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": "@unlisted"}}, {"accept": null}]`, "tcp dport ? accept"},
-		{`[{"match": {"op": ">=", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 1024}}, {"accept": null}]`, "tcp dport >= 1024 accept"},
+		{`[{"match": {"op": ">=", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": "10.0.0.1"}}, {"accept": null}]`, "ip saddr >= 10.0.0.1 accept"},
 		{`[{"queue": {"num": 0}}]`, "queue (a program decides)"},
 		{`[{"vmap": {"key": {"meta": {"key": "l4proto"}}, "data": "@unlisted"}}]`, "vmap @unlisted accept"},
 		{`[{"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "wlan0"}}, {"match": {"op": "in", "left": {"payload": {"protocol": "tcp", "field": "flags"}}, "right": "syn"}}, {"accept": null}]`, `iifname "wlan0" tcp flags syn accept`},
