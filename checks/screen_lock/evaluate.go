@@ -236,6 +236,11 @@ func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 			gates = append(gates, unknownGate("whether locking the screen is disabled for this account (disable-lock-screen) could not be read", fix))
 		}
 	}
+	if isFalse(l.LockOnSleep) && r.kind != kindNever {
+		gates = append(gates, checks.Result{Status: checks.Fail,
+			Summary: "The screen does not lock when the computer goes to sleep: closing the lid and opening it again shows your desktop unlocked.",
+			Fix:     sleepLockFix(l.Desktop)})
+	}
 	if l.LockerDaemon != "" && r.kind != kindNever {
 		switch {
 		case l.LockerDaemonRunning == nil:
@@ -251,6 +256,14 @@ func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 		gates = append(gates, lateGate(fmt.Sprintf("The password is asked only %s after the screen blanks; the limit is %s.", duration(*l.LockDelaySeconds), duration(max)), fix))
 	}
 	return []route{r}, gates
+}
+
+// sleepLockFix is the fix for a screen that does not lock on sleep.
+func sleepLockFix(desktop string) string {
+	if desktop == desktopKDE {
+		return "Open System Settings > Screen Locking and turn on \"Lock after waking from sleep\". If it is greyed out, ask your IT support."
+	}
+	return "Open Settings > Privacy > Screen and turn on \"Lock Screen on Suspend\". If it is greyed out, ask your IT support."
 }
 
 // daemonFix is the fix for a desktop screensaver that does not run.

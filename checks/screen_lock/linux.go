@@ -48,6 +48,12 @@ type linuxFacts struct {
 	IdleActivation *bool `json:"idle_activation,omitempty"`
 	// RequirePassword: KDE's lock asks for the password.
 	RequirePassword *bool `json:"require_password,omitempty"`
+	// LockOnSleep: the screen locks when the computer goes to sleep
+	// (closing a laptop's lid), where a desktop sets that apart from the
+	// idle lock: KDE's LockOnResume, Ubuntu's ubuntu-lock-on-suspend
+	// (upstream GNOME locks on suspend with lock-enabled). nil where not
+	// read.
+	LockOnSleep *bool `json:"lock_on_sleep,omitempty"`
 	// IdleDelaySeconds is the idle time before the screen blanks or the
 	// lock starts; 0 means never.
 	IdleDelaySeconds *int `json:"idle_delay_seconds,omitempty"`
@@ -220,6 +226,9 @@ const (
 	gsIdleActivation = "idle-activation-enabled"
 	gsLockDelay      = "lock-delay"
 	gsIdleDelay      = "idle-delay"
+	// Ubuntu's patch to GNOME: Settings > Privacy > Screen > Lock Screen
+	// on Suspend (absent upstream).
+	gsLockOnSuspend = "ubuntu-lock-on-suspend"
 )
 
 // readGSettings asks gsettings, as the console user, for the lock settings
@@ -287,6 +296,9 @@ func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *linuxFa
 	}
 	if b, ok := gVariantBool(vals[fam.saverPath+gsLockEnabled]); ok {
 		lf.LockEnabled = boolPtr(b)
+	}
+	if b, ok := gVariantBool(vals[fam.saverPath+gsLockOnSuspend]); ok {
+		lf.LockOnSleep = boolPtr(b)
 	}
 	if fam.idleActivation {
 		if b, ok := gVariantBool(vals[fam.saverPath+gsIdleActivation]); ok {
@@ -397,10 +409,10 @@ const (
 // readKDE reads kscreenlocker's [Daemon] settings: the system file
 // (/etc/xdg) under the user's, unless the system file made them immutable.
 // Defaults: Autolock true, Timeout 5 minutes, LockGrace 5 s,
-// RequirePassword true.
+// RequirePassword true, LockOnResume true.
 func readKDE(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
 	lf.Locker = lockerKScreenLocker
-	vals := map[string]string{"Autolock": "true", "Timeout": "5", "LockGrace": "5", "RequirePassword": "true"}
+	vals := map[string]string{"Autolock": "true", "Timeout": "5", "LockGrace": "5", "RequirePassword": "true", "LockOnResume": "true"}
 	lf.Source = "defaults"
 	sys, sysErr := p.ReadFile(kdeSystemFile)
 	var sysGroup kdeGroup
@@ -435,7 +447,7 @@ func readKDE(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
 		lf.Source = ""
 		return
 	}
-	for _, k := range []string{"Autolock", "Timeout", "LockGrace", "RequirePassword"} {
+	for _, k := range []string{"Autolock", "Timeout", "LockGrace", "RequirePassword", "LockOnResume"} {
 		if _, set := sysGroup.Values[k]; set && (sysGroup.AllImmutable || sysGroup.Immutable[k]) {
 			lf.SystemLocked = append(lf.SystemLocked, "kscreenlockerrc/Daemon/"+k)
 		}
@@ -445,6 +457,9 @@ func readKDE(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
 	}
 	if b, ok := kdeBool(vals["RequirePassword"]); ok {
 		lf.RequirePassword = boolPtr(b)
+	}
+	if b, ok := kdeBool(vals["LockOnResume"]); ok {
+		lf.LockOnSleep = boolPtr(b)
 	}
 	if n, ok := kdeMinutes(vals["Timeout"]); ok {
 		lf.IdleDelaySeconds = intPtr(n)

@@ -13,7 +13,7 @@ import (
 var gsReadKeys = func() map[string][]string {
 	m := map[string][]string{}
 	for _, fam := range gsFamilies {
-		m[fam.saverSchema] = []string{gsLockEnabled, gsIdleActivation, gsLockDelay}
+		m[fam.saverSchema] = []string{gsLockEnabled, gsIdleActivation, gsLockDelay, gsLockOnSuspend}
 		m[fam.sessionSchema] = []string{gsIdleDelay}
 	}
 	return m
