@@ -241,6 +241,9 @@ func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 			Summary: "The screen does not lock when the computer goes to sleep: closing the lid and opening it again shows your desktop unlocked.",
 			Fix:     sleepLockFix(l.Desktop)})
 	}
+	if l.LockOnSleepUnread && r.kind != kindNever {
+		gates = append(gates, unknownGate("whether the screen locks when the computer goes to sleep could not be read", fix))
+	}
 	if l.LockerDaemon != "" && r.kind != kindNever {
 		switch {
 		case l.LockerDaemonRunning == nil:
@@ -260,8 +263,11 @@ func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 
 // sleepLockFix is the fix for a screen that does not lock on sleep.
 func sleepLockFix(desktop string) string {
-	if desktop == desktopKDE {
+	switch desktop {
+	case desktopKDE:
 		return "Open System Settings > Screen Locking and turn on \"Lock after waking from sleep\". If it is greyed out, ask your IT support."
+	case desktopCinnamon:
+		return "Open System Settings > Screensaver and turn on \"Lock the computer when put to sleep\". If it is greyed out, ask your IT support."
 	}
 	return "Open Settings > Privacy > Screen and turn on \"Lock Screen on Suspend\". If it is greyed out, ask your IT support."
 }

@@ -51,9 +51,12 @@ type linuxFacts struct {
 	// LockOnSleep: the screen locks when the computer goes to sleep
 	// (closing a laptop's lid), where a desktop sets that apart from the
 	// idle lock: KDE's LockOnResume, Ubuntu's ubuntu-lock-on-suspend
-	// (upstream GNOME locks on suspend with lock-enabled). nil where not
-	// read.
+	// (upstream GNOME locks on suspend with lock-enabled), Cinnamon's
+	// lock-on-suspend. nil where not read.
 	LockOnSleep *bool `json:"lock_on_sleep,omitempty"`
+	// LockOnSleepUnread: the desktop sets it apart but it could not be
+	// read (Cinnamon's power plugin).
+	LockOnSleepUnread bool `json:"lock_on_sleep_unread,omitempty"`
 	// IdleDelaySeconds is the idle time before the screen blanks or the
 	// lock starts; 0 means never.
 	IdleDelaySeconds *int `json:"idle_delay_seconds,omitempty"`
@@ -189,6 +192,10 @@ type gsFamily struct {
 	// idleActivation: idle-activation-enabled gates the screensaver
 	// (Cinnamon, MATE; GNOME Shell ignores it).
 	idleActivation bool
+	// sleepSchema and sleepKey, where set, say whether the screen locks
+	// when the computer goes to sleep (Cinnamon's power plugin; its
+	// upstream default is false).
+	sleepSchema, sleepKey string
 }
 
 var gsFamilies = map[string]gsFamily{
@@ -202,6 +209,7 @@ var gsFamilies = map[string]gsFamily{
 		sessionSchema: "org.cinnamon.desktop.session", sessionPath: "/org/cinnamon/desktop/session/",
 		lockdownSchema: "org.cinnamon.desktop.lockdown", lockdownPath: "/org/cinnamon/desktop/lockdown/",
 		idleActivation: true,
+		sleepSchema:    "org.cinnamon.settings-daemon.plugins.power", sleepKey: "lock-on-suspend",
 	},
 	// Budgie's screensaver (budgie-screensaver, from gnome-screensaver)
 	// reads GNOME's schemas and honours idle-activation-enabled.
@@ -264,6 +272,25 @@ func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *linuxFa
 		vals[fam.lockdownPath+"disable-lock-screen"] = "false"
 	default:
 		f.Errors = append(f.Errors, "gsettings "+fam.lockdownSchema+": "+gsettingsProblem(out))
+	}
+	if fam.sleepSchema != "" {
+		out, err := p.RunAsConsoleUser(ctx, probe.CmdGsettings, "get", fam.sleepSchema, fam.sleepKey)
+		switch {
+		case err != nil:
+			f.addError("gsettings "+fam.sleepSchema, err)
+			lf.LockOnSleepUnread = true
+		case out.ExitCode == 0:
+			if b, ok := gVariantBool(strings.TrimSpace(string(out.Stdout))); ok {
+				lf.LockOnSleep = boolPtr(b)
+			} else {
+				lf.LockOnSleepUnread = true
+			}
+		case gsettingsProblem(out) == gsettings.SchemaMissing:
+			// No power plugin: nothing of the desktop's own acts on sleep.
+		default:
+			f.Errors = append(f.Errors, "gsettings "+fam.sleepSchema+": "+gsettingsProblem(out))
+			lf.LockOnSleepUnread = true
+		}
 	}
 	if read > 0 {
 		lf.Source = "gsettings"
