@@ -147,8 +147,14 @@ func humanAccounts(entries []passwdEntry, uidMin, uidMax int, shells map[string]
 }
 
 // adminGroups are the groups whose members may become root with sudo or
-// polkit on the common distributions.
-var adminGroups = map[string]bool{"sudo": true, "wheel": true, "admin": true}
+// polkit on the common distributions, and those whose members can act as
+// root without either: docker (the daemon's socket starts a container
+// with / mounted; Docker's own documentation says the group grants
+// root-level privileges), lxd and incus-admin (privileged containers, the
+// same), disk (reads and writes the raw disks under every file's
+// permissions).
+var adminGroups = map[string]bool{"sudo": true, "wheel": true, "admin": true,
+	"docker": true, "lxd": true, "incus-admin": true, "disk": true}
 
 // isAdmin reports whether the account is root or in an administrators group,
 // by the group's member list or as its primary group.
