@@ -193,9 +193,11 @@ type gsFamily struct {
 	// (Cinnamon, MATE; GNOME Shell ignores it).
 	idleActivation bool
 	// sleepSchema and sleepKey, where set, say whether the screen locks
-	// when the computer goes to sleep (Cinnamon's power plugin; its
-	// upstream default is false).
-	sleepSchema, sleepKey string
+	// when the computer goes to sleep (Cinnamon's power plugin, whose
+	// upstream default is false; MATE's power manager); unless
+	// sleepFollowsKey, when set, is true: then the screensaver's own
+	// lock-enabled decides (MATE's lock-use-screensaver, its default).
+	sleepSchema, sleepKey, sleepFollowsKey string
 }
 
 var gsFamilies = map[string]gsFamily{
@@ -224,7 +226,50 @@ var gsFamilies = map[string]gsFamily{
 		sessionSchema: "org.mate.session", sessionPath: "/org/mate/desktop/session/",
 		lockdownSchema: "org.mate.lockdown", lockdownPath: "/org/mate/desktop/lockdown/",
 		minutes: true, idleActivation: true,
+		sleepSchema: "org.mate.power-manager", sleepKey: "lock-suspend", sleepFollowsKey: "lock-use-screensaver",
 	},
+}
+
+// readSleepLock reads, as the person, whether the screen locks when the
+// computer goes to sleep, where the desktop's power settings say so (see
+// gsFamily). A missing schema (no power plugin) is not judged.
+func readSleepLock(ctx context.Context, p probe.Probe, fam gsFamily, lf *linuxFacts, f *facts) {
+	get := func(key string) (value, missing, ok bool) {
+		out, err := p.RunAsConsoleUser(ctx, probe.CmdGsettings, "get", fam.sleepSchema, key)
+		switch {
+		case err != nil:
+			f.addError("gsettings "+fam.sleepSchema, err)
+		case out.ExitCode == 0:
+			if b, ok := gVariantBool(strings.TrimSpace(string(out.Stdout))); ok {
+				return b, false, true
+			}
+			f.Errors = append(f.Errors, "gsettings "+fam.sleepSchema+" "+key+": not recognised")
+		case gsettingsProblem(out) == gsettings.SchemaMissing:
+			return false, true, false
+		default:
+			f.Errors = append(f.Errors, "gsettings "+fam.sleepSchema+": "+gsettingsProblem(out))
+		}
+		return false, false, false
+	}
+	if fam.sleepFollowsKey != "" {
+		follows, missing, ok := get(fam.sleepFollowsKey)
+		switch {
+		case missing:
+			return
+		case !ok:
+			lf.LockOnSleepUnread = true
+			return
+		case follows:
+			return // lock-enabled decides, and is judged already
+		}
+	}
+	switch v, missing, ok := get(fam.sleepKey); {
+	case missing:
+	case !ok:
+		lf.LockOnSleepUnread = true
+	default:
+		lf.LockOnSleep = boolPtr(v)
+	}
 }
 
 // The keys readGSettings reads from the screensaver and the session
@@ -274,23 +319,7 @@ func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *linuxFa
 		f.Errors = append(f.Errors, "gsettings "+fam.lockdownSchema+": "+gsettingsProblem(out))
 	}
 	if fam.sleepSchema != "" {
-		out, err := p.RunAsConsoleUser(ctx, probe.CmdGsettings, "get", fam.sleepSchema, fam.sleepKey)
-		switch {
-		case err != nil:
-			f.addError("gsettings "+fam.sleepSchema, err)
-			lf.LockOnSleepUnread = true
-		case out.ExitCode == 0:
-			if b, ok := gVariantBool(strings.TrimSpace(string(out.Stdout))); ok {
-				lf.LockOnSleep = boolPtr(b)
-			} else {
-				lf.LockOnSleepUnread = true
-			}
-		case gsettingsProblem(out) == gsettings.SchemaMissing:
-			// No power plugin: nothing of the desktop's own acts on sleep.
-		default:
-			f.Errors = append(f.Errors, "gsettings "+fam.sleepSchema+": "+gsettingsProblem(out))
-			lf.LockOnSleepUnread = true
-		}
+		readSleepLock(ctx, p, fam, lf, f)
 	}
 	if read > 0 {
 		lf.Source = "gsettings"
