@@ -166,10 +166,18 @@ func judgeExclusions(l exclusionLists, who exclusionSubject, systemDrive string)
 		de.Folder = who.Home
 	}
 	home := winParts(who.Home)
-	for _, raw := range l.Paths {
+	// expanded is raw with the SYSTEM account's variables resolved; an
+	// exclusion that cannot be is noted as unresolved.
+	expanded := func(raw string) (string, bool) {
 		p, ok := expandSystemVariables(raw, systemDrive)
 		if !ok {
 			de.Unresolved = append(de.Unresolved, who.shown(raw))
+		}
+		return p, ok
+	}
+	for _, raw := range l.Paths {
+		p, ok := expanded(raw)
+		if !ok {
 			continue
 		}
 		ex := winParts(p)
@@ -194,9 +202,8 @@ func judgeExclusions(l exclusionLists, who exclusionSubject, systemDrive string)
 		}
 	}
 	for _, raw := range l.Processes {
-		p, ok := expandSystemVariables(raw, systemDrive)
+		p, ok := expanded(raw)
 		if !ok {
-			de.Unresolved = append(de.Unresolved, who.shown(raw))
 			continue
 		}
 		parts := winParts(p)
