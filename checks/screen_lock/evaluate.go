@@ -191,7 +191,7 @@ func linuxSessionResult(l linuxFacts, fix string) (checks.Result, bool) {
 // password delay within the limit.
 func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 	if l.Locker == lockerIdleDaemon {
-		return idleDaemonRoutes(l), nil
+		return idleDaemonRoutes(l), idleSleepGates(l)
 	}
 	var gates []checks.Result
 	r := route{name: l.Locker}
@@ -277,6 +277,27 @@ func sleepLockFix(desktop string) string {
 // daemonFix is the fix for a desktop screensaver that does not run.
 func daemonFix(name string) string {
 	return "Sign out and sign in again: the screensaver (" + name + ") starts with the desktop. If the screen still does not lock, ask your IT support to install " + name + " and make it start at sign-in."
+}
+
+// idleSleepGates: when every idle daemon that locks is known not to lock
+// before the computer sleeps, closing the lid leaves the desktop open.
+func idleSleepGates(l linuxFacts) []checks.Result {
+	known := false
+	for _, il := range l.IdleLockers {
+		if il.Locker == "" {
+			continue
+		}
+		if il.SleepLocks == nil || *il.SleepLocks {
+			return nil
+		}
+		known = true
+	}
+	if !known {
+		return nil
+	}
+	return []checks.Result{{Status: checks.Fail,
+		Summary: "The screen does not lock when the computer goes to sleep: closing the lid and opening it again shows your desktop unlocked.",
+		Fix:     "Make your idle daemon lock before sleep as well: for swayidle add before-sleep 'swaylock -f' (with -w), for hypridle set before_sleep_cmd = loginctl lock-session in its general block; or ask your IT support."}}
 }
 
 // idleDaemonRoutes: each idle daemon that runs is a way the screen locks;

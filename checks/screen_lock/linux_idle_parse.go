@@ -66,6 +66,21 @@ type idleTimers struct {
 	// Unrecognised is a timer command that is neither a known locker nor
 	// a known other action (a script of the user's may lock).
 	Unrecognised string
+	// SleepLocks says whether the daemon locks before the computer goes
+	// to sleep (swayidle's before-sleep, hypridle's before_sleep_cmd);
+	// nil where the daemon has no such event (xautolock, xidlehook).
+	SleepLocks *bool
+}
+
+// sleepLock judges a before-sleep command: a locker, or loginctl
+// lock-session answered by the daemon's lock handler.
+func sleepLock(cmd, lockHandler string) bool {
+	l := lockerOf(cmd)
+	if l == "loginctl lock-session" {
+		h := lockerOf(lockHandler)
+		return h != "" && h != l
+	}
+	return l != ""
 }
 
 func (t *idleTimers) timer(secs int, cmd, lockHandler string) {
@@ -107,6 +122,13 @@ func parseSwayidle(args []string) idleTimers {
 		}
 	}
 	var t idleTimers
+	locks := false
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "before-sleep" && sleepLock(args[i+1], lockCmd) {
+			locks = true
+		}
+	}
+	t.SleepLocks = &locks
 	for i := 0; i < len(args); i++ {
 		if args[i] != "timeout" || i+2 >= len(args) {
 			continue
@@ -141,7 +163,7 @@ func parseHypridle(b []byte) idleTimers {
 		cmd  string
 	}
 	var ls []listener
-	lockCmd := "none"
+	lockCmd, beforeSleep := "none", ""
 	var block []string
 	var cur *listener
 	sc := bufio.NewScanner(bytes.NewReader(b))
@@ -177,6 +199,8 @@ func parseHypridle(b []byte) idleTimers {
 		switch {
 		case block[len(block)-1] == "general" && k == "lock_cmd":
 			lockCmd = v
+		case block[len(block)-1] == "general" && k == "before_sleep_cmd":
+			beforeSleep = v
 		case cur != nil && k == "timeout":
 			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 				cur.secs, cur.ok = n, true
@@ -191,6 +215,8 @@ func parseHypridle(b []byte) idleTimers {
 			t.timer(l.secs, l.cmd, lockCmd)
 		}
 	}
+	locks := beforeSleep != "" && sleepLock(beforeSleep, lockCmd)
+	t.SleepLocks = &locks
 	return t
 }
 

@@ -198,6 +198,10 @@ type idleLocker struct {
 	Source string `json:"source,omitempty"`
 	// Problem says why the timeout is not known (not personal data).
 	Problem string `json:"problem,omitempty"`
+	// SleepLocks: it locks before the computer goes to sleep (swayidle's
+	// before-sleep, hypridle's before_sleep_cmd; xss-lock always does);
+	// nil where not known.
+	SleepLocks *bool `json:"sleep_locks,omitempty"`
 }
 
 // idleLockerNames are the process names of the idle daemons read here.
@@ -292,6 +296,9 @@ func readXssLock(ctx context.Context, p probe.Probe, args []string, il *idleLock
 		il.Problem = "xss-lock runs " + firstWord(cmd) + ", which SessionGuard does not recognise as a screen locker"
 		return
 	}
+	// xss-lock also locks before the computer sleeps (logind's
+	// PrepareForSleep), unless told not to.
+	il.SleepLocks = boolPtr(!slices.Contains(args, "--ignore-sleep"))
 	out, err := p.RunAsConsoleUser(ctx, probe.CmdXset, "q")
 	if err != nil || out.ExitCode != 0 {
 		il.Problem = "xss-lock locks when the X screen saver starts, and its timeout (xset q) could not be read from outside the desktop session"
@@ -339,7 +346,7 @@ func readXScreenSaver(p probe.Probe, u probe.User, il *idleLocker) {
 
 // from takes a daemon's timers.
 func (il *idleLocker) from(t idleTimers, source string) {
-	il.Locker, il.TimeoutSeconds, il.Source = t.Locker, t.Seconds, source
+	il.Locker, il.TimeoutSeconds, il.Source, il.SleepLocks = t.Locker, t.Seconds, source, t.SleepLocks
 	if t.Seconds == nil && t.Unrecognised != "" {
 		il.Problem = il.Name + " runs " + t.Unrecognised + " on a timer, and SessionGuard cannot tell whether that locks the screen"
 	}

@@ -115,3 +115,35 @@ func TestParseXsetAndXScreenSaver(t *testing.T) {
 		t.Errorf("app-defaults: %+v %v", x, ok)
 	}
 }
+
+// TestIdleDaemonsLockBeforeSleep: swayidle's before-sleep and hypridle's
+// before_sleep_cmd lock when they run a locker, or loginctl lock-session
+// answered by the daemon's own lock handler.
+func TestIdleDaemonsLockBeforeSleep(t *testing.T) {
+	for name, tc := range map[string]struct {
+		args []string
+		want bool
+	}{
+		"swaylock before sleep":             {[]string{"-w", "timeout", "300", "swaylock -f", "before-sleep", "swaylock -f"}, true},
+		"lock-session answered by lock":     {[]string{"-w", "before-sleep", "loginctl lock-session", "lock", "gtklock -d"}, true},
+		"lock-session with nothing to lock": {[]string{"-w", "before-sleep", "loginctl lock-session"}, false},
+		"no before-sleep":                   {[]string{"-w", "timeout", "300", "swaylock -f"}, false},
+		"screen off before sleep":           {[]string{"before-sleep", "swaymsg 'output * power off'"}, false},
+	} {
+		got := screenlock.ParseSwayidle(tc.args)
+		if got.SleepLocks == nil || *got.SleepLocks != tc.want {
+			t.Errorf("swayidle %s: %v, want %v", name, got.SleepLocks, tc.want)
+		}
+	}
+	for conf, want := range map[string]bool{
+		"general {\n lock_cmd = pidof hyprlock || hyprlock\n before_sleep_cmd = loginctl lock-session\n}\n": true,
+		"general {\n before_sleep_cmd = loginctl lock-session\n}\n":                                         false,
+		"general {\n before_sleep_cmd = hyprlock\n}\n":                                                      true,
+		"listener {\n timeout = 300\n on-timeout = hyprlock\n}\n":                                           false,
+	} {
+		got := screenlock.ParseHypridle([]byte(conf))
+		if got.SleepLocks == nil || *got.SleepLocks != want {
+			t.Errorf("hypridle %q: %v, want %v", conf, got.SleepLocks, want)
+		}
+	}
+}
