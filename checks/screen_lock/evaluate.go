@@ -268,6 +268,8 @@ func sleepLockFix(desktop string) string {
 		return "Open System Settings > Screen Locking and turn on \"Lock after waking from sleep\". If it is greyed out, ask your IT support."
 	case desktopCinnamon:
 		return "Open System Settings > Screensaver and turn on \"Lock the computer when put to sleep\". If it is greyed out, ask your IT support."
+	case desktopXFCE:
+		return "Open Settings > Power Manager > Security and turn on \"Lock screen when system is going to sleep\". If it is greyed out, ask your IT support."
 	case desktopMATE:
 		return "Open Control Center > Power Management and turn on locking the screen when the computer suspends (or, in a terminal, run 'gsettings set org.mate.power-manager lock-use-screensaver true'). If you cannot, ask your IT support."
 	}

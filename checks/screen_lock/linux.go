@@ -617,6 +617,7 @@ func readXfce(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
 	if n, ok := gVariantUint(props["/saver/idle-activation/delay"]); ok {
 		lf.IdleDelaySeconds = intPtr(n * 60)
 	}
+	readXfceSleepLock(p, u, lf, f)
 	if n, ok := gVariantUint(props["/lock/saver-activation/delay"]); ok {
 		lf.LockDelaySeconds = intPtr(n * 60)
 	}
@@ -625,6 +626,47 @@ func readXfce(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
 func fileExists(p probe.Probe, name string) bool {
 	_, err := p.ReadFile(name)
 	return err == nil
+}
+
+// Xfce's lock on sleep: xfce4-screensaver reads Xfce Power Manager's
+// channel for it (KEY_LOCK_ON_SLEEP in its gs-prefs.h, default true).
+const (
+	xfpmUserFile    = ".config/xfce4/xfconf/xfce-perchannel-xml/xfce4-power-manager.xml"
+	xfpmSystemFile  = "/etc/xdg/xfce4/xfconf/xfce-perchannel-xml/xfce4-power-manager.xml"
+	xfpmLockOnSleep = "/xfce4-power-manager/lock-screen-suspend-hibernate"
+)
+
+// readXfceSleepLock reads whether xfce4-screensaver locks before the
+// computer sleeps: the user's channel over the system's, a locked system
+// value winning; neither file → the default, true.
+func readXfceSleepLock(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
+	value := "true"
+	locked := false
+	for _, file := range []string{xfpmSystemFile, path.Join(u.Home, xfpmUserFile)} {
+		b, err := p.ReadFile(file)
+		switch {
+		case errors.Is(err, probe.ErrNotFound):
+			continue
+		case err != nil:
+			f.addError("xfce4-power-manager settings", err)
+			lf.LockOnSleepUnread = true
+			return
+		}
+		props, ok := parseXfconfChannel(b)
+		if !ok {
+			f.Errors = append(f.Errors, "xfce4-power-manager settings: not recognised")
+			lf.LockOnSleepUnread = true
+			return
+		}
+		if v, set := props[xfpmLockOnSleep]; set && !locked {
+			value, locked = v.Value, v.Locked
+		}
+	}
+	if b, ok := gVariantBool(value); ok {
+		lf.LockOnSleep = boolPtr(b)
+	} else {
+		lf.LockOnSleepUnread = true
+	}
 }
 
 func isDenied(err error) bool { return errors.Is(err, probe.ErrAccessDenied) }
