@@ -180,7 +180,7 @@ func adminFix(os string) string {
 	case "darwin":
 		return lead + " Ask your IT support to give you a standard account for sessions (System Settings > Users & Groups > Add User, type Standard) and keep the administrator account for installing software."
 	}
-	return lead + " Ask your IT support to give you a standard account for sessions (one that is not in the sudo, wheel, docker, lxd or disk group and that no sudoers, doas or polkit rule makes an administrator) and keep the administrator account for installing software."
+	return lead + " Ask your IT support to give you a standard account for sessions (one that is not in the sudo, wheel, docker, lxd, libvirt or disk group and that no sudoers, doas or polkit rule makes an administrator) and keep the administrator account for installing software."
 }
 
 const noPasswordFix = "Give your account a password: open Settings > Users (or System Settings > Users), choose your account and set a password (turn off \"log in without a password\"), or type passwd in a terminal."

@@ -151,10 +151,11 @@ func humanAccounts(entries []passwdEntry, uidMin, uidMax int, shells map[string]
 // root without either: docker (the daemon's socket starts a container
 // with / mounted; Docker's own documentation says the group grants
 // root-level privileges), lxd and incus-admin (privileged containers, the
-// same), disk (reads and writes the raw disks under every file's
+// same), libvirt (virtual machines of the system's, given the host's disks
+// and folders), disk (reads and writes the raw disks under every file's
 // permissions).
 var adminGroups = map[string]bool{"sudo": true, "wheel": true, "admin": true,
-	"docker": true, "lxd": true, "incus-admin": true, "disk": true}
+	"docker": true, "lxd": true, "incus-admin": true, "libvirt": true, "disk": true}
 
 // isAdmin reports whether the account is root or in an administrators group,
 // by the group's member list or as its primary group.

@@ -78,11 +78,13 @@ func TestParseGroupAndIsAdmin(t *testing.T) {
 		{"group/arch_primary_wheel.txt", true, passwdEntry{Name: "erin", UID: 1000, GID: 998}, true},
 		{"group/live_debian12_ci.txt", true, passwdEntry{Name: "someone", UID: 1000, GID: 1000}, false},
 		{"group/live_debian12_ci.txt", true, passwdEntry{Name: "root", UID: 0, GID: 0}, true},
-		// Groups that act as root without sudo: docker, incus-admin, disk.
+		// Groups that act as root without sudo: docker, incus-admin, disk,
+		// libvirt.
 		{"group/ubuntu2404_root_equivalent_groups.txt", true, passwdEntry{Name: "bob", UID: 1001, GID: 1001}, true},
 		{"group/ubuntu2404_root_equivalent_groups.txt", true, passwdEntry{Name: "dana", UID: 1002, GID: 1002}, true},
 		{"group/ubuntu2404_root_equivalent_groups.txt", true, passwdEntry{Name: "erin", UID: 1003, GID: 1003}, true},
-		{"group/ubuntu2404_root_equivalent_groups.txt", true, passwdEntry{Name: "frank", UID: 1004, GID: 1004}, false},
+		{"group/ubuntu2404_root_equivalent_groups.txt", true, passwdEntry{Name: "frank", UID: 1004, GID: 1004}, true},
+		{"group/ubuntu2404_root_equivalent_groups.txt", true, passwdEntry{Name: "gina", UID: 1005, GID: 1005}, false},
 		{"group/garbage.txt", false, passwdEntry{Name: "x", UID: 1000, GID: 1000}, false},
 	}
 	for _, tc := range tests {
