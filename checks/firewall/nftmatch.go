@@ -278,9 +278,10 @@ func judgeValues(left nftLeft, op string, vals []string) condition {
 		if ne || slices.Contains(vals, "0.0.0.0/0") || slices.Contains(vals, "::/0") {
 			return wide
 		}
-		if left.Payload.Field == "daddr" && !slices.ContainsFunc(vals, notForThisComputer) {
+		if left.Payload.Field == "daddr" && slices.ContainsFunc(vals, func(v string) bool { return !notForThisComputer(v) }) {
 			// An incoming packet is addressed to this computer: its own
-			// address picks out no sender (Linux takes a packet for any
+			// address (any value that is not multicast or loopback) picks
+			// out no sender (Linux takes a packet for any
 			// of its addresses on any interface).
 			return condition{kind: condWide, desc: desc + ownAddressNote}
 		}

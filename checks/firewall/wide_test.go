@@ -60,6 +60,7 @@ func TestClassifyRuleWide(t *testing.T) {
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "64.0.0.0", "len": 2}}}}, {"accept": null}]`, "ip saddr 64.0.0.0/2 (a large part of the Internet) accept"},
 		// A comparison with a port is the range it matches.
 		{`[{"match": {"op": ">=", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 1024}}, {"accept": null}]`, "tcp dport >= 1024 (thousands of ports) accept"},
+		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": {"set": ["224.0.0.251", "192.168.1.20"]}}}, {"accept": null}]`, "ip daddr { 224.0.0.251, 192.168.1.20 } (this computer's own address) accept"},
 		// A source port narrows nothing: the sender picks it.
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "sport"}}, "right": 53}}, {"accept": null}]`, "udp sport 53 (a source port, which the sender chooses) accept"},
 		// Every port but one, and every port above 1024 (Fedora
