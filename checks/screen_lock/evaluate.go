@@ -237,9 +237,7 @@ func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 		}
 	}
 	if isFalse(l.LockOnSleep) && r.kind != kindNever {
-		gates = append(gates, checks.Result{Status: checks.Fail,
-			Summary: "The screen does not lock when the computer goes to sleep: closing the lid and opening it again shows your desktop unlocked.",
-			Fix:     sleepLockFix(l.Desktop)})
+		gates = append(gates, checks.Result{Status: checks.Fail, Summary: noSleepLock, Fix: sleepLockFix(l.Desktop)})
 	}
 	if l.LockOnSleepUnread && r.kind != kindNever {
 		gates = append(gates, unknownGate("whether the screen locks when the computer goes to sleep could not be read", fix))
@@ -261,9 +259,14 @@ func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 	return []route{r}, gates
 }
 
+// noSleepLock is the summary of a screen that does not lock on sleep.
+const noSleepLock = "The screen does not lock when the computer goes to sleep: closing the lid and opening it again shows your desktop unlocked."
+
 // sleepLockFix is the fix for a screen that does not lock on sleep.
 func sleepLockFix(desktop string) string {
 	switch desktop {
+	case desktopSway, desktopRiver, desktopHyprland, desktopI3, desktopLXQt, desktopOther:
+		return "Make your idle daemon lock before sleep as well: for swayidle add before-sleep 'swaylock -f' (with -w), for hypridle set before_sleep_cmd = loginctl lock-session in its general block; or ask your IT support."
 	case desktopKDE:
 		return "Open System Settings > Screen Locking and turn on \"Lock after waking from sleep\". If it is greyed out, ask your IT support."
 	case desktopCinnamon:
@@ -297,9 +300,7 @@ func idleSleepGates(l linuxFacts) []checks.Result {
 	if !known {
 		return nil
 	}
-	return []checks.Result{{Status: checks.Fail,
-		Summary: "The screen does not lock when the computer goes to sleep: closing the lid and opening it again shows your desktop unlocked.",
-		Fix:     "Make your idle daemon lock before sleep as well: for swayidle add before-sleep 'swaylock -f' (with -w), for hypridle set before_sleep_cmd = loginctl lock-session in its general block; or ask your IT support."}}
+	return []checks.Result{{Status: checks.Fail, Summary: noSleepLock, Fix: sleepLockFix(l.Desktop)}}
 }
 
 // idleDaemonRoutes: each idle daemon that runs is a way the screen locks;

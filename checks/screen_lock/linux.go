@@ -51,11 +51,12 @@ type linuxFacts struct {
 	// LockOnSleep: the screen locks when the computer goes to sleep
 	// (closing a laptop's lid), where a desktop sets that apart from the
 	// idle lock: KDE's LockOnResume, Ubuntu's ubuntu-lock-on-suspend
-	// (upstream GNOME locks on suspend with lock-enabled), Cinnamon's
-	// lock-on-suspend. nil where not read.
+	// (upstream GNOME locks on suspend with lock-enabled), Cinnamon's and
+	// MATE's power settings, Xfce Power Manager's (readSleepLock,
+	// readXfceSleepLock). nil where not read or not set apart.
 	LockOnSleep *bool `json:"lock_on_sleep,omitempty"`
 	// LockOnSleepUnread: the desktop sets it apart but it could not be
-	// read (Cinnamon's power plugin).
+	// read.
 	LockOnSleepUnread bool `json:"lock_on_sleep_unread,omitempty"`
 	// IdleDelaySeconds is the idle time before the screen blanks or the
 	// lock starts; 0 means never.
