@@ -11,6 +11,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,6 +51,12 @@ var liveCases = map[string]struct {
 	// while mate-screensaver runs.
 	"mate_screensaver_running": {set: mateSettings, want: checks.Pass, lockSecs: 360, desktop: "mate-session", screensaver: "/usr/bin/mate-screensaver"},
 	"mate_screensaver_stopped": {set: mateSettings, want: checks.Fail, desktop: "mate-session"},
+	// MATE's power manager set not to lock on suspend (its own switch,
+	// used once lock-use-screensaver is off).
+	"mate_no_lock_on_suspend": {set: append(slices.Clone(mateSettings),
+		[]string{"org.mate.power-manager", "lock-use-screensaver", "false"},
+		[]string{"org.mate.power-manager", "lock-suspend", "false"}),
+		want: checks.Fail, desktop: "mate-session", screensaver: "/usr/bin/mate-screensaver"},
 }
 
 var mateSettings = [][]string{
@@ -133,6 +140,17 @@ func TestLiveGSettingsDesktops(t *testing.T) {
 			if desktop == screenlock.DesktopMATE {
 				if r := f.Linux.LockerDaemonRunning; r == nil || *r != (tc.screensaver != "") {
 					t.Fatalf("mate-screensaver seen running: %v, started: %v (%s)", r, tc.screensaver != "", res.Facts)
+				}
+				if _, err := os.Stat("/usr/share/glib-2.0/schemas/org.mate.power-manager.gschema.xml"); err == nil {
+					// The power manager's schema is there: the lock on
+					// sleep is read (it follows the screensaver's unless
+					// lock-use-screensaver is off).
+					off := f.Linux.LockOnSleep != nil && !*f.Linux.LockOnSleep
+					if off != (name == "mate_no_lock_on_suspend") {
+						t.Fatalf("lock on sleep %v in %s", f.Linux.LockOnSleep, res.Facts)
+					}
+				} else if name == "mate_no_lock_on_suspend" {
+					t.Skip("mate-power-manager-common is not installed (its schema holds the setting)")
 				}
 			}
 			if tc.lockSecs > 0 {
