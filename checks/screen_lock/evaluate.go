@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/internal/passwdstatus"
 	"github.com/sessionguard/sessionguard/internal/text"
 )
 
@@ -235,6 +236,11 @@ func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 		case l.LockdownDisabled == nil:
 			gates = append(gates, unknownGate("whether locking the screen is disabled for this account (disable-lock-screen) could not be read", fix))
 		}
+	}
+	if l.PasswordEmpty && r.kind != kindNever {
+		gates = append(gates, checks.Result{Status: checks.Fail,
+			Summary: "The screen locks, but your account has no password, so the lock screen opens without one.",
+			Fix:     passwdstatus.EmptyFix})
 	}
 	if isFalse(l.LockOnSleep) && r.kind != kindNever {
 		gates = append(gates, checks.Result{Status: checks.Fail, Summary: noSleepLock, Fix: sleepLockFix(l.Desktop)})

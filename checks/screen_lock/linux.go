@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/internal/gsettings"
+	"github.com/sessionguard/sessionguard/checks/internal/passwdstatus"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -76,6 +77,9 @@ type linuxFacts struct {
 	// the process list could not be read.
 	LockerDaemon        string `json:"locker_daemon,omitempty"`
 	LockerDaemonRunning *bool  `json:"locker_daemon_running,omitempty"`
+	// PasswordEmpty: the person's account has an empty password (passwd
+	// -S), so the lock screen opens without one.
+	PasswordEmpty bool `json:"password_empty,omitempty"`
 }
 
 // Lockers.
@@ -99,6 +103,12 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	mine := linuxSession(ctx, p, u, lf, f)
 	if lf.Session != sessionGraphical {
 		return
+	}
+	// A lock screen opens without a password for an account that has
+	// none (user_accounts fails it; what passwd -S cannot tell is left to
+	// it as well).
+	if st, _ := passwdstatus.Ask(ctx, p, u); st == passwdstatus.Empty {
+		lf.PasswordEmpty = true
 	}
 	switch lf.Desktop {
 	case desktopGNOME, desktopBudgie, desktopCinnamon, desktopMATE:

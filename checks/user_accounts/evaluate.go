@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/internal/passwdstatus"
 	"github.com/sessionguard/sessionguard/internal/text"
 )
 
@@ -183,7 +184,7 @@ func adminFix(os string) string {
 	return lead + " Ask your IT support to give you a standard account for sessions (one that is not in the sudo, wheel, docker, lxd, libvirt or disk group and that no sudoers, doas or polkit rule makes an administrator) and keep the administrator account for installing software."
 }
 
-const noPasswordFix = "Give your account a password: open Settings > Users (or System Settings > Users), choose your account and set a password (turn off \"log in without a password\"), or type passwd in a terminal."
+const noPasswordFix = passwdstatus.EmptyFix
 
 const directoryGroupFix = "You sign in with a domain or Microsoft Entra ID account, and this computer could not tell which of its groups you are in: ask your IT support whether your account is an administrator here (for example through \"Device Local Administrators\" or \"Domain Admins\"); signing out and in again lets Windows record your groups for the next check."
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/internal/passwdstatus"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -142,22 +143,9 @@ func consolePassword(ctx context.Context, p probe.Probe, u probe.User, passwd []
 	if !slices.ContainsFunc(passwd, func(e passwdEntry) bool { return e.Name == u.Name || strconv.Itoa(e.UID) == u.UID }) {
 		return passwordDirectory
 	}
-	out, err := p.RunAsConsoleUser(ctx, probe.CmdPasswd, "-S")
-	if (err != nil || out.ExitCode != 0) && u.Name != "" {
-		out, err = p.Run(ctx, probe.CmdPasswd, "-S", u.Name)
-	}
-	if err != nil {
-		f.addError("passwd -S", err)
-		return passwordUnknown
-	}
-	if out.ExitCode != 0 {
-		// stderr is left out: it names the account.
-		f.Errors = append(f.Errors, "passwd -S: exit status "+strconv.Itoa(out.ExitCode))
-		return passwordUnknown
-	}
-	st, err := parsePasswdStatus(out.Stdout)
-	if err != nil {
-		f.Errors = append(f.Errors, "passwd -S: "+err.Error())
+	st, problem := passwdstatus.Ask(ctx, p, u)
+	if problem != "" {
+		f.Errors = append(f.Errors, problem)
 		return passwordUnknown
 	}
 	return st

@@ -2,10 +2,11 @@ package useraccounts
 
 import (
 	"bytes"
-	"errors"
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/internal/passwdstatus"
 )
 
 // passwdEntry is one line of /etc/passwd. Name stays in the collector.
@@ -460,35 +461,12 @@ func nodmAutoLogin(b []byte) bool {
 	return true
 }
 
-// The password states of ConsolePassword.
+// The password states of ConsolePassword: passwd -S's (passwdstatus), a
+// directory account's (not asked), or unknown.
 const (
-	passwordSet       = "set"
-	passwordEmpty     = "empty"
-	passwordLocked    = "locked"
+	passwordSet       = passwdstatus.Set
+	passwordEmpty     = passwdstatus.Empty
+	passwordLocked    = passwdstatus.Locked
 	passwordDirectory = "directory"
 	passwordUnknown   = "unknown"
 )
-
-var errPasswdStatus = errors.New("password status not recognised")
-
-// parsePasswdStatus reads the status word of passwd -S: shadow-utils
-// (Debian, Ubuntu, Arch, openSUSE) prints "NAME P|NP|L DATE MIN MAX WARN
-// INACTIVE", Fedora's and RHEL's passwd "NAME PS|NP|LK DATE … (Password
-// set, SHA512 crypt.)". NP is an empty password: signing in, and
-// unlocking the screen, takes none.
-func parsePasswdStatus(b []byte) (string, error) {
-	line, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
-	f := strings.Fields(line)
-	if len(f) < 2 {
-		return "", errPasswdStatus
-	}
-	switch f[1] {
-	case "P", "PS":
-		return passwordSet, nil
-	case "NP":
-		return passwordEmpty, nil
-	case "L", "LK":
-		return passwordLocked, nil
-	}
-	return "", errPasswdStatus
-}

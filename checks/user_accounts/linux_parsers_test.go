@@ -233,27 +233,3 @@ func TestGettyAutologin(t *testing.T) {
 		})
 	}
 }
-
-func TestParsePasswdStatus(t *testing.T) {
-	tests := []struct {
-		out, want string
-	}{
-		// shadow-utils 4.13 (Debian 12), recorded here.
-		{"alice P 2026-12-06 0 99999 7 -1\n", passwordSet},
-		{"alice NP 2026-12-06 0 99999 7 -1\n", passwordEmpty},
-		{"alice L 2026-12-06 0 99999 7 -1\n", passwordLocked},
-		// Fedora's and RHEL's passwd (libuser).
-		{"alice PS 2026-12-06 0 99999 7 -1 (Password set, SHA512 crypt.)\n", passwordSet},
-		{"alice NP 2026-12-06 0 99999 7 -1 (Empty password.)\n", passwordEmpty},
-		{"alice LK 2026-12-06 0 99999 7 -1 (Password locked.)\n", passwordLocked},
-		{"", ""},
-		{"Only root can do that.\n", ""},
-		{"alice ?? 2026-12-06\n", ""},
-	}
-	for _, tt := range tests {
-		got, err := parsePasswdStatus([]byte(tt.out))
-		if got != tt.want || (tt.want == "") != (err != nil) {
-			t.Errorf("%q: %q, %v; want %q", tt.out, got, err, tt.want)
-		}
-	}
-}

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/internal/passwdstatus"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
 )
@@ -291,7 +292,7 @@ func TestLivePasswdStatus(t *testing.T) {
 		if err != nil || out.ExitCode != 0 {
 			t.Fatalf("passwd -S %s: %v %+v", name, err, out)
 		}
-		if got, err := parsePasswdStatus(out.Stdout); got != st.want || err != nil {
+		if got, err := passwdstatus.Parse(out.Stdout); got != st.want || err != nil {
 			t.Errorf("after %v: %q -> %q, %v; want %q", st.do, out.Stdout, got, err, st.want)
 		}
 		self := exec.Command("/usr/bin/passwd", "-S")
@@ -300,7 +301,7 @@ func TestLivePasswdStatus(t *testing.T) {
 		if err != nil {
 			t.Fatalf("passwd -S as %s: %v", name, err)
 		}
-		if got, _ := parsePasswdStatus(b); got != st.want || !strings.HasPrefix(string(b), name+" ") {
+		if got, _ := passwdstatus.Parse(b); got != st.want || !strings.HasPrefix(string(b), name+" ") {
 			t.Errorf("as the account itself: %q -> %q, want %q", b, got, st.want)
 		}
 	}
