@@ -19,7 +19,7 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 	var failed, unknown []string
 	var fixes []string
 	if f.AutoLogin == stateOn {
-		failed = append(failed, "automatic login is on")
+		failed = append(failed, autoLoginSentence(f))
 		fixes = append(fixes, autoLoginFix(f))
 	}
 	if f.Guest == stateOn {
@@ -118,6 +118,15 @@ func accountsSentence(n *int) string {
 	}
 }
 
+// autoLoginSentence says how the computer signs someone in without a
+// password: automatically, or at the login screen by its PAM settings.
+func autoLoginSentence(f facts) string {
+	if f.Linux != nil && len(f.Linux.AutoLoginVia) > 0 && !slices.ContainsFunc(f.Linux.AutoLoginVia, func(v string) bool { return !strings.HasPrefix(v, "pam_") }) {
+		return "the login screen signs you in without a password"
+	}
+	return "automatic login is on"
+}
+
 func autoLoginFix(f facts) string {
 	switch f.OS {
 	case "darwin":
@@ -130,6 +139,12 @@ func autoLoginFix(f facts) string {
 		via = f.Linux.AutoLoginVia
 	}
 	var parts []string
+	if slices.Contains(via, "pam_nopasswd_group") {
+		parts = append(parts, "Your account signs in without a password at the login screen (it is in the nopasswdlogin group): open Users and Groups (or Settings > Users), choose your account and turn off signing in without a password, or ask your IT support to take the account out of that group.")
+	}
+	if slices.Contains(via, "pam_permit") {
+		parts = append(parts, "The login screen lets anyone sign in without a password (pam_permit in its PAM settings): ask your IT support to remove that line from /etc/pam.d.")
+	}
 	if slices.ContainsFunc(via, func(v string) bool { return strings.HasPrefix(v, "gdm_") }) {
 		parts = append(parts, "Turn off automatic login: open Settings > Users (or System > Users), click Unlock, and switch off Automatic Login.")
 	}

@@ -63,7 +63,9 @@ func collectLinux(ctx context.Context, p probe.Probe, root string, f *facts) {
 	}
 
 	// The person at the screen.
+	var person *probe.User
 	if u, ok := consoleUser(p, f); ok {
+		person = &u
 		f.ConsoleUserAdmin = linuxAdmin(p, root, u, passwd, passwdOK, f)
 		f.ConsolePassword = consolePassword(ctx, p, u, passwd, passwdOK, f)
 	}
@@ -108,6 +110,14 @@ func collectLinux(ctx context.Context, p probe.Probe, root string, f *facts) {
 			continue
 		}
 		auto, guest = append(auto, r.autoVia...), append(guest, r.guestVia...)
+		// Its PAM service may sign the person in without a password.
+		switch via, err := passwordlessLogin(p, root, r.name, person, passwd, lf.UIDMin, lf.UIDMax); {
+		case err != nil:
+			f.addError(r.name+" PAM service", err)
+			autoUnknown = true
+		case via != "":
+			auto = append(auto, via)
+		}
 	}
 	getty, gettyErr := gettyAutologin(p, root)
 	if gettyErr != nil {

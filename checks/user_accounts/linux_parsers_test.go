@@ -233,3 +233,32 @@ func TestGettyAutologin(t *testing.T) {
 		})
 	}
 }
+
+// TestPAMPasswordless: a display manager's PAM service that lets people in
+// before asking for a password. Debian 12's own files (sddm has the
+// nopasswdlogin line commented out) let nobody in so.
+func TestPAMPasswordless(t *testing.T) {
+	for _, file := range []string{"pam/debian12_sddm", "pam/debian12_gdm-password"} {
+		if everyone, groups := pamPasswordless(checktest.ReadParserData(t, file)); everyone || groups != nil {
+			t.Errorf("%s: everyone %v, groups %q", file, everyone, groups)
+		}
+	}
+	for in, want := range map[string]struct {
+		everyone bool
+		groups   []string
+	}{
+		"auth sufficient pam_succeed_if.so user ingroup nopasswdlogin\n@include common-auth\n":  {false, []string{"nopasswdlogin"}},
+		"auth\t[success=done default=ignore]\tpam_succeed_if.so user ingroup autologin:kiosk\n": {false, []string{"autologin", "kiosk"}},
+		"auth [success=done ignore=ignore default=bad] /usr/lib/security/pam_permit.so\n":       {true, nil},
+		"-auth sufficient pam_permit.so\n":                                                      {true, nil},
+		"auth required pam_succeed_if.so user ingroup nopasswdlogin\n":                          {false, nil}, // restricts, lets no one in
+		"account sufficient pam_permit.so\n":                                                    {false, nil},
+		"auth sufficient pam_succeed_if.so uid >= 1000 # user ingroup nopasswdlogin\n":          {false, nil},
+		"auth sufficient pam_unix.so nullok\n":                                                  {false, nil},
+	} {
+		everyone, groups := pamPasswordless([]byte(in))
+		if everyone != want.everyone || !slices.Equal(groups, want.groups) {
+			t.Errorf("%q: everyone %v, groups %q; want %v %q", in, everyone, groups, want.everyone, want.groups)
+		}
+	}
+}
