@@ -236,12 +236,17 @@ func TestGettyAutologin(t *testing.T) {
 
 // TestPAMPasswordless: a display manager's PAM service that lets people in
 // before asking for a password. Debian 12's own files (sddm has the
-// nopasswdlogin line commented out) let nobody in so.
+// nopasswdlogin line commented out, and common-auth's pam_permit is
+// required after pam_deny) let nobody in so.
 func TestPAMPasswordless(t *testing.T) {
-	for _, file := range []string{"pam/debian12_sddm", "pam/debian12_gdm-password"} {
-		if everyone, groups := pamPasswordless(checktest.ReadParserData(t, file)); everyone || groups != nil {
+	for _, file := range []string{"pam/debian12_sddm", "pam/debian12_gdm-password", "pam/debian12_common-auth"} {
+		if everyone, groups, _ := pamPasswordless(checktest.ReadParserData(t, file)); everyone || groups != nil {
 			t.Errorf("%s: everyone %v, groups %q", file, everyone, groups)
 		}
+	}
+	_, _, inc := pamPasswordless([]byte("@include common-auth\nauth substack system-login\nauth include password-auth\naccount include system-account\n"))
+	if !slices.Equal(inc, []string{"common-auth", "system-login", "password-auth"}) {
+		t.Errorf("includes %q", inc)
 	}
 	for in, want := range map[string]struct {
 		everyone bool
@@ -256,7 +261,7 @@ func TestPAMPasswordless(t *testing.T) {
 		"auth sufficient pam_succeed_if.so uid >= 1000 # user ingroup nopasswdlogin\n":          {false, nil},
 		"auth sufficient pam_unix.so nullok\n":                                                  {false, nil},
 	} {
-		everyone, groups := pamPasswordless([]byte(in))
+		everyone, groups, _ := pamPasswordless([]byte(in))
 		if everyone != want.everyone || !slices.Equal(groups, want.groups) {
 			t.Errorf("%q: everyone %v, groups %q; want %v %q", in, everyone, groups, want.everyone, want.groups)
 		}

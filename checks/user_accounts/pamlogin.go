@@ -16,22 +16,33 @@ import (
 // `user ingroup G` (the members of G). Ubuntu's and Linux Mint's LightDM
 // carry the second for the nopasswdlogin group, which their user settings
 // join to "log in without a password" while the account keeps one (so
-// passwd -S says set); Debian's SDDM has the line commented out. Only the
-// display manager's own service file is read, not the files it includes.
+// passwd -S says set); Debian's SDDM has the line commented out. The
+// display manager's own service file is read, and the files it includes
+// (@include, include, substack) one level down, where a sufficient
+// pam_permit at the top of common-auth would let everyone in everywhere.
 
 // dmPAMServices are the PAM services the display managers sign people in
 // with.
 var dmPAMServices = map[string]string{"gdm": "gdm-password", "lightdm": "lightdm", "sddm": "sddm"}
 
 // pamPasswordless reads a PAM service and returns whether it lets everyone
-// in without a password, and the groups whose members it lets in so.
-func pamPasswordless(b []byte) (everyone bool, groups []string) {
+// in without a password, the groups whose members it lets in so, and the
+// services it includes for authentication.
+func pamPasswordless(b []byte) (everyone bool, groups, includes []string) {
 	for line := range strings.Lines(string(b)) {
 		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
 		}
 		f := strings.Fields(line)
+		if len(f) == 2 && f[0] == "@include" {
+			includes = append(includes, f[1])
+			continue
+		}
 		if len(f) < 3 || strings.TrimPrefix(f[0], "-") != "auth" {
+			continue
+		}
+		if f[1] == "include" || f[1] == "substack" {
+			includes = append(includes, f[2])
 			continue
 		}
 		control, module, args := f[1], f[2], f[3:]
@@ -59,7 +70,7 @@ func pamPasswordless(b []byte) (everyone bool, groups []string) {
 			}
 		}
 	}
-	return everyone, groups
+	return everyone, groups, includes
 }
 
 // passwordlessLogin judges the display manager dm's PAM service for the
@@ -79,7 +90,21 @@ func passwordlessLogin(p probe.Probe, root, dm string, u *probe.User, passwd []p
 	case err != nil:
 		return "", err
 	}
-	everyone, groups := pamPasswordless(b)
+	everyone, groups, includes := pamPasswordless(b)
+	for _, inc := range includes {
+		if strings.Contains(inc, "/") {
+			continue // only services in /etc/pam.d
+		}
+		ib, err := p.ReadFile(under(root, "/etc/pam.d/"+inc))
+		switch {
+		case errors.Is(err, probe.ErrNotFound):
+			continue
+		case err != nil:
+			return "", err
+		}
+		e, g, _ := pamPasswordless(ib)
+		everyone, groups = everyone || e, append(groups, g...)
+	}
 	if everyone {
 		return "pam_permit", nil
 	}
