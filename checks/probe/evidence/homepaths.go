@@ -93,22 +93,26 @@ func (h homePaths) file(b []byte) []byte {
 	return out
 }
 
-// value is v with the home paths in its strings rewritten — a string, a
-// list, a map (its keys too), as registry values, WMI rows and property
-// lists hold them — and whether anything changed; v itself is never
-// modified (the checks were given it).
-func (h homePaths) value(v any) (any, bool) {
+// value is v with the home paths in its strings rewritten (see
+// rewriteStrings) and whether anything changed.
+func (h homePaths) value(v any) (any, bool) { return rewriteStrings(v, h.str) }
+
+// rewriteStrings is v with f applied to its strings — a string, a list, a
+// map (its keys too), as registry values, WMI rows and property lists hold
+// them — and whether anything changed; v itself is never modified (the
+// checks were given it).
+func rewriteStrings(v any, f func(string) string) (any, bool) {
 	switch x := v.(type) {
 	case string:
-		y := h.str(x)
+		y := f(x)
 		return y, y != x
 	case []string:
-		out := h.strs(x)
+		out := mapStrings(x, f)
 		return out, !slices.Equal(out, x)
 	case []any:
 		var out []any
 		for i, e := range x {
-			if y, changed := h.value(e); changed {
+			if y, changed := rewriteStrings(e, f); changed {
 				if out == nil {
 					out = slices.Clone(x)
 				}
@@ -122,8 +126,8 @@ func (h homePaths) value(v any) (any, bool) {
 	case map[string]any:
 		var out map[string]any
 		for k, e := range x {
-			y, changed := h.value(e)
-			nk := h.str(k)
+			y, changed := rewriteStrings(e, f)
+			nk := f(k)
 			if !changed && nk == k {
 				continue
 			}

@@ -24,30 +24,12 @@ func pseudonymiseProfileFolders(class string, rows []map[string]any) []map[strin
 		for k, v := range row {
 			for _, c := range cols {
 				if strings.EqualFold(k, c) {
-					out[i][k] = profileFolderValue(v)
+					out[i][k], _ = rewriteStrings(v, pseudonymiseProfileFolder)
 				}
 			}
 		}
 	}
 	return out
-}
-
-// profileFolderValue is v (a string or a list of them) with its paths'
-// person folders pseudonymised.
-func profileFolderValue(v any) any {
-	switch x := v.(type) {
-	case string:
-		return pseudonymiseProfileFolder(x)
-	case []string:
-		return mapStrings(x, pseudonymiseProfileFolder)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = profileFolderValue(e)
-		}
-		return out
-	}
-	return v
 }
 
 // pseudonymiseProfileFolder pseudonymises the folder after a drive's
