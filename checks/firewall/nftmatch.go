@@ -297,7 +297,7 @@ func judgeValues(left nftLeft, op string, vals []string) condition {
 		}
 		return narrow
 	case left.Payload != nil && (left.Payload.Field == "dport" || left.Payload.Field == "sport") && portProtocols[left.Payload.Protocol]:
-		switch {
+		switch n := portsCovered(vals); {
 		case ne:
 			return wide
 		case left.Payload.Field == "sport":
@@ -305,10 +305,12 @@ func judgeValues(left nftLeft, op string, vals []string) condition {
 			// (letting DNS answers in without connection tracking) lets
 			// anyone reach any port by sending from port 53.
 			return condition{kind: condWide, desc: desc + sourcePortNote}
-		case coversManyPorts(vals) && !coversEveryPort(vals):
+		case n == 65535:
+			return wide
+		case n >= wideRangePorts:
 			return condition{kind: condWide, desc: desc + manyPortsNote}
 		}
-		return either(coversManyPorts(vals))
+		return narrow
 	case left.Payload != nil && (left.Payload.Protocol == "icmp" || left.Payload.Protocol == "icmpv6" || left.Payload.Protocol == "igmp"):
 		return narrow
 	case left.Fib != nil && left.Fib.Result == "type" && slices.Contains(left.Fib.Flags, "daddr") && eq:
@@ -347,12 +349,6 @@ func portComparison(op, v string) (string, bool) {
 		return "0-" + strconv.Itoa(n), true
 	}
 	return "", false
-}
-
-// coversManyPorts reports whether port values cover wideRangePorts ports
-// or more.
-func coversManyPorts(vals []string) bool {
-	return portsCovered(vals) >= wideRangePorts
 }
 
 // portsCovered counts the ports from 1 to 65535 that port values ("22",
@@ -499,11 +495,6 @@ const sourcePortNote = " (a source port, which the sender chooses)"
 // manyPortsNote marks a port match that is wide for the number of ports it
 // opens, not because it opens every one.
 const manyPortsNote = " (thousands of ports)"
-
-// coversEveryPort reports whether port values cover 1–65535.
-func coversEveryPort(vals []string) bool {
-	return portsCovered(vals) == 65535
-}
 
 // localNetworkNote marks a wide address match in a rule's description.
 const localNetworkNote = " (a whole local network)"
