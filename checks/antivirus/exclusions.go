@@ -2,6 +2,7 @@ package antivirus
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/browsers"
@@ -266,7 +267,7 @@ func (who exclusionSubject) shown(raw string) string {
 	}
 	if who.Account {
 		home, p := winParts(who.Home), winParts(raw)
-		if len(p) >= len(home) && partsEqual(p[:len(home)], home) {
+		if len(p) >= len(home) && slices.Equal(p[:len(home)], home) {
 			return "~" + homeTail(winPartsAsWritten(raw)[len(home):], `\`)
 		}
 	}
@@ -378,18 +379,6 @@ func partsMatch(pattern, p []string) bool {
 	}
 	for i := range pattern {
 		if !wildMatch(pattern[i], p[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func partsEqual(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
 			return false
 		}
 	}

@@ -142,17 +142,18 @@ var screensaverDaemons = map[string][]string{
 	desktopXFCE:     {lockerXfce},
 }
 
-// commName is name as /proc/<pid>/comm holds it.
-func commName(name string) string { return name[:min(len(name), 15)] }
+// namesOneOf reports whether a process name is one of the programs, as
+// /proc/<pid>/comm holds it (cut at 15 characters) or whole.
+func namesOneOf(name string, programs []string) bool {
+	return slices.ContainsFunc(programs, func(d string) bool { return name == d[:min(len(d), 15)] || name == d })
+}
 
 // isScreensaverDaemon reports whether a process name is one of
 // screensaverDaemons'.
 func isScreensaverDaemon(name string) bool {
 	for _, ds := range screensaverDaemons {
-		for _, d := range ds {
-			if name == commName(d) || name == d {
-				return true
-			}
+		if namesOneOf(name, ds) {
+			return true
 		}
 	}
 	return false
@@ -171,10 +172,7 @@ func findLockerDaemon(p probe.Probe, u probe.User, mine []probe.Process, lf *lin
 	if !ok {
 		return
 	}
-	running := slices.ContainsFunc(mine, func(pr probe.Process) bool {
-		name := procName(pr)
-		return slices.ContainsFunc(daemons, func(d string) bool { return name == commName(d) || name == d })
-	})
+	running := slices.ContainsFunc(mine, func(pr probe.Process) bool { return namesOneOf(procName(pr), daemons) })
 	lf.LockerDaemonRunning = &running
 }
 
