@@ -3,6 +3,7 @@ package useraccounts
 import (
 	"bytes"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -161,20 +162,15 @@ var adminGroups = map[string]bool{"sudo": true, "wheel": true, "admin": true,
 // isAdmin reports whether the account is root or in an administrators group,
 // by the group's member list or as its primary group.
 func isAdmin(e passwdEntry, groups []groupEntry) bool {
-	if e.UID == 0 {
-		return true
-	}
+	return e.UID == 0 || inAnyGroup(e, groups, func(name string) bool { return adminGroups[name] })
+}
+
+// inAnyGroup reports whether the account is in one of the groups named
+// (named says which), by the group's member list or as its primary group.
+func inAnyGroup(e passwdEntry, groups []groupEntry, named func(name string) bool) bool {
 	for _, g := range groups {
-		if !adminGroups[g.Name] {
-			continue
-		}
-		if g.GID == e.GID {
+		if named(g.Name) && (g.GID == e.GID || slices.Contains(g.Members, e.Name)) {
 			return true
-		}
-		for _, m := range g.Members {
-			if m == e.Name {
-				return true
-			}
 		}
 	}
 	return false

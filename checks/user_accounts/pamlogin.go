@@ -4,7 +4,6 @@ import (
 	"errors"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -122,21 +121,12 @@ func passwordlessLogin(p probe.Probe, root, dm string, u *probe.User, passwd []p
 	if !ok {
 		return "", errors.New("/etc/group: not recognised")
 	}
-	inGroup := func(e passwdEntry) bool {
-		for _, g := range all {
-			if slices.Contains(groups, g.Name) && (g.GID == e.GID || slices.Contains(g.Members, e.Name)) {
-				return true
-			}
-		}
-		return false
-	}
 	for _, e := range passwd {
 		person := e.UID >= uidMin && e.UID <= uidMax
 		if u != nil {
-			uid, err := strconv.Atoi(u.UID)
-			person = e.Name == u.Name || err == nil && e.UID == uid
+			person = isAccountOf(e, *u)
 		}
-		if person && inGroup(e) {
+		if person && inAnyGroup(e, all, func(name string) bool { return slices.Contains(groups, name) }) {
 			return "pam_nopasswd_group", nil
 		}
 	}
