@@ -239,25 +239,37 @@ var gsFamilies = map[string]gsFamily{
 	},
 }
 
+// gsettingsGet asks gsettings, as the person, for one key: its value (as
+// GVariant text) when ok; missing when the schema is not installed;
+// anything else is noted in f.Errors.
+func gsettingsGet(ctx context.Context, p probe.Probe, schema, key string, f *facts) (value string, missing, ok bool) {
+	out, err := p.RunAsConsoleUser(ctx, probe.CmdGsettings, "get", schema, key)
+	switch {
+	case err != nil:
+		f.addError("gsettings "+schema, err)
+	case out.ExitCode == 0:
+		return strings.TrimSpace(string(out.Stdout)), false, true
+	case gsettingsProblem(out) == gsettings.SchemaMissing:
+		return "", true, false
+	default:
+		f.Errors = append(f.Errors, "gsettings "+schema+": "+gsettingsProblem(out))
+	}
+	return "", false, false
+}
+
 // readSleepLock reads, as the person, whether the screen locks when the
 // computer goes to sleep, where the desktop's power settings say so (see
 // gsFamily). A missing schema (no power plugin) is not judged.
 func readSleepLock(ctx context.Context, p probe.Probe, fam gsFamily, lf *linuxFacts, f *facts) {
 	get := func(key string) (value, missing, ok bool) {
-		out, err := p.RunAsConsoleUser(ctx, probe.CmdGsettings, "get", fam.sleepSchema, key)
-		switch {
-		case err != nil:
-			f.addError("gsettings "+fam.sleepSchema, err)
-		case out.ExitCode == 0:
-			if b, ok := gVariantBool(strings.TrimSpace(string(out.Stdout))); ok {
-				return b, false, true
-			}
-			f.Errors = append(f.Errors, "gsettings "+fam.sleepSchema+" "+key+": not recognised")
-		case gsettingsProblem(out) == gsettings.SchemaMissing:
-			return false, true, false
-		default:
-			f.Errors = append(f.Errors, "gsettings "+fam.sleepSchema+": "+gsettingsProblem(out))
+		v, missing, ok := gsettingsGet(ctx, p, fam.sleepSchema, key, f)
+		if !ok {
+			return false, missing, false
 		}
+		if b, ok := gVariantBool(v); ok {
+			return b, false, true
+		}
+		f.Errors = append(f.Errors, "gsettings "+fam.sleepSchema+" "+key+": not recognised")
 		return false, false, false
 	}
 	if fam.sleepFollowsKey != "" {
@@ -315,17 +327,12 @@ func readGSettings(ctx context.Context, p probe.Probe, fam gsFamily, lf *linuxFa
 			vals[s.path+k] = v
 		}
 	}
-	out, err := p.RunAsConsoleUser(ctx, probe.CmdGsettings, "get", fam.lockdownSchema, "disable-lock-screen")
-	switch {
-	case err != nil:
-		f.addError("gsettings "+fam.lockdownSchema, err)
-	case out.ExitCode == 0:
-		vals[fam.lockdownPath+"disable-lock-screen"] = strings.TrimSpace(string(out.Stdout))
-	case gsettingsProblem(out) == gsettings.SchemaMissing:
+	switch v, missing, ok := gsettingsGet(ctx, p, fam.lockdownSchema, "disable-lock-screen", f); {
+	case ok:
+		vals[fam.lockdownPath+"disable-lock-screen"] = v
+	case missing:
 		// Without the lockdown schema nothing can disable the lock.
 		vals[fam.lockdownPath+"disable-lock-screen"] = "false"
-	default:
-		f.Errors = append(f.Errors, "gsettings "+fam.lockdownSchema+": "+gsettingsProblem(out))
 	}
 	if fam.sleepSchema != "" {
 		readSleepLock(ctx, p, fam, lf, f)
