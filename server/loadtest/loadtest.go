@@ -143,9 +143,11 @@ func (r Run) Percentile(p float64) float64 {
 
 // Drive sends requests[0..n) to addr from clients connections at once,
 // each taking the next request when it has its answer; rate > 0 paces
-// the requests at that many a second in all. check judges each answer
-// (request i, status, body); an error counts as failed. See DriveOn for
-// a broken connection.
+// the requests at that many a second in all (request i is due i/rate
+// seconds after the start, and its latency is counted from then, so a
+// paced run shows whether the server keeps up with that rate). check
+// judges each answer (request i, status, body); an error counts as
+// failed. See DriveOn for a broken connection.
 func Drive(addr string, clients, rate int, requests [][]byte, check func(i, status int, body []byte) error) Run {
 	return DriveOn([]string{addr}, clients, rate, requests, check)
 }
@@ -178,10 +180,17 @@ func DriveOn(addrs []string, clients, rate int, requests [][]byte, check func(i,
 				if i >= n {
 					return
 				}
-				if rate > 0 {
-					time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(rate))))
-				}
 				t0 := time.Now()
+				if rate > 0 {
+					// Paced: the latency runs from when the request was
+					// due, not from when a client was free to send it. A
+					// server that falls behind keeps every client busy and
+					// the requests go out late; timing them from their
+					// sending would hide that wait (coordinated omission).
+					due := start.Add(time.Duration(i) * time.Second / time.Duration(rate))
+					time.Sleep(time.Until(due))
+					t0 = due
+				}
 				var status int
 				var body []byte
 				var err error

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRoundTrip reads net/http's answers as sent: bodies of their
@@ -61,5 +62,33 @@ func TestRoundTrip(t *testing.T) {
 	defer c2.Close()
 	if _, _, err := c2.RoundTrip(Post(addr, "/chunked", "", nil)); err == nil || !strings.Contains(err.Error(), "chunked") {
 		t.Errorf("a chunked answer: %v; want an error naming it", err)
+	}
+}
+
+// TestPacedLatencyFromDueTime: a paced run times each request from when it
+// was due. One client, 10 requests due 1 ms apart, a server taking 20 ms
+// each: the client sends the last one about 180 ms late, and its latency
+// must say so (timed from the sending, every latency would be ~20 ms and
+// a server that cannot keep up would look as if it did).
+func TestPacedLatencyFromDueTime(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(20 * time.Millisecond)
+		_, _ = w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	addr := srv.Listener.Addr().String()
+	requests := make([][]byte, 10)
+	for i := range requests {
+		requests[i] = Post(addr, "/", "", nil)
+	}
+	r := Drive(addr, 1, 1000, requests, func(int, int, []byte) error { return nil })
+	if r.Failed != 0 || len(r.Latencies) != len(requests) {
+		t.Fatalf("answered %d, failed %d; want all %d answered", len(r.Latencies), r.Failed, len(requests))
+	}
+	if worst := r.Latencies[len(r.Latencies)-1]; worst < 150*time.Millisecond {
+		t.Errorf("the last request's latency is %v; it was due ~9 ms after the start and sent after 9 answers of 20 ms, so at least 150 ms", worst)
+	}
+	if r.PerSecond() > 60 {
+		t.Errorf("%.0f requests/s through one client of a 20 ms server; want under 60 (the pace is not what was reached)", r.PerSecond())
 	}
 }

@@ -65,7 +65,7 @@ func main() {
 	flag.IntVar(&o.enrolClients, "enrol-clients", 32, "enrolments at once")
 	flag.IntVar(&o.reports, "reports", 40_000, "check runs sent, each from the next seeded device")
 	flag.IntVar(&o.clients, "clients", 64, "keep-alive connections sending reports at once")
-	flag.IntVar(&o.rate, "rate", 0, "pace the reports at this many a second (0: as fast as answered)")
+	flag.IntVar(&o.rate, "rate", 0, "pace the reports at this many a second, each timed from when it was due (0: each client sends the next when answered)")
 	flag.IntVar(&o.reportBytes, "report-bytes", 3000, "approximate size of a report's JSON body")
 	flag.BoolVar(&o.history, "history", false, "seed a fleet in service: every seeded device has reported once, with what it will send again (without it, each report sent is its device's first)")
 	flag.IntVar(&o.replicas, "replicas", 1, "server processes on the one database, the reports sent round robin (issue 21 item 9; PostgreSQL)")
@@ -211,8 +211,12 @@ func run(ctx context.Context, o options) error {
 		}
 		stopViews()
 		stopProfile()
-		fmt.Printf("ingest: %d reports of %d bytes, %d clients, %d server(s): %.0f reports/s, p50 %.1f ms, p99 %.1f ms, failed %d, answered as duplicates %d\n",
-			o.reports, bodyBytes, o.clients, len(addrs), r.PerSecond(), r.Percentile(0.5), r.Percentile(0.99), r.Failed, duplicates.Load())
+		paced := ""
+		if o.rate > 0 {
+			paced = fmt.Sprintf(" paced at %d/s (latency from each report's due time)", o.rate)
+		}
+		fmt.Printf("ingest: %d reports of %d bytes, %d clients, %d server(s)%s: %.0f reports/s, p50 %.1f ms, p99 %.1f ms, failed %d, answered as duplicates %d\n",
+			o.reports, bodyBytes, o.clients, len(addrs), paced, r.PerSecond(), r.Percentile(0.5), r.Percentile(0.99), r.Failed, duplicates.Load())
 		perReport := func(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(n) }
 		server := fmt.Sprintf("server %.0f µs (and %.1f KB written to storage)", perReport(serverCPU, o.reports), float64(written)/1024/float64(o.reports))
 		if len(addrs) > 1 {
