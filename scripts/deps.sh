@@ -17,6 +17,8 @@
 #                    MATE's settings and its real screensaver on Xvfb: the
 #                    screen locks only while it runs, and on sleep as the
 #                    power manager's schema says
+#   xautolock        the real xautolock on Xvfb: it locks when idle but has no
+#                    before-sleep event, so the lock on sleep comes from a hook
 #   network-manager  nmcli's real answers when NetworkManager is not running
 #   iw               wifi_security: iw scan dump's real answer without Wi-Fi
 #   chromium firefox-esr  real browser profiles for cookie clearing
@@ -57,7 +59,7 @@ set -euo pipefail
 packages=(
 	nftables iptables cryptsetup-bin util-linux iproute2 clamav clamav-daemon avahi-daemon
 	libglib2.0-bin gsettings-desktop-schemas dconf-service dconf-gsettings-backend dbus-daemon
-	mate-screensaver mate-power-manager-common network-manager iw chromium firefox-esr gcc git make postgresql
+	mate-screensaver mate-power-manager-common xautolock network-manager iw chromium firefox-esr gcc git make postgresql
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
 	rpm wixl msitools osslsigncode openssl systemd
 	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs sqlite3 x11vnc

@@ -67,6 +67,13 @@
 //     dimming) is unknown. A tiling desktop or LXQt with no idle daemon
 //     running never locks (fail); an unknown window manager without one
 //     is unknown. COSMIC is recognised and unknown.
+//   - Locking before sleep on those desktops: swayidle's before-sleep,
+//     hypridle's before_sleep_cmd, xss-lock (unless --ignore-sleep),
+//     XScreenSaver while xscreensaver-systemd runs; xautolock and xidlehook
+//     never. When none of the daemons that lock does, a system-wide sleep
+//     hook may (readSleepHooks: units the sleep targets want, systemd-sleep
+//     scripts, running a locker → pass; only asking logind or LightDM to
+//     lock, or unreadable → unknown); none → fail.
 //
 // macOS: sysadminctl -screenLock status (stderr; "delay is N seconds",
 // "immediate", "off") as the console user; pmset -g custom displaysleep per

@@ -2,6 +2,7 @@ package screenlock
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -192,7 +193,7 @@ func linuxSessionResult(l linuxFacts, fix string) (checks.Result, bool) {
 // password delay within the limit.
 func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 	if l.Locker == lockerIdleDaemon {
-		return idleDaemonRoutes(l), idleSleepGates(l)
+		return idleDaemonRoutes(l), idleSleepGates(l, fix)
 	}
 	var gates []checks.Result
 	r := route{name: l.Locker}
@@ -290,23 +291,43 @@ func daemonFix(name string) string {
 	return "Sign out and sign in again: the screensaver (" + name + ") starts with the desktop. If the screen still does not lock, ask your IT support to install " + name + " and make it start at sign-in."
 }
 
-// idleSleepGates: when every idle daemon that locks is known not to lock
-// before the computer sleeps, closing the lid leaves the desktop open.
-func idleSleepGates(l linuxFacts) []checks.Result {
-	known := false
+// idleSleepGates: when no idle daemon that locks locks before the
+// computer sleeps (xautolock and xidlehook never do; XScreenSaver does
+// through its helper), closing the lid leaves the desktop open, unless a
+// system-wide sleep hook runs a locker.
+func idleSleepGates(l linuxFacts, fix string) []checks.Result {
+	var names []string
 	for _, il := range l.IdleLockers {
-		if il.Locker == "" {
-			continue
+		if il.Locker != "" {
+			names = append(names, il.Name)
 		}
-		if il.SleepLocks == nil || *il.SleepLocks {
-			return nil
-		}
-		known = true
 	}
-	if !known {
+	if len(names) == 0 || idleLockerLocksOnSleep(l.IdleLockers) || l.SleepHook != "" {
 		return nil
 	}
-	return []checks.Result{{Status: checks.Fail, Summary: noSleepLock, Fix: sleepLockFix(l.Desktop)}}
+	noLock := strings.Join(names, " and ") + " does not lock before the computer sleeps"
+	if len(names) > 1 {
+		noLock = strings.Join(names, " and ") + " do not lock before the computer sleeps"
+	}
+	switch {
+	case l.SleepHookAsks != "":
+		return []checks.Result{unknownGate(noLock+", and the system's sleep hook "+l.SleepHookAsks+
+			" only asks the sessions to lock, which nothing SessionGuard can see on this desktop answers", fix)}
+	case l.SleepHooksUnread:
+		return []checks.Result{unknownGate(noLock+", and the system's sleep hooks (which may lock it) could not all be read", fix)}
+	}
+	return []checks.Result{{Status: checks.Fail, Summary: noSleepLock, Fix: idleSleepFix(l.Desktop, names)}}
+}
+
+// idleSleepFix is the fix for idle daemons that do not lock before sleep.
+func idleSleepFix(desktop string, names []string) string {
+	switch {
+	case slices.Contains(names, "xscreensaver"):
+		return "XScreenSaver locks before sleep through its helper xscreensaver-systemd, which is not running: sign out and in again. If it still does not start, another program holds the sleep hook it needs (see 'man xscreensaver-systemd'); ask your IT support."
+	case slices.Contains(names, "xautolock"), slices.Contains(names, "xidlehook"):
+		return "Your idle locker (" + strings.Join(names, ", ") + ") does not lock when the computer goes to sleep. Start xss-lock as well, which does: add `exec --no-startup-id xss-lock --transfer-sleep-lock -- i3lock --nofork` to your i3 config (or your window manager's start-up), then sign out and in again; or ask your IT support."
+	}
+	return sleepLockFix(desktop)
 }
 
 // idleDaemonRoutes: each idle daemon that runs is a way the screen locks;

@@ -68,6 +68,15 @@ var (
 	ParseXautolock             = parseXautolock
 	ParseXfconfChannel         = parseXfconfChannel
 	ParseXidlehook             = parseXidlehook
+	SleepHookAction            = sleepHookAction
+	HookName                   = hookName
 	ParseXsetScreenSaver       = parseXsetScreenSaver
 	ShellWords                 = shellWords
+)
+
+// What a sleep hook does.
+const (
+	HookNone  = hookNone
+	HookLocks = hookLocks
+	HookAsks  = hookAsks
 )

@@ -59,6 +59,17 @@ type linuxFacts struct {
 	// LockOnSleepUnread: the desktop sets it apart but it could not be
 	// read.
 	LockOnSleepUnread bool `json:"lock_on_sleep_unread,omitempty"`
+	// SleepHook is the system-wide hook that runs a screen locker before
+	// the computer sleeps (a unit the sleep targets want, or a
+	// systemd-sleep script), by its name (a unit's instance, often a
+	// person's name, left out); read only for idle daemons none of which
+	// locks before sleep (readSleepHooks).
+	SleepHook string `json:"sleep_hook,omitempty"`
+	// SleepHookAsks is such a hook that only asks logind or LightDM to
+	// lock the sessions (loginctl lock-sessions, dm-tool lock).
+	SleepHookAsks string `json:"sleep_hook_asks,omitempty"`
+	// SleepHooksUnread: those hooks could not all be read.
+	SleepHooksUnread bool `json:"sleep_hooks_unread,omitempty"`
 	// IdleDelaySeconds is the idle time before the screen blanks or the
 	// lock starts; 0 means never.
 	IdleDelaySeconds *int `json:"idle_delay_seconds,omitempty"`
@@ -122,6 +133,9 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	case desktopSway, desktopRiver, desktopHyprland, desktopI3, desktopLXQt, desktopOther:
 		if mine, ok := personProcesses(p, u, mine, f); ok {
 			readIdleLockers(ctx, p, u, mine, lf)
+			if !idleLockerLocksOnSleep(lf.IdleLockers) {
+				readSleepHooks(p, lf)
+			}
 		}
 	}
 }

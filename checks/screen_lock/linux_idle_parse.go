@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -26,22 +27,29 @@ func lockerOf(cmd string) string {
 	if strings.Contains(cmd, "dm-tool lock") {
 		return "dm-tool lock"
 	}
-	fields := strings.FieldsFunc(cmd, func(r rune) bool {
-		return r == ' ' || r == '\t' || r == ';' || r == '&' || r == '|' || r == '(' || r == ')'
+	segments := strings.FieldsFunc(cmd, func(r rune) bool {
+		return r == ';' || r == '&' || r == '|' || r == '(' || r == ')' || r == '\n'
 	})
-	for i, w := range fields {
-		base := path.Base(w)
-		if i > 0 && (fields[i-1] == "pidof" || fields[i-1] == "pgrep") {
-			continue
-		}
-		for _, l := range lockPrograms {
-			if strings.HasPrefix(base, l) {
-				return l
+	for _, seg := range segments {
+	words:
+		for _, w := range strings.Fields(seg) {
+			base := path.Base(w)
+			if slices.Contains(notRunning, base) {
+				break words // the rest of this command names, not runs
+			}
+			for _, l := range lockPrograms {
+				if strings.HasPrefix(base, l) {
+					return l
+				}
 			}
 		}
 	}
 	return ""
 }
+
+// notRunning are programs that name a locker without running it: "pidof
+// hyprlock || hyprlock" runs it after, "pkill i3lock" stops it.
+var notRunning = []string{"pidof", "pgrep", "pkill", "killall"}
 
 func isOtherAction(cmd string) bool {
 	fields := strings.Fields(cmd)
@@ -68,7 +76,8 @@ type idleTimers struct {
 	Unrecognised string
 	// SleepLocks says whether the daemon locks before the computer goes
 	// to sleep (swayidle's before-sleep, hypridle's before_sleep_cmd);
-	// nil where the daemon has no such event (xautolock, xidlehook).
+	// false for xautolock and xidlehook, which have no such event
+	// (xautolock's -detectsleep only restarts its timer on waking).
 	SleepLocks *bool
 }
 
@@ -234,7 +243,7 @@ func parseXautolock(args []string) idleTimers {
 			locker = args[i+1]
 		}
 	}
-	var t idleTimers
+	t := idleTimers{SleepLocks: boolPtr(false)}
 	t.timer(mins*60, locker, "")
 	return t
 }
@@ -243,7 +252,7 @@ func parseXautolock(args []string) idleTimers {
 // Each timer counts from the one before it, so a locker's time is the sum
 // of the timers up to its own.
 func parseXidlehook(args []string) idleTimers {
-	var t idleTimers
+	t := idleTimers{SleepLocks: boolPtr(false)}
 	total := 0
 	for i := 0; i < len(args); i++ {
 		if args[i] != "--timer" {
@@ -402,4 +411,55 @@ func shellWords(s string) []string {
 	}
 	flush()
 	return words
+}
+
+// What a sleep hook does (sleepHookAction).
+const (
+	hookNone  = iota
+	hookLocks // runs a screen locker
+	// hookAsks asks logind or LightDM to lock the sessions (loginctl
+	// lock-sessions, dm-tool lock): on a desktop of idle daemons that
+	// locks only where a daemon's lock handler answers, which the
+	// process list does not show.
+	hookAsks
+)
+
+// sleepHookAction reads what a sleep hook does: a unit's ExecStart and
+// ExecStartPre lines, a script's lines outside comments.
+func sleepHookAction(b []byte, isUnit bool) int {
+	action := hookNone
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 4096), len(b)+1)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' || line[0] == ';' {
+			continue
+		}
+		if isUnit {
+			k, v, ok := strings.Cut(line, "=")
+			if !ok || (strings.TrimSpace(k) != "ExecStart" && strings.TrimSpace(k) != "ExecStartPre") {
+				continue
+			}
+			line = strings.TrimLeft(strings.TrimSpace(v), "-@:+!")
+		}
+		switch l := lockerOf(line); l {
+		case "":
+		case "loginctl lock-session", "dm-tool lock":
+			action = hookAsks
+		default:
+			return hookLocks
+		}
+	}
+	return action
+}
+
+// idleLockerLocksOnSleep reports whether one of the idle daemons that lock
+// also locks before the computer sleeps, or may (not known).
+func idleLockerLocksOnSleep(lockers []idleLocker) bool {
+	for _, il := range lockers {
+		if il.Locker != "" && (il.SleepLocks == nil || *il.SleepLocks) {
+			return true
+		}
+	}
+	return false
 }

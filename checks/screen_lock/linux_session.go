@@ -1,6 +1,7 @@
 package screenlock
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"path"
@@ -174,7 +175,8 @@ func userProcesses(procs []probe.Process, u probe.User) []probe.Process {
 	out := []probe.Process{}
 	for _, pr := range procs {
 		name := procName(pr)
-		if _, ok := graphicalProcs[name]; (ok || slices.Contains(idleLockerNames, name) || isScreensaverDaemon(name)) && isMine(pr, u) {
+		if _, ok := graphicalProcs[name]; (ok || slices.Contains(idleLockerNames, name) || isScreensaverDaemon(name) ||
+			namesOneOf(name, []string{xscreensaverSleepHelper})) && isMine(pr, u) {
 			out = append(out, pr)
 		}
 	}
@@ -244,6 +246,14 @@ func readIdleLockers(ctx context.Context, p probe.Probe, u probe.User, mine []pr
 			readXssLock(ctx, p, args, &il)
 		case "xscreensaver":
 			readXScreenSaver(p, u, &il)
+			if il.Locker != "" {
+				// It locks before sleep through its helper, which it
+				// starts and which fails to start where another program
+				// holds logind's sleep delay (xscreensaver-systemd(1)).
+				il.SleepLocks = boolPtr(slices.ContainsFunc(mine, func(pr probe.Process) bool {
+					return namesOneOf(procName(pr), []string{xscreensaverSleepHelper})
+				}))
+			}
 		}
 		lf.IdleLockers = append(lf.IdleLockers, il)
 	}
@@ -310,6 +320,70 @@ func readXssLock(ctx context.Context, p probe.Probe, args []string, il *idleLock
 		return
 	}
 	il.TimeoutSeconds, il.Source = intPtr(n), "xset"
+}
+
+// xscreensaverSleepHelper is the program through which XScreenSaver locks
+// before the computer sleeps (logind's PrepareForSleep).
+const xscreensaverSleepHelper = "xscreensaver-systemd"
+
+// Where a system-wide hook can lock the screen before the computer
+// sleeps: units the sleep targets want (the ArchWiki's i3lock@.service
+// recipe: Before=sleep.target, WantedBy=sleep.target) and systemd-sleep's
+// scripts, run with "pre" before sleeping.
+var (
+	sleepTargetWants = []string{"/etc/systemd/system/sleep.target.wants", "/etc/systemd/system/suspend.target.wants",
+		"/etc/systemd/system/hibernate.target.wants", "/etc/systemd/system/hybrid-sleep.target.wants",
+		"/etc/systemd/system/suspend-then-hibernate.target.wants"}
+	systemSleepDirs = []string{"/etc/systemd/system-sleep", "/usr/lib/systemd/system-sleep"}
+)
+
+// maxSleepHookBytes bounds the part of a unit or script read.
+const maxSleepHookBytes = 64 << 10
+
+// readSleepHooks looks for a system-wide hook that locks the screen before
+// the computer sleeps (SleepHook) or asks for the sessions to be locked
+// (SleepHookAsks); any folder or file of them that could not be read sets
+// SleepHooksUnread.
+func readSleepHooks(p probe.Probe, lf *linuxFacts) {
+	read := func(dirs []string, isUnit bool) {
+		for _, dir := range dirs {
+			names, err := p.ReadDir(dir)
+			if errors.Is(err, probe.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				lf.SleepHooksUnread = true
+				continue
+			}
+			for _, name := range names {
+				if isUnit && !strings.HasSuffix(name, ".service") {
+					continue
+				}
+				b, err := p.ReadFileHead(path.Join(dir, name), maxSleepHookBytes)
+				if err != nil {
+					lf.SleepHooksUnread = true
+					continue
+				}
+				switch sleepHookAction(b, isUnit) {
+				case hookLocks:
+					lf.SleepHook = cmp.Or(lf.SleepHook, hookName(name))
+				case hookAsks:
+					lf.SleepHookAsks = cmp.Or(lf.SleepHookAsks, hookName(name))
+				}
+			}
+		}
+	}
+	read(sleepTargetWants, true)
+	read(systemSleepDirs, false)
+}
+
+// hookName is a unit's or script's name without a unit's instance
+// ("i3lock@sam.service" → "i3lock@.service").
+func hookName(name string) string {
+	if at := strings.IndexByte(name, '@'); at >= 0 && strings.HasSuffix(name, ".service") {
+		return name[:at+1] + ".service"
+	}
+	return name
 }
 
 // Where XScreenSaver keeps its settings.

@@ -193,19 +193,7 @@ func TestLiveGSettingsChild(t *testing.T) {
 	if desktop == "" {
 		desktop = "gnome-shell"
 	}
-	fake := filepath.Join(t.TempDir(), desktop)
-	sleep, err := os.ReadFile("/bin/sleep")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(fake, sleep, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	shell := exec.CommandContext(t.Context(), fake, "60")
-	if err := shell.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = shell.Process.Kill(); _ = shell.Wait() }()
+	startStandIn(t, desktop)
 	if tc.screensaver != "" {
 		saver := exec.CommandContext(t.Context(), tc.screensaver, "--no-daemon")
 		if err := saver.Start(); err != nil {
@@ -220,6 +208,26 @@ func TestLiveGSettingsChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Printf("RESULT %s\n", b)
+}
+
+// startStandIn runs a copy of sleep named name for a minute, until the
+// test ends: the person's desktop or window manager, as the process list
+// shows it.
+func startStandIn(t *testing.T, name string) {
+	t.Helper()
+	fake := filepath.Join(t.TempDir(), name)
+	sleep, err := os.ReadFile("/bin/sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fake, sleep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(t.Context(), fake, "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 }
 
 // waitForComm waits until the process pid names itself comm (a program's

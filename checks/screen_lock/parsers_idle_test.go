@@ -147,3 +147,42 @@ func TestIdleDaemonsLockBeforeSleep(t *testing.T) {
 		}
 	}
 }
+
+// TestSleepHookAction: a unit runs a locker only through its Exec lines, a
+// script outside comments; a program that stops a locker, or a hook that
+// only asks logind to lock, does not lock by itself.
+func TestSleepHookAction(t *testing.T) {
+	tests := []struct {
+		name, text string
+		unit       bool
+		want       int
+	}{
+		{"unit running i3lock", "[Unit]\nBefore=sleep.target\n[Service]\nUser=%I\nEnvironment=DISPLAY=:0\nExecStart=/usr/bin/i3lock -c 000000\n", true, screenlock.HookLocks},
+		{"unit's ExecStartPre with prefixes", "[Service]\nExecStartPre=-@/usr/bin/slock slock\nExecStart=/usr/bin/true\n", true, screenlock.HookLocks},
+		{"locker named only in the description", "[Unit]\nDescription=stop i3lock from flickering\n[Service]\nExecStart=/usr/bin/xset dpms force on\n", true, screenlock.HookNone},
+		{"Exec line commented out", "[Service]\n# ExecStart=/usr/bin/i3lock\n;ExecStart=/usr/bin/slock\nExecStart=/usr/bin/true\n", true, screenlock.HookNone},
+		{"script locking before sleep", "#!/bin/sh\ncase $1 in\n  pre) su -c 'DISPLAY=:0 /usr/bin/xsecurelock' sam ;;\nesac\n", false, screenlock.HookLocks},
+		{"script stopping a locker after waking", "#!/bin/sh\ncase $1 in\n  post) pkill i3lock; killall -q swaylock ;;\nesac\n", false, screenlock.HookNone},
+		{"script asking logind", "#!/bin/sh\n[ \"$1\" = pre ] && loginctl lock-sessions\n", false, screenlock.HookAsks},
+		{"script asking LightDM", "#!/bin/sh\n[ \"$1\" = pre ] && dm-tool lock\n", false, screenlock.HookAsks},
+		{"script whose locker is in a comment", "#!/bin/sh\n# i3lock would go here\nexit 0\n", false, screenlock.HookNone},
+	}
+	for _, tc := range tests {
+		if got := screenlock.SleepHookAction([]byte(tc.text), tc.unit); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	for in, want := range map[string]string{"i3lock@sam.service": "i3lock@.service", "lock.service": "lock.service", "90-lock": "90-lock", "x@y": "x@y"} {
+		if got := screenlock.HookName(in); got != want {
+			t.Errorf("HookName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for _, args := range [][]string{{"-time", "5", "-locker", "i3lock"}, {"-detectsleep"}} {
+		if got := screenlock.ParseXautolock(args); got.SleepLocks == nil || *got.SleepLocks {
+			t.Errorf("xautolock %q: sleep_locks %v, want false (it has no before-sleep event)", args, got.SleepLocks)
+		}
+	}
+	if got := screenlock.ParseXidlehook([]string{"--timer", "300", "i3lock -n", ""}); got.SleepLocks == nil || *got.SleepLocks {
+		t.Errorf("xidlehook: sleep_locks %v, want false", got.SleepLocks)
+	}
+}
