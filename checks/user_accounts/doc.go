@@ -83,6 +83,12 @@
 //     INTERACTIVE, Local account and a domain's Domain Users in
 //     Administrators make every such account an administrator; a domain or
 //     Entra ID group the person may be in, with their recorded groups
-//     unreadable, is unknown, never standard. Winlogon AutoAdminLogon in
-//     HKLM. DefaultPassword and DefaultUserName are never read.
+//     unreadable, is unknown, never standard. Backup Operators
+//     (S-1-5-32-551) and Hyper-V Administrators (S-1-5-32-578) act as
+//     administrators: after a "no" from Administrators their members are
+//     read the same way (recorded groups, Get-LocalGroupMember -SID of the
+//     groups that exist, or WMI), a member warns naming the group, and
+//     unread is unknown unless the recorded groups answer. Winlogon
+//     AutoAdminLogon in HKLM. DefaultPassword and DefaultUserName are never
+//     read.
 package useraccounts

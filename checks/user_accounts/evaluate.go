@@ -45,7 +45,7 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 		unknown = append(unknown, "whether you are using an administrator account")
 	}
 	if admin {
-		fixes = append(fixes, adminFix(f.OS))
+		fixes = append(fixes, adminFix(f))
 	}
 	leftover := f.AutoLogin == stateOff && f.Darwin != nil && f.Darwin.KCPassword != nil && *f.Darwin.KCPassword
 	if f.AutoLogin == stateOff && f.Darwin != nil && f.Darwin.KCPassword == nil {
@@ -188,15 +188,27 @@ func guestFix(f facts) string {
 	return "Turn off the guest login on the login screen: ask your IT support to switch guest sessions off (LightDM: allow-guest=false)."
 }
 
-func adminFix(os string) string {
+func adminFix(f facts) string {
 	const lead = "You are using an administrator account for everyday work."
-	switch os {
+	switch f.OS {
 	case "windows":
+		if f.Windows != nil && f.Windows.AdminEquivalent != "" {
+			return lead + " Your account is in the " + f.Windows.AdminEquivalent + " group, which can do what an administrator does (" + equivalentPower(f.Windows.AdminEquivalent) + "): ask your IT support to take it out of that group (Computer Management > Local Users and Groups > Groups) and keep such rights for a separate account."
+		}
 		return lead + " Ask your IT support to give you a standard account for sessions (Settings > Accounts > Other users > Change account type > Standard User) and keep the administrator account for installing software."
 	case "darwin":
 		return lead + " Ask your IT support to give you a standard account for sessions (System Settings > Users & Groups > Add User, type Standard) and keep the administrator account for installing software."
 	}
 	return lead + " Ask your IT support to give you a standard account for sessions (one that is not in the sudo, wheel, docker, lxd, libvirt or disk group and that no sudoers, doas or polkit rule makes an administrator) and keep the administrator account for installing software."
+}
+
+// equivalentPower says in a few words what makes a Windows group act as
+// an administrator.
+func equivalentPower(group string) string {
+	if group == "Backup Operators" {
+		return "read and replace any file on this computer, system files included"
+	}
+	return "control every virtual machine and the disks they use"
 }
 
 const noPasswordFix = passwdstatus.EmptyFix

@@ -23,6 +23,10 @@ var basis = checktest.Basis{
 		"file /etc/shells":                 "only decides which accounts are counted for the summary's account count; no verdict reads it",
 		"run dscl . -list /Users UniqueID": "only counts the Mac's accounts for the summary; the administrator part asks dsmemberutil or dscl -read /Groups/admin",
 	},
+	Alternatives: []checktest.Alternative{{
+		Sources: []string{"run powershell -NoProfile -NonInteractive -Command Get-LocalGroupMember -SID S-1-5-32-544", "wmi root/cimv2 Win32_GroupUser"},
+		Reason:  "both list the members of Administrators: Get-LocalGroupMember first, and where it fails (as it does on groups holding unresolved SIDs) Win32_Group and Win32_GroupUser, which also list Backup Operators and Hyper-V Administrators",
+	}},
 }
 
 // TestNoPassWithoutEvidence: losing any source a passing scenario read

@@ -37,6 +37,9 @@ type windowsFacts struct {
 	// group the person may be in and their signed-in groups could not be
 	// read.
 	AdminUnresolved bool `json:"admin_unresolved,omitempty"`
+	// AdminEquivalent names the built-in group that makes the person an
+	// administrator without being in Administrators (adminEquivalentSIDs).
+	AdminEquivalent string `json:"admin_equivalent_group,omitempty"`
 }
 
 // Well-known SIDs and RIDs.
@@ -48,6 +51,24 @@ const (
 	ridWDAGUtility    = 504
 	winlogonKey       = `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon`
 )
+
+// adminEquivalentSIDs are the built-in groups whose members can do what an
+// administrator does, by their SIDs and English names: Backup Operators
+// back up and restore every file whatever its permissions (restoring
+// replaces system files); Hyper-V Administrators have full control of
+// Hyper-V, which Microsoft counts among the privileged groups to protect
+// like Administrators.
+var adminEquivalentSIDs = map[string]string{"S-1-5-32-551": "Backup Operators", "S-1-5-32-578": "Hyper-V Administrators"}
+
+// adminEquivalentOrder lists adminEquivalentSIDs in a fixed order.
+var adminEquivalentOrder = []string{"S-1-5-32-551", "S-1-5-32-578"}
+
+// operatorsScript lists the members of the admin-equivalent groups, one
+// "<group SID> <member SID>" line each, found by SID as adminMembersScript
+// finds Administrators. A group this Windows does not have (Hyper-V
+// Administrators where Hyper-V never came) lists nothing; a listing that
+// fails stops the script with a non-zero exit.
+var operatorsScript = "foreach ($g in '" + strings.Join(adminEquivalentOrder, "','") + "') { if (Get-LocalGroup -SID $g -ErrorAction SilentlyContinue) { Get-LocalGroupMember -SID $g -ErrorAction Stop | ForEach-Object { $g + ' ' + $_.SID.Value } } }"
 
 // adminMembersScript lists the SIDs of the direct members of Administrators,
 // found by its SID so the localised group name never matters, as JSON.
@@ -165,6 +186,42 @@ func parseAdminSIDs(stdout []byte, exit int) ([]string, bool) {
 		}
 	}
 	return list, len(list) > 0
+}
+
+// parseOperators reads operatorsScript's lines into the member SIDs of
+// each group; ok is false for a failure or a line not recognised.
+func parseOperators(stdout []byte, exit int) (map[string][]string, bool) {
+	if exit != 0 {
+		return nil, false
+	}
+	members := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimPrefix(string(stdout), "\ufeff"), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		if len(fields) != 2 || adminEquivalentSIDs[fields[0]] == "" || !strings.HasPrefix(fields[1], "S-1-") {
+			return nil, false
+		}
+		members[fields[0]] = append(members[fields[0]], strings.ToUpper(fields[1]))
+	}
+	return members, true
+}
+
+// equivalentBySID decides from the admin-equivalent groups' member SIDs:
+// the group that holds the person (stateOn), maybeAdmin when a directory
+// group in one may, else stateOff.
+func equivalentBySID(sid, prefix string, members map[string][]string) (state, string) {
+	st := stateOff
+	for _, g := range adminEquivalentOrder {
+		switch adminBySID(sid, prefix, members[g]) {
+		case stateOn:
+			return stateOn, adminEquivalentSIDs[g]
+		case maybeAdmin:
+			st = maybeAdmin
+		}
+	}
+	return st, ""
 }
 
 // wmiRef is a parsed WMI object path such as
@@ -321,6 +378,9 @@ func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 	if listed {
 		wf.AdministratorsMembers = intPtr(len(members))
 		state, source = adminBySID(sid, prefix, members), "Get-LocalGroupMember"
+		if state == stateOff {
+			state = operatorsByScript(ctx, p, sid, prefix, wf, f)
+		}
 	} else {
 		state, source = adminByWMI(p, sid, prefix, accounts, wf, f)
 	}
@@ -346,6 +406,26 @@ func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 	}
 }
 
+// operatorsByScript is the Administrators answer "no" checked against the
+// admin-equivalent groups (operatorsScript): stateOn naming the group,
+// stateOff, maybeAdmin through a directory group, stateUnknown when they
+// could not be listed.
+func operatorsByScript(ctx context.Context, p probe.Probe, sid, prefix string, wf *windowsFacts, f *facts) state {
+	out, err := p.Run(ctx, probe.CmdPowershell, "-NoProfile", "-NonInteractive", "-Command", operatorsScript)
+	if err != nil {
+		f.addError("powershell (Backup Operators, Hyper-V Administrators)", err)
+		return stateUnknown
+	}
+	members, ok := parseOperators(out.Stdout, out.ExitCode)
+	if !ok {
+		f.Errors = append(f.Errors, "Get-LocalGroupMember (Backup Operators, Hyper-V Administrators): failed or not recognised")
+		return stateUnknown
+	}
+	st, group := equivalentBySID(sid, prefix, members)
+	wf.AdminEquivalent = group
+	return st
+}
+
 // tokenAdmin decides from the groups Windows recorded for the user at
 // sign-in; an error when they could not be read.
 func tokenAdmin(p probe.Probe, sid string, f *facts) error {
@@ -356,6 +436,13 @@ func tokenAdmin(p probe.Probe, sid string, f *facts) error {
 	f.ConsoleUserAdmin, f.AdminSource, f.Windows.AdminVia = stateOff, "GroupMembership", "signed-in groups"
 	if slices.Contains(groups, administratorsSID) {
 		f.ConsoleUserAdmin = stateOn
+		return nil
+	}
+	for _, g := range adminEquivalentOrder {
+		if slices.Contains(groups, g) {
+			f.ConsoleUserAdmin, f.Windows.AdminEquivalent = stateOn, adminEquivalentSIDs[g]
+			return nil
+		}
 	}
 	return nil
 }
@@ -474,10 +561,33 @@ func adminByWMI(p probe.Probe, sid, prefix string, accounts []account, wf *windo
 	isMe := func(m wmiRef) bool {
 		return m.Class == "Win32_UserAccount" && strings.EqualFold(m.Name, me.Name) && strings.EqualFold(m.Domain, me.Domain)
 	}
+	state := wmiGroupHolds(groups, groupUsers, members, isMe, sid, prefix)
+	if state != stateOff {
+		return state, "Win32_GroupUser"
+	}
+	// Not in Administrators: nor in a group that acts as it? A group this
+	// Windows does not have holds nobody.
+	for _, g := range adminEquivalentOrder {
+		members, _ := groupMembers(groups, groupUsers, g)
+		switch wmiGroupHolds(groups, groupUsers, members, isMe, sid, prefix) {
+		case stateOn:
+			wf.AdminEquivalent = adminEquivalentSIDs[g]
+			return stateOn, "Win32_GroupUser"
+		case maybeAdmin:
+			state = maybeAdmin
+		}
+	}
+	return state, "Win32_GroupUser"
+}
+
+// wmiGroupHolds tells whether a group's members (Win32_GroupUser
+// references) hold the person: stateOn, stateOff, or maybeAdmin through a
+// principal WMI does not resolve.
+func wmiGroupHolds(groups, groupUsers []map[string]any, members []wmiRef, isMe func(wmiRef) bool, sid, prefix string) state {
 	state := stateOff
 	for _, m := range members {
 		if isMe(m) {
-			return stateOn, "Win32_GroupUser"
+			return stateOn
 		}
 		if m.Class == "Win32_UserAccount" {
 			continue
@@ -492,15 +602,15 @@ func adminByWMI(p probe.Probe, sid, prefix string, accounts []account, wf *windo
 		}
 		switch memberHolds(gsid, sid, prefix) {
 		case stateOn:
-			return stateOn, "Win32_GroupUser"
+			return stateOn
 		case maybeAdmin:
 			if nestedMember(groupUsers, m, isMe, 0) {
-				return stateOn, "Win32_GroupUser"
+				return stateOn
 			}
 			state = maybeAdmin
 		}
 	}
-	return state, "Win32_GroupUser"
+	return state
 }
 
 // groupSID is the SID Win32_Group gives the referenced group, "" if none.

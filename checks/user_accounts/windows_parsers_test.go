@@ -2,6 +2,7 @@ package useraccounts
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"testing"
 
@@ -172,6 +173,48 @@ func TestMemberHolds(t *testing.T) {
 	} {
 		if got := memberHolds(tc.member, tc.user, machine); got != tc.want {
 			t.Errorf("memberHolds(%s, %s) = %s, want %s", tc.member, tc.user, got, tc.want)
+		}
+	}
+}
+
+// TestParseOperators reads operatorsScript's "<group SID> <member SID>"
+// lines; a failed run or a line of anything else is not an answer.
+func TestParseOperators(t *testing.T) {
+	me := "S-1-5-21-3623811015-3361044348-30300820-1001"
+	tests := []struct {
+		name, out string
+		exit      int
+		ok        bool
+		want      map[string][]string
+	}{
+		{"both groups empty (or absent)", "", 0, true, map[string][]string{}},
+		{"the person in Backup Operators, CRLF and a byte-order mark", "\ufeffS-1-5-32-551 " + me + "\r\n", 0, true, map[string][]string{"S-1-5-32-551": {me}}},
+		{"a group in Hyper-V Administrators", "S-1-5-32-578 S-1-5-21-880142731-1531393372-1108215497-1119\n", 0, true, map[string][]string{"S-1-5-32-578": {"S-1-5-21-880142731-1531393372-1108215497-1119"}}},
+		{"failed", "", 1, false, nil},
+		{"an error printed instead", "Get-LocalGroupMember : Failed to compare two elements in the array.\n", 0, false, nil},
+		{"a group it did not ask about", "S-1-5-32-544 " + me + "\n", 0, false, nil},
+	}
+	for _, tc := range tests {
+		got, ok := parseOperators([]byte(tc.out), tc.exit)
+		if ok != tc.ok || (ok && !maps.EqualFunc(got, tc.want, slices.Equal)) {
+			t.Errorf("%s: %v %v, want %v %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+	// Decided as Administrators' members are: the person, or a group every
+	// person at the screen is in, makes them an operator.
+	prefix := "S-1-5-21-3623811015-3361044348-30300820"
+	for _, tc := range []struct {
+		members map[string][]string
+		want    state
+		group   string
+	}{
+		{map[string][]string{}, stateOff, ""},
+		{map[string][]string{"S-1-5-32-551": {me}}, stateOn, "Backup Operators"},
+		{map[string][]string{"S-1-5-32-578": {"S-1-5-11"}}, stateOn, "Hyper-V Administrators"},
+		{map[string][]string{"S-1-5-32-551": {prefix + "-1002"}}, stateOff, ""},
+	} {
+		if got, group := equivalentBySID(me, prefix, tc.members); got != tc.want || group != tc.group {
+			t.Errorf("%v: %s %q, want %s %q", tc.members, got, group, tc.want, tc.group)
 		}
 	}
 }
