@@ -133,7 +133,8 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	case desktopSway, desktopRiver, desktopHyprland, desktopI3, desktopLXQt, desktopOther:
 		if mine, ok := personProcesses(p, u, mine, f); ok {
 			readIdleLockers(ctx, p, u, mine, lf)
-			if !idleLockerLocksOnSleep(lf.IdleLockers) {
+			locks := slices.ContainsFunc(lf.IdleLockers, func(il idleLocker) bool { return il.Locker != "" })
+			if locks && !idleLockerLocksOnSleep(lf.IdleLockers) {
 				readSleepHooks(p, lf)
 			}
 		}
