@@ -22,7 +22,8 @@
 //     root fails; encrypted on its own, as systemd-homed's LUKS homes,
 //     is home-only), and where it is that cannot be read is unknown.
 //     An encrypted / whose key is built into the start-up image on an
-//     unencrypted /boot fails (rootkey.go).
+//     unencrypted /boot, or with a copy of the image on the EFI system
+//     partition, fails (rootkey.go).
 //     Other disks mounted for good (a /data partition, a second drive in
 //     fstab; not the boot partitions, removable media under /media or
 //     /run/media, the system's own folders, loop images), one mount a

@@ -17,6 +17,7 @@ const (
 	fixLinuxHome        = "The system part of the disk is encrypted but the separate /home partition, where your files live, is not. Ask your IT support to encrypt the /home partition."
 	fixLinuxUserHome    = "The system part of the disk is encrypted but your home folder, where your files live, is on another disk or partition that is not. Ask your IT support to encrypt that disk or move your home folder onto the encrypted one."
 	fixLinuxRootKey     = "Ask your IT support to take the key file out of the start-up files (KEYFILE_PATTERN in /etc/cryptsetup-initramfs/conf-hook, cryptkey= or rd.luks.key= on the kernel's command line) and rebuild them, so the disk asks for its passphrase at start (or unlocks with the computer's TPM chip), or to encrypt /boot as well."
+	fixLinuxRootKeyESP  = "Ask your IT support to take the key file out of the start-up files (KEYFILE_PATTERN in /etc/cryptsetup-initramfs/conf-hook, cryptkey= or rd.luks.key= on the kernel's command line) and rebuild them, so the disk asks for its passphrase at start (or unlocks with the computer's TPM chip): the EFI system partition cannot be encrypted."
 	fixLinuxOtherDisk   = "Another disk or partition in this computer is not encrypted, and files kept there are not protected if the computer is lost. Keep client files off it, or ask your IT support to encrypt it (or to stop mounting it)."
 	fixLinuxSwapUnknown = "The disk is encrypted, but SessionGuard could not see whether its swap space is, and pieces of open files can be written to swap. Try \"Check again\"; if it stays unknown, ask your IT support to confirm the swap space is encrypted (or zram, or switched off) and send them an evidence bundle (sessionguard evidence record)."
 	fixLinuxUnknown     = "SessionGuard could not see the disk this system runs from (for example inside a container, a virtual machine's shared folder or a live USB). Run SessionGuard on the computer itself, or ask your IT support to confirm the disk is encrypted."
@@ -189,11 +190,19 @@ func rootKeyPart(rk *rootKey) checks.Result {
 	case rk.Unread != "":
 		return unknown("Could not tell whether the key to the system disk is kept unencrypted.", fixLinuxUnknown,
 			"how the system disk is unlocked at start could not be read ("+rk.Unread+")")
-	case rk.InImage == "" || rk.Boot == nil:
+	case rk.InImage == "":
 		return checks.Result{Status: checks.Pass}
 	}
-	return separatePart(rk.Boot, "", "the /boot partition, which holds the key to the system disk", checks.Fail,
-		"The system disk is encrypted, but the key that unlocks it is stored in the start-up files on /boot, which is not encrypted: anyone holding the computer can copy the key and read the disk.", fixLinuxRootKey)
+	boot := checks.Result{Status: checks.Pass}
+	if rk.Boot != nil {
+		boot = separatePart(rk.Boot, "", "the /boot partition, which holds the key to the system disk", checks.Fail,
+			"The system disk is encrypted, but the key that unlocks it is stored in the start-up files on /boot, which is not encrypted: anyone holding the computer can copy the key and read the disk.", fixLinuxRootKey)
+	}
+	if boot.Status != checks.Pass || rk.ESP == nil {
+		return boot
+	}
+	return separatePart(rk.ESP, "", "the EFI system partition, which holds the key to the system disk", checks.Fail,
+		"The system disk is encrypted, but the key that unlocks it is stored in the start-up files on the EFI system partition ("+rk.ESP.Mount+"), which the computer's firmware reads unencrypted: anyone holding the computer can copy the key and read the disk.", fixLinuxRootKeyESP)
 }
 
 // homePart judges a separate /home next to an encrypted root.

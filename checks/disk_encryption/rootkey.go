@@ -3,6 +3,7 @@ package diskencryption
 import (
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/internal/procmounts"
@@ -28,7 +29,9 @@ import (
 // and unlocking with the TPM or a FIDO2 key are not key files. The image
 // lives in /boot: on / itself (an encrypted /boot that GRUB unlocks, the
 // reason to build the key in) or on a separate encrypted /boot, the key is
-// as safe as the disk.
+// as safe as the disk. A boot loader the firmware starts directly
+// (systemd-boot, a unified kernel image, Pop!_OS's kernelstub) needs a
+// copy on the EFI system partition, which is never encrypted.
 
 // rootKey is what was seen of a key to / in the start-up image.
 type rootKey struct {
@@ -39,6 +42,11 @@ type rootKey struct {
 	// Boot is /boot when it is a filesystem of its own; nil when /boot is
 	// on /. Read only when a key is in the image.
 	Boot *volume `json:"boot,omitempty"`
+	// ESP is the EFI system partition (/boot/efi or /efi) when it holds a
+	// copy of the start-up image: systemd-boot's entries, unified kernel
+	// images, or Pop!_OS's kernelstub copy (imageOnESP). Firmware reads it
+	// unencrypted, whatever /boot is. Read only when a key is in the image.
+	ESP *volume `json:"esp,omitempty"`
 	// Unread says what could not be read to tell.
 	Unread string `json:"unread,omitempty"`
 }
@@ -96,8 +104,92 @@ func readRootKey(p probe.Probe, name string, mounts []mount, volumeFor func(stri
 		if m, ok := lastMountAt(mounts, "/boot"); ok {
 			rk.Boot = volumeFor("/boot", m)
 		}
+		for _, esp := range espMounts {
+			m, ok := lastMountAt(mounts, esp)
+			if !ok {
+				continue
+			}
+			holds, err := imageOnESP(p, esp)
+			if err != nil {
+				rk.Unread = "whether the EFI system partition (" + esp + ") holds the start-up files: " + err.Error()
+				return rk
+			}
+			if holds {
+				rk.ESP = volumeFor(esp, m)
+				break
+			}
+		}
 	}
 	return rk
+}
+
+// espMounts are where Linux mounts the EFI system partition, when not at
+// /boot itself.
+var espMounts = []string{"/boot/efi", "/efi"}
+
+// imageOnESP reports whether the EFI system partition mounted at esp holds
+// a start-up image (an initramfs the firmware's boot loader hands the
+// kernel): a systemd-boot entry with an initrd line (loader/entries),
+// a unified kernel image (EFI/Linux/*.efi, the initramfs inside), or
+// kernelstub's initrd.img in a folder of EFI (Pop!_OS). GRUB's files on
+// the partition (its loader and a grub.cfg pointing at /boot) are not an
+// image.
+func imageOnESP(p probe.Probe, esp string) (bool, error) {
+	list := func(dir string) ([]string, error) {
+		names, err := p.ReadDir(dir)
+		if errors.Is(err, probe.ErrNotFound) {
+			return nil, nil
+		}
+		return names, err
+	}
+	entries, err := list(esp + "/loader/entries")
+	if err != nil {
+		return false, err
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e, ".conf") {
+			continue
+		}
+		b, err := p.ReadFileHead(esp+"/loader/entries/"+e, 64<<10)
+		if err != nil {
+			return false, err
+		}
+		if loaderEntryHasInitrd(string(b)) {
+			return true, nil
+		}
+	}
+	ukis, err := list(esp + "/EFI/Linux")
+	if err != nil {
+		return false, err
+	}
+	if slices.ContainsFunc(ukis, func(n string) bool { return strings.HasSuffix(strings.ToLower(n), ".efi") }) {
+		return true, nil
+	}
+	vendors, err := list(esp + "/EFI")
+	if err != nil {
+		return false, err
+	}
+	for _, v := range vendors {
+		files, err := list(esp + "/EFI/" + v)
+		if err != nil {
+			return false, err
+		}
+		if slices.ContainsFunc(files, func(n string) bool { return strings.EqualFold(n, "initrd.img") }) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// loaderEntryHasInitrd reports whether a boot loader entry (the Boot
+// Loader Specification's type #1) loads an initrd.
+func loaderEntryHasInitrd(entry string) bool {
+	for line := range strings.Lines(entry) {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "initrd" {
+			return true
+		}
+	}
+	return false
 }
 
 // mapperName is the device-mapper name of a crypt layer, which crypttab

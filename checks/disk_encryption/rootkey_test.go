@@ -123,3 +123,19 @@ func TestRootKeyThroughSysfsName(t *testing.T) {
 		t.Fatalf("an unnamed layer must leave it unread: %+v", rk)
 	}
 }
+
+// TestLoaderEntryHasInitrd: a Boot Loader Specification entry loads an
+// initrd by its initrd line, not by a word in its title or options.
+func TestLoaderEntryHasInitrd(t *testing.T) {
+	for entry, want := range map[string]bool{
+		"title Debian\nlinux /abc/6.1.0/linux\ninitrd /abc/6.1.0/initrd.img-6.1.0\n":                true,
+		"title Arch\nlinux /vmlinuz-linux\ninitrd  /intel-ucode.img\ninitrd /initramfs-linux.img\n": true,
+		"title initrd-less\nlinux /vmlinuz\noptions root=/dev/sda2 initrd=none\n":                   false,
+		"title Windows\nefi /EFI/Microsoft/Boot/bootmgfw.efi\n":                                     false,
+		"# initrd /old.img\nlinux /vmlinuz\n":                                                       false,
+	} {
+		if got := loaderEntryHasInitrd(entry); got != want {
+			t.Errorf("loaderEntryHasInitrd(%q) = %v, want %v", entry, got, want)
+		}
+	}
+}
