@@ -159,9 +159,15 @@ func Drive(addr string, clients, rate int, requests [][]byte, check func(i, stat
 // already stored as a duplicate); after len(addrs)+1 tries in a row fail,
 // the client stops and the others take its remaining requests.
 func DriveOn(addrs []string, clients, rate int, requests [][]byte, check func(i, status int, body []byte) error) Run {
+	return DriveCounting(addrs, clients, rate, requests, check, nil)
+}
+
+// DriveCounting is DriveOn adding one to answered (when not nil) as each
+// request is answered, for a watcher to show progress or notice a stall.
+func DriveCounting(addrs []string, clients, rate int, requests [][]byte, check func(i, status int, body []byte) error, answered *atomic.Int64) Run {
 	n := len(requests)
 	latencies := make([]time.Duration, n)
-	answered := make([]bool, n)
+	done := make([]bool, n)
 	var next atomic.Int64
 	var failed atomic.Int64
 	var wg sync.WaitGroup
@@ -207,7 +213,10 @@ func DriveOn(addrs []string, clients, rate int, requests [][]byte, check func(i,
 					c.Close()
 					c, at = nil, (at+1)%len(addrs)
 				}
-				latencies[i], answered[i] = time.Since(t0), err == nil
+				latencies[i], done[i] = time.Since(t0), err == nil
+				if err == nil && answered != nil {
+					answered.Add(1)
+				}
 				if err != nil {
 					failed.Add(1)
 					return // no server answers this client: stop
@@ -220,7 +229,7 @@ func DriveOn(addrs []string, clients, rate int, requests [][]byte, check func(i,
 	}
 	wg.Wait()
 	r := Run{Elapsed: time.Since(start), Failed: int(failed.Load())}
-	for i, ok := range answered {
+	for i, ok := range done {
 		if ok {
 			r.Latencies = append(r.Latencies, latencies[i])
 		}

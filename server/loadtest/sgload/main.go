@@ -191,7 +191,9 @@ func run(ctx context.Context, o options) error {
 		}
 		serverCPU, clientCPU, dbCPU := srv.cpu(), selfCPU(), postgresCPU()
 		written := srv.written()
-		r := loadtest.DriveOn(addrs, o.clients, o.rate, requests, func(i, status int, body []byte) error {
+		var answered atomic.Int64
+		stopWatch := watchProgress(os.Stderr, &answered, len(requests), progressEvery, stallAfter)
+		r := loadtest.DriveCounting(addrs, o.clients, o.rate, requests, func(i, status int, body []byte) error {
 			if status == http.StatusOK && bytes.Equal(body, acks[i]) {
 				return nil
 			}
@@ -203,7 +205,8 @@ func run(ctx context.Context, o options) error {
 				duplicates.Add(1)
 			}
 			return nil
-		})
+		}, &answered)
+		stopWatch()
 		serverCPU, clientCPU, dbCPU = srv.cpu()-serverCPU, selfCPU()-clientCPU, postgresCPU()-dbCPU
 		written = srv.written() - written
 		if err := stopClientProfile(); err != nil {
@@ -253,6 +256,46 @@ func run(ctx context.Context, o options) error {
 }
 
 // time views each page once and prints how long it took.
+// How sgload shows a long run's progress, and when it calls a run stalled.
+const (
+	progressEvery = 5 * time.Second
+	stallAfter    = 30 * time.Second
+)
+
+// watchProgress prints to w, every `every`, how many of total
+// requests have been answered; when none was answered for `stall`, it
+// says so once and prints every goroutine's stack (where the client
+// waits), then keeps watching. stop ends it.
+func watchProgress(w io.Writer, answered *atomic.Int64, total int, every, stall time.Duration) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		last, lastAt, dumped := int64(-1), time.Now(), false
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-tick.C:
+				n := answered.Load()
+				fmt.Fprintf(w, "  … %d of %d answered\n", n, total)
+				if n != last {
+					last, lastAt, dumped = n, now, false
+					continue
+				}
+				if !dumped && now.Sub(lastAt) >= stall {
+					fmt.Fprintf(w, "sgload: nothing answered for %v; where every goroutine waits:\n", now.Sub(lastAt).Round(time.Millisecond))
+					_ = pprof.Lookup("goroutine").WriteTo(w, 1)
+					dumped = true
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
 func (d *dashboard) time(what string, pages []string) error {
 	for _, page := range pages {
 		took, err := d.get(page)

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"database/sql"
 	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/sessionguard/sessionguard/internal/gobuild"
 	"github.com/sessionguard/sessionguard/server/store"
@@ -41,5 +46,50 @@ func TestSmallLoad(t *testing.T) {
 		if history && devices < o.devices {
 			t.Errorf("history: %d of %d seeded devices have reported", devices, o.devices)
 		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to write from the watcher's goroutine
+// and read from the test's.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestWatchProgress: a run that answers shows its count; one that stops
+// answering is called stalled once, with the goroutines' stacks (so a
+// hung load run says where it waits instead of sitting silent).
+func TestWatchProgress(t *testing.T) {
+	var out syncBuffer
+	var answered atomic.Int64
+	answered.Store(3)
+	stop := watchProgress(&out, &answered, 10, 5*time.Millisecond, 40*time.Millisecond)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "nothing answered") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(60 * time.Millisecond) // past a second stall window: still said once
+	stop()
+	got := out.String()
+	if !strings.Contains(got, "3 of 10 answered") {
+		t.Errorf("no progress line in:\n%s", got)
+	}
+	if n := strings.Count(got, "nothing answered"); n != 1 {
+		t.Errorf("the stall was reported %d times, want once:\n%s", n, got)
+	}
+	if !strings.Contains(got, "goroutine profile:") || !strings.Contains(got, "watchProgress") {
+		t.Errorf("no goroutine stacks after the stall:\n%.2000s", got)
 	}
 }
