@@ -1,16 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"database/sql"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/sessionguard/sessionguard/internal/gobuild"
+	"github.com/sessionguard/sessionguard/internal/syncbuf"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -49,30 +48,11 @@ func TestSmallLoad(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe to write from the watcher's goroutine
-// and read from the test's.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestWatchProgress: a run that answers shows its count; one that stops
 // answering is called stalled once, with the goroutines' stacks (so a
 // hung load run says where it waits instead of sitting silent).
 func TestWatchProgress(t *testing.T) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	var answered atomic.Int64
 	answered.Store(3)
 	stop := watchProgress(&out, &answered, 10, 5*time.Millisecond, 40*time.Millisecond)
