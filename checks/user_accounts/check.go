@@ -3,7 +3,6 @@ package useraccounts
 import (
 	"context"
 	"fmt"
-	"path"
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -127,14 +126,6 @@ func joinErrors(errs []string) string {
 		s += "; " + e
 	}
 	return s
-}
-
-// under joins an absolute path onto the root prefix.
-func under(root, abs string) string {
-	if root == "" || root == "/" {
-		return abs
-	}
-	return path.Join(root, abs)
 }
 
 func intPtr(n int) *int { return &n }

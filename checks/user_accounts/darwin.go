@@ -11,6 +11,7 @@ import (
 	"howett.net/plist"
 
 	"github.com/sessionguard/sessionguard/checks/internal/macos"
+	"github.com/sessionguard/sessionguard/checks/internal/unixlogin"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -63,7 +64,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, root string, f *facts) {
 	// the managed loginwindow payload can only turn guest and automatic
 	// login off, so it is read only when the preferences do not already
 	// say off.
-	mcx, mcxErr := readPlist(p, under(root, managedMCXPlist))
+	mcx, mcxErr := readPlist(p, unixlogin.Under(root, managedMCXPlist))
 	if v, ok := macos.PlistBool(mcx["DisableGuestAccount"]); ok && v {
 		df.ManagedGuestOff = true
 	}
@@ -82,7 +83,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, root string, f *facts) {
 	var managedErr error
 	if (!guestDecided && (guestOn || prefsErr != nil)) || autoOn || prefsErr != nil {
 		var managed map[string]any
-		managed, managedErr = readPlist(p, under(root, managedLoginwindowPlist))
+		managed, managedErr = readPlist(p, unixlogin.Under(root, managedLoginwindowPlist))
 		if v, ok := macos.PlistBool(managed["com.apple.login.mcx.DisableAutoLoginClient"]); ok && v {
 			df.ManagedAutoLoginOff = true
 		}
@@ -122,7 +123,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, root string, f *facts) {
 	}
 
 	// The saved automatic-login password: presence only, by name.
-	names, err := p.ReadDir(under(root, "/etc"))
+	names, err := p.ReadDir(unixlogin.Under(root, "/etc"))
 	if err != nil {
 		f.addError("listing /etc", err)
 	} else {
@@ -139,7 +140,7 @@ type loginPrefs struct {
 // loginwindowPrefs reads the loginwindow preferences plist, or asks
 // defaults when the file cannot be read or parsed.
 func loginwindowPrefs(ctx context.Context, p probe.Probe, root string) (loginPrefs, error) {
-	b, err := p.ReadFile(under(root, loginwindowPlist))
+	b, err := p.ReadFile(unixlogin.Under(root, loginwindowPlist))
 	if err == nil {
 		if prefs, ok := parseLoginwindowPlist(b); ok {
 			return prefs, nil
@@ -238,7 +239,7 @@ func parseDsclUsers(stdout []byte, exit int) (int, bool) {
 		return 0, false
 	}
 	n, rows := 0, 0
-	for _, line := range lines(stdout) {
+	for _, line := range unixlogin.Lines(stdout) {
 		fields := strings.Fields(line)
 		if len(fields) < 2 {
 			return 0, false

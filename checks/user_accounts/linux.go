@@ -9,6 +9,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/internal/passwdstatus"
+	"github.com/sessionguard/sessionguard/checks/internal/unixlogin"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -43,20 +44,20 @@ func collectLinux(ctx context.Context, p probe.Probe, root string, f *facts) {
 	f.Linux = lf
 
 	// Accounts.
-	if b, err := p.ReadFile(under(root, "/etc/login.defs")); err == nil {
+	if b, err := p.ReadFile(unixlogin.Under(root, "/etc/login.defs")); err == nil {
 		lf.UIDMin, lf.UIDMax = parseLoginDefs(b)
 	} else if !errors.Is(err, probe.ErrNotFound) {
 		f.addError("/etc/login.defs", err)
 	}
 	var shells map[string]bool
-	if b, err := p.ReadFile(under(root, "/etc/shells")); err == nil {
+	if b, err := p.ReadFile(unixlogin.Under(root, "/etc/shells")); err == nil {
 		shells = parseShells(b)
 	}
-	var passwd []passwdEntry
+	var passwd []unixlogin.Passwd
 	passwdOK := false
-	if b, err := p.ReadFile(under(root, "/etc/passwd")); err != nil {
+	if b, err := p.ReadFile(unixlogin.Under(root, "/etc/passwd")); err != nil {
 		f.addError("/etc/passwd", err)
-	} else if passwd, passwdOK = parsePasswd(b); passwdOK {
+	} else if passwd, passwdOK = unixlogin.ParsePasswd(b); passwdOK {
 		f.HumanAccounts = intPtr(humanAccounts(passwd, lf.UIDMin, lf.UIDMax, shells))
 	} else {
 		f.Errors = append(f.Errors, "/etc/passwd: not recognised")
@@ -111,7 +112,7 @@ func collectLinux(ctx context.Context, p probe.Probe, root string, f *facts) {
 		}
 		auto, guest = append(auto, r.autoVia...), append(guest, r.guestVia...)
 		// Its PAM service may sign the person in without a password.
-		switch via, err := passwordlessLogin(p, root, r.name, person, passwd, lf.UIDMin, lf.UIDMax); {
+		switch via, err := passwordlessLogin(p, root, r.name, person, lf.UIDMin, lf.UIDMax); {
 		case err != nil:
 			f.addError(r.name+" PAM service", err)
 			autoUnknown = true
@@ -142,7 +143,7 @@ func collectLinux(ctx context.Context, p probe.Probe, root string, f *facts) {
 
 // isAccountOf reports whether the passwd entry is the account of u (by
 // name, or by uid when the probe gives no name).
-func isAccountOf(e passwdEntry, u probe.User) bool {
+func isAccountOf(e unixlogin.Passwd, u probe.User) bool {
 	return e.Name == u.Name || strconv.Itoa(e.UID) == u.UID
 }
 
@@ -152,11 +153,11 @@ func isAccountOf(e passwdEntry, u probe.User) bool {
 // the agent naming the account (Fedora's and RHEL's passwd answers root
 // only). Only a local account (in /etc/passwd) is asked: a directory
 // account's password is its directory's.
-func consolePassword(ctx context.Context, p probe.Probe, u probe.User, passwd []passwdEntry, passwdOK bool, f *facts) string {
+func consolePassword(ctx context.Context, p probe.Probe, u probe.User, passwd []unixlogin.Passwd, passwdOK bool, f *facts) string {
 	if !passwdOK {
 		return passwordUnknown
 	}
-	if !slices.ContainsFunc(passwd, func(e passwdEntry) bool { return isAccountOf(e, u) }) {
+	if !slices.ContainsFunc(passwd, func(e unixlogin.Passwd) bool { return isAccountOf(e, u) }) {
 		return passwordDirectory
 	}
 	st, problem := passwdstatus.Ask(ctx, p, u)
@@ -178,7 +179,7 @@ func verdict(via []string, unknown bool) state {
 	}
 }
 
-func linuxAdmin(p probe.Probe, root string, u probe.User, passwd []passwdEntry, passwdOK bool, f *facts) state {
+func linuxAdmin(p probe.Probe, root string, u probe.User, passwd []unixlogin.Passwd, passwdOK bool, f *facts) state {
 	uid, err := strconv.Atoi(u.UID)
 	if err != nil {
 		f.Errors = append(f.Errors, "console user: id is not numeric")
@@ -191,17 +192,17 @@ func linuxAdmin(p probe.Probe, root string, u probe.User, passwd []passwdEntry, 
 	if !passwdOK {
 		return stateUnknown
 	}
-	i := slices.IndexFunc(passwd, func(e passwdEntry) bool { return e.UID == uid })
+	i := slices.IndexFunc(passwd, func(e unixlogin.Passwd) bool { return e.UID == uid })
 	if i < 0 {
 		f.Errors = append(f.Errors, "console user: not a local account in /etc/passwd (directory account)")
 		return stateUnknown
 	}
-	b, err := p.ReadFile(under(root, "/etc/group"))
+	b, err := p.ReadFile(unixlogin.Under(root, "/etc/group"))
 	if err != nil {
 		f.addError("/etc/group", err)
 		return stateUnknown
 	}
-	groups, ok := parseGroup(b)
+	groups, ok := unixlogin.ParseGroup(b)
 	if !ok {
 		f.Errors = append(f.Errors, "/etc/group: not recognised")
 		return stateUnknown
@@ -240,7 +241,7 @@ func linuxAdmin(p probe.Probe, root string, u probe.User, passwd []passwdEntry, 
 // activeDisplayManager names the display manager that starts at boot, or ""
 // when nothing names one. err is set when a source exists but cannot be read.
 func activeDisplayManager(p probe.Probe, root string) (name, source string, err error) {
-	b, err := p.ReadFile(under(root, "/etc/X11/default-display-manager"))
+	b, err := p.ReadFile(unixlogin.Under(root, "/etc/X11/default-display-manager"))
 	if err == nil {
 		if name = parseDefaultDisplayManager(b); name != "" {
 			return name, "default-display-manager", nil
@@ -249,7 +250,7 @@ func activeDisplayManager(p probe.Probe, root string) (name, source string, err 
 		return "", "", err
 	}
 	// ReadFile follows the symlink to the unit file of the display manager.
-	b, err = p.ReadFile(under(root, "/etc/systemd/system/display-manager.service"))
+	b, err = p.ReadFile(unixlogin.Under(root, "/etc/systemd/system/display-manager.service"))
 	if err == nil {
 		if name = parseUnitExecStart(b); name != "" {
 			return name, "display-manager.service", nil
@@ -310,7 +311,7 @@ func confDir(p probe.Probe, dir string) ([]string, error) {
 func judgeGDM(p probe.Probe, root string) dmConfig {
 	r := dmConfig{name: "gdm"}
 	files, present, err := readFiles(p, []string{
-		under(root, "/etc/gdm3/daemon.conf"), under(root, "/etc/gdm3/custom.conf"), under(root, "/etc/gdm/custom.conf"),
+		unixlogin.Under(root, "/etc/gdm3/daemon.conf"), unixlogin.Under(root, "/etc/gdm3/custom.conf"), unixlogin.Under(root, "/etc/gdm/custom.conf"),
 	})
 	r.present, r.err = present, err
 	for _, b := range files {
@@ -327,14 +328,14 @@ func judgeLightDM(p probe.Probe, root string) dmConfig {
 	r := dmConfig{name: "lightdm"}
 	var paths []string
 	for _, dir := range []string{"/usr/share/lightdm/lightdm.conf.d", "/etc/xdg/lightdm/lightdm.conf.d", "/etc/lightdm/lightdm.conf.d"} {
-		names, err := confDir(p, under(root, dir))
+		names, err := confDir(p, unixlogin.Under(root, dir))
 		if err != nil {
 			r.err = err
 			return r
 		}
 		paths = append(paths, names...)
 	}
-	paths = append(paths, under(root, "/etc/lightdm/lightdm.conf"))
+	paths = append(paths, unixlogin.Under(root, "/etc/lightdm/lightdm.conf"))
 	files, present, err := readFiles(p, paths)
 	r.present, r.err = present, err
 	if err != nil || !present {
@@ -360,7 +361,7 @@ func judgeLightDM(p probe.Probe, root string) dmConfig {
 	} else {
 		// LightDM allows guests unless told not to, but a guest session
 		// only starts when the guest-account script is installed.
-		_, err := p.ReadFile(under(root, "/usr/sbin/guest-account"))
+		_, err := p.ReadFile(unixlogin.Under(root, "/usr/sbin/guest-account"))
 		switch {
 		case err == nil:
 			r.guestVia = append(r.guestVia, "lightdm_default_guest")
@@ -375,14 +376,14 @@ func judgeSDDM(p probe.Probe, root string) dmConfig {
 	r := dmConfig{name: "sddm"}
 	var paths []string
 	for _, dir := range []string{"/usr/lib/sddm/sddm.conf.d", "/etc/sddm.conf.d"} {
-		names, err := confDir(p, under(root, dir))
+		names, err := confDir(p, unixlogin.Under(root, dir))
 		if err != nil {
 			r.err = err
 			return r
 		}
 		paths = append(paths, names...)
 	}
-	paths = append(paths, under(root, "/etc/sddm.conf"))
+	paths = append(paths, unixlogin.Under(root, "/etc/sddm.conf"))
 	files, present, err := readFiles(p, paths)
 	r.present, r.err = present, err
 	merged := ini{}
@@ -398,7 +399,7 @@ func judgeSDDM(p probe.Probe, root string) dmConfig {
 // gettyAutologin looks for agetty --autologin in the systemd drop-ins of the
 // text-console gettys.
 func gettyAutologin(p probe.Probe, root string) (bool, error) {
-	dir := under(root, "/etc/systemd/system")
+	dir := unixlogin.Under(root, "/etc/systemd/system")
 	names, err := p.ReadDir(dir)
 	if errors.Is(err, probe.ErrNotFound) {
 		return false, nil
@@ -451,7 +452,7 @@ func judgeOneFile(name string) func(probe.Probe, string) dmConfig {
 	dm := oneFileDMs[name]
 	return func(p probe.Probe, root string) dmConfig {
 		r := dmConfig{name: name}
-		files, present, err := readFiles(p, []string{under(root, dm.file)})
+		files, present, err := readFiles(p, []string{unixlogin.Under(root, dm.file)})
 		r.present, r.err = present, err
 		switch {
 		case err == nil && present && dm.on(files[0]):

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/internal/unixlogin"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -41,12 +42,12 @@ func linuxAdminSources(p probe.Probe, root string, id identity) []checks.Result 
 // sudoersPart reads /etc/sudoers and what it includes.
 func sudoersPart(p probe.Probe, root string, id identity) checks.Result {
 	source := "/etc/sudoers"
-	b, err := p.ReadFile(under(root, source))
+	b, err := p.ReadFile(unixlogin.Under(root, source))
 	if errors.Is(err, probe.ErrNotFound) {
 		// openSUSE ships the distribution's sudoers in /usr/etc; sudo
 		// reads it when /etc/sudoers is absent.
 		source = "/usr/etc/sudoers"
-		b, err = p.ReadFile(under(root, source))
+		b, err = p.ReadFile(unixlogin.Under(root, source))
 	}
 	if errors.Is(err, probe.ErrNotFound) {
 		return notInstalled
@@ -71,7 +72,7 @@ func sudoersPart(p probe.Probe, root string, id identity) checks.Result {
 				target = path.Join(path.Dir(file), target)
 			}
 			if !inc.Dir {
-				b, err := p.ReadFile(under(root, target))
+				b, err := p.ReadFile(unixlogin.Under(root, target))
 				switch {
 				case errors.Is(err, probe.ErrNotFound):
 				case err != nil:
@@ -81,7 +82,7 @@ func sudoersPart(p probe.Probe, root string, id identity) checks.Result {
 				}
 				continue
 			}
-			names, err := p.ReadDir(under(root, target))
+			names, err := p.ReadDir(unixlogin.Under(root, target))
 			if errors.Is(err, probe.ErrNotFound) {
 				continue
 			}
@@ -94,7 +95,7 @@ func sudoersPart(p probe.Probe, root string, id identity) checks.Result {
 				if !sudoersDirFile(n) {
 					continue
 				}
-				b, err := p.ReadFile(under(root, target+"/"+n))
+				b, err := p.ReadFile(unixlogin.Under(root, target+"/"+n))
 				switch {
 				case errors.Is(err, probe.ErrNotFound):
 				case err != nil:
@@ -120,7 +121,7 @@ func sudoersPart(p probe.Probe, root string, id identity) checks.Result {
 // doasPart reads /etc/doas.conf.
 func doasPart(p probe.Probe, root string, id identity) checks.Result {
 	const source = "/etc/doas.conf"
-	b, err := p.ReadFile(under(root, source))
+	b, err := p.ReadFile(unixlogin.Under(root, source))
 	if errors.Is(err, probe.ErrNotFound) {
 		return notInstalled
 	}
@@ -142,7 +143,7 @@ func polkitPart(p probe.Probe, root string, id identity) checks.Result {
 	var firstErr error
 	failed := source
 	for _, dir := range []string{"/usr/share/polkit-1/rules.d", "/etc/polkit-1/rules.d"} {
-		names, err := p.ReadDir(under(root, dir))
+		names, err := p.ReadDir(unixlogin.Under(root, dir))
 		if errors.Is(err, probe.ErrNotFound) {
 			continue
 		}
@@ -161,7 +162,7 @@ func polkitPart(p probe.Probe, root string, id identity) checks.Result {
 	}
 	via := ""
 	for _, n := range slices.Sorted(maps.Keys(files)) {
-		b, err := p.ReadFile(under(root, files[n]))
+		b, err := p.ReadFile(unixlogin.Under(root, files[n]))
 		if errors.Is(err, probe.ErrNotFound) {
 			continue
 		}
@@ -183,7 +184,7 @@ func polkitPart(p probe.Probe, root string, id identity) checks.Result {
 	// polkit before 0.106 (Debian until 12, Ubuntu until 23.04): the
 	// localauthority AdminIdentities; the last file that sets it wins.
 	for _, dir := range []string{"/etc/polkit-1/localauthority.conf.d"} {
-		confs, err := confDir(p, under(root, dir))
+		confs, err := confDir(p, unixlogin.Under(root, dir))
 		if err != nil {
 			present = true
 			if firstErr == nil {

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/internal/unixlogin"
 )
 
 // identity is the person at the screen as the Linux admin sources name
@@ -19,7 +21,7 @@ type identity struct {
 }
 
 // identityOf builds the identity of a passwd entry from /etc/group.
-func identityOf(e passwdEntry, groups []groupEntry) identity {
+func identityOf(e unixlogin.Passwd, groups []unixlogin.Group) identity {
 	id := identity{Name: e.Name, UID: e.UID, GID: e.GID, Groups: map[string]bool{}, GIDs: map[int]bool{e.GID: true}}
 	for _, g := range groups {
 		member := g.GID == e.GID
@@ -446,7 +448,7 @@ func parseDoasRule(f []string) (doasRule, bool) {
 // right to run anything.
 func doasAdminVia(b []byte, id identity) string {
 	via := ""
-	for _, line := range lines(joinContinuations(b)) {
+	for _, line := range unixlogin.Lines(joinContinuations(b)) {
 		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = strings.TrimSpace(line[:i])
 		}

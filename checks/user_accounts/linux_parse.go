@@ -3,68 +3,12 @@ package useraccounts
 import (
 	"bytes"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/internal/passwdstatus"
+	"github.com/sessionguard/sessionguard/checks/internal/unixlogin"
 )
-
-// passwdEntry is one line of /etc/passwd. Name stays in the collector.
-type passwdEntry struct {
-	Name  string
-	UID   int
-	GID   int
-	Shell string
-}
-
-// parsePasswd reads /etc/passwd. Lines that are not seven colon-separated
-// fields with numeric ids (NIS "+" lines, comments) are skipped; ok is false
-// when no line at all was understood.
-func parsePasswd(b []byte) (entries []passwdEntry, ok bool) {
-	for _, line := range lines(b) {
-		fields := strings.Split(line, ":")
-		if len(fields) != 7 {
-			continue
-		}
-		uid, err1 := strconv.Atoi(fields[2])
-		gid, err2 := strconv.Atoi(fields[3])
-		if err1 != nil || err2 != nil || fields[0] == "" {
-			continue
-		}
-		entries = append(entries, passwdEntry{Name: fields[0], UID: uid, GID: gid, Shell: fields[6]})
-	}
-	return entries, len(entries) > 0
-}
-
-// groupEntry is one line of /etc/group.
-type groupEntry struct {
-	Name    string
-	GID     int
-	Members []string
-}
-
-// parseGroup reads /etc/group; ok is false when no line was understood.
-func parseGroup(b []byte) (groups []groupEntry, ok bool) {
-	for _, line := range lines(b) {
-		fields := strings.Split(line, ":")
-		if len(fields) != 4 {
-			continue
-		}
-		gid, err := strconv.Atoi(fields[2])
-		if err != nil || fields[0] == "" {
-			continue
-		}
-		g := groupEntry{Name: fields[0], GID: gid}
-		for _, m := range strings.Split(fields[3], ",") {
-			if m = strings.TrimSpace(m); m != "" {
-				g.Members = append(g.Members, m)
-			}
-		}
-		groups = append(groups, g)
-	}
-	return groups, len(groups) > 0
-}
 
 // Defaults of shadow-utils when login.defs does not say.
 const (
@@ -109,7 +53,7 @@ func parseLoginDefs(b []byte) (uidMin, uidMax int) {
 // parseShells reads /etc/shells into a set of absolute paths.
 func parseShells(b []byte) map[string]bool {
 	set := map[string]bool{}
-	for _, line := range lines(b) {
+	for _, line := range unixlogin.Lines(b) {
 		if strings.HasPrefix(line, "/") {
 			set[strings.Fields(line)[0]] = true
 		}
@@ -138,7 +82,7 @@ func isLoginShell(shell string, shells map[string]bool) bool {
 
 // humanAccounts counts accounts with a uid in [uidMin, uidMax] and a login
 // shell.
-func humanAccounts(entries []passwdEntry, uidMin, uidMax int, shells map[string]bool) int {
+func humanAccounts(entries []unixlogin.Passwd, uidMin, uidMax int, shells map[string]bool) int {
 	n := 0
 	for _, e := range entries {
 		if e.UID >= uidMin && e.UID <= uidMax && isLoginShell(e.Shell, shells) {
@@ -161,19 +105,8 @@ var adminGroups = map[string]bool{"sudo": true, "wheel": true, "admin": true,
 
 // isAdmin reports whether the account is root or in an administrators group,
 // by the group's member list or as its primary group.
-func isAdmin(e passwdEntry, groups []groupEntry) bool {
-	return e.UID == 0 || inAnyGroup(e, groups, func(name string) bool { return adminGroups[name] })
-}
-
-// inAnyGroup reports whether the account is in one of the groups named
-// (named says which), by the group's member list or as its primary group.
-func inAnyGroup(e passwdEntry, groups []groupEntry, named func(name string) bool) bool {
-	for _, g := range groups {
-		if named(g.Name) && (g.GID == e.GID || slices.Contains(g.Members, e.Name)) {
-			return true
-		}
-	}
-	return false
+func isAdmin(e unixlogin.Passwd, groups []unixlogin.Group) bool {
+	return e.UID == 0 || unixlogin.InAnyGroup(e, groups, func(name string) bool { return adminGroups[name] })
 }
 
 // ini is a parsed key file: section → key → value. Later keys win.
@@ -185,7 +118,7 @@ type ini map[string]map[string]string
 func parseINI(b []byte) ini {
 	ini := ini{}
 	section := ""
-	for _, line := range lines(b) {
+	for _, line := range unixlogin.Lines(b) {
 		if line[0] == '#' || line[0] == ';' {
 			continue
 		}
@@ -287,7 +220,7 @@ func lightDMSeat(ini ini, order []string) map[string]string {
 func sectionOrder(b []byte) []string {
 	var order []string
 	seen := map[string]bool{}
-	for _, line := range lines(b) {
+	for _, line := range unixlogin.Lines(b) {
 		if line[0] == '[' {
 			if end := strings.IndexByte(line, ']'); end > 0 {
 				s := strings.TrimSpace(line[1:end])
@@ -324,7 +257,7 @@ func displayManagerName(binary string) string {
 // parseDefaultDisplayManager reads /etc/X11/default-display-manager: the
 // first non-comment line is the binary.
 func parseDefaultDisplayManager(b []byte) string {
-	for _, line := range lines(b) {
+	for _, line := range unixlogin.Lines(b) {
 		if line[0] != '#' {
 			return displayManagerName(strings.Fields(line)[0])
 		}
@@ -388,26 +321,9 @@ func shortAutologin(word string) bool {
 // order, as written after the "=".
 func execStarts(b []byte) []string {
 	var out []string
-	for _, line := range lines(b) {
+	for _, line := range unixlogin.Lines(b) {
 		if k, v, ok := strings.Cut(line, "="); ok && strings.TrimSpace(k) == "ExecStart" {
 			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// lines returns the trimmed, non-empty lines of b.
-func lines(b []byte) []string {
-	out := make([]string, 0, bytes.Count(b, []byte{'\n'})+1)
-	for len(b) > 0 {
-		line := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
-		} else {
-			b = nil
-		}
-		if line = bytes.TrimSpace(line); len(line) > 0 {
-			out = append(out, string(line))
 		}
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks/checktest"
+	"github.com/sessionguard/sessionguard/checks/internal/unixlogin"
 )
 
 func TestParsePasswdAndHumans(t *testing.T) {
@@ -30,7 +31,7 @@ func TestParsePasswdAndHumans(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			entries, ok := parsePasswd(checktest.ReadParserData(t, tc.file))
+			entries, ok := unixlogin.ParsePasswd(checktest.ReadParserData(t, tc.file))
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v", ok, tc.ok)
 			}
@@ -68,28 +69,28 @@ func TestParseGroupAndIsAdmin(t *testing.T) {
 	tests := []struct {
 		file  string
 		ok    bool
-		user  passwdEntry
+		user  unixlogin.Passwd
 		admin bool
 	}{
-		{"group/ubuntu2204_sudo_member.txt", true, passwdEntry{Name: "alice", UID: 1000, GID: 1000}, true},
-		{"group/ubuntu2204_sudo_member.txt", true, passwdEntry{Name: "bob", UID: 1001, GID: 1001}, false},
-		{"group/fedora39_wheel.txt", true, passwdEntry{Name: "carol", UID: 1000, GID: 1000}, true},
+		{"group/ubuntu2204_sudo_member.txt", true, unixlogin.Passwd{Name: "alice", UID: 1000, GID: 1000}, true},
+		{"group/ubuntu2204_sudo_member.txt", true, unixlogin.Passwd{Name: "bob", UID: 1001, GID: 1001}, false},
+		{"group/fedora39_wheel.txt", true, unixlogin.Passwd{Name: "carol", UID: 1000, GID: 1000}, true},
 		// Member by primary group only (wheel's gid), not in the member list.
-		{"group/arch_primary_wheel.txt", true, passwdEntry{Name: "erin", UID: 1000, GID: 998}, true},
-		{"group/live_debian12_ci.txt", true, passwdEntry{Name: "someone", UID: 1000, GID: 1000}, false},
-		{"group/live_debian12_ci.txt", true, passwdEntry{Name: "root", UID: 0, GID: 0}, true},
+		{"group/arch_primary_wheel.txt", true, unixlogin.Passwd{Name: "erin", UID: 1000, GID: 998}, true},
+		{"group/live_debian12_ci.txt", true, unixlogin.Passwd{Name: "someone", UID: 1000, GID: 1000}, false},
+		{"group/live_debian12_ci.txt", true, unixlogin.Passwd{Name: "root", UID: 0, GID: 0}, true},
 		// Groups that act as root without sudo: docker, incus-admin, disk,
 		// libvirt.
-		{"group/ubuntu2404_root_equivalent_groups.txt", true, passwdEntry{Name: "bob", UID: 1001, GID: 1001}, true},
-		{"group/ubuntu2404_root_equivalent_groups.txt", true, passwdEntry{Name: "dana", UID: 1002, GID: 1002}, true},
-		{"group/ubuntu2404_root_equivalent_groups.txt", true, passwdEntry{Name: "erin", UID: 1003, GID: 1003}, true},
-		{"group/ubuntu2404_root_equivalent_groups.txt", true, passwdEntry{Name: "frank", UID: 1004, GID: 1004}, true},
-		{"group/ubuntu2404_root_equivalent_groups.txt", true, passwdEntry{Name: "gina", UID: 1005, GID: 1005}, false},
-		{"group/garbage.txt", false, passwdEntry{Name: "x", UID: 1000, GID: 1000}, false},
+		{"group/ubuntu2404_root_equivalent_groups.txt", true, unixlogin.Passwd{Name: "bob", UID: 1001, GID: 1001}, true},
+		{"group/ubuntu2404_root_equivalent_groups.txt", true, unixlogin.Passwd{Name: "dana", UID: 1002, GID: 1002}, true},
+		{"group/ubuntu2404_root_equivalent_groups.txt", true, unixlogin.Passwd{Name: "erin", UID: 1003, GID: 1003}, true},
+		{"group/ubuntu2404_root_equivalent_groups.txt", true, unixlogin.Passwd{Name: "frank", UID: 1004, GID: 1004}, true},
+		{"group/ubuntu2404_root_equivalent_groups.txt", true, unixlogin.Passwd{Name: "gina", UID: 1005, GID: 1005}, false},
+		{"group/garbage.txt", false, unixlogin.Passwd{Name: "x", UID: 1000, GID: 1000}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file+"/"+tc.user.Name, func(t *testing.T) {
-			groups, ok := parseGroup(checktest.ReadParserData(t, tc.file))
+			groups, ok := unixlogin.ParseGroup(checktest.ReadParserData(t, tc.file))
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v", ok, tc.ok)
 			}
@@ -240,11 +241,11 @@ func TestGettyAutologin(t *testing.T) {
 // required after pam_deny) let nobody in so.
 func TestPAMPasswordless(t *testing.T) {
 	for _, file := range []string{"pam/debian12_sddm", "pam/debian12_gdm-password", "pam/debian12_common-auth"} {
-		if everyone, groups, _ := pamPasswordless(checktest.ReadParserData(t, file)); everyone || groups != nil {
+		if everyone, groups, _ := unixlogin.ParsePAM(checktest.ReadParserData(t, file)); everyone || groups != nil {
 			t.Errorf("%s: everyone %v, groups %q", file, everyone, groups)
 		}
 	}
-	_, _, inc := pamPasswordless([]byte("@include common-auth\nauth substack system-login\nauth include password-auth\naccount include system-account\n"))
+	_, _, inc := unixlogin.ParsePAM([]byte("@include common-auth\nauth substack system-login\nauth include password-auth\naccount include system-account\n"))
 	if !slices.Equal(inc, []string{"common-auth", "system-login", "password-auth"}) {
 		t.Errorf("includes %q", inc)
 	}
@@ -261,7 +262,7 @@ func TestPAMPasswordless(t *testing.T) {
 		"auth sufficient pam_succeed_if.so uid >= 1000 # user ingroup nopasswdlogin\n":          {false, nil},
 		"auth sufficient pam_unix.so nullok\n":                                                  {false, nil},
 	} {
-		everyone, groups, _ := pamPasswordless([]byte(in))
+		everyone, groups, _ := unixlogin.ParsePAM([]byte(in))
 		if everyone != want.everyone || !slices.Equal(groups, want.groups) {
 			t.Errorf("%q: everyone %v, groups %q; want %v %q", in, everyone, groups, want.everyone, want.groups)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/internal/passwdstatus"
+	"github.com/sessionguard/sessionguard/checks/internal/unixlogin"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
 )
@@ -233,7 +234,7 @@ func TestLiveCheckOnThisMachine(t *testing.T) {
 		t.Errorf("headless summary does not say the administrator part does not apply: %q", r.Summary)
 	}
 	if b, err := os.ReadFile("/etc/passwd"); err == nil {
-		entries, _ := parsePasswd(b)
+		entries, _ := unixlogin.ParsePasswd(b)
 		for _, e := range entries {
 			if e.UID >= 1000 && len(e.Name) >= 3 && slices.Contains(strings.FieldsFunc(string(r.Facts), func(r rune) bool {
 				return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-')

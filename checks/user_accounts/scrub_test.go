@@ -12,6 +12,7 @@ import (
 	"howett.net/plist"
 
 	"github.com/sessionguard/sessionguard/checks/checktest"
+	"github.com/sessionguard/sessionguard/checks/internal/unixlogin"
 	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
@@ -23,8 +24,8 @@ func TestScrubPasswdAndGroup(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("passwd: got\n%s\nwant\n%s", got, want)
 	}
-	a, okA := parsePasswd(in)
-	b, okB := parsePasswd(got)
+	a, okA := unixlogin.ParsePasswd(in)
+	b, okB := unixlogin.ParsePasswd(got)
 	if len(a) != len(b) || okA != okB || b[1].UID != 1000 || b[1].Shell != "/bin/bash" || b[1].Name != sam {
 		t.Errorf("parsed differently: %+v / %+v", a, b)
 	}
@@ -37,8 +38,8 @@ func TestScrubPasswdAndGroup(t *testing.T) {
 	}
 	// Membership still matches: the console user's pseudonymised account
 	// is in sudo after the scrub as sam was before.
-	before, _ := parseGroup(group)
-	after, _ := parseGroup(got)
+	before, _ := unixlogin.ParseGroup(group)
+	after, _ := unixlogin.ParseGroup(got)
 	if isAdmin(a[1], before) != isAdmin(b[1], after) || !isAdmin(b[1], after) {
 		t.Error("admin membership changed with the scrub")
 	}

@@ -1,0 +1,231 @@
+// Package unixlogin reads how people sign in on Linux, for the checks
+// that judge it: the accounts and groups (/etc/passwd, /etc/group) and
+// the PAM rules that let a person through without a password.
+//
+// A display manager (and GNOME's lock screen, which unlocks through GDM's
+// gdm-password service) lets a person in without a password when its PAM
+// service passes them before asking for one: a `sufficient` pam_permit
+// (everyone), or a `sufficient` pam_succeed_if with `user ingroup G` (the
+// members of G). Ubuntu's and Linux Mint's LightDM carry the second for
+// the nopasswdlogin group, which their user settings join to "log in
+// without a password" while the account keeps one (so passwd -S says
+// set); the ArchWiki gives the same line for GDM. The service's own file
+// is read, and the files it includes (@include, include, substack) one
+// level down, where a sufficient pam_permit at the top of common-auth would
+// let everyone in everywhere.
+package unixlogin
+
+import (
+	"bytes"
+	"errors"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// Passwd is one line of /etc/passwd.
+type Passwd struct {
+	Name  string
+	UID   int
+	GID   int
+	Shell string
+}
+
+// ParsePasswd reads /etc/passwd. Lines that are not seven colon-separated
+// fields with numeric ids (NIS "+" lines, comments) are skipped; ok is false
+// when no line at all was understood.
+func ParsePasswd(b []byte) (entries []Passwd, ok bool) {
+	for _, line := range Lines(b) {
+		fields := strings.Split(line, ":")
+		if len(fields) != 7 {
+			continue
+		}
+		uid, err1 := strconv.Atoi(fields[2])
+		gid, err2 := strconv.Atoi(fields[3])
+		if err1 != nil || err2 != nil || fields[0] == "" {
+			continue
+		}
+		entries = append(entries, Passwd{Name: fields[0], UID: uid, GID: gid, Shell: fields[6]})
+	}
+	return entries, len(entries) > 0
+}
+
+// Group is one line of /etc/group.
+type Group struct {
+	Name    string
+	GID     int
+	Members []string
+}
+
+// ParseGroup reads /etc/group; ok is false when no line was understood.
+func ParseGroup(b []byte) (groups []Group, ok bool) {
+	for _, line := range Lines(b) {
+		fields := strings.Split(line, ":")
+		if len(fields) != 4 {
+			continue
+		}
+		gid, err := strconv.Atoi(fields[2])
+		if err != nil || fields[0] == "" {
+			continue
+		}
+		g := Group{Name: fields[0], GID: gid}
+		for _, m := range strings.Split(fields[3], ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				g.Members = append(g.Members, m)
+			}
+		}
+		groups = append(groups, g)
+	}
+	return groups, len(groups) > 0
+}
+
+// InAnyGroup reports whether the account is in a group whose name named
+// accepts: as its primary group or listed as a member.
+func InAnyGroup(e Passwd, groups []Group, named func(name string) bool) bool {
+	for _, g := range groups {
+		if named(g.Name) && (g.GID == e.GID || slices.Contains(g.Members, e.Name)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Lines splits a file into its lines, trimmed, without the empty ones.
+func Lines(b []byte) []string {
+	out := make([]string, 0, bytes.Count(b, []byte{'\n'})+1)
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if line = bytes.TrimSpace(line); len(line) > 0 {
+			out = append(out, string(line))
+		}
+	}
+	return out
+}
+
+// Under is abs read below root ("" or "/": the system itself).
+func Under(root, abs string) string {
+	if root == "" || root == "/" {
+		return abs
+	}
+	return path.Join(root, abs)
+}
+
+// ParsePAM reads a PAM service and returns whether it lets everyone in
+// without a password, the groups whose members it lets in so, and the
+// services it includes for authentication.
+func ParsePAM(b []byte) (everyone bool, groups, includes []string) {
+	for line := range strings.Lines(string(b)) {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		if len(f) == 2 && f[0] == "@include" {
+			includes = append(includes, f[1])
+			continue
+		}
+		if len(f) < 3 || strings.TrimPrefix(f[0], "-") != "auth" {
+			continue
+		}
+		if f[1] == "include" || f[1] == "substack" {
+			includes = append(includes, f[2])
+			continue
+		}
+		control, module, args := f[1], f[2], f[3:]
+		if strings.HasPrefix(control, "[") {
+			// [success=done …]: the bracket may span several words.
+			for len(args) > 0 && !strings.HasSuffix(control, "]") {
+				control += " " + module
+				module, args = args[0], args[1:]
+			}
+			if !strings.HasSuffix(control, "]") {
+				continue
+			}
+		}
+		if control != "sufficient" && !strings.Contains(control, "success=done") {
+			continue
+		}
+		switch path.Base(module) {
+		case "pam_permit.so":
+			everyone = true
+		case "pam_succeed_if.so":
+			for i := 0; i+2 < len(args); i++ {
+				if args[i] == "user" && args[i+1] == "ingroup" {
+					groups = append(groups, strings.Split(args[i+2], ":")...)
+				}
+			}
+		}
+	}
+	return everyone, groups, includes
+}
+
+// Ways a PAM service lets a person in without a password (Passwordless).
+const (
+	ViaPermit        = "pam_permit"
+	ViaNoPasswdGroup = "pam_nopasswd_group"
+)
+
+// Passwordless judges the PAM service for the people isPerson accepts:
+// ViaPermit when it lets everyone in without a password, ViaNoPasswdGroup
+// when one of those people is in a group it lets in so; "" when neither
+// (or the service is not there); err when the service, an included one,
+// /etc/passwd or /etc/group could not be read.
+func Passwordless(p probe.Probe, root, service string, isPerson func(Passwd) bool) (string, error) {
+	b, err := p.ReadFile(Under(root, "/etc/pam.d/"+service))
+	switch {
+	case errors.Is(err, probe.ErrNotFound):
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	everyone, groups, includes := ParsePAM(b)
+	for _, inc := range includes {
+		if strings.Contains(inc, "/") {
+			continue // only services in /etc/pam.d
+		}
+		ib, err := p.ReadFile(Under(root, "/etc/pam.d/"+inc))
+		switch {
+		case errors.Is(err, probe.ErrNotFound):
+			continue
+		case err != nil:
+			return "", err
+		}
+		e, g, _ := ParsePAM(ib)
+		everyone, groups = everyone || e, append(groups, g...)
+	}
+	if everyone {
+		return ViaPermit, nil
+	}
+	if len(groups) == 0 {
+		return "", nil
+	}
+	pb, err := p.ReadFile(Under(root, "/etc/passwd"))
+	if err != nil {
+		return "", err
+	}
+	passwd, ok := ParsePasswd(pb)
+	if !ok {
+		return "", errors.New("the accounts (/etc/passwd) could not be read to tell who is in " + strings.Join(groups, ", "))
+	}
+	gb, err := p.ReadFile(Under(root, "/etc/group"))
+	if err != nil {
+		return "", err
+	}
+	all, ok := ParseGroup(gb)
+	if !ok {
+		return "", errors.New("/etc/group: not recognised")
+	}
+	for _, e := range passwd {
+		if isPerson(e) && InAnyGroup(e, all, func(name string) bool { return slices.Contains(groups, name) }) {
+			return ViaNoPasswdGroup, nil
+		}
+	}
+	return "", nil
+}
