@@ -8,6 +8,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/internal/passwdstatus"
+	"github.com/sessionguard/sessionguard/checks/internal/unixlogin"
 	"github.com/sessionguard/sessionguard/internal/text"
 )
 
@@ -242,6 +243,19 @@ func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 		gates = append(gates, checks.Result{Status: checks.Fail,
 			Summary: "The screen locks, but your account has no password, so the lock screen opens without one.",
 			Fix:     passwdstatus.EmptyFix})
+	}
+	switch {
+	case r.kind == kindNever:
+	case l.UnlockWithoutPassword == unixlogin.ViaNoPasswdGroup:
+		gates = append(gates, checks.Result{Status: checks.Fail,
+			Summary: "The screen locks, but the lock screen opens without your password: your account is in a group GDM's sign-in settings let in without one (such as nopasswdlogin).",
+			Fix:     "To unlock with your password again, " + unixlogin.NoPasswdGroupFix})
+	case l.UnlockWithoutPassword == unixlogin.ViaPermit:
+		gates = append(gates, checks.Result{Status: checks.Fail,
+			Summary: "The screen locks, but the lock screen opens without a password: GDM's sign-in settings (pam_permit) let anyone in.",
+			Fix:     "To make the lock screen ask for a password, " + unixlogin.PermitFix})
+	case l.UnlockPAMUnread:
+		gates = append(gates, unknownGate("whether the lock screen asks for a password (GDM's sign-in settings, /etc/pam.d/"+gnomeUnlockService+") could not be read", fix))
 	}
 	if isFalse(l.LockOnSleep) && r.kind != kindNever {
 		gates = append(gates, checks.Result{Status: checks.Fail, Summary: noSleepLock, Fix: sleepLockFix(l.Desktop)})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks/internal/gsettings"
 	"github.com/sessionguard/sessionguard/checks/internal/passwdstatus"
+	"github.com/sessionguard/sessionguard/checks/internal/unixlogin"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -59,6 +60,14 @@ type linuxFacts struct {
 	// LockOnSleepUnread: the desktop sets it apart but it could not be
 	// read.
 	LockOnSleepUnread bool `json:"lock_on_sleep_unread,omitempty"`
+	// UnlockWithoutPassword says how GNOME's lock screen opens without a
+	// password: GDM's gdm-password service, which it unlocks through,
+	// lets everyone (pam_permit) or a group the person is in
+	// (pam_nopasswd_group) through before asking (unixlogin.Passwordless).
+	UnlockWithoutPassword string `json:"unlock_without_password,omitempty"`
+	// UnlockPAMUnread: that service (or the accounts it names) could not
+	// be read.
+	UnlockPAMUnread bool `json:"unlock_pam_unread,omitempty"`
 	// SleepHook is the system-wide hook that runs a screen locker before
 	// the computer sleeps (a unit the sleep targets want, or a
 	// systemd-sleep script), by its name (a unit's instance, often a
@@ -125,6 +134,9 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	case desktopGNOME, desktopBudgie, desktopCinnamon, desktopMATE:
 		readGSettings(ctx, p, gsFamilies[lf.Desktop], lf, f)
 		findLockerDaemon(p, u, mine, lf, f)
+		if lf.Desktop == desktopGNOME {
+			readUnlockPAM(p, u, lf, f)
+		}
 	case desktopKDE:
 		readKDE(p, u, lf, f)
 	case desktopXFCE:
@@ -139,6 +151,22 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 			}
 		}
 	}
+}
+
+// gnomeUnlockService is the PAM service GNOME Shell unlocks its lock
+// screen through (GDM's, as at the login screen).
+const gnomeUnlockService = "gdm-password"
+
+// readUnlockPAM reads whether GNOME's lock screen lets the person in
+// without a password (UnlockWithoutPassword).
+func readUnlockPAM(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
+	via, err := unixlogin.Passwordless(p, "", gnomeUnlockService, func(e unixlogin.Passwd) bool { return e.IsAccountOf(u) })
+	if err != nil {
+		f.addError("/etc/pam.d/"+gnomeUnlockService, err)
+		lf.UnlockPAMUnread = true
+		return
+	}
+	lf.UnlockWithoutPassword = via
 }
 
 // screensaverDaemons are, per desktop, the programs that blank and lock

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/internal/passwdstatus"
+	"github.com/sessionguard/sessionguard/checks/internal/unixlogin"
 	"github.com/sessionguard/sessionguard/internal/text"
 )
 
@@ -139,11 +140,11 @@ func autoLoginFix(f facts) string {
 		via = f.Linux.AutoLoginVia
 	}
 	var parts []string
-	if slices.Contains(via, "pam_nopasswd_group") {
-		parts = append(parts, "Your account signs in without a password at the login screen (it is in the nopasswdlogin group): open Users and Groups (or Settings > Users), choose your account and turn off signing in without a password, or ask your IT support to take the account out of that group.")
+	if slices.Contains(via, unixlogin.ViaNoPasswdGroup) {
+		parts = append(parts, "Your account signs in without a password at the login screen (it is in the nopasswdlogin group): "+unixlogin.NoPasswdGroupFix)
 	}
-	if slices.Contains(via, "pam_permit") {
-		parts = append(parts, "The login screen lets anyone sign in without a password (pam_permit in its PAM settings): ask your IT support to remove that line from /etc/pam.d.")
+	if slices.Contains(via, unixlogin.ViaPermit) {
+		parts = append(parts, "The login screen lets anyone sign in without a password (pam_permit in its PAM settings): "+unixlogin.PermitFix)
 	}
 	if slices.ContainsFunc(via, func(v string) bool { return strings.HasPrefix(v, "gdm_") }) {
 		parts = append(parts, "Turn off automatic login: open Settings > Users (or System > Users), click Unlock, and switch off Automatic Login.")

@@ -141,12 +141,6 @@ func collectLinux(ctx context.Context, p probe.Probe, root string, f *facts) {
 	}
 }
 
-// isAccountOf reports whether the passwd entry is the account of u (by
-// name, or by uid when the probe gives no name).
-func isAccountOf(e unixlogin.Passwd, u probe.User) bool {
-	return e.Name == u.Name || strconv.Itoa(e.UID) == u.UID
-}
-
 // consolePassword asks passwd -S whether the account of the person at
 // the screen has a password: as that person first (shadow-utils' passwd
 // answers its own user, so an agent run by the person can ask), then as
@@ -157,7 +151,7 @@ func consolePassword(ctx context.Context, p probe.Probe, u probe.User, passwd []
 	if !passwdOK {
 		return passwordUnknown
 	}
-	if !slices.ContainsFunc(passwd, func(e unixlogin.Passwd) bool { return isAccountOf(e, u) }) {
+	if !slices.ContainsFunc(passwd, func(e unixlogin.Passwd) bool { return e.IsAccountOf(u) }) {
 		return passwordDirectory
 	}
 	st, problem := passwdstatus.Ask(ctx, p, u)

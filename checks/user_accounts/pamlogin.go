@@ -26,7 +26,7 @@ func passwordlessLogin(p probe.Probe, root, dm string, u *probe.User, uidMin, ui
 	}
 	return unixlogin.Passwordless(p, root, service, func(e unixlogin.Passwd) bool {
 		if u != nil {
-			return isAccountOf(e, *u)
+			return e.IsAccountOf(*u)
 		}
 		return e.UID >= uidMin && e.UID <= uidMax
 	})

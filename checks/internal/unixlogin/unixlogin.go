@@ -34,6 +34,12 @@ type Passwd struct {
 	Shell string
 }
 
+// IsAccountOf reports whether the entry is the account of u (by name, or
+// by uid when the probe gives no name).
+func (e Passwd) IsAccountOf(u probe.User) bool {
+	return e.Name == u.Name || strconv.Itoa(e.UID) == u.UID
+}
+
 // ParsePasswd reads /etc/passwd. Lines that are not seven colon-separated
 // fields with numeric ids (NIS "+" lines, comments) are skipped; ok is false
 // when no line at all was understood.
@@ -170,6 +176,12 @@ func ParsePAM(b []byte) (everyone bool, groups, includes []string) {
 const (
 	ViaPermit        = "pam_permit"
 	ViaNoPasswdGroup = "pam_nopasswd_group"
+)
+
+// What to do about each way (the sentence before says what was found).
+const (
+	NoPasswdGroupFix = "open Users and Groups (or Settings > Users), choose your account and turn off signing in without a password, or ask your IT support to take the account out of that group."
+	PermitFix        = "ask your IT support to remove that line from /etc/pam.d."
 )
 
 // Passwordless judges the PAM service for the people isPerson accepts:
