@@ -186,10 +186,12 @@ type lookups struct {
 	st store.Store
 
 	mu sync.Mutex
-	// running: a query is being asked (or a batch gathered, see
-	// lingering); next gathers the look-ups that arrive meanwhile.
-	running bool
-	next    *lookupBatch
+	// asking counts the queries being asked (or batches being gathered,
+	// see lingering): a full batch's query runs beside the one before it,
+	// so there may be two. next gathers the look-ups that arrive
+	// meanwhile; each query that ends hands it over (handOver).
+	asking int
+	next   *lookupBatch
 	// last is when the last look-up arrived, gap the moving average of
 	// the time between look-ups (see lingering).
 	last time.Time
@@ -240,8 +242,8 @@ const (
 func (l *lookups) owner(ctx context.Context, h [32]byte) (store.TokenHolder, error) {
 	l.mu.Lock()
 	busy := l.arrived(time.Now())
-	if !l.running {
-		l.running = true
+	if l.asking == 0 {
+		l.asking++
 		if busy {
 			return l.gather(ctx, h)
 		}
@@ -263,7 +265,10 @@ func (l *lookups) owner(ctx context.Context, h [32]byte) (store.TokenHolder, err
 		l.next = nil // gathered enough: later look-ups start the next batch
 		close(b.full)
 	case b.full == nil && len(b.hashes) == maxLookupBatch:
-		l.next = nil // full: later look-ups start the batch after it
+		// Full: it is asked now, beside the query in flight, and later
+		// look-ups start the batch after it.
+		l.next = nil
+		l.asking++
 		b.lead <- struct{}{}
 	}
 	l.mu.Unlock()
@@ -287,9 +292,9 @@ func (l *lookups) arrived(now time.Time) bool {
 	return l.gap < lingerBelow
 }
 
-// gather is owner for the look-up that lingers (called with l.mu held
-// and l.running set): it opens a batch for the look-ups of the next
-// linger, then asks them all.
+// gather is owner for the look-up that lingers (called with l.mu held,
+// its query counted in l.asking): it opens a batch for the look-ups of
+// the next linger, then asks them all.
 func (l *lookups) gather(ctx context.Context, h [32]byte) (store.TokenHolder, error) {
 	b := &lookupBatch{hashes: [][32]byte{h}, done: make(chan struct{}), full: make(chan struct{})}
 	l.next = b
@@ -312,18 +317,23 @@ func (l *lookups) gather(ctx context.Context, h [32]byte) (store.TokenHolder, er
 }
 
 // handOver ends a query: the batch gathered meanwhile is asked next, by
-// one of its own look-ups.
+// one of its own look-ups. A lingering batch is not handed over: the
+// look-up that opened it asks it when its linger ends (it has no lead to
+// send; sending on its nil lead once hung the query's own request for
+// good, when two queries were in flight and the first to end had let a
+// lingering batch begin).
 func (l *lookups) handOver() {
 	l.mu.Lock()
+	l.asking--
 	next := l.next
+	if next == nil || next.lead == nil {
+		l.mu.Unlock()
+		return
+	}
 	l.next = nil
-	if next == nil {
-		l.running = false
-	}
+	l.asking++
 	l.mu.Unlock()
-	if next != nil && len(next.hashes) < maxLookupBatch {
-		next.lead <- struct{}{}
-	}
+	next.lead <- struct{}{}
 }
 
 // ask runs b's query.

@@ -325,3 +325,58 @@ func TestTokenLookupsGatherWhenBusy(t *testing.T) {
 		t.Errorf("%d look-ups took %d queries asking %d tokens; want them asked once each, in batches of 3 or more on average", clients*each, len(st.batches), asked)
 	}
 }
+
+// slowStore answers token look-ups after a pause that varies from query
+// to query, as a loaded database does.
+type slowStore struct {
+	instantStore
+	n atomic.Int64
+}
+
+func (s *slowStore) pause() {
+	time.Sleep(time.Duration(s.n.Add(1)%7) * 300 * time.Microsecond)
+}
+
+func (s *slowStore) TokenOwner(ctx context.Context, h [32]byte) (string, string, error) {
+	s.pause()
+	return s.instantStore.TokenOwner(ctx, h)
+}
+
+func (s *slowStore) TokenOwners(ctx context.Context, hashes [][32]byte) ([]store.TokenHolder, error) {
+	s.pause()
+	return s.instantStore.TokenOwners(ctx, hashes)
+}
+
+// TestTokenLookupsNeverHang: under bursts larger than a full batch (so a
+// full batch's query runs beside the one before it) with queries of
+// varying length, every look-up is answered. A look-up whose query ended
+// while another was still running once handed over to a lingering batch,
+// which has no one to hand over to, and hung for good (sgload: 4 of
+// 60,000 reports never answered).
+func TestTokenLookupsNeverHang(t *testing.T) {
+	st := &slowStore{instantStore: instantStore{owners: map[[32]byte]store.TokenHolder{}}}
+	const devices, clients, each = 50, 700, 40
+	for i := range devices {
+		st.owners[sha256.Sum256([]byte(fmt.Sprint("token-", i)))] = store.TokenHolder{DeviceID: fmt.Sprint("device-", i), TeamID: "team"}
+	}
+	cache := api.NewTokenCache(st, -1, nil) // no cache: every look-up asks
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			for j := range each {
+				if _, err := cache.Lookup(context.Background(), fmt.Sprint("token-", (c+j)%devices)); err != nil {
+					t.Errorf("look-up: %v", err)
+				}
+				done.Add(1)
+			}
+		})
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%d of %d look-ups answered after 30 s; the rest hang", done.Load(), clients*each)
+	}
+}
