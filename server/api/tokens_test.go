@@ -285,15 +285,22 @@ func (s *instantStore) TokenOwners(_ context.Context, hashes [][32]byte) ([]stor
 	return out, nil
 }
 
+// tokenOwners is the token hashes of devices "token-0"… held by
+// "device-0"… of one team.
+func tokenOwners(devices int) map[[32]byte]store.TokenHolder {
+	owners := make(map[[32]byte]store.TokenHolder, devices)
+	for i := range devices {
+		owners[sha256.Sum256([]byte(fmt.Sprint("token-", i)))] = store.TokenHolder{DeviceID: fmt.Sprint("device-", i), TeamID: "team"}
+	}
+	return owners
+}
+
 // TestTokenLookupsGatherWhenBusy: look-ups arriving thousands a second
 // are asked in batches even when each query ends before the next look-up
 // arrives (a store that answers at once), each answered as alone.
 func TestTokenLookupsGatherWhenBusy(t *testing.T) {
-	st := &instantStore{owners: map[[32]byte]store.TokenHolder{}}
 	const devices, clients, each = 100, 16, 50
-	for i := range devices {
-		st.owners[sha256.Sum256([]byte(fmt.Sprint("token-", i)))] = store.TokenHolder{DeviceID: fmt.Sprint("device-", i), TeamID: "team"}
-	}
+	st := &instantStore{owners: tokenOwners(devices)}
 	cache := api.NewTokenCache(st, -1, nil) // no cache: every look-up asks
 	var wg sync.WaitGroup
 	var wrong atomic.Int64
@@ -354,11 +361,8 @@ func (s *slowStore) TokenOwners(ctx context.Context, hashes [][32]byte) ([]store
 // which has no one to hand over to, and hung for good (sgload: 4 of
 // 60,000 reports never answered).
 func TestTokenLookupsNeverHang(t *testing.T) {
-	st := &slowStore{instantStore: instantStore{owners: map[[32]byte]store.TokenHolder{}}}
 	const devices, clients, each = 50, 700, 40
-	for i := range devices {
-		st.owners[sha256.Sum256([]byte(fmt.Sprint("token-", i)))] = store.TokenHolder{DeviceID: fmt.Sprint("device-", i), TeamID: "team"}
-	}
+	st := &slowStore{instantStore: instantStore{owners: tokenOwners(devices)}}
 	cache := api.NewTokenCache(st, -1, nil) // no cache: every look-up asks
 	var done atomic.Int64
 	var wg sync.WaitGroup
