@@ -160,7 +160,7 @@ const gnomeUnlockService = "gdm-password"
 // readUnlockPAM reads whether GNOME's lock screen lets the person in
 // without a password (UnlockWithoutPassword).
 func readUnlockPAM(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
-	via, err := unixlogin.Passwordless(p, "", gnomeUnlockService, func(e unixlogin.Passwd) bool { return e.IsAccountOf(u) })
+	via, err := unixlogin.Passwordless(p, "", gnomeUnlockService, nil, func(e unixlogin.Passwd) bool { return e.IsAccountOf(u) })
 	if err != nil {
 		f.addError("/etc/pam.d/"+gnomeUnlockService, err)
 		lf.UnlockPAMUnread = true

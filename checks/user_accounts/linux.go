@@ -112,7 +112,7 @@ func collectLinux(ctx context.Context, p probe.Probe, root string, f *facts) {
 		}
 		auto, guest = append(auto, r.autoVia...), append(guest, r.guestVia...)
 		// Its PAM service may sign the person in without a password.
-		switch via, err := passwordlessLogin(p, root, r.name, person, lf.UIDMin, lf.UIDMax); {
+		switch via, err := passwordlessLogin(p, root, r.name, person, passwd, lf.UIDMin, lf.UIDMax); {
 		case err != nil:
 			f.addError(r.name+" PAM service", err)
 			autoUnknown = true

@@ -17,14 +17,15 @@ var dmPAMServices = map[string]string{"gdm": "gdm-password", "lightdm": "lightdm
 // person at the screen u (nobody signed in: any account of a person):
 // "pam_permit" when everyone signs in without a password,
 // "pam_nopasswd_group" when the person is in a group it lets in so; ""
-// when neither; err when the service, /etc/passwd or /etc/group could not
-// be read.
-func passwordlessLogin(p probe.Probe, root, dm string, u *probe.User, uidMin, uidMax int) (string, error) {
+// when neither; err when the service, /etc/passwd (passwd, the accounts
+// already read; nil when they could not be) or /etc/group could not be
+// read.
+func passwordlessLogin(p probe.Probe, root, dm string, u *probe.User, passwd []unixlogin.Passwd, uidMin, uidMax int) (string, error) {
 	service, ok := dmPAMServices[dm]
 	if !ok {
 		return "", nil
 	}
-	return unixlogin.Passwordless(p, root, service, func(e unixlogin.Passwd) bool {
+	return unixlogin.Passwordless(p, root, service, passwd, func(e unixlogin.Passwd) bool {
 		if u != nil {
 			return e.IsAccountOf(*u)
 		}

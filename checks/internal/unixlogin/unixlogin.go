@@ -188,8 +188,10 @@ const (
 // ViaPermit when it lets everyone in without a password, ViaNoPasswdGroup
 // when one of those people is in a group it lets in so; "" when neither
 // (or the service is not there); err when the service, an included one,
-// /etc/passwd or /etc/group could not be read.
-func Passwordless(p probe.Probe, root, service string, isPerson func(Passwd) bool) (string, error) {
+// /etc/passwd or /etc/group could not be read. passwd is the accounts as
+// the caller read them; nil reads /etc/passwd here, only when a rule
+// names a group.
+func Passwordless(p probe.Probe, root, service string, passwd []Passwd, isPerson func(Passwd) bool) (string, error) {
 	b, err := p.ReadFile(Under(root, "/etc/pam.d/"+service))
 	switch {
 	case errors.Is(err, probe.ErrNotFound):
@@ -218,13 +220,15 @@ func Passwordless(p probe.Probe, root, service string, isPerson func(Passwd) boo
 	if len(groups) == 0 {
 		return "", nil
 	}
-	pb, err := p.ReadFile(Under(root, "/etc/passwd"))
-	if err != nil {
-		return "", err
-	}
-	passwd, ok := ParsePasswd(pb)
-	if !ok {
-		return "", errors.New("the accounts (/etc/passwd) could not be read to tell who is in " + strings.Join(groups, ", "))
+	if passwd == nil {
+		pb, err := p.ReadFile(Under(root, "/etc/passwd"))
+		if err != nil {
+			return "", err
+		}
+		var ok bool
+		if passwd, ok = ParsePasswd(pb); !ok {
+			return "", errors.New("the accounts (/etc/passwd) could not be read to tell who is in " + strings.Join(groups, ", "))
+		}
 	}
 	gb, err := p.ReadFile(Under(root, "/etc/group"))
 	if err != nil {
