@@ -310,12 +310,7 @@ func daemonFix(name string) string {
 // through its helper), closing the lid leaves the desktop open, unless a
 // system-wide sleep hook runs a locker.
 func idleSleepGates(l linuxFacts, fix string) []checks.Result {
-	var names []string
-	for _, il := range l.IdleLockers {
-		if il.Locker != "" {
-			names = append(names, il.Name)
-		}
-	}
+	names := lockingDaemons(l.IdleLockers)
 	if len(names) == 0 || idleLockerLocksOnSleep(l.IdleLockers) || l.SleepHook != "" {
 		return nil
 	}

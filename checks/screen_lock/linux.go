@@ -145,8 +145,7 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	case desktopSway, desktopRiver, desktopHyprland, desktopI3, desktopLXQt, desktopOther:
 		if mine, ok := personProcesses(p, u, mine, f); ok {
 			readIdleLockers(ctx, p, u, mine, lf)
-			locks := slices.ContainsFunc(lf.IdleLockers, func(il idleLocker) bool { return il.Locker != "" })
-			if locks && !idleLockerLocksOnSleep(lf.IdleLockers) {
+			if len(lockingDaemons(lf.IdleLockers)) > 0 && !idleLockerLocksOnSleep(lf.IdleLockers) {
 				readSleepHooks(p, lf)
 			}
 		}

@@ -453,6 +453,18 @@ func sleepHookAction(b []byte, isUnit bool) int {
 	return action
 }
 
+// lockingDaemons names the idle daemons that lock the screen (a timer of
+// theirs runs a locker).
+func lockingDaemons(lockers []idleLocker) []string {
+	var names []string
+	for _, il := range lockers {
+		if il.Locker != "" {
+			names = append(names, il.Name)
+		}
+	}
+	return names
+}
+
 // idleLockerLocksOnSleep reports whether one of the idle daemons that lock
 // also locks before the computer sleeps, or may (not known).
 func idleLockerLocksOnSleep(lockers []idleLocker) bool {

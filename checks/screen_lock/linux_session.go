@@ -176,7 +176,7 @@ func userProcesses(procs []probe.Process, u probe.User) []probe.Process {
 	for _, pr := range procs {
 		name := procName(pr)
 		if _, ok := graphicalProcs[name]; (ok || slices.Contains(idleLockerNames, name) || isScreensaverDaemon(name) ||
-			namesOneOf(name, []string{xscreensaverSleepHelper})) && isMine(pr, u) {
+			isXscreensaverSleepHelper(name)) && isMine(pr, u) {
 			out = append(out, pr)
 		}
 	}
@@ -250,9 +250,7 @@ func readIdleLockers(ctx context.Context, p probe.Probe, u probe.User, mine []pr
 				// It locks before sleep through its helper, which it
 				// starts and which fails to start where another program
 				// holds logind's sleep delay (xscreensaver-systemd(1)).
-				il.SleepLocks = boolPtr(slices.ContainsFunc(mine, func(pr probe.Process) bool {
-					return namesOneOf(procName(pr), []string{xscreensaverSleepHelper})
-				}))
+				il.SleepLocks = boolPtr(slices.ContainsFunc(mine, func(pr probe.Process) bool { return isXscreensaverSleepHelper(procName(pr)) }))
 			}
 		}
 		lf.IdleLockers = append(lf.IdleLockers, il)
@@ -322,9 +320,12 @@ func readXssLock(ctx context.Context, p probe.Probe, args []string, il *idleLock
 	il.TimeoutSeconds, il.Source = intPtr(n), "xset"
 }
 
-// xscreensaverSleepHelper is the program through which XScreenSaver locks
+// isXscreensaverSleepHelper reports whether a process name is
+// xscreensaver-systemd, the program through which XScreenSaver locks
 // before the computer sleeps (logind's PrepareForSleep).
-const xscreensaverSleepHelper = "xscreensaver-systemd"
+func isXscreensaverSleepHelper(name string) bool {
+	return namesOneOf(name, []string{"xscreensaver-systemd"})
+}
 
 // Where a system-wide hook can lock the screen before the computer
 // sleeps: units the sleep targets want (the ArchWiki's i3lock@.service
