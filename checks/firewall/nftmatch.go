@@ -417,6 +417,19 @@ func otherFamily(fam string) string {
 	return iPv4
 }
 
+// addrRange reads an address match's range value ("10.0.0.1-10.0.3.254"):
+// isRange says whether v is one, parsed whether both its ends are
+// addresses.
+func addrRange(v string) (a, b netip.Addr, isRange, parsed bool) {
+	lo, hi, isRange := strings.Cut(v, "-")
+	if !isRange {
+		return a, b, false, false
+	}
+	a, err1 := netip.ParseAddr(lo)
+	b, err2 := netip.ParseAddr(hi)
+	return a, b, true, err1 == nil && err2 == nil
+}
+
 // hugeNetworkNote marks a source match of a large part of the Internet.
 const hugeNetworkNote = " (a large part of the Internet)"
 
@@ -425,10 +438,8 @@ const hugeNetworkNote = " (a large part of the Internet)"
 // someone chose to trust but a large part of the Internet, whose devices
 // on any network the computer joins may be among it.
 func isHugeNetwork(v string) bool {
-	if lo, hi, ok := strings.Cut(v, "-"); ok {
-		a, err1 := netip.ParseAddr(lo)
-		b, err2 := netip.ParseAddr(hi)
-		if err1 != nil || err2 != nil || a.Is4() != b.Is4() || b.Less(a) {
+	if a, b, isRange, parsed := addrRange(v); isRange {
+		if !parsed || a.Is4() != b.Is4() || b.Less(a) {
 			return false
 		}
 		// At least as many addresses as such a prefix holds.
@@ -460,10 +471,8 @@ func notForThisComputer(v string) bool {
 	special := func(a netip.Addr) bool {
 		return a.IsMulticast() || a.IsLoopback() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255})
 	}
-	if lo, hi, ok := strings.Cut(v, "-"); ok {
-		a, err1 := netip.ParseAddr(lo)
-		b, err2 := netip.ParseAddr(hi)
-		return err1 == nil && err2 == nil && special(a) && special(b) &&
+	if a, b, isRange, parsed := addrRange(v); isRange {
+		return parsed && special(a) && special(b) &&
 			(a.IsMulticast() == b.IsMulticast()) && (a.IsLoopback() == b.IsLoopback())
 	}
 	if p, err := netip.ParsePrefix(v); err == nil {
@@ -513,10 +522,8 @@ var localRanges = []netip.Prefix{
 // of its own, not a few hosts) in a range local networks use. A public
 // prefix (an office's) or a single host narrows.
 func isLocalNetwork(v string) bool {
-	if lo, hi, ok := strings.Cut(v, "-"); ok {
-		a, err1 := netip.ParseAddr(lo)
-		b, err2 := netip.ParseAddr(hi)
-		if err1 != nil || err2 != nil || a.Is4() != b.Is4() || b.Less(a) {
+	if a, b, isRange, parsed := addrRange(v); isRange {
+		if !parsed || a.Is4() != b.Is4() || b.Less(a) {
 			return false
 		}
 		if a.Is4() {
