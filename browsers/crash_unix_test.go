@@ -89,8 +89,8 @@ func TestClearCrashLosesNothingKept(t *testing.T) {
 		copyAside bool
 		steps     []string
 	}{
-		{true, []string{"locked", "planned", "copied", "emptied", "put back", "committed", "vacuumed"}},
-		{false, []string{"locked", "planned", "deleted", "committed", "vacuumed"}},
+		{true, []string{"locked", "checked", "planned", "emptied", "put back", "committed", "vacuumed"}},
+		{false, []string{"locked", "checked", "planned", "deleted", "committed", "vacuumed"}},
 	}
 	for _, st := range stores {
 		table, hostCol := cookieTable(st.engine)

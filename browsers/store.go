@@ -195,7 +195,7 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 		// Opened beside the writer's connection, planning once the
 		// writer holds the lock (see deleteSelected).
 		plans = startPlanner(ctx, path, e, sel)
-		defer plans.wait(true) //nolint:errcheck // only ends it, on early returns
+		defer plans.wait(true) //nolint:errcheck // ends it: its connection is closed before this returns
 	}
 	db, conn, err := openStore(ctx, path, false)
 	if err != nil {
@@ -209,8 +209,10 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 		return res, fmt.Errorf("reading %s: %w", path, classify(err))
 	}
 	mode = strings.ToLower(mode)
-	// temp_store: a kept cookie copied aside stays in memory. These are
-	// settings of this connection: the file is not changed by them.
+	// temp_store: VACUUM builds the new file in a temporary database,
+	// which stays in memory rather than in a file the cookies are written
+	// to. These are settings of this connection: the file is not changed
+	// by them.
 	pragmas := []string{"PRAGMA secure_delete=ON", "PRAGMA temp_store=MEMORY"}
 	if mode != "wal" {
 		// A persisted rollback journal keeps old pages; TRUNCATE empties
@@ -237,6 +239,7 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 		if busy != 0 {
 			return res, fmt.Errorf("checkpointing %s: another program is using the database", path)
 		}
+		clearStep("checkpointed")
 	}
 	return res, nil
 }
@@ -267,12 +270,13 @@ func countSelected(ctx context.Context, path string, e Engine, sel selector) (cl
 	return res, nil
 }
 
-// clearStep marks the steps of a clear: "locked", "planned", "copied",
-// "emptied", "put back" and "deleted" inside the write transaction,
-// "committed" and "vacuumed" after it; "planning" is the planner's
-// (another goroutine), once the writer holds the lock. Tests replace it
-// to kill the process at a step (a crash anywhere must lose nothing that
-// is kept) or to act while the clear holds the lock.
+// clearStep marks the steps of a clear: "locked", "checked", "planned",
+// "copied", "emptied", "put back" and "deleted" inside the write
+// transaction, "committed", "vacuumed" and (WAL) "checkpointed" after it;
+// "planning" is the planner's (another goroutine), once the writer holds
+// the lock. Tests replace it to kill the process at a step (a crash
+// anywhere must lose nothing that is kept) or to act while the clear holds
+// the lock, and BenchmarkClearSteps to time each step.
 var clearStep = func(string) {}
 
 // deleteSelected checks the store and removes the selected cookies in one
@@ -288,12 +292,13 @@ var clearStep = func(string) {}
 // reads exactly the state this transaction changes (in WAL mode the
 // newest commit, which is this transaction's snapshot; with a rollback
 // journal our RESERVED lock still lets readers in and keeps writers
-// out), and it ends its read before anything is written. The plan is
+// out), or keeps the plan it read ahead of the lock when that state is
+// the one it read, and it ends its read before anything is written. The plan is
 // then carried out the cheaper of two ways:
 //
-//   - keeping few: the kept rows are copied aside (a temporary table in
-//     memory), the table is emptied by the same DELETE as clearing all,
-//     and the kept rows are put back with their rowids;
+//   - keeping few: the plan holds the kept rows as they are stored, the
+//     table is emptied by the same DELETE as clearing all, and the kept
+//     rows are put back with their rowids;
 //   - otherwise: the rows of the hosts that go are deleted, found by host
 //     (through the table's index where it has one).
 //
@@ -317,11 +322,13 @@ func deleteSelected(ctx context.Context, conn *sql.Conn, e Engine, sel selector,
 		plans.wait(true) //nolint:errcheck // the store is refused either way
 		return res, fmt.Errorf("checking: %w", checked)
 	}
+	clearStep("checked")
 	if sel.all() {
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&res.before); err != nil {
 			return res, fmt.Errorf("counting cookies: %w", classify(err))
 		}
 		res.removed, err = execCount(ctx, tx, "DELETE FROM "+table)
+		clearStep("emptied")
 	} else {
 		var plan keepPlan
 		if plans != nil {
@@ -352,62 +359,98 @@ var planBeside = func() bool { return runtime.GOMAXPROCS(0) > 1 }
 
 // planner plans a clear that keeps some cookies on a second, read-only
 // connection to the store, so that the plan is read while the writer's
-// connection runs quick_check (see deleteSelected). The connection is
-// opened at once, beside the writer's; the plan is read once locked is
-// closed, in one read transaction, and the connection closed before wait
-// returns.
+// connection opens, takes its lock and runs quick_check (see
+// deleteSelected). The connection is opened at once, beside the
+// writer's, and the plan read at once too, ahead of the writer's lock;
+// once locked is closed it is kept if nobody has committed to the store
+// since, or read again (see run). The plan is handed over as soon as its
+// reads are over, and the connection closed after it.
 type planner struct {
 	locked chan struct{} // closed when the writer holds the write lock
 	cancel context.CancelFunc
-	done   chan struct{} // closed when plan and err are set, all closed
+	ready  chan struct{} // closed when plan and err are set: the planner reads no more
+	done   chan struct{} // closed when its connection is closed too
 	plan   keepPlan
 	err    error
 }
 
 func startPlanner(ctx context.Context, path string, e Engine, sel selector) *planner {
 	ctx, cancel := context.WithCancel(ctx)
-	p := &planner{locked: make(chan struct{}), cancel: cancel, done: make(chan struct{})}
+	p := &planner{locked: make(chan struct{}), cancel: cancel, ready: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		p.plan, p.err = p.run(ctx, path, e, sel)
+		db, conn, err := openStore(ctx, path, true)
+		if err != nil {
+			p.err = err
+			close(p.ready)
+			return
+		}
+		p.plan, p.err = p.run(ctx, conn, e, sel)
+		close(p.ready)
+		conn.Close()
+		db.Close()
 	}()
 	return p
 }
 
-func (p *planner) run(ctx context.Context, path string, e Engine, sel selector) (keepPlan, error) {
-	db, conn, err := openStore(ctx, path, true)
-	if err != nil {
-		return keepPlan{}, err
-	}
-	defer db.Close()
-	defer conn.Close()
+// run reads the plan ahead and, once the writer holds the lock, keeps it
+// only if the store is still as it was read: PRAGMA data_version, read in
+// the plan's own read transaction and again under the lock, differs
+// exactly when another connection has committed in between (its
+// documented use). Otherwise (a commit in between, or the read ahead
+// failed) the plan is read again, under the lock.
+func (p *planner) run(ctx context.Context, conn *sql.Conn, e Engine, sel selector) (keepPlan, error) {
+	table, col := cookieTable(e)
+	ahead, version, aheadErr := readPlan(ctx, conn, table, col, sel)
 	select {
 	case <-p.locked:
 	case <-ctx.Done():
 		return keepPlan{}, ctx.Err()
 	}
 	clearStep("planning")
-	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // a deferred BEGIN
-	if err != nil {
-		return keepPlan{}, classify(err)
+	if aheadErr == nil {
+		var now int64
+		if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&now); err != nil {
+			return keepPlan{}, classify(err)
+		}
+		if now == version {
+			return ahead, nil
+		}
 	}
-	defer tx.Rollback() //nolint:errcheck // it only read
-	table, col := cookieTable(e)
-	return planKeep(ctx, tx, table, col, sel)
+	clearStep("replanning")
+	plan, _, err := readPlan(ctx, conn, table, col, sel)
+	return plan, err
 }
 
-// wait returns the plan once the planner has finished and closed its
-// connection; stop cancels whatever it is still doing first. A nil
-// planner has nothing to wait for.
+// readPlan reads a plan in one read transaction, and the store's
+// data_version in that transaction's snapshot.
+func readPlan(ctx context.Context, conn *sql.Conn, table, col string, sel selector) (keepPlan, int64, error) {
+	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // a deferred BEGIN
+	if err != nil {
+		return keepPlan{}, 0, classify(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // it only read
+	// The transaction's first read: it takes the snapshot.
+	var version int64
+	if err := tx.QueryRowContext(ctx, "PRAGMA data_version").Scan(&version); err != nil {
+		return keepPlan{}, 0, classify(err)
+	}
+	plan, err := planKeep(ctx, tx, table, col, sel)
+	return plan, version, err
+}
+
+// wait returns the plan once it is read; stop cancels whatever the
+// planner is still doing and returns only when its connection is closed
+// too. A nil planner has nothing to wait for.
 func (p *planner) wait(stop bool) (keepPlan, error) {
 	if p == nil {
 		return keepPlan{}, nil
 	}
 	if stop {
 		p.cancel()
+		<-p.done
 	}
-	<-p.done
-	p.cancel()
+	<-p.ready
 	return p.plan, p.err
 }
 
@@ -424,25 +467,8 @@ func clearSome(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan
 		res.removed, err = execCount(ctx, tx, "DELETE FROM "+table)
 	default:
 		if plan.copyAside {
-			var kept int
-			var copied bool
-			if res.removed, kept, copied, err = clearKeeping(ctx, tx, table, col, plan); err != nil {
-				break
-			}
-			if copied && plan.kept >= 0 && kept != plan.kept {
-				err = fmt.Errorf("%w: planned to keep %d cookies, copied %d aside", ErrDamaged, plan.kept, kept)
-				break
-			}
-			if copied {
-				plan.kept = kept
-				break
-			}
-			// More stay than copying aside pays for.
-			if plan.kept < 0 {
-				if plan.kept, err = countKept(ctx, tx, table, col, plan); err != nil {
-					break
-				}
-			}
+			res.removed, err = clearKeeping(ctx, tx, table, plan)
+			break
 		}
 		res.removed, err = forHosts(col, plan.gone, func(in string, args []any) (int, error) {
 			return execCount(ctx, tx, "DELETE FROM "+table+" WHERE "+in, args...)
@@ -479,19 +505,20 @@ func execCount(ctx context.Context, tx *sql.Tx, q string, args ...any) (int, err
 }
 
 // copyAsideMaxShare is the largest share of a store's cookies kept by
-// copying them aside and clearing the table; past it, deleting the rows of
+// reading them into the plan and clearing the table; past it, deleting the rows of
 // the hosts that go is cheaper (BenchmarkClearKeepShare measures the
 // cross-over: even at 20 %).
 var copyAsideMaxShare = 0.2
 
 // keepPlan is how clearSome clears a store that keeps some cookies.
 type keepPlan struct {
-	rows, kept int     // cookies in the store, and those of them that stay (-1: counted when copied)
-	keep, gone []any   // the distinct hosts whose cookies stay / go, as stored
-	copyAside  bool    // copy the kept rows aside and clear the table, if at most maxKept
-	maxKept    int     // the most kept rows copied aside
-	cols       string  // the table's columns, quoted, for copying aside
-	keptRowids []int64 // the kept rows, when copied aside by rowid (see scanHosts)
+	rows, kept int      // cookies in the store, and those of them that stay (-1: not yet counted)
+	keep, gone []any    // the distinct hosts whose cookies stay / go, as stored
+	copyAside  bool     // the kept rows are in keptRows: empty the table and put them back
+	maxKept    int      // the most kept rows copied aside
+	cols       []string // the table's columns, for copying aside
+	keptRowids []int64  // the kept rows' rowids, when the scan found them (see scanHosts)
+	keptRows   [][]any  // with copyAside, the kept rows as stored: rowid, then cols
 }
 
 // planKeep reads the distinct hosts of the store and asks the selector
@@ -507,11 +534,12 @@ type keepPlan struct {
 // DISTINCT would sort every row's host into a temporary b-tree; instead
 // one scan (scanHosts) hands every row's host to Go, which tells the
 // hosts apart, and returns the rowids of the kept rows: they are counted
-// here, and clearKeeping copies them aside by rowid rather than scanning
-// the table again. A store where that scan meets a numeric host (only a
-// column without TEXT affinity holds one) is planned by SELECT DISTINCT,
-// and its kept rows counted as they are copied (clearKeeping: one pass,
-// not two), or here when they are not.
+// here, and read by rowid rather than by scanning the table again. A
+// store where that scan meets a numeric host (only a column without TEXT
+// affinity holds one) is planned by SELECT DISTINCT, and its kept rows
+// counted as they are read (one pass, not two), or here when they are
+// not. Copying aside, the plan reads the kept rows themselves (readKept),
+// so that the writer only empties the table and puts them back.
 func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) (keepPlan, error) {
 	plan := keepPlan{kept: -1}
 	// Hosts are matched back by value; only UTF-8 text comes back from Go
@@ -540,7 +568,7 @@ func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) 
 	}
 	switch {
 	case len(plan.gone) == 0:
-		plan.kept, plan.keptRowids = plan.rows, nil
+		plan.kept = plan.rows
 		return plan, nil
 	case len(plan.keep) == 0:
 		plan.kept = 0
@@ -550,21 +578,123 @@ func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) 
 		if plan.cols, err = copyColumns(ctx, tx, table); err != nil {
 			return plan, err
 		}
-		plan.copyAside = plan.cols != ""
+		plan.copyAside = plan.cols != nil
 	}
 	switch {
 	case scanned:
 		// Counted by the scan.
-		plan.copyAside = plan.copyAside && plan.kept <= plan.maxKept
-		if !plan.copyAside {
-			plan.keptRowids = nil
-		}
 	case !plan.copyAside || indexed:
 		// Counting is a few index seeks, or needed anyway.
+		if plan.kept, err = countKept(ctx, tx, table, col, plan); err != nil {
+			return plan, err
+		}
+	}
+	plan.copyAside = plan.copyAside && plan.kept <= plan.maxKept
+	if plan.copyAside {
+		if err := readKept(ctx, tx, table, col, &plan); err != nil {
+			return plan, err
+		}
+	}
+	if plan.kept < 0 {
+		// More stay than copying aside pays for.
 		plan.kept, err = countKept(ctx, tx, table, col, plan)
-		plan.copyAside = plan.copyAside && plan.kept <= plan.maxKept
 	}
 	return plan, err
+}
+
+// putBackVars is the most values one statement putting kept rows back
+// binds (SQLite's smallest limit, of versions before 3.32).
+const putBackVars = 999
+
+// readKept reads the kept rows into plan.keptRows, every value as it is
+// stored (read as +column, which has no declared type for the driver to
+// convert by, and an empty BLOB kept apart from NULL): by the rowids the
+// scan found, when it did, and then each row must hold one of the kept
+// hosts and none be missing; otherwise by host, and more than maxKept of
+// them (when they were not counted) means they are not copied aside.
+func readKept(ctx context.Context, tx *sql.Tx, table, col string, plan *keepPlan) error {
+	query := "SELECT rowid, +" + strings.Join(quoteNames(plan.cols), ", +") + " FROM " + table + " WHERE "
+	limit := " LIMIT " + strconv.Itoa(plan.maxKept+1) // one more tells it is too many
+	plan.keptRows = nil
+	read := func(in string, args []any) (int, error) {
+		rows, err := tx.QueryContext(ctx, query+in+limit, args...)
+		if err != nil {
+			return 0, classify(err)
+		}
+		defer rows.Close()
+		for rows.Next() && len(plan.keptRows) <= plan.maxKept {
+			row := make([]any, len(plan.cols)+1)
+			dest := make([]any, len(row))
+			for i := range row {
+				dest[i] = &row[i]
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return 0, classify(err)
+			}
+			for i, v := range row {
+				if b, isBlob := v.([]byte); isBlob && b == nil {
+					row[i] = []byte{} // the driver reads an empty BLOB as nil, and would write nil as NULL
+				}
+			}
+			plan.keptRows = append(plan.keptRows, row)
+		}
+		return 0, classify(rows.Err())
+	}
+	if plan.keptRowids != nil {
+		if err := forRowids(plan.keptRowids, read); err != nil {
+			return err
+		}
+		if err := keptHostsOnly(plan, col); err != nil {
+			return err
+		}
+	} else if _, err := forHosts(col, plan.keep, read); err != nil {
+		return err
+	}
+	switch n := len(plan.keptRows); {
+	case n > plan.maxKept:
+		plan.copyAside, plan.keptRows = false, nil
+	case plan.kept >= 0 && n != plan.kept:
+		return fmt.Errorf("%w: planned to keep %d cookies, read %d", ErrDamaged, plan.kept, n)
+	default:
+		plan.kept = n
+	}
+	return nil
+}
+
+// keptHostsOnly checks that every kept row read by rowid holds one of the
+// plan's kept hosts (a scan's hosts are TEXT, BLOB or NULL), and that
+// every rowid was read.
+func keptHostsOnly(plan *keepPlan, col string) error {
+	if len(plan.keptRows) != len(plan.keptRowids) {
+		return fmt.Errorf("%w: %d kept rowids, %d rows read", ErrDamaged, len(plan.keptRowids), len(plan.keptRows))
+	}
+	at := slices.IndexFunc(plan.cols, func(c string) bool { return strings.EqualFold(c, col) }) + 1
+	text, blob, null := map[string]bool{}, map[string]bool{}, false
+	for _, h := range plan.keep {
+		switch h := h.(type) {
+		case string:
+			text[h] = true
+		case []byte:
+			blob[string(h)] = true
+		case nil:
+			null = true
+		}
+	}
+	for _, row := range plan.keptRows {
+		ok := false
+		switch h := row[at].(type) {
+		case string:
+			ok = text[h]
+		case []byte:
+			ok = blob[string(h)]
+		case nil:
+			ok = null
+		}
+		if !ok {
+			return fmt.Errorf("%w: kept rowid %v holds a host that goes", ErrDamaged, row[0])
+		}
+	}
+	return nil
 }
 
 // distinctHosts reads the rows of the store and its distinct hosts into
@@ -813,70 +943,42 @@ func hostString(v any) string {
 	return ""
 }
 
-// clearKeeping copies the rows of plan.keep's hosts aside, and if there
-// are at most plan.maxKept of them empties table and puts them back, in
-// the caller's transaction: it returns how many rows went, how many were
-// kept, and whether it did (otherwise nothing changed). The copy lives in
-// a temporary table in memory (temp_store is MEMORY on this connection),
-// so the kept values are never written elsewhere on disk. Given the kept
-// rows' rowids (plan.keptRowids), it copies those rows, and every one of
-// them must hold one of plan.keep's hosts; otherwise it finds the rows by
-// host.
-func clearKeeping(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan) (removed, kept int, done bool, err error) {
-	limit := " LIMIT " + strconv.Itoa(plan.maxKept+1) // one more tells it is too many
-	copyAside := "CREATE TEMP TABLE sessionguard_kept AS SELECT rowid AS sessionguard_rowid, " + plan.cols + " FROM main." + table + " WHERE "
-	copyWhere := func(in string, args []any) (int, error) {
-		_, err := tx.ExecContext(ctx, copyAside+in+limit, args...)
-		copyAside = "INSERT INTO temp.sessionguard_kept SELECT rowid, " + plan.cols + " FROM main." + table + " WHERE "
-		return 0, classify(err)
-	}
-	if plan.keptRowids != nil {
-		err = forRowids(plan.keptRowids, copyWhere)
-	} else {
-		_, err = forHosts(col, plan.keep, copyWhere)
-	}
-	if err != nil {
-		return 0, 0, false, err
-	}
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM temp.sessionguard_kept").Scan(&kept); err != nil {
-		return 0, 0, false, classify(err)
-	}
-	if kept > plan.maxKept {
-		_, err := tx.ExecContext(ctx, "DROP TABLE temp.sessionguard_kept")
-		return 0, 0, false, classify(err)
-	}
-	if plan.keptRowids != nil {
-		// The rows copied by rowid are those of the kept hosts.
-		ofKept, err := forHosts(col, plan.keep, func(in string, args []any) (int, error) {
-			var n int
-			err := tx.QueryRowContext(ctx, "SELECT count(*) FROM temp.sessionguard_kept WHERE "+in, args...).Scan(&n)
-			return n, classify(err)
-		})
-		if err != nil {
-			return 0, 0, false, err
-		}
-		if ofKept != kept {
-			return 0, 0, false, fmt.Errorf("%w: copied %d cookies aside by rowid, %d of them of kept hosts", ErrDamaged, kept, ofKept)
-		}
-	}
-	clearStep("copied")
+// clearKeeping empties table and puts back the kept rows the plan read,
+// with their rowids, in the caller's transaction (which holds the write
+// lock the plan was read under), and returns how many rows went. The
+// table must have held the rows the plan counted, and every kept row must
+// go back.
+func clearKeeping(ctx context.Context, tx *sql.Tx, table string, plan keepPlan) (int, error) {
 	cleared, err := execCount(ctx, tx, "DELETE FROM main."+table)
 	if err != nil {
-		return 0, 0, false, err
+		return 0, err
+	}
+	if cleared != plan.rows {
+		return 0, fmt.Errorf("%w: planned for %d cookies, the table held %d", ErrDamaged, plan.rows, cleared)
 	}
 	clearStep("emptied")
-	putBack, err := execCount(ctx, tx, "INSERT INTO main."+table+"(rowid, "+plan.cols+") SELECT * FROM temp.sessionguard_kept")
-	if err != nil {
-		return 0, 0, false, err
+	perRow := len(plan.cols) + 1
+	marks := "(" + strings.TrimSuffix(strings.Repeat("?,", perRow), ",") + ")"
+	insert := "INSERT INTO main." + table + "(rowid, " + strings.Join(quoteNames(plan.cols), ", ") + ") VALUES "
+	putBack := 0
+	for rows := plan.keptRows; len(rows) > 0; {
+		chunk := rows[:min(len(rows), max(1, putBackVars/perRow))]
+		rows = rows[len(chunk):]
+		args := make([]any, 0, len(chunk)*perRow)
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		n, err := execCount(ctx, tx, insert+strings.TrimSuffix(strings.Repeat(marks+",", len(chunk)), ","), args...)
+		if err != nil {
+			return 0, err
+		}
+		putBack += n
 	}
-	if _, err := tx.ExecContext(ctx, "DROP TABLE temp.sessionguard_kept"); err != nil {
-		return 0, 0, false, classify(err)
-	}
-	if putBack != kept {
-		return 0, 0, false, fmt.Errorf("%w: copied %d cookies aside, put back %d", ErrDamaged, kept, putBack)
+	if putBack != plan.kept {
+		return 0, fmt.Errorf("%w: planned to keep %d cookies, put back %d", ErrDamaged, plan.kept, putBack)
 	}
 	clearStep("put back")
-	return cleared - putBack, kept, true, nil
+	return cleared - putBack, nil
 }
 
 // forRowids calls f with the condition that the rowid is one of rowids,
@@ -896,14 +998,14 @@ func forRowids(rowids []int64, f func(in string, args []any) (int, error)) error
 	return nil
 }
 
-// copyColumns is the quoted, comma-separated columns of table, or "" when
-// its rows cannot be copied aside and back by them: a hidden or generated
+// copyColumns is the columns of table, or nil when its rows cannot be
+// copied aside and back by them: a hidden or generated
 // column (table_xinfo lists those), a column named like the rowid, or a
 // trigger on the table.
-func copyColumns(ctx context.Context, tx *sql.Tx, table string) (string, error) {
+func copyColumns(ctx context.Context, tx *sql.Tx, table string) ([]string, error) {
 	rows, err := tx.QueryContext(ctx, "SELECT name, hidden, (SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?1 COLLATE NOCASE) FROM pragma_table_xinfo(?1)", table)
 	if err != nil {
-		return "", classify(err)
+		return nil, classify(err)
 	}
 	defer rows.Close()
 	var names []string
@@ -912,20 +1014,29 @@ func copyColumns(ctx context.Context, tx *sql.Tx, table string) (string, error) 
 		var name string
 		var hidden, triggers int
 		if err := rows.Scan(&name, &hidden, &triggers); err != nil {
-			return "", classify(err)
+			return nil, classify(err)
 		}
 		switch strings.ToLower(name) {
 		case "rowid", "oid", "_rowid_":
 			copyable = false
 		}
 		copyable = copyable && hidden == 0 && triggers == 0
-		names = append(names, `"`+strings.ReplaceAll(name, `"`, `""`)+`"`)
+		names = append(names, name)
 	}
 	if err := rows.Err(); err != nil {
-		return "", classify(err)
+		return nil, classify(err)
 	}
 	if !copyable {
-		return "", nil
+		return nil, nil
 	}
-	return strings.Join(names, ", "), nil
+	return names, nil
+}
+
+// quoteNames quotes SQL identifiers.
+func quoteNames(names []string) []string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = `"` + strings.ReplaceAll(n, `"`, `""`) + `"`
+	}
+	return quoted
 }

@@ -44,10 +44,11 @@ func insertSQL(e Engine, host, name, value string) string {
 
 // TestClearPlansWhatItLocked has a browser connection hold the store's
 // write lock with changes not yet committed (a new cookie that goes, one
-// of a new kept host, one kept cookie deleted) when a clear keeping some
+// of a new kept host, one kept cookie deleted and another renewed) when a clear keeping some
 // sites starts, and commit them 200 ms later. The clear waits for the
 // lock, nobody else can write while it plans and deletes, and the plan
-// (read on the planner's own connection) is that of the committed
+// (read on the planner's own connection, ahead of the browser's commit,
+// and read again once the clear holds the lock) is that of the committed
 // changes: the rows left are exactly those the selector keeps of the
 // store as the browser left it, every way of keeping.
 func TestClearPlansWhatItLocked(t *testing.T) {
@@ -61,7 +62,8 @@ func TestClearPlansWhatItLocked(t *testing.T) {
 		browserWrites := []string{
 			insertSQL(st.engine, "late.example", "lategone", "VALUElategone0123456789"),
 			insertSQL(st.engine, "late.mybank.co.uk", "latekept", "VALUElatekept0123456789"),
-			"DELETE FROM " + table + " WHERE name = 'n7'", // a kept cookie (site7)
+			"DELETE FROM " + table + " WHERE name = 'n7'",                                      // a kept cookie (site7)
+			"UPDATE " + table + " SET value = 'VALUEbankrenewed0123456789' WHERE name = 'n47'", // another (site7)
 		}
 		for _, way := range keepWays {
 			t.Run(fmt.Sprintf("%s %s %v", st.engine, st.mode, way), func(t *testing.T) {
@@ -143,6 +145,10 @@ func TestClearPlansWhatItLocked(t *testing.T) {
 				}
 				if slices.Contains(steps, "planning") != way.beside {
 					t.Errorf("steps %q: planned beside %v", steps, way.beside)
+				}
+				// Read ahead of the browser's commit, the plan is read again.
+				if slices.Contains(steps, "replanning") != way.beside {
+					t.Errorf("steps %q: planned beside %v, the plan read ahead not read again", steps, way.beside)
 				}
 				if got := tableRows(t, path, table); !slices.Equal(got, kept) {
 					t.Errorf("rows after clearing differ from the kept rows of the committed store:\n got %d %q\nwant %d %q", len(got), got, len(kept), kept)

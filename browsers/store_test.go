@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unsafe"
@@ -129,26 +131,37 @@ func tableRows(t testing.TB, db, table string) []string {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	rows, err := conn.QueryContext(context.Background(), "SELECT rowid, * FROM "+table+" ORDER BY rowid")
+	var names []string
+	if err := func() error {
+		rows, err := conn.Query("SELECT rowid, * FROM " + table + " LIMIT 0")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		names, err = rows.Columns()
+		return err
+	}(); err != nil {
+		t.Fatal(err)
+	}
+	// quote() writes a REAL with the digits that read back the same, and
+	// TEXT up to a NUL: text is written as the hex of its bytes.
+	values := make([]string, len(names))
+	for i, n := range names {
+		n = `"` + strings.ReplaceAll(n, `"`, `""`) + `"`
+		values[i] = "typeof(" + n + ") || ' ' || iif(typeof(" + n + ") = 'text', quote(CAST(" + n + " AS BLOB)), quote(" + n + "))"
+	}
+	rows, err := conn.Query("SELECT " + strings.Join(values, " || ', ' || ") + " FROM " + table + " ORDER BY rowid")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		var row string
+		if err := rows.Scan(&row); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, fmt.Sprintf("%#v", vals))
+		out = append(out, row)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
@@ -247,6 +260,16 @@ INSERT INTO cookies(creation_utc, host_key, name, value) VALUES(1, NULL, 'nullho
  expires_utc INTEGER NOT NULL DEFAULT 0, is_secure INTEGER NOT NULL DEFAULT 0, is_httponly INTEGER NOT NULL DEFAULT 0,
  UNIQUE (host_key, top_frame_site_key, name, path));
 INSERT INTO c2 SELECT * FROM cookies; DROP TABLE cookies; ALTER TABLE c2 RENAME TO cookies`},
+		{"chromium, kept rows holding every storage class", EngineChromium, "wal", keepBank,
+			"ALTER TABLE cookies ADD COLUMN seen DATE; ALTER TABLE cookies ADD COLUMN extra; " +
+				"UPDATE cookies SET seen = '2026-12-06 10:00:00', extra = x'' WHERE name = 'bank'; " +
+				"UPDATE cookies SET seen = 1765000000, extra = 0.1 + 0.2, value = '', encrypted_value = x'00ff' WHERE name = 'bankupper'; " +
+				"UPDATE cookies SET seen = 1.5, extra = 'a' || char(0) || 'b', creation_utc = 9007199254740993 WHERE name = 'bankhostupper'"},
+		{"firefox, kept rows holding every storage class", EngineFirefox, "wal", keepBank,
+			"ALTER TABLE moz_cookies ADD COLUMN seen DATE; ALTER TABLE moz_cookies ADD COLUMN extra; " +
+				"UPDATE moz_cookies SET seen = '2026-12-06 10:00:00', extra = x'' WHERE name = 'bank'; " +
+				"UPDATE moz_cookies SET seen = 1765000000, extra = 0.1 + 0.2, value = '' WHERE name = 'bankupper'; " +
+				"UPDATE moz_cookies SET seen = 1.5, extra = 'a' || char(0) || 'b', expiry = 9007199254740993 WHERE name = 'bankhostupper'"},
 		{"chromium with a trigger", EngineChromium, "wal", keepBank,
 			"CREATE TABLE log(n); CREATE TRIGGER cookie_gone AFTER DELETE ON COOKIES BEGIN INSERT INTO log VALUES(old.name); END"},
 		{"firefox blob and text hosts of the same bytes, null host", EngineFirefox, "wal", keepBank,
@@ -284,9 +307,15 @@ INSERT INTO c2 SELECT * FROM cookies; DROP TABLE cookies; ALTER TABLE c2 RENAME 
 				}
 				var res clearResult
 				var err error
-				way.run(func() { res, err = clearStore(t.Context(), path, tc.engine, tc.sel, false) })
+				var replanned atomic.Bool
+				withClearStep(func(s string) { replanned.CompareAndSwap(false, s == "replanning") }, func() {
+					way.run(func() { res, err = clearStore(t.Context(), path, tc.engine, tc.sel, false) })
+				})
 				if err != nil {
 					t.Fatal(err)
+				}
+				if replanned.Load() {
+					t.Errorf("%v: the plan read ahead of the lock was read again, though nobody wrote", way)
 				}
 				results = append(results, res)
 				if got := tableRows(t, path, table); !slices.Equal(got, want) {
@@ -329,10 +358,12 @@ INSERT INTO m2 SELECT * FROM moz_cookies; DROP TABLE moz_cookies; ALTER TABLE m2
 INSERT INTO moz_cookies(host, name, value) VALUES(NULL, 'nullhost', 'VALUEnullhost0123'), (7, 'inthost', 'VALUEinthost0123'),
  (7.0, 'realhost', 'VALUErealhost0123'), ('7', 'texthost', 'VALUEtexthost0123'), (CAST('www.MyBank.co.uk' AS BLOB), 'blobbank', 'VALUEblobbank0123')`
 
-// TestKeepByRowidChecksTheHosts gives a Firefox store's clear (whose plan
-// notes the kept rows' rowids) a plan that names a row of a host that
-// goes, or one kept row fewer: the clear fails as damaged and changes
-// nothing, rather than keeping the wrong rows.
+// TestKeepByRowidChecksTheHosts gives the reading of a Firefox store's
+// kept rows (by the rowids its scan found) a rowid of a host that goes, or
+// one kept rowid fewer, and the clear a plan whose kept rows are one fewer
+// than it counted, or a store holding a row more than planned: each fails
+// as damaged, and the store is left as it was, rather than keeping the
+// wrong rows.
 func TestKeepByRowidChecksTheHosts(t *testing.T) {
 	sel := selector{keep: []string{"mybank.co.uk", "site7.example"}}
 	cookies := append([]fakeCookie{}, sampleCookies...)
@@ -340,11 +371,14 @@ func TestKeepByRowidChecksTheHosts(t *testing.T) {
 		cookies = append(cookies, fakeCookie{fmt.Sprintf("w%d.site%d.example", i, i%10), fmt.Sprintf("n%d", i), fmt.Sprintf("VALUEsite%04d-0123456789", i)})
 	}
 	for _, tamper := range []struct {
-		name string
-		f    func(rowids []int64, gone int64) []int64
+		name   string
+		rowids func(rowids []int64, gone int64) []int64 // nil: the rowids stay
+		plan   func(p *keepPlan)                        // after the kept rows are read
 	}{
-		{"a row of a host that goes", func(r []int64, gone int64) []int64 { return append([]int64{gone}, r[1:]...) }},
-		{"a kept row fewer", func(r []int64, _ int64) []int64 { return r[1:] }},
+		{"a rowid of a host that goes", func(r []int64, gone int64) []int64 { return append([]int64{gone}, r[1:]...) }, nil},
+		{"a kept rowid fewer", func(r []int64, _ int64) []int64 { return r[1:] }, nil},
+		{"a kept row fewer than counted", nil, func(p *keepPlan) { p.keptRows = p.keptRows[1:] }},
+		{"a row more in the store than planned", nil, func(p *keepPlan) { p.rows-- }},
 	} {
 		t.Run(tamper.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "cookies.sqlite")
@@ -365,16 +399,23 @@ func TestKeepByRowidChecksTheHosts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !plan.copyAside || len(plan.keptRowids) != plan.kept || plan.kept < 2 {
-				t.Fatalf("plan %+v: want the kept rows copied aside by rowid", plan)
+			if !plan.copyAside || len(plan.keptRowids) != plan.kept || len(plan.keptRows) != plan.kept || plan.kept < 2 {
+				t.Fatalf("plan %+v: want the kept rows read by rowid", plan)
 			}
-			var gone int64
-			if err := tx.QueryRowContext(t.Context(), "SELECT rowid FROM moz_cookies WHERE name = 'teams'").Scan(&gone); err != nil {
-				t.Fatal(err)
-			}
-			plan.keptRowids = tamper.f(plan.keptRowids, gone)
-			if res, err := clearSome(t.Context(), tx, "moz_cookies", "host", plan); !errors.Is(err, ErrDamaged) {
-				t.Fatalf("clearing by a wrong plan: %+v, %v; want ErrDamaged", res, err)
+			if tamper.rowids != nil {
+				var gone int64
+				if err := tx.QueryRowContext(t.Context(), "SELECT rowid FROM moz_cookies WHERE name = 'teams'").Scan(&gone); err != nil {
+					t.Fatal(err)
+				}
+				plan.keptRowids = tamper.rowids(plan.keptRowids, gone)
+				if err := readKept(t.Context(), tx, "moz_cookies", "host", &plan); !errors.Is(err, ErrDamaged) {
+					t.Fatalf("reading the kept rows by wrong rowids: %v; want ErrDamaged", err)
+				}
+			} else {
+				tamper.plan(&plan)
+				if res, err := clearSome(t.Context(), tx, "moz_cookies", "host", plan); !errors.Is(err, ErrDamaged) {
+					t.Fatalf("clearing by a wrong plan: %+v, %v; want ErrDamaged", res, err)
+				}
 			}
 			if err := tx.Rollback(); err != nil {
 				t.Fatal(err)
@@ -642,6 +683,54 @@ func BenchmarkClearKeepVsAll(b *testing.B) {
 				if i != all {
 					b.ReportMetric(median(wall[i])/median(wall[all]), w.name+"/all-wall")
 					b.ReportMetric(median(cpu[i])/median(cpu[all]), w.name+"/all-cpu")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkClearSteps alternates BenchmarkClearKeepVsAll's keep (planned
+// beside quick_check) and all clear by clear, as it does, and reports when
+// each step of each way ended (clearStep), in ms from the clear's start,
+// medians: where keeping a site spends what clearing all does not.
+func BenchmarkClearSteps(b *testing.B) {
+	ways := []struct {
+		name string
+		sel  selector
+	}{{"keep", selector{keep: []string{"site1.example"}}}, {"all", selector{}}}
+	defer func(old func() bool) { planBeside = old }(planBeside)
+	planBeside = func() bool { return true }
+	for _, e := range []Engine{EngineChromium, EngineFirefox} {
+		path, fresh := benchStore(b, e)
+		b.Run(string(e), func(b *testing.B) {
+			var mu sync.Mutex
+			var t0 time.Time
+			at := make([]map[string][]float64, len(ways))
+			for i := range at {
+				at[i] = map[string][]float64{}
+			}
+			for b.Loop() {
+				for i, w := range ways {
+					fresh(b)
+					step := func(s string) {
+						mu.Lock()
+						defer mu.Unlock()
+						at[i][s] = append(at[i][s], float64(time.Since(t0))/1e6)
+					}
+					withClearStep(step, func() {
+						mu.Lock()
+						t0 = time.Now()
+						mu.Unlock()
+						if res, err := clearStore(context.Background(), path, e, w.sel, false); err != nil || res.removed == 0 {
+							b.Fatal(res, err)
+						}
+					})
+				}
+			}
+			for i, w := range ways {
+				for s, v := range at[i] {
+					slices.Sort(v)
+					b.ReportMetric(v[len(v)/2], w.name+"-"+strings.ReplaceAll(s, " ", "-")+"-ms")
 				}
 			}
 		})
