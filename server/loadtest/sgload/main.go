@@ -16,6 +16,15 @@
 // that has just enrolled, the heavier case for the database: each device's
 // row grows at its first report).
 //
+// With -replicas N, N server processes share the one (PostgreSQL)
+// database and the reports go round robin; -server-cpus limits each to a
+// share of a CPU (a control group of its own, as root), so that replicas
+// are measured as small hosts of their own rather than as processes
+// competing for this machine's cores, and -kill-after SIGKILLs one
+// mid-run:
+//
+//	sgload -server /tmp/sg-server -db 'postgres://…' -enrol 0 -dashboard=false -reports 20000 -clients 128 -replicas 3 -server-cpus 0.25 -kill-after 3s
+//
 // With -wrk (apt wrk), the reports are sent by wrk for -wrk-seconds
 // instead of by this program's client; -reports must outlast the run:
 //
@@ -69,6 +78,7 @@ func main() {
 	flag.IntVar(&o.reportBytes, "report-bytes", 3000, "approximate size of a report's JSON body")
 	flag.BoolVar(&o.history, "history", false, "seed a fleet in service: every seeded device has reported once, with what it will send again (without it, each report sent is its device's first)")
 	flag.IntVar(&o.replicas, "replicas", 1, "server processes on the one database, the reports sent round robin (issue 21 item 9; PostgreSQL)")
+	flag.Float64Var(&o.serverCPUs, "server-cpus", 0, "limit each server process to this many CPUs (a Linux control group of its own, as root): replicas measured as small hosts of their own, not as processes sharing this machine's CPUs (0: no limit)")
 	flag.DurationVar(&o.killAfter, "kill-after", 0, "with -replicas 2 or more: SIGKILL the last replica this long after the reports start; its clients go on to the others and send again what was not answered")
 	flag.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the (first) server, taken while the reports arrive, to this file (serve --pprof-listen)")
 	flag.IntVar(&o.profileSeconds, "cpuprofile-seconds", 5, "how long -cpuprofile profiles, from the first report on")
@@ -95,6 +105,7 @@ type options struct {
 	history                      bool
 	dashboard                    bool
 	replicas                     int
+	serverCPUs                   float64
 	killAfter                    time.Duration
 	profile                      string
 	profileSeconds               int
@@ -459,6 +470,9 @@ type server struct {
 	// exit is how the server process ended, once stop has waited for it.
 	exit error
 	once sync.Once
+	// unlimit removes the control group of -server-cpus once the process
+	// has ended (nil: none).
+	unlimit func()
 }
 
 // startServer runs `sessionguard-server serve` on a free loopback port and
@@ -495,6 +509,12 @@ func startServer(ctx context.Context, o options) (*server, error) {
 	}
 	s := &server{cmd: cmd, addr: addr, pprofAddr: pprofAddr, done: make(chan error, 1)}
 	go func() { s.done <- cmd.Wait(); log.Close() }()
+	if o.serverCPUs > 0 {
+		if s.unlimit, err = limitCPU(cmd.Process.Pid, o.serverCPUs); err != nil {
+			s.stop()
+			return nil, err
+		}
+	}
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		select {
 		case err := <-s.done:
@@ -521,6 +541,9 @@ func (s *server) stop() {
 		case <-time.After(30 * time.Second):
 			_ = s.cmd.Process.Kill()
 			s.exit = <-s.done
+		}
+		if s.unlimit != nil {
+			s.unlimit()
 		}
 	})
 }
