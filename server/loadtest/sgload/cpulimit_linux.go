@@ -42,7 +42,7 @@ func limitCPU(pid int, cpus float64) (remove func(), err error) {
 	} else {
 		return nil, errors.New("no cgroup CPU controller here (cgroup v2 with cpu, or v1 at " + cgroupV1CPU + ")")
 	}
-	if err := os.Mkdir(dir, 0o755); err != nil {
+	if err := os.Mkdir(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("making a control group (run as root): %w", err)
 	}
 	remove = func() { _ = os.Remove(dir) }
