@@ -10,9 +10,10 @@
 // the nopasswdlogin group, which their user settings join to "log in
 // without a password" while the account keeps one (so passwd -S says
 // set); the ArchWiki gives the same line for GDM. The service's own file
-// is read, and the files it includes (@include, include, substack) one
-// level down, where a sufficient pam_permit at the top of common-auth would
-// let everyone in everywhere.
+// is read, and the files it includes (@include, include, substack), and
+// theirs in turn (Arch's gdm-password includes system-local-login, which
+// includes system-login, which includes system-auth), where a sufficient pam_permit at the top of
+// common-auth would let everyone in everywhere.
 package unixlogin
 
 import (
@@ -172,6 +173,47 @@ func ParsePAM(b []byte) (everyone bool, groups, includes []string) {
 	return everyone, groups, includes
 }
 
+// maxIncludeDepth is how deep readStack follows includes (Linux-PAM's own
+// limit for substacks is 16).
+const maxIncludeDepth = 16
+
+// readStack reads a PAM service (a name in /etc/pam.d, or an absolute
+// path, as Linux-PAM takes them) and everything it includes, each file
+// once: whether any lets everyone in without a password, and the groups
+// whose members any lets in so. A service or included file that is not
+// there adds nothing (PAM itself refuses such a stack); one that cannot
+// be read, or includes nested past maxIncludeDepth, is an error.
+func readStack(p probe.Probe, root, service string, seen map[string]bool, depth int) (everyone bool, groups []string, err error) {
+	file := service
+	if !strings.HasPrefix(file, "/") {
+		file = "/etc/pam.d/" + file
+	}
+	file = path.Clean(file)
+	if seen[file] {
+		return false, nil, nil
+	}
+	if depth > maxIncludeDepth {
+		return false, nil, errors.New("the PAM rules include one another more than " + strconv.Itoa(maxIncludeDepth) + " deep (" + file + ")")
+	}
+	seen[file] = true
+	b, err := p.ReadFile(Under(root, file))
+	switch {
+	case errors.Is(err, probe.ErrNotFound):
+		return false, nil, nil
+	case err != nil:
+		return false, nil, err
+	}
+	everyone, groups, includes := ParsePAM(b)
+	for _, inc := range includes {
+		e, g, err := readStack(p, root, inc, seen, depth+1)
+		if err != nil {
+			return false, nil, err
+		}
+		everyone, groups = everyone || e, append(groups, g...)
+	}
+	return everyone, groups, nil
+}
+
 // Ways a PAM service lets a person in without a password (Passwordless).
 const (
 	ViaPermit        = "pam_permit"
@@ -192,27 +234,9 @@ const (
 // the caller read them; nil reads /etc/passwd here, only when a rule
 // names a group.
 func Passwordless(p probe.Probe, root, service string, passwd []Passwd, isPerson func(Passwd) bool) (string, error) {
-	b, err := p.ReadFile(Under(root, "/etc/pam.d/"+service))
-	switch {
-	case errors.Is(err, probe.ErrNotFound):
-		return "", nil
-	case err != nil:
+	everyone, groups, err := readStack(p, root, service, map[string]bool{}, 0)
+	if err != nil {
 		return "", err
-	}
-	everyone, groups, includes := ParsePAM(b)
-	for _, inc := range includes {
-		if strings.Contains(inc, "/") {
-			continue // only services in /etc/pam.d
-		}
-		ib, err := p.ReadFile(Under(root, "/etc/pam.d/"+inc))
-		switch {
-		case errors.Is(err, probe.ErrNotFound):
-			continue
-		case err != nil:
-			return "", err
-		}
-		e, g, _ := ParsePAM(ib)
-		everyone, groups = everyone || e, append(groups, g...)
 	}
 	if everyone {
 		return ViaPermit, nil

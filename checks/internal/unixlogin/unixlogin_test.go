@@ -1,0 +1,96 @@
+package unixlogin
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// files is a probe that reads files from a map; a value "DENIED" is a
+// file that cannot be read.
+type files struct {
+	probe.Probe
+	m     map[string]string
+	reads map[string]int
+}
+
+func (f *files) ReadFile(path string) ([]byte, error) {
+	f.reads[path]++
+	s, ok := f.m[path]
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("%s: %w", path, probe.ErrNotFound)
+	case s == "DENIED":
+		return nil, fmt.Errorf("%s: %w", path, probe.ErrAccessDenied)
+	}
+	return []byte(s), nil
+}
+
+// TestPasswordlessFollowsIncludes reads PAM services whose passwordless
+// rule is three or more includes down (Arch's gdm-password includes
+// system-local-login, which includes system-login, which includes
+// system-auth), by an absolute path, in files that include each other,
+// and past what is unreadable or too deep.
+func TestPasswordlessFollowsIncludes(t *testing.T) {
+	const (
+		passwd = "root:x:0:0:root:/root:/bin/bash\nsam:x:1000:1000:Sam:/home/sam:/bin/bash\n"
+		group  = "root:x:0:\nnopasswdlogin:x:1001:sam\n"
+	)
+	arch := map[string]string{ // Arch's stack: GDM's file and pambase's
+		"/etc/pam.d/gdm-password":       "#%PAM-1.0\nauth       include                     system-local-login\nauth       optional                    pam_gnome_keyring.so\n",
+		"/etc/pam.d/system-local-login": "auth      include   system-login\n",
+		"/etc/pam.d/system-login":       "auth       required   pam_shells.so\nauth       requisite  pam_nologin.so\nauth       include    system-auth\n",
+		"/etc/passwd":                   passwd,
+		"/etc/group":                    group,
+	}
+	with := func(base map[string]string, more ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i+1 < len(more); i += 2 {
+			m[more[i]] = more[i+1]
+		}
+		return m
+	}
+	deep := map[string]string{"/etc/passwd": passwd, "/etc/group": group}
+	for i := range maxIncludeDepth + 2 {
+		deep[fmt.Sprintf("/etc/pam.d/s%d", i)] = fmt.Sprintf("auth include s%d\n", i+1)
+	}
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+		want  string
+		err   string
+	}{
+		{"a sufficient pam_permit three includes down", with(arch, "/etc/pam.d/system-auth", "auth sufficient pam_permit.so\nauth required pam_unix.so\n"), ViaPermit, ""},
+		{"the person's group let in four includes down", with(arch, "/etc/pam.d/system-auth", "auth substack extra\n", "/etc/pam.d/extra", "auth sufficient pam_succeed_if.so user ingroup nopasswdlogin\n"), ViaNoPasswdGroup, ""},
+		{"by an absolute path", with(arch, "/etc/pam.d/system-auth", "auth include /usr/lib/pam.d/vendor-auth\n", "/usr/lib/pam.d/vendor-auth", "auth sufficient pam_permit.so\n"), ViaPermit, ""},
+		{"Arch's own rules (an optional pam_permit after pam_unix)", with(arch, "/etc/pam.d/system-auth", "auth       required                    pam_faillock.so      preauth\nauth       [success=1 default=bad]     pam_unix.so          try_first_pass nullok\nauth       [default=die]               pam_faillock.so      authfail\nauth       optional                    pam_permit.so\nauth       required                    pam_env.so\nauth       required                    pam_faillock.so      authsucc\n"), "", ""},
+		{"files that include each other", with(arch, "/etc/pam.d/system-auth", "auth include system-login\n"), "", ""},
+		{"an included file that is not there", arch, "", ""},
+		{"an included file that cannot be read", with(arch, "/etc/pam.d/system-auth", "DENIED"), "", "denied"},
+		{"includes too deep", with(deep, "/etc/pam.d/gdm-password", "auth include s0\n"), "", "deep"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := &files{m: c.files, reads: map[string]int{}}
+			got, err := Passwordless(f, "", "gdm-password", nil, func(e Passwd) bool { return e.UID >= 1000 })
+			if c.err != "" {
+				if err == nil || !strings.Contains(strings.ToLower(err.Error()), c.err) {
+					t.Fatalf("got %q, %v; want an error about %q", got, err, c.err)
+				}
+				return
+			}
+			if err != nil || got != c.want {
+				t.Fatalf("got %q, %v; want %q", got, err, c.want)
+			}
+			for path, n := range f.reads {
+				if n > 1 {
+					t.Errorf("%s read %d times", path, n)
+				}
+			}
+		})
+	}
+}
