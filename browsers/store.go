@@ -271,10 +271,10 @@ func countSelected(ctx context.Context, path string, e Engine, sel selector) (cl
 }
 
 // clearStep marks the steps of a clear: "locked", "checked", "planned",
-// "copied", "emptied", "put back" and "deleted" inside the write
-// transaction, "committed", "vacuumed" and (WAL) "checkpointed" after it;
-// "planning" is the planner's (another goroutine), once the writer holds
-// the lock. Tests replace it to kill the process at a step (a crash
+// "emptied", "put back" and "deleted" inside the write transaction,
+// "committed", "vacuumed" and (WAL) "checkpointed" after it; "planning"
+// and "replanning" are the planner's (another goroutine), once the writer
+// holds the lock. Tests replace it to kill the process at a step (a crash
 // anywhere must lose nothing that is kept) or to act while the clear holds
 // the lock, and BenchmarkClearSteps to time each step.
 var clearStep = func(string) {}
