@@ -20,13 +20,7 @@ const (
 // shadow-utils defaults for what it does not set.
 func parseLoginDefs(b []byte) (uidMin, uidMax int) {
 	uidMin, uidMax = defaultUIDMin, defaultUIDMax
-	for len(b) > 0 {
-		line := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
-		} else {
-			b = nil
-		}
+	for line := range bytes.Lines(b) {
 		line = bytes.TrimSpace(line)
 		// Only the two keys matter; skip the rest without splitting it.
 		if !bytes.HasPrefix(line, []byte("UID_M")) {

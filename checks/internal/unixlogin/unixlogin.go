@@ -103,13 +103,7 @@ func InAnyGroup(e Passwd, groups []Group, named func(name string) bool) bool {
 // Lines splits a file into its lines, trimmed, without the empty ones.
 func Lines(b []byte) []string {
 	out := make([]string, 0, bytes.Count(b, []byte{'\n'})+1)
-	for len(b) > 0 {
-		line := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
-		} else {
-			b = nil
-		}
+	for line := range bytes.Lines(b) {
 		if line = bytes.TrimSpace(line); len(line) > 0 {
 			out = append(out, string(line))
 		}
