@@ -659,39 +659,35 @@ func readKept(ctx context.Context, tx *sql.Tx, table, col string, plan *keepPlan
 }
 
 // keptHostsOnly checks that every kept row read by rowid holds one of the
-// plan's kept hosts (a scan's hosts are TEXT, BLOB or NULL), and that
-// every rowid was read.
+// plan's kept hosts, told apart as the scan tells them (storageKey).
 func keptHostsOnly(plan *keepPlan, col string) error {
-	if len(plan.keptRows) != len(plan.keptRowids) {
-		return fmt.Errorf("%w: %d kept rowids, %d rows read", ErrDamaged, len(plan.keptRowids), len(plan.keptRows))
-	}
 	at := slices.IndexFunc(plan.cols, func(c string) bool { return strings.EqualFold(c, col) }) + 1
-	text, blob, null := map[string]bool{}, map[string]bool{}, false
+	kept := map[string]bool{}
 	for _, h := range plan.keep {
-		switch h := h.(type) {
-		case string:
-			text[h] = true
-		case []byte:
-			blob[string(h)] = true
-		case nil:
-			null = true
+		if k, ok := storageKey(h); ok {
+			kept[k] = true
 		}
 	}
 	for _, row := range plan.keptRows {
-		ok := false
-		switch h := row[at].(type) {
-		case string:
-			ok = text[h]
-		case []byte:
-			ok = blob[string(h)]
-		case nil:
-			ok = null
-		}
-		if !ok {
+		if k, ok := storageKey(row[at]); !ok || !kept[k] {
 			return fmt.Errorf("%w: kept rowid %v holds a host that goes", ErrDamaged, row[0])
 		}
 	}
 	return nil
+}
+
+// storageKey is a host as a scan tells hosts apart: by storage class
+// (TEXT, BLOB or NULL) and bytes; false for a number, which no scan keeps.
+func storageKey(h any) (string, bool) {
+	switch h := h.(type) {
+	case string:
+		return "text " + h, true
+	case []byte:
+		return "blob " + string(h), true
+	case nil:
+		return "null", true
+	}
+	return "", false
 }
 
 // distinctHosts reads the rows of the store and its distinct hosts into

@@ -674,10 +674,6 @@ func BenchmarkClearKeepVsAll(b *testing.B) {
 					}
 				}
 			}
-			median := func(v []float64) float64 {
-				slices.Sort(v)
-				return v[len(v)/2]
-			}
 			all := len(ways) - 1
 			for i, w := range ways {
 				b.ReportMetric(median(wall[i]), w.name+"-wall-ms")
@@ -731,12 +727,17 @@ func BenchmarkClearSteps(b *testing.B) {
 			}
 			for i, w := range ways {
 				for s, v := range at[i] {
-					slices.Sort(v)
-					b.ReportMetric(v[len(v)/2], w.name+"-"+strings.ReplaceAll(s, " ", "-")+"-ms")
+					b.ReportMetric(median(v), w.name+"-"+strings.ReplaceAll(s, " ", "-")+"-ms")
 				}
 			}
 		})
 	}
+}
+
+// median sorts v and returns its middle value.
+func median(v []float64) float64 {
+	slices.Sort(v)
+	return v[len(v)/2]
 }
 
 // benchStore writes the benchmarks' 10,000 cookies (700 sites) in e's
