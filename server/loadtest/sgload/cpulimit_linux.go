@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -33,7 +34,7 @@ func limitCPU(pid int, cpus float64) (remove func(), err error) {
 	name := fmt.Sprintf("sgload-%d-%d", os.Getpid(), cpuLimits.Add(1))
 	var dir string
 	var settings [][2]string
-	if controllers, err := os.ReadFile(filepath.Join(cgroupV2Root, "cgroup.controllers")); err == nil && hasWord(string(controllers), "cpu") {
+	if controllers, err := os.ReadFile(filepath.Join(cgroupV2Root, "cgroup.controllers")); err == nil && slices.Contains(strings.Fields(string(controllers)), "cpu") {
 		dir = filepath.Join(cgroupV2Root, name)
 		settings = [][2]string{{"cpu.max", fmt.Sprintf("%d %d", quota, period)}}
 	} else if _, err := os.Stat(filepath.Join(cgroupV1CPU, "cpu.cfs_quota_us")); err == nil {
@@ -54,14 +55,4 @@ func limitCPU(pid int, cpus float64) (remove func(), err error) {
 		}
 	}
 	return remove, nil
-}
-
-// hasWord reports whether the space-separated list holds word.
-func hasWord(list, word string) bool {
-	for _, w := range strings.Fields(list) {
-		if w == word {
-			return true
-		}
-	}
-	return false
 }
