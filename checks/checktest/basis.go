@@ -171,6 +171,20 @@ func (d *Denying) RegistryKeyExists(k string) (bool, error) {
 	return ok, err
 }
 
+// RegistryValues implements probe.RegistryValueLister. A key found absent
+// is no source read, as with RegistryKeyExists.
+func (d *Denying) RegistryValues(k string) (map[string]any, error) {
+	key := SourceKey("regvalues", k)
+	if err := d.ask(key); err != nil {
+		return nil, err
+	}
+	values, err := probe.RegistryValues(d.Probe, k)
+	if !errors.Is(err, probe.ErrNotFound) {
+		d.note(key, err)
+	}
+	return values, err
+}
+
 // WLANAssociations implements probe.WLANReader.
 func (d *Denying) WLANAssociations() ([]probe.WLANAssociation, error) {
 	key := SourceKey("wlan")

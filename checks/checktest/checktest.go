@@ -158,7 +158,7 @@ func normalise(t testing.TB, b []byte) []byte {
 // MergeBundles writes one bundle into a new temporary directory that holds
 // everything the bundles in dirs hold: the first manifest (with the fields
 // it lacks, such as console_user, taken from the later ones), the union of
-// their commands, registry values, WMI classes, denied entries, mDNS
+// their commands, registry values and listed keys, WMI classes, denied entries, mDNS
 // browses, directory listings and files (the first bundle wins where two hold the same thing),
 // their process lists joined (a process id met twice is the first
 // bundle's), the first open-file scan and WLAN association list. It is how
@@ -178,6 +178,7 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 		heldOpen  json.RawMessage
 		wlan      json.RawMessage
 		regKeys   = map[string]json.RawMessage{}
+		regLists  = map[string]json.RawMessage{}
 		dirList   = map[string][]string{}
 	)
 	read := func(dir, name string, v any) bool {
@@ -221,6 +222,13 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 		for k, v := range keys {
 			if _, ok := regKeys[k]; !ok {
 				regKeys[k] = v
+			}
+		}
+		var lists map[string]json.RawMessage
+		read(dir, evidence.RegistryListsFile, &lists)
+		for k, v := range lists {
+			if _, ok := regLists[k]; !ok {
+				regLists[k] = v
 			}
 		}
 		// The process lists are joined: one laptop runs what each check
@@ -274,6 +282,7 @@ func MergeBundles(t testing.TB, dirs ...string) string {
 	write(evidence.HeldOpenFile, heldOpen, heldOpen != nil)
 	write(evidence.WLANFile, wlan, wlan != nil)
 	write(evidence.RegistryKeysFile, regKeys, len(regKeys) > 0)
+	write(evidence.RegistryListsFile, regLists, len(regLists) > 0)
 	return dst
 }
 

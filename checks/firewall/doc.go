@@ -75,7 +75,21 @@
 //     SharedAccess\Parameters\FirewallPolicy (a value that exists but
 //     cannot be read leaves its profile unknown), with Group Policy values
 //     laid over them; the profiles of the networks in use from
-//     MSFT_NetConnectionProfile NetworkCategory. When neither is readable,
+//     MSFT_NetConnectionProfile NetworkCategory. A profile that is on and
+//     blocks by default still fails when an enabled inbound allow rule it
+//     enforces filters nothing (winrules.go): the rules are the values of
+//     the local, Store-app (AppIso), Group Policy and MDM FirewallRules
+//     keys, listed whole (probe.RegistryValueLister), and a rule narrowed
+//     to a program, service, app package, protocol other than TCP/UDP,
+//     fewer than 4,096 local ports, chosen remote hosts (not a whole local
+//     network or a large part of the Internet) or authenticated peers
+//     lets in only what it names; fields the check does not know narrow
+//     nothing. A store that cannot be read, or holds a value that is not a
+//     rule, leaves the profile unknown. Profiles blocking even allowed
+//     apps (AllowInboundRules false, DoNotAllowExceptions) enforce no
+//     rule, and Group Policy's AllowLocalPolicyMerge 0 drops the local and
+//     app stores; only stores a judged profile enforces are read. When
+//     neither the profiles' WMI class nor the registry is readable,
 //     netsh advfirewall show currentprofile, whose state words are
 //     localised (ON/OFF, EIN/AUS, Actif/Inactif, ...) and decoded from the
 //     console code page. Only when Windows Firewall does not pass, a

@@ -43,6 +43,8 @@ const (
 	fixWinPolicy   = "Your organisation's settings for this PC turn the firewall off, so you cannot turn it on yourself. Ask your IT support to turn the firewall on."
 	fixWinUnknown  = "SessionGuard could not read the firewall settings. Open Windows Security > Firewall & network protection and make sure the firewall is on, then check again; if it stays unknown, ask your IT support."
 	fixWinService  = "The Windows Defender Firewall service is turned off, so the firewall settings protect nothing. Ask your IT support to turn the Windows Defender Firewall service back on (and the Base Filtering Engine service it needs), then restart the PC and check again."
+	fixWinRule     = "Open \"Windows Defender Firewall with Advanced Security\" (search the Start menu for wf.msc) as an administrator, choose Inbound Rules, find the rule %s and disable it, or limit it to the program and port that need it (ask your IT support if you did not add it), then check again."
+	fixWinRuleOrg  = "Your organisation's settings for this PC add the firewall rule %s, so you cannot change it yourself. Ask your IT support to remove it or limit it to the program and port that need it."
 	fixWinSomeOff  = "Open Windows Security > Firewall & network protection and turn on the firewall for every network type that shows as off, then check again."
 	summaryUnknown = "Could not tell whether the firewall is on."
 )
@@ -481,22 +483,12 @@ func windowsProfiles(f windowsFacts) checks.Result {
 		}
 		return unknown(summaryUnknown, fixWinUnknown, reason)
 	}
-	judged := f.Profiles
-	activeKnown := false
-	if len(f.ActiveProfiles) > 0 {
-		var act []profile
-		for _, p := range f.Profiles {
-			if containsString(f.ActiveProfiles, p.Name) {
-				act = append(act, p)
-			}
-		}
-		if len(act) > 0 {
-			judged, activeKnown = act, true
-		}
-	}
-	var on, off, open, unread []string
+	judged, activeKnown := judgedProfiles(f)
+	var on, off, open, ruled, unread, rulesUnread []string
+	var rule *openRule // the first rule that lets everyone in on a judged profile
 	policyOff := false
 	for _, p := range judged {
+		r, unreadRules := f.InboundRules.openFor(p)
 		switch {
 		case p.Enabled == nil || p.InboundUnread:
 			unread = append(unread, p.Name)
@@ -505,6 +497,13 @@ func windowsProfiles(f windowsFacts) checks.Result {
 			policyOff = policyOff || p.GroupPolicy
 		case p.InboundAllowed:
 			open = append(open, p.Name)
+		case r != nil:
+			ruled = append(ruled, p.Name)
+			if rule == nil {
+				rule = r
+			}
+		case unreadRules:
+			rulesUnread = append(rulesUnread, p.Name)
 		default:
 			on = append(on, p.Name)
 		}
@@ -530,8 +529,22 @@ func windowsProfiles(f windowsFacts) checks.Result {
 		return fail("Windows Firewall is off for "+networks(off)+"."+third, fix)
 	case len(open) > 0 && (activeKnown || len(on)+len(unread) == 0):
 		return fail("Windows Firewall is on but lets all incoming connections in for "+networks(open)+".", fixWinInbound)
-	case len(unread) > 0:
-		return unknown(summaryUnknown, fixWinUnknown, "the firewall state of "+strings.Join(unread, ", ")+" could not be read")
+	case len(ruled) > 0 && (activeKnown || len(on)+len(unread)+len(rulesUnread) == 0):
+		return fail(fmt.Sprintf("Windows Firewall is on, but a rule lets incoming connections in without filtering them on %s: %s.", networks(ruled), rule.describe()), rule.fix())
+	case len(unread)+len(rulesUnread) > 0:
+		var reasons []string
+		if len(unread) > 0 {
+			reasons = append(reasons, "the firewall state of "+strings.Join(unread, ", ")+" could not be read")
+		}
+		if len(rulesUnread) > 0 {
+			reasons = append(reasons, fmt.Sprintf("the firewall is on for %s, but %s could not be read, so one of them may let every incoming connection in",
+				strings.Join(rulesUnread, ", "), f.InboundRules.unreadStores()))
+		}
+		return unknown(summaryUnknown, fixWinUnknown, strings.Join(reasons, "; "))
+	case len(ruled) > 0 && len(off)+len(open) == 0:
+		return checks.Result{Status: checks.Warn,
+			Summary: fmt.Sprintf("A firewall rule lets incoming connections in without filtering them on %s networks (%s); the firewall blocks them on %s networks.", strings.Join(ruled, ", "), rule.describe(), strings.Join(on, ", ")),
+			Fix:     rule.fix()}
 	case len(off) > 0 || len(open) > 0:
 		// Which network the PC is on is not known, and only some
 		// profiles are off.
@@ -540,6 +553,21 @@ func windowsProfiles(f windowsFacts) checks.Result {
 			Fix:     fixWinSomeOff}
 	}
 	return pass("Windows Firewall is on for " + networks(on) + ".")
+}
+
+// judgedProfiles are the profiles of the networks in use, when those are
+// known (activeKnown), else every profile.
+func judgedProfiles(f windowsFacts) (judged []profile, activeKnown bool) {
+	var act []profile
+	for _, p := range f.Profiles {
+		if containsString(f.ActiveProfiles, p.Name) {
+			act = append(act, p)
+		}
+	}
+	if len(act) > 0 {
+		return act, true
+	}
+	return f.Profiles, false
 }
 
 func productName(p product) string {

@@ -89,6 +89,10 @@ type windowsFacts struct {
 	// ActiveProfiles are the profiles of the networks the PC is connected
 	// to, nil when not known.
 	ActiveProfiles []string `json:"active_profiles,omitempty"`
+	// InboundRules are the firewall's rules for incoming connections, from
+	// the stores a judged profile that is on and blocks by default
+	// enforces (nil when there is no such profile).
+	InboundRules *inboundRules `json:"inbound_rules,omitempty"`
 	// Services are the states of MpsSvc and BFE.
 	Services []service `json:"services,omitempty"`
 	// ThirdParty are firewalls registered with Windows Security Center,
@@ -117,6 +121,13 @@ type profile struct {
 	// InboundUnread is true when the registry's DefaultInboundAction
 	// exists but could not be read.
 	InboundUnread bool `json:"inbound_unread,omitempty"`
+	// RulesIgnored is true when the profile blocks every incoming
+	// connection, the allow rules too ("Block all incoming connections,
+	// including those in the list of allowed apps").
+	RulesIgnored bool `json:"rules_ignored,omitempty"`
+	// LocalRulesIgnored is true when Group Policy enforces only its own
+	// rules (AllowLocalPolicyMerge off).
+	LocalRulesIgnored bool `json:"local_rules_ignored,omitempty"`
 }
 
 // product is a firewall registered with Windows Security Center.
@@ -140,6 +151,7 @@ func collectWindows(ctx context.Context, p probe.Probe) *windowsFacts {
 
 	f.Services = collectServices(p, f)
 	collectProfiles(ctx, p, f)
+	f.InboundRules = collectRules(p, f)
 	if windowsFirewallRoute(*f).Status == checks.Pass {
 		return f
 	}
@@ -289,6 +301,9 @@ func profilesFromWMI(rows []map[string]any) []profile {
 		if n, ok := probe.AsInt(r["DefaultInboundAction"]); ok && n == actionAllow {
 			pr.InboundAllowed = true
 		}
+		if n, ok := probe.AsInt(r["AllowInboundRules"]); ok && n == gpoFalse {
+			pr.RulesIgnored = true
+		}
 		out = append(out, pr)
 	}
 	sortProfiles(out)
@@ -340,6 +355,7 @@ func profilesFromRegistry(p probe.Probe, f *windowsFacts) []profile {
 			f.Errors = append(f.Errors, err.Error())
 			pr.InboundUnread = true
 		}
+		pr.RulesIgnored = registryFlag(p, key, "DoNotAllowExceptions", 1)
 		out = append(out, pr)
 	}
 	if !found {
@@ -352,6 +368,10 @@ func profilesFromRegistry(p probe.Probe, f *windowsFacts) []profile {
 func applyGroupPolicy(p probe.Probe, profiles []profile) {
 	for i := range profiles {
 		key := groupPolicyKey + `\` + gpoProfileKeys[profiles[i].Name]
+		if registryFlag(p, key, "DoNotAllowExceptions", 1) {
+			profiles[i].RulesIgnored = true
+		}
+		profiles[i].LocalRulesIgnored = registryFlag(p, key, "AllowLocalPolicyMerge", 0)
 		v, err := p.Registry(key, "EnableFirewall")
 		if err != nil {
 			continue
@@ -365,6 +385,17 @@ func applyGroupPolicy(p probe.Probe, profiles []profile) {
 			}
 		}
 	}
+}
+
+// registryFlag reports whether a DWORD setting is read and holds want.
+// Only a setting that is read switches rules off: unread, they are judged.
+func registryFlag(p probe.Probe, key, value string, want int64) bool {
+	v, err := p.Registry(key, value)
+	if err != nil {
+		return false
+	}
+	n, ok := probe.AsInt(v)
+	return ok && n == want
 }
 
 // activeProfilesFromWMI maps MSFT_NetConnectionProfile NetworkCategory

@@ -23,3 +23,25 @@ func RegistryKeyExists(p Probe, key string) (bool, error) {
 	}
 	return false, fmt.Errorf("registry key %s: %w", key, ErrUnavailable)
 }
+
+// RegistryValueLister is implemented by probes that can list every value of
+// a registry key, for settings Windows keeps one value each under a key
+// whose value names a reader cannot know (the firewall's rules, named by
+// rule id). It is an optional part of a probe: ask through RegistryValues.
+type RegistryValueLister interface {
+	// RegistryValues returns every value of key (short hive, backslashes)
+	// by name, as Registry returns each (string, uint64 or []string);
+	// values of other types are left out. An absent key is an error
+	// wrapping ErrNotFound; one that exists but may not be read, an error
+	// wrapping ErrAccessDenied.
+	RegistryValues(key string) (map[string]any, error)
+}
+
+// RegistryValues asks p for every value of a registry key; an error
+// wrapping ErrUnavailable when p cannot list them.
+func RegistryValues(p Probe, key string) (map[string]any, error) {
+	if l, ok := p.(RegistryValueLister); ok {
+		return l.RegistryValues(key)
+	}
+	return nil, fmt.Errorf("registry key %s: listing its values: %w", key, ErrUnavailable)
+}

@@ -369,7 +369,8 @@ func TestWine(t *testing.T) {
 // testProbeFileReads runs the live probe's Windows-only tests (a plain file
 // opens, one reached through a symbolic link is refused; the process table
 // read through Toolhelp and per-process queries; a registry key found,
-// absent and gone again) as a Windows test binary in the prefix.
+// absent and gone again; a key's values listed) as a Windows test binary
+// in the prefix.
 func testProbeFileReads(t *testing.T, e *env) {
 	exe := filepath.Join(t.TempDir(), "probe.test.exe")
 	build := exec.CommandContext(t.Context(), "go", "test", "-c", "-o", exe, "../../checks/probe/live")
@@ -377,16 +378,17 @@ func testProbeFileReads(t *testing.T, e *env) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the probe's Windows tests: %v\n%s", err, out)
 	}
-	out, errOut, err := e.wine(2*time.Minute, exe, "-test.run", "^TestLiveWindows(FileReads|Processes|RegistryKeys|WLAN)$", "-test.v")
+	out, errOut, err := e.wine(2*time.Minute, exe, "-test.run", "^TestLiveWindows(FileReads|Processes|RegistryKeys|RegistryValues|WLAN)$", "-test.v")
 	// WLAN: Wine's wlanapi.dll opens a handle and lists no interface, so
 	// the live WLAN reader must answer "no connected interface".
 	if err != nil || !strings.Contains(string(out), "--- PASS: TestLiveWindowsFileReads") && !strings.Contains(string(out), "--- SKIP: TestLiveWindowsFileReads") ||
 		!strings.Contains(string(out), "--- PASS: TestLiveWindowsProcesses") || !strings.Contains(string(out), "--- PASS: TestLiveWindowsRegistryKeys") ||
+		!strings.Contains(string(out), "--- PASS: TestLiveWindowsRegistryValues") ||
 		!strings.Contains(string(out), "--- PASS: TestLiveWindowsWLAN") {
 		t.Fatalf("the probe's Windows tests under Wine: %v\n%s%s", err, out, errOut)
 	}
-	t.Logf("%s; %s; %s; %s", firstLine(string(out), "TestLiveWindowsFileReads"), firstLine(string(out), "TestLiveWindowsProcesses"),
-		firstLine(string(out), "TestLiveWindowsRegistryKeys"), firstLine(string(out), "TestLiveWindowsWLAN"))
+	t.Logf("%s; %s; %s; %s; %s", firstLine(string(out), "TestLiveWindowsFileReads"), firstLine(string(out), "TestLiveWindowsProcesses"),
+		firstLine(string(out), "TestLiveWindowsRegistryKeys"), firstLine(string(out), "TestLiveWindowsRegistryValues"), firstLine(string(out), "TestLiveWindowsWLAN"))
 }
 
 // firstLine is the first line of s that holds want, for the log.
@@ -743,6 +745,20 @@ func testRegistrySettings(t *testing.T, e *env) {
 	if err := json.Unmarshal(got["screen_lock"].Facts, &lock); err != nil || lock.Windows.Chosen == nil || !*lock.Windows.Chosen ||
 		lock.Windows.Exists == nil || *lock.Windows.Exists {
 		t.Errorf("screen_lock did not read the screen saver without its file: %s", got["screen_lock"].Facts)
+	}
+	// The firewall's rules were listed from Wine's registry: the Remote
+	// Desktop rule this test wrote, which lets in one port for one
+	// service, so no rule counts as open.
+	var fw struct {
+		Windows struct {
+			Rules *struct {
+				Read int               `json:"read"`
+				Open []json.RawMessage `json:"open"`
+			} `json:"inbound_rules"`
+		} `json:"windows"`
+	}
+	if err := json.Unmarshal(got["firewall"].Facts, &fw); err != nil || fw.Windows.Rules == nil || fw.Windows.Rules.Read != 1 || len(fw.Windows.Rules.Open) != 0 {
+		t.Errorf("firewall did not list the one rule in Wine's registry: %s", got["firewall"].Facts)
 	}
 	// The auto-login password is read by nobody and recorded nowhere.
 	if err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {

@@ -98,7 +98,7 @@ func isHomeRoot(p string) bool {
 // rewriteHomes rewrites every home path the recorder kept (see
 // homePaths): in the paths of files, listings and denied sources, in
 // command lines, command output kept as text, text files, registry
-// strings and WMI strings; and pseudonymises the people in listings of
+// strings and value names, and WMI strings; and pseudonymises the people in listings of
 // the home roots. The caller holds r.mu.
 func rewriteHomes(r *Recorder, h homePaths) {
 	if r.consoleUser != nil {
@@ -142,10 +142,17 @@ func rewriteHomes(r *Recorder, h homePaths) {
 		r.processes[i].Exe = h.str(r.processes[i].Exe)
 		r.processes[i].Cmdline = h.strs(r.processes[i].Cmdline)
 	}
-	for _, values := range r.registry {
+	for key, values := range r.registry {
+		// Value names too: a firewall rule's id holds its program's path
+		// ("TCP Query User{…}C:\users\sam\…\app.exe").
+		renamed := make(map[string]any, len(values))
 		for name, v := range values {
-			values[name], _ = h.value(v)
+			renamed[h.str(name)], _ = h.value(v)
 		}
+		r.registry[key] = renamed
+	}
+	for key, names := range r.registryLists {
+		r.registryLists[key] = h.strs(names)
 	}
 	for i := range r.wmi {
 		r.wmi[i].Rows = h.rows(r.wmi[i].Rows)

@@ -31,6 +31,9 @@ const (
 
 	// RegistryKeysFile records which registry keys exist: key → true/false.
 	RegistryKeysFile = "registry_keys.json"
+	// RegistryListsFile records the keys whose every value was listed:
+	// key → the names of its values, whose values are in RegistryFile.
+	RegistryListsFile = "registry_lists.json"
 )
 
 // Manifest is DIR/manifest.json.
@@ -107,7 +110,7 @@ type WMIClass struct {
 // Denied is one entry of DIR/denied.json: a source that exists but that the
 // recording user was not allowed to read. Replay answers it with
 // ErrAccessDenied. Kind is "command" (Argv), "file" or "dir" (Path),
-// "registry" (Key, Value), "registry_key" (Key), "wmi" (Namespace, Class),
+// "registry" (Key, Value), "registry_key" or "registry_values" (Key), "wmi" (Namespace, Class),
 // "processes", "held_open" or "wlan".
 type Denied struct {
 	Kind      string   `json:"kind"`
@@ -138,8 +141,8 @@ func (d Denied) matchKey() string {
 		return d.Kind + ":" + BundlePath(d.Path)
 	case "registry":
 		return "registry:" + NormalizeRegistryKey(d.Key) + "\x00" + strings.ToLower(d.Value)
-	case "registry_key":
-		return "registry_key:" + NormalizeRegistryKey(d.Key)
+	case "registry_key", "registry_values":
+		return d.Kind + ":" + NormalizeRegistryKey(d.Key)
 	case "wmi":
 		return "wmi:" + wmiKey(d.Namespace, d.Class)
 	default:

@@ -45,8 +45,9 @@ type Recorder struct {
 	mdns        []MDNSBrowse
 	heldOpen    *HeldOpenScan
 
-	registryKeys map[string]bool // key → whether it exists
-	wlan         *WLANRecord     // nil: never asked
+	registryKeys  map[string]bool     // key → whether it exists
+	registryLists map[string][]string // key → the names of all its values
+	wlan          *WLANRecord         // nil: never asked
 	// renamed is set once the console user's account is pseudonymised
 	// (by the first WriteBundle).
 	renamed bool
@@ -65,7 +66,8 @@ func NewRecorder(inner probe.Probe, scrub ...probe.Scrubber) *Recorder {
 		dirs:     map[string][]string{},
 		registry: map[string]map[string]any{},
 
-		registryKeys: map[string]bool{},
+		registryKeys:  map[string]bool{},
+		registryLists: map[string][]string{},
 	}
 }
 
@@ -330,6 +332,9 @@ func (r *Recorder) bundleFiles() (map[string][]byte, error) {
 	}
 	if len(r.registryKeys) > 0 {
 		add(RegistryKeysFile, r.registryKeys)
+	}
+	if len(r.registryLists) > 0 {
+		add(RegistryListsFile, r.registryLists)
 	}
 	if len(r.wmi) > 0 {
 		add(WMIFile, r.wmi)

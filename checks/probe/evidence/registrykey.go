@@ -1,7 +1,10 @@
 package evidence
 
 import (
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
@@ -36,4 +39,59 @@ func (r *Replay) RegistryKeyExists(key string) (bool, error) {
 		return true, nil
 	}
 	return false, fmt.Errorf("registry key %s (not recorded): %w", key, probe.ErrUnavailable)
+}
+
+// RegistryValues records every value of a key the inner probe listed: the
+// values in registry.json, their names in registry_lists.json (so replay
+// knows the list is whole), an absent key as false in registry_keys.json,
+// a denial in denied.json.
+func (r *Recorder) RegistryValues(key string) (map[string]any, error) {
+	values, err := probe.RegistryValues(r.inner, key)
+	if errors.Is(err, probe.ErrNotFound) {
+		r.mu.Lock()
+		r.registryKeys[key] = false
+		r.mu.Unlock()
+	}
+	if err != nil {
+		r.deny(err, Denied{Kind: "registry_values", Key: key})
+		return values, err
+	}
+	names := make([]string, 0, len(values))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.registry[key] == nil {
+		r.registry[key] = map[string]any{}
+	}
+	for name, v := range values {
+		names = append(names, name)
+		r.registry[key][name] = v
+	}
+	slices.Sort(names)
+	r.registryLists[key] = names
+	return values, nil
+}
+
+// RegistryValues answers from registry_lists.json and registry.json. A key
+// recorded absent is ErrNotFound; one never listed could not be told
+// (ErrUnavailable): values read one by one are not the whole key.
+func (r *Replay) RegistryValues(key string) (map[string]any, error) {
+	if r.denied[Denied{Kind: "registry_values", Key: key}.matchKey()] {
+		return nil, fmt.Errorf("registry key %s: %w", key, probe.ErrAccessDenied)
+	}
+	norm := NormalizeRegistryKey(key)
+	if names, listed := r.registryLists[norm]; listed {
+		out := make(map[string]any, len(names))
+		for _, name := range names {
+			v, ok := r.registry[norm][strings.ToLower(name)]
+			if !ok {
+				return nil, fmt.Errorf("%w: %s lists %s\\%s, which %s does not hold", ErrBadBundle, RegistryListsFile, key, name, RegistryFile)
+			}
+			out[name] = v
+		}
+		return out, nil
+	}
+	if exists, recorded := r.registryKeys[norm]; recorded && !exists {
+		return nil, fmt.Errorf("registry key %s: %w", key, probe.ErrNotFound)
+	}
+	return nil, fmt.Errorf("registry key %s (values not recorded): %w", key, probe.ErrUnavailable)
 }

@@ -38,7 +38,10 @@ type Replay struct {
 
 	// registryKeys: normalised key → whether it exists (registry_keys.json).
 	registryKeys map[string]bool
-	wlan         *WLANRecord // nil: no wlan_bss.json
+	// registryLists: normalised key → the names of all its values
+	// (registry_lists.json).
+	registryLists map[string][]string
+	wlan          *WLANRecord // nil: no wlan_bss.json
 }
 
 // OpenReplay loads the bundle in dir. Every file is parsed up front, so a
@@ -80,6 +83,14 @@ func OpenReplay(dir string) (*Replay, error) {
 	r.registryKeys = make(map[string]bool, len(keys))
 	for k, ok := range keys {
 		r.registryKeys[NormalizeRegistryKey(k)] = ok
+	}
+	var lists map[string][]string
+	if err := readJSON(dir, RegistryListsFile, &lists, false); err != nil {
+		return nil, err
+	}
+	r.registryLists = make(map[string][]string, len(lists))
+	for k, names := range lists {
+		r.registryLists[NormalizeRegistryKey(k)] = names
 	}
 	if err := r.loadWMI(); err != nil {
 		return nil, err

@@ -359,6 +359,10 @@ func (l *Live) Registry(key, value string) (any, error) { return l.os.registry(k
 // not available).
 func (l *Live) RegistryKeyExists(key string) (bool, error) { return l.os.registryKeyExists(key) }
 
+// RegistryValues implements probe.RegistryValueLister (Windows; elsewhere
+// not available).
+func (l *Live) RegistryValues(key string) (map[string]any, error) { return l.os.registryValues(key) }
+
 // WMI returns every instance of a WMI class (the columns of WMIQuery).
 func (l *Live) WMI(namespace, class string) ([]map[string]any, error) {
 	return l.os.wmi(namespace, class)

@@ -44,6 +44,10 @@ func (liveOS) registryKeyExists(key string) (bool, error) {
 	return false, fmt.Errorf("registry key %s: no registry on this OS: %w", key, probe.ErrUnavailable)
 }
 
+func (liveOS) registryValues(key string) (map[string]any, error) {
+	return nil, fmt.Errorf("registry key %s: no registry on this OS: %w", key, probe.ErrUnavailable)
+}
+
 func (liveOS) wmi(namespace, class string) ([]map[string]any, error) {
 	return nil, fmt.Errorf("wmi %s %s: no WMI on this OS: %w", namespace, class, probe.ErrNotFound)
 }

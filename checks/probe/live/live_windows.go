@@ -74,6 +74,15 @@ func (liveOS) registry(key, value string) (any, error) {
 		return nil, registryError(key, value, err)
 	}
 	defer k.Close()
+	return readValue(k, key, value)
+}
+
+// errValueType: a value of a type the probe does not read (binary, none).
+var errValueType = errors.New("value type is not read")
+
+// readValue reads one value of an open key as a string, uint64 or
+// []string.
+func readValue(k registry.Key, key, value string) (any, error) {
 	_, typ, err := k.GetValue(value, nil)
 	if err != nil {
 		return nil, registryError(key, value, err)
@@ -98,8 +107,40 @@ func (liveOS) registry(key, value string) (any, error) {
 		}
 		return s, nil
 	default:
-		return nil, fmt.Errorf("registry %s\\%s: value type %d is not read", key, value, typ)
+		return nil, fmt.Errorf("registry %s\\%s: type %d: %w", key, value, typ, errValueType)
 	}
+}
+
+// registryValues lists a key's values and reads each. A value removed
+// between the listing and its reading is left out, as are values of types
+// not read; any other failure fails the whole listing, so a caller never
+// judges on part of a key.
+func (liveOS) registryValues(key string) (map[string]any, error) {
+	hive, path, err := splitKey(key)
+	if err != nil {
+		return nil, err
+	}
+	k, err := registry.OpenKey(hive, path, registry.QUERY_VALUE|registry.WOW64_64KEY)
+	if err != nil {
+		return nil, registryKeyError(key, err)
+	}
+	defer k.Close()
+	names, err := k.ReadValueNames(-1)
+	if err != nil {
+		return nil, registryKeyError(key, err)
+	}
+	out := make(map[string]any, len(names))
+	for _, name := range names {
+		v, err := readValue(k, key, name)
+		switch {
+		case err == nil:
+			out[name] = v
+		case errors.Is(err, errValueType), errors.Is(err, probe.ErrNotFound):
+		default:
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // registryKeyExists opens the key for reading its values (the least a
@@ -116,13 +157,22 @@ func (liveOS) registryKeyExists(key string) (bool, error) {
 		k.Close()
 		return true, nil
 	}
+	if err = registryKeyError(key, err); errors.Is(err, probe.ErrNotFound) {
+		return false, nil
+	}
+	return false, err
+}
+
+// registryKeyError words a failure to open or list a key: ErrNotFound
+// when it is absent, ErrAccessDenied when it may not be read.
+func registryKeyError(key string, err error) error {
 	switch {
 	case errors.Is(err, registry.ErrNotExist), errors.Is(err, windows.ERROR_FILE_NOT_FOUND):
-		return false, nil
+		return fmt.Errorf("registry key %s: %w", key, probe.ErrNotFound)
 	case errors.Is(err, windows.ERROR_ACCESS_DENIED):
-		return false, fmt.Errorf("registry key %s: %w", key, probe.ErrAccessDenied)
+		return fmt.Errorf("registry key %s: %w", key, probe.ErrAccessDenied)
 	}
-	return false, fmt.Errorf("registry key %s: %w", key, err)
+	return fmt.Errorf("registry key %s: %w", key, err)
 }
 
 func registryError(key, value string, err error) error {

@@ -102,4 +102,75 @@ func testKeyAccessDenied(t *testing.T, l *Live, hive registry.Key, hiveName, par
 	case !errors.Is(err, probe.ErrAccessDenied):
 		t.Errorf("a key nobody may open: %v %v, want an error wrapping ErrAccessDenied", got, err)
 	}
+	if values, err := l.RegistryValues(hiveName + `\` + path); !errors.Is(err, probe.ErrAccessDenied) {
+		t.Errorf("listing a key nobody may open: %v %v, want an error wrapping ErrAccessDenied", values, err)
+	}
+}
+
+// TestLiveWindowsRegistryValues runs on Windows (and under Wine, from
+// internal/winetest): every value of a key this test fills comes back by
+// name, typed as Registry reads one (a binary value, which Registry does
+// not read, left out); an empty key lists nothing; an absent key is
+// ErrNotFound, never an empty list.
+func TestLiveWindowsRegistryValues(t *testing.T) {
+	l := New()
+	hive, hiveName := registry.LOCAL_MACHINE, "HKLM"
+	path := fmt.Sprintf(`SOFTWARE\SessionGuardValuesTest%d`, os.Getpid())
+	k, _, err := registry.CreateKey(hive, path+`\Rules`, registry.ALL_ACCESS|registry.WOW64_64KEY)
+	if errors.Is(err, registry.ErrNotExist) || errors.Is(err, windows.ERROR_ACCESS_DENIED) {
+		hive, hiveName = registry.CURRENT_USER, "HKCU"
+		k, _, err = registry.CreateKey(hive, path+`\Rules`, registry.ALL_ACCESS|registry.WOW64_64KEY)
+	}
+	if err != nil {
+		t.Fatalf("creating the test key: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = registry.DeleteKey(hive, path+`\Rules`)
+		_ = registry.DeleteKey(hive, path+`\Empty`)
+		_ = registry.DeleteKey(hive, path)
+	})
+	rule := "v2.33|Action=Allow|Active=TRUE|Dir=In|Name=Allow all|"
+	for _, err := range []error{
+		k.SetStringValue("{C8E2A1D4-3B6F-4E0A-9D7C-2F1B5A8E4C33}", rule),
+		k.SetStringValue("TCP Query User{9B1E}C:\\program files\\zoom\\bin\\zoom.exe", "v2.10|Action=Block|"),
+		k.SetExpandStringValue("Expand", `%SystemRoot%\system32`),
+		k.SetDWordValue("Count", 7),
+		k.SetQWordValue("Big", 1<<40),
+		k.SetStringsValue("Many", []string{"a", "b"}),
+		k.SetBinaryValue("Blob", []byte{1, 2, 3}),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	k.Close()
+	got, err := l.RegistryValues(hiveName + `\` + path + `\Rules`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"{C8E2A1D4-3B6F-4E0A-9D7C-2F1B5A8E4C33}":                     rule,
+		"TCP Query User{9B1E}C:\\program files\\zoom\\bin\\zoom.exe": "v2.10|Action=Block|",
+		"Expand": `%SystemRoot%\system32`,
+		"Count":  uint64(7),
+		"Big":    uint64(1 << 40),
+		"Many":   []string{"a", "b"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("listed %v\nwant   %v", got, want)
+	}
+	e, _, err := registry.CreateKey(hive, path+`\Empty`, registry.ALL_ACCESS|registry.WOW64_64KEY)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	if got, err := l.RegistryValues(hiveName + `\` + path + `\Empty`); err != nil || len(got) != 0 {
+		t.Errorf("an empty key: %v %v, want no values", got, err)
+	}
+	if got, err := probe.RegistryValues(l, hiveName+`\`+path+`\Absent`); !errors.Is(err, probe.ErrNotFound) {
+		t.Errorf("an absent key: %v %v, want an error wrapping ErrNotFound", got, err)
+	}
+	if _, err := l.RegistryValues(`HKXX\SOFTWARE`); err == nil || errors.Is(err, probe.ErrNotFound) {
+		t.Errorf("an unknown hive: %v, want an error that is not \"absent\"", err)
+	}
 }

@@ -1,0 +1,366 @@
+package firewall
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// ruleStore is a registry key holding Windows Firewall rules, one value
+// each: the rule's id as the value's name, the rule as a
+// "v2.33|Action=Allow|Active=TRUE|Dir=In|…|" string ([MS-GPFAS] 2.2.2.19).
+type ruleStore struct {
+	name  string // as the facts name it
+	key   string
+	title string // for a person: "this computer's own rules"
+	// local stores are the computer's own rules, which Group Policy's
+	// AllowLocalPolicyMerge=0 switches off.
+	local bool
+}
+
+// ruleStores are every store the firewall enforces rules from: the
+// computer's own rules, those of Store apps, Group Policy's and an MDM
+// server's (Intune). An absent key holds no rules.
+var ruleStores = []ruleStore{
+	{name: "local", key: localPolicyKey + `\FirewallRules`, local: true, title: "this computer's own rules"},
+	{name: "apps", key: localPolicyKey + `\RestrictedServices\AppIso\FirewallRules`, local: true, title: "Store apps' rules"},
+	{name: "group_policy", key: groupPolicyKey + `\FirewallRules`, title: "Group Policy's rules"},
+	{name: "mdm", key: localPolicyKey + `\Mdm\FirewallRules`, title: "device management's rules"},
+}
+
+// storeNamed is the store the facts name name.
+func storeNamed(name string) ruleStore {
+	i := slices.IndexFunc(ruleStores, func(s ruleStore) bool { return s.name == name })
+	if i < 0 {
+		return ruleStore{name: name, title: name}
+	}
+	return ruleStores[i]
+}
+
+// isLocalStore reports whether the store named name holds the computer's
+// own rules.
+func isLocalStore(name string) bool { return storeNamed(name).local }
+
+// unreadStores names the stores that could not be read, for a person.
+func (r *inboundRules) unreadStores() string {
+	titles := make([]string, len(r.Unread))
+	for i, name := range r.Unread {
+		titles[i] = storeNamed(name).title
+	}
+	return "the firewall's rules (" + strings.Join(titles, ", ") + ")"
+}
+
+// inboundRules is what the rule stores say about incoming connections.
+type inboundRules struct {
+	// Read is how many rules were read, of every kind.
+	Read int `json:"read"`
+	// Open are the enabled inbound allow rules that filter nothing.
+	Open []openRule `json:"open,omitempty"`
+	// Unread names the stores that could not be read, or that hold a
+	// value this check cannot read as a rule (which may be one that lets
+	// everyone in); the reasons are in the facts' errors.
+	Unread []string `json:"unread,omitempty"`
+}
+
+// openRule is an enabled inbound rule that allows incoming connections
+// without a program, service, app, protocol, port, address or
+// authentication that would narrow them, or whose only narrowing is one a
+// café's network passes (a whole local network, thousands of ports).
+type openRule struct {
+	Store string `json:"store"`
+	ID    string `json:"id"`
+	// Name is the rule's name as the firewall shows it (a resource
+	// reference such as "@FirewallAPI.dll,-28775" for Windows' own).
+	Name string `json:"name,omitempty"`
+	// Profiles are the profiles the rule applies to; nil for all.
+	Profiles []string `json:"profiles,omitempty"`
+	// Note says why a rule with a restriction still lets everyone in.
+	Note string `json:"note,omitempty"`
+}
+
+// label names the rule for a person: its own name when it has one a
+// person can read, else its id.
+func (r openRule) label() string {
+	if r.Name != "" && !strings.HasPrefix(r.Name, "@") {
+		return fmt.Sprintf("%q", r.Name)
+	}
+	return fmt.Sprintf("%q", r.ID)
+}
+
+// enforces reports whether profile p is on, blocks by default and
+// enforces the rules in store s.
+func (p profile) enforces(s ruleStore) bool {
+	return isTrue(p.Enabled) && !p.InboundAllowed && !p.RulesIgnored && !(p.LocalRulesIgnored && s.local)
+}
+
+// appliesTo reports whether the rule is enforced for profile p.
+func (r openRule) appliesTo(p profile) bool {
+	if p.RulesIgnored {
+		return false
+	}
+	if p.LocalRulesIgnored && isLocalStore(r.Store) {
+		return false
+	}
+	return r.Profiles == nil || slices.Contains(r.Profiles, p.Name)
+}
+
+// maxRuleName bounds a rule name kept in the facts.
+const maxRuleName = 100
+
+// collectRules reads the rule stores that matter: those a judged profile
+// (see judgedProfiles) that is on, blocks by default and follows rules
+// enforces. Nil when no profile is such.
+func collectRules(p probe.Probe, f *windowsFacts) *inboundRules {
+	judged, _ := judgedProfiles(*f)
+	var rules *inboundRules
+	for _, s := range ruleStores {
+		if !slices.ContainsFunc(judged, func(pr profile) bool { return pr.enforces(s) }) {
+			continue
+		}
+		if rules == nil {
+			rules = &inboundRules{}
+		}
+		values, err := probe.RegistryValues(p, s.key)
+		switch {
+		case errors.Is(err, probe.ErrNotFound):
+			continue
+		case err != nil:
+			rules.Unread = append(rules.Unread, s.name)
+			f.Errors = append(f.Errors, err.Error())
+			continue
+		}
+		ids := make([]string, 0, len(values))
+		for id := range values {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		flagged := false // the store is listed unread once
+		for _, id := range ids {
+			text, ok := values[id].(string)
+			fields, parsed := parseRule(text)
+			if !ok || !parsed {
+				if !flagged {
+					flagged = true
+					rules.Unread = append(rules.Unread, s.name)
+					f.Errors = append(f.Errors, fmt.Sprintf("%s\\%s: not a firewall rule this check can read", s.key, id))
+				}
+				continue
+			}
+			rules.Read++
+			if note, open := isOpenRule(fields); open {
+				name := fields.first("name")
+				if utf8.RuneCountInString(name) > maxRuleName {
+					name = string([]rune(name)[:maxRuleName]) + "…"
+				}
+				rules.Open = append(rules.Open, openRule{Store: s.name, ID: id, Name: name, Profiles: ruleProfiles(fields), Note: note})
+			}
+		}
+	}
+	return rules
+}
+
+// ruleFields are a rule's fields by lower-cased name; a field may repeat
+// (Profile=Private|Profile=Public).
+type ruleFields map[string][]string
+
+func (f ruleFields) first(name string) string {
+	if v := f[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// is reports whether field name holds want (ignoring case).
+func (f ruleFields) is(name, want string) bool {
+	return strings.EqualFold(f.first(name), want)
+}
+
+// parseRule splits a rule string into its fields; false when it is not
+// one ("v2.33|" and name=value fields; a later major version is read the
+// same way as long as its fields are name=value).
+func parseRule(s string) (ruleFields, bool) {
+	parts := strings.Split(strings.TrimSuffix(s, "|"), "|")
+	if len(parts) < 2 || len(parts[0]) < 2 || parts[0][0] != 'v' || parts[0][1] < '2' || parts[0][1] > '9' {
+		return nil, false
+	}
+	f := ruleFields{}
+	for _, part := range parts[1:] {
+		name, value, ok := strings.Cut(part, "=")
+		if !ok {
+			return nil, false
+		}
+		name = strings.ToLower(name)
+		f[name] = append(f[name], value)
+	}
+	return f, true
+}
+
+// ruleProfiles are the profiles a rule names, nil when it names none (it
+// applies to all) or one not known (read as all, so it is never missed).
+func ruleProfiles(f ruleFields) []string {
+	var out []string
+	for _, v := range f["profile"] {
+		name := canonicalProfile(v)
+		if name == "" {
+			return nil
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	if len(out) == len(profileNames) {
+		return nil
+	}
+	return out
+}
+
+// isOpenRule reports whether a rule lets incoming connections in without
+// filtering them: enabled, inbound, allowing, and not narrowed to a
+// program, service or Store app, to a protocol other than TCP or UDP, to
+// a few ports, to chosen remote addresses, or to authenticated peers.
+// Fields this check does not know never count as narrowing, so an unknown
+// restriction can only make a rule look open that is not (a false fail),
+// never the reverse. note says why a restricted rule still counts.
+func isOpenRule(f ruleFields) (note string, open bool) {
+	if !f.is("active", "true") || !f.is("action", "allow") || !f.is("dir", "in") {
+		return "", false
+	}
+	for _, name := range []string{"app", "apppkgid", "security", "security2", "security2_9", "ruauth", "rmauth"} {
+		if f.first(name) != "" {
+			return "", false
+		}
+	}
+	if svc := f.first("svc"); svc != "" && svc != "*" {
+		return "", false
+	}
+	if proto := f.first("protocol"); proto != "" && proto != "6" && proto != "17" && proto != "256" {
+		return "", false // ICMP, GRE, IPv6-in-IPv4: one protocol, not every connection
+	}
+	if ports := slices.Concat(f["lport"], f["lport2_10"], f["lport2_20"]); len(ports) > 0 && !slices.ContainsFunc(ports, isAny) {
+		// A keyword (RPC, IPHTTPS, Teredo, mDNS, …) names the few ports
+		// one Windows feature uses, and counts as none here.
+		if portsCovered(ports) < wideRangePorts {
+			return "", false
+		}
+		note = manyPortsNote
+	}
+	if addrs := slices.Concat(f["ra4"], f["ra6"], f["ra42"], f["ra62"]); len(addrs) > 0 {
+		wide, why := false, ""
+		for _, a := range addrs {
+			if w, ok := wideRemoteAddress(a); ok {
+				wide, why = true, w
+				break
+			}
+		}
+		if !wide {
+			return "", false
+		}
+		note += why
+	}
+	return note, true
+}
+
+// isAny: the value every port or address matches.
+func isAny(v string) bool { return v == "*" || strings.EqualFold(v, "any") }
+
+// wideRemoteAddress reports whether a remote address value takes in
+// everyone a café's network holds: any address, a whole local network
+// ("LocalSubnet", a private range), a large part of the Internet, or the
+// keywords for the Internet and the intranet. The keywords for this
+// network's own DNS, DHCP and WINS servers and gateway narrow.
+func wideRemoteAddress(v string) (note string, wide bool) {
+	if isAny(v) {
+		return "", true
+	}
+	switch strings.ToLower(v) {
+	case "localsubnet":
+		return localNetworkNote, true
+	case "dns", "dhcp", "wins", "defaultgateway":
+		return "", false
+	}
+	if v == "" || (v[0] < '0' || v[0] > '9') && !strings.Contains(v, ":") {
+		return " (the " + v + " addresses)", true // Internet, Intranet, …: many hosts
+	}
+	v = prefixOfMask(v)
+	switch {
+	case isLocalNetwork(v):
+		return localNetworkNote, true
+	case isHugeNetwork(v):
+		return hugeNetworkNote, true
+	}
+	return "", false
+}
+
+// prefixOfMask writes "192.168.1.0/255.255.255.0" as "192.168.1.0/24";
+// anything else is returned as it is.
+func prefixOfMask(v string) string {
+	addr, mask, ok := strings.Cut(v, "/")
+	if !ok || !strings.Contains(mask, ".") {
+		return v
+	}
+	m, err := netip.ParseAddr(mask)
+	if err != nil || !m.Is4() {
+		return v
+	}
+	b := m.As4()
+	bits := 0
+	for _, x := range b {
+		for i := 7; i >= 0 && x&(1<<i) != 0; i-- {
+			bits++
+		}
+		if x != 0xff {
+			break
+		}
+	}
+	return fmt.Sprintf("%s/%d", addr, bits)
+}
+
+// openFor returns the first open rule enforced for profile p, and whether
+// a store that could not be read leaves p's rules unknown. Nil rules (not
+// read, as for a profile that is off) say nothing.
+func (r *inboundRules) openFor(p profile) (*openRule, bool) {
+	if r == nil {
+		return nil, false
+	}
+	for i := range r.Open {
+		if r.Open[i].appliesTo(p) {
+			return &r.Open[i], false
+		}
+	}
+	if p.RulesIgnored {
+		return nil, false
+	}
+	for _, store := range r.Unread {
+		if !p.LocalRulesIgnored || !isLocalStore(store) {
+			return nil, true
+		}
+	}
+	return nil, false
+}
+
+// fix says how to remove the rule: the person's own rules in wf.msc,
+// their organisation's through IT support.
+func (r openRule) fix() string {
+	if isLocalStore(r.Store) {
+		return fmt.Sprintf(fixWinRule, r.label())
+	}
+	return fmt.Sprintf(fixWinRuleOrg, r.label())
+}
+
+// describe says which rule it is and why it counts, for a summary.
+func (r openRule) describe() string {
+	s := "rule " + r.label()
+	switch r.Store {
+	case "group_policy":
+		s += " set by Group Policy"
+	case "mdm":
+		s += " set by your organisation's device management"
+	}
+	return s + r.Note
+}
