@@ -40,11 +40,14 @@
 //     lock-enabled false = never; a lock-delay alone over the limit fails
 //     whatever else was unread. GNOME Shell ignores
 //     idle-activation-enabled, so it is not read there.
-//   - GNOME Shell unlocks through GDM's gdm-password PAM service: a rule
-//     there that lets the person in before asking for a password
-//     (unixlogin.Passwordless: pam_permit, or pam_succeed_if user ingroup
-//     with the person in the group) opens the lock screen without one
-//     (fail); unreadable is unknown.
+//   - The lock screen unlocks through PAM services (unlockServices):
+//     GDM's gdm-password for GNOME Shell, kscreenlocker's kde,
+//     kde-fingerprint and kde-smartcard, and each screensaver daemon's
+//     own. A rule in any of them that lets the person in before asking
+//     for a password (unixlogin.Passwordless: pam_permit, or
+//     pam_succeed_if user ingroup with the person in the group; a service
+//     with no file read as PAM reads it, as "other") opens the lock screen
+//     without one (fail); unreadable is unknown.
 //   - MATE, Cinnamon, Budgie and Xfce lock through a screensaver daemon
 //     (screensaverDaemons): the settings count only while it runs for the
 //     person (the process list); GNOME Shell and KDE lock by themselves.

@@ -150,6 +150,15 @@ func lateGate(summary, fix string) checks.Result {
 	return checks.Result{Status: checks.Fail, Summary: summary, Fix: fix}
 }
 
+// unlockSettings names the PAM service the lock screen unlocks through,
+// for a person.
+func unlockSettings(l linuxFacts) string {
+	if l.UnlockService == gnomeUnlockService {
+		return "GDM's sign-in settings"
+	}
+	return "the lock screen's sign-in settings in /etc/pam.d/" + l.UnlockService
+}
+
 func unknownGate(why, fix string) checks.Result {
 	return checks.Result{Status: checks.Unknown, Summary: "Could not tell when the screen locks.", Fix: unknownFix + " " + fix, Reason: why}
 }
@@ -248,14 +257,18 @@ func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 	case r.kind == kindNever:
 	case l.UnlockWithoutPassword == unixlogin.ViaNoPasswdGroup:
 		gates = append(gates, checks.Result{Status: checks.Fail,
-			Summary: "The screen locks, but the lock screen opens without your password: your account is in a group GDM's sign-in settings let in without one (such as nopasswdlogin).",
+			Summary: "The screen locks, but the lock screen opens without your password: your account is in a group " + unlockSettings(l) + " let in without one (such as nopasswdlogin).",
 			Fix:     "To unlock with your password again, " + unixlogin.NoPasswdGroupFix})
 	case l.UnlockWithoutPassword == unixlogin.ViaPermit:
 		gates = append(gates, checks.Result{Status: checks.Fail,
-			Summary: "The screen locks, but the lock screen opens without a password: GDM's sign-in settings (pam_permit) let anyone in.",
+			Summary: "The screen locks, but the lock screen opens without a password: " + unlockSettings(l) + " (pam_permit) let anyone in.",
 			Fix:     "To make the lock screen ask for a password, " + unixlogin.PermitFix})
 	case l.UnlockPAMUnread:
-		gates = append(gates, unknownGate("whether the lock screen asks for a password (GDM's sign-in settings, /etc/pam.d/"+gnomeUnlockService+") could not be read", fix))
+		where := unlockSettings(l)
+		if l.UnlockService == gnomeUnlockService {
+			where += ", /etc/pam.d/" + gnomeUnlockService
+		}
+		gates = append(gates, unknownGate("whether the lock screen asks for a password ("+where+") could not be read", fix))
 	}
 	if isFalse(l.LockOnSleep) && r.kind != kindNever {
 		gates = append(gates, checks.Result{Status: checks.Fail, Summary: noSleepLock, Fix: sleepLockFix(l.Desktop)})

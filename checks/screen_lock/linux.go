@@ -60,14 +60,17 @@ type linuxFacts struct {
 	// LockOnSleepUnread: the desktop sets it apart but it could not be
 	// read.
 	LockOnSleepUnread bool `json:"lock_on_sleep_unread,omitempty"`
-	// UnlockWithoutPassword says how GNOME's lock screen opens without a
-	// password: GDM's gdm-password service, which it unlocks through,
-	// lets everyone (pam_permit) or a group the person is in
+	// UnlockWithoutPassword says how the lock screen opens without a
+	// password: a PAM service it unlocks through (unlockServices) lets
+	// everyone (pam_permit) or a group the person is in
 	// (pam_nopasswd_group) through before asking (unixlogin.Passwordless).
 	UnlockWithoutPassword string `json:"unlock_without_password,omitempty"`
-	// UnlockPAMUnread: that service (or the accounts it names) could not
-	// be read.
+	// UnlockPAMUnread: such a service (or the accounts it names) could
+	// not be read.
 	UnlockPAMUnread bool `json:"unlock_pam_unread,omitempty"`
+	// UnlockService is the PAM service that lets the person in without a
+	// password, else the one that could not be read.
+	UnlockService string `json:"unlock_service,omitempty"`
 	// SleepHook is the system-wide hook that runs a screen locker before
 	// the computer sleeps (a unit the sleep targets want, or a
 	// systemd-sleep script), by its name (a unit's instance, often a
@@ -134,14 +137,16 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	case desktopGNOME, desktopBudgie, desktopCinnamon, desktopMATE:
 		readGSettings(ctx, p, gsFamilies[lf.Desktop], lf, f)
 		findLockerDaemon(p, u, mine, lf, f)
-		if lf.Desktop == desktopGNOME {
-			readUnlockPAM(p, u, lf, f)
-		}
+		readUnlockPAM(p, u, lf, f)
 	case desktopKDE:
 		readKDE(p, u, lf, f)
+		readUnlockPAM(p, u, lf, f)
 	case desktopXFCE:
 		readXfce(p, u, lf, f)
 		findLockerDaemon(p, u, mine, lf, f)
+		if lf.Locker == lockerXfce {
+			readUnlockPAM(p, u, lf, f)
+		}
 	case desktopSway, desktopRiver, desktopHyprland, desktopI3, desktopLXQt, desktopOther:
 		if mine, ok := personProcesses(p, u, mine, f); ok {
 			readIdleLockers(ctx, p, u, mine, lf)
@@ -156,16 +161,38 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 // screen through (GDM's, as at the login screen).
 const gnomeUnlockService = "gdm-password"
 
-// readUnlockPAM reads whether GNOME's lock screen lets the person in
-// without a password (UnlockWithoutPassword).
+// unlockServices are, per desktop, the PAM services its lock screen
+// unlocks through, any one of which opens it: GDM's for GNOME Shell;
+// kscreenlocker's password, fingerprint and smart-card services (the
+// last two since Plasma 6); each screensaver daemon's own. Budgie's
+// locker is not known here, and Xfce's only when it is
+// xfce4-screensaver (light-locker unlocks through the display manager).
+var unlockServices = map[string][]string{
+	desktopGNOME:    {gnomeUnlockService},
+	desktopKDE:      {"kde", "kde-fingerprint", "kde-smartcard"},
+	desktopMATE:     {"mate-screensaver"},
+	desktopCinnamon: {"cinnamon-screensaver"},
+	desktopXFCE:     {"xfce4-screensaver"},
+}
+
+// readUnlockPAM reads whether the desktop's lock screen lets the person
+// in without a password (UnlockWithoutPassword): one of its services
+// letting in is enough; one that cannot be read leaves it unknown unless
+// another lets in.
 func readUnlockPAM(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
-	via, err := unixlogin.Passwordless(p, "", gnomeUnlockService, nil, func(e unixlogin.Passwd) bool { return e.IsAccountOf(u) })
-	if err != nil {
-		f.addError("/etc/pam.d/"+gnomeUnlockService, err)
-		lf.UnlockPAMUnread = true
-		return
+	for _, service := range unlockServices[lf.Desktop] {
+		via, err := unixlogin.Passwordless(p, "", service, nil, func(e unixlogin.Passwd) bool { return e.IsAccountOf(u) })
+		switch {
+		case err != nil:
+			f.addError("/etc/pam.d/"+service, err)
+			if !lf.UnlockPAMUnread {
+				lf.UnlockPAMUnread, lf.UnlockService = true, service
+			}
+		case via != "":
+			lf.UnlockWithoutPassword, lf.UnlockService, lf.UnlockPAMUnread = via, service, false
+			return
+		}
 	}
-	lf.UnlockWithoutPassword = via
 }
 
 // screensaverDaemons are, per desktop, the programs that blank and lock

@@ -2,8 +2,8 @@
 // that judge it: the accounts and groups (/etc/passwd, /etc/group) and
 // the PAM rules that let a person through without a password.
 //
-// A display manager (and GNOME's lock screen, which unlocks through GDM's
-// gdm-password service) lets a person in without a password when its PAM
+// A display manager (and a lock screen: GNOME's unlocks through GDM's
+// gdm-password service, KDE's through kde and its kin) lets a person in without a password when its PAM
 // service passes them before asking for one: a `sufficient` pam_permit
 // (everyone), or a `sufficient` pam_succeed_if with `user ingroup G` (the
 // members of G). Ubuntu's and Linux Mint's LightDM carry the second for
@@ -13,7 +13,9 @@
 // is read, and the files it includes (@include, include, substack), and
 // theirs in turn (Arch's gdm-password includes system-local-login, which
 // includes system-login, which includes system-auth), where a sufficient pam_permit at the top of
-// common-auth would let everyone in everywhere.
+// common-auth would let everyone in everywhere. Services are found as
+// Linux-PAM finds them: /etc/pam.d, then /usr/lib/pam.d, and a service
+// with no file at all is "other".
 package unixlogin
 
 import (
@@ -171,32 +173,53 @@ func ParsePAM(b []byte) (everyone bool, groups, includes []string) {
 // limit for substacks is 16).
 const maxIncludeDepth = 16
 
-// readStack reads a PAM service (a name in /etc/pam.d, or an absolute
-// path, as Linux-PAM takes them) and everything it includes, each file
-// once: whether any lets everyone in without a password, and the groups
-// whose members any lets in so. A service or included file that is not
-// there adds nothing (PAM itself refuses such a stack); one that cannot
-// be read, or includes nested past maxIncludeDepth, is an error.
+// PAM's configuration directories: the administrator's, then the
+// distribution's (Linux-PAM's vendor directory, /usr/lib/pam.d, which
+// openSUSE and others ship their services in).
+var pamDirs = []string{"/etc/pam.d/", "/usr/lib/pam.d/"}
+
+// otherService is the service Linux-PAM uses for one that has no file.
+const otherService = "other"
+
+// readStack reads a PAM service (a name looked up in pamDirs as Linux-PAM
+// does, or an absolute path) and everything it includes, each file once:
+// whether any lets everyone in without a password, and the groups whose
+// members any lets in so. A service with no file is read as PAM reads it,
+// as the "other" service; an included file that is not there adds
+// nothing (PAM itself refuses such a stack); one that cannot be read, or
+// includes nested past maxIncludeDepth, is an error.
 func readStack(p probe.Probe, root, service string, seen map[string]bool, depth int) (everyone bool, groups []string, err error) {
-	file := service
-	if !strings.HasPrefix(file, "/") {
-		file = "/etc/pam.d/" + file
-	}
-	file = path.Clean(file)
-	if seen[file] {
-		return false, nil, nil
-	}
 	if depth > maxIncludeDepth {
-		return false, nil, errors.New("the PAM rules include one another more than " + strconv.Itoa(maxIncludeDepth) + " deep (" + file + ")")
+		return false, nil, errors.New("the PAM rules include one another more than " + strconv.Itoa(maxIncludeDepth) + " deep (" + service + ")")
 	}
-	seen[file] = true
-	b, err := p.ReadFile(Under(root, file))
+	files := []string{path.Clean(service)}
+	if !strings.HasPrefix(service, "/") {
+		files = files[:0]
+		for _, dir := range pamDirs {
+			files = append(files, path.Clean(dir+service))
+		}
+	}
+	var b []byte
+	file := ""
+	for _, f := range files {
+		if seen[f] {
+			return false, nil, nil
+		}
+		b, err = p.ReadFile(Under(root, f))
+		if !errors.Is(err, probe.ErrNotFound) {
+			file = f
+			break
+		}
+	}
 	switch {
-	case errors.Is(err, probe.ErrNotFound):
+	case file == "" && depth == 0 && service != otherService && !strings.HasPrefix(service, "/"):
+		return readStack(p, root, otherService, seen, depth)
+	case file == "":
 		return false, nil, nil
 	case err != nil:
 		return false, nil, err
 	}
+	seen[file] = true
 	everyone, groups, includes := ParsePAM(b)
 	for _, inc := range includes {
 		e, g, err := readStack(p, root, inc, seen, depth+1)
@@ -222,8 +245,9 @@ const (
 
 // Passwordless judges the PAM service for the people isPerson accepts:
 // ViaPermit when it lets everyone in without a password, ViaNoPasswdGroup
-// when one of those people is in a group it lets in so; "" when neither
-// (or the service is not there); err when the service, an included one,
+// when one of those people is in a group it lets in so; "" when neither;
+// err when the service (or "other", which PAM uses for a service with no
+// file), an included one,
 // /etc/passwd or /etc/group could not be read. passwd is the accounts as
 // the caller read them; nil reads /etc/passwd here, only when a rule
 // names a group.

@@ -94,3 +94,36 @@ func TestPasswordlessFollowsIncludes(t *testing.T) {
 		})
 	}
 }
+
+// TestPasswordlessFindsServicesAsPAMDoes: a service is looked up in
+// /etc/pam.d, then in the distribution's /usr/lib/pam.d (openSUSE ships
+// its services there), and one with no file at all is read as PAM reads
+// it, as "other"; an included file with no file adds nothing.
+func TestPasswordlessFindsServicesAsPAMDoes(t *testing.T) {
+	const (
+		permit = "auth sufficient pam_permit.so\n"
+		unix   = "auth required pam_unix.so\n"
+	)
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"no file: other lets everyone in", map[string]string{"/etc/pam.d/other": permit}, ViaPermit},
+		{"no file: other asks (Debian's includes common-auth)", map[string]string{"/etc/pam.d/other": "@include common-auth\n", "/etc/pam.d/common-auth": unix}, ""},
+		{"no file: other in the vendor directory", map[string]string{"/usr/lib/pam.d/other": permit}, ViaPermit},
+		{"no file and no other", map[string]string{}, ""},
+		{"only in the vendor directory", map[string]string{"/usr/lib/pam.d/kde": permit, "/etc/pam.d/other": unix}, ViaPermit},
+		{"/etc/pam.d wins over the vendor directory", map[string]string{"/etc/pam.d/kde": unix, "/usr/lib/pam.d/kde": permit}, ""},
+		{"an include found in the vendor directory", map[string]string{"/etc/pam.d/kde": "auth include common-auth\n", "/usr/lib/pam.d/common-auth": permit}, ViaPermit},
+		{"an include with no file is not read as other", map[string]string{"/etc/pam.d/kde": "auth include missing\n", "/etc/pam.d/other": permit}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := &files{m: c.files, reads: map[string]int{}}
+			got, err := Passwordless(f, "", "kde", nil, func(e Passwd) bool { return true })
+			if err != nil || got != c.want {
+				t.Fatalf("got %q, %v; want %q", got, err, c.want)
+			}
+		})
+	}
+}
