@@ -42,8 +42,10 @@
 //     idle-activation-enabled, so it is not read there.
 //   - The lock screen unlocks through PAM services (unlockServices):
 //     GDM's gdm-password for GNOME Shell, kscreenlocker's kde,
-//     kde-fingerprint and kde-smartcard, and each screensaver daemon's
-//     own. A rule in any of them that lets the person in before asking
+//     kde-fingerprint and kde-smartcard, each screensaver daemon's own,
+//     and those of the lock programs idle daemons run (lockerServices).
+//     That gate, and an account with no password, apply on every desktop
+//     whose screen locks, idle daemons' too. A rule in any of them that lets the person in before asking
 //     for a password (unixlogin.Passwordless: pam_permit, or
 //     pam_succeed_if user ingroup with the person in the group; a service
 //     with no file read as PAM reads it, as "other") opens the lock screen

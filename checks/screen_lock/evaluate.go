@@ -203,7 +203,12 @@ func linuxSessionResult(l linuxFacts, fix string) (checks.Result, bool) {
 // password delay within the limit.
 func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 	if l.Locker == lockerIdleDaemon {
-		return idleDaemonRoutes(l), idleSleepGates(l, fix)
+		routes := idleDaemonRoutes(l)
+		gates := idleSleepGates(l, fix)
+		if slices.ContainsFunc(routes, func(r route) bool { return r.kind != kindNever }) {
+			gates = append(gates, unlockGates(l, fix)...)
+		}
+		return routes, gates
 	}
 	var gates []checks.Result
 	r := route{name: l.Locker}
@@ -248,27 +253,8 @@ func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 			gates = append(gates, unknownGate("whether locking the screen is disabled for this account (disable-lock-screen) could not be read", fix))
 		}
 	}
-	if l.PasswordEmpty && r.kind != kindNever {
-		gates = append(gates, checks.Result{Status: checks.Fail,
-			Summary: "The screen locks, but your account has no password, so the lock screen opens without one.",
-			Fix:     passwdstatus.EmptyFix})
-	}
-	switch {
-	case r.kind == kindNever:
-	case l.UnlockWithoutPassword == unixlogin.ViaNoPasswdGroup:
-		gates = append(gates, checks.Result{Status: checks.Fail,
-			Summary: "The screen locks, but the lock screen opens without your password: your account is in a group " + unlockSettings(l) + " let in without one (such as nopasswdlogin).",
-			Fix:     "To unlock with your password again, " + unixlogin.NoPasswdGroupFix})
-	case l.UnlockWithoutPassword == unixlogin.ViaPermit:
-		gates = append(gates, checks.Result{Status: checks.Fail,
-			Summary: "The screen locks, but the lock screen opens without a password: " + unlockSettings(l) + " (pam_permit) let anyone in.",
-			Fix:     "To make the lock screen ask for a password, " + unixlogin.PermitFix})
-	case l.UnlockPAMUnread:
-		where := unlockSettings(l)
-		if l.UnlockService == gnomeUnlockService {
-			where += ", /etc/pam.d/" + gnomeUnlockService
-		}
-		gates = append(gates, unknownGate("whether the lock screen asks for a password ("+where+") could not be read", fix))
+	if r.kind != kindNever {
+		gates = append(gates, unlockGates(l, fix)...)
 	}
 	if isFalse(l.LockOnSleep) && r.kind != kindNever {
 		gates = append(gates, checks.Result{Status: checks.Fail, Summary: noSleepLock, Fix: sleepLockFix(l.Desktop)})
@@ -291,6 +277,36 @@ func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 		gates = append(gates, lateGate(fmt.Sprintf("The password is asked only %s after the screen blanks; the limit is %s.", duration(*l.LockDelaySeconds), duration(max)), fix))
 	}
 	return []route{r}, gates
+}
+
+// unlockGates fail a lock screen that opens without a password (an
+// account with none; a PAM service it unlocks through letting the person
+// in before asking), or leave it unknown when that service could not be
+// read: whatever locks the screen, it then protects nothing.
+func unlockGates(l linuxFacts, fix string) []checks.Result {
+	var gates []checks.Result
+	if l.PasswordEmpty {
+		gates = append(gates, checks.Result{Status: checks.Fail,
+			Summary: "The screen locks, but your account has no password, so the lock screen opens without one.",
+			Fix:     passwdstatus.EmptyFix})
+	}
+	switch {
+	case l.UnlockWithoutPassword == unixlogin.ViaNoPasswdGroup:
+		gates = append(gates, checks.Result{Status: checks.Fail,
+			Summary: "The screen locks, but the lock screen opens without your password: your account is in a group " + unlockSettings(l) + " let in without one (such as nopasswdlogin).",
+			Fix:     "To unlock with your password again, " + unixlogin.NoPasswdGroupFix})
+	case l.UnlockWithoutPassword == unixlogin.ViaPermit:
+		gates = append(gates, checks.Result{Status: checks.Fail,
+			Summary: "The screen locks, but the lock screen opens without a password: " + unlockSettings(l) + " (pam_permit) let anyone in.",
+			Fix:     "To make the lock screen ask for a password, " + unixlogin.PermitFix})
+	case l.UnlockPAMUnread:
+		where := unlockSettings(l)
+		if l.UnlockService == gnomeUnlockService {
+			where += ", /etc/pam.d/" + gnomeUnlockService
+		}
+		gates = append(gates, unknownGate("whether the lock screen asks for a password ("+where+") could not be read", fix))
+	}
+	return gates
 }
 
 // noSleepLock is the summary of a screen that does not lock on sleep.

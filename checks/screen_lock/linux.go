@@ -137,19 +137,20 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	case desktopGNOME, desktopBudgie, desktopCinnamon, desktopMATE:
 		readGSettings(ctx, p, gsFamilies[lf.Desktop], lf, f)
 		findLockerDaemon(p, u, mine, lf, f)
-		readUnlockPAM(p, u, lf, f)
+		readUnlockPAM(p, u, unlockServices[lf.Desktop], lf, f)
 	case desktopKDE:
 		readKDE(p, u, lf, f)
-		readUnlockPAM(p, u, lf, f)
+		readUnlockPAM(p, u, unlockServices[lf.Desktop], lf, f)
 	case desktopXFCE:
 		readXfce(p, u, lf, f)
 		findLockerDaemon(p, u, mine, lf, f)
 		if lf.Locker == lockerXfce {
-			readUnlockPAM(p, u, lf, f)
+			readUnlockPAM(p, u, unlockServices[lf.Desktop], lf, f)
 		}
 	case desktopSway, desktopRiver, desktopHyprland, desktopI3, desktopLXQt, desktopOther:
 		if mine, ok := personProcesses(p, u, mine, f); ok {
 			readIdleLockers(ctx, p, u, mine, lf)
+			readUnlockPAM(p, u, idleUnlockServices(lf.IdleLockers), lf, f)
 			if len(lockingDaemons(lf.IdleLockers)) > 0 && !idleLockerLocksOnSleep(lf.IdleLockers) {
 				readSleepHooks(p, lf)
 			}
@@ -175,12 +176,35 @@ var unlockServices = map[string][]string{
 	desktopXFCE:     {"xfce4-screensaver"},
 }
 
-// readUnlockPAM reads whether the desktop's lock screen lets the person
-// in without a password (UnlockWithoutPassword): one of its services
-// letting in is enough; one that cannot be read leaves it unknown unless
-// another lets in.
-func readUnlockPAM(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
-	for _, service := range unlockServices[lf.Desktop] {
+// lockerServices are the PAM services the lock programs an idle daemon
+// runs unlock through (betterlockscreen and multilockscreen run i3lock;
+// light-locker unlocks through LightDM). Lockers not listed (slock and
+// xtrlock read the password file themselves) are not read.
+var lockerServices = map[string]string{
+	"swaylock": "swaylock", "gtklock": "gtklock", "waylock": "waylock", "hyprlock": "hyprlock",
+	"i3lock": "i3lock", "betterlockscreen": "i3lock", "multilockscreen": "i3lock", "xlock": "xlock",
+	"xscreensaver": "xscreensaver", "xscreensaver-command": "xscreensaver", "light-locker-command": "lightdm",
+	"cinnamon-screensaver-command": "cinnamon-screensaver", "gnome-screensaver-command": "gnome-screensaver",
+}
+
+// idleUnlockServices are the PAM services of the lock programs the idle
+// daemons run, each once.
+func idleUnlockServices(lockers []idleLocker) []string {
+	var out []string
+	for _, il := range lockers {
+		if s, ok := lockerServices[il.Locker]; ok && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// readUnlockPAM reads whether the lock screen lets the person in without
+// a password (UnlockWithoutPassword) through one of the PAM services it
+// unlocks through: one letting in is enough; one that cannot be read
+// leaves it unknown unless another lets in.
+func readUnlockPAM(p probe.Probe, u probe.User, services []string, lf *linuxFacts, f *facts) {
+	for _, service := range services {
 		via, err := unixlogin.Passwordless(p, "", service, nil, func(e unixlogin.Passwd) bool { return e.IsAccountOf(u) })
 		switch {
 		case err != nil:
