@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/internal/winfw"
 	"github.com/sessionguard/sessionguard/checks/internal/wsc"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
@@ -21,10 +22,10 @@ const (
 	firewallProductCls = "FirewallProduct"
 	// localPolicyKey holds the local firewall settings per profile
 	// (StandardProfile is the Private profile).
-	localPolicyKey = `HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy`
+	localPolicyKey = winfw.LocalPolicyKey
 	// groupPolicyKey holds settings pushed by Group Policy or MDM, which
 	// win over the local ones.
-	groupPolicyKey = `HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall`
+	groupPolicyKey = winfw.GroupPolicyKey
 	// cimv2 and ServiceCls list the services with their state.
 	cimv2      = `root\cimv2`
 	serviceCls = "Win32_Service"
@@ -59,12 +60,12 @@ type service struct {
 
 // Profile names.
 const (
-	profileDomain  = "Domain"
-	profilePrivate = "Private"
-	profilePublic  = "Public"
+	profileDomain  = winfw.ProfileDomain
+	profilePrivate = winfw.ProfilePrivate
+	profilePublic  = winfw.ProfilePublic
 )
 
-var profileNames = []string{profileDomain, profilePrivate, profilePublic}
+var profileNames = winfw.ProfileNames
 
 // MSFT_NetFirewallProfile GpoBoolean values of Enabled.
 const (
@@ -425,14 +426,7 @@ func activeProfilesFromWMI(rows []map[string]any) []string {
 	return out
 }
 
-func canonicalProfile(name string) string {
-	for _, n := range profileNames {
-		if strings.EqualFold(name, n) {
-			return n
-		}
-	}
-	return ""
-}
+func canonicalProfile(name string) string { return winfw.CanonicalProfile(name) }
 
 func sortProfiles(ps []profile) {
 	order := map[string]int{profileDomain: 0, profilePrivate: 1, profilePublic: 2}

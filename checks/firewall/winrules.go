@@ -5,53 +5,22 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/sessionguard/sessionguard/checks/internal/winfw"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// ruleStore is a registry key holding Windows Firewall rules, one value
-// each: the rule's id as the value's name, the rule as a
-// "v2.33|Action=Allow|Active=TRUE|Dir=In|…|" string ([MS-GPFAS] 2.2.2.19).
-type ruleStore struct {
-	name  string // as the facts name it
-	key   string
-	title string // for a person: "this computer's own rules"
-	// local stores are the computer's own rules, which Group Policy's
-	// AllowLocalPolicyMerge=0 switches off.
-	local bool
-}
-
-// ruleStores are every store the firewall enforces rules from: the
-// computer's own rules, those of Store apps, Group Policy's and an MDM
-// server's (Intune). An absent key holds no rules.
-var ruleStores = []ruleStore{
-	{name: "local", key: localPolicyKey + `\FirewallRules`, local: true, title: "this computer's own rules"},
-	{name: "apps", key: localPolicyKey + `\RestrictedServices\AppIso\FirewallRules`, local: true, title: "Store apps' rules"},
-	{name: "group_policy", key: groupPolicyKey + `\FirewallRules`, title: "Group Policy's rules"},
-	{name: "mdm", key: localPolicyKey + `\Mdm\FirewallRules`, title: "device management's rules"},
-}
-
-// storeNamed is the store the facts name name.
-func storeNamed(name string) ruleStore {
-	i := slices.IndexFunc(ruleStores, func(s ruleStore) bool { return s.name == name })
-	if i < 0 {
-		return ruleStore{name: name, title: name}
-	}
-	return ruleStores[i]
-}
-
 // isLocalStore reports whether the store named name holds the computer's
 // own rules.
-func isLocalStore(name string) bool { return storeNamed(name).local }
+func isLocalStore(name string) bool { return winfw.StoreNamed(name).Local }
 
 // unreadStores names the stores that could not be read, for a person.
 func (r *inboundRules) unreadStores() string {
 	titles := make([]string, len(r.Unread))
 	for i, name := range r.Unread {
-		titles[i] = storeNamed(name).title
+		titles[i] = winfw.StoreNamed(name).Title
 	}
 	return "the firewall's rules (" + strings.Join(titles, ", ") + ")"
 }
@@ -95,8 +64,8 @@ func (r openRule) label() string {
 
 // enforces reports whether profile p is on, blocks by default and
 // enforces the rules in store s.
-func (p profile) enforces(s ruleStore) bool {
-	return isTrue(p.Enabled) && !p.InboundAllowed && !p.RulesIgnored && !(p.LocalRulesIgnored && s.local)
+func (p profile) enforces(s winfw.Store) bool {
+	return isTrue(p.Enabled) && !p.InboundAllowed && !p.RulesIgnored && !(p.LocalRulesIgnored && s.Local)
 }
 
 // appliesTo reports whether the rule is enforced for profile p.
@@ -119,105 +88,34 @@ const maxRuleName = 100
 func collectRules(p probe.Probe, f *windowsFacts) *inboundRules {
 	judged, _ := judgedProfiles(*f)
 	var rules *inboundRules
-	for _, s := range ruleStores {
+	for _, s := range winfw.Stores {
 		if !slices.ContainsFunc(judged, func(pr profile) bool { return pr.enforces(s) }) {
 			continue
 		}
 		if rules == nil {
 			rules = &inboundRules{}
 		}
-		values, err := probe.RegistryValues(p, s.key)
+		store, err := winfw.ReadStore(p, s)
 		switch {
 		case errors.Is(err, probe.ErrNotFound):
 			continue
 		case err != nil:
-			rules.Unread = append(rules.Unread, s.name)
+			rules.Unread = append(rules.Unread, s.Name)
 			f.Errors = append(f.Errors, err.Error())
-			continue
 		}
-		ids := make([]string, 0, len(values))
-		for id := range values {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		flagged := false // the store is listed unread once
-		for _, id := range ids {
-			text, ok := values[id].(string)
-			fields, parsed := parseRule(text)
-			if !ok || !parsed {
-				if !flagged {
-					flagged = true
-					rules.Unread = append(rules.Unread, s.name)
-					f.Errors = append(f.Errors, fmt.Sprintf("%s\\%s: not a firewall rule this check can read", s.key, id))
-				}
-				continue
-			}
+		for _, id := range winfw.IDs(store) {
+			r := store[id]
 			rules.Read++
-			if note, open := isOpenRule(fields); open {
-				name := fields.first("name")
+			if note, open := isOpenRule(r); open {
+				name := r.First("name")
 				if utf8.RuneCountInString(name) > maxRuleName {
 					name = string([]rune(name)[:maxRuleName]) + "…"
 				}
-				rules.Open = append(rules.Open, openRule{Store: s.name, ID: id, Name: name, Profiles: ruleProfiles(fields), Note: note})
+				rules.Open = append(rules.Open, openRule{Store: s.Name, ID: id, Name: name, Profiles: r.Profiles(), Note: note})
 			}
 		}
 	}
 	return rules
-}
-
-// ruleFields are a rule's fields by lower-cased name; a field may repeat
-// (Profile=Private|Profile=Public).
-type ruleFields map[string][]string
-
-func (f ruleFields) first(name string) string {
-	if v := f[name]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
-// is reports whether field name holds want (ignoring case).
-func (f ruleFields) is(name, want string) bool {
-	return strings.EqualFold(f.first(name), want)
-}
-
-// parseRule splits a rule string into its fields; false when it is not
-// one ("v2.33|" and name=value fields; a later major version is read the
-// same way as long as its fields are name=value).
-func parseRule(s string) (ruleFields, bool) {
-	parts := strings.Split(strings.TrimSuffix(s, "|"), "|")
-	if len(parts) < 2 || len(parts[0]) < 2 || parts[0][0] != 'v' || parts[0][1] < '2' || parts[0][1] > '9' {
-		return nil, false
-	}
-	f := ruleFields{}
-	for _, part := range parts[1:] {
-		name, value, ok := strings.Cut(part, "=")
-		if !ok {
-			return nil, false
-		}
-		name = strings.ToLower(name)
-		f[name] = append(f[name], value)
-	}
-	return f, true
-}
-
-// ruleProfiles are the profiles a rule names, nil when it names none (it
-// applies to all) or one not known (read as all, so it is never missed).
-func ruleProfiles(f ruleFields) []string {
-	var out []string
-	for _, v := range f["profile"] {
-		name := canonicalProfile(v)
-		if name == "" {
-			return nil
-		}
-		if !slices.Contains(out, name) {
-			out = append(out, name)
-		}
-	}
-	if len(out) == len(profileNames) {
-		return nil
-	}
-	return out
 }
 
 // isOpenRule reports whether a rule lets incoming connections in without
@@ -227,19 +125,19 @@ func ruleProfiles(f ruleFields) []string {
 // Fields this check does not know never count as narrowing, so an unknown
 // restriction can only make a rule look open that is not (a false fail),
 // never the reverse. note says why a restricted rule still counts.
-func isOpenRule(f ruleFields) (note string, open bool) {
-	if !f.is("active", "true") || !f.is("action", "allow") || !f.is("dir", "in") {
+func isOpenRule(f winfw.Rule) (note string, open bool) {
+	if !f.AllowsIn() {
 		return "", false
 	}
 	for _, name := range []string{"app", "apppkgid", "security", "security2", "security2_9", "ruauth", "rmauth"} {
-		if f.first(name) != "" {
+		if f.First(name) != "" {
 			return "", false
 		}
 	}
-	if svc := f.first("svc"); svc != "" && svc != "*" {
+	if svc := f.First("svc"); svc != "" && svc != "*" {
 		return "", false
 	}
-	if proto := f.first("protocol"); proto != "" && proto != "6" && proto != "17" && proto != "256" {
+	if proto := f.First("protocol"); proto != "" && proto != "6" && proto != "17" && proto != "256" {
 		return "", false // ICMP, GRE, IPv6-in-IPv4: one protocol, not every connection
 	}
 	if ports := slices.Concat(f["lport"], f["lport2_10"], f["lport2_20"]); len(ports) > 0 && !slices.ContainsFunc(ports, isAny) {

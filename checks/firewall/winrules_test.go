@@ -1,8 +1,9 @@
 package firewall
 
 import (
-	"slices"
 	"testing"
+
+	"github.com/sessionguard/sessionguard/checks/internal/winfw"
 )
 
 // TestIsOpenRule judges rule strings as the registry stores them: only an
@@ -63,7 +64,7 @@ func TestIsOpenRule(t *testing.T) {
 		// Local addresses and interfaces: this computer's own, every network it joins.
 		{"v2.33|Action=Allow|Active=TRUE|Dir=In|LA4=192.168.1.20|IFType=Wireless|Name=local address|", true, ""},
 	} {
-		f, ok := parseRule(tc.rule)
+		f, ok := winfw.Parse(tc.rule)
 		if !ok {
 			t.Errorf("%s: not parsed", tc.rule)
 			continue
@@ -71,33 +72,6 @@ func TestIsOpenRule(t *testing.T) {
 		note, open := isOpenRule(f)
 		if open != tc.open || note != tc.note {
 			t.Errorf("%s: open %v note %q, want %v %q", tc.rule, open, note, tc.open, tc.note)
-		}
-	}
-}
-
-func TestParseRuleRefusesWhatIsNotARule(t *testing.T) {
-	for _, s := range []string{"", "v2.33", "v1.0|Action=Allow|", "Action=Allow|Dir=In|", "v2.33|Action=Allow|Dir|", "vX|Action=Allow|"} {
-		if _, ok := parseRule(s); ok {
-			t.Errorf("%q read as a rule", s)
-		}
-	}
-}
-
-func TestRuleProfiles(t *testing.T) {
-	for _, tc := range []struct {
-		rule string
-		want []string
-	}{
-		{"v2.33|Action=Allow|", nil},
-		{"v2.33|Profile=Private|", []string{profilePrivate}},
-		{"v2.33|Profile=Private|Profile=Public|", []string{profilePrivate, profilePublic}},
-		{"v2.33|Profile=public|Profile=Public|", []string{profilePublic}},
-		{"v2.33|Profile=Domain|Profile=Private|Profile=Public|", nil},
-		{"v2.33|Profile=Private|Profile=Work|", nil}, // one not known: read as all
-	} {
-		f, _ := parseRule(tc.rule)
-		if got := ruleProfiles(f); !slices.Equal(got, tc.want) {
-			t.Errorf("%s: %v, want %v", tc.rule, got, tc.want)
 		}
 	}
 }

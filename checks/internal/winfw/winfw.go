@@ -1,0 +1,188 @@
+// Package winfw reads Windows Firewall's rules as the registry keeps them,
+// for the checks that judge what they let in (firewall: a rule that lets
+// everyone in; remote_access: a rule that lets Remote Desktop in).
+//
+// The rules live in four stores, each a registry key with one value per
+// rule: the value's name is the rule's id, its data a string of
+// name=value fields ("v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|
+// LPort=3389|…|", [MS-GPFAS] 2.2.2.19). A field may repeat
+// (Profile=Private|Profile=Public, LPort=80|LPort=443), and a field
+// missing means any. The stores are the computer's own rules, those of
+// Store apps (AppIso), Group Policy's and an MDM server's (Intune); the
+// firewall enforces all of them, the first two only where Group Policy's
+// AllowLocalPolicyMerge is not 0. A store whose key is absent holds no
+// rules. A key's values are listed whole (probe.RegistryValues): rules
+// read one by one could miss the one that matters.
+package winfw
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// Store is a registry key holding rules.
+type Store struct {
+	// Name is how facts name the store.
+	Name string
+	Key  string
+	// Title names it for a person ("this computer's own rules").
+	Title string
+	// Local stores hold the computer's own rules, which Group Policy's
+	// AllowLocalPolicyMerge=0 switches off.
+	Local bool
+}
+
+// The keys the firewall's local and Group Policy settings live under (the
+// profiles' settings too).
+const (
+	LocalPolicyKey = `HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy`
+	GroupPolicyKey = `HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall`
+)
+
+// Stores are every store the firewall enforces rules from.
+var Stores = []Store{
+	{Name: "local", Key: LocalPolicyKey + `\FirewallRules`, Local: true, Title: "this computer's own rules"},
+	{Name: "apps", Key: LocalPolicyKey + `\RestrictedServices\AppIso\FirewallRules`, Local: true, Title: "Store apps' rules"},
+	{Name: "group_policy", Key: GroupPolicyKey + `\FirewallRules`, Title: "Group Policy's rules"},
+	{Name: "mdm", Key: LocalPolicyKey + `\Mdm\FirewallRules`, Title: "device management's rules"},
+}
+
+// StoreNamed is the store facts name name (a store of that name and
+// title when there is none).
+func StoreNamed(name string) Store {
+	i := slices.IndexFunc(Stores, func(s Store) bool { return s.Name == name })
+	if i < 0 {
+		return Store{Name: name, Title: name}
+	}
+	return Stores[i]
+}
+
+// Profile names, as rules and the firewall's profiles spell them.
+const (
+	ProfileDomain  = "Domain"
+	ProfilePrivate = "Private"
+	ProfilePublic  = "Public"
+)
+
+// ProfileNames are the profiles in the firewall's order.
+var ProfileNames = []string{ProfileDomain, ProfilePrivate, ProfilePublic}
+
+// CanonicalProfile spells a profile name as ProfileNames do; "" when it
+// is none of them.
+func CanonicalProfile(name string) string {
+	for _, n := range ProfileNames {
+		if strings.EqualFold(name, n) {
+			return n
+		}
+	}
+	return ""
+}
+
+// Rule is one rule's fields by lower-cased name.
+type Rule map[string][]string
+
+// Parse reads a rule string; false when it is not one ("v2.33|" and
+// name=value fields; a later major version is read the same way as long
+// as its fields are name=value).
+func Parse(s string) (Rule, bool) {
+	parts := strings.Split(strings.TrimSuffix(s, "|"), "|")
+	if len(parts) < 2 || len(parts[0]) < 2 || parts[0][0] != 'v' || parts[0][1] < '2' || parts[0][1] > '9' {
+		return nil, false
+	}
+	r := Rule{}
+	for _, part := range parts[1:] {
+		name, value, ok := strings.Cut(part, "=")
+		if !ok {
+			return nil, false
+		}
+		name = strings.ToLower(name)
+		r[name] = append(r[name], value)
+	}
+	return r, true
+}
+
+// First is the first value of field name, "" when it is missing.
+func (r Rule) First(name string) string {
+	if v := r[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// Is reports whether field name holds want (ignoring case).
+func (r Rule) Is(name, want string) bool {
+	return strings.EqualFold(r.First(name), want)
+}
+
+// AllowsIn reports whether the rule is enabled, inbound and allows.
+func (r Rule) AllowsIn() bool {
+	return r.Is("active", "true") && r.Is("action", "allow") && r.Is("dir", "in")
+}
+
+// Profiles are the profiles the rule names, nil when it names none (it
+// applies to all) or one not known (read as all, so it is never missed).
+func (r Rule) Profiles() []string {
+	var out []string
+	for _, v := range r["profile"] {
+		name := CanonicalProfile(v)
+		if name == "" {
+			return nil
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	if len(out) == len(ProfileNames) {
+		return nil
+	}
+	return out
+}
+
+// IDs are a store's rule ids, sorted.
+func IDs(rules map[string]Rule) []string {
+	ids := make([]string, 0, len(rules))
+	for id := range rules {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// ErrNotARule: a store holds a value this package cannot read as a rule,
+// which may be one that lets everyone in.
+var ErrNotARule = errors.New("not a firewall rule SessionGuard can read")
+
+// ReadStore lists a store's rules by id. An absent store is an error
+// wrapping probe.ErrNotFound (no rules); one that cannot be read another
+// error. A value that is not a rule is an error wrapping ErrNotARule,
+// naming the first such, returned with every rule that was read: the
+// store is not known whole, yet what it holds still counts.
+func ReadStore(p probe.Probe, s Store) (map[string]Rule, error) {
+	values, err := probe.RegistryValues(p, s.Key)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(values))
+	for id := range values {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids) // the first value not read is named, the same every time
+	rules := make(map[string]Rule, len(values))
+	for _, id := range ids {
+		text, ok := values[id].(string)
+		r, parsed := Parse(text)
+		if !ok || !parsed {
+			if err == nil {
+				err = fmt.Errorf("%s\\%s: %w", s.Key, id, ErrNotARule)
+			}
+			continue
+		}
+		rules[id] = r
+	}
+	return rules, err
+}
