@@ -59,9 +59,14 @@
 //     Services first, then Control\Terminal Server; 0 on, not set off);
 //     when it may be on, `qwinsta` (any language: only the untranslated
 //     session names are read: rdp-tcp is the listener, rdp-tcp#N a
-//     connected client) and the RemoteDesktop-UserMode-In-TCP firewall
-//     rule (Active=TRUE/FALSE); Win32_Service for the tools' services
-//     (installed, start mode Auto = set to start, running).
+//     connected client) and Windows Firewall's rules in every store
+//     (checks/internal/winfw): an enabled inbound allow rule covering TCP
+//     3389 for the Remote Desktop service or any program (Windows' own
+//     RemoteDesktop-UserMode-In-TCP, Group Policy's or Intune's, one that
+//     lets everything in) lets it in, unless a block rule for every
+//     profile and address covers it too; none → closed; a store unread →
+//     unknown. Win32_Service for the tools' services (installed, start
+//     mode Auto = set to start, running).
 //
 // Measured on the 2-core CI machine under load (2026-12-06): `ss -tanp`
 // takes 12–20 ms (its walk of every process's /proc/*/fd for the owners),

@@ -92,7 +92,7 @@ func rdpExposure(t tool, n string) (level, string) {
 	case t.Listening == none:
 		return levelLocal, n + " is turned on but is not accepting connections now (its service is stopped)"
 	case t.Firewall == closed:
-		return levelLocal, n + " is turned on, but Windows Firewall's Remote Desktop rule is off"
+		return levelLocal, n + " is turned on, but no Windows Firewall rule lets its connections in"
 	case t.Connected == unknown && t.Firewall != open:
 		return levelUnknown, "whether " + n + ", which is turned on, accepts connections or is in use"
 	}

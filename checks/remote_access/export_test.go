@@ -41,7 +41,7 @@ var (
 	Collect                    = collect
 	Evaluate                   = evaluate
 	ParseDeny                  = parseDeny
-	ParseFirewallRule          = parseFirewallRule
+	RDPFirewall                = rdpFirewall
 	ParseLaunchctlDisabled     = parseLaunchctlDisabled
 	ParseNetstat               = parseNetstat
 	ParseQwinsta               = parseQwinsta

@@ -176,29 +176,77 @@ func TestParseDeny(t *testing.T) {
 	}
 }
 
-func TestParseFirewallRule(t *testing.T) {
-	// The built-in rule as Windows 10 and 11 store it.
-	on := `v2.31|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=3389|App=%SystemRoot%\system32\svchost.exe|Svc=termservice|Name=@FirewallAPI.dll,-28775|Desc=@FirewallAPI.dll,-28756|EmbedCtxt=@FirewallAPI.dll,-28752|`
-	off := `v2.31|Action=Allow|Active=FALSE|Dir=In|Protocol=6|LPort=3389|App=%SystemRoot%\system32\svchost.exe|Svc=termservice|Name=@FirewallAPI.dll,-28775|Desc=@FirewallAPI.dll,-28756|EmbedCtxt=@FirewallAPI.dll,-28752|`
-	cases := []struct {
-		v    any
-		err  error
-		want string
-		fail bool
-	}{
-		{on, nil, remoteaccess.Open, false},
-		{off, nil, remoteaccess.Closed, false},
-		{nil, fmt.Errorf("reg: %w", probe.ErrNotFound), remoteaccess.Unknown, true},
-		{nil, fmt.Errorf("reg: %w", probe.ErrAccessDenied), remoteaccess.Unknown, true},
-		{"Action=Allow", nil, remoteaccess.Unknown, true},
-		{uint64(1), nil, remoteaccess.Unknown, true},
+// TestRDPFirewall: Remote Desktop is let in by any enabled inbound allow
+// rule, in any store, that covers TCP 3389 for its service or any program
+// (Windows' own rule, Group Policy's, a rule that lets everything in),
+// unless a block rule for every profile and address covers it too; a
+// store that cannot be read leaves it unknown unless another lets it in.
+func TestRDPFirewall(t *testing.T) {
+	const (
+		local = `HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy\FirewallRules`
+		gpo   = `HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall\FirewallRules`
+		// The built-in rule as Windows 10 and 11 store it.
+		on  = `v2.31|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=3389|App=%SystemRoot%\system32\svchost.exe|Svc=termservice|Name=@FirewallAPI.dll,-28775|Desc=@FirewallAPI.dll,-28756|EmbedCtxt=@FirewallAPI.dll,-28752|`
+		off = `v2.31|Action=Allow|Active=FALSE|Dir=In|Protocol=6|LPort=3389|App=%SystemRoot%\system32\svchost.exe|Svc=termservice|Name=@FirewallAPI.dll,-28775|Desc=@FirewallAPI.dll,-28756|EmbedCtxt=@FirewallAPI.dll,-28752|`
+		udp = `v2.31|Action=Allow|Active=TRUE|Dir=In|Protocol=17|LPort=3389|App=%SystemRoot%\system32\svchost.exe|Svc=termservice|Name=@FirewallAPI.dll,-28776|`
+	)
+	builtin := func(rule string) map[string]any {
+		return map[string]any{"RemoteDesktop-UserMode-In-TCP": rule, "RemoteDesktop-UserMode-In-UDP": udp}
 	}
-	for _, c := range cases {
-		got, err := remoteaccess.ParseFirewallRule(c.v, c.err)
-		if got != c.want || (err != nil) != c.fail {
-			t.Errorf("ParseFirewallRule(%v, %v) = %q, %v; want %q", c.v, c.err, got, err, c.want)
+	with := func(rule string, more map[string]any) map[string]any {
+		m := builtin(rule)
+		for k, v := range more {
+			m[k] = v
 		}
+		return m
 	}
+	denied := fmt.Errorf("reg: %w", probe.ErrAccessDenied)
+	for _, c := range []struct {
+		name   string
+		stores map[string]map[string]any
+		errs   map[string]error
+		want   string
+	}{
+		{"the built-in rule on", map[string]map[string]any{local: builtin(on)}, nil, remoteaccess.Open},
+		{"the built-in rule off", map[string]map[string]any{local: builtin(off)}, nil, remoteaccess.Closed},
+		{"off, Group Policy's Remote Desktop rule on", map[string]map[string]any{local: builtin(off), gpo: {"RemoteDesktop-UserMode-In-TCP": on}}, nil, remoteaccess.Open},
+		{"off, a rule letting everything in", map[string]map[string]any{local: with(off, map[string]any{"{C8E2}": "v2.33|Action=Allow|Active=TRUE|Dir=In|Name=Allow all|"})}, nil, remoteaccess.Open},
+		{"off, TCP 3000-4000 for any program", map[string]map[string]any{local: with(off, map[string]any{"{A1}": "v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=3000-4000|Name=range|"})}, nil, remoteaccess.Open},
+		{"off, every port for one program", map[string]map[string]any{local: with(off, map[string]any{"{A2}": `v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|App=C:\Games\game.exe|Name=game|`})}, nil, remoteaccess.Closed},
+		{"off, RPC for svchost", map[string]map[string]any{local: with(off, map[string]any{"{A3}": `v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=RPC|App=%SystemRoot%\system32\svchost.exe|Svc=schedule|`})}, nil, remoteaccess.Closed},
+		{"on, blocked for everyone", map[string]map[string]any{local: with(on, map[string]any{"{B1}": "v2.33|Action=Block|Active=TRUE|Dir=In|Protocol=6|LPort=3389|Name=no RDP|"})}, nil, remoteaccess.Closed},
+		{"on, blocked on Public only", map[string]map[string]any{local: with(on, map[string]any{"{B2}": "v2.33|Action=Block|Active=TRUE|Dir=In|Protocol=6|Profile=Public|LPort=3389|Name=no RDP|"})}, nil, remoteaccess.Open},
+		{"own rules unreadable, nothing else", nil, map[string]error{local: denied}, remoteaccess.Unknown},
+		{"own rules unreadable, Group Policy's let it in", map[string]map[string]any{gpo: {"RemoteDesktop-UserMode-In-TCP": on}}, map[string]error{local: denied}, remoteaccess.Open},
+		{"off, and a value that is not a rule", map[string]map[string]any{local: with(off, map[string]any{"{X}": "garbage"})}, nil, remoteaccess.Unknown},
+		{"on, and a value that is not a rule", map[string]map[string]any{local: with(on, map[string]any{"{X}": uint64(1)})}, nil, remoteaccess.Open},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := remoteaccess.RDPFirewall(&ruleStores{stores: c.stores, errs: c.errs})
+			if got != c.want || (err != nil) != (c.want == remoteaccess.Unknown) {
+				t.Errorf("got %q, %v; want %q", got, err, c.want)
+			}
+		})
+	}
+}
+
+// ruleStores answers RegistryValues for the firewall's rule stores.
+type ruleStores struct {
+	probe.Probe
+	stores map[string]map[string]any
+	errs   map[string]error
+}
+
+func (r *ruleStores) GOOS() string { return "windows" }
+
+func (r *ruleStores) RegistryValues(key string) (map[string]any, error) {
+	if err := r.errs[key]; err != nil {
+		return nil, err
+	}
+	if v, ok := r.stores[key]; ok {
+		return v, nil
+	}
+	return nil, fmt.Errorf("%s: %w", key, probe.ErrNotFound)
 }
 
 func TestClassifyProcess(t *testing.T) {

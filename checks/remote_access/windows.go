@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks/internal/winfw"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -13,15 +16,15 @@ import (
 const (
 	terminalServerKey = `HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server`
 	terminalPolicyKey = `HKLM\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services`
-	firewallRulesKey  = `HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy\FirewallRules`
-	// rdpRule is the built-in "Remote Desktop - User Mode (TCP-In)" rule.
-	rdpRule = "RemoteDesktop-UserMode-In-TCP"
+	// rdpPort is the TCP port Remote Desktop listens on.
+	rdpPort = 3389
 )
 
 // collectWindows: what runs; Remote Desktop turned on (fDenyTSConnections,
 // the policy value first), and only then its listener and sessions
-// (`qwinsta`) and Windows Firewall's Remote Desktop rule; the tools'
-// services (Win32_Service: installed, set to start, running).
+// (`qwinsta`) and whether a Windows Firewall rule lets it in
+// (rdpFirewall); the tools' services (Win32_Service: installed, set to
+// start, running).
 func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 	runningTools(p, f, "windows")
 
@@ -50,9 +53,8 @@ func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 				rdp.Connected = yes
 			}
 		}
-		v, err := p.Registry(firewallRulesKey, rdpRule)
-		if rdp.Firewall, err = parseFirewallRule(v, err); err != nil {
-			f.addError("remote desktop firewall rule", err)
+		if rdp.Firewall, err = rdpFirewall(p); err != nil {
+			f.addError("remote desktop firewall rules", err)
 		}
 	}
 
@@ -109,32 +111,82 @@ func parseDeny(v any, err error) (string, error) {
 	return unknown, fmt.Errorf("fDenyTSConnections %v: %w", v, errUnrecognised)
 }
 
-// parseFirewallRule reads a Windows Firewall rule as the registry stores
-// it ("v2.30|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=3389|…"):
-// open when it is an active inbound allow rule, closed when it is not
-// active or blocks. A missing rule is unknown: another rule may open the
-// port.
-func parseFirewallRule(v any, err error) (string, error) {
-	if err != nil {
-		return unknown, err
-	}
-	s, ok := v.(string)
-	if !ok || !strings.HasPrefix(s, "v2.") {
-		return unknown, fmt.Errorf("firewall rule %v: %w", v, errUnrecognised)
-	}
-	fields := map[string]string{}
-	for _, part := range strings.Split(s, "|") {
-		if k, val, ok := strings.Cut(part, "="); ok {
-			fields[strings.ToLower(k)] = strings.ToLower(val)
+// rdpFirewall reads whether a Windows Firewall rule lets Remote Desktop
+// connections in: open when an enabled inbound allow rule in any store
+// (winfw.Stores: Windows' own "Remote Desktop - User Mode (TCP-In)", a
+// rule Group Policy or Intune adds, a rule that lets everything in)
+// covers TCP 3389 for the Remote Desktop service, and no block rule for
+// every profile and address covers it too (a block wins); closed when
+// every store was read and none does; unknown, with the error, when one
+// could not be. Where a rule lets only some addresses in, Remote Desktop
+// still accepts connections from other computers.
+func rdpFirewall(p probe.Probe) (string, error) {
+	allowed, blocked := false, false
+	var unread error
+	for _, s := range winfw.Stores {
+		rules, err := winfw.ReadStore(p, s)
+		switch {
+		case errors.Is(err, probe.ErrNotFound):
+			continue
+		case err != nil && unread == nil:
+			unread = err
+		}
+		for _, r := range rules {
+			if !r.Is("active", "true") || !r.Is("dir", "in") || !coversRDP(r) {
+				continue
+			}
+			switch {
+			case r.Is("action", "allow"):
+				allowed = true
+			case r.Is("action", "block") && r.Profiles() == nil && len(slices.Concat(r["ra4"], r["ra6"], r["ra42"], r["ra62"])) == 0:
+				blocked = true
+			}
 		}
 	}
 	switch {
-	case fields["active"] == "false" || fields["action"] == "block":
+	case blocked:
 		return closed, nil
-	case fields["active"] == "true" && fields["action"] == "allow" && fields["dir"] == "in":
+	case allowed:
 		return open, nil
+	case unread != nil:
+		return unknown, unread
 	}
-	return unknown, fmt.Errorf("firewall rule %q: %w", s, errUnrecognised)
+	return closed, nil
+}
+
+// coversRDP reports whether a rule's conditions take in Remote Desktop's
+// connections: TCP (or any protocol) to port 3389 (or any port), for the
+// Remote Desktop service (TermService, in svchost.exe) or any program.
+func coversRDP(r winfw.Rule) bool {
+	if proto := r.First("protocol"); proto != "" && proto != "6" && proto != "256" {
+		return false
+	}
+	if r.First("apppkgid") != "" {
+		return false
+	}
+	if app := r.First("app"); app != "" && !strings.HasSuffix(strings.ToLower(app), `\svchost.exe`) {
+		return false
+	}
+	if svc := r.First("svc"); svc != "" && svc != "*" && !strings.EqualFold(svc, "termservice") {
+		return false
+	}
+	ports := slices.Concat(r["lport"], r["lport2_10"], r["lport2_20"])
+	return len(ports) == 0 || slices.ContainsFunc(ports, func(v string) bool { return portIncludes(v, rdpPort) })
+}
+
+// portIncludes reports whether a local port value ("3389", "3000-4000",
+// "*") takes in port n; keywords (RPC, IPHTTPS, …) name other ports.
+func portIncludes(v string, n int) bool {
+	if v == "*" || strings.EqualFold(v, "any") {
+		return true
+	}
+	lo, hi, isRange := strings.Cut(v, "-")
+	if !isRange {
+		hi = lo
+	}
+	l, err1 := strconv.Atoi(lo)
+	h, err2 := strconv.Atoi(hi)
+	return err1 == nil && err2 == nil && l <= n && n <= h
 }
 
 // sessions is what `qwinsta` shows of Remote Desktop.
