@@ -73,8 +73,12 @@
 //     configured" which is on by default; DefaultInboundAction Allow counts
 //     as off), else the registry EnableFirewall DWORDs under
 //     SharedAccess\Parameters\FirewallPolicy (a value that exists but
-//     cannot be read leaves its profile unknown), with Group Policy values
-//     laid over them; the profiles of the networks in use from
+//     cannot be read leaves its profile unknown), with the organisation's
+//     values laid over them: Group Policy's and device management's
+//     (FirewallPolicy\Mdm, Intune's Firewall CSP), the one that protects
+//     less taken where both are set (their precedence is not documented),
+//     each read on its own (DefaultInboundAction Allow without
+//     EnableFirewall still counts), one that cannot be read unknown; the profiles of the networks in use from
 //     MSFT_NetConnectionProfile NetworkCategory. A profile that is on and
 //     blocks by default still fails when an enabled inbound allow rule it
 //     enforces filters nothing (winrules.go): the rules are the values of

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -117,10 +118,12 @@ type profile struct {
 	// InboundAllowed is true when the profile lets in every incoming
 	// connection no rule blocks (DefaultInboundAction Allow).
 	InboundAllowed bool `json:"inbound_allowed,omitempty"`
-	// GroupPolicy is true when a policy setting decides Enabled.
+	// GroupPolicy is true when the organisation decides Enabled (Group
+	// Policy or device management).
 	GroupPolicy bool `json:"group_policy,omitempty"`
-	// InboundUnread is true when the registry's DefaultInboundAction
-	// exists but could not be read.
+	// InboundUnread is true when a setting that decides the profile (the
+	// registry's DefaultInboundAction, a policy's EnableFirewall or
+	// DefaultInboundAction) exists but could not be read.
 	InboundUnread bool `json:"inbound_unread,omitempty"`
 	// RulesIgnored is true when the profile blocks every incoming
 	// connection, the allow rules too ("Block all incoming connections,
@@ -253,7 +256,7 @@ func collectProfiles(ctx context.Context, p probe.Probe, f *windowsFacts) {
 		}
 	}
 	if len(f.Profiles) > 0 {
-		applyGroupPolicy(p, f.Profiles)
+		applyPolicies(p, f.Profiles)
 		if rows, err := p.WMI(standardCimv2, connectionProfile); err == nil {
 			f.ActiveProfiles = activeProfilesFromWMI(rows)
 		} else {
@@ -365,25 +368,47 @@ func profilesFromRegistry(p probe.Probe, f *windowsFacts) []profile {
 	return out
 }
 
-// applyGroupPolicy lays policy settings over the local ones.
-func applyGroupPolicy(p probe.Probe, profiles []profile) {
+// applyPolicies lays the organisation's settings over the local ones:
+// Group Policy's, and device management's (Intune's Firewall CSP, kept
+// under FirewallPolicy\Mdm with the local store's profile names). Which of
+// the two wins where both set a value is not documented for the firewall,
+// so the one that protects less is taken (off over on, allow over
+// block): a false fail at worst, never a false pass. A setting that
+// exists but cannot be read leaves the profile unread.
+func applyPolicies(p probe.Probe, profiles []profile) {
 	for i := range profiles {
-		key := groupPolicyKey + `\` + gpoProfileKeys[profiles[i].Name]
-		if registryFlag(p, key, "DoNotAllowExceptions", 1) {
-			profiles[i].RulesIgnored = true
+		pr := &profiles[i]
+		gpo := groupPolicyKey + `\` + gpoProfileKeys[pr.Name]
+		mdm := localPolicyKey + `\Mdm\` + localProfileKeys[pr.Name]
+		if registryFlag(p, gpo, "DoNotAllowExceptions", 1) {
+			pr.RulesIgnored = true
 		}
-		profiles[i].LocalRulesIgnored = registryFlag(p, key, "AllowLocalPolicyMerge", 0)
-		v, err := p.Registry(key, "EnableFirewall")
-		if err != nil {
-			continue
-		}
-		if n, ok := probe.AsInt(v); ok {
-			profiles[i].Enabled, profiles[i].GroupPolicy = boolPtr(n != 0), true
-		}
-		if v, err := p.Registry(key, "DefaultInboundAction"); err == nil {
-			if n, ok := probe.AsInt(v); ok {
-				profiles[i].InboundAllowed = n == 0
+		pr.LocalRulesIgnored = registryFlag(p, gpo, "AllowLocalPolicyMerge", 0)
+		var enabled, allowed []bool
+		unread := false
+		for _, key := range []string{gpo, mdm} {
+			for _, value := range []string{"EnableFirewall", "DefaultInboundAction"} {
+				v, err := p.Registry(key, value)
+				n, ok := probe.AsInt(v)
+				switch {
+				case errors.Is(err, probe.ErrNotFound):
+				case err != nil || !ok:
+					unread = true
+				case value == "EnableFirewall":
+					enabled = append(enabled, n != 0)
+				default:
+					allowed = append(allowed, n == 0) // 0 allow, 1 block
+				}
 			}
+		}
+		if len(enabled) > 0 {
+			pr.Enabled, pr.GroupPolicy = boolPtr(!slices.Contains(enabled, false)), true
+		}
+		if len(allowed) > 0 {
+			pr.InboundAllowed = slices.Contains(allowed, true)
+		}
+		if unread {
+			pr.InboundUnread = true
 		}
 	}
 }
