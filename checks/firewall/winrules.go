@@ -120,7 +120,7 @@ func collectRules(p probe.Probe, f *windowsFacts) *inboundRules {
 
 // isOpenRule reports whether a rule lets incoming connections in without
 // filtering them: enabled, inbound, allowing, and not narrowed to a
-// program, service or Store app, to a protocol other than TCP or UDP, to
+// program (other than System or svchost.exe), service or Store app, to a protocol other than TCP or UDP, to
 // a few ports, to chosen remote addresses, or to authenticated peers.
 // Fields this check does not know never count as narrowing, so an unknown
 // restriction can only make a rule look open that is not (a false fail),
@@ -129,12 +129,15 @@ func isOpenRule(f winfw.Rule) (note string, open bool) {
 	if !f.AllowsIn() {
 		return "", false
 	}
-	for _, name := range []string{"app", "apppkgid", "security", "security2", "security2_9", "ruauth", "rmauth"} {
+	for _, name := range []string{"apppkgid", "security", "security2", "security2_9", "ruauth", "rmauth"} {
 		if f.First(name) != "" {
 			return "", false
 		}
 	}
 	if svc := f.First("svc"); svc != "" && svc != "*" {
+		return "", false
+	}
+	if app := f.First("app"); app != "" && !hostsManyListeners(app) {
 		return "", false
 	}
 	if proto := f.First("protocol"); proto != "" && proto != "6" && proto != "17" && proto != "256" {
@@ -162,6 +165,15 @@ func isOpenRule(f winfw.Rule) (note string, open bool) {
 		note += why
 	}
 	return note, true
+}
+
+// hostsManyListeners reports whether a rule's program is one that listens
+// for many services, so naming it narrows nothing: System (the kernel:
+// file sharing, and every service behind HTTP.sys) and svchost.exe (which
+// hosts most Windows services; a rule naming one service through Svc
+// narrows).
+func hostsManyListeners(app string) bool {
+	return strings.EqualFold(app, "System") || strings.HasSuffix(strings.ToLower(app), `\svchost.exe`)
 }
 
 // isAny: the value every port or address matches.

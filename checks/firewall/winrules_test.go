@@ -29,6 +29,12 @@ func TestIsOpenRule(t *testing.T) {
 		{`v2.10|Action=Allow|Active=TRUE|Dir=In|Protocol=17|Profile=Private|App=C:\program files\zoom\bin\zoom.exe|Name=Zoom|Defer=User|`, false, ""},
 		{`v2.33|Action=Allow|Active=TRUE|Dir=In|Svc=dnscache|Name=a service|`, false, ""},
 		{"v2.33|Action=Allow|Active=TRUE|Dir=In|Svc=*|Name=every service|", true, ""},
+		// Programs that listen for many services narrow nothing.
+		{"v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|App=System|Name=the kernel|", true, ""},
+		{`v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|App=%SystemRoot%\system32\svchost.exe|Name=every service host|`, true, ""},
+		{`v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|App=%SystemRoot%\system32\svchost.exe|Svc=termservice|Name=one service|`, false, ""},
+		{"v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=445|App=System|Name=SMB|", false, ""},
+		{"v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=41|App=System|Name=IPv6 in IPv4|", false, ""},
 		{"v2.33|Action=Allow|Active=TRUE|Dir=In|PCross=TRUE|LUOwn=S-1-5-21-1-2-3-1001|AppPkgId=S-1-15-2-1-2-3|Name=@{Store}|", false, ""},
 		{"v2.33|Action=Allow|Active=TRUE|Dir=In|Security=Authenticate|Name=IPsec|", false, ""},
 		{"v2.33|Action=Allow|Active=TRUE|Dir=In|RUAuth=O:LSD:(A;;CC;;;S-1-5-21-1-2-3-513)|Name=users|", false, ""},
