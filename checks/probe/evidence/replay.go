@@ -76,21 +76,12 @@ func OpenReplay(dir string) (*Replay, error) {
 	if err := r.loadRegistry(); err != nil {
 		return nil, err
 	}
-	var keys map[string]bool
-	if err := readJSON(dir, RegistryKeysFile, &keys, false); err != nil {
+	var err error
+	if r.registryKeys, err = readKeyed[bool](dir, RegistryKeysFile, NormalizeRegistryKey); err != nil {
 		return nil, err
 	}
-	r.registryKeys = make(map[string]bool, len(keys))
-	for k, ok := range keys {
-		r.registryKeys[NormalizeRegistryKey(k)] = ok
-	}
-	var lists map[string][]string
-	if err := readJSON(dir, RegistryListsFile, &lists, false); err != nil {
+	if r.registryLists, err = readKeyed[[]string](dir, RegistryListsFile, NormalizeRegistryKey); err != nil {
 		return nil, err
-	}
-	r.registryLists = make(map[string][]string, len(lists))
-	for k, names := range lists {
-		r.registryLists[NormalizeRegistryKey(k)] = names
 	}
 	if err := r.loadWMI(); err != nil {
 		return nil, err
@@ -112,13 +103,8 @@ func OpenReplay(dir string) (*Replay, error) {
 			r.mdns[strings.ToLower(b.Service)] = append(r.mdns[strings.ToLower(b.Service)], b.Instances...)
 		}
 	}
-	var dirs map[string][]string
-	if err := readJSON(dir, DirsFile, &dirs, false); err != nil {
+	if r.dirs, err = readKeyed[[]string](dir, DirsFile, BundlePath); err != nil {
 		return nil, err
-	}
-	r.dirs = make(map[string][]string, len(dirs))
-	for p, names := range dirs {
-		r.dirs[BundlePath(p)] = names
 	}
 	if err := readJSON(dir, HeldOpenFile, &r.heldOpen, false); err != nil {
 		return nil, err
@@ -163,6 +149,20 @@ func readJSON(dir, name string, v any, required bool) error {
 		return fmt.Errorf("%w: %s: %w", ErrBadBundle, p, err)
 	}
 	return nil
+}
+
+// readKeyed reads a bundle file holding a JSON object (absent: empty) with
+// its keys in their canonical form (norm: a registry key, a bundle path).
+func readKeyed[V any](dir, name string, norm func(string) string) (map[string]V, error) {
+	var raw map[string]V
+	if err := readJSON(dir, name, &raw, false); err != nil {
+		return nil, err
+	}
+	out := make(map[string]V, len(raw))
+	for k, v := range raw {
+		out[norm(k)] = v
+	}
+	return out, nil
 }
 
 func (r *Replay) loadRegistry() error {

@@ -21,21 +21,9 @@ import (
 // the test runs unelevated it uses HKCU, which needs no rights.
 func TestLiveWindowsRegistryKeys(t *testing.T) {
 	l := New()
-	hive, hiveName := registry.LOCAL_MACHINE, "HKLM"
 	parent := fmt.Sprintf(`SOFTWARE\SessionGuardProbeTest%d`, os.Getpid())
-	k, _, err := registry.CreateKey(hive, parent+`\RebootRequired`, registry.ALL_ACCESS|registry.WOW64_64KEY)
-	if errors.Is(err, registry.ErrNotExist) || errors.Is(err, windows.ERROR_ACCESS_DENIED) {
-		hive, hiveName = registry.CURRENT_USER, "HKCU"
-		k, _, err = registry.CreateKey(hive, parent+`\RebootRequired`, registry.ALL_ACCESS|registry.WOW64_64KEY)
-	}
-	if err != nil {
-		t.Fatalf("creating the test key: %v", err)
-	}
+	hive, hiveName, k := createTestKey(t, parent, `RebootRequired`)
 	k.Close()
-	t.Cleanup(func() {
-		_ = registry.DeleteKey(hive, parent+`\RebootRequired`)
-		_ = registry.DeleteKey(hive, parent)
-	})
 	key := hiveName + `\` + parent + `\RebootRequired`
 
 	for _, tc := range []struct {
@@ -114,21 +102,8 @@ func testKeyAccessDenied(t *testing.T, l *Live, hive registry.Key, hiveName, par
 // ErrNotFound, never an empty list.
 func TestLiveWindowsRegistryValues(t *testing.T) {
 	l := New()
-	hive, hiveName := registry.LOCAL_MACHINE, "HKLM"
 	path := fmt.Sprintf(`SOFTWARE\SessionGuardValuesTest%d`, os.Getpid())
-	k, _, err := registry.CreateKey(hive, path+`\Rules`, registry.ALL_ACCESS|registry.WOW64_64KEY)
-	if errors.Is(err, registry.ErrNotExist) || errors.Is(err, windows.ERROR_ACCESS_DENIED) {
-		hive, hiveName = registry.CURRENT_USER, "HKCU"
-		k, _, err = registry.CreateKey(hive, path+`\Rules`, registry.ALL_ACCESS|registry.WOW64_64KEY)
-	}
-	if err != nil {
-		t.Fatalf("creating the test key: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = registry.DeleteKey(hive, path+`\Rules`)
-		_ = registry.DeleteKey(hive, path+`\Empty`)
-		_ = registry.DeleteKey(hive, path)
-	})
+	_, hiveName, k := createTestKey(t, path, `Rules`, `Empty`)
 	rule := "v2.33|Action=Allow|Active=TRUE|Dir=In|Name=Allow all|"
 	for _, err := range []error{
 		k.SetStringValue("{C8E2A1D4-3B6F-4E0A-9D7C-2F1B5A8E4C33}", rule),
@@ -159,11 +134,6 @@ func TestLiveWindowsRegistryValues(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("listed %v\nwant   %v", got, want)
 	}
-	e, _, err := registry.CreateKey(hive, path+`\Empty`, registry.ALL_ACCESS|registry.WOW64_64KEY)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Close()
 	if got, err := l.RegistryValues(hiveName + `\` + path + `\Empty`); err != nil || len(got) != 0 {
 		t.Errorf("an empty key: %v %v, want no values", got, err)
 	}
@@ -173,4 +143,34 @@ func TestLiveWindowsRegistryValues(t *testing.T) {
 	if _, err := l.RegistryValues(`HKXX\SOFTWARE`); err == nil || errors.Is(err, probe.ErrNotFound) {
 		t.Errorf("an unknown hive: %v, want an error that is not \"absent\"", err)
 	}
+}
+
+// createTestKey creates parent\subs[0] (and the other subs) in HKLM, or in
+// HKCU where the test runs unelevated, deleted again when the test ends,
+// and returns the hive, its short name and subs[0] opened.
+func createTestKey(t *testing.T, parent string, subs ...string) (registry.Key, string, registry.Key) {
+	t.Helper()
+	hive, hiveName := registry.Key(registry.LOCAL_MACHINE), "HKLM"
+	k, _, err := registry.CreateKey(hive, parent+`\`+subs[0], registry.ALL_ACCESS|registry.WOW64_64KEY)
+	if errors.Is(err, registry.ErrNotExist) || errors.Is(err, windows.ERROR_ACCESS_DENIED) {
+		hive, hiveName = registry.CURRENT_USER, "HKCU"
+		k, _, err = registry.CreateKey(hive, parent+`\`+subs[0], registry.ALL_ACCESS|registry.WOW64_64KEY)
+	}
+	if err != nil {
+		t.Fatalf("creating the test key: %v", err)
+	}
+	for _, sub := range subs[1:] {
+		other, _, err := registry.CreateKey(hive, parent+`\`+sub, registry.ALL_ACCESS|registry.WOW64_64KEY)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other.Close()
+	}
+	t.Cleanup(func() {
+		for _, sub := range subs {
+			_ = registry.DeleteKey(hive, parent+`\`+sub)
+		}
+		_ = registry.DeleteKey(hive, parent)
+	})
+	return hive, hiveName, k
 }
