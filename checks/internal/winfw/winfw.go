@@ -83,35 +83,72 @@ func CanonicalProfile(name string) string {
 	return ""
 }
 
-// Rule is one rule's fields by lower-cased name.
-type Rule map[string][]string
+// Rule is one rule's fields, in order, with lower-cased names. A rule has
+// a dozen fields, so finding one by a walk beats a map, and reading a rule
+// allocates once.
+type Rule []Field
+
+// Field is one name=value field of a rule.
+type Field struct{ Name, Value string }
 
 // Parse reads a rule string; false when it is not one ("v2.33|" and
 // name=value fields; a later major version is read the same way as long
 // as its fields are name=value).
 func Parse(s string) (Rule, bool) {
-	parts := strings.Split(strings.TrimSuffix(s, "|"), "|")
-	if len(parts) < 2 || len(parts[0]) < 2 || parts[0][0] != 'v' || parts[0][1] < '2' || parts[0][1] > '9' {
+	s = strings.TrimSuffix(s, "|")
+	version, rest, ok := strings.Cut(s, "|")
+	if !ok || len(version) < 2 || version[0] != 'v' || version[1] < '2' || version[1] > '9' {
 		return nil, false
 	}
-	r := Rule{}
-	for _, part := range parts[1:] {
+	r := make(Rule, 0, strings.Count(rest, "|")+1)
+	for part := range strings.SplitSeq(rest, "|") {
 		name, value, ok := strings.Cut(part, "=")
 		if !ok {
 			return nil, false
 		}
-		name = strings.ToLower(name)
-		r[name] = append(r[name], value)
+		if lower, known := fieldNames[name]; known {
+			name = lower
+		} else {
+			name = strings.ToLower(name)
+		}
+		r = append(r, Field{name, value})
 	}
 	return r, true
 }
 
-// First is the first value of field name, "" when it is missing.
+// fieldNames are the fields as Windows writes them, lower-cased once (a
+// firewall's 600 rules of some 10 fields each are read every check run).
+var fieldNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{"Action", "Active", "Dir", "Protocol", "Profile", "LPort", "RPort", "LPort2_10", "RPort2_10", "LPort2_20",
+		"LA4", "LA6", "RA4", "RA6", "RA42", "RA62", "App", "Svc", "Name", "Desc", "EmbedCtxt", "Edge", "Defer", "ICMP4", "ICMP6",
+		"Platform", "Platform2", "PCross", "LUOwn", "LUAuth", "RUAuth", "RMAuth", "AppPkgId", "Security", "Security2", "Security2_9",
+		"IF", "IFType", "TTK", "TTK2_22", "TTK2_27", "TTK2_28", "LSM", "NNm", "SecurityRealmId", "AuthByPassOut", "SkipVer"} {
+		m[n] = strings.ToLower(n)
+	}
+	return m
+}()
+
+// First is the first value of field name (lower case), "" when it is
+// missing.
 func (r Rule) First(name string) string {
-	if v := r[name]; len(v) > 0 {
-		return v[0]
+	for _, f := range r {
+		if f.Name == name {
+			return f.Value
+		}
 	}
 	return ""
+}
+
+// All are the values of the fields names, in the rule's order.
+func (r Rule) All(names ...string) []string {
+	var out []string
+	for _, f := range r {
+		if slices.Contains(names, f.Name) {
+			out = append(out, f.Value)
+		}
+	}
+	return out
 }
 
 // Is reports whether field name holds want (ignoring case).
@@ -128,7 +165,7 @@ func (r Rule) AllowsIn() bool {
 // applies to all) or one not known (read as all, so it is never missed).
 func (r Rule) Profiles() []string {
 	var out []string
-	for _, v := range r["profile"] {
+	for _, v := range r.All("profile") {
 		name := CanonicalProfile(v)
 		if name == "" {
 			return nil

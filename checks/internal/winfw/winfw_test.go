@@ -82,3 +82,24 @@ func (v *values) RegistryValues(key string) (map[string]any, error) {
 	}
 	return vals, nil
 }
+
+// BenchmarkReadStore reads a store of 600 rules, about what a Windows 11
+// PC's own store holds, as the firewall check does every run.
+func BenchmarkReadStore(b *testing.B) {
+	shapes := []string{
+		`v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=17|LPort=68|RPort=67|App=%SystemRoot%\system32\svchost.exe|Svc=dhcp|Name=@FirewallAPI.dll,-25301|Desc=@FirewallAPI.dll,-25303|EmbedCtxt=@FirewallAPI.dll,-25000|`,
+		`v2.33|Action=Allow|Active=FALSE|Dir=In|Protocol=6|Profile=Private|Profile=Public|LPort=445|RA4=LocalSubnet|RA6=LocalSubnet|App=System|Name=@FirewallAPI.dll,-28511|Desc=@FirewallAPI.dll,-28514|EmbedCtxt=@FirewallAPI.dll,-28502|`,
+		`v2.33|Action=Block|Active=TRUE|Dir=Out|Protocol=6|Profile=Domain|Profile=Private|App=%SystemRoot%\system32\msra.exe|Name=@FirewallAPI.dll,-33007|Desc=@FirewallAPI.dll,-33010|EmbedCtxt=@FirewallAPI.dll,-33002|`,
+		`v2.10|Action=Allow|Active=TRUE|Dir=In|Protocol=17|Profile=Private|App=C:\program files\zoom\bin\zoom.exe|Name=Zoom Workplace|Desc=Zoom Workplace|Defer=User|`,
+	}
+	store := map[string]any{}
+	for i := range 600 {
+		store[fmt.Sprintf("{%08X-0000-4000-8000-%012X}", i, i)] = shapes[i%len(shapes)]
+	}
+	p := &values{keys: map[string]map[string]any{Stores[0].Key: store}}
+	for b.Loop() {
+		if rules, err := ReadStore(p, Stores[0]); err != nil || len(rules) != 600 {
+			b.Fatal(len(rules), err)
+		}
+	}
+}
