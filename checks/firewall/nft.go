@@ -253,7 +253,25 @@ func parseNftJSONFlags(b []byte, textFlags map[string][]string) (ruleset, error)
 			}
 		}
 	}
-	rules := map[key][]verdictRule{}
+	// Rules are classified only when a chain is judged (an input chain,
+	// or one it jumps to): forward, output and NAT chains never are.
+	raw := map[key][][]json.RawMessage{}
+	classified := map[key][]verdictRule{}
+	rulesOf := func(k key) []verdictRule {
+		if r, ok := classified[k]; ok {
+			return r
+		}
+		sets := func(name string) ([]json.RawMessage, bool) {
+			elems, ok := named[key{k.family, k.table, name}]
+			return elems, ok
+		}
+		var out []verdictRule
+		for _, expr := range raw[k] {
+			out = append(out, classifyRule(expr, sets)...)
+		}
+		classified[k] = out
+		return out
+	}
 	var chains []nftChain
 	fronts := map[string]bool{}
 	dormant := map[string]bool{}
@@ -288,11 +306,7 @@ func parseNftJSONFlags(b []byte, textFlags map[string][]string) (ruleset, error)
 			}
 		case o.Rule != nil:
 			k := key{o.Rule.Family, o.Rule.Table, o.Rule.Chain}
-			sets := func(name string) ([]json.RawMessage, bool) {
-				elems, ok := named[key{o.Rule.Family, o.Rule.Table, name}]
-				return elems, ok
-			}
-			rules[k] = append(rules[k], classifyRule(o.Rule.Expr, sets)...)
+			raw[k] = append(raw[k], o.Rule.Expr)
 			if pp, ok := publishedPort(o.Rule.Family, o.Rule.Expr); ok && !containsPort(rs.Published, pp) {
 				rs.Published = append(rs.Published, pp)
 			}
@@ -308,7 +322,7 @@ func parseNftJSONFlags(b []byte, textFlags map[string][]string) (ruleset, error)
 			continue
 		}
 		k := key{c.Family, c.Table, c.Name}
-		ic := inputChain{Family: c.Family, Table: c.Table, Chain: c.Name, Policy: c.Policy, Rules: len(rules[k])}
+		ic := inputChain{Family: c.Family, Table: c.Table, Chain: c.Name, Policy: c.Policy, Rules: len(rulesOf(k))}
 		if ic.Policy == "" {
 			ic.Policy = "accept" // nft omits nothing, but the kernel default is accept
 		}
@@ -318,7 +332,7 @@ func parseNftJSONFlags(b []byte, textFlags map[string][]string) (ruleset, error)
 			rs.InputChains = append(rs.InputChains, ic)
 			continue
 		}
-		lookup := func(chain string) []verdictRule { return rules[key{c.Family, c.Table, chain}] }
+		lookup := func(chain string) []verdictRule { return rulesOf(key{c.Family, c.Table, chain}) }
 		covers := familiesOf(c.Family)
 		for _, fam := range covers {
 			d := chainDefault(lookup, c.Name, ic.Policy, fam, 0)
@@ -403,12 +417,12 @@ func (r verdictRule) matches(fam string) bool { return r.nfproto == "" || r.nfpr
 func classifyRule(expr []json.RawMessage, sets elemLookup) []verdictRule {
 	var b ruleBuilder
 	for _, raw := range expr {
-		var stmt map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &stmt); err != nil || len(stmt) != 1 {
+		name, val, ok := splitStatement(raw)
+		if !ok {
 			b.conds = append(b.conds, condition{kind: condUnsure, desc: "a statement not recognised"})
 			continue
 		}
-		for name, val := range stmt {
+		{
 			switch {
 			case passiveStatements[name]:
 			case name == "accept" || name == "drop" || name == "reject" || name == "return":
@@ -582,6 +596,37 @@ func outsideIfaces(list []string) []string {
 		}
 	}
 	return out
+}
+
+// splitStatement reads a statement, a JSON object of one member
+// ({"match": {…}}), as its name and value; false when it is not one. nft
+// writes the name without escapes, so the name is cut out by hand and
+// only the value is checked (it must be one whole JSON value: a second
+// member after it would not be); anything else goes through
+// encoding/json.
+func splitStatement(raw json.RawMessage) (string, json.RawMessage, bool) {
+	b := bytes.TrimSpace(raw)
+	if len(b) >= 2 && b[0] == '{' && b[len(b)-1] == '}' {
+		inner := bytes.TrimSpace(b[1 : len(b)-1])
+		if len(inner) > 0 && inner[0] == '"' {
+			if end := bytes.IndexByte(inner[1:], '"'); end >= 0 && bytes.IndexByte(inner[1:end+1], '\\') < 0 {
+				rest := bytes.TrimSpace(inner[end+2:])
+				if len(rest) > 0 && rest[0] == ':' {
+					if val := bytes.TrimSpace(rest[1:]); json.Valid(val) {
+						return string(inner[1 : end+1]), json.RawMessage(val), true
+					}
+				}
+			}
+		}
+	}
+	var stmt map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &stmt); err != nil || len(stmt) != 1 {
+		return "", nil, false
+	}
+	for name, val := range stmt {
+		return name, val, true
+	}
+	return "", nil, false
 }
 
 // publishedPort recognises a DNAT rule that sends a destination port on to

@@ -1,7 +1,9 @@
 package firewall
 
 import (
+	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks/checktest"
@@ -337,6 +339,30 @@ func TestProductEnabled(t *testing.T) {
 	for _, tc := range tests {
 		if got := productEnabled(tc.state); got != tc.want {
 			t.Errorf("productEnabled(%#x) = %v, want %v", tc.state, got, tc.want)
+		}
+	}
+}
+
+// TestSplitStatement: a statement is an object of exactly one member; the
+// hand-cut path and encoding/json agree on every shape.
+func TestSplitStatement(t *testing.T) {
+	for _, tc := range []struct {
+		in, name, val string
+		ok            bool
+	}{
+		{`{"accept":null}`, "accept", "null", true},
+		{` { "match" : {"op":"==","left":1,"right":2} } `, "match", `{"op":"==","left":1,"right":2}`, true},
+		{`{"jump":{"target":"x"}}`, "jump", `{"target":"x"}`, true},
+		{`{"m\u0061tch":{"op":"=="}}`, "match", `{"op":"=="}`, true}, // an escape: through encoding/json
+		{`{"match":{"op":"=="},"accept":null}`, "", "", false},       // two members
+		{`{}`, "", "", false},
+		{`[{"accept":null}]`, "", "", false},
+		{`{"accept":}`, "", "", false},
+		{`"accept"`, "", "", false},
+	} {
+		name, val, ok := splitStatement(json.RawMessage(tc.in))
+		if ok != tc.ok || name != tc.name || strings.TrimSpace(string(val)) != tc.val {
+			t.Errorf("%s: %q %s %v, want %q %s %v", tc.in, name, val, ok, tc.name, tc.val, tc.ok)
 		}
 	}
 }

@@ -143,7 +143,7 @@ func isOpenRule(f winfw.Rule) (note string, open bool) {
 	if proto := f.First("protocol"); proto != "" && proto != "6" && proto != "17" && proto != "256" {
 		return "", false // ICMP, GRE, IPv6-in-IPv4: one protocol, not every connection
 	}
-	if ports := slices.Concat(f["lport"], f["lport2_10"], f["lport2_20"]); len(ports) > 0 && !slices.ContainsFunc(ports, isAny) {
+	if ports := f.All("lport", "lport2_10", "lport2_20"); len(ports) > 0 && !slices.ContainsFunc(ports, isAny) {
 		// A keyword (RPC, IPHTTPS, Teredo, mDNS, …) names the few ports
 		// one Windows feature uses, and counts as none here.
 		if portsCovered(ports) < wideRangePorts {
@@ -151,7 +151,7 @@ func isOpenRule(f winfw.Rule) (note string, open bool) {
 		}
 		note = manyPortsNote
 	}
-	if addrs := slices.Concat(f["ra4"], f["ra6"], f["ra42"], f["ra62"]); len(addrs) > 0 {
+	if addrs := f.All("ra4", "ra6", "ra42", "ra62"); len(addrs) > 0 {
 		wide, why := false, ""
 		for _, a := range addrs {
 			if w, ok := wideRemoteAddress(a); ok {

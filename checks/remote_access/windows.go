@@ -138,7 +138,7 @@ func rdpFirewall(p probe.Probe) (string, error) {
 			switch {
 			case r.Is("action", "allow"):
 				allowed = true
-			case r.Is("action", "block") && r.Profiles() == nil && len(slices.Concat(r["ra4"], r["ra6"], r["ra42"], r["ra62"])) == 0:
+			case r.Is("action", "block") && r.Profiles() == nil && len(r.All("ra4", "ra6", "ra42", "ra62")) == 0:
 				blocked = true
 			}
 		}
@@ -170,7 +170,7 @@ func coversRDP(r winfw.Rule) bool {
 	if svc := r.First("svc"); svc != "" && svc != "*" && !strings.EqualFold(svc, "termservice") {
 		return false
 	}
-	ports := slices.Concat(r["lport"], r["lport2_10"], r["lport2_20"])
+	ports := r.All("lport", "lport2_10", "lport2_20")
 	return len(ports) == 0 || slices.ContainsFunc(ports, func(v string) bool { return portIncludes(v, rdpPort) })
 }
 

@@ -135,6 +135,17 @@ func OpenReplay(dir string) (*Replay, error) {
 
 // readJSON decodes dir/name into v. A missing optional file leaves v alone.
 func readJSON(dir, name string, v any, required bool) error {
+	return decodeFile(dir, name, v, required, false)
+}
+
+// readJSONNumbers is readJSON for files whose untyped values (registry
+// values, WMI properties) must keep their numbers exact: as json.Number,
+// not float64 (a QWORD does not fit a float64).
+func readJSONNumbers(dir, name string, v any) error {
+	return decodeFile(dir, name, v, false, true)
+}
+
+func decodeFile(dir, name string, v any, required, numbers bool) error {
 	p := filepath.Join(dir, name)
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) && !required {
@@ -143,9 +154,16 @@ func readJSON(dir, name string, v any, required bool) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrBadBundle, err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
+	if !numbers {
+		// One pass: a Decoder scans the value once to find its end and
+		// again to decode it.
+		err = json.Unmarshal(b, v)
+	} else {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		err = dec.Decode(v)
+	}
+	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrBadBundle, p, err)
 	}
 	return nil
@@ -167,7 +185,7 @@ func readKeyed[V any](dir, name string, norm func(string) string) (map[string]V,
 
 func (r *Replay) loadRegistry() error {
 	var raw map[string]map[string]any
-	if err := readJSON(r.dir, RegistryFile, &raw, false); err != nil {
+	if err := readJSONNumbers(r.dir, RegistryFile, &raw); err != nil {
 		return err
 	}
 	r.registry = make(map[string]map[string]any, len(raw))
@@ -189,7 +207,7 @@ func (r *Replay) loadRegistry() error {
 
 func (r *Replay) loadWMI() error {
 	var classes []WMIClass
-	if err := readJSON(r.dir, WMIFile, &classes, false); err != nil {
+	if err := readJSONNumbers(r.dir, WMIFile, &classes); err != nil {
 		return err
 	}
 	r.wmi = make(map[string][]map[string]any, len(classes))
