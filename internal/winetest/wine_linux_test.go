@@ -760,6 +760,7 @@ func testRegistrySettings(t *testing.T, e *env) {
 	if err := json.Unmarshal(got["firewall"].Facts, &fw); err != nil || fw.Windows.Rules == nil || fw.Windows.Rules.Read != 1 || len(fw.Windows.Rules.Open) != 0 {
 		t.Errorf("firewall did not list the one rule in Wine's registry: %s", got["firewall"].Facts)
 	}
+	testOpenFirewallRule(t, e, fwPolicy+"FirewallRules")
 	// The auto-login password is read by nobody and recorded nowhere.
 	if err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
 		if err != nil || fi.IsDir() {
@@ -775,6 +776,40 @@ func testRegistrySettings(t *testing.T, e *env) {
 	}
 	if strings.Contains(out, password) {
 		t.Error("the auto-login password is in the report")
+	}
+}
+
+// testOpenFirewallRule adds what `netsh advfirewall firewall add rule
+// name="Allow all" dir=in action=allow` writes to Wine's registry and runs
+// the check: the real Windows build lists the rule store and fails the
+// firewall naming the rule (the services are off too, but the profiles
+// are judged first). The rule is deleted again for the tests after.
+func testOpenFirewallRule(t *testing.T, e *env, rulesKey string) {
+	const id = "{C8E2A1D4-3B6F-4E0A-9D7C-2F1B5A8E4C33}"
+	e.regAdd(t, rulesKey, id, "REG_SZ", "v2.33|Action=Allow|Active=TRUE|Dir=In|Name=Allow all|")
+	defer func() {
+		if _, _, err := e.wine(regTimeout, "reg", "delete", rulesKey, "/v", id, "/f"); err != nil {
+			t.Errorf("deleting the test rule: %v", err)
+		}
+	}()
+	out, _, _ := e.sg(t, "check", "--json")
+	r := byID(parseReport(t, "check --json", out))["firewall"]
+	var fw struct {
+		Windows struct {
+			Rules *struct {
+				Read int `json:"read"`
+				Open []struct {
+					Store, ID, Name string
+				} `json:"open"`
+			} `json:"inbound_rules"`
+		} `json:"windows"`
+	}
+	if err := json.Unmarshal(r.Facts, &fw); err != nil || fw.Windows.Rules == nil || fw.Windows.Rules.Read != 2 ||
+		len(fw.Windows.Rules.Open) != 1 || fw.Windows.Rules.Open[0].ID != id || fw.Windows.Rules.Open[0].Store != "local" {
+		t.Errorf("firewall did not list the open rule: %v %s", err, r.Facts)
+	}
+	if r.Status != checks.Fail || !strings.Contains(r.Summary, `rule "Allow all"`) {
+		t.Errorf("firewall with an allow-all rule under Wine: %s %q", r.Status, r.Summary)
 	}
 }
 
