@@ -165,11 +165,13 @@ const gnomeUnlockService = "gdm-password"
 // unlockServices are, per desktop, the PAM services its lock screen
 // unlocks through, any one of which opens it: GDM's for GNOME Shell;
 // kscreenlocker's password, fingerprint and smart-card services (the
-// last two since Plasma 6); each screensaver daemon's own. Budgie's
-// locker is not known here, and Xfce's only when it is
-// xfce4-screensaver (light-locker unlocks through the display manager).
+// last two since Plasma 6); each screensaver daemon's own (Budgie's is
+// budgie-screensaver, its PAM_SERVICE_NAME, or gnome-screensaver before
+// it); Xfce's only when it is xfce4-screensaver (light-locker unlocks
+// through the display manager).
 var unlockServices = map[string][]string{
 	desktopGNOME:    {gnomeUnlockService},
+	desktopBudgie:   {"budgie-screensaver", "gnome-screensaver"},
 	desktopKDE:      {"kde", "kde-fingerprint", "kde-smartcard"},
 	desktopMATE:     {"mate-screensaver"},
 	desktopCinnamon: {"cinnamon-screensaver"},
