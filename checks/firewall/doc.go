@@ -90,9 +90,11 @@
 //     lets in only what it names; fields the check does not know narrow
 //     nothing. A store that cannot be read, or holds a value that is not a
 //     rule, leaves the profile unknown. Profiles blocking even allowed
-//     apps (AllowInboundRules false, DoNotAllowExceptions) enforce no
-//     rule, and Group Policy's AllowLocalPolicyMerge 0 drops the local and
-//     app stores; only stores a judged profile enforces are read. When
+//     apps (AllowInboundRules false, DoNotAllowExceptions, Intune's
+//     Shielded) enforce no rule, and AllowLocalPolicyMerge 0 (Group
+//     Policy's or Intune's) drops the local and app stores, unless a
+//     policy explicitly lets the rules count (the less protective reading
+//     again); only stores a judged profile enforces are read. When
 //     neither the profiles' WMI class nor the registry is readable,
 //     netsh advfirewall show currentprofile, whose state words are
 //     localised (ON/OFF, EIN/AUS, Actif/Inactif, ...) and decoded from the

@@ -380,10 +380,19 @@ func applyPolicies(p probe.Probe, profiles []profile) {
 		pr := &profiles[i]
 		gpo := groupPolicyKey + `\` + gpoProfileKeys[pr.Name]
 		mdm := localPolicyKey + `\Mdm\` + localProfileKeys[pr.Name]
-		if registryFlag(p, gpo, "DoNotAllowExceptions", 1) {
+		// Whether the allow rules count at all (Group Policy's
+		// DoNotAllowExceptions, Intune's Shielded: 1 blocks even allowed
+		// apps) and whether the PC's own rules do (AllowLocalPolicyMerge):
+		// an explicit setting that lets rules count wins, the less
+		// protective reading again.
+		switch shields := policyValues(p, []string{gpo, mdm}, []string{"DoNotAllowExceptions", "Shielded"}); {
+		case slices.Contains(shields, 0):
+			pr.RulesIgnored = false
+		case slices.Contains(shields, 1):
 			pr.RulesIgnored = true
 		}
-		pr.LocalRulesIgnored = registryFlag(p, gpo, "AllowLocalPolicyMerge", 0)
+		merge := policyValues(p, []string{gpo, mdm}, []string{"AllowLocalPolicyMerge"})
+		pr.LocalRulesIgnored = slices.Contains(merge, 0) && !slices.Contains(merge, 1)
 		var enabled, allowed []bool
 		unread := false
 		for _, key := range []string{gpo, mdm} {
@@ -411,6 +420,22 @@ func applyPolicies(p probe.Probe, profiles []profile) {
 			pr.InboundUnread = true
 		}
 	}
+}
+
+// policyValues are the values of the named DWORD settings read under the
+// keys; settings absent or unread add nothing.
+func policyValues(p probe.Probe, keys, values []string) []int64 {
+	var out []int64
+	for _, key := range keys {
+		for _, value := range values {
+			if v, err := p.Registry(key, value); err == nil {
+				if n, ok := probe.AsInt(v); ok {
+					out = append(out, n)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // registryFlag reports whether a DWORD setting is read and holds want.
