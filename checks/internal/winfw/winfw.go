@@ -196,30 +196,29 @@ var ErrNotARule = errors.New("not a firewall rule SessionGuard can read")
 
 // ReadStore lists a store's rules by id. An absent store is an error
 // wrapping probe.ErrNotFound (no rules); one that cannot be read another
-// error. A value that is not a rule is an error wrapping ErrNotARule,
-// naming the first such, returned with every rule that was read: the
-// store is not known whole, yet what it holds still counts.
+// error. Values that are not rules are an error wrapping ErrNotARule,
+// counting them (not naming them: a rule's id may hold a program's path
+// under a person's folder, and errors go into the facts), returned with
+// every rule that was read: the store is not known whole, yet what it
+// holds still counts.
 func ReadStore(p probe.Probe, s Store) (map[string]Rule, error) {
 	values, err := probe.RegistryValues(p, s.Key)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, 0, len(values))
-	for id := range values {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids) // the first value not read is named, the same every time
 	rules := make(map[string]Rule, len(values))
-	for _, id := range ids {
-		text, ok := values[id].(string)
+	notRules := 0
+	for id, v := range values {
+		text, ok := v.(string)
 		r, parsed := Parse(text)
 		if !ok || !parsed {
-			if err == nil {
-				err = fmt.Errorf("%s\\%s: %w", s.Key, id, ErrNotARule)
-			}
+			notRules++
 			continue
 		}
 		rules[id] = r
+	}
+	if notRules > 0 {
+		err = fmt.Errorf("%s: %d of its %d values: %w", s.Key, notRules, len(values), ErrNotARule)
 	}
 	return rules, err
 }

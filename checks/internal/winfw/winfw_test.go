@@ -38,8 +38,8 @@ func TestProfiles(t *testing.T) {
 }
 
 // TestReadStore: a store's rules by id; an absent store is ErrNotFound
-// and a denied one its error; a value that is not a rule fails the store,
-// naming the first such by id, while every rule read is still returned.
+// and a denied one its error; values that are not rules fail the store,
+// counted, not named, while every rule read is still returned.
 func TestReadStore(t *testing.T) {
 	s := Stores[0]
 	p := &values{keys: map[string]map[string]any{s.Key: {
@@ -49,7 +49,7 @@ func TestReadStore(t *testing.T) {
 		"b-garbage":       "not a rule",
 	}}}
 	rules, err := ReadStore(p, s)
-	if !errors.Is(err, ErrNotARule) || err.Error() != s.Key+`\b-garbage: `+ErrNotARule.Error() {
+	if !errors.Is(err, ErrNotARule) || err.Error() != s.Key+`: 2 of its 4 values: `+ErrNotARule.Error() {
 		t.Errorf("a store with values that are not rules: %v", err)
 	}
 	if ids := IDs(rules); !slices.Equal(ids, []string{"CoreNet-DHCP-In", "{C8E2}"}) || rules["{C8E2}"].First("name") != "Allow all" {

@@ -114,7 +114,7 @@ func readValue(k registry.Key, key, value string) (any, error) {
 // registryValues lists a key's values and reads each. A value removed
 // between the listing and its reading is left out, as are values of types
 // not read; any other failure fails the whole listing, so a caller never
-// judges on part of a key.
+// judges on part of a key, and says so without the value's name.
 func (liveOS) registryValues(key string) (map[string]any, error) {
 	hive, path, err := splitKey(key)
 	if err != nil {
@@ -136,8 +136,12 @@ func (liveOS) registryValues(key string) (map[string]any, error) {
 		case err == nil:
 			out[name] = v
 		case errors.Is(err, errValueType), errors.Is(err, probe.ErrNotFound):
+		case errors.Is(err, probe.ErrAccessDenied):
+			// Not named: a value's name may be a path under a person's
+			// folder (a firewall rule's id), and errors reach the facts.
+			return nil, fmt.Errorf("registry key %s: one of its values: %w", key, probe.ErrAccessDenied)
 		default:
-			return nil, err
+			return nil, fmt.Errorf("registry key %s: one of its values could not be read", key)
 		}
 	}
 	return out, nil
