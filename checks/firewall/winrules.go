@@ -3,6 +3,7 @@ package firewall
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -103,7 +104,7 @@ func collectRules(p probe.Probe, f *windowsFacts) *inboundRules {
 			rules.Unread = append(rules.Unread, s.Name)
 			f.Errors = append(f.Errors, err.Error())
 		}
-		for _, id := range winfw.IDs(store) {
+		for _, id := range slices.Sorted(maps.Keys(store)) {
 			r := store[id]
 			rules.Read++
 			if note, open := isOpenRule(r); open {
@@ -143,7 +144,7 @@ func isOpenRule(f winfw.Rule) (note string, open bool) {
 	if proto := f.First("protocol"); proto != "" && proto != "6" && proto != "17" && proto != "256" {
 		return "", false // ICMP, GRE, IPv6-in-IPv4: one protocol, not every connection
 	}
-	if ports := f.All("lport", "lport2_10", "lport2_20"); len(ports) > 0 && !slices.ContainsFunc(ports, isAny) {
+	if ports := f.All("lport", "lport2_10", "lport2_20"); len(ports) > 0 && !slices.ContainsFunc(ports, winfw.IsAny) {
 		// A keyword (RPC, IPHTTPS, Teredo, mDNS, …) names the few ports
 		// one Windows feature uses, and counts as none here.
 		if portsCovered(ports) < wideRangePorts {
@@ -173,11 +174,8 @@ func isOpenRule(f winfw.Rule) (note string, open bool) {
 // hosts most Windows services; a rule naming one service through Svc
 // narrows).
 func hostsManyListeners(app string) bool {
-	return strings.EqualFold(app, "System") || strings.HasSuffix(strings.ToLower(app), `\svchost.exe`)
+	return strings.EqualFold(app, "System") || winfw.IsServiceHost(app)
 }
-
-// isAny: the value every port or address matches.
-func isAny(v string) bool { return v == "*" || strings.EqualFold(v, "any") }
 
 // wideRemoteAddress reports whether a remote address value takes in
 // everyone a café's network holds: any address, a whole local network
@@ -185,7 +183,7 @@ func isAny(v string) bool { return v == "*" || strings.EqualFold(v, "any") }
 // keywords for the Internet and the intranet. The keywords for this
 // network's own DNS, DHCP and WINS servers and gateway narrow.
 func wideRemoteAddress(v string) (note string, wide bool) {
-	if isAny(v) {
+	if winfw.IsAny(v) {
 		return "", true
 	}
 	switch strings.ToLower(v) {

@@ -164,7 +164,7 @@ func coversRDP(r winfw.Rule) bool {
 	if r.First("apppkgid") != "" {
 		return false
 	}
-	if app := r.First("app"); app != "" && !strings.HasSuffix(strings.ToLower(app), `\svchost.exe`) {
+	if app := r.First("app"); app != "" && !winfw.IsServiceHost(app) {
 		return false
 	}
 	if svc := r.First("svc"); svc != "" && svc != "*" && !strings.EqualFold(svc, "termservice") {
@@ -177,7 +177,7 @@ func coversRDP(r winfw.Rule) bool {
 // portIncludes reports whether a local port value ("3389", "3000-4000",
 // "*") takes in port n; keywords (RPC, IPHTTPS, …) name other ports.
 func portIncludes(v string, n int) bool {
-	if v == "*" || strings.EqualFold(v, "any") {
+	if winfw.IsAny(v) {
 		return true
 	}
 	lo, hi, isRange := strings.Cut(v, "-")

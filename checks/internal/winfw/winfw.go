@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -180,14 +179,14 @@ func (r Rule) Profiles() []string {
 	return out
 }
 
-// IDs are a store's rule ids, sorted.
-func IDs(rules map[string]Rule) []string {
-	ids := make([]string, 0, len(rules))
-	for id := range rules {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
+// IsAny reports whether a port or address value is the one every port
+// or address matches ("*", "Any").
+func IsAny(v string) bool { return v == "*" || strings.EqualFold(v, "any") }
+
+// IsServiceHost reports whether a rule's program is svchost.exe, which
+// hosts most Windows services (a rule narrows to one through Svc).
+func IsServiceHost(app string) bool {
+	return strings.HasSuffix(strings.ToLower(app), `\svchost.exe`)
 }
 
 // ErrNotARule: a store holds a value this package cannot read as a rule,

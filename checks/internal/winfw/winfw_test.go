@@ -3,6 +3,7 @@ package winfw
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -52,7 +53,7 @@ func TestReadStore(t *testing.T) {
 	if !errors.Is(err, ErrNotARule) || err.Error() != s.Key+`: 2 of its 4 values: `+ErrNotARule.Error() {
 		t.Errorf("a store with values that are not rules: %v", err)
 	}
-	if ids := IDs(rules); !slices.Equal(ids, []string{"CoreNet-DHCP-In", "{C8E2}"}) || rules["{C8E2}"].First("name") != "Allow all" {
+	if ids := slices.Sorted(maps.Keys(rules)); !slices.Equal(ids, []string{"CoreNet-DHCP-In", "{C8E2}"}) || rules["{C8E2}"].First("name") != "Allow all" {
 		t.Errorf("rules read: %v", rules)
 	}
 	if _, err := ReadStore(p, Stores[2]); !errors.Is(err, probe.ErrNotFound) {
