@@ -287,7 +287,7 @@ func profilesFromWMI(rows []map[string]any) []profile {
 	var out []profile
 	for _, r := range rows {
 		name, _ := probe.AsString(r["Name"])
-		name = canonicalProfile(name)
+		name = winfw.CanonicalProfile(name)
 		if name == "" {
 			continue
 		}
@@ -359,7 +359,7 @@ func profilesFromRegistry(p probe.Probe, f *windowsFacts) []profile {
 			f.Errors = append(f.Errors, err.Error())
 			pr.InboundUnread = true
 		}
-		pr.RulesIgnored = registryFlag(p, key, "DoNotAllowExceptions", 1)
+		pr.RulesIgnored = slices.Contains(dwordValues(p, []string{key}, []string{"DoNotAllowExceptions"}), 1)
 		out = append(out, pr)
 	}
 	if !found {
@@ -385,13 +385,13 @@ func applyPolicies(p probe.Probe, profiles []profile) {
 		// apps) and whether the PC's own rules do (AllowLocalPolicyMerge):
 		// an explicit setting that lets rules count wins, the less
 		// protective reading again.
-		switch shields := policyValues(p, []string{gpo, mdm}, []string{"DoNotAllowExceptions", "Shielded"}); {
+		switch shields := dwordValues(p, []string{gpo, mdm}, []string{"DoNotAllowExceptions", "Shielded"}); {
 		case slices.Contains(shields, 0):
 			pr.RulesIgnored = false
 		case slices.Contains(shields, 1):
 			pr.RulesIgnored = true
 		}
-		merge := policyValues(p, []string{gpo, mdm}, []string{"AllowLocalPolicyMerge"})
+		merge := dwordValues(p, []string{gpo, mdm}, []string{"AllowLocalPolicyMerge"})
 		pr.LocalRulesIgnored = slices.Contains(merge, 0) && !slices.Contains(merge, 1)
 		var enabled, allowed []bool
 		unread := false
@@ -416,15 +416,14 @@ func applyPolicies(p probe.Probe, profiles []profile) {
 		if len(allowed) > 0 {
 			pr.InboundAllowed = slices.Contains(allowed, true)
 		}
-		if unread {
-			pr.InboundUnread = true
-		}
+		pr.InboundUnread = pr.InboundUnread || unread
 	}
 }
 
-// policyValues are the values of the named DWORD settings read under the
-// keys; settings absent or unread add nothing.
-func policyValues(p probe.Probe, keys, values []string) []int64 {
+// dwordValues are the values of the named DWORD settings read under the
+// keys; settings absent or unread add nothing (so an unread setting never
+// switches rules off: they are judged).
+func dwordValues(p probe.Probe, keys, values []string) []int64 {
 	var out []int64
 	for _, key := range keys {
 		for _, value := range values {
@@ -436,17 +435,6 @@ func policyValues(p probe.Probe, keys, values []string) []int64 {
 		}
 	}
 	return out
-}
-
-// registryFlag reports whether a DWORD setting is read and holds want.
-// Only a setting that is read switches rules off: unread, they are judged.
-func registryFlag(p probe.Probe, key, value string, want int64) bool {
-	v, err := p.Registry(key, value)
-	if err != nil {
-		return false
-	}
-	n, ok := probe.AsInt(v)
-	return ok && n == want
 }
 
 // activeProfilesFromWMI maps MSFT_NetConnectionProfile NetworkCategory
@@ -475,8 +463,6 @@ func activeProfilesFromWMI(rows []map[string]any) []string {
 	}
 	return out
 }
-
-func canonicalProfile(name string) string { return winfw.CanonicalProfile(name) }
 
 func sortProfiles(ps []profile) {
 	order := map[string]int{profileDomain: 0, profilePrivate: 1, profilePublic: 2}

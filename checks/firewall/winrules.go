@@ -13,10 +13,6 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
-// isLocalStore reports whether the store named name holds the computer's
-// own rules.
-func isLocalStore(name string) bool { return winfw.StoreNamed(name).Local }
-
 // unreadStores names the stores that could not be read, for a person.
 func (r *inboundRules) unreadStores() string {
 	titles := make([]string, len(r.Unread))
@@ -63,21 +59,22 @@ func (r openRule) label() string {
 	return fmt.Sprintf("%q", r.ID)
 }
 
+// follows reports whether profile p lets the allow rules in store s count:
+// not when it blocks even allowed apps, nor the PC's own rules where
+// policy merges none.
+func (p profile) follows(s winfw.Store) bool {
+	return !p.RulesIgnored && !(p.LocalRulesIgnored && s.Local)
+}
+
 // enforces reports whether profile p is on, blocks by default and
 // enforces the rules in store s.
 func (p profile) enforces(s winfw.Store) bool {
-	return isTrue(p.Enabled) && !p.InboundAllowed && !p.RulesIgnored && !(p.LocalRulesIgnored && s.Local)
+	return isTrue(p.Enabled) && !p.InboundAllowed && p.follows(s)
 }
 
 // appliesTo reports whether the rule is enforced for profile p.
 func (r openRule) appliesTo(p profile) bool {
-	if p.RulesIgnored {
-		return false
-	}
-	if p.LocalRulesIgnored && isLocalStore(r.Store) {
-		return false
-	}
-	return r.Profiles == nil || slices.Contains(r.Profiles, p.Name)
+	return p.follows(winfw.StoreNamed(r.Store)) && (r.Profiles == nil || slices.Contains(r.Profiles, p.Name))
 }
 
 // maxRuleName bounds a rule name kept in the facts.
@@ -241,21 +238,13 @@ func (r *inboundRules) openFor(p profile) (*openRule, bool) {
 			return &r.Open[i], false
 		}
 	}
-	if p.RulesIgnored {
-		return nil, false
-	}
-	for _, store := range r.Unread {
-		if !p.LocalRulesIgnored || !isLocalStore(store) {
-			return nil, true
-		}
-	}
-	return nil, false
+	return nil, slices.ContainsFunc(r.Unread, func(store string) bool { return p.follows(winfw.StoreNamed(store)) })
 }
 
 // fix says how to remove the rule: the person's own rules in wf.msc,
 // their organisation's through IT support.
 func (r openRule) fix() string {
-	if isLocalStore(r.Store) {
+	if winfw.StoreNamed(r.Store).Local {
 		return fmt.Sprintf(fixWinRule, r.label())
 	}
 	return fmt.Sprintf(fixWinRuleOrg, r.label())
