@@ -223,11 +223,16 @@ func (r *Recorder) Registry(key, value string) (any, error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.keepRegistry(key, value, v)
+	return v, nil
+}
+
+// keepRegistry records one registry value; the caller holds r.mu.
+func (r *Recorder) keepRegistry(key, value string, v any) {
 	if r.registry[key] == nil {
 		r.registry[key] = map[string]any{}
 	}
 	r.registry[key][value] = v
-	return v, nil
 }
 
 // WMI queries and records a class (an empty class is recorded as such),

@@ -3,6 +3,7 @@ package evidence
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -56,18 +57,12 @@ func (r *Recorder) RegistryValues(key string) (map[string]any, error) {
 		r.deny(err, Denied{Kind: "registry_values", Key: key})
 		return values, err
 	}
-	names := make([]string, 0, len(values))
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.registry[key] == nil {
-		r.registry[key] = map[string]any{}
-	}
 	for name, v := range values {
-		names = append(names, name)
-		r.registry[key][name] = v
+		r.keepRegistry(key, name, v)
 	}
-	slices.Sort(names)
-	r.registryLists[key] = names
+	r.registryLists[key] = slices.Sorted(maps.Keys(values))
 	return values, nil
 }
 
