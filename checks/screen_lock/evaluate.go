@@ -154,9 +154,18 @@ func lateGate(summary, fix string) checks.Result {
 // for a person.
 func unlockSettings(l linuxFacts) string {
 	if l.UnlockService == gnomeUnlockService {
-		return "GDM's sign-in settings"
+		return "GDM's sign-in settings (PAM service " + gnomeUnlockService + ")"
 	}
-	return "the lock screen's sign-in settings in /etc/pam.d/" + l.UnlockService
+	return "the lock screen's sign-in settings (PAM service " + l.UnlockService + ")"
+}
+
+// unlockRule says where the rule letting the person in is, when the facts
+// say ("" from facts recorded before they did).
+func unlockRule(l linuxFacts, module string) string {
+	if l.UnlockRuleFile == "" {
+		return ""
+	}
+	return " through the " + module + " line in " + l.UnlockRuleFile
 }
 
 func unknownGate(why, fix string) checks.Result {
@@ -292,19 +301,23 @@ func unlockGates(l linuxFacts, fix string) []checks.Result {
 	}
 	switch {
 	case l.UnlockWithoutPassword == unixlogin.ViaNoPasswdGroup:
+		group := "a group " + unlockSettings(l) + " let in without one (such as nopasswdlogin)"
+		if l.UnlockGroup != "" {
+			group = "the group " + l.UnlockGroup + ", which " + unlockSettings(l) + " let in without one" + unlockRule(l, "pam_succeed_if")
+		}
 		gates = append(gates, checks.Result{Status: checks.Fail,
-			Summary: "The screen locks, but the lock screen opens without your password: your account is in a group " + unlockSettings(l) + " let in without one (such as nopasswdlogin).",
+			Summary: "The screen locks, but the lock screen opens without your password: your account is in " + group + ".",
 			Fix:     "To unlock with your password again, " + unixlogin.NoPasswdGroupFix})
 	case l.UnlockWithoutPassword == unixlogin.ViaPermit:
-		gates = append(gates, checks.Result{Status: checks.Fail,
-			Summary: "The screen locks, but the lock screen opens without a password: " + unlockSettings(l) + " (pam_permit) let anyone in.",
-			Fix:     "To make the lock screen ask for a password, " + unixlogin.PermitFix})
-	case l.UnlockPAMUnread:
-		where := unlockSettings(l)
-		if l.UnlockService == gnomeUnlockService {
-			where += ", /etc/pam.d/" + gnomeUnlockService
+		how := " (pam_permit)"
+		if l.UnlockRuleFile != "" {
+			how = unlockRule(l, "pam_permit")
 		}
-		gates = append(gates, unknownGate("whether the lock screen asks for a password ("+where+") could not be read", fix))
+		gates = append(gates, checks.Result{Status: checks.Fail,
+			Summary: "The screen locks, but the lock screen opens without a password: " + unlockSettings(l) + " let anyone in" + how + ".",
+			Fix:     "To make the lock screen ask for a password, " + unixlogin.PermitFix(l.UnlockRuleFile)})
+	case l.UnlockPAMUnread:
+		gates = append(gates, unknownGate("whether "+unlockSettings(l)+" let you in without a password could not be read", fix))
 	}
 	return gates
 }

@@ -71,6 +71,12 @@ type linuxFacts struct {
 	// UnlockService is the PAM service that lets the person in without a
 	// password, else the one that could not be read.
 	UnlockService string `json:"unlock_service,omitempty"`
+	// UnlockRuleFile is the file holding the rule that lets the person in
+	// without a password (the service's own, one it includes, or
+	// /usr/lib/pam.d's), and UnlockGroup the group it lets in that the
+	// person is in (pam_nopasswd_group).
+	UnlockRuleFile string `json:"unlock_rule_file,omitempty"`
+	UnlockGroup    string `json:"unlock_group,omitempty"`
 	// SleepHook is the system-wide hook that runs a screen locker before
 	// the computer sleeps (a unit the sleep targets want, or a
 	// systemd-sleep script), by its name (a unit's instance, often a
@@ -207,15 +213,16 @@ func idleUnlockServices(lockers []idleLocker) []string {
 // leaves it unknown unless another lets in.
 func readUnlockPAM(p probe.Probe, u probe.User, services []string, lf *linuxFacts, f *facts) {
 	for _, service := range services {
-		via, err := unixlogin.Passwordless(p, "", service, nil, func(e unixlogin.Passwd) bool { return e.IsAccountOf(u) })
+		rule, err := unixlogin.Passwordless(p, "", service, nil, func(e unixlogin.Passwd) bool { return e.IsAccountOf(u) })
 		switch {
 		case err != nil:
-			f.addError("/etc/pam.d/"+service, err)
+			f.addError(unixlogin.Where(err, "PAM service "+service), err)
 			if !lf.UnlockPAMUnread {
 				lf.UnlockPAMUnread, lf.UnlockService = true, service
 			}
-		case via != "":
-			lf.UnlockWithoutPassword, lf.UnlockService, lf.UnlockPAMUnread = via, service, false
+		case rule.Via != "":
+			lf.UnlockWithoutPassword, lf.UnlockService, lf.UnlockPAMUnread = rule.Via, service, false
+			lf.UnlockRuleFile, lf.UnlockGroup = rule.File, rule.Group
 			return
 		}
 	}

@@ -136,15 +136,25 @@ func autoLoginFix(f facts) string {
 		return "Turn off automatic login: press Windows+R, type netplwiz and press Enter, tick \"Users must enter a user name and password to use this computer\" and click OK (if that box is missing, ask your IT support to turn automatic sign-in off)."
 	}
 	var via []string
+	var rules []unixlogin.Rule
 	if f.Linux != nil {
-		via = f.Linux.AutoLoginVia
+		via, rules = f.Linux.AutoLoginVia, f.Linux.PAMRules
 	}
 	var parts []string
 	if slices.Contains(via, unixlogin.ViaNoPasswdGroup) {
-		parts = append(parts, "Your account signs in without a password at the login screen (it is in the nopasswdlogin group): "+unixlogin.NoPasswdGroupFix)
+		in := "the nopasswdlogin group"
+		if r := pamRule(rules, unixlogin.ViaNoPasswdGroup); r.Group != "" {
+			in = "the group " + r.Group + ", let in by " + r.File
+		}
+		parts = append(parts, "Your account signs in without a password at the login screen (it is in "+in+"): "+unixlogin.NoPasswdGroupFix)
 	}
 	if slices.Contains(via, unixlogin.ViaPermit) {
-		parts = append(parts, "The login screen lets anyone sign in without a password (pam_permit in its PAM settings): "+unixlogin.PermitFix)
+		r := pamRule(rules, unixlogin.ViaPermit)
+		where := "its PAM settings"
+		if r.File != "" {
+			where = r.File
+		}
+		parts = append(parts, "The login screen lets anyone sign in without a password (pam_permit in "+where+"): "+unixlogin.PermitFix(r.File))
 	}
 	if slices.ContainsFunc(via, func(v string) bool { return strings.HasPrefix(v, "gdm_") }) {
 		parts = append(parts, "Turn off automatic login: open Settings > Users (or System > Users), click Unlock, and switch off Automatic Login.")
@@ -217,3 +227,12 @@ const noPasswordFix = passwdstatus.EmptyFix
 const directoryGroupFix = "You sign in with a domain or Microsoft Entra ID account, and this computer could not tell which of its groups you are in: ask your IT support whether your account is an administrator here (for example through \"Device Local Administrators\" or \"Domain Admins\"); signing out and in again lets Windows record your groups for the next check."
 
 const kcpasswordFix = "A saved automatic-login password is still on this Mac: open System Settings > Users & Groups, set \"Automatically log in as\" to your account and then back to Off, which deletes it, or ask your IT support."
+
+// pamRule is the first of rules letting a person in via via; the zero
+// rule when there is none (facts recorded before rules were).
+func pamRule(rules []unixlogin.Rule, via string) unixlogin.Rule {
+	if i := slices.IndexFunc(rules, func(r unixlogin.Rule) bool { return r.Via == via }); i >= 0 {
+		return rules[i]
+	}
+	return unixlogin.Rule{}
+}

@@ -29,6 +29,10 @@ type linuxFacts struct {
 	// getty_autologin, lightdm_allow_guest.
 	AutoLoginVia []string `json:"auto_login_via,omitempty"`
 	GuestVia     []string `json:"guest_via,omitempty"`
+	// PAMRules are the display managers' PAM rules behind AutoLoginVia's
+	// pam_permit and pam_nopasswd_group: each one's file (the service's
+	// own, one it includes, or /usr/lib/pam.d's) and group.
+	PAMRules []unixlogin.Rule `json:"pam_rules,omitempty"`
 	// AdminVia names how the person at the screen is an administrator:
 	// admin_group (sudo, wheel or admin), sudoers_user, sudoers_group,
 	// sudoers_all (a rule for ALL users), polkit_admin_user,
@@ -112,12 +116,13 @@ func collectLinux(ctx context.Context, p probe.Probe, root string, f *facts) {
 		}
 		auto, guest = append(auto, r.autoVia...), append(guest, r.guestVia...)
 		// Its PAM service may sign the person in without a password.
-		switch via, err := passwordlessLogin(p, root, r.name, person, passwd, lf.UIDMin, lf.UIDMax); {
+		switch rule, err := passwordlessLogin(p, root, r.name, person, passwd, lf.UIDMin, lf.UIDMax); {
 		case err != nil:
-			f.addError(r.name+" PAM service", err)
+			f.addError(r.name+" PAM service ("+unixlogin.Where(err, dmPAMServices[r.name])+")", err)
 			autoUnknown = true
-		case via != "":
-			auto = append(auto, via)
+		case rule.Via != "":
+			auto = append(auto, rule.Via)
+			lf.PAMRules = append(lf.PAMRules, rule)
 		}
 	}
 	getty, gettyErr := gettyAutologin(p, root)

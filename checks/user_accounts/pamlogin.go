@@ -14,16 +14,16 @@ import (
 var dmPAMServices = map[string]string{"gdm": "gdm-password", "lightdm": "lightdm", "sddm": "sddm"}
 
 // passwordlessLogin judges the display manager dm's PAM service for the
-// person at the screen u (nobody signed in: any account of a person):
-// "pam_permit" when everyone signs in without a password,
-// "pam_nopasswd_group" when the person is in a group it lets in so; ""
-// when neither; err when the service, /etc/passwd (passwd, the accounts
-// already read; nil when they could not be) or /etc/group could not be
-// read.
-func passwordlessLogin(p probe.Probe, root, dm string, u *probe.User, passwd []unixlogin.Passwd, uidMin, uidMax int) (string, error) {
+// person at the screen u (nobody signed in: any account of a person): a
+// rule via "pam_permit" when everyone signs in without a password, via
+// "pam_nopasswd_group" when the person is in a group it lets in so; the
+// zero rule when neither; err when the service, /etc/passwd (passwd, the
+// accounts already read; nil when they could not be) or /etc/group could
+// not be read.
+func passwordlessLogin(p probe.Probe, root, dm string, u *probe.User, passwd []unixlogin.Passwd, uidMin, uidMax int) (unixlogin.Rule, error) {
 	service, ok := dmPAMServices[dm]
 	if !ok {
-		return "", nil
+		return unixlogin.Rule{}, nil
 	}
 	return unixlogin.Passwordless(p, root, service, passwd, func(e unixlogin.Passwd) bool {
 		if u != nil {

@@ -181,16 +181,23 @@ var pamDirs = []string{"/etc/pam.d/", "/usr/lib/pam.d/"}
 // otherService is the service Linux-PAM uses for one that has no file.
 const otherService = "other"
 
+// stack is what readStack finds in a PAM service and what it includes:
+// the file of the first rule letting everyone in without a password
+// ("" when none does), and the rules letting a group's members in so.
+type stack struct {
+	permit string
+	groups []Rule // Via ViaNoPasswdGroup, with the group and its file
+}
+
 // readStack reads a PAM service (a name looked up in pamDirs as Linux-PAM
-// does, or an absolute path) and everything it includes, each file once:
-// whether any lets everyone in without a password, and the groups whose
-// members any lets in so. A service with no file is read as PAM reads it,
-// as the "other" service; an included file that is not there adds
-// nothing (PAM itself refuses such a stack); one that cannot be read, or
-// includes nested past maxIncludeDepth, is an error.
-func readStack(p probe.Probe, root, service string, seen map[string]bool, depth int) (everyone bool, groups []string, err error) {
+// does, or an absolute path) and everything it includes, each file once,
+// into s. A service with no file is read as PAM reads it, as the "other"
+// service; an included file that is not there adds nothing (PAM itself
+// refuses such a stack); one that cannot be read, or includes nested past
+// maxIncludeDepth, is an error.
+func readStack(p probe.Probe, root, service string, seen map[string]bool, depth int, s *stack) error {
 	if depth > maxIncludeDepth {
-		return false, nil, errors.New("the PAM rules include one another more than " + strconv.Itoa(maxIncludeDepth) + " deep (" + service + ")")
+		return errors.New("the PAM rules include one another more than " + strconv.Itoa(maxIncludeDepth) + " deep (" + service + ")")
 	}
 	files := []string{path.Clean(service)}
 	if !strings.HasPrefix(service, "/") {
@@ -200,10 +207,11 @@ func readStack(p probe.Probe, root, service string, seen map[string]bool, depth 
 		}
 	}
 	var b []byte
+	var err error
 	file := ""
 	for _, f := range files {
 		if seen[f] {
-			return false, nil, nil
+			return nil
 		}
 		b, err = p.ReadFile(Under(root, f))
 		if !errors.Is(err, probe.ErrNotFound) {
@@ -213,22 +221,45 @@ func readStack(p probe.Probe, root, service string, seen map[string]bool, depth 
 	}
 	switch {
 	case file == "" && depth == 0 && service != otherService && !strings.HasPrefix(service, "/"):
-		return readStack(p, root, otherService, seen, depth)
+		return readStack(p, root, otherService, seen, depth, s)
 	case file == "":
-		return false, nil, nil
+		return nil
 	case err != nil:
-		return false, nil, err
+		return &ReadError{File: file, Err: err}
 	}
 	seen[file] = true
 	everyone, groups, includes := ParsePAM(b)
-	for _, inc := range includes {
-		e, g, err := readStack(p, root, inc, seen, depth+1)
-		if err != nil {
-			return false, nil, err
-		}
-		everyone, groups = everyone || e, append(groups, g...)
+	if everyone && s.permit == "" {
+		s.permit = file
 	}
-	return everyone, groups, nil
+	for _, g := range groups {
+		s.groups = append(s.groups, Rule{Via: ViaNoPasswdGroup, File: file, Group: g})
+	}
+	for _, inc := range includes {
+		if err := readStack(p, root, inc, seen, depth+1, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// A ReadError is a file Passwordless needed and could not read.
+type ReadError struct {
+	File string
+	Err  error
+}
+
+func (e *ReadError) Error() string { return e.File + ": " + e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// Where is the file err (from Passwordless) could not read, or else
+// fallback.
+func Where(err error, fallback string) string {
+	var re *ReadError
+	if errors.As(err, &re) {
+		return re.File
+	}
+	return fallback
 }
 
 // Ways a PAM service lets a person in without a password (Passwordless).
@@ -237,53 +268,77 @@ const (
 	ViaNoPasswdGroup = "pam_nopasswd_group"
 )
 
-// What to do about each way (the sentence before says what was found).
-const (
-	NoPasswdGroupFix = "open Users and Groups (or Settings > Users), choose your account and turn off signing in without a password, or ask your IT support to take the account out of that group."
-	PermitFix        = "ask your IT support to remove that line from /etc/pam.d."
-)
+// A Rule is a PAM rule letting a person in without a password: how
+// (ViaPermit or ViaNoPasswdGroup), the file it is in (as PAM found it:
+// the service's own, one it includes, the distribution's in
+// /usr/lib/pam.d, or "other"'s) and, for a group's rule, the group the
+// person is in. The zero Rule is none.
+type Rule struct {
+	Via   string `json:"via"`
+	File  string `json:"file"`
+	Group string `json:"group,omitempty"`
+}
 
-// Passwordless judges the PAM service for the people isPerson accepts:
-// ViaPermit when it lets everyone in without a password, ViaNoPasswdGroup
-// when one of those people is in a group it lets in so; "" when neither;
-// err when the service (or "other", which PAM uses for a service with no
-// file), an included one,
+// NoPasswdGroupFix is what to do about a ViaNoPasswdGroup rule (the
+// sentence before says what was found).
+const NoPasswdGroupFix = "open Users and Groups (or Settings > Users), choose your account and turn off signing in without a password, or ask your IT support to take the account out of that group."
+
+// PermitFix is what to do about a ViaPermit rule in file ("" when not
+// known: facts recorded before the file was).
+func PermitFix(file string) string {
+	if file == "" {
+		file = "/etc/pam.d"
+	}
+	return "ask your IT support to remove the pam_permit line from " + file + "."
+}
+
+// Passwordless judges the PAM service for the people isPerson accepts: a
+// ViaPermit rule when it lets everyone in without a password, else a
+// ViaNoPasswdGroup rule when one of those people is in a group it lets in
+// so; the zero Rule when neither; err when the service (or "other", which
+// PAM uses for a service with no file), an included one,
 // /etc/passwd or /etc/group could not be read. passwd is the accounts as
 // the caller read them; nil reads /etc/passwd here, only when a rule
 // names a group.
-func Passwordless(p probe.Probe, root, service string, passwd []Passwd, isPerson func(Passwd) bool) (string, error) {
-	everyone, groups, err := readStack(p, root, service, map[string]bool{}, 0)
-	if err != nil {
-		return "", err
+func Passwordless(p probe.Probe, root, service string, passwd []Passwd, isPerson func(Passwd) bool) (Rule, error) {
+	var s stack
+	if err := readStack(p, root, service, map[string]bool{}, 0, &s); err != nil {
+		return Rule{}, err
 	}
-	if everyone {
-		return ViaPermit, nil
+	if s.permit != "" {
+		return Rule{Via: ViaPermit, File: s.permit}, nil
 	}
-	if len(groups) == 0 {
-		return "", nil
+	if len(s.groups) == 0 {
+		return Rule{}, nil
+	}
+	var names []string
+	for _, g := range s.groups {
+		names = append(names, g.Group)
 	}
 	if passwd == nil {
 		pb, err := p.ReadFile(Under(root, "/etc/passwd"))
 		if err != nil {
-			return "", err
+			return Rule{}, &ReadError{File: "/etc/passwd", Err: err}
 		}
 		var ok bool
 		if passwd, ok = ParsePasswd(pb); !ok {
-			return "", errors.New("the accounts (/etc/passwd) could not be read to tell who is in " + strings.Join(groups, ", "))
+			return Rule{}, errors.New("the accounts (/etc/passwd) could not be read to tell who is in " + strings.Join(names, ", "))
 		}
 	}
 	gb, err := p.ReadFile(Under(root, "/etc/group"))
 	if err != nil {
-		return "", err
+		return Rule{}, &ReadError{File: "/etc/group", Err: err}
 	}
 	all, ok := ParseGroup(gb)
 	if !ok {
-		return "", errors.New("/etc/group: not recognised")
+		return Rule{}, errors.New("/etc/group: not recognised")
 	}
-	for _, e := range passwd {
-		if isPerson(e) && InAnyGroup(e, all, func(name string) bool { return slices.Contains(groups, name) }) {
-			return ViaNoPasswdGroup, nil
+	for _, g := range s.groups {
+		for _, e := range passwd {
+			if isPerson(e) && InAnyGroup(e, all, func(name string) bool { return name == g.Group }) {
+				return g, nil
+			}
 		}
 	}
-	return "", nil
+	return Rule{}, nil
 }

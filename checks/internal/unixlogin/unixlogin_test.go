@@ -62,29 +62,30 @@ func TestPasswordlessFollowsIncludes(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		files map[string]string
-		want  string
+		want  Rule
 		err   string
 	}{
-		{"a sufficient pam_permit three includes down", with(arch, "/etc/pam.d/system-auth", "auth sufficient pam_permit.so\nauth required pam_unix.so\n"), ViaPermit, ""},
-		{"the person's group let in four includes down", with(arch, "/etc/pam.d/system-auth", "auth substack extra\n", "/etc/pam.d/extra", "auth sufficient pam_succeed_if.so user ingroup nopasswdlogin\n"), ViaNoPasswdGroup, ""},
-		{"by an absolute path", with(arch, "/etc/pam.d/system-auth", "auth include /usr/lib/pam.d/vendor-auth\n", "/usr/lib/pam.d/vendor-auth", "auth sufficient pam_permit.so\n"), ViaPermit, ""},
-		{"Arch's own rules (an optional pam_permit after pam_unix)", with(arch, "/etc/pam.d/system-auth", "auth       required                    pam_faillock.so      preauth\nauth       [success=1 default=bad]     pam_unix.so          try_first_pass nullok\nauth       [default=die]               pam_faillock.so      authfail\nauth       optional                    pam_permit.so\nauth       required                    pam_env.so\nauth       required                    pam_faillock.so      authsucc\n"), "", ""},
-		{"files that include each other", with(arch, "/etc/pam.d/system-auth", "auth include system-login\n"), "", ""},
-		{"an included file that is not there", arch, "", ""},
-		{"an included file that cannot be read", with(arch, "/etc/pam.d/system-auth", "DENIED"), "", "denied"},
-		{"includes too deep", with(deep, "/etc/pam.d/gdm-password", "auth include s0\n"), "", "deep"},
+		{"a sufficient pam_permit three includes down", with(arch, "/etc/pam.d/system-auth", "auth sufficient pam_permit.so\nauth required pam_unix.so\n"), Rule{ViaPermit, "/etc/pam.d/system-auth", ""}, ""},
+		{"the person's group let in four includes down", with(arch, "/etc/pam.d/system-auth", "auth substack extra\n", "/etc/pam.d/extra", "auth sufficient pam_succeed_if.so user ingroup nopasswdlogin\n"), Rule{ViaNoPasswdGroup, "/etc/pam.d/extra", "nopasswdlogin"}, ""},
+		{"the group the person is in, not the first one named", with(arch, "/etc/pam.d/system-auth", "auth sufficient pam_succeed_if.so user ingroup autologin\nauth include extra\n", "/etc/pam.d/extra", "auth sufficient pam_succeed_if.so user ingroup nopasswdlogin\n"), Rule{ViaNoPasswdGroup, "/etc/pam.d/extra", "nopasswdlogin"}, ""},
+		{"by an absolute path", with(arch, "/etc/pam.d/system-auth", "auth include /usr/lib/pam.d/vendor-auth\n", "/usr/lib/pam.d/vendor-auth", "auth sufficient pam_permit.so\n"), Rule{ViaPermit, "/usr/lib/pam.d/vendor-auth", ""}, ""},
+		{"Arch's own rules (an optional pam_permit after pam_unix)", with(arch, "/etc/pam.d/system-auth", "auth       required                    pam_faillock.so      preauth\nauth       [success=1 default=bad]     pam_unix.so          try_first_pass nullok\nauth       [default=die]               pam_faillock.so      authfail\nauth       optional                    pam_permit.so\nauth       required                    pam_env.so\nauth       required                    pam_faillock.so      authsucc\n"), Rule{}, ""},
+		{"files that include each other", with(arch, "/etc/pam.d/system-auth", "auth include system-login\n"), Rule{}, ""},
+		{"an included file that is not there", arch, Rule{}, ""},
+		{"an included file that cannot be read", with(arch, "/etc/pam.d/system-auth", "DENIED"), Rule{}, "denied"},
+		{"includes too deep", with(deep, "/etc/pam.d/gdm-password", "auth include s0\n"), Rule{}, "deep"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := &files{m: c.files, reads: map[string]int{}}
 			got, err := Passwordless(f, "", "gdm-password", nil, func(e Passwd) bool { return e.UID >= 1000 })
 			if c.err != "" {
 				if err == nil || !strings.Contains(strings.ToLower(err.Error()), c.err) {
-					t.Fatalf("got %q, %v; want an error about %q", got, err, c.err)
+					t.Fatalf("got %+v, %v; want an error about %q", got, err, c.err)
 				}
 				return
 			}
 			if err != nil || got != c.want {
-				t.Fatalf("got %q, %v; want %q", got, err, c.want)
+				t.Fatalf("got %+v, %v; want %+v", got, err, c.want)
 			}
 			for path, n := range f.reads {
 				if n > 1 {
@@ -107,22 +108,22 @@ func TestPasswordlessFindsServicesAsPAMDoes(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		files map[string]string
-		want  string
+		want  Rule
 	}{
-		{"no file: other lets everyone in", map[string]string{"/etc/pam.d/other": permit}, ViaPermit},
-		{"no file: other asks (Debian's includes common-auth)", map[string]string{"/etc/pam.d/other": "@include common-auth\n", "/etc/pam.d/common-auth": unix}, ""},
-		{"no file: other in the vendor directory", map[string]string{"/usr/lib/pam.d/other": permit}, ViaPermit},
-		{"no file and no other", map[string]string{}, ""},
-		{"only in the vendor directory", map[string]string{"/usr/lib/pam.d/kde": permit, "/etc/pam.d/other": unix}, ViaPermit},
-		{"/etc/pam.d wins over the vendor directory", map[string]string{"/etc/pam.d/kde": unix, "/usr/lib/pam.d/kde": permit}, ""},
-		{"an include found in the vendor directory", map[string]string{"/etc/pam.d/kde": "auth include common-auth\n", "/usr/lib/pam.d/common-auth": permit}, ViaPermit},
-		{"an include with no file is not read as other", map[string]string{"/etc/pam.d/kde": "auth include missing\n", "/etc/pam.d/other": permit}, ""},
+		{"no file: other lets everyone in", map[string]string{"/etc/pam.d/other": permit}, Rule{ViaPermit, "/etc/pam.d/other", ""}},
+		{"no file: other asks (Debian's includes common-auth)", map[string]string{"/etc/pam.d/other": "@include common-auth\n", "/etc/pam.d/common-auth": unix}, Rule{}},
+		{"no file: other in the vendor directory", map[string]string{"/usr/lib/pam.d/other": permit}, Rule{ViaPermit, "/usr/lib/pam.d/other", ""}},
+		{"no file and no other", map[string]string{}, Rule{}},
+		{"only in the vendor directory", map[string]string{"/usr/lib/pam.d/kde": permit, "/etc/pam.d/other": unix}, Rule{ViaPermit, "/usr/lib/pam.d/kde", ""}},
+		{"/etc/pam.d wins over the vendor directory", map[string]string{"/etc/pam.d/kde": unix, "/usr/lib/pam.d/kde": permit}, Rule{}},
+		{"an include found in the vendor directory", map[string]string{"/etc/pam.d/kde": "auth include common-auth\n", "/usr/lib/pam.d/common-auth": permit}, Rule{ViaPermit, "/usr/lib/pam.d/common-auth", ""}},
+		{"an include with no file is not read as other", map[string]string{"/etc/pam.d/kde": "auth include missing\n", "/etc/pam.d/other": permit}, Rule{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := &files{m: c.files, reads: map[string]int{}}
 			got, err := Passwordless(f, "", "kde", nil, func(e Passwd) bool { return true })
 			if err != nil || got != c.want {
-				t.Fatalf("got %q, %v; want %q", got, err, c.want)
+				t.Fatalf("got %+v, %v; want %+v", got, err, c.want)
 			}
 		})
 	}
