@@ -98,7 +98,9 @@
 //     neither the profiles' WMI class nor the registry is readable,
 //     netsh advfirewall show currentprofile, whose state words are
 //     localised (ON/OFF, EIN/AUS, Actif/Inactif, ...) and decoded from the
-//     console code page. Only when Windows Firewall does not pass, a
+//     console code page, with the same policies laid over it (every
+//     profile's, least protective, for a profile named in a language not
+//     recognised). Only when Windows Firewall does not pass, a
 //     third-party firewall registered in root/SecurityCenter2
 //     FirewallProduct that is on (its productState decoded by
 //     checks/internal/wsc, as the anti-virus check's; off, snoozed,

@@ -236,7 +236,7 @@ func startMode(n int64) string {
 }
 
 // collectProfiles reads the profiles from WMI, else the registry, else
-// netsh.
+// netsh, and lays the organisation's policies over them.
 func collectProfiles(ctx context.Context, p probe.Probe, f *windowsFacts) {
 	addErr := func(err error) { f.Errors = append(f.Errors, err.Error()) }
 	if rows, err := p.WMI(standardCimv2, firewallProfileCls); err == nil {
@@ -276,6 +276,9 @@ func collectProfiles(ctx context.Context, p probe.Probe, f *windowsFacts) {
 		addErr(err)
 		return
 	}
+	// What netsh shows is read as the PC's own settings, as the other
+	// two sources are: the policies decide over them as Windows lets them.
+	applyPolicies(p, profiles)
 	f.Profiles, f.ProfilesSource = profiles, "netsh"
 	for _, pr := range profiles {
 		f.ActiveProfiles = append(f.ActiveProfiles, pr.Name)
@@ -378,24 +381,23 @@ func profilesFromRegistry(p probe.Probe, f *windowsFacts) []profile {
 func applyPolicies(p probe.Probe, profiles []profile) {
 	for i := range profiles {
 		pr := &profiles[i]
-		gpo := groupPolicyKey + `\` + gpoProfileKeys[pr.Name]
-		mdm := localPolicyKey + `\Mdm\` + localProfileKeys[pr.Name]
+		keys := policyKeys(pr.Name)
 		// Whether the allow rules count at all (Group Policy's
 		// DoNotAllowExceptions, Intune's Shielded: 1 blocks even allowed
 		// apps) and whether the PC's own rules do (AllowLocalPolicyMerge):
 		// an explicit setting that lets rules count wins, the less
 		// protective reading again.
-		switch shields := dwordValues(p, []string{gpo, mdm}, []string{"DoNotAllowExceptions", "Shielded"}); {
+		switch shields := dwordValues(p, keys, []string{"DoNotAllowExceptions", "Shielded"}); {
 		case slices.Contains(shields, 0):
 			pr.RulesIgnored = false
 		case slices.Contains(shields, 1):
 			pr.RulesIgnored = true
 		}
-		merge := dwordValues(p, []string{gpo, mdm}, []string{"AllowLocalPolicyMerge"})
+		merge := dwordValues(p, keys, []string{"AllowLocalPolicyMerge"})
 		pr.LocalRulesIgnored = slices.Contains(merge, 0) && !slices.Contains(merge, 1)
 		var enabled, allowed []bool
 		unread := false
-		for _, key := range []string{gpo, mdm} {
+		for _, key := range keys {
 			for _, value := range []string{"EnableFirewall", "DefaultInboundAction"} {
 				v, err := p.Registry(key, value)
 				n, ok := probe.AsInt(v)
@@ -418,6 +420,22 @@ func applyPolicies(p probe.Probe, profiles []profile) {
 		}
 		pr.InboundUnread = pr.InboundUnread || unread
 	}
+}
+
+// policyKeys are the keys of Group Policy's and device management's
+// settings for the named profile; for a profile netsh named in a language
+// not recognised ("Current"), every profile's (the least protective of
+// them taken, as between the two).
+func policyKeys(name string) []string {
+	names := []string{name}
+	if _, known := localProfileKeys[name]; !known {
+		names = []string{profileDomain, profilePrivate, profilePublic}
+	}
+	var keys []string
+	for _, n := range names {
+		keys = append(keys, groupPolicyKey+`\`+gpoProfileKeys[n], localPolicyKey+`\Mdm\`+localProfileKeys[n])
+	}
+	return keys
 }
 
 // dwordValues are the values of the named DWORD settings read under the
