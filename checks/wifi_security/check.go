@@ -51,6 +51,10 @@ const (
 	// iwd, or iwd, and the kernel's scan cache unreadable; Windows, netsh
 	// and not the WLAN API's access point elements).
 	problemCipherUnverified = "cipher_unverified"
+	// problemInterfaceUnread: connected, but another Wi-Fi interface's
+	// connection could not be read (an interface NetworkManager does not
+	// report, without iw's answer for it).
+	problemInterfaceUnread = "interface_unread"
 )
 
 // facts are the raw observations. The network name (SSID), the access

@@ -23,15 +23,23 @@
 //     --rescan no, whose ACTIVE column is translated when nmcli runs
 //     localised, and whose flags name the ciphers the access point offers);
 //     wpa_cli status alone, then iwctl station <dev> show for every Wi-Fi
-//     interface, when NetworkManager is not there. nmcli speaks for every
-//     interface; wpa_cli and iwctl pass only when the interface listing was
-//     read whole (wpa_cli only with one Wi-Fi interface).
-//   - Linux, WPA2 from nmcli or iwctl: the associated access point's own RSN
-//     and WPA elements from the kernel's scan cache (iw dev <if> scan dump,
-//     no privilege, no scan triggered; the associated entry is held while
-//     associated). NetworkManager with iwd makes its flags up ("pair_ccmp
-//     group_ccmp" for every access point) and iwctl names the negotiated
-//     key management only, so a TKIP group cipher, TKIP beside CCMP or a WPA
+//     interface, when NetworkManager is not there. Each passes only when
+//     the interface listing was read whole (wpa_cli only with one Wi-Fi
+//     interface). nmcli lists only the interfaces NetworkManager manages
+//     (a USB adapter run by its own wpa_supplicant or iwd is invisible to
+//     it), so with more Wi-Fi interfaces than nmcli reports connections,
+//     every interface's association is read with iw (below): associations
+//     beyond NetworkManager's are graded by the access point's own
+//     elements (an open one fails), and an interface iw cannot read, or
+//     fewer associations than nmcli's, is unknown (interface_unread).
+//   - Linux, WPA2 from nmcli or iwctl, and every Wi-Fi interface when nmcli
+//     may not speak for all: the associated access point's own RSN and WPA
+//     elements from the kernel's scan cache (iw dev <if> scan dump, no
+//     privilege, no scan triggered; the kernel marks the access point that
+//     interface is associated with, and holds it while associated).
+//     NetworkManager with iwd makes its flags up ("pair_ccmp group_ccmp"
+//     for every access point) and iwctl names the negotiated key
+//     management only, so a TKIP group cipher, TKIP beside CCMP or a WPA
 //     element beside RSN is only seen there. Without iw, NetworkManager's
 //     flags stand when it drives wpa_supplicant (the process list; its
 //     configuration's wifi.backend when both supplicants run), or when

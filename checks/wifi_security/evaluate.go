@@ -124,7 +124,7 @@ func evaluateConnected(f facts, pol checks.Policy) checks.Result {
 		case unrecognised:
 			u.Problem = problemUnrecognised
 			u.Tried = append(u.Tried, "the security of the connected network was not reported")
-		case u.Problem != problemCipherUnverified:
+		case u.Problem == "":
 			u.Problem = problemAccessDenied
 		}
 		u.Tried = append(u.Tried, f.Unread...)
@@ -161,6 +161,8 @@ func unknownResult(f facts) checks.Result {
 		reason = "no Wi-Fi tool could answer"
 	case problemCipherUnverified:
 		reason = "could not read which encryption the Wi-Fi access point lets every device share (its group cipher)"
+	case problemInterfaceUnread:
+		reason = "could not read the connection of every Wi-Fi adapter"
 	}
 	if len(f.Tried) > 0 {
 		reason += " (" + strings.Join(f.Tried, "; ") + ")"
@@ -204,6 +206,8 @@ func unknownFix(f facts) string {
 		return "SessionGuard could not read the Wi-Fi router's security details from Windows, so it cannot tell whether the router still admits devices with the old WPA or TKIP encryption. Click \"Check again\"; if it stays unknown, ask your IT support to check that the \"WLAN AutoConfig\" service is running and that the SessionGuard agent is up to date."
 	case problem == problemCipherUnverified:
 		return "SessionGuard could not check whether this Wi-Fi network still admits devices with the old WPA or TKIP encryption: the Wi-Fi service in use (iwd) does not report it, and SessionGuard reads it with the \"iw\" tool. If \"iw\" is not installed, install it (for example \"sudo apt install iw\"), then click \"Check again\"; if it stays unknown, ask your IT support."
+	case problem == problemInterfaceUnread:
+		return "This computer has more than one Wi-Fi adapter, and SessionGuard could not read the connection of every one: NetworkManager does not report the adapters it does not manage, so SessionGuard reads each with the \"iw\" tool. If \"iw\" is not installed, install it (for example \"sudo apt install iw\"), then click \"Check again\". If it stays unknown, unplug or turn off the Wi-Fi adapter you do not use, or ask your IT support."
 	case problem == problemAccessDenied:
 		return "SessionGuard was not allowed to read the Wi-Fi details. Make sure the SessionGuard agent is installed and running with administrator rights, then click \"Check again\"; if it stays unknown, ask your IT support."
 	}

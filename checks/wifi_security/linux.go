@@ -72,11 +72,11 @@ func linuxWirelessInterfaces(p probe.Probe) (names []string, uncertain int, ok b
 		}
 		// Drivers with only the old wireless extensions have no DEVTYPE
 		// but a wireless/ directory.
-		if _, err := p.ReadDir(dir + "/wireless"); err == nil {
+		_, wErr := p.ReadDir(dir + "/wireless")
+		switch {
+		case wErr == nil:
 			names = append(names, name)
-			continue
-		}
-		if ueErr != nil {
+		case ueErr != nil || !errors.Is(wErr, probe.ErrNotFound):
 			uncertain++
 		}
 	}
@@ -87,9 +87,10 @@ func collectLinux(ctx context.Context, p probe.Probe) facts {
 	f := facts{OS: "linux"}
 	var note sourceNote
 	// The listing decides "no Wi-Fi" (not applicable), which devices iwctl
-	// is asked about and whether wpa_cli's one interface is all there is;
-	// nmcli lists every device's association itself. When it cannot be
-	// read, the tools are asked all the same, and only nmcli can pass.
+	// and iw are asked about, whether wpa_cli's one interface is all there
+	// is and whether NetworkManager's connections can be all there are
+	// (it lists only the devices it manages). When it cannot be read, the
+	// tools are asked all the same, and none can pass.
 	ifaces, uncertain, known := linuxWirelessInterfaces(p)
 	switch {
 	case !known:
@@ -128,6 +129,9 @@ func collectLinux(ctx context.Context, p probe.Probe) facts {
 		}
 		f.WiFi, f.Connections = stateConnected, list.Active
 		checkNmcliCiphers(ctx, p, &f, ifaces)
+		if !known || uncertain > 0 {
+			f.Unread = append(f.Unread, "nmcli: reports only the Wi-Fi interfaces NetworkManager manages, and not every network interface could be checked for Wi-Fi")
+		}
 		return f
 	}
 
@@ -265,29 +269,30 @@ func iwdWithIEs(ctx context.Context, p probe.Probe, f *facts, dev string, c conn
 	return c
 }
 
-// checkNmcliCiphers checks the NetworkManager connections whose grade
-// rests on a group cipher against the kernel's scan cache (iw), which
-// holds the access points' own RSN and WPA elements. Without it,
-// NetworkManager's flags stand only when it drives wpa_supplicant (which
-// reads them from the access point); with iwd they are made up, and
-// wpa_supplicant's own report (wpa_cli status, which names the group
-// cipher) is the one other source.
+// checkNmcliCiphers checks the NetworkManager connections against the
+// kernel's scan cache (iw), which holds the access points' own RSN and WPA
+// elements: those whose grade rests on a group cipher, and, when there are
+// more Wi-Fi interfaces than NetworkManager reports connections, every
+// interface. NetworkManager lists only the interfaces it manages (a USB
+// adapter left to its own wpa_supplicant or iwd is invisible to nmcli),
+// while the kernel marks, per interface, the access point that interface
+// is associated with. Without iw, NetworkManager's flags stand only when
+// it drives wpa_supplicant (which reads them from the access point); with
+// iwd they are made up, and wpa_supplicant's own report (wpa_cli status,
+// which names the group cipher) is the one other source.
 func checkNmcliCiphers(ctx context.Context, p probe.Probe, f *facts, ifaces []string) {
+	beyondNM := len(ifaces) > len(f.Connections)
+	if !beyondNM && !slices.ContainsFunc(f.Connections, needsIEs) {
+		return
+	}
+	k := readAssociations(ctx, p, ifaces)
+	if beyondNM && gradeBeyondNM(f, k) {
+		return
+	}
 	if !slices.ContainsFunc(f.Connections, needsIEs) {
 		return
 	}
-	var assoc []iwBSS
-	denied, why := false, ""
-	for _, dev := range ifaces {
-		b, ok, d, w := runIw(ctx, p, dev)
-		if w != "" {
-			denied, why = d, w
-			break
-		}
-		if ok {
-			assoc = append(assoc, b)
-		}
-	}
+	assoc, denied, why := k.assoc, k.denied, k.why
 	switch {
 	case len(ifaces) == 0:
 		why = "iw: no Wi-Fi interface to ask about"
@@ -305,7 +310,9 @@ func checkNmcliCiphers(ctx context.Context, p probe.Probe, f *facts, ifaces []st
 	case len(assoc) == 0:
 		why = notInCache
 	default:
-		why = "iw: the kernel lists another number of associated access points than NetworkManager"
+		// Which association is which cannot be told.
+		interfaceUnread(f, countMismatch, false)
+		return
 	}
 	backend, bwhy := nmBackend(p)
 	f.NMBackend = backend
@@ -328,6 +335,99 @@ func checkNmcliCiphers(ctx context.Context, p probe.Probe, f *facts, ifaces []st
 		what = "NetworkManager's cipher flags are made up when it uses iwd, and which it uses is not known"
 	}
 	cipherUnverified(f, what, why, denied)
+}
+
+// countMismatch is why, when the kernel lists some associated access
+// points, but not as many as NetworkManager reports connections.
+const countMismatch = "iw: the kernel lists another number of associated access points than NetworkManager"
+
+// kernelAssociations is what iw read of every Wi-Fi interface.
+type kernelAssociations struct {
+	// assoc are the associated access points, one per associated
+	// interface.
+	assoc []iwBSS
+	// read and unread count the interfaces whose cache was and could
+	// not be read; why is the first unread one's reason, denied whether
+	// it was refused.
+	read, unread int
+	denied       bool
+	why          string
+}
+
+// readAssociations reads the kernel's scan cache of every interface in
+// ifaces.
+func readAssociations(ctx context.Context, p probe.Probe, ifaces []string) kernelAssociations {
+	var k kernelAssociations
+	for _, dev := range ifaces {
+		b, ok, denied, why := runIw(ctx, p, dev)
+		if why != "" {
+			if k.unread == 0 {
+				k.denied, k.why = denied, why
+			}
+			k.unread++
+			continue
+		}
+		k.read++
+		if ok {
+			k.assoc = append(k.assoc, b)
+		}
+	}
+	return k
+}
+
+// gradeBeyondNM grades a machine with more Wi-Fi interfaces than
+// NetworkManager reports connections, whose other interfaces may be
+// associated without NetworkManager. cfg80211 holds an associated access
+// point in its cache, so each of NetworkManager's associations is among
+// the kernel's: more associations there are ones NetworkManager does not
+// report, and every one is graded by its own elements (NetworkManager's
+// connections that are not secure are kept, so its verdict is never
+// weakened). An interface that could not be read, or fewer associations
+// than NetworkManager's, keeps a pass from standing; an insecure
+// association the kernel shows still decides. It reports whether the
+// connections are settled; when not, the caller refines NetworkManager's
+// as on a machine with one Wi-Fi interface.
+func gradeBeyondNM(f *facts, k kernelAssociations) bool {
+	settled := false
+	switch {
+	case k.unread > 0:
+		interfaceUnread(f, fmt.Sprintf("%s (could not read %d of %d Wi-Fi interfaces; NetworkManager does not report the ones it does not manage)",
+			k.why, k.unread, k.unread+k.read), k.denied)
+	case len(k.assoc) > len(f.Connections):
+		var conns []connection
+		for _, c := range f.Connections {
+			if gradeOf(c) != gradeSecure {
+				conns = append(conns, c)
+			}
+		}
+		for _, b := range k.assoc {
+			conns = append(conns, b.Conn)
+		}
+		f.Connections = conns
+		return true
+	case len(k.assoc) > 0 && len(k.assoc) < len(f.Connections):
+		interfaceUnread(f, countMismatch, false)
+		settled = true
+	default:
+		return false
+	}
+	for _, b := range k.assoc {
+		if gradeOf(b.Conn) == gradeInsecure {
+			f.Connections = append(f.Connections, b.Conn)
+		}
+	}
+	return settled
+}
+
+// interfaceUnread notes that a Wi-Fi interface's association could not be
+// read: a pass cannot stand.
+func interfaceUnread(f *facts, why string, denied bool) {
+	f.Unread = append(f.Unread, why)
+	if denied {
+		f.Problem = problemAccessDenied
+	} else if f.Problem == "" {
+		f.Problem = problemInterfaceUnread
+	}
 }
 
 // cipherUnverified notes that a connection's group cipher could not be

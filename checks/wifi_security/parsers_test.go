@@ -2,6 +2,7 @@ package wifisecurity
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -542,4 +543,50 @@ func (f fakeRun) Run(_ context.Context, name probe.Command, _ ...string) (probe.
 		return probe.Output{}, probe.ErrNotFound
 	}
 	return o, nil
+}
+
+// TestGradeBeyondNM: with more Wi-Fi interfaces than NetworkManager
+// reports connections, the kernel's associations decide: more of them are
+// graded each by its own elements (NetworkManager's insecure connection
+// kept), fewer (but some) or an unread interface keep a pass from
+// standing, and an insecure association read still decides.
+func TestGradeBeyondNM(t *testing.T) {
+	wpa2 := iwBSS{Conn: connection{Security: secWPA2, Cipher: "ccmp", Raw: "iw: RSN group CCMP, pairwise CCMP, PSK"}, CiphersKnown: true}
+	open := iwBSS{Conn: connection{Security: secOpen, Raw: "iw: no Privacy, no RSN/WPA"}, CiphersKnown: true}
+	nmWPA2 := connection{Security: secWPA2, Cipher: "ccmp", Raw: "WPA2"}
+	nmOpen := connection{Security: secOpen, Raw: "--"}
+	tests := []struct {
+		name    string
+		nm      []connection
+		k       kernelAssociations
+		settled bool
+		want    []grade
+		unread  bool
+		problem string
+	}{
+		{"one more, open", []connection{nmWPA2}, kernelAssociations{assoc: []iwBSS{wpa2, open}, read: 2}, true, []grade{gradeSecure, gradeInsecure}, false, ""},
+		{"one more, NetworkManager's open kept", []connection{nmOpen}, kernelAssociations{assoc: []iwBSS{wpa2, wpa2}, read: 2}, true, []grade{gradeInsecure, gradeSecure, gradeSecure}, false, ""},
+		{"as many: refined by the caller", []connection{nmWPA2}, kernelAssociations{assoc: []iwBSS{wpa2}, read: 2}, false, []grade{gradeSecure}, false, ""},
+		{"none in the cache: refined by the caller", []connection{nmWPA2}, kernelAssociations{read: 2}, false, []grade{gradeSecure}, false, ""},
+		{"fewer", []connection{nmWPA2, nmWPA2}, kernelAssociations{assoc: []iwBSS{wpa2}, read: 3}, true, []grade{gradeSecure, gradeSecure}, true, problemInterfaceUnread},
+		{"fewer, one open", []connection{nmWPA2, nmWPA2}, kernelAssociations{assoc: []iwBSS{open}, read: 3}, true, []grade{gradeSecure, gradeSecure, gradeInsecure}, true, problemInterfaceUnread},
+		{"unread", []connection{nmWPA2}, kernelAssociations{assoc: []iwBSS{wpa2}, read: 1, unread: 1, why: "iw: no such device"}, false, []grade{gradeSecure}, true, problemInterfaceUnread},
+		{"unread, open read", []connection{nmWPA2}, kernelAssociations{assoc: []iwBSS{open}, read: 1, unread: 1, why: "iw: no such device"}, false, []grade{gradeSecure, gradeInsecure}, true, problemInterfaceUnread},
+		{"denied", []connection{nmWPA2}, kernelAssociations{read: 1, unread: 1, denied: true, why: "iw: permission denied"}, false, []grade{gradeSecure}, true, problemAccessDenied},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := facts{Connections: append([]connection(nil), tt.nm...)}
+			if got := gradeBeyondNM(&f, tt.k); got != tt.settled {
+				t.Errorf("settled = %v, want %v", got, tt.settled)
+			}
+			var grades []grade
+			for _, c := range f.Connections {
+				grades = append(grades, gradeOf(c))
+			}
+			if !slices.Equal(grades, tt.want) || (len(f.Unread) > 0) != tt.unread || f.Problem != tt.problem {
+				t.Errorf("got grades %v unread %q problem %q, want %v unread=%v problem %q", grades, f.Unread, f.Problem, tt.want, tt.unread, tt.problem)
+			}
+		})
+	}
 }

@@ -14,16 +14,9 @@ func TestScenarios(t *testing.T) {
 func TestNoPassWithoutEvidence(t *testing.T) {
 	checktest.RunBasisProperty(t, wifisecurity.Check, "testdata", checktest.Basis{
 		Informational: map[string]string{
-			// The Linux interface listing decides only "no Wi-Fi"
-			// (not_applicable, never pass), which devices iwctl is asked
-			// about and whether wpa_cli's one interface is all there is.
-			// A pass on nmcli rests on nmcli alone, which lists every
-			// device's association; an iwctl or wpa_cli pass needs the
-			// whole listing read (Facts.Unread), which the
-			// iwd_interface_type_unreadable and wpa_cli_sysfs_unreadable
-			// scenarios deny it and replay.
-			"dir /sys/class/net":  "only decides not_applicable; an iwctl/wpa_cli pass needs it whole (see the scenarios denying it)",
-			"file /sys/class/net": "only decides not_applicable; an iwctl/wpa_cli pass needs it whole (see the scenarios denying it)",
+			// Not the Linux interface listing (/sys/class/net): every
+			// Linux pass needs it read whole, nmcli's too (NetworkManager
+			// reports only the Wi-Fi interfaces it manages).
 			// Not "wlan": a Windows WPA2 pass needs the access point's
 			// elements (netsh cannot show mixed mode or a TKIP group
 			// key), so wlanapi_wpa2_ccmp must not pass with the WLAN
