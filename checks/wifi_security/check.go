@@ -52,8 +52,9 @@ const (
 	// and not the WLAN API's access point elements).
 	problemCipherUnverified = "cipher_unverified"
 	// problemInterfaceUnread: connected, but another Wi-Fi interface's
-	// connection could not be read (an interface NetworkManager does not
-	// report, without iw's answer for it).
+	// connection could not be read (Linux: an interface NetworkManager
+	// does not report, without iw's answer for it; macOS: an interface
+	// system_profiler gives no security mode or an unknown status for).
 	problemInterfaceUnread = "interface_unread"
 )
 

@@ -3,6 +3,7 @@ package wifisecurity
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -16,12 +17,17 @@ type profilerWiFi struct {
 	// Interfaces is how many Wi-Fi interfaces were listed (awdl0 and llw0,
 	// which have no status, are not counted).
 	Interfaces int
-	// State is StateNone, StateNotConnected, StateConnected or
-	// StateUnknown (a status value that is not recognised, or connected
-	// without a security mode).
+	// State is StateNone, StateNotConnected, StateConnected (an
+	// interface connected with a security mode; see Unreadable for the
+	// others) or StateUnknown (none such, and an interface Unreadable
+	// counts).
 	State string
 	// Connections are the connected interfaces' networks.
 	Connections []connection
+	// Unreadable counts the interfaces that may be connected but whose
+	// security was not read: connected without a security mode, or with a
+	// status that is not recognised.
+	Unreadable int
 	// Interface is the name of the first Wi-Fi interface (for wdutil and
 	// ipconfig); it is never put in the facts.
 	Interface string
@@ -58,7 +64,7 @@ func parseSystemProfiler(b []byte) profilerWiFi {
 				mode, _ := cur["spairport_security_mode"].(string)
 				if mode == "" {
 					res.Status = "connected without a security mode"
-					res.State = stateUnknown
+					res.Unreadable++
 					continue
 				}
 				res.Connections = append(res.Connections, airPortSecurity(mode))
@@ -67,14 +73,15 @@ func parseSystemProfiler(b []byte) profilerWiFi {
 				notConnected = true
 			default:
 				res.Status = status
-				res.State = stateUnknown
+				res.Unreadable++
 			}
 		}
 	}
 	switch {
 	case len(res.Connections) > 0:
 		res.State = stateConnected
-	case res.State == stateUnknown:
+	case res.Unreadable > 0:
+		res.State = stateUnknown
 	case notConnected:
 		res.State = stateNotConnected
 	case res.Interfaces == 0:
@@ -296,6 +303,12 @@ func collectDarwin(ctx context.Context, p probe.Probe) facts {
 		default:
 			f.Source, f.WiFi, f.WirelessInterfaces = "system_profiler", sp.State, intp(sp.Interfaces)
 			f.Connections = sp.Connections
+			if sp.Unreadable > 0 {
+				// Another interface may be connected to anything: wdutil
+				// and ipconfig speak for one interface only.
+				f.Unread = append(f.Unread, fmt.Sprintf("system_profiler: %d more Wi-Fi interface(s) not read (%s)", sp.Unreadable, statusWord(sp.Status)))
+				f.Problem = problemInterfaceUnread
+			}
 			return f
 		}
 		if sp.Interface != "" {

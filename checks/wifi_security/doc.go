@@ -46,10 +46,12 @@
 //     wpa_cli status names the group cipher; otherwise, and for iwd, the
 //     result is unknown (cipher_unverified).
 //   - macOS: system_profiler SPAirPortDataType -json (the security mode is
-//     reported even when macOS redacts the network name), then wdutil info
-//     (root only) and ipconfig getsummary <interface>. ipconfig names the
-//     negotiated key management, which cannot show mixed mode: its WPA2
-//     alone is unknown.
+//     reported even when macOS redacts the network name; an interface it
+//     lists connected without a security mode, or with a status that is
+//     not recognised, keeps another's pass from standing:
+//     interface_unread), then wdutil info (root only) and ipconfig
+//     getsummary <interface>. ipconfig names the negotiated key
+//     management, which cannot show mixed mode: its WPA2 alone is unknown.
 //   - Windows: netsh wlan show interfaces, decoded from the console code
 //     page, with localised labels and values, several interfaces (only the
 //     connected ones are judged), "no wireless interface" and the Windows 11

@@ -262,6 +262,36 @@ func TestParseSystemProfiler(t *testing.T) {
 	}
 }
 
+// TestParseSystemProfilerUnreadableInterface: an interface connected
+// without a security mode, or with a status not recognised, is counted
+// beside a connected one, never dropped.
+func TestParseSystemProfilerUnreadableInterface(t *testing.T) {
+	const wpa2 = `{"_name":"en0","spairport_wireless_card_type":"Wi-Fi","spairport_status_information":"spairport_status_connected","spairport_current_network_information":{"spairport_security_mode":"spairport_security_mode_wpa2_personal"}}`
+	tests := []struct {
+		name, other, state string
+		conns, unreadable  int
+	}{
+		{"no security mode", `{"_name":"en7","spairport_wireless_card_type":"USB Wi-Fi","spairport_status_information":"spairport_status_connected","spairport_current_network_information":{}}`, stateConnected, 1, 1},
+		{"status not recognised", `{"_name":"en7","spairport_wireless_card_type":"USB Wi-Fi","spairport_status_information":"spairport_status_roaming"}`, stateConnected, 1, 1},
+		{"off", `{"_name":"en7","spairport_wireless_card_type":"USB Wi-Fi","spairport_status_information":"spairport_status_off"}`, stateConnected, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, ifaces := range [][2]string{{wpa2, tt.other}, {tt.other, wpa2}} {
+				doc := `{"SPAirPortDataType":[{"spairport_airport_interfaces":[` + ifaces[0] + `,` + ifaces[1] + `]}]}`
+				got := parseSystemProfiler([]byte(doc))
+				if got.State != tt.state || len(got.Connections) != tt.conns || got.Unreadable != tt.unreadable || got.Interfaces != 2 {
+					t.Errorf("got %+v", got)
+				}
+			}
+			alone := parseSystemProfiler([]byte(`{"SPAirPortDataType":[{"spairport_airport_interfaces":[` + tt.other + `]}]}`))
+			if tt.unreadable > 0 && alone.State != stateUnknown {
+				t.Errorf("alone: got %+v, want unknown", alone)
+			}
+		})
+	}
+}
+
 func TestAirPortSecurity(t *testing.T) {
 	tests := map[string]struct {
 		sec string
