@@ -134,7 +134,9 @@ type Probe interface {
 	RunAsConsoleUser(ctx context.Context, name Command, args ...string) (Output, error)
 	// MDNS browses the local network for instances of a DNS-SD service type
 	// (e.g. "_googlecast._tcp") for a bounded time. An empty list means
-	// nothing answered.
+	// nothing answered where answers could be heard; when they might not
+	// have been (a host firewall could drop them), the error wraps
+	// ErrUnavailable.
 	MDNS(ctx context.Context, service string) ([]MDNSInstance, error)
 }
 
@@ -197,8 +199,9 @@ type ArgsKeeper func(pr Process) []string
 
 // MDNSBrowseTimeout bounds one mDNS browse of the live probe. Callers that
 // browse several service types run them concurrently, so a whole check
-// stays near this. The query goes from an ephemeral port, so responders
-// answer at once by unicast (RFC 6762 §6.7) instead of after the 20–120 ms
-// delay of shared multicast answers (§6): 250 ms leaves room for a slow
-// Wi-Fi hop and keeps the whole live check run within its 300 ms budget.
+// stays near this. A query from an ephemeral port is answered at once by
+// unicast (RFC 6762 §6.7), one from port 5353 by multicast after the
+// 20–120 ms delay of shared answers (§6): 250 ms leaves room for both and
+// a slow Wi-Fi hop and keeps the whole live check run within its 300 ms
+// budget.
 const MDNSBrowseTimeout = 250 * time.Millisecond

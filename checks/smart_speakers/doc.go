@@ -77,4 +77,10 @@
 // or one whose network blocks multicast, cannot be seen). A browse that
 // could not run (no network, no multicast-capable interface, a local
 // network permission refused) and nothing found → unknown with the reason.
+// An empty answer counts as a browse that succeeded only when the answers
+// could be heard through a host firewall: the live probe asks from port
+// 5353, so responders answer to the mDNS group (which ufw and firewalld
+// let in), on the interfaces carrying the default route; where it cannot
+// (macOS, Windows, port 5353 refused), only devices answering its legacy
+// unicast query can be seen, and nothing answering is unknown.
 package smartspeakers

@@ -19,8 +19,9 @@ import (
 // Limits of the live mDNS browse.
 const (
 	// mdnsMaxInterfaces bounds how many interfaces one browse queries on
-	// (each costs four sockets); hosts with dozens of container bridges
-	// are browsed on the first ones in the order the OS lists them.
+	// (each costs up to six sockets); hosts with dozens of container
+	// bridges are browsed on the interfaces that lead to the network
+	// first (see rankInterfaces).
 	mdnsMaxInterfaces = 8
 	// mdnsMaxInstances bounds the answers kept for one service type.
 	mdnsMaxInstances = 256
@@ -34,13 +35,20 @@ const (
 var quietLog = log.New(io.Discard, "", 0)
 
 // browseMDNS sends a DNS-SD browse (a PTR query for service.local.) on every
-// multicast-capable interface that is up and collects the instances that
-// answer with an address, a port and a TXT record, for at most
-// MDNSBrowseTimeout or until ctx ends, whichever comes first.
+// multicast-capable interface that is up (see listMDNSInterfaces) and
+// collects the instances that answer with an address, a port and a TXT
+// record, for at most MDNSBrowseTimeout or until ctx ends, whichever comes
+// first.
 //
-// It uses github.com/hashicorp/mdns, which sends the query from an ephemeral
-// port, so responders answer by unicast (RFC 6762 §6.7, "legacy unicast")
-// and nothing needs to own port 5353. IPv4 and IPv6 are tried together;
+// It asks twice at once. From UDP port 5353 (see queryGroup, Linux only),
+// so responders answer to the mDNS group, which host firewalls let in; and
+// with github.com/hashicorp/mdns from an ephemeral port, so responders
+// answer at once by unicast (RFC 6762 §6.7, "legacy unicast"), which a
+// stateful host firewall drops as a new inbound flow. So an empty answer
+// is trusted only when the group query went out on the interfaces that
+// lead to the network (see mustHear): otherwise the error says nothing
+// could be heard, and wraps ErrUnavailable. Instances found are returned
+// without error whatever else failed. IPv4 and IPv6 are tried together;
 // when that fails (no IPv6 on the host or the interface) IPv4 alone, then
 // IPv6 alone. Without any usable multicast interface, or when no query
 // could be sent at all, the error wraps ErrUnavailable.
@@ -60,10 +68,11 @@ func browseMDNS(ctx context.Context, service string) ([]probe.MDNSInstance, erro
 	if err := ctx.Err(); err != nil || timeout <= 0 {
 		return nil, fmt.Errorf("mdns browse for %s: no time left: %w", service, probe.ErrUnavailable)
 	}
-	ifaces, err := multicastInterfaces()
+	set, err := listMDNSInterfaces()
 	if err != nil {
 		return nil, fmt.Errorf("mdns browse for %s: listing network interfaces: %w: %w", service, err, probe.ErrUnavailable)
 	}
+	ifaces := set.list
 	if len(ifaces) == 0 {
 		return nil, fmt.Errorf("mdns browse for %s: no network interface that is up and can multicast: %w", service, probe.ErrUnavailable)
 	}
@@ -74,8 +83,20 @@ func browseMDNS(ctx context.Context, service string) ([]probe.MDNSInstance, erro
 		sent    int
 		lastErr error
 		wg      sync.WaitGroup
+		group   groupQueryResult
 	)
+	add := func(inst probe.MDNSInstance) {
+		key := strings.ToLower(inst.Name)
+		if _, dup := found[key]; !dup && len(found) < mdnsMaxInstances {
+			found[key] = inst
+		}
+	}
 	suffix := "." + strings.ToLower(service) + ".local."
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		group = queryGroup(ctx, service, ifaces, timeout)
+	}()
 	for _, ifi := range ifaces {
 		wg.Add(1)
 		go func(ifi net.Interface) {
@@ -89,20 +110,26 @@ func browseMDNS(ctx context.Context, service string) ([]probe.MDNSInstance, erro
 			}
 			sent++
 			for _, e := range entries {
-				inst, ok := instanceOf(e, suffix)
-				if !ok || len(found) >= mdnsMaxInstances {
-					continue
-				}
-				key := strings.ToLower(inst.Name)
-				if _, dup := found[key]; !dup {
-					found[key] = inst
+				if inst, ok := instanceOf(e, suffix); ok {
+					add(inst)
 				}
 			}
 		}(ifi)
 	}
 	wg.Wait()
-	if sent == 0 {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("mdns browse for %s: %w", service, err)
+	}
+	for _, inst := range group.found {
+		add(inst)
+	}
+	if sent == 0 && len(group.sentOn) == 0 {
 		return nil, fmt.Errorf("mdns browse for %s: no query could be sent: %w: %w", service, lastErr, probe.ErrUnavailable)
+	}
+	if len(found) == 0 {
+		if err := set.mustHear(group); err != nil {
+			return nil, fmt.Errorf("mdns browse for %s: nothing answered, %w: %w", service, err, probe.ErrUnavailable)
+		}
 	}
 	out := make([]probe.MDNSInstance, 0, len(found))
 	for _, inst := range found {
@@ -172,37 +199,11 @@ func queryInterface(ctx context.Context, service string, ifi *net.Interface, tim
 	return nil, lastErr
 }
 
-// multicastInterfaces lists the interfaces a browse is sent on: up,
-// multicast-capable, not point-to-point (VPN tunnels), with an address.
-// Loopback is used only when nothing else qualifies (an isolated network
-// namespace whose lo was given the multicast flag, as the tests do).
+// multicastInterfaces lists the interfaces a browse is sent on (see
+// listMDNSInterfaces).
 func multicastInterfaces() ([]net.Interface, error) {
-	all, err := net.Interfaces()
-	if err != nil {
-		return nil, err
-	}
-	var lan, loop []net.Interface
-	for _, ifi := range all {
-		f := ifi.Flags
-		if f&net.FlagUp == 0 || f&net.FlagMulticast == 0 || f&net.FlagPointToPoint != 0 {
-			continue
-		}
-		if addrs, err := ifi.Addrs(); err != nil || len(addrs) == 0 {
-			continue
-		}
-		if f&net.FlagLoopback != 0 {
-			loop = append(loop, ifi)
-			continue
-		}
-		lan = append(lan, ifi)
-	}
-	if len(lan) == 0 {
-		lan = loop
-	}
-	if len(lan) > mdnsMaxInterfaces {
-		lan = lan[:mdnsMaxInterfaces]
-	}
-	return lan, nil
+	set, err := listMDNSInterfaces()
+	return set.list, err
 }
 
 // instanceOf turns a hashicorp/mdns entry into an MDNSInstance when it

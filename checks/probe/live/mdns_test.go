@@ -3,6 +3,10 @@ package live
 import (
 	"context"
 	"errors"
+	"net"
+	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,5 +101,55 @@ func TestBrowseMDNSWithoutTimeLeft(t *testing.T) {
 	}
 	if d := time.Since(start); d > 100*time.Millisecond {
 		t.Errorf("an expired context took %v", d)
+	}
+}
+
+func TestRankInterfacesPutsTheNetworkFirst(t *testing.T) {
+	ifaces := []net.Interface{{Index: 3, Name: "docker0"}, {Index: 4, Name: "virbr0"}, {Index: 5, Name: "enp3s0"}, {Index: 9, Name: "wlp2s0"}, {Index: 10, Name: "br-1"}}
+	physical := func(name string) bool { return name == "enp3s0" || name == "wlp2s0" }
+	var names []string
+	for _, ifi := range rankInterfaces(ifaces, map[int]bool{9: true}, physical) {
+		names = append(names, ifi.Name)
+	}
+	if want := []string{"wlp2s0", "enp3s0", "docker0", "virbr0", "br-1"}; !slices.Equal(names, want) {
+		t.Errorf("ranked %v, want %v", names, want)
+	}
+}
+
+func TestMustHearTrustsAnEmptyAnswerOnlyWhenTheNetworkWasAsked(t *testing.T) {
+	if !groupQuery(runtime.GOOS) {
+		t.Skip("only Linux asks from port 5353")
+	}
+	wifi, docker := net.Interface{Index: 9, Name: "wlp2s0"}, net.Interface{Index: 3, Name: "docker0"}
+	tests := []struct {
+		name  string
+		set   mdnsInterfaceSet
+		group groupQueryResult
+		ok    bool
+		says  string
+	}{
+		{"asked on the default-route interface", mdnsInterfaceSet{list: []net.Interface{wifi, docker}, routed: map[int]bool{9: true}},
+			groupQueryResult{sentOn: map[int]bool{9: true}}, true, ""},
+		{"default-route interface failed, a bridge asked", mdnsInterfaceSet{list: []net.Interface{wifi, docker}, routed: map[int]bool{9: true}},
+			groupQueryResult{sentOn: map[int]bool{3: true}, errs: map[int]error{9: errors.New("bind 224.0.0.251:5353: address already in use")}}, false, "wlp2s0"},
+		{"no default route, every interface asked", mdnsInterfaceSet{list: []net.Interface{wifi, docker}},
+			groupQueryResult{sentOn: map[int]bool{9: true, 3: true}}, true, ""},
+		{"no default route, one interface not asked", mdnsInterfaceSet{list: []net.Interface{wifi, docker}},
+			groupQueryResult{sentOn: map[int]bool{3: true}}, false, "wlp2s0"},
+		{"no default route, interfaces left out", mdnsInterfaceSet{list: []net.Interface{docker}, skipped: []string{"wlp2s0"}},
+			groupQueryResult{sentOn: map[int]bool{3: true}}, false, "wlp2s0 left out"},
+		{"legacy query only", mdnsInterfaceSet{list: []net.Interface{wifi}, routed: map[int]bool{9: true}},
+			groupQueryResult{errs: map[int]error{9: errors.ErrUnsupported}}, false, "firewall"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.set.mustHear(tt.group)
+			if (err == nil) != tt.ok || (err != nil && !strings.Contains(err.Error(), tt.says)) {
+				t.Fatalf("mustHear = %v; want ok %v, saying %q", err, tt.ok, tt.says)
+			}
+			if err != nil {
+				t.Logf("reason: nothing answered, %v", err)
+			}
+		})
 	}
 }

@@ -1,0 +1,178 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/sessionguard/sessionguard/checks/probe"
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
+)
+
+// groupQuery says whether a browse on goos also asks from port 5353, so
+// that responders answer to the mDNS group: on Linux, where a socket bound
+// to the group address (see mdnsSockets) sends with a source address the
+// kernel picks from the route (inet_bind leaves the source unset for a
+// multicast local address). XNU would send from the group address itself,
+// which receivers drop as a martian source, and Windows cannot bind the
+// group (see passiveMDNS); there only the legacy unicast query is sent.
+func groupQuery(goos string) bool { return goos == "linux" }
+
+// groupQueryResult is what a browse asked from port 5353 gave.
+type groupQueryResult struct {
+	found []probe.MDNSInstance
+	// sentOn is the indexes of the interfaces the query went out on, on
+	// a socket listening to the group there (one family is enough).
+	sentOn map[int]bool
+	// errs says, per interface index, why nothing could be sent there.
+	errs map[int]error
+}
+
+// queryGroup sends a DNS-SD browse for service from UDP port 5353 on every
+// interface in ifaces, with the unicast-response bit clear, and reads the
+// answers sent to the mDNS group until timeout or ctx ends. A query from
+// port 5353 is a full Multicast DNS query, so a responder answers it by
+// multicast to 224.0.0.251:5353 or [ff02::fb]:5353 (RFC 6762 §5.4, §6,
+// §6.7): the traffic a host firewall such as ufw or firewalld lets in by
+// default. The legacy query hashicorp/mdns sends from an ephemeral port
+// is answered by unicast from the responder's own address, which a
+// stateful firewall drops (its connection tracking expects a reply from
+// 224.0.0.251). The sockets bind the group address itself, sharing the
+// port (SO_REUSEADDR, SO_REUSEPORT) with avahi-daemon or systemd-resolved,
+// and so never take a unicast datagram meant for them (see mdnsSockets).
+func queryGroup(ctx context.Context, service string, ifaces []net.Interface, timeout time.Duration) groupQueryResult {
+	res := groupQueryResult{sentOn: map[int]bool{}, errs: map[int]error{}}
+	if !groupQuery(runtime.GOOS) {
+		for _, ifi := range ifaces {
+			res.errs[ifi.Index] = fmt.Errorf("%w on %s", errors.ErrUnsupported, runtime.GOOS)
+		}
+		return res
+	}
+	watch, err := newMDNSWatch([]string{service})
+	if err != nil {
+		for _, ifi := range ifaces {
+			res.errs[ifi.Index] = err
+		}
+		return res
+	}
+	query, err := groupQueryPacket(service)
+	if err != nil {
+		for _, ifi := range ifaces {
+			res.errs[ifi.Index] = err
+		}
+		return res
+	}
+	deadline := time.Now().Add(timeout)
+	var conns []net.PacketConn
+	fail := func(idx int, err error) {
+		if _, ok := res.errs[idx]; !ok {
+			res.errs[idx] = err
+		}
+	}
+	for _, family := range []string{"udp4", "udp6"} {
+		for _, sock := range mdnsSockets(runtime.GOOS, family, ifaces) {
+			c, err := bindMDNS(ctx, family, sock.addr)
+			if err != nil {
+				for _, ifi := range sock.ifaces {
+					fail(ifi.Index, fmt.Errorf("%s: %w", family, err))
+				}
+				continue
+			}
+			conns = append(conns, c)
+			for i := range sock.ifaces {
+				ifi := &sock.ifaces[i]
+				if err := sendGroupQuery(c, family, ifi, query); err != nil {
+					fail(ifi.Index, fmt.Errorf("%s: %w", family, err))
+					continue
+				}
+				res.sentOn[ifi.Index] = true
+			}
+		}
+	}
+	for idx := range res.sentOn {
+		delete(res.errs, idx)
+	}
+
+	var (
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		found = map[string]probe.MDNSInstance{}
+	)
+	readCtx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			readMDNS(readCtx, c, watch, func(as []probe.MDNSAnnouncement) {
+				mu.Lock()
+				defer mu.Unlock()
+				for _, a := range as {
+					if a.TTL <= 0 || len(found) >= mdnsMaxInstances {
+						continue // a goodbye says nothing is there
+					}
+					key := strings.ToLower(a.Instance.Name)
+					if _, dup := found[key]; !dup {
+						found[key] = a.Instance
+					}
+				}
+			})
+		}()
+	}
+	<-readCtx.Done()
+	for _, c := range conns {
+		c.Close()
+	}
+	wg.Wait()
+	for _, inst := range found {
+		res.found = append(res.found, inst)
+	}
+	return res
+}
+
+// groupQueryPacket is a DNS-SD browse as a full mDNS querier sends it: ID
+// 0, no recursion desired, one PTR question with the unicast-response bit
+// clear (RFC 6762 §18, §5.4).
+func groupQueryPacket(service string) ([]byte, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(service+".local.", dns.TypePTR)
+	m.Id = 0
+	m.RecursionDesired = false
+	return m.Pack()
+}
+
+// sendGroupQuery joins the family's mDNS group on ifi with c, and sends
+// query to the group out of ifi with the hop limit of 255 mDNS uses (RFC
+// 6762 §11).
+func sendGroupQuery(c net.PacketConn, family string, ifi *net.Interface, query []byte) error {
+	if family == "udp6" {
+		p := ipv6.NewPacketConn(c)
+		if err := p.JoinGroup(ifi, &net.UDPAddr{IP: mdnsGroupV6}); err != nil {
+			return fmt.Errorf("joining the mDNS group on %s: %w", ifi.Name, err)
+		}
+		if err := p.SetMulticastHopLimit(255); err != nil {
+			return err
+		}
+		_, err := p.WriteTo(query, &ipv6.ControlMessage{IfIndex: ifi.Index}, &net.UDPAddr{IP: mdnsGroupV6, Port: mdnsPort, Zone: ifi.Name})
+		return err
+	}
+	p := ipv4.NewPacketConn(c)
+	if err := p.JoinGroup(ifi, &net.UDPAddr{IP: mdnsGroupV4}); err != nil {
+		return fmt.Errorf("joining the mDNS group on %s: %w", ifi.Name, err)
+	}
+	if err := p.SetMulticastTTL(255); err != nil {
+		return err
+	}
+	if err := p.SetMulticastInterface(ifi); err != nil {
+		return err
+	}
+	_, err := p.WriteTo(query, nil, &net.UDPAddr{IP: mdnsGroupV4, Port: mdnsPort})
+	return err
+}
