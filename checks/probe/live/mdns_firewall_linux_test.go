@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -215,6 +216,22 @@ func TestMDNSNetnsStatefulFirewallStillFindsSpeaker(t *testing.T) {
 	if !inMDNSNetns(t, netnstest.LoMulticast) {
 		return
 	}
+	// This computer's own responder holds port 5353 as avahi-daemon does
+	// (the wildcard address, SO_REUSEADDR): the browse shares the port.
+	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+		var err error
+		if cerr := rc.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
+		}); cerr != nil {
+			return cerr
+		}
+		return err
+	}}
+	resident, err := lc.ListenPacket(t.Context(), "udp4", "0.0.0.0:5353")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resident.Close()
 	startFarSpeaker(t)
 	if !browseForSpeaker(t) {
 		t.Fatalf("no firewall: the speaker was not found")
