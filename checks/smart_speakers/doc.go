@@ -80,7 +80,10 @@
 // An empty answer counts as a browse that succeeded only when the answers
 // could be heard through a host firewall: the live probe asks from port
 // 5353, so responders answer to the mDNS group (which ufw and firewalld
-// let in), on the interfaces carrying the default route; where it cannot
-// (macOS, Windows, port 5353 refused), only devices answering its legacy
-// unicast query can be seen, and nothing answering is unknown.
+// let in), on the interfaces carrying the default route; on Linux, where
+// it cannot (port 5353 refused), nothing answering is unknown. macOS and
+// Windows ask only by the legacy unicast query (their own responders keep
+// 5353), whose direct answers their firewalls let in by default; there
+// nothing answering counts when that query went out on the default-route
+// interfaces.
 package smartspeakers

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,6 +82,7 @@ func browseMDNS(ctx context.Context, service string) ([]probe.MDNSInstance, erro
 		mu      sync.Mutex
 		found   = map[string]probe.MDNSInstance{}
 		sent    int
+		direct  = groupQueryResult{sentOn: map[int]bool{}, errs: map[int]error{}}
 		lastErr error
 		wg      sync.WaitGroup
 		group   groupQueryResult
@@ -106,9 +108,11 @@ func browseMDNS(ctx context.Context, service string) ([]probe.MDNSInstance, erro
 			defer mu.Unlock()
 			if err != nil {
 				lastErr = fmt.Errorf("%s: %w", ifi.Name, err)
+				direct.errs[ifi.Index] = err
 				return
 			}
 			sent++
+			direct.sentOn[ifi.Index] = true
 			for _, e := range entries {
 				if inst, ok := instanceOf(e, suffix); ok {
 					add(inst)
@@ -127,7 +131,13 @@ func browseMDNS(ctx context.Context, service string) ([]probe.MDNSInstance, erro
 		return nil, fmt.Errorf("mdns browse for %s: no query could be sent: %w: %w", service, lastErr, probe.ErrUnavailable)
 	}
 	if len(found) == 0 {
-		if err := set.mustHear(group); err != nil {
+		heard := group
+		if !groupQuery(runtime.GOOS) {
+			// No query from port 5353 here: the direct answers are
+			// heard as before (see groupQuery).
+			heard = direct
+		}
+		if err := set.mustHear(heard); err != nil {
 			return nil, fmt.Errorf("mdns browse for %s: nothing answered, %w: %w", service, err, probe.ErrUnavailable)
 		}
 	}

@@ -164,10 +164,10 @@ func (s mdnsInterfaceSet) mustHear(group groupQueryResult) error {
 		return nil
 	}
 	err := errors.Join(errs...)
-	if !groupQuery(runtime.GOOS) || errors.Is(err, errors.ErrUnsupported) {
-		return fmt.Errorf("but on this system SessionGuard can only ask devices to answer it directly, and a firewall on this computer may block those answers, so an empty answer does not show that no speaker is there")
-	}
 	reason := fmt.Sprintf("but SessionGuard could not listen for the answers on %s (the mDNS port, 5353), and a firewall on this computer may block answers sent to it directly", strings.Join(missed, ", "))
+	if !groupQuery(runtime.GOOS) {
+		reason = fmt.Sprintf("but the question could not be sent on %s", strings.Join(missed, ", "))
+	}
 	if err != nil {
 		reason += ": " + strings.ReplaceAll(err.Error(), "\n", "; ")
 	}

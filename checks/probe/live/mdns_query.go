@@ -22,7 +22,12 @@ import (
 // kernel picks from the route (inet_bind leaves the source unset for a
 // multicast local address). XNU would send from the group address itself,
 // which receivers drop as a martian source, and Windows cannot bind the
-// group (see passiveMDNS); there only the legacy unicast query is sent.
+// group (see passiveMDNS); there only the legacy unicast query is sent,
+// and an empty answer counts when it went out on the interfaces that
+// matter (mustHear): Windows Firewall lets unicast answers to a multicast
+// question in for 3 seconds unless DisableUnicastResponsesToMulticastBroadcast
+// is set, and macOS's application firewall and pf are off or let them in
+// by default; those two settings are not read (the README says so).
 func groupQuery(goos string) bool { return goos == "linux" }
 
 // groupQueryResult is what a browse asked from port 5353 gave.
