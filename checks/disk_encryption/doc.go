@@ -23,7 +23,9 @@
 //     is home-only), and where it is that cannot be read is unknown.
 //     An encrypted / whose key is built into the start-up image on an
 //     unencrypted /boot, or with a copy of the image on the EFI system
-//     partition, fails (rootkey.go).
+//     partition, fails (rootkey.go), as does one whose key file is read
+//     at start from the unencrypted /boot or EFI system partition (a
+//     key on another device is unknown).
 //     Other disks mounted for good (a /data partition, a second drive in
 //     fstab; not the boot partitions, removable media under /media or
 //     /run/media, the system's own folders, loop images), one mount a

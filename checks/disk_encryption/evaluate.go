@@ -11,16 +11,17 @@ import (
 const (
 	unknownFix = "SessionGuard could not tell whether this computer's disk is encrypted. Try \"Check again\"; if it stays unknown, ask your IT support to confirm the disk is encrypted and send them an evidence bundle (sessionguard evidence record)."
 
-	fixLinuxUnencrypted = "Your disk is not encrypted. Encrypting an existing Linux installation needs a reinstall with 'Encrypt the new installation' ticked — ask your IT support to arrange it."
-	fixLinuxHomeOnly    = "Only your home folder is encrypted, not the whole disk, so copies of client files (temporary files, swap, print spools) can still end up unencrypted. Ask your IT support to reinstall with 'Encrypt the new installation' ticked when convenient."
-	fixLinuxSwap        = "The disk is encrypted but its swap space is not, so pieces of open files can be written to the disk unencrypted. Ask your IT support to encrypt the swap space (or switch it to zram)."
-	fixLinuxHome        = "The system part of the disk is encrypted but the separate /home partition, where your files live, is not. Ask your IT support to encrypt the /home partition."
-	fixLinuxUserHome    = "The system part of the disk is encrypted but your home folder, where your files live, is on another disk or partition that is not. Ask your IT support to encrypt that disk or move your home folder onto the encrypted one."
-	fixLinuxRootKey     = "Ask your IT support to take the key file out of the start-up files (KEYFILE_PATTERN in /etc/cryptsetup-initramfs/conf-hook, cryptkey= or rd.luks.key= on the kernel's command line) and rebuild them, so the disk asks for its passphrase at start (or unlocks with the computer's TPM chip), or to encrypt /boot as well."
-	fixLinuxRootKeyESP  = "Ask your IT support to take the key file out of the start-up files (KEYFILE_PATTERN in /etc/cryptsetup-initramfs/conf-hook, cryptkey= or rd.luks.key= on the kernel's command line) and rebuild them, so the disk asks for its passphrase at start (or unlocks with the computer's TPM chip): the EFI system partition cannot be encrypted."
-	fixLinuxOtherDisk   = "Another disk or partition in this computer is not encrypted, and files kept there are not protected if the computer is lost. Keep client files off it, or ask your IT support to encrypt it (or to stop mounting it)."
-	fixLinuxSwapUnknown = "The disk is encrypted, but SessionGuard could not see whether its swap space is, and pieces of open files can be written to swap. Try \"Check again\"; if it stays unknown, ask your IT support to confirm the swap space is encrypted (or zram, or switched off) and send them an evidence bundle (sessionguard evidence record)."
-	fixLinuxUnknown     = "SessionGuard could not see the disk this system runs from (for example inside a container, a virtual machine's shared folder or a live USB). Run SessionGuard on the computer itself, or ask your IT support to confirm the disk is encrypted."
+	fixLinuxUnencrypted   = "Your disk is not encrypted. Encrypting an existing Linux installation needs a reinstall with 'Encrypt the new installation' ticked — ask your IT support to arrange it."
+	fixLinuxHomeOnly      = "Only your home folder is encrypted, not the whole disk, so copies of client files (temporary files, swap, print spools) can still end up unencrypted. Ask your IT support to reinstall with 'Encrypt the new installation' ticked when convenient."
+	fixLinuxSwap          = "The disk is encrypted but its swap space is not, so pieces of open files can be written to the disk unencrypted. Ask your IT support to encrypt the swap space (or switch it to zram)."
+	fixLinuxHome          = "The system part of the disk is encrypted but the separate /home partition, where your files live, is not. Ask your IT support to encrypt the /home partition."
+	fixLinuxUserHome      = "The system part of the disk is encrypted but your home folder, where your files live, is on another disk or partition that is not. Ask your IT support to encrypt that disk or move your home folder onto the encrypted one."
+	fixLinuxRootKey       = "Ask your IT support to take the key file out of the start-up files (KEYFILE_PATTERN in /etc/cryptsetup-initramfs/conf-hook, the key in /etc/crypttab.initramfs, or cryptkey=, rd.luks.key= or luks.key= on the kernel's command line) and rebuild them, so the disk asks for its passphrase at start (or unlocks with the computer's TPM chip), or to encrypt /boot as well."
+	fixLinuxRootKeyESP    = "Ask your IT support to take the key file out of the start-up files (KEYFILE_PATTERN in /etc/cryptsetup-initramfs/conf-hook, the key in /etc/crypttab.initramfs, or cryptkey=, rd.luks.key= or luks.key= on the kernel's command line) and rebuild them, so the disk asks for its passphrase at start (or unlocks with the computer's TPM chip): the EFI system partition cannot be encrypted."
+	fixLinuxRootKeyDevice = "The system disk unlocks at start with a key file read from another device. If that is a USB key, keep it apart from the computer (never in its bag) and remove it once the computer has started. Otherwise ask your IT support to remove the key file setting (rd.luks.key= or cryptkey= on the kernel's command line, or the key in /etc/crypttab.initramfs) so the disk asks for its passphrase at start (or unlocks with the computer's TPM chip)."
+	fixLinuxOtherDisk     = "Another disk or partition in this computer is not encrypted, and files kept there are not protected if the computer is lost. Keep client files off it, or ask your IT support to encrypt it (or to stop mounting it)."
+	fixLinuxSwapUnknown   = "The disk is encrypted, but SessionGuard could not see whether its swap space is, and pieces of open files can be written to swap. Try \"Check again\"; if it stays unknown, ask your IT support to confirm the swap space is encrypted (or zram, or switched off) and send them an evidence bundle (sessionguard evidence record)."
+	fixLinuxUnknown       = "SessionGuard could not see the disk this system runs from (for example inside a container, a virtual machine's shared folder or a live USB). Run SessionGuard on the computer itself, or ask your IT support to confirm the disk is encrypted."
 
 	fixMacOff        = "Open System Settings > Privacy & Security > FileVault and click Turn On…. Choose to keep the recovery key somewhere safe that is not on this Mac (your IT support may tell you where), keep the Mac plugged in, and check again once it says FileVault is on."
 	fixMacDecrypting = "FileVault is being switched off and the disk is being decrypted. Open System Settings > Privacy & Security > FileVault and click Turn On… to keep the disk encrypted, then check again."
@@ -190,19 +191,26 @@ func rootKeyPart(rk *rootKey) checks.Result {
 	case rk.Unread != "":
 		return unknown("Could not tell whether the key to the system disk is kept unencrypted.", fixLinuxUnknown,
 			"how the system disk is unlocked at start could not be read ("+rk.Unread+")")
-	case rk.InImage == "":
+	case rk.KeyDevice == keyDeviceOther:
+		return unknown("Could not tell whether the key to the system disk is kept apart from the computer.", fixLinuxRootKeyDevice,
+			"the system disk unlocks at start with a key file read from a device named on the kernel's command line or in /etc/crypttab.initramfs that is neither /boot nor the EFI system partition; whether it is a USB key kept apart from the computer, or another unencrypted partition in it, cannot be seen")
+	case rk.InImage == "" && rk.KeyDevice == "":
 		return checks.Result{Status: checks.Pass}
+	}
+	where := "stored in the start-up files on"
+	if rk.KeyDevice != "" {
+		where = "kept on"
 	}
 	boot := checks.Result{Status: checks.Pass}
 	if rk.Boot != nil {
 		boot = separatePart(rk.Boot, "", "the /boot partition, which holds the key to the system disk", checks.Fail,
-			"The system disk is encrypted, but the key that unlocks it is stored in the start-up files on /boot, which is not encrypted: anyone holding the computer can copy the key and read the disk.", fixLinuxRootKey)
+			"The system disk is encrypted, but the key that unlocks it is "+where+" /boot, which is not encrypted: anyone holding the computer can copy the key and read the disk.", fixLinuxRootKey)
 	}
 	if boot.Status != checks.Pass || rk.ESP == nil {
 		return boot
 	}
 	return separatePart(rk.ESP, "", "the EFI system partition, which holds the key to the system disk", checks.Fail,
-		"The system disk is encrypted, but the key that unlocks it is stored in the start-up files on the EFI system partition ("+rk.ESP.Mount+"), which the computer's firmware reads unencrypted: anyone holding the computer can copy the key and read the disk.", fixLinuxRootKeyESP)
+		"The system disk is encrypted, but the key that unlocks it is "+where+" the EFI system partition ("+rk.ESP.Mount+"), which the computer's firmware reads unencrypted: anyone holding the computer can copy the key and read the disk.", fixLinuxRootKeyESP)
 }
 
 // homePart judges a separate /home next to an encrypted root.

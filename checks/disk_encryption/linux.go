@@ -127,7 +127,7 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 	if f.Root != nil {
 		for _, l := range f.Root.Stack {
 			if l.Type == "crypt" {
-				f.RootKey = readRootKey(p, l.Name, mounts, volumeFor)
+				f.RootKey = readRootKey(ctx, p, l.Name, mounts, volumeFor)
 				break
 			}
 		}

@@ -205,13 +205,7 @@ func parseBlkidExport(b, stderr []byte, exitCode int) luksInfo {
 	if exitCode != 0 {
 		return luksInfo{}
 	}
-	kv := map[string]string{}
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
-		if ok {
-			kv[k] = v
-		}
-	}
+	kv := blkidTags(b)
 	if len(kv) == 0 {
 		return luksInfo{}
 	}
@@ -221,6 +215,18 @@ func parseBlkidExport(b, stderr []byte, exitCode int) luksInfo {
 		info.Version = kv["VERSION"]
 	}
 	return info
+}
+
+// blkidTags reads the NAME=value lines of `blkid -o export`.
+func blkidTags(b []byte) map[string]string {
+	kv := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if ok {
+			kv[k] = v
+		}
+	}
+	return kv
 }
 
 // parseLuksDump reads `cryptsetup luksDump DEVICE`. Exit status 1 with a

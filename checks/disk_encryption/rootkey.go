@@ -1,7 +1,9 @@
 package diskencryption
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -36,8 +38,8 @@ import (
 // rootKey is what was seen of a key to / in the start-up image.
 type rootKey struct {
 	// InImage says how the key that unlocks / is built into the start-up
-	// image: "keyfile_pattern", "cryptkey_rootfs" or "rd_luks_key"; empty
-	// when it is not.
+	// image: "keyfile_pattern", "cryptkey_rootfs", "rd_luks_key",
+	// "luks_key" or "crypttab_initramfs"; empty when it is not.
 	InImage string `json:"in_image,omitempty"`
 	// Boot is /boot when it is a filesystem of its own; nil when /boot is
 	// on /. Read only when a key is in the image.
@@ -47,6 +49,12 @@ type rootKey struct {
 	// images, or Pop!_OS's kernelstub copy (imageOnESP). Firmware reads it
 	// unencrypted, whatever /boot is. Read only when a key is in the image.
 	ESP *volume `json:"esp,omitempty"`
+	// KeyDevice is where a key file named with a device (rd.luks.key=
+	// PATH:DEVICE, cryptkey=DEVICE:…, a crypttab.initramfs key on a
+	// device) is read from at start: "/boot" or the EFI system
+	// partition's mount point, whose volume is then in Boot or ESP, or
+	// "another device". Empty when no key is read from a device.
+	KeyDevice string `json:"key_device,omitempty"`
 	// Unread says what could not be read to tell.
 	Unread string `json:"unread,omitempty"`
 }
@@ -54,22 +62,53 @@ type rootKey struct {
 // Where the ways in are configured.
 const (
 	crypttabPath = "/etc/crypttab"
-	confHookPath = "/etc/cryptsetup-initramfs/conf-hook"
-	cmdlinePath  = "/proc/cmdline"
+	// crypttabInitramfsPath is what mkinitcpio's sd-encrypt hook puts
+	// into the image as its /etc/crypttab.
+	crypttabInitramfsPath = "/etc/crypttab.initramfs"
+	confHookPath          = "/etc/cryptsetup-initramfs/conf-hook"
+	cmdlinePath           = "/proc/cmdline"
 )
 
 // readRootKey looks for a key to / (whose crypt layer is mapped as name)
-// built into the start-up image, and reads /boot when there is one.
-func readRootKey(p probe.Probe, name string, mounts []mount, volumeFor func(string, mount) *volume) *rootKey {
+// built into the start-up image or read at start from a device, and reads
+// the filesystem that holds it (/boot, the EFI system partition).
+func readRootKey(ctx context.Context, p probe.Probe, name string, mounts []mount, volumeFor func(string, mount) *volume) *rootKey {
 	rk := &rootKey{}
-	cmdline, err := p.ReadFile(cmdlinePath)
+	raw, err := p.ReadFile(cmdlinePath)
 	if err != nil {
 		rk.Unread = "the kernel's command line (" + cmdlinePath + "): " + err.Error()
 		return rk
 	}
-	rk.InImage = keyOnCmdline(string(cmdline))
-	if rk.InImage == "" {
-		// Debian's hook first: only a KEYFILE_PATTERN makes crypttab's key
+	cmdline := string(raw)
+	// The mapper name and the LUKS UUID of /'s crypt layer, asked for only
+	// when a setting names one volume.
+	target := func() (string, bool) { return mapperName(p, name) }
+	use := keyOnCmdline(cmdline, func() string { return rootLUKSUUID(p, name, cmdline) })
+	if use.isNone() {
+		// mkinitcpio's sd-encrypt puts crypttab.initramfs into the image
+		// as its /etc/crypttab: a key file it names for / is read there.
+		tab, err := p.ReadFile(crypttabInitramfsPath)
+		switch {
+		case errors.Is(err, probe.ErrNotFound):
+		case err != nil:
+			rk.Unread = crypttabInitramfsPath + ": " + err.Error()
+			return rk
+		default:
+			t, ok := target()
+			if !ok {
+				rk.Unread = "the name /'s encrypted layer is mapped as (/sys/class/block/" + name + "/dm/name)"
+				return rk
+			}
+			if key, ok := crypttabKeyFile(string(tab), t); ok {
+				use = keyUse{kind: "crypttab_initramfs"}
+				if _, dev := splitKeyLocation(key); dev != "" {
+					use = keyUse{device: dev}
+				}
+			}
+		}
+	}
+	if use.isNone() {
+		// Debian's hook last: only a KEYFILE_PATTERN makes crypttab's key
 		// files matter (and elsewhere crypttab may be root's alone).
 		hook, err := p.ReadFile(confHookPath)
 		switch {
@@ -91,16 +130,22 @@ func readRootKey(p probe.Probe, name string, mounts []mount, volumeFor func(stri
 			rk.Unread = crypttabPath + ": " + err.Error()
 			return rk
 		}
-		target, ok := mapperName(p, name)
+		t, ok := target()
 		if !ok {
 			rk.Unread = "the name /'s encrypted layer is mapped as (/sys/class/block/" + name + "/dm/name)"
 			return rk
 		}
-		if key, ok := crypttabKeyFile(string(tab), target); ok && shellMatch(pat, key) {
-			rk.InImage = "keyfile_pattern"
+		if key, ok := crypttabKeyFile(string(tab), t); ok && shellMatch(pat, key) {
+			use = keyUse{kind: "keyfile_pattern"}
 		}
 	}
-	if rk.InImage != "" {
+	switch {
+	case use.unsure != "":
+		rk.Unread = use.unsure
+	case use.device != "":
+		readKeyDevice(ctx, p, rk, use.device, mounts, volumeFor)
+	case use.kind != "":
+		rk.InImage = use.kind
 		if m, ok := lastMountAt(mounts, "/boot"); ok {
 			rk.Boot = volumeFor("/boot", m)
 		}
@@ -121,6 +166,78 @@ func readRootKey(p probe.Probe, name string, mounts []mount, volumeFor func(stri
 		}
 	}
 	return rk
+}
+
+// keyDeviceOther is rootKey.KeyDevice for a device that is neither /boot
+// nor the EFI system partition.
+const keyDeviceOther = "another device"
+
+// readKeyDevice finds which filesystem the device a key file is read from
+// at start is (dev as the setting names it: LABEL=, UUID=, PARTUUID=,
+// PARTLABEL=, a /dev path), among /boot and the EFI system partition; the
+// device names are never kept (a label can be a person's name).
+func readKeyDevice(ctx context.Context, p probe.Probe, rk *rootKey, dev string, mounts []mount, volumeFor func(string, mount) *volume) {
+	tag, want := deviceTag(dev)
+	for _, at := range append([]string{"/boot"}, espMounts...) {
+		m, ok := lastMountAt(mounts, at)
+		if !ok || !strings.HasPrefix(m.Source, "/dev/") {
+			continue
+		}
+		match := tag == "" && m.Source == want
+		if tag != "" {
+			out, err := p.Run(ctx, probe.CmdBlkid, append(blkidArgs[:len(blkidArgs):len(blkidArgs)], m.Source)...)
+			if err == nil && out.ExitCode != 0 {
+				err = fmt.Errorf("exit status %d", out.ExitCode)
+			}
+			if err != nil {
+				rk.Unread = "which device the key to the system disk is read from at start (blkid " + at + "): " + probe.ErrorKind(err)
+				return
+			}
+			match = tagMatches(tag, want, blkidTags(out.Stdout)[tag])
+		}
+		if match {
+			rk.KeyDevice = at
+			if at == "/boot" {
+				rk.Boot = volumeFor(at, m)
+			} else {
+				rk.ESP = volumeFor(at, m)
+			}
+			return
+		}
+	}
+	rk.KeyDevice = keyDeviceOther
+}
+
+// deviceTag splits a device as crypttab and the kernel's command line name
+// it into the blkid tag to compare and its value; a /dev path that is not
+// a /dev/disk/by-* link has no tag and is compared as it is.
+func deviceTag(dev string) (tag, value string) {
+	for _, t := range []struct{ prefix, link, tag string }{
+		{"UUID=", "/dev/disk/by-uuid/", "UUID"},
+		{"LABEL=", "/dev/disk/by-label/", "LABEL"},
+		{"PARTUUID=", "/dev/disk/by-partuuid/", "PART_ENTRY_UUID"},
+		{"PARTLABEL=", "/dev/disk/by-partlabel/", "PART_ENTRY_NAME"},
+	} {
+		if v, ok := strings.CutPrefix(dev, t.prefix); ok {
+			return t.tag, strings.Trim(v, `"`)
+		}
+		if v, ok := strings.CutPrefix(dev, t.link); ok {
+			return t.tag, v
+		}
+	}
+	return "", dev
+}
+
+// tagMatches compares a device's blkid tag with the value a setting names:
+// UUIDs regardless of case, and by their beginning as dracut accepts it.
+func tagMatches(tag, want, have string) bool {
+	if have == "" || want == "" {
+		return false
+	}
+	if tag == "UUID" || tag == "PART_ENTRY_UUID" {
+		return strings.HasPrefix(strings.ToLower(have), strings.ToLower(want))
+	}
+	return have == want
 }
 
 // espMounts are where Linux mounts the EFI system partition, when not at
@@ -204,21 +321,232 @@ func mapperName(p probe.Probe, name string) (string, bool) {
 	return target, err == nil && target != ""
 }
 
-// keyOnCmdline finds a key file in the image named on the kernel's command
-// line.
-func keyOnCmdline(cmdline string) string {
+// keyUse is what the start-up settings say of a key to /: a key file
+// built into the image (kind: "cryptkey_rootfs", "rd_luks_key",
+// "luks_key", "crypttab_initramfs", "keyfile_pattern"), a key file read
+// from a device at start (device, as named), or a key for one volume that
+// could not be told to be /'s or not (unsure, why). All empty: none.
+type keyUse struct {
+	kind, device, unsure string
+}
+
+func (u keyUse) isNone() bool { return u == keyUse{} }
+
+// keyOnCmdline finds a key to / named on the kernel's command line.
+// rootUUID gives /'s LUKS UUID (lower case, no dashes; "" when not known)
+// and is asked only when a setting names one volume.
+//
+//   - mkinitcpio's encrypt hook: cryptkey=rootfs:PATH is a file in the
+//     image; cryptkey=DEVICE:FSTYPE:PATH (or DEVICE:OFFSET:SIZE) is read
+//     from DEVICE.
+//   - systemd-cryptsetup-generator(8): luks.key= and rd.luks.key= (the
+//     generator strips rd. in the initrd, so both count there) take PATH
+//     for every volume, or UUID=PATH[:DEVICE] for the LUKS volume with
+//     that UUID; a DEVICE is mounted and PATH read from it.
+//   - dracut's crypt module (dracut.cmdline(7)): rd.luks.key=PATH:DEVICE
+//     [:LUKSDEV] reads PATH from DEVICE, for LUKSDEV only when given.
+func keyOnCmdline(cmdline string, rootUUID func() string) keyUse {
+	var found, unsure keyUse
+	note := func(u keyUse) {
+		switch {
+		case u.unsure != "":
+			if unsure.isNone() {
+				unsure = u
+			}
+		case found.isNone() || (found.device != "" && u.kind != ""):
+			// A key in the image is the surest finding.
+			found = u
+		}
+	}
+	// forRoot tells whether a setting for the volume with uuid is /'s.
+	forRoot := func(uuid, setting string) (yes bool, why string) {
+		root := rootUUID()
+		switch {
+		case root == "":
+			return false, "whether " + setting + " on the kernel's command line is for the system disk: its LUKS UUID could not be read"
+		case strings.HasPrefix(root, uuid):
+			return true, ""
+		}
+		return false, ""
+	}
 	for _, arg := range strings.Fields(cmdline) {
-		switch k, v, _ := strings.Cut(arg, "="); k {
+		k, v, _ := strings.Cut(arg, "=")
+		switch k {
 		case "cryptkey":
 			if strings.HasPrefix(v, "rootfs:") {
-				return "cryptkey_rootfs"
+				note(keyUse{kind: "cryptkey_rootfs"})
+			} else if dev, _, ok := strings.Cut(v, ":"); ok && dev != "" {
+				note(keyUse{device: dev})
 			}
-		case "rd.luks.key":
-			// PATH or PATH:DEVICE for every volume; UUID=PATH[:DEVICE] for
-			// one (which one is not followed here).
-			if strings.HasPrefix(v, "/") && !strings.Contains(v, ":") {
-				return "rd_luks_key"
+		case "rd.luks.key", "luks.key":
+			kind := strings.ReplaceAll(k, ".", "_")
+			if uuid, spec, ok := perVolume(v); ok {
+				if uuid == "" {
+					continue // not a UUID: systemd ignores it
+				}
+				yes, why := forRoot(uuid, k+"=")
+				if why != "" {
+					note(keyUse{unsure: why})
+				} else if yes {
+					if _, dev := splitKeyLocation(spec); dev != "" {
+						note(keyUse{device: dev})
+					} else {
+						note(keyUse{kind: kind})
+					}
+				}
+				continue
 			}
+			if !strings.HasPrefix(v, "/") {
+				continue
+			}
+			parts := strings.SplitN(v, ":", 3)
+			if len(parts) == 3 && parts[2] != "" {
+				// dracut's LUKSDEV: the key is for that volume only.
+				uuid := luksUUIDOf(parts[2])
+				if uuid == "" {
+					note(keyUse{unsure: "whether " + k + "= on the kernel's command line is for the system disk: the volume it names is not given by its UUID"})
+					continue
+				}
+				yes, why := forRoot(uuid, k+"=")
+				if why != "" {
+					note(keyUse{unsure: why})
+					continue
+				}
+				if !yes {
+					continue
+				}
+			}
+			if len(parts) >= 2 && parts[1] != "" {
+				note(keyUse{device: parts[1]})
+			} else {
+				note(keyUse{kind: kind})
+			}
+		}
+	}
+	if !found.isNone() {
+		return found
+	}
+	return unsure
+}
+
+// perVolume splits a luks.key= value of the UUID=PATH form, as
+// systemd-cryptsetup-generator does (letters, digits and dashes up to an
+// "="); uuid is "" when they are not a valid UUID. ok is false for the
+// PATH form.
+func perVolume(v string) (uuid, spec string, ok bool) {
+	n := strings.IndexFunc(v, func(r rune) bool {
+		return !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	})
+	if n < 0 || v[n] != '=' {
+		return "", "", false
+	}
+	return normalUUID(v[:n]), v[n+1:], true
+}
+
+// normalUUID is a UUID in lower case without dashes, "" when s is not
+// one (32 hex digits, dashes allowed between them).
+func normalUUID(s string) string {
+	u := strings.ToLower(strings.ReplaceAll(s, "-", ""))
+	if len(u) != 32 || strings.Trim(u, "0123456789abcdef") != "" {
+		return ""
+	}
+	return u
+}
+
+// luksUUIDOf is the UUID a volume is named by (UUID=…, luks-…,
+// /dev/disk/by-uuid/…), lower case without dashes; dracut accepts its
+// beginning alone. "" when it is not named by its UUID.
+func luksUUIDOf(dev string) string {
+	for _, prefix := range []string{"UUID=", "luks-", "/dev/disk/by-uuid/"} {
+		if v, ok := strings.CutPrefix(dev, prefix); ok {
+			u := strings.ToLower(strings.ReplaceAll(strings.Trim(v, `"`), "-", ""))
+			if u != "" && strings.Trim(u, "0123456789abcdef") == "" {
+				return u
+			}
+		}
+	}
+	return ""
+}
+
+// splitKeyLocation splits a key location PATH[:DEVICE] as
+// systemd-cryptsetup-generator does: at the last colon, when what follows
+// names a device (an absolute path or LABEL=, UUID=, PARTUUID=,
+// PARTLABEL=); a key file that is itself a /dev path is read from that
+// device.
+func splitKeyLocation(spec string) (file, device string) {
+	if i := strings.LastIndexByte(spec, ':'); i >= 0 {
+		dev := spec[i+1:]
+		if strings.HasPrefix(dev, "/") || strings.HasPrefix(dev, "LABEL=") || strings.HasPrefix(dev, "UUID=") ||
+			strings.HasPrefix(dev, "PARTUUID=") || strings.HasPrefix(dev, "PARTLABEL=") {
+			return spec[:i], dev
+		}
+	}
+	if strings.HasPrefix(spec, "/dev/") {
+		return "", spec
+	}
+	return spec, ""
+}
+
+// rootLUKSUUID is the LUKS UUID of /'s crypt layer (name), lower case
+// without dashes, "" when nothing tells it: a luks-UUID mapper name, the
+// kernel's rd.luks.name=UUID=NAME, the CRYPT-LUKSn-UUID-NAME device-mapper
+// uuid in /sys, or the crypttab entry of that name.
+func rootLUKSUUID(p probe.Probe, name, cmdline string) string {
+	target, ok := mapperName(p, name)
+	if !ok {
+		return ""
+	}
+	if u := luksUUIDOf(target); len(u) == 32 {
+		return u
+	}
+	for _, arg := range strings.Fields(cmdline) {
+		k, v, _ := strings.Cut(arg, "=")
+		if k != "rd.luks.name" && k != "luks.name" {
+			continue
+		}
+		if uuid, n, ok := strings.Cut(v, "="); ok && n == target {
+			if u := normalUUID(uuid); u != "" {
+				return u
+			}
+		}
+	}
+	if dm := dmNode(p, name, target); dm != "" {
+		if b, err := p.ReadFile("/sys/class/block/" + dm + "/dm/uuid"); err == nil {
+			// CRYPT-LUKS2-<32 hex>-<name>
+			if rest, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "CRYPT-LUKS"); ok && len(rest) >= 34 {
+				if u := normalUUID(rest[2:34]); u != "" {
+					return u
+				}
+			}
+		}
+	}
+	for _, path := range []string{crypttabInitramfsPath, crypttabPath} {
+		tab, err := p.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		if dev, ok := crypttabDevice(string(tab), target); ok {
+			if u := luksUUIDOf(dev); len(u) == 32 {
+				return u
+			}
+		}
+	}
+	return ""
+}
+
+// dmNode is the kernel's dm-N name of a device-mapper device known by its
+// mapper name, "" when /sys does not show it.
+func dmNode(p probe.Probe, name, target string) string {
+	if strings.HasPrefix(name, "dm-") {
+		return name
+	}
+	dms, _ := p.ReadDir("/sys/block")
+	for _, dm := range dms {
+		if !strings.HasPrefix(dm, "dm-") {
+			continue
+		}
+		if b, err := p.ReadFile("/sys/block/" + dm + "/dm/name"); err == nil && strings.TrimSpace(string(b)) == target {
+			return dm
 		}
 	}
 	return ""
@@ -245,6 +573,18 @@ func crypttabKeyFile(tab, name string) (string, bool) {
 			}
 		}
 		return key, true
+	}
+	return "", false
+}
+
+// crypttabDevice returns the encrypted device of the crypttab entry
+// mapped as name (its second field).
+func crypttabDevice(tab, name string) (string, bool) {
+	for line := range strings.Lines(tab) {
+		fields := strings.Fields(line)
+		if len(fields) >= 2 && !strings.HasPrefix(fields[0], "#") && procmounts.Unescape(fields[0]) == name {
+			return procmounts.Unescape(fields[1]), true
+		}
 	}
 	return "", false
 }

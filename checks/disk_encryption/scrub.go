@@ -35,9 +35,20 @@ func scrub(name string, args []string, out []byte) []byte {
 	case args == nil && name == "/proc/swaps":
 		return scrubProcSwaps(out)
 	case args == nil && name == cmdlinePath:
-		return keepLines(strings.Fields(string(out)), func(arg string) bool {
-			return strings.HasPrefix(arg, "cryptkey=") || strings.HasPrefix(arg, "rd.luks.key=")
-		}, " ")
+		// The key settings, and the names of LUKS volumes that tell which
+		// volume a key is for; labels in them become pseudonyms.
+		return scrubLabels(keepLines(strings.Fields(string(out)), func(arg string) bool {
+			for _, k := range []string{"cryptkey=", "rd.luks.key=", "luks.key=", "rd.luks.name=", "luks.name="} {
+				if strings.HasPrefix(arg, k) {
+					return true
+				}
+			}
+			return false
+		}, " "))
+	case args == nil && name == crypttabInitramfsPath:
+		return scrubLabels(out)
+	case name == "blkid" && len(args) == len(blkidArgs)+1 && slices.Equal(args[:len(blkidArgs)], blkidArgs):
+		return scrubLabels(out)
 	case args == nil && name == confHookPath:
 		return keepLines(strings.Split(string(out), "\n"), func(line string) bool {
 			return strings.Contains(line, "KEYFILE_PATTERN=") && !strings.HasPrefix(strings.TrimSpace(line), "#")
@@ -52,6 +63,19 @@ func scrub(name string, args []string, out []byte) []byte {
 		})
 	}
 	return out
+}
+
+// labelTag is a filesystem or partition label as crypttab, the kernel's
+// command line and blkid name a device: it can be a person's name.
+var labelTag = regexp.MustCompile(`\b(LABEL=|PARTLABEL=|PART_ENTRY_NAME=|/dev/disk/by-label/|/dev/disk/by-partlabel/)("[^"\n]*"|[^\s:,"]+)`)
+
+// scrubLabels replaces labels by pseudonyms, the same wherever they
+// appear, so a key device named by its label is still found.
+func scrubLabels(out []byte) []byte {
+	return labelTag.ReplaceAllFunc(out, func(m []byte) []byte {
+		sub := labelTag.FindSubmatch(m)
+		return append(append([]byte{}, sub[1]...), evidence.Pseudonym("label", strings.Trim(string(sub[2]), `"`))...)
+	})
 }
 
 // keepLines joins the parts of a file this check reads (the kernel's
