@@ -81,6 +81,14 @@ type volume struct {
 	// sits on down to the disk, e.g. lvm, crypt, part, disk. Empty when
 	// the device could not be found.
 	Stack []layer `json:"stack,omitempty"`
+	// OtherStacks are the further paths down to a disk when the
+	// filesystem sits on several devices (a logical volume over two
+	// physical volumes): each must be encrypted for the volume to be.
+	// Older agents did not record them.
+	OtherStacks [][]layer `json:"other_stacks,omitempty"`
+	// MembersUnread says why the other devices of a btrfs filesystem
+	// (/sys/fs/btrfs/<fsid>/devices) could not all be followed.
+	MembersUnread string `json:"members_unread,omitempty"`
 	// StackSource says where Stack came from: "lsblk" or "sysfs".
 	StackSource string `json:"stack_source,omitempty"`
 	// ZFSEncryption is the ZFS "encryption" property of the dataset.

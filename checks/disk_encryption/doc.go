@@ -9,7 +9,12 @@
 //     device stack is needed) walks each block device up to its parents (a
 //     "crypt" layer means dm-crypt/LUKS), falling back to
 //     /sys/class/block/*/dm/uuid ("CRYPT-" prefix) and slaves/ when lsblk is
-//     missing; the sysfs walk stops at the first crypt layer. blkid -p -o
+//     missing; the sysfs walk stops at the first crypt layer. A
+//     filesystem on several devices (a logical volume over several
+//     physical volumes: every stack lsblk lists for the mount point,
+//     every device in slaves/; a btrfs over several devices:
+//     /sys/fs/btrfs/<fsid>/devices, unreadable → unknown) is encrypted
+//     only when every path down has a crypt layer. blkid -p -o
 //     export (else cryptsetup luksDump) confirms the LUKS version of a crypt
 //     parent, for the wording only. /proc/swaps lists every active swap area:
 //     unreadable, or a swap area whose device cannot be followed, leaves the

@@ -2,6 +2,7 @@ package diskencryption
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
@@ -12,6 +13,7 @@ const (
 	unknownFix = "SessionGuard could not tell whether this computer's disk is encrypted. Try \"Check again\"; if it stays unknown, ask your IT support to confirm the disk is encrypted and send them an evidence bundle (sessionguard evidence record)."
 
 	fixLinuxUnencrypted   = "Your disk is not encrypted. Encrypting an existing Linux installation needs a reinstall with 'Encrypt the new installation' ticked — ask your IT support to arrange it."
+	fixLinuxPartly        = "Part of the filesystem this computer runs from lies on a disk or partition that is not encrypted (for example a second disk added to it), so files stored there are readable without the passphrase. Ask your IT support to encrypt that disk as well, or to move the data off it."
 	fixLinuxHomeOnly      = "Only your home folder is encrypted, not the whole disk, so copies of client files (temporary files, swap, print spools) can still end up unencrypted. Ask your IT support to reinstall with 'Encrypt the new installation' ticked when convenient."
 	fixLinuxSwap          = "The disk is encrypted but its swap space is not, so pieces of open files can be written to the disk unencrypted. Ask your IT support to encrypt the swap space (or switch it to zram)."
 	fixLinuxHome          = "The system part of the disk is encrypted but the separate /home partition, where your files live, is not. Ask your IT support to encrypt the /home partition."
@@ -97,13 +99,17 @@ func judge(v *volume) (volumeState, string) {
 			return stateUnknown, "the ZFS encryption property could not be read"
 		}
 	}
-	for _, l := range v.Stack {
-		if l.Type == "crypt" {
-			return stateEncrypted, ""
-		}
-	}
 	if len(v.Stack) > 0 {
-		return stateUnencrypted, ""
+		// Every device the filesystem sits on must be under a crypt layer.
+		for _, st := range append([][]layer{v.Stack}, v.OtherStacks...) {
+			if !hasCrypt(st) {
+				return stateUnencrypted, ""
+			}
+		}
+		if v.MembersUnread != "" {
+			return stateUnknown, "the other devices the btrfs filesystem at " + v.Mount + " may span could not all be seen (" + v.MembersUnread + ")"
+		}
+		return stateEncrypted, ""
 	}
 	if what, ok := notBlockFS[v.FSType]; ok {
 		return stateUnknown, fmt.Sprintf("%s is %s (%s); the disk underneath cannot be seen from here", v.Mount, what, v.FSType)
@@ -112,6 +118,24 @@ func judge(v *volume) (volumeState, string) {
 		return stateUnknown, fmt.Sprintf("%s is a FUSE filesystem (%s); the disk underneath cannot be seen from here", v.Mount, v.FSType)
 	}
 	return stateUnknown, fmt.Sprintf("the block device under %s (%s) was not found by lsblk or in /sys", v.Mount, orNone(v.FSType))
+}
+
+func hasCrypt(stack []layer) bool {
+	return slices.ContainsFunc(stack, func(l layer) bool { return l.Type == "crypt" })
+}
+
+// partlyEncrypted reports whether some but not all of the devices v sits
+// on are encrypted.
+func partlyEncrypted(v *volume) bool {
+	if v == nil || len(v.Stack) == 0 {
+		return false
+	}
+	some, all := false, true
+	for _, st := range append([][]layer{v.Stack}, v.OtherStacks...) {
+		c := hasCrypt(st)
+		some, all = some || c, all && c
+	}
+	return some && !all
 }
 
 func orNone(s string) string {
@@ -158,6 +182,9 @@ func evaluateLinux(f linuxFacts, pol checks.Policy) checks.Result {
 		if homeOnly {
 			st := homeOnlySetting.Of(pol)
 			return checks.Result{Status: st, Summary: "Only home folders are encrypted (" + homeKinds(f) + "); the system disk is not.", Fix: fixLinuxHomeOnly}
+		}
+		if partlyEncrypted(f.Root) {
+			return checks.Result{Status: checks.Fail, Summary: "The system disk is only partly encrypted: the filesystem the computer runs from also lies on a disk or partition that is not encrypted.", Fix: fixLinuxPartly}
 		}
 		return checks.Result{Status: checks.Fail, Summary: "The system disk is not encrypted.", Fix: fixLinuxUnencrypted}
 	}

@@ -73,12 +73,15 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 			return v
 		}
 		bl, _ := lsblk()
-		if st := stackAt(bl, m.Target); st != nil {
-			v.Stack, v.StackSource = st, "lsblk"
+		if sts := stacksAt(bl, m.Target); len(sts) > 0 {
+			v.Stack, v.OtherStacks, v.StackSource = sts[0], sts[1:], "lsblk"
 		} else if strings.HasPrefix(m.Source, "/dev/") {
-			if st, luks := sysfsStack(p, m.Source); len(st) > 0 {
-				v.Stack, v.StackSource, v.LUKSVersion = st, "sysfs", luks
+			if sts, luks := sysfsStacks(p, m.Source); len(sts) > 0 {
+				v.Stack, v.OtherStacks, v.StackSource, v.LUKSVersion = sts[0], sts[1:], "sysfs", luks
 			}
+		}
+		if m.FSType == "btrfs" && len(v.Stack) > 0 {
+			btrfsMembers(p, v)
 		}
 		confirmLUKS(ctx, p, v)
 		return v
@@ -183,8 +186,8 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 			}
 		case !lsblkOK && !isZram(strings.TrimPrefix(e.Path, "/dev/")):
 			v := volume{Mount: "swap", Kind: "partition", FSType: "swap"}
-			if st, luks := sysfsStack(p, e.Path); len(st) > 0 {
-				v.Stack, v.StackSource, v.LUKSVersion = st, "sysfs", luks
+			if sts, luks := sysfsStacks(p, e.Path); len(sts) > 0 {
+				v.Stack, v.OtherStacks, v.StackSource, v.LUKSVersion = sts[0], sts[1:], "sysfs", luks
 			}
 			f.Swap = append(f.Swap, v)
 		}
@@ -316,25 +319,29 @@ func readLsblk(ctx context.Context, p probe.Probe) ([]blockMount, error) {
 	return parseLsblk(out.Stdout)
 }
 
-// stackAt returns the device stack lsblk shows mounted at target.
-func stackAt(blocks []blockMount, target string) []layer {
+// stacksAt returns every device stack lsblk shows mounted at target: a
+// filesystem on a logical volume spread over several physical volumes is
+// listed under each of them, one stack each (the same stack twice once).
+func stacksAt(blocks []blockMount, target string) [][]layer {
+	var out [][]layer
 	for _, b := range blocks {
-		if b.Mountpoint == target {
-			return b.Stack
+		if b.Mountpoint == target && !slices.ContainsFunc(out, func(s []layer) bool { return slices.Equal(s, b.Stack) }) {
+			out = append(out, b.Stack)
 		}
 	}
-	return nil
+	return out
 }
 
 func isZram(name string) bool { return strings.HasPrefix(name, "zram") }
 
-// sysfsStack walks /sys/class/block from a device path: device-mapper
+// sysfsStacks walks /sys/class/block from a device path: device-mapper
 // devices are typed by their dm/uuid prefix (CRYPT-, LVM-) and followed
-// through slaves/, partitions lead to their disk. It also returns the LUKS
-// version a CRYPT-LUKSn- uuid names. The walk ends at the first crypt
-// layer: whatever lies beneath it cannot make the data above unencrypted,
-// so nothing there is read.
-func sysfsStack(p probe.Probe, dev string) ([]layer, string) {
+// through every device in slaves/ (a logical volume on several physical
+// volumes, a RAID), partitions lead to their disk; one stack for each
+// path down. It also returns the LUKS version a CRYPT-LUKSn- uuid names.
+// A path ends at its first crypt layer: whatever lies beneath it cannot
+// make the data above unencrypted, so nothing there is read.
+func sysfsStacks(p probe.Probe, dev string) ([][]layer, string) {
 	name := strings.TrimPrefix(dev, "/dev/")
 	if mapper, ok := strings.CutPrefix(name, "mapper/"); ok {
 		name = ""
@@ -355,48 +362,117 @@ func sysfsStack(p probe.Probe, dev string) ([]layer, string) {
 	if name == "" || strings.Contains(name, "/") {
 		return nil, ""
 	}
-	var stack []layer
+	var stacks [][]layer
 	luks := ""
-	for depth := 0; name != "" && depth < maxSysfsDepth; depth++ {
-		base := "/sys/class/block/" + name
-		l := layer{Name: name}
-		next := ""
-		if uuid, err := p.ReadFile(base + "/dm/uuid"); err == nil {
-			u := strings.TrimSpace(string(uuid))
-			switch {
-			case strings.HasPrefix(u, "CRYPT-"):
-				l.Type = "crypt"
-				if v, ok := strings.CutPrefix(u, "CRYPT-LUKS"); ok && len(v) > 0 {
-					luks = v[:1]
+	var walk func(name string, above []layer)
+	walk = func(name string, above []layer) {
+		stack := above[:len(above):len(above)]
+		for depth := len(above); name != "" && depth < maxSysfsDepth; depth++ {
+			base := "/sys/class/block/" + name
+			l := layer{Name: name}
+			next := ""
+			if uuid, err := p.ReadFile(base + "/dm/uuid"); err == nil {
+				u := strings.TrimSpace(string(uuid))
+				switch {
+				case strings.HasPrefix(u, "CRYPT-"):
+					l.Type = "crypt"
+					if v, ok := strings.CutPrefix(u, "CRYPT-LUKS"); ok && len(v) > 0 {
+						luks = v[:1]
+					}
+				case strings.HasPrefix(u, "LVM-"):
+					l.Type = "lvm"
+				default:
+					l.Type = "dm"
 				}
-			case strings.HasPrefix(u, "LVM-"):
-				l.Type = "lvm"
-			default:
-				l.Type = "dm"
-			}
-			if l.Type != "crypt" {
-				if slaves, err := p.ReadDir(base + "/slaves"); err == nil && len(slaves) > 0 {
-					next = slaves[0]
+				if l.Type != "crypt" {
+					if slaves, err := p.ReadDir(base + "/slaves"); err == nil && len(slaves) > 0 {
+						next = slaves[0]
+						// Each further slave is a path of its own.
+						for _, s := range slaves[1:] {
+							walk(s, append(stack[:len(stack):len(stack)], l))
+						}
+					}
 				}
+			} else if _, err := p.ReadFile(base + "/partition"); err == nil {
+				l.Type = "part"
+				next = diskOfPartition(name)
+			} else if _, err := p.ReadFile(base + "/dev"); err == nil {
+				l.Type = "disk"
+				if strings.HasPrefix(name, "loop") {
+					l.Type = "loop"
+				}
+			} else {
+				break
 			}
-		} else if _, err := p.ReadFile(base + "/partition"); err == nil {
-			l.Type = "part"
-			next = diskOfPartition(name)
-		} else if _, err := p.ReadFile(base + "/dev"); err == nil {
-			l.Type = "disk"
-			if strings.HasPrefix(name, "loop") {
-				l.Type = "loop"
+			stack = append(stack, l)
+			if l.Type == "crypt" {
+				break
 			}
-		} else {
-			break
+			name = next
 		}
-		stack = append(stack, l)
-		if l.Type == "crypt" {
-			break
+		// A further slave that could not be followed still ends a path
+		// (at the layer above it, with no crypt layer seen).
+		if len(stack) > 0 {
+			stacks = append([][]layer{stack}, stacks...)
 		}
-		name = next
 	}
-	return stack, luks
+	walk(name, nil)
+	return stacks, luks
+}
+
+// btrfsSysfs lists each mounted btrfs filesystem's devices
+// (/sys/fs/btrfs/<fsid>/devices/<kernel name>).
+const btrfsSysfs = "/sys/fs/btrfs"
+
+// btrfsMembers adds a path down from each other device of the btrfs
+// filesystem v is (one filesystem can span several devices: a RAID1, or
+// a disk added with btrfs device add), which lsblk shows without its
+// mount point. What could not be listed is said in MembersUnread.
+func btrfsMembers(p probe.Probe, v *volume) {
+	own := v.Stack[0]
+	kname := own.Name
+	if own.Type == "crypt" || own.Type == "lvm" || own.Type == "dm" {
+		kname = dmNode(p, own.Name, own.Name)
+	}
+	if kname == "" {
+		v.MembersUnread = "the kernel name of the device under " + v.Mount + " was not found in /sys/block"
+		return
+	}
+	ids, err := p.ReadDir(btrfsSysfs)
+	if err != nil {
+		v.MembersUnread = btrfsSysfs + ": " + probe.ErrorKind(err)
+		return
+	}
+	var unread error
+	for _, id := range ids {
+		devs, err := p.ReadDir(btrfsSysfs + "/" + id + "/devices")
+		if err != nil {
+			if !errors.Is(err, probe.ErrNotFound) {
+				unread = err
+			}
+			continue
+		}
+		if !slices.Contains(devs, kname) {
+			continue
+		}
+		for _, d := range devs {
+			if d == kname {
+				continue
+			}
+			sts, _ := sysfsStacks(p, "/dev/"+d)
+			if len(sts) == 0 {
+				v.MembersUnread = "the btrfs device " + d + " could not be followed in /sys/class/block"
+				continue
+			}
+			v.OtherStacks = append(v.OtherStacks, sts...)
+		}
+		return
+	}
+	if unread != nil {
+		v.MembersUnread = btrfsSysfs + ": " + probe.ErrorKind(unread)
+	} else {
+		v.MembersUnread = btrfsSysfs + " does not list the device under " + v.Mount
+	}
 }
 
 // diskOfPartition derives the disk name of a partition: sda2 → sda,

@@ -129,7 +129,7 @@ func TestParseLsblk(t *testing.T) {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
 			for mp, want := range tc.want {
-				if got := types(stackAt(bm, mp)); got != want {
+				if got := types(firstStackAt(bm, mp)); got != want {
 					t.Errorf("%s: stack %q, want %q", mp, got, want)
 				}
 			}
@@ -137,7 +137,7 @@ func TestParseLsblk(t *testing.T) {
 	}
 	// The LUKS parent's content type is carried in the stack.
 	bm, _ := parseLsblk(checktest.ReadParserData(t, "lsblk/ubuntu_lvm_on_luks.json"))
-	st := stackAt(bm, "/")
+	st := firstStackAt(bm, "/")
 	if st[2].FSType != "crypto_LUKS" || st[2].Name != "nvme0n1p3" || st[0].FSType != "ext4" {
 		t.Errorf("stack details = %+v", st)
 	}
@@ -355,5 +355,31 @@ func TestDiskOfPartition(t *testing.T) {
 		if got := diskOfPartition(in); got != want {
 			t.Errorf("diskOfPartition(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func firstStackAt(bm []blockMount, target string) []layer {
+	if sts := stacksAt(bm, target); len(sts) > 0 {
+		return sts[0]
+	}
+	return nil
+}
+
+// A logical volume over two physical volumes is listed under each: one
+// stack for each, and the same stack once.
+func TestStacksAtEveryPhysicalVolume(t *testing.T) {
+	lv := layer{Name: "vg-root", Type: "lvm", FSType: "ext4"}
+	bm := []blockMount{
+		{Mountpoint: "/", Stack: []layer{lv, {Name: "dm_crypt-0", Type: "crypt"}, {Name: "nvme0n1p3", Type: "part"}, {Name: "nvme0n1", Type: "disk"}}},
+		{Mountpoint: "/", Stack: []layer{lv, {Name: "sda1", Type: "part"}, {Name: "sda", Type: "disk"}}},
+		{Mountpoint: "/", Stack: []layer{lv, {Name: "sda1", Type: "part"}, {Name: "sda", Type: "disk"}}},
+	}
+	sts := stacksAt(bm, "/")
+	if len(sts) != 2 || types(sts[0]) != "lvm>crypt>part>disk" || types(sts[1]) != "lvm>part>disk" {
+		t.Fatalf("%v", sts)
+	}
+	v := &volume{Mount: "/", Stack: sts[0], OtherStacks: sts[1:]}
+	if st, _ := judge(v); st != stateUnencrypted || !partlyEncrypted(v) {
+		t.Errorf("judge = %v, partly %v", st, partlyEncrypted(v))
 	}
 }

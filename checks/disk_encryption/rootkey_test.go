@@ -260,3 +260,21 @@ func TestRootKeyOnDevice(t *testing.T) {
 		}
 	}
 }
+
+// A logical volume whose slaves are an encrypted and a plain device, seen
+// through /sys: a path down each.
+func TestSysfsStacksEverySlave(t *testing.T) {
+	p := replayDir(t, map[string]string{
+		"files/sys/block/dm-1/dm/name":           "vg-root\n",
+		"files/sys/class/block/dm-1/dm/uuid":     "LVM-abc\n",
+		"files/sys/class/block/dm-1/slaves/dm-0": "",
+		"files/sys/class/block/dm-1/slaves/sda1": "",
+		"files/sys/class/block/dm-0/dm/uuid":     "CRYPT-LUKS2-8c1a47e25d3b4f6e9a217b0c3d9e4f15-cryptroot\n",
+		"files/sys/class/block/sda1/partition":   "1\n",
+		"files/sys/class/block/sda/dev":          "8:0\n",
+	})
+	sts, luks := sysfsStacks(p, "/dev/mapper/vg-root")
+	if len(sts) != 2 || types(sts[0]) != "lvm>crypt" || types(sts[1]) != "lvm>part>disk" || luks != "2" {
+		t.Fatalf("%v %q", sts, luks)
+	}
+}
