@@ -59,9 +59,15 @@ type linuxFacts struct {
 	// start-up image (rootkey.go); nil when / is not encrypted by a
 	// crypt layer.
 	RootKey *rootKey `json:"root_key,omitempty"`
-	// HomeEncryption names per-folder encryption found for home folders:
-	// "ecryptfs", "fscrypt", "zfs".
+	// HomeEncryption names the per-folder encryption of the home folder
+	// of the person at the screen: "ecryptfs", "fscrypt" (agents before
+	// it was tied to that home also named "zfs", and what they found
+	// anywhere on the computer).
 	HomeEncryption []string `json:"home_encryption,omitempty"`
+	// HomeEncryptionUnread says why per-folder encryption found on the
+	// computer could not be tied to that home folder (nobody at the
+	// screen, fscrypt status unreadable).
+	HomeEncryptionUnread string `json:"home_encryption_unread,omitempty"`
 	// SwapUnread says why the list of active swap areas (/proc/swaps)
 	// could not be read; swap files are listed nowhere else.
 	SwapUnread string `json:"swap_unread,omitempty"`

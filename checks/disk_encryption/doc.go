@@ -36,12 +36,16 @@
 //     /run/media, the system's own folders, loop images), one mount a
 //     device: unencrypted beside an encrypted root is a warning (files
 //     may be kept there), named by their first folder only.
-//     Home-only encryption (eCryptfs, fscrypt policies, an encrypted
-//     ZFS home dataset via zfs get) without an encrypted root is
-//     policy.HomeOnlyEncryption (warn by default), never pass; an
-//     unencrypted swap next to an encrypted root is a warn. A root that is
-//     an overlay, tmpfs or network filesystem (containers, live systems) is
-//     unknown: the disk underneath cannot be seen.
+//     Home-only encryption of the console user's own home folder
+//     (mounted as eCryptfs or named by its .ecryptfs/Private.mnt,
+//     encrypted by fscrypt status, an encrypted ZFS dataset via zfs get)
+//     without an encrypted root is policy.HomeOnlyEncryption (warn by
+//     default), never pass; another account's eCryptfs folder or an
+//     fscrypt policy elsewhere counts for nothing, and found with nobody
+//     at the screen is unknown; an unencrypted swap next to an encrypted
+//     root is a warn. A root that is an overlay, tmpfs or network
+//     filesystem (containers, live systems) is unknown: the disk
+//     underneath cannot be seen.
 //   - macOS: fdesetup status (On, Off, deferred enablement, restart pending,
 //     encryption or decryption in progress) and diskutil apfs list -plist,
 //     judging only the volume whose Roles include "Data" by its FileVault

@@ -186,6 +186,10 @@ func evaluateLinux(f linuxFacts, pol checks.Policy) checks.Result {
 		if partlyEncrypted(f.Root) {
 			return checks.Result{Status: checks.Fail, Summary: "The system disk is only partly encrypted: the filesystem the computer runs from also lies on a disk or partition that is not encrypted.", Fix: fixLinuxPartly}
 		}
+		if f.HomeEncryptionUnread != "" {
+			return unknown("The system disk is not encrypted, and SessionGuard could not tell whether your home folder is.", fixLinuxUnencrypted,
+				"/ is not encrypted; "+f.HomeEncryptionUnread)
+		}
 		return checks.Result{Status: checks.Fail, Summary: "The system disk is not encrypted.", Fix: fixLinuxUnencrypted}
 	}
 	// Root is encrypted: /home and swap must not leak. Each is a part the

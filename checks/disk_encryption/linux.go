@@ -96,8 +96,13 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 	// The person's home folder, where it really is: findmnt -T follows
 	// symlinks (/home/sam → /data/sam) to the filesystem holding it.
 	judged := map[string]bool{"/": true, "/home": true}
-	if u, err := p.ConsoleUser(); err == nil && u.Home != "" {
-		m, err := homeMount(ctx, p, mounts, u.Home)
+	user, userErr := p.ConsoleUser()
+	var userHome *mount // the filesystem holding it, when found
+	if userErr == nil && user.Home != "" {
+		m, err := homeMount(ctx, p, mounts, user.Home)
+		if err == nil {
+			userHome = &m
+		}
 		switch {
 		case err != nil:
 			f.UserHomeUnread = err.Error()
@@ -193,32 +198,92 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 		}
 	}
 
-	// Per-folder encryption of home folders.
-	homeEnc := map[string]bool{}
+	// Per-folder encryption counts for the home folder of the person at
+	// the screen only: another account's leftovers (an old
+	// /home/.ecryptfs/<name>, an fscrypt policy on some folder) protect
+	// nothing of theirs. Found on the machine but not tied to that home,
+	// it leaves the verdict unknown.
+	if traces := homeEncryptionTraces(p, mounts, zfsFor); len(traces) > 0 {
+		switch {
+		case userErr != nil || user.Home == "":
+			f.HomeEncryptionUnread = "nobody is logged in at the screen, so the per-folder encryption found on this computer (" + strings.Join(traces, ", ") + ") could not be tied to the home folder of the person using it"
+		case userHome == nil:
+			f.HomeEncryptionUnread = "where the home folder of the person at the screen is could not be read (" + f.UserHomeUnread + ")"
+		default:
+			f.HomeEncryption, f.HomeEncryptionUnread = ownHomeEncryption(ctx, p, user.Home, *userHome, traces)
+		}
+	}
+	return f, nil
+}
+
+// homeEncryptionTraces names the per-folder encryption found anywhere on
+// the computer: eCryptfs (a mount, or a folder in /home/.ecryptfs),
+// fscrypt (a policy in /.fscrypt or /home/.fscrypt) and encrypted ZFS
+// datasets under /home.
+func homeEncryptionTraces(p probe.Probe, mounts []mount, zfsFor func(string) string) []string {
+	seen := map[string]bool{}
 	for _, m := range mounts {
 		switch {
 		case m.FSType == "ecryptfs":
-			homeEnc["ecryptfs"] = true
+			seen["ecryptfs"] = true
 		case m.FSType == "zfs" && (m.Target == "/home" || strings.HasPrefix(m.Target, "/home/")):
 			if zfsEncrypted(zfsFor(m.Source)) {
-				homeEnc["zfs"] = true
+				seen["zfs"] = true
 			}
 		}
 	}
 	if names, err := p.ReadDir("/home/.ecryptfs"); err == nil && len(names) > 0 {
-		homeEnc["ecryptfs"] = true
+		seen["ecryptfs"] = true
 	}
 	for _, dir := range []string{"/.fscrypt/policies", "/home/.fscrypt/policies"} {
 		if names, err := p.ReadDir(dir); err == nil && len(names) > 0 {
-			homeEnc["fscrypt"] = true
+			seen["fscrypt"] = true
 		}
 	}
+	var out []string
 	for _, k := range []string{"ecryptfs", "fscrypt", "zfs"} {
-		if homeEnc[k] {
-			f.HomeEncryption = append(f.HomeEncryption, k)
+		if seen[k] {
+			out = append(out, k)
 		}
 	}
-	return f, nil
+	return out
+}
+
+// ownHomeEncryption tells which of the per-folder encryption traces
+// protect home, the folder of the person at the screen held by the
+// filesystem fs: eCryptfs when home is an ecryptfs mount, or when its own
+// .ecryptfs/Private.mnt (ecryptfs-migrate-home's record of where the
+// private directory is mounted) names home itself; fscrypt when
+// `fscrypt status` says home is encrypted. An encrypted ZFS dataset of
+// its own is judged as the home folder's filesystem (UserHome). unread
+// says what could not be told.
+func ownHomeEncryption(ctx context.Context, p probe.Probe, home string, fs mount, traces []string) (kinds []string, unread string) {
+	var why []string
+	if slices.Contains(traces, "ecryptfs") {
+		switch b, err := p.ReadFile(home + "/.ecryptfs/Private.mnt"); {
+		case fs.FSType == "ecryptfs":
+			kinds = append(kinds, "ecryptfs")
+		case err == nil && strings.TrimSpace(string(b)) == home:
+			kinds = append(kinds, "ecryptfs")
+		case err != nil && !errors.Is(err, probe.ErrNotFound):
+			why = append(why, "the home folder's eCryptfs settings (.ecryptfs/Private.mnt): "+probe.ErrorKind(err))
+		}
+	}
+	if slices.Contains(traces, "fscrypt") {
+		out, err := p.Run(ctx, probe.CmdFscrypt, "status", home)
+		switch {
+		case err != nil:
+			why = append(why, "fscrypt status: "+probe.ErrorKind(err))
+		case parseFscryptStatus(out.Stdout, out.Stderr, out.ExitCode) == "encrypted":
+			kinds = append(kinds, "fscrypt")
+		case parseFscryptStatus(out.Stdout, out.Stderr, out.ExitCode) == "":
+			why = append(why, fmt.Sprintf("fscrypt status of the home folder not recognised (exit status %d)", out.ExitCode))
+		}
+	}
+	if len(kinds) > 0 {
+		return kinds, ""
+	}
+	return nil, strings.Join(why, "; ")
 }
 
 // otherDisk reports whether m is a filesystem on a block device of this

@@ -265,3 +265,16 @@ func parseIsLuks(exitCode int) luksInfo {
 		return luksInfo{}
 	}
 }
+
+// parseFscryptStatus reads `fscrypt status DIR`: "encrypted" when it
+// says DIR "is encrypted with fscrypt." (exit 0), "plain" when it says
+// DIR "is not encrypted", "" otherwise (fscrypt not set up, an error).
+func parseFscryptStatus(stdout, stderr []byte, exitCode int) string {
+	switch {
+	case exitCode == 0 && bytes.Contains(stdout, []byte(" is encrypted with fscrypt.")):
+		return "encrypted"
+	case exitCode != 0 && bytes.Contains(append(append([]byte{}, stdout...), stderr...), []byte(" is not encrypted")):
+		return "plain"
+	}
+	return ""
+}

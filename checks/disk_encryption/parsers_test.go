@@ -383,3 +383,20 @@ func TestStacksAtEveryPhysicalVolume(t *testing.T) {
 		t.Errorf("judge = %v, partly %v", st, partlyEncrypted(v))
 	}
 }
+
+func TestParseFscryptStatus(t *testing.T) {
+	for _, c := range []struct {
+		stdout, stderr string
+		exit           int
+		want           string
+	}{
+		{"\"/home/user\" is encrypted with fscrypt.\n\nPolicy:   16382f282d7b29ee\nUnlocked: Yes\n", "", 0, "encrypted"},
+		{"", "[ERROR] fscrypt status: file or directory \"/home/user\" is not encrypted\n", 1, "plain"},
+		{"", "[ERROR] fscrypt status: filesystem /: not setup for use with fscrypt\n", 1, ""},
+		{"", "", 0, ""},
+	} {
+		if got := parseFscryptStatus([]byte(c.stdout), []byte(c.stderr), c.exit); got != c.want {
+			t.Errorf("parseFscryptStatus(%q, %q, %d) = %q, want %q", c.stdout, c.stderr, c.exit, got, c.want)
+		}
+	}
+}

@@ -53,6 +53,10 @@ func scrub(name string, args []string, out []byte) []byte {
 		return keepLines(strings.Split(string(out), "\n"), func(line string) bool {
 			return strings.Contains(line, "KEYFILE_PATTERN=") && !strings.HasPrefix(strings.TrimSpace(line), "#")
 		}, "\n")
+	case name == "fscrypt":
+		// Only whether the folder is encrypted: its path and the
+		// protectors' descriptions ("login protector for sam") go.
+		return scrubFscrypt(out)
 	case name == "zfs" && slices.Equal(args, zfsArgs):
 		return scrubZFS(out)
 	case name == "fdesetup":
@@ -314,3 +318,17 @@ func scrubZFS(out []byte) []byte {
 	}
 	return []byte(strings.Join(lines, ""))
 }
+
+// scrubFscrypt keeps the sentence of `fscrypt status` that says whether
+// the folder is encrypted, the folder's path taken out.
+func scrubFscrypt(out []byte) []byte {
+	for line := range strings.Lines(string(out)) {
+		if strings.Contains(line, " is encrypted with fscrypt.") || strings.Contains(line, " is not encrypted") {
+			return []byte(quoted.ReplaceAllString(strings.TrimSpace(line), `"the folder"`) + "\n")
+		}
+	}
+	return []byte{}
+}
+
+// quoted is a double-quoted string.
+var quoted = regexp.MustCompile(`"[^"]*"`)
