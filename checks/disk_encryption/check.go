@@ -175,6 +175,10 @@ type windowsFacts struct {
 	// (Win32_EncryptableVolume VolumeType 1, D: and the like; removable
 	// ones are left out), from the same rows.
 	DataDrives []dataDrive `json:"data_drives,omitempty"`
+	// DataDrivesUnread says why the computer's drives could not be listed
+	// (Win32_EncryptableVolume could not be read: manage-bde is asked
+	// about the system drive only), so DataDrives may be missing some.
+	DataDrivesUnread string `json:"data_drives_unread,omitempty"`
 }
 
 // dataDrive is a fixed data drive's BitLocker state; nil when the row

@@ -70,5 +70,8 @@
 //     (VolumeType 1 with a letter, from the same rows; removable drives
 //     are left out) are judged as the Linux check judges other disks:
 //     protection on, or a locked drive (ProtectionStatus 2), passes; off
-//     is a warning (files may be kept there); not told is unknown.
+//     is a warning (files may be kept there); not told is unknown. When
+//     Win32_EncryptableVolume cannot be read the drives are not listed
+//     (manage-bde is asked about the system drive only), and a verdict
+//     that would pass or warn is unknown.
 package diskencryption

@@ -38,6 +38,7 @@ const (
 	fixWinEncrypting            = "BitLocker is still encrypting the system drive. Leave the PC switched on and plugged in until it finishes, then check again."
 	fixWinPaused                = "BitLocker started encrypting the system drive but the encryption is paused. Open Control Panel > BitLocker Drive Encryption and click Resume, then check again."
 	fixWinDecrypting            = "BitLocker is being switched off and the system drive is being decrypted. Open Control Panel > BitLocker Drive Encryption and turn BitLocker back on, then check again."
+	fixWinDataDrivesUnknown     = "SessionGuard could read BitLocker's state for the system drive only, not for the other drives in this PC. Try \"Check again\"; if it stays unknown, ask your IT support to confirm every fixed drive (D: and the like) has BitLocker on, and send them an evidence bundle (sessionguard evidence record)."
 	fixWinAdmin                 = "Reading BitLocker's state needs administrator rights. Run SessionGuard once as an administrator (right-click > Run as administrator), or ask your IT support to confirm BitLocker is on."
 )
 
@@ -414,11 +415,34 @@ func percentParen(p *float64) string {
 
 func evaluateWindows(f windowsFacts) checks.Result {
 	state := bitLockerState(f)
-	parts := []checks.Result{state, osVolumePart(f, state)}
+	parts := []checks.Result{state, osVolumePart(f, state), dataDrivesListPart(f, state)}
 	for _, d := range f.DataDrives {
 		parts = append(parts, dataDrivePart(d))
 	}
 	return checks.AllOf(parts...)
+}
+
+// dataDrivesListPart is what is known of the computer's other fixed
+// drives being listed at all: when Win32_EncryptableVolume could not be
+// read, manage-bde was asked about the system drive only, and a data
+// drive without BitLocker (a warning when seen) would go unseen. It
+// matters only to a verdict that lets a session start.
+func dataDrivesListPart(f windowsFacts, state checks.Result) checks.Result {
+	unread := f.DataDrivesUnread
+	if unread == "" && f.Source != "wmi" && f.WMIError != "" && !strings.HasPrefix(f.WMIError, bitLockerClass+" ") {
+		// Facts from agents before DataDrivesUnread: WMIError without
+		// the class's own complaint is the query failing.
+		unread = f.WMIError
+	}
+	if unread == "" || !state.Status.Acceptable() {
+		return checks.Result{Status: checks.NotApplicable}
+	}
+	fix := fixWinDataDrivesUnknown
+	if f.AccessDenied {
+		fix = fixWinAdmin
+	}
+	return unknown("Could not tell whether the other drives in this PC are encrypted.", fix,
+		"the computer's drives could not be listed ("+unread+"); only drive "+f.SystemDrive+" was read, and another fixed drive without BitLocker would hold files unprotected")
 }
 
 // dataDrivePart judges a fixed data drive beside the system drive, as the

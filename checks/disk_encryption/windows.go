@@ -42,6 +42,7 @@ func collectWindows(ctx context.Context, p probe.Probe) (*windowsFacts, error) {
 	f.DataDrives = dataDrives(rows)
 	if err != nil {
 		f.WMIError = err.Error()
+		f.DataDrivesUnread = err.Error()
 		f.AccessDenied = errors.Is(err, probe.ErrAccessDenied)
 	} else if row := pickVolume(rows, f.SystemDrive); row == nil {
 		f.WMIError = fmt.Sprintf("%s lists no operating-system volume (VolumeType 0) for %s", bitLockerClass, f.SystemDrive)
