@@ -42,7 +42,7 @@ type linuxFacts struct {
 	// Home is /home when it is a mount of its own.
 	Home *volume `json:"home,omitempty"`
 	// Swap lists the active swap areas (zram, which lives in memory, is
-	// left out).
+	// left out, but not a zram device's writeback partition).
 	Swap []volume `json:"swap,omitempty"`
 	// UserHome is the filesystem holding the home folder of the person at
 	// the screen when it is neither / nor /home (another disk, reached
@@ -81,7 +81,7 @@ type volume struct {
 	Mount string `json:"mount"`
 	// FSType is the filesystem type ("ext4", "overlay", ...).
 	FSType string `json:"fstype,omitempty"`
-	// Kind is "partition" or "file" for swap.
+	// Kind is "partition", "file" or "zram writeback device" for swap.
 	Kind string `json:"kind,omitempty"`
 	// Stack lists the block device layers from the device the filesystem
 	// sits on down to the disk, e.g. lvm, crypt, part, disk. Empty when

@@ -43,7 +43,8 @@
 //     default), never pass; another account's eCryptfs folder or an
 //     fscrypt policy elsewhere counts for nothing, and found with nobody
 //     at the screen is unknown; an unencrypted swap next to an encrypted
-//     root is a warn. A root that is an overlay, tmpfs or network
+//     root is a warn, a zram swap device's writeback partition
+//     (/sys/block/zramN/backing_dev) judged as a swap partition. A root that is an overlay, tmpfs or network
 //     filesystem (containers, live systems) is unknown: the disk
 //     underneath cannot be seen.
 //   - macOS: fdesetup status (On, Off, deferred enablement, restart pending,

@@ -198,6 +198,17 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 		}
 	}
 
+	// zram keeps swapped pages in memory, but one with a writeback
+	// device (CONFIG_ZRAM_WRITEBACK) writes idle or incompressible pages
+	// to that partition: it is judged as a swap partition is.
+	for _, e := range entries {
+		if name := strings.TrimPrefix(e.Path, "/dev/"); e.Type != "file" && isZram(name) {
+			if v, ok := zramBacking(p, name); ok {
+				f.Swap = append(f.Swap, v)
+			}
+		}
+	}
+
 	// Per-folder encryption counts for the home folder of the person at
 	// the screen only: another account's leftovers (an old
 	// /home/.ecryptfs/<name>, an fscrypt policy on some folder) protect
@@ -214,6 +225,29 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 		}
 	}
 	return f, nil
+}
+
+// zramBacking is the writeback device of the zram swap device name, from
+// /sys/block/<name>/backing_dev ("none" without one; absent when the
+// kernel has no writeback support); ok is false when there is none. One
+// whose setting cannot be read is returned without a stack.
+func zramBacking(p probe.Probe, name string) (volume, bool) {
+	v := volume{Mount: "swap", Kind: "zram writeback device"}
+	b, err := p.ReadFile("/sys/block/" + name + "/backing_dev")
+	switch {
+	case errors.Is(err, probe.ErrNotFound):
+		return v, false
+	case err != nil:
+		return v, true
+	}
+	dev := strings.TrimSpace(string(b))
+	if dev == "" || dev == "none" {
+		return v, false
+	}
+	if sts, luks := sysfsStacks(p, dev); len(sts) > 0 {
+		v.Stack, v.OtherStacks, v.StackSource, v.LUKSVersion = sts[0], sts[1:], "sysfs", luks
+	}
+	return v, true
 }
 
 // homeEncryptionTraces names the per-folder encryption found anywhere on

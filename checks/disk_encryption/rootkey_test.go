@@ -278,3 +278,22 @@ func TestSysfsStacksEverySlave(t *testing.T) {
 		t.Fatalf("%v %q", sts, luks)
 	}
 }
+
+// A zram swap device's writeback partition is a swap area of its own;
+// "none", or a kernel without writeback, is none.
+func TestZramBacking(t *testing.T) {
+	p := replayDir(t, map[string]string{
+		"files/sys/block/zram0/backing_dev":    "/dev/sda1\n",
+		"files/sys/block/zram1/backing_dev":    "none\n",
+		"files/sys/class/block/sda1/partition": "1\n",
+		"files/sys/class/block/sda/dev":        "8:0\n",
+	})
+	if v, ok := zramBacking(p, "zram0"); !ok || types(v.Stack) != "part>disk" {
+		t.Errorf("zram0: %+v %v", v, ok)
+	}
+	for _, name := range []string{"zram1", "zram2"} {
+		if v, ok := zramBacking(p, name); ok {
+			t.Errorf("%s: %+v", name, v)
+		}
+	}
+}
