@@ -26,7 +26,8 @@
 //     sigtool --info when the file cannot be read whole), whether clamd
 //     runs (its pid file and /proc/<pid>/comm, else the process list), and
 //     on-access scanning: OnAccessIncludePath/OnAccessMountPath in
-//     clamd.conf and clamonacc running. Only on-access scanning protects;
+//     clamd.conf (read as ClamAV's option parser reads it, clamconf.go)
+//     and clamonacc running. Only on-access scanning protects;
 //     clamd alone is a warning. What the running clamonacc watches (its
 //     -c configuration, -W and -e lists, OnAccessExcludePath,
 //     OnAccessDisableDDD, OnAccessExcludeUname/UID, mount watches by

@@ -169,9 +169,11 @@ func collectOnAccess(p probe.Probe, c *clamAVFacts, clamd clamConf, argv []strin
 	} else if c.ClamdConfError != "" {
 		return nil // clamd.conf's error says it
 	}
-	s := onAccessSettings{Include: slices.Clone(conf.OnAccessIncludePaths), Mount: conf.OnAccessMountPaths,
-		Exclude: slices.Clone(conf.OnAccessExcludePaths), DisableDDD: conf.OnAccessDisableDDD,
-		ExcludeUIDs: conf.OnAccessExcludeUIDs, ExcludeUnames: conf.OnAccessExcludeUnames}
+	if conf.Refused != "" {
+		oa.Unread = oa.Config + ", which ClamAV would not accept as it is now (" + conf.Refused + "): the running clamonacc read another version of it"
+		return oa
+	}
+	var watchLists, excludeLists []string
 	readLists := func(files []string, into *[]string) bool {
 		for _, f := range files {
 			b, err := p.ReadFile(f)
@@ -183,12 +185,20 @@ func collectOnAccess(p probe.Probe, c *clamAVFacts, clamd clamConf, argv []strin
 		}
 		return true
 	}
-	if !readLists(opts.WatchLists, &s.Include) || !readLists(opts.ExcludeLists, &s.Exclude) {
+	if !readLists(opts.WatchLists, &watchLists) || !readLists(opts.ExcludeLists, &excludeLists) {
 		return oa
 	}
-	oa.WatchListPaths = s.Include[len(conf.OnAccessIncludePaths):]
-	oa.DisableDDD = s.DisableDDD
-	oa.ExcludedAccounts = len(s.ExcludeUIDs) + len(s.ExcludeUnames)
+	oa.WatchListPaths = watchLists
+	oa.DisableDDD = conf.OnAccessDisableDDD
+	oa.ExcludedAccounts = len(conf.OnAccessExcludeUIDs) + len(conf.OnAccessExcludeUnames)
+	// The file as each ClamAV version that may be running reads it.
+	var settings []onAccessSettings
+	for r := &conf; r != nil; r = r.Older {
+		settings = append(settings, onAccessSettings{
+			Include: append(slices.Clone(r.OnAccessIncludePaths), watchLists...), Mount: r.OnAccessMountPaths,
+			Exclude: append(slices.Clone(r.OnAccessExcludePaths), excludeLists...), DisableDDD: r.OnAccessDisableDDD,
+			ExcludeUIDs: r.OnAccessExcludeUIDs, ExcludeUnames: r.OnAccessExcludeUnames})
+	}
 
 	who := onAccessSubject{Home: "/home"}
 	switch u, err := p.ConsoleUser(); {
@@ -213,7 +223,14 @@ func collectOnAccess(p probe.Probe, c *clamAVFacts, clamd clamConf, argv []strin
 		m, ok := procmounts.Containing(mounts, q)
 		return m.Target, mountsOK && ok
 	}
-	j := judgeOnAccess(s, who, mountOf)
+	// The reading that leaves most out decides.
+	var j onAccessJudgement
+	var s onAccessSettings
+	for i, si := range settings {
+		if ji := judgeOnAccess(si, who, mountOf); i == 0 || ji.worseThan(j) {
+			j, s = ji, si
+		}
+	}
 	if j.MountsUnread {
 		oa.Unread = "the mount table (/proc/self/mounts), to tell which filesystem OnAccessMountPath watches"
 	}
@@ -395,70 +412,6 @@ func clamdRunning(p probe.Probe, confPid string, installed bool, procs []probe.P
 	return ptr(false), "processes", ""
 }
 
-// clamConf is what the check reads from clamd.conf or freshclam.conf.
-type clamConf struct {
-	// Example is true while the shipped "Example" line is not commented
-	// out: the program refuses to run with it.
-	Example           bool
-	DatabaseDirectory string
-	PidFile           string
-	LocalSocket       string
-	// OnAccessIncludePaths and OnAccessMountPaths are what clamonacc
-	// watches; without either it watches nothing.
-	OnAccessIncludePaths []string
-	OnAccessMountPaths   []string
-	// OnAccessPrevention is true when clamonacc blocks access to an
-	// infected file rather than only reporting it.
-	OnAccessPrevention bool
-	// What clamonacc leaves out: folders, accounts, and with
-	// OnAccessDisableDDD the folders below an included one.
-	OnAccessExcludePaths  []string
-	OnAccessExcludeUIDs   []string
-	OnAccessExcludeUnames []string
-	OnAccessDisableDDD    bool
-}
-
-// parseClamConf reads a clamd.conf or freshclam.conf.
-func parseClamConf(b []byte) clamConf {
-	var c clamConf
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	// The options that may be given many times, one value a line.
-	lists := map[string]*[]string{
-		"OnAccessIncludePath": &c.OnAccessIncludePaths, "OnAccessMountPath": &c.OnAccessMountPaths,
-		"OnAccessExcludePath": &c.OnAccessExcludePaths, "OnAccessExcludeUID": &c.OnAccessExcludeUIDs,
-		"OnAccessExcludeUname": &c.OnAccessExcludeUnames,
-	}
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		key, val, _ := strings.Cut(line, " ")
-		val = strings.Trim(strings.TrimSpace(val), `"`)
-		if list, ok := lists[key]; ok {
-			if val != "" {
-				*list = append(*list, val)
-			}
-			continue
-		}
-		switch key {
-		case "Example":
-			c.Example = true
-		case "DatabaseDirectory":
-			c.DatabaseDirectory = val
-		case "PidFile":
-			c.PidFile = val
-		case "LocalSocket":
-			c.LocalSocket = val
-		case "OnAccessPrevention":
-			c.OnAccessPrevention = isClamYes(val)
-		case "OnAccessDisableDDD":
-			c.OnAccessDisableDDD = isClamYes(val)
-		}
-	}
-	return c
-}
-
 // parseCVDHeader reads the 512-byte ASCII header of a .cvd/.cld file:
 // ClamAV-VDB:<build time>:<version>:<signatures>:<f-level>:<md5>:<dsig>:
 // <builder>:<build time as unix seconds>. Old headers lack the last field;
@@ -553,13 +506,4 @@ func parseSigtoolInfo(b []byte) (cvdInfo, error) {
 		return cvdInfo{}, errVersionUnrecognised
 	}
 	return info, nil
-}
-
-// isClamYes reads a clamd.conf boolean (yes/true/1).
-func isClamYes(v string) bool {
-	switch strings.ToLower(v) {
-	case "yes", "true", "1":
-		return true
-	}
-	return false
 }

@@ -68,6 +68,22 @@ type onAccessJudgement struct {
 	MountsUnread bool
 }
 
+// worseThan reports whether j leaves more of the folder unscanned than k:
+// a gap is worse than a mount table that could not be read, which is worse
+// than no gap.
+func (j onAccessJudgement) worseThan(k onAccessJudgement) bool {
+	rank := func(x onAccessJudgement) int {
+		switch {
+		case x.Gap != gapNone:
+			return 2
+		case x.MountsUnread:
+			return 1
+		}
+		return 0
+	}
+	return rank(j) > rank(k)
+}
+
 // judgeOnAccess decides whether clamonacc scans every file in the
 // subject's folder as it is opened. mountOf names the mount point holding
 // a path (ok false when the mount table could not be read); it is asked

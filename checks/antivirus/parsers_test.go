@@ -377,3 +377,43 @@ func TestParseEndpointStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestParseClamConfLikeClamAV: lines are split, repeated and commented as
+// ClamAV's own option parser does them.
+func TestParseClamConfLikeClamAV(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     clamConf
+	}{
+		{"tab separates", "OnAccessDisableDDD\tyes\nOnAccessExcludePath\t/home\n",
+			clamConf{OnAccessDisableDDD: true, OnAccessExcludePaths: []string{"/home"}}},
+		{"the first value of an option given once counts", "OnAccessDisableDDD yes\nDatabaseDirectory /srv/db\nOnAccessDisableDDD no\nDatabaseDirectory /var/lib/clamav\nOnAccessPrevention no\nOnAccessPrevention yes\n",
+			clamConf{OnAccessDisableDDD: true, DatabaseDirectory: "/srv/db"}},
+		{"lists keep every line", "OnAccessIncludePath /home\n  OnAccessIncludePath \t /srv  \nOnAccessExcludeUname a\nOnAccessExcludeUname b\nOnAccessExcludeUID 01000\n",
+			clamConf{OnAccessIncludePaths: []string{"/home", "/srv"}, OnAccessExcludeUnames: []string{"a", "b"}, OnAccessExcludeUIDs: []string{"1000"}}},
+		{"quotes run to the last one", "OnAccessExcludePath \"/home\" # staff\nDatabaseDirectory \"/srv/a b\"\n",
+			clamConf{OnAccessExcludePaths: []string{"/home"}, DatabaseDirectory: "/srv/a b"}},
+		{"yes in any case", "OnAccessPrevention YES\nOnAccessDisableDDD True\n",
+			clamConf{OnAccessPrevention: true, OnAccessDisableDDD: true}},
+		{"a yes/no with a comment: only 1.5 accepts it", "OnAccessDisableDDD yes # for speed\nOnAccessExcludeUID 1000 # backup\n",
+			clamConf{OnAccessDisableDDD: true, OnAccessExcludeUIDs: []string{"1000"}}},
+		{"a text value with a comment: read both ways", "OnAccessExcludePath /home # all staff folders\nOnAccessIncludePath /home#x\n",
+			clamConf{OnAccessExcludePaths: []string{"/home"}, OnAccessIncludePaths: []string{"/home"},
+				Older: &clamConf{OnAccessExcludePaths: []string{"/home # all staff folders"}, OnAccessIncludePaths: []string{"/home#x"}}}},
+		{"a comment in the quotes", "OnAccessExcludeUname \"user # x\"\n",
+			clamConf{OnAccessExcludeUnames: []string{"user"}, Older: &clamConf{OnAccessExcludeUnames: []string{"user # x"}}}},
+		{"no value", "OnAccessPrevention yes\nOnAccessExcludePath\n",
+			clamConf{OnAccessPrevention: true, Refused: "line 2: OnAccessExcludePath has no value"}},
+		{"not yes or no", "OnAccessDisableDDD on\n", clamConf{Refused: "line 1: OnAccessDisableDDD is not yes or no"}},
+		{"a comment after a tab", "OnAccessPrevention yes\t# on\n", clamConf{Refused: "line 1: OnAccessPrevention is not yes or no"}},
+		{"carriage return kept", "OnAccessIncludePath /home\r\nOnAccessPrevention yes\r\n",
+			clamConf{OnAccessIncludePaths: []string{"/home\r"}, Refused: "line 2: OnAccessPrevention is not yes or no"}},
+		{"unclosed quote", "OnAccessExcludePath \"/home\n", clamConf{Refused: "line 1: OnAccessExcludePath has an empty or unclosed quote"}},
+		{"Example starts a line", "ExampleLine\n", clamConf{Example: true}},
+	}
+	for _, tt := range tests {
+		if got := parseClamConf([]byte(tt.in)); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: got %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}

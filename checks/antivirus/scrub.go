@@ -31,21 +31,53 @@ func scrub(name string, args []string, out []byte) []byte {
 	}
 	var b strings.Builder
 	for line := range strings.Lines(string(out)) {
-		body := strings.TrimSpace(line)
-		key, val, _ := strings.Cut(body, " ")
-		if body == "" || strings.HasPrefix(body, "#") || !clamConfKeys[key] {
+		key, raw, ok := splitClamConfLine(strings.TrimSuffix(line, "\n"))
+		if !ok || !clamConfKeys[key] {
 			continue
 		}
-		val = strings.TrimSpace(val)
-		switch {
-		case key == "OnAccessExcludeUname" && !clamAccounts[strings.Trim(val, `"`)]:
-			val = evidence.Pseudonym("user", strings.Trim(val, `"`))
-		case strings.HasPrefix(strings.Trim(val, `"`), "/"):
-			val = pseudonymiseHome(strings.Trim(val, `"`))
+		if key == "Example" {
+			b.WriteString("Example\n")
+			continue
 		}
-		b.WriteString(key + " " + val + "\n")
+		b.WriteString(key + " " + scrubClamValue(key, raw) + "\n")
 	}
 	return []byte(b.String())
+}
+
+// scrubClamValue takes people's names out of an option's value as written,
+// keeping how every ClamAV version reads it: the quote that opens it (what
+// follows its closing quote, which ClamAV drops, is dropped), and an inline
+// comment, whose words become "…".
+func scrubClamValue(key, raw string) string {
+	open, body := "", raw
+	if rest, ok := strings.CutPrefix(raw, `"`); ok {
+		open, body = `"`, rest
+	}
+	closing := ""
+	if open != "" {
+		if end := strings.LastIndex(body, `"`); end >= 0 {
+			body, closing = body[:end], `"`
+		}
+	}
+	// body: leading "#"s, the value, then spaces and a comment.
+	hashes := len(body) - len(strings.TrimLeft(body, "#"))
+	val, comment, commented := strings.Cut(body[hashes:], "#")
+	trimmed := strings.TrimRight(val, " \t")
+	space := val[len(trimmed):]
+	switch {
+	case key == "OnAccessExcludeUname" && trimmed != "" && !clamAccounts[trimmed]:
+		trimmed = evidence.Pseudonym("user", trimmed)
+	case strings.HasPrefix(trimmed, "/"):
+		trimmed = pseudonymiseHome(trimmed)
+	}
+	out := open + body[:hashes] + trimmed + space
+	if commented {
+		out += "#"
+		if strings.TrimSpace(comment) != "" {
+			out += " …"
+		}
+	}
+	return out + closing
 }
 
 // clamConfKeys are the lines parseClamConf reads.

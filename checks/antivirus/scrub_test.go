@@ -1,12 +1,43 @@
 package antivirus
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
+
+// TestScrubClamConfAsClamAVReadsIt: lines split by a tab, quoted, or
+// with an inline comment keep how every ClamAV version reads them; the
+// words of a comment, which can name anyone, do not stay.
+func TestScrubClamConfAsClamAVReadsIt(t *testing.T) {
+	in := "OnAccessExcludePath\t/home/sam\nOnAccessExcludePath /home/sam/Clients # sam's clients\n" +
+		"OnAccessExcludeUname \"sam # backup\" trailing\nOnAccessDisableDDD yes # sam asked\nOnAccessIncludePath #/home/sam\n\tOnAccessPrevention\tno\n"
+	sam := evidence.Pseudonym("user", "sam")
+	want := "OnAccessExcludePath /home/" + sam + "\nOnAccessExcludePath /home/" + sam + "/Clients # …\n" +
+		"OnAccessExcludeUname \"" + sam + " # …\"\nOnAccessDisableDDD yes # …\nOnAccessIncludePath #/home/" + sam + "\nOnAccessPrevention no\n"
+	got := string(scrub("/etc/clamav/clamd.conf", nil, []byte(in)))
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	strip := func(c clamConf) clamConf {
+		for _, r := range []*clamConf{&c, c.Older} {
+			if r != nil {
+				r.OnAccessExcludePaths, r.OnAccessExcludeUnames, r.OnAccessIncludePaths = nil, nil, nil
+			}
+		}
+		return c
+	}
+	before, after := parseClamConf([]byte(in)), parseClamConf([]byte(got))
+	if (before.Older == nil) != (after.Older == nil) || !reflect.DeepEqual(strip(before), strip(after)) {
+		t.Errorf("read %+v before, %+v after", before, after)
+	}
+	if after.OnAccessExcludeUnames[0] != sam || after.OnAccessIncludePaths[0] != "/home/"+sam || after.OnAccessExcludePaths[1] != "/home/"+sam+"/Clients" {
+		t.Errorf("ClamAV 1.5 reads %+v", after)
+	}
+}
 
 // TestScrubbedScenariosReplayTheSame records every scenario through the
 // scrubbers: the same verdict and facts, no person's name in a home path.
