@@ -35,7 +35,8 @@
 //     at the screen (nobody signed in: /home); a gap is a warning naming
 //     it (onaccess.go says how clamonacc behaves, tried for real). Microsoft Defender for Endpoint (mdatp
 //     health: healthy: false or real-time protection off/unavailable is not
-//     protecting). Endpoint products (CrowdStrike Falcon, SentinelOne,
+//     protecting; on Linux and macOS its definitions_updated_minutes_ago is
+//     held to the signature age limit like any other product's). Endpoint products (CrowdStrike Falcon, SentinelOne,
 //     Sophos, ESET, Trellix, Bitdefender, Kaspersky, Trend Micro, Elastic
 //     Defend, Cortex XDR, Carbon Black): their agent process, by name and
 //     program under the vendor's directory, and their own status where the

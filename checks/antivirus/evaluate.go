@@ -21,6 +21,7 @@ const (
 	macGatekeeperFix       = "Open System Settings > Privacy & Security and, under Security, set \"Allow applications from\" to \"App Store and identified developers\". If you cannot change it, ask your IT support."
 	macUpdateFix           = "Open System Settings > General > Software Update, click the (i) next to Automatic updates and turn on \"Install Security Responses and system files\". Leave the Mac connected to the internet for a while, then check again."
 	macMDATPFix            = "Open Microsoft Defender from the menu bar, turn on Real-time protection and check for updates. If it stays off, ask your IT support."
+	macMDATPUpdateFix      = "Open Microsoft Defender from the menu bar and check for updates, with the Mac connected to the internet. If its virus definitions stay old, ask your IT support."
 	linuxMissingFix        = "Ask your IT support to install and turn on anti-virus (for example ClamAV) on this computer."
 	linuxNoDBFix           = "ClamAV is installed but has never downloaded its virus definitions. Ask your IT support to set up its automatic updates (the freshclam service) and turn on its background scanner."
 	linuxUpdateFix         = "Ask your IT support to make sure the anti-virus updates its virus definitions automatically (for ClamAV: the freshclam update service must be running and able to reach the internet)."
@@ -29,6 +30,7 @@ const (
 	linuxOnAccessFix       = "ClamAV only scans files when a program asks it to: on-access scanning is not set up, so nothing checks files as they are downloaded or opened. Ask your IT support to turn it on: keep clamd running (the clamav-daemon or clamd@scan service), set OnAccessIncludePath (for example /home) or OnAccessMountPath in clamd.conf, and start clamonacc (the clamav-clamonacc service)."
 	linuxClamonaccFix      = "ClamAV is set up to check files as they are opened, but its on-access scanner (clamonacc) is not running. Ask your IT support to start it (the clamav-clamonacc service) and make it start at boot."
 	linuxMDATPFix          = "Ask your IT support to turn on real-time protection in Microsoft Defender for Endpoint (mdatp health must say healthy: true and real_time_protection_enabled: true) and to check that it updates its definitions."
+	linuxMDATPUpdateFix    = "Ask your IT support to make Microsoft Defender for Endpoint update its virus definitions (mdatp definitions update) and to check that its automatic updates can reach Microsoft."
 	winServerFix           = "This is a Windows Server, where SessionGuard cannot see anti-virus other than Microsoft Defender. Ask your IT support to confirm which anti-virus protects it."
 	winNoWSCFix            = "Windows Security Center does not answer on this computer, so SessionGuard cannot see which anti-virus protects it. Restart the computer; if it stays unknown, ask your IT support to check the Security Center service (wscsvc) and which anti-virus is installed."
 	winPartOffFix          = "Part of Microsoft Defender's protection is turned off, usually by a policy or a setting your IT support made. Ask them to turn it back on (Group Policy: Microsoft Defender Antivirus > Real-time Protection)."
@@ -104,7 +106,7 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 		return evalWindows(f.Windows, pol, maxAge).result()
 	case f.OS == "darwin" && f.Darwin != nil:
 		xpMax := float64(xProtectMaxAgeSetting.Of(pol))
-		return evalDarwin(f.Darwin, xpMax).result()
+		return evalDarwin(f.Darwin, xpMax, maxAge).result()
 	case f.OS == "linux" && f.Linux != nil:
 		return evalLinux(f.Linux, pol, maxAge)
 	}
@@ -297,21 +299,39 @@ func gapList(ex *defenderExclusions) string {
 	return strings.Join(out, ", ")
 }
 
-func mdatpVerdict(h *mdatpHealth, fix string) verdict {
+// mdatpFixes are the fixes for Defender for Endpoint on one OS: turning
+// its protection on, and updating its definitions.
+type mdatpFixes struct{ on, update string }
+
+var (
+	linuxMDATPFixes = mdatpFixes{on: linuxMDATPFix, update: linuxMDATPUpdateFix}
+	macMDATPFixes   = mdatpFixes{on: macMDATPFix, update: macMDATPUpdateFix}
+)
+
+// mdatpVerdict judges Defender for Endpoint, its definitions against
+// maxAge days: definitions_status up_to_date does not say how old they
+// are.
+func mdatpVerdict(h *mdatpHealth, fixes mdatpFixes, maxAge float64) verdict {
 	switch h.state() {
 	case "active":
+		if h.DefinitionsMinutesAgo == nil {
+			return unknown("Microsoft Defender for Endpoint is on; the age of its virus definitions could not be read.", "mdatp health has no definitions_updated_minutes_ago")
+		}
+		if age := float64(*h.DefinitionsMinutesAgo) / (24 * 60); age > maxAge {
+			return verdict{status: checks.Warn, summary: "Microsoft Defender for Endpoint is on but its virus definitions are " + days(age) + " old.", fix: fixes.update}
+		}
 		return verdict{status: checks.Pass, summary: "Microsoft Defender for Endpoint is on and up to date."}
 	case "outdated":
-		return verdict{status: checks.Warn, summary: "Microsoft Defender for Endpoint is on but its definitions are not up to date (" + orDash(h.DefinitionsStatus) + ").", fix: fix}
+		return verdict{status: checks.Warn, summary: "Microsoft Defender for Endpoint is on but its definitions are not up to date (" + orDash(h.DefinitionsStatus) + ").", fix: fixes.update}
 	case "unhealthy":
-		return verdict{status: checks.Fail, summary: "Microsoft Defender for Endpoint is not healthy" + issues(h) + ", so it is not protecting.", fix: fix}
+		return verdict{status: checks.Fail, summary: "Microsoft Defender for Endpoint is not healthy" + issues(h) + ", so it is not protecting.", fix: fixes.on}
 	case "passive":
-		return verdict{status: checks.Fail, summary: "Microsoft Defender for Endpoint is in passive mode and does not block threats.", fix: fix}
+		return verdict{status: checks.Fail, summary: "Microsoft Defender for Endpoint is in passive mode and does not block threats.", fix: fixes.on}
 	case "off":
 		if h.RealTimeProtectionUnavailable || (h.RealTimeProtectionAvailable != nil && !*h.RealTimeProtectionAvailable) {
-			return verdict{status: checks.Fail, summary: "Microsoft Defender for Endpoint real-time protection is unavailable" + issues(h) + ", so it is not protecting.", fix: fix}
+			return verdict{status: checks.Fail, summary: "Microsoft Defender for Endpoint real-time protection is unavailable" + issues(h) + ", so it is not protecting.", fix: fixes.on}
 		}
-		return verdict{status: checks.Fail, summary: "Microsoft Defender for Endpoint real-time protection is off.", fix: fix}
+		return verdict{status: checks.Fail, summary: "Microsoft Defender for Endpoint real-time protection is off.", fix: fixes.on}
 	default:
 		return unknown("Could not read Microsoft Defender for Endpoint's state.", "mdatp health did not say whether real-time protection is on and definitions are current")
 	}
@@ -325,8 +345,8 @@ func issues(h *mdatpHealth) string {
 }
 
 // evalDarwin judges Gatekeeper, XProtect (against xpMax days) and
-// Defender for Endpoint.
-func evalDarwin(d *darwinFacts, xpMax float64) verdict {
+// Defender for Endpoint (its definitions against maxAge days).
+func evalDarwin(d *darwinFacts, xpMax, maxAge float64) verdict {
 	var builtin verdict
 	switch d.Gatekeeper {
 	case "enabled":
@@ -352,7 +372,7 @@ func evalDarwin(d *darwinFacts, xpMax float64) verdict {
 		}
 		return builtin
 	}
-	mv := mdatpVerdict(d.MDATP, macMDATPFix)
+	mv := mdatpVerdict(d.MDATP, macMDATPFixes, maxAge)
 	switch {
 	case mv.status == checks.Pass && d.Gatekeeper == "disabled":
 		return verdict{status: checks.Warn, summary: "Microsoft Defender for Endpoint is on, but Gatekeeper is turned off.", fix: macGatekeeperFix}
@@ -362,7 +382,9 @@ func evalDarwin(d *darwinFacts, xpMax float64) verdict {
 		return unknown("Microsoft Defender for Endpoint is on; whether Gatekeeper is on could not be read.", builtin.reason)
 	case mv.status == checks.Pass:
 		return mv
-	case builtin.status == checks.Pass && (mv.status == checks.Warn || mv.status == checks.Fail):
+	case builtin.status == checks.Pass && mv.status == checks.Warn:
+		return verdict{status: checks.Warn, summary: builtin.summary[:len(builtin.summary)-1] + "; " + lowerFirst(mv.summary), fix: mv.fix}
+	case builtin.status == checks.Pass && mv.status == checks.Fail:
 		return verdict{status: checks.Warn, summary: builtin.summary[:len(builtin.summary)-1] + ", but " + lowerFirst(mv.summary), fix: mixedBuiltinDefFix}
 	}
 	v, _ := best([]verdict{builtin, mv})
@@ -386,7 +408,7 @@ func version(d *darwinFacts) string {
 func evalLinux(l *linuxFacts, pol checks.Policy, maxAge float64) checks.Result {
 	var routes []checks.Result
 	if l.MDATP != nil {
-		routes = append(routes, mdatpVerdict(l.MDATP, linuxMDATPFix).result())
+		routes = append(routes, mdatpVerdict(l.MDATP, linuxMDATPFixes, maxAge).result())
 	} else if l.MDATPError != "" && l.MDATPError != "not_found" {
 		routes = append(routes, unknown("Could not read Microsoft Defender for Endpoint's state.", "mdatp health: "+l.MDATPError).result())
 	}
