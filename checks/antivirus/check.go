@@ -201,7 +201,9 @@ type clamAVFacts struct {
 	// on-access settings: what clamonacc watches.
 	OnAccessIncludePaths []string `json:"on_access_include_paths,omitempty"`
 	OnAccessMountPaths   []string `json:"on_access_mount_paths,omitempty"`
-	// OnAccessPrevention is true when clamonacc blocks infected files.
+	// OnAccessPrevention is the configuration's OnAccessPrevention: with
+	// it off (or missing), or with any OnAccessMountPath, clamonacc only
+	// reports infected files and never blocks them.
 	OnAccessPrevention bool `json:"on_access_prevention,omitempty"`
 	// ClamonaccRunning is whether the on-access scanner runs; nil when
 	// the process list could not be read (see ClamonaccError).

@@ -33,7 +33,9 @@
 //     OnAccessDisableDDD, OnAccessExcludeUname/UID, mount watches by
 //     /proc/self/mounts) must take in the whole home folder of the person
 //     at the screen (nobody signed in: /home); a gap is a warning naming
-//     it (onaccess.go says how clamonacc behaves, tried for real). Microsoft Defender for Endpoint (mdatp
+//     it (onaccess.go says how clamonacc behaves, tried for real). A
+//     clamonacc that only reports infected files (OnAccessPrevention off,
+//     or any OnAccessMountPath, with which it cannot block) is a warning. Microsoft Defender for Endpoint (mdatp
 //     health: healthy: false or real-time protection off/unavailable is not
 //     protecting; on Linux and macOS its definitions_updated_minutes_ago is
 //     held to the signature age limit like any other product's). Endpoint products (CrowdStrike Falcon, SentinelOne,

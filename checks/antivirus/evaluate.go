@@ -28,6 +28,8 @@ const (
 	linuxClamdFix          = "ClamAV only scans when someone asks it to. Ask your IT support to turn on its on-access scanning: start clamd (the clamav-daemon or clamd@scan service), set OnAccessIncludePath (for example /home) in clamd.conf, and start clamonacc (the clamav-clamonacc service), so files are checked as they are opened."
 	linuxOnAccessGapFix    = "Ask your IT support to make ClamAV's on-access scanner watch the folders people keep their files in: OnAccessIncludePath /home in clamd.conf (with OnAccessDisableDDD no, its default, so the folders inside are watched too), or OnAccessMountPath for the disk /home is on; no OnAccessExcludePath over a person's folder and no OnAccessExcludeUname or OnAccessExcludeUID for a person's account; then restart clamonacc."
 	linuxOnAccessFix       = "ClamAV only scans files when a program asks it to: on-access scanning is not set up, so nothing checks files as they are downloaded or opened. Ask your IT support to turn it on: keep clamd running (the clamav-daemon or clamd@scan service), set OnAccessIncludePath (for example /home) or OnAccessMountPath in clamd.conf, and start clamonacc (the clamav-clamonacc service)."
+	linuxPreventionFix     = "ClamAV only reports infected files; it does not stop them being opened. Ask your IT support to set OnAccessPrevention yes in clamd.conf and restart clamonacc (the clamav-clamonacc service)."
+	linuxMountPreventFix   = "ClamAV only reports infected files on a disk it watches whole; it does not stop them being opened. Ask your IT support to watch the folders people keep their files in with OnAccessIncludePath (for example /home) instead of OnAccessMountPath in clamd.conf, set OnAccessPrevention yes, and restart clamonacc (the clamav-clamonacc service)."
 	linuxClamonaccFix      = "ClamAV is set up to check files as they are opened, but its on-access scanner (clamonacc) is not running. Ask your IT support to start it (the clamav-clamonacc service) and make it start at boot."
 	linuxMDATPFix          = "Ask your IT support to turn on real-time protection in Microsoft Defender for Endpoint (mdatp health must say healthy: true and real_time_protection_enabled: true) and to check that it updates its definitions."
 	linuxMDATPUpdateFix    = "Ask your IT support to make Microsoft Defender for Endpoint update its virus definitions (mdatp definitions update) and to check that its automatic updates can reach Microsoft."
@@ -497,6 +499,13 @@ func clamVerdict(c *clamAVFacts, pol checks.Policy, maxAge float64) verdict {
 		return unknown("ClamAV's on-access scanner runs; whether it watches your files could not be read.", c.OnAccess.Unread)
 	case c.OnAccess.Gap != gapNone:
 		return verdict{status: checks.Warn, summary: onAccessGapSummary(c.OnAccess), fix: linuxOnAccessGapFix}
+	case len(c.OnAccessMountPaths) > 0:
+		// clamonacc asks fanotify for permission events (which let it
+		// block) only with OnAccessPrevention yes and no
+		// OnAccessMountPath at all.
+		return verdict{status: checks.Warn, summary: "ClamAV's on-access scanner runs, but it only reports threats: it watches whole disks (OnAccessMountPath), where it cannot stop an infected file from being opened.", fix: linuxMountPreventFix}
+	case !c.OnAccessPrevention:
+		return verdict{status: checks.Warn, summary: "ClamAV's on-access scanner runs, but it only reports threats: it does not stop an infected file from being opened (OnAccessPrevention is off in " + orDash(c.OnAccess.Config) + ").", fix: linuxPreventionFix}
 	default:
 		return verdict{status: checks.Pass, summary: "ClamAV scans files as they are opened (clamonacc) and its virus definitions are " + days(*c.DatabaseAgeDays) + " old."}
 	}

@@ -22,6 +22,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	onAccess := func(c *clamAVFacts, clamonacc *bool) *clamAVFacts {
 		c.OnAccessIncludePaths = []string{"/home"}
+		c.OnAccessPrevention = true
 		c.ClamonaccRunning = clamonacc
 		if clamonacc == nil {
 			c.ClamonaccError = "process list: unavailable"
@@ -114,6 +115,16 @@ func TestEvaluate(t *testing.T) {
 			c.OnAccessIncludePaths = nil
 			return c
 		}()), checks.Catalogue{Check}.Default(), checks.Pass, "clamonacc", ""},
+		{"linux clamonacc only reports (OnAccessPrevention off)", linux(func() *clamAVFacts {
+			c := onAccess(clam(2, yes), yes)
+			c.OnAccessPrevention = false
+			return c
+		}()), checks.Catalogue{Check}.Default(), checks.Warn, "only reports threats: it does not stop an infected file from being opened (OnAccessPrevention is off in /etc/clamav/clamd.conf)", "OnAccessPrevention yes"},
+		{"linux clamonacc watching a mount cannot block", linux(func() *clamAVFacts {
+			c := onAccess(clam(2, yes), yes)
+			c.OnAccessIncludePaths, c.OnAccessMountPaths = nil, []string{"/"}
+			return c
+		}()), checks.Catalogue{Check}.Default(), checks.Warn, "watches whole disks (OnAccessMountPath)", "instead of OnAccessMountPath"},
 		{"linux clamonacc's own config unreadable", linux(gap(onAccessFacts{Config: "/srv/onacc.conf", ConfigError: "access_denied"})), checks.Catalogue{Check}.Default(), checks.Unknown, "could not be read", ""},
 		{"linux clamonacc console user unread", linux(gap(onAccessFacts{Unread: "who is at the screen: unavailable"})), checks.Catalogue{Check}.Default(), checks.Unknown, "whether it watches your files", ""},
 		{"linux clamonacc from an older agent", linux(func() *clamAVFacts { c := onAccess(clam(2, yes), yes); c.OnAccess = nil; return c }()), checks.Catalogue{Check}.Default(), checks.Unknown, "which folders it watches was not told", ""},
