@@ -528,6 +528,8 @@ func onAccessGapSummary(oa *onAccessFacts) string {
 		return lead + "it skips " + oa.GapPath + " in " + folder + " (OnAccessExcludePath)."
 	case gapTopOnly:
 		return lead + "it only watches the files directly in " + oa.GapPath + ", not the folders inside it, so files in " + folder + " are not scanned (OnAccessDisableDDD is on)."
+	case gapIncludeIgnored:
+		return lead + "it does not watch " + folder + ": with OnAccessMountPath set, it ignores OnAccessIncludePath " + oa.GapPath + " and watches only disks that do not hold it."
 	case gapRootRefused:
 		return lead + "it refuses to watch / through OnAccessIncludePath (only OnAccessMountPath / watches it), so " + folder + " is not watched."
 	default:

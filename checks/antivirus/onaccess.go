@@ -26,6 +26,10 @@ import (
 //     watches.
 //   - OnAccessMountPath watches the whole filesystem the path is on
 //     (reported, never blocked), but not filesystems mounted inside it.
+//     With any OnAccessMountPath, OnAccessIncludePath and -W lists are
+//     not watched at all (read in clamonacc/fanotif/fanotif.c, 1.0 to
+//     1.5: the include paths are marked, or DDD started, only without
+//     one).
 //   - OnAccessExcludeUname and OnAccessExcludeUID skip every file an
 //     account opens, under include and mount watches alike (a uid of 0 on
 //     any line turns OnAccessExcludeUID off).
@@ -57,6 +61,7 @@ const (
 	gapTopOnly         = "top_only"         // DDD off: only the files directly in it
 	gapRootRefused     = "root_refused"     // OnAccessIncludePath / with DDD on
 	gapNotIncluded     = "not_included"     // no watched folder or mount holds it
+	gapIncludeIgnored  = "include_ignored"  // an include holds it, but a mount watch makes clamonacc ignore includes
 )
 
 // onAccessJudgement is how much of the subject's folder clamonacc scans.
@@ -93,13 +98,25 @@ func judgeOnAccess(s onAccessSettings, who onAccessSubject, mountOf func(string)
 	if who.Account && accountExcluded(s, who) {
 		return onAccessJudgement{Gap: gapAccountExcluded}
 	}
+	includes := s.Include
 	var miss onAccessJudgement
+	if len(s.Mount) > 0 {
+		// clamonacc watches only the mounts: an include that holds the
+		// folder is named as ignored.
+		includes = nil
+		for _, inc := range s.Include {
+			if within(home, path.Clean(inc)) {
+				miss = onAccessJudgement{Gap: gapIncludeIgnored, Path: inc}
+				break
+			}
+		}
+	}
 	note := func(j onAccessJudgement) {
 		if miss.Gap == gapNone {
 			miss = j
 		}
 	}
-	for _, inc := range s.Include {
+	for _, inc := range includes {
 		dir := path.Clean(inc)
 		switch {
 		case !s.DisableDDD && dir == "/":
