@@ -10,6 +10,14 @@
 // id, or the file name of an unknown one; never a window title, stream or
 // media name, file name, process id or user.
 //
+// A call app, a browser or the sound system is recognised by its program
+// file only where it is installed: on Linux under /usr, /opt, /snap,
+// /var/lib/flatpak or a Flatpak's /app; on Windows under Program Files or
+// Windows, or its own per-user install folder (Zoom's
+// %APPDATA%\Zoom\bin, Chrome's %LOCALAPPDATA%\Google\Chrome\Application
+// …). The same file name anywhere else (~/bin/zoom, a temporary folder's
+// zoom.exe) is "an unidentified program".
+//
 // Sources, per operating system:
 //
 //   - Every OS: the running programs (probe Processes) for known recorders
@@ -27,16 +35,23 @@
 //   - Linux: the console user's sound server, asked as that user:
 //     `pw-dump` (PipeWire; capture streams are nodes of media class
 //     Stream/Input/Audio or Stream/Input/Video, named by their own or their
-//     client's application.process.binary / application.name; the node a
-//     link reads from tells the microphone, the camera or a screen cast
-//     from the compositor) or `pactl -f json list source-outputs`
+//     client's application.process.binary and by the executable of the
+//     process that opened them (pipewire.sec.pid, which PipeWire takes
+//     from the socket, else application.process.id) when the process list
+//     has it; the node a link reads from tells the microphone, the camera
+//     or a screen cast from the compositor) or `pactl -f json list
+//     source-outputs`
 //     (PulseAudio, or PipeWire's pulse server; when something records,
 //     `pactl -f json list sources` tells a microphone from a monitor, what
 //     the computer plays). Which tool is asked first
 //     follows the server that runs; with no pipewire or pulseaudio process
 //     nothing is asked and there are no streams. The sound server, its
 //     session manager, the desktop portals and volume meters (pavucontrol,
-//     GNOME Settings) are never counted. GNOME's and KDE's built-in screen
+//     GNOME Settings) are never counted. A stream is a call app, a browser
+//     or the sound system only when its binary and its process's
+//     executable agree; application.name, which a program chooses itself
+//     (parecord --client-name, PULSE_PROP), never makes it one. GNOME's
+//     and KDE's built-in screen
 //     recorders show as gnome-shell's or Spectacle's screen-cast stream.
 //     Then who holds a camera (/dev/video*) or audio capture device
 //     (/dev/snd/pcmC*D*c) open (probe HeldOpen, the /proc/PID/fd links,
@@ -47,7 +62,7 @@
 //     (HKU\<SID>\…\CapabilityAccessManager\ConsentStore, read whole with
 //     `reg query … /s`): microphone, webcam, graphicsCaptureProgrammatic
 //     and graphicsCaptureWithoutBorder, packaged apps by package family
-//     and desktop programs under NonPackaged by file name; an app whose
+//     and desktop programs under NonPackaged by their path; an app whose
 //     LastUsedTimeStart is later than its LastUsedTimeStop is using it now
 //     (checks/internal/consentstore, shared with voice_assistants). reg's
 //     failure text is localised, so a failure is told by reading the

@@ -21,11 +21,25 @@ var errUnrecognised = errors.New("output not recognised")
 var errNoServer = errors.New("no sound server answered")
 
 // stream is one capture stream a sound server reported: the program's file
-// name and application name (never the stream's or media's name) and what
-// it records.
+// name and application name (never the stream's or media's name), the
+// process id it came from (0 when not told) and what it records.
 type stream struct {
 	Binary, App string
+	PID         int
 	What        string
+}
+
+// streamPID is the process a stream came from: PipeWire's pipewire.sec.pid,
+// which the server takes from the socket's credentials (the client cannot
+// choose it), else the application.process.id the client reported; 0 when
+// neither is a number.
+func streamPID(prop func(string) string) int {
+	for _, k := range []string{"pipewire.sec.pid", "application.process.id"} {
+		if n, err := strconv.Atoi(prop(k)); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 0
 }
 
 // pwObject is the part of a pw-dump object this check reads.
@@ -91,7 +105,7 @@ func parsePWDump(out []byte) ([]stream, error) {
 		if class != "Stream/Input/Audio" && class != "Stream/Input/Video" {
 			continue
 		}
-		s := stream{Binary: o.prop("application.process.binary"), App: o.prop("application.name")}
+		s := stream{Binary: o.prop("application.process.binary"), App: o.prop("application.name"), PID: streamPID(o.prop)}
 		if cid, err := strconv.Atoi(o.prop("client.id")); err == nil {
 			if c, ok := byID[cid]; ok {
 				if s.Binary == "" {
@@ -99,6 +113,10 @@ func parsePWDump(out []byte) ([]stream, error) {
 				}
 				if s.App == "" {
 					s.App = c.prop("application.name")
+				}
+				// The client's pid is the one its socket told the server.
+				if pid := streamPID(c.prop); c.prop("pipewire.sec.pid") != "" || s.PID == 0 {
+					s.PID = pid
 				}
 			}
 		}
@@ -153,7 +171,8 @@ func parsePactl(out, sources []byte) ([]stream, error) {
 	}
 	streams := make([]stream, 0, len(outs))
 	for _, o := range outs {
-		s := stream{Binary: o.Properties["application.process.binary"], App: o.Properties["application.name"], What: sound}
+		s := stream{Binary: o.Properties["application.process.binary"], App: o.Properties["application.name"], What: sound,
+			PID: streamPID(func(k string) string { return o.Properties[k] })}
 		if o.Source != nil {
 			switch c, ok := class[*o.Source]; {
 			case ok && c == "monitor":
@@ -281,7 +300,7 @@ func streams(ctx context.Context, p probe.Probe, procs []probe.Process, f *facts
 		}
 		f.Streams = via
 		for _, s := range ss {
-			if id := identify(s.Binary, s.App); !isSystem(id) {
+			if id := identifyStream(s, procs); !isSystem(id) {
 				f.addCapture(capture{Program: id, What: s.What, Via: via})
 			}
 		}
@@ -347,13 +366,9 @@ func devices(p probe.Probe, procs []probe.Process, f *facts) {
 		f.addError("open devices", err)
 	}
 	for _, h := range holders {
-		id := "unidentified"
+		id := unidentified
 		if i := slices.IndexFunc(procs, func(pr probe.Process) bool { return pr.PID == h.PID }); i >= 0 {
-			bin := procs[i].Name
-			if procs[i].Exe != "" {
-				bin = procs[i].Exe
-			}
-			id = identify(bin, "")
+			id = identifyProcess("linux", procs[i])
 		}
 		if isSystem(id) {
 			continue

@@ -17,10 +17,11 @@ func TestParsePWDump(t *testing.T) {
 		want []stream
 	}{
 		// No session manager: the stream is not linked, so what it reads
-		// is not known; the program comes from its client.
-		{"pw-dump_pw-record_no_session_manager.json", []stream{{Binary: "pw-cat", App: "pw-record", What: sound}}},
+		// is not known; the program (and its pid, pipewire.sec.pid) comes
+		// from its client.
+		{"pw-dump_pw-record_no_session_manager.json", []stream{{Binary: "pw-cat", App: "pw-record", PID: 30760, What: sound}}},
 		// WirePlumber linked it to an audio source: the microphone.
-		{"pw-dump_wireplumber_pw-record_from_source.json", []stream{{Binary: "pw-cat", App: "pw-record", What: microphone}}},
+		{"pw-dump_wireplumber_pw-record_from_source.json", []stream{{Binary: "pw-cat", App: "pw-record", PID: 8953, What: microphone}}},
 		{"pw-dump_idle.json", nil},
 	}
 	for _, tt := range tests {
@@ -42,12 +43,12 @@ func TestParsePWDump(t *testing.T) {
 // microphone.
 func TestParsePactl(t *testing.T) {
 	got, err := parsePactl(checktest.ReadParserData(t, "pactl_parecord.json"), nil)
-	if err != nil || !slices.Equal(got, []stream{{Binary: "pacat", App: "MyRec", What: sound}}) {
+	if err != nil || !slices.Equal(got, []stream{{Binary: "pacat", App: "MyRec", PID: 29977, What: sound}}) {
 		t.Errorf("parecord: %+v, %v", got, err)
 	}
 	sources := checktest.ReadParserData(t, "pactl_sources_null_sink_and_source.json")
 	got, err = parsePactl(checktest.ReadParserData(t, "pactl_parecord_monitor_and_mic.json"), sources)
-	want := []stream{{Binary: "pacat", App: "parecord", What: playback}, {Binary: "pacat", App: "parecord", What: microphone}}
+	want := []stream{{Binary: "pacat", App: "parecord", PID: 4960, What: playback}, {Binary: "pacat", App: "parecord", PID: 4961, What: microphone}}
 	if err != nil || !slices.Equal(got, want) {
 		t.Errorf("monitor and microphone: %+v, %v; want %+v", got, err, want)
 	}
@@ -145,21 +146,74 @@ func TestRecorderOf(t *testing.T) {
 }
 
 func TestIdentify(t *testing.T) {
-	tests := []struct{ bin, app, want string }{
-		{"zoom", "ZOOM VoiceEngine", "zoom"},
-		{"", "ZOOM VoiceEngine", "zoom"},
-		{"firefox-esr", "Firefox", "browser"},
-		{"chrome", "Google Chrome input", "browser"},
-		{"pacat", "MyRec", "pacat"},
-		{"", "Some Recorder", "some recorder"},
-		{"Zoom.exe", "", "zoom"},
-		{"obs64.exe", "", "obs_studio"},
-		{"wireplumber", "WirePlumber", "sound_system"},
-		{"pavucontrol", "PulseAudio Volume Control", "sound_system"},
+	for bin, want := range map[string]string{
+		"zoom": "zoom", "firefox-esr": "browser", "chrome": "browser", "pacat": "pacat", "Zoom.exe": "zoom",
+		"obs64.exe": "obs_studio", "wireplumber": "sound_system", "browser": unidentified,
+	} {
+		if got := identifyName(bin); got != want {
+			t.Errorf("identifyName(%q) = %q, want %q", bin, got, want)
+		}
 	}
-	for _, tt := range tests {
-		if got := identify(tt.bin, tt.app); got != tt.want {
-			t.Errorf("identify(%q, %q) = %q, want %q", tt.bin, tt.app, got, tt.want)
+	// An application name is the program's own choice: it never makes a
+	// call app, a browser or the sound system.
+	for app, want := range map[string]string{
+		"ZOOM VoiceEngine": unidentified, "Firefox": unidentified, "PulseAudio Volume Control": unidentified,
+		"OBS": "obs_studio", "Some Recorder": "some recorder", "": "",
+	} {
+		if got := identifyApp(app); got != want {
+			t.Errorf("identifyApp(%q) = %q, want %q", app, got, want)
+		}
+	}
+	exes := []struct{ goos, exe, want string }{
+		{"linux", "/opt/zoom/zoom", "zoom"},
+		{"linux", "/app/extra/zoom/zoom", "zoom"},
+		{"linux", "/home/user/bin/zoom", unidentified},
+		{"linux", "/tmp/zoom", unidentified},
+		{"linux", "/opt/../home/user/zoom", unidentified},
+		{"linux", "/usr/lib/firefox-esr/firefox-esr", "browser"},
+		{"linux", "/usr/lib/firefox/firefox (deleted)", "browser"},
+		{"linux", "/snap/firefox/4793/usr/lib/firefox/firefox", "browser"},
+		{"linux", "/home/user/.local/bin/firefox", unidentified},
+		{"linux", "/usr/bin/pipewire", "sound_system"},
+		{"linux", "/home/user/pipewire", unidentified},
+		{"linux", "/home/user/bin/obs", "obs_studio"},
+		{"linux", "/home/user/rec", "rec"},
+		{"windows", `C:\Users\user\AppData\Roaming\Zoom\bin\Zoom.exe`, "zoom"},
+		{"windows", `C:\Program Files\Zoom\bin\Zoom.exe`, "zoom"},
+		{"windows", `C:\Users\user\AppData\Local\Temp\zoom.exe`, unidentified},
+		{"windows", `C:\Users\user\AppData\Roaming\Zoom\zoom.exe`, unidentified},
+		{"windows", `C:\Program Files\Google\Chrome\Application\chrome.exe`, "browser"},
+		{"windows", `C:\Users\user\AppData\Local\Google\Chrome\Application\chrome.exe`, "browser"},
+		{"windows", `C:\Users\user\Downloads\chrome.exe`, unidentified},
+		{"windows", `C:\Program Files\obs-studio\bin\64bit\obs64.exe`, "obs_studio"},
+		{"windows", "", ""},
+	}
+	for _, tt := range exes {
+		if got := identifyExe(tt.goos, tt.exe); got != tt.want {
+			t.Errorf("identifyExe(%s, %q) = %q, want %q", tt.goos, tt.exe, got, tt.want)
+		}
+	}
+	procs := []probe.Process{
+		{PID: 10, Name: "zoom", Exe: "/opt/zoom/zoom"},
+		{PID: 11, Name: "pacat", Exe: "/usr/bin/pacat"},
+		{PID: 12, Name: "zoom", Exe: "/home/user/zoom"},
+	}
+	streams := []struct {
+		s    stream
+		want string
+	}{
+		{stream{Binary: "zoom", App: "ZOOM VoiceEngine", PID: 10}, "zoom"},
+		{stream{Binary: "zoom", App: "ZOOM VoiceEngine", PID: 99}, "zoom"},
+		{stream{Binary: "pacat", App: "ZOOM VoiceEngine", PID: 99}, "pacat"},
+		{stream{App: "ZOOM VoiceEngine"}, unidentified},
+		{stream{Binary: "zoom", App: "ZOOM VoiceEngine", PID: 11}, "pacat"},
+		{stream{Binary: "pacat", PID: 10}, "pacat"},
+		{stream{Binary: "zoom", PID: 12}, unidentified},
+		{stream{Binary: "firefox", PID: 10}, unidentified},
+	}
+	for _, tt := range streams {
+		if got := identifyStream(tt.s, procs); got != tt.want {
+			t.Errorf("identifyStream(%+v) = %q, want %q", tt.s, got, tt.want)
 		}
 	}
 	for fam, want := range map[string]string{

@@ -116,20 +116,188 @@ func binName(s string) string {
 	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".exe")
 }
 
-// identify names a capturing program from what the sound server or the
-// consent store reported (its file name and/or application name): a known
-// program's id, else the file name (or the application name), lower case.
-func identify(bin, app string) string {
-	b, a := binName(bin), strings.ToLower(strings.TrimSpace(app))
+// trusted reports whether a program, once recognised, is not counted
+// against the machine: a call app, a browser or the sound system. Such a
+// program is recognised only from where it is installed (installedAt),
+// never from a name a program can give itself.
+func (p program) trusted() bool {
+	return p.kind == callApp || p.kind == browser || p.kind == system
+}
+
+func trustedID(id string) bool {
+	p, ok := byID(id)
+	return ok && p.trusted()
+}
+
+// unidentified names a program that could not be told.
+const unidentified = "unidentified"
+
+// identifyName names a program by its file name alone (a sound server's
+// application.process.binary, a process's name): a known program's id,
+// else the file name, lower case ("unidentified" for a file name that is
+// itself a known program's id, which must not pass for that program).
+func identifyName(bin string) string {
+	b := binName(bin)
+	if b == "" {
+		return ""
+	}
 	for _, p := range programs {
-		if (b != "" && slices.Contains(p.bins, b)) || (a != "" && slices.Contains(p.apps, a)) {
+		if slices.Contains(p.bins, b) {
 			return p.id
 		}
 	}
-	if b != "" {
-		return b
+	if _, ok := byID(b); ok {
+		return unidentified
+	}
+	return b
+}
+
+// identifyApp names a program by the application name it gave the sound
+// server, which the program chooses itself (parecord --client-name,
+// PULSE_PROP, PIPEWIRE_PROPS): it may name a recorder or note-taker, never
+// a call app, a browser or the sound system ("unidentified" then).
+func identifyApp(app string) string {
+	a := strings.ToLower(strings.TrimSpace(app))
+	if a == "" {
+		return ""
+	}
+	for _, p := range programs {
+		if slices.Contains(p.apps, a) {
+			if p.trusted() {
+				return unidentified
+			}
+			return p.id
+		}
+	}
+	if _, ok := byID(a); ok {
+		return unidentified
 	}
 	return a
+}
+
+// identifyExe names a program by the full path of its program file (a
+// process's executable, a consent store's NonPackaged entry): as its file
+// name tells, except that a call app, browser or sound system file outside
+// the places that program is installed to is "unidentified" (a recorder
+// copied to ~/bin/zoom or a temporary folder's zoom.exe is not Zoom).
+func identifyExe(goos, exe string) string {
+	// Linux shows a program file replaced since it started (an update
+	// while it runs) as "<path> (deleted)": still where it was installed.
+	exe = strings.TrimSuffix(exe, " (deleted)")
+	id := identifyName(exe)
+	if p, ok := byID(id); ok && p.trusted() && !installedAt(goos, p, exe) {
+		return unidentified
+	}
+	return id
+}
+
+// identifyProcess names a running process by its executable (by its name
+// alone, when the executable could not be read, it cannot be a trusted
+// program).
+func identifyProcess(goos string, pr probe.Process) string {
+	if pr.Exe != "" {
+		return identifyExe(goos, pr.Exe)
+	}
+	if id := identifyName(pr.Name); !trustedID(id) {
+		return id
+	}
+	return unidentified
+}
+
+// identifyStream names a sound server's capture stream. The process that
+// opened it (pid: PipeWire's pipewire.sec.pid, which the server takes
+// from the socket, else the application.process.id the client gave) is
+// named by its executable when the process list has it; the stream's
+// application.process.binary, or without one its application.name, by
+// name. The two must agree for the stream to be a call app, a browser or
+// the sound system: otherwise it is whichever of them is not one of
+// those, or "unidentified".
+func identifyStream(s stream, procs []probe.Process) string {
+	byName := identifyName(s.Binary)
+	if s.Binary == "" {
+		byName = identifyApp(s.App)
+	}
+	i := slices.IndexFunc(procs, func(pr probe.Process) bool { return s.PID > 0 && int(pr.PID) == s.PID })
+	if i < 0 {
+		return byName
+	}
+	byExe := identifyProcess("linux", procs[i])
+	if byExe == byName {
+		return byExe
+	}
+	for _, id := range []string{byExe, byName} {
+		if id != "" && !trustedID(id) {
+			return id
+		}
+	}
+	return unidentified
+}
+
+// installRoots are where, per OS, only an administrator can put programs:
+// a trusted program's file there is what it says it is. Patterns are lower
+// case with "/" separators; "?" stands for a drive letter, "*" for one
+// folder name.
+var installRoots = map[string][]string{
+	"linux":   {"/usr/", "/opt/", "/snap/", "/var/lib/flatpak/", "/app/"},
+	"windows": {"?:/program files/", "?:/program files (x86)/", "?:/windows/"},
+}
+
+// userInstallDirs are the folders in the user's profile a trusted program
+// installs itself to on Windows (Zoom's per-user installer, Teams classic,
+// Webex, browsers' per-user installs), by program id.
+var userInstallDirs = map[string][]string{
+	"zoom":            {"?:/users/*/appdata/roaming/zoom/bin/"},
+	"microsoft_teams": {"?:/users/*/appdata/local/microsoft/teams/"},
+	"webex":           {"?:/users/*/appdata/local/webex/", "?:/users/*/appdata/local/ciscosparklauncher/", "?:/users/*/appdata/local/programs/cisco spark/"},
+	"browser": {"?:/users/*/appdata/local/google/chrome/application/", "?:/users/*/appdata/local/google/chrome beta/application/",
+		"?:/users/*/appdata/local/chromium/application/", "?:/users/*/appdata/local/bravesoftware/brave-browser/application/",
+		"?:/users/*/appdata/local/vivaldi/application/", "?:/users/*/appdata/local/programs/opera/", "?:/users/*/appdata/local/mozilla firefox/",
+		"?:/users/*/appdata/local/microsoft/edge/application/"},
+}
+
+// installedAt reports whether exe, a trusted program's file, lies where
+// programs are installed on goos (installRoots, or the program's own
+// userInstallDirs).
+func installedAt(goos string, p program, exe string) bool {
+	path := strings.ToLower(strings.ReplaceAll(exe, `\`, "/"))
+	if goos != "windows" && goos != "linux" {
+		return false
+	}
+	for _, dir := range append(slices.Clone(installRoots[goos]), userInstallDirs[p.id]...) {
+		if underDir(path, dir) {
+			return true
+		}
+	}
+	return false
+}
+
+// underDir reports whether path lies under the folder pattern dir (both
+// lower case, "/" separators; "?" a drive letter, "*" one folder name).
+// A path with ".." in it is never under anything.
+func underDir(path, dir string) bool {
+	parts := strings.Split(path, "/")
+	if slices.Contains(parts, "..") || slices.Contains(parts, ".") {
+		return false
+	}
+	want := strings.Split(strings.TrimSuffix(dir, "/"), "/")
+	if len(parts) <= len(want) {
+		return false
+	}
+	for i, w := range want {
+		switch {
+		case w == "?:":
+			if len(parts[i]) != 2 || parts[i][1] != ':' || parts[i][0] < 'a' || parts[i][0] > 'z' {
+				return false
+			}
+		case w == "*":
+			if parts[i] == "" {
+				return false
+			}
+		case parts[i] != w:
+			return false
+		}
+	}
+	return true
 }
 
 // identifyPackage names a Windows packaged app by its family name.

@@ -47,7 +47,7 @@ func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 		for _, app := range consentstore.Apps(keys, printed, c.key) {
 			switch app.InUse {
 			case consentstore.InUseYes:
-				id := identify(app.Name, "")
+				id := identifyExe("windows", app.Path)
 				if app.Packaged {
 					id = identifyPackage(app.Name)
 				}

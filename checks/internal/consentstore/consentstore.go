@@ -177,6 +177,11 @@ type App struct {
 	// desktop program: never its folder, which can hold a user name.
 	Name     string
 	Packaged bool
+	// Path is a desktop program's full path as the store records it, with
+	// "\" for the store's "#" (C:\Program Files\Zoom\bin\Zoom.exe), to
+	// tell where it is installed: it can hold a user name, so it is never
+	// kept in facts. Empty for a packaged app.
+	Path string
 	// InUse is InUseYes, InUseNo or InUseUnknown.
 	InUse string
 }
@@ -199,11 +204,12 @@ func Apps(keys []Key, root, capability string) []App {
 		case strings.EqualFold(rest, "NonPackaged"):
 			continue
 		case len(rest) > len(`NonPackaged\`) && strings.EqualFold(rest[:len(`NonPackaged\`)], `NonPackaged\`):
-			path := rest[len(`NonPackaged\`):]
-			if i := strings.LastIndexAny(path, `#\/`); i >= 0 {
-				path = path[i+1:]
+			full := rest[len(`NonPackaged\`):]
+			name := full
+			if i := strings.LastIndexAny(name, `#\/`); i >= 0 {
+				name = name[i+1:]
 			}
-			app = App{Name: path}
+			app = App{Name: name, Path: strings.ReplaceAll(full, "#", `\`)}
 		case !strings.Contains(rest, `\`):
 			app = App{Name: rest, Packaged: true}
 		default:

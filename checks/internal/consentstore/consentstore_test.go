@@ -79,16 +79,17 @@ func read(t *testing.T, name string) []Key {
 }
 
 // The Windows layout of `reg query HKU\<SID>\…\ConsentStore /s`: packaged
-// apps by family, desktop programs by file name only (never the folder,
-// which holds the user's name), in use when the start is after the stop.
+// apps by family, desktop programs by file name and full path (the path,
+// which holds the user's name, only to tell where a program is installed),
+// in use when the start is after the stop.
 func TestAppsWindows(t *testing.T) {
 	keys := read(t, "win11_hku_reg_query_s.txt")
 	root := NormaliseRoot(`HKU\S-1-5-21-3623811015-3361044348-30300820-1013` + Suffix)
 	mic := Apps(keys, root, "microphone")
 	want := []App{
 		{Name: "Microsoft.WindowsSoundRecorder_8wekyb3d8bbwe", Packaged: true, InUse: InUseYes},
-		{Name: "Zoom.exe", InUse: InUseNo},
-		{Name: "obs64.exe", InUse: InUseYes},
+		{Name: "Zoom.exe", Path: `C:\Users\Sam\AppData\Roaming\Zoom\bin\Zoom.exe`, InUse: InUseNo},
+		{Name: "obs64.exe", Path: `C:\Program Files\obs-studio\bin\64bit\obs64.exe`, InUse: InUseYes},
 	}
 	if !slices.Equal(mic, want) {
 		t.Errorf("microphone apps %+v, want %+v", mic, want)
