@@ -55,9 +55,13 @@
 //     recorders show as gnome-shell's or Spectacle's screen-cast stream.
 //     Then who holds a camera (/dev/video*) or audio capture device
 //     (/dev/snd/pcmC*D*c) open (probe HeldOpen, the /proc/PID/fd links,
-//     only when such a device exists), leaving out the sound server. A
-//     scan that could not read other accounts' programs (not root) →
-//     unknown: run as the service or with sudo.
+//     only when such a device exists), leaving out the console user's
+//     sound server. Another account's sound server, whose streams are not
+//     asked, holding one fails as "another account's sound system"
+//     recording; one whose account cannot be read, or with the console
+//     user not known, leaves the scan unknown. A scan that could not read
+//     other accounts' programs (not root) → unknown: run as the service or
+//     with sudo.
 //   - Windows: the console user's capability consent store
 //     (HKU\<SID>\…\CapabilityAccessManager\ConsentStore, read whole with
 //     `reg query … /s`): microphone, webcam, graphicsCaptureProgrammatic

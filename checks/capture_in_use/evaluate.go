@@ -183,7 +183,7 @@ func errSuffix(f facts) string {
 // sentenceStart capitalises a name that starts with an article ("the
 // GNOME screen recorder"); a program's own name keeps its case (ffmpeg).
 func sentenceStart(name string) string {
-	for _, article := range []string{"the ", "a ", "an "} {
+	for _, article := range []string{"the ", "a ", "an ", "another "} {
 		if strings.HasPrefix(name, article) {
 			return text.Capitalise(name)
 		}
@@ -192,8 +192,17 @@ func sentenceStart(name string) string {
 }
 
 func fixFor(goos string, names []string) string {
-	list := text.JoinAnd(names)
 	tail := " If you did not start it, tell your IT support: something may be recording you. If it is a call app your organisation uses, IT can add it to the call apps in the policy."
+	other := displayName(otherAccountSoundSystem)
+	if slices.Contains(names, other) {
+		names = slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == other })
+		account := "Another account signed in on this computer is using the microphone or camera: sign that account out (or restart the computer) before your session, and tell your IT support if you do not know whose it is."
+		if len(names) == 0 {
+			return account
+		}
+		return fixFor(goos, names) + " " + account
+	}
+	list := text.JoinAnd(names)
 	switch goos {
 	case "windows":
 		return "Close " + list + " before your session (right-click its icon in the taskbar or next to the clock and choose Close or Quit). Settings > Privacy & security > Microphone and Camera show which apps are using them now." + tail

@@ -235,13 +235,13 @@ func captureDevices(dev, snd []string) (cameras, mics []string) {
 // collectLinux reads the capture streams of the console user's sound
 // server and who holds a camera or audio capture device open.
 func collectLinux(ctx context.Context, p probe.Probe, procs []probe.Process, f *facts) {
-	_, presence, err := probe.ConsolePresence(p)
+	u, presence, err := probe.ConsolePresence(p)
 	f.ConsoleUser = presence
 	if err != nil {
 		f.addError("console user", err)
 	}
 	streams(ctx, p, procs, f)
-	devices(p, procs, f)
+	devices(p, procs, u, f)
 }
 
 // streams reads the sound server's capture streams. Which tool asks first
@@ -339,9 +339,12 @@ func isSystem(id string) bool {
 }
 
 // devices finds the programs holding a camera or audio capture device
-// open, leaving out the sound server and its kin (they hold them for
-// everyone; their streams tell who records).
-func devices(p probe.Probe, procs []probe.Process, f *facts) {
+// open, leaving out the console user's sound server and its kin (they hold
+// them for that user's programs, whose streams tell who records). Another
+// account's sound server is not asked for its streams, so it holding a
+// device counts as that account recording; one whose account cannot be
+// read leaves the scan unknown.
+func devices(p probe.Probe, procs []probe.Process, console probe.User, f *facts) {
 	dev, err := p.ReadDir("/dev")
 	if err != nil {
 		f.Devices = stateUnknown
@@ -369,9 +372,20 @@ func devices(p probe.Probe, procs []probe.Process, f *facts) {
 		id := unidentified
 		if i := slices.IndexFunc(procs, func(pr probe.Process) bool { return pr.PID == h.PID }); i >= 0 {
 			id = identifyProcess("linux", procs[i])
-		}
-		if isSystem(id) {
-			continue
+			if isSystem(id) {
+				switch owner := procs[i].Owner(); {
+				case owner == "":
+					f.Devices = stateUnknown
+					f.addError("open devices", errors.New("the account of a sound system holding the microphone or camera could not be read"))
+					continue
+				case f.ConsoleUser == probe.ConsoleUnknown:
+					f.Devices = stateUnknown // whose sound system it is could not be told
+					continue
+				case f.ConsoleUser == probe.ConsoleSignedIn && (owner == console.Name || console.Name == "" && owner == console.UID):
+					continue
+				}
+				id = otherAccountSoundSystem
+			}
 		}
 		what := microphone
 		if slices.Contains(cameras, h.Path) {

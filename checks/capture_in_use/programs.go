@@ -91,6 +91,10 @@ var programs = []program{
 	{id: "fathom", name: "Fathom", kind: noteTaker, bins: []string{"fathom"}, macApps: []string{"fathom.app"}, apps: []string{"fathom"}},
 	{id: "krisp", name: "Krisp", kind: noteTaker, bins: []string{"krisp"}, macApps: []string{"krisp.app"}, apps: []string{"krisp"}},
 
+	// Another account's sound server holding a device: never recognised
+	// by a file, only named so (see devices).
+	{id: otherAccountSoundSystem, name: "another account's sound system", kind: recorder, records: "the microphone or camera"},
+
 	{id: "sound_system", name: "the sound system", kind: system,
 		bins: []string{"pipewire", "pipewire-pulse", "wireplumber", "pipewire-media-session", "pulseaudio", "jackd", "jackdbus",
 			"pavucontrol", "pavucontrol-qt", "pwvucontrol", "gnome-control-center", "xdg-desktop-portal", "xdg-desktop-portal-gnome",
@@ -131,6 +135,10 @@ func trustedID(id string) bool {
 
 // unidentified names a program that could not be told.
 const unidentified = "unidentified"
+
+// otherAccountSoundSystem is a sound server of an account other than the
+// console user's holding the microphone or camera open.
+const otherAccountSoundSystem = "other_account_sound_system"
 
 // identifyName names a program by its file name alone (a sound server's
 // application.process.binary, a process's name): a known program's id,
