@@ -110,10 +110,13 @@ func containsFold(list []string, s string) bool {
 // judgeVNCPort: macOS netstat names no programs, so the VNC port (5900)
 // belongs to Screen Sharing or Remote Management when either is on (launchd
 // listens for them), else to a VNC server that runs, else to an unknown
-// program.
+// program. A VNC server that runs but listens nowhere may have connected
+// out to a viewer (x11vnc -connect): with any connection to another
+// computer open, whether it did is unknown.
 func judgeVNCPort(f *facts, socks []socket) {
-	reach, connected := "", false
+	reach, connected, out := "", false, false
 	for _, s := range socks {
+		out = out || s.PeerRemote()
 		if s.LocalPort != 5900 {
 			continue
 		}
@@ -140,6 +143,10 @@ func judgeVNCPort(f *facts, socks []socket) {
 	owner.Listening, owner.Connected = reach, no
 	if reach == "" {
 		owner.Listening = none
+		if out && !builtIn(owner.Tool) {
+			owner.Connected = unknown
+			f.Errors = append(f.Errors, displayName(owner.Tool)+"'s connections: netstat names no programs, and connections to other computers are open")
+		}
 	}
 	if connected {
 		owner.Connected = yes

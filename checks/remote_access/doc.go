@@ -37,7 +37,10 @@
 //     named (a VNC server under another name).
 //     A running server with no listening socket listens nowhere, unless
 //     some sockets' programs could not be seen; a connection to a port the
-//     tool listens on is someone connected now; a VNC (5900–5909) or RDP
+//     tool listens on, or any connection a VNC or RDP server (not a relay
+//     tool) holds to another computer (x11vnc -connect, TigerVNC's
+//     vncconfig -connect reaching a viewer that listens), is someone
+//     connected now; a VNC (5900–5909) or RDP
 //     (3389) port open to the network whose program could not be seen is
 //     unknown. Installed: one file of each tool (read for a note only).
 //     Set to start: the links in /etc/systemd/system/{multi-user,
@@ -52,7 +55,9 @@
 //     port 5900 (launchd itself listens for Screen
 //     Sharing, and screensharingd starts on a connection; netstat names no
 //     program, so the port is Screen Sharing's or Remote Management's when
-//     either is on, else a running VNC server's, else unknown). Installed:
+//     either is on, else a running VNC server's, else unknown; a VNC
+//     server listening nowhere while connections to other computers are
+//     open may have connected out to a viewer: unknown). Installed:
 //     /Applications; set to start: /Library/LaunchDaemons and LaunchAgents.
 //   - Windows: the process list; Remote Desktop's fDenyTSConnections (the
 //     Group Policy value under Policies\Microsoft\Windows NT\Terminal

@@ -54,6 +54,10 @@ func exposure(t tool) (level, string) {
 			clause += ", including any VNC viewer with its password"
 		}
 		return levelReachable, clause
+	case active && t.Listening == none && t.Connected == unknown:
+		// Listening nowhere, it may still have connected out to a viewer
+		// through a connection whose program could not be seen.
+		return levelUnknown, "whether " + n + ", which is running, has connected out to someone watching this screen"
 	case active && t.Listening == loopback:
 		return levelLocal, n + " is " + runningWord(t) + " but accepts connections from this computer only"
 	case active:
@@ -139,7 +143,7 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 		return checks.Result{Status: checks.Unknown, Summary: "Remote access is not checked on this system.", Fix: unknownFix, Reason: "unsupported operating system " + f.OS}
 	}
 	allowList := allowedSetting.Of(pol)
-	var connected, fails, warns, unknowns, notes, installed, fixes []string
+	var connected, fails, warns, unknowns, notes, installed, fixes, unknownFixes []string
 	addFix := func(s string) {
 		if !contains(fixes, s) {
 			fixes = append(fixes, s)
@@ -161,6 +165,11 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 			addFix(fixFor(t.Tool, f.OS))
 		case lv == levelUnknown:
 			unknowns = append(unknowns, clause)
+			if t.Connected == unknown && t.Listening == none {
+				// Running, it may be showing this screen: stopping it is
+				// what makes sure.
+				unknownFixes = append(unknownFixes, fixFor(t.Tool, f.OS))
+			}
 		case lv == levelLocal:
 			warns = append(warns, clause)
 			addFix(fixFor(t.Tool, f.OS))
@@ -202,6 +211,9 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 		fix := unknownFix
 		if !f.ProcessListRead || len(f.UnownedListeners) > 0 {
 			fix = "Check again from the SessionGuard service (or run sessionguard check as an administrator); if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
+		}
+		if len(unknownFixes) > 0 {
+			fix = strings.Join(unknownFixes, " ") + " " + fix
 		}
 		return checks.Result{Status: checks.Unknown, Summary: "Could not tell " + text.JoinAnd(unknowns) + ".", Fix: fix, Reason: reason(f)}
 	case len(warns) > 0:

@@ -131,9 +131,11 @@ func runningTools(p probe.Probe, f *facts, goos string) map[string][]int {
 }
 
 // judgeSockets sets where each running tool listens and whether someone
-// is connected through it, from sockets whose owners were read (`ss -p`).
-// A listening remote-desktop port whose owner could not be seen is kept
-// as an unowned listener.
+// is connected through it, from sockets whose owners were read (`ss -p`):
+// a connection on a port the tool listens on, or a server's connection to
+// another computer (a reverse connection to a listening viewer). A
+// listening remote-desktop port whose owner could not be seen is kept as
+// an unowned listener.
 func judgeSockets(f *facts, socks []socket, pids map[string][]int) {
 	ownerTool := func(o owner) string {
 		for id, list := range pids {
@@ -178,26 +180,49 @@ func judgeSockets(f *facts, socks []socket, pids map[string][]int) {
 			listening[key{id, s.LocalPort}] = true
 		}
 	}
+	// Someone is connected through a tool when it holds a connection on a
+	// port it listens on, or, for a server that does not reach out through
+	// its vendor, any connection to another computer: a VNC server
+	// connects out to a viewer that listens (x11vnc -connect, TigerVNC's
+	// vncconfig -connect), and the viewer watches through that.
+	unownedOut := false
 	for _, s := range socks {
 		if !s.Established {
 			continue
 		}
+		if len(s.Owners) == 0 && s.PeerRemote() {
+			unownedOut = true
+		}
 		for _, o := range s.Owners {
-			if id := ownerTool(o); id != "" && listening[key{id, s.LocalPort}] {
-				f.tool(id).Connected = yes
+			id := ownerTool(o)
+			if id != "" && (listening[key{id, s.LocalPort}] || !info(id).relay && s.PeerRemote()) {
+				t := f.tool(id)
+				t.Running, t.Connected = true, yes
 			}
 		}
 	}
 	// A running server that holds no listening socket listens nowhere,
 	// unless some sockets' owners could not be seen: it may be one of them.
+	// A server that may connect out (not a desktop's idle sharing service)
+	// may then also hold one of the connections whose owner is hidden.
 	for i := range f.Tools {
 		t := &f.Tools[i]
 		if !t.Running || info(t.Tool).relay || t.Listening != "" {
 			continue
 		}
-		t.Listening, t.Connected = none, no
+		connected := no
+		switch {
+		case t.Connected == yes:
+			connected = yes
+		case unowned:
+			connected = unknown
+		case unownedOut && !info(t.Tool).idle:
+			connected = unknown
+			f.Errors = append(f.Errors, displayName(t.Tool)+"'s connections: programs holding connections to other computers not visible without root")
+		}
+		t.Listening, t.Connected = none, connected
 		if unowned {
-			t.Listening, t.Connected = unknown, unknown
+			t.Listening = unknown
 		}
 	}
 	for i := range f.Tools {

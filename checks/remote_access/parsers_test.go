@@ -21,7 +21,9 @@ func readParser(t *testing.T, name string) []byte {
 	return b
 }
 
-// describe lists sockets as "L addr:port reach owners" / "E :port owners".
+// describe lists sockets as "L addr:port reach owners" / "E addr:port reach
+// peer owners", peer being where the other end is: "to-network" for
+// another computer, "to-loopback" for this one.
 func describe(socks []remoteaccess.Socket) []string {
 	var out []string
 	for _, s := range socks {
@@ -30,6 +32,9 @@ func describe(socks []remoteaccess.Socket) []string {
 			kind = "L"
 		} else if s.Established {
 			kind = "E"
+		}
+		if s.Established {
+			kind += map[bool]string{true: " to-network", false: " to-loopback"}[s.PeerRemote()]
 		}
 		owners := ""
 		for _, o := range s.Owners {
@@ -47,8 +52,8 @@ func TestParseSS(t *testing.T) {
 		"linux/ss_x11vnc_listen.txt": {"L 0.0.0.0:5900 network x11vnc/17054", "L [::]:5900 network x11vnc/17054"},
 		"linux/ss_x11vnc_connected.txt": {
 			"L 0.0.0.0:5900 network x11vnc/17054",
-			"E 127.0.0.1:5900 loopback x11vnc/17054",
-			"E 127.0.0.1:48624 loopback python3/17114",
+			"E to-loopback 127.0.0.1:5900 loopback x11vnc/17054",
+			"E to-loopback 127.0.0.1:48624 loopback python3/17114",
 			"L [::]:5900 network x11vnc/17054",
 		},
 		"linux/ss_x11vnc_stopped.txt": {"- 127.0.0.1:48624 loopback"},
@@ -61,8 +66,8 @@ func TestParseSS(t *testing.T) {
 			"L 127.0.0.1:631 loopback cupsd/701",
 			"L *:3389 network xrdp/1402",
 			"L [::1]:3350 loopback xrdp-sesman/1392",
-			"E 192.168.1.20:3389 network xrdp/2210 xrdp/1402",
-			"E 192.168.1.20:45838 network anydesk/926",
+			"E to-network 192.168.1.20:3389 network xrdp/2210 xrdp/1402",
+			"E to-network 192.168.1.20:45838 network anydesk/926",
 		},
 		"linux/ss_nonroot_gnome_remote_desktop.txt": {
 			"L 0.0.0.0:22 network", "L 127.0.0.1:5939 loopback", "L 127.0.0.53%lo:53 loopback",
@@ -80,6 +85,21 @@ func TestParseSS(t *testing.T) {
 			}
 		})
 	}
+	// A reverse connection (x11vnc -connect) to a listening viewer, and
+	// IPv6 peers: the peer's address tells another computer from this one.
+	reverse := []byte("State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess\n" +
+		"ESTAB 0 0 192.168.1.20:43210 203.0.113.5:5500 users:((\"x11vnc\",pid=3120,fd=8))\n" +
+		"ESTAB 0 0 [2001:db8::20]:43212 [2001:db8::5]:5500 users:((\"x11vnc\",pid=3120,fd=9))\n" +
+		"ESTAB 0 0 [::1]:43214 [::1]:5500 users:((\"x11vnc\",pid=3120,fd=10))\n" +
+		"ESTAB 0 0 [::ffff:127.0.0.1]:43216 [::ffff:127.0.0.1]:5500 users:((\"x11vnc\",pid=3120,fd=11))\n")
+	socks, err := remoteaccess.ParseSS(reverse)
+	want := []string{
+		"E to-network 192.168.1.20:43210 network x11vnc/3120", "E to-network [2001:db8::20]:43212 network x11vnc/3120",
+		"E to-loopback [::1]:43214 loopback x11vnc/3120", "E to-loopback [::ffff:127.0.0.1]:43216 loopback x11vnc/3120",
+	}
+	if got := describe(socks); err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("reverse connections: %v\n%q\nwant\n%q", err, got, want)
+	}
 	for _, bad := range [][]byte{readParser(t, "linux/ss_error.txt"), nil, []byte("LISTEN 0 5 *:3389 *:*\n")} {
 		if _, err := remoteaccess.ParseSS(bad); !errors.Is(err, remoteaccess.ErrUnrecognised) {
 			t.Errorf("ParseSS(%q) = %v, want unrecognised", bad, err)
@@ -93,7 +113,7 @@ func TestParseNetstat(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"E 192.168.1.23:5900 network", "E 192.168.1.23:55210 network", "L *:5900 network",
+		"E to-network 192.168.1.23:5900 network", "E to-network 192.168.1.23:55210 network", "L *:5900 network",
 		"L *:5900 network", "L 127.0.0.1:631 loopback", "L ::1:631 loopback",
 	}
 	if got := describe(socks); fmt.Sprint(got) != fmt.Sprint(want) {

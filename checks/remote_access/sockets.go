@@ -20,7 +20,9 @@ type socket struct {
 	Listen, Established bool
 	LocalAddr           string
 	LocalPort           int
-	Owners              []owner
+	// PeerAddr is the other end's address (of a connected socket).
+	PeerAddr string
+	Owners   []owner
 }
 
 // owner is a program holding a socket: its name (the kernel's, cut to 15
@@ -33,7 +35,19 @@ type owner struct {
 // Reach is where a listening socket can be reached from: Network or
 // Loopback.
 func (s socket) Reach() string {
-	a := strings.Trim(strings.ToLower(s.LocalAddr), "[]")
+	return addrReach(s.LocalAddr)
+}
+
+// PeerRemote reports whether a connected socket's other end is another
+// computer (not this one's loopback).
+func (s socket) PeerRemote() bool {
+	return s.Established && s.PeerAddr != "" && addrReach(s.PeerAddr) == network
+}
+
+// addrReach is Loopback for an address of this computer's loopback, else
+// Network.
+func addrReach(addr string) string {
+	a := strings.Trim(strings.ToLower(addr), "[]")
 	if i := strings.IndexByte(a, '%'); i >= 0 {
 		if strings.HasPrefix(a[i:], "%lo") {
 			return loopback
@@ -83,6 +97,9 @@ func parseSS(b []byte) ([]socket, error) {
 			return nil, fmt.Errorf("ss local address %q: %w", f[3], errUnrecognised)
 		}
 		s := socket{Listen: f[0] == "LISTEN", Established: f[0] == "ESTAB", LocalAddr: addr, LocalPort: port}
+		if peer, _, ok := splitHostPort(f[4], ':'); ok {
+			s.PeerAddr = peer
+		}
 		for _, m := range ssUsers.FindAllStringSubmatch(users, -1) {
 			pid, _ := strconv.Atoi(m[2])
 			s.Owners = append(s.Owners, owner{Name: strings.ReplaceAll(m[1], `\"`, `"`), PID: pid})
@@ -128,7 +145,11 @@ func parseNetstat(b []byte) ([]socket, error) {
 			return nil, fmt.Errorf("netstat local address %q: %w", f[3], errUnrecognised)
 		}
 		state := f[len(f)-1]
-		out = append(out, socket{Listen: state == "LISTEN", Established: state == "ESTABLISHED", LocalAddr: addr, LocalPort: port})
+		s := socket{Listen: state == "LISTEN", Established: state == "ESTABLISHED", LocalAddr: addr, LocalPort: port}
+		if peer, _, ok := splitHostPort(f[4], '.'); ok {
+			s.PeerAddr = peer
+		}
+		out = append(out, s)
 	}
 	return out, nil
 }
