@@ -11,8 +11,9 @@ import (
 // asked for whole (SELECT *).
 var WMIColumns = map[string][]string{
 	// user_accounts reads who is a person (SID, RID), whether the account
-	// is on and local, and Name/Domain to match group members.
-	"win32_useraccount": {"SID", "Name", "Domain", "Disabled", "LocalAccount"},
+	// is on and local, whether it may have a blank password
+	// (PasswordRequired), and Name/Domain to match group members.
+	"win32_useraccount": {"SID", "Name", "Domain", "Disabled", "LocalAccount", "PasswordRequired"},
 	"win32_group":       {"SID", "Name", "Domain"},
 	"win32_groupuser":   {"GroupComponent", "PartComponent"},
 	// os_updates reads when updates were installed; InstalledBy names

@@ -19,6 +19,8 @@ const unknownFix = "SessionGuard could not read how this computer signs people i
 func evaluate(f facts, _ checks.Policy) checks.Result {
 	var failed, unknown []string
 	var fixes []string
+	w := judgeWindowsPasswords(f)
+	failed, unknown, fixes = append(failed, w.failed...), append(unknown, w.unknown...), append(fixes, w.fixes...)
 	if f.AutoLogin == stateOn {
 		failed = append(failed, autoLoginSentence(f))
 		fixes = append(fixes, autoLoginFix(f))
@@ -67,6 +69,9 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 		if admin {
 			s += " You are also using an administrator account."
 		}
+		if w.builtinOn && !w.builtinFailed {
+			s += " The built-in Administrator account is also turned on."
+		}
 		r.Summary = s + count
 		r.Fix = strings.Join(fixes, " ")
 	case len(unknown) > 0:
@@ -75,8 +80,11 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 		if admin {
 			r.Summary += " You are using an administrator account for everyday work."
 		}
+		if w.builtinOn {
+			r.Summary += " The built-in Administrator account is turned on."
+		}
 		r.Summary += count
-		r.Reason = joinErrors(f.Errors)
+		r.Reason = joinErrors(append(slices.Clip(f.Errors), w.reasons...))
 		if f.Linux != nil && f.Linux.AdminNeedsRoot {
 			fixes = append(fixes, rootOnlyFix)
 		}
@@ -84,15 +92,19 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 			fixes = append(fixes, directoryGroupFix)
 		}
 		r.Fix = strings.Join(append(fixes, unknownFix), " ")
-	case admin || leftover:
+	case admin || leftover || w.builtinOn:
 		r.Status = checks.Warn
-		s := "Guest account and automatic login are off"
+		var buts []string
 		if admin {
-			s += ", but you are using an administrator account for everyday work"
+			buts = append(buts, "you are using an administrator account for everyday work")
 		}
 		if leftover {
-			s += ", but a saved automatic-login password is still on this Mac"
+			buts = append(buts, "a saved automatic-login password is still on this Mac")
 		}
+		if w.builtinOn {
+			buts = append(buts, "the built-in Administrator account is turned on (one administrator account shared by whoever knows its password)")
+		}
+		s := "Guest account and automatic login are off, but " + text.JoinAnd(buts)
 		r.Summary = s + "." + count
 		r.Fix = strings.Join(fixes, " ")
 	default:
@@ -107,6 +119,66 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 	}
 	return r
 }
+
+// windowsPasswords is what the Windows account flags add to the verdict.
+type windowsPasswords struct {
+	failed, unknown, fixes, reasons []string
+	// builtinOn: the built-in Administrator is enabled (a warning by
+	// itself); builtinFailed: it may also have a blank password.
+	builtinOn, builtinFailed bool
+}
+
+// judgeWindowsPasswords judges the built-in Administrator and whether the
+// accounts people sign in with may have a blank password
+// (Win32_UserAccount PasswordRequired false): such an account signs in at
+// the screen with none, as Windows keeps blank passwords from network
+// sign-ins only. Facts an older agent recorded without PasswordRequired
+// leave it unknown.
+func judgeWindowsPasswords(f facts) windowsPasswords {
+	var w windowsPasswords
+	wf := f.Windows
+	if wf == nil {
+		return w
+	}
+	if wf.BuiltinAdministrator == "enabled" {
+		w.builtinOn = true
+		w.fixes = append(w.fixes, builtinAdministratorFix)
+		switch required := wf.BuiltinAdministratorPasswordRequired; {
+		case required == nil:
+			w.unknown = append(w.unknown, "whether the built-in Administrator account needs a password")
+			w.reasons = olderReason(f)
+		case !*required:
+			w.builtinFailed = true
+			w.failed = append(w.failed, "the built-in Administrator account is on and is allowed a blank password, so anyone at this computer may sign in to it as an administrator")
+		}
+	}
+	// The console user who is the built-in Administrator is judged above.
+	if f.ConsoleUser != consoleSignedIn || wf.ConsoleUserLocal == nil || !*wf.ConsoleUserLocal || f.AdminSource == "built-in Administrator" {
+		return w
+	}
+	switch required := wf.ConsolePasswordRequired; {
+	case required == nil:
+		w.unknown = append(w.unknown, "whether your account needs a password")
+		w.reasons = olderReason(f)
+	case !*required:
+		w.failed = append(w.failed, "your account is allowed to have no password, and Windows accepts an empty password at the sign-in screen")
+		w.fixes = append(w.fixes, passwordRequiredFix)
+	}
+	return w
+}
+
+// olderReason says why PasswordRequired is missing when no error recorded
+// says it: the facts come from an agent that did not read it.
+func olderReason(f facts) []string {
+	if slices.ContainsFunc(f.Errors, func(e string) bool { return strings.Contains(e, "PasswordRequired") }) {
+		return nil
+	}
+	return []string{"an older agent's facts: whether a blank password is allowed was not read"}
+}
+
+const builtinAdministratorFix = "Turn off the built-in Administrator account: open Command Prompt as an administrator (Start, type cmd, right-click Command Prompt > Run as administrator) and run: net user Administrator /active:no (the account may have another name in your Windows language), or ask your IT support."
+
+const passwordRequiredFix = "Make your account require a password: in Command Prompt run as an administrator, run net user followed by your account name and /passwordreq:yes, then set a password (Settings > Accounts > Sign-in options > Password), or ask your IT support."
 
 func accountsSentence(n *int) string {
 	switch {

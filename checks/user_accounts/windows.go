@@ -20,6 +20,16 @@ type windowsFacts struct {
 	// BuiltinAdministrator is the state of the built-in Administrator
 	// account (RID 500): enabled, disabled or absent.
 	BuiltinAdministrator string `json:"builtin_administrator,omitempty"`
+	// BuiltinAdministratorPasswordRequired is its Win32_UserAccount
+	// PasswordRequired when it is enabled: false lets it have a blank
+	// password. nil when not read (disabled, absent, or an older agent).
+	BuiltinAdministratorPasswordRequired *bool `json:"builtin_administrator_password_required,omitempty"`
+	// ConsolePasswordRequired is PasswordRequired of the console user's
+	// local account: false lets it have a blank password, and a blank
+	// password signs in at the screen (Windows only keeps blank passwords
+	// from signing in over the network). nil for a domain or Entra ID
+	// account (its directory sets the rule) and when not read.
+	ConsolePasswordRequired *bool `json:"console_password_required,omitempty"`
 	// AutoAdminLogon is the Winlogon value as found ("1", "0", ...) or
 	// "absent".
 	AutoAdminLogon string `json:"auto_admin_logon,omitempty"`
@@ -82,6 +92,8 @@ type account struct {
 	Domain   string
 	Disabled bool
 	Local    bool
+	// PasswordRequired is nil when the row does not say.
+	PasswordRequired *bool
 }
 
 // parseUserAccounts reads Win32_UserAccount rows. Rows without a SID or a
@@ -96,7 +108,11 @@ func parseUserAccounts(rows []map[string]any) (accounts []account, ok bool) {
 		local, okL := probe.AsBool(row["LocalAccount"])
 		name, _ := probe.AsString(row["Name"])
 		domain, _ := probe.AsString(row["Domain"])
-		accounts = append(accounts, account{SID: sid, Name: name, Domain: domain, Disabled: disabled, Local: local || !okL})
+		a := account{SID: sid, Name: name, Domain: domain, Disabled: disabled, Local: local || !okL}
+		if required, ok := probe.AsBool(row["PasswordRequired"]); ok {
+			a.PasswordRequired = &required
+		}
+		accounts = append(accounts, a)
 	}
 	return accounts, len(accounts) > 0
 }
@@ -137,17 +153,37 @@ func windowsHumans(accounts []account) int {
 	return n
 }
 
-// builtinState is enabled, disabled or absent for the local account with rid.
-func builtinState(accounts []account, rid int) string {
-	for _, a := range accounts {
+// builtinAccount is this computer's built-in local account with rid (its
+// SID in S-1-5-21-…), nil when Win32_UserAccount does not list it.
+func builtinAccount(accounts []account, rid int) *account {
+	for i, a := range accounts {
 		if a.Local && ridOf(a.SID) == rid && strings.HasPrefix(a.SID, "S-1-5-21-") {
-			if a.Disabled {
-				return "disabled"
-			}
-			return "enabled"
+			return &accounts[i]
 		}
 	}
-	return "absent"
+	return nil
+}
+
+// builtinState is enabled, disabled or absent for the local account with rid.
+func builtinState(accounts []account, rid int) string {
+	switch a := builtinAccount(accounts, rid); {
+	case a == nil:
+		return "absent"
+	case a.Disabled:
+		return "disabled"
+	}
+	return "enabled"
+}
+
+// localAccount is the local account with the given SID, nil when there is
+// none.
+func localAccount(accounts []account, sid string) *account {
+	for i, a := range accounts {
+		if a.Local && strings.EqualFold(a.SID, sid) {
+			return &accounts[i]
+		}
+	}
+	return nil
 }
 
 // machinePrefix is the SID prefix of this computer's local accounts.
@@ -315,6 +351,12 @@ func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 			f.HumanAccounts = intPtr(windowsHumans(accounts))
 			wf.GuestAccount = builtinState(accounts, ridGuest)
 			wf.BuiltinAdministrator = builtinState(accounts, ridAdministrator)
+			if a := builtinAccount(accounts, ridAdministrator); a != nil && !a.Disabled {
+				wf.BuiltinAdministratorPasswordRequired = a.PasswordRequired
+				if a.PasswordRequired == nil {
+					f.Errors = append(f.Errors, "Win32_UserAccount: PasswordRequired of the built-in Administrator not given")
+				}
+			}
 			f.Guest, f.GuestSource = stateOff, "Win32_UserAccount"
 			if wf.GuestAccount == "enabled" {
 				f.Guest = stateOn
@@ -349,6 +391,13 @@ func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 	prefix := machinePrefix(accounts)
 	if prefix != "" {
 		wf.ConsoleUserLocal = new(sidPrefix(sid) == prefix)
+		if *wf.ConsoleUserLocal {
+			if a := localAccount(accounts, sid); a != nil && a.PasswordRequired != nil {
+				wf.ConsolePasswordRequired = a.PasswordRequired
+			} else {
+				f.Errors = append(f.Errors, "Win32_UserAccount: PasswordRequired of the console user's account not found")
+			}
+		}
 	}
 	if ridOf(sid) == ridAdministrator && wf.ConsoleUserLocal != nil && *wf.ConsoleUserLocal {
 		f.ConsoleUserAdmin, f.AdminSource = stateOn, "built-in Administrator"

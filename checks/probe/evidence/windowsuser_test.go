@@ -63,7 +63,7 @@ func TestWindowsConsoleUserIsAPersonBySID(t *testing.T) {
 // TestWMIQueryColumns: the classes about people are asked for by column.
 func TestWMIQueryColumns(t *testing.T) {
 	for class, want := range map[string]string{
-		"Win32_UserAccount":       "SELECT SID, Name, Domain, Disabled, LocalAccount FROM Win32_UserAccount",
+		"Win32_UserAccount":       "SELECT SID, Name, Domain, Disabled, LocalAccount, PasswordRequired FROM Win32_UserAccount",
 		"Win32_Group":             "SELECT SID, Name, Domain FROM Win32_Group",
 		"Win32_GroupUser":         "SELECT GroupComponent, PartComponent FROM Win32_GroupUser",
 		"MSFT_NetFirewallProfile": "SELECT * FROM MSFT_NetFirewallProfile",
