@@ -23,8 +23,12 @@
 //     through User_Alias/Runas_Alias/Cmnd_Alias; with Defaults targetpw or
 //     rootpw only NOPASSWD rules count), /etc/doas.conf (the last permit
 //     or deny without cmd for the user or a :group), and polkit
-//     (addAdminRule identities and addRule functions that allow every
-//     action, in /etc/polkit-1/rules.d and /usr/share/polkit-1/rules.d;
+//     (addAdminRule identities, and addRule functions returning YES,
+//     AUTH_SELF or AUTH_SELF_KEEP, the person's own password being what
+//     an admin rule asks, for every action or a prefix of at most two
+//     names such as "org.freedesktop."; actions named with action.id ==
+//     do not count, and any other test of the action for the person is
+//     unknown; in /etc/polkit-1/rules.d and /usr/share/polkit-1/rules.d;
 //     AdminIdentities in /etc/polkit-1/localauthority.conf.d). These
 //     sources are combined with checks.AllOf: a grant read decides; one
 //     that exists but cannot be read (sudoers and doas.conf are root-only)

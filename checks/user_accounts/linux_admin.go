@@ -172,13 +172,16 @@ func polkitPart(p probe.Probe, root string, id identity) checks.Result {
 			}
 			continue
 		}
-		admin, allowAll, dynamic := polkitRules(b)
-		via = pick(via, polkitMatch(admin, id))
-		if polkitMatch(allowAll, id) != "" {
+		pf := polkitRules(b)
+		via = pick(via, polkitMatch(pf.admin, id))
+		if polkitMatch(pf.allowAll, id) != "" {
 			via = pick(via, viaPolkitRule)
 		}
-		if dynamic && firstErr == nil {
+		if pf.dynamic && firstErr == nil {
 			firstErr, failed = errors.New("administrator identities built at run time: not recognised"), files[n]
+		}
+		if polkitMatch(pf.unclear, id) != "" && firstErr == nil {
+			firstErr, failed = errors.New("a rule lets you act without the administrator's password on actions it picks by a test not recognised"), files[n]
 		}
 	}
 	// polkit before 0.106 (Debian until 12, Ubuntu until 23.04): the

@@ -485,40 +485,108 @@ func joinContinuations(b []byte) []byte {
 // polkitIdentityRE finds the identities a polkit rule names.
 var polkitIdentityRE = regexp.MustCompile(`unix-(user|group):([A-Za-z0-9_.][A-Za-z0-9_.$-]*)`)
 
-// polkitRules reads a polkit JavaScript rules file: the identities its
-// addAdminRule functions return (whose members authenticate as
-// administrators with their own password), and the groups and users its
-// addRule functions let do every action without asking (a rule that
-// returns polkit.Result.YES whatever the action). dynamic is true when an
-// addAdminRule returns identities it builds at run time.
-func polkitRules(b []byte) (admin []string, allowAll []string, dynamic bool) {
+// polkitFile is what a polkit JavaScript rules file grants.
+type polkitFile struct {
+	// admin are the identities its addAdminRule functions return (whose
+	// members authenticate as administrators with their own password).
+	admin []string
+	// allowAll are the groups and users (or polkitEveryone) its addRule
+	// functions let do every action without the administrator's password:
+	// polkit.Result.YES, or AUTH_SELF / AUTH_SELF_KEEP (the person's own
+	// password, exactly what an addAdminRule naming them gives), for
+	// every action, or for actions picked by a prefix of one or two names
+	// ("org.freedesktop.").
+	allowAll []string
+	// unclear are those an addRule allows for actions it picks by a test
+	// other than action.id == "…": they may be administrators.
+	unclear []string
+	// dynamic is set when an addAdminRule returns identities it builds at
+	// run time.
+	dynamic bool
+}
+
+// polkitAllowRE finds a result that lets the subject act without the
+// administrator's password, by constant or by its string.
+var polkitAllowRE = regexp.MustCompile(`polkit\.Result\.(YES|AUTH_SELF|AUTH_SELF_KEEP)\b|["'](yes|auth_self|auth_self_keep)["']`)
+
+// polkitActionIDIsRE is a test of the action that names one action:
+// action.id == "…" (or ===).
+var polkitActionIDIsRE = regexp.MustCompile(`action\.id\s*===?\s*["'][^"']*["']`)
+
+// polkitActionPrefixRE is a test of the action by a prefix of its id.
+var polkitActionPrefixRE = regexp.MustCompile(`action\.id\.(?:indexOf\(\s*["']([^"']*)["']\s*\)\s*===?\s*0|startsWith\(\s*["']([^"']*)["']\s*\))`)
+
+// polkitOnlyUserRE is a rule's early return for every user but one.
+var polkitOnlyUserRE = regexp.MustCompile(`\.user\s*!==?\s*["']([^"']+)["']\s*\)\s*\{?\s*return\b`)
+
+// polkitRules reads a polkit JavaScript rules file.
+func polkitRules(b []byte) polkitFile {
+	var pf polkitFile
 	src := string(b)
 	for _, body := range jsCalls(src, "polkit.addAdminRule") {
 		ids := polkitIdentityRE.FindAllString(body, -1)
-		admin = append(admin, ids...)
+		pf.admin = append(pf.admin, ids...)
 		if len(ids) == 0 && strings.Contains(body, "unix-") {
-			dynamic = true
+			pf.dynamic = true
 		}
 	}
 	for _, body := range jsCalls(src, "polkit.addRule") {
-		if !strings.Contains(body, "polkit.Result.YES") || strings.Contains(body, "action.") {
+		if !polkitAllowRE.MatchString(body) {
 			continue
 		}
-		before := len(allowAll)
+		var ids []string
 		for _, m := range regexp.MustCompile(`isInGroup\(\s*["']([^"']+)["']\s*\)`).FindAllStringSubmatch(body, -1) {
-			allowAll = append(allowAll, "unix-group:"+m[1])
+			ids = append(ids, "unix-group:"+m[1])
 		}
 		for _, m := range regexp.MustCompile(`\.user\s*==+\s*["']([^"']+)["']`).FindAllStringSubmatch(body, -1) {
-			allowAll = append(allowAll, "unix-user:"+m[1])
+			ids = append(ids, "unix-user:"+m[1])
 		}
-		if len(allowAll) == before {
-			// YES for every action whoever asks (if subject.local &&
-			// subject.active ...): everyone at the screen is an
-			// administrator.
-			allowAll = append(allowAll, polkitEveryone)
+		// "if (subject.user !== 'x') return ...;" (gnome-initial-setup's
+		// rule): the rest applies to x alone.
+		for _, m := range polkitOnlyUserRE.FindAllStringSubmatch(body, -1) {
+			ids = append(ids, "unix-user:"+m[1])
+		}
+		if len(ids) == 0 {
+			// Whoever asks (if subject.local && subject.active ...):
+			// everyone at the screen.
+			ids = []string{polkitEveryone}
+		}
+		switch polkitActionScope(body) {
+		case actionsAll:
+			pf.allowAll = append(pf.allowAll, ids...)
+		case actionsUnclear:
+			pf.unclear = append(pf.unclear, ids...)
 		}
 	}
-	return admin, allowAll, dynamic
+	return pf
+}
+
+// Which actions an addRule applies to.
+const (
+	actionsAll     = "all"
+	actionsNamed   = "named"
+	actionsUnclear = "unclear"
+)
+
+// polkitActionScope tells which actions an addRule body tests for: all
+// (no test of the action, or a prefix of at most two names such as
+// "org.freedesktop."), named ones (action.id == "…" only, or a prefix of
+// three names or more with no other test), or unclear (any other use of
+// the action: !=, lookups, regular expressions, variables).
+func polkitActionScope(body string) string {
+	if !strings.Contains(body, "action.") {
+		return actionsAll
+	}
+	for _, m := range polkitActionPrefixRE.FindAllStringSubmatch(body, -1) {
+		prefix := m[1] + m[2]
+		if len(strings.FieldsFunc(prefix, func(r rune) bool { return r == '.' })) <= 2 {
+			return actionsAll
+		}
+	}
+	if strings.Contains(polkitActionIDIsRE.ReplaceAllString(body, ""), "action.") {
+		return actionsUnclear
+	}
+	return actionsNamed
 }
 
 // jsCalls returns the text of each call to fn in src: from the call to the

@@ -100,35 +100,71 @@ func TestDoasAdminVia(t *testing.T) {
 
 func TestPolkitRules(t *testing.T) {
 	fedora := "/* -*- mode: js -*- */\n// Default rules for polkit\npolkit.addAdminRule(function(action, subject) {\n    return [\"unix-group:wheel\"];\n});\n"
-	admin, all, dyn := polkitRules([]byte(fedora))
-	if len(admin) != 1 || admin[0] != "unix-group:wheel" || len(all) != 0 || dyn {
-		t.Errorf("fedora: %v %v %v", admin, all, dyn)
+	pf := polkitRules([]byte(fedora))
+	if len(pf.admin) != 1 || pf.admin[0] != "unix-group:wheel" || len(pf.allowAll) != 0 || pf.dynamic {
+		t.Errorf("fedora: %+v", pf)
 	}
-	if polkitMatch(admin, sam("wheel")) != viaPolkitGroup || polkitMatch(admin, sam()) != "" {
+	if polkitMatch(pf.admin, sam("wheel")) != viaPolkitGroup || polkitMatch(pf.admin, sam()) != "" {
 		t.Error("wheel membership")
 	}
 	allowAll := "polkit.addRule(function(action, subject) {\n    if (subject.isInGroup(\"practice\")) {\n        return polkit.Result.YES;\n    }\n});\n" +
 		"polkit.addRule(function(action, subject) {\n    if (action.id == \"org.freedesktop.NetworkManager.settings.modify.system\" && subject.isInGroup(\"netdev\")) {\n        return polkit.Result.YES;\n    }\n});\n"
-	admin, all, _ = polkitRules([]byte(allowAll))
-	if len(admin) != 0 || len(all) != 1 || all[0] != "unix-group:practice" {
-		t.Errorf("allow all: %v %v", admin, all)
+	pf = polkitRules([]byte(allowAll))
+	if len(pf.admin) != 0 || len(pf.allowAll) != 1 || pf.allowAll[0] != "unix-group:practice" || len(pf.unclear) != 0 {
+		t.Errorf("allow all: %+v", pf)
 	}
 	everyone := "polkit.addRule(function(action, subject) {\n    if (subject.local && subject.active) {\n        return polkit.Result.YES;\n    }\n});\n"
-	if _, all, _ = polkitRules([]byte(everyone)); polkitMatch(all, sam()) != viaPolkitRule {
-		t.Errorf("a rule allowing everything to everyone: %v", all)
+	if pf = polkitRules([]byte(everyone)); polkitMatch(pf.allowAll, sam()) != viaPolkitRule {
+		t.Errorf("a rule allowing everything to everyone: %+v", pf)
 	}
 	user := "polkit.addAdminRule(function(action, subject) { return [\"unix-user:sam\", \"unix-user:0\"]; });"
-	admin, _, _ = polkitRules([]byte(user))
-	if polkitMatch(admin, sam()) != viaPolkitUser {
-		t.Errorf("user: %v", admin)
+	if pf = polkitRules([]byte(user)); polkitMatch(pf.admin, sam()) != viaPolkitUser {
+		t.Errorf("user: %+v", pf)
 	}
 	dynamic := "polkit.addAdminRule(function(action, subject) { return [\"unix-\" + kind + \":\" + who]; });"
-	if _, _, dyn := polkitRules([]byte(dynamic)); !dyn {
+	if pf = polkitRules([]byte(dynamic)); !pf.dynamic {
 		t.Error("a computed identity must be reported")
 	}
 	ids, set := polkitAdminIdentities([]byte("[Configuration]\nAdminIdentities=unix-group:sudo;unix-group:admin\n"))
 	if !set || polkitMatch(ids, sam("admin")) != viaPolkitGroup || polkitMatch(ids, sam()) != "" {
 		t.Errorf("localauthority: %v %v", ids, set)
+	}
+}
+
+// TestPolkitRuleScope: which addRule grants count as administrator (every
+// action without the administrator's password), which are ignored (named
+// actions) and which are not understood.
+func TestPolkitRuleScope(t *testing.T) {
+	rule := func(cond, result string) string {
+		return "polkit.addRule(function(action, subject) {\n    if (" + cond + ") {\n        return " + result + ";\n    }\n});\n"
+	}
+	for _, tc := range []struct {
+		name, rules       string
+		allowAll, unclear string // polkitMatch for sam
+	}{
+		{"yes for the user", rule(`subject.user == "sam"`, "polkit.Result.YES"), viaPolkitUser, ""},
+		{"auth_self_keep for the user", rule(`subject.user == "sam"`, "polkit.Result.AUTH_SELF_KEEP"), viaPolkitUser, ""},
+		{"auth_self for a group", rule(`subject.isInGroup("practice")`, "polkit.Result.AUTH_SELF"), viaPolkitGroup, ""},
+		{"the result as a string", rule(`subject.user == "sam"`, `"auth_self"`), viaPolkitUser, ""},
+		{"auth_admin is not a grant", rule(`subject.user == "sam"`, "polkit.Result.AUTH_ADMIN"), "", ""},
+		{"named actions are not every action", rule(`(action.id == "org.freedesktop.login1.reboot" || action.id === "org.freedesktop.login1.power-off") && subject.user == "sam"`, "polkit.Result.YES"), "", ""},
+		{"a broad prefix is every action", rule(`action.id.indexOf("org.freedesktop.") == 0 && subject.user == "sam"`, "polkit.Result.YES"), viaPolkitUser, ""},
+		{"startsWith a broad prefix", rule(`action.id.startsWith("org.") && subject.isInGroup("practice")`, "polkit.Result.AUTH_SELF_KEEP"), viaPolkitGroup, ""},
+		{"a narrower prefix is not understood", rule(`action.id.indexOf("org.freedesktop.systemd1.") === 0 && subject.user == "sam"`, "polkit.Result.YES"), "", viaPolkitUser},
+		{"a negated action is not understood", rule(`action.id != "org.freedesktop.login1.reboot" && subject.user == "sam"`, "polkit.Result.YES"), "", viaPolkitUser},
+		{"a lookup is not understood", rule(`action.lookup("unit") == "x.service" && subject.user == "sam"`, "polkit.Result.YES"), "", viaPolkitUser},
+		{"another user's rule", rule(`action.id.indexOf("org.freedesktop.systemd1.") === 0 && subject.user == "anna"`, "polkit.Result.YES"), "", ""},
+		{"gnome-initial-setup's rule is its own user's", "polkit.addRule(function(action, subject) {\n    if (subject.user !== 'gnome-initial-setup')\n        return undefined;\n    var actionMatches = (action.id.indexOf('org.freedesktop.hostname1.') === 0);\n    if (actionMatches) {\n        if (subject.local)\n            return 'yes';\n    }\n    return undefined;\n});\n", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pf := polkitRules([]byte(tc.rules))
+			if got := polkitMatch(pf.allowAll, sam("practice")); got != tc.allowAll {
+				t.Errorf("allowAll = %q, want %q (%+v)", got, tc.allowAll, pf)
+			}
+			if got := polkitMatch(pf.unclear, sam("practice")); got != tc.unclear {
+				t.Errorf("unclear = %q, want %q (%+v)", got, tc.unclear, pf)
+			}
+		})
 	}
 }
 
