@@ -49,7 +49,10 @@
 //     display manager is named, every one whose configuration is present is
 //     judged. A text-console autologin (agetty --autologin, or -a in any
 //     getopt short form: "-a kiosk", "-akiosk", "-Lna kiosk", in a systemd
-//     drop-in for getty@, serial-getty@ or autovt@) counts as automatic
+//     drop-in for getty@, serial-getty@, autovt@ or console-getty, in a
+//     whole unit of theirs in /etc/systemd/system such as getty@tty1.service
+//     (systemctl edit --full), or in their templates in /usr/lib/systemd/
+//     system or /lib/systemd/system, edited in place) counts as automatic
 //     login too. Whether the person at the screen's account has a
 //     password: passwd -S, run as that person (shadow-utils answers its
 //     own user), else as the agent naming the account (Fedora's and

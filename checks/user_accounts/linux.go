@@ -395,9 +395,39 @@ func judgeSDDM(p probe.Probe, root string) dmConfig {
 	return r
 }
 
-// gettyAutologin looks for agetty --autologin in the systemd drop-ins of the
-// text-console gettys.
+// gettyUnits are the systemd units that run a login prompt on a text
+// console or serial line (their templates, "getty@.service", and
+// instances, "getty@tty1.service"; console-getty has no instances).
+var gettyUnits = []string{"getty@", "serial-getty@", "autovt@", "console-getty"}
+
+// isGettyUnit reports whether name is one of gettyUnits with the given
+// suffix (".service" for a unit file, ".service.d" for its drop-ins).
+func isGettyUnit(name, suffix string) bool {
+	base, ok := strings.CutSuffix(name, suffix)
+	return ok && slices.ContainsFunc(gettyUnits, func(u string) bool {
+		return strings.HasPrefix(base, u) && (strings.HasSuffix(u, "@") || base == u)
+	})
+}
+
+// gettyAutologin looks for agetty --autologin in the text-console gettys:
+// their drop-ins and the whole units an administrator put in
+// /etc/systemd/system (what "systemctl edit --full getty@tty1" writes),
+// and the templates in /usr/lib/systemd/system and /lib/systemd/system,
+// which no distribution ships with an automatic login but which images
+// are seen to edit in place.
 func gettyAutologin(p probe.Probe, root string) (bool, error) {
+	for _, dir := range []string{"/usr/lib/systemd/system", "/lib/systemd/system"} {
+		for _, u := range gettyUnits {
+			b, err := p.ReadFile(unixlogin.Under(root, dir+"/"+u+".service"))
+			switch {
+			case errors.Is(err, probe.ErrNotFound):
+			case err != nil:
+				return false, err
+			case gettyAutologinUnit(b):
+				return true, nil
+			}
+		}
+	}
 	dir := unixlogin.Under(root, "/etc/systemd/system")
 	names, err := p.ReadDir(dir)
 	if errors.Is(err, probe.ErrNotFound) {
@@ -407,23 +437,23 @@ func gettyAutologin(p probe.Probe, root string) (bool, error) {
 		return false, err
 	}
 	for _, n := range names {
-		if !strings.HasSuffix(n, ".service.d") {
+		var paths []string
+		switch {
+		case isGettyUnit(n, ".service"):
+			paths = []string{dir + "/" + n}
+		case isGettyUnit(n, ".service.d"):
+			if paths, err = confDir(p, dir+"/"+n); err != nil {
+				return false, err
+			}
+		default:
 			continue
 		}
-		if !strings.HasPrefix(n, "getty@") && !strings.HasPrefix(n, "serial-getty@") &&
-			!strings.HasPrefix(n, "autovt@") && !strings.HasPrefix(n, "console-getty") {
-			continue
-		}
-		confs, err := confDir(p, dir+"/"+n)
-		if err != nil {
-			return false, err
-		}
-		files, _, err := readFiles(p, confs)
+		files, _, err := readFiles(p, paths)
 		if err != nil {
 			return false, err
 		}
 		for _, b := range files {
-			if gettyAutologinDropIn(b) {
+			if gettyAutologinUnit(b) {
 				return true, nil
 			}
 		}

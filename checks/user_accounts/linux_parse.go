@@ -271,10 +271,10 @@ func parseUnitExecStart(b []byte) string {
 	return ""
 }
 
-// gettyAutologinDropIn reports whether a systemd drop-in for a getty starts it
+// gettyAutologinUnit reports whether a getty's systemd unit or drop-in starts it
 // with --autologin, or -a in any of getopt's short forms: "-a kiosk",
 // "-akiosk", bundled after other flags ("-Lna kiosk").
-func gettyAutologinDropIn(b []byte) bool {
+func gettyAutologinUnit(b []byte) bool {
 	for _, v := range execStarts(b) {
 		fields := strings.Fields(v)
 		if len(fields) > 0 {

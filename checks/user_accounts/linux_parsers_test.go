@@ -228,10 +228,35 @@ func TestGettyAutologin(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			if got := gettyAutologinDropIn(checktest.ReadParserData(t, tc.file)); got != tc.want {
+			if got := gettyAutologinUnit(checktest.ReadParserData(t, tc.file)); got != tc.want {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestIsGettyUnit: the units and drop-in folders of the text-console
+// gettys, and not their neighbours in /etc/systemd/system.
+func TestIsGettyUnit(t *testing.T) {
+	for name, want := range map[string]bool{
+		"getty@tty1.service":           true,
+		"getty@.service":               true,
+		"serial-getty@ttyS0.service":   true,
+		"autovt@.service":              true,
+		"console-getty.service":        true,
+		"getty.target.wants":           false,
+		"getty-static.service":         false,
+		"console-getty-x.service":      false,
+		"mygetty@tty1.service":         false,
+		"getty@tty1.service.d":         false, // a drop-in folder, asked for apart
+		"dbus-org.freedesktop.service": false,
+	} {
+		if got := isGettyUnit(name, ".service"); got != want {
+			t.Errorf("isGettyUnit(%q, .service) = %v, want %v", name, got, want)
+		}
+	}
+	if !isGettyUnit("getty@tty1.service.d", ".service.d") || !isGettyUnit("serial-getty@.service.d", ".service.d") || isGettyUnit("getty.target.wants", ".service.d") {
+		t.Error("drop-in folders")
 	}
 }
 
