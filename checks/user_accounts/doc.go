@@ -22,7 +22,14 @@
 //     as root to the user, #uid, a %group or %#gid they are in, ALL users,
 //     through User_Alias/Runas_Alias/Cmnd_Alias; with Defaults targetpw or
 //     rootpw only NOPASSWD rules count), /etc/doas.conf (the last permit
-//     or deny without cmd for the user or a :group), and polkit
+//     or deny without cmd for the user or a :group; a cmd rule counts when
+//     its command does), where a command that
+//     gives a root shell counts as ALL (linux_rootcmds.go: shells, su,
+//     sudo, sudoedit, editors, pagers, env and other runners whatever
+//     their arguments; interpreters, find, tee, cp, dd, chmod, systemctl,
+//     package managers and the like when their arguments are left free;
+//     a directory or wildcard; systemctl verbs that page through less),
+//     and polkit
 //     (addAdminRule identities, and addRule functions returning YES,
 //     AUTH_SELF or AUTH_SELF_KEEP, the person's own password being what
 //     an admin rule asks, for every action or a prefix of at most two

@@ -1,7 +1,9 @@
 package useraccounts
 
 import (
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -330,8 +332,9 @@ func listMatch(list []string, aliases map[string][]string, match func(string) bo
 }
 
 // AdminVia tells whether the sudoers rules let the identity run any command
-// as root with their own password (or none): "" when not, else the grant's
-// kind (sudoers_user, sudoers_group or sudoers_all).
+// as root with their own password (or none): ALL, or a command that gives
+// a root shell (sudoCommandGivesRoot). "" when not, else the grant's kind
+// (sudoers_user, sudoers_group or sudoers_all).
 func (s *sudoers) AdminVia(id identity) string {
 	via := ""
 	for _, spec := range s.specs {
@@ -365,7 +368,7 @@ func (s *sudoers) AdminVia(id identity) string {
 			if !c.asRoot(s.runasAlias) {
 				continue
 			}
-			if listMatch([]string{c.cmnd}, s.cmndAlias, func(x string) bool { return x == "ALL" }, 0) {
+			if listMatch([]string{c.cmnd}, s.cmndAlias, sudoCommandGivesRoot, 0) {
 				via = pick(via, kind)
 			}
 		}
@@ -400,12 +403,13 @@ func sudoersDirFile(name string) bool {
 }
 
 // doasRule is one doas.conf rule as indexes into its words: identity and
-// target (0 when there is no "as"); cmd is set when the rule is limited to
-// one command.
+// target (0 when there is no "as"); cmd (0 when the rule is not limited
+// to one command) is the command's word, args (0 when the rule leaves
+// the arguments free) the "args" keyword's.
 type doasRule struct {
 	permit           bool
 	identity, target int
-	cmd              bool
+	cmd, args        int
 }
 
 // parseDoasRule reads "permit|deny [options] identity [as target] [cmd
@@ -438,23 +442,34 @@ func parseDoasRule(f []string) (doasRule, bool) {
 	if rest+1 < len(f) && f[rest] == "as" {
 		r.target, rest = rest+1, rest+2
 	}
-	r.cmd = rest < len(f) && f[rest] == "cmd"
+	if rest < len(f) && f[rest] == "cmd" {
+		if rest+1 >= len(f) {
+			return doasRule{}, false
+		}
+		r.cmd = rest + 1
+		if rest+2 < len(f) && f[rest+2] == "args" {
+			r.args = rest + 2
+		}
+	}
 	return r, true
 }
 
 // doasAdminVia reads /etc/doas.conf: "" when no rule lets the identity run
 // any command as root, else doas_user or doas_group. The last matching rule
-// decides; rules limited to a command neither grant nor take away the
-// right to run anything.
+// decides, for every command (a rule without cmd) or for its command: a
+// permitted command that gives a root shell (rootShellCommand: a shell, an
+// editor, an interpreter with its arguments free, ...) counts as every
+// command, unless a later rule denies it again.
 func doasAdminVia(b []byte, id identity) string {
 	via := ""
+	shellVia := map[string]string{} // command (with its fixed arguments) -> kind
 	for _, line := range unixlogin.Lines(joinContinuations(b)) {
 		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = strings.TrimSpace(line[:i])
 		}
 		f := strings.Fields(line)
 		r, ok := parseDoasRule(f)
-		if !ok || r.cmd || (r.target > 0 && f[r.target] != "root") {
+		if !ok || (r.target > 0 && f[r.target] != "root") {
 			continue
 		}
 		who := f[r.identity]
@@ -469,10 +484,29 @@ func doasAdminVia(b []byte, id identity) string {
 		if kind == "" {
 			continue
 		}
+		if r.cmd > 0 {
+			var args []string
+			if r.args > 0 {
+				args = f[r.args+1:]
+			}
+			key := strings.Join(f[r.cmd:], " ")
+			switch {
+			case !r.permit:
+				delete(shellVia, key)
+			case rootShellCommand(f[r.cmd], args, r.args == 0):
+				shellVia[key] = kind
+			}
+			continue
+		}
 		if r.permit {
 			via = kind
 		} else {
-			via = ""
+			via, shellVia = "", map[string]string{}
+		}
+	}
+	if via == "" {
+		for _, k := range slices.Sorted(maps.Keys(shellVia)) {
+			return shellVia[k]
 		}
 	}
 	return via
