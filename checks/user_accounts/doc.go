@@ -20,8 +20,12 @@
 //     act as root: /etc/sudoers (or /usr/etc/sudoers) with its
 //     @includedir/#includedir and @include files (grants of ALL commands
 //     as root to the user, #uid, a %group or %#gid they are in, ALL users,
-//     through User_Alias/Runas_Alias/Cmnd_Alias; with Defaults targetpw or
-//     rootpw only NOPASSWD rules count), /etc/doas.conf (the last permit
+//     through User_Alias/Runas_Alias/Cmnd_Alias; with Defaults targetpw,
+//     rootpw or runaspw only NOPASSWD rules count, a Defaults:<users>
+//     line naming the person (by name, %group or User_Alias) overriding
+//     the global one as sudo does, and a Defaults@host, >runas or !cmnd
+//     line touching them taken to leave the person's own password asked),
+//     /etc/doas.conf (the last permit
 //     or deny without cmd for the user or a :group; a cmd rule counts when
 //     its command does), where a command that
 //     gives a root shell counts as ALL (linux_rootcmds.go: shells, su,

@@ -82,7 +82,21 @@ type sudoers struct {
 	// rootpw, runaspw): then only NOPASSWD rules make someone an
 	// administrator with their own account.
 	targetpw bool
-	specs    []sudoSpec
+	// userPw are the Defaults:<users> lines that set or clear targetpw,
+	// rootpw or runaspw, in order: they override the global setting for
+	// the users they name.
+	userPw []sudoUserDefault
+	// otherPw is set when a Defaults@host, Defaults>runas or
+	// Defaults!cmnd line touches them: whether it applies is not judged,
+	// so the person's own password is taken to be what sudo asks.
+	otherPw bool
+	specs   []sudoSpec
+}
+
+// sudoUserDefault is a Defaults:<users> line's password setting.
+type sudoUserDefault struct {
+	users    []string
+	targetpw bool
 }
 
 type sudoSpec struct {
@@ -197,7 +211,9 @@ func (s *sudoers) Parse(b []byte) []sudoInclude {
 			continue
 		}
 		if strings.HasPrefix(fields[0], "Defaults") {
-			continue // Defaults:user, Defaults@host, Defaults>runas, Defaults!cmnd
+			// Defaults:user, Defaults@host, Defaults>runas, Defaults!cmnd
+			s.parseScopedDefaults(fields[0][len("Defaults"):], strings.TrimSpace(line[len(fields[0]):]))
+			continue
 		}
 		s.parseSpec(line)
 	}
@@ -216,14 +232,73 @@ func (s *sudoers) parseAliases(kind, rest string) {
 }
 
 func (s *sudoers) parseDefaults(rest string) {
+	if set, touched := defaultsTargetpw(rest); touched {
+		s.targetpw = set
+	}
+}
+
+// defaultsTargetpw reads a Defaults line's options: whether the last of
+// targetpw, rootpw and runaspw makes sudo ask for another user's
+// password (set), and whether any of them is there at all (touched).
+func defaultsTargetpw(rest string) (set, touched bool) {
 	for _, opt := range splitTop(rest, ',') {
 		opt = strings.TrimSpace(opt)
 		neg := strings.HasPrefix(opt, "!")
-		switch strings.TrimPrefix(opt, "!") {
+		name, _, _ := strings.Cut(strings.TrimPrefix(opt, "!"), "=")
+		switch strings.TrimSpace(name) {
 		case "targetpw", "rootpw", "runaspw":
-			s.targetpw = !neg
+			set, touched = !neg, true
 		}
 	}
+	return set, touched
+}
+
+// parseScopedDefaults reads "Defaults:users", "Defaults@hosts",
+// "Defaults>runas" and "Defaults!cmnds" lines (scope is what follows
+// "Defaults"). sudo applies them after the global Defaults, so a
+// Defaults:<user> !rootpw takes a user back out of a global rootpw.
+func (s *sudoers) parseScopedDefaults(scope, rest string) {
+	set, touched := defaultsTargetpw(rest)
+	if !touched {
+		return
+	}
+	if users, ok := strings.CutPrefix(scope, ":"); ok && users != "" {
+		s.userPw = append(s.userPw, sudoUserDefault{users: splitTop(users, ','), targetpw: set})
+		return
+	}
+	s.otherPw = true
+}
+
+// targetpwFor is whether sudo asks the identity for another user's
+// password: the global Defaults, then the Defaults:<users> lines naming
+// them; never when a line this does not judge touches it.
+func (s *sudoers) targetpwFor(id identity) bool {
+	if s.otherPw {
+		return false
+	}
+	set := s.targetpw
+	for _, d := range s.userPw {
+		if listMatch(d.users, s.userAlias, func(item string) bool { _, hit := sudoUserItem(id, item); return hit }, 0) {
+			set = d.targetpw
+		}
+	}
+	return set
+}
+
+// sudoUserItem tells whether a sudoers user list item names the identity,
+// and how (sudoers_user, sudoers_group or sudoers_all).
+func sudoUserItem(id identity, item string) (kind string, hit bool) {
+	switch {
+	case item == "ALL":
+		return viaSudoersAll, true
+	case strings.HasPrefix(item, "%:"), strings.HasPrefix(item, "+"):
+		return "", false // non-Unix groups and netgroups are not resolved
+	case strings.HasPrefix(item, "%"):
+		return viaSudoersGroup, id.inGroup(item[1:])
+	case id.isUser(item):
+		return viaSudoersUser, true
+	}
+	return "", false
 }
 
 // specRE splits "user_list host_list = rest": the host list is the last word
@@ -337,32 +412,21 @@ func listMatch(list []string, aliases map[string][]string, match func(string) bo
 // (sudoers_user, sudoers_group or sudoers_all).
 func (s *sudoers) AdminVia(id identity) string {
 	via := ""
+	targetpw := s.targetpwFor(id)
 	for _, spec := range s.specs {
 		kind := ""
 		matchUser := func(item string) bool {
-			switch {
-			case item == "ALL":
-				kind = pick(kind, viaSudoersAll)
-				return true
-			case strings.HasPrefix(item, "%:"), strings.HasPrefix(item, "+"):
-				return false // non-Unix groups and netgroups are not resolved
-			case strings.HasPrefix(item, "%"):
-				if id.inGroup(item[1:]) {
-					kind = pick(kind, viaSudoersGroup)
-					return true
-				}
-				return false
-			case id.isUser(item):
-				kind = pick(kind, viaSudoersUser)
-				return true
+			k, hit := sudoUserItem(id, item)
+			if hit {
+				kind = pick(kind, k)
 			}
-			return false
+			return hit
 		}
 		if !listMatch(spec.users, s.userAlias, matchUser, 0) {
 			continue
 		}
 		for _, c := range spec.cmnds {
-			if s.targetpw && !c.nopasswd {
+			if targetpw && !c.nopasswd {
 				continue
 			}
 			if !c.asRoot(s.runasAlias) {
