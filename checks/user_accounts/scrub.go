@@ -33,7 +33,8 @@ import (
 //     (AutomaticLogin, TimedLogin), LightDM (autologin-user), SDDM
 //     ([Autologin] User), LXDM (autologin), greetd (user = in
 //     config.toml), ly (auto_login_user), nodm (NODM_USER) and agetty
-//     (--autologin NAME); the check only asks whether one is set.
+//     (--autologin NAME, in drop-ins and whole getty units); the check
+//     only asks whether one is set.
 //   - macOS: the names in `dscl . -list /Users UniqueID` with a uid of 500 or
 //     more, the members in `dscl . -read /Groups/admin GroupMembership`, the
 //     auto-login user from `defaults read … autoLoginUser`, and the
@@ -90,7 +91,7 @@ func scrub(name string, args []string, out []byte) []byte {
 		return scrubLines(out, func(line string) string { return replaceValue(lyUserKey, line) })
 	case args == nil && strings.HasSuffix(base, ".rules") && strings.Contains(slashed, "polkit"):
 		return scrubLines(out, scrubUnixUsers)
-	case args == nil && strings.HasSuffix(base, ".conf"):
+	case args == nil && (strings.HasSuffix(base, ".conf") || strings.HasSuffix(base, ".service") && strings.Contains(base, "getty")):
 		return scrubAutologinUsers(name, out)
 	case base == "dscl" && len(args) == 4 && args[1] == "-list" && args[2] == "/Users":
 		return scrubLines(out, func(line string) string {

@@ -100,6 +100,8 @@ func TestScrubAdminAndLoginFiles(t *testing.T) {
 		{"/etc/default/nodm", "NODM_ENABLED=true\nNODM_USER='sam'\n", "NODM_ENABLED=true\nNODM_USER='" + sam + "'\n"},
 		{"/etc/default/nodm", "NODM_USER=root\n", "NODM_USER=root\n"},
 		{"/etc/ly/config.ini", "auto_login_user = sam\n", "auto_login_user = " + sam + "\n"},
+		{"/etc/systemd/system/getty@tty1.service", "[Service]\nExecStart=-/sbin/agetty --autologin sam --noclear %I $TERM\n", "[Service]\nExecStart=-/sbin/agetty --autologin " + sam + " --noclear %I $TERM\n"},
+		{"/usr/lib/systemd/system/getty@.service", "ExecStart=-/sbin/agetty -o '-p -- \\\\u' --noclear --autologin=sam %I $TERM\n", "ExecStart=-/sbin/agetty -o '-p -- \\\\u' --noclear --autologin=" + sam + " %I $TERM\n"},
 		{"/etc/ly/config.ini", "auto_login_user = null\n", "auto_login_user = null\n"},
 		{"/etc/polkit-1/rules.d/49-it.rules", "return [\"unix-user:sam\", \"unix-group:staff\", \"unix-user:0\"];\n", "return [\"unix-user:" + sam + "\", \"unix-group:staff\", \"unix-user:0\"];\n"},
 		{"/etc/polkit-1/rules.d/10-sam.rules", "    if (subject.user == \"sam\" || subject.user == 'root') {\n", "    if (subject.user == \"" + sam + "\" || subject.user == 'root') {\n"},
