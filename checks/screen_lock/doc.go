@@ -46,8 +46,10 @@
 //     and those of the lock programs idle daemons run (lockerServices).
 //     That gate, and an account with no password, apply on every desktop
 //     whose screen locks, idle daemons' too. A rule in any of them that lets the person in before asking
-//     for a password (unixlogin.Passwordless: pam_permit, or
-//     pam_succeed_if user ingroup with the person in the group; a service
+//     for a password (unixlogin.Passwordless: pam_permit, or a
+//     pam_succeed_if whose conditions the person meets, such as user
+//     ingroup with the person in the group or uid >= 1000; conditions it
+//     cannot judge are unknown; a service
 //     with no file read as PAM reads it, as "other") opens the lock screen
 //     without one (fail); unreadable is unknown.
 //   - MATE, Cinnamon, Budgie and Xfce lock through a screensaver daemon

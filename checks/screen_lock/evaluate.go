@@ -308,6 +308,14 @@ func unlockGates(l linuxFacts, fix string) []checks.Result {
 		gates = append(gates, checks.Result{Status: checks.Fail,
 			Summary: "The screen locks, but the lock screen opens without your password: your account is in " + group + ".",
 			Fix:     "To unlock with your password again, " + unixlogin.NoPasswdGroupFix})
+	case l.UnlockWithoutPassword == unixlogin.ViaSucceedIf:
+		how := " (pam_succeed_if)"
+		if l.UnlockRuleFile != "" {
+			how = unlockRule(l, "pam_succeed_if")
+		}
+		gates = append(gates, checks.Result{Status: checks.Fail,
+			Summary: "The screen locks, but the lock screen opens without your password: " + unlockSettings(l) + " let your account in without one" + how + ".",
+			Fix:     "To unlock with your password again, " + unixlogin.SucceedIfFix(l.UnlockRuleFile)})
 	case l.UnlockWithoutPassword == unixlogin.ViaPermit:
 		how := " (pam_permit)"
 		if l.UnlockRuleFile != "" {

@@ -62,8 +62,10 @@ type linuxFacts struct {
 	LockOnSleepUnread bool `json:"lock_on_sleep_unread,omitempty"`
 	// UnlockWithoutPassword says how the lock screen opens without a
 	// password: a PAM service it unlocks through (unlockServices) lets
-	// everyone (pam_permit) or a group the person is in
-	// (pam_nopasswd_group) through before asking (unixlogin.Passwordless).
+	// everyone (pam_permit), a group the person is in
+	// (pam_nopasswd_group) or the person by other pam_succeed_if
+	// conditions (pam_succeed_if) through before asking
+	// (unixlogin.Passwordless).
 	UnlockWithoutPassword string `json:"unlock_without_password,omitempty"`
 	// UnlockPAMUnread: such a service (or the accounts it names) could
 	// not be read.

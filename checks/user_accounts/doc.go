@@ -64,7 +64,11 @@
 //     whole unit of theirs in /etc/systemd/system such as getty@tty1.service
 //     (systemctl edit --full), or in their templates in /usr/lib/systemd/
 //     system or /lib/systemd/system, edited in place) counts as automatic
-//     login too. Whether the person at the screen's account has a
+//     login too, and so does the display manager's PAM service letting
+//     the person in before a password (unixlogin.Passwordless: a
+//     sufficient pam_permit, or a pam_succeed_if whose conditions they
+//     meet, such as user ingroup nopasswdlogin, uid >= 1000 or user in a
+//     list; conditions it cannot judge leave it unknown). Whether the person at the screen's account has a
 //     password: passwd -S, run as that person (shadow-utils answers its
 //     own user), else as the agent naming the account (Fedora's and
 //     RHEL's passwd answers root only); NP, an empty password, fails

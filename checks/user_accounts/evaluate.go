@@ -220,6 +220,14 @@ func autoLoginFix(f facts) string {
 		}
 		parts = append(parts, "Your account signs in without a password at the login screen (it is in "+in+"): "+unixlogin.NoPasswdGroupFix)
 	}
+	if slices.Contains(via, unixlogin.ViaSucceedIf) {
+		r := pamRule(rules, unixlogin.ViaSucceedIf)
+		where := "its PAM settings"
+		if r.File != "" {
+			where = r.File
+		}
+		parts = append(parts, "The login screen lets your account in without a password (a pam_succeed_if rule in "+where+" whose conditions your account meets): "+unixlogin.SucceedIfFix(r.File))
+	}
 	if slices.Contains(via, unixlogin.ViaPermit) {
 		r := pamRule(rules, unixlogin.ViaPermit)
 		where := "its PAM settings"

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/internal/unixlogin"
 )
 
 func TestEvaluate(t *testing.T) {
@@ -72,6 +73,11 @@ func TestEvaluate(t *testing.T) {
 			f.AutoLogin, f.Linux = stateOn, &linuxFacts{AutoLoginVia: []string{"gdm_automatic"}}
 			return f
 		}, checks.Fail, "Automatic login is on", "Settings > Users", true},
+		{"a pam_succeed_if rule lets the person in", func() facts {
+			f := base("linux")
+			f.AutoLogin, f.Linux = stateOn, &linuxFacts{AutoLoginVia: []string{unixlogin.ViaSucceedIf}, PAMRules: []unixlogin.Rule{{Via: unixlogin.ViaSucceedIf, File: "/etc/pam.d/lightdm"}}}
+			return f
+		}, checks.Fail, "The login screen signs you in without a password", "remove the sufficient pam_succeed_if line from /etc/pam.d/lightdm", true},
 		{"sddm and getty", func() facts {
 			f := base("linux")
 			f.AutoLogin, f.Linux = stateOn, &linuxFacts{AutoLoginVia: []string{"sddm_autologin", "getty_autologin"}}

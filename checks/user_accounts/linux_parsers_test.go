@@ -1,6 +1,7 @@
 package useraccounts
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -266,30 +267,37 @@ func TestIsGettyUnit(t *testing.T) {
 // required after pam_deny) let nobody in so.
 func TestPAMPasswordless(t *testing.T) {
 	for _, file := range []string{"pam/debian12_sddm", "pam/debian12_gdm-password", "pam/debian12_common-auth"} {
-		if everyone, groups, _ := unixlogin.ParsePAM(checktest.ReadParserData(t, file)); everyone || groups != nil {
-			t.Errorf("%s: everyone %v, groups %q", file, everyone, groups)
+		if pf := unixlogin.ParsePAM(checktest.ReadParserData(t, file)); pf.Everyone || pf.SucceedIf != nil {
+			t.Errorf("%s: %+v", file, pf)
 		}
 	}
-	_, _, inc := unixlogin.ParsePAM([]byte("@include common-auth\nauth substack system-login\nauth include password-auth\naccount include system-account\n"))
-	if !slices.Equal(inc, []string{"common-auth", "system-login", "password-auth"}) {
-		t.Errorf("includes %q", inc)
+	pf := unixlogin.ParsePAM([]byte("@include common-auth\nauth substack system-login\nauth include password-auth\naccount include system-account\n"))
+	if !slices.Equal(pf.Includes, []string{"common-auth", "system-login", "password-auth"}) {
+		t.Errorf("includes %q", pf.Includes)
 	}
+	type cond = unixlogin.Condition
+	c := func(field, test, value string) cond { return cond{Field: field, Test: test, Value: value} }
 	for in, want := range map[string]struct {
-		everyone bool
-		groups   []string
+		everyone  bool
+		succeedIf [][]cond
 	}{
-		"auth sufficient pam_succeed_if.so user ingroup nopasswdlogin\n@include common-auth\n":  {false, []string{"nopasswdlogin"}},
-		"auth\t[success=done default=ignore]\tpam_succeed_if.so user ingroup autologin:kiosk\n": {false, []string{"autologin", "kiosk"}},
+		"auth sufficient pam_succeed_if.so user ingroup nopasswdlogin\n@include common-auth\n":  {false, [][]cond{{c("user", "ingroup", "nopasswdlogin")}}},
+		"auth\t[success=done default=ignore]\tpam_succeed_if.so user ingroup autologin:kiosk\n": {false, [][]cond{{c("user", "ingroup", "autologin:kiosk")}}},
 		"auth [success=done ignore=ignore default=bad] /usr/lib/security/pam_permit.so\n":       {true, nil},
 		"-auth sufficient pam_permit.so\n":                                                      {true, nil},
 		"auth required pam_succeed_if.so user ingroup nopasswdlogin\n":                          {false, nil}, // restricts, lets no one in
 		"account sufficient pam_permit.so\n":                                                    {false, nil},
-		"auth sufficient pam_succeed_if.so uid >= 1000 # user ingroup nopasswdlogin\n":          {false, nil},
+		"auth sufficient pam_succeed_if.so uid >= 1000 quiet # user ingroup nopasswdlogin\n":    {false, [][]cond{{c("uid", ">=", "1000")}}},
+		"auth sufficient pam_succeed_if.so quiet_success User IN alice:bob uid ne 0\n":          {false, [][]cond{{c("user", "in", "alice:bob"), c("uid", "ne", "0")}}},
 		"auth sufficient pam_unix.so nullok\n":                                                  {false, nil},
 	} {
-		everyone, groups, _ := unixlogin.ParsePAM([]byte(in))
-		if everyone != want.everyone || !slices.Equal(groups, want.groups) {
-			t.Errorf("%q: everyone %v, groups %q; want %v %q", in, everyone, groups, want.everyone, want.groups)
+		pf := unixlogin.ParsePAM([]byte(in))
+		var got [][]cond
+		for _, r := range pf.SucceedIf {
+			got = append(got, r.Conditions)
+		}
+		if pf.Everyone != want.everyone || fmt.Sprint(got) != fmt.Sprint(want.succeedIf) {
+			t.Errorf("%q: everyone %v, pam_succeed_if %v; want %v %v", in, pf.Everyone, got, want.everyone, want.succeedIf)
 		}
 	}
 }

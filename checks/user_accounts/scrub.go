@@ -9,6 +9,7 @@ import (
 
 	"howett.net/plist"
 
+	"github.com/sessionguard/sessionguard/checks/internal/unixlogin"
 	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
@@ -35,6 +36,9 @@ import (
 //     config.toml), ly (auto_login_user), nodm (NODM_USER) and agetty
 //     (--autologin NAME, in drop-ins and whole getty units); the check
 //     only asks whether one is set.
+//   - PAM files: the names pam_succeed_if conditions write out (user in
+//     NAME:NAME, user = NAME, ...); their comments are dropped
+//     (unixlogin.ScrubPAM).
 //   - macOS: the names in `dscl . -list /Users UniqueID` with a uid of 500 or
 //     more, the members in `dscl . -read /Groups/admin GroupMembership`, the
 //     auto-login user from `defaults read … autoLoginUser`, and the
@@ -91,6 +95,8 @@ func scrub(name string, args []string, out []byte) []byte {
 		return scrubLines(out, func(line string) string { return replaceValue(lyUserKey, line) })
 	case args == nil && strings.HasSuffix(base, ".rules") && strings.Contains(slashed, "polkit"):
 		return scrubLines(out, scrubUnixUsers)
+	case args == nil && strings.Contains(slashed, "/pam.d/"):
+		return unixlogin.ScrubPAM(out, pseudonym)
 	case args == nil && (strings.HasSuffix(base, ".conf") || strings.HasSuffix(base, ".service") && strings.Contains(base, "getty")):
 		return scrubAutologinUsers(name, out)
 	case base == "dscl" && len(args) == 4 && args[1] == "-list" && args[2] == "/Users":

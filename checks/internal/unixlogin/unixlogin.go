@@ -5,8 +5,11 @@
 // A display manager (and a lock screen: GNOME's unlocks through GDM's
 // gdm-password service, KDE's through kde and its kin) lets a person in without a password when its PAM
 // service passes them before asking for one: a `sufficient` pam_permit
-// (everyone), or a `sufficient` pam_succeed_if with `user ingroup G` (the
-// members of G). Ubuntu's and Linux Mint's LightDM carry the second for
+// (everyone), or a `sufficient` pam_succeed_if whose conditions the person
+// meets, read as pam_succeed_if(8) does (succeedif.go): `user ingroup G`
+// (the members of G), `uid >= 1000` (every person), `user in A:B`, and
+// the rest; conditions not judged here (ruser, rhost, tty, netgroups,
+// use_uid) are an error, never ignored. Ubuntu's and Linux Mint's LightDM carry `user ingroup` for
 // the nopasswdlogin group, which their user settings join to "log in
 // without a password" while the account keeps one (so passwd -S says
 // set); the ArchWiki gives the same line for GDM. The service's own file
@@ -34,6 +37,7 @@ type Passwd struct {
 	Name  string
 	UID   int
 	GID   int
+	Home  string
 	Shell string
 }
 
@@ -57,7 +61,7 @@ func ParsePasswd(b []byte) (entries []Passwd, ok bool) {
 		if err1 != nil || err2 != nil || fields[0] == "" {
 			continue
 		}
-		entries = append(entries, Passwd{Name: fields[0], UID: uid, GID: gid, Shell: fields[6]})
+		entries = append(entries, Passwd{Name: fields[0], UID: uid, GID: gid, Home: fields[5], Shell: fields[6]})
 	}
 	return entries, len(entries) > 0
 }
@@ -121,24 +125,34 @@ func Under(root, abs string) string {
 	return path.Join(root, abs)
 }
 
-// ParsePAM reads a PAM service and returns whether it lets everyone in
-// without a password, the groups whose members it lets in so, and the
-// services it includes for authentication.
-func ParsePAM(b []byte) (everyone bool, groups, includes []string) {
+// PAMFile is what one PAM file says about signing in: whether a rule lets
+// everyone in without a password (a sufficient pam_permit), the
+// pam_succeed_if rules that let whoever meets their conditions in so, and
+// the services it includes for authentication.
+type PAMFile struct {
+	Everyone  bool
+	SucceedIf []SucceedIf
+	Includes  []string
+}
+
+// ParsePAM reads a PAM service's auth rules. A rule counts when its
+// success ends the stack: sufficient, or [success=done ...].
+func ParsePAM(b []byte) PAMFile {
+	var pf PAMFile
 	for line := range strings.Lines(string(b)) {
 		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
 		}
 		f := strings.Fields(line)
 		if len(f) == 2 && f[0] == "@include" {
-			includes = append(includes, f[1])
+			pf.Includes = append(pf.Includes, f[1])
 			continue
 		}
 		if len(f) < 3 || strings.TrimPrefix(f[0], "-") != "auth" {
 			continue
 		}
 		if f[1] == "include" || f[1] == "substack" {
-			includes = append(includes, f[2])
+			pf.Includes = append(pf.Includes, f[2])
 			continue
 		}
 		control, module, args := f[1], f[2], f[3:]
@@ -157,16 +171,12 @@ func ParsePAM(b []byte) (everyone bool, groups, includes []string) {
 		}
 		switch path.Base(module) {
 		case "pam_permit.so":
-			everyone = true
+			pf.Everyone = true
 		case "pam_succeed_if.so":
-			for i := 0; i+2 < len(args); i++ {
-				if args[i] == "user" && args[i+1] == "ingroup" {
-					groups = append(groups, strings.Split(args[i+2], ":")...)
-				}
-			}
+			pf.SucceedIf = append(pf.SucceedIf, parseSucceedIf(args))
 		}
 	}
-	return everyone, groups, includes
+	return pf
 }
 
 // maxIncludeDepth is how deep readStack follows includes (Linux-PAM's own
@@ -183,10 +193,16 @@ const otherService = "other"
 
 // stack is what readStack finds in a PAM service and what it includes:
 // the file of the first rule letting everyone in without a password
-// ("" when none does), and the rules letting a group's members in so.
+// ("" when none does), and the pam_succeed_if rules with their files.
 type stack struct {
-	permit string
-	groups []Rule // Via ViaNoPasswdGroup, with the group and its file
+	permit    string
+	succeedIf []fileRule
+}
+
+// fileRule is a pam_succeed_if rule and the file it is in.
+type fileRule struct {
+	file string
+	rule SucceedIf
 }
 
 // readStack reads a PAM service (a name looked up in pamDirs as Linux-PAM
@@ -228,14 +244,14 @@ func readStack(p probe.Probe, root, service string, seen map[string]bool, depth 
 		return &ReadError{File: file, Err: err}
 	}
 	seen[file] = true
-	everyone, groups, includes := ParsePAM(b)
-	if everyone && s.permit == "" {
+	pf := ParsePAM(b)
+	if pf.Everyone && s.permit == "" {
 		s.permit = file
 	}
-	for _, g := range groups {
-		s.groups = append(s.groups, Rule{Via: ViaNoPasswdGroup, File: file, Group: g})
+	for _, r := range pf.SucceedIf {
+		s.succeedIf = append(s.succeedIf, fileRule{file: file, rule: r})
 	}
-	for _, inc := range includes {
+	for _, inc := range pf.Includes {
 		if err := readStack(p, root, inc, seen, depth+1, s); err != nil {
 			return err
 		}
@@ -243,7 +259,8 @@ func readStack(p probe.Probe, root, service string, seen map[string]bool, depth 
 	return nil
 }
 
-// A ReadError is a file Passwordless needed and could not read.
+// A ReadError is a file Passwordless needed and could not read, or holds
+// a rule it could not judge.
 type ReadError struct {
 	File string
 	Err  error
@@ -262,14 +279,18 @@ func Where(err error, fallback string) string {
 	return fallback
 }
 
-// Ways a PAM service lets a person in without a password (Passwordless).
+// Ways a PAM service lets a person in without a password (Passwordless):
+// a pam_permit (everyone), a pam_succeed_if whose "user ingroup" names a
+// group the person is in, or one whose other conditions (uid >= 1000,
+// user in a list, ...) the person meets.
 const (
 	ViaPermit        = "pam_permit"
 	ViaNoPasswdGroup = "pam_nopasswd_group"
+	ViaSucceedIf     = "pam_succeed_if"
 )
 
 // A Rule is a PAM rule letting a person in without a password: how
-// (ViaPermit or ViaNoPasswdGroup), the file it is in (as PAM found it:
+// (ViaPermit, ViaNoPasswdGroup or ViaSucceedIf), the file it is in (as PAM found it:
 // the service's own, one it includes, the distribution's in
 // /usr/lib/pam.d, or "other"'s) and, for a group's rule, the group the
 // person is in. The zero Rule is none.
@@ -283,6 +304,15 @@ type Rule struct {
 // sentence before says what was found).
 const NoPasswdGroupFix = "open Users and Groups (or Settings > Users), choose your account and turn off signing in without a password, or ask your IT support to take the account out of that group."
 
+// SucceedIfFix is what to do about a ViaSucceedIf rule in file ("" when
+// not known).
+func SucceedIfFix(file string) string {
+	if file == "" {
+		file = "/etc/pam.d"
+	}
+	return "ask your IT support to remove the sufficient pam_succeed_if line from " + file + ", which lets accounts in without asking for their password."
+}
+
 // PermitFix is what to do about a ViaPermit rule in file ("" when not
 // known: facts recorded before the file was).
 func PermitFix(file string) string {
@@ -293,13 +323,17 @@ func PermitFix(file string) string {
 }
 
 // Passwordless judges the PAM service for the people isPerson accepts: a
-// ViaPermit rule when it lets everyone in without a password, else a
-// ViaNoPasswdGroup rule when one of those people is in a group it lets in
-// so; the zero Rule when neither; err when the service (or "other", which
-// PAM uses for a service with no file), an included one,
-// /etc/passwd or /etc/group could not be read. passwd is the accounts as
-// the caller read them; nil reads /etc/passwd here, only when a rule
-// names a group.
+// ViaPermit rule when it lets everyone in without a password, else the
+// first pam_succeed_if rule whose conditions one of those people meets
+// (ViaNoPasswdGroup naming the group when it asks "user ingroup",
+// ViaSucceedIf otherwise); the zero Rule when none does; err when the
+// service (or "other", which PAM uses for a service with no file), an
+// included one, /etc/passwd or /etc/group could not be read, or when a
+// pam_succeed_if rule has conditions not judged here (on ruser, rhost,
+// tty, a netgroup, or use_uid) and may let the person in. passwd is the
+// accounts as the caller read them; nil reads /etc/passwd here, only
+// when there is a pam_succeed_if rule. service is the name PAM gives the
+// "service" field.
 func Passwordless(p probe.Probe, root, service string, passwd []Passwd, isPerson func(Passwd) bool) (Rule, error) {
 	var s stack
 	if err := readStack(p, root, service, map[string]bool{}, 0, &s); err != nil {
@@ -308,12 +342,8 @@ func Passwordless(p probe.Probe, root, service string, passwd []Passwd, isPerson
 	if s.permit != "" {
 		return Rule{Via: ViaPermit, File: s.permit}, nil
 	}
-	if len(s.groups) == 0 {
+	if len(s.succeedIf) == 0 {
 		return Rule{}, nil
-	}
-	var names []string
-	for _, g := range s.groups {
-		names = append(names, g.Group)
 	}
 	if passwd == nil {
 		pb, err := p.ReadFile(Under(root, "/etc/passwd"))
@@ -322,7 +352,7 @@ func Passwordless(p probe.Probe, root, service string, passwd []Passwd, isPerson
 		}
 		var ok bool
 		if passwd, ok = ParsePasswd(pb); !ok {
-			return Rule{}, errors.New("the accounts (/etc/passwd) could not be read to tell who is in " + strings.Join(names, ", "))
+			return Rule{}, errors.New("the accounts (/etc/passwd) could not be read to tell whom pam_succeed_if lets in")
 		}
 	}
 	gb, err := p.ReadFile(Under(root, "/etc/group"))
@@ -333,12 +363,28 @@ func Passwordless(p probe.Probe, root, service string, passwd []Passwd, isPerson
 	if !ok {
 		return Rule{}, errors.New("/etc/group: not recognised")
 	}
-	for _, g := range s.groups {
+	unjudged := ""
+	for _, fr := range s.succeedIf {
 		for _, e := range passwd {
-			if isPerson(e) && InAnyGroup(e, all, func(name string) bool { return name == g.Group }) {
-				return g, nil
+			if !isPerson(e) {
+				continue
+			}
+			sub := subject{account: e, groups: all, service: path.Base(service)}
+			switch fr.rule.judge(sub) {
+			case holds:
+				if g := fr.rule.groupFor(sub); g != "" {
+					return Rule{Via: ViaNoPasswdGroup, File: fr.file, Group: g}, nil
+				}
+				return Rule{Via: ViaSucceedIf, File: fr.file}, nil
+			case notJudged:
+				if unjudged == "" {
+					unjudged = fr.file
+				}
 			}
 		}
+	}
+	if unjudged != "" {
+		return Rule{}, &ReadError{File: unjudged, Err: errors.New("a sufficient pam_succeed_if rule lets accounts in without a password on conditions not judged here (ruser, rhost, tty, a netgroup or use_uid)")}
 	}
 	return Rule{}, nil
 }

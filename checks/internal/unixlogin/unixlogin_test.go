@@ -128,3 +128,89 @@ func TestPasswordlessFindsServicesAsPAMDoes(t *testing.T) {
 		})
 	}
 }
+
+// TestPasswordlessSucceedIf: pam_succeed_if's conditions judged for the
+// person as pam_succeed_if(8) reads them (all must hold), and the rules
+// whose conditions cannot be judged here reported, never ignored.
+func TestPasswordlessSucceedIf(t *testing.T) {
+	const (
+		passwd = "root:x:0:0:root:/root:/bin/bash\nsam:x:1000:1000:Sam:/home/sam:/bin/bash\nkiosk:x:1001:1001::/srv/kiosk:/bin/sh\n"
+		group  = "root:x:0:\nsam:x:1000:\nkiosk:x:1001:\nnopasswdlogin:x:1002:kiosk\n"
+	)
+	sam := func(e Passwd) bool { return e.Name == "sam" }
+	anyone := func(e Passwd) bool { return e.UID >= 1000 }
+	rule := func(args string) string {
+		return "auth sufficient pam_succeed_if.so " + args + "\n@include common-auth\n"
+	}
+	for _, c := range []struct {
+		name, pam string
+		person    func(Passwd) bool
+		want      Rule
+		err       string
+	}{
+		{"uid >= 1000 lets every person in", rule("uid >= 1000 quiet"), sam, Rule{Via: ViaSucceedIf, File: "/etc/pam.d/lightdm"}, ""},
+		{"the person in a user list", rule("user in anna:sam"), sam, Rule{Via: ViaSucceedIf, File: "/etc/pam.d/lightdm"}, ""},
+		{"the person not in a user list", rule("user in anna:kiosk"), sam, Rule{}, ""},
+		{"a user list, nobody signed in: any person", rule("user in anna:kiosk"), anyone, Rule{Via: ViaSucceedIf, File: "/etc/pam.d/lightdm"}, ""},
+		{"user = name", rule("user = sam"), sam, Rule{Via: ViaSucceedIf, File: "/etc/pam.d/lightdm"}, ""},
+		{"conditions all hold (and)", rule("uid >= 1000 user notin kiosk"), sam, Rule{Via: ViaSucceedIf, File: "/etc/pam.d/lightdm"}, ""},
+		{"one condition fails (and)", rule("uid >= 1000 user != sam"), sam, Rule{}, ""},
+		{"uid below", rule("uid < 1000"), sam, Rule{}, ""},
+		{"uid in hex", rule("uid eq 0x3e8"), sam, Rule{Via: ViaSucceedIf, File: "/etc/pam.d/lightdm"}, ""},
+		{"a shell pattern", rule("shell =~ /bin/*sh"), sam, Rule{Via: ViaSucceedIf, File: "/etc/pam.d/lightdm"}, ""},
+		{"a home pattern that misses", rule("home =~ /srv/*"), sam, Rule{}, ""},
+		{"the service", rule("service = lightdm"), sam, Rule{Via: ViaSucceedIf, File: "/etc/pam.d/lightdm"}, ""},
+		{"ingroup with another condition names the group", rule("user ingroup nopasswdlogin uid > 1000"), anyone, Rule{Via: ViaNoPasswdGroup, File: "/etc/pam.d/lightdm", Group: "nopasswdlogin"}, ""},
+		{"not in the group", rule("user notingroup nopasswdlogin"), sam, Rule{Via: ViaSucceedIf, File: "/etc/pam.d/lightdm"}, ""},
+		{"an incomplete condition fails", rule("uid >="), sam, Rule{}, ""},
+		{"an unknown field fails", rule("colour = blue"), sam, Rule{}, ""},
+		{"no condition at all succeeds", rule("quiet"), sam, Rule{Via: ViaSucceedIf, File: "/etc/pam.d/lightdm"}, ""},
+		{"a condition on the tty is not judged", rule("tty = :0"), sam, Rule{}, "not judged"},
+		{"use_uid is not judged", rule("use_uid user ingroup wheel"), sam, Rule{}, "not judged"},
+		{"an unjudged condition after one that fails", rule("uid < 1000 rhost = x"), sam, Rule{}, ""},
+		{"a later rule that holds beats an unjudged one", rule("tty = :0") + "auth sufficient pam_succeed_if.so uid >= 1000\n", sam, Rule{Via: ViaSucceedIf, File: "/etc/pam.d/lightdm"}, ""},
+		{"required rules restrict, let no one in", "auth required pam_succeed_if.so uid >= 1000\n", sam, Rule{}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := &files{m: map[string]string{"/etc/pam.d/lightdm": c.pam, "/etc/pam.d/common-auth": "auth required pam_unix.so\n", "/etc/passwd": passwd, "/etc/group": group}, reads: map[string]int{}}
+			got, err := Passwordless(f, "", "lightdm", nil, c.person)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) || Where(err, "") != "/etc/pam.d/lightdm" {
+					t.Fatalf("got %+v, %v; want an error about %q in /etc/pam.d/lightdm", got, err, c.err)
+				}
+				return
+			}
+			if err != nil || got != c.want {
+				t.Fatalf("got %+v, %v; want %+v", got, err, c.want)
+			}
+		})
+	}
+}
+
+func TestGlobMatch(t *testing.T) {
+	for _, c := range []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"/bin/*sh", "/bin/bash", true},
+		{"*", "/usr/bin/zsh", true}, // fnmatch without FNM_PATHNAME: * crosses "/"
+		{"/home/?am", "/home/sam", true},
+		{"/home/[!s]am", "/home/sam", false},
+		{"/home/[a-t]am", "/home/sam", true},
+		{"a.b", "axb", false},
+		{"[", "[", true},
+	} {
+		if got := globMatch(c.pattern, c.s); got != c.want {
+			t.Errorf("globMatch(%q, %q) = %v, want %v", c.pattern, c.s, got, c.want)
+		}
+	}
+}
+
+func TestScrubPAM(t *testing.T) {
+	p := func(n string) string { return "user-" + n }
+	in := "#%PAM-1.0\nauth sufficient pam_succeed_if.so quiet user in sam:root:anna # sam's\nauth  [success=done default=ignore]  pam_succeed_if.so User = sam uid >= 1000\nauth required pam_succeed_if.so user ingroup nopasswdlogin\n@include common-auth"
+	want := "\nauth sufficient pam_succeed_if.so quiet user in user-sam:root:user-anna\nauth  [success=done default=ignore]  pam_succeed_if.so User = user-sam uid >= 1000\nauth required pam_succeed_if.so user ingroup nopasswdlogin\n@include common-auth"
+	if got := string(ScrubPAM([]byte(in), p)); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
