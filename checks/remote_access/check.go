@@ -17,7 +17,9 @@ var allowedSetting = checks.Names{
 	Name:  "remote_access_allowed",
 	Label: "Remote-control tools your IT support uses",
 	Hint: "Names as SessionGuard shows them (TeamViewer, AnyDesk, Quick Assist, Remote Desktop, …). " +
-		"One of these running or turned on warns instead of failing; someone connected through it during a session still fails.",
+		"One of these running or turned on warns instead of failing. Someone seen connected through it still fails: SessionGuard sees a session in TeamViewer, RustDesk, " +
+		"Chrome Remote Desktop on Windows, Quick Assist, Remote Desktop and Screen Sharing; for the other tools (AnyDesk, Splashtop, ScreenConnect, …) " +
+		"it cannot tell whether someone is connected, so while allowed they only warn, even during a session.",
 }
 
 // Check is the remote access check.
@@ -33,6 +35,8 @@ var Check checks.Check = checks.Definition[facts]{
 	Evaluate:   evaluate,
 	UnknownFix: unknownFix,
 	Scrub:      scrub,
+	// RustDesk's connection manager is told by its first argument.
+	ProcessArgs: argsRead,
 }
 
 // facts are what was seen of each known remote-control tool and built-in
@@ -86,7 +90,9 @@ type tool struct {
 	// unknown.
 	Listening string `json:"listening,omitempty"`
 	// Connected is yes when someone is connected through it now, no, or
-	// unknown.
+	// unknown. A tool that reaches out through its vendor is seen
+	// connected only from a program it runs during a session (see
+	// toolInfo.sessions); otherwise it is left empty: not known.
 	Connected string `json:"connected,omitempty"`
 	// Firewall (Windows Remote Desktop): whether Windows Firewall's
 	// Remote Desktop rule lets connections in: open, closed or unknown.

@@ -16,7 +16,24 @@
 // and Quick Assist / Windows Remote Assistance reach out through their
 // vendor's (or organisation's) servers, so
 // running is reachable from anywhere (Quick Assist and Remote Assistance
-// run only while someone helps, so running is a session now); the VNC
+// run only while someone helps, so running is a session now). Some start
+// a program only while someone is connected, and that program running is
+// a session now, failing even when the policy allows the tool:
+// TeamViewer's TeamViewer_Desktop (its service starts it, with
+// --IPCport 5939 --Module 1, for a remote computer's session: SigmaHQ's
+// TeamViewer session rules for Windows, Linux and macOS), RustDesk's
+// connection manager, `rustdesk --cm` or `--cm-no-ui` (its server starts
+// it when someone connects and it quits when they leave: RustDesk's
+// src/server/connection.rs; the first argument is read, and kept in an
+// evidence bundle, for rustdesk processes only; unread, no session is
+// seen), and on Windows Chrome Remote Desktop's remoting_desktop.exe
+// (remoting_host.exe --type=desktop as a fallback: the daemon starts it
+// when a client connects, Chromium's remoting/host). For the other relay
+// tools (AnyDesk, Splashtop, ScreenConnect, LogMeIn, Parsec, HopToDesk,
+// the MeshCentral agent, UltraViewer, Supremo, AeroAdmin, Ammyy Admin,
+// Remote Utilities, Chrome Remote Desktop on Linux and macOS) the check
+// cannot tell whether someone is connected: running, they are judged as
+// reachable, so an allowed one warns even during a session. The VNC
 // servers (RealVNC, TigerVNC, x11vnc, wayvnc, TightVNC, UltraVNC),
 // NoMachine, xrdp, FreeRDP's shadow server, Sunshine, GNOME Remote
 // Desktop, Vino and krfb are reachable when they listen on an

@@ -154,6 +154,11 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 		ok := allowed(t.Tool, allowList)
 		n := displayName(t.Tool)
 		switch {
+		case lv == levelConnected && info(t.Tool).relay && !info(t.Tool).session:
+			// Seen from the program the tool runs only during a session:
+			// allowed or not, someone is watching now.
+			connected = append(connected, clause)
+			addFix("End the session from " + n + " on this screen (its Disconnect, Stop sharing or close button). If you did not expect anyone to be connected, ask your IT support straight away.")
 		case lv == levelConnected:
 			connected = append(connected, clause)
 			addFix(fixFor(t.Tool, f.OS))

@@ -14,30 +14,34 @@ type Tool = tool
 type OtherListener = otherListener
 
 const (
-	AnyDesk            = anyDesk
-	Closed             = closed
-	GnomeRemoteDesktop = gnomeRemoteDesktop
-	Loopback           = loopback
-	Network            = network
-	No                 = no
-	None               = none
-	Open               = open
-	QuickAssist        = quickAssist
-	RemoteManagement   = remoteManagement
-	ScreenSharing      = screenSharing
-	TeamViewer         = teamViewer
-	TigerVNC           = tigerVNC
-	Unknown            = unknown
-	Vino               = vino
-	WindowsRDP         = windowsRDP
-	X11VNC             = x11vnc
-	Yes                = yes
+	AnyDesk             = anyDesk
+	ChromeRemoteDesktop = chromeRemoteDesktop
+	RustDesk            = rustDesk
+	Closed              = closed
+	GnomeRemoteDesktop  = gnomeRemoteDesktop
+	Loopback            = loopback
+	Network             = network
+	No                  = no
+	None                = none
+	Open                = open
+	QuickAssist         = quickAssist
+	RemoteManagement    = remoteManagement
+	ScreenSharing       = screenSharing
+	TeamViewer          = teamViewer
+	TigerVNC            = tigerVNC
+	Unknown             = unknown
+	Vino                = vino
+	WindowsRDP          = windowsRDP
+	X11VNC              = x11vnc
+	Yes                 = yes
 )
 
 var (
 	Allowed                    = allowedSetting
 	ErrUnrecognised            = errUnrecognised
 	ClassifyProcess            = classifyProcess
+	SessionProcess             = sessionProcess
+	ArgsRead                   = argsRead
 	Collect                    = collect
 	Evaluate                   = evaluate
 	ParseDeny                  = parseDeny

@@ -115,13 +115,14 @@ func runningTools(p probe.Probe, f *facts, goos string) map[string][]int {
 	}
 	f.ProcessListRead = true
 	pids := map[string][]int{}
-	// Names and program paths only: an evidence bundle keeps no
-	// arguments for this check, so replay reads what the live run read.
+	// Names and program paths, and the first argument of the processes
+	// argsRead keeps in an evidence bundle, so replay reads what the live
+	// run read.
 	for _, pr := range procs {
 		if id := classifyProcess(goos, pr.Name, pr.Exe); id != "" {
 			t := f.tool(id)
 			t.Running = true
-			if info(id).session {
+			if info(id).session || sessionProcess(id, goos, pr.Name, pr.Exe, pr.Args()) {
 				t.Connected = yes
 			}
 			pids[id] = append(pids[id], int(pr.PID))

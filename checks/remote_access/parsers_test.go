@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -292,6 +293,57 @@ func TestClassifyProcess(t *testing.T) {
 	for _, c := range cases {
 		if got := remoteaccess.ClassifyProcess(c.goos, c.name, c.exe); got != c.want {
 			t.Errorf("ClassifyProcess(%s, %q, %q) = %q, want %q", c.goos, c.name, c.exe, got, c.want)
+		}
+	}
+}
+
+// The programs the relay tools start only while someone is connected
+// through them, and the arguments an evidence bundle keeps to tell them.
+func TestSessionProcess(t *testing.T) {
+	const rustdeskExe = `C:\Program Files\RustDesk\rustdesk.exe`
+	crd := `C:\Program Files (x86)\Google\Chrome Remote Desktop\131.0.6778.21\`
+	cases := []struct {
+		goos, id, name, exe string
+		argv                []string
+		want                bool
+	}{
+		{"windows", remoteaccess.TeamViewer, "TeamViewer_Desktop.exe", `C:\Program Files\TeamViewer\TeamViewer_Desktop.exe`, nil, true},
+		{"windows", remoteaccess.TeamViewer, "TeamViewer_Service.exe", `C:\Program Files\TeamViewer\TeamViewer_Service.exe`, nil, false},
+		{"linux", remoteaccess.TeamViewer, "TeamViewer_Desk", "/opt/teamviewer/tv_bin/TeamViewer_Desktop", nil, true},
+		{"darwin", remoteaccess.TeamViewer, "TeamViewer_Desktop", "/Applications/TeamViewer.app/Contents/MacOS/TeamViewer_Desktop", nil, true},
+		{"linux", remoteaccess.RustDesk, "rustdesk", "/usr/bin/rustdesk", []string{"/usr/bin/rustdesk", "--cm"}, true},
+		{"linux", remoteaccess.RustDesk, "rustdesk", "/usr/bin/rustdesk", []string{"/usr/bin/rustdesk", "--cm-no-ui"}, true},
+		{"linux", remoteaccess.RustDesk, "rustdesk", "/usr/bin/rustdesk", []string{"/usr/bin/rustdesk", "--service"}, false},
+		{"linux", remoteaccess.RustDesk, "rustdesk", "/usr/bin/rustdesk", nil, false},
+		{"windows", remoteaccess.RustDesk, "rustdesk.exe", rustdeskExe, []string{rustdeskExe, "--cm"}, true},
+		{"windows", remoteaccess.RustDesk, "rustdesk.exe", rustdeskExe, []string{rustdeskExe, "--tray"}, false},
+		{"windows", remoteaccess.ChromeRemoteDesktop, "remoting_desktop.exe", crd + "remoting_desktop.exe", nil, true},
+		{"windows", remoteaccess.ChromeRemoteDesktop, "remoting_host.exe", crd + "remoting_host.exe", []string{crd + "remoting_host.exe", "--type=desktop"}, true},
+		{"windows", remoteaccess.ChromeRemoteDesktop, "remoting_host.exe", crd + "remoting_host.exe", []string{crd + "remoting_host.exe", "--type=daemon"}, false},
+		{"linux", remoteaccess.ChromeRemoteDesktop, "chrome-remote-desktop-host", "/opt/google/chrome-remote-desktop/chrome-remote-desktop-host", nil, false},
+	}
+	for _, c := range cases {
+		if got := remoteaccess.ClassifyProcess(c.goos, c.name, c.exe); got != c.id {
+			t.Errorf("ClassifyProcess(%s, %q, %q) = %q, want %q", c.goos, c.name, c.exe, got, c.id)
+		}
+		if got := remoteaccess.SessionProcess(c.id, c.goos, c.name, c.exe, c.argv); got != c.want {
+			t.Errorf("SessionProcess(%s, %s, %q, %q) = %v, want %v", c.id, c.goos, c.name, c.argv, got, c.want)
+		}
+	}
+
+	keep := []struct {
+		pr   probe.Process
+		want []string
+	}{
+		{probe.Process{Name: "rustdesk", Exe: "/usr/bin/rustdesk", Cmdline: []string{"/usr/bin/rustdesk", "--cm", "--hide"}}, []string{"/usr/bin/rustdesk", "--cm"}},
+		{probe.Process{Name: "rustdesk", Exe: "/usr/bin/rustdesk", Cmdline: []string{"/usr/bin/rustdesk", "--connect", "123456789"}}, nil},
+		{probe.Process{Name: "remoting_host.exe", Exe: crd + "remoting_host.exe", Cmdline: []string{crd + "remoting_host.exe", "--type=desktop", "--v=1"}}, []string{crd + "remoting_host.exe", "--type=desktop"}},
+		{probe.Process{Name: "TeamViewer_Desktop.exe", Cmdline: []string{"TeamViewer_Desktop.exe", "--IPCport", "5939", "--Module", "1"}}, nil},
+		{probe.Process{Name: "firefox", Exe: "/usr/lib/firefox/firefox", Cmdline: []string{"firefox", "--cm"}}, nil},
+	}
+	for _, k := range keep {
+		if got := remoteaccess.ArgsRead(k.pr); !slices.Equal(got, k.want) {
+			t.Errorf("ArgsRead(%q) = %q, want %q", k.pr.Cmdline, got, k.want)
 		}
 	}
 }

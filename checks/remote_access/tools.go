@@ -2,7 +2,10 @@ package remoteaccess
 
 import (
 	"path"
+	"slices"
 	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // Tool identifiers used in facts.
@@ -70,16 +73,37 @@ type toolInfo struct {
 	linuxFiles []string
 	// apps are macOS application bundles in /Applications.
 	apps []string
+	// sessions are the programs it starts only while someone is
+	// connected through it: running, they are a session now.
+	sessions []sessionSign
+}
+
+// sessionSign is a program a tool starts only while someone is connected
+// through it, on one OS: names as in toolInfo's per-OS lists and, when
+// firstArg is set, one of the first arguments it is started with.
+type sessionSign struct {
+	goos     string
+	names    []string
+	firstArg []string
 }
 
 var catalogue = []toolInfo{
 	{id: teamViewer, name: "TeamViewer", relay: true,
 		linux:    []string{"teamviewerd", "teamviewer"},
-		darwin:   []string{"teamviewer", "teamviewer_service", "teamviewer_desktop"},
+		darwin:   []string{"teamviewer", "teamviewer_service"},
 		windows:  []string{"teamviewer.exe", "teamviewer_service.exe"},
 		services: []string{"teamviewer"}, launchd: []string{"com.teamviewer."},
 		units: []string{"teamviewerd.service"}, linuxFiles: []string{"/opt/teamviewer/tv_bin/teamviewerd"},
-		apps: []string{"TeamViewer.app", "TeamViewerHost.app", "TeamViewer QuickSupport.app"}},
+		apps: []string{"TeamViewer.app", "TeamViewerHost.app", "TeamViewer QuickSupport.app"},
+		// TeamViewer_Service (teamviewerd on Linux) starts TeamViewer_Desktop
+		// (--IPCport 5939 --Module 1) when a remote computer starts a
+		// session (SigmaHQ's "Team Viewer Session Started On Windows /
+		// Linux / MacOS Host" rules).
+		sessions: []sessionSign{
+			{goos: "linux", names: []string{"teamviewer_desktop"}},
+			{goos: "darwin", names: []string{"teamviewer_desktop"}},
+			{goos: "windows", names: []string{"teamviewer_desktop.exe"}},
+		}},
 	{id: anyDesk, name: "AnyDesk", relay: true,
 		linux: []string{"anydesk"}, darwin: []string{"anydesk"}, windows: []string{"anydesk.exe"},
 		services: []string{"anydesk"}, launchd: []string{"com.philandro.anydesk"},
@@ -87,7 +111,17 @@ var catalogue = []toolInfo{
 	{id: rustDesk, name: "RustDesk", relay: true,
 		linux: []string{"rustdesk"}, darwin: []string{"rustdesk"}, windows: []string{"rustdesk.exe"},
 		services: []string{"rustdesk"}, launchd: []string{"com.carriez.rustdesk"},
-		units: []string{"rustdesk.service"}, linuxFiles: []string{"/usr/bin/rustdesk"}, apps: []string{"RustDesk.app"}},
+		units: []string{"rustdesk.service"}, linuxFiles: []string{"/usr/bin/rustdesk"}, apps: []string{"RustDesk.app"},
+		// Its server starts the connection manager, `rustdesk --cm` (the
+		// window with the Disconnect button; --cm-no-ui when hidden), when
+		// someone connects, and it quits when they are gone (RustDesk's
+		// src/server/connection.rs start_ipc; rustdesk/rustdesk#9292,
+		// #15698).
+		sessions: []sessionSign{
+			{goos: "linux", names: []string{"rustdesk"}, firstArg: rustDeskManager},
+			{goos: "darwin", names: []string{"rustdesk"}, firstArg: rustDeskManager},
+			{goos: "windows", names: []string{"rustdesk.exe"}, firstArg: rustDeskManager},
+		}},
 	{id: screenConnect, name: "ConnectWise ScreenConnect", relay: true,
 		linux:    []string{"screenconnect*", "connectwisecontrol*"},
 		darwin:   []string{"screenconnect*", "connectwisecontrol*"},
@@ -111,7 +145,17 @@ var catalogue = []toolInfo{
 		windows:  []string{"remoting_host.exe"},
 		services: []string{"chromoting"}, launchd: []string{"org.chromium.chromoting"},
 		units:      []string{"chrome-remote-desktop@", "chrome-remote-desktop.service"},
-		linuxFiles: []string{"/opt/google/chrome-remote-desktop/chrome-remote-desktop-host"}},
+		linuxFiles: []string{"/opt/google/chrome-remote-desktop/chrome-remote-desktop-host"},
+		// On Windows the host's service starts a desktop process in the
+		// Windows session, remoting_desktop.exe (remoting_host.exe
+		// --type=desktop when that one cannot be used), when a client
+		// connects, and ends it when the client goes (Chromium's
+		// remoting/host DesktopSessionProxy::SetCapabilities →
+		// ConnectTerminal, DesktopSessionWin::OnSessionAttached).
+		sessions: []sessionSign{
+			{goos: "windows", names: []string{"remoting_desktop.exe"}},
+			{goos: "windows", names: []string{"remoting_host.exe"}, firstArg: []string{"--type=desktop"}},
+		}},
 	{id: realVNC, name: "RealVNC Server",
 		linux:    []string{"vncserver-x11", "vncserver-x11-core", "vncserver-x11-serviced", "vncserver-virtuald", "xvnc-core"},
 		darwin:   []string{"vncserver", "vncagent"},
@@ -178,6 +222,10 @@ var catalogue = []toolInfo{
 	{id: remoteUtilities, name: "Remote Utilities", relay: true, windows: []string{"rutserv.exe", "rfusclient.exe"}, services: []string{"rmanservice"}},
 }
 
+// rustDeskManager are the first arguments of RustDesk's connection
+// manager, which runs while someone is connected.
+var rustDeskManager = []string{"--cm", "--cm-no-ui"}
+
 func info(id string) toolInfo {
 	for _, t := range catalogue {
 		if t.id == id {
@@ -213,25 +261,74 @@ func matchName(name string, patterns []string) bool {
 // classifyProcess returns the tool a process of goos is, from its name
 // and its program's path, or "".
 func classifyProcess(goos, name, exe string) string {
-	base := exe
-	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
-		base = base[i+1:]
-	}
+	base := baseName(exe)
 	for _, t := range catalogue {
-		var names []string
-		switch goos {
-		case "linux":
-			names = t.linux
-		case "darwin":
-			names = t.darwin
-		case "windows":
-			names = t.windows
+		names := t.programs(goos)
+		for _, s := range t.sessions {
+			if s.goos == goos {
+				names = append(names[:len(names):len(names)], s.names...)
+			}
 		}
 		if matchName(name, names) || matchName(base, names) {
 			return t.id
 		}
 	}
 	return ""
+}
+
+// programs are the tool's program names on goos.
+func (t toolInfo) programs(goos string) []string {
+	switch goos {
+	case "linux":
+		return t.linux
+	case "darwin":
+		return t.darwin
+	case "windows":
+		return t.windows
+	}
+	return nil
+}
+
+// baseName is the last element of a program's path, / or \ separated.
+func baseName(exe string) string {
+	if i := strings.LastIndexAny(exe, `/\`); i >= 0 {
+		return exe[i+1:]
+	}
+	return exe
+}
+
+// sessionProcess reports whether a process of goos, with its name,
+// program path and arguments (argv[0] first), is one tool id starts only
+// while someone is connected through it. Arguments that could not be read
+// show no session: the tool is then judged as running.
+func sessionProcess(id, goos, name, exe string, argv []string) bool {
+	for _, s := range info(id).sessions {
+		if s.goos != goos || !matchName(name, s.names) && !matchName(baseName(exe), s.names) {
+			continue
+		}
+		if len(s.firstArg) == 0 || len(argv) > 1 && slices.Contains(s.firstArg, argv[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// argsRead is this check's probe.ArgsKeeper: a process's program and
+// first argument when they show a session (RustDesk's `--cm`), no other
+// argument and no other process's.
+func argsRead(pr probe.Process) []string {
+	argv := pr.Args()
+	if len(argv) < 2 {
+		return nil
+	}
+	for _, t := range catalogue {
+		for _, s := range t.sessions {
+			if len(s.firstArg) > 0 && sessionProcess(t.id, s.goos, pr.Name, pr.Exe, argv) {
+				return argv[:2]
+			}
+		}
+	}
+	return nil
 }
 
 // unitTool returns the tool a systemd unit, launchd plist or Windows
