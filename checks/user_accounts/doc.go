@@ -94,13 +94,10 @@
 //     Guest account is RID 501; humans are enabled local accounts with RID
 //     1000 or above, plus the built-in Administrator, RID 500, when it is
 //     enabled). An enabled built-in Administrator warns (one administrator
-//     account shared by whoever knows its password); with PasswordRequired
-//     false (a blank password is allowed) it fails, and so does the console
-//     user's own local account with PasswordRequired false: Windows keeps a
-//     blank password from signing in over the network only, not at the
-//     screen. PasswordRequired unread (or facts from an older agent that
-//     did not read it) is unknown; a domain or Entra ID account's password
-//     rules are its directory's and are not judged. Then the console
+//     account shared by whoever knows its password). PasswordRequired is
+//     recorded but not judged: false (UF_PASSWD_NOTREQD) allows a blank
+//     password without saying there is one, and Windows sets it on
+//     ordinary accounts linked to a Microsoft account. Then the console
 //     user's membership of Administrators by SID
 //     S-1-5-32-544: for a domain or Microsoft Entra ID account first from
 //     the groups Windows recorded at sign-in (HKU\<SID>\SOFTWARE\Microsoft\

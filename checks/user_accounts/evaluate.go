@@ -19,8 +19,10 @@ const unknownFix = "SessionGuard could not read how this computer signs people i
 func evaluate(f facts, _ checks.Policy) checks.Result {
 	var failed, unknown []string
 	var fixes []string
-	w := judgeWindowsPasswords(f)
-	failed, unknown, fixes = append(failed, w.failed...), append(unknown, w.unknown...), append(fixes, w.fixes...)
+	builtinOn := builtinAdministratorOn(f)
+	if builtinOn {
+		fixes = append(fixes, builtinAdministratorFix)
+	}
 	if f.AutoLogin == stateOn {
 		failed = append(failed, autoLoginSentence(f))
 		fixes = append(fixes, autoLoginFix(f))
@@ -69,7 +71,7 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 		if admin {
 			s += " You are also using an administrator account."
 		}
-		if w.builtinOn && !w.builtinFailed {
+		if builtinOn {
 			s += " The built-in Administrator account is also turned on."
 		}
 		r.Summary = s + count
@@ -80,11 +82,11 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 		if admin {
 			r.Summary += " You are using an administrator account for everyday work."
 		}
-		if w.builtinOn {
+		if builtinOn {
 			r.Summary += " The built-in Administrator account is turned on."
 		}
 		r.Summary += count
-		r.Reason = joinErrors(append(slices.Clip(f.Errors), w.reasons...))
+		r.Reason = joinErrors(f.Errors)
 		if f.Linux != nil && f.Linux.AdminNeedsRoot {
 			fixes = append(fixes, rootOnlyFix)
 		}
@@ -92,7 +94,7 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 			fixes = append(fixes, directoryGroupFix)
 		}
 		r.Fix = strings.Join(append(fixes, unknownFix), " ")
-	case admin || leftover || w.builtinOn:
+	case admin || leftover || builtinOn:
 		r.Status = checks.Warn
 		var buts []string
 		if admin {
@@ -101,7 +103,7 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 		if leftover {
 			buts = append(buts, "a saved automatic-login password is still on this Mac")
 		}
-		if w.builtinOn {
+		if builtinOn {
 			buts = append(buts, "the built-in Administrator account is turned on (one administrator account shared by whoever knows its password)")
 		}
 		s := "Guest account and automatic login are off, but " + text.JoinAnd(buts)
@@ -120,65 +122,19 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 	return r
 }
 
-// windowsPasswords is what the Windows account flags add to the verdict.
-type windowsPasswords struct {
-	failed, unknown, fixes, reasons []string
-	// builtinOn: the built-in Administrator is enabled (a warning by
-	// itself); builtinFailed: it may also have a blank password.
-	builtinOn, builtinFailed bool
-}
-
-// judgeWindowsPasswords judges the built-in Administrator and whether the
-// accounts people sign in with may have a blank password
-// (Win32_UserAccount PasswordRequired false): such an account signs in at
-// the screen with none, as Windows keeps blank passwords from network
-// sign-ins only. Facts an older agent recorded without PasswordRequired
-// leave it unknown.
-func judgeWindowsPasswords(f facts) windowsPasswords {
-	var w windowsPasswords
-	wf := f.Windows
-	if wf == nil {
-		return w
-	}
-	if wf.BuiltinAdministrator == "enabled" {
-		w.builtinOn = true
-		w.fixes = append(w.fixes, builtinAdministratorFix)
-		switch required := wf.BuiltinAdministratorPasswordRequired; {
-		case required == nil:
-			w.unknown = append(w.unknown, "whether the built-in Administrator account needs a password")
-			w.reasons = olderReason(f)
-		case !*required:
-			w.builtinFailed = true
-			w.failed = append(w.failed, "the built-in Administrator account is on and is allowed a blank password, so anyone at this computer may sign in to it as an administrator")
-		}
-	}
-	// The console user who is the built-in Administrator is judged above.
-	if f.ConsoleUser != consoleSignedIn || wf.ConsoleUserLocal == nil || !*wf.ConsoleUserLocal || f.AdminSource == "built-in Administrator" {
-		return w
-	}
-	switch required := wf.ConsolePasswordRequired; {
-	case required == nil:
-		w.unknown = append(w.unknown, "whether your account needs a password")
-		w.reasons = olderReason(f)
-	case !*required:
-		w.failed = append(w.failed, "your account is allowed to have no password, and Windows accepts an empty password at the sign-in screen")
-		w.fixes = append(w.fixes, passwordRequiredFix)
-	}
-	return w
-}
-
-// olderReason says why PasswordRequired is missing when no error recorded
-// says it: the facts come from an agent that did not read it.
-func olderReason(f facts) []string {
-	if slices.ContainsFunc(f.Errors, func(e string) bool { return strings.Contains(e, "PasswordRequired") }) {
-		return nil
-	}
-	return []string{"an older agent's facts: whether a blank password is allowed was not read"}
+// builtinAdministratorOn says whether Windows' built-in Administrator is
+// enabled: one administrator account shared by whoever knows its
+// password, a warning. Win32_UserAccount's PasswordRequired false
+// (UF_PASSWD_NOTREQD) is recorded but not judged: it says the password
+// rules do not apply to the account, not that its password is blank, and
+// Windows sets it on ordinary accounts (net user shows "Password required
+// No" for accounts linked to a Microsoft account), so failing on it would
+// fail people whose account has a password.
+func builtinAdministratorOn(f facts) bool {
+	return f.Windows != nil && f.Windows.BuiltinAdministrator == "enabled"
 }
 
 const builtinAdministratorFix = "Turn off the built-in Administrator account: open Command Prompt as an administrator (Start, type cmd, right-click Command Prompt > Run as administrator) and run: net user Administrator /active:no (the account may have another name in your Windows language), or ask your IT support."
-
-const passwordRequiredFix = "Make your account require a password: in Command Prompt run as an administrator, run net user followed by your account name and /passwordreq:yes, then set a password (Settings > Accounts > Sign-in options > Password), or ask your IT support."
 
 func accountsSentence(n *int) string {
 	switch {

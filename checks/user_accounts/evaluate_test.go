@@ -109,26 +109,21 @@ func TestEvaluate(t *testing.T) {
 			f.Windows = &windowsFacts{BuiltinAdministrator: "enabled", BuiltinAdministratorPasswordRequired: new(true), ConsoleUserLocal: new(true), ConsolePasswordRequired: new(true)}
 			return f
 		}, checks.Warn, "built-in Administrator account is turned on", "net user Administrator /active:no", true},
-		{"windows built-in Administrator with a blank password allowed fails", func() facts {
+		{"windows built-in Administrator with a blank password allowed still only warns", func() facts {
 			f := base("windows")
 			f.Windows = &windowsFacts{BuiltinAdministrator: "enabled", BuiltinAdministratorPasswordRequired: new(false), ConsoleUserLocal: new(true), ConsolePasswordRequired: new(true)}
 			return f
-		}, checks.Fail, "allowed a blank password", "net user Administrator /active:no", true},
-		{"windows console account allowed no password fails", func() facts {
+		}, checks.Warn, "built-in Administrator account is turned on", "net user Administrator /active:no", true},
+		{"windows console account's PasswordRequired false is not a blank password", func() facts {
 			f := base("windows")
 			f.Windows = &windowsFacts{BuiltinAdministrator: "disabled", ConsoleUserLocal: new(true), ConsolePasswordRequired: new(false)}
 			return f
-		}, checks.Fail, "allowed to have no password", "/passwordreq:yes", true},
+		}, checks.Pass, "standard account", "", true},
 		{"an older agent's windows facts with the built-in Administrator on", func() facts {
 			f := base("windows")
 			f.Windows = &windowsFacts{BuiltinAdministrator: "enabled"}
 			return f
-		}, checks.Unknown, "whether the built-in Administrator account needs a password", "net user Administrator /active:no", false},
-		{"an older agent's windows facts for a local account", func() facts {
-			f := base("windows")
-			f.Windows = &windowsFacts{BuiltinAdministrator: "disabled", ConsoleUserLocal: new(true)}
-			return f
-		}, checks.Unknown, "whether your account needs a password", "Check again", false},
+		}, checks.Warn, "built-in Administrator account is turned on", "net user Administrator /active:no", true},
 		{"a domain account's password rule is its directory's", func() facts {
 			f := base("windows")
 			f.Windows = &windowsFacts{BuiltinAdministrator: "disabled", ConsoleUserLocal: new(false)}

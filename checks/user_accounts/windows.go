@@ -22,12 +22,12 @@ type windowsFacts struct {
 	BuiltinAdministrator string `json:"builtin_administrator,omitempty"`
 	// BuiltinAdministratorPasswordRequired is its Win32_UserAccount
 	// PasswordRequired when it is enabled: false lets it have a blank
-	// password. nil when not read (disabled, absent, or an older agent).
+	// password (recorded, not judged: see builtinAdministratorOn). nil
+	// when not read (disabled, absent, or an older agent).
 	BuiltinAdministratorPasswordRequired *bool `json:"builtin_administrator_password_required,omitempty"`
 	// ConsolePasswordRequired is PasswordRequired of the console user's
-	// local account: false lets it have a blank password, and a blank
-	// password signs in at the screen (Windows only keeps blank passwords
-	// from signing in over the network). nil for a domain or Entra ID
+	// local account: false lets it have a blank password (recorded, not
+	// judged: see builtinAdministratorOn). nil for a domain or Entra ID
 	// account (its directory sets the rule) and when not read.
 	ConsolePasswordRequired *bool `json:"console_password_required,omitempty"`
 	// AutoAdminLogon is the Winlogon value as found ("1", "0", ...) or
