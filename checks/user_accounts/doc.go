@@ -94,7 +94,8 @@
 //     Guest account is RID 501; humans are enabled local accounts with RID
 //     1000 or above, plus the built-in Administrator, RID 500, when it is
 //     enabled). An enabled built-in Administrator warns (one administrator
-//     account shared by whoever knows its password). PasswordRequired is
+//     account shared by whoever knows its password) unless LAPS manages
+//     its password (unique to the PC and rotated). PasswordRequired is
 //     recorded but not judged: false (UF_PASSWD_NOTREQD) allows a blank
 //     password without saying there is one, and Windows sets it on
 //     ordinary accounts linked to a Microsoft account. Then the console

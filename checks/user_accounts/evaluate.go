@@ -130,8 +130,10 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 // Windows sets it on ordinary accounts (net user shows "Password required
 // No" for accounts linked to a Microsoft account), so failing on it would
 // fail people whose account has a password.
+// An enabled built-in Administrator whose password LAPS manages (unique to
+// the PC, rotated, kept by the organisation) is not such a shared account.
 func builtinAdministratorOn(f facts) bool {
-	return f.Windows != nil && f.Windows.BuiltinAdministrator == "enabled"
+	return f.Windows != nil && f.Windows.BuiltinAdministrator == "enabled" && !f.Windows.BuiltinAdministratorLAPS
 }
 
 const builtinAdministratorFix = "Turn off the built-in Administrator account: open Command Prompt as an administrator (Start, type cmd, right-click Command Prompt > Run as administrator) and run: net user Administrator /active:no (the account may have another name in your Windows language), or ask your IT support."

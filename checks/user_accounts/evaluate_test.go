@@ -119,6 +119,11 @@ func TestEvaluate(t *testing.T) {
 			f.Windows = &windowsFacts{BuiltinAdministrator: "disabled", ConsoleUserLocal: new(true), ConsolePasswordRequired: new(false)}
 			return f
 		}, checks.Pass, "standard account", "", true},
+		{"windows built-in Administrator whose password LAPS manages", func() facts {
+			f := base("windows")
+			f.Windows = &windowsFacts{BuiltinAdministrator: "enabled", BuiltinAdministratorLAPS: true, ConsoleUserLocal: new(true)}
+			return f
+		}, checks.Pass, "standard account", "", true},
 		{"an older agent's windows facts with the built-in Administrator on", func() facts {
 			f := base("windows")
 			f.Windows = &windowsFacts{BuiltinAdministrator: "enabled"}

@@ -25,6 +25,11 @@ type windowsFacts struct {
 	// password (recorded, not judged: see builtinAdministratorOn). nil
 	// when not read (disabled, absent, or an older agent).
 	BuiltinAdministratorPasswordRequired *bool `json:"builtin_administrator_password_required,omitempty"`
+	// BuiltinAdministratorLAPS is true when the enabled built-in
+	// Administrator's password is managed by LAPS (lapsManagesBuiltinAdministrator):
+	// set by the organisation, different on every PC and changed
+	// regularly, so not one password shared by whoever knows it.
+	BuiltinAdministratorLAPS bool `json:"builtin_administrator_laps,omitempty"`
 	// ConsolePasswordRequired is PasswordRequired of the console user's
 	// local account: false lets it have a blank password (recorded, not
 	// judged: see builtinAdministratorOn). nil for a domain or Entra ID
@@ -353,9 +358,7 @@ func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 			wf.BuiltinAdministrator = builtinState(accounts, ridAdministrator)
 			if a := builtinAccount(accounts, ridAdministrator); a != nil && !a.Disabled {
 				wf.BuiltinAdministratorPasswordRequired = a.PasswordRequired
-				if a.PasswordRequired == nil {
-					f.Errors = append(f.Errors, "Win32_UserAccount: PasswordRequired of the built-in Administrator not given")
-				}
+				wf.BuiltinAdministratorLAPS = lapsManagesBuiltinAdministrator(p)
 			}
 			f.Guest, f.GuestSource = stateOff, "Win32_UserAccount"
 			if wf.GuestAccount == "enabled" {
@@ -392,10 +395,8 @@ func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 	if prefix != "" {
 		wf.ConsoleUserLocal = new(sidPrefix(sid) == prefix)
 		if *wf.ConsoleUserLocal {
-			if a := localAccount(accounts, sid); a != nil && a.PasswordRequired != nil {
+			if a := localAccount(accounts, sid); a != nil {
 				wf.ConsolePasswordRequired = a.PasswordRequired
-			} else {
-				f.Errors = append(f.Errors, "Win32_UserAccount: PasswordRequired of the console user's account not found")
 			}
 		}
 	}
@@ -695,4 +696,45 @@ func nestedMember(groupUsers []map[string]any, g wmiRef, isMe func(wmiRef) bool,
 		}
 	}
 	return false
+}
+
+// The policy roots Windows LAPS reads its settings from, in the order it
+// looks (the first holding any setting is the one used; settings are never
+// mixed across roots), and legacy Microsoft LAPS's.
+var (
+	lapsPolicyRoots = []string{
+		`HKLM\SOFTWARE\Microsoft\Policies\LAPS`,                        // LAPS CSP (Intune)
+		`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\LAPS`, // Group Policy
+		`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\LAPS\Config`,   // local configuration
+	}
+	legacyLAPSRoot = `HKLM\SOFTWARE\Policies\Microsoft Services\AdmPwd`
+)
+
+// lapsManagesBuiltinAdministrator reports whether LAPS manages the
+// built-in Administrator's password: Windows LAPS's active policy root
+// backs the password up to Entra ID or Active Directory (BackupDirectory 1
+// or 2) and names no other account (AdministratorAccountName empty: the
+// built-in one is the default), or else legacy Microsoft LAPS is on
+// (AdmPwdEnabled 1) for the built-in account. Whatever cannot be read
+// counts as not managed (the account then warns).
+func lapsManagesBuiltinAdministrator(p probe.Probe) bool {
+	for _, root := range lapsPolicyRoots {
+		values, err := probe.RegistryValues(p, root)
+		if err != nil || len(values) == 0 {
+			if err != nil && !errors.Is(err, probe.ErrNotFound) {
+				return false // a root that may be the active one, unread
+			}
+			continue
+		}
+		backup, _ := probe.AsInt(values["BackupDirectory"])
+		name, _ := probe.AsString(values["AdministratorAccountName"])
+		return (backup == 1 || backup == 2) && name == ""
+	}
+	values, err := probe.RegistryValues(p, legacyLAPSRoot)
+	if err != nil {
+		return false
+	}
+	enabled, _ := probe.AsInt(values["AdmPwdEnabled"])
+	name, _ := probe.AsString(values["AdminAccountName"])
+	return enabled == 1 && name == ""
 }
