@@ -16,9 +16,9 @@ import (
 
 // Windows sources.
 const (
-	standardCimv2      = `root\StandardCimv2`
+	standardCimv2      = winfw.StandardCimv2
 	firewallProfileCls = "MSFT_NetFirewallProfile"
-	connectionProfile  = "MSFT_NetConnectionProfile"
+	connectionProfile  = winfw.ConnectionProfileClass
 	securityCenter2    = `root\SecurityCenter2`
 	firewallProductCls = "FirewallProduct"
 	// localPolicyKey holds the local firewall settings per profile
@@ -317,13 +317,6 @@ func profilesFromWMI(rows []map[string]any) []profile {
 	return out
 }
 
-// registry key names of the profiles under LocalPolicyKey and
-// GroupPolicyKey.
-var (
-	localProfileKeys = map[string]string{profileDomain: "DomainProfile", profilePrivate: "StandardProfile", profilePublic: "PublicProfile"}
-	gpoProfileKeys   = map[string]string{profileDomain: "DomainProfile", profilePrivate: "PrivateProfile", profilePublic: "PublicProfile"}
-)
-
 // profilesFromRegistry reads the local EnableFirewall and
 // DefaultInboundAction values. A profile whose value is absent is not
 // listed; one whose value exists but cannot be read is listed unread, so it
@@ -333,7 +326,7 @@ func profilesFromRegistry(p probe.Probe, f *windowsFacts) []profile {
 	var out []profile
 	found := false
 	for _, name := range profileNames {
-		key := localPolicyKey + `\` + localProfileKeys[name]
+		key := winfw.LocalProfileKey(name)
 		pr := profile{Name: name}
 		v, err := p.Registry(key, "EnableFirewall")
 		if err != nil {
@@ -426,17 +419,7 @@ func applyPolicies(p probe.Probe, profiles []profile) {
 // settings for the named profile; for a profile netsh named in a language
 // not recognised ("Current"), every profile's (the least protective of
 // them taken, as between the two).
-func policyKeys(name string) []string {
-	names := []string{name}
-	if _, known := localProfileKeys[name]; !known {
-		names = []string{profileDomain, profilePrivate, profilePublic}
-	}
-	var keys []string
-	for _, n := range names {
-		keys = append(keys, groupPolicyKey+`\`+gpoProfileKeys[n], localPolicyKey+`\Mdm\`+localProfileKeys[n])
-	}
-	return keys
-}
+func policyKeys(name string) []string { return winfw.PolicyProfileKeys(name) }
 
 // dwordValues are the values of the named DWORD settings read under the
 // keys; settings absent or unread add nothing (so an unread setting never
@@ -457,30 +440,7 @@ func dwordValues(p probe.Probe, keys, values []string) []int64 {
 
 // activeProfilesFromWMI maps MSFT_NetConnectionProfile NetworkCategory
 // (0 Public, 1 Private, 2 DomainAuthenticated) to profile names.
-func activeProfilesFromWMI(rows []map[string]any) []string {
-	seen := map[string]bool{}
-	for _, r := range rows {
-		n, ok := probe.AsInt(r["NetworkCategory"])
-		if !ok {
-			continue
-		}
-		switch n {
-		case 0:
-			seen[profilePublic] = true
-		case 1:
-			seen[profilePrivate] = true
-		case 2:
-			seen[profileDomain] = true
-		}
-	}
-	var out []string
-	for _, name := range profileNames {
-		if seen[name] {
-			out = append(out, name)
-		}
-	}
-	return out
-}
+func activeProfilesFromWMI(rows []map[string]any) []string { return winfw.ActiveProfiles(rows) }
 
 func sortProfiles(ps []profile) {
 	order := map[string]int{profileDomain: 0, profilePrivate: 1, profilePublic: 2}

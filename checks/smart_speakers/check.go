@@ -52,6 +52,9 @@ type facts struct {
 	Devices []device `json:"devices,omitempty"`
 	// Counts is the number of devices per kind.
 	Counts map[string]int `json:"counts,omitempty"`
+	// Windows is what was read of Windows Firewall's handling of direct
+	// answers (Windows only; nil when not read, as by older agents).
+	Windows *windowsFacts `json:"windows,omitempty"`
 }
 
 // browse is what one service-type browse gave.
@@ -116,6 +119,9 @@ func collect(ctx context.Context, p probe.Probe) (facts, error) {
 		}()
 	}
 	wg.Wait()
+	if f.OS == "windows" {
+		f.Windows = collectWindows(p)
+	}
 
 	// One device may answer several types (a HomePod answers _airplay and
 	// _raop): keep, per device, the answer that says most about listening.

@@ -85,5 +85,12 @@
 // Windows ask only by the legacy unicast query (their own responders keep
 // 5353), whose direct answers their firewalls let in by default; there
 // nothing answering counts when that query went out on the default-route
-// interfaces.
+// interfaces and no setting drops those answers. On Windows that is
+// DisableUnicastResponsesToMulticastBroadcast (Windows Firewall lets a
+// unicast answer to a multicast question in for 3 seconds unless it is 1)
+// for the profile of the network in use (MSFT_NetConnectionProfile's
+// NetworkCategory; unread, every profile), Group Policy's or device
+// management's value over the computer's own: set or unreadable, with no
+// listening speaker found, the check is unknown. Facts without the
+// reading (an older agent's) are unknown too.
 package smartspeakers

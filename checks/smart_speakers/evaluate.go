@@ -131,6 +131,15 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 		}
 	}
 
+	if why, fix := answersMayBeDropped(f); why != "" {
+		return checks.Result{
+			Status:  checks.Unknown,
+			Summary: "Could not look for smart speakers on this network: this computer's firewall settings may keep out the answers they send.",
+			Fix:     fix,
+			Reason:  why + "; no listening speaker answered",
+		}
+	}
+
 	summary := "No listening smart speaker (Amazon Echo, Google Nest, Apple HomePod, Sonos with a microphone) answered on this network."
 	if others == 1 {
 		summary += " 1 other media device answered (a TV, streaming stick or speaker without a microphone)."
@@ -138,6 +147,25 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 		summary += fmt.Sprintf(" %d other media devices answered (TVs, streaming sticks or speakers without a microphone).", others)
 	}
 	return checks.Result{Status: checks.Pass, Summary: summary}
+}
+
+// answersMayBeDropped says why the direct answers the browse waits for
+// may have been dropped by this computer's firewall, and what to do; ""
+// when nothing says so. On macOS and Windows the browse asks only by the
+// legacy unicast query, whose answers come straight back to it: a
+// setting that drops them makes an empty answer mean nothing. Facts that
+// do not say how the setting was read (an older agent's) count as unread.
+func answersMayBeDropped(f facts) (why, fix string) {
+	switch f.OS {
+	case "windows":
+		if f.Windows == nil {
+			return "whether Windows Firewall lets in direct answers to this computer's device searches was not read (" + unicastResponsesValue + ")", unknownFix(f.OS)
+		}
+		if why := f.Windows.droppedAnswers(); why != "" {
+			return why, windowsDroppedFix
+		}
+	}
+	return "", ""
 }
 
 func unknownFix(goos string) string {

@@ -88,12 +88,35 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
-// fakeProbe answers MDNS from a table; the other methods are not used.
+// fakeProbe answers MDNS, the registry and WMI from tables (what is not
+// in them is not found); the other methods are not used.
 type fakeProbe struct {
 	probe.Probe
 	goos    string
 	answers map[string][]probe.MDNSInstance
 	errs    map[string]error
+	// registry is by key\value; an error value is returned as the error.
+	registry map[string]any
+	wmi      map[string][]map[string]any
+}
+
+func (f fakeProbe) Registry(key, value string) (any, error) {
+	v, ok := f.registry[key+`\`+value]
+	if !ok {
+		return nil, fmt.Errorf("%s\\%s: %w", key, value, probe.ErrNotFound)
+	}
+	if err, isErr := v.(error); isErr {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (f fakeProbe) WMI(_, class string) ([]map[string]any, error) {
+	rows, ok := f.wmi[class]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", class, probe.ErrNotFound)
+	}
+	return rows, nil
 }
 
 func (f fakeProbe) GOOS() string { return f.goos }
@@ -152,5 +175,59 @@ func TestCollect(t *testing.T) {
 	r := evaluate(f, checks.Catalogue{Check}.Default())
 	if r.Status != checks.Unknown || f.Browses[0].Status != browseFailed || !strings.Contains(r.Reason, "permission denied") {
 		t.Errorf("every browse failing: %+v / %+v", f.Browses, r)
+	}
+}
+
+func TestWindowsDirectAnswers(t *testing.T) {
+	const (
+		local = `HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy\`
+		gpo   = `HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall\`
+		value = `\DisableUnicastResponsesToMulticastBroadcast`
+	)
+	public := map[string][]map[string]any{"MSFT_NetConnectionProfile": {{"NetworkCategory": int64(0)}}}
+	denied := fmt.Errorf("reg: %w", probe.ErrAccessDenied)
+	tests := []struct {
+		name     string
+		registry map[string]any
+		wmi      map[string][]map[string]any
+		status   checks.Status
+		reason   string
+	}{
+		{"not set", nil, public, checks.Pass, ""},
+		{"local 1 on the profile in use", map[string]any{local + "PublicProfile" + value: int64(1)}, public, checks.Unknown, "1 for the Public profile (the profile of the network in use)"},
+		{"local 1 on another profile", map[string]any{local + "StandardProfile" + value: int64(1)}, public, checks.Pass, ""},
+		{"Group Policy's 0 over the local 1", map[string]any{local + "PublicProfile" + value: int64(1), gpo + "PublicProfile" + value: int64(0)}, public, checks.Pass, ""},
+		{"Intune's 1 over Group Policy's 0", map[string]any{gpo + "PublicProfile" + value: int64(0), local + `Mdm\PublicProfile` + value: int64(1)}, public, checks.Unknown, "1 for the Public profile"},
+		{"Group Policy's setting unread", map[string]any{gpo + "PublicProfile" + value: denied}, public, checks.Unknown, "could not be read"},
+		{"not a number", map[string]any{local + "PublicProfile" + value: "yes"}, public, checks.Unknown, "could not be read"},
+		{"profile in use unknown, one profile sets it", map[string]any{local + "DomainProfile" + value: int64(1)}, nil, checks.Unknown, "which profile the network in use has could not be read"},
+		{"profile in use unknown, none sets it", nil, nil, checks.Pass, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := collect(t.Context(), fakeProbe{goos: "windows", registry: tt.registry, wmi: tt.wmi})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := evaluate(f, checks.Catalogue{Check}.Default())
+			if r.Status != tt.status || !strings.Contains(r.Reason, tt.reason) {
+				t.Fatalf("%s %q, want %s %q (%+v)", r.Status, r.Reason, tt.status, tt.reason, f.Windows)
+			}
+			if r.Status == checks.Unknown && strings.Contains(tt.reason, "1 for") && !strings.Contains(r.Fix, `"Allow unicast response" to Yes`) {
+				t.Errorf("fix %q", r.Fix)
+			}
+		})
+	}
+
+	// An older agent's facts say nothing of the setting: never a pass.
+	older := facts{OS: "windows", Browses: okBrowses()}
+	if r := evaluate(older, checks.Catalogue{Check}.Default()); r.Status != checks.Unknown || !strings.Contains(r.Reason, "was not read") {
+		t.Errorf("facts without the setting: %+v", r)
+	}
+	// A speaker found still warns.
+	older.Devices = []device{{Kind: kindAmazonEcho, Listens: true}}
+	older.Windows = &windowsFacts{UnicastResponsesDisabled: []string{"Public"}}
+	if r := evaluate(older, checks.Catalogue{Check}.Default()); r.Status != checks.Warn {
+		t.Errorf("speaker found with the setting on: %+v", r)
 	}
 }

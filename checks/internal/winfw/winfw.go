@@ -13,6 +13,11 @@
 // AllowLocalPolicyMerge is not 0. A store whose key is absent holds no
 // rules. A key's values are listed whole (probe.RegistryValues): rules
 // read one by one could miss the one that matters.
+//
+// It also names the keys of each profile's settings (the computer's own,
+// Group Policy's, device management's) and tells which profiles the
+// networks in use have, for the checks that read a profile's settings
+// (firewall; smart_speakers: whether direct answers are let in).
 package winfw
 
 import (
@@ -220,4 +225,73 @@ func ReadStore(p probe.Probe, s Store) (map[string]Rule, error) {
 		err = fmt.Errorf("%s: %d of its %d values: %w", s.Key, notRules, len(values), ErrNotARule)
 	}
 	return rules, err
+}
+
+// The profiles' settings keys: the computer's own under LocalPolicyKey
+// (where the Private profile is StandardProfile), Group Policy's under
+// GroupPolicyKey, device management's (Intune's Firewall CSP) under
+// LocalPolicyKey\Mdm with the local names.
+var (
+	localProfileKeys  = map[string]string{ProfileDomain: "DomainProfile", ProfilePrivate: "StandardProfile", ProfilePublic: "PublicProfile"}
+	policyProfileKeys = map[string]string{ProfileDomain: "DomainProfile", ProfilePrivate: "PrivateProfile", ProfilePublic: "PublicProfile"}
+)
+
+// LocalProfileKey is the key of the computer's own settings for the
+// named profile ("" for a name that is no profile).
+func LocalProfileKey(name string) string {
+	if k, ok := localProfileKeys[name]; ok {
+		return LocalPolicyKey + `\` + k
+	}
+	return ""
+}
+
+// PolicyProfileKeys are the keys of Group Policy's and device
+// management's settings for the named profile, in that order; for a name
+// that is no profile (netsh's "Current" in a language not recognised),
+// every profile's.
+func PolicyProfileKeys(name string) []string {
+	names := []string{name}
+	if _, known := localProfileKeys[name]; !known {
+		names = ProfileNames
+	}
+	var keys []string
+	for _, n := range names {
+		keys = append(keys, GroupPolicyKey+`\`+policyProfileKeys[n], LocalPolicyKey+`\Mdm\`+localProfileKeys[n])
+	}
+	return keys
+}
+
+// The WMI class listing the networks the computer is connected to, with
+// each one's category (which firewall profile applies to it).
+const (
+	StandardCimv2          = `root\StandardCimv2`
+	ConnectionProfileClass = "MSFT_NetConnectionProfile"
+)
+
+// ActiveProfiles are the profiles of the networks in use, in the
+// firewall's order, from ConnectionProfileClass rows: NetworkCategory 0
+// Public, 1 Private, 2 DomainAuthenticated.
+func ActiveProfiles(rows []map[string]any) []string {
+	seen := map[string]bool{}
+	for _, r := range rows {
+		n, ok := probe.AsInt(r["NetworkCategory"])
+		if !ok {
+			continue
+		}
+		switch n {
+		case 0:
+			seen[ProfilePublic] = true
+		case 1:
+			seen[ProfilePrivate] = true
+		case 2:
+			seen[ProfileDomain] = true
+		}
+	}
+	var out []string
+	for _, name := range ProfileNames {
+		if seen[name] {
+			out = append(out, name)
+		}
+	}
+	return out
 }
