@@ -4,12 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"howett.net/plist"
 
+	"github.com/sessionguard/sessionguard/checks/internal/macfw"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -17,7 +16,7 @@ import (
 const (
 	// managedFirewallPlist is written by a configuration profile (MDM)
 	// with the com.apple.security.firewall payload.
-	managedFirewallPlist = "/Library/Managed Preferences/com.apple.security.firewall.plist"
+	managedFirewallPlist = macfw.ManagedPlist
 	// alfPlist held the firewall state up to macOS 14.
 	alfPlist = "/Library/Preferences/com.apple.alf.plist"
 )
@@ -25,9 +24,9 @@ const (
 // Application firewall global states, as socketfilterfw and the ALF plist
 // number them.
 const (
-	alfOff      = 0
-	alfOn       = 1 // on, incoming connections limited to allowed apps
-	alfBlockAll = 2 // on, blocking all incoming connections but essential ones
+	alfOff      = macfw.Off
+	alfOn       = macfw.On       // on, incoming connections limited to allowed apps
+	alfBlockAll = macfw.BlockAll // on, blocking all incoming connections but essential ones
 )
 
 // darwinFacts is what was seen on macOS.
@@ -52,7 +51,7 @@ func collectDarwin(ctx context.Context, p probe.Probe) *darwinFacts {
 	set := func(state int, source string) {
 		f.GlobalState, f.Source = &state, source
 	}
-	out, err := p.Run(ctx, probe.CmdSocketfilterfw, "--getglobalstate")
+	out, err := p.Run(ctx, probe.CmdSocketfilterfw, macfw.GlobalStateArgs...)
 	if err == nil {
 		var state int
 		state, err = parseSocketFilterFW(out.Stdout, out.Stderr)
@@ -98,29 +97,13 @@ func collectDarwin(ctx context.Context, p probe.Probe) *darwinFacts {
 	return f
 }
 
-var stateRE = regexp.MustCompile(`\(State = (\d+)\)`)
-
-// parseSocketFilterFW reads `socketfilterfw --getglobalstate`: "Firewall is
-// enabled. (State = 1)", "Firewall is disabled. (State = 0)", "(State = 2)"
-// for block all; versions without the number say "Firewall is enabled." or
-// that it is blocking all non-essential incoming connections.
+// parseSocketFilterFW reads `socketfilterfw --getglobalstate` (see
+// macfw.GlobalState).
 func parseSocketFilterFW(stdout, stderr []byte) (int, error) {
+	if state, ok := macfw.GlobalState(stdout); ok {
+		return state, nil
+	}
 	text := strings.TrimSpace(string(stdout))
-	if m := stateRE.FindStringSubmatch(text); m != nil {
-		n, err := strconv.Atoi(m[1])
-		if err == nil && n >= alfOff && n <= alfBlockAll {
-			return n, nil
-		}
-	}
-	lower := strings.ToLower(text)
-	switch {
-	case strings.Contains(lower, "blocking all"):
-		return alfBlockAll, nil
-	case strings.Contains(lower, "firewall is disabled"):
-		return alfOff, nil
-	case strings.Contains(lower, "firewall is enabled"):
-		return alfOn, nil
-	}
 	return 0, fmt.Errorf("socketfilterfw --getglobalstate: %w: %q", errUnrecognised, firstLine(text+"\n"+string(stderr)))
 }
 
@@ -154,24 +137,14 @@ func parseSPFirewall(b []byte) (int, error) {
 }
 
 // managedFirewall is what a configuration profile sets.
-type managedFirewall struct {
-	EnableFirewall   *bool
-	BlockAllIncoming *bool
-}
+type managedFirewall = macfw.Managed
 
 // parseManagedFirewallPlist reads the managed com.apple.security.firewall
 // preferences (XML or binary plist).
 func parseManagedFirewallPlist(b []byte) (managedFirewall, error) {
-	var doc map[string]any
-	if _, err := plist.Unmarshal(b, &doc); err != nil {
+	m, err := macfw.ParseManaged(b)
+	if err != nil {
 		return managedFirewall{}, fmt.Errorf("%s: %w: %w", managedFirewallPlist, errUnrecognised, err)
-	}
-	var m managedFirewall
-	if v, ok := probe.AsBool(doc["EnableFirewall"]); ok {
-		m.EnableFirewall = &v
-	}
-	if v, ok := probe.AsBool(doc["BlockAllIncoming"]); ok {
-		m.BlockAllIncoming = &v
 	}
 	return m, nil
 }

@@ -55,6 +55,9 @@ type facts struct {
 	// Windows is what was read of Windows Firewall's handling of direct
 	// answers (Windows only; nil when not read, as by older agents).
 	Windows *windowsFacts `json:"windows,omitempty"`
+	// Darwin is what was read of the macOS firewall's "Block all incoming
+	// connections" (macOS only; nil when not read, as by older agents).
+	Darwin *darwinFacts `json:"darwin,omitempty"`
 }
 
 // browse is what one service-type browse gave.
@@ -119,8 +122,11 @@ func collect(ctx context.Context, p probe.Probe) (facts, error) {
 		}()
 	}
 	wg.Wait()
-	if f.OS == "windows" {
+	switch f.OS {
+	case "windows":
 		f.Windows = collectWindows(p)
+	case "darwin":
+		f.Darwin = collectDarwin(ctx, p)
 	}
 
 	// One device may answer several types (a HomePod answers _airplay and

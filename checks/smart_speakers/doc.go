@@ -91,6 +91,12 @@
 // for the profile of the network in use (MSFT_NetConnectionProfile's
 // NetworkCategory; unread, every profile), Group Policy's or device
 // management's value over the computer's own: set or unreadable, with no
-// listening speaker found, the check is unknown. Facts without the
-// reading (an older agent's) are unknown too.
+// listening speaker found, the check is unknown. On macOS it is the
+// application firewall's "Block all incoming connections"
+// (socketfilterfw --getglobalstate State 2, or a configuration profile's
+// BlockAllIncoming with the firewall on): Apple documents that it lets in
+// only the basic services (DHCP, Bonjour's mDNSResponder, IPsec), not
+// whether a direct answer to another program's query gets through, so
+// set or unreadable it is unknown. Facts without the reading (an older
+// agent's) are unknown too.
 package smartspeakers

@@ -156,14 +156,25 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 // setting that drops them makes an empty answer mean nothing. Facts that
 // do not say how the setting was read (an older agent's) count as unread.
 func answersMayBeDropped(f facts) (why, fix string) {
+	var set bool
 	switch f.OS {
 	case "windows":
 		if f.Windows == nil {
 			return "whether Windows Firewall lets in direct answers to this computer's device searches was not read (" + unicastResponsesValue + ")", unknownFix(f.OS)
 		}
-		if why := f.Windows.droppedAnswers(); why != "" {
+		if why, set = f.Windows.droppedAnswers(); set {
 			return why, windowsDroppedFix
 		}
+	case "darwin":
+		if f.Darwin == nil {
+			return "whether the Mac's firewall blocks all incoming connections was not read", unknownFix(f.OS)
+		}
+		if why, set = f.Darwin.droppedAnswers(); set {
+			return why, darwinDroppedFix
+		}
+	}
+	if why != "" {
+		return why, unknownFix(f.OS)
 	}
 	return "", ""
 }

@@ -98,6 +98,28 @@ type fakeProbe struct {
 	// registry is by key\value; an error value is returned as the error.
 	registry map[string]any
 	wmi      map[string][]map[string]any
+	// stdout is each command's output by its name; files are by path (an
+	// error value is returned as the error).
+	stdout map[string]string
+	files  map[string]any
+}
+
+func (f fakeProbe) Run(_ context.Context, name probe.Command, _ ...string) (probe.Output, error) {
+	out, ok := f.stdout[name.String()]
+	if !ok {
+		return probe.Output{}, fmt.Errorf("running %s: %w", name, probe.ErrNotFound)
+	}
+	return probe.Output{Stdout: []byte(out)}, nil
+}
+
+func (f fakeProbe) ReadFile(path string) ([]byte, error) {
+	switch v := f.files[path].(type) {
+	case string:
+		return []byte(v), nil
+	case error:
+		return nil, v
+	}
+	return nil, fmt.Errorf("%s: %w", path, probe.ErrNotFound)
 }
 
 func (f fakeProbe) Registry(key, value string) (any, error) {
@@ -229,5 +251,55 @@ func TestWindowsDirectAnswers(t *testing.T) {
 	older.Windows = &windowsFacts{UnicastResponsesDisabled: []string{"Public"}}
 	if r := evaluate(older, checks.Catalogue{Check}.Default()); r.Status != checks.Warn {
 		t.Errorf("speaker found with the setting on: %+v", r)
+	}
+}
+
+func TestDarwinBlockAll(t *testing.T) {
+	const managed = "/Library/Managed Preferences/com.apple.security.firewall.plist"
+	plist := func(body string) string {
+		return `<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict>` + body + `</dict></plist>`
+	}
+	on := map[string]string{"socketfilterfw": "Firewall is enabled. (State = 1)\n"}
+	tests := []struct {
+		name   string
+		stdout map[string]string
+		files  map[string]any
+		status checks.Status
+		reason string
+		fix    string
+	}{
+		{"firewall on", on, nil, checks.Pass, "", ""},
+		{"firewall off", map[string]string{"socketfilterfw": "Firewall is disabled. (State = 0)\n"}, nil, checks.Pass, "", ""},
+		{"block all", map[string]string{"socketfilterfw": "Firewall is enabled. (State = 2)\n"}, nil, checks.Unknown, "Block all incoming connections", "turn off \"Block all incoming connections\""},
+		{"block all, older wording", map[string]string{"socketfilterfw": "Firewall is blocking all non-essential incoming connections.\n"}, nil, checks.Unknown, "Block all incoming connections", "Options"},
+		{"a profile blocks all", on, map[string]any{managed: plist(`<key>EnableFirewall</key><true/><key>BlockAllIncoming</key><true/>`)}, checks.Unknown, "configuration profile", "IT support"},
+		{"a profile blocks all with the firewall off", on, map[string]any{managed: plist(`<key>EnableFirewall</key><false/><key>BlockAllIncoming</key><true/>`)}, checks.Pass, "", ""},
+		{"a profile that does not block all", on, map[string]any{managed: plist(`<key>EnableFirewall</key><true/><key>BlockAllIncoming</key><false/>`)}, checks.Pass, "", ""},
+		{"the profile unreadable", on, map[string]any{managed: fmt.Errorf("open: %w", probe.ErrAccessDenied)}, checks.Unknown, "could not be read", "could not look"},
+		{"socketfilterfw not run", nil, nil, checks.Unknown, "could not be read (socketfilterfw", "could not look"},
+		{"socketfilterfw says something else", map[string]string{"socketfilterfw": "Must be root to change settings.\n"}, nil, checks.Unknown, "could not be read", "could not look"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := collect(t.Context(), fakeProbe{goos: "darwin", stdout: tt.stdout, files: tt.files})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := evaluate(f, checks.Catalogue{Check}.Default())
+			if r.Status != tt.status || !strings.Contains(r.Reason, tt.reason) || !strings.Contains(strings.ToLower(r.Fix), strings.ToLower(tt.fix)) {
+				t.Fatalf("%s %q %q, want %s %q %q (%+v)", r.Status, r.Reason, r.Fix, tt.status, tt.reason, tt.fix, f.Darwin)
+			}
+		})
+	}
+
+	older := facts{OS: "darwin", Browses: okBrowses()}
+	if r := evaluate(older, checks.Catalogue{Check}.Default()); r.Status != checks.Unknown || !strings.Contains(r.Reason, "was not read") {
+		t.Errorf("facts without the firewall state: %+v", r)
+	}
+	older.Devices = []device{{Kind: kindAppleHomePod, Listens: true}}
+	older.Darwin = &darwinFacts{GlobalState: new(int)}
+	*older.Darwin.GlobalState = 2
+	if r := evaluate(older, checks.Catalogue{Check}.Default()); r.Status != checks.Warn {
+		t.Errorf("speaker found with block all: %+v", r)
 	}
 }

@@ -104,10 +104,10 @@ func unicastResponsesDisabled(p probe.Probe, profile string) (bool, error) {
 }
 
 // droppedAnswers says why direct answers may not have reached this
-// computer on Windows ("" when nothing says so): the setting is on, or
-// unread, for a profile in use (every profile when those in use are not
-// known).
-func (f *windowsFacts) droppedAnswers() string {
+// computer on Windows ("" when nothing says so): the setting is on (set),
+// or unread, for a profile in use (every profile when those in use are
+// not known).
+func (f *windowsFacts) droppedAnswers() (why string, set bool) {
 	inUse, which := f.ActiveProfiles, "the profile of the network in use"
 	if len(inUse) == 0 {
 		inUse, which = winfw.ProfileNames, "which profile the network in use has could not be read"
@@ -122,12 +122,12 @@ func (f *windowsFacts) droppedAnswers() string {
 		return out
 	}
 	if on := pick(f.UnicastResponsesDisabled); len(on) > 0 {
-		return fmt.Sprintf("Windows Firewall does not let in direct answers to this computer's device searches: %s is 1 for the %s profile (%s)", unicastResponsesValue, joinProfiles(on), which)
+		return fmt.Sprintf("Windows Firewall does not let in direct answers to this computer's device searches: %s is 1 for the %s profile (%s)", unicastResponsesValue, joinProfiles(on), which), true
 	}
 	if unread := pick(f.UnicastResponsesUnread); len(unread) > 0 {
-		return fmt.Sprintf("whether Windows Firewall lets in direct answers to this computer's device searches could not be read: %s of the %s profile (%s)", unicastResponsesValue, joinProfiles(unread), which)
+		return fmt.Sprintf("whether Windows Firewall lets in direct answers to this computer's device searches could not be read: %s of the %s profile (%s)", unicastResponsesValue, joinProfiles(unread), which), false
 	}
-	return ""
+	return "", false
 }
 
 func joinProfiles(names []string) string {
