@@ -7,8 +7,19 @@
 // most of the time a practitioner waited for "Check again". A Watcher
 // browses those types at start and every Interval, and its Probe wrapper
 // answers MDNS from the latest browse while it is younger than MaxAge
-// (saying how old it is through ObservedAt); older, or never browsed, it
+// (saying how old it is through ObservedAt) and was made on the network
+// the computer is on now; older, made elsewhere, or never browsed, it
 // browses live as before. Everything else the wrapper passes through.
+//
+// Which network is told by more than the computer's addresses (a home and
+// a café may both hand out 192.168.1.x, and the agent's network poll
+// compares only addresses): each browse records the default gateways'
+// link-layer addresses and the Wi-Fi access points the probe knows (see
+// networkIdentity), and an answer is given from it only while they are
+// the same; a difference drops every observation, as Forget does. Ages
+// are told by the wall clock, which, unlike Go's monotonic clock on
+// Linux, goes on while the computer sleeps: a laptop closed in one place
+// and opened in another does not answer from a browse it made before.
 //
 // Between browses the Watcher also listens to the mDNS group passively
 // (when the probe is a probe.MDNSListener, as the live one is): a device
@@ -50,9 +61,11 @@ const (
 // observation is one service type's latest browse, with what was heard
 // since.
 type observation struct {
-	at    time.Time
+	at    time.Time        // wall clock only
 	found map[string]entry // by lower-case instance name
 	err   error
+	// network is the network identity when the browse began.
+	network string
 }
 
 // entry is one instance of an observation.
@@ -83,6 +96,8 @@ type Watcher struct {
 	interval time.Duration
 	maxAge   time.Duration
 	now      func() time.Time
+	// identity reads the network identity (networkIdentity through p).
+	identity func(context.Context) string
 
 	mu  sync.Mutex
 	obs map[string]observation
@@ -100,7 +115,8 @@ func New(p probe.Probe, services []string, interval, maxAge time.Duration) *Watc
 	if maxAge <= 0 {
 		maxAge = DefaultMaxAge
 	}
-	return &Watcher{p: p, services: services, interval: interval, maxAge: maxAge, now: time.Now, obs: map[string]observation{}}
+	return &Watcher{p: p, services: services, interval: interval, maxAge: maxAge, now: time.Now, obs: map[string]observation{},
+		identity: func(ctx context.Context) string { return networkIdentity(ctx, p) }}
 }
 
 // Run browses at once and then every interval until ctx ends, and listens
@@ -125,6 +141,7 @@ func (w *Watcher) Run(ctx context.Context) {
 // answered. A browse that failed keeps its error: answering a check with
 // "could not browse" is as honest live as from the background.
 func (w *Watcher) BrowseAll(ctx context.Context) {
+	network := w.identity(ctx)
 	var wg sync.WaitGroup
 	for _, svc := range w.services {
 		wg.Add(1)
@@ -134,7 +151,7 @@ func (w *Watcher) BrowseAll(ctx context.Context) {
 			if ctx.Err() != nil {
 				return // cut short by shutdown: not an observation
 			}
-			o := observation{at: w.now(), found: map[string]entry{}, err: err}
+			o := observation{at: w.now().Round(0), found: map[string]entry{}, err: err, network: network}
 			for _, inst := range found {
 				o.found[strings.ToLower(inst.Name)] = entry{inst: inst}
 			}
@@ -187,7 +204,7 @@ func (w *Watcher) heard(a probe.MDNSAnnouncement) {
 	if !ok || o.err != nil {
 		return
 	}
-	now := w.now()
+	now := w.now().Round(0)
 	if a.Goodbye() {
 		delete(o.found, key)
 		return
@@ -219,7 +236,9 @@ func (w *Watcher) Forget() {
 	}
 }
 
-// latest is the browse of svc if it is younger than maxAge.
+// latest is the browse of svc if it is younger than maxAge (by the wall
+// clock) and was made on the network the computer is on now; a browse
+// made on another network drops every observation (Forget).
 func (w *Watcher) latest(svc string) (observation, bool) {
 	w.mu.Lock()
 	o, ok := w.obs[svc]
@@ -228,7 +247,12 @@ func (w *Watcher) latest(svc string) (observation, bool) {
 		o.found = maps.Clone(o.found)
 	}
 	w.mu.Unlock()
-	if !ok || w.now().Sub(o.at) > w.maxAge || w.now().Before(o.at) {
+	now := w.now().Round(0)
+	if !ok || now.Sub(o.at) > w.maxAge || now.Before(o.at) {
+		return observation{}, false
+	}
+	if w.identity(context.Background()) != o.network {
+		w.Forget()
 		return observation{}, false
 	}
 	return o, true

@@ -3,6 +3,7 @@ package lanwatch
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,6 +22,28 @@ type lan struct {
 	fail    error
 	browses atomic.Int32
 	delay   time.Duration
+	// files are what ReadFile gives (the kernel's routing and neighbour
+	// tables); a path not in it is not found.
+	files map[string]string
+}
+
+func (l *lan) ReadFile(path string) ([]byte, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.files[path]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", path, probe.ErrNotFound)
+	}
+	return []byte(b), nil
+}
+
+func (l *lan) setFile(path, content string) {
+	l.mu.Lock()
+	if l.files == nil {
+		l.files = map[string]string{}
+	}
+	l.files[path] = content
+	l.mu.Unlock()
 }
 
 func (l *lan) GOOS() string     { return "linux" }
