@@ -99,4 +99,10 @@
 // whether a direct answer to another program's query gets through, so
 // set or unreadable it is unknown. Facts without the reading (an older
 // agent's) are unknown too.
+//
+// Asked of the running agent, the answer may be its background browse
+// (agent/lanwatch), and the facts say how old (observed_seconds_ago). The
+// agent answers from a browse under 3 minutes old made on the network the
+// computer is on now; facts claiming an older one, with no listening
+// speaker found, are unknown.
 package smartspeakers

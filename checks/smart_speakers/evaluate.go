@@ -131,6 +131,14 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 		}
 	}
 
+	if ago := oldestObservation(f); ago > maxObservedSeconds {
+		return checks.Result{
+			Status:  checks.Unknown,
+			Summary: "Could not look for smart speakers on this network: the last look is too old to say what is there now.",
+			Fix:     unknownFix(f.OS),
+			Reason:  fmt.Sprintf("the answer is the running agent's background browse of %d seconds ago, older than the %d seconds it answers from", ago, maxObservedSeconds),
+		}
+	}
 	if why, fix := answersMayBeDropped(f); why != "" {
 		return checks.Result{
 			Status:  checks.Unknown,
@@ -147,6 +155,25 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 		summary += fmt.Sprintf(" %d other media devices answered (TVs, streaming sticks or speakers without a microphone).", others)
 	}
 	return checks.Result{Status: checks.Pass, Summary: summary}
+}
+
+// maxObservedSeconds is the oldest background browse that says what is
+// on the network now: the running agent browses every minute and answers
+// from a browse under 3 minutes old (agent/lanwatch DefaultMaxAge), so an
+// older one in the facts (another agent's, or re-evaluated facts) is not
+// current.
+const maxObservedSeconds = 180
+
+// oldestObservation is the age in seconds of the oldest background browse
+// the facts were answered from (0 when every browse was live).
+func oldestObservation(f facts) int {
+	oldest := 0
+	for _, b := range f.Browses {
+		if b.ObservedSecondsAgo != nil {
+			oldest = max(oldest, *b.ObservedSecondsAgo)
+		}
+	}
+	return oldest
 }
 
 // answersMayBeDropped says why the direct answers the browse waits for

@@ -303,3 +303,28 @@ func TestDarwinBlockAll(t *testing.T) {
 		t.Errorf("speaker found with block all: %+v", r)
 	}
 }
+
+func TestObservationAge(t *testing.T) {
+	aged := func(secs int) facts {
+		f := facts{OS: "linux", Browses: okBrowses()}
+		for i := range f.Browses {
+			f.Browses[i].ObservedSecondsAgo = &secs
+		}
+		return f
+	}
+	if r := evaluate(aged(60), checks.Catalogue{Check}.Default()); r.Status != checks.Pass {
+		t.Errorf("a browse of a minute ago: %s", r.Status)
+	}
+	if r := evaluate(aged(maxObservedSeconds), checks.Catalogue{Check}.Default()); r.Status != checks.Pass {
+		t.Errorf("a browse of 3 minutes ago: %s", r.Status)
+	}
+	r := evaluate(aged(maxObservedSeconds+1), checks.Catalogue{Check}.Default())
+	if r.Status != checks.Unknown || !strings.Contains(r.Reason, "181 seconds ago") {
+		t.Errorf("an older browse: %+v", r)
+	}
+	speaker := aged(3600)
+	speaker.Devices = []device{{Kind: kindGoogleSpeaker, Listens: true}}
+	if r := evaluate(speaker, checks.Catalogue{Check}.Default()); r.Status != checks.Warn {
+		t.Errorf("a speaker seen an hour ago: %s", r.Status)
+	}
+}
