@@ -97,12 +97,17 @@ const (
 )
 
 // capture is one program seen capturing now: its name (a known program's
-// id, or the program's file name), what it captures and how it was seen.
-// Never a window title, stream name, file name or process id.
+// id, or the program's file name), what it captures, how it was seen and,
+// on Windows, whose program it is when not the console user's. Never a
+// window title, stream name, file name, process id or account name.
 type capture struct {
 	Program string `json:"program"`
 	What    string `json:"what"`
 	Via     string `json:"via"`
+	// Account (Windows) is "service" for a program running as SYSTEM or
+	// another service account, "other" for another account's; empty for
+	// the console user's (or not told).
+	Account string `json:"account,omitempty"`
 }
 
 // facts are the raw observations.
@@ -126,6 +131,11 @@ type facts struct {
 	// ConsentStore (Windows) is the console user's capability consent
 	// store: read or unknown.
 	ConsentStore string `json:"consent_store,omitempty"`
+	// OtherConsentStores (Windows) is the microphone and camera records
+	// of the machine's consent store (HKLM: programs running as SYSTEM)
+	// and of every other loaded account's: read or unknown. Empty in
+	// facts of agents that did not read them.
+	OtherConsentStores string `json:"other_consent_stores,omitempty"`
 	// MicrophoneCamera (macOS) is not_readable: macOS tells which app uses
 	// them only to programs with special permission.
 	MicrophoneCamera string `json:"microphone_camera,omitempty"`
@@ -160,7 +170,9 @@ func collect(ctx context.Context, p probe.Probe) (facts, error) {
 }
 
 func (f *facts) addError(what string, err error) {
-	f.Errors = append(f.Errors, what+": "+probe.ErrorKind(err))
+	if e := what + ": " + probe.ErrorKind(err); !slices.Contains(f.Errors, e) {
+		f.Errors = append(f.Errors, e)
+	}
 }
 
 func (f *facts) addCapture(c capture) {

@@ -71,8 +71,20 @@
 //     (checks/internal/consentstore, shared with voice_assistants). reg's
 //     failure text is localised, so a failure is told by reading the
 //     microphone key through the registry: not there = no app ever asked.
-//     Nobody signed in, the console user not known, or a usage time not
-//     recognised → unknown.
+//     Then the microphone and webcam records of every other store, read
+//     the same way: the machine's (HKLM\SOFTWARE\…\ConsentStore, where
+//     Windows records programs running as SYSTEM) and each other loaded
+//     hive's (`reg query HKU`; .DEFAULT, S-1-5-18's hive again, and the
+//     _Classes hives left out): the service accounts S-1-5-18, -19, -20
+//     and any other account signed in. A program in use there runs as a
+//     system service or in another account, so it fails even when it is a
+//     call app ("…, running in the background as a system service, is
+//     recording the microphone"), the fix saying to tell IT support or to
+//     sign that account out. Facts of agents that did not read these
+//     stores (no other_consent_stores) are judged as before.
+//     Nobody signed in, the console user not known, a usage time not
+//     recognised, or the machine's store, the list of hives or another
+//     hive's store not readable → unknown.
 //   - macOS: which app uses the microphone or camera is told only to
 //     programs with special permission (the menu bar's orange and green
 //     dots), so that part is always unknown, with the fix saying where to

@@ -34,6 +34,15 @@ var whatWords = map[string]string{
 	playback:   "what the computer plays (the call's sound)",
 }
 
+// captor is a program seen capturing and whose it is (capture.Account).
+type captor struct{ id, account string }
+
+// accountWords say whose a program is, after its name.
+var accountWords = map[string]string{
+	accountService: ", running in the background as a system service,",
+	accountOther:   ", running in another account signed in on this computer,",
+}
+
 // allowed reports whether the policy's call apps let program id capture:
 // a known call app the list names, a web browser while the list names a
 // call app used in a browser, or any program the list names by its name.
@@ -61,31 +70,41 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 	callApps := callAppsSetting.Of(pol)
 	grade := otherCaptureSetting.Of(pol)
 
-	// What each program other than a call app captures, in order.
-	var order []string
-	what := map[string][]string{}
+	// What each program other than a call app captures, in order. A
+	// program running as a service or another account is never the
+	// practitioner's call app.
+	var order []captor
+	what := map[captor][]string{}
 	var expected []string
 	for _, c := range f.Captures {
-		if allowed(c.Program, callApps) {
+		if c.Account == "" && allowed(c.Program, callApps) {
 			if n := displayName(c.Program); !slices.Contains(expected, n) {
 				expected = append(expected, n)
 			}
 			continue
 		}
-		if !slices.Contains(order, c.Program) {
-			order = append(order, c.Program)
+		who := captor{c.Program, c.Account}
+		if !slices.Contains(order, who) {
+			order = append(order, who)
 		}
-		if w := whatWords[c.What]; !slices.Contains(what[c.Program], w) {
-			what[c.Program] = append(what[c.Program], w)
+		if w := whatWords[c.What]; !slices.Contains(what[who], w) {
+			what[who] = append(what[who], w)
 		}
 	}
 	var findings, names []string
-	for _, id := range order {
-		findings = append(findings, sentenceStart(displayName(id))+" is recording "+text.JoinAnd(what[id]))
-		names = append(names, displayName(id))
+	var accounts []string
+	for _, who := range order {
+		findings = append(findings, sentenceStart(displayName(who.id))+accountWords[who.account]+" is recording "+text.JoinAnd(what[who]))
+		if who.account != "" {
+			if !slices.Contains(accounts, who.account) {
+				accounts = append(accounts, who.account)
+			}
+			continue
+		}
+		names = append(names, displayName(who.id))
 	}
 	for _, id := range f.Recorders {
-		if slices.Contains(order, id) || allowed(id, callApps) {
+		if slices.ContainsFunc(order, func(c captor) bool { return c.id == id && c.account == "" }) || allowed(id, callApps) {
 			continue
 		}
 		p, _ := byID(id)
@@ -105,7 +124,7 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 		parts = append(parts, checks.Result{
 			Status:  grade,
 			Summary: strings.Join(findings, "; ") + ".",
-			Fix:     fixFor(f.OS, names),
+			Fix:     fixFor(f.OS, names, accounts),
 		})
 	}
 	if r, ok := unread(f, pol); ok {
@@ -150,6 +169,14 @@ func unread(f facts, pol checks.Policy) (checks.Result, bool) {
 			}
 			missing = append(missing, "which apps use the microphone, camera or screen capture")
 		}
+		// Facts of an agent that did not read the other stores leave
+		// OtherConsentStores empty: judged as they were then.
+		if f.OtherConsentStores != "" && f.OtherConsentStores != stateRead {
+			missing = append(missing, "which programs running as system services or in other accounts use the microphone or camera")
+			if slices.ContainsFunc(f.Errors, func(e string) bool { return otherStoreError(e) && strings.HasSuffix(e, "access denied") }) {
+				fix = "Let the SessionGuard service run the check, or run it as an administrator: only then can the programs of other accounts and system services be seen."
+			}
+		}
 	case "darwin":
 		if macUnreadableSetting.Of(pol) == checks.Warn && len(f.Errors) == 0 {
 			return checks.Result{Status: checks.Warn,
@@ -173,6 +200,18 @@ func unread(f facts, pol checks.Policy) (checks.Result, bool) {
 	return checks.Result{Status: checks.Unknown, Summary: "Could not tell " + text.JoinAnd(missing) + ".", Fix: fix, Reason: reason}, true
 }
 
+// otherStoreError reports whether a fact's error is about the stores
+// collectOtherStores reads (the machine's, other accounts', the list of
+// loaded hives), not the console user's.
+func otherStoreError(e string) bool {
+	for _, name := range []string{storeMachine, storeService, storeOtherAccount, loadedHivesName} {
+		if strings.HasPrefix(e, name+": ") {
+			return true
+		}
+	}
+	return false
+}
+
 func errSuffix(f facts) string {
 	if len(f.Errors) == 0 {
 		return ""
@@ -191,17 +230,36 @@ func sentenceStart(name string) string {
 	return name
 }
 
-func fixFor(goos string, names []string) string {
-	tail := " If you did not start it, tell your IT support: something may be recording you. If it is a call app your organisation uses, IT can add it to the call apps in the policy."
+// fixFor tells how to stop what was found: the programs the person can
+// close (names), and the programs of other accounts or services
+// (accounts: accountOther, accountService), which they cannot.
+func fixFor(goos string, names, accounts []string) string {
 	other := displayName(otherAccountSoundSystem)
 	if slices.Contains(names, other) {
 		names = slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == other })
-		account := "Another account signed in on this computer is using the microphone or camera: sign that account out (or restart the computer) before your session, and tell your IT support if you do not know whose it is."
-		if len(names) == 0 {
-			return account
+		if !slices.Contains(accounts, accountOther) {
+			accounts = append(slices.Clone(accounts), accountOther)
 		}
-		return fixFor(goos, names) + " " + account
 	}
+	var fix []string
+	if len(names) > 0 {
+		fix = append(fix, closeFix(goos, names))
+	}
+	for _, a := range accounts {
+		fix = append(fix, accountFix[a])
+	}
+	return strings.Join(fix, " ")
+}
+
+// accountFix is what to do about a program of another account or a
+// system service, which the person at the screen cannot close.
+var accountFix = map[string]string{
+	accountOther:   "Another account signed in on this computer is using the microphone or camera: sign that account out (or restart the computer) before your session, and tell your IT support if you do not know whose it is.",
+	accountService: "A program running in the background as a system service is using the microphone or camera; you cannot close it yourself. Do not start the session: tell your IT support, who can find and stop it (something may be recording you).",
+}
+
+func closeFix(goos string, names []string) string {
+	tail := " If you did not start it, tell your IT support: something may be recording you. If it is a call app your organisation uses, IT can add it to the call apps in the policy."
 	list := text.JoinAnd(names)
 	switch goos {
 	case "windows":
