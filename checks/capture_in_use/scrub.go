@@ -12,10 +12,13 @@ import (
 //
 //   - pw-dump: each object's id and type, the output and input node of a
 //     link, and the props media.class, application.process.binary,
-//     application.name and client.id;
+//     application.name, client.id and the process ids;
 //   - pactl: each entry's index and source, and the props
-//     application.process.binary, application.name and device.class;
-//   - reg query: a NonPackaged program's key keeps its file name only.
+//     application.process.binary, application.name, application.process.id
+//     and device.class;
+//   - reg query: a NonPackaged program's key keeps its path (where it is
+//     installed decides whether it is a call app), its home folder's
+//     name replaced by "user".
 //
 // Output it cannot parse is dropped whole (it replays as unrecognised, as
 // it was read).
@@ -26,12 +29,14 @@ func scrub(name string, args []string, out []byte) []byte {
 	case "pactl":
 		return scrubPactl(out)
 	case "reg":
-		return []byte(nonPackagedPath.ReplaceAllString(string(out), `${1}`))
+		return []byte(nonPackagedHome.ReplaceAllString(string(out), `${1}user#`))
 	}
 	return out
 }
 
-var pwProps = []string{"media.class", "application.process.binary", "application.name", "client.id"}
+// pwProps are the props kept: the process ids too, since a stream is
+// named by the program its process runs (see streamPID).
+var pwProps = []string{"media.class", "application.process.binary", "application.name", "client.id", "pipewire.sec.pid", "application.process.id"}
 
 func scrubPWDump(out []byte) []byte {
 	var objs []map[string]any
@@ -74,7 +79,7 @@ func scrubPactl(out []byte) []byte {
 	for _, o := range outs {
 		kp := map[string]string{}
 		if props, ok := o["properties"].(map[string]any); ok {
-			for _, p := range []string{"application.process.binary", "application.name", "device.class"} {
+			for _, p := range []string{"application.process.binary", "application.name", "application.process.id", "device.class"} {
 				if v, ok := props[p].(string); ok {
 					kp[p] = v
 				}
@@ -92,6 +97,6 @@ func scrubPactl(out []byte) []byte {
 	return b
 }
 
-// nonPackagedPath is a desktop program's consent store key: its folder
-// (the part up to the last '#') goes, its file name stays.
-var nonPackagedPath = regexp.MustCompile(`(?i)(\\NonPackaged\\)[^\r\n]*#`)
+// nonPackagedHome is a desktop program's consent store key under a home
+// folder (C:#Users#<name>#…): the name is replaced.
+var nonPackagedHome = regexp.MustCompile(`(?i)(\\NonPackaged\\[a-z]:#Users#)[^#\r\n]+#`)
