@@ -127,27 +127,12 @@ func TestShellMatch(t *testing.T) {
 // A root found through /sys (no lsblk) is named dm-N there; crypttab names
 // it by its mapper name, which dm/name holds.
 func TestRootKeyThroughSysfsName(t *testing.T) {
-	dir := t.TempDir()
-	files := map[string]string{
-		"manifest.json":                            `{"format":"sessionguard.evidence/v1","goos":"linux","recorded_at":"2026-12-06T10:00:00Z"}`,
+	p := replayDir(t, map[string]string{
 		"files/proc/cmdline":                       "root=/dev/mapper/cryptroot ro quiet\n",
 		"files/etc/cryptsetup-initramfs/conf-hook": "KEYFILE_PATTERN=\"/etc/keys/*.key\"\n",
 		"files/etc/crypttab":                       "cryptroot UUID=1 /etc/keys/root.key luks\n",
 		"files/sys/class/block/dm-0/dm/name":       "cryptroot\n",
-	}
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p, err := evidence.OpenReplay(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	plain := func(string, mount) *volume {
 		return &volume{Mount: "/boot", FSType: "ext4", Stack: []layer{{Type: "part"}, {Type: "disk"}}}
 	}

@@ -159,11 +159,11 @@ func unlockSettings(l linuxFacts) string {
 	return "the lock screen's sign-in settings (PAM service " + l.UnlockService + ")"
 }
 
-// unlockRule says where the rule letting the person in is, when the facts
-// say ("" from facts recorded before they did).
+// unlockRule says which rule lets the person in: the module's line and,
+// when the facts say (not those recorded before they did), its file.
 func unlockRule(l linuxFacts, module string) string {
 	if l.UnlockRuleFile == "" {
-		return ""
+		return " (" + module + ")"
 	}
 	return " through the " + module + " line in " + l.UnlockRuleFile
 }
@@ -309,20 +309,12 @@ func unlockGates(l linuxFacts, fix string) []checks.Result {
 			Summary: "The screen locks, but the lock screen opens without your password: your account is in " + group + ".",
 			Fix:     "To unlock with your password again, " + unixlogin.NoPasswdGroupFix})
 	case l.UnlockWithoutPassword == unixlogin.ViaSucceedIf:
-		how := " (pam_succeed_if)"
-		if l.UnlockRuleFile != "" {
-			how = unlockRule(l, "pam_succeed_if")
-		}
 		gates = append(gates, checks.Result{Status: checks.Fail,
-			Summary: "The screen locks, but the lock screen opens without your password: " + unlockSettings(l) + " let your account in without one" + how + ".",
+			Summary: "The screen locks, but the lock screen opens without your password: " + unlockSettings(l) + " let your account in without one" + unlockRule(l, "pam_succeed_if") + ".",
 			Fix:     "To unlock with your password again, " + unixlogin.SucceedIfFix(l.UnlockRuleFile)})
 	case l.UnlockWithoutPassword == unixlogin.ViaPermit:
-		how := " (pam_permit)"
-		if l.UnlockRuleFile != "" {
-			how = unlockRule(l, "pam_permit")
-		}
 		gates = append(gates, checks.Result{Status: checks.Fail,
-			Summary: "The screen locks, but the lock screen opens without a password: " + unlockSettings(l) + " let anyone in" + how + ".",
+			Summary: "The screen locks, but the lock screen opens without a password: " + unlockSettings(l) + " let anyone in" + unlockRule(l, "pam_permit") + ".",
 			Fix:     "To make the lock screen ask for a password, " + unixlogin.PermitFix(l.UnlockRuleFile)})
 	case l.UnlockPAMUnread:
 		gates = append(gates, unknownGate("whether "+unlockSettings(l)+" let you in without a password could not be read", fix))

@@ -180,19 +180,11 @@ func autoLoginFix(f facts) string {
 	}
 	if slices.Contains(via, unixlogin.ViaSucceedIf) {
 		r := pamRule(rules, unixlogin.ViaSucceedIf)
-		where := "its PAM settings"
-		if r.File != "" {
-			where = r.File
-		}
-		parts = append(parts, "The login screen lets your account in without a password (a pam_succeed_if rule in "+where+" whose conditions your account meets): "+unixlogin.SucceedIfFix(r.File))
+		parts = append(parts, "The login screen lets your account in without a password (a pam_succeed_if rule in "+pamWhere(r)+" whose conditions your account meets): "+unixlogin.SucceedIfFix(r.File))
 	}
 	if slices.Contains(via, unixlogin.ViaPermit) {
 		r := pamRule(rules, unixlogin.ViaPermit)
-		where := "its PAM settings"
-		if r.File != "" {
-			where = r.File
-		}
-		parts = append(parts, "The login screen lets anyone sign in without a password (pam_permit in "+where+"): "+unixlogin.PermitFix(r.File))
+		parts = append(parts, "The login screen lets anyone sign in without a password (pam_permit in "+pamWhere(r)+"): "+unixlogin.PermitFix(r.File))
 	}
 	if slices.ContainsFunc(via, func(v string) bool { return strings.HasPrefix(v, "gdm_") }) {
 		parts = append(parts, "Turn off automatic login: open Settings > Users (or System > Users), click Unlock, and switch off Automatic Login.")
@@ -265,6 +257,15 @@ const noPasswordFix = passwdstatus.EmptyFix
 const directoryGroupFix = "You sign in with a domain or Microsoft Entra ID account, and this computer could not tell which of its groups you are in: ask your IT support whether your account is an administrator here (for example through \"Device Local Administrators\" or \"Domain Admins\"); signing out and in again lets Windows record your groups for the next check."
 
 const kcpasswordFix = "A saved automatic-login password is still on this Mac: open System Settings > Users & Groups, set \"Automatically log in as\" to your account and then back to Off, which deletes it, or ask your IT support."
+
+// pamWhere names the file a rule is in, or "its PAM settings" when the
+// facts do not say.
+func pamWhere(r unixlogin.Rule) string {
+	if r.File == "" {
+		return "its PAM settings"
+	}
+	return r.File
+}
 
 // pamRule is the first of rules letting a person in via via; the zero
 // rule when there is none (facts recorded before rules were).
