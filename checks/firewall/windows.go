@@ -21,12 +21,6 @@ const (
 	connectionProfile  = winfw.ConnectionProfileClass
 	securityCenter2    = `root\SecurityCenter2`
 	firewallProductCls = "FirewallProduct"
-	// localPolicyKey holds the local firewall settings per profile
-	// (StandardProfile is the Private profile).
-	localPolicyKey = winfw.LocalPolicyKey
-	// groupPolicyKey holds settings pushed by Group Policy or MDM, which
-	// win over the local ones.
-	groupPolicyKey = winfw.GroupPolicyKey
 	// cimv2 and ServiceCls list the services with their state.
 	cimv2      = `root\cimv2`
 	serviceCls = "Win32_Service"
