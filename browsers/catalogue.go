@@ -29,6 +29,10 @@ type Browser struct {
 	// MacApp is its macOS app bundle ("Google Chrome.app"); empty where it
 	// has none.
 	MacApp string
+	// WindowsUserInstalls are the folders under %LOCALAPPDATA% its
+	// per-user installer puts the program in on Windows (slash-separated),
+	// so that a program of its name found there is it.
+	WindowsUserInstalls []string
 	// DebPackages are the Debian packages its maker's own apt source
 	// ships it as (the updates check counts a newer one waiting there as
 	// a security update); empty where the distributions ship it.
@@ -65,7 +69,8 @@ var known = []Browser{
 	{ID: Chrome, Name: "Google Chrome", Engine: EngineChromium,
 		Aliases: []string{"google-chrome", "google chrome", "googlechrome"}, Processes: []string{"chrome"},
 		Binaries: []string{"chrome", "google-chrome", "google-chrome-stable"}, MacApp: "Google Chrome.app",
-		DebPackages: []string{"google-chrome-stable", "google-chrome-beta", "google-chrome-unstable"},
+		DebPackages:         []string{"google-chrome-stable", "google-chrome-beta", "google-chrome-unstable"},
+		WindowsUserInstalls: []string{"Google/Chrome/Application", "Google/Chrome Beta/Application"},
 		dirs: map[string][]dir{
 			"linux":   {{xdgConfig, "google-chrome"}, flatpak("com.google.Chrome", "google-chrome")},
 			"darwin":  {{appSupport, "Google/Chrome"}},
@@ -73,6 +78,7 @@ var known = []Browser{
 		}},
 	{ID: Chromium, Name: "Chromium", Engine: EngineChromium, Processes: []string{"chromium"},
 		Binaries: []string{"chromium", "chromium-browser"}, MacApp: "Chromium.app",
+		WindowsUserInstalls: []string{"Chromium/Application"},
 		dirs: map[string][]dir{
 			"linux":   {{xdgConfig, "chromium"}, {home, "snap/chromium/common/chromium"}, flatpak("org.chromium.Chromium", "chromium")},
 			"darwin":  {{appSupport, "Chromium"}},
@@ -81,7 +87,8 @@ var known = []Browser{
 	{ID: Edge, Name: "Microsoft Edge", Engine: EngineChromium,
 		Aliases: []string{"msedge", "microsoft-edge", "microsoft edge"}, Processes: []string{"msedge"},
 		Binaries: []string{"msedge", "microsoft-edge", "microsoft-edge-stable"}, MacApp: "Microsoft Edge.app",
-		DebPackages: []string{"microsoft-edge-stable", "microsoft-edge-beta", "microsoft-edge-dev"},
+		DebPackages:         []string{"microsoft-edge-stable", "microsoft-edge-beta", "microsoft-edge-dev"},
+		WindowsUserInstalls: []string{"Microsoft/Edge/Application"},
 		dirs: map[string][]dir{
 			"linux":   {{xdgConfig, "microsoft-edge"}, flatpak("com.microsoft.Edge", "microsoft-edge")},
 			"darwin":  {{appSupport, "Microsoft Edge"}},
@@ -89,7 +96,8 @@ var known = []Browser{
 		}},
 	{ID: Brave, Name: "Brave", Engine: EngineChromium, Processes: []string{"brave"},
 		Binaries: []string{"brave", "brave-browser"}, MacApp: "Brave Browser.app",
-		DebPackages: []string{"brave-browser", "brave-browser-beta", "brave-browser-nightly"},
+		DebPackages:         []string{"brave-browser", "brave-browser-beta", "brave-browser-nightly"},
+		WindowsUserInstalls: []string{"BraveSoftware/Brave-Browser/Application"},
 		dirs: map[string][]dir{
 			"linux": {{xdgConfig, "BraveSoftware/Brave-Browser"}, {home, "snap/brave/current/.config/BraveSoftware/Brave-Browser"},
 				flatpak("com.brave.Browser", "BraveSoftware/Brave-Browser")},
@@ -98,7 +106,8 @@ var known = []Browser{
 		}},
 	{ID: Vivaldi, Name: "Vivaldi", Engine: EngineChromium, Processes: []string{"vivaldi"},
 		Binaries: []string{"vivaldi", "vivaldi-bin"}, MacApp: "Vivaldi.app",
-		DebPackages: []string{"vivaldi-stable", "vivaldi-snapshot"},
+		DebPackages:         []string{"vivaldi-stable", "vivaldi-snapshot"},
+		WindowsUserInstalls: []string{"Vivaldi/Application"},
 		dirs: map[string][]dir{
 			"linux":   {{xdgConfig, "vivaldi"}, flatpak("com.vivaldi.Vivaldi", "vivaldi")},
 			"darwin":  {{appSupport, "Vivaldi"}},
@@ -106,7 +115,8 @@ var known = []Browser{
 		}},
 	{ID: Opera, Name: "Opera", Engine: EngineChromium, Processes: []string{"opera"},
 		Binaries: []string{"opera"}, MacApp: "Opera.app",
-		DebPackages: []string{"opera-stable", "opera-beta"},
+		DebPackages:         []string{"opera-stable", "opera-beta"},
+		WindowsUserInstalls: []string{"Programs/Opera"},
 		dirs: map[string][]dir{
 			"linux":   {{xdgConfig, "opera"}, {home, "snap/opera/current/.config/opera"}, flatpak("com.opera.Opera", "opera")},
 			"darwin":  {{appSupport, "com.operasoftware.Opera"}},
@@ -115,7 +125,8 @@ var known = []Browser{
 	{ID: Firefox, Name: "Firefox", Engine: EngineFirefox,
 		Aliases: []string{"firefox-esr", "mozilla firefox"}, Processes: []string{"firefox"},
 		Binaries: []string{"firefox", "firefox-esr", "firefox-bin"}, MacApp: "Firefox.app",
-		DebPackages: []string{"firefox", "firefox-esr", "firefox-beta", "firefox-nightly"},
+		DebPackages:         []string{"firefox", "firefox-esr", "firefox-beta", "firefox-nightly"},
+		WindowsUserInstalls: []string{"Mozilla Firefox"},
 		dirs: map[string][]dir{
 			"linux": {
 				{home, ".mozilla/firefox"},

@@ -185,6 +185,8 @@ func TestIdentify(t *testing.T) {
 		{"windows", `C:\Program Files\Google\Chrome\Application\chrome.exe`, "browser"},
 		{"windows", `C:\Users\user\AppData\Local\Google\Chrome\Application\chrome.exe`, "browser"},
 		{"windows", `C:\Users\user\Downloads\chrome.exe`, unidentified},
+		{"windows", `C:\Users\user\AppData\Local\Mozilla Firefox\firefox.exe`, "browser"},
+		{"windows", `C:\Users\user\AppData\Local\Programs\Opera\opera.exe`, "browser"},
 		{"windows", `C:\Program Files\obs-studio\bin\64bit\obs64.exe`, "obs_studio"},
 		{"windows", "", ""},
 	}

@@ -252,16 +252,21 @@ var installRoots = map[string][]string{
 
 // userInstallDirs are the folders in the user's profile a trusted program
 // installs itself to on Windows (Zoom's per-user installer, Teams classic,
-// Webex, browsers' per-user installs), by program id.
-var userInstallDirs = map[string][]string{
-	"zoom":            {"?:/users/*/appdata/roaming/zoom/bin/"},
-	"microsoft_teams": {"?:/users/*/appdata/local/microsoft/teams/"},
-	"webex":           {"?:/users/*/appdata/local/webex/", "?:/users/*/appdata/local/ciscosparklauncher/", "?:/users/*/appdata/local/programs/cisco spark/"},
-	"browser": {"?:/users/*/appdata/local/google/chrome/application/", "?:/users/*/appdata/local/google/chrome beta/application/",
-		"?:/users/*/appdata/local/chromium/application/", "?:/users/*/appdata/local/bravesoftware/brave-browser/application/",
-		"?:/users/*/appdata/local/vivaldi/application/", "?:/users/*/appdata/local/programs/opera/", "?:/users/*/appdata/local/mozilla firefox/",
-		"?:/users/*/appdata/local/microsoft/edge/application/"},
-}
+// Webex, and browsers' per-user installs from the browser catalogue), by
+// program id.
+var userInstallDirs = func() map[string][]string {
+	dirs := map[string][]string{
+		"zoom":            {"?:/users/*/appdata/roaming/zoom/bin/"},
+		"microsoft_teams": {"?:/users/*/appdata/local/microsoft/teams/"},
+		"webex":           {"?:/users/*/appdata/local/webex/", "?:/users/*/appdata/local/ciscosparklauncher/", "?:/users/*/appdata/local/programs/cisco spark/"},
+	}
+	for _, b := range browsers.Known() {
+		for _, d := range b.WindowsUserInstalls {
+			dirs["browser"] = append(dirs["browser"], "?:/users/*/appdata/local/"+strings.ToLower(d)+"/")
+		}
+	}
+	return dirs
+}()
 
 // installedAt reports whether exe, a trusted program's file, lies where
 // programs are installed on goos (installRoots, or the program's own
