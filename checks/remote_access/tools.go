@@ -89,9 +89,13 @@ type sessionSign struct {
 
 var catalogue = []toolInfo{
 	{id: teamViewer, name: "TeamViewer", relay: true,
-		linux:    []string{"teamviewerd", "teamviewer"},
-		darwin:   []string{"teamviewer", "teamviewer_service"},
-		windows:  []string{"teamviewer.exe", "teamviewer_service.exe"},
+		linux:  []string{"teamviewerd", "teamviewer"},
+		darwin: []string{"teamviewer", "teamviewer_service"},
+		// TeamViewerQS*.exe is QuickSupport, the no-install module a
+		// helper asks people to download and run (TeamViewerQS.exe,
+		// TeamViewerQS_x64.exe, a custom module's TeamViewerQS-idc….exe,
+		// as their download links name them).
+		windows:  []string{"teamviewer.exe", "teamviewer_service.exe", "teamviewerqs*"},
 		services: []string{"teamviewer"}, launchd: []string{"com.teamviewer."},
 		units: []string{"teamviewerd.service"}, linuxFiles: []string{"/opt/teamviewer/tv_bin/teamviewerd"},
 		apps: []string{"TeamViewer.app", "TeamViewerHost.app", "TeamViewer QuickSupport.app"},
