@@ -23,7 +23,7 @@ var rootShellAnyArgs = setOf(
 	// shells
 	"sh", "bash", "dash", "zsh", "fish", "ksh", "ksh93", "mksh", "pdksh", "oksh", "yash", "csh", "tcsh", "ash", "rbash", "busybox", "elvish", "nu", "xonsh",
 	// becoming another user, or running a command given
-	"su", "sudo", "sudoedit", "doas", "pkexec", "runuser", "setpriv", "capsh", "chroot", "nsenter", "unshare", "env", "nice", "nohup", "timeout", "stdbuf", "time", "setsid", "taskset", "ionice", "chrt", "flock", "xargs", "watch", "script", "expect", "strace", "ltrace", "gdb", "screen", "tmux",
+	"su", "sudo", "doas", "pkexec", "runuser", "setpriv", "capsh", "chroot", "nsenter", "unshare", "env", "nice", "nohup", "timeout", "stdbuf", "time", "setsid", "taskset", "ionice", "chrt", "flock", "xargs", "watch", "script", "expect", "strace", "ltrace", "gdb", "screen", "tmux",
 	// editors
 	"vi", "vim", "vim.basic", "vim.tiny", "vim.nox", "vim.gtk3", "view", "rvim", "rview", "vimdiff", "nvim", "ex", "ed", "red", "nano", "rnano", "pico", "emacs", "emacs-nox", "jed", "joe", "jmacs", "jpico", "jstar", "mcedit", "mc", "micro", "kak", "hx", "helix", "ne", "editor", "sensible-editor", "visudo", "vipw", "vigr",
 	// pagers and what pages its output through one
@@ -37,6 +37,12 @@ var rootShellAnyArgs = setOf(
 var rootShellFreeArgs = setOf(
 	"find", "awk", "gawk", "mawk", "nawk", "sed", "perl", "tee", "cp", "mv", "dd", "install", "ln", "chmod", "chown", "chgrp", "chattr", "setfacl", "rsync", "tar", "zip", "unzip", "cpio", "7z", "git", "make", "systemctl", "service", "systemd-run", "mount", "umount", "crontab", "at", "docker", "podman", "lxc", "kubectl", "ctr", "apt", "apt-get", "aptitude", "dpkg", "rpm", "dnf", "yum", "zypper", "pacman", "snap", "flatpak", "pip", "pip3", "npm", "gem", "cargo", "ssh", "scp", "sftp", "socat", "nc", "ncat", "netcat", "openssl", "curl", "wget", "tcpdump", "nmap", "mysql", "psql", "sqlite3", "gcc", "cc", "ld", "bpftrace", "passwd", "useradd", "usermod", "groupadd", "gpasswd", "chpasswd", "efibootmgr", "modprobe", "insmod", "dmsetup", "cryptsetup", "fdisk", "parted", "mkfs", "debugfs", "sysctl", "ip", "iptables", "nft", "update-alternatives",
 )
+
+// sudoeditHarmless are files whose editing as root gives nothing more:
+// sudoedit runs the editor as the person on a copy (no shell escape as
+// root), so a rule for these files alone stays narrow; any other file
+// (sudoers, passwd, a unit, a cron table, a program) may give root.
+var sudoeditHarmless = setOf("/etc/hosts", "/etc/hostname", "/etc/motd", "/etc/issue", "/etc/issue.net", "/etc/timezone", "/etc/resolv.conf")
 
 // rootInterpreterRE matches interpreters by name, versioned or not
 // (python3.11, perl5.36, lua5.4).
@@ -89,6 +95,8 @@ func rootShellCommand(prog string, args []string, freeArgs bool) bool {
 	switch {
 	case rootShellAnyArgs[name]:
 		return true
+	case name == "sudoedit":
+		return freeArgs || slices.ContainsFunc(args, func(f string) bool { return !sudoeditHarmless[f] })
 	case freeArgs:
 		return rootShellFreeArgs[name] || rootInterpreterRE.MatchString(name)
 	case name == "systemctl":
