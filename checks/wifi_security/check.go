@@ -23,7 +23,9 @@ var Check checks.Check = checks.Definition[facts]{
 }
 
 // insecureSetting grades a connection to an open, OWE, WEP, WPA1 or
-// WPA2-TKIP network.
+// WPA2-TKIP network, and (Linux, NetworkManager) to an 802.1X network
+// whose authentication server this computer does not check. The label,
+// shown to administrators, is kept as it was.
 var insecureSetting = checks.Grade{Name: "wifi_insecure", Label: "On open, WEP, WPA1 or WPA2-TKIP Wi-Fi", Default: checks.Fail}
 
 // WiFi states of facts.WiFi.
@@ -56,6 +58,11 @@ const (
 	// does not report, without iw's answer for it; macOS: an interface
 	// system_profiler gives no security mode or an unknown status for).
 	problemInterfaceUnread = "interface_unread"
+	// problemServerUnverified: connected to an 802.1X (Enterprise)
+	// network, but how this computer checks the network's
+	// authentication server could not be read (Linux: NetworkManager's
+	// profile for it).
+	problemServerUnverified = "server_unverified"
 )
 
 // facts are the raw observations. The network name (SSID), the access
@@ -82,6 +89,12 @@ type facts struct {
 	// "iwd"; "" when not asked or not known), read when the kernel's scan
 	// cache could not confirm NetworkManager's cipher flags.
 	NMBackend string `json:"nm_backend,omitempty"`
+	// EAPRead is true when, for a connection to an 802.1X (Enterprise)
+	// access point, every active NetworkManager Wi-Fi profile was read
+	// (Linux); EAPProfiles are those of them that sign in with 802.1X.
+	// An older agent's facts have neither.
+	EAPRead     bool         `json:"eap_read,omitempty"`
+	EAPProfiles []eapProfile `json:"eap_profiles,omitempty"`
 	// Problem says why the state is unknown.
 	Problem string `json:"problem,omitempty"`
 	// Tried lists what each source answered, in order, for the reason of

@@ -9,7 +9,11 @@
 // ciphers the access point offers, a TKIP group key) are insecure: fail by
 // default, warn when the policy's wifi_insecure says so. WPA2 and WPA3,
 // Personal (a shared password) or Enterprise (802.1X sign-in), pass; a
-// WPA2/WPA3 transition network is WPA3. Every connected interface is
+// WPA2/WPA3 transition network is WPA3. On Linux with NetworkManager an
+// Enterprise connection passes only when its profile checks the network's
+// authentication server (below): otherwise a fake access point with the
+// network's name collects the account's password and carries the
+// computer's traffic, graded by wifi_insecure too. Every connected interface is
 // graded; one that could not be read keeps a pass from standing. A computer with no Wi-Fi
 // adapter, or whose Wi-Fi is not connected (wired or offline), is
 // not_applicable. Anything that could not be read or was not recognised is
@@ -45,6 +49,24 @@
 //     configuration's wifi.backend when both supplicants run), or when
 //     wpa_cli status names the group cipher; otherwise, and for iwd, the
 //     result is unknown (cipher_unverified).
+//   - Linux, an 802.1X access point from nmcli: the active Wi-Fi profiles
+//     (nmcli -t -f UUID,TYPE connection show --active) and, of each, the
+//     key management and 802-1x settings that decide how the server is
+//     checked (nmcli -t -f 802-11-wireless-security.key-mgmt,802-1x.eap,
+//     802-1x.ca-cert,802-1x.ca-path,802-1x.system-ca-certs,
+//     802-1x.domain-suffix-match,802-1x.domain-match,
+//     802-1x.altsubject-matches connection show uuid <uuid>; no secret is
+//     asked for, and only whether each is set is kept). TLS, PEAP, TTLS
+//     and FAST need a CA certificate (or the system's CAs) and the
+//     server's name (a domain or altsubject match: without it any
+//     certificate the CA signed is accepted, with the system's CAs any
+//     public website's); LEAP and MD5 never check the server; pwd checks
+//     it by the password. A profile that cannot be read, a method not
+//     recognised, more 802.1X connections than 802.1X profiles, or an
+//     older agent's facts without them, are unknown (server_unverified).
+//     wpa_cli, iwctl, macOS and Windows do not read this: their
+//     Enterprise connections are graded by the access point's security
+//     alone.
 //   - macOS: system_profiler SPAirPortDataType -json (the security mode is
 //     reported even when macOS redacts the network name; an interface it
 //     lists connected without a security mode, or with a status that is

@@ -1,6 +1,7 @@
 package wifisecurity
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -115,6 +116,7 @@ func evaluateConnected(f facts, pol checks.Policy) checks.Result {
 			parts = append(parts, checks.Result{Status: checks.Pass, Summary: "Connected to " + describe(c) + "."})
 		}
 	}
+	parts = append(parts, serverCheckParts(f, pol)...)
 	if unrecognised || len(f.Unread) > 0 {
 		u := f
 		switch {
@@ -131,6 +133,112 @@ func evaluateConnected(f facts, pol checks.Policy) checks.Result {
 		parts = append(parts, unknownResult(u))
 	}
 	return checks.AllOf(parts...)
+}
+
+// Server-check verdicts of an 802.1X profile.
+const (
+	serverChecked = iota
+	serverNoCA
+	serverAnyName
+	serverNoTLS
+	serverMethodUnknown
+)
+
+// serverCheckOf judges how an 802.1X profile checks the network's
+// authentication server (NetworkManager's documented 802-1x semantics):
+// TLS, PEAP, TTLS and FAST prove the server by its certificate, which
+// needs a CA certificate (or the system's CAs) and the server's name
+// (domain-suffix-match, domain-match or altsubject-matches: without one,
+// any certificate the CA signed is accepted, and with the system's CAs
+// that is any public website's); LEAP and MD5 do not prove the server at
+// all; pwd proves it by the password itself.
+func serverCheckOf(p eapProfile) int {
+	if len(p.Methods) == 0 {
+		return serverMethodUnknown
+	}
+	tls := false
+	for _, m := range p.Methods {
+		switch m {
+		case "leap", "md5":
+			return serverNoTLS
+		case "tls", "peap", "ttls", "fast":
+			tls = true
+		case "pwd":
+		default:
+			return serverMethodUnknown
+		}
+	}
+	switch {
+	case !tls:
+		return serverChecked
+	case !p.CACert && !p.SystemCA:
+		return serverNoCA
+	case !p.ServerName:
+		return serverAnyName
+	}
+	return serverChecked
+}
+
+const signInNetwork = "Connected to a Wi-Fi network you sign in to with an account (802.1X \"Enterprise\", like eduroam), "
+
+const serverFix = "Set this Wi-Fi network up again with your organisation's setup tool (for eduroam, get it from cat.eduroam.org), or ask your IT support to set the server certificate check for it (the network's CA certificate and its server's domain, in the Wi-Fi security settings). Until then, use your phone's hotspot with a password, or turn on the VPN your organisation gives you."
+
+// serverCheckParts grades how this computer checks the authentication
+// server of the 802.1X networks it is connected to, where that is read
+// (Linux, NetworkManager). Without that, a fake access point with the
+// network's name can collect the account's password (MSCHAPv2, which can
+// be cracked) and carry the computer's traffic. An 802.1X connection
+// whose profile was not read is unknown: facts from an older agent, or
+// more 802.1X connections than NetworkManager has 802.1X profiles (an
+// adapter it does not manage).
+func serverCheckParts(f facts, pol checks.Policy) []checks.Result {
+	if f.OS != "linux" || f.Source != "nmcli" || !hasEnterprise(f.Connections) {
+		return nil
+	}
+	unknown := func(why string) []checks.Result {
+		u := f
+		u.Problem = problemServerUnverified
+		u.Tried = append(u.Tried, why)
+		return []checks.Result{unknownResult(u)}
+	}
+	if !f.EAPRead {
+		if len(f.Unread) > 0 {
+			return nil // the collector said why; unknown below
+		}
+		return unknown("the 802.1X sign-in settings were not read (an older agent)")
+	}
+	enterprise := 0
+	for _, c := range f.Connections {
+		if c.Enterprise {
+			enterprise++
+		}
+	}
+	if len(f.EAPProfiles) < enterprise {
+		return unknown(fmt.Sprintf("%d 802.1X connection(s), %d NetworkManager profile(s) that sign in with 802.1X", enterprise, len(f.EAPProfiles)))
+	}
+	var parts []checks.Result
+	for _, p := range f.EAPProfiles {
+		why := ""
+		switch serverCheckOf(p) {
+		case serverChecked:
+			continue
+		case serverMethodUnknown:
+			parts = append(parts, unknown("802.1X method(s) \""+strings.Join(p.Methods, ",")+"\" not recognised")...)
+			continue
+		case serverNoCA:
+			why = "but this computer does not check the network's server certificate"
+		case serverAnyName:
+			why = "but this computer does not check the name on the network's server certificate, so it accepts a certificate that is not your organisation's"
+		case serverNoTLS:
+			why = "but it uses an old sign-in method (LEAP or MD5) that does not check the network's server"
+		}
+		parts = append(parts, checks.Result{
+			Status:  insecureSetting.Of(pol),
+			Summary: signInNetwork + why + ": a fake network with the same name could collect your password and see your traffic.",
+			Fix:     serverFix,
+		})
+	}
+	return parts
 }
 
 // netshOnly makes sure a Windows WPA2 connection graded by netsh alone
@@ -163,6 +271,8 @@ func unknownResult(f facts) checks.Result {
 		reason = "could not read which encryption the Wi-Fi access point lets every device share (its group cipher)"
 	case problemInterfaceUnread:
 		reason = "could not read the connection of every Wi-Fi adapter"
+	case problemServerUnverified:
+		reason = "could not read whether this computer checks the Wi-Fi network's sign-in server"
 	}
 	if len(f.Tried) > 0 {
 		reason += " (" + strings.Join(f.Tried, "; ") + ")"
@@ -210,6 +320,8 @@ func unknownFix(f facts) string {
 		return "This Mac has more than one Wi-Fi adapter, and macOS did not say whether one of them is connected, or how its network is secured. Turn off or unplug the Wi-Fi adapter you do not use (for example a USB Wi-Fi adapter), then click \"Check again\"; if it stays unknown, ask your IT support."
 	case problem == problemInterfaceUnread:
 		return "This computer has more than one Wi-Fi adapter, and SessionGuard could not read the connection of every one: NetworkManager does not report the adapters it does not manage, so SessionGuard reads each with the \"iw\" tool. If \"iw\" is not installed, install it (for example \"sudo apt install iw\"), then click \"Check again\". If it stays unknown, unplug or turn off the Wi-Fi adapter you do not use, or ask your IT support."
+	case problem == problemServerUnverified:
+		return "This Wi-Fi network signs you in with an account (802.1X), and SessionGuard could not read from NetworkManager whether this computer checks the network's server certificate, which stops a fake network with the same name from collecting your password. Click \"Check again\"; if it stays unknown, ask your IT support to check the network's security settings (CA certificate and server domain), or set the network up again with your organisation's setup tool (for eduroam, from cat.eduroam.org)."
 	case problem == problemAccessDenied:
 		return "SessionGuard was not allowed to read the Wi-Fi details. Make sure the SessionGuard agent is installed and running with administrator rights, then click \"Check again\"; if it stays unknown, ask your IT support."
 	}

@@ -129,6 +129,9 @@ func collectLinux(ctx context.Context, p probe.Probe) facts {
 		}
 		f.WiFi, f.Connections = stateConnected, list.Active
 		checkNmcliCiphers(ctx, p, &f, ifaces)
+		if hasEnterprise(f.Connections) {
+			readEAPProfiles(ctx, p, &f)
+		}
 		if !known || uncertain > 0 {
 			f.Unread = append(f.Unread, "nmcli: reports only the Wi-Fi interfaces NetworkManager manages, and not every network interface could be checked for Wi-Fi")
 		}

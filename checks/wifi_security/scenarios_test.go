@@ -29,7 +29,7 @@ func TestNoPassWithoutEvidence(t *testing.T) {
 			// WPA1, TKIP and mixed mode (nmcli by the access point's
 			// flags, wpa_cli by key_mgmt and the pairwise and group
 			// ciphers).
-			Sources: []string{"run nmcli ", "run wpa_cli status"},
+			Sources: []string{"run nmcli -t -f ACTIVE,", "run wpa_cli status"},
 			Reason:  "nmcli and wpa_cli each read the current association of wpa_supplicant",
 		}, {
 			// macOS: two tools reading the one association's security

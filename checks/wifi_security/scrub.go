@@ -199,6 +199,9 @@ func scrubNmcli(args []string, out []byte) []byte {
 	if i < 0 || i+1 >= len(args) {
 		return out
 	}
+	if slices.Contains(strings.Split(args[i+1], ","), propEAP) {
+		return scrubNmcliProfile(out)
+	}
 	field := slices.Index(strings.Split(args[i+1], ","), "SSID")
 	if field < 0 {
 		return out
@@ -215,6 +218,31 @@ func scrubNmcli(args []string, out []byte) []byte {
 			fields[k] = strings.NewReplacer(`\`, `\\`, `:`, `\:`).Replace(f)
 		}
 		lines[n] = strings.Join(fields, ":") + line[len(body):]
+	}
+	return []byte(strings.Join(lines, ""))
+}
+
+// profileKeys are the 802.1X properties whose values say where the
+// practitioner works or who they are (a certificate's path under their
+// home folder, their organisation's server domains).
+var profileKeys = map[string]string{
+	propCACert: "path", propCAPath: "path",
+	propDomainSuffixMatch: "domain", propDomainMatch: "domain", propAltsubjectMatch: "domain",
+}
+
+// scrubNmcliProfile replaces the values of an nmcli connection show
+// profile's identifying properties ("property:value" terse lines); an
+// unset value stays empty, so whether each is set is kept.
+func scrubNmcliProfile(out []byte) []byte {
+	lines := strings.SplitAfter(string(out), "\n")
+	for n, line := range lines {
+		body := strings.TrimRight(line, "\r\n")
+		key, value, ok := strings.Cut(body, ":")
+		kind, known := profileKeys[key]
+		if !ok || !known || value == "" || value == "--" {
+			continue
+		}
+		lines[n] = key + ":" + strings.NewReplacer(`\`, `\\`, `:`, `\:`).Replace(pseudonymFor(kind, value)) + line[len(body):]
 	}
 	return []byte(strings.Join(lines, ""))
 }
