@@ -75,7 +75,15 @@
 //     (signing in and unlocking the screen take none; GNOME's "log in
 //     without a password" sets it); L/LK (locked) and P/PS pass; an
 //     account not in /etc/passwd (a directory's) is not asked; unread is
-//     unknown.
+//     unknown. Every other account with a login shell (root's too) whose
+//     password field is empty (/etc/shadow, or /etc/passwd's own field
+//     when it is not "x") fails when the text console's login service or
+//     the display manager's PAM service (with what it includes) runs
+//     pam_unix with nullok, which accepts an empty password without
+//     asking (Debian's and Ubuntu's common-auth do); those accounts are
+//     counted, never named. Without nullok, or a locked field ("!", "*"),
+//     passes; /etc/shadow unreadable (root only) or those services
+//     unreadable is unknown.
 //   - macOS: dscl . -list /Users UniqueID (humans have UniqueID >= 501 and a
 //     name not starting with "_"); dsmemberutil checkmembership -u <uid> -G
 //     admin for the console user, falling back to dscl . -read /Groups/admin

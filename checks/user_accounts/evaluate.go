@@ -13,7 +13,9 @@ import (
 
 const unknownFix = "SessionGuard could not read how this computer signs people in. Try \"Check again\"; if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
 
-// evaluate judges the facts: a guest account or automatic login fails, a
+// evaluate judges the facts: a guest account, automatic login or an account
+// that signs in without a password (the person's own, or on Linux another
+// one the login screen accepts with an empty password) fails, a
 // session user who is an administrator warns, anything that could not be
 // read is unknown (never pass, never fail).
 func evaluate(f facts, _ checks.Policy) checks.Result {
@@ -37,6 +39,15 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 		fixes = append(fixes, noPasswordFix)
 	case passwordUnknown:
 		unknown = append(unknown, "whether your account has a password")
+	}
+	if f.Linux != nil {
+		switch f.Linux.OtherEmptyPassword {
+		case stateOn:
+			failed = append(failed, otherNoPasswordSentence(f.Linux.EmptyPasswordAccounts))
+			fixes = append(fixes, otherNoPasswordFix)
+		case stateUnknown:
+			unknown = append(unknown, "whether the other accounts on this computer have a password")
+		}
 	}
 	if f.AutoLogin != stateOn && f.AutoLogin != stateOff {
 		unknown = append(unknown, "whether automatic login is on")
@@ -89,6 +100,9 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 		r.Reason = joinErrors(f.Errors)
 		if f.Linux != nil && f.Linux.AdminNeedsRoot {
 			fixes = append(fixes, rootOnlyFix)
+		}
+		if f.Linux != nil && f.Linux.ShadowNeedsRoot {
+			fixes = append(fixes, shadowRootOnlyFix)
 		}
 		if f.Windows != nil && f.Windows.AdminUnresolved {
 			fixes = append(fixes, directoryGroupFix)
@@ -253,6 +267,20 @@ func equivalentPower(group string) string {
 }
 
 const noPasswordFix = passwdstatus.EmptyFix
+
+// otherNoPasswordSentence says that n other accounts (never named) have
+// no password.
+func otherNoPasswordSentence(n int) string {
+	if n > 1 {
+		return fmt.Sprintf("%d other accounts on this computer have no password, so anyone at the login screen can sign in to them", n)
+	}
+	return "another account on this computer has no password, so anyone at the login screen can sign in to it"
+}
+
+const otherNoPasswordFix = "Give every account on this computer a password, or remove the accounts nobody uses: open Settings > Users (or System Settings > Users), click Unlock, choose each account and set a password or remove it; in a terminal, sudo passwd -S -a lists the accounts (NP: no password) and sudo passwd NAME sets one. Or ask your IT support."
+
+// shadowRootOnlyFix is the fix when /etc/shadow could not be read.
+const shadowRootOnlyFix = "SessionGuard could not read which accounts have a password (/etc/shadow can only be read by root): let the SessionGuard service run the check (it runs as root), or run `sudo sessionguard check`."
 
 const directoryGroupFix = "You sign in with a domain or Microsoft Entra ID account, and this computer could not tell which of its groups you are in: ask your IT support whether your account is an administrator here (for example through \"Device Local Administrators\" or \"Domain Admins\"); signing out and in again lets Windows record your groups for the next check."
 

@@ -134,6 +134,22 @@ func TestEvaluate(t *testing.T) {
 			f.Windows = &windowsFacts{BuiltinAdministrator: "disabled", ConsoleUserLocal: new(false)}
 			return f
 		}, checks.Pass, "standard account", "", true},
+		{"two other accounts without a password that the login screen accepts", func() facts {
+			f := base("linux")
+			f.Linux = &linuxFacts{OtherEmptyPassword: stateOn, EmptyPasswordAccounts: 2}
+			return f
+		}, checks.Fail, "2 other accounts on this computer have no password", "sudo passwd", true},
+		{"other accounts' passwords unread without root", func() facts {
+			f := base("linux")
+			f.Linux = &linuxFacts{OtherEmptyPassword: stateUnknown, ShadowNeedsRoot: true}
+			f.Errors = []string{"/etc/shadow: access denied"}
+			return f
+		}, checks.Unknown, "whether the other accounts on this computer have a password", "sudo sessionguard check", false},
+		{"an older agent's linux facts, other accounts not judged", func() facts {
+			f := base("linux")
+			f.Linux = &linuxFacts{}
+			return f
+		}, checks.Pass, "standard account", "", true},
 		{"count unknown", func() facts {
 			f := base("linux")
 			f.HumanAccounts = nil

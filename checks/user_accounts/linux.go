@@ -41,6 +41,19 @@ type linuxFacts struct {
 	// AdminNeedsRoot is set when a source of administrator rights that only
 	// root may read (sudoers, doas.conf, polkit rules) could not be read.
 	AdminNeedsRoot bool `json:"admin_needs_root,omitempty"`
+	// OtherEmptyPassword is whether another account with a login shell
+	// than the person at the screen's has an empty password that the
+	// text console's or the display manager's PAM rules accept (pam_unix
+	// nullok): on, off or unknown; "" when not judged (an older agent).
+	OtherEmptyPassword state `json:"other_empty_password,omitempty"`
+	// EmptyPasswordAccounts counts those accounts with an empty password
+	// (never their names); EmptyPasswordAcceptedBy is the PAM file whose
+	// pam_unix nullok accepts it.
+	EmptyPasswordAccounts   int    `json:"empty_password_accounts,omitempty"`
+	EmptyPasswordAcceptedBy string `json:"empty_password_accepted_by,omitempty"`
+	// ShadowNeedsRoot is set when /etc/shadow, which only root may read,
+	// could not be read.
+	ShadowNeedsRoot bool `json:"shadow_needs_root,omitempty"`
 }
 
 func collectLinux(ctx context.Context, p probe.Probe, root string, f *facts) {
@@ -133,6 +146,7 @@ func collectLinux(ctx context.Context, p probe.Probe, root string, f *facts) {
 		auto = append(auto, "getty_autologin")
 	}
 	lf.AutoLoginVia, lf.GuestVia = auto, guest
+	judgeOtherEmptyPasswords(p, root, person, passwd, passwdOK, shells, lf, f)
 
 	f.AutoLogin, f.Guest = verdict(auto, autoUnknown), verdict(guest, guestUnknown)
 	if f.AutoLogin != stateUnknown {

@@ -42,7 +42,7 @@ func TestNoPassWithoutEvidence(t *testing.T) {
 	})
 	t.Run("nobody_at_the_screen", func(t *testing.T) {
 		b := checktest.Basis{Informational: maps.Clone(basis.Informational)}
-		b.Informational["file /etc/passwd"] = "with nobody signed in at the screen the administrator part does not apply: /etc/passwd only counts accounts for the summary"
+		b.Informational["file /etc/passwd"] = "with nobody signed in at the screen the administrator part does not apply: /etc/passwd counts accounts for the summary (unread, it leaves the other accounts' passwords unknown, never passed)"
 		checktest.RunBasisProperty(t, useraccounts.Check, nobody, b)
 	})
 }

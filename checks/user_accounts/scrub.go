@@ -19,7 +19,12 @@ import (
 // membership still matches on replay:
 //   - /etc/passwd: the comment field (GECOS: a full name, phone numbers) and
 //     the home directory are blanked (the check reads neither); the names of
-//     accounts with a uid of 1000 or more (people; not nobody) are replaced.
+//     accounts with a uid of 1000 or more (people; not nobody) are replaced;
+//     a password hash written there is cut down as in /etc/shadow.
+//   - /etc/shadow: each account's password field is cut down to what the
+//     check reads (scrubPasswordField: empty, locked, or set), and every
+//     name but root's is replaced (the file gives no uid to tell people
+//     from system accounts by).
 //   - /etc/group: members (but root) are replaced, and the names of groups
 //     with a gid of 1000 or more and no other member (a person's own group
 //     is named after them).
@@ -51,10 +56,23 @@ func scrub(name string, args []string, out []byte) []byte {
 	switch {
 	case args == nil && base == "passwd":
 		return scrubColonFile(out, 7, func(f []string) {
-			f[4], f[5] = "", ""
+			f[1], f[4], f[5] = scrubPasswordField(f[1]), "", ""
 			if uid, err := strconv.Atoi(f[2]); err == nil && isPersonID(uid, 1000) {
 				f[0] = pseudonym(f[0])
 			}
+		})
+	case args == nil && base == "shadow":
+		// Every line, whatever its number of fields: none may keep a hash.
+		return scrubLines(out, func(line string) string {
+			f := strings.Split(line, ":")
+			if len(f) < 2 {
+				return line
+			}
+			f[1] = scrubPasswordField(f[1])
+			if f[0] != "root" && f[0] != "" {
+				f[0] = pseudonym(f[0])
+			}
+			return strings.Join(f, ":")
 		})
 	case base == "passwd" && len(args) >= 1 && args[0] == "-S":
 		// passwd -S: "NAME STATUS DATE …".
@@ -169,6 +187,26 @@ func scrubAutologinUsers(name string, out []byte) []byte {
 }
 
 // pseudonym is the name an account's name becomes.
+// scrubPasswordField keeps of a password field (in /etc/shadow, or an
+// old-style /etc/passwd) only what the check reads: empty (no password),
+// /etc/passwd's "x" (the password is in /etc/shadow), locked ("!" or "*",
+// what it starts with), and otherwise that a password is set, as
+// scrubbedHash. No hash is kept.
+func scrubPasswordField(field string) string {
+	switch {
+	case field == "" || field == shadowedPassword:
+		return field
+	case strings.HasPrefix(field, "!"):
+		return "!"
+	case strings.HasPrefix(field, "*"):
+		return "*"
+	}
+	return scrubbedHash
+}
+
+// scrubbedHash stands for a password hash in a scrubbed bundle.
+const scrubbedHash = "scrubbed-hash"
+
 func pseudonym(name string) string { return evidence.Pseudonym("user", name) }
 
 // isPersonID tells a person's account (or group) id from a system one:

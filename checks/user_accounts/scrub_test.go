@@ -48,6 +48,38 @@ func TestScrubPasswdAndGroup(t *testing.T) {
 	}
 }
 
+// TestScrubShadow: no password hash stays in a bundle, from /etc/shadow
+// or an old-style /etc/passwd; what the check reads of each (empty,
+// locked, set) and the accounts' names (pseudonymised but root's, as
+// /etc/passwd's people are) still read the same.
+func TestScrubShadow(t *testing.T) {
+	const hash = "$y$j9T$abcdefghijklmnopqrstu.$ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefg"
+	in := []byte("root:" + hash + ":19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\nsam:" + hash + ":19000:0:99999:7:::\nalex::19000:0:99999:7:::\nkim:!" + hash + ":19000:0:99999:7:::\nold:!!:19000::::::\nshort:" + hash + "\n")
+	got := scrub("/etc/shadow", nil, in)
+	if bytes.Contains(got, []byte("$y$")) || bytes.Contains(got, []byte("sam")) || bytes.Contains(got, []byte("alex")) {
+		t.Errorf("a hash or a name left in\n%s", got)
+	}
+	want, _ := parseShadow(in)
+	scrubbed, ok := parseShadow(got)
+	if !ok || len(scrubbed) != len(want) {
+		t.Fatalf("parsed differently: %v / %v", want, scrubbed)
+	}
+	for name, field := range want {
+		if name != "root" {
+			name = evidence.Pseudonym("user", name)
+		}
+		if g := scrubbed[name]; (g == "") != (field == "") || strings.HasPrefix(g, "!") != strings.HasPrefix(field, "!") || strings.HasPrefix(g, "*") != strings.HasPrefix(field, "*") {
+			t.Errorf("%s: %q scrubbed to %q", name, field, g)
+		}
+	}
+
+	oldStyle := scrub("/etc/passwd", nil, []byte("root:"+hash+":0:0:root:/root:/bin/bash\nalex::1001:1001::/home/alex:/bin/bash\n"))
+	entries, _ := unixlogin.ParsePasswd(oldStyle)
+	if bytes.Contains(oldStyle, []byte("$y$")) || len(entries) != 2 || entries[0].Password == "" || entries[1].Password != "" {
+		t.Errorf("passwd's own password fields scrubbed to\n%s", oldStyle)
+	}
+}
+
 func TestScrubMacAccounts(t *testing.T) {
 	sam := evidence.Pseudonym("user", "sam")
 	for _, c := range []struct {

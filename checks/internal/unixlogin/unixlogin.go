@@ -18,7 +18,8 @@
 // includes system-login, which includes system-auth), where a sufficient pam_permit at the top of
 // common-auth would let everyone in everywhere. Services are found as
 // Linux-PAM finds them: /etc/pam.d, then /usr/lib/pam.d, and a service
-// with no file at all is "other".
+// with no file at all is "other". The same stack tells whether an empty
+// password is accepted (EmptyPasswordAccepted: pam_unix with nullok).
 package unixlogin
 
 import (
@@ -34,11 +35,14 @@ import (
 
 // Passwd is one line of /etc/passwd.
 type Passwd struct {
-	Name  string
-	UID   int
-	GID   int
-	Home  string
-	Shell string
+	Name string
+	// Password is the second field: "x" when /etc/shadow holds the
+	// password, "" when the account has none.
+	Password string
+	UID      int
+	GID      int
+	Home     string
+	Shell    string
 }
 
 // IsAccountOf reports whether the entry is the account of u (by name, or
@@ -61,7 +65,7 @@ func ParsePasswd(b []byte) (entries []Passwd, ok bool) {
 		if err1 != nil || err2 != nil || fields[0] == "" {
 			continue
 		}
-		entries = append(entries, Passwd{Name: fields[0], UID: uid, GID: gid, Home: fields[5], Shell: fields[6]})
+		entries = append(entries, Passwd{Name: fields[0], Password: fields[1], UID: uid, GID: gid, Home: fields[5], Shell: fields[6]})
 	}
 	return entries, len(entries) > 0
 }
@@ -133,6 +137,10 @@ type PAMFile struct {
 	Everyone  bool
 	SucceedIf []SucceedIf
 	Includes  []string
+	// NullOK is whether an auth rule runs pam_unix with nullok (or
+	// Debian's older nullok_secure): it then accepts an account whose
+	// password is empty without asking for one.
+	NullOK bool
 }
 
 // ParsePAM reads a PAM service's auth rules. A rule counts when its
@@ -166,6 +174,9 @@ func ParsePAM(b []byte) PAMFile {
 				continue
 			}
 		}
+		if path.Base(module) == "pam_unix.so" && slices.ContainsFunc(args, func(a string) bool { return a == "nullok" || a == "nullok_secure" }) {
+			pf.NullOK = true
+		}
 		if control != "sufficient" && !strings.Contains(control, "success=done") {
 			continue
 		}
@@ -197,6 +208,7 @@ const otherService = "other"
 type stack struct {
 	permit    string
 	succeedIf []fileRule
+	nullOK    string
 }
 
 // fileRule is a pam_succeed_if rule and the file it is in.
@@ -247,6 +259,9 @@ func readStack(p probe.Probe, root, service string, seen map[string]bool, depth 
 	pf := ParsePAM(b)
 	if pf.Everyone && s.permit == "" {
 		s.permit = file
+	}
+	if pf.NullOK && s.nullOK == "" {
+		s.nullOK = file
 	}
 	for _, r := range pf.SucceedIf {
 		s.succeedIf = append(s.succeedIf, fileRule{file: file, rule: r})
@@ -387,4 +402,18 @@ func Passwordless(p probe.Probe, root, service string, passwd []Passwd, isPerson
 		return Rule{}, &ReadError{File: unjudged, Err: errors.New("a sufficient pam_succeed_if rule lets accounts in without a password on conditions not judged here (ruser, rhost, tty, a netgroup or use_uid)")}
 	}
 	return Rule{}, nil
+}
+
+// EmptyPasswordAccepted reads the PAM service (and what it includes, as
+// Passwordless does) for a pam_unix auth rule with nullok: pam_unix
+// accepts an account whose password field is empty without asking for a
+// password only then (without nullok it refuses it). file is the first
+// file holding such a rule, "" when none does; err when the service or
+// an included file could not be read.
+func EmptyPasswordAccepted(p probe.Probe, root, service string) (file string, err error) {
+	var s stack
+	if err := readStack(p, root, service, map[string]bool{}, 0, &s); err != nil {
+		return "", err
+	}
+	return s.nullOK, nil
 }

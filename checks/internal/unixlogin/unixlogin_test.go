@@ -214,3 +214,34 @@ func TestScrubPAM(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestEmptyPasswordAccepted: a pam_unix auth rule with nullok (Debian's
+// and Ubuntu's common-auth, Arch's system-auth) accepts an empty password,
+// found through includes; without nullok, or nullok on another module or
+// another type of rule, it does not; an unreadable include is an error.
+func TestEmptyPasswordAccepted(t *testing.T) {
+	const login = "auth requisite pam_nologin.so\n@include common-auth\n"
+	for _, c := range []struct {
+		name   string
+		common string
+		want   string
+		err    bool
+	}{
+		{"Debian 12's common-auth", "auth\t[success=1 default=ignore]\tpam_unix.so nullok\nauth\trequisite\t\t\tpam_deny.so\nauth\trequired\t\t\tpam_permit.so\n", "/etc/pam.d/common-auth", false},
+		{"Debian's older nullok_secure", "auth [success=1 default=ignore] pam_unix.so nullok_secure\n", "/etc/pam.d/common-auth", false},
+		{"by the module's path, an optional -auth rule", "-auth sufficient /lib/x86_64-linux-gnu/security/pam_unix.so try_first_pass nullok\n", "/etc/pam.d/common-auth", false},
+		{"without nullok", "auth [success=1 default=ignore] pam_unix.so\nauth requisite pam_deny.so\n", "", false},
+		{"nullok commented out", "auth [success=1 default=ignore] pam_unix.so # nullok\n", "", false},
+		{"nullok only on the password rule", "auth [success=1 default=ignore] pam_unix.so\npassword [success=1 default=ignore] pam_unix.so obscure nullok yescrypt\n", "", false},
+		{"nullok on another module", "auth sufficient pam_tally2.so nullok\nauth required pam_unix.so\n", "", false},
+		{"common-auth unreadable", "DENIED", "", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := &files{m: map[string]string{"/etc/pam.d/login": login, "/etc/pam.d/common-auth": c.common}, reads: map[string]int{}}
+			got, err := EmptyPasswordAccepted(f, "", "login")
+			if (err != nil) != c.err || got != c.want {
+				t.Fatalf("got %q, %v; want %q (error %v)", got, err, c.want, c.err)
+			}
+		})
+	}
+}
