@@ -26,7 +26,7 @@ var Check checks.Check = checks.Definition[facts]{
 // WPA2-TKIP network, and (Linux, NetworkManager) to an 802.1X network
 // whose authentication server this computer does not check. The label,
 // shown to administrators, is kept as it was.
-var insecureSetting = checks.Grade{Name: "wifi_insecure", Label: "On open, WEP, WPA1 or WPA2-TKIP Wi-Fi", Default: checks.Fail}
+var insecureSetting = checks.Grade{Name: "wifi_insecure", Label: "On open, WEP, WPA1 or WPA2-TKIP Wi-Fi, or enterprise (802.1X) Wi-Fi that does not check its server", Default: checks.Fail}
 
 // WiFi states of facts.WiFi.
 const (
