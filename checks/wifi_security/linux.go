@@ -425,11 +425,17 @@ func gradeBeyondNM(f *facts, k kernelAssociations) bool {
 // interfaceUnread notes that a Wi-Fi interface's association could not be
 // read: a pass cannot stand.
 func interfaceUnread(f *facts, why string, denied bool) {
+	unread(f, why, denied, problemInterfaceUnread)
+}
+
+// unread notes what could not be read (why), so a pass cannot stand, and
+// the problem it makes: denied access, else problem unless one is set.
+func unread(f *facts, why string, denied bool, problem string) {
 	f.Unread = append(f.Unread, why)
 	if denied {
 		f.Problem = problemAccessDenied
 	} else if f.Problem == "" {
-		f.Problem = problemInterfaceUnread
+		f.Problem = problem
 	}
 }
 

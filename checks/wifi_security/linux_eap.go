@@ -63,13 +63,7 @@ var enterpriseKeyMgmt = map[string]bool{"wpa-eap": true, "wpa-eap-suite-b-192": 
 // into the UUIDs of the active Wi-Fi profiles. ok is false when a line
 // does not have two fields.
 func parseNmcliActive(b []byte) (wifi []string, ok bool) {
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		f := splitTerse(line)
+	for _, f := range terseLines(b) {
 		if len(f) != 2 || strings.TrimSpace(f[0]) == "" {
 			return nil, false
 		}
@@ -80,6 +74,19 @@ func parseNmcliActive(b []byte) (wifi []string, ok bool) {
 	return wifi, true
 }
 
+// terseLines splits nmcli's terse output into each non-blank line's
+// fields.
+func terseLines(b []byte) [][]string {
+	var lines [][]string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if line := strings.TrimRight(sc.Text(), "\r"); strings.TrimSpace(line) != "" {
+			lines = append(lines, splitTerse(line))
+		}
+	}
+	return lines
+}
+
 // parseNmcliEAP parses nmcli -t -f <nmcliEAPFields> connection show uuid
 // <uuid>: one "property:value" line per property of a setting the profile
 // has (none for a setting it lacks; an unset value is empty, "--" in the
@@ -88,13 +95,7 @@ func parseNmcliActive(b []byte) (wifi []string, ok bool) {
 // with 802.1X; ok is false when the answer was not recognised.
 func parseNmcliEAP(b []byte) (p eapProfile, enterprise, ok bool) {
 	props := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		f := splitTerse(line)
+	for _, f := range terseLines(b) {
 		if len(f) < 2 {
 			return eapProfile{}, false, false
 		}
@@ -184,12 +185,7 @@ func nmcliFailed(what string, out probe.Output, err error) (why string, denied b
 // serverUnverified notes that how this computer checks an 802.1X
 // network's authentication server could not be read: a pass cannot stand.
 func serverUnverified(f *facts, why string, denied bool) {
-	f.Unread = append(f.Unread, why)
-	if denied {
-		f.Problem = problemAccessDenied
-	} else if f.Problem == "" {
-		f.Problem = problemServerUnverified
-	}
+	unread(f, why, denied, problemServerUnverified)
 }
 
 // hasEnterprise reports whether a connection signs in with 802.1X.
