@@ -10,6 +10,7 @@ import (
 
 	"howett.net/plist"
 
+	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/internal/macos"
 	"github.com/sessionguard/sessionguard/checks/internal/unixlogin"
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -30,6 +31,13 @@ type darwinFacts struct {
 	// password, exists (nil when /etc could not be listed). Its content is
 	// never read.
 	KCPassword *bool `json:"kcpassword,omitempty"`
+	// AdminVia names the sudoers rule that makes a standard account an
+	// administrator in effect: sudoers_user, sudoers_group (a group such
+	// as staff or everyone, which every local account is in) or
+	// sudoers_all. AdminNeedsRoot is set when /etc/sudoers or a file it
+	// includes could not be read (only root may read them).
+	AdminVia       []string `json:"admin_via,omitempty"`
+	AdminNeedsRoot bool     `json:"admin_needs_root,omitempty"`
 }
 
 // Paths of the loginwindow preferences and the managed (profile) ones.
@@ -57,6 +65,9 @@ func collectDarwin(ctx context.Context, p probe.Probe, root string, f *facts) {
 	// The person at the screen.
 	if u, ok := consoleUser(p, f); ok {
 		f.ConsoleUserAdmin, f.AdminSource = darwinAdmin(ctx, p, u, f)
+		if f.ConsoleUserAdmin != stateOn {
+			darwinSudoers(ctx, p, root, u, f)
+		}
 	}
 
 	// Guest and automatic login. A configuration profile (com.apple.MCX)
@@ -315,4 +326,83 @@ func darwinAdmin(ctx context.Context, p probe.Probe, u probe.User, f *facts) (st
 		return stateOn, "dscl"
 	}
 	return stateOff, "dscl"
+}
+
+// darwinSudoers judges sudo's rules for a person the admin group does not
+// make an administrator: /etc/sudoers and what it includes (macOS's own
+// includes /private/etc/sudoers.d). A rule letting them run any command
+// as root, or a command that gives a root shell, with their own password
+// makes them an administrator in effect; a rule for %admin adds nothing to
+// the admin group already judged. Groups the rules name are asked of
+// dsmemberutil, which knows nested groups (everyone, localaccounts) and
+// the primary group (staff).
+func darwinSudoers(ctx context.Context, p probe.Probe, root string, u probe.User, f *facts) {
+	uid, err := strconv.Atoi(u.UID)
+	if err != nil || u.Name == "" {
+		f.Errors = append(f.Errors, "sudoers: console user not identified")
+		f.ConsoleUserAdmin = stateUnknown
+		return
+	}
+	id := identity{Name: u.Name, UID: uid, GID: -1, Groups: map[string]bool{}, GIDs: map[int]bool{}}
+	if f.ConsoleUserAdmin == stateOff {
+		id.Groups["admin"] = false
+	}
+	var lookupErr error
+	asked := map[string]bool{}
+	id.memberOf = func(group string) bool {
+		if member, ok := asked[group]; ok {
+			return member
+		}
+		member, err := darwinMember(ctx, p, u.UID, group)
+		if err != nil && lookupErr == nil {
+			lookupErr = err
+		}
+		asked[group] = member
+		return member
+	}
+	part := sudoersPart(p, root, id)
+	switch part.Status {
+	case checks.Fail:
+		f.ConsoleUserAdmin = stateOn
+		f.Darwin.AdminVia = []string{part.Summary}
+		f.AdminSource = joinSource(f.AdminSource, part.Reason)
+	case checks.Unknown:
+		f.ConsoleUserAdmin = stateUnknown
+		f.Errors = append(f.Errors, part.Reason)
+		f.Darwin.AdminNeedsRoot = strings.Contains(part.Reason, probe.ErrorKind(probe.ErrAccessDenied))
+	case checks.Pass:
+		if lookupErr != nil {
+			// A group a rule names could not be asked about.
+			f.ConsoleUserAdmin = stateUnknown
+			f.addError("dsmemberutil (a group sudoers names)", lookupErr)
+			return
+		}
+		f.AdminSource = joinSource(f.AdminSource, part.Summary)
+	}
+}
+
+// darwinMember asks dsmemberutil whether the user id is in a group, named
+// or "#gid".
+func darwinMember(ctx context.Context, p probe.Probe, uid, group string) (bool, error) {
+	flag := "-G"
+	if gid, ok := strings.CutPrefix(group, "#"); ok {
+		flag, group = "-g", gid
+	}
+	out, err := p.Run(ctx, probe.CmdDsmemberutil, "checkmembership", "-u", uid, flag, group)
+	if err != nil {
+		return false, err
+	}
+	member, ok := parseDsmemberutil(out.Stdout)
+	if !ok {
+		return false, errors.New("not recognised")
+	}
+	return member, nil
+}
+
+// joinSource adds a source to a comma-separated list.
+func joinSource(have, next string) string {
+	if have == "" {
+		return next
+	}
+	return have + "," + next
 }

@@ -87,7 +87,14 @@
 //   - macOS: dscl . -list /Users UniqueID (humans have UniqueID >= 501 and a
 //     name not starting with "_"); dsmemberutil checkmembership -u <uid> -G
 //     admin for the console user, falling back to dscl . -read /Groups/admin
-//     GroupMembership; the loginwindow preferences plist
+//     GroupMembership; a standard account is still an administrator in
+//     effect when /etc/sudoers or what it includes (macOS's own includes
+//     /private/etc/sudoers.d) lets it run any command as root or a root
+//     shell, read with the Linux sudoers parser: the user's name or uid,
+//     ALL, or a %group dsmemberutil says the user is in (staff and
+//     everyone hold every local account; %admin is the group already
+//     judged); sudoers unreadable (root only) is unknown. The loginwindow
+//     preferences plist
 //     (/Library/Preferences/com.apple.loginwindow.plist: GuestEnabled,
 //     autoLoginUser), falling back to defaults read, overridden by managed
 //     profiles (com.apple.MCX DisableGuestAccount/EnableGuestAccount,

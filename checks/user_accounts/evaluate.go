@@ -101,6 +101,9 @@ func evaluate(f facts, _ checks.Policy) checks.Result {
 		if f.Linux != nil && f.Linux.AdminNeedsRoot {
 			fixes = append(fixes, rootOnlyFix)
 		}
+		if f.Darwin != nil && f.Darwin.AdminNeedsRoot {
+			fixes = append(fixes, darwinRootOnlyFix)
+		}
 		if f.Linux != nil && f.Linux.ShadowNeedsRoot {
 			fixes = append(fixes, shadowRootOnlyFix)
 		}
@@ -252,6 +255,9 @@ func adminFix(f facts) string {
 		}
 		return lead + " Ask your IT support to give you a standard account for sessions (Settings > Accounts > Other users > Change account type > Standard User) and keep the administrator account for installing software."
 	case "darwin":
+		if f.Darwin != nil && len(f.Darwin.AdminVia) > 0 {
+			return lead + " Your account is a standard account, but a sudo rule (in /etc/sudoers or a file in /private/etc/sudoers.d) lets it run any command as the administrator: ask your IT support to remove that rule, and keep administrator rights for a separate account."
+		}
 		return lead + " Ask your IT support to give you a standard account for sessions (System Settings > Users & Groups > Add User, type Standard) and keep the administrator account for installing software."
 	}
 	return lead + " Ask your IT support to give you a standard account for sessions (one that is not in the sudo, wheel, docker, lxd, libvirt or disk group and that no sudoers, doas or polkit rule makes an administrator) and keep the administrator account for installing software."
@@ -278,6 +284,9 @@ func otherNoPasswordSentence(n int) string {
 }
 
 const otherNoPasswordFix = "Give every account on this computer a password, or remove the accounts nobody uses: open Settings > Users (or System Settings > Users), click Unlock, choose each account and set a password or remove it; in a terminal, sudo passwd -S -a lists the accounts (NP: no password) and sudo passwd NAME sets one. Or ask your IT support."
+
+// darwinRootOnlyFix is the fix when the Mac's sudoers could not be read.
+const darwinRootOnlyFix = "SessionGuard could not read who may act as administrator through sudo (/etc/sudoers and /private/etc/sudoers.d can only be read by root): let the SessionGuard service run the check (it runs as root), or run `sudo sessionguard check`."
 
 // shadowRootOnlyFix is the fix when /etc/shadow could not be read.
 const shadowRootOnlyFix = "SessionGuard could not read which accounts have a password (/etc/shadow can only be read by root): let the SessionGuard service run the check (it runs as root), or run `sudo sessionguard check`."

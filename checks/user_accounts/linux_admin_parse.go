@@ -10,16 +10,19 @@ import (
 	"github.com/sessionguard/sessionguard/checks/internal/unixlogin"
 )
 
-// identity is the person at the screen as the Linux admin sources name
-// them: account name, ids, and the names and ids of their groups (primary
-// and supplementary, from /etc/passwd and /etc/group). It stays in the
-// collector.
+// identity is the person at the screen as the admin sources name them:
+// account name, ids, and the names and ids of their groups (on Linux
+// primary and supplementary, from /etc/passwd and /etc/group). On macOS,
+// where groups nest (everyone, localaccounts) and the primary group is
+// kept in the directory, memberOf asks the system about any group
+// Groups and GIDs do not list. It stays in the collector.
 type identity struct {
-	Name   string
-	UID    int
-	GID    int
-	Groups map[string]bool
-	GIDs   map[int]bool
+	Name     string
+	UID      int
+	GID      int
+	Groups   map[string]bool
+	GIDs     map[int]bool
+	memberOf func(group string) bool
 }
 
 // identityOf builds the identity of a passwd entry from /etc/group.
@@ -44,9 +47,18 @@ func identityOf(e unixlogin.Passwd, groups []unixlogin.Group) identity {
 func (id identity) inGroup(name string) bool {
 	if gid, ok := strings.CutPrefix(name, "#"); ok {
 		n, err := strconv.Atoi(gid)
-		return err == nil && id.GIDs[n]
+		if err != nil {
+			return false
+		}
+		if member, known := id.GIDs[n]; known || id.memberOf == nil {
+			return member
+		}
+		return id.memberOf(name)
 	}
-	return id.Groups[name]
+	if member, known := id.Groups[name]; known || id.memberOf == nil {
+		return member
+	}
+	return id.memberOf(name)
 }
 
 // isUser reports whether name names the identity: its name or "#uid".

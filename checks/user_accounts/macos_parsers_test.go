@@ -148,3 +148,37 @@ func TestParseLoginwindowPlist(t *testing.T) {
 		})
 	}
 }
+
+// TestSudoersAskedGroups: on macOS the groups sudoers names are asked of
+// the directory (dsmemberutil); admin, already judged, is not asked again.
+func TestSudoersAskedGroups(t *testing.T) {
+	macStock := "root\tALL = (ALL) ALL\n%admin\tALL = (ALL) ALL\n#includedir /private/etc/sudoers.d\n"
+	for _, tc := range []struct {
+		name, sudoers string
+		want          string
+		wantAsked     []string
+	}{
+		{"stock", macStock, "", nil},
+		{"staff", macStock + "%staff ALL=(ALL) ALL\n", viaSudoersGroup, []string{"staff"}},
+		{"everyone by gid", "%#12 ALL=(ALL) ALL\n", viaSudoersGroup, []string{"#12"}},
+		{"a group the user is not in", "%wheel ALL=(ALL) ALL\n", "", []string{"wheel"}},
+		{"root shell for staff", "%staff ALL=(root) /bin/zsh\n", viaSudoersGroup, []string{"staff"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var asked []string
+			id := identity{Name: "user", UID: 501, GID: -1, Groups: map[string]bool{"admin": false}, GIDs: map[int]bool{}}
+			id.memberOf = func(g string) bool {
+				asked = append(asked, g)
+				return g == "staff" || g == "#12"
+			}
+			s := newSudoers()
+			s.Parse([]byte(tc.sudoers))
+			if got := s.AdminVia(id); got != tc.want {
+				t.Errorf("AdminVia = %q, want %q", got, tc.want)
+			}
+			if !slices.Equal(asked, tc.wantAsked) {
+				t.Errorf("asked %v, want %v", asked, tc.wantAsked)
+			}
+		})
+	}
+}
