@@ -368,7 +368,9 @@ func profilesFromRegistry(p probe.Probe, f *windowsFacts) []profile {
 func applyPolicies(p probe.Probe, profiles []profile) {
 	for i := range profiles {
 		pr := &profiles[i]
-		keys := policyKeys(pr.Name)
+		// For a profile netsh named in a language not recognised
+		// ("Current"), every profile's (the least protective taken).
+		keys := winfw.PolicyProfileKeys(pr.Name)
 		// Whether the allow rules count at all (Group Policy's
 		// DoNotAllowExceptions, Intune's Shielded: 1 blocks even allowed
 		// apps) and whether the PC's own rules do (AllowLocalPolicyMerge):
@@ -408,12 +410,6 @@ func applyPolicies(p probe.Probe, profiles []profile) {
 		pr.InboundUnread = pr.InboundUnread || unread
 	}
 }
-
-// policyKeys are the keys of Group Policy's and device management's
-// settings for the named profile; for a profile netsh named in a language
-// not recognised ("Current"), every profile's (the least protective of
-// them taken, as between the two).
-func policyKeys(name string) []string { return winfw.PolicyProfileKeys(name) }
 
 // dwordValues are the values of the named DWORD settings read under the
 // keys; settings absent or unread add nothing (so an unread setting never

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks/internal/winfw"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/internal/text"
 )
 
 // unicastResponsesValue is Windows Firewall's per-profile setting that,
@@ -106,38 +107,19 @@ func unicastResponsesDisabled(p probe.Probe, profile string) (bool, error) {
 // droppedAnswers says why direct answers may not have reached this
 // computer on Windows ("" when nothing says so): the setting is on (set),
 // or unread, for a profile in use (every profile when those in use are
-// not known).
+// not known: the collector read only those).
 func (f *windowsFacts) droppedAnswers() (why string, set bool) {
-	inUse, which := f.ActiveProfiles, "the profile of the network in use"
-	if len(inUse) == 0 {
-		inUse, which = winfw.ProfileNames, "which profile the network in use has could not be read"
+	which := "the profile of the network in use"
+	if len(f.ActiveProfiles) == 0 {
+		which = "which profile the network in use has could not be read"
 	}
-	pick := func(list []string) []string {
-		var out []string
-		for _, name := range list {
-			if slices.Contains(inUse, name) {
-				out = append(out, name)
-			}
-		}
-		return out
+	if on := f.UnicastResponsesDisabled; len(on) > 0 {
+		return fmt.Sprintf("Windows Firewall does not let in direct answers to this computer's device searches: %s is 1 for the %s profile (%s)", unicastResponsesValue, text.JoinAnd(on), which), true
 	}
-	if on := pick(f.UnicastResponsesDisabled); len(on) > 0 {
-		return fmt.Sprintf("Windows Firewall does not let in direct answers to this computer's device searches: %s is 1 for the %s profile (%s)", unicastResponsesValue, joinProfiles(on), which), true
-	}
-	if unread := pick(f.UnicastResponsesUnread); len(unread) > 0 {
-		return fmt.Sprintf("whether Windows Firewall lets in direct answers to this computer's device searches could not be read: %s of the %s profile (%s)", unicastResponsesValue, joinProfiles(unread), which), false
+	if unread := f.UnicastResponsesUnread; len(unread) > 0 {
+		return fmt.Sprintf("whether Windows Firewall lets in direct answers to this computer's device searches could not be read: %s of the %s profile (%s)", unicastResponsesValue, text.JoinAnd(unread), which), false
 	}
 	return "", false
-}
-
-func joinProfiles(names []string) string {
-	switch len(names) {
-	case 1:
-		return names[0]
-	case 2:
-		return names[0] + " and " + names[1]
-	}
-	return names[0] + ", " + joinProfiles(names[1:])
 }
 
 // windowsDroppedFix says what to do when Windows Firewall drops the answers.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,6 +102,25 @@ func BenchmarkReadStore(b *testing.B) {
 	for b.Loop() {
 		if rules, err := ReadStore(p, Stores[0]); err != nil || len(rules) != 600 {
 			b.Fatal(len(rules), err)
+		}
+	}
+}
+
+// TestPolicyKeysOfAnUnnamedProfile: a profile netsh named (the firewall check's
+// applyPolicies) in a language
+// not recognised is judged by every profile's policies, so that a policy
+// turning any off is not missed; a named one by its own.
+func TestPolicyKeysOfAnUnnamedProfile(t *testing.T) {
+	if got := PolicyProfileKeys(ProfilePublic); len(got) != 2 || !strings.HasSuffix(got[0], `WindowsFirewall\PublicProfile`) || !strings.HasSuffix(got[1], `Mdm\PublicProfile`) {
+		t.Errorf("Public: %q", got)
+	}
+	got := PolicyProfileKeys("Current")
+	if len(got) != 6 {
+		t.Fatalf("Current: %q, want the Group Policy and MDM keys of all three profiles", got)
+	}
+	for _, want := range []string{`WindowsFirewall\DomainProfile`, `WindowsFirewall\PrivateProfile`, `WindowsFirewall\PublicProfile`, `Mdm\DomainProfile`, `Mdm\StandardProfile`, `Mdm\PublicProfile`} {
+		if !slices.ContainsFunc(got, func(k string) bool { return strings.HasSuffix(k, want) }) {
+			t.Errorf("Current: no key ending %s in %q", want, got)
 		}
 	}
 }
