@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"howett.net/plist"
 
@@ -54,7 +53,7 @@ func collectDarwin(ctx context.Context, p probe.Probe) *darwinFacts {
 	out, err := p.Run(ctx, probe.CmdSocketfilterfw, macfw.GlobalStateArgs...)
 	if err == nil {
 		var state int
-		state, err = parseSocketFilterFW(out.Stdout, out.Stderr)
+		state, err = macfw.ParseGlobalState(out.Stdout, out.Stderr)
 		if err == nil {
 			set(state, "socketfilterfw")
 		}
@@ -95,16 +94,6 @@ func collectDarwin(ctx context.Context, p probe.Probe) *darwinFacts {
 		}
 	}
 	return f
-}
-
-// parseSocketFilterFW reads `socketfilterfw --getglobalstate` (see
-// macfw.GlobalState).
-func parseSocketFilterFW(stdout, stderr []byte) (int, error) {
-	if state, ok := macfw.GlobalState(stdout); ok {
-		return state, nil
-	}
-	text := strings.TrimSpace(string(stdout))
-	return 0, fmt.Errorf("socketfilterfw --getglobalstate: %w: %q", errUnrecognised, firstLine(text+"\n"+string(stderr)))
 }
 
 // system_profiler SPFirewallDataType global states.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks/checktest"
+	"github.com/sessionguard/sessionguard/checks/internal/macfw"
 )
 
 func TestParseNftJSON(t *testing.T) {
@@ -218,7 +219,7 @@ func runStateCases(t *testing.T, prefix, what string, parse func([]byte) (int, e
 }
 
 func TestParseSocketFilterFW(t *testing.T) {
-	stdout := func(b []byte) (int, error) { return parseSocketFilterFW(b, nil) }
+	stdout := func(b []byte) (int, error) { return macfw.ParseGlobalState(b, nil) }
 	runStateCases(t, "", "state", stdout, []stateCase{
 		{file: "socketfilterfw/enabled_state1.txt", want: alfOn},
 		{file: "socketfilterfw/disabled_state0.txt", want: alfOff},

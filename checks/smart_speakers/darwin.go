@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/internal/macfw"
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -37,10 +36,9 @@ func collectDarwin(ctx context.Context, p probe.Probe) *darwinFacts {
 	f := &darwinFacts{}
 	out, err := p.Run(ctx, probe.CmdSocketfilterfw, macfw.GlobalStateArgs...)
 	if err == nil {
-		if state, ok := macfw.GlobalState(out.Stdout); ok {
+		var state int
+		if state, err = macfw.ParseGlobalState(out.Stdout, out.Stderr); err == nil {
 			f.GlobalState = &state
-		} else {
-			err = fmt.Errorf("socketfilterfw %s: output not recognised: %q", strings.Join(macfw.GlobalStateArgs, " "), firstLine(string(out.Stdout)+"\n"+string(out.Stderr)))
 		}
 	}
 	if err != nil {
@@ -60,12 +58,6 @@ func collectDarwin(ctx context.Context, p probe.Probe) *darwinFacts {
 		f.Errors = append(f.Errors, err.Error())
 	}
 	return f
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }
 
 // droppedAnswers says why direct answers may not have reached this Mac

@@ -5,6 +5,8 @@
 package macfw
 
 import (
+	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -31,30 +33,38 @@ var GlobalStateArgs = []string{"--getglobalstate"}
 
 var stateRE = regexp.MustCompile(`\(State = (\d+)\)`)
 
-// GlobalState reads `socketfilterfw --getglobalstate`: "Firewall is
+// ParseGlobalState reads `socketfilterfw --getglobalstate`: "Firewall is
 // enabled. (State = 1)", "Firewall is disabled. (State = 0)", "(State = 2)"
 // for block all; versions without the number say "Firewall is enabled." or
-// that it is blocking all non-essential incoming connections. False when
-// the output is none of these.
-func GlobalState(stdout []byte) (int, bool) {
+// that it is blocking all non-essential incoming connections. Any other
+// output is an error quoting its first line (stdout's, else stderr's).
+func ParseGlobalState(stdout, stderr []byte) (int, error) {
 	text := strings.TrimSpace(string(stdout))
 	if m := stateRE.FindStringSubmatch(text); m != nil {
 		n, err := strconv.Atoi(m[1])
 		if err == nil && n >= Off && n <= BlockAll {
-			return n, true
+			return n, nil
 		}
 	}
 	lower := strings.ToLower(text)
 	switch {
 	case strings.Contains(lower, "blocking all"):
-		return BlockAll, true
+		return BlockAll, nil
 	case strings.Contains(lower, "firewall is disabled"):
-		return Off, true
+		return Off, nil
 	case strings.Contains(lower, "firewall is enabled"):
-		return On, true
+		return On, nil
 	}
-	return 0, false
+	first := strings.TrimSpace(text + "\n" + string(stderr))
+	first, _, _ = strings.Cut(first, "\n")
+	if len(first) > 120 {
+		first = first[:120]
+	}
+	return 0, fmt.Errorf("socketfilterfw %s: %w: %q", strings.Join(GlobalStateArgs, " "), ErrUnrecognised, strings.TrimSpace(first))
 }
+
+// ErrUnrecognised is an answer the parsers here do not know.
+var ErrUnrecognised = errors.New("output not recognised")
 
 // Managed is what a configuration profile sets (nil: not set).
 type Managed struct {
