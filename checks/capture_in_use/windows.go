@@ -84,17 +84,33 @@ func collectConsoleStore(ctx context.Context, p probe.Probe, sid string, f *fact
 		return
 	}
 	f.ConsentStore = stateRead
+	if !addStoreCaptures(f, keys, root, "") {
+		f.addError("consent store", fmt.Errorf("a usage time: %w", consentstore.ErrUnrecognised))
+		f.ConsentStore = stateUnknown
+	}
+}
+
+// addStoreCaptures adds the captures one store's keys record as in use
+// now, as the programs of account ("" for the console user's own, whose
+// screen capture counts too; otherwise only the shared capabilities), and
+// reports false when a usage time was not recognised (once, whatever
+// number were not).
+func addStoreCaptures(f *facts, keys []consentstore.Key, root, account string) bool {
+	recognised := true
 	for _, c := range capabilities {
+		if account != "" && !c.shared {
+			continue
+		}
 		for _, app := range consentstore.Apps(keys, consentstore.NormaliseRoot(root), c.key) {
 			switch app.InUse {
 			case consentstore.InUseYes:
-				f.addCapture(capture{Program: identifyStoreApp(app), What: c.what, Via: viaConsentStore})
+				f.addCapture(capture{Program: identifyStoreApp(app), What: c.what, Via: viaConsentStore, Account: account})
 			case consentstore.InUseUnknown:
-				f.addError("consent store", fmt.Errorf("a usage time: %w", consentstore.ErrUnrecognised))
-				f.ConsentStore = stateUnknown
+				recognised = false
 			}
 		}
 	}
+	return recognised
 }
 
 // collectOtherStores reads the microphone and camera records of the
@@ -129,19 +145,9 @@ func collectOtherStores(ctx context.Context, p probe.Probe, consoleSID string, f
 			f.OtherConsentStores = stateUnknown
 			continue
 		}
-		for _, c := range capabilities {
-			if !c.shared {
-				continue
-			}
-			for _, app := range consentstore.Apps(keys, consentstore.NormaliseRoot(s.root), c.key) {
-				switch app.InUse {
-				case consentstore.InUseYes:
-					f.addCapture(capture{Program: identifyStoreApp(app), What: c.what, Via: viaConsentStore, Account: s.account})
-				case consentstore.InUseUnknown:
-					f.addError(s.name, fmt.Errorf("a usage time: %w", consentstore.ErrUnrecognised))
-					f.OtherConsentStores = stateUnknown
-				}
-			}
+		if !addStoreCaptures(f, keys, s.root, s.account) {
+			f.addError(s.name, fmt.Errorf("a usage time: %w", consentstore.ErrUnrecognised))
+			f.OtherConsentStores = stateUnknown
 		}
 	}
 }
