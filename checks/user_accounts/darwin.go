@@ -299,17 +299,14 @@ func darwinAdmin(ctx context.Context, p probe.Probe, u probe.User, f *facts) (st
 		return stateOn, "root"
 	}
 	if _, err := strconv.Atoi(u.UID); err == nil {
-		out, err := p.Run(ctx, probe.CmdDsmemberutil, "checkmembership", "-u", u.UID, "-G", "admin")
-		if err == nil {
-			if member, ok := parseDsmemberutil(out.Stdout); ok {
-				if member {
-					return stateOn, "dsmemberutil"
-				}
-				return stateOff, "dsmemberutil"
-			}
-			f.Errors = append(f.Errors, "dsmemberutil: not recognised")
-		} else {
+		member, err := darwinMember(ctx, p, u.UID, "admin")
+		switch {
+		case err != nil:
 			f.addError("dsmemberutil", err)
+		case member:
+			return stateOn, "dsmemberutil"
+		default:
+			return stateOff, "dsmemberutil"
 		}
 	}
 	out, err := p.Run(ctx, probe.CmdDscl, ".", "-read", "/Groups/admin", "GroupMembership")
