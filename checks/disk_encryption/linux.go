@@ -615,7 +615,7 @@ func confirmLUKS(ctx context.Context, p probe.Probe, v *volume) {
 // probeLUKS identifies a device with blkid, or cryptsetup when blkid is
 // missing.
 func probeLUKS(ctx context.Context, p probe.Probe, dev string) luksInfo {
-	out, err := p.Run(ctx, probe.CmdBlkid, append(blkidArgs[:len(blkidArgs):len(blkidArgs)], dev)...)
+	out, err := runBlkid(ctx, p, dev)
 	if err == nil {
 		if info := parseBlkidExport(out.Stdout, out.Stderr, out.ExitCode); info.Recognised {
 			return info
@@ -626,6 +626,12 @@ func probeLUKS(ctx context.Context, p probe.Probe, dev string) luksInfo {
 		return luksInfo{}
 	}
 	return parseLuksDump(out.Stdout, out.Stderr, out.ExitCode)
+}
+
+// runBlkid runs blkid on dev, asking its low-level probe (blkidArgs: the
+// device itself, not blkid's cache) in export form.
+func runBlkid(ctx context.Context, p probe.Probe, dev string) (probe.Output, error) {
+	return p.Run(ctx, probe.CmdBlkid, append(slices.Clip(blkidArgs), dev)...)
 }
 
 // devicePath is the /dev path of a layer.

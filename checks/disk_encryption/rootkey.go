@@ -185,7 +185,7 @@ func readKeyDevice(ctx context.Context, p probe.Probe, rk *rootKey, dev string, 
 		}
 		match := tag == "" && m.Source == want
 		if tag != "" {
-			out, err := p.Run(ctx, probe.CmdBlkid, append(blkidArgs[:len(blkidArgs):len(blkidArgs)], m.Source)...)
+			out, err := runBlkid(ctx, p, m.Source)
 			if err == nil && out.ExitCode != 0 {
 				err = fmt.Errorf("exit status %d", out.ExitCode)
 			}
