@@ -100,7 +100,7 @@ type volume struct {
 	// ZFSEncryption is the ZFS "encryption" property of the dataset.
 	ZFSEncryption string `json:"zfs_encryption,omitempty"`
 	// LUKSVersion is the LUKS header version of the crypt layer's parent
-	// when blkid or cryptsetup confirmed it.
+	// when cryptsetup or blkid (or /sys's dm/uuid) told it.
 	LUKSVersion string `json:"luks_version,omitempty"`
 }
 
@@ -111,6 +111,13 @@ type layer struct {
 	Name   string `json:"-"`
 	Type   string `json:"type"`
 	FSType string `json:"fstype,omitempty"`
+	// Reencrypt is, for a LUKS2 header under a crypt layer, what a
+	// re-encryption under way or stopped part way does (cryptsetup
+	// luksDump): "encrypt", "decrypt", "reencrypt" or "unrecognised".
+	Reencrypt string `json:"reencrypt,omitempty"`
+	// HeaderUnread says why the LUKS header of this device could not be
+	// read (cryptsetup needs root).
+	HeaderUnread string `json:"header_unread,omitempty"`
 }
 
 // darwinFacts is what was seen on macOS.

@@ -14,9 +14,14 @@
 //     physical volumes: every stack lsblk lists for the mount point,
 //     every device in slaves/; a btrfs over several devices:
 //     /sys/fs/btrfs/<fsid>/devices, unreadable → unknown) is encrypted
-//     only when every path down has a crypt layer. blkid -p -o
-//     export (else cryptsetup luksDump) confirms the LUKS version of a crypt
-//     parent, for the wording only. /proc/swaps lists every active swap area:
+//     only when every path down has a crypt layer. cryptsetup luksDump
+//     reads the LUKS header under the first crypt layer of each path (blkid
+//     -p -o export gives the version alone when it cannot): a LUKS2
+//     re-encryption under way or stopped part way that encrypts a plain
+//     device in place is a warn (part of it is still plain), one that
+//     decrypts a fail, a new key or cipher still encrypted; a LUKS2 header
+//     (or one lsblk or /sys named LUKS) that could not be read (cryptsetup
+//     needs root) is unknown. /proc/swaps lists every active swap area:
 //     unreadable, or a swap area whose device cannot be followed, leaves the
 //     verdict unknown, as does a separate /home whose device cannot be
 //     seen. The home folder of the person at the screen is followed to

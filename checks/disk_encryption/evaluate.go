@@ -22,6 +22,9 @@ const (
 	fixLinuxRootKeyESP    = "Ask your IT support to take the key file out of the start-up files (KEYFILE_PATTERN in /etc/cryptsetup-initramfs/conf-hook, the key in /etc/crypttab.initramfs, or cryptkey=, rd.luks.key= or luks.key= on the kernel's command line) and rebuild them, so the disk asks for its passphrase at start (or unlocks with the computer's TPM chip): the EFI system partition cannot be encrypted."
 	fixLinuxRootKeyDevice = "The system disk unlocks at start with a key file read from another device. If that is a USB key, keep it apart from the computer (never in its bag) and remove it once the computer has started. Otherwise ask your IT support to remove the key file setting (rd.luks.key= or cryptkey= on the kernel's command line, or the key in /etc/crypttab.initramfs) so the disk asks for its passphrase at start (or unlocks with the computer's TPM chip)."
 	fixLinuxOtherDisk     = "Another disk or partition in this computer is not encrypted, and files kept there are not protected if the computer is lost. Keep client files off it, or ask your IT support to encrypt it (or to stop mounting it)."
+	fixLinuxEncrypting    = "Encrypting this disk was started (cryptsetup reencrypt) and has not finished, so part of it is still unencrypted. It does not carry on by itself after a restart: ask your IT support to resume it (cryptsetup reencrypt --resume-only on the encrypted partition) and to leave the computer on until it finishes, then check again."
+	fixLinuxDecrypting    = "This disk is being decrypted (cryptsetup reencrypt --decrypt): part of it is already unencrypted, and all of it will be. Ask your IT support why, and to have it encrypted again before your next session."
+	fixLinuxHeaderUnread  = "The disk is encrypted, but SessionGuard could not read its encryption header to see whether encrypting it is still under way (reading it needs administrator rights). Check from the SessionGuard service (the tray's \"Check again\"), or run `sudo sessionguard check --local`; if it stays unknown, ask your IT support to confirm the disk is fully encrypted and send them an evidence bundle (sessionguard evidence record)."
 	fixLinuxSwapUnknown   = "The disk is encrypted, but SessionGuard could not see whether its swap space is, and pieces of open files can be written to swap. Try \"Check again\"; if it stays unknown, ask your IT support to confirm the swap space is encrypted (or zram, or switched off) and send them an evidence bundle (sessionguard evidence record)."
 	fixLinuxUnknown       = "SessionGuard could not see the disk this system runs from (for example inside a container, a virtual machine's shared folder or a live USB). Run SessionGuard on the computer itself, or ask your IT support to confirm the disk is encrypted."
 
@@ -66,6 +69,11 @@ const (
 	stateUnknown volumeState = iota
 	stateEncrypted
 	stateUnencrypted
+	// stateEncrypting: LUKS2 encryption in place started and not
+	// finished (part of the volume is still plain).
+	stateEncrypting
+	// stateDecrypting: LUKS2 decryption under way or stopped part way.
+	stateDecrypting
 )
 
 // Filesystems whose backing disk cannot be seen from here.
@@ -107,6 +115,9 @@ func judge(v *volume) (volumeState, string) {
 				return stateUnencrypted, ""
 			}
 		}
+		if st, why := judgeReencryption(v); st != stateEncrypted {
+			return st, why
+		}
 		if v.MembersUnread != "" {
 			return stateUnknown, "the other devices the btrfs filesystem at " + v.Mount + " may span could not all be seen (" + v.MembersUnread + ")"
 		}
@@ -119,6 +130,49 @@ func judge(v *volume) (volumeState, string) {
 		return stateUnknown, fmt.Sprintf("%s is a FUSE filesystem (%s); the disk underneath cannot be seen from here", v.Mount, v.FSType)
 	}
 	return stateUnknown, fmt.Sprintf("the block device under %s (%s) was not found by lsblk or in /sys", v.Mount, orNone(v.FSType))
+}
+
+// judgeReencryption reads what the LUKS headers under v say of a
+// re-encryption: decrypting anywhere decides, then a header that could not
+// be read or a mode not recognised (unknown), then encrypting; a new key
+// or cipher (reencrypt) leaves the volume encrypted throughout.
+func judgeReencryption(v *volume) (volumeState, string) {
+	var unread, encrypting string
+	for _, st := range append([][]layer{v.Stack}, v.OtherStacks...) {
+		for _, l := range st {
+			switch {
+			case l.Reencrypt == "decrypt":
+				return stateDecrypting, "the LUKS2 header under " + v.Mount + " is being decrypted"
+			case l.HeaderUnread != "" && unread == "":
+				unread = "the LUKS header under " + v.Mount + " could not be read (" + l.HeaderUnread + "), so an encryption still under way cannot be ruled out"
+			case l.Reencrypt == "unrecognised" && unread == "":
+				unread = "the LUKS2 header under " + v.Mount + " has a re-encryption under way whose mode was not recognised"
+			case l.Reencrypt == "encrypt":
+				encrypting = "the LUKS2 header under " + v.Mount + " is still being encrypted in place"
+			}
+		}
+	}
+	switch {
+	case unread != "":
+		return stateUnknown, unread
+	case encrypting != "":
+		return stateEncrypting, encrypting
+	}
+	return stateEncrypted, ""
+}
+
+// headerUnread reports whether v's verdict is unknown only because a LUKS
+// header could not be read (the fix then says to check with root rights).
+func headerUnread(v *volume) bool {
+	if v == nil {
+		return false
+	}
+	for _, st := range append([][]layer{v.Stack}, v.OtherStacks...) {
+		if slices.ContainsFunc(st, func(l layer) bool { return l.HeaderUnread != "" }) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasCrypt(stack []layer) bool {
@@ -172,13 +226,17 @@ func evaluateLinux(f linuxFacts, pol checks.Policy) checks.Result {
 	switch rootState {
 	case stateUnknown:
 		reason := "could not tell whether / is encrypted: " + why
+		fix := fixLinuxUnknown
+		if headerUnread(f.Root) {
+			fix = fixLinuxHeaderUnread
+		}
 		if len(f.Errors) > 0 {
 			reason += " (" + strings.Join(f.Errors, "; ") + ")"
 		}
 		if homeOnly {
 			reason += "; home folders are encrypted (" + homeKinds(f) + ") but that alone is not full-disk encryption"
 		}
-		return unknown("Could not tell whether the system disk is encrypted.", fixLinuxUnknown, reason)
+		return unknown("Could not tell whether the system disk is encrypted.", fix, reason)
 	case stateUnencrypted:
 		if homeOnly {
 			st := homeOnlySetting.Of(pol)
@@ -196,6 +254,12 @@ func evaluateLinux(f linuxFacts, pol checks.Policy) checks.Result {
 	// Root is encrypted: /home and swap must not leak. Each is a part the
 	// machine needs; one that could not be judged keeps it from passing.
 	root := checks.Result{Status: checks.Pass, Summary: "The system disk is encrypted (" + encryptedBy(f.Root) + ")."}
+	switch rootState {
+	case stateEncrypting:
+		root = checks.Result{Status: checks.Warn, Summary: "The system disk is still being encrypted (" + encryptedBy(f.Root) + "): part of it is not yet protected.", Fix: fixLinuxEncrypting}
+	case stateDecrypting:
+		root = checks.Result{Status: checks.Fail, Summary: "The system disk is being decrypted: part of it is already unencrypted.", Fix: fixLinuxDecrypting}
+	}
 	parts := []checks.Result{root, homePart(f.Home), userHomePart(f), rootKeyPart(f.RootKey)}
 	for i := range f.Others {
 		v := &f.Others[i]
@@ -274,8 +338,16 @@ func separatePart(v *volume, unread, what string, plain checks.Status, summary, 
 		return checks.Result{Status: checks.Pass}
 	case stateUnencrypted:
 		return checks.Result{Status: plain, Summary: summary, Fix: fix}
+	case stateEncrypting:
+		return checks.Result{Status: checks.Warn, Summary: "The system disk is encrypted, but " + what + " is still being encrypted: part of it is not yet protected.", Fix: fixLinuxEncrypting}
+	case stateDecrypting:
+		return checks.Result{Status: plain, Summary: "The system disk is encrypted, but " + what + " is being decrypted: part of it is already unencrypted.", Fix: fixLinuxDecrypting}
 	default:
-		return unknown(unsure, fixLinuxUnknown, "could not tell whether "+what+" is encrypted: "+why)
+		fix := fixLinuxUnknown
+		if headerUnread(v) {
+			fix = fixLinuxHeaderUnread
+		}
+		return unknown(unsure, fix, "could not tell whether "+what+" is encrypted: "+why)
 	}
 }
 
@@ -286,6 +358,10 @@ func swapPart(f linuxFacts, v *volume) checks.Result {
 		return checks.Result{Status: checks.Pass}
 	case stateUnencrypted:
 		return checks.Result{Status: checks.Warn, Summary: "The system disk is encrypted (" + encryptedBy(f.Root) + ") but the swap space is not.", Fix: fixLinuxSwap}
+	case stateEncrypting:
+		return checks.Result{Status: checks.Warn, Summary: "The system disk is encrypted (" + encryptedBy(f.Root) + ") but the swap space is still being encrypted.", Fix: fixLinuxEncrypting}
+	case stateDecrypting:
+		return checks.Result{Status: checks.Warn, Summary: "The system disk is encrypted (" + encryptedBy(f.Root) + ") but the swap space is being decrypted.", Fix: fixLinuxDecrypting}
 	default:
 		what := "swap " + v.Kind
 		if v.Kind == "" {

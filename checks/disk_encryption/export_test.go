@@ -9,4 +9,5 @@ var (
 	ParseBlkidExport = parseBlkidExport
 	ParseIsLuks      = parseIsLuks
 	ParseLuksDump    = parseLuksDump
+	ScrubLuksDump    = scrubLuksDump
 )

@@ -66,6 +66,7 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 		return zfs[dataset]
 	}
 
+	header := luksHeaderReader(ctx, p)
 	volumeFor := func(name string, m mount) *volume {
 		v := &volume{Mount: name, FSType: m.FSType}
 		if m.FSType == "zfs" {
@@ -83,7 +84,7 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 		if m.FSType == "btrfs" && len(v.Stack) > 0 {
 			btrfsMembers(p, v)
 		}
-		confirmLUKS(ctx, p, v)
+		readLUKSHeaders(v, header)
 		return v
 	}
 
@@ -168,6 +169,7 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 			for _, b := range bl {
 				if b.Mountpoint == "[SWAP]" && !isZram(b.Stack[0].Name) {
 					v := volume{Mount: "swap", Kind: "partition", FSType: "swap", Stack: b.Stack, StackSource: "lsblk"}
+					readLUKSHeaders(&v, header)
 					f.Swap = append(f.Swap, v)
 					seen++
 				}
@@ -193,6 +195,7 @@ func collectLinux(ctx context.Context, p probe.Probe) (*linuxFacts, error) {
 			v := volume{Mount: "swap", Kind: "partition", FSType: "swap"}
 			if sts, luks := sysfsStacks(p, e.Path); len(sts) > 0 {
 				v.Stack, v.OtherStacks, v.StackSource, v.LUKSVersion = sts[0], sts[1:], "sysfs", luks
+				readLUKSHeaders(&v, header)
 			}
 			f.Swap = append(f.Swap, v)
 		}
@@ -431,6 +434,22 @@ func stacksAt(blocks []blockMount, target string) [][]layer {
 	return out
 }
 
+// sysfsKind is the layer type of a block device in /sys/class/block:
+// "lvm" or "dm" for device-mapper devices, "part" or "disk".
+func sysfsKind(p probe.Probe, name string) string {
+	base := "/sys/class/block/" + name
+	if uuid, err := p.ReadFile(base + "/dm/uuid"); err == nil {
+		if strings.HasPrefix(strings.TrimSpace(string(uuid)), "LVM-") {
+			return "lvm"
+		}
+		return "dm"
+	}
+	if _, err := p.ReadFile(base + "/partition"); err == nil {
+		return "part"
+	}
+	return "disk"
+}
+
 func isZram(name string) bool { return strings.HasPrefix(name, "zram") }
 
 // sysfsStacks walks /sys/class/block from a device path: device-mapper
@@ -438,8 +457,9 @@ func isZram(name string) bool { return strings.HasPrefix(name, "zram") }
 // through every device in slaves/ (a logical volume on several physical
 // volumes, a RAID), partitions lead to their disk; one stack for each
 // path down. It also returns the LUKS version a CRYPT-LUKSn- uuid names.
-// A path ends at its first crypt layer: whatever lies beneath it cannot
-// make the data above unencrypted, so nothing there is read.
+// A path ends at its first crypt layer (with, for a LUKS one, the single
+// device holding its header): whatever lies beneath it cannot make the
+// data above unencrypted, so nothing more there is read.
 func sysfsStacks(p probe.Probe, dev string) ([][]layer, string) {
 	name := strings.TrimPrefix(dev, "/dev/")
 	if mapper, ok := strings.CutPrefix(name, "mapper/"); ok {
@@ -505,6 +525,11 @@ func sysfsStacks(p probe.Probe, dev string) ([][]layer, string) {
 			}
 			stack = append(stack, l)
 			if l.Type == "crypt" {
+				// The device holding a LUKS header, for its header
+				// (readLUKSHeaders); nothing further down is read.
+				if slaves, err := p.ReadDir(base + "/slaves"); err == nil && len(slaves) == 1 && luks != "" {
+					stack = append(stack, layer{Name: slaves[0], Type: sysfsKind(p, slaves[0]), FSType: "crypto_LUKS"})
+				}
 				break
 			}
 			name = next
@@ -591,41 +616,87 @@ func diskOfPartition(part string) string {
 	return disk
 }
 
-// confirmLUKS asks blkid (else cryptsetup) about the parent of a crypt
-// layer whose content type lsblk did not know, and records the LUKS
-// version.
-func confirmLUKS(ctx context.Context, p probe.Probe, v *volume) {
-	for i, l := range v.Stack {
-		if l.Type != "crypt" || i+1 >= len(v.Stack) {
-			continue
+// luksHeaderReader reads the LUKS header of a device, once a device:
+// cryptsetup luksDump gives its version and whether a re-encryption is
+// under way; when it cannot be run or read (it needs root), blkid gives
+// the version alone, and unread says why the rest is not known.
+func luksHeaderReader(ctx context.Context, p probe.Probe) func(dev string) (info luksInfo, unread string) {
+	type read struct {
+		info   luksInfo
+		unread string
+	}
+	seen := map[string]read{}
+	return func(dev string) (luksInfo, string) {
+		if r, ok := seen[dev]; ok {
+			return r.info, r.unread
 		}
-		parent := &v.Stack[i+1]
-		if v.LUKSVersion != "" || (parent.FSType != "" && parent.FSType != "crypto_LUKS") {
-			return
+		var r read
+		out, err := p.Run(ctx, probe.CmdCryptsetup, "luksDump", dev)
+		switch {
+		case err != nil:
+			r.unread = "cryptsetup luksDump: " + err.Error()
+		default:
+			// stderr is left out: it names the device, and a mapper
+			// name can carry a person's name.
+			if r.info = parseLuksDump(out.Stdout, out.Stderr, out.ExitCode); !r.info.Recognised {
+				r.unread = fmt.Sprintf("cryptsetup luksDump: exit status %d", out.ExitCode)
+			}
 		}
-		info := probeLUKS(ctx, p, devicePath(*parent))
-		if info.Recognised && info.IsLUKS {
-			parent.FSType = "crypto_LUKS"
-			v.LUKSVersion = info.Version
+		if r.unread != "" {
+			if out, err := runBlkid(ctx, p, dev); err == nil {
+				r.info = parseBlkidExport(out.Stdout, out.Stderr, out.ExitCode)
+			}
 		}
-		return
+		seen[dev] = r
+		return r.info, r.unread
 	}
 }
 
-// probeLUKS identifies a device with blkid, or cryptsetup when blkid is
-// missing.
-func probeLUKS(ctx context.Context, p probe.Probe, dev string) luksInfo {
-	out, err := runBlkid(ctx, p, dev)
-	if err == nil {
-		if info := parseBlkidExport(out.Stdout, out.Stderr, out.ExitCode); info.Recognised {
-			return info
+// readLUKSHeaders reads the header under the first crypt layer of each
+// path down from v: a LUKS header makes its parent layer crypto_LUKS and
+// gives v's LUKS version (the wording), and its re-encryption (the
+// layer's Reencrypt) decides with the crypt layer whether v is encrypted
+// (judge). A LUKS2 header, or one lsblk or /sys named LUKS without a
+// version, that could not be read is HeaderUnread: an encryption in place
+// still under way cannot be ruled out. LUKS1 has no online re-encryption;
+// a device cryptsetup finds no header on is plain dm-crypt (or a header
+// kept elsewhere, which is not read), and so is one lsblk (with udev's
+// data) names nothing when neither cryptsetup nor blkid can read it.
+func readLUKSHeaders(v *volume, header func(dev string) (luksInfo, string)) {
+	for _, st := range append([][]layer{v.Stack}, v.OtherStacks...) {
+		i := slices.IndexFunc(st, func(l layer) bool { return l.Type == "crypt" })
+		switch {
+		case i < 0:
+			continue
+		case i+1 >= len(st):
+			// /sys named a LUKS2 crypt layer without the device under it.
+			if v.LUKSVersion == "2" {
+				st[i].HeaderUnread = "the device holding its LUKS2 header was not found in /sys"
+			}
+			continue
+		}
+		parent := &st[i+1]
+		if parent.FSType != "" && parent.FSType != "crypto_LUKS" {
+			continue
+		}
+		info, unread := header(devicePath(*parent))
+		namedLUKS := parent.FSType == "crypto_LUKS" || v.LUKSVersion != ""
+		switch {
+		case info.IsLUKS:
+			parent.FSType = "crypto_LUKS"
+			if v.LUKSVersion == "" {
+				v.LUKSVersion = info.Version
+			}
+			parent.Reencrypt = info.Reencrypt
+			if unread != "" && info.Version != "1" {
+				parent.HeaderUnread = unread
+			}
+		case info.Recognised && namedLUKS:
+			parent.HeaderUnread = "cryptsetup found no LUKS header where lsblk or /sys named one"
+		case !info.Recognised && namedLUKS && v.LUKSVersion != "1":
+			parent.HeaderUnread = unread
 		}
 	}
-	out, err = p.Run(ctx, probe.CmdCryptsetup, "luksDump", dev)
-	if err != nil {
-		return luksInfo{}
-	}
-	return parseLuksDump(out.Stdout, out.Stderr, out.ExitCode)
 }
 
 // runBlkid runs blkid on dev, asking its low-level probe (blkidArgs: the

@@ -192,6 +192,12 @@ type luksInfo struct {
 	Version string
 	// Type is the content type blkid reported (crypto_LUKS, ext4, ...).
 	Type string
+	// Reencrypt is what a LUKS2 re-encryption under way does to the data,
+	// from cryptsetup luksDump: "encrypt" (a plain device being encrypted
+	// in place: part of it is still plain), "decrypt" (being made plain),
+	// "reencrypt" (a new key or cipher: encrypted throughout), "unrecognised"
+	// (the header requires it but its mode was not read); "" when none is.
+	Reencrypt string
 }
 
 // parseBlkidExport reads `blkid -p -o export DEVICE`. Exit status 2 with
@@ -230,7 +236,11 @@ func blkidTags(b []byte) map[string]string {
 }
 
 // parseLuksDump reads `cryptsetup luksDump DEVICE`. Exit status 1 with a
-// "not a valid LUKS device" message means not LUKS.
+// "not a valid LUKS device" message means not LUKS. A LUKS2 header whose
+// Requirements name online-reencrypt (cryptsetup 2.2's, -v2, -v3) has a
+// re-encryption under way, or stopped part way: running, or interrupted
+// and never resumed (it does not resume by itself). What it does is the
+// Mode of the header's reencrypt keyslot.
 func parseLuksDump(stdout, stderr []byte, exitCode int) luksInfo {
 	if exitCode != 0 {
 		if bytes.Contains(stderr, []byte("not a valid LUKS device")) {
@@ -243,13 +253,44 @@ func parseLuksDump(stdout, stderr []byte, exitCode int) luksInfo {
 		return luksInfo{}
 	}
 	info := luksInfo{Recognised: true, IsLUKS: true, Type: "crypto_LUKS"}
+	inProgress, mode, inReencryptSlot := false, "", false
 	for _, line := range strings.Split(s, "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "Version" {
-			info.Version = strings.TrimSpace(v)
-			break
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		key, value := strings.TrimSpace(k), strings.TrimSpace(v)
+		switch {
+		case key == "Version" && info.Version == "":
+			info.Version = value
+		case key == "Requirements":
+			for _, req := range strings.Fields(value) {
+				inProgress = inProgress || strings.HasPrefix(req, "online-reencrypt")
+			}
+		case line != "" && line[0] != '\t' && line[0] != ' ':
+			// A section heading (Keyslots:, Tokens:, Digests:).
+			inReencryptSlot = false
+		case line[0] == ' ' && isDigits(key):
+			// A keyslot, segment, token or digest: "  1: reencrypt (unbound)".
+			inReencryptSlot = strings.HasPrefix(value, "reencrypt")
+		case inReencryptSlot && key == "Mode" && mode == "":
+			mode = value
+		}
+	}
+	if inProgress {
+		switch mode {
+		case "encrypt", "decrypt", "reencrypt":
+			info.Reencrypt = mode
+		default:
+			info.Reencrypt = "unrecognised"
 		}
 	}
 	return info
+}
+
+// isDigits reports whether s is a non-empty run of ASCII digits.
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // parseIsLuks reads the result of `cryptsetup isLuks DEVICE`: exit 0 is

@@ -14,10 +14,10 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe/live"
 )
 
-// TestLiveLUKSRecognised formats a file as LUKS2 with the real cryptsetup
-// and checks that the parsers recognise what cryptsetup and blkid say about
-// it, and that a file of zeros is not taken for LUKS.
-func TestLiveLUKSRecognised(t *testing.T) {
+// liveCryptsetup is the live probe, for a test that runs the real
+// cryptsetup: skipped off Linux and without it.
+func liveCryptsetup(t *testing.T) *live.Live {
+	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("live LUKS test needs Linux")
 	}
@@ -25,6 +25,14 @@ func TestLiveLUKSRecognised(t *testing.T) {
 	if _, err := p.Resolve(probe.CmdCryptsetup); err != nil {
 		t.Skipf("cryptsetup is not installed (apt install cryptsetup-bin): %v", err)
 	}
+	return p
+}
+
+// TestLiveLUKSRecognised formats a file as LUKS2 with the real cryptsetup
+// and checks that the parsers recognise what cryptsetup and blkid say about
+// it, and that a file of zeros is not taken for LUKS.
+func TestLiveLUKSRecognised(t *testing.T) {
+	p := liveCryptsetup(t)
 	dir := t.TempDir()
 	luksFile, zeros, key := filepath.Join(dir, "luks.img"), filepath.Join(dir, "zeros.img"), filepath.Join(dir, "key")
 	for _, f := range []string{luksFile, zeros} {
@@ -91,6 +99,66 @@ func TestLiveLUKSRecognised(t *testing.T) {
 	}
 	if info := diskencryption.ParseBlkidExport(out.Stdout, out.Stderr, out.ExitCode); !info.Recognised || info.IsLUKS {
 		t.Errorf("blkid on zeros: %+v (exit %d)", info, out.ExitCode)
+	}
+}
+
+// TestLiveLUKSReencryptionRead starts LUKS2 re-encryptions with the real
+// cryptsetup (--init-only: the header is written as a re-encryption under
+// way leaves it, stopped before any data moves, as after an interruption)
+// and checks that parseLuksDump reads each one's mode from luksDump, the
+// same after the bundle scrubber: a plain file being encrypted in place,
+// a new key, a decryption (its header detached, as LUKS2 decryption needs),
+// and an ordinary LUKS2 header with none.
+func TestLiveLUKSReencryptionRead(t *testing.T) {
+	p := liveCryptsetup(t)
+	dir := t.TempDir()
+	key := filepath.Join(dir, "key")
+	if err := os.WriteFile(key, []byte("sessionguard-test-key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	run := func(args ...string) {
+		t.Helper()
+		out, err := p.Run(ctx, probe.CmdCryptsetup, args...)
+		if err != nil || out.ExitCode != 0 {
+			t.Fatalf("cryptsetup %v: %v exit %d: %s", args, err, out.ExitCode, out.Stderr)
+		}
+	}
+	kdf := []string{"--batch-mode", "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000", "--key-file", key}
+	image := func(name string, luks bool) string {
+		t.Helper()
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Truncate(f, 64<<20); err != nil {
+			t.Fatal(err)
+		}
+		if luks {
+			run(append([]string{"luksFormat", "--type", "luks2"}, append(kdf, f)...)...)
+		}
+		return f
+	}
+	plain, rekey, decrypt, none := image("plain.img", false), image("rekey.img", true), image("decrypt.img", true), image("none.img", true)
+	header := filepath.Join(dir, "decrypt.hdr")
+	run(append([]string{"reencrypt", "--encrypt", "--init-only", "--reduce-device-size", "16M"}, append(kdf, plain)...)...)
+	run(append([]string{"reencrypt", "--init-only"}, append(kdf, rekey)...)...)
+	run(append([]string{"reencrypt", "--decrypt", "--init-only", "--header", header, "--force-offline-reencrypt"}, append(kdf, decrypt)...)...)
+	for _, c := range []struct{ dev, want string }{{plain, "encrypt"}, {rekey, "reencrypt"}, {header, "decrypt"}, {none, ""}} {
+		out, err := p.Run(ctx, probe.CmdCryptsetup, "luksDump", c.dev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info := diskencryption.ParseLuksDump(out.Stdout, out.Stderr, out.ExitCode)
+		if !info.IsLUKS || info.Version != "2" || info.Reencrypt != c.want {
+			t.Errorf("%s: %+v, want LUKS2 re-encryption %q\n%s", filepath.Base(c.dev), info, c.want, out.Stdout)
+		}
+		if scrubbed := diskencryption.ParseLuksDump(diskencryption.ScrubLuksDump(out.Stdout), nil, 0); scrubbed != info {
+			t.Errorf("%s: scrubbed %+v, raw %+v", filepath.Base(c.dev), scrubbed, info)
+		}
+		if s := string(diskencryption.ScrubLuksDump(out.Stdout)); strings.Contains(s, "UUID") || strings.Contains(s, "Salt") {
+			t.Errorf("%s: scrubbed dump keeps the UUID or a salt:\n%s", filepath.Base(c.dev), s)
+		}
 	}
 }
 

@@ -17,8 +17,7 @@ func TestScenarios(t *testing.T) {
 func TestNoPassWithoutEvidence(t *testing.T) {
 	checktest.RunBasisProperty(t, diskencryption.Check, "testdata", checktest.Basis{
 		Informational: map[string]string{
-			"run blkid ":                           "confirms the LUKS version of a crypt layer's parent for the summary's wording only (confirmLUKS); whether a volume is encrypted rests on the crypt layer itself (judge)",
-			"run cryptsetup ":                      "blkid's fallback for the same wording-only LUKS version",
+			"run blkid ":                           "cryptsetup's fallback for a LUKS header's version (the summary's wording): when cryptsetup luksDump cannot be read the header is HeaderUnread whatever blkid says, so it cannot make a verdict pass",
 			`wmi root\CIMV2 Win32_OperatingSystem`: "gives the drive letter manage-bde is asked about and the summary names; it never shows a volume to be the one Windows runs from (Win32_EncryptableVolume VolumeType 0 or manage-bde's [OS Volume] line must), so losing it can only turn a verdict unknown, never make one pass",
 			`reg HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SystemRoot`: "Win32_OperatingSystem's fallback for the same drive letter, with the same limits",
 		},

@@ -47,6 +47,8 @@ func scrub(name string, args []string, out []byte) []byte {
 		}, " "))
 	case args == nil && name == crypttabInitramfsPath:
 		return scrubLabels(out)
+	case name == "cryptsetup" && len(args) == 2 && args[0] == "luksDump":
+		return scrubLuksDump(out)
 	case name == "blkid" && len(args) == len(blkidArgs)+1 && slices.Equal(args[:len(blkidArgs)], blkidArgs):
 		return scrubLabels(out)
 	case args == nil && name == confHookPath:
@@ -332,3 +334,23 @@ func scrubFscrypt(out []byte) []byte {
 
 // quoted is a double-quoted string.
 var quoted = regexp.MustCompile(`"[^"]*"`)
+
+// scrubLuksDump keeps of `cryptsetup luksDump` what parseLuksDump reads:
+// the first line, the version, the requirements, the section headings and
+// each keyslot's, segment's, token's and digest's number and type, and
+// keyslots' Mode. The UUID, label, salts, digests and token data go.
+func scrubLuksDump(out []byte) []byte {
+	return keepLines(strings.Split(string(out), "\n"), func(line string) bool {
+		k, v, ok := strings.Cut(line, ":")
+		key := strings.TrimSpace(k)
+		switch {
+		case !ok:
+			return strings.HasPrefix(line, "LUKS header information")
+		case key == "Version" || key == "Requirements" || key == "Mode":
+			return true
+		case line[0] != ' ' && line[0] != '\t':
+			return strings.TrimSpace(v) == "" // a heading
+		}
+		return line[0] == ' ' && isDigits(key)
+	}, "\n")
+}
