@@ -640,6 +640,10 @@ func luksHeaderReader(ctx context.Context, p probe.Probe) func(dev string) (info
 			// name can carry a person's name.
 			if r.info = parseLuksDump(out.Stdout, out.Stderr, out.ExitCode); !r.info.Recognised {
 				r.unread = fmt.Sprintf("cryptsetup luksDump: exit status %d", out.ExitCode)
+				if out.ExitCode == 4 {
+					// "Device … does not exist or access denied."
+					r.unread = "cryptsetup luksDump could not open the device (exit status 4: reading it needs root)"
+				}
 			}
 		}
 		if r.unread != "" {

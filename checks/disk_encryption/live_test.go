@@ -1,8 +1,11 @@
 package diskencryption_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -144,6 +147,7 @@ func TestLiveLUKSReencryptionRead(t *testing.T) {
 	run(append([]string{"reencrypt", "--encrypt", "--init-only", "--reduce-device-size", "16M"}, append(kdf, plain)...)...)
 	run(append([]string{"reencrypt", "--init-only"}, append(kdf, rekey)...)...)
 	run(append([]string{"reencrypt", "--decrypt", "--init-only", "--header", header, "--force-offline-reencrypt"}, append(kdf, decrypt)...)...)
+	luksDumpAsNobody(t, plain)
 	for _, c := range []struct{ dev, want string }{{plain, "encrypt"}, {rekey, "reencrypt"}, {header, "decrypt"}, {none, ""}} {
 		out, err := p.Run(ctx, probe.CmdCryptsetup, "luksDump", c.dev)
 		if err != nil {
@@ -237,5 +241,27 @@ func TestLiveHomeFollowedThroughSymlink(t *testing.T) {
 	// The real folder itself, named directly, is judged the same way.
 	if uh, _ := facts(real)["user_home"].(map[string]any); uh == nil || uh["fstype"] != "tmpfs" {
 		t.Errorf("a home on the tmpfs itself: %v", uh)
+	}
+}
+
+// luksDumpAsNobody runs cryptsetup luksDump on dev as a person would
+// without root (as nobody, through util-linux's setpriv, when the test
+// runs as root): cryptsetup cannot open the device, and what it says must
+// not read as a header.
+func luksDumpAsNobody(t *testing.T, dev string) {
+	t.Helper()
+	setpriv, err := exec.LookPath("setpriv")
+	if os.Geteuid() != 0 || err != nil {
+		return
+	}
+	cmd := exec.CommandContext(t.Context(), setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "cryptsetup", "luksDump", dev)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var exit *exec.ExitError
+	if err := cmd.Run(); !errors.As(err, &exit) || exit.ExitCode() != 4 {
+		t.Fatalf("luksDump as nobody: %v (%s), want exit status 4", err, stderr.Bytes())
+	}
+	if info := diskencryption.ParseLuksDump(stdout.Bytes(), stderr.Bytes(), exit.ExitCode()); info.Recognised {
+		t.Errorf("luksDump as nobody read as %+v (%s)", info, stderr.Bytes())
 	}
 }
