@@ -124,8 +124,13 @@ type updates struct {
 	// updates was refreshed (apt's lists, the last Windows Update
 	// install, macOS's last background check).
 	Checked *time.Time `json:"checked,omitempty"`
-	// Installed is when the newest update was installed (Windows).
+	// Installed is when the cumulative update Windows runs was installed,
+	// or when it cannot be told, the newest update (Windows).
 	Installed *time.Time `json:"installed,omitempty"`
+	// LCU is the monthly cumulative update Windows runs, as the component
+	// store records it (Windows; nil from an older agent, which judged
+	// the newest installed update of any kind).
+	LCU *cumulativeUpdate `json:"lcu,omitempty"`
 	// Stale says the list of available updates is known to be out of
 	// date (apt lists past their Valid-Until).
 	Stale bool `json:"stale,omitempty"`
@@ -151,6 +156,18 @@ type updates struct {
 	Reason string `json:"reason,omitempty"`
 	// basis says what Since was judged from (evaluation only).
 	basis string
+}
+
+// cumulativeUpdate is the monthly cumulative update (LCU) Windows runs:
+// the component store's installed Package_for_RollupFix package of the
+// running revision (UBR).
+type cumulativeUpdate struct {
+	// Package names it; empty when none was found installed.
+	Package string `json:"package,omitempty"`
+	// Installed is when it was installed; nil when that could not be read.
+	Installed *time.Time `json:"installed,omitempty"`
+	// Unread says what could not be told of it, and why.
+	Unread string `json:"unread,omitempty"`
 }
 
 // unread is a source that could only have added a warning, there but
@@ -201,7 +218,7 @@ func collect(ctx context.Context, p probe.Probe) (facts, error) {
 	case "darwin":
 		collectDarwin(ctx, p, &f)
 	case "windows":
-		collectWindows(p, &f)
+		collectWindows(ctx, p, &f)
 	default:
 		return f, fmt.Errorf("security updates are not checked on %s", p.GOOS())
 	}

@@ -37,8 +37,12 @@
 // (flatpak.go, gvariant.go), nothing run. Windows reads the registry
 // (version, Windows Update policy, pauses, WSUS/Intune management, the
 // last install, the RebootRequired and RebootPending keys) and the
-// installed updates (Win32_QuickFixEngineering) against the monthly
-// security release; a Windows 10 22H2 counts as enrolled in Extended
+// monthly cumulative update that runs (the component store's
+// Package_for_RollupFix package of the running revision, listed with
+// reg query, and its install time) against the monthly security release;
+// the installed updates (Win32_QuickFixEngineering, which list the .NET
+// Framework's cumulative update alike) can only show that update
+// waiting, never that it is in; a Windows 10 22H2 counts as enrolled in Extended
 // Security Updates when its build is one only enrolled PCs get, or else
 // when an ESU licence is activated (SoftwareLicensingProduct). macOS reads
 // com.apple.SoftwareUpdate (the last background check's recommended

@@ -126,6 +126,8 @@ func evaluatePending(f facts, maxDays int) checks.Result {
 		}
 		noun, among := updateNoun(f), browsersAmong(u)
 		parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s waiting to be installed (%s).", plural(u.Security, noun+among+" is", noun+"s"+among+" are"), why), Fix: installFix(f)})
+	case lcuUnproven(f) != "":
+		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether Windows's monthly security update is installed.", Fix: lcuUnprovenFix, Reason: lcuUnproven(f)})
 	default:
 		parts = append(parts, checks.Result{Status: checks.Pass, Summary: "No " + updateNoun(f) + "s are waiting."})
 	}
@@ -146,6 +148,39 @@ func evaluatePending(f facts, maxDays int) checks.Result {
 	}
 	return checks.AllOf(parts...)
 }
+
+// lcuUnproven says why Windows facts that show no security update
+// waiting do not show the latest monthly cumulative update installed:
+// facts of an older agent, which took the newest installed update of any
+// kind for it (the .NET Framework's cumulative update is listed alike),
+// or a cumulative update whose install time was not read or came before
+// that release. Empty when they show it, and for other systems.
+func lcuUnproven(f facts) string {
+	u := f.Updates
+	if u.Source != sourceWindowsUpdate {
+		return ""
+	}
+	due := patchTuesday(f.At)
+	switch {
+	case u.LCU == nil:
+		return "these facts come from an older SessionGuard agent, which did not tell Windows's monthly cumulative update from other updates"
+	case u.LCU.Installed == nil:
+		return lcuUnprovenReason(due, u.LCU.Unread)
+	case u.LCU.Installed.Before(due):
+		return "the cumulative update Windows runs was installed before the monthly security update of " + due.Format("2 January 2006")
+	}
+	return ""
+}
+
+// lcuUnprovenReason says why an update installed since the release of
+// due does not show that month's cumulative update in: why is what could
+// not be read of the cumulative update.
+func lcuUnprovenReason(due time.Time, why string) string {
+	return "an update was installed since the monthly security update of " + due.Format("2 January 2006") +
+		", but not necessarily that cumulative update (other updates, such as the .NET Framework's, are listed alike): " + why
+}
+
+const lcuUnprovenFix = "Open Settings > Windows Update and click Check for updates: install what it offers and restart, then choose \"Check again\". If Update history shows a cumulative update that failed to install, or it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record); they should also make sure the SessionGuard agent is up to date."
 
 func evaluateAuto(f facts, off checks.Status) checks.Result {
 	a := f.Auto

@@ -44,8 +44,7 @@ func TestScrubbedScenarios(t *testing.T) {
 // /var/lib/snapd/snaps), so only the sources whose loss leaves the rest
 // judged alone are listed.
 var basis = checktest.Basis{Informational: map[string]string{
-	"file /proc/sys/kernel/osrelease":                           "the kernel release is reported; on Arch, where it tells a pending restart, an unread one makes a pass unknown",
-	`reg HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\UBR`: "the update build revision is reported; it is judged only on Windows 10 22H2, where without it the ESU licence decides or support has ended",
+	"file /proc/sys/kernel/osrelease": "the kernel release is reported; on Arch, where it tells a pending restart, an unread one makes a pass unknown",
 },
 	Alternatives: []checktest.Alternative{{
 		Sources: []string{"dir /run/systemd/system", "run systemctl is-enabled dnf",

@@ -1,6 +1,8 @@
 package osupdates
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -19,6 +21,7 @@ const (
 	winUXSettings     = `HKLM\SOFTWARE\Microsoft\WindowsUpdate\UX\Settings`
 	winMDMUpdate      = `HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\Update`
 	winWUService      = `HKLM\SYSTEM\CurrentControlSet\Services\wuauserv`
+	winCBSPackages    = `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\Packages`
 )
 
 // winLastScan is Detect LastSuccessTime, as people read it.
@@ -59,9 +62,9 @@ var win10ESULicences = map[string]int{
 	"83d49986-add3-41d7-ba33-87c7bfb5c0fb": 3,
 }
 
-func collectWindows(p probe.Probe, f *facts) {
-	windowsRelease(p, f)
-	windowsPending(p, f)
+func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
+	v := windowsRelease(p, f)
+	windowsPending(ctx, p, f, v)
 	windowsReboot(p, f)
 	windowsAuto(p, f)
 }
@@ -88,8 +91,9 @@ func regNumber(v any) (uint64, bool) {
 // windowsRelease names the release as the end-of-life table does:
 // windows-10 / windows-11 (by build: Windows 11 keeps "Windows 10" in
 // ProductName), -enterprise for Enterprise and Education, -ltsc and
-// -iot-ltsc for the long-term channel, windows-server by build.
-func windowsRelease(p probe.Probe, f *facts) {
+// -iot-ltsc for the long-term channel, windows-server by build. It
+// returns the version read, for the monthly update's revision (UBR).
+func windowsRelease(p probe.Probe, f *facts) probe.WindowsVersion {
 	var failed error
 	str := func(name string) string {
 		v, err := regValue(p, winCurrentVersion, name)
@@ -120,14 +124,14 @@ func windowsRelease(p probe.Probe, f *facts) {
 	switch {
 	case failed != nil:
 		f.Release.Reason = "Windows's version or edition could not be read from the registry (" + probe.ErrorKind(failed) + ")"
-		return
+		return v
 	case err != nil:
 		f.Release.Reason = "Windows's version (CurrentBuild in the registry) could not be read"
-		return
+		return v
 	}
 	if strings.EqualFold(install, "Server") || strings.Contains(v.ProductName, "Server") {
 		f.Release.Systems, f.Release.Version = []string{"windows-server"}, v.CurrentBuild
-		return
+		return v
 	}
 	base := "windows-10"
 	if build >= 22000 {
@@ -148,6 +152,7 @@ func windowsRelease(p probe.Probe, f *facts) {
 	if base == "windows-10" && build == win10ESUBuild && !strings.HasSuffix(f.Release.Systems[0], "ltsc") {
 		windowsESU(p, f, v)
 	}
+	return v
 }
 
 // windowsESU tells a Windows 10 22H2 enrolled in Extended Security
@@ -240,23 +245,171 @@ func parseInstalledOn(s string) (time.Time, bool) {
 	}
 	if len(s) == 16 {
 		if n, err := strconv.ParseUint(s, 16, 64); err == nil {
-			const epochDiff = 116444736000000000 // 1601 → 1970 in 100 ns
-			if n > epochDiff {
-				return time.Unix(0, int64(n-epochDiff)*100).UTC(), true
-			}
+			return fileTime(n)
 		}
 	}
 	return time.Time{}, false
 }
 
+// fileTime reads a FILETIME: 100-nanosecond intervals since 1 January
+// 1601 UTC. ok is false for one before 1970.
+func fileTime(n uint64) (time.Time, bool) {
+	const epochDiff = 116444736000000000 // 1601 → 1970 in 100 ns
+	if n <= epochDiff {
+		return time.Time{}, false
+	}
+	return time.Unix(0, int64(n-epochDiff)*100).UTC(), true
+}
+
+// Component store package states (a package key's CurrentState): 0x70
+// installed, 0x80 permanent (installed for good); the others (0x40
+// staged, 0x50 superseded, 0x60 install pending, …) are not what runs.
+const (
+	cbsInstalled = 0x70
+	cbsPermanent = 0x80
+)
+
+// rollupFixPrefix begins the component store's name of a monthly
+// cumulative update: Package_for_RollupFix~<key>~<arch>~~<build>.<UBR>.<n>.<n>.
+const rollupFixPrefix = "Package_for_RollupFix~"
+
+// rollupFixPackages lists, from `reg query` of the component store's
+// package key (a line per subkey, its full path), the cumulative update
+// packages whose revision is ubr. Only the revision is compared: an
+// enablement release runs the packages of the release it enables (25H2,
+// build 26200, runs 26100.<UBR> ones). Lines of another kind (the
+// key's own, blank ones) are skipped; ok is false when no line names a
+// package of the key at all (an answer not recognised).
+func rollupFixPackages(out string, ubr uint64) (names []string, ok bool) {
+	parent := `HKEY_LOCAL_MACHINE` + strings.TrimPrefix(winCBSPackages, "HKLM") + `\`
+	for line := range strings.Lines(out) {
+		line = strings.TrimSpace(line)
+		if len(line) <= len(parent) || !strings.EqualFold(line[:len(parent)], parent) {
+			continue
+		}
+		name := line[len(parent):]
+		if strings.Contains(name, `\`) {
+			continue
+		}
+		ok = true
+		if r, isLCU := rollupFixRevision(name); isLCU && r == ubr {
+			names = append(names, name)
+		}
+	}
+	return names, ok
+}
+
+// rollupFixRevision is the revision (UBR) a Package_for_RollupFix
+// package installs: the second part of its version.
+func rollupFixRevision(name string) (uint64, bool) {
+	if len(name) <= len(rollupFixPrefix) || !strings.EqualFold(name[:len(rollupFixPrefix)], rollupFixPrefix) {
+		return 0, false
+	}
+	parts := strings.Split(name, "~")
+	if len(parts) != 5 {
+		return 0, false
+	}
+	version := strings.Split(parts[4], ".")
+	if len(version) != 4 {
+		return 0, false
+	}
+	r, err := strconv.ParseUint(version[1], 10, 64)
+	return r, err == nil
+}
+
+// windowsLCU finds the monthly cumulative update Windows runs: an
+// installed (or permanent) Package_for_RollupFix package of the running
+// revision, UBR, and when it was installed (InstallTimeHigh and
+// InstallTimeLow, a FILETIME). The registry interface cannot list
+// subkeys, so the package names come from `reg query`. Where that cannot
+// be told, Unread says why.
+func windowsLCU(ctx context.Context, p probe.Probe, f *facts, v probe.WindowsVersion) *cumulativeUpdate {
+	lcu := &cumulativeUpdate{}
+	if !v.HasUBR {
+		lcu.Unread = "the revision of Windows that runs (UBR in the registry) could not be read"
+		return lcu
+	}
+	out, err := f.run(ctx, p, probe.CmdReg, "query", winCBSPackages)
+	if err != nil {
+		lcu.Unread = "the component store's list of packages (reg query) could not be read: " + probe.ErrorKind(err)
+		return lcu
+	}
+	names, ok := rollupFixPackages(probe.ConsoleText(p, out), v.UBR)
+	if !ok {
+		f.Errors = append(f.Errors, "component store packages: not recognised")
+		lcu.Unread = "the component store's list of packages (reg query) was not recognised"
+		return lcu
+	}
+	var failed error
+	for _, name := range names {
+		key := winCBSPackages + `\` + name
+		state, err := regValue(p, key, "CurrentState")
+		if n, isNumber := regNumber(state); err != nil || !isNumber || (n != cbsInstalled && n != cbsPermanent) {
+			failed = cmp.Or(failed, err)
+			continue
+		}
+		lcu.Package = name
+		t, err := packageInstallTime(p, key)
+		if err != nil {
+			failed = cmp.Or(failed, err)
+			continue
+		}
+		if lcu.Installed == nil || t.After(*lcu.Installed) {
+			lcu.Installed = timePtr(t)
+		}
+	}
+	switch {
+	case lcu.Installed != nil:
+		lcu.Unread = ""
+	case lcu.Package != "":
+		lcu.Unread = "when the cumulative update " + lcu.Package + " was installed could not be read (InstallTimeHigh, InstallTimeLow: " + probe.ErrorKind(failed) + ")"
+	case failed != nil:
+		lcu.Unread = fmt.Sprintf("whether the cumulative update of revision %d is installed could not be read (CurrentState: %s)", v.UBR, probe.ErrorKind(failed))
+	default:
+		lcu.Unread = fmt.Sprintf("no installed cumulative update package (Package_for_RollupFix) of the running revision, %d, is in the component store", v.UBR)
+	}
+	if failed != nil {
+		f.addError("cumulative update package", failed)
+	}
+	return lcu
+}
+
+// packageInstallTime reads a component store package's install time,
+// kept as the two halves of a FILETIME.
+func packageInstallTime(p probe.Probe, key string) (time.Time, error) {
+	var halves [2]uint64
+	for i, name := range []string{"InstallTimeHigh", "InstallTimeLow"} {
+		v, err := p.Registry(key, name)
+		if err != nil {
+			return time.Time{}, err
+		}
+		n, ok := regNumber(v)
+		if !ok || n > 0xFFFFFFFF {
+			return time.Time{}, fmt.Errorf("%s %v: not recognised", name, v)
+		}
+		halves[i] = n
+	}
+	t, ok := fileTime(halves[0]<<32 | halves[1])
+	if !ok {
+		return time.Time{}, errors.New("not recognised")
+	}
+	return t, nil
+}
+
 // windowsPending judges the monthly security release: Microsoft publishes
-// Windows's security fixes as one cumulative update on the second Tuesday
-// of each month, so an installed update (Win32_QuickFixEngineering, which
-// lists Windows's own packages, never Defender's definitions) dated on or
-// after the latest one shows it is in; none since shows that month's
-// update waiting since its release. Without the list, the last successful
-// install time can show the update waiting, never that it is in.
-func windowsPending(p probe.Probe, f *facts) {
+// Windows's security fixes as one cumulative update (LCU) on the second
+// Tuesday of each month. The LCU that runs is the component store's
+// Package_for_RollupFix package of the running revision (UBR): installed
+// at or after the latest release, that month's update is in; before it,
+// that update has waited since its release. Where the LCU cannot be told
+// apart, the installed updates (Win32_QuickFixEngineering, which lists
+// every component store update: the .NET Framework's cumulative update
+// too, never Defender's definitions) can show the month's update waiting
+// (none dated since the release), never that it is in: any of them may
+// be another update, the LCU having failed and rolled back. Without that
+// list, the last successful install time can likewise only show the
+// update waiting.
+func windowsPending(ctx context.Context, p probe.Probe, f *facts, version probe.WindowsVersion) {
 	f.Updates.Source = sourceWindowsUpdate
 	due := patchTuesday(f.At)
 	// Missing (Windows 11 may not write it): no staleness to judge.
@@ -273,6 +426,15 @@ func windowsPending(p probe.Probe, f *facts) {
 			break
 		}
 		f.Updates.Checked = timePtr(t)
+	}
+	lcu := windowsLCU(ctx, p, f, version)
+	f.Updates.LCU = lcu
+	if lcu.Installed != nil {
+		f.Updates.Read, f.Updates.Installed = true, lcu.Installed
+		if lcu.Installed.Before(due) {
+			f.Updates.Security, f.Updates.Since = 1, timePtr(due)
+		}
+		return
 	}
 	rows, err := p.WMI("root/cimv2", "Win32_QuickFixEngineering")
 	var newest time.Time
@@ -299,9 +461,11 @@ func windowsPending(p probe.Probe, f *facts) {
 		f.Updates.Reason = "the list of installed Windows updates could not be read (" + probe.ErrorKind(err) + ")"
 		return
 	}
-	f.Updates.Read = true
-	f.Updates.Installed = timePtr(newest)
-	// InstalledOn is a local date: the day of the release counts.
+	// The list shows this month's update waiting, or nothing waiting by
+	// its lights, which evaluation holds unproven (lcuUnproven) without
+	// the cumulative update's own install time. InstalledOn is a local
+	// date: the day of the release counts.
+	f.Updates.Read, f.Updates.Installed = true, timePtr(newest)
 	if newest.Before(time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)) {
 		f.Updates.Security, f.Updates.Since = 1, timePtr(due)
 	}
