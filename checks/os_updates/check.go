@@ -112,10 +112,15 @@ type updates struct {
 	// Security is how many security updates wait to be installed.
 	Security int `json:"security"`
 	// Browsers names the web browsers among them that come from their
-	// maker's own package source (apt: Google Chrome, Microsoft Edge,
-	// Brave, Vivaldi, Opera, Mozilla's Firefox), whose every release
-	// carries security fixes.
+	// maker's own package source (Google Chrome, Microsoft Edge, Brave,
+	// Vivaldi, Opera, Mozilla's Firefox; apt, dnf and zypper), whose every
+	// release carries security fixes.
 	Browsers []string `json:"browsers,omitempty"`
+	// BrowsersRead: dnf or zypper listed every waiting upgrade, so
+	// browsers from their makers' repositories, which publish no security
+	// advisories, were looked for (apt reads them with its lists). False
+	// in an older agent's facts.
+	BrowsersRead bool `json:"browsers_read,omitempty"`
 	// Since: the waiting updates were published no later than this, so
 	// they have waited at least since then. Nil when none wait or it
 	// cannot be told.

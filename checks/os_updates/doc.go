@@ -26,7 +26,9 @@
 // installed ones: aptkernel.go) and apt-config for APT::Periodic (and, without systemd, whether a cron
 // daemon runs to start /etc/cron.daily/apt-compat: the process list, as
 // for PackageKit's and YaST's cron jobs); dnf, zypper and pacman from their
-// caches, openSUSE's automatic updates from its timers' enablement links
+// caches (dnf's and zypper's security advisories, and of every waiting
+// upgrade the browsers from their makers' repositories, which publish
+// none: rpmBrowsers), openSUSE's automatic updates from its timers' enablement links
 // and YaST's cron job (zypperauto.go); desktop automatic updates
 // (rpm-ostree's policy, PackageKit's cron job, the console user's KDE
 // Discover and GNOME Software: desktopauto.go); snap holds from snapd, and

@@ -111,10 +111,18 @@ func evaluateSupport(f facts, table []eolEntry) checks.Result {
 
 func evaluatePending(f facts, maxDays int) checks.Result {
 	u := f.Updates
+	if u.basis == "" && u.Since != nil && len(u.Browsers) > 0 && (u.Source == sourceDnf || u.Source == sourceZypper) {
+		u.basis = "a browser's update is dated by the last change to its maker's repository, so it may have waited longer"
+	}
 	var parts []checks.Result
 	switch {
 	case !u.Read:
 		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether " + updateNoun(f) + "s are waiting.", Fix: unknownFix, Reason: u.Reason})
+	case u.Security == 0 && !u.BrowsersRead && (u.Source == sourceDnf || u.Source == sourceZypper):
+		// An older agent read only the advisories, which browsers from
+		// their makers' repositories never have.
+		parts = append(parts, checks.Result{Status: checks.Unknown, Summary: "Could not tell whether updates of web browsers from their makers' own repositories are waiting.",
+			Fix: "Make sure the SessionGuard agent on this computer is up to date, then choose \"Check again\". If it stays unknown, ask your IT support.", Reason: "an older agent's facts: only the security advisories were read, and web browsers from their makers' own repositories publish none"})
 	case u.Security > 0 && u.Since != nil:
 		noun := updateNoun(f)
 		among := browsersAmong(u)

@@ -79,6 +79,16 @@ func TestEvaluate(t *testing.T) {
 		{"one restart flag unread, the other set", func(f *osupdates.Facts) {
 			f.Updates.Reboot, f.Updates.RebootUnread = osupdates.RebootRequired, denied()
 		}, nil, checks.Warn, "restart"},
+		// dnf and zypper: an older agent read only the advisories, which
+		// browsers from their makers' repositories never have.
+		{"dnf, browsers not looked for (older agent)", func(f *osupdates.Facts) { f.Updates.Source = "dnf" }, nil, checks.Unknown, "web browsers from their makers' own repositories"},
+		{"zypper, browsers not looked for, advisories waiting", func(f *osupdates.Facts) {
+			f.Updates.Source, f.Updates.Security, f.Updates.Since = "zypper", 1, ago(20*day)
+		}, nil, checks.Fail, "at least 20 days"},
+		{"dnf, browsers looked for", func(f *osupdates.Facts) { f.Updates.Source, f.Updates.BrowsersRead = "dnf", true }, nil, checks.Pass, "no security updates are waiting"},
+		{"dnf, a browser waiting", func(f *osupdates.Facts) {
+			f.Updates.Source, f.Updates.BrowsersRead, f.Updates.Security, f.Updates.Browsers, f.Updates.Since = "dnf", true, 1, []string{"google-chrome-stable"}, ago(15*day)
+		}, nil, checks.Fail, "(including the web browser google-chrome-stable) has been waiting to be installed for at least 15 days (a browser's update is dated by the last change"},
 		{"scan time unread", func(f *osupdates.Facts) { f.Updates.Checked, f.Updates.CheckedUnread = nil, denied() }, nil, checks.Unknown, "up to date"},
 		// Snaps: snapd not running refreshes nothing, graded as a hold;
 		// snapd not answering otherwise is unknown where a hold could

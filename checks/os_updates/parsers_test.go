@@ -314,6 +314,100 @@ func TestParseZypperPatches(t *testing.T) {
 	}
 }
 
+func TestParseDnfUpgrades(t *testing.T) {
+	// dnf 4's `check-update -q` (Fedora 40, purejava/fedora-update issue
+	// 23: a blank line first, columns padded), its "Obsoleting Packages"
+	// section (OpenMandriva distribution issue 2548) and a long name on a
+	// line of its own; dnf 5's without a heading (Fedora 41, the same
+	// issue) and with its "Upgrades" heading (AvengeMedia/DankMaterialShell
+	// issue 3522).
+	dnf4 := "\nbrave-browser.x86_64                    1.71.121-1                    brave-browser-rpm-release.s3.brave.com_x86_64_\n" +
+		"dkms.noarch                             3.1.1-1.fc40                  updates\n" +
+		"microsoft-edge-stable.x86_64\n                                        130.0.2849.68-1               microsoft-edge\n" +
+		"Obsoleting Packages\n" +
+		"kernel-headers.x86_64                   6.2.6-100.fc36                updates\n" +
+		"    kernel-headers.x86_64               5.18.13-200.fc36              @updates\n"
+	ups, ok := parseDnfUpgrades([]byte(dnf4))
+	want := []rpmUpgrade{{"brave-browser", "brave-browser-rpm-release.s3.brave.com_x86_64_"}, {"dkms", "updates"}, {"microsoft-edge-stable", "microsoft-edge"}, {"kernel-headers", "updates"}}
+	if !ok || fmt.Sprint(ups) != fmt.Sprint(want) {
+		t.Errorf("dnf 4: %v %v", ups, ok)
+	}
+	dnf5 := "Upgrades\n" +
+		"apparmor-libs.x86_64                      6.0.0~alpha1-1.fc44 terra\n" +
+		"google-chrome-stable.x86_64               131.0.6778.85-1     google-chrome\n\n" +
+		"Obsoleting packages\n" +
+		"google-chrome-stable.x86_64               131.0.6778.85-1     google-chrome\n" +
+		"    python3-proton-vpn-api-core.noarch    5.2.5-1.fc44        protonvpn-fedora-stable\n"
+	ups, ok = parseDnfUpgrades([]byte(dnf5))
+	if want := []rpmUpgrade{{"apparmor-libs", "terra"}, {"google-chrome-stable", "google-chrome"}}; !ok || fmt.Sprint(ups) != fmt.Sprint(want) {
+		t.Errorf("dnf 5: %v %v", ups, ok)
+	}
+	if ups, ok := parseDnfUpgrades([]byte("warp-terminal.x86_64 v0.2024.10.29.08.02.stable_02-1 warpdotdev\n")); !ok || len(ups) != 1 || ups[0].Name != "warp-terminal" {
+		t.Errorf("dnf 5 without a heading: %v %v", ups, ok)
+	}
+	if ups, ok := parseDnfUpgrades(nil); !ok || len(ups) != 0 {
+		t.Errorf("nothing waiting: %v %v", ups, ok)
+	}
+	for _, bad := range []string{"Error: Cache-only enabled but no cache for 'google-chrome'\n", "google-chrome-stable.x86_64\n"} {
+		if _, ok := parseDnfUpgrades([]byte(bad)); ok {
+			t.Errorf("%q was read as a list", bad)
+		}
+	}
+}
+
+func TestParseZypperUpdates(t *testing.T) {
+	// zypper's update.cc (xmlPrintOtherUpdateOn), as captured in
+	// kdeldycke/meta-package-manager's zypper tests.
+	out := "<?xml version='1.0'?>\n<stream>\n<message type=\"info\">Loading repository data...</message>\n<message type=\"info\">Reading installed packages...</message>\n" +
+		"<update-status version=\"0.6\">\n<update-list>\n" +
+		`<update kind="package" name="libopenh264-8" edition="2.6.0-2.suse1699.10" arch="aarch64" edition-old="2.6.0~noopenh264-1.5"><summary>H.264 codec library</summary><license/><source url="http://codecs.opensuse.org/openh264/openSUSE_Tumbleweed" alias="repo-openh264"/></update>` +
+		`<update kind="package" name="google-chrome-stable" edition="126.0.6478.126-1" arch="x86_64" edition-old="124.0.6367.207-1"><summary>Google Chrome</summary><source url="https://dl.google.com/linux/chrome/rpm/stable/x86_64" alias="google-chrome"/></update>` +
+		"\n</update-list>\n</update-status>\n</stream>\n"
+	ups, ok := parseZypperUpdates([]byte(out))
+	if want := []rpmUpgrade{{"libopenh264-8", "repo-openh264"}, {"google-chrome-stable", "google-chrome"}}; !ok || fmt.Sprint(ups) != fmt.Sprint(want) {
+		t.Errorf("%v %v", ups, ok)
+	}
+	none := "<?xml version='1.0'?>\n<stream>\n<update-status version=\"0.6\">\n<update-list/>\n</update-status>\n</stream>\n"
+	if ups, ok := parseZypperUpdates([]byte(none)); !ok || len(ups) != 0 {
+		t.Errorf("none: %v %v", ups, ok)
+	}
+	for _, bad := range []string{"Loading repository data...\nNo updates found.\n", "<?xml version='1.0'?>\n<stream>\n<message type=\"error\">Repository 'x' is invalid.</message>\n</stream>\n"} {
+		if _, ok := parseZypperUpdates([]byte(bad)); ok {
+			t.Errorf("%q was read as a list", bad)
+		}
+	}
+}
+
+// TestRpmBrowsers: a browser from a repository without advisories counts,
+// dated by the repository; one from a repository with advisories (the
+// distribution's Firefox) is left to its advisory; other packages never
+// count.
+func TestRpmBrowsers(t *testing.T) {
+	at := time.Date(2024, 6, 1, 10, 0, 0, 0, time.UTC)
+	p := kernelFiles{modules: map[string][]string{"/var/cache/libdnf5": {"google-chrome-5d3c2b1a09f8e7d6", "updates-a0a3d3b3c7d0b8c2"}}, files: map[string]string{
+		"/var/cache/libdnf5/google-chrome-5d3c2b1a09f8e7d6/repodata/repomd.xml": "<repomd><revision>1717027200</revision></repomd>",
+		"/var/cache/libdnf5/updates-a0a3d3b3c7d0b8c2/repodata/repomd.xml":       "<repomd><revision>1717200000</revision><data type=\"updateinfo\"></data></repomd>",
+	}}
+	f := facts{At: at}
+	rows := rpmBrowsers(p, &f, sourceDnf, []rpmUpgrade{{"google-chrome-stable", "google-chrome"}, {"firefox", "updates"}, {"glib2", "updates"}, {"brave-browser", "brave-browser"}})
+	if len(rows) != 2 || rows[0].ID != "google-chrome-stable" || !rows[0].Issued.Equal(time.Unix(1717027200, 0)) || rows[1].ID != "brave-browser" || !rows[1].Issued.IsZero() {
+		t.Errorf("rows %v", rows)
+	}
+	if !f.Updates.BrowsersRead || fmt.Sprint(f.Updates.Browsers) != "[brave-browser google-chrome-stable]" {
+		t.Errorf("facts %+v", f.Updates)
+	}
+}
+
+func TestAutomaticSetting(t *testing.T) {
+	conf := "[commands]\n#  security = only the security upgrades\nupgrade_type = Security\napply_updates = yes\n[emitters]\nupgrade_type = default\n"
+	if got := automaticSetting([]byte(conf), "upgrade_type"); got != "security" {
+		t.Errorf("upgrade_type %q", got)
+	}
+	if securityOnlyNote("security") == "" || securityOnlyNote("default") != "" || securityOnlyNote("") != "" {
+		t.Error("security-only note")
+	}
+}
+
 func TestApplyUpdates(t *testing.T) {
 	for conf, want := range map[string]bool{
 		"[commands]\napply_updates = yes\n":                     true,

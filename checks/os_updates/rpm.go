@@ -2,10 +2,12 @@ package osupdates
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,8 +46,10 @@ func collectRPM(ctx context.Context, p probe.Probe, f *facts) bool {
 			f.Updates.Reason = fmt.Sprintf("dnf could not list security updates from its cache (exit status %d); run \"sudo dnf check-update\" once so it has the lists", out.ExitCode)
 		} else if rows, ok := parseDnfSecurity(out.Stdout); !ok {
 			f.Updates.Reason = "dnf's list of security updates was not recognised"
+		} else if browsers, reason := dnfBrowsers(ctx, p, f); reason != "" {
+			f.Updates.Reason = reason
 		} else {
-			rpmPending(f, rows)
+			rpmPending(f, append(rows, browsers...))
 		}
 		dnfAuto(ctx, p, f)
 		out, err := p.Run(ctx, probe.CmdDnf, "--cacheonly", "--quiet", "needs-restarting", "-r")
@@ -75,8 +79,10 @@ func collectRPM(ctx context.Context, p probe.Probe, f *facts) bool {
 		rpmChecked(p, f, sourceZypper)
 		if rows, ok := parseZypperPatches(out.Stdout); !ok {
 			f.Updates.Reason = "zypper's list of patches was not recognised"
+		} else if browsers, reason := zypperBrowsers(ctx, p, f); reason != "" {
+			f.Updates.Reason = reason
 		} else {
-			rpmPending(f, rows)
+			rpmPending(f, append(rows, browsers...))
 		}
 	}
 	return true
@@ -251,29 +257,64 @@ func parseZypperPatches(b []byte) (rows []rpmAdvisory, ok bool) {
 	return rows, ok
 }
 
-var repomdTimestamp = regexp.MustCompile(`<(?:revision|timestamp)>([0-9]{9,11})</`)
+var (
+	repomdTimestamp  = regexp.MustCompile(`<(?:revision|timestamp)>([0-9]{9,11})</`)
+	repomdUpdateinfo = regexp.MustCompile(`<data\s+type="updateinfo"`)
+	// dnfCacheSuffix is the hash dnf 4 and dnf 5 add to a repository's
+	// id to name its cache folder (updates-a0a3d3b3c7d0b8c2).
+	dnfCacheSuffix = regexp.MustCompile(`-[0-9a-f]{16}$`)
+)
+
+// rpmRepo is what a repository's cached repomd.xml tells: when the
+// repository was last generated (zero when not told) and whether it
+// publishes advisories (updateinfo), which dnf and zypper list as
+// security updates.
+type rpmRepo struct {
+	Generated  time.Time
+	Advisories bool
+}
+
+// rpmRepos reads the repomd.xml of each repository in the cache, by the
+// repository's id (dnf) or alias (zypper). Folders that cannot be read
+// are left out.
+func rpmRepos(p probe.Probe, f *facts, tool string) map[string]rpmRepo {
+	repos := map[string]rpmRepo{}
+	for _, dir := range rpmCaches[tool] {
+		names, err := p.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, name := range names {
+			b, err := p.ReadFileHead(path.Join(dir, name, "repodata", "repomd.xml"), 64<<10)
+			if err != nil {
+				continue
+			}
+			r := rpmRepo{Advisories: repomdUpdateinfo.Match(b)}
+			for _, m := range repomdTimestamp.FindAllSubmatch(b, -1) {
+				if n, err := strconv.ParseInt(string(m[1]), 10, 64); err == nil {
+					if t := time.Unix(n, 0).UTC(); t.After(r.Generated) && !t.After(f.At.Add(24*time.Hour)) {
+						r.Generated = t
+					}
+				}
+			}
+			if tool == sourceDnf {
+				name = dnfCacheSuffix.ReplaceAllString(name, "")
+			}
+			if old, ok := repos[name]; !ok || r.Generated.After(old.Generated) {
+				repos[name] = r
+			}
+		}
+	}
+	return repos
+}
 
 // rpmChecked dates the cached metadata: the newest repository generation
 // time in the repomd.xml files the cache holds.
 func rpmChecked(p probe.Probe, f *facts, tool string) {
 	var newest time.Time
-	for _, dir := range rpmCaches[tool] {
-		repos, err := p.ReadDir(dir)
-		if err != nil {
-			continue
-		}
-		for _, r := range repos {
-			b, err := p.ReadFileHead(path.Join(dir, r, "repodata", "repomd.xml"), 64<<10)
-			if err != nil {
-				continue
-			}
-			for _, m := range repomdTimestamp.FindAllSubmatch(b, -1) {
-				if n, err := strconv.ParseInt(string(m[1]), 10, 64); err == nil {
-					if t := time.Unix(n, 0).UTC(); t.After(newest) && !t.After(f.At.Add(24*time.Hour)) {
-						newest = t
-					}
-				}
-			}
+	for _, r := range rpmRepos(p, f, tool) {
+		if r.Generated.After(newest) {
+			newest = r.Generated
 		}
 	}
 	f.Updates.Checked = timePtr(newest)
@@ -282,9 +323,182 @@ func rpmChecked(p probe.Probe, f *facts, tool string) {
 	}
 }
 
+// rpmUpgrade is one upgrade dnf or zypper lists as waiting: the package
+// and the repository (dnf's id, zypper's alias) offering it.
+type rpmUpgrade struct{ Name, Repo string }
+
+// dnfBrowsers lists the waiting upgrades from dnf's cache (`dnf
+// check-update`, dnf 5's alias of check-upgrade: exit status 100 when
+// upgrades wait, 0 when none, 1 on an error) and returns those of web
+// browsers from their makers' repositories as security updates. reason
+// says why they could not be told.
+func dnfBrowsers(ctx context.Context, p probe.Probe, f *facts) ([]rpmAdvisory, string) {
+	out, err := p.Run(ctx, probe.CmdDnf, "--cacheonly", "--quiet", "check-update")
+	switch {
+	case err != nil:
+		f.addError("dnf check-update", err)
+		return nil, "dnf's list of waiting updates could not be read (" + probe.ErrorKind(err) + "), so whether a web browser's update waits cannot be told"
+	case out.ExitCode != 0 && out.ExitCode != 100:
+		return nil, fmt.Sprintf("dnf could not list waiting updates from its cache (exit status %d); run \"sudo dnf check-update\" once so it has the lists", out.ExitCode)
+	}
+	ups, ok := parseDnfUpgrades(out.Stdout)
+	if !ok {
+		return nil, "dnf's list of waiting updates was not recognised"
+	}
+	return rpmBrowsers(p, f, sourceDnf, ups), ""
+}
+
+// zypperBrowsers is dnfBrowsers for zypper: `zypper --xmlout
+// list-updates` from its cache, which names each update's repository
+// by alias.
+func zypperBrowsers(ctx context.Context, p probe.Probe, f *facts) ([]rpmAdvisory, string) {
+	out, err := p.Run(ctx, probe.CmdZypper, "--no-refresh", "--non-interactive", "--xmlout", "list-updates")
+	switch {
+	case err != nil:
+		f.addError("zypper list-updates", err)
+		return nil, "zypper's list of waiting updates could not be read (" + probe.ErrorKind(err) + "), so whether a web browser's update waits cannot be told"
+	case out.ExitCode != 0 && out.ExitCode != 100:
+		return nil, fmt.Sprintf("zypper could not list waiting updates (exit status %d)", out.ExitCode)
+	}
+	ups, ok := parseZypperUpdates(out.Stdout)
+	if !ok {
+		return nil, "zypper's list of waiting updates was not recognised"
+	}
+	return rpmBrowsers(p, f, sourceZypper, ups), ""
+}
+
+// rpmBrowsers picks the upgrades of web browsers (vendorBrowsers: their
+// makers use the same package names in their rpm repositories) that come
+// from a repository publishing no advisories, as Google's, Microsoft's,
+// Brave's, Vivaldi's, Opera's and Mozilla's do not: dnf and zypper list
+// none of them as security updates, and dnf-automatic with upgrade_type
+// = security leaves them alone, yet every browser release carries
+// security fixes. Each is dated by its repository's generation time (it
+// was published no later), or undated when the cache does not tell. A
+// browser from a repository with advisories (the distribution's own
+// Firefox) is counted by its advisory, as any other package is.
+func rpmBrowsers(p probe.Probe, f *facts, tool string, ups []rpmUpgrade) []rpmAdvisory {
+	f.Updates.BrowsersRead = true
+	var repos map[string]rpmRepo
+	var rows []rpmAdvisory
+	for _, u := range ups {
+		if !vendorBrowsers[u.Name] {
+			continue
+		}
+		if repos == nil {
+			repos = rpmRepos(p, f, tool)
+		}
+		repo := repos[u.Repo]
+		if repo.Advisories {
+			continue
+		}
+		rows = append(rows, rpmAdvisory{ID: u.Name, Issued: repo.Generated})
+		if !slices.Contains(f.Updates.Browsers, u.Name) {
+			f.Updates.Browsers = append(f.Updates.Browsers, u.Name)
+		}
+	}
+	slices.Sort(f.Updates.Browsers)
+	return rows
+}
+
+// parseDnfUpgrades reads `dnf check-update`: rows of "name.arch version
+// repository" (dnf 4 puts a long name on a line of its own and the rest,
+// indented, on the next), dnf 5's "Upgrades" heading, and the
+// "Obsoleting Packages" section, whose indented rows are the installed
+// packages being replaced; dnf's notes on its metadata are passed over.
+// ok is false when a line is none of these.
+func parseDnfUpgrades(b []byte) (ups []rpmUpgrade, ok bool) {
+	seen := map[rpmUpgrade]bool{}
+	add := func(nameArch, repo string) bool {
+		i := strings.LastIndexByte(nameArch, '.')
+		if i <= 0 {
+			return false
+		}
+		u := rpmUpgrade{Name: nameArch[:i], Repo: repo}
+		if !seen[u] {
+			seen[u] = true
+			ups = append(ups, u)
+		}
+		return true
+	}
+	obsoleting := false
+	wrapped := "" // a dnf 4 name waiting for its version and repository
+	for line := range strings.Lines(string(b)) {
+		fields := strings.Fields(line)
+		indented := strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t")
+		switch {
+		case wrapped != "":
+			if !indented || len(fields) != 2 || !add(wrapped, fields[1]) {
+				return nil, false
+			}
+			wrapped = ""
+		case len(fields) == 0:
+		case !indented && len(fields) == 1 && fields[0] == "Upgrades":
+		case strings.EqualFold(strings.TrimSpace(line), "Obsoleting Packages"):
+			obsoleting = true
+		case strings.HasPrefix(line, "Last metadata expiration check"),
+			strings.HasPrefix(line, "Updating and loading repositories"),
+			strings.HasPrefix(line, "Repositories loaded"),
+			strings.HasPrefix(line, "Security: "):
+		case obsoleting && indented: // an installed package being replaced
+		case !indented && len(fields) == 1 && strings.Contains(fields[0], "."):
+			wrapped = fields[0]
+		case !indented && len(fields) == 3:
+			if !add(fields[0], fields[2]) {
+				return nil, false
+			}
+		default:
+			return nil, false
+		}
+	}
+	return ups, wrapped == ""
+}
+
+// zypperUpdateList is `zypper --xmlout list-updates`' document:
+// <stream><update-status><update-list><update kind="package" name=…>
+// <source alias=…/></update>…
+type zypperUpdateList struct {
+	Status *struct {
+		Updates []struct {
+			Kind   string `xml:"kind,attr"`
+			Name   string `xml:"name,attr"`
+			Source struct {
+				Alias string `xml:"alias,attr"`
+			} `xml:"source"`
+		} `xml:"update-list>update"`
+	} `xml:"update-status"`
+}
+
+// parseZypperUpdates reads `zypper --xmlout list-updates`: the packages
+// with an update waiting and the alias of the repository offering it. ok
+// is false without the update-status element.
+func parseZypperUpdates(b []byte) (ups []rpmUpgrade, ok bool) {
+	var doc zypperUpdateList
+	if err := xml.Unmarshal(b, &doc); err != nil || doc.Status == nil {
+		return nil, false
+	}
+	for _, u := range doc.Status.Updates {
+		if u.Kind == "package" || u.Kind == "" {
+			ups = append(ups, rpmUpgrade{Name: u.Name, Repo: u.Source.Alias})
+		}
+	}
+	return ups, true
+}
+
+// dnfAutomaticConf is dnf-automatic's settings file (dnf 4, and dnf 5's
+// current place for them); dnf5AutomaticConf is where dnf 5's plugin
+// first kept them.
+const (
+	dnfAutomaticConf  = "/etc/dnf/automatic.conf"
+	dnf5AutomaticConf = "/etc/dnf/dnf5-plugins/automatic.conf"
+)
+
 // dnfAuto: dnf-automatic installs updates when dnf-automatic-install.timer
 // runs, or dnf-automatic.timer / dnf5-automatic.timer with apply_updates
-// on in automatic.conf.
+// on in automatic.conf. With upgrade_type = security it installs only
+// updates with a security advisory, never a browser from its maker's
+// repository (counted as waiting by rpmBrowsers): said in By, as apt's
+// unattended-upgrades, which leaves such sources alone, is judged on.
 func dnfAuto(ctx context.Context, p probe.Probe, f *facts) {
 	if _, err := p.ReadDir("/run/systemd/system"); err != nil {
 		f.Auto.State, f.Auto.By = autoOff, "dnf-automatic's timers need systemd, which is not running"
@@ -305,7 +519,8 @@ func dnfAuto(ctx context.Context, p probe.Probe, f *facts) {
 		return
 	}
 	if on {
-		f.Auto.State, f.Auto.By = autoOn, "dnf-automatic-install.timer"
+		b, _ := p.ReadFile(dnfAutomaticConf) // only for upgrade_type: the timer installs whatever apply_updates says
+		f.Auto.State, f.Auto.By = autoOn, "dnf-automatic-install.timer"+securityOnlyNote(automaticSetting(b, "upgrade_type"))
 		return
 	}
 	for _, unit := range []string{"dnf-automatic.timer", "dnf5-automatic.timer"} {
@@ -317,25 +532,48 @@ func dnfAuto(ctx context.Context, p probe.Probe, f *facts) {
 		if !on {
 			continue
 		}
-		b, err := p.ReadFile("/etc/dnf/automatic.conf")
+		b, err := p.ReadFile(dnfAutomaticConf)
 		if err != nil && !errors.Is(err, probe.ErrNotFound) {
 			f.addError("automatic.conf", err)
 			f.Auto.Reason = "dnf-automatic's settings could not be read (" + probe.ErrorKind(err) + ")"
 			return
 		}
+		upgradeType := automaticSetting(b, "upgrade_type")
+		if unit == "dnf5-automatic.timer" && upgradeType == "" {
+			b5, _ := p.ReadFile(dnf5AutomaticConf)
+			upgradeType = automaticSetting(b5, "upgrade_type")
+		}
 		if applyUpdates(b) {
-			f.Auto.State, f.Auto.By = autoOn, unit+" with apply_updates"
+			f.Auto.State, f.Auto.By = autoOn, unit+" with apply_updates"+securityOnlyNote(upgradeType)
 		} else {
-			f.Auto.State, f.Auto.By = autoOff, unit+" only downloads: apply_updates is off in /etc/dnf/automatic.conf"
+			f.Auto.State, f.Auto.By = autoOff, unit+" only downloads: apply_updates is off in "+dnfAutomaticConf
 		}
 		return
 	}
 	f.Auto.State, f.Auto.By = autoOff, "dnf-automatic is not enabled"
 }
 
-// applyUpdates reads apply_updates in automatic.conf's [commands] section
-// (off when absent).
+// securityOnlyNote says, for automatic updates' By, what upgrade_type =
+// security leaves out.
+func securityOnlyNote(upgradeType string) string {
+	if upgradeType != "security" {
+		return ""
+	}
+	return "; security updates only, so web browsers from their makers' own repositories are not updated by it"
+}
+
+// applyUpdates reads apply_updates in automatic.conf (off when absent).
 func applyUpdates(conf []byte) bool {
+	switch automaticSetting(conf, "apply_updates") {
+	case "yes", "true", "1", "on":
+		return true
+	}
+	return false
+}
+
+// automaticSetting reads a setting of automatic.conf's [commands]
+// section, in lower case ("" when absent).
+func automaticSetting(conf []byte, key string) string {
 	section := ""
 	for line := range strings.Lines(string(conf)) {
 		line = strings.TrimSpace(line)
@@ -344,13 +582,9 @@ func applyUpdates(conf []byte) bool {
 			continue
 		}
 		k, v, ok := strings.Cut(line, "=")
-		if ok && section == "commands" && strings.TrimSpace(k) == "apply_updates" {
-			switch strings.ToLower(strings.TrimSpace(v)) {
-			case "yes", "true", "1", "on":
-				return true
-			}
-			return false
+		if ok && section == "commands" && strings.TrimSpace(k) == key {
+			return strings.ToLower(strings.TrimSpace(v))
 		}
 	}
-	return false
+	return ""
 }
