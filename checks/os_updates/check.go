@@ -100,6 +100,11 @@ type release struct {
 	// ESU says how a Windows 10 was shown enrolled in Extended Security
 	// Updates: "update installed" or "licence year N".
 	ESU string `json:"esu,omitempty"`
+	// ESMListed is the Date of the newest list of Ubuntu Pro's ESM
+	// (infra) source, with "ubuntu-esm" among Systems: ESM extends
+	// support only while its list is refreshed. Nil when it could not be
+	// read (or an older agent did not record it): ESM is not counted.
+	ESMListed *time.Time `json:"esm_listed,omitempty"`
 	// Reason says why the release could not be read.
 	Reason string `json:"reason,omitempty"`
 }
@@ -126,8 +131,9 @@ type updates struct {
 	// cannot be told.
 	Since *time.Time `json:"since,omitempty"`
 	// Checked is no later than the last time the list of available
-	// updates was refreshed (apt's lists, the last Windows Update
-	// install, macOS's last background check).
+	// updates was refreshed (apt: the oldest Date of the archives that
+	// bring security updates, since apt keeps a list it failed to fetch;
+	// the last Windows Update install, macOS's last background check).
 	Checked *time.Time `json:"checked,omitempty"`
 	// Installed is when the cumulative update Windows runs was installed,
 	// or when it cannot be told, the newest update (Windows).

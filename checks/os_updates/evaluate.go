@@ -83,7 +83,8 @@ func evaluateSupport(f facts, table []eolEntry) checks.Result {
 	if len(f.Release.Systems) == 0 {
 		return checks.Result{Status: checks.Unknown, Summary: "Could not tell which system release this is.", Fix: unknownFix, Reason: f.Release.Reason}
 	}
-	e, ok := lookupEOL(table, f.Release)
+	rel, esmLapsed := esmCounted(f)
+	e, ok := lookupEOL(table, rel)
 	if !ok {
 		return checks.Result{Status: checks.Unknown,
 			Summary: fmt.Sprintf("%s is not in SessionGuard's table of supported systems.", name),
@@ -94,11 +95,15 @@ func evaluateSupport(f facts, table []eolEntry) checks.Result {
 		return checks.Result{Status: checks.Pass, Summary: name + " is a rolling release, supported while it is kept up to date."}
 	}
 	end := e.End.Format("2 January 2006")
+	fix := unsupportedFix(f)
+	if esmLapsed != "" {
+		fix = esmFix
+	}
 	switch {
 	case f.At.After(e.End.Add(24 * time.Hour)):
-		return checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s no longer gets security updates: support ended on %s.", name, end), Fix: unsupportedFix(f)}
+		return checks.Result{Status: checks.Fail, Summary: fmt.Sprintf("%s no longer gets security updates: support ended on %s%s.", name, end, esmLapsed), Fix: fix}
 	case f.At.Add(endingSoon).After(e.End):
-		return checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s stops getting security updates on %s.", name, end), Fix: unsupportedFix(f)}
+		return checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s stops getting security updates on %s%s.", name, end, esmLapsed), Fix: fix}
 	}
 	if f.Release.ESU == esuByUpdate {
 		// The build shows enrolment, not which ESU year was bought: the
@@ -107,6 +112,31 @@ func evaluateSupport(f facts, table []eolEntry) checks.Result {
 		return checks.Result{Status: checks.Pass, Summary: fmt.Sprintf("%s gets security updates (ESU ends by %s at the latest).", name, end)}
 	}
 	return checks.Result{Status: checks.Pass, Summary: fmt.Sprintf("%s gets security updates until %s.", name, end)}
+}
+
+// esmFix: Ubuntu Pro's ESM list not refreshed is most often a lapsed
+// subscription (esm.ubuntu.com answers 401, apt keeps the old list).
+const esmFix = "Check Ubuntu Pro: run \"sudo pro status\" and \"sudo apt update\" in a terminal. If apt says it failed to fetch from esm.ubuntu.com (401 Unauthorized), the Ubuntu Pro subscription has lapsed or this computer is no longer attached: renew it and attach again (\"sudo pro attach\"), or upgrade to a supported release. Or ask your IT support."
+
+// esmCounted is the release to look up in the end-of-life table: Ubuntu
+// Pro's ESM extends support only while its own list is refreshed (within
+// staleAfter), since apt keeps the last list it fetched when
+// esm.ubuntu.com refuses a lapsed subscription. Otherwise ESM is dropped
+// and lapsed says why, for the summary (", and its Ubuntu Pro …").
+// Facts without the list's date (an older agent's) do not count ESM.
+func esmCounted(f facts) (r release, lapsed string) {
+	r = f.Release
+	if len(r.Systems) < 2 || r.Systems[0] != "ubuntu-esm" {
+		return r, ""
+	}
+	if l := r.ESMListed; l != nil && f.At.Sub(*l) <= staleAfter {
+		return r, ""
+	}
+	r.Systems = r.Systems[1:]
+	if l := r.ESMListed; l != nil {
+		return r, fmt.Sprintf(", and its Ubuntu Pro (ESM) updates, which would extend it, have not been fetched since %s (%s ago)", l.Format("2 January 2006"), plural(days(f.At.Sub(*l)), "day", "days"))
+	}
+	return r, ", and SessionGuard could not tell when its Ubuntu Pro (ESM) updates, which would extend it, were last fetched"
 }
 
 func evaluatePending(f facts, maxDays int) checks.Result {
@@ -144,7 +174,11 @@ func evaluatePending(f facts, maxDays int) checks.Result {
 		case u.Stale:
 			parts = append(parts, checks.Result{Status: checks.Warn, Summary: "The list of available updates is out of date (past its valid-until date), so newer security updates may be missing from it.", Fix: refreshFix(f)})
 		case u.Checked != nil && f.At.Sub(*u.Checked) > staleAfter:
-			parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("The list of available updates was last refreshed at least %d days ago, so newer security updates may be missing from it.", days(f.At.Sub(*u.Checked))), Fix: refreshFix(f)})
+			what := "The list of available updates was"
+			if u.Source == sourceApt {
+				what = "The list of security updates of at least one of apt's sources was"
+			}
+			parts = append(parts, checks.Result{Status: checks.Warn, Summary: fmt.Sprintf("%s last refreshed at least %d days ago, so newer security updates may be missing from it.", what, days(f.At.Sub(*u.Checked))), Fix: refreshFix(f)})
 		}
 	}
 	if u.Reboot == rebootIsRequired {
@@ -387,6 +421,10 @@ func installFix(f facts) string {
 
 func refreshFix(f facts) string {
 	switch f.Updates.Source {
+	case sourceSoftwareUpdate:
+		return "Let the Mac look for updates: open System Settings > General > Software Update, then install what it offers. If it cannot check, ask your IT support."
+	case sourceWindowsUpdate:
+		return "Let the computer look for updates: open Settings > Windows Update and click Check for updates, then install what it offers."
 	case sourceDnf:
 		return "Let the computer look for updates: open Software > Updates (or run \"sudo dnf check-update --refresh\"), then install what it offers."
 	case sourceZypper:
@@ -394,7 +432,7 @@ func refreshFix(f facts) string {
 	case sourcePacman:
 		return "Update the system: run \"sudo pacman -Syu\" in a terminal (or use your system's update tool)."
 	}
-	return "Let the computer look for updates: open Software Updater (or run \"sudo apt update\"), then install what it offers."
+	return "Let the computer look for updates: open Software Updater (or run \"sudo apt update\"), then install what it offers. If it says it failed to fetch from a source, that source's updates are not arriving: for Ubuntu Pro (esm.ubuntu.com) a 401 error means the subscription has lapsed (\"sudo pro status\" shows it); otherwise ask your IT support."
 }
 
 func autoFix(f facts) string {

@@ -26,6 +26,12 @@ func good() osupdates.Facts {
 		Auto:    osupdates.Auto{State: osupdates.AutoOn, By: "unattended-upgrades"}}
 }
 
+// ubuntuESM is Ubuntu 20.04 with an Ubuntu Pro ESM source whose newest
+// list is dated listed.
+func ubuntuESM(listed *time.Time) osupdates.Release {
+	return osupdates.Release{Systems: []string{"ubuntu-esm", "ubuntu"}, Version: "20.04", Name: "Ubuntu 20.04.6 LTS", ESMListed: listed}
+}
+
 func denied() *osupdates.Unread {
 	return &osupdates.Unread{What: "the restart flag /run/reboot-required", Why: probe.ErrorKind(probe.ErrAccessDenied)}
 }
@@ -143,6 +149,17 @@ func TestEvaluate(t *testing.T) {
 		}, nil, checks.Warn, "stops getting"},
 		{"day after", func(f *osupdates.Facts) { f.At = time.Date(2028, 7, 1, 1, 0, 0, 0, time.UTC); f.Updates.Checked = nil }, nil, checks.Fail, "ended"},
 		{"policy ends it early", func(*osupdates.Facts) {}, map[string]string{"updates_eol_table": `["debian 12 2026-01-31"]`}, checks.Fail, "ended on 31 January 2026"},
+		// Ubuntu Pro's ESM extends support only while its list is
+		// refreshed; facts without its date (an older agent's) do not
+		// count it.
+		{"ESM list fresh", func(f *osupdates.Facts) { f.Release = ubuntuESM(ago(2 * day)) }, nil, checks.Pass, "until 30 April 2030"},
+		{"ESM list 8 days old", func(f *osupdates.Facts) { f.Release = ubuntuESM(ago(8 * day)) }, nil, checks.Fail, "support ended on 31 May 2025, and its Ubuntu Pro (ESM) updates, which would extend it, have not been fetched since 27 November 2026 (8 days ago)"},
+		{"ESM list undated", func(f *osupdates.Facts) { f.Release = ubuntuESM(nil) }, nil, checks.Fail, "could not tell when its Ubuntu Pro (ESM) updates"},
+		{"ESM list old, standard support left", func(f *osupdates.Facts) {
+			f.Release = ubuntuESM(ago(40 * day))
+			f.Release.Version = "22.04"
+			f.Updates.Checked = ago(40 * day)
+		}, nil, checks.Warn, "security updates of at least one of apt's sources was last refreshed at least 40 days ago"},
 		{"rolling", func(f *osupdates.Facts) {
 			f.Release = osupdates.Release{Systems: []string{"opensuse-tumbleweed"}, Version: "20261201"}
 		}, nil, checks.Pass, "rolling release"},

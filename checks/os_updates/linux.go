@@ -60,8 +60,11 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 		aptPending(p, f, status.versions)
 		aptAuto(ctx, p, f, status.unattended)
 	}
-	if f.Updates.Source == sourceApt && aptESM(p) && osRelease["ID"] == "ubuntu" {
-		f.Release.Systems = append([]string{"ubuntu-esm"}, f.Release.Systems...)
+	if f.Updates.Source == sourceApt && osRelease["ID"] == "ubuntu" {
+		if listed, ok := aptESM(p); ok {
+			f.Release.Systems = append([]string{"ubuntu-esm"}, f.Release.Systems...)
+			f.Release.ESMListed = timePtr(listed)
+		}
 	}
 	desktopAuto(ctx, p, f)
 	collectSnaps(ctx, p, f)
@@ -176,21 +179,27 @@ func aptPending(p probe.Probe, f *facts, installed map[string]string) {
 		f.Updates.Reason = "apt has no package lists: it has never been refreshed (apt update), so what is waiting cannot be told"
 		return
 	}
-	var newest, since time.Time
+	var since time.Time
+	// feeds are the archives that bring security updates: the security
+	// archives, and a browser maker's own for an installed browser it
+	// lists. apt keeps a list whose fetch fails ("old ones used
+	// instead"), and Ubuntu's Release files carry no Valid-Until, so
+	// another source's fresh list says nothing of theirs: the oldest
+	// one's Date is how old the picture of security updates may be.
+	feeds := make([]bool, len(releases))
 	security := 0
-	for _, r := range releases {
-		if r.rel.Date.After(newest) {
-			newest = r.rel.Date
-		}
+	for i, r := range releases {
 		if r.rel.Security() {
 			security++
+			feeds[i] = true
 			if !r.rel.ValidUntil.IsZero() && f.At.After(r.rel.ValidUntil) {
 				f.Updates.Stale = true
 			}
 		}
 	}
-	f.Updates.Checked = timePtr(newest)
+	f.Updates.Checked = timePtr(oldestDate(releases, feeds))
 	if security == 0 {
+		f.Updates.Checked = timePtr(newestDate(releases))
 		f.Updates.Reason = "none of apt's package sources is a security archive SessionGuard recognises (by its Release file's Label or a -security suite)"
 		return
 	}
@@ -200,7 +209,11 @@ func aptPending(p probe.Probe, f *facts, installed map[string]string) {
 		if !strings.Contains(n, "_Packages") {
 			continue
 		}
-		rel, ok := releaseOf(releases, n)
+		i, ok := releaseOf(releases, n)
+		var rel aptReleaseFile
+		if ok {
+			rel = releases[i].rel
+		}
 		// A browser maker's own source: only its browsers are read.
 		vendor := ok && !rel.Security() && rel.thirdParty()
 		if !ok || !rel.Security() && !vendor {
@@ -219,6 +232,7 @@ func aptPending(p probe.Probe, f *facts, installed map[string]string) {
 				if _, ok := installed[key]; !ok || vendor && !vendorBrowsers[pk.Name] {
 					return
 				}
+				feeds[i] = true
 				if old, ok := candidates[key]; !ok || compareDebVersions(pk.Version, old) > 0 {
 					candidates[key] = pk.Version
 					dated[key] = rel.Date
@@ -244,6 +258,7 @@ func aptPending(p probe.Probe, f *facts, installed map[string]string) {
 			since = d
 		}
 	}
+	f.Updates.Checked = timePtr(oldestDate(releases, feeds))
 	f.Updates.Read = true
 	slices.Sort(f.Updates.Browsers)
 	if f.Updates.Security > 0 {
@@ -251,33 +266,72 @@ func aptPending(p probe.Probe, f *facts, installed map[string]string) {
 	}
 }
 
-// releaseOf is the release a Packages list belongs to: the one whose file
-// name is the longest prefix of the list's.
-func releaseOf(releases []aptRelease, list string) (aptReleaseFile, bool) {
+// releaseOf is the index of the release a Packages list belongs to: the
+// one whose file name is the longest prefix of the list's.
+func releaseOf(releases []aptRelease, list string) (int, bool) {
 	best := -1
 	for i, r := range releases {
 		if strings.HasPrefix(list, r.prefix) && (best < 0 || len(r.prefix) > len(releases[best].prefix)) {
 			best = i
 		}
 	}
-	if best < 0 {
-		return aptReleaseFile{}, false
-	}
-	return releases[best].rel, true
+	return best, best >= 0
 }
 
-// aptESM reports whether an Ubuntu Pro ESM (infra) source is configured.
-func aptESM(p probe.Probe) bool {
-	names, err := p.ReadDir(aptListsDir)
-	if err != nil {
-		return false
-	}
-	for _, n := range names {
-		if strings.Contains(n, "esm.ubuntu.com") && strings.HasSuffix(n, "Release") && strings.Contains(n, "infra") {
-			return true
+// newestDate is the newest Release Date of the releases.
+func newestDate(releases []aptRelease) time.Time {
+	var newest time.Time
+	for _, r := range releases {
+		if r.rel.Date.After(newest) {
+			newest = r.rel.Date
 		}
 	}
-	return false
+	return newest
+}
+
+// oldestDate is the oldest Release Date of the releases picked; zero when
+// one of them has none (its age cannot be told, so no age is claimed).
+func oldestDate(releases []aptRelease, picked []bool) time.Time {
+	var oldest time.Time
+	for i, r := range releases {
+		if !picked[i] {
+			continue
+		}
+		if r.rel.Date.IsZero() {
+			return time.Time{}
+		}
+		if oldest.IsZero() || r.rel.Date.Before(oldest) {
+			oldest = r.rel.Date
+		}
+	}
+	return oldest
+}
+
+// aptESM reports whether an Ubuntu Pro ESM (infra) source is configured,
+// and the newest Date of its lists: apt keeps the last lists it fetched
+// when esm.ubuntu.com refuses a lapsed subscription (401), so the source
+// being there does not say its updates still arrive. The date is zero
+// when no list of it could be read.
+func aptESM(p probe.Probe) (time.Time, bool) {
+	names, err := p.ReadDir(aptListsDir)
+	if err != nil {
+		return time.Time{}, false
+	}
+	var newest time.Time
+	found := false
+	for _, n := range names {
+		if strings.Contains(n, "esm.ubuntu.com") && strings.HasSuffix(n, "Release") && strings.Contains(n, "infra") {
+			found = true
+			head, err := p.ReadFileHead(path.Join(aptListsDir, n), 4096)
+			if err != nil {
+				continue
+			}
+			if rel, err := parseAptRelease(head); err == nil && rel.Date.After(newest) {
+				newest = rel.Date
+			}
+		}
+	}
+	return newest, found
 }
 
 // aptAuto judges unattended-upgrades: installed, and APT::Periodic asking

@@ -346,6 +346,11 @@ func TestLiveAptBrowserFromItsMaker(t *testing.T) {
 		f.Updates.Since == nil || !f.Updates.Since.Equal(published) {
 		t.Fatalf("updates %+v (%v), want 2 security updates including google-chrome-stable, waiting since %s", f.Updates, f.Errors, published)
 	}
+	// Google's list brings Chrome's updates: its age, older than the
+	// security archive's, is how old the picture may be.
+	if f.Updates.Checked == nil || !f.Updates.Checked.Equal(published) {
+		t.Errorf("lists checked %v, want %s (the vendor archive's Date)", f.Updates.Checked, published)
+	}
 	f.Auto = osupdates.Auto{State: osupdates.AutoOn, By: "test"}
 	r := osupdates.Evaluate(f, checks.Catalogue{osupdates.Check}.Default())
 	if r.Status != checks.Warn || !strings.Contains(r.Summary, "2 security updates (including the web browser google-chrome-stable) have been waiting") {
