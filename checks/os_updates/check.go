@@ -160,6 +160,11 @@ type updates struct {
 	// refreshed is kept (Windows Update's last scan time) but could not
 	// be read, so whether the list is out of date cannot be told.
 	CheckedUnread *unread `json:"checked_unread,omitempty"`
+	// DeferredDays is how many days after its release a configuration
+	// profile lets Software Update show a macOS update (macOS only; 0:
+	// not deferred, or not read). It only explains an update that is
+	// out and not listed.
+	DeferredDays int `json:"deferred_days,omitempty"`
 	// Items are the waiting updates as far as they are told apart (macOS:
 	// each recommended update's version and when it was first offered).
 	Items []pendingUpdate `json:"items,omitempty"`

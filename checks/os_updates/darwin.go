@@ -18,7 +18,41 @@ import (
 const (
 	macSUPrefs        = "/Library/Preferences/com.apple.SoftwareUpdate.plist"
 	macSUManagedPrefs = "/Library/Managed Preferences/com.apple.SoftwareUpdate.plist"
+	// macRestrictions is a configuration profile's restrictions, where an
+	// organisation defers macOS updates.
+	macRestrictions = "/Library/Managed Preferences/com.apple.applicationaccess.plist"
 )
+
+// macDeferral is a restrictions profile's deferral of macOS updates: with
+// forceDelayedSoftwareUpdates, Software Update shows an update only that
+// many days after its release (enforcedSoftwareUpdateMinorOSDeferredInstallDelay
+// for minor updates since macOS 11.3, else enforcedSoftwareUpdateDelay;
+// 30 when neither is set; at most 90).
+type macDeferral struct {
+	Force      *bool `plist:"forceDelayedSoftwareUpdates"`
+	MinorDelay *int  `plist:"enforcedSoftwareUpdateMinorOSDeferredInstallDelay"`
+	Delay      *int  `plist:"enforcedSoftwareUpdateDelay"`
+}
+
+// macDeferredDays reads the deferral, only to say why Software Update
+// lists nothing while an update is out: 0 when none is set or the
+// profile cannot be read (the verdict never depends on it).
+func macDeferredDays(p probe.Probe) int {
+	b, err := p.ReadFile(macRestrictions)
+	if err != nil {
+		return 0
+	}
+	var d macDeferral
+	if _, err := plist.Unmarshal(b, &d); err != nil || d.Force == nil || !*d.Force {
+		return 0
+	}
+	for _, days := range []*int{d.MinorDelay, d.Delay} {
+		if days != nil && *days > 0 {
+			return min(*days, 90)
+		}
+	}
+	return 30
+}
 
 // macSoftwareUpdate is what com.apple.SoftwareUpdate holds.
 type macSoftwareUpdate struct {
@@ -65,6 +99,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *facts) {
 			return
 		}
 		macPending(su, f)
+		f.Updates.DeferredDays = macDeferredDays(p)
 	}
 	managed := macSoftwareUpdate{}
 	mb, err := p.ReadFile(macSUManagedPrefs)

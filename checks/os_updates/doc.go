@@ -54,5 +54,7 @@
 // updates, when each was first offered, and the automatic-update settings,
 // managed profiles first) and sw_vers; a pending macOS update's age comes
 // from a dated table of macOS release dates (policy:
-// updates_release_dates).
+// updates_release_dates), which also tells an update of the running major
+// version that Software Update does not list (deferred by the
+// organisation's profile, com.apple.applicationaccess, or not seen yet).
 package osupdates

@@ -406,7 +406,11 @@ func installFix(f facts) string {
 	case "windows":
 		return "Open Settings > Windows Update and click Install now (or Check for updates), then restart."
 	case "darwin":
-		return "Open System Settings > General > Software Update and click Update Now, then restart when asked."
+		const update = "Open System Settings > General > Software Update and click Update Now, then restart when asked."
+		if d := f.Updates.DeferredDays; d > 0 {
+			return fmt.Sprintf("Your organisation's profile holds macOS updates back for %s, so Software Update may not offer it yet: ask your IT support to install it or shorten the deferral. Once it is offered: %s", plural(d, "day", "days"), lowerFirst(update))
+		}
+		return update
 	}
 	switch f.Updates.Source {
 	case sourceDnf:

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessionguard/sessionguard/checks"
 	osupdates "github.com/sessionguard/sessionguard/checks/os_updates"
 )
 
@@ -80,7 +81,7 @@ func TestMacAge(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := osupdates.Facts{OS: "darwin", At: at, Updates: osupdates.Updates{Read: true, Security: len(tc.items), Items: tc.items},
-				Release: osupdates.Release{Systems: []string{"macos"}, Version: "15.7.1"}, Auto: osupdates.Auto{State: osupdates.AutoOn, By: "Software Update"}}
+				Release: osupdates.Release{Systems: []string{"macos"}, Version: "15.7.2"}, Auto: osupdates.Auto{State: osupdates.AutoOn, By: "Software Update"}}
 			got := osupdates.MacAge(f, osupdates.ReleaseTable(policy(tc.pol)))
 			since := ""
 			if got.Updates.Since != nil {
@@ -94,5 +95,44 @@ func TestMacAge(t *testing.T) {
 	}
 	if err := osupdates.ReleaseSetting.Check([]byte(`["macos 15.7.9 rolling"]`)); err == nil {
 		t.Error("a release date of \"rolling\" was taken")
+	}
+}
+
+// TestMacBehindTable: Software Update lists nothing, but the dated table
+// has a newer release of the running major: that update has waited since
+// the first such release, and the summary names the newest. Versions
+// compare as numbers (26.1 is 26.1.0, older than 26.1.1), a Rapid
+// Security Response sorts after its version, a newer major is an upgrade
+// and a release later than the facts' time is not out yet.
+func TestMacBehindTable(t *testing.T) {
+	at := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name, version, extra string
+		at                   time.Time
+		pol                  map[string]string
+		want                 checks.Status
+		words                string
+	}{
+		{"26.1, four updates behind", "26.1", "", at, nil, checks.Fail, "this Mac runs macOS 26.1, and 26.2 was released on 12 December 2025: install macOS 26.5.1"},
+		{"26.1.1 is not in the table", "26.1.1", "", at, nil, checks.Fail, "26.2 was released on 12 December 2025"},
+		{"newest of its major", "26.5.1", "", at, nil, checks.Pass, "no security updates are waiting"},
+		{"26.5.1.0 is 26.5.1", "26.5.1.0", "", at, nil, checks.Pass, "no security updates are waiting"},
+		{"a newer major is an upgrade", "26.5.1", "", at, map[string]string{"updates_release_dates": `["macos 27.1 2026-11-01"]`}, checks.Pass, "no security updates are waiting"},
+		{"the policy's point release", "26.5.1", "", at, map[string]string{"updates_release_dates": `["macos 26.5.2 2026-11-25"]`}, checks.Warn, "26.5.2 was released on 25 November 2026: install macOS 26.5.2"},
+		{"not out yet", "26.1", "", time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), nil, checks.Pass, "no security updates are waiting"},
+		{"released 3 days ago", "26.4", "", time.Date(2026, 5, 14, 0, 0, 0, 0, time.UTC), nil, checks.Warn, "at least 3 days"},
+		{"without its response", "26.5.1", "", at, map[string]string{"updates_release_dates": `["macos 26.5.1a 2026-11-28"]`}, checks.Warn, "26.5.1a was released on 28 November 2026"},
+		{"with its response", "26.5.1", "(a)", at, map[string]string{"updates_release_dates": `["macos 26.5.1a 2026-11-28"]`}, checks.Pass, "no security updates are waiting"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := osupdates.Facts{OS: "darwin", At: tc.at,
+				Release: osupdates.Release{Systems: []string{"macos"}, Version: tc.version, Name: strings.TrimSpace("macOS " + tc.version + " " + tc.extra)},
+				Updates: osupdates.Updates{Source: "softwareupdate", Read: true, Checked: &tc.at},
+				Auto:    osupdates.Auto{State: osupdates.AutoOn, By: "Software Update"}}
+			r := osupdates.Evaluate(f, policy(tc.pol))
+			if r.Status != tc.want || !strings.Contains(r.Summary, tc.words) {
+				t.Errorf("%s %q, want %s with %q", r.Status, r.Summary, tc.want, tc.words)
+			}
+		})
 	}
 }
