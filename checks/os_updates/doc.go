@@ -23,7 +23,7 @@
 // maker's own source only its browsers: vendorBrowsers; the oldest of
 // those archives' Release dates says how old the picture is, as apt keeps
 // a list it failed to fetch, and Ubuntu Pro's ESM extends support only
-// while its own list is fresh) and dpkg's status directly (apt-get -s takes
+// while its own list is under a month old) and dpkg's status directly (apt-get -s takes
 // ten seconds or more without apt's binary cache), /run/reboot-required
 // (and, since only some hooks write it, the running kernel against the
 // installed ones: aptkernel.go) and apt-config for APT::Periodic (and, without systemd, whether a cron

@@ -118,9 +118,16 @@ func evaluateSupport(f facts, table []eolEntry) checks.Result {
 // subscription (esm.ubuntu.com answers 401, apt keeps the old list).
 const esmFix = "Check Ubuntu Pro: run \"sudo pro status\" and \"sudo apt update\" in a terminal. If apt says it failed to fetch from esm.ubuntu.com (401 Unauthorized), the Ubuntu Pro subscription has lapsed or this computer is no longer attached: renew it and attach again (\"sudo pro attach\"), or upgrade to a supported release. Or ask your IT support."
 
+// esmLapsedAfter is how old Ubuntu Pro's ESM list may be before ESM no
+// longer counts: its Date is when Canonical last published to it, not
+// when apt fetched it, so a quiet week must not end support (the list
+// stale past staleAfter already warns, as every security list does);
+// a month without it is a subscription that has stopped delivering.
+const esmLapsedAfter = 30 * 24 * time.Hour
+
 // esmCounted is the release to look up in the end-of-life table: Ubuntu
 // Pro's ESM extends support only while its own list is refreshed (within
-// staleAfter), since apt keeps the last list it fetched when
+// esmLapsedAfter), since apt keeps the last list it fetched when
 // esm.ubuntu.com refuses a lapsed subscription. Otherwise ESM is dropped
 // and lapsed says why, for the summary (", and its Ubuntu Pro …").
 // Facts without the list's date (an older agent's) do not count ESM.
@@ -129,7 +136,7 @@ func esmCounted(f facts) (r release, lapsed string) {
 	if len(r.Systems) < 2 || r.Systems[0] != "ubuntu-esm" {
 		return r, ""
 	}
-	if l := r.ESMListed; l != nil && f.At.Sub(*l) <= staleAfter {
+	if l := r.ESMListed; l != nil && f.At.Sub(*l) <= esmLapsedAfter {
 		return r, ""
 	}
 	r.Systems = r.Systems[1:]

@@ -153,7 +153,15 @@ func TestEvaluate(t *testing.T) {
 		// refreshed; facts without its date (an older agent's) do not
 		// count it.
 		{"ESM list fresh", func(f *osupdates.Facts) { f.Release = ubuntuESM(ago(2 * day)) }, nil, checks.Pass, "until 30 April 2030"},
-		{"ESM list 8 days old", func(f *osupdates.Facts) { f.Release = ubuntuESM(ago(8 * day)) }, nil, checks.Fail, "support ended on 31 May 2025, and its Ubuntu Pro (ESM) updates, which would extend it, have not been fetched since 27 November 2026 (8 days ago)"},
+		// A quiet week at esm.ubuntu.com: still counted, the stale list warns.
+		{"ESM list 8 days old", func(f *osupdates.Facts) {
+			f.Release = ubuntuESM(ago(8 * day))
+			f.Updates.Checked = ago(8 * day)
+		}, nil, checks.Warn, "last refreshed at least 8 days ago"},
+		{"ESM list 31 days old", func(f *osupdates.Facts) {
+			f.Release = ubuntuESM(ago(31 * day))
+			f.Updates.Checked = ago(31 * day)
+		}, nil, checks.Fail, "support ended on 31 May 2025, and its Ubuntu Pro (ESM) updates, which would extend it, have not been fetched since 4 November 2026 (31 days ago)"},
 		{"ESM list undated", func(f *osupdates.Facts) { f.Release = ubuntuESM(nil) }, nil, checks.Fail, "could not tell when its Ubuntu Pro (ESM) updates"},
 		{"ESM list old, standard support left", func(f *osupdates.Facts) {
 			f.Release = ubuntuESM(ago(40 * day))
