@@ -23,7 +23,8 @@ func BenchmarkReplayWindows(b *testing.B) {
 func BenchmarkEvaluate(b *testing.B) {
 	f := screenlock.Facts{OS: "windows", ConsoleUser: screenlock.ConsoleSignedIn, Windows: &screenlock.WindowsFacts{
 		InactivityRead: true, ScreenSaverRead: true, ScreenSaverActive: bp(true), ScreenSaverSecure: bp(true), ScreenSaverChosen: bp(true),
-		ScreenSaverTimeoutSecs: ip(480), DisplayOffACSecs: ip(600), DisplayOffDCSecs: ip(300), ConsoleLockAC: bp(true), ConsoleLockDC: bp(true)}}
+		ScreenSaverTimeoutSecs: ip(480), DisplayOffACSecs: ip(600), DisplayOffDCSecs: ip(300), ConsoleLockAC: bp(true), ConsoleLockDC: bp(true),
+		SleepModel: screenlock.SleepModernStandby, SignInAwayRead: true, SignInAwaySecs: ip(0)}}
 	pol := checks.Catalogue{screenlock.Check}.Default()
 	for b.Loop() {
 		if r := screenlock.Evaluate(f, pol); r.Status != checks.Pass {

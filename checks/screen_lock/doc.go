@@ -109,11 +109,20 @@
 // REG_SZ strings, each overridden by the same value under
 // Software\Policies\Microsoft\Windows\Control Panel\Desktop; the .scr
 // file must exist, %SystemRoot% read from the registry; the Winlogon
-// ScreenSaverGracePeriod, default 5 s, is added); the power
-// plan (powercfg /q SCHEME_CURRENT SUB_VIDEO VIDEOIDLE and SUB_NONE
-// CONSOLELOCK, read by setting GUID and value position, not by the
-// translated labels). The display turning off counts as a lock unless
-// CONSOLELOCK says waking does not ask for the password (unreadable =
-// unknown). Effective time = the earliest of the four;
-// absent values are Windows' defaults, not failures on their own.
+// ScreenSaverGracePeriod, default 5 s, is added); sleep, by the power
+// plan (powercfg /q SCHEME_CURRENT SUB_VIDEO VIDEOIDLE, SUB_NONE
+// CONSOLELOCK and, with classic sleep, SUB_SLEEP STANDBYIDLE, read by
+// setting GUID and value position, not by the translated labels) and the
+// sleep model (powercfg /a: the ACPI state names of the first list, the
+// available states). Sleep locks only when CONSOLELOCK asks for the
+// password on waking (off on either power source = never). With classic
+// sleep (S1–S3) the display turning off locks nothing: the computer
+// locks when it sleeps, after STANDBYIDLE (0 = never). With Modern
+// Standby (S0 low power idle) the screen turning off is standby: it
+// locks after VIDEOIDLE plus the console user's "If you've been away"
+// delay (Control Panel\Desktop DelayLockInterval seconds, absent = Every
+// Time, 0xFFFFFFFF = Never). The worse power source counts; a sleep model
+// that cannot be read leaves this way unknown. Effective time = the
+// earliest of the four; absent values are Windows' defaults, not failures
+// on their own.
 package screenlock

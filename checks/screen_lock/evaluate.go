@@ -25,7 +25,7 @@ const (
 
 // route is one way the screen can end up locked with a password: GNOME's
 // blank-then-lock, macOS's screen saver or display sleep, Windows' machine
-// inactivity limit, screen saver or display-off.
+// inactivity limit, screen saver or sleep.
 type route struct {
 	name    string
 	kind    lockKind
@@ -459,10 +459,10 @@ func darwinRoutes(d darwinFacts, max int, fix string) ([]route, []checks.Result)
 	return []route{saver, display}, gates
 }
 
-// windowsRoutes: the machine inactivity limit, a secure screen saver, and
-// the display turning off when waking asks for the password. Absent values
-// are Windows' defaults: no inactivity limit, no screen saver, and waking
-// asks for the password.
+// windowsRoutes: the machine inactivity limit, the MDM device lock, a
+// secure screen saver, and sleep (see sleepRoute). Absent values are
+// Windows' defaults: no inactivity limit, no screen saver, and waking asks
+// for the password.
 func windowsRoutes(w windowsFacts) []route {
 	inact := route{name: "machine inactivity limit"}
 	switch {
@@ -508,42 +508,80 @@ func windowsRoutes(w windowsFacts) []route {
 		saver.kind, saver.seconds = kindLocks, *w.ScreenSaverTimeoutSecs+*w.GraceSecs
 	}
 
-	display := route{name: "display off"}
-	type source struct {
-		secs *int
-		lock *bool
+	return []route{inact, mdm, saver, sleepRoute(w)}
+}
+
+// sleepRoute: the computer going idle into sleep, when waking asks for
+// the password (CONSOLELOCK). How depends on its sleep model. Classic
+// sleep (S1–S3): the display turning off locks nothing (a move of the
+// mouse shows the desktop); sleeping after STANDBYIDLE does. Modern
+// Standby: the screen turning off is standby, and the password is asked
+// when waking from it once the user's "If you've been away" delay
+// (DelayLockInterval) has passed since the screen turned off (Never: not
+// asked). An unread sleep model leaves the route unknown.
+func sleepRoute(w windowsFacts) route {
+	r := route{name: "sleep"}
+	if isFalse(w.ConsoleLockAC) || isFalse(w.ConsoleLockDC) {
+		r.kind, r.why = kindNever, "waking the computer does not ask for the password"
+		return r
 	}
-	var known []source
-	lockRead := true
-	for _, s := range []source{{w.DisplayOffACSecs, w.ConsoleLockAC}, {w.DisplayOffDCSecs, w.ConsoleLockDC}} {
-		if s.secs != nil {
-			known = append(known, s)
-			lockRead = lockRead && s.lock != nil
+	switch w.SleepModel {
+	case sleepClassic:
+		latestLock(&r, w, [2]*int{w.SleepACSecs, w.SleepDCSecs},
+			"the computer never goes to sleep by itself (turning off its display does not lock it)",
+			"the sleep time of the power plan could not be read")
+	case sleepModernStandby:
+		r.name = "display off (Modern Standby)"
+		latestLock(&r, w, [2]*int{w.DisplayOffACSecs, w.DisplayOffDCSecs}, "the display never turns off", "the power plan could not be read")
+		if r.kind != kindLocks {
+			break
 		}
+		switch {
+		case !w.SignInAwayRead:
+			// The password cannot come before the screen turns off.
+			r.kind, r.atLeast, r.seconds = kindUnknown, r.seconds, 0
+			r.why = "when Windows asks to sign in again after the screen turns off could not be read"
+		case w.SignInAwayNever || w.SignInAwaySecs == nil:
+			r.kind, r.seconds = kindNever, 0
+			r.why = "Windows is set never to ask to sign in again after the screen turns off"
+		default:
+			r.seconds += *w.SignInAwaySecs
+		}
+	case sleepNone:
+		r.kind, r.why = kindNever, "the computer cannot go to sleep (standby), and turning off its display does not lock it"
+	default:
+		r.why = "whether this computer uses Modern Standby or classic sleep (powercfg /a), and so when its power plan locks it, could not be read"
 	}
-	if len(known) == 0 {
-		display.why = "the power plan could not be read"
-	} else {
-		// The worst power source counts: a laptop may run on either.
-		display.kind = kindLocks
-		for _, s := range known {
-			switch {
-			case *s.secs == 0:
-				display.kind, display.why = kindNever, "the display never turns off"
-			case isFalse(s.lock):
-				display.kind, display.why = kindNever, "waking the computer does not ask for the password"
-			case display.kind == kindLocks && *s.secs > display.seconds:
-				display.seconds = *s.secs
-			}
-			if display.kind == kindNever {
-				break
-			}
+	return r
+}
+
+// latestLock judges idle times per power source (AC, DC; nil = not read)
+// into r: the worst source counts, as a laptop may run on either; 0 on
+// any → never (neverWhy); none read → unknown (unreadWhy). Waking must be
+// known to ask for the password on each source read.
+func latestLock(r *route, w windowsFacts, secs [2]*int, neverWhy, unreadWhy string) {
+	locks := [2]*bool{w.ConsoleLockAC, w.ConsoleLockDC}
+	read, lockRead, worst := false, true, 0
+	for i, s := range secs {
+		if s == nil {
+			continue
 		}
-		if display.kind == kindLocks && !lockRead {
-			display.kind, display.why = kindUnknown, "whether waking the computer asks for the password (the power plan's console lock) could not be read"
+		read = true
+		lockRead = lockRead && locks[i] != nil
+		if *s == 0 {
+			r.kind, r.why = kindNever, neverWhy
+			return
 		}
+		worst = max(worst, *s)
 	}
-	return []route{inact, mdm, saver, display}
+	switch {
+	case !read:
+		r.why = unreadWhy
+	case !lockRead:
+		r.why = "whether waking the computer asks for the password (the power plan's console lock) could not be read"
+	default:
+		r.kind, r.seconds = kindLocks, worst
+	}
 }
 
 // duration says a number of seconds the way a person would.
@@ -597,7 +635,7 @@ func fixText(f facts, max int) string {
 	case "darwin":
 		return "Open System Settings > Lock Screen and set \"Require password after screen saver begins or display is turned off\" to Immediately, and set \"Turn display off on battery when inactive\" and \"Turn display off on power adapter when inactive\" to " + limit + " or less. If a setting is greyed out, your organisation manages it: ask your IT support."
 	case "windows":
-		return "Open Settings > Accounts > Sign-in options and set \"If you've been away, when should Windows require you to sign in again?\" to \"When PC wakes up from sleep\". Then open Settings > System > Power (Power & battery) and set \"Turn off my screen after\" to " + limit + " or less, on battery and when plugged in. If a setting is greyed out, your organisation manages it: ask your IT support."
+		return windowsFix(f.Windows, limit)
 	}
 	desktop := desktopUnknown
 	if f.Linux != nil {
@@ -629,4 +667,24 @@ func fixText(f facts, max int) string {
 		return "Open LXQt's Configuration Center > Screensaver (XScreenSaver), set \"Blank After\" to 5 minutes and turn on \"Lock Screen After\" 0 minutes, and make sure XScreenSaver starts at sign-in (Session Settings > Autostart). The total must be " + limit + " or less."
 	}
 	return "In your desktop's settings, turn on the automatic screen lock with a password and set it to lock after " + limit + " or less without use. If you cannot find it, ask your IT support."
+}
+
+// windowsFix is the Windows instruction for the computer's sleep model:
+// Settings offers "When PC wakes up from sleep" only with classic sleep,
+// where the sleep time is what locks, and "Every Time" (or a delay) only
+// with Modern Standby, where turning off the screen is what locks.
+func windowsFix(w *windowsFacts, limit string) string {
+	const away = "Open Settings > Accounts > Sign-in options and set \"If you've been away, when should Windows require you to sign in again?\" to "
+	const managed = " If a setting is greyed out, your organisation manages it: ask your IT support."
+	model := ""
+	if w != nil {
+		model = w.SleepModel
+	}
+	switch model {
+	case sleepClassic:
+		return away + "\"When PC wakes up from sleep\". Then open Settings > System > Power (Power & sleep, or Power & battery) and set the time after which the computer goes to sleep (\"Sleep\", \"Put my device to sleep after\") to " + limit + " or less, on battery and when plugged in: on this computer, turning off the screen alone does not lock it." + managed
+	case sleepModernStandby:
+		return away + "\"Every Time\". Then open Settings > System > Power (Power & battery) and set \"Turn off my screen after\" to " + limit + " or less, on battery and when plugged in." + managed
+	}
+	return away + "\"Every Time\" or, if it is not offered, \"When PC wakes up from sleep\". Then open Settings > System > Power (Power & sleep, or Power & battery) and set both the screen time (\"Turn off my screen after\") and the sleep time (\"Put my device to sleep after\") to " + limit + " or less, on battery and when plugged in." + managed
 }

@@ -33,6 +33,9 @@ const (
 	DesktopSway         = desktopSway
 	DesktopUnknown      = desktopUnknown
 	DesktopXFCE         = desktopXFCE
+	SleepClassic        = sleepClassic
+	SleepModernStandby  = sleepModernStandby
+	SleepNone           = sleepNone
 	LockerGSettings     = lockerGSettings
 	LockerIdleDaemon    = lockerIdleDaemon
 	LockerKScreenLocker = lockerKScreenLocker
@@ -62,6 +65,7 @@ var (
 	ParseManagedScreensaver    = parseManagedScreensaver
 	ParsePmsetCustom           = parsePmsetCustom
 	ParsePowercfgQuery         = parsePowercfgQuery
+	ParseSleepStates           = parseSleepStates
 	ParseSwayidle              = parseSwayidle
 	ParseSysadminctlScreenLock = parseSysadminctlScreenLock
 	ParseXScreenSaver          = parseXScreenSaver

@@ -343,3 +343,34 @@ func TestScrubKeepsWhatIsRead(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSleepStates(t *testing.T) {
+	file := func(name string) string {
+		return probe.DecodeConsole(checktest.ReadParserData(t, "powercfg/"+name), 850)
+	}
+	tests := []struct {
+		name, text string
+		ok         bool
+		model      string
+	}{
+		{"Modern Standby", file("sleepstates_s0_en.stdout"), true, screenlock.SleepModernStandby},
+		{"classic S3", file("sleepstates_s3_en.stdout"), true, screenlock.SleepClassic},
+		// Vista printed the standby states on one line.
+		{"Vista", "The following sleep states are available on this system: \r\n    Standby ( S1 S3 ) Hibernate Hybrid Sleep \r\n\r\nThe following sleep states are not available on this system:\r\n    Standby (S2)\r\n        The system firmware does not support this standby state.\r\n", true, screenlock.SleepClassic},
+		// Labels in another language (made up here): only the layout and
+		// the ACPI names are read.
+		{"translated labels", "Xx yy zz:\r\n    Qqq (S0 Rrr Sss) Ttt\r\n    Uuu\r\n\r\nXx yy vv zz:\r\n    Qqq (S3)\r\n        Www (S3).\r\n", true, screenlock.SleepModernStandby},
+		{"hibernation only", "The following sleep states are available on this system:\r\n    Hibernate\r\n\r\nThe following sleep states are not available on this system:\r\n    Standby (S3)\r\n        The system firmware does not support this standby state.\r\n    Standby (S0 Low Power Idle)\r\n        The system firmware does not support this standby state.\r\n", true, screenlock.SleepNone},
+		// With no state available, the first list is of those not
+		// available: their reasons give it away.
+		{"only the list of states not available", "The following sleep states are not available on this system:\r\n    Standby (S3)\r\n        An internal system component has disabled this standby state.\r\n", false, ""},
+		{"an error message", "Unable to perform operation. An unexpected error (0x65b) has occurred: Function failed during execution.\r\n", false, ""},
+		{"empty", "", false, ""},
+	}
+	for _, tc := range tests {
+		model, ok := screenlock.ParseSleepStates(tc.text)
+		if ok != tc.ok || model != tc.model {
+			t.Errorf("%s: %q, %v; want %q, %v", tc.name, model, ok, tc.model, tc.ok)
+		}
+	}
+}

@@ -57,7 +57,32 @@ type windowsFacts struct {
 	DisplayOffDCSecs *int  `json:"display_off_dc_secs,omitempty"`
 	ConsoleLockAC    *bool `json:"console_lock_ac,omitempty"`
 	ConsoleLockDC    *bool `json:"console_lock_dc,omitempty"`
+
+	// SleepModel is how this computer sleeps, from `powercfg /a`'s
+	// available states: sleepClassic (S1–S3: the display turning off locks
+	// nothing, sleeping does), sleepModernStandby (S0 low power idle: the
+	// screen turning off is standby) or sleepNone; "" when it could not be
+	// read (facts from an agent before it was read, too).
+	SleepModel string `json:"sleep_model,omitempty"`
+	// Classic sleep: sleep after (STANDBYIDLE, seconds, 0 = never), per
+	// power source.
+	SleepACSecs *int `json:"sleep_ac_secs,omitempty"`
+	SleepDCSecs *int `json:"sleep_dc_secs,omitempty"`
+	// Modern Standby: the console user's "If you've been away, when should
+	// Windows require you to sign in again?" (DelayLockInterval under
+	// Control Panel\Desktop, seconds after the screen turns off; absent =
+	// Every Time, 0). SignInAwayNever: set to Never (0xFFFFFFFF).
+	SignInAwayRead  bool `json:"sign_in_away_read,omitempty"`
+	SignInAwaySecs  *int `json:"sign_in_away_secs,omitempty"`
+	SignInAwayNever bool `json:"sign_in_away_never,omitempty"`
 }
+
+// Sleep models (windowsFacts.SleepModel).
+const (
+	sleepClassic       = "classic"
+	sleepModernStandby = "modern_standby"
+	sleepNone          = "none"
+)
 
 // Registry keys.
 const (
@@ -83,6 +108,17 @@ const (
 	defaultGraceSecs = 5
 )
 
+// Sleep: the classic sleep timeout, and on Modern Standby "If you've been
+// away, when should Windows require you to sign in again?" (seconds after
+// the screen turns off, delayLockNever for Never).
+const (
+	standbyIdleGUID     = "29f6c1db-86da-48c5-9fdb-f2b67b1f44da"
+	powercfgSubSleep    = "SUB_SLEEP"
+	powercfgStandbyIdle = "STANDBYIDLE"
+	winDelayLock        = "DelayLockInterval"
+	delayLockNever      = 0xFFFFFFFF
+)
+
 func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 	wf := &windowsFacts{}
 	f.Windows = wf
@@ -106,13 +142,15 @@ func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 	// user's: read HKU\<SID>. When who is at the screen cannot be told,
 	// HKCU may be the service's own: the screen saver is not read.
 	u, ok := consoleUser(p, f)
+	userHive := ""
 	switch {
 	case ok && strings.HasPrefix(u.UID, "S-1-"):
-		wf.UserHive = "HKU"
-		readScreenSaver(p, `HKU\`+u.UID, wf, f)
+		wf.UserHive, userHive = "HKU", `HKU\`+u.UID
 	case ok:
-		wf.UserHive = "HKCU"
-		readScreenSaver(p, "HKCU", wf, f)
+		wf.UserHive, userHive = "HKCU", "HKCU"
+	}
+	if userHive != "" {
+		readScreenSaver(p, userHive, wf, f)
 	}
 	if wf.ScreenSaverRead && isTrue(wf.ScreenSaverChosen) {
 		readScreenSaverFile(p, wf, f)
@@ -131,6 +169,59 @@ func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 			wf.ConsoleLockDC = boolPtr(*dc != 0)
 		}
 	}
+	readSleepModel(ctx, p, wf, f)
+	switch wf.SleepModel {
+	case sleepClassic:
+		if ac, dc, ok := powercfgValue(ctx, p, powercfgSubSleep, powercfgStandbyIdle, standbyIdleGUID, f); ok {
+			wf.SleepACSecs, wf.SleepDCSecs = ac, dc
+		}
+	case sleepModernStandby:
+		if userHive != "" {
+			readSignInAway(p, userHive, wf, f)
+		}
+	}
+}
+
+// readSleepModel runs `powercfg /a` and reads from it how this computer
+// sleeps.
+func readSleepModel(ctx context.Context, p probe.Probe, wf *windowsFacts, f *facts) {
+	out, err := p.Run(ctx, probe.CmdPowercfg, "/a")
+	if err != nil {
+		f.addError("powercfg /a", err)
+		return
+	}
+	text := probe.ConsoleText(p, out.Stdout)
+	model, ok := parseSleepStates(text)
+	if !ok {
+		f.Errors = append(f.Errors, "powercfg /a: "+powercfgProblem(out, text))
+		return
+	}
+	wf.SleepModel = model
+}
+
+// readSignInAway reads the console user's DelayLockInterval: a DWORD of
+// seconds, 0xFFFFFFFF for Never; absent is Windows' default, Every Time.
+func readSignInAway(p probe.Probe, hive string, wf *windowsFacts, f *facts) {
+	v, err := p.Registry(hive+`\`+winDesktop, winDelayLock)
+	switch {
+	case errors.Is(err, probe.ErrNotFound):
+		wf.SignInAwayRead, wf.SignInAwaySecs = true, intPtr(0)
+		return
+	case err != nil:
+		f.addError(winDelayLock, err)
+		return
+	}
+	n, ok := probe.AsInt(v)
+	if !ok || n < 0 {
+		f.Errors = append(f.Errors, winDelayLock+": not recognised")
+		return
+	}
+	wf.SignInAwayRead = true
+	if n == delayLockNever {
+		wf.SignInAwayNever = true
+		return
+	}
+	wf.SignInAwaySecs = intPtr(int(n))
 }
 
 // readScreenSaver reads the screen saver values: the policy key wins over
@@ -354,4 +445,81 @@ func parsePowercfgQuery(b []byte, guid string) (ac, dc *int, ok bool) {
 		return nil, nil, false
 	}
 	return intPtr(vals[len(vals)-2]), intPtr(vals[len(vals)-1]), true
+}
+
+var (
+	sleepStateRE = regexp.MustCompile(`\(([^()]*)\)`)
+	acpiStateRE  = regexp.MustCompile(`\bS([0-3])\b`)
+)
+
+// parseSleepStates reads `powercfg /a` (/availablesleepstates): a heading
+// for the states available, each state on a line of its own indented
+// under it, then a heading for those not available, each with its reasons
+// indented further. The headings and names are translated, so it reads
+// only the layout and the ACPI state names in the brackets ("Standby
+// (S3)", "Standby (S0 Low Power Idle) Network Connected", Vista's
+// "Standby ( S1 S3 )"): the first heading's states are the available
+// ones, unless a state there has reasons under it (no state is available
+// and that is the list of those that are not: not read). The reasons under
+// unavailable states name states too ("disabled when S0 low power idle is
+// supported"): only the state lines count. S0 → Modern Standby, S1–S3 → classic sleep; neither
+// (hibernation only) → none; both, no heading or no state under it → ok is
+// false.
+func parseSleepStates(text string) (model string, ok bool) {
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	indent := func(l string) int { return len(l) - len(strings.TrimLeft(l, " \t")) }
+	start := -1
+	for i, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			if indent(l) == 0 {
+				start = i
+			}
+			break
+		}
+	}
+	if start < 0 {
+		return "", false
+	}
+	var states []string
+	stateIndent := -1
+	for _, l := range lines[start+1:] {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		in := indent(l)
+		if in == 0 {
+			break // the next heading
+		}
+		if stateIndent < 0 {
+			stateIndent = in
+		}
+		if in != stateIndent {
+			return "", false // a reason: this is the list of states not available
+		}
+		states = append(states, l)
+	}
+	if len(states) == 0 {
+		return "", false
+	}
+	modern, classic := false, false
+	for _, st := range states {
+		for _, m := range sleepStateRE.FindAllStringSubmatch(st, -1) {
+			for _, a := range acpiStateRE.FindAllStringSubmatch(m[1], -1) {
+				if a[1] == "0" {
+					modern = true
+				} else {
+					classic = true
+				}
+			}
+		}
+	}
+	switch {
+	case modern && classic:
+		return "", false
+	case modern:
+		return sleepModernStandby, true
+	case classic:
+		return sleepClassic, true
+	}
+	return sleepNone, true
 }
