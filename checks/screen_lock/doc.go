@@ -40,6 +40,15 @@
 //     lock-enabled false = never; a lock-delay alone over the limit fails
 //     whatever else was unread. GNOME Shell ignores
 //     idle-activation-enabled, so it is not read there.
+//   - GNOME Shell has a lock screen only when GDM answers on the system
+//     bus and logind runs (canLock in gnome-shell's
+//     js/misc/loginManager.js): GNOME started from SDDM, LightDM, a text
+//     console or another login screen with no GDM running, or without
+//     logind, never locks (fail), whatever gsettings say
+//     (readGNOMEShellLock: logind's Service of the session, gdm-*; else
+//     GDM's daemon, gdm or gdm3, running as root; /run/systemd/seats when
+//     logind named no session; GNOME Flashback, Unity or Pantheon, with
+//     no gnome-shell running, are not judged so). Not told → unknown.
 //   - The lock screen unlocks through PAM services (unlockServices):
 //     GDM's gdm-password for GNOME Shell, kscreenlocker's kde,
 //     kde-fingerprint and kde-smartcard, each screensaver daemon's own,

@@ -220,6 +220,14 @@ func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 		return routes, gates
 	}
 	var gates []checks.Result
+	if l.Desktop == desktopGNOME && l.Locker == lockerGSettings {
+		switch why, noLockFix := gnomeShellLockGate(l); {
+		case noLockFix != "":
+			return []route{{kind: kindNever, why: why}}, []checks.Result{neverGate(why, noLockFix)}
+		case why != "":
+			gates = append(gates, unknownGate(why, fix))
+		}
+	}
 	r := route{name: l.Locker}
 	switch {
 	case l.DesktopSource == "assumed" || l.DesktopSource == "config_files":
@@ -286,6 +294,27 @@ func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 		gates = append(gates, lateGate(fmt.Sprintf("The password is asked only %s after the screen blanks; the limit is %s.", duration(*l.LockDelaySeconds), duration(max)), fix))
 	}
 	return []route{r}, gates
+}
+
+// gnomeShellLockGate says why GNOME Shell has no lock screen (why, with
+// noLockFix) or why that could not be told (why only), see
+// readGNOMEShellLock; neither when it has one or the desktop is not
+// GNOME Shell.
+func gnomeShellLockGate(l linuxFacts) (why, noLockFix string) {
+	switch l.GNOMEShellLock {
+	case shellLockGDMSession, shellLockGDMRunning, shellLockNotShell:
+		return "", ""
+	case shellLockNoGDM:
+		why = "GNOME has a lock screen only when GDM, GNOME's login screen, is running, and it is not"
+		if l.SessionService != "" {
+			why += " (this desktop was started by " + l.SessionService + ")"
+		}
+		return why, "GNOME can lock the screen only when GDM is the login screen. Make GDM the login screen (on Debian or Ubuntu: run \"sudo dpkg-reconfigure gdm3\" and choose gdm3; elsewhere, turn off the other login screen's service and turn on gdm's, such as \"sudo systemctl enable gdm\" after disabling sddm or lightdm), restart, sign in through GDM and check again. Or use a desktop whose screen locker works with the login screen you have."
+	case shellLockNoLogind:
+		return "GNOME has a lock screen only on a system that runs systemd-logind (or elogind) with GDM as its login screen, and this one does not run logind",
+			"GNOME can lock the screen only where systemd-logind (or elogind) runs and GDM is the login screen. Install and turn on elogind and GDM (or use a Linux distribution with systemd), sign in through GDM and check again; or use a desktop whose screen locker works without them."
+	}
+	return "whether GNOME Shell has a lock screen at all (it has one only when GDM is the login screen and logind runs) could not be read", ""
 }
 
 // unlockGates fail a lock screen that opens without a password (an

@@ -13,7 +13,8 @@ func bp(b bool) *bool { return &b }
 func signed() string  { return screenlock.ConsoleSignedIn }
 func gnome(lockEnabled bool, idle, delay int) *screenlock.LinuxFacts {
 	return &screenlock.LinuxFacts{Desktop: screenlock.DesktopGNOME, Locker: screenlock.LockerGSettings, Source: "gsettings",
-		LockEnabled: bp(lockEnabled), LockdownDisabled: bp(false), IdleDelaySeconds: ip(idle), LockDelaySeconds: ip(delay)}
+		GNOMEShellLock: screenlock.ShellLockGDMRunning,
+		LockEnabled:    bp(lockEnabled), LockdownDisabled: bp(false), IdleDelaySeconds: ip(idle), LockDelaySeconds: ip(delay)}
 }
 
 // winSleep is a Windows computer whose only way of locking is the power
@@ -54,6 +55,16 @@ func TestEvaluate(t *testing.T) {
 		{"gnome lock off", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: gnome(false, 300, 0)}, pol, checks.Fail, "automatic screen lock is off", "Automatic Screen Lock"},
 		{"gnome idle 0", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: gnome(true, 0, 0)}, pol, checks.Fail, "never to blank", "Blank Screen Delay"},
 		{"gnome lockdown", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: func() *screenlock.LinuxFacts { l := gnome(true, 300, 0); l.LockdownDisabled = bp(true); return l }()}, pol, checks.Fail, "disabled for this account", ""},
+		{"gnome without gdm", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: func() *screenlock.LinuxFacts {
+			l := gnome(true, 300, 0)
+			l.GNOMEShellLock, l.SessionService = screenlock.ShellLockNoGDM, "lightdm"
+			return l
+		}()}, pol, checks.Fail, "started by lightdm", "dpkg-reconfigure gdm3"},
+		{"gnome from an older agent", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: func() *screenlock.LinuxFacts {
+			l := gnome(true, 300, 0)
+			l.GNOMEShellLock = ""
+			return l
+		}()}, pol, checks.Unknown, "Could not tell", ""},
 		{"gnome unread", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Errors: []string{"gsettings org.gnome.desktop.session: not found"}, Linux: &screenlock.LinuxFacts{Desktop: screenlock.DesktopGNOME, Locker: screenlock.LockerGSettings}}, pol, checks.Unknown, "Could not tell", "Screen Lock"},
 		{"gnome lock off known, idle unread", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: &screenlock.LinuxFacts{Desktop: screenlock.DesktopGNOME, Locker: screenlock.LockerGSettings, LockEnabled: bp(false)}}, pol, checks.Fail, "automatic screen lock is off", ""},
 		{"kde no password", screenlock.Facts{OS: "linux", ConsoleUser: signed(), Linux: &screenlock.LinuxFacts{Desktop: screenlock.DesktopKDE, Locker: screenlock.LockerKScreenLocker, LockEnabled: bp(true), RequirePassword: bp(false), IdleDelaySeconds: ip(300), LockDelaySeconds: ip(5)}}, pol, checks.Fail, "does not ask for a password", "Screen Locking"},

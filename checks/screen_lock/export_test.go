@@ -45,6 +45,9 @@ const (
 	SessionElsewhere    = sessionElsewhere
 	SessionGraphical    = sessionGraphical
 	SessionNone         = sessionNone
+	ShellLockNoGDM      = shellLockNoGDM
+	ShellLockNoLogind   = shellLockNoLogind
+	ShellLockGDMRunning = shellLockGDMRunning
 	SessionUnknown      = sessionUnknown
 )
 

@@ -108,6 +108,15 @@ type linuxFacts struct {
 	// the process list could not be read.
 	LockerDaemon        string `json:"locker_daemon,omitempty"`
 	LockerDaemonRunning *bool  `json:"locker_daemon_running,omitempty"`
+	// SessionService is logind's Service of the display session: the PAM
+	// service that started it (gdm-password, gdm-autologin, sddm,
+	// lightdm, login, …); read for GNOME only.
+	SessionService string `json:"session_service,omitempty"`
+	// GNOMEShellLock says whether GNOME Shell has a lock screen at all
+	// (readGNOMEShellLock): gdm_session, gdm_running, no_gdm, no_logind,
+	// not_gnome_shell, or empty when it could not be told (or the facts
+	// are older than this field).
+	GNOMEShellLock string `json:"gnome_shell_lock,omitempty"`
 	// PasswordEmpty: the person's account has an empty password (passwd
 	// -S), so the lock screen opens without one.
 	PasswordEmpty bool `json:"password_empty,omitempty"`
@@ -131,7 +140,7 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	if !ok {
 		return
 	}
-	mine := linuxSession(ctx, p, u, lf, f)
+	mine, sessionID := linuxSession(ctx, p, u, lf, f)
 	if lf.Session != sessionGraphical {
 		return
 	}
@@ -143,6 +152,9 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	}
 	switch lf.Desktop {
 	case desktopGNOME, desktopBudgie, desktopCinnamon, desktopMATE:
+		if lf.Desktop == desktopGNOME {
+			readGNOMEShellLock(ctx, p, u, sessionID, lf, f)
+		}
 		readGSettings(ctx, p, gsFamilies[lf.Desktop], lf, f)
 		findLockerDaemon(p, u, mine, lf, f)
 		readUnlockPAM(p, u, unlockServices[lf.Desktop], lf, f)

@@ -57,8 +57,9 @@ var displayServers = map[string]bool{"Xorg": true, "X": true, "Xwayland": true, 
 // environment); when logind cannot name the desktop, or the session is a
 // text login that started a compositor (sway, Hyprland, river from a
 // tty), the desktop or compositor the user runs, from the process list.
-// No desktop is ever assumed.
-func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *linuxFacts, f *facts) []probe.Process {
+// No desktop is ever assumed. It returns the person's processes when it
+// read them, and logind's id of the display session when logind named one.
+func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *linuxFacts, f *facts) (mine []probe.Process, sessionID string) {
 	lf.Session = sessionUnknown
 	logindRead, logindGraphical := false, false
 	out, err := p.Run(ctx, probe.CmdLoginctl, "show-user", u.UID, "-p", "Display")
@@ -70,6 +71,7 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *linuxFac
 	default:
 		logindRead = true
 		if sid := parseLoginctlProps(out.Stdout)["Display"]; sid != "" {
+			sessionID = sid
 			s, err := p.Run(ctx, probe.CmdLoginctl, "show-session", sid, "-p", "Desktop", "-p", "Type")
 			switch {
 			case err != nil:
@@ -85,7 +87,7 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *linuxFac
 					logindGraphical = true
 					if d := desktopFamily(props["Desktop"]); d != desktopUnknown {
 						lf.Session, lf.Desktop, lf.DesktopSource = sessionGraphical, d, "logind"
-						return nil
+						return nil, sessionID
 					}
 				}
 			}
@@ -99,9 +101,9 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *linuxFac
 		if logindGraphical {
 			lf.Session = sessionGraphical
 		}
-		return nil
+		return nil, sessionID
 	}
-	mine := userProcesses(procs, u)
+	mine = userProcesses(procs, u)
 	for _, pr := range mine {
 		if d, ok := graphicalProcs[procName(pr)]; ok && betterDesktop(d, lf.Desktop) {
 			lf.Desktop = d
@@ -109,13 +111,13 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *linuxFac
 	}
 	if lf.Desktop != desktopUnknown {
 		lf.Session, lf.DesktopSource = sessionGraphical, "processes"
-		return mine
+		return mine, sessionID
 	}
 	if logindGraphical {
 		// A graphical session whose desktop neither logind nor the
 		// process list names.
 		lf.Session, lf.Desktop = sessionGraphical, desktopOther
-		return mine
+		return mine, sessionID
 	}
 	// This account has no graphical session. Is there one at all? (Names
 	// first: the owner is read only of the processes that can tell.)
@@ -138,7 +140,7 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *linuxFac
 	case othersVisible && logindRead:
 		lf.Session = sessionNone
 	}
-	return nil
+	return nil, sessionID
 }
 
 // betterDesktop prefers a full desktop over a compositor it runs on
