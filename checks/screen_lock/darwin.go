@@ -32,10 +32,25 @@ type darwinFacts struct {
 	// IdleSource is defaults, profile or default (not set: macOS starts
 	// the screen saver after 20 minutes).
 	IdleSource string `json:"idle_source,omitempty"`
+	// ProfileScopes are the scopes whose configuration profile sets the
+	// screen saver: computer, user (the person's own, from a user-channel
+	// profile).
+	ProfileScopes []string `json:"profile_scopes,omitempty"`
+	// UserProfileRead: the person's user-scope profile settings were read
+	// (or found absent). False in facts from agents that read only the
+	// computer's.
+	UserProfileRead bool `json:"user_profile_read,omitempty"`
 }
 
-// Managed (configuration profile) screen saver settings.
-const managedScreensaverPlist = "/Library/Managed Preferences/com.apple.screensaver.plist"
+// Managed (configuration profile) screen saver settings: the computer's
+// (device channel) in managedPrefsDir, and each account's (user channel)
+// in managedPrefsDir/<account name>/. Either one set by a profile wins
+// over the person's own settings.
+const (
+	managedPrefsDir         = "/Library/Managed Preferences/"
+	screensaverPlistName    = "com.apple.screensaver.plist"
+	managedScreensaverPlist = managedPrefsDir + screensaverPlistName
+)
 
 // defaultScreenSaverIdle is macOS's screen saver start when idleTime was
 // never set: 20 minutes.
@@ -44,10 +59,11 @@ const defaultScreenSaverIdle = 1200
 func collectDarwin(ctx context.Context, p probe.Probe, f *facts) {
 	df := &darwinFacts{}
 	f.Darwin = df
-	if _, ok := consoleUser(p, f); !ok {
+	u, ok := consoleUser(p, f)
+	if !ok {
 		return
 	}
-	managed, managedErr := readManagedScreensaver(p)
+	managed, managedErr := readManagedScreensaver(p, u, df)
 	if managedErr != nil {
 		// A profile wins over every other setting: while it cannot be
 		// read, neither the password nor the screen saver is known.
@@ -231,17 +247,72 @@ func parseManagedScreensaver(b []byte) (managedScreensaver, bool) {
 	return out, true
 }
 
-func readManagedScreensaver(p probe.Probe) (managedScreensaver, error) {
-	b, err := p.ReadFile(managedScreensaverPlist)
-	if errors.Is(err, probe.ErrNotFound) {
-		return managedScreensaver{}, nil
-	}
+// readManagedScreensaver reads the screen saver settings configuration
+// profiles fix: the computer's and the person's (u's user-scope folder),
+// merged by mergeManagedScreensaver. It notes in df which scopes set them
+// and whether the person's was read.
+func readManagedScreensaver(p probe.Probe, u probe.User, df *darwinFacts) (managedScreensaver, error) {
+	computer, found, err := readManagedScreensaverFile(p, managedScreensaverPlist)
 	if err != nil {
 		return managedScreensaver{}, err
 	}
+	if found {
+		df.ProfileScopes = append(df.ProfileScopes, "computer")
+	}
+	if u.Name == "" || strings.ContainsAny(u.Name, "/\x00") || u.Name == "." || u.Name == ".." {
+		return managedScreensaver{}, errors.New("the account name, which names its user-scope profile folder, is not known")
+	}
+	user, found, err := readManagedScreensaverFile(p, managedPrefsDir+u.Name+"/"+screensaverPlistName)
+	if err != nil {
+		return managedScreensaver{}, err
+	}
+	df.UserProfileRead = true
+	if found {
+		df.ProfileScopes = append(df.ProfileScopes, "user")
+	}
+	return mergeManagedScreensaver(computer, user), nil
+}
+
+// readManagedScreensaverFile reads one scope's managed screen saver
+// settings; found is false when that scope has none.
+func readManagedScreensaverFile(p probe.Probe, name string) (m managedScreensaver, found bool, err error) {
+	b, err := p.ReadFile(name)
+	if errors.Is(err, probe.ErrNotFound) {
+		return managedScreensaver{}, false, nil
+	}
+	if err != nil {
+		return managedScreensaver{}, false, err
+	}
 	m, ok := parseManagedScreensaver(b)
 	if !ok {
-		return managedScreensaver{}, errors.New("not recognised")
+		return managedScreensaver{}, false, errors.New("not recognised")
 	}
-	return m, nil
+	return m, true, nil
+}
+
+// mergeManagedScreensaver combines the computer's and the person's
+// managed settings: a key one scope sets is taken from it; a key both set
+// to different values takes the less safe one (no password, the longer
+// delay, the later screen saver, never = 0 the latest), since which scope
+// wins is not documented by Apple.
+func mergeManagedScreensaver(computer, user managedScreensaver) managedScreensaver {
+	return managedScreensaver{
+		AskForPassword:      lessSafe(computer.AskForPassword, user.AskForPassword, func(a, b bool) bool { return a && !b }),
+		AskForPasswordDelay: lessSafe(computer.AskForPasswordDelay, user.AskForPasswordDelay, func(a, b int) bool { return a < b }),
+		IdleTime:            lessSafe(computer.IdleTime, user.IdleTime, func(a, b int) bool { return a != 0 && (b == 0 || a < b) }),
+	}
+}
+
+// lessSafe is whichever of a and b is set, or, both set, b when safer(a,
+// b) says a is the safer of the two, else a.
+func lessSafe[T any](a, b *T, safer func(a, b T) bool) *T {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	case safer(*a, *b):
+		return b
+	}
+	return a
 }

@@ -100,11 +100,16 @@
 // "immediate", "off") as the console user; pmset -g custom displaysleep per
 // power source (the worst counts; 0 = never); defaults -currentHost read
 // com.apple.screensaver idleTime as the console user (not set = the macOS
-// default of 20 minutes); the managed profile
-// /Library/Managed Preferences/com.apple.screensaver.plist (askForPassword,
-// askForPasswordDelay, idleTime) wins (when it fixes both password and
-// delay, sysadminctl is not asked; when it cannot be read, the password and
-// the screen saver are unknown). Effective time = min(screen saver,
+// default of 20 minutes); the configuration profiles' settings
+// (askForPassword, askForPasswordDelay, idleTime) win: the computer's,
+// /Library/Managed Preferences/com.apple.screensaver.plist, and the
+// person's user-scope one, /Library/Managed Preferences/<account>/
+// com.apple.screensaver.plist (a key both set differently takes the less
+// safe value: which wins is not documented). When they fix both password
+// and delay, sysadminctl is not asked; when either cannot be read (or the
+// account name is not known), the password and the screen saver are
+// unknown, and facts that never read the person's are unknown. A recorded
+// bundle keeps the person's folder under their pseudonym. Effective time = min(screen saver,
 // display sleep) + password delay; a password delay alone over the limit
 // fails whatever else was unread.
 //

@@ -440,10 +440,14 @@ func idleDaemonRoutes(l linuxFacts) []route {
 }
 
 // darwinRoutes: the screen saver and display sleep, each followed by the
-// password delay. The gates: a password is asked, and its delay alone is
-// within the limit.
+// password delay. The gates: the person's user-scope profile was read, a
+// password is asked, and its delay alone is within the limit.
 func darwinRoutes(d darwinFacts, max int, fix string) ([]route, []checks.Result) {
 	var gates []checks.Result
+	if !d.UserProfileRead {
+		// A user-scope profile wins over the person's own settings.
+		gates = append(gates, unknownGate("whether a configuration profile for this account sets the screen saver or its password could not be read", fix))
+	}
 	switch {
 	case isFalse(d.PasswordRequired):
 		return []route{{kind: kindNever, why: "no password is asked after the screen saver or display sleep"}}, nil

@@ -13,6 +13,8 @@ type IdleTimers = idleTimers
 
 type LinuxFacts = linuxFacts
 
+type ManagedScreensaver = managedScreensaver
+
 type WindowsFacts = windowsFacts
 
 const (
@@ -66,6 +68,7 @@ var (
 	Scrub                      = scrub
 	ParseLoginctlProps         = parseLoginctlProps
 	ParseManagedScreensaver    = parseManagedScreensaver
+	MergeManagedScreensaver    = mergeManagedScreensaver
 	ParsePmsetCustom           = parsePmsetCustom
 	ParsePowercfgQuery         = parsePowercfgQuery
 	ParseSleepStates           = parseSleepStates

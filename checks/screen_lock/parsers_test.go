@@ -245,6 +245,40 @@ func TestParseManagedScreensaver(t *testing.T) {
 	}
 }
 
+// TestMergeManagedScreensaver: a key one scope sets comes from it; a key
+// both set differently takes the less safe value.
+func TestMergeManagedScreensaver(t *testing.T) {
+	read := func(name string) screenlock.ManagedScreensaver {
+		m, ok := screenlock.ParseManagedScreensaver(checktest.ReadParserData(t, "managed/"+name))
+		if !ok {
+			t.Fatal(name)
+		}
+		return m
+	}
+	delay5idle600, askFalse, idle1200 := read("askforpassword_delay5_idle600.plist"), read("askforpassword_false.plist"), read("idle_only.plist")
+	m := screenlock.MergeManagedScreensaver(delay5idle600, idle1200)
+	if !*m.AskForPassword || *m.AskForPasswordDelay != 5 || *m.IdleTime != 1200 {
+		t.Errorf("computer delay5 idle600, user idle1200: %+v", m)
+	}
+	m = screenlock.MergeManagedScreensaver(idle1200, delay5idle600)
+	if *m.IdleTime != 1200 {
+		t.Errorf("computer idle1200, user idle600: %+v", m)
+	}
+	m = screenlock.MergeManagedScreensaver(delay5idle600, askFalse)
+	if *m.AskForPassword || *m.IdleTime != 600 {
+		t.Errorf("user askForPassword false: %+v", m)
+	}
+	never := 0
+	m = screenlock.MergeManagedScreensaver(screenlock.ManagedScreensaver{IdleTime: &never}, idle1200)
+	if *m.IdleTime != 0 {
+		t.Errorf("never (0) is later than 1200: %+v", m)
+	}
+	m = screenlock.MergeManagedScreensaver(screenlock.ManagedScreensaver{}, screenlock.ManagedScreensaver{})
+	if m.AskForPassword != nil || m.AskForPasswordDelay != nil || m.IdleTime != nil {
+		t.Errorf("nothing set: %+v", m)
+	}
+}
+
 func TestParsePowercfgQuery(t *testing.T) {
 	const video, lock = "3c0bc021-c8a8-4e07-a973-6b14cbcb2b7e", "0e796bdb-100d-47d6-a2d5-f7d2daa51f51"
 	tests := []struct {

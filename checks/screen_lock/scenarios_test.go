@@ -27,10 +27,11 @@ func TestNoPassWithoutEvidence(t *testing.T) {
 				// the same password delay (a gate of its own, never in this
 				// group). Either alone locking within the limit proves the
 				// screen locks within it; the other can only lock sooner.
-				// A managed profile's idleTime replaces the user's; the
-				// profile also fixes the password, so while it is unread
+				// A managed profile's idleTime (the computer's or the
+				// person's user-scope one) replaces the user's; a profile
+				// also fixes the password, so while either is unread
 				// nothing passes.
-				Sources: []string{"run pmset -g custom", "runas defaults -currentHost read com.apple.screensaver idleTime", "file /Library/Managed Preferences/com.apple.screensaver.plist"},
+				Sources: []string{"run pmset -g custom", "runas defaults -currentHost read com.apple.screensaver idleTime", "file /Library/Managed Preferences/"},
 				Reason:  "macOS screen saver and display sleep: the earliest way of locking counts",
 			},
 			{

@@ -159,6 +159,15 @@ func rewriteHomes(r *Recorder, h homePaths) {
 	}
 }
 
+// renameKeys is m with each key k moved to rename(k).
+func renameKeys[V any](m map[string]V, rename func(string) string) map[string]V {
+	out := make(map[string]V, len(m))
+	for k, v := range m {
+		out[rename(k)] = v
+	}
+	return out
+}
+
 func mapStrings(in []string, f func(string) string) []string {
 	if in == nil {
 		return nil
@@ -288,10 +297,32 @@ func isSystemUser(u string) bool {
 	return strings.HasPrefix(u, "_") || strings.HasPrefix(strings.ToUpper(u), `NT AUTHORITY\`)
 }
 
+// personFolders are folders outside the home roots that keep settings
+// per account in an entry named after it: macOS's user-scope
+// configuration profiles (/Library/Managed Preferences/<name>/).
+var personFolders = []string{"/Library/Managed Preferences/"}
+
+// personPath is p with the console user's entry of a person folder
+// renamed to their pseudonym.
+func (a accountNames) personPath(p string) string {
+	for _, dir := range personFolders {
+		rest, ok := strings.CutPrefix(p, dir)
+		if !ok {
+			continue
+		}
+		name, _, _ := strings.Cut(rest, "/")
+		if a.equal(name, a.name) {
+			return dir + a.newName + rest[len(name):]
+		}
+	}
+	return p
+}
+
 // apply renames the console user in the manifest, in the argument lists
-// of commands that name them as a word of its own (passwd -S NAME), and
-// their home folder's entry in its parent's listing (rewriteHomes moves
-// every path under it); the caller holds r.mu.
+// of commands that name them as a word of its own (passwd -S NAME), in
+// the paths of files, listings and denied sources under a person folder
+// (personFolders), and their home folder's entry in its parent's listing
+// (rewriteHomes moves every path under it); the caller holds r.mu.
 func (a accountNames) apply(r *Recorder) {
 	cu := *r.consoleUser
 	cu.Name = a.newName
@@ -316,7 +347,10 @@ func (a accountNames) apply(r *Recorder) {
 		if len(r.denied[i].Argv) > 1 {
 			r.denied[i].Argv = append(r.denied[i].Argv[:1:1], rename(r.denied[i].Argv[1:])...)
 		}
+		r.denied[i].Path = a.personPath(r.denied[i].Path)
 	}
+	r.files = renameKeys(r.files, a.personPath)
+	r.dirs = renameKeys(r.dirs, a.personPath)
 	if a.home == "" {
 		return
 	}

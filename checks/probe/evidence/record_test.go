@@ -196,6 +196,72 @@ func TestRecordPseudonymisesTheConsoleUser(t *testing.T) {
 	}
 }
 
+// TestRecordPseudonymisesManagedPreferencesFolder: the person's folder of
+// user-scope configuration profiles (/Library/Managed Preferences/<name>)
+// takes their pseudonym, in the files read and the sources denied, and
+// replay answers the path built from the pseudonymised name; the
+// computer-level file next to it stays.
+func TestRecordPseudonymisesManagedPreferencesFolder(t *testing.T) {
+	const mp = "/Library/Managed Preferences/"
+	inner, err := OpenReplay(writeBundle(t, map[string]string{
+		ManifestFile: `{"format":"sessionguard.evidence/v1","goos":"darwin","recorded_at":"2026-11-01T10:00:00Z",
+ "console_user":{"uid":"501","name":"sam","home":"/Users/sam"}}`,
+		DeniedFile: `[{"kind":"file","path":"/Library/Managed Preferences/sam/com.apple.loginwindow.plist"}]`,
+		"files/Library/Managed Preferences/sam/com.apple.screensaver.plist": "user scope",
+		"files/Library/Managed Preferences/com.apple.screensaver.plist":     "computer scope",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := NewRecorder(inner)
+	if u, err := rec.ConsoleUser(); err != nil || u.Name != "sam" {
+		t.Fatalf("the recorder must pass the real user through: %+v %v", u, err)
+	}
+	for _, p := range []string{mp + "sam/com.apple.screensaver.plist", mp + "com.apple.screensaver.plist"} {
+		if _, err := rec.ReadFile(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := rec.ReadFile(mp + "sam/com.apple.loginwindow.plist"); !errors.Is(err, probe.ErrAccessDenied) {
+		t.Fatalf("the denied file: %v", err)
+	}
+	dir := filepath.Join(t.TempDir(), "b")
+	if err := rec.WriteBundle(dir); err != nil {
+		t.Fatal(err)
+	}
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		b := []byte{}
+		if !d.IsDir() {
+			b, _ = os.ReadFile(p)
+		}
+		if strings.Contains(filepath.ToSlash(rel), "/sam") || strings.Contains(string(b), "/sam") {
+			t.Errorf("%s still names sam", rel)
+		}
+		return nil
+	})
+	rp, err := OpenReplay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := rp.ConsoleUser()
+	if err != nil || u.Name == "sam" {
+		t.Fatalf("replayed console user %+v, %v", u, err)
+	}
+	if b, err := rp.ReadFile(mp + u.Name + "/com.apple.screensaver.plist"); err != nil || string(b) != "user scope" {
+		t.Errorf("the user-scope file: %q, %v", b, err)
+	}
+	if b, err := rp.ReadFile(mp + "com.apple.screensaver.plist"); err != nil || string(b) != "computer scope" {
+		t.Errorf("the computer-scope file: %q, %v", b, err)
+	}
+	if _, err := rp.ReadFile(mp + u.Name + "/com.apple.loginwindow.plist"); !errors.Is(err, probe.ErrAccessDenied) {
+		t.Errorf("the denied file replays as %v", err)
+	}
+}
+
 // TestRecordPseudonymisesWindowsAccounts: people's rows of
 // Win32_UserAccount (relative id 1000 and up) get the pseudonym as Name
 // (Caption, FullName and Description, which no check reads, are not kept
