@@ -79,9 +79,16 @@
 // network permission refused) and nothing found → unknown with the reason.
 // An empty answer counts as a browse that succeeded only when the answers
 // could be heard through a host firewall: the live probe asks from port
-// 5353, so responders answer to the mDNS group (which ufw and firewalld
-// let in), on the interfaces carrying the default route; on Linux, where
-// it cannot (port 5353 refused), nothing answering is unknown. macOS and
+// 5353, so responders answer to the mDNS group (which ufw lets in, and
+// firewalld when the zone has its mdns service), on the interfaces
+// carrying the default route; on Linux, where it cannot (port 5353
+// refused), or where its own question does not come back to it there in
+// each family it was sent in (the kernel's multicast loopback copy meets
+// the firewall's input rules as an answer does, so a firewall dropping
+// inbound mDNS, as firewalld's public zone does, drops it too), nothing
+// answering is unknown. A firewall that lets in what comes from this
+// computer's own addresses but not the network's would still be missed.
+// macOS and
 // Windows ask only by the legacy unicast query (their own responders keep
 // 5353), whose direct answers their firewalls let in by default; there
 // nothing answering counts when that query went out on the default-route

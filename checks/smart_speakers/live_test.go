@@ -3,6 +3,7 @@ package smartspeakers_test
 import (
 	"context"
 	"encoding/json"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -85,5 +86,39 @@ func TestLiveNamespaceNoNetwork(t *testing.T) {
 	t.Logf("no interface up: %s in %v: %s", r.Status, took, r.Reason)
 	if r.Status != checks.Unknown || !strings.Contains(r.Reason, "no network interface that is up and can multicast") {
 		t.Errorf("result %+v, want unknown with the reason", r)
+	}
+}
+
+// TestLiveNamespaceFirewallDropsMDNS: with a firewall whose input drops
+// mDNS (a default-drop nftables input with no mDNS rule, as firewalld's
+// public zone is), a speaker that answers is not heard: the check says it
+// could not look, not that nothing is there.
+func TestLiveNamespaceFirewallDropsMDNS(t *testing.T) {
+	if _, err := exec.LookPath("nft"); err != nil {
+		t.Skip("needs nft (nftables) for the firewall")
+	}
+	if !inNetns(t, netnstest.LoMulticast) {
+		return
+	}
+	netnstest.StartMDNSResponder(t, "Kitchen speaker", "_googlecast._tcp", "speaker.local.", 8009, []string{"md=Google Nest Mini"})
+	nft := exec.Command("nft", "-f", "-")
+	nft.Stdin = strings.NewReader(`table inet sgtest {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		ct state related,established accept
+		udp dport != 5353 accept
+	}
+}
+`)
+	if out, err := nft.CombinedOutput(); err != nil {
+		t.Fatalf("nft: %v: %s", err, out)
+	}
+	r, took := runLive(t)
+	t.Logf("behind the firewall: %s in %v: %s (%s)", r.Status, took, r.Summary, r.Reason)
+	if r.Status != checks.Unknown || !strings.Contains(r.Reason, "never came back") {
+		t.Errorf("result %+v, want unknown: the speaker's answers were dropped", r)
+	}
+	if took > smartspeakers.BrowseBudget {
+		t.Errorf("the check took %v", took)
 	}
 }

@@ -47,7 +47,8 @@ var quietLog = log.New(io.Discard, "", 0)
 // answer at once by unicast (RFC 6762 §6.7, "legacy unicast"), which a
 // stateful host firewall drops as a new inbound flow. So an empty answer
 // is trusted only when the group query went out on the interfaces that
-// lead to the network (see mustHear): otherwise the error says nothing
+// lead to the network and came back to this computer there through its
+// firewall (see queryGroup, mustHear): otherwise the error says nothing
 // could be heard, and wraps ErrUnavailable. Instances found are returned
 // without error whatever else failed. IPv4 and IPv6 are tried together;
 // when that fails (no IPv6 on the host or the interface) IPv4 alone, then

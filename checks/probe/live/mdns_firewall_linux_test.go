@@ -3,6 +3,7 @@ package live
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/internal/netnstest"
 )
 
@@ -287,5 +289,158 @@ func TestMDNSNetnsDefaultRouteInterfaceFirst(t *testing.T) {
 	}
 	if !browseForSpeaker(t) {
 		t.Fatalf("the speaker behind the default route was not found")
+	}
+}
+
+// Host firewalls for TestMDNSNetnsFirewallDropsGroup, each in a table of
+// its own (applyRules flushes the ruleset first).
+var (
+	// defaultDropRules is a stateful default-drop input with no mDNS
+	// rule: multicast answers are new flows and are dropped.
+	defaultDropRules = `table inet sgtest {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		iifname "lo" accept
+		ct state related,established accept
+		tcp dport 22 accept
+	}
+}
+`
+	// firewalldPublicRules is firewalld's IPv6 reverse-path filter and
+	// input chain with the public zone's services (ssh, dhcpv6-client)
+	// and not mdns: what is not let in is rejected.
+	//nolint:misspell // nd-neighbor-solicit is nft's keyword
+	firewalldPublicRules = `table inet firewalld {
+	chain filter_PREROUTING {
+		type filter hook prerouting priority filter + 10; policy accept;
+		icmpv6 type { nd-router-advert, nd-neighbor-solicit } accept
+		meta nfproto ipv6 fib saddr . mark . iif oif missing drop
+	}
+	chain filter_INPUT {
+		type filter hook input priority filter + 10; policy accept;
+		ct state { established, related } accept
+		ct status dnat accept
+		iifname "lo" accept
+		ct state invalid drop
+		tcp dport 22 ct state new,untracked accept
+		ip6 daddr fe80::/64 udp dport 546 ct state new,untracked accept
+		reject with icmpx admin-prohibited
+	}
+}
+`
+	// firewalldMDNSRules is the same with the mdns service added.
+	firewalldMDNSRules = strings.Replace(firewalldPublicRules, "\t\treject", `		ip daddr 224.0.0.251 udp dport 5353 ct state new,untracked accept
+		ip6 daddr ff02::fb udp dport 5353 ct state new,untracked accept
+		reject`, 1)
+	// ipv4MDNSOnlyRules lets mDNS in over IPv4 only.
+	ipv4MDNSOnlyRules = strings.Replace(defaultDropRules, "\t\ttcp dport 22 accept", "\t\tip daddr 224.0.0.251 udp dport 5353 accept", 1)
+)
+
+// applyRules replaces the namespace's ruleset with rules, and waits out
+// the second avahi waits before multicasting a record again (RFC 6762 §6).
+func applyRules(t *testing.T, rules string) {
+	t.Helper()
+	nft := exec.Command("nft", "-f", "-")
+	nft.Stdin = strings.NewReader("flush ruleset\n" + rules)
+	if out, err := nft.CombinedOutput(); err != nil {
+		t.Fatalf("nft: %v: %s", err, out)
+	}
+	time.Sleep(1100 * time.Millisecond)
+}
+
+// applyIptables replaces the namespace's ruleset with a default-drop
+// input made by iptables and ip6tables, as ufw makes its own, letting in
+// mDNS sent to the group when acceptMDNS is set, as ufw's before.rules
+// and before6.rules do, and waits as applyRules does. It says false when
+// iptables is missing.
+func applyIptables(t *testing.T, acceptMDNS bool) bool {
+	t.Helper()
+	if _, err := exec.LookPath("ip6tables"); err != nil {
+		return false
+	}
+	applyRules(t, "")
+	for cmd, group := range map[string]string{"iptables": "224.0.0.251", "ip6tables": "ff02::fb"} {
+		rules := [][]string{{"-P", "INPUT", "DROP"}, {"-A", "INPUT", "-i", "lo", "-j", "ACCEPT"},
+			{"-A", "INPUT", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"}}
+		if acceptMDNS {
+			rules = append(rules, []string{"-A", "INPUT", "-p", "udp", "-d", group, "--dport", "5353", "-j", "ACCEPT"})
+		}
+		for _, args := range rules {
+			if out, err := exec.Command(cmd, args...).CombinedOutput(); err != nil {
+				t.Fatalf("%s %s: %v: %s", cmd, strings.Join(args, " "), err, out)
+			}
+		}
+	}
+	time.Sleep(1100 * time.Millisecond)
+	return true
+}
+
+// TestMDNSNetnsFirewallDropsGroup: a firewall that drops mDNS sent to the
+// group keeps every answer out; the browse then says it could not hear,
+// rather than that nothing is there. Firewalls that let mDNS in still
+// find the speaker, and an empty answer there is still trusted.
+func TestMDNSNetnsFirewallDropsGroup(t *testing.T) {
+	netnstest.NeedAvahi(t)
+	if _, err := exec.LookPath("nft"); err != nil {
+		t.Skip("needs nft (nftables) for the firewall")
+	}
+	if !inMDNSNetns(t, netnstest.LoMulticast) {
+		return
+	}
+	startFarSpeaker(t)
+	nftables := func(rules string) func(*testing.T) bool {
+		return func(t *testing.T) bool { applyRules(t, rules); return true }
+	}
+	iptables := func(acceptMDNS bool) func(*testing.T) bool {
+		return func(t *testing.T) bool { return applyIptables(t, acceptMDNS) }
+	}
+	for _, fw := range []struct {
+		name  string
+		apply func(*testing.T) bool
+	}{{"default drop", nftables(defaultDropRules)}, {"firewalld public zone", nftables(firewalldPublicRules)}, {"iptables default drop", iptables(false)}} {
+		if !fw.apply(t) {
+			t.Logf("%s: no iptables here", fw.name)
+			continue
+		}
+		for _, svc := range []string{"_googlecast._tcp", "_amzn-wplay._tcp"} {
+			start := time.Now()
+			found, err := browseMDNS(t.Context(), svc)
+			t.Logf("%s, %s: %v, %v in %v", fw.name, svc, found, err, time.Since(start))
+			if len(found) != 0 {
+				t.Fatalf("%s: the firewall let an answer in; the setup is wrong", fw.name)
+			}
+			if !errors.Is(err, probe.ErrUnavailable) || !strings.Contains(err.Error(), "never came back to it on "+nearLink+" (IPv4, IPv6)") {
+				t.Errorf("%s: browse for %s heard nothing and said %v; want that it could not hear", fw.name, svc, err)
+			}
+		}
+	}
+
+	for _, fw := range []struct {
+		name   string
+		apply  func(*testing.T) bool
+		deafTo string // the families an empty answer is not trusted in
+	}{
+		{"ufw-like", nftables(ufwLikeRules), ""},
+		{"firewalld with mdns", nftables(firewalldMDNSRules), ""},
+		{"ufw's mDNS rules in iptables", iptables(true), ""},
+		{"mDNS over IPv4 only", nftables(ipv4MDNSOnlyRules), "IPv6"},
+	} {
+		if !fw.apply(t) {
+			t.Logf("%s: no iptables here", fw.name)
+			continue
+		}
+		if !browseForSpeaker(t) {
+			t.Fatalf("%s: the speaker was not found", fw.name)
+		}
+		found, err := browseMDNS(t.Context(), "_amzn-wplay._tcp")
+		t.Logf("%s, a type nobody offers: %v, %v", fw.name, found, err)
+		switch {
+		case len(found) != 0:
+			t.Errorf("%s: a type nobody offers found %v", fw.name, found)
+		case fw.deafTo == "" && err != nil:
+			t.Errorf("%s: an empty answer was not trusted: %v", fw.name, err)
+		case fw.deafTo != "" && (!errors.Is(err, probe.ErrUnavailable) || !strings.Contains(err.Error(), nearLink+" ("+fw.deafTo+")")):
+			t.Errorf("%s: an empty answer said %v; want that %s could not be heard", fw.name, err, fw.deafTo)
+		}
 	}
 }

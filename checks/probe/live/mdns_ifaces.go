@@ -133,9 +133,12 @@ func defaultRouteInterfaces(addrs map[int][]net.Addr) map[int]bool {
 // mustHear says whether an empty answer can be trusted, given what the
 // query from port 5353 did: it must have gone out, on a socket listening
 // to the group, on every interface that carries a default route, or, when
-// none of those queried does, on every interface queried, none left out.
-// Otherwise the error says why the answers may have been missed, in words
-// that follow "nothing answered, ".
+// none of those queried does, on every interface queried, none left out;
+// and, when the query listened for its own copy (group.unheard not nil),
+// that copy must have come back in every family it went out in there:
+// otherwise this computer's firewall drops mDNS from the network (see
+// queryGroup). Otherwise the error says why the answers may have been
+// missed, in words that follow "nothing answered, ".
 func (s mdnsInterfaceSet) mustHear(group groupQueryResult) error {
 	var need []net.Interface
 	for _, ifi := range s.list {
@@ -149,9 +152,12 @@ func (s mdnsInterfaceSet) mustHear(group groupQueryResult) error {
 		}
 		need = s.list
 	}
-	var missed []string
+	var missed, deaf []string
 	var errs []error
 	for _, ifi := range need {
+		if fams := group.unheard[ifi.Index]; group.sentOn[ifi.Index] && len(fams) > 0 {
+			deaf = append(deaf, fmt.Sprintf("%s (%s)", ifi.Name, strings.Join(fams, ", ")))
+		}
 		if group.sentOn[ifi.Index] {
 			continue
 		}
@@ -161,6 +167,9 @@ func (s mdnsInterfaceSet) mustHear(group groupQueryResult) error {
 		}
 	}
 	if len(missed) == 0 {
+		if len(deaf) > 0 {
+			return fmt.Errorf("but SessionGuard's own question never came back to it on %s: a firewall on this computer drops mDNS messages (UDP port 5353 to 224.0.0.251 or ff02::fb) coming in there, so the answers of any speaker would be dropped too; allow mDNS in that firewall (in firewalld, the mdns service)", strings.Join(deaf, ", "))
+		}
 		return nil
 	}
 	err := errors.Join(errs...)

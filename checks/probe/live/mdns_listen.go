@@ -173,13 +173,44 @@ func joinMDNSGroup(ctx context.Context, family, addr string, ifaces []net.Interf
 }
 
 // readMDNS reads packets from c until it is closed, and hands what each
-// announces to found. Packets longer than mdnsMaxPacket, and packets not
-// from port 5353 (multicast responses come from it, RFC 6762 §11), are
-// dropped unread.
+// announces to found (see readDatagrams).
 func readMDNS(ctx context.Context, c net.PacketConn, watch mdnsWatch, found func([]probe.MDNSAnnouncement)) {
+	readDatagrams(ctx, c, func(pkt []byte, _ net.IP, _ int) {
+		if as := safeAnnouncements(watch, pkt); len(as) > 0 {
+			found(as)
+		}
+	})
+}
+
+// readDatagrams reads packets from c, a socket of bindMDNS, until it is
+// closed, and hands each to got with its source address and the index of
+// the interface it arrived on (0 when the kernel did not say). Packets
+// longer than mdnsMaxPacket, and packets not from port 5353 (multicast
+// responses come from it, RFC 6762 §11), are dropped unread.
+func readDatagrams(ctx context.Context, c net.PacketConn, got func(pkt []byte, from net.IP, ifIndex int)) {
+	read := func(b []byte) (int, int, net.Addr, error) { n, from, err := c.ReadFrom(b); return n, 0, from, err }
+	if local, _ := c.LocalAddr().(*net.UDPAddr); local != nil && local.IP.To4() != nil {
+		if p := ipv4.NewPacketConn(c); p.SetControlMessage(ipv4.FlagInterface, true) == nil {
+			read = func(b []byte) (int, int, net.Addr, error) {
+				n, cm, from, err := p.ReadFrom(b)
+				if cm == nil {
+					return n, 0, from, err
+				}
+				return n, cm.IfIndex, from, err
+			}
+		}
+	} else if p := ipv6.NewPacketConn(c); local != nil && p.SetControlMessage(ipv6.FlagInterface, true) == nil {
+		read = func(b []byte) (int, int, net.Addr, error) {
+			n, cm, from, err := p.ReadFrom(b)
+			if cm == nil {
+				return n, 0, from, err
+			}
+			return n, cm.IfIndex, from, err
+		}
+	}
 	buf := make([]byte, mdnsMaxPacket+1)
 	for {
-		n, from, err := c.ReadFrom(buf)
+		n, ifIndex, from, err := read(buf)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return
@@ -187,12 +218,11 @@ func readMDNS(ctx context.Context, c net.PacketConn, watch mdnsWatch, found func
 			time.Sleep(10 * time.Millisecond) // a transient error: do not spin
 			continue
 		}
-		if udp, ok := from.(*net.UDPAddr); !ok || udp.Port != mdnsPort || n > mdnsMaxPacket {
+		udp, ok := from.(*net.UDPAddr)
+		if !ok || udp.Port != mdnsPort || n > mdnsMaxPacket {
 			continue
 		}
-		if as := safeAnnouncements(watch, buf[:n]); len(as) > 0 {
-			found(as)
-		}
+		got(buf[:n], udp.IP, ifIndex)
 	}
 }
 

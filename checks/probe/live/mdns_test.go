@@ -138,6 +138,14 @@ func TestMustHearTrustsAnEmptyAnswerOnlyWhenTheNetworkWasAsked(t *testing.T) {
 			groupQueryResult{sentOn: map[int]bool{3: true}}, false, "wlp2s0"},
 		{"no default route, interfaces left out", mdnsInterfaceSet{list: []net.Interface{docker}, skipped: []string{"wlp2s0"}},
 			groupQueryResult{sentOn: map[int]bool{3: true}}, false, "wlp2s0 left out"},
+		{"the query came back in both families", mdnsInterfaceSet{list: []net.Interface{wifi, docker}, routed: map[int]bool{9: true}},
+			groupQueryResult{sentOn: map[int]bool{9: true, 3: true}, unheard: map[int][]string{}}, true, ""},
+		{"the query never came back: a firewall drops mDNS", mdnsInterfaceSet{list: []net.Interface{wifi, docker}, routed: map[int]bool{9: true}},
+			groupQueryResult{sentOn: map[int]bool{9: true, 3: true}, unheard: map[int][]string{9: {"IPv4", "IPv6"}}}, false, "never came back to it on wlp2s0 (IPv4, IPv6)"},
+		{"only IPv6 came back", mdnsInterfaceSet{list: []net.Interface{wifi}, routed: map[int]bool{9: true}},
+			groupQueryResult{sentOn: map[int]bool{9: true}, unheard: map[int][]string{9: {"IPv4"}}}, false, "wlp2s0 (IPv4)"},
+		{"unheard on a bridge only", mdnsInterfaceSet{list: []net.Interface{wifi, docker}, routed: map[int]bool{9: true}},
+			groupQueryResult{sentOn: map[int]bool{9: true, 3: true}, unheard: map[int][]string{3: {"IPv4"}}}, true, ""},
 		{"legacy query only", mdnsInterfaceSet{list: []net.Interface{wifi}, routed: map[int]bool{9: true}},
 			groupQueryResult{errs: map[int]error{9: errors.ErrUnsupported}}, false, "firewall"},
 	}
@@ -151,5 +159,32 @@ func TestMustHearTrustsAnEmptyAnswerOnlyWhenTheNetworkWasAsked(t *testing.T) {
 				t.Logf("reason: nothing answered, %v", err)
 			}
 		})
+	}
+}
+
+func TestEchoCameBackOn(t *testing.T) {
+	wifi, docker := net.Interface{Index: 9, Name: "wlp2s0"}, net.Interface{Index: 3, Name: "docker0"}
+	both := []net.Interface{wifi, docker}
+	type echoCase struct {
+		name   string
+		e      echo
+		ifi    net.Interface
+		sentOn []net.Interface
+		want   bool
+	}
+	tests := []echoCase{
+		{"named interface", echo{ifIndex: 9}, wifi, both, true},
+		{"another named interface", echo{ifIndex: 3}, wifi, both, false},
+		{"unnamed, the socket sent out of it alone", echo{}, wifi, []net.Interface{wifi}, true},
+		{"named lo, the socket sent out of it alone", echo{ifIndex: 1}, wifi, []net.Interface{wifi}, true},
+		{"unnamed, the socket sent out of two, source unknown", echo{from: net.IPv4(192, 0, 2, 1)}, wifi, both, false},
+	}
+	if lo, err := net.InterfaceByName("lo"); err == nil {
+		tests = append(tests, echoCase{"unnamed, from lo's address", echo{from: net.IPv4(127, 0, 0, 1)}, *lo, []net.Interface{*lo, docker}, true})
+	}
+	for _, tt := range tests {
+		if got := tt.e.cameBackOn(tt.ifi, tt.sentOn); got != tt.want {
+			t.Errorf("%s: cameBackOn = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }
