@@ -43,7 +43,7 @@ var suites = map[string]map[string]string{
 		"user_accounts":    "sonoma_single_admin_user",
 		"smart_speakers":   "homepod_2nd_gen_and_apple_tv",
 		"voice_assistants": "sonoma_siri_off",
-		"os_updates":       "tahoe_up_to_date_auto_on",
+		"os_updates":       "sequoia_managed_profile_auto_on",
 		"remote_access":    "sonoma_sharing_off",
 		"capture_in_use":   "zoom_call_nothing_else",
 	},
