@@ -41,7 +41,7 @@
 //     DROP/REJECT, its conditions judged the same way: -j ACCEPT, ! -i lo,
 //     -i +, -p tcp/udp with no port, --dport/--dports covering every port,
 //     --state NEW, 0.0.0.0/0, --dst-type LOCAL, --mark 0x0, --pkt-type
-//     host are wide, an option not known here unsure; and the iptables-nft
+//     unicast (PACKET_HOST, also written host) are wide, an option not known here unsure; and the iptables-nft
 //     warning that iptables-legacy tables exist, which nft cannot show). When none filters IPv6, whether the computer has IPv6
 //     (/proc/net/if_inet6: an address on an interface other than lo; else
 //     net.ipv6.conf.all.disable_ipv6; both absent is a kernel without

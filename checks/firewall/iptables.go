@@ -119,7 +119,7 @@ var passiveOptions = map[string]bool{"--limit": true, "--limit-burst": true}
 // narrowing (-p icmp, --dport 22, -s 192.168.1.0/24, --ctstate
 // RELATED,ESTABLISHED), wide (! -i lo, -i +, -p tcp with no port,
 // --dport 1:65535, --ctstate NEW, 0.0.0.0/0, --dst-type LOCAL, --mark
-// 0x0, --pkt-type host, any negated address or port), or unsure (an
+// 0x0, --pkt-type unicast or host, any negated address or port), or unsure (an
 // option not known here, --tcp-flags).
 func classifyIptablesRule(words []string) verdictRule {
 	var b ruleBuilder

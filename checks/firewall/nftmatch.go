@@ -272,7 +272,7 @@ func judgeValues(left nftLeft, op string, vals []string) condition {
 		// Mark 0 is every packet no rule marked.
 		return either(ne || slices.Contains(vals, "0"))
 	case left.Meta != nil && name == "pkttype":
-		return either(eq == slices.Contains(vals, "host"))
+		return either(eq == slices.ContainsFunc(vals, isPacketHost))
 	case left.Payload != nil && (left.Payload.Field == "saddr" || left.Payload.Field == "daddr") &&
 		(left.Payload.Protocol == "ip" || left.Payload.Protocol == "ip6"):
 		if ne || slices.Contains(vals, "0.0.0.0/0") || slices.Contains(vals, "::/0") {
@@ -408,6 +408,14 @@ func describeMatch(name, op string, vals []string) string {
 		return name + " " + v
 	}
 	return name + " " + op + " " + v
+}
+
+// isPacketHost reports whether a packet type names PACKET_HOST, a packet
+// addressed to this computer: "host" in nft (which also takes "unicast"),
+// "unicast" in `iptables -S` (libxt_pkttype prints PACKET_HOST's first
+// name, "unicast", though it also takes "host").
+func isPacketHost(v string) bool {
+	return strings.EqualFold(v, "host") || strings.EqualFold(v, "unicast")
 }
 
 func otherFamily(fam string) string {

@@ -242,7 +242,9 @@ func TestClassifyIptablesRuleWide(t *testing.T) {
 		{"-p udp -m multiport --dports 0:1023,1024:65535 -j ACCEPT", "-p udp --dports 0:1023,1024:65535 -j ACCEPT"},
 		{"-p tcp -m tcp ! --dport 22 -j ACCEPT", "-p tcp ! --dport 22 -j ACCEPT"},
 		{"-m addrtype --dst-type LOCAL -j ACCEPT", "--dst-type LOCAL -j ACCEPT"},
+		{"-m pkttype --pkt-type unicast -j ACCEPT", "--pkt-type unicast -j ACCEPT"},
 		{"-m pkttype --pkt-type host -j ACCEPT", "--pkt-type host -j ACCEPT"},
+		{"-m pkttype ! --pkt-type broadcast -j ACCEPT", "! --pkt-type broadcast -j ACCEPT"},
 		{"-m mark --mark 0x0 -j ACCEPT", "--mark 0x0 -j ACCEPT"},
 		{"! -s 10.0.0.0/8 -j ACCEPT", "! -s 10.0.0.0/8 -j ACCEPT"},
 		{"-p tcp -m conntrack --ctstate NEW -m limit --limit 10/sec --limit-burst 20 -j ACCEPT", "-p tcp --ctstate NEW -j ACCEPT"},
@@ -250,6 +252,8 @@ func TestClassifyIptablesRuleWide(t *testing.T) {
 		// Narrowing.
 		{"-p tcp -m multiport --dports 22,80,1000:2000 -j ACCEPT", ""},
 		{"-m addrtype --dst-type BROADCAST -j ACCEPT", ""},
+		{"-m pkttype --pkt-type multicast -j ACCEPT", ""},
+		{"-m pkttype ! --pkt-type unicast -j ACCEPT", ""},
 		{"-m mark --mark 0x1 -j ACCEPT", ""},
 		{"-p ipv6-icmp -m icmp6 --icmpv6-type 128 -j ACCEPT", ""},
 		{"-m conntrack ! --ctstate NEW -j ACCEPT", ""},
