@@ -79,7 +79,13 @@
 //     less taken where both are set (their precedence is not documented),
 //     each read on its own (DefaultInboundAction Allow without
 //     EnableFirewall still counts), one that cannot be read unknown; the profiles of the networks in use from
-//     MSFT_NetConnectionProfile NetworkCategory. A profile that is on and
+//     MSFT_NetConnectionProfile NetworkCategory. A profile whose
+//     DisabledInterfaceAliases (MSFT_NetFirewallProfile; the adapters its
+//     firewall does not apply to at all, INetFwPolicy2::ExcludedInterfaces)
+//     names an adapter in use on its network (the connection's
+//     InterfaceAlias) fails, a Hyper-V virtual switch ("vEthernet (WSL)")
+//     only noted; the registry and netsh fallbacks cannot read those
+//     exclusions, so they never pass (unknown). A profile that is on and
 //     blocks by default still fails when an enabled inbound allow rule it
 //     enforces filters nothing (winrules.go): the rules are the values of
 //     the local, Store-app (AppIso), Group Policy and MDM FirewallRules

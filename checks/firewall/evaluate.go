@@ -2,6 +2,7 @@ package firewall
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
@@ -45,6 +46,7 @@ const (
 	fixWinService  = "The Windows Defender Firewall service is turned off, so the firewall settings protect nothing. Ask your IT support to turn the Windows Defender Firewall service back on (and the Base Filtering Engine service it needs), then restart the PC and check again."
 	fixWinRule     = "Open \"Windows Defender Firewall with Advanced Security\" (search the Start menu for wf.msc) as an administrator, choose Inbound Rules, find the rule %s and disable it, or limit it to the program and port that need it (ask your IT support if you did not add it), then check again."
 	fixWinRuleOrg  = "Your organisation's settings for this PC add the firewall rule %s, so you cannot change it yourself. Ask your IT support to remove it or limit it to the program and port that need it."
+	fixWinExcluded = "Windows Firewall is set to leave the network adapter you are using unprotected. Ask your IT support to remove it from the firewall's excluded adapters (as an administrator, in PowerShell: Set-NetFirewallProfile -All -DisabledInterfaceAliases NotConfigured), then check again."
 	fixWinSomeOff  = "Open Windows Security > Firewall & network protection and turn on the firewall for every network type that shows as off, then check again."
 	summaryUnknown = "Could not tell whether the firewall is on."
 )
@@ -484,7 +486,7 @@ func windowsProfiles(f windowsFacts) checks.Result {
 		return unknown(summaryUnknown, fixWinUnknown, reason)
 	}
 	judged, activeKnown := judgedProfiles(f)
-	var on, off, open, ruled, unread, rulesUnread []string
+	var on, off, open, ruled, unread, rulesUnread, excluded, virtual []string
 	var rule *openRule // the first rule that lets everyone in on a judged profile
 	policyOff := false
 	for _, p := range judged {
@@ -495,6 +497,10 @@ func windowsProfiles(f windowsFacts) checks.Result {
 		case !*p.Enabled:
 			off = append(off, p.Name)
 			policyOff = policyOff || p.GroupPolicy
+		case len(f.excludedInUse(p)) > 0:
+			for _, a := range f.excludedInUse(p) {
+				excluded = append(excluded, fmt.Sprintf("%q (%s network)", a, p.Name))
+			}
 		case p.InboundAllowed:
 			open = append(open, p.Name)
 		case r != nil:
@@ -506,6 +512,11 @@ func windowsProfiles(f windowsFacts) checks.Result {
 			rulesUnread = append(rulesUnread, p.Name)
 		default:
 			on = append(on, p.Name)
+		}
+		for _, a := range p.ExcludedAdapters {
+			if isVirtualSwitch(a) && !containsString(virtual, a) {
+				virtual = append(virtual, a)
+			}
 		}
 	}
 	third := ""
@@ -527,6 +538,8 @@ func windowsProfiles(f windowsFacts) checks.Result {
 			fix = fixWinOffAll
 		}
 		return fail("Windows Firewall is off for "+networks(off)+"."+third, fix)
+	case len(excluded) > 0:
+		return fail("Windows Firewall is on, but set not to apply at all to the network adapter you are using: "+strings.Join(excluded, ", ")+".", fixWinExcluded)
 	case len(open) > 0 && (activeKnown || len(on)+len(unread) == 0):
 		return fail("Windows Firewall is on but lets all incoming connections in for "+networks(open)+".", fixWinInbound)
 	case len(ruled) > 0 && (activeKnown || len(on)+len(unread)+len(rulesUnread) == 0):
@@ -551,9 +564,42 @@ func windowsProfiles(f windowsFacts) checks.Result {
 		return checks.Result{Status: checks.Warn,
 			Summary: "Windows Firewall is off for " + strings.Join(append(off, open...), ", ") + " networks (on for " + strings.Join(on, ", ") + ").",
 			Fix:     fixWinSomeOff}
+	case !f.ExclusionsRead:
+		return unknown(summaryUnknown, fixWinUnknown, "the firewall is on for "+strings.Join(on, ", ")+
+			", but whether it is set not to apply to some network adapters (Set-NetFirewallProfile -DisabledInterfaceAliases) could not be read ("+
+			firewallProfileCls+" was not read)")
+	case f.Connections == nil && slices.ContainsFunc(judged, func(p profile) bool { return slices.ContainsFunc(p.ExcludedAdapters, notVirtual) }):
+		return unknown(summaryUnknown, fixWinUnknown, "the firewall is set not to apply to some network adapters, and which adapter is in use could not be read ("+connectionProfile+")")
 	}
-	return pass("Windows Firewall is on for " + networks(on) + ".")
+	note := ""
+	if len(virtual) > 0 {
+		note = " It is set not to apply to the virtual network " + strings.Join(virtual, ", ") + ", which links this PC to its own virtual machines."
+	}
+	return pass("Windows Firewall is on for " + networks(on) + "." + note)
 }
+
+// excludedInUse are the adapters in use on p's networks that p's firewall
+// does not apply to, a virtual switch (vEthernet) aside.
+func (f windowsFacts) excludedInUse(p profile) []string {
+	var out []string
+	for _, c := range f.Connections {
+		if c.Profile != p.Name || !notVirtual(c.Adapter) {
+			continue
+		}
+		if slices.ContainsFunc(p.ExcludedAdapters, func(a string) bool { return strings.EqualFold(a, c.Adapter) }) {
+			out = append(out, c.Adapter)
+		}
+	}
+	return out
+}
+
+// isVirtualSwitch reports whether an adapter is a Hyper-V virtual switch
+// ("vEthernet (WSL)", "vEthernet (Default Switch)").
+func isVirtualSwitch(adapter string) bool {
+	return strings.HasPrefix(strings.ToLower(adapter), "vethernet (")
+}
+
+func notVirtual(adapter string) bool { return !isVirtualSwitch(adapter) }
 
 // judgedProfiles are the profiles of the networks in use, when those are
 // known (activeKnown), else every profile.

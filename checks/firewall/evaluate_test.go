@@ -104,8 +104,20 @@ func TestEvaluate(t *testing.T) {
 		{"win profiles on, services from registry only", facts{OS: "windows", Windows: &windowsFacts{Profiles: onProfiles, Services: []service{
 			{Name: "MpsSvc", StartMode: "Auto", Source: "registry"}, {Name: "BFE", StartMode: "Auto", Source: "registry"}}}}, checks.Unknown, "Windows Security"},
 		{"win netsh on, services from registry", facts{OS: "windows", Windows: &windowsFacts{Profiles: onProfiles, ProfilesSource: "netsh", Services: []service{
-			{Name: "MpsSvc", StartMode: "Auto", Source: "registry"}, {Name: "BFE", StartMode: "Auto", Source: "registry"}}}}, checks.Pass, ""},
-		{"win profiles on, services running", facts{OS: "windows", Windows: &windowsFacts{Profiles: onProfiles, Services: running}}, checks.Pass, ""},
+			{Name: "MpsSvc", StartMode: "Auto", Source: "registry"}, {Name: "BFE", StartMode: "Auto", Source: "registry"}}}}, checks.Unknown, ""},
+		{"win profiles on, services running", facts{OS: "windows", Windows: &windowsFacts{Profiles: onProfiles, Services: running, ExclusionsRead: true}}, checks.Pass, ""},
+		{"win profiles on, exclusions unread (older agent)", facts{OS: "windows", Windows: &windowsFacts{Profiles: onProfiles, Services: running}}, checks.Unknown, ""},
+		{"win adapter in use excluded", facts{OS: "windows", Windows: &windowsFacts{Services: running, ExclusionsRead: true,
+			Profiles:       []profile{{Name: profilePublic, Enabled: yes, ExcludedAdapters: []string{"Ethernet", "wi-fi"}}},
+			ActiveProfiles: []string{profilePublic}, Connections: []connection{{Adapter: "Wi-Fi", Profile: profilePublic}}}}, checks.Fail, "network adapter"},
+		{"win adapter excluded on another profile", facts{OS: "windows", Windows: &windowsFacts{Services: running, ExclusionsRead: true,
+			Profiles:       []profile{{Name: profilePrivate, Enabled: yes, ExcludedAdapters: []string{"Wi-Fi"}}, {Name: profilePublic, Enabled: yes}},
+			ActiveProfiles: []string{profilePublic}, Connections: []connection{{Adapter: "Wi-Fi", Profile: profilePublic}}}}, checks.Pass, ""},
+		{"win virtual switch excluded", facts{OS: "windows", Windows: &windowsFacts{Services: running, ExclusionsRead: true,
+			Profiles:       []profile{{Name: profilePublic, Enabled: yes, ExcludedAdapters: []string{"vEthernet (WSL)"}}},
+			ActiveProfiles: []string{profilePublic}, Connections: []connection{{Adapter: "vEthernet (WSL)", Profile: profilePublic}}}}, checks.Pass, ""},
+		{"win adapter excluded, adapters in use unread", facts{OS: "windows", Windows: &windowsFacts{Services: running, ExclusionsRead: true,
+			Profiles: []profile{{Name: profilePublic, Enabled: yes, ExcludedAdapters: []string{"Wi-Fi"}}}}}, checks.Unknown, ""},
 		{"win MpsSvc stopped, third party on", facts{OS: "windows", Windows: &windowsFacts{Profiles: onProfiles, Services: []service{
 			{Name: "MpsSvc", State: "Stopped", StartMode: "Disabled", Source: "wmi"}, running[1]}, ThirdParty: []product{{Name: "X", Enabled: true}}}}, checks.Pass, ""},
 		{"win MpsSvc stopped, Security Center unread", facts{OS: "windows", Windows: &windowsFacts{Profiles: onProfiles, SecurityCenter: "unread", Services: []service{
@@ -113,7 +125,7 @@ func TestEvaluate(t *testing.T) {
 		{"win no profiles", facts{OS: "windows", Windows: &windowsFacts{Errors: []string{"denied"}}}, checks.Unknown, "Windows Security"},
 		{"win active on, other off", facts{OS: "windows", Windows: &windowsFacts{Services: running,
 			Profiles:       []profile{{Name: profileDomain, Enabled: no}, {Name: profilePrivate, Enabled: yes}, {Name: profilePublic, Enabled: no}},
-			ActiveProfiles: []string{profilePrivate}}}, checks.Pass, ""},
+			ActiveProfiles: []string{profilePrivate}, ExclusionsRead: true}}, checks.Pass, ""},
 		{"win active off", facts{OS: "windows", Windows: &windowsFacts{
 			Profiles:       []profile{{Name: profilePrivate, Enabled: yes}, {Name: profilePublic, Enabled: no}},
 			ActiveProfiles: []string{profilePublic}}}, checks.Fail, "network you are on"},
@@ -132,7 +144,7 @@ func TestEvaluate(t *testing.T) {
 		{"win state unread", facts{OS: "windows", Windows: &windowsFacts{
 			Profiles: []profile{{Name: profilePublic}}, ActiveProfiles: []string{profilePublic}}}, checks.Unknown, "Windows Security"},
 		{"win active names unknown to profiles", facts{OS: "windows", Windows: &windowsFacts{Services: running,
-			Profiles: []profile{{Name: profilePublic, Enabled: yes}}, ActiveProfiles: []string{"Current"}}}, checks.Pass, ""},
+			Profiles: []profile{{Name: profilePublic, Enabled: yes}}, ActiveProfiles: []string{"Current"}, ExclusionsRead: true}}, checks.Pass, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

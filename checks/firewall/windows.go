@@ -85,6 +85,14 @@ type windowsFacts struct {
 	// ActiveProfiles are the profiles of the networks the PC is connected
 	// to, nil when not known.
 	ActiveProfiles []string `json:"active_profiles,omitempty"`
+	// Connections are the network adapters in use with their network's
+	// profile (MSFT_NetConnectionProfile), nil when not known.
+	Connections []connection `json:"connections,omitempty"`
+	// ExclusionsRead is true when each profile's excluded adapters
+	// (MSFT_NetFirewallProfile DisabledInterfaceAliases) were read; the
+	// registry and netsh fallbacks cannot tell them, nor could an older
+	// agent.
+	ExclusionsRead bool `json:"exclusions_read,omitempty"`
 	// InboundRules are the firewall's rules for incoming connections, from
 	// the stores a judged profile that is on and blocks by default
 	// enforces (nil when there is no such profile).
@@ -126,6 +134,16 @@ type profile struct {
 	// LocalRulesIgnored is true when Group Policy enforces only its own
 	// rules (AllowLocalPolicyMerge off).
 	LocalRulesIgnored bool `json:"local_rules_ignored,omitempty"`
+	// ExcludedAdapters are the network adapters the profile's firewall
+	// does not apply to at all (Set-NetFirewallProfile
+	// -DisabledInterfaceAliases; INetFwPolicy2::ExcludedInterfaces).
+	ExcludedAdapters []string `json:"excluded_adapters,omitempty"`
+}
+
+// connection is a network adapter in use and its network's profile.
+type connection struct {
+	Adapter string `json:"adapter"`
+	Profile string `json:"profile"`
 }
 
 // product is a firewall registered with Windows Security Center.
@@ -236,7 +254,7 @@ func collectProfiles(ctx context.Context, p probe.Probe, f *windowsFacts) {
 	if rows, err := p.WMI(standardCimv2, firewallProfileCls); err == nil {
 		f.Profiles = profilesFromWMI(rows)
 		if len(f.Profiles) > 0 {
-			f.ProfilesSource = "wmi"
+			f.ProfilesSource, f.ExclusionsRead = "wmi", true
 		} else {
 			addErr(fmt.Errorf("%s lists no profile", firewallProfileCls))
 		}
@@ -253,6 +271,7 @@ func collectProfiles(ctx context.Context, p probe.Probe, f *windowsFacts) {
 		applyPolicies(p, f.Profiles)
 		if rows, err := p.WMI(standardCimv2, connectionProfile); err == nil {
 			f.ActiveProfiles = activeProfilesFromWMI(rows)
+			f.Connections = connectionsFromWMI(rows)
 		} else {
 			addErr(err)
 		}
@@ -305,6 +324,7 @@ func profilesFromWMI(rows []map[string]any) []profile {
 		if n, ok := probe.AsInt(r["AllowInboundRules"]); ok && n == gpoFalse {
 			pr.RulesIgnored = true
 		}
+		pr.ExcludedAdapters = excludedAdapters(r["DisabledInterfaceAliases"])
 		out = append(out, pr)
 	}
 	sortProfiles(out)
@@ -423,6 +443,43 @@ func dwordValues(p probe.Probe, keys, values []string) []int64 {
 					out = append(out, n)
 				}
 			}
+		}
+	}
+	return out
+}
+
+// excludedAdapters reads DisabledInterfaceAliases, a list of adapter names
+// ("NotConfigured" when none is set, as Get-NetFirewallProfile shows it).
+func excludedAdapters(v any) []string {
+	var out []string
+	add := func(x any) {
+		if s, ok := x.(string); ok && strings.TrimSpace(s) != "" && !strings.EqualFold(strings.TrimSpace(s), "NotConfigured") {
+			out = append(out, strings.TrimSpace(s))
+		}
+	}
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			add(e)
+		}
+	case []string:
+		for _, e := range x {
+			add(e)
+		}
+	default:
+		add(x)
+	}
+	return out
+}
+
+// connectionsFromWMI reads each MSFT_NetConnectionProfile row's adapter
+// (InterfaceAlias) and profile (from NetworkCategory).
+func connectionsFromWMI(rows []map[string]any) []connection {
+	var out []connection
+	for _, r := range rows {
+		alias, _ := probe.AsString(r["InterfaceAlias"])
+		if prof := winfw.ActiveProfiles([]map[string]any{r}); alias != "" && len(prof) == 1 {
+			out = append(out, connection{Adapter: alias, Profile: prof[0]})
 		}
 	}
 	return out
