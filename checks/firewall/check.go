@@ -72,8 +72,9 @@ type linuxFacts struct {
 	// chains (docker, firewalld, ufw).
 	FrontEnds []string `json:"front_ends,omitempty"`
 	// LegacyTablesPresent is true when iptables-nft warned that rules
-	// were loaded with iptables-legacy; Legacy6TablesPresent the same of
-	// ip6tables-nft.
+	// were loaded with iptables-legacy, or /proc/net/ip_tables_names (read
+	// when nft filters IPv4) lists tables; Legacy6TablesPresent the same
+	// of IPv6.
 	LegacyTablesPresent  bool `json:"legacy_tables_present,omitempty"`
 	Legacy6TablesPresent bool `json:"legacy6_tables_present,omitempty"`
 	// IPv6 says whether the computer can be reached over IPv6, read only
@@ -88,8 +89,9 @@ type linuxFacts struct {
 	// containers: such packets are forwarded, never meeting the input
 	// chains.
 	Published []pubPort `json:"published_ports,omitempty"`
-	// NatError says why the iptables nat table (read for published ports
-	// when nft was not) could not be read.
+	// NatError says why an iptables nat table (read for published ports
+	// where iptables filters, and iptables-legacy's where its tables are
+	// loaded) could not be read.
 	NatError []string `json:"nat_error,omitempty"`
 	// Interfaces are the network interfaces (/proc/net/dev), read only
 	// when a filtering chain accepts everything on some interfaces, to

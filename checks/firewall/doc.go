@@ -54,8 +54,12 @@
 //     the verdict is unknown. DNAT rules in the ruleset (Docker through
 //     iptables-nft, Podman's netavark) publish ports to containers through
 //     FORWARD, bypassing the input chains: ports published to every address
-//     turn a pass into a warn that names them. Without nft, iptables -t nat
-//     -S (and ip6tables) gives them, for a family those filter; a nat
+//     turn a pass into a warn that names them. iptables -t nat -S (and
+//     ip6tables) gives them too, for a family those filter (an
+//     iptables-legacy build's tables never show in nft); and where legacy
+//     tables are loaded beside what was read (iptables-nft's warning, or,
+//     when nft filters, a "nat" line in /proc/net/ip_tables_names or
+//     ip6_tables_names), iptables-legacy -t nat -S (ip6tables-legacy). A nat
 //     table that cannot be read is a warn too.
 //   - macOS: socketfilterfw --getglobalstate (State 1 on, 2 on and blocking
 //     all, 0 off); system_profiler SPFirewallDataType -json

@@ -64,13 +64,21 @@ func collectLinux(ctx context.Context, p probe.Probe) *linuxFacts {
 			f.Sources = append(f.Sources, iptablesSource(ctx, p, f, iPv6))
 		}
 	}
-	if nft := f.source("nft"); nft.State != stateRead {
-		// Published ports show in nft's ruleset; without it, in the nat
-		// table of the iptables that filters.
-		for _, fam := range []string{iPv4, iPv6} {
-			if s := f.source(iptablesName(fam)); s != nil && isTrue(s.Filtering) {
-				natPorts(ctx, p, f, fam)
+	for _, fam := range []string{iPv4, iPv6} {
+		// Published ports show in nft's ruleset, and in the nat table of
+		// the iptables that filters, which may be iptables-legacy's (its
+		// tables never show in nft). Legacy tables beside the ones read
+		// (iptables-nft's warning, or /proc/net/ip_tables_names when nft
+		// filters) are read with iptables-legacy: their DNAT forwards
+		// packets past nft's input chains.
+		switch s := f.source(iptablesName(fam)); {
+		case s != nil && isTrue(s.Filtering):
+			natPorts(ctx, p, f, fam, iptablesCommand(fam))
+			if f.legacyPresent(fam) {
+				natPorts(ctx, p, f, fam, legacyCommand(fam))
 			}
+		case f.familyFiltered(fam) && legacyNatLoaded(p, f, fam):
+			natPorts(ctx, p, f, fam, legacyCommand(fam))
 		}
 	}
 	if f.needsInterfaces() {
@@ -195,14 +203,68 @@ func iptablesSource(ctx context.Context, p probe.Probe, f *linuxFacts, fam strin
 	return s
 }
 
-// natPorts adds the ports `iptables -t nat -S` (or ip6tables) publishes by
-// DNAT. It can only turn a pass into a warn, so a failure to read it is
-// noted in NatError and judged no further.
-func natPorts(ctx context.Context, p probe.Probe, f *linuxFacts, fam string) {
-	name := iptablesCommand(fam)
-	out, err := p.Run(ctx, name, "-t", "nat", "-S")
+// Files listing the tables of the legacy x_tables backend (ip_tables,
+// ip6_tables) in use; absent when its module is not loaded. iptables-nft
+// prints its "iptables-legacy tables present" warning when the family's
+// file has a line (nft_check_xt_legacy in iptables' nft-shared.c).
+const (
+	legacyTablesFile  = "/proc/net/ip_tables_names"
+	legacy6TablesFile = "/proc/net/ip6_tables_names"
+)
+
+// legacyCommand is the iptables-legacy of a family.
+func legacyCommand(fam string) probe.Command {
+	if fam == iPv6 {
+		return probe.CmdIp6tablesLegacy
+	}
+	return probe.CmdIptablesLegacy
+}
+
+// legacyPresent reports whether iptables-legacy tables of family fam were
+// seen.
+func (f *linuxFacts) legacyPresent(fam string) bool {
+	if fam == iPv6 {
+		return f.Legacy6TablesPresent
+	}
+	return f.LegacyTablesPresent
+}
+
+// legacyNatLoaded reads which legacy tables of family fam are loaded,
+// noting any in the facts, and reports whether the nat table is among
+// them. One that cannot be read is noted in NatError (its DNAT rules
+// unknown).
+func legacyNatLoaded(p probe.Probe, f *linuxFacts, fam string) bool {
+	file := legacyTablesFile
+	if fam == iPv6 {
+		file = legacy6TablesFile
+	}
+	b, err := p.ReadFile(file)
 	switch {
 	case errors.Is(err, probe.ErrNotFound):
+		return false
+	case err != nil:
+		f.NatError = append(f.NatError, "which iptables-legacy tables are loaded: "+err.Error())
+		return false
+	}
+	names := strings.Fields(string(b))
+	if len(names) > 0 {
+		if fam == iPv6 {
+			f.Legacy6TablesPresent = true
+		} else {
+			f.LegacyTablesPresent = true
+		}
+	}
+	return containsString(names, "nat")
+}
+
+// natPorts adds the ports `iptables -t nat -S` (ip6tables, or either's
+// legacy build) publishes by DNAT. It can only turn a pass into a warn, so
+// a failure to read it is noted in NatError and judged no further; only
+// the family's own iptables may be missing (then it holds no rules).
+func natPorts(ctx context.Context, p probe.Probe, f *linuxFacts, fam string, name probe.Command) {
+	out, err := p.Run(ctx, name, "-t", "nat", "-S")
+	switch {
+	case errors.Is(err, probe.ErrNotFound) && name == iptablesCommand(fam):
 		return
 	case err != nil:
 		f.NatError = append(f.NatError, err.Error())
