@@ -81,6 +81,10 @@
 //     values laid over them: Group Policy's and device management's
 //     (FirewallPolicy\Mdm, Intune's Firewall CSP), the one that protects
 //     less taken where both are set (their precedence is not documented),
+//     and for Private and Public the legacy Administrative Template's
+//     Standard Profile (WindowsFirewall\StandardProfile, which Windows
+//     applies to both, KB947229) where it protects less (EnableFirewall 0,
+//     DoNotAllowExceptions 0),
 //     each read on its own (DefaultInboundAction Allow without
 //     EnableFirewall still counts), one that cannot be read unknown; the profiles of the networks in use from
 //     MSFT_NetConnectionProfile NetworkCategory. A profile whose

@@ -428,6 +428,42 @@ func applyPolicies(p probe.Probe, profiles []profile) {
 			pr.InboundAllowed = slices.Contains(allowed, true)
 		}
 		pr.InboundUnread = pr.InboundUnread || unread
+		applyLegacyStandardProfile(p, pr)
+	}
+}
+
+// legacyStandardProfileKey holds the Windows XP-era Administrative
+// Template's "Standard Profile" policies (Network\Network Connections\
+// Windows Firewall\Standard Profile). Windows applies them to the Private
+// and Public profiles (Microsoft KB947229); the template's Domain Profile
+// shares its key with Group Policy's DomainProfile, already read.
+const legacyStandardProfileKey = winfw.GroupPolicyKey + `\StandardProfile`
+
+// applyLegacyStandardProfile lays the legacy Standard Profile policy over
+// a Private or Public profile (every profile's reading for netsh's
+// "Current"). How it ranks against Group Policy's PrivateProfile and
+// PublicProfile keys is not documented, so it only counts where it
+// protects less: EnableFirewall 0 turns the profile off, and
+// DoNotAllowExceptions 0 lets the allow rules count; its 1s change
+// nothing. A value that exists but cannot be read leaves the profile
+// unread.
+func applyLegacyStandardProfile(p probe.Probe, pr *profile) {
+	if pr.Name == profileDomain {
+		return
+	}
+	for _, value := range []string{"EnableFirewall", "DoNotAllowExceptions"} {
+		v, err := p.Registry(legacyStandardProfileKey, value)
+		n, ok := probe.AsInt(v)
+		switch {
+		case errors.Is(err, probe.ErrNotFound):
+		case err != nil || !ok:
+			pr.InboundUnread = true
+		case n != 0:
+		case value == "EnableFirewall":
+			pr.Enabled, pr.GroupPolicy = boolPtr(false), true
+		default:
+			pr.RulesIgnored = false
+		}
 	}
 }
 
