@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"howett.net/plist"
 
@@ -16,8 +18,16 @@ const (
 	// managedFirewallPlist is written by a configuration profile (MDM)
 	// with the com.apple.security.firewall payload.
 	managedFirewallPlist = macfw.ManagedPlist
-	// alfPlist held the firewall state up to macOS 14.
+	// alfPlist held the firewall state up to macOS 14. macOS 15 no
+	// longer keeps the settings in a property list (Apple's macOS 15
+	// release notes, Deprecations), so a copy left there is stale.
 	alfPlist = "/Library/Preferences/com.apple.alf.plist"
+	// systemVersionPlist holds ProductVersion, what sw_vers prints: read
+	// only when the ALF plist is the last source left.
+	systemVersionPlist = "/System/Library/CoreServices/SystemVersion.plist"
+	// lastALFPlistMacOS is the last macOS major version whose ALF plist
+	// holds the firewall's state.
+	lastALFPlistMacOS = 14
 )
 
 // Application firewall global states, as socketfilterfw and the ALF plist
@@ -41,6 +51,10 @@ type darwinFacts struct {
 	ManagedEnable *bool `json:"managed_enable_firewall,omitempty"`
 	// ManagedBlockAll is BlockAllIncoming of a configuration profile.
 	ManagedBlockAll *bool `json:"managed_block_all,omitempty"`
+	// MacOSVersion is SystemVersion.plist's ProductVersion ("14.6.1"),
+	// read only when GlobalState came from the ALF plist, which counts
+	// only up to macOS 14.
+	MacOSVersion string `json:"macos_version,omitempty"`
 	// Errors say why sources could not be read.
 	Errors []string `json:"errors,omitempty"`
 }
@@ -88,6 +102,7 @@ func collectDarwin(ctx context.Context, p probe.Probe) *darwinFacts {
 				f.Errors = append(f.Errors, err.Error())
 			} else {
 				set(state, "alf_plist")
+				f.MacOSVersion = macOSVersion(p, f)
 			}
 		} else if failedState(err) != stateNotInstalled {
 			f.Errors = append(f.Errors, err.Error())
@@ -136,6 +151,32 @@ func parseManagedFirewallPlist(b []byte) (managedFirewall, error) {
 		return managedFirewall{}, fmt.Errorf("%s: %w: %w", managedFirewallPlist, errUnrecognised, err)
 	}
 	return m, nil
+}
+
+// macOSVersion reads ProductVersion from SystemVersion.plist; "" (with
+// the reason in Errors) when it cannot be read.
+func macOSVersion(p probe.Probe, f *darwinFacts) string {
+	b, err := p.ReadFile(systemVersionPlist)
+	if err != nil {
+		f.Errors = append(f.Errors, err.Error())
+		return ""
+	}
+	var doc struct {
+		ProductVersion string `plist:"ProductVersion"`
+	}
+	if _, err := plist.Unmarshal(b, &doc); err != nil || doc.ProductVersion == "" {
+		f.Errors = append(f.Errors, fmt.Sprintf("%s: %s: no ProductVersion", systemVersionPlist, errUnrecognised))
+		return ""
+	}
+	return doc.ProductVersion
+}
+
+// alfPlistCounts reports whether the ALF plist still holds the firewall's
+// state on macOS version v: up to macOS 14, not when v is unknown.
+func alfPlistCounts(v string) bool {
+	major, _, _ := strings.Cut(v, ".")
+	n, err := strconv.Atoi(major)
+	return err == nil && n > 0 && n <= lastALFPlistMacOS
 }
 
 // parseALFPlist reads globalstate from com.apple.alf.plist (macOS 14 and

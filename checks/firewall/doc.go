@@ -65,8 +65,10 @@
 //     all, 0 off); system_profiler SPFirewallDataType -json
 //     (spfirewall_globalstate_*) when that is not recognised; the managed
 //     profile /Library/Managed Preferences/com.apple.security.firewall.plist
-//     (EnableFirewall); the ALF plist of macOS 14 and earlier as a last
-//     resort.
+//     (EnableFirewall); the ALF plist as a last resort, counted only when
+//     SystemVersion.plist's ProductVersion says macOS 14 or earlier (macOS
+//     15 no longer keeps the settings in a property list; a version
+//     unread, or facts without it, leave the plist's state unknown).
 //   - Windows: two routes, either of which protects (checks.AnyOf).
 //     Windows Firewall needs both (checks.AllOf) its services running,
 //     MpsSvc and BFE (root/cimv2 Win32_Service State and StartMode; else

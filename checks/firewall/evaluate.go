@@ -364,6 +364,16 @@ func orEmpty(sep, s string) string {
 }
 
 func evaluateDarwin(f darwinFacts) checks.Result {
+	if f.GlobalState != nil && f.Source == "alf_plist" && !alfPlistCounts(f.MacOSVersion) {
+		// macOS 15 and later keep a stale com.apple.alf.plist, if any;
+		// facts from an older agent lack the version.
+		version := "macOS version unread"
+		if f.MacOSVersion != "" {
+			version = "macOS " + f.MacOSVersion
+		}
+		f.GlobalState = nil
+		f.Errors = append(slices.Clone(f.Errors), fmt.Sprintf("%s holds the firewall's state only up to macOS %d (%s)", alfPlist, lastALFPlistMacOS, version))
+	}
 	if f.GlobalState != nil {
 		switch *f.GlobalState {
 		case alfBlockAll:

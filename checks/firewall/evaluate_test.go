@@ -88,6 +88,12 @@ func TestEvaluate(t *testing.T) {
 
 		{"mac on", facts{OS: "darwin", Darwin: &darwinFacts{GlobalState: ptr(1)}}, checks.Pass, ""},
 		{"mac block all", facts{OS: "darwin", Darwin: &darwinFacts{GlobalState: ptr(2)}}, checks.Pass, ""},
+		{"mac ALF plist, macOS 14", facts{OS: "darwin", Darwin: &darwinFacts{GlobalState: ptr(1), Source: "alf_plist", MacOSVersion: "14.6.1"}}, checks.Pass, ""},
+		{"mac ALF plist, macOS 10.15", facts{OS: "darwin", Darwin: &darwinFacts{GlobalState: ptr(0), Source: "alf_plist", MacOSVersion: "10.15.7"}}, checks.Fail, ""},
+		{"mac ALF plist, macOS 15", facts{OS: "darwin", Darwin: &darwinFacts{GlobalState: ptr(1), Source: "alf_plist", MacOSVersion: "15.0"}}, checks.Unknown, ""},
+		{"mac ALF plist, macOS 26", facts{OS: "darwin", Darwin: &darwinFacts{GlobalState: ptr(0), Source: "alf_plist", MacOSVersion: "26.1"}}, checks.Unknown, ""},
+		{"mac ALF plist, version unread (older agent)", facts{OS: "darwin", Darwin: &darwinFacts{GlobalState: ptr(1), Source: "alf_plist"}}, checks.Unknown, ""},
+		{"mac ALF plist stale, profile enables", facts{OS: "darwin", Darwin: &darwinFacts{GlobalState: ptr(0), Source: "alf_plist", MacOSVersion: "15.1", ManagedEnable: yes}}, checks.Pass, ""},
 		{"mac off", facts{OS: "darwin", Darwin: &darwinFacts{GlobalState: ptr(0)}}, checks.Fail, "System Settings > Network > Firewall"},
 		{"mac off by profile", facts{OS: "darwin", Darwin: &darwinFacts{GlobalState: ptr(0), ManagedEnable: no}}, checks.Fail, "organisation"},
 		{"mac off, profile says on", facts{OS: "darwin", Darwin: &darwinFacts{GlobalState: ptr(0), ManagedEnable: yes}}, checks.Fail, "System Settings"},
