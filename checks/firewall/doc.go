@@ -94,7 +94,8 @@
 //     firewall does not apply to at all, INetFwPolicy2::ExcludedInterfaces)
 //     names an adapter in use on its network (the connection's
 //     InterfaceAlias) fails, a Hyper-V virtual switch ("vEthernet (WSL)")
-//     only noted; the registry and netsh fallbacks cannot read those
+//     only noted unless Windows finds the Internet through it
+//     (IPv4Connectivity or IPv6Connectivity 4: an external switch); the registry and netsh fallbacks cannot read those
 //     exclusions, so they never pass (unknown). A profile that is on and
 //     blocks by default still fails when an enabled inbound allow rule it
 //     enforces filters nothing (winrules.go): the rules are the values of

@@ -578,22 +578,24 @@ func windowsProfiles(f windowsFacts) checks.Result {
 		return unknown(summaryUnknown, fixWinUnknown, "the firewall is on for "+strings.Join(on, ", ")+
 			", but whether it is set not to apply to some network adapters (Set-NetFirewallProfile -DisabledInterfaceAliases) could not be read ("+
 			firewallProfileCls+" was not read)")
-	case f.Connections == nil && slices.ContainsFunc(judged, func(p profile) bool { return slices.ContainsFunc(p.ExcludedAdapters, notVirtual) }):
+	case f.Connections == nil && slices.ContainsFunc(judged, func(p profile) bool { return len(p.ExcludedAdapters) > 0 }):
 		return unknown(summaryUnknown, fixWinUnknown, "the firewall is set not to apply to some network adapters, and which adapter is in use could not be read ("+connectionProfile+")")
 	}
 	note := ""
 	if len(virtual) > 0 {
-		note = " It is set not to apply to the virtual network " + strings.Join(virtual, ", ") + ", which links this PC to its own virtual machines."
+		note = " It is set not to apply to the virtual network " + strings.Join(virtual, ", ") + ", which links this PC to its own virtual machines and does not reach the Internet."
 	}
 	return pass("Windows Firewall is on for " + networks(on) + "." + note)
 }
 
 // excludedInUse are the adapters in use on p's networks that p's firewall
-// does not apply to, a virtual switch (vEthernet) aside.
+// does not apply to, a virtual switch (vEthernet) that does not reach the
+// Internet aside (an external switch bound to the Wi-Fi or Ethernet
+// adapter carries the PC's own traffic and does).
 func (f windowsFacts) excludedInUse(p profile) []string {
 	var out []string
 	for _, c := range f.Connections {
-		if c.Profile != p.Name || !notVirtual(c.Adapter) {
+		if c.Profile != p.Name || isVirtualSwitch(c.Adapter) && !c.ReachesInternet {
 			continue
 		}
 		if slices.ContainsFunc(p.ExcludedAdapters, func(a string) bool { return strings.EqualFold(a, c.Adapter) }) {
@@ -608,8 +610,6 @@ func (f windowsFacts) excludedInUse(p profile) []string {
 func isVirtualSwitch(adapter string) bool {
 	return strings.HasPrefix(strings.ToLower(adapter), "vethernet (")
 }
-
-func notVirtual(adapter string) bool { return !isVirtualSwitch(adapter) }
 
 // judgedProfiles are the profiles of the networks in use, when those are
 // known (activeKnown), else every profile.

@@ -122,6 +122,9 @@ func TestEvaluate(t *testing.T) {
 		{"win virtual switch excluded", facts{OS: "windows", Windows: &windowsFacts{Services: running, ExclusionsRead: true,
 			Profiles:       []profile{{Name: profilePublic, Enabled: yes, ExcludedAdapters: []string{"vEthernet (WSL)"}}},
 			ActiveProfiles: []string{profilePublic}, Connections: []connection{{Adapter: "vEthernet (WSL)", Profile: profilePublic}}}}, checks.Pass, ""},
+		{"win external virtual switch excluded", facts{OS: "windows", Windows: &windowsFacts{Services: running, ExclusionsRead: true,
+			Profiles:       []profile{{Name: profilePublic, Enabled: yes, ExcludedAdapters: []string{"vEthernet (External)"}}},
+			ActiveProfiles: []string{profilePublic}, Connections: []connection{{Adapter: "vEthernet (External)", Profile: profilePublic, ReachesInternet: true}}}}, checks.Fail, ""},
 		{"win adapter excluded, adapters in use unread", facts{OS: "windows", Windows: &windowsFacts{Services: running, ExclusionsRead: true,
 			Profiles: []profile{{Name: profilePublic, Enabled: yes, ExcludedAdapters: []string{"Wi-Fi"}}}}}, checks.Unknown, ""},
 		{"win MpsSvc stopped, third party on", facts{OS: "windows", Windows: &windowsFacts{Profiles: onProfiles, Services: []service{

@@ -144,7 +144,16 @@ type profile struct {
 type connection struct {
 	Adapter string `json:"adapter"`
 	Profile string `json:"profile"`
+	// ReachesInternet is true when Windows finds the Internet through
+	// the adapter (IPv4Connectivity or IPv6Connectivity 4, "Internet"),
+	// or when neither could be read.
+	ReachesInternet bool `json:"reaches_internet,omitempty"`
 }
+
+// connectivityInternet is MSFT_NetConnectionProfile's IPv4Connectivity
+// and IPv6Connectivity value for Internet access (0 Disconnected, 1
+// NoTraffic, 2 Subnet, 3 LocalNetwork, 4 Internet).
+const connectivityInternet = 4
 
 // product is a firewall registered with Windows Security Center.
 type product struct {
@@ -509,13 +518,17 @@ func excludedAdapters(v any) []string {
 }
 
 // connectionsFromWMI reads each MSFT_NetConnectionProfile row's adapter
-// (InterfaceAlias) and profile (from NetworkCategory).
+// (InterfaceAlias), profile (from NetworkCategory) and whether it reaches
+// the Internet.
 func connectionsFromWMI(rows []map[string]any) []connection {
 	var out []connection
 	for _, r := range rows {
 		alias, _ := probe.AsString(r["InterfaceAlias"])
+		v4, ok4 := probe.AsInt(r["IPv4Connectivity"])
+		v6, ok6 := probe.AsInt(r["IPv6Connectivity"])
+		internet := !ok4 && !ok6 || v4 == connectivityInternet || v6 == connectivityInternet
 		if prof := winfw.ActiveProfiles([]map[string]any{r}); alias != "" && len(prof) == 1 {
-			out = append(out, connection{Adapter: alias, Profile: prof[0]})
+			out = append(out, connection{Adapter: alias, Profile: prof[0], ReachesInternet: internet})
 		}
 	}
 	return out
