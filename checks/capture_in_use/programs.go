@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/browsers"
+	"github.com/sessionguard/sessionguard/checks/internal/callapps"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -47,17 +48,7 @@ type program struct {
 	records string
 }
 
-var programs = []program{
-	{id: "zoom", name: "Zoom", kind: callApp, bins: []string{"zoom", "zoom.us", "zoomwebinar", "cpthost", "zoomlauncher"},
-		apps: []string{"zoom", "zoom voiceengine", "zoom.us", "zoomaudiodevice"}, macApps: []string{"zoom.us.app"}, policy: []string{"zoom"}},
-	{id: "microsoft_teams", name: "Microsoft Teams", kind: callApp, bins: []string{"ms-teams", "teams", "teams-for-linux", "msteams", "msteamswebview"},
-		apps: []string{"microsoft teams", "teams", "teams-for-linux", "microsoft teams (work or school)"}, macApps: []string{"microsoft teams.app", "microsoft teams (work or school).app", "microsoft teams classic.app"},
-		packages: []string{"msteams", "microsoftteams"}, policy: []string{"microsoft teams", "teams"}},
-	{id: "webex", name: "Webex", kind: callApp, bins: []string{"webex", "ciscowebexstart", "atmgr", "webexmta", "ciscocollabhost"},
-		apps: []string{"webex", "cisco webex meetings"}, macApps: []string{"webex.app", "cisco webex meetings.app"}, policy: []string{"webex", "cisco webex"}},
-	{id: "skype", name: "Skype", kind: callApp, bins: []string{"skype", "skypeforlinux", "skypeapp", "skypebridge"},
-		apps: []string{"skype", "skypeforlinux"}, macApps: []string{"skype.app"}, packages: []string{"microsoft.skypeapp"}, policy: []string{"skype"}},
-	{id: "facetime", name: "FaceTime", kind: callApp, macApps: []string{"facetime.app"}, bins: []string{"facetime", "avconferenced"}, policy: []string{"facetime"}},
+var programs = slices.Concat(callAppPrograms(), []program{
 	webBrowsers(),
 
 	{id: "obs_studio", name: "OBS Studio", kind: recorder, records: "the screen", bins: []string{"obs", "obs64", "obs32"}, apps: []string{"obs", "obs studio"}, macApps: []string{"obs.app"}},
@@ -100,6 +91,17 @@ var programs = []program{
 			"pavucontrol", "pavucontrol-qt", "pwvucontrol", "gnome-control-center", "xdg-desktop-portal", "xdg-desktop-portal-gnome",
 			"xdg-desktop-portal-kde", "xdg-desktop-portal-wlr", "xdg-desktop-portal-hyprland", "pipewire-v4l2"},
 		apps: []string{"pipewire", "wireplumber", "pulseaudio volume control", "pavucontrol", "gnome-control-center", "gnome settings", "pwvucontrol"}},
+})
+
+// callAppPrograms are the video-call apps, from their catalogue
+// (callapps.Known, shared with screen_lock).
+func callAppPrograms() []program {
+	var out []program
+	for _, a := range callapps.Known() {
+		out = append(out, program{id: a.ID, name: a.Name, kind: callApp, bins: a.Binaries, apps: a.AppNames,
+			macApps: a.MacApps, packages: a.Packages, policy: a.Policy})
+	}
+	return out
 }
 
 // byID finds a known program.

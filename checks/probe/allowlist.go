@@ -52,6 +52,7 @@ var (
 	CmdSentinelctl     = allow("sentinelctl", on("linux", "/opt/sentinelone/bin/sentinelctl"))
 	CmdBduitool        = allow("bduitool", on("linux", "/opt/bitdefender-security-tools/bin/bduitool"))
 	CmdGsettings       = allow("gsettings", on("linux", "/usr/bin/gsettings"))
+	CmdGdbus           = allow("gdbus", on("linux", "/usr/bin/gdbus"))
 	CmdXset            = allow("xset", on("linux", "/usr/bin/xset"))
 	CmdSs              = allow("ss", on("linux", "/usr/bin/ss", "/bin/ss", "/usr/sbin/ss", "/sbin/ss"))
 	CmdAptConfig       = allow("apt-config", on("linux", "/usr/bin/apt-config"))

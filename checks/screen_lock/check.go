@@ -48,6 +48,17 @@ type facts struct {
 	// home folder).
 	Errors []string `json:"errors,omitempty"`
 
+	// AwakeHolds are the programs keeping the screen from locking right
+	// now (idle inhibitors: see awakeHold); empty when none or not read.
+	AwakeHolds []awakeHold `json:"awake_holds,omitempty"`
+	// AwakeHoldsRead: they were read (none held is then known). False in
+	// facts of older agents and where they are not read.
+	AwakeHoldsRead bool `json:"awake_holds_read,omitempty"`
+	// AwakeHoldsUnread says why they could not be read ("gnome-session:
+	// not found"). The settings still decide then: a hold only ever makes
+	// a verdict worse.
+	AwakeHoldsUnread string `json:"awake_holds_unread,omitempty"`
+
 	Linux   *linuxFacts   `json:"linux,omitempty"`
 	Darwin  *darwinFacts  `json:"darwin,omitempty"`
 	Windows *windowsFacts `json:"windows,omitempty"`

@@ -122,7 +122,7 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 	// The parts every lock needs (a password is asked, its delay is within
 	// the limit) and the earliest route combine with AllOf: a part that
 	// already fails decides even when others could not be read.
-	return withErrors(checks.AllOf(append(gates, routesResult(combine(routes, max), max, fix))...), f)
+	return withErrors(withAwakeHolds(checks.AllOf(append(gates, routesResult(combine(routes, max), max, fix))...), f), f)
 }
 
 // routesResult says what the earliest way of locking gives.

@@ -7,6 +7,8 @@ type DarwinFacts = darwinFacts
 
 type Facts = facts
 
+type AwakeHold = awakeHold
+
 type IdleLocker = idleLocker
 
 type IdleTimers = idleTimers
@@ -55,6 +57,11 @@ const (
 
 var (
 	AutostartHidden            = autostartHidden
+	ClassifyHold               = classifyHold
+	ParseGVariantBool          = parseGVariantBool
+	ParseGVariantObjectPaths   = parseGVariantObjectPaths
+	ParseGVariantString        = parseGVariantString
+	ParseGVariantUint32        = parseGVariantUint32
 	Collect                    = collect
 	DesktopFamily              = desktopFamily
 	Evaluate                   = evaluate

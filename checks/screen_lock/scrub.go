@@ -33,6 +33,9 @@ var gsReadKeys = func() map[string][]string {
 //     file's first comment names the account it was written for, and
 //     imageDirectory, textFile, textURL and the programs list can point
 //     into the home folder or at a person's feed.
+//   - gnome-session's idle inhibitors' reasons (gdbus … GetReason): kept
+//     only when they name a keep-awake tool. An app may put what it plays
+//     or shows there.
 //   - `xset q`: its Screen Saver section. Its Font Path can name folders
 //     in the home folder.
 //   - the dconf system databases' keyfiles (/etc/dconf/db/<db>.d/*, not
@@ -57,12 +60,28 @@ func scrub(name string, args []string, out []byte) []byte {
 		return scrubXsetQ(out)
 	case args == nil && isDconfKeyfile(name):
 		return scrubDconfKeyfile(out)
+	case base == "gdbus" && len(args) > 0 && args[len(args)-1] == gsmInhibitor+".GetReason":
+		return scrubInhibitorReason(out)
 	case base == "gsettings" && len(args) == 2 && args[0] == "list-recursively":
 		if keys, ok := gsReadKeys[args[1]]; ok {
 			return gsettings.ScrubList(out, args[1], func(k string) bool { return slices.Contains(keys, k) })
 		}
 	}
 	return out
+}
+
+// scrubInhibitorReason keeps an idle inhibitor's reason only when it names
+// a keep-awake tool (classifyHold reads nothing else of it); any other is
+// emptied: an app may put what it plays or shows there.
+func scrubInhibitorReason(out []byte) []byte {
+	reason, ok := parseGVariantString(string(out))
+	if !ok {
+		return out
+	}
+	if h := classifyHold("", reason); h.Kind == holdKeepAwake {
+		return out
+	}
+	return []byte("('',)\n")
 }
 
 // scrubKDE keeps a kscreenlockerrc's [Daemon] group, which is all

@@ -1,0 +1,187 @@
+package screenlock
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/sessionguard/sessionguard/checks/probe"
+)
+
+// GNOME's session manager (gnome-session) and its idle inhibitors. An
+// application asks it not to let the session go idle with
+// org.gnome.SessionManager.Inhibit and flag 8 (GSM_INHIBITOR_FLAG_IDLE);
+// while any such inhibitor is held, gnome-session stops watching for idle
+// time (gsm-manager.c update_idle: gsm_presence_set_idle_enabled FALSE),
+// so its presence never turns IDLE, and GNOME Shell starts blanking and
+// locking the screen only when it does (js/ui/screenShield.js
+// _onStatusChanged). org.freedesktop.ScreenSaver.Inhibit, which browsers
+// use, reaches the same list through gnome-settings-daemon's screensaver
+// proxy with the idle flag.
+const (
+	gsmDest      = "org.gnome.SessionManager"
+	gsmPath      = "/org/gnome/SessionManager"
+	gsmInterface = "org.gnome.SessionManager"
+	gsmInhibitor = "org.gnome.SessionManager.Inhibitor"
+	gsmIdleFlag  = 8
+)
+
+// readGNOMEInhibitors reads gnome-session's idle inhibitors, as the
+// person (their session bus), into f.AwakeHolds: IsInhibited with the
+// idle flag, then GetInhibitors and each one's GetFlags, GetAppId and
+// GetReason. An idle inhibition that could not be told apart (an
+// inhibitor gone or unreadable while IsInhibited said yes) is held by a
+// program not recognised. Unreadable: AwakeHoldsUnread says why.
+func readGNOMEInhibitors(ctx context.Context, p probe.Probe, f *facts) {
+	out, err := gsmCall(ctx, p, gsmPath, gsmInterface+".IsInhibited", strconv.Itoa(gsmIdleFlag))
+	inhibited, ok := parseGVariantBool(out)
+	switch {
+	case err != nil:
+		f.AwakeHoldsUnread = "gnome-session: " + err.Error()
+		return
+	case !ok:
+		f.AwakeHoldsUnread = "gnome-session: IsInhibited not recognised"
+		return
+	}
+	f.AwakeHoldsRead = true
+	if !inhibited {
+		return
+	}
+	// A reply that cannot be read names no inhibitor: the idle
+	// inhibition is then held by something not named (below).
+	out, _ = gsmCall(ctx, p, gsmPath, gsmInterface+".GetInhibitors")
+	for _, path := range parseGVariantObjectPaths(out) {
+		flagsOut, err := gsmCall(ctx, p, path, gsmInhibitor+".GetFlags")
+		flags, ok := parseGVariantUint32(flagsOut)
+		if err != nil || !ok || flags&gsmIdleFlag == 0 {
+			continue
+		}
+		appOut, err := gsmCall(ctx, p, path, gsmInhibitor+".GetAppId")
+		app, ok := parseGVariantString(appOut)
+		if err != nil || !ok {
+			continue
+		}
+		reasonOut, _ := gsmCall(ctx, p, path, gsmInhibitor+".GetReason")
+		reason, _ := parseGVariantString(reasonOut)
+		f.AwakeHolds = append(f.AwakeHolds, classifyHold(app, reason))
+	}
+	if len(f.AwakeHolds) == 0 {
+		// Idle is inhibited, by something that could not be named.
+		f.AwakeHolds = []awakeHold{{Kind: holdOther}}
+	}
+}
+
+// gsmCall calls a method of gnome-session with gdbus as the person; its
+// standard output, or an error saying what went wrong (no path, name or
+// account in it).
+func gsmCall(ctx context.Context, p probe.Probe, object, method string, args ...string) (string, error) {
+	argv := append([]string{"call", "--session", "--dest", gsmDest, "--object-path", object, "--method", method}, args...)
+	out, err := p.RunAsConsoleUser(ctx, probe.CmdGdbus, argv...)
+	switch {
+	case err != nil:
+		return "", errors.New(probe.ErrorKind(err))
+	case out.ExitCode != 0:
+		// gnome-session not running (the name has no owner), or the
+		// session bus not reachable.
+		return "", errors.New("gdbus call failed")
+	}
+	return string(out.Stdout), nil
+}
+
+// gdbus prints a method's reply as a GVariant tuple in GLib's text
+// format: (true,), (uint32 8,), ('caffeine-gnome-extension',),
+// ([objectpath '/org/gnome/SessionManager/Inhibitor1', '/org/…/Inhibitor2'],)
+// or (@ao [],) for none.
+var (
+	gvBool       = regexp.MustCompile(`^\((true|false),\)$`)
+	gvUint32     = regexp.MustCompile(`^\(uint32 ([0-9]+),\)$`)
+	gvObjectPath = regexp.MustCompile(`'(/[A-Za-z0-9_/]*)'`)
+)
+
+// parseGVariantBool reads a (b) reply.
+func parseGVariantBool(s string) (value, ok bool) {
+	m := gvBool.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return false, false
+	}
+	return m[1] == "true", true
+}
+
+// parseGVariantUint32 reads a (u) reply.
+func parseGVariantUint32(s string) (uint32, bool) {
+	m := gvUint32.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(m[1], 10, 32)
+	return uint32(n), err == nil
+}
+
+// parseGVariantObjectPaths reads an (ao) reply: the object paths, in order.
+func parseGVariantObjectPaths(s string) []string {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "(") || !strings.HasSuffix(s, ",)") {
+		return nil
+	}
+	var out []string
+	for _, m := range gvObjectPath.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// controlEscapes are the control characters GLib writes as C escapes.
+var controlEscapes = map[byte]byte{'a': '\a', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t', 'v': '\v'}
+
+// parseGVariantString reads an (s) reply. GLib quotes a string with single
+// quotes, or double quotes when it holds a single quote, and escapes the
+// quote, backslashes and control characters with a backslash.
+func parseGVariantString(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 5 || s[0] != '(' || !strings.HasSuffix(s, ",)") {
+		return "", false
+	}
+	body := s[1 : len(s)-2]
+	if len(body) < 2 || (body[0] != '\'' && body[0] != '"') || body[len(body)-1] != body[0] {
+		return "", false
+	}
+	quote := body[0]
+	body = body[1 : len(body)-1]
+	var b strings.Builder
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case c == quote:
+			return "", false // an unescaped quote: not one string
+		case c != '\\':
+			b.WriteByte(c)
+		case i+1 < len(body):
+			i++
+			switch e := body[i]; e {
+			case 'a', 'b', 'f', 'n', 'r', 't', 'v':
+				b.WriteByte(controlEscapes[e])
+			case 'u', 'U':
+				n := 4
+				if e == 'U' {
+					n = 8
+				}
+				if i+1+n > len(body) {
+					return "", false
+				}
+				r, err := strconv.ParseUint(body[i+1:i+1+n], 16, 32)
+				if err != nil {
+					return "", false
+				}
+				b.WriteRune(rune(r))
+				i += n
+			default:
+				b.WriteByte(e) // \\ \' \" and the rest stand for themselves
+			}
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
+}
