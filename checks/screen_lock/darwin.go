@@ -63,6 +63,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *facts) {
 	if !ok {
 		return
 	}
+	readPowerAssertions(ctx, p, f)
 	managed, managedErr := readManagedScreensaver(p, u, df)
 	if managedErr != nil {
 		// A profile wins over every other setting: while it cannot be

@@ -119,7 +119,12 @@
 // unknown, and facts that never read the person's are unknown. A recorded
 // bundle keeps the person's folder under their pseudonym. Effective time = min(screen saver,
 // display sleep) + password delay; a password delay alone over the limit
-// fails whatever else was unread.
+// fails whatever else was unread. pmset -g assertions: a process holding
+// PreventUserIdleDisplaySleep keeps the display awake however long the
+// computer is idle (readPowerAssertions): caffeinate -d, Amphetamine or a
+// process not recognised fails, a call app or browser is named in a pass
+// (see awakeHold); PreventUserIdleSystemSleep alone lets the display
+// sleep and is not counted.
 //
 // Windows: the machine inactivity limit (HKLM …\Policies\System
 // InactivityTimeoutSecs); the MDM (Intune) device lock (HKLM …\PolicyManager

@@ -17,6 +17,8 @@ type LinuxFacts = linuxFacts
 
 type ManagedScreensaver = managedScreensaver
 
+type PmsetAssertion = pmsetAssertion
+
 type WindowsFacts = windowsFacts
 
 const (
@@ -76,6 +78,7 @@ var (
 	ParseLoginctlProps         = parseLoginctlProps
 	ParseManagedScreensaver    = parseManagedScreensaver
 	MergeManagedScreensaver    = mergeManagedScreensaver
+	ParsePmsetAssertions       = parsePmsetAssertions
 	ParsePmsetCustom           = parsePmsetCustom
 	ParsePowercfgQuery         = parsePowercfgQuery
 	ParseSleepStates           = parseSleepStates

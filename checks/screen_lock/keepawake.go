@@ -11,15 +11,15 @@ import (
 )
 
 // awakeHold is a program keeping the screen from locking right now: it
-// holds an idle inhibitor (GNOME's session manager) so that the computer
-// never counts as idle, and the idle lock never comes however short its
-// timeouts. The check runs before a session, so a hold by a keep-awake
+// holds an idle inhibitor (GNOME's session manager) or a display sleep
+// assertion (macOS) so that the computer never counts as idle, and the
+// idle lock never comes however short its timeouts. The check runs before a session, so a hold by a keep-awake
 // tool (or one that could not be told) means the screen will not lock;
 // one by a video-call app or a browser playing video is expected during a
 // call and ends with it.
 type awakeHold struct {
-	// Program is how the system names the holder: the inhibitor's app id,
-	// lower case ("" when it gave none).
+	// Program is how the system names the holder: the inhibitor's app id
+	// or the assertion's process name, lower case ("" when none).
 	Program string `json:"program,omitempty"`
 	// Kind is keep_awake (a tool made to keep the computer awake),
 	// call_app, browser or other (not recognised).
@@ -39,7 +39,8 @@ const (
 // keepAwakeTool is a tool people turn on to keep the computer awake.
 type keepAwakeTool struct {
 	name string
-	// programs are the app ids it holds inhibitors under, lower case.
+	// programs are the app ids it holds inhibitors under, or its process
+	// names (macOS), lower case.
 	programs []string
 	// reasonWord, found in an inhibitor's reason, names it whatever app
 	// id it used (Caffeine before version 50 inhibited under the id of
@@ -56,6 +57,12 @@ type keepAwakeTool struct {
 var keepAwakeTools = []keepAwakeTool{
 	{name: "Caffeine", programs: []string{"caffeine-gnome-extension", "caffeine", "caffeine-ng"}, reasonWord: "caffeine",
 		fix: "Turn off Caffeine: open the menu at the right of the top bar and switch off Caffeine (the coffee cup), or turn the Caffeine extension off in the Extensions app. Then check again."},
+	// macOS: Apple's command-line tool (caffeinate -d), which keep-awake
+	// menu bar apps also run, and Amphetamine.
+	{name: "caffeinate", programs: []string{"caffeinate"},
+		fix: "Stop caffeinate: press Control-C in the Terminal window where it runs, or turn off the keep-awake app that started it. Then check again."},
+	{name: "Amphetamine", programs: []string{"amphetamine"},
+		fix: "Click Amphetamine's icon in the menu bar and end its current session (and turn off any trigger that starts one by itself). Then check again."},
 }
 
 // classifyHold tells what holds an inhibitor, from its app id and reason.
@@ -78,16 +85,19 @@ func classifyHold(program, reason string) awakeHold {
 	return h
 }
 
-// browserName is the name of the browser an app id is (a program file
-// name, a browser's name, or a desktop or Flatpak id such as
-// org.mozilla.firefox), from the browser catalogue; "" for none.
+// browserName is the name of the browser an app id or process name is (a
+// program file name, a browser's or its macOS app's name, a desktop or
+// Flatpak id such as org.mozilla.firefox, or one of its macOS helper
+// processes, "Google Chrome Helper (GPU)"), from the browser catalogue;
+// "" for none.
 func browserName(program string) string {
 	n := strings.TrimSuffix(program, ".desktop")
 	if i := strings.LastIndexByte(n, '.'); i >= 0 && strings.Count(n, ".") >= 2 {
 		n = n[i+1:]
 	}
 	for _, b := range browsers.Known() {
-		if slices.Contains(b.Binaries, n) || strings.ToLower(b.Name) == n || b.ID == n {
+		names := append([]string{b.ID, strings.ToLower(b.Name), strings.ToLower(strings.TrimSuffix(b.MacApp, ".app"))}, b.Binaries...)
+		if slices.ContainsFunc(names, func(s string) bool { return s != "" && (n == s || strings.HasPrefix(n, s+" ")) }) {
 			return b.Name
 		}
 	}

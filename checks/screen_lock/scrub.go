@@ -36,6 +36,8 @@ var gsReadKeys = func() map[string][]string {
 //   - gnome-session's idle inhibitors' reasons (gdbus … GetReason): kept
 //     only when they name a keep-awake tool. An app may put what it plays
 //     or shows there.
+//   - `pmset -g assertions`: the levels and each assertion's process and
+//     type, without the names, details and messages apps give them.
 //   - `xset q`: its Screen Saver section. Its Font Path can name folders
 //     in the home folder.
 //   - the dconf system databases' keyfiles (/etc/dconf/db/<db>.d/*, not
@@ -60,6 +62,8 @@ func scrub(name string, args []string, out []byte) []byte {
 		return scrubXsetQ(out)
 	case args == nil && isDconfKeyfile(name):
 		return scrubDconfKeyfile(out)
+	case base == "pmset" && slices.Equal(args, []string{"-g", "assertions"}):
+		return scrubPmsetAssertions(out)
 	case base == "gdbus" && len(args) > 0 && args[len(args)-1] == gsmInhibitor+".GetReason":
 		return scrubInhibitorReason(out)
 	case base == "gsettings" && len(args) == 2 && args[0] == "list-recursively":
