@@ -151,5 +151,9 @@
 // Time, 0xFFFFFFFF = Never). The worse power source counts; a sleep model
 // that cannot be read leaves this way unknown. Effective time = the
 // earliest of the four; absent values are Windows' defaults, not failures
-// on their own.
+// on their own. powercfg /requests: a DISPLAY request keeps the screen
+// saver from starting and the session from locking when idle
+// (readPowerRequests): PowerToys Awake or a program not recognised
+// fails, a call app or browser is named in a pass (see awakeHold); SYSTEM
+// requests are not counted.
 package screenlock

@@ -19,6 +19,8 @@ type ManagedScreensaver = managedScreensaver
 
 type PmsetAssertion = pmsetAssertion
 
+type PowerRequest = powerRequest
+
 type WindowsFacts = windowsFacts
 
 const (
@@ -80,6 +82,7 @@ var (
 	MergeManagedScreensaver    = mergeManagedScreensaver
 	ParsePmsetAssertions       = parsePmsetAssertions
 	ParsePmsetCustom           = parsePmsetCustom
+	ParsePowercfgRequests      = parsePowercfgRequests
 	ParsePowercfgQuery         = parsePowercfgQuery
 	ParseSleepStates           = parseSleepStates
 	ParseSwayidle              = parseSwayidle

@@ -63,6 +63,9 @@ var keepAwakeTools = []keepAwakeTool{
 		fix: "Stop caffeinate: press Control-C in the Terminal window where it runs, or turn off the keep-awake app that started it. Then check again."},
 	{name: "Amphetamine", programs: []string{"amphetamine"},
 		fix: "Click Amphetamine's icon in the menu bar and end its current session (and turn off any trigger that starts one by itself). Then check again."},
+	// Windows: PowerToys Awake with "Keep screen on".
+	{name: "PowerToys Awake", programs: []string{"powertoys.awake"},
+		fix: "Turn off PowerToys Awake: right-click its cup icon in the notification area of the taskbar and set its mode to Off, or turn Awake off in PowerToys Settings (or at least turn off \"Keep screen on\"). Then check again."},
 }
 
 // classifyHold tells what holds an inhibitor, from its app id and reason.

@@ -27,6 +27,8 @@ func TestNoPassWithoutEvidence(t *testing.T) {
 			"runas gdbus call": "gnome-session's idle inhibitors can only fail a pass",
 			// So do macOS's display sleep assertions.
 			"run pmset -g assertions": "macOS's display sleep assertions can only fail a pass",
+			// And Windows' DISPLAY power requests.
+			"run powercfg /requests": "Windows' DISPLAY power requests can only fail a pass",
 		},
 		Alternatives: []checktest.Alternative{
 			{

@@ -38,6 +38,9 @@ var gsReadKeys = func() map[string][]string {
 //     or shows there.
 //   - `pmset -g assertions`: the levels and each assertion's process and
 //     type, without the names, details and messages apps give them.
+//   - `powercfg /requests`: the headings and the DISPLAY requests, a
+//     process by its program file's name (its folder can be in a
+//     person's home), without the reasons and the other requests.
 //   - `xset q`: its Screen Saver section. Its Font Path can name folders
 //     in the home folder.
 //   - the dconf system databases' keyfiles (/etc/dconf/db/<db>.d/*, not
@@ -62,6 +65,8 @@ func scrub(name string, args []string, out []byte) []byte {
 		return scrubXsetQ(out)
 	case args == nil && isDconfKeyfile(name):
 		return scrubDconfKeyfile(out)
+	case strings.TrimSuffix(strings.ToLower(baseNameAny(name)), ".exe") == "powercfg" && slices.Equal(args, []string{"/requests"}):
+		return scrubPowercfgRequests(out)
 	case base == "pmset" && slices.Equal(args, []string{"-g", "assertions"}):
 		return scrubPmsetAssertions(out)
 	case base == "gdbus" && len(args) > 0 && args[len(args)-1] == gsmInhibitor+".GetReason":

@@ -122,6 +122,7 @@ const (
 func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 	wf := &windowsFacts{}
 	f.Windows = wf
+	readPowerRequests(ctx, p, f)
 
 	// Machine inactivity limit.
 	if v, err := p.Registry(winPolicySystem, "InactivityTimeoutSecs"); err == nil {
