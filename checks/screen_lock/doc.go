@@ -72,6 +72,11 @@
 //   - MATE, Cinnamon, Budgie and Xfce lock through a screensaver daemon
 //     (screensaverDaemons): the settings count only while it runs for the
 //     person (the process list); GNOME Shell and KDE lock by themselves.
+//   - KDE Plasma: kscreenlocker does not lock on idle while PowerDevil's
+//     policy agent has a ChangeScreenSettings inhibition (readKDEInhibitors:
+//     gdbus HasInhibition 4, its holders from ActiveInhibitions or
+//     ListInhibitions), judged as GNOME's idle inhibitors; the battery
+//     applet's "Manually block sleep and screen locking" is such a hold.
 //   - KDE Plasma: kscreenlockerrc [Daemon] (Autolock, Timeout in minutes,
 //     LockGrace in seconds, RequirePassword) from /etc/xdg (its [$i]
 //     entries cannot be overridden) under ~/.config; defaults true, 5 min,

@@ -62,6 +62,7 @@ const (
 var (
 	AutostartHidden            = autostartHidden
 	ClassifyHold               = classifyHold
+	GVariantStrings            = gvariantStrings
 	ParseGVariantBool          = parseGVariantBool
 	ParseGVariantObjectPaths   = parseGVariantObjectPaths
 	ParseGVariantString        = parseGVariantString

@@ -57,6 +57,10 @@ type keepAwakeTool struct {
 var keepAwakeTools = []keepAwakeTool{
 	{name: "Caffeine", programs: []string{"caffeine-gnome-extension", "caffeine", "caffeine-ng"}, reasonWord: "caffeine",
 		fix: "Turn off Caffeine: open the menu at the right of the top bar and switch off Caffeine (the coffee cup), or turn the Caffeine extension off in the Extensions app. Then check again."},
+	// KDE Plasma's battery applet, "Manually block sleep and screen
+	// locking" (it inhibits as the shell's desktop file name).
+	{name: "KDE's manual block of screen locking", programs: []string{"org.kde.plasmashell", "plasmashell"},
+		fix: "Click the Power and Battery icon in the system tray (at the right of the panel) and turn off \"Manually block sleep and screen locking\". Then check again."},
 	// macOS: Apple's command-line tool (caffeinate -d), which keep-awake
 	// menu bar apps also run, and Amphetamine.
 	{name: "caffeinate", programs: []string{"caffeinate"},

@@ -93,3 +93,20 @@ func TestEvaluateAwakeHolds(t *testing.T) {
 		}
 	}
 }
+
+func TestKDEInhibitions(t *testing.T) {
+	active := "(<[('sleep:idle', 'org.kde.plasmashell', 'The battery applet has enabled suppressing sleep and screen locking', 'block', uint32 3), ('sleep', 'org.kde.discover', \"it's updating\", 'block', uint32 3)]>,)\n"
+	want := []string{"sleep:idle", "org.kde.plasmashell", "The battery applet has enabled suppressing sleep and screen locking", "block", "sleep", "org.kde.discover", "it's updating", "block"}
+	if got := screenlock.GVariantStrings(active); !reflect.DeepEqual(got, want) {
+		t.Errorf("strings: %q", got)
+	}
+	if got := screenlock.GVariantStrings("(<@a(ssssu) []>,)\n"); len(got) != 0 {
+		t.Errorf("none: %q", got)
+	}
+	args := []string{"call", "--session", "--dest", "org.kde.Solid.PowerManagement.PolicyAgent", "--object-path", "/org/kde/Solid/PowerManagement/PolicyAgent",
+		"--method", "org.freedesktop.DBus.Properties.Get", "org.kde.Solid.PowerManagement.PolicyAgent", "ActiveInhibitions"}
+	scrubbed := string(screenlock.Scrub("/usr/bin/gdbus", args, []byte(active)))
+	if got := screenlock.GVariantStrings(scrubbed); len(got) != 8 || got[1] != "org.kde.plasmashell" || got[2] != "" || got[6] != "" || got[4] != "sleep" {
+		t.Errorf("scrubbed: %s", scrubbed)
+	}
+}

@@ -161,6 +161,7 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 		readUnlockPAM(p, u, unlockServices[lf.Desktop], lf, f)
 	case desktopKDE:
 		readKDE(p, u, lf, f)
+		readKDEInhibitors(ctx, p, f)
 		readUnlockPAM(p, u, unlockServices[lf.Desktop], lf, f)
 	case desktopXFCE:
 		readXfce(p, u, lf, f)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -73,17 +74,21 @@ func readGNOMEInhibitors(ctx context.Context, p probe.Probe, f *facts) {
 	}
 }
 
-// gsmCall calls a method of gnome-session with gdbus as the person; its
-// standard output, or an error saying what went wrong (no path, name or
-// account in it).
+// gsmCall calls a method of gnome-session with gdbus as the person.
 func gsmCall(ctx context.Context, p probe.Probe, object, method string, args ...string) (string, error) {
 	argv := append([]string{"call", "--session", "--dest", gsmDest, "--object-path", object, "--method", method}, args...)
+	return gdbusCall(ctx, p, argv)
+}
+
+// gdbusCall runs gdbus with argv as the person: its standard output, or an
+// error saying what went wrong (no path, name or account in it).
+func gdbusCall(ctx context.Context, p probe.Probe, argv []string) (string, error) {
 	out, err := p.RunAsConsoleUser(ctx, probe.CmdGdbus, argv...)
 	switch {
 	case err != nil:
 		return "", errors.New(probe.ErrorKind(err))
 	case out.ExitCode != 0:
-		// gnome-session not running (the name has no owner), or the
+		// The service not running (the name has no owner), or the
 		// session bus not reachable.
 		return "", errors.New("gdbus call failed")
 	}
@@ -184,4 +189,93 @@ func parseGVariantString(s string) (string, bool) {
 		}
 	}
 	return b.String(), true
+}
+
+// KDE Plasma's screen locker (kscreenlocker) does not lock on idle while
+// it is inhibited (ksldapp.cpp: isInhibited), that is, while PowerDevil's
+// policy agent has an inhibition of ChangeScreenSettings (4; asked with
+// HasInhibition, powermanagement_inhibition.cpp) or an app holds an
+// org.freedesktop.ScreenSaver inhibition, which kscreenlocker passes on to
+// the policy agent as such an inhibition (interface.cpp Inhibit). The
+// battery applet's "Manually block sleep and screen locking" is one,
+// held as org.kde.plasmashell (inhibitmonitor_p.cpp).
+const (
+	kdePolicyAgent          = "org.kde.Solid.PowerManagement.PolicyAgent"
+	kdePolicyAgentPath      = "/org/kde/Solid/PowerManagement/PolicyAgent"
+	kdeChangeScreenSettings = 4
+)
+
+// readKDEInhibitors reads the policy agent's screen inhibitions, as the
+// person, into f.AwakeHolds: HasInhibition 4, then who holds them, from
+// its ActiveInhibitions property (Plasma 6.5 and later: what, who, why,
+// mode, flags; those whose what includes "idle") or, before, from
+// ListInhibitions (who and why of every inhibition, sleep-only ones
+// included). An inhibition nobody could be named for is held by a
+// program not recognised.
+func readKDEInhibitors(ctx context.Context, p probe.Probe, f *facts) {
+	out, err := kdeCall(ctx, p, kdePolicyAgent+".HasInhibition", strconv.Itoa(kdeChangeScreenSettings))
+	inhibited, ok := parseGVariantBool(out)
+	switch {
+	case err != nil:
+		f.AwakeHoldsUnread = "PowerDevil: " + err.Error()
+		return
+	case !ok:
+		f.AwakeHoldsUnread = "PowerDevil: HasInhibition not recognised"
+		return
+	}
+	f.AwakeHoldsRead = true
+	if !inhibited {
+		return
+	}
+	if out, err := kdeCall(ctx, p, "org.freedesktop.DBus.Properties.Get", kdePolicyAgent, "ActiveInhibitions"); err == nil {
+		s := gvariantStrings(out)
+		for i := 0; i+3 < len(s); i += 4 {
+			if slices.Contains(strings.Split(s[i], ":"), "idle") {
+				f.AwakeHolds = append(f.AwakeHolds, classifyHold(s[i+1], s[i+2]))
+			}
+		}
+	} else if out, err := kdeCall(ctx, p, kdePolicyAgent+".ListInhibitions"); err == nil {
+		s := gvariantStrings(out)
+		for i := 0; i+1 < len(s); i += 2 {
+			f.AwakeHolds = append(f.AwakeHolds, classifyHold(s[i], s[i+1]))
+		}
+	}
+	if len(f.AwakeHolds) == 0 {
+		f.AwakeHolds = []awakeHold{{Kind: holdOther}}
+	}
+}
+
+// kdeCall calls a method of PowerDevil's policy agent with gdbus as the
+// person (see gsmCall).
+func kdeCall(ctx context.Context, p probe.Probe, method string, args ...string) (string, error) {
+	argv := append([]string{"call", "--session", "--dest", kdePolicyAgent, "--object-path", kdePolicyAgentPath, "--method", method}, args...)
+	return gdbusCall(ctx, p, argv)
+}
+
+// gvariantStrings are the strings of a GVariant in GLib's text format, in
+// order ("(<[('idle', 'org.kde.plasmashell', '…', 'block', uint32 3)]>,)"
+// gives idle, org.kde.plasmashell, …, block); quoting as
+// parseGVariantString reads it.
+func gvariantStrings(s string) []string {
+	var out []string
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\'' && s[i] != '"' {
+			continue
+		}
+		end := i + 1
+		for end < len(s) && s[end] != s[i] {
+			if s[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		if end >= len(s) {
+			break
+		}
+		if v, ok := parseGVariantString("(" + s[i:end+1] + ",)"); ok {
+			out = append(out, v)
+		}
+		i = end
+	}
+	return out
 }

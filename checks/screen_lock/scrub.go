@@ -71,6 +71,10 @@ func scrub(name string, args []string, out []byte) []byte {
 		return scrubPmsetAssertions(out)
 	case base == "gdbus" && len(args) > 0 && args[len(args)-1] == gsmInhibitor+".GetReason":
 		return scrubInhibitorReason(out)
+	case base == "gdbus" && len(args) > 0 && args[len(args)-1] == "ActiveInhibitions":
+		return scrubKDEInhibitions(out, 4)
+	case base == "gdbus" && len(args) > 0 && args[len(args)-1] == kdePolicyAgent+".ListInhibitions":
+		return scrubKDEInhibitions(out, 2)
 	case base == "gsettings" && len(args) == 2 && args[0] == "list-recursively":
 		if keys, ok := gsReadKeys[args[1]]; ok {
 			return gsettings.ScrubList(out, args[1], func(k string) bool { return slices.Contains(keys, k) })
@@ -91,6 +95,46 @@ func scrubInhibitorReason(out []byte) []byte {
 		return out
 	}
 	return []byte("('',)\n")
+}
+
+// scrubKDEInhibitions rewrites PowerDevil's list of inhibitions (each
+// entry n strings, the reason last but one for ActiveInhibitions' what,
+// who, why, mode, last for ListInhibitions' who, why) with only what
+// readKDEInhibitors reads: a reason is kept only when it names a
+// keep-awake tool, as for gnome-session's.
+func scrubKDEInhibitions(out []byte, n int) []byte {
+	s := gvariantStrings(string(out))
+	if len(s) == 0 {
+		return out
+	}
+	why := n - 1
+	if n == 4 {
+		why = 2
+	}
+	var b strings.Builder
+	b.WriteString("([")
+	for i := 0; i+n-1 < len(s); i += n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if classifyHold("", s[i+why]).Kind != holdKeepAwake {
+			s[i+why] = ""
+		}
+		quoted := make([]string, n)
+		for j := range n {
+			quoted[j] = gvariantQuote(s[i+j])
+		}
+		b.WriteString("(" + strings.Join(quoted, ", ") + ")")
+	}
+	b.WriteString("],)\n")
+	return []byte(b.String())
+}
+
+// gvariantQuote quotes a string as GLib's text format does, in single
+// quotes with the quote and backslashes escaped.
+func gvariantQuote(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
+	return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
 }
 
 // scrubKDE keeps a kscreenlockerrc's [Daemon] group, which is all
