@@ -416,8 +416,30 @@ func TestApplyUpdates(t *testing.T) {
 		"[emitters]\napply_updates = yes\n[commands]\n":         false,
 		"[commands]\n# apply_updates = yes\napply_updates=True": true,
 	} {
-		if got := applyUpdates([]byte(conf)); got != want {
+		if got := applyUpdates(layeredSetting([][]byte{[]byte(conf)}, "apply_updates")); got != want {
 			t.Errorf("%q: %v", conf, got)
+		}
+	}
+}
+
+// TestLayeredSetting: dnf5-automatic reads its packaged defaults, the
+// deprecated /etc/dnf/dnf5-plugins file and /etc/dnf/automatic.conf in
+// that order, a later file's setting winning; a file that does not set it
+// leaves the earlier one's.
+func TestLayeredSetting(t *testing.T) {
+	defaults := []byte("[commands]\nupgrade_type = default\napply_updates = no\n")
+	for _, c := range []struct {
+		name  string
+		confs [][]byte
+		want  bool
+	}{
+		{"defaults only", [][]byte{defaults, nil, nil}, false},
+		{"the deprecated file turns it on", [][]byte{defaults, []byte("[commands]\napply_updates = yes\n"), nil}, true},
+		{"/etc/dnf/automatic.conf turns it off again", [][]byte{defaults, []byte("[commands]\napply_updates = yes\n"), []byte("[commands]\napply_updates = no\n")}, false},
+		{"/etc/dnf/automatic.conf without the setting keeps the earlier one", [][]byte{defaults, []byte("[commands]\napply_updates = yes\n"), []byte("[commands]\nupgrade_type = security\n")}, true},
+	} {
+		if got := applyUpdates(layeredSetting(c.confs, "apply_updates")); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
 }

@@ -487,11 +487,19 @@ func parseZypperUpdates(b []byte) (ups []rpmUpgrade, ok bool) {
 
 // dnfAutomaticConf is dnf-automatic's settings file (dnf 4, and dnf 5's
 // current place for them); dnf5AutomaticConf is where dnf 5's plugin
-// first kept them.
+// first kept them, and dnf5AutomaticDefaults its packaged defaults.
 const (
-	dnfAutomaticConf  = "/etc/dnf/automatic.conf"
-	dnf5AutomaticConf = "/etc/dnf/dnf5-plugins/automatic.conf"
+	dnfAutomaticConf      = "/etc/dnf/automatic.conf"
+	dnf5AutomaticConf     = "/etc/dnf/dnf5-plugins/automatic.conf"
+	dnf5AutomaticDefaults = "/usr/share/dnf5/dnf5-plugins/automatic.conf"
 )
+
+// dnf5AutomaticFiles are the files dnf5-automatic reads, in order, each
+// setting of a later one overriding an earlier one's (dnf5's
+// automatic.cpp pre_configure since 5.2.6.1, "automatic: Use original
+// dnf4 config file location": /usr/share, the deprecated
+// /etc/dnf/dnf5-plugins, then /etc/dnf).
+var dnf5AutomaticFiles = []string{dnf5AutomaticDefaults, dnf5AutomaticConf, dnfAutomaticConf}
 
 // dnfAuto: dnf-automatic installs updates when dnf-automatic-install.timer
 // runs, or dnf-automatic.timer / dnf5-automatic.timer with apply_updates
@@ -532,21 +540,25 @@ func dnfAuto(ctx context.Context, p probe.Probe, f *facts) {
 		if !on {
 			continue
 		}
-		b, err := p.ReadFile(dnfAutomaticConf)
-		if err != nil && !errors.Is(err, probe.ErrNotFound) {
-			f.addError("automatic.conf", err)
-			f.Auto.Reason = "dnf-automatic's settings could not be read (" + probe.ErrorKind(err) + ")"
-			return
+		files := []string{dnfAutomaticConf}
+		if unit == "dnf5-automatic.timer" {
+			files = dnf5AutomaticFiles
 		}
-		upgradeType := automaticSetting(b, "upgrade_type")
-		if unit == "dnf5-automatic.timer" && upgradeType == "" {
-			b5, _ := p.ReadFile(dnf5AutomaticConf)
-			upgradeType = automaticSetting(b5, "upgrade_type")
+		var confs [][]byte
+		for _, name := range files {
+			b, err := p.ReadFile(name)
+			if err != nil && !errors.Is(err, probe.ErrNotFound) {
+				f.addError("automatic.conf", err)
+				f.Auto.Reason = "dnf-automatic's settings (" + name + ") could not be read (" + probe.ErrorKind(err) + ")"
+				return
+			}
+			confs = append(confs, b)
 		}
-		if applyUpdates(b) {
+		upgradeType := layeredSetting(confs, "upgrade_type")
+		if applyUpdates(layeredSetting(confs, "apply_updates")) {
 			f.Auto.State, f.Auto.By = autoOn, unit+" with apply_updates"+securityOnlyNote(upgradeType)
 		} else {
-			f.Auto.State, f.Auto.By = autoOff, unit+" only downloads: apply_updates is off in "+dnfAutomaticConf
+			f.Auto.State, f.Auto.By = autoOff, unit+" only downloads: apply_updates is off in "+strings.Join(files, ", ")
 		}
 		return
 	}
@@ -562,13 +574,27 @@ func securityOnlyNote(upgradeType string) string {
 	return "; security updates only, so web browsers from their makers' own repositories are not updated by it"
 }
 
-// applyUpdates reads apply_updates in automatic.conf (off when absent).
-func applyUpdates(conf []byte) bool {
-	switch automaticSetting(conf, "apply_updates") {
+// applyUpdates reads automatic.conf's apply_updates value (off when
+// absent).
+func applyUpdates(value string) bool {
+	switch value {
 	case "yes", "true", "1", "on":
 		return true
 	}
 	return false
+}
+
+// layeredSetting is a setting of automatic.conf's [commands] section as
+// read from files in order, a later one's value overriding an earlier
+// one's ("" when none sets it).
+func layeredSetting(confs [][]byte, key string) string {
+	value := ""
+	for _, conf := range confs {
+		if v := automaticSetting(conf, key); v != "" {
+			value = v
+		}
+	}
+	return value
 }
 
 // automaticSetting reads a setting of automatic.conf's [commands]
