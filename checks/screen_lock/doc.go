@@ -16,9 +16,9 @@
 //
 // Linux: no desktop is ever assumed. The console user's graphical session
 // comes from logind (loginctl show-user UID -p Display, then show-session
-// ID -p Desktop -p Type: Type x11/wayland/mir, Desktop =
+// ID -p Desktop -p Type -p Service: Type x11/wayland/mir, Desktop =
 // XDG_SESSION_DESKTOP, which a root agent cannot read from the session's
-// environment); when logind cannot name the desktop (no logind, a
+// environment, and the PAM service that started it); when logind cannot name the desktop (no logind, a
 // compositor started from a text login), the desktop or compositor the
 // user runs, from the process list. An account with no graphical session
 // (a run from a terminal or over SSH) is not_applicable when no desktop

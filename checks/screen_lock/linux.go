@@ -153,7 +153,7 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	switch lf.Desktop {
 	case desktopGNOME, desktopBudgie, desktopCinnamon, desktopMATE:
 		if lf.Desktop == desktopGNOME {
-			readGNOMEShellLock(ctx, p, u, sessionID, lf, f)
+			readGNOMEShellLock(p, u, sessionID, lf, f)
 			readGNOMEInhibitors(ctx, p, f)
 		}
 		readGSettings(ctx, p, gsFamilies[lf.Desktop], lf, f)

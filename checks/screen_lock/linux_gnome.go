@@ -1,7 +1,6 @@
 package screenlock
 
 import (
-	"context"
 	"errors"
 	"strings"
 
@@ -47,10 +46,11 @@ func isGDMService(service string) bool { return strings.HasPrefix(service, "gdm-
 // readGNOMEShellLock finds whether GNOME Shell has a lock screen
 // (GNOMEShellLock; left empty, with the error noted, when that cannot be
 // told): logind runs (a display session logind named shows it; else
-// /run/systemd/seats), GDM started the session (loginctl's Service) or
+// /run/systemd/seats), GDM started the session (loginctl's Service, read
+// with the session's desktop by linuxSession) or
 // runs (its daemon, as root, in the process list), and GNOME Shell is
 // the desktop (gnome-shell among the person's processes).
-func readGNOMEShellLock(ctx context.Context, p probe.Probe, u probe.User, sessionID string, lf *linuxFacts, f *facts) {
+func readGNOMEShellLock(p probe.Probe, u probe.User, sessionID string, lf *linuxFacts, f *facts) {
 	if sessionID == "" {
 		switch _, err := p.ReadDir(logindSeatsDir); {
 		case errors.Is(err, probe.ErrNotFound):
@@ -59,20 +59,10 @@ func readGNOMEShellLock(ctx context.Context, p probe.Probe, u probe.User, sessio
 			f.addError("logind seats", err)
 			return
 		}
-	} else {
-		out, err := p.Run(ctx, probe.CmdLoginctl, "show-session", sessionID, "-p", "Service")
-		switch {
-		case err != nil:
-			f.addError("loginctl show-session", err)
-		case out.ExitCode != 0:
-			f.Errors = append(f.Errors, "loginctl show-session: failed")
-		default:
-			lf.SessionService = parseLoginctlProps(out.Stdout)["Service"]
-			if isGDMService(lf.SessionService) {
-				lf.GNOMEShellLock = shellLockGDMSession
-				return
-			}
-		}
+	} else if isGDMService(lf.SessionService) {
+		// Read with the session's desktop (linuxSession).
+		lf.GNOMEShellLock = shellLockGDMSession
+		return
 	}
 	procs, err := p.Processes()
 	if err != nil {

@@ -72,7 +72,7 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *linuxFac
 		logindRead = true
 		if sid := parseLoginctlProps(out.Stdout)["Display"]; sid != "" {
 			sessionID = sid
-			s, err := p.Run(ctx, probe.CmdLoginctl, "show-session", sid, "-p", "Desktop", "-p", "Type")
+			s, err := p.Run(ctx, probe.CmdLoginctl, "show-session", sid, "-p", "Desktop", "-p", "Type", "-p", "Service")
 			switch {
 			case err != nil:
 				logindRead = false
@@ -82,7 +82,7 @@ func linuxSession(ctx context.Context, p probe.Probe, u probe.User, lf *linuxFac
 				f.Errors = append(f.Errors, "loginctl show-session: failed")
 			default:
 				props := parseLoginctlProps(s.Stdout)
-				lf.SessionType = props["Type"]
+				lf.SessionType, lf.SessionService = props["Type"], props["Service"]
 				if graphicalType(props["Type"]) {
 					logindGraphical = true
 					if d := desktopFamily(props["Desktop"]); d != desktopUnknown {
