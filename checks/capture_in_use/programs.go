@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/browsers"
+	"github.com/sessionguard/sessionguard/checks/internal/anypath"
 	"github.com/sessionguard/sessionguard/checks/internal/callapps"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
@@ -116,10 +117,7 @@ func byID(id string) (program, bool) {
 // binName is a program file name as programs lists it: the base name,
 // lower case, without .exe.
 func binName(s string) string {
-	if i := strings.LastIndexAny(s, `/\`); i >= 0 {
-		s = s[i+1:]
-	}
-	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".exe")
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(anypath.Base(s))), ".exe")
 }
 
 // trusted reports whether a program, once recognised, is not counted

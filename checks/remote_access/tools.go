@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks/internal/anypath"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -265,7 +266,7 @@ func matchName(name string, patterns []string) bool {
 // classifyProcess returns the tool a process of goos is, from its name
 // and its program's path, or "".
 func classifyProcess(goos, name, exe string) string {
-	base := baseName(exe)
+	base := anypath.Base(exe)
 	for _, t := range catalogue {
 		names := t.programs(goos)
 		for _, s := range t.sessions {
@@ -293,21 +294,13 @@ func (t toolInfo) programs(goos string) []string {
 	return nil
 }
 
-// baseName is the last element of a program's path, / or \ separated.
-func baseName(exe string) string {
-	if i := strings.LastIndexAny(exe, `/\`); i >= 0 {
-		return exe[i+1:]
-	}
-	return exe
-}
-
 // sessionProcess reports whether a process of goos, with its name,
 // program path and arguments (argv[0] first), is one tool id starts only
 // while someone is connected through it. Arguments that could not be read
 // show no session: the tool is then judged as running.
 func sessionProcess(id, goos, name, exe string, argv []string) bool {
 	for _, s := range info(id).sessions {
-		if s.goos != goos || !matchName(name, s.names) && !matchName(baseName(exe), s.names) {
+		if s.goos != goos || !matchName(name, s.names) && !matchName(anypath.Base(exe), s.names) {
 			continue
 		}
 		if len(s.firstArg) == 0 || len(argv) > 1 && slices.Contains(s.firstArg, argv[1]) {

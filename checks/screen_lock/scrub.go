@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/internal/gsettings"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 // gsReadKeys are, per schema the check lists, the keys it reads.
@@ -65,7 +66,7 @@ func scrub(name string, args []string, out []byte) []byte {
 		return scrubXsetQ(out)
 	case args == nil && isDconfKeyfile(name):
 		return scrubDconfKeyfile(out)
-	case strings.TrimSuffix(strings.ToLower(baseNameAny(name)), ".exe") == "powercfg" && slices.Equal(args, []string{"/requests"}):
+	case evidence.CommandBase(name) == "powercfg" && slices.Equal(args, []string{"/requests"}):
 		return scrubPowercfgRequests(out)
 	case base == "pmset" && slices.Equal(args, []string{"-g", "assertions"}):
 		return scrubPmsetAssertions(out)

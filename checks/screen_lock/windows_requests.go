@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks/internal/anypath"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -79,7 +80,7 @@ func readPowerRequests(ctx context.Context, p probe.Probe, f *facts) {
 	for _, r := range requests {
 		name := r.Name
 		if r.Kind == "PROCESS" {
-			name = strings.TrimSuffix(strings.ToLower(baseNameAny(name)), ".exe")
+			name = strings.TrimSuffix(strings.ToLower(anypath.Base(name)), ".exe")
 		}
 		if slices.Contains(seen, strings.ToLower(name)) {
 			continue
@@ -87,14 +88,6 @@ func readPowerRequests(ctx context.Context, p probe.Probe, f *facts) {
 		seen = append(seen, strings.ToLower(name))
 		f.AwakeHolds = append(f.AwakeHolds, classifyHold(name, ""))
 	}
-}
-
-// baseNameAny is the last element of a Windows or slash-separated path.
-func baseNameAny(p string) string {
-	if i := strings.LastIndexAny(p, `\/`); i >= 0 {
-		return p[i+1:]
-	}
-	return p
 }
 
 // scrubPowercfgRequests keeps what parsePowercfgRequests reads: the
@@ -117,7 +110,7 @@ func scrubPowercfgRequests(out []byte) []byte {
 		case in && strings.HasPrefix(t, "["):
 			kind, name, _ := strings.Cut(t[1:], "]")
 			if kind == "PROCESS" {
-				name = " " + baseNameAny(strings.TrimSpace(name))
+				name = " " + anypath.Base(strings.TrimSpace(name))
 			}
 			kept.WriteString("[" + kind + "]" + name + "\r\n")
 		}

@@ -3,6 +3,7 @@ package voiceassistants
 import (
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks/internal/anypath"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -54,7 +55,7 @@ func classifyArgv(argv []string) (string, int) {
 	if len(argv) == 0 {
 		return "", 0
 	}
-	prog := baseName(argv[0])
+	prog := anypath.Base(argv[0])
 	if a := matchMarker(prog); a != "" {
 		return a, 1
 	}
@@ -78,13 +79,13 @@ func classifyArgv(argv []string) (string, int) {
 			i++ // option with a separate value
 		case a == "--":
 			if i+1 < len(args) {
-				return matchMarker(baseName(args[i+1])), i + 3
+				return matchMarker(anypath.Base(args[i+1])), i + 3
 			}
 			return "", len(argv)
 		case strings.HasPrefix(a, "-"):
 			continue
 		default:
-			return matchMarker(baseName(a)), i + 2
+			return matchMarker(anypath.Base(a)), i + 2
 		}
 	}
 	return "", len(argv)
@@ -120,13 +121,6 @@ func matchMarker(name string) string {
 		}
 	}
 	return ""
-}
-
-func baseName(p string) string {
-	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
-		p = p[i+1:]
-	}
-	return p
 }
 
 // isInterpreter reports whether a program runs a script or module named in

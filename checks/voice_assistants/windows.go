@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks/internal/anypath"
 	"github.com/sessionguard/sessionguard/checks/internal/consentstore"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
@@ -112,7 +113,7 @@ func classifyWindowsProcess(name, exe string) (assistant, evidence string) {
 	for _, a := range windowsApps {
 		if exeL != "" {
 			dir := `\windowsapps\` + a.packagePrefix()
-			if strings.Contains(exeL, dir) && slices.Contains(a.exes, strings.ToLower(baseName(exeL))) {
+			if strings.Contains(exeL, dir) && slices.Contains(a.exes, strings.ToLower(anypath.Base(exeL))) {
 				return a.assistant, evidenceProcess
 			}
 			continue
