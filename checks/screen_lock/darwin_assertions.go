@@ -95,17 +95,14 @@ func readPowerAssertions(ctx context.Context, p probe.Probe, f *facts) {
 		return
 	}
 	f.AwakeHoldsRead = true
-	var seen []string
 	on := false
 	for _, t := range displaySleepAssertions {
 		on = on || a.SystemWide[t] > 0
 	}
 	for _, h := range a.Held {
-		if !slices.Contains(displaySleepAssertions, h.Type) || slices.Contains(seen, h.Process) {
-			continue
+		if slices.Contains(displaySleepAssertions, h.Type) {
+			f.addAwakeHold(classifyHold(h.Process, ""))
 		}
-		seen = append(seen, h.Process)
-		f.AwakeHolds = append(f.AwakeHolds, classifyHold(h.Process, ""))
 	}
 	if on && len(f.AwakeHolds) == 0 {
 		f.AwakeHolds = []awakeHold{{Kind: holdOther}}

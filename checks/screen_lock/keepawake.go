@@ -111,6 +111,14 @@ func browserName(program string) string {
 	return ""
 }
 
+// addAwakeHold lists a holder once: a program holding several requests
+// or assertions (PowerToys Awake, a browser's tabs) is one holder.
+func (f *facts) addAwakeHold(h awakeHold) {
+	if !slices.Contains(f.AwakeHolds, h) {
+		f.AwakeHolds = append(f.AwakeHolds, h)
+	}
+}
+
 // holdName names a holder for a person.
 func holdName(h awakeHold) string {
 	switch {

@@ -2,7 +2,6 @@ package screenlock
 
 import (
 	"context"
-	"slices"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/internal/anypath"
@@ -76,17 +75,12 @@ func readPowerRequests(ctx context.Context, p probe.Probe, f *facts) {
 		return
 	}
 	f.AwakeHoldsRead = true
-	var seen []string
 	for _, r := range requests {
 		name := r.Name
 		if r.Kind == "PROCESS" {
 			name = strings.TrimSuffix(strings.ToLower(anypath.Base(name)), ".exe")
 		}
-		if slices.Contains(seen, strings.ToLower(name)) {
-			continue
-		}
-		seen = append(seen, strings.ToLower(name))
-		f.AwakeHolds = append(f.AwakeHolds, classifyHold(name, ""))
+		f.addAwakeHold(classifyHold(name, ""))
 	}
 }
 
