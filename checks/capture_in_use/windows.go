@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/internal/consentstore"
+	"github.com/sessionguard/sessionguard/checks/internal/regquery"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -95,13 +96,13 @@ func collectConsoleStore(ctx context.Context, p probe.Probe, sid string, f *fact
 // screen capture counts too; otherwise only the shared capabilities), and
 // reports false when a usage time was not recognised (once, whatever
 // number were not).
-func addStoreCaptures(f *facts, keys []consentstore.Key, root, account string) bool {
+func addStoreCaptures(f *facts, keys []regquery.Key, root, account string) bool {
 	recognised := true
 	for _, c := range capabilities {
 		if account != "" && !c.shared {
 			continue
 		}
-		for _, app := range consentstore.Apps(keys, consentstore.NormaliseRoot(root), c.key) {
+		for _, app := range consentstore.Apps(keys, regquery.NormaliseRoot(root), c.key) {
 			switch app.InUse {
 			case consentstore.InUseYes:
 				f.addCapture(capture{Program: identifyStoreApp(app), What: c.what, Via: viaConsentStore, Account: account})
@@ -177,7 +178,7 @@ func loadedHives(ctx context.Context, p probe.Probe) ([]string, error) {
 	if out.ExitCode != 0 {
 		return nil, fmt.Errorf("reg query HKU exited %d: %w", out.ExitCode, probe.ErrUnavailable)
 	}
-	keys, err := consentstore.ParseRegQuery(probe.ConsoleText(p, out.Stdout))
+	keys, err := regquery.Parse(probe.ConsoleText(p, out.Stdout))
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +200,7 @@ func loadedHives(ctx context.Context, p probe.Probe) ([]string, error) {
 // a failure is told apart by reading the microphone key's Value through the
 // registry: a store that is not there (no app ever asked) is an empty
 // answer; anything else is the error.
-func readStore(ctx context.Context, p probe.Probe, root string) ([]consentstore.Key, error) {
+func readStore(ctx context.Context, p probe.Probe, root string) ([]regquery.Key, error) {
 	out, err := p.Run(ctx, probe.CmdReg, "query", root, "/s")
 	if err != nil {
 		return nil, err
@@ -214,5 +215,5 @@ func readStore(ctx context.Context, p probe.Probe, root string) ([]consentstore.
 		}
 		return nil, fmt.Errorf("reg query exited %d: %w", out.ExitCode, consentstore.ErrUnrecognised)
 	}
-	return consentstore.ParseRegQuery(probe.ConsoleText(p, out.Stdout))
+	return regquery.Parse(probe.ConsoleText(p, out.Stdout))
 }

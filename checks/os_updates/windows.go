@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sessionguard/sessionguard/checks/internal/regquery"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -274,20 +275,23 @@ const (
 const rollupFixPrefix = "Package_for_RollupFix~"
 
 // rollupFixPackages lists, from `reg query` of the component store's
-// package key (a line per subkey, its full path), the cumulative update
-// packages whose revision is ubr. Only the revision is compared: an
-// enablement release runs the packages of the release it enables (25H2,
-// build 26200, runs 26100.<UBR> ones). Lines of another kind (the
-// key's own, blank ones) are skipped; ok is false when no line names a
-// package of the key at all (an answer not recognised).
+// package key (regquery: the key, then a line per subkey with its full
+// path), the cumulative update packages whose revision is ubr. Only the
+// revision is compared: an enablement release runs the packages of the
+// release it enables (25H2, build 26200, runs 26100.<UBR> ones). ok is
+// false when the output is not reg's or names no package of the key at
+// all (an answer not recognised).
 func rollupFixPackages(out string, ubr uint64) (names []string, ok bool) {
-	parent := `HKEY_LOCAL_MACHINE` + strings.TrimPrefix(winCBSPackages, "HKLM") + `\`
-	for line := range strings.Lines(out) {
-		line = strings.TrimSpace(line)
-		if len(line) <= len(parent) || !strings.EqualFold(line[:len(parent)], parent) {
+	keys, err := regquery.Parse(out)
+	if err != nil {
+		return nil, false
+	}
+	parent := regquery.NormaliseRoot(winCBSPackages) + `\`
+	for _, k := range keys {
+		if len(k.Path) <= len(parent) || !strings.EqualFold(k.Path[:len(parent)], parent) {
 			continue
 		}
-		name := line[len(parent):]
+		name := k.Path[len(parent):]
 		if strings.Contains(name, `\`) {
 			continue
 		}

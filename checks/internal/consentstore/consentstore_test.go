@@ -1,12 +1,12 @@
 package consentstore
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"testing"
 
+	"github.com/sessionguard/sessionguard/checks/internal/regquery"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -65,13 +65,13 @@ func TestInUse(t *testing.T) {
 	}
 }
 
-func read(t *testing.T, name string) []Key {
+func read(t *testing.T, name string) []regquery.Key {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := ParseRegQuery(string(b))
+	keys, err := regquery.Parse(string(b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func read(t *testing.T, name string) []Key {
 // in use when the start is after the stop.
 func TestAppsWindows(t *testing.T) {
 	keys := read(t, "win11_hku_reg_query_s.txt")
-	root := NormaliseRoot(`HKU\S-1-5-21-3623811015-3361044348-30300820-1013` + Suffix)
+	root := regquery.NormaliseRoot(`HKU\S-1-5-21-3623811015-3361044348-30300820-1013` + Suffix)
 	mic := Apps(keys, root, "microphone")
 	want := []App{
 		{Name: "Microsoft.WindowsSoundRecorder_8wekyb3d8bbwe", Packaged: true, InUse: InUseYes},
@@ -122,18 +122,5 @@ func TestAppsWine(t *testing.T) {
 	}
 	if mic[1].Name != "obs64.exe" || mic[1].Packaged {
 		t.Errorf("second app %+v", mic[1])
-	}
-}
-
-func TestParseRegQueryUnrecognised(t *testing.T) {
-	for _, out := range []string{
-		"",
-		"ERROR: The system was unable to find the specified registry key or value.\r\n",
-		"FEHLER: Das System konnte den angegebenen Registrierungsschlüssel oder Wert nicht finden.\r\n",
-		"HKEY_USERS\\S-1\\x\r\n    broken line\r\n",
-	} {
-		if _, err := ParseRegQuery(out); !errors.Is(err, ErrUnrecognised) {
-			t.Errorf("ParseRegQuery(%q) error %v, want unrecognised", out, err)
-		}
 	}
 }
