@@ -739,14 +739,56 @@ func init() {
 	sql.Register(storeDriver, storeSQLite)
 }
 
-// hostScans are the scans under way, by the number their query names;
-// hostScanLatest is the one begun last (found without the map when clears
-// do not overlap).
+// hostScans are the scans under way, each under the number its query
+// names; hostScanLatest is the one begun last (found without the lock
+// when clears do not overlap).
 var (
-	hostScans      sync.Map // int64 → *hostScan
+	hostScans      scanRegistry
 	hostScanLatest atomic.Pointer[hostScan]
-	hostScanLast   atomic.Int64
 )
+
+// scanRegistry numbers the scans under way with the smallest numbers
+// free, from 1. The number is an argument of every row's call of
+// hostStaysFunc, and the driver boxes it into an interface for each
+// call: Go boxes an integer below 256 without allocating, and a counter
+// that only grew would pass 255 in a long-lived process (the tray clears
+// after every session) and cost an allocation a row from then on.
+type scanRegistry struct {
+	mu    sync.Mutex
+	scans []*hostScan // scans[i] is numbered i+1; nil is free
+}
+
+// add gives s the smallest free number and registers it under it.
+func (r *scanRegistry) add(s *hostScan) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	i := slices.Index(r.scans, nil)
+	if i < 0 {
+		i = len(r.scans)
+		r.scans = append(r.scans, nil)
+	}
+	r.scans[i] = s
+	s.id = int64(i + 1)
+}
+
+// remove frees s's number.
+func (r *scanRegistry) remove(s *hostScan) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i := s.id - 1; i >= 0 && i < int64(len(r.scans)) && r.scans[i] == s {
+		r.scans[i] = nil
+	}
+}
+
+// find returns the scan numbered id, or nil.
+func (r *scanRegistry) find(id int64) *hostScan {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if id < 1 || id > int64(len(r.scans)) {
+		return nil
+	}
+	return r.scans[id-1]
+}
 
 // hostScan is what scanHosts gathers of a store: each distinct host,
 // whether it stays, and the rows read. Hosts are told apart as SQLite
@@ -765,8 +807,7 @@ type hostScan struct {
 func hostStays(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 	s := hostScanLatest.Load()
 	if id, _ := args[0].(int64); s == nil || s.id != id {
-		v, _ := hostScans.Load(id)
-		if s, _ = v.(*hostScan); s == nil {
+		if s = hostScans.find(id); s == nil {
 			return nil, fmt.Errorf("%s: no scan %v", hostStaysFunc, args[0])
 		}
 	}
@@ -823,12 +864,12 @@ func scanHosts(ctx context.Context, tx *sql.Tx, table, col string, sel selector,
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&rows); err != nil {
 		return false, classify(err)
 	}
-	scan := &hostScan{id: hostScanLast.Add(1), sel: sel, text: map[string]bool{}, blob: map[string]bool{}}
-	hostScans.Store(scan.id, scan)
+	scan := &hostScan{sel: sel, text: map[string]bool{}, blob: map[string]bool{}}
+	hostScans.add(scan)
 	hostScanLatest.Store(scan)
 	defer func() {
-		hostScans.Delete(scan.id)
 		hostScanLatest.CompareAndSwap(scan, nil)
+		hostScans.remove(scan)
 	}()
 	kept, err := tx.QueryContext(ctx, "SELECT rowid FROM "+table+" WHERE "+hostStaysFunc+"(?1, "+col+")", scan.id)
 	if err != nil {

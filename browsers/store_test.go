@@ -435,16 +435,16 @@ func TestKeepByRowidChecksTheHosts(t *testing.T) {
 // after SQLite reuses the memory it was handed in.
 func TestHostStaysFindsItsScan(t *testing.T) {
 	newScan := func(sel selector) *hostScan {
-		s := &hostScan{id: hostScanLast.Add(1), sel: sel, text: map[string]bool{}, blob: map[string]bool{}}
-		hostScans.Store(s.id, s)
+		s := &hostScan{sel: sel, text: map[string]bool{}, blob: map[string]bool{}}
+		hostScans.add(s)
 		return s
 	}
 	older, newer := newScan(selector{keep: []string{"a.example"}}), newScan(selector{})
 	hostScanLatest.Store(newer)
 	defer func() {
-		hostScans.Delete(older.id)
-		hostScans.Delete(newer.id)
 		hostScanLatest.CompareAndSwap(newer, nil)
+		hostScans.remove(older)
+		hostScans.remove(newer)
 	}()
 	text, blob := []byte("www.a.example"), []byte("b.a.example")
 	for _, c := range []struct {
@@ -471,8 +471,69 @@ func TestHostStaysFindsItsScan(t *testing.T) {
 	if fmt.Sprint(newer.gone) != "[www.a.example]" || newer.rows != 1 {
 		t.Errorf("newer scan: gone %q of %d rows", newer.gone, newer.rows)
 	}
-	if _, err := hostStays(nil, []driver.Value{hostScanLast.Load() + 1, "a.example"}); err == nil {
+	if _, err := hostStays(nil, []driver.Value{newer.id + 1, "a.example"}); err == nil {
 		t.Error("a scan that is not under way was found")
+	}
+}
+
+// TestScanNumbersStaySmall shows that a scan takes the smallest number
+// free, so that numbers stay below 256 however many scans a process has
+// run (the driver boxes the number for every row, and Go boxes only
+// those without allocating), and that a scan of a store allocates no
+// more after 300 scans than the first time.
+func TestScanNumbersStaySmall(t *testing.T) {
+	var r scanRegistry
+	for range 300 {
+		s := &hostScan{}
+		r.add(s)
+		if s.id != 1 || r.find(1) != s {
+			t.Fatalf("a lone scan is numbered %d", s.id)
+		}
+		r.remove(s)
+	}
+	a, b, c := &hostScan{}, &hostScan{}, &hostScan{}
+	r.add(a)
+	r.add(b)
+	r.remove(a)
+	r.add(c)
+	if b.id != 2 || c.id != 1 || r.find(1) != c || r.find(2) != b || r.find(3) != nil || r.find(0) != nil {
+		t.Errorf("overlapping scans numbered %d and %d", b.id, c.id)
+	}
+	r.remove(a) // no longer registered: c keeps its number
+	if r.find(1) != c {
+		t.Error("removing a scan twice freed another's number")
+	}
+
+	cookies := make([]fakeCookie, 2000)
+	for i := range cookies {
+		cookies[i] = fakeCookie{fmt.Sprintf(".site%d.example", i%70), fmt.Sprintf("c%d", i), "v"}
+	}
+	path := filepath.Join(t.TempDir(), "cookies.sqlite")
+	writeCookieDB(t, path, EngineFirefox, "wal", cookies)
+	db, conn, err := openStore(t.Context(), path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	defer conn.Close()
+	sel := selector{keep: []string{"site1.example"}}
+	scan := func() {
+		tx, err := conn.BeginTx(t.Context(), &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback() //nolint:errcheck // it only read
+		var plan keepPlan
+		if ok, err := scanHosts(t.Context(), tx, "moz_cookies", "host", sel, &plan); !ok || err != nil || plan.kept != 2000/70+1 {
+			t.Fatalf("scan: %v, %v, kept %d", ok, err, plan.kept)
+		}
+	}
+	first := testing.AllocsPerRun(1, scan)
+	for range 300 {
+		scan()
+	}
+	if later := testing.AllocsPerRun(1, scan); later > first+100 {
+		t.Errorf("a scan of %d rows allocates %.0f times after 300 scans, %.0f the first time", len(cookies), later, first)
 	}
 }
 
