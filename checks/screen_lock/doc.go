@@ -49,14 +49,19 @@
 //     GDM's daemon, gdm or gdm3, running as root; /run/systemd/seats when
 //     logind named no session; GNOME Flashback, Unity or Pantheon, with
 //     no gnome-shell running, are not judged so). Not told → unknown.
-//   - GNOME: gnome-session's idle inhibitors held right now (gdbus call
-//     as the console user: IsInhibited 8, GetInhibitors, each one's
-//     GetFlags, GetAppId, GetReason; readGNOMEInhibitors). While one with
-//     the idle flag is held the session never goes idle and the screen
-//     never blanks or locks. A keep-awake tool's (Caffeine) or an
-//     unrecognised program's fails, naming it; a video-call app's or a
-//     browser's is expected during a call and named in a pass (see
-//     awakeHold). Unreadable: the settings decide (AwakeHoldsUnread).
+//   - GNOME, Budgie, Cinnamon and MATE: the session manager's idle
+//     inhibitors held right now (gnome-session, or its forks
+//     cinnamon-session and mate-session, which keep its D-Bus API; gdbus
+//     call as the console user: IsInhibited 8, GetInhibitors, each one's
+//     GetFlags, GetAppId, GetReason; readSessionInhibitors), and on MATE
+//     mate-screensaver's own (GetInhibitors on org.mate.ScreenSaver, which
+//     also takes org.freedesktop.ScreenSaver's; readMATESaverInhibitors).
+//     While one is held the session never goes idle, or the screen saver
+//     does not start, and the screen never blanks or locks. A keep-awake
+//     tool's (Caffeine, Cinnamon's Inhibit applet) or an unrecognised
+//     program's fails, naming it; a video-call app's or a browser's is
+//     expected during a call and named in a pass (see awakeHold).
+//     Unreadable: the settings decide (AwakeHoldsUnread).
 //   - The lock screen unlocks through PAM services (unlockServices):
 //     GDM's gdm-password for GNOME Shell, kscreenlocker's kde,
 //     kde-fingerprint and kde-smartcard, each screensaver daemon's own,

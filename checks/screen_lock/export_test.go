@@ -66,6 +66,8 @@ var (
 	ParseGVariantBool          = parseGVariantBool
 	ParseGVariantObjectPaths   = parseGVariantObjectPaths
 	ParseGVariantString        = parseGVariantString
+	ParseGVariantStrings       = parseGVariantStrings
+	ParseSaverInhibitor        = parseSaverInhibitor
 	ParseGVariantUint32        = parseGVariantUint32
 	Collect                    = collect
 	DesktopFamily              = desktopFamily

@@ -56,7 +56,12 @@ type keepAwakeTool struct {
 // give the wording.
 var keepAwakeTools = []keepAwakeTool{
 	{name: "Caffeine", programs: []string{"caffeine-gnome-extension", "caffeine", "caffeine-ng"}, reasonWord: "caffeine",
-		fix: "Turn off Caffeine: open the menu at the right of the top bar and switch off Caffeine (the coffee cup), or turn the Caffeine extension off in the Extensions app. Then check again."},
+		fix: "Turn off Caffeine (the coffee cup): on GNOME open the menu at the right of the top bar and switch it off, or turn the Caffeine extension off in the Extensions app; elsewhere click its cup in the panel and turn it off. Then check again."},
+	// Cinnamon's Inhibit applet (on Linux Mint's panel): its "Power
+	// management" switch turned off holds an idle inhibitor under its
+	// applet id (applets/inhibit@cinnamon.org/applet.js).
+	{name: "Cinnamon's Inhibit applet", programs: []string{"inhibit@cinnamon.org"},
+		fix: "Click the Inhibit applet in the panel (at the bottom right of the screen) and turn the \"Power management\" switch back on. Then check again."},
 	// KDE Plasma's battery applet, "Manually block sleep and screen
 	// locking" (it inhibits as the shell's desktop file name).
 	{name: "KDE's manual block of screen locking", programs: []string{"org.kde.plasmashell", "plasmashell"},

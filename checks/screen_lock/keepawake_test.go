@@ -42,6 +42,36 @@ func TestParseGdbusReplies(t *testing.T) {
 	}
 }
 
+// TestParseMATESaverInhibitors reads mate-screensaver 1.26's own list as
+// gdbus printed it (recorded from the real program on a test display, with
+// Firefox's inhibitor and one whose reason holds both quote marks, which
+// GLib then prints in double quotes with escapes).
+func TestParseMATESaverInhibitors(t *testing.T) {
+	entries, ok := screenlock.ParseGVariantStrings(string(checktest.ReadParserData(t, "gdbus/mate_saver_get_inhibitors_two.stdout")))
+	if !ok || len(entries) != 2 {
+		t.Fatalf("entries %q, %v", entries, ok)
+	}
+	got := [][2]string{}
+	for _, e := range entries {
+		app, reason := screenlock.ParseSaverInhibitor(e)
+		got = append(got, [2]string{app, reason})
+	}
+	if want := [][2]string{{"Firefox", "video-playing"}, {"caffeine-ng", `Caffeine's "cup" is on`}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("inhibitors %q, want %q", got, want)
+	}
+	if entries, ok := screenlock.ParseGVariantStrings(string(checktest.ReadParserData(t, "gdbus/mate_saver_get_inhibitors_none.stdout"))); !ok || len(entries) != 0 {
+		t.Errorf("none: %q %v", entries, ok)
+	}
+	for _, bad := range []string{"", "([],", "(['a' 'b'],)", "(['a',],)", "(['unterminated],)", "(true,)"} {
+		if e, ok := screenlock.ParseGVariantStrings(bad); ok {
+			t.Errorf("%q read as %q", bad, e)
+		}
+	}
+	if app, reason := screenlock.ParseSaverInhibitor("not a description"); app != "" || reason != "" {
+		t.Errorf("a foreign string read as %q, %q", app, reason)
+	}
+}
+
 func TestClassifyHold(t *testing.T) {
 	tests := []struct{ app, reason, kind, name string }{
 		{"caffeine-gnome-extension", "Inhibited by Caffeine GNOME extension", "keep_awake", "Caffeine"},
@@ -52,6 +82,7 @@ func TestClassifyHold(t *testing.T) {
 		{"com.google.Chrome", "Playing video", "browser", "Google Chrome"},
 		{"us.zoom.Zoom", "", "call_app", "Zoom"},
 		{"teams-for-linux", "", "call_app", "Microsoft Teams"},
+		{"inhibit@cinnamon.org", "prevent idle functions like screen blanking and dimming", "keep_awake", "Cinnamon's Inhibit applet"},
 		{"unknown", "not specified", "other", ""}, // gnome-session-inhibit's defaults
 		{"", "", "other", ""},
 	}

@@ -154,10 +154,16 @@ func collectLinux(ctx context.Context, p probe.Probe, f *facts) {
 	case desktopGNOME, desktopBudgie, desktopCinnamon, desktopMATE:
 		if lf.Desktop == desktopGNOME {
 			readGNOMEShellLock(p, u, sessionID, lf, f)
-			readGNOMEInhibitors(ctx, p, f)
 		}
+		readSessionInhibitors(ctx, p, sessionManagers[lf.Desktop], f)
 		readGSettings(ctx, p, gsFamilies[lf.Desktop], lf, f)
 		findLockerDaemon(p, u, mine, lf, f)
+		if lf.Desktop == desktopMATE && lf.LockerDaemonRunning != nil && *lf.LockerDaemonRunning {
+			// Only while it runs: a call to its name would start it
+			// (D-Bus activation from its .service file), on the
+			// person's desktop.
+			readMATESaverInhibitors(ctx, p, f)
+		}
 		readUnlockPAM(p, u, unlockServices[lf.Desktop], lf, f)
 	case desktopKDE:
 		readKDE(p, u, lf, f)

@@ -29,21 +29,36 @@ const (
 	gsmIdleFlag  = 8
 )
 
-// readGNOMEInhibitors reads gnome-session's idle inhibitors, as the
-// person (their session bus), into f.AwakeHolds: IsInhibited with the
-// idle flag, then GetInhibitors and each one's GetFlags, GetAppId and
-// GetReason. An idle inhibition that could not be told apart (an
-// inhibitor gone or unreadable while IsInhibited said yes) is held by a
-// program not recognised. Unreadable: AwakeHoldsUnread says why.
-func readGNOMEInhibitors(ctx context.Context, p probe.Probe, f *facts) {
+// sessionManagers name each desktop's session manager that keeps
+// gnome-session's D-Bus API: Budgie runs gnome-session itself, and
+// cinnamon-session and mate-session, its forks, keep its bus name, its
+// Inhibit, IsInhibited and GetInhibitors and its update_idle
+// (csm-manager.c, gsm-manager.c); their screen savers (budgie-screensaver,
+// cinnamon-screensaver, mate-screensaver) start, and lock, only when the
+// session's presence turns idle (gs-watcher-x11.c, StatusChanged).
+var sessionManagers = map[string]string{
+	desktopGNOME:    "gnome-session",
+	desktopBudgie:   "gnome-session",
+	desktopCinnamon: "cinnamon-session",
+	desktopMATE:     "mate-session",
+}
+
+// readSessionInhibitors reads the idle inhibitors of the session manager
+// named (see sessionManagers), as the person (their session bus), into
+// f.AwakeHolds: IsInhibited with the idle flag, then GetInhibitors and
+// each one's GetFlags, GetAppId and GetReason. An idle inhibition that
+// could not be told apart (an inhibitor gone or unreadable while
+// IsInhibited said yes) is held by a program not recognised. Unreadable:
+// AwakeHoldsUnread says why.
+func readSessionInhibitors(ctx context.Context, p probe.Probe, manager string, f *facts) {
 	out, err := gsmCall(ctx, p, gsmPath, gsmInterface+".IsInhibited", strconv.Itoa(gsmIdleFlag))
 	inhibited, ok := parseGVariantBool(out)
 	switch {
 	case err != nil:
-		f.AwakeHoldsUnread = "gnome-session: " + err.Error()
+		f.AwakeHoldsUnread = manager + ": " + err.Error()
 		return
 	case !ok:
-		f.AwakeHoldsUnread = "gnome-session: IsInhibited not recognised"
+		f.AwakeHoldsUnread = manager + ": IsInhibited not recognised"
 		return
 	}
 	f.AwakeHoldsRead = true
@@ -53,6 +68,7 @@ func readGNOMEInhibitors(ctx context.Context, p probe.Probe, f *facts) {
 	// A reply that cannot be read names no inhibitor: the idle
 	// inhibition is then held by something not named (below).
 	out, _ = gsmCall(ctx, p, gsmPath, gsmInterface+".GetInhibitors")
+	held := len(f.AwakeHolds)
 	for _, path := range parseGVariantObjectPaths(out) {
 		flagsOut, err := gsmCall(ctx, p, path, gsmInhibitor+".GetFlags")
 		flags, ok := parseGVariantUint32(flagsOut)
@@ -66,12 +82,78 @@ func readGNOMEInhibitors(ctx context.Context, p probe.Probe, f *facts) {
 		}
 		reasonOut, _ := gsmCall(ctx, p, path, gsmInhibitor+".GetReason")
 		reason, _ := parseGVariantString(reasonOut)
-		f.AwakeHolds = append(f.AwakeHolds, classifyHold(app, reason))
+		f.addAwakeHold(classifyHold(app, reason))
 	}
-	if len(f.AwakeHolds) == 0 {
+	if len(f.AwakeHolds) == held {
 		// Idle is inhibited, by something that could not be named.
-		f.AwakeHolds = []awakeHold{{Kind: holdOther}}
+		f.addAwakeHold(awakeHold{Kind: holdOther})
 	}
+}
+
+// mate-screensaver keeps inhibitors of its own besides the session
+// manager's: Inhibit on org.mate.ScreenSaver, and on
+// org.freedesktop.ScreenSaver, which it owns on MATE (browsers and video
+// players call it); while any is held it does not start when the session
+// turns idle (gs-listener-dbus.c listener_check_activation). GetInhibitors
+// lists them as strings: Application="…"; Since="…"; Reason="…";.
+const (
+	mateSaverDest = "org.mate.ScreenSaver"
+	mateSaverPath = "/org/mate/ScreenSaver"
+)
+
+// readMATESaverInhibitors reads mate-screensaver's own inhibitors, as the
+// person, into f.AwakeHolds. Unreadable: the holds read so far stand, but
+// none held is no longer known (AwakeHoldsRead false, AwakeHoldsUnread
+// says why).
+func readMATESaverInhibitors(ctx context.Context, p probe.Probe, f *facts) {
+	// Asked only once it holds its name: a call to a name nobody holds
+	// starts the program its D-Bus .service file names, and gdbus has no
+	// way to say not to.
+	out, err := gdbusCall(ctx, p, []string{"call", "--session", "--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
+		"--method", "org.freedesktop.DBus.NameHasOwner", mateSaverDest})
+	owned, ok := parseGVariantBool(out)
+	var entries []string
+	switch {
+	case err != nil:
+	case !ok:
+		err = errors.New("NameHasOwner not recognised")
+	case !owned:
+		err = errors.New("not on the session bus")
+	default:
+		out, err = gdbusCall(ctx, p, []string{"call", "--session", "--dest", mateSaverDest, "--object-path", mateSaverPath, "--method", mateSaverDest + ".GetInhibitors"})
+		entries, ok = parseGVariantStrings(out)
+	}
+	if err != nil || !ok {
+		why := "GetInhibitors not recognised"
+		if err != nil {
+			why = err.Error()
+		}
+		f.AwakeHoldsRead = false
+		f.AwakeHoldsUnread = strings.TrimPrefix(f.AwakeHoldsUnread+"; mate-screensaver: "+why, "; ")
+		return
+	}
+	for _, e := range entries {
+		app, reason := parseSaverInhibitor(e)
+		f.addAwakeHold(classifyHold(app, reason))
+	}
+}
+
+// parseSaverInhibitor reads the application and reason of one of
+// mate-screensaver's inhibitor descriptions ("" where it has none):
+// Application="firefox"; Since="2026-12-07T08:00:00Z"; Reason="video-playing";.
+// Both are written unquoted, so the application ends at the last
+// "; Since=" and the reason runs to the closing ";.
+func parseSaverInhibitor(s string) (app, reason string) {
+	const appStart, since, reasonStart = `Application="`, `"; Since="`, `"; Reason="`
+	if rest, ok := strings.CutPrefix(s, appStart); ok {
+		if i := strings.LastIndex(rest, since); i >= 0 {
+			app = rest[:i]
+		}
+	}
+	if i := strings.LastIndex(s, reasonStart); i >= 0 {
+		reason = strings.TrimSuffix(s[i+len(reasonStart):], `";`)
+	}
+	return app, reason
 }
 
 // gsmCall calls a method of gnome-session with gdbus as the person.
@@ -149,22 +231,64 @@ func parseGVariantString(s string) (string, bool) {
 		return "", false
 	}
 	body := s[1 : len(s)-2]
-	if len(body) < 2 || (body[0] != '\'' && body[0] != '"') || body[len(body)-1] != body[0] {
+	v, n, ok := readGVariantQuoted(body)
+	if !ok || n != len(body) {
 		return "", false
 	}
-	quote := body[0]
+	return v, true
+}
+
+// parseGVariantStrings reads an (as) reply: (['a', "b's"],), or (@as [],)
+// for none.
+func parseGVariantStrings(s string) ([]string, bool) {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "(") || !strings.HasSuffix(s, ",)") {
+		return nil, false
+	}
+	body := strings.TrimPrefix(s[1:len(s)-2], "@as ")
+	if body == "[]" {
+		return nil, true
+	}
+	if len(body) < 2 || body[0] != '[' || body[len(body)-1] != ']' {
+		return nil, false
+	}
 	body = body[1 : len(body)-1]
+	var out []string
+	for {
+		v, n, ok := readGVariantQuoted(body)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, v)
+		body = body[n:]
+		if body == "" {
+			return out, true
+		}
+		var sep bool
+		if body, sep = strings.CutPrefix(body, ", "); !sep {
+			return nil, false
+		}
+	}
+}
+
+// readGVariantQuoted reads the quoted string s begins with, as GLib
+// prints one: its value, and how many bytes of s it took.
+func readGVariantQuoted(s string) (string, int, bool) {
+	if len(s) < 2 || (s[0] != '\'' && s[0] != '"') {
+		return "", 0, false
+	}
+	quote := s[0]
 	var b strings.Builder
-	for i := 0; i < len(body); i++ {
-		c := body[i]
+	for i := 1; i < len(s); i++ {
+		c := s[i]
 		switch {
 		case c == quote:
-			return "", false // an unescaped quote: not one string
+			return b.String(), i + 1, true
 		case c != '\\':
 			b.WriteByte(c)
-		case i+1 < len(body):
+		case i+1 < len(s):
 			i++
-			switch e := body[i]; e {
+			switch e := s[i]; e {
 			case 'a', 'b', 'f', 'n', 'r', 't', 'v':
 				b.WriteByte(controlEscapes[e])
 			case 'u', 'U':
@@ -172,12 +296,12 @@ func parseGVariantString(s string) (string, bool) {
 				if e == 'U' {
 					n = 8
 				}
-				if i+1+n > len(body) {
-					return "", false
+				if i+1+n > len(s) {
+					return "", 0, false
 				}
-				r, err := strconv.ParseUint(body[i+1:i+1+n], 16, 32)
+				r, err := strconv.ParseUint(s[i+1:i+1+n], 16, 32)
 				if err != nil {
-					return "", false
+					return "", 0, false
 				}
 				b.WriteRune(rune(r))
 				i += n
@@ -185,10 +309,10 @@ func parseGVariantString(s string) (string, bool) {
 				b.WriteByte(e) // \\ \' \" and the rest stand for themselves
 			}
 		default:
-			return "", false
+			return "", 0, false
 		}
 	}
-	return b.String(), true
+	return "", 0, false // no closing quote
 }
 
 // KDE Plasma's screen locker (kscreenlocker) does not lock on idle while

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/godbus/dbus/v5"
 	"os"
 	"os/exec"
 	"os/user"
@@ -38,6 +39,11 @@ var liveCases = map[string]struct {
 	// sleep (gnome-shell when empty); screensaver, when set, is the real
 	// screensaver program started on the test's Xvfb display.
 	desktop, screensaver string
+	// inhibitApp, when set, holds an org.freedesktop.ScreenSaver
+	// inhibitor under that application name while the check runs, as a
+	// browser playing video or a keep-awake tool does; named is what the
+	// summary must then name.
+	inhibitApp, named string
 }{
 	"lock_disabled": {set: [][]string{{"org.gnome.desktop.screensaver", "lock-enabled", "false"}}, want: checks.Fail},
 	"idle_0":        {set: [][]string{{"org.gnome.desktop.session", "idle-delay", "0"}}, want: checks.Fail},
@@ -51,6 +57,12 @@ var liveCases = map[string]struct {
 	// while mate-screensaver runs.
 	"mate_screensaver_running": {set: mateSettings, want: checks.Pass, lockSecs: 360, desktop: "mate-session", screensaver: "/usr/bin/mate-screensaver"},
 	"mate_screensaver_stopped": {set: mateSettings, want: checks.Fail, desktop: "mate-session"},
+	// mate-screensaver does not start while an inhibitor it holds is
+	// there: caffeine-ng's fails, a browser's is expected during a call.
+	"mate_caffeine_inhibits": {set: mateSettings, want: checks.Fail, desktop: "mate-session", screensaver: "/usr/bin/mate-screensaver",
+		inhibitApp: "caffeine-ng", named: "Caffeine"},
+	"mate_firefox_inhibits": {set: mateSettings, want: checks.Pass, lockSecs: 360, desktop: "mate-session", screensaver: "/usr/bin/mate-screensaver",
+		inhibitApp: "Firefox", named: "Firefox"},
 	// MATE's power manager set not to lock on suspend (its own switch,
 	// used once lock-use-screensaver is off).
 	"mate_no_lock_on_suspend": {set: append(slices.Clone(mateSettings),
@@ -90,7 +102,8 @@ func TestLiveGSettingsDesktops(t *testing.T) {
 	if !dconfBackend() {
 		t.Skip("the dconf GSettings backend is not installed (apt-get install dconf-gsettings-backend dconf-service)")
 	}
-	display := ""
+	// One display for every MATE case, kept until the last has run.
+	display, parent := "", t
 	for name, tc := range liveCases {
 		t.Run(name, func(t *testing.T) {
 			if strings.HasPrefix(name, "mate_") {
@@ -100,7 +113,7 @@ func TestLiveGSettingsDesktops(t *testing.T) {
 					}
 				}
 				if display == "" {
-					display = startXvfb(t)
+					display = startXvfb(parent)
 				}
 			}
 			dir := t.TempDir()
@@ -177,6 +190,9 @@ func TestLiveGSettingsDesktops(t *testing.T) {
 			if res.Status != checks.Pass && res.Fix == "" {
 				t.Error("a failing result needs a fix")
 			}
+			if tc.named != "" && !strings.Contains(res.Summary, tc.named) {
+				t.Errorf("the summary does not name %s: %s\nfacts %s", tc.named, res.Summary, res.Facts)
+			}
 		})
 	}
 }
@@ -211,11 +227,22 @@ func TestLiveGSettingsChild(t *testing.T) {
 	startStandIn(t, desktop)
 	if tc.screensaver != "" {
 		saver := exec.CommandContext(t.Context(), tc.screensaver, "--no-daemon")
+		var saverOut bytes.Buffer
+		saver.Stdout, saver.Stderr = &saverOut, &saverOut
+		defer func() {
+			if t.Failed() {
+				t.Logf("%s said:\n%s", tc.screensaver, saverOut.String())
+			}
+		}()
 		if err := saver.Start(); err != nil {
 			t.Fatal(err)
 		}
 		defer func() { _ = saver.Process.Kill(); _ = saver.Wait() }()
 		waitForComm(t, saver.Process.Pid, filepath.Base(tc.screensaver)[:15])
+		waitForBusName(t, "org.mate.ScreenSaver")
+	}
+	if tc.inhibitApp != "" {
+		holdScreenSaverInhibitor(t, tc.inhibitApp)
 	}
 	res := screenlock.Check.Run(t.Context(), live.New(), checks.Catalogue{screenlock.Check}.Default())
 	b, err := json.Marshal(res)
@@ -223,6 +250,48 @@ func TestLiveGSettingsChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Printf("RESULT %s\n", b)
+}
+
+// holdScreenSaverInhibitor asks mate-screensaver (on the test's session
+// bus) not to start, as app, and holds the inhibitor until the test ends:
+// the screen saver drops it when its holder leaves the bus. Its own name,
+// org.mate.ScreenSaver: later versions than Debian 12's also answer
+// org.freedesktop.ScreenSaver's Inhibit, into the same list.
+func holdScreenSaverInhibitor(t *testing.T, app string) {
+	t.Helper()
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	var cookie uint32
+	saver := conn.Object("org.mate.ScreenSaver", "/org/mate/ScreenSaver")
+	if err := saver.CallWithContext(t.Context(), "org.mate.ScreenSaver.Inhibit", dbus.FlagNoAutoStart, app, "video-playing").Store(&cookie); err != nil {
+		t.Fatalf("Inhibit: %v", err)
+	}
+}
+
+// waitForBusName waits until name has an owner on the session bus, at
+// most 15 s: a screen saver takes its name a moment after it starts, and
+// a call to the name before that would have D-Bus start another copy.
+func waitForBusName(t *testing.T, name string) {
+	t.Helper()
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	owned := false
+	for range 300 {
+		err = conn.BusObject().CallWithContext(t.Context(), "org.freedesktop.DBus.NameHasOwner", 0, name).Store(&owned)
+		if err != nil || owned {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !owned {
+		t.Fatalf("%s never appeared on the session bus: %v", name, err)
+	}
 }
 
 // startStandIn runs a copy of sleep named name for a minute, until the
@@ -273,6 +342,9 @@ func startXvfb(t *testing.T) string {
 	}
 	_ = w.Close()
 	t.Cleanup(func() { _ = x.Process.Kill(); _ = x.Wait() })
+	// Xvfb writes its display number once it is ready; a stuck one must
+	// not hold the test until go test's own timeout.
+	_ = r.SetReadDeadline(time.Now().Add(30 * time.Second))
 	line, err := bufio.NewReader(r).ReadString('\n')
 	_ = r.Close()
 	if err != nil {
