@@ -29,6 +29,7 @@ var Check checks.Check = checks.Definition[facts]{
 const (
 	cortana             = "cortana"
 	copilot             = "copilot"
+	copilotDesktop      = "copilot_desktop"
 	alexa               = "alexa"
 	siri                = "siri"
 	mycroft             = "mycroft"

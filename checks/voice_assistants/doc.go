@@ -39,10 +39,14 @@
 //   - Windows: the Cortana app (package Microsoft.549981C3F5F10, Cortana.exe
 //     under \WindowsApps\Microsoft.549981C3F5F10_…; SearchApp.exe,
 //     SearchHost.exe and SearchUI.exe are Windows Search and never count),
-//     the Copilot app (Microsoft.Copilot_…\Copilot.exe; a copilot.exe
-//     elsewhere, such as the GitHub Copilot CLI, does not count) and the
-//     Alexa app (57540AMZNMobileLLC.AmazonAlexa_…\Alexa.exe), identified by
-//     package path in the process list; whether each package is installed,
+//     the packaged Copilot app (Microsoft.Copilot_…\Copilot.exe; a
+//     copilot.exe elsewhere, such as the GitHub Copilot CLI, does not count),
+//     the Copilot app as Microsoft now ships it, an Edge-based desktop
+//     program (mscopilot.exe, usually C:\Program Files (x86)\Microsoft\
+//     Copilot\Application, started at sign-in by the Run entry "Microsoft
+//     Copilot AutoLaunch"; its name counts wherever it runs) and the Alexa
+//     app (57540AMZNMobileLLC.AmazonAlexa_…\Alexa.exe), identified by
+//     package path or program name in the process list; whether each package is installed,
 //     from a listing of C:\Program Files\WindowsApps (administrators and
 //     SYSTEM only); and the registry: the console user's hive (HKU\<SID>;
 //     HKCU only for a signed-in user whose SID is not known; never the
@@ -54,7 +58,11 @@
 //     microphone consent store (CapabilityAccessManager\ConsentStore\
 //     microphone Value, and per app <package family> Value and
 //     LastUsedTimeStart/LastUsedTimeStop: a start later than the stop (0 while in use) means the
-//     app is using the microphone now), the computer-wide microphone switch
+//     app is using the microphone now; for the desktop Copilot,
+//     NonPackaged Value, "Let desktop apps access your microphone", and the
+//     use record NonPackaged\<its path with '#' for '\'>, at its usual path
+//     and at each path it runs from, except one in a user's folder, whose
+//     use is then unknown), the computer-wide microphone switch
 //     in HKLM, and the policies HKLM\SOFTWARE\Policies\Microsoft\Windows\
 //     AppPrivacy LetAppsActivateWithVoice and LetAppsAccessMicrophone
 //     (0 user choice, 1 force allow, 2 force deny) with
@@ -64,12 +72,15 @@
 // fails, whatever else is set. An assistant that cannot use the microphone
 // (policy force deny, the computer's or the user's microphone switch off, or
 // its own microphone permission denied, unless a policy forces allow) passes,
-// running or not. Voice activation denied by policy wins over the user's
+// running or not. For the desktop Copilot only the computer's switch and
+// "Let desktop apps access your microphone" count: the AppPrivacy policy
+// and "Let apps access your microphone" are for packaged apps. Voice activation denied by policy wins over the user's
 // setting. Cortana or Alexa running while apps may listen for their wake
 // word fails; running while voice activation is off (or denied by policy)
 // warns. Installed but not running, with voice activation on, fails too:
 // Windows can start them in the background when it hears their keyword.
-// "Hey, Copilot" is a setting inside the Copilot app with no registry value;
+// "Hey, Copilot" is a setting inside the Copilot app (packaged or desktop)
+// with no registry value;
 // it keeps the microphone in use while Copilot runs, so Copilot running and
 // using the microphone fails, running without using it warns, and running
 // when the microphone record could not be read fails (process only). An
@@ -82,7 +93,9 @@
 // the installed packages and the voice activation switch only when voice
 // activation is not denied by policy and, for the switch, a wake-word
 // assistant is or may be installed; the microphone settings only when an
-// assistant runs or may be woken; each app's microphone permission only when
+// assistant runs or may be woken (the user's switch for packaged apps, or
+// for desktop apps, only when such an assistant does, and neither when the
+// computer's switch is off); each app's microphone permission only when
 // the microphone is not blocked for every app. What is not needed is
 // not_read in the facts.
 package voiceassistants

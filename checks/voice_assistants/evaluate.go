@@ -13,6 +13,7 @@ const unknownFix = "SessionGuard could not tell whether a voice assistant is lis
 var displayName = map[string]string{
 	cortana:             "Cortana",
 	copilot:             "Copilot",
+	copilotDesktop:      "Copilot",
 	alexa:               "the Alexa app",
 	siri:                "Siri",
 	mycroft:             "the Mycroft voice assistant",
@@ -107,7 +108,7 @@ func windowsFix(a string) string {
 	switch a {
 	case cortana:
 		return "Close Cortana and turn off \"Let Cortana respond to 'Cortana' keyword\" (Settings > Privacy & security > Voice activation; on Windows 10, Settings > Privacy > Voice activation), or uninstall the Cortana app."
-	case copilot:
+	case copilot, copilotDesktop:
 		return "Close the Copilot app (right-click its icon next to the clock and choose Quit), or in Copilot open Settings and turn off \"Listen for 'Hey, Copilot'\"."
 	case alexa:
 		return "Close the Alexa app and turn off its \"Alexa\" wake word (Settings > Privacy & security > Voice activation; on Windows 10, Settings > Privacy > Voice activation), or uninstall the Alexa app."
@@ -134,9 +135,13 @@ func evaluateWindows(f facts) checks.Result {
 	}
 	for _, a := range w.Assistants {
 		n := text.Capitalise(name(a.Assistant))
-		wake := a.Assistant != copilot
+		app, known := windowsAppOf(a.Assistant)
+		wake := !known || app.wakeWord
 		micBlocked := micAll || a.Microphone == "policy_deny" ||
 			(w.MicrophonePolicy != policyForceAllow && a.Microphone == consentDeny)
+		if known && app.desktop() {
+			micBlocked = w.desktopMicrophoneBlocked()
+		}
 		// Windows' record of the app using the microphone now is direct
 		// evidence, so it decides first; when it could not be read, nothing
 		// short of a fail may stand in for it.

@@ -26,6 +26,18 @@ func winFacts(mod func(w *windowsFacts), procsRead bool) facts {
 	return facts{OS: "windows", Found: []finding{}, ProcessListRead: procsRead, ConsoleUser: consoleSignedIn, Windows: w}
 }
 
+// withDesktopCopilot adds the desktop Copilot app (mscopilot.exe) to
+// winFacts' assistants, with the desktop apps' microphone switch on.
+func withDesktopCopilot(running bool, inUse string, mod func(w *windowsFacts)) func(w *windowsFacts) {
+	return func(w *windowsFacts) {
+		w.MicrophoneDesktop = consentAllow
+		w.Assistants = append(w.Assistants, windowsAssistant{Assistant: copilotDesktop, Running: running, Installed: string(stateNotRead), Microphone: string(stateNotRead), MicrophoneInUse: inUse})
+		if mod != nil {
+			mod(w)
+		}
+	}
+}
+
 func TestEvaluate(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -70,6 +82,14 @@ func TestEvaluate(t *testing.T) {
 			w.MicrophonePolicy = policyForceAllow
 			w.Assistants[1].Running, w.Assistants[1].Microphone = true, consentDeny
 		}, true), checks.Warn, "Copilot is open", ""},
+		{"win mscopilot in use", winFacts(withDesktopCopilot(true, "yes", nil), true), checks.Fail, "Copilot is using the microphone right now", "Hey, Copilot"},
+		{"win mscopilot open quiet", winFacts(withDesktopCopilot(true, "no", nil), true), checks.Warn, "not using the microphone", "Quit"},
+		{"win mscopilot open, use record unreadable", winFacts(withDesktopCopilot(true, "unknown", nil), true), checks.Fail, "may be listening", ""},
+		{"win mscopilot open, desktop apps may not use the microphone", winFacts(withDesktopCopilot(true, "no", func(w *windowsFacts) { w.MicrophoneDesktop = consentDeny }), true), checks.Pass, "No voice assistant", ""},
+		{"win mscopilot open, microphone off for the computer", winFacts(withDesktopCopilot(true, "no", func(w *windowsFacts) { w.MicrophoneDevice = consentDeny }), true), checks.Pass, "", ""},
+		{"win mscopilot open, packaged apps' switch off does not stop it", winFacts(withDesktopCopilot(true, "no", func(w *windowsFacts) { w.MicrophoneUser = consentDeny }), true), checks.Warn, "not using the microphone", ""},
+		{"win mscopilot open, microphone policy deny does not stop it", winFacts(withDesktopCopilot(true, "no", func(w *windowsFacts) { w.MicrophonePolicy = policyForceDeny }), true), checks.Warn, "not using the microphone", ""},
+		{"win mscopilot closed", winFacts(withDesktopCopilot(false, "no", nil), true), checks.Pass, "No voice assistant", ""},
 		{"win mic policy deny, no process list: a setting alone never passes", winFacts(func(w *windowsFacts) { w.MicrophonePolicy = policyForceDeny; w.Assistants[0].Installed = "yes" }, false), checks.Unknown, "which programs are running", "Check again"},
 		{"win no process list", winFacts(nil, false), checks.Unknown, "which programs are running", "Check again"},
 		{"win packages unreadable voice on", winFacts(func(w *windowsFacts) {

@@ -204,3 +204,27 @@ func TestParseWindowsRegistry(t *testing.T) {
 		}
 	})
 }
+
+func TestDesktopMicrophoneUse(t *testing.T) {
+	const exe = `C:\Program Files (x86)\Microsoft\Copilot\Application\mscopilot.exe`
+	if got, want := desktopUseKey(exe), micConsentSuffix+`\NonPackaged\C:#Program Files (x86)#Microsoft#Copilot#Application#mscopilot.exe`; got != want {
+		t.Errorf("desktopUseKey = %q, want %q", got, want)
+	}
+	for path, want := range map[string]bool{
+		exe: false,
+		`C:\Users\####\AppData\Local\Microsoft\Copilot\Application\mscopilot.exe`: true,
+		`d:/users/####/mscopilot.exe`: true,
+	} {
+		if got := inUserFolder(path); got != want {
+			t.Errorf("inUserFolder(%q) = %v, want %v", path, got, want)
+		}
+	}
+	for _, tt := range []struct{ a, b, want string }{
+		{"no", "no", "no"}, {"no", "yes", "yes"}, {"unknown", "yes", "yes"},
+		{"no", "unknown", "unknown"}, {"unknown", "no", "unknown"},
+	} {
+		if got := worseInUse(tt.a, tt.b); got != tt.want {
+			t.Errorf("worseInUse(%s, %s) = %s, want %s", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

@@ -34,6 +34,12 @@ type windowsFacts struct {
 	// MicrophoneUser is the console user's "Let apps access your microphone"
 	// (HKU\<SID> …\ConsentStore\microphone Value), like MicrophoneDevice.
 	MicrophoneUser string `json:"microphone_user"`
+	// MicrophoneDesktop is the console user's "Let desktop apps access your
+	// microphone" (…\ConsentStore\microphone\NonPackaged Value), like
+	// MicrophoneDevice; it alone, with the computer-wide switch, decides
+	// for desktop programs (the AppPrivacy policy and the user's switch
+	// above are for packaged apps). Read only when a desktop assistant runs.
+	MicrophoneDesktop string `json:"microphone_desktop,omitempty"`
 	// InstalledRead is whether the packaged-app folder was listed; false
 	// when it could not be, or was not needed (Installed not_read).
 	InstalledRead bool `json:"installed_read"`
@@ -46,13 +52,17 @@ type windowsAssistant struct {
 	Assistant string `json:"assistant"`
 	Running   bool   `json:"running"`
 	// Installed is yes, no, unknown, or not_read (voice activation denied
-	// by policy: an assistant that is not running cannot be woken).
+	// by policy: an assistant that is not running cannot be woken; always
+	// for a desktop program, which no voice activation wakes).
 	Installed string `json:"installed"`
 	// Microphone is the user's consent for this app: allow, deny, prompt,
-	// not_set or unknown; policy_deny when the microphone policy names it.
+	// not_set or unknown; policy_deny when the microphone policy names it;
+	// not_read for a desktop program (MicrophoneDesktop decides for it).
 	Microphone string `json:"microphone"`
 	// MicrophoneInUse is yes when Windows records the app as using the
-	// microphone now (LastUsedTimeStart later than LastUsedTimeStop), no, or unknown.
+	// microphone now (LastUsedTimeStart later than LastUsedTimeStop), no, or
+	// unknown. A desktop program's record is read at its usual path and at
+	// the path of each copy that runs; any in use is yes.
 	MicrophoneInUse string `json:"microphone_in_use"`
 }
 
@@ -73,12 +83,18 @@ const (
 	consentUnknown = consentstore.Unknown
 )
 
-// windowsApp is a known assistant: its package family name (stable across
-// versions) and the executable names it runs.
+// windowsApp is a known assistant: a packaged app (its package family name,
+// stable across versions) or a desktop program (its usual install path),
+// and the executable names it runs.
 type windowsApp struct {
 	assistant string
-	// family is the package family name, e.g. Microsoft.549981C3F5F10_8wekyb3d8bbwe.
+	// family is a packaged app's family name, e.g.
+	// Microsoft.549981C3F5F10_8wekyb3d8bbwe; empty for a desktop program.
 	family string
+	// desktopPath is a desktop program's usual install path; empty for a
+	// packaged app. Windows records a desktop program's microphone use under
+	// the consent store's NonPackaged key, by the program's path.
+	desktopPath string
 	// exes are its program names; nameOnly is whether the name alone is
 	// distinctive enough when the path cannot be read.
 	exes     []string
@@ -90,11 +106,29 @@ type windowsApp struct {
 var windowsApps = []windowsApp{
 	// The Cortana app (2020 onwards). Not SearchApp.exe/SearchHost.exe/
 	// SearchUI.exe: those are Windows Search, even under a Cortana folder.
-	{cortana, "Microsoft.549981C3F5F10_8wekyb3d8bbwe", []string{"cortana.exe"}, true, true},
-	// The Copilot app; "Hey, Copilot" is its own setting, not readable from
-	// the registry, so its microphone use is what tells.
-	{copilot, "Microsoft.Copilot_8wekyb3d8bbwe", []string{"copilot.exe"}, false, false},
-	{alexa, "57540AMZNMobileLLC.AmazonAlexa_22t9g3sebte08", []string{"alexa.exe"}, true, true},
+	{assistant: cortana, family: "Microsoft.549981C3F5F10_8wekyb3d8bbwe", exes: []string{"cortana.exe"}, nameOnly: true, wakeWord: true},
+	// The packaged Copilot app; "Hey, Copilot" is its own setting, not
+	// readable from the registry, so its microphone use is what tells.
+	{assistant: copilot, family: "Microsoft.Copilot_8wekyb3d8bbwe", exes: []string{"copilot.exe"}},
+	// The Copilot app as Microsoft now ships it: an Edge-based desktop
+	// program, mscopilot.exe, started at sign-in by the Run entry
+	// "Microsoft Copilot AutoLaunch". Its name is Microsoft's own, so it
+	// counts wherever it runs from.
+	{assistant: copilotDesktop, desktopPath: `C:\Program Files (x86)\Microsoft\Copilot\Application\mscopilot.exe`, exes: []string{"mscopilot.exe"}, nameOnly: true},
+	{assistant: alexa, family: "57540AMZNMobileLLC.AmazonAlexa_22t9g3sebte08", exes: []string{"alexa.exe"}, nameOnly: true, wakeWord: true},
+}
+
+// desktop reports whether the app is a desktop program, not a packaged app.
+func (a windowsApp) desktop() bool { return a.family == "" }
+
+// windowsAppOf returns the known app an assistant identifier names, and
+// false for one this agent does not know (facts from a newer agent).
+func windowsAppOf(assistant string) (windowsApp, bool) {
+	i := slices.IndexFunc(windowsApps, func(a windowsApp) bool { return a.assistant == assistant })
+	if i < 0 {
+		return windowsApp{}, false
+	}
+	return windowsApps[i], true
 }
 
 // packagePrefix is the start of the package folder name under WindowsApps:
@@ -105,15 +139,18 @@ func (a windowsApp) packagePrefix() string {
 }
 
 // classifyWindowsProcess returns the assistant a Windows process is, and the
-// evidence (EvidenceProcess by package path, EvidenceProcessName by name when
-// the path is empty), or "" for anything else.
+// evidence (EvidenceProcess by package path, or by program name for a
+// desktop program; EvidenceProcessName by name when the path is empty), or
+// "" for anything else.
 func classifyWindowsProcess(name, exe string) (assistant, evidence string) {
 	exeL := strings.ToLower(strings.ReplaceAll(exe, "/", `\`))
 	nameL := strings.ToLower(name)
 	for _, a := range windowsApps {
 		if exeL != "" {
-			dir := `\windowsapps\` + a.packagePrefix()
-			if strings.Contains(exeL, dir) && slices.Contains(a.exes, strings.ToLower(anypath.Base(exeL))) {
+			if !slices.Contains(a.exes, anypath.Base(exeL)) {
+				continue
+			}
+			if a.desktop() || strings.Contains(exeL, `\windowsapps\`+a.packagePrefix()) {
 				return a.assistant, evidenceProcess
 			}
 			continue
@@ -177,6 +214,9 @@ var parseInUse = consentstore.InUse
 const (
 	appPrivacyKey    = `HKLM\SOFTWARE\Policies\Microsoft\Windows\AppPrivacy`
 	micConsentSuffix = consentstore.Suffix + `\microphone`
+	// micDesktopSuffix holds "Let desktop apps access your microphone" and,
+	// one subkey per program path ('\' written '#'), desktop programs' use.
+	micDesktopSuffix = micConsentSuffix + `\NonPackaged`
 	voiceUserSuffix  = `\Software\Microsoft\Speech_OneCore\Settings\VoiceActivation\UserPreferenceForAllApps`
 	// windowsAppsDir holds every packaged app's folder; only administrators
 	// and SYSTEM may list it.
@@ -235,12 +275,18 @@ func collectWindows(p probe.Probe, f *facts) {
 	}
 
 	// 2. Direct evidence: microphone in use now, and what runs.
+	microphoneUse := func(key string) (string, error) {
+		start, startErr := userValue(key, "LastUsedTimeStart")
+		stop, stopErr := userValue(key, "LastUsedTimeStop")
+		return parseInUse(start, startErr, stop, stopErr)
+	}
 	for _, app := range windowsApps {
 		wa := windowsAssistant{Assistant: app.assistant, Installed: string(stateNotRead), Microphone: string(stateNotRead)}
 		key := micConsentSuffix + `\` + app.family
-		start, startErr := userValue(key, "LastUsedTimeStart")
-		stop, stopErr := userValue(key, "LastUsedTimeStop")
-		if wa.MicrophoneInUse, err = parseInUse(start, startErr, stop, stopErr); err != nil {
+		if app.desktop() {
+			key = desktopUseKey(app.desktopPath)
+		}
+		if wa.MicrophoneInUse, err = microphoneUse(key); err != nil {
 			f.addError(app.assistant+" microphone use", err)
 		}
 		w.Assistants = append(w.Assistants, wa)
@@ -258,15 +304,37 @@ func collectWindows(p probe.Probe, f *facts) {
 		f.addError("process list", procErr)
 	}
 	running := map[string]string{}
+	desktopPaths := map[string][]string{} // per assistant, the other paths it runs from
 	for _, pr := range procs {
-		if a, ev := classifyWindowsProcess(pr.Name, pr.Exe); a != "" && running[a] != evidenceProcess {
+		a, ev := classifyWindowsProcess(pr.Name, pr.Exe)
+		if a == "" {
+			continue
+		}
+		if running[a] != evidenceProcess {
 			running[a] = ev
+		}
+		if app, _ := windowsAppOf(a); app.desktop() && pr.Exe != "" && !strings.EqualFold(pr.Exe, app.desktopPath) &&
+			!slices.ContainsFunc(desktopPaths[a], func(s string) bool { return strings.EqualFold(s, pr.Exe) }) {
+			desktopPaths[a] = append(desktopPaths[a], pr.Exe)
 		}
 	}
 	for i, app := range windowsApps {
 		if ev, ok := running[app.assistant]; ok {
 			w.Assistants[i].Running = true
 			f.add(app.assistant, ev)
+		}
+		// A desktop program's use is recorded by its path: read it for each
+		// other copy that runs, except one in a user's folder, whose key
+		// would name the person (its use is then unknown).
+		for _, exe := range desktopPaths[app.assistant] {
+			use, err := inUseUnknown, errInUserFolder
+			if !inUserFolder(exe) {
+				use, err = microphoneUse(desktopUseKey(exe))
+			}
+			if err != nil {
+				f.addError(app.assistant+" microphone use", err)
+			}
+			w.Assistants[i].MicrophoneInUse = worseInUse(w.Assistants[i].MicrophoneInUse, use)
 		}
 	}
 
@@ -281,6 +349,9 @@ func collectWindows(p probe.Probe, f *facts) {
 			f.addError("installed apps", dirErr)
 		}
 		for i, app := range windowsApps {
+			if app.desktop() {
+				continue // not a package; no voice activation wakes it
+			}
 			w.Assistants[i].Installed = installed(app, packages, dirErr)
 			if w.Assistants[i].Installed == "yes" {
 				f.add(app.assistant, evidenceInstalled)
@@ -297,8 +368,15 @@ func collectWindows(p probe.Probe, f *facts) {
 		}
 	}
 
-	// 4. Whether an assistant that may listen can use the microphone.
-	if !slices.ContainsFunc(w.Assistants, w.mayListen) {
+	// 4. Whether an assistant that may listen can use the microphone: the
+	// user's switches only for the kind of app (packaged, desktop) that may.
+	listens := func(desktop bool) bool {
+		return slices.ContainsFunc(windowsApps, func(app windowsApp) bool {
+			return app.desktop() == desktop && w.mayListen(w.assistant(app.assistant))
+		})
+	}
+	packagedListens, desktopListens := listens(false), listens(true)
+	if !packagedListens && !desktopListens {
 		return
 	}
 	if w.MicrophonePolicy, err = parsePolicy(p.Registry(appPrivacyKey, "LetAppsAccessMicrophone")); err != nil {
@@ -306,6 +384,14 @@ func collectWindows(p probe.Probe, f *facts) {
 	}
 	if w.MicrophoneDevice, err = parseConsent(p.Registry(`HKLM`+micConsentSuffix, "Value")); err != nil {
 		f.addError("microphone access", err)
+	}
+	if desktopListens && !w.deviceMicrophoneBlocked() {
+		if w.MicrophoneDesktop, err = parseConsent(userValue(micDesktopSuffix, "Value")); err != nil {
+			f.addError("microphone access for desktop apps", err)
+		}
+	}
+	if !packagedListens || w.deviceMicrophoneBlocked() {
+		return
 	}
 	if w.MicrophoneUser, err = parseConsent(userValue(micConsentSuffix, "Value")); err != nil {
 		f.addError("microphone access for apps", err)
@@ -319,7 +405,7 @@ func collectWindows(p probe.Probe, f *facts) {
 	}
 	for i, app := range windowsApps {
 		wa := &w.Assistants[i]
-		if !w.mayListen(*wa) {
+		if app.desktop() || !w.mayListen(*wa) {
 			continue
 		}
 		if wa.Microphone, err = parseConsent(userValue(micConsentSuffix+`\`+app.family, "Value")); err != nil {
@@ -383,10 +469,56 @@ func (w *windowsFacts) mayListen(a windowsAssistant) bool {
 	return wake && a.Installed != "no" && !w.voiceOff()
 }
 
-// microphoneBlocked reports whether no app may use the microphone: denied by
-// policy, or the computer's or the user's switch off unless a policy forces
-// allow.
+// microphoneBlocked reports whether no packaged app may use the microphone:
+// denied by policy, or the computer's or the user's switch off unless a
+// policy forces allow.
 func (w *windowsFacts) microphoneBlocked() bool {
-	return w.MicrophonePolicy == policyForceDeny ||
-		(w.MicrophonePolicy != policyForceAllow && (w.MicrophoneDevice == consentDeny || w.MicrophoneUser == consentDeny))
+	return w.MicrophonePolicy == policyForceDeny || w.deviceMicrophoneBlocked() ||
+		(w.MicrophonePolicy != policyForceAllow && w.MicrophoneUser == consentDeny)
+}
+
+// deviceMicrophoneBlocked reports whether the computer-wide microphone
+// switch is off (and no policy forces allow): no app, packaged or desktop,
+// may use it.
+func (w *windowsFacts) deviceMicrophoneBlocked() bool {
+	return w.MicrophonePolicy != policyForceAllow && w.MicrophoneDevice == consentDeny
+}
+
+// desktopMicrophoneBlocked reports whether no desktop program may use the
+// microphone: the computer-wide switch, or the user's "Let desktop apps
+// access your microphone", is off. The AppPrivacy policy and "Let apps
+// access your microphone" govern packaged apps only.
+func (w *windowsFacts) desktopMicrophoneBlocked() bool {
+	return w.deviceMicrophoneBlocked() || w.MicrophoneDesktop == consentDeny
+}
+
+// desktopUseKey is the consent store key under the user's hive recording a
+// desktop program's microphone use: its path with '\' written '#'.
+func desktopUseKey(exe string) string {
+	return micDesktopSuffix + `\` + strings.ReplaceAll(strings.ReplaceAll(exe, "/", `\`), `\`, "#")
+}
+
+// errInUserFolder stands for a desktop program's microphone-use record that
+// was not read because the program runs from a user's folder: the record's
+// key is its path, which names the person.
+var errInUserFolder = errors.New("the program runs from a user's folder")
+
+// inUserFolder reports whether a Windows path is under a user's folder
+// (C:\Users\<name>\…).
+func inUserFolder(exe string) bool {
+	return strings.Contains(strings.ToLower(strings.ReplaceAll(exe, "/", `\`)), `:\users\`)
+}
+
+const inUseUnknown = consentstore.InUseUnknown
+
+// worseInUse combines two microphone-use answers for one assistant: in use
+// anywhere is in use; otherwise unknown anywhere is unknown.
+func worseInUse(a, b string) string {
+	switch {
+	case a == consentstore.InUseYes || b == consentstore.InUseYes:
+		return consentstore.InUseYes
+	case a == consentstore.InUseNo && b == consentstore.InUseNo:
+		return consentstore.InUseNo
+	}
+	return inUseUnknown
 }
