@@ -24,18 +24,23 @@ type darwinFacts struct {
 	// which needs a voice enrolment: off.
 	ListenFor state `json:"listen_for"`
 	// ManagedDisabled is true when a managed profile turns Siri off
-	// (com.apple.ironwood.support "Ironwood Allowed"/"Assistant Allowed"
-	// false, or com.apple.applicationaccess allowAssistant false); nil when
-	// no readable profile says either way.
+	// (com.apple.applicationaccess allowAssistant false); nil when no
+	// readable profile says either way. Older agents also set it from
+	// com.apple.ironwood.support "Ironwood Allowed", which turns off
+	// dictation, not Siri: evaluation ignores that source.
 	ManagedDisabled *bool `json:"managed_disabled,omitempty"`
 	// ManagedSource names the managed preference that decided it.
 	ManagedSource string `json:"managed_source,omitempty"`
 }
 
-// Managed preference files (computer-level profiles).
+// restrictManaged is the computer-level Restrictions profile; its
+// allowAssistant false turns Siri off. (com.apple.ironwood.support, once
+// read here too, is a payload Apple deprecated in macOS 10.13 whose
+// "Ironwood Allowed" turns off dictation, not Siri; "Assistant Allowed" is
+// not an Apple key.)
 const (
-	ironwoodManaged = "/Library/Managed Preferences/com.apple.ironwood.support.plist"
 	restrictManaged = "/Library/Managed Preferences/com.apple.applicationaccess.plist"
+	restrictSource  = "com.apple.applicationaccess"
 )
 
 // errUnrecognised marks output a parser does not recognise.
@@ -100,41 +105,37 @@ func parseManagedSiri(b []byte, keys ...string) (disabled, found bool, err error
 	return false, found, nil
 }
 
+// managedOff reports whether a managed profile turns Siri off: the
+// Restrictions profile's allowAssistant false. Facts from older agents may
+// name com.apple.ironwood.support, which turns off dictation only.
+func (d *darwinFacts) managedOff() bool {
+	return d.ManagedDisabled != nil && *d.ManagedDisabled && d.ManagedSource == restrictSource
+}
+
 func collectDarwin(ctx context.Context, p probe.Probe, f *facts) {
 	d := &darwinFacts{SiriEnabled: stateUnknown, ListenFor: stateUnknown}
 	f.Darwin = d
 	// Siri's processes (Siri, assistantd, corespeechd) run whether or not
 	// Siri listens, so the process list is not evidence on macOS.
-	for _, m := range []struct {
-		path, source string
-		keys         []string
-	}{
-		{ironwoodManaged, "com.apple.ironwood.support", []string{"Ironwood Allowed", "Assistant Allowed"}},
-		{restrictManaged, "com.apple.applicationaccess", []string{"allowAssistant"}},
-	} {
-		b, err := p.ReadFile(m.path)
-		if err != nil {
-			if !errors.Is(err, probe.ErrNotFound) {
-				f.addError(m.source+" profile", err)
-			}
-			continue
-		}
-		disabled, found, err := parseManagedSiri(b, m.keys...)
-		if err != nil {
-			f.addError(m.source+" profile", err)
-			continue
-		}
-		if found {
+	switch b, err := p.ReadFile(restrictManaged); {
+	case errors.Is(err, probe.ErrNotFound):
+	case err != nil:
+		f.addError(restrictSource+" profile", err)
+	default:
+		disabled, found, err := parseManagedSiri(b, "allowAssistant")
+		switch {
+		case err != nil:
+			f.addError(restrictSource+" profile", err)
+		case found:
 			d.ManagedDisabled = &disabled
 			if disabled {
-				d.ManagedSource = m.source
-				break
+				d.ManagedSource = restrictSource
 			}
 		}
 	}
 	// A profile that turns Siri off decides whatever the person set, and so
 	// does Siri itself being off: what is not needed is not read (NotRead).
-	if d.ManagedDisabled != nil && *d.ManagedDisabled {
+	if d.managedOff() {
 		d.SiriEnabled, d.ListenFor = stateNotRead, stateNotRead
 		return
 	}
@@ -147,7 +148,7 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *facts) {
 		return
 	}
 	d.ListenFor = readDefaultsBool(ctx, p, f, "com.apple.Siri", "VoiceTriggerUserEnabled")
-	if d.SiriEnabled == stateOn && d.ListenFor == stateOn && (d.ManagedDisabled == nil || !*d.ManagedDisabled) {
+	if d.SiriEnabled == stateOn && d.ListenFor == stateOn {
 		f.add(siri, evidenceSetting)
 	}
 }

@@ -26,10 +26,12 @@
 //     does not exist", exit 1) means the default: Siri is off until turned on
 //     in Setup Assistant or System Settings, and Listen for needs a voice
 //     enrolment that writes the key, so not set is off. A computer-level
-//     managed profile turns Siri off and wins: /Library/Managed Preferences/
-//     com.apple.ironwood.support.plist "Ironwood Allowed" or "Assistant
-//     Allowed" false, or com.apple.applicationaccess.plist allowAssistant
-//     false. Siri on and Listen for on fails; Siri on with Listen for off
+//     Restrictions profile turns Siri off and wins: /Library/Managed
+//     Preferences/com.apple.applicationaccess.plist allowAssistant false.
+//     com.apple.ironwood.support is not read: Apple deprecated that payload
+//     in macOS 10.13, its "Ironwood Allowed" turns off dictation, not Siri,
+//     and "Assistant Allowed" is not an Apple key; the person's settings
+//     decide then. Siri on and Listen for on fails; Siri on with Listen for off
 //     warns (it only starts from its keyboard shortcut); Siri off passes.
 //     What already decides is not followed by reads that could not change
 //     it: with such a profile the person's settings are not read, and with

@@ -80,7 +80,7 @@ func evaluateDarwin(f facts) checks.Result {
 	if d == nil {
 		return checks.Result{Status: checks.Unknown, Summary: "Could not read Siri's settings.", Fix: unknownFix, Reason: reason(f)}
 	}
-	if d.ManagedDisabled != nil && *d.ManagedDisabled {
+	if d.managedOff() {
 		return checks.Result{Status: checks.Pass, Summary: "Siri is turned off by your organisation's settings profile."}
 	}
 	siriOff := d.SiriEnabled == stateOff || d.SiriEnabled == stateDefault
