@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"howett.net/plist"
@@ -31,6 +33,10 @@ type darwinFacts struct {
 	ManagedDisabled *bool `json:"managed_disabled,omitempty"`
 	// ManagedSource names the managed preference that decided it.
 	ManagedSource string `json:"managed_source,omitempty"`
+	// MacOSVersion is the Mac's version (14.7.1) as the agent's host
+	// information gives it, "" when not known. allowAssistant applies on
+	// macOS 14 and later only.
+	MacOSVersion string `json:"macos_version,omitempty"`
 }
 
 // restrictManaged is the computer-level Restrictions profile; its
@@ -106,10 +112,34 @@ func parseManagedSiri(b []byte, keys ...string) (disabled, found bool, err error
 }
 
 // managedOff reports whether a managed profile turns Siri off: the
-// Restrictions profile's allowAssistant false. Facts from older agents may
-// name com.apple.ironwood.support, which turns off dictation only.
+// Restrictions profile's allowAssistant false, on macOS 14 or later (Apple's
+// com.apple.applicationaccess.yaml: the key was introduced on macOS in
+// 14.0). Facts from older agents may name com.apple.ironwood.support, which
+// turns off dictation only, or have no version: neither decides.
 func (d *darwinFacts) managedOff() bool {
-	return d.ManagedDisabled != nil && *d.ManagedDisabled && d.ManagedSource == restrictSource
+	return d.ManagedDisabled != nil && *d.ManagedDisabled && d.ManagedSource == restrictSource &&
+		allowAssistantApplies(d.MacOSVersion)
+}
+
+// allowAssistantSince is the first macOS major version that honours the
+// Restrictions profile's allowAssistant.
+const allowAssistantSince = 14
+
+// allowAssistantApplies reports whether a macOS version (14.7.1) is known
+// and honours allowAssistant.
+func allowAssistantApplies(version string) bool {
+	major, _, _ := strings.Cut(version, ".")
+	n, err := strconv.Atoi(major)
+	return err == nil && n >= allowAssistantSince
+}
+
+// macOSVersionPattern finds the version in the host's description: "macOS
+// 13.6.9" in an evidence bundle, "darwin 15.1.1 (build 24B91)" live.
+var macOSVersionPattern = regexp.MustCompile(`\b(\d{2,})\.\d+(\.\d+)?\b`)
+
+// macOSVersion is the version in the host's description, or "".
+func macOSVersion(osVersion string) string {
+	return macOSVersionPattern.FindString(osVersion)
 }
 
 func collectDarwin(ctx context.Context, p probe.Probe, f *facts) {
@@ -117,21 +147,10 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *facts) {
 	f.Darwin = d
 	// Siri's processes (Siri, assistantd, corespeechd) run whether or not
 	// Siri listens, so the process list is not evidence on macOS.
-	switch b, err := p.ReadFile(restrictManaged); {
-	case errors.Is(err, probe.ErrNotFound):
-	case err != nil:
-		f.addError(restrictSource+" profile", err)
-	default:
-		disabled, found, err := parseManagedSiri(b, "allowAssistant")
-		switch {
-		case err != nil:
-			f.addError(restrictSource+" profile", err)
-		case found:
-			d.ManagedDisabled = &disabled
-			if disabled {
-				d.ManagedSource = restrictSource
-			}
-		}
+	d.MacOSVersion = macOSVersion(probe.HostOf(p).OSVersion)
+	// The Restrictions profile is read only where its allowAssistant applies.
+	if allowAssistantApplies(d.MacOSVersion) {
+		readRestrictions(p, f, d)
 	}
 	// A profile that turns Siri off decides whatever the person set, and so
 	// does Siri itself being off: what is not needed is not read (NotRead).
@@ -150,6 +169,29 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *facts) {
 	d.ListenFor = readDefaultsBool(ctx, p, f, "com.apple.Siri", "VoiceTriggerUserEnabled")
 	if d.SiriEnabled == stateOn && d.ListenFor == stateOn {
 		f.add(siri, evidenceSetting)
+	}
+}
+
+// readRestrictions reads the computer-level Restrictions profile's
+// allowAssistant into d.
+func readRestrictions(p probe.Probe, f *facts, d *darwinFacts) {
+	b, err := p.ReadFile(restrictManaged)
+	switch {
+	case errors.Is(err, probe.ErrNotFound):
+		return
+	case err != nil:
+		f.addError(restrictSource+" profile", err)
+		return
+	}
+	disabled, found, err := parseManagedSiri(b, "allowAssistant")
+	switch {
+	case err != nil:
+		f.addError(restrictSource+" profile", err)
+	case found:
+		d.ManagedDisabled = &disabled
+		if disabled {
+			d.ManagedSource = restrictSource
+		}
 	}
 }
 

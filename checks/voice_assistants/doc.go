@@ -27,7 +27,11 @@
 //     in Setup Assistant or System Settings, and Listen for needs a voice
 //     enrolment that writes the key, so not set is off. A computer-level
 //     Restrictions profile turns Siri off and wins: /Library/Managed
-//     Preferences/com.apple.applicationaccess.plist allowAssistant false.
+//     Preferences/com.apple.applicationaccess.plist allowAssistant false,
+//     on macOS 14 and later only (Apple's com.apple.applicationaccess.yaml:
+//     the key came to macOS in 14.0; the version is the agent's host
+//     information, recorded in the facts; below 14 or not known, the file
+//     is not read and the person's settings decide).
 //     com.apple.ironwood.support is not read: Apple deprecated that payload
 //     in macOS 10.13, its "Ironwood Allowed" turns off dictation, not Siri,
 //     and "Assistant Allowed" is not an Apple key; the person's settings

@@ -55,7 +55,9 @@ func TestEvaluate(t *testing.T) {
 		{"mac siri off", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOff, ListenFor: stateOn}}, checks.Pass, "Siri is off", ""},
 		{"mac never set", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateDefault, ListenFor: stateDefault}}, checks.Pass, "Siri is off", ""},
 		{"mac keyboard only", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOn, ListenFor: stateDefault}}, checks.Warn, "keyboard shortcut", "turn it off"},
-		{"mac profile wins", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOn, ListenFor: stateOn, ManagedDisabled: boolPtr(true), ManagedSource: restrictSource}}, checks.Pass, "organisation", ""},
+		{"mac profile wins", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOn, ListenFor: stateOn, ManagedDisabled: boolPtr(true), ManagedSource: restrictSource, MacOSVersion: "14.7.1"}}, checks.Pass, "organisation", ""},
+		{"mac restrictions before macOS 14 do not turn Siri off", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOn, ListenFor: stateOn, ManagedDisabled: boolPtr(true), ManagedSource: restrictSource, MacOSVersion: "13.6.9"}}, checks.Fail, "listens", ""},
+		{"mac restrictions, version unknown (old facts)", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateNotRead, ListenFor: stateNotRead, ManagedDisabled: boolPtr(true), ManagedSource: restrictSource}}, checks.Unknown, "Could not tell", ""},
 		{"mac ironwood profile turns off dictation only", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOn, ListenFor: stateOn, ManagedDisabled: boolPtr(true), ManagedSource: "com.apple.ironwood.support"}}, checks.Fail, "listens", ""},
 		{"mac ironwood profile, settings not read (old facts)", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateNotRead, ListenFor: stateNotRead, ManagedDisabled: boolPtr(true), ManagedSource: "com.apple.ironwood.support"}}, checks.Unknown, "Could not tell", ""},
 		{"mac profile allows", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOn, ListenFor: stateOn, ManagedDisabled: boolPtr(false)}}, checks.Fail, "listens", ""},
@@ -131,7 +133,7 @@ func TestEvaluate(t *testing.T) {
 			}
 		}, true), checks.Pass, "No voice assistant", ""},
 		{"mac siri off, listen for not read", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOff, ListenFor: stateNotRead}}, checks.Pass, "Siri is off", ""},
-		{"mac profile, settings not read", facts{OS: "darwin", Darwin: &darwinFacts{SiriEnabled: stateNotRead, ListenFor: stateNotRead, ManagedDisabled: boolPtr(true), ManagedSource: restrictSource}}, checks.Pass, "organisation", ""},
+		{"mac profile, settings not read", facts{OS: "darwin", Darwin: &darwinFacts{SiriEnabled: stateNotRead, ListenFor: stateNotRead, ManagedDisabled: boolPtr(true), ManagedSource: restrictSource, MacOSVersion: "15.1"}}, checks.Pass, "organisation", ""},
 		{"mac siri on, listen for not read (old facts)", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOn, ListenFor: stateNotRead}}, checks.Unknown, "Could not tell", ""},
 		{"unsupported os", facts{OS: "plan9"}, checks.Unknown, "not checked", ""},
 	}

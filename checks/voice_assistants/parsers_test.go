@@ -228,3 +228,24 @@ func TestDesktopMicrophoneUse(t *testing.T) {
 		}
 	}
 }
+
+func TestMacOSVersion(t *testing.T) {
+	for in, want := range map[string]string{
+		"macOS 13.6.9":                "13.6.9",
+		"macOS 15.1":                  "15.1",
+		"darwin 15.1.1 (build 24B91)": "15.1.1",
+		"darwin 26.0 (build 25A354)":  "26.0",
+		"darwin (build 24B91)":        "",
+		"":                            "",
+		"macOS 10.15.7":               "10.15.7",
+	} {
+		if got := macOSVersion(in); got != want {
+			t.Errorf("macOSVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for v, want := range map[string]bool{"14.0": true, "14.7.1": true, "26.0": true, "13.6.9": false, "10.15.7": false, "": false, "x": false} {
+		if got := allowAssistantApplies(v); got != want {
+			t.Errorf("allowAssistantApplies(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
