@@ -38,6 +38,8 @@ const (
 	rhasspy             = "rhasspy"
 	wyomingSatellite    = "wyoming_satellite"
 	wyomingOpenWakeWord = "wyoming_openwakeword"
+	linuxVoiceAssistant = "linux_voice_assistant"
+	hivemindSatellite   = "hivemind_voice_satellite"
 )
 
 // Evidence says how an assistant was found.

@@ -15,8 +15,11 @@
 //     mycroft-speech-client), OpenVoiceOS (ovos-core, ovos_core,
 //     ovos-dinkum-listener), Neon (neon_speech, neon-speech), Rhasspy
 //     (rhasspy*), Home Assistant voice satellites (wyoming-satellite,
-//     wyoming_satellite) and wake-word listeners (wyoming-openwakeword,
-//     wyoming-microwakeword). A file that an editor, pager or grep merely
+//     wyoming_satellite; linux_voice_assistant, linux-voice-assistant: the
+//     ESPHome-protocol satellite, run as python -m linux_voice_assistant),
+//     wake-word listeners (wyoming-openwakeword, wyoming-microwakeword) and
+//     HiveMind's OpenVoiceOS satellite (hivemind-voice-sat,
+//     hivemind_voice_satellite). A file that an editor, pager or grep merely
 //     names does not count. No process list → unknown.
 //   - macOS: Siri's settings for the person at the screen, read with
 //     `defaults read` run as the console user: com.apple.assistant.support

@@ -22,6 +22,8 @@ var displayName = map[string]string{
 	rhasspy:             "the Rhasspy voice assistant",
 	wyomingSatellite:    "a Home Assistant voice satellite (Wyoming)",
 	wyomingOpenWakeWord: "a Home Assistant wake-word listener (Wyoming)",
+	linuxVoiceAssistant: "a Home Assistant voice satellite (Linux Voice Assistant)",
+	hivemindSatellite:   "a HiveMind voice satellite (OpenVoiceOS)",
 }
 
 func name(a string) string {

@@ -38,6 +38,16 @@ var linuxMarkers = []linuxMarker{
 	{"wyoming_openwakeword", wyomingOpenWakeWord, false},
 	{"wyoming-microwakeword", wyomingOpenWakeWord, false},
 	{"wyoming_microwakeword", wyomingOpenWakeWord, false},
+	// Home Assistant's Linux satellite over the ESPHome protocol
+	// (OHF-Voice/linux-voice-assistant): a module with no console script,
+	// run by its script/run as "python -m linux_voice_assistant".
+	{"linux_voice_assistant", linuxVoiceAssistant, false},
+	{"linux-voice-assistant", linuxVoiceAssistant, false},
+	// HiveMind's voice satellite, a whole OpenVoiceOS listener
+	// (JarbasHiveMind/HiveMind-voice-sat: console script hivemind-voice-sat,
+	// package hivemind_voice_satellite).
+	{"hivemind-voice-sat", hivemindSatellite, false},
+	{"hivemind_voice_satellite", hivemindSatellite, false},
 }
 
 // classifyArgvKind returns the assistant an argument list runs, or "". It looks

@@ -27,6 +27,11 @@ func TestClassifyArgv(t *testing.T) {
 		{"neon_speech_run", neon},
 		{"rhasspy_voltron", rhasspy},
 		{"rhasspy_wake_hermes", rhasspy},
+		{"linux_voice_assistant_module", linuxVoiceAssistant},
+		{"hivemind_voice_sat_entrypoint", hivemindSatellite},
+		// OHF-Voice/linux-voice-assistant's script/run only starts
+		// "python -m linux_voice_assistant", which is matched.
+		{"not_lva_run_wrapper", ""},
 		{"not_editor_on_satellite_readme", ""},
 		{"not_pip_install", ""},
 		{"not_systemctl_restart", ""},
