@@ -39,7 +39,11 @@
 //     in macOS 10.13, its "Ironwood Allowed" turns off dictation, not Siri,
 //     and "Assistant Allowed" is not an Apple key; the person's settings
 //     decide then. Siri on and Listen for on fails; Siri on with Listen for off
-//     warns (it only starts from its keyboard shortcut); Siri off passes.
+//     warns: VoiceTriggerUserEnabled is not documented by Apple and Siri has
+//     been reported to answer "Hey Siri" with it off (usnistgov/
+//     macos_security#478), so the warning says it may still answer and
+//     points to turning Siri off, and Listen for off never passes while
+//     Siri's own setting is unknown; Siri off passes.
 //     What already decides is not followed by reads that could not change
 //     it: with such a profile the person's settings are not read, and with
 //     Siri off, Listen for is not (facts say not_read).

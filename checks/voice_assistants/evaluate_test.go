@@ -54,7 +54,7 @@ func TestEvaluate(t *testing.T) {
 		{"mac listens", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOn, ListenFor: stateOn}}, checks.Fail, "listens", "Listen for"},
 		{"mac siri off", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOff, ListenFor: stateOn}}, checks.Pass, "Siri is off", ""},
 		{"mac never set", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateDefault, ListenFor: stateDefault}}, checks.Pass, "Siri is off", ""},
-		{"mac keyboard only", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOn, ListenFor: stateDefault}}, checks.Warn, "keyboard shortcut", "turn it off"},
+		{"mac keyboard only", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOn, ListenFor: stateDefault}}, checks.Warn, "may still answer \"Hey Siri\"", "Turn Siri off"},
 		{"mac profile wins", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOn, ListenFor: stateOn, ManagedDisabled: boolPtr(true), ManagedSource: restrictSource, MacOSVersion: "14.7.1"}}, checks.Pass, "organisation", ""},
 		{"mac restrictions before macOS 14 do not turn Siri off", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOn, ListenFor: stateOn, ManagedDisabled: boolPtr(true), ManagedSource: restrictSource, MacOSVersion: "13.6.9"}}, checks.Fail, "listens", ""},
 		{"mac restrictions, version unknown (old facts)", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateNotRead, ListenFor: stateNotRead, ManagedDisabled: boolPtr(true), ManagedSource: restrictSource}}, checks.Unknown, "Could not tell", ""},
@@ -62,7 +62,7 @@ func TestEvaluate(t *testing.T) {
 		{"mac ironwood profile, settings not read (old facts)", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateNotRead, ListenFor: stateNotRead, ManagedDisabled: boolPtr(true), ManagedSource: "com.apple.ironwood.support"}}, checks.Unknown, "Could not tell", ""},
 		{"mac profile allows", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOn, ListenFor: stateOn, ManagedDisabled: boolPtr(false)}}, checks.Fail, "listens", ""},
 		{"mac siri on listen unknown", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateOn, ListenFor: stateUnknown}}, checks.Unknown, "Could not tell", "Listen for"},
-		{"mac siri unknown listen off", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateUnknown, ListenFor: stateOff}}, checks.Pass, "does not listen", ""},
+		{"mac siri unknown listen off: Listen for off alone is not sure", facts{OS: "darwin", ConsoleUser: consoleSignedIn, Darwin: &darwinFacts{SiriEnabled: stateUnknown, ListenFor: stateOff}}, checks.Unknown, "Could not tell", "turn Siri off"},
 		{"mac nobody", facts{OS: "darwin", ConsoleUser: consoleNone, Darwin: &darwinFacts{SiriEnabled: stateUnknown, ListenFor: stateUnknown}}, checks.Unknown, "Nobody is signed in", "Sign in"},
 
 		{"win clean", winFacts(nil, true), checks.Pass, "No voice assistant", ""},
