@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -135,10 +136,14 @@ func (c Catalogue) ParsePolicy(r io.Reader) (Policy, error) {
 
 // ParseServerPolicy reads a policy a SessionGuard server sent. The server
 // validated it against its own checks, which may be newer than this
-// agent's: settings and check ids this catalogue does not know are left
-// out (and named in ignored) instead of refusing the whole policy, so an
-// older agent keeps following the rest of its team's policy. Everything it
-// does know is validated as strictly as ParsePolicy does.
+// agent's. Settings this catalogue does not know, and checks it does not
+// know that the policy leaves optional, are left out (and named in
+// ignored) instead of refusing the whole policy, so an older agent keeps
+// following the rest of its team's policy. A check it does not know that
+// the policy requires stays required and is named in Uncheckable: Run
+// reports it unknown, so the computer is not called ready against a team
+// policy it cannot wholly check. Everything it does know is validated as
+// strictly as ParsePolicy does.
 func (c Catalogue) ParseServerPolicy(r io.Reader) (pol Policy, ignored []string, err error) {
 	if pol, err = c.overlay(r); err != nil {
 		return Policy{}, nil, err
@@ -150,17 +155,35 @@ func (c Catalogue) ParseServerPolicy(r io.Reader) (pol Policy, ignored []string,
 			ignored = append(ignored, name)
 		}
 	}
+	var uncheckable []string
 	for _, id := range slices.Sorted(maps.Keys(pol.Checks)) {
-		if _, ok := c.Lookup(id); !ok {
-			delete(pol.Checks, id)
-			ignored = append(ignored, "checks."+id)
+		if _, ok := c.Lookup(id); ok {
+			continue
 		}
+		switch {
+		case !pol.Checks[id].Required:
+			ignored = append(ignored, "checks."+id)
+		case !checkIDPattern.MatchString(id):
+			return Policy{}, ignored, fmt.Errorf("%w: %q is not a check id", ErrBadPolicy, id)
+		default:
+			uncheckable = append(uncheckable, id)
+		}
+		delete(pol.Checks, id)
 	}
 	if err := c.Validate(pol); err != nil {
 		return Policy{}, ignored, err
 	}
+	for _, id := range uncheckable {
+		pol.Checks[id] = CheckPolicy{Required: true}
+	}
+	pol.Uncheckable = uncheckable
 	return pol, ignored, nil
 }
+
+// checkIDPattern is what a check id looks like (snake_case, short): a
+// server's policy may name one this agent does not have, and it is shown
+// to the practitioner.
+var checkIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 
 // overlay reads one JSON policy document (at most 1 MiB) and lays it over
 // the default, without validating what it named.

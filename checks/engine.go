@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -50,8 +51,10 @@ func joinIDs(all []Check) string {
 
 // Run runs the checks concurrently against p, each bounded by the policy's
 // per-check timeout, and returns the report with results in the order of
-// checks. A check that does not finish in time is reported unknown; its
-// context is cancelled so the commands it started are killed.
+// checks, then one unknown result for each check the policy requires that
+// this agent does not have (Policy.Uncheckable). A check that does not
+// finish in time is reported unknown; its context is cancelled so the
+// commands it started are killed.
 func Run(ctx context.Context, p probe.Probe, pol Policy, list []Check) Report {
 	start := time.Now()
 	timeout := pol.CheckTimeout()
@@ -65,6 +68,7 @@ func Run(ctx context.Context, p probe.Probe, pol Policy, list []Check) Report {
 		}()
 	}
 	wg.Wait()
+	results = append(results, uncheckableResults(pol, list)...)
 	return Report{
 		Schema:     ReportSchema,
 		Host:       probe.HostOf(p),
@@ -102,3 +106,27 @@ func unknownResult(c Check, pol Policy, reason string) Result {
 		Fix:     GenericUnknownFix, Reason: reason, Facts: []byte(`{}`),
 	}
 }
+
+// uncheckableResults are the results of the checks pol requires that this
+// agent does not have: unknown and required, since nothing here can show
+// that they pass, with the practitioner told to update SessionGuard.
+func uncheckableResults(pol Policy, list []Check) []Result {
+	var out []Result
+	for _, id := range pol.Uncheckable {
+		if !pol.Required(id) || slices.ContainsFunc(list, func(c Check) bool { return c.ID() == id }) {
+			continue
+		}
+		out = append(out, Result{
+			ID: id, Title: id, Status: Unknown, Required: true,
+			Summary: "This computer's SessionGuard cannot check " + id + " yet: update SessionGuard.",
+			Fix:     UncheckableFix,
+			Reason:  "your organisation's policy requires the check " + id + ", which this version of SessionGuard does not have",
+			Facts:   json.RawMessage(`{}`),
+		})
+	}
+	return out
+}
+
+// UncheckableFix is shown for a check the organisation's policy requires
+// that this version of SessionGuard does not have.
+const UncheckableFix = "Your organisation's policy requires a check this version of SessionGuard does not have. Install the latest SessionGuard (or ask your IT support to update it), then check again."

@@ -155,3 +155,38 @@ func BenchmarkRunEngine(b *testing.B) {
 		Run(b.Context(), p, pol, list)
 	}
 }
+
+// TestANewerServersRequiredCheckIsNotDropped: a server newer than this
+// agent requires a check the agent does not have. The agent cannot show
+// that it passes, so the run is not ready and the practitioner is told to
+// update SessionGuard; a check the policy leaves optional is ignored.
+func TestANewerServersRequiredCheckIsNotDropped(t *testing.T) {
+	pass := func(context.Context, probe.Probe) (fakeFacts, error) { return fakeFacts{}, nil }
+	list := []Check{fakeCheck("firewall", pass, Pass)}
+	pol, ignored, err := Catalogue(list).ParseServerPolicy(strings.NewReader(
+		`{"schema":"sessionguard.policy/v1","future_max_days":14,"checks":{"camera_cover":{"required":true},"future_optional":{"required":false}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(ignored, ",") != "future_max_days,checks.future_optional" {
+		t.Errorf("ignored %q, want the unknown setting and the unknown optional check only", ignored)
+	}
+	if !pol.Required("camera_cover") || strings.Join(pol.Uncheckable, ",") != "camera_cover" || pol.Required("future_optional") {
+		t.Errorf("policy checks %v, uncheckable %v", pol.Checks, pol.Uncheckable)
+	}
+	rep := Run(t.Context(), replayProbe(t), pol, list)
+	if rep.Ready || len(rep.Results) != 2 {
+		t.Fatalf("ready %v with results %+v, want not ready with the firewall and camera_cover", rep.Ready, rep.Results)
+	}
+	r := rep.Results[1]
+	if r.ID != "camera_cover" || r.Status != Unknown || !r.Required || r.Fix == "" || r.Reason == "" || string(r.Facts) != `{}` ||
+		r.Summary != "This computer's SessionGuard cannot check camera_cover yet: update SessionGuard." {
+		t.Errorf("result for the check this agent does not have: %+v", r)
+	}
+
+	// A required id that is no check id is refused, not shown.
+	if _, _, err := Catalogue(list).ParseServerPolicy(strings.NewReader(
+		`{"schema":"sessionguard.policy/v1","checks":{"\u001b[2Jx":{"required":true}}}`)); !errors.Is(err, ErrBadPolicy) {
+		t.Errorf("a required id that is not a check id: err %v, want ErrBadPolicy", err)
+	}
+}

@@ -67,6 +67,12 @@ type Policy struct {
 	// the server refuses it again.
 	CaseReferencePattern string `json:"case_reference_pattern,omitempty"`
 
+	// Uncheckable are the checks a server's policy requires that this
+	// agent does not have (a newer server's; see
+	// Catalogue.ParseServerPolicy). They stay required in Checks, and Run
+	// reports each of them unknown.
+	Uncheckable []string `json:"-"`
+
 	// Settings are the values of the settings checks own, as JSON by
 	// setting name (see Setting). A check reads its own through its
 	// setting's Of method, which gives the default when it is not set.

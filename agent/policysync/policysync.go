@@ -179,6 +179,10 @@ func (s *Syncer) Once(ctx context.Context) (changed bool, err error) {
 		s.log.Warn("the server's policy names settings or checks this agent does not have (the server runs a newer SessionGuard); following the rest of it, update this agent to follow them too",
 			"ignored", strings.Join(ignored, ", "))
 	}
+	if len(pol.Uncheckable) > 0 && s.log != nil {
+		s.log.Warn("the server's policy requires checks this agent does not have (the server runs a newer SessionGuard); they are reported unknown, so this computer is not ready until this agent is updated",
+			"checks", strings.Join(pol.Uncheckable, ", "))
+	}
 	// The ETag is kept verbatim (quotes, W/) to be sent back as is.
 	etag := resp.Header.Get("ETag")
 	c, err := json.Marshal(cached{ETag: etag, Policy: body})

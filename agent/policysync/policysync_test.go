@@ -204,7 +204,9 @@ func TestFailuresKeepThePolicyInForce(t *testing.T) {
 // TestANewerServersSettingsAreLeftOut: a server newer than this agent may
 // send settings and checks the agent does not have; the agent follows
 // the rest of the policy and says what it left out, instead of keeping
-// an old policy for ever.
+// an old policy for ever. A check it does not have that the policy
+// requires is kept, to be reported unknown (never dropped, which would
+// call the computer ready without it).
 func TestANewerServersSettingsAreLeftOut(t *testing.T) {
 	ps := &policyServer{}
 	srv := httptest.NewServer(ps)
@@ -221,11 +223,12 @@ func TestANewerServersSettingsAreLeftOut(t *testing.T) {
 		t.Fatalf("Once = %v, %v", changed, err)
 	}
 	pol := a.pols[0]
-	if screenLockMax.Of(pol) != 120 || !pol.Required("smart_speakers") || pol.Settings["future_max_days"] != nil || pol.Required("future_check") {
+	if screenLockMax.Of(pol) != 120 || !pol.Required("smart_speakers") || pol.Settings["future_max_days"] != nil ||
+		!pol.Required("future_check") || len(pol.Uncheckable) != 1 || pol.Uncheckable[0] != "future_check" {
 		t.Errorf("applied %+v", pol)
 	}
-	if !strings.Contains(logs.String(), "future_max_days, checks.future_check") {
-		t.Errorf("the agent did not say what it left out: %s", logs.String())
+	if !strings.Contains(logs.String(), "ignored=future_max_days\n") || !strings.Contains(logs.String(), "checks=future_check") {
+		t.Errorf("the agent did not say what it left out and what it cannot check: %s", logs.String())
 	}
 	// A known setting out of range is still refused.
 	ps.set(`{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":-1,"future_max_days":14}`, `"v10"`, 0)

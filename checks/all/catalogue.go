@@ -18,8 +18,10 @@ func DefaultPolicy() checks.Policy { return Catalogue().Default() }
 // checks.Catalogue.ParsePolicy).
 func ParsePolicy(r io.Reader) (checks.Policy, error) { return Catalogue().ParsePolicy(r) }
 
-// ParseServerPolicy reads a policy the server sent, leaving out what a
-// newer server's checks own (see checks.Catalogue.ParseServerPolicy).
+// ParseServerPolicy reads a policy the server sent: a newer server's
+// settings and optional checks that this agent does not have are left
+// out, its required ones kept to be reported unknown (see
+// checks.Catalogue.ParseServerPolicy).
 func ParseServerPolicy(r io.Reader) (checks.Policy, []string, error) {
 	return Catalogue().ParseServerPolicy(r)
 }
