@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync/atomic"
@@ -91,11 +93,11 @@ func Run(ctx context.Context, c Config) error {
 	}
 	if rep != nil {
 		cfg.Outbox, cfg.Server = rep.reporter, rep.server
-		// Start from the policy the server last gave (kept across
-		// restarts), not the defaults, until it answers again.
-		if pol, _, err := policysync.LoadCached(rep.policyCache); err == nil {
-			cfg.Policy = pol
-		}
+	}
+	// Start from the policy the server last gave (kept across restarts),
+	// not the defaults, until it answers again.
+	if cfg.Policy, err = TeamPolicy(c.StateDir, c.Policy); err != nil {
+		logger.Warn("judging against the built-in policy (or the policy file) until the server sends the team's policy", "err", err)
 	}
 	a, err := agent.New(cfg)
 	if err != nil {
@@ -220,6 +222,35 @@ func startReporter(ctx context.Context, c Config, logger *slog.Logger, sessions 
 		}
 	}()
 	return &runningReporter{reporter: r, server: creds.ServerURL, token: store.Token, policyCache: filepath.Join(c.StateDir, statedir.ServerPolicyFile)}, nil
+}
+
+// ErrTeamPolicyUnread: the computer is enrolled, but the policy its team's
+// server last sent cannot be read here, so what the team requires is not
+// known.
+var ErrTeamPolicyUnread = errors.New("this computer is enrolled, but the policy its organisation's server last sent cannot be read")
+
+// TeamPolicy is the policy an agent over stateDir judges against until the
+// server answers: the policy the server last gave (policysync's cache)
+// when the computer is enrolled (its credentials file is there), fallback
+// (the built-in policy or a policy file) when it is not. When it is
+// enrolled and that policy cannot be read (not fetched yet, damaged, not
+// this user's to read), or whether it is enrolled cannot be told, it gives
+// fallback with an error wrapping ErrTeamPolicyUnread: the team's policy
+// may be stricter, so whoever judges readiness against fallback must not
+// call the computer ready.
+func TeamPolicy(stateDir string, fallback checks.Policy) (checks.Policy, error) {
+	_, err := os.Stat(filepath.Join(stateDir, statedir.CredentialsFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return fallback, nil
+	}
+	if err != nil {
+		return fallback, fmt.Errorf("%w (whether it is enrolled cannot be told: %w)", ErrTeamPolicyUnread, err)
+	}
+	pol, _, err := policysync.LoadCached(filepath.Join(stateDir, statedir.ServerPolicyFile))
+	if err != nil {
+		return fallback, fmt.Errorf("%w: %w", ErrTeamPolicyUnread, err)
+	}
+	return pol, nil
 }
 
 // replaySessions opens the delivery marker at markerPath (created at the

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 
@@ -38,7 +40,7 @@ func (o *agentOptions) registerClient(cmd *cobra.Command) {
 
 func (o *agentOptions) registerState(cmd *cobra.Command, note string) {
 	cmd.Flags().StringVar(&o.stateDir, "state-dir", statedir.Default(), "where results, the session log, the spool and credentials live"+note)
-	cmd.Flags().StringVar(&o.policyFile, "policy", "", "judge against this policy file instead of the built-in default"+note)
+	cmd.Flags().StringVar(&o.policyFile, "policy", "", "judge against this policy file instead of the built-in default; an enrolled computer follows its team's policy from the server"+note)
 }
 
 func (o *agentOptions) sessionLogPath() string {
@@ -98,11 +100,27 @@ func (e *env) runAgent(ctx context.Context, o agentOptions) error {
 }
 
 // agentConfig is the agent an in-process command runs over the state
-// directory when no agent runs (daemon.Open). The caller closes the log.
-func (e *env) agentConfig(o agentOptions) (agent.Config, *sessionlog.Log, error) {
+// directory when no agent runs (daemon.Open), judging against the policy
+// the agent would start with (daemon.TeamPolicy): the team's policy the
+// server last gave when this computer is enrolled. policyErr says that it
+// is enrolled but that policy cannot be read; the agent then judges
+// against the --policy file or the built-in default, which may be more
+// lenient, so a command deciding readiness must not say ready. The caller
+// closes the log.
+func (e *env) agentConfig(o agentOptions) (cfg agent.Config, log *sessionlog.Log, policyErr, err error) {
 	c, err := e.daemonConfig(o)
 	if err != nil {
-		return agent.Config{}, nil, err
+		return agent.Config{}, nil, nil, err
 	}
-	return daemon.Open(c)
+	c.Policy, policyErr = daemon.TeamPolicy(o.stateDir, c.Policy)
+	cfg, log, err = daemon.Open(c)
+	return cfg, log, policyErr, err
+}
+
+// sayTeamPolicyUnread tells the practitioner that this computer is not
+// ready because its team's policy cannot be read (err from
+// daemon.TeamPolicy), and what to do.
+func sayTeamPolicyUnread(w io.Writer, err error) {
+	fmt.Fprintf(w, "This computer is not ready for a session: SessionGuard cannot read your organisation's policy here, so it cannot tell whether this computer meets it (%s).\n", err)
+	fmt.Fprintln(w, "Start the SessionGuard agent with 'sudo sessionguard agent start': it fetches the policy from your organisation's server. If this stays, ask your IT support.")
 }

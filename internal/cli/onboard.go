@@ -264,11 +264,14 @@ func (e *env) onboardRun(ctx context.Context, o agentOptions) (checks.Report, er
 	if !errors.Is(err, localapi.ErrAgentNotRunning) {
 		return checks.Report{}, err
 	}
-	cfg, log, err := e.agentConfig(o)
+	cfg, log, policyErr, err := e.agentConfig(o)
 	if err != nil {
 		return checks.Report{}, err
 	}
 	defer log.Close()
+	if policyErr != nil {
+		fmt.Fprintf(e.stderr, "Note: your organisation's policy has not reached this computer yet (%s); this checklist follows the built-in policy until the agent fetches it.\n", policyErr)
+	}
 	cfg.Logger = newPlainLogger(e.stderr)
 	a, err := agent.New(cfg)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sessionguard/sessionguard/agent"
+	"github.com/sessionguard/sessionguard/agent/daemon"
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/agent/sessionlog"
 	"github.com/sessionguard/sessionguard/checks"
@@ -41,7 +42,7 @@ func (e *env) connect(ctx context.Context, o agentOptions) (backend, bool, error
 		return nil, false, err
 	}
 	client.Close()
-	cfg, log, err := e.agentConfig(o)
+	cfg, log, policyErr, err := e.agentConfig(o)
 	if err != nil {
 		return nil, false, &standaloneError{err}
 	}
@@ -50,7 +51,7 @@ func (e *env) connect(ctx context.Context, o agentOptions) (backend, bool, error
 		log.Close()
 		return nil, false, &standaloneError{err}
 	}
-	return &inProcess{Agent: a, log: log}, false, nil
+	return &inProcess{Agent: a, log: log, policyErr: policyErr}, false, nil
 }
 
 // noteRecordedHere says that, with no agent, a session command records in
@@ -73,6 +74,18 @@ func (e *standaloneError) Unwrap() error { return e.err }
 type inProcess struct {
 	*agent.Agent
 	log interface{ Close() error }
+	// policyErr: this computer is enrolled but its team's policy cannot
+	// be read (see agentConfig), so it is not ready whatever the checks
+	// say.
+	policyErr error
+}
+
+// teamPolicyUnread is b's policyErr when b is an in-process agent.
+func teamPolicyUnread(b backend) error {
+	if p, ok := b.(*inProcess); ok {
+		return p.policyErr
+	}
+	return nil
 }
 
 func (p *inProcess) Status(ctx context.Context) (localapi.Status, error) {
@@ -128,10 +141,14 @@ Exit codes: 0 started, 1 not ready (nothing recorded), 2 usage or internal error
 			if err != nil {
 				return err
 			}
+			defer b.Close()
+			if err := teamPolicyUnread(b); err != nil {
+				sayTeamPolicyUnread(e.stdout, err)
+				return errNotReady
+			}
 			if !running {
 				e.noteRecordedHere(opts)
 			}
-			defer b.Close()
 			rec, err := b.StartSession(cmd.Context(), req)
 			var nr *localapi.NotReadyError
 			if errors.As(err, &nr) {
@@ -435,13 +452,18 @@ Exit codes: 0 ready, 1 not ready, 2 usage or internal error.`,
 
 // statusOf asks the running agent for its status; with none it runs the
 // checks here (in-process over the state directory when it can be
-// written, which keeps an open session in view, else in memory).
+// written, which keeps an open session in view, else in memory) against
+// the policy the agent would start with: the team's policy the server
+// last gave when this computer is enrolled. When it is enrolled and that
+// policy cannot be read, it says so and the computer is not ready.
 func (e *env) statusOf(ctx context.Context, opts agentOptions) (localapi.Status, bool, error) {
 	b, running, err := e.connect(ctx, opts)
 	var se *standaloneError
 	if errors.As(err, &se) && opts.policyFile == "" {
-		rep := checks.Run(ctx, live.New(), all.DefaultPolicy(), e.checks)
-		return localapi.Status{Version: Version, Light: agent.LightOf(rep), Ready: rep.Ready, LastRunAt: rep.StartedAt}, false, nil
+		pol, policyErr := daemon.TeamPolicy(opts.stateDir, all.DefaultPolicy())
+		rep := checks.Run(ctx, live.New(), pol, e.checks)
+		st := localapi.Status{Version: Version, Light: agent.LightOf(rep), Ready: rep.Ready, LastRunAt: rep.StartedAt}
+		return e.unreadTeamPolicyNotReady(st, policyErr), false, nil
 	}
 	if err != nil {
 		return localapi.Status{}, false, err
@@ -453,7 +475,18 @@ func (e *env) statusOf(ctx context.Context, opts agentOptions) (localapi.Status,
 		}
 	}
 	st, err := b.Status(ctx)
-	return st, running, err
+	return e.unreadTeamPolicyNotReady(st, teamPolicyUnread(b)), running, err
+}
+
+// unreadTeamPolicyNotReady makes st red and not ready when policyErr says
+// that the team's policy could not be read, and says so on stderr.
+func (e *env) unreadTeamPolicyNotReady(st localapi.Status, policyErr error) localapi.Status {
+	if policyErr == nil {
+		return st
+	}
+	sayTeamPolicyUnread(e.stderr, policyErr)
+	st.Light, st.Ready = localapi.Red, false
+	return st
 }
 
 var lightWords = map[localapi.Light]string{
