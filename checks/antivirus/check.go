@@ -80,6 +80,26 @@ type wscProduct struct {
 	SignaturesUpToDate bool `json:"signatures_up_to_date"`
 	// Microsoft is true for Microsoft's own product (Defender).
 	Microsoft bool `json:"microsoft"`
+	// InstanceGUID is the row's instanceGuid: a product that updated or
+	// reinstalled itself can leave an older row of its own behind.
+	InstanceGUID string `json:"instance_guid,omitempty"`
+	// ProductExe is pathToSignedProductExe and ReportingExe
+	// pathToSignedReportingExe, the program that reports the product's
+	// state to Security Center (a folder in Users shown as …).
+	ProductExe   string `json:"product_exe,omitempty"`
+	ReportingExe string `json:"reporting_exe,omitempty"`
+	// Timestamp is when the row was last written (RFC 3339); "" when
+	// the row had none or it was not readable.
+	Timestamp string `json:"timestamp,omitempty"`
+	// ReportingRunning is whether ReportingExe runs (another vendor's
+	// product only); nil when that could not be told (see
+	// ReportingUnread) or by an older agent.
+	ReportingRunning *bool  `json:"reporting_running,omitempty"`
+	ReportingUnread  string `json:"reporting_unread,omitempty"`
+
+	// reportingPath is pathToSignedReportingExe as written, to match
+	// against the process list.
+	reportingPath string
 }
 
 // defenderStatus is the part of MSFT_MpComputerStatus the check uses.

@@ -5,7 +5,12 @@
 //
 //   - Windows: Security Center (WMI root/SecurityCenter2 AntiVirusProduct,
 //     whose productState bit field, decoded by checks/internal/wsc, says
-//     on/off/snoozed/expired and whether signatures are up to date), and Microsoft Defender's own status (WMI
+//     on/off/snoozed/expired and whether signatures are up to date; of
+//     the rows of one product, same name and product program, only the
+//     newest timestamp counts, as an update can leave an old row frozen
+//     "on"; another vendor's product listed as on passes only while its
+//     reporting program, pathToSignedReportingExe, runs: by full path in
+//     the process list), and Microsoft Defender's own status (WMI
 //     root/Microsoft/Windows/Defender MSFT_MpComputerStatus: service,
 //     real-time protection and its parts, running mode — passive mode is
 //     not protection — and signature age, where 65535 and 4294967295 mean

@@ -5,6 +5,7 @@ import (
 	"math"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/internal/wsc"
@@ -116,8 +117,8 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 }
 
 func evalWindows(w *windowsFacts, pol checks.Policy, maxAge float64) verdict {
-	var vs []verdict
-	for _, p := range w.SecurityCenter {
+	current, vs := currentProducts(w.SecurityCenter)
+	for _, p := range current {
 		if p.Microsoft && w.Defender != nil {
 			continue // judged from Defender's own status below
 		}
@@ -161,6 +162,80 @@ func orDash(s string) string {
 	return s
 }
 
+// currentProducts keeps, of the Security Center rows of one product (the
+// same name and product program), only the newest by timestamp: a product
+// that updated or reinstalled itself can leave its old row behind, frozen
+// at "on, up to date", beside the current one. Rows of one product whose
+// newest cannot be told (a timestamp missing, unreadable or shared) are
+// kept as one when they say the same, else judged unknown.
+func currentProducts(ps []wscProduct) (current []wscProduct, unsure []verdict) {
+	var keys []string
+	groups := map[string][]wscProduct{}
+	for _, p := range ps {
+		k := strings.ToLower(strings.TrimSpace(p.Name)) + "\x00" + strings.ToLower(p.ProductExe)
+		if _, seen := groups[k]; !seen {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], p)
+	}
+	for _, k := range keys {
+		g := groups[k]
+		if newest, ok := newestRow(g); ok {
+			current = append(current, newest)
+			continue
+		}
+		if sameJudgement(g) {
+			current = append(current, g[0])
+			continue
+		}
+		name := productName(g[0])
+		v := unknown("Windows Security lists "+name+" more than once, in different states, and which entry is current could not be told.",
+			fmt.Sprintf("%d Security Center entries for %s disagree and their timestamps do not tell the newest", len(g), name))
+		v.fix = "Open " + name + " and check that its protection is on. If Windows Security still lists it twice, reinstall " + name + " or ask your IT support to remove the old entry."
+		unsure = append(unsure, v)
+	}
+	return current, unsure
+}
+
+// newestRow is the row with the latest timestamp; ok is false when a row
+// has none readable or two share the latest.
+func newestRow(g []wscProduct) (wscProduct, bool) {
+	if len(g) == 1 {
+		return g[0], true
+	}
+	var newest wscProduct
+	var latest time.Time
+	tie := false
+	for _, p := range g {
+		t, err := time.Parse(time.RFC3339, p.Timestamp)
+		if err != nil {
+			return wscProduct{}, false
+		}
+		switch {
+		case t.After(latest):
+			newest, latest, tie = p, t, false
+		case t.Equal(latest):
+			tie = true
+		}
+	}
+	return newest, !tie
+}
+
+// sameJudgement: every row says the same state, definitions and owner.
+func sameJudgement(g []wscProduct) bool {
+	for _, p := range g[1:] {
+		if p.State != g[0].State || p.SignaturesUpToDate != g[0].SignaturesUpToDate || p.Microsoft != g[0].Microsoft ||
+			p.ReportingUnread != g[0].ReportingUnread || !sameBool(p.ReportingRunning, g[0].ReportingRunning) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameBool(a, b *bool) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
+}
+
 func productName(p wscProduct) string {
 	if strings.TrimSpace(p.Name) == "" {
 		return "An anti-virus product"
@@ -184,10 +259,13 @@ func wscVerdict(p wscProduct) verdict {
 	}
 	switch wsc.State(p.State) {
 	case wsc.On:
-		if p.SignaturesUpToDate {
-			return verdict{status: checks.Pass, summary: name + " is on and up to date."}
+		if !p.SignaturesUpToDate {
+			return verdict{status: checks.Warn, summary: name + " is on but its virus definitions are out of date.", fix: ownFix("update")}
 		}
-		return verdict{status: checks.Warn, summary: name + " is on but its virus definitions are out of date.", fix: ownFix("update")}
+		if v, judged := reportingVerdict(p, name); judged {
+			return v
+		}
+		return verdict{status: checks.Pass, summary: name + " is on and up to date."}
 	case wsc.Off:
 		return verdict{status: checks.Fail, summary: name + " is turned off.", fix: ownFix("on")}
 	case wsc.Snoozed:
@@ -197,6 +275,28 @@ func wscVerdict(p wscProduct) verdict {
 	default:
 		return unknown("Could not read the state of "+name+".", fmt.Sprintf("Security Center productState %d (0x%06X) not recognised", p.ProductState, p.ProductState))
 	}
+}
+
+// reportingVerdict judges another vendor's product that Security Center
+// lists as on and up to date by whether the program reporting that runs:
+// judged is false when it runs (the product's own report then stands) or
+// the product is Microsoft's.
+func reportingVerdict(p wscProduct, name string) (v verdict, judged bool) {
+	if p.Microsoft || p.ReportingRunning != nil && *p.ReportingRunning {
+		return verdict{}, false
+	}
+	summary := "Windows Security lists " + name + " as on, but SessionGuard could not confirm that it runs."
+	reason := p.ReportingUnread
+	switch {
+	case p.ReportingRunning != nil:
+		summary = "Windows Security lists " + name + " as on, but its program is not running."
+		reason = name + " is listed as on but its program (" + p.ReportingExe + ") is not running: it may have been uninstalled, or the entry left behind by an update"
+	case reason == "":
+		reason = "an older agent's facts: whether " + name + "'s program runs was not read"
+	}
+	v = unknown(summary, reason)
+	v.fix = "Open " + name + " and check that its protection is on. If it will not open or is no longer installed, reinstall it (or ask your IT support to remove what is left of it), so that Windows Security shows the anti-virus that really protects this computer."
+	return v, true
 }
 
 func defenderVerdict(d *defenderStatus, haveWSC bool, maxAge float64) verdict {

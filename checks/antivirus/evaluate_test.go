@@ -16,7 +16,16 @@ func TestEvaluate(t *testing.T) {
 	defOff := wscProduct{Name: "Windows Defender", ProductState: 393472, State: "off", SignaturesUpToDate: true, Microsoft: true}
 	defOn := wscProduct{Name: "Windows Defender", ProductState: 397568, State: "on", SignaturesUpToDate: true, Microsoft: true}
 	noExclusions := &defenderExclusions{Folder: "~"}
-	eset := wscProduct{Name: "ESET Security", ProductState: 266240, State: "on", SignaturesUpToDate: true}
+	eset := wscProduct{Name: "ESET Security", ProductState: 266240, State: "on", SignaturesUpToDate: true, ProductExe: `C:\Program Files\ESET\ESET Security\ecmds.exe`, ReportingRunning: yes}
+	esetAt := func(ts, state string, running *bool) wscProduct {
+		p := eset
+		p.Timestamp, p.State, p.ReportingRunning = ts, state, running
+		return p
+	}
+	esetOldAgent := wscProduct{Name: "ESET Security", ProductState: 266240, State: "on", SignaturesUpToDate: true}
+	esetNotRunning := esetAt("", "on", no)
+	esetUnread := esetAt("", "on", nil)
+	esetUnread.ReportingUnread = "the process list, to see whether its program runs, could not be read: access_denied"
 	clam := func(days float64, running *bool) *clamAVFacts {
 		return &clamAVFacts{DatabaseDir: defaultClamDBDir, Daily: &cvdInfo{Version: 27830, BuildTime: "2026-11-20T07:41:00Z", Source: "header"}, DatabaseAgeDays: age(days), ClamdInstalled: true, ClamdRunning: running}
 	}
@@ -84,6 +93,14 @@ func TestEvaluate(t *testing.T) {
 		{"windows old signatures and an excluded extension", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, age(1.5)), DefenderExclusions: &defenderExclusions{Extensions: 1, Gaps: []exclusionGap{{Kind: "extension", Value: ".pdf"}}}}}, strict, checks.Warn, "1 day old. Also, its exclusions leave files unscanned: every .pdf file.", "Add or remove exclusions"},
 		{"windows exclusion with an unknown variable", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, age(0.5)), DefenderExclusions: &defenderExclusions{Paths: 1, Unresolved: []string{`%ONEDRIVE%\x`}}}}, checks.Catalogue{Check}.Default(), checks.Unknown, "could not be read", ""},
 		{"windows ESET on, Defender's exclusions unread, passive", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOff, eset}, Defender: defender("Passive Mode", no, age(0.5)), DefenderExclusions: &defenderExclusions{Unread: "access_denied"}}}, checks.Catalogue{Check}.Default(), checks.Pass, "ESET Security is on", ""},
+		{"windows third party on, older agent's facts", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOff, esetOldAgent}, Defender: defender("Passive Mode", no, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Unknown, "could not confirm that it runs", "reinstall it"},
+		{"windows third party on, its program not running", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOff, esetNotRunning}, Defender: defender("Passive Mode", no, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Unknown, "its program is not running", "reinstall it"},
+		{"windows third party on, process list unread", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{esetUnread}, DefenderError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "could not confirm that it runs", "reinstall it"},
+		{"windows stale on row beside the newer off row", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{esetAt("2025-03-03T09:00:00Z", "on", yes), esetAt("2026-10-30T07:12:44Z", "off", yes)}, DefenderError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Fail, "ESET Security is turned off", "Open ESET Security"},
+		{"windows newer on row beside a stale off row", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{esetAt("2026-10-30T07:12:44Z", "on", yes), esetAt("2025-03-03T09:00:00Z", "off", yes)}, DefenderError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Pass, "ESET Security is on", ""},
+		{"windows duplicate rows disagree without timestamps", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{esetAt("", "on", yes), esetAt("", "off", yes)}, DefenderError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "more than once", "old entry"},
+		{"windows duplicate rows disagree on one timestamp", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{esetAt("2026-10-30T07:12:44Z", "on", yes), esetAt("2026-10-30T07:12:44Z", "off", yes)}, DefenderError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "more than once", "old entry"},
+		{"windows duplicate rows alike without timestamps", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{esetAt("", "on", yes), esetAt("", "on", yes)}, DefenderError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Pass, "ESET Security is on", ""},
 		{"windows snoozed third party", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{{Name: "Avast Antivirus", ProductState: 270336, State: "snoozed", SignaturesUpToDate: true}}, DefenderError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Fail, "paused", "Open Avast Antivirus"},
 		{"windows unrecognised beats fail", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOff, {Name: "X", State: "unrecognised"}}, DefenderError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "Could not read the state of X", ""},
 		{"windows nothing registered, policy warn", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{}, DefenderError: "not_found"}}, warnPolicy, checks.Warn, "No anti-virus", "Real-time protection"},

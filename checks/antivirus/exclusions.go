@@ -426,11 +426,7 @@ func collectExclusions(p probe.Probe) *defenderExclusions {
 	if !ok {
 		return &defenderExclusions{Unread: exclusionsHidden}
 	}
-	systemDrive := ""
-	root, err := p.Registry(windowsNTKey, "SystemRoot")
-	if s, ok := root.(string); err == nil && ok && len(s) >= 2 && s[1] == ':' {
-		systemDrive = strings.ToUpper(s[:2])
-	}
+	systemDrive := readSystemDrive(p)
 	var who exclusionSubject
 	switch u, err := p.ConsoleUser(); {
 	case err == nil && u.Home != "":

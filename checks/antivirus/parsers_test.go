@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks/checktest"
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 func TestParseWSCRows(t *testing.T) {
@@ -414,6 +415,57 @@ func TestParseClamConfLikeClamAV(t *testing.T) {
 	for _, tt := range tests {
 		if got := parseClamConf([]byte(tt.in)); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: got %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestReportingRuns(t *testing.T) {
+	procs := []probe.Process{
+		{PID: 4, Name: "System"},
+		{PID: 3388, Name: "ekrn.exe", Exe: `C:\Program Files\ESET\ESET Security\ekrn.exe`},
+		{PID: 3500, Name: "avp.exe"},
+		{PID: 3600, Name: "wsc_proxy.exe", Exe: `C:\Users\Public\wsc_proxy.exe`},
+	}
+	tests := []struct {
+		name, path, procErr, drive string
+		running                    bool
+		unread                     string // a word of the reason; "" when told
+	}{
+		{"runs, other case", `c:\program files\eset\eset security\EKRN.EXE`, "", "C:", true, ""},
+		{"runs, variable expanded", `%ProgramFiles%\ESET\ESET Security\ekrn.exe`, "", "C:", true, ""},
+		{"not running", `C:\Program Files\Common Files\McAfee\Platform\McUICnt.exe`, "", "C:", false, ""},
+		{"same name elsewhere is not it", `C:\Program Files\Avast Software\Avast\wsc_proxy.exe`, "", "C:", false, ""},
+		{"name only", `C:\Program Files (x86)\Kaspersky Lab\avp.exe`, "", "C:", false, "path could not be read"},
+		{"variable without the system drive", `%ProgramFiles%\ESET\ESET Security\ekrn.exe`, "", "", false, "variable"},
+		{"unknown variable", `%ONEDRIVE%\x.exe`, "", "C:", false, "variable"},
+		{"no path", "", "", "C:", false, "pathToSignedReportingExe"},
+		{"not a full path", `\`, "", "C:", false, "not a full path"},
+		{"a bare name", "ekrn.exe", "", "C:", false, "not a full path"},
+		{"process list unread", `C:\Program Files\ESET\ESET Security\ekrn.exe`, "access_denied", "C:", false, "access_denied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			running, unread := reportingRuns(tt.path, procs, tt.procErr, tt.drive)
+			if running != tt.running || (tt.unread == "") != (unread == "") || !strings.Contains(unread, tt.unread) {
+				t.Errorf("reportingRuns(%q) = %v, %q; want %v, %q", tt.path, running, unread, tt.running, tt.unread)
+			}
+		})
+	}
+}
+
+func TestParseWSCTime(t *testing.T) {
+	for s, want := range map[string]string{
+		"Fri, 30 Oct 2026 07:12:44 GMT": "2026-10-30T07:12:44Z",
+		"Thu, 23 May 2024 12:29:05 GMT": "2024-05-23T12:29:05Z",
+		"20261030071244.000000+060":     "2026-10-30T06:12:44Z",
+		"yesterday":                     "",
+	} {
+		got := ""
+		if tm, ok := parseWSCTime(s); ok {
+			got = tm.Format(time.RFC3339)
+		}
+		if got != want {
+			t.Errorf("parseWSCTime(%q) = %q, want %q", s, got, want)
 		}
 	}
 }

@@ -51,6 +51,9 @@ func collectWindows(ctx context.Context, p probe.Probe) (*windowsFacts, error) {
 	default:
 		wf.Defender = parseDefenderStatus(drows[0], p.Now())
 	}
+	if slices.ContainsFunc(wf.SecurityCenter, listedOnByAnother) {
+		findReporting(wf.SecurityCenter, p)
+	}
 	if wf.Defender != nil || slices.ContainsFunc(wf.SecurityCenter, func(p wscProduct) bool { return p.Microsoft }) {
 		wf.DefenderExclusions = collectExclusions(p)
 	}
@@ -104,6 +107,17 @@ func parseWSCRows(rows []map[string]any) []wscProduct {
 	for _, row := range rows {
 		var prod wscProduct
 		prod.Name, _ = probe.AsString(row["displayName"])
+		prod.InstanceGUID, _ = probe.AsString(row["instanceGuid"])
+		product, _ := probe.AsString(row["pathToSignedProductExe"])
+		prod.ProductExe = hideWindowsProfile(strings.TrimSpace(product))
+		prod.reportingPath, _ = probe.AsString(row["pathToSignedReportingExe"])
+		prod.reportingPath = strings.Trim(strings.TrimSpace(prod.reportingPath), `"`)
+		prod.ReportingExe = hideWindowsProfile(prod.reportingPath)
+		if s, ok := probe.AsString(row["timestamp"]); ok {
+			if t, ok := parseWSCTime(s); ok {
+				prod.Timestamp = t.Format(time.RFC3339)
+			}
+		}
 		n, ok := probe.AsInt(row["productState"])
 		if !ok {
 			prod.State = string(wsc.Unrecognised)
@@ -115,6 +129,90 @@ func parseWSCRows(rows []map[string]any) []wscProduct {
 		out = append(out, prod)
 	}
 	return out
+}
+
+// parseWSCTime reads a Security Center row's timestamp, which Windows
+// writes as an HTTP date ("Fri, 30 Oct 2026 07:12:44 GMT").
+func parseWSCTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC1123, time.RFC1123Z} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return parseWMITime(s)
+}
+
+// findReporting tells, for each product of another vendor than Microsoft
+// listed as on, whether the program that reports its state to Security Center runs: a
+// product uninstalled without unregistering, or a row an update left
+// behind, keeps saying "on" with nothing behind it. The program is
+// matched by its full path (the SYSTEM account's %variables% expanded); a
+// process of that name whose path could not be read leaves it unknown.
+func findReporting(products []wscProduct, p probe.Probe) {
+	procs, err := p.Processes()
+	procErr := errKind(err)
+	drive := readSystemDrive(p)
+	for i := range products {
+		prod := &products[i]
+		if !listedOnByAnother(*prod) {
+			continue
+		}
+		running, unread := reportingRuns(prod.reportingPath, procs, procErr, drive)
+		if unread != "" {
+			prod.ReportingUnread = unread
+		} else {
+			prod.ReportingRunning = &running
+		}
+	}
+}
+
+// listedOnByAnother: a product of another vendor than Microsoft that
+// Security Center lists as on.
+func listedOnByAnother(p wscProduct) bool {
+	return !p.Microsoft && p.State == string(wsc.On)
+}
+
+// reportingRuns looks for the program at path (as Security Center wrote
+// it) in the process list; unread says why that could not be told.
+func reportingRuns(path string, procs []probe.Process, procErr, drive string) (running bool, unread string) {
+	if path == "" {
+		return false, "Security Center names no program reporting its state (pathToSignedReportingExe)"
+	}
+	full, ok := expandSystemVariables(path, drive)
+	if !ok {
+		return false, "its reporting program " + hideWindowsProfile(path) + " names a folder variable SessionGuard cannot resolve (or the system drive, from SystemRoot, was not read)"
+	}
+	if procErr != "" {
+		return false, "the process list, to see whether its program runs, could not be read: " + procErr
+	}
+	want := winParts(full)
+	if len(want) < 2 {
+		return false, "its reporting program " + strconv.Quote(path) + " is not a full path"
+	}
+	base := want[len(want)-1]
+	nameOnly := false
+	for _, proc := range procs {
+		switch {
+		case proc.Exe != "" && slices.Equal(winParts(proc.Exe), want):
+			return true, ""
+		case proc.Exe == "" && strings.EqualFold(proc.Name, base):
+			nameOnly = true
+		}
+	}
+	if nameOnly {
+		return false, "a process named " + base + " runs, but its program's path could not be read to tell whether it is " + hideWindowsProfile(path)
+	}
+	return false, ""
+}
+
+// readSystemDrive is the system drive (C:) from SystemRoot; "" when unread.
+func readSystemDrive(p probe.Probe) string {
+	root, err := p.Registry(windowsNTKey, "SystemRoot")
+	if s, ok := root.(string); err == nil && ok && len(s) >= 2 && s[1] == ':' {
+		return strings.ToUpper(s[:2])
+	}
+	return ""
 }
 
 // parseDefenderStatus reads one MSFT_MpComputerStatus row; now is the
