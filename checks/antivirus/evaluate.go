@@ -265,6 +265,11 @@ func wscVerdict(p wscProduct) verdict {
 		if v, judged := reportingVerdict(p, name); judged {
 			return v
 		}
+		if !p.Microsoft {
+			// SessionGuard reads no status of its own from another
+			// vendor's product: the pass is the product's word.
+			return verdict{status: checks.Pass, summary: name + " is on and up to date, as " + name + " itself reports to Windows Security (its program is running)."}
+		}
 		return verdict{status: checks.Pass, summary: name + " is on and up to date."}
 	case wsc.Off:
 		return verdict{status: checks.Fail, summary: name + " is turned off.", fix: ownFix("on")}
