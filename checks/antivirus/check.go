@@ -63,6 +63,9 @@ type windowsFacts struct {
 	// unscanned for the person at the screen; read when Defender is
 	// installed (its status or a Security Center row of Microsoft's).
 	DefenderExclusions *defenderExclusions `json:"defender_exclusions,omitempty"`
+	// DefenderCloud is Defender's cloud protection settings, read beside
+	// its exclusions; nil from an older agent.
+	DefenderCloud *defenderCloud `json:"defender_cloud,omitempty"`
 	// Edition is workstation, server or domain_controller, from the
 	// product type (registry ProductOptions, else Win32_OperatingSystem);
 	// read only when Security Center is missing, "" when unread.
@@ -108,6 +111,9 @@ type defenderStatus struct {
 	AntivirusEnabled          *bool  `json:"antivirus_enabled,omitempty"`
 	RealTimeProtectionEnabled *bool  `json:"real_time_protection_enabled,omitempty"`
 	AMRunningMode             string `json:"am_running_mode,omitempty"`
+	// TamperProtected is IsTamperProtected: tamper protection stops
+	// other programs turning Defender's protection off.
+	TamperProtected *bool `json:"tamper_protected,omitempty"`
 	// The parts of real-time protection a policy can turn off on their
 	// own: checking files as they are opened or saved ("Monitor file and
 	// program activity"), downloads and attachments (IOAV), and behaviour
@@ -126,6 +132,23 @@ type defenderStatus struct {
 	SignatureAgeDays *float64 `json:"signature_age_days,omitempty"`
 	// NeverUpdated is true for the "never updated" sentinels.
 	NeverUpdated bool `json:"never_updated,omitempty"`
+}
+
+// defenderCloud is Defender's cloud protection (MSFT_MpPreference).
+// Microsoft recommends it on; block at first sight, which stops new malware
+// within seconds, needs it on, samples sent automatically and itself not
+// disabled. A value is nil when the row lacks it.
+type defenderCloud struct {
+	// Unread says why the settings could not be read.
+	Unread string `json:"unread,omitempty"`
+	// MAPSReporting is 0 (cloud protection off), 1 or 2 (on).
+	MAPSReporting *int64 `json:"maps_reporting,omitempty"`
+	// SubmitSamplesConsent is 0 (always prompt), 1 (send safe samples
+	// automatically), 2 (never send) or 3 (send all samples
+	// automatically).
+	SubmitSamplesConsent *int64 `json:"submit_samples_consent,omitempty"`
+	// BlockAtFirstSeenDisabled is DisableBlockAtFirstSeen.
+	BlockAtFirstSeenDisabled *bool `json:"block_at_first_seen_disabled,omitempty"`
 }
 
 // darwinFacts is what was seen on macOS.

@@ -15,7 +15,11 @@
 //     real-time protection and its parts, running mode — passive mode is
 //     not protection — and signature age, where 65535 and 4294967295 mean
 //     "never updated"). Defender on is judged with its exclusion lists
-//     (MSFT_MpPreference) for the person at the screen (exclusions.go).
+//     (MSFT_MpPreference) for the person at the screen (exclusions.go),
+//     its tamper protection (IsTamperProtected) and its cloud protection
+//     (MSFT_MpPreference MAPSReporting, and for block at first sight
+//     DisableBlockAtFirstSeen and SubmitSamplesConsent): off is a warning,
+//     unread makes a pass unknown; Windows 11 has them on by default.
 //     When Security Center is missing, the product type (registry
 //     ProductOptions\ProductType, else Win32_OperatingSystem.ProductType)
 //     says whether this is a Windows Server (which has none) — a missing

@@ -38,6 +38,7 @@ const (
 	winNoWSCFix            = "Windows Security Center does not answer on this computer, so SessionGuard cannot see which anti-virus protects it. Restart the computer; if it stays unknown, ask your IT support to check the Security Center service (wscsvc) and which anti-virus is installed."
 	winPartOffFix          = "Part of Microsoft Defender's protection is turned off, usually by a policy or a setting your IT support made. Ask them to turn it back on (Group Policy: Microsoft Defender Antivirus > Real-time Protection)."
 	winExclusionsFix       = "Open Windows Security > Virus & threat protection > Manage settings > Add or remove exclusions, and remove the exclusions named here (leave only ones your IT support gave you for a program, and never your own folders, a whole drive, common file types or a web browser). If you cannot, ask your IT support."
+	winTurnOnSettingsFix   = "Open Windows Security > Virus & threat protection > Manage settings and turn on %s. If a setting is greyed out or turns itself off again, ask your IT support."
 	winExclusionsHiddenFix = "Windows shows Microsoft Defender's exclusions only to administrators. Use Check again in the SessionGuard tray (the SessionGuard service can read them), or run sessionguard check from a terminal opened as administrator."
 	mixedBuiltinDefFix     = "Microsoft Defender is installed but not protecting. Open Microsoft Defender from the menu bar, turn on Real-time protection and check for updates, or ask your IT support."
 )
@@ -332,10 +333,11 @@ func defenderVerdict(d *defenderStatus, haveWSC bool, maxAge float64) verdict {
 }
 
 // withDefenderSettings judges what Defender on (v passes or warns) leaves
-// unscanned: a part of real-time protection turned off, or exclusions over
-// the person's files. A failure from them fails; a gap makes a pass a
-// warning (a warning already there stands, with the gap added); exclusions
-// that could not be read make a pass unknown.
+// unscanned or unguarded: a part of real-time protection turned off,
+// exclusions over the person's files, tamper protection or cloud
+// protection off. A failure from them fails; a gap makes a pass a warning
+// (a warning already there stands, with the gap added); any of them that
+// could not be read makes a pass unknown.
 func withDefenderSettings(v verdict, w *windowsFacts) verdict {
 	if v.status != checks.Pass && v.status != checks.Warn {
 		return v
@@ -352,6 +354,10 @@ func withDefenderSettings(v verdict, w *windowsFacts) verdict {
 		if d.BehaviorMonitorEnabled != nil && !*d.BehaviorMonitorEnabled {
 			parts, fix = append(parts, "its behaviour monitoring is off"), winPartOffFix
 		}
+	}
+	part, partFix, settingsUnread := tamperAndCloud(w)
+	if part != "" {
+		parts, fix = append(parts, part), strings.TrimSpace(fix+" "+partFix)
 	}
 	var unread string
 	switch ex := w.DefenderExclusions; {
@@ -378,7 +384,56 @@ func withDefenderSettings(v verdict, w *windowsFacts) verdict {
 		}
 		return u
 	}
+	if settingsUnread != "" && v.status == checks.Pass {
+		return unknown("Microsoft Defender is on; whether its tamper protection and cloud protection are on could not be read.", settingsUnread)
+	}
 	return v
+}
+
+// tamperAndCloud says what of tamper protection and cloud protection
+// Defender on goes without (part, with its fix), or why that could not be
+// told (unread). Tamper protection stops other programs turning
+// Defender's real-time protection off; cloud protection (and with it block
+// at first sight) is what Microsoft recommends on. Windows 11 turns both on
+// by default.
+func tamperAndCloud(w *windowsFacts) (part, fix, unread string) {
+	var off, turnOn, why []string
+	switch d := w.Defender; {
+	case d == nil || d.TamperProtected == nil:
+		why = append(why, "whether Defender's tamper protection is on (MSFT_MpComputerStatus IsTamperProtected) was not read")
+	case !*d.TamperProtected:
+		off, turnOn = append(off, "its tamper protection is off, so other programs can switch its protection off"), append(turnOn, "Tamper Protection")
+	}
+	switch c := w.DefenderCloud; {
+	case c == nil:
+		why = append(why, "Defender's cloud protection settings were not read (an older agent)")
+	case c.Unread != "":
+		why = append(why, "Defender's cloud protection settings: "+c.Unread)
+	case c.MAPSReporting == nil:
+		why = append(why, "whether Defender's cloud protection is on (MAPSReporting) was not read")
+	case *c.MAPSReporting == 0:
+		off, turnOn = append(off, "its cloud-delivered protection is off"), append(turnOn, "Cloud-delivered protection", "Automatic sample submission")
+	case c.BlockAtFirstSeenDisabled != nil && *c.BlockAtFirstSeenDisabled:
+		off, turnOn = append(off, "its block at first sight is turned off"), append(turnOn, "Cloud-delivered protection", "Automatic sample submission")
+	case c.SubmitSamplesConsent != nil && (*c.SubmitSamplesConsent == 0 || *c.SubmitSamplesConsent == 2):
+		// Block at first sight works only with samples sent
+		// automatically (1 safe samples, 3 all samples).
+		off, turnOn = append(off, "its automatic sample submission is off, which block at first sight needs"), append(turnOn, "Automatic sample submission")
+	case c.BlockAtFirstSeenDisabled == nil || c.SubmitSamplesConsent == nil:
+		why = append(why, "whether Defender's block at first sight is on (DisableBlockAtFirstSeen, SubmitSamplesConsent) was not read")
+	}
+	if len(off) > 0 {
+		return strings.Join(off, "; "), fmt.Sprintf(winTurnOnSettingsFix, andList(turnOn)), ""
+	}
+	return "", "", strings.Join(why, "; ")
+}
+
+// andList joins names as "a, b and c".
+func andList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // gapList names the exclusion gaps for a person.

@@ -11,8 +11,13 @@ func TestEvaluate(t *testing.T) {
 	yes, no := new(true), new(false)
 	age := func(d float64) *float64 { return &d }
 	defender := func(mode string, rtp *bool, days *float64) *defenderStatus {
-		return &defenderStatus{AMServiceEnabled: yes, AntivirusEnabled: yes, RealTimeProtectionEnabled: rtp, AMRunningMode: mode, SignatureAgeDays: days}
+		return &defenderStatus{AMServiceEnabled: yes, AntivirusEnabled: yes, RealTimeProtectionEnabled: rtp, AMRunningMode: mode, SignatureAgeDays: days, TamperProtected: yes}
 	}
+	one, two := int64(1), int64(2)
+	zero := int64(0)
+	cloudOn := &defenderCloud{MAPSReporting: &two, SubmitSamplesConsent: &one, BlockAtFirstSeenDisabled: no} // Windows 11's defaults
+	tamperOff := defender("Normal", yes, age(0.5))
+	tamperOff.TamperProtected = no
 	defOff := wscProduct{Name: "Windows Defender", ProductState: 393472, State: "off", SignaturesUpToDate: true, Microsoft: true}
 	defOn := wscProduct{Name: "Windows Defender", ProductState: 397568, State: "on", SignaturesUpToDate: true, Microsoft: true}
 	noExclusions := &defenderExclusions{Folder: "~"}
@@ -80,13 +85,19 @@ func TestEvaluate(t *testing.T) {
 		summary string // substring
 		fix     string // substring
 	}{
-		{"windows defender current", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, age(0.5)), DefenderExclusions: noExclusions}}, checks.Catalogue{Check}.Default(), checks.Pass, "Microsoft Defender is on", ""},
-		{"windows defender 7 days is still current", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, age(7)), DefenderExclusions: noExclusions}}, checks.Catalogue{Check}.Default(), checks.Pass, "up to date", ""},
+		{"windows defender current", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, age(0.5)), DefenderExclusions: noExclusions, DefenderCloud: cloudOn}}, checks.Catalogue{Check}.Default(), checks.Pass, "Microsoft Defender is on", ""},
+		{"windows defender current, tamper protection off", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: tamperOff, DefenderExclusions: noExclusions, DefenderCloud: cloudOn}}, checks.Catalogue{Check}.Default(), checks.Warn, "tamper protection is off", "Tamper Protection"},
+		{"windows defender current, cloud protection off", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, age(0.5)), DefenderExclusions: noExclusions, DefenderCloud: &defenderCloud{MAPSReporting: &zero, SubmitSamplesConsent: &one, BlockAtFirstSeenDisabled: no}}}, checks.Catalogue{Check}.Default(), checks.Warn, "cloud-delivered protection is off", "Cloud-delivered protection"},
+		{"windows defender current, block at first sight off", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, age(0.5)), DefenderExclusions: noExclusions, DefenderCloud: &defenderCloud{MAPSReporting: &two, SubmitSamplesConsent: &one, BlockAtFirstSeenDisabled: yes}}}, checks.Catalogue{Check}.Default(), checks.Warn, "block at first sight is turned off", "Automatic sample submission"},
+		{"windows defender current, samples never sent", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, age(0.5)), DefenderExclusions: noExclusions, DefenderCloud: &defenderCloud{MAPSReporting: &two, SubmitSamplesConsent: &two, BlockAtFirstSeenDisabled: no}}}, checks.Catalogue{Check}.Default(), checks.Warn, "automatic sample submission is off", "Automatic sample submission"},
+		{"windows defender current, older agent without cloud settings", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, age(0.5)), DefenderExclusions: noExclusions}}, checks.Catalogue{Check}.Default(), checks.Unknown, "tamper protection and cloud protection", ""},
+		{"windows defender current, cloud settings unread", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, age(0.5)), DefenderExclusions: noExclusions, DefenderCloud: &defenderCloud{Unread: "MSFT_MpPreference could not be read: access_denied"}}}, checks.Catalogue{Check}.Default(), checks.Unknown, "tamper protection and cloud protection", ""},
+		{"windows defender 7 days is still current", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, age(7)), DefenderExclusions: noExclusions, DefenderCloud: cloudOn}}, checks.Catalogue{Check}.Default(), checks.Pass, "up to date", ""},
 		{"windows defender 1.5 days under a 1-day policy", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, age(1.5))}}, strict, checks.Warn, "1 day old", "Check for updates"},
 		{"windows WSC says on but Defender says real-time off", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", no, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Fail, "real-time protection is off", "Real-time protection"},
 		{"windows passive Defender beside ESET", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOff, eset}, Defender: defender("Passive Mode", no, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Pass, "ESET Security is on", ""},
 		{"windows EDR block mode alone", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOff}, Defender: defender("EDR Block Mode", no, age(0.5))}}, checks.Catalogue{Check}.Default(), checks.Fail, "passive mode (EDR Block Mode)", "IT support"},
-		{"windows Defender status unreadable, WSC Defender on", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, DefenderError: "access_denied", DefenderExclusions: noExclusions}}, checks.Catalogue{Check}.Default(), checks.Pass, "Windows Defender is on", ""},
+		{"windows Defender status unreadable, WSC Defender on: tamper protection unread", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, DefenderError: "access_denied", DefenderExclusions: noExclusions, DefenderCloud: cloudOn}}, checks.Catalogue{Check}.Default(), checks.Unknown, "tamper protection", ""},
 		{"windows WSC Defender on, exclusions over the home", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, DefenderError: "access_denied", DefenderExclusions: &defenderExclusions{Folder: "~", Paths: 1, Gaps: []exclusionGap{{Kind: "home", Value: "~"}}}}}, checks.Catalogue{Check}.Default(), checks.Warn, "your whole user folder", "Add or remove exclusions"},
 		{"windows WSC Defender on, exclusions unread", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, DefenderError: "access_denied", DefenderExclusions: &defenderExclusions{Unread: "access_denied"}}}, checks.Catalogue{Check}.Default(), checks.Unknown, "could not be read", ""},
 		{"windows old signatures stand beside unread exclusions", facts{OS: "windows", Windows: &windowsFacts{SecurityCenter: []wscProduct{defOn}, Defender: defender("Normal", yes, age(1.5)), DefenderExclusions: &defenderExclusions{Unread: "access_denied"}}}, strict, checks.Warn, "1 day old", "Check for updates"},

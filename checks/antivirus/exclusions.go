@@ -31,8 +31,9 @@ import (
 // with every program's name. Without anyone signed in, people's folders
 // are C:\Users (the profiles folder) and everything in it.
 
-// mpPreferenceClass holds Defender's settings, the exclusion lists among
-// them (only these three are asked for: see probe.WMIColumns).
+// mpPreferenceClass holds Defender's settings, the exclusion lists and
+// cloud protection among them (only these are asked for: see
+// probe.WMIColumns).
 const mpPreferenceClass = "MSFT_MpPreference"
 
 // windowsNTKey's SystemRoot (C:\WINDOWS) tells the system drive, for the
@@ -412,10 +413,10 @@ func wildMatch(pattern, s string) bool {
 	return i == len(pattern)
 }
 
-// collectExclusions reads Defender's exclusion lists and judges them for
-// the person at the screen.
-func collectExclusions(p probe.Probe) *defenderExclusions {
-	rows, err := p.WMI(defenderNamespace, mpPreferenceClass)
+// collectExclusions judges Defender's exclusion lists, of its
+// MSFT_MpPreference rows (err: why they could not be read), for the person
+// at the screen.
+func collectExclusions(p probe.Probe, rows []map[string]any, err error) *defenderExclusions {
 	switch {
 	case err != nil:
 		return &defenderExclusions{Unread: "Defender's exclusion lists (" + mpPreferenceClass + ") could not be read: " + errKind(err)}

@@ -55,7 +55,9 @@ func collectWindows(ctx context.Context, p probe.Probe) (*windowsFacts, error) {
 		findReporting(wf.SecurityCenter, p)
 	}
 	if wf.Defender != nil || slices.ContainsFunc(wf.SecurityCenter, func(p wscProduct) bool { return p.Microsoft }) {
-		wf.DefenderExclusions = collectExclusions(p)
+		prefs, err := p.WMI(defenderNamespace, mpPreferenceClass)
+		wf.DefenderExclusions = collectExclusions(p, prefs, err)
+		wf.DefenderCloud = readCloudSettings(prefs, err)
 	}
 	if wf.SecurityCenterError == "not_found" {
 		wf.Edition, wf.EditionError = windowsEdition(p)
@@ -231,6 +233,7 @@ func parseDefenderStatus(row map[string]any, now time.Time) *defenderStatus {
 	d.OnAccessProtectionEnabled = boolOf("OnAccessProtectionEnabled")
 	d.IoavProtectionEnabled = boolOf("IoavProtectionEnabled")
 	d.BehaviorMonitorEnabled = boolOf("BehaviorMonitorEnabled")
+	d.TamperProtected = boolOf("IsTamperProtected")
 	d.AMRunningMode, _ = probe.AsString(row["AMRunningMode"])
 	d.AMRunningMode = strings.TrimSpace(d.AMRunningMode)
 	if age, ok := probe.AsInt(row["AntivirusSignatureAge"]); ok {
@@ -255,6 +258,28 @@ func parseDefenderStatus(row map[string]any, now time.Time) *defenderStatus {
 		d.SignatureAgeDays = ptr(float64(*d.SignatureAgeRaw))
 	}
 	return d
+}
+
+// readCloudSettings reads Defender's cloud protection settings from its
+// MSFT_MpPreference rows (err: why they could not be read).
+func readCloudSettings(rows []map[string]any, err error) *defenderCloud {
+	switch {
+	case err != nil:
+		return &defenderCloud{Unread: mpPreferenceClass + " could not be read: " + errKind(err)}
+	case len(rows) == 0:
+		return &defenderCloud{Unread: mpPreferenceClass + " has no row"}
+	}
+	c := &defenderCloud{}
+	if n, ok := probe.AsInt(rows[0]["MAPSReporting"]); ok {
+		c.MAPSReporting = &n
+	}
+	if n, ok := probe.AsInt(rows[0]["SubmitSamplesConsent"]); ok {
+		c.SubmitSamplesConsent = &n
+	}
+	if b, ok := probe.AsBool(rows[0]["DisableBlockAtFirstSeen"]); ok {
+		c.BlockAtFirstSeenDisabled = &b
+	}
+	return c
 }
 
 // parseWMITime reads a WMI datetime: the CIM form

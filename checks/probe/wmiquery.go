@@ -23,8 +23,9 @@ var WMIColumns = map[string][]string{
 	// properties, some of which are slow to compute (OfflineInstallationId)
 	// or identify the machine (PartialProductKey).
 	"softwarelicensingproduct": {"ID", "LicenseStatus"},
-	// antivirus reads Defender's exclusion lists, of its many settings.
-	"msft_mppreference": {"ExclusionPath", "ExclusionExtension", "ExclusionProcess"},
+	// antivirus reads Defender's exclusion lists and its cloud protection
+	// settings, of its many settings.
+	"msft_mppreference": {"ExclusionPath", "ExclusionExtension", "ExclusionProcess", "MAPSReporting", "SubmitSamplesConsent", "DisableBlockAtFirstSeen"},
 }
 
 // WMIPersonPaths names, per WMI class, the properties that hold paths
