@@ -212,6 +212,13 @@ type endpointFacts struct {
 	StatusDetail string `json:"status_detail,omitempty"`
 	// StatusError says why the status tool's answer is missing.
 	StatusError string `json:"status_error,omitempty"`
+	// ContentUpdated is when the tool says the product's security
+	// content was last updated (RFC 3339), for a product whose tool tells
+	// it (Bitdefender's bduitool); ContentAgeDays its age at collection
+	// time, ContentError why it could not be read.
+	ContentUpdated string   `json:"content_updated,omitempty"`
+	ContentAgeDays *float64 `json:"content_age_days,omitempty"`
+	ContentError   string   `json:"content_error,omitempty"`
 }
 
 // clamAVFacts is the state of ClamAV; nil in linuxFacts when no trace of

@@ -52,7 +52,8 @@
 //     Defend, Cortex XDR, Carbon Black): their agent process, by name and
 //     program under the vendor's directory, and their own status where the
 //     check reads it (falconctl -g --rfm-state, sentinelctl control status,
-//     bduitool get ps); an install directory under /opt only names a
+//     bduitool get ps, whose "Last security content update" is held to
+//     the signature age limit); an install directory under /opt only names a
 //     product whose agent does not run (fail).
 //
 // Products combine with checks.AnyOf: one product protecting is enough.

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
@@ -26,8 +28,14 @@ type endpointProduct struct {
 	Agents []string
 	// Service is its systemd unit, for the fix.
 	Service string
-	// Status runs its status tool; nil when the check has none for it.
-	Status func(ctx context.Context, p probe.Probe) (status, detail, errText string)
+	// Status runs its status tool and fills e's Status, StatusDetail
+	// and StatusError (and, with ContentAge, its Content fields); nil
+	// when the check has none for it.
+	Status func(ctx context.Context, p probe.Probe, e *endpointFacts)
+	// ContentAge is true when its status tool tells when its security
+	// content was last updated: that age is held to the signature age
+	// limit, as every other product's definitions are.
+	ContentAge bool
 }
 
 // endpointProducts are the products recognised, in the order they are
@@ -38,7 +46,7 @@ var endpointProducts = []endpointProduct{
 	{ID: "sophos", Name: "Sophos Protection for Linux", Dirs: []string{"/opt/sophos-spl"}, Agents: []string{"sophos_threat_detector", "soapd"}, Service: "sophos-spl"},
 	{ID: "eset", Name: "ESET Security for Linux", Dirs: []string{"/opt/eset"}, Agents: []string{"odfeeder", "esets_daemon"}, Service: "efs or eea"},
 	{ID: "trellix", Name: "Trellix Endpoint Security", Dirs: []string{"/opt/McAfee", "/opt/isec"}, Agents: []string{"mfetpd", "isectpd"}, Service: "mfetpd"},
-	{ID: "bitdefender", Name: "Bitdefender GravityZone", Dirs: []string{"/opt/bitdefender-security-tools"}, Agents: []string{"bdsecd"}, Service: "bdsec", Status: bitdefenderStatus},
+	{ID: "bitdefender", Name: "Bitdefender GravityZone", Dirs: []string{"/opt/bitdefender-security-tools"}, Agents: []string{"bdsecd"}, Service: "bdsec", Status: bitdefenderStatus, ContentAge: true},
 	{ID: "kaspersky", Name: "Kaspersky Endpoint Security", Dirs: []string{"/opt/kaspersky/kesl"}, Agents: []string{"kesl"}, Service: "kesl"},
 	{ID: "trendmicro", Name: "Trend Micro Deep Security", Dirs: []string{"/opt/ds_agent"}, Agents: []string{"ds_agent"}, Service: "ds_agent"},
 	{ID: "elastic", Name: "Elastic Defend", Dirs: []string{"/opt/Elastic/Endpoint"}, Agents: []string{"elastic-endpoint"}, Service: "ElasticEndpoint"},
@@ -111,7 +119,7 @@ func collectEndpoints(ctx context.Context, p probe.Probe, procs []probe.Process,
 			continue
 		}
 		if e.Running != nil && *e.Running && prod.Status != nil {
-			e.Status, e.StatusDetail, e.StatusError = prod.Status(ctx, p)
+			prod.Status(ctx, p, &e)
 		}
 		out = append(out, e)
 	}
@@ -153,29 +161,114 @@ func trimDeleted(exe string) string {
 	return strings.TrimSuffix(exe, " (deleted)")
 }
 
-// runStatus runs a status tool and reads its output with parse.
-func runStatus(ctx context.Context, p probe.Probe, parse func([]byte) (string, string, error), name probe.Command, args ...string) (string, string, string) {
+// runStatus runs a status tool, reads its output with parse into e, and
+// returns the output when its status was read.
+func runStatus(ctx context.Context, p probe.Probe, e *endpointFacts, parse func([]byte) (string, string, error), name probe.Command, args ...string) []byte {
 	out, err := p.Run(ctx, name, args...)
 	if err != nil {
-		return "", "", name.String() + ": " + errKind(err)
+		e.StatusError = name.String() + ": " + errKind(err)
+		return nil
 	}
 	st, detail, err := parse(out.Stdout)
 	if err != nil {
-		return "", "", name.String() + ": " + err.Error()
+		e.StatusError = name.String() + ": " + err.Error()
+		return nil
 	}
-	return st, detail, ""
+	e.Status, e.StatusDetail = st, detail
+	return out.Stdout
 }
 
-func falconStatus(ctx context.Context, p probe.Probe) (string, string, string) {
-	return runStatus(ctx, p, parseFalconRFM, probe.CmdFalconctl, "-g", "--rfm-state")
+func falconStatus(ctx context.Context, p probe.Probe, e *endpointFacts) {
+	runStatus(ctx, p, e, parseFalconRFM, probe.CmdFalconctl, "-g", "--rfm-state")
 }
 
-func sentinelOneStatus(ctx context.Context, p probe.Probe) (string, string, string) {
-	return runStatus(ctx, p, parseSentinelCtlStatus, probe.CmdSentinelctl, "control", "status")
+func sentinelOneStatus(ctx context.Context, p probe.Probe, e *endpointFacts) {
+	runStatus(ctx, p, e, parseSentinelCtlStatus, probe.CmdSentinelctl, "control", "status")
 }
 
-func bitdefenderStatus(ctx context.Context, p probe.Probe) (string, string, string) {
-	return runStatus(ctx, p, parseBduitoolStatus, probe.CmdBduitool, "get", "ps")
+// bitdefenderStatus reads `bduitool get ps`: the antimalware feature's
+// state and when the security content was last updated.
+func bitdefenderStatus(ctx context.Context, p probe.Probe, e *endpointFacts) {
+	out := runStatus(ctx, p, e, parseBduitoolStatus, probe.CmdBduitool, "get", "ps")
+	if out == nil {
+		return
+	}
+	t, err := parseBduitoolContentUpdate(out)
+	if err != nil {
+		e.ContentError = "bduitool get ps: " + err.Error()
+		return
+	}
+	e.ContentUpdated = t.Format(time.RFC3339)
+	e.ContentAgeDays = ageDays(p.Now(), t)
+}
+
+// parseBduitoolContentUpdate reads the line "Last security content
+// update: 2026-11-22 at 08:14:37 GMT+1" of `bduitool get ps`: a date, a
+// time and the zone as GMT (or UTC) with an offset in hours (+1, -5,
+// +5:30), or none (read as UTC: at most hours off, nothing to an age in
+// days).
+func parseBduitoolContentUpdate(b []byte) (time.Time, error) {
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		v, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "Last security content update:")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(v)
+		if len(f) >= 3 && f[1] == "at" {
+			f = append(f[:1], f[2:]...)
+		}
+		if len(f) < 2 || len(f) > 3 {
+			return time.Time{}, fmt.Errorf("security content update %q not recognised", strings.TrimSpace(v))
+		}
+		t, err := time.Parse("2006-01-02 15:04:05", f[0]+" "+f[1])
+		if err != nil {
+			return time.Time{}, fmt.Errorf("security content update %q not recognised", strings.TrimSpace(v))
+		}
+		if len(f) == 3 {
+			off, ok := gmtOffset(f[2])
+			if !ok {
+				return time.Time{}, fmt.Errorf("security content update time zone %q not recognised", f[2])
+			}
+			t = t.Add(-off)
+		}
+		return t.UTC(), nil
+	}
+	return time.Time{}, errors.New("no \"Last security content update\" line")
+}
+
+// gmtOffset reads a zone written GMT, UTC, GMT+1, GMT-5 or GMT+5:30.
+func gmtOffset(z string) (time.Duration, bool) {
+	rest, ok := strings.CutPrefix(z, "GMT")
+	if !ok {
+		rest, ok = strings.CutPrefix(z, "UTC")
+	}
+	if !ok {
+		return 0, false
+	}
+	if rest == "" {
+		return 0, true
+	}
+	sign := time.Duration(1)
+	switch rest[0] {
+	case '+':
+	case '-':
+		sign = -1
+	default:
+		return 0, false
+	}
+	h, m, _ := strings.Cut(rest[1:], ":")
+	hours, err := strconv.Atoi(h)
+	if err != nil || hours > 14 {
+		return 0, false
+	}
+	minutes := 0
+	if m != "" {
+		if minutes, err = strconv.Atoi(m); err != nil || minutes >= 60 {
+			return 0, false
+		}
+	}
+	return sign * (time.Duration(hours)*time.Hour + time.Duration(minutes)*time.Minute), true
 }
 
 // parseFalconRFM reads `falconctl -g --rfm-state`: "rfm-state=false."

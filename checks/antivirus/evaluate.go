@@ -578,7 +578,7 @@ func evalLinux(l *linuxFacts, pol checks.Policy, maxAge float64) checks.Result {
 		routes = append(routes, clamVerdict(c, pol, maxAge).result())
 	}
 	for _, e := range l.Endpoint {
-		routes = append(routes, endpointVerdict(e).result())
+		routes = append(routes, endpointVerdict(e, maxAge).result())
 	}
 	if len(routes) > 0 {
 		return checks.AnyOf(routes...)
@@ -589,7 +589,9 @@ func evalLinux(l *linuxFacts, pol checks.Policy, maxAge float64) checks.Result {
 	return missing(pol, "No anti-virus was found on this computer.", linuxMissingFix).result()
 }
 
-func endpointVerdict(e endpointFacts) verdict {
+// endpointVerdict judges one endpoint product; the security content of
+// one whose tool tells its age is held to maxAge days.
+func endpointVerdict(e endpointFacts, maxAge float64) verdict {
 	prod := productByID(e.Product)
 	startFix := "Ask your IT support to start " + e.Name + " (the " + prod.Service + " service), make sure it starts at boot and that it shows this computer as protected in its console."
 	switch {
@@ -608,6 +610,17 @@ func endpointVerdict(e endpointFacts) verdict {
 		return verdict{status: checks.Warn,
 			summary: e.Name + " is running (" + path.Base(e.Agent) + "); SessionGuard cannot read whether its protection is on.",
 			fix:     "Open " + e.Name + " (or ask your IT support) and check that its real-time protection is on for this computer."}
+	case e.Status == statusProtecting && prod.ContentAge && e.ContentAgeDays == nil:
+		reason := e.ContentError
+		if reason == "" {
+			reason = "an older agent's facts: when its security content was last updated was not read"
+		}
+		return unknown(e.Name+" is running and protecting; when its security content was last updated could not be read.", reason)
+	case e.Status == statusProtecting && prod.ContentAge && *e.ContentAgeDays > maxAge:
+		return verdict{status: checks.Warn, summary: e.Name + " is running, but its security content was last updated " + days(*e.ContentAgeDays) + " ago.",
+			fix: "Ask your IT support to make " + e.Name + " update its security content (from its management console) and to check that this computer can reach its update servers."}
+	case e.Status == statusProtecting && prod.ContentAge:
+		return verdict{status: checks.Pass, summary: e.Name + " is running and protecting (" + e.StatusDetail + "), and its security content was updated " + days(*e.ContentAgeDays) + " ago."}
 	case e.Status == statusProtecting:
 		return verdict{status: checks.Pass, summary: e.Name + " is running and protecting (" + e.StatusDetail + ")."}
 	case e.Status == statusNotProtecting && e.Product == "falcon":

@@ -66,6 +66,11 @@ func TestEvaluate(t *testing.T) {
 		}
 		return e
 	}
+	bitdefender := func(contentDays *float64, contentErr string) endpointFacts {
+		e := edr("bitdefender", yes, statusProtecting)
+		e.StatusDetail, e.ContentAgeDays, e.ContentError = "Antimalware status: On", contentDays, contentErr
+		return e
+	}
 	linux := func(c *clamAVFacts, es ...endpointFacts) facts {
 		return facts{OS: "linux", Linux: &linuxFacts{ClamAV: c, MDATPError: "not_found", Endpoint: es}}
 	}
@@ -168,6 +173,10 @@ func TestEvaluate(t *testing.T) {
 		{"linux falcon installed, process list unreadable", linux(nil, edr("falcon", nil, "")), checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
 		{"linux sophos running (no status tool)", linux(nil, edr("sophos", yes, "")), checks.Catalogue{Check}.Default(), checks.Warn, "cannot read whether its protection is on", "real-time protection is on"},
 		{"linux RFM falcon beside running S1", linux(nil, edr("falcon", yes, statusNotProtecting), edr("sentinelone", yes, statusProtecting)), checks.Catalogue{Check}.Default(), checks.Pass, "SentinelOne", ""},
+		{"linux bitdefender content current", linux(nil, bitdefender(age(2), "")), checks.Catalogue{Check}.Default(), checks.Pass, "security content was updated 2 days ago", ""},
+		{"linux bitdefender content 94 days old", linux(nil, bitdefender(age(94.1), "")), checks.Catalogue{Check}.Default(), checks.Warn, "last updated 94 days ago", "update its security content"},
+		{"linux bitdefender content date unreadable", linux(nil, bitdefender(nil, `bduitool get ps: no "Last security content update" line`)), checks.Catalogue{Check}.Default(), checks.Unknown, "could not be read", ""},
+		{"linux bitdefender, older agent's facts", linux(nil, bitdefender(nil, "")), checks.Catalogue{Check}.Default(), checks.Unknown, "could not be read", ""},
 		{"linux agent name, program unreadable", linux(nil, endpointFacts{Product: "falcon", Name: "CrowdStrike Falcon", Running: no, NameOnly: []string{"falcon-sensor (pid 1312)"}}), checks.Catalogue{Check}.Default(), checks.Unknown, "Could not tell", ""},
 		{"linux nothing, process list and /opt unreadable", facts{OS: "linux", Linux: &linuxFacts{MDATPError: "not_found", ProcessesError: "access_denied", OptError: "access_denied"}}, checks.Catalogue{Check}.Default(), checks.Unknown, "endpoint security", ""},
 		{"linux nothing, process list unreadable, no /opt", facts{OS: "linux", Linux: &linuxFacts{MDATPError: "not_found", ProcessesError: "access_denied", OptError: "not_found"}}, checks.Catalogue{Check}.Default(), checks.Fail, "No anti-virus", ""},

@@ -3,6 +3,7 @@ package antivirus
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -467,5 +468,34 @@ func TestParseWSCTime(t *testing.T) {
 		if got != want {
 			t.Errorf("parseWSCTime(%q) = %q, want %q", s, got, want)
 		}
+	}
+}
+
+func TestParseBduitoolContentUpdate(t *testing.T) {
+	const line = "Product version: 7.0.3.2239\nLast security content update: %s\nFeatures:\n  - Antimalware status: On\n"
+	for in, want := range map[string]string{
+		"2026-11-22 at 08:14:37 GMT+1":    "2026-11-22T07:14:37Z",
+		"2026-08-20 at 08:14:37 GMT-5":    "2026-08-20T13:14:37Z",
+		"2026-08-20 at 08:14:37 GMT+5:30": "2026-08-20T02:44:37Z",
+		"2026-08-20 at 08:14:37 GMT":      "2026-08-20T08:14:37Z",
+		"2026-08-20 at 08:14:37 UTC":      "2026-08-20T08:14:37Z",
+		"2026-08-20 08:14:37":             "2026-08-20T08:14:37Z",
+		"2026-08-20 at 08:14:37 CEST":     "",
+		"never":                           "",
+		"N/A":                             "",
+	} {
+		got := ""
+		if tm, err := parseBduitoolContentUpdate([]byte(fmt.Sprintf(line, in))); err == nil {
+			got = tm.Format(time.RFC3339)
+		}
+		if got != want {
+			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
+	}
+	if _, err := parseBduitoolContentUpdate(checktest.ReadParserData(t, "bduitool", "get_ps_on.txt")); err != nil {
+		t.Errorf("get_ps_on.txt: %v", err)
+	}
+	if _, err := parseBduitoolContentUpdate([]byte("Features:\n  - Antimalware status: On\n")); err == nil {
+		t.Error("no content line: no error")
 	}
 }
