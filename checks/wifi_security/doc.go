@@ -36,6 +36,11 @@
 //     beyond NetworkManager's are graded by the access point's own
 //     elements (an open one fails), and an interface iw cannot read, or
 //     fewer associations than nmcli's, is unknown (interface_unread).
+//     When nmcli reports no active connection (it lists no access point
+//     for a device it does not manage), every Wi-Fi interface whose link
+//     is not down (/sys/class/net/<if>/operstate) is read with iw all the
+//     same and graded by its association's elements; one iw cannot read
+//     is unknown (interface_unread).
 //   - Linux, WPA2 from nmcli or iwctl, and every Wi-Fi interface when nmcli
 //     may not speak for all: the associated access point's own RSN and WPA
 //     elements from the kernel's scan cache (iw dev <if> scan dump, no

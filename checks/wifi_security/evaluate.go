@@ -318,6 +318,8 @@ func unknownFix(f facts) string {
 		return "SessionGuard could not check whether this Wi-Fi network still admits devices with the old WPA or TKIP encryption: the Wi-Fi service in use (iwd) does not report it, and SessionGuard reads it with the \"iw\" tool. If \"iw\" is not installed, install it (for example \"sudo apt install iw\"), then click \"Check again\"; if it stays unknown, ask your IT support."
 	case goos == "darwin" && problem == problemInterfaceUnread:
 		return "This Mac has more than one Wi-Fi adapter, and macOS did not say whether one of them is connected, or how its network is secured. Turn off or unplug the Wi-Fi adapter you do not use (for example a USB Wi-Fi adapter), then click \"Check again\"; if it stays unknown, ask your IT support."
+	case problem == problemInterfaceUnread && f.WirelessInterfaces != nil && *f.WirelessInterfaces == 1:
+		return "SessionGuard could not read this computer's Wi-Fi connection: NetworkManager does not report a Wi-Fi adapter it does not manage, so SessionGuard reads it with the \"iw\" tool. If \"iw\" is not installed, install it (for example \"sudo apt install iw\"), then click \"Check again\"; if it stays unknown, ask your IT support."
 	case problem == problemInterfaceUnread:
 		return "This computer has more than one Wi-Fi adapter, and SessionGuard could not read the connection of every one: NetworkManager does not report the adapters it does not manage, so SessionGuard reads each with the \"iw\" tool. If \"iw\" is not installed, install it (for example \"sudo apt install iw\"), then click \"Check again\". If it stays unknown, unplug or turn off the Wi-Fi adapter you do not use, or ask your IT support."
 	case problem == problemServerUnverified:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -124,7 +125,14 @@ func collectLinux(ctx context.Context, p probe.Probe) facts {
 		}
 		f.Source = "nmcli"
 		if len(list.Active) == 0 {
+			// NetworkManager drops the access points of a device it does
+			// not manage, so nmcli lists nothing for it: each interface
+			// is read by its own association.
 			f.WiFi = stateNotConnected
+			gradeOutsideNM(ctx, p, &f, ifaces)
+			if hasEnterprise(f.Connections) {
+				readEAPProfiles(ctx, p, &f)
+			}
 			return f
 		}
 		f.WiFi, f.Connections = stateConnected, list.Active
@@ -420,6 +428,59 @@ func gradeBeyondNM(f *facts, k kernelAssociations) bool {
 		}
 	}
 	return settled
+}
+
+// gradeOutsideNM grades, when NetworkManager reports no active Wi-Fi
+// connection, every Wi-Fi interface whose link is not down by the access
+// point the kernel marks it associated with (iw): an interface
+// NetworkManager does not manage (Debian leaves those named in
+// /etc/network/interfaces to ifupdown; another wpa_supplicant or iwd)
+// may be connected all the same. An interface whose link is down
+// (operstate "down": no carrier, so not associated) is not asked; one
+// whose link is up, dormant or unreadable and that iw cannot read keeps
+// the state from being not connected.
+func gradeOutsideNM(ctx context.Context, p probe.Probe, f *facts, ifaces []string) {
+	var conns []connection
+	unreadCount, why, denied := 0, "", false
+	for _, dev := range ifaces {
+		if wifiLinkDown(p, dev) {
+			continue
+		}
+		b, ok, d, w := runIw(ctx, p, dev)
+		switch {
+		case w != "":
+			if unreadCount == 0 {
+				why, denied = w, d
+			}
+			unreadCount++
+		case ok:
+			conns = append(conns, b.Conn)
+		}
+	}
+	if unreadCount > 0 {
+		why = fmt.Sprintf("%s; could not read %d Wi-Fi interface(s) whose link is not down, and NetworkManager, which reports no Wi-Fi connection, does not report the interfaces it does not manage", why, unreadCount)
+	}
+	switch {
+	case len(conns) > 0:
+		f.WiFi, f.Connections = stateConnected, conns
+		if unreadCount > 0 {
+			interfaceUnread(f, why, denied)
+		}
+	case unreadCount > 0:
+		f.WiFi, f.Problem = stateUnknown, problemInterfaceUnread
+		if denied {
+			f.Problem = problemAccessDenied
+		}
+		f.Tried = append(f.Tried, why)
+	}
+}
+
+// wifiLinkDown reports whether a network interface's operational state
+// is "down" (/sys/class/net/<dev>/operstate): a Wi-Fi interface without
+// carrier, which cfg80211 drivers give it until it is associated.
+func wifiLinkDown(p probe.Probe, dev string) bool {
+	b, err := p.ReadFile("/sys/class/net/" + dev + "/operstate")
+	return err == nil && strings.TrimSpace(string(b)) == "down"
 }
 
 // interfaceUnread notes that a Wi-Fi interface's association could not be
