@@ -94,8 +94,11 @@ func parseNmcliWifiList(b []byte) nmcliList {
 }
 
 // nmcliSecurity maps nmcli's SECURITY words ("", "WEP", "WPA1", "WPA2",
-// "WPA3", "OWE", "802.1X", space-separated; NetworkManager before 1.0
-// printed "WPA" where later versions print "WPA1") to a connection. An
+// "WPA3", "OWE", "OWE-TM", "802.1X", space-separated; NetworkManager
+// before 1.0 printed "WPA" where later versions print "WPA1") to a
+// connection. "OWE-TM" (printed when the access point carries the OWE
+// transition element but no OWE key management) is the open half of an
+// OWE transition pair: open. An
 // access point that offers several is graded by the strongest, which is
 // what NetworkManager's supplicant picks, except that one still offering
 // WPA1 beside WPA2 or WPA3 ("WPA1 WPA2", "WPA WPA2") is mixed mode: it
@@ -113,7 +116,7 @@ func nmcliSecurity(s string) connection {
 	has := map[string]bool{}
 	for _, tok := range strings.Fields(s) {
 		switch tok {
-		case "WEP", "WPA1", "WPA2", "WPA3", "OWE", "802.1X":
+		case "WEP", "WPA1", "WPA2", "WPA3", "OWE", "OWE-TM", "802.1X":
 			has[tok] = true
 		case "WPA":
 			has["WPA1"] = true
@@ -134,6 +137,8 @@ func nmcliSecurity(s string) connection {
 		c.Security = secOWE
 	case has["WEP"]:
 		c.Security = secWEP
+	case has["OWE-TM"]:
+		c.Security = secOpen
 	}
 	return c
 }

@@ -76,6 +76,8 @@ func TestNmcliSecurity(t *testing.T) {
 		"WPA1 802.1X":     {Security: secWPA, Enterprise: true, Raw: "WPA1 802.1X"},
 		"WPA3":            {Security: secWPA3, Raw: "WPA3"},
 		"WPA2 SAE?":       {Raw: "WPA2 SAE?"},
+		"OWE-TM":          {Security: secOpen, Raw: "OWE-TM"},
+		"OWE":             {Security: secOWE, Raw: "OWE"},
 	}
 	for in, want := range tests {
 		if got := nmcliSecurity(in); got != want {
