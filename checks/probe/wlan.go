@@ -19,9 +19,29 @@ type WLANAssociation struct {
 	// response); IEs are then its information elements.
 	Listed bool   `json:"listed"`
 	IEs    []byte `json:"ies,omitempty"`
+	// Security is the current connection's security attributes (nil when
+	// not read: an older agent or evidence bundle, or the connection
+	// could not be queried).
+	Security *WLANSecurity `json:"security,omitempty"`
 	// Error says why this interface's association or BSS list could not be
 	// read (another interface's may have been).
 	Error string `json:"error,omitempty"`
+}
+
+// WLANSecurity is what the WLAN service says of the current connection's
+// security (Windows: WLAN_SECURITY_ATTRIBUTES), in numbers that do not
+// depend on the display language.
+type WLANSecurity struct {
+	// Enabled is bSecurityEnabled, OneX bOneXEnabled (802.1X).
+	Enabled bool `json:"enabled"`
+	OneX    bool `json:"onex,omitempty"`
+	// Auth is the DOT11_AUTH_ALGORITHM (1 open, 2 shared key, 3 WPA, 4
+	// WPA-PSK, 6 RSNA, 7 RSNA-PSK, 8 WPA3-Enterprise 192-bit, 9 SAE,
+	// 10 OWE, 11 WPA3-Enterprise), Cipher the DOT11_CIPHER_ALGORITHM
+	// (0 none, 1 WEP-40, 2 TKIP, 4 CCMP, 5 WEP-104, 8 GCMP, 9 GCMP-256,
+	// 0x0a CCMP-256, 0x101 WEP).
+	Auth   uint32 `json:"auth"`
+	Cipher uint32 `json:"cipher"`
 }
 
 // WLANReader is implemented by probes that can read the connected Wi-Fi

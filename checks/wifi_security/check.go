@@ -72,8 +72,9 @@ type facts struct {
 	// WiFi is "none", "not_connected", "connected" or "unknown".
 	WiFi string `json:"wifi"`
 	// Source is the tool or file whose answer decided WiFi: "sysfs",
-	// "nmcli", "wpa_cli", "iwctl", "system_profiler", "wdutil", "ipconfig"
-	// or "netsh".
+	// "nmcli", "wpa_cli", "iwctl", "system_profiler", "wdutil", "ipconfig",
+	// "netsh" or "wlanapi" (Windows, when netsh's words were not
+	// recognised).
 	Source string `json:"source,omitempty"`
 	// WirelessInterfaces is how many Wi-Fi interfaces the source listed
 	// (nil when it does not say).

@@ -93,7 +93,14 @@
 //     bundle or an older agent's facts without the WLAN API's answer),
 //     that WPA2 connection is unknown (cipher_unverified, the why in
 //     facts.Unread): netsh alone cannot show mixed mode or a TKIP group
-//     key. What netsh shows insecure (WPA, TKIP) still fails.
+//     key. What netsh shows insecure (WPA, TKIP) still fails. When
+//     netsh's answer is not recognised (a display language outside its
+//     tables) or names an authentication that is not, every connected
+//     interface is graded by the WLAN API's own security attributes of
+//     the current connection instead (bSecurityEnabled, the
+//     DOT11_AUTH_ALGORITHM and DOT11_CIPHER_ALGORITHM: numbers, the same
+//     in every language), a WPA2 one by its access point's elements as
+//     above.
 //
 // The network name (SSID) and access point address (BSSID) never enter the
 // facts: they say where the practitioner is. Nor do they enter an evidence

@@ -622,3 +622,26 @@ func TestGradeBeyondNM(t *testing.T) {
 		})
 	}
 }
+
+func TestWLANConnection(t *testing.T) {
+	tests := []struct {
+		in   probe.WLANSecurity
+		want connection
+	}{
+		{probe.WLANSecurity{Auth: 1}, connection{Security: secOpen, Cipher: "none", Raw: "wlanapi: open none"}},
+		{probe.WLANSecurity{Enabled: true, Auth: 1, Cipher: 0x101}, connection{Security: secWEP, Cipher: "wep", Raw: "wlanapi: open WEP"}},
+		{probe.WLANSecurity{Enabled: true, Auth: 2, Cipher: 1}, connection{Security: secWEP, Cipher: "wep", Raw: "wlanapi: shared key WEP-40"}},
+		{probe.WLANSecurity{Enabled: true, Auth: 4, Cipher: 2}, connection{Security: secWPA, Cipher: "tkip", Raw: "wlanapi: WPA-PSK TKIP"}},
+		{probe.WLANSecurity{Enabled: true, Auth: 7, Cipher: 4}, connection{Security: secWPA2, Cipher: "ccmp", Raw: "wlanapi: RSNA-PSK CCMP"}},
+		{probe.WLANSecurity{Enabled: true, OneX: true, Auth: 6, Cipher: 4}, connection{Security: secWPA2, Enterprise: true, Cipher: "ccmp", Raw: "wlanapi: RSNA CCMP"}},
+		{probe.WLANSecurity{Enabled: true, Auth: 9, Cipher: 4}, connection{Security: secWPA3, Cipher: "ccmp", Raw: "wlanapi: WPA3-SAE CCMP"}},
+		{probe.WLANSecurity{Enabled: true, Auth: 10, Cipher: 4}, connection{Security: secOWE, Cipher: "ccmp", Raw: "wlanapi: OWE CCMP"}},
+		{probe.WLANSecurity{Enabled: true, Auth: 0x80000001, Cipher: 4}, connection{Cipher: "ccmp", Raw: "wlanapi: auth 0x80000001 CCMP"}},
+		{probe.WLANSecurity{Auth: 7, Cipher: 4}, connection{Cipher: "ccmp", Raw: "wlanapi: RSNA-PSK CCMP"}},
+	}
+	for _, tt := range tests {
+		if got := wlanConnection(tt.in); got != tt.want {
+			t.Errorf("wlanConnection(%+v) = %+v, want %+v", tt.in, got, tt.want)
+		}
+	}
+}

@@ -199,6 +199,9 @@ func collectWindows(ctx context.Context, p probe.Probe) facts {
 	text := probe.ConsoleText(p, out.Stdout) + "\n" + probe.ConsoleText(p, out.Stderr)
 	r := parseNetshInterfaces(text)
 	f.Source = "netsh"
+	if netshUnrecognised(r) && fromWLANAttributes(p, &f, r) {
+		return f
+	}
 	if r.State != stateUnknown {
 		f.WiFi, f.WirelessInterfaces, f.Connections = r.State, intp(r.Interfaces), r.Connections
 		if slices.ContainsFunc(r.Connections, needsIEs) {

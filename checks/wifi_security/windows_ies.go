@@ -46,6 +46,11 @@ func withWLANElements(p probe.Probe, conns []connection, bssids []string) []stri
 	case err != nil:
 		return []string{"wlanapi: " + errWord(err)}
 	}
+	return withElements(as, conns, bssids)
+}
+
+// withElements is withWLANElements with the WLAN API's answer in hand.
+func withElements(as []probe.WLANAssociation, conns []connection, bssids []string) []string {
 	var why []string
 	for i := range conns {
 		if !needsIEs(conns[i]) {

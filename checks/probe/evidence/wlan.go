@@ -35,7 +35,9 @@ type WLANBSS struct {
 	// hex; every other element (network name, vendor and WPS elements with
 	// device names and serial numbers) is dropped.
 	IEsHex string `json:"ies_hex,omitempty"`
-	Error  string `json:"error,omitempty"`
+	// Security is the connection's security attributes (numbers only).
+	Security *probe.WLANSecurity `json:"security,omitempty"`
+	Error    string              `json:"error,omitempty"`
 }
 
 // WLANAssociations asks the inner probe and records its answer: the
@@ -55,7 +57,7 @@ func (r *Recorder) WLANAssociations() ([]probe.WLANAssociation, error) {
 		rec.Error, rec.NotFound = err.Error(), errors.Is(err, probe.ErrNotFound)
 	}
 	for _, a := range as {
-		b := WLANBSS{SSID: a.SSID, BSSID: a.BSSID, Listed: a.Listed, Error: a.Error}
+		b := WLANBSS{SSID: a.SSID, BSSID: a.BSSID, Listed: a.Listed, Security: a.Security, Error: a.Error}
 		if b.SSID != "" {
 			b.SSID = pseudonym("network", a.SSID)
 		}
@@ -89,7 +91,7 @@ func (r *Replay) WLANAssociations() ([]probe.WLANAssociation, error) {
 	out := make([]probe.WLANAssociation, 0, len(r.wlan.Associations))
 	for _, b := range r.wlan.Associations {
 		ies, _ := hex.DecodeString(b.IEsHex) // checked by OpenReplay
-		out = append(out, probe.WLANAssociation{SSID: b.SSID, BSSID: b.BSSID, Listed: b.Listed, IEs: ies, Error: b.Error})
+		out = append(out, probe.WLANAssociation{SSID: b.SSID, BSSID: b.BSSID, Listed: b.Listed, IEs: ies, Security: b.Security, Error: b.Error})
 	}
 	return out, nil
 }

@@ -28,7 +28,7 @@ const (
 func TestWLANRecordReplay(t *testing.T) {
 	ies, _ := hex.DecodeString(beaconTail)
 	inner := &fakeWLAN{as: []probe.WLANAssociation{
-		{SSID: "KitchenAP", BSSID: "a4:2b:b0:11:22:33", Listed: true, IEs: ies},
+		{SSID: "KitchenAP", BSSID: "a4:2b:b0:11:22:33", Listed: true, IEs: ies, Security: &probe.WLANSecurity{Enabled: true, Auth: 7, Cipher: 4}},
 		{SSID: "Other", BSSID: "a4:2b:b0:44:55:66", Error: "BSS list: not found"},
 	}}
 	rec := NewRecorder(inner)
@@ -66,7 +66,10 @@ func TestWLANRecordReplay(t *testing.T) {
 	if got, want := hex.EncodeToString(as[0].IEs), wpaIE+rsnIE; got != want || !as[0].Listed {
 		t.Errorf("IEs %s, want %s", got, want)
 	}
-	if as[1].Listed || len(as[1].IEs) > 0 || as[1].Error == "" {
+	if s := as[0].Security; s == nil || *s != (probe.WLANSecurity{Enabled: true, Auth: 7, Cipher: 4}) {
+		t.Errorf("security attributes %+v, want RSNA-PSK CCMP", s)
+	}
+	if as[1].Listed || len(as[1].IEs) > 0 || as[1].Error == "" || as[1].Security != nil {
 		t.Errorf("unlisted association: %+v", as[1])
 	}
 }

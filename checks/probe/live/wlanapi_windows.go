@@ -84,7 +84,7 @@ func wlanOpen(version *uint32, h *windows.Handle) error {
 func wlanClose(h windows.Handle) { _, _, _ = procWlanCloseHandle.Call(uintptr(h), 0) }
 
 // wlanAssociation reads one connected interface's access point: its BSSID
-// from the current connection, its elements from the BSS list of its
+// and security attributes from the current connection, its elements from the BSS list of its
 // network (matched by BSSID).
 func wlanAssociation(h windows.Handle, guid *[16]byte) (probe.WLANAssociation, error) {
 	var size uint32
@@ -98,7 +98,10 @@ func wlanAssociation(h windows.Handle, guid *[16]byte) (probe.WLANAssociation, e
 		return probe.WLANAssociation{}, fmt.Errorf("WlanQueryInterface: %d bytes of connection attributes, want %d", size, unsafe.Sizeof(*conn))
 	}
 	as := conn.Association
-	a := probe.WLANAssociation{SSID: string(as.SSID.bytes()), BSSID: macString(as.BSSID)}
+	sec := conn.Security
+	a := probe.WLANAssociation{SSID: string(as.SSID.bytes()), BSSID: macString(as.BSSID),
+		Security: &probe.WLANSecurity{Enabled: sec.SecurityEnabled != 0, OneX: sec.OneXEnabled != 0,
+			Auth: sec.AuthAlgorithm, Cipher: sec.CipherAlgorithm}}
 	// The BSS list of this network only, when it has a name; a hidden one
 	// is found among all.
 	var ssid *dot11SSID
