@@ -23,6 +23,14 @@ type WLANAssociation struct {
 	// not read: an older agent or evidence bundle, or the connection
 	// could not be queried).
 	Security *WLANSecurity `json:"security,omitempty"`
+	// ProfileXML is the XML of the Wi-Fi profile the connection uses
+	// (Windows: WlanGetProfile, without the plain-text key), read for a
+	// connection that signs in with 802.1X only; "" when not read, and
+	// ProfileError then says why when reading it failed. It names the
+	// network and the organisation's servers: a check never puts it in its
+	// facts, and an evidence bundle keeps only its structure.
+	ProfileXML   string `json:"profile_xml,omitempty"`
+	ProfileError string `json:"profile_error,omitempty"`
 	// Error says why this interface's association or BSS list could not be
 	// read (another interface's may have been).
 	Error string `json:"error,omitempty"`

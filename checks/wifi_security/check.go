@@ -23,8 +23,9 @@ var Check checks.Check = checks.Definition[facts]{
 }
 
 // insecureSetting grades a connection to an open, OWE, WEP, WPA1 or
-// WPA2-TKIP network, and (Linux, NetworkManager) to an 802.1X network
-// whose authentication server this computer does not check. The label,
+// WPA2-TKIP network, and (Linux with NetworkManager, Windows) to an
+// 802.1X network whose authentication server this computer does not
+// check. The label,
 // shown to administrators, is kept as it was.
 var insecureSetting = checks.Grade{Name: "wifi_insecure", Label: "On open, WEP, WPA1 or WPA2-TKIP Wi-Fi, or enterprise (802.1X) Wi-Fi that does not check its server", Default: checks.Fail}
 
@@ -61,7 +62,7 @@ const (
 	// problemServerUnverified: connected to an 802.1X (Enterprise)
 	// network, but how this computer checks the network's
 	// authentication server could not be read (Linux: NetworkManager's
-	// profile for it).
+	// profile for it; Windows: the connection's Wi-Fi profile).
 	problemServerUnverified = "server_unverified"
 )
 
@@ -91,9 +92,10 @@ type facts struct {
 	// cache could not confirm NetworkManager's cipher flags.
 	NMBackend string `json:"nm_backend,omitempty"`
 	// EAPRead is true when, for a connection to an 802.1X (Enterprise)
-	// access point, every active NetworkManager Wi-Fi profile was read
-	// (Linux); EAPProfiles are those of them that sign in with 802.1X.
-	// An older agent's facts have neither.
+	// access point, every active NetworkManager Wi-Fi profile (Linux), or
+	// every 802.1X connection's Wi-Fi profile (Windows), was read;
+	// EAPProfiles are those of them that sign in with 802.1X. An older
+	// agent's facts have neither.
 	EAPRead     bool         `json:"eap_read,omitempty"`
 	EAPProfiles []eapProfile `json:"eap_profiles,omitempty"`
 	// Problem says why the state is unknown.

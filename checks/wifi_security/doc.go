@@ -9,9 +9,9 @@
 // ciphers the access point offers, a TKIP group key) are insecure: fail by
 // default, warn when the policy's wifi_insecure says so. WPA2 and WPA3,
 // Personal (a shared password) or Enterprise (802.1X sign-in), pass; a
-// WPA2/WPA3 transition network is WPA3. On Linux with NetworkManager an
-// Enterprise connection passes only when its profile checks the network's
-// authentication server (below): otherwise a fake access point with the
+// WPA2/WPA3 transition network is WPA3. On Linux with NetworkManager and
+// on Windows an Enterprise connection passes only when its profile checks
+// the network's authentication server (below): otherwise a fake access point with the
 // network's name collects the account's password and carries the
 // computer's traffic, graded by wifi_insecure too. Every connected interface is
 // graded; one that could not be read keeps a pass from standing. A computer with no Wi-Fi
@@ -69,9 +69,8 @@
 //     it by the password. A profile that cannot be read, a method not
 //     recognised, more 802.1X connections than 802.1X profiles, or an
 //     older agent's facts without them, are unknown (server_unverified).
-//     wpa_cli, iwctl, macOS and Windows do not read this: their
-//     Enterprise connections are graded by the access point's security
-//     alone.
+//     wpa_cli, iwctl and macOS do not read this: their Enterprise
+//     connections are graded by the access point's security alone.
 //   - macOS: system_profiler SPAirPortDataType -json (the security mode is
 //     reported even when macOS redacts the network name; an interface it
 //     lists connected without a security mode, or with a status that is
@@ -101,6 +100,17 @@
 //     DOT11_AUTH_ALGORITHM and DOT11_CIPHER_ALGORITHM: numbers, the same
 //     in every language), a WPA2 one by its access point's elements as
 //     above.
+//   - Windows, an 802.1X connection: its Wi-Fi profile's XML from the
+//     WLAN API (WlanGetProfile for the current connection's profile, no
+//     key asked for), graded as on Linux: the outer EAP method (EAP-TLS,
+//     TTLS, PEAP; another is not recognised), PerformServerValidation
+//     false (PEAP's PeapExtensions, EAP-TLS's V2 element) is no server
+//     check, else ServerValidation's TrustedRootCA (none: every root CA
+//     Windows trusts) and ServerNames (empty: any name). A profile that
+//     cannot be read or is not recognised, or facts and bundles from
+//     before it was read, are unknown (server_unverified). The profile's
+//     XML never enters the facts, and an evidence bundle keeps only its
+//     structure, switches and numbers.
 //
 // The network name (SSID) and access point address (BSSID) never enter the
 // facts: they say where the practitioner is. Nor do they enter an evidence

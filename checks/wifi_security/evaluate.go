@@ -185,14 +185,15 @@ const serverFix = "Set this Wi-Fi network up again with your organisation's setu
 
 // serverCheckParts grades how this computer checks the authentication
 // server of the 802.1X networks it is connected to, where that is read
-// (Linux, NetworkManager). Without that, a fake access point with the
+// (Linux with NetworkManager, Windows). Without that, a fake access point with the
 // network's name can collect the account's password (MSCHAPv2, which can
 // be cracked) and carry the computer's traffic. An 802.1X connection
 // whose profile was not read is unknown: facts from an older agent, or
-// more 802.1X connections than NetworkManager has 802.1X profiles (an
-// adapter it does not manage).
+// more 802.1X connections than 802.1X profiles (on Linux, an adapter
+// NetworkManager does not manage).
 func serverCheckParts(f facts, pol checks.Policy) []checks.Result {
-	if f.OS != "linux" || f.Source != "nmcli" || !hasEnterprise(f.Connections) {
+	readsProfiles := f.OS == "linux" && f.Source == "nmcli" || f.OS == "windows"
+	if !readsProfiles || !hasEnterprise(f.Connections) {
 		return nil
 	}
 	unknown := func(why string) []checks.Result {
@@ -322,6 +323,8 @@ func unknownFix(f facts) string {
 		return "SessionGuard could not read this computer's Wi-Fi connection: NetworkManager does not report a Wi-Fi adapter it does not manage, so SessionGuard reads it with the \"iw\" tool. If \"iw\" is not installed, install it (for example \"sudo apt install iw\"), then click \"Check again\"; if it stays unknown, ask your IT support."
 	case problem == problemInterfaceUnread:
 		return "This computer has more than one Wi-Fi adapter, and SessionGuard could not read the connection of every one: NetworkManager does not report the adapters it does not manage, so SessionGuard reads each with the \"iw\" tool. If \"iw\" is not installed, install it (for example \"sudo apt install iw\"), then click \"Check again\". If it stays unknown, unplug or turn off the Wi-Fi adapter you do not use, or ask your IT support."
+	case goos == "windows" && problem == problemServerUnverified:
+		return "This Wi-Fi network signs you in with an account (802.1X), and SessionGuard could not read from Windows' Wi-Fi profile whether this computer checks the network's server certificate, which stops a fake network with the same name from collecting your password. Click \"Check again\"; if it stays unknown, ask your IT support to check the network's security settings (verify the server's certificate, with the network's trusted CA and its server names), or set the network up again with your organisation's setup tool (for eduroam, from cat.eduroam.org)."
 	case problem == problemServerUnverified:
 		return "This Wi-Fi network signs you in with an account (802.1X), and SessionGuard could not read from NetworkManager whether this computer checks the network's server certificate, which stops a fake network with the same name from collecting your password. Click \"Check again\"; if it stays unknown, ask your IT support to check the network's security settings (CA certificate and server domain), or set the network up again with your organisation's setup tool (for eduroam, from cat.eduroam.org)."
 	case problem == problemAccessDenied:

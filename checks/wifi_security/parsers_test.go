@@ -2,12 +2,15 @@ package wifisecurity
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks/checktest"
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/checks/probe/evidence"
 )
 
 func TestParseNmcliWifiList(t *testing.T) {
@@ -642,6 +645,51 @@ func TestWLANConnection(t *testing.T) {
 	for _, tt := range tests {
 		if got := wlanConnection(tt.in); got != tt.want {
 			t.Errorf("wlanConnection(%+v) = %+v, want %+v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParseWindowsEAP(t *testing.T) {
+	tls := `<?xml version="1.0" encoding="UTF-16"?><WLANProfile xmlns="http://www.microsoft.com/networking/WLAN/profile/v1"><MSM><security><OneX xmlns="http://www.microsoft.com/networking/OneX/v1"><EAPConfig><EapHostConfig xmlns="http://www.microsoft.com/provisioning/EapHostConfig"><EapMethod><Type xmlns="http://www.microsoft.com/provisioning/EapCommon">13</Type></EapMethod><Config xmlns="http://www.microsoft.com/provisioning/EapHostConfig"><Eap xmlns="http://www.microsoft.com/provisioning/BaseEapConnectionPropertiesV1"><Type>13</Type><EapType xmlns="http://www.microsoft.com/provisioning/EapTlsConnectionPropertiesV1"><ServerValidation><DisableUserPromptForServerValidation>false</DisableUserPromptForServerValidation><ServerNames>NAMES</ServerNames></ServerValidation><PerformServerValidation xmlns="http://www.microsoft.com/provisioning/EapTlsConnectionPropertiesV2">PERFORM</PerformServerValidation></EapType></Eap></Config></EapHostConfig></EAPConfig></OneX></security></MSM></WLANProfile>`
+	tlsWith := func(names, perform string) string {
+		return strings.NewReplacer("NAMES", names, "PERFORM", perform).Replace(tls)
+	}
+	tests := []struct {
+		name, doc string
+		want      eapProfile
+		ok        bool
+	}{
+		{"tls names, system CAs", tlsWith("radius.example.org", "true"), eapProfile{Methods: []string{"tls"}, SystemCA: true, ServerName: true}, true},
+		{"tls check off", tlsWith("radius.example.org", "false"), eapProfile{Methods: []string{"tls"}}, true},
+		{"tls no names", tlsWith("", "true"), eapProfile{Methods: []string{"tls"}, SystemCA: true}, true},
+		{"eap-sim", strings.Replace(tlsWith("", "true"), ">13</Type></EapMethod>", ">18</Type></EapMethod>", 1), eapProfile{Methods: []string{"eap-18"}}, true},
+		{"no method", strings.Replace(tls, "<Type xmlns=\"http://www.microsoft.com/provisioning/EapCommon\">13</Type>", "", 1), eapProfile{}, false},
+		{"no server validation", strings.Replace(tlsWith("", "true"), "<ServerValidation>", "<X>", 1), eapProfile{}, false},
+		{"broken", "<WLANProfile><MSM>", eapProfile{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := parseWindowsEAP(tt.doc)
+		if ok != tt.ok || !slices.Equal(got.Methods, tt.want.Methods) || got.CACert != tt.want.CACert || got.SystemCA != tt.want.SystemCA || got.ServerName != tt.want.ServerName {
+			t.Errorf("%s: parseWindowsEAP = %+v, %v; want %+v, %v", tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
+	// PEAP profiles, as written and as an evidence bundle keeps them
+	// (every name and hash replaced): the same answer. The inner
+	// MSCHAPv2 method does not stand for the outer one.
+	for file, want := range map[string]eapProfile{
+		"peap_off.xml":     {Methods: []string{"peap"}},
+		"peap_on.xml":      {Methods: []string{"peap"}, CACert: true, ServerName: true},
+		"peap_nonames.xml": {Methods: []string{"peap"}, CACert: true},
+	} {
+		b, err := os.ReadFile(filepath.Join("testdata", "wlanprofile", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, doc := range []string{string(b), evidence.ScrubProfileXML(string(b))} {
+			got, ok := parseWindowsEAP(doc)
+			if !ok || !slices.Equal(got.Methods, want.Methods) || got.CACert != want.CACert || got.SystemCA != want.SystemCA || got.ServerName != want.ServerName {
+				t.Errorf("%s: parseWindowsEAP = %+v, %v; want %+v", file, got, ok, want)
+			}
 		}
 	}
 }

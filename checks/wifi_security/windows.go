@@ -204,15 +204,25 @@ func collectWindows(ctx context.Context, p probe.Probe) facts {
 	}
 	if r.State != stateUnknown {
 		f.WiFi, f.WirelessInterfaces, f.Connections = r.State, intp(r.Interfaces), r.Connections
-		if slices.ContainsFunc(r.Connections, needsIEs) {
+		ies, eap := slices.ContainsFunc(r.Connections, needsIEs), hasEnterprise(r.Connections)
+		var as []probe.WLANAssociation
+		var asErr error
+		if ies || eap {
+			as, asErr = probe.WLANAssociations(p)
+		}
+		if ies {
 			// netsh shows what this computer negotiated, not what the
 			// access point offers others: a WPA/WPA2 mixed-mode router's
 			// TKIP group key and WPA element are not shown. The WLAN
 			// API's BSS list holds the access point's own elements;
 			// without them such a connection cannot pass.
-			if why := withWLANElements(p, f.Connections, r.BSSIDs); why != nil {
+			if why := withWLANElements(as, asErr, f.Connections, r.BSSIDs); why != nil {
 				cipherUnverified(&f, netshUnverified, strings.Join(why, "; "), false)
 			}
+		}
+		if eap {
+			// 802.1X: whether the profile checks the network's server.
+			readWindowsEAP(as, asErr, &f, r.BSSIDs)
 		}
 		if r.Detail != "" {
 			f.Tried = append(f.Tried, "netsh: "+r.Detail)

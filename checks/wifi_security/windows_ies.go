@@ -1,7 +1,6 @@
 package wifisecurity
 
 import (
-	"errors"
 	"slices"
 	"strings"
 
@@ -31,26 +30,14 @@ const (
 )
 
 // withWLANElements grades every WPA2 connection of conns (bssids: netsh's
-// access point address of each) by its access point's elements, in place.
+// access point address of each) by its access point's elements (as, err:
+// the WLAN API's answer), in place.
 // It returns why some could not be (nil when all were); netsh's answer
 // alone cannot pass them.
-func withWLANElements(p probe.Probe, conns []connection, bssids []string) []string {
-	as, err := probe.WLANAssociations(p)
-	switch {
-	case errors.Is(err, probe.ErrUnavailable):
-		return []string{wlanNotAsked}
-	case errors.Is(err, probe.ErrAccessDenied):
-		return []string{wlanDenied}
-	case errors.Is(err, probe.ErrNotFound):
-		return []string{wlanNoService}
-	case err != nil:
-		return []string{"wlanapi: " + errWord(err)}
+func withWLANElements(as []probe.WLANAssociation, err error, conns []connection, bssids []string) []string {
+	if why := wlanFailure(err); why != "" {
+		return []string{why}
 	}
-	return withElements(as, conns, bssids)
-}
-
-// withElements is withWLANElements with the WLAN API's answer in hand.
-func withElements(as []probe.WLANAssociation, conns []connection, bssids []string) []string {
 	var why []string
 	for i := range conns {
 		if !needsIEs(conns[i]) {

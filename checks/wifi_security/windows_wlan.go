@@ -125,9 +125,12 @@ func fromWLANAttributes(p probe.Probe, f *facts, r netshInterfaces) bool {
 	}
 	f.WiFi, f.Connections = stateConnected, conns
 	if slices.ContainsFunc(conns, needsIEs) {
-		if why := withElements(as, f.Connections, bssids); why != nil {
+		if why := withWLANElements(as, nil, f.Connections, bssids); why != nil {
 			cipherUnverified(f, "wlanapi: the security attributes name the negotiated authentication and pairwise cipher only, not the access point's group cipher", strings.Join(why, "; "), false)
 		}
+	}
+	if hasEnterprise(conns) {
+		readWindowsEAP(as, nil, f, bssids)
 	}
 	return true
 }

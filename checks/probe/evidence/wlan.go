@@ -2,8 +2,11 @@ package evidence
 
 import (
 	"encoding/hex"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/internal/wlanie"
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -37,7 +40,12 @@ type WLANBSS struct {
 	IEsHex string `json:"ies_hex,omitempty"`
 	// Security is the connection's security attributes (numbers only).
 	Security *probe.WLANSecurity `json:"security,omitempty"`
-	Error    string              `json:"error,omitempty"`
+	// ProfileXML is the connection's profile with every text value but
+	// true, false and numbers replaced (ScrubProfileXML); ProfileError
+	// why it could not be read.
+	ProfileXML   string `json:"profile_xml,omitempty"`
+	ProfileError string `json:"profile_error,omitempty"`
+	Error        string `json:"error,omitempty"`
 }
 
 // WLANAssociations asks the inner probe and records its answer: the
@@ -57,7 +65,8 @@ func (r *Recorder) WLANAssociations() ([]probe.WLANAssociation, error) {
 		rec.Error, rec.NotFound = err.Error(), errors.Is(err, probe.ErrNotFound)
 	}
 	for _, a := range as {
-		b := WLANBSS{SSID: a.SSID, BSSID: a.BSSID, Listed: a.Listed, Security: a.Security, Error: a.Error}
+		b := WLANBSS{SSID: a.SSID, BSSID: a.BSSID, Listed: a.Listed, Security: a.Security,
+			ProfileXML: ScrubProfileXML(a.ProfileXML), ProfileError: a.ProfileError, Error: a.Error}
 		if b.SSID != "" {
 			b.SSID = pseudonym("network", a.SSID)
 		}
@@ -91,7 +100,8 @@ func (r *Replay) WLANAssociations() ([]probe.WLANAssociation, error) {
 	out := make([]probe.WLANAssociation, 0, len(r.wlan.Associations))
 	for _, b := range r.wlan.Associations {
 		ies, _ := hex.DecodeString(b.IEsHex) // checked by OpenReplay
-		out = append(out, probe.WLANAssociation{SSID: b.SSID, BSSID: b.BSSID, Listed: b.Listed, IEs: ies, Security: b.Security, Error: b.Error})
+		out = append(out, probe.WLANAssociation{SSID: b.SSID, BSSID: b.BSSID, Listed: b.Listed, IEs: ies, Security: b.Security,
+			ProfileXML: b.ProfileXML, ProfileError: b.ProfileError, Error: b.Error})
 	}
 	return out, nil
 }
@@ -107,4 +117,95 @@ func (w *WLANRecord) check() error {
 		}
 	}
 	return nil
+}
+
+// ScrubProfileXML keeps a Wi-Fi profile's XML structure (element names,
+// namespaces, attributes) and the text values that are true, false or a
+// number (EAP method types, switches), and replaces every other text value
+// (the profile's and network's names, server names, certificate hashes,
+// user names) and every attribute value but a namespace with "x", so a
+// value that was set stays set. Comments are dropped. XML whose tokens
+// cannot be read is dropped whole.
+func ScrubProfileXML(doc string) string {
+	if doc == "" {
+		return ""
+	}
+	dec := xml.NewDecoder(strings.NewReader(doc))
+	dec.Strict = false
+	// The text is already UTF-8, whatever the declaration says
+	// (WlanGetProfile's is UTF-16, converted by the probe).
+	dec.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	var out strings.Builder
+	last := int64(0)
+	for {
+		start := dec.InputOffset()
+		tok, err := dec.RawToken()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return ""
+		}
+		end := dec.InputOffset()
+		switch t := tok.(type) {
+		case xml.CharData:
+			v := strings.TrimSpace(string(t))
+			out.WriteString(doc[last:start])
+			if v == "" || keptProfileValue(v) {
+				out.WriteString(doc[start:end])
+			} else {
+				out.WriteString("x")
+			}
+			last = end
+		case xml.Comment:
+			out.WriteString(doc[last:start])
+			last = end
+		case xml.StartElement:
+			if tag, changed := scrubbedTag(t, doc[start:end]); changed {
+				out.WriteString(doc[last:start])
+				out.WriteString(tag)
+				last = end
+			}
+		}
+	}
+	out.WriteString(doc[last:])
+	return out.String()
+}
+
+// scrubbedTag is a start tag with the value of every attribute but a
+// namespace declaration replaced; changed is false when it has none.
+func scrubbedTag(t xml.StartElement, raw string) (tag string, changed bool) {
+	var b strings.Builder
+	b.WriteString("<" + qualified(t.Name))
+	for _, a := range t.Attr {
+		v := a.Value
+		if a.Name.Space != "xmlns" && !(a.Name.Space == "" && a.Name.Local == "xmlns") {
+			v, changed = "x", true
+		}
+		b.WriteString(" " + qualified(a.Name) + `="`)
+		_ = xml.EscapeText(&b, []byte(v))
+		b.WriteString(`"`)
+	}
+	if strings.HasSuffix(raw, "/>") {
+		b.WriteString("/")
+	}
+	b.WriteString(">")
+	return b.String(), changed
+}
+
+// qualified is a raw token's name as written (prefix:local).
+func qualified(n xml.Name) string {
+	if n.Space == "" {
+		return n.Local
+	}
+	return n.Space + ":" + n.Local
+}
+
+// keptProfileValue reports whether a profile's text value says nothing of
+// where or who: true, false, or digits.
+func keptProfileValue(v string) bool {
+	if v == "true" || v == "false" {
+		return true
+	}
+	return strings.Trim(v, "0123456789") == ""
 }

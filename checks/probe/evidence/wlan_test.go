@@ -141,3 +141,19 @@ func (f *fakeWLAN) WLANAssociations() ([]probe.WLANAssociation, error) {
 	}
 	return f.as, f.err
 }
+
+// A Wi-Fi profile keeps its structure, switches and numbers; the
+// network's and the servers' names and the CA's hash are replaced, a set
+// value staying set and an empty one empty.
+func TestScrubProfileXML(t *testing.T) {
+	doc := `<?xml version="1.0" encoding="UTF-16"?>
+<WLANProfile xmlns="http://www.microsoft.com/networking/WLAN/profile/v1"><name>Kitchen &amp; Co</name><!-- made by Jo --><useOneX>true</useOneX><Type>25</Type><ServerNames>radius.example.org</ServerNames><TrustedRootCA>a1 b2 c3</TrustedRootCA><Empty></Empty><Note who="Jo" xmlns:v2="urn:x"/></WLANProfile>`
+	want := `<?xml version="1.0" encoding="UTF-16"?>
+<WLANProfile xmlns="http://www.microsoft.com/networking/WLAN/profile/v1"><name>x</name><useOneX>true</useOneX><Type>25</Type><ServerNames>x</ServerNames><TrustedRootCA>x</TrustedRootCA><Empty></Empty><Note who="x" xmlns:v2="urn:x"/></WLANProfile>`
+	if got := ScrubProfileXML(doc); got != want {
+		t.Errorf("ScrubProfileXML:\n%s\nwant\n%s", got, want)
+	}
+	if got := ScrubProfileXML("<a><b>Kitchen</a><c d='Jo"); got != "" {
+		t.Errorf("XML whose tokens cannot be read kept: %q", got)
+	}
+}

@@ -21,6 +21,7 @@ var (
 	procWlanQueryInterface    = wlanapi.NewProc("WlanQueryInterface")
 	procWlanGetNetworkBssList = wlanapi.NewProc("WlanGetNetworkBssList")
 	procWlanFreeMemory        = wlanapi.NewProc("WlanFreeMemory")
+	procWlanGetProfile        = wlanapi.NewProc("WlanGetProfile")
 )
 
 const (
@@ -102,6 +103,9 @@ func wlanAssociation(h windows.Handle, guid *[16]byte) (probe.WLANAssociation, e
 	a := probe.WLANAssociation{SSID: string(as.SSID.bytes()), BSSID: macString(as.BSSID),
 		Security: &probe.WLANSecurity{Enabled: sec.SecurityEnabled != 0, OneX: sec.OneXEnabled != 0,
 			Auth: sec.AuthAlgorithm, Cipher: sec.CipherAlgorithm}}
+	if sec.OneXEnabled != 0 {
+		a.ProfileXML, a.ProfileError = wlanProfileXML(h, guid, &conn.ProfileName)
+	}
 	// The BSS list of this network only, when it has a name; a hidden one
 	// is found among all.
 	var ssid *dot11SSID
@@ -122,6 +126,23 @@ func wlanAssociation(h windows.Handle, guid *[16]byte) (probe.WLANAssociation, e
 		}
 	}
 	return a, nil
+}
+
+// wlanProfileXML reads the XML of the profile a connection uses
+// (WlanGetProfile). pdwFlags is NULL, so WLAN_PROFILE_GET_PLAINTEXT_KEY
+// is never asked for: a profile with a key gets it encrypted, and an
+// 802.1X profile has none. Failure is returned as the reason ("" XML).
+func wlanProfileXML(h windows.Handle, guid *[16]byte, name *[256]uint16) (xml, why string) {
+	var p *uint16
+	if err := wlanCall("WlanGetProfile", procWlanGetProfile, uintptr(h), uintptr(unsafe.Pointer(guid)),
+		uintptr(unsafe.Pointer(&name[0])), 0, uintptr(unsafe.Pointer(&p)), 0, 0); err != nil {
+		return "", err.Error()
+	}
+	defer wlanFree(unsafe.Pointer(p))
+	if p == nil {
+		return "", "WlanGetProfile: no profile XML"
+	}
+	return windows.UTF16PtrToString(p), ""
 }
 
 // wlanCall calls a Native Wifi function, which returns a Win32 error
