@@ -97,6 +97,16 @@ type tool struct {
 	// Firewall (Windows Remote Desktop): whether Windows Firewall's
 	// Remote Desktop rule lets connections in: open, closed or unknown.
 	Firewall string `json:"firewall,omitempty"`
+	// WindowsFirewallOff (Windows Remote Desktop): whether Windows
+	// Firewall is off, or lets in every connection no rule blocks, for a
+	// network in use (for every profile when which are in use could not
+	// be read), so that no rule is needed: yes, no or unknown; empty when
+	// not read (an older agent).
+	WindowsFirewallOff string `json:"windows_firewall_off,omitempty"`
+	// OtherFirewall (Windows Remote Desktop, read only when Windows
+	// Firewall is off): whether a firewall registered with Windows
+	// Security Center protects: yes, no or unknown.
+	OtherFirewall string `json:"other_firewall,omitempty"`
 	// VNCPassword (macOS Remote Management): any VNC viewer may connect
 	// with a password.
 	VNCPassword bool `json:"vnc_password,omitempty"`

@@ -87,7 +87,14 @@
 //     RemoteDesktop-UserMode-In-TCP, Group Policy's or Intune's, one that
 //     lets everything in) lets it in, unless a block rule for every
 //     profile and address covers it too; none → closed; a store unread →
-//     unknown. Win32_Service for the tools' services (installed, start
+//     unknown. Windows Firewall needs no rule where it is off or lets in
+//     every connection no rule blocks (EnableFirewall 0,
+//     DefaultInboundAction 0; Group Policy's and Intune's values first,
+//     winfw.ReadProfile) for a profile of the networks in use
+//     (MSFT_NetConnectionProfile; every profile when unread): Remote
+//     Desktop is then reachable, unless a firewall registered with
+//     Security Center (SecurityCenter2 FirewallProduct, on) may stand in
+//     (unknown); a profile's value unread → unknown. Win32_Service for the tools' services (installed, start
 //     mode Auto = set to start, running).
 //
 // Measured on the 2-core CI machine under load (2026-12-06): `ss -tanp`

@@ -85,7 +85,9 @@ func runningWord(t tool) string {
 }
 
 // rdpExposure judges Windows Remote Desktop: on (fDenyTSConnections 0), its
-// listener and Windows Firewall's rule.
+// listener, and Windows Firewall: off (or letting everything in) for a
+// network in use needs no rule, unless another firewall may stand in for
+// it (unknown); on, its rules decide.
 func rdpExposure(t tool, n string) (level, string) {
 	on := t.Enabled == yes || t.Listening == network
 	switch {
@@ -95,6 +97,12 @@ func rdpExposure(t tool, n string) (level, string) {
 		return levelUnknown, "whether " + n + " is turned on"
 	case t.Listening == none:
 		return levelLocal, n + " is turned on but is not accepting connections now (its service is stopped)"
+	case t.WindowsFirewallOff == yes && t.OtherFirewall == no:
+		return levelReachable, n + " is turned on and Windows Firewall is off (or lets every connection in) for the network in use, so other computers can connect to it"
+	case t.WindowsFirewallOff == yes:
+		return levelUnknown, "whether the firewall that replaces Windows Firewall lets in connections to " + n + ", which is turned on"
+	case t.WindowsFirewallOff == unknown && t.Firewall != open:
+		return levelUnknown, "whether Windows Firewall is on for the network in use, with " + n + " turned on"
 	case t.Firewall == closed:
 		return levelLocal, n + " is turned on, but no Windows Firewall rule lets its connections in"
 	case t.Connected == unknown && t.Firewall != open:
@@ -175,6 +183,11 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 				// what makes sure.
 				unknownFixes = append(unknownFixes, fixFor(t.Tool, f.OS))
 			}
+			if t.Tool == windowsRDP && t.WindowsFirewallOff == yes {
+				// Another firewall stands in for Windows Firewall: turning
+				// Remote Desktop off does not depend on it.
+				unknownFixes = append(unknownFixes, fixFor(t.Tool, f.OS)+" If you need it on, ask your IT support whether your firewall lets Remote Desktop connections in.")
+			}
 		case lv == levelLocal:
 			warns = append(warns, clause)
 			addFix(fixFor(t.Tool, f.OS))
@@ -220,7 +233,7 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 		if len(unknownFixes) > 0 {
 			fix = strings.Join(unknownFixes, " ") + " " + fix
 		}
-		return checks.Result{Status: checks.Unknown, Summary: "Could not tell " + text.JoinAnd(unknowns) + ".", Fix: fix, Reason: reason(f)}
+		return checks.Result{Status: checks.Unknown, Summary: "Could not tell " + text.JoinAnd(unknowns) + ".", Fix: fix, Reason: reason(f, unknowns)}
 	case len(warns) > 0:
 		return checks.Result{Status: checks.Warn, Summary: sentence(warns) + note, Fix: strings.Join(fixes, " ")}
 	}
@@ -246,9 +259,11 @@ func protocolName(kind string) string {
 	return "VNC"
 }
 
-func reason(f facts) string {
+// reason is what could not be read or, when everything was, what it
+// could not decide.
+func reason(f facts, undecided []string) string {
 	if len(f.Errors) == 0 {
-		return "a source could not be read"
+		return "not decided from what was read: " + strings.Join(undecided, "; ")
 	}
 	return strings.Join(f.Errors, "; ")
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks/internal/winfw"
+	"github.com/sessionguard/sessionguard/checks/internal/wsc"
 	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
@@ -18,12 +19,16 @@ const (
 	terminalPolicyKey = `HKLM\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services`
 	// rdpPort is the TCP port Remote Desktop listens on.
 	rdpPort = 3389
+	// Windows Security Center's list of firewalls.
+	securityCenter2      = `root\SecurityCenter2`
+	firewallProductClass = "FirewallProduct"
 )
 
 // collectWindows: what runs; Remote Desktop turned on (fDenyTSConnections,
 // the policy value first), and only then its listener and sessions
-// (`qwinsta`) and whether a Windows Firewall rule lets it in
-// (rdpFirewall); the tools' services (Win32_Service: installed, set to
+// (`qwinsta`), whether a Windows Firewall rule lets it in (rdpFirewall)
+// and whether Windows Firewall needs none (windowsFirewallOff; then
+// whether another firewall stands in, otherFirewall); the tools' services (Win32_Service: installed, set to
 // start, running).
 func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 	runningTools(p, f, "windows")
@@ -55,6 +60,14 @@ func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 		}
 		if rdp.Firewall, err = rdpFirewall(p); err != nil {
 			f.addError("remote desktop firewall rules", err)
+		}
+		if rdp.WindowsFirewallOff, err = windowsFirewallOff(p); err != nil {
+			f.addError("windows firewall profiles", err)
+		}
+		if rdp.WindowsFirewallOff == yes {
+			if rdp.OtherFirewall, err = otherFirewall(p); err != nil {
+				f.addError("security center firewalls", err)
+			}
 		}
 	}
 
@@ -152,6 +165,51 @@ func rdpFirewall(p probe.Probe) (string, error) {
 		return unknown, unread
 	}
 	return closed, nil
+}
+
+// windowsFirewallOff reads whether Windows Firewall lets connections in
+// without a rule (off, or letting in what no rule blocks: winfw.ReadProfile)
+// for a profile of the networks in use, every profile when those could
+// not be read (or none is connected): yes when one does, unknown (with
+// the error) when one could not be read, else no.
+func windowsFirewallOff(p probe.Probe) (string, error) {
+	rows, _ := p.WMI(winfw.StandardCimv2, winfw.ConnectionProfileClass)
+	profiles := winfw.ActiveProfiles(rows)
+	if len(profiles) == 0 {
+		profiles = winfw.ProfileNames
+	}
+	var unread error
+	for _, name := range profiles {
+		s, err := winfw.ReadProfile(p, name)
+		if s.Open() {
+			return yes, nil
+		}
+		unread = errors.Join(unread, err)
+	}
+	if unread != nil {
+		return unknown, unread
+	}
+	return no, nil
+}
+
+// otherFirewall reads whether a firewall registered with Windows Security
+// Center (root\SecurityCenter2 FirewallProduct) protects, as the firewall
+// check reads them: yes, no (none, or no Security Center, as on Windows
+// Server), or unknown with the error.
+func otherFirewall(p probe.Probe) (string, error) {
+	rows, err := p.WMI(securityCenter2, firewallProductClass)
+	switch {
+	case errors.Is(err, probe.ErrNotFound):
+		return no, nil
+	case err != nil:
+		return unknown, err
+	}
+	for _, r := range rows {
+		if state, ok := probe.AsInt(r["productState"]); ok && wsc.Decode(state).Protecting() {
+			return yes, nil
+		}
+	}
+	return no, nil
 }
 
 // coversRDP reports whether a rule's conditions take in Remote Desktop's

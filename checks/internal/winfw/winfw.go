@@ -17,7 +17,9 @@
 // It also names the keys of each profile's settings (the computer's own,
 // Group Policy's, device management's) and tells which profiles the
 // networks in use have, for the checks that read a profile's settings
-// (firewall; smart_speakers: whether direct answers are let in).
+// (firewall; smart_speakers: whether direct answers are let in), and reads
+// whether a profile lets connections in without a rule (ReadProfile;
+// remote_access: Remote Desktop with the firewall off).
 package winfw
 
 import (
@@ -294,4 +296,67 @@ func ActiveProfiles(rows []map[string]any) []string {
 		}
 	}
 	return out
+}
+
+// ProfileState is how one profile treats incoming connections as a
+// whole, before any rule.
+type ProfileState struct {
+	// Off: the firewall filters nothing on the profile (EnableFirewall 0).
+	Off bool
+	// InboundAllowed: every connection no rule blocks comes in
+	// (DefaultInboundAction 0, allow).
+	InboundAllowed bool
+}
+
+// Open reports whether the profile lets a connection in without an
+// allow rule.
+func (s ProfileState) Open() bool { return s.Off || s.InboundAllowed }
+
+// legacyStandardProfileKey holds the Windows XP-era Administrative
+// Template's "Standard Profile" policies, which Windows applies to the
+// Private and Public profiles (Microsoft KB947229).
+const legacyStandardProfileKey = GroupPolicyKey + `\StandardProfile`
+
+// ReadProfile reads the named profile's EnableFirewall and
+// DefaultInboundAction as Windows applies them: a value Group Policy or
+// device management sets (PolicyProfileKeys; the less protective where
+// both do, since which wins is not documented) decides over the
+// computer's own (LocalProfileKey); for Private and Public, the legacy
+// Standard Profile policy's EnableFirewall 0 turns the firewall off too.
+// A value set nowhere is Windows' default: on, block. An error, with
+// what was read, when a value that could decide exists but cannot be
+// read.
+func ReadProfile(p probe.Probe, name string) (ProfileState, error) {
+	var unread error
+	read := func(keys []string, value string) []int64 {
+		var out []int64
+		for _, key := range keys {
+			v, err := p.Registry(key, value)
+			n, ok := probe.AsInt(v)
+			switch {
+			case errors.Is(err, probe.ErrNotFound):
+			case err != nil:
+				unread = errors.Join(unread, err)
+			case !ok:
+				unread = errors.Join(unread, fmt.Errorf(`%s\%s: not a number: %v`, key, value, v))
+			default:
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	policy, local := PolicyProfileKeys(name), []string{LocalProfileKey(name)}
+	decide := func(value string) []int64 {
+		if set := read(policy, value); len(set) > 0 {
+			return set
+		}
+		return read(local, value)
+	}
+	var s ProfileState
+	s.Off = slices.Contains(decide("EnableFirewall"), 0)
+	if name == ProfilePrivate || name == ProfilePublic {
+		s.Off = s.Off || slices.Contains(read([]string{legacyStandardProfileKey}, "EnableFirewall"), 0)
+	}
+	s.InboundAllowed = slices.Contains(decide("DefaultInboundAction"), 0)
+	return s, unread
 }

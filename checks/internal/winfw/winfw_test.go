@@ -74,6 +74,15 @@ type values struct {
 
 func (v *values) GOOS() string   { return "windows" }
 func (v *values) Now() time.Time { return time.Time{} }
+func (v *values) Registry(key, value string) (any, error) {
+	if v.denied {
+		return nil, fmt.Errorf(`%s\%s: %w`, key, value, probe.ErrAccessDenied)
+	}
+	if x, ok := v.keys[key][value]; ok {
+		return x, nil
+	}
+	return nil, fmt.Errorf(`%s\%s: %w`, key, value, probe.ErrNotFound)
+}
 func (v *values) RegistryValues(key string) (map[string]any, error) {
 	if v.denied {
 		return nil, fmt.Errorf("%s: %w", key, probe.ErrAccessDenied)
@@ -122,5 +131,39 @@ func TestPolicyKeysOfAnUnnamedProfile(t *testing.T) {
 		if !slices.ContainsFunc(got, func(k string) bool { return strings.HasSuffix(k, want) }) {
 			t.Errorf("Current: no key ending %s in %q", want, got)
 		}
+	}
+}
+
+// TestReadProfile: a policy's value decides over the computer's own, the
+// legacy Standard Profile policy turns Private and Public off, and a value
+// that cannot be read is an error, never a profile taken as on.
+func TestReadProfile(t *testing.T) {
+	local := LocalProfileKey(ProfilePrivate)
+	policy := GroupPolicyKey + `\PrivateProfile`
+	for _, tc := range []struct {
+		name string
+		keys map[string]map[string]any
+		want ProfileState
+	}{
+		{"nothing set: Windows' defaults", nil, ProfileState{}},
+		{"off locally", map[string]map[string]any{local: {"EnableFirewall": uint32(0)}}, ProfileState{Off: true}},
+		{"off locally, on by policy", map[string]map[string]any{local: {"EnableFirewall": uint32(0)}, policy: {"EnableFirewall": uint32(1)}}, ProfileState{}},
+		{"on locally, off by policy", map[string]map[string]any{local: {"EnableFirewall": uint32(1)}, policy: {"EnableFirewall": uint32(0)}}, ProfileState{Off: true}},
+		{"lets in by default", map[string]map[string]any{local: {"DefaultInboundAction": uint32(0)}}, ProfileState{InboundAllowed: true}},
+		{"legacy Standard Profile off", map[string]map[string]any{legacyStandardProfileKey: {"EnableFirewall": uint32(0)}}, ProfileState{Off: true}},
+	} {
+		got, err := ReadProfile(&values{keys: tc.keys}, ProfilePrivate)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %+v, %v; want %+v", tc.name, got, err, tc.want)
+		}
+	}
+	if got, err := ReadProfile(&values{keys: map[string]map[string]any{GroupPolicyKey + `\DomainProfile`: {"EnableFirewall": uint32(0)}}}, ProfilePrivate); err != nil || got.Open() {
+		t.Errorf("another profile's policy read for Private: %+v, %v", got, err)
+	}
+	if _, err := ReadProfile(&values{denied: true}, ProfilePublic); !errors.Is(err, probe.ErrAccessDenied) {
+		t.Errorf("values denied: %v", err)
+	}
+	if _, err := ReadProfile(&values{keys: map[string]map[string]any{local: {"EnableFirewall": "no"}}}, ProfilePrivate); err == nil {
+		t.Error("a value that is not a number read without an error")
 	}
 }
