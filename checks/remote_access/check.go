@@ -107,6 +107,11 @@ type tool struct {
 	// Firewall is off): whether a firewall registered with Windows
 	// Security Center protects: yes, no or unknown.
 	OtherFirewall string `json:"other_firewall,omitempty"`
+	// Shadow (Windows Remote Desktop): who may watch the screen through
+	// Remote Desktop shadowing without asking (the Shadow setting, Group
+	// Policy's first): control (2, full control without the person's
+	// permission) or view (4, view without permission); empty otherwise.
+	Shadow string `json:"shadow,omitempty"`
 	// VNCPassword (macOS Remote Management): any VNC viewer may connect
 	// with a password.
 	VNCPassword bool `json:"vnc_password,omitempty"`

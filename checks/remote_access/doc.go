@@ -85,17 +85,24 @@
 //     (checks/internal/winfw): an enabled inbound allow rule covering TCP
 //     3389 for the Remote Desktop service or any program (Windows' own
 //     RemoteDesktop-UserMode-In-TCP, Group Policy's or Intune's, one that
-//     lets everything in) lets it in, unless a block rule for every
-//     profile and address covers it too; none → closed; a store unread →
-//     unknown. Windows Firewall needs no rule where it is off or lets in
+//     lets everything in), or shadowing's RdpSa.exe on any port (Windows'
+//     RemoteDesktop-Shadow-In-TCP), lets it in, unless a block rule for
+//     every profile and address covers that way in too; none → closed; a
+//     store unread → unknown. Remote Desktop's Shadow setting (Group
+//     Policy's first, then RDP-Tcp's): 2 (full control without the
+//     person's permission) or 4 (view without permission) is named in the
+//     wording. RdpSa.exe running (the RDP Session Agent shadowing starts
+//     in the session it shows) is someone viewing or controlling the
+//     screen now: fail, allowed or not. Windows Firewall needs no rule where it is off or lets in
 //     every connection no rule blocks (EnableFirewall 0,
 //     DefaultInboundAction 0; Group Policy's and Intune's values first,
 //     winfw.ReadProfile) for a profile of the networks in use
 //     (MSFT_NetConnectionProfile; every profile when unread): Remote
 //     Desktop is then reachable, unless a firewall registered with
 //     Security Center (SecurityCenter2 FirewallProduct, on) may stand in
-//     (unknown); a profile's value unread → unknown. Win32_Service for the tools' services (installed, start
-//     mode Auto = set to start, running).
+//     (unknown); a profile's value unread → unknown. Win32_Service for
+//     the tools' services (installed, start mode Auto = set to start,
+//     running).
 //
 // Measured on the 2-core CI machine under load (2026-12-06): `ss -tanp`
 // takes 12–20 ms (its walk of every process's /proc/*/fd for the owners),

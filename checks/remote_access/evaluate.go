@@ -29,6 +29,8 @@ func exposure(t tool) (level, string) {
 	n := displayName(t.Tool)
 	inf := info(t.Tool)
 	switch {
+	case t.Connected == yes && t.Tool == rdpShadow:
+		return levelConnected, "someone is viewing or controlling this screen through Remote Desktop shadowing right now"
 	case t.Connected == yes && inf.session:
 		return levelConnected, n + " is open, so someone may be viewing or controlling this screen now"
 	case t.Connected == yes:
@@ -89,6 +91,24 @@ func runningWord(t tool) string {
 // network in use needs no rule, unless another firewall may stand in for
 // it (unknown); on, its rules decide.
 func rdpExposure(t tool, n string) (level, string) {
+	lv, clause := rdpLevel(t, n)
+	if lv != levelNone && t.Shadow != "" {
+		clause += shadowClause(t.Shadow)
+	}
+	return lv, clause
+}
+
+// shadowClause names what the Shadow setting lets someone do unasked.
+func shadowClause(shadow string) string {
+	what := "watch"
+	if shadow == shadowControl {
+		what = "watch and control"
+	}
+	return ", and Group Policy lets someone " + what + " this screen through its shadowing without asking you"
+}
+
+// rdpLevel judges Remote Desktop's reach without the shadowing setting.
+func rdpLevel(t tool, n string) (level, string) {
 	on := t.Enabled == yes || t.Listening == network
 	switch {
 	case !on && t.Enabled == no:
@@ -121,6 +141,8 @@ func fixFor(id, goos string) string {
 		return "Open System Settings > General > Sharing and turn off Screen Sharing."
 	case remoteManagement:
 		return "Open System Settings > General > Sharing and turn off Remote Management."
+	case rdpShadow:
+		return "If you did not expect IT to be looking at this screen right now, ask your IT support straight away who is connected, and keep your session off this computer until they answer."
 	case quickAssist, remoteAssistance:
 		return "If you are not getting help from IT right now, close " + n + "."
 	case gnomeRemoteDesktop:

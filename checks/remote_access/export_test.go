@@ -26,6 +26,7 @@ const (
 	Open                = open
 	QuickAssist         = quickAssist
 	RemoteManagement    = remoteManagement
+	RDPShadow           = rdpShadow
 	ScreenSharing       = screenSharing
 	TeamViewer          = teamViewer
 	TigerVNC            = tigerVNC

@@ -199,8 +199,9 @@ func TestParseDeny(t *testing.T) {
 
 // TestRDPFirewall: Remote Desktop is let in by any enabled inbound allow
 // rule, in any store, that covers TCP 3389 for its service or any program
-// (Windows' own rule, Group Policy's, a rule that lets everything in),
-// unless a block rule for every profile and address covers it too; a
+// (Windows' own rule, Group Policy's, a rule that lets everything in), or
+// shadowing's RdpSa.exe, unless a block rule for every profile and
+// address covers that way in too; a
 // store that cannot be read leaves it unknown unless another lets it in.
 func TestRDPFirewall(t *testing.T) {
 	const (
@@ -209,7 +210,10 @@ func TestRDPFirewall(t *testing.T) {
 		// The built-in rule as Windows 10 and 11 store it.
 		on  = `v2.31|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=3389|App=%SystemRoot%\system32\svchost.exe|Svc=termservice|Name=@FirewallAPI.dll,-28775|Desc=@FirewallAPI.dll,-28756|EmbedCtxt=@FirewallAPI.dll,-28752|`
 		off = `v2.31|Action=Allow|Active=FALSE|Dir=In|Protocol=6|LPort=3389|App=%SystemRoot%\system32\svchost.exe|Svc=termservice|Name=@FirewallAPI.dll,-28775|Desc=@FirewallAPI.dll,-28756|EmbedCtxt=@FirewallAPI.dll,-28752|`
-		udp = `v2.31|Action=Allow|Active=TRUE|Dir=In|Protocol=17|LPort=3389|App=%SystemRoot%\system32\svchost.exe|Svc=termservice|Name=@FirewallAPI.dll,-28776|`
+		// Windows' shadowing rule, on and as hardening guides block it.
+		shadowOn      = `v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|App=%SystemRoot%\system32\RdpSa.exe|Name=@FirewallAPI.dll,-28778|Desc=@FirewallAPI.dll,-28779|EmbedCtxt=@FirewallAPI.dll,-28752|Edge=TRUE|Defer=App|`
+		shadowBlocked = `v2.28|Action=Block|Active=TRUE|Dir=In|Protocol=6|App=%SystemRoot%\system32\RdpSa.exe|Name=@FirewallAPI.dll,-28778|Desc=@FirewallAPI.dll,-28779|EmbedCtxt=@FirewallAPI.dll,-28752|Edge=TRUE|Defer=App|`
+		udp           = `v2.31|Action=Allow|Active=TRUE|Dir=In|Protocol=17|LPort=3389|App=%SystemRoot%\system32\svchost.exe|Svc=termservice|Name=@FirewallAPI.dll,-28776|`
 	)
 	builtin := func(rule string) map[string]any {
 		return map[string]any{"RemoteDesktop-UserMode-In-TCP": rule, "RemoteDesktop-UserMode-In-UDP": udp}
@@ -237,6 +241,10 @@ func TestRDPFirewall(t *testing.T) {
 		{"off, RPC for svchost", map[string]map[string]any{local: with(off, map[string]any{"{A3}": `v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=RPC|App=%SystemRoot%\system32\svchost.exe|Svc=schedule|`})}, nil, remoteaccess.Closed},
 		{"on, blocked for everyone", map[string]map[string]any{local: with(on, map[string]any{"{B1}": "v2.33|Action=Block|Active=TRUE|Dir=In|Protocol=6|LPort=3389|Name=no RDP|"})}, nil, remoteaccess.Closed},
 		{"on, blocked on Public only", map[string]map[string]any{local: with(on, map[string]any{"{B2}": "v2.33|Action=Block|Active=TRUE|Dir=In|Protocol=6|Profile=Public|LPort=3389|Name=no RDP|"})}, nil, remoteaccess.Open},
+		{"off, Windows' shadowing rule on", map[string]map[string]any{local: with(off, map[string]any{"RemoteDesktop-Shadow-In-TCP": shadowOn})}, nil, remoteaccess.Open},
+		{"on, shadowing blocked", map[string]map[string]any{local: with(on, map[string]any{"RemoteDesktop-Shadow-In-TCP": shadowBlocked})}, nil, remoteaccess.Open},
+		{"off, shadowing blocked", map[string]map[string]any{local: with(off, map[string]any{"RemoteDesktop-Shadow-In-TCP": shadowBlocked})}, nil, remoteaccess.Closed},
+		{"shadowing on, everything blocked", map[string]map[string]any{local: with(off, map[string]any{"RemoteDesktop-Shadow-In-TCP": shadowOn, "{B3}": "v2.33|Action=Block|Active=TRUE|Dir=In|Name=no way in|"})}, nil, remoteaccess.Closed},
 		{"own rules unreadable, nothing else", nil, map[string]error{local: denied}, remoteaccess.Unknown},
 		{"own rules unreadable, Group Policy's let it in", map[string]map[string]any{gpo: {"RemoteDesktop-UserMode-In-TCP": on}}, map[string]error{local: denied}, remoteaccess.Open},
 		{"off, and a value that is not a rule", map[string]map[string]any{local: with(off, map[string]any{"{X}": "garbage"})}, nil, remoteaccess.Unknown},
@@ -283,6 +291,7 @@ func TestClassifyProcess(t *testing.T) {
 		{"windows", "TeamViewer_Service.exe", `C:\Program Files\TeamViewer\TeamViewer_Service.exe`, remoteaccess.TeamViewer},
 		{"windows", "QuickAssist.exe", `C:\Program Files\WindowsApps\MicrosoftCorporationII.QuickAssist_2.0.30.0_x64__8wekyb3d8bbwe\Microsoft.RemoteAssistance.QuickAssist\QuickAssist.exe`, remoteaccess.QuickAssist},
 		{"windows", "mstsc.exe", `C:\Windows\System32\mstsc.exe`, ""},
+		{"windows", "RdpSa.exe", `C:\Windows\System32\RdpSa.exe`, remoteaccess.RDPShadow},
 		{"windows", "UltraViewer_Desktop.exe", `C:\Program Files (x86)\UltraViewer\UltraViewer_Desktop.exe`, "ultraviewer"},
 		{"windows", "AA_v3.exe", `C:\Users\Public\Downloads\AA_v3.exe`, "ammyy_admin"},
 		{"linux", "wayvnc", "/usr/bin/wayvnc", "wayvnc"},

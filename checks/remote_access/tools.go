@@ -28,6 +28,7 @@ const (
 	noMachine           = "nomachine"
 	parsec              = "parsec"
 	windowsRDP          = "windows_remote_desktop"
+	rdpShadow           = "windows_remote_desktop_shadow"
 	screenSharing       = "macos_screen_sharing"
 	remoteManagement    = "macos_remote_management"
 	xrdp                = "xrdp"
@@ -191,6 +192,11 @@ var catalogue = []toolInfo{
 		linux: []string{"parsecd"}, darwin: []string{"parsecd"}, windows: []string{"parsecd.exe", "pservice.exe"},
 		services: []string{"parsec"}, launchd: []string{"tv.parsec."},
 		linuxFiles: []string{"/usr/bin/parsecd"}, apps: []string{"Parsec.app"}},
+	// Remote Desktop shadowing (mstsc /shadow) starts the RDP Session
+	// Agent, RdpSa.exe, in the session it shows: running, someone is
+	// viewing or controlling this screen now. Listed before Remote Desktop
+	// so that its fix comes first.
+	{id: rdpShadow, name: "Remote Desktop shadowing", session: true, windows: []string{"rdpsa.exe"}},
 	{id: windowsRDP, name: "Remote Desktop"},
 	{id: screenSharing, name: "Screen Sharing", darwin: []string{"screensharingd"}},
 	{id: remoteManagement, name: "Remote Management", darwin: []string{"ardagent"}},

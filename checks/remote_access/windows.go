@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sessionguard/sessionguard/checks/internal/anypath"
 	"github.com/sessionguard/sessionguard/checks/internal/winfw"
 	"github.com/sessionguard/sessionguard/checks/internal/wsc"
 	"github.com/sessionguard/sessionguard/checks/probe"
@@ -17,6 +18,8 @@ import (
 const (
 	terminalServerKey = `HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server`
 	terminalPolicyKey = `HKLM\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services`
+	// rdpTCPKey holds the Remote Desktop listener's own settings.
+	rdpTCPKey = terminalServerKey + `\WinStations\RDP-Tcp`
 	// rdpPort is the TCP port Remote Desktop listens on.
 	rdpPort = 3389
 	// Windows Security Center's list of firewalls.
@@ -58,6 +61,7 @@ func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 				rdp.Connected = yes
 			}
 		}
+		rdp.Shadow = rdpShadowSetting(p)
 		if rdp.Firewall, err = rdpFirewall(p); err != nil {
 			f.addError("remote desktop firewall rules", err)
 		}
@@ -105,6 +109,35 @@ func rdpEnabled(p probe.Probe) (string, error) {
 	return parseDeny(v, err)
 }
 
+// Values of tool.Shadow.
+const (
+	shadowControl = "control"
+	shadowView    = "view"
+)
+
+// rdpShadowSetting reads who may shadow a session without asking: the
+// Group Policy value Shadow when set, else RDP-Tcp's own ("Set rules for
+// remote control of Remote Desktop Services user sessions": 0 none, 1
+// full control with the person's permission, 2 full control without, 3
+// view with permission, 4 view without). For the wording only: unread,
+// nothing is said.
+func rdpShadowSetting(p probe.Probe) string {
+	v, err := p.Registry(terminalPolicyKey, "Shadow")
+	if errors.Is(err, probe.ErrNotFound) {
+		v, err = p.Registry(rdpTCPKey, "Shadow")
+	}
+	n, ok := probe.AsInt(v)
+	switch {
+	case err != nil || !ok:
+		return ""
+	case n == 2:
+		return shadowControl
+	case n == 4:
+		return shadowView
+	}
+	return ""
+}
+
 // parseDeny reads an fDenyTSConnections DWORD: 0 → Remote Desktop on
 // (yes), 1 → off (no). Not set at all means off, as on a fresh install.
 func parseDeny(v any, err error) (string, error) {
@@ -125,16 +158,17 @@ func parseDeny(v any, err error) (string, error) {
 }
 
 // rdpFirewall reads whether a Windows Firewall rule lets Remote Desktop
-// connections in: open when an enabled inbound allow rule in any store
-// (winfw.Stores: Windows' own "Remote Desktop - User Mode (TCP-In)", a
-// rule Group Policy or Intune adds, a rule that lets everything in)
-// covers TCP 3389 for the Remote Desktop service, and no block rule for
-// every profile and address covers it too (a block wins); closed when
-// every store was read and none does; unknown, with the error, when one
-// could not be. Where a rule lets only some addresses in, Remote Desktop
-// still accepts connections from other computers.
+// connections in, by either of its ways in (rdpWays): open when an
+// enabled inbound allow rule in any store (winfw.Stores: Windows' own
+// "Remote Desktop - User Mode (TCP-In)" or "Remote Desktop - Shadow
+// (TCP-In)", a rule Group Policy or Intune adds, a rule that lets
+// everything in) covers one, and no block rule for every profile and
+// address covers that one too (a block wins); closed when every store was
+// read and none does, or block rules cover both; unknown, with the error,
+// when a store could not be read. Where a rule lets only some addresses
+// in, Remote Desktop still accepts connections from other computers.
 func rdpFirewall(p probe.Probe) (string, error) {
-	allowed, blocked := false, false
+	var allowed, blocked rdpWays
 	var unread error
 	for _, s := range winfw.Stores {
 		rules, err := winfw.ReadStore(p, s)
@@ -145,26 +179,62 @@ func rdpFirewall(p probe.Probe) (string, error) {
 			unread = err
 		}
 		for _, r := range rules {
-			if !r.Is("active", "true") || !r.Is("dir", "in") || !coversRDP(r) {
+			if !r.Is("active", "true") || !r.Is("dir", "in") {
 				continue
 			}
+			ways := rdpWaysCovered(r)
 			switch {
 			case r.Is("action", "allow"):
-				allowed = true
+				allowed.add(ways)
 			case r.Is("action", "block") && r.Profiles() == nil && len(r.All("ra4", "ra6", "ra42", "ra62")) == 0:
-				blocked = true
+				blocked.add(ways)
 			}
 		}
 	}
 	switch {
-	case blocked:
-		return closed, nil
-	case allowed:
+	case allowed.listener && !blocked.listener || allowed.shadow && !blocked.shadow:
 		return open, nil
+	case blocked.listener && blocked.shadow:
+		return closed, nil
 	case unread != nil:
 		return unknown, unread
 	}
 	return closed, nil
+}
+
+// rdpWays are Remote Desktop's two ways in: its listener (the Remote
+// Desktop service, TermService in svchost.exe, on TCP 3389) and shadowing
+// (mstsc /shadow, through the RDP Session Agent, RdpSa.exe, which Windows'
+// "Remote Desktop - Shadow (TCP-In)" rule lets in on any port).
+type rdpWays struct{ listener, shadow bool }
+
+func (w *rdpWays) add(o rdpWays) {
+	w.listener = w.listener || o.listener
+	w.shadow = w.shadow || o.shadow
+}
+
+// rdpWaysCovered is which of Remote Desktop's ways in a rule's conditions
+// take in: TCP (or any protocol); for the listener, port 3389 (or any
+// port) for the Remote Desktop service or any program; for shadowing,
+// RdpSa.exe on any port, or any program on any port.
+func rdpWaysCovered(r winfw.Rule) rdpWays {
+	if proto := r.First("protocol"); proto != "" && proto != "6" && proto != "256" || r.First("apppkgid") != "" {
+		return rdpWays{}
+	}
+	svc := r.First("svc")
+	anyService := svc == "" || svc == "*"
+	ports := r.All("lport", "lport2_10", "lport2_20")
+	switch app := r.First("app"); {
+	case strings.EqualFold(anypath.Base(app), "rdpsa.exe"):
+		return rdpWays{shadow: anyService}
+	case app != "" && !winfw.IsServiceHost(app):
+		return rdpWays{}
+	}
+	w := rdpWays{shadow: r.First("app") == "" && anyService && len(ports) == 0}
+	if anyService || strings.EqualFold(svc, "termservice") {
+		w.listener = len(ports) == 0 || slices.ContainsFunc(ports, func(v string) bool { return portIncludes(v, rdpPort) })
+	}
+	return w
 }
 
 // windowsFirewallOff reads whether Windows Firewall lets connections in
@@ -210,26 +280,6 @@ func otherFirewall(p probe.Probe) (string, error) {
 		}
 	}
 	return no, nil
-}
-
-// coversRDP reports whether a rule's conditions take in Remote Desktop's
-// connections: TCP (or any protocol) to port 3389 (or any port), for the
-// Remote Desktop service (TermService, in svchost.exe) or any program.
-func coversRDP(r winfw.Rule) bool {
-	if proto := r.First("protocol"); proto != "" && proto != "6" && proto != "256" {
-		return false
-	}
-	if r.First("apppkgid") != "" {
-		return false
-	}
-	if app := r.First("app"); app != "" && !winfw.IsServiceHost(app) {
-		return false
-	}
-	if svc := r.First("svc"); svc != "" && svc != "*" && !strings.EqualFold(svc, "termservice") {
-		return false
-	}
-	ports := r.All("lport", "lport2_10", "lport2_20")
-	return len(ports) == 0 || slices.ContainsFunc(ports, func(v string) bool { return portIncludes(v, rdpPort) })
 }
 
 // portIncludes reports whether a local port value ("3389", "3000-4000",
