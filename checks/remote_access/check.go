@@ -107,6 +107,9 @@ type tool struct {
 	// Firewall is off): whether a firewall registered with Windows
 	// Security Center protects: yes, no or unknown.
 	OtherFirewall string `json:"other_firewall,omitempty"`
+	// Port (Windows Remote Desktop): the TCP port it listens on when not
+	// the default, 3389 (0 as well when it could not be read).
+	Port int `json:"port,omitempty"`
 	// Shadow (Windows Remote Desktop): who may watch the screen through
 	// Remote Desktop shadowing without asking (the Shadow setting, Group
 	// Policy's first): control (2, full control without the person's

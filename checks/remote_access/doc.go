@@ -82,10 +82,11 @@
 //     when it may be on, `qwinsta` (any language: only the untranslated
 //     session names are read: rdp-tcp is the listener, rdp-tcp#N a
 //     connected client) and Windows Firewall's rules in every store
-//     (checks/internal/winfw): an enabled inbound allow rule covering TCP
-//     3389 for the Remote Desktop service or any program (Windows' own
-//     RemoteDesktop-UserMode-In-TCP, Group Policy's or Intune's, one that
-//     lets everything in), or shadowing's RdpSa.exe on any port (Windows'
+//     (checks/internal/winfw): an enabled inbound allow rule covering its
+//     TCP port (WinStations\RDP-Tcp PortNumber, 3389 when not set; every
+//     port when unread) for the Remote Desktop service or any program
+//     (Windows' own RemoteDesktop-UserMode-In-TCP, Group Policy's or
+//     Intune's, one that lets everything in), or shadowing's RdpSa.exe on any port (Windows'
 //     RemoteDesktop-Shadow-In-TCP), lets it in, unless a block rule for
 //     every profile and address covers that way in too; none → closed; a
 //     store unread → unknown. Remote Desktop's Shadow setting (Group

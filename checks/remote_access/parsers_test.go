@@ -231,27 +231,31 @@ func TestRDPFirewall(t *testing.T) {
 		stores map[string]map[string]any
 		errs   map[string]error
 		want   string
+		port   int
 	}{
-		{"the built-in rule on", map[string]map[string]any{local: builtin(on)}, nil, remoteaccess.Open},
-		{"the built-in rule off", map[string]map[string]any{local: builtin(off)}, nil, remoteaccess.Closed},
-		{"off, Group Policy's Remote Desktop rule on", map[string]map[string]any{local: builtin(off), gpo: {"RemoteDesktop-UserMode-In-TCP": on}}, nil, remoteaccess.Open},
-		{"off, a rule letting everything in", map[string]map[string]any{local: with(off, map[string]any{"{C8E2}": "v2.33|Action=Allow|Active=TRUE|Dir=In|Name=Allow all|"})}, nil, remoteaccess.Open},
-		{"off, TCP 3000-4000 for any program", map[string]map[string]any{local: with(off, map[string]any{"{A1}": "v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=3000-4000|Name=range|"})}, nil, remoteaccess.Open},
-		{"off, every port for one program", map[string]map[string]any{local: with(off, map[string]any{"{A2}": `v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|App=C:\Games\game.exe|Name=game|`})}, nil, remoteaccess.Closed},
-		{"off, RPC for svchost", map[string]map[string]any{local: with(off, map[string]any{"{A3}": `v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=RPC|App=%SystemRoot%\system32\svchost.exe|Svc=schedule|`})}, nil, remoteaccess.Closed},
-		{"on, blocked for everyone", map[string]map[string]any{local: with(on, map[string]any{"{B1}": "v2.33|Action=Block|Active=TRUE|Dir=In|Protocol=6|LPort=3389|Name=no RDP|"})}, nil, remoteaccess.Closed},
-		{"on, blocked on Public only", map[string]map[string]any{local: with(on, map[string]any{"{B2}": "v2.33|Action=Block|Active=TRUE|Dir=In|Protocol=6|Profile=Public|LPort=3389|Name=no RDP|"})}, nil, remoteaccess.Open},
-		{"off, Windows' shadowing rule on", map[string]map[string]any{local: with(off, map[string]any{"RemoteDesktop-Shadow-In-TCP": shadowOn})}, nil, remoteaccess.Open},
-		{"on, shadowing blocked", map[string]map[string]any{local: with(on, map[string]any{"RemoteDesktop-Shadow-In-TCP": shadowBlocked})}, nil, remoteaccess.Open},
-		{"off, shadowing blocked", map[string]map[string]any{local: with(off, map[string]any{"RemoteDesktop-Shadow-In-TCP": shadowBlocked})}, nil, remoteaccess.Closed},
-		{"shadowing on, everything blocked", map[string]map[string]any{local: with(off, map[string]any{"RemoteDesktop-Shadow-In-TCP": shadowOn, "{B3}": "v2.33|Action=Block|Active=TRUE|Dir=In|Name=no way in|"})}, nil, remoteaccess.Closed},
-		{"own rules unreadable, nothing else", nil, map[string]error{local: denied}, remoteaccess.Unknown},
-		{"own rules unreadable, Group Policy's let it in", map[string]map[string]any{gpo: {"RemoteDesktop-UserMode-In-TCP": on}}, map[string]error{local: denied}, remoteaccess.Open},
-		{"off, and a value that is not a rule", map[string]map[string]any{local: with(off, map[string]any{"{X}": "garbage"})}, nil, remoteaccess.Unknown},
-		{"on, and a value that is not a rule", map[string]map[string]any{local: with(on, map[string]any{"{X}": uint64(1)})}, nil, remoteaccess.Open},
+		{"the built-in rule on", map[string]map[string]any{local: builtin(on)}, nil, remoteaccess.Open, 3389},
+		{"the built-in rule off", map[string]map[string]any{local: builtin(off)}, nil, remoteaccess.Closed, 3389},
+		{"off, Group Policy's Remote Desktop rule on", map[string]map[string]any{local: builtin(off), gpo: {"RemoteDesktop-UserMode-In-TCP": on}}, nil, remoteaccess.Open, 3389},
+		{"off, a rule letting everything in", map[string]map[string]any{local: with(off, map[string]any{"{C8E2}": "v2.33|Action=Allow|Active=TRUE|Dir=In|Name=Allow all|"})}, nil, remoteaccess.Open, 3389},
+		{"off, TCP 3000-4000 for any program", map[string]map[string]any{local: with(off, map[string]any{"{A1}": "v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=3000-4000|Name=range|"})}, nil, remoteaccess.Open, 3389},
+		{"off, every port for one program", map[string]map[string]any{local: with(off, map[string]any{"{A2}": `v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|App=C:\Games\game.exe|Name=game|`})}, nil, remoteaccess.Closed, 3389},
+		{"off, RPC for svchost", map[string]map[string]any{local: with(off, map[string]any{"{A3}": `v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=RPC|App=%SystemRoot%\system32\svchost.exe|Svc=schedule|`})}, nil, remoteaccess.Closed, 3389},
+		{"on, blocked for everyone", map[string]map[string]any{local: with(on, map[string]any{"{B1}": "v2.33|Action=Block|Active=TRUE|Dir=In|Protocol=6|LPort=3389|Name=no RDP|"})}, nil, remoteaccess.Closed, 3389},
+		{"on, blocked on Public only", map[string]map[string]any{local: with(on, map[string]any{"{B2}": "v2.33|Action=Block|Active=TRUE|Dir=In|Protocol=6|Profile=Public|LPort=3389|Name=no RDP|"})}, nil, remoteaccess.Open, 3389},
+		{"off, Windows' shadowing rule on", map[string]map[string]any{local: with(off, map[string]any{"RemoteDesktop-Shadow-In-TCP": shadowOn})}, nil, remoteaccess.Open, 3389},
+		{"on, shadowing blocked", map[string]map[string]any{local: with(on, map[string]any{"RemoteDesktop-Shadow-In-TCP": shadowBlocked})}, nil, remoteaccess.Open, 3389},
+		{"off, shadowing blocked", map[string]map[string]any{local: with(off, map[string]any{"RemoteDesktop-Shadow-In-TCP": shadowBlocked})}, nil, remoteaccess.Closed, 3389},
+		{"shadowing on, everything blocked", map[string]map[string]any{local: with(off, map[string]any{"RemoteDesktop-Shadow-In-TCP": shadowOn, "{B3}": "v2.33|Action=Block|Active=TRUE|Dir=In|Name=no way in|"})}, nil, remoteaccess.Closed, 3389},
+		{"the built-in rule on, Remote Desktop moved to 3390", map[string]map[string]any{local: builtin(on)}, nil, remoteaccess.Closed, 3390},
+		{"off, a rule for TCP 3390, Remote Desktop on 3390", map[string]map[string]any{local: with(off, map[string]any{"{P1}": "v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=3390|Name=RDP 3390|"})}, nil, remoteaccess.Open, 3390},
+		{"off, a rule for TCP 3390, Remote Desktop's port unread", map[string]map[string]any{local: with(off, map[string]any{"{P1}": "v2.33|Action=Allow|Active=TRUE|Dir=In|Protocol=6|LPort=3390|Name=RDP 3390|"})}, nil, remoteaccess.Open, 0},
+		{"own rules unreadable, nothing else", nil, map[string]error{local: denied}, remoteaccess.Unknown, 3389},
+		{"own rules unreadable, Group Policy's let it in", map[string]map[string]any{gpo: {"RemoteDesktop-UserMode-In-TCP": on}}, map[string]error{local: denied}, remoteaccess.Open, 3389},
+		{"off, and a value that is not a rule", map[string]map[string]any{local: with(off, map[string]any{"{X}": "garbage"})}, nil, remoteaccess.Unknown, 3389},
+		{"on, and a value that is not a rule", map[string]map[string]any{local: with(on, map[string]any{"{X}": uint64(1)})}, nil, remoteaccess.Open, 3389},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := remoteaccess.RDPFirewall(&ruleStores{stores: c.stores, errs: c.errs})
+			got, err := remoteaccess.RDPFirewall(&ruleStores{stores: c.stores, errs: c.errs}, c.port)
 			if got != c.want || (err != nil) != (c.want == remoteaccess.Unknown) {
 				t.Errorf("got %q, %v; want %q", got, err, c.want)
 			}

@@ -20,8 +20,9 @@ const (
 	terminalPolicyKey = `HKLM\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services`
 	// rdpTCPKey holds the Remote Desktop listener's own settings.
 	rdpTCPKey = terminalServerKey + `\WinStations\RDP-Tcp`
-	// rdpPort is the TCP port Remote Desktop listens on.
-	rdpPort = 3389
+	// defaultRDPPort is the TCP port Remote Desktop listens on unless
+	// RDP-Tcp's PortNumber says another.
+	defaultRDPPort = 3389
 	// Windows Security Center's list of firewalls.
 	securityCenter2      = `root\SecurityCenter2`
 	firewallProductClass = "FirewallProduct"
@@ -62,7 +63,14 @@ func collectWindows(ctx context.Context, p probe.Probe, f *facts) {
 			}
 		}
 		rdp.Shadow = rdpShadowSetting(p)
-		if rdp.Firewall, err = rdpFirewall(p); err != nil {
+		port, err := rdpListenerPort(p)
+		if err != nil {
+			f.addError("remote desktop port", err)
+		}
+		if port != defaultRDPPort {
+			rdp.Port = port
+		}
+		if rdp.Firewall, err = rdpFirewall(p, port); err != nil {
 			f.addError("remote desktop firewall rules", err)
 		}
 		if rdp.WindowsFirewallOff, err = windowsFirewallOff(p); err != nil {
@@ -107,6 +115,24 @@ func rdpEnabled(p probe.Probe) (string, error) {
 		v, err = p.Registry(terminalServerKey, "fDenyTSConnections")
 	}
 	return parseDeny(v, err)
+}
+
+// rdpListenerPort reads the TCP port Remote Desktop listens on, RDP-Tcp's
+// PortNumber (Microsoft's "Change the listening port for Remote Desktop"):
+// 3389 when not set; 0, with the error, when it cannot be read.
+func rdpListenerPort(p probe.Probe) (int, error) {
+	v, err := p.Registry(rdpTCPKey, "PortNumber")
+	if errors.Is(err, probe.ErrNotFound) {
+		return defaultRDPPort, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n, ok := probe.AsInt(v)
+	if !ok || n < 1 || n > 65535 {
+		return 0, fmt.Errorf("PortNumber %v: %w", v, errUnrecognised)
+	}
+	return int(n), nil
 }
 
 // Values of tool.Shadow.
@@ -167,7 +193,7 @@ func parseDeny(v any, err error) (string, error) {
 // read and none does, or block rules cover both; unknown, with the error,
 // when a store could not be read. Where a rule lets only some addresses
 // in, Remote Desktop still accepts connections from other computers.
-func rdpFirewall(p probe.Probe) (string, error) {
+func rdpFirewall(p probe.Probe, port int) (string, error) {
 	var allowed, blocked rdpWays
 	var unread error
 	for _, s := range winfw.Stores {
@@ -182,7 +208,7 @@ func rdpFirewall(p probe.Probe) (string, error) {
 			if !r.Is("active", "true") || !r.Is("dir", "in") {
 				continue
 			}
-			ways := rdpWaysCovered(r)
+			ways := rdpWaysCovered(r, port)
 			switch {
 			case r.Is("action", "allow"):
 				allowed.add(ways)
@@ -203,7 +229,7 @@ func rdpFirewall(p probe.Probe) (string, error) {
 }
 
 // rdpWays are Remote Desktop's two ways in: its listener (the Remote
-// Desktop service, TermService in svchost.exe, on TCP 3389) and shadowing
+// Desktop service, TermService in svchost.exe, on its TCP port) and shadowing
 // (mstsc /shadow, through the RDP Session Agent, RdpSa.exe, which Windows'
 // "Remote Desktop - Shadow (TCP-In)" rule lets in on any port).
 type rdpWays struct{ listener, shadow bool }
@@ -214,10 +240,11 @@ func (w *rdpWays) add(o rdpWays) {
 }
 
 // rdpWaysCovered is which of Remote Desktop's ways in a rule's conditions
-// take in: TCP (or any protocol); for the listener, port 3389 (or any
-// port) for the Remote Desktop service or any program; for shadowing,
-// RdpSa.exe on any port, or any program on any port.
-func rdpWaysCovered(r winfw.Rule) rdpWays {
+// take in: TCP (or any protocol); for the listener, its port (or any
+// port; every port when its port is not known, 0) for the Remote Desktop
+// service or any program; for shadowing, RdpSa.exe on any port, or any
+// program on any port.
+func rdpWaysCovered(r winfw.Rule, port int) rdpWays {
 	if proto := r.First("protocol"); proto != "" && proto != "6" && proto != "256" || r.First("apppkgid") != "" {
 		return rdpWays{}
 	}
@@ -232,7 +259,7 @@ func rdpWaysCovered(r winfw.Rule) rdpWays {
 	}
 	w := rdpWays{shadow: r.First("app") == "" && anyService && len(ports) == 0}
 	if anyService || strings.EqualFold(svc, "termservice") {
-		w.listener = len(ports) == 0 || slices.ContainsFunc(ports, func(v string) bool { return portIncludes(v, rdpPort) })
+		w.listener = len(ports) == 0 || slices.ContainsFunc(ports, func(v string) bool { return port == 0 || portIncludes(v, port) })
 	}
 	return w
 }
