@@ -36,7 +36,8 @@
 // reachable, so an allowed one warns even during a session. The VNC
 // servers (RealVNC, TigerVNC, x11vnc, wayvnc, TightVNC, UltraVNC),
 // NoMachine, xrdp, FreeRDP's shadow server, Sunshine, GNOME Remote
-// Desktop, Vino and krfb are reachable when they listen on an
+// Desktop, Vino, krfb and KDE's KRdp (krdpserver, on the port chosen in
+// System Settings > Remote Desktop) are reachable when they listen on an
 // address other computers reach. A server that runs while where it listens
 // could not be read is taken at its default: reachable. GNOME Remote
 // Desktop, Vino and krfb may run without sharing anything: listening

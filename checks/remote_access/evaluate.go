@@ -147,6 +147,8 @@ func fixFor(id, goos string) string {
 		return "If you are not getting help from IT right now, close " + n + "."
 	case gnomeRemoteDesktop:
 		return "Open Settings > System > Remote Desktop (Settings > Sharing on older GNOME) and turn off Desktop Sharing and Remote Login."
+	case krdp:
+		return "Open System Settings > Remote Desktop and turn off the remote desktop server (or stop it from its icon next to the clock)."
 	case krfb:
 		return "Quit Desktop Sharing (krfb) from its icon next to the clock."
 	case vino:

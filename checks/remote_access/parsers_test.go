@@ -291,6 +291,7 @@ func TestClassifyProcess(t *testing.T) {
 		{"linux", "teamviewerd", "/opt/teamviewer/tv_bin/teamviewerd", remoteaccess.TeamViewer},
 		{"linux", "xrdp-sesman", "/usr/sbin/xrdp-sesman", ""},
 		{"linux", "vino-server", "/usr/lib/vino/vino-server", remoteaccess.Vino},
+		{"linux", "krdpserver", "/usr/bin/krdpserver", "krdp"},
 		{"linux", "vncviewer", "/usr/bin/xtigervncviewer", ""},
 		{"windows", "TeamViewer_Service.exe", `C:\Program Files\TeamViewer\TeamViewer_Service.exe`, remoteaccess.TeamViewer},
 		{"windows", "QuickAssist.exe", `C:\Program Files\WindowsApps\MicrosoftCorporationII.QuickAssist_2.0.30.0_x64__8wekyb3d8bbwe\Microsoft.RemoteAssistance.QuickAssist\QuickAssist.exe`, remoteaccess.QuickAssist},

@@ -35,6 +35,7 @@ const (
 	gnomeRemoteDesktop  = "gnome_remote_desktop"
 	vino                = "vino"
 	krfb                = "krfb"
+	krdp                = "krdp"
 	wayVNC              = "wayvnc"
 	freeRDPShadow       = "freerdp_shadow"
 	sunshine            = "sunshine"
@@ -208,6 +209,13 @@ var catalogue = []toolInfo{
 	{id: vino, name: "GNOME Desktop Sharing (Vino)", idle: true, linux: []string{"vino-server"},
 		linuxFiles: []string{"/usr/lib/vino/vino-server", "/usr/libexec/vino-server"}},
 	{id: krfb, name: "KDE Desktop Sharing (krfb)", idle: true, linux: []string{"krfb"}, linuxFiles: []string{"/usr/bin/krfb"}},
+	// KRdp, Plasma's Remote Desktop (System Settings > Remote Desktop,
+	// Plasma 6.1 and later): krdpserver, started by the systemd user unit
+	// app-org.kde.krdpserver.service (plasma-krdp_server.service before
+	// Plasma 6.3), listens on every address on the port the person chose
+	// (3389 by default), so it is judged by where it listens.
+	{id: krdp, name: "KDE Remote Desktop (KRdp)", linux: []string{"krdpserver"},
+		units: []string{"app-org.kde.krdpserver", "plasma-krdp_server"}, linuxFiles: []string{"/usr/bin/krdpserver"}},
 	// wayvnc shares a wlroots (Sway, Hyprland) screen over VNC.
 	{id: wayVNC, name: "wayvnc", linux: []string{"wayvnc"}, units: []string{"wayvnc"}, linuxFiles: []string{"/usr/bin/wayvnc"}},
 	// FreeRDP's shadow server shares this screen over RDP (port 3389).
