@@ -48,8 +48,9 @@ type facts struct {
 	ProcessListRead bool `json:"process_list_read"`
 	// SocketsRead is whether the listening and connected sockets (Linux
 	// `ss`, macOS `netstat`) or the Remote Desktop sessions (Windows
-	// `qwinsta`) were read; they are read only when a tool that listens
-	// for connections runs or is (or may be) turned on.
+	// `qwinsta`) were read: on macOS every time; elsewhere only when a
+	// tool that listens for connections runs or is (or may be) turned on,
+	// or (Linux) a remote-desktop port is open.
 	SocketsRead bool `json:"sockets_read,omitempty"`
 	// Tools lists every known tool seen in any way, in catalogue order.
 	Tools []tool `json:"tools"`

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"howett.net/plist"
@@ -26,9 +28,10 @@ var launchdDirs = []string{"/Library/LaunchDaemons", "/Library/LaunchAgents"}
 
 // collectDarwin: what runs; Screen Sharing turned on (`launchctl
 // print-disabled system`); Remote Management (its launchd file, ARDAgent
-// and its preferences); when one of those or a VNC server is on, what
-// listens on and is connected to the VNC port (`netstat -an -p tcp`,
-// which names no programs); installed apps and launch daemons.
+// and its preferences); what listens on and is connected to the VNC and
+// RDP ports (`netstat -an -p tcp`, read every time: it names no programs,
+// so which of those or a VNC server is on says whose they are);
+// installed apps and launch daemons.
 func collectDarwin(ctx context.Context, p probe.Probe, f *facts) {
 	runningTools(p, f, "darwin")
 
@@ -69,10 +72,16 @@ func collectDarwin(ctx context.Context, p probe.Probe, f *facts) {
 		}
 	}
 
-	if needSockets(f) {
-		if socks, ok := readSockets(ctx, p, f, parseNetstat, probe.CmdNetstat, "-an", "-p", "tcp"); ok {
-			judgeVNCPort(f, socks)
-		}
+	// netstat names no programs and walks no processes: read every time,
+	// so that a VNC or RDP port open to the network is seen whichever
+	// program listens on it. Without it (an evidence bundle recorded
+	// before it was always read) only the tools seen decide.
+	switch socks, err := runSockets(ctx, p, parseNetstat, probe.CmdNetstat, "-an", "-p", "tcp"); {
+	case err == nil:
+		f.SocketsRead = true
+		judgeVNCPort(f, socks)
+	case !errors.Is(err, probe.ErrNotFound) || needSockets(f):
+		f.addError("sockets", err)
 	}
 
 	if apps, err := p.ReadDir("/Applications"); err == nil {
@@ -109,22 +118,13 @@ func containsFold(list []string, s string) bool {
 
 // judgeVNCPort: macOS netstat names no programs, so the VNC port (5900)
 // belongs to Screen Sharing or Remote Management when either is on (launchd
-// listens for them), else to a VNC server that runs, else to an unknown
-// program. A VNC server that runs but listens nowhere may have connected
-// out to a viewer (x11vnc -connect): with any connection to another
-// computer open, whether it did is unknown.
+// listens for them), else to a VNC server that runs, which also owns the
+// other VNC ports (5901–5909, further displays); any other VNC or RDP
+// (3389) port open to the network is an unknown program's. A VNC server
+// that runs but listens nowhere may have connected out to a viewer
+// (x11vnc -connect): with any connection to another computer open,
+// whether it did is unknown.
 func judgeVNCPort(f *facts, socks []socket) {
-	reach, connected, out := "", false, false
-	for _, s := range socks {
-		out = out || s.PeerRemote()
-		if s.LocalPort != 5900 {
-			continue
-		}
-		if s.Listen && reach != network {
-			reach = s.Reach()
-		}
-		connected = connected || s.Established
-	}
 	var owner *tool
 	for _, id := range []string{screenSharing, remoteManagement, realVNC, x11vnc} {
 		if f.has(id) {
@@ -134,10 +134,25 @@ func judgeVNCPort(f *facts, socks []socket) {
 			}
 		}
 	}
-	if owner == nil {
-		if reach == network {
-			f.UnownedListeners = append(f.UnownedListeners, "vnc")
+	owns := func(port int) bool {
+		return owner != nil && (port == 5900 || !builtIn(owner.Tool) && remotePortKind(port) == "vnc")
+	}
+	reach, connected, out := "", false, false
+	for _, s := range socks {
+		out = out || s.PeerRemote()
+		if !owns(s.LocalPort) {
+			if k := s.openRemotePort(); k != "" && !slices.Contains(f.UnownedListeners, k) {
+				f.UnownedListeners = append(f.UnownedListeners, k)
+				f.Errors = append(f.Errors, "program listening on port "+strconv.Itoa(s.LocalPort)+": netstat names no programs")
+			}
+			continue
 		}
+		if s.Listen && reach != network {
+			reach = s.Reach()
+		}
+		connected = connected || s.Established
+	}
+	if owner == nil {
 		return
 	}
 	owner.Listening, owner.Connected = reach, no

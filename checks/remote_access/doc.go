@@ -69,14 +69,16 @@
 //     Remote Management from /Library/Application Support/Apple/Remote
 //     Desktop/RemoteManagement.launchd ("enabled") and, for the wording,
 //     com.apple.RemoteManagement.plist VNCLegacyConnectionsEnabled;
-//     when one of those or a VNC server is on, `netstat -an -p tcp` for
-//     port 5900 (launchd itself listens for Screen
-//     Sharing, and screensharingd starts on a connection; netstat names no
-//     program, so the port is Screen Sharing's or Remote Management's when
-//     either is on, else a running VNC server's, else unknown; a VNC
-//     server listening nowhere while connections to other computers are
-//     open may have connected out to a viewer: unknown). Installed:
-//     /Applications; set to start: /Library/LaunchDaemons and LaunchAgents.
+//     `netstat -an -p tcp`, every time, for the VNC (5900–5909) and RDP
+//     (3389) ports (launchd itself listens for Screen Sharing, and
+//     screensharingd starts on a connection; netstat names no program, so
+//     5900 is Screen Sharing's or Remote Management's when either is on,
+//     else a running VNC server's, which also owns 5901–5909; any other
+//     of those ports open to the network is an unknown program's:
+//     unknown; a VNC server listening nowhere while connections to other
+//     computers are open may have connected out to a viewer: unknown).
+//     Installed: /Applications; set to start: /Library/LaunchDaemons and
+//     LaunchAgents.
 //   - Windows: the process list; Remote Desktop's fDenyTSConnections (the
 //     Group Policy value under Policies\Microsoft\Windows NT\Terminal
 //     Services first, then Control\Terminal Server; 0 on, not set off);

@@ -251,7 +251,11 @@ func evaluate(f facts, pol checks.Policy) checks.Result {
 		return checks.Result{Status: checks.Fail, Summary: sentence(fails) + " Someone else could see or control this screen during a session.", Fix: strings.Join(fixes, " ")}
 	case len(unknowns) > 0:
 		fix := unknownFix
-		if !f.ProcessListRead || len(f.UnownedListeners) > 0 {
+		switch {
+		case f.OS == "darwin" && f.ProcessListRead && len(f.UnownedListeners) > 0:
+			// macOS netstat names no program, whoever runs it.
+			fix = "A program on this Mac accepts screen-sharing connections from other computers and SessionGuard cannot tell which: quit remote-control and screen-sharing apps you do not need, and ask your IT support to find it (sudo lsof -nP -iTCP -sTCP:LISTEN lists the programs listening); send them an evidence bundle (sessionguard evidence record)."
+		case !f.ProcessListRead || len(f.UnownedListeners) > 0:
 			fix = "Check again from the SessionGuard service (or run sessionguard check as an administrator); if it stays unknown, ask your IT support and send them an evidence bundle (sessionguard evidence record)."
 		}
 		if len(unknownFixes) > 0 {
