@@ -13,10 +13,10 @@
 // Splashtop, LogMeIn, Chrome Remote Desktop, Parsec, the MeshCentral agent,
 // HopToDesk, and on Windows UltraViewer, Supremo, AeroAdmin, Ammyy Admin
 // and Remote Utilities (tools a caller posing as support often asks for),
-// and Quick Assist / Windows Remote Assistance reach out through their
-// vendor's (or organisation's) servers, so
-// running is reachable from anywhere (Quick Assist and Remote Assistance
-// run only while someone helps, so running is a session now). Some start
+// and Quick Assist / Windows Remote Assistance / Intune's Remote Help
+// (RemoteHelp.exe) reach out through their vendor's (or organisation's)
+// servers, so running is reachable from anywhere (those three run only
+// while someone helps, so running is a session now). Some start
 // a program only while someone is connected, and that program running is
 // a session now, failing even when the policy allows the tool:
 // TeamViewer's TeamViewer_Desktop (its service starts it, with

@@ -143,7 +143,7 @@ func fixFor(id, goos string) string {
 		return "Open System Settings > General > Sharing and turn off Remote Management."
 	case rdpShadow:
 		return "If you did not expect IT to be looking at this screen right now, ask your IT support straight away who is connected, and keep your session off this computer until they answer."
-	case quickAssist, remoteAssistance:
+	case quickAssist, remoteAssistance, remoteHelp:
 		return "If you are not getting help from IT right now, close " + n + "."
 	case gnomeRemoteDesktop:
 		return "Open Settings > System > Remote Desktop (Settings > Sharing on older GNOME) and turn off Desktop Sharing and Remote Login."

@@ -296,6 +296,7 @@ func TestClassifyProcess(t *testing.T) {
 		{"windows", "TeamViewer_Service.exe", `C:\Program Files\TeamViewer\TeamViewer_Service.exe`, remoteaccess.TeamViewer},
 		{"windows", "QuickAssist.exe", `C:\Program Files\WindowsApps\MicrosoftCorporationII.QuickAssist_2.0.30.0_x64__8wekyb3d8bbwe\Microsoft.RemoteAssistance.QuickAssist\QuickAssist.exe`, remoteaccess.QuickAssist},
 		{"windows", "mstsc.exe", `C:\Windows\System32\mstsc.exe`, ""},
+		{"windows", "RemoteHelp.exe", `C:\Program Files\Remote Help\RemoteHelp.exe`, "remote_help"},
 		{"windows", "RdpSa.exe", `C:\Windows\System32\RdpSa.exe`, remoteaccess.RDPShadow},
 		{"windows", "UltraViewer_Desktop.exe", `C:\Program Files (x86)\UltraViewer\UltraViewer_Desktop.exe`, "ultraviewer"},
 		{"windows", "AA_v3.exe", `C:\Users\Public\Downloads\AA_v3.exe`, "ammyy_admin"},

@@ -25,6 +25,7 @@ const (
 	ultraVNC            = "ultravnc"
 	quickAssist         = "quick_assist"
 	remoteAssistance    = "remote_assistance"
+	remoteHelp          = "remote_help"
 	noMachine           = "nomachine"
 	parsec              = "parsec"
 	windowsRDP          = "windows_remote_desktop"
@@ -183,6 +184,10 @@ var catalogue = []toolInfo{
 	{id: ultraVNC, name: "UltraVNC", windows: []string{"winvnc.exe"}, services: []string{"uvnc_service"}},
 	{id: quickAssist, name: "Quick Assist", relay: true, session: true, windows: []string{"quickassist.exe"}},
 	{id: remoteAssistance, name: "Windows Remote Assistance", relay: true, session: true, windows: []string{"msra.exe", "raserver.exe"}},
+	// Intune's Remote Help (C:\Program Files\Remote Help\RemoteHelp.exe,
+	// the file Microsoft's deployment guide detects it by) is opened for
+	// a helper to connect, as Quick Assist is.
+	{id: remoteHelp, name: "Microsoft Remote Help", relay: true, session: true, windows: []string{"remotehelp.exe"}},
 	{id: noMachine, name: "NoMachine",
 		linux:    []string{"nxserver.bin", "nxd", "nxnode.bin"},
 		darwin:   []string{"nxserver.bin", "nxd", "nxnode.bin"},
