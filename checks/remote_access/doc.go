@@ -13,10 +13,13 @@
 // Splashtop, LogMeIn, Chrome Remote Desktop, Parsec, the MeshCentral agent,
 // HopToDesk, and on Windows UltraViewer, Supremo, AeroAdmin, Ammyy Admin
 // and Remote Utilities (tools a caller posing as support often asks for),
-// and Quick Assist / Windows Remote Assistance / Intune's Remote Help
-// (RemoteHelp.exe) reach out through their vendor's (or organisation's)
-// servers, so running is reachable from anywhere (those three run only
-// while someone helps, so running is a session now). Some start
+// AnyViewer, ToDesk, Sunlogin, Zoho Assist, RemotePC, Iperius Remote,
+// LogMeIn Rescue, BeyondTrust Remote Support and GoTo Resolve (by the
+// program names magicsword-io/LOLRMM records), and Quick Assist / Windows
+// Remote Assistance / Intune's Remote Help (RemoteHelp.exe) reach out
+// through their vendor's (or organisation's) servers, so running is
+// reachable from anywhere (those three and the LogMeIn Rescue applet run
+// only while someone helps, so running is a session now). Some start
 // a program only while someone is connected, and that program running is
 // a session now, failing even when the policy allows the tool:
 // TeamViewer's TeamViewer_Desktop (its service starts it, with
@@ -31,11 +34,12 @@
 // when a client connects, Chromium's remoting/host). For the other relay
 // tools (AnyDesk, Splashtop, ScreenConnect, LogMeIn, Parsec, HopToDesk,
 // the MeshCentral agent, UltraViewer, Supremo, AeroAdmin, Ammyy Admin,
-// Remote Utilities, Chrome Remote Desktop on Linux and macOS) the check
+// Remote Utilities, the other Windows support tools above, Chrome Remote
+// Desktop on Linux and macOS) the check
 // cannot tell whether someone is connected: running, they are judged as
 // reachable, so an allowed one warns even during a session. The VNC
 // servers (RealVNC, TigerVNC, x11vnc, wayvnc, TightVNC, UltraVNC),
-// NoMachine, xrdp, FreeRDP's shadow server, Sunshine, GNOME Remote
+// Dameware Mini Remote Control's agent (Windows), NoMachine, xrdp, FreeRDP's shadow server, Sunshine, GNOME Remote
 // Desktop, Vino, krfb and KDE's KRdp (krdpserver, on the port chosen in
 // System Settings > Remote Desktop) are reachable when they listen on an
 // address other computers reach. A server that runs while where it listens

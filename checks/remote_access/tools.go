@@ -47,6 +47,16 @@ const (
 	ammyyAdmin          = "ammyy_admin"
 	hopToDesk           = "hoptodesk"
 	remoteUtilities     = "remote_utilities"
+	anyViewer           = "anyviewer"
+	toDesk              = "todesk"
+	sunlogin            = "sunlogin"
+	zohoAssist          = "zoho_assist"
+	remotePC            = "remotepc"
+	iperiusRemote       = "iperius_remote"
+	logMeInRescue       = "logmein_rescue"
+	beyondTrust         = "beyondtrust_remote_support"
+	goToResolve         = "goto_resolve"
+	dameware            = "dameware"
 )
 
 // toolInfo is one known tool: how it is named to people and found per OS.
@@ -244,6 +254,24 @@ var catalogue = []toolInfo{
 	{id: hopToDesk, name: "HopToDesk", relay: true, linux: []string{"hoptodesk"}, darwin: []string{"hoptodesk"}, windows: []string{"hoptodesk.exe"},
 		linuxFiles: []string{"/usr/bin/hoptodesk"}, apps: []string{"HopToDesk.app"}},
 	{id: remoteUtilities, name: "Remote Utilities", relay: true, windows: []string{"rutserv.exe", "rfusclient.exe"}, services: []string{"rmanservice"}},
+	// More remote-support tools, by the program names magicsword-io/LOLRMM
+	// records for them (names generic enough to be another program's,
+	// such as Zoho's connect.exe or Iperius Backup's iperius.exe, left
+	// out).
+	{id: anyViewer, name: "AnyViewer", relay: true, windows: []string{"anyviewer.exe"}},
+	{id: toDesk, name: "ToDesk", relay: true, windows: []string{"todesk.exe", "todesk_service.exe"}},
+	{id: sunlogin, name: "Sunlogin", relay: true, windows: []string{"sunlogin*", "orayremoteshell.exe", "orayremoteservice.exe"}},
+	{id: zohoAssist, name: "Zoho Assist", relay: true, windows: []string{"zaservice.exe", "za_connect.exe", "za_access.exe", "zohours.exe", "zohoursservice.exe"}},
+	{id: remotePC, name: "RemotePC", relay: true, windows: []string{"remotepc.exe", "remotepcservice.exe", "remotepchost.exe"}},
+	{id: iperiusRemote, name: "Iperius Remote", relay: true, windows: []string{"iperiusremote.exe"}},
+	// The LogMeIn Rescue applet is downloaded and run for one session.
+	{id: logMeInRescue, name: "LogMeIn Rescue", relay: true, session: true, windows: []string{"lmi_rescue.exe", "lmi_rescue_srv.exe", "support-logmeinrescue*"}},
+	{id: beyondTrust, name: "BeyondTrust Remote Support", relay: true, windows: []string{"bomgar-scc*", "bomgar-pac*"}},
+	{id: goToResolve, name: "GoTo Resolve", relay: true,
+		windows: []string{"gotoresolveservice.exe", "gotoresolveremotecontrol.exe", "gotoresolveui.exe", "gotoresolveunattended.exe", "gotoresolveunattendedui.exe"}},
+	// Dameware Mini Remote Control's agent service listens for its
+	// viewer (it does not reach out through a vendor).
+	{id: dameware, name: "Dameware Mini Remote Control", windows: []string{"dwrcs.exe"}},
 }
 
 // rustDeskManager are the first arguments of RustDesk's connection
