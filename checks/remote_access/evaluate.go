@@ -119,8 +119,10 @@ func rdpLevel(t tool, n string) (level, string) {
 		return levelLocal, n + " is turned on but is not accepting connections now (its service is stopped)"
 	case t.WindowsFirewallOff == yes && t.OtherFirewall == no:
 		return levelReachable, n + " is turned on and Windows Firewall is off (or lets every connection in) for the network in use, so other computers can connect to it"
-	case t.WindowsFirewallOff == yes:
+	case t.WindowsFirewallOff == yes && t.OtherFirewall == yes:
 		return levelUnknown, "whether the firewall that replaces Windows Firewall lets in connections to " + n + ", which is turned on"
+	case t.WindowsFirewallOff == yes:
+		return levelUnknown, "whether another firewall stands in for Windows Firewall, which is off for the network in use, with " + n + " turned on"
 	case t.WindowsFirewallOff == unknown && t.Firewall != open:
 		return levelUnknown, "whether Windows Firewall is on for the network in use, with " + n + " turned on"
 	case t.Firewall == closed:
