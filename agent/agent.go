@@ -76,8 +76,11 @@ type Config struct {
 type Agent struct {
 	cfg Config
 
-	mu       sync.Mutex
-	last     *checks.Report
+	mu   sync.Mutex
+	last *checks.Report
+	// lastAt is when the last run started by the agent's clock (for saved
+	// results, the time the report gives): how old its results are.
+	lastAt   time.Time
 	running  bool
 	session  *report.SessionRecord
 	ended    *report.SessionRecord // the end record of the last session
@@ -92,6 +95,10 @@ type Agent struct {
 	policyChanged chan struct{}
 	// lan browses the network in the background (nil: checks browse).
 	lan *lanwatch.Watcher
+	// awake reads the time the computer has been awake since New (Go's
+	// monotonic clock, which stops while the computer sleeps), for
+	// Schedule to notice a sleep.
+	awake func() time.Duration
 }
 
 // New makes an agent and loads the results the previous run left.
@@ -115,10 +122,12 @@ func New(cfg Config) (*Agent, error) {
 	}
 	a := &Agent{cfg: cfg, lan: lan, policy: cfg.Policy, session: cfg.OpenSession, ended: cfg.LastEnded, subs: map[int]chan localapi.Event{},
 		outbox: cfg.Outbox, server: cfg.Server, policyChanged: make(chan struct{}, 1)}
+	started := time.Now()
+	a.awake = func() time.Duration { return time.Since(started) }
 	if b, err := os.ReadFile(filepath.Join(cfg.StateDir, statedir.ResultsFile)); err == nil {
 		var rep checks.Report
 		if json.Unmarshal(b, &rep) == nil && rep.Schema == checks.ReportSchema {
-			a.last = &rep
+			a.last, a.lastAt = &rep, rep.StartedAt
 		} else {
 			cfg.Logger.Warn("ignoring unreadable saved results", "file", statedir.ResultsFile)
 		}
@@ -189,9 +198,29 @@ func (a *Agent) statusLocked() localapi.Status {
 		st.Ended = &e
 	}
 	if a.last != nil {
-		st.Light, st.Ready, st.LastRunAt = LightOf(*a.last), a.last.Ready, a.last.StartedAt
+		st.LastRunAt = a.last.StartedAt
+		if a.staleLocked() {
+			st.Stale = true
+		} else {
+			st.Light, st.Ready = LightOf(*a.last), a.last.Ready
+		}
 	}
 	return st
+}
+
+// StaleGrace, with twice the policy's check timeout, is how much older
+// than the run interval results may get before they are out of date: time
+// for the run before them and the next one to finish.
+const StaleGrace = time.Minute
+
+// staleLocked reports whether the last results are out of date: older
+// than the run interval and the grace by the wall clock (which, unlike
+// Schedule's timers, counts the time the computer slept), or from the
+// future (the clock was set back).
+func (a *Agent) staleLocked() bool {
+	grace := StaleGrace + 2*a.policy.CheckTimeout()
+	age := a.cfg.Now().Sub(a.lastAt)
+	return age > a.intervalLocked()+grace || age < -grace
 }
 
 // LightOf is the traffic light of a report: red when a required check is
@@ -240,7 +269,7 @@ func (a *Agent) Run(ctx context.Context) (checks.Report, error) {
 		return *a.last, a.runError
 	}
 	a.running, a.runDone = true, make(chan struct{})
-	pol := a.policy
+	pol, startedAt := a.policy, a.cfg.Now()
 	a.mu.Unlock()
 	a.broadcast(localapi.EventRunStarted)
 
@@ -249,7 +278,7 @@ func (a *Agent) Run(ctx context.Context) (checks.Report, error) {
 
 	a.mu.Lock()
 	if err == nil {
-		a.last = &rep
+		a.last, a.lastAt = &rep, startedAt
 	}
 	a.running, a.runError = false, err
 	close(a.runDone)

@@ -372,8 +372,12 @@ func TestRunsCoalesceAndPersist(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, ok := again.Results(t.Context())
-	if !ok || len(rep.Results) != 2 || again.Status(t.Context()).Light != localapi.Amber {
+	if !ok || len(rep.Results) != 2 || rep.Results[1].Status != checks.Warn {
 		t.Errorf("saved results not restored: %v %+v", ok, rep)
+	}
+	// Their time is the replay's recording, weeks ago: out of date.
+	if st := again.Status(t.Context()); st.LastRunAt.IsZero() || !st.Stale || st.Light != localapi.Grey {
+		t.Errorf("restored status: %+v, want out of date", st)
 	}
 }
 

@@ -12,16 +12,24 @@ import (
 // Schedule timings.
 const (
 	// NetworkPollInterval is how often the network is looked at for a
-	// change (another Wi-Fi, a cable plugged in, a VPN up).
+	// change (another Wi-Fi, a cable plugged in, a VPN up), and the
+	// clock for a sleep or results out of date.
 	NetworkPollInterval = 10 * time.Second
 	// NetworkSettle is how long a change must last before checks run, so
 	// one roam does not start several runs.
 	NetworkSettle = 3 * time.Second
+	// ClockJump is how far the wall clock may move apart from the time the
+	// computer was awake between two ticks before the agent takes it that
+	// the computer slept (or its clock was set) and checks again at once.
+	ClockJump = 30 * time.Second
 )
 
 // Schedule runs the checks now, then every report_interval_seconds of the
-// policy, soon after the network changes and when the policy changes, until
-// ctx ends.
+// policy, soon after the network changes, when the policy changes, and at
+// once when the computer wakes from sleep or the results are out of date,
+// until ctx ends. Its timers count only the time the computer is awake
+// (Go's monotonic clock stops during sleep on Linux, macOS and Windows),
+// so the wall clock is what tells a sleep.
 func (a *Agent) Schedule(ctx context.Context) {
 	if a.lan != nil {
 		go a.lan.Run(ctx)
@@ -32,6 +40,8 @@ func (a *Agent) Schedule(ctx context.Context) {
 	lastNet := networkFingerprint()
 	next := time.Now().Add(a.interval())
 	var settle <-chan time.Time
+	var wake wakeWatch
+	wake.jumped(a.clockReading())
 	for {
 		timer := time.NewTimer(time.Until(next))
 		select {
@@ -52,6 +62,10 @@ func (a *Agent) Schedule(ctx context.Context) {
 				}
 				settle = time.After(NetworkSettle)
 			}
+			if why := a.due(&wake); why != "" {
+				a.runLogged(ctx, why)
+				next = time.Now().Add(a.interval())
+			}
 		case <-settle:
 			settle = nil
 			a.runLogged(ctx, "network_change")
@@ -64,8 +78,58 @@ func (a *Agent) Schedule(ctx context.Context) {
 	}
 }
 
+// due says why the checks must run now, at a tick, or "" when they need
+// not: the computer woke from sleep, or the results are out of date.
+func (a *Agent) due(wake *wakeWatch) string {
+	if wake.jumped(a.clockReading()) {
+		return "wake"
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.running && (a.last == nil || a.staleLocked()) {
+		return "out_of_date"
+	}
+	return ""
+}
+
+// clockReading is the wall clock and the time awake, read together.
+type clockReading struct {
+	wall  time.Time
+	awake time.Duration
+}
+
+func (a *Agent) clockReading() clockReading {
+	// Round(0) drops the monotonic reading: Sub must use the wall clock.
+	return clockReading{wall: a.cfg.Now().Round(0), awake: a.awake()}
+}
+
+// wakeWatch notices the computer waking from sleep: between two readings
+// the wall clock moved more than ClockJump further than the time awake.
+type wakeWatch struct {
+	last clockReading
+	seen bool
+}
+
+// jumped takes a reading and reports whether the clocks moved apart since
+// the last one (false for the first).
+func (w *wakeWatch) jumped(r clockReading) bool {
+	last, seen := w.last, w.seen
+	w.last, w.seen = r, true
+	if !seen {
+		return false
+	}
+	drift := r.wall.Sub(last.wall) - (r.awake - last.awake)
+	return drift > ClockJump || drift < -ClockJump
+}
+
 func (a *Agent) interval() time.Duration {
-	secs := a.Policy().ReportIntervalSeconds
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.intervalLocked()
+}
+
+func (a *Agent) intervalLocked() time.Duration {
+	secs := a.policy.ReportIntervalSeconds
 	if secs <= 0 {
 		secs = 900
 	}

@@ -2,6 +2,7 @@ package tray
 
 import (
 	"strings"
+	"time"
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/checks"
@@ -33,6 +34,7 @@ type Item struct {
 // key appears at most once in a MenuView.
 const (
 	KeyOverall       = "overall"
+	KeyLastChecked   = "last_checked"
 	KeySession       = "session_line"
 	KeyCookies       = "cookies_line"
 	KeyCloseBrowsers = "close_browsers"
@@ -78,6 +80,9 @@ func Menu(m Model) MenuView {
 
 	items := make([]Item, 0, 12+len(m.results))
 	items = append(items, text(KeyOverall, overall))
+	if line := m.lastChecked(); line != "" {
+		items = append(items, text(KeyLastChecked, line))
+	}
 	if !m.connected {
 		if m.seen || m.downReason != "" {
 			items = append(items, text(KeyNotice, LabelNotRunningHint))
@@ -183,7 +188,29 @@ func (m Model) overall() string {
 	if m.status.Running || m.runRequested {
 		return "Checking this computer…"
 	}
+	if m.status.Stale {
+		return "Not ready: these results are out of date"
+	}
 	return "Not checked yet"
+}
+
+// lastChecked says when the checks last ran ("Last checked at 14:05"), with
+// the day when that was not today; "" before the first run or with the
+// agent down.
+func (m Model) lastChecked() string {
+	at := m.status.LastRunAt
+	if !m.connected || at.IsZero() {
+		return ""
+	}
+	loc := m.cfg.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	at = at.In(loc)
+	if y, mo, d := m.now.In(loc).Date(); m.now.IsZero() || at.Year() != y || at.Month() != mo || at.Day() != d {
+		return "Last checked on " + at.Format("Mon 2 Jan") + " at " + at.Format("15:04")
+	}
+	return "Last checked at " + at.Format("15:04")
 }
 
 // Marks before a check's title.

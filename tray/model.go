@@ -43,6 +43,10 @@
 //     not notify; and once per session, a reminder to end it when it has been
 //     open longer than the policy's session_reminder_minutes (or
 //     Config.RemindAfter when set).
+//   - Out of date: when the agent says its results are out of date
+//     (Status.Stale: the computer slept, say), the icon is grey and the
+//     menu says it is checking again; a line always says when the checks
+//     last ran.
 //   - Agent down: grey icon, "SessionGuard isn't running", everything but
 //     Quit disabled; the next AgentEvent brings it back and fetches results.
 //   - Read-only: when the agent says CanWrite is false, the checks are shown
@@ -122,6 +126,10 @@ type Model struct {
 
 	// reminded is the session id the reminder was shown for.
 	reminded string
+
+	// now is the latest time the tray was told (a Tick, an agent event),
+	// to say when the checks last ran.
+	now time.Time
 
 	quitting bool
 }
@@ -388,6 +396,9 @@ func (m Model) agentEvent(ev localapi.Event) (Model, []Effect) {
 	reconnected := !m.connected
 	prevRun := m.status.LastRunAt
 	m.connected, m.seen, m.downReason = true, true, ""
+	if ev.At.After(m.now) {
+		m.now = ev.At
+	}
 	// The stream is the truth, the open session included.
 	m.status = ev.Status
 	if ev.Type == localapi.EventRunFinished || reconnected || !ev.Status.LastRunAt.Equal(prevRun) {
@@ -467,6 +478,7 @@ func (m Model) cookiesCleared(msg CookiesCleared) (Model, []Effect) {
 }
 
 func (m Model) tick(now time.Time) (Model, []Effect) {
+	m.now = now
 	s := m.status.Session
 	after := m.remindAfter()
 	if s == nil || after < 0 || m.reminded == s.SessionID || s.At.IsZero() {

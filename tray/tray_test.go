@@ -941,6 +941,40 @@ func TestReadOnlyMenu(t *testing.T) {
 	})
 }
 
+// TestOutOfDateResults: results the agent says are out of date (the
+// computer slept since they were taken) show grey and "checking", never
+// ready, and the menu says when the checks last ran, with the day when
+// that was not today.
+func TestOutOfDateResults(t *testing.T) {
+	yesterday := t0.Add(-20 * time.Hour)
+	stale := localapi.Status{Light: localapi.Grey, Stale: true, Running: true, CanWrite: true, LastRunAt: yesterday}
+	m, _ := run(t, newModel(cfg), AgentEvent{localapi.Event{Type: localapi.EventRunStarted, At: t0, Status: stale}},
+		ResultsLoaded{rep(fwOn, diskOn)})
+	v := Menu(m)
+	checkInvariants(t, v)
+	if v.Icon != localapi.Grey || v.Items[0].Label != "Checking this computer…" {
+		t.Errorf("out of date, checking: icon %q, %q", v.Icon, v.Items[0].Label)
+	}
+	wantItem("Last checked on Sun 22 Nov at 18:05", false)(t, mustItem(t, v, KeyLastChecked))
+
+	stale.Running = false
+	m, _ = run(t, m, event(localapi.EventRunFinished, stale))
+	if v := Menu(m); v.Icon != localapi.Grey || v.Items[0].Label != "Not ready: these results are out of date" {
+		t.Errorf("out of date, not checking: icon %q, %q", v.Icon, v.Items[0].Label)
+	}
+
+	m, _ = run(t, m, event(localapi.EventRunFinished, status(localapi.Green, true)))
+	v = Menu(m)
+	if v.Icon != localapi.Green || v.Items[0].Label != "Ready for a session" {
+		t.Errorf("fresh: icon %q, %q", v.Icon, v.Items[0].Label)
+	}
+	wantItem("Last checked at 14:05", false)(t, mustItem(t, v, KeyLastChecked))
+	m, _ = run(t, m, AgentDown{})
+	if _, ok := find(Menu(m), KeyLastChecked); ok {
+		t.Error("the agent is down, yet the menu says when it last checked")
+	}
+}
+
 func TestMenuLabels(t *testing.T) {
 	m, _ := run(t, newModel(Config{DashboardURL: "https://sg.example.org/", Location: time.UTC}),
 		event("status", status(localapi.Amber, true)),
@@ -948,6 +982,7 @@ func TestMenuLabels(t *testing.T) {
 	v := Menu(m)
 	want := []string{
 		"Ready for a session, with warnings",
+		"Last checked at 14:05",
 		"✔ Firewall — The firewall is on.",
 		"? Firewall — Could not read the firewall state.",
 		"⚠ Wi-Fi — The Wi-Fi uses older security.",

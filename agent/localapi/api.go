@@ -35,7 +35,8 @@ const (
 type Light string
 
 // The lights: green ready, amber warnings, red a required check is not
-// passing, grey no result (yet) or the agent is unreachable.
+// passing, grey no result (yet), results out of date (Status.Stale) or the
+// agent is unreachable.
 const (
 	Green Light = "green"
 	Amber Light = "amber"
@@ -51,6 +52,11 @@ type Status struct {
 	// Running is true while a check run is under way.
 	Running   bool      `json:"running"`
 	LastRunAt time.Time `json:"last_run_at,omitzero"`
+	// Stale: the latest results are out of date, so they say nothing about
+	// the computer now (older than the run interval allows, say). Light is
+	// then grey and Ready false until a fresh run finishes; the agent
+	// starts one.
+	Stale bool `json:"stale,omitempty"`
 	// Session is the open session, if any.
 	Session *report.SessionRecord `json:"session,omitempty"`
 	// Ended is the end record of the session that ended last, while no

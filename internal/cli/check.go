@@ -167,6 +167,11 @@ func (e *env) checkWithAgent(ctx context.Context, socket string, opts checkOptio
 		}
 		rep.Results, rep.Ready = kept, checks.ReadyOf(kept)
 	}
+	if st.Stale && (!st.CanWrite || cached) {
+		// The agent's latest results are out of date: they say nothing
+		// about the computer now.
+		rep.Ready = false
+	}
 	return rep, agentProvenance(st, rep, cached), nil
 }
 
@@ -177,6 +182,8 @@ func agentProvenance(st localapi.Status, rep checks.Report, cached bool) string 
 	switch {
 	case st.CanWrite && !cached:
 		return "Checked just now by the SessionGuard agent."
+	case st.Stale:
+		return "These are the SessionGuard agent's latest results, from " + rep.StartedAt.Local().Format("2 Jan 15:04") + ", and they are out of date, so they do not count as ready; the agent is checking again."
 	case st.CanWrite:
 		return "These are the SessionGuard agent's latest results, from " + when + ". Run 'sessionguard check' to check again."
 	default:

@@ -419,7 +419,8 @@ func (e *env) statusCommand() *cobra.Command {
 		Short: "Show the traffic light: is this computer ready, is a session open",
 		Long: `Ask the running SessionGuard agent for its traffic light, as the tray shows it:
 its latest results (without running the checks again), the open session and
-where it reports. When no agent runs, the checks run here and now, with your
+where it reports. Results the agent says are out of date (the computer slept
+since, say) are grey and not ready while it checks again. When no agent runs, the checks run here and now, with your
 own rights. 'sessionguard check' shows every check with what to fix.
 
 Exit codes: 0 ready, 1 not ready, 2 usage or internal error.`,
@@ -496,10 +497,17 @@ var lightWords = map[localapi.Light]string{
 	localapi.Grey:  "GREY: no results yet",
 }
 
+// staleWords is the headline when the agent's results are out of date.
+const staleWords = "GREY: not ready: the last results are out of date; SessionGuard is checking again"
+
 func (e *env) renderStatus(st localapi.Status, running bool) {
 	paint := painter(e.colour())
 	colours := map[localapi.Light]string{localapi.Green: "32", localapi.Amber: "33", localapi.Red: "31", localapi.Grey: "90"}
-	fmt.Fprintln(e.stdout, paint(colours[st.Light], lightWords[st.Light]))
+	headline := lightWords[st.Light]
+	if st.Stale {
+		headline = staleWords
+	}
+	fmt.Fprintln(e.stdout, paint(colours[st.Light], headline))
 	if !st.LastRunAt.IsZero() {
 		fmt.Fprintf(e.stdout, "Last checked: %s\n", st.LastRunAt.Local().Format("2 Jan 15:04"))
 	}
@@ -513,7 +521,10 @@ func (e *env) renderStatus(st localapi.Status, running bool) {
 	} else if st.Enrolled {
 		fmt.Fprintf(e.stdout, "Reporting to %s (%d waiting to send)\n", st.Server, st.Pending)
 	}
-	if st.Light != localapi.Green {
+	switch {
+	case st.Stale:
+		fmt.Fprintln(e.stdout, "Run 'sessionguard status' again in a minute, or 'sessionguard check' to check now.")
+	case st.Light != localapi.Green:
 		fmt.Fprintln(e.stdout, "Run 'sessionguard check' to see what to fix.")
 	}
 }

@@ -17,7 +17,7 @@ const MaxChecks = 16
 // stand before "Check again" and before "About", which are always shown, so
 // they never meet; the separator tray.Menu puts between the status lines
 // and the check lines is not drawn (every check line starts with its mark).
-var topKeys = []string{tray.KeyOverall, tray.KeySession, tray.KeyRevoked, tray.KeyReadOnly, tray.KeyNotice, tray.KeyCookies, tray.KeyCloseBrowsers}
+var topKeys = []string{tray.KeyOverall, tray.KeyLastChecked, tray.KeySession, tray.KeyRevoked, tray.KeyReadOnly, tray.KeyNotice, tray.KeyCookies, tray.KeyCloseBrowsers}
 
 var actionKeys = []string{tray.KeyCheckAgain, tray.KeyStartEnd, tray.KeyDashboard}
 
