@@ -80,17 +80,20 @@ type Agent struct {
 	last *checks.Report
 	// lastAt is when the last run started by the agent's clock (for saved
 	// results, the time the report gives): how old its results are.
-	lastAt   time.Time
-	running  bool
-	session  *report.SessionRecord
-	ended    *report.SessionRecord // the end record of the last session
-	policy   checks.Policy
-	subs     map[int]chan localapi.Event
-	nextSub  int
-	runDone  chan struct{} // closed when the current run ends
-	runError error
-	outbox   Outbox
-	server   string
+	lastAt time.Time
+	// lastSaved: last is the report an earlier agent saved, shown out of
+	// date until this agent's first run finishes.
+	lastSaved bool
+	running   bool
+	session   *report.SessionRecord
+	ended     *report.SessionRecord // the end record of the last session
+	policy    checks.Policy
+	subs      map[int]chan localapi.Event
+	nextSub   int
+	runDone   chan struct{} // closed when the current run ends
+	runError  error
+	outbox    Outbox
+	server    string
 	// policyChanged wakes Schedule to judge the computer by a new policy.
 	policyChanged chan struct{}
 	// lan browses the network in the background (nil: checks browse).
@@ -127,12 +130,25 @@ func New(cfg Config) (*Agent, error) {
 	if b, err := os.ReadFile(filepath.Join(cfg.StateDir, statedir.ResultsFile)); err == nil {
 		var rep checks.Report
 		if json.Unmarshal(b, &rep) == nil && rep.Schema == checks.ReportSchema {
-			a.last, a.lastAt = &rep, rep.StartedAt
+			// Perhaps an older version's, under another policy: judged by
+			// this one, and out of date until a run of this agent's.
+			rep = judged(rep, cfg.Policy)
+			a.last, a.lastAt, a.lastSaved = &rep, rep.StartedAt, true
 		} else {
 			cfg.Logger.Warn("ignoring unreadable saved results", "file", statedir.ResultsFile)
 		}
 	}
 	return a, nil
+}
+
+// judged is rep with each result's Required, and the verdict, as pol says.
+func judged(rep checks.Report, pol checks.Policy) checks.Report {
+	rep.Results = slices.Clone(rep.Results)
+	for i := range rep.Results {
+		rep.Results[i].Required = pol.Required(rep.Results[i].ID)
+	}
+	rep.Ready = checks.ReadyOf(rep.Results)
+	return rep
 }
 
 // Policy is the policy in force.
@@ -213,11 +229,15 @@ func (a *Agent) statusLocked() localapi.Status {
 // for the run before them and the next one to finish.
 const StaleGrace = time.Minute
 
-// staleLocked reports whether the last results are out of date: older
-// than the run interval and the grace by the wall clock (which, unlike
-// Schedule's timers, counts the time the computer slept), or from the
-// future (the clock was set back).
+// staleLocked reports whether the last results are out of date: saved by
+// an earlier agent (this one has not finished a run yet), older than the
+// run interval and the grace by the wall clock (which, unlike Schedule's
+// timers, counts the time the computer slept), or from the future (the
+// clock was set back).
 func (a *Agent) staleLocked() bool {
+	if a.lastSaved {
+		return true
+	}
 	grace := StaleGrace + 2*a.policy.CheckTimeout()
 	age := a.cfg.Now().Sub(a.lastAt)
 	return age > a.intervalLocked()+grace || age < -grace
@@ -278,7 +298,7 @@ func (a *Agent) Run(ctx context.Context) (checks.Report, error) {
 
 	a.mu.Lock()
 	if err == nil {
-		a.last, a.lastAt = &rep, startedAt
+		a.last, a.lastAt, a.lastSaved = &rep, startedAt, false
 	}
 	a.running, a.runError = false, err
 	close(a.runDone)

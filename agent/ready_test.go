@@ -1,11 +1,17 @@
 package agent
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/agent/statedir"
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 )
 
 // fakeClock is a wall clock the test moves; awake is the time the
@@ -116,5 +122,60 @@ func TestTickNoticesWake(t *testing.T) {
 	clock.pass(f.agent.interval()) // Schedule's timer was late (say): the tick catches it
 	if why := f.agent.due(&wake); why != "out_of_date" {
 		t.Errorf("results out of date: %q, want out_of_date", why)
+	}
+}
+
+// TestSavedResultsOutOfDateUntilARun: results an earlier agent saved (an
+// older version, under an older policy) are never shown as ready, however
+// recent: grey and not ready, while this agent's first run is under way
+// too, and judged by the policy in force; the first run finishing brings
+// the light back. The old agent showed them green from the start.
+func TestSavedResultsOutOfDateUntilARun(t *testing.T) {
+	clock := newFakeClock()
+	dir := t.TempDir()
+	saved := checks.Report{Schema: checks.ReportSchema, Ready: true, StartedAt: clock.Now().Add(-time.Minute), Results: []checks.Result{
+		{ID: "firewall", Title: "Firewall", Status: checks.Pass, Required: true},
+		{ID: "antivirus", Title: "Anti-virus", Status: checks.Fail, Required: false},
+	}}
+	b, err := json.Marshal(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, statedir.ResultsFile), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fw, av := newSwitchable("firewall", checks.Pass), newSwitchable("antivirus", checks.Pass)
+	pol := all.DefaultPolicy()
+	pol.Checks = map[string]checks.CheckPolicy{"firewall": {Required: true}, "antivirus": {Required: true}}
+	a, err := New(Config{Probe: replayProbe(t), Checks: []checks.Check{fw.check(), av.check()}, Policy: pol,
+		StateDir: dir, Version: "new", Log: &memLog{}, ValidateLabel: rejectEmails, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := a.Status(t.Context()); st.Light != localapi.Grey || st.Ready || !st.Stale || st.LastRunAt.IsZero() {
+		t.Errorf("saved a minute ago by an earlier agent: light %s ready %v stale %v, want grey, not ready, out of date", st.Light, st.Ready, st.Stale)
+	}
+	rep, ok := a.Results(t.Context())
+	if !ok || rep.Ready || !rep.Results[1].Required {
+		t.Errorf("saved results under the policy in force (anti-virus required): ready %v %+v", rep.Ready, rep.Results)
+	}
+
+	fw.delay = 200 * time.Millisecond
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := a.Run(t.Context()); err != nil {
+			t.Error(err)
+		}
+	}()
+	for !a.Status(t.Context()).Running {
+		time.Sleep(time.Millisecond)
+	}
+	if st := a.Status(t.Context()); st.Light != localapi.Grey || st.Ready {
+		t.Errorf("first run under way: light %s ready %v, want grey, not ready", st.Light, st.Ready)
+	}
+	<-done
+	if st := a.Status(t.Context()); st.Light != localapi.Green || !st.Ready || st.Stale {
+		t.Errorf("after the first run: %+v", st)
 	}
 }
