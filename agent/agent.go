@@ -84,14 +84,19 @@ type Agent struct {
 	// lastSaved: last is the report an earlier agent saved, shown out of
 	// date until this agent's first run finishes.
 	lastSaved bool
-	running   bool
-	session   *report.SessionRecord
-	ended     *report.SessionRecord // the end record of the last session
-	policy    checks.Policy
+	// lastPolicy is the generation of the policy last was judged by.
+	lastPolicy uint64
+	// current is the run under way (nil: none); runs counts the runs
+	// started, numbering them.
+	current *run
+	runs    uint64
+	session *report.SessionRecord
+	ended   *report.SessionRecord // the end record of the last session
+	policy  checks.Policy
+	// policyGen counts the policies set since New.
+	policyGen uint64
 	subs      map[int]chan localapi.Event
 	nextSub   int
-	runDone   chan struct{} // closed when the current run ends
-	runError  error
 	outbox    Outbox
 	server    string
 	// policyChanged wakes Schedule to judge the computer by a new policy.
@@ -163,6 +168,13 @@ func (a *Agent) Policy() checks.Policy {
 func (a *Agent) SetPolicy(pol checks.Policy) {
 	a.mu.Lock()
 	a.policy = pol
+	// The results are out of date until a run under this policy ends;
+	// meanwhile they are listed as it judges them.
+	a.policyGen++
+	if a.last != nil {
+		rep := judged(*a.last, pol)
+		a.last = &rep
+	}
 	a.mu.Unlock()
 	a.broadcast(localapi.EventStatus)
 	select {
@@ -191,7 +203,7 @@ func (a *Agent) statusLocked() localapi.Status {
 	st := localapi.Status{
 		Version:       a.cfg.Version,
 		Light:         localapi.Grey,
-		Running:       a.running,
+		Running:       a.current != nil,
 		AllowOverride: a.policy.AllowOverride,
 		Enrolled:      a.outbox != nil,
 		Server:        a.server,
@@ -230,12 +242,13 @@ func (a *Agent) statusLocked() localapi.Status {
 const StaleGrace = time.Minute
 
 // staleLocked reports whether the last results are out of date: saved by
-// an earlier agent (this one has not finished a run yet), older than the
+// an earlier agent (this one has not finished a run yet), judged by a
+// policy that has since been replaced, older than the
 // run interval and the grace by the wall clock (which, unlike Schedule's
 // timers, counts the time the computer slept), or from the future (the
 // clock was set back).
 func (a *Agent) staleLocked() bool {
-	if a.lastSaved {
+	if a.lastSaved || a.lastPolicy != a.policyGen {
 		return true
 	}
 	grace := StaleGrace + 2*a.policy.CheckTimeout()
@@ -269,43 +282,75 @@ func (a *Agent) Results(context.Context) (checks.Report, bool) {
 	return *a.last, true
 }
 
-// Run runs every check now. A call while a run is under way waits for that
-// run and returns its report instead of starting another.
+// run is one check run, which the requests made before it started share.
+type run struct {
+	seq       uint64 // runs are numbered from 1 in the order they start
+	policy    checks.Policy
+	policyGen uint64
+	startedAt time.Time     // by the agent's clock
+	done      chan struct{} // closed when the run ends
+	rep       checks.Report // the run's report and error, once done
+	err       error
+}
+
+// Run runs every check and returns a report begun after the call, judged
+// by the policy in force: a call while a run is under way joins that run
+// only when it started after the call, under the policy in force, and
+// otherwise waits for it and starts the next (which the calls made
+// meanwhile share).
 func (a *Agent) Run(ctx context.Context) (checks.Report, error) {
 	a.mu.Lock()
-	if a.running {
-		done := a.runDone
+	after := a.runs // runs numbered above this started after the call
+	for {
+		cur := a.current
+		if cur == nil {
+			r := &run{seq: a.runs + 1, policy: a.policy, policyGen: a.policyGen, startedAt: a.cfg.Now(), done: make(chan struct{})}
+			a.runs, a.current = r.seq, r
+			a.mu.Unlock()
+			return a.execute(ctx, r)
+		}
+		joinable := cur.seq > after && cur.policyGen == a.policyGen
 		a.mu.Unlock()
 		select {
-		case <-done:
+		case <-cur.done:
 		case <-ctx.Done():
 			return checks.Report{}, ctx.Err()
 		}
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		if a.last == nil {
-			return checks.Report{}, a.runError
+		// A joined run cancelled by its caller is no answer: run afresh.
+		if joinable && cur.err == nil {
+			return cur.rep, nil
 		}
-		return *a.last, a.runError
+		a.mu.Lock()
 	}
-	a.running, a.runDone = true, make(chan struct{})
-	pol, startedAt := a.policy, a.cfg.Now()
-	a.mu.Unlock()
+}
+
+// execute runs r, the current run, keeps and reports its results, and
+// ends it.
+func (a *Agent) execute(ctx context.Context, r *run) (checks.Report, error) {
 	a.broadcast(localapi.EventRunStarted)
 
-	rep := checks.Run(ctx, a.cfg.Probe, pol, a.cfg.Checks)
+	rep := checks.Run(ctx, a.cfg.Probe, r.policy, a.cfg.Checks)
 	err := ctx.Err()
+	if err != nil {
+		err = fmt.Errorf("running checks: %w", err)
+	}
 
 	a.mu.Lock()
 	if err == nil {
-		a.last, a.lastAt, a.lastSaved = &rep, startedAt, false
+		shown := rep
+		if r.policyGen != a.policyGen {
+			// Out of date already: listed as the new policy judges it.
+			shown = judged(rep, a.policy)
+		}
+		a.last, a.lastAt, a.lastSaved, a.lastPolicy = &shown, r.startedAt, false, r.policyGen
 	}
-	a.running, a.runError = false, err
-	close(a.runDone)
+	r.rep, r.err = rep, err
+	a.current = nil
+	close(r.done)
 	a.mu.Unlock()
 	if err != nil {
 		a.broadcast(localapi.EventRunFinished)
-		return rep, fmt.Errorf("running checks: %w", err)
+		return rep, err
 	}
 	a.save(rep)
 	a.send(report.NewCheckRun(a.agentInfo(rep.Host), rep))

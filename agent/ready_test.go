@@ -2,6 +2,7 @@ package agent
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"sync"
@@ -177,5 +178,93 @@ func TestSavedResultsOutOfDateUntilARun(t *testing.T) {
 	<-done
 	if st := a.Status(t.Context()); st.Light != localapi.Green || !st.Ready || st.Stale {
 		t.Errorf("after the first run: %+v", st)
+	}
+}
+
+// waitRunning waits until a run is under way.
+func waitRunning(t *testing.T, a *Agent) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for !a.Status(t.Context()).Running {
+		if time.Now().After(deadline) {
+			t.Fatal("no run started")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestRunAfterPolicyChange: a run asked for after a new policy arrived
+// (Schedule's policy_change run, a session start) never gets the verdict
+// of a run begun under the old one; it waits for that run and checks
+// again. Meanwhile the old results are out of date. The old agent joined
+// the run under way: anti-virus, failing and newly required, was passed
+// over, and a session started as ready.
+func TestRunAfterPolicyChange(t *testing.T) {
+	f := newFixture(t, false)
+	lax, strict := all.DefaultPolicy(), all.DefaultPolicy()
+	lax.Checks = map[string]checks.CheckPolicy{"firewall": {Required: true}, "antivirus": {Required: false}}
+	strict.Checks = map[string]checks.CheckPolicy{"firewall": {Required: true}, "antivirus": {Required: true}}
+	f.agent.SetPolicy(lax)
+	f.av.status.Store(checks.Fail)
+	if _, err := f.agent.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if st := f.agent.Status(t.Context()); st.Light != localapi.Amber || !st.Ready {
+		t.Fatalf("under the lax policy: %+v", st)
+	}
+
+	f.fw.delay = 200 * time.Millisecond
+	go f.agent.Run(t.Context()) //nolint:errcheck // the tray's Check again, under the lax policy
+	waitRunning(t, f.agent)
+	f.agent.SetPolicy(strict)
+	if st := f.agent.Status(t.Context()); st.Light != localapi.Grey || st.Ready {
+		t.Errorf("new policy, no run under it yet: light %s ready %v, want grey, not ready", st.Light, st.Ready)
+	}
+	rep, err := f.agent.Run(t.Context()) // Schedule's policy_change run
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Ready {
+		t.Errorf("run after the policy change: ready, want not ready (anti-virus is required now)")
+	}
+	if st := f.agent.Status(t.Context()); st.Light != localapi.Red || st.Ready {
+		t.Errorf("after the run under the new policy: light %s ready %v, want red", st.Light, st.Ready)
+	}
+
+	f.agent.SetPolicy(lax)
+	if _, err := f.agent.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	go f.agent.Run(t.Context()) //nolint:errcheck // under the lax policy
+	waitRunning(t, f.agent)
+	f.agent.SetPolicy(strict)
+	_, err = f.agent.StartSession(t.Context(), localapi.StartRequest{Label: "CR-1"})
+	var nr *localapi.NotReadyError
+	if !errors.As(err, &nr) {
+		t.Errorf("session start after the policy change, anti-virus failing: %v, want not ready", err)
+	}
+}
+
+// TestRunStartsAfterTheCall: a call while a run is under way gets a run
+// begun after it (the computer may have changed since that run looked),
+// and the calls made meanwhile share that one run.
+func TestRunStartsAfterTheCall(t *testing.T) {
+	f := newFixture(t, false)
+	f.fw.delay = 200 * time.Millisecond
+	go f.agent.Run(t.Context()) //nolint:errcheck // a run under way
+	waitRunning(t, f.agent)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := f.agent.Run(t.Context()); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := f.fw.runs.Load(); n != 2 {
+		t.Errorf("%d runs, want 2: the one under way, and one for the 4 calls made during it", n)
 	}
 }

@@ -86,7 +86,7 @@ func (a *Agent) due(wake *wakeWatch) string {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !a.running && (a.last == nil || a.staleLocked()) {
+	if a.current == nil && (a.last == nil || a.staleLocked()) {
 		return "out_of_date"
 	}
 	return ""
