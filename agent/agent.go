@@ -1,5 +1,7 @@
 // Package agent is the SessionGuard service: it runs the checks at start,
-// on the policy's interval, when the network changes and on demand; keeps
+// on the policy's interval, when the network or the policy changes, when
+// the computer wakes, when another person signs in at the screen and on
+// demand; shows results out of date as such (grey, never ready); keeps
 // the latest results in memory and on disk; opens and closes sessions,
 // writing each start and end to the tamper-evident session log; and puts
 // every check run and session record in the outbox (the durable spool the
@@ -86,6 +88,10 @@ type Agent struct {
 	lastSaved bool
 	// lastPolicy is the generation of the policy last was judged by.
 	lastPolicy uint64
+	// lastConsole tags the person at the screen last was taken for, and
+	// seenConsole the one seen there last (by a run or Schedule's tick).
+	lastConsole, seenConsole string
+	consoleTags              consoleTagger
 	// current is the run under way (nil: none); runs counts the runs
 	// started, numbering them.
 	current *run
@@ -129,7 +135,7 @@ func New(cfg Config) (*Agent, error) {
 		cfg.Probe = lan.Probe(cfg.Probe)
 	}
 	a := &Agent{cfg: cfg, lan: lan, policy: cfg.Policy, session: cfg.OpenSession, ended: cfg.LastEnded, subs: map[int]chan localapi.Event{},
-		outbox: cfg.Outbox, server: cfg.Server, policyChanged: make(chan struct{}, 1)}
+		outbox: cfg.Outbox, server: cfg.Server, policyChanged: make(chan struct{}, 1), consoleTags: newConsoleTagger()}
 	started := time.Now()
 	a.awake = func() time.Duration { return time.Since(started) }
 	if b, err := os.ReadFile(filepath.Join(cfg.StateDir, statedir.ResultsFile)); err == nil {
@@ -243,12 +249,13 @@ const StaleGrace = time.Minute
 
 // staleLocked reports whether the last results are out of date: saved by
 // an earlier agent (this one has not finished a run yet), judged by a
-// policy that has since been replaced, older than the
+// policy that has since been replaced, taken for another person at the
+// screen than the one there now, older than the
 // run interval and the grace by the wall clock (which, unlike Schedule's
 // timers, counts the time the computer slept), or from the future (the
 // clock was set back).
 func (a *Agent) staleLocked() bool {
-	if a.lastSaved || a.lastPolicy != a.policyGen {
+	if a.lastSaved || a.lastPolicy != a.policyGen || a.lastConsole != a.seenConsole {
 		return true
 	}
 	grace := StaleGrace + 2*a.policy.CheckTimeout()
@@ -288,6 +295,7 @@ type run struct {
 	policy    checks.Policy
 	policyGen uint64
 	startedAt time.Time     // by the agent's clock
+	console   string        // the tag of the person at the screen
 	done      chan struct{} // closed when the run ends
 	rep       checks.Report // the run's report and error, once done
 	err       error
@@ -327,6 +335,10 @@ func (a *Agent) Run(ctx context.Context) (checks.Report, error) {
 // execute runs r, the current run, keeps and reports its results, and
 // ends it.
 func (a *Agent) execute(ctx context.Context, r *run) (checks.Report, error) {
+	who := a.consoleTags.tag(a.cfg.Probe)
+	a.mu.Lock()
+	r.console, a.seenConsole = who, who
+	a.mu.Unlock()
 	a.broadcast(localapi.EventRunStarted)
 
 	rep := checks.Run(ctx, a.cfg.Probe, r.policy, a.cfg.Checks)
@@ -342,7 +354,7 @@ func (a *Agent) execute(ctx context.Context, r *run) (checks.Report, error) {
 			// Out of date already: listed as the new policy judges it.
 			shown = judged(rep, a.policy)
 		}
-		a.last, a.lastAt, a.lastSaved, a.lastPolicy = &shown, r.startedAt, false, r.policyGen
+		a.last, a.lastAt, a.lastSaved, a.lastPolicy, a.lastConsole = &shown, r.startedAt, false, r.policyGen, r.console
 	}
 	r.rep, r.err = rep, err
 	a.current = nil

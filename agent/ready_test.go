@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
+	"github.com/sessionguard/sessionguard/checks/probe"
 )
 
 // fakeClock is a wall clock the test moves; awake is the time the
@@ -266,5 +268,95 @@ func TestRunStartsAfterTheCall(t *testing.T) {
 	wg.Wait()
 	if n := f.fw.runs.Load(); n != 2 {
 		t.Errorf("%d runs, want 2: the one under way, and one for the 4 calls made during it", n)
+	}
+}
+
+// switchingProbe is a probe whose person at the screen the test sets.
+type switchingProbe struct {
+	probe.Probe
+	mu   sync.Mutex
+	user probe.User
+	err  error
+}
+
+func (p *switchingProbe) ConsoleUser() (probe.User, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.user, p.err
+}
+
+func (p *switchingProbe) signIn(u probe.User, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.user, p.err = u, err
+}
+
+// TestConsoleUserSwitch: results taken for one person at the screen are
+// out of date once another signs in (fast user switching): the tick
+// notices, the light turns grey and the checks run again for the new
+// person. The old agent showed the first person's green to the second
+// until the next interval. What the agent keeps of a person is an opaque
+// tag, never the account.
+func TestConsoleUserSwitch(t *testing.T) {
+	first := probe.User{UID: "S-1-5-21-1004336348-1177238915-682003330-1001", Name: "user", Home: `C:\Users\user`}
+	second := probe.User{UID: "S-1-5-21-1004336348-1177238915-682003330-1002", Name: "user2", Home: `C:\Users\user2`}
+	p := &switchingProbe{Probe: replayProbe(t), user: first}
+	fw := newSwitchable("firewall", checks.Pass)
+	a, err := New(Config{Probe: p, Checks: []checks.Check{fw.check()}, Policy: all.DefaultPolicy(), StateDir: t.TempDir(),
+		Version: "test", Log: &memLog{}, ValidateLabel: rejectEmails})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var wake wakeWatch
+	if why := a.due(&wake); why != "" {
+		t.Errorf("same person at the screen: %q, want nothing to do", why)
+	}
+	for _, tag := range []string{a.lastConsole, a.seenConsole} {
+		if tag == "" || strings.Contains(tag, "1001") || strings.Contains(tag, "user") {
+			t.Errorf("console tag %q: want an opaque tag", tag)
+		}
+	}
+
+	p.signIn(second, nil)
+	if why := a.due(&wake); why != "console_user_changed" {
+		t.Errorf("another person signed in: %q, want console_user_changed", why)
+	}
+	if st := a.Status(t.Context()); st.Light != localapi.Grey || st.Ready || !st.Stale {
+		t.Errorf("another person signed in, not checked yet: light %s ready %v, want grey, not ready", st.Light, st.Ready)
+	}
+	if _, err := a.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if st := a.Status(t.Context()); st.Light != localapi.Green || st.Stale {
+		t.Errorf("checked for the new person: %+v", st)
+	}
+
+	// Signed out, or a screen that cannot be read, is no person's green
+	// either; with a run under way the watchers hear of it at once.
+	ch, stop := a.Subscribe()
+	defer stop()
+	fw.delay = 200 * time.Millisecond
+	go a.Run(t.Context()) //nolint:errcheck // a run under way
+	next := func() localapi.Event {
+		t.Helper()
+		select {
+		case ev := <-ch:
+			return ev
+		case <-time.After(2 * time.Second):
+			t.Fatal("no event")
+			return localapi.Event{}
+		}
+	}
+	for next().Type != localapi.EventRunStarted {
+	}
+	p.signIn(probe.User{}, errors.New("loginctl timed out"))
+	if why := a.due(&wake); why != "" {
+		t.Errorf("run under way: %q, want none started", why)
+	}
+	if ev := next(); ev.Type != localapi.EventStatus || ev.Status.Light != localapi.Grey || ev.Status.Ready {
+		t.Errorf("event after the screen changed: %s %+v, want grey", ev.Type, ev.Status)
 	}
 }

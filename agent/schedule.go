@@ -7,13 +7,16 @@ import (
 	"net"
 	"sort"
 	"time"
+
+	"github.com/sessionguard/sessionguard/agent/localapi"
 )
 
 // Schedule timings.
 const (
 	// NetworkPollInterval is how often the network is looked at for a
 	// change (another Wi-Fi, a cable plugged in, a VPN up), and the
-	// clock for a sleep or results out of date.
+	// clock and the screen for a sleep, another person signed in, or
+	// results out of date.
 	NetworkPollInterval = 10 * time.Second
 	// NetworkSettle is how long a change must last before checks run, so
 	// one roam does not start several runs.
@@ -26,8 +29,8 @@ const (
 
 // Schedule runs the checks now, then every report_interval_seconds of the
 // policy, soon after the network changes, when the policy changes, and at
-// once when the computer wakes from sleep or the results are out of date,
-// until ctx ends. Its timers count only the time the computer is awake
+// once when the computer wakes from sleep, another person signs in at the
+// screen or the results are out of date, until ctx ends. Its timers count only the time the computer is awake
 // (Go's monotonic clock stops during sleep on Linux, macOS and Windows),
 // so the wall clock is what tells a sleep.
 func (a *Agent) Schedule(ctx context.Context) {
@@ -79,17 +82,29 @@ func (a *Agent) Schedule(ctx context.Context) {
 }
 
 // due says why the checks must run now, at a tick, or "" when they need
-// not: the computer woke from sleep, or the results are out of date.
+// not: the computer woke from sleep, another person is at the screen (the
+// light turns grey at once, even with a run under way), or the results are
+// out of date.
 func (a *Agent) due(wake *wakeWatch) string {
 	if wake.jumped(a.clockReading()) {
 		return "wake"
 	}
+	who := a.consoleTags.tag(a.cfg.Probe)
 	a.mu.Lock()
-	defer a.mu.Unlock()
+	switched := a.seenConsole != "" && who != a.seenConsole
+	a.seenConsole = who
+	why := ""
 	if a.current == nil && (a.last == nil || a.staleLocked()) {
-		return "out_of_date"
+		why = "out_of_date"
+		if switched {
+			why = "console_user_changed"
+		}
 	}
-	return ""
+	a.mu.Unlock()
+	if switched && why == "" {
+		a.broadcast(localapi.EventStatus)
+	}
+	return why
 }
 
 // clockReading is the wall clock and the time awake, read together.

@@ -363,7 +363,8 @@ func (m Model) aboutText() string {
 		"SessionGuard checks that this computer is ready for a confidential session " +
 		"and keeps a record of your sessions. The light in the tray shows it: " +
 		"a tick when ready, an exclamation mark for warnings, a cross when something " +
-		"must be fixed first, and a question mark when SessionGuard isn't running.\n\n" +
+		"must be fixed first, and a question mark when SessionGuard isn't running " +
+		"or is checking again because its last results are out of date.\n\n" +
 		"After Quit, start it again from your applications menu (SessionGuard)."
 }
 
