@@ -41,7 +41,7 @@ func parseWindowsEAP(doc string) (p eapProfile, ok bool) {
 	performSet := false
 	for {
 		tok, err := dec.Token()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

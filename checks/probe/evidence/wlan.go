@@ -140,7 +140,7 @@ func ScrubProfileXML(doc string) string {
 	for {
 		start := dec.InputOffset()
 		tok, err := dec.RawToken()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
