@@ -346,20 +346,26 @@ func TestSessionLogFailureDoesNotOpen(t *testing.T) {
 	}
 }
 
-func TestRunsCoalesceAndPersist(t *testing.T) {
-	f := newFixture(t, false)
-	f.fw.delay = 100 * time.Millisecond
+// runAtOnce asks a for n runs at the same time and waits for them all.
+func runAtOnce(t *testing.T, a *Agent, n int) {
+	t.Helper()
 	var wg sync.WaitGroup
-	for range 5 {
+	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := f.agent.Run(t.Context()); err != nil {
+			if _, err := a.Run(t.Context()); err != nil {
 				t.Error(err)
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+func TestRunsCoalesceAndPersist(t *testing.T) {
+	f := newFixture(t, false)
+	f.fw.delay = 100 * time.Millisecond
+	runAtOnce(t, f.agent, 5)
 	if n := f.fw.runs.Load(); n > 2 {
 		t.Errorf("5 concurrent requests ran the checks %d times", n)
 	}

@@ -255,17 +255,7 @@ func TestRunStartsAfterTheCall(t *testing.T) {
 	f.fw.delay = 200 * time.Millisecond
 	go f.agent.Run(t.Context()) //nolint:errcheck // a run under way
 	waitRunning(t, f.agent)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := f.agent.Run(t.Context()); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	runAtOnce(t, f.agent, 4)
 	if n := f.fw.runs.Load(); n != 2 {
 		t.Errorf("%d runs, want 2: the one under way, and one for the 4 calls made during it", n)
 	}
