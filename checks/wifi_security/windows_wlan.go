@@ -93,12 +93,16 @@ func netshUnrecognised(r netshInterfaces) bool {
 // service's security attributes (and, for WPA2, the access point's
 // elements), when netsh's answer was not recognised. The WLAN service
 // lists every connected interface, as netsh does. False, leaving f as it
-// was, when the service did not answer, or did not give the attributes
-// of every connected interface (an older agent's or evidence bundle's
-// answer has none).
+// was, when the service did not answer, listed no connected interface
+// (that none is connected is then not told), or did not give the
+// attributes of every connected interface (an older agent's or evidence
+// bundle's answer has none).
 func fromWLANAttributes(p probe.Probe, f *facts, r netshInterfaces) bool {
 	as, err := probe.WLANAssociations(p)
-	if err != nil {
+	if err != nil || len(as) == 0 {
+		// No connected interface is not taken from the WLAN service
+		// alone while netsh could not be read: Wine's, for one, lists
+		// none and says nothing of the rest.
 		return false
 	}
 	conns := make([]connection, 0, len(as))
@@ -119,10 +123,6 @@ func fromWLANAttributes(p probe.Probe, f *facts, r netshInterfaces) bool {
 		note = "netsh: " + r.Detail + "; graded by the WLAN API's security attributes"
 	}
 	f.Tried = append(f.Tried, note)
-	if len(conns) == 0 {
-		f.WiFi = stateNotConnected
-		return true
-	}
 	f.WiFi, f.Connections = stateConnected, conns
 	if slices.ContainsFunc(conns, needsIEs) {
 		if why := withWLANElements(as, nil, f.Connections, bssids); why != nil {

@@ -208,20 +208,25 @@ func TestTrayOverDBus(t *testing.T) {
 	for _, r := range rep.Results {
 		want = append(want, r.Title)
 	}
-	// overall line, then one line per check in the agent's order.
+	// overall line, when the checks last ran, then one line per check in
+	// the agent's order.
 	if got[0] != want[0] {
 		t.Errorf("overall line %q, want %q (menu %q)", got[0], want[0], got)
 	}
 	if len(rep.Results) != len(all.Checks()) {
 		t.Fatalf("agent has %d results, want the %d checks", len(rep.Results), len(all.Checks()))
 	}
+	// Then when the checks last ran.
+	if !strings.HasPrefix(got[1], "Last checked ") {
+		t.Errorf("line 1 = %q, want when the checks last ran", got[1])
+	}
 	for i, r := range rep.Results {
-		line := got[1+i]
+		line := got[2+i]
 		if !strings.Contains(line, " "+r.Title+" — ") {
-			t.Errorf("line %d = %q, want check %q", 1+i, line, r.Title)
+			t.Errorf("line %d = %q, want check %q", 2+i, line, r.Title)
 		}
 	}
-	tail := got[1+len(rep.Results):]
+	tail := got[2+len(rep.Results):]
 	about := tray.LabelAbout + " (development build)" // the test binary has no version
 	if wantTail := []string{"---", tray.LabelCheckAgain, tray.LabelStart, "---", about, tray.LabelQuit}; !slices.Equal(tail, wantTail) {
 		t.Errorf("menu ends %q, want %q\nwhole menu %q", tail, wantTail, got)

@@ -53,7 +53,10 @@ func (l *Live) WLANAssociations() ([]probe.WLANAssociation, error) {
 	}
 	defer wlanClose(h)
 	var list *wlanInterfaceInfoList
-	if err := wlanCall("WlanEnumInterfaces", procWlanEnumInterfaces, uintptr(h), 0, uintptr(unsafe.Pointer(&list))); err != nil {
+	if err := wlanCall("WlanEnumInterfaces", procWlanEnumInterfaces, func() uintptr {
+		r, _, _ := procWlanEnumInterfaces.Call(uintptr(h), 0, uintptr(unsafe.Pointer(&list)))
+		return r
+	}); err != nil {
 		return nil, err
 	}
 	defer wlanFree(unsafe.Pointer(list))
@@ -76,8 +79,10 @@ func (l *Live) WLANAssociations() ([]probe.WLANAssociation, error) {
 
 // wlanOpen opens a WLAN client handle (WlanOpenHandle).
 func wlanOpen(version *uint32, h *windows.Handle) error {
-	return wlanCall("WlanOpenHandle", procWlanOpenHandle, wlanClientVersion, 0,
-		uintptr(unsafe.Pointer(version)), uintptr(unsafe.Pointer(h)))
+	return wlanCall("WlanOpenHandle", procWlanOpenHandle, func() uintptr {
+		r, _, _ := procWlanOpenHandle.Call(wlanClientVersion, 0, uintptr(unsafe.Pointer(version)), uintptr(unsafe.Pointer(h)))
+		return r
+	})
 }
 
 // wlanClose closes it (WlanCloseHandle); nothing is to be done about a
@@ -90,8 +95,11 @@ func wlanClose(h windows.Handle) { _, _, _ = procWlanCloseHandle.Call(uintptr(h)
 func wlanAssociation(h windows.Handle, guid *[16]byte) (probe.WLANAssociation, error) {
 	var size uint32
 	var conn *wlanConnectionAttributes
-	if err := wlanCall("WlanQueryInterface", procWlanQueryInterface, uintptr(h), uintptr(unsafe.Pointer(guid)),
-		wlanIntfOpcodeCurrentConnection, 0, uintptr(unsafe.Pointer(&size)), uintptr(unsafe.Pointer(&conn)), 0); err != nil {
+	if err := wlanCall("WlanQueryInterface", procWlanQueryInterface, func() uintptr {
+		r, _, _ := procWlanQueryInterface.Call(uintptr(h), uintptr(unsafe.Pointer(guid)),
+			wlanIntfOpcodeCurrentConnection, 0, uintptr(unsafe.Pointer(&size)), uintptr(unsafe.Pointer(&conn)), 0)
+		return r
+	}); err != nil {
 		return probe.WLANAssociation{}, err
 	}
 	defer wlanFree(unsafe.Pointer(conn))
@@ -113,9 +121,12 @@ func wlanAssociation(h windows.Handle, guid *[16]byte) (probe.WLANAssociation, e
 		ssid = &as.SSID
 	}
 	var list *wlanBSSList
-	if err := wlanCall("WlanGetNetworkBssList", procWlanGetNetworkBssList, uintptr(h), uintptr(unsafe.Pointer(guid)),
-		uintptr(unsafe.Pointer(ssid)), uintptr(as.BSSType), uintptr(conn.Security.SecurityEnabled), 0,
-		uintptr(unsafe.Pointer(&list))); err != nil {
+	if err := wlanCall("WlanGetNetworkBssList", procWlanGetNetworkBssList, func() uintptr {
+		r, _, _ := procWlanGetNetworkBssList.Call(uintptr(h), uintptr(unsafe.Pointer(guid)),
+			uintptr(unsafe.Pointer(ssid)), uintptr(as.BSSType), uintptr(conn.Security.SecurityEnabled), 0,
+			uintptr(unsafe.Pointer(&list)))
+		return r
+	}); err != nil {
 		return a, err
 	}
 	defer wlanFree(unsafe.Pointer(list))
@@ -134,8 +145,11 @@ func wlanAssociation(h windows.Handle, guid *[16]byte) (probe.WLANAssociation, e
 // 802.1X profile has none. Failure is returned as the reason ("" XML).
 func wlanProfileXML(h windows.Handle, guid *[16]byte, name *[256]uint16) (xml, why string) {
 	var p *uint16
-	if err := wlanCall("WlanGetProfile", procWlanGetProfile, uintptr(h), uintptr(unsafe.Pointer(guid)),
-		uintptr(unsafe.Pointer(&name[0])), 0, uintptr(unsafe.Pointer(&p)), 0, 0); err != nil {
+	if err := wlanCall("WlanGetProfile", procWlanGetProfile, func() uintptr {
+		r, _, _ := procWlanGetProfile.Call(uintptr(h), uintptr(unsafe.Pointer(guid)),
+			uintptr(unsafe.Pointer(&name[0])), 0, uintptr(unsafe.Pointer(&p)), 0, 0)
+		return r
+	}); err != nil {
 		return "", err.Error()
 	}
 	defer wlanFree(unsafe.Pointer(p))
@@ -145,14 +159,20 @@ func wlanProfileXML(h windows.Handle, guid *[16]byte, name *[256]uint16) (xml, w
 	return windows.UTF16PtrToString(p), ""
 }
 
-// wlanCall calls a Native Wifi function, which returns a Win32 error
-// code: ERROR_ACCESS_DENIED is probe.ErrAccessDenied, a stopped WLAN
-// AutoConfig service probe.ErrNotFound (no Wi-Fi in use).
-func wlanCall(name string, proc *windows.LazyProc, args ...uintptr) error {
+// wlanCall calls a Native Wifi function through call, which returns its
+// Win32 error code: ERROR_ACCESS_DENIED is probe.ErrAccessDenied, a
+// stopped WLAN AutoConfig service probe.ErrNotFound (no Wi-Fi in use).
+// call must make its pointers uintptrs inside its proc.Call expression:
+// only there does Go keep what they point to where it is until the call
+// returns (unsafe.Pointer's rule 4). A uintptr made by a caller and
+// handed on can point into a stack Go has since moved, and the function
+// then writes its answer where no variable is any more (a handle left 0:
+// WlanEnumInterfaces "Invalid parameter" under Wine).
+func wlanCall(name string, proc *windows.LazyProc, call func() uintptr) error {
 	if err := proc.Find(); err != nil {
 		return fmt.Errorf("wlanapi.dll has no %s: %w", name, probe.ErrNotFound)
 	}
-	r, _, _ := proc.Call(args...)
+	r := call()
 	switch errno := windows.Errno(r); {
 	case r == 0:
 		return nil
