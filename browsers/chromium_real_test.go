@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -204,4 +205,44 @@ func TestChromiumRealProfile(t *testing.T) {
 		}
 		assertGone(t, db(), goneNames, bank[0])
 	}
+}
+
+// A running Chromium whose lock names another host (the machine was
+// renamed while it ran) is still in use: its SingletonSocket answers. Also
+// when the lock's pid is not one of this machine's.
+func TestChromiumRealRenamedHostIsInUse(t *testing.T) {
+	bin := requireBinary(t, chromiumBin)
+	home := t.TempDir()
+	udd := filepath.Join(home, ".config", "chromium")
+	writeCookieDB(t, filepath.Join(udd, "Default", "Cookies"), EngineChromium, "wal", sampleCookies)
+	b := startBrowser(t, home, bin, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--password-store=basic", "--user-data-dir="+udd, "about:blank")
+	lock := filepath.Join(udd, "SingletonLock")
+	deadline := time.Now().Add(roundTimeout)
+	for {
+		if _, err := os.Readlink(lock); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Chromium wrote no SingletonLock")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, target := range []string{"renamed-host-" + itoa(b.cmd.Process.Pid), "renamed-host-" + itoa(deadPID(t))} {
+		if err := os.Remove(lock); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, lock); err != nil {
+			t.Fatal(err)
+		}
+		if st := liveSystem().lockState(Profile{Engine: EngineChromium, LockDir: udd}); !st.inUse {
+			t.Errorf("lock %s: running Chromium not seen (%+v)", target, st)
+		}
+		rep := clearNow(t, Options{Env: &Env{Home: home, GOOS: "linux", Vars: map[string]string{}}, Browsers: []string{Chromium}})
+		if r := resultFor(t, rep, Chromium); r.Status != StatusSkipped || r.Reason != ReasonBrowserRunning {
+			t.Errorf("lock %s: got %+v, want skipped browser_running", target, r)
+		}
+	}
+	b.stop(t, 20*time.Second)
 }

@@ -39,18 +39,22 @@ type system struct {
 	safariRunning func(ctx context.Context) bool
 	// descendants lists the processes started by pid, recursively.
 	descendants func(ctx context.Context, pid int) []int
+	// singletonAnswers reports whether a browser on this machine accepts
+	// connections on the Chromium profile's SingletonSocket.
+	singletonAnswers func(dir string) bool
 }
 
 func liveSystem() system {
 	return system{
-		hostname:       os.Hostname,
-		alive:          pidAlive,
-		fileLockHolder: fileLockHolder,
-		localIP:        isLocalIP,
-		processName:    processName,
-		terminate:      terminate,
-		safariRunning:  safariRunning,
-		descendants:    descendants,
+		hostname:         os.Hostname,
+		alive:            pidAlive,
+		fileLockHolder:   fileLockHolder,
+		localIP:          isLocalIP,
+		processName:      processName,
+		terminate:        terminate,
+		safariRunning:    safariRunning,
+		descendants:      descendants,
+		singletonAnswers: singletonAnswers,
 	}
 }
 
@@ -105,9 +109,9 @@ func isLocalIP(s string) bool {
 	return false
 }
 
-// lockState reads the profile's own lock. A lock whose process is dead, or
-// that was taken on another host (a profile on a shared drive), is stale and
-// does not count.
+// lockState reads the profile's own lock. A lock whose process is dead is
+// stale and does not count; a Chromium lock naming another host counts
+// unless nothing on this machine is behind it (chromiumForeignLock).
 func (sys system) lockState(p Profile) lockState {
 	switch p.Engine {
 	case EngineChromium:
@@ -126,16 +130,72 @@ func (sys system) chromiumLock(dir string) lockState {
 			return lockState{}
 		}
 		me, err := sys.hostname()
-		if err != nil || !strings.EqualFold(me, host) || !sys.alive(pid) {
+		sameHost := err == nil && strings.EqualFold(me, host)
+		switch {
+		case sameHost && sys.alive(pid):
+			return lockState{inUse: true, pid: pid, how: "SingletonLock"}
+		case sameHost:
+			// A dead pid is a stale lock, unless a browser still
+			// answers on the socket (its pid seen from another pid
+			// namespace, as in a sandbox).
+			if sys.answers(dir) {
+				return lockState{inUse: true, how: "SingletonSocket"}
+			}
 			return lockState{}
 		}
-		return lockState{inUse: true, pid: pid, how: "SingletonLock"}
+		return sys.chromiumForeignLock(dir, pid)
 	}
 	// Windows: Chromium holds "lockfile" open without sharing.
 	if locked, pid := sys.fileLockHolder(filepath.Join(dir, "lockfile")); locked {
 		return lockState{inUse: true, pid: pid, how: "lockfile"}
 	}
 	return lockState{}
+}
+
+// chromiumForeignLock judges a SingletonLock naming another host (or when
+// this machine's name is unknown). The host name can change while the
+// browser runs (macOS renames itself on a name clash, DHCP hands Fedora a
+// new one), and Chromium itself never takes over another host's lock. So
+// the lock counts unless nothing on this machine is behind it: in use when
+// a browser answers on the profile's SingletonSocket (Chromium listens
+// there for as long as it runs) or when the lock's pid is alive and is (or
+// may be) a browser; stale only when neither.
+func (sys system) chromiumForeignLock(dir string, pid int) lockState {
+	if sys.answers(dir) {
+		st := lockState{inUse: true, how: "SingletonSocket"}
+		if sys.alive(pid) {
+			st.pid = pid // closeBrowser still checks that it is a browser
+		}
+		return st
+	}
+	if !sys.alive(pid) {
+		return lockState{}
+	}
+	if sys.processName != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		name, err := sys.processName(ctx, pid)
+		cancel()
+		if err == nil && !browserLike(name) {
+			return lockState{} // the pid is some other program here
+		}
+	}
+	return lockState{inUse: true, pid: pid, how: "SingletonLock"}
+}
+
+func (sys system) answers(dir string) bool {
+	return sys.singletonAnswers != nil && sys.singletonAnswers(dir)
+}
+
+// singletonAnswers connects to dir's SingletonSocket (a symlink to the
+// socket Chromium listens on in a temporary folder) and hangs up at once;
+// Chromium drops a connection that sends nothing.
+func singletonAnswers(dir string) bool {
+	c, err := net.DialTimeout("unix", filepath.Join(dir, "SingletonSocket"), 2*time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
 
 func (sys system) firefoxLock(dir string) lockState {

@@ -140,3 +140,39 @@ func itoa(n int) string { return fmtInt(n) }
 func fmtInt(n int) string {
 	return strconv.Itoa(n)
 }
+
+// A Chromium lock naming another host: the host name may have changed
+// under a running browser, so it counts unless nothing here is behind it.
+func TestChromiumForeignHostLock(t *testing.T) {
+	cases := []struct {
+		name    string
+		answers bool
+		alive   bool
+		proc    string
+		procErr error
+		inUse   bool
+	}{
+		{"socket answers", true, false, "", nil, true},
+		{"browser pid alive", false, true, "chrome", nil, true},
+		{"pid alive, name unknown", false, true, "", errors.New("denied"), true},
+		{"pid is another program", false, true, "postgres", nil, false},
+		{"nothing behind it", false, false, "", nil, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.Symlink("old-name-4242", filepath.Join(dir, "SingletonLock")); err != nil {
+				t.Fatal(err)
+			}
+			sys := system{
+				hostname:         func() (string, error) { return "new-name", nil },
+				alive:            func(int) bool { return tc.alive },
+				singletonAnswers: func(string) bool { return tc.answers },
+				processName:      func(context.Context, int) (string, error) { return tc.proc, tc.procErr },
+			}
+			if st := sys.chromiumLock(dir); st.inUse != tc.inUse {
+				t.Errorf("inUse = %v, want %v (%+v)", st.inUse, tc.inUse, st)
+			}
+		})
+	}
+}
