@@ -139,6 +139,8 @@ type cookieOutcome struct {
 	line string
 	// stillOpen names the browsers (for people) that were open.
 	stillOpen []string
+	// title heads the notification: what happened, in a few words.
+	title string
 	// sessionID is the session the clearing ended; a later clean-up is
 	// recorded against it.
 	sessionID string
@@ -324,6 +326,9 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 		}
 		return m, []Effect{Notify{Title: "Session ended", Body: body}}
 	case CookiesRecordFailed:
+		if m.cookies == nil || m.cookies.title != "Cookies cleared" {
+			return m, []Effect{Notify{Title: "Cookie clean-up not recorded", Body: "SessionGuard could not add the cookie clean-up to the session's record: " + plain(msg.Message)}}
+		}
 		return m, []Effect{Notify{Title: "Cookies cleared, not recorded", Body: "The cookies were cleared, but SessionGuard could not add that to the session's record: " + plain(msg.Message)}}
 	case EndFailed:
 		if m.flow != FlowEnding && m.flow != FlowClearing {
@@ -465,11 +470,7 @@ func (m Model) cookiesCleared(msg CookiesCleared) (Model, []Effect) {
 		if len(out.stillOpen) > 0 {
 			body += " Close " + words.JoinAnd(out.stillOpen) + " yourself and try again."
 		}
-		title := "Cookies cleared"
-		if msg.Err != nil {
-			title = "Cookies not cleared"
-		}
-		effects := []Effect{Notify{Title: title, Body: body}}
+		effects := []Effect{Notify{Title: out.title, Body: body}}
 		if msg.Err == nil && out.sessionID != "" {
 			effects = append(effects, RecordCookies{SessionID: out.sessionID, Cookies: msg.Summary})
 		}
@@ -532,7 +533,7 @@ func clickable(r checks.Result) bool {
 // describeCookies words a clearing for people.
 func describeCookies(msg CookiesCleared) cookieOutcome {
 	if msg.Err != nil {
-		return cookieOutcome{line: "Cookies couldn't be cleared; clear them in the browser's settings, or ask IT support"}
+		return cookieOutcome{line: "Cookies couldn't be cleared; clear them in the browser's settings, or ask IT support", title: "Cookies not cleared"}
 	}
 	var (
 		cleared, open, failed []string
@@ -564,5 +565,16 @@ func describeCookies(msg CookiesCleared) cookieOutcome {
 	if len(failed) > 0 {
 		b.WriteString("; " + words.JoinAnd(failed) + " couldn't be cleared")
 	}
-	return cookieOutcome{line: b.String(), stillOpen: open}
+	// The title says whether the clean-up is done: never "cleared" while
+	// a browser kept its cookies.
+	title := "Cookies cleared"
+	switch {
+	case len(open) > 0:
+		title = "Cookies not cleared: " + words.JoinAnd(open) + " " + isOrAre(len(open)) + " still open"
+	case len(failed) > 0:
+		title = "Cookies not cleared: " + words.JoinAnd(failed) + " couldn't be cleared"
+	case len(msg.Profiles) == 0:
+		title = "No browser cookies found"
+	}
+	return cookieOutcome{line: b.String(), stillOpen: open, title: title}
 }

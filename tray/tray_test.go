@@ -673,7 +673,7 @@ func TestEndSession(t *testing.T) {
 			name:  "close and clear, browser would not quit: says to close it",
 			start: endedWithFirefoxOpen,
 			msgs:  []Msg{ClickCloseBrowsersAndClear{}, cookieRep(chromeCleared, ffRunning)},
-			want: []Effect{Notify{Title: "Cookies cleared", Body: "7 cookies cleared in 1 browser; Firefox is still open. Close Firefox yourself and try again."},
+			want: []Effect{Notify{Title: "Cookies not cleared: Firefox is still open", Body: "7 cookies cleared in 1 browser; Firefox is still open. Close Firefox yourself and try again."},
 				RecordCookies{SessionID: endRec.SessionID, Cookies: cookieRep(chromeCleared, ffRunning).Summary}},
 		},
 		{
@@ -685,8 +685,14 @@ func TestEndSession(t *testing.T) {
 		{
 			name:  "the clean-up could not be recorded: told so",
 			start: endedWithFirefoxOpen,
-			msgs:  []Msg{CookiesRecordFailed{Message: "the agent is not running"}},
+			msgs:  []Msg{ClickCloseBrowsersAndClear{}, cookieRep(chromeCleared, ffCleared), CookiesRecordFailed{Message: "the agent is not running"}},
 			want:  []Effect{Notify{Title: "Cookies cleared, not recorded", Body: "The cookies were cleared, but SessionGuard could not add that to the session's record: The agent is not running."}},
+		},
+		{
+			name:  "a partial clean-up could not be recorded: does not claim the cookies were cleared",
+			start: endedWithFirefoxOpen,
+			msgs:  []Msg{CookiesRecordFailed{Message: "the agent is not running"}},
+			want:  []Effect{Notify{Title: "Cookie clean-up not recorded", Body: "SessionGuard could not add the cookie clean-up to the session's record: The agent is not running."}},
 		},
 		{
 			name:  "two browsers open and one that cannot be read",
