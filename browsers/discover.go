@@ -246,13 +246,15 @@ func parseINI(b []byte) []iniSection {
 	return out
 }
 
-// firefoxProfiles lists the profiles named in root/profiles.ini.
+// firefoxProfiles lists the profiles named in root/profiles.ini, then
+// those only in its profile groups' databases (firefox_groups.go).
 func firefoxProfiles(browser, root string) []Profile {
 	b, err := os.ReadFile(filepath.Join(root, "profiles.ini"))
 	if err != nil {
 		return nil
 	}
 	var out []Profile
+	listed := map[string]bool{}
 	for _, s := range parseINI(b) {
 		if !strings.HasPrefix(strings.ToLower(s.name), "profile") || s.keys["Path"] == "" {
 			continue
@@ -269,7 +271,8 @@ func firefoxProfiles(browser, root string) []Profile {
 		if name == "" {
 			name = filepath.Base(dir)
 		}
+		listed[filepath.Clean(dir)] = true
 		out = append(out, Profile{Browser: browser, Engine: EngineFirefox, Name: name, Dir: dir, LockDir: dir, CookieFiles: cookieFiles(EngineFirefox, dir), dirName: filepath.Base(dir)})
 	}
-	return out
+	return append(out, firefoxGroupProfiles(browser, root, listed)...)
 }
