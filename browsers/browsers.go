@@ -3,7 +3,9 @@
 // profile afterwards.
 //
 // It knows the Chromium family (Chrome, Chromium, Edge, Brave, Vivaldi,
-// Opera), Firefox (profiles.ini, including the snap and flatpak locations)
+// Opera, Arc, with their beta, dev and canary/nightly/snapshot channels and
+// Opera GX), Firefox, LibreWolf and Waterfox (profiles.ini, including the
+// snap and flatpak locations, and the profiles of Firefox's profile groups)
 // and Safari (Cookies.binarycookies) on Linux, macOS and Windows, from one
 // catalogue (Known, catalogue.go) that everything else derives from. Discovery
 // takes the home directory, the OS and the environment as inputs, so the
@@ -45,6 +47,10 @@ const (
 	Opera    = "opera"
 	Firefox  = "firefox"
 	Safari   = "safari"
+	// Arc is macOS only; LibreWolf and Waterfox are Firefox's engine.
+	Arc       = "arc"
+	LibreWolf = "librewolf"
+	Waterfox  = "waterfox"
 )
 
 // Profile is one browser profile with a cookie store.

@@ -70,11 +70,16 @@ var known = []Browser{
 		Aliases: []string{"google-chrome", "google chrome", "googlechrome"}, Processes: []string{"chrome"},
 		Binaries: []string{"chrome", "google-chrome", "google-chrome-stable"}, MacApp: "Google Chrome.app",
 		DebPackages:         []string{"google-chrome-stable", "google-chrome-beta", "google-chrome-unstable"},
-		WindowsUserInstalls: []string{"Google/Chrome/Application", "Google/Chrome Beta/Application"},
+		WindowsUserInstalls: []string{"Google/Chrome/Application", "Google/Chrome Beta/Application", "Google/Chrome Dev/Application", "Google/Chrome SxS/Application"},
 		dirs: map[string][]dir{
-			"linux":   {{xdgConfig, "google-chrome"}, flatpak("com.google.Chrome", "google-chrome")},
-			"darwin":  {{appSupport, "Google/Chrome"}},
-			"windows": {{localAppData, "Google/Chrome/User Data"}},
+			// Then the Beta, Dev and Canary channels (Chromium's
+			// docs/user_data_dir.md; Dev's from its install modes).
+			"linux": {{xdgConfig, "google-chrome"}, flatpak("com.google.Chrome", "google-chrome"),
+				{xdgConfig, "google-chrome-beta"}, {xdgConfig, "google-chrome-unstable"}},
+			"darwin": {{appSupport, "Google/Chrome"},
+				{appSupport, "Google/Chrome Beta"}, {appSupport, "Google/Chrome Dev"}, {appSupport, "Google/Chrome Canary"}},
+			"windows": {{localAppData, "Google/Chrome/User Data"},
+				{localAppData, "Google/Chrome Beta/User Data"}, {localAppData, "Google/Chrome Dev/User Data"}, {localAppData, "Google/Chrome SxS/User Data"}},
 		}},
 	{ID: Chromium, Name: "Chromium", Engine: EngineChromium, Processes: []string{"chromium"},
 		Binaries: []string{"chromium", "chromium-browser"}, MacApp: "Chromium.app",
@@ -90,27 +95,36 @@ var known = []Browser{
 		DebPackages:         []string{"microsoft-edge-stable", "microsoft-edge-beta", "microsoft-edge-dev"},
 		WindowsUserInstalls: []string{"Microsoft/Edge/Application"},
 		dirs: map[string][]dir{
-			"linux":   {{xdgConfig, "microsoft-edge"}, flatpak("com.microsoft.Edge", "microsoft-edge")},
-			"darwin":  {{appSupport, "Microsoft Edge"}},
-			"windows": {{localAppData, "Microsoft/Edge/User Data"}},
+			// Then Beta, Dev and (not on Linux) Canary, "SxS" on Windows.
+			"linux": {{xdgConfig, "microsoft-edge"}, flatpak("com.microsoft.Edge", "microsoft-edge"),
+				{xdgConfig, "microsoft-edge-beta"}, {xdgConfig, "microsoft-edge-dev"}},
+			"darwin": {{appSupport, "Microsoft Edge"},
+				{appSupport, "Microsoft Edge Beta"}, {appSupport, "Microsoft Edge Dev"}, {appSupport, "Microsoft Edge Canary"}},
+			"windows": {{localAppData, "Microsoft/Edge/User Data"},
+				{localAppData, "Microsoft/Edge Beta/User Data"}, {localAppData, "Microsoft/Edge Dev/User Data"}, {localAppData, "Microsoft/Edge SxS/User Data"}},
 		}},
 	{ID: Brave, Name: "Brave", Engine: EngineChromium, Processes: []string{"brave"},
 		Binaries: []string{"brave", "brave-browser"}, MacApp: "Brave Browser.app",
 		DebPackages:         []string{"brave-browser", "brave-browser-beta", "brave-browser-nightly"},
-		WindowsUserInstalls: []string{"BraveSoftware/Brave-Browser/Application"},
+		WindowsUserInstalls: []string{"BraveSoftware/Brave-Browser/Application", "BraveSoftware/Brave-Browser-Beta/Application", "BraveSoftware/Brave-Browser-Nightly/Application"},
 		dirs: map[string][]dir{
+			// Then Beta and Nightly.
 			"linux": {{xdgConfig, "BraveSoftware/Brave-Browser"}, {home, "snap/brave/current/.config/BraveSoftware/Brave-Browser"},
-				flatpak("com.brave.Browser", "BraveSoftware/Brave-Browser")},
-			"darwin":  {{appSupport, "BraveSoftware/Brave-Browser"}},
-			"windows": {{localAppData, "BraveSoftware/Brave-Browser/User Data"}},
+				flatpak("com.brave.Browser", "BraveSoftware/Brave-Browser"),
+				{xdgConfig, "BraveSoftware/Brave-Browser-Beta"}, {xdgConfig, "BraveSoftware/Brave-Browser-Nightly"}},
+			"darwin": {{appSupport, "BraveSoftware/Brave-Browser"},
+				{appSupport, "BraveSoftware/Brave-Browser-Beta"}, {appSupport, "BraveSoftware/Brave-Browser-Nightly"}},
+			"windows": {{localAppData, "BraveSoftware/Brave-Browser/User Data"},
+				{localAppData, "BraveSoftware/Brave-Browser-Beta/User Data"}, {localAppData, "BraveSoftware/Brave-Browser-Nightly/User Data"}},
 		}},
 	{ID: Vivaldi, Name: "Vivaldi", Engine: EngineChromium, Processes: []string{"vivaldi"},
 		Binaries: []string{"vivaldi", "vivaldi-bin"}, MacApp: "Vivaldi.app",
 		DebPackages:         []string{"vivaldi-stable", "vivaldi-snapshot"},
 		WindowsUserInstalls: []string{"Vivaldi/Application"},
 		dirs: map[string][]dir{
-			"linux":   {{xdgConfig, "vivaldi"}, flatpak("com.vivaldi.Vivaldi", "vivaldi")},
-			"darwin":  {{appSupport, "Vivaldi"}},
+			// Then the snapshot (development) builds.
+			"linux":   {{xdgConfig, "vivaldi"}, flatpak("com.vivaldi.Vivaldi", "vivaldi"), {xdgConfig, "vivaldi-snapshot"}},
+			"darwin":  {{appSupport, "Vivaldi"}, {appSupport, "Vivaldi Snapshot"}},
 			"windows": {{localAppData, "Vivaldi/User Data"}},
 		}},
 	{ID: Opera, Name: "Opera", Engine: EngineChromium, Processes: []string{"opera"},
@@ -118,9 +132,20 @@ var known = []Browser{
 		DebPackages:         []string{"opera-stable", "opera-beta"},
 		WindowsUserInstalls: []string{"Programs/Opera"},
 		dirs: map[string][]dir{
-			"linux":   {{xdgConfig, "opera"}, {home, "snap/opera/current/.config/opera"}, flatpak("com.opera.Opera", "opera")},
-			"darwin":  {{appSupport, "com.operasoftware.Opera"}},
-			"windows": {{roamingData, "Opera Software/Opera Stable"}},
+			// Then beta ("Next"), developer and Opera GX.
+			"linux": {{xdgConfig, "opera"}, {home, "snap/opera/current/.config/opera"}, flatpak("com.opera.Opera", "opera"),
+				{xdgConfig, "opera-beta"}, {xdgConfig, "opera-developer"}},
+			"darwin": {{appSupport, "com.operasoftware.Opera"},
+				{appSupport, "com.operasoftware.OperaNext"}, {appSupport, "com.operasoftware.OperaDeveloper"}, {appSupport, "com.operasoftware.OperaGX"}},
+			"windows": {{roamingData, "Opera Software/Opera Stable"},
+				{roamingData, "Opera Software/Opera Next"}, {roamingData, "Opera Software/Opera Developer"}, {roamingData, "Opera Software/Opera GX Stable"}},
+		}},
+	// Arc's process is named "Arc": no fragment, only its binary's exact
+	// name (browserLike) says it is a browser.
+	{ID: Arc, Name: "Arc", Engine: EngineChromium,
+		Binaries: []string{"arc"}, MacApp: "Arc.app",
+		dirs: map[string][]dir{
+			"darwin": {{appSupport, "Arc/User Data"}},
 		}},
 	{ID: Firefox, Name: "Firefox", Engine: EngineFirefox,
 		Aliases: []string{"firefox-esr", "mozilla firefox"}, Processes: []string{"firefox"},
@@ -137,6 +162,20 @@ var known = []Browser{
 			},
 			"darwin":  {{appSupport, "Firefox"}},
 			"windows": {{roamingData, "Mozilla/Firefox"}},
+		}},
+	{ID: LibreWolf, Name: "LibreWolf", Engine: EngineFirefox, Processes: []string{"librewolf"},
+		Binaries: []string{"librewolf"}, MacApp: "LibreWolf.app",
+		dirs: map[string][]dir{
+			"linux":   {{home, ".librewolf"}, {home, ".var/app/io.gitlab.librewolf-community/.librewolf"}},
+			"darwin":  {{appSupport, "librewolf"}},
+			"windows": {{roamingData, "librewolf"}},
+		}},
+	{ID: Waterfox, Name: "Waterfox", Engine: EngineFirefox, Processes: []string{"waterfox"},
+		Binaries: []string{"waterfox"}, MacApp: "Waterfox.app",
+		dirs: map[string][]dir{
+			"linux":   {{home, ".waterfox"}},
+			"darwin":  {{appSupport, "Waterfox"}},
+			"windows": {{roamingData, "Waterfox"}},
 		}},
 	{ID: Safari, Name: "Safari", Engine: EngineSafari, Processes: []string{"safari"},
 		Binaries: []string{"safari"}, MacApp: "Safari.app",
@@ -226,14 +265,18 @@ func normaliseBrowser(s string) string {
 }
 
 // browserLike reports whether a process name looks like a browser, so that
-// a pid reused by an unrelated program is never asked to quit.
+// a pid reused by an unrelated program is never asked to quit: it holds
+// one of the Processes fragments or is exactly one of the Binaries.
 func browserLike(name string) bool {
-	n := strings.ToLower(name)
+	n := strings.TrimSuffix(strings.ToLower(name), ".exe")
 	for _, b := range known {
 		for _, p := range b.Processes {
 			if strings.Contains(n, p) {
 				return true
 			}
+		}
+		if slices.Contains(b.Binaries, n) {
+			return true
 		}
 	}
 	return false

@@ -78,7 +78,7 @@ func TestCatalogueNames(t *testing.T) {
 			}
 			typed[strings.ToLower(strings.TrimSpace(s))] = b.ID
 		}
-		if len(b.Processes) == 0 {
+		if len(b.Processes) == 0 && len(b.Binaries) == 0 {
 			t.Errorf("%s: no process name, so --close-browsers could never close it", b.ID)
 		}
 	}
@@ -95,14 +95,17 @@ func TestCatalogueNames(t *testing.T) {
 // pid are not.
 func TestBrowserLike(t *testing.T) {
 	real := map[string][]string{
-		Chrome:   {"chrome", "Google Chrome", "chrome.exe"},
-		Chromium: {"chromium", "chromium-browse", "Chromium"},
-		Edge:     {"msedge", "msedge.exe"},
-		Brave:    {"brave", "Brave Browser", "brave.exe"},
-		Vivaldi:  {"vivaldi-bin", "Vivaldi", "vivaldi.exe"},
-		Opera:    {"opera", "Opera", "opera.exe"},
-		Firefox:  {"firefox", "firefox-esr", "firefox-bin", "firefox.exe"},
-		Safari:   {"Safari"},
+		Chrome:    {"chrome", "Google Chrome", "chrome.exe"},
+		Chromium:  {"chromium", "chromium-browse", "Chromium"},
+		Edge:      {"msedge", "msedge.exe"},
+		Brave:     {"brave", "Brave Browser", "brave.exe"},
+		Vivaldi:   {"vivaldi-bin", "Vivaldi", "vivaldi.exe"},
+		Opera:     {"opera", "Opera", "opera.exe"},
+		Firefox:   {"firefox", "firefox-esr", "firefox-bin", "firefox.exe"},
+		Safari:    {"Safari"},
+		Arc:       {"Arc"},
+		LibreWolf: {"librewolf", "librewolf.exe"},
+		Waterfox:  {"waterfox", "waterfox.exe"},
 	}
 	for _, b := range Known() {
 		names, ok := real[b.ID]
@@ -115,7 +118,7 @@ func TestBrowserLike(t *testing.T) {
 			}
 		}
 	}
-	for _, n := range []string{"bash", "sessionguard", "zoom", "Teams", "systemd", ""} {
+	for _, n := range []string{"bash", "sessionguard", "zoom", "Teams", "systemd", "", "searchd", "archiver"} {
 		if browserLike(n) {
 			t.Errorf("browserLike(%q) = true, want false", n)
 		}

@@ -263,3 +263,76 @@ func TestFiltersAndUsageErrors(t *testing.T) {
 		t.Error("dry run changed the store")
 	}
 }
+
+// TestDiscoverChannelsAndForks: the other release channels of each
+// browser, and the browsers built on them, are found where they keep
+// their data (written out here, not taken from the catalogue).
+func TestDiscoverChannelsAndForks(t *testing.T) {
+	const (
+		lin = ".config/"
+		mac = "Library/Application Support/"
+		win = "AppData/Local/"
+		roa = "AppData/Roaming/"
+	)
+	cases := []struct{ goos, dir, browser string }{
+		{"linux", lin + "google-chrome-beta", Chrome},
+		{"linux", lin + "google-chrome-unstable", Chrome},
+		{"darwin", mac + "Google/Chrome Beta", Chrome},
+		{"darwin", mac + "Google/Chrome Dev", Chrome},
+		{"darwin", mac + "Google/Chrome Canary", Chrome},
+		{"windows", win + "Google/Chrome Beta/User Data", Chrome},
+		{"windows", win + "Google/Chrome Dev/User Data", Chrome},
+		{"windows", win + "Google/Chrome SxS/User Data", Chrome},
+		{"linux", lin + "microsoft-edge-beta", Edge},
+		{"linux", lin + "microsoft-edge-dev", Edge},
+		{"darwin", mac + "Microsoft Edge Beta", Edge},
+		{"darwin", mac + "Microsoft Edge Dev", Edge},
+		{"darwin", mac + "Microsoft Edge Canary", Edge},
+		{"windows", win + "Microsoft/Edge Beta/User Data", Edge},
+		{"windows", win + "Microsoft/Edge Dev/User Data", Edge},
+		{"windows", win + "Microsoft/Edge SxS/User Data", Edge},
+		{"linux", lin + "BraveSoftware/Brave-Browser-Beta", Brave},
+		{"linux", lin + "BraveSoftware/Brave-Browser-Nightly", Brave},
+		{"darwin", mac + "BraveSoftware/Brave-Browser-Nightly", Brave},
+		{"windows", win + "BraveSoftware/Brave-Browser-Beta/User Data", Brave},
+		{"linux", lin + "vivaldi-snapshot", Vivaldi},
+		{"darwin", mac + "Vivaldi Snapshot", Vivaldi},
+		{"linux", lin + "opera-beta", Opera},
+		{"linux", lin + "opera-developer", Opera},
+		{"darwin", mac + "com.operasoftware.OperaNext", Opera},
+		{"darwin", mac + "com.operasoftware.OperaGX", Opera},
+		{"windows", roa + "Opera Software/Opera Next", Opera},
+		{"windows", roa + "Opera Software/Opera Developer", Opera},
+		{"windows", roa + "Opera Software/Opera GX Stable", Opera},
+		{"darwin", mac + "Arc/User Data", Arc},
+		{"linux", ".librewolf", LibreWolf},
+		{"linux", ".var/app/io.gitlab.librewolf-community/.librewolf", LibreWolf},
+		{"darwin", mac + "librewolf", LibreWolf},
+		{"windows", roa + "librewolf", LibreWolf},
+		{"linux", ".waterfox", Waterfox},
+		{"darwin", mac + "Waterfox", Waterfox},
+		{"windows", roa + "Waterfox", Waterfox},
+	}
+	for _, tc := range cases {
+		t.Run(tc.goos+"/"+tc.dir, func(t *testing.T) {
+			home := t.TempDir()
+			dir := filepath.Join(home, filepath.FromSlash(tc.dir))
+			var want string
+			if tc.browser == LibreWolf || tc.browser == Waterfox {
+				writeFile(t, filepath.Join(dir, "profiles.ini"), "[Profile0]\nName=default\nIsRelative=1\nPath=x.default\n")
+				want = filepath.Join(dir, "x.default", "cookies.sqlite")
+				touchDB(t, want, EngineFirefox)
+			} else {
+				want = filepath.Join(dir, "Default", "Network", "Cookies")
+				touchDB(t, want, EngineChromium)
+			}
+			got, err := Discover(Env{Home: home, GOOS: tc.goos})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0].Browser != tc.browser || !slices.Equal(got[0].CookieFiles, []string{want}) {
+				t.Errorf("Discover = %+v, want one %s profile with %s", got, tc.browser, want)
+			}
+		})
+	}
+}
