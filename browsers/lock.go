@@ -42,6 +42,9 @@ type system struct {
 	// singletonAnswers reports whether a browser on this machine accepts
 	// connections on the Chromium profile's SingletonSocket.
 	singletonAnswers func(dir string) bool
+	// lockHolder finds the process holding p's lock when the lock does
+	// not say (Windows, lockholder.go); 0 when it cannot tell.
+	lockHolder func(ctx context.Context, p Profile) int
 }
 
 func liveSystem() system {
@@ -55,6 +58,7 @@ func liveSystem() system {
 		safariRunning:    safariRunning,
 		descendants:      descendants,
 		singletonAnswers: singletonAnswers,
+		lockHolder:       lockHolder,
 	}
 }
 
@@ -219,6 +223,9 @@ var errStillRunning = errors.New("the browser is still running")
 // closeBrowser asks the browser holding p's lock to quit and waits until
 // the lock is released or timeout passes.
 func (sys system) closeBrowser(ctx context.Context, p Profile, st lockState, timeout time.Duration) error {
+	if st.pid <= 0 && sys.lockHolder != nil {
+		st.pid = sys.lockHolder(ctx, p)
+	}
 	if st.pid <= 0 {
 		return fmt.Errorf("%w: its process id is unknown, close it yourself", errStillRunning)
 	}

@@ -63,3 +63,6 @@ func terminate(_ context.Context, pid int) error {
 	}
 	return nil
 }
+
+// lockHolder is not needed on Unix: the locks name their process.
+func lockHolder(context.Context, Profile) int { return 0 }
