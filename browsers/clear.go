@@ -326,6 +326,15 @@ func (p prepared) clearProfile(ctx context.Context, prof Profile, dryRun bool) (
 		}
 		total.removed += cr.removed
 	}
+	if prof.Engine == EngineFirefox {
+		// Session cookies come back from the saved session otherwise.
+		cr, err := clearFirefoxSession(prof.Dir, p.sel, dryRun)
+		total.before += cr.before
+		if err != nil {
+			return total, err
+		}
+		total.removed += cr.removed
+	}
 	return total, nil
 }
 
@@ -334,6 +343,12 @@ func explain(err error) (reason, detail, fix string) {
 	switch {
 	case isPermission(err):
 		return ReasonPermissionDenied, "SessionGuard is not allowed to read this browser's cookies: " + err.Error(), FullDiskAccessFix
+	case errors.Is(err, errSessionRestore):
+		reason = ReasonUnreadable
+		if errors.As(err, new(sessionDamaged)) {
+			reason = ReasonDamaged
+		}
+		return reason, err.Error(), sessionRestoreFix
 	case errors.Is(err, ErrNotDatabase):
 		return ReasonNotDatabase, err.Error(), "The cookie file is not a cookie database; close the browser and delete the file, or ask IT support."
 	case errors.Is(err, ErrLocked):
