@@ -206,7 +206,9 @@ func TestServe(t *testing.T) {
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{
-		`sessionguard_devices{state="ready"} 1`,
+		// The run holds none of the checks the default policy requires:
+		// the server does not take the agent's word that it is ready.
+		`sessionguard_devices{state="not_ready"} 1`,
 		`sessionguard_api_requests_total{endpoint="reports",outcome="accepted"} 1`,
 		`sessionguard_api_requests_total{endpoint="enroll",outcome="enrolled"} 1`,
 		`sessionguard_api_request_duration_seconds_bucket{endpoint="reports"`,

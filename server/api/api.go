@@ -473,8 +473,16 @@ func (a *API) ingest(w http.ResponseWriter, r *http.Request, kind string) outcom
 	rep := store.DeviceReport{DeviceID: p.DeviceID, Envelope: env}
 	if env.CheckRun != nil {
 		// Prepared here, on this request's goroutine, not on the group
-		// commit's single writer, which every report waits for.
-		if rep.Run, err = store.PrepareRun(env.CheckRun); err != nil {
+		// commit's single writer, which every report waits for; its
+		// readiness is judged against the team's policy (from memory).
+		required, err := a.policies.required(r.Context(), p.TeamID)
+		if err != nil {
+			a.log.Error("reading_team_policy_failed", "err", err)
+			o := refuse(http.StatusInternalServerError, "the server could not read this device's policy; it will be retried")
+			o.header = http.Header{"Retry-After": {"5"}}
+			return o
+		}
+		if rep.Run, err = store.PrepareRunFor(env.CheckRun, required); err != nil {
 			return refuse(http.StatusUnprocessableEntity, err.Error())
 		}
 	}

@@ -1,14 +1,18 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -54,9 +58,12 @@ type policyCache struct {
 }
 
 type cachedPolicy struct {
-	etag    string
-	policy  json.RawMessage
-	expires time.Time
+	etag   string
+	policy json.RawMessage
+	// required are the checks the policy requires (requiredChecks),
+	// parsed once per policy version.
+	required []string
+	expires  time.Time
 }
 
 func newPolicyCache(st store.Store, ttl time.Duration, now func() time.Time) *policyCache {
@@ -65,27 +72,79 @@ func newPolicyCache(st store.Store, ttl time.Duration, now func() time.Time) *po
 
 // get returns the team's policy and ETag, from memory when fresh.
 func (c *policyCache) get(ctx context.Context, teamID string) (etag string, policy json.RawMessage, err error) {
+	e, err := c.entry(ctx, teamID)
+	return e.etag, e.policy, err
+}
+
+// required returns the checks the team's policy requires, from memory
+// when fresh.
+func (c *policyCache) required(ctx context.Context, teamID string) ([]string, error) {
+	e, err := c.entry(ctx, teamID)
+	return e.required, err
+}
+
+func (c *policyCache) entry(ctx context.Context, teamID string) (cachedPolicy, error) {
 	now := c.now()
 	c.mu.RLock()
 	e, ok := c.teams[teamID]
 	gen := c.gen
 	c.mu.RUnlock()
 	if ok && now.Before(e.expires) {
-		return e.etag, e.policy, nil
+		return e, nil
 	}
 	t, err := c.st.Team(ctx, teamID)
 	if err != nil {
-		return "", nil, err
+		return cachedPolicy{}, err
+	}
+	fresh := cachedPolicy{etag: t.ETag, policy: t.Policy, expires: now.Add(c.ttl)}
+	if ok && e.etag == t.ETag {
+		fresh.required = e.required // the same version: parsed already
+	} else {
+		fresh.required = requiredChecks(t.Policy)
 	}
 	if c.ttl > 0 {
 		c.mu.Lock()
 		// A policy saved while we read must not be hidden by what we read.
 		if c.gen == gen {
-			c.teams[teamID] = cachedPolicy{etag: t.ETag, policy: t.Policy, expires: now.Add(c.ttl)}
+			c.teams[teamID] = fresh
 		}
 		c.mu.Unlock()
 	}
-	return t.ETag, t.Policy, nil
+	return fresh, nil
+}
+
+// requiredChecks are the checks a stored team policy requires, laid over
+// the default as the agents apply it (all.ParseServerPolicy), in ID
+// order; a required check this server does not know stays required. A
+// policy that cannot be read (it was validated when saved) requires what
+// the default does and every check it names required, so it never
+// requires less than it says.
+func requiredChecks(raw json.RawMessage) []string {
+	pol := all.DefaultPolicy()
+	if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 && !bytes.Equal(trimmed, []byte("null")) {
+		parsed, _, err := all.ParseServerPolicy(bytes.NewReader(raw))
+		if err == nil {
+			pol = parsed
+		} else {
+			var named struct {
+				Checks map[string]checks.CheckPolicy `json:"checks"`
+			}
+			_ = json.Unmarshal(raw, &named) // what can be read of it
+			for id, c := range named.Checks {
+				if c.Required {
+					pol.Checks[id] = c
+				}
+			}
+		}
+	}
+	required := slices.Clone(pol.Uncheckable)
+	for id, c := range pol.Checks {
+		if c.Required {
+			required = append(required, id)
+		}
+	}
+	slices.Sort(required)
+	return slices.Compact(required)
 }
 
 // forget drops a team whose policy is being replaced.

@@ -169,7 +169,13 @@ func (w *writer) saveOne(ctx context.Context, rep store.DeviceReport) (bool, err
 	if rep.Envelope.Kind == report.KindSession {
 		return w.st.SaveSession(ctx, rep.DeviceID, rep.Envelope)
 	}
-	return w.st.SaveReport(ctx, rep.DeviceID, rep.Envelope)
+	// SaveReports, not SaveReport: the run keeps its preparation (the
+	// readiness judged against the team policy).
+	dups, err := w.st.SaveReports(ctx, []store.DeviceReport{rep})
+	if err != nil {
+		return false, err
+	}
+	return dups[0], nil
 }
 
 // syncLoop flushes committed batches to disk and answers their requests:

@@ -385,7 +385,7 @@ func (s *sqlStore) saveReportsByRow(ctx context.Context, tx *sql.Tx, batch []Dev
 		return n == 1, err
 	}
 	for i, r := range batch {
-		env, run, row := r.Envelope, r.Envelope.CheckRun, rows[i]
+		env, row := r.Envelope, rows[i]
 		stored, err := insert(r, row, row.id)
 		if err == nil && !stored {
 			// Taken: by this device (a resend) or by another one.
@@ -407,7 +407,7 @@ func (s *sqlStore) saveReportsByRow(ctx context.Context, tx *sql.Tx, batch []Dev
 		}
 		h := env.Agent.Host
 		if _, err := updDevice.ExecContext(ctx, received, env.Agent.Version, h.OS, h.OSVersion, h.Arch,
-			row.id, run.Ready, row.statuses, received, row.aheadMS, r.DeviceID); err != nil {
+			row.id, row.ready, row.statuses, received, row.aheadMS, r.DeviceID); err != nil {
 			return fmt.Errorf("saving report: %w", err)
 		}
 		for _, c := range row.notPassing {
@@ -506,7 +506,7 @@ func (s *sqlStore) saveReportsMultiRow(ctx context.Context, tx *sql.Tx, batch []
 			i := newest[id]
 			env := batch[i].Envelope
 			h := env.Agent.Host
-			args = append(args, id, received, env.Agent.Version, h.OS, h.OSVersion, h.Arch, rows[i].aheadMS, rows[i].id, env.CheckRun.Ready, rows[i].statuses)
+			args = append(args, id, received, env.Agent.Version, h.OS, h.OSVersion, h.Arch, rows[i].aheadMS, rows[i].id, rows[i].ready, rows[i].statuses)
 		}
 		// devices_not_passing follows latest_statuses: a device's rows are
 		// replaced when its statuses change, so they are deleted first,

@@ -34,6 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -248,19 +249,55 @@ type DeviceReport struct {
 }
 
 // PreparedRun is what storing a check run derives from it without the
-// database: the stored results text, the device's latest statuses and the
-// checks it does not pass. Make one with PrepareRun.
+// database: the stored results text, the device's latest statuses, the
+// checks it does not pass and whether it is ready. Make one with
+// PrepareRunFor (or PrepareRun).
 type PreparedRun struct {
 	results  string // check_runs.results
 	statuses string // devices.latest_statuses
 	// notPassing: the check IDs of devices_not_passing (fail or unknown).
 	notPassing []string
+	// ready is devices.latest_ready: the server's judgement (check_runs.ready
+	// keeps the agent's own flag).
+	ready bool
 }
 
-// PrepareRun prepares a check run for SaveReports (see DeviceReport.Run).
+// PrepareRunFor prepares a check run for SaveReports (see
+// DeviceReport.Run), judging its readiness against the device's team
+// policy, which requires the checks required (see ReadyAgainst): the
+// dashboard and the exports show the server's judgement, not the
+// agent's, which an older, misconfigured or modified agent may get wrong.
 // It fails with ErrInvalid, as SaveReports would, when the run holds the
 // same check twice or facts that are not JSON.
+func PrepareRunFor(run *report.CheckRun, required []string) (*PreparedRun, error) {
+	prep, err := prepareResults(run)
+	if err != nil {
+		return nil, err
+	}
+	prep.ready = ReadyAgainst(run.Results, required)
+	return prep, nil
+}
+
+// PrepareRun prepares a check run without its team's policy: it is ready
+// only when the agent said so and every result the agent marked required
+// is acceptable (never readier than the agent, but blind to a check the
+// team requires that the run left out). The API prepares every run with
+// PrepareRunFor; SaveReports uses this for a report given unprepared.
 func PrepareRun(run *report.CheckRun) (*PreparedRun, error) {
+	prep, err := prepareResults(run)
+	if err != nil {
+		return nil, err
+	}
+	prep.ready = run.Ready
+	for _, r := range run.Results {
+		if r.Required && !r.Status.Acceptable() {
+			prep.ready = false
+		}
+	}
+	return prep, nil
+}
+
+func prepareResults(run *report.CheckRun) (*PreparedRun, error) {
 	if run == nil {
 		return nil, fmt.Errorf("%w: no check run", ErrInvalid)
 	}
@@ -269,6 +306,20 @@ func PrepareRun(run *report.CheckRun) (*PreparedRun, error) {
 		return nil, err
 	}
 	return &PreparedRun{results: results, statuses: encodeStatuses(run.Results), notPassing: notPassingChecks(run.Results)}, nil
+}
+
+// ReadyAgainst reports whether results make a device ready under a policy
+// requiring the checks required: each has a result whose status lets a
+// session start (checks.Status.Acceptable, the agent's own rule in
+// checks.ReadyOf). A required check the results leave out is not passing.
+func ReadyAgainst(results []report.CheckResult, required []string) bool {
+	for _, id := range required {
+		i := slices.IndexFunc(results, func(r report.CheckResult) bool { return r.ID == id })
+		if i < 0 || !results[i].Status.Acceptable() {
+			return false
+		}
+	}
+	return true
 }
 
 // Team owns devices and a policy.

@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 		{"FleetSummaryWholeFleet", testFleetSummaryWholeFleet},
 		{"SaveReportsUnsyncedThenSync", testSaveReportsUnsyncedThenSync},
 		{"SaveReportsPrepared", testSaveReportsPrepared},
+		{"ReadinessJudgedByServer", testReadinessJudgedByServer},
 		{"NotPassingFollowsStatuses", testNotPassingFollowsStatuses},
 		{"SeedDevices", testSeedDevices},
 		{"TokenOwner", testTokenOwner},
@@ -869,6 +870,61 @@ func testSaveReportsPrepared(t *testing.T, s store.Store) {
 	}
 	if _, err := store.PrepareRun(nil); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("PrepareRun(nil): %v, want ErrInvalid", err)
+	}
+}
+
+// testReadinessJudgedByServer: a device's latest readiness is the
+// server's judgement, in one batch of both kinds: a run prepared against
+// the team's required checks (PrepareRunFor, as the API does) is ready
+// when they are all acceptable, whatever the agent said, and not when one
+// is missing; a run given unprepared is never readier than the agent said
+// nor ready with a result the agent itself marked required failing. The
+// run keeps the agent's flag.
+func testReadinessJudgedByServer(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, _, _ := Enrolled(t, s, "judged")
+	ids, _ := SeedDevices(t, s, team.ID, 4)
+	fw := report.CheckResult{ID: "firewall", Status: checks.Pass, Required: true, Summary: "on"}
+	de := report.CheckResult{ID: "disk_encryption", Status: checks.NotApplicable, Summary: "n/a"}
+	failing := report.CheckResult{ID: "screen_lock", Status: checks.Fail, Required: true, Summary: "off"}
+	required := []string{"disk_encryption", "firewall"}
+	cases := []struct {
+		env        report.Envelope
+		required   []string // nil: unprepared
+		agentReady bool
+		want       string
+	}{
+		{CheckRun(time.Now(), true, fw), required, true, store.StateNotReady},
+		{CheckRun(time.Now(), false, fw, de, failing), required, false, store.StateReady},
+		{CheckRun(time.Now(), true, fw, de, failing), nil, true, store.StateNotReady},
+		{CheckRun(time.Now(), true, fw, de), nil, true, store.StateReady},
+	}
+	batch := make([]store.DeviceReport, len(cases))
+	for i, c := range cases {
+		batch[i] = store.DeviceReport{DeviceID: ids[i], Envelope: c.env}
+		if c.required != nil {
+			run, err := store.PrepareRunFor(c.env.CheckRun, c.required)
+			if err != nil {
+				t.Fatalf("PrepareRunFor: %v", err)
+			}
+			batch[i].Run = run
+		}
+	}
+	if _, err := s.SaveReports(ctx, batch); err != nil {
+		t.Fatalf("SaveReports: %v", err)
+	}
+	for i, c := range cases {
+		d, err := s.Device(ctx, ids[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := store.DeviceState(d, time.Now().Add(-time.Hour)); got != c.want {
+			t.Errorf("case %d: state %s, want %s", i, got, c.want)
+		}
+		runs, err := s.DeviceRuns(ctx, store.RunQuery{DeviceID: ids[i], Limit: 1})
+		if err != nil || len(runs) != 1 || runs[0].Ready != c.agentReady {
+			t.Errorf("case %d: stored run %+v (%v), want the agent's ready=%v kept", i, runs, err, c.agentReady)
+		}
 	}
 }
 
