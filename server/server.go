@@ -55,7 +55,7 @@ type Config struct {
 	// SecureCookies marks the dashboard's cookies Secure; it is forced on
 	// when the server terminates TLS. Set it when a TLS proxy sits in front.
 	SecureCookies bool
-	// StaleAfter is how long without a report makes a device stale
+	// StaleAfter is how long without a check run makes a device stale
 	// (DefaultStaleAfter when 0).
 	StaleAfter time.Duration
 	// API tunes the agent API (its Logger and Registerer are filled in).

@@ -96,7 +96,7 @@ server under load; it is off by default and never on the main address.`,
 	f.StringVar(&o.tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
 	f.StringVar(&o.publicURL, "public-url", "", "the URL agents and admins use, when a proxy terminates TLS (https:// marks cookies Secure)")
 	f.IntVar(&o.retentionDays, "retention-days", 90, "delete reports, results and session records older than this many days (by the server's receive time)")
-	f.DurationVar(&o.staleAfter, "stale-after", server.DefaultStaleAfter, "a device without a report for this long counts as stale")
+	f.DurationVar(&o.staleAfter, "stale-after", server.DefaultStaleAfter, "a device without a check run for this long counts as stale")
 	f.BoolVar(&o.insecureHTTP, "insecure-http", false, "allow plain http on an address that is not loopback (warns at start)")
 	f.StringVar(&o.metricsListen, "metrics-listen", "", "serve /metrics on this address of its own, host:port (plain http: a monitoring network or loopback)")
 	f.StringVar(&o.metricsTokenFile, "metrics-token-file", "", "file holding a token (16+ characters): /metrics on the main address for requests with Authorization: Bearer TOKEN")

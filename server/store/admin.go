@@ -146,8 +146,8 @@ type DeviceQuery struct {
 	// State is one of the State constants, or empty for every enrolled
 	// device.
 	State string
-	// StaleBefore: a device that reported but was last seen before this is
-	// stale (the rule of FleetCounts).
+	// StaleBefore: a device whose latest check run arrived before this is
+	// stale (the rule of FleetCounts and DeviceState).
 	StaleBefore time.Time
 	// FailingCheck keeps devices whose latest run has this check failing or
 	// unknown.
@@ -217,14 +217,16 @@ func (q DeviceQuery) Cursor(d Device) Cursor {
 }
 
 // DeviceState is the state a device is in (a State constant): a device
-// that reported but was last seen before staleBefore is stale.
+// whose latest check run arrived before staleBefore is stale, however
+// recently it sent anything else (session records keep arriving from a
+// device whose checks stopped: its readiness is then old news).
 func DeviceState(d Device, staleBefore time.Time) string {
 	switch {
 	case d.Revoked():
 		return StateRevoked
 	case d.LatestRunAt == nil:
 		return StateNeverReported
-	case d.LastSeenAt.Before(staleBefore):
+	case d.LatestRunAt.Before(staleBefore):
 		return StateStale
 	case d.LatestReady != nil && *d.LatestReady:
 		return StateReady

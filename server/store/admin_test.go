@@ -249,8 +249,8 @@ func fleet(t *testing.T, s store.Store, staleBefore time.Time) (red, blue store.
 	if err := s.RevokeDevice(ctx, ids["laptop-r4"]); err != nil {
 		t.Fatal(err)
 	}
-	// r2 was last seen before the stale limit.
-	rawExec(t, s, `UPDATE devices SET last_seen_at = ? WHERE id = ?`, staleBefore.Add(-time.Hour).UnixMicro(), ids["laptop-r2"])
+	// r2 last reported before the stale limit.
+	rawExec(t, s, `UPDATE devices SET last_seen_at = ?, latest_run_at = ? WHERE id = ?`, staleBefore.Add(-time.Hour).UnixMicro(), staleBefore.Add(-time.Hour).UnixMicro(), ids["laptop-r2"])
 	return red, blue, ids
 }
 

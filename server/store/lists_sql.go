@@ -205,7 +205,7 @@ var deviceSortKeys = map[string]sortKey{
 // stateRankSQL is DeviceState as a number in the order of stateRank; its
 // one argument is the stale time.
 const stateRankSQL = `CASE WHEN d.revoked_at IS NOT NULL THEN 4 WHEN d.latest_run_at IS NULL THEN 2
-	WHEN d.last_seen_at < ? THEN 1 WHEN d.latest_ready THEN 3 ELSE 0 END`
+	WHEN d.latest_run_at < ? THEN 1 WHEN d.latest_ready THEN 3 ELSE 0 END`
 
 // manyNotPassing is how many devices (of any state) not passing one check
 // make a page of them cheaper by walking the fleet in the page's order,
@@ -238,9 +238,9 @@ func (s *sqlStore) deviceFilter(ctx context.Context, q DeviceQuery) (*conditions
 	case StateRevoked:
 		c.add(`d.revoked_at IS NOT NULL`)
 	case StateReady, StateNotReady:
-		c.add(`d.revoked_at IS NULL AND d.latest_run_at IS NOT NULL AND d.last_seen_at >= ? AND d.latest_ready = ?`, stale, q.State == StateReady)
+		c.add(`d.revoked_at IS NULL AND d.latest_run_at >= ? AND d.latest_ready = ?`, stale, q.State == StateReady)
 	case StateStale:
-		c.add(`d.revoked_at IS NULL AND d.latest_run_at IS NOT NULL AND d.last_seen_at < ?`, stale)
+		c.add(`d.revoked_at IS NULL AND d.latest_run_at < ?`, stale)
 	case StateNeverReported:
 		c.add(`d.revoked_at IS NULL AND d.latest_run_at IS NULL`)
 	default:

@@ -178,7 +178,8 @@ type FleetCounts struct {
 	// Ready and NotReady: by the latest check run, reported since
 	// staleBefore.
 	Ready, NotReady int
-	// Stale: reported, but not since staleBefore.
+	// Stale: reported, but no check run since staleBefore (whatever
+	// else it sent since).
 	Stale int
 	// NeverReported: enrolled but no check run yet.
 	NeverReported int
@@ -380,8 +381,11 @@ type Device struct {
 	OSVersion    string
 	Arch         string
 	EnrolledAt   time.Time
-	LastSeenAt   time.Time
-	RevokedAt    *time.Time
+	// LastSeenAt is the device's last contact: its latest check run or
+	// session record received. Staleness is judged by LatestRunAt instead
+	// (DeviceState): session records say nothing of the checks.
+	LastSeenAt time.Time
+	RevokedAt  *time.Time
 	// LatestRunID, LatestRunAt and LatestReady describe the latest check run:
 	// the one the server received last (agents' clocks are not trusted to
 	// order runs), LatestRunAt when it received it; empty and nil before the

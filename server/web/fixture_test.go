@@ -169,7 +169,7 @@ func newFixture(t testing.TB, opts ...func(*fixture, *web.Options)) *fixture {
 		t.Fatal(err)
 	}
 	db := st.(interface{ DB() *sql.DB }).DB()
-	if _, err := db.ExecContext(ctx, `UPDATE devices SET last_seen_at = ? WHERE id = ?`, time.Now().Add(-72*time.Hour).UnixMicro(), f.ids["laptop-stale"]); err != nil {
+	if _, err := db.ExecContext(ctx, `UPDATE devices SET last_seen_at = ?, latest_run_at = ? WHERE id = ?`, time.Now().Add(-72*time.Hour).UnixMicro(), time.Now().Add(-72*time.Hour).UnixMicro(), f.ids["laptop-stale"]); err != nil {
 		t.Fatal(err)
 	}
 	rec := report.SessionRecord{ID: report.NewID(), SessionID: report.NewID(), Event: report.SessionStart, At: time.Now().Add(-time.Hour),

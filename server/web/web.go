@@ -49,7 +49,8 @@ type Options struct {
 	// Exports serves GET /exports/… and POST /privacy/… (see package
 	// export); the dashboard mounts it behind admin login and CSRF checks.
 	Exports http.Handler
-	// StaleAfter is how long without a report makes a device "stale".
+	// StaleAfter is how long without a check run makes a device "stale"
+	// (whatever else it sent).
 	StaleAfter time.Duration
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time

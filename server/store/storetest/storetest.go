@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"SaveReportsUnsyncedThenSync", testSaveReportsUnsyncedThenSync},
 		{"SaveReportsPrepared", testSaveReportsPrepared},
 		{"ReadinessJudgedByServer", testReadinessJudgedByServer},
+		{"StaleByCheckRuns", testStaleByCheckRuns},
 		{"NotPassingFollowsStatuses", testNotPassingFollowsStatuses},
 		{"SeedDevices", testSeedDevices},
 		{"TokenOwner", testTokenOwner},
@@ -925,6 +926,52 @@ func testReadinessJudgedByServer(t *testing.T, s store.Store) {
 		if err != nil || len(runs) != 1 || runs[0].Ready != c.agentReady {
 			t.Errorf("case %d: stored run %+v (%v), want the agent's ready=%v kept", i, runs, err, c.agentReady)
 		}
+	}
+}
+
+// testStaleByCheckRuns: a device whose check runs stopped while its
+// session records still arrive is stale — in its state, the fleet counts,
+// the state filter and the state order — though its last contact is
+// recent.
+func testStaleByCheckRuns(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, id, _ := Enrolled(t, s, "stale")
+	if _, err := s.SaveReport(ctx, id, CheckRun(time.Now(), true)); err != nil {
+		t.Fatalf("SaveReport: %v", err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	staleBefore := time.Now()
+	time.Sleep(5 * time.Millisecond)
+	rec := report.SessionRecord{ID: report.NewID(), SessionID: report.NewID(), Event: report.SessionEnd, At: time.Now(), Label: "C-1", Ready: true}
+	if _, err := s.SaveSession(ctx, id, report.NewSession(Agent, rec)); err != nil {
+		t.Fatalf("SaveSession: %v", err)
+	}
+	d, err := s.Device(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.LastSeenAt.After(staleBefore) {
+		t.Fatalf("last seen %v, want the session record's receipt, after %v", d.LastSeenAt, staleBefore)
+	}
+	if got := store.DeviceState(d, staleBefore); got != store.StateStale {
+		t.Errorf("state %s, want stale", got)
+	}
+	if got, err := s.FleetCounts(ctx, team.ID, staleBefore); err != nil || got != (store.FleetCounts{Total: 1, Stale: 1}) {
+		t.Errorf("FleetCounts = %+v, %v; want one stale", got, err)
+	}
+	for state, want := range map[string]int{store.StateStale: 1, store.StateReady: 0} {
+		ds, err := s.SearchDevices(ctx, store.DeviceQuery{TeamID: team.ID, State: state, StaleBefore: staleBefore})
+		if err != nil || len(ds) != want {
+			t.Errorf("devices %s: %d, %v; want %d", state, len(ds), err, want)
+		}
+	}
+	other, _ := SeedDevices(t, s, team.ID, 1)
+	if _, err := s.SaveReport(ctx, other[0], CheckRun(time.Now(), true)); err != nil {
+		t.Fatalf("SaveReport: %v", err)
+	}
+	ds, err := s.SearchDevices(ctx, store.DeviceQuery{TeamID: team.ID, Sort: store.DeviceSortState, StaleBefore: staleBefore})
+	if err != nil || len(ds) != 2 || ds[0].ID != id {
+		t.Errorf("devices worst first: %+v, %v; want the stale one before the ready one", ds, err)
 	}
 }
 
