@@ -123,7 +123,7 @@ func New(cfg Config) (*Server, error) {
 	dash, err := web.New(st, web.Options{
 		Logger:         cfg.Logger.With("part", "web"),
 		SecureCookies:  cfg.SecureCookies,
-		Exports:        export.NewHandler(st, export.Options{Logger: cfg.Logger.With("part", "export"), Actor: web.Actor}),
+		Exports:        export.NewHandler(st, export.Options{Logger: cfg.Logger.With("part", "export"), Actor: web.Actor, StaleAfter: cfg.StaleAfter}),
 		StaleAfter:     cfg.StaleAfter,
 		TrustedProxies: cfg.TrustedProxies,
 	})

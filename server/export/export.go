@@ -70,6 +70,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Actor names the admin making the request, for the audit log.
 	Actor func(*http.Request) string
+	// StaleAfter is the dashboard's (Request.StaleAfter).
+	StaleAfter time.Duration
 }
 
 // maxFormBytes bounds a POST body.
@@ -178,7 +180,7 @@ func (h *handler) export(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, a, string(kind), fmt.Errorf("%w: team is too long", ErrBadRequest))
 		return
 	}
-	rows, err := Export(r.Context(), h.st, a, Request{Kind: kind, Format: format, Team: team, Since: since}, actor)
+	rows, err := Export(r.Context(), h.st, a, Request{Kind: kind, Format: format, Team: team, Since: since, StaleAfter: h.o.StaleAfter}, actor)
 	if err != nil {
 		h.fail(w, a, string(kind), err)
 		return

@@ -147,7 +147,7 @@ func writeSubjectDevice(ctx context.Context, st store.Store, bw *bufio.Writer, f
 	if device == nil {
 		return fmt.Errorf("device %s was erased during the export: %w", id, ErrNoSubject)
 	}
-	if err := openJSON(bw, deviceHeader{Device: deviceJSONOf(*device)}, "check_runs"); err != nil {
+	if err := openJSON(bw, deviceHeader{Device: deviceJSONOf(deviceRowOf(*device, staleBefore(0)))}, "check_runs"); err != nil {
 		return err
 	}
 	n := 0

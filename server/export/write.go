@@ -15,6 +15,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/report"
+	"github.com/sessionguard/sessionguard/server/fleet"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -60,6 +61,19 @@ type Request struct {
 	// Since limits to records from this time on (devices: seen since;
 	// results: of runs started since; sessions: at or after); zero for all.
 	Since time.Time
+	// StaleAfter is how long without a check run makes a device stale in
+	// the devices export's state column, as on the dashboard
+	// (fleet.DefaultStaleAfter when 0).
+	StaleAfter time.Duration
+}
+
+// staleBefore is when a device's latest check run must have arrived for
+// it not to be stale, now.
+func staleBefore(staleAfter time.Duration) time.Time {
+	if staleAfter <= 0 {
+		staleAfter = fleet.DefaultStaleAfter
+	}
+	return time.Now().Add(-staleAfter)
 }
 
 // ParseKind accepts devices, results or sessions.
@@ -151,8 +165,9 @@ func Export(ctx context.Context, st store.Store, w io.Writer, req Request, actor
 	}
 	switch req.Kind {
 	case Devices:
-		return writeTable(w, req.Format, header, deviceColumns, deviceJSONOf, func(fn func(store.ExportDevice) error) error {
-			return st.ExportDevices(ctx, f, fn)
+		stale := staleBefore(req.StaleAfter)
+		return writeTable(w, req.Format, header, deviceColumns, deviceJSONOf, func(fn func(deviceRow) error) error {
+			return st.ExportDevices(ctx, f, func(d store.ExportDevice) error { return fn(deviceRowOf(d, stale)) })
 		})
 	case Results:
 		return writeTable(w, req.Format, header, resultColumns, resultJSONOf, func(fn func(store.ExportResult) error) error {
@@ -289,6 +304,20 @@ func csvInt(n int) string { return strconv.Itoa(n) }
 
 // Devices.
 
+// deviceRow is an exported device with its state: a spreadsheet filtering
+// on latest_ready alone would count a device whose latest run is weeks old
+// (or a revoked one) as ready.
+type deviceRow struct {
+	store.ExportDevice
+	// State is store.DeviceState's: ready, not_ready, stale,
+	// never_reported or revoked.
+	State string
+}
+
+func deviceRowOf(d store.ExportDevice, staleBefore time.Time) deviceRow {
+	return deviceRow{ExportDevice: d, State: store.DeviceState(d.Device, staleBefore)}
+}
+
 type deviceJSON struct {
 	ID           string     `json:"id"`
 	Name         string     `json:"name"`
@@ -305,30 +334,32 @@ type deviceJSON struct {
 	LatestRunID  string     `json:"latest_run_id,omitempty"`
 	LatestRunAt  *time.Time `json:"latest_run_at,omitempty"`
 	LatestReady  *bool      `json:"latest_ready,omitempty"`
+	State        string     `json:"state"`
 }
 
-func deviceJSONOf(d store.ExportDevice) any {
-	return deviceJSON{ID: d.ID, Name: d.Name, Practitioner: d.Practitioner, TeamID: d.TeamID, Team: d.TeamName,
+func deviceJSONOf(d deviceRow) any {
+	return deviceJSON{State: d.State, ID: d.ID, Name: d.Name, Practitioner: d.Practitioner, TeamID: d.TeamID, Team: d.TeamName,
 		OS: d.OS, OSVersion: d.OSVersion, Arch: d.Arch, AgentVersion: d.AgentVersion, EnrolledAt: d.EnrolledAt,
 		LastSeenAt: d.LastSeenAt, RevokedAt: d.RevokedAt, LatestRunID: d.LatestRunID, LatestRunAt: d.LatestRunAt, LatestReady: d.LatestReady}
 }
 
-var deviceColumns = []column[store.ExportDevice]{
-	{"device_id", func(d store.ExportDevice) string { return d.ID }},
-	{"name", func(d store.ExportDevice) string { return d.Name }},
-	{"practitioner", func(d store.ExportDevice) string { return d.Practitioner }},
-	{"team_id", func(d store.ExportDevice) string { return d.TeamID }},
-	{"team", func(d store.ExportDevice) string { return d.TeamName }},
-	{"os", func(d store.ExportDevice) string { return d.OS }},
-	{"os_version", func(d store.ExportDevice) string { return d.OSVersion }},
-	{"arch", func(d store.ExportDevice) string { return d.Arch }},
-	{"agent_version", func(d store.ExportDevice) string { return d.AgentVersion }},
-	{"enrolled_at", func(d store.ExportDevice) string { return csvTime(d.EnrolledAt) }},
-	{"last_seen_at", func(d store.ExportDevice) string { return csvTime(d.LastSeenAt) }},
-	{"revoked_at", func(d store.ExportDevice) string { return csvTimePtr(d.RevokedAt) }},
-	{"latest_run_id", func(d store.ExportDevice) string { return d.LatestRunID }},
-	{"latest_run_at", func(d store.ExportDevice) string { return csvTimePtr(d.LatestRunAt) }},
-	{"latest_ready", func(d store.ExportDevice) string { return csvBoolPtr(d.LatestReady) }},
+var deviceColumns = []column[deviceRow]{
+	{"device_id", func(d deviceRow) string { return d.ID }},
+	{"name", func(d deviceRow) string { return d.Name }},
+	{"practitioner", func(d deviceRow) string { return d.Practitioner }},
+	{"team_id", func(d deviceRow) string { return d.TeamID }},
+	{"team", func(d deviceRow) string { return d.TeamName }},
+	{"os", func(d deviceRow) string { return d.OS }},
+	{"os_version", func(d deviceRow) string { return d.OSVersion }},
+	{"arch", func(d deviceRow) string { return d.Arch }},
+	{"agent_version", func(d deviceRow) string { return d.AgentVersion }},
+	{"enrolled_at", func(d deviceRow) string { return csvTime(d.EnrolledAt) }},
+	{"last_seen_at", func(d deviceRow) string { return csvTime(d.LastSeenAt) }},
+	{"revoked_at", func(d deviceRow) string { return csvTimePtr(d.RevokedAt) }},
+	{"latest_run_id", func(d deviceRow) string { return d.LatestRunID }},
+	{"latest_run_at", func(d deviceRow) string { return csvTimePtr(d.LatestRunAt) }},
+	{"latest_ready", func(d deviceRow) string { return csvBoolPtr(d.LatestReady) }},
+	{"state", func(d deviceRow) string { return d.State }},
 }
 
 // Results.
