@@ -1,18 +1,14 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/sessionguard/sessionguard/checks"
-	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -60,7 +56,7 @@ type policyCache struct {
 type cachedPolicy struct {
 	etag   string
 	policy json.RawMessage
-	// required are the checks the policy requires (requiredChecks),
+	// required are the checks the policy requires (store.RequiredChecks),
 	// parsed once per policy version.
 	required []string
 	expires  time.Time
@@ -100,7 +96,7 @@ func (c *policyCache) entry(ctx context.Context, teamID string) (cachedPolicy, e
 	if ok && e.etag == t.ETag {
 		fresh.required = e.required // the same version: parsed already
 	} else {
-		fresh.required = requiredChecks(t.Policy)
+		fresh.required = store.RequiredChecks(t.Policy)
 	}
 	if c.ttl > 0 {
 		c.mu.Lock()
@@ -111,40 +107,6 @@ func (c *policyCache) entry(ctx context.Context, teamID string) (cachedPolicy, e
 		c.mu.Unlock()
 	}
 	return fresh, nil
-}
-
-// requiredChecks are the checks a stored team policy requires, laid over
-// the default as the agents apply it (all.ParseServerPolicy), in ID
-// order; a required check this server does not know stays required. A
-// policy that cannot be read (it was validated when saved) requires what
-// the default does and every check it names required, so it never
-// requires less than it says.
-func requiredChecks(raw json.RawMessage) []string {
-	pol := all.DefaultPolicy()
-	if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 && !bytes.Equal(trimmed, []byte("null")) {
-		parsed, _, err := all.ParseServerPolicy(bytes.NewReader(raw))
-		if err == nil {
-			pol = parsed
-		} else {
-			var named struct {
-				Checks map[string]checks.CheckPolicy `json:"checks"`
-			}
-			_ = json.Unmarshal(raw, &named) // what can be read of it
-			for id, c := range named.Checks {
-				if c.Required {
-					pol.Checks[id] = c
-				}
-			}
-		}
-	}
-	required := slices.Clone(pol.Uncheckable)
-	for id, c := range pol.Checks {
-		if c.Required {
-			required = append(required, id)
-		}
-	}
-	slices.Sort(required)
-	return slices.Compact(required)
 }
 
 // forget drops a team whose policy is being replaced.

@@ -225,10 +225,13 @@ func fleet(t *testing.T, s store.Store, staleBefore time.Time) (red, blue store.
 		}
 	}
 	var err error
-	if red, err = s.CreateTeam(ctx, "red", nil); err != nil {
+	// The teams require what their devices report (a required check left
+	// out would count as unknown in the compliance figures).
+	policy := storetest.RequiringOnly(t, "firewall", "antivirus")
+	if red, err = s.CreateTeam(ctx, "red", policy); err != nil {
 		t.Fatal(err)
 	}
-	if blue, err = s.CreateTeam(ctx, "blue", nil); err != nil {
+	if blue, err = s.CreateTeam(ctx, "blue", policy); err != nil {
 		t.Fatal(err)
 	}
 	enrol(red, "Laptop-R0", "laptop-r1", "laptop-r2", "laptop-r3", "laptop-r4")

@@ -19,7 +19,9 @@ import (
 // recently, each check's statuses — come from one pass over the device rows,
 // whose latest_* columns carry each device's state (no join or aggregation
 // over reports). The pass reads one short key per device: its state (the
-// rule below) followed, for a recent report, by its latest statuses text.
+// rule below) followed, for a recent report, by its team and its latest
+// statuses text (the team's policy says which checks its devices must
+// report: one a device's latest run left out counts as unknown).
 // A fleet has few distinct keys, so counting the keys is counting the fleet.
 //
 // PostgreSQL counts the keys itself (GROUP BY, hashed). SQLite would sort
@@ -29,8 +31,8 @@ import (
 // cores instead of 137 ms. Each device is in exactly one half.
 const fleetKey = `CASE WHEN latest_run_at IS NULL THEN 'n'
 		WHEN latest_run_at < ? THEN 's'
-		WHEN latest_ready THEN 'r' || COALESCE(latest_statuses, '')
-		ELSE 'x' || COALESCE(latest_statuses, '') END`
+		WHEN latest_ready THEN 'r' || team_id || ' ' || COALESCE(latest_statuses, '')
+		ELSE 'x' || team_id || ' ' || COALESCE(latest_statuses, '') END`
 
 // fleetTally counts the not-revoked devices of one team (or all, teamID
 // empty) by fleet key.
@@ -94,8 +96,11 @@ func (s *sqlStore) fleetTally(ctx context.Context, teamID string, staleBefore ti
 }
 
 // fleetFigures turns a tally into the device counts and each check's
-// statuses among the recently reported devices, in check ID order.
-func fleetFigures(tally map[string]int) (FleetCounts, []CheckCompliance) {
+// statuses among the recently reported devices, in check ID order. A
+// check a device's team requires (required, by team ID) that its latest
+// run left out counts as unknown for it: the base of the check's figures
+// is every recent device, not those that happened to report it.
+func fleetFigures(tally map[string]int, required map[string][]string) (FleetCounts, []CheckCompliance) {
 	var c FleetCounts
 	byCheck := map[string]map[checks.Status]int{}
 	for key, n := range tally {
@@ -112,12 +117,23 @@ func fleetFigures(tally map[string]int) (FleetCounts, []CheckCompliance) {
 		default:
 			c.NotReady += n
 		}
-		eachStatus(key[1:], func(id string, status checks.Status) {
+		count := func(id string, status checks.Status) {
 			if byCheck[id] == nil {
 				byCheck[id] = map[checks.Status]int{}
 			}
 			byCheck[id][status] += n
+		}
+		teamID, statuses, _ := strings.Cut(key[1:], " ")
+		reported := map[string]bool{}
+		eachStatus(statuses, func(id string, status checks.Status) {
+			reported[id] = true
+			count(id, status)
 		})
+		for _, id := range required[teamID] {
+			if !reported[id] {
+				count(id, checks.Unknown)
+			}
+		}
 	}
 	comp := make([]CheckCompliance, 0, len(byCheck))
 	for id, counts := range byCheck {
@@ -133,7 +149,7 @@ func (s *sqlStore) FleetCounts(ctx context.Context, teamID string, staleBefore t
 	if err != nil {
 		return FleetCounts{}, fmt.Errorf("counting devices: %w", err)
 	}
-	c, _ := fleetFigures(tally)
+	c, _ := fleetFigures(tally, nil)
 	return c, nil
 }
 
@@ -144,7 +160,21 @@ func (s *sqlStore) FleetSummary(ctx context.Context, teamID string, staleBefore 
 	if err != nil {
 		return FleetCounts{}, nil, fmt.Errorf("counting the fleet: %w", err)
 	}
-	c, comp := fleetFigures(tally)
+	var teams []Team
+	if teamID == "" {
+		teams, err = s.Teams(ctx)
+	} else {
+		var t Team
+		if t, err = s.Team(ctx, teamID); err == nil {
+			teams = []Team{t}
+		} else if errors.Is(err, ErrNotFound) {
+			err = nil
+		}
+	}
+	if err != nil {
+		return FleetCounts{}, nil, fmt.Errorf("counting the fleet: %w", err)
+	}
+	c, comp := fleetFigures(tally, requiredByTeam(teams...))
 	return c, comp, nil
 }
 

@@ -110,6 +110,11 @@ func testMigration00005(t *testing.T, s store.Store) {
 		t.Errorf("device runs %+v, want the new run failing firewall and %s, the old one passing", runs, odd)
 	}
 
+	// The team requires what its device reports (a required check left
+	// out would count as unknown).
+	if _, err := s.SetTeamPolicy(ctx, team.ID, storetest.RequiringOnly(t, "firewall", "antivirus"), ""); err != nil {
+		t.Fatal(err)
+	}
 	comp, err := s.CheckCompliance(ctx, team.ID, now.Add(-time.Minute))
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/store"
@@ -55,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 		{"SaveReportsPrepared", testSaveReportsPrepared},
 		{"ReadinessJudgedByServer", testReadinessJudgedByServer},
 		{"StaleByCheckRuns", testStaleByCheckRuns},
+		{"FleetFiguresCountMissingRequired", testFleetFiguresCountMissingRequired},
 		{"NotPassingFollowsStatuses", testNotPassingFollowsStatuses},
 		{"SeedDevices", testSeedDevices},
 		{"TokenOwner", testTokenOwner},
@@ -733,6 +735,13 @@ func testFleetSummaryWholeFleet(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	team, _, _ := Enrolled(t, s, "whole")
 	other, _, _ := Enrolled(t, s, "rest")
+	// Each team requires what its devices report (a required check left
+	// out counts as unknown: testFleetFiguresCountMissingRequired).
+	for teamID, required := range map[string][]string{team.ID: {"firewall", "antivirus"}, other.ID: {"firewall"}} {
+		if _, err := s.SetTeamPolicy(ctx, teamID, RequiringOnly(t, required...), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ids, _ := SeedDevices(t, s, team.ID, 60)
 	otherIDs, _ := SeedDevices(t, s, other.ID, 15)
 	want := map[string]map[checks.Status]int{}
@@ -972,6 +981,71 @@ func testStaleByCheckRuns(t *testing.T, s store.Store) {
 	ds, err := s.SearchDevices(ctx, store.DeviceQuery{TeamID: team.ID, Sort: store.DeviceSortState, StaleBefore: staleBefore})
 	if err != nil || len(ds) != 2 || ds[0].ID != id {
 		t.Errorf("devices worst first: %+v, %v; want the stale one before the ready one", ds, err)
+	}
+}
+
+// RequiringOnly is a team policy that requires exactly the checks ids.
+func RequiringOnly(t testing.TB, ids ...string) json.RawMessage {
+	t.Helper()
+	cs := map[string]checks.CheckPolicy{}
+	for _, id := range all.Catalogue().IDs() {
+		cs[id] = checks.CheckPolicy{}
+	}
+	for _, id := range ids {
+		cs[id] = checks.CheckPolicy{Required: true}
+	}
+	b, err := json.Marshal(map[string]any{"schema": checks.PolicySchema, "checks": cs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// testFleetFiguresCountMissingRequired: a check a device's team requires
+// that its latest run left out counts as unknown in that check's figures
+// (for the team and for the whole fleet), not as a device the check
+// was never asked of; a check not required stays out of the base.
+func testFleetFiguresCountMissingRequired(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, _, _ := Enrolled(t, s, "strict")
+	other, _, _ := Enrolled(t, s, "lenient")
+	if _, err := s.SetTeamPolicy(ctx, team.ID, RequiringOnly(t, "firewall", "disk_encryption"), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetTeamPolicy(ctx, other.ID, RequiringOnly(t, "firewall"), ""); err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := SeedDevices(t, s, team.ID, 2)
+	lenient, _ := SeedDevices(t, s, other.ID, 1)
+	fw := report.CheckResult{ID: "firewall", Status: checks.Pass, Required: true, Summary: "on"}
+	de := report.CheckResult{ID: "disk_encryption", Status: checks.Pass, Required: true, Summary: "on"}
+	for _, r := range []struct {
+		id  string
+		env report.Envelope
+	}{{ids[0], CheckRun(time.Now(), true, fw, de)}, {ids[1], CheckRun(time.Now(), true, fw)}, {lenient[0], CheckRun(time.Now(), true, fw)}} {
+		if _, err := s.SaveReport(ctx, r.id, r.env); err != nil {
+			t.Fatalf("SaveReport: %v", err)
+		}
+	}
+	for _, c := range []struct {
+		team string
+		want map[string]map[checks.Status]int
+	}{
+		{team.ID, map[string]map[checks.Status]int{"disk_encryption": {checks.Pass: 1, checks.Unknown: 1}, "firewall": {checks.Pass: 2}}},
+		{other.ID, map[string]map[checks.Status]int{"firewall": {checks.Pass: 1}}},
+		{"", map[string]map[checks.Status]int{"disk_encryption": {checks.Pass: 1, checks.Unknown: 1}, "firewall": {checks.Pass: 3}}},
+	} {
+		_, comp, err := s.FleetSummary(ctx, c.team, time.Now().Add(-time.Hour))
+		if err != nil {
+			t.Fatalf("FleetSummary: %v", err)
+		}
+		got := map[string]map[checks.Status]int{}
+		for _, cc := range comp {
+			got[cc.CheckID] = cc.Counts
+		}
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("team %q: compliance %v, want %v", c.team, got, c.want)
+		}
 	}
 }
 

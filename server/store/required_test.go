@@ -1,4 +1,4 @@
-package api
+package store_test
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sessionguard/sessionguard/checks/all"
+	"github.com/sessionguard/sessionguard/server/store"
 )
 
 // TestRequiredChecks: the checks a stored team policy requires are those
@@ -23,12 +24,12 @@ func TestRequiredChecks(t *testing.T) {
 		t.Fatal("the default policy requires nothing; this test needs a required check")
 	}
 	for _, raw := range []string{``, `null`, `{"schema":"sessionguard.policy/v1"}`} {
-		if got := requiredChecks(json.RawMessage(raw)); !slices.Equal(got, defaults) {
+		if got := store.RequiredChecks(json.RawMessage(raw)); !slices.Equal(got, defaults) {
 			t.Errorf("policy %q requires %v, want the default's %v", raw, got, defaults)
 		}
 	}
 	relaxed := `{"schema":"sessionguard.policy/v1","checks":{"` + defaults[0] + `":{"required":false},"from_a_newer_server":{"required":true}}}`
-	got := requiredChecks(json.RawMessage(relaxed))
+	got := store.RequiredChecks(json.RawMessage(relaxed))
 	if slices.Contains(got, defaults[0]) || !slices.Contains(got, "from_a_newer_server") {
 		t.Errorf("policy %s requires %v", relaxed, got)
 	}
