@@ -2,11 +2,16 @@ package store
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"encoding/json"
+	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
+	"github.com/sessionguard/sessionguard/report"
 )
 
 // RequiredChecks are the checks a stored team policy requires, laid over
@@ -50,4 +55,65 @@ func requiredByTeam(teams ...Team) map[string][]string {
 		out[t.ID] = RequiredChecks(t.Policy)
 	}
 	return out
+}
+
+// rejudgeChunk is how many devices rejudgeTeam reads and updates in one
+// short transaction.
+const rejudgeChunk = 500
+
+// rejudgeTeam judges again, against a new policy requiring required, the
+// readiness of the team's devices from their stored latest statuses, so
+// that the dashboard does not show the old policy's verdict until each
+// device reports again. It goes through the team in chunks, each its own
+// short transaction (ingest waits for at most one chunk), and updates a
+// device only while its latest run is still the one judged: a report
+// stored meanwhile was judged by ingest and stands.
+func (s *sqlStore) rejudgeTeam(ctx context.Context, teamID string, required []string) error {
+	type verdict struct {
+		id, runID string
+		ready     bool
+	}
+	after := ""
+	for {
+		var changed []verdict
+		n := 0
+		err := queryEach(ctx, s.db, s.q(`SELECT id, latest_run_id, latest_statuses, latest_ready FROM devices
+			WHERE team_id = ? AND id > ? AND latest_run_id IS NOT NULL ORDER BY id LIMIT `+strconv.Itoa(rejudgeChunk)), []any{teamID, after},
+			func(r *sql.Rows) error {
+				var id, runID string
+				var statuses sql.NullString
+				var was sql.NullBool
+				if err := r.Scan(&id, &runID, &statuses, &was); err != nil {
+					return err
+				}
+				n++
+				after = id
+				var results []report.CheckResult
+				eachStatus(statuses.String, func(check string, status checks.Status) {
+					results = append(results, report.CheckResult{ID: check, Status: status})
+				})
+				if ready := ReadyAgainst(results, required); !was.Valid || was.Bool != ready {
+					changed = append(changed, verdict{id, runID, ready})
+				}
+				return nil
+			})
+		if err != nil {
+			return fmt.Errorf("judging the team's devices again: %w", err)
+		}
+		if len(changed) > 0 {
+			if err := s.inTx(ctx, func(tx *sql.Tx) error {
+				for _, v := range changed {
+					if _, err := tx.ExecContext(ctx, s.q(`UPDATE devices SET latest_ready = ? WHERE id = ? AND latest_run_id = ?`), v.ready, v.id, v.runID); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				return fmt.Errorf("judging the team's devices again: %w", err)
+			}
+		}
+		if n < rejudgeChunk {
+			return nil
+		}
+	}
 }

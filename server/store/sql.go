@@ -297,6 +297,9 @@ func (s *sqlStore) SetTeamPolicy(ctx context.Context, teamID string, policy json
 		}
 		return Team{}, fmt.Errorf("%w: team policy changed since ETag %s", ErrConflict, ifMatch)
 	}
+	if err := s.rejudgeTeam(ctx, teamID, RequiredChecks(policy)); err != nil {
+		return Team{}, fmt.Errorf("the team policy was saved, but its devices' readiness was not all recomputed (each device's next report will): %w", err)
+	}
 	return s.Team(ctx, teamID)
 }
 

@@ -57,6 +57,7 @@ func Run(t *testing.T, open Opener) {
 		{"ReadinessJudgedByServer", testReadinessJudgedByServer},
 		{"StaleByCheckRuns", testStaleByCheckRuns},
 		{"FleetFiguresCountMissingRequired", testFleetFiguresCountMissingRequired},
+		{"PolicySaveRejudges", testPolicySaveRejudges},
 		{"NotPassingFollowsStatuses", testNotPassingFollowsStatuses},
 		{"SeedDevices", testSeedDevices},
 		{"TokenOwner", testTokenOwner},
@@ -1046,6 +1047,54 @@ func testFleetFiguresCountMissingRequired(t *testing.T, s store.Store) {
 		if !reflect.DeepEqual(got, c.want) {
 			t.Errorf("team %q: compliance %v, want %v", c.team, got, c.want)
 		}
+	}
+}
+
+// testPolicySaveRejudges: saving a team policy judges its devices'
+// readiness again from their latest statuses (in chunks: more devices
+// than one holds), both ways, and leaves other teams' devices and those
+// that never reported alone.
+func testPolicySaveRejudges(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, never, _ := Enrolled(t, s, "rejudged")
+	other, otherDev, _ := Enrolled(t, s, "untouched")
+	ids, _ := SeedDevices(t, s, team.ID, 1100)
+	fw := report.CheckResult{ID: "firewall", Status: checks.Pass, Required: true, Summary: "on"}
+	lock := report.CheckResult{ID: "screen_lock", Status: checks.Fail, Summary: "off"}
+	batch := make([]store.DeviceReport, 0, len(ids)+1)
+	for _, id := range append(slices.Clone(ids), otherDev) {
+		env := CheckRun(time.Now(), true, fw, lock)
+		run, err := store.PrepareRunFor(env.CheckRun, []string{"firewall"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch = append(batch, store.DeviceReport{DeviceID: id, Envelope: env, Run: run})
+	}
+	if _, err := s.SaveReports(ctx, batch); err != nil {
+		t.Fatalf("SaveReports: %v", err)
+	}
+	for _, c := range []struct {
+		name     string
+		team     string
+		required []string
+		want     store.FleetCounts
+	}{
+		{"screen lock required", team.ID, []string{"firewall", "screen_lock"}, store.FleetCounts{Total: 1101, NotReady: 1100, NeverReported: 1}},
+		{"screen lock optional again", team.ID, []string{"firewall"}, store.FleetCounts{Total: 1101, Ready: 1100, NeverReported: 1}},
+		{"a check nobody reported required", team.ID, []string{"disk_encryption"}, store.FleetCounts{Total: 1101, NotReady: 1100, NeverReported: 1}},
+	} {
+		if _, err := s.SetTeamPolicy(ctx, c.team, RequiringOnly(t, c.required...), ""); err != nil {
+			t.Fatalf("%s: SetTeamPolicy: %v", c.name, err)
+		}
+		if got, err := s.FleetCounts(ctx, team.ID, time.Now().Add(-time.Hour)); err != nil || got != c.want {
+			t.Errorf("%s: FleetCounts = %+v, %v; want %+v", c.name, got, err, c.want)
+		}
+	}
+	if d, err := s.Device(ctx, never); err != nil || d.LatestReady != nil {
+		t.Errorf("device that never reported: %+v, %v", d, err)
+	}
+	if got, err := s.FleetCounts(ctx, other.ID, time.Now().Add(-time.Hour)); err != nil || got != (store.FleetCounts{Total: 1, Ready: 1}) {
+		t.Errorf("the other team: FleetCounts = %+v, %v; want its device ready", got, err)
 	}
 }
 
