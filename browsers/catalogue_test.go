@@ -118,7 +118,7 @@ func TestBrowserLike(t *testing.T) {
 			}
 		}
 	}
-	for _, n := range []string{"bash", "sessionguard", "zoom", "Teams", "systemd", "", "searchd", "archiver"} {
+	for _, n := range []string{"bash", "sessionguard", "zoom", "Teams", "systemd", "", "research", "archiver"} {
 		if browserLike(n) {
 			t.Errorf("browserLike(%q) = true, want false", n)
 		}

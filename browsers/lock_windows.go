@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"unsafe"
 
+	"github.com/sessionguard/sessionguard/internal/winproc"
 	"golang.org/x/sys/windows"
 )
 
@@ -86,39 +86,17 @@ func lockHolder(ctx context.Context, p Profile) int {
 }
 
 // processDetail reads pid's executable path and command line (a process
-// of the same user opens with limited query rights; Windows ≥ 8.1 gives
-// the command line that way).
+// of the same user opens with limited query rights; Windows 8.1 and later
+// give the command line that way).
 func processDetail(pid int) (procDetail, bool) {
 	h, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION, false, uint32(pid))
 	if err != nil {
 		return procDetail{}, false
 	}
-	defer windows.CloseHandle(h)
-	name := make([]uint16, windows.MAX_LONG_PATH)
-	size := uint32(len(name))
-	if err := windows.QueryFullProcessImageName(h, 0, &name[0], &size); err != nil {
+	defer windows.CloseHandle(h) //nolint:errcheck // a query handle
+	image, cmdline := winproc.ImagePath(h), winproc.CommandLine(h)
+	if image == "" || cmdline == "" {
 		return procDetail{}, false
 	}
-	cmdline, err := processCommandLine(h)
-	if err != nil {
-		return procDetail{}, false
-	}
-	return procDetail{pid: pid, image: windows.UTF16ToString(name[:size]), cmdline: cmdline}, true
-}
-
-// processCommandLine asks for the command line of the process h
-// (ProcessCommandLineInformation: a UNICODE_STRING and its text).
-func processCommandLine(h windows.Handle) (string, error) {
-	buf := make([]uint64, 512)
-	for {
-		var need uint32
-		err := windows.NtQueryInformationProcess(h, windows.ProcessCommandLineInformation, unsafe.Pointer(&buf[0]), uint32(len(buf)*8), &need)
-		if err == nil {
-			return (*windows.NTUnicodeString)(unsafe.Pointer(&buf[0])).String(), nil
-		}
-		if int(need) <= len(buf)*8 || need > 1<<20 {
-			return "", fmt.Errorf("reading the command line: %w", err)
-		}
-		buf = make([]uint64, (need+7)/8)
-	}
+	return procDetail{pid: pid, image: image, cmdline: cmdline}, true
 }

@@ -87,7 +87,7 @@ func mainBrowserProcess(e Engine, args []string) (main bool, dataDir string, nam
 				return false, "", false
 			}
 			if v, ok := strings.CutPrefix(a, "--user-data-dir="); ok {
-				dataDir, named = v, true
+				dataDir = v
 			}
 		case EngineFirefox:
 			switch strings.ToLower(strings.TrimLeft(a, "-/")) {
@@ -95,7 +95,7 @@ func mainBrowserProcess(e Engine, args []string) (main bool, dataDir string, nam
 				return false, "", false
 			case "profile":
 				if i+1 < len(args) {
-					dataDir, named = args[i+1], true
+					dataDir = args[i+1]
 				}
 			case "p":
 				return true, "", false

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
+	"github.com/sessionguard/sessionguard/internal/winproc"
 	"golang.org/x/sys/windows"
 )
 
@@ -46,7 +47,7 @@ func readProcess(p *probe.Process, users map[string]string) {
 		return
 	}
 	defer windows.CloseHandle(h) //nolint:errcheck // a query handle
-	p.Exe = imagePath(h)
+	p.Exe = winproc.ImagePath(h)
 	p.Cmdline = commandLine(h)
 	if p.Cmdline == nil {
 		p.Cmdline = commandLineFromPEB(uint32(p.PID))
@@ -54,35 +55,14 @@ func readProcess(p *probe.Process, users map[string]string) {
 	p.User = owner(h, users)
 }
 
-func imagePath(h windows.Handle) string {
-	buf := make([]uint16, windows.MAX_LONG_PATH)
-	n := uint32(len(buf))
-	if windows.QueryFullProcessImageName(h, 0, &buf[0], &n) != nil {
-		return ""
-	}
-	return windows.UTF16ToString(buf[:n])
-}
-
-// commandLine asks the kernel for the process's command line (Windows 8.1
-// and later) and splits it as the C runtime does.
+// commandLine is the process's command line from the kernel
+// (winproc.CommandLine), split as the C runtime does; nil when the kernel
+// does not answer or the line does not split.
 func commandLine(h windows.Handle) []string {
-	var need uint32
-	buf := make([]byte, 512)
-	for range 3 {
-		err := windows.NtQueryInformationProcess(h, windows.ProcessCommandLineInformation, unsafe.Pointer(&buf[0]), uint32(len(buf)), &need)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, windows.STATUS_INFO_LENGTH_MISMATCH) && !errors.Is(err, windows.STATUS_BUFFER_TOO_SMALL) && !errors.Is(err, windows.STATUS_BUFFER_OVERFLOW) || need <= uint32(len(buf)) || need > 1<<20 {
-			return nil
-		}
-		buf = make([]byte, need)
-	}
-	us := (*windows.NTUnicodeString)(unsafe.Pointer(&buf[0]))
-	if us.Buffer == nil || us.Length == 0 {
+	line := winproc.CommandLine(h)
+	if line == "" {
 		return nil
 	}
-	line := windows.UTF16ToString(unsafe.Slice(us.Buffer, us.Length/2))
 	args, err := windows.DecomposeCommandLine(line)
 	if err != nil {
 		return nil
