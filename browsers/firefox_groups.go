@@ -31,6 +31,9 @@ func firefoxGroupProfiles(browser, root string, known map[string]bool) []Profile
 	for _, db := range dbs {
 		rows, err := readGroupProfiles(db)
 		if err != nil {
+			// Its profiles cannot be listed: take every profile folder
+			// with a cookie store that profiles.ini does not name.
+			out = append(out, unlistedFirefoxProfiles(browser, root, known)...)
 			continue
 		}
 		for _, r := range rows {
@@ -49,6 +52,26 @@ func firefoxGroupProfiles(browser, root string, known map[string]bool) []Profile
 				name = filepath.Base(dir)
 			}
 			out = append(out, Profile{Browser: browser, Engine: EngineFirefox, Name: name, Dir: dir, LockDir: dir, CookieFiles: cookieFiles(EngineFirefox, dir), dirName: filepath.Base(dir)})
+		}
+	}
+	return out
+}
+
+// unlistedFirefoxProfiles lists the folders holding a cookies.sqlite
+// where Firefox makes profiles (root itself on Linux, root/Profiles on
+// macOS and Windows) that known does not hold, and adds them to it: the
+// profiles a group database that could not be read would have named.
+func unlistedFirefoxProfiles(browser, root string, known map[string]bool) []Profile {
+	var out []Profile
+	for _, parent := range []string{root, filepath.Join(root, "Profiles")} {
+		stores, _ := filepath.Glob(filepath.Join(parent, "*", "cookies.sqlite"))
+		for _, store := range stores {
+			dir := filepath.Clean(filepath.Dir(store))
+			if known[dir] {
+				continue
+			}
+			known[dir] = true
+			out = append(out, Profile{Browser: browser, Engine: EngineFirefox, Name: filepath.Base(dir), Dir: dir, LockDir: dir, CookieFiles: cookieFiles(EngineFirefox, dir), dirName: filepath.Base(dir)})
 		}
 	}
 	return out

@@ -94,3 +94,23 @@ func TestFirefoxProfileGroups(t *testing.T) {
 		})
 	}
 }
+
+// TestFirefoxGroupDatabaseUnreadable shows that a profile group database
+// that cannot be read does not hide its profiles: every folder with a
+// cookie store that profiles.ini does not name is cleared instead.
+func TestFirefoxGroupDatabaseUnreadable(t *testing.T) {
+	home := t.TempDir()
+	root := filepath.Join(home, ".mozilla", "firefox")
+	writeFile(t, filepath.Join(root, "profiles.ini"), "[Profile0]\nName=original\nIsRelative=1\nPath=ab.default-release\nStoreID=6a1b2c3d\n")
+	writeCookieDB(t, filepath.Join(root, "ab.default-release", "cookies.sqlite"), EngineFirefox, "wal", sampleCookies)
+	work := filepath.Join(root, "Xy12ab34.Work")
+	writeCookieDB(t, filepath.Join(work, "cookies.sqlite"), EngineFirefox, "wal", sampleCookies)
+	writeFile(t, filepath.Join(root, "Profile Groups", "6a1b2c3d.sqlite"), "not a database")
+	ps, err := Discover(Env{Home: home, GOOS: "linux"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 || ps[1].Dir != work {
+		t.Fatalf("profiles %+v, want the original and %s", ps, work)
+	}
+}
