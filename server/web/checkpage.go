@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/server/rejudge"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -15,6 +16,7 @@ import (
 type failingRow struct {
 	deviceRow
 	Status  checks.Status
+	Shown   shownStatus
 	Summary string
 	Fix     string
 }
@@ -70,6 +72,9 @@ func (d *dashboard) check(w http.ResponseWriter, r *http.Request) {
 		d.serverError(w, r, "listing failing devices", err)
 		return
 	}
+	// One judge for the page: devices with the same facts under the same
+	// team's policy are judged once.
+	judge := rejudge.New()
 	for _, row := range d.deviceRows(ts, devs) {
 		fr := failingRow{deviceRow: row}
 		results, err := d.st.LatestResults(ctx, row.ID)
@@ -80,7 +85,9 @@ func (d *dashboard) check(w http.ResponseWriter, r *http.Request) {
 		for _, res := range results {
 			if res.ID == info.ID {
 				fr.Status, fr.Summary = res.Status, res.Summary
-				fr.Fix = d.catalog.fix(info.ID, res.Status, res.Facts, teamPolicy(ts.byID[row.TeamID]))
+				pol := teamPolicy(ts.byID[row.TeamID])
+				fr.Fix = d.catalog.fix(info.ID, res.Status, res.Facts, pol)
+				fr.Shown = showStatus(judge, row.Device, pol, res, &fr.Fix)
 			}
 		}
 		v.Rows = append(v.Rows, fr)

@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/server/rejudge"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -15,6 +16,7 @@ import (
 
 type resultRow struct {
 	store.Result
+	Shown    shownStatus
 	Title    string
 	Controls []string
 	Fix      string
@@ -73,10 +75,12 @@ func (d *dashboard) device(w http.ResponseWriter, r *http.Request) {
 	case q.Get("practitioner_error") != "":
 		v.Notice = "The practitioner was not saved: " + exportErrors[q.Get("practitioner_error")]
 	}
+	judge := rejudge.New()
 	for _, res := range results {
-		v.Results = append(v.Results, resultRow{Result: res, Title: d.catalog.title(res.ID),
-			Controls: d.catalog.byID[res.ID].Controls,
-			Fix:      d.catalog.fix(res.ID, res.Status, res.Facts, pol), Facts: prettyJSON(res.Facts)})
+		row := resultRow{Result: res, Title: d.catalog.title(res.ID), Controls: d.catalog.byID[res.ID].Controls,
+			Fix: d.catalog.fix(res.ID, res.Status, res.Facts, pol), Facts: prettyJSON(res.Facts)}
+		row.Shown = showStatus(judge, dev, pol, res, &row.Fix)
+		v.Results = append(v.Results, row)
 	}
 	path, q := "/devices/"+url.PathEscape(dev.ID), r.URL.Query()
 	d.sortResults(&v, q, path)

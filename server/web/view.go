@@ -11,6 +11,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
+	"github.com/sessionguard/sessionguard/server/rejudge"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -187,6 +188,33 @@ func (c *catalog) fix(id string, status checks.Status, facts json.RawMessage, po
 		return re.FixWhenUnknown()
 	}
 	return ""
+}
+
+// shownStatus is a result's status as the dashboard shows it: the stored
+// status (as the agent reported it) and, when this server's rules judge the
+// stored facts differently, the server's judgement beside it. Neither
+// replaces the other (see package rejudge).
+type shownStatus struct {
+	Status checks.Status
+	// Server is this server's differing judgement; nil when it agrees or
+	// cannot judge.
+	Server *rejudge.Judgement
+	// Agent is the reporting agent's version.
+	Agent string
+}
+
+// showStatus judges a stored result again with j under the team's policy.
+// The fix shown (fix, the stored status's) becomes the server's when the
+// stored status has none (a stored pass the server cannot pass).
+func showStatus(j *rejudge.Judge, dev store.Device, pol checks.Policy, res store.Result, fix *string) shownStatus {
+	s := shownStatus{Status: res.Status, Agent: dev.AgentVersion}
+	if got, ok := j.Differs(dev.TeamID, res.ID, res.Status, res.Facts, pol); ok {
+		s.Server = &got
+		if *fix == "" {
+			*fix = got.Fix
+		}
+	}
+	return s
 }
 
 // teamPolicy is a team's policy as the agents apply it (laid over the
