@@ -43,7 +43,11 @@
 // with an apostrophe so spreadsheets never run them as formulas. Each result
 // row carries the check's Cyber Essentials controls (columns
 // cyber_essentials_control, the main one, and cyber_essentials_controls,
-// all of them "; "-separated; JSON: "cyber_essentials": [...]).
+// all of them "; "-separated; JSON: "cyber_essentials": [...]). Its status
+// is the agent's; where this server's rules judge the stored facts
+// differently (package rejudge), the last columns server_status and
+// server_summary (JSON: "server_status", "server_summary") carry the
+// server's judgement, empty (JSON: absent) when the two agree.
 //
 // A practitioner is identified by the practitioner an admin set on their
 // devices (POST /privacy/practitioner), matched exactly; device names are

@@ -159,9 +159,13 @@ func writeSubjectDevice(ctx context.Context, st store.Store, bw *bufio.Writer, f
 	}
 	bw.WriteString(`],"results":[`)
 	n = 0
+	judged, err := judgeResults(ctx, st)
+	if err != nil {
+		return err
+	}
 	if err := st.ExportResults(ctx, f, func(r store.ExportResult) error {
 		n++
-		return writeJSONElement(bw, n == 1, resultJSONOf(r))
+		return writeJSONElement(bw, n == 1, resultJSONOf(judged(r)))
 	}); err != nil {
 		return err
 	}
@@ -191,7 +195,7 @@ func writeSubjectDevice(ctx context.Context, st store.Store, bw *bufio.Writer, f
 		}
 		before = page[len(page)-1].ID
 	}
-	_, err := bw.WriteString("]}")
+	_, err = bw.WriteString("]}")
 	return err
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/fleet"
+	"github.com/sessionguard/sessionguard/server/rejudge"
 	"github.com/sessionguard/sessionguard/server/store"
 )
 
@@ -170,8 +171,12 @@ func Export(ctx context.Context, st store.Store, w io.Writer, req Request, actor
 			return st.ExportDevices(ctx, f, func(d store.ExportDevice) error { return fn(deviceRowOf(d, stale)) })
 		})
 	case Results:
-		return writeTable(w, req.Format, header, resultColumns, resultJSONOf, func(fn func(store.ExportResult) error) error {
-			return st.ExportResults(ctx, f, fn)
+		judged, err := judgeResults(ctx, st)
+		if err != nil {
+			return 0, err
+		}
+		return writeTable(w, req.Format, header, resultColumns, resultJSONOf, func(fn func(resultRow) error) error {
+			return st.ExportResults(ctx, f, func(r store.ExportResult) error { return fn(judged(r)) })
 		})
 	default:
 		return writeTable(w, req.Format, header, sessionColumns, sessionJSONOf, func(fn func(store.ExportSession) error) error {
@@ -364,6 +369,56 @@ var deviceColumns = []column[deviceRow]{
 
 // Results.
 
+// resultRow is an exported result with, when this server's rules judge its
+// stored facts differently from its stored status, the server's judgement
+// (see package rejudge). The stored status stays the result's status.
+type resultRow struct {
+	store.ExportResult
+	server *rejudge.Judgement
+}
+
+// judgeResults returns a function pairing each exported result with this
+// server's differing judgement under its team's policy. One Judge serves the
+// whole export: each distinct set of facts is evaluated once per team.
+func judgeResults(ctx context.Context, st store.Store) (func(store.ExportResult) resultRow, error) {
+	teams, err := st.Teams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	policies := make(map[string]checks.Policy, len(teams))
+	for _, t := range teams {
+		policies[t.ID] = rejudge.TeamPolicy(t)
+	}
+	j := rejudge.New()
+	return func(r store.ExportResult) resultRow {
+		pol, ok := policies[r.TeamID]
+		if !ok {
+			pol = all.DefaultPolicy()
+		}
+		row := resultRow{ExportResult: r}
+		if got, ok := j.Differs(r.TeamID, r.ID, r.Status, r.Facts, pol); ok {
+			row.server = &got
+		}
+		return row
+	}, nil
+}
+
+// serverStatus is this server's differing status ("" when it agrees or
+// cannot judge).
+func (r resultRow) serverStatus() checks.Status {
+	if r.server == nil {
+		return ""
+	}
+	return r.server.Status
+}
+
+func (r resultRow) serverSummary() string {
+	if r.server == nil {
+		return ""
+	}
+	return r.server.Summary
+}
+
 type resultJSON struct {
 	RunID           string          `json:"run_id"`
 	DeviceID        string          `json:"device_id"`
@@ -378,9 +433,13 @@ type resultJSON struct {
 	Reason          string          `json:"reason,omitempty"`
 	Facts           json.RawMessage `json:"facts,omitempty"`
 	CyberEssentials []string        `json:"cyber_essentials"`
+	// ServerStatus is this server's judgement of the facts when it
+	// differs from Status (the agent's), with its summary.
+	ServerStatus  checks.Status `json:"server_status,omitempty"`
+	ServerSummary string        `json:"server_summary,omitempty"`
 }
 
-func resultJSONOf(r store.ExportResult) any {
+func resultJSONOf(r resultRow) any {
 	controls := all.Controls(r.ID)
 	if controls == nil {
 		controls = []string{}
@@ -391,7 +450,7 @@ func resultJSONOf(r store.ExportResult) any {
 	}
 	return resultJSON{RunID: r.RunID, DeviceID: r.DeviceID, DeviceName: r.DeviceName, TeamID: r.TeamID, Team: r.TeamName,
 		CheckID: r.ID, Status: r.Status, Required: r.Required, At: r.At, Summary: r.Summary, Reason: r.Reason,
-		Facts: facts, CyberEssentials: controls}
+		Facts: facts, CyberEssentials: controls, ServerStatus: r.serverStatus(), ServerSummary: r.serverSummary()}
 }
 
 // mainControl is a check's main Cyber Essentials control ("" if none).
@@ -402,23 +461,28 @@ func mainControl(checkID string) string {
 	return ""
 }
 
-var resultColumns = []column[store.ExportResult]{
-	{"run_id", func(r store.ExportResult) string { return r.RunID }},
-	{"device_id", func(r store.ExportResult) string { return r.DeviceID }},
-	{"device_name", func(r store.ExportResult) string { return r.DeviceName }},
-	{"team_id", func(r store.ExportResult) string { return r.TeamID }},
-	{"team", func(r store.ExportResult) string { return r.TeamName }},
-	{"check_id", func(r store.ExportResult) string { return r.ID }},
-	{"status", func(r store.ExportResult) string { return string(r.Status) }},
-	{"required", func(r store.ExportResult) string { return csvBool(r.Required) }},
-	{"at", func(r store.ExportResult) string { return csvTime(r.At) }},
-	{"summary", func(r store.ExportResult) string { return r.Summary }},
-	{"reason", func(r store.ExportResult) string { return r.Reason }},
-	{"cyber_essentials_control", func(r store.ExportResult) string { return mainControl(r.ID) }},
-	{"cyber_essentials_controls", func(r store.ExportResult) string {
+var resultColumns = []column[resultRow]{
+	{"run_id", func(r resultRow) string { return r.RunID }},
+	{"device_id", func(r resultRow) string { return r.DeviceID }},
+	{"device_name", func(r resultRow) string { return r.DeviceName }},
+	{"team_id", func(r resultRow) string { return r.TeamID }},
+	{"team", func(r resultRow) string { return r.TeamName }},
+	{"check_id", func(r resultRow) string { return r.ID }},
+	{"status", func(r resultRow) string { return string(r.Status) }},
+	{"required", func(r resultRow) string { return csvBool(r.Required) }},
+	{"at", func(r resultRow) string { return csvTime(r.At) }},
+	{"summary", func(r resultRow) string { return r.Summary }},
+	{"reason", func(r resultRow) string { return r.Reason }},
+	{"cyber_essentials_control", func(r resultRow) string { return mainControl(r.ID) }},
+	{"cyber_essentials_controls", func(r resultRow) string {
 		return strings.Join(all.Controls(r.ID), "; ")
 	}},
-	{"facts", func(r store.ExportResult) string { return string(r.Facts) }},
+	{"facts", func(r resultRow) string { return string(r.Facts) }},
+	// Last, so the columns before keep their places: this server's
+	// status and summary where they differ from the agent's ("" when
+	// they agree).
+	{"server_status", func(r resultRow) string { return string(r.serverStatus()) }},
+	{"server_summary", func(r resultRow) string { return r.serverSummary() }},
 }
 
 // Check runs (subject access only).

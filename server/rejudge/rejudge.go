@@ -17,11 +17,13 @@
 package rejudge
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
+	"github.com/sessionguard/sessionguard/server/store"
 )
 
 // Judgement is the server's own verdict on stored facts.
@@ -110,4 +112,17 @@ func judge(re checks.Reevaluator, facts json.RawMessage, pol checks.Policy) (e m
 		j.Fix = re.FixWhenUnknown()
 	}
 	return memoEntry{j: j, ok: true}
+}
+
+// TeamPolicy is a team's policy as its agents apply it (laid over the
+// default), or the default when it cannot be read.
+func TeamPolicy(t store.Team) checks.Policy {
+	if len(t.Policy) == 0 {
+		return all.DefaultPolicy()
+	}
+	pol, err := all.ParsePolicy(bytes.NewReader(t.Policy))
+	if err != nil {
+		return all.DefaultPolicy()
+	}
+	return pol
 }

@@ -219,16 +219,7 @@ func showStatus(j *rejudge.Judge, dev store.Device, pol checks.Policy, res store
 
 // teamPolicy is a team's policy as the agents apply it (laid over the
 // default), or the default when it cannot be read.
-func teamPolicy(t store.Team) checks.Policy {
-	if len(t.Policy) == 0 {
-		return all.DefaultPolicy()
-	}
-	pol, err := all.ParsePolicy(bytes.NewReader(t.Policy))
-	if err != nil {
-		return all.DefaultPolicy()
-	}
-	return pol
-}
+func teamPolicy(t store.Team) checks.Policy { return rejudge.TeamPolicy(t) }
 
 // prettyJSON indents facts for display.
 func prettyJSON(raw json.RawMessage) string {
