@@ -80,17 +80,6 @@ func assertGone(t *testing.T, db string, removed map[string][]byte, keptName str
 	}
 }
 
-func resultFor(t *testing.T, rep Report, browser string) Result {
-	t.Helper()
-	for _, r := range rep.Results {
-		if r.Browser == browser {
-			return r
-		}
-	}
-	t.Fatalf("no result for %s in %+v", browser, rep.Results)
-	return Result{}
-}
-
 func TestChromiumRealProfile(t *testing.T) {
 	bin := requireBinary(t, chromiumBin)
 	srv := newCookieServer(t)

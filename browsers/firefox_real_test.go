@@ -18,10 +18,9 @@ import (
 
 const firefoxBin = "/usr/bin/firefox-esr"
 
-// firefoxProfile writes profiles.ini and a profile whose user.js sends
-// every request to the test proxy and switches off first-run pages,
-// telemetry, background connections and HTTPS upgrades.
-func firefoxProfile(t *testing.T, home, proxy string) string {
+// newFirefoxProfile makes a Firefox profile folder under home and the
+// profiles.ini naming it (the default profile), and returns the folder.
+func newFirefoxProfile(t *testing.T, home string) string {
 	t.Helper()
 	root := filepath.Join(home, ".mozilla", "firefox")
 	dir := filepath.Join(root, "sgtest.default-esr")
@@ -32,6 +31,15 @@ func firefoxProfile(t *testing.T, home, proxy string) string {
 	if err := os.WriteFile(filepath.Join(root, "profiles.ini"), []byte(ini), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+// firefoxProfile writes profiles.ini and a profile whose user.js sends
+// every request to the test proxy and switches off first-run pages,
+// telemetry, background connections and HTTPS upgrades.
+func firefoxProfile(t *testing.T, home, proxy string) string {
+	t.Helper()
+	dir := newFirefoxProfile(t, home)
 	host, portText, _ := strings.Cut(proxy, ":")
 	port, err := strconv.Atoi(portText)
 	if err != nil {

@@ -93,15 +93,7 @@ func TestFirefoxRealSessionCookieNotRestored(t *testing.T) {
 	bin := requireBinary(t, firefoxBin)
 	srv := newSessionCookieServer(t)
 	home := t.TempDir()
-	root := filepath.Join(home, ".mozilla", "firefox")
-	dir := filepath.Join(root, "sgtest.default-esr")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	ini := "[Profile0]\nName=default-esr\nIsRelative=1\nPath=sgtest.default-esr\nDefault=1\n\n[General]\nStartWithLastProfile=1\nVersion=2\n"
-	if err := os.WriteFile(filepath.Join(root, "profiles.ini"), []byte(ini), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir := newFirefoxProfile(t, home)
 	prefs := firefoxtest.QuietPrefs()
 	for k, v := range map[string]any{
 		"browser.sessionstore.resume_from_crash":   true,

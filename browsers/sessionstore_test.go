@@ -96,8 +96,8 @@ func cookieValues(state map[string]any) []string {
 	return out
 }
 
-// profileResult is the result for the only profile of a browser.
-func profileResult(t *testing.T, rep Report, browser string) Result {
+// resultFor is the result for the only profile of a browser.
+func resultFor(t *testing.T, rep Report, browser string) Result {
 	t.Helper()
 	for _, r := range rep.Results {
 		if r.Browser == browser {
@@ -287,7 +287,7 @@ func TestClearReportsUncleanedFirefoxSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Every cookie of the database plus the session's six.
-	if r := profileResult(t, rep, Firefox); r.Status != StatusDryRun || r.Removed != len(sampleCookies)+6 {
+	if r := resultFor(t, rep, Firefox); r.Status != StatusDryRun || r.Removed != len(sampleCookies)+6 {
 		t.Fatalf("dry run: got %+v, want %d to remove", r, len(sampleCookies)+6)
 	}
 
@@ -296,7 +296,7 @@ func TestClearReportsUncleanedFirefoxSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := profileResult(t, rep, Firefox)
+	r := resultFor(t, rep, Firefox)
 	if r.Status != StatusError || r.Reason != ReasonDamaged || !strings.Contains(r.Detail, "recovery.jsonlz4") || r.Fix == "" {
 		t.Fatalf("got %+v, want error damaged naming recovery.jsonlz4", r)
 	}
@@ -309,7 +309,7 @@ func TestClearReportsUncleanedFirefoxSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := profileResult(t, rep, Firefox); r.Status != StatusCleared || r.Removed != 6 || r.Before != 6 {
+	if r := resultFor(t, rep, Firefox); r.Status != StatusCleared || r.Removed != 6 || r.Before != 6 {
 		t.Fatalf("got %+v, want cleared with the session's 6 removed", r)
 	}
 	if v := cookieValues(readSession(t, rec)); len(v) != 0 {
