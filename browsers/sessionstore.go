@@ -10,10 +10,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/pierrec/lz4/v4"
+	"github.com/sessionguard/sessionguard/internal/atomicfile"
 )
 
 // Firefox keeps the session cookies of the open windows (those without an
@@ -283,46 +283,7 @@ func clearSessionFile(path string, sel selector, dryRun bool, sc sessionCookies)
 	if err != nil {
 		return err
 	}
-	return replaceFile(path, out, fi.Mode().Perm())
-}
-
-// replaceFile writes data to a temporary file in path's folder, flushes it
-// to disk and renames it over path, so that path holds either the old or
-// the new content, never a mix.
-func replaceFile(path string, data []byte, perm fs.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".sessionguard-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(perm); err != nil && runtime.GOOS != "windows" {
-		return err
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if runtime.GOOS != "windows" {
-		if d, derr := os.Open(dir); derr == nil {
-			_ = d.Sync() // the rename itself; the content is already safe
-			d.Close()
-		}
-	}
-	return nil
+	return atomicfile.WriteFile(path, out, fi.Mode().Perm())
 }
 
 // clearFirefoxSession removes the selected cookies from every

@@ -167,8 +167,11 @@ func TestFirefoxSessionCookiesCleared(t *testing.T) {
 	if b, _ := os.ReadFile(tmpFile); string(b) != "half written" {
 		t.Error("the .tmp write file was touched")
 	}
-	if left, _ := filepath.Glob(filepath.Join(dir, "sessionstore-backups", ".sessionguard-*")); len(left) > 0 {
-		t.Errorf("temporary files left: %v", left)
+	// atomicfile's temporary files are named .<file>.tmp-<random>.
+	for _, folder := range []string{dir, filepath.Join(dir, "sessionstore-backups")} {
+		if left, _ := filepath.Glob(filepath.Join(folder, ".*.tmp-*")); len(left) > 0 {
+			t.Errorf("temporary files left: %v", left)
+		}
 	}
 
 	// Again: nothing in scope is left, no file is rewritten.
