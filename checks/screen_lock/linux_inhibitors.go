@@ -378,8 +378,8 @@ func kdeCall(ctx context.Context, p probe.Probe, method string, args ...string) 
 
 // gvariantStrings are the strings of a GVariant in GLib's text format, in
 // order ("(<[('idle', 'org.kde.plasmashell', '…', 'block', uint32 3)]>,)"
-// gives idle, org.kde.plasmashell, …, block); quoting as
-// parseGVariantString reads it.
+// gives idle, org.kde.plasmashell, …, block); each read as
+// readGVariantQuoted reads a quoted string.
 func gvariantStrings(s string) []string {
 	var out []string
 	for i := 0; i < len(s); i++ {
@@ -396,7 +396,7 @@ func gvariantStrings(s string) []string {
 		if end >= len(s) {
 			break
 		}
-		if v, ok := parseGVariantString("(" + s[i:end+1] + ",)"); ok {
+		if v, n, ok := readGVariantQuoted(s[i : end+1]); ok && n == end+1-i {
 			out = append(out, v)
 		}
 		i = end
