@@ -856,14 +856,13 @@ func (s *hostScan) decide(stored any, host string) bool {
 // scanHosts reads every row's host in one scan (of the smallest index
 // that holds the host, or the table) into plan: the rows, the distinct
 // hosts each asked of sel once, and the rowids of the rows that stay.
-// Every row must have been asked about, once. It reports false, and
+// The rows asked about are the plan's rows, with no count(*) of their
+// own: clearing checks them against the table it changes (what emptying
+// the table removed, or the rows left after deleting by host) and rolls
+// back if a row was missed or asked about twice. It reports false, and
 // leaves plan as it was, if a host is an INTEGER or REAL: SQLite compares
 // those by number (7 = 7.0), which hostScan does not.
 func scanHosts(ctx context.Context, tx *sql.Tx, table, col string, sel selector, plan *keepPlan) (bool, error) {
-	var rows int
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&rows); err != nil {
-		return false, classify(err)
-	}
 	scan := &hostScan{sel: sel, text: map[string]bool{}, blob: map[string]bool{}}
 	hostScans.add(scan)
 	hostScanLatest.Store(scan)
@@ -893,10 +892,7 @@ func scanHosts(ctx context.Context, tx *sql.Tx, table, col string, sel selector,
 	if scan.numeric {
 		return false, nil
 	}
-	if scan.rows != rows {
-		return false, fmt.Errorf("%w: %d rows, %d asked about", ErrDamaged, rows, scan.rows)
-	}
-	plan.rows, plan.keep, plan.gone, plan.kept = rows, scan.keep, scan.gone, len(rowids)
+	plan.rows, plan.keep, plan.gone, plan.kept = scan.rows, scan.keep, scan.gone, len(rowids)
 	if rowidsOK {
 		plan.keptRowids = rowids
 	}

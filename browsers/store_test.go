@@ -361,7 +361,8 @@ INSERT INTO moz_cookies(host, name, value) VALUES(NULL, 'nullhost', 'VALUEnullho
 // TestKeepByRowidChecksTheHosts gives the reading of a Firefox store's
 // kept rows (by the rowids its scan found) a rowid of a host that goes, or
 // one kept rowid fewer, and the clear a plan whose kept rows are one fewer
-// than it counted, or a store holding a row more than planned: each fails
+// than it counted, or a store holding a row more or fewer than planned
+// (deleting by host too): each fails
 // as damaged, and the store is left as it was, rather than keeping the
 // wrong rows.
 func TestKeepByRowidChecksTheHosts(t *testing.T) {
@@ -381,6 +382,12 @@ func TestKeepByRowidChecksTheHosts(t *testing.T) {
 		{"a kept rowid fewer", func(r []int64, _ int64) []int64 { return r[1:] }, nil},
 		{"a kept row fewer than counted", nil, func(p *keepPlan) { p.keptRows = p.keptRows[1:] }},
 		{"a row more in the store than planned", nil, func(p *keepPlan) { p.rows-- }},
+		// The scan's rows are the plan's rows (no count of their own): a
+		// row the scan asked about twice, or missed, must fail the clear
+		// either way it clears.
+		{"a row asked about twice", nil, func(p *keepPlan) { p.rows++ }},
+		{"deleting by host, a row missed", nil, func(p *keepPlan) { p.copyAside = false; p.rows-- }},
+		{"deleting by host, a row asked about twice", nil, func(p *keepPlan) { p.copyAside = false; p.rows++ }},
 	} {
 		t.Run(tamper.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "cookies.sqlite")
