@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,6 +46,8 @@ type benchFleet struct {
 	teamID string
 	// deviceID: a device of the fleet (one with a session).
 	deviceID string
+	// reported: the devices that reported a check run.
+	reported []string
 }
 
 func newBenchFleet(b *testing.B, st store.Store, n int) *benchFleet {
@@ -72,10 +75,12 @@ func newBenchFleet(b *testing.B, st store.Store, n int) *benchFleet {
 		batch = batch[:0]
 	}
 	now := time.Now()
+	var reported []string
 	for i, id := range ids {
 		if i%13 == 0 {
 			continue
 		}
+		reported = append(reported, id)
 		results := make([]report.CheckResult, 0, len(all.Catalogue().IDs()))
 		ready := true
 		for _, c := range all.Catalogue().IDs() {
@@ -121,7 +126,40 @@ func newBenchFleet(b *testing.B, st store.Store, n int) *benchFleet {
 		b.Fatal(err)
 	}
 	b.Logf("seeded %d devices with reports in %s", n, time.Since(start).Round(time.Second))
-	return &benchFleet{st: st, h: h, cookie: &http.Cookie{Name: "sg_session", Value: token}, teamID: teamID, deviceID: ids[1]}
+	return &benchFleet{st: st, h: h, cookie: &http.Cookie{Name: "sg_session", Value: token}, teamID: teamID, deviceID: ids[1], reported: reported}
+}
+
+// makeStale gives every every-th device that reported a latest run two
+// days old (0: none), and the others one of now.
+func (f *benchFleet) makeStale(b *testing.B, every int) {
+	db := f.st.(interface{ DB() *sql.DB }).DB()
+	// $n parameters: PostgreSQL's, and SQLite reads them in order too.
+	params := func(from, n int) string {
+		p := make([]string, n)
+		for i := range p {
+			p[i] = fmt.Sprintf("$%d", from+i)
+		}
+		return strings.Join(p, ", ")
+	}
+	now := time.Now().UnixMicro()
+	if _, err := db.Exec(`UPDATE devices SET latest_run_at = $1 WHERE latest_run_at IS NOT NULL`, now); err != nil {
+		b.Fatal(err)
+	}
+	if every == 0 {
+		return
+	}
+	var stale []any
+	for i := 0; i < len(f.reported); i += every {
+		stale = append(stale, f.reported[i])
+	}
+	for len(stale) > 0 {
+		chunk := stale[:min(len(stale), 500)]
+		stale = stale[len(chunk):]
+		args := append([]any{now - (48 * time.Hour).Microseconds()}, chunk...)
+		if _, err := db.Exec(`UPDATE devices SET latest_run_at = $1 WHERE id IN (`+params(2, len(chunk))+`)`, args...); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 func (f *benchFleet) get(b *testing.B, path string) {
@@ -142,6 +180,7 @@ func benchPages(b *testing.B, st store.Store) {
 		{"overview_team", "/?team=" + f.teamID},
 		{"devices_first_page", "/devices"},
 		{"devices_not_ready", "/devices?state=not_ready"},
+		{"devices_ready", "/devices?state=ready"},
 		{"devices_failing_firewall", "/devices?failing=firewall"},
 		{"devices_name_search", "/devices?q=no-such-name"},
 		{"check_firewall", "/checks/firewall"},
@@ -224,6 +263,28 @@ func benchPages(b *testing.B, st store.Store) {
 	// The first render on a new server that never kept figures (or kept
 	// them over MaxKeptAge ago): computed before the page is rendered.
 	b.Run("overview_uncached", func(b *testing.B) { firstRender(b, true) })
+	// The devices that stopped checking in (issue 21 item 7), none to half
+	// of them, scattered through the fleet: last, as it ages their runs.
+	for _, every := range []int{0, 1000, 700, 100, 10, 2} {
+		f.makeStale(b, every)
+		for _, c := range []struct{ name, path string }{
+			{"devices_stale", "/devices?state=stale"},
+			{"devices_stale_by_last_seen", "/devices?state=stale&sort=last_seen&dir=desc"},
+			// Counted as well: the cached counts are the whole team's.
+			{"devices_team_stale", "/devices?state=stale&team=" + f.teamID},
+		} {
+			share := "none"
+			if every > 0 {
+				share = fmt.Sprintf("1_in_%d", every)
+			}
+			b.Run(c.name+"_"+share, func(b *testing.B) {
+				for b.Loop() {
+					f.get(b, c.path)
+				}
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/render")
+			})
+		}
+	}
 	b.Run("fleet_counts", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := f.st.FleetCounts(context.Background(), "", time.Now().Add(-web.DefaultStaleAfter)); err != nil {
