@@ -74,10 +74,16 @@ step "Starting the server on $url (log: $var/server.log)"
 "${server[@]}" serve --listen "$listen" >"$var/server.log" 2>&1 &
 server_pid=$!
 agent_pid=
+# Each step may fail (the process is gone, or ends by the signal: wait then
+# returns 143), and under set -e a failing last command of a && list in
+# this trap would replace the run's own exit status with its own.
 cleanup() {
-	[ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
-	kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-	true
+	if [ -n "$agent_pid" ]; then
+		kill "$agent_pid" 2>/dev/null || true
+		wait "$agent_pid" 2>/dev/null || true
+	fi
+	kill "$server_pid" 2>/dev/null || true
+	wait "$server_pid" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

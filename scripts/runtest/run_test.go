@@ -181,3 +181,39 @@ func TestMakeRunWithItsPortTakenSaysSo(t *testing.T) {
 		}
 	}
 }
+
+// agentEndedBySignal is a sessionguard that runs the real one (in dir),
+// except that its agent, asked to stop with SIGTERM, ends by that signal
+// (its exit status 143), as an agent stopped before it handles signals
+// does.
+const agentEndedBySignal = `#!/bin/bash
+real=%s/sessionguard
+if [ "$1 $2" = "agent run" ]; then
+	"$real" "$@" &
+	pid=$!
+	trap 'kill -KILL $pid; wait $pid; trap - TERM; kill -TERM $$' TERM
+	wait $pid
+	exit $?
+fi
+exec "$real" "$@"
+`
+
+// TestMakeRunKeepsItsExitStatusWhenTheAgentEndsBySignal: stopping the
+// agent and the server on the way out must not turn a run that ended well
+// into a failure. Under set -e, the clean-up's wait for an agent ended by
+// SIGTERM (143) made the run exit 143 after "stopping (SG_RUN_ONCE=1)"
+// (seen in CI when the agent was stopped before it handled signals).
+func TestMakeRunKeepsItsExitStatusWhenTheAgentEndsBySignal(t *testing.T) {
+	bin := buildBinaries(t)
+	wrapped := t.TempDir()
+	if err := os.Symlink(filepath.Join(bin, "sessionguard-server"), filepath.Join(wrapped, "sessionguard-server")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(wrapped, "sessionguard"), fmt.Appendf(nil, agentEndedBySignal, bin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, code := runInTerminal(t, wrapped, filepath.Join(t.TempDir(), "var"), freeAddr(t))
+	if code != 0 || !strings.Contains(out, "stopping (SG_RUN_ONCE=1)") {
+		t.Fatalf("make run exited %d:\n%s", code, out)
+	}
+}
