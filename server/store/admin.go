@@ -149,6 +149,12 @@ type DeviceQuery struct {
 	// StaleBefore: a device whose latest check run arrived before this is
 	// stale (the rule of FleetCounts and DeviceState).
 	StaleBefore time.Time
+	// ManyStale says, with State StateStale, that the caller expects at
+	// least ManyStale devices (of the team) to be stale, as the dashboard's
+	// cached fleet figures say. It only picks how the stale devices are
+	// found (walking the fleet in the page's order, or one scan for them
+	// all first); the devices listed are the same either way.
+	ManyStale bool
 	// FailingCheck keeps devices whose latest run has this check failing or
 	// unknown.
 	FailingCheck string

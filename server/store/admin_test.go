@@ -288,6 +288,8 @@ func testSearchDevices(t *testing.T, s store.Store) {
 		{"not ready in red", store.DeviceQuery{State: store.StateNotReady, TeamID: red.ID}, []string{"laptop-r1"}},
 		{"not ready", store.DeviceQuery{State: store.StateNotReady}, []string{"desk_b0", "laptop-r1"}},
 		{"stale", store.DeviceQuery{State: store.StateStale}, []string{"laptop-r2"}},
+		{"stale in red", store.DeviceQuery{State: store.StateStale, TeamID: red.ID}, []string{"laptop-r2"}},
+		{"stale in blue", store.DeviceQuery{State: store.StateStale, TeamID: blue.ID}, nil},
 		{"never", store.DeviceQuery{State: store.StateNeverReported}, []string{"laptop-r3"}},
 		{"revoked", store.DeviceQuery{State: store.StateRevoked}, []string{"laptop-r4"}},
 		{"failing firewall", store.DeviceQuery{FailingCheck: "firewall"}, []string{"desk_b0", "laptop-r1", "laptop-r2"}},
@@ -305,6 +307,22 @@ func testSearchDevices(t *testing.T, s store.Store) {
 	} {
 		if got := names(c.q); !slices.Equal(got, c.want) {
 			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+		if c.q.State == store.StateStale {
+			// The same each way of finding them: the fleet walked in
+			// order (the caller expects many stale, or one scan finds too
+			// many), or the one scan's devices tested again.
+			many := c.q
+			many.ManyStale = true
+			if got := names(many); !slices.Equal(got, c.want) {
+				t.Errorf("%s, many expected: got %q, want %q", c.name, got, c.want)
+			}
+			restore := store.SetStaleScanCap(1)
+			got := names(c.q)
+			restore()
+			if !slices.Equal(got, c.want) {
+				t.Errorf("%s, too many for the scan: got %q, want %q", c.name, got, c.want)
+			}
 		}
 		if c.q.FailingCheck == "" {
 			continue

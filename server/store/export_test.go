@@ -51,3 +51,11 @@ func SetManyNotPassing(n int) (restore func()) {
 	manyNotPassing = n
 	return func() { manyNotPassing = old }
 }
+
+// SetStaleScanCap sets the most stale devices one scan gathers for a page
+// before the fleet is walked instead.
+func SetStaleScanCap(n int) (restore func()) {
+	old := staleScanCap
+	staleScanCap = n
+	return func() { staleScanCap = old }
+}

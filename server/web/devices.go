@@ -38,6 +38,15 @@ var deviceListCols = []sortCol{{Key: store.DeviceSortName, Label: "Device"}, {Ke
 // cursor) with its total.
 func (d *dashboard) devicePage(ctx context.Context, f store.DeviceQuery, s listSpec, path string, q url.Values) ([]store.Device, pager, error) {
 	f.Sort, f.Desc, f.After, f.Before, f.Limit = s.Sort, s.Desc, s.After, s.Before, pageSize+1
+	if f.State == store.StateStale {
+		// How the store finds them depends on how many there are: the
+		// cached figures (the page's total too) say.
+		figs, err := d.fleet.Get(ctx, f.TeamID)
+		if err != nil {
+			return nil, pager{}, err
+		}
+		f.ManyStale = figs.Counts.Stale >= store.ManyStale
+	}
 	devs, err := d.st.SearchDevices(ctx, f)
 	if err != nil {
 		return nil, pager{}, err
