@@ -110,25 +110,7 @@ func (c *Cache) kept(ctx context.Context, teamID string) (Summary, bool) {
 // background when old; when this server has none yet it shows the kept
 // ones, or computes them.
 func (c *Cache) Get(ctx context.Context, teamID string) (Summary, error) {
-	c.mu.Lock()
-	e, ok := c.entries[teamID]
-	if ok {
-		s := e.summary
-		c.refreshIfOld(ctx, teamID, e)
-		c.mu.Unlock()
-		return s, nil
-	}
-	c.mu.Unlock()
-	if s, ok := c.kept(ctx, teamID); ok {
-		c.mu.Lock()
-		e, ok := c.entries[teamID]
-		if !ok {
-			e = &entry{summary: s}
-			c.entries[teamID] = e
-		}
-		s = e.summary
-		c.refreshIfOld(ctx, teamID, e)
-		c.mu.Unlock()
+	if s, ok := c.Peek(ctx, teamID); ok {
 		return s, nil
 	}
 	s, err := c.compute(ctx, teamID)
@@ -141,6 +123,35 @@ func (c *Cache) Get(ctx context.Context, teamID string) (Summary, error) {
 	}
 	c.mu.Unlock()
 	return s, nil
+}
+
+// Peek is Get without computing: the figures this server has for a team
+// (refreshed in the background when old) or the kept ones, and false when
+// it has neither. For a caller that only takes them as a hint and would
+// rather not wait for a computation (the stale device list).
+func (c *Cache) Peek(ctx context.Context, teamID string) (Summary, bool) {
+	c.mu.Lock()
+	e, ok := c.entries[teamID]
+	if ok {
+		s := e.summary
+		c.refreshIfOld(ctx, teamID, e)
+		c.mu.Unlock()
+		return s, true
+	}
+	c.mu.Unlock()
+	s, ok := c.kept(ctx, teamID)
+	if !ok {
+		return Summary{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok = c.entries[teamID]
+	if !ok {
+		e = &entry{summary: s}
+		c.entries[teamID] = e
+	}
+	c.refreshIfOld(ctx, teamID, e)
+	return e.summary, true
 }
 
 // refreshIfOld starts one background refresh of e when its figures are a

@@ -300,3 +300,27 @@ func TestRunSnapshotsUntilCancelled(t *testing.T) {
 		t.Fatal("RunSnapshots did not stop when its context ended")
 	}
 }
+
+// TestCachePeekNeverComputes: with no figures of its own and none kept,
+// Peek says so without computing them; once Get has them, Peek gives the
+// same, and a new cache peeks the kept ones.
+func TestCachePeekNeverComputes(t *testing.T) {
+	ctx := t.Context()
+	real, _ := newStore(t)
+	st := &failing{Store: real}
+	clk := &clock{t: time.Now()}
+	c := fleet.NewCache(st, time.Minute, time.Hour, clk.now, nil)
+	if s, ok := c.Peek(ctx, ""); ok || st.set(false) != 0 {
+		t.Fatalf("Peek with no figures = %+v, %v after %d computations; want none, not computed", s, ok, st.set(false))
+	}
+	got, err := c.Get(ctx, "")
+	if err != nil || st.set(false) != 1 {
+		t.Fatalf("Get = %+v, %v after %d computations; want one", got, err, st.set(false))
+	}
+	if s, ok := c.Peek(ctx, ""); !ok || s.Counts != got.Counts || st.set(false) != 1 {
+		t.Errorf("Peek after Get = %+v, %v; want %+v without computing again", s, ok, got)
+	}
+	if s, ok := fleet.NewCache(st, time.Minute, time.Hour, clk.now, nil).Peek(ctx, ""); !ok || s.Counts != got.Counts || st.set(false) != 1 {
+		t.Errorf("a new cache's Peek = %+v, %v; want the kept %+v", s, ok, got.Counts)
+	}
+}
