@@ -255,18 +255,12 @@ func (s *sqlStore) staleDevices(ctx context.Context, teamID string, stale int64)
 	if err != nil {
 		return nil, false, fmt.Errorf("searching devices: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	ids, err = collect(rows, "searching devices", func(r interface{ Scan(...any) error }) (any, error) {
 		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, false, fmt.Errorf("searching devices: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("searching devices: %w", err)
-	}
-	return ids, len(ids) < staleScanCap, nil
+		err := r.Scan(&id)
+		return id, err
+	})
+	return ids, len(ids) < staleScanCap, err
 }
 
 // staleFilter adds the condition that a device is stale to c: walked in
