@@ -1,7 +1,6 @@
 package remoteaccess_test
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe/live"
 	remoteaccess "github.com/sessionguard/sessionguard/checks/remote_access"
 	"github.com/sessionguard/sessionguard/internal/netnstest"
+	"github.com/sessionguard/sessionguard/internal/xvfbtest"
 )
 
 // needTool returns the path of a program a live test needs: skipped when
@@ -70,22 +70,16 @@ func TestLiveX11VNC(t *testing.T) {
 	if !netnstest.InLoopbackNetns(t, "SG_REMOTE_NETNS", netnstest.LoUp, "x11vnc listens inside a network namespace") {
 		return
 	}
-	xvfb, x11vnc := needTool(t, "Xvfb", "xvfb"), needTool(t, "x11vnc", "x11vnc")
+	needTool(t, "Xvfb", "xvfb")
+	x11vnc := needTool(t, "x11vnc", "x11vnc")
 
 	baseF, base := liveCollect(t)
 	if x, ok := toolOf(baseF, remoteaccess.X11VNC); ok && x.Running {
 		t.Skip("x11vnc already runs on this machine")
 	}
 
-	display := freeDisplay(t)
+	display := xvfbtest.Start(t, "320x240x24")
 	dir := t.TempDir()
-	xs := exec.Command(xvfb, display, "-nolisten", "tcp", "-screen", "0", "320x240x24")
-	xs.Env = append(os.Environ(), "HOME="+dir)
-	start(t, xs)
-	waitFor(t, "Xvfb", func() bool {
-		_, err := os.Stat(filepath.Join("/tmp/.X11-unix", "X"+display[1:]))
-		return err == nil
-	})
 
 	vnc := exec.Command(x11vnc, "-display", display, "-rfbport", "5900", "-forever", "-shared", "-nopw", "-quiet", "-noshm")
 	vnc.Env = append(os.Environ(), "HOME="+dir)
@@ -203,18 +197,6 @@ func waitListening(t *testing.T, what, addr string) {
 		}
 		return err == nil
 	})
-}
-
-// freeDisplay picks an X display number nobody uses.
-func freeDisplay(t *testing.T) string {
-	t.Helper()
-	for n := 170 + os.Getpid()%50; n < 300; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); os.IsNotExist(err) {
-			return fmt.Sprintf(":%d", n)
-		}
-	}
-	t.Fatal("no free X display")
-	return ""
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }

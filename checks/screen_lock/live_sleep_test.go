@@ -13,6 +13,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
 	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
+	"github.com/sessionguard/sessionguard/internal/xvfbtest"
 )
 
 // sleepHooksMoved is the live probe with the system's sleep hook folders
@@ -54,7 +55,7 @@ func TestLiveXautolockSleep(t *testing.T) {
 			t.Skipf("%s is not installed (apt-get install xautolock xvfb)", f)
 		}
 	}
-	display := startXvfb(t)
+	display := xvfbtest.Start(t, "640x480x24")
 	// Run as the person at the screen: a process in a desktop session
 	// (with a session bus address) is that person, root included.
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "no-bus"))

@@ -22,6 +22,7 @@ import (
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
 	screenlock "github.com/sessionguard/sessionguard/checks/screen_lock"
+	"github.com/sessionguard/sessionguard/internal/xvfbtest"
 )
 
 // liveCaseEnv names the case a re-executed child test runs.
@@ -113,7 +114,7 @@ func TestLiveGSettingsDesktops(t *testing.T) {
 					}
 				}
 				if display == "" {
-					display = startXvfb(parent)
+					display = xvfbtest.Start(parent, "640x480x24")
 				}
 			}
 			dir := t.TempDir()
@@ -325,32 +326,6 @@ func waitForComm(t *testing.T, pid int, comm string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("process %d never named itself %s", pid, comm)
-}
-
-// startXvfb starts a private Xvfb display for the test and returns its
-// name (":N").
-func startXvfb(t *testing.T) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := exec.Command("/usr/bin/Xvfb", "-displayfd", "3", "-nolisten", "tcp", "-screen", "0", "640x480x24")
-	x.ExtraFiles = []*os.File{w}
-	if err := x.Start(); err != nil {
-		t.Fatal(err)
-	}
-	_ = w.Close()
-	t.Cleanup(func() { _ = x.Process.Kill(); _ = x.Wait() })
-	// Xvfb writes its display number once it is ready; a stuck one must
-	// not hold the test until go test's own timeout.
-	_ = r.SetReadDeadline(time.Now().Add(30 * time.Second))
-	line, err := bufio.NewReader(r).ReadString('\n')
-	_ = r.Close()
-	if err != nil {
-		t.Fatalf("Xvfb gave no display: %v", err)
-	}
-	return ":" + strings.TrimSpace(line)
 }
 
 func childResult(t *testing.T, out []byte) checks.Result {

@@ -1,7 +1,6 @@
 package traycli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -12,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/internal/artefacts"
 	"github.com/sessionguard/sessionguard/internal/syncbuf"
+	"github.com/sessionguard/sessionguard/internal/xvfbtest"
 	"github.com/sessionguard/sessionguard/tray/dbustest"
 	"github.com/sessionguard/sessionguard/tray/systrayui"
 	"github.com/sessionguard/sessionguard/tray/traytest"
@@ -28,7 +27,6 @@ import (
 // Programs of the screenshot test (apt: xvfb, haskell-gtk-sni-tray-utils,
 // xdotool, x11-apps).
 const (
-	xvfbPath    = "/usr/bin/Xvfb"
 	sniHostPath = "/usr/bin/gtk-sni-tray-standalone"
 	xdotoolPath = "/usr/bin/xdotool"
 	xwdPath     = "/usr/bin/xwd"
@@ -39,7 +37,7 @@ const (
 // libdbusmenu-gtk3) on a virtual X display, opens the menu with a real
 // click and keeps a screenshot as a test artefact (tray-menu.png).
 func TestScreenshotRealHost(t *testing.T) {
-	for _, p := range []string{xvfbPath, sniHostPath, xdotoolPath, xwdPath, dbustest.DaemonPath} {
+	for _, p := range []string{xvfbtest.Path, sniHostPath, xdotoolPath, xwdPath, dbustest.DaemonPath} {
 		if _, err := os.Stat(p); err != nil {
 			if os.Getenv("CI") == "true" {
 				t.Fatalf("%s is missing: apt-get install xvfb haskell-gtk-sni-tray-utils xdotool x11-apps dbus-daemon", p)
@@ -47,7 +45,7 @@ func TestScreenshotRealHost(t *testing.T) {
 			t.Skipf("%s is missing (apt-get install xvfb haskell-gtk-sni-tray-utils xdotool x11-apps)", p)
 		}
 	}
-	display := startXvfb(t)
+	display := xvfbtest.Start(t, "800x600x24")
 	bus := dbustest.StartBus(t)
 	env := []string{"DISPLAY=" + display, "DBUS_SESSION_BUS_ADDRESS=" + bus, "NO_AT_BRIDGE=1", "GDK_BACKEND=x11"}
 	// gtk-sni-tray-standalone now and then dies of its own race (it asks
@@ -128,41 +126,6 @@ func savePNG(t *testing.T, name string, img image.Image) {
 	t.Logf("screenshot: %s", out)
 }
 
-// startXvfb starts a virtual display on a free number.
-func startXvfb(t *testing.T) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(xvfbPath, "-displayfd", "3", "-screen", "0", "800x600x24", "-nolisten", "tcp")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	_ = w.Close()
-	stopOnCleanup(t, cmd)
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(r)
-		if sc.Scan() {
-			lines <- strings.TrimSpace(sc.Text())
-		}
-		close(lines)
-		_ = r.Close()
-	}()
-	select {
-	case n, ok := <-lines:
-		if !ok || n == "" {
-			t.Fatal("Xvfb printed no display number")
-		}
-		return ":" + n
-	case <-time.After(15 * time.Second):
-		t.Fatal("Xvfb did not start within 15s")
-	}
-	return ""
-}
-
 // superviseProcess runs argv and starts it again when it exits, at most
 // restarts times, until the test ends; restart kills the current one so
 // that another starts.
@@ -227,13 +190,6 @@ func superviseProcess(t *testing.T, env []string, restarts int, argv ...string) 
 		defer mu.Unlock()
 		_ = cur.Process.Kill()
 	}
-}
-
-func stopOnCleanup(t *testing.T, cmd *exec.Cmd) {
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
 }
 
 func runTool(t *testing.T, env []string, argv ...string) []byte {
