@@ -324,6 +324,16 @@ func testSearchDevices(t *testing.T, s store.Store) {
 				t.Errorf("%s, too many for the scan: got %q, want %q", c.name, got, c.want)
 			}
 		}
+		if c.q.NameContains != "" || c.q.SystemContains != "" {
+			// The same when many devices' names or systems hold it (each
+			// one tested in the page's order instead of listing them).
+			restore := store.SetManySearched(1)
+			got := names(c.q)
+			restore()
+			if !slices.Equal(got, c.want) {
+				t.Errorf("%s, many found: got %q, want %q", c.name, got, c.want)
+			}
+		}
 		if c.q.FailingCheck == "" {
 			continue
 		}
@@ -336,6 +346,35 @@ func testSearchDevices(t *testing.T, s store.Store) {
 			t.Errorf("%s, walking the fleet: got %q, want %q", c.name, got, c.want)
 		}
 	}
+	// A page and its count share what the filters' scans found: the
+	// count takes the page's stale devices, so a device gone stale in
+	// between is not counted, and a scan of other devices (one team's)
+	// is made afresh.
+	found := &store.FoundDevices{}
+	shared := store.DeviceQuery{State: store.StateStale, NameContains: "laptop", Found: found}
+	if got := names(shared); !slices.Equal(got, []string{"laptop-r2"}) {
+		t.Errorf("stale laptops: got %q, want laptop-r2", got)
+	}
+	rawExec(t, s, `UPDATE devices SET latest_run_at = ? WHERE id = ?`, staleBefore.Add(-time.Hour).UnixMicro(), ids["laptop-r1"])
+	count := func(q store.DeviceQuery) int {
+		t.Helper()
+		q.StaleBefore = staleBefore
+		n, err := s.CountDevices(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(shared); n != 1 {
+		t.Errorf("stale laptops counted with the page's scans: %d, want 1 (the page's)", n)
+	}
+	if n := count(store.DeviceQuery{State: store.StateStale, NameContains: "laptop"}); n != 2 {
+		t.Errorf("stale laptops counted afresh: %d, want 2 (r1 is stale now)", n)
+	}
+	if got := names(store.DeviceQuery{State: store.StateStale, TeamID: red.ID, NameContains: "r1", Found: found}); !slices.Equal(got, []string{"laptop-r1"}) {
+		t.Errorf("stale r1 in red with another query's scans: got %q, want laptop-r1", got)
+	}
+	rawExec(t, s, `UPDATE devices SET latest_run_at = ? WHERE id = ?`, time.Now().UnixMicro(), ids["laptop-r1"])
 	// A device's latest run decides: r1 fixes its firewall, r0 loses it.
 	res := func(id string, st checks.Status) report.CheckResult {
 		return report.CheckResult{ID: id, Status: st, Required: true}

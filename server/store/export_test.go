@@ -59,3 +59,12 @@ func SetStaleScanCap(n int) (restore func()) {
 	staleScanCap = n
 	return func() { staleScanCap = old }
 }
+
+// SetManySearched sets how many devices whose name (SQLite) or system
+// holds a search make its device list walk the fleet instead of listing
+// them (1: always walk), and returns the function that restores it.
+func SetManySearched(n int) (restore func()) {
+	old := manySearched
+	manySearched = n
+	return func() { manySearched = old }
+}

@@ -38,6 +38,7 @@ var deviceListCols = []sortCol{{Key: store.DeviceSortName, Label: "Device"}, {Ke
 // cursor) with its total.
 func (d *dashboard) devicePage(ctx context.Context, f store.DeviceQuery, s listSpec, path string, q url.Values) ([]store.Device, pager, error) {
 	f.Sort, f.Desc, f.After, f.Before, f.Limit = s.Sort, s.Desc, s.After, s.Before, pageSize+1
+	f.Found = &store.FoundDevices{} // the page's count takes what its filters found
 	if f.State == store.StateStale {
 		// How the store finds them depends on how many there are: the
 		// cached figures say, when there are any (none yet: as few, which
