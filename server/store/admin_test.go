@@ -304,6 +304,9 @@ func testSearchDevices(t *testing.T, s store.Store) {
 		{"system architecture", store.DeviceQuery{SystemContains: "arm64"}, []string{"desk_b0"}},
 		{"system wildcard is literal", store.DeviceQuery{SystemContains: "10_pro"}, nil},
 		{"system and state", store.DeviceQuery{SystemContains: "debian", State: store.StateStale}, []string{"laptop-r2"}},
+		{"system not theirs and state", store.DeviceQuery{SystemContains: "windows", State: store.StateStale}, nil},
+		{"name and state", store.DeviceQuery{NameContains: "r2", State: store.StateStale}, []string{"laptop-r2"}},
+		{"name not theirs and state", store.DeviceQuery{NameContains: "desk", State: store.StateStale}, nil},
 	} {
 		if got := names(c.q); !slices.Equal(got, c.want) {
 			t.Errorf("%s: got %q, want %q", c.name, got, c.want)

@@ -175,6 +175,10 @@ func cursorValue(s string, isInt bool) (any, error) {
 type conditions struct {
 	where []string
 	args  []any
+	// few: a condition already keeps at most a few thousand devices (a
+	// list of them), so the others are tested on those rows alone
+	// rather than by scans of their own.
+	few bool
 }
 
 func (c *conditions) add(cond string, a ...any) {
@@ -287,9 +291,10 @@ func addFound(c *conditions, ids []any, all bool, cond string, args ...any) {
 		return
 	case len(ids) == 0:
 		c.add(`1 = 0`)
-		return
+	default:
+		c.add(`d.id IN (?`+strings.Repeat(`, ?`, len(ids)-1)+`) AND `+cond, append(slices.Clip(ids), args...)...)
 	}
-	c.add(`d.id IN (?`+strings.Repeat(`, ?`, len(ids)-1)+`) AND `+cond, append(slices.Clip(ids), args...)...)
+	c.few = true
 }
 
 // staleFilter adds the condition that a device is stale to c: walked in
@@ -327,8 +332,13 @@ var manySearched = 1000
 
 // searchFilter adds to c the condition cond: that a device's name or
 // system (an expression of devices d) holds the search (like, cond's one
-// argument; see likeContains).
+// argument; see likeContains). When c already keeps few devices, those
+// are tested, without a scan.
 func (s *sqlStore) searchFilter(ctx context.Context, c *conditions, found *FoundDevices, cond, like string) error {
+	if c.few {
+		c.add(cond, like)
+		return nil
+	}
 	ids, all, err := s.idsUpTo(ctx, found, `SELECT d.id FROM devices d WHERE `+cond, []any{like}, manySearched)
 	if err != nil {
 		return err
@@ -386,6 +396,7 @@ func (s *sqlStore) deviceFilter(ctx context.Context, q DeviceQuery) (*conditions
 			// Few do: read only those, from devices_not_passing (kept by
 			// ingest with latest_statuses), not every device row.
 			c.add(`d.id IN (SELECT f.device_id FROM devices_not_passing f WHERE f.check_id = ?)`, q.FailingCheck)
+			c.few = true
 		}
 	}
 	if q.NameContains != "" {
