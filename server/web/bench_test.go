@@ -215,6 +215,9 @@ func benchPages(b *testing.B, st store.Store) {
 		{"devices_name_search_all", "/devices?q=seed-"},
 		{"devices_name_search_many", "/devices?q=seed-1"},
 		{"devices_name_search_few", "/devices?q=seed-1234"},
+		// A few devices fail the screen lock check: searched within them.
+		{"devices_failing_screen_lock_search", "/devices?failing=screen_lock&q=seed-1"},
+		{"devices_failing_screen_lock_system_none", "/devices?failing=screen_lock&system=windows"},
 		// By system: every device runs Debian 12, none Windows.
 		{"devices_system_search_none", "/devices?system=windows"},
 		{"devices_system_search_all", "/devices?system=debian"},
