@@ -237,6 +237,10 @@ func benchPages(b *testing.B, st store.Store) {
 		{"check_firewall_by_team", "/checks/firewall?sort=team"},
 		{"audit", "/audit"},
 		{"sessions", "/sessions"},
+		// Sessions started although the computer was not ready: none
+		// among the 100k seeded.
+		{"sessions_overrides", "/sessions?overrides=1"},
+		{"sessions_label", "/sessions?label=seed-case-5000"},
 		// The sorts added last (issue 17): state is computed (CASE), the
 		// sessions' device name comes from a join, the team page's
 		// rollout (10,000 devices in the team) pages too.
