@@ -182,11 +182,12 @@ type DeviceQuery struct {
 	// CountCap makes CountDevices stop at this many (0: count them all):
 	// a total of 100k rows costs a scan, "more than 1000" does not.
 	CountCap int
-	// Found, when set, keeps the devices the filters' own scans find (the
-	// stale ones, those whose names hold the search) for the queries
-	// that share it: a page and then its count scan once. Share one only
-	// between queries of one request (a device found stale is still
-	// tested again, but one gone stale since is not seen).
+	// Found, when set, keeps the devices the filters' own scans find
+	// (the stale ones, those whose name or system holds the search) for
+	// the queries that share it: a page and then its count scan once.
+	// Share one only between queries of one request (a device found
+	// stale is still tested again, but one gone stale since is not
+	// seen).
 	Found *FoundDevices
 }
 
