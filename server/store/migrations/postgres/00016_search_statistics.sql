@@ -12,6 +12,7 @@
 DO $$
 BEGIN
 	EXECUTE 'CREATE STATISTICS IF NOT EXISTS devices_system_search ON (LOWER(os || '' '' || os_version || '' '' || arch)) FROM devices';
+	EXECUTE 'CREATE STATISTICS IF NOT EXISTS devices_name_search ON (LOWER(name)) FROM devices';
 EXCEPTION WHEN feature_not_supported OR syntax_error THEN
 	RAISE NOTICE 'statistics on an expression are not available (%): searches by system are planned without them', SQLERRM;
 END
@@ -20,3 +21,4 @@ $$;
 
 -- +goose Down
 DROP STATISTICS IF EXISTS devices_system_search;
+DROP STATISTICS IF EXISTS devices_name_search;
