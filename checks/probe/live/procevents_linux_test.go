@@ -343,8 +343,14 @@ func TestProcessEventsOwner(t *testing.T) {
 	if err != nil {
 		t.Skip("no python3 to change a process's user")
 	}
-	sw := startPiped(t, py, "-c", "import os, sys, time; sys.stdin.readline(); os.setresuid(65534, 65534, 65534); print('switched', flush=True); time.sleep(600)")
-	time.Sleep(100 * time.Millisecond) // past the pyenv shim's exec
+	// The interpreter itself: a shim (pyenv's is a bash script) would
+	// still be execing it when the process is first listed, as it was
+	// under load with a fixed sleep.
+	out, err := exec.Command(py, "-c", "import sys; print(sys.executable)").Output()
+	if err != nil || strings.TrimSpace(string(out)) == "" {
+		t.Skipf("python3 does not say where its interpreter is: %v", err)
+	}
+	sw := startPiped(t, strings.TrimSpace(string(out)), "-c", "import os, sys, time; sys.stdin.readline(); os.setresuid(65534, 65534, 65534); print('switched', flush=True); time.sleep(600)")
 	if p, ok := listed(t, l, sw.cmd.Process.Pid); !ok || p.Owner() != "root" {
 		t.Fatalf("before setuid listed %+v (owner %q), %v", p, p.Owner(), ok)
 	}
