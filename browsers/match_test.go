@@ -34,6 +34,14 @@ func TestNormaliseDomain(t *testing.T) {
 		{"zoom us", ""},
 		{"*.zoom.us", ""},
 		{"a..b", ""},
+		// Browsers store a name in another script in its ASCII form.
+		{"Bücher.Example", "xn--bcher-kva.example"},
+		{"https://BÜCHER.example/raum/1", "xn--bcher-kva.example"},
+		{"xn--bcher-kva.example", "xn--bcher-kva.example"},
+		{"ｚｏｏｍ。us", "zoom.us"}, // full-width letters and full stop
+		{"bü_cher.example", ""},
+		{"-bü.example", ""},
+		{"my_host.example", "my_host.example"}, // ASCII stays as typed
 	}
 	for _, c := range cases {
 		got, err := NormaliseDomain(c.in)

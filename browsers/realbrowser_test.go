@@ -65,10 +65,20 @@ var testCookies = []siteCookie{
 	{"notzoom.us", "sgnotzoom", ""},
 	{"www.mybank.co.uk", "sgbank", "mybank.co.uk"},
 	{"www.mybank.co.uk", "sgbankhost", ""},
+	{"xn--bcher-kva.example", "sgbuecher", ""}, // bücher.example, stored in its ASCII form
+}
+
+// domainsCleared are the sites the real-browser tests clear on their own
+// (--domain), one typed as a person would type a name in another script;
+// clearedByDomains tells their cookies.
+var domainsCleared = []string{"zoom.us", "Bücher.Example"}
+
+func clearedByDomains(c siteCookie) bool {
+	return (strings.HasSuffix(c.host, "zoom.us") && c.host != "notzoom.us") || c.host == "xn--bcher-kva.example"
 }
 
 // testHosts are visited in this order.
-var testHosts = []string{"zoom.us", "us02web.zoom.us", "meet.google.com", "teams.microsoft.com", "whereby.com", "notzoom.us", "www.mybank.co.uk"}
+var testHosts = []string{"zoom.us", "us02web.zoom.us", "meet.google.com", "teams.microsoft.com", "whereby.com", "notzoom.us", "www.mybank.co.uk", "xn--bcher-kva.example"}
 
 // cookieServer is an HTTP proxy and origin server for every test host.
 type cookieServer struct {
