@@ -41,8 +41,14 @@ func combine(parts []Result, order []Status) Result {
 			if out == nil {
 				out = &parts[i]
 			}
-			if st == Unknown && parts[i].Reason != "" && !containsStr(reasons, parts[i].Reason) {
-				reasons = append(reasons, parts[i].Reason)
+			if st == Unknown && parts[i].Reason != "" {
+				// Each clause once: two parts read by one source (the
+				// firewall's IPv4 and IPv6 from one nft) fail alike.
+				for _, clause := range strings.Split(parts[i].Reason, "; ") {
+					if !containsStr(reasons, clause) {
+						reasons = append(reasons, clause)
+					}
+				}
 			}
 		}
 		if out != nil {

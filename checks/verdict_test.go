@@ -42,6 +42,13 @@ func TestAnyOfPassesOnOneRouteAndStaysUnknownOnAnUnreadOne(t *testing.T) {
 	if got := AnyOf(off, unk1, unk2); got.Status != Unknown || got.Reason != "a; b" {
 		t.Errorf("AnyOf(off, unknown, unknown) = %+v, want unknown with both reasons", got)
 	}
+	// The IPv4 and IPv6 parts of one firewall, read by one nft: its
+	// failure is said once.
+	v4 := Result{Status: Unknown, Reason: "nft: access_denied; iptables: access_denied"}
+	v6 := Result{Status: Unknown, Reason: "nft: access_denied; ip6tables: access_denied"}
+	if got := AllOf(v4, v6); got.Reason != "nft: access_denied; iptables: access_denied; ip6tables: access_denied" {
+		t.Errorf("AllOf(v4, v6).Reason = %q, want each clause once", got.Reason)
+	}
 	if got := AnyOf(off); got.Status != Fail || got.Fix != off.Fix {
 		t.Errorf("AnyOf(off) = %+v", got)
 	}
