@@ -23,6 +23,7 @@ var adminTests = []struct {
 	{"Accounts", testAdminAccounts},
 	{"LoginSessions", testAdminSessions},
 	{"SearchDevices", testSearchDevices},
+	{"SearchDevicesBeyondASCII", testSearchDevicesBeyondASCII},
 	{"ComplianceAndRuns", testComplianceAndRuns},
 	{"SearchSessions", testSearchSessions},
 	{"FleetSnapshots", testFleetSnapshots},
@@ -255,6 +256,62 @@ func fleet(t *testing.T, s store.Store, staleBefore time.Time) (red, blue store.
 	// r2 last reported before the stale limit.
 	rawExec(t, s, `UPDATE devices SET last_seen_at = ?, latest_run_at = ? WHERE id = ?`, staleBefore.Add(-time.Hour).UnixMicro(), staleBefore.Add(-time.Hour).UnixMicro(), ids["laptop-r2"])
 	return red, blue, ids
+}
+
+// testSearchDevicesBeyondASCII searches names with letters beyond ASCII
+// (a Mac is named for its owner, "Élodie’s MacBook Air") in any case,
+// and names with none by a search that has some: each way of finding
+// them (the matches read first, or tested in the page's order).
+func testSearchDevicesBeyondASCII(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	team, err := s.CreateTeam(ctx, "green", storetest.RequiringOnly(t, "firewall"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := s.CreateEnrollSecret(ctx, team.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"Élodie’s MacBook Air", "ÖMER-PC", "zoë-laptop", "elodie-pc"} {
+		if _, _, err := s.EnrollDevice(ctx, secret, n, storetest.Agent); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.(raw).Dialect() == "postgres" {
+		var lower string
+		if err := s.(raw).DB().QueryRowContext(ctx, `SELECT LOWER('É')`).Scan(&lower); err != nil || lower != "é" {
+			t.Skipf("this PostgreSQL database lower-cases É as %q (%v): its LC_CTYPE folds ASCII only, which its LOWER and the search follow", lower, err)
+		}
+	}
+	for _, c := range []struct {
+		search string
+		want   []string
+	}{
+		{"élodie", []string{"Élodie’s MacBook Air"}},
+		{"ÉLODIE", []string{"Élodie’s MacBook Air"}},
+		{"elodie", []string{"elodie-pc"}},
+		{"ömer", []string{"ÖMER-PC"}},
+		{"ZOË", []string{"zoë-laptop"}},
+		{"’s mac", []string{"Élodie’s MacBook Air"}},
+		{"macbook", []string{"Élodie’s MacBook Air"}},
+		{"é", []string{"Élodie’s MacBook Air"}},
+	} {
+		for _, many := range []int{1000, 1} {
+			restore := store.SetManySearched(many)
+			ds, err := s.SearchDevices(ctx, store.DeviceQuery{NameContains: c.search})
+			restore()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range ds {
+				got = append(got, d.Name)
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("name holding %q (many at %d): got %q, want %q", c.search, many, got, c.want)
+			}
+		}
+	}
 }
 
 func testSearchDevices(t *testing.T, s store.Store) {

@@ -400,7 +400,6 @@ func (s *sqlStore) deviceFilter(ctx context.Context, q DeviceQuery) (*conditions
 		}
 	}
 	if q.NameContains != "" {
-		const named = `LOWER(d.name) LIKE ? ESCAPE '\'`
 		like := likeContains(q.NameContains)
 		switch {
 		case s.d.name == "postgres" && c.few:
@@ -416,15 +415,23 @@ func (s *sqlStore) deviceFilter(ctx context.Context, q DeviceQuery) (*conditions
 			// order instead. A scan capped at manySearched is planned
 			// there as a full read when few match (it counts on the
 			// LIMIT to stop it early): 10 times slower.
-			c.add(named, like)
+			c.add(`LOWER(d.name) LIKE ? ESCAPE '\'`, like)
 		default:
-			if err := s.searchFilter(ctx, c, q.Found, named, like); err != nil {
+			if err := s.searchFilter(ctx, c, q.Found, sqliteFolded(`d.name`, like)+` LIKE ? ESCAPE '\'`, like); err != nil {
 				return nil, err
 			}
 		}
 	}
 	if q.SystemContains != "" {
-		if err := s.searchFilter(ctx, c, q.Found, `LOWER(d.os || ' ' || d.os_version || ' ' || d.arch) LIKE ? ESCAPE '\'`, likeContains(q.SystemContains)); err != nil {
+		// PostgreSQL's statistics (migration 00016) are on this
+		// expression, written exactly so.
+		const system = `d.os || ' ' || d.os_version || ' ' || d.arch`
+		like := likeContains(q.SystemContains)
+		folded := `LOWER(` + system + `)`
+		if s.d.name != "postgres" {
+			folded = sqliteFolded(system, like)
+		}
+		if err := s.searchFilter(ctx, c, q.Found, folded+` LIKE ? ESCAPE '\'`, like); err != nil {
 			return nil, err
 		}
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
@@ -165,4 +167,33 @@ func (s *sqlStore) checkpointLoop() {
 func sqliteUniqueViolation(err error) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+// sqliteFold is the SQL function sqliteFolded lower-cases non-ASCII text
+// with (Go's Unicode lower case).
+const sqliteFold = "sg_fold"
+
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction(sqliteFold, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		if s, ok := args[0].(string); ok {
+			return strings.ToLower(s), nil
+		}
+		return args[0], nil
+	})
+}
+
+// sqliteFolded is a text expression of SQLite's, as a search's LIKE
+// pattern (likeContains: lower case) is to be matched against: SQLite's
+// LIKE and LOWER fold ASCII letters only, so a search for "élodie"
+// would miss "Élodie’s MacBook". A pattern with letters beyond ASCII
+// matches the expression lower-cased by sqliteFold, a Go function called
+// for every row; any other matches the expression itself, as LIKE already
+// folds its ASCII letters (what LOWER would do, without its copy a row).
+func sqliteFolded(expr, like string) string {
+	for i := range len(like) {
+		if like[i] >= utf8.RuneSelf {
+			return sqliteFold + `(` + expr + `)`
+		}
+	}
+	return `(` + expr + `)`
 }
