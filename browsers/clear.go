@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sessionguard/sessionguard/internal/sitename"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -201,7 +202,7 @@ func orAny(s []string) string {
 func normaliseAll(in []string) ([]string, error) {
 	var out []string
 	for _, s := range in {
-		d, err := NormaliseDomain(s)
+		d, err := sitename.Normalise(s)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 		}

@@ -1,56 +1,10 @@
 package browsers
 
 import (
-	"fmt"
-	"net/url"
 	"strings"
-	"unicode/utf8"
 
-	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
 )
-
-// NormaliseDomain turns what a person types for --domain or --keep into a
-// bare lower-case host name: "https://us02web.zoom.us/j/1" → "us02web.zoom.us",
-// ".Zoom.US" → "zoom.us". A name in another script is turned into the
-// ASCII form browsers store cookie hosts in ("Bücher.example" →
-// "xn--bcher-kva.example"): kept as typed it would match no cookie, and a
-// site meant to be cleared would keep its cookies. It rejects empty values
-// and anything that cannot be a host name.
-func NormaliseDomain(s string) (string, error) {
-	d := strings.ToLower(strings.TrimSpace(s))
-	if strings.Contains(d, "://") {
-		u, err := url.Parse(d)
-		if err != nil || u.Hostname() == "" {
-			return "", fmt.Errorf("%q is not a site name (try e.g. zoom.us)", s)
-		}
-		d = u.Hostname()
-	} else if i := strings.IndexAny(d, "/:"); i >= 0 {
-		d = d[:i]
-	}
-	if !isASCII(d) {
-		ascii, err := idna.Lookup.ToASCII(d)
-		if err != nil {
-			return "", fmt.Errorf("%q is not a site name (try e.g. zoom.us)", s)
-		}
-		d = ascii
-	}
-	d = strings.Trim(d, ".")
-	if d == "" || strings.ContainsAny(d, " \t*?,;\"'") || strings.Contains(d, "..") {
-		return "", fmt.Errorf("%q is not a site name (try e.g. zoom.us)", s)
-	}
-	return d, nil
-}
-
-// isASCII reports whether s has only ASCII characters.
-func isASCII(s string) bool {
-	for i := range len(s) {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
 
 // cookieHost is a stored cookie host without the leading dot of a domain
 // cookie, lower-cased: ".zoom.us" → "zoom.us".

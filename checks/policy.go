@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sessionguard/sessionguard/internal/sitename"
 )
 
 // PolicySchema names the policy format.
@@ -262,6 +264,27 @@ func (p Policy) validateEngine() error {
 	for _, d := range append(append([]string{}, p.CookieDomains...), p.CookieKeep...) {
 		if d = strings.TrimSpace(d); d == "" || strings.ContainsAny(d, " /:@") {
 			return fmt.Errorf("cookie_domains and cookie_keep hold site names like zoom.us, got %q", d)
+		}
+	}
+	return nil
+}
+
+// ClearableSites refuses a policy whose cookie_domains or cookie_keep holds
+// an entry agents cannot clear by (sitename.Normalise: a wildcard such as
+// *.zoom.us, a name with a user or a quote). An agent refuses the whole
+// clear over one such entry, so a team given it would keep every cookie
+// after every session. The server checks it before it stores a policy;
+// reading a policy (ParsePolicy, ParseServerPolicy) does not, so a policy
+// stored before this check still loads, on the server and on agents.
+func (p Policy) ClearableSites() error {
+	for _, list := range []struct {
+		name  string
+		sites []string
+	}{{"cookie_domains", p.CookieDomains}, {"cookie_keep", p.CookieKeep}} {
+		for _, d := range list.sites {
+			if _, err := sitename.Normalise(d); err != nil {
+				return fmt.Errorf("%w: %s: %w", ErrBadPolicy, list.name, err)
+			}
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package checks
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,5 +163,32 @@ func TestGradeChoices(t *testing.T) {
 	pol := Policy{Settings: map[string]json.RawMessage{"toy_unreadable": json.RawMessage(`"fail"`)}}
 	if got := mac.Of(pol); got != Unknown {
 		t.Errorf("a refused value read as %q, want the default", got)
+	}
+}
+
+// TestClearableSites: a cookie site agents cannot clear by is refused
+// before a server stores it, naming the list and the entry; reading a
+// policy that holds one (stored before the check, or a file) still works,
+// so a team's other settings keep applying.
+func TestClearableSites(t *testing.T) {
+	cat := toyCat
+	for _, c := range []struct {
+		doc, want string
+	}{
+		{`{"cookie_keep":["mybank.co.uk","www.nhs.uk","Bücher.example"]}`, ""},
+		{`{"cookie_keep":["*.mybank.co.uk"]}`, `cookie_keep: "*.mybank.co.uk" is not a site name`},
+		{`{"cookie_domains":["zoom.us","zoom.us;"]}`, `cookie_domains: "zoom.us;" is not a site name`},
+	} {
+		pol, err := cat.ParsePolicy(strings.NewReader(c.doc))
+		if err != nil {
+			t.Fatalf("ParsePolicy(%s): %v (reading stays as lenient as before)", c.doc, err)
+		}
+		err = pol.ClearableSites()
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("ClearableSites(%s) = %v, want nil", c.doc, err)
+		case c.want != "" && (!errors.Is(err, ErrBadPolicy) || !strings.Contains(fmt.Sprint(err), c.want)):
+			t.Errorf("ClearableSites(%s) = %v, want ErrBadPolicy with %q", c.doc, err, c.want)
+		}
 	}
 }

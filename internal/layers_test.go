@@ -26,7 +26,7 @@ var cliPackages = []string{"internal/cli", "internal/servercli", "internal/trayc
 // lines: leaves that import nothing of SessionGuard.
 var helpers = []string{
 	"internal/artefacts", "internal/atomicfile", "internal/depstest", "internal/firefoxtest", "internal/netnstest",
-	"internal/gobuild", "internal/proctest", "internal/reuseport", "internal/syncbuf", "internal/text", "internal/winetest", "internal/winproc", "internal/xvfbtest",
+	"internal/gobuild", "internal/proctest", "internal/reuseport", "internal/sitename", "internal/syncbuf", "internal/text", "internal/winetest", "internal/winproc", "internal/xvfbtest",
 }
 
 // imports maps each package directory (relative to the module root, with

@@ -18,6 +18,17 @@ func DefaultPolicy() checks.Policy { return Catalogue().Default() }
 // checks.Catalogue.ParsePolicy).
 func ParsePolicy(r io.Reader) (checks.Policy, error) { return Catalogue().ParsePolicy(r) }
 
+// ParseTeamPolicy reads a policy the server is to store for a team: as
+// ParsePolicy, and with every cookie site one agents can clear by (see
+// checks.Policy.ClearableSites).
+func ParseTeamPolicy(r io.Reader) (checks.Policy, error) {
+	pol, err := ParsePolicy(r)
+	if err == nil {
+		err = pol.ClearableSites()
+	}
+	return pol, err
+}
+
 // ParseServerPolicy reads a policy the server sent: a newer server's
 // settings and optional checks that this agent does not have are left
 // out, its required ones kept to be reported unknown (see

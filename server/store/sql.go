@@ -198,8 +198,9 @@ func validPolicy(policy json.RawMessage) (json.RawMessage, error) {
 		return nil, fmt.Errorf("%w: policy is not valid JSON", ErrInvalid)
 	}
 	// Agents lay the policy over their defaults with checks.ParsePolicy and
-	// refuse one it rejects: never store a policy no agent would apply.
-	if _, err := all.ParsePolicy(bytes.NewReader(policy)); err != nil {
+	// refuse one it rejects, and refuse to clear cookies by a site name
+	// they cannot use: never store a policy no agent would apply.
+	if _, err := all.ParseTeamPolicy(bytes.NewReader(policy)); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return policy, nil

@@ -20,7 +20,7 @@ import (
 // setting, beside the raw JSON. It holds no rule of its own: a value is
 // checked by checks.Policy.Validate (on the default policy with that one
 // value changed, so the agents' message appears next to its field), and
-// the document saved passes checks.ParsePolicy, as the raw editor's does.
+// the document saved passes all.ParseTeamPolicy, as the raw editor's does.
 // The JSON saved names only what differs from what the team's policy
 // already says, so untouched settings keep following the default.
 
@@ -206,7 +206,11 @@ func readPolicyForm(form url.Values, pol checks.Policy, titles func(string) stri
 	if f.CookieError == "" {
 		one := all.DefaultPolicy()
 		one.CookieDomains, one.CookieKeep = out.CookieDomains, out.CookieKeep
-		if err := all.Catalogue().Validate(one); err != nil {
+		err := all.Catalogue().Validate(one)
+		if err == nil {
+			err = one.ClearableSites()
+		}
+		if err != nil {
 			f.CookieError = agentsMessage(err)
 		}
 	}

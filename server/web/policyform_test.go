@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +121,23 @@ func TestPolicyForm(t *testing.T) {
 	form.Set("cookie_domains", "zoom.us\nhttps://teams.microsoft.com")
 	if p := c.post(path+"/policy-form", form); p.status != http.StatusBadRequest || !strings.Contains(elementText(p.body, "cookie-error"), "hold site names like zoom.us") {
 		t.Errorf("a URL as a site: %d %q", p.status, elementText(p.body, "cookie-error"))
+	}
+	// A name agents cannot clear by: every clear of the team would be
+	// refused, and no cookie cleared after any session.
+	for _, bad := range []struct{ field, value, entry string }{
+		{"cookie_domains", "zoom.us\n*.teams.microsoft.com", "*.teams.microsoft.com"},
+		{"cookie_keep", "*.mybank.co.uk", "*.mybank.co.uk"},
+		{"cookie_keep", "'mybank.co.uk'", "'mybank.co.uk'"},
+	} {
+		form := defaultForm(csrf, team.ETag)
+		if bad.field == "cookie_domains" {
+			form.Set("cookie_scope", "only")
+		}
+		form.Set(bad.field, bad.value)
+		want := bad.field + ": " + strconv.Quote(bad.entry) + " is not a site name"
+		if p := c.post(path+"/policy-form", form); p.status != http.StatusBadRequest || !strings.Contains(elementText(p.body, "cookie-error"), want) {
+			t.Errorf("%s %q: %d %q, want 400 and %q", bad.field, bad.value, p.status, elementText(p.body, "cookie-error"), want)
+		}
 	}
 	unchanged()
 

@@ -73,7 +73,7 @@ func (d *dashboard) savePolicy(w http.ResponseWriter, r *http.Request) {
 		again(http.StatusBadRequest, "The form lacks the policy version; reload the page.")
 		return
 	}
-	if _, err := all.ParsePolicy(strings.NewReader(text)); err != nil {
+	if _, err := all.ParseTeamPolicy(strings.NewReader(text)); err != nil {
 		again(http.StatusBadRequest, "The policy was not saved: "+err.Error())
 		return
 	}
@@ -113,7 +113,7 @@ func (d *dashboard) savePolicyForm(w http.ResponseWriter, r *http.Request) {
 	}
 	doc, changed, err := mergePolicy(t.Policy, before, after)
 	if err == nil && changed {
-		_, err = all.ParsePolicy(bytes.NewReader(doc))
+		_, err = all.ParseTeamPolicy(bytes.NewReader(doc))
 	}
 	switch {
 	case err != nil:

@@ -138,10 +138,15 @@ func testTeams(t *testing.T, s store.Store) {
 	}
 	// Not JSON, or JSON no agent would apply (an unknown field, a value
 	// out of range): refused, so agents never receive a policy they reject.
-	for _, bad := range []string{`{`, `{"a":1}`, `{"screen_lock_max_seconds":-1}`} {
+	// A cookie site agents cannot clear by (a wildcard): they would
+	// refuse every clear of the team.
+	for _, bad := range []string{`{`, `{"a":1}`, `{"screen_lock_max_seconds":-1}`, `{"cookie_keep":["*.mybank.co.uk"]}`, `{"cookie_domains":["zoom.us","'teams.microsoft.com'"]}`} {
 		if _, err := s.CreateTeam(ctx, "Bad", json.RawMessage(bad)); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("bad policy %s: err %v, want ErrInvalid", bad, err)
 		}
+	}
+	if _, err := s.SetTeamPolicy(ctx, a.ID, json.RawMessage(`{"cookie_keep":["*.mybank.co.uk"]}`), ""); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("SetTeamPolicy with a wildcard site: err %v, want ErrInvalid", err)
 	}
 	got, err := s.Team(ctx, a.ID)
 	if err != nil || got.Name != "Safeguarding" || string(got.Policy) != `{"screen_lock_max_seconds":100}` || got.ETag != a.ETag || a.ETag == "" {

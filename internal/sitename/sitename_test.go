@@ -1,0 +1,38 @@
+package sitename
+
+import "testing"
+
+func TestNormalise(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"zoom.us", "zoom.us"},
+		{".Zoom.US", "zoom.us"},
+		{"https://us02web.zoom.us/j/123?pwd=x", "us02web.zoom.us"},
+		{"meet.google.com/abc-defg-hij", "meet.google.com"},
+		{"localhost:8080", "localhost"},
+		{"127.0.0.1", "127.0.0.1"},
+		{"my_host.example", "my_host.example"}, // ASCII stays as typed
+		// Browsers store a name in another script in its ASCII form.
+		{"Bücher.Example", "xn--bcher-kva.example"},
+		{"https://BÜCHER.example/raum/1", "xn--bcher-kva.example"},
+		{"xn--bcher-kva.example", "xn--bcher-kva.example"},
+		{"ｚｏｏｍ。us", "zoom.us"}, // full-width letters and full stop
+		// Not host names: refused, so a clear never runs on a name that
+		// matches nothing.
+		{"", ""},
+		{"zoom us", ""},
+		{"*.zoom.us", ""},
+		{"a..b", ""},
+		{"user@zoom.us", ""},
+		{"zoom.us;", ""},
+		{"'zoom.us'", ""},
+		{"[::1]", ""},
+		{"bü_cher.example", ""},
+		{"-bü.example", ""},
+	}
+	for _, c := range cases {
+		got, err := Normalise(c.in)
+		if (err != nil) != (c.want == "") || got != c.want {
+			t.Errorf("Normalise(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+}
