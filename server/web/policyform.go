@@ -133,6 +133,11 @@ func newPolicyForm(pol checks.Policy, titles func(string) string) policyForm {
 		f.CookieScope = scopeOnly
 	}
 	f.CookieSites, f.CookieKeep = strings.Join(pol.CookieDomains, "\n"), strings.Join(pol.CookieKeep, "\n")
+	if err := pol.ClearableSites(); err != nil {
+		// Stored before the server checked it: agents refuse every clear
+		// of this team until it is corrected.
+		f.CookieError = agentsMessage(err) + " Agents refuse to clear cookies by this policy until it is corrected."
+	}
 	return f
 }
 

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -193,6 +194,29 @@ func TestPolicyForm(t *testing.T) {
 	}
 	if a := auditActions(t, f.st); strings.Count(a, "policy.update by alice") != 1 {
 		t.Errorf("audit: %s", a)
+	}
+}
+
+// TestPolicyFormStoredSiteNotClearable: a policy stored before the server
+// checked its cookie sites, holding one agents cannot clear by, is shown
+// with the error next to the cookie fields (agents refuse every clear of
+// the team meanwhile), and the rest of the page still works.
+func TestPolicyFormStoredSiteNotClearable(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	c.login()
+	team := f.teams["Counselling"]
+	db := f.st.(interface{ DB() *sql.DB }).DB()
+	if _, err := db.ExecContext(t.Context(), `UPDATE teams SET policy = '{"cookie_keep":["*.mybank.co.uk"]}' WHERE id = ?`, team.ID); err != nil {
+		t.Fatal(err)
+	}
+	p := c.get("/teams/" + team.ID)
+	got := elementText(p.body, "cookie-error")
+	if p.status != http.StatusOK || !strings.Contains(got, `cookie_keep: "*.mybank.co.uk" is not a site name`) || !strings.Contains(got, "Agents refuse to clear cookies") {
+		t.Errorf("team page of a stored wildcard site: %d, cookie error %q", p.status, got)
+	}
+	if !strings.Contains(p.body, `id="screen_lock_max_seconds" name="screen_lock_max_seconds" value="10"`) {
+		t.Error("the rest of the form is not shown")
 	}
 }
 
