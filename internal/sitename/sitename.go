@@ -53,6 +53,11 @@ func notHostRune(r rune) bool {
 }
 
 func notASite(s string) error {
+	// A wildcard is the likeliest mistake: a site already takes in its
+	// subdomains.
+	if bare := strings.TrimLeft(strings.TrimSpace(s), "*."); strings.Contains(s, "*") && bare != "" && !strings.Contains(bare, "*") {
+		return fmt.Errorf("%q is not a site name: write %s, which takes in its subdomains", s, bare)
+	}
 	return fmt.Errorf("%q is not a site name (try e.g. zoom.us)", s)
 }
 

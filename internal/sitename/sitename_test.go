@@ -36,3 +36,18 @@ func TestNormalise(t *testing.T) {
 		}
 	}
 }
+
+// TestNormaliseSaysWhatToWrite: a wildcard is answered with the name to
+// write instead.
+func TestNormaliseSaysWhatToWrite(t *testing.T) {
+	for in, want := range map[string]string{
+		"*.zoom.us":    `"*.zoom.us" is not a site name: write zoom.us, which takes in its subdomains`,
+		"*zoom.us":     `"*zoom.us" is not a site name: write zoom.us, which takes in its subdomains`,
+		"zoom.*":       `"zoom.*" is not a site name (try e.g. zoom.us)`,
+		"user@zoom.us": `"user@zoom.us" is not a site name (try e.g. zoom.us)`,
+	} {
+		if _, err := Normalise(in); err == nil || err.Error() != want {
+			t.Errorf("Normalise(%q) = %v, want %q", in, err, want)
+		}
+	}
+}
