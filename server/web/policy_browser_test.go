@@ -177,6 +177,27 @@ func TestBrowserPolicyForm(t *testing.T) {
 	if again, _ := f.st.Team(t.Context(), team.ID); again.ETag != cur.ETag {
 		t.Error("an invalid form changed the policy")
 	}
+
+	// A kept site typed as a wildcard: agents would refuse every clear of
+	// the team, so the form says what to write instead and saves nothing.
+	if err := chromedp.Do(ctx,
+		chromedp.Clear(chromedp.ID("screen_lock_max_seconds")),
+		chromedp.SendKeys(chromedp.ID("screen_lock_max_seconds"), "10"),
+		chromedp.SendKeys(chromedp.ID("cookie_keep"), "*.mybank.co.uk"), // empty: the team keeps no site
+		chromedp.Click(chromedp.ID("save-form")),
+		chromedp.WaitVisible(chromedp.ID("cookie-error")),
+	); err != nil {
+		t.Fatalf("a wildcard kept site: %v", err)
+	}
+	if got := text(t, ctx, "#cookie-error"); !strings.Contains(got, `cookie_keep: "*.mybank.co.uk" is not a site name: write mybank.co.uk`) {
+		t.Errorf("the error next to the cookie fields says %q", got)
+	}
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("cookie_keep"))); v != "*.mybank.co.uk" {
+		t.Errorf("the kept sites show %q after the error, want what was typed", v)
+	}
+	if again, _ := f.st.Team(t.Context(), team.ID); again.ETag != cur.ETag {
+		t.Error("a wildcard kept site changed the policy")
+	}
 	time.Sleep(1500 * time.Millisecond) // past a poll
 	if _, n := lastApplied(); n != before {
 		t.Errorf("the agent applied %d policies after an invalid form, want none", n-before)
