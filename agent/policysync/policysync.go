@@ -179,6 +179,12 @@ func (s *Syncer) Once(ctx context.Context) (changed bool, err error) {
 		s.log.Warn("the server's policy names settings or checks this agent does not have (the server runs a newer SessionGuard); following the rest of it, update this agent to follow them too",
 			"ignored", strings.Join(ignored, ", "))
 	}
+	if err := pol.ClearableSites(); err != nil && s.log != nil {
+		// Stored by a server before it checked cookie sites: followed
+		// all the same, but every clear will be refused over it.
+		s.log.Warn("the server's policy holds a cookie site no clear can use; cookies are not cleared after sessions until the team's policy is corrected on the server",
+			"err", err)
+	}
 	if len(pol.Uncheckable) > 0 && s.log != nil {
 		s.log.Warn("the server's policy requires checks this agent does not have (the server runs a newer SessionGuard); they are reported unknown, so this computer is not ready until this agent is updated",
 			"checks", strings.Join(pol.Uncheckable, ", "))

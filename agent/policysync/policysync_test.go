@@ -237,6 +237,33 @@ func TestANewerServersSettingsAreLeftOut(t *testing.T) {
 	}
 }
 
+// TestACookieSiteNoClearCanUseIsSaid: a policy an older server stored
+// with a wildcard cookie site is followed (its other settings matter),
+// and the agent says in its log that clears will be refused until it is
+// corrected.
+func TestACookieSiteNoClearCanUseIsSaid(t *testing.T) {
+	ps := &policyServer{}
+	srv := httptest.NewServer(ps)
+	defer srv.Close()
+	var a applied
+	var logs bytes.Buffer
+	s, err := New(Config{ServerURL: srv.URL, Token: func() (string, error) { return "good-token", nil },
+		CachePath: filepath.Join(t.TempDir(), "server-policy.json"), Apply: a.apply, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps.set(`{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":120,"cookie_keep":["*.mybank.co.uk"]}`, `"v1"`, 0)
+	if changed, err := s.Once(t.Context()); err != nil || !changed {
+		t.Fatalf("Once = %v, %v", changed, err)
+	}
+	if pol := a.pols[0]; screenLockMax.Of(pol) != 120 {
+		t.Errorf("applied %+v, want the team's screen lock", pol)
+	}
+	if !strings.Contains(logs.String(), "cookies are not cleared after sessions") || !strings.Contains(logs.String(), `cookie_keep: \"*.mybank.co.uk\" is not a site name`) {
+		t.Errorf("the agent did not say the cookie site is unusable: %s", logs.String())
+	}
+}
+
 func TestRunPollsUntilCancelled(t *testing.T) {
 	ps := &policyServer{}
 	ps.set(teamPolicy, `"v1"`, 0)
