@@ -94,6 +94,19 @@ func newSyncer(t *testing.T, url, token, cache string, a *applied) *Syncer {
 	return s
 }
 
+// loggingSyncer is a syncer of the policy at url whose log is kept, for the
+// tests of what the agent says about a policy.
+func loggingSyncer(t *testing.T, url string) (*Syncer, *applied, *bytes.Buffer) {
+	t.Helper()
+	a, logs := &applied{}, &bytes.Buffer{}
+	s, err := New(Config{ServerURL: url, Token: func() (string, error) { return "good-token", nil },
+		CachePath: filepath.Join(t.TempDir(), "server-policy.json"), Apply: a.apply, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, a, logs
+}
+
 const teamPolicy = `{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":120,"allow_override":false}`
 
 func TestOnceAppliesCachesAndThenAsksWithTheETag(t *testing.T) {
@@ -211,13 +224,7 @@ func TestANewerServersSettingsAreLeftOut(t *testing.T) {
 	ps := &policyServer{}
 	srv := httptest.NewServer(ps)
 	defer srv.Close()
-	var a applied
-	var logs bytes.Buffer
-	s, err := New(Config{ServerURL: srv.URL, Token: func() (string, error) { return "good-token", nil },
-		CachePath: filepath.Join(t.TempDir(), "server-policy.json"), Apply: a.apply, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, a, logs := loggingSyncer(t, srv.URL)
 	ps.set(`{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":120,"future_max_days":14,"checks":{"future_check":{"required":true},"smart_speakers":{"required":true}}}`, `"v9"`, 0)
 	if changed, err := s.Once(t.Context()); err != nil || !changed {
 		t.Fatalf("Once = %v, %v", changed, err)
@@ -245,13 +252,7 @@ func TestACookieSiteNoClearCanUseIsSaid(t *testing.T) {
 	ps := &policyServer{}
 	srv := httptest.NewServer(ps)
 	defer srv.Close()
-	var a applied
-	var logs bytes.Buffer
-	s, err := New(Config{ServerURL: srv.URL, Token: func() (string, error) { return "good-token", nil },
-		CachePath: filepath.Join(t.TempDir(), "server-policy.json"), Apply: a.apply, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, a, logs := loggingSyncer(t, srv.URL)
 	ps.set(`{"schema":"sessionguard.policy/v1","screen_lock_max_seconds":120,"cookie_keep":["*.mybank.co.uk"]}`, `"v1"`, 0)
 	if changed, err := s.Once(t.Context()); err != nil || !changed {
 		t.Fatalf("Once = %v, %v", changed, err)
