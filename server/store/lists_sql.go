@@ -349,6 +349,18 @@ func (s *sqlStore) searchFilter(ctx context.Context, c *conditions, found *Found
 	return nil
 }
 
+// holdsSearch is the condition that the text expression expr holds a
+// search, whose LIKE pattern (likeContains, lower case) is its one
+// argument: expr lower-cased by PostgreSQL's LOWER (its trigram index and
+// statistics are on those expressions), or as sqliteFolded matches it.
+func (s *sqlStore) holdsSearch(expr, like string) string {
+	folded := `LOWER(` + expr + `)`
+	if s.d.name != "postgres" {
+		folded = sqliteFolded(expr, like)
+	}
+	return folded + ` LIKE ? ESCAPE '\'`
+}
+
 // deviceFilter is the WHERE clause of a device query, without paging.
 func (s *sqlStore) deviceFilter(ctx context.Context, q DeviceQuery) (*conditions, error) {
 	c := &conditions{}
@@ -407,7 +419,7 @@ func (s *sqlStore) deviceFilter(ctx context.Context, q DeviceQuery) (*conditions
 			// names its trigram index finds with it. Tested on the
 			// list's rows instead, it walked the page's order to find
 			// them (86-116 ms against 70-80 with 1 in 100 stale).
-			c.add(`d.id IN (SELECT n.id FROM devices n WHERE LOWER(n.name) LIKE ? ESCAPE '\')`, like)
+			c.add(`d.id IN (SELECT n.id FROM devices n WHERE `+s.holdsSearch(`n.name`, like)+`)`, like)
 		case s.d.name == "postgres":
 			// Its trigram index (devices_name_trgm) finds few names,
 			// and its statistics on the expression (migration 00016)
@@ -415,9 +427,9 @@ func (s *sqlStore) deviceFilter(ctx context.Context, q DeviceQuery) (*conditions
 			// order instead. A scan capped at manySearched is planned
 			// there as a full read when few match (it counts on the
 			// LIMIT to stop it early): 10 times slower.
-			c.add(`LOWER(d.name) LIKE ? ESCAPE '\'`, like)
+			c.add(s.holdsSearch(`d.name`, like), like)
 		default:
-			if err := s.searchFilter(ctx, c, q.Found, sqliteFolded(`d.name`, like)+` LIKE ? ESCAPE '\'`, like); err != nil {
+			if err := s.searchFilter(ctx, c, q.Found, s.holdsSearch(`d.name`, like), like); err != nil {
 				return nil, err
 			}
 		}
@@ -427,11 +439,7 @@ func (s *sqlStore) deviceFilter(ctx context.Context, q DeviceQuery) (*conditions
 		// expression, written exactly so.
 		const system = `d.os || ' ' || d.os_version || ' ' || d.arch`
 		like := likeContains(q.SystemContains)
-		folded := `LOWER(` + system + `)`
-		if s.d.name != "postgres" {
-			folded = sqliteFolded(system, like)
-		}
-		if err := s.searchFilter(ctx, c, q.Found, folded+` LIKE ? ESCAPE '\'`, like); err != nil {
+		if err := s.searchFilter(ctx, c, q.Found, s.holdsSearch(system, like), like); err != nil {
 			return nil, err
 		}
 	}
