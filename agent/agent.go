@@ -81,8 +81,10 @@ type Agent struct {
 	mu   sync.Mutex
 	last *checks.Report
 	// lastAt is when the last run started by the agent's clock (for saved
-	// results, the time the report gives): how old its results are.
-	lastAt time.Time
+	// results, the time the report gives): how old its results are; and
+	// lastAwake the time awake then (see sleptSinceLocked).
+	lastAt    time.Time
+	lastAwake time.Duration
 	// lastSaved: last is the report an earlier agent saved, shown out of
 	// date until this agent's first run finishes.
 	lastSaved bool
@@ -250,17 +252,28 @@ const StaleGrace = time.Minute
 // staleLocked reports whether the last results are out of date: saved by
 // an earlier agent (this one has not finished a run yet), judged by a
 // policy that has since been replaced, taken for another person at the
-// screen than the one there now, older than the
+// screen than the one there now, from before the computer last slept,
+// older than the
 // run interval and the grace by the wall clock (which, unlike Schedule's
 // timers, counts the time the computer slept), or from the future (the
 // clock was set back).
 func (a *Agent) staleLocked() bool {
-	if a.lastSaved || a.lastPolicy != a.policyGen || a.lastConsole != a.seenConsole {
+	if a.lastSaved || a.lastPolicy != a.policyGen || a.lastConsole != a.seenConsole || a.sleptSinceLocked() {
 		return true
 	}
 	grace := StaleGrace + 2*a.policy.CheckTimeout()
 	age := a.cfg.Now().Sub(a.lastAt)
 	return age > a.intervalLocked()+grace || age < -grace
+}
+
+// sleptSinceLocked reports whether the computer slept (or its clock was
+// set) since the last run started: the wall clock moved more than
+// ClockJump further than the time awake. Asked at once, not at Schedule's
+// next tick, so that the light of the evening before is never shown as
+// the laptop opens: what was checked then (the network, who is signed in,
+// what runs) says nothing of the room it wakes in.
+func (a *Agent) sleptSinceLocked() bool {
+	return clocksApart(clockReading{wall: a.lastAt.Round(0), awake: a.lastAwake}, a.clockReading())
 }
 
 // LightOf is the traffic light of a report: red when a required check is
@@ -295,6 +308,7 @@ type run struct {
 	policy    checks.Policy
 	policyGen uint64
 	startedAt time.Time     // by the agent's clock
+	awakeAt   time.Duration // the time awake when it started
 	console   string        // the tag of the person at the screen
 	done      chan struct{} // closed when the run ends
 	rep       checks.Report // the run's report and error, once done
@@ -312,7 +326,7 @@ func (a *Agent) Run(ctx context.Context) (checks.Report, error) {
 	for {
 		cur := a.current
 		if cur == nil {
-			r := &run{seq: a.runs + 1, policy: a.policy, policyGen: a.policyGen, startedAt: a.cfg.Now(), done: make(chan struct{})}
+			r := &run{seq: a.runs + 1, policy: a.policy, policyGen: a.policyGen, startedAt: a.cfg.Now(), awakeAt: a.awake(), done: make(chan struct{})}
 			a.runs, a.current = r.seq, r
 			a.mu.Unlock()
 			return a.execute(ctx, r)
@@ -354,7 +368,7 @@ func (a *Agent) execute(ctx context.Context, r *run) (checks.Report, error) {
 			// Out of date already: listed as the new policy judges it.
 			shown = judged(rep, a.policy)
 		}
-		a.last, a.lastAt, a.lastSaved, a.lastPolicy, a.lastConsole = &shown, r.startedAt, false, r.policyGen, r.console
+		a.last, a.lastAt, a.lastAwake, a.lastSaved, a.lastPolicy, a.lastConsole = &shown, r.startedAt, r.awakeAt, false, r.policyGen, r.console
 	}
 	r.rep, r.err = rep, err
 	a.current = nil

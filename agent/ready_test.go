@@ -97,8 +97,8 @@ func TestStatusOutOfDate(t *testing.T) {
 
 // TestTickNoticesWake: at its tick, the schedule runs at once when the
 // wall clock moved further than the time the computer was awake (it
-// slept: Go's timers did not count that time), and when the results are
-// out of date; not otherwise.
+// slept: Go's timers did not count that time), and at the network tick
+// when the results are out of date; not otherwise.
 func TestTickNoticesWake(t *testing.T) {
 	clock := newFakeClock()
 	f := newFixture(t, false).withClock(clock)
@@ -106,25 +106,72 @@ func TestTickNoticesWake(t *testing.T) {
 		t.Fatal(err)
 	}
 	var wake wakeWatch
-	if why := f.agent.due(&wake); why != "" {
-		t.Errorf("first tick: %q, want nothing to do", why)
+	woke := func() bool { return wake.jumped(f.agent.clockReading()) }
+	if woke() {
+		t.Error("first tick: a wake")
 	}
-	clock.pass(NetworkPollInterval)
-	if why := f.agent.due(&wake); why != "" {
-		t.Errorf("awake tick: %q, want nothing to do", why)
+	if why := f.agent.due(); why != "" {
+		t.Errorf("first network tick: %q, want nothing to do", why)
+	}
+	clock.pass(WakePollInterval)
+	if woke() {
+		t.Error("awake tick: a wake")
 	}
 	clock.sleep(5 * time.Minute) // shorter than the interval: the results are not out of date yet
-	clock.pass(NetworkPollInterval)
-	if why := f.agent.due(&wake); why != "wake" {
-		t.Errorf("after a sleep: %q, want wake", why)
+	clock.pass(WakePollInterval)
+	if !woke() {
+		t.Error("after a sleep: no wake")
 	}
-	clock.pass(NetworkPollInterval)
-	if why := f.agent.due(&wake); why != "" {
-		t.Errorf("tick after the wake: %q, want nothing to do", why)
+	clock.pass(WakePollInterval)
+	if woke() {
+		t.Error("tick after the wake: a wake again")
 	}
-	clock.pass(f.agent.interval()) // Schedule's timer was late (say): the tick catches it
-	if why := f.agent.due(&wake); why != "out_of_date" {
+	if _, err := f.agent.Run(t.Context()); err != nil { // the run the wake started
+		t.Fatal(err)
+	}
+	if why := f.agent.due(); why != "" {
+		t.Errorf("network tick after the wake's run: %q, want nothing to do", why)
+	}
+	clock.pass(f.agent.interval() + StaleGrace + time.Minute) // Schedule's timer was late (say): the tick catches it
+	if why := f.agent.due(); why != "out_of_date" {
 		t.Errorf("results out of date: %q, want out_of_date", why)
+	}
+}
+
+// TestStatusGreyOnceAsleep: results from before a sleep are out of date
+// the moment the computer wakes, however short the sleep, before any tick
+// of the schedule has noticed it: the tray never shows last night's green
+// as the lid opens. The next run brings the light back; a clock set back
+// counts as a sleep too. The old agent kept the light until its next tick,
+// up to 10 s.
+func TestStatusGreyOnceAsleep(t *testing.T) {
+	clock := newFakeClock()
+	f := newFixture(t, false).withClock(clock)
+	if _, err := f.agent.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	clock.pass(ClockJump * 2) // awake: the results stand
+	if st := f.agent.Status(t.Context()); st.Light != localapi.Green || st.Stale {
+		t.Fatalf("awake: light %s stale %v, want green", st.Light, st.Stale)
+	}
+	clock.sleep(ClockJump + time.Second)
+	st := f.agent.Status(t.Context())
+	if st.Light != localapi.Grey || st.Ready || !st.Stale {
+		t.Errorf("just woken: light %s ready %v stale %v, want grey, not ready, out of date", st.Light, st.Ready, st.Stale)
+	}
+	if _, err := f.agent.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if st := f.agent.Status(t.Context()); st.Light != localapi.Green || st.Stale {
+		t.Errorf("checked after waking: light %s stale %v, want green", st.Light, st.Stale)
+	}
+	clock.sleep(-ClockJump - time.Second)
+	if st := f.agent.Status(t.Context()); st.Light != localapi.Grey || !st.Stale {
+		t.Errorf("clock set back: light %s stale %v, want grey, out of date", st.Light, st.Stale)
+	}
+	clock.sleep(ClockJump - time.Second) // back to within a jump of the run's reading
+	if st := f.agent.Status(t.Context()); st.Light != localapi.Green {
+		t.Errorf("clock set right again: light %s, want green", st.Light)
 	}
 }
 
@@ -300,8 +347,7 @@ func TestConsoleUserSwitch(t *testing.T) {
 	if _, err := a.Run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	var wake wakeWatch
-	if why := a.due(&wake); why != "" {
+	if why := a.due(); why != "" {
 		t.Errorf("same person at the screen: %q, want nothing to do", why)
 	}
 	for _, tag := range []string{a.lastConsole, a.seenConsole} {
@@ -311,7 +357,7 @@ func TestConsoleUserSwitch(t *testing.T) {
 	}
 
 	p.signIn(second, nil)
-	if why := a.due(&wake); why != "console_user_changed" {
+	if why := a.due(); why != "console_user_changed" {
 		t.Errorf("another person signed in: %q, want console_user_changed", why)
 	}
 	if st := a.Status(t.Context()); st.Light != localapi.Grey || st.Ready || !st.Stale {
@@ -343,7 +389,7 @@ func TestConsoleUserSwitch(t *testing.T) {
 	for next().Type != localapi.EventRunStarted {
 	}
 	p.signIn(probe.User{}, errors.New("loginctl timed out"))
-	if why := a.due(&wake); why != "" {
+	if why := a.due(); why != "" {
 		t.Errorf("run under way: %q, want none started", why)
 	}
 	if ev := next(); ev.Type != localapi.EventStatus || ev.Status.Light != localapi.Grey || ev.Status.Ready {

@@ -25,6 +25,10 @@ const (
 	// computer was awake between two ticks before the agent takes it that
 	// the computer slept (or its clock was set) and checks again at once.
 	ClockJump = 30 * time.Second
+	// WakePollInterval is how often the clocks are compared for a sleep:
+	// soon after the lid opens the light turns grey and the checks run.
+	// Reading two clocks costs nothing, unlike the network and the screen.
+	WakePollInterval = 2 * time.Second
 )
 
 // Schedule runs the checks now, then every report_interval_seconds of the
@@ -40,6 +44,8 @@ func (a *Agent) Schedule(ctx context.Context) {
 	a.runLogged(ctx, "start")
 	netTick := time.NewTicker(NetworkPollInterval)
 	defer netTick.Stop()
+	wakeTick := time.NewTicker(WakePollInterval)
+	defer wakeTick.Stop()
 	lastNet := networkFingerprint()
 	next := time.Now().Add(a.interval())
 	var settle <-chan time.Time
@@ -65,8 +71,15 @@ func (a *Agent) Schedule(ctx context.Context) {
 				}
 				settle = time.After(NetworkSettle)
 			}
-			if why := a.due(&wake); why != "" {
+			if why := a.due(); why != "" {
 				a.runLogged(ctx, why)
+				next = time.Now().Add(a.interval())
+			}
+		case <-wakeTick.C:
+			if wake.jumped(a.clockReading()) {
+				// The tray shows grey from now (staleLocked).
+				a.broadcast(localapi.EventStatus)
+				a.runLogged(ctx, "wake")
 				next = time.Now().Add(a.interval())
 			}
 		case <-settle:
@@ -81,14 +94,11 @@ func (a *Agent) Schedule(ctx context.Context) {
 	}
 }
 
-// due says why the checks must run now, at a tick, or "" when they need
-// not: the computer woke from sleep, another person is at the screen (the
-// light turns grey at once, even with a run under way), or the results are
-// out of date.
-func (a *Agent) due(wake *wakeWatch) string {
-	if wake.jumped(a.clockReading()) {
-		return "wake"
-	}
+// due says why the checks must run now, at a network tick, or "" when
+// they need not: another person is at the screen (the light turns grey at
+// once, even with a run under way), or the results are out of date. A
+// wake from sleep is noticed by its own, quicker tick.
+func (a *Agent) due() string {
 	who := a.consoleTags.tag(a.cfg.Probe)
 	a.mu.Lock()
 	switched := a.seenConsole != "" && who != a.seenConsole
@@ -130,10 +140,13 @@ type wakeWatch struct {
 func (w *wakeWatch) jumped(r clockReading) bool {
 	last, seen := w.last, w.seen
 	w.last, w.seen = r, true
-	if !seen {
-		return false
-	}
-	drift := r.wall.Sub(last.wall) - (r.awake - last.awake)
+	return seen && clocksApart(last, r)
+}
+
+// clocksApart reports whether between two readings the wall clock moved
+// more than ClockJump further (or less far) than the time awake.
+func clocksApart(from, to clockReading) bool {
+	drift := to.wall.Sub(from.wall) - (to.awake - from.awake)
 	return drift > ClockJump || drift < -ClockJump
 }
 
