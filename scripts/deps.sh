@@ -50,6 +50,8 @@
 #                    installations, read for pending updates
 #   x11vnc (with xvfb) a real VNC server sharing a private Xvfb display inside
 #                    `unshare -n`, for the remote_access check's live test
+#   pamtester        unixlogin: the PAM stacks Passwordless judges run through
+#                    the real Linux-PAM, authenticating a locked account
 #   pulseaudio pulseaudio-utils pipewire pipewire-bin
 #                    capture_in_use: a real PulseAudio and PipeWire daemon in a
 #                    private runtime folder, recorded from with parecord and
@@ -63,7 +65,7 @@ packages=(
 	xvfb haskell-gtk-sni-tray-utils xdotool x11-apps
 	rpm wixl msitools osslsigncode openssl systemd
 	wine wine64 gcc-mingw-w64-x86-64-win32 nodejs sqlite3 x11vnc
-	dpkg-dev apt lz4 flatpak
+	dpkg-dev apt lz4 flatpak pamtester
 	pulseaudio pulseaudio-utils pipewire pipewire-bin
 )
 

@@ -4,9 +4,14 @@
 //
 // A display manager (and a lock screen: GNOME's unlocks through GDM's
 // gdm-password service, KDE's through kde and its kin) lets a person in without a password when its PAM
-// service passes them before asking for one: a `sufficient` pam_permit
-// (everyone), or a `sufficient` pam_succeed_if whose conditions the person
-// meets, read as pam_succeed_if(8) does (succeedif.go): `user ingroup G`
+// service passes them before asking for one. The service's auth stack is
+// run as Linux-PAM runs it (pamstack.go: every control, jumps, substacks,
+// keywords in any case, continued lines) for a person who gives no
+// password; what lets them in is a pam_permit (everyone) or a
+// pam_succeed_if whose conditions the person meets, whether sufficient,
+// [success=done], a jump over the rules that ask, or required with nothing
+// asking after it. pam_succeed_if is read as pam_succeed_if(8) does
+// (succeedif.go): `user ingroup G`
 // (the members of G), `uid >= 1000` (every person), `user in A:B`, and
 // the rest; conditions not judged here (ruser, rhost, tty, netgroups,
 // use_uid) are an error, never ignored. Ubuntu's and Linux Mint's LightDM carry `user ingroup` for
@@ -129,38 +134,76 @@ func Under(root, abs string) string {
 	return path.Join(root, abs)
 }
 
-// PAMFile is what one PAM file says about signing in: whether a rule lets
-// everyone in without a password (a sufficient pam_permit), the
-// pam_succeed_if rules that let whoever meets their conditions in so, and
-// the services it includes for authentication.
+// PAMFile is what one PAM file says about signing in: its auth rules in
+// order (an include or substack line among them), the services it
+// includes for authentication, and whether pam_unix takes an empty
+// password.
 type PAMFile struct {
-	Everyone  bool
-	SucceedIf []SucceedIf
-	Includes  []string
+	Rules    []AuthRule
+	Includes []string
 	// NullOK is whether an auth rule runs pam_unix with nullok (or
 	// Debian's older nullok_secure): it then accepts an account whose
 	// password is empty without asking for one.
 	NullOK bool
 }
 
-// ParsePAM reads a PAM service's auth rules. A rule counts when its
-// success ends the stack: sufficient, or [success=done ...].
+// AuthRule is one auth rule of a PAM file: the module (its base name,
+// pam_permit.so) and arguments, how its control maps the module's return
+// values to actions (see pamstack.go), and pam_succeed_if's conditions;
+// or a line that includes (include, @include) or runs as a substack the
+// rules of another service.
+type AuthRule struct {
+	Module    string
+	Args      []string
+	actions   map[string]string
+	succeedIf SucceedIf
+	include   string
+	substack  bool
+}
+
+// pamLines are a PAM file's lines as Linux-PAM reads them: a line ending
+// in a backslash goes on on the next, and a # starts a comment.
+func pamLines(b []byte) []string {
+	var out []string
+	var cur strings.Builder
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimRight(line, "\r\n")
+		if cont, ok := strings.CutSuffix(line, "\\"); ok {
+			cur.WriteString(cont + " ")
+			continue
+		}
+		cur.WriteString(line)
+		joined := cur.String()
+		cur.Reset()
+		if i := strings.IndexByte(joined, '#'); i >= 0 {
+			joined = joined[:i]
+		}
+		out = append(out, joined)
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// ParsePAM reads a PAM service's auth rules. Types and control keywords
+// are read in any case, as Linux-PAM compares them; a rule whose control
+// is not understood is one PAM refuses: it always fails.
 func ParsePAM(b []byte) PAMFile {
 	var pf PAMFile
-	for line := range strings.Lines(string(b)) {
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
+	for _, line := range pamLines(b) {
 		f := strings.Fields(line)
-		if len(f) == 2 && f[0] == "@include" {
+		if len(f) == 2 && strings.EqualFold(f[0], "@include") {
 			pf.Includes = append(pf.Includes, f[1])
+			pf.Rules = append(pf.Rules, AuthRule{include: f[1]})
 			continue
 		}
-		if len(f) < 3 || strings.TrimPrefix(f[0], "-") != "auth" {
+		if len(f) < 3 || !strings.EqualFold(strings.TrimPrefix(f[0], "-"), "auth") {
 			continue
 		}
-		if f[1] == "include" || f[1] == "substack" {
+		if kw := strings.ToLower(f[1]); kw == "include" || kw == "substack" {
 			pf.Includes = append(pf.Includes, f[2])
+			pf.Rules = append(pf.Rules, AuthRule{include: f[2], substack: kw == "substack"})
 			continue
 		}
 		control, module, args := f[1], f[2], f[3:]
@@ -170,22 +213,19 @@ func ParsePAM(b []byte) PAMFile {
 				control += " " + module
 				module, args = args[0], args[1:]
 			}
-			if !strings.HasSuffix(control, "]") {
-				continue
-			}
 		}
-		if path.Base(module) == "pam_unix.so" && slices.ContainsFunc(args, func(a string) bool { return a == "nullok" || a == "nullok_secure" }) {
+		r := AuthRule{Module: moduleName(module), Args: args}
+		var ok bool
+		if r.actions, ok = parseControl(control); !ok {
+			r.actions = map[string]string{"default": actBad}
+		}
+		if r.Module == "pam_unix.so" && slices.ContainsFunc(args, func(a string) bool { return a == "nullok" || a == "nullok_secure" }) {
 			pf.NullOK = true
 		}
-		if control != "sufficient" && !strings.Contains(control, "success=done") {
-			continue
+		if r.Module == "pam_succeed_if.so" {
+			r.succeedIf = parseSucceedIf(args)
 		}
-		switch path.Base(module) {
-		case "pam_permit.so":
-			pf.Everyone = true
-		case "pam_succeed_if.so":
-			pf.SucceedIf = append(pf.SucceedIf, parseSucceedIf(args))
-		}
+		pf.Rules = append(pf.Rules, r)
 	}
 	return pf
 }
@@ -203,27 +243,52 @@ var pamDirs = []string{"/etc/pam.d/", "/usr/lib/pam.d/"}
 const otherService = "other"
 
 // stack is what readStack finds in a PAM service and what it includes:
-// the file of the first rule letting everyone in without a password
-// ("" when none does), and the pam_succeed_if rules with their files.
+// the auth rules as Linux-PAM lays them out (stackEntry), the first file
+// with a pam_unix nullok rule, and whether any rule is pam_succeed_if.
 type stack struct {
-	permit    string
-	succeedIf []fileRule
+	entries   []stackEntry
 	nullOK    string
+	succeedIf bool
 }
 
-// fileRule is a pam_succeed_if rule and the file it is in.
-type fileRule struct {
-	file string
-	rule SucceedIf
+// failedInclude is the rule Linux-PAM puts in the place of an include it
+// could not load (no such file, or included past its depth limit: files
+// that include each other): it always fails, and its action is bad.
+var failedInclude = AuthRule{Module: "(an include that could not be loaded)", actions: map[string]string{"default": actBad}}
+
+// stackReader reads a service's stack: each file read once (an included
+// file may be laid out twice, as PAM does), loops told apart from files
+// included twice by the includes under way.
+type stackReader struct {
+	p      probe.Probe
+	root   string
+	files  map[string]PAMFile
+	onPath map[string]bool
+	// includer is the file whose rules are being laid out.
+	includer string
+	s        stack
 }
 
 // readStack reads a PAM service (a name looked up in pamDirs as Linux-PAM
-// does, or an absolute path) and everything it includes, each file once,
-// into s. A service with no file is read as PAM reads it, as the "other"
-// service; an included file that is not there adds nothing (PAM itself
-// refuses such a stack); one that cannot be read, or includes nested past
-// maxIncludeDepth, is an error.
-func readStack(p probe.Probe, root, service string, seen map[string]bool, depth int, s *stack) error {
+// does, or an absolute path) and everything it includes into r.s: an
+// included file's rules in its place, a substack's one level deeper. A
+// service with no file, or no auth rules, is read as PAM reads it, as the
+// "other" service. An included file that is not there, or one that
+// includes itself through others (PAM lays it out again until its
+// depth limit, then fails there; read here as failing at once), is a
+// rule that fails (failedInclude); one that cannot be read, or includes
+// nested past maxIncludeDepth, is an error.
+func readStack(p probe.Probe, root, service string) (stack, error) {
+	r := stackReader{p: p, root: root, files: map[string]PAMFile{}, onPath: map[string]bool{}}
+	err := r.read(service, 0, 0)
+	if err == nil && len(r.s.entries) == 0 && service != otherService && !strings.HasPrefix(service, "/") {
+		r.s = stack{nullOK: r.s.nullOK}
+		err = r.read(otherService, 0, 0)
+	}
+	return r.s, err
+}
+
+func (r *stackReader) read(service string, depth, level int) error {
 	if depth > maxIncludeDepth {
 		return errors.New("the PAM rules include one another more than " + strconv.Itoa(maxIncludeDepth) + " deep (" + service + ")")
 	}
@@ -234,40 +299,51 @@ func readStack(p probe.Probe, root, service string, seen map[string]bool, depth 
 			files = append(files, path.Clean(dir+service))
 		}
 	}
-	var b []byte
-	var err error
 	file := ""
+	pf, known := PAMFile{}, false
 	for _, f := range files {
-		if seen[f] {
-			return nil
-		}
-		b, err = p.ReadFile(Under(root, f))
-		if !errors.Is(err, probe.ErrNotFound) {
+		if pf, known = r.files[f]; known {
 			file = f
 			break
 		}
+		b, err := r.p.ReadFile(Under(r.root, f))
+		if errors.Is(err, probe.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return &ReadError{File: f, Err: err}
+		}
+		file, pf = f, ParsePAM(b)
+		r.files[f] = pf
+		break
 	}
 	switch {
 	case file == "" && depth == 0 && service != otherService && !strings.HasPrefix(service, "/"):
-		return readStack(p, root, otherService, seen, depth, s)
-	case file == "":
+		return r.read(otherService, depth, level)
+	case file == "" && depth == 0:
 		return nil
-	case err != nil:
-		return &ReadError{File: file, Err: err}
+	case file == "" || r.onPath[file]:
+		r.s.entries = append(r.s.entries, stackEntry{rule: failedInclude, file: r.includer, level: level})
+		return nil
 	}
-	seen[file] = true
-	pf := ParsePAM(b)
-	if pf.Everyone && s.permit == "" {
-		s.permit = file
+	r.onPath[file] = true
+	includer := r.includer
+	r.includer = file
+	defer func() { delete(r.onPath, file); r.includer = includer }()
+	if pf.NullOK && r.s.nullOK == "" {
+		r.s.nullOK = file
 	}
-	if pf.NullOK && s.nullOK == "" {
-		s.nullOK = file
-	}
-	for _, r := range pf.SucceedIf {
-		s.succeedIf = append(s.succeedIf, fileRule{file: file, rule: r})
-	}
-	for _, inc := range pf.Includes {
-		if err := readStack(p, root, inc, seen, depth+1, s); err != nil {
+	for _, rule := range pf.Rules {
+		if rule.include == "" {
+			r.s.entries = append(r.s.entries, stackEntry{rule: rule, file: file, level: level})
+			r.s.succeedIf = r.s.succeedIf || rule.Module == "pam_succeed_if.so"
+			continue
+		}
+		sub := level
+		if rule.substack {
+			sub++
+		}
+		if err := r.read(rule.include, depth+1, sub); err != nil {
 			return err
 		}
 	}
@@ -337,71 +413,102 @@ func PermitFix(file string) string {
 	return "ask your IT support to remove the pam_permit line from " + file + "."
 }
 
-// Passwordless judges the PAM service for the people isPerson accepts: a
-// ViaPermit rule when it lets everyone in without a password, else the
-// first pam_succeed_if rule whose conditions one of those people meets
-// (ViaNoPasswdGroup naming the group when it asks "user ingroup",
-// ViaSucceedIf otherwise); the zero Rule when none does; err when the
-// service (or "other", which PAM uses for a service with no file), an
-// included one, /etc/passwd or /etc/group could not be read, or when a
-// pam_succeed_if rule has conditions not judged here (on ruser, rhost,
-// tty, a netgroup, or use_uid) and may let the person in. passwd is the
-// accounts as the caller read them; nil reads /etc/passwd here, only
-// when there is a pam_succeed_if rule. service is the name PAM gives the
+// Passwordless judges the PAM service for the people isPerson accepts,
+// running its auth stack as Linux-PAM would for each of them giving no
+// password (pamstack.go): when it lets one in, the rule that did it — a
+// ViaPermit rule for a pam_permit (everyone), a pam_succeed_if whose
+// conditions the person meets (ViaNoPasswdGroup naming the group when it
+// asks "user ingroup", ViaSucceedIf otherwise) — whether its control is
+// sufficient, [success=done], a jump over the rules that ask, or a
+// required rule in a stack where nothing asks; the zero Rule when no way
+// through lets anyone in. err when the service (or "other", which PAM
+// uses for a service with no file), an included one, /etc/passwd or
+// /etc/group could not be read, or when only an answer not judged here
+// would let someone in: a pam_succeed_if condition on ruser, rhost, tty, a
+// netgroup or use_uid, a module not known here, or a stack that lets
+// people in with no pam_permit or pam_succeed_if to name. passwd is the
+// accounts as the caller read them; nil reads /etc/passwd here, only when
+// there is a pam_succeed_if rule. service is the name PAM gives the
 // "service" field.
 func Passwordless(p probe.Probe, root, service string, passwd []Passwd, isPerson func(Passwd) bool) (Rule, error) {
-	var s stack
-	if err := readStack(p, root, service, map[string]bool{}, 0, &s); err != nil {
+	s, err := readStack(p, root, service)
+	if err != nil {
 		return Rule{}, err
 	}
-	if s.permit != "" {
-		return Rule{Via: ViaPermit, File: s.permit}, nil
+	subjects := []*subject{nil}
+	if s.succeedIf {
+		// Whom its pam_succeed_if rules let through matters only when
+		// one of them getting through would let someone in.
+		if _, found, unsure := judgeStack(s.entries, anyone); !found && unsure < 0 {
+			return Rule{}, nil
+		}
+		if subjects, err = people(p, root, service, passwd, isPerson); err != nil {
+			return Rule{}, err
+		}
 	}
-	if len(s.succeedIf) == 0 {
-		return Rule{}, nil
+	unsure := -1
+	for _, sub := range subjects {
+		grantor, found, uncertain := judgeStack(s.entries, sub)
+		switch {
+		case found && grantor < 0:
+			return Rule{}, &ReadError{File: s.entries[0].file, Err: errors.New("the PAM rules let a person in without any rule that asks for a password")}
+		case found:
+			e := s.entries[grantor]
+			if e.rule.Module == "pam_permit.so" {
+				return Rule{Via: ViaPermit, File: e.file}, nil
+			}
+			if g := e.rule.succeedIf.groupFor(*sub); g != "" {
+				return Rule{Via: ViaNoPasswdGroup, File: e.file, Group: g}, nil
+			}
+			return Rule{Via: ViaSucceedIf, File: e.file}, nil
+		case uncertain >= 0 && unsure < 0:
+			unsure = uncertain
+		}
 	}
+	if unsure >= 0 {
+		e := s.entries[unsure]
+		why := "a rule running " + e.rule.Module + ", a module SessionGuard does not know, may let accounts in without a password"
+		if e.rule.Module == "pam_succeed_if.so" {
+			why = "a pam_succeed_if rule lets accounts in without a password on conditions not judged here (ruser, rhost, tty, a netgroup or use_uid)"
+		}
+		return Rule{}, &ReadError{File: e.file, Err: errors.New(why)}
+	}
+	return Rule{}, nil
+}
+
+// people are the subjects pam_succeed_if is judged for: the accounts
+// isPerson accepts (passwd as the caller read them, nil: /etc/passwd read
+// here), with /etc/group; none is a nil subject, for whom a
+// pam_succeed_if rule fails.
+func people(p probe.Probe, root, service string, passwd []Passwd, isPerson func(Passwd) bool) ([]*subject, error) {
 	if passwd == nil {
 		pb, err := p.ReadFile(Under(root, "/etc/passwd"))
 		if err != nil {
-			return Rule{}, &ReadError{File: "/etc/passwd", Err: err}
+			return nil, &ReadError{File: "/etc/passwd", Err: err}
 		}
 		var ok bool
 		if passwd, ok = ParsePasswd(pb); !ok {
-			return Rule{}, errors.New("the accounts (/etc/passwd) could not be read to tell whom pam_succeed_if lets in")
+			return nil, errors.New("the accounts (/etc/passwd) could not be read to tell whom pam_succeed_if lets in")
 		}
 	}
 	gb, err := p.ReadFile(Under(root, "/etc/group"))
 	if err != nil {
-		return Rule{}, &ReadError{File: "/etc/group", Err: err}
+		return nil, &ReadError{File: "/etc/group", Err: err}
 	}
 	all, ok := ParseGroup(gb)
 	if !ok {
-		return Rule{}, errors.New("/etc/group: not recognised")
+		return nil, errors.New("/etc/group: not recognised")
 	}
-	unjudged := ""
-	for _, fr := range s.succeedIf {
-		for _, e := range passwd {
-			if !isPerson(e) {
-				continue
-			}
-			sub := subject{account: e, groups: all, service: path.Base(service)}
-			switch fr.rule.judge(sub) {
-			case holds:
-				if g := fr.rule.groupFor(sub); g != "" {
-					return Rule{Via: ViaNoPasswdGroup, File: fr.file, Group: g}, nil
-				}
-				return Rule{Via: ViaSucceedIf, File: fr.file}, nil
-			case notJudged:
-				if unjudged == "" {
-					unjudged = fr.file
-				}
-			}
+	var out []*subject
+	for _, e := range passwd {
+		if isPerson(e) {
+			out = append(out, &subject{account: e, groups: all, service: path.Base(service)})
 		}
 	}
-	if unjudged != "" {
-		return Rule{}, &ReadError{File: unjudged, Err: errors.New("a sufficient pam_succeed_if rule lets accounts in without a password on conditions not judged here (ruser, rhost, tty, a netgroup or use_uid)")}
+	if len(out) == 0 {
+		out = append(out, nil)
 	}
-	return Rule{}, nil
+	return out, nil
 }
 
 // EmptyPasswordAccepted reads the PAM service (and what it includes, as
@@ -411,8 +518,8 @@ func Passwordless(p probe.Probe, root, service string, passwd []Passwd, isPerson
 // file holding such a rule, "" when none does; err when the service or
 // an included file could not be read.
 func EmptyPasswordAccepted(p probe.Probe, root, service string) (file string, err error) {
-	var s stack
-	if err := readStack(p, root, service, map[string]bool{}, 0, &s); err != nil {
+	s, err := readStack(p, root, service)
+	if err != nil {
 		return "", err
 	}
 	return s.nullOK, nil

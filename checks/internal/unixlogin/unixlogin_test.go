@@ -2,6 +2,7 @@ package unixlogin
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -168,8 +169,12 @@ func TestPasswordlessSucceedIf(t *testing.T) {
 		{"a condition on the tty is not judged", rule("tty = :0"), sam, Rule{}, "not judged"},
 		{"use_uid is not judged", rule("use_uid user ingroup wheel"), sam, Rule{}, "not judged"},
 		{"an unjudged condition after one that fails", rule("uid < 1000 rhost = x"), sam, Rule{}, ""},
-		{"a later rule that holds beats an unjudged one", rule("tty = :0") + "auth sufficient pam_succeed_if.so uid >= 1000\n", sam, Rule{Via: ViaSucceedIf, File: "/etc/pam.d/lightdm"}, ""},
-		{"required rules restrict, let no one in", "auth required pam_succeed_if.so uid >= 1000\n", sam, Rule{}, ""},
+		{"a later rule that holds beats an unjudged one", "auth sufficient pam_succeed_if.so tty = :0\n" + rule("uid >= 1000"), sam, Rule{Via: ViaSucceedIf, File: "/etc/pam.d/lightdm"}, ""},
+		// pam_unix, required, has failed by then: PAM runs the rule and
+		// still refuses; only the unjudged rule before could let in.
+		{"a rule after a required one that failed lets no one in", rule("tty = :0") + "auth sufficient pam_succeed_if.so uid >= 1000\n", sam, Rule{}, "not judged"},
+		{"required rules restrict, let no one in", "auth required pam_succeed_if.so uid >= 1000\n@include common-auth\n", sam, Rule{}, ""},
+		{"a required rule that holds, with nothing asking after it", "auth required pam_succeed_if.so uid >= 1000\n", sam, Rule{Via: ViaSucceedIf, File: "/etc/pam.d/lightdm"}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := &files{m: map[string]string{"/etc/pam.d/lightdm": c.pam, "/etc/pam.d/common-auth": "auth required pam_unix.so\n", "/etc/passwd": passwd, "/etc/group": group}, reads: map[string]int{}}
@@ -184,6 +189,99 @@ func TestPasswordlessSucceedIf(t *testing.T) {
 				t.Fatalf("got %+v, %v; want %+v", got, err, c.want)
 			}
 		})
+	}
+}
+
+// stackCases are PAM stacks and what Passwordless says of them: gdm is
+// the service's file, extra the file it includes (common-auth, or
+// password-auth); err, when set, is what its error says.
+type stackCase struct {
+	name       string
+	gdm, extra string
+	want       Rule
+	err        string
+}
+
+func permitIn(file string) Rule { return Rule{Via: ViaPermit, File: file} }
+
+const (
+	stackPasswd = "root:x:0:0:root:/root:/bin/bash\nsam:x:1000:1000:Sam:/home/sam:/bin/bash\n"
+	stackGroup  = "root:x:0:\nsam:x:1000:\n"
+	debian      = "auth\t[success=1 default=ignore]\tpam_unix.so nullok\nauth\trequisite\t\t\tpam_deny.so\nauth\trequired\t\t\tpam_permit.so\nauth\toptional\t\t\tpam_cap.so\n"
+	gdmDebian   = "auth    requisite       pam_nologin.so\nauth\trequired\tpam_succeed_if.so user != root quiet_success\n@include common-auth\nauth\toptional\tpam_gnome_keyring.so\n"
+	fedoraGDM   = "auth     [success=done ignore=ignore default=bad] pam_selinux_permit.so\nauth        substack      password-auth\nauth        optional      pam_gnome_keyring.so\nauth        include       postlogin\n"
+	fedora      = "auth        required      pam_env.so\nauth        required      pam_faildelay.so delay=2000000\nauth        [default=1 ignore=ignore success=ok] pam_usertype.so isregular\nauth        [default=1 ignore=ignore success=ok] pam_localuser.so\nauth        sufficient    pam_unix.so nullok\nauth        [default=1 ignore=ignore success=ok] pam_usertype.so isregular\nauth        sufficient    pam_sss.so forward_pass\nauth        required      pam_deny.so\n"
+	common      = "/etc/pam.d/common-auth"
+)
+
+var stackCases = []stackCase{
+	{"Debian as shipped", gdmDebian, debian, Rule{}, ""},
+	{"a jump over pam_unix and pam_deny", gdmDebian, "auth [success=2 default=ignore] pam_permit.so\n" + debian, permitIn(common), ""},
+	{"a pam_succeed_if jump", gdmDebian, "auth [success=2 default=ignore] pam_succeed_if.so uid >= 1000\n" + debian, Rule{Via: ViaSucceedIf, File: common}, ""},
+	{"default=done", gdmDebian, "auth [default=done] pam_permit.so\n" + debian, permitIn(common), ""},
+	{"keywords in capitals", gdmDebian, "AUTH SUFFICIENT pam_permit.so\n" + debian, permitIn(common), ""},
+	{"a line continued", gdmDebian, "auth sufficient \\\n    pam_permit.so\n" + debian, permitIn(common), ""},
+	{"Ubuntu's fingerprint layout", gdmDebian, "auth [success=2 default=ignore] pam_fprintd.so max-tries=1 timeout=10\nauth [success=1 default=ignore] pam_unix.so nullok try_first_pass\nauth requisite pam_deny.so\nauth required pam_permit.so\n", Rule{}, ""},
+	{"a jump that lands before the password is asked", gdmDebian, "auth [success=1 default=ignore] pam_succeed_if.so uid >= 1000\nauth required pam_faildelay.so delay=2000000\n" + debian, Rule{}, ""},
+	{"Fedora as shipped (substack)", fedoraGDM, fedora, Rule{}, ""},
+	{"done in a substack ends only the substack", "auth substack password-auth\nauth requisite pam_deny.so\n", "auth sufficient pam_permit.so\n", Rule{}, ""},
+	{"a jump over a substack counts it as one rule", "auth [success=1 default=ignore] pam_permit.so\nauth substack password-auth\nauth required pam_permit.so\n", "auth requisite pam_deny.so\nauth required pam_unix.so\n", permitIn("/etc/pam.d/gdm-password"), ""},
+	{"a jump past the end", "auth [success=5 default=ignore] pam_permit.so\n", "", Rule{}, ""},
+	{"a module not known here that a jump relies on", gdmDebian, "auth [success=2 default=ignore] pam_mystery.so\n" + debian, Rule{}, "does not know"},
+	{"a stack that asks nothing, with nothing to name", "auth required pam_env.so\n", "", Rule{}, "without any rule that asks"},
+}
+
+// TestPasswordlessRunsTheStack: the stack is run as Linux-PAM runs it,
+// so a rule lets a person in by what its control does, not by its
+// keyword: a jump over the rules that ask (the layout pam-auth-update
+// writes), default=done, keywords in capitals and lines continued with a
+// backslash, which pamtester showed each let an account with a locked
+// password in; while the stacks Debian, Ubuntu (fingerprint) and Fedora
+// (substack, pam_usertype jumps) ship, a jump that lands before the
+// password is asked, done inside a substack and a jump past the end let
+// nobody in, and a module not known here that a jump relies on is not
+// judged.
+func TestPasswordlessRunsTheStack(t *testing.T) {
+	for _, c := range stackCases {
+		t.Run(c.name, func(t *testing.T) {
+			m := map[string]string{"/etc/pam.d/gdm-password": c.gdm, common: c.extra, "/etc/pam.d/password-auth": c.extra, "/etc/pam.d/postlogin": "session optional pam_umask.so silent\n", "/etc/passwd": stackPasswd, "/etc/group": stackGroup}
+			got, err := Passwordless(&files{m: m, reads: map[string]int{}}, "", "gdm-password", nil, func(e Passwd) bool { return e.Name == "sam" })
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("got %+v, %v; want an error about %q", got, err, c.err)
+				}
+				return
+			}
+			if err != nil || got != c.want {
+				t.Fatalf("got %+v, %v; want %+v", got, err, c.want)
+			}
+		})
+	}
+}
+
+// TestPasswordlessDebianFiles: Debian 12's own display-manager files
+// (recorded in user_accounts' parser data: sddm has the nopasswdlogin
+// line commented out, and common-auth's pam_permit is required after
+// pam_deny) let nobody in.
+func TestPasswordlessDebianFiles(t *testing.T) {
+	read := func(name string) string {
+		b, err := os.ReadFile("../../user_accounts/testdata/parsers/pam/debian12_" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	m := map[string]string{"/etc/pam.d/common-auth": read("common-auth"), "/etc/pam.d/sddm": read("sddm"), "/etc/pam.d/gdm-password": read("gdm-password"),
+		"/etc/passwd": "sam:x:1000:1000:Sam:/home/sam:/bin/bash\n", "/etc/group": "sam:x:1000:\nnopasswdlogin:x:1001:sam\n"}
+	for _, service := range []string{"sddm", "gdm-password", "common-auth"} {
+		got, err := Passwordless(&files{m: m, reads: map[string]int{}}, "", service, nil, func(Passwd) bool { return true })
+		if err != nil || got != (Rule{}) {
+			t.Errorf("%s: %+v, %v; want nobody let in", service, got, err)
+		}
+	}
+	m["/etc/pam.d/sddm"] = strings.Replace(m["/etc/pam.d/sddm"], "# auth ", "auth ", 1)
+	if got, _ := Passwordless(&files{m: m, reads: map[string]int{}}, "", "sddm", nil, func(Passwd) bool { return true }); got.Via != ViaNoPasswdGroup {
+		t.Errorf("sddm with its nopasswdlogin line: %+v", got)
 	}
 }
 
@@ -233,6 +331,8 @@ func TestEmptyPasswordAccepted(t *testing.T) {
 		{"without nullok", "auth [success=1 default=ignore] pam_unix.so\nauth requisite pam_deny.so\n", "", false},
 		{"nullok commented out", "auth [success=1 default=ignore] pam_unix.so # nullok\n", "", false},
 		{"nullok only on the password rule", "auth [success=1 default=ignore] pam_unix.so\npassword [success=1 default=ignore] pam_unix.so obscure nullok yescrypt\n", "", false},
+		{"the type in capitals, as PAM reads it too", "Auth [success=1 default=ignore] pam_unix.so nullok\n", "/etc/pam.d/common-auth", false},
+		{"nullok on a continued line", "auth [success=1 default=ignore] \\\n\tpam_unix.so \\\n nullok\n", "/etc/pam.d/common-auth", false},
 		{"nullok on another module", "auth sufficient pam_tally2.so nullok\nauth required pam_unix.so\n", "", false},
 		{"common-auth unreadable", "DENIED", "", true},
 	} {
