@@ -124,7 +124,7 @@ fi
 
 step "Onboarding this computer (enrol, check, what to fix)"
 "$bin/sessionguard" onboard --server "$url" --secret-file "$var/enroll-secret" \
-	--name "$device" --state-dir "$agent_state" --socket "$agent_socket" --config /nonexistent
+	--name "$device" --state-dir "$agent_state" --socket "$agent_socket" --config ""
 
 step "SessionGuard is running"
 cat <<EOF

@@ -11,17 +11,25 @@ import (
 )
 
 // screenSession applies the agent's label and reason rules again, so a
-// modified or older agent cannot put personal data on the dashboard: a
-// start record's label must not look like personal data
-// (sessionlog.ValidateLabel) and must match the team policy's case
-// reference format (case_reference_pattern); an override reason must be
-// one of sessionlog.OverrideReasons with an optional screened note. End
-// and cookies records repeat their start's label and are not checked
-// again, as in the agent's log, so that a stricter rule never stops a
-// session from being closed. It returns nil when the record may be stored.
+// modified or older agent cannot put personal data on the dashboard: no
+// record's label may look like personal data (sessionlog.ValidateLabel)
+// and an override reason, on any record, must be one of
+// sessionlog.OverrideReasons with an optional screened note. A start
+// record's label must also match the team policy's case reference format
+// (case_reference_pattern); end and cookies records repeat their start's
+// label and are not held to the format again, so that a policy made
+// stricter during a session never stops it from being closed. It returns
+// nil when the record may be stored.
 func (a *API) screenSession(ctx context.Context, teamID string, s *report.SessionRecord) *outcome {
-	if s == nil || s.Event != report.SessionStart {
+	if s == nil {
 		return nil
+	}
+	if s.Event != report.SessionStart {
+		err := sessionlog.ValidateLabel(s.Label)
+		if err == nil && s.Override != nil {
+			err = sessionlog.ValidateOverrideReason(s.Override.Reason)
+		}
+		return refusedRecord(err)
 	}
 	_, raw, err := a.policies.get(ctx, teamID)
 	if err != nil {
@@ -50,10 +58,16 @@ func (a *API) screenSession(ctx context.Context, teamID string, s *report.Sessio
 	if err == nil && s.Override != nil {
 		err = sessionlog.ValidateOverrideReason(s.Override.Reason)
 	}
-	if err != nil {
-		// The messages never repeat the label or the reason.
-		o := refuse(http.StatusUnprocessableEntity, "session record refused: "+err.Error())
-		return &o
+	return refusedRecord(err)
+}
+
+// refusedRecord is the answer to a session record that err (from the
+// label and reason rules) refuses; nil when err is nil.
+func refusedRecord(err error) *outcome {
+	if err == nil {
+		return nil
 	}
-	return nil
+	// The messages never repeat the label or the reason.
+	o := refuse(http.StatusUnprocessableEntity, "session record refused: "+err.Error())
+	return &o
 }

@@ -69,4 +69,31 @@ func TestSessionScreened(t *testing.T) {
 	if code, body := f.post(t, report.PathSessions, report.NewSession(storetest.Agent, end)); code != http.StatusOK {
 		t.Errorf("the end of a session started under the old format: %d %v", code, body)
 	}
+
+	// End and cookies records are screened for personal data too (an
+	// older agent's start is refused, its end carried the same label),
+	// and so is an override reason on them; none is stored.
+	before := count(t, st, "sessions")
+	for _, c := range []struct {
+		event         string
+		label, reason string
+	}{
+		{report.SessionEnd, "Jane Doe", ""},
+		{report.SessionEnd, "CR-2291", "her dad is Tom Brown, born 01/02/2010"},
+		{report.SessionCookies, "Mary Brown 07700 900123", ""},
+	} {
+		rec := *ok.Session
+		rec.ID, rec.Event, rec.Label, rec.Override, rec.NotPassing = report.NewID(), c.event, c.label, nil, nil
+		if c.reason != "" {
+			rec.Override = &report.Override{Reason: c.reason, Checks: []string{"firewall"}}
+		}
+		code, body := f.post(t, report.PathSessions, report.NewSession(storetest.Agent, rec))
+		msg, _ := body["error"].(string)
+		if code != http.StatusUnprocessableEntity || strings.Contains(msg, "Jane") || strings.Contains(msg, "Tom") || strings.Contains(msg, "07700") {
+			t.Errorf("%s record labelled %q, reason %q: %d %q, want 422 that does not repeat it", c.event, c.label, c.reason, code, msg)
+		}
+	}
+	if n := count(t, st, "sessions"); n != before {
+		t.Errorf("%d refused end and cookies records stored", n-before)
+	}
 }
