@@ -472,15 +472,22 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 // Redact is a database setting fit to print or log: a password in a
 // postgres:// URL or in a key=value connection string becomes xxxxx.
 func Redact(dsn string) string {
-	if at, scheme := strings.LastIndex(dsn, "@"), strings.Index(dsn, "://"); at >= 0 && scheme >= 0 && at > scheme {
-		userinfo := dsn[scheme+3 : at]
-		if user, _, ok := strings.Cut(userinfo, ":"); ok {
-			return dsn[:scheme+3] + user + ":xxxxx" + dsn[at:]
-		}
-		return dsn
+	scheme := strings.Index(dsn, "://")
+	if scheme < 0 {
+		return dsnPassword.ReplaceAllString(dsn, "${1}xxxxx")
 	}
-	return dsnPassword.ReplaceAllString(dsn, "${1}xxxxx")
+	// A URL: the password may be in the user part, in the query
+	// (?password=…, which libpq and pgx read too), or both.
+	if at := strings.LastIndex(dsn, "@"); at > scheme {
+		if user, _, ok := strings.Cut(dsn[scheme+3:at], ":"); ok {
+			dsn = dsn[:scheme+3] + user + ":xxxxx" + dsn[at:]
+		}
+	}
+	return urlPassword.ReplaceAllString(dsn, "${1}xxxxx")
 }
+
+// urlPassword finds a password parameter in a URL's query.
+var urlPassword = regexp.MustCompile(`(?i)([?&]password=)[^&#]*`)
 
 // dsnPassword finds a password in a key=value PostgreSQL connection string.
 var dsnPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('[^']*'|\S+)`)
