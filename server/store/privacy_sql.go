@@ -523,7 +523,22 @@ func (s *sqlStore) EraseDevice(ctx context.Context, deviceID string, batch int) 
 	if err != nil {
 		return total, fmt.Errorf("erasing device %s (erasing again finishes the job): %w", deviceID, err)
 	}
+	s.scrubWAL(ctx)
 	return total, nil
+}
+
+// scrubWAL, on SQLite, copies the write-ahead log into the database file
+// and empties it (a TRUNCATE checkpoint), after an erasure or a retention
+// purge: secure_delete (sqlitePragmas) zeroes what was deleted in the
+// pages written, and the earlier copies of those pages in the log go with
+// it. Best effort: with a reader still on an older snapshot the log is
+// emptied by a later checkpoint instead, once the log wraps.
+func (s *sqlStore) scrubWAL(ctx context.Context) {
+	if s.walPath == "" {
+		return
+	}
+	var busy, logged, copied int
+	_ = s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &copied)
 }
 
 const retentionCols = `id, started_at, cutoff, finished_at, runs_deleted, results_deleted, sessions_deleted, owner, lease_until`
@@ -668,6 +683,7 @@ func (s *sqlStore) FinishRetention(ctx context.Context, run RetentionRun) (Reten
 		return RetentionRun{}, fmt.Errorf("finishing retention purge: %w", err)
 	}
 	r.Resumed, r.lease = run.Resumed, run.lease
+	s.scrubWAL(ctx)
 	return r, nil
 }
 

@@ -1,10 +1,14 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -394,6 +398,56 @@ func testEraseDevice(t *testing.T, s store.Store) {
 	}
 	if _, err := s.EraseDevice(ctx, gone, 0); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("erasing again: %v, want ErrNotFound", err)
+	}
+}
+
+// TestEraseLeavesNoTraceInTheFile: after a device is erased, nothing of
+// it can be read back from the SQLite database file or its write-ahead
+// log (a tester found an erased practitioner's name and device name in
+// free pages with grep): the practitioner set on it, renamed once (an
+// older copy of the row), and its sessions' labels.
+func TestEraseLeavesNoTraceInTheFile(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "sg.sqlite")
+	s, err := store.Open(ctx, "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	team, gone, _ := storetest.Enrolled(t, s, "A")
+	kept := enrolMore(t, s, team.ID, "other")
+	seedRuns(t, s, gone, time.Now(), 40, "firewall", "antivirus")
+	seedRuns(t, s, kept, time.Now(), 40, "firewall")
+	for _, name := range []string{"Zebedee Quartermain", "Zebedee Quartermain-Smith"} {
+		if err := s.SetPractitioner(ctx, gone, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 30 {
+		rec := report.SessionRecord{ID: report.NewID(), SessionID: report.NewID(), Event: report.SessionStart, At: time.Now(), Label: fmt.Sprintf("QX-%04d", 7000+i), Ready: true}
+		if _, err := s.SaveSession(ctx, gone, report.NewSession(storetest.Agent, rec)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.EraseDevice(ctx, gone, 7); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(file)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, trace := range []string{"Zebedee", "QX-70", gone} {
+			if n := bytes.Count(b, []byte(trace)); n > 0 {
+				t.Errorf("%s holds %q %d times after the erasure", filepath.Base(file), trace, n)
+			}
+		}
 	}
 }
 
