@@ -10,8 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sessionguard/sessionguard/agent/daemon"
 	"github.com/sessionguard/sessionguard/agent/localapi"
+	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/browsers"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/internal/text"
 )
 
@@ -32,6 +35,9 @@ type cookieOptions struct {
 	// scope, when set, is the running agent's cookie scope, which takes
 	// the place of the policy file's.
 	scope *localapi.Status
+	// socket and stateDir are where `cookies clear` finds the
+	// organisation's scope when no --policy is named (orgScope).
+	socket, stateDir string
 }
 
 func (e *env) cookiesCommand() *cobra.Command {
@@ -123,6 +129,7 @@ cleared, 2 usage or internal error.`,
   sessionguard cookies clear --browser firefox --dry-run`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			e.orgScope(cmd.Context(), &o)
 			rep, err := o.clear(cmd.Context())
 			if err != nil {
 				return err
@@ -151,8 +158,34 @@ cleared, 2 usage or internal error.`,
 	f.StringArrayVar(&o.keep, "keep", nil, "keep the cookies of this site and its subdomains (repeatable)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "only count what would be cleared; change nothing")
 	f.BoolVar(&o.closeBrowsers, "close-browsers", false, "ask open browsers to quit, wait for them, then clear")
-	f.StringVar(&o.policyFile, "policy", "", "take the sites to clear and keep (cookie_domains, cookie_keep) from this policy file")
+	f.StringVar(&o.policyFile, "policy", "", "take the sites to clear and keep (cookie_domains, cookie_keep) from this policy file instead of the organisation's")
+	addSocketFlag(cmd, &o.socket)
+	f.StringVar(&o.stateDir, "state-dir", statedir.Default(), "where the team policy this computer last received is kept (used when no agent runs)")
 	return cmd
+}
+
+// orgScope points o at the organisation's cookie scope (the sites to
+// clear and keep) unless --policy names a file: the running agent's, as
+// session end clears by it, else the team policy this computer last
+// received from its server (the built-in default when it is not
+// enrolled). When that policy cannot be read, it says so and the built-in
+// default (every site) applies.
+func (e *env) orgScope(ctx context.Context, o *cookieOptions) {
+	if o.policyFile != "" || o.scope != nil {
+		return
+	}
+	client := localapi.NewClient(o.socket)
+	st, err := client.Status(ctx)
+	client.Close()
+	if err == nil {
+		o.scope = &st
+		return
+	}
+	pol, err := daemon.TeamPolicy(o.stateDir, all.DefaultPolicy())
+	if err != nil {
+		fmt.Fprintf(e.stderr, "Note: the SessionGuard agent is not running and %v; the sites your organisation keeps are not known, so every site's cookies are cleared.\n", err)
+	}
+	o.scope = &localapi.Status{CookieDomains: pol.CookieDomains, CookieKeep: pol.CookieKeep}
 }
 
 // clear clears cookies in the policy's scope, narrowed by --domain and

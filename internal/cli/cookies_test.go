@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,10 +15,40 @@ import (
 	"github.com/sessionguard/sessionguard/browsers"
 )
 
-// runCookies runs the whole CLI, as main does.
+// runCookies runs the whole CLI, as main does; `cookies clear` asks no
+// agent and reads a state directory of its own (not enrolled), so the
+// built-in scope applies unless the test names one.
 func runCookies(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	if len(args) > 1 && args[1] == "clear" && !slices.Contains(args, "--state-dir") {
+		args = append(args, "--socket", filepath.Join(t.TempDir(), "no-agent.sock"), "--state-dir", t.TempDir())
+	}
 	return run(t, args...)
+}
+
+// TestCookiesClearFollowsTheOrganisation: with no --policy, `cookies
+// clear` clears by the organisation's scope, as session end does: here
+// the team policy this computer last received (the agent not running)
+// keeps mybank.co.uk. A tester found it cleared every site, the kept
+// bank's cookies too. An enrolled computer whose team policy cannot be
+// read says so and clears every site.
+func TestCookiesClearFollowsTheOrganisation(t *testing.T) {
+	_, chromeDB, _ := cookieHome(t)
+	socket := filepath.Join(t.TempDir(), "no-agent.sock")
+	team := `{"schema":"sessionguard.policy/v1","cookie_keep":["MyBank.co.uk"]}`
+	out, errOut, code := runCookies(t, "cookies", "clear", "--browser", "chromium", "--socket", socket, "--state-dir", enrolledState(t, team))
+	if code != 0 || !strings.Contains(out, "keeping mybank.co.uk") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if n := countRows(t, chromeDB, "cookies"); n != 1 {
+		t.Errorf("%d cookies left, want the kept bank's 1", n)
+	}
+
+	_, chromeDB, _ = cookieHome(t)
+	out, errOut, code = runCookies(t, "cookies", "clear", "--browser", "chromium", "--socket", socket, "--state-dir", enrolledState(t, ""))
+	if code != 0 || !strings.Contains(errOut, "every site's cookies are cleared") || countRows(t, chromeDB, "cookies") != 0 {
+		t.Errorf("team policy unread: exit %d, %d left\n%s%s", code, countRows(t, chromeDB, "cookies"), out, errOut)
+	}
 }
 
 // cookieHome is a fake home with a Chromium and a Firefox profile.
