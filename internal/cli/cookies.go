@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -191,6 +192,9 @@ func (e *env) orgScope(ctx context.Context, o *cookieOptions) {
 // clear clears cookies in the policy's scope, narrowed by --domain and
 // widened by --keep.
 func (o cookieOptions) clear(ctx context.Context) (browsers.Report, error) {
+	if who := sudoUser(); who != "" {
+		return browsers.Report{}, fmt.Errorf("run with sudo, clearing would empty the administrator's (root's) browsers, not %s's: run it as %s, without sudo", who, who)
+	}
 	pol, err := policyOrDefault(o.policyFile)
 	if err != nil {
 		return browsers.Report{}, err
@@ -207,6 +211,16 @@ func (o cookieOptions) clear(ctx context.Context) (browsers.Report, error) {
 		Browsers: o.browsers, Profiles: o.profiles, Domains: domains, Keep: keep,
 		DryRun: o.dryRun, CloseBrowsers: o.closeBrowsers,
 	})
+}
+
+// sudoUser is the account that ran this command through sudo ("" when
+// it was not, or was root's own): cookies are cleared from the browsers
+// of the account the command runs as, which sudo makes root's.
+func sudoUser() string {
+	if who := os.Getenv("SUDO_USER"); os.Geteuid() == 0 && who != "" && who != "root" {
+		return who
+	}
+	return ""
 }
 
 func writeJSON(w io.Writer, v any) error {

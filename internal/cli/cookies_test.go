@@ -104,6 +104,25 @@ func countRows(t *testing.T, path, table string) int {
 	return n
 }
 
+// TestCookiesClearUnderSudoRefuses: run with sudo, clearing would empty
+// root's browsers and report it done while the person's stay as they
+// were (a tester's session end recorded "0 cookies removed" that way); it
+// refuses instead, naming the account to run it as, and changes nothing.
+func TestCookiesClearUnderSudoRefuses(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("sudo runs commands as root")
+	}
+	_, chromeDB, _ := cookieHome(t)
+	t.Setenv("SUDO_USER", "pat")
+	out, errOut, code := runCookies(t, "cookies", "clear", "--browser", "chromium")
+	if code == 0 || !strings.Contains(errOut, "run it as pat, without sudo") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	if n := countRows(t, chromeDB, "cookies"); n != 5 {
+		t.Errorf("%d cookies left, want all 5", n)
+	}
+}
+
 func TestCookiesClearRunningBrowserExits1(t *testing.T) {
 	home, chromeDB, firefoxDB := cookieHome(t)
 	// This test process holds the Chromium lock: a live pid on this host.
