@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+	"golang.org/x/net/publicsuffix"
 )
 
 // Normalise turns what a person types into a bare lower-case host name:
@@ -42,7 +43,20 @@ func Normalise(s string) (string, error) {
 	if d == "" || strings.Contains(d, "..") || strings.IndexFunc(d, notHostRune) >= 0 {
 		return "", notASite(s)
 	}
+	if sharedEnding(d) {
+		return "", fmt.Errorf("%q is an ending many sites share, not a site: write the site itself, such as mybank.%s", s, d)
+	}
 	return d, nil
+}
+
+// sharedEnding reports whether a name is itself a public suffix (the
+// Public Suffix List: com, co.uk, github.io), under which anyone may have
+// a site: keeping "co.uk" would keep every British company's cookies, and
+// clearing it every one. A name with no dot that the list does not hold
+// (intranet, localhost) is a host of its own.
+func sharedEnding(d string) bool {
+	suffix, icann := publicsuffix.PublicSuffix(d)
+	return suffix == d && (icann || strings.Contains(d, "."))
 }
 
 // notHostRune reports a character no host name holds once lower-cased:

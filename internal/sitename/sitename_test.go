@@ -28,6 +28,15 @@ func TestNormalise(t *testing.T) {
 		{"[::1]", ""},
 		{"bü_cher.example", ""},
 		{"-bü.example", ""},
+		// Endings many sites share (the Public Suffix List): refused, so
+		// keeping "co.uk" never keeps every British site's cookies.
+		{"com", ""},
+		{".CO.UK", ""},
+		{"us", ""},
+		{"github.io", ""},
+		{"mybank.co.uk", "mybank.co.uk"},
+		{"someone.github.io", "someone.github.io"},
+		{"intranet", "intranet"},
 	}
 	for _, c := range cases {
 		got, err := Normalise(c.in)
@@ -45,6 +54,7 @@ func TestNormaliseSaysWhatToWrite(t *testing.T) {
 		"*zoom.us":     `"*zoom.us" is not a site name: write zoom.us, which takes in its subdomains`,
 		"zoom.*":       `"zoom.*" is not a site name (try e.g. zoom.us)`,
 		"user@zoom.us": `"user@zoom.us" is not a site name (try e.g. zoom.us)`,
+		"co.uk":        `"co.uk" is an ending many sites share, not a site: write the site itself, such as mybank.co.uk`,
 	} {
 		if _, err := Normalise(in); err == nil || err.Error() != want {
 			t.Errorf("Normalise(%q) = %v, want %q", in, err, want)
