@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/rejudge"
 	"github.com/sessionguard/sessionguard/server/store"
 )
@@ -76,11 +77,19 @@ func (d *dashboard) device(w http.ResponseWriter, r *http.Request) {
 		v.Notice = "The practitioner was not saved: " + exportErrors[q.Get("practitioner_error")]
 	}
 	judge := rejudge.New()
+	reported := map[string]bool{}
 	for _, res := range results {
+		reported[res.ID] = true
+		// Required as the team's policy in force says, which the
+		// device's readiness is judged by, not as the agent said then.
+		res.Required = pol.Required(res.ID)
 		row := resultRow{Result: res, Title: d.catalog.title(res.ID), Controls: d.catalog.byID[res.ID].Controls,
 			Fix: d.catalog.fix(res.ID, res.Status, res.Facts, pol), Facts: prettyJSON(res.Facts)}
 		row.Shown = showStatus(judge, dev, pol, res, &row.Fix)
 		v.Results = append(v.Results, row)
+	}
+	if len(results) > 0 {
+		v.Results = append(v.Results, d.unreportedRows(dev, pol, reported)...)
 	}
 	path, q := "/devices/"+url.PathEscape(dev.ID), r.URL.Query()
 	d.sortResults(&v, q, path)
@@ -101,6 +110,24 @@ func (d *dashboard) device(w http.ResponseWriter, r *http.Request) {
 	jumpTo("runs-heading", v.RunHeaders, &v.RunPager)
 	jumpTo("sessions-heading", v.Sessions.Headers, &v.SessionPager)
 	d.render(w, r, http.StatusOK, "device", dev.Name, v)
+}
+
+// unreportedRows are the checks the team's policy requires that the
+// device's latest run left out (its agent is older than the check, or
+// could not run it): unknown, which keeps the device from being ready,
+// so the page says why it is not.
+func (d *dashboard) unreportedRows(dev store.Device, pol checks.Policy, reported map[string]bool) []resultRow {
+	var rows []resultRow
+	for _, info := range d.catalog.list {
+		if reported[info.ID] || !pol.Required(info.ID) {
+			continue
+		}
+		res := store.Result{CheckResult: report.CheckResult{ID: info.ID, Status: checks.Unknown, Required: true,
+			Summary: "Not in this device's latest report: its SessionGuard is older than this check, or could not run it. The team requires it, so the device is not ready until it reports it."}}
+		rows = append(rows, resultRow{Result: res, Title: info.Title, Controls: info.Controls,
+			Fix: "Update SessionGuard on this device, then check again on it.", Shown: shownStatus{Status: checks.Unknown, Agent: dev.AgentVersion}})
+	}
+	return rows
 }
 
 var (

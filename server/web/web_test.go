@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/store"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
@@ -489,6 +491,54 @@ func TestDevicePage(t *testing.T) {
 	p = c.get("/devices/" + f.ids["desk-unknown"])
 	if !strings.Contains(p.body, "SessionGuard could not read the anti-virus status") {
 		t.Error("unknown anti-virus result has no fix")
+	}
+}
+
+// TestDevicePageSaysWhatTheTeamRequires: a check the team requires that
+// the device's latest run left out (an agent older than the check) has a
+// row saying so, unknown, which is why the device is not ready; and the
+// Required column follows the team's policy in force, not the flag the
+// agent sent before the policy changed. A tester saw "Not ready" with no
+// row explaining it, and "yes" beside a check no longer required.
+func TestDevicePageSaysWhatTheTeamRequires(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	dev := f.ids["desk-ready"]
+	var rs []report.CheckResult
+	for _, id := range all.Catalogue().IDs() {
+		if id != "smart_speakers" {
+			rs = append(rs, report.CheckResult{ID: id, Status: checks.Pass, Required: true, Summary: "Fine."})
+		}
+	}
+	if _, err := f.st.SaveReport(ctx, dev, storetest.CheckRun(time.Now(), true, rs...)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.SetTeamPolicy(ctx, f.teams["Youth work"].ID, storetest.RequiringOnly(t, "firewall", "smart_speakers"), ""); err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+	c.login()
+	p := c.get("/devices/" + dev)
+	row := func(id string) string {
+		i := strings.Index(p.body, `data-check="`+id+`"`)
+		if i < 0 {
+			return ""
+		}
+		end := strings.Index(p.body[i:], "</tr>")
+		return p.body[i : i+end]
+	}
+	speakers := row("smart_speakers")
+	if !strings.Contains(speakers, "unknown") || !strings.Contains(speakers, "<td>yes</td>") || !strings.Contains(speakers, "Not in this device&#39;s latest report") || !strings.Contains(speakers, "Update SessionGuard") {
+		t.Errorf("the required check left out: %q", speakers)
+	}
+	if r := row("antivirus"); !strings.Contains(r, "<td>no</td>") {
+		t.Errorf("anti-virus, no longer required, shows as required: %q", r)
+	}
+	if r := row("firewall"); !strings.Contains(r, "<td>yes</td>") {
+		t.Errorf("the firewall, required: %q", r)
+	}
+	if !strings.Contains(p.body, `id="device-state">Not ready`) {
+		t.Error("the device is not shown as not ready")
 	}
 }
 
