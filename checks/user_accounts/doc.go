@@ -75,7 +75,12 @@
 //     (signing in and unlocking the screen take none; GNOME's "log in
 //     without a password" sets it); L/LK (locked) and P/PS pass; an
 //     account not in /etc/passwd (a directory's) is not asked; unread is
-//     unknown. Every other account with a login shell (root's too) whose
+//     unknown. Every other account with a login shell (root's too; here
+//     any shell but one that ends the sign-in at once: a name ending in
+//     nologin, false, true, sync, halt or shutdown, listed in /etc/shells
+//     or not, since login and su never look there: an empty password
+//     with /usr/bin/python3 as the shell gives an interpreter; an empty
+//     shell field is /bin/sh) whose
 //     password field is empty (/etc/shadow, or /etc/passwd's own field
 //     when it is not "x") fails when the text console's login service or
 //     the display manager's PAM service (with what it includes) runs

@@ -146,7 +146,7 @@ func collectLinux(ctx context.Context, p probe.Probe, root string, f *facts) {
 		auto = append(auto, "getty_autologin")
 	}
 	lf.AutoLoginVia, lf.GuestVia = auto, guest
-	judgeOtherEmptyPasswords(p, root, person, passwd, passwdOK, shells, lf, f)
+	judgeOtherEmptyPasswords(p, root, person, passwd, passwdOK, lf, f)
 
 	f.AutoLogin, f.Guest = verdict(auto, autoUnknown), verdict(guest, guestUnknown)
 	if f.AutoLogin != stateUnknown {

@@ -36,16 +36,19 @@ func emptyPasswordServices(judged []string) []string {
 // account) has an empty password field and a sign-in service's PAM rules
 // accept one; unknown when /etc/passwd, /etc/shadow or those rules could
 // not be read. passwd is /etc/passwd as read (passwdOK false when it could
-// not be), shells /etc/shells (nil when unread). Accounts are counted,
-// never named.
-func judgeOtherEmptyPasswords(p probe.Probe, root string, person *probe.User, passwd []unixlogin.Passwd, passwdOK bool, shells map[string]bool, lf *linuxFacts, f *facts) {
+// not be). A login shell here is any shell that does not end the sign-in
+// at once (refusesLogin): /etc/shells is not read, since login, su and the
+// display managers start whatever shell the account names, listed there
+// or not (an empty password with /usr/bin/python3 as the shell gives an
+// interpreter at the console). Accounts are counted, never named.
+func judgeOtherEmptyPasswords(p probe.Probe, root string, person *probe.User, passwd []unixlogin.Passwd, passwdOK bool, lf *linuxFacts, f *facts) {
 	if !passwdOK {
 		lf.OtherEmptyPassword = stateUnknown
 		return
 	}
 	var others []unixlogin.Passwd
 	for _, e := range passwd {
-		if isLoginShell(e.Shell, shells) && (person == nil || !e.IsAccountOf(*person)) {
+		if !refusesLogin(e.Shell) && (person == nil || !e.IsAccountOf(*person)) {
 			others = append(others, e)
 		}
 	}

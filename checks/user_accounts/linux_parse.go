@@ -55,17 +55,42 @@ func parseShells(b []byte) map[string]bool {
 	return set
 }
 
-// noLoginShells are shells that refuse an interactive login.
-var noLoginShells = map[string]bool{"nologin": true, "false": true, "sync": true, "halt": true, "shutdown": true}
+// refusingShells are the shells, by file name, that end a sign-in without
+// reading anything from the person: nologin and false refuse it, true ends
+// it, and sync, halt and shutdown (the shells of Debian's and RHEL's
+// accounts of those names) run that one program and end.
+var refusingShells = map[string]bool{"nologin": true, "false": true, "true": true, "sync": true, "halt": true, "shutdown": true}
 
-// isLoginShell reports whether shell lets someone sign in. An empty shell
-// field means /bin/sh. shells is /etc/shells, or nil when it could not be
-// read (then any shell but nologin/false counts).
+// refusesLogin reports whether shell ends a sign-in at once: one of
+// refusingShells, or any name ending in nologin (/sbin/nologin,
+// /usr/sbin/nologin, a local variant such as /usr/local/bin/site-nologin).
+// An empty shell field means /bin/sh.
+// login and su start whatever shell the account names without looking at
+// /etc/shells (only pam_shells, which Debian's, Ubuntu's and Fedora's
+// login services do not use, does), so any other program, listed there or
+// not (/usr/bin/python3, /usr/bin/tmux), gives whoever signs in a session:
+// `su - NAME` with an empty password and python3 as the shell gives an
+// interactive interpreter.
+func refusesLogin(shell string) bool {
+	if shell == "" {
+		return false
+	}
+	name := path.Base(shell)
+	return refusingShells[name] || strings.HasSuffix(name, "nologin")
+}
+
+// isLoginShell reports whether shell counts a person's account for the
+// summary's account count: it does not refuse a sign-in (refusesLogin) and
+// is listed in /etc/shells. An empty shell field means /bin/sh. shells is
+// /etc/shells, or nil when it could not be read (then any shell that does
+// not refuse a sign-in counts). No verdict rests on this count: who can
+// sign in to an account with an empty password is judged by refusesLogin
+// alone.
 func isLoginShell(shell string, shells map[string]bool) bool {
 	if shell == "" {
 		shell = "/bin/sh"
 	}
-	if noLoginShells[path.Base(shell)] {
+	if refusesLogin(shell) {
 		return false
 	}
 	if shells != nil {

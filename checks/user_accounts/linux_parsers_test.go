@@ -269,3 +269,36 @@ func TestPAMIncludes(t *testing.T) {
 		t.Errorf("includes %q", pf.Includes)
 	}
 }
+
+// TestRefusesLogin: only shells that end a sign-in at once keep an account
+// with an empty password from counting; /etc/shells plays no part, since
+// login and su start whatever shell the account names.
+func TestRefusesLogin(t *testing.T) {
+	for shell, want := range map[string]bool{
+		"/usr/sbin/nologin":            true,
+		"/sbin/nologin":                true,
+		"/usr/local/bin/site-nologin":  true,
+		"/bin/false":                   true,
+		"/usr/bin/false":               true,
+		"/bin/true":                    true,
+		"/bin/sync":                    true,
+		"/sbin/halt":                   true,
+		"/sbin/shutdown":               true,
+		"":                             false, // /bin/sh
+		"/bin/bash":                    false,
+		"/usr/bin/python3":             false,
+		"/usr/bin/tmux":                false,
+		"/usr/bin/git-shell":           false,
+		"/usr/local/bin/nologin-maybe": false,
+	} {
+		if got := refusesLogin(shell); got != want {
+			t.Errorf("refusesLogin(%q) = %v, want %v", shell, got, want)
+		}
+	}
+	// Counted for the summary: not listed in /etc/shells, not counted;
+	// refusing, never counted even when listed.
+	shells := map[string]bool{"/bin/bash": true, "/usr/sbin/nologin": true}
+	if isLoginShell("/usr/bin/python3", shells) || isLoginShell("/usr/sbin/nologin", shells) || !isLoginShell("/bin/bash", shells) {
+		t.Error("isLoginShell does not follow /etc/shells and refusesLogin")
+	}
+}
