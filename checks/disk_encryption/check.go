@@ -115,6 +115,9 @@ type layer struct {
 	// re-encryption under way or stopped part way does (cryptsetup
 	// luksDump): "encrypt", "decrypt", "reencrypt" or "unrecognised".
 	Reencrypt string `json:"reencrypt,omitempty"`
+	// NullCipher is true when the LUKS header under a crypt layer keeps
+	// the data with cipher_null: stored in plain text, not encrypted.
+	NullCipher bool `json:"null_cipher,omitempty"`
 	// HeaderUnread says why the LUKS header of this device could not be
 	// read (cryptsetup needs root).
 	HeaderUnread string `json:"header_unread,omitempty"`

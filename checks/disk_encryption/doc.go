@@ -19,9 +19,13 @@
 //     -p -o export gives the version alone when it cannot): a LUKS2
 //     re-encryption under way or stopped part way that encrypts a plain
 //     device in place is a warn (part of it is still plain), one that
-//     decrypts a fail, a new key or cipher still encrypted; a LUKS2 header
-//     (or one lsblk or /sys named LUKS) that could not be read (cryptsetup
-//     needs root) is unknown. /proc/swaps lists every active swap area:
+//     decrypts a fail, a new key or cipher still encrypted; a data cipher
+//     of cipher_null (LUKS1's Cipher name, any LUKS2 data segment's
+//     cipher, e.g. cipher_null-ecb) stores the data in plain text and is
+//     judged unencrypted (a fail for / and /home, naming cipher_null and
+//     cryptsetup reencrypt); a LUKS header, LUKS1 or LUKS2 (or one lsblk
+//     or /sys named LUKS), that could not be read (cryptsetup needs root)
+//     is unknown: blkid tells the version, never the cipher. /proc/swaps lists every active swap area:
 //     unreadable, or a swap area whose device cannot be followed, leaves the
 //     verdict unknown, as does a separate /home whose device cannot be
 //     seen. The home folder of the person at the screen is followed to

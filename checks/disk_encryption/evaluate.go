@@ -24,7 +24,8 @@ const (
 	fixLinuxOtherDisk     = "Another disk or partition in this computer is not encrypted, and files kept there are not protected if the computer is lost. Keep client files off it, or ask your IT support to encrypt it (or to stop mounting it)."
 	fixLinuxEncrypting    = "Encrypting this disk was started (cryptsetup reencrypt) and has not finished, so part of it is still unencrypted. It does not carry on by itself after a restart: ask your IT support to resume it (cryptsetup reencrypt --resume-only on the encrypted partition) and to leave the computer on until it finishes, then check again."
 	fixLinuxDecrypting    = "This disk is being decrypted (cryptsetup reencrypt --decrypt): part of it is already unencrypted, and all of it will be. Ask your IT support why, and to have it encrypted again before your next session."
-	fixLinuxHeaderUnread  = "The disk is encrypted, but SessionGuard could not read its encryption header to see whether encrypting it is still under way (reading it needs administrator rights). Check from the SessionGuard service (the tray's \"Check again\"), or run `sudo sessionguard check --local`; if it stays unknown, ask your IT support to confirm the disk is fully encrypted and send them an evidence bundle (sessionguard evidence record)."
+	fixLinuxNullCipher    = "This disk's encryption was set up with no cipher (cipher_null), so everything on it is stored as plain text and anyone holding the computer can read it without the passphrase. Ask your IT support to re-encrypt it with a real cipher (cryptsetup reencrypt --cipher aes-xts-plain64 on the encrypted partition, with a backup first) before your next session, then check again."
+	fixLinuxHeaderUnread  = "The disk is encrypted, but SessionGuard could not read its encryption header to see whether it is fully encrypted (reading it needs administrator rights). Check from the SessionGuard service (the tray's \"Check again\"), or run `sudo sessionguard check --local`; if it stays unknown, ask your IT support to confirm the disk is fully encrypted and send them an evidence bundle (sessionguard evidence record)."
 	fixLinuxSwapUnknown   = "The disk is encrypted, but SessionGuard could not see whether its swap space is, and pieces of open files can be written to swap. Try \"Check again\"; if it stays unknown, ask your IT support to confirm the swap space is encrypted (or zram, or switched off) and send them an evidence bundle (sessionguard evidence record)."
 	fixLinuxUnknown       = "SessionGuard could not see the disk this system runs from (for example inside a container, a virtual machine's shared folder or a live USB). Run SessionGuard on the computer itself, or ask your IT support to confirm the disk is encrypted."
 
@@ -74,6 +75,9 @@ const (
 	stateEncrypting
 	// stateDecrypting: LUKS2 decryption under way or stopped part way.
 	stateDecrypting
+	// stateNullCipher: a LUKS header whose data cipher is cipher_null:
+	// set up as encrypted, stored in plain text.
+	stateNullCipher
 )
 
 // Filesystems whose backing disk cannot be seen from here.
@@ -115,6 +119,9 @@ func judge(v *volume) (volumeState, string) {
 				return stateUnencrypted, ""
 			}
 		}
+		if nullCipher(v) {
+			return stateNullCipher, "the LUKS header under " + v.Mount + " keeps the data with cipher_null, in plain text"
+		}
 		if st, why := judgeReencryption(v); st != stateEncrypted {
 			return st, why
 		}
@@ -132,6 +139,17 @@ func judge(v *volume) (volumeState, string) {
 	return stateUnknown, fmt.Sprintf("the block device under %s (%s) was not found by lsblk or in /sys", v.Mount, orNone(v.FSType))
 }
 
+// nullCipher reports whether a LUKS header under v keeps its data with
+// cipher_null: a value that alone decides, whatever else went unread.
+func nullCipher(v *volume) bool {
+	for _, st := range append([][]layer{v.Stack}, v.OtherStacks...) {
+		if slices.ContainsFunc(st, func(l layer) bool { return l.NullCipher }) {
+			return true
+		}
+	}
+	return false
+}
+
 // judgeReencryption reads what the LUKS headers under v say of a
 // re-encryption: decrypting anywhere decides, then a header that could not
 // be read or a mode not recognised (unknown), then encrypting; a new key
@@ -144,7 +162,7 @@ func judgeReencryption(v *volume) (volumeState, string) {
 			case l.Reencrypt == "decrypt":
 				return stateDecrypting, "the LUKS2 header under " + v.Mount + " is being decrypted"
 			case l.HeaderUnread != "" && unread == "":
-				unread = "the LUKS header under " + v.Mount + " could not be read (" + l.HeaderUnread + "), so an encryption still under way cannot be ruled out"
+				unread = "the LUKS header under " + v.Mount + " could not be read (" + l.HeaderUnread + "), so an encryption still under way or a cipher that does not encrypt (cipher_null) cannot be ruled out"
 			case l.Reencrypt == "unrecognised" && unread == "":
 				unread = "the LUKS2 header under " + v.Mount + " has a re-encryption under way whose mode was not recognised"
 			case l.Reencrypt == "encrypt":
@@ -237,7 +255,7 @@ func evaluateLinux(f linuxFacts, pol checks.Policy) checks.Result {
 			reason += "; home folders are encrypted (" + homeKinds(f) + ") but that alone is not full-disk encryption"
 		}
 		return unknown("Could not tell whether the system disk is encrypted.", fix, reason)
-	case stateUnencrypted:
+	case stateUnencrypted, stateNullCipher:
 		if homeOnly {
 			st := homeOnlySetting.Of(pol)
 			return checks.Result{Status: st, Summary: "Only home folders are encrypted (" + homeKinds(f) + "); the system disk is not.", Fix: fixLinuxHomeOnly}
@@ -245,11 +263,18 @@ func evaluateLinux(f linuxFacts, pol checks.Policy) checks.Result {
 		if partlyEncrypted(f.Root) {
 			return checks.Result{Status: checks.Fail, Summary: "The system disk is only partly encrypted: the filesystem the computer runs from also lies on a disk or partition that is not encrypted.", Fix: fixLinuxPartly}
 		}
-		if f.HomeEncryptionUnread != "" {
-			return unknown("The system disk is not encrypted, and SessionGuard could not tell whether your home folder is.", fixLinuxUnencrypted,
-				"/ is not encrypted; "+f.HomeEncryptionUnread)
+		fix, plain := fixLinuxUnencrypted, "/ is not encrypted"
+		if rootState == stateNullCipher {
+			fix, plain = fixLinuxNullCipher, "/ is set up as encrypted ("+encryptedBy(f.Root)+") with cipher_null, which stores the data in plain text"
 		}
-		return checks.Result{Status: checks.Fail, Summary: "The system disk is not encrypted.", Fix: fixLinuxUnencrypted}
+		if f.HomeEncryptionUnread != "" {
+			return unknown("The system disk is not encrypted, and SessionGuard could not tell whether your home folder is.", fix,
+				plain+"; "+f.HomeEncryptionUnread)
+		}
+		if rootState == stateNullCipher {
+			return checks.Result{Status: checks.Fail, Summary: "The system disk is not encrypted: its encryption (" + encryptedBy(f.Root) + ") was set up with no cipher (cipher_null), which stores everything in plain text.", Fix: fix}
+		}
+		return checks.Result{Status: checks.Fail, Summary: "The system disk is not encrypted.", Fix: fix}
 	}
 	// Root is encrypted: /home and swap must not leak. Each is a part the
 	// machine needs; one that could not be judged keeps it from passing.
@@ -342,6 +367,8 @@ func separatePart(v *volume, unread, what string, plain checks.Status, summary, 
 		return checks.Result{Status: checks.Warn, Summary: "The system disk is encrypted, but " + what + " is still being encrypted: part of it is not yet protected.", Fix: fixLinuxEncrypting}
 	case stateDecrypting:
 		return checks.Result{Status: plain, Summary: "The system disk is encrypted, but " + what + " is being decrypted: part of it is already unencrypted.", Fix: fixLinuxDecrypting}
+	case stateNullCipher:
+		return checks.Result{Status: plain, Summary: "The system disk is encrypted, but " + what + " is not: its encryption was set up with no cipher (cipher_null), which stores everything in plain text.", Fix: fixLinuxNullCipher}
 	default:
 		fix := fixLinuxUnknown
 		if headerUnread(v) {
@@ -362,6 +389,8 @@ func swapPart(f linuxFacts, v *volume) checks.Result {
 		return checks.Result{Status: checks.Warn, Summary: "The system disk is encrypted (" + encryptedBy(f.Root) + ") but the swap space is still being encrypted.", Fix: fixLinuxEncrypting}
 	case stateDecrypting:
 		return checks.Result{Status: checks.Warn, Summary: "The system disk is encrypted (" + encryptedBy(f.Root) + ") but the swap space is being decrypted.", Fix: fixLinuxDecrypting}
+	case stateNullCipher:
+		return checks.Result{Status: checks.Warn, Summary: "The system disk is encrypted (" + encryptedBy(f.Root) + ") but the swap space is not: its encryption was set up with no cipher (cipher_null), which stores everything in plain text.", Fix: fixLinuxNullCipher}
 	default:
 		what := "swap " + v.Kind
 		if v.Kind == "" {

@@ -13,6 +13,8 @@ func intp(v int) *int    { return &v }
 var (
 	plainStack = []layer{{Type: "part", FSType: "ext4"}, {Type: "disk"}}
 	luksStack  = []layer{{Type: "crypt", FSType: "ext4"}, {Type: "part", FSType: "crypto_LUKS"}, {Type: "disk"}}
+	// nullCipherStack is LUKS whose header keeps the data with cipher_null.
+	nullCipherStack = []layer{{Type: "crypt", FSType: "ext4"}, {Type: "part", FSType: "crypto_LUKS", NullCipher: true}, {Type: "disk"}}
 )
 
 func TestEvaluate(t *testing.T) {
@@ -52,6 +54,13 @@ func TestEvaluate(t *testing.T) {
 		{name: "linux luks root, swap list unread, plain /home", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, Home: &volume{Mount: "/home", Stack: plainStack}, SwapUnread: "denied"}}, want: checks.Fail, inSum: "/home"},
 		{name: "linux luks root, /home device not found", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, Home: &volume{Mount: "/home", FSType: "ext4"}}}, want: checks.Unknown, reasonIn: "/home"},
 		{name: "linux luks root, luks swap partition", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, Swap: []volume{{Mount: "swap", Kind: "partition", Stack: luksStack}}}}, want: checks.Pass},
+		// cipher_null: set up as LUKS, stored in plain text.
+		{name: "linux luks root with cipher_null", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: nullCipherStack, LUKSVersion: "2"}}}, want: checks.Fail, inSum: "cipher_null", fixHas: "cryptsetup reencrypt"},
+		{name: "linux luks root with cipher_null, other header unread", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: nullCipherStack, OtherStacks: [][]layer{{{Type: "crypt"}, {Type: "part", FSType: "crypto_LUKS", HeaderUnread: "denied"}}}}}}, want: checks.Fail, inSum: "cipher_null"},
+		{name: "linux luks root with cipher_null, home unread", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: nullCipherStack}, HomeEncryptionUnread: "fscrypt: denied"}}, want: checks.Unknown, reasonIn: "cipher_null"},
+		{name: "linux luks root, cipher_null /home", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, Home: &volume{Mount: "/home", Stack: nullCipherStack}}}, want: checks.Fail, inSum: "cipher_null", fixHas: "cryptsetup reencrypt"},
+		{name: "linux luks root, cipher_null swap", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: luksStack}, Swap: []volume{{Mount: "swap", Kind: "partition", Stack: nullCipherStack}}}}, want: checks.Warn, inSum: "cipher_null"},
+		{name: "linux luks1 root, header unread", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", Stack: []layer{{Type: "crypt"}, {Type: "part", FSType: "crypto_LUKS", HeaderUnread: "denied"}}, LUKSVersion: "1"}}}, want: checks.Unknown, reasonIn: "cipher_null"},
 		{name: "linux overlay root", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", FSType: "overlay"}}}, want: checks.Unknown, reasonIn: "overlay"},
 		{name: "linux overlay root with ecryptfs", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", FSType: "overlay"}, HomeEncryption: []string{"ecryptfs"}}}, want: checks.Unknown, reasonIn: "not full-disk"},
 		{name: "linux tmpfs root", f: facts{OS: "linux", Linux: &linuxFacts{Root: &volume{Mount: "/", FSType: "tmpfs"}}}, want: checks.Unknown, reasonIn: "memory"},

@@ -617,8 +617,8 @@ func diskOfPartition(part string) string {
 }
 
 // luksHeaderReader reads the LUKS header of a device, once a device:
-// cryptsetup luksDump gives its version and whether a re-encryption is
-// under way; when it cannot be run or read (it needs root), blkid gives
+// cryptsetup luksDump gives its version, whether a re-encryption is
+// under way and whether its data cipher is cipher_null; when it cannot be run or read (it needs root), blkid gives
 // the version alone, and unread says why the rest is not known.
 func luksHeaderReader(ctx context.Context, p probe.Probe) func(dev string) (info luksInfo, unread string) {
 	type read struct {
@@ -660,10 +660,12 @@ func luksHeaderReader(ctx context.Context, p probe.Probe) func(dev string) (info
 // path down from v: a LUKS header makes its parent layer crypto_LUKS and
 // gives v's LUKS version (the wording), and its re-encryption (the
 // layer's Reencrypt) decides with the crypt layer whether v is encrypted
-// (judge). A LUKS2 header, or one lsblk or /sys named LUKS without a
-// version, that could not be read is HeaderUnread: an encryption in place
-// still under way cannot be ruled out. LUKS1 has no online re-encryption;
-// a device cryptsetup finds no header on is plain dm-crypt (or a header
+// (judge), and so does its data cipher (cipher_null: plain text, the
+// layer's NullCipher). A LUKS header (LUKS1 or LUKS2, or one lsblk or /sys
+// named LUKS without a version) that could not be read is HeaderUnread: a
+// null cipher, or in LUKS2 an encryption in place still under way, cannot
+// be ruled out (blkid tells the version, not the cipher). A device
+// cryptsetup finds no header on is plain dm-crypt (or a header
 // kept elsewhere, which is not read), and so is one lsblk (with udev's
 // data) names nothing when neither cryptsetup nor blkid can read it.
 func readLUKSHeaders(v *volume, header func(dev string) (luksInfo, string)) {
@@ -673,9 +675,9 @@ func readLUKSHeaders(v *volume, header func(dev string) (luksInfo, string)) {
 		case i < 0:
 			continue
 		case i+1 >= len(st):
-			// /sys named a LUKS2 crypt layer without the device under it.
-			if v.LUKSVersion == "2" {
-				st[i].HeaderUnread = "the device holding its LUKS2 header was not found in /sys"
+			// /sys named a LUKS crypt layer without the device under it.
+			if v.LUKSVersion != "" {
+				st[i].HeaderUnread = "the device holding its LUKS" + v.LUKSVersion + " header was not found in /sys"
 			}
 			continue
 		}
@@ -692,12 +694,13 @@ func readLUKSHeaders(v *volume, header func(dev string) (luksInfo, string)) {
 				v.LUKSVersion = info.Version
 			}
 			parent.Reencrypt = info.Reencrypt
-			if unread != "" && info.Version != "1" {
+			parent.NullCipher = info.NullCipher
+			if unread != "" {
 				parent.HeaderUnread = unread
 			}
 		case info.Recognised && namedLUKS:
 			parent.HeaderUnread = "cryptsetup found no LUKS header where lsblk or /sys named one"
-		case !info.Recognised && namedLUKS && v.LUKSVersion != "1":
+		case !info.Recognised && namedLUKS:
 			parent.HeaderUnread = unread
 		}
 	}

@@ -198,6 +198,10 @@ type luksInfo struct {
 	// "reencrypt" (a new key or cipher: encrypted throughout), "unrecognised"
 	// (the header requires it but its mode was not read); "" when none is.
 	Reencrypt string
+	// NullCipher is true when the header's data is kept with cipher_null
+	// (LUKS1's Cipher name, any LUKS2 data segment's cipher): the crypt
+	// layer passes the data through as it is, in plain text.
+	NullCipher bool
 }
 
 // parseBlkidExport reads `blkid -p -o export DEVICE`. Exit status 2 with
@@ -240,7 +244,10 @@ func blkidTags(b []byte) map[string]string {
 // Requirements name online-reencrypt (cryptsetup 2.2's, -v2, -v3) has a
 // re-encryption under way, or stopped part way: running, or interrupted
 // and never resumed (it does not resume by itself). What it does is the
-// Mode of the header's reencrypt keyslot.
+// Mode of the header's reencrypt keyslot. A data cipher named cipher_null
+// (LUKS1's "Cipher name:", the "cipher:" of any of LUKS2's data segments,
+// as "cipher_null-ecb"; keyslots' own "Cipher:" lines protect the key, not
+// the data) stores the data in plain text: NullCipher.
 func parseLuksDump(stdout, stderr []byte, exitCode int) luksInfo {
 	if exitCode != 0 {
 		if bytes.Contains(stderr, []byte("not a valid LUKS device")) {
@@ -253,7 +260,7 @@ func parseLuksDump(stdout, stderr []byte, exitCode int) luksInfo {
 		return luksInfo{}
 	}
 	info := luksInfo{Recognised: true, IsLUKS: true, Type: "crypto_LUKS"}
-	inProgress, mode, inReencryptSlot := false, "", false
+	inProgress, mode, inReencryptSlot, section := false, "", false, ""
 	for _, line := range strings.Split(s, "\n") {
 		k, v, ok := strings.Cut(line, ":")
 		if !ok {
@@ -267,9 +274,16 @@ func parseLuksDump(stdout, stderr []byte, exitCode int) luksInfo {
 			for _, req := range strings.Fields(value) {
 				inProgress = inProgress || strings.HasPrefix(req, "online-reencrypt")
 			}
+		case key == "Cipher name" && line[0] != '\t' && line[0] != ' ':
+			// LUKS1: the one cipher of the data.
+			info.NullCipher = info.NullCipher || isNullCipher(value)
 		case line != "" && line[0] != '\t' && line[0] != ' ':
-			// A section heading (Keyslots:, Tokens:, Digests:).
+			// A section heading (Data segments:, Keyslots:, Tokens:,
+			// Digests:).
 			inReencryptSlot = false
+			section = key
+		case section == "Data segments" && key == "cipher":
+			info.NullCipher = info.NullCipher || isNullCipher(value)
 		case line[0] == ' ' && isDigits(key):
 			// A keyslot, segment, token or digest: "  1: reencrypt (unbound)".
 			inReencryptSlot = strings.HasPrefix(value, "reencrypt")
@@ -286,6 +300,12 @@ func parseLuksDump(stdout, stderr []byte, exitCode int) luksInfo {
 		}
 	}
 	return info
+}
+
+// isNullCipher reports whether a LUKS cipher ("cipher_null-ecb", LUKS1's
+// "cipher_null") is the kernel's null cipher, which leaves data as it is.
+func isNullCipher(cipher string) bool {
+	return strings.HasPrefix(strings.ToLower(cipher), "cipher_null")
 }
 
 // isDigits reports whether s is a non-empty run of ASCII digits.

@@ -213,6 +213,13 @@ func TestParseLUKS(t *testing.T) {
 		{"luksDump luks2 decrypting (detached header, online-reencrypt-v3)", parseLuksDump(checktest.ReadParserData(t, "luks/luksdump_luks2_decrypting.txt"), nil, 0), luksInfo{Recognised: true, IsLUKS: true, Version: "2", Type: "crypto_LUKS", Reencrypt: "decrypt"}},
 		{"luksDump requirement without a reencrypt keyslot", parseLuksDump([]byte("LUKS header information\nVersion:       \t2\nRequirements:\tonline-reencrypt\nKeyslots:\n  0: luks2\n\tMode:       encrypt\n"), nil, 0), luksInfo{Recognised: true, IsLUKS: true, Version: "2", Type: "crypto_LUKS", Reencrypt: "unrecognised"}},
 		{"luksDump luks1", parseLuksDump(checktest.ReadParserData(t, "luks/luksdump_luks1.txt"), nil, 0), luksInfo{Recognised: true, IsLUKS: true, Version: "1", Type: "crypto_LUKS"}},
+		// luksFormat --cipher cipher_null-ecb needs device-mapper to test
+		// the cipher, so these are real headers with the cipher edited in
+		// (testdata/parsers/luks/PROVENANCE.md) and dumped by cryptsetup.
+		{"luksDump luks2 cipher_null data segment", parseLuksDump(checktest.ReadParserData(t, "luks/luksdump_luks2_cipher_null.txt"), nil, 0), luksInfo{Recognised: true, IsLUKS: true, Version: "2", Type: "crypto_LUKS", NullCipher: true}},
+		{"luksDump luks1 cipher_null", parseLuksDump(checktest.ReadParserData(t, "luks/luksdump_luks1_cipher_null.txt"), nil, 0), luksInfo{Recognised: true, IsLUKS: true, Version: "1", Type: "crypto_LUKS", NullCipher: true}},
+		// A keyslot's own cipher protects the key, not the data.
+		{"luksDump luks2 cipher_null keyslot only", parseLuksDump([]byte("LUKS header information\nVersion:       \t2\n\nData segments:\n  0: crypt\n\tcipher: aes-xts-plain64\n\nKeyslots:\n  0: luks2\n\tCipher:     cipher_null-ecb\n\tcipher: cipher_null-ecb\n"), nil, 0), luksInfo{Recognised: true, IsLUKS: true, Version: "2", Type: "crypto_LUKS"}},
 		{"luksDump not LUKS", parseLuksDump(nil, checktest.ReadParserData(t, "luks/luksdump_zeros.stderr"), 1), luksInfo{Recognised: true}},
 		{"luksDump access denied", parseLuksDump(nil, checktest.ReadParserData(t, "luks/luksdump_denied.stderr"), 4), luksInfo{}},
 		{"isLuks yes", parseIsLuks(0), luksInfo{Recognised: true, IsLUKS: true, Type: "crypto_LUKS"}},

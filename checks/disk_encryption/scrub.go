@@ -337,9 +337,12 @@ var quoted = regexp.MustCompile(`"[^"]*"`)
 
 // scrubLuksDump keeps of `cryptsetup luksDump` what parseLuksDump reads:
 // the first line, the version, the requirements, the section headings and
-// each keyslot's, segment's, token's and digest's number and type, and
-// keyslots' Mode. The UUID, label, salts, digests and token data go.
+// each keyslot's, segment's, token's and digest's number and type,
+// keyslots' Mode, and the data's cipher (LUKS1's Cipher name and mode,
+// LUKS2's data segments' cipher lines: no secret, and cipher_null means
+// plain text). The UUID, label, salts, digests and token data go.
 func scrubLuksDump(out []byte) []byte {
+	section := ""
 	return keepLines(strings.Split(string(out), "\n"), func(line string) bool {
 		k, v, ok := strings.Cut(line, ":")
 		key := strings.TrimSpace(k)
@@ -348,8 +351,16 @@ func scrubLuksDump(out []byte) []byte {
 			return strings.HasPrefix(line, "LUKS header information")
 		case key == "Version" || key == "Requirements" || key == "Mode":
 			return true
+		case line[0] != ' ' && line[0] != '\t' && (key == "Cipher name" || key == "Cipher mode"):
+			return true
 		case line[0] != ' ' && line[0] != '\t':
-			return strings.TrimSpace(v) == "" // a heading
+			if strings.TrimSpace(v) == "" { // a heading
+				section = key
+				return true
+			}
+			return false
+		case section == "Data segments" && key == "cipher":
+			return true
 		}
 		return line[0] == ' ' && isDigits(key)
 	}, "\n")

@@ -74,3 +74,21 @@ func TestScrubFindmntTarget(t *testing.T) {
 		t.Error("an argument list that is not findmnt -T PATH was scrubbed")
 	}
 }
+
+// TestScrubLuksDumpKeepsTheDataCipher: the scrubbed dump still says the
+// data is kept with cipher_null (LUKS1 and LUKS2), and loses the UUID,
+// salts and digests.
+func TestScrubLuksDumpKeepsTheDataCipher(t *testing.T) {
+	for _, file := range []string{"luksdump_luks2_cipher_null.txt", "luksdump_luks1_cipher_null.txt", "luksdump_luks2.txt", "luksdump_luks1.txt", "luksdump_luks2_decrypting.txt"} {
+		raw := checktest.ReadParserData(t, "luks", file)
+		scrubbed := scrubLuksDump(raw)
+		if got, want := parseLuksDump(scrubbed, nil, 0), parseLuksDump(raw, nil, 0); got != want {
+			t.Errorf("%s: scrubbed dump reads %+v, want %+v", file, got, want)
+		}
+		for _, gone := range []string{"UUID", "Salt", "Digest:", "MK digest"} {
+			if bytes.Contains(scrubbed, []byte(gone)) {
+				t.Errorf("%s: scrubbed dump still holds %q", file, gone)
+			}
+		}
+	}
+}
