@@ -29,8 +29,12 @@
 //     or deny without cmd for the user or a :group; a cmd rule counts when
 //     its command does), where a command that
 //     gives a root shell counts as ALL (linux_rootcmds.go: shells, su,
-//     sudo, sudoedit, editors, pagers, env and other runners whatever
-//     their arguments; interpreters, find, tee, cp, dd, chmod, systemctl,
+//     sudo, sudoedit, editors, pagers, env and other runners such as
+//     start-stop-daemon, setarch, dbus-run-session and openvt, and
+//     terminal emulators such as xterm, whatever their arguments; login
+//     with -f (root's "already authenticated") or free arguments;
+//     interpreters and their shells (ipython3, python3-dbg), find,
+//     run-parts, tee, cp, dd, chmod, systemctl,
 //     package managers and the like when their arguments are left free;
 //     a directory or wildcard; systemctl verbs that page through less),
 //     and polkit

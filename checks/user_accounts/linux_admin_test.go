@@ -45,6 +45,11 @@ func TestSudoersAdminVia(t *testing.T) {
 		{"a pager", "sam ALL=(root) /usr/bin/less /var/log/syslog\n", sam(), viaSudoersUser},
 		{"interpreter with free arguments", "sam ALL=(root) NOPASSWD: /usr/bin/python3\n", sam(), viaSudoersUser},
 		{"interpreter on a fixed script", "sam ALL=(root) NOPASSWD: /usr/bin/python3 /opt/tool.py\n", sam(), ""},
+		{"start-stop-daemon", "sam ALL=(root) NOPASSWD: /sbin/start-stop-daemon\n", sam(), viaSudoersUser},
+		{"a terminal emulator", "sam ALL=(root) /usr/bin/xterm\n", sam(), viaSudoersUser},
+		{"ipython3 with free arguments", "sam ALL=(root) NOPASSWD: /usr/bin/ipython3\n", sam(), viaSudoersUser},
+		{"login -f root", "sam ALL=(root) NOPASSWD: /bin/login -f root\n", sam(), viaSudoersUser},
+		{"run-parts of cron.daily", "sam ALL=(root) /usr/bin/run-parts /etc/cron.daily\n", sam(), ""},
 		{"find with free arguments", "sam ALL=(root) /usr/bin/find\n", sam(), viaSudoersUser},
 		{"a wildcard in the arguments frees them", "sam ALL=(root) /usr/bin/apt install *\n", sam(), viaSudoersUser},
 		{"no arguments allowed", "sam ALL=(root) /usr/bin/apt \"\"\n", sam(), ""},
@@ -236,6 +241,56 @@ func TestAutoLoginSettings(t *testing.T) {
 	for bin, want := range map[string]string{"/usr/bin/greetd": "greetd", "/usr/bin/ly-dm": "ly", "/usr/bin/ly": "ly", "/usr/sbin/lxdm": "lxdm", "/usr/sbin/lxdm-binary": "lxdm", "/usr/sbin/nodm": "nodm"} {
 		if got := displayManagerName(bin); got != want {
 			t.Errorf("DisplayManagerName(%s) = %s", bin, got)
+		}
+	}
+}
+
+// TestSudoCommandGivesRootRunners: programs that give a root shell
+// through sudo (GTFOBins' Sudo entries, tried here where installed:
+// setarch with no program and login -f root both gave a root shell)
+// count as ALL; the same programs with fixed, harmless arguments stay
+// narrow where their arguments decide.
+func TestSudoCommandGivesRootRunners(t *testing.T) {
+	for cmnd, want := range map[string]bool{
+		// whatever their arguments
+		"/usr/sbin/start-stop-daemon":                            true,
+		"/sbin/start-stop-daemon --start --exec /usr/sbin/cupsd": true,
+		"/usr/bin/setarch x86_64":                                true,
+		"/usr/bin/linux32":                                       true,
+		"/usr/bin/dbus-run-session -- /usr/bin/true":             true,
+		"/usr/bin/openvt -c 8":                                   true,
+		"/usr/bin/xterm":                                         true,
+		"/usr/bin/xterm -e /usr/bin/top":                         true,
+		"/usr/bin/gnome-terminal":                                true,
+		"/usr/bin/konsole":                                       true,
+		"/usr/bin/x-terminal-emulator":                           true,
+		"/usr/bin/rlwrap /opt/tool":                              true,
+		"/usr/bin/sg root":                                       true,
+		"/usr/bin/tmate":                                         true,
+		// with their arguments free
+		"/usr/bin/run-parts":                      true,
+		"/usr/bin/run-parts *":                    true,
+		"/usr/bin/run-parts /etc/cron.daily":      false,
+		"/bin/login":                              true,
+		"/bin/login -f root":                      true,
+		"/bin/login -pf root":                     true,
+		"/bin/login -p":                           false,
+		"/usr/bin/ipython3":                       true,
+		"/usr/local/bin/ipython":                  true,
+		"/usr/bin/bpython3":                       true,
+		"/usr/bin/python3-dbg":                    true,
+		"/usr/bin/python3.11":                     true,
+		"/usr/bin/php-cgi8.2":                     true,
+		"/usr/bin/pry":                            true,
+		"/usr/bin/jshell":                         true,
+		"/usr/bin/octave-cli":                     true,
+		"/sbin/agetty":                            true,
+		"/usr/bin/ipython3 /opt/clinic/report.py": false,
+		"/usr/bin/apt update":                     false,
+		"/usr/local/sbin/backup-now":              false,
+	} {
+		if got := sudoCommandGivesRoot(cmnd); got != want {
+			t.Errorf("sudoCommandGivesRoot(%q) = %v, want %v", cmnd, got, want)
 		}
 	}
 }

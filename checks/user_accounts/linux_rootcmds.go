@@ -23,7 +23,17 @@ var rootShellAnyArgs = setOf(
 	// shells
 	"sh", "bash", "dash", "zsh", "fish", "ksh", "ksh93", "mksh", "pdksh", "oksh", "yash", "csh", "tcsh", "ash", "rbash", "busybox", "elvish", "nu", "xonsh",
 	// becoming another user, or running a command given
-	"su", "sudo", "doas", "pkexec", "runuser", "setpriv", "capsh", "chroot", "nsenter", "unshare", "env", "nice", "nohup", "timeout", "stdbuf", "time", "setsid", "taskset", "ionice", "chrt", "flock", "xargs", "watch", "script", "expect", "strace", "ltrace", "gdb", "screen", "tmux",
+	"su", "sudo", "doas", "pkexec", "runuser", "setpriv", "capsh", "chroot", "nsenter", "unshare", "env", "nice", "nohup", "timeout", "stdbuf", "time", "setsid", "taskset", "ionice", "chrt", "flock", "xargs", "watch", "script", "expect", "strace", "ltrace", "gdb", "screen", "tmux", "tmate",
+	// runners GTFOBins lists for sudo (start-stop-daemon -S -x /bin/sh,
+	// setarch $(arch) /bin/sh, sg root, rlwrap /bin/sh …), and
+	// dbus-run-session (-- PROGRAM, or --dbus-daemon any program). Bare,
+	// openvt runs $SHELL on a new console and setarch (and its links
+	// linux32, linux64, i386, x86_64) runs /bin/sh.
+	"start-stop-daemon", "dbus-run-session", "openvt", "setarch", "linux32", "linux64", "i386", "x86_64",
+	"sg", "rlwrap", "logsave", "choom", "cpulimit", "softlimit", "setlock", "multitime", "pexec", "aa-exec", "sshpass", "ssh-agent", "torify", "torsocks", "valgrind", "distcc",
+	// terminal emulators: a window running root's shell on the display
+	// they are given, or -e any program
+	"xterm", "uxterm", "lxterm", "koi8rxterm", "x-terminal-emulator", "gnome-terminal", "gnome-terminal.wrapper", "kgx", "ptyxis", "konsole", "xfce4-terminal", "xfce4-terminal.wrapper", "lxterminal", "mate-terminal", "qterminal", "terminator", "tilix", "alacritty", "kitty", "wezterm", "foot", "footclient", "st", "urxvt", "urxvtc", "rxvt", "rxvt-unicode", "sakura", "terminology", "guake", "tilda", "yakuake", "cool-retro-term", "eterm", "Eterm", "aterm", "deepin-terminal", "ghostty", "contour",
 	// editors
 	"vi", "vim", "vim.basic", "vim.tiny", "vim.nox", "vim.gtk3", "view", "rvim", "rview", "vimdiff", "nvim", "ex", "ed", "red", "nano", "rnano", "pico", "emacs", "emacs-nox", "jed", "joe", "jmacs", "jpico", "jstar", "mcedit", "mc", "micro", "kak", "hx", "helix", "ne", "editor", "sensible-editor", "visudo", "vipw", "vigr",
 	// pagers and what pages its output through one
@@ -33,9 +43,10 @@ var rootShellAnyArgs = setOf(
 // rootShellFreeArgs give a shell or write any file when the rule leaves
 // their arguments free (no arguments written, or a wildcard among them):
 // interpreters, file tools, package managers and others with an option to
-// run a command.
+// run a command; run-parts (--regex '^sh$' /bin) and agetty (-a root -l
+// /bin/sh) among them. login has its own rule (rootShellCommand).
 var rootShellFreeArgs = setOf(
-	"find", "awk", "gawk", "mawk", "nawk", "sed", "perl", "tee", "cp", "mv", "dd", "install", "ln", "chmod", "chown", "chgrp", "chattr", "setfacl", "rsync", "tar", "zip", "unzip", "cpio", "7z", "git", "make", "systemctl", "service", "systemd-run", "mount", "umount", "crontab", "at", "docker", "podman", "lxc", "kubectl", "ctr", "apt", "apt-get", "aptitude", "dpkg", "rpm", "dnf", "yum", "zypper", "pacman", "snap", "flatpak", "pip", "pip3", "npm", "gem", "cargo", "ssh", "scp", "sftp", "socat", "nc", "ncat", "netcat", "openssl", "curl", "wget", "tcpdump", "nmap", "mysql", "psql", "sqlite3", "gcc", "cc", "ld", "bpftrace", "passwd", "useradd", "usermod", "groupadd", "gpasswd", "chpasswd", "efibootmgr", "modprobe", "insmod", "dmsetup", "cryptsetup", "fdisk", "parted", "mkfs", "debugfs", "sysctl", "ip", "iptables", "nft", "update-alternatives",
+	"find", "run-parts", "agetty", "getty", "awk", "gawk", "mawk", "nawk", "sed", "perl", "tee", "cp", "mv", "dd", "install", "ln", "chmod", "chown", "chgrp", "chattr", "setfacl", "rsync", "tar", "zip", "unzip", "cpio", "7z", "git", "make", "systemctl", "service", "systemd-run", "mount", "umount", "crontab", "at", "docker", "podman", "lxc", "kubectl", "ctr", "apt", "apt-get", "aptitude", "dpkg", "rpm", "dnf", "yum", "zypper", "pacman", "snap", "flatpak", "pip", "pip3", "npm", "gem", "cargo", "ssh", "scp", "sftp", "socat", "nc", "ncat", "netcat", "openssl", "curl", "wget", "tcpdump", "nmap", "mysql", "psql", "sqlite3", "gcc", "cc", "ld", "bpftrace", "passwd", "useradd", "usermod", "groupadd", "gpasswd", "chpasswd", "efibootmgr", "modprobe", "insmod", "dmsetup", "cryptsetup", "fdisk", "parted", "mkfs", "debugfs", "sysctl", "ip", "iptables", "nft", "update-alternatives",
 )
 
 // sudoeditHarmless are files whose editing as root gives nothing more:
@@ -44,9 +55,10 @@ var rootShellFreeArgs = setOf(
 // (sudoers, passwd, a unit, a cron table, a program) may give root.
 var sudoeditHarmless = setOf("/etc/hosts", "/etc/hostname", "/etc/motd", "/etc/issue", "/etc/issue.net", "/etc/timezone", "/etc/resolv.conf")
 
-// rootInterpreterRE matches interpreters by name, versioned or not
-// (python3.11, perl5.36, lua5.4).
-var rootInterpreterRE = regexp.MustCompile(`^(python|pypy|perl|ruby|jruby|irb|lua|luajit|php|tclsh|wish|node|nodejs|deno|bun|julia|guile|R|Rscript|ghci|erl|escript|racket|sbcl|clisp|ocaml|pwsh|powershell)[0-9.]*$`)
+// rootInterpreterRE matches interpreters and their interactive shells
+// by name, versioned or not, and debug builds (python3.11, perl5.36,
+// lua5.4, ipython3, python3-dbg, php-cgi8.2).
+var rootInterpreterRE = regexp.MustCompile(`^(python|ipython|bpython|ptpython|ptipython|pypy|perl|ruby|jruby|irb|pry|lua|luajit|php|php-cgi|tclsh|wish|node|nodejs|deno|bun|julia|guile|R|Rscript|ghc|ghci|runghc|runhaskell|erl|escript|elixir|iex|racket|sbcl|clisp|ocaml|scala|jshell|jrunscript|jjs|octave|octave-cli|gjs|cjs|slsh|dotnet|pwsh|powershell)[0-9.]*(-dbg|m|d)?$`)
 
 // systemctlQuiet are systemctl verbs that print nothing through a pager:
 // with fixed arguments they stay narrow. Any other verb (status, show,
@@ -97,12 +109,23 @@ func rootShellCommand(prog string, args []string, freeArgs bool) bool {
 		return true
 	case name == "sudoedit":
 		return freeArgs || slices.ContainsFunc(args, func(f string) bool { return !sudoeditHarmless[f] })
+	case name == "login":
+		// login -f NAME signs in without a password when root runs it:
+		// -f root is a root shell. Without -f it asks for a password.
+		return freeArgs || slices.ContainsFunc(args, loginPreauthFlag)
 	case freeArgs:
 		return rootShellFreeArgs[name] || rootInterpreterRE.MatchString(name)
 	case name == "systemctl":
 		return !systemctlNoPager(args)
 	}
 	return false
+}
+
+// loginPreauthFlag reports whether a login argument carries -f (alone or
+// among other short options: -f, -pf, -fh), login's "already
+// authenticated".
+func loginPreauthFlag(arg string) bool {
+	return strings.HasPrefix(arg, "-") && !strings.HasPrefix(arg, "--") && strings.Contains(arg, "f")
 }
 
 // systemctlNoPager reports whether systemctl with these fixed arguments
