@@ -223,6 +223,13 @@ type auto struct {
 	// NoCron: without systemd, apt's daily job would run from cron, and
 	// no cron daemon runs.
 	NoCron bool `json:"no_cron,omitempty"`
+	// NoOrigins: unattended-upgrades may install from no origin
+	// (Unattended-Upgrade::Origins-Pattern and Allowed-Origins both
+	// empty), so it installs nothing.
+	NoOrigins bool `json:"no_origins,omitempty"`
+	// CronJobNotExecutable: without systemd, /etc/cron.daily/apt-compat
+	// is not executable, so run-parts (cron) skips it.
+	CronJobNotExecutable bool `json:"cron_job_not_executable,omitempty"`
 }
 
 // collect gathers the facts for the probe's operating system.

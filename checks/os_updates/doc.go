@@ -26,8 +26,12 @@
 // while its own list is under a month old) and dpkg's status directly (apt-get -s takes
 // ten seconds or more without apt's binary cache), /run/reboot-required
 // (and, since only some hooks write it, the running kernel against the
-// installed ones: aptkernel.go) and apt-config for APT::Periodic (and, without systemd, whether a cron
-// daemon runs to start /etc/cron.daily/apt-compat: the process list, as
+// installed ones: aptkernel.go) and apt-config for APT::Periodic and
+// unattended-upgrades' origins (Origins-Pattern and Allowed-Origins both
+// empty: it installs nothing, so off) (and, without systemd, whether
+// /etc/cron.daily/apt-compat is executable, stat -L -c %a, since
+// run-parts skips it otherwise, and whether a cron
+// daemon runs to start it: the process list, as
 // for PackageKit's and YaST's cron jobs); dnf, zypper and pacman from their
 // caches (dnf's and zypper's security advisories, and of every waiting
 // upgrade the browsers from their makers' repositories, which publish

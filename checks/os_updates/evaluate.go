@@ -475,6 +475,12 @@ func linuxAutoFix(f facts) string {
 	if f.Updates.Source == sourceZypper {
 		return "Turn on automatic updates: run \"sudo zypper install os-update\" and then \"sudo systemctl enable --now os-update.timer\" (on Aeon or MicroOS: transactional-update.timer); on Leap 15 you can instead open YaST > Online Update Configuration and tick Automatic Online Update. Or ask your IT support."
 	}
+	if f.Auto.NoOrigins {
+		return "unattended-upgrades is switched on but allowed to install from no source: its list of origins (Unattended-Upgrade::Origins-Pattern in /etc/apt/apt.conf.d) has been emptied, for example by a \"#clear Unattended-Upgrade::Origins-Pattern;\" line. Ask your IT support to remove that line or restore the list (at least the security updates' origin), then check again."
+	}
+	if f.Auto.CronJobNotExecutable {
+		return "apt's daily job (/etc/cron.daily/apt-compat) is not executable, so cron skips it and updates never install by themselves. Run \"sudo chmod 755 /etc/cron.daily/apt-compat\", or ask your IT support."
+	}
 	if f.Auto.NoCron {
 		return "Nothing runs apt's daily job on this computer: it has no systemd, and no cron daemon runs. Install and start one (\"sudo apt install cron\", then start it with your init system, for example \"sudo service cron start\"), or ask your IT support."
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -360,33 +361,126 @@ func aptAuto(ctx context.Context, p probe.Probe, f *facts, unattended bool) {
 		f.Auto.State, f.Auto.By = autoOff, "APT::Periodic::Update-Package-Lists is off, so unattended-upgrades never sees new updates"
 		return
 	}
+	// A schedule that is off decides; then origins that are empty; then
+	// what could not be read.
+	schedule := aptSchedule(ctx, p, f)
+	if schedule.State == autoOff {
+		f.Auto.State, f.Auto.By, f.Auto.NoCron, f.Auto.CronJobNotExecutable = autoOff, schedule.By, schedule.NoCron, schedule.CronJobNotExecutable
+		return
+	}
+	origins, err := aptOrigins(ctx, p, f)
+	switch {
+	case err == nil && origins == 0:
+		f.Auto.State, f.Auto.By, f.Auto.NoOrigins = autoOff, "unattended-upgrades may install from no origin (Unattended-Upgrade::Origins-Pattern and Allowed-Origins are empty), so it installs nothing", true
+	case schedule.State != autoOn:
+		f.Auto.Reason = schedule.Reason
+	case err != nil:
+		f.Auto.Reason = "which origins unattended-upgrades may install from could not be read (apt-config: " + probe.ErrorKind(err) + ")"
+	default:
+		f.Auto.State, f.Auto.By = autoOn, "unattended-upgrades"
+	}
+}
+
+// aptSchedule says whether something runs apt's daily job: with systemd,
+// apt-daily-upgrade.timer enabled; without it, /etc/cron.daily/apt-compat
+// present and executable (run-parts skips a file that is not), and a cron
+// daemon running. State is autoOn, autoOff (By says why) or autoUnknown
+// (Reason says why).
+func aptSchedule(ctx context.Context, p probe.Probe, f *facts) auto {
+	a := auto{State: autoUnknown}
 	if _, err := p.ReadDir("/run/systemd/system"); err == nil {
 		out, err := p.Run(ctx, probe.CmdSystemctl, "is-enabled", "apt-daily-upgrade.timer")
 		if err != nil {
 			f.addError("systemctl", err)
-			f.Auto.Reason = "whether apt's daily upgrade timer is enabled could not be read (" + probe.ErrorKind(err) + ")"
-			return
+			a.Reason = "whether apt's daily upgrade timer is enabled could not be read (" + probe.ErrorKind(err) + ")"
+			return a
 		}
 		switch st := strings.TrimSpace(string(out.Stdout)); st {
 		case "enabled", "static", "enabled-runtime", "indirect", "alias":
 		case "disabled", "masked", "masked-runtime":
-			f.Auto.State, f.Auto.By = autoOff, "apt-daily-upgrade.timer is "+st
-			return
+			a.State, a.By = autoOff, "apt-daily-upgrade.timer is "+st
+			return a
 		default:
-			f.Auto.Reason = fmt.Sprintf("systemctl is-enabled apt-daily-upgrade.timer said %q", st)
-			return
+			a.Reason = fmt.Sprintf("systemctl is-enabled apt-daily-upgrade.timer said %q", st)
+			return a
 		}
-	} else if _, err := p.ReadFileHead("/etc/cron.daily/apt-compat", 1); err != nil {
-		f.Auto.State, f.Auto.By = autoOff, "without systemd, nothing runs apt's daily job (/etc/cron.daily/apt-compat is missing)"
-		return
+	} else if _, err := p.ReadFileHead(aptCompat, 1); err != nil {
+		a.State, a.By = autoOff, "without systemd, nothing runs apt's daily job ("+aptCompat+" is missing)"
+		return a
 	} else if runs, err := cronRuns(p, false); err != nil {
-		f.Auto.Reason = "without systemd, apt's daily job runs from cron, and whether a cron daemon runs could not be read (" + probe.ErrorKind(err) + ")"
-		return
+		a.Reason = "without systemd, apt's daily job runs from cron, and whether a cron daemon runs could not be read (" + probe.ErrorKind(err) + ")"
+		return a
 	} else if !runs {
-		f.Auto.State, f.Auto.By, f.Auto.NoCron = autoOff, "without systemd, apt's daily job runs from cron (/etc/cron.daily/apt-compat), and no cron daemon runs", true
-		return
+		a.State, a.By, a.NoCron = autoOff, "without systemd, apt's daily job runs from cron ("+aptCompat+"), and no cron daemon runs", true
+		return a
+	} else if exec, err := executable(ctx, p, f, aptCompat); err != nil {
+		a.Reason = "without systemd, apt's daily job runs from cron, and whether " + aptCompat + " may be run could not be read (stat: " + probe.ErrorKind(err) + ")"
+		return a
+	} else if !exec {
+		a.State, a.By, a.CronJobNotExecutable = autoOff, "without systemd, apt's daily job runs from cron, but "+aptCompat+" is not executable, so cron's run-parts skips it", true
+		return a
 	}
-	f.Auto.State, f.Auto.By = autoOn, "unattended-upgrades"
+	a.State = autoOn
+	return a
+}
+
+// aptCompat is apt's daily job for systems without systemd.
+const aptCompat = "/etc/cron.daily/apt-compat"
+
+// executable reports whether the file at path (followed through links,
+// as run-parts does) has an execute bit, from `stat -L -c %a`: run-parts
+// runs only files it may execute, and root may execute a file with any
+// execute bit set.
+func executable(ctx context.Context, p probe.Probe, f *facts, path string) (bool, error) {
+	out, err := f.run(ctx, p, probe.CmdStat, "-L", "-c", "%a", path)
+	if err != nil {
+		return false, err
+	}
+	mode, err := strconv.ParseUint(strings.TrimSpace(string(out)), 8, 32)
+	if err != nil {
+		err = fmt.Errorf("stat printed %q, not a mode: %w", strings.TrimSpace(string(out)), probe.ErrUnavailable)
+		f.addError("stat", err)
+		return false, err
+	}
+	return mode&0o111 != 0, nil
+}
+
+// aptOrigins counts the origins unattended-upgrades may install from:
+// the entries of Unattended-Upgrade::Origins-Pattern and of the older
+// Allowed-Origins, which it reads together. Both empty (a "#clear
+// Unattended-Upgrade::Origins-Pattern;" line in apt.conf.d, and no
+// Allowed-Origins) and it upgrades nothing. Only those two lists are
+// dumped: the rest of Unattended-Upgrade can name a mail address.
+func aptOrigins(ctx context.Context, p probe.Probe, f *facts) (int, error) {
+	out, err := f.run(ctx, p, probe.CmdAptConfig, "dump", originsPattern, allowedOrigins)
+	if err != nil {
+		return 0, err
+	}
+	return countAptListEntries(out, originsPattern, allowedOrigins), nil
+}
+
+const (
+	originsPattern = "Unattended-Upgrade::Origins-Pattern"
+	allowedOrigins = "Unattended-Upgrade::Allowed-Origins"
+)
+
+// countAptListEntries counts the non-empty entries of the lists named in
+// an `apt-config dump`: each is a line `List:: "value";` (apt-config
+// prints the list itself as `List "";`). apt's names are not
+// case-sensitive.
+func countAptListEntries(b []byte, lists ...string) int {
+	n := 0
+	for line := range strings.Lines(string(b)) {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok {
+			continue
+		}
+		v = strings.Trim(strings.TrimSuffix(strings.TrimSpace(v), ";"), `"`)
+		if v != "" && slices.ContainsFunc(lists, func(l string) bool { return strings.EqualFold(k, l+"::") }) {
+			n++
+		}
+	}
+	return n
 }
 
 // parseAptConfig reads `apt-config dump`: one `Name "value";` a line. The

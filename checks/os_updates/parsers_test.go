@@ -702,3 +702,25 @@ func TestSnapdAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestCountAptOrigins: the origins unattended-upgrades may install from,
+// counted from apt-config dumps of real configurations
+// (testdata/parsers/aptconfig/PROVENANCE.md). A cleared list, or none set,
+// counts none: unattended-upgrades then installs nothing.
+func TestCountAptOrigins(t *testing.T) {
+	for file, want := range map[string]int{
+		"origins_debian12_default.txt": 3,
+		"origins_ubuntu_default.txt":   4,
+		"origins_debian12_cleared.txt": 0,
+		"origins_none_set.txt":         0,
+		"origins_lower_case.txt":       1,
+	} {
+		if got := countAptListEntries(checktest.ReadParserData(t, "aptconfig", file), originsPattern, allowedOrigins); got != want {
+			t.Errorf("%s: %d origins, want %d", file, got, want)
+		}
+	}
+	// Another list's entries, and an empty entry, are no origin.
+	if got := countAptListEntries([]byte("Unattended-Upgrade::Package-Blacklist:: \"linux-\";\nUnattended-Upgrade::Origins-Pattern:: \"\";\n"), originsPattern, allowedOrigins); got != 0 {
+		t.Errorf("counted %d origins in other lists and empty entries", got)
+	}
+}

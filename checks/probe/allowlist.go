@@ -56,6 +56,7 @@ var (
 	CmdXset            = allow("xset", on("linux", "/usr/bin/xset"))
 	CmdSs              = allow("ss", on("linux", "/usr/bin/ss", "/bin/ss", "/usr/sbin/ss", "/sbin/ss"))
 	CmdAptConfig       = allow("apt-config", on("linux", "/usr/bin/apt-config"))
+	CmdStat            = allow("stat", on("linux", "/usr/bin/stat", "/bin/stat"))
 	CmdDnf             = allow("dnf", on("linux", "/usr/bin/dnf"))
 	CmdZypper          = allow("zypper", on("linux", "/usr/bin/zypper"))
 	CmdPacman          = allow("pacman", on("linux", "/usr/bin/pacman"))
