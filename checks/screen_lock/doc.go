@@ -83,9 +83,13 @@
 //     ListInhibitions), judged as GNOME's idle inhibitors; the battery
 //     applet's "Manually block sleep and screen locking" is such a hold.
 //   - KDE Plasma: kscreenlockerrc [Daemon] (Autolock, Timeout in minutes,
-//     LockGrace in seconds, RequirePassword) from /etc/xdg (its [$i]
+//     LockGrace in seconds, RequirePassword, Lock) from /etc/xdg (its [$i]
 //     entries cannot be overridden) under ~/.config; defaults true, 5 min,
-//     5 s, true. Effective time = Timeout + LockGrace.
+//     5 s, true, true. Effective time = Timeout + LockGrace. Lock=false
+//     (no System Settings page shows it) fails as RequirePassword=false
+//     does: kscreenlocker's ksldapp.cpp then sets the grace time to -1,
+//     so the idle lock's grace never ends and any key or mouse movement
+//     unlocks it without a password (the greeter starts with --nolock).
 //   - Xfce: xfce4-screensaver's xfconf channel (system file under the
 //     user's, locked properties kept; defaults: saver and idle activation
 //     on after 5 min, lock on with the saver after 0 min), and its autostart

@@ -250,6 +250,8 @@ func linuxRoutes(l linuxFacts, max int, fix string) ([]route, []checks.Result) {
 		r.kind, r.why = kindNever, "automatic screen lock is off"
 	case isFalse(l.RequirePassword):
 		r.kind, r.why = kindNever, "the lock screen does not ask for a password"
+	case isFalse(l.KDELock):
+		r.kind, r.why = kindNever, "it only blanks, and any key or mouse movement brings the desktop back without a password (kscreenlockerrc [Daemon] Lock=false)"
 	case isFalse(l.IdleActivation):
 		r.kind, r.why = kindNever, "the screen saver does not start when the computer is idle"
 	case l.IdleDelaySeconds != nil && *l.IdleDelaySeconds == 0:
@@ -682,6 +684,9 @@ func fixText(f facts, max int) string {
 	case desktopMATE:
 		return "Open System > Preferences > Look and Feel > Screensaver, set \"Regard the computer as idle after\" to 5 minutes, and turn on \"Activate screensaver when computer is idle\" and \"Lock screen when screensaver is active\". The total must be " + limit + " or less."
 	case desktopKDE:
+		if isFalse(f.Linux.KDELock) {
+			return "Your screen lock is set never to ask for a password when it locks by itself (Lock=false under [Daemon] in kscreenlockerrc, a setting System Settings does not show). Ask your IT support to remove that line from ~/.config/kscreenlockerrc (or /etc/xdg/kscreenlockerrc) or set it to Lock=true, then sign out and in again. Also check System Settings > Screen Locking: \"Lock screen automatically\" on after 5 minutes and \"Allow unlocking without password for\" 5 seconds or less. The total must be " + limit + " or less."
+		}
 		return "Open System Settings > Screen Locking (under Security & Privacy), turn on \"Lock screen automatically\" after 5 minutes and set \"Allow unlocking without password for\" to 5 seconds or less. The total must be " + limit + " or less."
 	case desktopXFCE:
 		if f.Linux != nil && (f.Linux.Locker == lockerNone || f.Linux.Locker == lockerLightLocker || f.Linux.Locker == lockerXScreenSaver) {

@@ -50,6 +50,12 @@ type linuxFacts struct {
 	IdleActivation *bool `json:"idle_activation,omitempty"`
 	// RequirePassword: KDE's lock asks for the password.
 	RequirePassword *bool `json:"require_password,omitempty"`
+	// KDELock: kscreenlockerrc's [Daemon] Lock. false and kscreenlocker's
+	// automatic (idle) lock stays in its grace time for ever: any key or
+	// mouse movement unlocks it without a password (ksldapp.cpp sets
+	// m_lockGrace to -1, the greeter starts with --nolock). Not in
+	// System Settings; only a config file sets it.
+	KDELock *bool `json:"kde_lock,omitempty"`
 	// LockOnSleep: the screen locks when the computer goes to sleep
 	// (closing a laptop's lid), where a desktop sets that apart from the
 	// idle lock: KDE's LockOnResume, Ubuntu's ubuntu-lock-on-suspend
@@ -604,11 +610,11 @@ const (
 
 // readKDE reads kscreenlocker's [Daemon] settings: the system file
 // (/etc/xdg) under the user's, unless the system file made them immutable.
-// Defaults: Autolock true, Timeout 5 minutes, LockGrace 5 s,
+// Defaults: Autolock true, Timeout 5 minutes, Lock true, LockGrace 5 s,
 // RequirePassword true, LockOnResume true.
 func readKDE(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
 	lf.Locker = lockerKScreenLocker
-	vals := map[string]string{"Autolock": "true", "Timeout": "5", "LockGrace": "5", "RequirePassword": "true", "LockOnResume": "true"}
+	vals := map[string]string{"Autolock": "true", "Timeout": "5", "Lock": "true", "LockGrace": "5", "RequirePassword": "true", "LockOnResume": "true"}
 	lf.Source = "defaults"
 	sys, sysErr := p.ReadFile(kdeSystemFile)
 	var sysGroup kdeGroup
@@ -643,7 +649,7 @@ func readKDE(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
 		lf.Source = ""
 		return
 	}
-	for _, k := range []string{"Autolock", "Timeout", "LockGrace", "RequirePassword", "LockOnResume"} {
+	for _, k := range []string{"Autolock", "Timeout", "Lock", "LockGrace", "RequirePassword", "LockOnResume"} {
 		if _, set := sysGroup.Values[k]; set && (sysGroup.AllImmutable || sysGroup.Immutable[k]) {
 			lf.SystemLocked = append(lf.SystemLocked, "kscreenlockerrc/Daemon/"+k)
 		}
@@ -653,6 +659,9 @@ func readKDE(p probe.Probe, u probe.User, lf *linuxFacts, f *facts) {
 	}
 	if b, ok := kdeBool(vals["RequirePassword"]); ok {
 		lf.RequirePassword = boolPtr(b)
+	}
+	if b, ok := kdeBool(vals["Lock"]); ok {
+		lf.KDELock = boolPtr(b)
 	}
 	if b, ok := kdeBool(vals["LockOnResume"]); ok {
 		lf.LockOnSleep = boolPtr(b)
