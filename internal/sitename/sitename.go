@@ -6,6 +6,7 @@ package sitename
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -55,6 +56,9 @@ func Normalise(s string) (string, error) {
 // clearing it every one. A name with no dot that the list does not hold
 // (intranet, localhost) is a host of its own.
 func sharedEnding(d string) bool {
+	if _, err := netip.ParseAddr(d); err == nil {
+		return false // an address is a host of its own
+	}
 	suffix, icann := publicsuffix.PublicSuffix(d)
 	return suffix == d && (icann || strings.Contains(d, "."))
 }
