@@ -7,9 +7,12 @@ import (
 )
 
 // cookieHost is a stored cookie host without the leading dot of a domain
-// cookie, lower-cased: ".zoom.us" → "zoom.us".
+// cookie and the trailing dot of a fully-qualified name (both browsers
+// store "us02web.zoom.us." for a site visited as such), lower-cased:
+// ".zoom.us" and "Zoom.us." → "zoom.us".
 func cookieHost(host string) string {
-	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(host), "."))
+	h := strings.TrimSuffix(strings.TrimSpace(host), ".")
+	return strings.ToLower(strings.TrimPrefix(h, "."))
 }
 
 // matchDomain reports whether a stored cookie host belongs to the site d

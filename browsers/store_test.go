@@ -77,34 +77,47 @@ var sampleCookies = []fakeCookie{
 	{".mybank.co.uk", "bank", "VALUEbank0123456789"},
 }
 
+// fqdnCookies are stored for sites visited by their fully-qualified
+// names, with the trailing dot both browsers keep.
+var fqdnCookies = []fakeCookie{
+	{"us02web.zoom.us.", "zoomfqdn", "VALUEzoomfqdn0123456789"},
+	{"www.mybank.co.uk.", "bankfqdn", "VALUEbankfqdn0123456789"},
+}
+
 func TestClearStoreLeavesNothingBehind(t *testing.T) {
 	cases := []struct {
 		name    string
 		engine  Engine
 		mode    string
 		sel     selector
-		removed []string // cookie names
+		removed []string     // cookie names
+		extra   []fakeCookie // stored beside sampleCookies
 	}{
-		{"chromium wal, all but keep", EngineChromium, "wal", selector{keep: []string{"mybank.co.uk"}}, []string{"zoomdomain", "zoomhost", "zoomsub", "notzoom", "meet", "teams"}},
-		{"chromium persisted journal, domain", EngineChromium, "persist", selector{domains: []string{"zoom.us"}}, []string{"zoomdomain", "zoomhost", "zoomsub"}},
-		{"chromium truncate journal, everything", EngineChromium, "truncate", selector{}, []string{"zoomdomain", "zoomhost", "zoomsub", "notzoom", "meet", "teams", "bank"}},
-		{"firefox wal, domains", EngineFirefox, "wal", selector{domains: []string{"zoom.us", "meet.google.com"}, keep: []string{"us02web.zoom.us"}}, []string{"zoomdomain", "zoomhost", "meet"}},
+		{"chromium wal, all but keep", EngineChromium, "wal", selector{keep: []string{"mybank.co.uk"}}, []string{"zoomdomain", "zoomhost", "zoomsub", "notzoom", "meet", "teams"}, nil},
+		{"chromium persisted journal, domain", EngineChromium, "persist", selector{domains: []string{"zoom.us"}}, []string{"zoomdomain", "zoomhost", "zoomsub"}, nil},
+		{"chromium truncate journal, everything", EngineChromium, "truncate", selector{}, []string{"zoomdomain", "zoomhost", "zoomsub", "notzoom", "meet", "teams", "bank"}, nil},
+		{"firefox wal, domains", EngineFirefox, "wal", selector{domains: []string{"zoom.us", "meet.google.com"}, keep: []string{"us02web.zoom.us"}}, []string{"zoomdomain", "zoomhost", "meet"}, nil},
+		{"chromium, fully-qualified hosts, keep", EngineChromium, "wal", selector{keep: []string{"mybank.co.uk"}},
+			[]string{"zoomdomain", "zoomhost", "zoomsub", "notzoom", "meet", "teams", "zoomfqdn"}, fqdnCookies},
+		{"firefox, fully-qualified hosts, domain", EngineFirefox, "wal", selector{domains: []string{"zoom.us"}},
+			[]string{"zoomdomain", "zoomhost", "zoomsub", "zoomfqdn"}, fqdnCookies},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "Cookies")
-			writeCookieDB(t, path, tc.engine, tc.mode, sampleCookies)
+			cookies := append(slices.Clone(sampleCookies), tc.extra...)
+			writeCookieDB(t, path, tc.engine, tc.mode, cookies)
 			// Leave the old values in the journal/WAL the way a browser
 			// would: update every row once more in another transaction.
 			res, err := clearStore(t.Context(), path, tc.engine, tc.sel, false)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.before != len(sampleCookies) || res.removed != len(tc.removed) {
-				t.Fatalf("before %d removed %d, want %d and %d", res.before, res.removed, len(sampleCookies), len(tc.removed))
+			if res.before != len(cookies) || res.removed != len(tc.removed) {
+				t.Fatalf("before %d removed %d, want %d and %d", res.before, res.removed, len(cookies), len(tc.removed))
 			}
 			all := storeBytes(t, path)
-			for _, c := range sampleCookies {
+			for _, c := range cookies {
 				gone := false
 				for _, n := range tc.removed {
 					gone = gone || n == c.name
