@@ -144,6 +144,7 @@ type prepared struct {
 	sel      selector
 	profiles []Profile
 	sys      system
+	goos     string // the OS whose browsers these are, for advice (explain)
 }
 
 func prepare(o Options) (prepared, error) {
@@ -168,6 +169,7 @@ func prepare(o Options) (prepared, error) {
 		}
 		env = &cur
 	}
+	p.goos = env.GOOS
 	all, err := Discover(*env)
 	if err != nil {
 		return p, err
@@ -255,7 +257,7 @@ func Clear(ctx context.Context, o Options) (Report, error) {
 			switch {
 			case err != nil:
 				res.Status = StatusError
-				res.Reason, res.Detail, res.Fix = explain(err)
+				res.Reason, res.Detail, res.Fix = explain(err, p.goos)
 				if errors.Is(err, ErrLocked) {
 					res.Status = StatusSkipped
 				}
@@ -339,11 +341,21 @@ func (p prepared) clearProfile(ctx context.Context, prof Profile, dryRun bool) (
 	return total, nil
 }
 
-// explain turns a store error into a reason code, a sentence and a fix.
-func explain(err error) (reason, detail, fix string) {
+// otherAccountFix is what to do when the cookie file cannot be read or
+// written outside macOS: it belongs to another account, or its permissions
+// shut this one out.
+const otherAccountFix = "Run SessionGuard as the person whose browser this is (not as another user or with sudo); " +
+	"if it already is, the cookie file belongs to another account: ask IT support to give it back to this one."
+
+// explain turns a store error into a reason code, a sentence and a fix
+// that fits goos, the OS whose browser it is.
+func explain(err error, goos string) (reason, detail, fix string) {
 	switch {
-	case isPermission(err):
+	case isPermission(err) && goos == "darwin":
+		// macOS privacy protection, not file ownership, is the usual cause.
 		return ReasonPermissionDenied, "SessionGuard is not allowed to read this browser's cookies: " + err.Error(), FullDiskAccessFix
+	case isPermission(err):
+		return ReasonPermissionDenied, "This browser's cookie file belongs to another account or cannot be written by this one: " + err.Error(), otherAccountFix
 	case errors.Is(err, errSessionRestore):
 		reason = ReasonUnreadable
 		if errors.As(err, new(sessionDamaged)) {
@@ -400,7 +412,7 @@ func List(ctx context.Context, o Options) ([]ProfileInfo, error) {
 				sc, err = countStore(ctx, f, prof.Engine)
 			}
 			if err != nil {
-				_, info.Error, info.Fix = explain(err)
+				_, info.Error, info.Fix = explain(err, p.goos)
 				break
 			}
 			info.Cookies += sc.cookies

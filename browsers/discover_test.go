@@ -219,7 +219,8 @@ func TestSafariClear(t *testing.T) {
 }
 
 func TestPermissionDeniedSaysHowToGrantFullDiskAccess(t *testing.T) {
-	reason, detail, fix := explain(fmt.Errorf("reading Cookies.binarycookies: %w", &fs.PathError{Op: "open", Path: "x", Err: fs.ErrPermission}))
+	denied := fmt.Errorf("reading Cookies.binarycookies: %w", &fs.PathError{Op: "open", Path: "x", Err: fs.ErrPermission})
+	reason, detail, fix := explain(denied, "darwin")
 	if reason != ReasonPermissionDenied || !strings.Contains(fix, "System Settings > Privacy & Security > Full Disk Access, turn on SessionGuard") || detail == "" {
 		t.Errorf("got %q %q %q", reason, detail, fix)
 	}
@@ -232,6 +233,34 @@ func TestPermissionDeniedSaysHowToGrantFullDiskAccess(t *testing.T) {
 		}
 		rep, _ := Clear(t.Context(), Options{Env: &Env{Home: home, GOOS: "darwin"}, sys: &system{}})
 		if r := rep.Results[0]; r.Status != StatusError || r.Fix != FullDiskAccessFix {
+			t.Errorf("got %+v", r)
+		}
+	}
+}
+
+// A permission error elsewhere than macOS is about whose the file is: no
+// System Settings to open, and the advice says to run as the browser's
+// owner.
+func TestPermissionDeniedElsewhereSaysWhoseFileItIs(t *testing.T) {
+	denied := fmt.Errorf("opening Cookies: %w", &fs.PathError{Op: "open", Path: "x", Err: fs.ErrPermission})
+	for _, goos := range []string{"linux", "windows"} {
+		reason, detail, fix := explain(denied, goos)
+		if reason != ReasonPermissionDenied || strings.Contains(fix, "System Settings") || strings.Contains(fix, "Full Disk Access") {
+			t.Errorf("%s: got %q %q", goos, reason, fix)
+		}
+		if !strings.Contains(fix, "person whose browser this is") || !strings.Contains(detail, "another account") {
+			t.Errorf("%s: got detail %q fix %q, want it to say whose file it is", goos, detail, fix)
+		}
+	}
+	if os.Geteuid() != 0 { // root reads anything
+		home := t.TempDir()
+		path := filepath.Join(home, ".config", "chromium", "Default", "Cookies")
+		writeCookieDB(t, path, EngineChromium, "wal", sampleCookies)
+		if err := os.Chmod(path, 0); err != nil {
+			t.Fatal(err)
+		}
+		rep, _ := Clear(t.Context(), Options{Env: &Env{Home: home, GOOS: "linux"}})
+		if r := rep.Results[0]; r.Status != StatusError || r.Fix != otherAccountFix {
 			t.Errorf("got %+v", r)
 		}
 	}
