@@ -179,7 +179,7 @@ func TestChromiumRealProfile(t *testing.T) {
 		if len(before) != len(testCookies) {
 			t.Fatalf("%v: the browser stored %d of %d cookies before the clear", way, len(before), len(testCookies))
 		}
-		kept, _ := keptAndGone(t, db(), "cookies", "host_key", selector{keep: []string{"mybank.co.uk"}})
+		kept, _ := keptAndGone(t, db(), EngineChromium, selector{keep: []string{"mybank.co.uk"}})
 		way.run(func() {
 			rep = clearNow(t, Options{Env: env, Browsers: []string{Chromium}, Keep: []string{"mybank.co.uk"}})
 		})

@@ -93,7 +93,7 @@ func TestClearCrashLosesNothingKept(t *testing.T) {
 		{false, []string{"locked", "checked", "planned", "deleted", "committed", "vacuumed"}},
 	}
 	for _, st := range stores {
-		table, hostCol := cookieTable(st.engine)
+		table, _ := cookieTable(st.engine)
 		for _, way := range ways {
 			for _, step := range way.steps {
 				t.Run(fmt.Sprintf("%s %s, copy aside %v, killed %s", st.engine, st.mode, way.copyAside, step), func(t *testing.T) {
@@ -104,7 +104,7 @@ func TestClearCrashLosesNothingKept(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					kept, gone := keptAndGone(t, path, table, hostCol, crashSelector)
+					kept, gone := keptAndGone(t, path, st.engine, crashSelector)
 
 					cmd := exec.CommandContext(t.Context(), self, "-test.run=^TestClearCrashLosesNothingKept$")
 					cmd.Env = append(os.Environ(), envCrashStep+"="+step, envCrashStore+"="+path,

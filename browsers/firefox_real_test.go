@@ -166,7 +166,7 @@ func TestFirefoxRealProfile(t *testing.T) {
 		if len(before) != len(testCookies) {
 			t.Fatalf("%v: the browser stored %d of %d cookies before the clear", way, len(before), len(testCookies))
 		}
-		kept, _ := keptAndGone(t, db, "moz_cookies", "host", selector{keep: []string{"mybank.co.uk"}})
+		kept, _ := keptAndGone(t, db, EngineFirefox, selector{keep: []string{"mybank.co.uk"}})
 		way.run(func() {
 			rep = clearNow(t, Options{Env: env, Browsers: []string{Firefox}, Keep: []string{"mybank.co.uk"}})
 		})

@@ -1,6 +1,7 @@
 package browsers
 
 import (
+	"net/url"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
@@ -51,10 +52,75 @@ type selector struct {
 // all reports whether the selector removes every cookie.
 func (s selector) all() bool { return len(s.domains) == 0 && len(s.keep) == 0 }
 
-// remove reports whether the cookie stored for host is to be removed.
-func (s selector) remove(host string) bool {
-	if len(s.domains) > 0 && !matchAny(host, s.domains) {
+// remove reports whether an unpartitioned cookie stored for host is to be
+// removed. A partitioned cookie of host is removed at least then too (see
+// removeCookie), so a store may be cleared by host first.
+func (s selector) remove(host string) bool { return s.removeCookie(host, "") }
+
+// removeCookie reports whether the cookie stored for host in the partition
+// of the top-level site partition ("" when it is not partitioned) is to be
+// removed. A partitioned cookie exists only inside its top-level site, and
+// goes back to that site's pages, so it belongs to both sites: it is one of
+// the listed sites' cookies when its host or its partition is listed, and
+// it is kept only when its host and its partition are both kept.
+func (s selector) removeCookie(host, partition string) bool {
+	partitioned := partition != ""
+	if len(s.domains) > 0 && !matchAny(host, s.domains) && !(partitioned && matchAny(partition, s.domains)) {
 		return false
 	}
-	return !matchAny(host, s.keep)
+	kept := matchAny(host, s.keep) && (!partitioned || matchAny(partition, s.keep))
+	return !kept
+}
+
+// chromiumPartitionSite is the top-level site of a Chromium (CHIPS) cookie
+// from its top_frame_site_key, a scheme and host ("https://zoom.us"), or ""
+// for an unpartitioned cookie (an empty key).
+func chromiumPartitionSite(key string) string {
+	if key == "" {
+		return ""
+	}
+	if u, err := url.Parse(key); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return key // not a URL: matched as it is, so keeping it takes naming it
+}
+
+// firefoxPartitionSite is the top-level site of a Firefox cookie from its
+// originAttributes suffix ("^partitionKey=(https,zoom.us)", possibly
+// percent-encoded and joined with other attributes by "&"), or "" for an
+// unpartitioned cookie. A cookie isolated to a first party
+// (firstPartyDomain, privacy.firstparty.isolate) is partitioned by it.
+func firefoxPartitionSite(originAttributes string) string {
+	var partitionKey, firstParty string
+	for _, attr := range strings.Split(strings.TrimPrefix(originAttributes, "^"), "&") {
+		name, value, _ := strings.Cut(attr, "=")
+		if v, err := url.QueryUnescape(value); err == nil {
+			value = v
+		}
+		switch name {
+		case "partitionKey":
+			partitionKey = value
+		case "firstPartyDomain":
+			firstParty = value
+		}
+	}
+	return firefoxSiteOf(partitionKey, firstParty)
+}
+
+// firefoxSiteOf is the top-level site named by a decoded partitionKey,
+// "(scheme,host[,port[,…]])" or a bare host, or else by firstPartyDomain.
+func firefoxSiteOf(partitionKey, firstParty string) string {
+	for _, key := range []string{partitionKey, firstParty} {
+		if strings.HasPrefix(key, "(") {
+			fields := strings.Split(strings.Trim(key, "()"), ",")
+			if len(fields) < 2 {
+				continue
+			}
+			key = fields[1]
+		}
+		if key != "" {
+			return key
+		}
+	}
+	return ""
 }

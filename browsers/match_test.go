@@ -63,3 +63,67 @@ func TestSiteOfFullyQualifiedHost(t *testing.T) {
 		}
 	}
 }
+
+// A partitioned cookie belongs to its host's site and to its partition's
+// top-level site: listed when either is, kept only when both are.
+func TestSelectorPartitionedCookies(t *testing.T) {
+	cases := []struct {
+		sel             selector
+		host, partition string
+		want            bool
+	}{
+		{selector{domains: []string{"zoom.us"}}, "www.mybank.co.uk", "zoom.us", true},
+		{selector{domains: []string{"zoom.us"}}, "www.mybank.co.uk", "us02web.zoom.us", true},
+		{selector{domains: []string{"zoom.us"}}, "www.mybank.co.uk", "zoom.us.", true},
+		{selector{domains: []string{"zoom.us"}}, "www.mybank.co.uk", "", false},
+		{selector{domains: []string{"zoom.us"}}, "www.mybank.co.uk", "notzoom.us", false},
+		{selector{domains: []string{"zoom.us"}}, "us02web.zoom.us", "whereby.com", true},
+		{selector{keep: []string{"mybank.co.uk"}}, "www.mybank.co.uk", "zoom.us", true},
+		{selector{keep: []string{"mybank.co.uk"}}, "www.mybank.co.uk", "mybank.co.uk", false},
+		{selector{keep: []string{"mybank.co.uk"}}, "www.mybank.co.uk", "", false},
+		{selector{keep: []string{"mybank.co.uk"}}, "zoom.us", "mybank.co.uk", true},
+		{selector{keep: []string{"mybank.co.uk", "zoom.us"}}, "www.mybank.co.uk", "zoom.us", false},
+		{selector{domains: []string{"zoom.us"}, keep: []string{"mybank.co.uk"}}, "www.mybank.co.uk", "zoom.us", true},
+		{selector{domains: []string{"zoom.us"}, keep: []string{"mybank.co.uk", "zoom.us"}}, "www.mybank.co.uk", "zoom.us", false},
+		{selector{}, "www.mybank.co.uk", "", true},
+		{selector{}, "www.mybank.co.uk", "zoom.us", true},
+	}
+	for _, c := range cases {
+		if got := c.sel.removeCookie(c.host, c.partition); got != c.want {
+			t.Errorf("%+v.removeCookie(%q, %q) = %v", c.sel, c.host, c.partition, got)
+		}
+		if c.partition == "" && c.sel.remove(c.host) != c.want {
+			t.Errorf("%+v.remove(%q) disagrees with removeCookie", c.sel, c.host)
+		}
+	}
+}
+
+func TestPartitionSites(t *testing.T) {
+	for key, want := range map[string]string{
+		"":                         "",
+		"https://zoom.us":          "zoom.us",
+		"http://zoom.us":           "zoom.us",
+		"https://us02web.zoom.us.": "us02web.zoom.us.",
+		"http://localhost:8080":    "localhost",
+		"https://[::1]":            "::1",
+	} {
+		if got := chromiumPartitionSite(key); got != want {
+			t.Errorf("chromiumPartitionSite(%q) = %q, want %q", key, got, want)
+		}
+	}
+	for oa, want := range map[string]string{
+		"":                                    "",
+		"^userContextId=1":                    "",
+		"^partitionKey=(http,zoom.us)":        "zoom.us",
+		"^partitionKey=%28https%2Czoom.us%29": "zoom.us",
+		"^partitionKey=(https,zoom.us,8443)":  "zoom.us",
+		"^userContextId=2&partitionKey=%28https%2Czoom.us%2C8443%29": "zoom.us",
+		"^firstPartyDomain=zoom.us":                                  "zoom.us",
+		"^firstPartyDomain=zoom.us&userContextId=3":                  "zoom.us",
+		"^partitionKey=zoom.us":                                      "zoom.us",
+	} {
+		if got := firefoxPartitionSite(oa); got != want {
+			t.Errorf("firefoxPartitionSite(%q) = %q, want %q", oa, got, want)
+		}
+	}
+}

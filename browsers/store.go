@@ -38,6 +38,39 @@ func cookieTable(e Engine) (table, host string) {
 	return "cookies", "host_key"
 }
 
+// cookiePartition is the column of an engine's cookie store that holds a
+// cookie's partition, and how the partition's top-level site is read from
+// it ("" for an unpartitioned cookie): Chromium's CHIPS top_frame_site_key,
+// Firefox's originAttributes (partitionKey, or firstPartyDomain).
+func cookiePartition(e Engine) (col string, site func(string) string) {
+	if e == EngineFirefox {
+		return "originAttributes", firefoxPartitionSite
+	}
+	return "top_frame_site_key", chromiumPartitionSite
+}
+
+// querier is a connection or a transaction.
+type querier interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+// partitionExpr is what a query reads for the partition of each cookie:
+// the engine's partition column, or an empty string where the store has
+// none (an older browser's).
+func partitionExpr(ctx context.Context, q querier, e Engine) (string, error) {
+	table, _ := cookieTable(e)
+	col, _ := cookiePartition(e)
+	var n int
+	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2 COLLATE NOCASE", table, col).Scan(&n); err != nil {
+		return "", classify(err)
+	}
+	if n == 0 {
+		return "''", nil
+	}
+	return col, nil
+}
+
 // checkHeader refuses files that are not SQLite before SQLite sees them.
 // An empty file is an empty database.
 func checkHeader(path string) (empty bool, err error) {
@@ -98,15 +131,22 @@ func classify(err error) error {
 	return err
 }
 
-// storedCookie is what clearing needs of a cookie: its row and host.
+// storedCookie is what clearing needs of a cookie: its row, host and the
+// top-level site of its partition ("" when it has none).
 type storedCookie struct {
-	rowid int64
-	host  string
+	rowid     int64
+	host      string
+	partition string
 }
 
 func readHosts(ctx context.Context, conn *sql.Conn, e Engine) ([]storedCookie, error) {
 	table, col := cookieTable(e)
-	rows, err := conn.QueryContext(ctx, "SELECT rowid, "+col+" FROM "+table)
+	part, err := partitionExpr(ctx, conn, e)
+	if err != nil {
+		return nil, err
+	}
+	_, partitionSite := cookiePartition(e)
+	rows, err := conn.QueryContext(ctx, "SELECT rowid, "+col+", "+part+" FROM "+table)
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -114,11 +154,11 @@ func readHosts(ctx context.Context, conn *sql.Conn, e Engine) ([]storedCookie, e
 	var out []storedCookie
 	for rows.Next() {
 		var c storedCookie
-		var host sql.NullString
-		if err := rows.Scan(&c.rowid, &host); err != nil {
+		var host, key sql.NullString
+		if err := rows.Scan(&c.rowid, &host, &key); err != nil {
 			return nil, classify(err)
 		}
-		c.host = host.String
+		c.host, c.partition = host.String, partitionSite(key.String)
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
@@ -263,7 +303,7 @@ func countSelected(ctx context.Context, path string, e Engine, sel selector) (cl
 	}
 	res.before = len(cookies)
 	for _, c := range cookies {
-		if sel.remove(c.host) {
+		if sel.removeCookie(c.host, c.partition) {
 			res.removed++
 		}
 	}
@@ -302,6 +342,10 @@ var clearStep = func(string) {}
 //   - otherwise: the rows of the hosts that go are deleted, found by host
 //     (through the table's index where it has one).
 //
+// A partitioned cookie of a kept host may still go (its partition's site
+// is listed, or not kept): the plan lists those rows by rowid
+// (partitionedGoing), and either way leaves them out too.
+//
 // Either way secure_delete overwrites what is freed, the caller's VACUUM
 // rebuilds the file, a kept row goes back exactly as it was, and the
 // counts must come out as planned or everything is rolled back.
@@ -334,7 +378,7 @@ func deleteSelected(ctx context.Context, conn *sql.Conn, e Engine, sel selector,
 		if plans != nil {
 			plan, err = plans.wait(false)
 		} else {
-			plan, err = planKeep(ctx, tx, table, col, sel)
+			plan, err = planKeep(ctx, tx, e, sel)
 		}
 		if err != nil {
 			return clearResult{before: plan.rows}, fmt.Errorf("planning: %w", err)
@@ -400,8 +444,7 @@ func startPlanner(ctx context.Context, path string, e Engine, sel selector) *pla
 // documented use). Otherwise (a commit in between, or the read ahead
 // failed) the plan is read again, under the lock.
 func (p *planner) run(ctx context.Context, conn *sql.Conn, e Engine, sel selector) (keepPlan, error) {
-	table, col := cookieTable(e)
-	ahead, version, aheadErr := readPlan(ctx, conn, table, col, sel)
+	ahead, version, aheadErr := readPlan(ctx, conn, e, sel)
 	select {
 	case <-p.locked:
 	case <-ctx.Done():
@@ -418,13 +461,13 @@ func (p *planner) run(ctx context.Context, conn *sql.Conn, e Engine, sel selecto
 		}
 	}
 	clearStep("replanning")
-	plan, _, err := readPlan(ctx, conn, table, col, sel)
+	plan, _, err := readPlan(ctx, conn, e, sel)
 	return plan, err
 }
 
 // readPlan reads a plan in one read transaction, and the store's
 // data_version in that transaction's snapshot.
-func readPlan(ctx context.Context, conn *sql.Conn, table, col string, sel selector) (keepPlan, int64, error) {
+func readPlan(ctx context.Context, conn *sql.Conn, e Engine, sel selector) (keepPlan, int64, error) {
 	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // a deferred BEGIN
 	if err != nil {
 		return keepPlan{}, 0, classify(err)
@@ -435,7 +478,7 @@ func readPlan(ctx context.Context, conn *sql.Conn, table, col string, sel select
 	if err := tx.QueryRowContext(ctx, "PRAGMA data_version").Scan(&version); err != nil {
 		return keepPlan{}, 0, classify(err)
 	}
-	plan, err := planKeep(ctx, tx, table, col, sel)
+	plan, err := planKeep(ctx, tx, e, sel)
 	return plan, version, err
 }
 
@@ -461,7 +504,7 @@ func clearSome(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan
 	var err error
 	clearStep("planned")
 	switch {
-	case len(plan.gone) == 0:
+	case len(plan.gone) == 0 && len(plan.partitionedGone) == 0:
 		return res, nil
 	case len(plan.keep) == 0:
 		res.removed, err = execCount(ctx, tx, "DELETE FROM "+table)
@@ -474,19 +517,29 @@ func clearSome(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan
 			return execCount(ctx, tx, "DELETE FROM "+table+" WHERE "+in, args...)
 		})
 		if err == nil {
+			var partitioned int
+			partitioned, err = forRowids(plan.partitionedGone, func(in string, args []any) (int, error) {
+				return execCount(ctx, tx, "DELETE FROM "+table+" WHERE "+in, args...)
+			})
+			res.removed += partitioned
+			if err == nil && partitioned != len(plan.partitionedGone) {
+				err = fmt.Errorf("%w: planned to remove %d partitioned cookies, removed %d", ErrDamaged, len(plan.partitionedGone), partitioned)
+			}
+		}
+		if err == nil {
 			// Every row left is one the plan keeps.
 			var left int
 			if err = tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&left); err != nil {
 				err = classify(err)
-			} else if left != plan.kept {
-				err = fmt.Errorf("%w: planned to keep %d cookies, %d left", ErrDamaged, plan.kept, left)
+			} else if left != plan.stays() {
+				err = fmt.Errorf("%w: planned to keep %d cookies, %d left", ErrDamaged, plan.stays(), left)
 			}
 		}
 		clearStep("deleted")
 	}
-	if err == nil && res.removed != plan.rows-plan.kept {
+	if err == nil && res.removed != plan.rows-plan.stays() {
 		// Cannot happen under the write lock; if it did, roll back.
-		err = fmt.Errorf("%w: planned to keep %d of %d cookies, removed %d", ErrDamaged, plan.kept, plan.rows, res.removed)
+		err = fmt.Errorf("%w: planned to keep %d of %d cookies, removed %d", ErrDamaged, plan.stays(), plan.rows, res.removed)
 	}
 	return res, err
 }
@@ -520,7 +573,14 @@ type keepPlan struct {
 	cols       []string // the table's columns, for copying aside
 	keptRowids []int64  // the kept rows' rowids, when the scan found them (see scanHosts)
 	keptRows   [][]any  // with copyAside, the kept rows as stored: rowid, then cols
+	// partitionedGone are the rowids of partitioned cookies that go though
+	// their host stays (see partitionedGoing): rows of kept hosts, counted
+	// in kept and read into keptRows, that clearing removes too.
+	partitionedGone []int64
 }
+
+// stays is how many cookies remain after the plan is carried out.
+func (p keepPlan) stays() int { return p.kept - len(p.partitionedGone) }
 
 // planKeep reads the distinct hosts of the store and asks the selector
 // once per host which stay (each exact stored value on its own: ".Zoom.us"
@@ -540,8 +600,11 @@ type keepPlan struct {
 // affinity holds one) is planned by SELECT DISTINCT, and its kept rows
 // counted as they are read (one pass, not two), or here when they are
 // not. Copying aside, the plan reads the kept rows themselves (readKept),
-// so that the writer only empties the table and puts them back.
-func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) (keepPlan, error) {
+// so that the writer only empties the table and puts them back. Last, the
+// rows with a partition are read (partitionedGoing) and those that go
+// though their host stays listed: kept counts them, stays does not.
+func planKeep(ctx context.Context, tx *sql.Tx, e Engine, sel selector) (keepPlan, error) {
+	table, col := cookieTable(e)
 	plan := keepPlan{kept: -1}
 	// Hosts are matched back by value; only UTF-8 text comes back from Go
 	// byte for byte (browsers write UTF-8).
@@ -567,8 +630,11 @@ func planKeep(ctx context.Context, tx *sql.Tx, table, col string, sel selector) 
 			return plan, err
 		}
 	}
+	if plan.partitionedGone, err = partitionedGoing(ctx, tx, e, sel); err != nil {
+		return plan, err
+	}
 	switch {
-	case len(plan.gone) == 0:
+	case len(plan.gone) == 0 && len(plan.partitionedGone) == 0:
 		plan.kept = plan.rows
 		return plan, nil
 	case len(plan.keep) == 0:
@@ -638,7 +704,7 @@ func readKept(ctx context.Context, tx *sql.Tx, table, col string, plan *keepPlan
 		return 0, classify(rows.Err())
 	}
 	if plan.keptRowids != nil {
-		if err := forRowids(plan.keptRowids, read); err != nil {
+		if _, err := forRowids(plan.keptRowids, read); err != nil {
 			return err
 		}
 		if err := keptHostsOnly(plan, col); err != nil {
@@ -899,6 +965,44 @@ func scanHosts(ctx context.Context, tx *sql.Tx, table, col string, sel selector,
 	return true, nil
 }
 
+// partitionedGoing lists the rowids of the partitioned cookies that go
+// though the selector keeps their host (a bank's cookie set in a frame on
+// zoom.us's page, clearing zoom.us or keeping only the bank): planning by
+// host decides for the host alone, which keeps such a row and never
+// removes one that should stay (see selector.remove). Only rows with a
+// partition are read, those of a store that has the engine's partition
+// column.
+func partitionedGoing(ctx context.Context, tx *sql.Tx, e Engine, sel selector) ([]int64, error) {
+	part, err := partitionExpr(ctx, tx, e)
+	if err != nil || part == "''" {
+		return nil, err
+	}
+	table, col := cookieTable(e)
+	_, partitionSite := cookiePartition(e)
+	rows, err := tx.QueryContext(ctx, "SELECT rowid, "+col+", "+part+" FROM "+table+" WHERE "+part+" <> ''")
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var gone []int64
+	for rows.Next() {
+		var rowid, host, key any
+		if err := rows.Scan(&rowid, &host, &key); err != nil {
+			return nil, classify(err)
+		}
+		h := hostString(host)
+		if sel.remove(h) || !sel.removeCookie(h, partitionSite(hostString(key))) {
+			continue
+		}
+		id, ok := rowid.(int64)
+		if !ok { // a column named "rowid"
+			return nil, fmt.Errorf("%w: %s has a column named rowid", ErrSchema, table)
+		}
+		gone = append(gone, id)
+	}
+	return gone, classify(rows.Err())
+}
+
 // hostIndexed reports whether an index of table leads with the host
 // column col, so that counting the rows of some hosts takes a few index
 // seeks rather than a scan of the table.
@@ -995,7 +1099,14 @@ func clearKeeping(ctx context.Context, tx *sql.Tx, table string, plan keepPlan) 
 	}
 	defer put.Close()
 	putBack := 0
+	partitionedGone := make(map[int64]bool, len(plan.partitionedGone))
+	for _, id := range plan.partitionedGone {
+		partitionedGone[id] = true
+	}
 	for _, row := range plan.keptRows {
+		if id, ok := row[0].(int64); ok && partitionedGone[id] {
+			continue
+		}
 		r, err := put.ExecContext(ctx, row...)
 		if err != nil {
 			return 0, classify(err)
@@ -1006,16 +1117,17 @@ func clearKeeping(ctx context.Context, tx *sql.Tx, table string, plan keepPlan) 
 		}
 		putBack += int(n)
 	}
-	if putBack != plan.kept {
-		return 0, fmt.Errorf("%w: planned to keep %d cookies, put back %d", ErrDamaged, plan.kept, putBack)
+	if putBack != plan.stays() {
+		return 0, fmt.Errorf("%w: planned to keep %d cookies, put back %d", ErrDamaged, plan.stays(), putBack)
 	}
 	clearStep("put back")
 	return cleared - putBack, nil
 }
 
 // forRowids calls f with the condition that the rowid is one of rowids,
-// and its arguments, once per hostChunk of them.
-func forRowids(rowids []int64, f func(in string, args []any) (int, error)) error {
+// and its arguments, once per hostChunk of them, and sums what f returns.
+func forRowids(rowids []int64, f func(in string, args []any) (int, error)) (int, error) {
+	total := 0
 	for len(rowids) > 0 {
 		chunk := rowids[:min(len(rowids), hostChunk)]
 		rowids = rowids[len(chunk):]
@@ -1023,11 +1135,13 @@ func forRowids(rowids []int64, f func(in string, args []any) (int, error)) error
 		for i, r := range chunk {
 			args[i] = r
 		}
-		if _, err := f("rowid IN ("+strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+")", args); err != nil {
-			return err
+		n, err := f("rowid IN ("+strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+")", args)
+		if err != nil {
+			return total, err
 		}
+		total += n
 	}
-	return nil
+	return total, nil
 }
 
 // copyColumns is the columns of table, or nil when its rows cannot be

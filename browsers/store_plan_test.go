@@ -58,7 +58,7 @@ func TestClearPlansWhatItLocked(t *testing.T) {
 	}
 	sel := selector{keep: []string{"mybank.co.uk", "site7.example"}}
 	for _, st := range planStores {
-		table, hostCol := cookieTable(st.engine)
+		table, _ := cookieTable(st.engine)
 		browserWrites := []string{
 			insertSQL(st.engine, "late.example", "lategone", "VALUElategone0123456789"),
 			insertSQL(st.engine, "late.mybank.co.uk", "latekept", "VALUElatekept0123456789"),
@@ -72,7 +72,7 @@ func TestClearPlansWhatItLocked(t *testing.T) {
 				writeCookieDB(t, path, st.engine, st.mode, cookies)
 				writeCookieDB(t, ref, st.engine, st.mode, cookies)
 				execAll(t, ref, browserWrites...)
-				kept, gone := keptAndGone(t, ref, table, hostCol, sel)
+				kept, gone := keptAndGone(t, ref, st.engine, sel)
 				rows := len(tableRows(t, ref, table))
 
 				browser, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)")

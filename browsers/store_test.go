@@ -92,23 +92,39 @@ func TestClearStoreLeavesNothingBehind(t *testing.T) {
 		sel     selector
 		removed []string     // cookie names
 		extra   []fakeCookie // stored beside sampleCookies
+		setup   string       // SQL run on the store before clearing
 	}{
-		{"chromium wal, all but keep", EngineChromium, "wal", selector{keep: []string{"mybank.co.uk"}}, []string{"zoomdomain", "zoomhost", "zoomsub", "notzoom", "meet", "teams"}, nil},
-		{"chromium persisted journal, domain", EngineChromium, "persist", selector{domains: []string{"zoom.us"}}, []string{"zoomdomain", "zoomhost", "zoomsub"}, nil},
-		{"chromium truncate journal, everything", EngineChromium, "truncate", selector{}, []string{"zoomdomain", "zoomhost", "zoomsub", "notzoom", "meet", "teams", "bank"}, nil},
-		{"firefox wal, domains", EngineFirefox, "wal", selector{domains: []string{"zoom.us", "meet.google.com"}, keep: []string{"us02web.zoom.us"}}, []string{"zoomdomain", "zoomhost", "meet"}, nil},
+		{"chromium wal, all but keep", EngineChromium, "wal", selector{keep: []string{"mybank.co.uk"}}, []string{"zoomdomain", "zoomhost", "zoomsub", "notzoom", "meet", "teams"}, nil, ""},
+		{"chromium persisted journal, domain", EngineChromium, "persist", selector{domains: []string{"zoom.us"}}, []string{"zoomdomain", "zoomhost", "zoomsub"}, nil, ""},
+		{"chromium truncate journal, everything", EngineChromium, "truncate", selector{}, []string{"zoomdomain", "zoomhost", "zoomsub", "notzoom", "meet", "teams", "bank"}, nil, ""},
+		{"firefox wal, domains", EngineFirefox, "wal", selector{domains: []string{"zoom.us", "meet.google.com"}, keep: []string{"us02web.zoom.us"}}, []string{"zoomdomain", "zoomhost", "meet"}, nil, ""},
 		{"chromium, fully-qualified hosts, keep", EngineChromium, "wal", selector{keep: []string{"mybank.co.uk"}},
-			[]string{"zoomdomain", "zoomhost", "zoomsub", "notzoom", "meet", "teams", "zoomfqdn"}, fqdnCookies},
+			[]string{"zoomdomain", "zoomhost", "zoomsub", "notzoom", "meet", "teams", "zoomfqdn"}, fqdnCookies, ""},
 		{"firefox, fully-qualified hosts, domain", EngineFirefox, "wal", selector{domains: []string{"zoom.us"}},
-			[]string{"zoomdomain", "zoomhost", "zoomsub", "zoomfqdn"}, fqdnCookies},
+			[]string{"zoomdomain", "zoomhost", "zoomsub", "zoomfqdn"}, fqdnCookies, ""},
+		{"chromium partitioned, keep", EngineChromium, "wal", selector{keep: []string{"mybank.co.uk"}},
+			[]string{"zoomdomain", "zoomhost", "zoomsub", "notzoom", "meet", "teams", "bankinzoom", "widgetinzoom", "bankinsite7", "bankinzoomsub"}, nil, chromiumPartitioned},
+		{"chromium partitioned, domain", EngineChromium, "wal", selector{domains: []string{"zoom.us"}},
+			[]string{"zoomdomain", "zoomhost", "zoomsub", "bankinzoom", "widgetinzoom", "bankinzoomsub"}, nil, chromiumPartitioned},
+		{"firefox partitioned, keep", EngineFirefox, "wal", selector{keep: []string{"mybank.co.uk"}},
+			[]string{"zoomdomain", "zoomhost", "zoomsub", "notzoom", "meet", "teams", "bankinzoom", "widgetinzoom", "bankfpizoom", "bankinsite7"}, nil, firefoxPartitioned},
+		{"firefox partitioned, domain", EngineFirefox, "wal", selector{domains: []string{"zoom.us"}},
+			[]string{"zoomdomain", "zoomhost", "zoomsub", "bankinzoom", "widgetinzoom", "bankfpizoom"}, nil, firefoxPartitioned},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "Cookies")
 			cookies := append(slices.Clone(sampleCookies), tc.extra...)
 			writeCookieDB(t, path, tc.engine, tc.mode, cookies)
-			// Leave the old values in the journal/WAL the way a browser
-			// would: update every row once more in another transaction.
+			if tc.setup != "" {
+				execAll(t, path, tc.setup)
+				cookies = append(cookies, setupCookies(t, path, tc.engine, len(cookies))...)
+			}
+			// The dry run counts what the clear removes.
+			dry, err := clearStore(t.Context(), path, tc.engine, tc.sel, true)
+			if err != nil || dry.before != len(cookies) || dry.removed != len(tc.removed) {
+				t.Errorf("dry run: %+v, %v; want %d of %d", dry, err, len(tc.removed), len(cookies))
+			}
 			res, err := clearStore(t.Context(), path, tc.engine, tc.sel, false)
 			if err != nil {
 				t.Fatal(err)
@@ -132,6 +148,32 @@ func TestClearStoreLeavesNothingBehind(t *testing.T) {
 			}
 		})
 	}
+}
+
+// setupCookies reads the cookies a case's setup SQL added after the first
+// n rows.
+func setupCookies(t *testing.T, path string, e Engine, n int) []fakeCookie {
+	t.Helper()
+	table, hostCol := cookieTable(e)
+	db, err := sql.Open("sqlite", path+"?_pragma=query_only(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT "+hostCol+", name, value FROM "+table+" ORDER BY rowid LIMIT -1 OFFSET ?", n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []fakeCookie
+	for rows.Next() {
+		var c fakeCookie
+		if err := rows.Scan(&c.host, &c.name, &c.value); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // tableRows reads every row of table with its rowid, each value with its
@@ -295,10 +337,16 @@ INSERT INTO c2 SELECT * FROM cookies; DROP TABLE cookies; ALTER TABLE c2 RENAME 
 		{"firefox, host column without a type: numeric hosts kept", EngineFirefox, "wal", selector{domains: []string{"zoom.us", "example"}, keep: []string{"site3.example"}}, firefoxUntypedHost},
 		{"firefox with a trigger", EngineFirefox, "wal", keepBank,
 			"CREATE TABLE log(n); CREATE TRIGGER cookie_gone AFTER DELETE ON moz_cookies BEGIN INSERT INTO log VALUES(old.name); END"},
+		{"chromium partitioned, keep", EngineChromium, "wal", keepBank, chromiumPartitioned},
+		{"chromium partitioned, domains", EngineChromium, "wal", selector{domains: []string{"zoom.us"}}, chromiumPartitioned},
+		{"chromium partitioned, domains and keep", EngineChromium, "delete", selector{domains: []string{"zoom.us", "site7.example"}, keep: []string{"mybank.co.uk"}}, chromiumPartitioned},
+		{"firefox partitioned, keep", EngineFirefox, "wal", keepBank, firefoxPartitioned},
+		{"firefox partitioned, domains", EngineFirefox, "wal", selector{domains: []string{"zoom.us"}}, firefoxPartitioned},
+		{"firefox partitioned, numeric hosts", EngineFirefox, "wal", keepBank, firefoxUntypedHost + ";" + firefoxPartitioned},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			table, hostCol := cookieTable(tc.engine)
+			table, _ := cookieTable(tc.engine)
 			var want []string // the kept rows, as before the clear
 			var results []clearResult
 			var gone [][]byte
@@ -316,7 +364,7 @@ INSERT INTO c2 SELECT * FROM cookies; DROP TABLE cookies; ALTER TABLE c2 RENAME 
 					db.Close()
 				}
 				if want == nil {
-					want, gone = keptAndGone(t, path, table, hostCol, tc.sel)
+					want, gone = keptAndGone(t, path, tc.engine, tc.sel)
 				}
 				var res clearResult
 				var err error
@@ -358,6 +406,28 @@ INSERT INTO c2 SELECT * FROM cookies; DROP TABLE cookies; ALTER TABLE c2 RENAME 
 		})
 	}
 }
+
+// chromiumPartitioned adds CHIPS cookies (top_frame_site_key) to a
+// Chromium store: the bank's set in frames on zoom.us's and site7's pages
+// and on its own, a widget's on zoom.us's.
+const chromiumPartitioned = `INSERT INTO cookies(creation_utc, host_key, top_frame_site_key, name, value) VALUES
+ (11, 'www.mybank.co.uk', 'https://zoom.us', 'bankinzoom', 'VALUEbankinzoom0123'),
+ (12, '.mybank.co.uk', 'https://mybank.co.uk', 'bankinbank', 'VALUEbankinbank0123'),
+ (13, 'widget.example', 'http://zoom.us', 'widgetinzoom', 'VALUEwidgetinzoom0123'),
+ (14, 'www.mybank.co.uk', 'https://www.site7.example', 'bankinsite7', 'VALUEbankinsite70123'),
+ (15, 'www.mybank.co.uk.', 'https://us02web.zoom.us', 'bankinzoomsub', 'VALUEbankinzoomsub0123')`
+
+// firefoxPartitioned adds partitioned cookies to a Firefox store, their
+// partition in originAttributes as Firefox writes it (percent-encoded or
+// not, beside a container's userContextId), and a first-party-isolated
+// one and a container's unpartitioned one.
+const firefoxPartitioned = `INSERT INTO moz_cookies(host, originAttributes, name, value) VALUES
+ ('www.mybank.co.uk', '^partitionKey=%28https%2Czoom.us%29', 'bankinzoom', 'VALUEbankinzoom0123'),
+ ('.mybank.co.uk', '^partitionKey=(http,mybank.co.uk)', 'bankinbank', 'VALUEbankinbank0123'),
+ ('widget.example', '^userContextId=2&partitionKey=(http,zoom.us,8080)', 'widgetinzoom', 'VALUEwidgetinzoom0123'),
+ ('www.mybank.co.uk', '^firstPartyDomain=zoom.us', 'bankfpizoom', 'VALUEbankfpizoom0123'),
+ ('www.mybank.co.uk', '^userContextId=1', 'bankcontainer', 'VALUEbankcontainer0123'),
+ ('www.mybank.co.uk', '^partitionKey=%28https%2Csite7.example%29', 'bankinsite7', 'VALUEbankinsite70123')`
 
 // firefoxUntypedHost gives a Firefox store a host column without a type
 // (no browser's), holding NULL, integer, real, text and blob hosts: the
@@ -417,7 +487,7 @@ func TestKeepByRowidChecksTheHosts(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer tx.Rollback() //nolint:errcheck // it is meant to fail
-			plan, err := planKeep(t.Context(), tx, "moz_cookies", "host", sel)
+			plan, err := planKeep(t.Context(), tx, EngineFirefox, sel)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -587,27 +657,30 @@ func TestKeepRefusesUTF16(t *testing.T) {
 }
 
 // keptAndGone reads, before a clear, the rows sel keeps (as tableRows
-// gives them) and the values of those it removes.
-func keptAndGone(t *testing.T, path, table, hostCol string, sel selector) (kept []string, gone [][]byte) {
+// gives them) and the values of those it removes, asking sel row by row
+// about each cookie's host and partition.
+func keptAndGone(t *testing.T, path string, e Engine, sel selector) (kept []string, gone [][]byte) {
 	t.Helper()
+	table, hostCol := cookieTable(e)
+	partCol, partitionSite := cookiePartition(e)
 	all := tableRows(t, path, table)
 	db, err := sql.Open("sqlite", path+"?_pragma=query_only(1)")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.Query("SELECT " + hostCol + ", value FROM " + table + " ORDER BY rowid")
+	rows, err := db.Query("SELECT " + hostCol + ", " + partCol + ", value FROM " + table + " ORDER BY rowid")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	for i := 0; rows.Next(); i++ {
-		var host any
+		var host, partition any
 		var value []byte
-		if err := rows.Scan(&host, &value); err != nil {
+		if err := rows.Scan(&host, &partition, &value); err != nil {
 			t.Fatal(err)
 		}
-		if sel.remove(hostString(host)) {
+		if sel.removeCookie(hostString(host), partitionSite(hostString(partition))) {
 			gone = append(gone, value)
 		} else {
 			kept = append(kept, all[i])
