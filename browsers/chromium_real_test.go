@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -95,8 +94,8 @@ func TestChromiumRealProfile(t *testing.T) {
 		}
 		return b
 	}
-	bank := cookieNames(func(c siteCookie) bool { return strings.Contains(c.host, "mybank") })
-	notBank := cookieNames(func(c siteCookie) bool { return !strings.Contains(c.host, "mybank") })
+	bank := cookieNames(keptWithBank)
+	notBank := cookieNames(func(c siteCookie) bool { return !keptWithBank(c) })
 	everything := cookieNames(func(siteCookie) bool { return true })
 	db := func() string {
 		if files := cookieFiles(EngineChromium, filepath.Join(udd, "Default")); len(files) > 0 {
@@ -112,6 +111,7 @@ func TestChromiumRealProfile(t *testing.T) {
 		t.Fatalf("Chromium stored %d of %d cookies", len(got), len(everything))
 	}
 
+	assertPartitioned(t, db(), EngineChromium)
 	// 2. The browser runs again (and sends them all): skipped, nothing claimed.
 	b := run("check", "c1b", true)
 	srv.assertSent(t, "c1b", everything)

@@ -57,7 +57,7 @@ func firefoxProfile(t *testing.T, home, proxy string) string {
 		"network.stricttransportsecurity.preloadlist":                false,
 		"dom.security.https_first_schemeless":                        false,
 		"browser.newtabpage.activity-stream.feeds.system.topstories": false,
-		"network.cookie.cookieBehavior":                              0,
+		"network.cookie.cookieBehavior":                              5, // Firefox's own: frames' cookies partitioned
 	} {
 		prefs[k] = v
 	}
@@ -90,8 +90,8 @@ func TestFirefoxRealProfile(t *testing.T) {
 		return b
 	}
 	db := filepath.Join(dir, "cookies.sqlite")
-	bank := cookieNames(func(c siteCookie) bool { return strings.Contains(c.host, "mybank") })
-	notBank := cookieNames(func(c siteCookie) bool { return !strings.Contains(c.host, "mybank") })
+	bank := cookieNames(keptWithBank)
+	notBank := cookieNames(func(c siteCookie) bool { return !keptWithBank(c) })
 	everything := cookieNames(func(siteCookie) bool { return true })
 
 	// 1. Firefox sets every cookie and quits.
@@ -106,6 +106,7 @@ func TestFirefoxRealProfile(t *testing.T) {
 		}()))
 	}
 
+	assertPartitioned(t, db, EngineFirefox)
 	// 2. Firefox runs again: skipped, nothing claimed.
 	b := run("check", "f1b", true)
 	srv.assertSent(t, "f1b", everything)

@@ -25,6 +25,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -46,26 +47,45 @@ import (
 
 // siteCookie is one cookie the server sets.
 type siteCookie struct {
-	host   string // where it is set (the navigation's host)
+	host   string // where it is set (the navigation's or the frame's host)
 	name   string
 	domain string // Domain attribute, "" for a host-only cookie
+	// framedBy is, for a cookie set inside a frame, the host of the
+	// top-level page that frames host: the browser keeps it in that
+	// site's partition.
+	framedBy string
 }
 
 // testCookies are set by the server. Names are unique markers so the test
 // can look for them in the database files. Every host is also visited in
 // the check round, so domain cookies show up at their subdomains.
 var testCookies = []siteCookie{
-	{"zoom.us", "sgzoomhost", ""},
-	{"zoom.us", "sgzoomdomain", "zoom.us"},
-	{"us02web.zoom.us", "sgzoomsub", ""},
-	{"meet.google.com", "sgmeet", ""},
-	{"teams.microsoft.com", "sgteams", ""},
-	{"teams.microsoft.com", "sgmsdomain", "microsoft.com"},
-	{"whereby.com", "sgwhereby", ""},
-	{"notzoom.us", "sgnotzoom", ""},
-	{"www.mybank.co.uk", "sgbank", "mybank.co.uk"},
-	{"www.mybank.co.uk", "sgbankhost", ""},
-	{"xn--bcher-kva.example", "sgbuecher", ""}, // bücher.example, stored in its ASCII form
+	{"zoom.us", "sgzoomhost", "", ""},
+	{"zoom.us", "sgzoomdomain", "zoom.us", ""},
+	{"us02web.zoom.us", "sgzoomsub", "", ""},
+	{"meet.google.com", "sgmeet", "", ""},
+	{"teams.microsoft.com", "sgteams", "", ""},
+	{"teams.microsoft.com", "sgmsdomain", "microsoft.com", ""},
+	{"whereby.com", "sgwhereby", "", ""},
+	{"notzoom.us", "sgnotzoom", "", ""},
+	{"www.mybank.co.uk", "sgbank", "mybank.co.uk", ""},
+	{"www.mybank.co.uk", "sgbankhost", "", ""},
+	{"xn--bcher-kva.example", "sgbuecher", "", ""}, // bücher.example, stored in its ASCII form
+	// The bank's page framed by the last page: partitioned under bücher.example.
+	{framedHost, "sgbankframed", "", "xn--bcher-kva.example"},
+}
+
+// framedHost is the host the last page of a round frames (its frame sets
+// the cookies framed by that page's host, then ends the round).
+const framedHost = "www.mybank.co.uk"
+
+// sentKey is the key under which the server records the cookies a request
+// for host carried: the host, or for a frame "host framed by top".
+func sentKey(host, framedBy string) string {
+	if framedBy == "" {
+		return host
+	}
+	return host + " framed by " + framedBy
 }
 
 // domainsCleared are the sites the real-browser tests clear on their own
@@ -74,7 +94,16 @@ var testCookies = []siteCookie{
 var domainsCleared = []string{"zoom.us", "Bücher.Example"}
 
 func clearedByDomains(c siteCookie) bool {
-	return (strings.HasSuffix(c.host, "zoom.us") && c.host != "notzoom.us") || c.host == "xn--bcher-kva.example"
+	listed := func(h string) bool {
+		return (strings.HasSuffix(h, "zoom.us") && h != "notzoom.us") || h == "xn--bcher-kva.example"
+	}
+	return listed(c.host) || listed(c.framedBy)
+}
+
+// keptWithBank is whether a cookie stays when only mybank.co.uk is kept:
+// the bank's own, not those it set framed by another site.
+func keptWithBank(c siteCookie) bool {
+	return strings.Contains(c.host, "mybank") && c.framedBy == ""
 }
 
 // testHosts are visited in this order.
@@ -276,6 +305,10 @@ func (s *cookieServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	mode, run := parts[0], parts[1]
+	if parts[2] == "frame" {
+		s.serveFrame(w, r, host, mode, run)
+		return
+	}
 	if parts[2] == "ack" {
 		// The last page's image: the browser has taken in that page, and
 		// the cookies its response set, before it asks for this. (The
@@ -310,7 +343,7 @@ func (s *cookieServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if mode == "set" {
 		for _, c := range testCookies {
-			if c.host != host {
+			if c.host != host || c.framedBy != "" {
 				continue
 			}
 			hc := &http.Cookie{Name: c.name, Value: s.values[c.name], Path: "/", MaxAge: 86400, Domain: c.domain, Secure: r.TLS != nil, HttpOnly: true}
@@ -323,14 +356,53 @@ func (s *cookieServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html")
-	fmt.Fprintf(w, `<!doctype html><title>done</title><p>done</p><img src="/%s/%s/ack" alt="">`, mode, run)
+	// The frame's page ends the round: the page's load event waits for it.
+	fmt.Fprintf(w, `<!doctype html><title>done</title><p>done</p><iframe src="%s://%s/%s/%s/frame"></iframe>`, scheme, framedHost, mode, run)
 	s.mu.Lock()
 	if s.closer[run] {
 		// Closing the last window quits Firefox cleanly, which writes
 		// its cookies (SIGTERM does not).
-		fmt.Fprint(w, "<script>setTimeout(function(){window.close()}, 100)</script>")
+		fmt.Fprint(w, "<script>onload = function(){setTimeout(function(){window.close()}, 100)}</script>")
 	}
 	s.mu.Unlock()
+}
+
+// serveFrame answers the frame the last page of a round embeds: it records
+// the cookies the frame's request carried, sets (in a set round) the
+// cookies framed by the last host, partitioned (CHIPS needs Partitioned,
+// Secure and SameSite=None; over http Firefox partitions a frame's
+// cookies by itself), and ends the round with its image.
+func (s *cookieServer) serveFrame(w http.ResponseWriter, r *http.Request, host, mode, run string) {
+	top := testHosts[len(testHosts)-1]
+	if host != framedHost {
+		http.NotFound(w, r)
+		return
+	}
+	s.mu.Lock()
+	if s.seen[run] != nil {
+		got := map[string]bool{}
+		for _, c := range r.Cookies() {
+			got[c.Name] = true
+		}
+		s.seen[run][sentKey(host, top)] = got
+	}
+	// (r.TLS is nil inside the proxy's tunnels: the round's scheme says.)
+	https := s.scheme[run] == "https"
+	s.mu.Unlock()
+	if mode == "set" {
+		for _, c := range testCookies {
+			if c.host == host && c.framedBy == top {
+				hc := &http.Cookie{Name: c.name, Value: s.values[c.name], Path: "/", MaxAge: 86400, HttpOnly: true}
+				if https {
+					hc.Secure, hc.SameSite, hc.Partitioned = true, http.SameSiteNoneMode, true
+				}
+				http.SetCookie(w, hc)
+			}
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Type", "text/html")
+	fmt.Fprintf(w, `<!doctype html><title>frame</title><p>frame</p><img src="/%s/%s/ack" alt="">`, mode, run)
 }
 
 // sent returns the cookie names each host received in a run.
@@ -342,11 +414,17 @@ func (s *cookieServer) sent(run string) map[string]map[string]bool {
 
 // expectSent is which cookie names each host should receive if the named
 // cookies are still stored.
+// A cookie set in a frame goes only to that frame, framed by the same site.
 func expectSent(stored []string) map[string][]string {
 	out := map[string][]string{}
+	for _, c := range testCookies {
+		if c.framedBy != "" && slices.Contains(stored, c.name) {
+			out[sentKey(c.host, c.framedBy)] = append(out[sentKey(c.host, c.framedBy)], c.name)
+		}
+	}
 	for _, h := range testHosts {
 		for _, c := range testCookies {
-			if !slices.Contains(stored, c.name) {
+			if !slices.Contains(stored, c.name) || c.framedBy != "" {
 				continue
 			}
 			if c.host == h || (c.domain != "" && (h == c.domain || strings.HasSuffix(h, "."+c.domain))) {
@@ -372,7 +450,7 @@ func (s *cookieServer) assertSent(t *testing.T, run string, stored []string) {
 	t.Helper()
 	got := s.sent(run)
 	want := expectSent(stored)
-	for _, h := range testHosts {
+	for _, h := range append(slices.Clone(testHosts), sentKey(framedHost, testHosts[len(testHosts)-1])) {
 		var names []string
 		for n := range got[h] {
 			names = append(names, n)
@@ -527,4 +605,31 @@ func clearNow(t *testing.T, o Options) Report {
 		t.Fatalf("Clear: %v", err)
 	}
 	return rep
+}
+
+// assertPartitioned checks that the browser stored each framed cookie in
+// the partition of the site that framed it, as the engine records one,
+// and logs what it wrote.
+func assertPartitioned(t *testing.T, db string, e Engine) {
+	t.Helper()
+	table, hostCol := cookieTable(e)
+	partCol, partitionSite := cookiePartition(e)
+	conn, err := sql.Open("sqlite", db+"?_pragma=query_only(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, c := range testCookies {
+		if c.framedBy == "" {
+			continue
+		}
+		var host, partition string
+		if err := conn.QueryRow("SELECT "+hostCol+", "+partCol+" FROM "+table+" WHERE name = ?", c.name).Scan(&host, &partition); err != nil {
+			t.Fatalf("framed cookie %s: %v", c.name, err)
+		}
+		t.Logf("framed cookie %s stored as host %q, %s %q", c.name, host, partCol, partition)
+		if site := partitionSite(partition); host != c.host || site != c.framedBy {
+			t.Fatalf("framed cookie %s: host %q in the partition of %q, want %q in %q's", c.name, host, site, c.host, c.framedBy)
+		}
+	}
 }
