@@ -163,6 +163,16 @@ func sessionCookieKey(c map[string]any) string {
 	return b.String()
 }
 
+// sessionCookiePartition is the top-level site of a saved session cookie's
+// partition, from its originAttributes object (where Firefox writes
+// partitionKey unencoded: "(http,zoom.us)"), or "" when it has none.
+func sessionCookiePartition(c map[string]any) string {
+	oa, _ := c["originAttributes"].(map[string]any)
+	partitionKey, _ := oa["partitionKey"].(string)
+	firstParty, _ := oa["firstPartyDomain"].(string)
+	return firefoxSiteOf(partitionKey, firstParty)
+}
+
 // sessionCookies counts, over every session-restore file of a profile, the
 // distinct cookies and those the selector removes.
 type sessionCookies struct {
@@ -188,7 +198,7 @@ func (sc sessionCookies) filterState(v any, sel selector) bool {
 					}
 					key := sessionCookieKey(c)
 					sc.all[key] = true
-					if sel.remove(host) {
+					if sel.removeCookie(host, sessionCookiePartition(c)) {
 						sc.removed[key] = true
 						continue
 					}

@@ -190,6 +190,36 @@ func TestFirefoxSessionCookiesCleared(t *testing.T) {
 	}
 }
 
+// partitionedSessionState holds session cookies as Firefox 153 ESR saves
+// a frame's: partitionKey unencoded in the originAttributes object.
+const partitionedSessionState = `{"version":["sessionrestore",1],"windows":[],"cookies":[` +
+	`{"host":"www.mybank.co.uk","value":"bankinzoom","name":"bz","path":"/","originAttributes":{"firstPartyDomain":"","partitionKey":"(https,zoom.us)","privateBrowsingId":0,"userContextId":0},"isPartitioned":true},` +
+	`{"host":"widget.example","value":"widgetinzoom","name":"wi","path":"/","originAttributes":{"firstPartyDomain":"","partitionKey":"(http,us02web.zoom.us,8080)","privateBrowsingId":0,"userContextId":0}},` +
+	`{"host":"www.mybank.co.uk","value":"bankown","name":"bo","path":"/","originAttributes":{"firstPartyDomain":"","partitionKey":"","privateBrowsingId":0,"userContextId":0}},` +
+	`{"host":"widget.example","value":"widgetown","name":"wo","path":"/"}]}`
+
+// A saved session cookie set in a frame belongs to the site that framed it
+// too, as in the cookie database.
+func TestFirefoxSessionPartitionedCookies(t *testing.T) {
+	for _, tc := range []struct {
+		sel  selector
+		left string
+	}{
+		{selector{domains: []string{"zoom.us"}}, "bankown,widgetown"},
+		{selector{keep: []string{"mybank.co.uk"}}, "bankown"},
+		{selector{keep: []string{"mybank.co.uk", "zoom.us"}}, "bankinzoom,bankown"},
+	} {
+		dir := t.TempDir()
+		files := firefoxSessionProfile(t, dir, partitionedSessionState)
+		if _, err := clearFirefoxSession(dir, tc.sel, false); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(cookieValues(readSession(t, files[0])), ","); got != tc.left {
+			t.Errorf("%+v: left %s, want %s", tc.sel, got, tc.left)
+		}
+	}
+}
+
 func TestFirefoxSessionNoFiles(t *testing.T) {
 	cr, err := clearFirefoxSession(t.TempDir(), selector{}, false)
 	if err != nil || cr != (clearResult{}) {
