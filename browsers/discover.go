@@ -247,12 +247,11 @@ func parseINI(b []byte) []iniSection {
 }
 
 // firefoxProfiles lists the profiles named in root/profiles.ini, then
-// those only in its profile groups' databases (firefox_groups.go).
+// those only in its profile groups' databases (firefox_groups.go), then
+// every other profile folder under root that holds a cookie store, so that
+// no profile with cookies is passed over, with or without profiles.ini.
 func firefoxProfiles(browser, root string) []Profile {
-	b, err := os.ReadFile(filepath.Join(root, "profiles.ini"))
-	if err != nil {
-		return nil
-	}
+	b, _ := os.ReadFile(filepath.Join(root, "profiles.ini")) // none: no profile is named
 	var out []Profile
 	listed := map[string]bool{}
 	for _, s := range parseINI(b) {
@@ -274,5 +273,7 @@ func firefoxProfiles(browser, root string) []Profile {
 		listed[filepath.Clean(dir)] = true
 		out = append(out, Profile{Browser: browser, Engine: EngineFirefox, Name: name, Dir: dir, LockDir: dir, CookieFiles: cookieFiles(EngineFirefox, dir), dirName: filepath.Base(dir)})
 	}
-	return append(out, firefoxGroupProfiles(browser, root, listed)...)
+	out = append(out, firefoxGroupProfiles(browser, root, listed)...)
+	// Profiles that neither names still hold cookies.
+	return append(out, unlistedFirefoxProfiles(browser, root, listed)...)
 }

@@ -24,16 +24,15 @@ type groupProfileRow struct {
 
 // firefoxGroupProfiles lists the profiles of every profile group database
 // under root that are not already in known (directories from
-// profiles.ini).
+// profiles.ini), and adds them to it. A database that cannot be read is
+// passed over: its profiles are found as unlisted folders
+// (unlistedFirefoxProfiles).
 func firefoxGroupProfiles(browser, root string, known map[string]bool) []Profile {
 	dbs, _ := filepath.Glob(filepath.Join(root, "Profile Groups", "*.sqlite"))
 	var out []Profile
 	for _, db := range dbs {
 		rows, err := readGroupProfiles(db)
 		if err != nil {
-			// Its profiles cannot be listed: take every profile folder
-			// with a cookie store that profiles.ini does not name.
-			out = append(out, unlistedFirefoxProfiles(browser, root, known)...)
 			continue
 		}
 		for _, r := range rows {
@@ -59,8 +58,11 @@ func firefoxGroupProfiles(browser, root string, known map[string]bool) []Profile
 
 // unlistedFirefoxProfiles lists the folders holding a cookies.sqlite
 // where Firefox makes profiles (root itself on Linux, root/Profiles on
-// macOS and Windows) that known does not hold, and adds them to it: the
-// profiles a group database that could not be read would have named.
+// macOS and Windows) that known does not hold, and adds them to it: a
+// profile Firefox was started with by folder (firefox --profile
+// ~/.mozilla/firefox/adhoc.session), one whose profiles.ini entry was
+// removed, or one a group database that could not be read would have
+// named.
 func unlistedFirefoxProfiles(browser, root string, known map[string]bool) []Profile {
 	var out []Profile
 	for _, parent := range []string{root, filepath.Join(root, "Profiles")} {

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -112,5 +113,51 @@ func TestFirefoxGroupDatabaseUnreadable(t *testing.T) {
 	}
 	if len(ps) != 2 || ps[1].Dir != work {
 		t.Fatalf("profiles %+v, want the original and %s", ps, work)
+	}
+}
+
+// A profile folder that profiles.ini does not name (Firefox started with
+// --profile on a folder of its own) is found and cleared like the named
+// ones, once, whether or not there is a profiles.ini; a folder without a
+// cookie store is not a profile.
+func TestFirefoxUnlistedProfileFolders(t *testing.T) {
+	for _, withINI := range []bool{true, false} {
+		home := t.TempDir()
+		root := filepath.Join(home, ".mozilla", "firefox")
+		named := filepath.Join(root, "ab.default-release")
+		absolute := filepath.Join(root, "cd.absolute")
+		adhoc := filepath.Join(root, "adhoc.session")
+		want := []string{named, absolute, adhoc} // without profiles.ini all three are unlisted
+		if withINI {
+			writeFile(t, filepath.Join(root, "profiles.ini"), "[Profile0]\nName=original\nIsRelative=1\nPath=ab.default-release\n\n"+
+				"[Profile1]\nName=absolute\nIsRelative=0\nPath="+absolute+"/\n")
+		}
+		for _, dir := range []string{named, absolute, adhoc} {
+			writeCookieDB(t, filepath.Join(dir, "cookies.sqlite"), EngineFirefox, "wal", sampleCookies)
+		}
+		if err := os.MkdirAll(filepath.Join(root, "Crash Reports"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		env := Env{Home: home, GOOS: "linux"}
+		ps, err := Discover(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dirs []string
+		for _, p := range ps {
+			dirs = append(dirs, filepath.Clean(p.Dir))
+		}
+		slices.Sort(dirs)
+		slices.Sort(want)
+		if !slices.Equal(dirs, want) {
+			t.Fatalf("profiles.ini %v: found %v, want %v", withINI, dirs, want)
+		}
+		rep, err := Clear(t.Context(), Options{Env: &env, Profiles: []string{"adhoc.session"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := resultFor(t, rep, Firefox); r.Status != StatusCleared || r.Removed != len(sampleCookies) {
+			t.Errorf("profiles.ini %v: clearing the unlisted profile: %+v", withINI, r)
+		}
 	}
 }
