@@ -573,9 +573,12 @@ type keepPlan struct {
 	cols       []string // the table's columns, for copying aside
 	keptRowids []int64  // the kept rows' rowids, when the scan found them (see scanHosts)
 	keptRows   [][]any  // with copyAside, the kept rows as stored: rowid, then cols
-	// partitionedGone are the rowids of partitioned cookies that go though
-	// their host stays (see partitionedGoing): rows of kept hosts, counted
-	// in kept and read into keptRows, that clearing removes too.
+	// partitioned are the kept hosts the scan saw with a partition (see
+	// scanHosts); partitionedGone the rowids of partitioned cookies that
+	// go though their host stays (see partitionedGoing): rows of kept
+	// hosts, counted in kept and read into keptRows, that clearing
+	// removes too.
+	partitioned     []any
 	partitionedGone []int64
 }
 
@@ -601,8 +604,11 @@ func (p keepPlan) stays() int { return p.kept - len(p.partitionedGone) }
 // counted as they are read (one pass, not two), or here when they are
 // not. Copying aside, the plan reads the kept rows themselves (readKept),
 // so that the writer only empties the table and puts them back. Last, the
-// rows with a partition are read (partitionedGoing) and those that go
-// though their host stays listed: kept counts them, stays does not.
+// rows with a partition of the kept hosts are read (partitionedGoing) and
+// those that go though their host stays listed (kept counts them, stays
+// does not): the scan notes which kept hosts have such rows, so a store
+// without any costs no more reads; otherwise they are found through the
+// host's index when fewer hosts stay than go, or by reading every row.
 func planKeep(ctx context.Context, tx *sql.Tx, e Engine, sel selector) (keepPlan, error) {
 	table, col := cookieTable(e)
 	plan := keepPlan{kept: -1}
@@ -619,9 +625,13 @@ func planKeep(ctx context.Context, tx *sql.Tx, e Engine, sel selector) (keepPlan
 	if err != nil {
 		return plan, err
 	}
+	part, err := partitionExpr(ctx, tx, e)
+	if err != nil {
+		return plan, err
+	}
 	scanned := false
 	if !indexed {
-		if scanned, err = scanHosts(ctx, tx, table, col, sel, &plan); err != nil {
+		if scanned, err = scanHosts(ctx, tx, table, col, part, sel, &plan); err != nil {
 			return plan, err
 		}
 	}
@@ -630,8 +640,23 @@ func planKeep(ctx context.Context, tx *sql.Tx, e Engine, sel selector) (keepPlan
 			return plan, err
 		}
 	}
-	if plan.partitionedGone, err = partitionedGoing(ctx, tx, e, sel); err != nil {
-		return plan, err
+	// The partitioned rows of kept hosts: of the hosts the scan saw with
+	// one, or of the kept hosts through the host's index when fewer stay
+	// than go, or else of every host (nil).
+	var hosts []any
+	look := true
+	switch {
+	case scanned:
+		hosts, look = plan.partitioned, len(plan.partitioned) > 0
+	case len(plan.keep) == 0:
+		look = false
+	case indexed && len(plan.keep) <= len(plan.gone):
+		hosts = plan.keep
+	}
+	if look {
+		if plan.partitionedGone, err = partitionedGoing(ctx, tx, e, part, sel, hosts); err != nil {
+			return plan, err
+		}
 	}
 	switch {
 	case len(plan.gone) == 0 && len(plan.partitionedGone) == 0:
@@ -787,8 +812,9 @@ func distinctHosts(ctx context.Context, tx *sql.Tx, table, col string, sel selec
 const storeDriver = "sessionguard-sqlite"
 
 // hostStaysFunc is the SQL function scanHosts reads the store with:
-// hostStaysFunc(scan, host) hands a row's host to the hostScan registered
-// as scan and returns whether the row stays. A scalar function: SQLite
+// hostStaysFunc(scan, host, partition) hands a row's host to the hostScan
+// registered as scan and returns whether the row stays by its host; the
+// scan notes a kept host whose row has a partition. A scalar function: SQLite
 // calls an aggregate's step through more of the driver's bookkeeping.
 const hostStaysFunc = "sessionguard_host_stays"
 
@@ -797,7 +823,7 @@ var storeSQLite = &sqlite.Driver{}
 
 func init() {
 	storeSQLite.MustRegisterFunction(hostStaysFunc, &sqlite.FunctionImpl{
-		NArgs: 2,
+		NArgs: 3,
 		// The host is read in place; hostStays copies it before keeping it.
 		VolatileArgs: true,
 		Scalar:       hostStays,
@@ -868,6 +894,10 @@ type hostScan struct {
 	keep, gone []any
 	rows       int
 	numeric    bool // a host was an INTEGER or REAL: the scan does not count
+	// partitioned are the kept hosts seen in a row with a partition, as
+	// stored, told apart by storageKey in partitionedSeen.
+	partitioned     []any
+	partitionedSeen map[string]bool
 }
 
 func hostStays(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
@@ -903,9 +933,29 @@ func hostStays(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, er
 		s.numeric = true
 	}
 	if stays {
+		if hasPartition(args[2]) {
+			s.notePartitioned(args[1])
+		}
 		return int64(1), nil
 	}
 	return int64(0), nil
+}
+
+// notePartitioned lists a kept host (in SQLite's memory: copied) seen in a
+// row with a partition, once.
+func (s *hostScan) notePartitioned(host any) {
+	k, _ := storageKey(host) // a copy
+	if s.partitionedSeen[k] {
+		return
+	}
+	s.partitionedSeen[k] = true
+	switch h := host.(type) {
+	case string:
+		host = strings.Clone(h)
+	case []byte:
+		host = slices.Clone(h)
+	}
+	s.partitioned = append(s.partitioned, host)
 }
 
 // decide asks the selector about a host seen for the first time, as
@@ -928,15 +978,15 @@ func (s *hostScan) decide(stored any, host string) bool {
 // back if a row was missed or asked about twice. It reports false, and
 // leaves plan as it was, if a host is an INTEGER or REAL: SQLite compares
 // those by number (7 = 7.0), which hostScan does not.
-func scanHosts(ctx context.Context, tx *sql.Tx, table, col string, sel selector, plan *keepPlan) (bool, error) {
-	scan := &hostScan{sel: sel, text: map[string]bool{}, blob: map[string]bool{}}
+func scanHosts(ctx context.Context, tx *sql.Tx, table, col, part string, sel selector, plan *keepPlan) (bool, error) {
+	scan := &hostScan{sel: sel, text: map[string]bool{}, blob: map[string]bool{}, partitionedSeen: map[string]bool{}}
 	hostScans.add(scan)
 	hostScanLatest.Store(scan)
 	defer func() {
 		hostScanLatest.CompareAndSwap(scan, nil)
 		hostScans.remove(scan)
 	}()
-	kept, err := tx.QueryContext(ctx, "SELECT rowid FROM "+table+" WHERE "+hostStaysFunc+"(?1, "+col+")", scan.id)
+	kept, err := tx.QueryContext(ctx, "SELECT rowid FROM "+table+" WHERE "+hostStaysFunc+"(?1, "+col+", "+part+")", scan.id)
 	if err != nil {
 		return false, classify(err)
 	}
@@ -959,6 +1009,7 @@ func scanHosts(ctx context.Context, tx *sql.Tx, table, col string, sel selector,
 		return false, nil
 	}
 	plan.rows, plan.keep, plan.gone, plan.kept = scan.rows, scan.keep, scan.gone, len(rowids)
+	plan.partitioned = scan.partitioned
 	if rowidsOK {
 		plan.keptRowids = rowids
 	}
@@ -969,39 +1020,52 @@ func scanHosts(ctx context.Context, tx *sql.Tx, table, col string, sel selector,
 // though the selector keeps their host (a bank's cookie set in a frame on
 // zoom.us's page, clearing zoom.us or keeping only the bank): planning by
 // host decides for the host alone, which keeps such a row and never
-// removes one that should stay (see selector.remove). Only rows with a
-// partition are read, those of a store that has the engine's partition
+// removes one that should stay (see selector.remove). It reads the rows
+// with a partition (part, see partitionExpr) of the given hosts, or of
+// every host when hosts is nil; none in a store without the partition
 // column.
-func partitionedGoing(ctx context.Context, tx *sql.Tx, e Engine, sel selector) ([]int64, error) {
-	part, err := partitionExpr(ctx, tx, e)
-	if err != nil || part == "''" {
-		return nil, err
+func partitionedGoing(ctx context.Context, tx *sql.Tx, e Engine, part string, sel selector, hosts []any) ([]int64, error) {
+	if part == "''" {
+		return nil, nil
 	}
 	table, col := cookieTable(e)
 	_, partitionSite := cookiePartition(e)
-	rows, err := tx.QueryContext(ctx, "SELECT rowid, "+col+", "+part+" FROM "+table+" WHERE "+part+" <> ''")
-	if err != nil {
-		return nil, classify(err)
-	}
-	defer rows.Close()
 	var gone []int64
-	for rows.Next() {
-		var rowid, host, key any
-		if err := rows.Scan(&rowid, &host, &key); err != nil {
-			return nil, classify(err)
+	read := func(in string, args []any) (int, error) {
+		rows, err := tx.QueryContext(ctx, "SELECT rowid, "+col+", "+part+" FROM "+table+" WHERE "+in+" AND "+part+" <> ''", args...)
+		if err != nil {
+			return 0, classify(err)
 		}
-		h := hostString(host)
-		if sel.remove(h) || !sel.removeCookie(h, partitionSite(hostString(key))) {
-			continue
+		defer rows.Close()
+		for rows.Next() {
+			var rowid, host, key any
+			if err := rows.Scan(&rowid, &host, &key); err != nil {
+				return 0, classify(err)
+			}
+			h := hostString(host)
+			if sel.remove(h) || !sel.removeCookie(h, partitionSite(hostString(key))) {
+				continue
+			}
+			id, ok := rowid.(int64)
+			if !ok { // a column named "rowid"
+				return 0, fmt.Errorf("%w: %s has a column named rowid", ErrSchema, table)
+			}
+			gone = append(gone, id)
 		}
-		id, ok := rowid.(int64)
-		if !ok { // a column named "rowid"
-			return nil, fmt.Errorf("%w: %s has a column named rowid", ErrSchema, table)
-		}
-		gone = append(gone, id)
+		return 0, classify(rows.Err())
 	}
-	return gone, classify(rows.Err())
+	var err error
+	if hosts == nil {
+		_, err = read("1", nil)
+	} else {
+		_, err = forHosts(col, hosts, read)
+	}
+	return gone, err
 }
+
+// hasPartition reports whether a partition column value is other than
+// the empty string, as SQL's comparison tells (NULL is not).
+func hasPartition(v any) bool { return v != nil && v != "" }
 
 // hostIndexed reports whether an index of table leads with the host
 // column col, so that counting the rows of some hosts takes a few index

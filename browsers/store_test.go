@@ -545,7 +545,7 @@ func TestHostStaysFindsItsScan(t *testing.T) {
 		{older, unsafe.String(&text[0], len(text)), 1}, {newer, unsafe.String(&text[0], len(text)), 0},
 		{older, blob, 1}, {older, nil, 0}, {older, "other.example", 0},
 	} {
-		got, err := hostStays(nil, []driver.Value{c.scan.id, c.host})
+		got, err := hostStays(nil, []driver.Value{c.scan.id, c.host, ""})
 		if err != nil || got != c.want {
 			t.Errorf("scan %d, host %#v: %v, %v; want %d", c.scan.id, c.host, got, err, c.want)
 		}
@@ -561,7 +561,7 @@ func TestHostStaysFindsItsScan(t *testing.T) {
 	if fmt.Sprint(newer.gone) != "[www.a.example]" || newer.rows != 1 {
 		t.Errorf("newer scan: gone %q of %d rows", newer.gone, newer.rows)
 	}
-	if _, err := hostStays(nil, []driver.Value{newer.id + 1, "a.example"}); err == nil {
+	if _, err := hostStays(nil, []driver.Value{newer.id + 1, "a.example", ""}); err == nil {
 		t.Error("a scan that is not under way was found")
 	}
 }
@@ -614,7 +614,7 @@ func TestScanNumbersStaySmall(t *testing.T) {
 		}
 		defer tx.Rollback() //nolint:errcheck // it only read
 		var plan keepPlan
-		if ok, err := scanHosts(t.Context(), tx, "moz_cookies", "host", sel, &plan); !ok || err != nil || plan.kept != 2000/70+1 {
+		if ok, err := scanHosts(t.Context(), tx, "moz_cookies", "host", "originAttributes", sel, &plan); !ok || err != nil || plan.kept != 2000/70+1 {
 			t.Fatalf("scan: %v, %v, kept %d", ok, err, plan.kept)
 		}
 	}
