@@ -19,7 +19,11 @@
 //	    query: team=ID or name (optional), since=2026-01-31 | RFC 3339 | 30d (optional)
 //	    devices: seen since; results: of check runs started since; sessions: at or after.
 //	GET /exports/subject.json?device=ID
-//	GET /exports/subject.json?practitioner=NAME
+//	POST /exports/subject.json
+//	    form: device=ID or practitioner=NAME (exactly one). A practitioner
+//	    is a person's name: it goes in a form body, never in the address
+//	    (which browsers keep in their history and proxies log), so GET
+//	    with practitioner= is refused (400).
 //	POST /privacy/erase
 //	    form: device=ID or practitioner=NAME (exactly one),
 //	          confirm= the same device ID or practitioner again (required),
@@ -91,6 +95,7 @@ func NewHandler(st store.Store, o Options) http.Handler {
 	h := &handler{st: st, o: o}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /exports/subject.json", h.subject)
+	mux.HandleFunc("POST /exports/subject.json", h.subject)
 	mux.HandleFunc("GET /exports/{file}", h.export)
 	mux.HandleFunc("POST /privacy/erase", h.erase)
 	mux.HandleFunc("POST /privacy/practitioner", h.practitioner)
@@ -205,6 +210,15 @@ func (h *handler) subject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
+	if r.Method == http.MethodPost {
+		if !postForm(w, r) {
+			return
+		}
+		q = r.PostForm
+	} else if q.Has("practitioner") {
+		http.Error(w, "A practitioner's name is sent in a form (POST), never in the address, which browsers and proxies keep.", http.StatusBadRequest)
+		return
+	}
 	a := &attachment{w: w, contentType: "application/json", filename: "sessionguard-subject-access-" + time.Now().UTC().Format("20060102T150405Z") + ".json"}
 	n, err := SubjectExport(r.Context(), h.st, a, Subject{DeviceID: q.Get("device"), Practitioner: q.Get("practitioner")}, actor)
 	if err != nil {

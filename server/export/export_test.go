@@ -280,7 +280,8 @@ func TestExportRefusals(t *testing.T) {
 		{"GET", "/exports/subject.json", true, http.StatusBadRequest},
 		{"GET", "/exports/subject.json?device=" + f.a1 + "&practitioner=Jane+Smith", true, http.StatusBadRequest},
 		{"GET", "/exports/subject.json?device=nope", true, http.StatusNotFound},
-		{"GET", "/exports/subject.json?practitioner=Nobody", true, http.StatusNotFound},
+		{"GET", "/exports/subject.json?practitioner=Jane+Smith", true, http.StatusBadRequest}, // a name never in the address
+		{"POST", "/exports/subject.json?practitioner=Nobody", true, http.StatusBadRequest},    // nor in a POST's address
 		{"POST", "/privacy/erase", false, http.StatusForbidden},
 	}
 	for _, tc := range tests {
@@ -351,7 +352,22 @@ func TestSubjectExport(t *testing.T) {
 		t.Error("the subject export holds the device token or its hash")
 	}
 
-	resp, body = get(t, srv, "/exports/subject.json?practitioner="+url.QueryEscape(" Jane Smith "))
+	resp = postForm(t, srv, "/exports/subject.json", url.Values{"practitioner": {"Nobody"}})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("practitioner nobody has: %d, want 404", resp.StatusCode)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/exports/subject.json", strings.NewReader(url.Values{"practitioner": {" Jane Smith "}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Test-Admin", "alice")
+	if resp, err = srv.Client().Do(req); err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
 	doc = subjectDoc{}
 	if err := json.Unmarshal(body, &doc); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("practitioner export: %d %v", resp.StatusCode, err)

@@ -46,7 +46,8 @@ type Options struct {
 	// server terminates TLS or sits behind a TLS proxy; false only for plain
 	// http on loopback (make run, tests).
 	SecureCookies bool
-	// Exports serves GET /exports/… and POST /privacy/… (see package
+	// Exports serves GET /exports/…, POST /exports/subject.json and
+	// POST /privacy/… (see package
 	// export); the dashboard mounts it behind admin login and CSRF checks.
 	Exports http.Handler
 	// StaleAfter is how long without a check run makes a device "stale"
@@ -187,6 +188,8 @@ func (d *dashboard) routes() http.Handler {
 	if d.o.Exports != nil {
 		mux.Handle("GET /exports/", auth(d.o.Exports.ServeHTTP))
 		mux.Handle("POST /privacy/", d.sameOrigin(d.requireLogin(d.checkExportCSRF(d.o.Exports))))
+		// A practitioner's subject access export: the name in a form.
+		mux.Handle("POST /exports/subject.json", d.sameOrigin(d.requireLogin(d.checkExportCSRF(d.o.Exports))))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		d.renderError(w, r, http.StatusNotFound, "There is no such page.")

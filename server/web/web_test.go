@@ -808,8 +808,11 @@ func TestRealExports(t *testing.T) {
 	if got := elementText(c.get(p.header.Get("Location")).body, "practitioner"); got != "Sam Counsellor" {
 		t.Errorf("device page practitioner %q", got)
 	}
-	if p := c.get("/exports/subject.json?practitioner=" + url.QueryEscape("Sam Counsellor")); p.status != http.StatusOK || !strings.Contains(p.body, "CASE-0042") {
+	if p := c.post("/exports/subject.json", url.Values{"csrf_token": {c.csrf("/data-protection")}, "practitioner": {"Sam Counsellor"}}); p.status != http.StatusOK || !strings.Contains(p.body, "CASE-0042") {
 		t.Errorf("subject access: %d %.200q", p.status, p.body)
+	}
+	if p := c.post("/exports/subject.json", url.Values{"practitioner": {"Sam Counsellor"}}); p.status != http.StatusForbidden {
+		t.Errorf("subject access without the CSRF token: %d, want 403", p.status)
 	}
 	// Erasure needs the subject twice; a mismatch erases nothing.
 	p = c.post("/privacy/erase", url.Values{"csrf_token": {token}, "device": {dev}, "confirm": {"typo"}, "return": {"/data-protection"}})
