@@ -986,7 +986,7 @@ func scanHosts(ctx context.Context, tx *sql.Tx, table, col, part string, sel sel
 		hostScanLatest.CompareAndSwap(scan, nil)
 		hostScans.remove(scan)
 	}()
-	kept, err := tx.QueryContext(ctx, "SELECT rowid FROM "+table+" WHERE "+hostStaysFunc+"(?1, "+col+", "+part+")", scan.id)
+	kept, err := tx.QueryContext(ctx, "SELECT rowid FROM "+table+" WHERE "+hostStaysFunc+"(?1, "+col+", "+part+")", scan.id) //nolint:gosec // table, col and part are this package's names (cookieTable, partitionExpr), never read from the store
 	if err != nil {
 		return false, classify(err)
 	}
@@ -1032,7 +1032,7 @@ func partitionedGoing(ctx context.Context, tx *sql.Tx, e Engine, part string, se
 	_, partitionSite := cookiePartition(e)
 	var gone []int64
 	read := func(in string, args []any) (int, error) {
-		rows, err := tx.QueryContext(ctx, "SELECT rowid, "+col+", "+part+" FROM "+table+" WHERE "+in+" AND "+part+" <> ''", args...)
+		rows, err := tx.QueryContext(ctx, "SELECT rowid, "+col+", "+part+" FROM "+table+" WHERE "+in+" AND "+part+" <> ''", args...) //nolint:gosec // names from cookieTable and partitionExpr; the hosts are bound arguments
 		if err != nil {
 			return 0, classify(err)
 		}
