@@ -2,6 +2,7 @@ package unixlogin
 
 import (
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -261,22 +262,13 @@ func (w *walker) walk(k walkKey) []pathEnd {
 			if !o.sure {
 				end.sure, end.unsure = false, k.pos
 			}
-			if !containsEnd(ends, end) {
+			if !slices.Contains(ends, end) {
 				ends = append(ends, end)
 			}
 		}
 	}
 	w.memo[k] = ends
 	return ends
-}
-
-func containsEnd(ends []pathEnd, e pathEnd) bool {
-	for _, x := range ends {
-		if x == e {
-			return true
-		}
-	}
-	return false
 }
 
 // step applies the rule at pos's action for ret to state, as libpam does,
