@@ -31,7 +31,7 @@ Every change is written to the audit log with the actor "cli".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(e.adminCreateCommand(), e.adminListCommand(), e.adminDisableCommand(), e.adminSetPasswordCommand())
+	cmd.AddCommand(e.adminCreateCommand(), e.adminListCommand(), e.adminDisableCommand(), e.adminEnableCommand(), e.adminSetPasswordCommand())
 	return cmd
 }
 
@@ -121,6 +121,31 @@ sessions end at once. The account and its audit trail are kept.`,
 					return err
 				}
 				fmt.Fprintf(e.stderr, "Disabled admin %q; their sessions have ended.\n", name)
+				return nil
+			})
+		},
+	}
+}
+
+func (e *env) adminEnableCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "enable NAME",
+		Short: "Let a disabled admin sign in again",
+		Long: `Enable an admin account that was disabled: it signs in again with its
+password as it was. To give it a new password too, run admin set-password.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			return e.withStore(cmd.Context(), func(ctx context.Context, st store.Store) error {
+				if err := st.EnableAdmin(ctx, name); errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("there is no admin named %q (see admin list)", name)
+				} else if err != nil {
+					return err
+				}
+				if err := cliAudit(ctx, st, "admin.enable", name); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stderr, "Enabled admin %q: they can sign in again.\n", name)
 				return nil
 			})
 		},

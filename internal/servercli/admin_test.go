@@ -93,6 +93,17 @@ func TestAdminCommands(t *testing.T) {
 		t.Errorf("list: %d\n%s", code, out)
 	}
 
+	// A disabled admin can be let back in (a tester found no way to).
+	if code, _, _ := run(t, dsn, "admin", "enable", "bob"); code != 0 {
+		t.Fatalf("enable: %d", code)
+	}
+	if code, out, _ = run(t, dsn, "admin", "list"); strings.Contains(out, "disabled") {
+		t.Errorf("bob still disabled: %d\n%s", code, out)
+	}
+	if code, _, errOut := run(t, dsn, "admin", "enable", "nobody"); code == 0 || !strings.Contains(errOut, "no admin named") {
+		t.Errorf("enable nobody: %d %q", code, errOut)
+	}
+
 	// Every change is in the audit log, by "cli", with no password.
 	st, err := store.Open(t.Context(), dsn)
 	if err != nil {
@@ -110,7 +121,7 @@ func TestAdminCommands(t *testing.T) {
 			t.Error("a password reached the audit log")
 		}
 	}
-	want := "cli admin.disable bob|cli admin.set_password alice|cli admin.create bob|cli admin.create alice"
+	want := "cli admin.enable bob|cli admin.disable bob|cli admin.set_password alice|cli admin.create bob|cli admin.create alice"
 	if strings.Join(got, "|") != want {
 		t.Errorf("audit log %q, want %q", strings.Join(got, "|"), want)
 	}

@@ -29,6 +29,9 @@ type AdminStore interface {
 	SetAdminPassword(ctx context.Context, name, passwordHash string) error
 	// DisableAdmin stops an account signing in and ends its login sessions.
 	DisableAdmin(ctx context.Context, name string) error
+	// EnableAdmin lets a disabled account sign in again (with its
+	// password as it is; an enabled one is left as it is).
+	EnableAdmin(ctx context.Context, name string) error
 	// SetAdminTimeZone sets the IANA time zone the dashboard shows the
 	// admin's times in (the caller validates it against the tz database).
 	SetAdminTimeZone(ctx context.Context, name, zone string) error

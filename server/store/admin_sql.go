@@ -103,6 +103,10 @@ func (s *sqlStore) DisableAdmin(ctx context.Context, name string) error {
 	return s.adminUpdate(ctx, "disabling admin", name, `UPDATE admins SET disabled_at = COALESCE(disabled_at, ?) WHERE name = ?`, toMicros(now()))
 }
 
+func (s *sqlStore) EnableAdmin(ctx context.Context, name string) error {
+	return s.adminUpdate(ctx, "enabling admin", name, `UPDATE admins SET disabled_at = NULL WHERE name = ?`)
+}
+
 func (s *sqlStore) SetAdminTimeZone(ctx context.Context, name, zone string) error {
 	if zone == "" || len(zone) > 64 {
 		return fmt.Errorf("%w: time zone %q", ErrInvalid, zone)
