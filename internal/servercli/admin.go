@@ -191,7 +191,8 @@ func (e *env) changePassword(ctx context.Context, passwordFile, name, action str
 	if err != nil {
 		return err
 	}
-	return e.withStore(ctx, func(ctx context.Context, st store.Store) error {
+	// The first admin is made on a new database (admin create).
+	return e.withStoreAt(ctx, action == "admin.create", func(ctx context.Context, st store.Store) error {
 		if err := apply(ctx, st, hash); err != nil {
 			return err
 		}

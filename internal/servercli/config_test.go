@@ -2,6 +2,8 @@ package servercli
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,11 +40,11 @@ OTHER_PROGRAM_SETTING=ignored
 
 	envDB := filepath.Join(dir, "from-env.db")
 	t.Setenv("SESSIONGUARD_SERVER_DB", "sqlite:"+envDB)
-	if code, _, errOut := cli("--config", config, "enroll-secret", "list"); code != 0 || !strings.Contains(errOut, "from the environment (SESSIONGUARD_SERVER_DB)") {
+	if code, _, errOut := cli("--config", config, "migrate"); code != 0 || !strings.Contains(errOut, "from the environment (SESSIONGUARD_SERVER_DB)") {
 		t.Errorf("the environment does not win over the file: %d %q", code, errOut)
 	}
 	flagDB := filepath.Join(dir, "from-flag.db")
-	if code, _, errOut := cli("--config", config, "--db", "sqlite:"+flagDB, "admin", "list"); code != 0 || !strings.Contains(errOut, "sqlite:"+flagDB+" (from --db)") {
+	if code, _, errOut := cli("--config", config, "--db", "sqlite:"+flagDB, "migrate"); code != 0 || !strings.Contains(errOut, "sqlite:"+flagDB+" (from --db)") {
 		t.Errorf("--db does not win: %d %q", code, errOut)
 	}
 
@@ -52,6 +54,40 @@ OTHER_PROGRAM_SETTING=ignored
 	if code, _, errOut := cli("admin", "list"); code != 0 || !strings.Contains(errOut, "(from "+config+")") {
 		t.Errorf("SESSIONGUARD_SERVER_CONFIG: %d %q", code, errOut)
 	}
+}
+
+// TestMistypedDatabaseIsNotCreated: a command that reads or changes what
+// is there (admin list, export, subject-access) on a --db path holding no
+// database says so, naming where the path came from, and makes nothing;
+// a tester's mistyped --db left an empty database and its folders behind
+// ("No admin accounts yet", exit 0). admin create, the first-run step,
+// still makes one.
+func TestMistypedDatabaseIsNotCreated(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "typo", "sg.db")
+	for _, args := range [][]string{{"admin", "list"}, {"export", "devices", "-o", filepath.Join(dir, "d.csv")}, {"subject-access", "export", "--device", "x"}, {"enroll-secret", "list"}} {
+		var out, errOut bytes.Buffer
+		code := Main(append([]string{"--db", "sqlite:" + missing}, args...), &out, &errOut)
+		if code == 0 || !strings.Contains(errOut.String(), "there is no database at "+missing+" (from --db)") {
+			t.Errorf("%v: %d %q", args, code, errOut.String())
+		}
+		if _, err := os.Stat(filepath.Dir(missing)); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("%v made %s: %v", args, filepath.Dir(missing), err)
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := Main([]string{"--db", "sqlite:" + missing, "admin", "create", "--name", "alice", "--password-file", writePassword(t)}, &out, &errOut); code != 0 {
+		t.Fatalf("admin create on a new database: %d %q", code, errOut.String())
+	}
+}
+
+func writePassword(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(p, []byte("correct horse battery staple 42\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func TestSettingsFileErrors(t *testing.T) {

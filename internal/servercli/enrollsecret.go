@@ -60,7 +60,7 @@ a roll-out's secret both, so a leaked one cannot enrol devices for ever.`,
 				}
 				limits.ExpiresAt = time.Now().Add(d)
 			}
-			return e.withStore(cmd.Context(), func(ctx context.Context, st store.Store) error {
+			return e.withNewStore(cmd.Context(), func(ctx context.Context, st store.Store) error {
 				t, created, err := ensureTeam(ctx, st, team)
 				if err != nil {
 					return err
@@ -184,8 +184,18 @@ func parseDays(s string) (time.Duration, error) {
 }
 
 // withStore opens and migrates the database, runs fn and closes it.
+// withStore runs fn on the database, which must be there already (see
+// openStore); withNewStore may create it.
 func (e *env) withStore(ctx context.Context, fn func(context.Context, store.Store) error) error {
-	st, err := e.openStore(ctx)
+	return e.withStoreAt(ctx, false, fn)
+}
+
+func (e *env) withNewStore(ctx context.Context, fn func(context.Context, store.Store) error) error {
+	return e.withStoreAt(ctx, true, fn)
+}
+
+func (e *env) withStoreAt(ctx context.Context, create bool, fn func(context.Context, store.Store) error) error {
+	st, err := e.openStore(ctx, create)
 	if err != nil {
 		return err
 	}

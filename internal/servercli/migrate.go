@@ -18,7 +18,7 @@ serialise their migrations with an advisory lock).`,
   sessionguard-server migrate --db postgres://sg:…@db/sessionguard`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := e.openStore(cmd.Context())
+			st, err := e.openStore(cmd.Context(), true)
 			if err != nil {
 				return err
 			}

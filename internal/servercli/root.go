@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
@@ -158,9 +159,20 @@ func (e *env) applyEnvironment(cmd *cobra.Command) error {
 }
 
 // openStore opens the --db database and brings its schema up to date.
-func (e *env) openStore(ctx context.Context) (store.Store, error) {
+// openStore opens (and migrates) the database --db names. create says
+// whether a SQLite database that is not there yet may be made: by serve,
+// migrate and the first-run commands (admin create, enroll-secret
+// create); any other command on a path that holds none says so rather
+// than make an empty database (and its folders) where a --db was
+// mistyped.
+func (e *env) openStore(ctx context.Context, create bool) (store.Store, error) {
 	if strings.HasPrefix(e.db, "sqlite:") {
 		path := strings.TrimPrefix(strings.TrimPrefix(e.db, "sqlite:"), "//")
+		if file, _, _ := strings.Cut(path, "?"); !create && file != ":memory:" {
+			if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("there is no database at %s (from %s): check --db, or create it by starting the server (sessionguard-server serve) or with admin create", file, e.dbFrom)
+			}
+		}
 		if dir := dirOf(path); dir != "" {
 			if err := os.MkdirAll(dir, 0o750); err != nil {
 				return nil, fmt.Errorf("database directory: %w", err)

@@ -118,7 +118,7 @@ type serveOptions struct {
 
 func (e *env) serve(ctx context.Context, o serveOptions) error {
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	st, err := e.openStore(ctx)
+	st, err := e.openStore(ctx, true)
 	if err != nil {
 		return err
 	}
