@@ -85,6 +85,9 @@ type Config struct {
 	Location *time.Location
 	// Sessions are the agent's label and override reason rules.
 	Sessions SessionRules
+	// NoIcon says the tray shows no icon (sessionguard-tray --no-tray, or a
+	// build without one): notifications then point to the command line.
+	NoIcon bool
 }
 
 // Flow is the user flow under way, if any.
@@ -349,8 +352,11 @@ func Update(m Model, msg Msg) (Model, []Effect) {
 		}
 		return m, []Effect{OpenDashboard{URL: m.cfg.DashboardURL}}
 	case ShowRequested:
-		return m, []Effect{Notify{Title: "SessionGuard is already running", Body: m.overall() +
-			". Click the SessionGuard icon in the notification area to see the checks and to start or end a session."}}
+		body := m.overall() + ". Click the SessionGuard icon in the notification area to see the checks and to start or end a session."
+		if m.cfg.NoIcon {
+			body = m.overall() + ". Run 'sessionguard check' in a terminal to see the checks, and 'sessionguard session start' or 'session end' to start or end a session."
+		}
+		return m, []Effect{Notify{Title: "SessionGuard is already running", Body: body}}
 	case ClickAbout:
 		return m, []Effect{ShowAbout{Title: LabelAbout, Text: m.aboutText()}}
 	case ClickQuit:
@@ -426,7 +432,7 @@ func (m Model) resultsLoaded(rep checks.Report) (Model, []Effect) {
 		}
 		for _, r := range rep.Results {
 			if blocking(r) && !was[r.ID] {
-				effects = append(effects, turnedRed(r))
+				effects = append(effects, m.turnedRed(r))
 			}
 		}
 	}
@@ -436,11 +442,11 @@ func (m Model) resultsLoaded(rep checks.Report) (Model, []Effect) {
 	return m, effects
 }
 
-func turnedRed(r checks.Result) Notify {
+func (m Model) turnedRed(r checks.Result) Notify {
 	if r.Status == checks.Unknown {
-		return Notify{Title: "SessionGuard couldn't check: " + r.Title, Body: sentence(r.Summary) + " Click the SessionGuard icon to see what to do."}
+		return Notify{Title: "SessionGuard couldn't check: " + r.Title, Body: sentence(r.Summary) + " " + m.seeHow("to see what to do")}
 	}
-	return Notify{Title: r.Title + " needs attention", Body: sentence(r.Summary) + " Click the SessionGuard icon to see how to fix it."}
+	return Notify{Title: r.Title + " needs attention", Body: sentence(r.Summary) + " " + m.seeHow("to see how to fix it")}
 }
 
 func (m Model) cookiesCleared(msg CookiesCleared) (Model, []Effect) {
@@ -577,4 +583,13 @@ func describeCookies(msg CookiesCleared) cookieOutcome {
 		title = "No browser cookies found"
 	}
 	return cookieOutcome{line: b.String(), stillOpen: open, title: title}
+}
+
+// seeHow is where a notification sends the person to see more: the
+// icon, or with no icon the command line.
+func (m Model) seeHow(toSee string) string {
+	if m.cfg.NoIcon {
+		return "Run 'sessionguard check' in a terminal " + toSee + "."
+	}
+	return "Click the SessionGuard icon " + toSee + "."
 }

@@ -313,6 +313,30 @@ func TestAgentConnection(t *testing.T) {
 	})
 }
 
+// TestWithoutAnIconNotificationsPointToTheCommandLine: run with
+// --no-tray, the tray has no icon to click, so its notifications say
+// what to run instead (a tester was told to click an icon that was not
+// there).
+func TestWithoutAnIconNotificationsPointToTheCommandLine(t *testing.T) {
+	noIcon := cfg
+	noIcon.NoIcon = true
+	m, _ := run(t, newModel(noIcon), event("status", status(localapi.Green, true)), ResultsLoaded{rep(fwOn, diskOn)})
+	_, eff := run(t, m, ResultsLoaded{rep(fwOff, diskOn)})
+	var bodies []string
+	for _, e := range eff {
+		if n, ok := e.(Notify); ok {
+			bodies = append(bodies, n.Body)
+		}
+	}
+	if len(bodies) != 1 || !strings.Contains(bodies[0], "Run 'sessionguard check' in a terminal to see how to fix it.") || strings.Contains(bodies[0], "icon") {
+		t.Errorf("turned red: %q", bodies)
+	}
+	_, eff = Update(m, ShowRequested{})
+	if n, ok := eff[0].(Notify); !ok || !strings.Contains(n.Body, "'sessionguard session start'") || strings.Contains(n.Body, "icon") {
+		t.Errorf("shown again: %+v", eff)
+	}
+}
+
 func TestCheckTurnsRed(t *testing.T) {
 	notifyFw := Notify{Title: "Firewall needs attention", Body: "The firewall is off. Click the SessionGuard icon to see how to fix it."}
 	runSteps(t, []step{

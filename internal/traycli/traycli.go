@@ -240,8 +240,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if o.policyFile != "" {
 		clearer = trayapp.PolicyClearer(pol)
 	}
+	if !o.noTray && !systrayui.Available {
+		fmt.Fprint(stderr, noTrayBuildHint)
+		o.noTray = true
+	}
 	app, err := trayapp.New(trayapp.Config{
-		Tray:    tray.Config{RemindAfter: remind, DashboardURL: o.dashboard, Version: Version},
+		Tray:    tray.Config{RemindAfter: remind, DashboardURL: o.dashboard, Version: Version, NoIcon: o.noTray},
 		Agent:   client,
 		UI:      ui,
 		Desktop: desktopFor(conn, stdout),
@@ -268,10 +272,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}()
 	}
 
-	if !o.noTray && !systrayui.Available {
-		fmt.Fprint(stderr, noTrayBuildHint)
-		o.noTray = true
-	}
 	if !o.noTray && !hostPresent(ctx, conn, o.hostWait, logger) {
 		if conn != nil { // without a bus, noBusHint said it
 			fmt.Fprint(stderr, noTrayHint)

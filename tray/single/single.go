@@ -183,7 +183,7 @@ func private(dir string) error {
 // Message is what a second start prints.
 func Message(asked bool) string {
 	var b strings.Builder
-	b.WriteString("sessionguard-tray: SessionGuard is already running for you. Look for its icon in the notification area (a tick, exclamation mark, cross or question mark).")
+	b.WriteString("sessionguard-tray: SessionGuard is already running for you. Look for its icon in the notification area (a tick, exclamation mark, cross or question mark); where it runs without one (--no-tray), 'sessionguard status' shows its light.")
 	if asked {
 		b.WriteString(" It will also show a notification now.")
 	}
