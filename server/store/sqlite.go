@@ -108,7 +108,7 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	db.SetMaxIdleConns(sqliteMaxConns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
+		return nil, fmt.Errorf("opening SQLite database %s: %w%s", path, err, whyCannotOpen(path))
 	}
 	walPath, err := sqliteWALPath(ctx, db, path)
 	if err != nil {
