@@ -424,12 +424,20 @@ func isGettyUnit(name, suffix string) bool {
 }
 
 // gettyAutologin looks for agetty --autologin in the text-console gettys:
+// /etc/inittab's (inittabAutologin) where init is not systemd; systemd's,
 // their drop-ins and the whole units an administrator put in
 // /etc/systemd/system (what "systemctl edit --full getty@tty1" writes),
 // and the templates in /usr/lib/systemd/system and /lib/systemd/system,
 // which no distribution ships with an automatic login but which images
 // are seen to edit in place.
 func gettyAutologin(p probe.Probe, root string) (bool, error) {
+	switch b, err := p.ReadFile(unixlogin.Under(root, "/etc/inittab")); {
+	case errors.Is(err, probe.ErrNotFound):
+	case err != nil:
+		return false, err
+	case inittabAutologin(b):
+		return true, nil
+	}
 	for _, dir := range []string{"/usr/lib/systemd/system", "/lib/systemd/system"} {
 		for _, u := range gettyUnits {
 			b, err := p.ReadFile(unixlogin.Under(root, dir+"/"+u+".service"))

@@ -3,6 +3,7 @@ package useraccounts
 import (
 	"bytes"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -309,6 +310,49 @@ func gettyAutologinUnit(b []byte) bool {
 			if f == "--autologin" || strings.HasPrefix(f, "--autologin=") || shortAutologin(f) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// gettyPrograms are the getty programs inittab runs on a console.
+var gettyPrograms = []string{"agetty", "getty", "mingetty", "fgetty", "mgetty"}
+
+// inittabAutologin reports whether /etc/inittab (sysvinit, OpenRC and
+// busybox init: Devuan, antiX, MX Linux, Alpine) runs a getty that signs
+// someone in without a password: agetty's or mingetty's --autologin
+// (agetty's -a), or a getty told to skip the login prompt (-n,
+// --skip-login) and run another program than login (-l, --login-program:
+// "-n -l /bin/sh" opens a shell at the console). Lines are
+// id:runlevels:action:process; an "off" entry runs nothing.
+func inittabAutologin(b []byte) bool {
+	for _, line := range unixlogin.Lines(b) {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		parts := strings.SplitN(line, ":", 4)
+		if len(parts) != 4 || parts[2] == "off" {
+			continue
+		}
+		words := strings.Fields(parts[3])
+		if len(words) == 0 || !slices.Contains(gettyPrograms, path.Base(words[0])) {
+			continue
+		}
+		skipLogin, program := false, ""
+		for i, w := range words[1:] {
+			switch {
+			case w == "--autologin" || strings.HasPrefix(w, "--autologin=") || shortAutologin(w):
+				return true
+			case w == "-n" || w == "--skip-login":
+				skipLogin = true
+			case (w == "-l" || w == "--login-program") && i+2 < len(words):
+				program = words[i+2]
+			case strings.HasPrefix(w, "--login-program="):
+				program = strings.TrimPrefix(w, "--login-program=")
+			}
+		}
+		if skipLogin && program != "" && path.Base(program) != "login" {
+			return true
 		}
 	}
 	return false

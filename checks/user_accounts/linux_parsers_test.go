@@ -302,3 +302,26 @@ func TestRefusesLogin(t *testing.T) {
 		t.Error("isLoginShell does not follow /etc/shells and refusesLogin")
 	}
 }
+
+// TestInittabAutologin: on sysvinit, OpenRC and busybox init (no systemd
+// units), /etc/inittab starts the console gettys; one signing someone in
+// without a password is automatic login. A tester's Devuan-style line
+// read as "auto_login: off".
+func TestInittabAutologin(t *testing.T) {
+	for line, want := range map[string]bool{
+		"1:2345:respawn:/sbin/agetty --autologin pat --noclear tty1 38400 linux":               true,
+		"1:2345:respawn:/sbin/agetty -a pat tty1 38400":                                        true,
+		"1:2345:respawn:/sbin/mingetty --autologin=pat tty1":                                   true,
+		"tty1::respawn:/sbin/getty -n -l /bin/sh 38400 tty1":                                   true, // a root shell, no prompt
+		"tty1::respawn:/sbin/getty --skip-login --login-program=/usr/bin/autologin 38400 tty1": true,
+		"1:2345:respawn:/sbin/getty 38400 tty1":                                                false, // Debian's own
+		"tty1::respawn:/sbin/getty -n -l /bin/login 38400 tty1":                                false, // login still asks
+		"1:2345:off:/sbin/agetty --autologin pat tty1":                                         false,
+		"# 1:2345:respawn:/sbin/agetty --autologin pat tty1":                                   false,
+		"ca:12345:ctrlaltdel:/sbin/shutdown -t1 -a -r now":                                     false, // not a getty
+	} {
+		if got := inittabAutologin([]byte(line + "\n")); got != want {
+			t.Errorf("%q: %v, want %v", line, got, want)
+		}
+	}
+}
