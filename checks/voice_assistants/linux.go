@@ -29,6 +29,7 @@ var linuxMarkers = []linuxMarker{
 	{"ovos-dinkum-listener", openVoiceOS, false},
 	{"ovos_dinkum_listener", openVoiceOS, false},
 	{"ovos-listener", openVoiceOS, false},
+	{"ovos_listener", openVoiceOS, false},
 	{"neon_speech", neon, false},
 	{"neon-speech", neon, false},
 	{"rhasspy", rhasspy, true},
@@ -119,6 +120,10 @@ func argsRead(pr probe.Process) []string {
 // dotted submodule (wyoming_satellite.__main__), or with a .py suffix.
 func matchMarker(name string) string {
 	name = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), ".py")
+	// NixOS's wrapProgram runs the real script as ".NAME-wrapped".
+	if inner, ok := strings.CutPrefix(name, "."); ok {
+		name = strings.TrimSuffix(inner, "-wrapped")
+	}
 	if name == "" {
 		return ""
 	}
@@ -149,7 +154,7 @@ func isInterpreter(prog string) bool {
 // separate value (python -W ignore, -X dev; shell -o errexit, -O extglob).
 func takesValue(prog, opt string) bool {
 	if strings.HasPrefix(strings.ToLower(prog), "py") {
-		return opt == "-W" || opt == "-X"
+		return opt == "-W" || opt == "-X" || opt == "--check-hash-based-pycs"
 	}
 	return opt == "-o" || opt == "-O" || opt == "+o" || opt == "+O"
 }

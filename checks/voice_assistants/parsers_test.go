@@ -70,10 +70,32 @@ func TestMatchMarkerForms(t *testing.T) {
 		"rhasspy3":                   rhasspy,
 		"mycroft":                    "",
 		"":                           "",
+		// NixOS's wrapProgram names the real script .NAME-wrapped.
+		".wyoming-satellite-wrapped": wyomingSatellite,
+		".wyoming-wrapped":           "",
 	}
 	for in, want := range tests {
 		if got := matchMarker(in); got != want {
 			t.Errorf("matchMarker(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestClassifyArgvForms: command lines a tester saw pass as nothing
+// listening: NixOS's wrapped satellite, OpenVoiceOS's listener module
+// with Python's -P, and a Python option that takes a value before -m.
+func TestClassifyArgvForms(t *testing.T) {
+	for _, c := range []struct {
+		argv []string
+		want string
+	}{
+		{[]string{"/nix/store/abc-python3-3.11.9/bin/python3.11", "/nix/store/def-wyoming-satellite-1.2.0/bin/.wyoming-satellite-wrapped", "--name", "kitchen"}, wyomingSatellite},
+		{[]string{"/usr/bin/python3", "-P", "-m", "ovos_listener"}, openVoiceOS},
+		{[]string{"/usr/bin/python3", "--check-hash-based-pycs", "default", "-m", "wyoming_satellite"}, wyomingSatellite},
+		{[]string{"/usr/bin/python3", "--check-hash-based-pycs", "default", "/srv/notes.py"}, ""},
+	} {
+		if got := classifyArgvKind(c.argv); got != c.want {
+			t.Errorf("%q: %q, want %q", c.argv, got, c.want)
 		}
 	}
 }
