@@ -161,7 +161,7 @@ func TestBrowserPolicyForm(t *testing.T) {
 	); err != nil {
 		t.Fatalf("an invalid number: %v", err)
 	}
-	if got := text(t, ctx, "#screen_lock_max_seconds-error"); !strings.Contains(got, "screen_lock_max_seconds must be 1..86400, got 0") {
+	if got := text(t, ctx, "#screen_lock_max_seconds-error"); !strings.Contains(got, "Enter from 1 second to 24 hours.") {
 		t.Errorf("the error next to the field says %q", got)
 	}
 	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("screen_lock_max_seconds"))); v != "0" {

@@ -172,9 +172,37 @@ func readField(form url.Values, ff *formField) (json.RawMessage, string) {
 	}
 	// The agents' own rule for the value.
 	if err := ff.setting.Check(raw); err != nil {
+		if ff.Kind == checks.NumberSetting && len(ff.SettingDoc.Units) > 0 {
+			// In the units the form offers, not the setting's own:
+			// "25 hours" is answered in hours, not 90,000 seconds.
+			return nil, "Enter from " + inUnits(ff.SettingDoc.Min, ff.SettingDoc.Units) + " to " + inUnits(ff.SettingDoc.Max, ff.SettingDoc.Units) + "."
+		}
 		return nil, agentsMessage(err)
 	}
 	return raw, ""
+}
+
+// inUnits says an amount counted in a setting's own unit in the largest
+// of its units it is a whole number of: 86400 seconds → "24 hours".
+func inUnits(n int, units []checks.Unit) string {
+	if n == 0 {
+		return "0 " + units[0].Name // the unit the form shows for 0
+	}
+	best := checks.Unit{}
+	for _, u := range units {
+		if u.Per > best.Per && n%u.Per == 0 {
+			best = u
+		}
+	}
+	if best.Per == 0 { // no unit holds it whole: the smallest, with decimals
+		best = slices.MinFunc(units, func(a, b checks.Unit) int { return a.Per - b.Per })
+		return strconv.FormatFloat(float64(n)/float64(best.Per), 'f', -1, 64) + " " + best.Name
+	}
+	v, name := n/best.Per, best.Name
+	if v == 1 {
+		name = strings.TrimSuffix(name, "s")
+	}
+	return strconv.Itoa(v) + " " + name
 }
 
 // readPolicyForm reads the posted form over pol (the team's policy as it
