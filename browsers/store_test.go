@@ -622,7 +622,11 @@ func TestScanNumbersStaySmall(t *testing.T) {
 	for range 300 {
 		scan()
 	}
-	if later := testing.AllocsPerRun(1, scan); later > first+100 {
+	// A number past 255 would box once more for every row (+2000 here);
+	// one run's count varies by up to ~120 under the race detector
+	// (3287 against 3172 failed CI once), so the margin is a quarter of
+	// the rows.
+	if later := testing.AllocsPerRun(1, scan); later > first+float64(len(cookies))/4 {
 		t.Errorf("a scan of %d rows allocates %.0f times after 300 scans, %.0f the first time", len(cookies), later, first)
 	}
 }
