@@ -29,7 +29,7 @@
 //	          confirm= the same device ID or practitioner again (required),
 //	          return= local path to go back to (optional, default "/").
 //	    answer: 303 See Other to return with ?erased=N (devices erased) or
-//	            ?erase_error=missing_subject|confirm_mismatch|not_found|invalid|failed
+//	            ?erase_error=missing_subject|confirm_mismatch|not_exact|not_found|invalid|failed
 //	POST /privacy/practitioner
 //	    form: device=ID, practitioner=NAME ("" clears), return= as above.
 //	    answer: 303 to return with ?practitioner=saved or
@@ -54,7 +54,9 @@
 // server's judgement, empty (JSON: absent) when the two agree.
 //
 // A practitioner is identified by the practitioner an admin set on their
-// devices (POST /privacy/practitioner), matched exactly; device names are
+// devices (POST /privacy/practitioner), matched exactly; one typed with
+// other capitals or spaces than stored is answered with the spelling
+// stored (SpellingError), never as "nothing held"; device names are
 // host names given at enrolment and identify no one reliably. Audit entries
 // name device IDs and counts, never the practitioner, so an erasure leaves
 // no trace of the erased data in the audit log.
@@ -265,6 +267,9 @@ func (h *handler) errorCode(what string, err error) string {
 		return "missing_subject"
 	case errors.Is(err, ErrConfirm):
 		return "confirm_mismatch"
+	case errors.As(err, new(*SpellingError)):
+		// The stored spelling is a name: never in the address.
+		return "not_exact"
 	case errors.Is(err, ErrNoSubject), errors.Is(err, store.ErrNotFound):
 		return "not_found"
 	case errors.Is(err, store.ErrInvalid), errors.Is(err, ErrBadRequest):

@@ -357,6 +357,14 @@ func TestSubjectExport(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("practitioner nobody has: %d, want 404", resp.StatusCode)
 	}
+	// Another spelling of a practitioner held is never "nothing held":
+	// the answer names the spelling stored.
+	var buf bytes.Buffer
+	_, err := export.SubjectExport(t.Context(), f.st, &buf, export.Subject{Practitioner: "jane  smith"}, "alice")
+	var spelling *export.SpellingError
+	if !errors.As(err, &spelling) || !slices.Equal(spelling.Stored, []string{"Jane Smith"}) || !strings.Contains(err.Error(), `"Jane Smith" is`) {
+		t.Errorf("another spelling: %v", err)
+	}
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/exports/subject.json", strings.NewReader(url.Values{"practitioner": {" Jane Smith "}}.Encode()))
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,9 +69,38 @@ func (s Subject) devices(ctx context.Context, st store.Store) ([]string, error) 
 		return nil, err
 	}
 	if len(ids) == 0 {
+		similar, err := st.SimilarPractitioners(ctx, s.Practitioner)
+		if err != nil {
+			return nil, err
+		}
+		if len(similar) > 0 {
+			return nil, &SpellingError{Stored: similar}
+		}
 		return nil, ErrNoSubject
 	}
 	return ids, nil
+}
+
+// A SpellingError is a practitioner not stored with that spelling, but
+// with other capitals or spaces: data is held, so "nothing held" would be
+// a wrong answer to a subject access request. Matching stays exact (an
+// erasure takes what was typed twice); the error names the spellings
+// stored, to be typed as they are.
+type SpellingError struct{ Stored []string }
+
+func (e *SpellingError) Error() string {
+	return fmt.Sprintf("no practitioner is stored with exactly that spelling, but %s is: type it as stored (practitioners are matched exactly)", quoteAll(e.Stored))
+}
+
+// Unwrap makes a SpellingError an ErrNoSubject to whoever only asks that.
+func (e *SpellingError) Unwrap() error { return ErrNoSubject }
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, " or ")
 }
 
 type subjectHeader struct {

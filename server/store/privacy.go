@@ -45,6 +45,11 @@ type PrivacyStore interface {
 	// PractitionerDevices lists the IDs of the devices whose practitioner
 	// is exactly practitioner (after trimming), by ID.
 	PractitionerDevices(ctx context.Context, practitioner string) ([]string, error)
+	// SimilarPractitioners lists the practitioners stored that differ
+	// from practitioner only in capitals or spaces ("jane  smith" for
+	// "Jane Smith"), exact ones included, sorted: a subject access by
+	// a spelling that is not stored must not read as "nothing held".
+	SimilarPractitioners(ctx context.Context, practitioner string) ([]string, error)
 
 	// ExportDevices calls fn for each device the filter selects (Since: last
 	// seen since), by ID. An error from fn stops the export and is returned.

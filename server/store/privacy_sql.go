@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -101,6 +102,40 @@ func (s *sqlStore) Practitioner(ctx context.Context, deviceID string) (string, e
 	}
 	return p.String, nil
 }
+
+func (s *sqlStore) SimilarPractitioners(ctx context.Context, practitioner string) ([]string, error) {
+	p, err := normalPractitioner(practitioner)
+	if err != nil || p == "" {
+		return nil, err
+	}
+	want := foldPractitioner(p)
+	// The distinct names, from the practitioner index: one per person,
+	// however many devices.
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT practitioner FROM devices WHERE practitioner IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("finding practitioners: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, fmt.Errorf("finding practitioners: %w", err)
+		}
+		if foldPractitioner(name) == want {
+			out = append(out, name)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("finding practitioners: %w", err)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// foldPractitioner is a practitioner without capitals and with each run
+// of spaces one space.
+func foldPractitioner(p string) string { return strings.ToLower(strings.Join(strings.Fields(p), " ")) }
 
 func (s *sqlStore) PractitionerDevices(ctx context.Context, practitioner string) ([]string, error) {
 	p, err := normalPractitioner(practitioner)

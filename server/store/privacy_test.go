@@ -154,6 +154,18 @@ func testPractitioner(t *testing.T, s store.Store) {
 	if ids, err := s.PractitionerDevices(ctx, "jane smith (staff 42)"); err != nil || len(ids) != 0 {
 		t.Errorf("match is exact: %v, %v", ids, err)
 	}
+	// Other capitals or spaces find the spelling stored, so a subject
+	// access never reads as "nothing held" for it.
+	for typed, want := range map[string][]string{
+		"jane  SMITH (staff 42) ": {"Jane Smith (staff 42)"},
+		"Jane Smith (staff 42)":   {"Jane Smith (staff 42)"},
+		"Jane Smith":              nil,
+		"John Doe":                {"John Doe"},
+	} {
+		if got, err := s.SimilarPractitioners(ctx, typed); err != nil || !slices.Equal(got, want) {
+			t.Errorf("SimilarPractitioners(%q) = %q, %v; want %q", typed, got, err, want)
+		}
+	}
 	if err := s.SetPractitioner(ctx, dev3, ""); err != nil {
 		t.Fatal(err)
 	}

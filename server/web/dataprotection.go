@@ -26,6 +26,7 @@ var exportErrors = map[string]string{
 	"missing_subject":  "Give a device ID or a practitioner (one of them).",
 	"confirm_mismatch": "The confirmation did not match: type the same device ID or practitioner again.",
 	"not_found":        "There is no such device or practitioner.",
+	"not_exact":        "No practitioner is stored with exactly that spelling, but one is with other capitals or spaces: type it as it is shown on the device's page.",
 	"invalid":          "The form was not valid.",
 	"failed":           "The server could not do it; nothing was erased. See the server log.",
 }

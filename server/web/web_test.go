@@ -814,6 +814,14 @@ func TestRealExports(t *testing.T) {
 	if p := c.post("/exports/subject.json", url.Values{"practitioner": {"Sam Counsellor"}}); p.status != http.StatusForbidden {
 		t.Errorf("subject access without the CSRF token: %d, want 403", p.status)
 	}
+	// Another spelling erases nothing and says one is stored, without
+	// putting it in the address.
+	p = c.post("/privacy/erase", url.Values{"csrf_token": {token}, "practitioner": {"sam counsellor"}, "confirm": {"sam counsellor"}, "return": {"/data-protection"}})
+	if loc := p.header.Get("Location"); !strings.Contains(loc, "erase_error=not_exact") || strings.Contains(strings.ToLower(loc), "sam") {
+		t.Errorf("another spelling's erase went to %q", loc)
+	} else if got := elementText(c.get(loc).body, "dp-error"); !strings.Contains(got, "exactly that spelling") {
+		t.Errorf("another spelling's message %q", got)
+	}
 	// Erasure needs the subject twice; a mismatch erases nothing.
 	p = c.post("/privacy/erase", url.Values{"csrf_token": {token}, "device": {dev}, "confirm": {"typo"}, "return": {"/data-protection"}})
 	if loc := p.header.Get("Location"); !strings.Contains(loc, "erase_error=confirm_mismatch") {
