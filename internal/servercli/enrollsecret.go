@@ -211,7 +211,7 @@ func ensureTeam(ctx context.Context, st store.Store, name string) (store.Team, b
 		return store.Team{}, false, err
 	}
 	for _, t := range teams {
-		if t.Name == name {
+		if store.SameTeamName(t.Name, name) {
 			return t, false, nil
 		}
 	}

@@ -207,12 +207,24 @@ func validPolicy(policy json.RawMessage) (json.RawMessage, error) {
 }
 
 func (s *sqlStore) CreateTeam(ctx context.Context, name string, policy json.RawMessage) (Team, error) {
-	if strings.TrimSpace(name) == "" {
+	name = strings.TrimSpace(name)
+	if name == "" {
 		return Team{}, fmt.Errorf("%w: team name is empty", ErrInvalid)
 	}
 	policy, err := validPolicy(policy)
 	if err != nil {
 		return Team{}, err
+	}
+	// "Counselling" and "counselling " are one team to a person: two
+	// would split a team's devices, policy and exports between them.
+	teams, err := s.Teams(ctx)
+	if err != nil {
+		return Team{}, fmt.Errorf("creating team: %w", err)
+	}
+	for _, t := range teams {
+		if SameTeamName(t.Name, name) {
+			return Team{}, fmt.Errorf("%w: team %q exists", ErrConflict, t.Name)
+		}
 	}
 	t := Team{ID: report.NewID(), Name: name, Policy: policy, ETag: policyETag(policy), CreatedAt: now().Truncate(time.Microsecond)}
 	t.UpdatedAt = t.CreatedAt
@@ -225,6 +237,12 @@ func (s *sqlStore) CreateTeam(ctx context.Context, name string, policy json.RawM
 		return Team{}, fmt.Errorf("creating team: %w", err)
 	}
 	return t, nil
+}
+
+// SameTeamName reports whether two team names are the same to a person:
+// equal but for capitals and runs of spaces.
+func SameTeamName(a, b string) bool {
+	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
 }
 
 const teamCols = `id, name, policy, etag, created_at, updated_at`

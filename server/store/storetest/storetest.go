@@ -136,6 +136,16 @@ func testTeams(t *testing.T, s store.Store) {
 	if _, err := s.CreateTeam(ctx, "Safeguarding", nil); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("duplicate team name: err %v, want ErrConflict", err)
 	}
+	// Capitals and spaces make no other team (a tester made "Counselling"
+	// and "counselling" both).
+	for _, same := range []string{"safeguarding", " SafeGuarding ", "SAFEGUARDING\t"} {
+		if _, err := s.CreateTeam(ctx, same, nil); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("CreateTeam(%q) beside Safeguarding: %v, want ErrConflict", same, err)
+		}
+	}
+	if store.SameTeamName("Safeguarding", "Safe guarding") {
+		t.Error("Safe guarding is another name")
+	}
 	// Not JSON, or JSON no agent would apply (an unknown field, a value
 	// out of range): refused, so agents never receive a policy they reject.
 	// A cookie site agents cannot clear by (a wildcard): they would
