@@ -3,6 +3,9 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"time"
+
+	"github.com/sessionguard/sessionguard/server/export"
 )
 
 // Data protection: links and forms served by the export handler (see the
@@ -43,7 +46,11 @@ func (d *dashboard) dataProtection(w http.ResponseWriter, r *http.Request) {
 	if ts.Chosen != "" {
 		filter.Set("team", ts.Chosen)
 	}
-	if v.Since != "" {
+	if _, err := export.ParseSince(v.Since, time.Now()); err != nil {
+		// Links with it would answer a bare 400: say so here, and keep
+		// what was typed for correcting.
+		v.Error = "Since: write a date (2026-01-31), a date and time (2026-01-31T09:00:00Z) or a number of days back (30d); the links below are for everything."
+	} else if v.Since != "" {
 		filter.Set("since", v.Since)
 	}
 	suffix := ""
