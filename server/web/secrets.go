@@ -4,6 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/sessionguard/sessionguard/server/store"
 )
@@ -21,6 +24,33 @@ type secretsView struct {
 	Message string
 	Headers []header
 	Pager   pager
+	// The creation form's limits as shown (defaults, or as typed with
+	// FormError saying what is wrong).
+	Uses, ExpiresDays, FormError string
+}
+
+// Defaults of the creation form: a week, no use count.
+const defaultSecretDays = "7"
+
+// secretLimits reads the creation form's limits: a number of devices
+// and of days, each empty for none.
+func secretLimits(form url.Values, now time.Time) (store.SecretLimits, string) {
+	var l store.SecretLimits
+	if u := strings.TrimSpace(form.Get("uses")); u != "" {
+		n, err := strconv.Atoi(u)
+		if err != nil || n < 1 || n > 100000 {
+			return l, "Enrols at most: a whole number of devices from 1 to 100000, or empty for no limit."
+		}
+		l.MaxUses = n
+	}
+	if d := strings.TrimSpace(form.Get("expires_days")); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 1 || n > 365 {
+			return l, "Expires after: a whole number of days from 1 to 365, or empty for never."
+		}
+		l.ExpiresAt = now.Add(time.Duration(n) * 24 * time.Hour)
+	}
+	return l, ""
 }
 
 var secretCols = []sortCol{{Label: "Reference"}, {Key: "team", Label: "Team"}, {Key: "created", Label: "Created", DescFirst: true},
@@ -54,7 +84,7 @@ func (d *dashboard) secretsView(ctx context.Context) (secretsView, error) {
 	if err != nil {
 		return secretsView{}, err
 	}
-	v := secretsView{Teams: ts}
+	v := secretsView{Teams: ts, ExpiresDays: defaultSecretDays}
 	for _, s := range secrets {
 		v.Rows = append(v.Rows, secretRow{EnrollSecret: s, TeamName: ts.name(s.TeamID)})
 	}
@@ -77,7 +107,19 @@ func (d *dashboard) secrets(w http.ResponseWriter, r *http.Request) {
 func (d *dashboard) createSecret(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	teamID := r.PostForm.Get("team")
-	plain, id, err := d.st.CreateEnrollSecret(ctx, teamID)
+	limits, bad := secretLimits(r.PostForm, time.Now())
+	if bad != "" {
+		v, err := d.secretsView(ctx)
+		if err != nil {
+			d.serverError(w, r, "listing enrol secrets", err)
+			return
+		}
+		v.Uses, v.ExpiresDays, v.FormError = r.PostForm.Get("uses"), r.PostForm.Get("expires_days"), bad
+		sortSecrets(&v, r.URL.Query())
+		d.render(w, r, http.StatusBadRequest, "secrets", "Enrol secrets", v)
+		return
+	}
+	plain, id, err := d.st.CreateLimitedEnrollSecret(ctx, teamID, limits)
 	if !d.found(w, r, err, http.StatusBadRequest, "Choose a team for the secret.", "creating the enrol secret") {
 		return
 	}

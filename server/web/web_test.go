@@ -694,6 +694,24 @@ func TestTeamsAndSecrets(t *testing.T) {
 	if err != nil || s.TeamID != tutors.ID {
 		t.Fatalf("shown secret is not stored for the team: %+v %v", s, err)
 	}
+	if s.MaxUses != 0 || s.ExpiresAt != nil {
+		t.Errorf("a secret asked with no limits has some: %+v", s)
+	}
+	// Limits, as the command line has them (a tester found the dashboard
+	// could make only unlimited secrets that never expire); the form
+	// offers a week by default.
+	if form := c.get("/secrets"); !strings.Contains(form.body, `name="expires_days" type="number" min="1" max="365" value="7"`) {
+		t.Error("the form does not offer a week")
+	}
+	limited := c.post("/secrets", url.Values{"csrf_token": {token}, "team": {tutors.ID}, "uses": {"25"}, "expires_days": {"7"}})
+	ls, err := f.st.EnrollSecretByPlaintext(t.Context(), elementText(limited.body, "secret"))
+	if err != nil || ls.MaxUses != 25 || ls.ExpiresAt == nil || time.Until(*ls.ExpiresAt) < 6*24*time.Hour || time.Until(*ls.ExpiresAt) > 7*24*time.Hour {
+		t.Errorf("a limited secret: %+v %v", ls, err)
+	}
+	bad := c.post("/secrets", url.Values{"csrf_token": {token}, "team": {tutors.ID}, "uses": {"0"}, "expires_days": {"9999"}})
+	if bad.status != http.StatusBadRequest || !strings.Contains(elementText(bad.body, "secret-error"), "Enrols at most") || !strings.Contains(bad.body, `value="9999"`) {
+		t.Errorf("bad limits: %d %q", bad.status, elementText(bad.body, "secret-error"))
+	}
 	// Shown once: the list shows IDs, never the secret.
 	list := c.get("/secrets")
 	if strings.Contains(list.body, secret) || !strings.Contains(list.body, s.ID) {
