@@ -2,6 +2,7 @@ package servercli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -64,6 +65,24 @@ server under load; it is off by default and never on the main address.`,
 			}
 			if o.publicURL != "" && !strings.HasPrefix(o.publicURL, "https://") && !strings.HasPrefix(o.publicURL, "http://") {
 				return fmt.Errorf("--public-url %q must start with https:// (or http:// for a loopback test)", o.publicURL)
+			}
+			for flag, addr := range map[string]string{"--listen": o.listen, "--metrics-listen": o.metricsListen, "--pprof-listen": o.pprofListen} {
+				if addr == "" && flag != "--listen" {
+					continue
+				}
+				if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+					return fmt.Errorf("%s %q is not host:port, such as 127.0.0.1:8443 (or :8443 for every address)", flag, addr)
+				}
+			}
+			if (o.tlsCert == "") != (o.tlsKey == "") {
+				return errors.New("--tls-cert and --tls-key go together: the certificate (PEM) and its private key (PEM)")
+			}
+			if o.tlsCert != "" {
+				// Read now, so a wrong file stops the start with why, before
+				// anything says the server is serving.
+				if _, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey); err != nil {
+					return fmt.Errorf("--tls-cert %s and --tls-key %s: %w (give a PEM certificate, with its chain, and the PEM private key that goes with it)", o.tlsCert, o.tlsKey, err)
+				}
 			}
 			if o.tlsCert == "" && !server.Loopback(o.listen) && !o.insecureHTTP {
 				return fmt.Errorf("--listen %s is not a loopback address and no --tls-cert is given: admins' passwords, "+

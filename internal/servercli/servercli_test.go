@@ -103,6 +103,27 @@ func TestServeFlags(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want a clear error", args, code, errOut)
 		}
 	}
+	// What a tester met: a file that is not PEM said "serving" before it
+	// failed, and a listen address that is not host:port was called "not
+	// a loopback address". Both are refused first, saying what to give.
+	notPEM := filepath.Join(t.TempDir(), "cert.txt")
+	if err := os.WriteFile(notPEM, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--tls-cert", notPEM, "--tls-key", notPEM}, "give a PEM certificate"},
+		{[]string{"serve", "--tls-key", notPEM}, "go together"},
+		{[]string{"serve", "--listen", "nonsense"}, `--listen "nonsense" is not host:port`},
+		{[]string{"serve", "--metrics-listen", "9090"}, `--metrics-listen "9090" is not host:port`},
+	} {
+		code, _, errOut := run(t, dsn, c.args...)
+		if code != ExitError || !strings.Contains(errOut, c.want) || strings.Contains(errOut, "serving") {
+			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, errOut, c.want)
+		}
+	}
 	// Plain http on the network needs --insecure-http (item 12).
 	for _, listen := range []string{":0", "0.0.0.0:0", "[::]:0", "192.0.2.1:0"} {
 		if code, _, errOut := run(t, dsn, "serve", "--listen", listen); code != ExitError || !strings.Contains(errOut, "--insecure-http") {
