@@ -365,7 +365,9 @@ func explain(err error, goos string) (reason, detail, fix string) {
 	case errors.Is(err, ErrNotDatabase):
 		return ReasonNotDatabase, err.Error(), "The cookie file is not a cookie database; close the browser and delete the file, or ask IT support."
 	case errors.Is(err, ErrLocked):
-		return ReasonBrowserRunning, err.Error(), "Close the browser and try again."
+		// SQLite's own words ("database is locked (5) (SQLITE_BUSY)")
+		// mean nothing to the person; what holds the file does.
+		return ReasonBrowserRunning, "The browser holds its cookie file while it is open, so it cannot be read or cleared now.", "Close the browser and try again."
 	case errors.Is(err, ErrDamaged), errors.Is(err, ErrSchema):
 		return ReasonDamaged, err.Error(), "The cookie file is damaged; clear cookies in the browser's own settings, or ask IT support."
 	}

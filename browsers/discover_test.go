@@ -365,3 +365,14 @@ func TestDiscoverChannelsAndForks(t *testing.T) {
 		})
 	}
 }
+
+// TestLockedSaysWhatHoldsIt: a store the browser holds is explained in
+// the person's words, not SQLite's ("database is locked (5)
+// (SQLITE_BUSY)", which a tester saw under cookies list's table).
+func TestLockedSaysWhatHoldsIt(t *testing.T) {
+	locked := fmt.Errorf("reading /home/pat/.mozilla/firefox/x/cookies.sqlite: %w: database is locked (5) (SQLITE_BUSY)", ErrLocked)
+	reason, detail, fix := explain(locked, "linux")
+	if reason != ReasonBrowserRunning || strings.Contains(detail, "SQLITE") || !strings.Contains(detail, "while it is open") || !strings.Contains(fix, "Close the browser") {
+		t.Errorf("got %q %q %q", reason, detail, fix)
+	}
+}
