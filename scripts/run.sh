@@ -31,10 +31,8 @@ device="$(hostname)-make-run"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "Server database ($var/sessionguard-server.db)"
-"${server[@]}" migrate
-
-# Is something already listening there? Then this run would only talk to it.
+# Is something already listening there? Then this run would only talk to
+# it: say so before anything else.
 host=${listen%:*}
 port=${listen##*:}
 port_taken() { (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; }
@@ -44,6 +42,9 @@ if port_taken; then
 	echo "     Stop that program, or $port_advice" >&2
 	exit 1
 fi
+
+step "Server database ($var/sessionguard-server.db)"
+"${server[@]}" migrate
 
 # The first admin, set up once. Its password is generated (standard input is
 # never a terminal here, so nothing is asked) and kept in var/admin-password

@@ -175,7 +175,7 @@ func TestMakeRunWithItsPortTakenSaysSo(t *testing.T) {
 	if !strings.Contains(out, ln.Addr().String()+" is already in use") || !strings.Contains(out, "SG_RUN_LISTEN=") {
 		t.Errorf("make run on a taken port does not say so and how to pick another:\n%s", out)
 	}
-	for _, never := range []string{"SessionGuard is running", "Dashboard:", "enrol"} {
+	for _, never := range []string{"Server database", "SessionGuard is running", "Dashboard:", "enrol"} {
 		if strings.Contains(out, never) {
 			t.Errorf("make run on a taken port printed %q:\n%s", never, out)
 		}
