@@ -288,6 +288,13 @@ func clearStore(ctx context.Context, path string, e Engine, sel selector, dryRun
 // would remove, read-only.
 func countSelected(ctx context.Context, path string, e Engine, sel selector) (clearResult, error) {
 	var res clearResult
+	// A dry run says what a clear would do: one that could not write the
+	// store would fail, so the dry run fails the same way.
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return res, fmt.Errorf("opening %s: %w", path, err)
+	}
+	f.Close()
 	db, conn, err := openStore(ctx, path, true)
 	if err != nil {
 		return res, err
