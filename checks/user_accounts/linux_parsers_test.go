@@ -260,16 +260,6 @@ func TestIsGettyUnit(t *testing.T) {
 	}
 }
 
-// TestPAMIncludes: the services a PAM file includes for authentication,
-// in every form (how a display manager's stack is judged is
-// unixlogin's Passwordless, tested there on Debian 12's own files).
-func TestPAMIncludes(t *testing.T) {
-	pf := unixlogin.ParsePAM([]byte("@include common-auth\nauth substack system-login\nAuth Include password-auth\naccount include system-account\n"))
-	if !slices.Equal(pf.Includes, []string{"common-auth", "system-login", "password-auth"}) {
-		t.Errorf("includes %q", pf.Includes)
-	}
-}
-
 // TestRefusesLogin: only shells that end a sign-in at once keep an account
 // with an empty password from counting; /etc/shells plays no part, since
 // login and su start whatever shell the account names.

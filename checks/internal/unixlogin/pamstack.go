@@ -1,7 +1,6 @@
 package unixlogin
 
 import (
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,6 +48,10 @@ var keywordControls = map[string]map[string]string{
 	"optional":   {retSuccess: actOK, "new_authtok_reqd": actOK, "default": actIgnore},
 	"sufficient": {retSuccess: actDone, "new_authtok_reqd": actDone, "default": actIgnore},
 }
+
+// alwaysBad are the actions of a rule PAM refuses to run (a control not
+// understood, an include it could not load): whatever it returns is bad.
+var alwaysBad = map[string]string{"default": actBad}
 
 // parseControl reads a control: a keyword (any case, as Linux-PAM compares
 // them) or a bracket of value=action pairs, whose values not named take
@@ -360,6 +363,3 @@ func judgeStack(entries []stackEntry, sub *subject) (grantor int, found bool, un
 	}
 	return -1, false, unsure
 }
-
-// moduleName is a module's base name as a rule names it.
-func moduleName(m string) string { return path.Base(m) }

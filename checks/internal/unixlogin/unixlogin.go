@@ -135,12 +135,10 @@ func Under(root, abs string) string {
 }
 
 // PAMFile is what one PAM file says about signing in: its auth rules in
-// order (an include or substack line among them), the services it
-// includes for authentication, and whether pam_unix takes an empty
-// password.
+// order (an include or substack line among them) and whether pam_unix
+// takes an empty password.
 type PAMFile struct {
-	Rules    []AuthRule
-	Includes []string
+	Rules []AuthRule
 	// NullOK is whether an auth rule runs pam_unix with nullok (or
 	// Debian's older nullok_secure): it then accepts an account whose
 	// password is empty without asking for one.
@@ -194,7 +192,6 @@ func ParsePAM(b []byte) PAMFile {
 	for _, line := range pamLines(b) {
 		f := strings.Fields(line)
 		if len(f) == 2 && strings.EqualFold(f[0], "@include") {
-			pf.Includes = append(pf.Includes, f[1])
 			pf.Rules = append(pf.Rules, AuthRule{include: f[1]})
 			continue
 		}
@@ -202,7 +199,6 @@ func ParsePAM(b []byte) PAMFile {
 			continue
 		}
 		if kw := strings.ToLower(f[1]); kw == "include" || kw == "substack" {
-			pf.Includes = append(pf.Includes, f[2])
 			pf.Rules = append(pf.Rules, AuthRule{include: f[2], substack: kw == "substack"})
 			continue
 		}
@@ -214,10 +210,10 @@ func ParsePAM(b []byte) PAMFile {
 				module, args = args[0], args[1:]
 			}
 		}
-		r := AuthRule{Module: moduleName(module), Args: args}
+		r := AuthRule{Module: path.Base(module), Args: args}
 		var ok bool
 		if r.actions, ok = parseControl(control); !ok {
-			r.actions = map[string]string{"default": actBad}
+			r.actions = alwaysBad
 		}
 		if r.Module == "pam_unix.so" && slices.ContainsFunc(args, func(a string) bool { return a == "nullok" || a == "nullok_secure" }) {
 			pf.NullOK = true
@@ -254,7 +250,7 @@ type stack struct {
 // failedInclude is the rule Linux-PAM puts in the place of an include it
 // could not load (no such file, or included past its depth limit: files
 // that include each other): it always fails, and its action is bad.
-var failedInclude = AuthRule{Module: "(an include that could not be loaded)", actions: map[string]string{"default": actBad}}
+var failedInclude = AuthRule{Module: "(an include that could not be loaded)", actions: alwaysBad}
 
 // stackReader reads a service's stack: each file read once (an included
 // file may be laid out twice, as PAM does), loops told apart from files

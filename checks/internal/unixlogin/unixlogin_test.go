@@ -3,6 +3,7 @@ package unixlogin
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -256,6 +257,20 @@ func TestPasswordlessRunsTheStack(t *testing.T) {
 				t.Fatalf("got %+v, %v; want %+v", got, err, c.want)
 			}
 		})
+	}
+}
+
+// TestParsePAMIncludes: the services a PAM file includes for
+// authentication, in every form (types and keywords in any case), in
+// their place among the rules; other types' includes are not auth's.
+func TestParsePAMIncludes(t *testing.T) {
+	pf := ParsePAM([]byte("@include common-auth\nauth substack system-login\nAuth Include password-auth\naccount include system-account\n"))
+	var got []string
+	for _, r := range pf.Rules {
+		got = append(got, fmt.Sprintf("%s/%v", r.include, r.substack))
+	}
+	if want := []string{"common-auth/false", "system-login/true", "password-auth/false"}; !slices.Equal(got, want) {
+		t.Errorf("includes %q, want %q", got, want)
 	}
 }
 
