@@ -1119,20 +1119,27 @@ func forHosts(col string, hosts []any, f func(in string, args []any) (int, error
 			values = append(values, h)
 		}
 	}
+	total, err := forChunks(col+" COLLATE BINARY", values, f)
+	if err == nil && null {
+		var n int
+		n, err = f(col+" IS NULL", nil)
+		total += n
+	}
+	return total, err
+}
+
+// forChunks calls f with the condition that expr is one of values, and
+// those values, once per hostChunk of them, and sums what f returns.
+func forChunks(expr string, values []any, f func(in string, args []any) (int, error)) (int, error) {
 	total := 0
 	for len(values) > 0 {
 		chunk := values[:min(len(values), hostChunk)]
 		values = values[len(chunk):]
-		marks := strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")
-		n, err := f(col+" COLLATE BINARY IN ("+marks+")", chunk)
+		n, err := f(expr+" IN ("+strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+")", chunk)
 		if err != nil {
 			return total, err
 		}
 		total += n
-	}
-	if null {
-		n, err := f(col+" IS NULL", nil)
-		return total + n, err
 	}
 	return total, nil
 }
@@ -1198,21 +1205,11 @@ func clearKeeping(ctx context.Context, tx *sql.Tx, table string, plan keepPlan) 
 // forRowids calls f with the condition that the rowid is one of rowids,
 // and its arguments, once per hostChunk of them, and sums what f returns.
 func forRowids(rowids []int64, f func(in string, args []any) (int, error)) (int, error) {
-	total := 0
-	for len(rowids) > 0 {
-		chunk := rowids[:min(len(rowids), hostChunk)]
-		rowids = rowids[len(chunk):]
-		args := make([]any, len(chunk))
-		for i, r := range chunk {
-			args[i] = r
-		}
-		n, err := f("rowid IN ("+strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+")", args)
-		if err != nil {
-			return total, err
-		}
-		total += n
+	args := make([]any, len(rowids))
+	for i, r := range rowids {
+		args[i] = r
 	}
-	return total, nil
+	return forChunks("rowid", args, f)
 }
 
 // copyColumns is the columns of table, or nil when its rows cannot be
