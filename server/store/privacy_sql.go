@@ -108,7 +108,6 @@ func (s *sqlStore) SimilarPractitioners(ctx context.Context, practitioner string
 	if err != nil || p == "" {
 		return nil, err
 	}
-	want := foldPractitioner(p)
 	// The distinct names, from the practitioner index: one per person,
 	// however many devices.
 	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT practitioner FROM devices WHERE practitioner IS NOT NULL`)
@@ -122,7 +121,7 @@ func (s *sqlStore) SimilarPractitioners(ctx context.Context, practitioner string
 		if err := rows.Scan(&name); err != nil {
 			return nil, fmt.Errorf("finding practitioners: %w", err)
 		}
-		if foldPractitioner(name) == want {
+		if sameName(name, p) {
 			out = append(out, name)
 		}
 	}
@@ -132,10 +131,6 @@ func (s *sqlStore) SimilarPractitioners(ctx context.Context, practitioner string
 	slices.Sort(out)
 	return out, nil
 }
-
-// foldPractitioner is a practitioner without capitals and with each run
-// of spaces one space.
-func foldPractitioner(p string) string { return strings.ToLower(strings.Join(strings.Fields(p), " ")) }
 
 func (s *sqlStore) PractitionerDevices(ctx context.Context, practitioner string) ([]string, error) {
 	p, err := normalPractitioner(practitioner)

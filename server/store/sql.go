@@ -241,7 +241,12 @@ func (s *sqlStore) CreateTeam(ctx context.Context, name string, policy json.RawM
 
 // SameTeamName reports whether two team names are the same to a person:
 // equal but for capitals and runs of spaces.
-func SameTeamName(a, b string) bool {
+func SameTeamName(a, b string) bool { return sameName(a, b) }
+
+// sameName reports whether two names (a team's, a practitioner's) are
+// equal but for capitals and runs of spaces: how a person tells names
+// apart.
+func sameName(a, b string) bool {
 	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
 }
 
