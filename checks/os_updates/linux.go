@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"path"
 	"slices"
 	"strconv"
@@ -470,12 +471,7 @@ const (
 // case-sensitive.
 func countAptListEntries(b []byte, lists ...string) int {
 	n := 0
-	for line := range strings.Lines(string(b)) {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), " ")
-		if !ok {
-			continue
-		}
-		v = strings.Trim(strings.TrimSuffix(strings.TrimSpace(v), ";"), `"`)
+	for k, v := range aptConfigEntries(b) {
 		if v != "" && slices.ContainsFunc(lists, func(l string) bool { return strings.EqualFold(k, l+"::") }) {
 			n++
 		}
@@ -488,13 +484,21 @@ func countAptListEntries(b []byte, lists ...string) int {
 // proxy's password.
 func parseAptConfig(b []byte) map[string]string {
 	out := map[string]string{}
-	for line := range strings.Lines(string(b)) {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), " ")
-		if !ok {
-			continue
-		}
-		v = strings.TrimSuffix(strings.TrimSpace(v), ";")
-		out[k] = strings.Trim(v, `"`)
+	for k, v := range aptConfigEntries(b) {
+		out[k] = v
 	}
 	return out
+}
+
+// aptConfigEntries are the lines of an `apt-config dump`, each a name and
+// its value without the quotes and semicolon (`Name "value";`).
+func aptConfigEntries(b []byte) iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for line := range strings.Lines(string(b)) {
+			k, v, ok := strings.Cut(strings.TrimSpace(line), " ")
+			if ok && !yield(k, strings.Trim(strings.TrimSuffix(strings.TrimSpace(v), ";"), `"`)) {
+				return
+			}
+		}
+	}
 }
