@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/sessionguard/sessionguard/internal/proctest"
 )
 
 const dryRunHomeEnv = "SESSIONGUARD_TEST_DRY_RUN_HOME"
@@ -47,14 +49,9 @@ func TestDryRunOfAStoreThatCannotBeWrittenFails(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "browsers.test")
-	if err := os.WriteFile(bin, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	// A copy of this test binary that nobody may run (go test's own
+	// folder is root's alone).
+	bin := proctest.CopyProgram(t, os.Args[0], filepath.Join(dir, "browsers.test"))
 	cmd := exec.CommandContext(t.Context(), bin, "-test.run", "^TestDryRunOfAStoreThatCannotBeWrittenFails$")
 	cmd.Dir, cmd.Env = dir, append(os.Environ(), dryRunHomeEnv+"="+home, "HOME="+home)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}

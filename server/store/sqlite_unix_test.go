@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/sessionguard/sessionguard/internal/proctest"
 )
 
 const cannotOpenEnv = "SESSIONGUARD_TEST_CANNOT_OPEN"
@@ -50,14 +52,7 @@ func TestOpenSaysWhoOwnsTheDatabase(t *testing.T) {
 	}
 	// A copy of this test binary that nobody may run (go test's own
 	// folder is root's alone).
-	bin := filepath.Join(dir, "store.test")
-	b, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	bin := proctest.CopyProgram(t, os.Args[0], filepath.Join(dir, "store.test"))
 	cmd := exec.CommandContext(t.Context(), bin, "-test.run", "^TestOpenSaysWhoOwnsTheDatabase$")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), cannotOpenEnv+"="+path)
