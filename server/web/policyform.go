@@ -99,17 +99,8 @@ func newPolicyForm(pol checks.Policy, titles func(string) string) policyForm {
 		case checks.NumberSetting:
 			var n int
 			_ = json.Unmarshal(raw, &n)
-			// The largest unit the value is a whole number of (each
-			// setting has one worth 1); 0 in the first.
-			u := d.Units[0]
-			if n != 0 {
-				u = checks.Unit{}
-				for _, c := range d.Units {
-					if n%c.Per == 0 && c.Per > u.Per {
-						u = c
-					}
-				}
-			}
+			// Each setting has a unit worth 1, so one holds it whole.
+			u := wholeUnit(n, d.Units)
 			ff.Value, ff.Unit = strconv.Itoa(n/u.Per), u.Name
 			for _, c := range d.Units {
 				ff.Units = append(ff.Units, c.Name)
@@ -185,15 +176,7 @@ func readField(form url.Values, ff *formField) (json.RawMessage, string) {
 // inUnits says an amount counted in a setting's own unit in the largest
 // of its units it is a whole number of: 86400 seconds → "24 hours".
 func inUnits(n int, units []checks.Unit) string {
-	if n == 0 {
-		return "0 " + units[0].Name // the unit the form shows for 0
-	}
-	best := checks.Unit{}
-	for _, u := range units {
-		if u.Per > best.Per && n%u.Per == 0 {
-			best = u
-		}
-	}
+	best := wholeUnit(n, units)
 	if best.Per == 0 { // no unit holds it whole: the smallest, with decimals
 		best = slices.MinFunc(units, func(a, b checks.Unit) int { return a.Per - b.Per })
 		return strconv.FormatFloat(float64(n)/float64(best.Per), 'f', -1, 64) + " " + best.Name
@@ -203,6 +186,22 @@ func inUnits(n int, units []checks.Unit) string {
 		name = strings.TrimSuffix(name, "s")
 	}
 	return strconv.Itoa(v) + " " + name
+}
+
+// wholeUnit is the largest of units that n is a whole number of (the
+// first, which the form shows for 0, when n is 0), or the zero Unit when
+// none is.
+func wholeUnit(n int, units []checks.Unit) checks.Unit {
+	if n == 0 {
+		return units[0]
+	}
+	best := checks.Unit{}
+	for _, u := range units {
+		if u.Per > best.Per && n%u.Per == 0 {
+			best = u
+		}
+	}
+	return best
 }
 
 // readPolicyForm reads the posted form over pol (the team's policy as it
