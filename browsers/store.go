@@ -49,9 +49,8 @@ func cookiePartition(e Engine) (col string, site func(string) string) {
 	return "top_frame_site_key", chromiumPartitionSite
 }
 
-// querier is a connection or a transaction.
+// querier is a connection or a transaction, asked for one row.
 type querier interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }
 
@@ -169,9 +168,7 @@ func readHosts(ctx context.Context, conn *sql.Conn, e Engine) ([]storedCookie, e
 
 // quickCheck runs SQLite's structural check so a damaged file is reported
 // instead of half-cleared.
-func quickCheck(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}) error {
+func quickCheck(ctx context.Context, q querier) error {
 	var res string
 	if err := q.QueryRowContext(ctx, "PRAGMA quick_check(1)").Scan(&res); err != nil {
 		return classify(err)
