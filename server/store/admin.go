@@ -159,7 +159,8 @@ type DeviceQuery struct {
 	// all first); the devices listed are the same either way.
 	ManyStale bool
 	// FailingCheck keeps devices whose latest run has this check failing or
-	// unknown.
+	// unknown, or leaves it out while their team requires it (counted
+	// unknown in the fleet figures).
 	FailingCheck string
 	// NameContains is a case-insensitive substring of the device name.
 	NameContains string

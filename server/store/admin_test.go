@@ -27,6 +27,7 @@ var adminTests = []struct {
 	{"ComplianceAndRuns", testComplianceAndRuns},
 	{"SearchSessions", testSearchSessions},
 	{"FleetSnapshots", testFleetSnapshots},
+	{"UnreportedRequiredListed", testUnreportedRequiredListed},
 }
 
 func runAdminSuite(t *testing.T, open func(testing.TB) store.Store) {

@@ -3,9 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"io/fs"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/sessionguard/sessionguard/report"
 )
@@ -17,15 +14,22 @@ func MigrateTo(ctx context.Context, s Store, version int64) error {
 	if !ok {
 		return fmt.Errorf("MigrateTo: %T is not an SQL store", s)
 	}
-	fsys, err := fs.Sub(migrations, "migrations/"+ss.d.dir)
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(ss.d.goose, ss.db, fsys, ss.d.gooseOpts...)
+	p, err := ss.migrationProvider()
 	if err != nil {
 		return err
 	}
 	_, err = p.UpTo(ctx, version)
+	return err
+}
+
+// MigrateDownTo undoes s's migrations down to version, for tests of a
+// migration's way back.
+func MigrateDownTo(ctx context.Context, s Store, version int64) error {
+	p, err := s.(*sqlStore).migrationProvider()
+	if err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, version)
 	return err
 }
 

@@ -160,22 +160,28 @@ func (s *sqlStore) FleetSummary(ctx context.Context, teamID string, staleBefore 
 	if err != nil {
 		return FleetCounts{}, nil, fmt.Errorf("counting the fleet: %w", err)
 	}
-	var teams []Team
-	if teamID == "" {
-		teams, err = s.Teams(ctx)
-	} else {
-		var t Team
-		if t, err = s.Team(ctx, teamID); err == nil {
-			teams = []Team{t}
-		} else if errors.Is(err, ErrNotFound) {
-			err = nil
-		}
-	}
+	teams, err := s.teamsOf(ctx, teamID)
 	if err != nil {
 		return FleetCounts{}, nil, fmt.Errorf("counting the fleet: %w", err)
 	}
 	c, comp := fleetFigures(tally, requiredByTeam(teams...))
 	return c, comp, nil
+}
+
+// teamsOf is every team when teamID is "", else that team (none when
+// there is no such team).
+func (s *sqlStore) teamsOf(ctx context.Context, teamID string) ([]Team, error) {
+	if teamID == "" {
+		return s.Teams(ctx)
+	}
+	t, err := s.Team(ctx, teamID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []Team{t}, nil
 }
 
 // Kept figures (issue 21 item 7): one row per team, the figures as JSON.

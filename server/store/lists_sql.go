@@ -229,6 +229,22 @@ func (s *sqlStore) walkNotPassing(ctx context.Context, check string) (bool, erro
 	return n >= manyNotPassing, nil
 }
 
+// teamsRequiring are the IDs of the teams whose policy requires check:
+// of every team, or of team alone when it is not "".
+func (s *sqlStore) teamsRequiring(ctx context.Context, check, team string) ([]any, error) {
+	teams, err := s.teamsOf(ctx, team)
+	if err != nil {
+		return nil, fmt.Errorf("searching devices: %w", err)
+	}
+	var ids []any
+	for _, t := range teams {
+		if slices.Contains(RequiredChecks(t.Policy), check) {
+			ids = append(ids, t.ID)
+		}
+	}
+	return ids, nil
+}
+
 // ManyStale is how many stale devices make a page of them cheaper to
 // find by walking the fleet in the page's order, testing each device's
 // latest run until the page is full, than by one scan of the table for
@@ -392,16 +408,23 @@ func (s *sqlStore) deviceFilter(ctx context.Context, q DeviceQuery) (*conditions
 		if walk {
 			// Many fail it: test each device row's latest statuses
 			// (statuses.go) in the page's order, which stops at a full
-			// page (or the count's cap).
-			find := "instr"
-			if s.d.name == "postgres" {
-				find = "strpos"
-			}
+			// page (or the count's cap); in a team that requires the
+			// check, statuses without it (see unreportedChecks).
+			find := s.findText()
 			cond := make([]string, len(notPassing))
 			var entries []any
 			for i, st := range notPassing {
 				cond[i] = find + `(d.latest_statuses, ?) > 0`
 				entries = append(entries, statusEntry(q.FailingCheck, st))
+			}
+			requiring, err := s.teamsRequiring(ctx, q.FailingCheck, q.TeamID)
+			if err != nil {
+				return nil, err
+			}
+			if len(requiring) > 0 {
+				// The check's entry first: most devices have one.
+				cond = append(cond, `(`+find+`(d.latest_statuses, ?) = 0 AND d.team_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(requiring)), ", ")+`))`)
+				entries = append(append(entries, statusPrefix(q.FailingCheck)), requiring...)
 			}
 			c.add(`d.latest_statuses IS NOT NULL AND (`+strings.Join(cond, ` OR `)+`)`, entries...)
 		} else {

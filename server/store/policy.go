@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
@@ -21,6 +23,33 @@ import (
 // the default does and every check it names required, so it never
 // requires less than it says.
 func RequiredChecks(policy json.RawMessage) []string {
+	key := policyETag(policy)
+	if ids, ok := requiredMemo.Load(key); ok {
+		return slices.Clone(ids.([]string))
+	}
+	ids := requiredChecks(policy)
+	if requiredMemoSize.Add(1) > requiredMemoMax {
+		requiredMemo.Clear()
+		requiredMemoSize.Store(1)
+	}
+	requiredMemo.Store(key, ids)
+	return slices.Clone(ids)
+}
+
+// requiredMemo maps a policy's ETag to the checks it requires: reading a
+// policy lays it over the default (~45 µs), and a page listing the
+// devices not passing a check asks it of every team. Cleared past
+// requiredMemoMax policies (a long-running server sees every version
+// saved).
+var (
+	requiredMemo     sync.Map
+	requiredMemoSize atomic.Int64
+)
+
+const requiredMemoMax = 256
+
+// requiredChecks is RequiredChecks, read afresh.
+func requiredChecks(policy json.RawMessage) []string {
 	pol := all.DefaultPolicy()
 	if trimmed := bytes.TrimSpace(policy); len(trimmed) > 0 && !bytes.Equal(trimmed, []byte("null")) {
 		parsed, _, err := all.ParseServerPolicy(bytes.NewReader(policy))

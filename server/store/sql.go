@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -115,14 +116,25 @@ func (s *sqlStore) q(query string) string {
 	return b.String()
 }
 
-func (s *sqlStore) Migrate(ctx context.Context) error {
+// migrationProvider runs the dialect's embedded SQL migrations and the
+// Go ones (from 00017: those that need the policy read as Go reads it).
+func (s *sqlStore) migrationProvider() (*goose.Provider, error) {
 	fsys, err := fs.Sub(migrations, "migrations/"+s.d.dir)
 	if err != nil {
-		return fmt.Errorf("opening embedded migrations: %w", err)
+		return nil, fmt.Errorf("opening embedded migrations: %w", err)
 	}
-	p, err := goose.NewProvider(s.d.goose, s.db, fsys, s.d.gooseOpts...)
+	opts := append(slices.Clip(s.d.gooseOpts), goose.WithGoMigrations(s.migration00017()))
+	p, err := goose.NewProvider(s.d.goose, s.db, fsys, opts...)
 	if err != nil {
-		return fmt.Errorf("preparing migrations: %w", err)
+		return nil, fmt.Errorf("preparing migrations: %w", err)
+	}
+	return p, nil
+}
+
+func (s *sqlStore) Migrate(ctx context.Context) error {
+	p, err := s.migrationProvider()
+	if err != nil {
+		return err
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrating %s database: %w", s.d.name, err)
@@ -321,8 +333,12 @@ func (s *sqlStore) SetTeamPolicy(ctx context.Context, teamID string, policy json
 		}
 		return Team{}, fmt.Errorf("%w: team policy changed since ETag %s", ErrConflict, ifMatch)
 	}
-	if err := s.rejudgeTeam(ctx, teamID, RequiredChecks(policy)); err != nil {
+	required := RequiredChecks(policy)
+	if err := s.rejudgeTeam(ctx, teamID, required); err != nil {
 		return Team{}, fmt.Errorf("the team policy was saved, but its devices' readiness was not all recomputed (each device's next report will): %w", err)
+	}
+	if err := s.syncUnreported(ctx, s.db, teamID, required); err != nil {
+		return Team{}, fmt.Errorf("the team policy was saved, but the lists of devices not passing each check may name checks it no longer requires, or miss some it now does (save the policy again): %w", err)
 	}
 	return s.Team(ctx, teamID)
 }

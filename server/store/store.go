@@ -256,7 +256,8 @@ type DeviceReport struct {
 type PreparedRun struct {
 	results  string // check_runs.results
 	statuses string // devices.latest_statuses
-	// notPassing: the check IDs of devices_not_passing (fail or unknown).
+	// notPassing: the check IDs of devices_not_passing (fail or unknown,
+	// and with PrepareRunFor a required check the run left out).
 	notPassing []string
 	// ready is devices.latest_ready: the server's judgement (check_runs.ready
 	// keeps the agent's own flag).
@@ -276,6 +277,7 @@ func PrepareRunFor(run *report.CheckRun, required []string) (*PreparedRun, error
 		return nil, err
 	}
 	prep.ready = ReadyAgainst(run.Results, required)
+	prep.notPassing = append(prep.notPassing, unreportedChecks(run.Results, required)...)
 	return prep, nil
 }
 

@@ -122,13 +122,19 @@ func (d *dashboard) unreportedRows(dev store.Device, pol checks.Policy, reported
 		if reported[info.ID] || !pol.Required(info.ID) {
 			continue
 		}
-		res := store.Result{CheckResult: report.CheckResult{ID: info.ID, Status: checks.Unknown, Required: true,
-			Summary: "Not in this device's latest report: its SessionGuard is older than this check, or could not run it. The team requires it, so the device is not ready until it reports it."}}
+		res := store.Result{CheckResult: report.CheckResult{ID: info.ID, Status: checks.Unknown, Required: true, Summary: unreportedSummary}}
 		rows = append(rows, resultRow{Result: res, Title: info.Title, Controls: info.Controls,
-			Fix: "Update SessionGuard on this device, then check again on it.", Shown: shownStatus{Status: checks.Unknown, Agent: dev.AgentVersion}})
+			Fix: unreportedFix, Shown: shownStatus{Status: checks.Unknown, Agent: dev.AgentVersion}})
 	}
 	return rows
 }
+
+// What a page says of a check the team requires that a device's latest
+// run left out.
+const (
+	unreportedSummary = "Not in this device's latest report: its SessionGuard is older than this check, or could not run it. The team requires it, so the device is not ready until it reports it."
+	unreportedFix     = "Update SessionGuard on this device, then check again on it."
+)
 
 var (
 	resultCols = []sortCol{{Key: "check", Label: "Check"}, {Key: "status", Label: "Status"}, {Key: "required", Label: "Required", DescFirst: true},

@@ -540,6 +540,21 @@ func TestDevicePageSaysWhatTheTeamRequires(t *testing.T) {
 	if !strings.Contains(p.body, `id="device-state">Not ready`) {
 		t.Error("the device is not shown as not ready")
 	}
+	// The check's page and the devices list's failing filter list it
+	// too, as the check's figures count it: unknown.
+	page := c.get("/checks/smart_speakers")
+	i := strings.Index(page.body, ">desk-ready</a>")
+	if i < 0 {
+		t.Fatalf("the check page does not list the device that left the required check out")
+	}
+	listed := page.body[i:]
+	listed = listed[:strings.Index(listed, "</tr>")]
+	if !strings.Contains(listed, "unknown") || !strings.Contains(listed, "Not in this device&#39;s latest report") || !strings.Contains(listed, "Update SessionGuard") {
+		t.Errorf("the check page's row: %q", listed)
+	}
+	if l := c.get("/devices?failing=smart_speakers"); !strings.Contains(l.body, ">desk-ready</a>") {
+		t.Error("the devices list filtered to smart_speakers not passing leaves the device out")
+	}
 }
 
 func TestCheckPage(t *testing.T) {
