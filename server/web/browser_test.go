@@ -201,10 +201,17 @@ func TestBrowser(t *testing.T) {
 // there and waits for the element with ID want on the page it returns to.
 func signIn(t *testing.T, ctx context.Context, url, want string) {
 	t.Helper()
+	signInAs(t, ctx, url, want, adminName)
+}
+
+// signInAs is signIn as the admin name (with the fixture's password, as
+// hashOther gives it).
+func signInAs(t *testing.T, ctx context.Context, url, want, name string) {
+	t.Helper()
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(url),
 		chromedp.WaitVisible(chromedp.ID("sign-in")),
-		chromedp.SendKeys(chromedp.ID("name"), adminName),
+		chromedp.SendKeys(chromedp.ID("name"), name),
 		chromedp.SendKeys(chromedp.ID("password"), adminPassword),
 		chromedp.Click(chromedp.ID("sign-in")),
 		chromedp.WaitVisible(chromedp.ID(want)),

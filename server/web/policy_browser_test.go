@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/sessionguard/sessionguard/agent/policysync"
 	"github.com/sessionguard/sessionguard/checks"
+	"github.com/sessionguard/sessionguard/checks/all"
 	"github.com/sessionguard/sessionguard/internal/artefacts"
 	"github.com/sessionguard/sessionguard/server/api"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
@@ -201,5 +203,91 @@ func TestBrowserPolicyForm(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond) // past a poll
 	if _, n := lastApplied(); n != before {
 		t.Errorf("the agent applied %d policies after an invalid form, want none", n-before)
+	}
+}
+
+// TestBrowserPolicyFormConflict: two admins edit one team's policy in
+// their own browsers. Bob saves first; Alice's save of the page she
+// opened before is refused and the form comes back with her edits kept
+// beside Bob's, the setting both changed marked with Bob's value. She
+// saves that form and the policy holds both people's edits.
+func TestBrowserPolicyFormConflict(t *testing.T) {
+	f := newFixture(t)
+	hashOther(t, f, "bob")
+	team := f.teams["Counselling"]
+	teamPage := f.srv.URL + "/teams/" + team.ID
+	alice, bob := headless(t), headless(t)
+	signIn(t, alice, teamPage, "screen_lock_max_seconds")
+	signInAs(t, bob, teamPage, "screen_lock_max_seconds", "bob")
+
+	// Bob: screen lock 10 → 15 minutes, insecure Wi-Fi fail → warn.
+	if err := chromedp.Do(bob,
+		chromedp.Clear(chromedp.ID("screen_lock_max_seconds")),
+		chromedp.SendKeys(chromedp.ID("screen_lock_max_seconds"), "15"),
+		chromedp.SetValue(chromedp.ID("wifi_insecure"), "warn"),
+		chromedp.Click(chromedp.ID("save-form")),
+		chromedp.WaitVisible(chromedp.ID("saved")),
+	); err != nil {
+		t.Fatalf("bob's save: %v", err)
+	}
+	bobs, err := f.st.Team(t.Context(), team.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Alice, on the page she opened before Bob saved: screen lock 10 → 5
+	// minutes, smart speakers required.
+	if err := chromedp.Do(alice,
+		chromedp.Clear(chromedp.ID("screen_lock_max_seconds")),
+		chromedp.SendKeys(chromedp.ID("screen_lock_max_seconds"), "5"),
+		chromedp.Click(chromedp.ID("required_smart_speakers")),
+		chromedp.Click(chromedp.ID("save-form")),
+		chromedp.WaitVisible(chromedp.ID("form-error")),
+	); err != nil {
+		t.Fatalf("alice's stale save: %v", err)
+	}
+	if got := text(t, alice, "#form-error"); !strings.Contains(got, "Someone changed this policy since you opened it. Your edits are kept in the form") ||
+		!strings.Contains(got, `You both changed "The screen locks with a password after at most"`) {
+		t.Errorf("the form says %q", got)
+	}
+	if got := text(t, alice, "#screen_lock_max_seconds-note"); !strings.HasPrefix(got, "Someone else saved this as 15 minutes") {
+		t.Errorf("the screen lock is marked %q", got)
+	}
+	for id, want := range map[string]string{"screen_lock_max_seconds": "5", "wifi_insecure": "warn"} {
+		if v, err := chromedp.Run(alice, chromedp.Value(chromedp.ID(id))); err != nil || v != want {
+			t.Errorf("the merged form shows %s = %q (%v), want %q", id, v, err, want)
+		}
+	}
+	if ticked, err := chromedp.Run(alice, chromedp.JavascriptAttribute[bool](chromedp.ID("required_smart_speakers"), "checked")); err != nil || !ticked {
+		t.Errorf("smart speakers no longer ticked in the merged form (%v)", err)
+	}
+	if now, _ := f.st.Team(t.Context(), team.ID); now.ETag != bobs.ETag {
+		t.Fatalf("the refused save changed the policy to %s", now.Policy)
+	}
+	png, err := chromedp.Run(alice, chromedp.FullScreenshot(100))
+	if err == nil {
+		shot := filepath.Join(artefacts.Dir(t), "dashboard-policy-form-conflict.png")
+		if err := os.WriteFile(shot, png, 0o644); err == nil {
+			t.Logf("screenshot: %s", shot)
+		}
+	}
+
+	// Alice keeps her screen lock and saves the merged form.
+	if err := chromedp.Do(alice,
+		chromedp.Click(chromedp.ID("save-form")),
+		chromedp.WaitVisible(chromedp.ID("saved")),
+	); err != nil {
+		t.Fatalf("saving the merged form: %v", err)
+	}
+	cur, err := f.st.Team(t.Context(), team.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := all.ParsePolicy(bytes.NewReader(cur.Policy))
+	if err != nil || screenLockMax.Of(pol) != 300 || wifiInsecure.Of(pol) != checks.Warn || !pol.Required("smart_speakers") || !pol.Required("firewall") {
+		t.Errorf("saved %s (%v), want Alice's screen lock and smart speakers with Bob's Wi-Fi", cur.Policy, err)
+	}
+	if a := auditActions(t, f.st); strings.Count(a, "policy.update by alice") != 1 || strings.Count(a, "policy.update by bob") != 1 {
+		t.Errorf("audit: %s", a)
 	}
 }

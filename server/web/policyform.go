@@ -44,6 +44,7 @@ type formField struct {
 	Units   []string
 	Checked bool
 	Error   string
+	Note    string // the value someone else saved meanwhile (policymerge.go)
 	Number  bool
 	Choice  bool
 	Toggle  bool
@@ -65,6 +66,8 @@ type policyForm struct {
 	CookieSites string // cookie_domains, one a line
 	CookieKeep  string // cookie_keep, one a line
 	CookieError string
+	// Notes on the cookie sites someone else also changed (policymerge.go).
+	CookieSitesNote, CookieKeepNote string
 	// Errors counts the fields in error.
 	Errors int
 }
@@ -204,9 +207,10 @@ func wholeUnit(n int, units []checks.Unit) checks.Unit {
 	return best
 }
 
-// readPolicyForm reads the posted form over pol (the team's policy as it
-// stands): the policy the form asks for, and the form to show again with
-// an error next to each field in error (Errors > 0).
+// readPolicyForm reads the posted form over pol (the version of the team's
+// policy the form was opened on): the policy the form asks for, and the
+// form to show again with an error next to each field in error
+// (Errors > 0).
 func readPolicyForm(form url.Values, pol checks.Policy, titles func(string) string) (checks.Policy, policyForm) {
 	f := newPolicyForm(pol, titles)
 	out := pol

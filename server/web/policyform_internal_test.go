@@ -1,8 +1,10 @@
 package web
 
 import (
+	"maps"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -24,7 +26,7 @@ var (
 // cookie scope), once, so a new policy setting cannot be forgotten here.
 func TestPolicyFormCoversEveryField(t *testing.T) {
 	onForm := map[string]bool{"schema": true, "checks": true, "cookie_domains": true, "cookie_keep": true}
-	for _, f := range newPolicyForm(all.DefaultPolicy(), func(id string) string { return id }).Fields {
+	for _, f := range newPolicyForm(all.DefaultPolicy(), idTitle).Fields {
 		if onForm[f.Name] {
 			t.Errorf("%s is on the form twice", f.Name)
 		}
@@ -57,31 +59,76 @@ func TestPolicyFormRoundTrip(t *testing.T) {
 		changed.Checks[id] = checks.CheckPolicy{Required: id == "firewall"}
 	}
 	for _, pol := range []checks.Policy{all.DefaultPolicy(), changed} {
-		form := newPolicyForm(pol, func(id string) string { return id })
-		v := url.Values{"cookie_scope": {form.CookieScope}, "cookie_domains": {form.CookieSites}, "cookie_keep": {form.CookieKeep}}
-		for _, f := range form.Fields {
-			v.Set(f.Name, f.Value)
-			v.Set(f.Name+"_unit", f.Unit)
-			if f.Toggle && f.Checked {
-				v.Set(f.Name, "1")
-			}
-			if f.Toggle && !f.Checked {
-				v.Del(f.Name)
-			}
-		}
-		for _, c := range form.Checks {
-			if c.Required {
-				v.Set("required_"+c.ID, "1")
-			}
-		}
-		got, back := readPolicyForm(v, all.DefaultPolicy(), func(id string) string { return id })
+		got, back := readPolicyForm(posted(newPolicyForm(pol, idTitle)), all.DefaultPolicy(), idTitle)
 		if back.Errors != 0 || !reflect.DeepEqual(got, pol) {
 			t.Errorf("round trip of %+v:\n got %+v, %d errors", pol, got, back.Errors)
 		}
 	}
-	for _, f := range newPolicyForm(changed, func(id string) string { return id }).Fields {
+	for _, f := range newPolicyForm(changed, idTitle).Fields {
 		if f.Name == screenLockMax.Name && (f.Value != "90" || f.Unit != "seconds") {
 			t.Errorf("90 s screen lock shown as %s %s, want 90 seconds", f.Value, f.Unit)
+		}
+	}
+}
+
+// idTitle titles a check by its ID.
+func idTitle(id string) string { return id }
+
+// posted is what a browser sends for form as the page shows it.
+func posted(form policyForm) url.Values {
+	v := url.Values{"cookie_scope": {form.CookieScope}, "cookie_domains": {form.CookieSites}, "cookie_keep": {form.CookieKeep}}
+	for _, f := range form.Fields {
+		v.Set(f.Name, f.Value)
+		v.Set(f.Name+"_unit", f.Unit)
+		if f.Toggle && f.Checked {
+			v.Set(f.Name, "1")
+		}
+		if f.Toggle && !f.Checked {
+			v.Del(f.Name)
+		}
+	}
+	for _, c := range form.Checks {
+		if c.Required {
+			v.Set("required_"+c.ID, "1")
+		}
+	}
+	return v
+}
+
+// TestMergeForm: the parts of the form the page tests do not merge. A
+// check's required flag and a toggle changed by both are one change, not a
+// clash; the cookie scope both changed is marked with the other scope, in
+// words; a field only the other person changed takes their value.
+func TestMergeForm(t *testing.T) {
+	base := all.DefaultPolicy()
+	mine := base.With("allow_override", true)
+	mine.Checks = maps.Clone(base.Checks)
+	mine.Checks["smart_speakers"] = checks.CheckPolicy{Required: true}
+	mine.CookieDomains = []string{"zoom.us"}
+	theirs := base.With("allow_override", true).With(wifiInsecure.Name, checks.Warn)
+	theirs.Checks = maps.Clone(base.Checks)
+	theirs.Checks["firewall"] = checks.CheckPolicy{Required: false}
+	theirs.CookieDomains = []string{"teams.microsoft.com", "meet.google.com"}
+
+	after, edited := readPolicyForm(posted(newPolicyForm(mine, idTitle)), base, idTitle)
+	merged, changed, clashes := mergeForm(edited, base, after, theirs, idTitle)
+	if !changed || !slices.Equal(clashes, []string{cookieSitesLabel}) {
+		t.Errorf("changed %v, clashes %q; want the cookie sites only", changed, clashes)
+	}
+	if want := "Someone else saved this as only teams.microsoft.com and meet.google.com;"; !strings.HasPrefix(merged.CookieSitesNote, want) {
+		t.Errorf("cookie sites note %q, want %q", merged.CookieSitesNote, want)
+	}
+	if merged.CookieScope != scopeOnly || merged.CookieSites != "zoom.us" {
+		t.Errorf("cookie sites %s %q, want mine", merged.CookieScope, merged.CookieSites)
+	}
+	got, back := readPolicyForm(posted(merged), theirs, idTitle)
+	if back.Errors != 0 || !got.Required("smart_speakers") || got.Required("firewall") || !got.AllowOverride ||
+		wifiInsecure.Of(got) != checks.Warn || !slices.Equal(got.CookieDomains, []string{"zoom.us"}) {
+		t.Errorf("the merged form reads as %+v (%d errors)", got, back.Errors)
+	}
+	for _, f := range merged.Fields {
+		if f.Note != "" {
+			t.Errorf("%s marked %q, a clash where there is none", f.Name, f.Note)
 		}
 	}
 }

@@ -21,6 +21,9 @@ type teamView struct {
 	ETag    string
 	Message string
 	Saved   bool
+	// Base is the policy document the settings form was opened on
+	// (policymerge.go); empty, the team's.
+	Base string
 	// Form is the form-based editor; FormMessage its error.
 	Form        policyForm
 	FormMessage string
@@ -42,6 +45,9 @@ func (d *dashboard) team(w http.ResponseWriter, r *http.Request) {
 func (d *dashboard) renderTeam(w http.ResponseWriter, r *http.Request, status int, v teamView) {
 	if v.Form.Fields == nil {
 		v.Form = newPolicyForm(teamPolicy(v.Team), d.catalog.title)
+	}
+	if v.Base == "" {
+		v.Base = baseDocument(v.Team.Policy)
 	}
 	rollout, err := d.rollout(r.Context(), v.Team, r.URL.Query())
 	if errors.Is(err, store.ErrInvalid) {
@@ -90,7 +96,9 @@ func (d *dashboard) savePolicy(w http.ResponseWriter, r *http.Request) {
 
 // savePolicyForm saves what the form-based editor changed: each value
 // checked as the agents check it (errors shown next to their fields), the
-// document as the raw editor's.
+// document as the raw editor's. If someone else saved the policy since the
+// form was opened, nothing is saved: the form is shown again with the
+// admin's edits merged over the current policy (policymerge.go).
 func (d *dashboard) savePolicyForm(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	t, err := d.st.Team(ctx, r.PathValue("id"))
@@ -98,10 +106,15 @@ func (d *dashboard) savePolicyForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	etag := r.PostForm.Get("etag")
-	before := teamPolicy(t)
+	// The version the form was opened on; a form without a readable one
+	// is read over the policy as it stands, and cannot be merged.
+	before, base, mergeable := readBase(r.PostForm)
+	if !mergeable {
+		before, base = teamPolicy(t), baseDocument(t.Policy)
+	}
 	after, form := readPolicyForm(r.PostForm, before, d.catalog.title)
 	again := func(status int, msg string) {
-		d.renderTeam(w, r, status, teamView{Team: t, Policy: prettyJSON(t.Policy), ETag: etag, Form: form, FormMessage: msg})
+		d.renderTeam(w, r, status, teamView{Team: t, Policy: prettyJSON(t.Policy), ETag: etag, Base: base, Form: form, FormMessage: msg})
 	}
 	switch {
 	case etag == "":
@@ -124,10 +137,18 @@ func (d *dashboard) savePolicyForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.storePolicy(w, r, t, doc, etag, func(current store.Team) {
-		t = current
-		etag = current.ETag
-		form = newPolicyForm(teamPolicy(current), d.catalog.title)
-		again(http.StatusConflict, "Someone changed this policy since you opened it; the form now shows the current policy. Make your change again and save.")
+		// The form shown is opened on the current version: saving it
+		// saves what differs from that.
+		t, etag, base = current, current.ETag, baseDocument(current.Policy)
+		if !mergeable {
+			form = newPolicyForm(teamPolicy(current), d.catalog.title)
+			again(http.StatusConflict, unmergedMessage)
+			return
+		}
+		var edited bool
+		var clashes []string
+		form, edited, clashes = mergeForm(form, before, after, teamPolicy(current), d.catalog.title)
+		again(http.StatusConflict, conflictMessage(edited, clashes))
 	})
 }
 
