@@ -89,7 +89,9 @@ func (d *dashboard) savePolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.storePolicy(w, r, t, compact.Bytes(), etag, func(current store.Team) {
-		t = current
+		// The page is opened on the version it shows under the text:
+		// the text merged by hand saves unless someone saves again.
+		t, etag = current, current.ETag
 		again(http.StatusConflict, "Someone changed this policy since you opened it. Your text is below; the current policy is shown under it. Merge by hand and save again.")
 	})
 }

@@ -673,6 +673,21 @@ func TestPolicyEditor(t *testing.T) {
 	if a := auditActions(t, f.st); strings.Count(a, "policy.update by alice") != 1 {
 		t.Errorf("audit: %s", a)
 	}
+	// The page that refused it keeps the admin's text and is opened on
+	// the version it shows below it: merged by hand, the text saves.
+	if !strings.Contains(p.body, `name="etag" value="`+cur.ETag+`"`) || strings.Contains(p.body, `name="etag" value="`+team.ETag+`"`) {
+		t.Fatalf("the conflict page's forms are not on the current version %s", cur.ETag)
+	}
+	if !strings.Contains(p.body, "900") {
+		t.Error("the conflict page lost the admin's text")
+	}
+	merged := `{"screen_lock_max_seconds": 900, "allow_override": true}`
+	if p := save(merged, cur.ETag); p.status != http.StatusSeeOther {
+		t.Fatalf("the text merged by hand: %d %s", p.status, elementText(p.body, "policy-error"))
+	}
+	if done, _ := f.st.Team(t.Context(), team.ID); !strings.Contains(string(done.Policy), `"screen_lock_max_seconds":900`) {
+		t.Errorf("saved after the merge: %s", done.Policy)
+	}
 }
 
 func TestTeamsAndSecrets(t *testing.T) {
