@@ -19,7 +19,9 @@
 //     (IPv4) or /64 (IPv6), since every device on a Wi-Fi using those
 //     addresses, a café's too, is in it — meta mark 0, meta pkttype host,
 //     fib daddr type local; a rate limit narrows nothing), or a jump or goto on such
-//     conditions to a chain that accepts everything. Every condition is
+//     conditions to a chain that accepts everything. A drop or reject under
+//     a rate limit, quota or meter (`limit rate over 100/second drop`,
+//     iptables' -m limit) drops only some packets: it ends nothing. Every condition is
 //     judged narrowing, wide or unsure: named sets are looked up, a
 //     verdict map is one rule for each element, and a rule that no
 //     condition narrows but one cannot be judged from the ruleset (tcp

@@ -111,16 +111,17 @@ var targetOptions = map[string]bool{
 }
 
 // Options that neither match packets nor narrow what a rule accepts, with
-// a value each: a rate limit accepts every packet under the rate.
-var passiveOptions = map[string]bool{"--limit": true, "--limit-burst": true}
+// a value each: the burst of a rate limit (--limit, which is judged as
+// nft's limit statement is: wide).
+var passiveOptions = map[string]bool{"--limit-burst": true}
 
 // classifyIptablesRule reduces the words after "-A CHAIN" to a verdict
 // rule, judging each condition as classifyRule does an nftables one:
 // narrowing (-p icmp, --dport 22, -s 192.168.1.0/24, --ctstate
 // RELATED,ESTABLISHED), wide (! -i lo, -i +, -p tcp with no port,
 // --dport 1:65535, --ctstate NEW, 0.0.0.0/0, --dst-type LOCAL, --mark
-// 0x0, --pkt-type unicast or host, any negated address or port), or unsure (an
-// option not known here, --tcp-flags).
+// 0x0, --pkt-type unicast or host, --limit, any negated address or port),
+// or unsure (an option not known here, --tcp-flags).
 func classifyIptablesRule(words []string) verdictRule {
 	var b ruleBuilder
 	not, queued := false, false
@@ -244,6 +245,11 @@ func classifyIptablesRule(words []string) verdictRule {
 				value = strconv.FormatUint(n, 10)
 			}
 			judgeAs(metaLeft("mark"), negated, []string{value}, desc)
+		case w == "--limit" && next != "":
+			// Picks out no sender, but a DROP under it drops only the
+			// packets under the rate (rateStatements).
+			i++
+			judge(true, desc)
 		case passiveOptions[w]:
 			i++
 		case strings.HasPrefix(w, "--"):

@@ -118,6 +118,11 @@ func TestLiveNetns(t *testing.T) {
 		{name: "every unmarked packet accepted", setup: inputRules("meta mark 0 accept"), want: checks.Fail},
 		{name: "every packet for this computer accepted", setup: inputRules("fib daddr type local accept"), want: checks.Fail},
 		{name: "a rate limit accepts everything under it", setup: inputRules("limit rate 10/second accept"), want: checks.Fail},
+		// A drop under a rate limit, a quota or a meter drops only some
+		// packets; the rest go on to the policy or the next rule.
+		{name: "accept policy, a rate-limited drop last", setup: liveSetup{Rules: "table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tct state established,related accept\n\t\tiif \"lo\" accept\n\t\tlimit rate over 100/second drop\n\t}\n}\n"}, want: checks.Fail},
+		{name: "accept policy, a drop over a quota last", setup: liveSetup{Rules: "table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tquota over 100 mbytes drop\n\t}\n}\n"}, want: checks.Fail},
+		{name: "a per-source meter's drop, then accept", setup: inputRules("meter flood { ip saddr limit rate over 10/second } drop", "accept"), want: checks.Fail},
 		{name: "everything from a whole local network accepted", setup: inputRules("ip saddr 192.168.0.0/16 accept", "ip6 saddr fe80::/10 accept"), want: checks.Fail},
 		{name: "one host of the local network accepted", setup: inputRules("ip saddr 192.168.1.10 accept", "ip saddr 192.168.1.0/24 tcp dport 445 accept"), want: checks.Pass},
 		{name: "TCP flags cannot be judged", setup: inputRules("tcp flags syn accept"), want: checks.Unknown},
@@ -149,6 +154,9 @@ func TestLiveNetns(t *testing.T) {
 		{name: "iptables drop, ports through multiport", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			[][]string{{"iptables", "-A", "INPUT", "-p", "tcp", "-m", "multiport", "--dports", "22,443", "-j", "ACCEPT"}})},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Pass},
+		{name: "iptables accept policy, a rate-limited drop last", setup: liveSetup{Commands: concat(ipv6Link,
+			[][]string{{"iptables", "-A", "INPUT", "-m", "limit", "--limit", "50/sec", "-j", "DROP"}, {"ip6tables", "-A", "INPUT", "-m", "limit", "--limit", "50/sec", "-j", "DROP"}})},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
 		{name: "iptables drop then ! -i lo accept", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			[][]string{{"iptables", "-A", "INPUT", "!", "-i", "lo", "-j", "ACCEPT"}, {"ip6tables", "-A", "INPUT", "!", "-i", "lo", "-j", "ACCEPT"}})},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},

@@ -424,6 +424,10 @@ func classifyRule(expr []json.RawMessage, sets elemLookup) []verdictRule {
 		}
 		{
 			switch {
+			case rateStatements[name]:
+				if c, ok := rateCondition(name, val); ok {
+					b.conds = append(b.conds, c)
+				}
 			case passiveStatements[name]:
 			case name == "accept" || name == "drop" || name == "reject" || name == "return":
 				b.verdict = name

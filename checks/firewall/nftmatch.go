@@ -47,10 +47,61 @@ type condition struct {
 type elemLookup func(name string) ([]json.RawMessage, bool)
 
 // Statements that neither match packets nor end them: they count, log,
-// limit the rate of what the rule accepts, or set a mark or a set element.
-// A rule whose only conditions are these applies to every packet.
-var passiveStatements = map[string]bool{"counter": true, "log": true, "comment": true, "limit": true, "quota": true,
-	"meter": true, "mangle": true, "set": true, "notrack": true}
+// or set a mark (a set statement adding an element is one too, see
+// rateCondition). A rule whose only conditions are these applies to every
+// packet.
+var passiveStatements = map[string]bool{"counter": true, "log": true, "comment": true,
+	"mangle": true, "notrack": true}
+
+// rateStatements match packets by how many came before, whoever sends
+// them: a rate limit (`limit rate 10/second`, `limit rate over …`), a
+// quota, or either per key (a meter, or a set statement with a limit:
+// `update @s { ip saddr limit rate over 10/second }`). They pick out no
+// sender, so a rule accepting under one is as wide as without it; but a
+// drop under one drops only the packets over (or under) the rate, never
+// every packet.
+var rateStatements = map[string]bool{"limit": true, "quota": true, "meter": true, "set": true}
+
+// rateCondition judges a rate statement (rateStatements) as a condition:
+// wide, described roughly as nft shows it; false for a set statement
+// without a limit or count, which only adds an element.
+func rateCondition(name string, val json.RawMessage) (condition, bool) {
+	var st struct {
+		Rate     json.Number     `json:"rate"`
+		Per      string          `json:"per"`
+		RateUnit string          `json:"rate_unit"`
+		Val      json.Number     `json:"val"`
+		ValUnit  string          `json:"val_unit"`
+		Inv      bool            `json:"inv"`
+		Name     string          `json:"name"`
+		Set      string          `json:"set"`
+		Stmt     json.RawMessage `json:"stmt"`
+	}
+	_ = json.Unmarshal(val, &st)
+	over := ""
+	if st.Inv {
+		over = "over "
+	}
+	desc := name
+	switch name {
+	case "set":
+		if len(st.Stmt) == 0 {
+			return condition{}, false
+		}
+		desc = "update " + st.Set + " { … }"
+	case "meter":
+		desc = "meter " + st.Name + " { … }"
+	case "limit":
+		unit := ""
+		if st.RateUnit != "" {
+			unit = " " + st.RateUnit
+		}
+		desc = fmt.Sprintf("limit rate %s%s%s/%s", over, st.Rate, unit, st.Per)
+	case "quota":
+		desc = fmt.Sprintf("quota %s%s %s", over, st.Val, st.ValUnit)
+	}
+	return condition{kind: condWide, desc: desc}, true
+}
 
 type nftMatch struct {
 	Op    string          `json:"op"`

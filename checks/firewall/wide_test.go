@@ -73,7 +73,13 @@ func TestClassifyRuleWide(t *testing.T) {
 		{`[{"match": {"op": "!=", "left": {"meta": {"key": "iifname"}}, "right": "eth0"}}, {"accept": null}]`, `iifname != "eth0" accept`},
 		{`[{"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": "tcp"}}, {"jump": {"target": "allowall"}}]`, "l4proto { tcp } jump allowall"},
 		// A rate limit or a mark set narrows nothing.
-		{`[{"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": "new"}}, {"limit": {"rate": 10, "burst": 5, "per": "second"}}, {"accept": null}]`, "ct state new accept"},
+		{`[{"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": "new"}}, {"limit": {"rate": 10, "burst": 5, "per": "second"}}, {"accept": null}]`, "ct state new limit rate 10/second accept"},
+		// A drop under a rate, a quota or a per-source meter drops only
+		// some packets: it is no unconditional drop.
+		{`[{"limit": {"rate": 10, "burst": 5, "per": "second", "inv": true}}, {"drop": null}]`, "limit rate over 10/second drop"},
+		{`[{"quota": {"val": 100, "val_unit": "mbytes", "inv": true}}, {"drop": null}]`, "quota over 100 mbytes drop"},
+		{`[{"meter": {"key": {"payload": {"protocol": "ip", "field": "saddr"}}, "stmt": {"limit": {"rate": 10, "burst": 5, "per": "second", "inv": true}}, "size": 65535, "name": "m"}}, {"drop": null}]`, "meter m { … } drop"},
+		{`[{"set": {"op": "update", "elem": {"payload": {"protocol": "ip", "field": "saddr"}}, "set": "@s", "stmt": [{"limit": {"rate": 10, "burst": 5, "per": "second", "inv": true}}]}}, {"drop": null}]`, "update @s { … } drop"},
 		// Narrowing.
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"set": [22, {"range": [1000, 2000]}]}}}, {"accept": null}]`, ""},
 		{`[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"range": [1714, 1764]}}}, {"accept": null}]`, ""},
@@ -247,7 +253,8 @@ func TestClassifyIptablesRuleWide(t *testing.T) {
 		{"-m pkttype ! --pkt-type broadcast -j ACCEPT", "! --pkt-type broadcast -j ACCEPT"},
 		{"-m mark --mark 0x0 -j ACCEPT", "--mark 0x0 -j ACCEPT"},
 		{"! -s 10.0.0.0/8 -j ACCEPT", "! -s 10.0.0.0/8 -j ACCEPT"},
-		{"-p tcp -m conntrack --ctstate NEW -m limit --limit 10/sec --limit-burst 20 -j ACCEPT", "-p tcp --ctstate NEW -j ACCEPT"},
+		{"-p tcp -m conntrack --ctstate NEW -m limit --limit 10/sec --limit-burst 20 -j ACCEPT", "-p tcp --ctstate NEW --limit 10/sec -j ACCEPT"},
+		{"-m limit --limit 50/sec -j DROP", "--limit 50/sec -j DROP"},
 		{"-p tcp -j ufw-user-input", "-p tcp -j ufw-user-input"},
 		// Narrowing.
 		{"-p tcp -m multiport --dports 22,80,1000:2000 -j ACCEPT", ""},
