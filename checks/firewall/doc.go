@@ -21,7 +21,10 @@
 //     fib daddr type local; a rate limit narrows nothing), or a jump or goto on such
 //     conditions to a chain that accepts everything. A drop or reject under
 //     a rate limit, quota or meter (`limit rate over 100/second drop`,
-//     iptables' -m limit) drops only some packets: it ends nothing. Every condition is
+//     iptables' -m limit) drops only some packets: it ends nothing. Under
+//     policy accept, a base chain's conditional return (or its conditional
+//     goto to a chain that ends without a verdict) hands what it picks out
+//     to the policy: it is judged as an accept. Every condition is
 //     judged narrowing, wide or unsure: named sets are looked up, a
 //     verdict map is one rule for each element, and a rule that no
 //     condition narrows but one cannot be judged from the ruleset (tcp

@@ -47,6 +47,17 @@ func inputRules(rules ...string) liveSetup {
 		strings.Join(rules, "\n\t\t") + "\n\t}\n}\n"}
 }
 
+// firewalldZones is firewalld's shape (1.x, nftables): filter_INPUT
+// jumps to filter_INPUT_ZONES, which sends packets arriving on iface by
+// goto to the public zone (ssh only) and everything else to the default
+// zone (filter_IN_public or filter_IN_trusted), then rejects what comes
+// back.
+func firewalldZones(iface, defaultZone string) string {
+	return "table inet fw {\n\tchain filter_IN_public {\n\t\ttcp dport 22 accept\n\t}\n\tchain filter_IN_trusted {\n\t\taccept\n\t}\n" +
+		"\tchain filter_INPUT_ZONES {\n\t\tiifname \"" + iface + "\" goto filter_IN_public\n\t\tgoto " + defaultZone + "\n\t}\n" +
+		"\tchain filter_INPUT {\n\t\ttype filter hook input priority 10; policy accept;\n\t\tct state established,related accept\n\t\tiifname \"lo\" accept\n\t\tjump filter_INPUT_ZONES\n\t\treject with icmpx admin-prohibited\n\t}\n}\n"
+}
+
 func iptablesDrop(cmd string) [][]string {
 	return [][]string{
 		{cmd, "-P", "INPUT", "DROP"},
@@ -125,6 +136,16 @@ func TestLiveNetns(t *testing.T) {
 		{name: "a per-source meter's drop, then accept", setup: inputRules("meter flood { ip saddr limit rate over 10/second } drop", "accept"), want: checks.Fail},
 		{name: "everything from a whole local network accepted", setup: inputRules("ip saddr 192.168.0.0/16 accept", "ip6 saddr fe80::/10 accept"), want: checks.Fail},
 		{name: "one host of the local network accepted", setup: inputRules("ip saddr 192.168.1.10 accept", "ip saddr 192.168.1.0/24 tcp dport 445 accept"), want: checks.Pass},
+		// A base chain's return, or the end of a chain reached by goto,
+		// hands the packet to the chain's policy.
+		{name: "accept policy, every outside packet returned before the drop", setup: liveSetup{Rules: "table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tiif \"lo\" accept\n\t\tiifname != \"lo\" return\n\t\tdrop\n\t}\n}\n"}, want: checks.Fail},
+		{name: "accept policy, TCP and UDP sent by goto to a chain without a verdict", setup: liveSetup{Rules: "table inet f {\n\tchain services {\n\t\ttcp dport 22 accept\n\t}\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tmeta l4proto { tcp, udp } goto services\n\t\tdrop\n\t}\n}\n"}, want: checks.Fail},
+		// firewalld's zones: a goto that ends without a verdict in a
+		// chain jumped to goes back to the base chain; the default zone's
+		// goto after it still counts.
+		{name: "firewalld zones, an interface in public, the default zone trusted", setup: liveSetup{Rules: firewalldZones("sg1", "filter_IN_trusted")}, want: checks.Fail},
+		{name: "firewalld zones, an interface and the default zone public", setup: liveSetup{Rules: firewalldZones("sg1", "filter_IN_public")}, want: checks.Pass},
+		{name: "drop policy, every outside packet returned", setup: inputRules("tcp dport 22 accept", "iifname != \"lo\" return"), want: checks.Pass},
 		{name: "TCP flags cannot be judged", setup: inputRules("tcp flags syn accept"), want: checks.Unknown},
 		{name: "TCP flags and a port", setup: inputRules("tcp flags syn tcp dport 22 accept"), want: checks.Pass},
 		// A dormant table's chains do not run (nft 1.0.6 garbles the flag
@@ -154,6 +175,9 @@ func TestLiveNetns(t *testing.T) {
 		{name: "iptables drop, ports through multiport", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			[][]string{{"iptables", "-A", "INPUT", "-p", "tcp", "-m", "multiport", "--dports", "22,443", "-j", "ACCEPT"}})},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Pass},
+		{name: "iptables accept policy, TCP returned before the drop", setup: liveSetup{Commands: concat(ipv6Link,
+			[][]string{{"iptables", "-A", "INPUT", "-p", "tcp", "-j", "RETURN"}, {"iptables", "-A", "INPUT", "-j", "DROP"}}, iptablesDrop("ip6tables"))},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
 		{name: "iptables accept policy, a rate-limited drop last", setup: liveSetup{Commands: concat(ipv6Link,
 			[][]string{{"iptables", "-A", "INPUT", "-m", "limit", "--limit", "50/sec", "-j", "DROP"}, {"ip6tables", "-A", "INPUT", "-m", "limit", "--limit", "50/sec", "-j", "DROP"}})},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},

@@ -728,7 +728,9 @@ type chainVerdict struct {
 // which everything is accepted. Unconditional jumps and gotos are followed
 // (a few levels deep); a chain that ends without a verdict, or returns some
 // packets early, leaves the decision to its caller, and a base chain to its
-// policy.
+// policy. So a base chain's conditional return, or its conditional goto to
+// a chain that ends without a verdict, is judged under policy accept as an
+// accept on the same conditions (`iifname != "lo" return` lets everyone in).
 func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, depth int) chainVerdict {
 	var on []string
 	unsure, native := "", false
@@ -758,40 +760,61 @@ func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, 
 			continue
 		}
 		if !r.unconditional {
+			narrow := r.wide == "" && r.unsure == "" && len(r.ifaces) == 0
+			var v chainVerdict
+			jumps := false
+			if !narrow {
+				v, jumps = target(r)
+			}
 			switch {
 			case r.wide != "" && r.verdict == "accept":
 				return done(chainVerdict{verdict: "accept", acceptsAll: true, rule: r.wide})
-			case r.wide != "":
+			case r.wide != "" && jumps:
 				// Every outside packet of a kind goes to a chain: what
 				// that chain accepts for all, or on an interface, or
 				// may accept, is accepted here (its drop is not: the
 				// packets of other kinds go on).
-				if v, ok := target(r); ok {
-					if v.acceptsAll {
-						return done(chainVerdict{verdict: "accept", acceptsAll: true, rule: r.wide + ": " + v.rule})
-					}
-					on = append(on, v.acceptsOn...)
-					if v.unsure != "" {
-						noteUnsure(r.wide+": "+v.unsure, v.unsureNative)
-					}
+				if v.acceptsAll {
+					return done(chainVerdict{verdict: "accept", acceptsAll: true, rule: r.wide + ": " + v.rule})
+				}
+				on = append(on, v.acceptsOn...)
+				if v.unsure != "" {
+					noteUnsure(r.wide+": "+v.unsure, v.unsureNative)
 				}
 			case r.unsure != "" && r.verdict == "accept":
 				noteUnsure(r.unsure, r.unsureNative)
-			case r.unsure != "":
-				if v, ok := target(r); ok && (v.acceptsAll || len(v.acceptsOn) > 0 || v.unsure != "") {
+			case r.unsure != "" && jumps:
+				if v.acceptsAll || len(v.acceptsOn) > 0 || v.unsure != "" {
 					noteUnsure(r.unsure, r.unsureNative || v.unsureNative)
 				}
 			case len(r.ifaces) > 0 && r.verdict == "accept":
 				on = append(on, r.ifaces...)
-			case len(r.ifaces) > 0:
-				if v, ok := target(r); ok && v.acceptsAll {
+			case len(r.ifaces) > 0 && jumps && v.acceptsAll:
+				on = append(on, r.ifaces...)
+			}
+			// What a return picks out, or a goto sends to a chain that
+			// ends without a verdict, leaves this chain: a base chain's
+			// policy takes it, else the chain that jumped here.
+			leaves := r.verdict == "return" || jumps && r.verdict == "goto" && v.verdict == "" && !v.acceptsAll
+			switch {
+			case depth > 0:
+				if r.verdict == "return" {
+					// Some packets go back to the calling chain: this
+					// chain's final verdict is not every packet's.
+					return done(chainVerdict{})
+				}
+			case !leaves || narrow:
+				// Some packets only, as a narrow accept: the rest go on.
+			case depth == 0 && policy == "accept":
+				shown := strings.TrimSpace(r.wide+" "+r.unsure) + ", then the chain's policy accept"
+				switch {
+				case r.wide != "":
+					return done(chainVerdict{verdict: "accept", acceptsAll: true, rule: shown})
+				case r.unsure != "":
+					noteUnsure(shown, r.unsureNative)
+				default:
 					on = append(on, r.ifaces...)
 				}
-			}
-			if depth > 0 && r.verdict == "return" {
-				// Some packets go back to the calling chain: this
-				// chain's final verdict is not every packet's.
-				return done(chainVerdict{})
 			}
 			continue
 		}
