@@ -146,6 +146,12 @@ func TestLiveNetns(t *testing.T) {
 		{name: "firewalld zones, an interface in public, the default zone trusted", setup: liveSetup{Rules: firewalldZones("sg1", "filter_IN_trusted")}, want: checks.Fail},
 		{name: "firewalld zones, an interface and the default zone public", setup: liveSetup{Rules: firewalldZones("sg1", "filter_IN_public")}, want: checks.Pass},
 		{name: "drop policy, every outside packet returned", setup: inputRules("tcp dport 22 accept", "iifname != \"lo\" return"), want: checks.Pass},
+		// A chain jumped to that returns some packets goes on with the
+		// rest.
+		{name: "a chain that returns port 22 and accepts the rest", setup: liveSetup{Rules: "table inet f {\n\tchain allbut22 {\n\t\ttcp dport 22 return\n\t\taccept\n\t}\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tjump allbut22\n\t}\n}\n"}, want: checks.Fail},
+		{name: "a chain that returns port 22 and drops the rest", setup: liveSetup{Rules: "table inet f {\n\tchain only22 {\n\t\ttcp dport 22 return\n\t\tdrop\n\t}\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tjump only22\n\t\taccept\n\t}\n}\n"}, want: checks.Pass},
+		{name: "a chain that returns a local network and accepts the rest", setup: liveSetup{Rules: "table inet f {\n\tchain notlan {\n\t\tip saddr 10.0.0.0/8 return\n\t\taccept\n\t}\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tjump notlan\n\t}\n}\n"}, want: checks.Fail},
+		{name: "a chain that returns an interface's packets and accepts the rest", setup: liveSetup{Rules: "table inet f {\n\tchain notsg1 {\n\t\tiifname \"sg1\" return\n\t\taccept\n\t}\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tjump notsg1\n\t}\n}\n"}, want: checks.Fail},
 		{name: "TCP flags cannot be judged", setup: inputRules("tcp flags syn accept"), want: checks.Unknown},
 		{name: "TCP flags and a port", setup: inputRules("tcp flags syn tcp dport 22 accept"), want: checks.Pass},
 		// A dormant table's chains do not run (nft 1.0.6 garbles the flag

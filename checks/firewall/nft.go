@@ -726,11 +726,16 @@ type chainVerdict struct {
 // the verdict a packet that no narrowing rule picked out gets, whether a
 // rule accepting every outside packet comes first, and the interfaces on
 // which everything is accepted. Unconditional jumps and gotos are followed
-// (a few levels deep); a chain that ends without a verdict, or returns some
-// packets early, leaves the decision to its caller, and a base chain to its
-// policy. So a base chain's conditional return, or its conditional goto to
-// a chain that ends without a verdict, is judged under policy accept as an
-// accept on the same conditions (`iifname != "lo" return` lets everyone in).
+// (a few levels deep). A return, or a goto to a chain that ends without a
+// verdict, sends packets back: in a base chain to its policy (so under
+// policy accept it is judged as an accept on the same conditions:
+// `iifname != "lo" return` lets everyone in), else to the calling chain.
+// One that picks out some packets (`tcp dport 22 return`) is judged as a
+// narrow accept is, and one on a wider condition (an interface, a kind of
+// packet, a condition that cannot be judged) leaves the decision on the
+// chain's final drop to its caller; either way the walk goes on with the
+// rest, whose accept still counts. A chain that ends without a verdict
+// leaves the decision to its caller too, and a base chain to its policy.
 func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, depth int) chainVerdict {
 	var on []string
 	unsure, native := "", false
@@ -740,7 +745,13 @@ func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, 
 		}
 		native = native || isNative
 	}
+	// partial is set once some packets that no narrowing condition picks
+	// out have gone back to the calling chain.
+	partial := false
 	done := func(v chainVerdict) chainVerdict {
+		if partial && !v.acceptsAll {
+			v.verdict = ""
+		}
 		v.acceptsOn = append(on, v.acceptsOn...)
 		if unsure != "" {
 			v.unsure = unsure
@@ -797,14 +808,10 @@ func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, 
 			// policy takes it, else the chain that jumped here.
 			leaves := r.verdict == "return" || jumps && r.verdict == "goto" && v.verdict == "" && !v.acceptsAll
 			switch {
-			case depth > 0:
-				if r.verdict == "return" {
-					// Some packets go back to the calling chain: this
-					// chain's final verdict is not every packet's.
-					return done(chainVerdict{})
-				}
 			case !leaves || narrow:
-				// Some packets only, as a narrow accept: the rest go on.
+				// Some packets only, as a narrow accept: the rest go on
+				// (in a jumped-to chain too: `tcp dport 22 return` then
+				// `accept` accepts every other packet).
 			case depth == 0 && policy == "accept":
 				shown := strings.TrimSpace(r.wide+" "+r.unsure) + ", then the chain's policy accept"
 				switch {
@@ -815,6 +822,12 @@ func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, 
 				default:
 					on = append(on, r.ifaces...)
 				}
+			case depth > 0:
+				// Packets on an interface, of a kind, or on a condition
+				// that cannot be judged go back to the calling chain,
+				// the rest go on here: this chain's final drop is not
+				// theirs.
+				partial = true
 			}
 			continue
 		}
