@@ -106,6 +106,11 @@ type linuxFacts struct {
 // but lo (Ethernet, Wi-Fi, mobile broadband, VPN tunnels) does.
 var internalIfacePrefixes = []string{"docker", "br-", "veth", "virbr", "vnet", "podman", "cni", "flannel", "cali", "cilium", "lxc", "lxd", "vboxnet", "vmnet", "kube", "weave"}
 
+// isTailnet reports whether an interface is a Tailscale tunnel (tailscaled's
+// default name): what arrives over it is from the tailnet's devices, let in
+// or not by the tailnet's access controls.
+func isTailnet(name string) bool { return strings.HasPrefix(name, "tailscale") }
+
 // ifaceMatches reports whether an interface name matches a rule's
 // interface: a name, or a wildcard ("wl*" in nftables, "wl+" in iptables).
 func ifaceMatches(pattern, name string) bool {

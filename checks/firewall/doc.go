@@ -41,6 +41,10 @@
 //     everything: firewalld's trusted zone) makes the chain not filter
 //     when the interface reaches outside: the interfaces are then read
 //     from /proc/net/dev (lo and container or VM bridges by name do not).
+//     A Tailscale tunnel (tailscale0) does, but what tailscaled's
+//     ts-input chain accepts over it is the tailnet's, let in by access
+//     controls this check cannot read: a chain filtering everything else
+//     warns, naming it, unless another chain filters the tunnel too.
 //     One filtering chain is enough: every base chain sees every packet.
 //     When no chain filters IPv4, iptables -S (policy DROP or a final
 //     DROP/REJECT, its conditions judged the same way: -j ACCEPT, ! -i lo,

@@ -24,6 +24,7 @@ const (
 	fixLinuxAcceptPorts = "The firewall is on, but one of its rules lets in connections on thousands of ports (%s): any program that listens on one of them can be reached by every device on the same network. On Fedora this is the 'FedoraWorkstation' firewalld zone: open a terminal and run 'sudo firewall-cmd --set-default-zone=public'. Otherwise ask your IT support to replace the rule with ones for just the ports needed, then check again."
 	fixLinuxAcceptSport = "The firewall is on, but one of its rules lets in whatever is sent from a given source port (%s): the sender chooses its source port, so anyone can reach every port of this computer that way. Such rules are usually meant to let answers in (to DNS or web requests); ask your IT support to replace them with 'ct state established,related accept' (or '-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT'), then check again."
 	fixLinuxAcceptOn    = "The firewall lets in every incoming connection arriving on %s (a rule accepts everything on that network connection). Ask your IT support to remove that rule, then check again."
+	fixLinuxTailnet     = "Tailscale lets every device its access controls allow connect to this computer, on any port; SessionGuard cannot read those controls, so this stays a warning while Tailscale is connected. Ask whoever runs your Tailscale network to allow only the connections this computer needs, or turn on Tailscale's 'Block incoming connections' (in a terminal: 'sudo tailscale set --shields-up')."
 	fixLinuxTrustedZone = "firewalld lets in every incoming connection arriving on %s: that network connection is in a zone that accepts everything (such as 'trusted'). Open a terminal and run 'sudo firewall-cmd --get-active-zones' to see it; move the connection to the 'public' zone (for example 'sudo firewall-cmd --permanent --zone=public --change-interface=NAME', then 'sudo firewall-cmd --reload'), or ask your IT support."
 	fixLinuxNatUnread   = "SessionGuard could not read whether containers (Docker or Podman) publish ports that the firewall does not filter. If you run containers, stop them before the session; otherwise try \"Check again\", or ask your IT support."
 	fixLinuxPublished   = "Containers (Docker or Podman) publish ports to every network this computer is on, and the firewall does not filter them. Stop those containers before the session (docker ps shows them), or publish them on this computer only ('-p 127.0.0.1:8080:80'); or ask your IT support."
@@ -144,9 +145,21 @@ func linuxFamily(f linuxFacts, fam string) (checks.Result, string) {
 	// A chain that filters but accepts everything arriving on an
 	// interface that reaches outside does not filter that network.
 	var openOn, openIfaces, uncertain, unsureRules, compatUnread []string
+	// tailnetBy is the first chain that filters everything but what
+	// arrives over a Tailscale tunnel (tailnetIfaces), which it lets in:
+	// the family is filtered but for the tailnet, unless another chain
+	// filters that too.
+	var tailnetBy string
+	var tailnetIfaces []string
 	judge := func(what string, acceptsOn []string) bool {
 		open, known := f.outsideAccepted(acceptsOn)
+		tailnet := slices.DeleteFunc(slices.Clone(open), func(i string) bool { return !isTailnet(i) })
+		open = slices.DeleteFunc(open, isTailnet)
 		switch {
+		case known && len(open) == 0 && len(tailnet) > 0:
+			if tailnetBy == "" {
+				tailnetBy, tailnetIfaces = what, tailnet
+			}
 		case !known:
 			uncertain = append(uncertain, fmt.Sprintf("%s accepts everything arriving on %s, and the network interfaces could not be listed (%s)", what, strings.Join(acceptsOn, ", "), f.InterfacesError))
 		case len(open) > 0:
@@ -189,6 +202,12 @@ func linuxFamily(f linuxFacts, fam string) (checks.Result, string) {
 	if ipt != nil && isTrue(ipt.Filtering) && judge(ipt.Name+" INPUT", ipt.AcceptsOn) {
 		by := ipt.Name + " " + ipt.Detail
 		return pass(by), by
+	}
+	if tailnetBy != "" {
+		ifs := strings.Join(tailnetIfaces, ", ")
+		return checks.Result{Status: checks.Warn,
+			Summary: fmt.Sprintf("The firewall blocks incoming %s connections, except every one arriving over Tailscale (%s, %s): who on the Tailscale network may connect to this computer is set by that network's access controls, which SessionGuard cannot read.", name, ifs, tailnetBy),
+			Fix:     fixLinuxTailnet}, ""
 	}
 	if ipt != nil && ipt.State == stateRead {
 		if _, rule, ok := strings.Cut(ipt.Detail, unsureDetail); ok {

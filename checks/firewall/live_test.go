@@ -58,6 +58,25 @@ func firewalldZones(iface, defaultZone string) string {
 		"\tchain filter_INPUT {\n\t\ttype filter hook input priority 10; policy accept;\n\t\tct state established,related accept\n\t\tiifname \"lo\" accept\n\t\tjump filter_INPUT_ZONES\n\t\treject with icmpx admin-prohibited\n\t}\n}\n"
 }
 
+// tailscaleInput is what tailscaled (iptables mode) adds in front of a
+// filtering INPUT chain, with its tunnel: its ts-input chain returns the
+// ChromeOS VM range, drops the rest of its address range arriving on
+// other interfaces, and accepts everything arriving over the tunnel.
+func tailscaleInput(cmd, own, chromeOS, cgnat string) [][]string {
+	return [][]string{
+		{cmd, "-N", "ts-input"},
+		{cmd, "-A", "ts-input", "-s", own, "-i", "lo", "-j", "ACCEPT"},
+		{cmd, "-A", "ts-input", "-s", chromeOS, "!", "-i", "tailscale0", "-j", "RETURN"},
+		{cmd, "-A", "ts-input", "-s", cgnat, "!", "-i", "tailscale0", "-j", "DROP"},
+		{cmd, "-A", "ts-input", "-i", "tailscale0", "-j", "ACCEPT"},
+		{cmd, "-A", "ts-input", "-p", "udp", "-m", "udp", "--dport", "41641", "-j", "ACCEPT"},
+		{cmd, "-I", "INPUT", "1", "-j", "ts-input"},
+	}
+}
+
+// tailscaleLink is a tunnel (tun) named as Tailscale's, up.
+var tailscaleLink = [][]string{{"ip", "tuntap", "add", "tailscale0", "mode", "tun"}, {"ip", "link", "set", "tailscale0", "up"}}
+
 func iptablesDrop(cmd string) [][]string {
 	return [][]string{
 		{cmd, "-P", "INPUT", "DROP"},
@@ -160,6 +179,19 @@ func TestLiveNetns(t *testing.T) {
 		{name: "a dormant table beside a filtering one", setup: liveSetup{Rules: "table inet f {\n\tflags dormant\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}\n" + inetDrop}, want: checks.Pass},
 		{name: "iptables drop, ip6tables accept", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"))}, needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
 		{name: "iptables and ip6tables drop", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"))}, needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Pass},
+		// Tailscale in front of a filtering INPUT: everything arriving
+		// over its tunnel is let in, and who may send it is set by the
+		// tailnet's access controls, which the check cannot read.
+		{name: "tailscale's ts-input before an iptables drop", setup: liveSetup{Commands: concat(ipv6Link, tailscaleLink, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
+			tailscaleInput("iptables", "100.101.102.103", "100.115.92.0/23", "100.64.0.0/10"), tailscaleInput("ip6tables", "fd7a:115c:a1e0::1", "fd7a:115c:a1e0:ab12::/64", "fd7a:115c:a1e0::/48"))},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Warn},
+		{name: "tailscale's ts-input, and an nftables chain that drops what arrives over it too", setup: liveSetup{Rules: inetDrop, Commands: concat(ipv6Link, tailscaleLink, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
+			tailscaleInput("iptables", "100.101.102.103", "100.115.92.0/23", "100.64.0.0/10"), tailscaleInput("ip6tables", "fd7a:115c:a1e0::1", "fd7a:115c:a1e0:ab12::/64", "fd7a:115c:a1e0::/48"))},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Pass},
+		{name: "tailscale's ts-input, and everything accepted on the uplink too", setup: liveSetup{Commands: concat(ipv6Link, tailscaleLink, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
+			[][]string{{"iptables", "-A", "INPUT", "-i", "sg0", "-j", "ACCEPT"}},
+			tailscaleInput("iptables", "100.101.102.103", "100.115.92.0/23", "100.64.0.0/10"), tailscaleInput("ip6tables", "fd7a:115c:a1e0::1", "fd7a:115c:a1e0:ab12::/64", "fd7a:115c:a1e0::/48"))},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
 		{name: "iptables drop, every port accepted through multiport", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			[][]string{{"iptables", "-A", "INPUT", "-p", "tcp", "-m", "multiport", "--dports", "1:65535", "-j", "ACCEPT"}})},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
