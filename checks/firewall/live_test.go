@@ -74,6 +74,11 @@ func tailscaleInput(cmd, own, chromeOS, cgnat string) [][]string {
 	}
 }
 
+// tailscaleRules are tailscaleInput for IPv4 and IPv6, with tailscaled's
+// address ranges.
+var tailscaleRules = concat(tailscaleInput("iptables", "100.101.102.103", "100.115.92.0/23", "100.64.0.0/10"),
+	tailscaleInput("ip6tables", "fd7a:115c:a1e0::1", "fd7a:115c:a1e0:ab12::/64", "fd7a:115c:a1e0::/48"))
+
 // tailscaleLink is a tunnel (tun) named as Tailscale's, up.
 var tailscaleLink = [][]string{{"ip", "tuntap", "add", "tailscale0", "mode", "tun"}, {"ip", "link", "set", "tailscale0", "up"}}
 
@@ -183,14 +188,14 @@ func TestLiveNetns(t *testing.T) {
 		// over its tunnel is let in, and who may send it is set by the
 		// tailnet's access controls, which the check cannot read.
 		{name: "tailscale's ts-input before an iptables drop", setup: liveSetup{Commands: concat(ipv6Link, tailscaleLink, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
-			tailscaleInput("iptables", "100.101.102.103", "100.115.92.0/23", "100.64.0.0/10"), tailscaleInput("ip6tables", "fd7a:115c:a1e0::1", "fd7a:115c:a1e0:ab12::/64", "fd7a:115c:a1e0::/48"))},
+			tailscaleRules)},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Warn},
 		{name: "tailscale's ts-input, and an nftables chain that drops what arrives over it too", setup: liveSetup{Rules: inetDrop, Commands: concat(ipv6Link, tailscaleLink, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
-			tailscaleInput("iptables", "100.101.102.103", "100.115.92.0/23", "100.64.0.0/10"), tailscaleInput("ip6tables", "fd7a:115c:a1e0::1", "fd7a:115c:a1e0:ab12::/64", "fd7a:115c:a1e0::/48"))},
+			tailscaleRules)},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Pass},
 		{name: "tailscale's ts-input, and everything accepted on the uplink too", setup: liveSetup{Commands: concat(ipv6Link, tailscaleLink, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			[][]string{{"iptables", "-A", "INPUT", "-i", "sg0", "-j", "ACCEPT"}},
-			tailscaleInput("iptables", "100.101.102.103", "100.115.92.0/23", "100.64.0.0/10"), tailscaleInput("ip6tables", "fd7a:115c:a1e0::1", "fd7a:115c:a1e0:ab12::/64", "fd7a:115c:a1e0::/48"))},
+			tailscaleRules)},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
 		{name: "iptables drop, every port accepted through multiport", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			[][]string{{"iptables", "-A", "INPUT", "-p", "tcp", "-m", "multiport", "--dports", "1:65535", "-j", "ACCEPT"}})},
