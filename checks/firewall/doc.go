@@ -45,6 +45,9 @@
 //     ts-input chain accepts over it is the tailnet's, let in by access
 //     controls this check cannot read: a chain filtering everything else
 //     warns, naming it, unless another chain filters the tunnel too.
+//     `ct state untracked` picks out nothing unless a rule leaves packets
+//     untracked (notrack, iptables-nft's CT target): then it is unsure,
+//     since which packets that rule untracks is not judged.
 //     One filtering chain is enough: every base chain sees every packet.
 //     When no chain filters IPv4, iptables -S (policy DROP or a final
 //     DROP/REJECT, its conditions judged the same way: -j ACCEPT, ! -i lo,

@@ -176,6 +176,12 @@ func TestLiveNetns(t *testing.T) {
 		{name: "a chain that returns port 22 and drops the rest", setup: liveSetup{Rules: "table inet f {\n\tchain only22 {\n\t\ttcp dport 22 return\n\t\tdrop\n\t}\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tjump only22\n\t\taccept\n\t}\n}\n"}, want: checks.Pass},
 		{name: "a chain that returns a local network and accepts the rest", setup: liveSetup{Rules: "table inet f {\n\tchain notlan {\n\t\tip saddr 10.0.0.0/8 return\n\t\taccept\n\t}\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tjump notlan\n\t}\n}\n"}, want: checks.Fail},
 		{name: "a chain that returns an interface's packets and accepts the rest", setup: liveSetup{Rules: "table inet f {\n\tchain notsg1 {\n\t\tiifname \"sg1\" return\n\t\taccept\n\t}\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tjump notsg1\n\t}\n}\n"}, want: checks.Fail},
+		// Untracked packets are those a notrack rule leaves so: without
+		// one, none arrive; behind one that untracks everything, every
+		// new connection is untracked.
+		{name: "untracked packets accepted, nothing untracked", setup: inputRules("ct state established,related accept", "ct state untracked accept"), want: checks.Pass},
+		{name: "untracked packets accepted, everything untracked", setup: liveSetup{Rules: "table inet raw {\n\tchain pre {\n\t\ttype filter hook prerouting priority raw; policy accept;\n\t\tnotrack\n\t}\n}\n" +
+			"table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tct state established,related accept\n\t\tct state untracked accept\n\t}\n}\n"}, want: checks.Unknown},
 		{name: "TCP flags cannot be judged", setup: inputRules("tcp flags syn accept"), want: checks.Unknown},
 		{name: "TCP flags and a port", setup: inputRules("tcp flags syn tcp dport 22 accept"), want: checks.Pass},
 		// A dormant table's chains do not run (nft 1.0.6 garbles the flag

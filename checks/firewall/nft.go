@@ -116,6 +116,10 @@ type ruleset struct {
 	// flags as stray text): whether they are dormant comes from `nft
 	// list ruleset` (tableFlagsFromText) or stays unknown.
 	FlagsUnread []string
+	// Notrack says a rule leaves packets untracked (a notrack statement,
+	// or iptables-nft's CT target): `ct state untracked` may then be
+	// any new connection (see untracked).
+	Notrack bool
 }
 
 // tableFlags is what a table's flags in nft's JSON say: dormant (its
@@ -267,7 +271,7 @@ func parseNftJSONFlags(b []byte, textFlags map[string][]string) (ruleset, error)
 		}
 		var out []verdictRule
 		for _, expr := range raw[k] {
-			out = append(out, classifyRule(expr, sets)...)
+			out = append(out, classifyRule(expr, sets, rs.Notrack)...)
 		}
 		classified[k] = out
 		return out
@@ -307,6 +311,7 @@ func parseNftJSONFlags(b []byte, textFlags map[string][]string) (ruleset, error)
 		case o.Rule != nil:
 			k := key{o.Rule.Family, o.Rule.Table, o.Rule.Chain}
 			raw[k] = append(raw[k], o.Rule.Expr)
+			rs.Notrack = rs.Notrack || leavesUntracked(o.Rule.Expr)
 			if pp, ok := publishedPort(o.Rule.Family, o.Rule.Expr); ok && !containsPort(rs.Published, pp) {
 				rs.Published = append(rs.Published, pp)
 			}
@@ -414,7 +419,7 @@ func (r verdictRule) matches(fam string) bool { return r.nfproto == "" || r.nfpr
 // classifyRule reduces a rule to what chainDefault needs. A rule ending in
 // a verdict map (`meta l4proto vmap { tcp : accept, udp : jump x }`)
 // becomes one rule for each of the map's elements.
-func classifyRule(expr []json.RawMessage, sets elemLookup) []verdictRule {
+func classifyRule(expr []json.RawMessage, sets elemLookup, notrack bool) []verdictRule {
 	var b ruleBuilder
 	for _, raw := range expr {
 		name, val, ok := splitStatement(raw)
@@ -440,9 +445,9 @@ func classifyRule(expr []json.RawMessage, sets elemLookup) []verdictRule {
 			case name == "match":
 				var m nftMatch
 				_ = json.Unmarshal(val, &m)
-				b.conds = append(b.conds, judgeMatch(m, sets))
+				b.conds = append(b.conds, untracked(judgeMatch(m, sets), m, sets, notrack))
 			case name == "vmap":
-				return b.verdictMap(val, sets)
+				return b.verdictMap(val, sets, notrack)
 			case name == "xt":
 				// iptables-nft compat expressions: targets DROP/REJECT/ACCEPT
 				// are verdicts, anything else (matches, unknown) a
@@ -496,7 +501,7 @@ type ruleBuilder struct {
 // map) into one rule for each element: the conditions so far, KEY == V,
 // and that element's verdict. A map the ruleset does not list is a rule
 // that may accept anything.
-func (b ruleBuilder) verdictMap(val json.RawMessage, sets elemLookup) []verdictRule {
+func (b ruleBuilder) verdictMap(val json.RawMessage, sets elemLookup, notrack bool) []verdictRule {
 	var vm struct {
 		Key  json.RawMessage `json:"key"`
 		Data json.RawMessage `json:"data"`
@@ -536,7 +541,8 @@ func (b ruleBuilder) verdictMap(val json.RawMessage, sets elemLookup) []verdictR
 			if v == "jump" || v == "goto" {
 				target = jumpTarget(arg)
 			}
-			out = append(out, with(judgeMatch(nftMatch{Op: "==", Left: vm.Key, Right: pair[0]}, sets), v, target))
+			m := nftMatch{Op: "==", Left: vm.Key, Right: pair[0]}
+			out = append(out, with(untracked(judgeMatch(m, sets), m, sets, notrack), v, target))
 		}
 	}
 	return out

@@ -238,6 +238,48 @@ func rightValues(raw json.RawMessage, sets elemLookup) []string {
 	return []string{unknownValue}
 }
 
+// notrackNote is said of a `ct state untracked` condition in a ruleset
+// that leaves packets untracked.
+const notrackNote = " (a notrack rule leaves packets untracked, and which ones is not judged: they may be any new connection)"
+
+// leavesUntracked reports whether a rule's statements leave packets
+// untracked: nft's notrack statement, or iptables-nft's CT target
+// (`-j CT --notrack`, whose options the JSON does not give).
+func leavesUntracked(expr []json.RawMessage) bool {
+	for _, raw := range expr {
+		name, val, ok := splitStatement(raw)
+		if !ok {
+			continue
+		}
+		var xt struct {
+			Type string `json:"type"`
+			Name string `json:"name"`
+		}
+		if name == "notrack" || name == "xt" && json.Unmarshal(val, &xt) == nil && xt.Type == "target" && xt.Name == "CT" {
+			return true
+		}
+	}
+	return false
+}
+
+// untracked is c, the judgement of match m, or unsure when m picks out
+// untracked packets (`ct state untracked`, and not new ones, which are
+// wide already) in a ruleset that leaves some untracked (notrack): a
+// rule untracking every packet would make such an accept let everything
+// in, and which packets a notrack rule picks out is not judged here.
+func untracked(c condition, m nftMatch, sets elemLookup, notrack bool) condition {
+	if !notrack || c.kind != condNarrow || m.Op != "==" && m.Op != "in" {
+		return c
+	}
+	var left nftLeft
+	_ = json.Unmarshal(m.Left, &left)
+	vals := rightValues(m.Right, sets)
+	if left.name() != "ct state" || !slices.Contains(vals, "untracked") {
+		return c
+	}
+	return condition{kind: condUnsure, desc: describeMatch("ct state", m.Op, vals) + notrackNote}
+}
+
 // judgeMatch judges one match of a rule.
 func judgeMatch(m nftMatch, sets elemLookup) condition {
 	var left nftLeft

@@ -100,7 +100,7 @@ func TestClassifyRuleWide(t *testing.T) {
 		if err := json.Unmarshal([]byte(tc.expr), &expr); err != nil {
 			t.Fatal(err)
 		}
-		if got := classifyRule(expr, noSets)[0].wide; got != tc.wide {
+		if got := classifyRule(expr, noSets, false)[0].wide; got != tc.wide {
 			t.Errorf("%s: wide %q, want %q", tc.expr, got, tc.wide)
 		}
 	}
@@ -123,7 +123,7 @@ func TestClassifyRuleUnsure(t *testing.T) {
 		if err := json.Unmarshal([]byte(tc.expr), &expr); err != nil {
 			t.Fatal(err)
 		}
-		r := classifyRule(expr, noSets)[0]
+		r := classifyRule(expr, noSets, false)[0]
 		if r.unsure != tc.unsure || r.wide != "" || r.unconditional || len(r.ifaces) > 0 {
 			t.Errorf("%s: %+v, want unsure %q", tc.expr, r, tc.unsure)
 		}
