@@ -445,7 +445,7 @@ func classifyRule(expr []json.RawMessage, sets elemLookup, notrack bool) []verdi
 			case name == "match":
 				var m nftMatch
 				_ = json.Unmarshal(val, &m)
-				b.conds = append(b.conds, untracked(judgeMatch(m, sets), m, sets, notrack))
+				b.conds = append(b.conds, judgeMatch(m, sets, notrack))
 			case name == "vmap":
 				return b.verdictMap(val, sets, notrack)
 			case name == "xt":
@@ -542,7 +542,7 @@ func (b ruleBuilder) verdictMap(val json.RawMessage, sets elemLookup, notrack bo
 				target = jumpTarget(arg)
 			}
 			m := nftMatch{Op: "==", Left: vm.Key, Right: pair[0]}
-			out = append(out, with(untracked(judgeMatch(m, sets), m, sets, notrack), v, target))
+			out = append(out, with(judgeMatch(m, sets, notrack), v, target))
 		}
 	}
 	return out

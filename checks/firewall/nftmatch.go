@@ -262,29 +262,21 @@ func leavesUntracked(expr []json.RawMessage) bool {
 	return false
 }
 
-// untracked is c, the judgement of match m, or unsure when m picks out
+// judgeMatch judges one match of a rule; notrack says the ruleset leaves
+// some packets untracked (ruleset.Notrack). There a match that picks out
 // untracked packets (`ct state untracked`, and not new ones, which are
-// wide already) in a ruleset that leaves some untracked (notrack): a
-// rule untracking every packet would make such an accept let everything
-// in, and which packets a notrack rule picks out is not judged here.
-func untracked(c condition, m nftMatch, sets elemLookup, notrack bool) condition {
-	if !notrack || c.kind != condNarrow || m.Op != "==" && m.Op != "in" {
-		return c
-	}
+// wide already) is unsure: a rule untracking every packet would make such
+// an accept let everything in, and which packets a notrack rule picks out
+// is not judged here.
+func judgeMatch(m nftMatch, sets elemLookup, notrack bool) condition {
 	var left nftLeft
 	_ = json.Unmarshal(m.Left, &left)
 	vals := rightValues(m.Right, sets)
-	if left.name() != "ct state" || !slices.Contains(vals, "untracked") {
-		return c
+	c := judgeValues(left, m.Op, vals)
+	if notrack && c.kind == condNarrow && (m.Op == "==" || m.Op == "in") && left.name() == "ct state" && slices.Contains(vals, "untracked") {
+		return condition{kind: condUnsure, desc: describeMatch("ct state", m.Op, vals) + notrackNote}
 	}
-	return condition{kind: condUnsure, desc: describeMatch("ct state", m.Op, vals) + notrackNote}
-}
-
-// judgeMatch judges one match of a rule.
-func judgeMatch(m nftMatch, sets elemLookup) condition {
-	var left nftLeft
-	_ = json.Unmarshal(m.Left, &left)
-	return judgeValues(left, m.Op, rightValues(m.Right, sets))
+	return c
 }
 
 // judgeValues judges the match of left against vals with op.
