@@ -5,11 +5,9 @@ package browsers
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/internal/proctest"
@@ -49,13 +47,7 @@ func TestDryRunOfAStoreThatCannotBeWrittenFails(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// A copy of this test binary that nobody may run (go test's own
-	// folder is root's alone).
-	bin := proctest.CopyProgram(t, os.Args[0], filepath.Join(dir, "browsers.test"))
-	cmd := exec.CommandContext(t.Context(), bin, "-test.run", "^TestDryRunOfAStoreThatCannotBeWrittenFails$")
-	cmd.Dir, cmd.Env = dir, append(os.Environ(), dryRunHomeEnv+"="+home, "HOME="+home)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.Output()
+	out, err := proctest.TestAsNobody(t, dir, "TestDryRunOfAStoreThatCannotBeWrittenFails", dryRunHomeEnv+"="+home, "HOME="+home).Output()
 	if err != nil {
 		t.Fatalf("as nobody: %v\n%s", err, out)
 	}

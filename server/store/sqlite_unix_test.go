@@ -7,10 +7,8 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/sessionguard/sessionguard/internal/proctest"
@@ -50,14 +48,7 @@ func TestOpenSaysWhoOwnsTheDatabase(t *testing.T) {
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// A copy of this test binary that nobody may run (go test's own
-	// folder is root's alone).
-	bin := proctest.CopyProgram(t, os.Args[0], filepath.Join(dir, "store.test"))
-	cmd := exec.CommandContext(t.Context(), bin, "-test.run", "^TestOpenSaysWhoOwnsTheDatabase$")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), cannotOpenEnv+"="+path)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.CombinedOutput()
+	out, err := proctest.TestAsNobody(t, dir, "TestOpenSaysWhoOwnsTheDatabase", cannotOpenEnv+"="+path).CombinedOutput()
 	var pathErr *fs.PathError
 	if errors.As(err, &pathErr) || strings.Contains(string(out), "permission denied") && !strings.Contains(string(out), "sg.db") {
 		t.Skipf("the test binary cannot run as nobody here: %v %s", err, out)
