@@ -110,19 +110,7 @@ func (e *env) adminDisableCommand() *cobra.Command {
 sessions end at once. The account and its audit trail are kept.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			return e.withStore(cmd.Context(), func(ctx context.Context, st store.Store) error {
-				if err := st.DisableAdmin(ctx, name); errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("there is no admin named %q (see admin list)", name)
-				} else if err != nil {
-					return err
-				}
-				if err := cliAudit(ctx, st, "admin.disable", name); err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stderr, "Disabled admin %q; their sessions have ended.\n", name)
-				return nil
-			})
+			return e.changeAdmin(cmd.Context(), args[0], "admin.disable", store.Store.DisableAdmin, "Disabled admin %q; their sessions have ended.\n")
 		},
 	}
 }
@@ -135,21 +123,26 @@ func (e *env) adminEnableCommand() *cobra.Command {
 password as it was. To give it a new password too, run admin set-password.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			return e.withStore(cmd.Context(), func(ctx context.Context, st store.Store) error {
-				if err := st.EnableAdmin(ctx, name); errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("there is no admin named %q (see admin list)", name)
-				} else if err != nil {
-					return err
-				}
-				if err := cliAudit(ctx, st, "admin.enable", name); err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stderr, "Enabled admin %q: they can sign in again.\n", name)
-				return nil
-			})
+			return e.changeAdmin(cmd.Context(), args[0], "admin.enable", store.Store.EnableAdmin, "Enabled admin %q: they can sign in again.\n")
 		},
 	}
+}
+
+// changeAdmin applies change to the admin account name, records action
+// in the audit log and says done (a format taking the name).
+func (e *env) changeAdmin(ctx context.Context, name, action string, change func(store.Store, context.Context, string) error, done string) error {
+	return e.withStore(ctx, func(ctx context.Context, st store.Store) error {
+		if err := change(st, ctx, name); errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("there is no admin named %q (see admin list)", name)
+		} else if err != nil {
+			return err
+		}
+		if err := cliAudit(ctx, st, action, name); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, done, name)
+		return nil
+	})
 }
 
 func (e *env) adminSetPasswordCommand() *cobra.Command {
