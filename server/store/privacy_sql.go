@@ -110,22 +110,18 @@ func (s *sqlStore) SimilarPractitioners(ctx context.Context, practitioner string
 	}
 	// The distinct names, from the practitioner index: one per person,
 	// however many devices.
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT practitioner FROM devices WHERE practitioner IS NOT NULL`)
-	if err != nil {
-		return nil, fmt.Errorf("finding practitioners: %w", err)
-	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
+	err = queryEach(ctx, s.db, `SELECT DISTINCT practitioner FROM devices WHERE practitioner IS NOT NULL`, nil, func(r *sql.Rows) error {
 		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, fmt.Errorf("finding practitioners: %w", err)
+		if err := r.Scan(&name); err != nil {
+			return err
 		}
 		if sameName(name, p) {
 			out = append(out, name)
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("finding practitioners: %w", err)
 	}
 	slices.Sort(out)
