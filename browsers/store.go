@@ -517,14 +517,13 @@ func clearSome(ctx context.Context, tx *sql.Tx, table, col string, plan keepPlan
 			res.removed, err = clearKeeping(ctx, tx, table, plan)
 			break
 		}
-		res.removed, err = forHosts(col, plan.gone, func(in string, args []any) (int, error) {
+		deleteWhere := func(in string, args []any) (int, error) {
 			return execCount(ctx, tx, "DELETE FROM "+table+" WHERE "+in, args...)
-		})
+		}
+		res.removed, err = forHosts(col, plan.gone, deleteWhere)
 		if err == nil {
 			var partitioned int
-			partitioned, err = forRowids(plan.partitionedGone, func(in string, args []any) (int, error) {
-				return execCount(ctx, tx, "DELETE FROM "+table+" WHERE "+in, args...)
-			})
+			partitioned, err = forRowids(plan.partitionedGone, deleteWhere)
 			res.removed += partitioned
 			if err == nil && partitioned != len(plan.partitionedGone) {
 				err = fmt.Errorf("%w: planned to remove %d partitioned cookies, removed %d", ErrDamaged, len(plan.partitionedGone), partitioned)
