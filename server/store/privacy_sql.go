@@ -557,15 +557,31 @@ func (s *sqlStore) EraseDevice(ctx context.Context, deviceID string, batch int) 
 // and empties it (a TRUNCATE checkpoint), after an erasure or a retention
 // purge: secure_delete (sqlitePragmas) zeroes what was deleted in the
 // pages written, and the earlier copies of those pages in the log go with
-// it. Best effort: with a reader still on an older snapshot the log is
-// emptied by a later checkpoint instead, once the log wraps.
+// it. SQLite refuses a checkpoint at once while another runs (the
+// background one, every checkpointEvery), so it is tried again for up to
+// scrubWALFor. Best effort beyond that: with a reader still on an older
+// snapshot the log is emptied by a later checkpoint instead, once the
+// log wraps.
 func (s *sqlStore) scrubWAL(ctx context.Context) {
 	if s.walPath == "" {
 		return
 	}
-	var busy, logged, copied int
-	_ = s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &copied)
+	deadline := time.Now().Add(scrubWALFor)
+	for {
+		var busy, logged, copied int
+		err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &copied)
+		if err == nil && busy == 0 || ctx.Err() != nil || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(scrubWALRetry)
+	}
 }
+
+// How long scrubWAL tries, and how often.
+const (
+	scrubWALFor   = 2 * time.Second
+	scrubWALRetry = 5 * time.Millisecond
+)
 
 const retentionCols = `id, started_at, cutoff, finished_at, runs_deleted, results_deleted, sessions_deleted, owner, lease_until`
 
