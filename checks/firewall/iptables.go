@@ -39,6 +39,10 @@ type iptablesInput struct {
 	UFW bool
 	// Docker is true when Docker's chains are present.
 	Docker bool
+	// MatchesUntracked is true when a rule picks out untracked packets
+	// (--ctstate or --state UNTRACKED): which they are is in the raw
+	// table, which -S does not show (see parseIptablesRaw).
+	MatchesUntracked bool
 }
 
 // legacyWarning is what iptables-nft and ip6tables-nft print (on stderr)
@@ -48,8 +52,9 @@ type iptablesInput struct {
 const legacyWarning = "tables-legacy tables present"
 
 // parseIptablesS reads the output of `iptables -S` or `ip6tables -S` (stdout
-// and stderr).
-func parseIptablesS(stdout, stderr []byte) (iptablesInput, error) {
+// and stderr). untracked is said of a rule picking out untracked packets
+// where some may be (see classifyIptablesRule); "" where none are.
+func parseIptablesS(stdout, stderr []byte, untracked string) (iptablesInput, error) {
 	var in iptablesInput
 	in.LegacyTablesPresent = bytes.Contains(stdout, []byte(legacyWarning)) || bytes.Contains(stderr, []byte(legacyWarning))
 	rules := map[string][]verdictRule{}
@@ -81,7 +86,9 @@ func parseIptablesS(stdout, stderr []byte) (iptablesInput, error) {
 				in.Docker = true
 			}
 		case "-A":
-			rules[f[1]] = append(rules[f[1]], classifyIptablesRule(f[2:]))
+			r, picksUntracked := classifyIptablesRule(f[2:], untracked)
+			rules[f[1]] = append(rules[f[1]], r)
+			in.MatchesUntracked = in.MatchesUntracked || picksUntracked
 			if f[1] == "INPUT" {
 				in.Rules++
 			}
@@ -121,10 +128,15 @@ var passiveOptions = map[string]bool{"--limit-burst": true}
 // RELATED,ESTABLISHED), wide (! -i lo, -i +, -p tcp with no port,
 // --dport 1:65535, --ctstate NEW, 0.0.0.0/0, --dst-type LOCAL, --mark
 // 0x0, --pkt-type unicast or host, --limit, any negated address or port),
-// or unsure (an option not known here, --tcp-flags).
-func classifyIptablesRule(words []string) verdictRule {
+// or unsure (an option not known here, --tcp-flags). Untracked packets
+// (--ctstate UNTRACKED) are those a raw table rule leaves untracked:
+// with untracked "" there are none, and picking them out narrows; else
+// which they are is not judged (they may be any new connection), and the
+// condition is unsure, untracked saying why. It also reports whether the
+// rule picks out untracked packets.
+func classifyIptablesRule(words []string, untracked string) (verdictRule, bool) {
 	var b ruleBuilder
-	not, queued := false, false
+	not, queued, picksUntracked := false, false, false
 	judge := func(isWide bool, desc string) {
 		if isWide {
 			b.conds = append(b.conds, condition{kind: condWide, desc: desc})
@@ -228,7 +240,14 @@ func classifyIptablesRule(words []string) verdictRule {
 			if w == "--ctstatus" {
 				key = "status"
 			}
-			judgeAs(ctLeft(key), negated, strings.Split(strings.ToLower(next), ","), desc)
+			vals := strings.Split(strings.ToLower(next), ",")
+			judgeAs(ctLeft(key), negated, vals, desc)
+			if key == "state" && !negated && slices.Contains(vals, "untracked") {
+				picksUntracked = true
+				if c := &b.conds[len(b.conds)-1]; untracked != "" && c.kind == condNarrow {
+					*c = condition{kind: condUnsure, desc: desc + untracked}
+				}
+			}
 		case (w == "--icmp-type" || w == "--icmpv6-type") && next != "":
 			i++
 			judgeAs(payloadLeft("icmp", "type"), negated, []string{next}, desc)
@@ -282,7 +301,7 @@ func classifyIptablesRule(words []string) verdictRule {
 	default:
 		b.shown = "-j " + strings.ToUpper(b.verdict)
 	}
-	return b.rule()
+	return b.rule(), picksUntracked
 }
 
 // skipQuoted returns the index of the last word of the (possibly quoted,
@@ -345,4 +364,33 @@ func parseIptablesDNAT(stdout []byte, family string) []pubPort {
 		}
 	}
 	return out
+}
+
+// rawUnreadNote is said of an UNTRACKED match when the raw table, where
+// packets are left untracked, could not be read.
+const rawUnreadNote = " (the raw table, where packets are left untracked, could not be read: they may be any new connection)"
+
+// parseIptablesRaw reads `iptables -t raw -S` (or ip6tables'): whether a
+// rule leaves packets untracked (`-j CT --notrack`, the older `-j
+// NOTRACK`), whichever packets it picks out.
+func parseIptablesRaw(stdout []byte) (bool, error) {
+	sc := bufio.NewScanner(bytes.NewReader(stdout))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		switch f[0] {
+		case "-P", "-N":
+		case "-A":
+			at := slices.Index(f, "-j")
+			if at >= 0 && at+1 < len(f) && (f[at+1] == "NOTRACK" || f[at+1] == "CT" && slices.Contains(f[at+2:], "--notrack")) {
+				return true, nil
+			}
+		default:
+			return false, fmt.Errorf("iptables -t raw -S: %w: %q", errUnrecognised, sc.Text())
+		}
+	}
+	return false, sc.Err()
 }

@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -172,7 +173,12 @@ func iptablesSource(ctx context.Context, p probe.Probe, f *linuxFacts, fam strin
 		}
 		return s
 	}
-	in, err := parseIptablesS(out.Stdout, out.Stderr)
+	in, err := parseIptablesS(out.Stdout, out.Stderr, "")
+	if err == nil && in.MatchesUntracked {
+		if untracked := rawUntracked(ctx, p, cmd); untracked != "" {
+			in, err = parseIptablesS(out.Stdout, out.Stderr, untracked)
+		}
+	}
 	if err != nil {
 		s.State, s.Detail = stateUnrecognised, err.Error()
 		return s
@@ -201,6 +207,28 @@ func iptablesSource(ctx context.Context, p probe.Probe, f *linuxFacts, fam strin
 	addFront("ufw", in.UFW)
 	addFront("docker", in.Docker)
 	return s
+}
+
+// rawUntracked says, of a family whose rules pick out untracked packets,
+// why those may be any new connection: a rule in its raw table leaves
+// packets untracked (notrackNote), or that table could not be read
+// (rawUnreadNote); "" when nothing is left untracked.
+func rawUntracked(ctx context.Context, p probe.Probe, cmd probe.Command) string {
+	out, err := p.Run(ctx, cmd, "-t", "raw", "-S")
+	switch {
+	case err == nil && out.ExitCode != 0 && bytes.Contains(out.Stderr, []byte("Table does not exist")):
+		return "" // no raw table (its module not loaded): nothing is left untracked
+	case err != nil || out.ExitCode != 0:
+		return rawUnreadNote
+	}
+	notrack, err := parseIptablesRaw(out.Stdout)
+	switch {
+	case err != nil:
+		return rawUnreadNote
+	case notrack:
+		return notrackNote
+	}
+	return ""
 }
 
 // Files listing the tables of the legacy x_tables backend (ip_tables,

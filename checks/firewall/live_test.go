@@ -221,6 +221,17 @@ func TestLiveNetns(t *testing.T) {
 		{name: "iptables drop, TCP flags cannot be judged", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			[][]string{{"iptables", "-A", "INPUT", "-p", "tcp", "--tcp-flags", "SYN,RST,ACK", "SYN", "-j", "ACCEPT"}})},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Unknown},
+		// Read by iptables -S, which does not show the raw table: a
+		// rule there may leave every packet untracked.
+		{name: "iptables drop, untracked accepted, nothing untracked", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
+			[][]string{{"iptables", "-A", "INPUT", "-m", "conntrack", "--ctstate", "UNTRACKED", "-j", "ACCEPT"}})},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Pass},
+		{name: "iptables drop, untracked accepted, everything untracked", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
+			[][]string{{"iptables", "-A", "INPUT", "-m", "conntrack", "--ctstate", "UNTRACKED", "-j", "ACCEPT"}, {"iptables", "-t", "raw", "-A", "PREROUTING", "-j", "CT", "--notrack"}})},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Unknown},
+		{name: "ip6tables drop, untracked accepted by state, everything untracked", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
+			[][]string{{"ip6tables", "-A", "INPUT", "-m", "state", "--state", "UNTRACKED", "-j", "ACCEPT"}, {"ip6tables", "-t", "raw", "-A", "PREROUTING", "-j", "NOTRACK"}})},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Unknown},
 		{name: "iptables drop, ports through multiport", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			[][]string{{"iptables", "-A", "INPUT", "-p", "tcp", "-m", "multiport", "--dports", "22,443", "-j", "ACCEPT"}})},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Pass},

@@ -106,7 +106,7 @@ func TestParseIptablesS(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.stdout+tc.stderr, func(t *testing.T) {
-			in, err := parseIptablesS(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr))
+			in, err := parseIptablesS(checktest.ReadOptionalParserData(t, tc.stdout), checktest.ReadOptionalParserData(t, tc.stderr), "")
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}

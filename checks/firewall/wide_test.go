@@ -2,6 +2,7 @@ package firewall
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -266,8 +267,8 @@ func TestClassifyIptablesRuleWide(t *testing.T) {
 		{"-m conntrack ! --ctstate NEW -j ACCEPT", ""},
 	}
 	for _, tc := range tests {
-		if got := classifyIptablesRule(strings.Fields(tc.rule)).wide; got != tc.wide {
-			t.Errorf("%q: wide %q, want %q", tc.rule, got, tc.wide)
+		if got, _ := classifyIptablesRule(strings.Fields(tc.rule), ""); got.wide != tc.wide {
+			t.Errorf("%q: wide %q, want %q", tc.rule, got.wide, tc.wide)
 		}
 	}
 }
@@ -281,10 +282,55 @@ func TestClassifyIptablesRuleUnsure(t *testing.T) {
 		"-j NFQUEUE --queue-num 0":                                "-j NFQUEUE --queue-num 0 (a program decides)",
 		"-p tcp -m tcp --dport 22 --tcp-flags SYN SYN -j ACCEPT":  "",
 	} {
-		r := classifyIptablesRule(strings.Fields(rule))
+		r, _ := classifyIptablesRule(strings.Fields(rule), "")
 		if r.unsure != want || r.wide != "" || r.unconditional {
 			t.Errorf("%q: %+v, want unsure %q", rule, r, want)
 		}
+	}
+}
+
+// TestClassifyIptablesUntracked: a rule picking out untracked packets
+// (--ctstate or --state UNTRACKED) narrows where nothing is left
+// untracked, and is unsure, saying why, where something may be; the
+// rule's other conditions still narrow it, and a negated or other state
+// picks out no untracked packet.
+func TestClassifyIptablesUntracked(t *testing.T) {
+	for _, tc := range []struct {
+		rule, unsure string
+		picks        bool
+	}{
+		{"-m conntrack --ctstate UNTRACKED -j ACCEPT", "--ctstate UNTRACKED" + notrackNote + " -j ACCEPT", true},
+		{"-m state --state RELATED,ESTABLISHED,UNTRACKED -j ACCEPT", "--state RELATED,ESTABLISHED,UNTRACKED" + notrackNote + " -j ACCEPT", true},
+		{"-p tcp -m tcp --dport 22 -m conntrack --ctstate UNTRACKED -j ACCEPT", "", true},
+		{"-m conntrack ! --ctstate UNTRACKED -j DROP", "", false},
+		{"-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "", false},
+	} {
+		r, picks := classifyIptablesRule(strings.Fields(tc.rule), notrackNote)
+		if r.unsure != tc.unsure || picks != tc.picks {
+			t.Errorf("%q, some packets untracked: unsure %q, picks untracked %v; want %q, %v", tc.rule, r.unsure, picks, tc.unsure, tc.picks)
+		}
+		if r, _ := classifyIptablesRule(strings.Fields(tc.rule), ""); r.unsure != "" {
+			t.Errorf("%q, nothing untracked: unsure %q", tc.rule, r.unsure)
+		}
+	}
+}
+
+// TestParseIptablesRaw: a raw table leaves packets untracked with a
+// CT --notrack or NOTRACK rule, whichever packets it picks out.
+func TestParseIptablesRaw(t *testing.T) {
+	for out, want := range map[string]bool{
+		"-P PREROUTING ACCEPT\n-P OUTPUT ACCEPT\n":                                                 false,
+		"-P PREROUTING ACCEPT\n-A PREROUTING -j CT --notrack\n":                                    true,
+		"-P PREROUTING ACCEPT\n-A PREROUTING -p udp -m udp --dport 53 -j NOTRACK\n":                true,
+		"-P PREROUTING ACCEPT\n-N helpers\n-A helpers -p tcp -j CT --helper ftp\n":                 false,
+		"# Warning: iptables-legacy tables present\n-P OUTPUT ACCEPT\n-A OUTPUT -j CT --notrack\n": true,
+	} {
+		if got, err := parseIptablesRaw([]byte(out)); err != nil || got != want {
+			t.Errorf("%q: %v, %v; want %v", out, got, err, want)
+		}
+	}
+	if _, err := parseIptablesRaw([]byte("Chain PREROUTING (policy ACCEPT)\n")); !errors.Is(err, errUnrecognised) {
+		t.Errorf("iptables -L output: %v, want errUnrecognised", err)
 	}
 }
 
@@ -344,8 +390,8 @@ func TestInterfaceAccepts(t *testing.T) {
 		{"-i eth0 -p tcp -m tcp --dport 22 -j ACCEPT", ""},
 	}
 	for _, tc := range tests {
-		if got := strings.Join(classifyIptablesRule(strings.Fields(tc.rule)).ifaces, ","); got != tc.ifaces {
-			t.Errorf("%q: ifaces %q, want %q", tc.rule, got, tc.ifaces)
+		if r, _ := classifyIptablesRule(strings.Fields(tc.rule), ""); strings.Join(r.ifaces, ",") != tc.ifaces {
+			t.Errorf("%q: ifaces %q, want %q", tc.rule, r.ifaces, tc.ifaces)
 		}
 	}
 	f := linuxFacts{Interfaces: []string{"docker0", "enp0s31f6", "lo", "veth1a2b", "wlp0s20f3"}}
