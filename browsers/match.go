@@ -7,26 +7,56 @@ import (
 	"golang.org/x/net/publicsuffix"
 )
 
-// cookieHost is a stored cookie host without the leading dot of a domain
-// cookie and the trailing dot of a fully-qualified name (both browsers
-// store "us02web.zoom.us." for a site visited as such), lower-cased:
-// ".zoom.us" and "Zoom.us." → "zoom.us".
+// cookieHost is a stored cookie host as a domain list reads it: without
+// the leading dot of a domain cookie and the trailing dot of a
+// fully-qualified name (both browsers store "us02web.zoom.us." for a site
+// visited as such), lower-cased: ".zoom.us" and "Zoom.us." → "zoom.us".
+// Listing a site clears its cookies however their host is written.
 func cookieHost(host string) string {
+	return strings.ToLower(keptHost(host))
+}
+
+// keptHost is a stored cookie host as a keep-list reads it: cookieHost's
+// trimming, not lower-cased. Browsers store hosts in lower case (RFC 6265
+// §5.1.2 and §5.2.3; Chromium, Firefox and WebKit do), and only that form
+// is ever sent back to a site: a host stored otherwise is no kept site's,
+// and goes. Reading the bytes as they are also lets a store be searched
+// for a kept site's name in SQL (see scanCandidates) with the same answer.
+func keptHost(host string) string {
 	h := strings.TrimSuffix(strings.TrimSpace(host), ".")
-	return strings.ToLower(strings.TrimPrefix(h, "."))
+	return strings.TrimPrefix(h, ".")
+}
+
+// within reports whether the host h (read by cookieHost or keptHost) is
+// the site d (normalised) or one of its subdomains: zoom.us holds
+// "zoom.us" and "us02web.zoom.us", not "notzoom.us".
+func within(h, d string) bool {
+	return h == d || strings.HasSuffix(h, "."+d)
 }
 
 // matchDomain reports whether a stored cookie host belongs to the site d
-// (normalised) or one of its subdomains: zoom.us matches ".zoom.us",
-// "zoom.us" and "us02web.zoom.us", not "notzoom.us".
-func matchDomain(host, d string) bool {
-	h := cookieHost(host)
-	return h == d || strings.HasSuffix(h, "."+d)
-}
+// (normalised) or one of its subdomains, read as a domain list reads it:
+// zoom.us matches ".zoom.us", "Zoom.us" and "us02web.zoom.us", not
+// "notzoom.us".
+func matchDomain(host, d string) bool { return within(cookieHost(host), d) }
 
 func matchAny(host string, domains []string) bool {
 	for _, d := range domains {
 		if matchDomain(host, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// keptBy reports whether a stored cookie host belongs to one of the kept
+// sites (normalised) or their subdomains, read as a keep-list reads it
+// (keptHost): "zoom.us" keeps ".zoom.us" and "us02web.zoom.us", not
+// "Zoom.us".
+func keptBy(host string, keep []string) bool {
+	h := keptHost(host)
+	for _, d := range keep {
+		if within(h, d) {
 			return true
 		}
 	}
@@ -68,7 +98,7 @@ func (s selector) removeCookie(host, partition string) bool {
 	if len(s.domains) > 0 && !matchAny(host, s.domains) && !(partitioned && matchAny(partition, s.domains)) {
 		return false
 	}
-	kept := matchAny(host, s.keep) && (!partitioned || matchAny(partition, s.keep))
+	kept := keptBy(host, s.keep) && (!partitioned || keptBy(partition, s.keep))
 	return !kept
 }
 

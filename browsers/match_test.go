@@ -28,6 +28,27 @@ func TestDomainMatching(t *testing.T) {
 	}
 }
 
+// A keep-list reads a host as browsers store it, in lower case: a host
+// stored otherwise is no kept site's. A domain list clears it either way.
+func TestKeepListReadsHostsAsStored(t *testing.T) {
+	keep := selector{keep: []string{"zoom.us", "kick.example"}}
+	list := selector{domains: []string{"zoom.us", "kick.example"}}
+	for host, kept := range map[string]bool{
+		".zoom.us": true, "us02web.zoom.us.": true, " zoom.us ": true,
+		".ZOOM.us": false, "Us02Web.Zoom.Us": false, "\u212aick.example": false, "notzoom.us": false,
+	} {
+		if keep.remove(host) == kept {
+			t.Errorf("keeping zoom.us and kick.example, remove(%q) = %v", host, !kept)
+		}
+		if want := host != "notzoom.us"; list.remove(host) != want {
+			t.Errorf("clearing zoom.us and kick.example, remove(%q) = %v", host, !want)
+		}
+	}
+	if !keep.removeCookie("www.zoom.us", "ZOOM.us") || keep.removeCookie("www.zoom.us", "zoom.us") {
+		t.Error("a partition is read as stored too")
+	}
+}
+
 func TestSelector(t *testing.T) {
 	s := selector{domains: []string{"zoom.us"}, keep: []string{"us02web.zoom.us"}}
 	for host, want := range map[string]bool{".zoom.us": true, "zoom.us.": true, "us02web.zoom.us": false, "us02web.zoom.us.": false, "notzoom.us": false, "whereby.com": false} {

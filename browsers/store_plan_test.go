@@ -306,3 +306,125 @@ func assertClosed(t *testing.T, path string) {
 		}
 	}
 }
+
+// trickyHosts are hosts a search of the store for a kept site's name
+// (scanCandidates) could read otherwise than keptBy: the site's name in
+// other cases (ASCII, and letters beyond it Go's lower case folds to
+// ASCII: the Kelvin sign, dotted capital I), after a NUL, beside bytes
+// that are not UTF-8, with spaces and dots around it, inside another name,
+// and hosts stored as BLOB or NULL.
+var trickyHosts = []any{
+	"mybank.co.uk", ".mybank.co.uk", "www.mybank.co.uk.", " www.mybank.co.uk ", "\twww.mybank.co.uk\u00a0",
+	".MyBank.co.uk", "MYBANK.CO.UK", "my\u212aank.co.uk", "www.mybank.co.u\u212a", "s\u0130te7.example", "w1.SITE7.example",
+	"evil\x00.mybank.co.uk", "x.mybank.co.uk\x00.evil.example", "\xff.mybank.co.uk", "\xffmybank.co.uk", "mybank.co.uk\xc3",
+	"notmybank.co.uk", "mybank.co.uk.evil.example", "mybank.co.ukx", "site7.example.", "w2.site7.example", "site77.example",
+	[]byte("www.mybank.co.uk"), []byte(".MYBANK.co.uk"), []byte("evil.example"), nil, "", ".", "..",
+}
+
+// TestSearchedPlanAgrees plans keeping a few sites of Firefox stores
+// holding trickyHosts (and a partition on some rows) both ways: searching
+// the hosts for the kept sites' names (scanCandidates) and handing every
+// host to Go (scanHosts). The plans keep the same rows, count the same
+// rows and list the same kept and partitioned hosts, and the search is
+// the one used where the plan can copy the kept rows aside; where it
+// cannot, the plan is read again by scanHosts and lists every host that
+// goes.
+func TestSearchedPlanAgrees(t *testing.T) {
+	defer func(old float64) { copyAsideMaxShare = old }(copyAsideMaxShare)
+	path := filepath.Join(t.TempDir(), "cookies.sqlite")
+	writeCookieDB(t, path, EngineFirefox, "wal", nil)
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range trickyHosts {
+		for j, oa := range []string{"", "^partitionKey=%28https%2Czoom.us%29", "^partitionKey=(https,mybank.co.uk)"} {
+			if _, err := db.Exec("INSERT INTO moz_cookies(host, originAttributes, name, value) VALUES(?, ?, ?, 'v')", h, oa, fmt.Sprintf("n%d-%d", i, j)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i := range 400 {
+		if _, err := db.Exec("INSERT INTO moz_cookies(host, name, value) VALUES(?, ?, 'v')", fmt.Sprintf("w%d.site%d.example", i, i%40), fmt.Sprintf("m%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	sqlDB, conn, err := openStore(t.Context(), path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqlDB.Close()
+	defer conn.Close()
+	plan := func(sel selector, search bool) keepPlan {
+		t.Helper()
+		tx, err := conn.BeginTx(t.Context(), &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback() //nolint:errcheck // it only read
+		p, err := planKeepBy(t.Context(), tx, EngineFirefox, sel, search)
+		if search && errors.Is(err, errHostsUnread) {
+			return keepPlan{unread: -1}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	sorted := func(hosts []any) []string {
+		var s []string
+		for _, h := range hosts {
+			k, _ := storageKey(h)
+			s = append(s, k)
+		}
+		slices.Sort(s)
+		return s
+	}
+	for _, sel := range []selector{
+		{keep: []string{"mybank.co.uk"}},
+		{keep: []string{"mybank.co.uk", "site7.example"}},
+		{keep: []string{"co.uk.evil.example", "site7.example", "zoom.us"}},
+		{keep: []string{"example"}}, // every site7 row holds it: too many to copy aside
+	} {
+		copyAsideMaxShare = 0.1
+		searched, scanned := plan(sel, true), plan(sel, false)
+		if sel.keep[0] == "example" {
+			if searched.unread != -1 {
+				t.Errorf("%v: a search keeping %d of %d rows was not refused: %+v", sel.keep, scanned.kept, scanned.rows, searched)
+			}
+			if got, err := planKeepAgain(t, conn, sel); err != nil || got.unread != 0 || !slices.Equal(sorted(got.gone), sorted(scanned.gone)) {
+				t.Errorf("%v: planKeep after the refused search: %v, unread %d, gone %q; want %q", sel.keep, err, got.unread, sorted(got.gone), sorted(scanned.gone))
+			}
+			continue
+		}
+		if searched.unread <= 0 || scanned.unread != 0 {
+			t.Fatalf("%v: unread %d searching, %d scanning: the search was not used", sel.keep, searched.unread, scanned.unread)
+		}
+		slices.Sort(searched.keptRowids)
+		slices.Sort(scanned.keptRowids)
+		if searched.rows != scanned.rows || searched.kept != scanned.kept || !slices.Equal(searched.keptRowids, scanned.keptRowids) ||
+			!slices.Equal(sorted(searched.keep), sorted(scanned.keep)) || !slices.Equal(sorted(searched.partitioned), sorted(scanned.partitioned)) ||
+			!slices.Equal(searched.partitionedGone, scanned.partitionedGone) || searched.copyAside != scanned.copyAside {
+			t.Errorf("%v: searching planned\n%+v\nscanning\n%+v", sel.keep, searched, scanned)
+		}
+		if searched.kept == 0 || len(searched.partitionedGone) == 0 {
+			t.Errorf("%v: the stores keep %d rows, %d partitioned rows go: the test reads nothing", sel.keep, searched.kept, len(searched.partitionedGone))
+		}
+		for _, g := range searched.gone {
+			if !slices.Contains(sorted(scanned.gone), sorted([]any{g})[0]) {
+				t.Errorf("%v: searching lists %q as going, scanning does not", sel.keep, g)
+			}
+		}
+	}
+}
+
+// planKeepAgain is planKeep on a read transaction of conn.
+func planKeepAgain(t *testing.T, conn *sql.Conn, sel selector) (keepPlan, error) {
+	tx, err := conn.BeginTx(t.Context(), &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // it only read
+	return planKeep(t.Context(), tx, EngineFirefox, sel)
+}
