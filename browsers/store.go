@@ -935,6 +935,11 @@ type hostScan struct {
 	partitionedSeen map[string]bool
 }
 
+// newHostScan is an empty scan asking sel.
+func newHostScan(sel selector) *hostScan {
+	return &hostScan{sel: sel, text: map[string]bool{}, blob: map[string]bool{}, partitionedSeen: map[string]bool{}}
+}
+
 func hostStays(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 	s := hostScanLatest.Load()
 	if id, _ := args[0].(int64); s == nil || s.id != id {
@@ -1021,7 +1026,7 @@ func (s *hostScan) decide(stored any, host string) bool {
 // leaves plan as it was, if a host is an INTEGER or REAL: SQLite compares
 // those by number (7 = 7.0), which hostScan does not.
 func scanHosts(ctx context.Context, tx *sql.Tx, table, col, part string, sel selector, plan *keepPlan) (bool, error) {
-	scan := &hostScan{sel: sel, text: map[string]bool{}, blob: map[string]bool{}, partitionedSeen: map[string]bool{}}
+	scan := newHostScan(sel)
 	hostScans.add(scan)
 	hostScanLatest.Store(scan)
 	defer func() {
@@ -1084,7 +1089,7 @@ func searchable(sel selector) bool {
 // as it was, where scanHosts would, or when a rowid is not a number (the
 // table has a column named rowid).
 func scanCandidates(ctx context.Context, tx *sql.Tx, table, col, part string, sel selector, plan *keepPlan) (bool, error) {
-	scan := &hostScan{sel: sel, text: map[string]bool{}, blob: map[string]bool{}, partitionedSeen: map[string]bool{}}
+	scan := newHostScan(sel)
 	search := make([]string, len(sel.keep))
 	args := make([]any, len(sel.keep))
 	for i, d := range sel.keep {

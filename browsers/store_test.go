@@ -526,7 +526,7 @@ func TestKeepByRowidChecksTheHosts(t *testing.T) {
 // after SQLite reuses the memory it was handed in.
 func TestHostStaysFindsItsScan(t *testing.T) {
 	newScan := func(sel selector) *hostScan {
-		s := &hostScan{sel: sel, text: map[string]bool{}, blob: map[string]bool{}}
+		s := newHostScan(sel)
 		hostScans.add(s)
 		return s
 	}
