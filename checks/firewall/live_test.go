@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -119,6 +120,9 @@ func TestLiveNetns(t *testing.T) {
 		// needs are commands the setup runs besides nft.
 		needs []string
 		want  checks.Status
+		// ports, for a warn about published ports, are ports the
+		// summary must list ("tcp 8080"); it may list others.
+		ports []string
 	}{
 		{name: "empty ruleset", setup: liveSetup{Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Fail},
 		{name: "input policy drop", setup: liveSetup{Rules: "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}\n"}, want: checks.Pass},
@@ -241,6 +245,35 @@ func TestLiveNetns(t *testing.T) {
 		{name: "iptables accept policy, a rate-limited drop last", setup: liveSetup{Commands: concat(ipv6Link,
 			[][]string{{"iptables", "-A", "INPUT", "-m", "limit", "--limit", "50/sec", "-j", "DROP"}, {"ip6tables", "-A", "INPUT", "-m", "limit", "--limit", "50/sec", "-j", "DROP"}})},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
+		// Podman's netavark, nftables driver: ports published to every
+		// address, past a filtering input chain.
+		{name: "netavark nftables, -p 8080:80", setup: podmanNft(netavarkNft("podman0", []netavarkNet{podman4}, web)), want: checks.Warn, ports: []string{"tcp 8080"}},
+		{name: "netavark nftables, -p 9000-9002:9000-9002", setup: podmanNft(netavarkNft("podman0", []netavarkNet{podman4}, portRange)), want: checks.Warn, ports: []string{"tcp 9000", "tcp 9001", "tcp 9002"}},
+		{name: "netavark nftables, dual stack, -p 8080:80 -p 9000-9002:9000-9002 -p 5353:5353/udp", setup: podmanNft(netavarkNft("podman1", []netavarkNet{dual4, dual6}, web, portRange, mdns)),
+			want: checks.Warn, ports: []string{"tcp 8080", "tcp 9000", "tcp 9001", "tcp 9002", "udp 5353"}},
+		{name: "netavark nftables, IPv6 only, -p [::]:8080:80", setup: podmanNft(netavarkNft("podman1", []netavarkNet{dual4, dual6}, web6)), want: checks.Warn, ports: []string{"tcp 8080"}},
+		{name: "netavark nftables, -p 127.0.0.1:8081:80 and aardvark-dns off port 53", setup: podmanNft(netavarkNft("podman1", []netavarkNet{dual4, dual6}, local)), want: checks.Pass},
+		// Podman's netavark, iptables driver (netavark before 2.0), in
+		// iptables-nft and iptables-legacy. Where iptables filters, its
+		// nat table is read too: "tcp 9000:9002" is iptables -S's name
+		// for the range (nft's view of the same rule lists
+		// "9000-9002"). Where nft filters, iptables-nft's DNAT shows only
+		// in nft's JSON, as an xt target.
+		{name: "netavark iptables, -p 8080:80 -p 9000-9002:9000-9002, iptables drop", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
+			netavarkIptables("iptables", netavarkHash, podman4, web, portRange))},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Warn, ports: []string{"tcp 8080", "tcp 9000:9002"}},
+		{name: "netavark iptables, dual stack, -p 8080:80 -p 9000-9002:9000-9002, iptables drop", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
+			netavarkIptables("iptables", netavarkHash, dual4, web, portRange), netavarkIptables("ip6tables", netavarkHash, dual6, web, portRange))},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Warn, ports: []string{"tcp 8080", "tcp 9000:9002"}},
+		{name: "netavark iptables, IPv6 only, -p [::]:8080:80, nftables inet drop", setup: liveSetup{Rules: inetDrop, Commands: concat(ipv6Link,
+			netavarkIptables("iptables", netavarkHash, dual4, web6), netavarkIptables("ip6tables", netavarkHash, dual6, web6))},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Warn, ports: []string{"tcp 8080"}},
+		{name: "netavark iptables, -p 127.0.0.1:8081:80 and aardvark-dns off port 53, iptables drop", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
+			netavarkIptables("iptables", netavarkHash, dual4, local), netavarkIptables("ip6tables", netavarkHash, dual6, local))},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Pass},
+		{name: "netavark iptables-legacy, dual stack, -p 8080:80 -p 9000-9002:9000-9002, nftables inet drop", setup: liveSetup{Rules: inetDrop, Commands: concat(ipv6Link,
+			netavarkIptables("iptables-legacy", netavarkHash, dual4, web, portRange), netavarkIptables("ip6tables-legacy", netavarkHash, dual6, web, portRange))},
+			needs: []string{"ip", "iptables-legacy", "ip6tables-legacy"}, want: checks.Warn, ports: []string{"tcp 8080", "tcp 9000:9002"}},
 		{name: "iptables drop then ! -i lo accept", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			[][]string{{"iptables", "-A", "INPUT", "!", "-i", "lo", "-j", "ACCEPT"}, {"ip6tables", "-A", "INPUT", "!", "-i", "lo", "-j", "ACCEPT"}})},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
@@ -264,19 +297,32 @@ func TestLiveNetns(t *testing.T) {
 			if err != nil {
 				t.Fatalf("child: %v\n%s", err, out)
 			}
-			got := ""
+			got, summary := "", ""
 			sc := bufio.NewScanner(bytes.NewReader(out))
 			for sc.Scan() {
 				line := strings.TrimSpace(sc.Text())
 				if s, ok := strings.CutPrefix(line, statusPrefix); ok {
 					got = s
 				}
-				if _, summary, ok := strings.Cut(line, "summary: "); ok {
-					t.Log(summary)
+				if _, s, ok := strings.Cut(line, "summary: "); ok {
+					summary, _, _ = strings.Cut(s, "; reason: ")
+					t.Log(s)
 				}
 			}
 			if checks.Status(got) != tc.want {
 				t.Fatalf("status %q, want %q; child output:\n%s", got, tc.want, out)
+			}
+			if len(tc.ports) > 0 {
+				i := strings.LastIndex(summary, ": ")
+				listed := strings.Split(strings.TrimSuffix(summary[i+1:], "."), ", ")
+				for j := range listed {
+					listed[j] = strings.TrimSpace(listed[j])
+				}
+				for _, p := range tc.ports {
+					if i < 0 || !slices.Contains(listed, p) {
+						t.Fatalf("summary %q does not list the port %q; child output:\n%s", summary, p, out)
+					}
+				}
 			}
 		})
 	}
