@@ -3,6 +3,7 @@ package firewall
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/sessionguard/sessionguard/checks"
@@ -104,9 +105,9 @@ func evaluateLinux(f linuxFacts) checks.Result {
 			Summary: r.Summary + " Whether containers publish ports past it could not be read (" + strings.Join(f.NatError, "; ") + ").",
 			Fix:     fixLinuxNatUnread}
 	}
-	if ports := publishedEverywhere(f.Published); len(ports) > 0 {
-		n := fmt.Sprintf("%d ports are", len(ports))
-		if len(ports) == 1 {
+	if ports, count := publishedEverywhere(f.Published); len(ports) > 0 {
+		n := fmt.Sprintf("%d ports are", count)
+		if count == 1 {
 			n = "1 port is"
 		}
 		return checks.Result{Status: checks.Warn,
@@ -117,16 +118,37 @@ func evaluateLinux(f linuxFacts) checks.Result {
 }
 
 // publishedEverywhere lists the ports published to every address, once
-// each whatever the family ("tcp 8080").
-func publishedEverywhere(list []pubPort) []string {
+// each whatever the family ("tcp 8080", "tcp 9000-9002"), and how many
+// ports they are (a range is each of its ports).
+func publishedEverywhere(list []pubPort) ([]string, int) {
 	var out []string
+	count := 0
 	for _, p := range list {
 		s := p.Proto + " " + p.Port
 		if p.EveryAddress && !containsString(out, s) {
 			out = append(out, s)
+			count += portsIn(p.Port)
 		}
 	}
-	return out
+	return out, count
+}
+
+// portsIn is how many ports a published port names: "8080" one,
+// "9000-9002" three, "22,80" two; one for anything else.
+func portsIn(port string) int {
+	n := 0
+	for _, part := range strings.Split(port, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		from, err1 := strconv.Atoi(lo)
+		to, err2 := strconv.Atoi(hi)
+		switch {
+		case isRange && err1 == nil && err2 == nil && from <= to:
+			n += to - from + 1
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 func familyName(fam string) string {

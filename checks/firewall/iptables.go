@@ -348,7 +348,9 @@ func parseIptablesDNAT(stdout []byte, family string) []pubPort {
 				pp.Proto = next
 			case "--dport", "--dports":
 				if i > 0 && f[i-1] != "!" {
-					pp.Port = next
+					// iptables writes a range 9000:9002; nft, and the
+					// summary, 9000-9002.
+					pp.Port = strings.ReplaceAll(next, ":", "-")
 				}
 			case "-d":
 				if i > 0 && f[i-1] != "!" {

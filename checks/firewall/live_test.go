@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,8 +122,11 @@ func TestLiveNetns(t *testing.T) {
 		needs []string
 		want  checks.Status
 		// ports, for a warn about published ports, are ports the
-		// summary must list ("tcp 8080"); it may list others.
-		ports []string
+		// summary must list ("tcp 8080"); it may list others, but
+		// none twice. portCount, when set, is how many it must say
+		// they are (a range is each of its ports).
+		ports     []string
+		portCount int
 	}{
 		{name: "empty ruleset", setup: liveSetup{Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Fail},
 		{name: "input policy drop", setup: liveSetup{Rules: "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}\n"}, want: checks.Pass},
@@ -250,21 +254,21 @@ func TestLiveNetns(t *testing.T) {
 		{name: "netavark nftables, -p 8080:80", setup: podmanNft(netavarkNft("podman0", []netavarkNet{podman4}, web)), want: checks.Warn, ports: []string{"tcp 8080"}},
 		{name: "netavark nftables, -p 9000-9002:9000-9002", setup: podmanNft(netavarkNft("podman0", []netavarkNet{podman4}, portRange)), want: checks.Warn, ports: []string{"tcp 9000", "tcp 9001", "tcp 9002"}},
 		{name: "netavark nftables, dual stack, -p 8080:80 -p 9000-9002:9000-9002 -p 5353:5353/udp", setup: podmanNft(netavarkNft("podman1", []netavarkNet{dual4, dual6}, web, portRange, mdns)),
-			want: checks.Warn, ports: []string{"tcp 8080", "tcp 9000", "tcp 9001", "tcp 9002", "udp 5353"}},
+			want: checks.Warn, ports: []string{"tcp 8080", "tcp 9000", "tcp 9001", "tcp 9002", "udp 5353"}, portCount: 5},
 		{name: "netavark nftables, IPv6 only, -p [::]:8080:80", setup: podmanNft(netavarkNft("podman1", []netavarkNet{dual4, dual6}, web6)), want: checks.Warn, ports: []string{"tcp 8080"}},
 		{name: "netavark nftables, -p 127.0.0.1:8081:80 and aardvark-dns off port 53", setup: podmanNft(netavarkNft("podman1", []netavarkNet{dual4, dual6}, local)), want: checks.Pass},
 		// Podman's netavark, iptables driver (netavark before 2.0), in
 		// iptables-nft and iptables-legacy. Where iptables filters, its
-		// nat table is read too: "tcp 9000:9002" is iptables -S's name
-		// for the range (nft's view of the same rule lists
-		// "9000-9002"). Where nft filters, iptables-nft's DNAT shows only
+		// nat table is read too: iptables -S names the range 9000:9002,
+		// nft's view of the same rule 9000-9002, and the summary lists
+		// it once, as three ports. Where nft filters, iptables-nft's DNAT shows only
 		// in nft's JSON, as an xt target.
 		{name: "netavark iptables, -p 8080:80 -p 9000-9002:9000-9002, iptables drop", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			netavarkIptables("iptables", netavarkHash, podman4, web, portRange))},
-			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Warn, ports: []string{"tcp 8080", "tcp 9000:9002"}},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Warn, ports: []string{"tcp 8080", "tcp 9000-9002"}, portCount: 4},
 		{name: "netavark iptables, dual stack, -p 8080:80 -p 9000-9002:9000-9002, iptables drop", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			netavarkIptables("iptables", netavarkHash, dual4, web, portRange), netavarkIptables("ip6tables", netavarkHash, dual6, web, portRange))},
-			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Warn, ports: []string{"tcp 8080", "tcp 9000:9002"}},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Warn, ports: []string{"tcp 8080", "tcp 9000-9002"}, portCount: 4},
 		{name: "netavark iptables, IPv6 only, -p [::]:8080:80, nftables inet drop", setup: liveSetup{Rules: inetDrop, Commands: concat(ipv6Link,
 			netavarkIptables("iptables", netavarkHash, dual4, web6), netavarkIptables("ip6tables", netavarkHash, dual6, web6))},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Warn, ports: []string{"tcp 8080"}},
@@ -273,7 +277,7 @@ func TestLiveNetns(t *testing.T) {
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Pass},
 		{name: "netavark iptables-legacy, dual stack, -p 8080:80 -p 9000-9002:9000-9002, nftables inet drop", setup: liveSetup{Rules: inetDrop, Commands: concat(ipv6Link,
 			netavarkIptables("iptables-legacy", netavarkHash, dual4, web, portRange), netavarkIptables("ip6tables-legacy", netavarkHash, dual6, web, portRange))},
-			needs: []string{"ip", "iptables-legacy", "ip6tables-legacy"}, want: checks.Warn, ports: []string{"tcp 8080", "tcp 9000:9002"}},
+			needs: []string{"ip", "iptables-legacy", "ip6tables-legacy"}, want: checks.Warn, ports: []string{"tcp 8080", "tcp 9000-9002"}, portCount: 4},
 		{name: "iptables drop then ! -i lo accept", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			[][]string{{"iptables", "-A", "INPUT", "!", "-i", "lo", "-j", "ACCEPT"}, {"ip6tables", "-A", "INPUT", "!", "-i", "lo", "-j", "ACCEPT"}})},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
@@ -322,6 +326,12 @@ func TestLiveNetns(t *testing.T) {
 					if i < 0 || !slices.Contains(listed, p) {
 						t.Fatalf("summary %q does not list the port %q; child output:\n%s", summary, p, out)
 					}
+				}
+				if slices.Sort(listed); len(slices.Compact(listed)) != len(strings.Split(summary[i+1:], ", ")) {
+					t.Errorf("summary %q lists a port twice", summary)
+				}
+				if n := fmt.Sprintf("%d ports are", tc.portCount); tc.portCount > 0 && !strings.Contains(summary, n) {
+					t.Errorf("summary %q does not say %q", summary, n)
 				}
 			}
 		})

@@ -360,8 +360,12 @@ func TestPublishedPorts(t *testing.T) {
 			t.Errorf("published[%d] = %+v, want %+v", i, rs.Published[i], want[i])
 		}
 	}
-	if got := publishedEverywhere(rs.Published); strings.Join(got, ",") != "tcp 8080,udp 5353" {
-		t.Errorf("published everywhere %v", got)
+	if got, n := publishedEverywhere(rs.Published); strings.Join(got, ",") != "tcp 8080,udp 5353" || n != 2 {
+		t.Errorf("published everywhere %v, %d ports", got, n)
+	}
+	ranges := []pubPort{{"ip", "tcp", "9000-9002", true}, {"ip6", "tcp", "9000-9002", true}, {"ip", "tcp", "22,80", true}, {"ip", "tcp", "8080", false}, {"ip", "udp", "x", true}}
+	if got, n := publishedEverywhere(ranges); strings.Join(got, ",") != "tcp 9000-9002,tcp 22,80,udp x" || n != 6 {
+		t.Errorf("published everywhere %v, %d ports; want 6", got, n)
 	}
 }
 
