@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessionguard/sessionguard/internal/proctest"
 	"github.com/sessionguard/sessionguard/report"
 )
 
@@ -122,30 +122,9 @@ func childCommand(t *testing.T, path, mode string, timeout time.Duration) *exec.
 // client in mode against path, run as nobody.
 func nobodyCommand(t *testing.T, path, mode string) *exec.Cmd {
 	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(reachableDir(t), "localapi.test")
-	src, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(t.Context(), bin, "-test.run=^$")
+	cmd := proctest.TestAsNobody(t, reachableDir(t), "")
 	cmd.Dir = "/"
 	cmd.Env = []string{envChild + "=1", envSocket + "=" + path, envMode + "=" + mode, "PATH=/usr/bin:/bin"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
 	return cmd
 }
 
