@@ -7,17 +7,15 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/internal/netnstest"
+	"github.com/sessionguard/sessionguard/internal/proctest"
 	"github.com/sessionguard/sessionguard/internal/reuseport"
 )
 
@@ -192,23 +190,11 @@ func TestMDNSListenNetnsResponderRebindsAsAnotherUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "live.test")
-	data, err := os.ReadFile(os.Args[0])
-	if err == nil {
-		err = os.WriteFile(bin, data, 0o755) //nolint:gosec // run by another user
-	}
-	if err == nil {
-		err = os.Chmod(dir, 0o755) //nolint:gosec // likewise
-	}
-	if err != nil {
+	if err := os.Chmod(dir, 0o755); err != nil { //nolint:gosec // run by another user
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-test.run=^"+t.Name()+"Child$", "-test.v")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), rebindChildEnv+"=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd := proctest.TestAsNobody(t, dir, t.Name()+"Child", rebindChildEnv+"=1")
+	cmd.Args = append(cmd.Args, "-test.v")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -217,6 +203,10 @@ func TestMDNSListenNetnsResponderRebindsAsAnotherUser(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// A responder that never says it is bound is killed after 20 s.
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	defer context.AfterFunc(ctx, func() { _ = cmd.Process.Kill() })()
 	var lines []string
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {

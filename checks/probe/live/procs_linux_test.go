@@ -3,7 +3,6 @@ package live
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"os/user"
@@ -199,29 +198,7 @@ func TestProcessesAsOtherUser(t *testing.T) {
 	spaced := copySleep(t, pub, "my sleeper")
 	keep := startProc(t, spaced, "600")
 	waitExec(t, keep.Process.Pid, spaced)
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(pub, "probe.test")
-	src, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	dst.Close()
-
-	child := exec.Command(bin, "-test.run=^TestProcessesAsOtherUser$")
-	child.Env = append(os.Environ(), "SG_PROCS_CHILD="+strconv.Itoa(keep.Process.Pid))
-	child.Dir = pub
-	child.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	child := proctest.TestAsNobody(t, pub, "TestProcessesAsOtherUser", "SG_PROCS_CHILD="+strconv.Itoa(keep.Process.Pid))
 	out, err := child.Output()
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
