@@ -2,7 +2,15 @@
 
 package screenlock_test
 
-import "os/exec"
+import (
+	"os/exec"
+	"testing"
+)
 
-// runAs is not needed off Linux: the live tests that use it skip there.
-func runAs(*exec.Cmd, uint32, uint32) {}
+// nobodyChild is not needed off Linux: the live tests that use it skip
+// there.
+func nobodyChild(t *testing.T, _, _ string) *exec.Cmd {
+	t.Helper()
+	t.Skip("runs a child as nobody on Linux only")
+	return nil
+}

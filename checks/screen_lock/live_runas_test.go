@@ -4,10 +4,14 @@ package screenlock_test
 
 import (
 	"os/exec"
-	"syscall"
+	"testing"
+
+	"github.com/sessionguard/sessionguard/internal/proctest"
 )
 
-// runAs makes cmd run as uid:gid.
-func runAs(cmd *exec.Cmd, uid, gid uint32) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid}}
+// nobodyChild is the named test of this binary run as nobody from a copy
+// in dir (proctest.TestAsNobody).
+func nobodyChild(t *testing.T, dir, test string) *exec.Cmd {
+	t.Helper()
+	return proctest.TestAsNobody(t, dir, test)
 }

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -425,33 +424,22 @@ func TestLiveNoDesktopSession(t *testing.T) {
 		if os.Geteuid() != 0 {
 			t.Skip("needs root to run the child as nobody")
 		}
-		nobody, err := user.Lookup("nobody")
-		if err != nil {
+		if _, err := user.Lookup("nobody"); err != nil {
 			t.Skip("no nobody account")
 		}
-		uid, _ := strconv.ParseUint(nobody.Uid, 10, 32)
-		gid, _ := strconv.ParseUint(nobody.Gid, 10, 32)
-		// A copy of this test binary that nobody may run.
+		// A copy of this test binary that nobody may run, in a folder
+		// nobody can reach; the child's environment is a bare one.
 		dir, err := os.MkdirTemp("", "screenlock-live-")
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = os.RemoveAll(dir) })
-		bin := filepath.Join(dir, "screenlock.test")
-		b, err := os.ReadFile(os.Args[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(bin, b, 0o755); err != nil {
-			t.Fatal(err)
-		}
 		if err := os.Chmod(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.CommandContext(t.Context(), bin, "-test.run=^TestLiveNoDesktopChild$", "-test.v", "-test.count=1")
-		cmd.Dir = dir
+		cmd := nobodyChild(t, dir, "TestLiveNoDesktopChild")
+		cmd.Args = append(cmd.Args, "-test.v", "-test.count=1")
 		cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C", "HOME=" + dir, "GOCOVERDIR=" + dir, liveNoDesktopEnv + "=1"}
-		runAs(cmd, uint32(uid), uint32(gid))
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("child failed: %v\n%s", err, out)
