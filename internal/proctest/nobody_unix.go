@@ -23,6 +23,14 @@ func TestAsNobody(tb testing.TB, dir, test string, env ...string) *exec.Cmd {
 	bin := CopyProgram(tb, os.Args[0], filepath.Join(dir, filepath.Base(os.Args[0])))
 	cmd := exec.CommandContext(tb.Context(), bin, "-test.run", "^"+test+"$")
 	cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
+	return AsNobody(cmd)
+}
+
+// AsNobody makes cmd run as nobody (uid and gid NobodyUID) and returns
+// it: for a program other than this test binary (TestAsNobody is for
+// that). Starting cmd needs root, and nobody must be able to reach and
+// run the program.
+func AsNobody(cmd *exec.Cmd) *exec.Cmd {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: NobodyUID, Gid: NobodyUID}}
 	return cmd
 }
