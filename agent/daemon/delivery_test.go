@@ -22,6 +22,7 @@ import (
 	"github.com/sessionguard/sessionguard/agent/localapi"
 	"github.com/sessionguard/sessionguard/agent/statedir"
 	"github.com/sessionguard/sessionguard/checks/all"
+	"github.com/sessionguard/sessionguard/internal/proctest"
 	"github.com/sessionguard/sessionguard/report"
 	"github.com/sessionguard/sessionguard/server/api"
 	"github.com/sessionguard/sessionguard/server/store"
@@ -222,8 +223,7 @@ func assertUnreadableByNobody(t *testing.T, dir, secret string) {
 			return err
 		}
 		held++
-		cmd := exec.Command("/bin/cat", path)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		cmd := proctest.AsNobody(exec.Command("/bin/cat", path))
 		if out, err := cmd.CombinedOutput(); err == nil || strings.Contains(string(out), secret) {
 			t.Errorf("nobody could read the label in %s", path)
 		}

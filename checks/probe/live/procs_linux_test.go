@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -231,8 +230,7 @@ func TestProcessesRealUID(t *testing.T) {
 	if err := os.Chmod(setuid, 0o755|os.ModeSetuid); err != nil {
 		t.Fatal(err)
 	}
-	c := exec.Command(setuid, "600")
-	c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	c := proctest.AsNobody(exec.Command(setuid, "600"))
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
