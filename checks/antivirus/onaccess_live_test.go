@@ -13,12 +13,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sessionguard/sessionguard/checks/probe"
 	"github.com/sessionguard/sessionguard/checks/probe/live"
+	"github.com/sessionguard/sessionguard/internal/proctest"
 	"github.com/sessionguard/sessionguard/internal/syncbuf"
 )
 
@@ -159,7 +159,7 @@ func TestLiveOnAccessCoverage(t *testing.T) {
 				t.Fatalf("unread: %+v", c.OnAccess)
 			}
 
-			scanned := scannedAs(t, downloads, logFile, 65534)
+			scanned := scannedAsNobody(t, downloads, logFile)
 			if scanned != tc.watched {
 				t.Fatalf("clamonacc scanned the file: %v, the case expects %v (clamonacc said: %s)", scanned, tc.watched, accOut.String())
 			}
@@ -178,10 +178,11 @@ func TestLiveOnAccessCoverage(t *testing.T) {
 	}
 }
 
-// scannedAs writes the test file into dir, opens it as uid, and reports
-// whether clamonacc scanned it: the open was refused, or its log names
-// the file as found within a few seconds (a mount watch cannot refuse).
-func scannedAs(t *testing.T, dir, logFile string, uid uint32) bool {
+// scannedAsNobody writes the test file into dir, opens it as nobody (the
+// person), and reports whether clamonacc scanned it: the open was
+// refused, or its log names the file as found within a few seconds (a
+// mount watch cannot refuse).
+func scannedAsNobody(t *testing.T, dir, logFile string) bool {
 	t.Helper()
 	f, err := os.CreateTemp(dir, "eicar-*.txt")
 	if err != nil {
@@ -196,8 +197,7 @@ func scannedAs(t *testing.T, dir, logFile string, uid uint32) bool {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	cat := exec.Command("/bin/cat", f.Name())
-	cat.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
+	cat := proctest.AsNobody(exec.Command("/bin/cat", f.Name()))
 	var stderr bytes.Buffer
 	cat.Stdout, cat.Stderr = nil, &stderr
 	err = cat.Run()
@@ -205,7 +205,7 @@ func scannedAs(t *testing.T, dir, logFile string, uid uint32) bool {
 	if errors.As(err, &exit) && strings.Contains(stderr.String(), "Operation not permitted") {
 		return true
 	} else if err != nil {
-		t.Fatalf("cat as %d: %v: %s", uid, err, stderr.String())
+		t.Fatalf("cat as %d: %v: %s", proctest.NobodyUID, err, stderr.String())
 	}
 	deadline := time.Now().Add(3 * time.Second)
 	for time.Now().Before(deadline) {
