@@ -559,12 +559,17 @@ func TestFollowProcessesStops(t *testing.T) {
 	}
 	cmd := startProc(t, "/bin/sleep", "600")
 	waitExec(t, cmd.Process.Pid, "/usr/bin/sleep")
-	time.Sleep(2 * procEventsDrainEvery)
-	ev.mu.Lock()
-	dirty := len(ev.dirty)
-	ev.mu.Unlock()
+	// The drain runs every procEventsDrainEvery; under load (CI beside
+	// other tests) a round may come late, so wait up to two seconds.
+	dirty := 0
+	for deadline := time.Now().Add(2 * time.Second); dirty == 0 && time.Now().Before(deadline); {
+		time.Sleep(procEventsDrainEvery)
+		ev.mu.Lock()
+		dirty = len(ev.dirty)
+		ev.mu.Unlock()
+	}
 	if dirty == 0 {
-		t.Error("the background drain did not take the new process's events")
+		t.Error("the background drain did not take the new process's events in 2 s")
 	}
 	if _, ok := listed(t, l, cmd.Process.Pid); !ok {
 		t.Fatal("a started process is not listed")
