@@ -83,38 +83,49 @@ func isTrue(b *bool) bool { return b != nil && *b }
 // evaluateLinux judges IPv4 and IPv6 apart (checks.AllOf): the computer is
 // protected only when incoming packets of both families are filtered, or
 // the family is absent (no IPv6). Containers' published ports, which bypass
-// the input chains, turn a pass into a warn.
+// the input chains, turn a pass into a warn, and are said beside another
+// warning (Tailscale's).
 func evaluateLinux(f linuxFacts) checks.Result {
 	v4, by4 := linuxFamily(f, iPv4)
 	v6, by6 := linuxFamily(f, iPv6)
 	r := checks.AllOf(v4, v6)
-	if r.Status != checks.Pass {
-		return r
-	}
-	switch {
-	case v6.Status == checks.NotApplicable:
-		r.Summary = fmt.Sprintf("The firewall blocks incoming connections (%s); this computer has no IPv6 (%s).", by4, f.IPv6Detail)
-	case by4 == by6:
-		r.Summary = fmt.Sprintf("The firewall blocks incoming IPv4 and IPv6 connections (%s).", by4)
+	switch r.Status {
+	case checks.Pass:
+		switch {
+		case v6.Status == checks.NotApplicable:
+			r.Summary = fmt.Sprintf("The firewall blocks incoming connections (%s); this computer has no IPv6 (%s).", by4, f.IPv6Detail)
+		case by4 == by6:
+			r.Summary = fmt.Sprintf("The firewall blocks incoming IPv4 and IPv6 connections (%s).", by4)
+		default:
+			r.Summary = fmt.Sprintf("The firewall blocks incoming IPv4 connections (%s) and IPv6 connections (%s).", by4, by6)
+		}
+	case checks.Warn:
+		// A warning of its own (Tailscale): published ports are said
+		// beside it, not hidden behind it.
 	default:
-		r.Summary = fmt.Sprintf("The firewall blocks incoming IPv4 connections (%s) and IPv6 connections (%s).", by4, by6)
+		return r
 	}
 	if len(f.NatError) > 0 {
 		// Published ports are graded warn, so not knowing them is too.
-		return checks.Result{Status: checks.Warn,
-			Summary: r.Summary + " Whether containers publish ports past it could not be read (" + strings.Join(f.NatError, "; ") + ").",
-			Fix:     fixLinuxNatUnread}
+		return warnBeside(r, " Whether containers publish ports past it could not be read ("+strings.Join(f.NatError, "; ")+").", fixLinuxNatUnread)
 	}
 	if ports, count := publishedEverywhere(f.Published); len(ports) > 0 {
 		n := fmt.Sprintf("%d ports are", count)
 		if count == 1 {
 			n = "1 port is"
 		}
-		return checks.Result{Status: checks.Warn,
-			Summary: r.Summary + " But " + n + " published by containers (Docker or Podman) to every address, which the firewall does not filter: " + strings.Join(ports, ", ") + ".",
-			Fix:     fixLinuxPublished}
+		return warnBeside(r, " But "+n+" published by containers (Docker or Podman) to every address, which the firewall does not filter: "+strings.Join(ports, ", ")+".", fixLinuxPublished)
 	}
 	return r
+}
+
+// warnBeside turns r (a pass or a warning) into a warning that also says
+// sentence, with fix after r's own.
+func warnBeside(r checks.Result, sentence, fix string) checks.Result {
+	if r.Status == checks.Warn && r.Fix != "" {
+		fix = r.Fix + " " + fix
+	}
+	return checks.Result{Status: checks.Warn, Summary: r.Summary + sentence, Fix: fix}
 }
 
 // publishedEverywhere lists the ports published to every address, once

@@ -204,6 +204,9 @@ func TestLiveNetns(t *testing.T) {
 		{name: "tailscale's ts-input before an iptables drop", setup: liveSetup{Commands: concat(ipv6Link, tailscaleLink, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			tailscaleRules)},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Warn},
+		{name: "tailscale's ts-input before an iptables drop, and a port Podman publishes", setup: liveSetup{Commands: concat(ipv6Link, tailscaleLink, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
+			tailscaleRules, netavarkIptables("iptables", netavarkHash, podman4, web))},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Warn, ports: []string{"tcp 8080"}, portCount: 1},
 		{name: "tailscale's ts-input, and an nftables chain that drops what arrives over it too", setup: liveSetup{Rules: inetDrop, Commands: concat(ipv6Link, tailscaleLink, iptablesDrop("iptables"), iptablesDrop("ip6tables"),
 			tailscaleRules)},
 			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Pass},
@@ -330,7 +333,11 @@ func TestLiveNetns(t *testing.T) {
 				if slices.Sort(listed); len(slices.Compact(listed)) != len(strings.Split(summary[i+1:], ", ")) {
 					t.Errorf("summary %q lists a port twice", summary)
 				}
-				if n := fmt.Sprintf("%d ports are", tc.portCount); tc.portCount > 0 && !strings.Contains(summary, n) {
+				n := fmt.Sprintf("%d ports are", tc.portCount)
+				if tc.portCount == 1 {
+					n = "1 port is"
+				}
+				if tc.portCount > 0 && !strings.Contains(summary, n) {
 					t.Errorf("summary %q does not say %q", summary, n)
 				}
 			}
