@@ -232,9 +232,13 @@ func linuxFamily(f linuxFacts, fam string) (checks.Result, string) {
 		}
 	}
 	ipt := f.source(iptablesName(fam))
-	if ipt != nil && isTrue(ipt.Filtering) && judge(ipt.Name+" INPUT", ipt.AcceptsOn) {
-		by := ipt.Name + " " + ipt.Detail
-		return pass(by), by
+	// iptables-legacy, read when iptables said its tables are present.
+	leg := f.source(legacyCommand(fam).String())
+	for _, s := range []*source{ipt, leg} {
+		if s != nil && isTrue(s.Filtering) && judge(s.Name+" INPUT", s.AcceptsOn) {
+			by := s.Name + " " + s.Detail
+			return pass(by), by
+		}
 	}
 	if tailnetBy != "" {
 		ifs := strings.Join(tailnetIfaces, ", ")
@@ -242,9 +246,11 @@ func linuxFamily(f linuxFacts, fam string) (checks.Result, string) {
 			Summary: fmt.Sprintf("The firewall blocks incoming %s connections, except every one arriving over Tailscale (%s, %s): who on the Tailscale network may connect to this computer is set by that network's access controls, which SessionGuard cannot read.", name, ifs, tailnetBy),
 			Fix:     fixLinuxTailnet}, ""
 	}
-	if ipt != nil && ipt.State == stateRead {
-		if _, rule, ok := strings.Cut(ipt.Detail, unsureDetail); ok {
-			unsureRules = append(unsureRules, ipt.Name+" INPUT: "+rule)
+	for _, s := range []*source{ipt, leg} {
+		if s != nil && s.State == stateRead {
+			if _, rule, ok := strings.Cut(s.Detail, unsureDetail); ok {
+				unsureRules = append(unsureRules, s.Name+" INPUT: "+rule)
+			}
 		}
 	}
 	if fam == iPv6 && f.IPv6Absent() {
@@ -286,8 +292,12 @@ func linuxFamily(f linuxFacts, fam string) (checks.Result, string) {
 		}
 	}
 	switch {
-	case rulesRead && legacy:
-		return unknown(summaryUnknown, fixLinuxLegacy, fmt.Sprintf("%s reports %s rules loaded with %s-legacy, which were not read; nothing else filters incoming %s connections", ipt.Name, name, ipt.Name, name)), ""
+	case rulesRead && legacy && (leg == nil || leg.State != stateRead):
+		why := "which were not read"
+		if leg != nil {
+			why = "which could not be read (" + leg.Name + ": " + leg.State + orEmpty(": ", leg.Detail) + ")"
+		}
+		return unknown(summaryUnknown, fixLinuxLegacy, fmt.Sprintf("%s reports %s rules loaded with %s-legacy, %s; nothing else filters incoming %s connections", ipt.Name, name, ipt.Name, why, name)), ""
 	case fam == iPv6 && (rulesRead || len(unread) == 0) && f.IPv6 != iPv6Present:
 		// Nothing filters IPv6; whether the computer has it decides.
 		reason := "nothing filters incoming IPv6 connections, and whether this computer has IPv6 could not be read"
@@ -327,9 +337,11 @@ func linuxOpen(f linuxFacts, fam string) checks.Result {
 			break
 		}
 	}
-	if ipt := f.source(iptablesName(fam)); accepting == "" && ipt != nil && ipt.State == stateRead {
-		if _, rule, ok := strings.Cut(ipt.Detail, acceptsAllDetail); ok {
-			accepting = ipt.Name + " INPUT: " + rule
+	for _, ipt := range []*source{f.source(iptablesName(fam)), f.source(legacyCommand(fam).String())} {
+		if accepting == "" && ipt != nil && ipt.State == stateRead {
+			if _, rule, ok := strings.Cut(ipt.Detail, acceptsAllDetail); ok {
+				accepting = ipt.Name + " INPUT: " + rule
+			}
 		}
 	}
 	if accepting != "" {

@@ -57,12 +57,12 @@ func collectLinux(ctx context.Context, p probe.Probe) *linuxFacts {
 	f := &linuxFacts{}
 	f.Sources = append(f.Sources, nftSource(ctx, p, f))
 	if !f.familyFiltered(iPv4) {
-		f.Sources = append(f.Sources, iptablesSource(ctx, p, f, iPv4))
+		f.Sources = append(f.Sources, iptablesSources(ctx, p, f, iPv4)...)
 	}
 	if !f.familyFiltered(iPv6) {
 		f.IPv6, f.IPv6Detail = ipv6Presence(p)
 		if !f.IPv6Absent() {
-			f.Sources = append(f.Sources, iptablesSource(ctx, p, f, iPv6))
+			f.Sources = append(f.Sources, iptablesSources(ctx, p, f, iPv6)...)
 		}
 	}
 	for _, fam := range []string{iPv4, iPv6} {
@@ -158,8 +158,21 @@ func nftSource(ctx context.Context, p probe.Probe, f *linuxFacts) source {
 	return s
 }
 
-func iptablesSource(ctx context.Context, p probe.Probe, f *linuxFacts, fam string) source {
-	cmd := iptablesCommand(fam)
+// iptablesSources reads the family's iptables (-S) and, when it does not
+// filter but says iptables-legacy tables are present too (rules it cannot
+// show), the family's iptables-legacy: the kernel runs both, so either
+// may be what filters.
+func iptablesSources(ctx context.Context, p probe.Probe, f *linuxFacts, fam string) []source {
+	s := iptablesSource(ctx, p, f, fam, iptablesCommand(fam))
+	if s.State != stateRead || isTrue(s.Filtering) || !f.legacyPresent(fam) {
+		return []source{s}
+	}
+	return []source{s, iptablesSource(ctx, p, f, fam, legacyCommand(fam))}
+}
+
+// iptablesSource reads `cmd -S`, cmd being the family's iptables or its
+// iptables-legacy.
+func iptablesSource(ctx context.Context, p probe.Probe, f *linuxFacts, fam string, cmd probe.Command) source {
 	s := source{Name: cmd.String()}
 	out, err := p.Run(ctx, cmd, "-S")
 	if err != nil {
@@ -183,9 +196,12 @@ func iptablesSource(ctx context.Context, p probe.Probe, f *linuxFacts, fam strin
 		s.State, s.Detail = stateUnrecognised, err.Error()
 		return s
 	}
-	if fam == iPv6 {
+	switch {
+	case cmd != iptablesCommand(fam):
+		// iptables-legacy says nothing of other tables.
+	case fam == iPv6:
 		f.Legacy6TablesPresent = in.LegacyTablesPresent
-	} else {
+	default:
 		f.LegacyTablesPresent = in.LegacyTablesPresent
 	}
 	s.State, s.Filtering = stateRead, boolPtr(in.Filtering)

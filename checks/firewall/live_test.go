@@ -198,6 +198,18 @@ func TestLiveNetns(t *testing.T) {
 		{name: "a dormant table beside a filtering one", setup: liveSetup{Rules: "table inet f {\n\tflags dormant\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}\n" + inetDrop}, want: checks.Pass},
 		{name: "iptables drop, ip6tables accept", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"))}, needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
 		{name: "iptables and ip6tables drop", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"))}, needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Pass},
+		// Rules loaded with iptables-legacy, which iptables-nft only warns
+		// of: read with iptables-legacy -S.
+		{name: "iptables-legacy drop, behind iptables-nft's warning", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables-legacy"), iptablesDrop("ip6tables-legacy"))},
+			needs: []string{"ip", "iptables-legacy", "ip6tables-legacy"}, want: checks.Pass},
+		{name: "iptables-legacy drop, then everything accepted", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables-legacy"), iptablesDrop("ip6tables-legacy"),
+			[][]string{{"iptables-legacy", "-A", "INPUT", "-j", "ACCEPT"}})},
+			needs: []string{"ip", "iptables-legacy", "ip6tables-legacy"}, want: checks.Fail},
+		{name: "iptables-legacy drop for IPv4 only", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables-legacy"))},
+			needs: []string{"ip", "iptables-legacy"}, want: checks.Fail},
+		{name: "iptables-legacy drop, untracked accepted, legacy raw untracks everything", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables-legacy"), iptablesDrop("ip6tables-legacy"),
+			[][]string{{"iptables-legacy", "-A", "INPUT", "-m", "conntrack", "--ctstate", "UNTRACKED", "-j", "ACCEPT"}, {"iptables-legacy", "-t", "raw", "-A", "PREROUTING", "-j", "CT", "--notrack"}})},
+			needs: []string{"ip", "iptables-legacy", "ip6tables-legacy"}, want: checks.Unknown},
 		// Tailscale in front of a filtering INPUT: everything arriving
 		// over its tunnel is let in, and who may send it is set by the
 		// tailnet's access controls, which the check cannot read.
