@@ -133,13 +133,22 @@ func nftSource(ctx context.Context, p probe.Probe, f *linuxFacts) source {
 		s.State, s.Detail = stateUnrecognised, err.Error()
 		return s
 	}
+	var textFlags map[string][]string
 	if len(rs.FlagsUnread) > 0 {
 		// Whether a table is dormant, from the text listing (nft 1.0.6's
 		// JSON garbles table flags); unread, its chains stay unsure.
 		if text, err := p.Run(ctx, probe.CmdNft, "list", "ruleset"); err == nil && text.ExitCode == 0 {
-			if again, err := parseNftJSONFlags(out.Stdout, tableFlagsFromText(text.Stdout)); err == nil {
+			textFlags = tableFlagsFromText(text.Stdout)
+			if again, err := parseNftJSONFlags(out.Stdout, textFlags); err == nil {
 				rs = again
 			}
+		}
+	}
+	// Untracked packets picked out where nft shows nothing untracking
+	// them: iptables-legacy's raw table, which nft never shows, may.
+	if !rs.Notrack && bytes.Contains(out.Stdout, []byte(`"untracked"`)) && legacyUntracks(ctx, p) {
+		if again, err := parseNftJSONWith(out.Stdout, textFlags, true); err == nil {
+			rs = again
 		}
 	}
 	s.State, s.Filtering = stateRead, boolPtr(rs.Filtering())
@@ -255,6 +264,27 @@ const (
 	legacyTablesFile  = "/proc/net/ip_tables_names"
 	legacy6TablesFile = "/proc/net/ip6_tables_names"
 )
+
+// legacyUntracks reports whether an iptables-legacy raw table, loaded
+// for either family (its /proc file lists "raw"), leaves packets
+// untracked or cannot be read (rawUntracked).
+func legacyUntracks(ctx context.Context, p probe.Probe) bool {
+	for _, fam := range []string{iPv4, iPv6} {
+		file := legacyTablesFile
+		if fam == iPv6 {
+			file = legacy6TablesFile
+		}
+		if b, err := p.ReadFile(file); err == nil && !containsString(strings.Fields(string(b)), "raw") {
+			continue // no legacy raw table
+		} else if errors.Is(err, probe.ErrNotFound) {
+			continue // no legacy tables at all
+		}
+		if rawUntracked(ctx, p, legacyCommand(fam)) != "" {
+			return true
+		}
+	}
+	return false
+}
 
 // legacyCommand is the iptables-legacy of a family.
 func legacyCommand(fam string) probe.Command {

@@ -188,6 +188,11 @@ func TestLiveNetns(t *testing.T) {
 		// one, none arrive; behind one that untracks everything, every
 		// new connection is untracked.
 		{name: "untracked packets accepted, nothing untracked", setup: inputRules("ct state established,related accept", "ct state untracked accept"), want: checks.Pass},
+		// iptables-legacy's raw table never shows in nft.
+		{name: "untracked packets accepted, iptables-legacy's raw table untracks everything", setup: liveSetup{Rules: "table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tct state established,related accept\n\t\tct state untracked accept\n\t}\n}\n",
+			Commands: [][]string{{"iptables-legacy", "-t", "raw", "-A", "PREROUTING", "-j", "CT", "--notrack"}}}, needs: []string{"iptables-legacy"}, want: checks.Unknown},
+		{name: "untracked packets accepted, iptables-legacy's raw table untracks nothing", setup: liveSetup{Rules: "table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tct state established,related accept\n\t\tct state untracked accept\n\t}\n}\n",
+			Commands: [][]string{{"iptables-legacy", "-t", "raw", "-S"}}}, needs: []string{"iptables-legacy"}, want: checks.Pass},
 		{name: "untracked packets accepted, everything untracked", setup: liveSetup{Rules: "table inet raw {\n\tchain pre {\n\t\ttype filter hook prerouting priority raw; policy accept;\n\t\tnotrack\n\t}\n}\n" +
 			"table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tct state established,related accept\n\t\tct state untracked accept\n\t}\n}\n"}, want: checks.Unknown},
 		{name: "TCP flags cannot be judged", setup: inputRules("tcp flags syn accept"), want: checks.Unknown},

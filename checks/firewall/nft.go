@@ -238,6 +238,13 @@ func parseNftJSON(b []byte) (ruleset, error) { return parseNftJSONFlags(b, nil) 
 // ruleset` gave them ("inet filter" → flags), for those the JSON did not
 // give readably; nil when there are none.
 func parseNftJSONFlags(b []byte, textFlags map[string][]string) (ruleset, error) {
+	return parseNftJSONWith(b, textFlags, false)
+}
+
+// parseNftJSONWith is parseNftJSONFlags told whether something the
+// ruleset does not show leaves packets untracked (iptables-legacy's raw
+// table, see legacyUntracks): Notrack then, whatever the ruleset holds.
+func parseNftJSONWith(b []byte, textFlags map[string][]string, notrack bool) (ruleset, error) {
 	var doc struct {
 		Nftables []nftObject `json:"nftables"`
 	}
@@ -247,7 +254,7 @@ func parseNftJSONFlags(b []byte, textFlags map[string][]string) (ruleset, error)
 	if doc.Nftables == nil {
 		return ruleset{}, fmt.Errorf("nft JSON: %w: no \"nftables\" array", errUnrecognised)
 	}
-	var rs ruleset
+	rs := ruleset{Notrack: notrack}
 	type key struct{ family, table, chain string }
 	named := map[key][]json.RawMessage{}
 	for _, o := range doc.Nftables {
