@@ -208,7 +208,8 @@ func classifyIptablesRule(words []string, untracked string) (verdictRule, bool) 
 			i++
 			switch {
 			case negated || next == "+":
-				judge(true, desc)
+				// ! -i lo and -i + take in every outside packet.
+				b.conds = append(b.conds, condition{kind: condWide, desc: desc, everyOutside: next == "+" || next == "lo"})
 			default:
 				b.conds = append(b.conds, condition{kind: condIface, ifaces: []string{next}})
 			}

@@ -203,6 +203,21 @@ func TestLiveNetns(t *testing.T) {
 		{name: "a dormant table beside a filtering one", setup: liveSetup{Rules: "table inet f {\n\tflags dormant\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}\n" + inetDrop}, want: checks.Pass},
 		{name: "iptables drop, ip6tables accept", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"))}, needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
 		{name: "iptables and ip6tables drop", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables"), iptablesDrop("ip6tables"))}, needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Pass},
+		// A rule every outside packet meets (an input interface other
+		// than lo) is, for those packets, unconditional: its return hands
+		// them all back, its drop drops them all. One that every TCP
+		// packet, or every packet but one interface's, meets is not.
+		{name: "jumped chain returns every outside packet, then accepts (loopback only)", setup: liveSetup{Rules: "table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tjump lo_only\n\t}\n\tchain lo_only {\n\t\tiifname != \"lo\" return\n\t\taccept\n\t}\n}\n"}, want: checks.Pass},
+		{name: "policy accept, everything but loopback dropped", setup: liveSetup{Rules: "table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tct state established,related accept\n\t\tiifname != \"lo\" drop\n\t}\n}\n"}, want: checks.Pass},
+		{name: "jumped chain returns all but one uplink's packets, then accepts", setup: liveSetup{Rules: "table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tjump c\n\t}\n\tchain c {\n\t\tiifname != \"sg0\" return\n\t\taccept\n\t}\n}\n", Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Fail},
+		{name: "jumped chain returns every TCP packet, then accepts", setup: liveSetup{Rules: "table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\tjump c\n\t}\n\tchain c {\n\t\tmeta l4proto tcp return\n\t\taccept\n\t}\n}\n"}, want: checks.Fail},
+		{name: "policy accept, outside IPv4 dropped only", setup: liveSetup{Rules: "table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tmeta nfproto ipv4 iifname != \"lo\" drop\n\t}\n}\n", Commands: ipv6Link}, needs: []string{"ip"}, want: checks.Fail},
+		{name: "iptables jumped chain returns ! -i lo, then accepts", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("ip6tables"), [][]string{{"iptables", "-P", "INPUT", "DROP"}, {"iptables", "-N", "LO_ONLY"},
+			{"iptables", "-A", "INPUT", "-j", "LO_ONLY"}, {"iptables", "-A", "LO_ONLY", "!", "-i", "lo", "-j", "RETURN"}, {"iptables", "-A", "LO_ONLY", "-j", "ACCEPT"}})},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Pass},
+		{name: "iptables jumped chain returns ! -i sg0, then accepts", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("ip6tables"), [][]string{{"iptables", "-P", "INPUT", "DROP"}, {"iptables", "-N", "C"},
+			{"iptables", "-A", "INPUT", "-j", "C"}, {"iptables", "-A", "C", "!", "-i", "sg0", "-j", "RETURN"}, {"iptables", "-A", "C", "-j", "ACCEPT"}})},
+			needs: []string{"ip", "iptables", "ip6tables"}, want: checks.Fail},
 		// Rules loaded with iptables-legacy, which iptables-nft only warns
 		// of: read with iptables-legacy -S.
 		{name: "iptables-legacy drop, behind iptables-nft's warning", setup: liveSetup{Commands: concat(ipv6Link, iptablesDrop("iptables-legacy"), iptablesDrop("ip6tables-legacy"))},

@@ -392,6 +392,10 @@ func parseNftJSONWith(b []byte, textFlags map[string][]string, notrack bool) (ru
 // every packet (or every outside packet), and its verdict.
 type verdictRule struct {
 	unconditional bool
+	// everyOutside marks a rule all of whose conditions every outside
+	// packet meets (condition.everyOutside): for the packets this check
+	// is about, it is unconditional.
+	everyOutside bool
 	// wide describes a rule that has conditions, all of which every
 	// outside packet (or every TCP or UDP packet) meets: `iifname != "lo"`,
 	// `meta l4proto { tcp, udp }`, `ct state new`, `ip saddr 0.0.0.0/0`
@@ -562,7 +566,7 @@ func (b ruleBuilder) verdictMap(val json.RawMessage, sets elemLookup, notrack bo
 func (b ruleBuilder) rule() verdictRule {
 	r := verdictRule{unconditional: true, verdict: b.verdict, target: b.target}
 	var wide, unsure, ifaces []string
-	narrows, byIface, native := false, false, false
+	narrows, byIface, native, everyOutside := false, false, false, true
 	for _, c := range b.conds {
 		if c.kind == condFamily {
 			r.nfproto = c.family // narrows to a family, which chainDefault handles
@@ -577,6 +581,7 @@ func (b ruleBuilder) rule() verdictRule {
 			ifaces = append(ifaces, c.ifaces...)
 		case condWide:
 			wide = append(wide, c.desc)
+			everyOutside = everyOutside && c.everyOutside
 		case condUnsure:
 			unsure = append(unsure, c.desc)
 			native = native || !c.iptables
@@ -600,6 +605,7 @@ func (b ruleBuilder) rule() verdictRule {
 		r.ifaces = outside
 	case len(wide) > 0:
 		r.wide = strings.Join(wide, " ") + " " + verdict
+		r.everyOutside = everyOutside
 	}
 	return r
 }
@@ -783,7 +789,7 @@ func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, 
 		if !r.matches(fam) {
 			continue
 		}
-		if !r.unconditional {
+		if !r.unconditional && !r.everyOutside {
 			narrow := r.wide == "" && r.unsure == "" && len(r.ifaces) == 0
 			var v chainVerdict
 			jumps := false
@@ -844,9 +850,14 @@ func chainDefault(lookup func(string) []verdictRule, chain, policy, fam string, 
 			}
 			continue
 		}
+		// Unconditional, or so for every outside packet.
 		switch r.verdict {
 		case "accept":
-			return done(chainVerdict{verdict: "accept", acceptsAll: true, rule: "accept"})
+			shown := "accept"
+			if r.wide != "" {
+				shown = r.wide
+			}
+			return done(chainVerdict{verdict: "accept", acceptsAll: true, rule: shown})
 		case "drop", "reject":
 			return done(chainVerdict{verdict: r.verdict})
 		case "return":

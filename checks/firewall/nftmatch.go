@@ -40,6 +40,11 @@ type condition struct {
 	// iptables marks a condUnsure that is an iptables-nft compat match
 	// (xt): `iptables -S` shows it with its arguments.
 	iptables bool
+	// everyOutside marks a condWide that every packet from outside meets,
+	// whatever its kind, family or state: an input interface other than
+	// lo (`iifname != "lo"`, `! -i lo`) or any interface. Not `-p tcp`
+	// (every TCP packet) nor an address (one family's).
+	everyOutside bool
 }
 
 // elemLookup returns the elements of a named set or map of the rule's
@@ -326,7 +331,10 @@ func judgeValues(left nftLeft, op string, vals []string) condition {
 	switch {
 	case left.Meta != nil && (name == "iifname" || name == "iif"):
 		if ne || slices.Contains(vals, "*") || slices.Contains(vals, `\*`) {
-			return wide // != "lo" or != anything: every other interface
+			// != "lo" or != anything: every other interface; every
+			// outside packet when only lo is left out, or any interface.
+			wide.everyOutside = !ne || !slices.ContainsFunc(vals, func(v string) bool { return v != "lo" })
+			return wide
 		}
 		return condition{kind: condIface, ifaces: vals}
 	case left.Meta != nil && (name == "oifname" || name == "oif"):

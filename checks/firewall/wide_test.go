@@ -289,6 +289,26 @@ func TestClassifyIptablesRuleUnsure(t *testing.T) {
 	}
 }
 
+// TestClassifyIptablesEveryOutside: a rule whose conditions every outside
+// packet meets (! -i lo, -i +) is unconditional for those packets; one
+// every TCP packet, or all but one interface's, meets is not.
+func TestClassifyIptablesEveryOutside(t *testing.T) {
+	for rule, want := range map[string]bool{
+		"! -i lo -j RETURN":                      true,
+		"-i + -j DROP":                           true,
+		"! -i lo -m comment --comment x -j DROP": true,
+		"! -i eth0 -j RETURN":                    false,
+		"-p tcp -j RETURN":                       false,
+		"! -i lo -p tcp -j RETURN":               false,
+		"! -i lo -m limit --limit 5/sec -j DROP": false,
+		"-s 0.0.0.0/0 -j DROP":                   false,
+	} {
+		if r, _ := classifyIptablesRule(strings.Fields(rule), ""); r.everyOutside != want {
+			t.Errorf("%q: everyOutside %v, want %v (%+v)", rule, r.everyOutside, want, r)
+		}
+	}
+}
+
 // TestClassifyIptablesUntracked: a rule picking out untracked packets
 // (--ctstate or --state UNTRACKED) narrows where nothing is left
 // untracked, and is unsure, saying why, where something may be; the
