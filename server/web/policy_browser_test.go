@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,7 +15,6 @@ import (
 	"github.com/sessionguard/sessionguard/agent/policysync"
 	"github.com/sessionguard/sessionguard/checks"
 	"github.com/sessionguard/sessionguard/checks/all"
-	"github.com/sessionguard/sessionguard/internal/artefacts"
 	"github.com/sessionguard/sessionguard/server/api"
 	"github.com/sessionguard/sessionguard/server/store/storetest"
 	"github.com/sessionguard/sessionguard/server/web"
@@ -169,13 +167,7 @@ func TestBrowserPolicyForm(t *testing.T) {
 	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("screen_lock_max_seconds"))); v != "0" {
 		t.Errorf("the field shows %q after the error, want the 0 entered", v)
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err == nil {
-		shot := filepath.Join(artefacts.Dir(t), "dashboard-policy-form-error.png")
-		if err := os.WriteFile(shot, png, 0o644); err == nil {
-			t.Logf("screenshot: %s", shot)
-		}
-	}
+	shot(t, ctx, "dashboard-policy-form-error.png")
 	if again, _ := f.st.Team(t.Context(), team.ID); again.ETag != cur.ETag {
 		t.Error("an invalid form changed the policy")
 	}
@@ -264,13 +256,7 @@ func TestBrowserPolicyFormConflict(t *testing.T) {
 	if now, _ := f.st.Team(t.Context(), team.ID); now.ETag != bobs.ETag {
 		t.Fatalf("the refused save changed the policy to %s", now.Policy)
 	}
-	png, err := chromedp.Run(alice, chromedp.FullScreenshot(100))
-	if err == nil {
-		shot := filepath.Join(artefacts.Dir(t), "dashboard-policy-form-conflict.png")
-		if err := os.WriteFile(shot, png, 0o644); err == nil {
-			t.Logf("screenshot: %s", shot)
-		}
-	}
+	shot(t, alice, "dashboard-policy-form-conflict.png")
 
 	// Alice keeps her screen lock and saves the merged form.
 	if err := chromedp.Do(alice,
