@@ -229,6 +229,13 @@ func iptablesCommand(fam string) probe.Command {
 	return probe.CmdIptables
 }
 
+// iptablesOf returns the family's iptables source and its iptables-legacy
+// one (read only when iptables said legacy tables are present); nil when
+// not read.
+func (f *linuxFacts) iptablesOf(fam string) (ipt, legacy *source) {
+	return f.source(iptablesName(fam)), f.source(legacyCommand(fam).String())
+}
+
 func (f *linuxFacts) source(name string) *source {
 	for i := range f.Sources {
 		if f.Sources[i].Name == name {

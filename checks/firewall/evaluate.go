@@ -231,9 +231,7 @@ func linuxFamily(f linuxFacts, fam string) (checks.Result, string) {
 			// Else iptables -S, read, judges the same rules below.
 		}
 	}
-	ipt := f.source(iptablesName(fam))
-	// iptables-legacy, read when iptables said its tables are present.
-	leg := f.source(legacyCommand(fam).String())
+	ipt, leg := f.iptablesOf(fam)
 	for _, s := range []*source{ipt, leg} {
 		if s != nil && isTrue(s.Filtering) && judge(s.Name+" INPUT", s.AcceptsOn) {
 			by := s.Name + " " + s.Detail
@@ -337,10 +335,11 @@ func linuxOpen(f linuxFacts, fam string) checks.Result {
 			break
 		}
 	}
-	for _, ipt := range []*source{f.source(iptablesName(fam)), f.source(legacyCommand(fam).String())} {
-		if accepting == "" && ipt != nil && ipt.State == stateRead {
-			if _, rule, ok := strings.Cut(ipt.Detail, acceptsAllDetail); ok {
-				accepting = ipt.Name + " INPUT: " + rule
+	ipt, leg := f.iptablesOf(fam)
+	for _, s := range []*source{ipt, leg} {
+		if accepting == "" && s != nil && s.State == stateRead {
+			if _, rule, ok := strings.Cut(s.Detail, acceptsAllDetail); ok {
+				accepting = s.Name + " INPUT: " + rule
 			}
 		}
 	}

@@ -139,7 +139,7 @@ func nftSource(ctx context.Context, p probe.Probe, f *linuxFacts) source {
 		// JSON garbles table flags); unread, its chains stay unsure.
 		if text, err := p.Run(ctx, probe.CmdNft, "list", "ruleset"); err == nil && text.ExitCode == 0 {
 			textFlags = tableFlagsFromText(text.Stdout)
-			if again, err := parseNftJSONFlags(out.Stdout, textFlags); err == nil {
+			if again, err := parseNftJSONWith(out.Stdout, textFlags, false); err == nil {
 				rs = again
 			}
 		}
@@ -270,20 +270,25 @@ const (
 // untracked or cannot be read (rawUntracked).
 func legacyUntracks(ctx context.Context, p probe.Probe) bool {
 	for _, fam := range []string{iPv4, iPv6} {
-		file := legacyTablesFile
-		if fam == iPv6 {
-			file = legacy6TablesFile
-		}
-		if b, err := p.ReadFile(file); err == nil && !containsString(strings.Fields(string(b)), "raw") {
-			continue // no legacy raw table
-		} else if errors.Is(err, probe.ErrNotFound) {
-			continue // no legacy tables at all
+		if names, err := legacyTables(p, fam); err == nil && !containsString(names, "raw") || errors.Is(err, probe.ErrNotFound) {
+			continue // no legacy raw table, or no legacy tables at all
 		}
 		if rawUntracked(ctx, p, legacyCommand(fam)) != "" {
 			return true
 		}
 	}
 	return false
+}
+
+// legacyTables lists the iptables-legacy tables of family fam loaded in
+// the kernel (its /proc file); ErrNotFound when the backend is not.
+func legacyTables(p probe.Probe, fam string) ([]string, error) {
+	file := legacyTablesFile
+	if fam == iPv6 {
+		file = legacy6TablesFile
+	}
+	b, err := p.ReadFile(file)
+	return strings.Fields(string(b)), err
 }
 
 // legacyCommand is the iptables-legacy of a family.
@@ -308,11 +313,7 @@ func (f *linuxFacts) legacyPresent(fam string) bool {
 // them. One that cannot be read is noted in NatError (its DNAT rules
 // unknown).
 func legacyNatLoaded(p probe.Probe, f *linuxFacts, fam string) bool {
-	file := legacyTablesFile
-	if fam == iPv6 {
-		file = legacy6TablesFile
-	}
-	b, err := p.ReadFile(file)
+	names, err := legacyTables(p, fam)
 	switch {
 	case errors.Is(err, probe.ErrNotFound):
 		return false
@@ -320,7 +321,6 @@ func legacyNatLoaded(p probe.Probe, f *linuxFacts, fam string) bool {
 		f.NatError = append(f.NatError, "which iptables-legacy tables are loaded: "+err.Error())
 		return false
 	}
-	names := strings.Fields(string(b))
 	if len(names) > 0 {
 		if fam == iPv6 {
 			f.Legacy6TablesPresent = true

@@ -232,16 +232,11 @@ type nftSet struct {
 }
 
 // parseNftJSON reads the output of `nft -j list ruleset`.
-func parseNftJSON(b []byte) (ruleset, error) { return parseNftJSONFlags(b, nil) }
+func parseNftJSON(b []byte) (ruleset, error) { return parseNftJSONWith(b, nil, false) }
 
-// parseNftJSONFlags is parseNftJSON with the tables' flags as `nft list
+// parseNftJSONWith is parseNftJSON given the tables' flags as `nft list
 // ruleset` gave them ("inet filter" → flags), for those the JSON did not
-// give readably; nil when there are none.
-func parseNftJSONFlags(b []byte, textFlags map[string][]string) (ruleset, error) {
-	return parseNftJSONWith(b, textFlags, false)
-}
-
-// parseNftJSONWith is parseNftJSONFlags told whether something the
+// give readably (nil when there are none), and whether something the
 // ruleset does not show leaves packets untracked (iptables-legacy's raw
 // table, see legacyUntracks): Notrack then, whatever the ruleset holds.
 func parseNftJSONWith(b []byte, textFlags map[string][]string, notrack bool) (ruleset, error) {

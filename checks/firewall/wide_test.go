@@ -490,7 +490,7 @@ func TestDormantTables(t *testing.T) {
 		if !slices.Equal(flags["inet f"], []string{"dormant"}) || flags["inet g"] != nil {
 			t.Errorf("%s: flags from the text listing %v", tc.name, flags)
 		}
-		if rs, err = parseNftJSONFlags(doc, flags); err != nil {
+		if rs, err = parseNftJSONWith(doc, flags, false); err != nil {
 			t.Fatal(err)
 		}
 		if !rs.InputChains[0].Dormant || len(rs.InputChains[0].Filters) > 0 || rs.Filtering() != tc.filtering {
